@@ -1,0 +1,35 @@
+# Helpers shared by every folder's CMakeLists.txt.
+
+# tributary_library(NAME SOURCES a.cc b.cc DEPS tributary_base Boost::boost ...)
+# One static library per source folder, named tributary_<folder>.
+function(tributary_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# tributary_test(NAME SOURCES x_test.cc DEPS lib... [LABELS unit] [TIMEOUT s])
+# A GoogleTest binary registered with CTest (one CTest entry per binary, so the
+# suite stays fast to enumerate). Label defaults to "unit".
+function(tributary_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+# tributary_bench(NAME SOURCES x_bench.cc DEPS lib...): a Google Benchmark binary,
+# run by `make bench`, not by `make test`.
+function(tributary_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  set_property(GLOBAL APPEND PROPERTY TRIBUTARY_BENCHES ${name})
+endfunction()

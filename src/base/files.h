@@ -1,0 +1,20 @@
+// Small whole-file helpers for configuration, tokens and keys. Not for the data path
+// (streams and the lake go through io/ and objstore/). Thread-compatible.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace tributary {
+
+Result<std::string> ReadFile(const std::string& path);
+
+// Writes atomically: a temporary file beside `path`, fsync, rename. `mode` is the
+// permission of the new file (0600 for secrets).
+Status WriteFileAtomic(const std::string& path, const std::string& contents, int mode = 0644);
+
+// mkdir -p with the given mode for directories it creates.
+Status MakeDirs(const std::string& path, int mode = 0755);
+
+}  // namespace tributary
