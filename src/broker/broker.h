@@ -1,0 +1,82 @@
+// The MQTT broker: listeners, sessions, subscriptions, retained messages and wills.
+//
+// Thread-safety: Create/Start/Stop from the owning thread; DisconnectClient, Publish and
+// Stats from any thread. Each connection lives on one io_context of the Runtime.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/metrics.h"
+#include "base/status.h"
+#include "broker/hooks.h"
+#include "mqtt/packet.h"
+#include "net/runtime.h"
+
+namespace tributary::broker {
+
+struct BrokerOptions {
+  std::string bind_address = "0.0.0.0";
+  int tls_port = 8883;   // MQTT over TLS with client certificates; -1 disables; 0 picks a free port
+  int ws_port = 8443;    // MQTT over WebSocket (TLS); -1 disables
+  int tcp_port = -1;     // plain MQTT, off unless enabled
+  std::string server_cert_file;  // PEM, for the TLS and WebSocket listeners
+  std::string server_key_file;
+  std::string ca_cert_file;      // client certificates must chain to this CA
+  uint32_t max_payload_size = 128 * 1024;  // bytes; packets may be this plus header room
+  uint16_t receive_maximum = 100;          // in-flight QoS 1/2 messages per client, each way
+  uint16_t topic_alias_maximum = 16;
+  uint32_t max_session_expiry_s = 7 * 24 * 3600;
+  uint32_t max_queued_messages = 1000;     // per offline session; oldest QoS 0 dropped first
+  std::string state_dir;                   // persistent sessions and retained messages
+};
+
+struct BrokerStats {
+  uint64_t connections = 0;         // currently open
+  uint64_t sessions = 0;            // including offline persistent ones
+  uint64_t subscriptions = 0;
+  uint64_t retained_messages = 0;
+  uint64_t messages_received = 0;   // PUBLISH packets in
+  uint64_t messages_sent = 0;       // PUBLISH packets out
+  uint64_t publish_denied = 0;      // dropped by authorization
+  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;
+};
+
+class Broker {
+ public:
+  virtual ~Broker() = default;
+
+  // `runtime`, `auth` and `metrics` must outlive the broker.
+  static Result<std::unique_ptr<Broker>> Create(const BrokerOptions& options, net::Runtime* runtime,
+                                                Authorizer* auth, MetricsRegistry* metrics);
+
+  // Set before Start(); may be null.
+  virtual void SetInterceptor(MessageInterceptor* interceptor) = 0;
+
+  // Loads persisted state and binds the listeners. The runtime must be started.
+  virtual Status Start() = 0;
+  // Stops accepting, disconnects clients (v5: reason 0x8B Server shutting down), persists
+  // sessions and retained messages. Idempotent.
+  virtual void Stop() = 0;
+
+  // The ports actually bound (useful when the options asked for port 0); -1 if disabled.
+  virtual int tls_port() const = 0;
+  virtual int ws_port() const = 0;
+  virtual int tcp_port() const = 0;
+
+  // Closes the live connection of `client_id`, if any (e.g. its thing was deactivated).
+  virtual void DisconnectClient(const std::string& client_id, mqtt::ReasonCode reason) = 0;
+  // Closes every live connection whose ClientGrant::thing() is `thing`.
+  virtual void DisconnectThing(const std::string& thing, mqtt::ReasonCode reason) = 0;
+
+  // Publishes from inside the server (republish actions, $SYS topics); bypasses
+  // authorization and the interceptor.
+  virtual void Publish(const std::string& topic, std::string payload, mqtt::QoS qos,
+                       bool retain) = 0;
+
+  virtual BrokerStats Stats() const = 0;
+};
+
+}  // namespace tributary::broker

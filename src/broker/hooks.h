@@ -1,0 +1,86 @@
+// The broker's two seams, implemented outside broker/:
+//  - Authorizer decides who may connect and what each client may do (devices/ implements
+//    it with things, certificates and policies).
+//  - MessageInterceptor sees every accepted PUBLISH (the rules engine plugs in there).
+// Neither is needed: with no interceptor the publish path does no extra work.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "mqtt/packet.h"
+
+namespace tributary::broker {
+
+// What the broker knows about a connecting client when it asks the Authorizer.
+struct ClientIdentity {
+  std::string client_id;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  // Set when the client presented a certificate that chains to the server's CA.
+  std::optional<std::string> cert_common_name;
+  std::string cert_sha256;      // lower-case hex fingerprint of the DER certificate, or ""
+  std::string listener;         // "tls", "tcp" or "ws"
+  std::string remote_address;   // "127.0.0.1:53412"
+};
+
+// What one connected client may do. Created once per connection by the Authorizer and
+// then queried on the connection's thread for every packet: implementations must be
+// immutable after creation and cheap to query.
+class ClientGrant {
+ public:
+  virtual ~ClientGrant() = default;
+  virtual bool CanPublish(std::string_view topic) const = 0;
+  virtual bool CanSubscribe(std::string_view filter) const = 0;
+  // Whether a message on `topic` may be delivered to this client (checked at delivery).
+  virtual bool CanReceive(std::string_view topic) const = 0;
+  // The thing this connection belongs to, or "" (anonymous or administrator).
+  virtual const std::string& thing() const = 0;
+};
+
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  // Called once per CONNECT on the connection's thread; may take a lock. An error
+  // refuses the connection: kUnauthenticated -> "Bad user name or password" (0x86, or
+  // 3.1.1 return code 4), kPermissionDenied -> "Not authorized" (0x87 / 5),
+  // kInvalidArgument -> "Client identifier not valid" (0x85 / 2).
+  virtual Result<std::shared_ptr<const ClientGrant>> Authenticate(const ClientIdentity& id) = 0;
+};
+
+// Lets everyone do everything: the Authorizer used with --allow-anonymous and in tests.
+class AllowAllAuthorizer : public Authorizer {
+ public:
+  Result<std::shared_ptr<const ClientGrant>> Authenticate(const ClientIdentity& id) override;
+};
+
+// An accepted PUBLISH as the interceptor sees it. The views are valid only during the
+// call; copy what must outlive it.
+struct InboundMessage {
+  std::string_view client_id;
+  std::string_view thing;         // ClientGrant::thing()
+  std::string_view topic;         // after topic-alias resolution
+  std::string_view payload;
+  mqtt::QoS qos;
+  bool retain;
+  const mqtt::Properties* properties;  // v5 properties (user properties, content type...)
+  int64_t received_at_ms;         // wall clock, Unix epoch
+};
+
+class MessageInterceptor {
+ public:
+  virtual ~MessageInterceptor() = default;
+  // Called on the publishing connection's thread for every PUBLISH the broker accepted.
+  // For QoS 0, `done` is empty. For QoS 1 and 2 the broker sends PUBACK/PUBREC only
+  // after `done(ok)` has been called (from any thread, exactly once); ok=false answers
+  // with reason 0x80 (Unspecified error) in MQTT 5 and closes a 3.1.1 connection without
+  // acknowledging, so the client sends the message again.
+  virtual void OnPublish(const InboundMessage& msg, std::function<void(bool ok)> done) = 0;
+};
+
+}  // namespace tributary::broker
