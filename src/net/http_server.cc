@@ -1,0 +1,187 @@
+#include "net/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+
+#include "base/log.h"
+
+namespace tributary::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+HttpRequest ToRequest(const http::request<http::string_body>& in, const std::string& remote) {
+  HttpRequest r;
+  r.method = std::string(in.method_string());
+  std::string target(in.target());
+  size_t q = target.find('?');
+  r.path = UrlDecode(target.substr(0, q), false);
+  if (q != std::string::npos) {
+    std::string query = target.substr(q + 1);
+    size_t i = 0;
+    while (i <= query.size()) {
+      size_t amp = query.find('&', i);
+      if (amp == std::string::npos) amp = query.size();
+      std::string pair = query.substr(i, amp - i);
+      if (!pair.empty()) {
+        size_t eq = pair.find('=');
+        std::string key = UrlDecode(pair.substr(0, eq), true);
+        r.query[key] = eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1), true);
+      }
+      i = amp + 1;
+    }
+  }
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(field.value());
+  }
+  r.body = in.body();
+  r.remote_address = remote;
+  return r;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpHandler* handler, const HttpServerOptions* options)
+      : stream_(std::move(socket)), handler_(handler), options_(options) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void Run() { ReadNext(); }
+
+ private:
+  void ReadNext() {
+    parser_.emplace();
+    parser_->body_limit(options_->max_body_bytes);
+    stream_.expires_after(std::chrono::seconds(options_->idle_timeout_s));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        HttpResponse r = JsonError(413, "resource_exhausted",
+                                   "request body larger than " +
+                                       std::to_string(options_->max_body_bytes) + " bytes");
+        return Write(std::move(r), false);
+      }
+      return Close();
+    }
+    http::request<http::string_body> req = parser_->release();
+    bool keep_alive = req.keep_alive();
+    HttpRequest request = ToRequest(req, remote_);
+    HttpResponse response;
+    try {
+      response = (*handler_)(request);
+    } catch (const std::exception& e) {
+      response = JsonError(500, "internal", std::string("unexpected error: ") + e.what());
+    }
+    Write(std::move(response), keep_alive);
+  }
+
+  void Write(HttpResponse r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::server, "tributary");
+    res->set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->ReadNext();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpHandler* handler_;
+  const HttpServerOptions* options_;
+  std::string remote_;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, Runtime* runtime, HttpHandler handler)
+      : options_(std::move(options)),
+        runtime_(runtime),
+        handler_(std::move(handler)),
+        acceptor_(runtime->At(0)) {}
+
+  Result<int> Start() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.bind_address, ec);
+    if (ec) return InvalidArgument("HTTP bind address '" + options_.bind_address + "': " + ec.message());
+    tcp::endpoint ep(address, static_cast<uint16_t>(options_.port));
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Unavailable("cannot listen for HTTP on " + options_.bind_address + ":" +
+                         std::to_string(options_.port) + ": " + ec.message());
+    int port = acceptor_.local_endpoint().port();
+    Accept();
+    return port;
+  }
+
+  void Stop() {
+    stopped_ = true;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(runtime_->Next(), [this](beast::error_code ec, tcp::socket socket) {
+      if (stopped_ || !acceptor_.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), &handler_, &options_)->Run();
+      Accept();
+    });
+  }
+
+  HttpServerOptions options_;
+  Runtime* runtime_;
+  HttpHandler handler_;
+  tcp::acceptor acceptor_;
+  std::atomic<bool> stopped_{false};
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Runtime* runtime, HttpHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), runtime, std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::Start() {
+  TRY_ASSIGN(port_, impl_->Start());
+  return Status::Ok();
+}
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace tributary::net

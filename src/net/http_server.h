@@ -1,0 +1,41 @@
+// An HTTP/1.1 server on Boost.Beast: keep-alive, bounded request bodies, read
+// timeouts. Each connection lives on one io_context of the Runtime; the handler runs
+// there, so it must not block for long (hand long work to a background job).
+//
+// Thread-safety: Start/Stop from the owning thread; the handler may be called from any
+// Runtime thread concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "net/router.h"
+#include "net/runtime.h"
+
+namespace tributary::net {
+
+struct HttpServerOptions {
+  std::string bind_address = "0.0.0.0";
+  int port = 8080;  // 0 picks a free port
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  int idle_timeout_s = 60;
+};
+
+class HttpServer {
+ public:
+  // `runtime` must outlive the server.
+  HttpServer(HttpServerOptions options, Runtime* runtime, HttpHandler handler);
+  ~HttpServer();
+
+  Status Start();  // binds and accepts; the Runtime must be running
+  void Stop();     // stops accepting; open connections end at their next read
+  int port() const { return port_; }
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = -1;
+};
+
+}  // namespace tributary::net

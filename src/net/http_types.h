@@ -1,0 +1,34 @@
+// HTTP requests and responses as plain values, shared by the HTTP server, the client
+// and the API handlers. No Beast types leak out of net/.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace tributary::net {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // decoded path without the query string: "/things/sensor-1"
+  std::map<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string> params;   // path parameters filled in by the Router
+  std::string body;
+  std::string remote_address;
+
+  // Header value or "" (name must be lower-case).
+  const std::string& Header(const std::string& name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// Percent-decoding of a path or query component ('+' as space only in queries).
+std::string UrlDecode(const std::string& in, bool plus_is_space);
+std::string UrlEncode(const std::string& in);
+
+}  // namespace tributary::net
