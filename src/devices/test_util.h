@@ -1,0 +1,47 @@
+// Helpers for the devices tests only: a temporary directory removed at scope exit and
+// running a shell command to capture its output.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "base/ids.h"
+
+namespace tributary::devices::testing {
+
+class TempDir {
+ public:
+  TempDir()
+      : path_((std::filesystem::temp_directory_path() / ("tributary-devices-" + RandomHex(6)))
+                  .string()) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace tributary::devices::testing
