@@ -1,0 +1,51 @@
+// Time series in SageMaker DeepAR's JSON Lines format, and the readers for the
+// `train` and `test` channels. One series per line:
+//
+//   {"start": "2021-02-05 00:00:00", "target": [1.0, "NaN", null, 4], "cat": [0, 2],
+//    "dynamic_feat": [[0.1, 0.2, 0.3, 0.4]]}
+//
+// Missing target values are "NaN" (any case) or null and become quiet NaN.
+// Files may be gzip-compressed (detected from the content, not the name). A
+// channel is a file or a directory; in a directory every file is read in name
+// order except names starting with '.' and `_SUCCESS`, as SageMaker does.
+// Errors name the file, the 1-based line and the field. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tributary::forecast {
+
+struct TimeSeries {
+  int64_t start = 0;                             // seconds, see frequency.h
+  std::vector<float> target;                     // NaN where missing
+  std::vector<int64_t> cat;                      // static categorical features, >= 0
+  std::vector<std::vector<float>> dynamic_feat;  // each as long as target (or longer at inference)
+  std::string origin;                            // "file:line", for error messages
+};
+
+// Parses one JSON line. `origin` ("file:line") prefixes every error.
+Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& origin);
+
+// Reads one file (plain or gzip). Blank lines are skipped. Checks what must hold
+// across lines: the same number of cat and of dynamic_feat entries in every series.
+Result<std::vector<TimeSeries>> ReadSeriesFile(const std::string& path);
+
+// Reads a channel: a file or a directory of files (see above), with the same
+// cross-series checks over all files. An empty channel is an error.
+Result<std::vector<TimeSeries>> ReadChannel(const std::string& path);
+
+// Checks that every series has `num_cat` cat values and `num_dyn` dynamic
+// features whose length is target length + `extra_dyn_len` (0 for training,
+// prediction_length at inference), naming the series' origin on failure.
+Status CheckShapes(const std::vector<TimeSeries>& series, size_t num_cat, size_t num_dyn,
+                   size_t extra_dyn_len);
+
+// Serializes one series back to a JSON line (NaN written as "NaN").
+std::string SeriesToJson(const TimeSeries& s);
+
+}  // namespace tributary::forecast
