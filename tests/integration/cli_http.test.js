@@ -1,0 +1,185 @@
+// The CLI and the HTTP API of a running server: help and flag errors, the
+// unauthenticated endpoints (/healthz, /metrics), the bearer token, and a thing's
+// life cycle (create, list, describe, deactivate, activate, delete) through the CLI
+// with --json output checked against the API and the connection kit on disk.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { BIN, Server, run, describeRun, thingName, makeTempDir, removeTempDir } = require('./harness');
+
+// Parses a command's --json stdout, failing with the command's output if it is not JSON.
+function parseJson(what, r) {
+  assert.equal(r.code, 0, describeRun(what, r));
+  try {
+    return JSON.parse(r.stdout);
+  } catch (e) {
+    assert.fail(`${what}: stdout is not JSON (${e.message})\n${describeRun(what, r)}`);
+  }
+}
+
+// `thing list --json` may print an array or {things: [...]}; returns the names.
+function thingNames(listJson) {
+  const items = Array.isArray(listJson) ? listJson : listJson.things;
+  assert.ok(Array.isArray(items), `thing list --json: no array of things in ${JSON.stringify(listJson)}`);
+  return items.map((t) => t.name);
+}
+
+// A thing's active flag from `describe --json`, whichever of the usual shapes it uses.
+function isActive(thing) {
+  const t = thing.thing || thing;
+  if (typeof t.active === 'boolean') return t.active;
+  const status = String(t.status ?? t.state ?? '').toLowerCase();
+  assert.ok(status, `thing describe --json has neither "active" nor "status": ${JSON.stringify(thing)}`);
+  return status === 'active' || status === 'enabled';
+}
+
+describe('tributary CLI and HTTP API', () => {
+  let server;
+  const api = (p, headers = {}) => fetch(`${server.endpoint}${p}`, { headers, signal: AbortSignal.timeout(5000) });
+  const auth = () => ({ Authorization: `Bearer ${server.token}` });
+
+  before(async () => { server = await Server.start({ tag: 'cli' }); });
+  after(async () => { if (server) await server.dispose(); });
+
+  test('--help works for every command', async () => {
+    const commands = [[], ['server'], ['thing'], ['thing', 'create'], ['thing', 'list'], ['thing', 'describe'],
+                      ['thing', 'deactivate'], ['thing', 'activate'], ['thing', 'delete']];
+    for (const cmd of commands) {
+      const r = await run(BIN, [...cmd, '--help'], { timeoutMs: 10000 });
+      const what = `tributary ${cmd.join(' ')} --help`;
+      assert.equal(r.code, 0, describeRun(what, r));
+      assert.match(r.stdout, /usage/i, `${what} prints no usage\n${describeRun(what, r)}`);
+      if (cmd.length) assert.ok(r.stdout.includes(cmd[cmd.length - 1]), `${what} does not name the command`);
+    }
+    const serverHelp = await run(BIN, ['server', '--help']);
+    for (const flag of ['--data-dir', '--http-port', '--mqtt-tls-port', '--mqtt-ws-port', '--mqtt-port',
+                        '--allow-anonymous', '--bind', '--log-level', '--max-payload-bytes']) {
+      assert.ok(serverHelp.stdout.includes(flag), `server --help does not list ${flag}`);
+    }
+  });
+
+  test('an unknown flag exits non-zero and names the flag', async () => {
+    for (const args of [['server', '--no-such-flag'], ['thing', 'list', '--bogus-option'], ['no-such-command']]) {
+      const r = await run(BIN, args, { timeoutMs: 10000 });
+      const what = `tributary ${args.join(' ')}`;
+      assert.notEqual(r.code, 0, describeRun(what, r));
+      assert.ok((r.stderr + r.stdout).includes(args[args.length - 1]), `${what}: message does not name the bad argument\n${describeRun(what, r)}`);
+    }
+  });
+
+  test('/healthz and /metrics answer without a token', async () => {
+    const health = await api('/healthz');
+    assert.equal(health.status, 200, `/healthz status ${health.status}: ${await health.text()}`);
+    const metrics = await api('/metrics');
+    const text = await metrics.text();
+    assert.equal(metrics.status, 200, `/metrics status ${metrics.status}: ${text}`);
+    assert.match(text, /^# TYPE tributary_mqtt_\w+ (counter|gauge|histogram|summary)$/m,
+                 `/metrics has no tributary_mqtt_* metric with a # TYPE line:\n${text.slice(0, 2000)}`);
+    assert.match(text, /^tributary_mqtt_\w+(\{[^}]*\})? [0-9.eE+-]+$/m, 'no tributary_mqtt_* sample line');
+  });
+
+  test('the API refuses a missing or wrong token with 401 and accepts the admin token', async () => {
+    const none = await api('/v1/things');
+    assert.equal(none.status, 401, `GET /v1/things without a token: ${none.status} ${await none.text()}`);
+    const wrong = await api('/v1/things', { Authorization: 'Bearer not-the-token' });
+    assert.equal(wrong.status, 401, `GET /v1/things with a wrong token: ${wrong.status}`);
+    const ok = await api('/v1/things', auth());
+    const body = await ok.text();
+    assert.equal(ok.status, 200, `GET /v1/things with the token: ${ok.status} ${body}`);
+    JSON.parse(body);
+  });
+
+  test('thing create writes a complete connection kit', async (t) => {
+    const name = thingName('kit');
+    const outDir = makeTempDir('kit');
+    t.after(() => removeTempDir(outDir));
+    const kitDir = path.join(outDir, 'kit');
+    const r = await server.cli(['thing', 'create', name, '--out', kitDir]);
+    assert.equal(r.code, 0, describeRun('thing create', r));
+    for (const f of ['device.crt', 'device.key', 'ca.crt', 'endpoint.json', 'publish.sh', 'device.js', 'package.json', 'README.md']) {
+      assert.ok(fs.existsSync(path.join(kitDir, f)), `kit ${kitDir} lacks ${f}`);
+    }
+    const ep = JSON.parse(fs.readFileSync(path.join(kitDir, 'endpoint.json'), 'utf8'));
+    assert.equal(ep.thing, name);
+    assert.equal(ep.client_id, name);
+    assert.equal(ep.topic, `devices/${name}/pollution`);
+    assert.equal(ep.mqtt_tls_port, server.tlsPort, 'endpoint.json mqtt_tls_port differs from server.json');
+    assert.equal(ep.mqtt_ws_port, server.wsPort, 'endpoint.json mqtt_ws_port differs from server.json');
+    assert.equal(ep.http_port, server.httpPort, 'endpoint.json http_port differs from server.json');
+    assert.ok(typeof ep.host === 'string' && ep.host.length > 0, 'endpoint.json host is empty');
+
+    const ca = new crypto.X509Certificate(fs.readFileSync(path.join(kitDir, 'ca.crt')));
+    const serverCa = new crypto.X509Certificate(server.ca);
+    assert.equal(ca.fingerprint256, serverCa.fingerprint256, 'kit ca.crt is not the server CA');
+    const cert = new crypto.X509Certificate(fs.readFileSync(path.join(kitDir, 'device.crt')));
+    assert.ok(cert.verify(ca.publicKey), 'device.crt is not signed by the CA');
+    assert.ok(cert.checkIssued(ca), 'device.crt issuer is not the CA subject');
+    assert.ok(cert.subject.includes(name), `device.crt subject "${cert.subject}" does not name the thing`);
+    const key = crypto.createPrivateKey(fs.readFileSync(path.join(kitDir, 'device.key')));
+    assert.ok(cert.checkPrivateKey(key), 'device.key does not match device.crt');
+    assert.ok(new Date(cert.validTo) > new Date(), 'device.crt is already expired');
+  });
+
+  test('thing list, describe, deactivate, activate and delete with --json', async () => {
+    const name = thingName('life');
+    await server.createThing(name);
+
+    const list = parseJson('thing list --json', await server.cli(['thing', 'list', '--json']));
+    assert.ok(thingNames(list).includes(name), `thing list --json lacks ${name}: ${JSON.stringify(list)}`);
+    const human = await server.cli(['thing', 'list']);
+    assert.equal(human.code, 0, describeRun('thing list', human));
+    assert.ok(human.stdout.includes(name), `thing list (human) lacks ${name}:\n${human.stdout}`);
+
+    const desc = parseJson('thing describe --json', await server.cli(['thing', 'describe', name, '--json']));
+    assert.equal((desc.thing || desc).name, name);
+    assert.equal(isActive(desc), true, `a new thing is not active: ${JSON.stringify(desc)}`);
+
+    const viaApi = await api('/v1/things', auth());
+    const apiNames = thingNames(await viaApi.json());
+    assert.ok(apiNames.includes(name), `GET /v1/things lacks ${name}: ${apiNames}`);
+
+    let r = await server.cli(['thing', 'deactivate', name]);
+    assert.equal(r.code, 0, describeRun('thing deactivate', r));
+    let d = parseJson('describe after deactivate', await server.cli(['thing', 'describe', name, '--json']));
+    assert.equal(isActive(d), false, `deactivated thing still active: ${JSON.stringify(d)}`);
+
+    r = await server.cli(['thing', 'activate', name]);
+    assert.equal(r.code, 0, describeRun('thing activate', r));
+    d = parseJson('describe after activate', await server.cli(['thing', 'describe', name, '--json']));
+    assert.equal(isActive(d), true, `activated thing not active: ${JSON.stringify(d)}`);
+
+    r = await server.cli(['thing', 'delete', name]);
+    assert.equal(r.code, 0, describeRun('thing delete', r));
+    r = await server.cli(['thing', 'describe', name, '--json']);
+    assert.notEqual(r.code, 0, `describe of a deleted thing succeeded:\n${describeRun('describe', r)}`);
+    assert.ok(r.stderr.includes(name), `error for a deleted thing does not name it: ${r.stderr}`);
+    const remaining = parseJson('thing list --json after delete', await server.cli(['thing', 'list', '--json']));
+    assert.ok(!thingNames(remaining).includes(name), `deleted thing ${name} still listed`);
+  });
+
+  test('creating a thing twice fails with a clear message', async () => {
+    const name = thingName('twice');
+    await server.createThing(name);
+    const r = await server.cli(['thing', 'create', name, '--out', path.join(server.dataDir, 'second-kit')]);
+    assert.notEqual(r.code, 0, `second thing create succeeded:\n${describeRun('thing create', r)}`);
+    assert.ok(r.stderr.includes(name), `error does not name the thing: ${r.stderr}`);
+    assert.match(r.stderr, /exist|already|duplicate/i, `error does not say the thing exists: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `error is not one line: ${r.stderr}`);
+  });
+
+  test('an invalid thing name is rejected naming the problem', async () => {
+    for (const bad of ['bad/name', 'has space', 'wild+card', 'hash#', '']) {
+      const r = await server.cli(['thing', 'create', bad, '--out', path.join(server.dataDir, 'bad-kit')]);
+      const what = `thing create "${bad}"`;
+      assert.notEqual(r.code, 0, `${what} succeeded:\n${describeRun(what, r)}`);
+      assert.match(r.stderr, /name/i, `${what}: error does not mention the name: ${r.stderr}`);
+      if (bad) assert.ok(r.stderr.includes(bad), `${what}: error does not quote the bad name: ${r.stderr}`);
+    }
+    const list = parseJson('thing list --json', await server.cli(['thing', 'list', '--json']));
+    for (const n of thingNames(list)) assert.doesNotMatch(n, /[/ +#]/, `invalid thing ${n} was registered`);
+  });
+});
