@@ -1,0 +1,384 @@
+// How a chunk is decoded: walk the pages in order; a dictionary page fills the
+// dictionary; each data page yields definition levels (optional columns) and
+// the non-null values, which are scattered into the batch's dense slots.
+// Every length from the file is checked against what is left of the chunk or
+// page before it is used.
+#include "parquet/column_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "parquet/compression.h"
+#include "parquet/plain.h"
+#include "parquet/rle.h"
+
+namespace tributary::parquet {
+namespace {
+
+std::string_view EncodingName(Encoding e) {
+  switch (e) {
+    case Encoding::kPlain: return "PLAIN";
+    case Encoding::kPlainDictionary: return "PLAIN_DICTIONARY";
+    case Encoding::kRle: return "RLE";
+    case Encoding::kBitPacked: return "BIT_PACKED";
+    case Encoding::kDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
+    case Encoding::kDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::kDeltaByteArray: return "DELTA_BYTE_ARRAY";
+    case Encoding::kRleDictionary: return "RLE_DICTIONARY";
+    case Encoding::kByteStreamSplit: return "BYTE_STREAM_SPLIT";
+  }
+  return "unknown";
+}
+
+template <ColumnType kType>
+struct Traits;
+template <>
+struct Traits<ColumnType::kBoolean> {
+  using T = uint8_t;
+  static std::vector<T>& Out(ColumnBatch& b) { return b.bools; }
+};
+template <>
+struct Traits<ColumnType::kInt32> {
+  using T = int32_t;
+  static std::vector<T>& Out(ColumnBatch& b) { return b.i32; }
+};
+template <>
+struct Traits<ColumnType::kInt64> {
+  using T = int64_t;
+  static std::vector<T>& Out(ColumnBatch& b) { return b.i64; }
+};
+template <>
+struct Traits<ColumnType::kTimestamp> : Traits<ColumnType::kInt64> {};
+template <>
+struct Traits<ColumnType::kFloat> {
+  using T = float;
+  static std::vector<T>& Out(ColumnBatch& b) { return b.f32; }
+};
+template <>
+struct Traits<ColumnType::kDouble> {
+  using T = double;
+  static std::vector<T>& Out(ColumnBatch& b) { return b.f64; }
+};
+template <>
+struct Traits<ColumnType::kString> {
+  using T = std::string_view;
+};
+
+template <ColumnType kType>
+class ChunkDecoder {
+  using T = typename Traits<kType>::T;
+  static constexpr bool kIsString = kType == ColumnType::kString;
+  static constexpr bool kIsBool = kType == ColumnType::kBoolean;
+
+ public:
+  ChunkDecoder(const FileColumn& column, const ColumnMetaData& meta, const std::string& chunk,
+               uint64_t chunk_offset, int64_t num_rows, const ReaderLimits& limits, ColumnBatch* out)
+      : col_(column), meta_(meta), chunk_(chunk), base_(chunk_offset), num_rows_(num_rows),
+        limits_(limits), out_(out) {}
+
+  Status Run() {
+    out_->Clear();
+    out_->type = kType;
+    const bool optional = col_.column.optional;
+    if constexpr (!kIsString) Traits<kType>::Out(*out_).reserve(std::min<int64_t>(num_rows_, 1 << 20));
+    if (optional) out_->validity.reserve(std::min<int64_t>(num_rows_, 1 << 20));
+    size_t pos = 0;
+    while (read_ < num_rows_) {
+      if (pos >= chunk_.size()) {
+        return Err(base_ + pos, "column chunk ends after " + std::to_string(read_) + " of " +
+                                    std::to_string(num_rows_) + " values");
+      }
+      PageHeader h;
+      size_t hlen = 0;
+      const uint64_t page_off = base_ + pos;
+      Status st = ParsePageHeader(reinterpret_cast<const uint8_t*>(chunk_.data()) + pos,
+                                  chunk_.size() - pos, page_off, &h, &hlen);
+      if (!st.ok()) return st.WithContext(Where(page_off, "page header"));
+      pos += hlen;
+      if (h.compressed_page_size < 0 || static_cast<size_t>(h.compressed_page_size) > chunk_.size() - pos) {
+        return Err(page_off, "compressed page size " + std::to_string(h.compressed_page_size) +
+                                 " runs past the column chunk (" + std::to_string(chunk_.size() - pos) +
+                                 " bytes left)");
+      }
+      if (h.uncompressed_page_size < 0 ||
+          static_cast<uint64_t>(h.uncompressed_page_size) > limits_.max_page_bytes) {
+        return Err(page_off, "uncompressed page size " + std::to_string(h.uncompressed_page_size) +
+                                 " is out of range");
+      }
+      std::string_view payload(chunk_.data() + pos, h.compressed_page_size);
+      pos += h.compressed_page_size;
+      page_off_ = page_off;
+      switch (h.type) {
+        case PageType::kDictionaryPage: TRY(ReadDictionary(h, payload)); break;
+        case PageType::kDataPage: TRY(ReadDataPageV1(h, payload)); break;
+        case PageType::kDataPageV2: TRY(ReadDataPageV2(h, payload)); break;
+        default: break;  // index pages and unknown pages carry no values
+      }
+    }
+    out_->length = read_;
+    if constexpr (kType == ColumnType::kTimestamp) TRY(ScaleTimestamps());
+    return Status::Ok();
+  }
+
+ private:
+  std::string Where(uint64_t off, std::string_view what) const {
+    return "column '" + col_.column.name + "': " + std::string(what) + " at offset " + std::to_string(off);
+  }
+  Status Err(uint64_t off, const std::string& what) const {
+    return DataLoss(Where(off, "page") + ": " + what);
+  }
+  Status Wrap(const Status& st) const {
+    return st.ok() ? st : st.WithContext(Where(page_off_, "page"));
+  }
+
+  // Decompresses `payload` to `size` bytes; the result views `buf` or `payload`.
+  Status Inflate(std::string_view payload, size_t size, std::string* buf, std::string_view* out) {
+    if (meta_.codec == Codec::kUncompressed) {
+      if (payload.size() != size) {
+        return Err(page_off_, "uncompressed page holds " + std::to_string(payload.size()) +
+                                  " bytes, header says " + std::to_string(size));
+      }
+      *out = payload;
+      return Status::Ok();
+    }
+    TRY(Wrap(Decompress(meta_.codec, payload, size, buf)));
+    *out = *buf;
+    return Status::Ok();
+  }
+
+  Status ReadDictionary(const PageHeader& h, std::string_view payload) {
+    if (!h.dictionary_page_header) return Err(page_off_, "dictionary page without its header");
+    if (have_dict_) return Err(page_off_, "second dictionary page in one column chunk");
+    const DictionaryPageHeader& d = *h.dictionary_page_header;
+    if (d.encoding != Encoding::kPlain && d.encoding != Encoding::kPlainDictionary) {
+      return Err(page_off_, "dictionary encoding " + std::string(EncodingName(d.encoding)) + " is not PLAIN");
+    }
+    if (d.num_values < 0) return Err(page_off_, "negative dictionary size");
+    std::string_view data;
+    TRY(Inflate(payload, h.uncompressed_page_size, &dict_buf_, &data));
+    if (data.data() != dict_buf_.data()) {
+      dict_buf_.assign(data);  // keep string views valid after the chunk moves on
+      data = dict_buf_;
+    }
+    size_t used = 0;
+    TRY(Wrap(DecodePlain(data, static_cast<size_t>(d.num_values), &dict_, &used)));
+    have_dict_ = true;
+    return Status::Ok();
+  }
+
+  Status DecodePlain(std::string_view data, size_t n, std::vector<T>* vals, size_t* used) {
+    auto* p = reinterpret_cast<const uint8_t*>(data.data());
+    if constexpr (kIsString) {
+      vals->clear();
+      return PlainDecodeStrings(p, data.size(), n, vals, used);
+    } else {
+      const size_t fit = kIsBool ? data.size() * 8 : data.size() / sizeof(T);
+      if (n > fit) {
+        return Err(page_off_, std::to_string(n) + " values cannot fit in " + std::to_string(data.size()) +
+                                  " bytes");
+      }
+      vals->resize(n);
+      if constexpr (kIsBool) {
+        return PlainDecodeBools(p, data.size(), n, vals->data(), used);
+      } else {
+        return PlainDecodeFixed(p, data.size(), n, vals->data(), used);
+      }
+    }
+  }
+
+  Status DecodeValues(Encoding enc, std::string_view data, size_t n) {
+    auto* p = reinterpret_cast<const uint8_t*>(data.data());
+    size_t used = 0;
+    switch (enc) {
+      case Encoding::kPlain:
+        return Wrap(DecodePlain(data, n, &vals_, &used));
+      case Encoding::kPlainDictionary:
+      case Encoding::kRleDictionary: {
+        if (!have_dict_) return Err(page_off_, "dictionary-encoded page but no dictionary page");
+        vals_.resize(n);
+        if (n == 0) return Status::Ok();
+        if (dict_.empty()) return Err(page_off_, "dictionary indices into an empty dictionary");
+        if (data.empty()) return Err(page_off_, "dictionary page data has no bit width");
+        int bw = p[0];
+        if (bw > 32) return Err(page_off_, "dictionary index bit width " + std::to_string(bw));
+        idx_.resize(n);
+        RleDecoder dec(p + 1, data.size() - 1, bw);
+        TRY(Wrap(dec.DecodeBounded(idx_.data(), n, static_cast<uint32_t>(dict_.size() - 1))));
+        for (size_t i = 0; i < n; ++i) vals_[i] = dict_[idx_[i]];
+        return Status::Ok();
+      }
+      case Encoding::kRle:
+        if constexpr (kIsBool) {
+          if (data.size() < 4) return Err(page_off_, "RLE booleans without a length prefix");
+          uint32_t len;
+          std::memcpy(&len, p, 4);
+          if (len > data.size() - 4) return Err(page_off_, "RLE boolean length runs past the page");
+          idx_.resize(n);
+          vals_.resize(n);
+          RleDecoder dec(p + 4, len, 1);
+          TRY(Wrap(dec.DecodeBounded(idx_.data(), n, 1)));
+          for (size_t i = 0; i < n; ++i) vals_[i] = static_cast<uint8_t>(idx_[i]);
+          return Status::Ok();
+        }
+        [[fallthrough]];
+      default:
+        return Unimplemented(Where(page_off_, "page") + ": encoding " + std::string(EncodingName(enc)) +
+                             " is not supported for " + std::string(ColumnTypeName(kType)));
+    }
+  }
+
+  Status CheckCount(int32_t n) {
+    if (n < 0 || n > num_rows_ - read_) {
+      return Err(page_off_, "page holds " + std::to_string(n) + " values but only " +
+                                std::to_string(num_rows_ - read_) + " remain in the row group");
+    }
+    return Status::Ok();
+  }
+
+  Status ReadDataPageV1(const PageHeader& h, std::string_view payload) {
+    if (!h.data_page_header) return Err(page_off_, "data page without its header");
+    const DataPageHeader& d = *h.data_page_header;
+    TRY(CheckCount(d.num_values));
+    std::string_view body;
+    TRY(Inflate(payload, h.uncompressed_page_size, &page_buf_, &body));
+    size_t n = static_cast<size_t>(d.num_values);
+    size_t non_null = n;
+    if (col_.column.optional) {
+      if (d.definition_level_encoding != Encoding::kRle) {
+        return Unimplemented(Where(page_off_, "page") + ": definition level encoding " +
+                             std::string(EncodingName(d.definition_level_encoding)) + " is not supported");
+      }
+      if (body.size() < 4) return Err(page_off_, "definition levels without a length prefix");
+      uint32_t len;
+      std::memcpy(&len, body.data(), 4);
+      if (len > body.size() - 4) {
+        return Err(page_off_, "definition levels length " + std::to_string(len) + " runs past the page (" +
+                                  std::to_string(body.size() - 4) + " bytes)");
+      }
+      TRY(DecodeLevels(body.substr(4, len), n, &non_null));
+      body.remove_prefix(4 + len);
+    }
+    TRY(DecodeValues(d.encoding, body, non_null));
+    Scatter(n);
+    return Status::Ok();
+  }
+
+  Status ReadDataPageV2(const PageHeader& h, std::string_view payload) {
+    if (!h.data_page_header_v2) return Err(page_off_, "data page v2 without its header");
+    const DataPageHeaderV2& d = *h.data_page_header_v2;
+    TRY(CheckCount(d.num_values));
+    if (d.repetition_levels_byte_length < 0 || d.definition_levels_byte_length < 0 ||
+        static_cast<uint64_t>(d.repetition_levels_byte_length) + d.definition_levels_byte_length >
+            std::min<uint64_t>(payload.size(), h.uncompressed_page_size)) {
+      return Err(page_off_, "level lengths " + std::to_string(d.repetition_levels_byte_length) + "+" +
+                                std::to_string(d.definition_levels_byte_length) + " exceed the page");
+    }
+    size_t levels_len = d.repetition_levels_byte_length + d.definition_levels_byte_length;
+    size_t n = static_cast<size_t>(d.num_values);
+    size_t non_null = n;
+    if (col_.column.optional) {
+      TRY(DecodeLevels(payload.substr(d.repetition_levels_byte_length, d.definition_levels_byte_length), n,
+                       &non_null));
+    }
+    std::string_view values = payload.substr(levels_len);
+    size_t values_size = h.uncompressed_page_size - levels_len;
+    std::string_view data;
+    if (d.is_compressed && meta_.codec != Codec::kUncompressed) {
+      TRY(Wrap(Decompress(meta_.codec, values, values_size, &page_buf_)));
+      data = page_buf_;
+    } else {
+      data = values;
+    }
+    TRY(DecodeValues(d.encoding, data, non_null));
+    Scatter(n);
+    return Status::Ok();
+  }
+
+  Status DecodeLevels(std::string_view data, size_t n, size_t* non_null) {
+    levels_.resize(n);
+    RleDecoder dec(reinterpret_cast<const uint8_t*>(data.data()), data.size(), 1);
+    Status st = dec.DecodeBounded(levels_.data(), n, 1);
+    if (!st.ok()) return st.WithContext(Where(page_off_, "definition levels of page"));
+    *non_null = static_cast<size_t>(std::count(levels_.begin(), levels_.end(), 1u));
+    return Status::Ok();
+  }
+
+  void Scatter(size_t n) {
+    const bool optional = col_.column.optional;
+    if constexpr (kIsString) {
+      size_t v = 0;
+      for (size_t i = 0; i < n; ++i) {
+        bool valid = !optional || levels_[i] != 0;
+        if (valid) out_->chars.append(vals_[v++]);
+        out_->offsets.push_back(out_->chars.size());
+        if (optional) out_->validity.push_back(valid ? 1 : 0);
+      }
+    } else {
+      auto& dst = Traits<kType>::Out(*out_);
+      if (!optional) {
+        dst.insert(dst.end(), vals_.begin(), vals_.begin() + n);
+      } else {
+        size_t v = 0;
+        for (size_t i = 0; i < n; ++i) {
+          bool valid = levels_[i] != 0;
+          dst.push_back(valid ? vals_[v++] : T{});
+          out_->validity.push_back(valid ? 1 : 0);
+        }
+      }
+    }
+    read_ += static_cast<int64_t>(n);
+  }
+
+  Status ScaleTimestamps() {
+    if (col_.unit == TimeUnit::kMillis) {
+      for (int64_t& v : out_->i64) {
+        if (__builtin_mul_overflow(v, int64_t{1000}, &v)) {
+          return DataLoss("column '" + col_.column.name + "': millisecond timestamp out of range");
+        }
+      }
+    } else if (col_.unit == TimeUnit::kNanos) {
+      for (int64_t& v : out_->i64) v = v / 1000 - (v % 1000 < 0 ? 1 : 0);  // floor
+    }
+    return Status::Ok();
+  }
+
+  const FileColumn& col_;
+  const ColumnMetaData& meta_;
+  const std::string& chunk_;
+  uint64_t base_;
+  int64_t num_rows_;
+  const ReaderLimits& limits_;
+  ColumnBatch* out_;
+
+  int64_t read_ = 0;
+  uint64_t page_off_ = 0;
+  bool have_dict_ = false;
+  std::string dict_buf_, page_buf_;
+  std::vector<T> dict_, vals_;
+  std::vector<uint32_t> levels_, idx_;
+};
+
+template <ColumnType kType>
+Status Decode(const FileColumn& c, const ColumnMetaData& m, const std::string& chunk, uint64_t off,
+              int64_t rows, const ReaderLimits& l, ColumnBatch* out) {
+  return ChunkDecoder<kType>(c, m, chunk, off, rows, l, out).Run();
+}
+
+}  // namespace
+
+Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
+                         const std::string& chunk, uint64_t chunk_offset, int64_t num_rows,
+                         const ReaderLimits& limits, ColumnBatch* out) {
+  switch (column.column.type) {
+    case ColumnType::kBoolean: return Decode<ColumnType::kBoolean>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kInt32: return Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kInt64: return Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kTimestamp: return Decode<ColumnType::kTimestamp>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kFloat: return Decode<ColumnType::kFloat>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kDouble: return Decode<ColumnType::kDouble>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kString: return Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+  }
+  return Internal("unknown column type");
+}
+
+}  // namespace tributary::parquet

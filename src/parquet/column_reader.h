@@ -1,0 +1,19 @@
+// Decodes one column chunk (dictionary page + data pages) into a ColumnBatch.
+// Internal to ParquetReader. Stateless function; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "parquet/column_batch.h"
+#include "parquet/file_reader.h"
+#include "parquet/format.h"
+
+namespace tributary::parquet {
+
+// `chunk` holds the chunk's bytes, which start at file offset `chunk_offset`.
+// `num_rows` is the row group's row count; every value slot is filled.
+Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
+                         const std::string& chunk, uint64_t chunk_offset, int64_t num_rows,
+                         const ReaderLimits& limits, ColumnBatch* out);
+
+}  // namespace tributary::parquet

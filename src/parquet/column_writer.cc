@@ -1,0 +1,359 @@
+// How a column chunk is written:
+//   - each value goes into the open page: its definition level (optional
+//     columns), and either a dictionary index or its PLAIN bytes;
+//   - a page is cut when its estimated encoded size reaches page_size;
+//   - when the dictionary's PLAIN size passes dictionary_page_size_limit the
+//     open page is cut and the rest of the chunk is written PLAIN;
+//   - Finish() puts the dictionary page (if any) in front of the data pages.
+#include "parquet/column_writer.h"
+
+#include <bit>
+#include <set>
+#include <unordered_map>
+
+#include "parquet/compression.h"
+#include "parquet/plain.h"
+#include "parquet/rle.h"
+#include "parquet/statistics.h"
+
+namespace tributary::parquet {
+namespace {
+
+constexpr int64_t kMaxPageValues = 1 << 20;
+
+// Per-type access to a batch slot and a dictionary key.
+template <ColumnType kType>
+struct Traits;
+template <>
+struct Traits<ColumnType::kBoolean> {
+  using T = bool;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.bools[i] != 0; }
+};
+template <>
+struct Traits<ColumnType::kInt32> {
+  using T = int32_t;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.i32[i]; }
+};
+template <>
+struct Traits<ColumnType::kInt64> {
+  using T = int64_t;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.i64[i]; }
+};
+template <>
+struct Traits<ColumnType::kTimestamp> : Traits<ColumnType::kInt64> {};
+template <>
+struct Traits<ColumnType::kFloat> {
+  using T = float;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.f32[i]; }
+};
+template <>
+struct Traits<ColumnType::kDouble> {
+  using T = double;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.f64[i]; }
+};
+template <>
+struct Traits<ColumnType::kString> {
+  using T = std::string_view;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.StringAt(i); }
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Dictionary keyed by the value's bits (numbers; so -0.0 and NaN payloads stay
+// distinct and round-trip exactly) or its bytes (strings).
+template <typename T>
+struct DictMap {
+  using Key = std::conditional_t<sizeof(T) == 1, uint8_t,
+                                 std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>;
+  std::unordered_map<Key, uint32_t> map;
+  // Returns the index of v, inserting it if new (*inserted = true).
+  uint32_t Insert(T v, bool* inserted) {
+    auto [it, added] = map.try_emplace(std::bit_cast<Key>(v), static_cast<uint32_t>(map.size()));
+    *inserted = added;
+    return it->second;
+  }
+  size_t size() const { return map.size(); }
+  void clear() { map.clear(); }
+};
+template <>
+struct DictMap<std::string_view> {
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> map;
+  uint32_t Insert(std::string_view v, bool* inserted) {
+    auto it = map.find(v);
+    if (it != map.end()) {
+      *inserted = false;
+      return it->second;
+    }
+    *inserted = true;
+    uint32_t idx = static_cast<uint32_t>(map.size());
+    map.emplace(std::string(v), idx);
+    return idx;
+  }
+  size_t size() const { return map.size(); }
+  void clear() { map.clear(); }
+};
+
+template <ColumnType kType>
+class TypedColumnWriter final : public ColumnChunkWriter {
+  using T = typename Traits<kType>::T;
+  static constexpr bool kIsBool = std::is_same_v<T, bool>;
+
+ public:
+  TypedColumnWriter(const Column& column, const WriterOptions& options)
+      : column_(column), options_(options) {
+    max_def_ = column.optional ? 1 : 0;
+    Reset();
+  }
+
+  Status Write(const ColumnBatch& batch, int64_t begin, int64_t end) override {
+    const bool all_valid = batch.validity.empty();
+    for (int64_t i = begin; i < end; ++i) {
+      const bool valid = all_valid || batch.validity[i] != 0;
+      if (max_def_ > 0) def_levels_.push_back(valid ? 1 : 0);
+      ++page_values_;
+      if (!valid) {
+        ++page_nulls_;
+      } else {
+        T v = Traits<kType>::Get(batch, i);
+        if (options_.statistics) stats_.Update(v);
+        if (dict_mode_) {
+          bool inserted;
+          uint32_t idx = dict_.Insert(v, &inserted);
+          indices_.push_back(idx);
+          if (inserted) AppendPlain(v, &dict_plain_);
+        } else if constexpr (kIsBool) {
+          bools_.push_back(v ? 1 : 0);
+        } else {
+          AppendPlain(v, &values_);
+        }
+      }
+      if ((page_values_ & 63) == 0 || page_values_ >= kMaxPageValues) {
+        if (dict_mode_ && static_cast<int64_t>(dict_plain_.size()) > options_.dictionary_page_size_limit) {
+          TRY(FlushPage());
+          dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
+        } else if (OpenPageBytes() >= options_.page_size || page_values_ >= kMaxPageValues) {
+          TRY(FlushPage());
+        }
+      }
+    }
+    num_values_ += end - begin;
+    if (!all_valid) {
+      for (int64_t i = begin; i < end; ++i) stats_.AddNulls(batch.validity[i] == 0);
+    }
+    return Status::Ok();
+  }
+
+  int64_t BufferedBytes() const override {
+    return static_cast<int64_t>(pages_.size() + dict_plain_.size()) + OpenPageBytes();
+  }
+
+  Status Finish(ChunkOutput* out) override {
+    if (page_values_ > 0 || pages_.empty()) TRY(FlushPage());
+    out->bytes.clear();
+    ColumnMetaData& m = out->meta;
+    m = ColumnMetaData();
+    m.type = PhysicalTypeOf(kType);
+    m.path_in_schema = {column_.name};
+    m.codec = options_.codec;
+    m.num_values = num_values_;
+    int64_t uncompressed = uncompressed_pages_;
+    if (dict_.size() > 0) {
+      PageHeader h;
+      h.type = PageType::kDictionaryPage;
+      h.dictionary_page_header.emplace();
+      h.dictionary_page_header->num_values = static_cast<int32_t>(dict_.size());
+      h.dictionary_page_header->encoding = Encoding::kPlain;
+      TRY(Compress(options_.codec, dict_plain_, &scratch_));
+      h.uncompressed_page_size = static_cast<int32_t>(dict_plain_.size());
+      h.compressed_page_size = static_cast<int32_t>(scratch_.size());
+      size_t before = out->bytes.size();
+      SerializePageHeader(h, &out->bytes);
+      uncompressed += static_cast<int64_t>(out->bytes.size() - before + dict_plain_.size());
+      out->bytes += scratch_;
+      m.dictionary_page_offset = 0;
+      encodings_.insert(Encoding::kPlain);
+    }
+    m.data_page_offset = static_cast<int64_t>(out->bytes.size());
+    out->bytes += pages_;
+    m.encodings.assign(encodings_.begin(), encodings_.end());
+    m.total_compressed_size = static_cast<int64_t>(out->bytes.size());
+    m.total_uncompressed_size = uncompressed;
+    if (options_.statistics) m.statistics = stats_.ToThrift();
+    Reset();
+    return Status::Ok();
+  }
+
+ private:
+  static void AppendPlain(T v, std::string* out) {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      PlainAppendString(v, out);
+    } else if constexpr (kIsBool) {
+      out->push_back(v ? 1 : 0);  // dictionary never used for booleans
+    } else {
+      PlainAppendOne(v, out);
+    }
+  }
+
+  int64_t OpenPageBytes() const {
+    int64_t levels = static_cast<int64_t>(def_levels_.size()) / 8;
+    if (dict_mode_) {
+      return levels + static_cast<int64_t>(indices_.size()) * BitWidth(dict_.size()) / 8;
+    }
+    return levels + static_cast<int64_t>(values_.size() + bools_.size() / 8);
+  }
+
+  Status FlushPage() {
+    // Encode levels and values.
+    levels_buf_.clear();
+    if (max_def_ > 0) RleEncode(def_levels_.data(), def_levels_.size(), 1, &levels_buf_);
+    std::string& vals = values_buf_;
+    Encoding encoding = Encoding::kPlain;
+    if (dict_mode_ && !indices_.empty()) {
+      int bw = std::max(1, BitWidth(dict_.size() - 1));
+      vals.assign(1, static_cast<char>(bw));
+      RleEncode(indices_.data(), indices_.size(), bw, &vals);
+      encoding = Encoding::kRleDictionary;
+    } else if constexpr (kIsBool) {
+      vals.clear();
+      PlainAppendBools(bools_.data(), bools_.size(), &vals);
+    } else {
+      vals.swap(values_);
+    }
+    encodings_.insert(encoding);
+    if (max_def_ > 0) encodings_.insert(Encoding::kRle);
+
+    PageHeader h;
+    if (!options_.data_page_v2) {
+      body_.clear();
+      if (max_def_ > 0) {
+        PlainAppendOne(static_cast<uint32_t>(levels_buf_.size()), &body_);
+        body_ += levels_buf_;
+      }
+      body_ += vals;
+      TRY(Compress(options_.codec, body_, &scratch_));
+      h.type = PageType::kDataPage;
+      h.uncompressed_page_size = static_cast<int32_t>(body_.size());
+      h.compressed_page_size = static_cast<int32_t>(scratch_.size());
+      DataPageHeader& d = h.data_page_header.emplace();
+      d.num_values = static_cast<int32_t>(page_values_);
+      d.encoding = encoding;
+    } else {
+      TRY(Compress(options_.codec, vals, &body_));
+      scratch_ = levels_buf_;
+      scratch_ += body_;
+      h.type = PageType::kDataPageV2;
+      h.uncompressed_page_size = static_cast<int32_t>(levels_buf_.size() + vals.size());
+      h.compressed_page_size = static_cast<int32_t>(scratch_.size());
+      DataPageHeaderV2& d = h.data_page_header_v2.emplace();
+      d.num_values = static_cast<int32_t>(page_values_);
+      d.num_nulls = static_cast<int32_t>(page_nulls_);
+      d.num_rows = static_cast<int32_t>(page_values_);
+      d.encoding = encoding;
+      d.definition_levels_byte_length = static_cast<int32_t>(levels_buf_.size());
+      d.is_compressed = options_.codec != Codec::kUncompressed;
+    }
+    size_t before = pages_.size();
+    SerializePageHeader(h, &pages_);
+    uncompressed_pages_ += static_cast<int64_t>(pages_.size() - before) + h.uncompressed_page_size;
+    pages_ += scratch_;
+
+    def_levels_.clear();
+    indices_.clear();
+    values_.clear();
+    bools_.clear();
+    page_values_ = 0;
+    page_nulls_ = 0;
+    return Status::Ok();
+  }
+
+  void Reset() {
+    dict_mode_ = options_.dictionary && !kIsBool;
+    dict_.clear();
+    dict_plain_.clear();
+    pages_.clear();
+    encodings_.clear();
+    uncompressed_pages_ = 0;
+    num_values_ = 0;
+    stats_ = StatsAccumulator<T>();
+  }
+
+  Column column_;
+  WriterOptions options_;
+  int max_def_ = 0;
+  bool dict_mode_ = true;
+  DictMap<T> dict_;
+  std::string dict_plain_;
+  // Open page.
+  std::vector<uint32_t> def_levels_;
+  std::vector<uint32_t> indices_;
+  std::string values_;
+  std::vector<uint8_t> bools_;
+  int64_t page_values_ = 0;
+  int64_t page_nulls_ = 0;
+  // Finished pages of this chunk.
+  std::string pages_;
+  int64_t uncompressed_pages_ = 0;
+  std::set<Encoding> encodings_;
+  int64_t num_values_ = 0;
+  StatsAccumulator<T> stats_;
+  // Scratch buffers reused across pages.
+  std::string levels_buf_, values_buf_, body_, scratch_;
+};
+
+}  // namespace
+
+PhysicalType PhysicalTypeOf(ColumnType type) {
+  switch (type) {
+    case ColumnType::kBoolean: return PhysicalType::kBoolean;
+    case ColumnType::kInt32: return PhysicalType::kInt32;
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp: return PhysicalType::kInt64;
+    case ColumnType::kFloat: return PhysicalType::kFloat;
+    case ColumnType::kDouble: return PhysicalType::kDouble;
+    case ColumnType::kString: return PhysicalType::kByteArray;
+  }
+  return PhysicalType::kByteArray;
+}
+
+SchemaElement ToSchemaElement(const Column& column) {
+  SchemaElement e;
+  e.name = column.name;
+  e.type = PhysicalTypeOf(column.type);
+  e.repetition_type = column.optional ? Repetition::kOptional : Repetition::kRequired;
+  if (column.type == ColumnType::kString) {
+    e.converted_type = ConvertedType::kUtf8;
+    e.logical_type.kind = LogicalType::Kind::kString;
+  } else if (column.type == ColumnType::kTimestamp) {
+    e.converted_type = ConvertedType::kTimestampMicros;
+    e.logical_type.kind = LogicalType::Kind::kTimestamp;
+    e.logical_type.is_adjusted_to_utc = true;
+    e.logical_type.unit = TimeUnit::kMicros;
+  }
+  return e;
+}
+
+std::unique_ptr<ColumnChunkWriter> ColumnChunkWriter::Make(const Column& column,
+                                                           const WriterOptions& options) {
+  switch (column.type) {
+    case ColumnType::kBoolean:
+      return std::make_unique<TypedColumnWriter<ColumnType::kBoolean>>(column, options);
+    case ColumnType::kInt32:
+      return std::make_unique<TypedColumnWriter<ColumnType::kInt32>>(column, options);
+    case ColumnType::kInt64:
+      return std::make_unique<TypedColumnWriter<ColumnType::kInt64>>(column, options);
+    case ColumnType::kTimestamp:
+      return std::make_unique<TypedColumnWriter<ColumnType::kTimestamp>>(column, options);
+    case ColumnType::kFloat:
+      return std::make_unique<TypedColumnWriter<ColumnType::kFloat>>(column, options);
+    case ColumnType::kDouble:
+      return std::make_unique<TypedColumnWriter<ColumnType::kDouble>>(column, options);
+    case ColumnType::kString:
+      return std::make_unique<TypedColumnWriter<ColumnType::kString>>(column, options);
+  }
+  return nullptr;
+}
+
+}  // namespace tributary::parquet

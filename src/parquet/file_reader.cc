@@ -1,0 +1,210 @@
+#include "parquet/file_reader.h"
+
+#include <cstring>
+
+#include "parquet/column_reader.h"
+
+namespace tributary::parquet {
+namespace {
+
+constexpr std::string_view kMagic = "PAR1";
+
+// Maps a leaf schema element onto our column types.
+FileColumn MapLeaf(const SchemaElement& e, int index) {
+  FileColumn fc;
+  fc.schema_index = index;
+  fc.column.name = e.name;
+  fc.column.optional = e.repetition_type.value_or(Repetition::kRequired) == Repetition::kOptional;
+  if (e.repetition_type == Repetition::kRepeated) fc.unsupported = "repeated columns are not supported";
+  fc.physical = *e.type;
+  const LogicalType& lt = e.logical_type;
+  switch (*e.type) {
+    case PhysicalType::kBoolean: fc.column.type = ColumnType::kBoolean; break;
+    case PhysicalType::kInt32: fc.column.type = ColumnType::kInt32; break;
+    case PhysicalType::kInt64:
+      fc.column.type = ColumnType::kInt64;
+      if (lt.kind == LogicalType::Kind::kTimestamp) {
+        fc.column.type = ColumnType::kTimestamp;
+        fc.unit = lt.unit;
+      } else if (e.converted_type == ConvertedType::kTimestampMicros ||
+                 e.converted_type == ConvertedType::kTimestampMillis) {
+        fc.column.type = ColumnType::kTimestamp;
+        fc.unit = e.converted_type == ConvertedType::kTimestampMillis ? TimeUnit::kMillis : TimeUnit::kMicros;
+      }
+      break;
+    case PhysicalType::kFloat: fc.column.type = ColumnType::kFloat; break;
+    case PhysicalType::kDouble: fc.column.type = ColumnType::kDouble; break;
+    case PhysicalType::kByteArray: fc.column.type = ColumnType::kString; break;
+    case PhysicalType::kInt96:
+      fc.column.type = ColumnType::kTimestamp;
+      fc.unsupported = "INT96 columns are not supported";
+      break;
+    case PhysicalType::kFixedLenByteArray:
+      fc.column.type = ColumnType::kString;
+      fc.unsupported = "FIXED_LEN_BYTE_ARRAY columns are not supported";
+      break;
+    default:
+      fc.column.type = ColumnType::kString;
+      fc.unsupported = "unknown physical type " + std::to_string(static_cast<int>(*e.type));
+  }
+  return fc;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(const std::string& path,
+                                                           ReaderLimits limits) {
+  TRY_ASSIGN(auto source, OpenFileSource(path));
+  auto r = Open(std::move(source), limits);
+  if (!r.ok()) return r.status().WithContext(path);
+  return r;
+}
+
+Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(std::unique_ptr<Source> source,
+                                                           ReaderLimits limits) {
+  std::unique_ptr<ParquetReader> r(new ParquetReader(std::move(source), limits));
+  TRY(r->ReadFooter());
+  TRY(r->MapSchema());
+  return r;
+}
+
+Status ParquetReader::ReadFooter() {
+  const uint64_t size = source_->size();
+  if (size < 12) return DataLoss("file of " + std::to_string(size) + " bytes is too small for Parquet");
+  std::string head, tail;
+  TRY(source_->ReadAt(0, 4, &head));
+  if (head != kMagic) return DataLoss("bad magic at offset 0: not a Parquet file");
+  TRY(source_->ReadAt(size - 8, 8, &tail));
+  if (tail.substr(4) != kMagic) {
+    return DataLoss("bad magic at offset " + std::to_string(size - 4) + ": truncated or not Parquet");
+  }
+  uint32_t len;
+  std::memcpy(&len, tail.data(), 4);
+  if (len > size - 12 || len > limits_.max_footer_bytes) {
+    return DataLoss("footer length " + std::to_string(len) + " at offset " + std::to_string(size - 8) +
+                    " does not fit the file of " + std::to_string(size) + " bytes");
+  }
+  footer_start_ = size - 8 - len;
+  std::string footer;
+  TRY(source_->ReadAt(footer_start_, len, &footer));
+  Status st = ParseFileMetaData(reinterpret_cast<const uint8_t*>(footer.data()), footer.size(),
+                                footer_start_, &meta_);
+  if (!st.ok()) return st.WithContext("footer at offset " + std::to_string(footer_start_));
+  return Status::Ok();
+}
+
+Status ParquetReader::MapSchema() {
+  const auto& s = meta_.schema;
+  int64_t children = s[0].num_children.value_or(0);
+  if (s[0].type) return DataLoss("footer: schema root '" + s[0].name + "' is a leaf");
+  if (children != static_cast<int64_t>(s.size()) - 1) {
+    return Unimplemented("footer: schema has nested groups (root has " + std::to_string(children) +
+                         " children, " + std::to_string(s.size() - 1) +
+                         " elements); only flat schemas are supported");
+  }
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (!s[i].type || s[i].num_children.value_or(0) != 0) {
+      return Unimplemented("footer: schema element '" + s[i].name +
+                           "' is a group; only flat schemas are supported");
+    }
+    columns_.push_back(MapLeaf(s[i], static_cast<int>(i)));
+    schema_.columns.push_back(columns_.back().column);
+  }
+  if (meta_.num_rows < 0) return DataLoss("footer: negative row count");
+  for (size_t g = 0; g < meta_.row_groups.size(); ++g) {
+    const RowGroup& rg = meta_.row_groups[g];
+    if (rg.columns.size() != columns_.size()) {
+      return DataLoss("footer: row group " + std::to_string(g) + " has " + std::to_string(rg.columns.size()) +
+                      " column chunks for " + std::to_string(columns_.size()) + " columns");
+    }
+    if (rg.num_rows < 0 || rg.num_rows > limits_.max_row_group_rows) {
+      return DataLoss("footer: row group " + std::to_string(g) + " claims " + std::to_string(rg.num_rows) +
+                      " rows (limit " + std::to_string(limits_.max_row_group_rows) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<int>> ParquetReader::Resolve(const std::vector<std::string>& names) const {
+  std::vector<int> out;
+  if (names.empty()) {
+    for (size_t i = 0; i < columns_.size(); ++i) out.push_back(static_cast<int>(i));
+    return out;
+  }
+  for (const std::string& n : names) {
+    int i = schema_.Find(n);
+    if (i < 0) return NotFound("column '" + n + "' is not in the file (columns: " + schema_.ToString() + ")");
+    out.push_back(i);
+  }
+  return out;
+}
+
+Result<bool> ParquetReader::RowGroupMayMatch(int rg, const Predicate& p) const {
+  int c = schema_.Find(p.column);
+  if (c < 0) return NotFound("predicate column '" + p.column + "' is not in the file");
+  if (rg < 0 || rg >= num_row_groups()) return InvalidArgument("row group " + std::to_string(rg) + " out of range");
+  const RowGroup& group = meta_.row_groups[rg];
+  const auto& md = group.columns[c].meta_data;
+  std::optional<Statistics> stats;
+  // Timestamps in other units would need rescaling: do not skip on them.
+  bool usable = columns_[c].column.type != ColumnType::kTimestamp || columns_[c].unit == TimeUnit::kMicros;
+  if (md && usable) stats = md->statistics;
+  return MayMatch(p, columns_[c].column.type, stats, group.num_rows);
+}
+
+Result<RecordBatch> ParquetReader::ReadRowGroup(int rg, const std::vector<int>& cols) {
+  if (rg < 0 || rg >= num_row_groups()) return InvalidArgument("row group " + std::to_string(rg) + " out of range");
+  const RowGroup& group = meta_.row_groups[rg];
+  RecordBatch batch;
+  batch.num_rows = group.num_rows;
+  std::string chunk;
+  for (int c : cols) {
+    if (c < 0 || c >= static_cast<int>(columns_.size())) return InvalidArgument("column index out of range");
+    const FileColumn& fc = columns_[c];
+    const std::string where = "row group " + std::to_string(rg) + ", column '" + fc.column.name + "'";
+    if (!fc.unsupported.empty()) return Unimplemented(where + ": " + fc.unsupported);
+    const ColumnChunk& cc = group.columns[c];
+    if (cc.file_path) return Unimplemented(where + ": column data in another file is not supported");
+    if (!cc.meta_data) return DataLoss(where + ": column chunk has no metadata");
+    const ColumnMetaData& m = *cc.meta_data;
+    if (m.type != fc.physical) return DataLoss(where + ": chunk type differs from the schema");
+    if (m.num_values != group.num_rows) {
+      return DataLoss(where + ": chunk holds " + std::to_string(m.num_values) + " values for " +
+                      std::to_string(group.num_rows) + " rows");
+    }
+    int64_t start = m.data_page_offset;
+    // Some writers set dictionary_page_offset to 0 when there is none.
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 && *m.dictionary_page_offset < start) {
+      start = *m.dictionary_page_offset;
+    }
+    if (start < 4 || m.total_compressed_size < 0 || static_cast<uint64_t>(start) > footer_start_ ||
+        static_cast<uint64_t>(m.total_compressed_size) > footer_start_ - start) {
+      return DataLoss(where + ": chunk at offset " + std::to_string(start) + " of " +
+                      std::to_string(m.total_compressed_size) + " bytes lies outside the data (which ends at " +
+                      std::to_string(footer_start_) + ")");
+    }
+    TRY(source_->ReadAt(start, m.total_compressed_size, &chunk));
+    ColumnBatch col(fc.column.type);
+    Status st = DecodeColumnChunk(fc, m, chunk, start, group.num_rows, limits_, &col);
+    if (!st.ok()) return st.WithContext("row group " + std::to_string(rg));
+    batch.schema.columns.push_back(fc.column);
+    batch.columns.push_back(std::move(col));
+  }
+  return batch;
+}
+
+Status ParquetReader::Scan(const ReadOptions& options,
+                           const std::function<Status(const RecordBatch&)>& fn) {
+  TRY_ASSIGN(std::vector<int> cols, Resolve(options.columns));
+  for (int g = 0; g < num_row_groups(); ++g) {
+    if (options.predicate) {
+      TRY_ASSIGN(bool may, RowGroupMayMatch(g, *options.predicate));
+      if (!may) continue;
+    }
+    TRY_ASSIGN(RecordBatch b, ReadRowGroup(g, cols));
+    TRY(fn(b));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tributary::parquet

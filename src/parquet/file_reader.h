@@ -1,0 +1,96 @@
+// ParquetReader: reads flat Parquet files (ours and other engines') into
+// RecordBatches, one row group at a time, with column projection and row-group
+// skipping by statistics.
+//
+//   TRY_ASSIGN(auto r, ParquetReader::Open("/lake/t/part-0.parquet"));
+//   ReadOptions o;
+//   o.columns = {"device", "temp"};
+//   TRY_ASSIGN(o.predicate, Predicate::Parse("temp > 30"));
+//   TRY(r->Scan(o, [](const RecordBatch& b) -> Status { ...; return Status::Ok(); }));
+//
+// Supported: BOOLEAN, INT32 (any logical type, read as int32), INT64 (TIMESTAMP
+// millis/micros/nanos read as microseconds), FLOAT, DOUBLE, BYTE_ARRAY (read as
+// string), required/optional; PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY, RLE
+// (booleans) encodings; data page V1 and V2; uncompressed, snappy, gzip, zstd.
+// Not supported (an error naming the column when read): nested or repeated
+// columns, FIXED_LEN_BYTE_ARRAY, INT96, DELTA_* and BYTE_STREAM_SPLIT encodings.
+//
+// Corrupt input gives a DataLoss status naming the file offset, never a crash;
+// sizes from the file are checked against the file and ReaderLimits before any
+// allocation. A reader is used by one thread at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "parquet/column_batch.h"
+#include "parquet/format.h"
+#include "parquet/io.h"
+#include "parquet/predicate.h"
+#include "parquet/schema.h"
+
+namespace tributary::parquet {
+
+struct ReaderLimits {
+  uint64_t max_footer_bytes = 64 << 20;
+  int64_t max_row_group_rows = 1 << 26;
+  uint64_t max_page_bytes = 1 << 30;  // compressed or uncompressed
+};
+
+// How a file column maps onto our schema.
+struct FileColumn {
+  Column column;                       // name, our type, optional
+  PhysicalType physical = PhysicalType::kInt64;
+  int schema_index = 0;                // index in FileMetaData::schema
+  TimeUnit unit = TimeUnit::kMicros;   // kTimestamp: unit stored in the file
+  std::string unsupported;             // non-empty: why this column cannot be read
+};
+
+struct ReadOptions {
+  std::vector<std::string> columns;    // empty: all columns
+  std::optional<Predicate> predicate;  // skips row groups whose statistics exclude it
+};
+
+class ParquetReader {
+ public:
+  static Result<std::unique_ptr<ParquetReader>> Open(const std::string& path,
+                                                     ReaderLimits limits = {});
+  static Result<std::unique_ptr<ParquetReader>> Open(std::unique_ptr<Source> source,
+                                                     ReaderLimits limits = {});
+
+  const FileMetaData& metadata() const { return meta_; }
+  // All columns (including unsupported ones, typed as best we can).
+  const std::vector<FileColumn>& columns() const { return columns_; }
+  // Our schema for all columns.
+  const Schema& schema() const { return schema_; }
+  int num_row_groups() const { return static_cast<int>(meta_.row_groups.size()); }
+  int64_t num_rows() const { return meta_.num_rows; }
+
+  // Column indices for names (empty: all), or NotFound naming the column.
+  Result<std::vector<int>> Resolve(const std::vector<std::string>& names) const;
+  // False if row group `rg`'s statistics prove no row satisfies `p`.
+  Result<bool> RowGroupMayMatch(int rg, const Predicate& p) const;
+  // Reads the listed columns of one row group.
+  Result<RecordBatch> ReadRowGroup(int rg, const std::vector<int>& columns);
+  // Calls `fn` with each row group that may match, projected; stops at an error.
+  Status Scan(const ReadOptions& options, const std::function<Status(const RecordBatch&)>& fn);
+
+ private:
+  ParquetReader(std::unique_ptr<Source> source, ReaderLimits limits)
+      : source_(std::move(source)), limits_(limits) {}
+  Status ReadFooter();
+  Status MapSchema();
+
+  std::unique_ptr<Source> source_;
+  ReaderLimits limits_;
+  FileMetaData meta_;
+  uint64_t footer_start_ = 0;
+  std::vector<FileColumn> columns_;
+  Schema schema_;
+};
+
+}  // namespace tributary::parquet

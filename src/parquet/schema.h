@@ -1,0 +1,54 @@
+// The logical schema Tributary works with: a flat list of typed, named columns,
+// each required or optional. It maps onto Parquet physical/logical types:
+//
+//   ColumnType   physical     logical / converted                 DuckDB reads as
+//   kBoolean     BOOLEAN      -                                   BOOLEAN
+//   kInt32       INT32        -                                   INTEGER
+//   kInt64       INT64        -                                   BIGINT
+//   kFloat       FLOAT        -                                   FLOAT
+//   kDouble      DOUBLE       -                                   DOUBLE
+//   kString      BYTE_ARRAY   STRING / UTF8                       VARCHAR
+//   kTimestamp   INT64        TIMESTAMP(UTC, MICROS) / TIMESTAMP_MICROS  TIMESTAMP WITH TIME ZONE
+//
+// Schema text form (used by the CLI and tests): "id:int64,name:string?,ts:timestamp"
+// where a trailing '?' marks an optional (nullable) column. Value types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tributary::parquet {
+
+enum class ColumnType { kBoolean, kInt32, kInt64, kFloat, kDouble, kString, kTimestamp };
+
+// "boolean", "int32", "int64", "float", "double", "string", "timestamp".
+std::string_view ColumnTypeName(ColumnType t);
+Result<ColumnType> ParseColumnType(std::string_view name);
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kInt64;
+  bool optional = false;
+
+  bool operator==(const Column&) const = default;
+};
+
+struct Schema {
+  std::vector<Column> columns;
+
+  // Index of the column named `name`, or -1.
+  int Find(std::string_view name) const;
+  // Checks names are non-empty and unique.
+  Status Validate() const;
+  // "id:int64,name:string?"
+  std::string ToString() const;
+  static Result<Schema> Parse(std::string_view text);
+
+  bool operator==(const Schema&) const = default;
+};
+
+}  // namespace tributary::parquet
