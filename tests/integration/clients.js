@@ -127,7 +127,8 @@ const SEP = '\u0001';  // field separator in the -F output format (not in any pa
 // sub.subscribed resolves with the granted QoS list once the SUBACK arrived.
 class MosquittoSub {
   constructor(args) {
-    this.child = spawnTracked('mosquitto_sub', ['-d', '-F', `MSG${SEP}%q${SEP}%r${SEP}%t${SEP}%p`, ...args]);
+    // stdbuf: mosquitto_sub's stdout is a pipe here, which stdio would block-buffer.
+    this.child = spawnTracked('stdbuf', ['-oL', 'mosquitto_sub', '-d', '-F', `MSG${SEP}%q${SEP}%r${SEP}%t${SEP}%p`, ...args]);
   }
 
   // Every message printed so far: {qos, retain, topic, payload}.

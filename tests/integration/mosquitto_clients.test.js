@@ -88,7 +88,7 @@ for (const version of ['mqttv311', 'mqttv5']) {
       await check('after a SIGTERM restart');
     });
 
-    test('the will is published when the client dies without DISCONNECT, not after a clean one', async () => {
+    test('the will is published when the client dies without DISCONNECT', async () => {
       const kit = await server.createThing(thingName('will'));
       const willTopic = `devices/${kit.thing}/status`;
       const watcher = startSub([...adminArgs(), '-q', '1', '-t', willTopic]);
@@ -103,11 +103,13 @@ for (const version of ['mqttv311', 'mqttv5']) {
       await dying.subscribed();
       await dying.stop('SIGKILL');
 
-      const [m] = await watcher.waitMessages(1, 10000);
-      assert.equal(m.payload, 'died', `first message on ${willTopic} is not the will\n${watcher.describe()}`);
+      // On SIGINT mosquitto_sub sends DISCONNECT; under MQTT 5 with reason 0x04 (disconnect
+      // with will message), which asks the server to publish the will all the same.
+      const expected = version === 'mqttv5' ? ['clean-exit', 'died'] : ['died'];
+      await watcher.waitMessages(expected.length, 10000);
       await sleep(500);
-      assert.deepEqual(watcher.messages().map((x) => x.payload), ['died'],
-                       `the will of the cleanly disconnected client was published\n${watcher.describe()}`);
+      assert.deepEqual(watcher.messages().map((x) => x.payload), expected,
+                       `wrong wills on ${willTopic} (3.1.1 DISCONNECT drops the will)\n${watcher.describe()}`);
     });
 
     test('a persistent session gets every QoS 1 and 2 message sent while offline, across a restart', async () => {
