@@ -1,0 +1,126 @@
+#include "parquet/jsonl_import.h"
+
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "parquet/render.h"
+
+namespace tributary::parquet {
+namespace {
+
+using json = nlohmann::json;
+
+std::string KindName(const json& v) { return v.type_name(); }
+
+Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
+  auto mismatch = [&]() {
+    return InvalidArgument("column '" + col.name + "': expected " + std::string(ColumnTypeName(col.type)) +
+                           ", got " + KindName(v) + " " + v.dump());
+  };
+  switch (col.type) {
+    case ColumnType::kBoolean:
+      if (!v.is_boolean()) return mismatch();
+      b->AppendBool(v.get<bool>());
+      return Status::Ok();
+    case ColumnType::kInt32:
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp: {
+      int64_t x;
+      if (v.is_number_unsigned()) {
+        uint64_t u = v.get<uint64_t>();
+        if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return mismatch();
+        x = static_cast<int64_t>(u);
+      } else if (v.is_number_integer()) {
+        x = v.get<int64_t>();
+      } else if (col.type == ColumnType::kTimestamp && v.is_string()) {
+        auto r = ParseTimestampMicros(v.get<std::string>());
+        if (!r.ok()) return r.status().WithContext("column '" + col.name + "'");
+        x = *r;
+      } else {
+        return mismatch();
+      }
+      if (col.type == ColumnType::kInt32) {
+        if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {
+          return InvalidArgument("column '" + col.name + "': " + std::to_string(x) + " does not fit int32");
+        }
+        b->AppendInt32(static_cast<int32_t>(x));
+      } else {
+        b->AppendInt64(x);
+      }
+      return Status::Ok();
+    }
+    case ColumnType::kFloat:
+    case ColumnType::kDouble: {
+      double d;
+      if (v.is_number()) {
+        d = v.get<double>();
+      } else if (v.is_string()) {
+        const std::string& s = v.get_ref<const std::string&>();
+        if (s == "NaN") d = std::numeric_limits<double>::quiet_NaN();
+        else if (s == "Infinity") d = std::numeric_limits<double>::infinity();
+        else if (s == "-Infinity") d = -std::numeric_limits<double>::infinity();
+        else return mismatch();
+      } else {
+        return mismatch();
+      }
+      if (col.type == ColumnType::kFloat) b->AppendFloat(static_cast<float>(d));
+      else b->AppendDouble(d);
+      return Status::Ok();
+    }
+    case ColumnType::kString:
+      if (!v.is_string()) return mismatch();
+      b->AppendString(v.get_ref<const std::string&>());
+      return Status::Ok();
+  }
+  return mismatch();
+}
+
+}  // namespace
+
+Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema,
+                                          const WriterOptions& options, const std::string& out_path,
+                                          int64_t batch_rows) {
+  TRY_ASSIGN(auto writer, ParquetWriter::Open(out_path, schema, options));
+  RecordBatch batch = RecordBatch::Empty(schema);
+  JsonLinesStats stats;
+  std::string line;
+  int64_t line_no = 0;
+  auto flush = [&]() -> Status {
+    if (batch.num_rows == 0) return Status::Ok();
+    TRY(writer->Write(batch));
+    batch = RecordBatch::Empty(schema);
+    return Status::Ok();
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json obj = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (obj.is_discarded() || !obj.is_object()) {
+      return InvalidArgument("line " + std::to_string(line_no) + ": not a JSON object");
+    }
+    for (size_t c = 0; c < schema.columns.size(); ++c) {
+      const Column& col = schema.columns[c];
+      auto it = obj.find(col.name);
+      if (it == obj.end() || it->is_null()) {
+        if (!col.optional) {
+          return InvalidArgument("line " + std::to_string(line_no) + ": required column '" + col.name +
+                                 "' is missing or null");
+        }
+        batch.columns[c].AppendNull();
+        continue;
+      }
+      Status st = AppendValue(col, *it, &batch.columns[c]);
+      if (!st.ok()) return st.WithContext("line " + std::to_string(line_no));
+    }
+    ++batch.num_rows;
+    ++stats.rows;
+    if (batch.num_rows >= batch_rows) TRY(flush());
+  }
+  TRY(flush());
+  TRY(writer->Close());
+  return stats;
+}
+
+}  // namespace tributary::parquet

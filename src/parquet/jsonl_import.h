@@ -1,0 +1,29 @@
+// Converts JSON Lines to Parquet with a given flat schema: the `from-jsonl`
+// subcommand and a convenient way for tests to produce files.
+//
+// Each line is an object; a missing key or null is a null (an error for a
+// required column). Values by column type:
+//   boolean   true/false             int32/int64  JSON integers in range
+//   float/double  numbers, or "NaN", "Infinity", "-Infinity"
+//   string    JSON strings           timestamp  integer microseconds since the epoch,
+//                                               or "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
+// Unknown keys are ignored. Errors name the line and column. Thread-compatible.
+#pragma once
+
+#include <istream>
+#include <string>
+
+#include "base/status.h"
+#include "parquet/file_writer.h"
+
+namespace tributary::parquet {
+
+struct JsonLinesStats {
+  int64_t rows = 0;
+};
+
+Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema,
+                                          const WriterOptions& options, const std::string& out_path,
+                                          int64_t batch_rows = 8192);
+
+}  // namespace tributary::parquet
