@@ -45,6 +45,30 @@ describe('tributary CLI and HTTP API', () => {
   before(async () => { server = await Server.start({ tag: 'cli' }); });
   after(async () => { if (server) await server.dispose(); });
 
+  test('server.json describes the running server', () => {
+    const info = server.info;
+    assert.equal(info.pid, server.child.pid);
+    for (const key of ['http_port', 'mqtt_tls_port', 'mqtt_ws_port']) {
+      assert.ok(Number.isInteger(info[key]) && info[key] > 0, `server.json ${key} = ${info[key]} with port 0 requested`);
+    }
+    assert.equal(info.mqtt_port, -1, 'plain MQTT is not off by default');
+    assert.equal(info.endpoint, `http://127.0.0.1:${info.http_port}`);
+    assert.ok(!Number.isNaN(Date.parse(info.started_at)), `started_at "${info.started_at}" is not a date`);
+    assert.ok(fs.statSync(path.join(server.dataDir, 'admin.token')).size > 0, 'admin.token is empty');
+    assert.ok(fs.statSync(server.caPath).size > 0, 'pki/ca.crt is empty');
+  });
+
+  test('SIGINT stops a server gracefully with exit code 0', async () => {
+    const other = await Server.start({ tag: 'sigint' });
+    try {
+      const r = await other.stop({ signal: 'SIGINT' });
+      assert.deepEqual({ code: r.code, hung: Boolean(r.hung) }, { code: 0, hung: false },
+                       `SIGINT: ${JSON.stringify(r)}\n${other.tail(20)}`);
+    } finally {
+      await other.dispose();
+    }
+  });
+
   test('--help works for every command', async () => {
     const commands = [[], ['server'], ['thing'], ['thing', 'create'], ['thing', 'list'], ['thing', 'describe'],
                       ['thing', 'deactivate'], ['thing', 'activate'], ['thing', 'delete']];
