@@ -18,9 +18,9 @@ Publish TelemetryPublish(Version v) {
   p.qos = QoS::kAtLeastOnce;
   p.packet_id = 4242;
   p.topic = "tributary/things/sensor-0042/telemetry";
-  std::string probe;
-  Encode(p, v, &probe);
-  p.payload.assign(250 - probe.size(), 'x');
+  // The remaining length takes one byte below 128 and two from 128 on.
+  size_t header_and_topic = EncodedSize(p, v) + 1;
+  p.payload.assign(250 - header_and_topic, 'x');
   return p;
 }
 

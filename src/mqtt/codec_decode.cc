@@ -17,6 +17,14 @@ using internal::PropertyContext;
 using internal::ReadProperties;
 using internal::Reader;
 
+using Result = std::variant<Packet, DecodeError>;
+
+// Constructs the packet in place in the result (no default Connect built first).
+template <typename T>
+T& Emplace(Result& r) {
+  return std::get<T>(r.emplace<Packet>(std::in_place_type<T>));
+}
+
 constexpr ReasonCode kMalformed = ReasonCode::kMalformedPacket;
 constexpr ReasonCode kProtocol = ReasonCode::kProtocolError;
 
@@ -85,8 +93,8 @@ bool HasWildcard(std::string_view s) {
          std::memchr(s.data(), '#', s.size()) != nullptr;
 }
 
-bool DecodeConnect(Reader& r, Packet& out) {
-  Connect& c = out.emplace<Connect>();
+bool DecodeConnect(Reader& r, Result& out) {
+  Connect& c = Emplace<Connect>(out);
   std::string_view name;
   if (!r.Utf8(&name, Field{"protocol name"})) return false;
   if (name == "MQIsdp") {
@@ -166,8 +174,8 @@ bool DecodeConnect(Reader& r, Packet& out) {
   return ExpectEnd(r);
 }
 
-bool DecodeConnack(Reader& r, Version version, Packet& out) {
-  Connack& c = out.emplace<Connack>();
+bool DecodeConnack(Reader& r, Version version, Result& out) {
+  Connack& c = Emplace<Connack>(out);
   uint8_t flags = 0;
   Field ff{"acknowledge flags"};
   if (!r.U8(&flags, ff)) return false;
@@ -195,8 +203,8 @@ bool DecodeConnack(Reader& r, Version version, Packet& out) {
   return ExpectEnd(r);
 }
 
-bool DecodePublish(Reader& r, uint8_t flags, Version version, Packet& out) {
-  Publish& p = out.emplace<Publish>();
+bool DecodePublish(Reader& r, uint8_t flags, Version version, Result& out) {
+  Publish& p = Emplace<Publish>(out);
   uint8_t qos = (flags >> 1) & 0x03;
   Field fh{"fixed header flags"};
   if (qos == 3) return r.FailAt(kMalformed, fh, "set QoS 3", 0);
@@ -231,8 +239,8 @@ bool DecodePublish(Reader& r, uint8_t flags, Version version, Packet& out) {
   return true;
 }
 
-bool DecodePubAck(Reader& r, PacketType type, Version version, Packet& out) {
-  PubAck& a = out.emplace<PubAck>();
+bool DecodePubAck(Reader& r, PacketType type, Version version, Result& out) {
+  PubAck& a = Emplace<PubAck>(out);
   a.type = type;
   if (!ReadPacketId(r, &a.packet_id)) return false;
   if (version == Version::kV5) {
@@ -242,8 +250,8 @@ bool DecodePubAck(Reader& r, PacketType type, Version version, Packet& out) {
   return ExpectEnd(r);
 }
 
-bool DecodeSubscribe(Reader& r, Version version, Packet& out) {
-  Subscribe& s = out.emplace<Subscribe>();
+bool DecodeSubscribe(Reader& r, Version version, Result& out) {
+  Subscribe& s = Emplace<Subscribe>(out);
   const bool v5 = version == Version::kV5;
   if (!ReadPacketId(r, &s.packet_id)) return false;
   if (v5 && !ReadProperties(r, PropertyContext::kSubscribe, &s.properties)) return false;
@@ -276,8 +284,8 @@ bool DecodeSubscribe(Reader& r, Version version, Packet& out) {
   return true;
 }
 
-bool DecodeSuback(Reader& r, Version version, Packet& out) {
-  Suback& s = out.emplace<Suback>();
+bool DecodeSuback(Reader& r, Version version, Result& out) {
+  Suback& s = Emplace<Suback>(out);
   if (!ReadPacketId(r, &s.packet_id)) return false;
   if (version == Version::kV5 &&
       !ReadProperties(r, PropertyContext::kSuback, &s.properties)) {
@@ -303,8 +311,8 @@ bool DecodeSuback(Reader& r, Version version, Packet& out) {
   return true;
 }
 
-bool DecodeUnsubscribe(Reader& r, Version version, Packet& out) {
-  Unsubscribe& u = out.emplace<Unsubscribe>();
+bool DecodeUnsubscribe(Reader& r, Version version, Result& out) {
+  Unsubscribe& u = Emplace<Unsubscribe>(out);
   if (!ReadPacketId(r, &u.packet_id)) return false;
   if (version == Version::kV5 &&
       !ReadProperties(r, PropertyContext::kUnsubscribe, &u.properties)) {
@@ -319,8 +327,8 @@ bool DecodeUnsubscribe(Reader& r, Version version, Packet& out) {
   return true;
 }
 
-bool DecodeUnsuback(Reader& r, Version version, Packet& out) {
-  Unsuback& u = out.emplace<Unsuback>();
+bool DecodeUnsuback(Reader& r, Version version, Result& out) {
+  Unsuback& u = Emplace<Unsuback>(out);
   if (!ReadPacketId(r, &u.packet_id)) return false;
   if (version == Version::kV311) return ExpectEnd(r);
   if (!ReadProperties(r, PropertyContext::kUnsuback, &u.properties)) return false;
@@ -335,8 +343,8 @@ bool DecodeUnsuback(Reader& r, Version version, Packet& out) {
 
 // DISCONNECT and AUTH (v5): reason code and properties, both optional.
 template <typename T>
-bool DecodeReasonAndProperties(Reader& r, PacketType type, PropertyContext ctx, Packet& out) {
-  T& p = out.emplace<T>();
+bool DecodeReasonAndProperties(Reader& r, PacketType type, PropertyContext ctx, Result& out) {
+  T& p = Emplace<T>(out);
   if (!r.empty() && !ReadReason(r, type, Field{"reason code"}, &p.reason)) return false;
   if (!r.empty() && !ReadProperties(r, ctx, &p.properties)) return false;
   return ExpectEnd(r);
@@ -345,7 +353,7 @@ bool DecodeReasonAndProperties(Reader& r, PacketType type, PropertyContext ctx, 
 // Fixed-header flags each type requires (spec 2.1.3); PUBLISH is checked apart.
 constexpr uint8_t kRequiredFlags[16] = {0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0};
 
-bool DecodeBody(Reader& r, uint8_t type_bits, uint8_t flags, Version version, Packet& out) {
+bool DecodeBody(Reader& r, uint8_t type_bits, uint8_t flags, Version version, Result& out) {
   auto type = static_cast<PacketType>(type_bits);
   if (type != PacketType::kPublish && flags != kRequiredFlags[type_bits]) {
     return r.FailAt(kMalformed, Field{"fixed header flags"},
@@ -368,14 +376,14 @@ bool DecodeBody(Reader& r, uint8_t type_bits, uint8_t flags, Version version, Pa
     case PacketType::kUnsubscribe: return DecodeUnsubscribe(r, version, out);
     case PacketType::kUnsuback: return DecodeUnsuback(r, version, out);
     case PacketType::kPingreq:
-      out.emplace<Pingreq>();
+      Emplace<Pingreq>(out);
       return ExpectEnd(r);
     case PacketType::kPingresp:
-      out.emplace<Pingresp>();
+      Emplace<Pingresp>(out);
       return ExpectEnd(r);
     case PacketType::kDisconnect:
       if (!v5) {
-        out.emplace<Disconnect>();
+        Emplace<Disconnect>(out);
         return ExpectEnd(r);
       }
       return DecodeReasonAndProperties<Disconnect>(r, type, PropertyContext::kDisconnect, out);
@@ -392,7 +400,8 @@ bool DecodeBody(Reader& r, uint8_t type_bits, uint8_t flags, Version version, Pa
 }  // namespace
 
 std::variant<Packet, DecodeError> Decode(std::span<const uint8_t> packet, Version version) {
-  std::variant<Packet, DecodeError> result;
+  // Starts as the small alternative; the decoder emplaces the packet it reads.
+  Result result(std::in_place_index<1>);
   std::optional<DecodeError> error;
   if (packet.empty()) {
     result.emplace<DecodeError>(DecodeError{kMalformed, "packet: empty at byte 0"});
@@ -410,7 +419,11 @@ std::variant<Packet, DecodeError> Decode(std::span<const uint8_t> packet, Versio
                   "is " + std::to_string(remaining) + " but " +
                       std::to_string(header.remaining()) + " bytes follow");
     } else {
-      DecodeBody(header, type_bits, flags, version, std::get<Packet>(result));
+      bool ok = DecodeBody(header, type_bits, flags, version, result);
+      if (!ok && !error) {
+        error = DecodeError{ReasonCode::kImplementationSpecificError,
+                            std::string(name) + ": decoder failed without saying why"};
+      }
     }
   }
   if (error) result.emplace<DecodeError>(std::move(*error));
