@@ -150,7 +150,12 @@ describe('tributary CLI and HTTP API', () => {
 
   test('thing list, describe, deactivate, activate and delete with --json', async () => {
     const name = thingName('life');
-    await server.createThing(name);
+    const kitDir = path.join(makeTempDir('life'), 'kit');
+    const created = parseJson('thing create --json',
+                              await server.cli(['thing', 'create', name, '--out', kitDir, '--json']));
+    assert.ok(JSON.stringify(created).includes(name), `thing create --json does not name the thing: ${JSON.stringify(created)}`);
+    assert.doesNotMatch(JSON.stringify(created), /PRIVATE KEY/, 'thing create --json prints the private key');
+    assert.ok(fs.existsSync(path.join(kitDir, 'device.key')), 'thing create --json wrote no kit');
 
     const list = parseJson('thing list --json', await server.cli(['thing', 'list', '--json']));
     assert.ok(thingNames(list).includes(name), `thing list --json lacks ${name}: ${JSON.stringify(list)}`);
@@ -166,8 +171,9 @@ describe('tributary CLI and HTTP API', () => {
     const apiNames = thingNames(await viaApi.json());
     assert.ok(apiNames.includes(name), `GET /v1/things lacks ${name}: ${apiNames}`);
 
-    let r = await server.cli(['thing', 'deactivate', name]);
-    assert.equal(r.code, 0, describeRun('thing deactivate', r));
+    const deact = parseJson('thing deactivate --json', await server.cli(['thing', 'deactivate', name, '--json']));
+    assert.equal(isActive(deact), false, `thing deactivate --json: ${JSON.stringify(deact)}`);
+    let r;
     let d = parseJson('describe after deactivate', await server.cli(['thing', 'describe', name, '--json']));
     assert.equal(isActive(d), false, `deactivated thing still active: ${JSON.stringify(d)}`);
 
