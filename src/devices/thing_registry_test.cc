@@ -1,0 +1,249 @@
+#include "devices/thing_registry.h"
+
+#include <gtest/gtest.h>
+
+#include "devices/test_util.h"
+
+namespace tributary::devices {
+namespace {
+
+using metadata::Database;
+
+class ThingRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Database::Open(dir_.path() + "/metadata.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    OpenRegistry();
+  }
+  void OpenRegistry() {
+    registry_.reset();
+    auto r = DeviceRegistry::Open(db_.get(), {.pki_dir = dir_.path() + "/pki", .admin_token = "s"});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    registry_ = std::move(r).value();
+    registry_->SetDeactivationCallback([this](const std::string& t) { closed_.push_back(t); });
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<DeviceRegistry> registry_;
+  std::vector<std::string> closed_;
+};
+
+TEST_F(ThingRegistryTest, CreateListDescribe) {
+  auto created = registry_->CreateThing("t1", {{"room", "kitchen"}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->thing.name, "t1");
+  EXPECT_EQ(created->policies, std::vector<std::string>{"default"});
+  EXPECT_TRUE(registry_->ca().Verify(created->certificate.cert_pem).ok());
+  EXPECT_NE(created->certificate.key_pem.find("PRIVATE KEY"), std::string::npos);
+  ASSERT_TRUE(registry_->CreateThing("a0").ok());
+
+  auto things = registry_->ListThings();
+  ASSERT_TRUE(things.ok());
+  ASSERT_EQ(things->size(), 2u);
+  EXPECT_EQ((*things)[0].name, "a0");
+  EXPECT_EQ((*things)[1].name, "t1");
+  EXPECT_EQ((*things)[1].attributes["room"], "kitchen");
+
+  auto d = registry_->DescribeThing("t1");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->thing.active);
+  ASSERT_EQ(d->certificates.size(), 1u);
+  EXPECT_EQ(d->certificates[0].fingerprint, created->certificate.fingerprint);
+  EXPECT_EQ(d->certificates[0].status, CertificateStatus::kActive);
+  EXPECT_EQ(d->certificates[0].pem, created->certificate.cert_pem);
+  EXPECT_NEAR(static_cast<double>(d->certificates[0].expires_at_ms - d->certificates[0].created_at_ms),
+              365.0 * 86400 * 1000, 600.0 * 1000);
+  EXPECT_EQ(d->policies, std::vector<std::string>{"default"});
+
+  // The private key is handed out once and never stored.
+  auto keys = db_->Query("SELECT count(*) FROM thing_certificates WHERE pem LIKE '%PRIVATE KEY%'");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ((*keys)[0].Int(0), 0);
+
+  nlohmann::json j = ToJson(*d);
+  EXPECT_EQ(j["name"], "t1");
+  EXPECT_EQ(j["certificates"][0]["status"], "active");
+  EXPECT_EQ(j["policies"][0], "default");
+  EXPECT_TRUE(ToJson(*created)["certificate"]["private_key_pem"].is_string());
+
+  auto dup = registry_->CreateThing("t1");
+  EXPECT_EQ(dup.status().code(), ErrorCode::kAlreadyExists);
+  auto no_policy = registry_->CreateThing("t2", nlohmann::json::object(), {"missing"});
+  EXPECT_EQ(no_policy.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->DescribeThing("t2").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->CreateThing("t3", nlohmann::json::array()).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ThingRegistryTest, ValidatesThingNames) {
+  struct Case {
+    std::string name;
+    std::string error;  // "" when valid
+  };
+  const Case cases[] = {
+      {"sensor-1", ""},
+      {"a:b_c-D9", ""},
+      {std::string(128, 'x'), ""},
+      {"", "1-128 characters, got 0"},
+      {std::string(129, 'x'), "1-128 characters, got 129"},
+      {"a b", "character ' ' at position 1"},
+      {"devices/t1", "character '/' at position 7"},
+      {"t#", "character '#' at position 1"},
+      {"\xc3\xa9t", "character 0xc3 at position 0"},
+  };
+  for (const Case& c : cases) {
+    Status st = ValidateThingName(c.name);
+    if (c.error.empty()) {
+      EXPECT_TRUE(st.ok()) << c.name << ": " << st.ToString();
+    } else {
+      EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << c.name;
+      EXPECT_NE(st.message().find(c.error), std::string::npos) << st.message();
+    }
+  }
+  EXPECT_EQ(registry_->CreateThing("bad name").status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ThingRegistryTest, DeactivateActivateDelete) {
+  auto created = registry_->CreateThing("t1");
+  ASSERT_TRUE(created.ok());
+  const std::string fp = created->certificate.fingerprint;
+  auto lookup = registry_->LookupCertificate(fp);
+  ASSERT_TRUE(lookup.has_value());
+  EXPECT_EQ(lookup->thing, "t1");
+  EXPECT_TRUE(lookup->thing_active);
+  EXPECT_EQ(lookup->policies.size(), 1u);
+
+  ASSERT_TRUE(registry_->DeactivateThing("t1").ok());
+  EXPECT_EQ(closed_, std::vector<std::string>{"t1"});
+  auto d = registry_->DescribeThing("t1");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->thing.active);
+  EXPECT_EQ(d->certificates[0].status, CertificateStatus::kInactive);
+  EXPECT_FALSE(registry_->LookupCertificate(fp)->thing_active);
+  EXPECT_EQ(registry_->LookupCertificate(fp)->status, CertificateStatus::kInactive);
+
+  ASSERT_TRUE(registry_->ActivateThing("t1").ok());
+  EXPECT_TRUE(registry_->LookupCertificate(fp)->thing_active);
+  EXPECT_EQ(registry_->LookupCertificate(fp)->status, CertificateStatus::kActive);
+  EXPECT_EQ(registry_->DescribeThing("t1")->certificates[0].status, CertificateStatus::kActive);
+
+  ASSERT_TRUE(registry_->DeleteThing("t1").ok());
+  EXPECT_EQ(closed_, (std::vector<std::string>{"t1", "t1"}));
+  EXPECT_EQ(registry_->DescribeThing("t1").status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(registry_->LookupCertificate(fp).has_value());
+  auto rows = db_->Query("SELECT count(*) FROM thing_certificates");
+  EXPECT_EQ((*rows)[0].Int(0), 0);
+  rows = db_->Query("SELECT count(*) FROM thing_policy_attachments");
+  EXPECT_EQ((*rows)[0].Int(0), 0);
+
+  Status again = registry_->DeleteThing("t1");
+  EXPECT_EQ(again.code(), ErrorCode::kNotFound);
+  EXPECT_NE(again.message().find("'t1'"), std::string::npos);
+  EXPECT_EQ(registry_->DeactivateThing("nope").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(closed_.size(), 2u) << "callback fired for a failed operation";
+}
+
+TEST_F(ThingRegistryTest, MirrorSurvivesReopen) {
+  auto created = registry_->CreateThing("t1");
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(registry_->DeactivateThing("t1").ok());
+  std::string ca_fp = registry_->ca().ca_fingerprint();
+  OpenRegistry();
+  EXPECT_EQ(registry_->ca().ca_fingerprint(), ca_fp);
+  auto lookup = registry_->LookupCertificate(created->certificate.fingerprint);
+  ASSERT_TRUE(lookup.has_value());
+  EXPECT_EQ(lookup->thing, "t1");
+  EXPECT_FALSE(lookup->thing_active);
+  EXPECT_EQ(lookup->policies.size(), 1u);
+}
+
+TEST_F(ThingRegistryTest, PolicyLifecycle) {
+  const std::string doc = R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Publish", "Resource": "topic/shared/*"}]})";
+  auto bad = registry_->CreatePolicy("p1", R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Pub", "Resource": "*"}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("policy 'p1': Statement[0].Action: unknown action"),
+            std::string::npos)
+      << bad.status().message();
+  EXPECT_EQ(registry_->CreatePolicy("bad/name", doc).status().code(), ErrorCode::kInvalidArgument);
+
+  auto p = registry_->CreatePolicy("p1", doc);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->document["Statement"][0]["Resource"], "topic/shared/*");
+  EXPECT_EQ(registry_->CreatePolicy("p1", doc).status().code(), ErrorCode::kAlreadyExists);
+
+  auto list = registry_->ListPolicies();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "default");
+  EXPECT_EQ((*list)[1].name, "p1");
+
+  auto created = registry_->CreateThing("t1");
+  ASSERT_TRUE(created.ok());
+  const std::string fp = created->certificate.fingerprint;
+  ASSERT_TRUE(registry_->AttachPolicy("p1", "t1").ok());
+  EXPECT_EQ(registry_->DescribeThing("t1")->policies, (std::vector<std::string>{"default", "p1"}));
+  EXPECT_EQ(registry_->LookupCertificate(fp)->policies.size(), 2u);
+  EXPECT_EQ(registry_->GetPolicy("p1")->things, std::vector<std::string>{"t1"});
+  EXPECT_EQ(registry_->AttachPolicy("p1", "ghost").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->AttachPolicy("ghost", "t1").code(), ErrorCode::kNotFound);
+
+  Status attached = registry_->DeletePolicy("p1");
+  EXPECT_EQ(attached.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(attached.message().find("attached to 1 thing(s) (t1)"), std::string::npos)
+      << attached.message();
+  EXPECT_EQ(registry_->DeletePolicy("default").code(), ErrorCode::kFailedPrecondition);
+
+  closed_.clear();
+  ASSERT_TRUE(registry_->UpdatePolicy("p1", R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Deny", "Action": "iot:Publish", "Resource": "topic/*"}]})").ok());
+  EXPECT_EQ(closed_, std::vector<std::string>{"t1"});
+  auto lookup = registry_->LookupCertificate(fp);
+  bool has_deny = false;
+  for (const auto& pol : lookup->policies)
+    if (pol->statements[0].effect == PolicyEffect::kDeny) has_deny = true;
+  EXPECT_TRUE(has_deny) << "the mirror still holds the old document";
+
+  ASSERT_TRUE(registry_->DetachPolicy("p1", "t1").ok());
+  EXPECT_EQ(closed_, (std::vector<std::string>{"t1", "t1"}));
+  EXPECT_EQ(registry_->DetachPolicy("p1", "t1").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->LookupCertificate(fp)->policies.size(), 1u);
+  ASSERT_TRUE(registry_->DeletePolicy("p1").ok());
+  EXPECT_EQ(registry_->GetPolicy("p1").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(ToJson(*registry_->GetPolicy("default"))["name"], "default");
+}
+
+TEST_F(ThingRegistryTest, CertificateRotationAndRevocation) {
+  auto created = registry_->CreateThing("t1");
+  ASSERT_TRUE(created.ok());
+  auto second = registry_->IssueCertificate("t1");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_NE(second->fingerprint, created->certificate.fingerprint);
+  EXPECT_EQ(registry_->DescribeThing("t1")->certificates.size(), 2u);
+  EXPECT_EQ(registry_->LookupCertificate(second->fingerprint)->thing, "t1");
+
+  ASSERT_TRUE(registry_->SetCertificateStatus(created->certificate.fingerprint,
+                                              CertificateStatus::kRevoked).ok());
+  EXPECT_EQ(closed_, std::vector<std::string>{"t1"});
+  EXPECT_EQ(registry_->LookupCertificate(created->certificate.fingerprint)->status,
+            CertificateStatus::kRevoked);
+  EXPECT_EQ(registry_->LookupCertificate(second->fingerprint)->status, CertificateStatus::kActive);
+  EXPECT_EQ(registry_->SetCertificateStatus(created->certificate.fingerprint,
+                                            CertificateStatus::kActive).code(),
+            ErrorCode::kFailedPrecondition);
+  // Reactivating the thing leaves a revoked certificate revoked.
+  ASSERT_TRUE(registry_->DeactivateThing("t1").ok());
+  ASSERT_TRUE(registry_->ActivateThing("t1").ok());
+  EXPECT_EQ(registry_->LookupCertificate(created->certificate.fingerprint)->status,
+            CertificateStatus::kRevoked);
+  EXPECT_EQ(registry_->SetCertificateStatus("00ff", CertificateStatus::kInactive).code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->IssueCertificate("ghost").status().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tributary::devices
