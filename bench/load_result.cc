@@ -1,0 +1,39 @@
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+#include "bench/load_run.h"
+
+namespace tributary::bench {
+
+namespace {
+double Round1(double v) { return std::round(v * 10) / 10; }
+}  // namespace
+
+std::string LoadResult::ToJsonLine() const {
+  nlohmann::ordered_json j;
+  j["broker_label"] = options.broker_label;
+  j["version"] = options.version == mqtt::Version::kV5 ? 5 : 4;
+  j["publishers"] = options.publishers;
+  j["subscribers"] = options.subscribers;
+  j["qos"] = options.qos;
+  j["payload_bytes"] = options.payload_bytes;
+  j["inflight"] = options.inflight;
+  j["window"] = options.window;
+  j["messages"] = messages;
+  j["seconds"] = std::round(seconds * 1000) / 1000;
+  j["msgs_per_s"] = std::round(msgs_per_s());
+  j["p50_us"] = Round1(p50_us);
+  j["p99_us"] = Round1(p99_us);
+  j["max_us"] = Round1(max_us);
+  j["sent"] = sent;
+  j["acked"] = acked;
+  j["delivered"] = delivered;
+  j["duplicates"] = duplicates;
+  j["lost"] = lost;
+  j["drained"] = drained;
+  if (!error.empty()) j["error"] = error;
+  return j.dump();
+}
+
+}  // namespace tributary::bench

@@ -1,0 +1,73 @@
+// The throughput and latency scenario of the load generator: P publishers and S
+// subscribers on one broker, measured end to end.
+//
+// Publisher i publishes to "<prefix><i>"; every subscriber subscribes to "<prefix>0"
+// when there is one publisher and to the wildcard "<prefix>#" otherwise, at the
+// scenario's QoS, and receives every message. The run goes through:
+//
+//   connect  subscribers connect and subscribe (SUBACK checked), then publishers connect
+//   warm-up  publishers send; deliveries are not counted
+//   measure  deliveries and their latency (receive time - payload send time) are counted
+//   drain    publishers stop; the run waits until every message sent was delivered, or
+//            until the drain timeout, then counts what never arrived
+//
+// Flow control, so that the figures are rates the broker sustains rather than queue
+// growth: at most `window` messages per subscriber may be sent and not yet delivered,
+// over all publishers (blocked publishers take turns as deliveries free room), and at
+// QoS 1 each publisher also keeps at most `inflight` PUBLISH packets unacknowledged.
+//
+// Everything runs on one thread; RunLoad blocks until the run is over.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "mqtt/packet.h"
+
+namespace tributary::bench {
+
+struct LoadOptions {
+  std::string broker_label = "broker";
+  std::string host = "127.0.0.1";
+  uint16_t port = 1883;
+  int publishers = 1;
+  int subscribers = 1;
+  int qos = 0;  // 0 or 1
+  size_t payload_bytes = 250;
+  double duration_s = 10;
+  double warmup_s = 2;
+  double drain_s = 5;
+  double connect_timeout_s = 20;
+  std::string topic_prefix = "bench/";
+  mqtt::Version version = mqtt::Version::kV311;
+  int inflight = 32;   // QoS 1: unacknowledged PUBLISH per publisher
+  int window = 1000;   // sent and not yet delivered, per subscriber, all publishers together
+};
+
+struct LoadResult {
+  LoadOptions options;
+  uint64_t messages = 0;     // deliveries counted in the measuring window (all subscribers)
+  double seconds = 0;        // length of the measuring window
+  double p50_us = 0;
+  double p99_us = 0;
+  double max_us = 0;
+  uint64_t sent = 0;         // PUBLISH packets sent by all publishers, whole run
+  uint64_t acked = 0;        // of those, acknowledged (QoS 1)
+  uint64_t delivered = 0;    // distinct messages delivered, summed over subscribers
+  uint64_t duplicates = 0;   // deliveries of a message the subscriber already had
+  uint64_t lost = 0;         // acknowledged (QoS 1) or sent (QoS 0) and never delivered
+  bool drained = false;      // every message sent was delivered before the drain timeout
+  std::string error;         // set when a client failed; the figures are then partial
+
+  double msgs_per_s() const { return seconds > 0 ? static_cast<double>(messages) / seconds : 0; }
+  // One JSON object on one line.
+  std::string ToJsonLine() const;
+};
+
+// Runs the scenario. An error Status means the run could not start (bad options,
+// broker unreachable, subscription refused); a failure during the run is reported in
+// LoadResult::error with the figures measured so far.
+Result<LoadResult> RunLoad(const LoadOptions& options);
+
+}  // namespace tributary::bench
