@@ -1,0 +1,24 @@
+// The HTTP API: one function per resource family adds its routes to the Router.
+// Handlers run on Runtime threads; they call into the stages' thread-safe facades.
+// Errors become {"error": {"code", "message"}} with the status from base/error_code.h.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "net/router.h"
+
+namespace tributary::app {
+
+class Server;
+
+void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metrics, /v1/broker
+void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
+
+// Helpers shared by the handlers.
+net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);
+net::HttpResponse ErrorResponse(const Status& status);
+// Parses a JSON request body; an error response names the position of the problem.
+Result<nlohmann::json> ParseBody(const net::HttpRequest& request);
+
+}  // namespace tributary::app

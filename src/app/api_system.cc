@@ -1,0 +1,41 @@
+// /healthz, /metrics and broker statistics.
+#include "app/api.h"
+#include "app/server.h"
+#include "base/clock.h"
+#include "broker/broker.h"
+
+namespace tributary::app {
+
+void AddSystemRoutes(net::Router* router, Server* server) {
+  router->Add("GET", "/healthz", [server](net::HttpRequest&) {
+    return JsonResponse({{"status", "ok"},
+                         {"uptime_s", (WallMillis() - server->started_at_ms()) / 1000}});
+  });
+  router->Add("GET", "/metrics", [server](net::HttpRequest&) {
+    net::HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = server->metrics().Render();
+    return r;
+  });
+  router->Add("GET", "/v1/broker", [server](net::HttpRequest&) {
+    broker::BrokerStats s = server->broker().Stats();
+    const ServerConfig& c = server->config();
+    return JsonResponse({{"connections", s.connections},
+                         {"sessions", s.sessions},
+                         {"subscriptions", s.subscriptions},
+                         {"retained_messages", s.retained_messages},
+                         {"messages_received", s.messages_received},
+                         {"messages_sent", s.messages_sent},
+                         {"publish_denied", s.publish_denied},
+                         {"bytes_received", s.bytes_received},
+                         {"bytes_sent", s.bytes_sent},
+                         {"listeners",
+                          {{"mqtt_tls_port", server->broker().tls_port()},
+                           {"mqtt_ws_port", server->broker().ws_port()},
+                           {"mqtt_port", server->broker().tcp_port()},
+                           {"http_port", server->http_port()},
+                           {"advertised_host", c.advertised_host}}}});
+  });
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,69 @@
+#include "app/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+
+namespace tributary::app {
+
+namespace {
+
+template <typename T>
+Status Take(const nlohmann::json& j, const std::string& key, T* out, const std::string& path) {
+  try {
+    *out = j.at(key).get<T>();
+    return Status::Ok();
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgument("config file '" + path + "': key '" + key + "' has the wrong type (" +
+                           std::string(j.at(key).type_name()) + ")");
+  }
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, ServerConfig* c) {
+  TRY_ASSIGN(std::string text, ReadFile(path));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return InvalidArgument("config file '" + path + "' is not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) return InvalidArgument("config file '" + path + "' must hold a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "data_dir") TRY(Take(j, key, &c->data_dir, path));
+    else if (key == "bind_address") TRY(Take(j, key, &c->bind_address, path));
+    else if (key == "http_port") TRY(Take(j, key, &c->http_port, path));
+    else if (key == "mqtt_tls_port") TRY(Take(j, key, &c->mqtt_tls_port, path));
+    else if (key == "mqtt_ws_port") TRY(Take(j, key, &c->mqtt_ws_port, path));
+    else if (key == "mqtt_port") TRY(Take(j, key, &c->mqtt_port, path));
+    else if (key == "allow_anonymous") TRY(Take(j, key, &c->allow_anonymous, path));
+    else if (key == "log_level") TRY(Take(j, key, &c->log_level, path));
+    else if (key == "threads") TRY(Take(j, key, &c->threads, path));
+    else if (key == "max_payload_bytes") TRY(Take(j, key, &c->max_payload_bytes, path));
+    else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
+    else
+      return InvalidArgument("config file '" + path + "': unknown key '" + key +
+                             "' (see docs/configuration.md)");
+  }
+  return Status::Ok();
+}
+
+Status ValidateConfig(const ServerConfig& c) {
+  auto port_ok = [](int p, bool may_disable) { return (p >= 0 && p <= 65535) || (may_disable && p == -1); };
+  if (!port_ok(c.http_port, false)) return InvalidArgument("http_port must be 0..65535, got " + std::to_string(c.http_port));
+  if (!port_ok(c.mqtt_tls_port, true)) return InvalidArgument("mqtt_tls_port must be -1 (off) or 0..65535");
+  if (!port_ok(c.mqtt_ws_port, true)) return InvalidArgument("mqtt_ws_port must be -1 (off) or 0..65535");
+  if (!port_ok(c.mqtt_port, true)) return InvalidArgument("mqtt_port must be -1 (off) or 0..65535");
+  if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024)
+    return InvalidArgument("max_payload_bytes must be between 1024 and 268435456");
+  if (c.threads < 0 || c.threads > 256) return InvalidArgument("threads must be 0..256");
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok |= c.log_level == l;
+  if (!level_ok) return InvalidArgument("log_level must be one of trace, debug, info, warn, error, got '" + c.log_level + "'");
+  if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty");
+  return Status::Ok();
+}
+
+}  // namespace tributary::app

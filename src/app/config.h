@@ -1,0 +1,34 @@
+// The server's configuration: defaults, then the JSON config file (--config), then
+// command-line flags, each overriding the one before. docs/configuration.md lists
+// every key.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace tributary::app {
+
+struct ServerConfig {
+  std::string data_dir = "./tributary-data";
+  std::string bind_address = "0.0.0.0";
+  int http_port = 8080;
+  int mqtt_tls_port = 8883;
+  int mqtt_ws_port = 8443;
+  int mqtt_port = -1;             // plain MQTT; -1 = off
+  bool allow_anonymous = false;   // local testing only
+  std::string log_level = "info";
+  int threads = 0;                // io threads; 0 = one per core
+  uint32_t max_payload_bytes = 128 * 1024;
+  std::string advertised_host = "localhost";  // host written into connection kits
+};
+
+// Reads a JSON object whose keys are ServerConfig's field names into `config`,
+// leaving absent keys untouched. Unknown keys and wrong types are errors that name
+// the key and the file.
+Status LoadConfigFile(const std::string& path, ServerConfig* config);
+
+// Checks ports and values; errors name the setting.
+Status ValidateConfig(const ServerConfig& config);
+
+}  // namespace tributary::app

@@ -1,0 +1,61 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "base/files.h"
+
+namespace tributary::app {
+namespace {
+
+std::string TempFile(const std::string& name, const std::string& text) {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("tributary-config-" + std::to_string(::getpid()) + "-" + name))
+                         .string();
+  EXPECT_TRUE(WriteFileAtomic(path, text).ok());
+  return path;
+}
+
+TEST(ConfigTest, FileOverridesDefaults) {
+  ServerConfig c;
+  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x"})");
+  ASSERT_TRUE(LoadConfigFile(path, &c).ok());
+  EXPECT_EQ(c.http_port, 9000);
+  EXPECT_TRUE(c.allow_anonymous);
+  EXPECT_EQ(c.data_dir, "/tmp/x");
+  EXPECT_EQ(c.mqtt_tls_port, 8883);  // untouched
+  EXPECT_TRUE(ValidateConfig(c).ok());
+}
+
+TEST(ConfigTest, ErrorsNameKeyAndFile) {
+  ServerConfig c;
+  std::string path = TempFile("bad.json", R"({"http_prot": 1})");
+  Status st = LoadConfigFile(path, &c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("http_prot"), std::string::npos);
+  EXPECT_NE(st.message().find(path), std::string::npos);
+
+  path = TempFile("type.json", R"({"http_port": "eighty"})");
+  st = LoadConfigFile(path, &c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("wrong type"), std::string::npos);
+
+  path = TempFile("syntax.json", R"({"http_port": )");
+  EXPECT_FALSE(LoadConfigFile(path, &c).ok());
+}
+
+TEST(ConfigTest, ValidationNamesTheSetting) {
+  ServerConfig c;
+  c.http_port = 70000;
+  EXPECT_NE(ValidateConfig(c).message().find("http_port"), std::string::npos);
+  c = ServerConfig();
+  c.log_level = "loud";
+  EXPECT_NE(ValidateConfig(c).message().find("log_level"), std::string::npos);
+  c = ServerConfig();
+  c.mqtt_port = -1;
+  EXPECT_TRUE(ValidateConfig(c).ok());
+}
+
+}  // namespace
+}  // namespace tributary::app

@@ -1,0 +1,87 @@
+// The `tributary` binary: one table of command groups, dispatched by CLI11.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/config.h"
+#include "app/server.h"
+#include "cli/command.h"
+
+namespace tributary::app {
+namespace {
+
+void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
+  auto* cmd = parent->add_subcommand("server", "Run the Tributary server (broker, HTTP API, pipeline)");
+  auto config = std::make_shared<ServerConfig>();
+  auto config_file = std::make_shared<std::string>();
+  // Flags are parsed into a second struct and applied over the file's values, so that
+  // flags win over the config file whatever the order.
+  auto flags = std::make_shared<ServerConfig>();
+  cmd->add_option("--config", *config_file, "JSON config file (keys as in docs/configuration.md)");
+  auto* data_dir = cmd->add_option("--data-dir", flags->data_dir, "data directory")->capture_default_str();
+  auto* bind = cmd->add_option("--bind", flags->bind_address, "address to listen on")->capture_default_str();
+  auto* http = cmd->add_option("--http-port", flags->http_port, "HTTP API port")->capture_default_str();
+  auto* tls = cmd->add_option("--mqtt-tls-port", flags->mqtt_tls_port, "MQTT over TLS port (-1 off)")->capture_default_str();
+  auto* ws = cmd->add_option("--mqtt-ws-port", flags->mqtt_ws_port, "MQTT over WebSocket port (-1 off)")->capture_default_str();
+  auto* tcp = cmd->add_option("--mqtt-port", flags->mqtt_port, "plain MQTT port, off (-1) by default")->capture_default_str();
+  auto* anon = cmd->add_flag("--allow-anonymous", flags->allow_anonymous, "accept clients without credentials (local testing only)");
+  auto* level = cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn or error")->capture_default_str();
+  auto* threads = cmd->add_option("--threads", flags->threads, "I/O threads (0 = one per core)")->capture_default_str();
+  auto* payload = cmd->add_option("--max-payload-bytes", flags->max_payload_bytes, "largest MQTT payload accepted")->capture_default_str();
+  auto* host = cmd->add_option("--advertised-host", flags->advertised_host, "host name written into connection kits")->capture_default_str();
+  cmd->callback([=] {
+    ctx->run = [=]() -> int {
+      ServerConfig c;
+      if (!config_file->empty()) {
+        Status st = LoadConfigFile(*config_file, &c);
+        if (!st.ok()) {
+          std::fprintf(stderr, "tributary server: %s\n", st.message().c_str());
+          return 2;
+        }
+      }
+      if (data_dir->count()) c.data_dir = flags->data_dir;
+      if (bind->count()) c.bind_address = flags->bind_address;
+      if (http->count()) c.http_port = flags->http_port;
+      if (tls->count()) c.mqtt_tls_port = flags->mqtt_tls_port;
+      if (ws->count()) c.mqtt_ws_port = flags->mqtt_ws_port;
+      if (tcp->count()) c.mqtt_port = flags->mqtt_port;
+      if (anon->count()) c.allow_anonymous = true;
+      if (level->count()) c.log_level = flags->log_level;
+      if (threads->count()) c.threads = flags->threads;
+      if (payload->count()) c.max_payload_bytes = flags->max_payload_bytes;
+      if (host->count()) c.advertised_host = flags->advertised_host;
+      return RunServer(c);
+    };
+  });
+}
+
+struct CommandGroup {
+  cli::AddCommandsFn add;
+};
+
+const CommandGroup kGroups[] = {
+    {&AddServerCommand},
+    {&cli::AddThingCommands},
+    {&cli::AddPolicyCommands},
+};
+
+}  // namespace
+}  // namespace tributary::app
+
+int main(int argc, char** argv) {
+  CLI::App app{"Tributary: a self-hosted IoT data and forecasting pipeline"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tributary 0.1.0");
+  tributary::cli::CommandContext ctx;
+  for (const auto& group : tributary::app::kGroups) group.add(&app, &ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!ctx.run) {
+    std::fprintf(stderr, "tributary: no command given; see --help\n");
+    return 2;
+  }
+  return ctx.run();
+}

@@ -1,0 +1,144 @@
+#include "app/server.h"
+
+#include <csignal>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "app/admin_token.h"
+#include "app/api.h"
+#include "base/clock.h"
+#include "base/files.h"
+#include "base/log.h"
+#include "broker/broker.h"
+#include "devices/thing_registry.h"
+#include "metadata/database.h"
+#include "net/http_server.h"
+#include "net/runtime.h"
+
+namespace tributary::app {
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
+  TRY(ValidateConfig(config));
+  std::unique_ptr<Server> server(new Server(config));
+  TRY(server->Init());
+  return server;
+}
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {}
+
+Status Server::Init() {
+  auto log = Logger("server");
+  started_at_ms_ = WallMillis();
+  const std::string& dir = config_.data_dir;
+  TRY(MakeDirs(dir, 0700));
+  TRY(MakeDirs(dir + "/broker", 0700));
+  TRY_ASSIGN(admin_token_, LoadOrCreateAdminToken(dir));
+  TRY_ASSIGN(db_, metadata::Database::Open(dir + "/metadata.db"));
+
+  devices::DevicesOptions dev_opts;
+  dev_opts.pki_dir = dir + "/pki";
+  dev_opts.allow_anonymous = config_.allow_anonymous;
+  dev_opts.admin_token = admin_token_;
+  if (config_.advertised_host != "localhost") dev_opts.server_names.push_back(config_.advertised_host);
+  TRY_ASSIGN(devices_, devices::DeviceRegistry::Open(db_.get(), dev_opts));
+
+  runtime_ = std::make_unique<net::Runtime>(config_.threads);
+  runtime_->Start();
+
+  broker::BrokerOptions b;
+  b.bind_address = config_.bind_address;
+  b.tls_port = config_.mqtt_tls_port;
+  b.ws_port = config_.mqtt_ws_port;
+  b.tcp_port = config_.mqtt_port;
+  b.server_cert_file = devices_->ca().server_cert_path();
+  b.server_key_file = devices_->ca().server_key_path();
+  b.ca_cert_file = devices_->ca().ca_cert_path();
+  b.max_payload_size = config_.max_payload_bytes;
+  b.state_dir = dir + "/broker";
+  TRY_ASSIGN(broker_, broker::Broker::Create(b, runtime_.get(), devices_->authorizer(), &metrics_));
+  broker::Broker* broker_ptr = broker_.get();
+  devices_->SetDeactivationCallback([broker_ptr](const std::string& thing) {
+    broker_ptr->DisconnectThing(thing, mqtt::ReasonCode::kNotAuthorized);
+  });
+  TRY(broker_->Start());
+
+  auto router = std::make_shared<net::Router>();
+  AddSystemRoutes(router.get(), this);
+  AddThingRoutes(router.get(), this);
+  Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
+                                              "API requests refused for a missing or wrong token");
+  const std::string token = admin_token_;
+  net::HttpServerOptions h;
+  h.bind_address = config_.bind_address;
+  h.port = config_.http_port;
+  http_ = std::make_unique<net::HttpServer>(
+      h, runtime_.get(), [router, token, unauthorized](net::HttpRequest& req) {
+        bool open = req.path == "/healthz" || req.path == "/metrics";
+        if (!open && !BearerTokenMatches(req.Header("authorization"), token)) {
+          unauthorized->Add();
+          return net::JsonError(401, "unauthenticated",
+                                "missing or wrong token: send 'Authorization: Bearer <token>' "
+                                "(the token is in <data-dir>/admin.token)");
+        }
+        return router->Route(req);
+      });
+  TRY(http_->Start());
+  TRY(WriteServerInfo());
+  log->info("started data_dir={} http_port={} mqtt_tls_port={} mqtt_ws_port={} mqtt_port={}", dir,
+            http_->port(), broker_->tls_port(), broker_->ws_port(), broker_->tcp_port());
+  return Status::Ok();
+}
+
+Status Server::WriteServerInfo() const {
+  nlohmann::json info = {{"pid", static_cast<int64_t>(::getpid())},
+                         {"http_port", http_->port()},
+                         {"mqtt_tls_port", broker_->tls_port()},
+                         {"mqtt_ws_port", broker_->ws_port()},
+                         {"mqtt_port", broker_->tcp_port()},
+                         {"endpoint", "http://127.0.0.1:" + std::to_string(http_->port())},
+                         {"started_at", FormatIso8601Millis(started_at_ms_)}};
+  return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
+}
+
+int Server::http_port() const { return http_ ? http_->port() : -1; }
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_) http_->Stop();
+  if (broker_) broker_->Stop();
+  if (runtime_) {
+    runtime_->Stop();
+    runtime_->Join();
+  }
+  Logger("server")->info("stopped");
+}
+
+Server::~Server() { Stop(); }
+
+int RunServer(const ServerConfig& config) {
+  InitLogging(config.log_level);
+  // Block the signals before any thread starts, so that only sigwait sees them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  auto server = Server::Start(config);
+  if (!server.ok()) {
+    Logger("server")->error("cannot start: {}", server.status().ToString());
+    std::fprintf(stderr, "tributary server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  Logger("server")->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace tributary::app

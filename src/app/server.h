@@ -1,0 +1,61 @@
+// The composition root: builds every long-lived part of `tributary server` from a
+// ServerConfig, in dependency order, and tears them down in reverse. The one place
+// that knows every stage; stages know each other only through small interfaces.
+//
+// Thread-safety: Start and Stop from the main thread; the accessors are safe from
+// HTTP handler threads once Start has returned.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/config.h"
+#include "base/metrics.h"
+#include "base/status.h"
+
+namespace tributary::metadata { class Database; }
+namespace tributary::net { class Runtime; class HttpServer; }
+namespace tributary::broker { class Broker; }
+namespace tributary::devices { class DeviceRegistry; }
+
+namespace tributary::app {
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Start(const ServerConfig& config);
+  ~Server();
+
+  // Graceful: stops accepting, closes sessions, flushes persistent state. Idempotent.
+  void Stop();
+
+  const ServerConfig& config() const { return config_; }
+  const std::string& admin_token() const { return admin_token_; }
+  int http_port() const;
+  MetricsRegistry& metrics() { return metrics_; }
+  metadata::Database& db() { return *db_; }
+  broker::Broker& broker() { return *broker_; }
+  devices::DeviceRegistry& devices() { return *devices_; }
+  int64_t started_at_ms() const { return started_at_ms_; }
+
+ private:
+  explicit Server(ServerConfig config);
+  Status Init();
+  // <data-dir>/server.json: the pid and the ports actually bound, for clients and tests.
+  Status WriteServerInfo() const;
+
+  ServerConfig config_;
+  std::string admin_token_;
+  int64_t started_at_ms_ = 0;
+  MetricsRegistry metrics_;
+  std::unique_ptr<metadata::Database> db_;
+  std::unique_ptr<devices::DeviceRegistry> devices_;
+  std::unique_ptr<net::Runtime> runtime_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::unique_ptr<net::HttpServer> http_;
+  bool stopped_ = false;
+};
+
+// `tributary server`: starts, waits for SIGTERM or SIGINT, stops. Returns the exit code.
+int RunServer(const ServerConfig& config);
+
+}  // namespace tributary::app

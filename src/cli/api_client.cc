@@ -1,0 +1,71 @@
+#include "cli/api_client.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/files.h"
+#include "net/http_client.h"
+
+namespace tributary::cli {
+
+void AddClientFlags(CLI::App* cmd, ClientOptions* o) {
+  cmd->add_option("--endpoint", o->endpoint,
+                  "API endpoint (env TRIBUTARY_ENDPOINT, default http://127.0.0.1:8080)");
+  cmd->add_option("--token", o->token, "API token (env TRIBUTARY_TOKEN, else <data-dir>/admin.token)");
+  cmd->add_option("--data-dir", o->data_dir, "where to find admin.token")->capture_default_str();
+  cmd->add_flag("--json", o->json, "print JSON instead of text");
+}
+
+std::string ApiClient::Endpoint() const {
+  if (!options_.endpoint.empty()) return options_.endpoint;
+  if (const char* e = std::getenv("TRIBUTARY_ENDPOINT"); e && *e) return e;
+  // A server started on this data directory says where it listens.
+  if (auto info = ReadFile(options_.data_dir + "/server.json"); info.ok()) {
+    auto j = nlohmann::json::parse(*info, nullptr, false);
+    if (j.is_object() && j.contains("endpoint") && j["endpoint"].is_string()) return j["endpoint"];
+  }
+  return "http://127.0.0.1:8080";
+}
+
+Result<std::string> ApiClient::Token() const {
+  if (!options_.token.empty()) return options_.token;
+  if (const char* t = std::getenv("TRIBUTARY_TOKEN"); t && *t) return std::string(t);
+  std::string path = options_.data_dir + "/admin.token";
+  auto text = ReadFile(path);
+  if (!text.ok())
+    return Unauthenticated("no API token: pass --token, set TRIBUTARY_TOKEN, or point --data-dir at the "
+                           "server's data directory (looked for '" + path + "')");
+  std::string token = *text;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
+                                       const nlohmann::json* body) const {
+  TRY_ASSIGN(std::string token, Token());
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}};
+  TRY_ASSIGN(net::HttpResponse res,
+             net::HttpCall(Endpoint(), method, path, body ? body->dump() : "", headers));
+  nlohmann::json parsed = nlohmann::json::parse(res.body, nullptr, false);
+  if (res.status >= 200 && res.status < 300) {
+    if (parsed.is_discarded()) return nlohmann::json(res.body);
+    return parsed;
+  }
+  std::string message = "HTTP " + std::to_string(res.status);
+  ErrorCode code = ErrorCode::kInternal;
+  if (!parsed.is_discarded() && parsed.contains("error")) {
+    message = parsed["error"].value("message", message);
+    std::string name = parsed["error"].value("code", "");
+    for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) {
+      if (ErrorCodeName(static_cast<ErrorCode>(c)) == name) code = static_cast<ErrorCode>(c);
+    }
+  }
+  return Status(code, message);
+}
+
+int Fail(const std::string& command, const Status& status) {
+  std::fprintf(stderr, "tributary %s: %s\n", command.c_str(), status.message().c_str());
+  return 1;
+}
+
+}  // namespace tributary::cli

@@ -1,0 +1,45 @@
+// What every client command shares: the --endpoint/--token/--data-dir/--json flags,
+// token discovery, and calling the HTTP API with errors turned into Status.
+//
+// Token lookup order: --token, then TRIBUTARY_TOKEN, then <data-dir>/admin.token.
+// Endpoint: --endpoint, then TRIBUTARY_ENDPOINT, then the "endpoint" in
+// <data-dir>/server.json (written by a running server), then http://127.0.0.1:8080.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "base/status.h"
+
+namespace tributary::cli {
+
+struct ClientOptions {
+  std::string endpoint;
+  std::string token;
+  std::string data_dir = "./tributary-data";
+  bool json = false;
+};
+
+// Adds the shared flags to a client subcommand.
+void AddClientFlags(CLI::App* command, ClientOptions* options);
+
+class ApiClient {
+ public:
+  explicit ApiClient(const ClientOptions& options) : options_(options) {}
+
+  // Calls the API; a non-2xx answer becomes a Status carrying the server's message.
+  Result<nlohmann::json> Call(const std::string& method, const std::string& path,
+                              const nlohmann::json* body = nullptr) const;
+
+ private:
+  Result<std::string> Token() const;
+  std::string Endpoint() const;
+  ClientOptions options_;
+};
+
+// Prints the error as "tributary <command>: <message>" on stderr and returns 1.
+int Fail(const std::string& command, const Status& status);
+
+}  // namespace tributary::cli

@@ -1,0 +1,21 @@
+// How a group of subcommands plugs into the `tributary` binary. Each group adds its
+// CLI11 subcommands and, for the one the user picked, sets `run`; main() calls it
+// after parsing. The table of groups is in app/main.cc.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace tributary::cli {
+
+struct CommandContext {
+  std::function<int()> run;  // set by the chosen leaf command's callback
+};
+
+using AddCommandsFn = void (*)(CLI::App* parent, CommandContext* context);
+
+void AddThingCommands(CLI::App* parent, CommandContext* context);   // thing ...
+void AddPolicyCommands(CLI::App* parent, CommandContext* context);  // policy ...
+
+}  // namespace tributary::cli

@@ -1,0 +1,24 @@
+// Human-readable output for client commands: aligned tables and key/value blocks.
+// With --json the commands print the API's JSON instead (see PrintJson).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tributary::cli {
+
+// Columns separated by two spaces, each as wide as its widest cell; a header row first.
+void PrintTable(const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows);
+
+// "key: value" lines for a JSON object's scalar members; nested values as compact JSON.
+void PrintObject(const nlohmann::json& object);
+
+void PrintJson(const nlohmann::json& value);
+
+// A JSON value as a table cell: strings bare, null as "-", others compact.
+std::string Cell(const nlohmann::json& value);
+
+}  // namespace tributary::cli

@@ -1,0 +1,138 @@
+// tributary thing create|list|describe|deactivate|activate|delete
+#include <cstdio>
+#include <memory>
+
+#include "cli/api_client.h"
+#include "cli/command.h"
+#include "cli/output.h"
+#include "devices/connection_kit.h"
+#include "net/http_types.h"
+
+namespace tributary::cli {
+
+namespace {
+
+using nlohmann::json;
+
+int CreateThing(const ClientOptions& opts, const std::string& name, std::string out_dir) {
+  ApiClient api(opts);
+  json body{{"name", name}};
+  auto created = api.Call("POST", "/v1/things", &body);
+  if (!created.ok()) return Fail("thing create", created.status());
+  if (out_dir.empty()) out_dir = "./" + name + "-kit";
+  const json& c = *created;
+  devices::KitContents kit;
+  kit.thing = name;
+  kit.cert_pem = c["certificate"]["certificate_pem"];
+  kit.key_pem = c["certificate"]["private_key_pem"];
+  kit.ca_pem = c["ca_pem"];
+  kit.host = c["endpoint"]["host"];
+  kit.mqtt_tls_port = c["endpoint"]["mqtt_tls_port"];
+  kit.mqtt_ws_port = c["endpoint"]["mqtt_ws_port"];
+  kit.http_port = c["endpoint"]["http_port"];
+  Status st = devices::WriteConnectionKit(kit, out_dir);
+  if (!st.ok()) {
+    return Fail("thing create",
+                st.WithContext("thing '" + name + "' was registered but its kit could not be written; "
+                               "issue a new certificate with the API"));
+  }
+  if (opts.json) {
+    json out = c;
+    out["certificate"].erase("private_key_pem");
+    out["kit_dir"] = out_dir;
+    PrintJson(out);
+  } else {
+    std::printf("created thing %s (certificate %s)\n", name.c_str(),
+                c["certificate"]["fingerprint"].get<std::string>().substr(0, 16).c_str());
+    std::printf("connection kit written to %s\n", out_dir.c_str());
+  }
+  return 0;
+}
+
+int ListThings(const ClientOptions& opts) {
+  auto r = ApiClient(opts).Call("GET", "/v1/things");
+  if (!r.ok()) return Fail("thing list", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : (*r)["things"])
+    rows.push_back({Cell(t["name"]), t["active"].get<bool>() ? "active" : "inactive", Cell(t["created_at"])});
+  PrintTable({"NAME", "STATUS", "CREATED"}, rows);
+  return 0;
+}
+
+int DescribeThing(const ClientOptions& opts, const std::string& name) {
+  auto r = ApiClient(opts).Call("GET", "/v1/things/" + net::UrlEncode(name));
+  if (!r.ok()) return Fail("thing describe", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  const json& t = *r;
+  std::printf("name:       %s\nstatus:     %s\ncreated:    %s\npolicies:   %s\nattributes: %s\n",
+              Cell(t["name"]).c_str(), t["active"].get<bool>() ? "active" : "inactive",
+              Cell(t["created_at"]).c_str(), Cell(t["policies"]).c_str(), Cell(t["attributes"]).c_str());
+  std::printf("certificates:\n");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : t["certificates"])
+    rows.push_back({Cell(c["fingerprint"]).substr(0, 16), Cell(c["status"]), Cell(c["created_at"]), Cell(c["expires_at"])});
+  PrintTable({"  FINGERPRINT", "STATUS", "CREATED", "EXPIRES"}, rows);
+  return 0;
+}
+
+int SimplePost(const ClientOptions& opts, const std::string& command, const std::string& method,
+               const std::string& path, const std::string& done) {
+  auto r = ApiClient(opts).Call(method, path);
+  if (!r.ok()) return Fail(command, r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::printf("%s\n", done.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddThingCommands(CLI::App* parent, CommandContext* ctx) {
+  auto* thing = parent->add_subcommand("thing", "Register and manage things (devices)");
+  thing->require_subcommand(1);
+  auto opts = std::make_shared<ClientOptions>();
+  auto name = std::make_shared<std::string>();
+
+  auto* create = thing->add_subcommand("create", "Register a thing, issue its certificate, write its connection kit");
+  create->add_option("name", *name, "thing name (1-128 of a-z A-Z 0-9 : _ -)")->required();
+  auto out = std::make_shared<std::string>();
+  create->add_option("--out", *out, "kit directory (default ./<name>-kit)");
+  AddClientFlags(create, opts.get());
+  create->callback([=] { ctx->run = [=] { return CreateThing(*opts, *name, *out); }; });
+
+  auto* list = thing->add_subcommand("list", "List things");
+  AddClientFlags(list, opts.get());
+  list->callback([=] { ctx->run = [=] { return ListThings(*opts); }; });
+
+  auto* describe = thing->add_subcommand("describe", "Show a thing, its certificates and policies");
+  describe->add_option("name", *name, "thing name")->required();
+  AddClientFlags(describe, opts.get());
+  describe->callback([=] { ctx->run = [=] { return DescribeThing(*opts, *name); }; });
+
+  struct Verb {
+    const char* verb;
+    const char* help;
+    const char* method;
+    const char* suffix;
+    const char* done;
+  };
+  static const Verb kVerbs[] = {
+      {"deactivate", "Deactivate a thing: its certificates stop working and its connections close", "POST", "/deactivate", "deactivated"},
+      {"activate", "Activate a deactivated thing", "POST", "/activate", "activated"},
+      {"delete", "Delete a thing and its certificates", "DELETE", "", "deleted"},
+  };
+  for (const Verb& v : kVerbs) {
+    auto* cmd = thing->add_subcommand(v.verb, v.help);
+    cmd->add_option("name", *name, "thing name")->required();
+    AddClientFlags(cmd, opts.get());
+    cmd->callback([=] {
+      ctx->run = [=] {
+        return SimplePost(*opts, std::string("thing ") + v.verb, v.method,
+                          "/v1/things/" + net::UrlEncode(*name) + v.suffix,
+                          std::string(v.done) + " thing " + *name);
+      };
+    });
+  }
+}
+
+}  // namespace tributary::cli
