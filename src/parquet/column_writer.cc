@@ -123,20 +123,23 @@ class TypedColumnWriter final : public ColumnChunkWriter {
           bool inserted;
           uint32_t idx = dict_.Insert(v, &inserted);
           indices_.push_back(idx);
-          if (inserted) AppendPlain(v, &dict_plain_);
+          if (inserted) {
+            AppendPlain(v, &dict_plain_);
+            if (static_cast<int64_t>(dict_plain_.size()) > options_.dictionary_page_size_limit) {
+              TRY(FlushPage());
+              dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
+              continue;
+            }
+          }
         } else if constexpr (kIsBool) {
           bools_.push_back(v ? 1 : 0);
         } else {
           AppendPlain(v, &values_);
         }
       }
-      if ((page_values_ & 63) == 0 || page_values_ >= kMaxPageValues) {
-        if (dict_mode_ && static_cast<int64_t>(dict_plain_.size()) > options_.dictionary_page_size_limit) {
-          TRY(FlushPage());
-          dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
-        } else if (OpenPageBytes() >= options_.page_size || page_values_ >= kMaxPageValues) {
-          TRY(FlushPage());
-        }
+      if (((page_values_ & 63) == 0 && OpenPageBytes() >= options_.page_size) ||
+          page_values_ >= kMaxPageValues) {
+        TRY(FlushPage());
       }
     }
     num_values_ += end - begin;

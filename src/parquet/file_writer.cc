@@ -10,7 +10,7 @@ namespace tributary::parquet {
 namespace {
 
 constexpr std::string_view kMagic = "PAR1";
-constexpr int64_t kSliceRows = 4096;  // row-group byte limit is checked this often
+constexpr int64_t kSliceRows = 1024;  // row-group byte limit is checked this often
 
 }  // namespace
 
