@@ -21,16 +21,16 @@ int CreateThing(const ClientOptions& opts, const std::string& name, std::string 
   if (!created.ok()) return Fail("thing create", created.status());
   if (out_dir.empty()) out_dir = "./" + name + "-kit";
   const json& c = *created;
-  devices::KitContents kit;
+  devices::ConnectionKitInput kit;
   kit.thing = name;
   kit.cert_pem = c["certificate"]["certificate_pem"];
   kit.key_pem = c["certificate"]["private_key_pem"];
   kit.ca_pem = c["ca_pem"];
-  kit.host = c["endpoint"]["host"];
-  kit.mqtt_tls_port = c["endpoint"]["mqtt_tls_port"];
-  kit.mqtt_ws_port = c["endpoint"]["mqtt_ws_port"];
-  kit.http_port = c["endpoint"]["http_port"];
-  Status st = devices::WriteConnectionKit(kit, out_dir);
+  kit.endpoint.host = c["endpoint"]["host"];
+  kit.endpoint.mqtt_tls_port = c["endpoint"]["mqtt_tls_port"];
+  kit.endpoint.mqtt_ws_port = c["endpoint"]["mqtt_ws_port"];
+  kit.endpoint.http_port = c["endpoint"]["http_port"];
+  Status st = devices::WriteConnectionKit(out_dir, kit);
   if (!st.ok()) {
     return Fail("thing create",
                 st.WithContext("thing '" + name + "' was registered but its kit could not be written; "
