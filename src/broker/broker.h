@@ -30,6 +30,8 @@ struct BrokerOptions {
   uint32_t max_session_expiry_s = 7 * 24 * 3600;
   uint32_t max_queued_messages = 1000;     // per offline session; oldest QoS 0 dropped first
   std::string state_dir;                   // persistent sessions and retained messages
+  uint32_t connect_timeout_ms = 10000;     // a connection must send CONNECT within this
+  uint32_t sys_interval_ms = 10000;        // how often $SYS topics are published
 };
 
 struct BrokerStats {

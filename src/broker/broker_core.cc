@@ -1,0 +1,196 @@
+#include "broker/broker_core.h"
+
+#include <chrono>
+
+#include "base/clock.h"
+
+namespace tributary::broker {
+namespace {
+
+MetricsRegistry* OrOwn(MetricsRegistry* given, std::unique_ptr<MetricsRegistry>* own) {
+  if (given != nullptr) return given;
+  *own = std::make_unique<MetricsRegistry>();
+  return own->get();
+}
+
+}  // namespace
+
+BrokerCore::BrokerCore(const BrokerOptions& o, net::Runtime* rt, Authorizer* a,
+                       MetricsRegistry* m)
+    : options(o), runtime(rt), auth(a), metrics(OrOwn(m, &own_metrics)), log(Logger("broker")) {}
+
+BrokerCore::OpenResult BrokerCore::OpenSession(const std::string& client_id, bool clean_start,
+                                               std::shared_ptr<SessionSink> sink,
+                                               mqtt::Version version, uint16_t receive_maximum,
+                                               uint32_t expiry_s) {
+  OpenResult r;
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  auto it = sessions_.find(client_id);
+  if (it != sessions_.end()) {
+    r.previous = it->second->sink();
+    if (clean_start) {
+      RemoveSessionLocked(it->second);
+    } else {
+      r.session = it->second;
+      r.present = true;
+    }
+  }
+  if (!r.session) {
+    r.session = std::make_shared<Session>(client_id, options.max_queued_messages);
+    sessions_.emplace(client_id, r.session);
+  }
+  r.session->Attach(std::move(sink), version, receive_maximum, expiry_s);
+  metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
+  return r;
+}
+
+void BrokerCore::RemoveSessionLocked(const std::shared_ptr<Session>& session) {
+  for (const auto& [filter, rec] : session->Subscriptions()) {
+    tree.Unsubscribe(session.get(), filter);
+  }
+  auto it = sessions_.find(session->client_id());
+  if (it != sessions_.end() && it->second == session) sessions_.erase(it);
+  metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
+  metrics.subscriptions->Set(static_cast<int64_t>(tree.size()));
+}
+
+bool BrokerCore::CloseSession(const std::shared_ptr<Session>& session, const SessionSink* sink) {
+  if (!session->Detach(sink, WallMillis())) return false;
+  if (session->expiry_interval_s() == 0) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    // Re-check under the lock: a new connection may have attached meanwhile.
+    if (!session->online()) RemoveSessionLocked(session);
+  }
+  return true;
+}
+
+std::vector<std::string> BrokerCore::SweepSessions(int64_t now_ms) {
+  std::vector<std::string> removed;
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  std::vector<std::shared_ptr<Session>> expired;
+  for (const auto& [id, s] : sessions_) {
+    if (s->online()) continue;
+    int64_t at = s->disconnected_at_ms();
+    uint32_t exp = s->expiry_interval_s();
+    if (exp != 0xFFFFFFFFu && at != 0 && now_ms - at >= int64_t{exp} * 1000) expired.push_back(s);
+  }
+  for (const auto& s : expired) {
+    removed.push_back(s->client_id());
+    RemoveSessionLocked(s);
+  }
+  return removed;
+}
+
+std::shared_ptr<Session> BrokerCore::FindSession(const std::string& client_id) const {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Session>> BrokerCore::AllSessions() const {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  std::vector<std::shared_ptr<Session>> out;
+  out.reserve(sessions_.size());
+  for (const auto& [id, s] : sessions_) out.push_back(s);
+  return out;
+}
+
+size_t BrokerCore::session_count() const {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  return sessions_.size();
+}
+
+void BrokerCore::RestoreSession(SessionState state) {
+  if (state.disconnected_at_ms == 0) state.disconnected_at_ms = WallMillis();
+  auto subs = state.subscriptions;
+  auto session = std::make_shared<Session>(std::move(state), options.max_queued_messages);
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  for (const auto& [filter, rec] : subs) tree.Subscribe(session, filter, rec.options, rec.id);
+  sessions_[session->client_id()] = session;
+  metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
+  metrics.subscriptions->Set(static_cast<int64_t>(tree.size()));
+}
+
+void BrokerCore::Route(const MessagePtr& msg) {
+  if (msg->retain) {
+    retained.Apply(msg);
+    metrics.retained->Set(static_cast<int64_t>(retained.size()));
+  }
+  thread_local std::vector<SubscriptionMatch> matches;
+  matches.clear();
+  tree.Match(msg->topic, msg->origin_client_id, &matches);
+  for (auto& m : matches) {
+    auto* session = static_cast<Session*>(m.subscriber.get());
+    mqtt::QoS qos = std::min(msg->qos, m.max_qos);
+    bool retain = m.retain_as_published && msg->retain;
+    if (!session->Enqueue(msg, qos, retain, std::move(m.subscription_ids))) {
+      metrics.messages_dropped->Add(1);
+    }
+  }
+  matches.clear();
+}
+
+void BrokerCore::ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms) {
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  wills_[client_id] = PendingWill{std::move(will), due_ms};
+}
+
+void BrokerCore::CancelWill(const std::string& client_id) {
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  wills_.erase(client_id);
+}
+
+size_t BrokerCore::SweepWills(int64_t now_ms) {
+  std::vector<MessagePtr> due;
+  {
+    std::lock_guard<std::mutex> lock(wills_mu_);
+    for (auto it = wills_.begin(); it != wills_.end();) {
+      bool session_gone = FindSession(it->first) == nullptr;
+      if (it->second.due_ms <= now_ms || session_gone) {
+        due.push_back(std::move(it->second.msg));
+        it = wills_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& m : due) Route(m);
+  return due.size();
+}
+
+void BrokerCore::AddConnection(SessionSink* conn, std::weak_ptr<SessionSink> weak,
+                               std::string thing) {
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  conns_[conn] = ConnEntry{std::move(weak), std::move(thing)};
+  metrics.connections->Set(static_cast<int64_t>(conns_.size()));
+}
+
+void BrokerCore::RemoveConnection(SessionSink* conn) {
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  conns_.erase(conn);
+  metrics.connections->Set(static_cast<int64_t>(conns_.size()));
+  conns_cv_.notify_all();
+}
+
+std::vector<std::shared_ptr<SessionSink>> BrokerCore::Connections(const std::string* thing) const {
+  std::vector<std::shared_ptr<SessionSink>> out;
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  for (const auto& [ptr, e] : conns_) {
+    if (thing != nullptr && e.thing != *thing) continue;
+    if (auto c = e.conn.lock()) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+size_t BrokerCore::connection_count() const {
+  std::lock_guard<std::mutex> lock(conns_mu_);
+  return conns_.size();
+}
+
+bool BrokerCore::WaitNoConnections(int timeout_ms) {
+  std::unique_lock<std::mutex> lock(conns_mu_);
+  return conns_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                            [&] { return conns_.empty(); });
+}
+
+}  // namespace tributary::broker

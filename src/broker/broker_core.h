@@ -1,0 +1,110 @@
+// The state every connection of one broker shares: options, the subscription tree, the
+// retained store, the session table, pending wills, metrics and the registry of live
+// connections. Connections hold it by shared_ptr so that it outlives their handlers.
+//
+// Locks, always taken in this order and never held while calling out of the broker:
+//   sessions_mu_  ->  SubscriptionTree (internal)  ->  Session (internal)
+//   conns_mu_ and wills_mu_ are leaves.
+// Route() takes only the tree's shared lock, then each session's lock in turn.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/log.h"
+#include "broker/broker.h"
+#include "broker/broker_metrics.h"
+#include "broker/message.h"
+#include "broker/retained_store.h"
+#include "broker/session.h"
+#include "broker/subscription_tree.h"
+
+namespace tributary::broker {
+
+class BrokerCore {
+ public:
+  BrokerCore(const BrokerOptions& options, net::Runtime* runtime, Authorizer* auth,
+             MetricsRegistry* metrics);
+
+  const BrokerOptions options;
+  net::Runtime* const runtime;
+  Authorizer* const auth;
+  MessageInterceptor* interceptor = nullptr;  // set before Start, then read-only
+  std::unique_ptr<MetricsRegistry> own_metrics;
+  BrokerMetrics metrics;
+  SubscriptionTree tree;
+  RetainedStore retained;
+  std::shared_ptr<spdlog::logger> log;
+  std::atomic<bool> stopping{false};
+
+  // Largest packet we accept (announced as Maximum Packet Size in the v5 CONNACK).
+  uint32_t max_packet_size() const { return options.max_payload_size + 8192; }
+
+  // ---- sessions
+  struct OpenResult {
+    std::shared_ptr<Session> session;
+    bool present = false;
+    std::shared_ptr<SessionSink> previous;  // the connection taken over, if any
+  };
+  // Finds or creates the session of `client_id` and attaches `sink` to it. With
+  // `clean_start` an existing session is discarded first.
+  OpenResult OpenSession(const std::string& client_id, bool clean_start,
+                         std::shared_ptr<SessionSink> sink, mqtt::Version version,
+                         uint16_t receive_maximum, uint32_t expiry_s);
+  // Detaches `sink`; a session with expiry 0 is removed at once. Returns false when
+  // `sink` was no longer attached (taken over).
+  bool CloseSession(const std::shared_ptr<Session>& session, const SessionSink* sink);
+  // Removes detached sessions whose expiry has passed; returns their client ids.
+  std::vector<std::string> SweepSessions(int64_t now_ms);
+  std::shared_ptr<Session> FindSession(const std::string& client_id) const;
+  std::vector<std::shared_ptr<Session>> AllSessions() const;
+  size_t session_count() const;
+  // Adds a session read back from disk and re-subscribes it.
+  void RestoreSession(SessionState state);
+
+  // ---- routing
+  // Applies the retain flag to the retained store and delivers to every subscriber.
+  void Route(const MessagePtr& msg);
+
+  // ---- wills
+  void ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms);
+  void CancelWill(const std::string& client_id);
+  // Publishes wills that are due, or whose session is gone; returns how many.
+  size_t SweepWills(int64_t now_ms);
+
+  // ---- live connections (for DisconnectClient / DisconnectThing / Stop)
+  void AddConnection(SessionSink* conn, std::weak_ptr<SessionSink> weak, std::string thing);
+  void RemoveConnection(SessionSink* conn);
+  std::vector<std::shared_ptr<SessionSink>> Connections(const std::string* thing) const;
+  size_t connection_count() const;
+  // Waits until no connection is registered or `timeout_ms` passed.
+  bool WaitNoConnections(int timeout_ms);
+
+ private:
+  void RemoveSessionLocked(const std::shared_ptr<Session>& session);
+
+  mutable std::mutex sessions_mu_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+
+  struct PendingWill {
+    MessagePtr msg;
+    int64_t due_ms;
+  };
+  std::mutex wills_mu_;
+  std::map<std::string, PendingWill> wills_;
+
+  struct ConnEntry {
+    std::weak_ptr<SessionSink> conn;
+    std::string thing;
+  };
+  mutable std::mutex conns_mu_;
+  std::condition_variable conns_cv_;
+  std::unordered_map<SessionSink*, ConnEntry> conns_;
+};
+
+}  // namespace tributary::broker

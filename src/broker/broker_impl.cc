@@ -1,0 +1,273 @@
+// Broker::Create and the Broker implementation: listeners, the housekeeping thread
+// (wills, session expiry, persistence flushes, $SYS topics) and Start/Stop.
+#include <condition_variable>
+#include <thread>
+#include <unordered_map>
+
+#include "base/clock.h"
+#include "broker/broker.h"
+#include "broker/broker_core.h"
+#include "broker/connection.h"
+#include "broker/state_store.h"
+#include "net/mqtt_listener.h"
+#include "net/tls_context.h"
+
+namespace tributary::broker {
+namespace {
+
+constexpr int kTickMs = 100;
+constexpr int kFlushEveryMs = 500;
+constexpr int kSweepEveryMs = 1000;
+constexpr int kStopWaitMs = 3000;
+
+class BrokerImpl : public Broker {
+ public:
+  BrokerImpl(const BrokerOptions& o, net::Runtime* rt, Authorizer* auth, MetricsRegistry* m)
+      : core_(std::make_shared<BrokerCore>(o, rt, auth, m)) {}
+  ~BrokerImpl() override { Stop(); }
+
+  void SetInterceptor(MessageInterceptor* interceptor) override {
+    core_->interceptor = interceptor;
+  }
+
+  Status Start() override {
+    if (started_) return FailedPrecondition("broker: Start() called twice");
+    const BrokerOptions& o = core_->options;
+    if (!o.state_dir.empty()) {
+      TRY(LoadState());
+    }
+    if (o.tcp_port >= 0) {
+      TRY_ASSIGN(tcp_, Listen(net::ListenerKind::kTcp, o.tcp_port, nullptr));
+    }
+    if (o.tls_port >= 0) {
+      net::TlsServerConfig tc{o.server_cert_file, o.server_key_file, o.ca_cert_file, true};
+      auto ctx = net::MakeServerTlsContext(tc);
+      if (!ctx.ok()) return ctx.status().WithContext("broker TLS listener");
+      TRY_ASSIGN(tls_, Listen(net::ListenerKind::kTls, o.tls_port, *ctx));
+    }
+    if (o.ws_port >= 0) {
+      net::TlsServerConfig tc{o.server_cert_file, o.server_key_file, o.ca_cert_file, false};
+      auto ctx = net::MakeServerTlsContext(tc);
+      if (!ctx.ok()) return ctx.status().WithContext("broker WebSocket listener");
+      TRY_ASSIGN(ws_, Listen(net::ListenerKind::kWs, o.ws_port, *ctx));
+    }
+    started_ = true;
+    start_ms_ = WallMillis();
+    housekeeping_ = std::thread([this] { Housekeeping(); });
+    core_->log->info("broker started tcp_port={} tls_port={} ws_port={} state_dir={}",
+                     tcp_port(), tls_port(), ws_port(), o.state_dir);
+    return Status::Ok();
+  }
+
+  void Stop() override {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    for (auto* l : {&tcp_, &tls_, &ws_}) {
+      if (*l) (*l)->Stop();
+    }
+    core_->stopping = true;
+    for (auto& c : core_->Connections(nullptr)) c->Kick(mqtt::ReasonCode::kServerShuttingDown);
+    if (!core_->WaitNoConnections(kStopWaitMs)) {
+      core_->log->warn("broker stop: {} connections did not close in {} ms",
+                       core_->connection_count(), kStopWaitMs);
+    }
+    {
+      std::lock_guard<std::mutex> lock(hk_mu_);
+      hk_stop_ = true;
+    }
+    hk_cv_.notify_all();
+    if (housekeeping_.joinable()) housekeeping_.join();
+    FlushState(/*everything=*/true);
+    core_->log->info("broker stopped sessions={} retained={}", core_->session_count(),
+                     core_->retained.size());
+  }
+
+  int tls_port() const override { return tls_ ? tls_->port() : -1; }
+  int ws_port() const override { return ws_ ? ws_->port() : -1; }
+  int tcp_port() const override { return tcp_ ? tcp_->port() : -1; }
+
+  void DisconnectClient(const std::string& client_id, mqtt::ReasonCode reason) override {
+    auto session = core_->FindSession(client_id);
+    if (!session) return;
+    if (auto sink = session->sink()) sink->Kick(AdminReason(reason));
+  }
+
+  void DisconnectThing(const std::string& thing, mqtt::ReasonCode reason) override {
+    for (auto& c : core_->Connections(&thing)) c->Kick(AdminReason(reason));
+  }
+
+  void Publish(const std::string& topic, std::string payload, mqtt::QoS qos,
+               bool retain) override {
+    auto m = std::make_shared<Message>();
+    m->topic = topic;
+    m->payload = std::move(payload);
+    m->qos = qos;
+    m->retain = retain;
+    m->received_at_ms = WallMillis();
+    core_->Route(m);
+  }
+
+  BrokerStats Stats() const override {
+    const BrokerMetrics& m = core_->metrics;
+    BrokerStats s;
+    s.connections = core_->connection_count();
+    s.sessions = core_->session_count();
+    s.subscriptions = core_->tree.size();
+    s.retained_messages = core_->retained.size();
+    s.messages_received = m.messages_received->Value();
+    s.messages_sent = m.messages_sent->Value();
+    s.publish_denied = m.publish_denied->Value();
+    s.bytes_received = m.bytes_received->Value();
+    s.bytes_sent = m.bytes_sent->Value();
+    return s;
+  }
+
+ private:
+  static mqtt::ReasonCode AdminReason(mqtt::ReasonCode r) {
+    return r == mqtt::ReasonCode::kSuccess ? mqtt::ReasonCode::kAdministrativeAction : r;
+  }
+
+  Result<std::unique_ptr<net::MqttListener>> Listen(
+      net::ListenerKind kind, int port, std::shared_ptr<boost::asio::ssl::context> tls) {
+    net::MqttListenerOptions lo;
+    lo.kind = kind;
+    lo.bind_address = core_->options.bind_address;
+    lo.port = port;
+    lo.tls = std::move(tls);
+    lo.handshake_timeout = std::chrono::milliseconds(core_->options.connect_timeout_ms);
+    std::shared_ptr<BrokerCore> core = core_;
+    return net::MqttListener::Create(core_->runtime, lo,
+                                     [core](std::unique_ptr<net::MqttTransport> t) {
+      if (core->stopping) return;
+      std::make_shared<Connection>(core, std::move(t))->Start();
+    });
+  }
+
+  Status LoadState() {
+    TRY_ASSIGN(store_, StateStore::Open(core_->options.state_dir));
+    size_t skipped = 0;
+    TRY_ASSIGN(auto retained, store_->LoadRetained(&skipped));
+    for (auto& m : retained) core_->retained.Load(m);
+    TRY_ASSIGN(auto sessions, store_->LoadSessions(&skipped));
+    size_t n = sessions.size();
+    for (auto& s : sessions) core_->RestoreSession(std::move(s));
+    for (auto& s : core_->AllSessions()) saved_[s->client_id()] = s->change_count();
+    core_->metrics.retained->Set(static_cast<int64_t>(core_->retained.size()));
+    core_->log->info("broker state loaded dir={} retained={} sessions={} skipped={}",
+                     core_->options.state_dir, retained.size(), n, skipped);
+    return Status::Ok();
+  }
+
+  // Writes retained changes and changed persistent sessions; deletes gone sessions.
+  void FlushState(bool everything) {
+    if (!store_) return;
+    Status st = store_->SaveRetained(core_->retained.TakeChanges());
+    if (!st.ok()) core_->log->error("persisting retained messages failed: {}", st.ToString());
+    std::vector<SessionState> upserts;
+    std::vector<std::string> deletes;
+    std::unordered_map<std::string, uint64_t> next;
+    for (const auto& s : core_->AllSessions()) {
+      if (s->expiry_interval_s() == 0) continue;  // not persistent
+      uint64_t changes = s->change_count();
+      auto it = saved_.find(s->client_id());
+      bool dirty = it == saved_.end() || it->second != changes;
+      if (dirty && (everything || upserts.size() < StateStore::kMaxBatch * 4)) {
+        upserts.push_back(s->Snapshot());
+        next[s->client_id()] = changes;
+      } else if (it != saved_.end()) {
+        next[s->client_id()] = it->second;
+      }
+    }
+    for (const auto& [id, c] : saved_) {
+      if (next.count(id) == 0) deletes.push_back(id);
+    }
+    if (upserts.empty() && deletes.empty()) return;
+    st = store_->SaveSessions(upserts, deletes);
+    if (!st.ok()) {
+      core_->log->error("persisting sessions failed: {}", st.ToString());
+      return;  // keep the old marks: retried at the next flush
+    }
+    saved_ = std::move(next);
+  }
+
+  void PublishSys() {
+    const BrokerMetrics& m = core_->metrics;
+    auto pub = [&](const std::string& t, uint64_t v) {
+      Publish("$SYS/broker/" + t, std::to_string(v), mqtt::QoS::kAtMostOnce, true);
+    };
+    pub("clients/connected", core_->connection_count());
+    pub("clients/total", core_->session_count());
+    pub("messages/received", m.messages_received->Value());
+    pub("messages/sent", m.messages_sent->Value());
+    pub("bytes/received", m.bytes_received->Value());
+    pub("bytes/sent", m.bytes_sent->Value());
+    pub("publish/denied", m.publish_denied->Value());
+    pub("messages/dropped", m.messages_dropped->Value());
+    pub("subscriptions/count", core_->tree.size());
+    pub("retained messages/count", core_->retained.size());
+    Publish("$SYS/broker/uptime", std::to_string((WallMillis() - start_ms_) / 1000) + " seconds",
+            mqtt::QoS::kAtMostOnce, true);
+  }
+
+  void Housekeeping() {
+    int64_t last_flush = 0, last_sweep = 0, last_sys = 0;
+    std::unique_lock<std::mutex> lock(hk_mu_);
+    while (!hk_stop_) {
+      lock.unlock();
+      int64_t now = WallMillis();
+      core_->SweepWills(now);
+      if (now - last_sweep >= kSweepEveryMs) {
+        for (const auto& id : core_->SweepSessions(now)) {
+          core_->log->info("session expired client_id={}", id);
+        }
+        last_sweep = now;
+      }
+      if (now - last_sys >= core_->options.sys_interval_ms) {
+        PublishSys();
+        last_sys = now;
+      }
+      if (now - last_flush >= kFlushEveryMs) {
+        FlushState(false);
+        last_flush = now;
+      }
+      lock.lock();
+      hk_cv_.wait_for(lock, std::chrono::milliseconds(kTickMs), [&] { return hk_stop_; });
+    }
+  }
+
+  std::shared_ptr<BrokerCore> core_;
+  std::unique_ptr<net::MqttListener> tcp_, tls_, ws_;
+  std::unique_ptr<StateStore> store_;
+  std::unordered_map<std::string, uint64_t> saved_;  // client id -> change count written
+  bool started_ = false;
+  bool stopped_ = false;
+  int64_t start_ms_ = 0;
+  std::thread housekeeping_;
+  std::mutex hk_mu_;
+  std::condition_variable hk_cv_;
+  bool hk_stop_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Broker>> Broker::Create(const BrokerOptions& options,
+                                               net::Runtime* runtime, Authorizer* auth,
+                                               MetricsRegistry* metrics) {
+  if (runtime == nullptr) return InvalidArgument("broker: a net::Runtime is required");
+  if (auth == nullptr) return InvalidArgument("broker: an Authorizer is required");
+  if (options.receive_maximum == 0) {
+    return InvalidArgument("broker: receive_maximum must be at least 1");
+  }
+  if ((options.tls_port >= 0 || options.ws_port >= 0) &&
+      (options.server_cert_file.empty() || options.server_key_file.empty())) {
+    return InvalidArgument(
+        "broker: the TLS and WebSocket listeners need server_cert_file and server_key_file "
+        "(or disable them with port -1)");
+  }
+  if (options.tls_port >= 0 && options.ca_cert_file.empty()) {
+    return InvalidArgument("broker: the TLS listener needs ca_cert_file to verify clients");
+  }
+  return std::unique_ptr<Broker>(new BrokerImpl(options, runtime, auth, metrics));
+}
+
+}  // namespace tributary::broker

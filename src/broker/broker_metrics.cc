@@ -1,0 +1,29 @@
+#include "broker/broker_metrics.h"
+
+namespace tributary::broker {
+
+BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
+    : connections_total(r->NewCounter("tributary_mqtt_connections_total",
+                                      "MQTT connections accepted (CONNACK success)")),
+      connections(r->NewGauge("tributary_mqtt_connections", "MQTT connections open")),
+      sessions(r->NewGauge("tributary_mqtt_sessions", "MQTT sessions, online and offline")),
+      subscriptions(r->NewGauge("tributary_mqtt_subscriptions", "MQTT subscriptions")),
+      retained(r->NewGauge("tributary_mqtt_retained_messages", "Retained messages")),
+      messages_received(r->NewCounter("tributary_mqtt_messages_received_total",
+                                      "PUBLISH packets received")),
+      messages_sent(r->NewCounter("tributary_mqtt_messages_sent_total", "PUBLISH packets sent")),
+      bytes_received(r->NewCounter("tributary_mqtt_bytes_received_total", "Bytes received")),
+      bytes_sent(r->NewCounter("tributary_mqtt_bytes_sent_total", "Bytes sent")),
+      publish_denied(r->NewCounter("tributary_mqtt_publish_denied_total",
+                                   "PUBLISH packets refused by authorization")),
+      subscribe_denied(r->NewCounter("tributary_mqtt_subscribe_denied_total",
+                                     "Topic filters refused by authorization")),
+      messages_dropped(r->NewCounter("tributary_mqtt_messages_dropped_total",
+                                     "Messages not delivered: queue full, expired, too large "
+                                     "for the client or not receivable")),
+      protocol_errors(r->NewCounter("tributary_mqtt_protocol_errors_total",
+                                    "Connections closed for a malformed or unexpected packet")),
+      auth_failures(r->NewCounter("tributary_mqtt_auth_failures_total",
+                                  "CONNECTs refused by the authorizer")) {}
+
+}  // namespace tributary::broker

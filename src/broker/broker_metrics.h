@@ -1,0 +1,28 @@
+// The broker's counters and gauges, registered once in the MetricsRegistry under
+// tributary_mqtt_*. Updated lock-free from every io_context.
+#pragma once
+
+#include "base/metrics.h"
+
+namespace tributary::broker {
+
+struct BrokerMetrics {
+  explicit BrokerMetrics(MetricsRegistry* registry);
+
+  Counter* connections_total;    // accepted after CONNECT
+  Gauge* connections;            // open now
+  Gauge* sessions;               // including offline persistent ones
+  Gauge* subscriptions;
+  Gauge* retained;
+  Counter* messages_received;    // PUBLISH in
+  Counter* messages_sent;        // PUBLISH out
+  Counter* bytes_received;
+  Counter* bytes_sent;
+  Counter* publish_denied;
+  Counter* subscribe_denied;
+  Counter* messages_dropped;     // queue overflow, too large for the client, expired, CanReceive
+  Counter* protocol_errors;      // connections closed for a malformed or wrong packet
+  Counter* auth_failures;
+};
+
+}  // namespace tributary::broker

@@ -1,0 +1,318 @@
+#include "broker/connection.h"
+
+#include <boost/asio/post.hpp>
+
+#include <cstring>
+
+#include "base/clock.h"
+#include "mqtt/codec.h"
+
+namespace tributary::broker {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxPendingBytes = 1 << 20;  // stop pulling from the session beyond this
+constexpr size_t kBatchItems = 256;
+
+}  // namespace
+
+Connection::Connection(std::shared_ptr<BrokerCore> core,
+                       std::unique_ptr<net::MqttTransport> transport)
+    : core_(std::move(core)), transport_(std::move(transport)), timer_(transport_->context()) {}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  last_rx_ns_ = SteadyNanos();
+  rbuf_.resize(kReadChunk);
+  ArmTimer();
+  DoRead();
+}
+
+// ---- reading
+
+void Connection::DoRead() {
+  if (state_ == State::kClosed || state_ == State::kClosing) return;
+  if (rbuf_.size() - rlen_ < kReadChunk / 2) rbuf_.resize(rbuf_.size() * 2);
+  transport_->AsyncRead(boost::asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
+                        [self = shared_from_this()](const boost::system::error_code& ec,
+                                                    size_t n) { self->OnRead(ec, n); });
+}
+
+void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    if (state_ != State::kClosing) {
+      core_->log->debug("connection closed by peer client_id={} remote={} error=\"{}\"",
+                        client_id_, transport_->peer().remote_address, ec.message());
+    }
+    Terminate();
+    return;
+  }
+  core_->metrics.bytes_received->Add(n);
+  last_rx_ns_ = SteadyNanos();
+  rlen_ += n;
+  size_t off = 0;
+  while (state_ == State::kAwaitConnect || state_ == State::kConnected) {
+    std::span<const uint8_t> avail(rbuf_.data() + off, rlen_ - off);
+    mqtt::FrameInfo f = mqtt::FrameSize(avail, core_->max_packet_size());
+    if (!f.complete) break;
+    if (f.error) {
+      if (state_ == State::kAwaitConnect) {
+        HandleBadConnect(avail.data(), avail.size(), f.error->reason, f.error->message);
+      } else {
+        Fail(f.error->reason, f.error->message);
+      }
+      break;
+    }
+    auto decoded = mqtt::Decode(avail.first(f.size), version_);
+    if (auto* err = std::get_if<mqtt::DecodeError>(&decoded)) {
+      if (state_ == State::kAwaitConnect) {
+        HandleBadConnect(avail.data(), f.size, err->reason, err->message);
+      } else {
+        Fail(err->reason, err->message);
+      }
+      break;
+    }
+    off += f.size;
+    Handle(std::get<mqtt::Packet>(std::move(decoded)));
+  }
+  if (state_ == State::kClosed) return;
+  if (off > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
+    rlen_ -= off;
+  }
+  StartWrite();
+  DoRead();
+}
+
+void Connection::Handle(mqtt::Packet&& packet) {
+  if (state_ == State::kAwaitConnect) {
+    if (auto* c = std::get_if<mqtt::Connect>(&packet)) {
+      HandleConnect(std::move(*c));
+    } else {
+      // MQTT-3.1.0-1: the first packet must be CONNECT; close without answering.
+      core_->metrics.protocol_errors->Add(1);
+      core_->log->info("first packet is not CONNECT remote={} type={}",
+                       transport_->peer().remote_address,
+                       mqtt::PacketTypeName(mqtt::TypeOf(packet)));
+      Terminate();
+    }
+    return;
+  }
+  switch (mqtt::TypeOf(packet)) {
+    case mqtt::PacketType::kPublish:
+      HandlePublish(std::get<mqtt::Publish>(std::move(packet)));
+      break;
+    case mqtt::PacketType::kPuback:
+    case mqtt::PacketType::kPubrec:
+    case mqtt::PacketType::kPubrel:
+    case mqtt::PacketType::kPubcomp:
+      HandleAck(std::get<mqtt::PubAck>(packet));
+      break;
+    case mqtt::PacketType::kSubscribe:
+      HandleSubscribe(std::get<mqtt::Subscribe>(std::move(packet)));
+      break;
+    case mqtt::PacketType::kUnsubscribe:
+      HandleUnsubscribe(std::get<mqtt::Unsubscribe>(std::move(packet)));
+      break;
+    case mqtt::PacketType::kPingreq:
+      Send(mqtt::Pingresp{});
+      break;
+    case mqtt::PacketType::kDisconnect:
+      HandleDisconnect(std::get<mqtt::Disconnect>(packet));
+      break;
+    case mqtt::PacketType::kConnect:
+      Fail(mqtt::ReasonCode::kProtocolError, "second CONNECT on an established connection");
+      break;
+    case mqtt::PacketType::kAuth:
+      Fail(mqtt::ReasonCode::kProtocolError,
+           "AUTH without an authentication method in CONNECT (enhanced auth not offered)");
+      break;
+    default:
+      Fail(mqtt::ReasonCode::kProtocolError,
+           std::string("a client may not send ") + mqtt::PacketTypeName(mqtt::TypeOf(packet)));
+      break;
+  }
+}
+
+// ---- writing
+
+void Connection::Send(const mqtt::Packet& packet) {
+  if (state_ == State::kClosed) return;
+  mqtt::Encode(packet, version_, &pending_);
+}
+
+void Connection::StartWrite() {
+  if (write_in_flight_ || pending_.empty() || state_ == State::kClosed) return;
+  std::swap(pending_, writing_);
+  pending_.clear();
+  write_in_flight_ = true;
+  transport_->AsyncWrite(boost::asio::buffer(writing_),
+                         [self = shared_from_this()](const boost::system::error_code& ec,
+                                                     size_t n) { self->OnWrite(ec, n); });
+}
+
+void Connection::OnWrite(const boost::system::error_code& ec, size_t n) {
+  write_in_flight_ = false;
+  writing_.clear();
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    Terminate();
+    return;
+  }
+  core_->metrics.bytes_sent->Add(n);
+  if (close_after_write_ && pending_.empty()) {
+    Terminate();
+    return;
+  }
+  Flush();
+}
+
+void Connection::Flush() {
+  if (state_ == State::kConnected && session_) {
+    int64_t now = WallMillis();
+    while (pending_.size() < kMaxPendingBytes) {
+      batch_.clear();
+      size_t refused = session_->NextBatch(this, kBatchItems, &batch_);
+      if (refused > 0) core_->metrics.messages_dropped->Add(refused);
+      if (batch_.empty() && refused == 0) break;
+      for (Outbound& ob : batch_) {
+        if (ob.pubrel) {
+          mqtt::PubAck rel;
+          rel.type = mqtt::PacketType::kPubrel;
+          rel.packet_id = ob.packet_id;
+          Send(rel);
+          continue;
+        }
+        ob.msg->AppendEncoded(version_, ob.qos, ob.retain, ob.packet_id, ob.dup,
+                              ob.subscription_ids, now, &pending_);
+        core_->metrics.messages_sent->Add(1);
+      }
+      if (batch_.size() < kBatchItems && refused == 0) break;
+    }
+    batch_.clear();
+  }
+  StartWrite();
+}
+
+void Connection::Wake() {
+  boost::asio::post(transport_->context(), [self = shared_from_this()] { self->Flush(); });
+}
+
+bool Connection::Accept(const Message& msg, mqtt::QoS qos, bool retain,
+                        const std::vector<uint32_t>& subscription_ids) {
+  int64_t now = WallMillis();
+  if (msg.Expired(now)) return false;
+  if (grant_ && !grant_->CanReceive(msg.topic)) return false;
+  if (client_max_packet_size_ != 0 &&
+      msg.EncodedSize(version_, qos, retain, subscription_ids, now) > client_max_packet_size_) {
+    core_->log->debug("message too large for client dropped client_id={} topic={} limit={}",
+                      client_id_, msg.topic, client_max_packet_size_);
+    return false;
+  }
+  return true;
+}
+
+void Connection::Kick(mqtt::ReasonCode reason) {
+  boost::asio::post(transport_->context(), [self = shared_from_this(), reason] {
+    if (self->state_ != State::kConnected) {
+      if (self->state_ == State::kAwaitConnect) self->Terminate();
+      return;
+    }
+    if (reason == mqtt::ReasonCode::kSessionTakenOver) self->taken_over_ = true;
+    if (reason == mqtt::ReasonCode::kServerShuttingDown) self->publish_will_ = false;
+    self->core_->log->info("disconnecting client client_id={} reason={}", self->client_id_,
+                           mqtt::ReasonCodeName(reason));
+    self->Fail(reason, "");
+  });
+}
+
+// ---- timers
+
+void Connection::ArmTimer() {
+  int64_t period_ms;
+  if (state_ == State::kAwaitConnect) {
+    period_ms = core_->options.connect_timeout_ms;
+  } else if (keep_alive_s_ == 0) {
+    return;
+  } else {
+    int64_t idle_ms = (SteadyNanos() - last_rx_ns_) / 1000000;
+    period_ms = int64_t{keep_alive_s_} * 1500 - idle_ms;
+    if (period_ms < 1) period_ms = 1;
+  }
+  timer_.expires_after(std::chrono::milliseconds(period_ms));
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->OnTimer();
+  });
+}
+
+void Connection::OnTimer() {
+  if (state_ == State::kAwaitConnect) {
+    core_->log->info("no CONNECT within {} ms remote={}", core_->options.connect_timeout_ms,
+                     transport_->peer().remote_address);
+    Terminate();
+    return;
+  }
+  if (state_ != State::kConnected) return;
+  int64_t idle_ms = (SteadyNanos() - last_rx_ns_) / 1000000;
+  if (idle_ms >= int64_t{keep_alive_s_} * 1500) {
+    Fail(mqtt::ReasonCode::kKeepAliveTimeout,
+         "no packet for " + std::to_string(idle_ms) + " ms with keep alive " +
+             std::to_string(keep_alive_s_) + " s");
+    return;
+  }
+  ArmTimer();
+}
+
+// ---- closing
+
+void Connection::Fail(mqtt::ReasonCode reason, const std::string& why) {
+  if (state_ == State::kClosed || state_ == State::kClosing) return;
+  if (!why.empty()) {
+    core_->metrics.protocol_errors->Add(1);
+    core_->log->info("closing connection client_id={} remote={} reason={} detail=\"{}\"",
+                     client_id_, transport_->peer().remote_address,
+                     mqtt::ReasonCodeName(reason), why);
+  }
+  if (state_ == State::kConnected && version_ == mqtt::Version::kV5) {
+    mqtt::Disconnect d;
+    d.reason = reason;
+    if (!why.empty()) d.properties.reason_string = why;
+    pending_.clear();  // nothing else matters now
+    Send(d);
+    state_ = State::kClosing;
+    close_after_write_ = true;
+    StartWrite();
+    // Do not wait forever for a peer that does not read.
+    timer_.expires_after(std::chrono::seconds(2));
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->Terminate();
+    });
+    return;
+  }
+  Terminate();
+}
+
+void Connection::Terminate() {
+  if (state_ == State::kClosed) return;
+  bool was_connected = state_ == State::kConnected || state_ == State::kClosing;
+  state_ = State::kClosed;
+  timer_.cancel();
+  transport_->Close();
+  if (was_connected && session_) {
+    bool still_owner = core_->CloseSession(session_, this);
+    if (will_ && publish_will_ && !core_->stopping.load()) {
+      // Taken over: the new connection resumed the session, so only an undelayed will
+      // fires (MQTT 5 3.1.3.2.2).
+      uint32_t delay = will_->properties.will_delay_interval.value_or(0);
+      if ((still_owner && !taken_over_) || delay == 0) PublishWill();
+    }
+    core_->log->info("client disconnected client_id={} remote={}", client_id_,
+                     transport_->peer().remote_address);
+  }
+  if (registered_) core_->RemoveConnection(this);
+  session_.reset();
+}
+
+}  // namespace tributary::broker

@@ -1,0 +1,107 @@
+// One MQTT network connection: reads and frames packets, dispatches them by type
+// (connection_connect.cc, connection_publish.cc, connection_subscribe.cc), and writes
+// everything it has to send in batches (packets queued while a write is in flight go
+// out together in the next async write).
+//
+// Life cycle:  await CONNECT --CONNECT ok--> connected --DISCONNECT / error / kick--> closed
+// A connection that sends no CONNECT within options.connect_timeout_ms, or nothing for
+// 1.5 x its keep alive, is closed. Any malformed or unexpected packet closes this
+// connection only: v5 clients first get a DISCONNECT (or, for an error in CONNECT, a
+// CONNACK) with the reason code; 3.1.1 clients are just disconnected.
+//
+// Thread-safety: lives on its transport's io_context; every handler runs there. Wake()
+// and Kick() may be called from any thread (they post).
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/broker_core.h"
+#include "broker/session.h"
+#include "mqtt/packet.h"
+#include "net/mqtt_transport.h"
+
+namespace tributary::broker {
+
+class Connection : public SessionSink, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<BrokerCore> core, std::unique_ptr<net::MqttTransport> transport);
+  ~Connection() override;
+
+  // Starts reading and the CONNECT timeout. Call on the transport's io_context.
+  void Start();
+
+  // SessionSink
+  void Wake() override;
+  bool Accept(const Message& msg, mqtt::QoS qos, bool retain,
+              const std::vector<uint32_t>& subscription_ids) override;
+  void Kick(mqtt::ReasonCode reason) override;
+
+ private:
+  enum class State { kAwaitConnect, kConnected, kClosing, kClosed };
+
+  // I/O
+  void DoRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  void Send(const mqtt::Packet& packet);
+  void StartWrite();
+  void OnWrite(const boost::system::error_code& ec, size_t n);
+  void Flush();
+  void ArmTimer();
+  void OnTimer();
+
+  // Closing. Fail: a protocol violation or server decision; the will is published.
+  void Fail(mqtt::ReasonCode reason, const std::string& why);
+  void Terminate();
+
+  // Packets (connection_*.cc)
+  void Handle(mqtt::Packet&& packet);
+  void HandleConnect(mqtt::Connect&& c);
+  void RefuseConnect(mqtt::ReasonCode reason, const std::string& why);
+  void HandleBadConnect(const uint8_t* data, size_t size, mqtt::ReasonCode reason,
+                        const std::string& why);
+  void HandlePublish(mqtt::Publish&& p);
+  void AcceptPublish(MessagePtr msg, uint16_t packet_id);
+  void OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok);
+  void HandleAck(const mqtt::PubAck& a);
+  void HandleSubscribe(mqtt::Subscribe&& s);
+  void HandleUnsubscribe(mqtt::Unsubscribe&& u);
+  void HandleDisconnect(const mqtt::Disconnect& d);
+  void PublishWill();
+
+  std::shared_ptr<BrokerCore> core_;
+  std::unique_ptr<net::MqttTransport> transport_;
+  boost::asio::steady_timer timer_;
+  State state_ = State::kAwaitConnect;
+
+  std::vector<uint8_t> rbuf_;
+  size_t rlen_ = 0;
+  std::string pending_;   // encoded packets waiting for the next write
+  std::string writing_;   // the buffer of the write in flight
+  bool write_in_flight_ = false;
+  bool close_after_write_ = false;
+  std::vector<Outbound> batch_;
+
+  // Set by CONNECT.
+  mqtt::Version version_ = mqtt::Version::kV5;
+  std::string client_id_;
+  std::shared_ptr<const ClientGrant> grant_;
+  std::shared_ptr<Session> session_;
+  std::optional<mqtt::Will> will_;
+  uint16_t keep_alive_s_ = 0;
+  uint32_t client_max_packet_size_ = 0;  // 0: no limit announced
+  uint32_t session_expiry_s_ = 0;
+  bool connect_expiry_zero_ = true;
+  std::vector<std::string> topic_aliases_;  // client -> server, index = alias
+  int64_t last_rx_ns_ = 0;
+  uint32_t pending_inbound_ = 0;  // QoS 1/2 waiting for the interceptor
+  bool registered_ = false;
+  bool taken_over_ = false;
+  bool publish_will_ = true;  // cleared by a normal DISCONNECT, server shutdown
+};
+
+}  // namespace tributary::broker

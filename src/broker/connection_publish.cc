@@ -1,0 +1,203 @@
+// PUBLISH from the client, the acknowledgement flows in both directions, and wills.
+//
+// Authorization of an incoming PUBLISH (ClientGrant::CanPublish false): the message is
+// dropped and counted in tributary_mqtt_publish_denied_total, and
+//   v5:    QoS 1 -> PUBACK 0x87, QoS 2 -> PUBREC 0x87 (the QoS 2 flow ends there)
+//   3.1.1: acknowledged normally (PUBACK / PUBREC ... PUBCOMP) because 3.1.1 acks carry
+//          no reason code and closing would make the client resend forever.
+// With a MessageInterceptor, QoS 1/2 messages are routed and acknowledged only after the
+// interceptor's done(true); done(false) answers 0x80 (v5) or closes a 3.1.1 connection
+// without acknowledging.
+#include <boost/asio/post.hpp>
+
+#include "base/clock.h"
+#include "broker/connection.h"
+#include "mqtt/topic.h"
+
+namespace tributary::broker {
+namespace {
+
+mqtt::PubAck MakeAck(mqtt::PacketType type, uint16_t id, mqtt::ReasonCode reason) {
+  mqtt::PubAck a;
+  a.type = type;
+  a.packet_id = id;
+  a.reason = reason;
+  return a;
+}
+
+}  // namespace
+
+void Connection::HandlePublish(mqtt::Publish&& p) {
+  const BrokerOptions& opt = core_->options;
+  core_->metrics.messages_received->Add(1);
+  if (version_ == mqtt::Version::kV5 && p.properties.topic_alias) {
+    uint16_t alias = *p.properties.topic_alias;
+    if (alias == 0 || alias > opt.topic_alias_maximum) {
+      Fail(mqtt::ReasonCode::kTopicAliasInvalid,
+           "PUBLISH: topic alias " + std::to_string(alias) + " outside 1.." +
+               std::to_string(opt.topic_alias_maximum));
+      return;
+    }
+    if (!p.topic.empty()) {
+      topic_aliases_[alias] = p.topic;
+    } else if (topic_aliases_[alias].empty()) {
+      Fail(mqtt::ReasonCode::kProtocolError,
+           "PUBLISH: topic alias " + std::to_string(alias) + " used before it was set");
+      return;
+    } else {
+      p.topic = topic_aliases_[alias];
+    }
+  }
+  if (!mqtt::IsValidTopicName(p.topic)) {
+    Fail(mqtt::ReasonCode::kTopicNameInvalid, "PUBLISH: invalid topic name '" + p.topic + "'");
+    return;
+  }
+  if (p.payload.size() > opt.max_payload_size) {
+    Fail(mqtt::ReasonCode::kPacketTooLarge,
+         "PUBLISH: payload of " + std::to_string(p.payload.size()) + " bytes exceeds " +
+             std::to_string(opt.max_payload_size));
+    return;
+  }
+  uint16_t id = p.packet_id;
+  mqtt::QoS qos = p.qos;
+  // Receive Maximum is announced only in MQTT 5; 3.1.1 clients are not limited.
+  size_t limit = version_ == mqtt::Version::kV5 ? opt.receive_maximum : SIZE_MAX;
+  if (qos == mqtt::QoS::kExactlyOnce) {
+    if (!session_->InboundQos2Begin(id)) {
+      // A resend of a message we already hold: acknowledge, do not route it again.
+      Send(MakeAck(mqtt::PacketType::kPubrec, id, mqtt::ReasonCode::kSuccess));
+      return;
+    }
+  }
+  if (qos != mqtt::QoS::kAtMostOnce &&
+      pending_inbound_ + session_->InboundQos2Count() + (qos == mqtt::QoS::kAtLeastOnce) >
+          limit) {
+    Fail(mqtt::ReasonCode::kReceiveMaximumExceeded,
+         "more than " + std::to_string(opt.receive_maximum) + " QoS 1/2 PUBLISH unacknowledged");
+    return;
+  }
+  if (grant_ && !grant_->CanPublish(p.topic)) {
+    core_->metrics.publish_denied->Add(1);
+    core_->log->debug("publish denied client_id={} topic={}", client_id_, p.topic);
+    bool v5 = version_ == mqtt::Version::kV5;
+    mqtt::ReasonCode rc = v5 ? mqtt::ReasonCode::kNotAuthorized : mqtt::ReasonCode::kSuccess;
+    if (qos == mqtt::QoS::kAtLeastOnce) {
+      Send(MakeAck(mqtt::PacketType::kPuback, id, rc));
+    } else if (qos == mqtt::QoS::kExactlyOnce) {
+      if (v5) session_->InboundQos2Release(id);
+      Send(MakeAck(mqtt::PacketType::kPubrec, id, rc));
+    }
+    return;
+  }
+  AcceptPublish(MessageFromPublish(std::move(p), client_id_, WallMillis()), id);
+}
+
+void Connection::AcceptPublish(MessagePtr msg, uint16_t packet_id) {
+  MessageInterceptor* ic = core_->interceptor;
+  if (ic == nullptr || msg->qos == mqtt::QoS::kAtMostOnce) {
+    core_->Route(msg);
+    if (ic != nullptr) {
+      InboundMessage im{client_id_, grant_->thing(), msg->topic, msg->payload, msg->qos,
+                        msg->retain, &msg->properties, msg->received_at_ms};
+      ic->OnPublish(im, {});
+    }
+    if (msg->qos == mqtt::QoS::kAtLeastOnce) {
+      Send(MakeAck(mqtt::PacketType::kPuback, packet_id, mqtt::ReasonCode::kSuccess));
+    } else if (msg->qos == mqtt::QoS::kExactlyOnce) {
+      Send(MakeAck(mqtt::PacketType::kPubrec, packet_id, mqtt::ReasonCode::kSuccess));
+    }
+    return;
+  }
+  ++pending_inbound_;
+  InboundMessage im{client_id_, grant_->thing(), msg->topic, msg->payload, msg->qos,
+                    msg->retain, &msg->properties, msg->received_at_ms};
+  ic->OnPublish(im, [self = shared_from_this(), msg, packet_id](bool ok) {
+    boost::asio::post(self->transport_->context(), [self, msg, packet_id, ok] {
+      self->OnInterceptorDone(msg, packet_id, ok);
+    });
+  });
+}
+
+void Connection::OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok) {
+  --pending_inbound_;
+  if (ok) core_->Route(msg);  // accepted even if the client is gone meanwhile
+  if (state_ != State::kConnected || !session_) return;
+  bool qos2 = msg->qos == mqtt::QoS::kExactlyOnce;
+  auto type = qos2 ? mqtt::PacketType::kPubrec : mqtt::PacketType::kPuback;
+  if (ok) {
+    Send(MakeAck(type, packet_id, mqtt::ReasonCode::kSuccess));
+  } else {
+    if (qos2) session_->InboundQos2Release(packet_id);
+    if (version_ == mqtt::Version::kV5) {
+      Send(MakeAck(type, packet_id, mqtt::ReasonCode::kUnspecifiedError));
+    } else {
+      publish_will_ = true;
+      Fail(mqtt::ReasonCode::kUnspecifiedError, "message interceptor refused a PUBLISH");
+      return;
+    }
+  }
+  StartWrite();
+}
+
+void Connection::HandleAck(const mqtt::PubAck& a) {
+  bool v5 = version_ == mqtt::Version::kV5;
+  switch (a.type) {
+    case mqtt::PacketType::kPuback:
+      session_->OnPuback(a.packet_id);
+      Flush();
+      break;
+    case mqtt::PacketType::kPubrec: {
+      bool error = mqtt::IsError(a.reason);
+      if (session_->OnPubrec(a.packet_id, error)) {
+        if (!error) {
+          Send(MakeAck(mqtt::PacketType::kPubrel, a.packet_id, mqtt::ReasonCode::kSuccess));
+        }
+      } else {
+        Send(MakeAck(mqtt::PacketType::kPubrel, a.packet_id,
+                     v5 ? mqtt::ReasonCode::kPacketIdentifierNotFound
+                        : mqtt::ReasonCode::kSuccess));
+      }
+      Flush();
+      break;
+    }
+    case mqtt::PacketType::kPubrel: {
+      bool found = session_->InboundQos2Release(a.packet_id);
+      Send(MakeAck(mqtt::PacketType::kPubcomp, a.packet_id,
+                   found || !v5 ? mqtt::ReasonCode::kSuccess
+                                : mqtt::ReasonCode::kPacketIdentifierNotFound));
+      break;
+    }
+    case mqtt::PacketType::kPubcomp:
+      session_->OnPubcomp(a.packet_id);
+      Flush();
+      break;
+    default:
+      break;
+  }
+}
+
+void Connection::PublishWill() {
+  if (!will_) return;
+  mqtt::Publish p;
+  p.topic = std::move(will_->topic);
+  p.payload = std::move(will_->payload);
+  p.qos = will_->qos;
+  p.retain = will_->retain;
+  p.properties = std::move(will_->properties);
+  uint32_t delay = p.properties.will_delay_interval.value_or(0);
+  p.properties.will_delay_interval.reset();
+  will_.reset();
+  int64_t now = WallMillis();
+  auto msg = MessageFromPublish(std::move(p), client_id_, now);
+  if (delay > session_expiry_s_) delay = session_expiry_s_;
+  if (delay == 0) {
+    core_->log->info("publishing will client_id={} topic={}", client_id_, msg->topic);
+    core_->Route(msg);
+  } else {
+    core_->log->info("will scheduled client_id={} topic={} delay_s={}", client_id_, msg->topic,
+                     delay);
+    core_->ScheduleWill(client_id_, msg, now + int64_t{delay} * 1000);
+  }
+}
+
+}  // namespace tributary::broker

@@ -1,0 +1,86 @@
+// SUBSCRIBE and UNSUBSCRIBE.
+//
+//   filter case                          v5 SUBACK reason        3.1.1
+//   granted                              0x00 / 0x01 / 0x02      same
+//   invalid filter                       0x8F Topic filter invalid  0x80
+//   ClientGrant::CanSubscribe false      0x87 Not authorized        0x80
+//   no-local on a $share filter          DISCONNECT 0x82 (protocol error)
+//
+// Retained messages go out after the SUBACK, with RETAIN set, for non-shared filters:
+// retain handling 0 always, 1 only when the subscription is new, 2 never.
+#include "base/clock.h"
+#include "broker/connection.h"
+#include "mqtt/topic.h"
+
+namespace tributary::broker {
+
+void Connection::HandleSubscribe(mqtt::Subscribe&& s) {
+  bool v5 = version_ == mqtt::Version::kV5;
+  uint32_t sub_id = 0;
+  if (v5 && !s.properties.subscription_identifiers.empty()) {
+    sub_id = s.properties.subscription_identifiers.front();
+    if (sub_id == 0) {
+      Fail(mqtt::ReasonCode::kProtocolError, "SUBSCRIBE: subscription identifier 0");
+      return;
+    }
+  }
+  mqtt::Suback ack;
+  ack.packet_id = s.packet_id;
+  struct RetainedOut {
+    MessagePtr msg;
+    mqtt::QoS qos;
+  };
+  std::vector<RetainedOut> retained;
+  int64_t now = WallMillis();
+  for (auto& [filter, opts] : s.filters) {
+    if (!mqtt::IsValidTopicFilter(filter)) {
+      ack.reasons.push_back(mqtt::ReasonCode::kTopicFilterInvalid);
+      continue;
+    }
+    bool shared = mqtt::ParseSharedFilter(filter).has_value();
+    if (shared && opts.no_local && v5) {
+      Fail(mqtt::ReasonCode::kProtocolError, "SUBSCRIBE: no local on shared filter " + filter);
+      return;
+    }
+    if (grant_ && !grant_->CanSubscribe(filter)) {
+      core_->metrics.subscribe_denied->Add(1);
+      core_->log->debug("subscribe denied client_id={} filter={}", client_id_, filter);
+      ack.reasons.push_back(mqtt::ReasonCode::kNotAuthorized);
+      continue;
+    }
+    if (!v5) opts = mqtt::SubscribeOptions{opts.max_qos, false, false, 0};
+    bool is_new = session_->AddSubscription(filter, SubscriptionRecord{opts, sub_id});
+    core_->tree.Subscribe(session_, filter, opts, sub_id);
+    ack.reasons.push_back(static_cast<mqtt::ReasonCode>(opts.max_qos));
+    if (!shared && (opts.retain_handling == 0 || (opts.retain_handling == 1 && is_new))) {
+      for (auto& m : core_->retained.Match(filter, now)) {
+        retained.push_back(RetainedOut{std::move(m), opts.max_qos});
+      }
+    }
+  }
+  core_->metrics.subscriptions->Set(static_cast<int64_t>(core_->tree.size()));
+  Send(ack);
+  std::vector<uint32_t> ids;
+  if (sub_id != 0) ids.push_back(sub_id);
+  for (auto& r : retained) {
+    if (!session_->Enqueue(r.msg, std::min(r.msg->qos, r.qos), /*retain=*/true, ids)) {
+      core_->metrics.messages_dropped->Add(1);
+    }
+  }
+  Flush();
+}
+
+void Connection::HandleUnsubscribe(mqtt::Unsubscribe&& u) {
+  mqtt::Unsuback ack;
+  ack.packet_id = u.packet_id;
+  for (const auto& filter : u.filters) {
+    bool existed = session_->RemoveSubscription(filter);
+    core_->tree.Unsubscribe(session_.get(), filter);
+    ack.reasons.push_back(existed ? mqtt::ReasonCode::kSuccess
+                                  : mqtt::ReasonCode::kNoSubscriptionExisted);
+  }
+  core_->metrics.subscriptions->Set(static_cast<int64_t>(core_->tree.size()));
+  Send(ack);
+}
+
+}  // namespace tributary::broker

@@ -1,0 +1,43 @@
+// Retained messages: at most one per topic. A retained PUBLISH with a payload sets or
+// replaces it; one with an empty payload clears it. New subscriptions receive the ones
+// their filter matches (lookup scans the store: it runs at SUBSCRIBE time, not on the
+// publish path).
+//
+// Thread-safety: all methods are thread-safe (one mutex). The set of topics changed
+// since the last TakeChanges() is kept for the persistence flusher.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/message.h"
+
+namespace tributary::broker {
+
+class RetainedStore {
+ public:
+  // Sets (non-empty payload) or clears (empty payload) the retained message of its topic.
+  void Apply(const MessagePtr& msg);
+  // Messages whose topic matches `filter` (non-shared) and that have not expired.
+  std::vector<MessagePtr> Match(std::string_view filter, int64_t now_ms) const;
+  MessagePtr Get(const std::string& topic) const;
+  size_t size() const;
+
+  // Loads without marking changes (at start-up).
+  void Load(const MessagePtr& msg);
+  // Topics changed since the last call, with their message (null when cleared).
+  std::vector<std::pair<std::string, MessagePtr>> TakeChanges();
+  // Every retained message (for a full snapshot).
+  std::vector<MessagePtr> All() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, MessagePtr, std::less<>> messages_;
+  std::set<std::string> changed_;
+};
+
+}  // namespace tributary::broker

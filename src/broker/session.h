@@ -1,0 +1,169 @@
+// The state of one MQTT session, which outlives its network connections when it is
+// persistent: subscriptions, messages queued for the client, QoS 1/2 messages in flight
+// towards it, and the packet identifiers of QoS 2 messages received from it and awaiting
+// PUBREL.
+//
+// Outgoing state machine, per message (packet identifiers are assigned when a message
+// leaves the queue for the in-flight window, which holds at most the client's Receive
+// Maximum):
+//
+//   QoS 0:  queued --sent--> gone
+//   QoS 1:  queued --PUBLISH--> await PUBACK --PUBACK--> gone
+//   QoS 2:  queued --PUBLISH--> await PUBREC --PUBREC--> await PUBCOMP (PUBREL sent)
+//                                                        --PUBCOMP--> gone
+//   reconnect (session resumed): every in-flight entry is sent again, PUBLISH with DUP=1
+//   or PUBREL, in packet-identifier order, before any queued message.
+//
+// The queue is bounded by max_queued_messages: when full, the oldest QoS 0 message is
+// dropped first, else the oldest message. Offline sessions do not queue QoS 0.
+//
+// Thread-safety: every method takes the session's mutex, so delivery may come from any
+// thread. The attached SessionSink (the connection) is woken through Wake(), which must
+// post to the connection's own io_context and never call back into the session inline.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/message.h"
+#include "broker/subscription_tree.h"
+
+namespace tributary::broker {
+
+// The connection side of a session.
+class SessionSink {
+ public:
+  virtual ~SessionSink() = default;
+  // Thread-safe: schedule a flush of the session on the connection's thread.
+  virtual void Wake() = 0;
+  // Whether this message may go to the client (authorization, maximum packet size,
+  // expiry); a refused message is dropped. Called under the session lock.
+  virtual bool Accept(const Message& msg, mqtt::QoS qos, bool retain,
+                      const std::vector<uint32_t>& subscription_ids) = 0;
+  // Thread-safe: close the connection (v5: DISCONNECT with `reason` first).
+  virtual void Kick(mqtt::ReasonCode reason) = 0;
+};
+
+enum class OutState : uint8_t { kQueued = 0, kAwaitPuback = 1, kAwaitPubrec = 2, kAwaitPubcomp = 3 };
+
+struct Outgoing {
+  MessagePtr msg;
+  mqtt::QoS qos = mqtt::QoS::kAtMostOnce;
+  bool retain = false;
+  std::vector<uint32_t> subscription_ids;
+  uint16_t packet_id = 0;
+  OutState state = OutState::kQueued;
+  bool resend = false;  // in flight and not yet sent on the current connection
+};
+
+struct SubscriptionRecord {
+  mqtt::SubscribeOptions options;
+  uint32_t id = 0;
+};
+
+// Everything a session holds; what persistence writes and reads back.
+struct SessionState {
+  std::string client_id;
+  mqtt::Version version = mqtt::Version::kV5;
+  uint32_t expiry_interval_s = 0;
+  int64_t disconnected_at_ms = 0;  // 0 while a connection is attached
+  std::map<std::string, SubscriptionRecord> subscriptions;
+  std::map<uint16_t, Outgoing> inflight;
+  std::deque<Outgoing> queue;
+  std::set<uint16_t> inbound_qos2;
+  uint16_t next_packet_id = 1;
+};
+
+// What the connection should write next.
+struct Outbound {
+  bool pubrel = false;  // PUBREL for `packet_id` instead of a PUBLISH
+  MessagePtr msg;
+  mqtt::QoS qos = mqtt::QoS::kAtMostOnce;
+  bool retain = false;
+  bool dup = false;
+  uint16_t packet_id = 0;
+  std::vector<uint32_t> subscription_ids;
+};
+
+class Session : public Subscriber {
+ public:
+  Session(std::string client_id, uint32_t max_queued);
+  // A session read back from disk: detached, in-flight entries marked for resend.
+  Session(SessionState state, uint32_t max_queued);
+
+  const std::string& client_id() const override { return client_id_; }
+  bool online() const override { return online_.load(std::memory_order_relaxed); }
+
+  // Attaches a connection; marks in-flight messages for resend. `receive_maximum` is the
+  // client's (how many QoS 1/2 PUBLISH it accepts in flight).
+  void Attach(std::shared_ptr<SessionSink> sink, mqtt::Version version,
+              uint16_t receive_maximum, uint32_t expiry_interval_s);
+  // Detaches `sink` if it is the attached one (returns false otherwise: a newer
+  // connection took the session over).
+  bool Detach(const SessionSink* sink, int64_t now_ms);
+  std::shared_ptr<SessionSink> sink() const;
+
+  // Queues a message for the client and wakes the connection. Returns false when the
+  // message was dropped (offline QoS 0, or the queue overflowed and this was the victim).
+  bool Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<uint32_t> sub_ids);
+
+  // Called by the attached connection: appends what may be sent now to `out` (at most
+  // `max_items`) and moves queued QoS 1/2 messages into the in-flight window. Returns
+  // the number of messages the sink refused (dropped). No-op if `sink` is not attached.
+  size_t NextBatch(SessionSink* sink, size_t max_items, std::vector<Outbound>* out);
+  // True if NextBatch would return something.
+  bool HasSendable() const;
+
+  // Acknowledgements from the client. Each returns false for an unknown identifier or
+  // one in the wrong state (the caller decides whether that is a protocol error).
+  bool OnPuback(uint16_t packet_id);
+  bool OnPubrec(uint16_t packet_id, bool error);  // error: PUBREC reason >= 0x80
+  bool OnPubcomp(uint16_t packet_id);
+
+  // QoS 2 from the client: Begin returns false if the identifier is already held
+  // (a resent PUBLISH: do not route it again).
+  bool InboundQos2Begin(uint16_t packet_id);
+  bool InboundQos2Release(uint16_t packet_id);
+  size_t InboundQos2Count() const;
+
+  // Subscriptions as the session remembers them (the tree holds the routing copy).
+  // Returns true when the filter is new.
+  bool AddSubscription(const std::string& filter, const SubscriptionRecord& rec);
+  bool RemoveSubscription(const std::string& filter);
+  std::map<std::string, SubscriptionRecord> Subscriptions() const;
+
+  SessionState Snapshot() const;
+  uint32_t expiry_interval_s() const;
+  void set_expiry_interval_s(uint32_t s);  // DISCONNECT may change it (MQTT 5)
+  int64_t disconnected_at_ms() const;
+  size_t queued() const;
+  size_t inflight() const;
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Bumped on every change: persistence writes sessions whose value moved.
+  uint64_t change_count() const { return changes_.load(std::memory_order_relaxed); }
+
+ private:
+  void Changed() { changes_.fetch_add(1, std::memory_order_relaxed); }
+  uint16_t NextPacketId();  // skips identifiers still in flight
+
+  const std::string client_id_;
+  const uint32_t max_queued_;
+  std::atomic<bool> online_{false};
+  std::atomic<uint64_t> changes_{1};
+  std::atomic<uint64_t> dropped_{0};
+
+  mutable std::mutex mu_;
+  SessionState state_;
+  std::shared_ptr<SessionSink> sink_;
+  uint16_t receive_maximum_ = 65535;
+  bool wake_pending_ = false;
+};
+
+}  // namespace tributary::broker

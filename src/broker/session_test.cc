@@ -1,0 +1,169 @@
+#include "broker/session.h"
+
+#include <gtest/gtest.h>
+
+namespace tributary::broker {
+namespace {
+
+class FakeSink : public SessionSink {
+ public:
+  void Wake() override { ++wakes; }
+  bool Accept(const Message& msg, mqtt::QoS, bool, const std::vector<uint32_t>&) override {
+    return msg.topic != refuse_topic;
+  }
+  void Kick(mqtt::ReasonCode r) override { kicked = r; }
+  int wakes = 0;
+  std::string refuse_topic = "refused";
+  std::optional<mqtt::ReasonCode> kicked;
+};
+
+MessagePtr Msg(const std::string& topic, int qos, const std::string& payload = "p") {
+  auto m = std::make_shared<Message>();
+  m->topic = topic;
+  m->payload = payload;
+  m->qos = static_cast<mqtt::QoS>(qos);
+  return m;
+}
+
+TEST(SessionTest, ReceiveMaximumBoundsTheInFlightWindow) {
+  auto sink = std::make_shared<FakeSink>();
+  Session s("c", 100);
+  s.Attach(sink, mqtt::Version::kV5, /*receive_maximum=*/2, 0);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(s.Enqueue(Msg("t", 1), mqtt::QoS::kAtLeastOnce, false, {}));
+  EXPECT_EQ(sink->wakes, 1);  // one wake until the connection pulls
+  std::vector<Outbound> out;
+  s.NextBatch(sink.get(), 100, &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_NE(out[0].packet_id, out[1].packet_id);
+  EXPECT_FALSE(out[0].dup);
+  EXPECT_EQ(s.inflight(), 2u);
+  EXPECT_EQ(s.queued(), 3u);
+  out.clear();
+  s.NextBatch(sink.get(), 100, &out);
+  EXPECT_TRUE(out.empty());  // window full
+  EXPECT_TRUE(s.OnPuback(1));
+  EXPECT_FALSE(s.OnPuback(1));  // already acknowledged
+  s.NextBatch(sink.get(), 100, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(s.inflight(), 2u);
+}
+
+TEST(SessionTest, Qos2OutgoingStateMachine) {
+  auto sink = std::make_shared<FakeSink>();
+  Session s("c", 100);
+  s.Attach(sink, mqtt::Version::kV5, 10, 0);
+  s.Enqueue(Msg("t", 2), mqtt::QoS::kExactlyOnce, false, {});
+  std::vector<Outbound> out;
+  s.NextBatch(sink.get(), 10, &out);
+  ASSERT_EQ(out.size(), 1u);
+  uint16_t id = out[0].packet_id;
+  EXPECT_FALSE(s.OnPubcomp(id));  // PUBCOMP before PUBREC is out of order
+  EXPECT_FALSE(s.OnPuback(id));   // wrong ack type
+  EXPECT_TRUE(s.OnPubrec(id, false));
+  EXPECT_EQ(s.inflight(), 1u);
+  EXPECT_TRUE(s.OnPubcomp(id));
+  EXPECT_EQ(s.inflight(), 0u);
+}
+
+TEST(SessionTest, ReconnectResendsInFlightWithDupAndPubrel) {
+  auto sink1 = std::make_shared<FakeSink>();
+  Session s("c", 100);
+  s.Attach(sink1, mqtt::Version::kV5, 10, 3600);
+  s.Enqueue(Msg("a", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  s.Enqueue(Msg("b", 2), mqtt::QoS::kExactlyOnce, false, {});
+  std::vector<Outbound> out;
+  s.NextBatch(sink1.get(), 10, &out);
+  ASSERT_EQ(out.size(), 2u);
+  uint16_t id_a = out[0].packet_id, id_b = out[1].packet_id;
+  ASSERT_TRUE(s.OnPubrec(id_b, false));  // b now awaits PUBCOMP
+  EXPECT_TRUE(s.Detach(sink1.get(), 1000));
+  EXPECT_FALSE(s.online());
+  EXPECT_EQ(s.disconnected_at_ms(), 1000);
+  // Offline: QoS 1 is queued, QoS 0 is not.
+  EXPECT_TRUE(s.Enqueue(Msg("c", 1), mqtt::QoS::kAtLeastOnce, false, {}));
+  EXPECT_FALSE(s.Enqueue(Msg("d", 0), mqtt::QoS::kAtMostOnce, false, {}));
+
+  auto sink2 = std::make_shared<FakeSink>();
+  s.Attach(sink2, mqtt::Version::kV5, 10, 3600);
+  EXPECT_EQ(s.NextBatch(sink1.get(), 10, &out), 0u);  // the old connection gets nothing
+  out.clear();
+  s.NextBatch(sink2.get(), 10, &out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].packet_id, id_a);
+  EXPECT_TRUE(out[0].dup);
+  EXPECT_FALSE(out[0].pubrel);
+  EXPECT_EQ(out[1].packet_id, id_b);
+  EXPECT_TRUE(out[1].pubrel);
+  EXPECT_EQ(out[2].msg->topic, "c");
+  EXPECT_FALSE(out[2].dup);
+  EXPECT_FALSE(s.Detach(sink1.get(), 2000));  // stale connection cannot detach the new one
+  EXPECT_TRUE(s.online());
+}
+
+TEST(SessionTest, QueueLimitDropsOldestQos0First) {
+  auto sink = std::make_shared<FakeSink>();
+  Session s("c", 3);
+  s.Attach(sink, mqtt::Version::kV5, 1, 0);
+  // Fill the window so the rest stays queued.
+  s.Enqueue(Msg("inflight", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  std::vector<Outbound> out;
+  s.NextBatch(sink.get(), 10, &out);
+  s.Enqueue(Msg("q1", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  s.Enqueue(Msg("zero", 0), mqtt::QoS::kAtMostOnce, false, {});
+  s.Enqueue(Msg("q2", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  s.Enqueue(Msg("q3", 1), mqtt::QoS::kAtLeastOnce, false, {});  // drops "zero"
+  EXPECT_EQ(s.queued(), 3u);
+  EXPECT_EQ(s.dropped(), 1u);
+  s.Enqueue(Msg("q4", 1), mqtt::QoS::kAtLeastOnce, false, {});  // drops oldest "q1"
+  SessionState st = s.Snapshot();
+  ASSERT_EQ(st.queue.size(), 3u);
+  EXPECT_EQ(st.queue[0].msg->topic, "q2");
+  EXPECT_EQ(st.queue[2].msg->topic, "q4");
+}
+
+TEST(SessionTest, RefusedMessagesAreDroppedNotSent) {
+  auto sink = std::make_shared<FakeSink>();
+  Session s("c", 10);
+  s.Attach(sink, mqtt::Version::kV5, 10, 0);
+  s.Enqueue(Msg("refused", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  s.Enqueue(Msg("ok", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  std::vector<Outbound> out;
+  EXPECT_EQ(s.NextBatch(sink.get(), 10, &out), 1u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].msg->topic, "ok");
+  EXPECT_EQ(s.inflight(), 1u);
+}
+
+TEST(SessionTest, InboundQos2IdentifiersDetectResends) {
+  Session s("c", 10);
+  EXPECT_TRUE(s.InboundQos2Begin(5));
+  EXPECT_FALSE(s.InboundQos2Begin(5));  // resent PUBLISH
+  EXPECT_EQ(s.InboundQos2Count(), 1u);
+  EXPECT_TRUE(s.InboundQos2Release(5));
+  EXPECT_FALSE(s.InboundQos2Release(5));
+}
+
+TEST(SessionTest, PacketIdentifiersSkipThoseInFlight) {
+  auto sink = std::make_shared<FakeSink>();
+  Session s("c", 70000);
+  s.Attach(sink, mqtt::Version::kV5, 65535, 0);
+  std::vector<Outbound> out;
+  for (int i = 0; i < 3; ++i) s.Enqueue(Msg("t", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  s.NextBatch(sink.get(), 10, &out);
+  ASSERT_EQ(out.size(), 3u);
+  // Acknowledge 1 and 3; id 2 stays in flight for a full wrap of the counter.
+  s.OnPuback(out[0].packet_id);
+  s.OnPuback(out[2].packet_id);
+  for (int round = 0; round < 65536; ++round) {
+    out.clear();
+    s.Enqueue(Msg("t", 1), mqtt::QoS::kAtLeastOnce, false, {});
+    s.NextBatch(sink.get(), 10, &out);
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_NE(out[0].packet_id, 0);
+    ASSERT_NE(out[0].packet_id, 2);
+    s.OnPuback(out[0].packet_id);
+  }
+}
+
+}  // namespace
+}  // namespace tributary::broker

@@ -1,0 +1,159 @@
+#include "broker/state_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "base/ids.h"
+#include "broker/state_codec.h"
+
+namespace tributary::broker {
+namespace {
+
+std::string TempDir() {
+  auto p = std::filesystem::temp_directory_path() / ("broker-state-" + NewUuid());
+  return p.string();
+}
+
+MessagePtr Msg(const std::string& topic, const std::string& payload, int qos) {
+  auto m = std::make_shared<Message>();
+  m->topic = topic;
+  m->payload = payload;
+  m->qos = static_cast<mqtt::QoS>(qos);
+  m->retain = true;
+  m->origin_client_id = "origin";
+  m->received_at_ms = 1234;
+  m->expires_at_ms = 99999;
+  m->properties.content_type = "text/plain";
+  m->properties.user_properties = {{"k", "v"}, {"k", "v2"}};
+  m->properties.correlation_data = std::string("\0\x01\xff", 3);
+  return m;
+}
+
+TEST(StateCodecTest, MessageRoundTripKeepsPropertiesAndBinaryPayload) {
+  auto m = Msg("a/b", std::string("bin\0ary", 7), 2);
+  auto back = DecodeMessage(EncodeMessage(*m));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ((*back)->topic, "a/b");
+  EXPECT_EQ((*back)->payload, std::string("bin\0ary", 7));
+  EXPECT_EQ((*back)->qos, mqtt::QoS::kExactlyOnce);
+  EXPECT_TRUE((*back)->retain);
+  EXPECT_EQ((*back)->origin_client_id, "origin");
+  EXPECT_EQ((*back)->expires_at_ms, std::optional<int64_t>(99999));
+  EXPECT_EQ((*back)->properties, m->properties);
+}
+
+TEST(StateCodecTest, TruncatedRecordsAreDataLossNotCrashes) {
+  SessionState s;
+  s.client_id = "c";
+  Outgoing o;
+  o.msg = Msg("t", "x", 1);
+  o.qos = mqtt::QoS::kAtLeastOnce;
+  s.queue.push_back(o);
+  std::string enc = EncodeSession(s);
+  for (size_t n = 0; n < enc.size(); ++n) {
+    auto r = DecodeSession(std::string_view(enc).substr(0, n));
+    ASSERT_FALSE(r.ok()) << "prefix of " << n << " bytes decoded";
+    EXPECT_EQ(r.status().code(), ErrorCode::kDataLoss);
+  }
+  EXPECT_TRUE(DecodeSession(enc).ok());
+}
+
+TEST(StateStoreTest, SessionsAndRetainedSurviveReopen) {
+  std::string dir = TempDir();
+  SessionState s;
+  s.client_id = "dev-1";
+  s.version = mqtt::Version::kV311;
+  s.expiry_interval_s = 3600;
+  s.disconnected_at_ms = 5000;
+  s.next_packet_id = 42;
+  mqtt::SubscribeOptions opts;
+  opts.max_qos = mqtt::QoS::kExactlyOnce;
+  opts.no_local = true;
+  opts.retain_handling = 2;
+  s.subscriptions["a/+"] = SubscriptionRecord{opts, 17};
+  Outgoing inflight1;
+  inflight1.msg = Msg("a/1", "one", 1);
+  inflight1.qos = mqtt::QoS::kAtLeastOnce;
+  inflight1.packet_id = 7;
+  inflight1.state = OutState::kAwaitPuback;
+  inflight1.subscription_ids = {17};
+  s.inflight[7] = inflight1;
+  Outgoing rel;  // QoS 2 after PUBREC: only the identifier remains
+  rel.qos = mqtt::QoS::kExactlyOnce;
+  rel.packet_id = 8;
+  rel.state = OutState::kAwaitPubcomp;
+  s.inflight[8] = rel;
+  Outgoing queued;
+  queued.msg = Msg("a/2", "two", 2);
+  queued.qos = mqtt::QoS::kExactlyOnce;
+  s.queue.push_back(queued);
+  Outgoing zero;  // QoS 0 in the queue is not persisted
+  zero.msg = Msg("a/3", "three", 0);
+  s.queue.push_back(zero);
+  s.inbound_qos2 = {3, 4};
+  {
+    auto store = StateStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->SaveSessions({s}, {}).ok());
+    ASSERT_TRUE((*store)->SaveRetained({{"r/1", Msg("r/1", "x", 0)}, {"r/2", Msg("r/2", "y", 1)}}).ok());
+    ASSERT_TRUE((*store)->SaveRetained({{"r/2", nullptr}}).ok());  // cleared
+  }
+  auto store = StateStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  size_t skipped = 0;
+  auto retained = (*store)->LoadRetained(&skipped);
+  ASSERT_TRUE(retained.ok());
+  ASSERT_EQ(retained->size(), 1u);
+  EXPECT_EQ((*retained)[0]->topic, "r/1");
+  auto sessions = (*store)->LoadSessions(&skipped);
+  ASSERT_TRUE(sessions.ok());
+  EXPECT_EQ(skipped, 0u);
+  ASSERT_EQ(sessions->size(), 1u);
+  const SessionState& b = (*sessions)[0];
+  EXPECT_EQ(b.client_id, "dev-1");
+  EXPECT_EQ(b.version, mqtt::Version::kV311);
+  EXPECT_EQ(b.expiry_interval_s, 3600u);
+  EXPECT_EQ(b.disconnected_at_ms, 5000);
+  EXPECT_EQ(b.next_packet_id, 42);
+  ASSERT_EQ(b.subscriptions.count("a/+"), 1u);
+  EXPECT_EQ(b.subscriptions.at("a/+").options, opts);
+  EXPECT_EQ(b.subscriptions.at("a/+").id, 17u);
+  ASSERT_EQ(b.inflight.size(), 2u);
+  EXPECT_EQ(b.inflight.at(7).state, OutState::kAwaitPuback);
+  EXPECT_EQ(b.inflight.at(7).msg->payload, "one");
+  EXPECT_EQ(b.inflight.at(7).subscription_ids, std::vector<uint32_t>{17});
+  EXPECT_EQ(b.inflight.at(8).state, OutState::kAwaitPubcomp);
+  EXPECT_EQ(b.inflight.at(8).msg, nullptr);
+  ASSERT_EQ(b.queue.size(), 1u);
+  EXPECT_EQ(b.queue[0].msg->topic, "a/2");
+  EXPECT_EQ(b.inbound_qos2, (std::set<uint16_t>{3, 4}));
+
+  // A restored session resends its in-flight messages first.
+  Session restored(b, 100);
+  class Sink : public SessionSink {
+   public:
+    void Wake() override {}
+    bool Accept(const Message&, mqtt::QoS, bool, const std::vector<uint32_t>&) override {
+      return true;
+    }
+    void Kick(mqtt::ReasonCode) override {}
+  };
+  auto sink = std::make_shared<Sink>();
+  restored.Attach(sink, mqtt::Version::kV311, 10, 3600);
+  std::vector<Outbound> out;
+  restored.NextBatch(sink.get(), 10, &out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0].dup);
+  EXPECT_TRUE(out[1].pubrel);
+  EXPECT_EQ(out[2].msg->topic, "a/2");
+
+  ASSERT_TRUE((*store)->SaveSessions({}, {"dev-1"}).ok());
+  auto none = (*store)->LoadSessions(&skipped);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tributary::broker

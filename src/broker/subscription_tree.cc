@@ -1,0 +1,265 @@
+#include "broker/subscription_tree.h"
+
+#include <algorithm>
+#include <functional>
+#include <mutex>
+
+#include "mqtt/topic.h"
+
+namespace tributary::broker {
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Splits off the level starting at `pos`; `*next` becomes the start of the following
+// level or npos when this was the last one.
+std::string_view Level(std::string_view s, size_t pos, size_t* next) {
+  size_t slash = s.find('/', pos);
+  if (slash == std::string_view::npos) {
+    *next = std::string_view::npos;
+    return s.substr(pos);
+  }
+  *next = slash + 1;
+  return s.substr(pos, slash - pos);
+}
+
+}  // namespace
+
+struct SubscriptionTree::Entry {
+  std::shared_ptr<Subscriber> subscriber;
+  mqtt::SubscribeOptions options;
+  uint32_t id = 0;
+};
+
+struct SubscriptionTree::SharedGroup {
+  std::string name;
+  std::vector<Entry> members;
+  mutable std::atomic<size_t> next{0};
+};
+
+struct SubscriptionTree::Node {
+  std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>> children;
+  std::unique_ptr<Node> plus;
+  std::unique_ptr<Node> hash;
+  std::vector<Entry> entries;
+  std::vector<std::unique_ptr<SharedGroup>> groups;
+
+  bool Empty() const {
+    return children.empty() && !plus && !hash && entries.empty() && groups.empty();
+  }
+};
+
+struct SubscriptionTree::Collector {
+  std::string_view publisher;
+  std::vector<SubscriptionMatch>* out;
+  std::vector<SubscriptionMatch> shared;
+
+  void Add(const Node& node) {
+    for (const Entry& e : node.entries) {
+      if (e.options.no_local && e.subscriber->client_id() == publisher) continue;
+      SubscriptionMatch m;
+      m.subscriber = e.subscriber;
+      m.max_qos = e.options.max_qos;
+      m.retain_as_published = e.options.retain_as_published;
+      if (e.id != 0) m.subscription_ids.push_back(e.id);
+      out->push_back(std::move(m));
+    }
+    for (const auto& g : node.groups) {
+      if (g->members.empty()) continue;
+      size_t n = g->members.size();
+      size_t start = g->next.fetch_add(1, std::memory_order_relaxed);
+      const Entry* chosen = &g->members[start % n];
+      for (size_t i = 0; i < n; ++i) {
+        const Entry& cand = g->members[(start + i) % n];
+        if (cand.subscriber->online()) {
+          chosen = &cand;
+          break;
+        }
+      }
+      SubscriptionMatch m;
+      m.subscriber = chosen->subscriber;
+      m.max_qos = chosen->options.max_qos;
+      m.retain_as_published = chosen->options.retain_as_published;
+      if (chosen->id != 0) m.subscription_ids.push_back(chosen->id);
+      shared.push_back(std::move(m));
+    }
+  }
+};
+
+SubscriptionTree::SubscriptionTree() : root_(std::make_unique<Node>()) {}
+SubscriptionTree::~SubscriptionTree() = default;
+
+SubscriptionTree::Node* SubscriptionTree::Find(std::string_view filter, bool create) {
+  Node* node = root_.get();
+  size_t pos = 0;
+  while (pos != std::string_view::npos) {
+    size_t next;
+    std::string_view level = Level(filter, pos, &next);
+    std::unique_ptr<Node>* slot;
+    if (level == "+") {
+      slot = &node->plus;
+    } else if (level == "#") {
+      slot = &node->hash;
+    } else {
+      auto it = node->children.find(level);
+      if (it == node->children.end()) {
+        if (!create) return nullptr;
+        it = node->children.emplace(std::string(level), nullptr).first;
+      }
+      slot = &it->second;
+    }
+    if (!*slot) {
+      if (!create) return nullptr;
+      *slot = std::make_unique<Node>();
+    }
+    node = slot->get();
+    pos = next;
+  }
+  return node;
+}
+
+bool SubscriptionTree::Subscribe(const std::shared_ptr<Subscriber>& subscriber,
+                                 std::string_view filter, const mqtt::SubscribeOptions& options,
+                                 uint32_t subscription_id) {
+  auto shared = mqtt::ParseSharedFilter(filter);
+  std::unique_lock lock(mu_);
+  Node* node = Find(shared ? std::string_view(shared->filter) : filter, /*create=*/true);
+  std::vector<Entry>* entries = &node->entries;
+  if (shared) {
+    auto it = std::find_if(node->groups.begin(), node->groups.end(),
+                           [&](const auto& g) { return g->name == shared->group; });
+    if (it == node->groups.end()) {
+      node->groups.push_back(std::make_unique<SharedGroup>());
+      node->groups.back()->name = shared->group;
+      it = node->groups.end() - 1;
+    }
+    entries = &(*it)->members;
+  }
+  for (Entry& e : *entries) {
+    if (e.subscriber.get() == subscriber.get()) {
+      e.subscriber = subscriber;
+      e.options = options;
+      e.id = subscription_id;
+      return false;
+    }
+  }
+  entries->push_back(Entry{subscriber, options, subscription_id});
+  count_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool SubscriptionTree::Unsubscribe(const Subscriber* subscriber, std::string_view filter) {
+  auto shared = mqtt::ParseSharedFilter(filter);
+  std::string_view inner = shared ? std::string_view(shared->filter) : filter;
+  std::unique_lock lock(mu_);
+  Node* node = Find(inner, /*create=*/false);
+  if (node == nullptr) return false;
+  std::vector<Entry>* entries = &node->entries;
+  auto git = node->groups.end();
+  if (shared) {
+    git = std::find_if(node->groups.begin(), node->groups.end(),
+                       [&](const auto& g) { return g->name == shared->group; });
+    if (git == node->groups.end()) return false;
+    entries = &(*git)->members;
+  }
+  auto it = std::find_if(entries->begin(), entries->end(),
+                         [&](const Entry& e) { return e.subscriber.get() == subscriber; });
+  if (it == entries->end()) return false;
+  entries->erase(it);
+  count_.fetch_sub(1, std::memory_order_relaxed);
+  if (shared && entries->empty()) node->groups.erase(git);
+  Prune(inner);
+  return true;
+}
+
+void SubscriptionTree::Prune(std::string_view filter) {
+  // The path from the root to the filter's node, then drop empty nodes bottom-up.
+  std::vector<std::pair<Node*, std::unique_ptr<Node>*>> path;
+  Node* node = root_.get();
+  size_t pos = 0;
+  while (pos != std::string_view::npos) {
+    size_t next;
+    std::string_view level = Level(filter, pos, &next);
+    std::unique_ptr<Node>* slot;
+    if (level == "+") {
+      slot = &node->plus;
+    } else if (level == "#") {
+      slot = &node->hash;
+    } else {
+      auto it = node->children.find(level);
+      if (it == node->children.end()) return;
+      slot = &it->second;
+    }
+    if (!*slot) return;
+    path.emplace_back(node, slot);
+    node = slot->get();
+    pos = next;
+  }
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    Node* parent = it->first;
+    std::unique_ptr<Node>* slot = it->second;
+    if (!(*slot)->Empty()) break;
+    if (slot == &parent->plus || slot == &parent->hash) {
+      slot->reset();
+    } else {
+      for (auto c = parent->children.begin(); c != parent->children.end(); ++c) {
+        if (&c->second == slot) {
+          parent->children.erase(c);
+          break;
+        }
+      }
+    }
+  }
+}
+
+void SubscriptionTree::Walk(const Node& node, std::string_view topic, size_t pos,
+                            bool dollar_root, Collector& c) {
+  if (pos == std::string_view::npos) {
+    c.Add(node);
+    if (node.hash) c.Add(*node.hash);  // "a/#" matches "a"
+    return;
+  }
+  if (node.hash && !dollar_root) c.Add(*node.hash);
+  size_t next;
+  std::string_view level = Level(topic, pos, &next);
+  auto it = node.children.find(level);
+  if (it != node.children.end()) Walk(*it->second, topic, next, false, c);
+  if (node.plus && !dollar_root) Walk(*node.plus, topic, next, false, c);
+}
+
+void SubscriptionTree::Match(std::string_view topic, std::string_view publisher_client_id,
+                             std::vector<SubscriptionMatch>* out) const {
+  size_t start = out->size();
+  Collector c{publisher_client_id, out, {}};
+  {
+    std::shared_lock lock(mu_);
+    Walk(*root_, topic, 0, !topic.empty() && topic[0] == '$', c);
+  }
+  // One match per client: highest QoS, every subscription identifier.
+  if (out->size() - start > 1) {
+    std::sort(out->begin() + start, out->end(), [](const auto& a, const auto& b) {
+      return a.subscriber.get() < b.subscriber.get();
+    });
+    size_t w = start;
+    for (size_t r = start + 1; r < out->size(); ++r) {
+      SubscriptionMatch& keep = (*out)[w];
+      SubscriptionMatch& cur = (*out)[r];
+      if (cur.subscriber.get() == keep.subscriber.get()) {
+        keep.max_qos = std::max(keep.max_qos, cur.max_qos);
+        keep.retain_as_published = keep.retain_as_published || cur.retain_as_published;
+        keep.subscription_ids.insert(keep.subscription_ids.end(), cur.subscription_ids.begin(),
+                                     cur.subscription_ids.end());
+      } else {
+        ++w;
+        if (w != r) (*out)[w] = std::move(cur);
+      }
+    }
+    out->resize(w + 1);
+  }
+  for (auto& m : c.shared) out->push_back(std::move(m));
+}
+
+}  // namespace tributary::broker

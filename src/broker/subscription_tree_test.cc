@@ -1,0 +1,174 @@
+#include "broker/subscription_tree.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace tributary::broker {
+namespace {
+
+class FakeSubscriber : public Subscriber {
+ public:
+  explicit FakeSubscriber(std::string id, bool online = true)
+      : id_(std::move(id)), online_(online) {}
+  const std::string& client_id() const override { return id_; }
+  bool online() const override { return online_; }
+
+ private:
+  std::string id_;
+  bool online_;
+};
+
+mqtt::SubscribeOptions Qos(int q) {
+  mqtt::SubscribeOptions o;
+  o.max_qos = static_cast<mqtt::QoS>(q);
+  return o;
+}
+
+std::vector<std::string> MatchIds(const SubscriptionTree& t, std::string_view topic,
+                                  std::string_view publisher = "") {
+  std::vector<SubscriptionMatch> out;
+  t.Match(topic, publisher, &out);
+  std::vector<std::string> ids;
+  for (auto& m : out) ids.push_back(m.subscriber->client_id());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+using Ids = std::vector<std::string>;
+
+TEST(SubscriptionTreeTest, WildcardsFollowTheSpecExamples) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  auto b = std::make_shared<FakeSubscriber>("b");
+  auto c = std::make_shared<FakeSubscriber>("c");
+  auto d = std::make_shared<FakeSubscriber>("d");
+  auto e = std::make_shared<FakeSubscriber>("e");
+  t.Subscribe(a, "sport/tennis/#", Qos(0), 0);
+  t.Subscribe(b, "sport/+", Qos(0), 0);
+  t.Subscribe(c, "+/+", Qos(0), 0);
+  t.Subscribe(d, "#", Qos(0), 0);
+  t.Subscribe(e, "sport/tennis/player1", Qos(0), 0);
+  EXPECT_EQ(MatchIds(t, "sport/tennis"), (Ids{"a", "b", "c", "d"}));
+  EXPECT_EQ(MatchIds(t, "sport/tennis/player1"), (Ids{"a", "d", "e"}));
+  EXPECT_EQ(MatchIds(t, "sport/tennis/player1/ranking"), (Ids{"a", "d"}));
+  EXPECT_EQ(MatchIds(t, "sport/"), (Ids{"b", "c", "d"}));
+  EXPECT_EQ(MatchIds(t, "sport"), (Ids{"d"}));
+  EXPECT_EQ(MatchIds(t, "/finance"), (Ids{"c", "d"}));
+  EXPECT_EQ(MatchIds(t, "a/b/c"), (Ids{"d"}));
+  EXPECT_EQ(t.size(), 5u);
+}
+
+TEST(SubscriptionTreeTest, DollarTopicsSkipLeadingWildcards) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  auto b = std::make_shared<FakeSubscriber>("b");
+  auto c = std::make_shared<FakeSubscriber>("c");
+  auto d = std::make_shared<FakeSubscriber>("d");
+  t.Subscribe(a, "#", Qos(0), 0);
+  t.Subscribe(b, "+/broker/uptime", Qos(0), 0);
+  t.Subscribe(c, "$SYS/#", Qos(0), 0);
+  t.Subscribe(d, "$SYS/+/uptime", Qos(0), 0);
+  EXPECT_EQ(MatchIds(t, "$SYS/broker/uptime"), (Ids{"c", "d"}));
+  EXPECT_EQ(MatchIds(t, "x/broker/uptime"), (Ids{"a", "b"}));
+}
+
+TEST(SubscriptionTreeTest, UnsubscribeRemovesAndPrunes) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  auto b = std::make_shared<FakeSubscriber>("b");
+  EXPECT_TRUE(t.Subscribe(a, "x/+/z", Qos(1), 0));
+  EXPECT_FALSE(t.Subscribe(a, "x/+/z", Qos(2), 0));  // replaces
+  t.Subscribe(b, "x/y/z", Qos(1), 0);
+  EXPECT_EQ(t.size(), 2u);
+  EXPECT_EQ(MatchIds(t, "x/y/z"), (Ids{"a", "b"}));
+  EXPECT_TRUE(t.Unsubscribe(a.get(), "x/+/z"));
+  EXPECT_FALSE(t.Unsubscribe(a.get(), "x/+/z"));
+  EXPECT_FALSE(t.Unsubscribe(a.get(), "never/subscribed"));
+  EXPECT_EQ(MatchIds(t, "x/y/z"), (Ids{"b"}));
+  EXPECT_TRUE(t.Unsubscribe(b.get(), "x/y/z"));
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_TRUE(MatchIds(t, "x/y/z").empty());
+  // The tree is reusable after pruning.
+  t.Subscribe(b, "x/y/z", Qos(0), 0);
+  EXPECT_EQ(MatchIds(t, "x/y/z"), (Ids{"b"}));
+}
+
+TEST(SubscriptionTreeTest, OverlappingSubscriptionsDeliverOnceWithMaxQosAndAllIds) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  t.Subscribe(a, "home/+/temp", Qos(0), 7);
+  t.Subscribe(a, "home/#", Qos(2), 9);
+  t.Subscribe(a, "home/kitchen/temp", Qos(1), 0);
+  std::vector<SubscriptionMatch> out;
+  t.Match("home/kitchen/temp", "", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].max_qos, mqtt::QoS::kExactlyOnce);
+  auto ids = out[0].subscription_ids;
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{7, 9}));
+}
+
+TEST(SubscriptionTreeTest, NoLocalSkipsThePublisher) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  auto b = std::make_shared<FakeSubscriber>("b");
+  mqtt::SubscribeOptions nl = Qos(1);
+  nl.no_local = true;
+  t.Subscribe(a, "chat", nl, 0);
+  t.Subscribe(b, "chat", Qos(1), 0);
+  EXPECT_EQ(MatchIds(t, "chat", "a"), (Ids{"b"}));
+  EXPECT_EQ(MatchIds(t, "chat", "c"), (Ids{"a", "b"}));
+}
+
+TEST(SubscriptionTreeTest, RetainAsPublishedIsKeptPerMatch) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  mqtt::SubscribeOptions rap = Qos(0);
+  rap.retain_as_published = true;
+  t.Subscribe(a, "r/#", rap, 0);
+  std::vector<SubscriptionMatch> out;
+  t.Match("r/1", "", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].retain_as_published);
+}
+
+TEST(SubscriptionTreeTest, SharedGroupsRoundRobinAndStaySeparate) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a");
+  auto b = std::make_shared<FakeSubscriber>("b");
+  auto c = std::make_shared<FakeSubscriber>("c");
+  t.Subscribe(a, "$share/g/jobs/+", Qos(1), 0);
+  t.Subscribe(b, "$share/g/jobs/+", Qos(1), 0);
+  t.Subscribe(c, "$share/h/jobs/#", Qos(0), 0);
+  t.Subscribe(a, "jobs/#", Qos(0), 0);  // a also has an ordinary subscription
+  std::map<std::string, int> counts;
+  for (int i = 0; i < 10; ++i) {
+    std::vector<SubscriptionMatch> out;
+    t.Match("jobs/1", "", &out);
+    // One from group g, one from group h, one ordinary (a).
+    ASSERT_EQ(out.size(), 3u);
+    for (auto& m : out) counts[m.subscriber->client_id()]++;
+  }
+  EXPECT_EQ(counts["c"], 10);
+  // a: 10 ordinary + 5 from the group; b: 5 from the group.
+  EXPECT_EQ(counts["a"], 15);
+  EXPECT_EQ(counts["b"], 5);
+}
+
+TEST(SubscriptionTreeTest, SharedGroupPrefersOnlineMembers) {
+  SubscriptionTree t;
+  auto a = std::make_shared<FakeSubscriber>("a", /*online=*/false);
+  auto b = std::make_shared<FakeSubscriber>("b", /*online=*/true);
+  t.Subscribe(a, "$share/g/t", Qos(1), 0);
+  t.Subscribe(b, "$share/g/t", Qos(1), 0);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(MatchIds(t, "t"), (Ids{"b"}));
+  EXPECT_TRUE(t.Unsubscribe(b.get(), "$share/g/t"));
+  EXPECT_EQ(MatchIds(t, "t"), (Ids{"a"}));  // offline member still gets it (queued)
+  EXPECT_TRUE(t.Unsubscribe(a.get(), "$share/g/t"));
+  EXPECT_TRUE(MatchIds(t, "t").empty());
+  EXPECT_EQ(t.size(), 0u);
+}
+
+}  // namespace
+}  // namespace tributary::broker

@@ -1,0 +1,299 @@
+#include "net/mqtt_listener.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <atomic>
+#include <mutex>
+
+#include "base/log.h"
+
+namespace tributary::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using SslStream = asio::ssl::stream<tcp::socket>;
+using WsStream = websocket::stream<SslStream>;
+
+std::string AddressOf(const tcp::socket& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+class TcpTransport : public MqttTransport {
+ public:
+  explicit TcpTransport(tcp::socket s) : socket_(std::move(s)) {
+    peer_.listener = "tcp";
+    peer_.remote_address = AddressOf(socket_);
+    boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+  }
+  asio::io_context& context() override {
+    return static_cast<asio::io_context&>(socket_.get_executor().context());
+  }
+  void AsyncRead(asio::mutable_buffer buf, Handler h) override {
+    socket_.async_read_some(buf, std::move(h));
+  }
+  void AsyncWrite(asio::const_buffer buf, Handler h) override {
+    asio::async_write(socket_, buf, std::move(h));
+  }
+  void Close() override {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+ private:
+  tcp::socket socket_;
+};
+
+class TlsTransport : public MqttTransport {
+ public:
+  explicit TlsTransport(std::unique_ptr<SslStream> s) : stream_(std::move(s)) {
+    peer_.listener = "tls";
+    peer_.remote_address = AddressOf(stream_->next_layer());
+    peer_.certificate = PeerCertificateOf(stream_->native_handle());
+  }
+  asio::io_context& context() override {
+    return static_cast<asio::io_context&>(stream_->get_executor().context());
+  }
+  void AsyncRead(asio::mutable_buffer buf, Handler h) override {
+    stream_->async_read_some(buf, std::move(h));
+  }
+  void AsyncWrite(asio::const_buffer buf, Handler h) override {
+    asio::async_write(*stream_, buf, std::move(h));
+  }
+  void Close() override {
+    boost::system::error_code ec;
+    stream_->next_layer().shutdown(tcp::socket::shutdown_both, ec);
+    stream_->next_layer().close(ec);
+  }
+
+ private:
+  std::unique_ptr<SslStream> stream_;
+};
+
+class WsTransport : public MqttTransport {
+ public:
+  WsTransport(std::unique_ptr<WsStream> ws, std::string remote)
+      : ws_(std::move(ws)) {
+    peer_.listener = "ws";
+    peer_.remote_address = std::move(remote);
+    peer_.certificate = PeerCertificateOf(ws_->next_layer().native_handle());
+    ws_->binary(true);
+  }
+  asio::io_context& context() override {
+    return static_cast<asio::io_context&>(ws_->get_executor().context());
+  }
+  void AsyncRead(asio::mutable_buffer buf, Handler h) override {
+    ws_->async_read_some(buf, std::move(h));
+  }
+  void AsyncWrite(asio::const_buffer buf, Handler h) override {
+    ws_->async_write(buf, std::move(h));
+  }
+  void Close() override {
+    boost::system::error_code ec;
+    auto& sock = ws_->next_layer().next_layer();
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+  }
+
+ private:
+  std::unique_ptr<WsStream> ws_;
+};
+
+}  // namespace
+
+const char* ListenerKindName(ListenerKind k) {
+  switch (k) {
+    case ListenerKind::kTcp: return "tcp";
+    case ListenerKind::kTls: return "tls";
+    case ListenerKind::kWs: return "ws";
+  }
+  return "?";
+}
+
+class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(Runtime* rt, MqttListenerOptions o, OnConnection cb)
+      : runtime(rt), options(std::move(o)), on_connection(std::move(cb)),
+        acceptor(rt->At(0)), log(Logger("broker")) {}
+
+  void Accept() {
+    auto self = shared_from_this();
+    acceptor.async_accept(runtime->Next(), [self](boost::system::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+      if (!ec) self->Handshake(std::move(s));
+      self->Accept();
+    });
+  }
+
+  void Deliver(std::unique_ptr<MqttTransport> t) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stopped) return;
+    on_connection(std::move(t));
+  }
+
+  // Runs the handshake on the io_context the connection will live on.
+  void Handshake(tcp::socket s) {
+    auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
+    auto sp = std::make_shared<tcp::socket>(std::move(s));
+    asio::post(ctx, [self = shared_from_this(), sp] {
+      switch (self->options.kind) {
+        case ListenerKind::kTcp:
+          self->Deliver(std::make_unique<TcpTransport>(std::move(*sp)));
+          break;
+        case ListenerKind::kTls:
+          self->TlsHandshake(std::move(*sp));
+          break;
+        case ListenerKind::kWs:
+          self->WsHandshake(std::move(*sp));
+          break;
+      }
+    });
+  }
+
+  void TlsHandshake(tcp::socket s) {
+    auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
+    auto stream = std::make_shared<std::unique_ptr<SslStream>>(
+        std::make_unique<SslStream>(std::move(s), *options.tls));
+    auto timer = std::make_shared<asio::steady_timer>(ctx, options.handshake_timeout);
+    SslStream* raw = stream->get();
+    timer->async_wait([raw, stream](boost::system::error_code ec) {
+      if (!ec) {
+        boost::system::error_code ignored;
+        raw->next_layer().close(ignored);
+      }
+    });
+    auto self = shared_from_this();
+    raw->async_handshake(asio::ssl::stream_base::server,
+                         [self, stream, timer](boost::system::error_code ec) {
+      timer->cancel();
+      if (ec) {
+        self->log->info("tls handshake failed listener=tls error=\"{}\"", ec.message());
+        return;
+      }
+      self->Deliver(std::make_unique<TlsTransport>(std::move(*stream)));
+    });
+  }
+
+  struct WsPending {
+    std::unique_ptr<WsStream> ws;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    std::string remote;
+  };
+
+  void WsHandshake(tcp::socket s) {
+    auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
+    auto p = std::make_shared<WsPending>();
+    p->remote = AddressOf(s);
+    p->ws = std::make_unique<WsStream>(std::move(s), *options.tls);
+    auto timer = std::make_shared<asio::steady_timer>(ctx, options.handshake_timeout);
+    timer->async_wait([p](boost::system::error_code ec) {
+      if (!ec && p->ws) {
+        boost::system::error_code ignored;
+        p->ws->next_layer().next_layer().close(ignored);
+      }
+    });
+    auto self = shared_from_this();
+    p->ws->next_layer().async_handshake(
+        asio::ssl::stream_base::server, [self, p, timer](boost::system::error_code ec) {
+      if (ec) {
+        timer->cancel();
+        self->log->info("tls handshake failed listener=ws error=\"{}\"", ec.message());
+        return;
+      }
+      http::async_read(p->ws->next_layer(), p->buffer, p->request,
+                       [self, p, timer](boost::system::error_code ec, size_t) {
+        if (ec || !websocket::is_upgrade(p->request)) {
+          timer->cancel();
+          self->log->info("websocket upgrade failed remote={} error=\"{}\"", p->remote,
+                          ec ? ec.message() : "not a websocket upgrade request");
+          return;
+        }
+        auto proto = p->request[http::field::sec_websocket_protocol];
+        bool wants_mqtt = proto.find("mqtt") != beast::string_view::npos;
+        p->ws->set_option(websocket::stream_base::decorator(
+            [wants_mqtt](websocket::response_type& res) {
+              if (wants_mqtt) res.set(http::field::sec_websocket_protocol, "mqtt");
+            }));
+        p->ws->async_accept(p->request, [self, p, timer](boost::system::error_code ec) {
+          timer->cancel();
+          if (ec) {
+            self->log->info("websocket accept failed remote={} error=\"{}\"", p->remote,
+                            ec.message());
+            return;
+          }
+          self->Deliver(std::make_unique<WsTransport>(std::move(p->ws), p->remote));
+        });
+      });
+    });
+  }
+
+  Runtime* runtime;
+  MqttListenerOptions options;
+  OnConnection on_connection;
+  tcp::acceptor acceptor;
+  std::shared_ptr<spdlog::logger> log;
+  std::mutex mu;
+  bool stopped = false;
+};
+
+Result<std::unique_ptr<MqttListener>> MqttListener::Create(Runtime* runtime,
+                                                           const MqttListenerOptions& options,
+                                                           OnConnection on_connection) {
+  if (options.kind != ListenerKind::kTcp && !options.tls) {
+    return InvalidArgument(std::string("MQTT listener '") + ListenerKindName(options.kind) +
+                           "' needs a TLS context (server certificate and key)");
+  }
+  auto impl = std::make_shared<Impl>(runtime, options, std::move(on_connection));
+  std::string where = options.bind_address + ":" + std::to_string(options.port);
+  try {
+    tcp::endpoint ep(asio::ip::make_address(options.bind_address),
+                     static_cast<unsigned short>(options.port));
+    impl->acceptor.open(ep.protocol());
+    impl->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    impl->acceptor.bind(ep);
+    impl->acceptor.listen(asio::socket_base::max_listen_connections);
+  } catch (const std::exception& e) {
+    return Unavailable(std::string("MQTT listener '") + ListenerKindName(options.kind) +
+                       "': cannot listen on " + where + ": " + e.what());
+  }
+  std::unique_ptr<MqttListener> l(new MqttListener());
+  l->port_ = impl->acceptor.local_endpoint().port();
+  l->impl_ = impl;
+  asio::post(impl->acceptor.get_executor(), [impl] { impl->Accept(); });
+  return l;
+}
+
+MqttListener::~MqttListener() { Stop(); }
+
+void MqttListener::Stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopped = true;
+  }
+  auto impl = impl_;
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  impl_.reset();
+}
+
+}  // namespace tributary::net
