@@ -42,10 +42,10 @@ class DeviceAuthorizer;
 inline constexpr const char* kDefaultPolicyName = "default";
 
 struct DevicesOptions {
-  std::string pki_dir;               // usually <data-dir>/pki
+  std::string pki_dir = {};          // usually <data-dir>/pki
   int cert_validity_days = 365;      // client certificates
   bool allow_anonymous = false;      // clients without certificate or admin password
-  std::string admin_token;           // MQTT password of user "admin"; "" disables it
+  std::string admin_token = {};      // MQTT password of user "admin"; "" disables it
   std::vector<std::string> server_names = {};  // extra SANs for server.crt (DNS names or IPs)
   MetricsRegistry* metrics = nullptr;     // optional: authentication decision counters
 };
