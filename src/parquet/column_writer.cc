@@ -7,11 +7,10 @@
 //   - Finish() puts the dictionary page (if any) in front of the data pages.
 #include "parquet/column_writer.h"
 
-#include <bit>
 #include <set>
-#include <unordered_map>
 
 #include "parquet/compression.h"
+#include "parquet/dictionary.h"
 #include "parquet/plain.h"
 #include "parquet/rle.h"
 #include "parquet/statistics.h"
@@ -57,45 +56,6 @@ struct Traits<ColumnType::kString> {
   static T Get(const ColumnBatch& b, int64_t i) { return b.StringAt(i); }
 };
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// Dictionary keyed by the value's bits (numbers; so -0.0 and NaN payloads stay
-// distinct and round-trip exactly) or its bytes (strings).
-template <typename T>
-struct DictMap {
-  using Key = std::conditional_t<sizeof(T) == 1, uint8_t,
-                                 std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>;
-  std::unordered_map<Key, uint32_t> map;
-  // Returns the index of v, inserting it if new (*inserted = true).
-  uint32_t Insert(T v, bool* inserted) {
-    auto [it, added] = map.try_emplace(std::bit_cast<Key>(v), static_cast<uint32_t>(map.size()));
-    *inserted = added;
-    return it->second;
-  }
-  size_t size() const { return map.size(); }
-  void clear() { map.clear(); }
-};
-template <>
-struct DictMap<std::string_view> {
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> map;
-  uint32_t Insert(std::string_view v, bool* inserted) {
-    auto it = map.find(v);
-    if (it != map.end()) {
-      *inserted = false;
-      return it->second;
-    }
-    *inserted = true;
-    uint32_t idx = static_cast<uint32_t>(map.size());
-    map.emplace(std::string(v), idx);
-    return idx;
-  }
-  size_t size() const { return map.size(); }
-  void clear() { map.clear(); }
-};
-
 template <ColumnType kType>
 class TypedColumnWriter final : public ColumnChunkWriter {
   using T = typename Traits<kType>::T;
@@ -124,8 +84,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
           uint32_t idx = dict_.Insert(v, &inserted);
           indices_.push_back(idx);
           if (inserted) {
-            AppendPlain(v, &dict_plain_);
-            if (static_cast<int64_t>(dict_plain_.size()) > options_.dictionary_page_size_limit) {
+            if (static_cast<int64_t>(dict_.plain().size()) > options_.dictionary_page_size_limit) {
               TRY(FlushPage());
               dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
               continue;
@@ -150,7 +109,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   }
 
   int64_t BufferedBytes() const override {
-    return static_cast<int64_t>(pages_.size() + dict_plain_.size()) + OpenPageBytes();
+    return static_cast<int64_t>(pages_.size() + dict_.plain().size()) + OpenPageBytes();
   }
 
   Status Finish(ChunkOutput* out) override {
@@ -169,12 +128,12 @@ class TypedColumnWriter final : public ColumnChunkWriter {
       h.dictionary_page_header.emplace();
       h.dictionary_page_header->num_values = static_cast<int32_t>(dict_.size());
       h.dictionary_page_header->encoding = Encoding::kPlain;
-      TRY(Compress(options_.codec, dict_plain_, &scratch_));
-      h.uncompressed_page_size = static_cast<int32_t>(dict_plain_.size());
+      TRY(Compress(options_.codec, dict_.plain(), &scratch_));
+      h.uncompressed_page_size = static_cast<int32_t>(dict_.plain().size());
       h.compressed_page_size = static_cast<int32_t>(scratch_.size());
       size_t before = out->bytes.size();
       SerializePageHeader(h, &out->bytes);
-      uncompressed += static_cast<int64_t>(out->bytes.size() - before + dict_plain_.size());
+      uncompressed += static_cast<int64_t>(out->bytes.size() - before + dict_.plain().size());
       out->bytes += scratch_;
       m.dictionary_page_offset = 0;
       encodings_.insert(Encoding::kPlain);
@@ -274,8 +233,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
 
   void Reset() {
     dict_mode_ = options_.dictionary && !kIsBool;
-    dict_.clear();
-    dict_plain_.clear();
+    dict_.Clear();
     pages_.clear();
     encodings_.clear();
     uncompressed_pages_ = 0;
@@ -287,8 +245,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   WriterOptions options_;
   int max_def_ = 0;
   bool dict_mode_ = true;
-  DictMap<T> dict_;
-  std::string dict_plain_;
+  Dictionary<T> dict_;
   // Open page.
   std::vector<uint32_t> def_levels_;
   std::vector<uint32_t> indices_;
