@@ -42,7 +42,7 @@ struct LoadOptions {
   std::string topic_prefix = "bench/";
   mqtt::Version version = mqtt::Version::kV311;
   int inflight = 32;   // QoS 1: unacknowledged PUBLISH per publisher
-  int window = 1000;   // sent and not yet delivered, per subscriber, all publishers together
+  int window = 100;    // sent and not yet delivered, per subscriber, all publishers together
 };
 
 struct LoadResult {
