@@ -1,0 +1,448 @@
+#include "expr/compiled.h"
+
+#include <cmath>
+#include <vector>
+
+#include "expr/conversions.h"
+#include "expr/functions.h"
+#include "expr/operators.h"
+#include "expr/parser.h"
+#include "expr/payload_access.h"
+
+namespace tributary::expr {
+
+bool Node::AppendJsonTo(const Message& m, std::string* out) const {
+  Value v = Eval(m);
+  if (v.is_undefined()) return false;
+  AppendJson(v, out);
+  return true;
+}
+
+namespace {
+
+class LiteralNode final : public Node {
+ public:
+  explicit LiteralNode(Value v) : v_(std::move(v)) {}
+  Value Eval(const Message&) const override { return v_; }
+
+ private:
+  Value v_;
+};
+
+// One step of a path: .key, [3], or [expression].
+struct Step {
+  std::string key;
+  int64_t index = -1;
+  NodePtr dynamic;
+  bool is_key = false;
+};
+
+// A path from the payload root: a.b[2].c, or '*' with no steps.
+class PayloadPathNode final : public Node {
+ public:
+  explicit PayloadPathNode(std::vector<Step> steps) : steps_(std::move(steps)) {}
+
+  Value Eval(const Message& m) const override {
+    simdjson::dom::element e;
+    if (!Find(m, &e)) {
+      if (steps_.empty() && !m.PayloadIsJson()) return Value::String(std::string(m.payload));
+      return Value();
+    }
+    return DomToValue(e);
+  }
+
+  bool AppendJsonTo(const Message& m, std::string* out) const override {
+    simdjson::dom::element e;
+    if (!Find(m, &e)) return Node::AppendJsonTo(m, out);
+    AppendDomJson(e, out);
+    return true;
+  }
+
+ private:
+  bool Find(const Message& m, simdjson::dom::element* out) const {
+    simdjson::dom::element slot;
+    const simdjson::dom::element* root = PayloadAccess::Root(m, &slot);
+    if (root == nullptr) return false;
+    simdjson::dom::element e = *root;
+    for (const Step& s : steps_) {
+      std::string_view key = s.key;
+      int64_t index = s.index;
+      bool is_key = s.is_key;
+      Value dyn;
+      if (s.dynamic) {
+        dyn = s.dynamic->Eval(m);
+        if (dyn.is_string()) {
+          is_key = true;
+          key = dyn.as_string();
+        } else if (dyn.is_int()) {
+          index = dyn.as_int();
+        } else {
+          return false;
+        }
+      }
+      if (is_key) {
+        if (e.type() != simdjson::dom::element_type::OBJECT) return false;
+        simdjson::dom::object obj = e.get_object().value_unsafe();
+        auto r = obj.at_key(key);
+        if (r.error()) return false;
+        e = r.value_unsafe();
+      } else {
+        if (e.type() != simdjson::dom::element_type::ARRAY || index < 0) return false;
+        simdjson::dom::array arr = e.get_array().value_unsafe();
+        auto r = arr.at(static_cast<size_t>(index));
+        if (r.error()) return false;
+        e = r.value_unsafe();
+      }
+    }
+    *out = e;
+    return true;
+  }
+
+  std::vector<Step> steps_;
+};
+
+// A path applied to a computed value: upper(x).y, [1,2][0], func()[i].
+class ValuePathNode final : public Node {
+ public:
+  ValuePathNode(NodePtr base, std::vector<Step> steps)
+      : base_(std::move(base)), steps_(std::move(steps)) {}
+  Value Eval(const Message& m) const override {
+    Value v = base_->Eval(m);
+    for (const Step& s : steps_) {
+      if (s.dynamic) {
+        Value k = s.dynamic->Eval(m);
+        if (k.is_string()) {
+          v = v.Member(k.as_string());
+        } else if (k.is_int()) {
+          v = v.Element(k.as_int());
+        } else {
+          return Value();
+        }
+      } else {
+        v = s.is_key ? v.Member(s.key) : v.Element(s.index);
+      }
+      if (v.is_undefined()) return v;
+    }
+    return v;
+  }
+
+ private:
+  NodePtr base_;
+  std::vector<Step> steps_;
+};
+
+class BinaryNode final : public Node {
+ public:
+  BinaryNode(BinaryFn fn, NodePtr a, NodePtr b) : fn_(fn), a_(std::move(a)), b_(std::move(b)) {}
+  Value Eval(const Message& m) const override { return fn_(a_->Eval(m), b_->Eval(m)); }
+
+ private:
+  BinaryFn fn_;
+  NodePtr a_, b_;
+};
+
+class UnaryNode final : public Node {
+ public:
+  UnaryNode(Value (*fn)(const Value&), NodePtr a) : fn_(fn), a_(std::move(a)) {}
+  Value Eval(const Message& m) const override { return fn_(a_->Eval(m)); }
+
+ private:
+  Value (*fn_)(const Value&);
+  NodePtr a_;
+};
+
+class CallNode final : public Node {
+ public:
+  CallNode(FunctionImpl fn, std::vector<NodePtr> args) : fn_(fn), args_(std::move(args)) {}
+  Value Eval(const Message& m) const override {
+    constexpr size_t kInline = 4;
+    if (args_.size() <= kInline) {
+      Value buf[kInline];
+      for (size_t i = 0; i < args_.size(); ++i) buf[i] = args_[i]->Eval(m);
+      return fn_(buf, args_.size(), m);
+    }
+    std::vector<Value> buf;
+    buf.reserve(args_.size());
+    for (const NodePtr& a : args_) buf.push_back(a->Eval(m));
+    return fn_(buf.data(), buf.size(), m);
+  }
+
+ private:
+  FunctionImpl fn_;
+  std::vector<NodePtr> args_;
+};
+
+Value CastTo(CastType type, const Value& v) {
+  switch (type) {
+    case CastType::kString: {
+      auto s = ToText(v);
+      return s ? Value::String(std::move(*s)) : Value();
+    }
+    case CastType::kInt:
+      if (v.is_bool()) return Value::Int(v.as_bool() ? 1 : 0);
+      if (!v.is_number() && !v.is_string()) return Value();
+      if (auto i = ToIntFloor(v)) return Value::Int(*i);
+      return Value();
+    case CastType::kDecimal:
+      if (v.is_bool()) return NormalizeDecimal(v.as_bool() ? 1.0 : 0.0);
+      if (v.is_int()) return v;
+      if (auto d = ToDecimal(v)) return NormalizeDecimal(*d);
+      return Value();
+    case CastType::kBoolean:
+      if (v.is_int()) return Value::Bool(v.as_int() != 0);
+      if (v.is_decimal()) return Value::Bool(v.as_decimal() != 0);
+      if (auto b = ToBoolean(v)) return Value::Bool(*b);
+      return Value();
+  }
+  return Value();
+}
+
+class CastNode final : public Node {
+ public:
+  CastNode(CastType type, NodePtr a) : type_(type), a_(std::move(a)) {}
+  Value Eval(const Message& m) const override { return CastTo(type_, a_->Eval(m)); }
+
+ private:
+  CastType type_;
+  NodePtr a_;
+};
+
+class CaseNode final : public Node {
+ public:
+  CaseNode(NodePtr subject, std::vector<std::pair<NodePtr, NodePtr>> whens, NodePtr otherwise)
+      : subject_(std::move(subject)), whens_(std::move(whens)), else_(std::move(otherwise)) {}
+  Value Eval(const Message& m) const override {
+    Value subject = subject_ ? subject_->Eval(m) : Value();
+    for (const auto& [when, then] : whens_) {
+      Value w = when->Eval(m);
+      bool hit;
+      if (subject_) {
+        auto eq = Equals(subject, w);
+        hit = eq && *eq;
+      } else {
+        auto b = ToBoolean(w);
+        hit = b && *b;
+      }
+      if (hit) return then->Eval(m);
+    }
+    return else_ ? else_->Eval(m) : Value();
+  }
+
+ private:
+  NodePtr subject_;
+  std::vector<std::pair<NodePtr, NodePtr>> whens_;
+  NodePtr else_;
+};
+
+class ArrayNode final : public Node {
+ public:
+  explicit ArrayNode(std::vector<NodePtr> items) : items_(std::move(items)) {}
+  Value Eval(const Message& m) const override {
+    Array a;
+    a.reserve(items_.size());
+    for (const NodePtr& n : items_) a.push_back(n->Eval(m));
+    return Value::MakeArray(std::move(a));
+  }
+
+ private:
+  std::vector<NodePtr> items_;
+};
+
+class ObjectNode final : public Node {
+ public:
+  ObjectNode(std::vector<std::string> keys, std::vector<NodePtr> values)
+      : keys_(std::move(keys)), values_(std::move(values)) {}
+  Value Eval(const Message& m) const override {
+    Object o;
+    o.reserve(keys_.size());
+    for (size_t i = 0; i < keys_.size(); ++i) o.emplace_back(keys_[i], values_[i]->Eval(m));
+    return Value::MakeObject(std::move(o));
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  std::vector<NodePtr> values_;
+};
+
+struct Compiled {
+  NodePtr node;
+  bool constant = false;
+};
+
+class Compiler {
+ public:
+  explicit Compiler(bool multiline) : multiline_(multiline) {}
+
+  Result<Compiled> Run(const Ast& ast) {
+    TRY_ASSIGN(Compiled c, Build(ast));
+    if (c.constant && dynamic_cast<const LiteralNode*>(c.node.get()) == nullptr) {
+      Message none;
+      c.node = std::make_unique<LiteralNode>(c.node->Eval(none));
+    }
+    return c;
+  }
+
+ private:
+  Status Error(const SourcePos& pos, const std::string& what) const {
+    return InvalidArgument(FormatPos(pos, multiline_) + ": " + what);
+  }
+
+  // Collects the steps of a chain of .member / [index] down to its base.
+  Result<Compiled> BuildPath(const Ast& ast) {
+    std::vector<const Ast*> chain;
+    const Ast* base = &ast;
+    while (base->kind == AstKind::kMember || base->kind == AstKind::kIndex) {
+      chain.push_back(base);
+      base = base->kids[0].get();
+    }
+    std::vector<Step> steps;
+    bool constant = true;
+    if (base->kind == AstKind::kField) {
+      Step s;
+      s.is_key = true;
+      s.key = base->name;
+      steps.push_back(std::move(s));
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      const Ast* a = *it;
+      Step s;
+      if (a->kind == AstKind::kMember) {
+        s.is_key = true;
+        s.key = a->name;
+      } else {
+        TRY_ASSIGN(Compiled idx, Run(*a->kids[1]));
+        const auto* lit = dynamic_cast<const LiteralNode*>(idx.node.get());
+        if (lit != nullptr) {
+          Value v = lit->Eval(Message());
+          if (v.is_int()) {
+            s.index = v.as_int();
+          } else if (v.is_string()) {
+            s.is_key = true;
+            s.key = v.as_string();
+          } else {
+            return Error(a->kids[1]->pos, "an index must be an Int or a String, not " +
+                                              std::string(KindName(v.kind())));
+          }
+        } else {
+          constant = false;
+          s.dynamic = std::move(idx.node);
+        }
+      }
+      steps.push_back(std::move(s));
+    }
+    if (base->kind == AstKind::kField || base->kind == AstKind::kPayload) {
+      return Compiled{std::make_unique<PayloadPathNode>(std::move(steps)), false};
+    }
+    TRY_ASSIGN(Compiled b, Build(*base));
+    return Compiled{std::make_unique<ValuePathNode>(std::move(b.node), std::move(steps)),
+                    b.constant && constant};
+  }
+
+  Result<Compiled> Build(const Ast& ast) {
+    switch (ast.kind) {
+      case AstKind::kLiteral: return Compiled{std::make_unique<LiteralNode>(ast.literal), true};
+      case AstKind::kField:
+      case AstKind::kPayload:
+      case AstKind::kMember:
+      case AstKind::kIndex: return BuildPath(ast);
+      case AstKind::kUnary: {
+        TRY_ASSIGN(Compiled a, Run(*ast.kids[0]));
+        auto fn = ast.op == Op::kNot ? &LogicalNot : &Negate;
+        return Compiled{std::make_unique<UnaryNode>(fn, std::move(a.node)), a.constant};
+      }
+      case AstKind::kBinary: {
+        TRY_ASSIGN(Compiled a, Run(*ast.kids[0]));
+        TRY_ASSIGN(Compiled b, Run(*ast.kids[1]));
+        return Compiled{std::make_unique<BinaryNode>(BinaryOperator(ast.op), std::move(a.node),
+                                                     std::move(b.node)),
+                        a.constant && b.constant};
+      }
+      case AstKind::kCall: {
+        const FunctionSpec* f = FindFunction(ast.name);
+        if (f == nullptr) {
+          return Error(ast.pos, "unknown function '" + ast.name + "' (known: " + FunctionNames() +
+                                    ", cast)");
+        }
+        int n = static_cast<int>(ast.kids.size());
+        if (n < f->min_args || (f->max_args >= 0 && n > f->max_args)) {
+          std::string want = f->min_args == f->max_args
+                                 ? std::to_string(f->min_args)
+                                 : (f->max_args < 0 ? "at least " + std::to_string(f->min_args)
+                                                    : std::to_string(f->min_args) + " to " +
+                                                          std::to_string(f->max_args));
+          return Error(ast.pos, ast.name + "() takes " + want + " argument" +
+                                    (want == "1" ? "" : "s") + ", got " + std::to_string(n));
+        }
+        std::vector<NodePtr> args;
+        bool constant = f->purity == Purity::kPure;
+        for (const AstPtr& k : ast.kids) {
+          TRY_ASSIGN(Compiled a, Run(*k));
+          constant = constant && a.constant;
+          args.push_back(std::move(a.node));
+        }
+        return Compiled{std::make_unique<CallNode>(f->impl, std::move(args)), constant};
+      }
+      case AstKind::kCast: {
+        TRY_ASSIGN(Compiled a, Run(*ast.kids[0]));
+        return Compiled{std::make_unique<CastNode>(ast.cast_type, std::move(a.node)), a.constant};
+      }
+      case AstKind::kCase: {
+        bool constant = true;
+        NodePtr subject;
+        if (ast.kids[0]) {
+          TRY_ASSIGN(Compiled s, Run(*ast.kids[0]));
+          constant = s.constant;
+          subject = std::move(s.node);
+        }
+        std::vector<std::pair<NodePtr, NodePtr>> whens;
+        for (size_t i = 1; i + 1 < ast.kids.size(); i += 2) {
+          TRY_ASSIGN(Compiled w, Run(*ast.kids[i]));
+          TRY_ASSIGN(Compiled t, Run(*ast.kids[i + 1]));
+          constant = constant && w.constant && t.constant;
+          whens.emplace_back(std::move(w.node), std::move(t.node));
+        }
+        NodePtr otherwise;
+        if (ast.kids.back()) {
+          TRY_ASSIGN(Compiled e, Run(*ast.kids.back()));
+          constant = constant && e.constant;
+          otherwise = std::move(e.node);
+        }
+        return Compiled{std::make_unique<CaseNode>(std::move(subject), std::move(whens),
+                                                   std::move(otherwise)),
+                        constant};
+      }
+      case AstKind::kArrayLit:
+      case AstKind::kObjectLit: {
+        bool constant = true;
+        std::vector<NodePtr> items;
+        for (const AstPtr& k : ast.kids) {
+          TRY_ASSIGN(Compiled a, Run(*k));
+          constant = constant && a.constant;
+          items.push_back(std::move(a.node));
+        }
+        if (ast.kind == AstKind::kArrayLit) {
+          return Compiled{std::make_unique<ArrayNode>(std::move(items)), constant};
+        }
+        return Compiled{std::make_unique<ObjectNode>(ast.keys, std::move(items)), constant};
+      }
+    }
+    return Internal("unhandled expression kind");
+  }
+
+  bool multiline_;
+};
+
+}  // namespace
+
+Result<NodePtr> CompileAst(const Ast& ast, bool multiline) {
+  TRY_ASSIGN(Compiled c, Compiler(multiline).Run(ast));
+  return std::move(c.node);
+}
+
+Result<Expression> Expression::Compile(std::string_view text) {
+  TRY_ASSIGN(AstPtr ast, ParseExpressionText(text));
+  TRY_ASSIGN(NodePtr node, CompileAst(*ast, text.find('\n') != std::string_view::npos));
+  return Expression(std::string(text), std::shared_ptr<const Node>(std::move(node)));
+}
+
+}  // namespace tributary::expr

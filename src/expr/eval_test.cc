@@ -1,0 +1,307 @@
+// The evaluator's semantics as a table: expression, payload -> expected value (as
+// Value::DebugString, so the type is checked too: "Int 3" differs from "Decimal 3").
+#include <gtest/gtest.h>
+
+#include "expr/compiled.h"
+
+namespace tributary::expr {
+namespace {
+
+constexpr std::string_view kPayload =
+    R"({"temp": 21.5, "count": 3, "name": "Sensor", "ok": true, "nothing": null,
+        "tags": ["a", "b", "c"], "nested": {"x": {"y": [10, {"z": "deep"}]}},
+        "whole": 10.0, "numstr": "42", "list": [1, 2, 3], "neg": -2.5})";
+
+struct Case {
+  const char* expr;
+  const char* want;  // DebugString of the result
+};
+
+void Fill(Message* m) {
+  m->client_id = "client-1";
+  m->received_at_ms = 1700000000123;
+  m->principal = "abc123";
+  m->trace_id = "11111111-2222-3333-4444-555555555555";
+}
+
+void RunTable(const std::vector<Case>& cases) {
+  for (const Case& c : cases) {
+    auto e = Expression::Compile(c.expr);
+    ASSERT_TRUE(e.ok()) << c.expr << ": " << e.status().ToString();
+    Message m("devices/dev-7/pollution", kPayload);
+    Fill(&m);
+    EXPECT_EQ(e->Evaluate(m).DebugString(), c.want) << "expression: " << c.expr;
+  }
+}
+
+TEST(EvalTest, LiteralsAndFields) {
+  RunTable({
+      {"42", "Int 42"},
+      {"-7", "Int -7"},
+      {"4.25", "Decimal 4.25"},
+      {"'single'", "String \"single\""},
+      {"\"double\"", "String \"double\""},
+      {"true", "Boolean true"},
+      {"NULL", "Null null"},
+      {"temp", "Decimal 21.5"},
+      {"count", "Int 3"},
+      {"whole", "Int 10"},  // 2016-03-23: whole numbers are Int
+      {"nothing", "Null null"},
+      {"missing", "undefined"},
+      {"nested.x.y[0]", "Int 10"},
+      {"nested.x.y[1].z", "String \"deep\""},
+      {"nested.x.y[2]", "undefined"},
+      {"tags[-1]", "undefined"},
+      {"tags", "Array [\"a\",\"b\",\"c\"]"},
+      {"name.x", "undefined"},
+      {"nested['x'].y[0]", "Int 10"},
+      {"tags[count - 2]", "String \"b\""},
+      {"[1, 'a', [true]]", "Array [1,\"a\",[true]]"},
+      {"{'k': count, \"m\": missing}", "Object {\"k\":3}"},
+      {"{'k': 1}.k", "Int 1"},
+      {"[10, 20][1]", "Int 20"},
+  });
+}
+
+TEST(EvalTest, Arithmetic) {
+  RunTable({
+      {"1 + 2", "Int 3"},
+      {"count * 2", "Int 6"},
+      {"temp + 1", "Decimal 22.5"},
+      {"7 / 2", "Int 3"},
+      {"-7 / 2", "Int -3"},
+      {"7.0 / 2", "Decimal 3.5"},
+      {"7 % 3", "Int 1"},
+      {"-7 % 3", "Int -1"},
+      {"7.5 % 2", "Decimal 1.5"},
+      {"1 / 0", "undefined"},
+      {"1 % 0", "undefined"},
+      {"(temp - 32) * 5 / 9", "Decimal -5.833333333333333"},
+      {"2 + 3 * 4", "Int 14"},
+      {"(2 + 3) * 4", "Int 20"},
+      {"'a' + 1", "String \"a1\""},
+      {"1 + 'a'", "String \"1a\""},
+      {"name + '-' + count", "String \"Sensor-3\""},
+      {"numstr - 2", "Decimal 40"},
+      {"numstr * 'x'", "undefined"},
+      {"true + 1", "undefined"},
+      {"missing + 1", "undefined"},
+      {"nothing + 1", "undefined"},
+      {"'a' + missing", "undefined"},
+      {"-count", "Int -3"},
+      {"-neg", "Decimal 2.5"},
+      {"-'3'", "Decimal -3"},
+      {"-tags", "undefined"},
+      {"9223372036854775807 + 1", "Decimal 9223372036854775808"},
+  });
+}
+
+TEST(EvalTest, ComparisonAndLogic) {
+  RunTable({
+      {"1 = 1.0", "Boolean true"},
+      {"'1' = 1", "Boolean false"},
+      {"name = 'Sensor'", "Boolean true"},
+      {"name <> 'Sensor'", "Boolean false"},
+      {"name != 'x'", "Boolean true"},
+      {"missing = 1", "undefined"},
+      {"nothing = NULL", "Boolean true"},
+      {"tags = ['a', 'b', 'c']", "Boolean true"},
+      {"tags = ['c', 'b', 'a']", "Boolean false"},
+      {"{'a': 1, 'b': 2} = {'b': 2, 'a': 1}", "Boolean true"},
+      {"temp > 20", "Boolean true"},
+      {"temp <= 21.5", "Boolean true"},
+      {"numstr > 41", "Boolean true"},
+      {"name > 1", "undefined"},
+      {"missing < 1", "undefined"},
+      {"true AND false", "Boolean false"},
+      {"true AND 'TRUE'", "Boolean true"},
+      {"true OR 1", "Boolean true"},
+      {"false OR 1", "undefined"},
+      {"false AND missing", "Boolean false"},
+      {"true AND missing", "undefined"},
+      {"false OR missing", "undefined"},
+      {"NOT ok", "Boolean false"},
+      {"NOT 'false'", "Boolean true"},
+      {"NOT 5", "undefined"},
+      {"temp > 20 AND count = 3 OR false", "Boolean true"},
+      {"NOT count = 3", "Boolean false"},
+  });
+}
+
+TEST(EvalTest, Case) {
+  RunTable({
+      {"CASE count WHEN 1 THEN 'one' WHEN 3 THEN 'three' ELSE 'many' END", "String \"three\""},
+      {"CASE count WHEN 1 THEN 'one' END", "undefined"},
+      {"CASE count WHEN 1 THEN 'one' ELSE 'other' END", "String \"other\""},
+      {"CASE WHEN temp > 30 THEN 'hot' WHEN temp > 20 THEN 'warm' ELSE 'cold' END",
+       "String \"warm\""},
+      {"CASE missing WHEN 1 THEN 'x' ELSE 'y' END", "String \"y\""},
+      {"CASE WHEN missing THEN 'x' END", "undefined"},
+  });
+}
+
+TEST(EvalTest, MessageFunctions) {
+  RunTable({
+      {"topic()", "String \"devices/dev-7/pollution\""},
+      {"topic(1)", "String \"devices\""},
+      {"topic(2)", "String \"dev-7\""},
+      {"topic(3)", "String \"pollution\""},
+      {"topic(4)", "undefined"},
+      {"topic(0)", "undefined"},
+      {"topic('2')", "String \"dev-7\""},
+      {"clientid()", "String \"client-1\""},
+      {"timestamp()", "Int 1700000000123"},
+      {"principal()", "String \"abc123\""},
+      {"traceid()", "String \"11111111-2222-3333-4444-555555555555\""},
+      {"sql_version()", "String \"2016-03-23\""},
+      {"length(newuuid())", "Int 36"},
+  });
+  Message m("t", "");
+  auto e = Expression::Compile("clientid()");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->Evaluate(m).DebugString(), "String \"n/a\"");
+  e = Expression::Compile("newuuid() = newuuid()");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->Evaluate(m).DebugString(), "Boolean false");  // not folded as a constant
+}
+
+TEST(EvalTest, NumberFunctions) {
+  RunTable({
+      {"abs(-5)", "Int 5"},
+      {"abs(-5.5)", "Decimal 5.5"},
+      {"abs('-5.123')", "Decimal 5.123"},
+      {"abs('x')", "undefined"},
+      {"abs(true)", "undefined"},
+      {"round(1.5)", "Int 2"},
+      {"round(-1.5)", "Int -2"},
+      {"round(1.2)", "Int 1"},
+      {"round(7)", "Int 7"},
+      {"floor(-1.2)", "Int -2"},
+      {"floor('3.9')", "Int 3"},
+      {"ceil(1.2)", "Int 2"},
+      {"ceil(-1.2)", "Int -1"},
+      {"ceil(tags)", "undefined"},
+      {"trunc(2.3123, 2)", "Decimal 2.31"},
+      {"trunc(2.888, 2)", "Decimal 2.88"},
+      {"trunc(2.3, 0)", "Int 2"},
+      {"trunc(-2.789, 1)", "Decimal -2.7"},
+      {"trunc(5, 2)", "Int 5"},
+      {"mod(8, 3)", "Int 2"},
+      {"mod(8.5, 3)", "Decimal 2.5"},
+      {"mod('x', 3)", "undefined"},
+      {"sign(-7)", "Int -1"},
+      {"sqrt(9)", "Decimal 3"},
+      {"sqrt(-1)", "undefined"},
+      {"power(2, 5)", "Decimal 32"},
+      {"log(100)", "Decimal 2"},
+  });
+}
+
+TEST(EvalTest, StringFunctions) {
+  RunTable({
+      {"lower('HeLLo')", "String \"hello\""},
+      {"upper(name)", "String \"SENSOR\""},
+      {"upper(['a'])", "String \"[\\\"A\\\"]\""},
+      {"lower(missing)", "undefined"},
+      {"lower(nothing)", "undefined"},
+      {"concat()", "undefined"},
+      {"concat(1)", "Int 1"},
+      {"concat('con', 'cat')", "String \"concat\""},
+      {"concat(1, 'hello')", "String \"1hello\""},
+      {"concat([1, 2], 3, ['x'])", "Array [1,2,3,\"x\"]"},
+      {"concat('a', missing)", "undefined"},
+      {"length('hi')", "Int 2"},
+      {"length(false)", "Int 5"},
+      {"length('h\\u00e9')", "Int 2"},
+      {"numbytes('h\\u00e9')", "Int 3"},
+      {"substring('012345', 2)", "String \"2345\""},
+      {"substring('012345', 1, 3)", "String \"12\""},
+      {"substring('012345', -50, 50)", "String \"012345\""},
+      {"substring('012345', 3, 1)", "String \"\""},
+      {"substring(123, 2)", "String \"3\""},
+      {"substring(true, 1.2)", "String \"rue\""},
+      {"trim('  hi ')", "String \"hi\""},
+      {"ltrim(' h i ')", "String \"h i \""},
+      {"rtrim(' h i ')", "String \" h i\""},
+      {"lpad('x', 2)", "String \"  x\""},
+      {"startswith('ranger', 'ran')", "Boolean true"},
+      {"endswith('cat', 'at')", "Boolean true"},
+      {"endswith(missing, 'at')", "undefined"},
+      {"indexof('abcd', 'bc')", "Int 1"},
+      {"replace('abcdabcd', 'b', 'x')", "String \"axcdaxcd\""},
+      {"encode('hello', 'base64')", "String \"aGVsbG8=\""},
+  });
+}
+
+TEST(EvalTest, CastAndPredicates) {
+  RunTable({
+      {"cast(true AS Int)", "Int 1"},
+      {"cast(2.7 AS Int)", "Int 2"},
+      {"cast('3.9' AS Integer)", "Int 3"},
+      {"cast('x' AS Int)", "undefined"},
+      {"cast(3 AS Decimal)", "Int 3"},
+      {"cast('2.5' AS Decimal)", "Decimal 2.5"},
+      {"cast(false AS Double)", "Int 0"},
+      {"cast(0 AS Boolean)", "Boolean false"},
+      {"cast(0.5 AS Bool)", "Boolean true"},
+      {"cast('TRUE' AS Boolean)", "Boolean true"},
+      {"cast('yes' AS Boolean)", "undefined"},
+      {"cast(21.5 AS String)", "String \"21.5\""},
+      {"cast(tags AS String)", "String \"[\\\"a\\\",\\\"b\\\",\\\"c\\\"]\""},
+      {"cast(nothing AS String)", "undefined"},
+      {"cast(missing AS Int)", "undefined"},
+      {"isNull(nothing)", "Boolean true"},
+      {"isNull(missing)", "Boolean false"},
+      {"isUndefined(missing)", "Boolean true"},
+      {"isUndefined(floor(tags))", "Boolean true"},
+      {"isUndefined(nothing)", "Boolean false"},
+      {"get(tags, 1)", "String \"b\""},
+      {"get(nested, 'x').y[0]", "Int 10"},
+      {"get('abc', 1)", "String \"b\""},
+      {"nanvl(missing, 3)", "Int 3"},
+  });
+}
+
+TEST(EvalTest, ParseTimeFunction) {
+  RunTable({
+      {"parse_time('yyyy-MM-dd''T''HH:mm:ss.SSSZ', 1700000000123)",
+       "String \"2023-11-14T22:13:20.123+0000\""},
+      {"parse_time('yyyy', timestamp(), 'UTC')", "String \"2023\""},
+      {"parse_time('yyyy.MM.dd G ''at'' HH:mm:ss z', 100000000, 'America/Belize')",
+       "String \"1970.01.01 AD at 21:46:40 CST\""},
+      {"parse_time('HH:mm', 0, '+05:30')", "String \"05:30\""},
+      {"parse_time('HH:mm', 0, 'Mars/Olympus')", "undefined"},
+      {"parse_time('yyyy-qq', 0)", "undefined"},
+      {"parse_time(1, 0)", "undefined"},
+  });
+}
+
+TEST(EvalTest, NonJsonPayloadGivesUndefinedFields) {
+  Message m("a/b", std::string_view("\x01\x02not json", 10));
+  auto field = Expression::Compile("temp");
+  auto star = Expression::Compile("length(*)");
+  ASSERT_TRUE(field.ok() && star.ok());
+  EXPECT_TRUE(field->Evaluate(m).is_undefined());
+  EXPECT_EQ(star->Evaluate(m).DebugString(), "Int 10");
+  EXPECT_FALSE(m.PayloadIsJson());
+}
+
+TEST(EvalTest, ConstantsAreFoldedAndPayloadParsedOnce) {
+  // A constant expression never needs the payload: an unparseable payload is fine.
+  auto e = Expression::Compile("upper('a') + (2 * 3)");
+  ASSERT_TRUE(e.ok());
+  Message m("t", "{bad");
+  EXPECT_EQ(e->Evaluate(m).DebugString(), "String \"A6\"");
+  EXPECT_FALSE(m.PayloadIsJson());
+  // Two messages alive at once on one thread each keep their own parsed document.
+  Message a("t", R"({"v": 1})");
+  Message b("t", R"({"v": 2})");
+  auto v = Expression::Compile("v");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->Evaluate(a).DebugString(), "Int 1");
+  EXPECT_EQ(v->Evaluate(b).DebugString(), "Int 2");
+  EXPECT_EQ(v->Evaluate(a).DebugString(), "Int 1");
+}
+
+}  // namespace
+}  // namespace tributary::expr

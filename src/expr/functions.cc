@@ -1,0 +1,388 @@
+#include "expr/functions.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "base/ids.h"
+#include "expr/conversions.h"
+#include "expr/operators.h"
+#include "expr/time_format.h"
+
+namespace tributary::expr {
+namespace {
+
+using Args = const Value*;
+
+// ---- message ----
+
+Value Topic(Args a, size_t n, const Message& m) {
+  if (n == 0) return Value::String(std::string(m.topic));
+  auto level = ToIntFloor(a[0]);
+  if (!level || *level < 1) return Value();
+  std::string_view t = m.topic;
+  for (int64_t i = 1;; ++i) {
+    size_t slash = t.find('/');
+    if (i == *level) return Value::String(std::string(t.substr(0, slash)));
+    if (slash == std::string_view::npos) return Value();
+    t.remove_prefix(slash + 1);
+  }
+}
+Value ClientId(Args, size_t, const Message& m) {
+  return Value::String(m.client_id.empty() ? "n/a" : std::string(m.client_id));
+}
+Value Timestamp(Args, size_t, const Message& m) { return Value::Int(m.received_at_ms); }
+Value Principal(Args, size_t, const Message& m) {
+  return m.principal.empty() ? Value() : Value::String(std::string(m.principal));
+}
+Value TraceId(Args, size_t, const Message& m) {
+  return m.trace_id.empty() ? Value() : Value::String(std::string(m.trace_id));
+}
+Value NewUuidFn(Args, size_t, const Message&) { return Value::String(NewUuid()); }
+Value SqlVersion(Args, size_t, const Message&) { return Value::String("2016-03-23"); }
+
+// ---- numbers ----
+
+Value Abs(Args a, size_t, const Message&) {
+  if (a[0].is_int()) {
+    int64_t v = a[0].as_int();
+    if (v == INT64_MIN) return Value::Decimal(-static_cast<double>(v));
+    return Value::Int(v < 0 ? -v : v);
+  }
+  if (!a[0].is_decimal() && !a[0].is_string()) return Value();
+  auto d = ToDecimal(a[0]);
+  return d ? Value::Decimal(std::fabs(*d)) : Value();
+}
+
+template <double (*F)(double)>
+Value RoundTo(Args a, size_t, const Message&) {
+  if (a[0].is_int()) return a[0];
+  if (!a[0].is_decimal() && !a[0].is_string()) return Value();
+  auto d = ToDecimal(a[0]);
+  if (!d || !std::isfinite(*d)) return Value();
+  double r = F(*d);
+  if (std::fabs(r) >= 9.2e18) return Value::Decimal(r);
+  return Value::Int(static_cast<int64_t>(r));
+}
+
+Value Sign(Args a, size_t, const Message&) {
+  if (!a[0].is_number() && !a[0].is_string()) return Value();
+  auto d = ToDecimal(a[0]);
+  if (!d || std::isnan(*d)) return Value();
+  return Value::Int(*d > 0 ? 1 : (*d < 0 ? -1 : 0));
+}
+
+// Truncates toward zero to `places` decimal places on the shortest decimal text of the
+// double, so 2.3123 -> 2.31 without binary rounding surprises.
+Value Trunc(Args a, size_t, const Message&) {
+  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
+    return Value();
+  }
+  if (a[0].is_int()) return a[0];
+  auto d = ToDecimal(a[0]);
+  auto places = ToIntFloor(a[1]);
+  if (!d || !places || !std::isfinite(*d)) return Value();
+  int64_t p = std::clamp<int64_t>(*places, 0, 34);
+  char buf[40];
+  auto res = std::to_chars(buf, buf + sizeof buf, *d, std::chars_format::fixed);
+  if (res.ec != std::errc()) {  // very large: no fraction to cut
+    return NormalizeDecimal(std::trunc(*d));
+  }
+  std::string s(buf, res.ptr);
+  size_t dot = s.find('.');
+  if (dot != std::string::npos) {
+    s.resize(std::min(s.size(), dot + 1 + static_cast<size_t>(p)));
+    if (s.back() == '.') s.pop_back();
+  }
+  double out = 0;
+  std::from_chars(s.data(), s.data() + s.size(), out);
+  return NormalizeDecimal(out);
+}
+
+Value Mod(Args a, size_t, const Message&) { return Remainder(a[0], a[1]); }
+
+template <double (*F)(double)>
+Value DoubleFn(Args a, size_t, const Message&) {
+  if (!a[0].is_number() && !a[0].is_string()) return Value();
+  auto d = ToDecimal(a[0]);
+  if (!d) return Value();
+  double r = F(*d);
+  if (std::isnan(r)) return Value();  // imaginary results
+  return Value::Decimal(r);
+}
+double Log10(double x) { return std::log10(x); }
+double Ln(double x) { return std::log(x); }
+double Sqrt(double x) { return std::sqrt(x); }
+double Exp(double x) { return std::exp(x); }
+double Floor(double x) { return std::floor(x); }
+double Ceil(double x) { return std::ceil(x); }
+double RoundHalfAway(double x) { return std::round(x); }
+
+Value Power(Args a, size_t, const Message&) {
+  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
+    return Value();
+  }
+  auto x = ToDecimal(a[0]);
+  auto y = ToDecimal(a[1]);
+  if (!x || !y) return Value();
+  double r = std::pow(*x, *y);
+  return std::isnan(r) ? Value() : Value::Decimal(r);
+}
+
+// ---- strings ----
+
+// Index of the byte where code point `cp` starts (or s.size()).
+size_t Utf8Offset(std::string_view s, int64_t cp) {
+  size_t i = 0;
+  for (int64_t k = 0; k < cp && i < s.size(); ++k) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+int64_t Utf8Length(std::string_view s) {
+  int64_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+template <int (*F)(int)>
+Value MapChars(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  if (!s) return Value();
+  for (char& c : *s) c = static_cast<char>(F(static_cast<unsigned char>(c)));
+  return Value::String(std::move(*s));
+}
+int ToLower(int c) { return std::tolower(c); }
+int ToUpper(int c) { return std::toupper(c); }
+
+Value Concat(Args a, size_t n, const Message&) {
+  if (n == 0) return Value();
+  if (n == 1) return a[0];
+  bool any_array = std::any_of(a, a + n, [](const Value& v) { return v.is_array(); });
+  if (any_array) {
+    Array out;
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i].is_array()) {
+        out.insert(out.end(), a[i].as_array().begin(), a[i].as_array().end());
+      } else {
+        out.push_back(a[i]);
+      }
+    }
+    return Value::MakeArray(std::move(out));
+  }
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    auto s = ToText(a[i]);
+    if (!s) return Value();
+    out += *s;
+  }
+  return Value::String(std::move(out));
+}
+
+Value Length(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  return s ? Value::Int(Utf8Length(*s)) : Value();
+}
+Value NumBytes(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  return s ? Value::Int(static_cast<int64_t>(s->size())) : Value();
+}
+
+Value Substring(Args a, size_t n, const Message&) {
+  auto s = ToText(a[0]);
+  auto start = ToIntFloor(a[1]);
+  if (!s || !start) return Value();
+  int64_t len = Utf8Length(*s);
+  int64_t b = std::clamp<int64_t>(*start, 0, len);
+  int64_t e = len;
+  if (n == 3) {
+    auto end = ToIntFloor(a[2]);
+    if (!end) return Value();
+    e = std::clamp<int64_t>(*end, 0, len);
+  }
+  if (b >= e) return Value::String("");
+  size_t bo = Utf8Offset(*s, b);
+  size_t eo = Utf8Offset(*s, e);
+  return Value::String(s->substr(bo, eo - bo));
+}
+
+template <bool kLeft, bool kRight>
+Value TrimFn(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  if (!s) return Value();
+  std::string_view v = *s;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (kLeft && !v.empty() && space(v.front())) v.remove_prefix(1);
+  while (kRight && !v.empty() && space(v.back())) v.remove_suffix(1);
+  return Value::String(std::string(v));
+}
+
+template <bool kLeft>
+Value Pad(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  if (!(a[1].is_number() || a[1].is_string())) return Value();
+  auto count = ToIntFloor(a[1]);
+  if (!s || !count) return Value();
+  std::string pad(static_cast<size_t>(std::clamp<int64_t>(*count, 0, 1000)), ' ');
+  return Value::String(kLeft ? pad + *s : *s + pad);
+}
+
+template <int kMode>  // 0 startswith, 1 endswith, 2 indexof
+Value StringTest(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  auto t = ToText(a[1]);
+  if (!s || !t) return Value();
+  if (kMode == 0) return Value::Bool(s->starts_with(*t));
+  if (kMode == 1) return Value::Bool(s->ends_with(*t));
+  size_t pos = s->find(*t);
+  if (pos == std::string::npos) return Value::Int(-1);
+  return Value::Int(Utf8Length(std::string_view(*s).substr(0, pos)));
+}
+
+Value Replace(Args a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  auto from = ToText(a[1]);
+  auto to = ToText(a[2]);
+  if (!s || !from || !to) return Value();
+  if (from->empty()) return Value::String(*s);
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    size_t pos = s->find(*from, at);
+    if (pos == std::string::npos) break;
+    out.append(*s, at, pos - at);
+    out.append(*to);
+    at = pos + from->size();
+  }
+  out.append(*s, at, std::string::npos);
+  return Value::String(std::move(out));
+}
+
+Value Encode(Args a, size_t, const Message&) {
+  if (!a[1].is_string() || a[1].as_string() != "base64") return Value();
+  auto s = ToText(a[0]);
+  if (!s) return Value();
+  static constexpr char kB64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s->data());
+  for (; i + 2 < s->size(); i += 3) {
+    uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kB64[(v >> k) & 63]);
+  }
+  if (i < s->size()) {
+    uint32_t v = p[i] << 16;
+    if (i + 1 < s->size()) v |= p[i + 1] << 8;
+    out.push_back(kB64[(v >> 18) & 63]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(i + 1 < s->size() ? kB64[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return Value::String(std::move(out));
+}
+
+// ---- others ----
+
+Value IsNull(Args a, size_t, const Message&) { return Value::Bool(a[0].is_null()); }
+Value IsUndefined(Args a, size_t, const Message&) { return Value::Bool(a[0].is_undefined()); }
+
+Value Get(Args a, size_t, const Message&) {
+  if (a[0].is_object()) return a[1].is_string() ? a[0].Member(a[1].as_string()) : Value();
+  auto i = ToIntFloor(a[1]);
+  if (!i) return Value();
+  if (a[0].is_array()) return a[0].Element(*i);
+  if (a[0].is_string()) {
+    const std::string& s = a[0].as_string();
+    if (*i < 0 || *i >= Utf8Length(s)) return Value();
+    size_t b = Utf8Offset(s, *i);
+    return Value::String(s.substr(b, Utf8Offset(s, *i + 1) - b));
+  }
+  return Value();
+}
+
+Value Nanvl(Args a, size_t, const Message&) {
+  if (a[0].is_undefined() || a[0].is_null()) return a[1];
+  if (a[0].is_decimal() && std::isnan(a[0].as_decimal())) return a[1];
+  return a[0];
+}
+
+Value ParseTime(Args a, size_t n, const Message&) {
+  if (!a[0].is_string()) return Value();
+  if (!a[1].is_number() && !a[1].is_string()) return Value();
+  auto ms = ToIntFloor(a[1]);
+  if (!ms) return Value();
+  std::string zone = "UTC";
+  if (n == 3) {
+    if (!a[2].is_string()) return Value();
+    zone = a[2].as_string();
+  }
+  auto r = FormatTime(a[0].as_string(), *ms, zone);
+  return r.ok() ? Value::String(std::move(r).value()) : Value();
+}
+
+constexpr FunctionSpec kFunctions[] = {
+    {"abs", 1, 1, Purity::kPure, &Abs},
+    {"ceil", 1, 1, Purity::kPure, &RoundTo<Ceil>},
+    {"clientid", 0, 0, Purity::kMessage, &ClientId},
+    {"concat", 0, -1, Purity::kPure, &Concat},
+    {"encode", 2, 2, Purity::kPure, &Encode},
+    {"endswith", 2, 2, Purity::kPure, &StringTest<1>},
+    {"exp", 1, 1, Purity::kPure, &DoubleFn<Exp>},
+    {"floor", 1, 1, Purity::kPure, &RoundTo<Floor>},
+    {"get", 2, 2, Purity::kPure, &Get},
+    {"indexof", 2, 2, Purity::kPure, &StringTest<2>},
+    {"isnull", 1, 1, Purity::kPure, &IsNull},
+    {"isundefined", 1, 1, Purity::kPure, &IsUndefined},
+    {"length", 1, 1, Purity::kPure, &Length},
+    {"ln", 1, 1, Purity::kPure, &DoubleFn<Ln>},
+    {"log", 1, 1, Purity::kPure, &DoubleFn<Log10>},
+    {"lower", 1, 1, Purity::kPure, &MapChars<ToLower>},
+    {"lpad", 2, 2, Purity::kPure, &Pad<true>},
+    {"ltrim", 1, 1, Purity::kPure, &TrimFn<true, false>},
+    {"mod", 2, 2, Purity::kPure, &Mod},
+    {"nanvl", 2, 2, Purity::kPure, &Nanvl},
+    {"newuuid", 0, 0, Purity::kVolatile, &NewUuidFn},
+    {"numbytes", 1, 1, Purity::kPure, &NumBytes},
+    {"parse_time", 2, 3, Purity::kPure, &ParseTime},
+    {"power", 2, 2, Purity::kPure, &Power},
+    {"principal", 0, 0, Purity::kMessage, &Principal},
+    {"remainder", 2, 2, Purity::kPure, &Mod},
+    {"replace", 3, 3, Purity::kPure, &Replace},
+    {"round", 1, 1, Purity::kPure, &RoundTo<RoundHalfAway>},
+    {"rpad", 2, 2, Purity::kPure, &Pad<false>},
+    {"rtrim", 1, 1, Purity::kPure, &TrimFn<false, true>},
+    {"sign", 1, 1, Purity::kPure, &Sign},
+    {"sql_version", 0, 0, Purity::kPure, &SqlVersion},
+    {"sqrt", 1, 1, Purity::kPure, &DoubleFn<Sqrt>},
+    {"startswith", 2, 2, Purity::kPure, &StringTest<0>},
+    {"substring", 2, 3, Purity::kPure, &Substring},
+    {"timestamp", 0, 0, Purity::kMessage, &Timestamp},
+    {"topic", 0, 1, Purity::kMessage, &Topic},
+    {"traceid", 0, 0, Purity::kMessage, &TraceId},
+    {"trim", 1, 1, Purity::kPure, &TrimFn<true, true>},
+    {"trunc", 2, 2, Purity::kPure, &Trunc},
+    {"upper", 1, 1, Purity::kPure, &MapChars<ToUpper>},
+};
+
+}  // namespace
+
+const FunctionSpec* FindFunction(std::string_view lower_name) {
+  for (const FunctionSpec& f : kFunctions) {
+    if (f.name == lower_name) return &f;
+  }
+  return nullptr;
+}
+
+std::string FunctionNames() {
+  std::string out;
+  for (const FunctionSpec& f : kFunctions) {
+    if (!out.empty()) out += ", ";
+    out += f.name;
+  }
+  return out;
+}
+
+}  // namespace tributary::expr

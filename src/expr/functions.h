@@ -1,0 +1,46 @@
+// The function table of the expression language: AWS IoT SQL functions by name,
+// resolved once at compile time to a plain function pointer. Functions never fail:
+// bad arguments (wrong types, unconvertible strings) yield Undefined, as in AWS IoT.
+// Thread-safe (the table is immutable; newuuid() uses a thread-safe generator).
+//
+//   message:  topic() topic(n) clientid() timestamp() principal() traceid() newuuid()
+//             sql_version()
+//   numbers:  abs ceil floor round trunc(x, places) mod remainder sign sqrt power ln log
+//             exp
+//   strings:  lower upper concat length numbytes substring trim ltrim rtrim lpad rpad
+//             startswith endswith indexof replace encode(v, 'base64')
+//   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
+//   (cast(x AS type) is syntax, see conversions in compile.cc)
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "expr/message.h"
+#include "expr/value.h"
+
+namespace tributary::expr {
+
+using FunctionImpl = Value (*)(const Value* args, size_t count, const Message& m);
+
+enum class Purity : uint8_t {
+  kPure,      // depends only on its arguments: folded at compile time when they are constant
+  kMessage,   // reads the Message (topic(), timestamp() ...)
+  kVolatile,  // differs on every call (newuuid())
+};
+
+struct FunctionSpec {
+  std::string_view name;  // lower case
+  int min_args;
+  int max_args;           // -1: any number
+  Purity purity;
+  FunctionImpl impl;
+};
+
+// nullptr if there is no such function. `lower_name` must be lower case.
+const FunctionSpec* FindFunction(std::string_view lower_name);
+
+// All names, for "unknown function 'x' (known: ...)" messages.
+std::string FunctionNames();
+
+}  // namespace tributary::expr

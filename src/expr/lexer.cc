@@ -1,0 +1,242 @@
+#include "expr/lexer.h"
+
+#include <cctype>
+#include <charconv>
+
+#include "expr/conversions.h"
+
+namespace tributary::expr {
+
+std::string FormatPos(const SourcePos& pos, bool multiline) {
+  if (multiline) {
+    return "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column);
+  }
+  return "column " + std::to_string(pos.column);
+}
+
+std::string Describe(const Token& t) {
+  switch (t.kind) {
+    case TokenKind::kEnd: return "end of input";
+    case TokenKind::kString: return "string '" + t.text + "'";
+    case TokenKind::kIdent: return t.quoted_ident ? "`" + t.text + "`" : "'" + t.text + "'";
+    default: return "'" + t.text + "'";
+  }
+}
+
+namespace {
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view text)
+      : text_(text), multiline_(text.find('\n') != std::string_view::npos) {}
+
+  Result<std::vector<Token>> Run() {
+    std::vector<Token> out;
+    while (true) {
+      SkipSpace();
+      Token t;
+      t.pos = pos_;
+      if (AtEnd()) {
+        t.kind = TokenKind::kEnd;
+        out.push_back(std::move(t));
+        return out;
+      }
+      char c = Peek();
+      if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$') {
+        size_t start = pos_.offset;
+        while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(Peek())) || Peek() == '_' ||
+                            Peek() == '$')) {
+          Advance();
+        }
+        t.kind = TokenKind::kIdent;
+        t.text = std::string(text_.substr(start, pos_.offset - start));
+      } else if (std::isdigit(static_cast<unsigned char>(c))) {
+        TRY(Number(&t));
+      } else if (c == '\'' || c == '"') {
+        TRY(String(&t));
+      } else if (c == '`') {
+        Advance();
+        size_t start = pos_.offset;
+        while (!AtEnd() && Peek() != '`') Advance();
+        if (AtEnd()) return Error(t.pos, "unterminated `quoted name` starting here");
+        t.kind = TokenKind::kIdent;
+        t.quoted_ident = true;
+        t.text = std::string(text_.substr(start, pos_.offset - start));
+        if (t.text.empty()) return Error(t.pos, "empty `quoted name`");
+        Advance();
+      } else {
+        TRY(Operator(&t));
+      }
+      out.push_back(std::move(t));
+    }
+  }
+
+ private:
+  bool AtEnd() const { return pos_.offset >= text_.size(); }
+  char Peek(size_t ahead = 0) const {
+    return pos_.offset + ahead < text_.size() ? text_[pos_.offset + ahead] : '\0';
+  }
+  void Advance() {
+    if (text_[pos_.offset] == '\n') {
+      ++pos_.line;
+      pos_.column = 1;
+    } else {
+      ++pos_.column;
+    }
+    ++pos_.offset;
+  }
+  void SkipSpace() {
+    while (!AtEnd()) {
+      char c = Peek();
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        Advance();
+      } else {
+        return;
+      }
+    }
+  }
+  Status Error(const SourcePos& p, const std::string& what) const {
+    return InvalidArgument(FormatPos(p, multiline_) + ": " + what);
+  }
+
+  Status Number(Token* t) {
+    size_t start = pos_.offset;
+    bool decimal = false;
+    while (std::isdigit(static_cast<unsigned char>(Peek()))) Advance();
+    if (Peek() == '.' && std::isdigit(static_cast<unsigned char>(Peek(1)))) {
+      decimal = true;
+      Advance();
+      while (std::isdigit(static_cast<unsigned char>(Peek()))) Advance();
+    }
+    if (Peek() == 'e' || Peek() == 'E') {
+      size_t skip = (Peek(1) == '-' || Peek(1) == '+') ? 2 : 1;
+      if (std::isdigit(static_cast<unsigned char>(Peek(skip)))) {
+        decimal = true;
+        for (size_t i = 0; i < skip; ++i) Advance();
+        while (std::isdigit(static_cast<unsigned char>(Peek()))) Advance();
+      }
+    }
+    if (std::isalpha(static_cast<unsigned char>(Peek())) || Peek() == '_') {
+      return Error(pos_, "unexpected '" + std::string(1, Peek()) + "' after the number '" +
+                             std::string(text_.substr(start, pos_.offset - start)) + "'");
+    }
+    t->text = std::string(text_.substr(start, pos_.offset - start));
+    const char* b = t->text.data();
+    const char* e = b + t->text.size();
+    if (!decimal) {
+      auto res = std::from_chars(b, e, t->int_value);
+      if (res.ec == std::errc()) {
+        t->kind = TokenKind::kInt;
+        return Status::Ok();
+      }
+      // Too large for an Int: read it as a Decimal.
+    }
+    auto res = std::from_chars(b, e, t->decimal_value);
+    if (res.ec != std::errc()) return Error(t->pos, "number '" + t->text + "' is out of range");
+    t->kind = TokenKind::kDecimal;
+    return Status::Ok();
+  }
+
+  Status String(Token* t) {
+    char quote = Peek();
+    Advance();
+    std::string s;
+    while (true) {
+      if (AtEnd()) return Error(t->pos, "unterminated string starting here");
+      char c = Peek();
+      if (c == quote) {
+        Advance();
+        if (Peek() == quote) {  // doubled quote
+          s.push_back(quote);
+          Advance();
+          continue;
+        }
+        break;
+      }
+      if (c == '\\') {
+        SourcePos esc = pos_;
+        Advance();
+        if (AtEnd()) return Error(t->pos, "unterminated string starting here");
+        char e = Peek();
+        Advance();
+        switch (e) {
+          case 'n': s.push_back('\n'); break;
+          case 't': s.push_back('\t'); break;
+          case 'r': s.push_back('\r'); break;
+          case 'b': s.push_back('\b'); break;
+          case 'f': s.push_back('\f'); break;
+          case '\\': case '\'': case '"': case '/': s.push_back(e); break;
+          case 'u': {
+            uint32_t cp = 0;
+            for (int i = 0; i < 4; ++i) {
+              char h = Peek();
+              if (!std::isxdigit(static_cast<unsigned char>(h))) {
+                return Error(esc, "\\u needs four hex digits");
+              }
+              cp = cp * 16 + (std::isdigit(static_cast<unsigned char>(h))
+                                  ? h - '0'
+                                  : std::tolower(static_cast<unsigned char>(h)) - 'a' + 10);
+              Advance();
+            }
+            AppendUtf8(cp, &s);
+            break;
+          }
+          default:
+            return Error(esc, std::string("unknown escape '\\") + e + "' in string");
+        }
+        continue;
+      }
+      s.push_back(c);
+      Advance();
+    }
+    t->kind = TokenKind::kString;
+    t->text = std::move(s);
+    return Status::Ok();
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* s) {
+    if (cp < 0x80) {
+      s->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      s->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      s->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  Status Operator(Token* t) {
+    static constexpr std::string_view kTwo[] = {"<>", "!=", "<=", ">="};
+    std::string_view rest = text_.substr(pos_.offset);
+    for (std::string_view op : kTwo) {
+      if (rest.substr(0, 2) == op) {
+        t->kind = TokenKind::kOp;
+        t->text = std::string(op);
+        Advance();
+        Advance();
+        return Status::Ok();
+      }
+    }
+    static constexpr std::string_view kOne = "()[]{},.:*+-/%=<>";
+    char c = Peek();
+    if (kOne.find(c) == std::string_view::npos) {
+      return Error(pos_, "unexpected character '" + std::string(1, c) + "'");
+    }
+    t->kind = TokenKind::kOp;
+    t->text = std::string(1, c);
+    Advance();
+    return Status::Ok();
+  }
+
+  std::string_view text_;
+  bool multiline_;
+  SourcePos pos_;
+};
+
+}  // namespace
+
+Result<std::vector<Token>> Tokenize(std::string_view text) { return Lexer(text).Run(); }
+
+}  // namespace tributary::expr

@@ -1,0 +1,36 @@
+// parse_time(): formats a Unix time in milliseconds with a Joda-Time / SimpleDateFormat
+// pattern in a time zone. Pure apart from the time-zone cache; thread-safe.
+//
+//   pattern letters   meaning                       example (2017-06-09 17:19:46.123 UTC)
+//   G                 era                           AD
+//   yyyy / yy / y     year (4 digits / 2 digits)    2017 / 17
+//   M MM / MMM / MMMM month                         6 06 / Jun / June
+//   d dd / D DDD      day of month / of year        9 09 / 160
+//   E EEE / EEEE / e  day of week                   Fri / Friday / 5 (Monday = 1)
+//   H HH / k          hour 0-23 / 1-24              17
+//   h hh / K          hour 1-12 / 0-11              5 05
+//   a                 AM/PM                         PM
+//   m mm / s ss       minute / second               19 / 46
+//   S SS SSS          fraction of the second        1 12 123
+//   Z / ZZ / ZZZ      offset / with colon / zone id +0000 / +00:00 / UTC
+//   z zzz / zzzz      zone abbreviation / zone id   UTC / UTC
+//   'text' ''         literal text, a quote
+// Other ASCII letters are reserved and rejected; any other character is copied.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "expr/time_zone.h"
+
+namespace tributary::expr {
+
+Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const TimeZone& zone);
+
+// Finds the zone by name, then formats.
+Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms,
+                               std::string_view zone_name);
+
+}  // namespace tributary::expr

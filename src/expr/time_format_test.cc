@@ -1,0 +1,73 @@
+#include "expr/time_format.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace tributary::expr {
+namespace {
+
+// 2017-06-09T17:19:46.123Z, a Friday.
+constexpr int64_t kFriday = 1497028786123;
+
+std::string Format(std::string_view pattern, int64_t ms, std::string_view zone = "UTC") {
+  auto r = FormatTime(pattern, ms, zone);
+  return r.ok() ? *r : "ERROR " + r.status().message();
+}
+
+TEST(TimeFormatTest, PatternLetters) {
+  EXPECT_EQ(Format("yyyy-MM-dd'T'HH:mm:ss.SSSZ", kFriday), "2017-06-09T17:19:46.123+0000");
+  EXPECT_EQ(Format("yy/M/d", kFriday), "17/6/9");
+  EXPECT_EQ(Format("MMM MMMM", kFriday), "Jun June");
+  EXPECT_EQ(Format("E EEEE e", kFriday), "Fri Friday 5");
+  EXPECT_EQ(Format("D DDD", kFriday), "160 160");
+  EXPECT_EQ(Format("h:mm a, K k", kFriday), "5:19 PM, 5 17");
+  EXPECT_EQ(Format("S SS SSS SSSS", kFriday), "1 12 123 1230");
+  EXPECT_EQ(Format("G yyyy", kFriday), "AD 2017");
+  EXPECT_EQ(Format("ZZ ZZZ z", kFriday), "+00:00 UTC UTC");
+  EXPECT_EQ(Format("'It''s' HH 'o''clock'", kFriday), "It's 17 o'clock");
+  EXPECT_EQ(Format("hh a", 0), "12 AM");
+  EXPECT_EQ(Format("kk", 0), "24");
+}
+
+TEST(TimeFormatTest, EdgesOfTheCalendar) {
+  EXPECT_EQ(Format("yyyy-MM-dd HH:mm:ss.SSS", 0), "1970-01-01 00:00:00.000");
+  EXPECT_EQ(Format("yyyy-MM-dd HH:mm:ss.SSS", -1), "1969-12-31 23:59:59.999");
+  EXPECT_EQ(Format("yyyy-MM-dd E D", 951782400000), "2000-02-29 Tue 60");  // leap day
+  EXPECT_EQ(Format("yyyy-MM-dd E D", 978220800000), "2000-12-31 Sun 366");
+  EXPECT_EQ(Format("yyyy-MM-dd", 4102444800000), "2100-01-01");
+}
+
+TEST(TimeFormatTest, FixedOffsets) {
+  EXPECT_EQ(Format("HH:mm Z", kFriday, "+05:30"), "22:49 +0530");
+  EXPECT_EQ(Format("yyyy-MM-dd HH:mm ZZ", kFriday, "-0800"), "2017-06-09 09:19 -08:00");
+  EXPECT_EQ(Format("HH z", kFriday, "UTC+01:00"), "18 +01:00");
+  EXPECT_EQ(Format("HH", kFriday, "GMT-3"), "14");
+}
+
+TEST(TimeFormatTest, IanaZones) {
+  if (!std::filesystem::exists("/usr/share/zoneinfo/Europe/Paris")) {
+    GTEST_SKIP() << "no tzdata on this machine (apt-get install tzdata)";
+  }
+  EXPECT_EQ(Format("yyyy-MM-dd HH:mm z Z", kFriday, "Europe/Paris"),
+            "2017-06-09 19:19 CEST +0200");
+  EXPECT_EQ(Format("HH:mm z", 1485000000000, "Europe/Paris"), "13:00 CET");  // January
+  EXPECT_EQ(Format("HH:mm z ZZZ", kFriday, "America/New_York"), "13:19 EDT America/New_York");
+  EXPECT_EQ(Format("yyyy.MM.dd G 'at' HH:mm:ss z", 100000000, "America/Belize"),
+            "1970.01.01 AD at 21:46:40 CST");
+}
+
+TEST(TimeFormatTest, Errors) {
+  EXPECT_EQ(Format("yyyy", 0, "Nowhere/Special"),
+            "ERROR unknown time zone 'Nowhere/Special' (use UTC, an offset like +05:30, or an "
+            "IANA name like Europe/Paris)");
+  EXPECT_EQ(Format("yyyy", 0, "../../etc/passwd"),
+            "ERROR invalid time zone name '../../etc/passwd'");
+  EXPECT_EQ(Format("yyyy-'T", 0), "ERROR unterminated quote at position 6 of the time pattern");
+  EXPECT_EQ(Format("yyyy-qq", 0),
+            "ERROR unsupported letter 'q' at position 6 of the time pattern (quote literal text: "
+            "'T')");
+}
+
+}  // namespace
+}  // namespace tributary::expr

@@ -1,0 +1,159 @@
+#include "rules/compiled_rule.h"
+
+#include "expr/conversions.h"
+#include "expr/payload_access.h"
+#include "mqtt/topic.h"
+#include "rules/rule_sql.h"
+
+namespace tributary::rules {
+
+Result<std::shared_ptr<const CompiledRule>> CompiledRule::CompileSql(std::string_view sql) {
+  RuleDefinition def;
+  def.sql = std::string(sql);
+  return Compile(def);
+}
+
+Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefinition& def) {
+  auto rule = std::shared_ptr<CompiledRule>(new CompiledRule());
+  rule->def_ = def;
+  auto query = ParseRuleSql(def.sql);
+  if (!query.ok()) return query.status().WithContext("topicRulePayload.sql");
+  RuleQuery& q = *query;
+  rule->topic_filter_ = q.topic_filter;
+  rule->select_value_ = q.select_value;
+  for (SelectItem& item : q.items) {
+    if (item.star) {
+      rule->star_ = true;
+      continue;
+    }
+    auto node = expr::CompileAst(*item.expr, q.multiline);
+    if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
+    Item it;
+    expr::AppendJsonString(item.name, &it.key_json);
+    it.key_json.push_back(':');
+    it.name = item.name;
+    it.node = std::move(node).value();
+    rule->items_.push_back(std::move(it));
+  }
+  if (q.where) {
+    auto node = expr::CompileAst(*q.where, q.multiline);
+    if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
+    rule->where_ = std::move(node).value();
+  }
+  auto compile_topic = [](const RuleAction& a,
+                          const std::string& path) -> Result<std::optional<SubstitutionTemplate>> {
+    const auto* r = std::get_if<RepublishAction>(&a);
+    if (r == nullptr) return std::optional<SubstitutionTemplate>();
+    auto t = SubstitutionTemplate::Compile(r->topic);
+    if (!t.ok()) return t.status().WithContext(path);
+    return std::optional<SubstitutionTemplate>(std::move(t).value());
+  };
+  for (size_t i = 0; i < def.actions.size(); ++i) {
+    TRY_ASSIGN(auto t, compile_topic(def.actions[i], "topicRulePayload.actions[" +
+                                                         std::to_string(i) + "].republish.topic"));
+    rule->action_topics_.push_back(std::move(t));
+  }
+  if (def.error_action) {
+    TRY_ASSIGN(rule->error_action_topic_,
+               compile_topic(*def.error_action, "topicRulePayload.errorAction.republish.topic"));
+  }
+  return std::shared_ptr<const CompiledRule>(std::move(rule));
+}
+
+bool CompiledRule::Matches(std::string_view topic) const {
+  return mqtt::TopicMatches(topic_filter_, topic);
+}
+
+bool CompiledRule::WhereHolds(const MessageContext& m) const {
+  if (!where_) return true;
+  auto b = expr::ToBoolean(where_->Eval(m));
+  return b && *b;
+}
+
+Status CompiledRule::AppendStarMembers(const MessageContext& m, std::string* out,
+                                       bool* first) const {
+  simdjson::dom::element slot;
+  const simdjson::dom::element* root = expr::PayloadAccess::Root(m, &slot);
+  if (root == nullptr || root->type() != simdjson::dom::element_type::OBJECT) {
+    return FailedPrecondition(
+        std::string("SELECT *, ... needs a payload that is a JSON object, but this payload is ") +
+        (root == nullptr ? "not JSON" : "JSON but not an object") +
+        " (select a non-JSON payload with SELECT * alone)");
+  }
+  simdjson::dom::object obj = root->get_object().value_unsafe();
+  for (auto field : obj) {
+    bool replaced = false;
+    for (const Item& it : items_) replaced = replaced || it.name == field.key;
+    if (replaced) continue;  // the select list's value wins
+    if (!*first) out->push_back(',');
+    *first = false;
+    expr::AppendJsonString(field.key, out);
+    out->push_back(':');
+    expr::AppendDomJson(field.value, out);
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext& m) const {
+  if (!WhereHolds(m)) return std::optional<OutputRecord>();
+  OutputRecord rec;
+  if (select_value_) {
+    items_[0].node->AppendJsonTo(m, &rec.payload);
+  } else if (star_ && items_.empty()) {
+    if (m.PayloadIsJson()) {
+      rec.payload.resize(m.payload.size());
+      size_t len = 0;
+      if (simdjson::minify(m.payload.data(), m.payload.size(), rec.payload.data(), len) !=
+          simdjson::SUCCESS) {
+        return Internal("could not minify a payload that parsed as JSON");
+      }
+      rec.payload.resize(len);
+    } else {
+      rec.payload = std::string(m.payload);
+      rec.is_json = false;
+    }
+  } else {
+    rec.payload.reserve(64 + (star_ ? m.payload.size() : 0));
+    rec.payload.push_back('{');
+    bool first = true;
+    if (star_) TRY(AppendStarMembers(m, &rec.payload, &first));
+    for (const Item& it : items_) {
+      size_t mark = rec.payload.size();
+      if (!first) rec.payload.push_back(',');
+      rec.payload.append(it.key_json);
+      if (it.node->AppendJsonTo(m, &rec.payload)) {
+        first = false;
+      } else {
+        rec.payload.resize(mark);  // Undefined: the key is left out
+      }
+    }
+    rec.payload.push_back('}');
+  }
+  if (rec.payload.size() > kMaxOutputBytes) {
+    return ResourceExhausted("rule output is " + std::to_string(rec.payload.size()) +
+                             " bytes, over the " + std::to_string(kMaxOutputBytes) +
+                             "-byte limit");
+  }
+  return std::optional<OutputRecord>(std::move(rec));
+}
+
+Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
+  const std::optional<SubstitutionTemplate>* t = nullptr;
+  if (action_index < 0) {
+    t = &error_action_topic_;
+  } else if (static_cast<size_t>(action_index) < action_topics_.size()) {
+    t = &action_topics_[action_index];
+  }
+  if (t == nullptr || !t->has_value()) {
+    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
+                           "' is not a republish action");
+  }
+  std::string topic = (*t)->Render(m);
+  if (!mqtt::IsValidTopicName(topic)) {
+    return InvalidArgument("republish topic template '" + (*t)->text() + "' rendered '" + topic +
+                           "', which is not a valid topic name");
+  }
+  return topic;
+}
+
+}  // namespace tributary::rules

@@ -1,0 +1,84 @@
+// CompiledRule: one topic rule ready to run per MQTT message — its SQL parsed and
+// compiled once, its topic filter checked, its action templates compiled.
+//
+//   auto rule = CompiledRule::Compile(definition);
+//   expr::Message m(topic, payload);  m.client_id = ...; m.received_at_ms = ...;
+//   if (rule->Matches(m.topic)) {
+//     auto out = rule->Evaluate(m);   // error -> the rule's errorAction
+//     if (out.ok() && *out) deliver((*out)->payload);
+//   }
+//
+// Immutable after Compile: Matches and Evaluate may run on many threads at once, each
+// with its own Message.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "expr/compiled.h"
+#include "expr/message.h"
+#include "rules/rule_definition.h"
+#include "rules/substitution_template.h"
+
+namespace tributary::rules {
+
+// The message a rule is evaluated against (topic, payload, client id, timestamp ...).
+using MessageContext = expr::Message;
+
+struct OutputRecord {
+  std::string payload;  // compact JSON, or the raw payload for SELECT * of non-JSON
+  bool is_json = true;
+};
+
+// Largest output record; bigger ones are an evaluation error (AWS IoT's message limit).
+inline constexpr size_t kMaxOutputBytes = 128 * 1024;
+
+class CompiledRule {
+ public:
+  // Compiles a validated definition; SQL errors read "topicRulePayload.sql: column 18: ...".
+  static Result<std::shared_ptr<const CompiledRule>> Compile(const RuleDefinition& def);
+  // Compiles a bare statement (no actions), for tests and tools.
+  static Result<std::shared_ptr<const CompiledRule>> CompileSql(std::string_view sql);
+
+  const RuleDefinition& definition() const { return def_; }
+  const std::string& name() const { return def_.name; }
+  const std::string& topic_filter() const { return topic_filter_; }
+
+  // Whether a message on `topic` (a valid topic name) is for this rule.
+  bool Matches(std::string_view topic) const;
+
+  // Runs WHERE and SELECT. nullopt when WHERE is not true (false, Undefined, Null...);
+  // an error when the output cannot be built: SELECT *, x on a payload that is not a
+  // JSON object, or an output over kMaxOutputBytes.
+  Result<std::optional<OutputRecord>> Evaluate(const MessageContext& m) const;
+
+  // Renders the topic of actions[i] (a republish action) for `m`; an error when the
+  // result is not a valid topic name. The same for the error action with index -1.
+  Result<std::string> RepublishTopic(int action_index, const MessageContext& m) const;
+
+ private:
+  struct Item {
+    std::string key_json;   // "\"name\":"
+    std::string name;
+    expr::NodePtr node;
+  };
+  CompiledRule() = default;
+  bool WhereHolds(const MessageContext& m) const;
+  Status AppendStarMembers(const MessageContext& m, std::string* out, bool* first) const;
+
+  RuleDefinition def_;
+  std::string topic_filter_;
+  bool select_value_ = false;
+  bool star_ = false;
+  std::vector<Item> items_;
+  expr::NodePtr where_;
+  std::vector<std::optional<SubstitutionTemplate>> action_topics_;  // per action
+  std::optional<SubstitutionTemplate> error_action_topic_;
+};
+
+}  // namespace tributary::rules

@@ -1,0 +1,176 @@
+#include "rules/rule_definition.h"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "mqtt/topic.h"
+#include "rules/substitution_template.h"
+
+namespace tributary::rules {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kActionTypes = "firehose, republish";
+
+Status Bad(const std::string& path, const std::string& what) {
+  return InvalidArgument(path + ": " + what);
+}
+
+Status CheckKeys(const Json& obj, const std::string& path,
+                 std::initializer_list<std::string_view> allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    std::string list;
+    for (std::string_view a : allowed) {
+      ok = ok || it.key() == a;
+      if (!list.empty()) list += ", ";
+      list += a;
+    }
+    if (!ok) {
+      return Bad(path.empty() ? it.key() : path + "." + it.key(),
+                 "unknown field (allowed: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> RequiredString(const Json& obj, const std::string& path, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return Bad(path + "." + key, "must be a non-empty string");
+  }
+  return it->get<std::string>();
+}
+
+Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
+  if (!j.is_object() || j.size() != 1) {
+    return Bad(path, "must be an object with exactly one action type (supported: " +
+                         std::string(kActionTypes) + ")");
+  }
+  const std::string type = j.begin().key();
+  const Json& body = j.begin().value();
+  std::string bpath = path + "." + type;
+  if (type != "firehose" && type != "republish") {
+    return Bad(bpath, "unsupported action type (supported: " + std::string(kActionTypes) + ")");
+  }
+  if (!body.is_object()) return Bad(bpath, "must be an object");
+  if (type == "firehose") {
+    TRY(CheckKeys(body, bpath, {"deliveryStreamName", "separator", "batchMode", "roleArn"}));
+    FirehoseAction a;
+    TRY_ASSIGN(a.delivery_stream_name, RequiredString(body, bpath, "deliveryStreamName"));
+    if (auto it = body.find("separator"); it != body.end()) {
+      if (!it->is_string()) return Bad(bpath + ".separator", "must be a string");
+      a.separator = it->get<std::string>();
+      if (a.separator != "\n" && a.separator != "\t" && a.separator != "\r\n" &&
+          a.separator != ",") {
+        return Bad(bpath + ".separator", "must be one of \"\\n\", \"\\t\", \"\\r\\n\", \",\"");
+      }
+    }
+    if (auto it = body.find("batchMode"); it != body.end()) {
+      if (!it->is_boolean()) return Bad(bpath + ".batchMode", "must be true or false");
+      a.batch_mode = it->get<bool>();
+    }
+    return RuleAction(a);
+  }
+  TRY(CheckKeys(body, bpath, {"topic", "qos", "roleArn", "headers"}));
+  RepublishAction a;
+  TRY_ASSIGN(a.topic, RequiredString(body, bpath, "topic"));
+  auto tmpl = SubstitutionTemplate::Compile(a.topic);
+  if (!tmpl.ok()) return tmpl.status().WithContext(bpath + ".topic");
+  if (tmpl->is_literal() && !mqtt::IsValidTopicName(a.topic)) {
+    return Bad(bpath + ".topic", "'" + a.topic + "' is not a valid topic name (no '+' or '#')");
+  }
+  if (auto it = body.find("qos"); it != body.end()) {
+    if (!it->is_number_integer() || (it->get<int64_t>() != 0 && it->get<int64_t>() != 1)) {
+      return Bad(bpath + ".qos", "must be 0 or 1");
+    }
+    a.qos = static_cast<int>(it->get<int64_t>());
+  }
+  return RuleAction(a);
+}
+
+}  // namespace
+
+std::string_view ActionType(const RuleAction& a) {
+  return std::holds_alternative<FirehoseAction>(a) ? "firehose" : "republish";
+}
+
+bool IsValidRuleName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text) {
+  Json root = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return InvalidArgument("rule definition is not valid JSON");
+  if (!root.is_object()) return InvalidArgument("rule definition must be a JSON object");
+  RuleDefinition def;
+  std::string path = "topicRulePayload";
+  const Json* payload = &root;
+  if (root.contains("topicRulePayload")) {
+    TRY(CheckKeys(root, "", {"topicRulePayload", "ruleName", "ruleArn", "tags"}));
+    payload = &root["topicRulePayload"];
+    if (!payload->is_object()) return Bad(path, "must be an object");
+    if (auto it = root.find("ruleName"); it != root.end()) {
+      if (!it->is_string() || !IsValidRuleName(it->get<std::string>())) {
+        return Bad("ruleName", "must be 1-128 letters, digits or '_'");
+      }
+      def.name = it->get<std::string>();
+    }
+  } else if (!root.contains("sql")) {
+    return InvalidArgument("rule definition needs \"topicRulePayload\" (or \"sql\" at the top)");
+  } else {
+    path = "";
+  }
+  auto at = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  const Json& p = *payload;
+  for (auto it = p.begin(); it != p.end(); ++it) {
+    static constexpr std::string_view kAllowed[] = {"sql", "description", "ruleDisabled",
+                                                    "awsIotSqlVersion", "actions", "errorAction"};
+    bool ok = false;
+    for (std::string_view a : kAllowed) ok = ok || it.key() == a;
+    if (!ok) {
+      return Bad(at(it.key()), "unknown field (allowed: sql, description, ruleDisabled, "
+                               "awsIotSqlVersion, actions, errorAction)");
+    }
+  }
+  auto sql = p.find("sql");
+  if (sql == p.end() || !sql->is_string() || sql->get<std::string>().empty()) {
+    return Bad(at("sql"), "must be a non-empty string");
+  }
+  def.sql = sql->get<std::string>();
+  if (auto it = p.find("description"); it != p.end()) {
+    if (!it->is_string()) return Bad(at("description"), "must be a string");
+    def.description = it->get<std::string>();
+  }
+  if (auto it = p.find("ruleDisabled"); it != p.end()) {
+    if (!it->is_boolean()) return Bad(at("ruleDisabled"), "must be true or false");
+    def.disabled = it->get<bool>();
+  }
+  if (auto it = p.find("awsIotSqlVersion"); it != p.end()) {
+    if (!it->is_string() || it->get<std::string>() != "2016-03-23") {
+      return Bad(at("awsIotSqlVersion"),
+                 "only \"2016-03-23\" is supported (the 2015-10-08 and beta dialects are not)");
+    }
+  }
+  auto actions = p.find("actions");
+  if (actions == p.end() || !actions->is_array()) {
+    return Bad(at("actions"), "must be an array of actions");
+  }
+  for (size_t i = 0; i < actions->size(); ++i) {
+    TRY_ASSIGN(RuleAction a, ParseAction((*actions)[i], at("actions[" + std::to_string(i) + "]")));
+    def.actions.push_back(std::move(a));
+  }
+  if (auto it = p.find("errorAction"); it != p.end()) {
+    TRY_ASSIGN(RuleAction a, ParseAction(*it, at("errorAction")));
+    def.error_action = std::move(a);
+  }
+  return def;
+}
+
+}  // namespace tributary::rules

@@ -1,0 +1,64 @@
+// RuleDefinition: a topic rule as users write it — the AWS IoT CreateTopicRule
+// payload — parsed and checked, before its SQL is compiled (compiled_rule.h).
+//
+//   {"ruleName": "pollution_to_lake",                       (optional)
+//    "topicRulePayload": {
+//      "sql": "SELECT * FROM 'devices/+/pollution'",
+//      "description": "...",                                 (optional)
+//      "ruleDisabled": false,                                (optional, default false)
+//      "awsIotSqlVersion": "2016-03-23",                     (optional; the only version)
+//      "actions": [{"firehose": {"deliveryStreamName": "pollution", "separator": "\n",
+//                                "batchMode": false, "roleArn": "ignored"}},
+//                  {"republish": {"topic": "alerts/${topic(2)}", "qos": 1}}],
+//      "errorAction": {"republish": {"topic": "errors/rules"}}}}   (optional)
+//
+// The bare inner object (with "sql" at the top) is accepted too. Errors name the JSON
+// path: "topicRulePayload.actions[1].republish.topic: must be a non-empty string".
+// roleArn is accepted and ignored (there is no IAM here). Pure; thread-compatible.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tributary::rules {
+
+// Records go to a delivery stream (the Firehose action).
+struct FirehoseAction {
+  std::string delivery_stream_name;
+  std::string separator;   // "" (none), "\n", "\t", "\r\n" or ","
+  bool batch_mode = false;
+};
+
+// The SELECT output is published again on a topic (a substitution template).
+struct RepublishAction {
+  std::string topic;
+  int qos = 0;             // 0 or 1
+};
+
+using RuleAction = std::variant<FirehoseAction, RepublishAction>;
+
+// "firehose" or "republish".
+std::string_view ActionType(const RuleAction& a);
+
+struct RuleDefinition {
+  std::string name;            // "" when the JSON has no ruleName
+  std::string sql;
+  std::string description;
+  bool disabled = false;
+  std::string sql_version = "2016-03-23";
+  std::vector<RuleAction> actions;
+  std::optional<RuleAction> error_action;
+};
+
+// Parses and validates the JSON text. Does not compile the SQL.
+Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text);
+
+// Rule names as AWS IoT allows them: 1-128 characters of [A-Za-z0-9_].
+bool IsValidRuleName(std::string_view name);
+
+}  // namespace tributary::rules

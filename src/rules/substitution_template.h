@@ -1,0 +1,44 @@
+// Substitution templates: action parameters with ${expression} parts evaluated per
+// message against the incoming message (not the SELECT output), as in AWS IoT:
+//
+//   "alerts/${topic(2)}"           devices/d7/pollution  -> "alerts/d7"
+//   "${upper(clientid())}/x"       client "dev-1"        -> "DEV-1/x"
+//   "a/${missing}/b"               (Undefined)           -> "a//b"
+//   "cost: $5"                     '$' without '{' is literal text
+//
+// Compiled once; Render may run on many threads at once.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "expr/compiled.h"
+#include "expr/message.h"
+
+namespace tributary::rules {
+
+class SubstitutionTemplate {
+ public:
+  SubstitutionTemplate() = default;
+  // Errors name the place: "${...} at position 8: column 3: unknown function 'foo' ...".
+  static Result<SubstitutionTemplate> Compile(std::string_view text);
+
+  // Undefined and Null parts render as ""; other values by the String conversion.
+  std::string Render(const expr::Message& m) const;
+  const std::string& text() const { return text_; }
+  // True when there is no ${...} part.
+  bool is_literal() const { return parts_.size() <= 1 && (parts_.empty() || !parts_[0].node); }
+
+ private:
+  struct Part {
+    std::string literal;
+    std::shared_ptr<const expr::Node> node;  // set for ${...} parts
+  };
+  std::string text_;
+  std::vector<Part> parts_;
+};
+
+}  // namespace tributary::rules
