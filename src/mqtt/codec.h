@@ -48,8 +48,17 @@ FrameInfo FrameSize(std::span<const uint8_t> buf, uint32_t max_packet_size);
 std::variant<Packet, DecodeError> Decode(std::span<const uint8_t> packet, Version version);
 
 // Appends the encoding of `packet` to `out`. Fields that do not exist in `version`
-// are left out.
+// are left out. A CONNECT is encoded in its own Connect::version (the argument is
+// ignored for it, as in Decode). Properties not allowed on the packet are left out.
+// Strings must be at most 65535 bytes and the packet at most 268435460 bytes
+// (check with EncodedSize).
 void Encode(const Packet& packet, Version version, std::string* out);
+
+// Appends everything of a PUBLISH but its payload: the fixed header (whose remaining
+// length counts the payload), topic, packet identifier and properties. Appending
+// `publish.payload` after it gives exactly Encode()'s bytes, so a broker fanning one
+// message out to many subscribers can write the shared payload from one buffer.
+void EncodePublishHeader(const Publish& publish, Version version, std::string* out);
 
 // Size in bytes that Encode would append (used to honour a client's maximum packet size).
 size_t EncodedSize(const Packet& packet, Version version);

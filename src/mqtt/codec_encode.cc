@@ -82,10 +82,13 @@ struct BodyWriter {
   }
 
   void operator()(const Publish& p) {
+    PublishHead(p);
+    o.Raw(p.payload);
+  }
+  void PublishHead(const Publish& p) {
     o.Str(p.topic);
     if (p.qos != QoS::kAtMostOnce) o.U16(p.packet_id);
     if (v5()) WriteProperties(p.properties, PropertyContext::kPublish, o);
-    o.Raw(p.payload);
   }
 
   void operator()(const PubAck& a) {
@@ -141,19 +144,19 @@ struct BodyWriter {
   }
 };
 
+uint8_t PublishFirstByte(const Publish& p) {
+  auto first = static_cast<uint8_t>(0x30 | (static_cast<uint8_t>(p.qos) << 1));
+  if (p.dup) first |= 0x08;
+  if (p.retain) first |= 0x01;
+  return first;
+}
+
 uint8_t FirstByte(const Packet& packet) {
-  auto type = static_cast<uint8_t>(TypeOf(packet));
-  uint8_t flags = 0;
-  if (const auto* p = std::get_if<Publish>(&packet)) {
-    flags = static_cast<uint8_t>(static_cast<uint8_t>(p->qos) << 1);
-    if (p->dup) flags |= 0x08;
-    if (p->retain) flags |= 0x01;
-  } else if (type == static_cast<uint8_t>(PacketType::kPubrel) ||
-             type == static_cast<uint8_t>(PacketType::kSubscribe) ||
-             type == static_cast<uint8_t>(PacketType::kUnsubscribe)) {
-    flags = 0x02;
-  }
-  return static_cast<uint8_t>(type << 4) | flags;
+  if (const auto* p = std::get_if<Publish>(&packet)) return PublishFirstByte(*p);
+  auto type = TypeOf(packet);
+  bool flags_0010 = type == PacketType::kPubrel || type == PacketType::kSubscribe ||
+                    type == PacketType::kUnsubscribe;
+  return static_cast<uint8_t>(static_cast<uint8_t>(type) << 4 | (flags_0010 ? 0x02 : 0x00));
 }
 
 size_t BodySize(const Packet& packet, Version version) {
@@ -171,6 +174,16 @@ void Encode(const Packet& packet, Version version, std::string* out) {
   w.U8(FirstByte(packet));
   w.VarInt(static_cast<uint32_t>(body));
   std::visit(BodyWriter<Writer>{version, w}, packet);
+}
+
+void EncodePublishHeader(const Publish& publish, Version version, std::string* out) {
+  Counter head;
+  BodyWriter<Counter>{version, head}.PublishHead(publish);
+  size_t body = head.size() + publish.payload.size();
+  Writer w(out);
+  w.U8(PublishFirstByte(publish));
+  w.VarInt(static_cast<uint32_t>(body));
+  BodyWriter<Writer>{version, w}.PublishHead(publish);
 }
 
 size_t EncodedSize(const Packet& packet, Version version) {

@@ -423,6 +423,22 @@ TEST_P(RoundTripTest, LongestStrings) {
   EXPECT_EQ(RoundTrip(c, v()), Packet(c));
 }
 
+TEST_P(RoundTripTest, PublishHeaderPlusPayloadEqualsEncode) {
+  Publish p;
+  p.qos = QoS::kExactlyOnce;
+  p.dup = true;
+  p.retain = true;
+  p.packet_id = 300;
+  p.topic = "fan/out";
+  p.properties = PublishProps();
+  for (size_t n : {0u, 1u, 120u, 200u, 20000u}) {
+    p.payload.assign(n, 'p');
+    std::string head;
+    EncodePublishHeader(p, v(), &head);
+    EXPECT_EQ(head + p.payload, EncodeToString(p, v())) << n;
+  }
+}
+
 TEST(EncodeTest, AppendsToExistingBuffer) {
   std::string out = "prefix";
   Encode(Pingreq{}, Version::kV5, &out);
