@@ -161,7 +161,10 @@ class BrokerImpl : public Broker {
   // Writes retained changes and changed persistent sessions; deletes gone sessions.
   void FlushState(bool everything) {
     if (!store_) return;
-    Status st = store_->SaveRetained(core_->retained.TakeChanges());
+    // $SYS topics are regenerated at every start: not worth a disk write.
+    auto retained = core_->retained.TakeChanges();
+    std::erase_if(retained, [](const auto& c) { return c.first.rfind("$SYS/", 0) == 0; });
+    Status st = store_->SaveRetained(retained);
     if (!st.ok()) core_->log->error("persisting retained messages failed: {}", st.ToString());
     std::vector<SessionState> upserts;
     std::vector<std::string> deletes;

@@ -279,7 +279,6 @@ void Connection::Fail(mqtt::ReasonCode reason, const std::string& why) {
     mqtt::Disconnect d;
     d.reason = reason;
     if (!why.empty()) d.properties.reason_string = why;
-    pending_.clear();  // nothing else matters now
     Send(d);
     state_ = State::kClosing;
     close_after_write_ = true;

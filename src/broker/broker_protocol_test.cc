@@ -1,0 +1,357 @@
+// Socket tests of connection handling with the codec-based test client: malformed and
+// unexpected packets, timeouts, takeover, authorization, interceptor, admin disconnects.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "broker/testing/test_client.h"
+#include "broker/testing/test_util.h"
+#include "mqtt/codec.h"
+
+namespace tributary::broker {
+namespace {
+
+using testing::TestBroker;
+using testing::TestClient;
+using testing::TestOptions;
+using mqtt::QoS;
+using mqtt::ReasonCode;
+
+mqtt::Connect V5(const std::string& id) {
+  mqtt::Connect c;
+  c.version = mqtt::Version::kV5;
+  c.client_id = id;
+  return c;
+}
+
+mqtt::Connect V311(const std::string& id) {
+  mqtt::Connect c = V5(id);
+  c.version = mqtt::Version::kV311;
+  return c;
+}
+
+std::unique_ptr<TestClient> MustConnect(int port, mqtt::Connect c) {
+  auto r = TestClient::Connected(port, std::move(c));
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(r).value() : nullptr;
+}
+
+TEST(BrokerProtocolTest, MalformedPacketClosesOnlyThatConnection) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto good = MustConnect(tb->port(), V5("good"));
+  ASSERT_TRUE(good);
+  ASSERT_EQ(*good->Subscribe("t/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+
+  auto bad = MustConnect(tb->port(), V5("bad"));
+  ASSERT_TRUE(bad);
+  // PUBLISH with QoS 3 in the fixed header: malformed.
+  ASSERT_TRUE(bad->SendRaw(std::string("\x36\x05\x00\x01t\x00\x01", 7)).ok());
+  auto d = bad->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kMalformedPacket);
+  EXPECT_TRUE(bad->WaitClosed());
+
+  // The other client is unaffected.
+  auto pub = MustConnect(tb->port(), V5("pub"));
+  ASSERT_EQ(*pub->Publish("t/1", "still here", QoS::kAtLeastOnce), ReasonCode::kSuccess);
+  auto p = good->Expect<mqtt::Publish>();
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->payload, "still here");
+}
+
+TEST(BrokerProtocolTest, FirstPacketMustBeConnect) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = std::move(TestClient::Open(tb->port())).value();
+  ASSERT_TRUE(c->Send(mqtt::Pingreq{}).ok());
+  EXPECT_TRUE(c->WaitClosed());
+}
+
+TEST(BrokerProtocolTest, SecondConnectIsAProtocolError) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = MustConnect(tb->port(), V5("twice"));
+  ASSERT_TRUE(c->Send(V5("twice")).ok());
+  auto d = c->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kProtocolError);
+  EXPECT_TRUE(c->WaitClosed());
+}
+
+TEST(BrokerProtocolTest, NoConnectWithinTimeoutCloses) {
+  auto o = TestOptions();
+  o.connect_timeout_ms = 300;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  auto c = std::move(TestClient::Open(tb->port())).value();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c->WaitClosed(3000));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+}
+
+TEST(BrokerProtocolTest, UnsupportedProtocolLevelGetsReturnCode1) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = std::move(TestClient::Open(tb->port())).value();
+  c->version = mqtt::Version::kV311;
+  std::string raw;
+  mqtt::Encode(V311("old"), mqtt::Version::kV311, &raw);
+  raw[8] = 6;  // protocol level after "\x10 len \x00\x04MQTT"
+  ASSERT_TRUE(c->SendRaw(raw).ok());
+  auto ack = c->Expect<mqtt::Connack>();
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_EQ(ack->reason, ReasonCode::kUnsupportedProtocolVersion);
+  EXPECT_TRUE(c->WaitClosed());
+}
+
+TEST(BrokerProtocolTest, MalformedV5ConnectGetsConnackWithReason) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = std::move(TestClient::Open(tb->port())).value();
+  std::string raw;
+  mqtt::Encode(V5("x"), mqtt::Version::kV5, &raw);
+  raw[9] |= 0x01;  // the reserved bit of the connect flags must be 0
+  ASSERT_TRUE(c->SendRaw(raw).ok());
+  auto ack = c->Expect<mqtt::Connack>();
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_EQ(ack->reason, ReasonCode::kMalformedPacket);
+  EXPECT_TRUE(c->WaitClosed());
+}
+
+TEST(BrokerProtocolTest, OversizedPacketsGet0x95) {
+  auto o = TestOptions();
+  o.max_payload_size = 1000;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  // Over the payload limit (within the packet limit).
+  auto a = MustConnect(tb->port(), V5("a"));
+  mqtt::Publish p;
+  p.topic = "big";
+  p.payload.assign(1500, 'x');
+  ASSERT_TRUE(a->Send(p).ok());
+  auto d = a->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kPacketTooLarge);
+  // Over the announced Maximum Packet Size: refused from the fixed header alone.
+  auto b = MustConnect(tb->port(), V5("b"));
+  p.payload.assign(20000, 'x');
+  ASSERT_TRUE(b->Send(p).ok());
+  d = b->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kPacketTooLarge);
+  EXPECT_TRUE(b->WaitClosed());
+}
+
+TEST(BrokerProtocolTest, ConnackAdvertisesLimits) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = std::move(TestClient::Open(tb->port())).value();
+  mqtt::Connect con = V5("");
+  ASSERT_TRUE(c->Send(con).ok());
+  auto ack = c->Expect<mqtt::Connack>();
+  ASSERT_TRUE(ack.ok());
+  const auto& pr = ack->properties;
+  EXPECT_EQ(pr.receive_maximum, std::optional<uint16_t>(100));
+  EXPECT_EQ(pr.topic_alias_maximum, std::optional<uint16_t>(16));
+  ASSERT_TRUE(pr.maximum_packet_size.has_value());
+  EXPECT_GT(*pr.maximum_packet_size, 128u * 1024);
+  EXPECT_EQ(pr.retain_available, std::optional<uint8_t>(1));
+  EXPECT_EQ(pr.wildcard_subscription_available, std::optional<uint8_t>(1));
+  EXPECT_EQ(pr.shared_subscription_available, std::optional<uint8_t>(1));
+  EXPECT_FALSE(pr.maximum_qos.has_value());  // absent = QoS 2
+  ASSERT_TRUE(pr.assigned_client_identifier.has_value());  // we sent an empty id
+  EXPECT_FALSE(pr.assigned_client_identifier->empty());
+}
+
+TEST(BrokerProtocolTest, KeepAliveTimeoutCloses) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  mqtt::Connect con = V5("sleepy");
+  con.keep_alive = 1;
+  auto c = MustConnect(tb->port(), con);
+  auto start = std::chrono::steady_clock::now();
+  auto d = c->Expect<mqtt::Disconnect>(4000);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kKeepAliveTimeout);
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(1400));
+  EXPECT_LE(waited, std::chrono::milliseconds(3000));
+}
+
+TEST(BrokerProtocolTest, PingKeepsTheConnectionAlive) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  mqtt::Connect con = V311("pinger");
+  con.keep_alive = 1;
+  auto c = MustConnect(tb->port(), con);
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    ASSERT_TRUE(c->Send(mqtt::Pingreq{}).ok());
+    ASSERT_TRUE(c->Expect<mqtt::Pingresp>().ok()) << "ping " << i;
+  }
+}
+
+TEST(BrokerProtocolTest, SessionTakeoverClosesTheFirstWith0x8E) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto first = MustConnect(tb->port(), V5("same"));
+  auto second = MustConnect(tb->port(), V5("same"));
+  ASSERT_TRUE(first && second);
+  auto d = first->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kSessionTakenOver);
+  EXPECT_TRUE(first->WaitClosed());
+  ASSERT_TRUE(second->Send(mqtt::Pingreq{}).ok());
+  EXPECT_TRUE(second->Expect<mqtt::Pingresp>().ok());
+}
+
+class DenyingAuthorizer : public Authorizer {
+ public:
+  class Grant : public ClientGrant {
+   public:
+    bool CanPublish(std::string_view t) const override { return t.rfind("forbidden", 0) != 0; }
+    bool CanSubscribe(std::string_view f) const override { return f.rfind("forbidden", 0) != 0; }
+    bool CanReceive(std::string_view t) const override { return t.rfind("secret", 0) != 0; }
+    const std::string& thing() const override { return thing_; }
+    std::string thing_ = "thing-1";
+  };
+  Result<std::shared_ptr<const ClientGrant>> Authenticate(const ClientIdentity& id) override {
+    last = id;
+    if (id.username && *id.username == "wrong") return Unauthenticated("bad password");
+    return std::shared_ptr<const ClientGrant>(std::make_shared<Grant>());
+  }
+  ClientIdentity last;
+};
+
+TEST(BrokerProtocolTest, AuthorizationDeniesPerPacket) {
+  DenyingAuthorizer auth;
+  auto tb = TestBroker::Start(TestOptions(), &auth);
+  ASSERT_TRUE(tb);
+  mqtt::Connect wrong = V5("w");
+  wrong.username = "wrong";
+  auto refused = std::move(TestClient::Open(tb->port())).value();
+  ASSERT_TRUE(refused->Send(wrong).ok());
+  auto ack = refused->Expect<mqtt::Connack>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->reason, ReasonCode::kBadUserNameOrPassword);
+  EXPECT_EQ(auth.last.listener, "tcp");
+  EXPECT_EQ(auth.last.remote_address.rfind("127.0.0.1:", 0), 0u);
+
+  auto v5 = MustConnect(tb->port(), V5("v5"));
+  EXPECT_EQ(*v5->Subscribe("forbidden/x", QoS::kAtLeastOnce), ReasonCode::kNotAuthorized);
+  EXPECT_EQ(*v5->Publish("forbidden/x", "p", QoS::kAtLeastOnce), ReasonCode::kNotAuthorized);
+  EXPECT_EQ(*v5->Publish("forbidden/x", "p", QoS::kExactlyOnce), ReasonCode::kNotAuthorized);
+  auto v3 = MustConnect(tb->port(), V311("v3"));
+  EXPECT_EQ(*v3->Subscribe("forbidden/x", QoS::kAtLeastOnce), ReasonCode::kUnspecifiedError);
+  EXPECT_EQ(*v3->Publish("forbidden/x", "p", QoS::kAtLeastOnce), ReasonCode::kSuccess);
+  EXPECT_EQ(*v3->Publish("forbidden/x", "p", QoS::kExactlyOnce), ReasonCode::kSuccess);
+  EXPECT_EQ(tb->broker().Stats().publish_denied, 4u);
+
+  // CanReceive filters delivery.
+  ASSERT_EQ(*v5->Subscribe("#", QoS::kAtMostOnce), ReasonCode::kSuccess);
+  ASSERT_TRUE(v3->Publish("secret/a", "no", QoS::kAtMostOnce).ok());
+  ASSERT_TRUE(v3->Publish("public/a", "yes", QoS::kAtMostOnce).ok());
+  auto p = v5->Expect<mqtt::Publish>();
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->topic, "public/a");
+
+  // DisconnectThing closes every connection of the thing with 0x98.
+  tb->broker().DisconnectThing("thing-1", ReasonCode::kSuccess);
+  auto d = v5->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kAdministrativeAction);
+  EXPECT_TRUE(v3->WaitClosed());
+}
+
+class DeferringInterceptor : public MessageInterceptor {
+ public:
+  void OnPublish(const InboundMessage& m, std::function<void(bool)> done) override {
+    std::lock_guard<std::mutex> lock(mu);
+    topics.emplace_back(m.topic);
+    if (done) pending.push_back(std::move(done));
+  }
+  std::mutex mu;
+  std::vector<std::string> topics;
+  std::vector<std::function<void(bool)>> pending;
+};
+
+TEST(BrokerProtocolTest, InterceptorGatesTheAcknowledgement) {
+  DeferringInterceptor ic;
+  auto o = TestOptions();
+  // SetInterceptor must come before Start: build the broker by hand.
+  net::Runtime rt(1);
+  rt.Start();
+  AllowAllAuthorizer allow;
+  MetricsRegistry reg;
+  auto b = std::move(Broker::Create(o, &rt, &allow, &reg)).value();
+  b->SetInterceptor(&ic);
+  ASSERT_TRUE(b->Start().ok());
+  auto c = MustConnect(b->tcp_port(), V5("ic"));
+  mqtt::Publish p;
+  p.topic = "rules/in";
+  p.payload = "x";
+  p.qos = QoS::kAtLeastOnce;
+  p.packet_id = 9;
+  ASSERT_TRUE(c->Send(p).ok());
+  EXPECT_FALSE(c->Receive(300).ok());  // no PUBACK before done()
+  {
+    std::lock_guard<std::mutex> lock(ic.mu);
+    ASSERT_EQ(ic.pending.size(), 1u);
+    ic.pending[0](true);
+  }
+  auto ack = c->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_EQ(ack->packet_id, 9);
+  EXPECT_EQ(ack->reason, ReasonCode::kSuccess);
+  p.packet_id = 10;
+  ASSERT_TRUE(c->Send(p).ok());
+  ASSERT_TRUE(testing::WaitFor([&] {
+    std::lock_guard<std::mutex> lock(ic.mu);
+    return ic.pending.size() == 2;
+  }, 2000));
+  ic.pending[1](false);
+  ack = c->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->reason, ReasonCode::kUnspecifiedError);
+  b->Stop();
+  b.reset();
+  rt.Stop();
+  rt.Join();
+}
+
+TEST(BrokerProtocolTest, StopSendsServerShuttingDown) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = MustConnect(tb->port(), V5("bye"));
+  tb->broker().DisconnectClient("nobody", ReasonCode::kSuccess);  // no effect
+  tb->Stop();
+  auto d = c->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kServerShuttingDown);
+}
+
+TEST(BrokerProtocolTest, SysTopicsAndMetrics) {
+  auto o = TestOptions();
+  o.sys_interval_ms = 200;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  auto c = MustConnect(tb->port(), V5("sys"));
+  ASSERT_TRUE(c->Publish("x", "1", QoS::kAtMostOnce).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(c->Subscribe("$SYS/broker/clients/connected", QoS::kAtMostOnce).ok());
+  auto p = c->Expect<mqtt::Publish>();
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->retain);
+  EXPECT_EQ(p->payload, "1");
+  ASSERT_TRUE(c->Subscribe("$SYS/broker/uptime", QoS::kAtMostOnce).ok());
+  p = c->Expect<mqtt::Publish>();
+  ASSERT_TRUE(p.ok());
+  EXPECT_NE(p->payload.find("seconds"), std::string::npos);
+  std::string text = tb->metrics().Render();
+  EXPECT_NE(text.find("tributary_mqtt_messages_received_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("tributary_mqtt_connections 1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace tributary::broker
