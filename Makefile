@@ -4,6 +4,9 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
+# Paths relative to the checkout, so that ccache hits across clones (CI builds a fresh one).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps configure build test stress fuzz bench demo clean format
 
