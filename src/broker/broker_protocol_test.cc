@@ -320,6 +320,21 @@ TEST(BrokerProtocolTest, InterceptorGatesTheAcknowledgement) {
   rt.Join();
 }
 
+TEST(BrokerProtocolTest, DisconnectClientSendsAdministrativeAction) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = MustConnect(tb->port(), V5("kick-me"));
+  auto other = MustConnect(tb->port(), V311("stay"));
+  tb->broker().DisconnectClient("kick-me", ReasonCode::kSuccess);
+  auto d = c->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kAdministrativeAction);
+  EXPECT_TRUE(c->WaitClosed());
+  tb->broker().DisconnectClient("stay", ReasonCode::kNotAuthorized);
+  EXPECT_TRUE(other->WaitClosed());  // 3.1.1: closed without a DISCONNECT
+  EXPECT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == 0; }, 2000));
+}
+
 TEST(BrokerProtocolTest, StopSendsServerShuttingDown) {
   auto tb = TestBroker::Start(TestOptions());
   ASSERT_TRUE(tb);

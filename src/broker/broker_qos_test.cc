@@ -206,6 +206,27 @@ TEST(BrokerQosTest, MessageExpiryIsDecrementedAndExpiredAreNotDelivered) {
   EXPECT_FALSE(sub->Receive(300).ok());
 }
 
+TEST(BrokerQosTest, SessionExpiryAndCleanStart) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  // Expiry 1 s: gone after it; expiry 60 s: resumed; clean start discards it.
+  { auto c = MustConnect(tb->port(), V5("short", true, 1)); }
+  { auto c = MustConnect(tb->port(), V5("long", true, 60)); }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
+  for (auto [id, present] : std::vector<std::pair<std::string, bool>>{{"short", false}, {"long", true}}) {
+    auto c = std::move(TestClient::Open(tb->port())).value();
+    ASSERT_TRUE(c->Send(V5(id, false, 60)).ok());
+    auto ack = c->Expect<mqtt::Connack>();
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->session_present, present) << id;
+  }
+  auto c = std::move(TestClient::Open(tb->port())).value();
+  ASSERT_TRUE(c->Send(V5("long", true, 60)).ok());
+  auto ack = c->Expect<mqtt::Connack>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_FALSE(ack->session_present);
+}
+
 TEST(BrokerQosTest, WillDelayAndDisconnectWithWill) {
   auto tb = TestBroker::Start(TestOptions());
   ASSERT_TRUE(tb);
