@@ -274,7 +274,17 @@ class Compiler {
   explicit Compiler(bool multiline) : multiline_(multiline) {}
 
   Result<Compiled> Run(const Ast& ast) {
-    TRY_ASSIGN(Compiled c, Build(ast));
+    // Long left-leaning chains (a+a+a+...) are not limited by the parser's nesting
+    // check; evaluation recurses as deep as the tree, so bound it here.
+    constexpr int kMaxTreeDepth = 256;
+    if (++depth_ > kMaxTreeDepth) {
+      return Error(ast.pos, "expression too deep (more than " + std::to_string(kMaxTreeDepth) +
+                                " nested operations)");
+    }
+    auto built = Build(ast);
+    --depth_;
+    if (!built.ok()) return built.status();
+    Compiled c = std::move(built).value();
     if (c.constant && dynamic_cast<const LiteralNode*>(c.node.get()) == nullptr) {
       Message none;
       c.node = std::make_unique<LiteralNode>(c.node->Eval(none));
@@ -430,6 +440,7 @@ class Compiler {
   }
 
   bool multiline_;
+  int depth_ = 0;
 };
 
 }  // namespace

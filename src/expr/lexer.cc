@@ -237,6 +237,12 @@ class Lexer {
 
 }  // namespace
 
-Result<std::vector<Token>> Tokenize(std::string_view text) { return Lexer(text).Run(); }
+Result<std::vector<Token>> Tokenize(std::string_view text) {
+  if (text.size() > kMaxSourceBytes) {
+    return InvalidArgument("text is " + std::to_string(text.size()) + " bytes, over the " +
+                           std::to_string(kMaxSourceBytes) + "-byte limit");
+  }
+  return Lexer(text).Run();
+}
 
 }  // namespace tributary::expr

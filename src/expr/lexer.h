@@ -43,6 +43,9 @@ std::string FormatPos(const SourcePos& pos, bool multiline);
 // How a token reads in an error message: "'WHERE'", "end of input", "string 'x'".
 std::string Describe(const Token& t);
 
+// Longest expression or rule statement accepted.
+inline constexpr size_t kMaxSourceBytes = 64 * 1024;
+
 // Splits `text` into tokens ending with one kEnd token. Errors name the position:
 // "column 7: unterminated string starting here".
 Result<std::vector<Token>> Tokenize(std::string_view text);

@@ -95,3 +95,18 @@ TEST(ParserTest, PrecedenceShapesTheTree) {
 
 }  // namespace
 }  // namespace tributary::expr
+
+namespace tributary::expr {
+namespace {
+
+TEST(ParserTest, LongChainsAndHugeTextAreErrors) {
+  std::string chain = "a";
+  for (int i = 0; i < 2000; ++i) chain += " + a";
+  EXPECT_TRUE(ErrorOf(chain).find("expression too deep") != std::string::npos) << ErrorOf(chain);
+  std::string huge(70 * 1024, ' ');
+  huge += "1";
+  EXPECT_EQ(ErrorOf(huge), "text is 71681 bytes, over the 65536-byte limit");
+}
+
+}  // namespace
+}  // namespace tributary::expr
