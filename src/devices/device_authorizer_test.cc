@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "devices/test_util.h"
 #include "devices/thing_registry.h"
 
@@ -138,6 +141,37 @@ TEST_F(DeviceAuthorizerTest, AdminPasswordAndAnonymous) {
   EXPECT_TRUE((*anon)->CanPublish("a/b"));
   // With no admin token configured the admin login is off, even when anonymous is allowed.
   EXPECT_EQ(open.Authenticate(Password("admin", "")).status().code(), ErrorCode::kUnauthenticated);
+}
+
+TEST_F(DeviceAuthorizerTest, AuthenticatesWhileTheRegistryChanges) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> allowed{0}, refused{0}, wrong{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        auto g = registry_->authorizer()->Authenticate(Cert("t1", t1_fp_));
+        if (g.ok()) {
+          allowed++;
+          if (!(*g)->CanPublish("devices/t1/x") || (*g)->CanPublish("devices/t2/x")) wrong++;
+        } else if (g.status().code() == ErrorCode::kPermissionDenied) {
+          refused++;
+        } else {
+          wrong++;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(registry_->DeactivateThing("t1").ok());
+    ASSERT_TRUE(registry_->ActivateThing("t1").ok());
+    ASSERT_TRUE(registry_->CreateThing("other-" + std::to_string(i)).ok());
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(allowed.load() + refused.load(), 0);
+  EXPECT_TRUE(registry_->authorizer()->Authenticate(Cert("t1", t1_fp_)).ok());
 }
 
 }  // namespace
