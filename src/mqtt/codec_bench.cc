@@ -59,10 +59,14 @@ void BM_EncodedSizePublish(benchmark::State& state) {
 BENCHMARK(BM_EncodedSizePublish);
 
 void BM_TopicMatches(benchmark::State& state) {
-  const std::vector<std::string> filters = {
-      "tributary/things/+/telemetry", "tributary/things/sensor-0042/#",
-      "tributary/things/sensor-0042/telemetry", "tributary/#", "+/things/+/+",
-      "tributary/things/sensor-0043/telemetry", "other/#", "#"};
+  const std::vector<std::string> filters = {"tributary/things/+/telemetry",
+                                            "tributary/things/sensor-0042/#",
+                                            "tributary/things/sensor-0042/telemetry",
+                                            "tributary/#",
+                                            "+/things/+/+",
+                                            "tributary/things/sensor-0043/telemetry",
+                                            "other/#",
+                                            "#"};
   const std::string topic = "tributary/things/sensor-0042/telemetry";
   for (auto _ : state) {
     int matched = 0;

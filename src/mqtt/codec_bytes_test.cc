@@ -34,12 +34,12 @@ TEST(CodecBytesTest, ConnectV311) {
   c.client_id = "abc";
   c.keep_alive = 60;
   ExpectBytes(c, Version::kV311,
-              "10 0f"                 // CONNECT, remaining length 15
-              "00 04 4d 51 54 54"     // "MQTT"
-              "04"                    // level 4
-              "02"                    // clean session
-              "00 3c"                 // keep alive 60
-              "00 03 61 62 63");      // client id "abc"
+              "10 0f"              // CONNECT, remaining length 15
+              "00 04 4d 51 54 54"  // "MQTT"
+              "04"                 // level 4
+              "02"                 // clean session
+              "00 3c"              // keep alive 60
+              "00 03 61 62 63");   // client id "abc"
 }
 
 TEST(CodecBytesTest, ConnectV311WithWillAndCredentials) {
@@ -54,13 +54,13 @@ TEST(CodecBytesTest, ConnectV311WithWillAndCredentials) {
   ExpectBytes(c, Version::kV311,
               "10 1c"
               "00 04 4d 51 54 54 04"
-              "ec"                    // user, password, will retain, will QoS 1, will
+              "ec"  // user, password, will retain, will QoS 1, will
               "00 0a"
-              "00 02 63 31"           // "c1"
-              "00 01 77"              // will topic "w"
-              "00 03 62 79 65"        // will payload "bye"
-              "00 01 75"              // "u"
-              "00 01 70");            // "p"
+              "00 02 63 31"     // "c1"
+              "00 01 77"        // will topic "w"
+              "00 03 62 79 65"  // will payload "bye"
+              "00 01 75"        // "u"
+              "00 01 70");      // "p"
 }
 
 TEST(CodecBytesTest, ConnectV5) {
@@ -85,9 +85,9 @@ TEST(CodecBytesTest, ConnectV5WithWillProperties) {
   c.will->properties.will_delay_interval = 5;
   ExpectBytes(c, Version::kV5,
               "10 18 00 04 4d 51 54 54 05 06 00 00"
-              "00"                    // no CONNECT properties
-              "00 00"                 // empty client id
-              "05 18 00 00 00 05"     // will properties: delay 5
+              "00"                 // no CONNECT properties
+              "00 00"              // empty client id
+              "05 18 00 00 00 05"  // will properties: delay 5
               "00 01 74 00 00");
 }
 

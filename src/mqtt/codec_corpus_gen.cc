@@ -68,8 +68,8 @@ std::vector<std::pair<std::string, std::string>> Seeds() {
     p.payload.clear();
     s.emplace_back(pre + "publish_qos2_retain_empty", Enc(p, v));
 
-    for (PacketType t : {PacketType::kPuback, PacketType::kPubrec, PacketType::kPubrel,
-                         PacketType::kPubcomp}) {
+    for (PacketType t :
+         {PacketType::kPuback, PacketType::kPubrec, PacketType::kPubrel, PacketType::kPubcomp}) {
       PubAck a;
       a.type = t;
       a.packet_id = 17;
@@ -84,8 +84,9 @@ std::vector<std::pair<std::string, std::string>> Seeds() {
 
     Subscribe sub;
     sub.packet_id = 2;
-    sub.filters = {{"plant/+/temp", {QoS::kAtLeastOnce, false, false, 0}},
-                   {"$share/g/alerts/#", {QoS::kExactlyOnce, false, v5, static_cast<uint8_t>(v5 ? 1 : 0)}}};
+    sub.filters = {
+        {"plant/+/temp", {QoS::kAtLeastOnce, false, false, 0}},
+        {"$share/g/alerts/#", {QoS::kExactlyOnce, false, v5, static_cast<uint8_t>(v5 ? 1 : 0)}}};
     if (v5) sub.properties.subscription_identifiers = {5};
     s.emplace_back(pre + "subscribe", Enc(sub, v));
 
@@ -127,9 +128,8 @@ std::vector<std::pair<std::string, std::string>> Seeds() {
   s.emplace_back("bad_publish_qos3", raw({0x36, 0x05, 0x00, 0x01, 'a', 0x00, 0x01}));
   s.emplace_back("bad_publish_wildcard", raw({0x30, 0x05, 0x00, 0x03, 'a', '/', '#'}));
   s.emplace_back("bad_utf8_surrogate", raw({0x30, 0x05, 0x00, 0x03, 0xed, 0xa0, 0x80}));
-  s.emplace_back("bad_connect_level3",
-                 raw({0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x03, 0x02, 0x00, 0x3c, 0x00,
-                      0x01, 'c'}));
+  s.emplace_back("bad_connect_level3", raw({0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x03, 0x02,
+                                            0x00, 0x3c, 0x00, 0x01, 'c'}));
   s.emplace_back("bad_duplicate_property",
                  raw({0x30, 0x0a, 0x00, 0x01, 'a', 0x06, 0x23, 0x00, 0x01, 0x23, 0x00, 0x02}));
   s.emplace_back("bad_truncated_connect", raw({0x10, 0x06, 0x00, 0x04, 'M', 'Q', 'T', 'T'}));

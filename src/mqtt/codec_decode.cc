@@ -14,8 +14,8 @@ namespace {
 
 using internal::Field;
 using internal::PropertyContext;
-using internal::ReadProperties;
 using internal::Reader;
+using internal::ReadProperties;
 
 using Result = std::variant<Packet, DecodeError>;
 
@@ -38,25 +38,24 @@ std::string Hex(uint8_t v) {
 bool ValidReason(PacketType t, uint8_t rc) {
   switch (t) {
     case PacketType::kConnack:
-      return rc == 0x00 || (rc >= 0x80 && rc <= 0x8A) || rc == 0x8C || rc == 0x90 ||
-             rc == 0x95 || rc == 0x97 || (rc >= 0x99 && rc <= 0x9D) || rc == 0x9F;
+      return rc == 0x00 || (rc >= 0x80 && rc <= 0x8A) || rc == 0x8C || rc == 0x90 || rc == 0x95 ||
+             rc == 0x97 || (rc >= 0x99 && rc <= 0x9D) || rc == 0x9F;
     case PacketType::kPuback:
     case PacketType::kPubrec:
-      return rc == 0x00 || rc == 0x10 || rc == 0x80 || rc == 0x83 || rc == 0x87 ||
-             rc == 0x90 || rc == 0x91 || rc == 0x97 || rc == 0x99;
+      return rc == 0x00 || rc == 0x10 || rc == 0x80 || rc == 0x83 || rc == 0x87 || rc == 0x90 ||
+             rc == 0x91 || rc == 0x97 || rc == 0x99;
     case PacketType::kPubrel:
     case PacketType::kPubcomp:
       return rc == 0x00 || rc == 0x92;
     case PacketType::kSuback:
-      return rc <= 0x02 || rc == 0x80 || rc == 0x83 || rc == 0x87 || rc == 0x8F ||
-             rc == 0x91 || rc == 0x97 || rc == 0x9E || rc == 0xA1 || rc == 0xA2;
+      return rc <= 0x02 || rc == 0x80 || rc == 0x83 || rc == 0x87 || rc == 0x8F || rc == 0x91 ||
+             rc == 0x97 || rc == 0x9E || rc == 0xA1 || rc == 0xA2;
     case PacketType::kUnsuback:
-      return rc == 0x00 || rc == 0x11 || rc == 0x80 || rc == 0x83 || rc == 0x87 ||
-             rc == 0x8F || rc == 0x91;
+      return rc == 0x00 || rc == 0x11 || rc == 0x80 || rc == 0x83 || rc == 0x87 || rc == 0x8F ||
+             rc == 0x91;
     case PacketType::kDisconnect:
-      return rc == 0x00 || rc == 0x04 || (rc >= 0x80 && rc <= 0x83) || rc == 0x87 ||
-             rc == 0x89 || rc == 0x8B || (rc >= 0x8D && rc <= 0x90) ||
-             (rc >= 0x93 && rc <= 0xA2);
+      return rc == 0x00 || rc == 0x04 || (rc >= 0x80 && rc <= 0x83) || rc == 0x87 || rc == 0x89 ||
+             rc == 0x8B || (rc >= 0x8D && rc <= 0x90) || (rc >= 0x93 && rc <= 0xA2);
     case PacketType::kAuth:
       return rc == 0x00 || rc == 0x18 || rc == 0x19;
     default:
@@ -102,15 +101,13 @@ bool DecodeConnect(Reader& r, Result& out) {
                   "\"MQIsdp\" is MQTT 3.1, which is not supported (use 3.1.1 or 5.0)");
   }
   if (name != "MQTT") {
-    return r.Fail(kProtocol, Field{"protocol name"},
-                  "is not \"MQTT\"");
+    return r.Fail(kProtocol, Field{"protocol name"}, "is not \"MQTT\"");
   }
   uint8_t level = 0;
   if (!r.U8(&level, Field{"protocol level"})) return false;
   if (level != 4 && level != 5) {
     return r.FailAt(ReasonCode::kUnsupportedProtocolVersion, Field{"protocol level"},
-                    std::to_string(level) +
-                        " is not supported (4 is MQTT 3.1.1 and 5 is MQTT 5.0)",
+                    std::to_string(level) + " is not supported (4 is MQTT 3.1.1 and 5 is MQTT 5.0)",
                     r.offset() - 1);
   }
   c.version = static_cast<Version>(level);
@@ -128,13 +125,11 @@ bool DecodeConnect(Reader& r, Result& out) {
   bool password = (flags & 0x40) != 0;
   bool username = (flags & 0x80) != 0;
   if (!will && (will_qos != 0 || will_retain)) {
-    return r.FailAt(kMalformed, ff, "set will QoS or will retain without the will flag",
-                    flags_at);
+    return r.FailAt(kMalformed, ff, "set will QoS or will retain without the will flag", flags_at);
   }
   if (will_qos == 3) return r.FailAt(kMalformed, ff, "set will QoS 3", flags_at);
   if (!v5 && password && !username) {
-    return r.FailAt(kMalformed, ff, "set the password flag without the user name flag",
-                    flags_at);
+    return r.FailAt(kMalformed, ff, "set the password flag without the user name flag", flags_at);
   }
   if (!r.U16(&c.keep_alive, Field{"keep alive"})) return false;
   if (v5) {
@@ -184,10 +179,12 @@ bool DecodeConnack(Reader& r, Version version, Result& out) {
   if (version == Version::kV311) {
     uint8_t code = 0;
     if (!r.U8(&code, Field{"return code"})) return false;
-    static constexpr ReasonCode kFromV311[] = {
-        ReasonCode::kSuccess,           ReasonCode::kUnsupportedProtocolVersion,
-        ReasonCode::kClientIdentifierNotValid, ReasonCode::kServerUnavailable,
-        ReasonCode::kBadUserNameOrPassword,    ReasonCode::kNotAuthorized};
+    static constexpr ReasonCode kFromV311[] = {ReasonCode::kSuccess,
+                                               ReasonCode::kUnsupportedProtocolVersion,
+                                               ReasonCode::kClientIdentifierNotValid,
+                                               ReasonCode::kServerUnavailable,
+                                               ReasonCode::kBadUserNameOrPassword,
+                                               ReasonCode::kNotAuthorized};
     if (code > 5) {
       return r.FailAt(kProtocol, Field{"return code"}, std::to_string(code) + " is not 0..5",
                       r.offset() - 1);
@@ -217,8 +214,7 @@ bool DecodePublish(Reader& r, uint8_t flags, Version version, Result& out) {
   std::string_view topic;
   if (!r.Utf8(&topic, Field{"topic name"})) return false;
   if (qos > 0 && !ReadPacketId(r, &p.packet_id)) return false;
-  if (version == Version::kV5 &&
-      !ReadProperties(r, PropertyContext::kPublish, &p.properties)) {
+  if (version == Version::kV5 && !ReadProperties(r, PropertyContext::kPublish, &p.properties)) {
     return false;
   }
   if (topic.empty()) {
@@ -287,8 +283,7 @@ bool DecodeSubscribe(Reader& r, Version version, Result& out) {
 bool DecodeSuback(Reader& r, Version version, Result& out) {
   Suback& s = Emplace<Suback>(out);
   if (!ReadPacketId(r, &s.packet_id)) return false;
-  if (version == Version::kV5 &&
-      !ReadProperties(r, PropertyContext::kSuback, &s.properties)) {
+  if (version == Version::kV5 && !ReadProperties(r, PropertyContext::kSuback, &s.properties)) {
     return false;
   }
   if (r.empty()) return r.Fail(kProtocol, Field{"payload"}, "has no reason codes");
@@ -314,8 +309,7 @@ bool DecodeSuback(Reader& r, Version version, Result& out) {
 bool DecodeUnsubscribe(Reader& r, Version version, Result& out) {
   Unsubscribe& u = Emplace<Unsubscribe>(out);
   if (!ReadPacketId(r, &u.packet_id)) return false;
-  if (version == Version::kV5 &&
-      !ReadProperties(r, PropertyContext::kUnsubscribe, &u.properties)) {
+  if (version == Version::kV5 && !ReadProperties(r, PropertyContext::kUnsubscribe, &u.properties)) {
     return false;
   }
   if (r.empty()) return r.Fail(kProtocol, Field{"payload"}, "has no topic filters");
@@ -363,18 +357,25 @@ bool DecodeBody(Reader& r, uint8_t type_bits, uint8_t flags, Version version, Re
   }
   const bool v5 = version == Version::kV5;
   switch (type) {
-    case PacketType::kConnect: return DecodeConnect(r, out);
-    case PacketType::kConnack: return DecodeConnack(r, version, out);
-    case PacketType::kPublish: return DecodePublish(r, flags, version, out);
+    case PacketType::kConnect:
+      return DecodeConnect(r, out);
+    case PacketType::kConnack:
+      return DecodeConnack(r, version, out);
+    case PacketType::kPublish:
+      return DecodePublish(r, flags, version, out);
     case PacketType::kPuback:
     case PacketType::kPubrec:
     case PacketType::kPubrel:
     case PacketType::kPubcomp:
       return DecodePubAck(r, type, version, out);
-    case PacketType::kSubscribe: return DecodeSubscribe(r, version, out);
-    case PacketType::kSuback: return DecodeSuback(r, version, out);
-    case PacketType::kUnsubscribe: return DecodeUnsubscribe(r, version, out);
-    case PacketType::kUnsuback: return DecodeUnsuback(r, version, out);
+    case PacketType::kSubscribe:
+      return DecodeSubscribe(r, version, out);
+    case PacketType::kSuback:
+      return DecodeSuback(r, version, out);
+    case PacketType::kUnsubscribe:
+      return DecodeUnsubscribe(r, version, out);
+    case PacketType::kUnsuback:
+      return DecodeUnsuback(r, version, out);
     case PacketType::kPingreq:
       Emplace<Pingreq>(out);
       return ExpectEnd(r);
@@ -389,8 +390,7 @@ bool DecodeBody(Reader& r, uint8_t type_bits, uint8_t flags, Version version, Re
       return DecodeReasonAndProperties<Disconnect>(r, type, PropertyContext::kDisconnect, out);
     case PacketType::kAuth:
       if (!v5) {
-        return r.FailAt(kProtocol, Field{"packet type"}, "AUTH does not exist in MQTT 3.1.1",
-                        0);
+        return r.FailAt(kProtocol, Field{"packet type"}, "AUTH does not exist in MQTT 3.1.1", 0);
       }
       return DecodeReasonAndProperties<Auth>(r, type, PropertyContext::kAuth, out);
   }
@@ -416,8 +416,8 @@ std::variant<Packet, DecodeError> Decode(std::span<const uint8_t> packet, Versio
   if (header.VarInt(&remaining, Field{"remaining length"})) {
     if (remaining != header.remaining()) {
       header.Fail(kMalformed, Field{"remaining length"},
-                  "is " + std::to_string(remaining) + " but " +
-                      std::to_string(header.remaining()) + " bytes follow");
+                  "is " + std::to_string(remaining) + " but " + std::to_string(header.remaining()) +
+                      " bytes follow");
     } else {
       bool ok = DecodeBody(header, type_bits, flags, version, result);
       if (!ok && !error) {

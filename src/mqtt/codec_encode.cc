@@ -24,8 +24,7 @@ uint8_t V311SubackCode(ReasonCode rc) {
 // AUTH in v5: both are left out when the reason is Success and there are no properties,
 // the properties alone when there are none.
 template <class Out>
-void WriteReasonTail(ReasonCode reason, const Properties& props, PropertyContext ctx,
-                     Out& o) {
+void WriteReasonTail(ReasonCode reason, const Properties& props, PropertyContext ctx, Out& o) {
   size_t n = PropertyBodySize(props, ctx);
   if (reason == ReasonCode::kSuccess && n == 0) return;
   o.U8(static_cast<uint8_t>(reason));

@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto frame = tributary::mqtt::FrameSize(rest, 1 << 20);
     if (!frame.complete || frame.error) break;
     if (frame.size > rest.size() || frame.size < 2) {
-      std::fprintf(stderr, "mqtt_codec_fuzz: FrameSize returned %zu of %zu bytes\n",
-                   frame.size, rest.size());
+      std::fprintf(stderr, "mqtt_codec_fuzz: FrameSize returned %zu of %zu bytes\n", frame.size,
+                   rest.size());
       std::abort();
     }
     if (frame.size != input.size()) {

@@ -15,8 +15,7 @@ namespace tributary::mqtt {
 // Returns a description of the first violation, or nullopt. `decoded` (optional)
 // is set to whether the input decoded in `version`.
 inline std::optional<std::string> CheckDecodeRoundTrip(std::span<const uint8_t> input,
-                                                       Version version,
-                                                       bool* decoded = nullptr) {
+                                                       Version version, bool* decoded = nullptr) {
   const char* vname = version == Version::kV5 ? "v5" : "v3.1.1";
   FrameInfo frame = FrameSize(input, 0xFFFFFFFFu);
   if (frame.complete && !frame.error && frame.size > input.size()) {

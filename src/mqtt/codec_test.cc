@@ -89,8 +89,7 @@ class RoundTripTest : public ::testing::TestWithParam<Version> {
   bool v5() const { return GetParam() == Version::kV5; }
 };
 
-INSTANTIATE_TEST_SUITE_P(Versions, RoundTripTest,
-                         ::testing::Values(Version::kV311, Version::kV5),
+INSTANTIATE_TEST_SUITE_P(Versions, RoundTripTest, ::testing::Values(Version::kV311, Version::kV5),
                          [](const auto& info) {
                            return info.param == Version::kV5 ? std::string("V5")
                                                              : std::string("V311");
@@ -110,8 +109,7 @@ TEST_P(RoundTripTest, ConnectFull) {
   c.client_id = "sensor-42";
   c.clean_start = false;
   c.keep_alive = 65535;
-  c.will = Will{"status/sensor-42", std::string("gone\0", 5), QoS::kExactlyOnce, true,
-                WillProps()};
+  c.will = Will{"status/sensor-42", std::string("gone\0", 5), QoS::kExactlyOnce, true, WillProps()};
   c.username = "ünïcødé";
   c.password = std::string("\x00\xff secret", 9);
   c.properties = ConnectProps();
@@ -165,10 +163,9 @@ TEST_P(RoundTripTest, Connack) {
 
 TEST_P(RoundTripTest, ConnackRefusals) {
   // Each 3.1.1 return code maps back to the same v5 reason.
-  for (ReasonCode rc :
-       {ReasonCode::kUnsupportedProtocolVersion, ReasonCode::kClientIdentifierNotValid,
-        ReasonCode::kServerUnavailable, ReasonCode::kBadUserNameOrPassword,
-        ReasonCode::kNotAuthorized}) {
+  for (ReasonCode rc : {ReasonCode::kUnsupportedProtocolVersion,
+                        ReasonCode::kClientIdentifierNotValid, ReasonCode::kServerUnavailable,
+                        ReasonCode::kBadUserNameOrPassword, ReasonCode::kNotAuthorized}) {
     Connack c;
     c.reason = rc;
     EXPECT_EQ(RoundTrip(c, v()), Packet(c)) << ReasonCodeName(rc);
@@ -318,15 +315,15 @@ TEST_P(RoundTripTest, Suback) {
   Suback s;
   s.packet_id = 10;
   s.properties = ReasonProps();
-  s.reasons = {ReasonCode::kGrantedQoS2, ReasonCode::kSuccess, ReasonCode::kGrantedQoS1,
-               ReasonCode::kNotAuthorized, ReasonCode::kUnspecifiedError,
-               ReasonCode::kWildcardSubscriptionsNotSupported};
+  s.reasons = {ReasonCode::kGrantedQoS2,      ReasonCode::kSuccess,
+               ReasonCode::kGrantedQoS1,      ReasonCode::kNotAuthorized,
+               ReasonCode::kUnspecifiedError, ReasonCode::kWildcardSubscriptionsNotSupported};
   Suback expected = s;
   if (!v5()) {
     expected.properties = {};
     // Every refusal is 0x80 in 3.1.1.
-    expected.reasons = {ReasonCode::kGrantedQoS2, ReasonCode::kSuccess,
-                        ReasonCode::kGrantedQoS1, ReasonCode::kUnspecifiedError,
+    expected.reasons = {ReasonCode::kGrantedQoS2,      ReasonCode::kSuccess,
+                        ReasonCode::kGrantedQoS1,      ReasonCode::kUnspecifiedError,
                         ReasonCode::kUnspecifiedError, ReasonCode::kUnspecifiedError};
   }
   EXPECT_EQ(RoundTrip(s, v()), Packet(expected));

@@ -19,10 +19,14 @@ inline std::string Hex(std::string_view hex) {
   int hi = -1;
   for (char c : hex) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else continue;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      continue;
     if (hi < 0) {
       hi = v;
     } else {
@@ -98,8 +102,8 @@ inline Packet RoundTrip(const Packet& p, Version v) {
   EXPECT_EQ(frame.size, bytes.size());
   auto decoded = Decode(Span(bytes), v);
   if (auto* err = std::get_if<DecodeError>(&decoded)) {
-    ADD_FAILURE() << "decoding our own " << PacketTypeName(TypeOf(p))
-                  << " failed: " << err->message << " (" << ReasonCodeName(err->reason)
+    ADD_FAILURE() << "decoding our own " << PacketTypeName(TypeOf(p)) << " failed: " << err->message
+                  << " (" << ReasonCodeName(err->reason)
                   << ")\nbytes: " << ToHex(bytes.substr(0, 200));
     return Pingreq{};
   }

@@ -24,9 +24,9 @@ FrameInfo FrameSize(std::span<const uint8_t> buf, uint32_t max_packet_size) {
     if ((b & 0x80) == 0) {
       if (n > 1 && b == 0) {
         info.complete = true;
-        info.error = DecodeError{
-            ReasonCode::kMalformedPacket,
-            "fixed header: remaining length is not in its shortest form at byte 1"};
+        info.error =
+            DecodeError{ReasonCode::kMalformedPacket,
+                        "fixed header: remaining length is not in its shortest form at byte 1"};
         return info;
       }
       break;
@@ -35,10 +35,10 @@ FrameInfo FrameSize(std::span<const uint8_t> buf, uint32_t max_packet_size) {
   uint64_t size = 1 + n + uint64_t{remaining};
   if (size > max_packet_size) {
     info.complete = true;
-    info.error = DecodeError{ReasonCode::kPacketTooLarge,
-                             "fixed header: packet of " + std::to_string(size) +
-                                 " bytes exceeds the maximum packet size of " +
-                                 std::to_string(max_packet_size) + " bytes"};
+    info.error =
+        DecodeError{ReasonCode::kPacketTooLarge, "fixed header: packet of " + std::to_string(size) +
+                                                     " bytes exceeds the maximum packet size of " +
+                                                     std::to_string(max_packet_size) + " bytes"};
     return info;
   }
   if (buf.size() < size) return info;

@@ -4,21 +4,36 @@ namespace tributary::mqtt {
 
 const char* PacketTypeName(PacketType t) {
   switch (t) {
-    case PacketType::kConnect: return "CONNECT";
-    case PacketType::kConnack: return "CONNACK";
-    case PacketType::kPublish: return "PUBLISH";
-    case PacketType::kPuback: return "PUBACK";
-    case PacketType::kPubrec: return "PUBREC";
-    case PacketType::kPubrel: return "PUBREL";
-    case PacketType::kPubcomp: return "PUBCOMP";
-    case PacketType::kSubscribe: return "SUBSCRIBE";
-    case PacketType::kSuback: return "SUBACK";
-    case PacketType::kUnsubscribe: return "UNSUBSCRIBE";
-    case PacketType::kUnsuback: return "UNSUBACK";
-    case PacketType::kPingreq: return "PINGREQ";
-    case PacketType::kPingresp: return "PINGRESP";
-    case PacketType::kDisconnect: return "DISCONNECT";
-    case PacketType::kAuth: return "AUTH";
+    case PacketType::kConnect:
+      return "CONNECT";
+    case PacketType::kConnack:
+      return "CONNACK";
+    case PacketType::kPublish:
+      return "PUBLISH";
+    case PacketType::kPuback:
+      return "PUBACK";
+    case PacketType::kPubrec:
+      return "PUBREC";
+    case PacketType::kPubrel:
+      return "PUBREL";
+    case PacketType::kPubcomp:
+      return "PUBCOMP";
+    case PacketType::kSubscribe:
+      return "SUBSCRIBE";
+    case PacketType::kSuback:
+      return "SUBACK";
+    case PacketType::kUnsubscribe:
+      return "UNSUBSCRIBE";
+    case PacketType::kUnsuback:
+      return "UNSUBACK";
+    case PacketType::kPingreq:
+      return "PINGREQ";
+    case PacketType::kPingresp:
+      return "PINGRESP";
+    case PacketType::kDisconnect:
+      return "DISCONNECT";
+    case PacketType::kAuth:
+      return "AUTH";
   }
   return "RESERVED";
 }

@@ -55,10 +55,8 @@ constexpr std::array<PropertyInfo, 0x2B> MakeTable() {
   set(kWillDelayInterval, "Will Delay Interval", "Will Delay Interval property", kWillB);
   set(kRequestResponseInformation, "Request Response Information",
       "Request Response Information property", kConnectB);
-  set(kResponseInformation, "Response Information", "Response Information property",
-      kConnackB);
-  set(kServerReference, "Server Reference", "Server Reference property",
-      kConnackB | kDisconnectB);
+  set(kResponseInformation, "Response Information", "Response Information property", kConnackB);
+  set(kServerReference, "Server Reference", "Server Reference property", kConnackB | kDisconnectB);
   set(kReasonString, "Reason String", "Reason String property",
       kConnackB | kPubAckB | kSubackB | kUnsubackB | kDisconnectB | kAuthB);
   set(kReceiveMaximum, "Receive Maximum", "Receive Maximum property", kConnectB | kConnackB);
@@ -85,17 +83,28 @@ constexpr std::array<PropertyInfo, 0x2B> kTable = MakeTable();
 
 const char* ContextName(PropertyContext ctx) {
   switch (ctx) {
-    case PropertyContext::kConnect: return "CONNECT";
-    case PropertyContext::kConnack: return "CONNACK";
-    case PropertyContext::kPublish: return "PUBLISH";
-    case PropertyContext::kWill: return "will properties";
-    case PropertyContext::kPubAck: return "PUBACK, PUBREC, PUBREL or PUBCOMP";
-    case PropertyContext::kSubscribe: return "SUBSCRIBE";
-    case PropertyContext::kSuback: return "SUBACK";
-    case PropertyContext::kUnsubscribe: return "UNSUBSCRIBE";
-    case PropertyContext::kUnsuback: return "UNSUBACK";
-    case PropertyContext::kDisconnect: return "DISCONNECT";
-    case PropertyContext::kAuth: return "AUTH";
+    case PropertyContext::kConnect:
+      return "CONNECT";
+    case PropertyContext::kConnack:
+      return "CONNACK";
+    case PropertyContext::kPublish:
+      return "PUBLISH";
+    case PropertyContext::kWill:
+      return "will properties";
+    case PropertyContext::kPubAck:
+      return "PUBACK, PUBREC, PUBREL or PUBCOMP";
+    case PropertyContext::kSubscribe:
+      return "SUBSCRIBE";
+    case PropertyContext::kSuback:
+      return "SUBACK";
+    case PropertyContext::kUnsubscribe:
+      return "UNSUBSCRIBE";
+    case PropertyContext::kUnsuback:
+      return "UNSUBACK";
+    case PropertyContext::kDisconnect:
+      return "DISCONNECT";
+    case PropertyContext::kAuth:
+      return "AUTH";
   }
   return "?";
 }
@@ -117,8 +126,8 @@ class ValueReader {
     uint8_t v = 0;
     if (!r_.U8(&v, f_)) return false;
     if (v > 1) {
-      return r_.FailAt(ReasonCode::kProtocolError, f_,
-                       "must be 0 or 1 but is " + std::to_string(v), at_);
+      return r_.FailAt(ReasonCode::kProtocolError, f_, "must be 0 or 1 but is " + std::to_string(v),
+                       at_);
     }
     *dst = v;
     return true;
@@ -183,36 +192,60 @@ class ValueReader {
 bool ReadValue(Reader& r, uint8_t id, size_t at, Properties* p) {
   ValueReader v(r, id, at);
   switch (id) {
-    case kPayloadFormatIndicator: return v.Byte01(&p->payload_format_indicator);
-    case kMessageExpiryInterval: return v.U32(&p->message_expiry_interval, false);
-    case kContentType: return v.Utf8(&p->content_type);
-    case kResponseTopic: return v.TopicName(&p->response_topic);
-    case kCorrelationData: return v.Binary(&p->correlation_data);
-    case kSubscriptionIdentifier: return v.SubscriptionId(&p->subscription_identifiers);
-    case kSessionExpiryInterval: return v.U32(&p->session_expiry_interval, false);
-    case kAssignedClientIdentifier: return v.Utf8(&p->assigned_client_identifier);
+    case kPayloadFormatIndicator:
+      return v.Byte01(&p->payload_format_indicator);
+    case kMessageExpiryInterval:
+      return v.U32(&p->message_expiry_interval, false);
+    case kContentType:
+      return v.Utf8(&p->content_type);
+    case kResponseTopic:
+      return v.TopicName(&p->response_topic);
+    case kCorrelationData:
+      return v.Binary(&p->correlation_data);
+    case kSubscriptionIdentifier:
+      return v.SubscriptionId(&p->subscription_identifiers);
+    case kSessionExpiryInterval:
+      return v.U32(&p->session_expiry_interval, false);
+    case kAssignedClientIdentifier:
+      return v.Utf8(&p->assigned_client_identifier);
     case kServerKeepAlive:
       return v.U16(&p->server_keep_alive, false, ReasonCode::kProtocolError);
-    case kAuthenticationMethod: return v.Utf8(&p->authentication_method);
-    case kAuthenticationData: return v.Binary(&p->authentication_data);
-    case kRequestProblemInformation: return v.Byte01(&p->request_problem_information);
-    case kWillDelayInterval: return v.U32(&p->will_delay_interval, false);
-    case kRequestResponseInformation: return v.Byte01(&p->request_response_information);
-    case kResponseInformation: return v.Utf8(&p->response_information);
-    case kServerReference: return v.Utf8(&p->server_reference);
-    case kReasonString: return v.Utf8(&p->reason_string);
-    case kReceiveMaximum: return v.U16(&p->receive_maximum, true, ReasonCode::kProtocolError);
+    case kAuthenticationMethod:
+      return v.Utf8(&p->authentication_method);
+    case kAuthenticationData:
+      return v.Binary(&p->authentication_data);
+    case kRequestProblemInformation:
+      return v.Byte01(&p->request_problem_information);
+    case kWillDelayInterval:
+      return v.U32(&p->will_delay_interval, false);
+    case kRequestResponseInformation:
+      return v.Byte01(&p->request_response_information);
+    case kResponseInformation:
+      return v.Utf8(&p->response_information);
+    case kServerReference:
+      return v.Utf8(&p->server_reference);
+    case kReasonString:
+      return v.Utf8(&p->reason_string);
+    case kReceiveMaximum:
+      return v.U16(&p->receive_maximum, true, ReasonCode::kProtocolError);
     case kTopicAliasMaximum:
       return v.U16(&p->topic_alias_maximum, false, ReasonCode::kProtocolError);
-    case kTopicAlias: return v.U16(&p->topic_alias, true, ReasonCode::kTopicAliasInvalid);
-    case kMaximumQoS: return v.Byte01(&p->maximum_qos);
-    case kRetainAvailable: return v.Byte01(&p->retain_available);
-    case kUserProperty: return v.UserProperty(&p->user_properties);
-    case kMaximumPacketSize: return v.U32(&p->maximum_packet_size, true);
-    case kWildcardSubscriptionAvailable: return v.Byte01(&p->wildcard_subscription_available);
+    case kTopicAlias:
+      return v.U16(&p->topic_alias, true, ReasonCode::kTopicAliasInvalid);
+    case kMaximumQoS:
+      return v.Byte01(&p->maximum_qos);
+    case kRetainAvailable:
+      return v.Byte01(&p->retain_available);
+    case kUserProperty:
+      return v.UserProperty(&p->user_properties);
+    case kMaximumPacketSize:
+      return v.U32(&p->maximum_packet_size, true);
+    case kWildcardSubscriptionAvailable:
+      return v.Byte01(&p->wildcard_subscription_available);
     case kSubscriptionIdentifierAvailable:
       return v.Byte01(&p->subscription_identifier_available);
-    case kSharedSubscriptionAvailable: return v.Byte01(&p->shared_subscription_available);
+    case kSharedSubscriptionAvailable:
+      return v.Byte01(&p->shared_subscription_available);
   }
   return r.FailAt(ReasonCode::kMalformedPacket, Field{"property identifier"},
                   Hex(id) + " is unknown", at);
@@ -252,8 +285,8 @@ bool ReadProperties(Reader& r, PropertyContext ctx, Properties* out) {
       return pr.FailAt(ReasonCode::kMalformedPacket, Field{kTable[id].field},
                        std::string("is not allowed in ") + ContextName(ctx), at);
     }
-    bool repeatable = id == kUserProperty ||
-                      (id == kSubscriptionIdentifier && ctx == PropertyContext::kPublish);
+    bool repeatable =
+        id == kUserProperty || (id == kSubscriptionIdentifier && ctx == PropertyContext::kPublish);
     if (!repeatable) {
       uint64_t bit = uint64_t{1} << id;
       if (seen & bit) {

@@ -76,16 +76,28 @@ template <class Out>
 void WritePropertyBody(const Properties& p, PropertyContext ctx, Out& o) {
   auto ok = [ctx](uint8_t id) { return PropertyAllowed(id, ctx); };
   auto byte = [&](uint8_t id, const std::optional<uint8_t>& v) {
-    if (v && ok(id)) { o.U8(id); o.U8(*v); }
+    if (v && ok(id)) {
+      o.U8(id);
+      o.U8(*v);
+    }
   };
   auto u16 = [&](uint8_t id, const std::optional<uint16_t>& v) {
-    if (v && ok(id)) { o.U8(id); o.U16(*v); }
+    if (v && ok(id)) {
+      o.U8(id);
+      o.U16(*v);
+    }
   };
   auto u32 = [&](uint8_t id, const std::optional<uint32_t>& v) {
-    if (v && ok(id)) { o.U8(id); o.U32(*v); }
+    if (v && ok(id)) {
+      o.U8(id);
+      o.U32(*v);
+    }
   };
   auto str = [&](uint8_t id, const std::optional<std::string>& v) {
-    if (v && ok(id)) { o.U8(id); o.Str(*v); }
+    if (v && ok(id)) {
+      o.U8(id);
+      o.Str(*v);
+    }
   };
   byte(kPayloadFormatIndicator, p.payload_format_indicator);
   u32(kMessageExpiryInterval, p.message_expiry_interval);

@@ -19,28 +19,50 @@ using testing::Props;
 using testing::Span;
 using testing::Str;
 
-enum Where { kConnect, kWill, kConnack, kPublish, kPuback, kSubscribe, kSuback, kUnsubscribe,
-             kUnsuback, kDisconnect, kAuth };
-const char* kWhereNames[] = {"CONNECT", "will", "CONNACK", "PUBLISH", "PUBACK", "SUBSCRIBE",
-                             "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "DISCONNECT", "AUTH"};
+enum Where {
+  kConnect,
+  kWill,
+  kConnack,
+  kPublish,
+  kPuback,
+  kSubscribe,
+  kSuback,
+  kUnsubscribe,
+  kUnsuback,
+  kDisconnect,
+  kAuth
+};
+const char* kWhereNames[] = {"CONNECT",  "will",       "CONNACK", "PUBLISH",
+                             "PUBACK",   "SUBSCRIBE",  "SUBACK",  "UNSUBSCRIBE",
+                             "UNSUBACK", "DISCONNECT", "AUTH"};
 
 // A v5 packet of the given kind carrying property block `props`.
 std::string PacketWith(Where w, const std::string& props) {
   const std::string head = Str("MQTT") + Hex("05");
   switch (w) {
-    case kConnect: return Frame(0x10, head + Hex("02 00 3c") + Props(props) + Str("c"));
+    case kConnect:
+      return Frame(0x10, head + Hex("02 00 3c") + Props(props) + Str("c"));
     case kWill:
-      return Frame(0x10, head + Hex("06 00 3c") + Props("") + Str("c") + Props(props) +
-                             Str("t") + Str(""));
-    case kConnack: return Frame(0x20, Hex("00 00") + Props(props));
-    case kPublish: return Frame(0x30, Str("a") + Props(props));
-    case kPuback: return Frame(0x40, Hex("00 01 00") + Props(props));
-    case kSubscribe: return Frame(0x82, Hex("00 01") + Props(props) + Str("a") + Hex("00"));
-    case kSuback: return Frame(0x90, Hex("00 01") + Props(props) + Hex("00"));
-    case kUnsubscribe: return Frame(0xA2, Hex("00 01") + Props(props) + Str("a"));
-    case kUnsuback: return Frame(0xB0, Hex("00 01") + Props(props) + Hex("00"));
-    case kDisconnect: return Frame(0xE0, Hex("00") + Props(props));
-    case kAuth: return Frame(0xF0, Hex("00") + Props(props));
+      return Frame(
+          0x10, head + Hex("06 00 3c") + Props("") + Str("c") + Props(props) + Str("t") + Str(""));
+    case kConnack:
+      return Frame(0x20, Hex("00 00") + Props(props));
+    case kPublish:
+      return Frame(0x30, Str("a") + Props(props));
+    case kPuback:
+      return Frame(0x40, Hex("00 01 00") + Props(props));
+    case kSubscribe:
+      return Frame(0x82, Hex("00 01") + Props(props) + Str("a") + Hex("00"));
+    case kSuback:
+      return Frame(0x90, Hex("00 01") + Props(props) + Hex("00"));
+    case kUnsubscribe:
+      return Frame(0xA2, Hex("00 01") + Props(props) + Str("a"));
+    case kUnsuback:
+      return Frame(0xB0, Hex("00 01") + Props(props) + Hex("00"));
+    case kDisconnect:
+      return Frame(0xE0, Hex("00") + Props(props));
+    case kAuth:
+      return Frame(0xF0, Hex("00") + Props(props));
   }
   return "";
 }
@@ -65,23 +87,26 @@ std::vector<PropertyCase> Table() {
       {"Server Keep Alive", Hex("13 00 0a"), {kConnack}},
       {"Authentication Method", Hex("15") + Str("m"), {kConnect, kConnack, kAuth}},
       // On CONNECT, Authentication Data needs a method (spec 3.1.2.11.10).
-      {"Authentication Data", Hex("15") + Str("m") + Hex("16") + Str("d"),
+      {"Authentication Data",
+       Hex("15") + Str("m") + Hex("16") + Str("d"),
        {kConnect, kConnack, kAuth}},
       {"Request Problem Information", Hex("17 01"), {kConnect}},
       {"Will Delay Interval", Hex("18 00 00 00 05"), {kWill}},
       {"Request Response Information", Hex("19 01"), {kConnect}},
       {"Response Information", Hex("1a") + Str("resp/"), {kConnack}},
       {"Server Reference", Hex("1c") + Str("other"), {kConnack, kDisconnect}},
-      {"Reason String", Hex("1f") + Str("why"),
+      {"Reason String",
+       Hex("1f") + Str("why"),
        {kConnack, kPuback, kSuback, kUnsuback, kDisconnect, kAuth}},
       {"Receive Maximum", Hex("21 00 0a"), {kConnect, kConnack}},
       {"Topic Alias Maximum", Hex("22 00 0a"), {kConnect, kConnack}},
       {"Topic Alias", Hex("23 00 01"), {kPublish}},
       {"Maximum QoS", Hex("24 01"), {kConnack}},
       {"Retain Available", Hex("25 01"), {kConnack}},
-      {"User Property", Hex("26") + Str("k") + Str("v"),
-       {kConnect, kWill, kConnack, kPublish, kPuback, kSubscribe, kSuback, kUnsubscribe,
-        kUnsuback, kDisconnect, kAuth}},
+      {"User Property",
+       Hex("26") + Str("k") + Str("v"),
+       {kConnect, kWill, kConnack, kPublish, kPuback, kSubscribe, kSuback, kUnsubscribe, kUnsuback,
+        kDisconnect, kAuth}},
       {"Maximum Packet Size", Hex("27 00 00 10 00"), {kConnect, kConnack}},
       {"Wildcard Subscription Available", Hex("28 01"), {kConnack}},
       {"Subscription Identifier Available", Hex("29 01"), {kConnack}},
@@ -140,9 +165,9 @@ TEST(PropertiesTest, RepeatedValuesKeepTheirOrder) {
 }
 
 TEST(PropertiesTest, ValuesAreDecodedIntoTheirFields) {
-  std::string bytes = PacketWith(
-      kConnack, Hex("11 00 01 00 00 12") + Str("id-1") + Hex("13 00 2a 21 ff ff 24 00") +
-                    Hex("27 10 00 00 00 0b 80 01"));
+  std::string bytes =
+      PacketWith(kConnack, Hex("11 00 01 00 00 12") + Str("id-1") + Hex("13 00 2a 21 ff ff 24 00") +
+                               Hex("27 10 00 00 00 0b 80 01"));
   auto r = Decode(Span(bytes), Version::kV5);
   // 0x0B is not allowed on CONNACK: the last property makes it malformed.
   ASSERT_TRUE(std::holds_alternative<DecodeError>(r));

@@ -4,47 +4,88 @@ namespace tributary::mqtt {
 
 const char* ReasonCodeName(ReasonCode rc) {
   switch (rc) {
-    case ReasonCode::kSuccess: return "Success";
-    case ReasonCode::kGrantedQoS1: return "Granted QoS 1";
-    case ReasonCode::kGrantedQoS2: return "Granted QoS 2";
-    case ReasonCode::kDisconnectWithWill: return "Disconnect with Will Message";
-    case ReasonCode::kNoMatchingSubscribers: return "No matching subscribers";
-    case ReasonCode::kNoSubscriptionExisted: return "No subscription existed";
-    case ReasonCode::kContinueAuthentication: return "Continue authentication";
-    case ReasonCode::kReAuthenticate: return "Re-authenticate";
-    case ReasonCode::kUnspecifiedError: return "Unspecified error";
-    case ReasonCode::kMalformedPacket: return "Malformed Packet";
-    case ReasonCode::kProtocolError: return "Protocol Error";
-    case ReasonCode::kImplementationSpecificError: return "Implementation specific error";
-    case ReasonCode::kUnsupportedProtocolVersion: return "Unsupported Protocol Version";
-    case ReasonCode::kClientIdentifierNotValid: return "Client Identifier not valid";
-    case ReasonCode::kBadUserNameOrPassword: return "Bad User Name or Password";
-    case ReasonCode::kNotAuthorized: return "Not authorized";
-    case ReasonCode::kServerUnavailable: return "Server unavailable";
-    case ReasonCode::kServerBusy: return "Server busy";
-    case ReasonCode::kBanned: return "Banned";
-    case ReasonCode::kServerShuttingDown: return "Server shutting down";
-    case ReasonCode::kBadAuthenticationMethod: return "Bad authentication method";
-    case ReasonCode::kKeepAliveTimeout: return "Keep Alive timeout";
-    case ReasonCode::kSessionTakenOver: return "Session taken over";
-    case ReasonCode::kTopicFilterInvalid: return "Topic Filter invalid";
-    case ReasonCode::kTopicNameInvalid: return "Topic Name invalid";
-    case ReasonCode::kPacketIdentifierInUse: return "Packet Identifier in use";
-    case ReasonCode::kPacketIdentifierNotFound: return "Packet Identifier not found";
-    case ReasonCode::kReceiveMaximumExceeded: return "Receive Maximum exceeded";
-    case ReasonCode::kTopicAliasInvalid: return "Topic Alias invalid";
-    case ReasonCode::kPacketTooLarge: return "Packet too large";
-    case ReasonCode::kMessageRateTooHigh: return "Message rate too high";
-    case ReasonCode::kQuotaExceeded: return "Quota exceeded";
-    case ReasonCode::kAdministrativeAction: return "Administrative action";
-    case ReasonCode::kPayloadFormatInvalid: return "Payload format invalid";
-    case ReasonCode::kRetainNotSupported: return "Retain not supported";
-    case ReasonCode::kQoSNotSupported: return "QoS not supported";
-    case ReasonCode::kUseAnotherServer: return "Use another server";
-    case ReasonCode::kServerMoved: return "Server moved";
-    case ReasonCode::kSharedSubscriptionsNotSupported: return "Shared Subscriptions not supported";
-    case ReasonCode::kConnectionRateExceeded: return "Connection rate exceeded";
-    case ReasonCode::kMaximumConnectTime: return "Maximum connect time";
+    case ReasonCode::kSuccess:
+      return "Success";
+    case ReasonCode::kGrantedQoS1:
+      return "Granted QoS 1";
+    case ReasonCode::kGrantedQoS2:
+      return "Granted QoS 2";
+    case ReasonCode::kDisconnectWithWill:
+      return "Disconnect with Will Message";
+    case ReasonCode::kNoMatchingSubscribers:
+      return "No matching subscribers";
+    case ReasonCode::kNoSubscriptionExisted:
+      return "No subscription existed";
+    case ReasonCode::kContinueAuthentication:
+      return "Continue authentication";
+    case ReasonCode::kReAuthenticate:
+      return "Re-authenticate";
+    case ReasonCode::kUnspecifiedError:
+      return "Unspecified error";
+    case ReasonCode::kMalformedPacket:
+      return "Malformed Packet";
+    case ReasonCode::kProtocolError:
+      return "Protocol Error";
+    case ReasonCode::kImplementationSpecificError:
+      return "Implementation specific error";
+    case ReasonCode::kUnsupportedProtocolVersion:
+      return "Unsupported Protocol Version";
+    case ReasonCode::kClientIdentifierNotValid:
+      return "Client Identifier not valid";
+    case ReasonCode::kBadUserNameOrPassword:
+      return "Bad User Name or Password";
+    case ReasonCode::kNotAuthorized:
+      return "Not authorized";
+    case ReasonCode::kServerUnavailable:
+      return "Server unavailable";
+    case ReasonCode::kServerBusy:
+      return "Server busy";
+    case ReasonCode::kBanned:
+      return "Banned";
+    case ReasonCode::kServerShuttingDown:
+      return "Server shutting down";
+    case ReasonCode::kBadAuthenticationMethod:
+      return "Bad authentication method";
+    case ReasonCode::kKeepAliveTimeout:
+      return "Keep Alive timeout";
+    case ReasonCode::kSessionTakenOver:
+      return "Session taken over";
+    case ReasonCode::kTopicFilterInvalid:
+      return "Topic Filter invalid";
+    case ReasonCode::kTopicNameInvalid:
+      return "Topic Name invalid";
+    case ReasonCode::kPacketIdentifierInUse:
+      return "Packet Identifier in use";
+    case ReasonCode::kPacketIdentifierNotFound:
+      return "Packet Identifier not found";
+    case ReasonCode::kReceiveMaximumExceeded:
+      return "Receive Maximum exceeded";
+    case ReasonCode::kTopicAliasInvalid:
+      return "Topic Alias invalid";
+    case ReasonCode::kPacketTooLarge:
+      return "Packet too large";
+    case ReasonCode::kMessageRateTooHigh:
+      return "Message rate too high";
+    case ReasonCode::kQuotaExceeded:
+      return "Quota exceeded";
+    case ReasonCode::kAdministrativeAction:
+      return "Administrative action";
+    case ReasonCode::kPayloadFormatInvalid:
+      return "Payload format invalid";
+    case ReasonCode::kRetainNotSupported:
+      return "Retain not supported";
+    case ReasonCode::kQoSNotSupported:
+      return "QoS not supported";
+    case ReasonCode::kUseAnotherServer:
+      return "Use another server";
+    case ReasonCode::kServerMoved:
+      return "Server moved";
+    case ReasonCode::kSharedSubscriptionsNotSupported:
+      return "Shared Subscriptions not supported";
+    case ReasonCode::kConnectionRateExceeded:
+      return "Connection rate exceeded";
+    case ReasonCode::kMaximumConnectTime:
+      return "Maximum connect time";
     case ReasonCode::kSubscriptionIdentifiersNotSupported:
       return "Subscription Identifiers not supported";
     case ReasonCode::kWildcardSubscriptionsNotSupported:
@@ -58,9 +99,12 @@ const char* ReasonCodeName(ReasonCode rc) {
 // rather than to change its credentials or identifier.
 uint8_t ToV311ConnackCode(ReasonCode rc) {
   switch (rc) {
-    case ReasonCode::kSuccess: return 0;
-    case ReasonCode::kUnsupportedProtocolVersion: return 1;
-    case ReasonCode::kClientIdentifierNotValid: return 2;
+    case ReasonCode::kSuccess:
+      return 0;
+    case ReasonCode::kUnsupportedProtocolVersion:
+      return 1;
+    case ReasonCode::kClientIdentifierNotValid:
+      return 2;
     case ReasonCode::kServerUnavailable:
     case ReasonCode::kServerBusy:
     case ReasonCode::kServerShuttingDown:

@@ -69,8 +69,7 @@ bool TopicMatches(std::string_view filter, std::string_view topic) {
       ti = slash ? static_cast<size_t>(static_cast<const char*>(slash) - t) : tn;
     } else {
       const void* slash = std::memchr(f + fi, '/', fn - fi);
-      size_t len = slash ? static_cast<size_t>(static_cast<const char*>(slash) - f) - fi
-                         : fn - fi;
+      size_t len = slash ? static_cast<size_t>(static_cast<const char*>(slash) - f) - fi : fn - fi;
       if (tn - ti < len || std::memcmp(f + fi, t + ti, len) != 0) return false;
       fi += len;
       ti += len;

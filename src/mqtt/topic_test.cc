@@ -181,35 +181,35 @@ TEST(Utf8Test, Validity) {
   } cases[] = {
       {"", true},
       {"plain ascii text that is longer than eight bytes", true},
-      {"\x01\x1f\x7f", true},               // control characters: SHOULD NOT, allowed
-      {"\xc2\x80", true},                   // U+0080
-      {"\xdf\xbf", true},                   // U+07FF
-      {"\xe0\xa0\x80", true},               // U+0800
-      {"\xed\x9f\xbf", true},               // U+D7FF
-      {"\xee\x80\x80", true},               // U+E000
-      {"\xef\xbb\xbf", true},               // U+FEFF (BOM), must not be stripped
-      {"\xef\xbf\xbf", true},               // U+FFFF
-      {"\xf0\x90\x80\x80", true},           // U+10000
-      {"\xf4\x8f\xbf\xbf", true},           // U+10FFFF
-      {std::string("\0", 1), false},        // U+0000
+      {"\x01\x1f\x7f", true},         // control characters: SHOULD NOT, allowed
+      {"\xc2\x80", true},             // U+0080
+      {"\xdf\xbf", true},             // U+07FF
+      {"\xe0\xa0\x80", true},         // U+0800
+      {"\xed\x9f\xbf", true},         // U+D7FF
+      {"\xee\x80\x80", true},         // U+E000
+      {"\xef\xbb\xbf", true},         // U+FEFF (BOM), must not be stripped
+      {"\xef\xbf\xbf", true},         // U+FFFF
+      {"\xf0\x90\x80\x80", true},     // U+10000
+      {"\xf4\x8f\xbf\xbf", true},     // U+10FFFF
+      {std::string("\0", 1), false},  // U+0000
       {std::string("abcdefgh\0", 9), false},
       {std::string("abcdefghijklmno\0p", 17), false},
-      {"\xc0\x80", false},                  // overlong U+0000
-      {"\xc1\xbf", false},                  // overlong
-      {"\xe0\x9f\xbf", false},              // overlong
-      {"\xf0\x8f\xbf\xbf", false},          // overlong
-      {"\xed\xa0\x80", false},              // U+D800
-      {"\xed\xbf\xbf", false},              // U+DFFF
-      {"\xf4\x90\x80\x80", false},          // U+110000
+      {"\xc0\x80", false},          // overlong U+0000
+      {"\xc1\xbf", false},          // overlong
+      {"\xe0\x9f\xbf", false},      // overlong
+      {"\xf0\x8f\xbf\xbf", false},  // overlong
+      {"\xed\xa0\x80", false},      // U+D800
+      {"\xed\xbf\xbf", false},      // U+DFFF
+      {"\xf4\x90\x80\x80", false},  // U+110000
       {"\xf5\x80\x80\x80", false},
       {"\xff", false},
-      {"\x80", false},                      // lone continuation
-      {"\xc3", false},                      // truncated
+      {"\x80", false},  // lone continuation
+      {"\xc3", false},  // truncated
       {"\xe2\x82", false},
       {"\xf0\x9f\x98", false},
-      {"\xc3\x28", false},                  // bad continuation
+      {"\xc3\x28", false},  // bad continuation
       {"\xe2\x28\xa1", false},
-      {"abcdefg\xe2\x82\xac", true},        // euro sign after the 8-byte fast path
+      {"abcdefg\xe2\x82\xac", true},  // euro sign after the 8-byte fast path
       {"abcdefgh\xff", false},
   };
   for (const auto& c : cases) {

@@ -31,8 +31,8 @@ bool Reader::VarInt(uint32_t* v, Field f) {
       return true;
     }
   }
-  return FailAt(ReasonCode::kMalformedPacket, f,
-                "is a variable byte integer longer than 4 bytes", start);
+  return FailAt(ReasonCode::kMalformedPacket, f, "is a variable byte integer longer than 4 bytes",
+                start);
 }
 
 bool Reader::Binary(std::string_view* v, Field f) {

@@ -96,9 +96,7 @@ class Reader {
 };
 
 // Number of bytes of the Variable Byte Integer encoding of `v` (v <= kMaxVarInt).
-inline size_t VarIntSize(uint32_t v) {
-  return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4;
-}
+inline size_t VarIntSize(uint32_t v) { return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4; }
 
 // Appends encodings to a string. Strings must be at most 65535 bytes and variable
 // byte integers at most kMaxVarInt (asserted): callers check limits beforehand.
@@ -111,8 +109,8 @@ class Writer {
     out_->append(b, 2);
   }
   void U32(uint32_t v) {
-    char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                 static_cast<char>(v >> 8), static_cast<char>(v)};
+    char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                 static_cast<char>(v)};
     out_->append(b, 4);
   }
   void VarInt(uint32_t v) {
