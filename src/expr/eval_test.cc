@@ -303,5 +303,19 @@ TEST(EvalTest, ConstantsAreFoldedAndPayloadParsedOnce) {
   EXPECT_EQ(v->Evaluate(a).DebugString(), "Int 1");
 }
 
+TEST(ValueTest, JsonRoundTrip) {
+  auto v = ValueFromJson(R"({"a": [1, 2.5, "x\n", null, true], "b": {"c": 10.0}, "d": -0.5})");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->ToJson(), R"({"a":[1,2.5,"x\n",null,true],"b":{"c":10},"d":-0.5})");
+  EXPECT_TRUE(v->Member("b").Member("c").is_int());
+  EXPECT_EQ(Value::String(std::string("\x01\"q\"", 4)).ToJson(), R"("\u0001\"q\"")");
+  EXPECT_EQ(Value::Decimal(1e21).ToJson(), "1e+21");
+  EXPECT_EQ(Value::Decimal(0.1).ToJson(), "0.1");
+  EXPECT_EQ(Value::Undefined().ToJson(), "");
+  auto bad = ValueFromJson("{\"a\": }");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().message().starts_with("not JSON: ")) << bad.status().message();
+}
+
 }  // namespace
 }  // namespace tributary::expr

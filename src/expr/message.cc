@@ -92,6 +92,18 @@ Value DomToValue(simdjson::dom::element e) {
   return Value();
 }
 
+Result<Value> ValueFromJson(std::string_view text) {
+  simdjson::dom::parser* parser = Acquire();
+  auto result = parser->parse(text.data(), text.size(), true);
+  if (result.error() != simdjson::SUCCESS) {
+    Release(parser);
+    return InvalidArgument(std::string("not JSON: ") + simdjson::error_message(result.error()));
+  }
+  Value v = DomToValue(result.value_unsafe());
+  Release(parser);
+  return v;
+}
+
 void AppendDomJson(simdjson::dom::element e, std::string* out) {
   using simdjson::dom::element_type;
   switch (e.type()) {

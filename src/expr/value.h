@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/status.h"
+
 namespace tributary::expr {
 
 class Value;
@@ -96,6 +98,10 @@ class Value {
   explicit Value(Rep rep) : rep_(std::move(rep)) {}
   Rep rep_;
 };
+
+// Parses JSON text into a Value (whole-number decimals become Int, as in SQL
+// 2016-03-23). Errors say where the text is not JSON.
+Result<Value> ValueFromJson(std::string_view text);
 
 // Appends the compact JSON of `v` to `out` (nothing for Undefined).
 void AppendJson(const Value& v, std::string* out);
