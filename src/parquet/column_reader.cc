@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "parquet/compression.h"
+#include "parquet/delta.h"
 #include "parquet/plain.h"
 #include "parquet/rle.h"
 
@@ -207,6 +208,28 @@ class ChunkDecoder {
         for (size_t i = 0; i < n; ++i) vals_[i] = dict_[idx_[i]];
         return Status::Ok();
       }
+      case Encoding::kDeltaBinaryPacked:
+        if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
+          TRY(Wrap(DeltaBinaryPackedDecode(p, data.size(), n, &wide_, &used)));
+          vals_.resize(n);
+          for (size_t i = 0; i < n; ++i) vals_[i] = static_cast<T>(wide_[i]);  // INT32 wraps mod 2^32
+          return Status::Ok();
+        }
+        break;
+      case Encoding::kDeltaLengthByteArray:
+        if constexpr (kIsString) return Wrap(DeltaLengthByteArrayDecode(p, data.size(), n, &vals_, &used));
+        break;
+      case Encoding::kDeltaByteArray:
+        if constexpr (kIsString) {
+          return Wrap(DeltaByteArrayDecode(p, data.size(), n, limits_.max_page_bytes, &arena_, &vals_));
+        }
+        break;
+      case Encoding::kByteStreamSplit:
+        if constexpr (!kIsString && !kIsBool) {
+          vals_.resize(n);
+          return Wrap(ByteStreamSplitDecode(p, data.size(), n, sizeof(T), reinterpret_cast<uint8_t*>(vals_.data())));
+        }
+        break;
       case Encoding::kRle:
         if constexpr (kIsBool) {
           if (data.size() < 4) return Err(page_off_, "RLE booleans without a length prefix");
@@ -220,11 +243,12 @@ class ChunkDecoder {
           for (size_t i = 0; i < n; ++i) vals_[i] = static_cast<uint8_t>(idx_[i]);
           return Status::Ok();
         }
-        [[fallthrough]];
+        break;
       default:
-        return Unimplemented(Where(page_off_, "page") + ": encoding " + std::string(EncodingName(enc)) +
-                             " is not supported for " + std::string(ColumnTypeName(kType)));
+        break;
     }
+    return Unimplemented(Where(page_off_, "page") + ": encoding " + std::string(EncodingName(enc)) +
+                         " is not supported for " + std::string(ColumnTypeName(kType)));
   }
 
   Status CheckCount(int32_t n) {
@@ -353,7 +377,8 @@ class ChunkDecoder {
   int64_t read_ = 0;
   uint64_t page_off_ = 0;
   bool have_dict_ = false;
-  std::string dict_buf_, page_buf_;
+  std::string dict_buf_, page_buf_, arena_;
+  std::vector<int64_t> wide_;
   std::vector<T> dict_, vals_;
   std::vector<uint32_t> levels_, idx_;
 };

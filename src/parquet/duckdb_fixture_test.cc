@@ -1,6 +1,7 @@
 // Reads small files DuckDB wrote (checked in as fuzz seeds) without needing
 // Node: one per codec, with dictionary-encoded strings (PLAIN_DICTIONARY),
-// nulls, timestamps with time zone and every numeric type.
+// nulls, timestamps with time zone and every numeric type; "v2" is DuckDB's
+// PARQUET_VERSION V2 (data page V2, DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT).
 #include <gtest/gtest.h>
 
 #include "parquet/file_reader.h"
@@ -39,7 +40,7 @@ TEST_P(DuckDbFixture, ValuesMatchWhatDuckDbWrote) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbFixture, ::testing::Values("uncompressed", "snappy", "gzip", "zstd"));
+INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbFixture, ::testing::Values("uncompressed", "snappy", "gzip", "zstd", "v2"));
 
 }  // namespace
 }  // namespace tributary::parquet

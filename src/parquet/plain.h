@@ -47,7 +47,7 @@ Status PlainDecodeFixed(const uint8_t* data, size_t size, size_t n, T* out, size
     return DataLoss("PLAIN data holds " + std::to_string(size) + " bytes, " + std::to_string(n) +
                     " values of " + std::to_string(sizeof(T)) + " bytes need more");
   }
-  std::memcpy(out, data, n * sizeof(T));
+  if (n > 0) std::memcpy(out, data, n * sizeof(T));  // out may be null when n == 0
   *consumed = n * sizeof(T);
   return Status::Ok();
 }
