@@ -74,9 +74,13 @@ async function main() {
   const con = await inst.connect();
   await con.run(TABLE);
   let checked = 0;
-  for (const codec of ['uncompressed', 'snappy', 'gzip', 'zstd']) {
-    const file = path.join(dir, `duck_${codec}.parquet`);
-    await con.run(`COPY t TO '${file}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`);
+  let files = 0;
+  for (const [codec, version] of [['uncompressed', 'V1'], ['snappy', 'V1'], ['gzip', 'V1'], ['zstd', 'V1'],
+                                  ['snappy', 'V2'], ['zstd', 'V2']]) {
+    // V2: data page V2 headers, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT.
+    const file = path.join(dir, `duck_${codec}_${version}.parquet`);
+    await con.run(`COPY t TO '${file}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048, PARQUET_VERSION ${version})`);
+    files++;
     const result = await con.runAndReadAll(`SELECT * FROM read_parquet('${file}')`);
     const names = result.columnNames();
     const types = result.columnTypes().map(t => t.toString());
@@ -85,20 +89,20 @@ async function main() {
     const schema = run(tool, ['schema', file]);
     for (const [name, type] of Object.entries(OUR_TYPE)) {
       if (!new RegExp(`^  ${name}: ${type} (optional|required) `, 'm').test(schema)) {
-        fail(`${codec}: schema does not map ${name} to ${type}:\n${schema}`);
+        fail(`${codec} ${version}: schema does not map ${name} to ${type}:\n${schema}`);
       }
     }
-    if (!/codec: /.test(schema) || !/created_by: DuckDB/.test(schema)) fail(`${codec}: schema output:\n${schema}`);
+    if (!/codec: /.test(schema) || !/created_by: DuckDB/.test(schema)) fail(`${codec} ${version}: schema output:\n${schema}`);
 
     const lines = run(tool, ['cat', file]).split('\n').filter(l => l.length > 0);
-    if (lines.length !== rows.length) fail(`${codec}: we read ${lines.length} rows, DuckDB ${rows.length}`);
+    if (lines.length !== rows.length) fail(`${codec} ${version}: we read ${lines.length} rows, DuckDB ${rows.length}`);
     for (let i = 0; i < rows.length; i++) {
       const ours = parseRawJson(lines[i]);
       const keys = Object.keys(ours);
-      if (keys.join(',') !== names.join(',')) fail(`${codec}: row ${i} keys ${keys} != ${names}`);
+      if (keys.join(',') !== names.join(',')) fail(`${codec} ${version}: row ${i} keys ${keys} != ${names}`);
       names.forEach((n, j) => {
         if (!same(types[j], ours[n], rows[i][j])) {
-          fail(`${codec}: row ${i} column ${n} (${types[j]}): we read ${JSON.stringify(ours[n])}, DuckDB ${String(rows[i][j] && rows[i][j].micros !== undefined ? rows[i][j].micros : rows[i][j])}`);
+          fail(`${codec} ${version}: row ${i} column ${n} (${types[j]}): we read ${JSON.stringify(ours[n])}, DuckDB ${String(rows[i][j] && rows[i][j].micros !== undefined ? rows[i][j].micros : rows[i][j])}`);
         }
         checked++;
       });
@@ -109,23 +113,23 @@ async function main() {
     // groups whose max id reaches 4500 (all their rows are printed).
     const groups = (await con.runAndReadAll(
       `SELECT row_group_num_rows, stats_min_value, stats_max_value FROM parquet_metadata('${file}') WHERE path_in_schema = 'id' ORDER BY row_group_id`)).getRows();
-    if (groups.length < 2) fail(`${codec}: DuckDB wrote ${groups.length} row groups; the skipping check needs several`);
+    if (groups.length < 2) fail(`${codec} ${version}: DuckDB wrote ${groups.length} row groups; the skipping check needs several`);
     const kept = groups.filter(g => BigInt(g[2]) >= 4500n);
     const wantRows = kept.reduce((a, g) => a + Number(g[0]), 0);
     const proj = run(tool, ['cat', file, '--columns', 'f64,id', '--where', 'id >= 4500'])
       .split('\n').filter(l => l.length > 0).map(parseRawJson);
     if (proj.length !== wantRows || wantRows >= rows.length) {
-      fail(`${codec}: --where id >= 4500 returned ${proj.length} rows, expected ${wantRows} of ${rows.length}`);
+      fail(`${codec} ${version}: --where id >= 4500 returned ${proj.length} rows, expected ${wantRows} of ${rows.length}`);
     }
-    if (Object.keys(proj[0]).join(',') !== 'f64,id') fail(`${codec}: projection gave ${Object.keys(proj[0])}`);
+    if (Object.keys(proj[0]).join(',') !== 'f64,id') fail(`${codec} ${version}: projection gave ${Object.keys(proj[0])}`);
     if (proj[0].id.raw !== kept[0][1] || proj[proj.length - 1].id.raw !== '4999') {
-      fail(`${codec}: projected ids ${proj[0].id.raw}..${proj[proj.length - 1].id.raw}`);
+      fail(`${codec} ${version}: projected ids ${proj[0].id.raw}..${proj[proj.length - 1].id.raw}`);
     }
     const limited = run(tool, ['cat', file, '--limit', '3']).split('\n').filter(l => l.length > 0);
-    if (limited.length !== 3) fail(`${codec}: --limit 3 printed ${limited.length} rows`);
+    if (limited.length !== 3) fail(`${codec} ${version}: --limit 3 printed ${limited.length} rows`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  console.log(`ok: read 4 DuckDB files, ${checked} values identical to DuckDB's own reading`);
+  console.log(`ok: read ${files} DuckDB files, ${checked} values identical to DuckDB's own reading`);
 }
 
 main().catch(e => fail(e.stack || String(e)));
