@@ -46,7 +46,8 @@ enum class QoS : uint8_t { kAtMostOnce = 0, kAtLeastOnce = 1, kExactlyOnce = 2 }
 using UserProperties = std::vector<std::pair<std::string, std::string>>;
 
 // MQTT 5 properties (spec section 2.2.2.2). Each packet uses a subset; the codec
-// rejects a property that is not allowed on the packet being decoded (Protocol Error).
+// rejects a property that is not allowed on the packet being decoded (Malformed Packet,
+// spec 2.2.2.2) and a repeated property that may appear once (Protocol Error).
 struct Properties {
   std::optional<uint8_t> payload_format_indicator;       // 0x01
   std::optional<uint32_t> message_expiry_interval;       // 0x02
