@@ -87,12 +87,21 @@ describe('tributary CLI and HTTP API', () => {
   });
 
   test('an unknown flag exits non-zero and names the flag', async () => {
-    for (const args of [['server', '--no-such-flag'], ['thing', 'list', '--bogus-option'], ['no-such-command']]) {
+    const cases = [[['server', '--no-such-flag'], '--no-such-flag'], [['thing', 'list', '--bogus-option'], '--bogus-option'],
+                   [['server', '--http-port', 'eighty'], 'eighty'], [['thing', 'create'], 'name']];
+    for (const [args, named] of cases) {
       const r = await run(BIN, args, { timeoutMs: 10000 });
       const what = `tributary ${args.join(' ')}`;
       assert.notEqual(r.code, 0, describeRun(what, r));
-      assert.ok((r.stderr + r.stdout).includes(args[args.length - 1]), `${what}: message does not name the bad argument\n${describeRun(what, r)}`);
+      assert.ok((r.stderr + r.stdout).includes(named), `${what}: message does not name "${named}"\n${describeRun(what, r)}`);
     }
+  });
+
+  test('an unknown command exits non-zero and names the command', async () => {
+    const r = await run(BIN, ['no-such-command'], { timeoutMs: 10000 });
+    assert.notEqual(r.code, 0, describeRun('tributary no-such-command', r));
+    assert.ok((r.stderr + r.stdout).includes('no-such-command'),
+              `the message does not name the unknown command\n${describeRun('tributary no-such-command', r)}`);
   });
 
   test('/healthz and /metrics answer without a token', async () => {
