@@ -56,6 +56,9 @@ Status Server::Init() {
   b.server_cert_file = devices_->ca().server_cert_path();
   b.server_key_file = devices_->ca().server_key_path();
   b.ca_cert_file = devices_->ca().ca_cert_path();
+  // Devices authenticate with certificates; the registry's Authorizer refuses a client
+  // without one at CONNECT unless it gives the administrator's credentials.
+  b.tls_require_client_cert = false;
   b.max_payload_size = config_.max_payload_bytes;
   b.state_dir = dir + "/broker";
   TRY_ASSIGN(broker_, broker::Broker::Create(b, runtime_.get(), devices_->authorizer(), &metrics_));

@@ -24,6 +24,10 @@ struct BrokerOptions {
   std::string server_cert_file;  // PEM, for the TLS and WebSocket listeners
   std::string server_key_file;
   std::string ca_cert_file;      // client certificates must chain to this CA
+  // true: the TLS handshake fails without a client certificate. false: a certificate is
+  // requested and verified when given, and the Authorizer decides at CONNECT about
+  // clients without one (e.g. the administrator's user name and password).
+  bool tls_require_client_cert = true;
   uint32_t max_payload_size = 128 * 1024;  // bytes; packets may be this plus header room
   uint16_t receive_maximum = 100;          // in-flight QoS 1/2 messages per client, each way
   uint16_t topic_alias_maximum = 16;

@@ -40,7 +40,8 @@ class BrokerImpl : public Broker {
       TRY_ASSIGN(tcp_, Listen(net::ListenerKind::kTcp, o.tcp_port, nullptr));
     }
     if (o.tls_port >= 0) {
-      net::TlsServerConfig tc{o.server_cert_file, o.server_key_file, o.ca_cert_file, true};
+      net::TlsServerConfig tc{o.server_cert_file, o.server_key_file, o.ca_cert_file,
+                              o.tls_require_client_cert};
       auto ctx = net::MakeServerTlsContext(tc);
       if (!ctx.ok()) return ctx.status().WithContext("broker TLS listener");
       TRY_ASSIGN(tls_, Listen(net::ListenerKind::kTls, o.tls_port, *ctx));
