@@ -77,13 +77,15 @@ async function waitMessages(client, n, { timeoutMs = 8000, filter = () => true, 
   }
 }
 
-// Subscribes and resolves with the SUBACK's granted list (reason codes kept, not thrown).
+// Subscribes and resolves with [{topic, qos}] from the SUBACK's codes (failure codes
+// such as 0x80/0x87 are returned, not thrown). On a failure `mqtt` passes back the
+// requested subscriptions, so the codes are read from the SUBACK packet itself.
 function subscribe(client, topic, opts = { qos: 1 }, timeoutMs = 5000) {
   const p = new Promise((resolve, reject) => {
-    client.subscribe(topic, opts, (err, granted) => {
-      if (granted) resolve(granted);
-      else if (err && err.code !== undefined) resolve([{ topic, qos: err.code }]);
-      else reject(err || new Error(`subscribe ${topic}: no SUBACK`));
+    client.subscribe(topic, opts, (err, granted, packet) => {
+      const codes = (packet || err?.packet)?.granted;
+      if (codes) resolve(codes.map((qos) => ({ topic, qos })));
+      else reject(err || new Error(`subscribe ${topic}: no SUBACK (got ${JSON.stringify(granted)})`));
     });
   });
   return withTimeout(p, timeoutMs, `SUBACK for ${topic}`);
