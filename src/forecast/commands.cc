@@ -1,0 +1,84 @@
+#include "forecast/commands.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "base/files.h"
+#include "forecast/compute.h"
+#include "forecast/predictor.h"
+#include "forecast/trainer.h"
+
+namespace tributary::forecast {
+
+int RunTrainCommand(const TrainCommandOptions& o, std::ostream& out, std::ostream& err) {
+  auto text = ReadFile(o.hyperparameters);
+  if (!text.ok()) {
+    err << "error: " << text.status().message() << "\n";
+    return 2;
+  }
+  auto hp = ParseHyperparametersJson(*text, o.hyperparameters);
+  if (!hp.ok()) {
+    err << "error: " << hp.status().message() << "\n";
+    return 2;
+  }
+  TrainRequest req;
+  req.train_path = o.train;
+  req.test_path = o.test;
+  req.hyperparameters = *hp;
+  req.output_dir = o.output;
+  req.num_threads = o.threads;
+  req.seed = o.seed;
+  auto report = Train(req, [&](const EpochProgress& p) { out << FormatProgress(p) << std::endl; });
+  if (!report.ok()) {
+    err << "error: " << report.status().message() << "\n";
+    return report.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  out << fmt::format("trained {} epochs in {:.1f}s ({:.0f} samples/s), best epoch {}{}; model in {}\n",
+                     report->epochs_run, report->seconds, report->samples_per_second, report->best_epoch,
+                     report->stopped_early ? " (early stop)" : "", report->model_dir);
+  for (const auto& [name, value] : report->metrics) out << fmt::format("#metric {}={:.6g}\n", name, value);
+  return 0;
+}
+
+int RunPredictCommand(const PredictCommandOptions& o, std::ostream& out, std::ostream& err) {
+  ForecastConfig config;
+  config.num_samples = o.num_samples;
+  config.quantiles = o.quantiles;
+  config.seed = o.seed;
+  if (Status s = config.SetOutputTypes(o.output_types); !s.ok()) {
+    err << "error: " << s.message() << "\n";
+    return 2;
+  }
+  SetComputeThreads(o.threads);
+  auto predictor = Predictor::Load(o.model);
+  if (!predictor.ok()) {
+    err << "error: " << predictor.status().message() << "\n";
+    return 1;
+  }
+  auto series = ReadSeriesFile(o.input);
+  if (!series.ok()) {
+    err << "error: " << series.status().message() << "\n";
+    return 2;
+  }
+  std::ostringstream lines;
+  for (const TimeSeries& s : *series) {
+    auto f = (*predictor)->Predict(s, config);
+    if (!f.ok()) {
+      err << "error: " << f.status().message() << "\n";
+      return f.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+    }
+    lines << f->ToJson(config) << "\n";
+  }
+  if (o.output == "-") {
+    out << lines.str();
+  } else if (Status s = WriteFileAtomic(o.output, lines.str()); !s.ok()) {
+    err << "error: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tributary::forecast

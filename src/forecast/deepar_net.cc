@@ -1,0 +1,52 @@
+#include "forecast/internal/deepar_net.h"
+
+#include "forecast/internal/likelihood.h"
+
+namespace tributary::forecast::internal {
+
+DeepARNetImpl::DeepARNetImpl(const NetShape& shape) : shape_(shape) {
+  int64_t input = shape.num_real_features;
+  for (size_t i = 0; i < shape.cardinality.size(); ++i) {
+    embeddings_.push_back(register_module(
+        "embedding" + std::to_string(i),
+        torch::nn::Embedding(shape.cardinality[i], shape.embedding_dimension)));
+    input += shape.embedding_dimension;
+  }
+  lstm_ = register_module(
+      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(input, shape.num_cells)
+                                  .num_layers(shape.num_layers)
+                                  .batch_first(true)
+                                  .dropout(shape.num_layers > 1 ? shape.dropout_rate : 0.0)));
+  projection_ = register_module("projection",
+                                torch::nn::Linear(shape.num_cells, NumDistOutputs(shape.likelihood)));
+}
+
+std::tuple<torch::Tensor, LstmState> DeepARNetImpl::Forward(const torch::Tensor& real, const torch::Tensor& cats,
+                                                            const c10::optional<LstmState>& state) {
+  torch::Tensor input = real;
+  if (!embeddings_.empty()) {
+    std::vector<torch::Tensor> parts = {real};
+    const int64_t steps = real.size(1);
+    for (size_t i = 0; i < embeddings_.size(); ++i) {
+      auto e = embeddings_[i]->forward(cats.select(1, static_cast<int64_t>(i)));  // [batch, dim]
+      parts.push_back(e.unsqueeze(1).expand({-1, steps, -1}));
+    }
+    input = torch::cat(parts, 2);
+  }
+  auto [out, new_state] = lstm_->forward(input, state);
+  return {projection_->forward(out), new_state};
+}
+
+uint64_t ParameterChecksum(const torch::nn::Module& module) {
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& p : module.parameters()) {
+    auto c = p.detach().contiguous();
+    const auto* data = static_cast<const uint8_t*>(c.data_ptr());
+    for (int64_t i = 0, n = c.numel() * static_cast<int64_t>(c.element_size()); i < n; ++i) {
+      h = (h ^ data[i]) * 1099511628211ull;
+    }
+  }
+  return h;
+}
+
+}  // namespace tributary::forecast::internal
