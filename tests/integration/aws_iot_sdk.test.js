@@ -11,7 +11,7 @@ const awsIot = require('aws-iot-device-sdk');
 const { Server, thingName, pollutionPayload, sleep, withTimeout } = require('./harness');
 const { adminOptions, connect, subscribe, publish, waitMessages, end } = require('./clients');
 
-describe('aws-iot-device-sdk device', () => {
+describe('aws-iot-device-sdk device', { timeout: 100000 }, () => {
   let server;
   let admin;
   let device;

@@ -37,7 +37,7 @@ function isActive(thing) {
   return status === 'active' || status === 'enabled';
 }
 
-describe('tributary CLI and HTTP API', () => {
+describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
   let server;
   const api = (p, headers = {}) => fetch(`${server.endpoint}${p}`, { headers, signal: AbortSignal.timeout(5000) });
   const auth = () => ({ Authorization: `Bearer ${server.token}` });

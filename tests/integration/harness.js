@@ -18,14 +18,22 @@ const BIN = process.env.TRIBUTARY_BIN || path.resolve(__dirname, '../../build/tr
 // Children and temp dirs still alive; killed and removed at exit.
 const liveChildren = new Set();
 const tempDirs = new Set();
-process.on('exit', () => {
+function cleanUpNow() {
   for (const child of liveChildren) {
     try { child.kill('SIGKILL'); } catch (_) { /* already gone */ }
   }
   if (!process.env.ITEST_KEEP_TMP) {
     for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
-});
+}
+process.on('exit', cleanUpNow);
+// A test runner or CTest timeout stops us with a signal: clean up before dying.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  process.on(signal, () => {
+    cleanUpNow();
+    process.exit(128 + (os.constants.signals[signal] || 0));
+  });
+}
 
 function makeTempDir(tag) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tributary-itest-${tag}-`));

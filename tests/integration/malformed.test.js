@@ -69,7 +69,7 @@ function parsePackets(data) {
   return out;
 }
 
-describe('malformed MQTT input on the plain port', () => {
+describe('malformed MQTT input on the plain port', { timeout: 100000 }, () => {
   let server;
   let healthy;
   let sent = 0;

@@ -11,7 +11,7 @@ const { Server, describeRun, thingName, pollutionPayload, sleep } = require('./h
 const { mosqArgs, mosquittoPub, MosquittoSub } = require('./clients');
 
 for (const version of ['mqttv311', 'mqttv5']) {
-  describe(`mosquitto clients over mTLS, ${version}`, () => {
+  describe(`mosquitto clients over mTLS, ${version}`, { timeout: 55000 }, () => {
     let server;
     const subs = [];
     const startSub = (args) => { const s = new MosquittoSub(args); subs.push(s); return s; };

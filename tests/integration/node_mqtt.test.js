@@ -15,7 +15,7 @@ const { thingOptions, adminOptions, connect, connectRefused, waitMessages, subsc
 const POLLUTION_FIELDS = ['ozone', 'particulate_matter', 'carbon_monoxide', 'sulfur_dioxide', 'nitrogen_dioxide',
                           'longitude', 'latitude', 'timestamp'];
 
-describe('Node mqtt client', () => {
+describe('Node mqtt client', { timeout: 100000 }, () => {
   let server;
   const clients = [];
   const open = async (options, what) => { const c = await connect(options, { what }); clients.push(c); return c; };
