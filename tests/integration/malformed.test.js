@@ -187,4 +187,21 @@ describe('malformed MQTT input on the plain port', { timeout: 100000 }, () => {
     assert.deepEqual(got, Array.from({ length: last }, (_, i) => i), 'the healthy client missed or reordered messages');
     assert.equal(closes, 0);
   });
+
+  test('/metrics counts the traffic and the refused connections', async () => {
+    const res = await fetch(`${server.endpoint}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    // Sum of a metric over all its label sets; undefined if absent.
+    const metric = (name) => {
+      const values = text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+        .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+      return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+    };
+    const received = metric('tributary_mqtt_messages_received_total');
+    const errors = metric('tributary_mqtt_protocol_errors_total');
+    const connections = metric('tributary_mqtt_connections');
+    assert.ok(received >= sent, `tributary_mqtt_messages_received_total = ${received}, the healthy client alone sent ${sent}`);
+    assert.ok(errors >= 5, `tributary_mqtt_protocol_errors_total = ${errors} after at least 5 malformed connections`);
+    assert.ok(connections >= 1, `tributary_mqtt_connections = ${connections} with the healthy client connected`);
+  });
 });

@@ -67,6 +67,18 @@ for (const version of ['mqttv311', 'mqttv5']) {
       const failure = version === 'mqttv5' ? 0x87 : 0x80;
       assert.deepEqual(await denied.subscribed(), [failure],
                        `subscription to another thing's topics not refused with ${failure}\n${denied.describe()}`);
+      await denied.stop();
+
+      // Publishing into another thing's topics is dropped (MQTT 5: PUBACK 0x87, which
+      // mosquitto_pub reports as "Not authorized").
+      const watcher = startSub([...adminArgs(), '-q', '1', '-t', `devices/${other.thing}/#`]);
+      await watcher.subscribed();
+      const r = await mosquittoPub([...thingArgs(kit), '-q', '1', '-t', other.topic, '-m', pollutionPayload(8)]);
+      if (version === 'mqttv5') {
+        assert.match(r.stderr, /not authori[sz]ed/i, `no PUBACK 0x87 reported\n${describeRun('mosquitto_pub', r)}`);
+      }
+      await sleep(500);
+      assert.deepEqual(watcher.messages(), [], `a publish into another thing's topics was delivered\n${watcher.describe()}`);
     });
 
     test('a retained message reaches later subscribers, also after a graceful restart', async () => {
