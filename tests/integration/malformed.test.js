@@ -19,10 +19,13 @@ function varint(n) {
   return Buffer.from(out);
 }
 const packet = (first, body) => Buffer.concat([Buffer.from([first]), varint(body.length), body]);
-function connectPacket({ name = 'MQTT', level = 5, flags = 0x02, clientId = 'raw', props = Buffer.alloc(0) } = {}) {
-  const parts = [str(name), Buffer.from([level, flags, 0, 30])];
+function connectPacket({ name = 'MQTT', level = 5, flags = 0x02, clientId = 'raw', props = Buffer.alloc(0),
+                         keepAlive = 30, will } = {}) {
+  if (will) flags |= 0x04;  // will flag, QoS 0, not retained
+  const parts = [str(name), Buffer.from([level, flags, keepAlive >> 8, keepAlive & 255])];
   if (level === 5) parts.push(varint(props.length), props);
   parts.push(str(clientId));
+  if (will) parts.push(level === 5 ? Buffer.from([0]) : Buffer.alloc(0), str(will.topic), str(will.message));
   return packet(0x10, Buffer.concat(parts));
 }
 function publishPacket(topic, payload, level = 5) {
@@ -173,6 +176,21 @@ describe('malformed MQTT input on the plain port', { timeout: 100000 }, () => {
       const payloads = healthy.received.map((m) => m.payload);
       assert.ok(payloads.includes(small), 'the in-limit PUBLISH from the same connection was not delivered');
       assert.ok(!payloads.includes(big), 'the oversize PUBLISH was delivered');
+    });
+  }
+
+  for (const level of [4, 5]) {
+    test(`MQTT ${level === 5 ? '5' : '3.1.1'}: a silent client is dropped after 1.5 x keepalive and its will published`, async () => {
+      const message = `keepalive-will-${level}`;
+      const r = await exchange(server.mqttPort, [connectPacket({
+        level, clientId: `raw-silent-${level}`, keepAlive: 1, will: { topic: 'itest/healthy', message } })], { timeoutMs: 6000 });
+      const [ack] = parsePackets(r.data);
+      assert.ok(ack && ack.type === 2 && ack.body[1] === 0, `CONNACK success expected, got ${hex(r.data)}`);
+      assert.ok(r.closedAfterMs >= 1000 && r.closedAfterMs <= 4000,
+                `a client silent past keepalive 1 s was closed after ${r.closedAfterMs} ms (expected ~1.5 s)`);
+      const deadline = Date.now() + 3000;
+      while (!healthy.received.some((m) => m.payload === message) && Date.now() < deadline) await sleep(25);
+      assert.ok(healthy.received.some((m) => m.payload === message), 'the will of the timed-out client was not published');
     });
   }
 
