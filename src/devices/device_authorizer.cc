@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <cctype>
+
 #include "base/log.h"
 #include "devices/policy_grant.h"
 #include "devices/thing_registry.h"
@@ -15,6 +17,15 @@ constexpr const char* kMetricHelp = "MQTT connection authentication decisions by
 
 bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// "AB:cd:..." -> "abcd...": the registry keys certificates by lower-case hex.
+std::string NormalizeFingerprint(const std::string& fp) {
+  std::string out;
+  out.reserve(fp.size());
+  for (char c : fp)
+    if (c != ':') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
 }
 
 std::string Describe(const broker::ClientIdentity& id) {
@@ -50,7 +61,8 @@ Result<std::shared_ptr<const broker::ClientGrant>> DeviceAuthorizer::Authenticat
 Result<std::shared_ptr<const broker::ClientGrant>> DeviceAuthorizer::AuthenticateCertificate(
     const broker::ClientIdentity& id) {
   std::string cn = id.cert_common_name.value_or("");
-  std::optional<CertificateLookup> cert = registry_->LookupCertificate(id.cert_sha256);
+  std::optional<CertificateLookup> cert =
+      registry_->LookupCertificate(NormalizeFingerprint(id.cert_sha256));
   if (!cert)
     return PermissionDenied("certificate sha256:" + id.cert_sha256 + " (CN '" + cn + "') of " +
                             Describe(id) +

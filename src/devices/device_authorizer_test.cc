@@ -61,8 +61,13 @@ TEST_F(DeviceAuthorizerTest, ThingCertificateGetsItsPolicies) {
   EXPECT_TRUE((*grant)->CanSubscribe("devices/t1/#"));
   EXPECT_FALSE((*grant)->CanSubscribe("#"));
   EXPECT_TRUE((*grant)->CanReceive("devices/t1/cmd"));
+  std::string upper;
+  for (size_t i = 0; i < t1_fp_.size(); i += 2)
+    upper += (i ? ":" : "") + std::string{static_cast<char>(std::toupper(t1_fp_[i])),
+                                          static_cast<char>(std::toupper(t1_fp_[i + 1]))};
+  EXPECT_TRUE(registry_->authorizer()->Authenticate(Cert("t1", upper)).ok()) << upper;
   EXPECT_NE(metrics_.Render().find(
-                "tributary_device_auth_decisions_total{outcome=\"thing\"} 1"),
+                "tributary_device_auth_decisions_total{outcome=\"thing\"} 2"),
             std::string::npos)
       << metrics_.Render();
 }
