@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -197,6 +198,23 @@ TEST_F(TrainerTest, BadInputFailsBeforeTrainingAndWritesNothing) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("mem:2: field 'target[3]'"), std::string::npos) << r.status().message();
   EXPECT_FALSE(fs::exists(Path("out")));
+}
+
+TEST_F(TrainerTest, EarlyStoppingKeepsTheBestEpoch) {
+  // A learning rate this high makes the validation loss jump around, so
+  // patience runs out long before the 40 epochs.
+  TrainRequest req = Request("early", 40);
+  req.hyperparameters.learning_rate = 0.5;
+  req.hyperparameters.dropout_rate = 0;
+  req.hyperparameters.early_stopping_patience = 2;
+  std::vector<double> val;
+  auto r = Train(req, [&](const EpochProgress& p) { val.push_back(p.validation_loss); });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->stopped_early);
+  EXPECT_EQ(r->epochs_run, r->best_epoch + 2);
+  ASSERT_EQ(val.size(), static_cast<size_t>(r->epochs_run));
+  EXPECT_EQ(*std::min_element(val.begin(), val.end()), val[r->best_epoch - 1]);
+  EXPECT_EQ(r->best_validation_loss, val[r->best_epoch - 1]);
 }
 
 TEST_F(TrainerTest, CancelledTrainingWritesNoModel) {
