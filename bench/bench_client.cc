@@ -1,5 +1,6 @@
 #include "bench/bench_client.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include <span>
@@ -17,7 +18,7 @@ constexpr uint32_t kMaxPacketBytes = 16 * 1024 * 1024;
 }  // namespace
 
 BenchClient::BenchClient(asio::io_context& io, ClientOptions options)
-    : socket_(io), options_(std::move(options)) {
+    : socket_(io), ping_timer_(io), options_(std::move(options)) {
   in_.resize(std::max<size_t>(options_.read_buffer_bytes, 64));
 }
 
@@ -65,7 +66,15 @@ void BenchClient::SendConnect() {
 void BenchClient::Send(const mqtt::Packet& packet) {
   if (closed_ || close_after_write_) return;
   mqtt::Encode(packet, options_.version, &out_pending_);
-  if (!writing_) Flush();
+  // Write once the current handler is done, so that everything it sends goes out in
+  // one system call.
+  if (!writing_ && !flush_posted_) {
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [this] {
+      flush_posted_ = false;
+      if (!writing_) Flush();
+    });
+  }
 }
 
 void BenchClient::Flush() {
@@ -144,20 +153,31 @@ bool BenchClient::HandleFrames() {
         return false;
       }
       connected_ = true;
+      SchedulePing();
       if (on_connected_) std::exchange(on_connected_, nullptr)("");
       continue;
     }
+    if (std::holds_alternative<mqtt::Pingresp>(packet)) continue;
     if (on_packet_) on_packet_(packet);
   }
   return false;
+}
+
+void BenchClient::SchedulePing() {
+  if (options_.keep_alive_s == 0) return;
+  ping_timer_.expires_after(std::chrono::milliseconds(int64_t{options_.keep_alive_s} * 500));
+  ping_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || closed_) return;
+    Send(mqtt::Pingreq{});
+    SchedulePing();
+  });
 }
 
 void BenchClient::Disconnect() {
   if (closed_) return;
   if (connected_) {
     Send(mqtt::Disconnect{});
-    close_after_write_ = true;
-    if (!writing_) Close();
+    close_after_write_ = true;  // Flush closes once the DISCONNECT is written
   } else {
     Close();
   }
@@ -166,6 +186,7 @@ void BenchClient::Disconnect() {
 void BenchClient::Close() {
   if (closed_) return;
   closed_ = true;
+  ping_timer_.cancel();
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -1,11 +1,12 @@
 // A minimal asynchronous MQTT client for the load generator: one TCP connection,
 // CONNECT/CONNACK, then packets in and out through the project's codec (mqtt/codec.h).
-// It does no retries, no keepalive pings and no session handling: the load generator
-// drives the protocol itself and wants to see every failure.
+// It does no retries and no session handling: the load generator drives the protocol
+// itself and wants to see every failure. With a keep alive it sends PINGREQ every
+// half keep-alive period and swallows the PINGRESPs.
 //
-// Writes are batched: packets sent while a write is in flight are appended to a
-// pending buffer and go out together in the next write, so a publisher that sends a
-// burst costs one system call, not one per packet.
+// Writes are batched: packets sent by one handler, or while a write is in flight, are
+// appended to a pending buffer and go out together in one write, so a publisher that
+// sends a burst costs one system call, not one per packet.
 //
 // Thread-safety: none. A client and every handler it calls live on the one thread
 // that runs its io_context.
@@ -13,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -27,7 +29,7 @@ namespace tributary::bench {
 struct ClientOptions {
   mqtt::Version version = mqtt::Version::kV311;
   std::string client_id;
-  uint16_t keep_alive_s = 0;                   // 0: the broker never times the client out
+  uint16_t keep_alive_s = 0;                   // 0: no keep alive, no PINGREQ
   std::optional<boost::asio::ip::address> source;  // local address to bind, if any
   size_t read_buffer_bytes = 4096;             // initial size; grows for larger packets
   uint16_t receive_maximum = 0;                // v5 CONNECT property when non-zero
@@ -73,8 +75,10 @@ class BenchClient {
   bool HandleFrames();  // false once the client failed
   void Flush();
   void Fail(const std::string& what);
+  void SchedulePing();
 
   boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer ping_timer_;
   ClientOptions options_;
   PacketHandler on_packet_;
   ErrorHandler on_error_;
@@ -85,6 +89,7 @@ class BenchClient {
   std::string out_pending_;
   std::string out_writing_;
   bool writing_ = false;
+  bool flush_posted_ = false;
   bool connected_ = false;
   bool closed_ = false;
   bool close_after_write_ = false;

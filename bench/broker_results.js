@@ -51,7 +51,9 @@ function ratio(a, b) {
 function table(path) {
   const rows = fs.readFileSync(path, 'utf8').split('\n').filter((l) => l.trim())
       .map((l) => JSON.parse(l));
-  const ok = rows.filter((r) => !('error' in r));
+  // A run that failed part-way still counts when it measured something; its figures
+  // are marked with * and the failure is listed below the tables.
+  const ok = rows.filter((r) => !('error' in r) || r.messages > 0 || r.scenario === 'idle');
   const errors = rows.filter((r) => 'error' in r);
   const out = [];
   out.push('## Throughput and latency (median of rounds)', '');
@@ -68,16 +70,20 @@ function table(path) {
         p99: median(rs.map((r) => r.p99_us)),
         lost: rs.length ? rs.reduce((s, r) => s + (r.lost || 0), 0) : null,
         rounds: rs.length,
+        partial: rs.some((r) => 'error' in r) ? '*' : '',
       };
     }
     const t = fig.tributary, m = fig.mosquitto;
-    out.push(`| ${title} | ${fmt(t.rate)} | ${fmt(m.rate)} | ${ratio(t.rate, m.rate)} ` +
+    out.push(`| ${title} | ${fmt(t.rate)}${t.partial} | ${fmt(m.rate)}${m.partial} ` +
+             `| ${ratio(t.rate, m.rate)} ` +
              `| ${fmt(t.p50, 1)} | ${fmt(m.p50, 1)} | ${fmt(t.p99, 1)} | ${fmt(m.p99, 1)} ` +
              `| ${ratio(t.p99, m.p99)} | ${fmt(t.lost)} / ${fmt(m.lost)} |`);
   }
   out.push('', '## Memory per idle connection', '');
   const idle = {};
-  for (const b of BROKERS) idle[b] = ok.find((r) => r.scenario === 'idle' && r.broker_label === b);
+  for (const b of BROKERS) {
+    idle[b] = ok.find((r) => r.scenario === 'idle' && r.broker_label === b && 'rss_after_kb' in r);
+  }
   const n = (idle.tributary || idle.mosquitto || {}).connections;
   out.push('| broker VmRSS | Tributary | mosquitto | ratio |', '|---|---:|---:|---:|');
   const lines = [
@@ -90,7 +96,8 @@ function table(path) {
     out.push(`| ${label} | ${fmt(v[0], digits)} | ${fmt(v[1], digits)} | ${ratio(v[0], v[1])} |`);
   }
   if (errors.length) {
-    out.push('', '## Failures', '');
+    out.push('', '## Failures', '', '(* in the table: figures from the part of the measuring ' +
+             'window before the failure)', '');
     for (const r of errors) {
       out.push(`- ${r.broker_label} ${r.scenario || ''} round ${r.round || '-'}: ` +
                String(r.error).trim().replace(/\n/g, ' '));

@@ -77,7 +77,7 @@ class LoadRun {
     ClientOptions c;
     c.version = o_.version;
     c.client_id = "bench-" + role + "-" + std::to_string(index) + "-" + std::to_string(::getpid());
-    c.keep_alive_s = 0;
+    c.keep_alive_s = o_.keep_alive_s;
     c.read_buffer_bytes = role == "sub" ? 256 * 1024 : 4096;
     return c;
   }

@@ -42,6 +42,7 @@ struct LoadOptions {
   std::string topic_prefix = "bench/";
   mqtt::Version version = mqtt::Version::kV311;
   int inflight = 32;   // QoS 1: unacknowledged PUBLISH per publisher
+  uint16_t keep_alive_s = 0;  // CONNECT keep alive; clients ping every half period
   int window = 100;    // sent and not yet delivered, per subscriber, all publishers together
 };
 

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--concurrency", idle.concurrency, "idle mode: connection attempts at once")
       ->capture_default_str();
-  app.add_option("--keep-alive-s", idle.keep_alive_s, "idle mode: CONNECT keepalive (0 off)")
+  app.add_option("--keep-alive-s", load.keep_alive_s,
+                 "CONNECT keep alive in seconds (0 off); clients ping every half period")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
     idle.host = load.host;
     idle.port = load.port;
     idle.connections = idle_connections;
+    idle.keep_alive_s = load.keep_alive_s;
     idle.version = mqtt_version;
     auto result = tributary::bench::RunIdle(idle, [](const IdleResult& r) {
       std::cout << r.ToJsonLine("all_connected") << std::endl;
