@@ -12,13 +12,25 @@ int64_t ColumnBatch::NullCount() const {
 void ColumnBatch::AppendNull() {
   if (validity.empty()) validity.assign(length, 1);
   switch (type) {
-    case ColumnType::kBoolean: bools.push_back(0); break;
-    case ColumnType::kInt32: i32.push_back(0); break;
+    case ColumnType::kBoolean:
+      bools.push_back(0);
+      break;
+    case ColumnType::kInt32:
+      i32.push_back(0);
+      break;
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: i64.push_back(0); break;
-    case ColumnType::kFloat: f32.push_back(0); break;
-    case ColumnType::kDouble: f64.push_back(0); break;
-    case ColumnType::kString: offsets.push_back(chars.size()); break;
+    case ColumnType::kTimestamp:
+      i64.push_back(0);
+      break;
+    case ColumnType::kFloat:
+      f32.push_back(0);
+      break;
+    case ColumnType::kDouble:
+      f64.push_back(0);
+      break;
+    case ColumnType::kString:
+      offsets.push_back(chars.size());
+      break;
   }
   validity.push_back(0);
   ++length;
@@ -26,13 +38,25 @@ void ColumnBatch::AppendNull() {
 
 void ColumnBatch::Reserve(int64_t n) {
   switch (type) {
-    case ColumnType::kBoolean: bools.reserve(n); break;
-    case ColumnType::kInt32: i32.reserve(n); break;
+    case ColumnType::kBoolean:
+      bools.reserve(n);
+      break;
+    case ColumnType::kInt32:
+      i32.reserve(n);
+      break;
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: i64.reserve(n); break;
-    case ColumnType::kFloat: f32.reserve(n); break;
-    case ColumnType::kDouble: f64.reserve(n); break;
-    case ColumnType::kString: offsets.reserve(n + 1); break;
+    case ColumnType::kTimestamp:
+      i64.reserve(n);
+      break;
+    case ColumnType::kFloat:
+      f32.reserve(n);
+      break;
+    case ColumnType::kDouble:
+      f64.reserve(n);
+      break;
+    case ColumnType::kString:
+      offsets.reserve(n + 1);
+      break;
   }
 }
 
@@ -45,12 +69,22 @@ Status ColumnBatch::Validate() const {
   size_t n = static_cast<size_t>(length);
   size_t have = 0;
   switch (type) {
-    case ColumnType::kBoolean: have = bools.size(); break;
-    case ColumnType::kInt32: have = i32.size(); break;
+    case ColumnType::kBoolean:
+      have = bools.size();
+      break;
+    case ColumnType::kInt32:
+      have = i32.size();
+      break;
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: have = i64.size(); break;
-    case ColumnType::kFloat: have = f32.size(); break;
-    case ColumnType::kDouble: have = f64.size(); break;
+    case ColumnType::kTimestamp:
+      have = i64.size();
+      break;
+    case ColumnType::kFloat:
+      have = f32.size();
+      break;
+    case ColumnType::kDouble:
+      have = f64.size();
+      break;
     case ColumnType::kString:
       have = offsets.empty() ? 0 : offsets.size() - 1;
       if (!offsets.empty() && offsets.back() != chars.size()) {

@@ -26,14 +26,14 @@ namespace tributary::parquet {
 struct ColumnBatch {
   ColumnType type = ColumnType::kInt64;
   int64_t length = 0;
-  std::vector<uint8_t> validity;  // empty, or `length` bytes of 0/1
-  std::vector<uint8_t> bools;     // kBoolean
-  std::vector<int32_t> i32;       // kInt32
-  std::vector<int64_t> i64;       // kInt64, kTimestamp (microseconds since the epoch, UTC)
-  std::vector<float> f32;         // kFloat
-  std::vector<double> f64;        // kDouble
+  std::vector<uint8_t> validity;     // empty, or `length` bytes of 0/1
+  std::vector<uint8_t> bools;        // kBoolean
+  std::vector<int32_t> i32;          // kInt32
+  std::vector<int64_t> i64;          // kInt64, kTimestamp (microseconds since the epoch, UTC)
+  std::vector<float> f32;            // kFloat
+  std::vector<double> f64;           // kDouble
   std::vector<uint64_t> offsets{0};  // kString: length + 1 entries
-  std::string chars;              // kString
+  std::string chars;                 // kString
 
   ColumnBatch() = default;
   explicit ColumnBatch(ColumnType t) : type(t) {}
@@ -46,11 +46,26 @@ struct ColumnBatch {
 
   // Builders. Append* must match `type` (checked by Validate, not here).
   void AppendNull();
-  void AppendBool(bool v) { bools.push_back(v ? 1 : 0); Appended(); }
-  void AppendInt32(int32_t v) { i32.push_back(v); Appended(); }
-  void AppendInt64(int64_t v) { i64.push_back(v); Appended(); }
-  void AppendFloat(float v) { f32.push_back(v); Appended(); }
-  void AppendDouble(double v) { f64.push_back(v); Appended(); }
+  void AppendBool(bool v) {
+    bools.push_back(v ? 1 : 0);
+    Appended();
+  }
+  void AppendInt32(int32_t v) {
+    i32.push_back(v);
+    Appended();
+  }
+  void AppendInt64(int64_t v) {
+    i64.push_back(v);
+    Appended();
+  }
+  void AppendFloat(float v) {
+    f32.push_back(v);
+    Appended();
+  }
+  void AppendDouble(double v) {
+    f64.push_back(v);
+    Appended();
+  }
   void AppendString(std::string_view v) {
     chars.append(v);
     offsets.push_back(chars.size());

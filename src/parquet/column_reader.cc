@@ -18,15 +18,24 @@ namespace {
 
 std::string_view EncodingName(Encoding e) {
   switch (e) {
-    case Encoding::kPlain: return "PLAIN";
-    case Encoding::kPlainDictionary: return "PLAIN_DICTIONARY";
-    case Encoding::kRle: return "RLE";
-    case Encoding::kBitPacked: return "BIT_PACKED";
-    case Encoding::kDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
-    case Encoding::kDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
-    case Encoding::kDeltaByteArray: return "DELTA_BYTE_ARRAY";
-    case Encoding::kRleDictionary: return "RLE_DICTIONARY";
-    case Encoding::kByteStreamSplit: return "BYTE_STREAM_SPLIT";
+    case Encoding::kPlain:
+      return "PLAIN";
+    case Encoding::kPlainDictionary:
+      return "PLAIN_DICTIONARY";
+    case Encoding::kRle:
+      return "RLE";
+    case Encoding::kBitPacked:
+      return "BIT_PACKED";
+    case Encoding::kDeltaBinaryPacked:
+      return "DELTA_BINARY_PACKED";
+    case Encoding::kDeltaLengthByteArray:
+      return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::kDeltaByteArray:
+      return "DELTA_BYTE_ARRAY";
+    case Encoding::kRleDictionary:
+      return "RLE_DICTIONARY";
+    case Encoding::kByteStreamSplit:
+      return "BYTE_STREAM_SPLIT";
   }
   return "unknown";
 }
@@ -73,15 +82,22 @@ class ChunkDecoder {
 
  public:
   ChunkDecoder(const FileColumn& column, const ColumnMetaData& meta, const std::string& chunk,
-               uint64_t chunk_offset, int64_t num_rows, const ReaderLimits& limits, ColumnBatch* out)
-      : col_(column), meta_(meta), chunk_(chunk), base_(chunk_offset), num_rows_(num_rows),
-        limits_(limits), out_(out) {}
+               uint64_t chunk_offset, int64_t num_rows, const ReaderLimits& limits,
+               ColumnBatch* out)
+      : col_(column),
+        meta_(meta),
+        chunk_(chunk),
+        base_(chunk_offset),
+        num_rows_(num_rows),
+        limits_(limits),
+        out_(out) {}
 
   Status Run() {
     out_->Clear();
     out_->type = kType;
     const bool optional = col_.column.optional;
-    if constexpr (!kIsString) Traits<kType>::Out(*out_).reserve(std::min<int64_t>(num_rows_, 1 << 20));
+    if constexpr (!kIsString)
+      Traits<kType>::Out(*out_).reserve(std::min<int64_t>(num_rows_, 1 << 20));
     if (optional) out_->validity.reserve(std::min<int64_t>(num_rows_, 1 << 20));
     size_t pos = 0;
     while (read_ < num_rows_) {
@@ -96,10 +112,11 @@ class ChunkDecoder {
                                   chunk_.size() - pos, page_off, &h, &hlen);
       if (!st.ok()) return st.WithContext(Where(page_off, "page header"));
       pos += hlen;
-      if (h.compressed_page_size < 0 || static_cast<size_t>(h.compressed_page_size) > chunk_.size() - pos) {
+      if (h.compressed_page_size < 0 ||
+          static_cast<size_t>(h.compressed_page_size) > chunk_.size() - pos) {
         return Err(page_off, "compressed page size " + std::to_string(h.compressed_page_size) +
-                                 " runs past the column chunk (" + std::to_string(chunk_.size() - pos) +
-                                 " bytes left)");
+                                 " runs past the column chunk (" +
+                                 std::to_string(chunk_.size() - pos) + " bytes left)");
       }
       if (h.uncompressed_page_size < 0 ||
           static_cast<uint64_t>(h.uncompressed_page_size) > limits_.max_page_bytes) {
@@ -110,10 +127,17 @@ class ChunkDecoder {
       pos += h.compressed_page_size;
       page_off_ = page_off;
       switch (h.type) {
-        case PageType::kDictionaryPage: TRY(ReadDictionary(h, payload)); break;
-        case PageType::kDataPage: TRY(ReadDataPageV1(h, payload)); break;
-        case PageType::kDataPageV2: TRY(ReadDataPageV2(h, payload)); break;
-        default: break;  // index pages and unknown pages carry no values
+        case PageType::kDictionaryPage:
+          TRY(ReadDictionary(h, payload));
+          break;
+        case PageType::kDataPage:
+          TRY(ReadDataPageV1(h, payload));
+          break;
+        case PageType::kDataPageV2:
+          TRY(ReadDataPageV2(h, payload));
+          break;
+        default:
+          break;  // index pages and unknown pages carry no values
       }
     }
     out_->length = read_;
@@ -123,7 +147,8 @@ class ChunkDecoder {
 
  private:
   std::string Where(uint64_t off, std::string_view what) const {
-    return "column '" + col_.column.name + "': " + std::string(what) + " at offset " + std::to_string(off);
+    return "column '" + col_.column.name + "': " + std::string(what) + " at offset " +
+           std::to_string(off);
   }
   Status Err(uint64_t off, const std::string& what) const {
     return DataLoss(Where(off, "page") + ": " + what);
@@ -152,7 +177,8 @@ class ChunkDecoder {
     if (have_dict_) return Err(page_off_, "second dictionary page in one column chunk");
     const DictionaryPageHeader& d = *h.dictionary_page_header;
     if (d.encoding != Encoding::kPlain && d.encoding != Encoding::kPlainDictionary) {
-      return Err(page_off_, "dictionary encoding " + std::string(EncodingName(d.encoding)) + " is not PLAIN");
+      return Err(page_off_,
+                 "dictionary encoding " + std::string(EncodingName(d.encoding)) + " is not PLAIN");
     }
     if (d.num_values < 0) return Err(page_off_, "negative dictionary size");
     std::string_view data;
@@ -175,8 +201,8 @@ class ChunkDecoder {
     } else {
       const size_t fit = kIsBool ? data.size() * 8 : data.size() / sizeof(T);
       if (n > fit) {
-        return Err(page_off_, std::to_string(n) + " values cannot fit in " + std::to_string(data.size()) +
-                                  " bytes");
+        return Err(page_off_, std::to_string(n) + " values cannot fit in " +
+                                  std::to_string(data.size()) + " bytes");
       }
       vals->resize(n);
       if constexpr (kIsBool) {
@@ -212,22 +238,26 @@ class ChunkDecoder {
         if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
           TRY(Wrap(DeltaBinaryPackedDecode(p, data.size(), n, &wide_, &used)));
           vals_.resize(n);
-          for (size_t i = 0; i < n; ++i) vals_[i] = static_cast<T>(wide_[i]);  // INT32 wraps mod 2^32
+          for (size_t i = 0; i < n; ++i)
+            vals_[i] = static_cast<T>(wide_[i]);  // INT32 wraps mod 2^32
           return Status::Ok();
         }
         break;
       case Encoding::kDeltaLengthByteArray:
-        if constexpr (kIsString) return Wrap(DeltaLengthByteArrayDecode(p, data.size(), n, &vals_, &used));
+        if constexpr (kIsString)
+          return Wrap(DeltaLengthByteArrayDecode(p, data.size(), n, &vals_, &used));
         break;
       case Encoding::kDeltaByteArray:
         if constexpr (kIsString) {
-          return Wrap(DeltaByteArrayDecode(p, data.size(), n, limits_.max_page_bytes, &arena_, &vals_));
+          return Wrap(
+              DeltaByteArrayDecode(p, data.size(), n, limits_.max_page_bytes, &arena_, &vals_));
         }
         break;
       case Encoding::kByteStreamSplit:
         if constexpr (!kIsString && !kIsBool) {
           vals_.resize(n);
-          return Wrap(ByteStreamSplitDecode(p, data.size(), n, sizeof(T), reinterpret_cast<uint8_t*>(vals_.data())));
+          return Wrap(ByteStreamSplitDecode(p, data.size(), n, sizeof(T),
+                                            reinterpret_cast<uint8_t*>(vals_.data())));
         }
         break;
       case Encoding::kRle:
@@ -270,14 +300,16 @@ class ChunkDecoder {
     if (col_.column.optional) {
       if (d.definition_level_encoding != Encoding::kRle) {
         return Unimplemented(Where(page_off_, "page") + ": definition level encoding " +
-                             std::string(EncodingName(d.definition_level_encoding)) + " is not supported");
+                             std::string(EncodingName(d.definition_level_encoding)) +
+                             " is not supported");
       }
       if (body.size() < 4) return Err(page_off_, "definition levels without a length prefix");
       uint32_t len;
       std::memcpy(&len, body.data(), 4);
       if (len > body.size() - 4) {
-        return Err(page_off_, "definition levels length " + std::to_string(len) + " runs past the page (" +
-                                  std::to_string(body.size() - 4) + " bytes)");
+        return Err(page_off_, "definition levels length " + std::to_string(len) +
+                                  " runs past the page (" + std::to_string(body.size() - 4) +
+                                  " bytes)");
       }
       TRY(DecodeLevels(body.substr(4, len), n, &non_null));
       body.remove_prefix(4 + len);
@@ -294,15 +326,17 @@ class ChunkDecoder {
     if (d.repetition_levels_byte_length < 0 || d.definition_levels_byte_length < 0 ||
         static_cast<uint64_t>(d.repetition_levels_byte_length) + d.definition_levels_byte_length >
             std::min<uint64_t>(payload.size(), h.uncompressed_page_size)) {
-      return Err(page_off_, "level lengths " + std::to_string(d.repetition_levels_byte_length) + "+" +
-                                std::to_string(d.definition_levels_byte_length) + " exceed the page");
+      return Err(page_off_, "level lengths " + std::to_string(d.repetition_levels_byte_length) +
+                                "+" + std::to_string(d.definition_levels_byte_length) +
+                                " exceed the page");
     }
     size_t levels_len = d.repetition_levels_byte_length + d.definition_levels_byte_length;
     size_t n = static_cast<size_t>(d.num_values);
     size_t non_null = n;
     if (col_.column.optional) {
-      TRY(DecodeLevels(payload.substr(d.repetition_levels_byte_length, d.definition_levels_byte_length), n,
-                       &non_null));
+      TRY(DecodeLevels(
+          payload.substr(d.repetition_levels_byte_length, d.definition_levels_byte_length), n,
+          &non_null));
     }
     std::string_view values = payload.substr(levels_len);
     size_t values_size = h.uncompressed_page_size - levels_len;
@@ -395,13 +429,21 @@ Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
                          const std::string& chunk, uint64_t chunk_offset, int64_t num_rows,
                          const ReaderLimits& limits, ColumnBatch* out) {
   switch (column.column.type) {
-    case ColumnType::kBoolean: return Decode<ColumnType::kBoolean>(column, meta, chunk, chunk_offset, num_rows, limits, out);
-    case ColumnType::kInt32: return Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, out);
-    case ColumnType::kInt64: return Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, out);
-    case ColumnType::kTimestamp: return Decode<ColumnType::kTimestamp>(column, meta, chunk, chunk_offset, num_rows, limits, out);
-    case ColumnType::kFloat: return Decode<ColumnType::kFloat>(column, meta, chunk, chunk_offset, num_rows, limits, out);
-    case ColumnType::kDouble: return Decode<ColumnType::kDouble>(column, meta, chunk, chunk_offset, num_rows, limits, out);
-    case ColumnType::kString: return Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kBoolean:
+      return Decode<ColumnType::kBoolean>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kInt32:
+      return Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kInt64:
+      return Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kTimestamp:
+      return Decode<ColumnType::kTimestamp>(column, meta, chunk, chunk_offset, num_rows, limits,
+                                            out);
+    case ColumnType::kFloat:
+      return Decode<ColumnType::kFloat>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kDouble:
+      return Decode<ColumnType::kDouble>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kString:
+      return Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, out);
   }
   return Internal("unknown column type");
 }

@@ -267,13 +267,19 @@ class TypedColumnWriter final : public ColumnChunkWriter {
 
 PhysicalType PhysicalTypeOf(ColumnType type) {
   switch (type) {
-    case ColumnType::kBoolean: return PhysicalType::kBoolean;
-    case ColumnType::kInt32: return PhysicalType::kInt32;
+    case ColumnType::kBoolean:
+      return PhysicalType::kBoolean;
+    case ColumnType::kInt32:
+      return PhysicalType::kInt32;
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: return PhysicalType::kInt64;
-    case ColumnType::kFloat: return PhysicalType::kFloat;
-    case ColumnType::kDouble: return PhysicalType::kDouble;
-    case ColumnType::kString: return PhysicalType::kByteArray;
+    case ColumnType::kTimestamp:
+      return PhysicalType::kInt64;
+    case ColumnType::kFloat:
+      return PhysicalType::kFloat;
+    case ColumnType::kDouble:
+      return PhysicalType::kDouble;
+    case ColumnType::kString:
+      return PhysicalType::kByteArray;
   }
   return PhysicalType::kByteArray;
 }

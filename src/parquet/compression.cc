@@ -16,7 +16,8 @@ Status GzipCompress(std::string_view in, std::string* out) {
   z_stream zs;
   std::memset(&zs, 0, sizeof(zs));
   // windowBits 15 + 16: a gzip header and trailer around the deflate stream.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return Internal("gzip: deflateInit2 failed");
   }
   out->resize(deflateBound(&zs, in.size()) + 32);
@@ -27,7 +28,8 @@ Status GzipCompress(std::string_view in, std::string* out) {
   int rc = deflate(&zs, Z_FINISH);
   size_t produced = zs.total_out;
   deflateEnd(&zs);
-  if (rc != Z_STREAM_END) return Internal("gzip: deflate did not finish (" + std::to_string(rc) + ")");
+  if (rc != Z_STREAM_END)
+    return Internal("gzip: deflate did not finish (" + std::to_string(rc) + ")");
   out->resize(produced);
   return Status::Ok();
 }
@@ -81,14 +83,22 @@ Result<Codec> ParseCodec(std::string_view name) {
 
 std::string_view CodecName(Codec codec) {
   switch (codec) {
-    case Codec::kUncompressed: return "uncompressed";
-    case Codec::kSnappy: return "snappy";
-    case Codec::kGzip: return "gzip";
-    case Codec::kZstd: return "zstd";
-    case Codec::kLzo: return "lzo";
-    case Codec::kBrotli: return "brotli";
-    case Codec::kLz4: return "lz4";
-    case Codec::kLz4Raw: return "lz4_raw";
+    case Codec::kUncompressed:
+      return "uncompressed";
+    case Codec::kSnappy:
+      return "snappy";
+    case Codec::kGzip:
+      return "gzip";
+    case Codec::kZstd:
+      return "zstd";
+    case Codec::kLzo:
+      return "lzo";
+    case Codec::kBrotli:
+      return "brotli";
+    case Codec::kLz4:
+      return "lz4";
+    case Codec::kLz4Raw:
+      return "lz4_raw";
   }
   return "unknown";
 }

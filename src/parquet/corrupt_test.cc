@@ -44,7 +44,8 @@ TEST(Corrupt, BadMagic) {
   std::string tail = f;
   tail.back() = 'X';
   st = ReadEverything(tail);
-  EXPECT_NE(st.message().find("bad magic at offset " + std::to_string(f.size() - 4)), std::string::npos)
+  EXPECT_NE(st.message().find("bad magic at offset " + std::to_string(f.size() - 4)),
+            std::string::npos)
       << st.ToString();
   EXPECT_FALSE(ReadEverything("PAR1").ok());
   EXPECT_FALSE(ReadEverything("").ok());
@@ -88,7 +89,9 @@ TEST(Corrupt, PageLengthBeyondTheChunk) {
   int64_t off = *m.dictionary_page_offset;
   PageHeader h;
   size_t used;
-  ASSERT_TRUE(ParsePageHeader(reinterpret_cast<const uint8_t*>(f.data()) + off, f.size() - off, off, &h, &used).ok());
+  ASSERT_TRUE(ParsePageHeader(reinterpret_cast<const uint8_t*>(f.data()) + off, f.size() - off, off,
+                              &h, &used)
+                  .ok());
   PageHeader big = h;
   big.compressed_page_size = 1 << 30;
   std::string header;
@@ -111,7 +114,9 @@ TEST(Corrupt, CorruptCompressedPages) {
     int64_t off = m.dictionary_page_offset.value_or(m.data_page_offset);
     PageHeader h;
     size_t used;
-    ASSERT_TRUE(ParsePageHeader(reinterpret_cast<const uint8_t*>(f.data()) + off, f.size() - off, off, &h, &used).ok());
+    ASSERT_TRUE(ParsePageHeader(reinterpret_cast<const uint8_t*>(f.data()) + off, f.size() - off,
+                                off, &h, &used)
+                    .ok());
     std::string bad = f;
     for (int i = 0; i < h.compressed_page_size; i += 3) bad[off + used + i] ^= 0x5a;
     Status st = ReadEverything(bad);

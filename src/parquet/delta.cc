@@ -47,13 +47,14 @@ uint64_t Unpack(const uint8_t* p, uint64_t j, int w) {
   int need = (shift + w + 7) / 8;
   for (int k = 0; k < need; ++k) acc |= static_cast<unsigned __int128>(b[k]) << (8 * k);
   acc >>= shift;
-  return w == 64 ? static_cast<uint64_t>(acc) : static_cast<uint64_t>(acc) & ((uint64_t{1} << w) - 1);
+  return w == 64 ? static_cast<uint64_t>(acc)
+                 : static_cast<uint64_t>(acc) & ((uint64_t{1} << w) - 1);
 }
 
 }  // namespace
 
-Status DeltaBinaryPackedDecode(const uint8_t* data, size_t size, size_t n, std::vector<int64_t>* out,
-                               size_t* consumed) {
+Status DeltaBinaryPackedDecode(const uint8_t* data, size_t size, size_t n,
+                               std::vector<int64_t>* out, size_t* consumed) {
   Cursor c(data, size);
   uint64_t block_size, miniblocks, total;
   int64_t first;
@@ -63,10 +64,11 @@ Status DeltaBinaryPackedDecode(const uint8_t* data, size_t size, size_t n, std::
   TRY(c.ZigZag(&first));
   if (block_size == 0 || block_size % 128 != 0 || block_size > (1 << 20) || miniblocks == 0 ||
       block_size % miniblocks != 0 || (block_size / miniblocks) % 32 != 0) {
-    return c.Error("bad header: block size " + std::to_string(block_size) + ", " + std::to_string(miniblocks) +
-                   " miniblocks");
+    return c.Error("bad header: block size " + std::to_string(block_size) + ", " +
+                   std::to_string(miniblocks) + " miniblocks");
   }
-  if (total < n) return c.Error("holds " + std::to_string(total) + " values, page needs " + std::to_string(n));
+  if (total < n)
+    return c.Error("holds " + std::to_string(total) + " values, page needs " + std::to_string(n));
   const uint64_t per_mb = block_size / miniblocks;
   out->resize(n);
   if (n == 0) {
@@ -90,7 +92,8 @@ Status DeltaBinaryPackedDecode(const uint8_t* data, size_t size, size_t n, std::
       const uint64_t take = std::min<uint64_t>(per_mb, n - count);
       const uint64_t full = per_mb * w / 8;
       const uint64_t need = (take * w + 7) / 8;
-      if (size - c.pos_ < need) return c.Error("miniblock of " + std::to_string(full) + " bytes runs past the end");
+      if (size - c.pos_ < need)
+        return c.Error("miniblock of " + std::to_string(full) + " bytes runs past the end");
       const uint8_t* p = data + c.pos_;
       for (uint64_t j = 0; j < take; ++j) {
         last += static_cast<uint64_t>(min_delta) + Unpack(p, j, w);
@@ -113,8 +116,9 @@ Status DeltaLengthByteArrayDecode(const uint8_t* data, size_t size, size_t n,
   for (size_t i = 0; i < n; ++i) {
     int64_t len = static_cast<int32_t>(lengths[i]);
     if (len < 0 || static_cast<uint64_t>(len) > size - pos) {
-      return DataLoss("DELTA_LENGTH_BYTE_ARRAY value " + std::to_string(i) + " of length " + std::to_string(len) +
-                      " runs past the end (" + std::to_string(size - pos) + " bytes left)");
+      return DataLoss("DELTA_LENGTH_BYTE_ARRAY value " + std::to_string(i) + " of length " +
+                      std::to_string(len) + " runs past the end (" + std::to_string(size - pos) +
+                      " bytes left)");
     }
     out->emplace_back(reinterpret_cast<const char*>(data + pos), static_cast<size_t>(len));
     pos += static_cast<size_t>(len);
@@ -139,11 +143,13 @@ Status DeltaByteArrayDecode(const uint8_t* data, size_t size, size_t n, uint64_t
   for (size_t i = 0; i < n; ++i) {
     int64_t prefix = static_cast<int32_t>(prefixes[i]);
     if (prefix < 0 || static_cast<uint64_t>(prefix) > prev_len) {
-      return DataLoss("DELTA_BYTE_ARRAY value " + std::to_string(i) + ": prefix " + std::to_string(prefix) +
-                      " is longer than the previous value (" + std::to_string(prev_len) + ")");
+      return DataLoss("DELTA_BYTE_ARRAY value " + std::to_string(i) + ": prefix " +
+                      std::to_string(prefix) + " is longer than the previous value (" +
+                      std::to_string(prev_len) + ")");
     }
     if (arena->size() + prefix + suffixes[i].size() > max_bytes) {
-      return ResourceExhausted("DELTA_BYTE_ARRAY values exceed " + std::to_string(max_bytes) + " bytes");
+      return ResourceExhausted("DELTA_BYTE_ARRAY values exceed " + std::to_string(max_bytes) +
+                               " bytes");
     }
     uint64_t start = arena->size();
     size_t needed = arena->size() + static_cast<size_t>(prefix) + suffixes[i].size();
@@ -157,14 +163,17 @@ Status DeltaByteArrayDecode(const uint8_t* data, size_t size, size_t n, uint64_t
   }
   out->clear();
   out->reserve(n);
-  for (size_t i = 0; i < n; ++i) out->emplace_back(arena->data() + offsets[i], offsets[i + 1] - offsets[i]);
+  for (size_t i = 0; i < n; ++i)
+    out->emplace_back(arena->data() + offsets[i], offsets[i + 1] - offsets[i]);
   return Status::Ok();
 }
 
-Status ByteStreamSplitDecode(const uint8_t* data, size_t size, size_t n, size_t width, uint8_t* out) {
+Status ByteStreamSplitDecode(const uint8_t* data, size_t size, size_t n, size_t width,
+                             uint8_t* out) {
   if (width == 0 || n > size / width) {
-    return DataLoss("BYTE_STREAM_SPLIT: " + std::to_string(n) + " values of " + std::to_string(width) +
-                    " bytes need more than the " + std::to_string(size) + " bytes present");
+    return DataLoss("BYTE_STREAM_SPLIT: " + std::to_string(n) + " values of " +
+                    std::to_string(width) + " bytes need more than the " + std::to_string(size) +
+                    " bytes present");
   }
   const size_t stride = size / width;  // values in the page's data section
   for (size_t k = 0; k < width; ++k) {

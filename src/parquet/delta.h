@@ -29,8 +29,8 @@
 namespace tributary::parquet {
 
 // Decodes the first n values (the header's count must be at least n).
-Status DeltaBinaryPackedDecode(const uint8_t* data, size_t size, size_t n, std::vector<int64_t>* out,
-                               size_t* consumed);
+Status DeltaBinaryPackedDecode(const uint8_t* data, size_t size, size_t n,
+                               std::vector<int64_t>* out, size_t* consumed);
 
 // Views point into `data`.
 Status DeltaLengthByteArrayDecode(const uint8_t* data, size_t size, size_t n,
@@ -42,6 +42,7 @@ Status DeltaByteArrayDecode(const uint8_t* data, size_t size, size_t n, uint64_t
                             std::string* arena, std::vector<std::string_view>* out);
 
 // Writes n values of `width` bytes to out (n * width bytes).
-Status ByteStreamSplitDecode(const uint8_t* data, size_t size, size_t n, size_t width, uint8_t* out);
+Status ByteStreamSplitDecode(const uint8_t* data, size_t size, size_t n, size_t width,
+                             uint8_t* out);
 
 }  // namespace tributary::parquet

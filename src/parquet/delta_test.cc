@@ -18,7 +18,9 @@ void Varint(uint64_t v, std::string* out) {
   }
   out->push_back(static_cast<char>(v));
 }
-void ZigZag(int64_t v, std::string* out) { Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63), out); }
+void ZigZag(int64_t v, std::string* out) {
+  Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63), out);
+}
 
 // A straightforward DELTA_BINARY_PACKED encoder for tests: blocks of 128 values
 // in 4 miniblocks of 32, deltas computed with wrapping arithmetic.
@@ -31,7 +33,8 @@ std::string EncodeDelta(const std::vector<int64_t>& v) {
   for (size_t start = 1; start < v.size(); start += 128) {
     size_t end = std::min(v.size(), start + 128);
     std::vector<uint64_t> d;
-    for (size_t i = start; i < end; ++i) d.push_back(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
+    for (size_t i = start; i < end; ++i)
+      d.push_back(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
     int64_t min = static_cast<int64_t>(d[0]);
     for (uint64_t x : d) min = std::min(min, static_cast<int64_t>(x));
     ZigZag(min, &out);
@@ -67,7 +70,8 @@ TEST(Delta, BinaryPackedRoundTrips) {
   for (size_t n : {size_t{1}, size_t{2}, size_t{33}, size_t{128}, size_t{129}, size_t{1000}}) {
     std::vector<int64_t> v(n);
     for (size_t i = 0; i < n; ++i) {
-      v[i] = i % 50 == 7 ? (i % 2 ? INT64_MIN : INT64_MAX) : static_cast<int64_t>(rng() % 1000) - 500 + static_cast<int64_t>(i) * 10;
+      v[i] = i % 50 == 7 ? (i % 2 ? INT64_MIN : INT64_MAX)
+                         : static_cast<int64_t>(rng() % 1000) - 500 + static_cast<int64_t>(i) * 10;
     }
     std::string enc = EncodeDelta(v);
     std::vector<int64_t> back;
@@ -135,7 +139,8 @@ TEST(Delta, LengthAndIncrementalByteArrays) {
   for (size_t i = 0; i < words.size(); ++i) EXPECT_EQ(got[i], words[i]);
   EXPECT_EQ(DeltaByteArrayDecode(U(enc2), enc2.size(), words.size(), 10, &arena, &got).code(),
             ErrorCode::kResourceExhausted);
-  std::string bad = EncodeDelta({3}) + EncodeDelta({1}) + "x";  // prefix longer than the (empty) previous value
+  std::string bad =
+      EncodeDelta({3}) + EncodeDelta({1}) + "x";  // prefix longer than the (empty) previous value
   EXPECT_FALSE(DeltaByteArrayDecode(U(bad), bad.size(), 1, 1 << 20, &arena, &got).ok());
 }
 
@@ -148,9 +153,13 @@ TEST(Delta, ByteStreamSplit) {
     for (size_t k = 0; k < 8; ++k) split[k * v.size() + i] = raw[i * 8 + k];
   }
   std::vector<double> back(v.size());
-  ASSERT_TRUE(ByteStreamSplitDecode(U(split), split.size(), v.size(), 8, reinterpret_cast<uint8_t*>(back.data())).ok());
+  ASSERT_TRUE(ByteStreamSplitDecode(U(split), split.size(), v.size(), 8,
+                                    reinterpret_cast<uint8_t*>(back.data()))
+                  .ok());
   EXPECT_EQ(0, std::memcmp(back.data(), v.data(), raw.size()));
-  EXPECT_FALSE(ByteStreamSplitDecode(U(split), split.size() - 1, v.size(), 8, reinterpret_cast<uint8_t*>(back.data())).ok());
+  EXPECT_FALSE(ByteStreamSplitDecode(U(split), split.size() - 1, v.size(), 8,
+                                     reinterpret_cast<uint8_t*>(back.data()))
+                   .ok());
 }
 
 }  // namespace

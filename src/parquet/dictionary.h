@@ -54,7 +54,8 @@ class Dictionary {
 
  private:
   static constexpr bool kIsString = std::is_same_v<T, std::string_view>;
-  using Bits = std::conditional_t<sizeof(T) == 1, uint8_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>;
+  using Bits = std::conditional_t<sizeof(T) == 1, uint8_t,
+                                  std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>;
   // Strings: where the bytes sit in plain_. Numbers need nothing beyond the slot.
   struct StringEntry {
     uint64_t offset;

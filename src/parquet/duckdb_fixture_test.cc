@@ -15,13 +15,16 @@ TEST_P(DuckDbFixture, ValuesMatchWhatDuckDbWrote) {
   std::string path = std::string(TRIBUTARY_PARQUET_CORPUS) + "/duckdb_" + GetParam() + ".parquet";
   auto r = ParquetReader::Open(path);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ((*r)->schema().ToString(), "id:int64?,s:string?,d:double?,b:boolean?,n:int32?,ts:timestamp?,f:float?");
+  EXPECT_EQ((*r)->schema().ToString(),
+            "id:int64?,s:string?,d:double?,b:boolean?,n:int32?,ts:timestamp?,f:float?");
   EXPECT_EQ((*r)->num_rows(), 20);
   std::vector<RecordBatch> groups;
-  ASSERT_TRUE((*r)->Scan({}, [&](const RecordBatch& b) {
-                  groups.push_back(b);
-                  return Status::Ok();
-                }).ok());
+  ASSERT_TRUE((*r)->Scan({},
+                         [&](const RecordBatch& b) {
+                           groups.push_back(b);
+                           return Status::Ok();
+                         })
+                  .ok());
   ASSERT_EQ(groups.size(), 1u);
   const RecordBatch& b = groups[0];
   ASSERT_EQ(b.num_rows, 20);
@@ -40,7 +43,8 @@ TEST_P(DuckDbFixture, ValuesMatchWhatDuckDbWrote) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbFixture, ::testing::Values("uncompressed", "snappy", "gzip", "zstd", "v2"));
+INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbFixture,
+                         ::testing::Values("uncompressed", "snappy", "gzip", "zstd", "v2"));
 
 }  // namespace
 }  // namespace tributary::parquet

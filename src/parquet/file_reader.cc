@@ -15,12 +15,17 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
   fc.schema_index = index;
   fc.column.name = e.name;
   fc.column.optional = e.repetition_type.value_or(Repetition::kRequired) == Repetition::kOptional;
-  if (e.repetition_type == Repetition::kRepeated) fc.unsupported = "repeated columns are not supported";
+  if (e.repetition_type == Repetition::kRepeated)
+    fc.unsupported = "repeated columns are not supported";
   fc.physical = *e.type;
   const LogicalType& lt = e.logical_type;
   switch (*e.type) {
-    case PhysicalType::kBoolean: fc.column.type = ColumnType::kBoolean; break;
-    case PhysicalType::kInt32: fc.column.type = ColumnType::kInt32; break;
+    case PhysicalType::kBoolean:
+      fc.column.type = ColumnType::kBoolean;
+      break;
+    case PhysicalType::kInt32:
+      fc.column.type = ColumnType::kInt32;
+      break;
     case PhysicalType::kInt64:
       fc.column.type = ColumnType::kInt64;
       if (lt.kind == LogicalType::Kind::kTimestamp) {
@@ -29,12 +34,19 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       } else if (e.converted_type == ConvertedType::kTimestampMicros ||
                  e.converted_type == ConvertedType::kTimestampMillis) {
         fc.column.type = ColumnType::kTimestamp;
-        fc.unit = e.converted_type == ConvertedType::kTimestampMillis ? TimeUnit::kMillis : TimeUnit::kMicros;
+        fc.unit = e.converted_type == ConvertedType::kTimestampMillis ? TimeUnit::kMillis
+                                                                      : TimeUnit::kMicros;
       }
       break;
-    case PhysicalType::kFloat: fc.column.type = ColumnType::kFloat; break;
-    case PhysicalType::kDouble: fc.column.type = ColumnType::kDouble; break;
-    case PhysicalType::kByteArray: fc.column.type = ColumnType::kString; break;
+    case PhysicalType::kFloat:
+      fc.column.type = ColumnType::kFloat;
+      break;
+    case PhysicalType::kDouble:
+      fc.column.type = ColumnType::kDouble;
+      break;
+    case PhysicalType::kByteArray:
+      fc.column.type = ColumnType::kString;
+      break;
     case PhysicalType::kInt96:
       fc.column.type = ColumnType::kTimestamp;
       fc.unsupported = "INT96 columns are not supported";
@@ -70,19 +82,22 @@ Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(std::unique_ptr<Sourc
 
 Status ParquetReader::ReadFooter() {
   const uint64_t size = source_->size();
-  if (size < 12) return DataLoss("file of " + std::to_string(size) + " bytes is too small for Parquet");
+  if (size < 12)
+    return DataLoss("file of " + std::to_string(size) + " bytes is too small for Parquet");
   std::string head, tail;
   TRY(source_->ReadAt(0, 4, &head));
   if (head != kMagic) return DataLoss("bad magic at offset 0: not a Parquet file");
   TRY(source_->ReadAt(size - 8, 8, &tail));
   if (tail.substr(4) != kMagic) {
-    return DataLoss("bad magic at offset " + std::to_string(size - 4) + ": truncated or not Parquet");
+    return DataLoss("bad magic at offset " + std::to_string(size - 4) +
+                    ": truncated or not Parquet");
   }
   uint32_t len;
   std::memcpy(&len, tail.data(), 4);
   if (len > size - 12 || len > limits_.max_footer_bytes) {
-    return DataLoss("footer length " + std::to_string(len) + " at offset " + std::to_string(size - 8) +
-                    " does not fit the file of " + std::to_string(size) + " bytes");
+    return DataLoss("footer length " + std::to_string(len) + " at offset " +
+                    std::to_string(size - 8) + " does not fit the file of " + std::to_string(size) +
+                    " bytes");
   }
   footer_start_ = size - 8 - len;
   std::string footer;
@@ -114,12 +129,14 @@ Status ParquetReader::MapSchema() {
   for (size_t g = 0; g < meta_.row_groups.size(); ++g) {
     const RowGroup& rg = meta_.row_groups[g];
     if (rg.columns.size() != columns_.size()) {
-      return DataLoss("footer: row group " + std::to_string(g) + " has " + std::to_string(rg.columns.size()) +
-                      " column chunks for " + std::to_string(columns_.size()) + " columns");
+      return DataLoss("footer: row group " + std::to_string(g) + " has " +
+                      std::to_string(rg.columns.size()) + " column chunks for " +
+                      std::to_string(columns_.size()) + " columns");
     }
     if (rg.num_rows < 0 || rg.num_rows > limits_.max_row_group_rows) {
-      return DataLoss("footer: row group " + std::to_string(g) + " claims " + std::to_string(rg.num_rows) +
-                      " rows (limit " + std::to_string(limits_.max_row_group_rows) + ")");
+      return DataLoss("footer: row group " + std::to_string(g) + " claims " +
+                      std::to_string(rg.num_rows) + " rows (limit " +
+                      std::to_string(limits_.max_row_group_rows) + ")");
     }
   }
   return Status::Ok();
@@ -133,7 +150,9 @@ Result<std::vector<int>> ParquetReader::Resolve(const std::vector<std::string>& 
   }
   for (const std::string& n : names) {
     int i = schema_.Find(n);
-    if (i < 0) return NotFound("column '" + n + "' is not in the file (columns: " + schema_.ToString() + ")");
+    if (i < 0)
+      return NotFound("column '" + n + "' is not in the file (columns: " + schema_.ToString() +
+                      ")");
     out.push_back(i);
   }
   return out;
@@ -142,29 +161,35 @@ Result<std::vector<int>> ParquetReader::Resolve(const std::vector<std::string>& 
 Result<bool> ParquetReader::RowGroupMayMatch(int rg, const Predicate& p) const {
   int c = schema_.Find(p.column);
   if (c < 0) return NotFound("predicate column '" + p.column + "' is not in the file");
-  if (rg < 0 || rg >= num_row_groups()) return InvalidArgument("row group " + std::to_string(rg) + " out of range");
+  if (rg < 0 || rg >= num_row_groups())
+    return InvalidArgument("row group " + std::to_string(rg) + " out of range");
   const RowGroup& group = meta_.row_groups[rg];
   const auto& md = group.columns[c].meta_data;
   std::optional<Statistics> stats;
   // Timestamps in other units would need rescaling: do not skip on them.
-  bool usable = columns_[c].column.type != ColumnType::kTimestamp || columns_[c].unit == TimeUnit::kMicros;
+  bool usable =
+      columns_[c].column.type != ColumnType::kTimestamp || columns_[c].unit == TimeUnit::kMicros;
   if (md && usable) stats = md->statistics;
   return MayMatch(p, columns_[c].column.type, stats, group.num_rows);
 }
 
 Result<RecordBatch> ParquetReader::ReadRowGroup(int rg, const std::vector<int>& cols) {
-  if (rg < 0 || rg >= num_row_groups()) return InvalidArgument("row group " + std::to_string(rg) + " out of range");
+  if (rg < 0 || rg >= num_row_groups())
+    return InvalidArgument("row group " + std::to_string(rg) + " out of range");
   const RowGroup& group = meta_.row_groups[rg];
   RecordBatch batch;
   batch.num_rows = group.num_rows;
   std::string chunk;
   for (int c : cols) {
-    if (c < 0 || c >= static_cast<int>(columns_.size())) return InvalidArgument("column index out of range");
+    if (c < 0 || c >= static_cast<int>(columns_.size()))
+      return InvalidArgument("column index out of range");
     const FileColumn& fc = columns_[c];
-    const std::string where = "row group " + std::to_string(rg) + ", column '" + fc.column.name + "'";
+    const std::string where =
+        "row group " + std::to_string(rg) + ", column '" + fc.column.name + "'";
     if (!fc.unsupported.empty()) return Unimplemented(where + ": " + fc.unsupported);
     const ColumnChunk& cc = group.columns[c];
-    if (cc.file_path) return Unimplemented(where + ": column data in another file is not supported");
+    if (cc.file_path)
+      return Unimplemented(where + ": column data in another file is not supported");
     if (!cc.meta_data) return DataLoss(where + ": column chunk has no metadata");
     const ColumnMetaData& m = *cc.meta_data;
     if (m.type != fc.physical) return DataLoss(where + ": chunk type differs from the schema");
@@ -174,13 +199,15 @@ Result<RecordBatch> ParquetReader::ReadRowGroup(int rg, const std::vector<int>& 
     }
     int64_t start = m.data_page_offset;
     // Some writers set dictionary_page_offset to 0 when there is none.
-    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 && *m.dictionary_page_offset < start) {
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+        *m.dictionary_page_offset < start) {
       start = *m.dictionary_page_offset;
     }
     if (start < 4 || m.total_compressed_size < 0 || static_cast<uint64_t>(start) > footer_start_ ||
         static_cast<uint64_t>(m.total_compressed_size) > footer_start_ - start) {
       return DataLoss(where + ": chunk at offset " + std::to_string(start) + " of " +
-                      std::to_string(m.total_compressed_size) + " bytes lies outside the data (which ends at " +
+                      std::to_string(m.total_compressed_size) +
+                      " bytes lies outside the data (which ends at " +
                       std::to_string(footer_start_) + ")");
     }
     TRY(source_->ReadAt(start, m.total_compressed_size, &chunk));

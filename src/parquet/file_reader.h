@@ -43,11 +43,11 @@ struct ReaderLimits {
 
 // How a file column maps onto our schema.
 struct FileColumn {
-  Column column;                       // name, our type, optional
+  Column column;  // name, our type, optional
   PhysicalType physical = PhysicalType::kInt64;
-  int schema_index = 0;                // index in FileMetaData::schema
-  TimeUnit unit = TimeUnit::kMicros;   // kTimestamp: unit stored in the file
-  std::string unsupported;             // non-empty: why this column cannot be read
+  int schema_index = 0;               // index in FileMetaData::schema
+  TimeUnit unit = TimeUnit::kMicros;  // kTimestamp: unit stored in the file
+  std::string unsupported;            // non-empty: why this column cannot be read
 };
 
 struct ReadOptions {

@@ -39,7 +39,8 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(std::unique_ptr<Sink>
   TRY(schema.Validate());
   if (options.page_size <= 0 || options.row_group_rows <= 0 || options.row_group_bytes <= 0 ||
       options.dictionary_page_size_limit < 0) {
-    return InvalidArgument("writer options: page_size, row_group_rows and row_group_bytes must be positive");
+    return InvalidArgument(
+        "writer options: page_size, row_group_rows and row_group_bytes must be positive");
   }
   switch (options.codec) {
     case Codec::kUncompressed:
@@ -48,18 +49,20 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(std::unique_ptr<Sink>
     case Codec::kZstd:
       break;
     default:
-      return InvalidArgument("writer options: codec " + std::to_string(static_cast<int>(options.codec)) +
+      return InvalidArgument("writer options: codec " +
+                             std::to_string(static_cast<int>(options.codec)) +
                              " is not supported (uncompressed, snappy, gzip, zstd)");
   }
-  std::unique_ptr<ParquetWriter> w(new ParquetWriter(std::move(sink), std::move(schema), std::move(options)));
+  std::unique_ptr<ParquetWriter> w(
+      new ParquetWriter(std::move(sink), std::move(schema), std::move(options)));
   TRY(w->sink_->Append(kMagic));
   return w;
 }
 
 Status ParquetWriter::Write(const RecordBatch& batch) {
   if (!(batch.schema == schema_)) {
-    return InvalidArgument("batch schema " + batch.schema.ToString() + " differs from the writer's " +
-                           schema_.ToString());
+    return InvalidArgument("batch schema " + batch.schema.ToString() +
+                           " differs from the writer's " + schema_.ToString());
   }
   TRY(batch.Validate());
   return WriteColumns(batch.columns);
@@ -76,9 +79,9 @@ Status ParquetWriter::WriteColumns(const std::vector<ColumnBatch>& columns) {
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& c = schema_.columns[i];
     if (columns[i].type != c.type || columns[i].length != rows) {
-      return InvalidArgument("column '" + c.name + "': expected " + std::string(ColumnTypeName(c.type)) +
-                             " x " + std::to_string(rows) + " rows, got " +
-                             std::string(ColumnTypeName(columns[i].type)) + " x " +
+      return InvalidArgument("column '" + c.name + "': expected " +
+                             std::string(ColumnTypeName(c.type)) + " x " + std::to_string(rows) +
+                             " rows, got " + std::string(ColumnTypeName(columns[i].type)) + " x " +
                              std::to_string(columns[i].length));
     }
     Status st = columns[i].Validate();

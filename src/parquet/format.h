@@ -75,32 +75,32 @@ enum class TimeUnit : int32_t { kMillis = 1, kMicros = 2, kNanos = 3 };
 struct LogicalType {
   enum class Kind { kNone, kString, kDate, kTimestamp, kInteger, kJson, kOther };
   Kind kind = Kind::kNone;
-  bool is_adjusted_to_utc = false;  // TIMESTAMP
+  bool is_adjusted_to_utc = false;    // TIMESTAMP
   TimeUnit unit = TimeUnit::kMicros;  // TIMESTAMP
-  int8_t bit_width = 0;             // INTEGER
-  bool is_signed = true;            // INTEGER
+  int8_t bit_width = 0;               // INTEGER
+  bool is_signed = true;              // INTEGER
 };
 
 struct Statistics {
-  std::optional<std::string> max;        // 1 (deprecated, signed order)
-  std::optional<std::string> min;        // 2
-  std::optional<int64_t> null_count;     // 3
-  std::optional<int64_t> distinct_count; // 4
-  std::optional<std::string> max_value;  // 5
-  std::optional<std::string> min_value;  // 6
+  std::optional<std::string> max;         // 1 (deprecated, signed order)
+  std::optional<std::string> min;         // 2
+  std::optional<int64_t> null_count;      // 3
+  std::optional<int64_t> distinct_count;  // 4
+  std::optional<std::string> max_value;   // 5
+  std::optional<std::string> min_value;   // 6
 };
 
 struct SchemaElement {
-  std::optional<PhysicalType> type;           // 1
-  std::optional<int32_t> type_length;         // 2
-  std::optional<Repetition> repetition_type;  // 3
-  std::string name;                           // 4
-  std::optional<int32_t> num_children;        // 5
+  std::optional<PhysicalType> type;             // 1
+  std::optional<int32_t> type_length;           // 2
+  std::optional<Repetition> repetition_type;    // 3
+  std::string name;                             // 4
+  std::optional<int32_t> num_children;          // 5
   std::optional<ConvertedType> converted_type;  // 6 (unknown values kept as read)
-  std::optional<int32_t> scale;               // 7
-  std::optional<int32_t> precision;           // 8
-  std::optional<int32_t> field_id;            // 9
-  LogicalType logical_type;                   // 10
+  std::optional<int32_t> scale;                 // 7
+  std::optional<int32_t> precision;             // 8
+  std::optional<int32_t> field_id;              // 9
+  LogicalType logical_type;                     // 10
 };
 
 struct KeyValue {
@@ -109,21 +109,21 @@ struct KeyValue {
 };
 
 struct DataPageHeader {
-  int32_t num_values = 0;                       // 1
-  Encoding encoding = Encoding::kPlain;         // 2
+  int32_t num_values = 0;                               // 1
+  Encoding encoding = Encoding::kPlain;                 // 2
   Encoding definition_level_encoding = Encoding::kRle;  // 3
   Encoding repetition_level_encoding = Encoding::kRle;  // 4
-  std::optional<Statistics> statistics;         // 5
+  std::optional<Statistics> statistics;                 // 5
 };
 
 struct DataPageHeaderV2 {
-  int32_t num_values = 0;                    // 1
-  int32_t num_nulls = 0;                     // 2
-  int32_t num_rows = 0;                      // 3
-  Encoding encoding = Encoding::kPlain;      // 4
-  int32_t definition_levels_byte_length = 0; // 5
-  int32_t repetition_levels_byte_length = 0; // 6
-  bool is_compressed = true;                 // 7
+  int32_t num_values = 0;                     // 1
+  int32_t num_nulls = 0;                      // 2
+  int32_t num_rows = 0;                       // 3
+  Encoding encoding = Encoding::kPlain;       // 4
+  int32_t definition_levels_byte_length = 0;  // 5
+  int32_t repetition_levels_byte_length = 0;  // 6
+  bool is_compressed = true;                  // 7
 };
 
 struct DictionaryPageHeader {
@@ -133,52 +133,52 @@ struct DictionaryPageHeader {
 };
 
 struct PageHeader {
-  PageType type = PageType::kDataPage;         // 1
-  int32_t uncompressed_page_size = 0;          // 2
-  int32_t compressed_page_size = 0;            // 3
-  std::optional<int32_t> crc;                  // 4
-  std::optional<DataPageHeader> data_page_header;            // 5
+  PageType type = PageType::kDataPage;                         // 1
+  int32_t uncompressed_page_size = 0;                          // 2
+  int32_t compressed_page_size = 0;                            // 3
+  std::optional<int32_t> crc;                                  // 4
+  std::optional<DataPageHeader> data_page_header;              // 5
   std::optional<DictionaryPageHeader> dictionary_page_header;  // 7
-  std::optional<DataPageHeaderV2> data_page_header_v2;       // 8
+  std::optional<DataPageHeaderV2> data_page_header_v2;         // 8
 };
 
 struct ColumnMetaData {
-  PhysicalType type = PhysicalType::kBoolean;   // 1
-  std::vector<Encoding> encodings;              // 2
-  std::vector<std::string> path_in_schema;      // 3
-  Codec codec = Codec::kUncompressed;           // 4
-  int64_t num_values = 0;                       // 5
-  int64_t total_uncompressed_size = 0;          // 6
-  int64_t total_compressed_size = 0;            // 7
-  std::vector<KeyValue> key_value_metadata;     // 8
-  int64_t data_page_offset = 0;                 // 9
-  std::optional<int64_t> index_page_offset;     // 10
+  PhysicalType type = PhysicalType::kBoolean;     // 1
+  std::vector<Encoding> encodings;                // 2
+  std::vector<std::string> path_in_schema;        // 3
+  Codec codec = Codec::kUncompressed;             // 4
+  int64_t num_values = 0;                         // 5
+  int64_t total_uncompressed_size = 0;            // 6
+  int64_t total_compressed_size = 0;              // 7
+  std::vector<KeyValue> key_value_metadata;       // 8
+  int64_t data_page_offset = 0;                   // 9
+  std::optional<int64_t> index_page_offset;       // 10
   std::optional<int64_t> dictionary_page_offset;  // 11
-  std::optional<Statistics> statistics;         // 12
+  std::optional<Statistics> statistics;           // 12
 };
 
 struct ColumnChunk {
-  std::optional<std::string> file_path;  // 1
-  int64_t file_offset = 0;               // 2
+  std::optional<std::string> file_path;     // 1
+  int64_t file_offset = 0;                  // 2
   std::optional<ColumnMetaData> meta_data;  // 3
 };
 
 struct RowGroup {
-  std::vector<ColumnChunk> columns;            // 1
-  int64_t total_byte_size = 0;                 // 2
-  int64_t num_rows = 0;                        // 3
-  std::optional<int64_t> file_offset;          // 5
+  std::vector<ColumnChunk> columns;              // 1
+  int64_t total_byte_size = 0;                   // 2
+  int64_t num_rows = 0;                          // 3
+  std::optional<int64_t> file_offset;            // 5
   std::optional<int64_t> total_compressed_size;  // 6
-  std::optional<int16_t> ordinal;              // 7
+  std::optional<int16_t> ordinal;                // 7
 };
 
 struct FileMetaData {
-  int32_t version = 1;                         // 1
-  std::vector<SchemaElement> schema;           // 2
-  int64_t num_rows = 0;                        // 3
-  std::vector<RowGroup> row_groups;            // 4
-  std::vector<KeyValue> key_value_metadata;    // 5
-  std::optional<std::string> created_by;       // 6
+  int32_t version = 1;                       // 1
+  std::vector<SchemaElement> schema;         // 2
+  int64_t num_rows = 0;                      // 3
+  std::vector<RowGroup> row_groups;          // 4
+  std::vector<KeyValue> key_value_metadata;  // 5
+  std::optional<std::string> created_by;     // 6
   // 7: column_orders. We write TYPE_ORDER for every leaf; on read we only note
   // whether it was present (min_value/max_value are trusted either way).
   int32_t num_column_orders = 0;
@@ -192,7 +192,6 @@ void SerializeFileMetaData(const FileMetaData& m, std::string* out);
 // `*consumed` (PageHeader) receives the header's length in bytes.
 Status ParsePageHeader(const uint8_t* data, size_t size, uint64_t base_offset, PageHeader* h,
                        size_t* consumed);
-Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset,
-                         FileMetaData* m);
+Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset, FileMetaData* m);
 
 }  // namespace tributary::parquet

@@ -92,13 +92,20 @@ Status ReadStructList(CompactReader& r, ThriftType t, F&& read_elem) {
 Status ReadStatistics(CompactReader& r, Statistics* s) {
   return ReadStruct(r, [&](int16_t id, ThriftType t) -> Status {
     switch (id) {
-      case 1: return ReadString(r, t, &s->max);
-      case 2: return ReadString(r, t, &s->min);
-      case 3: return ReadI64(r, t, &s->null_count);
-      case 4: return ReadI64(r, t, &s->distinct_count);
-      case 5: return ReadString(r, t, &s->max_value);
-      case 6: return ReadString(r, t, &s->min_value);
-      default: return r.Skip(t);
+      case 1:
+        return ReadString(r, t, &s->max);
+      case 2:
+        return ReadString(r, t, &s->min);
+      case 3:
+        return ReadI64(r, t, &s->null_count);
+      case 4:
+        return ReadI64(r, t, &s->distinct_count);
+      case 5:
+        return ReadString(r, t, &s->max_value);
+      case 6:
+        return ReadString(r, t, &s->min_value);
+      default:
+        return r.Skip(t);
     }
   });
 }
@@ -138,9 +145,14 @@ Status ReadLogicalType(CompactReader& r, LogicalType* lt) {
   return ReadStruct(r, [&](int16_t id, ThriftType t) -> Status {
     if (t != ThriftType::kStruct) return r.Skip(t);
     switch (id) {
-      case 1: lt->kind = Kind::kString; return r.Skip(t);
-      case 6: lt->kind = Kind::kDate; return r.Skip(t);
-      case 8: return ReadTimestampType(r, lt);
+      case 1:
+        lt->kind = Kind::kString;
+        return r.Skip(t);
+      case 6:
+        lt->kind = Kind::kDate;
+        return r.Skip(t);
+      case 8:
+        return ReadTimestampType(r, lt);
       case 10:
         lt->kind = Kind::kInteger;
         return ReadStruct(r, [&](int16_t fid, ThriftType ft) -> Status {
@@ -151,8 +163,12 @@ Status ReadLogicalType(CompactReader& r, LogicalType* lt) {
           }
           return r.Skip(ft);
         });
-      case 12: lt->kind = Kind::kJson; return r.Skip(t);
-      default: lt->kind = Kind::kOther; return r.Skip(t);
+      case 12:
+        lt->kind = Kind::kJson;
+        return r.Skip(t);
+      default:
+        lt->kind = Kind::kOther;
+        return r.Skip(t);
     }
   });
 }
@@ -161,17 +177,29 @@ Status ReadSchemaElement(CompactReader& r, SchemaElement* e) {
   bool has_name = false;
   TRY(ReadStruct(r, [&](int16_t id, ThriftType t) -> Status {
     switch (id) {
-      case 1: return ReadEnum(r, t, &e->type);
-      case 2: return ReadI32(r, t, &e->type_length);
-      case 3: return ReadEnum(r, t, &e->repetition_type);
-      case 4: has_name = t == ThriftType::kBinary; return ReadString(r, t, &e->name);
-      case 5: return ReadI32(r, t, &e->num_children);
-      case 6: return ReadEnum(r, t, &e->converted_type);
-      case 7: return ReadI32(r, t, &e->scale);
-      case 8: return ReadI32(r, t, &e->precision);
-      case 9: return ReadI32(r, t, &e->field_id);
-      case 10: return t == ThriftType::kStruct ? ReadLogicalType(r, &e->logical_type) : r.Skip(t);
-      default: return r.Skip(t);
+      case 1:
+        return ReadEnum(r, t, &e->type);
+      case 2:
+        return ReadI32(r, t, &e->type_length);
+      case 3:
+        return ReadEnum(r, t, &e->repetition_type);
+      case 4:
+        has_name = t == ThriftType::kBinary;
+        return ReadString(r, t, &e->name);
+      case 5:
+        return ReadI32(r, t, &e->num_children);
+      case 6:
+        return ReadEnum(r, t, &e->converted_type);
+      case 7:
+        return ReadI32(r, t, &e->scale);
+      case 8:
+        return ReadI32(r, t, &e->precision);
+      case 9:
+        return ReadI32(r, t, &e->field_id);
+      case 10:
+        return t == ThriftType::kStruct ? ReadLogicalType(r, &e->logical_type) : r.Skip(t);
+      default:
+        return r.Skip(t);
     }
   }));
   if (!has_name) return r.Error("SchemaElement without a name");
@@ -181,7 +209,8 @@ Status ReadSchemaElement(CompactReader& r, SchemaElement* e) {
 Status ReadColumnMetaData(CompactReader& r, ColumnMetaData* m) {
   return ReadStruct(r, [&](int16_t id, ThriftType t) -> Status {
     switch (id) {
-      case 1: return ReadEnum(r, t, &m->type);
+      case 1:
+        return ReadEnum(r, t, &m->type);
       case 2: {
         if (t != ThriftType::kList) return r.Skip(t);
         ThriftType elem;
@@ -211,19 +240,28 @@ Status ReadColumnMetaData(CompactReader& r, ColumnMetaData* m) {
         }
         return Status::Ok();
       }
-      case 4: return ReadEnum(r, t, &m->codec);
-      case 5: return ReadI64(r, t, &m->num_values);
-      case 6: return ReadI64(r, t, &m->total_uncompressed_size);
-      case 7: return ReadI64(r, t, &m->total_compressed_size);
-      case 8: return ReadKeyValues(r, t, &m->key_value_metadata);
-      case 9: return ReadI64(r, t, &m->data_page_offset);
-      case 10: return ReadI64(r, t, &m->index_page_offset);
-      case 11: return ReadI64(r, t, &m->dictionary_page_offset);
+      case 4:
+        return ReadEnum(r, t, &m->codec);
+      case 5:
+        return ReadI64(r, t, &m->num_values);
+      case 6:
+        return ReadI64(r, t, &m->total_uncompressed_size);
+      case 7:
+        return ReadI64(r, t, &m->total_compressed_size);
+      case 8:
+        return ReadKeyValues(r, t, &m->key_value_metadata);
+      case 9:
+        return ReadI64(r, t, &m->data_page_offset);
+      case 10:
+        return ReadI64(r, t, &m->index_page_offset);
+      case 11:
+        return ReadI64(r, t, &m->dictionary_page_offset);
       case 12:
         if (t != ThriftType::kStruct) return r.Skip(t);
         m->statistics.emplace();
         return ReadStatistics(r, &*m->statistics);
-      default: return r.Skip(t);
+      default:
+        return r.Skip(t);
     }
   });
 }
@@ -246,10 +284,14 @@ Status ReadRowGroup(CompactReader& r, RowGroup* rg) {
           rg->columns.push_back(std::move(c));
           return Status::Ok();
         });
-      case 2: return ReadI64(r, t, &rg->total_byte_size);
-      case 3: return ReadI64(r, t, &rg->num_rows);
-      case 5: return ReadI64(r, t, &rg->file_offset);
-      case 6: return ReadI64(r, t, &rg->total_compressed_size);
+      case 2:
+        return ReadI64(r, t, &rg->total_byte_size);
+      case 3:
+        return ReadI64(r, t, &rg->num_rows);
+      case 5:
+        return ReadI64(r, t, &rg->file_offset);
+      case 6:
+        return ReadI64(r, t, &rg->total_compressed_size);
       case 7: {
         if (t != ThriftType::kI16) return r.Skip(t);
         int16_t v;
@@ -257,7 +299,8 @@ Status ReadRowGroup(CompactReader& r, RowGroup* rg) {
         rg->ordinal = v;
         return Status::Ok();
       }
-      default: return r.Skip(t);
+      default:
+        return r.Skip(t);
     }
   });
 }
@@ -270,24 +313,35 @@ Status ParsePageHeader(const uint8_t* data, size_t size, uint64_t base_offset, P
   bool has_type = false, has_sizes = false;
   TRY(ReadStruct(r, [&](int16_t id, ThriftType t) -> Status {
     switch (id) {
-      case 1: has_type = t == ThriftType::kI32; return ReadEnum(r, t, &h->type);
-      case 2: return ReadI32(r, t, &h->uncompressed_page_size);
-      case 3: has_sizes = t == ThriftType::kI32; return ReadI32(r, t, &h->compressed_page_size);
-      case 4: return ReadI32(r, t, &h->crc);
+      case 1:
+        has_type = t == ThriftType::kI32;
+        return ReadEnum(r, t, &h->type);
+      case 2:
+        return ReadI32(r, t, &h->uncompressed_page_size);
+      case 3:
+        has_sizes = t == ThriftType::kI32;
+        return ReadI32(r, t, &h->compressed_page_size);
+      case 4:
+        return ReadI32(r, t, &h->crc);
       case 5: {
         if (t != ThriftType::kStruct) return r.Skip(t);
         DataPageHeader& d = h->data_page_header.emplace();
         return ReadStruct(r, [&](int16_t fid, ThriftType ft) -> Status {
           switch (fid) {
-            case 1: return ReadI32(r, ft, &d.num_values);
-            case 2: return ReadEnum(r, ft, &d.encoding);
-            case 3: return ReadEnum(r, ft, &d.definition_level_encoding);
-            case 4: return ReadEnum(r, ft, &d.repetition_level_encoding);
+            case 1:
+              return ReadI32(r, ft, &d.num_values);
+            case 2:
+              return ReadEnum(r, ft, &d.encoding);
+            case 3:
+              return ReadEnum(r, ft, &d.definition_level_encoding);
+            case 4:
+              return ReadEnum(r, ft, &d.repetition_level_encoding);
             case 5:
               if (ft != ThriftType::kStruct) return r.Skip(ft);
               d.statistics.emplace();
               return ReadStatistics(r, &*d.statistics);
-            default: return r.Skip(ft);
+            default:
+              return r.Skip(ft);
           }
         });
       }
@@ -309,21 +363,29 @@ Status ParsePageHeader(const uint8_t* data, size_t size, uint64_t base_offset, P
         DataPageHeaderV2& d = h->data_page_header_v2.emplace();
         return ReadStruct(r, [&](int16_t fid, ThriftType ft) -> Status {
           switch (fid) {
-            case 1: return ReadI32(r, ft, &d.num_values);
-            case 2: return ReadI32(r, ft, &d.num_nulls);
-            case 3: return ReadI32(r, ft, &d.num_rows);
-            case 4: return ReadEnum(r, ft, &d.encoding);
-            case 5: return ReadI32(r, ft, &d.definition_levels_byte_length);
-            case 6: return ReadI32(r, ft, &d.repetition_levels_byte_length);
+            case 1:
+              return ReadI32(r, ft, &d.num_values);
+            case 2:
+              return ReadI32(r, ft, &d.num_nulls);
+            case 3:
+              return ReadI32(r, ft, &d.num_rows);
+            case 4:
+              return ReadEnum(r, ft, &d.encoding);
+            case 5:
+              return ReadI32(r, ft, &d.definition_levels_byte_length);
+            case 6:
+              return ReadI32(r, ft, &d.repetition_levels_byte_length);
             case 7:
               if (!IsBool(ft)) return r.Skip(ft);
               d.is_compressed = CompactReader::BoolFromType(ft);
               return Status::Ok();
-            default: return r.Skip(ft);
+            default:
+              return r.Skip(ft);
           }
         });
       }
-      default: return r.Skip(t);
+      default:
+        return r.Skip(t);
     }
   }));
   if (!has_type || !has_sizes) return r.Error("page header without type or compressed size");
@@ -331,13 +393,13 @@ Status ParsePageHeader(const uint8_t* data, size_t size, uint64_t base_offset, P
   return Status::Ok();
 }
 
-Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset,
-                         FileMetaData* m) {
+Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset, FileMetaData* m) {
   CompactReader r(data, size, base_offset);
   bool has_schema = false;
   TRY(ReadStruct(r, [&](int16_t id, ThriftType t) -> Status {
     switch (id) {
-      case 1: return ReadI32(r, t, &m->version);
+      case 1:
+        return ReadI32(r, t, &m->version);
       case 2:
         has_schema = true;
         return ReadStructList(r, t, [&]() -> Status {
@@ -346,7 +408,8 @@ Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset,
           m->schema.push_back(std::move(e));
           return Status::Ok();
         });
-      case 3: return ReadI64(r, t, &m->num_rows);
+      case 3:
+        return ReadI64(r, t, &m->num_rows);
       case 4:
         return ReadStructList(r, t, [&]() -> Status {
           RowGroup rg;
@@ -354,8 +417,10 @@ Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset,
           m->row_groups.push_back(std::move(rg));
           return Status::Ok();
         });
-      case 5: return ReadKeyValues(r, t, &m->key_value_metadata);
-      case 6: return ReadString(r, t, &m->created_by);
+      case 5:
+        return ReadKeyValues(r, t, &m->key_value_metadata);
+      case 6:
+        return ReadString(r, t, &m->created_by);
       case 7: {
         if (t != ThriftType::kList) return r.Skip(t);
         ThriftType elem;
@@ -365,7 +430,8 @@ Status ParseFileMetaData(const uint8_t* data, size_t size, uint64_t base_offset,
         m->num_column_orders = static_cast<int32_t>(n);
         return Status::Ok();
       }
-      default: return r.Skip(t);
+      default:
+        return r.Skip(t);
     }
   }));
   if (!has_schema || m->schema.empty()) return r.Error("file metadata without a schema");

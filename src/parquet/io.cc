@@ -1,12 +1,12 @@
 #include "parquet/io.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace tributary::parquet {
 namespace {
@@ -81,7 +81,8 @@ class StringSink final : public Sink {
 
 class FileSource final : public Source {
  public:
-  FileSource(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  FileSource(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
   ~FileSource() override { ::close(fd_); }
   uint64_t size() const override { return size_; }
   Status ReadAt(uint64_t offset, size_t len, std::string* out) override {
@@ -95,7 +96,8 @@ class FileSource final : public Source {
       ssize_t n = ::pread(fd_, out->data() + done, len - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return IoError("read " + path_ + ": " + Errno());
-      if (n == 0) return DataLoss(path_ + ": file shrank while reading at " + std::to_string(offset + done));
+      if (n == 0)
+        return DataLoss(path_ + ": file shrank while reading at " + std::to_string(offset + done));
       done += static_cast<size_t>(n);
     }
     return Status::Ok();
@@ -114,7 +116,8 @@ class MemorySource final : public Source {
   Status ReadAt(uint64_t offset, size_t len, std::string* out) override {
     if (offset > data_.size() || len > data_.size() - offset) {
       return DataLoss("read of " + std::to_string(len) + " bytes at offset " +
-                      std::to_string(offset) + " is beyond the size " + std::to_string(data_.size()));
+                      std::to_string(offset) + " is beyond the size " +
+                      std::to_string(data_.size()));
     }
     out->assign(data_.substr(offset, len));
     return Status::Ok();

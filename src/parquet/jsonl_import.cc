@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "parquet/render.h"
@@ -16,8 +15,9 @@ std::string KindName(const json& v) { return v.type_name(); }
 
 Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
   auto mismatch = [&]() {
-    return InvalidArgument("column '" + col.name + "': expected " + std::string(ColumnTypeName(col.type)) +
-                           ", got " + KindName(v) + " " + v.dump());
+    return InvalidArgument("column '" + col.name + "': expected " +
+                           std::string(ColumnTypeName(col.type)) + ", got " + KindName(v) + " " +
+                           v.dump());
   };
   switch (col.type) {
     case ColumnType::kBoolean:
@@ -43,7 +43,8 @@ Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
       }
       if (col.type == ColumnType::kInt32) {
         if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {
-          return InvalidArgument("column '" + col.name + "': " + std::to_string(x) + " does not fit int32");
+          return InvalidArgument("column '" + col.name + "': " + std::to_string(x) +
+                                 " does not fit int32");
         }
         b->AppendInt32(static_cast<int32_t>(x));
       } else {
@@ -58,15 +59,21 @@ Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
         d = v.get<double>();
       } else if (v.is_string()) {
         const std::string& s = v.get_ref<const std::string&>();
-        if (s == "NaN") d = std::numeric_limits<double>::quiet_NaN();
-        else if (s == "Infinity") d = std::numeric_limits<double>::infinity();
-        else if (s == "-Infinity") d = -std::numeric_limits<double>::infinity();
-        else return mismatch();
+        if (s == "NaN")
+          d = std::numeric_limits<double>::quiet_NaN();
+        else if (s == "Infinity")
+          d = std::numeric_limits<double>::infinity();
+        else if (s == "-Infinity")
+          d = -std::numeric_limits<double>::infinity();
+        else
+          return mismatch();
       } else {
         return mismatch();
       }
-      if (col.type == ColumnType::kFloat) b->AppendFloat(static_cast<float>(d));
-      else b->AppendDouble(d);
+      if (col.type == ColumnType::kFloat)
+        b->AppendFloat(static_cast<float>(d));
+      else
+        b->AppendDouble(d);
       return Status::Ok();
     }
     case ColumnType::kString:
@@ -105,8 +112,8 @@ Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema
       auto it = obj.find(col.name);
       if (it == obj.end() || it->is_null()) {
         if (!col.optional) {
-          return InvalidArgument("line " + std::to_string(line_no) + ": required column '" + col.name +
-                                 "' is missing or null");
+          return InvalidArgument("line " + std::to_string(line_no) + ": required column '" +
+                                 col.name + "' is missing or null");
         }
         batch.columns[c].AppendNull();
         continue;

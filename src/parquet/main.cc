@@ -3,13 +3,13 @@
 //
 //   tributary-parquet schema FILE
 //   tributary-parquet cat FILE [--limit N] [--columns a,b] [--where "temp > 3"]
-//   tributary-parquet from-jsonl --schema "id:int64,name:string?" [--codec zstd] IN.jsonl OUT.parquet
+//   tributary-parquet from-jsonl --schema "id:int64,name:string?" [--codec zstd] IN.jsonl
+//   OUT.parquet
 //
 // Exit code 0 on success, 1 with a one-line reason on stderr otherwise.
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "parquet/compression.h"
 #include "parquet/jsonl_import.h"
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   cat_cmd->add_option("file", file, "Parquet file")->required();
   cat_cmd->add_option("--limit,-n", limit, "at most this many rows");
   cat_cmd->add_option("--columns,-c", columns, "only these columns")->delimiter(',');
-  cat_cmd->add_option("--where", where, "skip row groups whose statistics exclude 'column op literal'");
+  cat_cmd->add_option("--where", where,
+                      "skip row groups whose statistics exclude 'column op literal'");
 
   std::string schema_text, codec = "snappy", input, output;
   bool no_dictionary = false, v2 = false, no_stats = false;
@@ -49,11 +50,14 @@ int main(int argc, char** argv) {
           dictionary_limit = 1 << 20;
   std::vector<std::string> kvs;
   auto* from_cmd = app.add_subcommand("from-jsonl", "convert JSON Lines to Parquet");
-  from_cmd->add_option("--schema,-s", schema_text, "name:type[?],... (types: boolean int32 int64 float double string timestamp)")
+  from_cmd
+      ->add_option("--schema,-s", schema_text,
+                   "name:type[?],... (types: boolean int32 int64 float double string timestamp)")
       ->required();
   from_cmd->add_option("--codec", codec, "uncompressed, snappy, gzip or zstd");
   from_cmd->add_flag("--no-dictionary", no_dictionary, "PLAIN encoding only");
-  from_cmd->add_option("--dictionary-limit", dictionary_limit, "dictionary bytes before falling back to PLAIN");
+  from_cmd->add_option("--dictionary-limit", dictionary_limit,
+                       "dictionary bytes before falling back to PLAIN");
   from_cmd->add_option("--page-size", page_size, "data page size in bytes");
   from_cmd->add_option("--row-group-rows", row_group_rows, "rows per row group");
   from_cmd->add_option("--row-group-bytes", row_group_bytes, "bytes per row group");
@@ -96,7 +100,8 @@ int main(int argc, char** argv) {
   options.statistics = !no_stats;
   for (const std::string& kv : kvs) {
     size_t eq = kv.find('=');
-    if (eq == std::string::npos) return Fail(tributary::InvalidArgument("--kv '" + kv + "' is not key=value"));
+    if (eq == std::string::npos)
+      return Fail(tributary::InvalidArgument("--kv '" + kv + "' is not key=value"));
     options.key_value_metadata.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
   }
   std::ifstream file_in;

@@ -10,10 +10,12 @@ namespace {
 
 std::string Seed(Codec codec, bool v2, bool dictionary) {
   std::mt19937_64 rng(static_cast<uint64_t>(codec) * 3 + v2);
-  Schema schema = *Schema::Parse("a:int64?,s:string?,d:double,b:boolean?,t:timestamp,f:float?,i:int32");
+  Schema schema =
+      *Schema::Parse("a:int64?,s:string?,d:double,b:boolean?,t:timestamp,f:float?,i:int32");
   RecordBatch b = RecordBatch::Empty(schema);
   for (size_t c = 0; c < schema.columns.size(); ++c) {
-    b.columns[c] = testing::RandomColumn(schema.columns[c].type, schema.columns[c].optional, 200, rng);
+    b.columns[c] =
+        testing::RandomColumn(schema.columns[c].type, schema.columns[c].optional, 200, rng);
   }
   b.num_rows = 200;
   WriterOptions o;
@@ -42,12 +44,21 @@ TEST(Mutation, ReaderSurvivesRandomCorruption) {
     for (int e = 0; e < edits; ++e) {
       size_t at = rng() % f.size();
       switch (rng() % 5) {
-        case 0: f[at] = static_cast<char>(rng()); break;                     // random byte
-        case 1: f[at] ^= static_cast<char>(1 << (rng() % 8)); break;          // bit flip
-        case 2: f.erase(at, 1 + rng() % 16); break;                           // deletion
-        case 3: f.insert(at, std::string(1 + rng() % 8, static_cast<char>(rng()))); break;
-        case 4: {                                                             // interesting value
-          static const char* kVals[] = {"\xff\xff\xff\x7f", "\x00\x00\x00\x80", "\xff\xff\xff\xff", "\x00\x00\x00\x00"};
+        case 0:
+          f[at] = static_cast<char>(rng());
+          break;  // random byte
+        case 1:
+          f[at] ^= static_cast<char>(1 << (rng() % 8));
+          break;  // bit flip
+        case 2:
+          f.erase(at, 1 + rng() % 16);
+          break;  // deletion
+        case 3:
+          f.insert(at, std::string(1 + rng() % 8, static_cast<char>(rng())));
+          break;
+        case 4: {  // interesting value
+          static const char* kVals[] = {"\xff\xff\xff\x7f", "\x00\x00\x00\x80", "\xff\xff\xff\xff",
+                                        "\x00\x00\x00\x00"};
           const char* v = kVals[rng() % 4];
           for (int k = 0; k < 4 && at + k < f.size(); ++k) f[at + k] = v[k];
           break;

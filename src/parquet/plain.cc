@@ -42,9 +42,9 @@ Status PlainDecodeStrings(const uint8_t* data, size_t size, size_t n,
     std::memcpy(&len, data + pos, 4);
     pos += 4;
     if (len > size - pos) {
-      return DataLoss("PLAIN byte array " + std::to_string(i) + ": length " +
-                      std::to_string(len) + " at byte " + std::to_string(pos - 4) +
-                      " runs past the end (" + std::to_string(size - pos) + " left)");
+      return DataLoss("PLAIN byte array " + std::to_string(i) + ": length " + std::to_string(len) +
+                      " at byte " + std::to_string(pos - 4) + " runs past the end (" +
+                      std::to_string(size - pos) + " left)");
     }
     out->emplace_back(reinterpret_cast<const char*>(data + pos), len);
     pos += len;

@@ -52,8 +52,7 @@ Status PlainDecodeFixed(const uint8_t* data, size_t size, size_t n, T* out, size
   return Status::Ok();
 }
 
-Status PlainDecodeBools(const uint8_t* data, size_t size, size_t n, uint8_t* out,
-                        size_t* consumed);
+Status PlainDecodeBools(const uint8_t* data, size_t size, size_t n, uint8_t* out, size_t* consumed);
 
 // Decodes n byte arrays as views into `data` (which must outlive them).
 Status PlainDecodeStrings(const uint8_t* data, size_t size, size_t n,

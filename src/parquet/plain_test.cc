@@ -59,7 +59,9 @@ TEST(Plain, ByteArrays) {
   PlainAppendString("ab", &enc);
   PlainAppendString("", &enc);
   PlainAppendString("\xe2\x98\x83", &enc);
-  EXPECT_EQ(enc.substr(0, 6), std::string("\x02\x00\x00\x00" "ab", 6));
+  EXPECT_EQ(enc.substr(0, 6), std::string("\x02\x00\x00\x00"
+                                          "ab",
+                                          6));
   std::vector<std::string_view> back;
   size_t used;
   ASSERT_TRUE(PlainDecodeStrings(U(enc), enc.size(), 3, &back, &used).ok());
@@ -69,7 +71,10 @@ TEST(Plain, ByteArrays) {
     back.clear();
     EXPECT_FALSE(PlainDecodeStrings(U(enc), len, 3, &back, &used).ok()) << len;
   }
-  std::string huge("\xff\xff\xff\x7f" "x", 5);
+  std::string huge(
+      "\xff\xff\xff\x7f"
+      "x",
+      5);
   back.clear();
   Status st = PlainDecodeStrings(U(huge), huge.size(), 1, &back, &used);
   EXPECT_FALSE(st.ok());

@@ -75,7 +75,8 @@ std::optional<int> Compare(const Value& a, const Literal& b) {
     if (auto* y = std::get_if<bool>(&b)) return sign(*x, *y);
     return std::nullopt;
   }
-  if (std::holds_alternative<std::string>(b) || std::holds_alternative<bool>(b)) return std::nullopt;
+  if (std::holds_alternative<std::string>(b) || std::holds_alternative<bool>(b))
+    return std::nullopt;
   if (auto* x = std::get_if<int64_t>(&a)) {
     if (auto* y = std::get_if<int64_t>(&b)) return sign(*x, *y);
     double d = std::get<double>(b);
@@ -83,7 +84,8 @@ std::optional<int> Compare(const Value& a, const Literal& b) {
     return sign(static_cast<long double>(*x), static_cast<long double>(d));
   }
   double x = std::get<double>(a);
-  if (auto* y = std::get_if<int64_t>(&b)) return sign(static_cast<long double>(x), static_cast<long double>(*y));
+  if (auto* y = std::get_if<int64_t>(&b))
+    return sign(static_cast<long double>(x), static_cast<long double>(*y));
   double d = std::get<double>(b);
   if (std::isnan(d)) return std::nullopt;
   return sign(x, d);
@@ -91,9 +93,12 @@ std::optional<int> Compare(const Value& a, const Literal& b) {
 
 bool LiteralFits(ColumnType type, const Literal& lit) {
   switch (type) {
-    case ColumnType::kBoolean: return std::holds_alternative<bool>(lit);
-    case ColumnType::kString: return std::holds_alternative<std::string>(lit);
-    default: return std::holds_alternative<int64_t>(lit) || std::holds_alternative<double>(lit);
+    case ColumnType::kBoolean:
+      return std::holds_alternative<bool>(lit);
+    case ColumnType::kString:
+      return std::holds_alternative<std::string>(lit);
+    default:
+      return std::holds_alternative<int64_t>(lit) || std::holds_alternative<double>(lit);
   }
 }
 
@@ -109,15 +114,24 @@ Result<Predicate> Predicate::Parse(std::string_view text) {
   size_t len = (at + 1 < text.size() && text[at + 1] == '=') ? 2 : 1;
   std::string_view tok = text.substr(at, len);
   Predicate p;
-  if (tok == "=" || tok == "==") p.op = CompareOp::kEq;
-  else if (tok == "!=") p.op = CompareOp::kNe;
-  else if (tok == "<") p.op = CompareOp::kLt;
-  else if (tok == "<=") p.op = CompareOp::kLe;
-  else if (tok == ">") p.op = CompareOp::kGt;
-  else if (tok == ">=") p.op = CompareOp::kGe;
-  else return InvalidArgument("predicate '" + std::string(text) + "': unknown operator '" + std::string(tok) + "'");
+  if (tok == "=" || tok == "==")
+    p.op = CompareOp::kEq;
+  else if (tok == "!=")
+    p.op = CompareOp::kNe;
+  else if (tok == "<")
+    p.op = CompareOp::kLt;
+  else if (tok == "<=")
+    p.op = CompareOp::kLe;
+  else if (tok == ">")
+    p.op = CompareOp::kGt;
+  else if (tok == ">=")
+    p.op = CompareOp::kGe;
+  else
+    return InvalidArgument("predicate '" + std::string(text) + "': unknown operator '" +
+                           std::string(tok) + "'");
   p.column = std::string(Trim(text.substr(0, at)));
-  if (p.column.empty()) return InvalidArgument("predicate '" + std::string(text) + "' has no column");
+  if (p.column.empty())
+    return InvalidArgument("predicate '" + std::string(text) + "' has no column");
   TRY_ASSIGN(p.value, ParseLiteral(Trim(text.substr(at + len))));
   return p;
 }
@@ -142,12 +156,18 @@ Result<bool> MayMatch(const Predicate& p, ColumnType type, const std::optional<S
   std::optional<int> cmin = Compare(*min, p.value), cmax = Compare(*max, p.value);
   if (!cmin || !cmax) return true;
   switch (p.op) {
-    case CompareOp::kEq: return *cmin <= 0 && *cmax >= 0;
-    case CompareOp::kNe: return !(*cmin == 0 && *cmax == 0);
-    case CompareOp::kLt: return *cmin < 0;
-    case CompareOp::kLe: return *cmin <= 0;
-    case CompareOp::kGt: return *cmax > 0;
-    case CompareOp::kGe: return *cmax >= 0;
+    case CompareOp::kEq:
+      return *cmin <= 0 && *cmax >= 0;
+    case CompareOp::kNe:
+      return !(*cmin == 0 && *cmax == 0);
+    case CompareOp::kLt:
+      return *cmin < 0;
+    case CompareOp::kLe:
+      return *cmin <= 0;
+    case CompareOp::kGt:
+      return *cmax > 0;
+    case CompareOp::kGe:
+      return *cmax >= 0;
   }
   return true;
 }

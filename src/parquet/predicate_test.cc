@@ -38,7 +38,8 @@ Statistics IntStats(int64_t lo, int64_t hi, int64_t nulls = 0) {
   return s;
 }
 
-bool May(const std::string& text, ColumnType t, const std::optional<Statistics>& s, int64_t n = 10) {
+bool May(const std::string& text, ColumnType t, const std::optional<Statistics>& s,
+         int64_t n = 10) {
   auto r = MayMatch(*Predicate::Parse(text), t, s, n);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() && *r;
@@ -94,13 +95,16 @@ TEST(Predicate, ReaderSkipsRowGroups) {
   ro.columns = {"n"};
   ro.predicate = *Predicate::Parse("t >= 250");
   std::vector<int32_t> firsts;
-  ASSERT_TRUE((*r)->Scan(ro, [&](const RecordBatch& g) {
-                  firsts.push_back(g.columns[0].i32[0]);
-                  return Status::Ok();
-                }).ok());
+  ASSERT_TRUE((*r)->Scan(ro,
+                         [&](const RecordBatch& g) {
+                           firsts.push_back(g.columns[0].i32[0]);
+                           return Status::Ok();
+                         })
+                  .ok());
   EXPECT_EQ(firsts, (std::vector<int32_t>{200, 300}));
   ro.predicate = *Predicate::Parse("missing > 1");
-  EXPECT_EQ((*r)->Scan(ro, [](const RecordBatch&) { return Status::Ok(); }).code(), ErrorCode::kNotFound);
+  EXPECT_EQ((*r)->Scan(ro, [](const RecordBatch&) { return Status::Ok(); }).code(),
+            ErrorCode::kNotFound);
 }
 
 }  // namespace

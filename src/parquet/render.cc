@@ -112,15 +112,17 @@ std::string FormatTimestampMicros(int64_t micros) {
   CivilFromDays(days, &y, &m, &d);
   int64_t secs = rem / 1000000, frac = rem % 1000000;
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y), m, d,
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60), static_cast<long long>(frac));
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
+                static_cast<long long>(frac));
   return buf;
 }
 
 Result<int64_t> ParseTimestampMicros(std::string_view t) {
   auto bad = [&]() {
-    return InvalidArgument("timestamp '" + std::string(t) + "' is not YYYY-MM-DDTHH:MM:SS[.ffffff]Z");
+    return InvalidArgument("timestamp '" + std::string(t) +
+                           "' is not YYYY-MM-DDTHH:MM:SS[.ffffff]Z");
   };
   auto num = [&](size_t at, size_t len, int64_t* v) {
     if (at + len > t.size()) return false;
@@ -128,9 +130,9 @@ Result<int64_t> ParseTimestampMicros(std::string_view t) {
     return r.ec == std::errc() && r.ptr == t.data() + at + len;
   };
   int64_t y, mo, d, h, mi, s;
-  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' ||
-      t[16] != ':' || !num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &d) || !num(11, 2, &h) ||
-      !num(14, 2, &mi) || !num(17, 2, &s)) {
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+      t[13] != ':' || t[16] != ':' || !num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &d) ||
+      !num(11, 2, &h) || !num(14, 2, &mi) || !num(17, 2, &s)) {
     return bad();
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return bad();
@@ -165,12 +167,24 @@ void AppendJsonRow(const RecordBatch& batch, int64_t row, std::string* out) {
       continue;
     }
     switch (b.type) {
-      case ColumnType::kBoolean: out->append(b.bools[row] ? "true" : "false"); break;
-      case ColumnType::kInt32: AppendInt(b.i32[row], out); break;
-      case ColumnType::kInt64: AppendInt(b.i64[row], out); break;
-      case ColumnType::kFloat: AppendFloating(b.f32[row], out); break;
-      case ColumnType::kDouble: AppendFloating(b.f64[row], out); break;
-      case ColumnType::kString: AppendJsonString(b.StringAt(row), out); break;
+      case ColumnType::kBoolean:
+        out->append(b.bools[row] ? "true" : "false");
+        break;
+      case ColumnType::kInt32:
+        AppendInt(b.i32[row], out);
+        break;
+      case ColumnType::kInt64:
+        AppendInt(b.i64[row], out);
+        break;
+      case ColumnType::kFloat:
+        AppendFloating(b.f32[row], out);
+        break;
+      case ColumnType::kDouble:
+        AppendFloating(b.f64[row], out);
+        break;
+      case ColumnType::kString:
+        AppendJsonString(b.StringAt(row), out);
+        break;
       case ColumnType::kTimestamp:
         out->push_back('"');
         out->append(FormatTimestampMicros(b.i64[row]));
@@ -188,12 +202,14 @@ Status PrintSchema(const std::string& path, std::ostream& os) {
   os << "created_by: " << m.created_by.value_or("(unknown)") << "\n";
   os << "rows: " << m.num_rows << "\n";
   os << "row_groups: " << m.row_groups.size() << "\n";
-  if (!m.row_groups.empty() && !m.row_groups[0].columns.empty() && m.row_groups[0].columns[0].meta_data) {
+  if (!m.row_groups.empty() && !m.row_groups[0].columns.empty() &&
+      m.row_groups[0].columns[0].meta_data) {
     os << "codec: " << CodecName(m.row_groups[0].columns[0].meta_data->codec) << "\n";
   }
   os << "columns:\n";
-  static constexpr const char* kPhysical[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
-                                              "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+  static constexpr const char* kPhysical[] = {
+      "BOOLEAN", "INT32",  "INT64",      "INT96",
+      "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
   for (const FileColumn& fc : reader->columns()) {
     const SchemaElement& e = m.schema[fc.schema_index];
     int p = static_cast<int>(fc.physical);
@@ -201,19 +217,28 @@ Status PrintSchema(const std::string& path, std::ostream& os) {
        << (fc.column.optional ? " optional" : " required") << " ("
        << (p >= 0 && p < 8 ? kPhysical[p] : "?");
     switch (e.logical_type.kind) {
-      case LogicalType::Kind::kString: os << " STRING"; break;
-      case LogicalType::Kind::kDate: os << " DATE"; break;
-      case LogicalType::Kind::kJson: os << " JSON"; break;
+      case LogicalType::Kind::kString:
+        os << " STRING";
+        break;
+      case LogicalType::Kind::kDate:
+        os << " DATE";
+        break;
+      case LogicalType::Kind::kJson:
+        os << " JSON";
+        break;
       case LogicalType::Kind::kInteger:
-        os << " INTEGER(" << int{e.logical_type.bit_width} << (e.logical_type.is_signed ? ",signed)" : ",unsigned)");
+        os << " INTEGER(" << int{e.logical_type.bit_width}
+           << (e.logical_type.is_signed ? ",signed)" : ",unsigned)");
         break;
       case LogicalType::Kind::kTimestamp:
         os << " TIMESTAMP("
-           << (e.logical_type.unit == TimeUnit::kMillis ? "MILLIS"
-               : e.logical_type.unit == TimeUnit::kNanos ? "NANOS" : "MICROS")
+           << (e.logical_type.unit == TimeUnit::kMillis  ? "MILLIS"
+               : e.logical_type.unit == TimeUnit::kNanos ? "NANOS"
+                                                         : "MICROS")
            << (e.logical_type.is_adjusted_to_utc ? ",UTC)" : ",local)");
         break;
-      default: break;
+      default:
+        break;
     }
     os << ")";
     if (!fc.unsupported.empty()) os << " unsupported: " << fc.unsupported;
@@ -230,7 +255,9 @@ Status PrintSchema(const std::string& path, std::ostream& os) {
   return Status::Ok();
 }
 
-Status Cat(const std::string& path, int64_t limit, std::ostream& os) { return Cat(path, limit, {}, {}, os); }
+Status Cat(const std::string& path, int64_t limit, std::ostream& os) {
+  return Cat(path, limit, {}, {}, os);
+}
 
 Status Cat(const std::string& path, int64_t limit, const std::vector<std::string>& columns,
            const std::optional<Predicate>& predicate, std::ostream& os) {

@@ -54,7 +54,8 @@ TEST(Render, JsonRowEscapesAndSpecials) {
   out.clear();
   AppendJsonRow(b, 1, &out);
   EXPECT_EQ(out,
-            "{\"s\":null,\"d\":\"-Infinity\",\"f\":-0,\"b\":false,\"i\":7,\"t\":\"1970-01-01T00:00:00.000001Z\"}");
+            "{\"s\":null,\"d\":\"-Infinity\",\"f\":-0,\"b\":false,\"i\":7,\"t\":\"1970-01-01T00:00:"
+            "00.000001Z\"}");
 }
 
 TEST(Render, JsonLinesThroughParquetAndBack) {
@@ -66,7 +67,8 @@ TEST(Render, JsonLinesThroughParquetAndBack) {
       "{\"id\":2,\"temp\":\"NaN\",\"ts\":5}\n");
   WriterOptions o;
   o.codec = Codec::kZstd;
-  auto stats = JsonLinesToParquet(in, *Schema::Parse("id:int64,name:string?,temp:double,ts:timestamp"), o, path);
+  auto stats = JsonLinesToParquet(
+      in, *Schema::Parse("id:int64,name:string?,temp:double,ts:timestamp"), o, path);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->rows, 2);
   std::ostringstream cat;
@@ -80,9 +82,12 @@ TEST(Render, JsonLinesThroughParquetAndBack) {
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
   std::ostringstream schema;
   ASSERT_TRUE(PrintSchema(path, schema).ok());
-  EXPECT_NE(schema.str().find("created_by: tributary version 0.1.0"), std::string::npos) << schema.str();
-  EXPECT_NE(schema.str().find("name: string optional (BYTE_ARRAY STRING)"), std::string::npos) << schema.str();
-  EXPECT_NE(schema.str().find("ts: timestamp required (INT64 TIMESTAMP(MICROS,UTC))"), std::string::npos);
+  EXPECT_NE(schema.str().find("created_by: tributary version 0.1.0"), std::string::npos)
+      << schema.str();
+  EXPECT_NE(schema.str().find("name: string optional (BYTE_ARRAY STRING)"), std::string::npos)
+      << schema.str();
+  EXPECT_NE(schema.str().find("ts: timestamp required (INT64 TIMESTAMP(MICROS,UTC))"),
+            std::string::npos);
   EXPECT_NE(schema.str().find("codec: zstd"), std::string::npos);
 }
 

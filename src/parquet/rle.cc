@@ -136,11 +136,13 @@ Status RleDecoder::NextRun() {
     rle_left_ = header >> 1;
     if (rle_left_ == 0) return Error("repeated run of length 0");
     int nbytes = (bit_width_ + 7) / 8;
-    if (size_ - pos_ < static_cast<size_t>(nbytes)) return Error("repeated value runs past the end");
+    if (size_ - pos_ < static_cast<size_t>(nbytes))
+      return Error("repeated value runs past the end");
     uint32_t v = 0;
     for (int b = 0; b < nbytes; ++b) v |= static_cast<uint32_t>(data_[pos_ + b]) << (8 * b);
     pos_ += nbytes;
-    if (bit_width_ < 32 && (v >> bit_width_) != 0) return Error("repeated value wider than bit width");
+    if (bit_width_ < 32 && (v >> bit_width_) != 0)
+      return Error("repeated value wider than bit width");
     rle_value_ = v;
   }
   return Status::Ok();

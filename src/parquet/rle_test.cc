@@ -54,7 +54,8 @@ TEST(Rle, RoundTripsEveryBitWidthWithRunBoundaries) {
       std::string enc;
       RleEncode(values.data(), n, bw, &enc);
       std::vector<uint32_t> back = Decode(enc, bw, n);
-      ASSERT_EQ(back, std::vector<uint32_t>(values.begin(), values.begin() + n)) << "bw " << bw << " n " << n;
+      ASSERT_EQ(back, std::vector<uint32_t>(values.begin(), values.begin() + n))
+          << "bw " << bw << " n " << n;
     }
   }
 }

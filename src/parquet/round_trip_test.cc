@@ -62,24 +62,27 @@ TEST_P(RoundTrip, ValuesComeBackExactly) {
 std::string Name(const ::testing::TestParamInfo<Param>& info) {
   auto [type, optional, dictionary, codec, v2] = info.param;
   return std::string(ColumnTypeName(type)) + (optional ? "_optional" : "_required") +
-         (dictionary ? "_dict" : "_plain") + "_" + std::string(CodecName(codec)) + (v2 ? "_v2" : "_v1");
+         (dictionary ? "_dict" : "_plain") + "_" + std::string(CodecName(codec)) +
+         (v2 ? "_v2" : "_v1");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     AllCombinations, RoundTrip,
-    ::testing::Combine(::testing::Values(ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64,
-                                         ColumnType::kFloat, ColumnType::kDouble, ColumnType::kString,
-                                         ColumnType::kTimestamp),
-                       ::testing::Bool(), ::testing::Bool(),
-                       ::testing::Values(Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kZstd),
-                       ::testing::Bool()),
+    ::testing::Combine(
+        ::testing::Values(ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64,
+                          ColumnType::kFloat, ColumnType::kDouble, ColumnType::kString,
+                          ColumnType::kTimestamp),
+        ::testing::Bool(), ::testing::Bool(),
+        ::testing::Values(Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kZstd),
+        ::testing::Bool()),
     Name);
 
 TEST(Writer, DictionaryFallsBackToPlainWhenItGrowsTooLarge) {
   std::mt19937_64 rng(7);
   Schema schema = *Schema::Parse("s:string?,x:int64");
   RecordBatch batch = RecordBatch::Empty(schema);
-  batch.columns[0] = testing::RandomColumn(ColumnType::kString, true, 5000, rng, /*low_cardinality=*/false);
+  batch.columns[0] =
+      testing::RandomColumn(ColumnType::kString, true, 5000, rng, /*low_cardinality=*/false);
   batch.columns[1] = testing::RandomColumn(ColumnType::kInt64, false, 5000, rng, false);
   batch.num_rows = 5000;
   WriterOptions o;
@@ -129,11 +132,15 @@ TEST(Writer, ColumnsApiMetadataAndProjection) {
   auto w = ParquetWriter::Open(MakeStringSink(&file), schema, o);
   ASSERT_TRUE(w.ok());
   for (int round = 0; round < 3; ++round) {
-    std::vector<ColumnBatch> cols = {ColumnBatch(ColumnType::kInt32), ColumnBatch(ColumnType::kString),
+    std::vector<ColumnBatch> cols = {ColumnBatch(ColumnType::kInt32),
+                                     ColumnBatch(ColumnType::kString),
                                      ColumnBatch(ColumnType::kBoolean)};
     for (int i = 0; i < 10; ++i) {
       cols[0].AppendInt32(round * 10 + i);
-      if (i % 3 == 0) cols[1].AppendNull(); else cols[1].AppendString("v" + std::to_string(i));
+      if (i % 3 == 0)
+        cols[1].AppendNull();
+      else
+        cols[1].AppendString("v" + std::to_string(i));
       cols[2].AppendBool(i % 2);
     }
     ASSERT_TRUE((*w)->WriteColumns(cols).ok());

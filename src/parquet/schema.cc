@@ -6,21 +6,28 @@ namespace tributary::parquet {
 
 std::string_view ColumnTypeName(ColumnType t) {
   switch (t) {
-    case ColumnType::kBoolean: return "boolean";
-    case ColumnType::kInt32: return "int32";
-    case ColumnType::kInt64: return "int64";
-    case ColumnType::kFloat: return "float";
-    case ColumnType::kDouble: return "double";
-    case ColumnType::kString: return "string";
-    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kBoolean:
+      return "boolean";
+    case ColumnType::kInt32:
+      return "int32";
+    case ColumnType::kInt64:
+      return "int64";
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kDouble:
+      return "double";
+    case ColumnType::kString:
+      return "string";
+    case ColumnType::kTimestamp:
+      return "timestamp";
   }
   return "unknown";
 }
 
 Result<ColumnType> ParseColumnType(std::string_view name) {
-  for (ColumnType t : {ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64,
-                       ColumnType::kFloat, ColumnType::kDouble, ColumnType::kString,
-                       ColumnType::kTimestamp}) {
+  for (ColumnType t :
+       {ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64, ColumnType::kFloat,
+        ColumnType::kDouble, ColumnType::kString, ColumnType::kTimestamp}) {
     if (name == ColumnTypeName(t)) return t;
   }
   return InvalidArgument("unknown column type '" + std::string(name) +

@@ -20,8 +20,14 @@ inline ColumnBatch RandomColumn(ColumnType type, bool optional, int64_t n, std::
                                 bool low_cardinality = true) {
   ColumnBatch b(type);
   auto pick = [&](uint64_t k) { return rng() % k; };
-  static const char* kWords[] = {"", "a", "berlin", "caf\xc3\xa9", "\xe2\x98\x83 snow", "\xff\x00raw",
-                                 "zz", "long-long-long-long-value"};
+  static const char* kWords[] = {"",
+                                 "a",
+                                 "berlin",
+                                 "caf\xc3\xa9",
+                                 "\xe2\x98\x83 snow",
+                                 "\xff\x00raw",
+                                 "zz",
+                                 "long-long-long-long-value"};
   for (int64_t i = 0; i < n; ++i) {
     if (optional && pick(5) == 0) {
       b.AppendNull();
@@ -29,24 +35,32 @@ inline ColumnBatch RandomColumn(ColumnType type, bool optional, int64_t n, std::
     }
     uint64_t r = low_cardinality ? pick(50) : rng();
     switch (type) {
-      case ColumnType::kBoolean: b.AppendBool(rng() & 1); break;
+      case ColumnType::kBoolean:
+        b.AppendBool(rng() & 1);
+        break;
       case ColumnType::kInt32:
-        b.AppendInt32(pick(40) == 0 ? (pick(2) ? INT32_MIN : INT32_MAX) : static_cast<int32_t>(r) - 25);
+        b.AppendInt32(pick(40) == 0 ? (pick(2) ? INT32_MIN : INT32_MAX)
+                                    : static_cast<int32_t>(r) - 25);
         break;
       case ColumnType::kInt64:
       case ColumnType::kTimestamp:
-        b.AppendInt64(pick(40) == 0 ? (pick(2) ? INT64_MIN : INT64_MAX) : static_cast<int64_t>(r * 1000003) - 7);
+        b.AppendInt64(pick(40) == 0 ? (pick(2) ? INT64_MIN : INT64_MAX)
+                                    : static_cast<int64_t>(r * 1000003) - 7);
         break;
       case ColumnType::kFloat: {
-        float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+        float specials[] = {std::numeric_limits<float>::quiet_NaN(),
+                            std::numeric_limits<float>::infinity(),
                             -std::numeric_limits<float>::infinity(), -0.0f};
-        b.AppendFloat(pick(30) == 0 ? specials[pick(4)] : static_cast<float>(static_cast<int64_t>(r) - 20) / 3.0f);
+        b.AppendFloat(pick(30) == 0 ? specials[pick(4)]
+                                    : static_cast<float>(static_cast<int64_t>(r) - 20) / 3.0f);
         break;
       }
       case ColumnType::kDouble: {
-        double specials[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
-                             -std::numeric_limits<double>::infinity(), -0.0, std::numeric_limits<double>::max()};
-        b.AppendDouble(pick(30) == 0 ? specials[pick(5)] : static_cast<double>(static_cast<int64_t>(r) - 20) / 7.0);
+        double specials[] = {
+            std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+            -std::numeric_limits<double>::infinity(), -0.0, std::numeric_limits<double>::max()};
+        b.AppendDouble(pick(30) == 0 ? specials[pick(5)]
+                                     : static_cast<double>(static_cast<int64_t>(r) - 20) / 7.0);
         break;
       }
       case ColumnType::kString:
@@ -67,19 +81,26 @@ inline bool SameValue(const ColumnBatch& a, int64_t i, const ColumnBatch& b, int
   if (a.IsValid(i) != b.IsValid(j)) return false;
   if (!a.IsValid(i)) return true;
   switch (a.type) {
-    case ColumnType::kBoolean: return (a.bools[i] != 0) == (b.bools[j] != 0);
-    case ColumnType::kInt32: return a.i32[i] == b.i32[j];
+    case ColumnType::kBoolean:
+      return (a.bools[i] != 0) == (b.bools[j] != 0);
+    case ColumnType::kInt32:
+      return a.i32[i] == b.i32[j];
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: return a.i64[i] == b.i64[j];
-    case ColumnType::kFloat: return std::memcmp(&a.f32[i], &b.f32[j], 4) == 0;
-    case ColumnType::kDouble: return std::memcmp(&a.f64[i], &b.f64[j], 8) == 0;
-    case ColumnType::kString: return a.StringAt(i) == b.StringAt(j);
+    case ColumnType::kTimestamp:
+      return a.i64[i] == b.i64[j];
+    case ColumnType::kFloat:
+      return std::memcmp(&a.f32[i], &b.f32[j], 4) == 0;
+    case ColumnType::kDouble:
+      return std::memcmp(&a.f64[i], &b.f64[j], 8) == 0;
+    case ColumnType::kString:
+      return a.StringAt(i) == b.StringAt(j);
   }
   return false;
 }
 
 // Expects `got` (possibly several batches) to equal `want` row by row.
-inline void ExpectColumnsEqual(const ColumnBatch& want, const std::vector<const ColumnBatch*>& got) {
+inline void ExpectColumnsEqual(const ColumnBatch& want,
+                               const std::vector<const ColumnBatch*>& got) {
   int64_t row = 0;
   for (const ColumnBatch* g : got) {
     for (int64_t j = 0; j < g->length; ++j, ++row) {
@@ -103,7 +124,8 @@ inline std::string WriteToString(const RecordBatch& batch, const WriterOptions& 
 }
 
 // Reads every row group of `file` (all columns).
-inline Result<std::vector<RecordBatch>> ReadAllGroups(const std::string& file, ReaderLimits limits = {}) {
+inline Result<std::vector<RecordBatch>> ReadAllGroups(const std::string& file,
+                                                      ReaderLimits limits = {}) {
   TRY_ASSIGN(auto r, ParquetReader::Open(MakeMemorySource(file), limits));
   std::vector<RecordBatch> out;
   TRY(r->Scan({}, [&](const RecordBatch& b) {

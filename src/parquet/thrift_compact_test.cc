@@ -13,9 +13,9 @@ TEST(ThriftCompact, FieldHeadersAndZigZagMatchTheSpec) {
   std::string out;
   CompactWriter w(&out);
   w.BeginStruct();
-  w.FieldI32(1, 1);    // delta 1, type i32 (5): 0x15, zigzag(1) = 2
-  w.FieldI32(2, -1);   // 0x15, zigzag(-1) = 1
-  w.FieldI64(20, 300); // delta 18 > 15: long form 0x06, zigzag(20)=40, zigzag(300)=600 -> d8 04
+  w.FieldI32(1, 1);        // delta 1, type i32 (5): 0x15, zigzag(1) = 2
+  w.FieldI32(2, -1);       // 0x15, zigzag(-1) = 1
+  w.FieldI64(20, 300);     // delta 18 > 15: long form 0x06, zigzag(20)=40, zigzag(300)=600 -> d8 04
   w.FieldBool(21, true);   // 0x11
   w.FieldBool(22, false);  // 0x12
   w.EndStruct();
