@@ -94,6 +94,7 @@ class BrokerImpl : public Broker {
   }
 
   void DisconnectThing(const std::string& thing, mqtt::ReasonCode reason) override {
+    if (thing.empty()) return;  // "" means anonymous / administrator, not a thing
     for (auto& c : core_->Connections(&thing)) c->Kick(AdminReason(reason));
   }
 

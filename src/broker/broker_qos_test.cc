@@ -358,6 +358,41 @@ TEST(BrokerQosTest, SharedSubscriptionRoundRobin) {
   EXPECT_EQ(nb, 3);
 }
 
+TEST(BrokerQosTest, FanOutKeepsOrderUnderLoad) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  constexpr int kMessages = 3000;
+  std::vector<std::unique_ptr<TestClient>> subs;
+  for (int i = 0; i < 3; ++i) {
+    subs.push_back(MustConnect(tb->port(), V5("fan-" + std::to_string(i))));
+    ASSERT_TRUE(subs.back()->Subscribe("load/#", i == 0 ? QoS::kAtMostOnce : QoS::kAtLeastOnce).ok());
+  }
+  auto pub = MustConnect(tb->port(), V5("loader"));
+  std::thread writer([&] {
+    for (int i = 0; i < kMessages; ++i) {
+      mqtt::Publish p;
+      p.topic = "load/" + std::to_string(i % 7);
+      p.payload = std::to_string(i);
+      p.qos = QoS::kAtLeastOnce;  // acknowledged at once: no inbound window pressure
+      p.packet_id = static_cast<uint16_t>(i % 60000 + 1);
+      ASSERT_TRUE(pub->Send(p).ok());
+    }
+  });
+  for (size_t s = 0; s < subs.size(); ++s) {
+    for (int i = 0; i < kMessages; ++i) {
+      auto got = subs[s]->Expect<mqtt::Publish>(5000);
+      ASSERT_TRUE(got.ok()) << "subscriber " << s << " message " << i << ": "
+                            << got.status().ToString();
+      ASSERT_EQ(got->payload, std::to_string(i)) << "subscriber " << s;
+      if (got->qos == QoS::kAtLeastOnce) {
+        ASSERT_TRUE(subs[s]->Send(Ack(mqtt::PacketType::kPuback, got->packet_id)).ok());
+      }
+    }
+  }
+  writer.join();
+  EXPECT_EQ(tb->broker().Stats().messages_received, static_cast<uint64_t>(kMessages));
+}
+
 TEST(BrokerQosTest, MessagesLargerThanTheClientMaximumAreDropped) {
   auto tb = TestBroker::Start(TestOptions());
   ASSERT_TRUE(tb);

@@ -279,6 +279,10 @@ void Connection::Fail(mqtt::ReasonCode reason, const std::string& why) {
     mqtt::Disconnect d;
     d.reason = reason;
     if (!why.empty()) d.properties.reason_string = why;
+    // The reason string is optional: leave it out rather than exceed the client's limit.
+    if (client_max_packet_size_ != 0 && mqtt::EncodedSize(d, version_) > client_max_packet_size_) {
+      d.properties.reason_string.reset();
+    }
     Send(d);
     state_ = State::kClosing;
     close_after_write_ = true;

@@ -71,7 +71,10 @@ void Connection::RefuseConnect(mqtt::ReasonCode reason, const std::string& why) 
   }
   mqtt::Connack ack;
   ack.reason = reason;
-  if (version_ == mqtt::Version::kV5 && !why.empty()) ack.properties.reason_string = why;
+  if (version_ == mqtt::Version::kV5 && !why.empty() &&
+      (client_max_packet_size_ == 0 || why.size() + 16 < client_max_packet_size_)) {
+    ack.properties.reason_string = why;
+  }
   Send(ack);
   state_ = State::kClosing;
   close_after_write_ = true;

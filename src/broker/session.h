@@ -14,14 +14,17 @@
 //   reconnect (session resumed): every in-flight entry is sent again, PUBLISH with DUP=1
 //   or PUBREL, in packet-identifier order, before any queued message.
 //
-// The queue is bounded by max_queued_messages: when full, the oldest QoS 0 message is
-// dropped first, else the oldest message. Offline sessions do not queue QoS 0.
+// The queue of an offline session is bounded by max_queued_messages and holds QoS 1/2
+// only. An online session's queue (messages not yet written to its socket) absorbs
+// bursts up to OnlineQueueLimit(max_queued_messages). When full, the oldest QoS 0
+// message is dropped first, else the oldest message.
 //
 // Thread-safety: every method takes the session's mutex, so delivery may come from any
 // thread. The attached SessionSink (the connection) is woken through Wake(), which must
 // post to the connection's own io_context and never call back into the session inline.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -91,6 +94,12 @@ struct Outbound {
   uint16_t packet_id = 0;
   std::vector<uint32_t> subscription_ids;
 };
+
+// Queue bound while a connection is attached (bursts from publishers on the same
+// io_context arrive before the subscriber's connection gets to run).
+inline size_t OnlineQueueLimit(uint32_t max_queued) {
+  return std::max<size_t>(size_t{max_queued} * 8, 8192);
+}
 
 class Session : public Subscriber {
  public:

@@ -104,14 +104,22 @@ TEST(SessionTest, QueueLimitDropsOldestQos0First) {
   auto sink = std::make_shared<FakeSink>();
   Session s("c", 3);
   s.Attach(sink, mqtt::Version::kV5, 1, 0);
-  // Fill the window so the rest stays queued.
-  s.Enqueue(Msg("inflight", 1), mqtt::QoS::kAtLeastOnce, false, {});
-  std::vector<Outbound> out;
-  s.NextBatch(sink.get(), 10, &out);
+  // Online, the queue absorbs a burst far beyond the offline limit.
+  for (int i = 0; i < 100; ++i) s.Enqueue(Msg("burst", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  EXPECT_EQ(s.queued(), 100u);
+  EXPECT_EQ(s.dropped(), 0u);
+  // Going offline trims it to the offline limit (oldest first).
+  EXPECT_TRUE(s.Detach(sink.get(), 1));
+  EXPECT_EQ(s.queued(), 3u);
+  EXPECT_EQ(s.dropped(), 97u);
+}
+
+TEST(SessionTest, OfflineQueueLimitDropsOldestQos0First) {
+  Session s("c", 3);
   s.Enqueue(Msg("q1", 1), mqtt::QoS::kAtLeastOnce, false, {});
-  s.Enqueue(Msg("zero", 0), mqtt::QoS::kAtMostOnce, false, {});
+  EXPECT_FALSE(s.Enqueue(Msg("zero", 0), mqtt::QoS::kAtMostOnce, false, {}));  // offline
   s.Enqueue(Msg("q2", 1), mqtt::QoS::kAtLeastOnce, false, {});
-  s.Enqueue(Msg("q3", 1), mqtt::QoS::kAtLeastOnce, false, {});  // drops "zero"
+  s.Enqueue(Msg("q3", 1), mqtt::QoS::kAtLeastOnce, false, {});
   EXPECT_EQ(s.queued(), 3u);
   EXPECT_EQ(s.dropped(), 1u);
   s.Enqueue(Msg("q4", 1), mqtt::QoS::kAtLeastOnce, false, {});  // drops oldest "q1"

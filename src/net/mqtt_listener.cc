@@ -130,13 +130,23 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(Runtime* rt, MqttListenerOptions o, OnConnection cb)
       : runtime(rt), options(std::move(o)), on_connection(std::move(cb)),
-        acceptor(rt->At(0)), log(Logger("broker")) {}
+        acceptor(rt->At(0)), retry(rt->At(0)), log(Logger("broker")) {}
 
   void Accept() {
     auto self = shared_from_this();
     acceptor.async_accept(runtime->Next(), [self](boost::system::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) self->Handshake(std::move(s));
+      if (ec) {
+        // E.g. out of file descriptors: back off instead of spinning.
+        self->log->warn("accept failed listener={} error=\"{}\"",
+                        ListenerKindName(self->options.kind), ec.message());
+        self->retry.expires_after(std::chrono::milliseconds(100));
+        self->retry.async_wait([self](boost::system::error_code e) {
+          if (!e && self->acceptor.is_open()) self->Accept();
+        });
+        return;
+      }
+      self->Handshake(std::move(s));
       self->Accept();
     });
   }
@@ -248,6 +258,7 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
   MqttListenerOptions options;
   OnConnection on_connection;
   tcp::acceptor acceptor;
+  asio::steady_timer retry;
   std::shared_ptr<spdlog::logger> log;
   std::mutex mu;
   bool stopped = false;
@@ -292,6 +303,7 @@ void MqttListener::Stop() {
   asio::post(impl->acceptor.get_executor(), [impl] {
     boost::system::error_code ec;
     impl->acceptor.close(ec);
+    impl->retry.cancel();
   });
   impl_.reset();
 }
