@@ -254,7 +254,8 @@ void Connection::OnTimer() {
     Terminate();
     return;
   }
-  if (state_ != State::kConnected) return;
+  // Keep alive 0 turns the check off; the CONNECT timer may still fire after CONNECT.
+  if (state_ != State::kConnected || keep_alive_s_ == 0) return;
   int64_t idle_ms = (SteadyNanos() - last_rx_ns_) / 1000000;
   if (idle_ms >= int64_t{keep_alive_s_} * 1500) {
     Fail(mqtt::ReasonCode::kKeepAliveTimeout,
