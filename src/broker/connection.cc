@@ -10,7 +10,10 @@
 namespace tributary::broker {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+// The read buffer starts small, so that idle connections cost little memory, and
+// doubles whenever a read fills it, up to kMaxReadChunk of free space per read.
+constexpr size_t kInitialReadBuffer = 1024;
+constexpr size_t kMaxReadChunk = 64 * 1024;
 constexpr size_t kMaxPendingBytes = 1 << 20;  // stop pulling from the session beyond this
 constexpr size_t kBatchItems = 256;
 
@@ -24,7 +27,7 @@ Connection::~Connection() = default;
 
 void Connection::Start() {
   last_rx_ns_ = SteadyNanos();
-  rbuf_.resize(kReadChunk);
+  rbuf_.resize(kInitialReadBuffer);
   ArmTimer();
   DoRead();
 }
@@ -33,7 +36,8 @@ void Connection::Start() {
 
 void Connection::DoRead() {
   if (state_ == State::kClosed || state_ == State::kClosing) return;
-  if (rbuf_.size() - rlen_ < kReadChunk / 2) rbuf_.resize(rbuf_.size() * 2);
+  // Grow when less than a quarter is free (a partial packet waits in the buffer).
+  if (rbuf_.size() - rlen_ < rbuf_.size() / 4) rbuf_.resize(rbuf_.size() * 2);
   transport_->AsyncRead(boost::asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
                         [self = shared_from_this()](const boost::system::error_code& ec,
                                                     size_t n) { self->OnRead(ec, n); });
@@ -51,7 +55,10 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   }
   core_->metrics.bytes_received->Add(n);
   last_rx_ns_ = SteadyNanos();
+  // A read that filled the buffer means the client is sending fast: read more at once.
+  bool filled = rlen_ + n == rbuf_.size();
   rlen_ += n;
+  if (filled && rbuf_.size() < kMaxReadChunk) rbuf_.resize(rbuf_.size() * 2);
   size_t off = 0;
   while (state_ == State::kAwaitConnect || state_ == State::kConnected) {
     std::span<const uint8_t> avail(rbuf_.data() + off, rlen_ - off);
