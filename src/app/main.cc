@@ -74,6 +74,20 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "tributary 0.1.0");
   tributary::cli::CommandContext ctx;
   for (const auto& group : tributary::app::kGroups) group.add(&app, &ctx);
+  // Name an unknown command rather than CLI11's generic "a subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      found |= sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::fprintf(stderr, "tributary: unknown command '%s' (commands: %s; see --help)\n", argv[1],
+                   known.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
