@@ -126,13 +126,15 @@ const fs = require('fs');
 const c = mqtt.connect('wss://127.0.0.1:' + process.argv[3] + '/mqtt', {
   ca: fs.readFileSync(process.argv[4]), rejectUnauthorized: true, protocolVersion: 5,
   username: 'ws-user', password: 'pw', clientId: 'ws-client', reconnectPeriod: 0 });
+let done = false;
 const timer = setTimeout(() => { console.log('TIMEOUT'); process.exit(2); }, 8000);
-c.on('error', (e) => { console.log('ERROR ' + e.message); process.exit(3); });
+c.on('error', (e) => { console.log('ERROR ' + e.message); if (!done) process.exit(3); });
 c.on('connect', () => {
   c.subscribe('ws/t', { qos: 1 }, () => c.publish('ws/t', 'hello over websocket', { qos: 1 }));
 });
 c.on('message', (t, m) => {
   console.log('GOT ' + t + ' ' + m.toString());
+  done = true;
   clearTimeout(timer);
   c.end(false, () => process.exit(0));
 });

@@ -104,15 +104,33 @@ class WsTransport : public MqttTransport {
   void AsyncWrite(asio::const_buffer buf, Handler h) override {
     ws_->async_write(buf, std::move(h));
   }
+  // Sends a WebSocket close frame first (clients treat a bare TCP close as an error),
+  // then closes the socket when the close completes or after one second. The stream
+  // is shared with the handlers so that it outlives this transport if needed.
   void Close() override {
+    if (closing_) return;
+    closing_ = true;
+    auto ws = ws_;
+    auto timer = std::make_shared<asio::steady_timer>(context(), std::chrono::seconds(1));
+    timer->async_wait([ws](boost::system::error_code ec) {
+      if (!ec) Shut(*ws);
+    });
+    ws->async_close(websocket::close_code::normal, [ws, timer](boost::system::error_code) {
+      timer->cancel();
+      Shut(*ws);
+    });
+  }
+
+ private:
+  static void Shut(WsStream& ws) {
     boost::system::error_code ec;
-    auto& sock = ws_->next_layer().next_layer();
+    auto& sock = ws.next_layer().next_layer();
     sock.shutdown(tcp::socket::shutdown_both, ec);
     sock.close(ec);
   }
 
- private:
-  std::unique_ptr<WsStream> ws_;
+  std::shared_ptr<WsStream> ws_;
+  bool closing_ = false;
 };
 
 }  // namespace
