@@ -179,6 +179,19 @@ TEST(BrokerProtocolTest, KeepAliveTimeoutCloses) {
   EXPECT_LE(waited, std::chrono::milliseconds(3000));
 }
 
+TEST(BrokerProtocolTest, KeepAliveZeroIsNeverTimedOut) {
+  auto o = TestOptions();
+  o.connect_timeout_ms = 300;  // the CONNECT timer must not close it either
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  mqtt::Connect con = V5("forever");
+  con.keep_alive = 0;
+  auto c = MustConnect(tb->port(), con);
+  EXPECT_FALSE(c->Receive(900).ok());  // nothing, in particular no DISCONNECT
+  ASSERT_TRUE(c->Send(mqtt::Pingreq{}).ok());
+  EXPECT_TRUE(c->Expect<mqtt::Pingresp>().ok());
+}
+
 TEST(BrokerProtocolTest, PingKeepsTheConnectionAlive) {
   auto tb = TestBroker::Start(TestOptions());
   ASSERT_TRUE(tb);
