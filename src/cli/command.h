@@ -17,5 +17,6 @@ using AddCommandsFn = void (*)(CLI::App* parent, CommandContext* context);
 
 void AddThingCommands(CLI::App* parent, CommandContext* context);   // thing ...
 void AddPolicyCommands(CLI::App* parent, CommandContext* context);  // policy ...
+void AddParquetCommands(CLI::App* parent, CommandContext* context); // parquet schema|cat
 
 }  // namespace tributary::cli

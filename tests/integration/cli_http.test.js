@@ -222,3 +222,26 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     for (const n of thingNames(list)) assert.doesNotMatch(n, /[/ +#]/, `invalid thing ${n} was registered`);
   });
 });
+
+// `tributary parquet` on a file DuckDB wrote (a fixture of the Parquet suite).
+describe('tributary parquet', { timeout: 30000 }, () => {
+  const fixture = path.resolve(__dirname, '../parquet/fuzz_corpus/duckdb_gzip.parquet');
+
+  test('schema and cat read a DuckDB file', async () => {
+    const schema = await run(BIN, ['parquet', 'schema', fixture], { timeoutMs: 10000 });
+    assert.equal(schema.code, 0, describeRun('parquet schema', schema));
+    assert.match(schema.stdout, /rows: 20/);
+    assert.match(schema.stdout, /id: int64/);
+    const cat = await run(BIN, ['parquet', 'cat', fixture, '--limit', '3'], { timeoutMs: 10000 });
+    assert.equal(cat.code, 0, describeRun('parquet cat', cat));
+    const rows = cat.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(rows.map((r) => r.id), [0, 1, 2]);
+    assert.equal(rows[1].s, 's1');
+  });
+
+  test('a file that is not Parquet is an error naming the file', async () => {
+    const r = await run(BIN, ['parquet', 'cat', __filename], { timeoutMs: 10000 });
+    assert.notEqual(r.code, 0, describeRun('parquet cat', r));
+    assert.ok(r.stderr.includes(__filename), describeRun('parquet cat', r));
+  });
+});
