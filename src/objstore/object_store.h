@@ -1,0 +1,124 @@
+// ObjectStore: the data lake as the rest of Tributary sees it — one bucket of objects
+// addressed by keys ("2026/11/30/14/pollution-1-2026-11-30-14-02-11-<uuid>").
+//
+// Backends: LocalObjectStore (a directory, the default: <data-dir>/lake/<bucket>/) and
+// S3ObjectStore (any S3-compatible service, SigV4-signed). Both give the same promises:
+//  - a reader never sees a half-written object: Put and NewWriter(...)->Commit() make
+//    the whole object visible at once, or nothing;
+//  - keys are 1..1024 bytes of UTF-8 without NUL, "." or ".." segments, or a leading
+//    "/"; anything else is kInvalidArgument naming the key;
+//  - List returns keys in byte order; with a delimiter, keys that contain it after the
+//    prefix are folded into common prefixes (S3's ListObjectsV2 semantics);
+//  - a missing key is kNotFound; a backend that is down is kUnavailable (after the
+//    backend's own retries).
+//
+// Thread-safety: every method may be called from any thread at once.
+//
+//   TRY_ASSIGN(auto lake, OpenObjectStores(config));
+//   TRY_ASSIGN(auto bucket, lake->Bucket("iot-data"));
+//   TRY(bucket->Put("2026/11/30/14/a.json", "{\"ozone\":3}\n"));
+//   TRY_ASSIGN(auto listing, bucket->List("2026/11/", "/"));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tributary::objstore {
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  int64_t modified_ms = 0;  // Unix epoch milliseconds
+  std::string etag;         // opaque; "" when the backend has none
+};
+
+struct ListResult {
+  std::vector<ObjectInfo> objects;           // in key order
+  std::vector<std::string> common_prefixes;  // in order, each ending with the delimiter
+};
+
+// Bytes [offset, offset + length) of an object; no length means to the end.
+struct ByteRange {
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+};
+
+struct PutOptions {
+  std::string content_type = "application/octet-stream";
+  std::string content_encoding;               // "gzip" for compressed records
+  std::map<std::string, std::string> metadata;  // user metadata (x-amz-meta-*)
+};
+
+// A streamed upload. Nothing is visible until Commit() returns OK; destroying a writer
+// that was not committed aborts it (temporary file removed, multipart upload aborted).
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Write(std::string_view data) = 0;
+  virtual Status Commit() = 0;
+  virtual void Abort() = 0;
+};
+
+// One bucket.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  virtual Result<std::unique_ptr<ObjectWriter>> NewWriter(const std::string& key,
+                                                          const PutOptions& options = {}) = 0;
+  // Put in one call (a writer with one Write).
+  virtual Status Put(const std::string& key, std::string_view data,
+                     const PutOptions& options = {});
+  virtual Result<std::string> Get(const std::string& key,
+                                  std::optional<ByteRange> range = std::nullopt) = 0;
+  virtual Result<ObjectInfo> Head(const std::string& key) = 0;
+  // Every object under `prefix` (all pages). An empty delimiter lists recursively.
+  virtual Result<ListResult> List(const std::string& prefix,
+                                  const std::string& delimiter = "") = 0;
+  // Deleting a missing key is OK (as in S3).
+  virtual Status Delete(const std::string& key) = 0;
+
+  // "local:/srv/tributary-data/lake/iot-data" or "s3://iot-data (http://127.0.0.1:9000)".
+  virtual std::string Describe() const = 0;
+};
+
+// Where the lake lives. Config keys under "lake" (docs/configuration.md).
+struct ObjectStoreConfig {
+  std::string backend = "local";  // "local" or "s3"
+  std::string local_root;         // local: buckets are directories under it
+  // s3:
+  std::string endpoint;           // "http://127.0.0.1:9000" or "https://s3.eu-west-1.amazonaws.com"
+  std::string region = "us-east-1";
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;      // optional
+  bool path_style = true;         // false: virtual-host addressing (bucket.host)
+  uint64_t multipart_threshold = 16ull << 20;  // objects above it use multipart upload
+  uint64_t part_size = 8ull << 20;             // >= 5 MiB as S3 requires
+  int max_attempts = 5;           // per request, with exponential backoff on 5xx/timeouts
+  int timeout_ms = 30000;
+};
+
+// Hands out buckets of one backend.
+class ObjectStoreProvider {
+ public:
+  virtual ~ObjectStoreProvider() = default;
+  // The bucket must be a valid S3 bucket name (3..63 of [a-z0-9.-]). Local buckets are
+  // created on first use; S3 buckets must exist (kNotFound otherwise... checked lazily).
+  virtual Result<std::shared_ptr<ObjectStore>> Bucket(const std::string& name) = 0;
+};
+
+Result<std::unique_ptr<ObjectStoreProvider>> OpenObjectStores(const ObjectStoreConfig& config);
+
+// Key and bucket checks shared by the backends and by callers that build keys.
+Status ValidateKey(std::string_view key);
+Status ValidateBucketName(std::string_view bucket);
+
+}  // namespace tributary::objstore
