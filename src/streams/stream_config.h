@@ -1,0 +1,63 @@
+// StreamConfig: what a delivery stream is (the Firehose CreateDeliveryStream settings that
+// matter on one machine) and how it is checked. Plain values; thread-compatible.
+//
+//   StreamConfig c;
+//   c.name = "pollution";
+//   c.bucket = "iot-data";
+//   c.prefix = "raw/!{partitionKeyFromQuery:device}/!{timestamp:yyyy/MM/dd/HH}/";
+//   TRY(c.Validate());   // InvalidArgument naming the field: "buffer_size_mib: 0 is not in 1..128"
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/status.h"
+
+namespace tributary::streams {
+
+enum class Compression { kNone, kGzip };
+
+std::string_view CompressionName(Compression c);  // "none", "gzip"
+Result<Compression> ParseCompression(std::string_view text);
+
+// The default error prefix, as Firehose behaves when none is given: failed records land
+// under "<error-output-type>/YYYY/MM/dd/HH/".
+inline constexpr std::string_view kDefaultErrorPrefix =
+    "!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/";
+
+struct StreamConfig {
+  std::string name;          // [A-Za-z0-9_.-]{1,64}
+  std::string bucket;        // a bucket of the lake (objstore::ValidateBucketName)
+  // Key prefix template (key_template.h). Empty: "YYYY/MM/dd/HH/" of the oldest record's
+  // arrival time (UTC). A prefix without any !{...} expression gets that default
+  // appended, as Firehose does.
+  std::string prefix;
+  // Where records that cannot be delivered go (key_template.h). Empty: kDefaultErrorPrefix.
+  // May use !{timestamp:...} and !{firehose:error-output-type}, not partitionKeyFromQuery.
+  std::string error_prefix;
+  int buffer_size_mib = 5;       // 1..128: deliver once a buffer holds this much
+  int buffer_interval_s = 300;   // 0..900: or once its oldest record is this old
+  Compression compression = Compression::kNone;
+
+  // InvalidArgument naming the first bad field and why.
+  Status Validate() const;
+
+  uint64_t buffer_size_bytes() const { return uint64_t(buffer_size_mib) << 20; }
+  // error_prefix, or kDefaultErrorPrefix when empty.
+  std::string effective_error_prefix() const;
+};
+
+// {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
+//  "buffer_interval_s":300, "compression":"none"}
+nlohmann::json ToJson(const StreamConfig& config);
+// Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
+// naming the key. Does not call Validate().
+Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json);
+
+// Checks a stream name alone: [A-Za-z0-9_.-], 1..64 characters.
+Status ValidateStreamName(std::string_view name);
+
+}  // namespace tributary::streams

@@ -1,0 +1,138 @@
+// StreamManager: every delivery stream of the server (the Firehose stage). It owns the
+// streams' configurations (table `streams` in the metadata database), their write-ahead
+// logs under <wal_dir>/<stream>/, their buffers and their delivery threads.
+//
+// A record's path: Put -> WAL group commit (acknowledged per the fsync policy) -> buffer
+// of its partition -> object in the stream's bucket once the buffer is big or old enough
+// -> WAL checkpoint advanced. On Open, records the WAL holds but the checkpoint does not
+// cover are buffered again and delivered; duplicates are possible only for objects that
+// were being written at a crash. Stop() (and the destructor) delivers every buffer.
+//
+// Thread-safety: every method may be called from any thread at once (Put is the hot path:
+// it takes the stream's WAL queue lock only). `done` callbacks run on WAL writer threads:
+// keep them short, never call Stop/Delete from them.
+//
+//   StreamManagerOptions o;
+//   o.wal_dir = data_dir + "/wal";
+//   o.db = db.get();
+//   o.lake = lake.get();
+//   o.metrics = &registry;
+//   TRY_ASSIGN(o.fsync, FsyncPolicy::Parse(config.streams_wal_fsync));
+//   TRY_ASSIGN(auto streams, StreamManager::Open(std::move(o)));
+//   TRY(streams->Create(config));
+//   streams->Put("pollution", "{\"ozone\":3}\n", [](const Status& s) { ... });
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/metrics.h"
+#include "base/status.h"
+#include "metadata/database.h"
+#include "objstore/object_store.h"
+#include "rules/record_sink.h"
+#include "streams/fsync_policy.h"
+#include "streams/stream_config.h"
+#include "streams/stream_stats.h"
+
+namespace tributary::streams {
+
+class DeliveryStream;
+struct StreamMetrics;
+
+struct StreamManagerOptions {
+  std::string wal_dir;                          // required: "<data-dir>/wal"
+  metadata::Database* db = nullptr;             // required
+  objstore::ObjectStoreProvider* lake = nullptr;  // required
+  MetricsRegistry* metrics = nullptr;           // optional: tributary_stream_* series
+  FsyncPolicy fsync;                            // default: always
+  // Wall clock in Unix milliseconds: arrival times, key timestamps, buffer ages. Tests
+  // inject a fake one; default WallMillis.
+  std::function<int64_t()> clock;
+
+  // A failing destination is retried with exponential backoff (initial, doubling, capped)
+  // for retry_window_ms; then the batch goes to the error prefix (retried forever, logged).
+  int64_t retry_window_ms = 300'000;
+  int64_t retry_initial_backoff_ms = 100;
+  int64_t retry_max_backoff_ms = 10'000;
+  // Backpressure: per stream, acknowledged-but-undelivered plus queued bytes beyond which
+  // Put answers kResourceExhausted.
+  uint64_t max_pending_bytes = 512ull << 20;
+  uint64_t wal_segment_bytes = 64ull << 20;  // a new segment after this many bytes
+  // Stop() and Delete() wait this long for deliveries; what is left stays in the WAL and is
+  // delivered at the next Open (nothing is lost, Stop just does not hang forever).
+  int64_t stop_timeout_ms = 30'000;
+};
+
+// The answer for one record of PutRecordBatch: its id (32 hex characters: the stream's
+// 64-bit epoch then the 64-bit sequence number, so ids sort by arrival within a stream)
+// or why it was refused.
+struct PutRecordResult {
+  Status status;
+  std::string record_id;  // "" when !status.ok()
+};
+
+class StreamManager : public rules::RecordSink {
+ public:
+  // Creates the `streams` table if needed and opens (and recovers) every stream in it.
+  static Result<std::unique_ptr<StreamManager>> Open(StreamManagerOptions options);
+  ~StreamManager() override;  // Stop()
+  StreamManager(const StreamManager&) = delete;
+  StreamManager& operator=(const StreamManager&) = delete;
+
+  // Validates, persists and starts a stream. AlreadyExists if the name is taken.
+  Status Create(const StreamConfig& config);
+  // Configurations in name order.
+  std::vector<StreamConfig> List() const;
+  // NotFound if no such stream.
+  Result<StreamDescription> Describe(std::string_view name) const;
+  // Stops accepting records, delivers what is buffered, removes the WAL and the row.
+  // Unavailable (and the stream keeps running) if delivery did not finish within
+  // stop_timeout_ms.
+  Status Delete(std::string_view name);
+
+  // rules::RecordSink: `record` is taken as-is (separator included).
+  void Put(std::string_view stream, std::string_view record,
+           std::function<void(const Status&)> done) override;
+  // As Put, but also hands back the record id.
+  void PutRecord(std::string_view stream, std::string_view record,
+                 std::function<void(const Status&, const std::string& record_id)> done);
+  // Firehose PutRecordBatch: each record is accepted or refused on its own; `done` gets
+  // one result per record, in order, once all of them are settled. Empty records are
+  // refused (InvalidArgument), as Firehose does.
+  void PutRecordBatch(std::string_view stream, std::vector<std::string> records,
+                      std::function<void(std::vector<PutRecordResult>)> done);
+  // Blocking form of PutRecordBatch, for callers that may block (CLI, tests).
+  std::vector<PutRecordResult> PutRecordBatch(std::string_view stream,
+                                              std::vector<std::string> records);
+
+  // Delivers every buffer of the stream now and waits for it (up to stop_timeout_ms).
+  // For tests and an operator's "flush"; NotFound, or Unavailable on timeout.
+  Status Flush(std::string_view name);
+
+  // Refuses new records, delivers every buffer, stops the threads. Idempotent.
+  void Stop();
+
+ private:
+  explicit StreamManager(StreamManagerOptions options);
+  Status LoadStreams();
+  Result<std::shared_ptr<DeliveryStream>> StartStream(const StreamConfig& config,
+                                                      uint64_t epoch, int64_t created_ms);
+  std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
+  std::shared_ptr<StreamMetrics> MetricsFor(const std::string& name);
+
+  StreamManagerOptions options_;
+  mutable std::mutex mu_;
+  bool stopped_ = false;
+  std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> streams_;
+  // Kept across Delete/Create of the same name: the registry cannot drop series.
+  std::map<std::string, std::shared_ptr<StreamMetrics>> metrics_;
+};
+
+}  // namespace tributary::streams

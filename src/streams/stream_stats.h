@@ -1,0 +1,44 @@
+// What Describe reports about a stream: its configuration and counters since the server
+// started (the WAL and buffered figures are current values). Plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "streams/stream_config.h"
+
+namespace tributary::streams {
+
+struct StreamStats {
+  uint64_t records_in = 0;          // records acknowledged (durable in the WAL)
+  uint64_t bytes_in = 0;
+  uint64_t records_rejected = 0;    // Puts refused: backpressure, WAL errors, stream stopping
+  uint64_t objects_delivered = 0;   // objects Put to the bucket (including the error prefix)
+  uint64_t bytes_delivered = 0;     // object bytes, after compression
+  uint64_t records_delivered = 0;
+  uint64_t records_to_error_prefix = 0;  // unpartitionable records and expired batches
+  uint64_t delivery_errors = 0;     // failed Put attempts (each retry counts)
+  // Data freshness: age of the oldest record of an object when the object became visible.
+  int64_t last_delivery_latency_ms = 0;
+  int64_t avg_delivery_latency_ms = 0;
+  int64_t max_delivery_latency_ms = 0;
+  uint64_t buffered_bytes = 0;      // acknowledged, not yet delivered (what backpressure counts)
+  uint64_t wal_bytes = 0;           // size of the stream's WAL segments on disk
+  std::string last_error;           // "" if none since start
+  int64_t last_error_ms = 0;        // Unix ms of last_error, 0 if none
+};
+
+struct StreamDescription {
+  StreamConfig config;
+  std::string status;     // "active" or "deleting"
+  int64_t created_ms = 0; // Unix ms
+  StreamStats stats;
+};
+
+// {"config":{...}, "status":"active", "created":"2026-...Z", "created_ms":..., "stats":{...}}
+nlohmann::json ToJson(const StreamStats& stats);
+nlohmann::json ToJson(const StreamDescription& description);
+
+}  // namespace tributary::streams
