@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/base64.h"
 #include "base/ids.h"
 #include "expr/conversions.h"
 #include "expr/operators.h"
@@ -264,24 +265,7 @@ Value Encode(Args a, size_t, const Message&) {
   if (!a[1].is_string() || a[1].as_string() != "base64") return Value();
   auto s = ToText(a[0]);
   if (!s) return Value();
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(s->data());
-  for (; i + 2 < s->size(); i += 3) {
-    uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    for (int k = 18; k >= 0; k -= 6) out.push_back(kB64[(v >> k) & 63]);
-  }
-  if (i < s->size()) {
-    uint32_t v = p[i] << 16;
-    if (i + 1 < s->size()) v |= p[i + 1] << 8;
-    out.push_back(kB64[(v >> 18) & 63]);
-    out.push_back(kB64[(v >> 12) & 63]);
-    out.push_back(i + 1 < s->size() ? kB64[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return Value::String(std::move(out));
+  return Value::String(Base64Encode(*s));
 }
 
 // ---- others ----

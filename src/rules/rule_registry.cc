@@ -1,0 +1,195 @@
+#include "rules/rule_registry.h"
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "rules/compiled_rule.h"
+#include "rules/rules_engine.h"
+
+namespace tributary::rules {
+namespace {
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE rules(
+  name TEXT PRIMARY KEY,
+  payload TEXT NOT NULL,          -- the topicRulePayload as the user wrote it
+  disabled INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql";
+
+Result<std::shared_ptr<const CompiledRule>> Parse(const std::string& name, std::string_view text,
+                                                  RuleDefinition* def) {
+  TRY_ASSIGN(*def, ParseRuleDefinition(text));
+  if (!def->name.empty() && def->name != name) {
+    return InvalidArgument("ruleName '" + def->name + "' in the payload differs from the rule name '" +
+                           name + "'");
+  }
+  def->name = name;
+  return CompiledRule::Compile(*def);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RuleRegistry>> RuleRegistry::Open(metadata::Database* db) {
+  TRY(db->Migrate("rules", 1, kSchemaV1));
+  std::unique_ptr<RuleRegistry> r(new RuleRegistry(db));
+  TRY(r->Load());
+  return r;
+}
+
+Status RuleRegistry::Load() {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT name, payload, disabled, created_at_ms, updated_at_ms "
+                                   "FROM rules ORDER BY name"));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& row : rows) {
+    StoredRule rule;
+    rule.name = row.Text(0);
+    auto compiled = Parse(rule.name, row.Text(1), &rule.definition);
+    if (!compiled.ok()) {
+      // Kept out of the running set but not deleted: the user sees it in `rule list`
+      // as disabled and can fix it with `rule replace`.
+      Logger("rules")->error("stored rule {} does not compile and is not run: {}", rule.name,
+                             compiled.status().message());
+      continue;
+    }
+    bool disabled = row.Int(2) != 0;
+    if (disabled != rule.definition.disabled) {
+      // `rule enable|disable` changed it after the payload was stored.
+      rule.definition.disabled = disabled;
+      compiled = CompiledRule::Compile(rule.definition);
+      if (!compiled.ok()) continue;
+    }
+    rule.created_at_ms = row.Int(3);
+    rule.updated_at_ms = row.Int(4);
+    rules_.push_back(std::move(rule));
+    compiled_.push_back(*compiled);
+  }
+  Rebuild();
+  return Status::Ok();
+}
+
+Result<StoredRule> RuleRegistry::Create(const std::string& name, std::string_view payload_json) {
+  return Store(name, payload_json, /*create=*/true);
+}
+
+Result<StoredRule> RuleRegistry::Replace(const std::string& name, std::string_view payload_json) {
+  return Store(name, payload_json, /*create=*/false);
+}
+
+Result<StoredRule> RuleRegistry::Store(const std::string& name, std::string_view payload_json,
+                                       bool create) {
+  if (!IsValidRuleName(name)) {
+    return InvalidArgument("rule name '" + name + "' must be 1-128 letters, digits or '_'");
+  }
+  StoredRule rule;
+  rule.name = name;
+  TRY_ASSIGN(auto compiled, Parse(name, payload_json, &rule.definition));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::lower_bound(rules_.begin(), rules_.end(), name,
+                             [](const StoredRule& r, const std::string& n) { return r.name < n; });
+  bool exists = it != rules_.end() && it->name == name;
+  if (create && exists) return AlreadyExists("rule '" + name + "' already exists");
+  if (!create && !exists) return NotFound("rule '" + name + "' does not exist");
+  int64_t now = WallMillis();
+  rule.created_at_ms = exists ? it->created_at_ms : now;
+  rule.updated_at_ms = now;
+  TRY(db_->Exec("INSERT OR REPLACE INTO rules(name, payload, disabled, created_at_ms, updated_at_ms) "
+                "VALUES(?, ?, ?, ?, ?)",
+                {metadata::Value(name), metadata::Value(std::string(payload_json)),
+                 metadata::Value(int64_t{rule.definition.disabled}),
+                 metadata::Value(rule.created_at_ms), metadata::Value(rule.updated_at_ms)})
+            .status());
+  size_t index = static_cast<size_t>(it - rules_.begin());
+  if (exists) {
+    rules_[index] = rule;
+    compiled_[index] = compiled;
+  } else {
+    rules_.insert(it, rule);
+    compiled_.insert(compiled_.begin() + static_cast<std::ptrdiff_t>(index), compiled);
+  }
+  Rebuild();
+  return rule;
+}
+
+Result<StoredRule> RuleRegistry::Get(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& r : rules_) {
+    if (r.name == name) return r;
+  }
+  return NotFound("rule '" + name + "' does not exist");
+}
+
+std::vector<StoredRule> RuleRegistry::List() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rules_;
+}
+
+Status RuleRegistry::SetEnabled(const std::string& name, bool enabled) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].name != name) continue;
+    int64_t now = WallMillis();
+    TRY(db_->Exec("UPDATE rules SET disabled = ?, updated_at_ms = ? WHERE name = ?",
+                  {metadata::Value(int64_t{!enabled}), metadata::Value(now),
+                   metadata::Value(name)})
+            .status());
+    rules_[i].definition.disabled = !enabled;
+    rules_[i].updated_at_ms = now;
+    RuleDefinition def = rules_[i].definition;
+    TRY_ASSIGN(compiled_[i], CompiledRule::Compile(def));
+    Rebuild();
+    return Status::Ok();
+  }
+  return NotFound("rule '" + name + "' does not exist");
+}
+
+Status RuleRegistry::Delete(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].name != name) continue;
+    TRY(db_->Exec("DELETE FROM rules WHERE name = ?", {metadata::Value(name)}).status());
+    rules_.erase(rules_.begin() + static_cast<std::ptrdiff_t>(i));
+    compiled_.erase(compiled_.begin() + static_cast<std::ptrdiff_t>(i));
+    Rebuild();
+    return Status::Ok();
+  }
+  return NotFound("rule '" + name + "' does not exist");
+}
+
+void RuleRegistry::Rebuild() { holder_.Replace(RuleSet::Build(compiled_)); }
+
+nlohmann::json ToJson(const RuleAction& action) {
+  if (const auto* fh = std::get_if<FirehoseAction>(&action)) {
+    return {{"firehose", {{"deliveryStreamName", fh->delivery_stream_name},
+                          {"separator", fh->separator},
+                          {"batchMode", fh->batch_mode}}}};
+  }
+  const auto& rp = std::get<RepublishAction>(action);
+  return {{"republish", {{"topic", rp.topic}, {"qos", rp.qos}}}};
+}
+
+nlohmann::json ToJson(const StoredRule& rule, const RuleMetrics* metrics) {
+  const RuleDefinition& d = rule.definition;
+  nlohmann::json actions = nlohmann::json::array();
+  for (const auto& a : d.actions) actions.push_back(ToJson(a));
+  nlohmann::json j = {{"ruleName", rule.name},
+                      {"sql", d.sql},
+                      {"description", d.description},
+                      {"ruleDisabled", d.disabled},
+                      {"awsIotSqlVersion", d.sql_version},
+                      {"actions", actions},
+                      {"createdAt", FormatIso8601Millis(rule.created_at_ms)},
+                      {"updatedAt", FormatIso8601Millis(rule.updated_at_ms)}};
+  if (d.error_action) j["errorAction"] = ToJson(*d.error_action);
+  if (metrics != nullptr) {
+    j["metrics"] = {{"matched", metrics->matched->Value()},
+                    {"errors", metrics->errors->Value()},
+                    {"actionFailures", metrics->action_failures->Value()}};
+  }
+  return j;
+}
+
+}  // namespace tributary::rules

@@ -1,0 +1,184 @@
+#include "rules/rules_engine.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "base/log.h"
+
+namespace tributary::rules {
+namespace {
+
+const std::shared_ptr<spdlog::logger>& Log() {
+  static const auto log = Logger("rules");
+  return log;
+}
+
+// A stream that does not exist will not appear because the device sends again: that
+// record goes to the error action. Anything else (a full buffer, a log that cannot be
+// written) may pass, so a QoS 1/2 message is not acknowledged and comes back.
+bool IsPermanent(const Status& s) {
+  return s.code() == ErrorCode::kNotFound || s.code() == ErrorCode::kInvalidArgument;
+}
+
+const char* FailedActionName(const RuleAction& a) {
+  return std::holds_alternative<FirehoseAction>(a) ? "FirehoseAction" : "RepublishAction";
+}
+
+}  // namespace
+
+const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = by_rule_[rule];
+  if (!slot) {
+    slot = std::make_unique<RuleMetrics>();
+    Labels labels{{"rule", rule}};
+    slot->matched = registry_->NewCounter("tributary_rule_matched_total",
+                                          "Messages a topic rule selected", labels);
+    slot->errors = registry_->NewCounter("tributary_rule_errors_total",
+                                         "Messages a topic rule failed on", labels);
+    slot->action_failures = registry_->NewCounter(
+        "tributary_rule_action_failures_total", "Rule actions that failed", labels);
+  }
+  return slot.get();
+}
+
+// One PUBLISH's outstanding firehose records. `done` runs when the last one settles.
+struct RulesEngine::Pending {
+  std::function<void(bool)> done;
+  std::shared_ptr<const RuleSet> set;  // keeps the rules alive until the last callback
+  std::atomic<int> outstanding{1};  // 1 for OnPublish itself, released at its end
+  std::atomic<bool> ok{true};
+
+  void Release() {
+    if (outstanding.fetch_sub(1, std::memory_order_acq_rel) == 1 && done) done(ok.load());
+  }
+};
+
+RulesEngine::RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,
+                         RuleMetricsTable* metrics)
+    : rules_(rules), sink_(sink), publish_(std::move(publish)), metrics_(metrics) {}
+
+void RulesEngine::OnPublish(const broker::InboundMessage& msg, std::function<void(bool ok)> done) {
+  std::shared_ptr<const RuleSet> set = rules_->Get();
+  thread_local std::vector<const CompiledRule*> matching;
+  matching.clear();
+  set->Match(msg.topic, &matching);
+  if (matching.empty()) {
+    if (done) done(true);
+    return;
+  }
+
+  MessageContext m(msg.topic, msg.payload);
+  m.client_id = msg.client_id;
+  m.thing = msg.thing;
+  m.received_at_ms = msg.received_at_ms;
+
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  pending->set = set;
+  // `matching` is thread-local and actions may re-enter OnPublish on this thread
+  // (a republish is not intercepted today, but keep the loop independent of it).
+  std::vector<const CompiledRule*> rules(matching.begin(), matching.end());
+  for (const CompiledRule* rule : rules) {
+    const RuleMetrics* rm = metrics_->For(rule->name());
+    auto out = rule->Evaluate(m);
+    if (!out.ok()) {
+      rm->errors->Add();
+      RunErrorAction(*rule, m, out.status().message(), "");
+      continue;
+    }
+    if (!out->has_value()) continue;
+    rm->matched->Add();
+    RunActions(*rule, **out, m, pending);
+  }
+  pending->Release();
+}
+
+void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
+                             const MessageContext& m, const std::shared_ptr<Pending>& pending) {
+  const auto& actions = rule.definition().actions;
+  const RuleMetrics* rm = metrics_->For(rule.name());
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (const auto* fh = std::get_if<FirehoseAction>(&actions[i])) {
+      if (sink_ == nullptr) {
+        rm->action_failures->Add();
+        RunErrorAction(rule, m, "no delivery streams are configured", "FirehoseAction");
+        continue;
+      }
+      std::string record = out.payload;
+      record += fh->separator;
+      pending->outstanding.fetch_add(1, std::memory_order_relaxed);
+      // The error action needs the message after OnPublish returned: copy what it reads.
+      auto copy = std::make_shared<std::array<std::string, 3>>(
+          std::array<std::string, 3>{std::string(m.topic), std::string(m.payload),
+                                     std::string(m.client_id)});
+      int64_t at = m.received_at_ms;
+      sink_->Put(fh->delivery_stream_name, record,
+                 [this, pending, copy, at, rm, &rule, stream = fh->delivery_stream_name](
+                     const Status& s) {
+                   if (!s.ok()) {
+                     rm->action_failures->Add();
+                     bool retry_by_client = !IsPermanent(s) && pending->done;
+                     if (retry_by_client) {
+                       pending->ok.store(false);
+                       Log()->warn("rule={} stream={} record not accepted, the device will send "
+                                   "again: {}", rule.name(), stream, s.message());
+                     } else {
+                       MessageContext again((*copy)[0], (*copy)[1]);
+                       again.client_id = (*copy)[2];
+                       again.received_at_ms = at;
+                       RunErrorAction(rule, again,
+                                      "delivery stream '" + stream + "': " + s.message(),
+                                      "FirehoseAction");
+                     }
+                   }
+                   pending->Release();
+                 });
+    } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
+      auto topic = rule.RepublishTopic(static_cast<int>(i), m);
+      if (!topic.ok()) {
+        rm->action_failures->Add();
+        RunErrorAction(rule, m, topic.status().message(), "RepublishAction");
+        continue;
+      }
+      publish_(*topic, out.payload, rp->qos);
+    }
+  }
+}
+
+void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,
+                                 const std::string& failure, const std::string& action_type) {
+  const auto& error_action = rule.definition().error_action;
+  Log()->debug("rule={} topic={} failed: {}", rule.name(), m.topic, failure);
+  if (!error_action) return;
+  nlohmann::json failures = nlohmann::json::array();
+  failures.push_back({{"failedAction", action_type.empty() ? "RuleEvaluation" : action_type},
+                      {"errorMessage", failure}});
+  nlohmann::json doc = {{"ruleName", rule.name()},
+                        {"topic", std::string(m.topic)},
+                        {"clientId", std::string(m.client_id)},
+                        {"timestamp", m.received_at_ms},
+                        {"base64OriginalPayload", Base64Encode(m.payload)},
+                        {"failures", failures}};
+  std::string text = doc.dump();
+  if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
+    if (sink_ == nullptr) return;
+    std::string rule_name = rule.name();
+    sink_->Put(fh->delivery_stream_name, text + fh->separator,
+               [rule_name, stream = fh->delivery_stream_name](const Status& s) {
+                 if (!s.ok()) {
+                   Log()->error("rule={} error action to stream {} failed too: {}", rule_name,
+                                stream, s.message());
+                 }
+               });
+  } else if (const auto* rp = std::get_if<RepublishAction>(&*error_action)) {
+    auto topic = rule.RepublishTopic(-1, m);
+    if (!topic.ok()) {
+      Log()->error("rule={} error action topic failed: {}", rule.name(), topic.status().message());
+      return;
+    }
+    publish_(*topic, std::move(text), rp->qos);
+  }
+}
+
+}  // namespace tributary::rules

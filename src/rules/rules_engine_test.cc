@@ -1,0 +1,208 @@
+#include "rules/rules_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "metadata/database.h"
+#include "rules/rule_registry.h"
+
+namespace tributary::rules {
+namespace {
+
+// A sink that records what it was given and answers with a chosen status, either at
+// once or later (to check that the acknowledgement waits for it).
+class RecordingSink : public RecordSink {
+ public:
+  void Put(std::string_view stream, std::string_view record,
+           std::function<void(const Status&)> done) override {
+    records[std::string(stream)].emplace_back(record);
+    Status s = Status::Ok();
+    if (auto it = answers.find(std::string(stream)); it != answers.end()) s = it->second;
+    if (defer) {
+      deferred.push_back([done, s] { done(s); });
+    } else {
+      done(s);
+    }
+  }
+  std::map<std::string, std::vector<std::string>> records;
+  std::map<std::string, Status> answers;
+  bool defer = false;
+  std::vector<std::function<void()>> deferred;
+};
+
+struct Published {
+  std::string topic, payload;
+  int qos;
+};
+
+class RulesEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rules-engine-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto db = metadata::Database::Open((dir_ / "metadata.db").string());
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    auto reg = RuleRegistry::Open(db_.get());
+    ASSERT_TRUE(reg.ok()) << reg.status().message();
+    registry_ = std::move(*reg);
+    engine_ = std::make_unique<RulesEngine>(
+        registry_->rule_set(), &sink_,
+        [this](const std::string& t, std::string p, int q) { published_.push_back({t, p, q}); },
+        &table_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Publishes and returns the acknowledgement: 1 ok, 0 refused, -1 not (yet) called.
+  int Publish(const std::string& topic, const std::string& payload, mqtt::QoS qos,
+              std::function<void(bool)>* keep_done = nullptr) {
+    broker::InboundMessage msg{};
+    msg.client_id = "sensor-1";
+    msg.thing = "sensor-1";
+    msg.topic = topic;
+    msg.payload = payload;
+    msg.qos = qos;
+    msg.received_at_ms = 1764460800000;  // 2025-11-30T00:00:00Z
+    auto ack = std::make_shared<int>(-1);
+    std::function<void(bool)> done;
+    if (qos != mqtt::QoS::kAtMostOnce) done = [ack](bool ok) { *ack = ok ? 1 : 0; };
+    engine_->OnPublish(msg, done);
+    (void)keep_done;
+    last_ack_ = ack;
+    return *ack;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<metadata::Database> db_;
+  std::unique_ptr<RuleRegistry> registry_;
+  MetricsRegistry metrics_;
+  RuleMetricsTable table_{&metrics_};
+  RecordingSink sink_;
+  std::vector<Published> published_;
+  std::unique_ptr<RulesEngine> engine_;
+  std::shared_ptr<int> last_ack_;
+};
+
+constexpr const char* kReferenceRule = R"({
+  "topicRulePayload": {
+    "sql": "SELECT * FROM 'devices/+/pollution'",
+    "ruleDisabled": false,
+    "awsIotSqlVersion": "2016-03-23",
+    "actions": [{"firehose": {"deliveryStreamName": "pollution", "separator": "\n",
+                              "roleArn": "arn:aws:iam::role/"}}]}})";
+
+TEST_F(RulesEngineTest, ReferenceRuleSendsEveryMessageToTheStream) {
+  ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  EXPECT_EQ(Publish("devices/sensor-1/pollution", R"({"ozone":41,"pm10":7})", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(Publish("devices/sensor-2/pollution", R"({"ozone":3})", mqtt::QoS::kAtMostOnce), -1);
+  EXPECT_EQ(Publish("devices/sensor-1/other", R"({"ozone":5})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(sink_.records["pollution"].size(), 2u);
+  EXPECT_EQ(sink_.records["pollution"][0], "{\"ozone\":41,\"pm10\":7}\n");
+  EXPECT_EQ(sink_.records["pollution"][1], "{\"ozone\":3}\n");
+  EXPECT_EQ(table_.For("to_lake")->matched->Value(), 2u);
+}
+
+TEST_F(RulesEngineTest, AcknowledgesOnlyWhenTheRecordIsDurable) {
+  ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  sink_.defer = true;
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), -1);
+  ASSERT_EQ(sink_.deferred.size(), 1u);
+  sink_.deferred[0]();
+  EXPECT_EQ(*last_ack_, 1);
+}
+
+TEST_F(RulesEngineTest, TransientSinkFailureRefusesTheAcknowledgement) {
+  ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  sink_.answers["pollution"] = ResourceExhausted("stream buffer full");
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 0);
+  EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), 1u);
+}
+
+TEST_F(RulesEngineTest, MissingStreamGoesToTheErrorActionAndIsAcknowledged) {
+  ASSERT_TRUE(registry_->Create("to_lake", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM 'devices/+/pollution'",
+    "actions": [{"firehose": {"deliveryStreamName": "nope"}}],
+    "errorAction": {"republish": {"topic": "errors/${topic(2)}", "qos": 1}}}})").ok());
+  sink_.answers["nope"] = NotFound("delivery stream 'nope' does not exist");
+  EXPECT_EQ(Publish("devices/a/pollution", R"({"ozone":1})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].topic, "errors/a");
+  auto doc = nlohmann::json::parse(published_[0].payload);
+  EXPECT_EQ(doc["ruleName"], "to_lake");
+  EXPECT_EQ(doc["failures"][0]["failedAction"], "FirehoseAction");
+  EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"ozone":1})");
+}
+
+TEST_F(RulesEngineTest, EvaluationErrorGoesToTheErrorActionAndOtherRulesGoOn) {
+  ASSERT_TRUE(registry_->Create("a_bad", R"({"sql": "SELECT *, 1 AS one FROM 'd/#'",
+    "actions": [{"firehose": {"deliveryStreamName": "s"}}],
+    "errorAction": {"firehose": {"deliveryStreamName": "errors", "separator": "\n"}}})").ok());
+  ASSERT_TRUE(registry_->Create("b_good", R"({"sql": "SELECT topic(2) AS device FROM 'd/#'",
+    "actions": [{"republish": {"topic": "out/${topic(2)}"}}]})").ok());
+  // Not a JSON object: SELECT *, ... cannot be built; the second rule still runs.
+  Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
+  ASSERT_EQ(sink_.records["errors"].size(), 1u);
+  EXPECT_TRUE(sink_.records["s"].empty());
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].topic, "out/x");
+  EXPECT_EQ(published_[0].payload, R"({"device":"x"})");
+  EXPECT_EQ(table_.For("a_bad")->errors->Value(), 1u);
+}
+
+TEST_F(RulesEngineTest, WhereFiltersAndDisabledRulesDoNothing) {
+  ASSERT_TRUE(registry_->Create("hot", R"({"sql": "SELECT ozone FROM 'd/+' WHERE ozone > 50",
+    "actions": [{"firehose": {"deliveryStreamName": "hot", "separator": ","}}]})").ok());
+  Publish("d/a", R"({"ozone":10})", mqtt::QoS::kAtMostOnce);
+  Publish("d/a", R"({"ozone":60})", mqtt::QoS::kAtMostOnce);
+  ASSERT_TRUE(registry_->SetEnabled("hot", false).ok());
+  Publish("d/a", R"({"ozone":70})", mqtt::QoS::kAtMostOnce);
+  ASSERT_EQ(sink_.records["hot"].size(), 1u);
+  EXPECT_EQ(sink_.records["hot"][0], R"({"ozone":60},)");
+}
+
+TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
+  auto dir = std::filesystem::temp_directory_path() / ("rule-registry-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    auto db = metadata::Database::Open((dir / "m.db").string());
+    ASSERT_TRUE(db.ok());
+    auto reg = RuleRegistry::Open(db->get());
+    ASSERT_TRUE(reg.ok());
+    ASSERT_TRUE((*reg)->Create("to_lake", kReferenceRule).ok());
+    EXPECT_EQ((*reg)->Create("to_lake", kReferenceRule).status().code(), ErrorCode::kAlreadyExists);
+    auto bad = (*reg)->Create("broken", R"({"sql": "SELECT FROM 'x'", "actions": []})");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.status().message().find("column"), std::string::npos) << bad.status().message();
+    EXPECT_FALSE((*reg)->Create("bad-name!", kReferenceRule).ok());
+    EXPECT_FALSE((*reg)->Create("other", R"({"ruleName": "x", "topicRulePayload": {"sql": "SELECT * FROM 'a'"}})").ok());
+    ASSERT_TRUE((*reg)->SetEnabled("to_lake", false).ok());
+    EXPECT_EQ((*reg)->Delete("nope").code(), ErrorCode::kNotFound);
+  }
+  auto db = metadata::Database::Open((dir / "m.db").string());
+  auto reg = RuleRegistry::Open(db->get());
+  ASSERT_TRUE(reg.ok());
+  auto rules = (*reg)->List();
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].name, "to_lake");
+  EXPECT_TRUE(rules[0].definition.disabled);
+  EXPECT_EQ((*reg)->rule_set()->Get()->size(), 0u);  // disabled rules are not run
+  ASSERT_TRUE((*reg)->SetEnabled("to_lake", true).ok());
+  EXPECT_EQ((*reg)->rule_set()->Get()->size(), 1u);
+  auto j = ToJson(rules[0]);
+  EXPECT_EQ(j["actions"][0]["firehose"]["deliveryStreamName"], "pollution");
+  ASSERT_TRUE((*reg)->Delete("to_lake").ok());
+  EXPECT_TRUE((*reg)->List().empty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tributary::rules
