@@ -14,6 +14,7 @@ class Server;
 
 void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metrics, /v1/broker
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
+void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

@@ -63,6 +63,7 @@ const CommandGroup kGroups[] = {
     {&AddServerCommand},
     {&cli::AddThingCommands},
     {&cli::AddPolicyCommands},
+    {&cli::AddRuleCommands},
     {&cli::AddParquetCommands},
 };
 

@@ -17,6 +17,8 @@
 #include "metadata/database.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
+#include "rules/rule_registry.h"
+#include "rules/rules_engine.h"
 
 namespace tributary::app {
 
@@ -66,11 +68,23 @@ Status Server::Init() {
   devices_->SetDeactivationCallback([broker_ptr](const std::string& thing) {
     broker_ptr->DisconnectThing(thing, mqtt::ReasonCode::kNotAuthorized);
   });
+  // The rules engine sits on the broker's publish path; republish goes back through
+  // the broker (not intercepted again, so a rule cannot loop on its own output).
+  TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get()));
+  rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
+  rules_engine_ = std::make_unique<rules::RulesEngine>(
+      rules_->rule_set(), /*sink=*/nullptr,
+      [broker_ptr](const std::string& topic, std::string payload, int qos) {
+        broker_ptr->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false);
+      },
+      rule_metrics_.get());
+  broker_->SetInterceptor(rules_engine_.get());
   TRY(broker_->Start());
 
   auto router = std::make_shared<net::Router>();
   AddSystemRoutes(router.get(), this);
   AddThingRoutes(router.get(), this);
+  AddRuleRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;

@@ -17,6 +17,7 @@ namespace tributary::metadata { class Database; }
 namespace tributary::net { class Runtime; class HttpServer; }
 namespace tributary::broker { class Broker; }
 namespace tributary::devices { class DeviceRegistry; }
+namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
 
 namespace tributary::app {
 
@@ -35,6 +36,8 @@ class Server {
   metadata::Database& db() { return *db_; }
   broker::Broker& broker() { return *broker_; }
   devices::DeviceRegistry& devices() { return *devices_; }
+  rules::RuleRegistry& rules() { return *rules_; }
+  rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -49,6 +52,9 @@ class Server {
   MetricsRegistry metrics_;
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<devices::DeviceRegistry> devices_;
+  std::unique_ptr<rules::RuleRegistry> rules_;
+  std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
+  std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;

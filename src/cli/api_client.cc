@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/files.h"
+#include "cli/output.h"
 #include "net/http_client.h"
 
 namespace tributary::cli {
@@ -66,6 +67,19 @@ Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::str
 int Fail(const std::string& command, const Status& status) {
   std::fprintf(stderr, "tributary %s: %s\n", command.c_str(), status.message().c_str());
   return 1;
+}
+
+int CallAndReport(const ClientOptions& options, const std::string& command,
+                  const std::string& method, const std::string& path,
+                  const nlohmann::json* body, const std::string& done) {
+  auto r = ApiClient(options).Call(method, path, body);
+  if (!r.ok()) return Fail(command, r.status());
+  if (options.json) {
+    PrintJson(*r);
+  } else {
+    std::printf("%s\n", done.c_str());
+  }
+  return 0;
 }
 
 }  // namespace tributary::cli

@@ -47,14 +47,6 @@ int DescribePolicy(const ClientOptions& opts, const std::string& name) {
   return 0;
 }
 
-int Call(const ClientOptions& opts, const std::string& command, const std::string& method,
-         const std::string& path, const json* body, const std::string& done) {
-  auto r = ApiClient(opts).Call(method, path, body);
-  if (!r.ok()) return Fail(command, r.status());
-  if (opts.json) return PrintJson(*r), 0;
-  std::printf("%s\n", done.c_str());
-  return 0;
-}
 
 }  // namespace
 
@@ -86,7 +78,7 @@ void AddPolicyCommands(CLI::App* parent, CommandContext* ctx) {
   AddClientFlags(del, opts.get());
   del->callback([=] {
     ctx->run = [=] {
-      return Call(*opts, "policy delete", "DELETE", "/v1/policies/" + net::UrlEncode(*name), nullptr,
+      return CallAndReport(*opts, "policy delete", "DELETE", "/v1/policies/" + net::UrlEncode(*name), nullptr,
                   "deleted policy " + *name);
     };
   });
@@ -100,7 +92,7 @@ void AddPolicyCommands(CLI::App* parent, CommandContext* ctx) {
     cmd->callback([=] {
       ctx->run = [=] {
         json body{{"thing", *thing}};
-        return Call(*opts, "policy " + v, "POST", "/v1/policies/" + net::UrlEncode(*name) + "/" + v, &body,
+        return CallAndReport(*opts, "policy " + v, "POST", "/v1/policies/" + net::UrlEncode(*name) + "/" + v, &body,
                     v + "ed policy " + *name + (v == "attach" ? " to " : " from ") + *thing);
       };
     });

@@ -1,0 +1,125 @@
+// tributary rule create|replace|list|describe|enable|disable|delete
+#include <cstdio>
+#include <memory>
+
+#include "base/files.h"
+#include "cli/api_client.h"
+#include "cli/command.h"
+#include "cli/output.h"
+#include "net/http_types.h"
+
+namespace tributary::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::string RulePath(const std::string& name) { return "/v1/rules/" + net::UrlEncode(name); }
+
+int PutRule(const ClientOptions& opts, const std::string& verb, const std::string& name,
+            const std::string& file) {
+  const std::string command = "rule " + verb;
+  auto text = ReadFile(file);
+  if (!text.ok()) return Fail(command, text.status());
+  json payload = json::parse(*text, nullptr, false);
+  if (payload.is_discarded()) {
+    return Fail(command, InvalidArgument("'" + file + "' is not valid JSON"));
+  }
+  return CallAndReport(opts, command, verb == "create" ? "POST" : "PUT", RulePath(name), &payload,
+                       (verb == "create" ? "created rule " : "replaced rule ") + name);
+}
+
+int ListRules(const ClientOptions& opts) {
+  auto r = ApiClient(opts).Call("GET", "/v1/rules");
+  if (!r.ok()) return Fail("rule list", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& rule : (*r)["rules"]) {
+    std::string actions;
+    for (const auto& a : rule["actions"]) actions += (actions.empty() ? "" : ",") + a.begin().key();
+    rows.push_back({Cell(rule["ruleName"]), rule["ruleDisabled"].get<bool>() ? "disabled" : "enabled",
+                    actions, Cell(rule["sql"])});
+  }
+  PrintTable({"NAME", "STATE", "ACTIONS", "SQL"}, rows);
+  return 0;
+}
+
+int DescribeRule(const ClientOptions& opts, const std::string& name) {
+  auto r = ApiClient(opts).Call("GET", RulePath(name));
+  if (!r.ok()) return Fail("rule describe", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  const json& j = *r;
+  std::printf("name:        %s\nstate:       %s\nsql:         %s\n", Cell(j["ruleName"]).c_str(),
+              j["ruleDisabled"].get<bool>() ? "disabled" : "enabled", Cell(j["sql"]).c_str());
+  if (!j.value("description", "").empty()) {
+    std::printf("description: %s\n", Cell(j["description"]).c_str());
+  }
+  for (const auto& a : j["actions"]) std::printf("action:      %s\n", a.dump().c_str());
+  if (j.contains("errorAction")) std::printf("errorAction: %s\n", j["errorAction"].dump().c_str());
+  if (j.contains("metrics")) {
+    const json& m = j["metrics"];
+    std::printf("matched:     %s\nerrors:      %s\nfailures:    %s (actions)\n",
+                Cell(m["matched"]).c_str(), Cell(m["errors"]).c_str(),
+                Cell(m["actionFailures"]).c_str());
+  }
+  std::printf("created:     %s\nupdated:     %s\n", Cell(j["createdAt"]).c_str(),
+              Cell(j["updatedAt"]).c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddRuleCommands(CLI::App* parent, CommandContext* ctx) {
+  auto* rule = parent->add_subcommand("rule", "Manage topic rules (AWS IoT rule SQL and actions)");
+  rule->require_subcommand(1);
+  auto opts = std::make_shared<ClientOptions>();
+  auto name = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+
+  for (const char* verb : {"create", "replace"}) {
+    std::string v = verb;
+    auto* cmd = rule->add_subcommand(
+        v, v == "create" ? "Create a rule from a CreateTopicRule JSON payload"
+                         : "Replace an existing rule's SQL and actions");
+    cmd->add_option("name", *name, "rule name (letters, digits, _)")->required();
+    cmd->add_option("--payload", *file,
+                    "JSON file: {\"topicRulePayload\": {\"sql\": ..., \"actions\": [...]}}")
+        ->required();
+    AddClientFlags(cmd, opts.get());
+    cmd->callback([=] { ctx->run = [=] { return PutRule(*opts, v, *name, *file); }; });
+  }
+
+  auto* list = rule->add_subcommand("list", "List rules");
+  AddClientFlags(list, opts.get());
+  list->callback([=] { ctx->run = [=] { return ListRules(*opts); }; });
+
+  auto* describe = rule->add_subcommand("describe", "Show a rule, its actions and its counters");
+  describe->add_option("name", *name, "rule name")->required();
+  AddClientFlags(describe, opts.get());
+  describe->callback([=] { ctx->run = [=] { return DescribeRule(*opts, *name); }; });
+
+  for (const char* verb : {"enable", "disable"}) {
+    std::string v = verb;
+    auto* cmd = rule->add_subcommand(v, v == "enable" ? "Start running a rule" : "Stop running a rule");
+    cmd->add_option("name", *name, "rule name")->required();
+    AddClientFlags(cmd, opts.get());
+    cmd->callback([=] {
+      ctx->run = [=] {
+        return CallAndReport(*opts, "rule " + v, "POST", RulePath(*name) + "/" + v, nullptr,
+                             v + "d rule " + *name);
+      };
+    });
+  }
+
+  auto* del = rule->add_subcommand("delete", "Delete a rule");
+  del->add_option("name", *name, "rule name")->required();
+  AddClientFlags(del, opts.get());
+  del->callback([=] {
+    ctx->run = [=] {
+      return CallAndReport(*opts, "rule delete", "DELETE", RulePath(*name), nullptr,
+                           "deleted rule " + *name);
+    };
+  });
+}
+
+}  // namespace tributary::cli

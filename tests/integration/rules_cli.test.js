@@ -1,0 +1,126 @@
+// Topic rules through the real binary: `tributary rule ...` over the HTTP API, a rule
+// with a republish action run on messages a thing publishes with mosquitto_pub, the
+// rule surviving a restart, enable/disable, an error action, and clear errors for bad
+// SQL and unknown rules.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Server, describeRun, thingName, pollutionPayload, makeTempDir, sleep } = require('./harness');
+const { mosqArgs, mosquittoPub, MosquittoSub } = require('./clients');
+
+describe('topic rules', { timeout: 90000 }, () => {
+  let server;
+  const subs = [];
+  const dir = makeTempDir('rules-payloads');
+  const writePayload = (name, doc) => {
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+  const cli = async (args, what) => {
+    const r = await server.cli(args);
+    assert.equal(r.code, 0, `${describeRun(what || args.join(' '), r)}\n${server.tail(30)}`);
+    return r;
+  };
+
+  before(async () => { server = await Server.start({ tag: 'rules' }); });
+  after(async () => {
+    for (const s of subs) await s.stop('SIGKILL');
+    if (server) await server.dispose();
+  });
+
+  test('a republish rule runs on what a thing publishes, across a restart, and can be disabled', async () => {
+    const kit = await server.createThing(thingName('rule'));
+    const file = writePayload('alerts', {
+      topicRulePayload: {
+        sql: "SELECT ozone, topic(2) AS device, ozone * 2 AS doubled FROM 'devices/+/pollution' WHERE ozone >= 0",
+        ruleDisabled: false,
+        awsIotSqlVersion: '2016-03-23',
+        actions: [{ republish: { topic: 'alerts/${topic(2)}', qos: 1 } }],
+      },
+    });
+    await cli(['rule', 'create', 'alerts', '--payload', file]);
+    const list = await cli(['rule', 'list', '--json']);
+    const rules = JSON.parse(list.stdout).rules;
+    assert.equal(rules.length, 1);
+    assert.equal(rules[0].ruleName, 'alerts');
+    assert.equal(rules[0].actions[0].republish.topic, 'alerts/${topic(2)}');
+
+    const expectRepublish = async (what) => {
+      const sub = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'alerts/#']);
+      subs.push(sub);
+      assert.deepEqual(await sub.subscribed(), [1]);
+      const payload = JSON.parse(pollutionPayload(1));
+      const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1', '-t', kit.topic,
+                                   '-m', JSON.stringify(payload)]);
+      assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+      const [m] = await sub.waitMessages(1);
+      assert.equal(m.topic, `alerts/${kit.thing}`, what);
+      assert.deepEqual(JSON.parse(m.payload), { ozone: payload.ozone, device: kit.thing, doubled: payload.ozone * 2 }, what);
+      await sub.stop('SIGKILL');
+    };
+    await expectRepublish('before restart');
+    await server.restart();
+    await expectRepublish('after restart');
+
+    const described = JSON.parse((await cli(['rule', 'describe', 'alerts', '--json'])).stdout);
+    assert.ok(described.metrics.matched >= 1, JSON.stringify(described));
+
+    await cli(['rule', 'disable', 'alerts']);
+    const sub = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'alerts/#']);
+    subs.push(sub);
+    await sub.subscribed();
+    const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1', '-t', kit.topic, '-m', pollutionPayload(2)]);
+    assert.equal(r.code, 0);
+    await sleep(700);
+    assert.equal(sub.messages().length, 0, `a disabled rule republished\n${sub.describe()}`);
+    await cli(['rule', 'enable', 'alerts']);
+    await cli(['rule', 'delete', 'alerts']);
+    assert.equal(JSON.parse((await cli(['rule', 'list', '--json'])).stdout).rules.length, 0);
+  });
+
+  test('a message a rule fails on goes to its error action', async () => {
+    const kit = await server.createThing(thingName('err'));
+    const file = writePayload('strict', {
+      topicRulePayload: {
+        sql: "SELECT *, 1 AS one FROM 'devices/+/raw'",
+        actions: [{ republish: { topic: 'never/${topic(2)}' } }],
+        errorAction: { republish: { topic: 'errors/${topic(2)}', qos: 1 } },
+      },
+    });
+    await cli(['rule', 'create', 'strict', '--payload', file]);
+    const sub = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'errors/#']);
+    subs.push(sub);
+    await sub.subscribed();
+    const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1',
+                                 '-t', `devices/${kit.thing}/raw`, '-m', 'not json']);
+    assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    const [m] = await sub.waitMessages(1);
+    const doc = JSON.parse(m.payload);
+    assert.equal(m.topic, `errors/${kit.thing}`);
+    assert.equal(doc.ruleName, 'strict');
+    assert.equal(Buffer.from(doc.base64OriginalPayload, 'base64').toString(), 'not json');
+    assert.match(doc.failures[0].errorMessage, /JSON object|not an object|object/i);
+  });
+
+  test('bad SQL, a taken name and an unknown rule get clear errors', async () => {
+    const bad = writePayload('bad', { topicRulePayload: { sql: "SELECT ozone FROM WHERE", actions: [] } });
+    let r = await server.cli(['rule', 'create', 'bad', '--payload', bad]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /tributary rule create: .*column \d+/);
+    const ok = writePayload('ok', { topicRulePayload: { sql: "SELECT * FROM 'a/b'", actions: [] } });
+    await cli(['rule', 'create', 'taken', '--payload', ok]);
+    r = await server.cli(['rule', 'create', 'taken', '--payload', ok]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /already exists/);
+    r = await server.cli(['rule', 'describe', 'nope']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /rule 'nope' does not exist/);
+    r = await server.cli(['rule', 'create', 'x', '--payload', path.join(dir, 'missing.json')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /missing\.json/);
+  });
+});
