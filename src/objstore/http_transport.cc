@@ -1,0 +1,224 @@
+#include "objstore/http_transport.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <limits>
+
+namespace tributary::objstore {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Runs one asynchronous operation to completion or until the deadline. On timeout the
+// operation is cancelled through `cancel` and beast::error::timeout is returned.
+class Stepper {
+ public:
+  Stepper(asio::io_context& ioc, std::chrono::steady_clock::time_point deadline)
+      : ioc_(ioc), deadline_(deadline) {}
+
+  template <typename Start, typename Cancel>
+  beast::error_code Run(Start start, Cancel cancel) {
+    bool done = false;
+    beast::error_code result;
+    start([&](beast::error_code ec, auto&&...) {
+      done = true;
+      result = ec;
+    });
+    ioc_.restart();
+    ioc_.run_until(deadline_);
+    if (done) return result;
+    cancel();
+    ioc_.restart();
+    ioc_.run();  // let the cancelled operation finish before its locals go away
+    return beast::error::timeout;
+  }
+
+ private:
+  asio::io_context& ioc_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+Status TransportError(const std::string& what, const std::string& where, beast::error_code ec) {
+  std::string msg = what + " " + where + " failed: " + ec.message();
+  if (ec == beast::error::timeout) return {ErrorCode::kDeadlineExceeded, msg + " (timed out)"};
+  return Unavailable(msg);
+}
+
+template <typename Stream>
+Result<HttpResponse> Exchange(Stream& stream, Stepper& step, const std::string& where,
+                              const HttpRequest& request) {
+  http::request<http::string_body> req;
+  req.method_string(request.method);
+  req.target(request.target);
+  req.version(11);
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.body() = request.body;
+  req.prepare_payload();
+
+  auto cancel = [&] { beast::get_lowest_layer(stream).socket().close(); };
+  beast::error_code ec = step.Run(
+      [&](auto handler) { http::async_write(stream, req, std::move(handler)); }, cancel);
+  if (ec) return TransportError("sending " + request.method + " to", where, ec);
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (request.method == "HEAD") parser.skip(true);  // Content-Length describes the object
+  ec = step.Run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); },
+                cancel);
+  if (ec) return TransportError("reading the response from", where, ec);
+
+  auto res = parser.release();
+  HttpResponse out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = std::move(res.body());
+  return out;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+Result<Endpoint> ParseEndpoint(const std::string& url) {
+  Endpoint ep;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    ep.tls = true;
+    rest = url.substr(8);
+  } else {
+    return InvalidArgument("lake.endpoint '" + url + "' must start with http:// or https://");
+  }
+  size_t slash = rest.find('/');
+  if (slash != std::string::npos && rest.substr(slash) != "/")
+    return InvalidArgument("lake.endpoint '" + url + "' has a path; S3 endpoints have none");
+  std::string hostport = rest.substr(0, slash);
+  ep.port = ep.tls ? "443" : "80";
+  if (!hostport.empty() && hostport.front() == '[') {  // [::1]:9000
+    size_t close = hostport.find(']');
+    if (close == std::string::npos) return InvalidArgument("lake.endpoint '" + url + "' has no ']'");
+    ep.host = hostport.substr(1, close - 1);
+    if (close + 1 < hostport.size()) {
+      if (hostport[close + 1] != ':') return InvalidArgument("lake.endpoint '" + url + "' is malformed");
+      ep.port = hostport.substr(close + 2);
+      ep.default_port = false;
+    }
+  } else {
+    size_t colon = hostport.rfind(':');
+    ep.host = hostport.substr(0, colon);
+    if (colon != std::string::npos) {
+      ep.port = hostport.substr(colon + 1);
+      ep.default_port = false;
+    }
+  }
+  if (ep.host.empty()) return InvalidArgument("lake.endpoint '" + url + "' has no host");
+  if (ep.port.empty() || ep.port.find_first_not_of("0123456789") != std::string::npos ||
+      ep.port.size() > 5 || std::stoi(ep.port) == 0 || std::stoi(ep.port) > 65535)
+    return InvalidArgument("lake.endpoint '" + url + "' has a bad port '" + ep.port + "'");
+  if (!ep.default_port && ep.port == (ep.tls ? "443" : "80")) ep.default_port = true;
+  return ep;
+}
+
+Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Endpoint endpoint,
+                                                             TransportOptions options) {
+  std::shared_ptr<asio::ssl::context> tls;
+  if (endpoint.tls) {
+    try {
+      tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+      tls->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                       asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      if (options.ca_file.empty()) {
+        tls->set_default_verify_paths();
+      } else {
+        tls->load_verify_file(options.ca_file);
+      }
+      tls->set_verify_mode(options.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    } catch (const boost::system::system_error& e) {
+      return InvalidArgument("cannot set up TLS for " + endpoint.host + " (CA file '" +
+                             options.ca_file + "'): " + e.code().message());
+    }
+  }
+  return std::unique_ptr<HttpTransport>(
+      new HttpTransport(std::move(endpoint), std::move(options), std::move(tls)));
+}
+
+HttpTransport::HttpTransport(Endpoint endpoint, TransportOptions options,
+                             std::shared_ptr<asio::ssl::context> tls)
+    : endpoint_(std::move(endpoint)), options_(std::move(options)), tls_(std::move(tls)) {}
+
+HttpTransport::~HttpTransport() = default;
+
+Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequest& request,
+                                         int timeout_ms) {
+  std::string connect_host = options_.connect_host.empty() ? host : options_.connect_host;
+  std::string where = (endpoint_.tls ? "https://" : "http://") + host + ":" + endpoint_.port;
+  asio::io_context ioc;
+  Stepper step(ioc, std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms));
+
+  tcp::resolver resolver(ioc);
+  tcp::resolver::results_type addresses;
+  beast::error_code ec = step.Run(
+      [&](auto handler) {
+        resolver.async_resolve(connect_host, endpoint_.port,
+                               [&, handler](beast::error_code e, tcp::resolver::results_type r) {
+                                 addresses = std::move(r);
+                                 handler(e);
+                               });
+      },
+      [&] { resolver.cancel(); });
+  if (ec) return TransportError("resolving", where, ec);
+
+  beast::tcp_stream tcp_stream(ioc);
+  ec = step.Run([&](auto handler) { tcp_stream.async_connect(addresses, std::move(handler)); },
+                [&] { tcp_stream.socket().close(); });
+  if (ec) return TransportError("connecting to", where, ec);
+
+  if (!endpoint_.tls) {
+    auto response = Exchange(tcp_stream, step, where, request);
+    beast::error_code ignored;
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return response;
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls_);
+  if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
+    return Unavailable("cannot set TLS SNI name '" + host + "' for " + where);
+  if (options_.verify_peer) stream.set_verify_callback(asio::ssl::host_name_verification(host));
+  ec = step.Run(
+      [&](auto handler) { stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); },
+      [&] { beast::get_lowest_layer(stream).socket().close(); });
+  if (ec == beast::error::timeout) return TransportError("TLS handshake with", where, ec);
+  if (ec)
+    return FailedPrecondition("TLS handshake with " + where + " failed: " + ec.message() +
+                              (options_.verify_peer ? " (is the server's certificate trusted and "
+                                                      "issued for this name?)"
+                                                    : ""));
+  auto response = Exchange(stream, step, where, request);
+  // No TLS close_notify round trip: the response is complete, and S3 servers commonly
+  // drop the connection without one anyway.
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return response;
+}
+
+}  // namespace tributary::objstore

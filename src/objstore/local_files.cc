@@ -1,0 +1,85 @@
+#include "objstore/local_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tributary::objstore::local {
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      if (err == ENOSPC || err == EDQUOT)
+        return ResourceExhausted("cannot write '" + path + "': " + ErrnoText(err));
+      return IoError("cannot write '" + path + "': " + ErrnoText(err));
+    }
+    off += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::string& path) {
+  std::string out;
+  out.resize(length);
+  uint64_t got = 0;
+  while (got < length) {
+    ssize_t n = ::pread(fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read '" + path + "': " + ErrnoText(errno));
+    }
+    if (n == 0) break;  // the file shrank under us (replaced objects keep their inode)
+    got += static_cast<uint64_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open directory '" + dir + "': " + ErrnoText(errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return IoError("cannot fsync directory '" + dir + "': " + ErrnoText(err));
+  return Status::Ok();
+}
+
+Status MakeDirsDurable(const std::string& base, const std::string& relative_dir) {
+  std::string current = base;
+  size_t start = 0;
+  while (start < relative_dir.size()) {
+    size_t end = relative_dir.find('/', start);
+    if (end == std::string::npos) end = relative_dir.size();
+    std::string parent = current;
+    current += "/" + relative_dir.substr(start, end - start);
+    start = end + 1;
+    if (::mkdir(current.c_str(), 0755) == 0) {
+      TRY(SyncDir(parent));
+      continue;
+    }
+    int err = errno;
+    if (err == EEXIST) {
+      struct stat st;
+      if (::stat(current.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
+      return FailedPrecondition("'" + current +
+                                "' is an object, so it cannot also be a prefix of other objects");
+    }
+    if (err == ENOTDIR)
+      return FailedPrecondition("a parent of '" + current +
+                                "' is an object, so it cannot also be a prefix of other objects");
+    return IoError("cannot create directory '" + current + "': " + ErrnoText(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tributary::objstore::local

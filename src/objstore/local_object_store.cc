@@ -1,0 +1,307 @@
+#include "objstore/local_object_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include "base/clock.h"
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "objstore/list_folding.h"
+#include "objstore/local_files.h"
+
+namespace tributary::objstore {
+namespace fs = std::filesystem;
+using local::ErrnoText;
+
+namespace {
+
+constexpr int64_t kStaleTempAgeMs = 3600 * 1000;
+
+ObjectInfo InfoFromStat(const std::string& key, const struct stat& st) {
+  ObjectInfo info;
+  info.key = key;
+  info.size = static_cast<uint64_t>(st.st_size);
+  int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  info.modified_ms = mtime_ns / 1000000;
+  char etag[64];
+  std::snprintf(etag, sizeof(etag), "%llx-%llx", static_cast<unsigned long long>(st.st_size),
+                static_cast<unsigned long long>(mtime_ns));
+  info.etag = etag;
+  return info;
+}
+
+// Extended attributes carrying PutOptions. Returns the errno of the first failure, or 0.
+int SetAttributes(int fd, const PutOptions& options) {
+  auto set = [&](const std::string& name, const std::string& value) {
+    return ::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) == 0 ? 0 : errno;
+  };
+  if (options.content_type != PutOptions{}.content_type)
+    if (int err = set("user.tributary.content_type", options.content_type)) return err;
+  if (!options.content_encoding.empty())
+    if (int err = set("user.tributary.content_encoding", options.content_encoding)) return err;
+  for (const auto& [name, value] : options.metadata)
+    if (int err = set("user.tributary.meta." + name, value)) return err;
+  return 0;
+}
+
+// A temp file in <bucket>/.tributary-tmp/ renamed into place on Commit.
+class LocalObjectWriter : public ObjectWriter {
+ public:
+  LocalObjectWriter(std::string bucket, std::string dir, std::string key, std::string temp_path,
+                    int fd, PutOptions options, std::shared_ptr<std::atomic<bool>> warned)
+      : bucket_(std::move(bucket)),
+        dir_(std::move(dir)),
+        key_(std::move(key)),
+        temp_path_(std::move(temp_path)),
+        fd_(fd),
+        options_(std::move(options)),
+        warned_xattrs_(std::move(warned)) {}
+  ~LocalObjectWriter() override { Abort(); }
+
+  Status Write(std::string_view data) override {
+    if (fd_ < 0) return FailedPrecondition("writer for '" + key_ + "' is already closed");
+    Status st = local::WriteAll(fd_, data, temp_path_);
+    if (!st.ok()) Abort();
+    return st;
+  }
+
+  Status Commit() override {
+    if (fd_ < 0) return FailedPrecondition("writer for '" + key_ + "' is already closed");
+    Status st = Finish();
+    if (!st.ok()) Abort();
+    return st;
+  }
+
+  void Abort() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    if (!temp_path_.empty()) {
+      ::unlink(temp_path_.c_str());
+      temp_path_.clear();
+    }
+  }
+
+ private:
+  Status Finish() {
+    if (int err = SetAttributes(fd_, options_); err != 0 && !warned_xattrs_->exchange(true)) {
+      Logger("objstore")->warn(
+          "bucket={} dir={} msg=\"content type, encoding and metadata are not kept: extended "
+          "attributes unavailable ({})\"",
+          bucket_, dir_, ErrnoText(err));
+    }
+    if (::fsync(fd_) != 0) return IoError("cannot fsync '" + temp_path_ + "': " + ErrnoText(errno));
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return IoError("cannot close '" + temp_path_ + "': " + ErrnoText(errno));
+
+    std::string path = dir_ + "/" + key_;
+    size_t slash = key_.rfind('/');
+    std::string parent_rel = slash == std::string::npos ? "" : key_.substr(0, slash);
+    std::string parent = parent_rel.empty() ? dir_ : dir_ + "/" + parent_rel;
+    // A concurrent Delete may remove an empty parent between mkdir and rename: retry.
+    for (int attempt = 0;; ++attempt) {
+      TRY(local::MakeDirsDurable(dir_, parent_rel));
+      if (::rename(temp_path_.c_str(), path.c_str()) == 0) break;
+      int err = errno;
+      if (err == ENOENT && attempt < 3) continue;
+      if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
+        return FailedPrecondition("cannot put '" + key_ + "' in bucket '" + bucket_ +
+                                  "': other objects have it as a prefix ('" + key_ +
+                                  "/...'); the local backend cannot hold both");
+      return IoError("cannot rename '" + temp_path_ + "' to '" + path + "': " + ErrnoText(err));
+    }
+    temp_path_.clear();
+    return local::SyncDir(parent);
+  }
+
+  std::string bucket_, dir_, key_, temp_path_;
+  int fd_;
+  PutOptions options_;
+  std::shared_ptr<std::atomic<bool>> warned_xattrs_;
+};
+
+void SweepStaleTempFiles(const std::string& temp_dir) {
+  std::error_code ec;
+  int64_t now_ms = WallMillis();
+  for (fs::directory_iterator it(temp_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    int64_t age_ms = now_ms - static_cast<int64_t>(st.st_mtim.tv_sec) * 1000;
+    if (age_ms > kStaleTempAgeMs) ::unlink(it->path().c_str());
+  }
+}
+
+}  // namespace
+
+LocalObjectStore::LocalObjectStore(std::string bucket, std::string dir)
+    : bucket_(std::move(bucket)),
+      dir_(std::move(dir)),
+      warned_xattrs_(std::make_shared<std::atomic<bool>>(false)) {}
+
+Result<std::string> LocalObjectStore::PathOf(const std::string& key) const {
+  TRY(ValidateKey(key));
+  auto refuse = [&](const std::string& why) {
+    return InvalidArgument("object key '" + key + "' " + why + " (local backend, bucket '" +
+                           bucket_ + "')");
+  };
+  size_t start = 0;
+  bool first = true;
+  while (start <= key.size()) {
+    size_t end = key.find('/', start);
+    if (end == std::string::npos) end = key.size();
+    size_t len = end - start;
+    if (len == 0) return refuse("has an empty segment (\"a//b\" or a trailing '/')");
+    if (len > 255) return refuse("has a segment longer than 255 bytes");
+    if (first && key.compare(start, len, kLocalTempDir) == 0)
+      return refuse(std::string("is under the reserved ") + kLocalTempDir + "/");
+    first = false;
+    start = end + 1;
+  }
+  return dir_ + "/" + key;
+}
+
+Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(const std::string& key,
+                                                                  const PutOptions& options) {
+  TRY(PathOf(key).status());
+  std::string temp_dir = dir_ + "/" + kLocalTempDir;
+  std::string temp_path = temp_dir + "/" + RandomHex(12);
+  int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {  // someone removed the temp dir: recreate it once
+    TRY(MakeDirs(temp_dir));
+    fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) return IoError("cannot create '" + temp_path + "': " + ErrnoText(errno));
+  return std::unique_ptr<ObjectWriter>(std::make_unique<LocalObjectWriter>(
+      bucket_, dir_, key, temp_path, fd, options, warned_xattrs_));
+}
+
+Result<std::string> LocalObjectStore::Get(const std::string& key, std::optional<ByteRange> range) {
+  TRY_ASSIGN(std::string path, PathOf(key));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR)
+      return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+    return IoError("cannot open '" + path + "': " + ErrnoText(err));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t offset = range ? range->offset : 0;
+  if (offset > size) {
+    ::close(fd);
+    return InvalidArgument("range starts at byte " + std::to_string(offset) + " but object '" +
+                           key + "' has " + std::to_string(size) + " bytes");
+  }
+  uint64_t length = size - offset;
+  if (range && range->length) length = std::min(length, *range->length);
+  auto data = local::ReadAt(fd, offset, length, path);
+  ::close(fd);
+  return data;
+}
+
+Result<ObjectInfo> LocalObjectStore::Head(const std::string& key) {
+  TRY_ASSIGN(std::string path, PathOf(key));
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR)
+      return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+    return IoError("cannot stat '" + path + "': " + ErrnoText(err));
+  }
+  if (!S_ISREG(st.st_mode))
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+  return InfoFromStat(key, st);
+}
+
+Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::string& delimiter) {
+  // Walk only the directory the prefix's last '/' names; filter the rest by name.
+  size_t slash = prefix.rfind('/');
+  std::string start_rel = slash == std::string::npos ? "" : prefix.substr(0, slash);
+  std::string start = start_rel.empty() ? dir_ : dir_ + "/" + start_rel;
+  if (start_rel.substr(0, start_rel.find('/')) == kLocalTempDir) return ListResult{};
+  std::vector<ObjectInfo> objects;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(start, ec), end;
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
+      return ListResult{};
+    return IoError("cannot list '" + start + "': " + ec.message());
+  }
+  for (; it != end; it.increment(ec)) {
+    if (ec) return IoError("cannot list under '" + start + "': " + ec.message());
+    const fs::path& p = it->path();
+    std::string key = p.string().substr(dir_.size() + 1);
+    if (it.depth() == 0 && start_rel.empty() && p.filename() == kLocalTempDir) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (key.compare(0, std::min(key.size(), prefix.size()), prefix, 0,
+                    std::min(key.size(), prefix.size())) != 0) {
+      // Neither under the prefix nor an ancestor of keys that are: skip the subtree.
+      it.disable_recursion_pending();
+      continue;
+    }
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (key.size() < prefix.size()) continue;
+    objects.push_back(InfoFromStat(key, st));
+  }
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  return FoldByDelimiter(std::move(objects), prefix, delimiter);
+}
+
+Status LocalObjectStore::Delete(const std::string& key) {
+  TRY_ASSIGN(std::string path, PathOf(key));
+  if (::unlink(path.c_str()) != 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR || err == EISDIR) return Status::Ok();
+    return IoError("cannot delete '" + path + "': " + ErrnoText(err));
+  }
+  // Remove the directories this left empty; rmdir fails harmlessly on the first that is not.
+  std::string dir = path.substr(0, path.rfind('/'));
+  while (dir.size() > dir_.size() && ::rmdir(dir.c_str()) == 0) dir = dir.substr(0, dir.rfind('/'));
+  return local::SyncDir(dir);
+}
+
+std::string LocalObjectStore::Describe() const { return "local:" + dir_; }
+
+Result<std::unique_ptr<LocalObjectStoreProvider>> LocalObjectStoreProvider::Open(
+    const std::string& root) {
+  if (root.empty())
+    return InvalidArgument("lake.local_root is empty; name the directory that holds the buckets");
+  TRY(MakeDirs(root));
+  std::error_code ec;
+  std::string absolute = fs::absolute(root, ec).lexically_normal().string();
+  if (ec) return IoError("cannot resolve lake root '" + root + "': " + ec.message());
+  while (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+  return std::unique_ptr<LocalObjectStoreProvider>(new LocalObjectStoreProvider(absolute));
+}
+
+Result<std::shared_ptr<ObjectStore>> LocalObjectStoreProvider::Bucket(const std::string& name) {
+  TRY(ValidateBucketName(name));
+  std::lock_guard lock(mu_);
+  if (auto it = buckets_.find(name); it != buckets_.end()) return it->second;
+  std::string dir = root_ + "/" + name;
+  std::string temp_dir = dir + "/" + kLocalTempDir;
+  TRY(MakeDirs(temp_dir));
+  SweepStaleTempFiles(temp_dir);
+  auto store = std::make_shared<LocalObjectStore>(name, dir);
+  buckets_[name] = store;
+  return std::shared_ptr<ObjectStore>(store);
+}
+
+}  // namespace tributary::objstore

@@ -1,0 +1,128 @@
+#include "objstore/object_store.h"
+
+#include <cctype>
+
+#include "objstore/local_object_store.h"
+#include "objstore/s3_object_store.h"
+
+namespace tributary::objstore {
+namespace {
+
+// Length of the UTF-8 sequence starting at s[i], or 0 if it is malformed (overlong
+// forms, surrogates and code points above U+10FFFF included).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2, cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+std::string Quoted(std::string_view s) {
+  // Keys can hold anything printable; show control bytes so the message stays one line.
+  std::string out = "'";
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[(c >> 4) & 0xF];
+      out += kHex[c & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return InvalidArgument("object key is empty");
+  if (key.size() > 1024)
+    return InvalidArgument("object key " + Quoted(key.substr(0, 64)) + "... is " +
+                           std::to_string(key.size()) + " bytes; at most 1024 are allowed");
+  if (key.front() == '/')
+    return InvalidArgument("object key " + Quoted(key) + " starts with '/'");
+  for (size_t i = 0; i < key.size();) {
+    if (key[i] == '\0') return InvalidArgument("object key " + Quoted(key) + " contains NUL");
+    size_t n = Utf8SequenceLength(key, i);
+    if (n == 0)
+      return InvalidArgument("object key " + Quoted(key) + " is not valid UTF-8 at byte " +
+                             std::to_string(i));
+    i += n;
+  }
+  size_t start = 0;
+  while (start <= key.size()) {
+    size_t end = key.find('/', start);
+    if (end == std::string_view::npos) end = key.size();
+    std::string_view segment = key.substr(start, end - start);
+    if (segment == "." || segment == "..")
+      return InvalidArgument("object key " + Quoted(key) + " has a '" + std::string(segment) +
+                             "' segment; keys may not walk the hierarchy");
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
+Status ValidateBucketName(std::string_view bucket) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("bucket name " + Quoted(bucket) + " " + why +
+                           " (S3 bucket names are 3..63 characters of a-z, 0-9, '.' and '-')");
+  };
+  if (bucket.size() < 3 || bucket.size() > 63) return bad("has the wrong length");
+  for (char c : bucket) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '.' || c == '-'))
+      return bad("contains '" + std::string(1, c) + "'");
+  }
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (!alnum(bucket.front()) || !alnum(bucket.back()))
+    return bad("must start and end with a letter or digit");
+  if (bucket.find("..") != std::string_view::npos) return bad("contains '..'");
+  // "192.168.5.4" is not a valid bucket name: it would be mistaken for an address.
+  bool ip_like = true;
+  int dots = 0;
+  for (char c : bucket) {
+    if (c == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c))) ip_like = false;
+  }
+  if (ip_like && dots == 3) return bad("looks like an IP address");
+  return Status::Ok();
+}
+
+Status ObjectStore::Put(const std::string& key, std::string_view data, const PutOptions& options) {
+  TRY_ASSIGN(auto writer, NewWriter(key, options));
+  TRY(writer->Write(data));
+  return writer->Commit();
+}
+
+Result<std::unique_ptr<ObjectStoreProvider>> OpenObjectStores(const ObjectStoreConfig& config) {
+  if (config.backend == "local") {
+    TRY_ASSIGN(auto provider, LocalObjectStoreProvider::Open(config.local_root));
+    return std::unique_ptr<ObjectStoreProvider>(std::move(provider));
+  }
+  if (config.backend == "s3") {
+    TRY_ASSIGN(auto provider, S3ObjectStoreProvider::Open(config));
+    return std::unique_ptr<ObjectStoreProvider>(std::move(provider));
+  }
+  return InvalidArgument("lake.backend is '" + config.backend + "'; expected 'local' or 's3'");
+}
+
+}  // namespace tributary::objstore

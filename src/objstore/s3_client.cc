@@ -1,0 +1,167 @@
+#include "objstore/s3_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "objstore/s3_responses.h"
+
+namespace tributary::objstore::s3 {
+namespace {
+
+std::string HostHeader(const std::string& host, const Endpoint& ep) {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return ep.default_port ? h : h + ":" + ep.port;
+}
+
+}  // namespace
+
+bool RetryableStatus(int status, std::string_view error_code) {
+  if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504) return true;
+  return status == 400 && error_code == "RequestTimeout";
+}
+
+Result<std::shared_ptr<S3Client>> S3Client::Create(const ObjectStoreConfig& config,
+                                                   S3Options options) {
+  if (config.endpoint.empty())
+    return InvalidArgument("lake.endpoint is empty; the s3 backend needs the service's URL");
+  TRY_ASSIGN(Endpoint endpoint, ParseEndpoint(config.endpoint));
+  if (config.access_key_id.empty() || config.secret_access_key.empty())
+    return InvalidArgument("lake.access_key_id and lake.secret_access_key are required for the s3 backend");
+  if (config.region.empty()) return InvalidArgument("lake.region is empty (e.g. us-east-1)");
+  if (config.part_size < (5ull << 20) || config.part_size > (5ull << 30))
+    return InvalidArgument("lake.part_size is " + std::to_string(config.part_size) +
+                           "; S3 needs parts of 5 MiB to 5 GiB");
+  if (config.max_attempts < 1)
+    return InvalidArgument("lake.max_attempts must be at least 1");
+  if (config.timeout_ms < 1) return InvalidArgument("lake.timeout_ms must be positive");
+  TRY_ASSIGN(auto transport, HttpTransport::Create(endpoint, options.transport));
+  return std::shared_ptr<S3Client>(new S3Client(config, std::move(options), std::move(transport)));
+}
+
+S3Client::S3Client(ObjectStoreConfig config, S3Options options,
+                   std::unique_ptr<HttpTransport> transport)
+    : config_(std::move(config)), options_(std::move(options)), transport_(std::move(transport)) {}
+
+std::pair<std::string, std::string> S3Client::HostAndTarget(const std::string& bucket,
+                                                            const std::string& key,
+                                                            const sigv4::Pairs& query) const {
+  const Endpoint& ep = transport_->endpoint();
+  std::string host, path;
+  if (config_.path_style || bucket.empty()) {
+    host = ep.host;
+    path = bucket.empty() ? "/" : "/" + bucket;
+    if (!key.empty()) path += "/" + sigv4::UriEncode(key, false);
+  } else {
+    host = bucket + "." + ep.host;
+    path = "/" + sigv4::UriEncode(key, false);
+  }
+  std::string qs = sigv4::CanonicalQueryString(query);
+  return {host, qs.empty() ? path : path + "?" + qs};
+}
+
+std::string S3Client::Where(const std::string& bucket, const std::string& key) const {
+  return "s3://" + bucket + (key.empty() ? "" : "/" + key) + " (" + config_.endpoint + ")";
+}
+
+HttpRequest S3Client::Build(const Call& call, const std::string& host, const std::string& target,
+                            const std::string& payload_hash) const {
+  std::string amz_date = sigv4::AmzDate(WallMillis() / 1000);
+  sigv4::Request req;
+  req.method = call.method;
+  req.canonical_uri = target.substr(0, target.find('?'));
+  req.query = call.query;
+  req.payload_hash = payload_hash;
+  req.headers = {{"host", HostHeader(host, transport_->endpoint())},
+                 {"x-amz-date", amz_date},
+                 {"x-amz-content-sha256", payload_hash}};
+  if (!config_.session_token.empty()) req.headers.emplace_back("x-amz-security-token", config_.session_token);
+  for (const auto& h : call.headers) req.headers.push_back(h);
+  sigv4::Credentials creds{config_.access_key_id, config_.secret_access_key, config_.session_token};
+  auto sig = sigv4::Sign(req, creds, config_.region, "s3", amz_date);
+
+  HttpRequest out;
+  out.method = call.method;
+  out.target = target;
+  out.headers = req.headers;
+  out.headers.emplace_back("authorization", sig.authorization);
+  out.headers.emplace_back("user-agent", "tributary-objstore");
+  out.body = std::string(call.body);
+  return out;
+}
+
+int S3Client::BackoffMs(int attempt) const {
+  // Exponential backoff with "equal jitter": half the delay is fixed, half random, so
+  // clients that failed together do not retry together.
+  int64_t delay = options_.retry_base_ms;
+  for (int i = 1; i < attempt && delay < options_.retry_max_ms; ++i) delay *= 2;
+  delay = std::min<int64_t>(delay, options_.retry_max_ms);
+  thread_local std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
+  return static_cast<int>(delay - delay / 2 + jitter(rng));
+}
+
+Result<HttpResponse> S3Client::Send(const Call& call) {
+  auto [host, target] = HostAndTarget(call.bucket, call.key, call.query);
+  std::string payload_hash = sigv4::Sha256Hex(call.body);
+  Status last_error;
+  for (int attempt = 1;; ++attempt) {
+    HttpRequest request = Build(call, host, target, payload_hash);
+    auto response = transport_->Send(host, request, config_.timeout_ms);
+    bool retry;
+    if (response.ok()) {
+      std::string code;
+      if (response->status >= 400)
+        if (auto err = ParseErrorBody(response->body)) code = err->code;
+      retry = RetryableStatus(response->status, code);
+      if (!retry || attempt >= config_.max_attempts) return response;
+      last_error = ErrorFor(call, *response);
+    } else {
+      ErrorCode c = response.status().code();
+      retry = c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded;
+      last_error = response.status();
+      if (!retry || attempt >= config_.max_attempts)
+        return Status(c == ErrorCode::kDeadlineExceeded ? c : ErrorCode::kUnavailable,
+                      call.op + " " + Where(call.bucket, call.key) + ": " +
+                          response.status().message() +
+                          (retry ? " (after " + std::to_string(attempt) + " attempts)" : ""));
+    }
+    int delay = BackoffMs(attempt);
+    Logger("objstore")->debug("op={} where=\"{}\" attempt={} retry_in_ms={} error=\"{}\"", call.op,
+                              Where(call.bucket, call.key), attempt, delay, last_error.message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  }
+}
+
+Result<HttpResponse> S3Client::SendOk(const Call& call) {
+  TRY_ASSIGN(HttpResponse response, Send(call));
+  if (response.status < 200 || response.status > 299) return ErrorFor(call, response);
+  return response;
+}
+
+Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const {
+  std::string detail = std::to_string(response.status);
+  if (auto err = ParseErrorBody(response.body)) {
+    if (!err->code.empty()) detail += " " + err->code;
+    if (!err->message.empty()) detail += ": " + err->message;
+  } else if (response.status == 404) {
+    detail += " (not found)";  // HEAD responses carry no body
+  }
+  std::string msg = call.op + " " + Where(call.bucket, call.key) + " failed: " + detail;
+  int s = response.status;
+  if (s == 400 || s == 416) return InvalidArgument(msg);
+  if (s == 401) return Unauthenticated(msg + " (check lake.access_key_id / lake.secret_access_key)");
+  if (s == 403)
+    return PermissionDenied(msg + " (check lake.access_key_id / lake.secret_access_key and the "
+                                  "bucket policy)");
+  if (s == 404) return NotFound(msg);
+  if (s == 409 || s == 412) return FailedPrecondition(msg);
+  if (s == 429 || s >= 500)
+    return Unavailable(msg + " (after " + std::to_string(config_.max_attempts) + " attempts)");
+  return ProtocolError(msg + " (unexpected status)");
+}
+
+}  // namespace tributary::objstore::s3

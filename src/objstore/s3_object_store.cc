@@ -1,0 +1,133 @@
+#include "objstore/s3_object_store.h"
+
+#include "objstore/s3_responses.h"
+#include "objstore/s3_writer.h"
+
+namespace tributary::objstore {
+
+using s3::Call;
+
+S3ObjectStore::S3ObjectStore(std::string bucket, std::shared_ptr<s3::S3Client> client)
+    : bucket_(std::move(bucket)), client_(std::move(client)) {}
+
+Result<std::unique_ptr<ObjectWriter>> S3ObjectStore::NewWriter(const std::string& key,
+                                                               const PutOptions& options) {
+  TRY(ValidateKey(key));
+  TRY_ASSIGN(auto headers, s3::HeadersFor(options));
+  return std::unique_ptr<ObjectWriter>(
+      std::make_unique<s3::S3Writer>(client_, bucket_, key, std::move(headers)));
+}
+
+Result<std::string> S3ObjectStore::Get(const std::string& key, std::optional<ByteRange> range) {
+  TRY(ValidateKey(key));
+  // A zero-length range cannot be expressed as an HTTP Range: answer it from Head.
+  if (range && range->length && *range->length == 0) {
+    TRY_ASSIGN(ObjectInfo info, Head(key));
+    if (range->offset > info.size)
+      return InvalidArgument("range starts at byte " + std::to_string(range->offset) + " but " +
+                             client_->Where(bucket_, key) + " has " + std::to_string(info.size) +
+                             " bytes");
+    return std::string();
+  }
+  Call call{"GetObject", "GET", bucket_, key, {}, {}, {}};
+  if (range) {
+    std::string spec = "bytes=" + std::to_string(range->offset) + "-";
+    if (range->length) spec += std::to_string(range->offset + *range->length - 1);
+    call.headers.emplace_back("range", spec);
+  }
+  TRY_ASSIGN(HttpResponse response, client_->Send(call));
+  if (response.status == 416 && range) {
+    // S3 refuses "bytes=<size>-"; the local backend returns "" there, and so do we.
+    TRY_ASSIGN(ObjectInfo info, Head(key));
+    if (range->offset == info.size) return std::string();
+    return InvalidArgument("range starts at byte " + std::to_string(range->offset) + " but " +
+                           client_->Where(bucket_, key) + " has " + std::to_string(info.size) +
+                           " bytes");
+  }
+  if (response.status < 200 || response.status > 299) return client_->ErrorFor(call, response);
+  if (range && response.status == 200) {
+    // The server ignored the Range header and sent the whole object: cut it here.
+    if (range->offset > response.body.size())
+      return InvalidArgument("range starts beyond the end of " + client_->Where(bucket_, key));
+    return response.body.substr(range->offset, range->length.value_or(std::string::npos));
+  }
+  return std::move(response.body);
+}
+
+Result<ObjectInfo> S3ObjectStore::Head(const std::string& key) {
+  TRY(ValidateKey(key));
+  Call call{"HeadObject", "HEAD", bucket_, key, {}, {}, {}};
+  TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
+  ObjectInfo info;
+  info.key = key;
+  std::string length = response.Header("content-length");
+  if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)
+    return ProtocolError("HeadObject " + client_->Where(bucket_, key) +
+                         " returned a bad Content-Length '" + length + "'");
+  info.size = std::stoull(length);
+  std::string modified = response.Header("last-modified");
+  if (!modified.empty()) {
+    auto ms = s3::ParseHttpDateMillis(modified);
+    if (ms.ok()) info.modified_ms = *ms;
+  }
+  info.etag = s3::Unquote(response.Header("etag"));
+  return info;
+}
+
+Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::string& delimiter) {
+  ListResult out;
+  std::string token;
+  for (int page = 0;; ++page) {
+    Call call{"ListObjectsV2", "GET", bucket_, "", {{"list-type", "2"}}, {}, {}};
+    if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
+    if (!delimiter.empty()) call.query.emplace_back("delimiter", delimiter);
+    if (client_->options().list_page_size != 1000)
+      call.query.emplace_back("max-keys", std::to_string(client_->options().list_page_size));
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
+    auto parsed = s3::ParseListObjectsV2(response.body);
+    if (!parsed.ok())
+      return parsed.status().WithContext("ListObjectsV2 " + client_->Where(bucket_, prefix) +
+                                         " page " + std::to_string(page + 1));
+    for (auto& object : parsed->objects) out.objects.push_back(std::move(object));
+    for (auto& common : parsed->common_prefixes)
+      if (out.common_prefixes.empty() || out.common_prefixes.back() != common)
+        out.common_prefixes.push_back(std::move(common));
+    if (!parsed->truncated) return out;
+    if (parsed->next_continuation_token == token)
+      return ProtocolError("ListObjectsV2 " + client_->Where(bucket_, prefix) +
+                           " returned the same continuation token twice");
+    token = parsed->next_continuation_token;
+  }
+}
+
+Status S3ObjectStore::Delete(const std::string& key) {
+  TRY(ValidateKey(key));
+  Call call{"DeleteObject", "DELETE", bucket_, key, {}, {}, {}};
+  TRY_ASSIGN(HttpResponse response, client_->Send(call));
+  if (response.status >= 200 && response.status <= 299) return Status::Ok();
+  if (response.status == 404) {
+    // S3 itself answers 204 for a missing key; some compatible servers say NoSuchKey.
+    auto err = s3::ParseErrorBody(response.body);
+    if (!err || err->code == "NoSuchKey") return Status::Ok();
+  }
+  return client_->ErrorFor(call, response);
+}
+
+std::string S3ObjectStore::Describe() const { return client_->Where(bucket_, ""); }
+
+Result<std::unique_ptr<S3ObjectStoreProvider>> S3ObjectStoreProvider::Open(
+    const ObjectStoreConfig& config, s3::S3Options options) {
+  TRY_ASSIGN(auto client, s3::S3Client::Create(config, std::move(options)));
+  return std::unique_ptr<S3ObjectStoreProvider>(new S3ObjectStoreProvider(std::move(client)));
+}
+
+Result<std::shared_ptr<ObjectStore>> S3ObjectStoreProvider::Bucket(const std::string& name) {
+  TRY(ValidateBucketName(name));
+  std::lock_guard lock(mu_);
+  auto& slot = buckets_[name];
+  if (!slot) slot = std::make_shared<S3ObjectStore>(name, client_);
+  return slot;
+}
+
+}  // namespace tributary::objstore

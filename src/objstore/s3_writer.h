@@ -1,0 +1,47 @@
+// The ObjectWriter of the S3 backend. Bytes are buffered; while the object stays at or
+// under multipart_threshold, Commit sends one PutObject. Past the threshold the writer
+// creates a multipart upload and sends each full part_size chunk as soon as it has one;
+// Commit sends the rest as the last part and completes the upload. Abort (or destroying
+// an uncommitted writer) aborts the multipart upload so S3 keeps no orphaned parts.
+//
+// Thread-compatible: one writer is used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "objstore/object_store.h"
+#include "objstore/s3_client.h"
+
+namespace tributary::objstore::s3 {
+
+// Content-Type, Content-Encoding and x-amz-meta-* headers for PutOptions; a metadata
+// name that is not an HTTP token is kInvalidArgument.
+Result<std::vector<std::pair<std::string, std::string>>> HeadersFor(const PutOptions& options);
+
+class S3Writer : public ObjectWriter {
+ public:
+  S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
+           std::vector<std::pair<std::string, std::string>> headers);
+  ~S3Writer() override;
+
+  Status Write(std::string_view data) override;
+  Status Commit() override;
+  void Abort() override;
+
+ private:
+  Status StartMultipart();
+  Status UploadPart(std::string_view part);
+  Status Complete();
+
+  std::shared_ptr<S3Client> client_;
+  std::string bucket_, key_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string buffer_;
+  std::string upload_id_;           // set once multipart has started
+  std::vector<std::string> etags_;  // of the parts sent, in order
+  bool closed_ = false;
+};
+
+}  // namespace tributary::objstore::s3
