@@ -1,0 +1,244 @@
+#include "objstore/local_object_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "base/ids.h"
+
+namespace tributary::objstore {
+namespace {
+namespace fs = std::filesystem;
+
+class LocalStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = (fs::temp_directory_path() / ("objstore-test-" + RandomHex(6))).string();
+    auto provider = LocalObjectStoreProvider::Open(root_);
+    ASSERT_TRUE(provider.ok()) << provider.status().ToString();
+    provider_ = std::move(*provider);
+    auto bucket = provider_->Bucket("iot-data");
+    ASSERT_TRUE(bucket.ok()) << bucket.status().ToString();
+    store_ = *bucket;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::vector<std::string> Keys(const ListResult& r) {
+    std::vector<std::string> keys;
+    for (const auto& o : r.objects) keys.push_back(o.key);
+    return keys;
+  }
+  std::string TempDir() { return root_ + "/iot-data/" + kLocalTempDir; }
+  size_t TempFiles() {
+    size_t n = 0;
+    for (auto& e : fs::directory_iterator(TempDir())) n += e.is_regular_file();
+    return n;
+  }
+
+  std::string root_;
+  std::unique_ptr<LocalObjectStoreProvider> provider_;
+  std::shared_ptr<ObjectStore> store_;
+};
+
+TEST_F(LocalStoreTest, PutGetHeadRoundTrip) {
+  ASSERT_TRUE(store_->Put("2026/11/30/a.json", "{\"ozone\":3}\n").ok());
+  auto data = store_->Get("2026/11/30/a.json");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_EQ(*data, "{\"ozone\":3}\n");
+  EXPECT_TRUE(fs::is_regular_file(root_ + "/iot-data/2026/11/30/a.json"));
+  auto info = store_->Head("2026/11/30/a.json");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->key, "2026/11/30/a.json");
+  EXPECT_EQ(info->size, 12u);
+  EXPECT_GT(info->modified_ms, 1600000000000);
+  EXPECT_FALSE(info->etag.empty());
+  // Replacing the object changes its etag.
+  ASSERT_TRUE(store_->Put("2026/11/30/a.json", "longer content").ok());
+  auto again = store_->Head("2026/11/30/a.json");
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->etag, info->etag);
+  EXPECT_EQ(*store_->Get("2026/11/30/a.json"), "longer content");
+  EXPECT_EQ(store_->Describe(), "local:" + root_ + "/iot-data");
+}
+
+TEST_F(LocalStoreTest, ByteRanges) {
+  ASSERT_TRUE(store_->Put("r", "0123456789").ok());
+  EXPECT_EQ(*store_->Get("r", ByteRange{2, 3}), "234");
+  EXPECT_EQ(*store_->Get("r", ByteRange{7, std::nullopt}), "789");
+  EXPECT_EQ(*store_->Get("r", ByteRange{8, 100}), "89");
+  EXPECT_EQ(*store_->Get("r", ByteRange{10, std::nullopt}), "");
+  EXPECT_EQ(*store_->Get("r", ByteRange{0, 0}), "");
+  auto beyond = store_->Get("r", ByteRange{11, 1});
+  EXPECT_EQ(beyond.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(beyond.status().message().find("10 bytes"), std::string::npos);
+}
+
+TEST_F(LocalStoreTest, WriterIsInvisibleUntilCommit) {
+  auto writer = store_->NewWriter("big/object.bin");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write("part one, ").ok());
+  ASSERT_TRUE((*writer)->Write("part two").ok());
+  EXPECT_EQ(store_->Get("big/object.bin").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(Keys(*store_->List("")).empty()) << "a temp file is visible to List";
+  EXPECT_EQ(TempFiles(), 1u);
+  ASSERT_TRUE((*writer)->Commit().ok());
+  EXPECT_EQ(*store_->Get("big/object.bin"), "part one, part two");
+  EXPECT_EQ(TempFiles(), 0u);
+  EXPECT_EQ(Keys(*store_->List("")), std::vector<std::string>{"big/object.bin"});
+  EXPECT_EQ((*writer)->Write("late").code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(LocalStoreTest, AbortAndDestroyLeaveNothing) {
+  ASSERT_TRUE(store_->Put("keep", "old").ok());
+  {
+    auto writer = store_->NewWriter("keep");
+    ASSERT_TRUE((*writer)->Write("new").ok());
+    (*writer)->Abort();
+  }
+  {
+    auto writer = store_->NewWriter("dropped");
+    ASSERT_TRUE((*writer)->Write("never committed").ok());
+  }  // destroyed without Commit
+  EXPECT_EQ(*store_->Get("keep"), "old");
+  EXPECT_EQ(store_->Head("dropped").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
+TEST_F(LocalStoreTest, ListWithPrefixAndDelimiterIsInByteOrder) {
+  for (const char* key : {"b/2", "a/1", "a/b/3", "a/b/4", "a/c", "a-z", "a/\xC3\xA9", "A", "a/B"})
+    ASSERT_TRUE(store_->Put(key, key).ok()) << key;
+  EXPECT_EQ(Keys(*store_->List("")),
+            (std::vector<std::string>{"A", "a-z", "a/1", "a/B", "a/b/3", "a/b/4", "a/c",
+                                      "a/\xC3\xA9", "b/2"}));
+  auto folded = store_->List("a/", "/");
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(Keys(*folded), (std::vector<std::string>{"a/1", "a/B", "a/c", "a/\xC3\xA9"}));
+  EXPECT_EQ(folded->common_prefixes, std::vector<std::string>{"a/b/"});
+  auto top = store_->List("", "/");
+  EXPECT_EQ(Keys(*top), (std::vector<std::string>{"A", "a-z"}));
+  EXPECT_EQ(top->common_prefixes, (std::vector<std::string>{"a/", "b/"}));
+  // A prefix that ends inside a segment.
+  EXPECT_EQ(Keys(*store_->List("a/b")), (std::vector<std::string>{"a/b/3", "a/b/4"}));
+  EXPECT_EQ(Keys(*store_->List("a-")), std::vector<std::string>{"a-z"});
+  EXPECT_TRUE(Keys(*store_->List("zzz/")).empty());
+  // A delimiter other than '/'.
+  auto dash = store_->List("", "-");
+  EXPECT_EQ(dash->common_prefixes, std::vector<std::string>{"a-"});
+  EXPECT_EQ(dash->objects.size(), 8u);
+  // The temp directory is never listed, not even when asked for by name.
+  EXPECT_TRUE(Keys(*store_->List(std::string(kLocalTempDir) + "/")).empty());
+}
+
+TEST_F(LocalStoreTest, UnsafeKeysAreRejected) {
+  for (const std::string& key : std::vector<std::string>{"", "/abs", "../escape", "a/../../x", "a/./b", ".", "..", "a//b", "a/",
+                          std::string(kLocalTempDir) + "/x", std::string("nul\0x", 5),
+                          std::string("bad\xFFutf8"), std::string(256, 'x'),
+                          std::string(1025, 'k')}) {
+    Status st = store_->Put(key, "x");
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << "key: " << key;
+    EXPECT_EQ(store_->Get(key).status().code(), ErrorCode::kInvalidArgument) << key;
+    EXPECT_EQ(store_->Delete(key).code(), ErrorCode::kInvalidArgument) << key;
+  }
+  EXPECT_FALSE(fs::exists(root_ + "/escape"));
+  EXPECT_FALSE(fs::exists(root_ + "/x"));
+  // Dots inside names are fine.
+  EXPECT_TRUE(store_->Put("a/.hidden/..x/b.", "ok").ok());
+}
+
+TEST_F(LocalStoreTest, ObjectAndPrefixOfTheSameNameConflict) {
+  ASSERT_TRUE(store_->Put("a", "file").ok());
+  Status st = store_->Put("a/b", "under a file");
+  EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << st.ToString();
+  ASSERT_TRUE(store_->Put("d/e", "x").ok());
+  st = store_->Put("d", "over a directory");
+  EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << st.ToString();
+  EXPECT_EQ(store_->Head("d").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
+TEST_F(LocalStoreTest, DeleteIsIdempotentAndPrunesEmptyDirectories) {
+  ASSERT_TRUE(store_->Put("x/y/z", "1").ok());
+  ASSERT_TRUE(store_->Put("x/keep", "2").ok());
+  EXPECT_TRUE(store_->Delete("x/y/z").ok());
+  EXPECT_FALSE(fs::exists(root_ + "/iot-data/x/y"));
+  EXPECT_TRUE(fs::exists(root_ + "/iot-data/x/keep"));
+  EXPECT_TRUE(store_->Delete("x/y/z").ok());
+  EXPECT_TRUE(store_->Delete("never/existed").ok());
+  EXPECT_TRUE(store_->Delete("x").ok());  // a "directory" is not an object
+  EXPECT_EQ(store_->Get("x/y/z").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Head("x").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Get("x").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
+  PutOptions options;
+  options.content_type = "application/json";
+  options.content_encoding = "gzip";
+  options.metadata["device"] = "pollution-1";
+  ASSERT_TRUE(store_->Put("meta.json.gz", "x", options).ok());
+  std::string path = root_ + "/iot-data/meta.json.gz";
+  char buf[64];
+  ssize_t n = ::getxattr(path.c_str(), "user.tributary.content_encoding", buf, sizeof(buf));
+  if (n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
+    GTEST_SKIP() << "the temp filesystem has no user xattrs";
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, n), "gzip");
+  n = ::getxattr(path.c_str(), "user.tributary.meta.device", buf, sizeof(buf));
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, n), "pollution-1");
+}
+
+TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {
+  std::string stale = TempDir() + "/crashed-writer";
+  ASSERT_TRUE(fs::exists(TempDir()));
+  { FILE* f = std::fopen(stale.c_str(), "w"); std::fputs("half", f); std::fclose(f); }
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  std::string fresh = TempDir() + "/live-writer";
+  { FILE* f = std::fopen(fresh.c_str(), "w"); std::fclose(f); }
+  auto provider = LocalObjectStoreProvider::Open(root_);
+  ASSERT_TRUE(provider.ok());
+  ASSERT_TRUE((*provider)->Bucket("iot-data").ok());
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));
+}
+
+TEST_F(LocalStoreTest, ConcurrentWritersOfOneKeyLeaveOneWholeObject) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::string body(100000, static_cast<char>('a' + t));
+      for (int i = 0; i < 10; ++i) EXPECT_TRUE(store_->Put("hot/key", body).ok());
+    });
+  }
+  std::thread reader([&] {
+    for (int i = 0; i < 50; ++i) {
+      auto data = store_->Get("hot/key");
+      if (!data.ok()) continue;  // not written yet
+      ASSERT_EQ(data->size(), 100000u);
+      EXPECT_EQ(data->find_first_not_of((*data)[0]), std::string::npos) << "a torn object";
+    }
+  });
+  for (auto& t : threads) t.join();
+  reader.join();
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
+TEST(LocalProvider, RejectsBadRootsAndBucketNames) {
+  EXPECT_EQ(LocalObjectStoreProvider::Open("").status().code(), ErrorCode::kInvalidArgument);
+  std::string root = (fs::temp_directory_path() / ("objstore-test-" + RandomHex(6))).string();
+  auto provider = LocalObjectStoreProvider::Open(root);
+  ASSERT_TRUE(provider.ok());
+  EXPECT_EQ((*provider)->Bucket("../etc").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ((*provider)->Bucket("Upper").status().code(), ErrorCode::kInvalidArgument);
+  auto a = (*provider)->Bucket("iot-data");
+  auto b = (*provider)->Bucket("iot-data");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->get(), b->get());
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace tributary::objstore

@@ -1,0 +1,135 @@
+// The parts of the S3 backend that need no server: endpoints, addressing, status
+// mapping, retry classification, metadata headers. The server side is in
+// s3_integration_test.cc (s3rver).
+#include "objstore/s3_client.h"
+
+#include <gtest/gtest.h>
+
+#include "objstore/s3_writer.h"
+
+namespace tributary::objstore::s3 {
+namespace {
+
+std::shared_ptr<S3Client> Client(const std::string& endpoint, bool path_style) {
+  ObjectStoreConfig config;
+  config.backend = "s3";
+  config.endpoint = endpoint;
+  config.access_key_id = "AKID";
+  config.secret_access_key = "secret";
+  config.path_style = path_style;
+  auto client = S3Client::Create(config);
+  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  return client.ok() ? *client : nullptr;
+}
+
+TEST(Endpoint, Parsing) {
+  auto ep = ParseEndpoint("http://127.0.0.1:9000");
+  ASSERT_TRUE(ep.ok());
+  EXPECT_FALSE(ep->tls);
+  EXPECT_EQ(ep->host, "127.0.0.1");
+  EXPECT_EQ(ep->port, "9000");
+  EXPECT_FALSE(ep->default_port);
+  ep = ParseEndpoint("https://s3.eu-west-1.amazonaws.com/");
+  ASSERT_TRUE(ep.ok());
+  EXPECT_TRUE(ep->tls);
+  EXPECT_EQ(ep->port, "443");
+  EXPECT_TRUE(ep->default_port);
+  ep = ParseEndpoint("http://[::1]:9000");
+  ASSERT_TRUE(ep.ok());
+  EXPECT_EQ(ep->host, "::1");
+  EXPECT_EQ(ep->port, "9000");
+  for (const char* bad : {"s3.amazonaws.com", "http://", "http://h:0", "http://h:70000",
+                          "http://h:x", "http://h/path", "ftp://h"})
+    EXPECT_EQ(ParseEndpoint(bad).status().code(), ErrorCode::kInvalidArgument) << bad;
+}
+
+TEST(Addressing, PathStyle) {
+  auto client = Client("http://127.0.0.1:9000", true);
+  auto [host, target] = client->HostAndTarget("iot-data", "2026/a b+c.json", {});
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(target, "/iot-data/2026/a%20b%2Bc.json");
+  std::tie(host, target) = client->HostAndTarget(
+      "iot-data", "", {{"list-type", "2"}, {"prefix", "2026/11/"}, {"delimiter", "/"}});
+  EXPECT_EQ(target, "/iot-data?delimiter=%2F&list-type=2&prefix=2026%2F11%2F");
+  EXPECT_EQ(client->Where("iot-data", "k"), "s3://iot-data/k (http://127.0.0.1:9000)");
+}
+
+TEST(Addressing, VirtualHostStyle) {
+  auto client = Client("https://s3.eu-west-1.amazonaws.com", false);
+  auto [host, target] = client->HostAndTarget("iot-data", "2026/x.json", {{"uploads", ""}});
+  EXPECT_EQ(host, "iot-data.s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(target, "/2026/x.json?uploads=");
+  std::tie(host, target) = client->HostAndTarget("iot-data", "", {{"list-type", "2"}});
+  EXPECT_EQ(host, "iot-data.s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(target, "/?list-type=2");
+  // Keys that look like paths are not normalized: S3 keys are opaque.
+  std::tie(host, target) = client->HostAndTarget("iot-data", "a//b", {});
+  EXPECT_EQ(target, "/a//b");
+}
+
+TEST(Retries, WhatIsRetried) {
+  for (int status : {429, 500, 502, 503, 504}) EXPECT_TRUE(RetryableStatus(status, "")) << status;
+  EXPECT_TRUE(RetryableStatus(503, "SlowDown"));
+  EXPECT_TRUE(RetryableStatus(400, "RequestTimeout"));
+  for (int status : {400, 401, 403, 404, 409, 416, 501}) EXPECT_FALSE(RetryableStatus(status, ""));
+}
+
+TEST(Errors, MappedToCodesWithS3sWords) {
+  auto client = Client("http://127.0.0.1:9000", true);
+  Call call{"GetObject", "GET", "iot-data", "a.json", {}, {}, {}};
+  HttpResponse r;
+  r.status = 404;
+  r.body = "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
+  Status st = client->ErrorFor(call, r);
+  EXPECT_EQ(st.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(st.message(),
+            "GetObject s3://iot-data/a.json (http://127.0.0.1:9000) failed: 404 NoSuchKey: The "
+            "specified key does not exist.");
+  r.status = 403;
+  r.body = "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error>";
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kPermissionDenied);
+  r.body.clear();
+  r.status = 404;  // HEAD: no body
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kNotFound);
+  r.status = 503;
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kUnavailable);
+  r.status = 409;
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kFailedPrecondition);
+  r.status = 400;
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(Transport, RefusedConnectionIsUnavailableAfterRetries) {
+  ObjectStoreConfig config;
+  config.endpoint = "http://127.0.0.1:1";  // nothing listens on port 1
+  config.access_key_id = "k";
+  config.secret_access_key = "s";
+  config.max_attempts = 3;
+  S3Options options;
+  options.retry_base_ms = 1;
+  auto client = S3Client::Create(config, options);
+  ASSERT_TRUE(client.ok());
+  auto r = (*client)->Send(Call{"HeadObject", "HEAD", "iot-data", "k", {}, {}, {}});
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("after 3 attempts"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("s3://iot-data/k"), std::string::npos);
+}
+
+TEST(Metadata, Headers) {
+  PutOptions options;
+  options.content_type = "application/json";
+  options.content_encoding = "gzip";
+  options.metadata["Device-Id"] = "pollution-1";
+  auto headers = HeadersFor(options);
+  ASSERT_TRUE(headers.ok());
+  EXPECT_EQ(*headers, (std::vector<std::pair<std::string, std::string>>{
+                          {"content-type", "application/json"},
+                          {"content-encoding", "gzip"},
+                          {"x-amz-meta-device-id", "pollution-1"}}));
+  options.metadata["bad name"] = "x";
+  EXPECT_EQ(HeadersFor(options).status().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tributary::objstore::s3
