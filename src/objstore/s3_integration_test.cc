@@ -1,0 +1,473 @@
+// The S3 backend against a real S3-compatible server: s3rver (npm, pinned in
+// tests/package.json, installed by scripts/install-deps), started once for the suite
+// by tests/objstore/s3rver_launcher.js, which also checks every SigV4 signature with the
+// independent `aws4` package (s3rver itself does not). Retries and timeouts are tested
+// against a tiny in-process HTTP server that misbehaves on purpose.
+//
+// Skips only when node is missing; a missing npm package is a failure.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "objstore/s3_object_store.h"
+
+namespace tributary::objstore {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr char kBucket[] = "iot-data";
+
+std::string FindNode() {
+  std::string configured = NODE_EXECUTABLE;
+  if (!configured.empty() && configured.find("NOTFOUND") == std::string::npos &&
+      ::access(configured.c_str(), X_OK) == 0)
+    return configured;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/node";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+// s3rver in a child process; its stdin is a pipe whose closing stops it.
+class S3rver {
+ public:
+  bool Start(const std::string& node, const std::string& dir, std::string* error) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) {
+      *error = "pipe failed";
+      return false;
+    }
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::setenv("NODE_PATH", TESTS_NODE_MODULES, 1);
+      ::execl(node.c_str(), node.c_str(), S3RVER_LAUNCHER, "--dir", dir.c_str(), "--bucket",
+              kBucket, static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    stdin_ = in[1];
+    std::string line;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (line.find('\n') == std::string::npos) {
+      int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      deadline - std::chrono::steady_clock::now())
+                                      .count());
+      pollfd p{out[0], POLLIN, 0};
+      if (left <= 0 || ::poll(&p, 1, left) <= 0) break;
+      char buf[256];
+      ssize_t n = ::read(out[0], buf, sizeof(buf));
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    ::close(out[0]);
+    size_t at = line.find("\"port\":");
+    if (at == std::string::npos) {
+      *error = "s3rver did not start (output: '" + line +
+               "'); is tests/node_modules installed? run scripts/install-deps";
+      return false;
+    }
+    port_ = std::stoi(line.substr(at + 7));
+    return true;
+  }
+
+  ~S3rver() {
+    if (stdin_ >= 0) ::close(stdin_);
+    if (pid_ <= 0) return;
+    for (int i = 0; i < 50; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int port_ = 0;
+};
+
+class S3IntegrationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    node_ = FindNode();
+    if (node_.empty()) return;
+    dir_ = (fs::temp_directory_path() / ("objstore-s3rver-" + RandomHex(6))).string();
+    fs::create_directories(dir_);
+    server_ = new S3rver();
+    if (!server_->Start(node_, dir_, &start_error_) && start_error_.empty())
+      start_error_ = "s3rver did not start";
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  void SetUp() override {
+    if (node_.empty()) GTEST_SKIP() << "node is not installed; the S3 integration test needs it";
+    ASSERT_TRUE(start_error_.empty()) << start_error_;
+  }
+
+  static ObjectStoreConfig Config() {
+    ObjectStoreConfig config;
+    config.backend = "s3";
+    config.endpoint = "http://127.0.0.1:" + std::to_string(server_->port());
+    config.access_key_id = "S3RVER";
+    config.secret_access_key = "S3RVER";
+    config.max_attempts = 2;
+    config.timeout_ms = 10000;
+    return config;
+  }
+
+  static std::shared_ptr<ObjectStore> Open(const ObjectStoreConfig& config,
+                                           s3::S3Options options = {},
+                                           const std::string& bucket = kBucket) {
+    auto provider = S3ObjectStoreProvider::Open(config, options);
+    EXPECT_TRUE(provider.ok()) << provider.status().ToString();
+    if (!provider.ok()) return nullptr;
+    auto store = (*provider)->Bucket(bucket);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? *store : nullptr;
+  }
+
+  // Multipart uploads s3rver holds open (its <bucket>/..._S3rver_uploads/<id> directories).
+  static size_t OpenUploads() {
+    size_t n = 0;
+    for (auto& e : fs::recursive_directory_iterator(dir_))
+      if (e.is_directory() && e.path().parent_path().filename().string().find("uploads") !=
+                                  std::string::npos)
+        ++n;
+    return n;
+  }
+
+  static std::string node_, dir_, start_error_;
+  static S3rver* server_;
+};
+std::string S3IntegrationTest::node_, S3IntegrationTest::dir_, S3IntegrationTest::start_error_;
+S3rver* S3IntegrationTest::server_ = nullptr;
+
+TEST_F(S3IntegrationTest, PutGetHeadDelete) {
+  auto store = Open(Config());
+  ASSERT_NE(store, nullptr);
+  PutOptions options;
+  options.content_type = "application/json";
+  options.metadata["device"] = "pollution-1";
+  std::string key = "2026/11/30/14/a b+c&d=\xC3\xA9.json";
+  int64_t before = WallMillis();
+  ASSERT_TRUE(store->Put(key, "{\"ozone\":3}\n", options).ok());
+  auto data = store->Get(key);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_EQ(*data, "{\"ozone\":3}\n");
+  auto info = store->Head(key);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->key, key);
+  EXPECT_EQ(info->size, 12u);
+  EXPECT_EQ(info->etag.size(), 32u) << info->etag;  // s3rver: MD5 hex, quotes removed
+  EXPECT_NEAR(static_cast<double>(info->modified_ms), static_cast<double>(before), 60000.0);
+  ASSERT_TRUE(store->Delete(key).ok());
+  EXPECT_EQ(store->Get(key).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store->Head(key).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store->Delete(key).ok()) << "deleting a missing key is OK";
+  EXPECT_EQ(store->Describe(), "s3://iot-data (" + Config().endpoint + ")");
+}
+
+TEST_F(S3IntegrationTest, MissingKeysAndBucketsAreNotFound) {
+  auto store = Open(Config());
+  ASSERT_NE(store, nullptr);
+  auto missing = store->Get("no/such/key");
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("NoSuchKey"), std::string::npos)
+      << missing.status().message();
+  EXPECT_NE(missing.status().message().find("s3://iot-data/no/such/key"), std::string::npos);
+  auto other = Open(Config(), {}, "no-such-bucket");
+  ASSERT_NE(other, nullptr);
+  Status st = other->Put("k", "v");
+  EXPECT_EQ(st.code(), ErrorCode::kNotFound) << st.ToString();
+  EXPECT_NE(st.message().find("NoSuchBucket"), std::string::npos) << st.message();
+  EXPECT_EQ(other->List("").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(S3IntegrationTest, RangeGets) {
+  auto store = Open(Config());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put("range", "0123456789").ok());
+  EXPECT_EQ(*store->Get("range", ByteRange{2, 3}), "234");
+  EXPECT_EQ(*store->Get("range", ByteRange{7, std::nullopt}), "789");
+  EXPECT_EQ(*store->Get("range", ByteRange{8, 100}), "89");
+  EXPECT_EQ(*store->Get("range", ByteRange{0, 0}), "");
+  auto at_end = store->Get("range", ByteRange{10, std::nullopt});
+  ASSERT_TRUE(at_end.ok()) << at_end.status().ToString();
+  EXPECT_EQ(*at_end, "");
+  EXPECT_EQ(store->Get("range", ByteRange{11, 1}).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(S3IntegrationTest, MultipartUploadAboveTheThreshold) {
+  ObjectStoreConfig config = Config();
+  config.multipart_threshold = 5ull << 20;
+  config.part_size = 5ull << 20;  // S3's minimum; s3rver does not enforce it, AWS does
+  auto store = Open(config);
+  ASSERT_NE(store, nullptr);
+  std::string body;
+  for (int i = 0; body.size() < (12ull << 20) + 123; ++i) body += "line " + std::to_string(i) + "\n";
+  auto writer = store->NewWriter("big/multipart.txt");
+  ASSERT_TRUE(writer.ok());
+  for (size_t off = 0; off < body.size(); off += 1 << 20)
+    ASSERT_TRUE((*writer)->Write(std::string_view(body).substr(off, 1 << 20)).ok());
+  EXPECT_EQ(OpenUploads(), 1u) << "the writer should have switched to a multipart upload";
+  EXPECT_EQ(store->Head("big/multipart.txt").status().code(), ErrorCode::kNotFound)
+      << "visible before Commit";
+  ASSERT_TRUE((*writer)->Commit().ok());
+  EXPECT_EQ(OpenUploads(), 0u);
+  auto info = store->Head("big/multipart.txt");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->size, body.size());
+  auto all = store->Get("big/multipart.txt");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(*all == body) << "multipart object differs from what was written";
+  uint64_t boundary = 5ull << 20;
+  EXPECT_EQ(*store->Get("big/multipart.txt", ByteRange{boundary - 3, 6}),
+            body.substr(boundary - 3, 6));
+
+  // An uncommitted writer aborts its upload: no object, no parts left behind.
+  {
+    auto dropped = store->NewWriter("big/dropped.txt");
+    ASSERT_TRUE(dropped.ok());
+    ASSERT_TRUE((*dropped)->Write(body.substr(0, (6ull << 20))).ok());
+    EXPECT_EQ(OpenUploads(), 1u);
+  }
+  EXPECT_EQ(OpenUploads(), 0u);
+  EXPECT_EQ(store->Head("big/dropped.txt").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(store->Delete("big/multipart.txt").ok());
+}
+
+TEST_F(S3IntegrationTest, ListWithDelimiterAcrossPages) {
+  s3::S3Options options;
+  options.list_page_size = 7;  // 30 keys: five pages, each needing the continuation token
+  auto store = Open(Config(), options);
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 24; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof(key), "list/day-%02d.json", i);
+    expected.push_back(key);
+  }
+  for (const char* nested : {"list/sub/a", "list/sub/b", "list/other/c"}) expected.push_back(nested);
+  expected.push_back("list-sibling");
+  expected.push_back("list/\xC3\xA9t\xC3\xA9");
+  expected.push_back("list/A&B");
+  for (const auto& key : expected) ASSERT_TRUE(store->Put(key, key).ok()) << key;
+  std::sort(expected.begin(), expected.end());
+
+  auto all = store->List("list/");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  std::vector<std::string> keys;
+  for (const auto& o : all->objects) keys.push_back(o.key);
+  std::vector<std::string> under(expected.begin(), expected.end());
+  under.erase(std::remove(under.begin(), under.end(), "list-sibling"), under.end());
+  EXPECT_EQ(keys, under);
+  EXPECT_TRUE(all->common_prefixes.empty());
+
+  auto folded = store->List("list/", "/");
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  EXPECT_EQ(folded->common_prefixes, (std::vector<std::string>{"list/other/", "list/sub/"}));
+  EXPECT_EQ(folded->objects.size(), 26u);
+  for (const auto& o : folded->objects) EXPECT_EQ(o.key.find('/', 5), std::string::npos) << o.key;
+  for (const auto& o : folded->objects) EXPECT_EQ(o.size, o.key.size()) << o.key;
+
+  auto top = store->List("", "/");
+  ASSERT_TRUE(top.ok());
+  EXPECT_NE(std::find(top->common_prefixes.begin(), top->common_prefixes.end(), "list/"),
+            top->common_prefixes.end());
+  for (const auto& key : expected) ASSERT_TRUE(store->Delete(key).ok());
+  EXPECT_TRUE(store->List("list").value().objects.empty());
+}
+
+TEST_F(S3IntegrationTest, WrongCredentialsArePermissionDenied) {
+  ObjectStoreConfig config = Config();
+  config.secret_access_key = "not-the-secret";
+  auto store = Open(config);
+  ASSERT_NE(store, nullptr);
+  Status st = store->Put("k", "v");
+  EXPECT_EQ(st.code(), ErrorCode::kPermissionDenied) << st.ToString();
+  EXPECT_NE(st.message().find("SignatureDoesNotMatch"), std::string::npos) << st.message();
+  config = Config();
+  config.access_key_id = "NOBODY";
+  store = Open(config);
+  ASSERT_NE(store, nullptr);
+  auto got = store->Get("k");
+  EXPECT_EQ(got.status().code(), ErrorCode::kPermissionDenied) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("InvalidAccessKeyId"), std::string::npos);
+}
+
+TEST_F(S3IntegrationTest, VirtualHostAddressing) {
+  // Virtual-host requests go to <bucket>.s3.amazonaws.com, which s3rver recognises; the
+  // connection itself goes to 127.0.0.1 (like curl --resolve).
+  ObjectStoreConfig config = Config();
+  config.endpoint = "http://s3.amazonaws.com:" + std::to_string(server_->port());
+  config.path_style = false;
+  s3::S3Options options;
+  options.transport.connect_host = "127.0.0.1";
+  auto vhost = Open(config, options);
+  ASSERT_NE(vhost, nullptr);
+  ASSERT_TRUE(vhost->Put("vhost/a.txt", "via the Host header").ok());
+  auto path_style = Open(Config());
+  EXPECT_EQ(*path_style->Get("vhost/a.txt"), "via the Host header");
+  auto listed = vhost->List("vhost/");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->objects.size(), 1u);
+  EXPECT_EQ(listed->objects[0].key, "vhost/a.txt");
+  EXPECT_EQ(*vhost->Get("vhost/a.txt", ByteRange{4, 3}), "the");
+  ASSERT_TRUE(vhost->Delete("vhost/a.txt").ok());
+}
+
+// A one-connection-at-a-time HTTP server that answers the first `failures` requests with
+// `status` (or not at all when status is 0) and the rest with 200 "hello".
+class FlakyServer {
+ public:
+  FlakyServer(int failures, int status) : failures_(failures), status_(status) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::listen(fd_, 16);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FlakyServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+    for (int c : held_) ::close(c);
+  }
+  int port() const { return port_; }
+  int requests() const { return requests_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      int n = ++requests_;
+      std::string response;
+      if (n > failures_) {
+        response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+      } else if (status_ == 0) {
+        held_.push_back(c);  // never answered: the client must time out
+        continue;
+      } else {
+        std::string body = "<Error><Code>SlowDown</Code><Message>Please reduce your request "
+                           "rate.</Message></Error>";
+        response = "HTTP/1.1 " + std::to_string(status_) + " Busy\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      }
+      if (!response.empty()) (void)!::write(c, response.data(), response.size());
+      ::close(c);
+    }
+  }
+  int failures_, status_;
+  int fd_ = -1, port_ = 0;
+  std::atomic<int> requests_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<int> held_;  // connections left unanswered; only the server thread touches it
+  std::thread thread_;
+};
+
+std::shared_ptr<ObjectStore> FlakyStore(int port, int max_attempts, int timeout_ms = 5000) {
+  ObjectStoreConfig config;
+  config.backend = "s3";
+  config.endpoint = "http://127.0.0.1:" + std::to_string(port);
+  config.access_key_id = "k";
+  config.secret_access_key = "s";
+  config.max_attempts = max_attempts;
+  config.timeout_ms = timeout_ms;
+  s3::S3Options options;
+  options.retry_base_ms = 5;
+  auto provider = S3ObjectStoreProvider::Open(config, options);
+  return provider.ok() ? *(*provider)->Bucket(kBucket) : nullptr;
+}
+
+TEST(S3Retries, ServiceUnavailableIsRetriedWithBackoff) {
+  FlakyServer server(2, 503);
+  auto store = FlakyStore(server.port(), 3);
+  ASSERT_NE(store, nullptr);
+  auto data = store->Get("k");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_EQ(*data, "hello");
+  EXPECT_EQ(server.requests(), 3);
+}
+
+TEST(S3Retries, GivesUpAfterMaxAttempts) {
+  FlakyServer server(10, 503);
+  auto store = FlakyStore(server.port(), 2);
+  auto data = store->Get("k");
+  EXPECT_EQ(data.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(data.status().message().find("503 SlowDown"), std::string::npos)
+      << data.status().message();
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(S3Retries, TooManyRequestsAndTimeoutsAreRetried) {
+  {
+    FlakyServer server(1, 429);
+    auto data = FlakyStore(server.port(), 2)->Get("k");
+    EXPECT_TRUE(data.ok()) << data.status().ToString();
+    EXPECT_EQ(server.requests(), 2);
+  }
+  {
+    FlakyServer server(1, 0);  // first request: no answer within the 150 ms timeout
+    auto data = FlakyStore(server.port(), 2, 150)->Get("k");
+    EXPECT_TRUE(data.ok()) << data.status().ToString();
+    EXPECT_EQ(server.requests(), 2);
+  }
+  {
+    FlakyServer server(5, 0);
+    auto data = FlakyStore(server.port(), 1, 150)->Get("k");
+    EXPECT_EQ(data.status().code(), ErrorCode::kDeadlineExceeded) << data.status().ToString();
+  }
+}
+
+TEST(S3Retries, ClientErrorsAreNotRetried) {
+  FlakyServer server(10, 404);
+  auto data = FlakyStore(server.port(), 5)->Get("k");
+  EXPECT_EQ(data.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(server.requests(), 1);
+}
+
+}  // namespace
+}  // namespace tributary::objstore
