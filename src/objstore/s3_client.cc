@@ -124,8 +124,7 @@ Result<HttpResponse> S3Client::Send(const Call& call) {
       retry = c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded;
       last_error = response.status();
       if (!retry || attempt >= config_.max_attempts)
-        return Status(c == ErrorCode::kDeadlineExceeded ? c : ErrorCode::kUnavailable,
-                      call.op + " " + Where(call.bucket, call.key) + ": " +
+        return Status(c, call.op + " " + Where(call.bucket, call.key) + ": " +
                           response.status().message() +
                           (retry ? " (after " + std::to_string(attempt) + " attempts)" : ""));
     }

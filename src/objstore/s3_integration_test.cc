@@ -18,7 +18,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -51,7 +53,13 @@ std::string FindNode() {
 // s3rver in a child process; its stdin is a pipe whose closing stops it.
 class S3rver {
  public:
-  bool Start(const std::string& node, const std::string& dir, std::string* error) {
+  bool Start(const std::string& node, const std::string& dir, std::string* error,
+             std::vector<std::string> extra_args = {}) {
+    std::vector<std::string> args = {node, S3RVER_LAUNCHER, "--dir", dir, "--bucket", kBucket};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) {
       *error = "pipe failed";
@@ -62,8 +70,7 @@ class S3rver {
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
       ::setenv("NODE_PATH", TESTS_NODE_MODULES, 1);
-      ::execl(node.c_str(), node.c_str(), S3RVER_LAUNCHER, "--dir", dir.c_str(), "--bucket",
-              kBucket, static_cast<char*>(nullptr));
+      ::execv(node.c_str(), argv.data());
       ::_exit(127);
     }
     ::close(in[0]);
@@ -343,6 +350,39 @@ TEST_F(S3IntegrationTest, VirtualHostAddressing) {
   EXPECT_EQ(listed->objects[0].key, "vhost/a.txt");
   EXPECT_EQ(*vhost->Get("vhost/a.txt", ByteRange{4, 3}), "the");
   ASSERT_TRUE(vhost->Delete("vhost/a.txt").ok());
+}
+
+// https: s3rver behind a certificate made for this test. Trusted through ca_file it
+// works; with the system's CAs the handshake fails (peer verification is on by default).
+TEST_F(S3IntegrationTest, HttpsVerifiesThePeer) {
+  std::string tls_dir = dir_ + "-tls";
+  fs::create_directories(tls_dir);
+  std::string cert = tls_dir + "/cert.pem", key = tls_dir + "/key.pem";
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                    "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " + key +
+                    " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a test certificate";
+  S3rver tls_server;
+  std::string error;
+  ASSERT_TRUE(tls_server.Start(node_, tls_dir + "/data", &error,
+                               {"--tls-cert", cert, "--tls-key", key}))
+      << error;
+  ObjectStoreConfig config = Config();
+  config.endpoint = "https://127.0.0.1:" + std::to_string(tls_server.port());
+  s3::S3Options trusted;
+  trusted.transport.ca_file = cert;
+  auto store = Open(config, trusted);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put("tls/a", "over TLS").ok());
+  EXPECT_EQ(*store->Get("tls/a"), "over TLS");
+  EXPECT_EQ(*store->Get("tls/a", ByteRange{5, std::nullopt}), "TLS");
+
+  auto untrusted = Open(config);
+  ASSERT_NE(untrusted, nullptr);
+  auto refused = untrusted->Get("tls/a");
+  EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("TLS handshake"), std::string::npos);
+  fs::remove_all(tls_dir);
 }
 
 // A one-connection-at-a-time HTTP server that answers the first `failures` requests with

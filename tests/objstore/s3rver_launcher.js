@@ -6,6 +6,7 @@
 //
 //   NODE_PATH=tests/node_modules node tests/objstore/s3rver_launcher.js \
 //       --dir /tmp/x --bucket iot-data [--bucket other] [--port 0] [--no-verify]
+//       [--tls-cert cert.pem --tls-key key.pem]   (serve https instead of http)
 //
 // s3rver 3.7.1 checks that the access key exists (its only account is S3RVER/S3RVER)
 // but does not check SigV4 signatures ("V4 signatures have incomplete support" in its
@@ -24,6 +25,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const path = require('path');
 const { spawn } = require('child_process');
 const S3rver = require('s3rver');
@@ -33,13 +35,15 @@ const ACCESS_KEY = 'S3RVER';
 const SECRET_KEY = 'S3RVER';
 
 function parseArgs(argv) {
-  const args = { dir: null, buckets: [], port: 0, verify: true };
+  const args = { dir: null, buckets: [], port: 0, verify: true, tlsCert: null, tlsKey: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dir') args.dir = argv[++i];
     else if (a === '--bucket') args.buckets.push(argv[++i]);
     else if (a === '--port') args.port = Number(argv[++i]);
     else if (a === '--no-verify') args.verify = false;
+    else if (a === '--tls-cert') args.tlsCert = argv[++i];
+    else if (a === '--tls-key') args.tlsKey = argv[++i];
     else throw new Error(`unknown argument '${a}'`);
   }
   if (!args.dir) throw new Error('--dir is required');
@@ -133,14 +137,18 @@ async function main() {
   });
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
-  const server = http.createServer((req, res) => {
+  const tls = args.tlsCert && args.tlsKey
+    ? { cert: fs.readFileSync(args.tlsCert), key: fs.readFileSync(args.tlsKey) }
+    : null;
+  const listener = (req, res) => {
     const mismatch = args.verify ? checkSignature(req) : null;
     if (mismatch) return s3Error(res, 403, 'SignatureDoesNotMatch', mismatch);
     if (req.method === 'DELETE' && /[?&]uploadId=/.test(req.url)) {
       return abortMultipartUpload(s3rver.store, req, res);
     }
     handle(req, res);
-  });
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   server.listen(args.port, '127.0.0.1', () => {
     process.stdout.write(JSON.stringify({
       port: server.address().port,
