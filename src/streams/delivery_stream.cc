@@ -1,0 +1,406 @@
+#include "streams/delivery_stream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "streams/gzip.h"
+#include "streams/wal_format.h"
+
+namespace tributary::streams {
+namespace {
+
+// How often the delivery thread re-checks buffer ages when nothing wakes it. Short, so an
+// injected clock that jumps is noticed quickly; cheap, since a check is a map walk.
+constexpr int64_t kMaxIdleWaitMs = 50;
+
+int64_t SteadyMillis() { return SteadyNanos() / 1'000'000; }
+
+// One line per refused record, in the shape Firehose gives dynamic-partitioning failures.
+std::string PartitioningErrorLine(const WalRecord& record, uint64_t epoch,
+                                  const std::string& reason, int64_t now_ms) {
+  nlohmann::json line = {{"attemptsMade", 1},
+                         {"arrivalTimestamp", record.arrival_ms},
+                         {"errorCode", "DynamicPartitioning.MetadataExtractionFailed"},
+                         {"errorMessage", reason},
+                         {"attemptEndingTimestamp", now_ms},
+                         {"rawData", Base64Encode(record.data)},
+                         {"recordId", RecordId(epoch, record.seq)}};
+  return line.dump() + "\n";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
+  TRY_ASSIGN(KeyTemplate prefix,
+             KeyTemplate::Parse(options.config.prefix, KeyTemplate::Use::kPrefix, "prefix"));
+  TRY_ASSIGN(KeyTemplate error_prefix,
+             KeyTemplate::Parse(options.config.effective_error_prefix(),
+                                KeyTemplate::Use::kErrorPrefix, "error_prefix"));
+  std::unique_ptr<DeliveryStream> s(
+      new DeliveryStream(std::move(options), std::move(prefix), std::move(error_prefix)));
+  WalOptions wal_options;
+  wal_options.dir = s->options_.wal_dir;
+  wal_options.epoch = s->options_.epoch;
+  wal_options.fsync = s->options_.fsync;
+  wal_options.segment_bytes = s->options_.wal_segment_bytes;
+  wal_options.on_durable = [p = s.get()](std::vector<WalRecord>&& records) {
+    p->OnDurable(std::move(records));
+  };
+  std::vector<WalRecord> undelivered;
+  TRY_ASSIGN(s->wal_, Wal::Open(std::move(wal_options), &undelivered));
+  if (!undelivered.empty()) {
+    uint64_t bytes = 0;
+    for (const WalRecord& r : undelivered) bytes += r.data.size();
+    Logger("streams")->info("stream recovered stream={} records={} bytes={} first_seq={}",
+                            s->options_.config.name, undelivered.size(), bytes,
+                            undelivered.front().seq);
+    s->pending_bytes_ += bytes;
+    s->last_appended_seq_ = undelivered.back().seq;
+    // No Put has run yet, so using the partitioner here does not race the writer thread.
+    s->OnDurable(std::move(undelivered));
+  }
+  s->options_.metrics->wal_bytes->Set(static_cast<int64_t>(s->wal_->size_bytes()));
+  s->delivery_thread_ = std::thread([p = s.get()] { p->DeliveryLoop(); });
+  return s;
+}
+
+DeliveryStream::DeliveryStream(DeliveryStreamOptions options, KeyTemplate prefix,
+                               KeyTemplate error_prefix)
+    : options_(std::move(options)),
+      prefix_(std::move(prefix)),
+      error_prefix_(std::move(error_prefix)),
+      partitioner_(prefix_.partition_fields()) {}
+
+DeliveryStream::~DeliveryStream() {
+  if (delivery_thread_.joinable() || wal_) (void)Stop(0);
+}
+
+void DeliveryStream::Put(std::string_view record, PutDone done) {
+  StreamMetrics& m = *options_.metrics;
+  const std::string& name = options_.config.name;
+  if (record.empty()) {
+    m.records_rejected->Add();
+    done(InvalidArgument(fmt::format("stream '{}': a record needs at least 1 byte", name)), "");
+    return;
+  }
+  uint64_t size = record.size();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!accepting_) {
+    lock.unlock();
+    m.records_rejected->Add();
+    done(FailedPrecondition(fmt::format(
+             "stream '{}' is not accepting records (stopping or being deleted)", name)),
+         "");
+    return;
+  }
+  uint64_t pending = pending_bytes_.load();
+  if (pending + size > options_.max_pending_bytes) {
+    lock.unlock();
+    m.records_rejected->Add();
+    done(ResourceExhausted(fmt::format(
+             "stream '{}': {} bytes acknowledged and not yet delivered, limit {}; retry later",
+             name, pending, options_.max_pending_bytes)),
+         "");
+    return;
+  }
+  pending_bytes_ += size;
+  ++puts_in_progress_;
+  // Appending under mu_ keeps last_appended_seq_ in step with the WAL's order.
+  last_appended_seq_ = wal_->Append(
+      std::string(record), options_.clock(),
+      [this, size, done = std::move(done)](const Status& status, uint64_t seq) {
+        StreamMetrics& m = *options_.metrics;
+        if (status.ok()) {
+          m.records_in->Add();
+          m.bytes_in->Add(size);
+          done(status, RecordId(options_.epoch, seq));
+        } else {
+          pending_bytes_ -= size;
+          m.records_rejected->Add();
+          NoteError(status.ToString());
+          done(status, "");
+        }
+        m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          --puts_in_progress_;
+        }
+        progress_cv_.notify_all();
+      });
+}
+
+void DeliveryStream::OnDurable(std::vector<WalRecord>&& records) {
+  // Parse outside the lock: the delivery thread and Put need mu_ too.
+  std::vector<Result<std::vector<std::string>>> partitions;
+  partitions.reserve(records.size());
+  for (const WalRecord& r : records) partitions.push_back(partitioner_.Extract(r.data));
+  int64_t now = options_.clock();
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const WalRecord& r = records[i];
+      const auto& part = partitions[i];
+      std::string key;
+      if (part.ok()) {
+        key = "p";
+        for (const std::string& v : *part) key += v + '\x1f';
+      } else {
+        key = "e";
+      }
+      Buffer& b = buffers_[key];
+      if (b.seqs.empty()) {
+        b.partitioning_failed = !part.ok();
+        if (part.ok()) b.partition_values = *part;
+        b.oldest_arrival_ms = r.arrival_ms;
+      }
+      b.oldest_arrival_ms = std::min(b.oldest_arrival_ms, r.arrival_ms);
+      if (part.ok()) {
+        b.bytes += r.data;
+      } else {
+        b.bytes += PartitioningErrorLine(r, options_.epoch, part.status().message(), now);
+      }
+      b.raw_bytes += r.data.size();
+      b.seqs.push_back(r.seq);
+      if (b.raw_bytes >= options_.config.buffer_size_bytes()) {
+        // Sealed now, so one large group commit still makes objects of about the size.
+        sealed_.push_back(std::move(b));
+        buffers_.erase(key);
+        wake = true;
+      } else if (ReadyLocked(b, now)) {
+        wake = true;
+      }
+    }
+    if (wal_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
+  }
+  if (wake) cv_.notify_one();
+}
+
+bool DeliveryStream::ReadyLocked(const Buffer& b, int64_t now_ms) const {
+  if (b.seqs.empty()) return false;
+  if (stopping_) return true;
+  if (b.raw_bytes >= options_.config.buffer_size_bytes()) return true;
+  if (now_ms - b.oldest_arrival_ms >= int64_t(options_.config.buffer_interval_s) * 1000) {
+    return true;
+  }
+  return b.seqs.front() <= flush_through_;
+}
+
+void DeliveryStream::DeliveryLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (stopping_ && (abandon_ || (buffers_.empty() && sealed_.empty()))) break;
+    int64_t now = options_.clock();
+    int64_t next_due = std::numeric_limits<int64_t>::max();
+    std::vector<Buffer> ready = std::move(sealed_);
+    sealed_.clear();
+    for (auto it = buffers_.begin(); it != buffers_.end();) {
+      if (ReadyLocked(it->second, now)) {
+        ready.push_back(std::move(it->second));
+        it = buffers_.erase(it);
+      } else {
+        next_due = std::min(next_due, it->second.oldest_arrival_ms +
+                                          int64_t(options_.config.buffer_interval_s) * 1000);
+        ++it;
+      }
+    }
+    if (ready.empty()) {
+      int64_t wait_ms = std::clamp<int64_t>(next_due - now, 1, kMaxIdleWaitMs);
+      cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+      continue;
+    }
+    lock.unlock();
+    for (Buffer& b : ready) {
+      if (!Deliver(b)) break;  // Stop gave up: the records stay in the WAL
+    }
+    lock.lock();
+    progress_cv_.notify_all();
+  }
+}
+
+bool DeliveryStream::Deliver(Buffer& b) {
+  StreamMetrics& m = *options_.metrics;
+  const StreamConfig& config = options_.config;
+  auto log = Logger("streams");
+
+  std::string body = std::move(b.bytes);
+  Compression compression = config.compression;
+  if (compression == Compression::kGzip) {
+    auto gz = GzipCompress(body);
+    if (gz.ok()) {
+      body = std::move(gz).value();
+    } else {
+      // Only a zlib failure (out of memory) gets here; raw records beat losing them.
+      log->error("stream={} gzip failed, delivering uncompressed: {}", config.name,
+                 gz.status().ToString());
+      compression = Compression::kNone;
+    }
+  }
+  KeyContext context;
+  context.time_ms = b.oldest_arrival_ms;
+  context.partition_values = b.partition_values;
+  std::string object_name =
+      ObjectName(config.name, b.oldest_arrival_ms, NewUuid(), compression);
+  objstore::PutOptions put;
+  put.metadata["first-record-id"] = RecordId(options_.epoch, b.seqs.front());
+  put.metadata["last-record-id"] = RecordId(options_.epoch, b.seqs.back());
+  put.metadata["record-count"] = std::to_string(b.seqs.size());
+  bool to_error = b.partitioning_failed;
+  std::string key;
+  if (to_error) {
+    context.error_output_type = kPartitioningFailed;
+    put.metadata["error-output-type"] = std::string(kPartitioningFailed);
+    key = error_prefix_.Render(context) + object_name;
+  } else {
+    key = prefix_.Render(context) + object_name;
+  }
+
+  int64_t started = SteadyMillis();
+  int64_t backoff = options_.retry_initial_backoff_ms;
+  while (true) {
+    Status st = options_.bucket->Put(key, body, put);
+    if (st.ok()) break;
+    m.delivery_errors->Add();
+    NoteError(fmt::format("writing {} to {}: {}", key, options_.bucket->Describe(), st.ToString()));
+    log->warn("stream={} delivery failed key={} error=\"{}\" retry_in_ms={}", config.name, key,
+              st.ToString(), backoff);
+    if (!to_error && SteadyMillis() - started >= options_.retry_window_ms) {
+      to_error = true;
+      context.error_output_type = kDeliveryFailed;
+      put.metadata["error-output-type"] = std::string(kDeliveryFailed);
+      put.metadata["error-message"] = st.message().substr(0, 1024);
+      std::string error_key = error_prefix_.Render(context) + object_name;
+      log->error("stream={} destination failing for {} ms, writing {} records to the error "
+                 "prefix key={} last_error=\"{}\"", config.name, options_.retry_window_ms,
+                 b.seqs.size(), error_key, st.ToString());
+      key = std::move(error_key);
+      continue;  // try the error prefix at once
+    }
+    if (!SleepUnlessAbandoned(backoff)) return false;
+    backoff = std::min(backoff * 2, options_.retry_max_backoff_ms);
+  }
+
+  int64_t latency_ms = std::max<int64_t>(0, options_.clock() - b.oldest_arrival_ms);
+  m.delivery_latency->Observe(double(latency_ms) / 1000.0);
+  m.last_latency_ms->Set(latency_ms);
+  if (latency_ms > m.max_latency_ms->Value()) m.max_latency_ms->Set(latency_ms);
+  m.objects_delivered->Add();
+  m.bytes_delivered->Add(body.size());
+  m.records_delivered->Add(b.seqs.size());
+  if (to_error) m.records_to_error_prefix->Add(b.seqs.size());
+
+  if (Status st = wal_->MarkDelivered(b.seqs); !st.ok()) {
+    // The object is in the lake; only a restart could deliver these records a second time.
+    NoteError(st.ToString());
+    log->error("stream={} checkpoint not saved, records may be delivered again after a "
+               "restart: {}", config.name, st.ToString());
+  }
+  pending_bytes_ -= b.raw_bytes;
+  m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
+  m.wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
+  return true;
+}
+
+bool DeliveryStream::SleepUnlessAbandoned(int64_t ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return abandon_; });
+  return !abandon_;
+}
+
+void DeliveryStream::NoteError(const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_error_ = message;
+  last_error_ms_ = WallMillis();
+}
+
+Status DeliveryStream::Flush(int64_t timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!wal_) return FailedPrecondition(fmt::format("stream '{}' is stopped", config().name));
+  uint64_t target = last_appended_seq_;
+  flush_through_ = std::max(flush_through_, target);
+  cv_.notify_all();
+  bool done = progress_cv_.wait_until(lock, deadline,
+                                      [&] { return wal_->delivered_through() >= target; });
+  if (!done) {
+    return Unavailable(fmt::format(
+        "stream '{}': records up to #{} not delivered within {} ms (last error: {})",
+        config().name, target, timeout_ms, last_error_.empty() ? "none" : last_error_));
+  }
+  return Status::Ok();
+}
+
+Status DeliveryStream::Stop(int64_t timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!wal_) return Status::Ok();
+    accepting_ = false;
+    progress_cv_.wait_until(lock, deadline, [this] { return puts_in_progress_ == 0; });
+  }
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  Status flushed = Flush(std::max<int64_t>(0, left.count()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (!flushed.ok()) abandon_ = true;
+  }
+  cv_.notify_all();
+  if (delivery_thread_.joinable()) delivery_thread_.join();
+  std::unique_ptr<Wal> wal;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wal = std::move(wal_);
+  }
+  wal.reset();  // commits anything still queued (its callbacks take mu_), joins the writer
+  if (!flushed.ok()) {
+    Logger("streams")->warn("stream={} stopped with undelivered records (kept in the WAL, "
+                            "delivered at the next start): {}",
+                            config().name, flushed.ToString());
+  }
+  return flushed;
+}
+
+void DeliveryStream::SetAccepting(bool accepting) {
+  std::lock_guard<std::mutex> lock(mu_);
+  accepting_ = accepting;
+}
+
+StreamDescription DeliveryStream::Describe() const {
+  StreamMetrics& m = *options_.metrics;
+  StreamDescription d;
+  d.config = options_.config;
+  d.created_ms = options_.created_ms;
+  StreamStats& s = d.stats;
+  s.records_in = m.records_in->Value();
+  s.bytes_in = m.bytes_in->Value();
+  s.records_rejected = m.records_rejected->Value();
+  s.objects_delivered = m.objects_delivered->Value();
+  s.bytes_delivered = m.bytes_delivered->Value();
+  s.records_delivered = m.records_delivered->Value();
+  s.records_to_error_prefix = m.records_to_error_prefix->Value();
+  s.delivery_errors = m.delivery_errors->Value();
+  s.last_delivery_latency_ms = m.last_latency_ms->Value();
+  s.max_delivery_latency_ms = m.max_latency_ms->Value();
+  uint64_t n = m.delivery_latency->Count();
+  s.avg_delivery_latency_ms = n ? int64_t(m.delivery_latency->Sum() * 1000.0 / double(n)) : 0;
+  s.buffered_bytes = pending_bytes_.load();
+  std::lock_guard<std::mutex> lock(mu_);
+  d.status = accepting_ ? "active" : (wal_ ? "deleting" : "stopped");
+  s.wal_bytes = wal_ ? wal_->size_bytes() : 0;
+  s.last_error = last_error_;
+  s.last_error_ms = last_error_ms_;
+  return d;
+}
+
+}  // namespace tributary::streams

@@ -1,0 +1,116 @@
+// DeliveryStream: one stream at work. Put appends to the stream's Wal; once durable a record
+// joins the buffer of its partition (or the partitioning-failed buffer); a delivery thread
+// turns each buffer that is big or old enough into one object in the bucket, retries a
+// failing bucket with backoff, falls back to the error prefix after the retry window, and
+// then marks the records delivered in the WAL checkpoint.
+//
+// Thread-safety: Put, Flush, Describe and SetAccepting may be called from any thread.
+// Stop must be called once before destruction, not from a `done` callback.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "objstore/object_store.h"
+#include "streams/fsync_policy.h"
+#include "streams/key_template.h"
+#include "streams/partitioner.h"
+#include "streams/stream_config.h"
+#include "streams/stream_metrics.h"
+#include "streams/stream_stats.h"
+#include "streams/wal.h"
+
+namespace tributary::streams {
+
+struct DeliveryStreamOptions {
+  StreamConfig config;
+  uint64_t epoch = 0;
+  int64_t created_ms = 0;
+  std::string wal_dir;  // this stream's directory
+  FsyncPolicy fsync;
+  uint64_t wal_segment_bytes = 64ull << 20;
+  std::function<int64_t()> clock;  // Unix ms
+  int64_t retry_window_ms = 300'000;
+  int64_t retry_initial_backoff_ms = 100;
+  int64_t retry_max_backoff_ms = 10'000;
+  uint64_t max_pending_bytes = 512ull << 20;
+  std::shared_ptr<objstore::ObjectStore> bucket;
+  std::shared_ptr<StreamMetrics> metrics;
+};
+
+class DeliveryStream {
+ public:
+  using PutDone = std::function<void(const Status&, const std::string& record_id)>;
+
+  // Recovers the WAL (undelivered records are buffered again) and starts the threads.
+  static Result<std::unique_ptr<DeliveryStream>> Open(DeliveryStreamOptions options);
+  ~DeliveryStream();
+
+  void Put(std::string_view record, PutDone done);
+  // Delivers every buffer holding records acknowledged before the call and waits until the
+  // checkpoint covers them; Unavailable after `timeout_ms`.
+  Status Flush(int64_t timeout_ms);
+  // Refuses new records, waits for appends in progress, flushes (up to `timeout_ms`), stops
+  // the threads and closes the WAL. What was not delivered stays in the WAL.
+  Status Stop(int64_t timeout_ms);
+  // false: Put answers FailedPrecondition (a Delete in progress).
+  void SetAccepting(bool accepting);
+
+  StreamDescription Describe() const;
+  const StreamConfig& config() const { return options_.config; }
+  const std::string& wal_dir() const { return options_.wal_dir; }
+
+ private:
+  struct Buffer {
+    bool partitioning_failed = false;
+    std::vector<std::string> partition_values;
+    std::string bytes;             // object contents before compression
+    uint64_t raw_bytes = 0;        // record bytes, as counted by backpressure
+    std::vector<uint64_t> seqs;    // increasing
+    int64_t oldest_arrival_ms = 0;
+  };
+
+  DeliveryStream(DeliveryStreamOptions options, KeyTemplate prefix, KeyTemplate error_prefix);
+  void OnDurable(std::vector<WalRecord>&& records);
+  void AddLocked(const WalRecord& record);
+  void DeliveryLoop();
+  bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
+  // Writes one object; false if Stop gave up on it (the records stay in the WAL).
+  bool Deliver(Buffer& buffer);
+  bool SleepUnlessAbandoned(int64_t ms);
+  void NoteError(const std::string& message);
+  void DonePut(uint64_t bytes);
+
+  const DeliveryStreamOptions options_;
+  const KeyTemplate prefix_;
+  const KeyTemplate error_prefix_;
+  std::unique_ptr<Wal> wal_;
+  std::thread delivery_thread_;
+  Partitioner partitioner_;  // writer thread only (OnDurable)
+
+  std::atomic<uint64_t> pending_bytes_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;          // wakes the delivery thread
+  std::condition_variable progress_cv_; // a delivery or an append finished
+  bool accepting_ = true;
+  bool stopping_ = false;
+  bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
+  uint64_t puts_in_progress_ = 0;
+  uint64_t last_appended_seq_ = 0;      // under mu_: highest seq handed to the WAL
+  uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
+  std::map<std::string, Buffer> buffers_;  // filling, by partition key
+  std::vector<Buffer> sealed_;             // reached the size: next object, in order
+  std::string last_error_;
+  int64_t last_error_ms_ = 0;
+};
+
+}  // namespace tributary::streams

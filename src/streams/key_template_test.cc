@@ -1,0 +1,145 @@
+#include "streams/key_template.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "streams/stream_config.h"
+
+namespace tributary::streams {
+namespace {
+
+// 2026-11-30T14:02:11.500Z
+constexpr int64_t kTime = 1796047331500;
+
+struct RenderCase {
+  std::string templ;
+  KeyTemplate::Use use;
+  std::vector<std::string> values;
+  std::string error_type;
+  std::string want;
+};
+
+TEST(KeyTemplateTest, RendersTable) {
+  using U = KeyTemplate::Use;
+  const RenderCase cases[] = {
+      {"", U::kPrefix, {}, "", "2026/11/30/14/"},
+      {"raw/", U::kPrefix, {}, "", "raw/2026/11/30/14/"},
+      {"raw", U::kPrefix, {}, "", "raw2026/11/30/14/"},
+      {"raw/!{timestamp:yyyy-MM-dd}/", U::kPrefix, {}, "", "raw/2026-11-30/"},
+      {"!{timestamp:yyyy/MM/dd/HH/mm/ss}/", U::kPrefix, {}, "", "2026/11/30/14/02/11/"},
+      {"year=!{timestamp:yyyy}/month=!{timestamp:MM}/", U::kPrefix, {}, "",
+       "year=2026/month=11/"},
+      {"d=!{partitionKeyFromQuery:device}/!{timestamp:HH}/", U::kPrefix, {"s1"}, "", "d=s1/14/"},
+      {"!{partitionKeyFromQuery:a}/!{partitionKeyFromQuery:b}/!{partitionKeyFromQuery:a}/",
+       U::kPrefix, {"x", "y"}, "", "x/y/x/"},
+      {"!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/", U::kErrorPrefix, {},
+       "partitioning-failed", "partitioning-failed/2026/11/30/14/"},
+      {"errors/", U::kErrorPrefix, {}, "delivery-failed", "errors/2026/11/30/14/"},
+  };
+  for (const auto& c : cases) {
+    auto t = KeyTemplate::Parse(c.templ, c.use, "prefix");
+    ASSERT_TRUE(t.ok()) << c.templ << ": " << t.status().ToString();
+    KeyContext ctx;
+    ctx.time_ms = kTime;
+    ctx.partition_values = c.values;
+    ctx.error_output_type = c.error_type;
+    EXPECT_EQ(t->Render(ctx), c.want) << c.templ;
+  }
+}
+
+TEST(KeyTemplateTest, PartitionFieldsAreDeduplicatedInOrder) {
+  auto t = KeyTemplate::Parse(
+      "!{partitionKeyFromQuery:b}/!{partitionKeyFromQuery:a}/!{partitionKeyFromQuery:b}/",
+      KeyTemplate::Use::kPrefix, "prefix");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->partition_fields(), (std::vector<std::string>{"b", "a"}));
+}
+
+TEST(KeyTemplateTest, BadTemplatesNameThePosition) {
+  using U = KeyTemplate::Use;
+  const struct {
+    std::string templ;
+    U use;
+    std::string want;  // substring of the error
+  } cases[] = {
+      {"raw/!{timestamp:yyyy", U::kPrefix, "unterminated '!{' at position 4"},
+      {"raw/!{foo:bar}/", U::kPrefix, "unknown expression 'foo:bar' at position 4"},
+      {"!{timestamp:YYYY}", U::kPrefix, "unsupported timestamp token 'YYYY' at position 12"},
+      {"!{timestamp:yyyy-MMM}", U::kPrefix, "unsupported timestamp token 'MMM' at position 17"},
+      {"!{timestamp:}", U::kPrefix, "empty timestamp pattern at position 12"},
+      {"!{partitionKeyFromQuery:.device}", U::kPrefix, "field name"},
+      {"!{partitionKeyFromQuery:}", U::kPrefix, "position 24"},
+      {"!{partitionKeyFromQuery:d}", U::kErrorPrefix, "only allowed in the prefix"},
+      {"!{firehose:error-output-type}", U::kPrefix, "only allowed in the error prefix"},
+      {"a}b", U::kPrefix, "stray '}' at position 1"},
+  };
+  for (const auto& c : cases) {
+    auto t = KeyTemplate::Parse(c.templ, c.use, "prefix");
+    ASSERT_FALSE(t.ok()) << c.templ;
+    EXPECT_EQ(t.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(t.status().message().find(c.want), std::string::npos)
+        << c.templ << " -> " << t.status().message();
+    EXPECT_EQ(t.status().message().rfind("prefix: ", 0), 0u) << t.status().message();
+  }
+}
+
+TEST(KeyTemplateTest, ObjectNameIsFirehoseShaped) {
+  EXPECT_EQ(ObjectName("pollution", kTime, "u-u-i-d", Compression::kNone),
+            "pollution-1-2026-11-30-14-02-11-u-u-i-d");
+  EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kGzip), "p-1-2026-11-30-14-02-11-x.gz");
+  EXPECT_EQ(FormatUtc(0, "yyyy/MM/dd/HH:mm:ss"), "1970/01/01/00:00:00");
+}
+
+TEST(StreamConfigTest, ValidationNamesTheField) {
+  StreamConfig good;
+  good.name = "pollution-1.a_b";
+  good.bucket = "iot-data";
+  ASSERT_TRUE(good.Validate().ok()) << good.Validate().ToString();
+
+  const struct {
+    std::function<void(StreamConfig&)> edit;
+    std::string field;
+  } cases[] = {
+      {[](StreamConfig& c) { c.name = ""; }, "name: "},
+      {[](StreamConfig& c) { c.name = std::string(65, 'a'); }, "name: "},
+      {[](StreamConfig& c) { c.name = "a/b"; }, "name: "},
+      {[](StreamConfig& c) { c.bucket = "Bad_Bucket"; }, "bucket: "},
+      {[](StreamConfig& c) { c.prefix = "!{nope}"; }, "prefix: "},
+      {[](StreamConfig& c) { c.error_prefix = "!{partitionKeyFromQuery:d}"; }, "error_prefix: "},
+      {[](StreamConfig& c) { c.buffer_size_mib = 0; }, "buffer_size_mib: "},
+      {[](StreamConfig& c) { c.buffer_size_mib = 129; }, "buffer_size_mib: "},
+      {[](StreamConfig& c) { c.buffer_interval_s = -1; }, "buffer_interval_s: "},
+      {[](StreamConfig& c) { c.buffer_interval_s = 901; }, "buffer_interval_s: "},
+  };
+  for (const auto& c : cases) {
+    StreamConfig bad = good;
+    c.edit(bad);
+    Status s = bad.Validate();
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << c.field;
+    EXPECT_EQ(s.message().rfind(c.field, 0), 0u) << s.message();
+  }
+}
+
+TEST(StreamConfigTest, JsonRoundTripAndErrors) {
+  auto c = StreamConfigFromJson(nlohmann::json::parse(
+      R"({"name":"s","bucket":"iot-data","compression":"gzip","buffer_interval_s":60})"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->compression, Compression::kGzip);
+  EXPECT_EQ(c->buffer_size_mib, 5);
+  auto back = StreamConfigFromJson(ToJson(*c));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(ToJson(*back), ToJson(*c));
+
+  auto unknown = StreamConfigFromJson(nlohmann::json::parse(R"({"nmae":"s"})"));
+  EXPECT_NE(unknown.status().message().find("nmae"), std::string::npos);
+  auto wrong = StreamConfigFromJson(nlohmann::json::parse(R"({"buffer_size_mib":"5"})"));
+  EXPECT_EQ(wrong.status().message().rfind("buffer_size_mib: ", 0), 0u);
+  auto comp = StreamConfigFromJson(nlohmann::json::parse(R"({"compression":"zstd"})"));
+  EXPECT_EQ(comp.status().message().rfind("compression: ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace tributary::streams

@@ -1,0 +1,39 @@
+// Dynamic partitioning: the values of a record's top-level JSON fields that
+// !{partitionKeyFromQuery:<field>} expressions put into its object key. A record that is
+// not a JSON object, lacks a field, or whose value cannot be a key segment is refused with
+// the reason (it goes to the error prefix, as Firehose sends partitioning failures there).
+//
+//   value in the record        key segment
+//   "s1"                       s1
+//   42, 4.5, true              42, 4.5, true (the JSON text)
+//   null, {..}, [..], ""       refused
+//   "a/b", ".", ".."           refused: would change the key's folder structure
+//
+// Thread-compatible: one Partitioner per thread (it keeps a simdjson parser).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tributary::streams {
+
+class Partitioner {
+ public:
+  explicit Partitioner(std::vector<std::string> fields);
+  ~Partitioner();
+
+  bool enabled() const { return !fields_.empty(); }
+  // One value per field, in order; InvalidArgument with the reason otherwise.
+  Result<std::vector<std::string>> Extract(std::string_view record);
+
+ private:
+  struct Impl;
+  std::vector<std::string> fields_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tributary::streams

@@ -1,0 +1,120 @@
+#include "streams/stream_config.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "objstore/object_store.h"
+#include "streams/key_template.h"
+
+namespace tributary::streams {
+
+std::string_view CompressionName(Compression c) {
+  return c == Compression::kGzip ? "gzip" : "none";
+}
+
+Result<Compression> ParseCompression(std::string_view text) {
+  if (text == "none" || text == "UNCOMPRESSED") return Compression::kNone;
+  if (text == "gzip" || text == "GZIP") return Compression::kGzip;
+  return InvalidArgument(fmt::format("compression: '{}' is not one of none, gzip", text));
+}
+
+Status ValidateStreamName(std::string_view name) {
+  if (name.empty() || name.size() > 64) {
+    return InvalidArgument(fmt::format("name: '{}' must be 1..64 characters, is {}", name,
+                                       name.size()));
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) {
+      return InvalidArgument(fmt::format(
+          "name: character '{}' at position {} of '{}' is not one of [A-Za-z0-9_.-]", c, i, name));
+    }
+  }
+  if (name == "." || name == "..") {
+    return InvalidArgument(fmt::format("name: '{}' is reserved", name));
+  }
+  return Status::Ok();
+}
+
+std::string StreamConfig::effective_error_prefix() const {
+  return error_prefix.empty() ? std::string(kDefaultErrorPrefix) : error_prefix;
+}
+
+Status StreamConfig::Validate() const {
+  TRY(ValidateStreamName(name));
+  if (Status s = objstore::ValidateBucketName(bucket); !s.ok()) return s.WithContext("bucket");
+  if (prefix.size() > 512) return InvalidArgument("prefix: longer than 512 characters");
+  if (error_prefix.size() > 512) return InvalidArgument("error_prefix: longer than 512 characters");
+  TRY(KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix").status());
+  TRY(KeyTemplate::Parse(effective_error_prefix(), KeyTemplate::Use::kErrorPrefix, "error_prefix")
+          .status());
+  if (buffer_size_mib < 1 || buffer_size_mib > 128) {
+    return InvalidArgument(
+        fmt::format("buffer_size_mib: {} is not in 1..128", buffer_size_mib));
+  }
+  if (buffer_interval_s < 0 || buffer_interval_s > 900) {
+    return InvalidArgument(
+        fmt::format("buffer_interval_s: {} is not in 0..900", buffer_interval_s));
+  }
+  return Status::Ok();
+}
+
+nlohmann::json ToJson(const StreamConfig& c) {
+  return {{"name", c.name},
+          {"bucket", c.bucket},
+          {"prefix", c.prefix},
+          {"error_prefix", c.error_prefix},
+          {"buffer_size_mib", c.buffer_size_mib},
+          {"buffer_interval_s", c.buffer_interval_s},
+          {"compression", std::string(CompressionName(c.compression))}};
+}
+
+Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
+  if (!json.is_object()) return InvalidArgument("stream config: expected a JSON object");
+  StreamConfig c;
+  for (const auto& [key, value] : json.items()) {
+    auto want_string = [&](std::string* out) -> Status {
+      if (!value.is_string()) return InvalidArgument(fmt::format("{}: expected a string", key));
+      *out = value.get<std::string>();
+      return Status::Ok();
+    };
+    auto want_int = [&](int* out) -> Status {
+      if (!value.is_number_integer()) {
+        return InvalidArgument(fmt::format("{}: expected an integer", key));
+      }
+      int64_t v = value.get<int64_t>();
+      if (v < -1'000'000 || v > 1'000'000) {
+        return InvalidArgument(fmt::format("{}: {} is out of range", key, v));
+      }
+      *out = static_cast<int>(v);
+      return Status::Ok();
+    };
+    if (key == "name") {
+      TRY(want_string(&c.name));
+    } else if (key == "bucket") {
+      TRY(want_string(&c.bucket));
+    } else if (key == "prefix") {
+      TRY(want_string(&c.prefix));
+    } else if (key == "error_prefix") {
+      TRY(want_string(&c.error_prefix));
+    } else if (key == "buffer_size_mib") {
+      TRY(want_int(&c.buffer_size_mib));
+    } else if (key == "buffer_interval_s") {
+      TRY(want_int(&c.buffer_interval_s));
+    } else if (key == "compression") {
+      std::string text;
+      TRY(want_string(&text));
+      TRY_ASSIGN(c.compression, ParseCompression(text));
+    } else {
+      return InvalidArgument(fmt::format(
+          "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
+          "buffer_size_mib, buffer_interval_s, compression)", key));
+    }
+  }
+  return c;
+}
+
+}  // namespace tributary::streams

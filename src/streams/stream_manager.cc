@@ -1,0 +1,257 @@
+#include "streams/stream_manager.h"
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "streams/delivery_stream.h"
+#include "streams/stream_metrics.h"
+
+namespace tributary::streams {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSchemaV1[] =
+    "CREATE TABLE streams("
+    "  name TEXT PRIMARY KEY,"
+    "  config TEXT NOT NULL,"        // ToJson(StreamConfig)
+    "  epoch TEXT NOT NULL,"         // 16 hex digits: the first half of every record id
+    "  created_ms INTEGER NOT NULL)";
+
+uint64_t NewEpoch() {
+  // Random, so ids of a stream deleted and created again under the same name never repeat.
+  return std::stoull(RandomHex(8), nullptr, 16);
+}
+
+}  // namespace
+
+StreamManager::StreamManager(StreamManagerOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<StreamManager>> StreamManager::Open(StreamManagerOptions options) {
+  if (options.wal_dir.empty()) return InvalidArgument("StreamManagerOptions.wal_dir is empty");
+  if (!options.db) return InvalidArgument("StreamManagerOptions.db is null");
+  if (!options.lake) return InvalidArgument("StreamManagerOptions.lake is null");
+  if (!options.clock) options.clock = [] { return WallMillis(); };
+  if (options.retry_initial_backoff_ms < 1) options.retry_initial_backoff_ms = 1;
+  TRY(options.db->Migrate("streams", 1, kSchemaV1));
+  std::unique_ptr<StreamManager> manager(new StreamManager(std::move(options)));
+  TRY(manager->LoadStreams());
+  return manager;
+}
+
+StreamManager::~StreamManager() { Stop(); }
+
+Status StreamManager::LoadStreams() {
+  TRY_ASSIGN(auto rows, options_.db->Query(
+                            "SELECT name, config, epoch, created_ms FROM streams ORDER BY name"));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& row : rows) {
+    std::string name = row.Text(0);
+    StreamConfig config;
+    try {
+      TRY_ASSIGN(config, StreamConfigFromJson(nlohmann::json::parse(row.Text(1))));
+    } catch (const std::exception& e) {
+      return DataLoss(fmt::format("streams table: config of '{}' is not JSON: {}", name, e.what()));
+    }
+    uint64_t epoch = std::stoull(row.Text(2), nullptr, 16);
+    auto stream = StartStream(config, epoch, row.Int(3));
+    if (!stream.ok()) return stream.status().WithContext(fmt::format("stream '{}'", name));
+    streams_[name] = std::move(stream).value();
+  }
+  return Status::Ok();
+}
+
+std::shared_ptr<StreamMetrics> StreamManager::MetricsFor(const std::string& name) {
+  auto& m = metrics_[name];
+  if (!m) m = std::make_shared<StreamMetrics>(options_.metrics, name);
+  return m;
+}
+
+Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamConfig& config,
+                                                                   uint64_t epoch,
+                                                                   int64_t created_ms) {
+  TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
+  DeliveryStreamOptions o;
+  o.config = config;
+  o.epoch = epoch;
+  o.created_ms = created_ms;
+  o.wal_dir = options_.wal_dir + "/" + config.name;
+  o.fsync = options_.fsync;
+  o.wal_segment_bytes = options_.wal_segment_bytes;
+  o.clock = options_.clock;
+  o.retry_window_ms = options_.retry_window_ms;
+  o.retry_initial_backoff_ms = options_.retry_initial_backoff_ms;
+  o.retry_max_backoff_ms = options_.retry_max_backoff_ms;
+  o.max_pending_bytes = options_.max_pending_bytes;
+  o.bucket = std::move(bucket);
+  o.metrics = MetricsFor(config.name);
+  TRY_ASSIGN(auto stream, DeliveryStream::Open(std::move(o)));
+  return std::shared_ptr<DeliveryStream>(std::move(stream));
+}
+
+Status StreamManager::Create(const StreamConfig& config) {
+  TRY(config.Validate());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return FailedPrecondition("streams are stopped (the server is shutting down)");
+  if (streams_.count(config.name)) {
+    return AlreadyExists(fmt::format("delivery stream '{}' already exists", config.name));
+  }
+  // A directory left by a Delete that crashed after delivering everything: nothing in it
+  // is owed to anyone (Delete removes the row only after the WAL).
+  std::string dir = options_.wal_dir + "/" + config.name;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    Logger("streams")->warn("removing a stale WAL directory before creating stream={} dir={}",
+                            config.name, dir);
+    fs::remove_all(dir, ec);
+    if (ec) return IoError(fmt::format("removing stale WAL directory {}: {}", dir, ec.message()));
+  }
+  uint64_t epoch = NewEpoch();
+  int64_t created = WallMillis();
+  TRY(options_.db
+          ->Exec("INSERT INTO streams(name, config, epoch, created_ms) VALUES(?, ?, ?, ?)",
+                 {config.name, ToJson(config).dump(), fmt::format("{:016x}", epoch), created})
+          .status());
+  auto stream = StartStream(config, epoch, created);
+  if (!stream.ok()) {
+    (void)options_.db->Exec("DELETE FROM streams WHERE name=?", {config.name});
+    return stream.status();
+  }
+  streams_[config.name] = std::move(stream).value();
+  Logger("streams")->info("stream created stream={} bucket={} prefix=\"{}\"", config.name,
+                          config.bucket, config.prefix);
+  return Status::Ok();
+}
+
+std::vector<StreamConfig> StreamManager::List() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<StreamConfig> out;
+  for (const auto& [name, stream] : streams_) out.push_back(stream->config());
+  return out;
+}
+
+std::shared_ptr<DeliveryStream> StreamManager::Find(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = streams_.find(name);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
+Result<StreamDescription> StreamManager::Describe(std::string_view name) const {
+  auto stream = Find(name);
+  if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  return stream->Describe();
+}
+
+Status StreamManager::Delete(std::string_view name) {
+  auto stream = Find(name);
+  if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  stream->SetAccepting(false);
+  if (Status flushed = stream->Flush(options_.stop_timeout_ms); !flushed.ok()) {
+    stream->SetAccepting(true);
+    return Unavailable(fmt::format("delivery stream '{}' not deleted: {}", name,
+                                   flushed.message()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    streams_.erase(std::string(name));
+  }
+  (void)stream->Stop(options_.stop_timeout_ms);
+  std::error_code ec;
+  fs::remove_all(stream->wal_dir(), ec);
+  if (ec) {
+    Logger("streams")->warn("stream={} WAL directory not removed dir={} error=\"{}\"", name,
+                            stream->wal_dir(), ec.message());
+  }
+  TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {std::string(name)}).status());
+  Logger("streams")->info("stream deleted stream={}", name);
+  return Status::Ok();
+}
+
+void StreamManager::Put(std::string_view stream, std::string_view record,
+                        std::function<void(const Status&)> done) {
+  PutRecord(stream, record,
+            [done = std::move(done)](const Status& s, const std::string&) { done(s); });
+}
+
+void StreamManager::PutRecord(
+    std::string_view stream, std::string_view record,
+    std::function<void(const Status&, const std::string& record_id)> done) {
+  auto s = Find(stream);
+  if (!s) {
+    done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), "");
+    return;
+  }
+  s->Put(record, std::move(done));
+}
+
+void StreamManager::PutRecordBatch(std::string_view stream, std::vector<std::string> records,
+                                   std::function<void(std::vector<PutRecordResult>)> done) {
+  if (records.empty()) {
+    done({});
+    return;
+  }
+  struct Batch {
+    std::mutex mu;
+    std::vector<PutRecordResult> results;
+    size_t left;
+    std::function<void(std::vector<PutRecordResult>)> done;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->results.resize(records.size());
+  batch->left = records.size();
+  batch->done = std::move(done);
+  for (size_t i = 0; i < records.size(); ++i) {
+    PutRecord(stream, records[i], [batch, i](const Status& s, const std::string& id) {
+      bool last;
+      {
+        std::lock_guard<std::mutex> lock(batch->mu);
+        batch->results[i] = {s, id};
+        last = --batch->left == 0;
+      }
+      if (last) batch->done(std::move(batch->results));
+    });
+  }
+}
+
+std::vector<PutRecordResult> StreamManager::PutRecordBatch(std::string_view stream,
+                                                           std::vector<std::string> records) {
+  std::promise<std::vector<PutRecordResult>> promise;
+  auto future = promise.get_future();
+  PutRecordBatch(stream, std::move(records),
+                 [&promise](std::vector<PutRecordResult> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+Status StreamManager::Flush(std::string_view name) {
+  auto stream = Find(name);
+  if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  return stream->Flush(options_.stop_timeout_ms);
+}
+
+void StreamManager::Stop() {
+  std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> streams;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    streams.swap(streams_);
+  }
+  // In parallel, so one failing destination does not eat the others' time.
+  std::vector<std::thread> stoppers;
+  for (auto& [name, stream] : streams) {
+    stoppers.emplace_back([s = stream, timeout = options_.stop_timeout_ms] {
+      (void)s->Stop(timeout);
+    });
+  }
+  for (auto& t : stoppers) t.join();
+}
+
+}  // namespace tributary::streams

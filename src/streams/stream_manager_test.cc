@@ -1,0 +1,395 @@
+#include "streams/stream_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "streams/gzip.h"
+#include "streams/testing/memory_object_store.h"
+#include "streams/testing/temp_dir.h"
+#include "streams/wal.h"
+
+namespace tributary::streams {
+namespace {
+
+using testing::MemoryObjectStore;
+using testing::MemoryObjectStores;
+using testing::StoredObject;
+using testing::TempDir;
+
+// 2026-11-30T14:02:11.500Z
+constexpr int64_t kStart = 1796047331500;
+
+class StreamManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+
+  StreamManagerOptions Options() {
+    StreamManagerOptions o;
+    o.wal_dir = dir_.path() + "/wal";
+    o.db = db_.get();
+    o.lake = &lake_;
+    o.metrics = &registry_;
+    o.clock = [this] { return now_.load(); };
+    o.retry_initial_backoff_ms = 5;
+    o.retry_max_backoff_ms = 20;
+    o.stop_timeout_ms = 5000;
+    return o;
+  }
+
+  std::unique_ptr<StreamManager> OpenManager(StreamManagerOptions o) {
+    auto m = StreamManager::Open(std::move(o));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? std::move(m).value() : nullptr;
+  }
+
+  static StreamConfig Config(const std::string& name = "s") {
+    StreamConfig c;
+    c.name = name;
+    c.bucket = "iot-data";
+    c.buffer_interval_s = 900;
+    return c;
+  }
+
+  static Status PutSync(StreamManager& m, const std::string& stream, const std::string& rec) {
+    std::promise<Status> p;
+    m.Put(stream, rec, [&](const Status& s) { p.set_value(s); });
+    return p.get_future().get();
+  }
+
+  std::map<std::string, StoredObject> Objects() { return lake_.Get("iot-data")->Objects(); }
+
+  // Waits (real time) until the bucket holds `n` objects.
+  bool WaitForObjects(size_t n, int timeout_ms = 5000) {
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+      if (Objects().size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<metadata::Database> db_;
+  MemoryObjectStores lake_;
+  MetricsRegistry registry_;
+  std::atomic<int64_t> now_{kStart};
+};
+
+TEST_F(StreamManagerTest, CreateListDescribeDelete) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config("b")).ok());
+  ASSERT_TRUE(m->Create(Config("a")).ok());
+  EXPECT_EQ(m->Create(Config("a")).code(), ErrorCode::kAlreadyExists);
+  StreamConfig bad = Config("c");
+  bad.buffer_size_mib = 0;
+  EXPECT_EQ(m->Create(bad).message().rfind("buffer_size_mib", 0), 0u);
+  auto list = m->List();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "a");
+
+  ASSERT_TRUE(PutSync(*m, "a", "{\"x\":1}\n").ok());
+  auto d = m->Describe("a");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->stats.records_in, 1u);
+  EXPECT_EQ(d->stats.bytes_in, 8u);
+  EXPECT_EQ(d->stats.buffered_bytes, 8u);
+  EXPECT_GT(d->stats.wal_bytes, 0u);
+  auto j = ToJson(*d);
+  EXPECT_EQ(j["config"]["name"], "a");
+  EXPECT_EQ(j["stats"]["records_in"], 1);
+  EXPECT_EQ(j["status"], "active");
+  EXPECT_NE(registry_.Render().find("tributary_stream_records_in_total{stream=\"a\"} 1"),
+            std::string::npos);
+
+  EXPECT_EQ(m->Describe("zzz").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(PutSync(*m, "zzz", "x").code(), ErrorCode::kNotFound);
+
+  // Delete delivers what is buffered first, then forgets the stream and its WAL.
+  ASSERT_TRUE(m->Delete("a").ok());
+  EXPECT_EQ(Objects().size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/a"));
+  EXPECT_EQ(m->List().size(), 1u);
+  m.reset();
+  auto again = OpenManager(Options());
+  ASSERT_EQ(again->List().size(), 1u);
+  EXPECT_EQ(again->List()[0].name, "b");
+  ASSERT_TRUE(again->Create(Config("a")).ok());  // the name is free again
+}
+
+TEST_F(StreamManagerTest, DeliversBySizeWithRecordsAsGivenAndIdsInMetadata) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_size_mib = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  std::string expected;
+  std::vector<std::string> batch;
+  for (int i = 0; i < 1100; ++i) {
+    std::string rec = "{\"i\":" + std::to_string(i) + ",\"pad\":\"" + std::string(1000, 'p') + "\"}\n";
+    expected += rec;
+    batch.push_back(rec);
+  }
+  auto results = m->PutRecordBatch("s", batch);
+  ASSERT_EQ(results.size(), batch.size());
+  for (const auto& r : results) ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(results[0].record_id.size(), 32u);
+  EXPECT_LT(results[0].record_id, results[1].record_id);
+  ASSERT_TRUE(WaitForObjects(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto objects = Objects();
+  // The buffer is cut at the record that reaches 1 MiB; the rest waits for the interval.
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  size_t count = 0, bytes = 0;
+  while (bytes < (1u << 20)) bytes += batch[count++].size();
+  EXPECT_LT(count, batch.size());
+  EXPECT_EQ(obj.data, expected.substr(0, bytes));
+  EXPECT_EQ(key.rfind("2026/11/30/14/s-1-2026-11-30-14-02-11-", 0), 0u) << key;
+  EXPECT_EQ(obj.options.metadata.at("first-record-id"), results.front().record_id);
+  EXPECT_EQ(obj.options.metadata.at("last-record-id"), results[count - 1].record_id);
+  EXPECT_EQ(obj.options.metadata.at("record-count"), std::to_string(count));
+  EXPECT_EQ(m->Describe("s")->stats.buffered_bytes, expected.size() - bytes);
+}
+
+TEST_F(StreamManagerTest, DeliversByIntervalOfTheInjectedClock) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_interval_s = 60;
+  c.prefix = "raw/";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "a\n").ok());
+  now_ += 30'000;
+  ASSERT_TRUE(PutSync(*m, "s", "b\n").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(Objects().empty()) << "delivered before the interval";
+  now_ += 31'000;  // the oldest record is now 61 s old
+  ASSERT_TRUE(WaitForObjects(1));
+  auto objects = Objects();
+  EXPECT_EQ(objects.begin()->second.data, "a\nb\n");
+  EXPECT_EQ(objects.begin()->first.rfind("raw/2026/11/30/14/s-1-", 0), 0u);
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.objects_delivered, 1u);
+  EXPECT_GE(d->stats.last_delivery_latency_ms, 61'000);
+  EXPECT_EQ(d->stats.buffered_bytes, 0u);
+}
+
+TEST_F(StreamManagerTest, GzipObjectsDecompressToTheRecords) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.compression = Compression::kGzip;
+  ASSERT_TRUE(m->Create(c).ok());
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    std::string rec = "{\"n\":" + std::to_string(i) + "}\n";
+    expected += rec;
+    ASSERT_TRUE(PutSync(*m, "s", rec).ok());
+  }
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  EXPECT_EQ(key.substr(key.size() - 3), ".gz");
+  EXPECT_NE(obj.data, expected);
+  auto plain = GzipDecompress(obj.data);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(*plain, expected);
+}
+
+TEST_F(StreamManagerTest, PartitionKeyFromQuerySplitsObjectsAndRefusesToTheErrorPrefix) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "device=!{partitionKeyFromQuery:device}/!{timestamp:yyyy/MM/dd}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  for (std::string rec : {R"({"device":"s1","v":1})", R"({"device":"s2","v":2})",
+                          R"({"device":"s1","v":3})", R"(not json)", R"({"v":5})",
+                          R"({"device":"a/b"})", R"({"device":7})"}) {
+    ASSERT_TRUE(PutSync(*m, "s", rec + "\n").ok());
+  }
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, obj] : Objects()) {
+    by_prefix[key.substr(0, key.rfind('/') + 1)] += obj.data;
+  }
+  ASSERT_EQ(by_prefix.size(), 4u);
+  EXPECT_EQ(by_prefix["device=s1/2026/11/30/"], "{\"device\":\"s1\",\"v\":1}\n{\"device\":\"s1\",\"v\":3}\n");
+  EXPECT_EQ(by_prefix["device=s2/2026/11/30/"], "{\"device\":\"s2\",\"v\":2}\n");
+  EXPECT_EQ(by_prefix["device=7/2026/11/30/"], "{\"device\":7}\n");
+  const std::string& errors = by_prefix["partitioning-failed/2026/11/30/14/"];
+  std::vector<nlohmann::json> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = errors.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(nlohmann::json::parse(errors.substr(start, nl - start)));
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(*Base64Decode(lines[0]["rawData"].get<std::string>()), "not json\n");
+  EXPECT_NE(lines[0]["errorMessage"].get<std::string>().find("not a JSON object"),
+            std::string::npos);
+  EXPECT_NE(lines[1]["errorMessage"].get<std::string>().find("'device' is missing"),
+            std::string::npos);
+  EXPECT_NE(lines[2]["errorMessage"].get<std::string>().find("'/'"), std::string::npos);
+  EXPECT_EQ(m->Describe("s")->stats.records_to_error_prefix, 3u);
+}
+
+TEST_F(StreamManagerTest, FailingDestinationIsRetriedThenWrittenToTheErrorPrefix) {
+  StreamManagerOptions o = Options();
+  o.retry_window_ms = 150;
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.error_prefix = "failed/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  auto bucket = lake_.Get("iot-data");
+  std::atomic<bool> error_prefix_down{true};
+  bucket->FailPutsWhere([&](const std::string& key) {
+    return key.rfind("failed/", 0) != 0 || error_prefix_down.load();
+  });
+  ASSERT_TRUE(PutSync(*m, "s", "r1\n").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "r2\n").ok());
+  // Both the bucket and the error prefix fail: retried, never dropped, Flush times out.
+  std::thread heal([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    error_prefix_down = false;
+  });
+  ASSERT_TRUE(m->Flush("s").ok());
+  heal.join();
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  EXPECT_EQ(key.rfind("failed/delivery-failed/s-1-", 0), 0u) << key;
+  EXPECT_EQ(obj.data, "r1\nr2\n");
+  EXPECT_NE(obj.options.metadata.at("error-message").find("injected failure"), std::string::npos);
+  auto d = m->Describe("s");
+  EXPECT_GT(d->stats.delivery_errors, 3u);
+  EXPECT_EQ(d->stats.records_to_error_prefix, 2u);
+  EXPECT_NE(d->stats.last_error.find("injected failure"), std::string::npos);
+  EXPECT_GT(bucket->put_attempts(), 4);
+}
+
+TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
+  auto bucket = lake_.Get("iot-data");
+  {
+    StreamManagerOptions o = Options();
+    o.stop_timeout_ms = 200;  // Stop gives up on the failing bucket and keeps the WAL
+    auto m = OpenManager(o);
+    ASSERT_TRUE(m->Create(Config()).ok());
+    ASSERT_TRUE(PutSync(*m, "s", "delivered-1\n").ok());
+    ASSERT_TRUE(m->Flush("s").ok());
+    bucket->FailPutsWhere([](const std::string&) { return true; });
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(PutSync(*m, "s", "pending-" + std::to_string(i) + "\n").ok());
+    }
+    m->Stop();  // times out: nothing delivered, nothing lost
+  }
+  ASSERT_EQ(Objects().size(), 1u);
+  bucket->FailPutsWhere(nullptr);
+  auto m = OpenManager(Options());
+  ASSERT_EQ(m->Describe("s")->stats.buffered_bytes, 50 * 10u + 40u);  // recovered
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::string all;
+  for (const auto& [key, obj] : Objects()) all += obj.data;
+  std::string want = "delivered-1\n";
+  for (int i = 0; i < 50; ++i) want += "pending-" + std::to_string(i) + "\n";
+  EXPECT_EQ(all.size(), want.size()) << all;
+  EXPECT_EQ(Objects().size(), 2u);
+  // And once more: now nothing is owed.
+  m.reset();
+  auto m2 = OpenManager(Options());
+  EXPECT_EQ(m2->Describe("s")->stats.buffered_bytes, 0u);
+  ASSERT_TRUE(m2->Flush("s").ok());
+  EXPECT_EQ(Objects().size(), 2u);
+}
+
+TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {
+  {
+    auto m = OpenManager(Options());
+    ASSERT_TRUE(m->Create(Config()).ok());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(PutSync(*m, "s", "x\n").ok());
+    m->Stop();
+    EXPECT_EQ(PutSync(*m, "s", "late\n").code(), ErrorCode::kNotFound);
+  }
+  ASSERT_EQ(Objects().size(), 1u);
+  std::string want;
+  for (int i = 0; i < 10; ++i) want += "x\n";
+  EXPECT_EQ(Objects().begin()->second.data, want);
+  std::vector<WalRecord> undelivered;
+  WalOptions wo;
+  wo.dir = dir_.path() + "/wal/s";
+  auto wal = Wal::Open(wo, &undelivered);
+  ASSERT_TRUE(wal.ok());
+  EXPECT_TRUE(undelivered.empty());
+}
+
+TEST_F(StreamManagerTest, BackpressureRefusesBeyondThePendingLimit) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 1000;
+  o.stop_timeout_ms = 100;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  std::string rec(200, 'r');
+  int ok = 0, exhausted = 0;
+  for (int i = 0; i < 8; ++i) {
+    Status s = PutSync(*m, "s", rec);
+    if (s.ok()) ok++;
+    if (s.code() == ErrorCode::kResourceExhausted) exhausted++;
+  }
+  EXPECT_EQ(ok, 5);
+  EXPECT_EQ(exhausted, 3);
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.records_rejected, 3u);
+  EXPECT_EQ(d->stats.buffered_bytes, 1000u);
+  // Once the bucket is back and the buffer delivered, records are accepted again.
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_TRUE(PutSync(*m, "s", rec).ok());
+}
+
+TEST_F(StreamManagerTest, PutRecordBatchAnswersPerRecord) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  auto r = m->PutRecordBatch("s", {"a", "", "c"});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE(r[0].status.ok());
+  EXPECT_EQ(r[1].status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(r[1].record_id.empty());
+  EXPECT_TRUE(r[2].status.ok());
+  EXPECT_NE(r[0].record_id, r[2].record_id);
+  EXPECT_TRUE(m->PutRecordBatch("s", {}).empty());
+  auto missing = m->PutRecordBatch("nope", {"a"});
+  EXPECT_EQ(missing[0].status.code(), ErrorCode::kNotFound);
+}
+
+TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
+  objstore::ObjectStoreConfig lc;
+  lc.backend = "local";
+  lc.local_root = dir_.path() + "/lake";
+  auto local = objstore::OpenObjectStores(lc);
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  StreamManagerOptions o = Options();
+  o.lake = local->get();
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.compression = Compression::kGzip;
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"a\":1}\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto bucket = (*local)->Bucket("iot-data");
+  ASSERT_TRUE(bucket.ok());
+  auto listing = (*bucket)->List("2026/11/30/14/");
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->objects.size(), 1u);
+  auto data = (*bucket)->Get(listing->objects[0].key);
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(*GzipDecompress(*data), "{\"a\":1}\n");
+}
+
+}  // namespace
+}  // namespace tributary::streams

@@ -1,0 +1,51 @@
+#include "streams/stream_metrics.h"
+
+namespace tributary::streams {
+namespace {
+
+MetricsRegistry* Pick(MetricsRegistry* given, std::unique_ptr<MetricsRegistry>* own) {
+  if (given) return given;
+  *own = std::make_unique<MetricsRegistry>();
+  return own->get();
+}
+
+std::vector<double> FreshnessBuckets() {
+  // Buffer intervals reach 900 s and retries add more: seconds from 10 ms to an hour.
+  return {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600};
+}
+
+}  // namespace
+
+StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& stream) {
+  MetricsRegistry* r = Pick(registry, &own_registry);
+  Labels l{{"stream", stream}};
+  records_in = r->NewCounter("tributary_stream_records_in_total",
+                             "Records acknowledged by a delivery stream (durable in its WAL)", l);
+  bytes_in = r->NewCounter("tributary_stream_bytes_in_total", "Record bytes acknowledged", l);
+  records_rejected = r->NewCounter("tributary_stream_records_rejected_total",
+                                   "Records refused: buffer full, WAL error, stream stopping", l);
+  objects_delivered = r->NewCounter("tributary_stream_objects_delivered_total",
+                                    "Objects written to the lake (error prefix included)", l);
+  bytes_delivered = r->NewCounter("tributary_stream_bytes_delivered_total",
+                                  "Object bytes written to the lake, after compression", l);
+  records_delivered = r->NewCounter("tributary_stream_records_delivered_total",
+                                    "Records written to the lake (error prefix included)", l);
+  records_to_error_prefix = r->NewCounter(
+      "tributary_stream_records_to_error_prefix_total",
+      "Records written under the error prefix (partitioning or delivery failed)", l);
+  delivery_errors = r->NewCounter("tributary_stream_delivery_errors_total",
+                                  "Failed object writes (each retry counts)", l);
+  delivery_latency = r->NewHistogram(
+      "tributary_stream_delivery_latency_seconds",
+      "Age of an object's oldest record when the object became visible (data freshness)",
+      FreshnessBuckets(), l);
+  last_latency_ms = r->NewGauge("tributary_stream_last_delivery_latency_ms",
+                                "Data freshness of the last object delivered, ms", l);
+  max_latency_ms = r->NewGauge("tributary_stream_max_delivery_latency_ms",
+                               "Largest data freshness seen since start, ms", l);
+  buffered_bytes = r->NewGauge("tributary_stream_buffered_bytes",
+                               "Bytes acknowledged but not yet delivered", l);
+  wal_bytes = r->NewGauge("tributary_stream_wal_bytes", "Size of the stream's WAL segments", l);
+}
+
+}  // namespace tributary::streams

@@ -1,0 +1,294 @@
+#include "streams/wal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+#include "base/files.h"
+#include "base/log.h"
+#include "streams/wal_format.h"
+
+namespace tributary::streams {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string SegmentName(uint64_t first_seq) { return fmt::format("{:020d}.wal", first_seq); }
+
+bool ParseSegmentName(const std::string& name, uint64_t* first_seq) {
+  if (name.size() != 24 || name.substr(20) != ".wal") return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    v = v * 10 + uint64_t(name[i] - '0');
+  }
+  *first_seq = v;
+  return true;
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError(fmt::format("WAL {}: open directory: {}", dir, std::strerror(errno)));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return IoError(fmt::format("WAL {}: fsync directory: {}", dir, std::strerror(err)));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord>* undelivered) {
+  std::unique_ptr<Wal> wal(new Wal(std::move(options)));
+  TRY(wal->Recover(undelivered));
+  TRY(wal->OpenSegment(wal->next_seq_));
+  wal->last_sync_ns_ = SteadyNanos();
+  wal->writer_ = std::thread([w = wal.get()] { w->WriterLoop(); });
+  return wal;
+}
+
+Wal::~Wal() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status Wal::Recover(std::vector<WalRecord>* undelivered) {
+  auto log = Logger("streams");
+  TRY(MakeDirs(options_.dir));
+  TRY_ASSIGN(checkpoint_, WalCheckpoint::Load(options_.dir + "/checkpoint"));
+
+  std::vector<std::pair<uint64_t, std::string>> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
+    uint64_t first = 0;
+    if (entry.is_regular_file() && ParseSegmentName(entry.path().filename().string(), &first)) {
+      files.emplace_back(first, entry.path().string());
+    }
+  }
+  if (ec) return IoError(fmt::format("WAL {}: list: {}", options_.dir, ec.message()));
+  std::sort(files.begin(), files.end());
+
+  uint64_t max_seq = checkpoint_.delivered_through();
+  for (const auto& [first, path] : files) {
+    TRY_ASSIGN(std::string bytes, ReadFile(path));
+    size_t offset = 0;
+    size_t records = 0;
+    uint64_t last_seq = first > 0 ? first - 1 : 0;
+    WalFrame frame;
+    DecodeResult r;
+    while ((r = DecodeFrame(bytes, &offset, &frame)) == DecodeResult::kOk) {
+      ++records;
+      last_seq = frame.seq;
+      max_seq = std::max(max_seq, frame.seq);
+      if (!checkpoint_.IsDelivered(frame.seq)) {
+        undelivered->push_back({frame.seq, frame.arrival_ms, std::string(frame.data)});
+      }
+    }
+    if (r != DecodeResult::kEnd) {
+      // A crash mid-write leaves a short or zero-filled tail; a flipped bit a bad CRC. Frames
+      // after it cannot be trusted to start at a frame boundary, so the rest is cut off.
+      log->warn("WAL tail cut off file={} offset={} reason=\"{}\" bytes_dropped={}", path, offset,
+                DecodeResultName(r), bytes.size() - offset);
+      // The cut bytes may have held acknowledged records whose ids someone has seen: skip
+      // as many sequence numbers as frames could have fitted, so no id is ever reused.
+      uint64_t could_hold = (bytes.size() - offset) / (kFrameHeaderBytes + kFrameFixedBodyBytes);
+      max_seq = std::max(max_seq, last_seq + could_hold + 1);
+      if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
+        return IoError(fmt::format("WAL {}: truncate to {}: {}", path, offset,
+                                   std::strerror(errno)));
+      }
+    }
+    if (records == 0) {
+      fs::remove(path, ec);
+      continue;
+    }
+    segments_.push_back({first, path, offset});
+  }
+  std::sort(undelivered->begin(), undelivered->end(),
+            [](const WalRecord& a, const WalRecord& b) { return a.seq < b.seq; });
+  next_seq_ = max_seq + 1;
+  std::lock_guard<std::mutex> lock(state_mu_);
+  DeleteDeliveredSegmentsLocked();
+  return Status::Ok();
+}
+
+Status Wal::OpenSegment(uint64_t first_seq) {
+  std::string path = options_.dir + "/" + SegmentName(first_seq);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(fmt::format("WAL {}: create: {}", path, std::strerror(errno)));
+  if (options_.fsync.mode != FsyncPolicy::Mode::kNever) TRY(SyncDir(options_.dir));
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  std::lock_guard<std::mutex> lock(state_mu_);
+  segments_.push_back({first_seq, path, static_cast<uint64_t>(size < 0 ? 0 : size)});
+  return Status::Ok();
+}
+
+uint64_t Wal::Append(std::string data, int64_t arrival_ms, DoneFn done) {
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    seq = next_seq_++;
+    queue_.push_back({{seq, arrival_ms, std::move(data)}, std::move(done)});
+  }
+  queue_cv_.notify_one();
+  return seq;
+}
+
+void Wal::WriterLoop() {
+  const auto& policy = options_.fsync;
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  while (true) {
+    if (queue_.empty()) {
+      if (stopping_) break;
+      if (dirty_ && policy.mode == FsyncPolicy::Mode::kInterval) {
+        int64_t due_ns = last_sync_ns_ + policy.interval_ms * 1'000'000;
+        int64_t wait_ns = std::max<int64_t>(0, due_ns - SteadyNanos());
+        queue_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns));
+        if (queue_.empty() && SteadyNanos() >= due_ns) {
+          lock.unlock();
+          ::fdatasync(fd_);  // a failure here surfaces on the next write's fsync
+          dirty_ = false;
+          last_sync_ns_ = SteadyNanos();
+          lock.lock();
+        }
+      } else {
+        queue_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      }
+      continue;
+    }
+    std::deque<Pending> batch;
+    batch.swap(queue_);
+    lock.unlock();
+
+    std::string bytes;
+    for (const Pending& p : batch) {
+      EncodeFrame(options_.epoch, p.record.seq, p.record.arrival_ms, p.record.data, &bytes);
+    }
+    Status status = WriteBatch(bytes, batch.front().record.seq);
+    if (status.ok()) {
+      std::vector<WalRecord> records;
+      records.reserve(batch.size());
+      for (Pending& p : batch) records.push_back(std::move(p.record));
+      if (options_.on_durable) options_.on_durable(std::move(records));
+    } else {
+      // The sequence numbers of a failed write are never used: count them as delivered so
+      // the checkpoint's watermark can pass them.
+      std::lock_guard<std::mutex> state_lock(state_mu_);
+      for (const Pending& p : batch) checkpoint_.MarkDelivered(p.record.seq);
+    }
+    for (Pending& p : batch) p.done(status, p.record.seq);
+    lock.lock();
+  }
+  lock.unlock();
+  if (dirty_ && fd_ >= 0) ::fdatasync(fd_);
+}
+
+Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
+  uint64_t size;
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    size = segments_.back().size;
+  }
+  if (size >= options_.segment_bytes) {
+    if (dirty_) ::fdatasync(fd_);
+    TRY(OpenSegment(first_seq));
+    size = 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    path = segments_.back().path;
+  }
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Status err = IoError(fmt::format("WAL {}: write at offset {}: {}", path, size + written,
+                                       n < 0 ? std::strerror(errno) : "no progress"));
+      // Leave no partial frame behind for the next batch to follow.
+      if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}", path, size,
+                                 std::strerror(errno));
+      }
+      return err;
+    }
+    written += static_cast<size_t>(n);
+  }
+  bool sync = options_.fsync.mode == FsyncPolicy::Mode::kAlways;
+  if (options_.fsync.mode == FsyncPolicy::Mode::kInterval) {
+    sync = SteadyNanos() - last_sync_ns_ >= options_.fsync.interval_ms * 1'000'000;
+  }
+  if (sync) {
+    if (::fdatasync(fd_) != 0) {
+      Status err = IoError(fmt::format("WAL {}: fdatasync: {}", path, std::strerror(errno)));
+      (void)::ftruncate(fd_, static_cast<off_t>(size));
+      return err;
+    }
+    last_sync_ns_ = SteadyNanos();
+    dirty_ = false;
+  } else {
+    dirty_ = true;
+  }
+  std::lock_guard<std::mutex> lock(state_mu_);
+  segments_.back().size = size + bytes.size();
+  return Status::Ok();
+}
+
+Status Wal::MarkDelivered(const std::vector<uint64_t>& seqs) {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  for (uint64_t s : seqs) checkpoint_.MarkDelivered(s);
+  TRY(checkpoint_.Save(options_.dir + "/checkpoint").WithContext("WAL checkpoint"));
+  DeleteDeliveredSegmentsLocked();
+  return Status::Ok();
+}
+
+void Wal::DeleteDeliveredSegmentsLocked() {
+  // A segment holds sequence numbers below the next segment's first; the last segment is
+  // the one being appended to and stays.
+  while (segments_.size() >= 2 &&
+         segments_[1].first_seq - 1 <= checkpoint_.delivered_through()) {
+    std::error_code ec;
+    fs::remove(segments_.front().path, ec);
+    if (ec) {
+      Logger("streams")->warn("WAL segment not deleted file={} error=\"{}\"",
+                              segments_.front().path, ec.message());
+      return;
+    }
+    segments_.erase(segments_.begin());
+  }
+}
+
+uint64_t Wal::delivered_through() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return checkpoint_.delivered_through();
+}
+
+uint64_t Wal::size_bytes() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  uint64_t total = 0;
+  for (const Segment& s : segments_) total += s.size;
+  return total;
+}
+
+size_t Wal::segment_count() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return segments_.size();
+}
+
+}  // namespace tributary::streams

@@ -1,0 +1,111 @@
+// Wal: one stream's write-ahead log, <dir>/<first-seq, 20 digits>.wal segments of frames
+// (wal_format.h) plus a checkpoint of what has been delivered (wal_checkpoint.h).
+//
+// Appends are group-committed: callers enqueue, one writer thread takes everything queued,
+// writes it with one write() and (per the FsyncPolicy) one fdatasync, hands the records to
+// the `on_durable` hook, then calls every caller's `done` in append order. Sequence numbers
+// are assigned at Append, so file order is sequence order.
+//
+// Open recovers: each segment is read to its first bad frame (short, bad length, bad CRC,
+// zero-filled); that tail is cut off (truncate) with a warning naming file and offset. The
+// records after the checkpoint are returned to be delivered again.
+//
+// Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
+// `on_durable` and `done` run on the writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "streams/fsync_policy.h"
+#include "streams/wal_checkpoint.h"
+
+namespace tributary::streams {
+
+struct WalRecord {
+  uint64_t seq = 0;
+  int64_t arrival_ms = 0;
+  std::string data;
+};
+
+struct WalOptions {
+  std::string dir;
+  uint64_t epoch = 0;  // the stream's epoch, written into every frame
+  FsyncPolicy fsync;
+  uint64_t segment_bytes = 64ull << 20;
+  // Called on the writer thread with each committed batch, before the callers' `done`.
+  std::function<void(std::vector<WalRecord>&&)> on_durable;
+};
+
+class Wal {
+ public:
+  // Recovers `options.dir` (created if missing). `undelivered` receives the records the
+  // checkpoint does not cover, in sequence order.
+  static Result<std::unique_ptr<Wal>> Open(WalOptions options,
+                                           std::vector<WalRecord>* undelivered);
+  // Commits what is queued, then stops the writer thread.
+  ~Wal();
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  using DoneFn = std::function<void(const Status&, uint64_t seq)>;
+  // Queues a record; returns its sequence number. `done` gets OK once it is written (and
+  // synced, per the policy), or IoError naming the file, with the sequence number.
+  uint64_t Append(std::string data, int64_t arrival_ms, DoneFn done);
+
+  // Records `seqs` as delivered, saves the checkpoint and deletes segments that hold only
+  // delivered records.
+  Status MarkDelivered(const std::vector<uint64_t>& seqs);
+
+  uint64_t epoch() const { return options_.epoch; }
+  uint64_t delivered_through() const;
+  uint64_t size_bytes() const;      // all segments on disk
+  size_t segment_count() const;
+  const std::string& dir() const { return options_.dir; }
+
+ private:
+  struct Pending {
+    WalRecord record;
+    DoneFn done;
+  };
+  struct Segment {
+    uint64_t first_seq;
+    std::string path;
+    uint64_t size;
+  };
+
+  explicit Wal(WalOptions options) : options_(std::move(options)) {}
+  Status Recover(std::vector<WalRecord>* undelivered);
+  Status OpenSegment(uint64_t first_seq);
+  void WriterLoop();
+  Status WriteBatch(const std::string& bytes, uint64_t first_seq);
+  void DeleteDeliveredSegmentsLocked();
+
+  const WalOptions options_;
+  std::thread writer_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  uint64_t next_seq_ = 1;
+  bool stopping_ = false;
+
+  // Writer thread only.
+  int fd_ = -1;
+  int64_t last_sync_ns_ = 0;
+  bool dirty_ = false;
+
+  mutable std::mutex state_mu_;  // segments_ and checkpoint_
+  std::vector<Segment> segments_;  // in sequence order; the last is being appended to
+  WalCheckpoint checkpoint_;
+};
+
+}  // namespace tributary::streams

@@ -1,0 +1,74 @@
+#include "streams/wal_checkpoint.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+
+namespace tributary::streams {
+
+Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
+  WalCheckpoint c;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return c;
+  TRY_ASSIGN(std::string text, ReadFile(path));
+  try {
+    auto j = nlohmann::json::parse(text);
+    c.through_ = j.at("delivered_through").get<uint64_t>();
+    for (const auto& r : j.value("delivered_ranges", nlohmann::json::array())) {
+      uint64_t first = r.at(0).get<uint64_t>(), last = r.at(1).get<uint64_t>();
+      if (first > last || first <= c.through_ + 1) {
+        return DataLoss(fmt::format("WAL checkpoint {} is corrupt: range [{}, {}] after {}",
+                                    path, first, last, c.through_));
+      }
+      c.ranges_[first] = last;
+    }
+  } catch (const std::exception& e) {
+    return DataLoss(fmt::format("WAL checkpoint {} is corrupt: {}", path, e.what()));
+  }
+  return c;
+}
+
+Status WalCheckpoint::Save(const std::string& path) const {
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const auto& [first, last] : ranges_) ranges.push_back({first, last});
+  nlohmann::json j = {{"delivered_through", through_}, {"delivered_ranges", ranges}};
+  return WriteFileAtomic(path, j.dump() + "\n");
+}
+
+bool WalCheckpoint::IsDelivered(uint64_t seq) const {
+  if (seq <= through_) return true;
+  auto it = ranges_.upper_bound(seq);
+  if (it == ranges_.begin()) return false;
+  --it;
+  return seq <= it->second;
+}
+
+void WalCheckpoint::MarkDelivered(uint64_t seq) {
+  if (IsDelivered(seq)) return;
+  uint64_t first = seq, last = seq;
+  // Merge with a range ending just before and one starting just after.
+  auto next = ranges_.find(seq + 1);
+  if (next != ranges_.end()) {
+    last = next->second;
+    ranges_.erase(next);
+  }
+  auto prev = ranges_.upper_bound(seq);
+  if (prev != ranges_.begin()) {
+    --prev;
+    if (prev->second + 1 == seq) {
+      first = prev->first;
+      ranges_.erase(prev);
+    }
+  }
+  if (first == through_ + 1) {
+    through_ = last;
+  } else {
+    ranges_[first] = last;
+  }
+}
+
+}  // namespace tributary::streams

@@ -1,0 +1,77 @@
+#include "streams/wal_format.h"
+
+#include <zlib.h>
+
+#include <fmt/format.h>
+
+namespace tributary::streams {
+namespace {
+
+void PutLe(uint64_t v, int bytes, std::string* out) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetLe(std::string_view buf, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t(static_cast<uint8_t>(buf[at + i])) << (8 * i);
+  return v;
+}
+
+uint32_t Crc(std::string_view body) {
+  // zlib's crc32 takes a uInt length; bodies are below kMaxFrameBodyBytes.
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+}
+
+}  // namespace
+
+void EncodeFrame(uint64_t epoch, uint64_t seq, int64_t arrival_ms, std::string_view data,
+                 std::string* out) {
+  size_t start = out->size();
+  uint32_t body_len = static_cast<uint32_t>(kFrameFixedBodyBytes + data.size());
+  PutLe(body_len, 4, out);
+  PutLe(0, 4, out);  // CRC, filled below
+  PutLe(epoch, 8, out);
+  PutLe(seq, 8, out);
+  PutLe(static_cast<uint64_t>(arrival_ms), 8, out);
+  out->append(data);
+  uint32_t crc = Crc(std::string_view(*out).substr(start + kFrameHeaderBytes));
+  for (int i = 0; i < 4; ++i) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+}
+
+std::string_view DecodeResultName(DecodeResult r) {
+  switch (r) {
+    case DecodeResult::kOk: return "ok";
+    case DecodeResult::kEnd: return "end";
+    case DecodeResult::kTruncated: return "truncated frame";
+    case DecodeResult::kBadLength: return "bad frame length";
+    case DecodeResult::kBadCrc: return "CRC mismatch";
+  }
+  return "?";
+}
+
+DecodeResult DecodeFrame(std::string_view buf, size_t* offset, WalFrame* frame) {
+  size_t at = *offset;
+  if (at == buf.size()) return DecodeResult::kEnd;
+  if (buf.size() - at < kFrameHeaderBytes) return DecodeResult::kTruncated;
+  uint32_t body_len = static_cast<uint32_t>(GetLe(buf, at, 4));
+  uint32_t crc = static_cast<uint32_t>(GetLe(buf, at + 4, 4));
+  if (body_len < kFrameFixedBodyBytes || body_len > kMaxFrameBodyBytes) {
+    return DecodeResult::kBadLength;
+  }
+  if (buf.size() - at - kFrameHeaderBytes < body_len) return DecodeResult::kTruncated;
+  std::string_view body = buf.substr(at + kFrameHeaderBytes, body_len);
+  if (Crc(body) != crc) return DecodeResult::kBadCrc;
+  frame->epoch = GetLe(body, 0, 8);
+  frame->seq = GetLe(body, 8, 8);
+  frame->arrival_ms = static_cast<int64_t>(GetLe(body, 16, 8));
+  frame->data = body.substr(kFrameFixedBodyBytes);
+  *offset = at + kFrameHeaderBytes + body_len;
+  return DecodeResult::kOk;
+}
+
+std::string RecordId(uint64_t epoch, uint64_t seq) {
+  return fmt::format("{:016x}{:016x}", epoch, seq);
+}
+
+}  // namespace tributary::streams

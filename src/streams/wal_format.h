@@ -1,0 +1,47 @@
+// The write-ahead log's frame format (README.md, "WAL format", is the reference):
+//
+//   offset  size  field
+//   0       4     body length N, little-endian (>= 24)
+//   4       4     CRC-32 (zlib's, ISO-HDLC) of the body, little-endian
+//   8       8     stream epoch, little-endian     (body: N bytes from here)
+//   16      8     sequence number, little-endian
+//   24      8     arrival time, Unix ms, little-endian
+//   32      N-24  the record's bytes
+//
+// A segment is frames back to back, nothing else. Zero bytes (a pre-allocated or
+// zero-filled tail) read as a frame of length 0 and so as corrupt. Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tributary::streams {
+
+inline constexpr size_t kFrameHeaderBytes = 8;
+inline constexpr size_t kFrameFixedBodyBytes = 24;
+// A frame longer than this is taken for garbage (records are at most a few MiB).
+inline constexpr uint32_t kMaxFrameBodyBytes = (64u << 20) + kFrameFixedBodyBytes;
+
+struct WalFrame {
+  uint64_t epoch = 0;
+  uint64_t seq = 0;
+  int64_t arrival_ms = 0;
+  std::string_view data;  // points into the decoded buffer
+};
+
+// Appends one frame to `out`.
+void EncodeFrame(uint64_t epoch, uint64_t seq, int64_t arrival_ms, std::string_view data,
+                 std::string* out);
+
+enum class DecodeResult { kOk, kEnd, kTruncated, kBadLength, kBadCrc };
+std::string_view DecodeResultName(DecodeResult r);
+
+// Decodes the frame at `*offset` in `buf`, advancing `*offset` past it on kOk. kEnd when
+// `*offset` is exactly the end of `buf`.
+DecodeResult DecodeFrame(std::string_view buf, size_t* offset, WalFrame* frame);
+
+// "<epoch hex16><seq hex16>": the record id users see.
+std::string RecordId(uint64_t epoch, uint64_t seq);
+
+}  // namespace tributary::streams
