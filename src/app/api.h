@@ -15,6 +15,7 @@ class Server;
 void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metrics, /v1/broker
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
+void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

@@ -42,6 +42,13 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "threads") TRY(Take(j, key, &c->threads, path));
     else if (key == "max_payload_bytes") TRY(Take(j, key, &c->max_payload_bytes, path));
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
+    else if (key == "wal_fsync") TRY(Take(j, key, &c->wal_fsync, path));
+    else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));
+    else if (key == "s3_endpoint") TRY(Take(j, key, &c->s3_endpoint, path));
+    else if (key == "s3_region") TRY(Take(j, key, &c->s3_region, path));
+    else if (key == "s3_access_key_id") TRY(Take(j, key, &c->s3_access_key_id, path));
+    else if (key == "s3_secret_access_key") TRY(Take(j, key, &c->s3_secret_access_key, path));
+    else if (key == "s3_virtual_host") TRY(Take(j, key, &c->s3_virtual_host, path));
     else
       return InvalidArgument("config file '" + path + "': unknown key '" + key +
                              "' (see docs/configuration.md)");
@@ -63,6 +70,12 @@ Status ValidateConfig(const ServerConfig& c) {
   for (const char* l : kLevels) level_ok |= c.log_level == l;
   if (!level_ok) return InvalidArgument("log_level must be one of trace, debug, info, warn, error, got '" + c.log_level + "'");
   if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty");
+  if (c.lake_backend != "local" && c.lake_backend != "s3") {
+    return InvalidArgument("lake_backend must be 'local' or 's3', got '" + c.lake_backend + "'");
+  }
+  if (c.lake_backend == "s3" && c.s3_endpoint.empty()) {
+    return InvalidArgument("lake_backend 's3' needs s3_endpoint (e.g. http://127.0.0.1:9000)");
+  }
   return Status::Ok();
 }
 

@@ -21,6 +21,18 @@ struct ServerConfig {
   int threads = 0;                // io threads; 0 = one per core
   uint32_t max_payload_bytes = 128 * 1024;
   std::string advertised_host = "localhost";  // host written into connection kits
+
+  // Delivery streams: when the write-ahead log is forced to disk before a record is
+  // acknowledged ("always", "interval:<ms>" or "never"; streams/fsync_policy.h).
+  std::string wal_fsync = "always";
+
+  // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
+  std::string lake_backend = "local";
+  std::string s3_endpoint;           // "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com"
+  std::string s3_region = "us-east-1";
+  std::string s3_access_key_id;      // else $AWS_ACCESS_KEY_ID
+  std::string s3_secret_access_key;  // else $AWS_SECRET_ACCESS_KEY
+  bool s3_virtual_host = false;      // bucket.host addressing instead of host/bucket
 };
 
 // Reads a JSON object whose keys are ServerConfig's field names into `config`,

@@ -29,6 +29,11 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* threads = cmd->add_option("--threads", flags->threads, "I/O threads (0 = one per core)")->capture_default_str();
   auto* payload = cmd->add_option("--max-payload-bytes", flags->max_payload_bytes, "largest MQTT payload accepted")->capture_default_str();
   auto* host = cmd->add_option("--advertised-host", flags->advertised_host, "host name written into connection kits")->capture_default_str();
+  auto* fsync = cmd->add_option("--wal-fsync", flags->wal_fsync, "streams' WAL: always, interval:<ms> or never")->capture_default_str();
+  auto* lake = cmd->add_option("--lake-backend", flags->lake_backend, "where the lake lives: local or s3")->capture_default_str();
+  auto* s3_endpoint = cmd->add_option("--s3-endpoint", flags->s3_endpoint, "S3-compatible endpoint URL (lake-backend s3)");
+  auto* s3_region = cmd->add_option("--s3-region", flags->s3_region, "S3 region for request signing")->capture_default_str();
+  auto* s3_vhost = cmd->add_flag("--s3-virtual-host", flags->s3_virtual_host, "address buckets as bucket.host instead of host/bucket");
   cmd->callback([=] {
     ctx->run = [=]() -> int {
       ServerConfig c;
@@ -50,6 +55,11 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (threads->count()) c.threads = flags->threads;
       if (payload->count()) c.max_payload_bytes = flags->max_payload_bytes;
       if (host->count()) c.advertised_host = flags->advertised_host;
+      if (fsync->count()) c.wal_fsync = flags->wal_fsync;
+      if (lake->count()) c.lake_backend = flags->lake_backend;
+      if (s3_endpoint->count()) c.s3_endpoint = flags->s3_endpoint;
+      if (s3_region->count()) c.s3_region = flags->s3_region;
+      if (s3_vhost->count()) c.s3_virtual_host = true;
       return RunServer(c);
     };
   });
@@ -64,6 +74,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddThingCommands},
     {&cli::AddPolicyCommands},
     {&cli::AddRuleCommands},
+    {&cli::AddStreamCommands},
     {&cli::AddParquetCommands},
 };
 

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,8 @@
 #include "net/runtime.h"
 #include "rules/rule_registry.h"
 #include "rules/rules_engine.h"
+#include "objstore/object_store.h"
+#include "streams/stream_manager.h"
 
 namespace tributary::app {
 
@@ -47,6 +50,33 @@ Status Server::Init() {
   if (config_.advertised_host != "localhost") dev_opts.server_names.push_back(config_.advertised_host);
   TRY_ASSIGN(devices_, devices::DeviceRegistry::Open(db_.get(), dev_opts));
 
+  // The lake and the delivery streams come up before the broker, so that records the
+  // write-ahead logs hold from before a crash are on their way before devices reconnect.
+  objstore::ObjectStoreConfig lake;
+  lake.backend = config_.lake_backend;
+  lake.local_root = dir + "/lake";
+  lake.endpoint = config_.s3_endpoint;
+  lake.region = config_.s3_region;
+  lake.access_key_id = config_.s3_access_key_id;
+  lake.secret_access_key = config_.s3_secret_access_key;
+  if (lake.access_key_id.empty() && std::getenv("AWS_ACCESS_KEY_ID")) {
+    lake.access_key_id = std::getenv("AWS_ACCESS_KEY_ID");
+  }
+  if (lake.secret_access_key.empty() && std::getenv("AWS_SECRET_ACCESS_KEY")) {
+    lake.secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY");
+  }
+  if (std::getenv("AWS_SESSION_TOKEN")) lake.session_token = std::getenv("AWS_SESSION_TOKEN");
+  lake.path_style = !config_.s3_virtual_host;
+  TRY_ASSIGN(lake_, objstore::OpenObjectStores(lake));
+
+  streams::StreamManagerOptions so;
+  so.wal_dir = dir + "/wal";
+  so.db = db_.get();
+  so.lake = lake_.get();
+  so.metrics = &metrics_;
+  TRY_ASSIGN(so.fsync, streams::FsyncPolicy::Parse(config_.wal_fsync));
+  TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
+
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
 
@@ -73,7 +103,7 @@ Status Server::Init() {
   TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get()));
   rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
   rules_engine_ = std::make_unique<rules::RulesEngine>(
-      rules_->rule_set(), /*sink=*/nullptr,
+      rules_->rule_set(), streams_.get(),
       [broker_ptr](const std::string& topic, std::string payload, int qos) {
         broker_ptr->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false);
       },
@@ -85,6 +115,7 @@ Status Server::Init() {
   AddSystemRoutes(router.get(), this);
   AddThingRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
+  AddStreamRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -127,6 +158,8 @@ void Server::Stop() {
   stopped_ = true;
   if (http_) http_->Stop();
   if (broker_) broker_->Stop();
+  // After the broker: no record arrives any more; every buffer is delivered.
+  if (streams_) streams_->Stop();
   if (runtime_) {
     runtime_->Stop();
     runtime_->Join();

@@ -17,6 +17,8 @@ namespace tributary::metadata { class Database; }
 namespace tributary::net { class Runtime; class HttpServer; }
 namespace tributary::broker { class Broker; }
 namespace tributary::devices { class DeviceRegistry; }
+namespace tributary::objstore { class ObjectStoreProvider; }
+namespace tributary::streams { class StreamManager; }
 namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
 
 namespace tributary::app {
@@ -37,6 +39,8 @@ class Server {
   broker::Broker& broker() { return *broker_; }
   devices::DeviceRegistry& devices() { return *devices_; }
   rules::RuleRegistry& rules() { return *rules_; }
+  streams::StreamManager& streams() { return *streams_; }
+  objstore::ObjectStoreProvider& lake() { return *lake_; }
   rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
@@ -52,6 +56,8 @@ class Server {
   MetricsRegistry metrics_;
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<devices::DeviceRegistry> devices_;
+  std::unique_ptr<objstore::ObjectStoreProvider> lake_;
+  std::unique_ptr<streams::StreamManager> streams_;
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
   std::unique_ptr<rules::RulesEngine> rules_engine_;

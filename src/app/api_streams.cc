@@ -1,0 +1,162 @@
+// /v1/streams: delivery streams over HTTP (Firehose's CreateDeliveryStream,
+// ListDeliveryStreams, DescribeDeliveryStream, DeleteDeliveryStream) and Direct PUT:
+//   POST /v1/streams/{name}/records        {"Record": {"Data": "<base64>"}}
+//        -> {"RecordId": "...", "Encrypted": false}
+//   POST /v1/streams/{name}/records/batch  {"Records": [{"Data": "<base64>"}, ...]}
+//        -> {"FailedPutCount": n, "RequestResponses": [{"RecordId"} | {"ErrorCode", "ErrorMessage"}]}
+// The limits are Firehose's: 500 records and 4 MiB per batch, 1,000 KiB per record.
+// The answer goes out once every accepted record is in the stream's write-ahead log.
+#include "app/api.h"
+#include "app/server.h"
+#include "base/base64.h"
+#include "streams/stream_manager.h"
+
+namespace tributary::app {
+
+namespace {
+
+using nlohmann::json;
+using net::HttpRequest;
+using net::HttpResponse;
+
+constexpr size_t kMaxBatchRecords = 500;
+constexpr size_t kMaxBatchBytes = 4u << 20;
+constexpr size_t kMaxRecordBytes = 1000u << 10;
+
+// Decodes one {"Data": "<base64>"} record; `where` names it in errors.
+Result<std::string> DecodeRecord(const json& record, const std::string& where) {
+  if (!record.is_object() || !record.contains("Data") || !record["Data"].is_string()) {
+    return InvalidArgument(where + " needs a string field 'Data' (base64)");
+  }
+  auto data = Base64Decode(record["Data"].get<std::string>());
+  if (!data.ok()) return InvalidArgument(where + ".Data: " + data.status().message());
+  if (data->empty()) return InvalidArgument(where + ".Data is empty");
+  if (data->size() > kMaxRecordBytes) {
+    return InvalidArgument(where + ".Data is " + std::to_string(data->size()) +
+                           " bytes; a record may hold at most 1,024,000");
+  }
+  return data;
+}
+
+HttpResponse CreateStream(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto config = streams::StreamConfigFromJson(*body);
+  if (!config.ok()) return ErrorResponse(config.status());
+  Status st = server->streams().Create(*config);
+  if (!st.ok()) return ErrorResponse(st);
+  auto described = server->streams().Describe(config->name);
+  if (!described.ok()) return ErrorResponse(described.status());
+  return JsonResponse(streams::ToJson(*described), 201);
+}
+
+HttpResponse PutRecord(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (!body->is_object() || !body->contains("Record")) {
+    return ErrorResponse(InvalidArgument("request body needs 'Record': {\"Data\": \"<base64>\"}"));
+  }
+  auto data = DecodeRecord((*body)["Record"], "Record");
+  if (!data.ok()) return ErrorResponse(data.status());
+  std::vector<std::string> records;
+  records.push_back(std::move(*data));
+  auto results = server->streams().PutRecordBatch(req.params["name"], std::move(records));
+  if (!results[0].status.ok()) return ErrorResponse(results[0].status);
+  return JsonResponse({{"RecordId", results[0].record_id}, {"Encrypted", false}});
+}
+
+HttpResponse PutRecordBatch(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (!body->is_object() || !body->contains("Records") || !(*body)["Records"].is_array()) {
+    return ErrorResponse(InvalidArgument("request body needs 'Records': [{\"Data\": \"<base64>\"}, ...]"));
+  }
+  const json& in = (*body)["Records"];
+  if (in.empty() || in.size() > kMaxBatchRecords) {
+    return ErrorResponse(InvalidArgument("'Records' must hold 1.." + std::to_string(kMaxBatchRecords) +
+                                         " records, got " + std::to_string(in.size())));
+  }
+  // A record that does not decode is refused on its own, as Firehose does; the others go on.
+  std::vector<std::string> records;
+  std::vector<Status> decode_errors(in.size());
+  std::vector<size_t> index_of;  // records[k] is in[index_of[k]]
+  size_t total = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    auto data = DecodeRecord(in[i], "Records[" + std::to_string(i) + "]");
+    if (!data.ok()) {
+      decode_errors[i] = data.status();
+      continue;
+    }
+    total += data->size();
+    records.push_back(std::move(*data));
+    index_of.push_back(i);
+  }
+  if (total > kMaxBatchBytes) {
+    return ErrorResponse(InvalidArgument("the batch holds " + std::to_string(total) +
+                                         " bytes of data; at most 4 MiB are allowed"));
+  }
+  std::vector<streams::PutRecordResult> results;
+  if (!records.empty()) results = server->streams().PutRecordBatch(req.params["name"], std::move(records));
+  // A stream that does not exist is the request's error, not each record's.
+  if (!results.empty() && results[0].status.code() == ErrorCode::kNotFound) {
+    return ErrorResponse(results[0].status);
+  }
+  json responses = json::array();
+  int failed = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const Status* error = nullptr;
+    std::string id;
+    if (!decode_errors[i].ok()) {
+      error = &decode_errors[i];
+    } else {
+      const auto& r = results[k++];
+      if (!r.status.ok()) error = &r.status;
+      id = r.record_id;
+    }
+    if (error != nullptr) {
+      ++failed;
+      responses.push_back({{"ErrorCode", std::string(ErrorCodeName(error->code()))},
+                           {"ErrorMessage", error->message()}});
+    } else {
+      responses.push_back({{"RecordId", id}});
+    }
+  }
+  return JsonResponse({{"FailedPutCount", failed}, {"Encrypted", false}, {"RequestResponses", responses}});
+}
+
+}  // namespace
+
+void AddStreamRoutes(net::Router* router, Server* server) {
+  router->Add("POST", "/v1/streams", [server](HttpRequest& req) { return CreateStream(server, req); });
+  router->Add("GET", "/v1/streams", [server](HttpRequest&) {
+    json list = json::array();
+    for (const auto& c : server->streams().List()) {
+      auto d = server->streams().Describe(c.name);
+      if (d.ok()) list.push_back(streams::ToJson(*d));
+    }
+    return JsonResponse({{"streams", list}});
+  });
+  router->Add("GET", "/v1/streams/{name}", [server](HttpRequest& req) {
+    auto d = server->streams().Describe(req.params["name"]);
+    if (!d.ok()) return ErrorResponse(d.status());
+    return JsonResponse(streams::ToJson(*d));
+  });
+  router->Add("DELETE", "/v1/streams/{name}", [server](HttpRequest& req) {
+    const std::string& name = req.params["name"];
+    Status st = server->streams().Delete(name);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"name", name}, {"deleted", true}});
+  });
+  router->Add("POST", "/v1/streams/{name}/flush", [server](HttpRequest& req) {
+    const std::string& name = req.params["name"];
+    Status st = server->streams().Flush(name);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"name", name}, {"flushed", true}});
+  });
+  router->Add("POST", "/v1/streams/{name}/records", [server](HttpRequest& req) { return PutRecord(server, req); });
+  router->Add("POST", "/v1/streams/{name}/records/batch",
+              [server](HttpRequest& req) { return PutRecordBatch(server, req); });
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,185 @@
+// tributary stream create|list|describe|delete|flush|put
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "base/base64.h"
+#include "cli/api_client.h"
+#include "cli/command.h"
+#include "cli/output.h"
+#include "net/http_types.h"
+
+namespace tributary::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::string StreamPath(const std::string& name) { return "/v1/streams/" + net::UrlEncode(name); }
+
+struct CreateArgs {
+  std::string name, bucket, prefix, error_prefix, compression = "none";
+  int buffer_size_mib = 5;
+  int buffer_interval_s = 300;
+};
+
+int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
+  json body{{"name", a.name},
+            {"bucket", a.bucket},
+            {"prefix", a.prefix},
+            {"error_prefix", a.error_prefix},
+            {"buffer_size_mib", a.buffer_size_mib},
+            {"buffer_interval_s", a.buffer_interval_s},
+            {"compression", a.compression}};
+  return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
+                       "created stream " + a.name + " -> bucket " + a.bucket);
+}
+
+int ListStreams(const ClientOptions& opts) {
+  auto r = ApiClient(opts).Call("GET", "/v1/streams");
+  if (!r.ok()) return Fail("stream list", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : (*r)["streams"]) {
+    const json& c = s["config"];
+    const json& st = s["stats"];
+    rows.push_back({Cell(c["name"]), Cell(s["status"]), Cell(c["bucket"]), Cell(c["prefix"]),
+                    Cell(st["records_in"]), Cell(st["objects_delivered"]), Cell(st["buffered_bytes"])});
+  }
+  PrintTable({"NAME", "STATUS", "BUCKET", "PREFIX", "RECORDS IN", "OBJECTS", "BUFFERED"}, rows);
+  return 0;
+}
+
+int DescribeStream(const ClientOptions& opts, const std::string& name) {
+  auto r = ApiClient(opts).Call("GET", StreamPath(name));
+  if (!r.ok()) return Fail("stream describe", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::printf("status:  %s\ncreated: %s\n", Cell((*r)["status"]).c_str(), Cell((*r)["created"]).c_str());
+  PrintObject((*r)["config"]);
+  PrintObject((*r)["stats"]);
+  return 0;
+}
+
+// Records come from --data (each one record, as given) and --file (each line one record,
+// its newline kept, so the objects hold newline-delimited JSON); "-" reads stdin.
+Result<std::vector<std::string>> CollectRecords(const std::vector<std::string>& data,
+                                                const std::string& file) {
+  std::vector<std::string> records = data;
+  if (!file.empty()) {
+    std::ifstream in;
+    std::istream* is = &std::cin;
+    if (file != "-") {
+      in.open(file);
+      if (!in) return NotFound("cannot open '" + file + "'");
+      is = &in;
+    }
+    std::string line;
+    while (std::getline(*is, line)) {
+      if (!line.empty()) records.push_back(line + "\n");
+    }
+  }
+  if (records.empty()) return InvalidArgument("nothing to put: give --data TEXT or --file FILE");
+  return records;
+}
+
+int PutRecords(const ClientOptions& opts, const std::string& name, const std::vector<std::string>& data,
+               const std::string& file) {
+  auto records = CollectRecords(data, file);
+  if (!records.ok()) return Fail("stream put", records.status());
+  ApiClient client(opts);
+  json all_ids = json::array();
+  int failed = 0;
+  // Batches within Firehose's limits (500 records, 4 MiB).
+  for (size_t i = 0; i < records->size();) {
+    json batch = json::array();
+    size_t bytes = 0;
+    while (i < records->size() && batch.size() < 500 && bytes + (*records)[i].size() <= (4u << 20)) {
+      bytes += (*records)[i].size();
+      batch.push_back({{"Data", Base64Encode((*records)[i])}});
+      ++i;
+    }
+    if (batch.empty()) return Fail("stream put", InvalidArgument("record " + std::to_string(i) + " is larger than 4 MiB"));
+    json body{{"Records", batch}};
+    auto r = client.Call("POST", StreamPath(name) + "/records/batch", &body);
+    if (!r.ok()) return Fail("stream put", r.status());
+    failed += (*r)["FailedPutCount"].get<int>();
+    for (const auto& resp : (*r)["RequestResponses"]) {
+      all_ids.push_back(resp);
+      if (resp.contains("ErrorMessage") && !opts.json) {
+        std::fprintf(stderr, "tributary stream put: record refused: %s\n",
+                     resp["ErrorMessage"].get<std::string>().c_str());
+      }
+    }
+  }
+  if (opts.json) {
+    PrintJson({{"FailedPutCount", failed}, {"RequestResponses", all_ids}});
+  } else {
+    std::printf("put %zu records into stream %s (%d refused)\n", records->size() - failed, name.c_str(), failed);
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
+  auto* stream = parent->add_subcommand("stream", "Manage delivery streams (Firehose: buffer records into the lake)");
+  stream->require_subcommand(1);
+  auto opts = std::make_shared<ClientOptions>();
+  auto name = std::make_shared<std::string>();
+
+  auto args = std::make_shared<CreateArgs>();
+  auto* create = stream->add_subcommand("create", "Create a delivery stream that writes objects to a bucket");
+  create->add_option("name", args->name, "stream name ([A-Za-z0-9_.-], up to 64)")->required();
+  create->add_option("--bucket", args->bucket, "destination bucket in the lake")->required();
+  create->add_option("--prefix", args->prefix,
+                     "key prefix; default YYYY/MM/DD/HH/ (UTC). Supports !{timestamp:yyyy/MM/dd/HH} "
+                     "and !{partitionKeyFromQuery:<field>}");
+  create->add_option("--error-prefix", args->error_prefix,
+                     "key prefix for records that cannot be delivered (supports !{firehose:error-output-type})");
+  create->add_option("--buffer-size-mib", args->buffer_size_mib, "deliver when a buffer holds this many MiB (1..128)")
+      ->capture_default_str();
+  create->add_option("--buffer-interval-s", args->buffer_interval_s, "or when its oldest record is this old (0..900)")
+      ->capture_default_str();
+  create->add_option("--compression", args->compression, "none or gzip")->capture_default_str();
+  AddClientFlags(create, opts.get());
+  create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
+
+  auto* list = stream->add_subcommand("list", "List delivery streams");
+  AddClientFlags(list, opts.get());
+  list->callback([=] { ctx->run = [=] { return ListStreams(*opts); }; });
+
+  auto* describe = stream->add_subcommand("describe", "Show a stream's settings and counters");
+  describe->add_option("name", *name, "stream name")->required();
+  AddClientFlags(describe, opts.get());
+  describe->callback([=] { ctx->run = [=] { return DescribeStream(*opts, *name); }; });
+
+  auto* del = stream->add_subcommand("delete", "Deliver what a stream holds, then delete it");
+  del->add_option("name", *name, "stream name")->required();
+  AddClientFlags(del, opts.get());
+  del->callback([=] {
+    ctx->run = [=] {
+      return CallAndReport(*opts, "stream delete", "DELETE", StreamPath(*name), nullptr, "deleted stream " + *name);
+    };
+  });
+
+  auto* flush = stream->add_subcommand("flush", "Deliver every buffer of a stream now");
+  flush->add_option("name", *name, "stream name")->required();
+  AddClientFlags(flush, opts.get());
+  flush->callback([=] {
+    ctx->run = [=] {
+      return CallAndReport(*opts, "stream flush", "POST", StreamPath(*name) + "/flush", nullptr, "flushed stream " + *name);
+    };
+  });
+
+  auto data = std::make_shared<std::vector<std::string>>();
+  auto file = std::make_shared<std::string>();
+  auto* put = stream->add_subcommand("put", "Put records into a stream (Direct PUT)");
+  put->add_option("name", *name, "stream name")->required();
+  put->add_option("--data", *data, "a record, as given (repeatable)");
+  put->add_option("--file", *file, "one record per line (newline kept); - for stdin");
+  AddClientFlags(put, opts.get());
+  put->callback([=] { ctx->run = [=] { return PutRecords(*opts, *name, *data, *file); }; });
+}
+
+}  // namespace tributary::cli

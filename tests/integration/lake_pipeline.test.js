@@ -1,0 +1,134 @@
+// Devices → broker → the reference's rule → delivery stream → local lake, through the
+// real binary and real clients: Node's `mqtt` over mTLS publishes the reference's
+// pollution readings at QoS 1, and the objects in <data-dir>/lake/ must hold exactly
+// the published records under Firehose-shaped keys. Also Direct PUT with `stream put`,
+// gzip objects, dynamic partitioning by a field the rule selected, delivery of what is
+// buffered on a graceful stop, and errors for bad stream settings.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Server, describeRun, thingName, pollutionPayload, makeTempDir } = require('./harness');
+const { thingOptions, connect, publish, end } = require('./clients');
+const { lakeRecords, waitForLake, firehoseKeyPattern } = require('./lake');
+
+// The rule of the reference, pointed at `stream`.
+function referenceRule(filter, stream) {
+  return {
+    topicRulePayload: {
+      sql: `SELECT * FROM '${filter}'`,
+      ruleDisabled: false,
+      awsIotSqlVersion: '2016-03-23',
+      actions: [{ firehose: { deliveryStreamName: stream, separator: '\n', roleArn: 'arn:aws:iam::role/' } }],
+    },
+  };
+}
+
+describe('rule → stream → lake', { timeout: 100000 }, () => {
+  let server;
+  const clients = [];
+  const dir = makeTempDir('lake-payloads');
+  const cli = async (args) => {
+    const r = await server.cli(args);
+    assert.equal(r.code, 0, `${describeRun(args.join(' '), r)}\n${server.tail(30)}`);
+    return r;
+  };
+  const createRule = async (name, doc) => {
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(doc));
+    await cli(['rule', 'create', name, '--payload', file]);
+  };
+
+  before(async () => { server = await Server.start({ tag: 'lake' }); });
+  after(async () => {
+    for (const c of clients) await end(c);
+    if (server) await server.dispose();
+  });
+
+  test('QoS 1 readings from a device land in the lake exactly once, under Firehose keys', async () => {
+    await cli(['stream', 'create', 'pollution', '--bucket', 'iot-data', '--buffer-interval-s', '1']);
+    await createRule('pollution_to_lake', referenceRule('devices/+/pollution', 'pollution'));
+    const kit = await server.createThing(thingName('lake'));
+    const device = await connect(thingOptions(server, kit));
+    clients.push(device);
+    const sent = [];
+    for (let i = 0; i < 200; i++) {
+      const payload = pollutionPayload(i);
+      const { err } = await publish(device, kit.topic, payload, { qos: 1 });
+      assert.ifError(err);
+      sent.push(payload);
+    }
+    const lake = await waitForLake(server, 'iot-data', (l) => l.records.length >= sent.length,
+                                   { what: `${sent.length} records in bucket iot-data` });
+    assert.deepEqual([...lake.records].sort(), [...sent].sort(), 'the lake holds other records than were published');
+    for (const o of lake.objects) assert.match(o.key, firehoseKeyPattern('pollution'));
+    const described = JSON.parse((await cli(['stream', 'describe', 'pollution', '--json'])).stdout);
+    assert.equal(described.stats.records_in, sent.length);
+    assert.equal(described.stats.records_delivered, sent.length);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    assert.match(metrics, /tributary_rule_matched_total\{rule="pollution_to_lake"\} 200/);
+  });
+
+  test('Direct PUT, gzip and partitioning by a selected field', async () => {
+    await cli(['stream', 'create', 'bydevice', '--bucket', 'parts', '--compression', 'gzip', '--buffer-interval-s', '1',
+               '--prefix', 'raw/device=!{partitionKeyFromQuery:device}/!{timestamp:yyyy/MM/dd}/']);
+    await createRule('by_device', {
+      topicRulePayload: {
+        sql: "SELECT topic(2) AS device, ozone FROM 'devices/+/pollution'",
+        actions: [{ firehose: { deliveryStreamName: 'bydevice', separator: '\n' } }],
+      },
+    });
+    const kits = [await server.createThing(thingName('pa')), await server.createThing(thingName('pb'))];
+    for (const kit of kits) {
+      const c = await connect(thingOptions(server, kit));
+      clients.push(c);
+      for (let i = 0; i < 5; i++) assert.ifError((await publish(c, kit.topic, JSON.stringify({ ozone: i }), { qos: 1 })).err);
+    }
+    const lake = await waitForLake(server, 'parts', (l) => l.records.length >= 10, { what: '10 partitioned records' });
+    for (const kit of kits) {
+      const mine = lake.objects.filter((o) => o.key.startsWith(`raw/device=${kit.thing}/`));
+      assert.ok(mine.length >= 1, `no object under raw/device=${kit.thing}/: ${lake.objects.map((o) => o.key)}`);
+      for (const o of mine) assert.match(o.key, /\.gz$/);
+      const recs = lakeRecords(server, 'parts', `raw/device=${kit.thing}/`).records.map((r) => JSON.parse(r));
+      assert.deepEqual(recs.map((r) => r.ozone).sort(), [0, 1, 2, 3, 4]);
+      assert.ok(recs.every((r) => r.device === kit.thing));
+    }
+
+    await cli(['stream', 'create', 'direct', '--bucket', 'direct']);
+    const put = JSON.parse((await cli(['stream', 'put', 'direct', '--data', '{"a":1}\n', '--data', '{"a":2}\n', '--json'])).stdout);
+    assert.equal(put.FailedPutCount, 0);
+    assert.equal(put.RequestResponses.length, 2);
+    assert.match(put.RequestResponses[0].RecordId, /^[0-9a-f]{32}$/);
+    // 300 s buffer interval: only a flush (or a graceful stop) delivers them now.
+    assert.equal(lakeRecords(server, 'direct').records.length, 0);
+    await cli(['stream', 'flush', 'direct']);
+    assert.deepEqual(lakeRecords(server, 'direct').records, ['{"a":1}', '{"a":2}']);
+  });
+
+  test('a graceful stop delivers what is buffered', async () => {
+    await cli(['stream', 'create', 'slow', '--bucket', 'slow', '--buffer-interval-s', '900']);
+    await cli(['stream', 'put', 'slow', '--data', 'one\n', '--data', 'two\n']);
+    assert.equal(lakeRecords(server, 'slow').records.length, 0);
+    await server.restart();
+    assert.deepEqual(lakeRecords(server, 'slow').records, ['one', 'two']);
+    const streams = JSON.parse((await cli(['stream', 'list', '--json'])).stdout).streams.map((s) => s.config.name);
+    assert.ok(streams.includes('slow') && streams.includes('pollution'), `streams after restart: ${streams}`);
+  });
+
+  test('bad settings and unknown streams are refused with the reason', async () => {
+    let r = await server.cli(['stream', 'create', 'bad', '--bucket', 'bucket-one', '--buffer-size-mib', '500']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /buffer_size_mib/);
+    r = await server.cli(['stream', 'create', 'bad', '--bucket', 'Bad_Bucket']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /bucket/);
+    r = await server.cli(['stream', 'put', 'nope', '--data', 'x']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /nope/);
+    r = await server.cli(['stream', 'create', 'bad', '--bucket', 'bucket-one', '--prefix', '!{nonsense:x}/']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /prefix/);
+  });
+});
