@@ -12,7 +12,7 @@ namespace {
 
 // The read buffer starts small, so that idle connections cost little memory, and
 // doubles whenever a read fills it, up to kMaxReadChunk of free space per read.
-constexpr size_t kInitialReadBuffer = 1024;
+constexpr size_t kInitialReadBuffer = 256;
 constexpr size_t kMaxReadChunk = 64 * 1024;
 constexpr size_t kMaxPendingBytes = 1 << 20;  // stop pulling from the session beyond this
 constexpr size_t kBatchItems = 256;

@@ -161,7 +161,7 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   connect_expiry_zero_ = expiry == 0;
   keep_alive_s_ = c.keep_alive;
   will_ = std::move(c.will);
-  topic_aliases_.assign(size_t{opt.topic_alias_maximum} + 1, std::string());
+  topic_aliases_.clear();  // sized on the first alias a client sets (most never do)
 
   auto open = core_->OpenSession(client_id_, c.clean_start, shared_from_this(), version_,
                                  receive_maximum, expiry);

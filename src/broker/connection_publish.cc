@@ -39,8 +39,9 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
       return;
     }
     if (!p.topic.empty()) {
+      if (topic_aliases_.size() <= alias) topic_aliases_.resize(size_t{opt.topic_alias_maximum} + 1);
       topic_aliases_[alias] = p.topic;
-    } else if (topic_aliases_[alias].empty()) {
+    } else if (alias >= topic_aliases_.size() || topic_aliases_[alias].empty()) {
       Fail(mqtt::ReasonCode::kProtocolError,
            "PUBLISH: topic alias " + std::to_string(alias) + " used before it was set");
       return;
