@@ -7,7 +7,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
 #include <chrono>
 #include <limits>
 
@@ -67,8 +66,8 @@ Result<HttpResponse> Exchange(Stream& stream, Stepper& step, const std::string& 
   req.prepare_payload();
 
   auto cancel = [&] { beast::get_lowest_layer(stream).socket().close(); };
-  beast::error_code ec = step.Run(
-      [&](auto handler) { http::async_write(stream, req, std::move(handler)); }, cancel);
+  beast::error_code ec =
+      step.Run([&](auto handler) { http::async_write(stream, req, std::move(handler)); }, cancel);
   if (ec) return TransportError("sending " + request.method + " to", where, ec);
 
   beast::flat_buffer buffer;
@@ -116,10 +115,12 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
   ep.port = ep.tls ? "443" : "80";
   if (!hostport.empty() && hostport.front() == '[') {  // [::1]:9000
     size_t close = hostport.find(']');
-    if (close == std::string::npos) return InvalidArgument("lake.endpoint '" + url + "' has no ']'");
+    if (close == std::string::npos)
+      return InvalidArgument("lake.endpoint '" + url + "' has no ']'");
     ep.host = hostport.substr(1, close - 1);
     if (close + 1 < hostport.size()) {
-      if (hostport[close + 1] != ':') return InvalidArgument("lake.endpoint '" + url + "' is malformed");
+      if (hostport[close + 1] != ':')
+        return InvalidArgument("lake.endpoint '" + url + "' is malformed");
       ep.port = hostport.substr(close + 2);
       ep.default_port = false;
     }
@@ -205,7 +206,9 @@ Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequ
     return Unavailable("cannot set TLS SNI name '" + host + "' for " + where);
   if (options_.verify_peer) stream.set_verify_callback(asio::ssl::host_name_verification(host));
   ec = step.Run(
-      [&](auto handler) { stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); },
+      [&](auto handler) {
+        stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
+      },
       [&] { beast::get_lowest_layer(stream).socket().close(); });
   if (ec == beast::error::timeout) return TransportError("TLS handshake with", where, ec);
   if (ec)

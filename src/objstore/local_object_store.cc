@@ -93,10 +93,11 @@ class LocalObjectWriter : public ObjectWriter {
  private:
   Status Finish() {
     if (int err = SetAttributes(fd_, options_); err != 0 && !warned_xattrs_->exchange(true)) {
-      Logger("objstore")->warn(
-          "bucket={} dir={} msg=\"content type, encoding and metadata are not kept: extended "
-          "attributes unavailable ({})\"",
-          bucket_, dir_, ErrnoText(err));
+      Logger("objstore")
+          ->warn(
+              "bucket={} dir={} msg=\"content type, encoding and metadata are not kept: extended "
+              "attributes unavailable ({})\"",
+              bucket_, dir_, ErrnoText(err));
     }
     if (::fsync(fd_) != 0) return IoError("cannot fsync '" + temp_path_ + "': " + ErrnoText(errno));
     int fd = fd_;

@@ -133,10 +133,10 @@ TEST_F(LocalStoreTest, ListWithPrefixAndDelimiterIsInByteOrder) {
 }
 
 TEST_F(LocalStoreTest, UnsafeKeysAreRejected) {
-  for (const std::string& key : std::vector<std::string>{"", "/abs", "../escape", "a/../../x", "a/./b", ".", "..", "a//b", "a/",
-                          std::string(kLocalTempDir) + "/x", std::string("nul\0x", 5),
-                          std::string("bad\xFFutf8"), std::string(256, 'x'),
-                          std::string(1025, 'k')}) {
+  for (const std::string& key : std::vector<std::string>{
+           "", "/abs", "../escape", "a/../../x", "a/./b", ".", "..", "a//b", "a/",
+           std::string(kLocalTempDir) + "/x", std::string("nul\0x", 5), std::string("bad\xFFutf8"),
+           std::string(256, 'x'), std::string(1025, 'k')}) {
     Status st = store_->Put(key, "x");
     EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << "key: " << key;
     EXPECT_EQ(store_->Get(key).status().code(), ErrorCode::kInvalidArgument) << key;
@@ -194,10 +194,17 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
 TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {
   std::string stale = TempDir() + "/crashed-writer";
   ASSERT_TRUE(fs::exists(TempDir()));
-  { FILE* f = std::fopen(stale.c_str(), "w"); std::fputs("half", f); std::fclose(f); }
+  {
+    FILE* f = std::fopen(stale.c_str(), "w");
+    std::fputs("half", f);
+    std::fclose(f);
+  }
   fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(2));
   std::string fresh = TempDir() + "/live-writer";
-  { FILE* f = std::fopen(fresh.c_str(), "w"); std::fclose(f); }
+  {
+    FILE* f = std::fopen(fresh.c_str(), "w");
+    std::fclose(f);
+  }
   auto provider = LocalObjectStoreProvider::Open(root_);
   ASSERT_TRUE(provider.ok());
   ASSERT_TRUE((*provider)->Bucket("iot-data").ok());

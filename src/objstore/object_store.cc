@@ -58,8 +58,7 @@ Status ValidateKey(std::string_view key) {
   if (key.size() > 1024)
     return InvalidArgument("object key " + Quoted(key.substr(0, 64)) + "... is " +
                            std::to_string(key.size()) + " bytes; at most 1024 are allowed");
-  if (key.front() == '/')
-    return InvalidArgument("object key " + Quoted(key) + " starts with '/'");
+  if (key.front() == '/') return InvalidArgument("object key " + Quoted(key) + " starts with '/'");
   for (size_t i = 0; i < key.size();) {
     if (key[i] == '\0') return InvalidArgument("object key " + Quoted(key) + " contains NUL");
     size_t n = Utf8SequenceLength(key, i);
@@ -88,8 +87,8 @@ Status ValidateBucketName(std::string_view bucket) {
   };
   if (bucket.size() < 3 || bucket.size() > 63) return bad("has the wrong length");
   for (char c : bucket) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '.' || c == '-'))
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
       return bad("contains '" + std::string(1, c) + "'");
   }
   auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
@@ -100,8 +99,10 @@ Status ValidateBucketName(std::string_view bucket) {
   bool ip_like = true;
   int dots = 0;
   for (char c : bucket) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) ip_like = false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      ip_like = false;
   }
   if (ip_like && dots == 3) return bad("looks like an IP address");
   return Status::Ok();

@@ -8,15 +8,16 @@ namespace tributary::objstore {
 namespace {
 
 TEST(ValidateKey, AcceptsWhatS3Accepts) {
-  for (const std::string& key : std::vector<std::string>{"a", "2026/11/30/14/pollution-1-2026-11-30-14-02-11-uuid", "a//b", "a/",
-                          "a b+c=d&e", ".hidden", "a/..b/c.", "\xC3\xA9t\xC3\xA9", std::string(1024, 'k')})
+  for (const std::string& key : std::vector<std::string>{
+           "a", "2026/11/30/14/pollution-1-2026-11-30-14-02-11-uuid", "a//b", "a/", "a b+c=d&e",
+           ".hidden", "a/..b/c.", "\xC3\xA9t\xC3\xA9", std::string(1024, 'k')})
     EXPECT_TRUE(ValidateKey(key).ok()) << key << ": " << ValidateKey(key).ToString();
 }
 
 TEST(ValidateKey, RejectsTheUnsafe) {
-  for (const std::string& key : std::vector<std::string>{"", "/a", ".", "..", "a/..", "../a", "a/./b", "a/../b",
-                          std::string("a\0b", 3), std::string(1025, 'k'), "\xC3", "\xC0\xAF",
-                          "\xED\xA0\x80", "\xF4\x90\x80\x80"}) {
+  for (const std::string& key : std::vector<std::string>{
+           "", "/a", ".", "..", "a/..", "../a", "a/./b", "a/../b", std::string("a\0b", 3),
+           std::string(1025, 'k'), "\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80"}) {
     Status st = ValidateKey(key);
     EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << "accepted: " << key;
   }
@@ -24,10 +25,12 @@ TEST(ValidateKey, RejectsTheUnsafe) {
 }
 
 TEST(ValidateBucketName, S3Rules) {
-  for (const std::string& ok : std::vector<std::string>{"iot-data", "abc", "a.b-c", "123", std::string(63, 'a')})
+  for (const std::string& ok :
+       std::vector<std::string>{"iot-data", "abc", "a.b-c", "123", std::string(63, 'a')})
     EXPECT_TRUE(ValidateBucketName(ok).ok()) << ok;
-  for (const std::string& bad : std::vector<std::string>{"ab", std::string(64, 'a'), "Iot", "iot_data", "-iot", "iot-", "a..b",
-                          "192.168.5.4", "a/b", ""})
+  for (const std::string& bad :
+       std::vector<std::string>{"ab", std::string(64, 'a'), "Iot", "iot_data", "-iot", "iot-",
+                                "a..b", "192.168.5.4", "a/b", ""})
     EXPECT_EQ(ValidateBucketName(bad).code(), ErrorCode::kInvalidArgument) << bad;
 }
 

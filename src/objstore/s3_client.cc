@@ -20,7 +20,8 @@ std::string HostHeader(const std::string& host, const Endpoint& ep) {
 }  // namespace
 
 bool RetryableStatus(int status, std::string_view error_code) {
-  if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504) return true;
+  if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504)
+    return true;
   return status == 400 && error_code == "RequestTimeout";
 }
 
@@ -30,13 +31,13 @@ Result<std::shared_ptr<S3Client>> S3Client::Create(const ObjectStoreConfig& conf
     return InvalidArgument("lake.endpoint is empty; the s3 backend needs the service's URL");
   TRY_ASSIGN(Endpoint endpoint, ParseEndpoint(config.endpoint));
   if (config.access_key_id.empty() || config.secret_access_key.empty())
-    return InvalidArgument("lake.access_key_id and lake.secret_access_key are required for the s3 backend");
+    return InvalidArgument(
+        "lake.access_key_id and lake.secret_access_key are required for the s3 backend");
   if (config.region.empty()) return InvalidArgument("lake.region is empty (e.g. us-east-1)");
   if (config.part_size < (5ull << 20) || config.part_size > (5ull << 30))
     return InvalidArgument("lake.part_size is " + std::to_string(config.part_size) +
                            "; S3 needs parts of 5 MiB to 5 GiB");
-  if (config.max_attempts < 1)
-    return InvalidArgument("lake.max_attempts must be at least 1");
+  if (config.max_attempts < 1) return InvalidArgument("lake.max_attempts must be at least 1");
   if (config.timeout_ms < 1) return InvalidArgument("lake.timeout_ms must be positive");
   TRY_ASSIGN(auto transport, HttpTransport::Create(endpoint, options.transport));
   return std::shared_ptr<S3Client>(new S3Client(config, std::move(options), std::move(transport)));
@@ -78,7 +79,8 @@ HttpRequest S3Client::Build(const Call& call, const std::string& host, const std
   req.headers = {{"host", HostHeader(host, transport_->endpoint())},
                  {"x-amz-date", amz_date},
                  {"x-amz-content-sha256", payload_hash}};
-  if (!config_.session_token.empty()) req.headers.emplace_back("x-amz-security-token", config_.session_token);
+  if (!config_.session_token.empty())
+    req.headers.emplace_back("x-amz-security-token", config_.session_token);
   for (const auto& h : call.headers) req.headers.push_back(h);
   sigv4::Credentials creds{config_.access_key_id, config_.secret_access_key, config_.session_token};
   auto sig = sigv4::Sign(req, creds, config_.region, "s3", amz_date);
@@ -125,12 +127,13 @@ Result<HttpResponse> S3Client::Send(const Call& call) {
       last_error = response.status();
       if (!retry || attempt >= config_.max_attempts)
         return Status(c, call.op + " " + Where(call.bucket, call.key) + ": " +
-                          response.status().message() +
-                          (retry ? " (after " + std::to_string(attempt) + " attempts)" : ""));
+                             response.status().message() +
+                             (retry ? " (after " + std::to_string(attempt) + " attempts)" : ""));
     }
     int delay = BackoffMs(attempt);
-    Logger("objstore")->debug("op={} where=\"{}\" attempt={} retry_in_ms={} error=\"{}\"", call.op,
-                              Where(call.bucket, call.key), attempt, delay, last_error.message());
+    Logger("objstore")
+        ->debug("op={} where=\"{}\" attempt={} retry_in_ms={} error=\"{}\"", call.op,
+                Where(call.bucket, call.key), attempt, delay, last_error.message());
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
 }
@@ -152,10 +155,12 @@ Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const 
   std::string msg = call.op + " " + Where(call.bucket, call.key) + " failed: " + detail;
   int s = response.status;
   if (s == 400 || s == 416) return InvalidArgument(msg);
-  if (s == 401) return Unauthenticated(msg + " (check lake.access_key_id / lake.secret_access_key)");
+  if (s == 401)
+    return Unauthenticated(msg + " (check lake.access_key_id / lake.secret_access_key)");
   if (s == 403)
-    return PermissionDenied(msg + " (check lake.access_key_id / lake.secret_access_key and the "
-                                  "bucket policy)");
+    return PermissionDenied(msg +
+                            " (check lake.access_key_id / lake.secret_access_key and the "
+                            "bucket policy)");
   if (s == 404) return NotFound(msg);
   if (s == 409 || s == 412) return FailedPrecondition(msg);
   if (s == 429 || s >= 500)

@@ -27,17 +27,17 @@ namespace tributary::objstore::s3 {
 // Knobs that are not user configuration: tests and tools set them.
 struct S3Options {
   TransportOptions transport;
-  int retry_base_ms = 100;   // first backoff; doubles per attempt, with jitter
-  int retry_max_ms = 10000;  // backoff cap
-  int list_page_size = 1000; // ListObjectsV2 max-keys
+  int retry_base_ms = 100;    // first backoff; doubles per attempt, with jitter
+  int retry_max_ms = 10000;   // backoff cap
+  int list_page_size = 1000;  // ListObjectsV2 max-keys
 };
 
 struct Call {
   std::string op;      // "GetObject": for messages
   std::string method;  // "GET"
   std::string bucket;
-  std::string key;     // "" for bucket-level requests
-  sigv4::Pairs query;  // raw names and values
+  std::string key;                                           // "" for bucket-level requests
+  sigv4::Pairs query;                                        // raw names and values
   std::vector<std::pair<std::string, std::string>> headers;  // signed along with the rest
   std::string_view body;
 };

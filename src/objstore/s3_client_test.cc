@@ -79,7 +79,8 @@ TEST(Errors, MappedToCodesWithS3sWords) {
   Call call{"GetObject", "GET", "iot-data", "a.json", {}, {}, {}};
   HttpResponse r;
   r.status = 404;
-  r.body = "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
+  r.body =
+      "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>";
   Status st = client->ErrorFor(call, r);
   EXPECT_EQ(st.code(), ErrorCode::kNotFound);
   EXPECT_EQ(st.message(),

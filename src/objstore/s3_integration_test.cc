@@ -17,8 +17,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -166,8 +166,8 @@ class S3IntegrationTest : public ::testing::Test {
   static size_t OpenUploads() {
     size_t n = 0;
     for (auto& e : fs::recursive_directory_iterator(dir_))
-      if (e.is_directory() && e.path().parent_path().filename().string().find("uploads") !=
-                                  std::string::npos)
+      if (e.is_directory() &&
+          e.path().parent_path().filename().string().find("uploads") != std::string::npos)
         ++n;
     return n;
   }
@@ -240,7 +240,8 @@ TEST_F(S3IntegrationTest, MultipartUploadAboveTheThreshold) {
   auto store = Open(config);
   ASSERT_NE(store, nullptr);
   std::string body;
-  for (int i = 0; body.size() < (12ull << 20) + 123; ++i) body += "line " + std::to_string(i) + "\n";
+  for (int i = 0; body.size() < (12ull << 20) + 123; ++i)
+    body += "line " + std::to_string(i) + "\n";
   auto writer = store->NewWriter("big/multipart.txt");
   ASSERT_TRUE(writer.ok());
   for (size_t off = 0; off < body.size(); off += 1 << 20)
@@ -283,7 +284,8 @@ TEST_F(S3IntegrationTest, ListWithDelimiterAcrossPages) {
     std::snprintf(key, sizeof(key), "list/day-%02d.json", i);
     expected.push_back(key);
   }
-  for (const char* nested : {"list/sub/a", "list/sub/b", "list/other/c"}) expected.push_back(nested);
+  for (const char* nested : {"list/sub/a", "list/sub/b", "list/other/c"})
+    expected.push_back(nested);
   expected.push_back("list-sibling");
   expected.push_back("list/\xC3\xA9t\xC3\xA9");
   expected.push_back("list/A&B");
@@ -358,14 +360,15 @@ TEST_F(S3IntegrationTest, HttpsVerifiesThePeer) {
   std::string tls_dir = dir_ + "-tls";
   fs::create_directories(tls_dir);
   std::string cert = tls_dir + "/cert.pem", key = tls_dir + "/key.pem";
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                    "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " + key +
-                    " -out " + cert + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a test certificate";
   S3rver tls_server;
   std::string error;
-  ASSERT_TRUE(tls_server.Start(node_, tls_dir + "/data", &error,
-                               {"--tls-cert", cert, "--tls-key", key}))
+  ASSERT_TRUE(
+      tls_server.Start(node_, tls_dir + "/data", &error, {"--tls-cert", cert, "--tls-key", key}))
       << error;
   ObjectStoreConfig config = Config();
   config.endpoint = "https://127.0.0.1:" + std::to_string(tls_server.port());
@@ -431,10 +434,12 @@ class FlakyServer {
         held_.push_back(c);  // never answered: the client must time out
         continue;
       } else {
-        std::string body = "<Error><Code>SlowDown</Code><Message>Please reduce your request "
-                           "rate.</Message></Error>";
-        response = "HTTP/1.1 " + std::to_string(status_) + " Busy\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        std::string body =
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request "
+            "rate.</Message></Error>";
+        response = "HTTP/1.1 " + std::to_string(status_) +
+                   " Busy\r\nContent-Length: " + std::to_string(body.size()) +
+                   "\r\nConnection: close\r\n\r\n" + body;
       }
       if (!response.empty()) (void)!::write(c, response.data(), response.size());
       ::close(c);

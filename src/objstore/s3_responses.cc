@@ -12,7 +12,8 @@ namespace {
 
 Result<uint64_t> ParseUnsigned(const std::string& text, const char* what) {
   if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
-    return ProtocolError(std::string("ListObjectsV2 response has a bad ") + what + " '" + text + "'");
+    return ProtocolError(std::string("ListObjectsV2 response has a bad ") + what + " '" + text +
+                         "'");
   return static_cast<uint64_t>(std::stoull(text));
 }
 
@@ -72,7 +73,8 @@ Result<ListPage> ParseListObjectsV2(std::string_view body) {
   for (const XmlNode* c : root.ChildrenNamed("Contents")) {
     ObjectInfo info;
     info.key = c->ChildText("Key");
-    if (info.key.empty()) return ProtocolError("ListObjectsV2 response has <Contents> without <Key>");
+    if (info.key.empty())
+      return ProtocolError("ListObjectsV2 response has <Contents> without <Key>");
     TRY_ASSIGN(info.size, ParseUnsigned(c->ChildText("Size"), "<Size>"));
     std::string modified = c->ChildText("LastModified");
     if (!modified.empty()) {

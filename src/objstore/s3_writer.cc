@@ -37,7 +37,8 @@ S3Writer::S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::st
 S3Writer::~S3Writer() { Abort(); }
 
 Status S3Writer::Write(std::string_view data) {
-  if (closed_) return FailedPrecondition("writer for " + client_->Where(bucket_, key_) + " is closed");
+  if (closed_)
+    return FailedPrecondition("writer for " + client_->Where(bucket_, key_) + " is closed");
   buffer_.append(data);
   const auto& config = client_->config();
   Status st;
@@ -53,7 +54,8 @@ Status S3Writer::Write(std::string_view data) {
 }
 
 Status S3Writer::Commit() {
-  if (closed_) return FailedPrecondition("writer for " + client_->Where(bucket_, key_) + " is closed");
+  if (closed_)
+    return FailedPrecondition("writer for " + client_->Where(bucket_, key_) + " is closed");
   Status st;
   if (upload_id_.empty()) {
     Call call{"PutObject", "PUT", bucket_, key_, {}, headers_, buffer_};
@@ -80,9 +82,11 @@ void S3Writer::Abort() {
   Call call{"AbortMultipartUpload", "DELETE", bucket_, key_, {{"uploadId", upload_id_}}, {}, {}};
   Status st = client_->SendOk(call).status();
   if (!st.ok() && st.code() != ErrorCode::kNotFound)
-    Logger("objstore")->warn("msg=\"cannot abort multipart upload; its parts stay billed until a "
-                             "lifecycle rule removes them\" upload_id={} error=\"{}\"",
-                             upload_id_, st.message());
+    Logger("objstore")
+        ->warn(
+            "msg=\"cannot abort multipart upload; its parts stay billed until a "
+            "lifecycle rule removes them\" upload_id={} error=\"{}\"",
+            upload_id_, st.message());
   upload_id_.clear();
 }
 
@@ -98,7 +102,7 @@ Status S3Writer::StartMultipart() {
 Status S3Writer::UploadPart(std::string_view part) {
   std::string number = std::to_string(etags_.size() + 1);
   Call call{"UploadPart", "PUT", bucket_, key_, {{"partNumber", number}, {"uploadId", upload_id_}},
-            {}, part};
+            {},           part};
   TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
   std::string etag = response.Header("etag");
   if (etag.empty())
@@ -110,8 +114,13 @@ Status S3Writer::UploadPart(std::string_view part) {
 
 Status S3Writer::Complete() {
   std::string xml = CompleteMultipartUploadXml(etags_);
-  Call call{"CompleteMultipartUpload", "POST", bucket_, key_, {{"uploadId", upload_id_}},
-            {{"content-type", "application/xml"}}, xml};
+  Call call{"CompleteMultipartUpload",
+            "POST",
+            bucket_,
+            key_,
+            {{"uploadId", upload_id_}},
+            {{"content-type", "application/xml"}},
+            xml};
   TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
   // S3 may answer 200 and still fail the completion, with an <Error> body.
   if (auto err = ParseErrorBody(response.body)) {

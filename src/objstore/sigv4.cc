@@ -136,7 +136,8 @@ Signature Sign(const Request& request, const Credentials& credentials, std::stri
                           CanonicalQueryString(request.query) + "\n" + canonical_headers + "\n" +
                           signed_headers + "\n" + request.payload_hash;
   std::string day(amz_date.substr(0, 8));
-  std::string scope = day + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
+  std::string scope =
+      day + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
   out.string_to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope + "\n" +
                        Sha256Hex(out.canonical_request);
   std::string key = SigningKey(credentials.secret_access_key, day, region, service);

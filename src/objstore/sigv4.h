@@ -46,9 +46,9 @@ struct Request {
 struct Signature {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;      // lower-case hex
-  std::string authorization;  // the Authorization header value
-  std::string signed_headers; // "host;range;x-amz-date"
+  std::string signature;       // lower-case hex
+  std::string authorization;   // the Authorization header value
+  std::string signed_headers;  // "host;range;x-amz-date"
 };
 
 // `amz_date` is the x-amz-date value ("20150830T123600Z"); its first 8 characters

@@ -22,7 +22,8 @@ Signature SuiteSign(const std::string& method, const std::string& uri, Pairs que
 
 std::string Authz(const std::string& signed_headers, const std::string& signature) {
   return "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-         "SignedHeaders=" + signed_headers + ", Signature=" + signature;
+         "SignedHeaders=" +
+         signed_headers + ", Signature=" + signature;
 }
 
 TEST(SigV4Suite, GetVanilla) {
@@ -33,8 +34,9 @@ TEST(SigV4Suite, GetVanilla) {
   EXPECT_EQ(s.string_to_sign,
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
             "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63");
-  EXPECT_EQ(s.authorization,
-            Authz("host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
+  EXPECT_EQ(
+      s.authorization,
+      Authz("host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
 }
 
 TEST(SigV4Suite, PostVanilla) {
@@ -113,10 +115,11 @@ TEST(SigV4Suite, PostXWwwFormUrlencodedHashesTheBody) {
   Pairs headers = BaseHeaders();
   headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   auto s = SuiteSign("POST", "/", {}, headers, "Param1=value1");
-  EXPECT_EQ(s.canonical_request,
-            "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
-            "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
-            "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e");
+  EXPECT_EQ(
+      s.canonical_request,
+      "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
+      "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
+      "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e");
   EXPECT_EQ(s.authorization,
             Authz("content-type;host;x-amz-date",
                   "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"));
@@ -124,7 +127,8 @@ TEST(SigV4Suite, PostXWwwFormUrlencodedHashesTheBody) {
 
 TEST(SigV4Suite, PostStsHeaderBeforeSignsTheSessionToken) {
   const std::string token =
-      "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPf"
+      "AQoDYXdzEPT//////////"
+      "wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPf"
       "IeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7"
       "WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm"
       "8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
@@ -137,7 +141,9 @@ TEST(SigV4Suite, PostStsHeaderBeforeSignsTheSessionToken) {
 // docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html, "GET Object".
 TEST(SigV4S3, GetObjectWithRangeFromTheS3Documentation) {
   Credentials creds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
-  Request r{"GET", "/test.txt", {},
+  Request r{"GET",
+            "/test.txt",
+            {},
             {{"Host", "examplebucket.s3.amazonaws.com"},
              {"Range", "bytes=0-9"},
              {"x-amz-content-sha256", kEmptyPayloadHash},

@@ -117,8 +117,7 @@ class Parser {
       if (StartsWith("</")) {
         pos_ += 2;
         std::string closing = Name();
-        if (closing != node.name)
-          return Error("</" + closing + "> closes <" + node.name + ">");
+        if (closing != node.name) return Error("</" + closing + "> closes <" + node.name + ">");
         return SkipPast(">");
       }
       if (StartsWith("<![CDATA[")) {
@@ -176,11 +175,16 @@ Result<std::string> DecodeXmlEntities(std::string_view text) {
       return ProtocolError("malformed XML: unterminated entity '" +
                            std::string(text.substr(i, 12)) + "'");
     std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "amp") out += '&';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
+    if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "amp")
+      out += '&';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
     else if (entity.size() > 1 && entity[0] == '#') {
       bool hex = entity[1] == 'x' || entity[1] == 'X';
       std::string digits(entity.substr(hex ? 2 : 1));
@@ -204,12 +208,23 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
