@@ -1,5 +1,6 @@
 #include "base/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -118,10 +119,10 @@ std::string LabelText(const Labels& labels, const std::string& extra = "") {
 
 std::string Num(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
+  // The shortest text that reads back as the same double: 0.05, not 0.050000000000000003.
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 }  // namespace
