@@ -22,6 +22,9 @@ namespace {
 // injected clock that jumps is noticed quickly; cheap, since a check is a map walk.
 constexpr int64_t kMaxIdleWaitMs = 50;
 
+// Firehose's record limit (1000 KiB).
+constexpr size_t kMaxRecordBytes = 1'024'000;
+
 int64_t SteadyMillis() { return SteadyNanos() / 1'000'000; }
 
 // One line per refused record, in the shape Firehose gives dynamic-partitioning failures.
@@ -90,6 +93,13 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
   if (record.empty()) {
     m.records_rejected->Add();
     done(InvalidArgument(fmt::format("stream '{}': a record needs at least 1 byte", name)), "");
+    return;
+  }
+  if (record.size() > kMaxRecordBytes) {
+    m.records_rejected->Add();
+    done(InvalidArgument(fmt::format("stream '{}': a record of {} bytes is over the limit of {}",
+                                     name, record.size(), kMaxRecordBytes)),
+         "");
     return;
   }
   uint64_t size = record.size();

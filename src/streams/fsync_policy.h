@@ -1,5 +1,5 @@
 // FsyncPolicy: when the write-ahead log forces its writes to stable storage, which decides
-// what "acknowledged" promises (docs/configuration.md, key "streams.wal_fsync").
+// what "acknowledged" promises (docs/configuration.md, key `wal_fsync`).
 //
 //   always        fsync after every group commit, before any caller is acknowledged: an
 //                 acknowledged record survives power loss. Costs one fsync per batch of

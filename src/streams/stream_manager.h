@@ -9,8 +9,9 @@
 // were being written at a crash. Stop() (and the destructor) delivers every buffer.
 //
 // Thread-safety: every method may be called from any thread at once (Put is the hot path:
-// it takes the stream's WAL queue lock only). `done` callbacks run on WAL writer threads:
-// keep them short, never call Stop/Delete from them.
+// it takes short locks only, the disk write happens on the stream's WAL writer thread).
+// `done` callbacks run on WAL writer threads: keep them short, never call Stop, Delete or
+// Flush from them.
 //
 //   StreamManagerOptions o;
 //   o.wal_dir = data_dir + "/wal";
@@ -104,8 +105,9 @@ class StreamManager : public rules::RecordSink {
   void PutRecord(std::string_view stream, std::string_view record,
                  std::function<void(const Status&, const std::string& record_id)> done);
   // Firehose PutRecordBatch: each record is accepted or refused on its own; `done` gets
-  // one result per record, in order, once all of them are settled. Empty records are
-  // refused (InvalidArgument), as Firehose does.
+  // one result per record, in order, once all of them are settled. Empty records and
+  // records over 1000 KiB are refused (InvalidArgument), as Firehose does. The batch limits
+  // (500 records, 4 MiB) are the HTTP layer's to enforce.
   void PutRecordBatch(std::string_view stream, std::vector<std::string> records,
                       std::function<void(std::vector<PutRecordResult>)> done);
   // Blocking form of PutRecordBatch, for callers that may block (CLI, tests).

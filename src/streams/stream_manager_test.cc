@@ -355,8 +355,9 @@ TEST_F(StreamManagerTest, BackpressureRefusesBeyondThePendingLimit) {
 TEST_F(StreamManagerTest, PutRecordBatchAnswersPerRecord) {
   auto m = OpenManager(Options());
   ASSERT_TRUE(m->Create(Config()).ok());
-  auto r = m->PutRecordBatch("s", {"a", "", "c"});
-  ASSERT_EQ(r.size(), 3u);
+  auto r = m->PutRecordBatch("s", {"a", "", "c", std::string(1'024'001, 'x')});
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[3].status.code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(r[0].status.ok());
   EXPECT_EQ(r[1].status.code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(r[1].record_id.empty());
