@@ -20,8 +20,18 @@ bool IsPermanent(const Status& s) {
   return s.code() == ErrorCode::kNotFound || s.code() == ErrorCode::kInvalidArgument;
 }
 
-const char* FailedActionName(const RuleAction& a) {
-  return std::holds_alternative<FirehoseAction>(a) ? "FirehoseAction" : "RepublishAction";
+// The elements of a JSON array as compact JSON texts (Firehose batchMode: 1..500 of them).
+Result<std::vector<std::string>> SplitJsonArray(const std::string& text) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_array()) return InvalidArgument("the rule's output is not a JSON array");
+  if (doc.empty() || doc.size() > 500) {
+    return InvalidArgument("the array holds " + std::to_string(doc.size()) +
+                           " records; batchMode takes 1..500");
+  }
+  std::vector<std::string> out;
+  out.reserve(doc.size());
+  for (const auto& element : doc) out.push_back(element.dump());
+  return out;
 }
 
 }  // namespace
@@ -105,7 +115,21 @@ void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
         RunErrorAction(rule, m, "no delivery streams are configured", "FirehoseAction");
         continue;
       }
-      std::string record = out.payload;
+      std::vector<std::string> records;
+      if (fh->batch_mode) {
+        // batchMode: the output is a JSON array whose elements are the records.
+        auto elements = SplitJsonArray(out.payload);
+        if (!elements.ok()) {
+          rm->action_failures->Add();
+          RunErrorAction(rule, m, "firehose batchMode: " + elements.status().message(),
+                         "FirehoseAction");
+          continue;
+        }
+        records = std::move(*elements);
+      } else {
+        records.push_back(out.payload);
+      }
+      for (std::string& record : records) {
       record += fh->separator;
       pending->outstanding.fetch_add(1, std::memory_order_relaxed);
       // The error action needs the message after OnPublish returned: copy what it reads.
@@ -134,6 +158,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
                    }
                    pending->Release();
                  });
+      }
     } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
       auto topic = rule.RepublishTopic(static_cast<int>(i), m);
       if (!topic.ok()) {

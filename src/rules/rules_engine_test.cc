@@ -168,6 +168,21 @@ TEST_F(RulesEngineTest, WhereFiltersAndDisabledRulesDoNothing) {
   EXPECT_EQ(sink_.records["hot"][0], R"({"ozone":60},)");
 }
 
+TEST_F(RulesEngineTest, BatchModeSendsEachArrayElementAsARecord) {
+  ASSERT_TRUE(registry_->Create("batch", R"({"sql": "SELECT VALUE readings FROM 'b/+'",
+    "actions": [{"firehose": {"deliveryStreamName": "s", "separator": "\n", "batchMode": true}}],
+    "errorAction": {"republish": {"topic": "errors/batch"}}})").ok());
+  EXPECT_EQ(Publish("b/x", R"({"readings": [{"o": 1}, {"o": 2}, 3]})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(sink_.records["s"].size(), 3u);
+  EXPECT_EQ(sink_.records["s"][0], "{\"o\":1}\n");
+  EXPECT_EQ(sink_.records["s"][2], "3\n");
+  // Not an array: the error action gets it, nothing goes to the stream.
+  Publish("b/x", R"({"readings": {"o": 1}})", mqtt::QoS::kAtMostOnce);
+  EXPECT_EQ(sink_.records["s"].size(), 3u);
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_NE(published_[0].payload.find("batchMode"), std::string::npos) << published_[0].payload;
+}
+
 TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
   auto dir = std::filesystem::temp_directory_path() / ("rule-registry-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
