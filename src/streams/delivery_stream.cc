@@ -308,14 +308,16 @@ bool DeliveryStream::Deliver(Buffer& b) {
   m.records_delivered->Add(b.seqs.size());
   if (to_error) m.records_to_error_prefix->Add(b.seqs.size());
 
+  // Before the checkpoint, so whoever sees the checkpoint cover these records (Flush) also
+  // sees them gone from the backpressure count.
+  pending_bytes_ -= b.raw_bytes;
+  m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
   if (Status st = wal_->MarkDelivered(b.seqs); !st.ok()) {
     // The object is in the lake; only a restart could deliver these records a second time.
     NoteError(st.ToString());
     log->error("stream={} checkpoint not saved, records may be delivered again after a "
                "restart: {}", config.name, st.ToString());
   }
-  pending_bytes_ -= b.raw_bytes;
-  m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
   m.wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
   return true;
 }
