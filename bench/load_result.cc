@@ -32,6 +32,19 @@ std::string LoadResult::ToJsonLine() const {
   j["duplicates"] = duplicates;
   j["lost"] = lost;
   j["drained"] = drained;
+  if (!options.lake_dir.empty()) {
+    j["lake_records"] = lake.records;
+    j["lake_objects"] = lake.objects;
+    j["lake_window_records"] = lake.window_records;
+    j["lake_records_per_s"] = std::round(lake_records_per_s());
+    j["lake_p50_us"] = Round1(lake.p50_us);
+    j["lake_p99_us"] = Round1(lake.p99_us);
+    j["lake_max_us"] = Round1(lake.max_us);
+    j["lake_missing"] = lake.missing;
+    j["lake_duplicates"] = lake.duplicates;
+    j["lake_foreign"] = lake.foreign;
+    if (!lake.error.empty()) j["lake_error"] = lake.error;
+  }
   if (!error.empty()) j["error"] = error;
   return j.dump();
 }

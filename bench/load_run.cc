@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "bench/bench_client.h"
 #include "bench/bench_payload.h"
+#include "bench/lake_watcher.h"
 #include "bench/latency.h"
 
 namespace tributary::bench {
@@ -28,6 +29,11 @@ std::chrono::nanoseconds Seconds(double s) {
   return std::chrono::nanoseconds(static_cast<int64_t>(s * 1e9));
 }
 
+struct InFlight {
+  uint64_t seq = 0;
+  int64_t sent_ns = 0;
+};
+
 struct Publisher {
   std::unique_ptr<BenchClient> client;
   mqtt::Publish packet;         // reused: only payload and packet id change
@@ -35,7 +41,7 @@ struct Publisher {
   uint32_t unacked = 0;
   uint16_t next_id = 1;
   bool waiting = false;         // queued for room in the window
-  std::unordered_map<uint16_t, uint64_t> seq_of_id;  // QoS 1 in flight
+  std::unordered_map<uint16_t, InFlight> in_flight;  // QoS 1, by packet id
   std::vector<uint8_t> acked;   // by seq
 };
 
@@ -58,6 +64,10 @@ class LoadRun {
     if (ec) return InvalidArgument("--host '" + o_.host + "' is not an IP address: " + ec.message());
     broker_ = tcp::endpoint(address, o_.port);
     origin_ns_ = SteadyNanos();
+    if (!o_.lake_dir.empty()) {
+      lake_ = std::make_unique<LakeWatcher>(o_.lake_dir, origin_ns_, o_.publishers);
+      TRY(lake_->Start());
+    }
     deadline_.expires_after(Seconds(o_.connect_timeout_s));
     deadline_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec && phase_ == Phase::kConnecting) {
@@ -83,6 +93,7 @@ class LoadRun {
   }
 
   void StartSubscribers() {
+    if (o_.subscribers == 0) return StartPublishers();
     std::string filter = o_.publishers == 1 ? o_.topic_prefix + "0" : o_.topic_prefix + "#";
     subs_.resize(static_cast<size_t>(o_.subscribers));
     for (int s = 0; s < o_.subscribers; ++s) {
@@ -131,7 +142,8 @@ class LoadRun {
       phase_timer_.expires_after(Seconds(o_.duration_s));
       phase_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || phase_ != Phase::kMeasuring) return;
-        result_.seconds = static_cast<double>(SteadyNanos() - measure_start_ns_) / 1e9;
+        measure_end_ns_ = SteadyNanos();
+        result_.seconds = static_cast<double>(measure_end_ns_ - measure_start_ns_) / 1e9;
         phase_ = Phase::kDraining;
         drain_deadline_ns_ = SteadyNanos() + Seconds(o_.drain_s).count();
         PollDrain();
@@ -145,7 +157,7 @@ class LoadRun {
     Publisher& pub = pubs_[static_cast<size_t>(p)];
     while (Sending()) {
       if (o_.qos == 1 && pub.unacked >= static_cast<uint32_t>(o_.inflight)) return;
-      if (in_system_ >= window_limit_) {
+      if (o_.subscribers > 0 && in_system_ >= window_limit_) {
         if (!pub.waiting) {
           pub.waiting = true;
           waiting_.push_back(p);
@@ -158,12 +170,13 @@ class LoadRun {
 
   void SendOne(int p, Publisher& pub) {
     uint64_t seq = pub.next_seq++;
-    PayloadFields fields{static_cast<uint32_t>(p), seq, SteadyNanos() - origin_ns_};
+    int64_t now = SteadyNanos() - origin_ns_;
+    PayloadFields fields{static_cast<uint32_t>(p), seq, now};
     MakePayload(fields, o_.payload_bytes, &pub.packet.payload);
     if (o_.qos == 1) {
       pub.packet.packet_id = pub.next_id;
       pub.next_id = pub.next_id == 65535 ? 1 : pub.next_id + 1;
-      pub.seq_of_id[pub.packet.packet_id] = seq;
+      pub.in_flight[pub.packet.packet_id] = InFlight{seq, now};
       ++pub.unacked;
     }
     in_system_ += static_cast<uint64_t>(o_.subscribers);
@@ -178,18 +191,25 @@ class LoadRun {
       return OnClientError("publisher " + std::to_string(p) + ": unexpected " +
                            mqtt::PacketTypeName(mqtt::TypeOf(packet)) + " from the broker");
     }
-    auto it = pub.seq_of_id.find(ack->packet_id);
-    if (it == pub.seq_of_id.end()) {
+    auto it = pub.in_flight.find(ack->packet_id);
+    if (it == pub.in_flight.end()) {
       return OnClientError("publisher " + std::to_string(p) + ": PUBACK for packet id " +
                            std::to_string(ack->packet_id) + " that is not in flight");
     }
     if (mqtt::IsError(ack->reason)) {
       return OnClientError("publisher " + std::to_string(p) + ": PUBACK refused message " +
-                           std::to_string(it->second) + ": " + mqtt::ReasonCodeName(ack->reason));
+                           std::to_string(it->second.seq) + ": " +
+                           mqtt::ReasonCodeName(ack->reason));
     }
-    if (pub.acked.size() <= it->second) pub.acked.resize(it->second + 1 + it->second / 2, 0);
-    pub.acked[it->second] = 1;
-    pub.seq_of_id.erase(it);
+    uint64_t seq = it->second.seq;
+    if (pub.acked.size() <= seq) pub.acked.resize(seq + 1 + seq / 2, 0);
+    pub.acked[seq] = 1;
+    // With no subscriber the acknowledgements are what is measured.
+    if (o_.subscribers == 0 && phase_ == Phase::kMeasuring) {
+      ++result_.messages;
+      latency_.Add(SteadyNanos() - origin_ns_ - it->second.sent_ns);
+    }
+    pub.in_flight.erase(it);
     --pub.unacked;
     ++result_.acked;
     TrySend(p);
@@ -256,7 +276,10 @@ class LoadRun {
   void PollDrain() {
     bool unacked = false;
     for (const Publisher& pub : pubs_) unacked = unacked || pub.unacked > 0;
-    bool drained = in_system_ == 0 && !unacked;
+    // QoS 1: every message is acknowledged once the publishers have nothing in flight.
+    uint64_t expected = o_.qos == 1 ? result_.acked : result_.sent;
+    bool drained = in_system_ == 0 && !unacked &&
+                   (!lake_ || lake_->distinct_records() >= expected);
     if (drained || SteadyNanos() >= drain_deadline_ns_) {
       result_.drained = drained;
       return Finish();
@@ -275,7 +298,8 @@ class LoadRun {
       result_.error = what;
     }
     if (result_.seconds == 0 && phase_ == Phase::kMeasuring) {
-      result_.seconds = static_cast<double>(SteadyNanos() - measure_start_ns_) / 1e9;
+      measure_end_ns_ = SteadyNanos();
+      result_.seconds = static_cast<double>(measure_end_ns_ - measure_start_ns_) / 1e9;
     }
     Finish();
   }
@@ -283,15 +307,37 @@ class LoadRun {
   void CountLost() {
     for (size_t p = 0; p < pubs_.size(); ++p) {
       const Publisher& pub = pubs_[p];
-      for (const Subscriber& sub : subs_) {
-        const auto& seen = sub.received[p];
-        for (uint64_t seq = 0; seq < pub.next_seq; ++seq) {
-          bool counted = o_.qos == 0 || (seq < pub.acked.size() && pub.acked[seq]);
-          bool got = seq < seen.size() && seen[seq];
-          if (counted && !got) ++result_.lost;
+      for (uint64_t seq = 0; seq < pub.next_seq; ++seq) {
+        bool counted = o_.qos == 0 || (seq < pub.acked.size() && pub.acked[seq]);
+        if (!counted) continue;
+        for (const Subscriber& sub : subs_) {
+          const auto& seen = sub.received[p];
+          if (seq >= seen.size() || !seen[seq]) ++result_.lost;
         }
+        if (lake_ && !lake_->Seen(static_cast<uint32_t>(p), seq)) ++result_.lake.missing;
       }
     }
+  }
+
+  // After lake_->Stop(): latency of the records sent in the measuring window.
+  void CountLake() {
+    LakeFigures& f = result_.lake;
+    f.records = lake_->distinct_records();
+    f.objects = lake_->objects();
+    f.duplicates = lake_->duplicates();
+    f.foreign = lake_->foreign();
+    f.error = lake_->error();
+    if (measure_end_ns_ == 0) return;
+    int64_t from = measure_start_ns_ - origin_ns_, to = measure_end_ns_ - origin_ns_;
+    LatencyRecorder latency;
+    for (const LakeRecord& r : lake_->records()) {
+      if (r.sent_ns < from || r.sent_ns >= to) continue;
+      ++f.window_records;
+      latency.Add(r.seen_ns - r.sent_ns);
+    }
+    f.p50_us = latency.PercentileMicros(0.50);
+    f.p99_us = latency.PercentileMicros(0.99);
+    f.max_us = latency.PercentileMicros(1.0);
   }
 
   void Finish() {
@@ -300,7 +346,9 @@ class LoadRun {
     phase_ = Phase::kDone;
     deadline_.cancel();
     phase_timer_.cancel();
+    if (lake_) lake_->Stop();
     if (started) {
+      if (lake_) CountLake();
       CountLost();
       result_.p50_us = latency_.PercentileMicros(0.50);
       result_.p99_us = latency_.PercentileMicros(0.99);
@@ -332,8 +380,10 @@ class LoadRun {
   uint64_t window_limit_ = 0;
   int64_t origin_ns_ = 0;
   int64_t measure_start_ns_ = 0;
+  int64_t measure_end_ns_ = 0;
   int64_t drain_deadline_ns_ = 0;
   LatencyRecorder latency_;
+  std::unique_ptr<LakeWatcher> lake_;
   std::string start_error_;
   LoadResult result_;
 };
@@ -342,8 +392,11 @@ class LoadRun {
 
 Result<LoadResult> RunLoad(const LoadOptions& options) {
   if (options.qos != 0 && options.qos != 1) return InvalidArgument("--qos must be 0 or 1");
-  if (options.publishers < 1 || options.subscribers < 1) {
-    return InvalidArgument("--publishers and --subscribers must be at least 1");
+  if (options.publishers < 1 || options.subscribers < 0) {
+    return InvalidArgument("--publishers must be at least 1 and --subscribers at least 0");
+  }
+  if (options.subscribers == 0 && options.qos != 1) {
+    return InvalidArgument("--subscribers 0 needs --qos 1 (PUBACKs are what is measured)");
   }
   if (options.inflight < 1 || options.inflight > 65000 || options.window < 1) {
     return InvalidArgument("--inflight must be 1..65000 and --window at least 1");

@@ -16,7 +16,18 @@
 // over all publishers (blocked publishers take turns as deliveries free room), and at
 // QoS 1 each publisher also keeps at most `inflight` PUBLISH packets unacknowledged.
 //
-// Everything runs on one thread; RunLoad blocks until the run is over.
+// With `subscribers` 0 (QoS 1 only) nobody subscribes: the window does not apply,
+// publishers send as fast as `inflight` allows, and the measured figures are PUBACKs
+// (msgs/s) and publish → PUBACK latency.
+//
+// With `lake_dir` (the bucket of a delivery stream that a rule feeds from the
+// publishers' topics) a LakeWatcher (lake_watcher.h) also finds every record in the
+// lake: the drain then waits for the lake too, and the result adds publish → object
+// latency for the messages sent in the measuring window, and the acknowledged messages
+// that never reached the lake.
+//
+// Everything runs on one thread (plus the lake watcher's); RunLoad blocks until the
+// run is over.
 #pragma once
 
 #include <cstdint>
@@ -44,11 +55,27 @@ struct LoadOptions {
   int inflight = 32;   // QoS 1: unacknowledged PUBLISH per publisher
   uint16_t keep_alive_s = 0;  // CONNECT keep alive; clients ping every half period
   int window = 100;    // sent and not yet delivered, per subscriber, all publishers together
+  std::string lake_dir;  // empty: no lake watching
+};
+
+// Records found in the lake (LoadOptions::lake_dir).
+struct LakeFigures {
+  uint64_t records = 0;         // distinct records of this run in the lake
+  uint64_t objects = 0;         // objects read
+  uint64_t window_records = 0;  // of those, sent in the measuring window
+  double p50_us = 0;            // publish → object seen, for the window's records
+  double p99_us = 0;
+  double max_us = 0;
+  uint64_t missing = 0;         // acknowledged (QoS 1) or sent (QoS 0), not in the lake
+  uint64_t duplicates = 0;
+  uint64_t foreign = 0;         // lines that are not one of this run's payloads
+  std::string error;
 };
 
 struct LoadResult {
   LoadOptions options;
-  uint64_t messages = 0;     // deliveries counted in the measuring window (all subscribers)
+  uint64_t messages = 0;     // deliveries counted in the measuring window (all subscribers);
+                             // PUBACKs with no subscribers
   double seconds = 0;        // length of the measuring window
   double p50_us = 0;
   double p99_us = 0;
@@ -58,10 +85,15 @@ struct LoadResult {
   uint64_t delivered = 0;    // distinct messages delivered, summed over subscribers
   uint64_t duplicates = 0;   // deliveries of a message the subscriber already had
   uint64_t lost = 0;         // acknowledged (QoS 1) or sent (QoS 0) and never delivered
-  bool drained = false;      // every message sent was delivered before the drain timeout
+  bool drained = false;      // every message sent was delivered (and in the lake) before
+                             // the drain timeout
+  LakeFigures lake;
   std::string error;         // set when a client failed; the figures are then partial
 
   double msgs_per_s() const { return seconds > 0 ? static_cast<double>(messages) / seconds : 0; }
+  double lake_records_per_s() const {
+    return seconds > 0 ? static_cast<double>(lake.window_records) / seconds : 0;
+  }
   // One JSON object on one line.
   std::string ToJsonLine() const;
 };

@@ -2,12 +2,15 @@
 //
 //   mqtt_load --port 1883 --publishers 100 --qos 1 --duration-s 10
 //       throughput and end-to-end latency (load_run.h); prints one JSON line
+//   mqtt_load --port 1883 --publishers 100 --subscribers 0 --qos 1 --lake-dir D/lake/B
+//       the same, and also publish → lake latency of the records a rule and a
+//       delivery stream wrote to the local lake bucket D/lake/B
 //   mqtt_load --port 1883 --idle-connections 10000 --hold-s 30
 //       opens and holds idle connections (idle_run.h); prints a JSON line when all
 //       are connected and another at the end
 //
-// Exit status: 0 on a clean run, 1 when the run failed or lost messages at QoS 1,
-// 2 on bad options.
+// Exit status: 0 on a clean run, 1 when the run failed, lost messages at QoS 1 or
+// (with --lake-dir) acknowledged messages never reached the lake, 2 on bad options.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -52,7 +55,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({4, 5}))
       ->capture_default_str();
   app.add_option("--publishers", load.publishers, "publishing clients")->capture_default_str();
-  app.add_option("--subscribers", load.subscribers, "subscribing clients")->capture_default_str();
+  app.add_option("--subscribers", load.subscribers,
+                 "subscribing clients (0, QoS 1 only: PUBACKs are measured)")
+      ->capture_default_str();
   app.add_option("--qos", load.qos, "QoS of publications and subscriptions")
       ->check(CLI::IsMember({0, 1}))
       ->capture_default_str();
@@ -69,6 +74,9 @@ int main(int argc, char** argv) {
   app.add_option("--window", load.window,
                  "messages sent but not yet delivered, per subscriber, over all publishers")
       ->capture_default_str();
+  app.add_option("--lake-dir", load.lake_dir,
+                 "also find every record in this local lake bucket directory (uncompressed "
+                 "objects) and measure publish -> object latency");
   app.add_option("--idle-connections", idle_connections,
                  "idle mode: open and hold this many connections");
   app.add_option("--hold-s", idle.hold_s, "idle mode: seconds to hold them")->capture_default_str();
@@ -118,6 +126,12 @@ int main(int argc, char** argv) {
   if (load.qos == 1 && result->lost > 0) {
     std::cerr << "mqtt_load: " << load.broker_label << ": " << result->lost
               << " acknowledged QoS 1 messages were never delivered\n";
+    return 1;
+  }
+  if (!load.lake_dir.empty() && result->lake.missing > 0) {
+    std::cerr << "mqtt_load: " << load.broker_label << ": " << result->lake.missing
+              << " acknowledged messages were not in the lake " << load.lake_dir
+              << " by the end of the drain (--drain-s " << load.drain_s << ")\n";
     return 1;
   }
   return 0;
