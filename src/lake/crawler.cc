@@ -1,0 +1,312 @@
+#include "lake/crawler.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/clock.h"
+#include "lake/json_records.h"
+#include "lake/partition_detect.h"
+#include "lake/schema_inference.h"
+#include "streams/gzip.h"
+
+namespace tributary::lake {
+namespace {
+
+constexpr size_t kMaxErrors = 100;  // a run keeps the first ones; the count says the rest
+
+struct PartitionDelta {
+  int64_t records = 0;
+  int64_t objects = 0;
+  int64_t bytes = 0;
+  std::string prefix;  // relative to the source
+};
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out + "]";
+}
+
+// The state of one crawl between listing and writing the catalog.
+class Crawl {
+ public:
+  Crawl(const CrawlerDefinition& crawler, CrawlRun run, const CrawlContext& ctx)
+      : crawler_(crawler), run_(std::move(run)), ctx_(ctx) {}
+
+  CrawlRun Run() {
+    Status st = Go();
+    if (!st.ok() && run_.status == RunStatus::kRunning) {
+      run_.status = RunStatus::kFailed;
+      run_.message = st.message();
+    }
+    if (run_.status == RunStatus::kRunning) run_.status = RunStatus::kSucceeded;
+    run_.finished_ms = WallMillis();
+    return std::move(run_);
+  }
+
+ private:
+  void Error(std::string message) {
+    if (run_.errors.size() < kMaxErrors) {
+      run_.errors.push_back(std::move(message));
+    } else if (run_.errors.size() == kMaxErrors) {
+      run_.errors.push_back("... more errors not listed");
+    }
+  }
+  void Progress() {
+    if (ctx_.on_progress) ctx_.on_progress(run_);
+  }
+
+  Status Go() {
+    std::string table_name = crawler_.TableName();
+    run_.table = crawler_.database + "." + table_name;
+    TRY(ctx_.catalog->CreateDatabase(crawler_.database, "", /*if_not_exists=*/true).status());
+    auto existing = ctx_.catalog->GetTable(crawler_.database, table_name);
+    if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
+    if (existing.ok()) {
+      table_ = *existing;
+      auto builder = SchemaBuilder::FromColumns(table_->columns);
+      if (!builder.ok()) return builder.status().WithContext(run_.table);
+      builder_ = std::move(*builder);
+      auto pattern = table_->parameters.find("partition_pattern");
+      if (pattern != table_->parameters.end()) {
+        keys_ = SplitKeys(pattern->second);
+      } else {
+        keys_.emplace();
+        for (const auto& k : table_->partition_keys) keys_->push_back(k.name);
+      }
+    }
+
+    const std::string& prefix = crawler_.source.prefix;
+    auto listing = ctx_.bucket->List(prefix);
+    if (!listing.ok()) return listing.status().WithContext("listing " + crawler_.source.ToUri());
+    TRY_ASSIGN(auto seen, ctx_.store->SeenObjects(crawler_.name));
+    std::vector<objstore::ObjectInfo> todo;
+    for (const auto& o : listing->objects) {
+      std::string_view relative = std::string_view(o.key).substr(prefix.size());
+      if (IsHiddenKey(relative)) continue;
+      ++run_.objects_listed;
+      auto it = seen.find(o.key);
+      if (it != seen.end() && it->second.etag == o.etag && it->second.size == static_cast<int64_t>(o.size)) continue;
+      todo.push_back(o);
+      run_.bytes_total += static_cast<int64_t>(o.size);
+    }
+    run_.objects_total = static_cast<int64_t>(todo.size());
+    Progress();
+
+    for (const auto& o : todo) {
+      if (ctx_.cancel != nullptr && ctx_.cancel->load()) {
+        run_.status = RunStatus::kCancelled;
+        run_.message = "cancelled after " + std::to_string(run_.objects_read) + " of " +
+                       std::to_string(run_.objects_total) + " objects; nothing was written to the catalog";
+        return Status::Ok();
+      }
+      auto previous = seen.find(o.key);
+      ReadObject(o, previous == seen.end() ? nullptr : &previous->second);
+      Progress();
+    }
+    if (updates_.empty()) return Status::Ok();  // nothing new: the catalog stays as it is
+    return WriteCatalog(table_name);
+  }
+
+  static std::vector<std::string> SplitKeys(const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= text.size() && !text.empty()) {
+      size_t comma = text.find(',', start);
+      if (comma == std::string::npos) comma = text.size();
+      out.push_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return out;
+  }
+
+  void ReadObject(const objstore::ObjectInfo& o, const SeenObject* previous) {
+    std::string relative = o.key.substr(crawler_.source.prefix.size());
+    DetectedPartition part = DetectPartition(relative);
+    if (!keys_) keys_ = part.keys;
+    if (part.keys != *keys_) {
+      Error("object " + o.key + ": its folders give partition keys " + JoinNames(part.keys) +
+            " but the table's are " + JoinNames(*keys_) + "; skipped (point the crawler at a prefix whose "
+            "objects share one layout)");
+      return;
+    }
+    auto bytes = ctx_.bucket->Get(o.key);
+    if (!bytes.ok()) {
+      Error("object " + o.key + ": " + bytes.status().message() + " (left for the next run)");
+      return;
+    }
+    run_.bytes_read += static_cast<int64_t>(bytes->size());
+    ++run_.objects_read;
+    bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
+                static_cast<unsigned char>((*bytes)[1]) == 0x8b;
+    if (gzip) gzip_ = true;
+    SeenObject seen{o.key, o.etag, static_cast<int64_t>(o.size), 0, part.values};
+    auto text = DecodeObject(o.key, std::move(*bytes));
+    if (!text.ok()) {
+      Error(text.status().message());
+    } else {
+      seen.records = ParseRecords(o.key, *text);
+    }
+    PartitionDelta& delta = deltas_[part.values];
+    delta.prefix = part.prefix;
+    delta.records += seen.records;
+    delta.objects += 1;
+    delta.bytes += static_cast<int64_t>(o.size);
+    run_.records += seen.records;
+    if (previous != nullptr) {  // a changed object: what it held before no longer counts
+      PartitionDelta& old = deltas_[previous->partition_values];
+      if (old.prefix.empty()) old.prefix = part.prefix;
+      old.records -= previous->records;
+      old.objects -= 1;
+      old.bytes -= previous->size;
+      run_.records -= previous->records;
+    }
+    updates_.push_back(std::move(seen));
+  }
+
+  // Feeds each record of `text` to the schema builder; returns how many were good.
+  int64_t ParseRecords(const std::string& key, std::string_view text) {
+    int64_t good = 0;
+    Status framing = SplitJsonRecords(text, [&](std::string_view record, RecordPosition pos) {
+      std::string where = key + " line " + std::to_string(pos.line);
+      simdjson::dom::element doc;
+      auto error = parser_.parse(record.data(), record.size()).get(doc);
+      if (error) {
+        ++run_.records_bad;
+        Error(where + " (offset " + std::to_string(pos.offset) + "): not valid JSON: " + simdjson::error_message(error));
+        return true;
+      }
+      simdjson::dom::object fields;
+      if (!doc.get_object().get(fields)) {
+        builder_.AddRecord(fields, where);
+        ++good;
+      } else if (doc.is_array()) {  // a batch written as one JSON array
+        simdjson::dom::array items = doc.get_array().value_unsafe();
+        for (simdjson::dom::element item : items) {
+          simdjson::dom::object fields;
+          if (!item.get_object().get(fields)) {
+            builder_.AddRecord(fields, where);
+            ++good;
+          } else {
+            ++run_.records_bad;
+            Error(where + ": an array element is not a JSON object");
+          }
+        }
+      } else {
+        ++run_.records_bad;
+        Error(where + " (offset " + std::to_string(pos.offset) + "): a record must be a JSON object, found '" +
+              std::string(record.substr(0, 40)) + "'");
+      }
+      return true;
+    });
+    if (!framing.ok()) {
+      ++run_.records_bad;
+      Error(key + ": " + framing.message() + "; the rest of the object is skipped");
+    }
+    return good;
+  }
+
+  Status WriteCatalog(const std::string& table_name) {
+    std::vector<Column> columns = builder_.Columns();
+    if (columns.empty()) {
+      // No record in any object yet: mark them seen only if they held nothing at all.
+      run_.message = "no JSON records found under " + crawler_.source.ToUri() + "; no table written";
+      return ctx_.store->MarkSeen(crawler_.name, updates_);
+    }
+    run_.conflicts = builder_.conflicts();
+    std::set<std::string> column_names;
+    for (const auto& c : columns) column_names.insert(c.name);
+    TableInput in;
+    in.columns = columns;
+    for (size_t i = 0; i < keys_->size(); ++i) {
+      std::string name = (*keys_)[i];
+      // Columns and partition keys share one namespace: a key named like a field of
+      // the records (a "year" field under year=2026/) gets Glue's positional name.
+      if (column_names.count(name)) name = "partition_" + std::to_string(i);
+      in.partition_keys.push_back({name, "string", ""});
+    }
+    in.location = crawler_.source;
+    in.format = DataFormat::kJson;
+    in.compression = gzip_ ? "gzip" : (table_ ? table_->compression : "none");
+    int64_t delta_records = 0, delta_objects = 0, delta_bytes = 0;
+    for (const auto& [values, d] : deltas_) {
+      delta_records += d.records;
+      delta_objects += d.objects;
+      delta_bytes += d.bytes;
+    }
+    in.record_count = (table_ ? table_->record_count : 0) + delta_records;
+    in.object_count = (table_ ? table_->object_count : 0) + delta_objects;
+    in.size_bytes = (table_ ? table_->size_bytes : 0) + delta_bytes;
+    in.last_crawl_ms = WallMillis();
+    if (table_) in.parameters = table_->parameters;
+    in.parameters["classification"] = "json";
+    in.parameters["crawler"] = crawler_.name;
+    in.parameters["compressionType"] = in.compression;
+    std::string pattern;
+    for (size_t i = 0; i < keys_->size(); ++i) pattern += (i ? "," : "") + (*keys_)[i];
+    in.parameters["partition_pattern"] = pattern;
+    in.updated_by = "crawler:" + crawler_.name;
+
+    if (table_) {
+      std::set<std::string> old;
+      for (const auto& c : table_->columns) old.insert(c.name);
+      for (const auto& c : columns) {
+        if (!old.count(c.name)) run_.columns_added.push_back(c.name);
+      }
+    }
+    auto upserted = ctx_.catalog->UpsertTable(crawler_.database, table_name, in);
+    if (!upserted.ok()) return upserted.status().WithContext("writing " + run_.table + " to the catalog");
+    run_.table_version = upserted->table.version;
+    run_.schema_changed = upserted->new_version;
+
+    if (!keys_->empty()) {
+      TRY_ASSIGN(auto existing, ctx_.catalog->ListPartitions(crawler_.database, table_name));
+      std::set<std::vector<std::string>> known;
+      for (const auto& p : existing) known.insert(p.values);
+      std::vector<Partition> partitions;
+      for (const auto& [values, d] : deltas_) {
+        if (!known.count(values)) ++run_.partitions_added;
+        Partition p;
+        p.values = values;
+        p.location = crawler_.source.Child(d.prefix);
+        p.record_count = d.records;
+        p.object_count = d.objects;
+        p.size_bytes = d.bytes;
+        partitions.push_back(std::move(p));
+      }
+      TRY(ctx_.catalog->AddPartitions(crawler_.database, table_name, partitions, PartitionMerge::kAddCounts));
+    }
+    return ctx_.store->MarkSeen(crawler_.name, updates_);
+  }
+
+  const CrawlerDefinition& crawler_;
+  CrawlRun run_;
+  const CrawlContext& ctx_;
+  std::optional<Table> table_;
+  std::optional<std::vector<std::string>> keys_;  // partition keys as detected (before renames)
+  SchemaBuilder builder_;
+  simdjson::dom::parser parser_;
+  std::map<std::vector<std::string>, PartitionDelta> deltas_;
+  std::vector<SeenObject> updates_;
+  bool gzip_ = false;
+};
+
+}  // namespace
+
+Result<std::string> DecodeObject(const std::string& key, std::string bytes) {
+  bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+               static_cast<unsigned char>(bytes[1]) == 0x8b;
+  bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;
+  if (!magic && !gz_name) return bytes;
+  if (!magic) return DataLoss("object " + key + ": named .gz but does not start with the gzip magic bytes");
+  auto text = streams::GzipDecompress(bytes);
+  if (!text.ok()) return DataLoss("object " + key + ": corrupt gzip data: " + text.status().message());
+  return text;
+}
+
+CrawlRun RunCrawl(const CrawlerDefinition& crawler, CrawlRun run, const CrawlContext& context) {
+  return Crawl(crawler, std::move(run), context).Run();
+}
+
+}  // namespace tributary::lake

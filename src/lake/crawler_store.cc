@@ -1,0 +1,294 @@
+#include "lake/crawler_store.h"
+
+#include <cctype>
+
+#include "base/clock.h"
+
+namespace tributary::lake {
+namespace {
+
+using metadata::Row;
+using metadata::Value;
+using nlohmann::json;
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE lake_crawlers(
+  name TEXT PRIMARY KEY,
+  source TEXT NOT NULL,            -- LakePath::ToString()
+  database TEXT NOT NULL,
+  table_name TEXT NOT NULL,        -- "" = derived from the source
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE lake_crawler_objects(
+  crawler TEXT NOT NULL,
+  key TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  partition_values TEXT NOT NULL,  -- JSON array of strings
+  PRIMARY KEY(crawler, key)
+);
+CREATE TABLE lake_crawler_runs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  crawler TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  result TEXT NOT NULL             -- ToJson(CrawlRun)
+);
+CREATE INDEX lake_crawler_runs_by_crawler ON lake_crawler_runs(crawler, id);
+)sql";
+
+Status ValidateCrawlerName(const std::string& name) {
+  if (name.empty() || name.size() > 255) return InvalidArgument("crawler name '" + name + "' must be 1..255 characters");
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      return InvalidArgument("crawler name '" + name + "' contains '" + std::string(1, c) +
+                             "'; use letters, digits, '_' and '-'");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<CrawlerDefinition> FromRow(const Row& r) {
+  CrawlerDefinition c;
+  c.name = r.Text(0);
+  auto source = LakePath::Parse(r.Text(1));
+  if (!source.ok()) return DataLoss("crawler '" + c.name + "': stored source: " + source.status().message());
+  c.source = *source;
+  c.database = r.Text(2);
+  c.table = r.Text(3);
+  c.created_ms = r.Int(4);
+  return c;
+}
+
+RunStatus ParseRunStatus(const std::string& s) {
+  if (s == "succeeded") return RunStatus::kSucceeded;
+  if (s == "failed") return RunStatus::kFailed;
+  if (s == "cancelled") return RunStatus::kCancelled;
+  return RunStatus::kRunning;
+}
+
+CrawlRun RunFromJson(const json& j) {
+  CrawlRun r;
+  if (!j.is_object()) {
+    r.status = RunStatus::kFailed;
+    r.message = "the stored record of this run is not valid JSON";
+    return r;
+  }
+  r.id = j.value("id", int64_t{0});
+  r.crawler = j.value("crawler", "");
+  r.status = ParseRunStatus(j.value("status", "running"));
+  r.started_ms = j.value("started_ms", int64_t{0});
+  r.finished_ms = j.value("finished_ms", int64_t{0});
+  r.objects_listed = j.value("objects_listed", int64_t{0});
+  r.objects_total = j.value("objects_total", int64_t{0});
+  r.objects_read = j.value("objects_read", int64_t{0});
+  r.bytes_total = j.value("bytes_total", int64_t{0});
+  r.bytes_read = j.value("bytes_read", int64_t{0});
+  r.records = j.value("records", int64_t{0});
+  r.records_bad = j.value("records_bad", int64_t{0});
+  r.partitions_added = j.value("partitions_added", int64_t{0});
+  r.table = j.value("table", "");
+  r.table_version = j.value("table_version", int64_t{0});
+  r.schema_changed = j.value("schema_changed", false);
+  r.columns_added = j.value("columns_added", std::vector<std::string>{});
+  r.errors = j.value("errors", std::vector<std::string>{});
+  r.message = j.value("message", "");
+  if (j.contains("conflicts") && j["conflicts"].is_array()) {
+    for (const auto& c : j["conflicts"]) {
+      r.conflicts.push_back({c.value("column", ""), c.value("types", ""), c.value("where", ""),
+                             c.value("count", int64_t{0})});
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string CrawlerDefinition::TableName() const {
+  if (!table.empty()) return table;
+  std::string_view p = source.prefix;
+  if (!p.empty()) p.remove_suffix(1);
+  size_t slash = p.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? p : p.substr(slash + 1);
+  return SanitizeName(last.empty() ? std::string_view(source.bucket) : last);
+}
+
+std::string_view RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kRunning: return "running";
+    case RunStatus::kSucceeded: return "succeeded";
+    case RunStatus::kFailed: return "failed";
+    case RunStatus::kCancelled: return "cancelled";
+  }
+  return "running";
+}
+
+json ToJson(const CrawlRun& r) {
+  json conflicts = json::array();
+  for (const auto& c : r.conflicts) {
+    conflicts.push_back({{"column", c.column}, {"types", c.types}, {"where", c.where}, {"count", c.count}});
+  }
+  int64_t end = r.finished_ms != 0 ? r.finished_ms : WallMillis();
+  return {{"id", r.id},
+          {"crawler", r.crawler},
+          {"status", std::string(RunStatusName(r.status))},
+          {"started_ms", r.started_ms},
+          {"started_at", FormatIso8601Millis(r.started_ms)},
+          {"finished_ms", r.finished_ms},
+          {"duration_ms", r.started_ms == 0 ? 0 : end - r.started_ms},
+          {"objects_listed", r.objects_listed},
+          {"objects_total", r.objects_total},
+          {"objects_read", r.objects_read},
+          {"bytes_total", r.bytes_total},
+          {"bytes_read", r.bytes_read},
+          {"records", r.records},
+          {"records_bad", r.records_bad},
+          {"partitions_added", r.partitions_added},
+          {"table", r.table},
+          {"table_version", r.table_version},
+          {"schema_changed", r.schema_changed},
+          {"columns_added", r.columns_added},
+          {"conflicts", conflicts},
+          {"errors", r.errors},
+          {"message", r.message}};
+}
+
+json ToJson(const CrawlerDefinition& c) {
+  return {{"name", c.name},
+          {"source", c.source.ToUri()},
+          {"database", c.database},
+          {"table", c.TableName()},
+          {"created_ms", c.created_ms},
+          {"created_at", FormatIso8601Millis(c.created_ms)}};
+}
+
+Result<std::unique_ptr<CrawlerStore>> CrawlerStore::Open(metadata::Database* db) {
+  TRY(db->Migrate("lake.crawlers", 1, kSchemaV1));
+  return std::unique_ptr<CrawlerStore>(new CrawlerStore(db));
+}
+
+Status CrawlerStore::Create(const CrawlerDefinition& c) {
+  TRY(ValidateCrawlerName(c.name));
+  TRY(ValidateCatalogName("database", c.database));
+  if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
+  if (c.source.bucket.empty()) return InvalidArgument("crawler '" + c.name + "' needs a source");
+  return db_->Transaction([&]() -> Status {
+    TRY_ASSIGN(auto rows, db_->Query("SELECT name FROM lake_crawlers WHERE name=?", {Value(c.name)}));
+    if (!rows.empty()) return AlreadyExists("crawler '" + c.name + "' already exists");
+    return db_->Exec("INSERT INTO lake_crawlers(name, source, database, table_name, created_ms) "
+                     "VALUES(?, ?, ?, ?, ?)",
+                     {Value(c.name), Value(c.source.ToString()), Value(c.database), Value(c.table),
+                      Value(c.created_ms != 0 ? c.created_ms : WallMillis())})
+        .status();
+  });
+}
+
+Result<CrawlerDefinition> CrawlerStore::Get(const std::string& name) const {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
+                                   "WHERE name=?",
+                                   {Value(name)}));
+  if (rows.empty()) return NotFound("crawler '" + name + "' does not exist (see 'tributary crawler list')");
+  return FromRow(rows[0]);
+}
+
+Result<std::vector<CrawlerDefinition>> CrawlerStore::List() const {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
+                                   "ORDER BY name"));
+  std::vector<CrawlerDefinition> out;
+  for (const auto& r : rows) {
+    TRY_ASSIGN(auto c, FromRow(r));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Status CrawlerStore::Delete(const std::string& name) {
+  return db_->Transaction([&]() -> Status {
+    TRY_ASSIGN(int64_t n, db_->Exec("DELETE FROM lake_crawlers WHERE name=?", {Value(name)}));
+    if (n == 0) return NotFound("crawler '" + name + "' does not exist");
+    TRY(db_->Exec("DELETE FROM lake_crawler_objects WHERE crawler=?", {Value(name)}).status());
+    return db_->Exec("DELETE FROM lake_crawler_runs WHERE crawler=?", {Value(name)}).status();
+  });
+}
+
+Result<std::map<std::string, SeenObject>> CrawlerStore::SeenObjects(const std::string& crawler) const {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT key, etag, size, records, partition_values FROM lake_crawler_objects "
+                                   "WHERE crawler=?",
+                                   {Value(crawler)}));
+  std::map<std::string, SeenObject> out;
+  for (const auto& r : rows) {
+    SeenObject o{r.Text(0), r.Text(1), r.Int(2), r.Int(3), {}};
+    json values = json::parse(r.Text(4), nullptr, false);
+    if (values.is_array()) {
+      for (const auto& v : values) o.partition_values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    out.emplace(o.key, std::move(o));
+  }
+  return out;
+}
+
+Status CrawlerStore::MarkSeen(const std::string& crawler, const std::vector<SeenObject>& objects) {
+  return db_->Transaction([&]() -> Status {
+    for (const auto& o : objects) {
+      TRY(db_->Exec("INSERT INTO lake_crawler_objects(crawler, key, etag, size, records, partition_values) "
+                    "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(crawler, key) DO UPDATE SET etag=excluded.etag, "
+                    "size=excluded.size, records=excluded.records, partition_values=excluded.partition_values",
+                    {Value(crawler), Value(o.key), Value(o.etag), Value(o.size), Value(o.records),
+                     Value(json(o.partition_values).dump())})
+              .status());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> CrawlerStore::InsertRun(const CrawlRun& run) {
+  int64_t id = 0;
+  TRY(db_->Transaction([&]() -> Status {
+    TRY(db_->Exec("INSERT INTO lake_crawler_runs(crawler, status, started_ms, result) VALUES(?, ?, ?, '{}')",
+                  {Value(run.crawler), Value(std::string(RunStatusName(run.status))), Value(run.started_ms)})
+            .status());
+    TRY_ASSIGN(auto rows, db_->Query("SELECT last_insert_rowid()"));
+    id = rows[0].Int(0);
+    CrawlRun copy = run;
+    copy.id = id;
+    return db_->Exec("UPDATE lake_crawler_runs SET result=? WHERE id=?", {Value(ToJson(copy).dump()), Value(id)})
+        .status();
+  }));
+  return id;
+}
+
+Status CrawlerStore::UpdateRun(const CrawlRun& run) {
+  return db_->Exec("UPDATE lake_crawler_runs SET status=?, result=? WHERE id=?",
+                   {Value(std::string(RunStatusName(run.status))), Value(ToJson(run).dump()), Value(run.id)})
+      .status();
+}
+
+Result<CrawlRun> CrawlerStore::GetRun(const std::string& crawler, int64_t id) const {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_crawler_runs WHERE crawler=? AND id=?",
+                                   {Value(crawler), Value(id)}));
+  if (rows.empty()) return NotFound("crawler '" + crawler + "' has no run " + std::to_string(id));
+  return RunFromJson(json::parse(rows[0].Text(0), nullptr, false));
+}
+
+Result<std::vector<CrawlRun>> CrawlerStore::ListRuns(const std::string& crawler, int limit) const {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_crawler_runs WHERE crawler=? ORDER BY id DESC LIMIT ?",
+                                   {Value(crawler), Value(int64_t{limit})}));
+  std::vector<CrawlRun> out;
+  for (const auto& r : rows) out.push_back(RunFromJson(json::parse(r.Text(0), nullptr, false)));
+  return out;
+}
+
+Status CrawlerStore::FailAbandonedRuns() {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT crawler, id FROM lake_crawler_runs WHERE status='running'"));
+  for (const auto& r : rows) {
+    TRY_ASSIGN(CrawlRun run, GetRun(r.Text(0), r.Int(1)));
+    run.status = RunStatus::kFailed;
+    run.finished_ms = WallMillis();
+    run.message = "the server stopped while this run was going; run the crawler again";
+    TRY(UpdateRun(run));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tributary::lake

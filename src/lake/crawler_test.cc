@@ -1,0 +1,210 @@
+#include "lake/crawler.h"
+
+#include <gtest/gtest.h>
+
+#include "lake/crawler_manager.h"
+#include "objstore/local_object_store.h"
+#include "streams/gzip.h"
+#include "streams/testing/temp_dir.h"
+
+namespace tributary::lake {
+namespace {
+
+class CrawlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    catalog_ = Catalog::Open(db_.get()).value();
+    store_ = CrawlerStore::Open(db_.get()).value();
+    auto provider = objstore::LocalObjectStoreProvider::Open(dir_.path() + "/lake");
+    ASSERT_TRUE(provider.ok());
+    provider_ = std::move(*provider);
+    bucket_ = *provider_->Bucket("iot-data");
+    crawler_.name = "raw";
+    crawler_.source = *LakePath::Parse("iot-data/raw/");
+    crawler_.database = "iot";
+    ASSERT_TRUE(store_->Create(crawler_).ok());
+  }
+
+  void Put(const std::string& key, const std::string& data) { ASSERT_TRUE(bucket_->Put(key, data).ok()); }
+
+  CrawlRun Crawl() {
+    CrawlRun run;
+    run.crawler = crawler_.name;
+    run.id = ++runs_;
+    CrawlContext ctx{bucket_.get(), catalog_.get(), store_.get(), nullptr, nullptr};
+    CrawlRun out = RunCrawl(crawler_, run, ctx);
+    EXPECT_NE(out.status, RunStatus::kRunning);
+    return out;
+  }
+
+  Table GetTable() {
+    auto t = catalog_->GetTable("iot", "raw");
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? *t : Table{};
+  }
+
+  std::string TypeOf(const Table& t, const std::string& name) {
+    for (const auto& c : t.columns) {
+      if (c.name == name) return c.type;
+    }
+    return "<absent>";
+  }
+
+  streams::testing::TempDir dir_;
+  std::unique_ptr<metadata::Database> db_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<CrawlerStore> store_;
+  std::unique_ptr<objstore::ObjectStoreProvider> provider_;
+  std::shared_ptr<objstore::ObjectStore> bucket_;
+  CrawlerDefinition crawler_;
+  int64_t runs_ = 0;
+};
+
+constexpr const char* kReading =
+    R"({"ozone":42,"particulate_matter":7,"longitude":10.250786139881143,"latitude":56.20251117218925,)"
+    R"("timestamp":"2026-11-30T14:02:11.123Z","seq":0})";
+
+TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n" + kReading + "\n");
+  Put("raw/2026/11/30/14/b.gz", *streams::GzipCompress(std::string(kReading) + kReading + kReading));
+  Put("raw/2026/11/30/15/c", std::string(kReading) + "," + kReading);
+  Put("raw/_SUCCESS", "");
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_TRUE(run.errors.empty()) << run.errors[0];
+  EXPECT_EQ(run.objects_listed, 3);
+  EXPECT_EQ(run.objects_read, 3);
+  EXPECT_EQ(run.records, 7);
+  EXPECT_EQ(run.partitions_added, 2);
+  EXPECT_EQ(run.table, "iot.raw");
+
+  Table t = GetTable();
+  EXPECT_EQ(TypeOf(t, "ozone"), "bigint");
+  EXPECT_EQ(TypeOf(t, "latitude"), "double");
+  EXPECT_EQ(TypeOf(t, "timestamp"), "timestamp");
+  std::vector<Column> keys = {{"year", "string"}, {"month", "string"}, {"day", "string"}, {"hour", "string"}};
+  EXPECT_EQ(t.partition_keys, keys);
+  EXPECT_EQ(t.record_count, 7);
+  EXPECT_EQ(t.compression, "gzip");
+  EXPECT_EQ(t.version, 1);
+  EXPECT_GT(t.last_crawl_ms, 0);
+  auto parts = *catalog_->ListPartitions("iot", "raw");
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].values, (std::vector<std::string>{"2026", "11", "30", "14"}));
+  EXPECT_EQ(parts[0].record_count, 5);
+  EXPECT_EQ(parts[0].location.ToUri(), "s3://iot-data/raw/2026/11/30/14/");
+  EXPECT_EQ(parts[1].record_count, 2);
+}
+
+TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+
+  CrawlRun idle = Crawl();
+  EXPECT_EQ(idle.objects_read, 0);
+  EXPECT_EQ(GetTable().version, 1);
+
+  // A new hour and a new field.
+  Put("raw/2026/11/30/15/b", R"({"ozone":1.5,"humidity":30})" "\n");
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_listed, 2);
+  EXPECT_EQ(run.objects_read, 1);
+  EXPECT_EQ(run.records, 1);
+  EXPECT_EQ(run.partitions_added, 1);
+  EXPECT_TRUE(run.schema_changed);
+  EXPECT_EQ(run.columns_added, std::vector<std::string>{"humidity"});
+  Table t = GetTable();
+  EXPECT_EQ(t.version, 2);
+  EXPECT_EQ(TypeOf(t, "ozone"), "double");
+  EXPECT_EQ(TypeOf(t, "humidity"), "bigint");
+  EXPECT_EQ(TypeOf(t, "latitude"), "double");  // kept from the first run
+  EXPECT_EQ(t.record_count, 2);
+  auto versions = *catalog_->ListVersions("iot", "raw");
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(TypeOf(Table{.columns = versions[0].columns}, "ozone"), "bigint");
+  EXPECT_EQ(versions[1].created_by, "crawler:raw");
+  EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->size(), 2u);
+
+  // Same schema again: no new version, counts still add up.
+  Put("raw/2026/11/30/15/c", R"({"ozone":3,"humidity":31})" "\n");
+  CrawlRun third = Crawl();
+  EXPECT_EQ(third.objects_read, 1);
+  EXPECT_FALSE(third.schema_changed);
+  EXPECT_EQ(GetTable().version, 2);
+  EXPECT_EQ(GetTable().record_count, 3);
+  EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->at(1).record_count, 2);
+}
+
+TEST_F(CrawlerTest, ChangedObjectIsReadAgainAndRecounted) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n" + kReading + "\n" + kReading + "\n");
+  CrawlRun run = Crawl();
+  EXPECT_EQ(run.objects_read, 1);
+  EXPECT_EQ(GetTable().record_count, 3);
+  EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->at(0).record_count, 3);
+}
+
+TEST_F(CrawlerTest, BadRecordsAndConflictsAreReportedWithKeyAndLine) {
+  Put("raw/x/a.json", "{\"v\":1}\n{\"v\": nope}\n{\"v\":\"text\"}\n42\n");
+  Put("raw/x/b.gz", "not gzip at all");
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.records, 2);
+  EXPECT_EQ(run.records_bad, 2);
+  ASSERT_EQ(run.errors.size(), 3u);
+  EXPECT_NE(run.errors[0].find("raw/x/a.json line 2"), std::string::npos) << run.errors[0];
+  EXPECT_NE(run.errors[1].find("raw/x/a.json line 4"), std::string::npos) << run.errors[1];
+  EXPECT_NE(run.errors[2].find("raw/x/b.gz"), std::string::npos) << run.errors[2];
+  ASSERT_EQ(run.conflicts.size(), 1u);
+  EXPECT_EQ(run.conflicts[0].column, "v");
+  EXPECT_EQ(run.conflicts[0].where, "raw/x/a.json line 3");
+  Table t = GetTable();
+  EXPECT_EQ(TypeOf(t, "v"), "string");
+  EXPECT_EQ(t.partition_keys, (std::vector<Column>{{"partition_0", "string"}}));
+}
+
+TEST_F(CrawlerTest, ObjectsWithAnotherLayoutAreSkippedAndNamed) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  Put("raw/stray.json", std::string(kReading) + "\n");
+  CrawlRun run = Crawl();
+  EXPECT_EQ(run.records, 1);
+  ASSERT_EQ(run.errors.size(), 1u);
+  EXPECT_NE(run.errors[0].find("raw/stray.json"), std::string::npos) << run.errors[0];
+}
+
+TEST_F(CrawlerTest, ManagerRunsOnAWorkerAndRecordsTheRun) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  auto manager = CrawlerManager::Open(db_.get(), catalog_.get(), provider_.get());
+  ASSERT_TRUE(manager.ok());
+  auto id = (*manager)->Start("raw");
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  (*manager)->WaitIdle();
+  auto run = (*manager)->GetRun("raw", *id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->message;
+  EXPECT_EQ(run->records, 1);
+  EXPECT_GT(run->finished_ms, 0);
+  EXPECT_EQ((*manager)->ListRuns("raw")->size(), 1u);
+  EXPECT_EQ((*manager)->Start("nope").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ((*manager)->Stop("raw").code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(CrawlerTest, CancelledRunWritesNothing) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  std::atomic<bool> cancel{true};
+  CrawlRun run;
+  run.crawler = "raw";
+  CrawlContext ctx{bucket_.get(), catalog_.get(), store_.get(), &cancel, nullptr};
+  CrawlRun out = RunCrawl(crawler_, run, ctx);
+  EXPECT_EQ(out.status, RunStatus::kCancelled);
+  EXPECT_EQ(catalog_->GetTable("iot", "raw").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->SeenObjects("raw")->empty());
+}
+
+}  // namespace
+}  // namespace tributary::lake
