@@ -52,8 +52,15 @@ const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
   return slot.get();
 }
 
+// The message as the error action needs it once OnPublish has returned.
+struct RulesEngine::Original {
+  std::string topic, payload, client_id;
+  int64_t received_at_ms;
+};
+
 // One PUBLISH's outstanding firehose records. `done` runs when the last one settles.
 struct RulesEngine::Pending {
+  std::unique_ptr<Original> original;  // set before the first Put, then read-only
   std::function<void(bool)> done;
   std::shared_ptr<const RuleSet> set;  // keeps the rules alive until the last callback
   std::atomic<int> outstanding{1};  // 1 for OnPublish itself, released at its end
@@ -127,37 +134,24 @@ void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
         }
         records = std::move(*elements);
       } else {
-        records.push_back(out.payload);
+        records.emplace_back();
+        records.back().reserve(out.payload.size() + fh->separator.size());
+        records.back() = out.payload;
+      }
+      // A sink failure is reported after OnPublish returned, when `m`'s views are gone:
+      // keep a copy of the message, once per message and only for rules that can use it.
+      if (rule.definition().error_action && !pending->original) {
+        pending->original = std::make_unique<Original>(
+            Original{std::string(m.topic), std::string(m.payload), std::string(m.client_id),
+                     m.received_at_ms});
       }
       for (std::string& record : records) {
-      record += fh->separator;
-      pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-      // The error action needs the message after OnPublish returned: copy what it reads.
-      auto copy = std::make_shared<std::array<std::string, 3>>(
-          std::array<std::string, 3>{std::string(m.topic), std::string(m.payload),
-                                     std::string(m.client_id)});
-      int64_t at = m.received_at_ms;
-      sink_->Put(fh->delivery_stream_name, record,
-                 [this, pending, copy, at, rm, &rule, stream = fh->delivery_stream_name](
-                     const Status& s) {
-                   if (!s.ok()) {
-                     rm->action_failures->Add();
-                     bool retry_by_client = !IsPermanent(s) && pending->done;
-                     if (retry_by_client) {
-                       pending->ok.store(false);
-                       Log()->warn("rule={} stream={} record not accepted, the device will send "
-                                   "again: {}", rule.name(), stream, s.message());
-                     } else {
-                       MessageContext again((*copy)[0], (*copy)[1]);
-                       again.client_id = (*copy)[2];
-                       again.received_at_ms = at;
-                       RunErrorAction(rule, again,
-                                      "delivery stream '" + stream + "': " + s.message(),
-                                      "FirehoseAction");
-                     }
-                   }
-                   pending->Release();
-                 });
+        record += fh->separator;
+        pending->outstanding.fetch_add(1, std::memory_order_relaxed);
+        sink_->Put(fh->delivery_stream_name, record, [this, pending, rm, &rule, fh](const Status& s) {
+          if (!s.ok()) SinkFailed(rule, *fh, *rm, s, *pending);
+          pending->Release();
+        });
       }
     } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
       auto topic = rule.RepublishTopic(static_cast<int>(i), m);
@@ -169,6 +163,25 @@ void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
       publish_(*topic, out.payload, rp->qos);
     }
   }
+}
+
+void RulesEngine::SinkFailed(const CompiledRule& rule, const FirehoseAction& action,
+                             const RuleMetrics& rm, const Status& s, Pending& pending) {
+  rm.action_failures->Add();
+  if (!IsPermanent(s) && pending.done) {
+    // The device sends the message again: nothing goes to the error action.
+    pending.ok.store(false);
+    Log()->warn("rule={} stream={} record not accepted, the device will send again: {}",
+                rule.name(), action.delivery_stream_name, s.message());
+    return;
+  }
+  if (!pending.original) return;  // the rule has no error action
+  const Original& o = *pending.original;
+  MessageContext again(o.topic, o.payload);
+  again.client_id = o.client_id;
+  again.received_at_ms = o.received_at_ms;
+  RunErrorAction(rule, again, "delivery stream '" + action.delivery_stream_name + "': " + s.message(),
+                 "FirehoseAction");
 }
 
 void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,

@@ -68,6 +68,9 @@ class RulesEngine : public broker::MessageInterceptor {
 
  private:
   struct Pending;
+  struct Original;
+  void SinkFailed(const CompiledRule& rule, const FirehoseAction& action, const RuleMetrics& rm,
+                  const Status& s, Pending& pending);
   void RunActions(const CompiledRule& rule, const OutputRecord& out, const MessageContext& m,
                   const std::shared_ptr<Pending>& pending);
   void RunErrorAction(const CompiledRule& rule, const MessageContext& m,
