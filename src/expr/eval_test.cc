@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "expr/compiled.h"
+#include "expr/functions.h"
 
 namespace tributary::expr {
 namespace {
@@ -301,6 +302,50 @@ TEST(EvalTest, ConstantsAreFoldedAndPayloadParsedOnce) {
   EXPECT_EQ(v->Evaluate(a).DebugString(), "Int 1");
   EXPECT_EQ(v->Evaluate(b).DebugString(), "Int 2");
   EXPECT_EQ(v->Evaluate(a).DebugString(), "Int 1");
+}
+
+TEST(EvalTest, DatePartFunctions) {
+  // 1700000000123 ms = 2023-11-14T22:13:20.123Z, a Tuesday.
+  RunTable({
+      {"hour(1700000000123)", "Int 22"},
+      {"year(1700000000123)", "Int 2023"},
+      {"month(1700000000123)", "Int 11"},
+      {"day(1700000000123)", "Int 14"},
+      {"minute(1700000000123)", "Int 13"},
+      {"second(1700000000123)", "Int 20"},
+      {"dayofweek(1700000000123)", "Int 2"},
+      {"hour(timestamp())", "Int 22"},
+      {"hour('2026-11-30T14:02:11.5Z')", "Int 14"},
+      {"hour('2026-11-30 23:59:59+01:00')", "Int 22"},
+      {"day('2026-11-30T23:30-0130')", "Int 1"},
+      {"month('2026-11-30T23:30-0130')", "Int 12"},
+      {"year('2024-02-29')", "Int 2024"},
+      {"hour('1969-12-31T23:00:00Z')", "Int 23"},
+      {"year(-1)", "Int 1969"},
+      {"dayofweek('1970-01-01')", "Int 4"},
+      {"hour('2023-02-29T00:00Z')", "undefined"},  // not a leap year
+      {"hour('2026-13-01')", "undefined"},
+      {"hour('14:02')", "undefined"},
+      {"hour('2026-11-30T14:02Zjunk')", "undefined"},
+      {"hour(name)", "undefined"},
+      {"hour(ok)", "undefined"},
+      {"hour(missing)", "undefined"},
+  });
+}
+
+TEST(EvalTest, Iso8601Parsing) {
+  EXPECT_EQ(ParseIso8601Micros("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseIso8601Micros("1970-01-01T00:00:00.000001Z"), 1);
+  EXPECT_EQ(ParseIso8601Micros("1970-01-01T00:00:00.1234567Z"), 123456);
+  EXPECT_EQ(ParseIso8601Micros("2023-11-14T22:13:20.123Z"), 1700000000123000);
+  EXPECT_EQ(ParseIso8601Micros("2023-11-14T23:13:20.123+01:00"), 1700000000123000);
+  EXPECT_EQ(ParseIso8601Micros("2023-11-14"), 1699920000000000);
+  EXPECT_EQ(ParseIso8601Micros("1969-12-31T23:59:59Z"), -1000000);
+  EXPECT_FALSE(ParseIso8601Micros(""));
+  EXPECT_FALSE(ParseIso8601Micros("2023-11-14T"));
+  EXPECT_FALSE(ParseIso8601Micros("2023-11-14T25:00Z"));
+  EXPECT_FALSE(ParseIso8601Micros("2023-11-14T10:00:00."));
+  EXPECT_FALSE(ParseIso8601Micros("hello"));
 }
 
 TEST(ValueTest, JsonRoundTrip) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include "base/base64.h"
 #include "base/ids.h"
@@ -307,16 +308,84 @@ Value ParseTime(Args a, size_t n, const Message&) {
   return r.ok() ? Value::String(std::move(r).value()) : Value();
 }
 
+
+// Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic: 400-year cycles).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+struct CivilTime {
+  int64_t year, month, day, hour, minute, second, weekday;  // weekday: Monday = 1
+};
+
+CivilTime CivilFromMicros(int64_t micros) {
+  int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t rem = secs - days * 86400;
+  CivilTime t{};
+  t.hour = rem / 3600;
+  t.minute = rem % 3600 / 60;
+  t.second = rem % 60;
+  t.weekday = ((days % 7) + 7 + 3) % 7 + 1;  // 1970-01-01 was a Thursday
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  t.day = doy - (153 * mp + 2) / 5 + 1;
+  t.month = mp < 10 ? mp + 3 : mp - 9;
+  t.year = yoe + era * 400 + (t.month <= 2 ? 1 : 0);
+  return t;
+}
+
+enum class DatePart { kYear, kMonth, kDay, kHour, kMinute, kSecond, kWeekday };
+
+template <DatePart P>
+Value DatePartFn(Args a, size_t, const Message&) {
+  int64_t micros = 0;
+  if (a[0].is_string()) {
+    auto parsed = ParseIso8601Micros(a[0].as_string());
+    if (!parsed) return Value();
+    micros = *parsed;
+  } else if (a[0].is_number()) {
+    auto ms = ToIntFloor(a[0]);
+    if (!ms || *ms > INT64_MAX / 1000 || *ms < INT64_MIN / 1000) return Value();
+    micros = *ms * 1000;
+  } else {
+    return Value();
+  }
+  CivilTime t = CivilFromMicros(micros);
+  switch (P) {
+    case DatePart::kYear: return Value::Int(t.year);
+    case DatePart::kMonth: return Value::Int(t.month);
+    case DatePart::kDay: return Value::Int(t.day);
+    case DatePart::kHour: return Value::Int(t.hour);
+    case DatePart::kMinute: return Value::Int(t.minute);
+    case DatePart::kSecond: return Value::Int(t.second);
+    case DatePart::kWeekday: return Value::Int(t.weekday);
+  }
+  return Value();
+}
+
 constexpr FunctionSpec kFunctions[] = {
     {"abs", 1, 1, Purity::kPure, &Abs},
     {"ceil", 1, 1, Purity::kPure, &RoundTo<Ceil>},
     {"clientid", 0, 0, Purity::kMessage, &ClientId},
     {"concat", 0, -1, Purity::kPure, &Concat},
+    {"day", 1, 1, Purity::kPure, &DatePartFn<DatePart::kDay>},
+    {"dayofweek", 1, 1, Purity::kPure, &DatePartFn<DatePart::kWeekday>},
     {"encode", 2, 2, Purity::kPure, &Encode},
     {"endswith", 2, 2, Purity::kPure, &StringTest<1>},
     {"exp", 1, 1, Purity::kPure, &DoubleFn<Exp>},
     {"floor", 1, 1, Purity::kPure, &RoundTo<Floor>},
     {"get", 2, 2, Purity::kPure, &Get},
+    {"hour", 1, 1, Purity::kPure, &DatePartFn<DatePart::kHour>},
     {"indexof", 2, 2, Purity::kPure, &StringTest<2>},
     {"isnull", 1, 1, Purity::kPure, &IsNull},
     {"isundefined", 1, 1, Purity::kPure, &IsUndefined},
@@ -326,7 +395,9 @@ constexpr FunctionSpec kFunctions[] = {
     {"lower", 1, 1, Purity::kPure, &MapChars<ToLower>},
     {"lpad", 2, 2, Purity::kPure, &Pad<true>},
     {"ltrim", 1, 1, Purity::kPure, &TrimFn<true, false>},
+    {"minute", 1, 1, Purity::kPure, &DatePartFn<DatePart::kMinute>},
     {"mod", 2, 2, Purity::kPure, &Mod},
+    {"month", 1, 1, Purity::kPure, &DatePartFn<DatePart::kMonth>},
     {"nanvl", 2, 2, Purity::kPure, &Nanvl},
     {"newuuid", 0, 0, Purity::kVolatile, &NewUuidFn},
     {"numbytes", 1, 1, Purity::kPure, &NumBytes},
@@ -338,6 +409,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"round", 1, 1, Purity::kPure, &RoundTo<RoundHalfAway>},
     {"rpad", 2, 2, Purity::kPure, &Pad<false>},
     {"rtrim", 1, 1, Purity::kPure, &TrimFn<false, true>},
+    {"second", 1, 1, Purity::kPure, &DatePartFn<DatePart::kSecond>},
     {"sign", 1, 1, Purity::kPure, &Sign},
     {"sql_version", 0, 0, Purity::kPure, &SqlVersion},
     {"sqrt", 1, 1, Purity::kPure, &DoubleFn<Sqrt>},
@@ -349,9 +421,82 @@ constexpr FunctionSpec kFunctions[] = {
     {"trim", 1, 1, Purity::kPure, &TrimFn<true, true>},
     {"trunc", 2, 2, Purity::kPure, &Trunc},
     {"upper", 1, 1, Purity::kPure, &MapChars<ToUpper>},
+    {"year", 1, 1, Purity::kPure, &DatePartFn<DatePart::kYear>},
 };
 
 }  // namespace
+
+namespace {
+
+// Reads exactly `n` digits at text[*i].
+bool Digits(std::string_view text, size_t* i, int n, int64_t* out) {
+  if (*i + n > text.size()) return false;
+  int64_t v = 0;
+  for (int k = 0; k < n; ++k) {
+    char c = text[*i + k];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *i += n;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseIso8601Micros(std::string_view text) {
+  size_t i = 0;
+  int64_t y, mo, d, h = 0, mi = 0, sec = 0, micros = 0;
+  if (!Digits(text, &i, 4, &y) || i >= text.size() || text[i++] != '-') return std::nullopt;
+  if (!Digits(text, &i, 2, &mo) || i >= text.size() || text[i++] != '-') return std::nullopt;
+  if (!Digits(text, &i, 2, &d)) return std::nullopt;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1]) return std::nullopt;
+  if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return std::nullopt;
+  int64_t offset_s = 0;
+  if (i < text.size()) {
+    if (text[i] != 'T' && text[i] != 't' && text[i] != ' ') return std::nullopt;
+    ++i;
+    if (!Digits(text, &i, 2, &h) || i >= text.size() || text[i++] != ':') return std::nullopt;
+    if (!Digits(text, &i, 2, &mi)) return std::nullopt;
+    if (i < text.size() && text[i] == ':') {
+      ++i;
+      if (!Digits(text, &i, 2, &sec)) return std::nullopt;
+      if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
+        ++i;
+        int n = 0;
+        int64_t scale = 100000;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+          if (n < 6) micros += (text[i] - '0') * scale;
+          scale /= 10;
+          ++n;
+          ++i;
+        }
+        if (n == 0) return std::nullopt;
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    if (i < text.size()) {
+      char z = text[i];
+      if (z == 'Z' || z == 'z') {
+        ++i;
+      } else if (z == '+' || z == '-') {
+        ++i;
+        int64_t oh, om = 0;
+        if (!Digits(text, &i, 2, &oh)) return std::nullopt;
+        if (i < text.size() && text[i] == ':') ++i;
+        if (i < text.size() && !Digits(text, &i, 2, &om)) return std::nullopt;
+        if (oh > 23 || om > 59) return std::nullopt;
+        offset_s = (z == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+      } else {
+        return std::nullopt;
+      }
+    }
+    if (i != text.size()) return std::nullopt;
+  }
+  int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+  return secs * 1000000 + micros;
+}
 
 const FunctionSpec* FindFunction(std::string_view lower_name) {
   for (const FunctionSpec& f : kFunctions) {

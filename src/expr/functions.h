@@ -10,10 +10,14 @@
 //   strings:  lower upper concat length numbytes substring trim ltrim rtrim lpad rpad
 //             startswith endswith indexof replace encode(v, 'base64')
 //   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
+//   dates:    year month day hour minute second dayofweek (Monday = 1): parts of a time in
+//             UTC, given as Unix milliseconds or an ISO 8601 string (see ParseIso8601Micros)
 //   (cast(x AS type) is syntax, see conversions in compile.cc)
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "expr/message.h"
@@ -42,5 +46,11 @@ const FunctionSpec* FindFunction(std::string_view lower_name);
 
 // All names, for "unknown function 'x' (known: ...)" messages.
 std::string FunctionNames();
+
+// ISO 8601 date-times as microseconds since the Unix epoch, UTC; nullopt when `text` is
+// not one. Accepted: "2026-11-30", "2026-11-30T14:02", "2026-11-30 14:02:11",
+// "2026-11-30T14:02:11.123456Z", "...+01:00", "...-0530", "...+01" (no zone = UTC).
+// Fractions past microseconds are truncated. Shared with the ETL jobs' conversions.
+std::optional<int64_t> ParseIso8601Micros(std::string_view text);
 
 }  // namespace tributary::expr
