@@ -87,7 +87,7 @@ DeliveryStream::~DeliveryStream() {
   if (delivery_thread_.joinable() || wal_) (void)Stop(0);
 }
 
-void DeliveryStream::Put(std::string_view record, PutDone done) {
+void DeliveryStream::Put(std::string_view record, PutDone done, bool want_id) {
   StreamMetrics& m = *options_.metrics;
   const std::string& name = options_.config.name;
   if (record.empty()) {
@@ -127,12 +127,13 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
   // Appending under mu_ keeps last_appended_seq_ in step with the WAL's order.
   last_appended_seq_ = wal_->Append(
       std::string(record), options_.clock(),
-      [this, size, done = std::move(done)](const Status& status, uint64_t seq) {
+      [this, size, want_id, done = std::move(done)](const Status& status, uint64_t seq) {
         StreamMetrics& m = *options_.metrics;
         if (status.ok()) {
           m.records_in->Add();
           m.bytes_in->Add(size);
-          done(status, RecordId(options_.epoch, seq));
+          static const std::string kNoId;
+          done(status, want_id ? RecordId(options_.epoch, seq) : kNoId);
         } else {
           pending_bytes_ -= size;
           m.records_rejected->Add();
@@ -140,11 +141,11 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
           done(status, "");
         }
         m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-        {
+        // Only Stop waits for puts to finish: wake it for the last one, not for each.
+        if (puts_in_progress_.fetch_sub(1) == 1) {
           std::lock_guard<std::mutex> lock(mu_);
-          --puts_in_progress_;
+          progress_cv_.notify_all();
         }
-        progress_cv_.notify_all();
       });
 }
 
@@ -169,6 +170,8 @@ void DeliveryStream::OnDurable(std::vector<WalRecord>&& records) {
       }
       Buffer& b = buffers_[key];
       if (b.seqs.empty()) {
+        // Sized like the last object, so a buffer is not copied as it doubles its way up.
+        b.bytes.reserve(std::min<uint64_t>(last_object_raw_bytes_, options_.config.buffer_size_bytes()));
         b.partitioning_failed = !part.ok();
         if (part.ok()) b.partition_values = *part;
         b.oldest_arrival_ms = r.arrival_ms;
@@ -182,6 +185,7 @@ void DeliveryStream::OnDurable(std::vector<WalRecord>&& records) {
       b.raw_bytes += r.data.size();
       b.seqs.push_back(r.seq);
       if (b.raw_bytes >= options_.config.buffer_size_bytes()) {
+        last_object_raw_bytes_ = b.raw_bytes;
         // Sealed now, so one large group commit still makes objects of about the size.
         sealed_.push_back(std::move(b));
         buffers_.erase(key);
@@ -215,6 +219,7 @@ void DeliveryStream::DeliveryLoop() {
     sealed_.clear();
     for (auto it = buffers_.begin(); it != buffers_.end();) {
       if (ReadyLocked(it->second, now)) {
+        last_object_raw_bytes_ = it->second.raw_bytes;
         ready.push_back(std::move(it->second));
         it = buffers_.erase(it);
       } else {

@@ -54,7 +54,8 @@ class DeliveryStream {
   static Result<std::unique_ptr<DeliveryStream>> Open(DeliveryStreamOptions options);
   ~DeliveryStream();
 
-  void Put(std::string_view record, PutDone done);
+  // `want_id`: whether `done` needs the record id (formatting it costs on the hot path).
+  void Put(std::string_view record, PutDone done, bool want_id = true);
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.
   Status Flush(int64_t timeout_ms);
@@ -104,7 +105,8 @@ class DeliveryStream {
   bool accepting_ = true;
   bool stopping_ = false;
   bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
-  uint64_t puts_in_progress_ = 0;
+  std::atomic<uint64_t> puts_in_progress_{0};
+  uint64_t last_object_raw_bytes_ = 0;  // mu_; the raw size of the last buffer sealed  // Stop waits (under mu_) for 0
   uint64_t last_appended_seq_ = 0;      // under mu_: highest seq handed to the WAL
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
   std::map<std::string, Buffer> buffers_;  // filling, by partition key

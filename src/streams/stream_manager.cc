@@ -177,8 +177,13 @@ Status StreamManager::Delete(std::string_view name) {
 
 void StreamManager::Put(std::string_view stream, std::string_view record,
                         std::function<void(const Status&)> done) {
-  PutRecord(stream, record,
-            [done = std::move(done)](const Status& s, const std::string&) { done(s); });
+  auto s = Find(stream);
+  if (!s) {
+    done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)));
+    return;
+  }
+  s->Put(record, [done = std::move(done)](const Status& st, const std::string&) { done(st); },
+         /*want_id=*/false);
 }
 
 void StreamManager::PutRecord(

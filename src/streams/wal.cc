@@ -175,7 +175,10 @@ void Wal::WriterLoop() {
     batch.swap(queue_);
     lock.unlock();
 
-    std::string bytes;
+    // One buffer for the writer's life: a fresh string per batch would be reallocated
+    // as it grows and freed again, which showed up as malloc time under load.
+    std::string& bytes = write_buffer_;
+    bytes.clear();
     for (const Pending& p : batch) {
       EncodeFrame(options_.epoch, p.record.seq, p.record.arrival_ms, p.record.data, &bytes);
     }

@@ -99,6 +99,7 @@ class Wal {
   bool stopping_ = false;
 
   // Writer thread only.
+  std::string write_buffer_;  // the frames of the batch being written
   int fd_ = -1;
   int64_t last_sync_ns_ = 0;
   bool dirty_ = false;
