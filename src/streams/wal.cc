@@ -144,6 +144,9 @@ uint64_t Wal::Append(std::string data, int64_t arrival_ms, DoneFn done) {
     std::lock_guard<std::mutex> lock(queue_mu_);
     seq = next_seq_++;
     queue_.push_back({{seq, arrival_ms, std::move(data)}, std::move(done)});
+    // A busy writer takes this record with its next batch: waking it is a wasted
+    // system call per record under load.
+    if (!writer_waiting_) return seq;
   }
   queue_cv_.notify_one();
   return seq;
@@ -158,7 +161,9 @@ void Wal::WriterLoop() {
       if (dirty_ && policy.mode == FsyncPolicy::Mode::kInterval) {
         int64_t due_ns = last_sync_ns_ + policy.interval_ms * 1'000'000;
         int64_t wait_ns = std::max<int64_t>(0, due_ns - SteadyNanos());
+        writer_waiting_ = true;
         queue_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns));
+        writer_waiting_ = false;
         if (queue_.empty() && SteadyNanos() >= due_ns) {
           lock.unlock();
           ::fdatasync(fd_);  // a failure here surfaces on the next write's fsync
@@ -167,7 +172,9 @@ void Wal::WriterLoop() {
           lock.lock();
         }
       } else {
+        writer_waiting_ = true;
         queue_cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+        writer_waiting_ = false;
       }
       continue;
     }

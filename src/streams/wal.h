@@ -97,6 +97,7 @@ class Wal {
   std::deque<Pending> queue_;
   uint64_t next_seq_ = 1;
   bool stopping_ = false;
+  bool writer_waiting_ = false;  // the writer sleeps on queue_cv_: Append must wake it
 
   // Writer thread only.
   std::string write_buffer_;  // the frames of the batch being written
