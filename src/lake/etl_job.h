@@ -1,0 +1,112 @@
+// ETL job definitions (a Glue Studio job): a source table from the catalog, an ordered
+// list of transforms and a Parquet target. A job is written as JSON:
+//
+//   {"source": {"database": "iot", "table": "raw"},
+//    "transforms": [
+//      {"apply_mapping": [["ozone", "bigint", "ozone", "double"],
+//                         ["pos.lat", "double", "lat", "double"],
+//                         ["timestamp", "string", "ts", "timestamp"]]},
+//      {"filter": "ozone >= 0"},
+//      {"derive": {"hour": "hour(ts)", "day": {"expression": "day(ts)", "type": "int"}}},
+//      {"dedupe": ["record_id"]},
+//      {"drop_null_fields": true}],
+//    "target": {"path": "curated/pollution/", "format": "parquet", "compression": "snappy",
+//               "partition_keys": ["year", "month", "day"], "database": "iot",
+//               "table": "pollution", "error_path": "curated/pollution_errors/"},
+//    "workers": 0}
+//
+// transform          does
+//   apply_mapping    Glue ApplyMapping tuples [source path, source type, target name,
+//                    target type]: the only columns after it; fields not listed are dropped.
+//                    A path is dotted ("pos.lat"); a name that is one of the source's
+//                    partition keys (year, month, ...) reads the object's partition value.
+//                    Must be the first transform when present; without it the columns
+//                    are the source table's (struct and array columns as JSON text) and
+//                    its partition keys (strings).
+//   filter           an expression of the rules language (expr/); a record is kept when
+//                    it yields true (false, null or undefined drop it)
+//   derive           name -> expression (or {"expression", "type"}): a new column; the
+//                    type is inferred from the expression when not given
+//   dedupe           key columns: a record whose key was seen before in the run is dropped
+//   drop_null_fields true (all columns) or a list: columns null in every record of the run
+//                    are left out of the output (Glue's DropNullFields)
+//
+// Column types (Hive names): boolean, int, bigint (or long), float, double, string,
+// timestamp. Source types in a mapping may also be struct<...>/array<...>.
+// Conversions, value -> target type (anything else rejects the record with the reason):
+//   bigint/int   JSON integers, whole doubles, numeric strings; in range
+//   double/float JSON numbers, numeric strings
+//   string       strings; numbers, booleans, objects and arrays as their JSON text
+//   boolean      true/false, the strings "true"/"false"
+//   timestamp    ISO 8601 strings (expr::ParseIso8601Micros); numbers are Unix milliseconds
+// A missing field or JSON null is null, never a rejection.
+//
+// Parsing is a pure function; every error names the JSON path of the problem
+// ("$.transforms[1].filter: column 5: ..."). Value types; thread-compatible.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "lake/catalog.h"
+#include "lake/hive_type.h"
+
+namespace tributary::lake {
+
+enum class EtlType { kBoolean, kInt, kBigint, kFloat, kDouble, kString, kTimestamp };
+// "boolean", "int", "bigint", "float", "double", "string", "timestamp".
+std::string_view EtlTypeName(EtlType type);
+// The names above, plus "long" (bigint), "integer" (int), "bool", "varchar"/"text" (string).
+std::optional<EtlType> ParseEtlType(std::string_view name);
+
+struct FieldMapping {
+  std::string source_path;         // "pos.lat"
+  std::vector<std::string> path;   // {"pos", "lat"}
+  std::string source_type;         // as written (a Hive type)
+  std::string target_name;
+  EtlType target_type = EtlType::kString;
+};
+
+struct DerivedColumn {
+  std::string name;
+  std::string expression;
+  std::optional<EtlType> type;  // nullopt: inferred
+};
+
+struct TransformSpec {
+  enum class Kind { kApplyMapping, kFilter, kDerive, kDedupe, kDropNullFields };
+  Kind kind = Kind::kFilter;
+  std::vector<FieldMapping> mappings;  // kApplyMapping
+  std::string condition;               // kFilter
+  std::vector<DerivedColumn> derived;  // kDerive
+  std::vector<std::string> columns;    // kDedupe keys; kDropNullFields (empty = all)
+  std::string where;                   // "$.transforms[2]"
+};
+
+struct TargetSpec {
+  LakePath path;
+  std::string compression = "snappy";  // snappy, zstd, gzip, none
+  std::vector<std::string> partition_keys;
+  std::string database;
+  std::string table;
+  LakePath error_path;  // default: <path without its last '/'>_errors/
+};
+
+struct JobSpec {
+  std::string source_database;
+  std::string source_table;
+  std::vector<TransformSpec> transforms;
+  TargetSpec target;
+  int workers = 0;  // 0: one per core
+};
+
+// Parses and checks a job document (see above). Errors name the JSON path.
+Result<JobSpec> ParseJobSpec(const nlohmann::json& doc);
+// The same, from text (a JSON parse error names the byte offset).
+Result<JobSpec> ParseJobSpecText(std::string_view text);
+
+}  // namespace tributary::lake

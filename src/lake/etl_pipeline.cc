@@ -1,0 +1,593 @@
+#include "lake/etl_pipeline.h"
+
+#include <charconv>
+#include <chrono>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <optional>
+
+#include "expr/functions.h"
+#include "expr/parser.h"
+
+namespace tributary::lake {
+namespace {
+
+using expr::Ast;
+using expr::AstKind;
+
+std::string Excerpt(std::string_view s) {
+  std::string out;
+  expr::AppendJsonString(s.size() > 60 ? s.substr(0, 60) : s, &out);
+  if (s.size() > 60) out.insert(out.size() - 1, "...");
+  return out;
+}
+
+bool Fail(std::string* reason, std::string_view what, std::string_view value, EtlType t) {
+  *reason = "cannot convert " + std::string(what) + " " + std::string(value) + " to " + std::string(EtlTypeName(t));
+  return false;
+}
+
+bool SetInt(int64_t v, EtlType t, Cell* out, std::string* reason, std::string_view what, std::string_view text) {
+  if (t == EtlType::kInt && (v < INT32_MIN || v > INT32_MAX)) {
+    *reason = std::string(what) + " " + std::string(text) + " is out of the range of int";
+    return false;
+  }
+  out->kind = Cell::Kind::kInt;
+  out->i = v;
+  return true;
+}
+
+bool IntFromDouble(double d, int64_t* out) {
+  if (!std::isfinite(d) || d != std::floor(d) || d < -9.2233720368547758e18 || d >= 9.2233720368547758e18) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool ParseIntText(std::string_view s, int64_t* out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  if (r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty()) return true;
+  double d;
+  auto rd = std::from_chars(s.data(), s.data() + s.size(), d);
+  return rd.ec == std::errc() && rd.ptr == s.data() + s.size() && IntFromDouble(d, out);
+}
+
+bool ParseDoubleText(std::string_view s, double* out) {
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// A string to any type (numbers, booleans and timestamps parsed).
+bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason) {
+  switch (t) {
+    case EtlType::kString:
+      out->kind = Cell::Kind::kString;
+      out->s.assign(s);
+      return true;
+    case EtlType::kInt:
+    case EtlType::kBigint: {
+      int64_t v;
+      if (!ParseIntText(s, &v)) return Fail(reason, "string", Excerpt(s), t);
+      return SetInt(v, t, out, reason, "string", Excerpt(s));
+    }
+    case EtlType::kFloat:
+    case EtlType::kDouble:
+      out->kind = Cell::Kind::kDouble;
+      if (!ParseDoubleText(s, &out->d)) return Fail(reason, "string", Excerpt(s), t);
+      return true;
+    case EtlType::kBoolean:
+      out->kind = Cell::Kind::kBool;
+      if (s == "true" || s == "TRUE" || s == "True") {
+        out->i = 1;
+      } else if (s == "false" || s == "FALSE" || s == "False") {
+        out->i = 0;
+      } else {
+        return Fail(reason, "string", Excerpt(s), t);
+      }
+      return true;
+    case EtlType::kTimestamp: {
+      auto micros = expr::ParseIso8601Micros(s);
+      if (!micros) return Fail(reason, "string", Excerpt(s) + " (not an ISO 8601 date-time)", t);
+      out->kind = Cell::Kind::kTimestamp;
+      out->i = *micros;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason) {
+  switch (t) {
+    case EtlType::kString:
+      out->kind = Cell::Kind::kString;
+      out->s = std::to_string(v);
+      return true;
+    case EtlType::kInt:
+    case EtlType::kBigint: return SetInt(v, t, out, reason, "number", std::to_string(v));
+    case EtlType::kFloat:
+    case EtlType::kDouble:
+      out->kind = Cell::Kind::kDouble;
+      out->d = static_cast<double>(v);
+      return true;
+    case EtlType::kBoolean: return Fail(reason, "number", std::to_string(v), t);
+    case EtlType::kTimestamp:  // Unix milliseconds
+      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) return Fail(reason, "number", std::to_string(v), t);
+      out->kind = Cell::Kind::kTimestamp;
+      out->i = v * 1000;
+      return true;
+  }
+  return false;
+}
+
+bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason) {
+  auto text = [&] {
+    std::string s;
+    expr::AppendDecimal(v, &s);
+    return s;
+  };
+  int64_t whole;
+  switch (t) {
+    case EtlType::kString:
+      out->kind = Cell::Kind::kString;
+      out->s = text();
+      return true;
+    case EtlType::kInt:
+    case EtlType::kBigint:
+      if (!IntFromDouble(v, &whole)) return Fail(reason, "number", text() + " (not a whole number)", t);
+      return SetInt(whole, t, out, reason, "number", text());
+    case EtlType::kFloat:
+    case EtlType::kDouble:
+      out->kind = Cell::Kind::kDouble;
+      out->d = v;
+      return true;
+    case EtlType::kBoolean: return Fail(reason, "number", text(), t);
+    case EtlType::kTimestamp:
+      if (!std::isfinite(v) || std::fabs(v) > 9e15) return Fail(reason, "number", text(), t);
+      out->kind = Cell::Kind::kTimestamp;
+      out->i = static_cast<int64_t>(std::llround(v * 1000));
+      return true;
+  }
+  return false;
+}
+
+bool ConvertBool(bool b, EtlType t, Cell* out, std::string* reason) {
+  if (t == EtlType::kBoolean) {
+    out->kind = Cell::Kind::kBool;
+    out->i = b;
+    return true;
+  }
+  if (t == EtlType::kString) {
+    out->kind = Cell::Kind::kString;
+    out->s = b ? "true" : "false";
+    return true;
+  }
+  return Fail(reason, "boolean", b ? "true" : "false", t);
+}
+
+std::string ColumnNames(const std::vector<OutputColumn>& cols) {
+  std::string out;
+  for (const auto& c : cols) out += (out.empty() ? "" : ", ") + c.name;
+  return out;
+}
+
+int FindColumn(const std::vector<OutputColumn>& cols, std::string_view name) {
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (cols[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The column type a derived expression gets when the job does not say.
+EtlType InferType(const Ast& a, const std::vector<OutputColumn>& cols) {
+  switch (a.kind) {
+    case AstKind::kLiteral:
+      if (a.literal.is_int()) return EtlType::kBigint;
+      if (a.literal.is_decimal()) return EtlType::kDouble;
+      if (a.literal.is_bool()) return EtlType::kBoolean;
+      return EtlType::kString;
+    case AstKind::kField: {
+      int i = FindColumn(cols, a.name);
+      return i >= 0 ? cols[i].type : EtlType::kString;
+    }
+    case AstKind::kCast:
+      switch (a.cast_type) {
+        case expr::CastType::kInt: return EtlType::kBigint;
+        case expr::CastType::kDecimal: return EtlType::kDouble;
+        case expr::CastType::kBoolean: return EtlType::kBoolean;
+        case expr::CastType::kString: return EtlType::kString;
+      }
+      return EtlType::kString;
+    case AstKind::kUnary:
+      if (a.op == expr::Op::kNot) return EtlType::kBoolean;
+      return a.kids.empty() ? EtlType::kDouble : InferType(*a.kids[0], cols);
+    case AstKind::kBinary: {
+      using expr::Op;
+      switch (a.op) {
+        case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe:
+        case Op::kAnd: case Op::kOr: return EtlType::kBoolean;
+        case Op::kDiv: return EtlType::kDouble;
+        default: {
+          EtlType l = InferType(*a.kids[0], cols), r = InferType(*a.kids[1], cols);
+          auto integral = [](EtlType t) { return t == EtlType::kInt || t == EtlType::kBigint; };
+          if (a.op == Op::kAdd && (l == EtlType::kString || r == EtlType::kString)) return EtlType::kString;
+          return integral(l) && integral(r) ? EtlType::kBigint : EtlType::kDouble;
+        }
+      }
+    }
+    case AstKind::kCall: {
+      static const std::vector<std::string_view> kInts = {
+          "year", "month", "day", "hour", "minute", "second", "dayofweek", "length", "numbytes",
+          "indexof", "sign", "ceil", "floor", "round", "timestamp"};
+      static const std::vector<std::string_view> kDoubles = {"sqrt", "ln", "log", "exp", "power", "trunc"};
+      static const std::vector<std::string_view> kBools = {"isnull", "isundefined", "startswith", "endswith"};
+      auto in = [&](const std::vector<std::string_view>& v) {
+        for (auto n : v) if (n == a.name) return true;
+        return false;
+      };
+      if (in(kInts)) return EtlType::kBigint;
+      if (in(kDoubles)) return EtlType::kDouble;
+      if (in(kBools)) return EtlType::kBoolean;
+      if ((a.name == "abs" || a.name == "mod" || a.name == "remainder") && !a.kids.empty()) {
+        EtlType t = InferType(*a.kids[0], cols);
+        return t == EtlType::kString ? EtlType::kDouble : t;
+      }
+      return EtlType::kString;
+    }
+    case AstKind::kCase:
+      return a.kids.size() >= 3 && a.kids[2] ? InferType(*a.kids[2], cols) : EtlType::kString;
+    default:
+      return EtlType::kString;
+  }
+}
+
+// The key of a row for dedupe: each key cell's kind and bytes, length-prefixed.
+void AppendKey(const Cell& c, std::string* out) {
+  out->push_back(static_cast<char>(c.kind));
+  switch (c.kind) {
+    case Cell::Kind::kNull: break;
+    case Cell::Kind::kString:
+      out->append(std::to_string(c.s.size())).push_back(':');
+      out->append(c.s);
+      break;
+    case Cell::Kind::kDouble:
+      out->append(reinterpret_cast<const char*>(&c.d), sizeof c.d);
+      break;
+    default:
+      out->append(reinterpret_cast<const char*>(&c.i), sizeof c.i);
+  }
+}
+
+bool Lookup(simdjson::dom::object record, const std::vector<std::string>& path, simdjson::dom::element* out) {
+  simdjson::dom::element e;
+  if (record.at_key(path[0]).get(e)) return false;
+  for (size_t k = 1; k < path.size(); ++k) {
+    simdjson::dom::object o;
+    if (e.get_object().get(o) || o.at_key(path[k]).get(e)) return false;
+  }
+  *out = e;
+  return true;
+}
+
+}  // namespace
+
+bool DedupeSet::Insert(std::string key) {
+  Shard& s = shards_[std::hash<std::string>{}(key) % kShards];
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.keys.insert(std::move(key)).second;
+}
+
+bool ConvertJson(simdjson::dom::element v, EtlType t, Cell* out, std::string* reason) {
+  using simdjson::dom::element_type;
+  switch (v.type()) {
+    case element_type::NULL_VALUE:
+      out->kind = Cell::Kind::kNull;
+      return true;
+    case element_type::STRING: {
+      std::string_view s = v.get_string().value_unsafe();
+      return ConvertString(s, t, out, reason);
+    }
+    case element_type::INT64: return ConvertInt(v.get_int64().value_unsafe(), t, out, reason);
+    case element_type::UINT64: {
+      uint64_t u = v.get_uint64().value_unsafe();
+      if (u > static_cast<uint64_t>(INT64_MAX)) return ConvertDouble(static_cast<double>(u), t, out, reason);
+      return ConvertInt(static_cast<int64_t>(u), t, out, reason);
+    }
+    case element_type::DOUBLE: return ConvertDouble(v.get_double().value_unsafe(), t, out, reason);
+    case element_type::BOOL: return ConvertBool(v.get_bool().value_unsafe(), t, out, reason);
+    case element_type::OBJECT:
+    case element_type::ARRAY: {
+      std::string text = simdjson::minify(v);
+      if (t != EtlType::kString) {
+        return Fail(reason, v.type() == element_type::OBJECT ? "object" : "array", Excerpt(text), t);
+      }
+      out->kind = Cell::Kind::kString;
+      out->s = std::move(text);
+      return true;
+    }
+  }
+  return Fail(reason, "value", "?", t);
+}
+
+bool ConvertValue(const expr::Value& v, EtlType t, Cell* out, std::string* reason) {
+  switch (v.kind()) {
+    case expr::ValueKind::kUndefined:
+    case expr::ValueKind::kNull:
+      out->kind = Cell::Kind::kNull;
+      return true;
+    case expr::ValueKind::kBool: return ConvertBool(v.as_bool(), t, out, reason);
+    case expr::ValueKind::kInt: return ConvertInt(v.as_int(), t, out, reason);
+    case expr::ValueKind::kDecimal: return ConvertDouble(v.as_decimal(), t, out, reason);
+    case expr::ValueKind::kString: return ConvertString(v.as_string(), t, out, reason);
+    default:
+      if (t != EtlType::kString) return Fail(reason, "value", Excerpt(v.ToJson()), t);
+      out->kind = Cell::Kind::kString;
+      out->s = v.ToJson();
+      return true;
+  }
+}
+
+std::string FormatTimestampMicros(int64_t micros) {
+  using namespace std::chrono;
+  int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+  int64_t frac = micros - secs * 1000000;
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t rem = secs - days * 86400;
+  year_month_day ymd{sys_days{std::chrono::days{days}}};
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60));
+  std::string out(buf, n);
+  if (frac != 0) {
+    std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(frac));
+    out += buf;
+  }
+  out += 'Z';
+  return out;
+}
+
+void AppendCellJson(const Cell& c, std::string* out) {
+  switch (c.kind) {
+    case Cell::Kind::kNull: out->append("null"); break;
+    case Cell::Kind::kBool: out->append(c.i ? "true" : "false"); break;
+    case Cell::Kind::kInt: out->append(std::to_string(c.i)); break;
+    case Cell::Kind::kDouble:
+      if (std::isfinite(c.d)) {
+        expr::AppendDecimal(c.d, out);
+      } else {
+        out->append("null");
+      }
+      break;
+    case Cell::Kind::kString: expr::AppendJsonString(c.s, out); break;
+    case Cell::Kind::kTimestamp: expr::AppendJsonString(FormatTimestampMicros(c.i), out); break;
+  }
+}
+
+std::string CellText(const Cell& c) {
+  std::string text;
+  switch (c.kind) {
+    case Cell::Kind::kNull: break;
+    case Cell::Kind::kBool: text = c.i ? "true" : "false"; break;
+    case Cell::Kind::kInt: text = std::to_string(c.i); break;
+    case Cell::Kind::kDouble: expr::AppendDecimal(c.d, &text); break;
+    case Cell::Kind::kString: text = c.s; break;
+    case Cell::Kind::kTimestamp: text = FormatTimestampMicros(c.i); break;
+  }
+  return text;
+}
+
+std::string PartitionValueText(const Cell& c) {
+  std::string text = CellText(c);
+  if (c.is_null() || text.empty()) return "__HIVE_DEFAULT_PARTITION__";
+  std::string out;
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column>& source_columns,
+                                   const std::vector<std::string>& partition_keys) {
+  Pipeline p;
+  auto is_partition = [&](const std::string& name) {
+    for (const auto& k : partition_keys) if (k == name) return true;
+    return false;
+  };
+  size_t first = 0;
+  if (!spec.transforms.empty() && spec.transforms[0].kind == TransformSpec::Kind::kApplyMapping) {
+    for (const FieldMapping& m : spec.transforms[0].mappings) {
+      p.inputs_.push_back({m.path, m.source_path, m.path.size() == 1 && is_partition(m.path[0])});
+      p.columns_.push_back({m.target_name, m.target_type});
+    }
+    first = 1;
+  } else {
+    for (const Column& c : source_columns) {
+      p.inputs_.push_back({{c.name}, c.name, is_partition(c.name)});
+      p.columns_.push_back({c.name, ParseEtlType(c.type).value_or(EtlType::kString)});
+    }
+    for (const std::string& k : partition_keys) {
+      if (FindColumn(p.columns_, k) >= 0) continue;
+      p.inputs_.push_back({{k}, k, true});
+      p.columns_.push_back({k, EtlType::kString});
+    }
+  }
+  bool drop_nulls = false;
+  std::vector<std::string> drop_names;
+  for (size_t t = first; t < spec.transforms.size(); ++t) {
+    const TransformSpec& ts = spec.transforms[t];
+    Stage st;
+    st.kind = ts.kind;
+    switch (ts.kind) {
+      case TransformSpec::Kind::kApplyMapping:
+        return InvalidArgument(ts.where + ".apply_mapping: must be the first transform");
+      case TransformSpec::Kind::kFilter: {
+        auto e = expr::Expression::Compile(ts.condition);
+        if (!e.ok()) return InvalidArgument(ts.where + ".filter: " + e.status().message());
+        st.expression = std::make_shared<const expr::Expression>(std::move(*e));
+        break;
+      }
+      case TransformSpec::Kind::kDerive: {
+        std::vector<OutputColumn> before = p.columns_;
+        for (const DerivedColumn& d : ts.derived) {
+          std::string at = ts.where + ".derive." + d.name;
+          auto e = expr::Expression::Compile(d.expression);
+          if (!e.ok()) return InvalidArgument(at + ": " + e.status().message());
+          EtlType type = EtlType::kString;
+          if (d.type) {
+            type = *d.type;
+          } else {
+            auto ast = expr::ParseExpressionText(d.expression);
+            if (!ast.ok()) return InvalidArgument(at + ": " + ast.status().message());
+            type = InferType(**ast, before);
+          }
+          int idx = FindColumn(p.columns_, d.name);
+          if (idx < 0) {
+            idx = static_cast<int>(p.columns_.size());
+            p.columns_.push_back({d.name, type});
+          } else {
+            p.columns_[idx].type = type;
+          }
+          st.derived.push_back(std::make_shared<const expr::Expression>(std::move(*e)));
+          st.derived_columns.push_back(idx);
+        }
+        break;
+      }
+      case TransformSpec::Kind::kDedupe:
+        for (size_t k = 0; k < ts.columns.size(); ++k) {
+          int idx = FindColumn(p.columns_, ts.columns[k]);
+          if (idx < 0) {
+            return InvalidArgument(ts.where + ".dedupe[" + std::to_string(k) + "]: no column '" + ts.columns[k] +
+                                   "' at this point (columns: " + ColumnNames(p.columns_) + ")");
+          }
+          st.keys.push_back(idx);
+        }
+        break;
+      case TransformSpec::Kind::kDropNullFields:
+        drop_nulls = true;
+        for (size_t k = 0; k < ts.columns.size(); ++k) {
+          if (FindColumn(p.columns_, ts.columns[k]) < 0) {
+            return InvalidArgument(ts.where + ".drop_null_fields[" + std::to_string(k) + "]: no column '" +
+                                   ts.columns[k] + "' at this point (columns: " + ColumnNames(p.columns_) + ")");
+          }
+          drop_names.push_back(ts.columns[k]);
+        }
+        if (ts.columns.empty()) {
+          for (const auto& c : p.columns_) drop_names.push_back(c.name);
+        }
+        continue;  // no per-record stage
+    }
+    st.width = static_cast<int>(p.columns_.size());
+    p.stages_.push_back(std::move(st));
+  }
+  for (size_t k = 0; k < spec.target.partition_keys.size(); ++k) {
+    int idx = FindColumn(p.columns_, spec.target.partition_keys[k]);
+    if (idx < 0) {
+      return InvalidArgument("$.target.partition_keys[" + std::to_string(k) + "]: '" + spec.target.partition_keys[k] +
+                             "' is not a column of the output (columns: " + ColumnNames(p.columns_) +
+                             "); map or derive it first");
+    }
+    p.partition_columns_.push_back(idx);
+  }
+  if (p.partition_columns_.size() == p.columns_.size()) {
+    return InvalidArgument("$.target.partition_keys: every output column is a partition key; a Parquet file needs at least one other column");
+  }
+  if (drop_nulls) {
+    for (const auto& name : drop_names) {
+      int idx = FindColumn(p.columns_, name);
+      bool part = false;
+      for (int pc : p.partition_columns_) part = part || pc == idx;
+      if (idx >= 0 && !part) p.drop_null_.push_back(idx);
+    }
+  }
+  return p;
+}
+
+Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
+                          RowScratch* scratch, Row* row, std::string* reason) const {
+  row->resize(inputs_.size());
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const Input& in = inputs_[i];
+    Cell& c = (*row)[i];
+    simdjson::dom::element e;
+    if (Lookup(record, in.path, &e)) {
+      if (!ConvertJson(e, columns_[i].type, &c, reason)) {
+        *reason = in.source_path + ": " + *reason;
+        return Outcome::kRejected;
+      }
+      continue;
+    }
+    c.kind = Cell::Kind::kNull;
+    if (in.partition) {
+      for (const auto& [k, v] : partition) {
+        if (k != in.path[0]) continue;
+        if (!ConvertString(v, columns_[i].type, &c, reason)) {
+          *reason = in.source_path + " (partition value): " + *reason;
+          return Outcome::kRejected;
+        }
+        break;
+      }
+    }
+  }
+  int width = static_cast<int>(inputs_.size());
+  std::optional<expr::Message> message;
+  auto payload = [&]() -> const expr::Message& {
+    if (!message) {
+      std::string& p = scratch->payload;
+      p.assign("{");
+      for (int i = 0; i < width; ++i) {
+        if (i) p.push_back(',');
+        expr::AppendJsonString(columns_[i].name, &p);
+        p.push_back(':');
+        AppendCellJson((*row)[i], &p);
+      }
+      p.push_back('}');
+      message.emplace("", p);
+    }
+    return *message;
+  };
+  for (const Stage& st : stages_) {
+    switch (st.kind) {
+      case TransformSpec::Kind::kFilter: {
+        expr::Value v = st.expression->Evaluate(payload());
+        if (!(v.is_bool() && v.as_bool())) return Outcome::kFiltered;
+        break;
+      }
+      case TransformSpec::Kind::kDerive: {
+        const expr::Message& m = payload();
+        std::vector<expr::Value> values;
+        values.reserve(st.derived.size());
+        for (const auto& e : st.derived) values.push_back(e->Evaluate(m));
+        row->resize(st.width);
+        for (size_t k = 0; k < values.size(); ++k) {
+          int idx = st.derived_columns[k];
+          if (!ConvertValue(values[k], columns_[idx].type, &(*row)[idx], reason)) {
+            *reason = "derived column " + columns_[idx].name + ": " + *reason;
+            return Outcome::kRejected;
+          }
+        }
+        width = st.width;
+        message.reset();
+        break;
+      }
+      case TransformSpec::Kind::kDedupe: {
+        std::string key;
+        for (int idx : st.keys) AppendKey((*row)[idx], &key);
+        if (!dedupe->Insert(std::move(key))) return Outcome::kDuplicate;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return Outcome::kKept;
+}
+
+}  // namespace tributary::lake

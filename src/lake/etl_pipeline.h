@@ -1,0 +1,130 @@
+// The compiled transforms of an ETL job: turns one source JSON record into one typed
+// output row, or says why the record was dropped (filtered, a duplicate) or rejected
+// (a value that cannot be converted, with the reason). Filters and derived columns are
+// expressions of the rules language (expr/): the row so far is handed to them as a JSON
+// payload (timestamps as ISO 8601 text), so `hour(ts)`, `ozone >= 0` and the like read
+// it as a rule reads a message.
+//
+// A Pipeline is immutable once compiled and may be used by many threads at once; each
+// thread passes its own RowScratch. DedupeSet is thread-safe (sharded locks).
+//
+//   TRY_ASSIGN(Pipeline p, Pipeline::Compile(spec, table.columns, {"year", "month"}));
+//   RowScratch scratch;
+//   Row row;
+//   std::string reason;
+//   Outcome o = p.Process(record, partition_values, &dedupe, &scratch, &row, &reason);
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "base/status.h"
+#include "expr/compiled.h"
+#include "lake/catalog.h"
+#include "lake/etl_job.h"
+
+namespace tributary::lake {
+
+// One value of a row. Strings own their bytes; kTimestamp is microseconds (UTC).
+struct Cell {
+  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp };
+  Kind kind = Kind::kNull;
+  int64_t i = 0;  // kBool (0/1), kInt, kTimestamp
+  double d = 0;   // kDouble
+  std::string s;  // kString
+
+  bool is_null() const { return kind == Kind::kNull; }
+};
+using Row = std::vector<Cell>;
+
+struct OutputColumn {
+  std::string name;
+  EtlType type = EtlType::kString;
+};
+
+// The source's partition values of one object, by key name.
+using PartitionValues = std::vector<std::pair<std::string, std::string>>;
+
+// Keys seen by `dedupe` transforms during one run, shared by the run's workers.
+class DedupeSet {
+ public:
+  // True when `key` was not there (and now is).
+  bool Insert(std::string key);
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_set<std::string> keys;
+  };
+  std::array<Shard, kShards> shards_;
+};
+
+// Per-thread buffers of Process.
+struct RowScratch {
+  std::string payload;
+};
+
+enum class Outcome { kKept, kFiltered, kDuplicate, kRejected };
+
+class Pipeline {
+ public:
+  // `source_columns` are the source table's; `partition_keys` the names of its
+  // partition levels. Errors name the transform's JSON path.
+  static Result<Pipeline> Compile(const JobSpec& spec, const std::vector<Column>& source_columns,
+                                  const std::vector<std::string>& partition_keys);
+
+  // All output columns (partition keys included), in order.
+  const std::vector<OutputColumn>& columns() const { return columns_; }
+  // Indices into columns() of the target's partition keys, in partition order.
+  const std::vector<int>& partition_columns() const { return partition_columns_; }
+  // Columns subject to drop_null_fields (empty: the transform is absent).
+  const std::vector<int>& drop_null_candidates() const { return drop_null_; }
+
+  Outcome Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
+                  RowScratch* scratch, Row* row, std::string* reason) const;
+
+ private:
+  struct Input {  // one initial column: a path into the record, or a partition value
+    std::vector<std::string> path;
+    std::string source_path;
+    bool partition = false;  // path[0] names a partition key when the record lacks it
+  };
+  struct Stage {
+    TransformSpec::Kind kind;
+    std::shared_ptr<const expr::Expression> expression;  // filter
+    std::vector<std::shared_ptr<const expr::Expression>> derived;  // derive, one per column
+    std::vector<int> derived_columns;                     // derive: their indices
+    std::vector<int> keys;                                // dedupe
+    int width = 0;                                        // columns after this stage
+  };
+
+  std::vector<Input> inputs_;
+  std::vector<Stage> stages_;
+  std::vector<OutputColumn> columns_;
+  std::vector<int> partition_columns_;
+  std::vector<int> drop_null_;
+};
+
+// Conversions (exposed for tests): a JSON value or an expression value to a column
+// type; false with `reason` set when it cannot be converted. Null and missing give kNull.
+bool ConvertJson(simdjson::dom::element value, EtlType type, Cell* out, std::string* reason);
+bool ConvertValue(const expr::Value& value, EtlType type, Cell* out, std::string* reason);
+// A timestamp as "2026-11-30T14:02:11.123456Z" (fraction only when non-zero).
+std::string FormatTimestampMicros(int64_t micros);
+// The compact JSON of a cell (timestamps as ISO 8601 strings).
+void AppendCellJson(const Cell& cell, std::string* out);
+// A cell as text: "" for null, numbers as JSON writes them, timestamps as above.
+std::string CellText(const Cell& cell);
+// A cell as a Hive partition value: "2026", "sensor%2F1", "__HIVE_DEFAULT_PARTITION__".
+std::string PartitionValueText(const Cell& cell);
+
+}  // namespace tributary::lake

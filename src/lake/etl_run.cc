@@ -1,0 +1,528 @@
+#include "lake/etl_run.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/files.h"
+#include "expr/value.h"
+#include "lake/crawler.h"
+#include "lake/json_records.h"
+#include "lake/partition_detect.h"
+#include "parquet/compression.h"
+#include "parquet/file_reader.h"
+
+namespace tributary::lake {
+namespace {
+
+constexpr size_t kMaxErrors = 100;
+constexpr size_t kUploadChunk = 1 << 20;
+
+// A worker's counters, added to the run after each object.
+struct Counts {
+  int64_t objects = 0, bytes = 0, read = 0, written = 0, rejected = 0, filtered = 0, duplicate = 0;
+};
+
+class Run {
+ public:
+  Run(const JobDefinition& job, JobRun run, const JobRunContext& ctx) : job_(job), run_(std::move(run)), ctx_(ctx) {}
+
+  JobRun Go() {
+    Status st = Execute();
+    if (!st.ok() && run_.status == RunStatus::kRunning) {
+      run_.status = RunStatus::kFailed;
+      run_.message = st.message();
+    }
+    if (run_.status != RunStatus::kSucceeded) Rollback();
+    if (!scratch_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch_, ec);
+    }
+    run_.phase = "done";
+    if (run_.finished_ms == 0) run_.finished_ms = WallMillis();
+    return std::move(run_);
+  }
+
+ private:
+  const JobSpec& spec() const { return job_.spec; }
+
+  void Error(std::string message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (run_.errors.size() < kMaxErrors) {
+      run_.errors.push_back(std::move(message));
+    } else if (run_.errors.size() == kMaxErrors) {
+      run_.errors.push_back("... more errors not listed");
+    }
+  }
+  void Progress() {
+    if (!ctx_.on_progress) return;
+    JobRun copy;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      copy = run_;
+    }
+    ctx_.on_progress(copy);
+  }
+  bool Cancelled() const { return ctx_.cancel != nullptr && ctx_.cancel->load(); }
+
+  Status Execute() {
+    run_.phase = "listing";
+    run_.table = spec().target.database + "." + spec().target.table;
+    auto source = ctx_.catalog->GetTable(spec().source_database, spec().source_table);
+    if (!source.ok()) {
+      return source.status().WithContext("source table " + spec().source_database + "." + spec().source_table +
+                                         " (run a crawler over the raw objects first)");
+    }
+    if (source->format != DataFormat::kJson) {
+      return FailedPrecondition("source table " + spec().source_database + "." + spec().source_table + " is " +
+                                std::string(DataFormatName(source->format)) + "; ETL jobs read JSON tables");
+    }
+    std::vector<std::string> partition_keys;
+    for (const auto& k : source->partition_keys) partition_keys.push_back(k.name);
+    auto pipeline = Pipeline::Compile(spec(), source->columns, partition_keys);
+    if (!pipeline.ok()) return pipeline.status().WithContext("job '" + job_.name + "'");
+    pipeline_.emplace(std::move(*pipeline));
+
+    const LakePath& loc = source->location;
+    source_prefix_ = loc.prefix.size();
+    TRY_ASSIGN(source_bucket_, ctx_.lake->Bucket(loc.bucket));
+    auto listing = source_bucket_->List(loc.prefix);
+    if (!listing.ok()) return listing.status().WithContext("listing " + loc.ToUri());
+    TRY_ASSIGN(auto bookmark, ctx_.store->Bookmark(job_.name));
+    auto under = [](const LakePath& p, const std::string& bucket, const std::string& key) {
+      return p.bucket == bucket && key.compare(0, p.prefix.size(), p.prefix) == 0;
+    };
+    for (const auto& o : listing->objects) {
+      std::string_view relative = std::string_view(o.key).substr(loc.prefix.size());
+      if (IsHiddenKey(relative)) continue;
+      if (under(spec().target.path, loc.bucket, o.key) || under(spec().target.error_path, loc.bucket, o.key)) continue;
+      ++run_.objects_listed;
+      std::string id = loc.bucket + "/" + o.key;
+      auto it = bookmark.find(id);
+      if (it != bookmark.end() && it->second.etag == o.etag && it->second.size == static_cast<int64_t>(o.size)) {
+        continue;
+      }
+      todo_.push_back(o);
+      processed_.push_back({id, o.etag, static_cast<int64_t>(o.size)});
+      run_.bytes_total += static_cast<int64_t>(o.size);
+    }
+    run_.objects_total = static_cast<int64_t>(todo_.size());
+    if (todo_.empty()) {
+      run_.phase = "done";
+      run_.status = RunStatus::kSucceeded;
+      run_.finished_ms = WallMillis();
+      run_.message = "no new objects since the last successful run";
+      return ctx_.store->CommitRun(run_, {});
+    }
+
+    int workers = ctx_.workers > 0 ? ctx_.workers : spec().workers;
+    if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    workers = std::min<int>(workers, static_cast<int>(todo_.size()));
+    run_.workers = workers;
+    scratch_ = ctx_.scratch_root + "/" + job_.name + "-" + std::to_string(run_.id);
+    std::error_code ec;
+    std::filesystem::remove_all(scratch_, ec);
+    TRY(MakeDirs(scratch_));
+
+    EtlWriterOptions wo = ctx_.writer;
+    std::string codec = spec().target.compression == "none" ? "uncompressed" : spec().target.compression;
+    TRY_ASSIGN(wo.parquet.codec, parquet::ParseCodec(codec));
+    wo.parquet.key_value_metadata.push_back({"tributary.job", job_.name});
+    char prefix[32];
+    for (int w = 0; w < workers; ++w) {
+      std::snprintf(prefix, sizeof prefix, "part-%05lld-%d", static_cast<long long>(run_.id), w);
+      writers_.push_back(std::make_unique<PartitionedWriter>(*pipeline_, scratch_, prefix, wo));
+      error_files_.push_back(nullptr);
+    }
+    run_.phase = "transforming";
+    Progress();
+
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) threads.emplace_back([this, w] { Work(w); });
+    for (auto& t : threads) t.join();
+    for (auto*& f : error_files_) {
+      if (f != nullptr && std::fclose(f) != 0 && failure_.ok()) failure_ = IoError("closing an error file in " + scratch_);
+      f = nullptr;
+    }
+    if (!failure_.ok()) return failure_;
+    if (Cancelled()) {
+      run_.status = RunStatus::kCancelled;
+      run_.message = "cancelled after " + std::to_string(run_.objects_read) + " of " +
+                     std::to_string(run_.objects_total) + " objects; nothing was written and the bookmark did not move";
+      return Status::Ok();
+    }
+    for (auto& w : writers_) TRY(w->Finish());
+    TRY(DropNullColumns());
+    return Commit();
+  }
+
+  void Work(int w) {
+    simdjson::dom::parser parser;
+    RowScratch scratch;
+    Row row;
+    std::string reason;
+    PartitionedWriter& writer = *writers_[w];
+    for (;;) {
+      size_t i = next_.fetch_add(1);
+      if (i >= todo_.size() || Cancelled() || stop_.load()) return;
+      const objstore::ObjectInfo& o = todo_[i];
+      Counts c;
+      Status st = ReadObject(w, o, parser, &scratch, &row, &reason, writer, &c);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        run_.objects_read += 1;
+        run_.bytes_read += c.bytes;
+        run_.rows_read += c.read;
+        run_.rows_written += c.written;
+        run_.rows_rejected += c.rejected;
+        run_.rows_filtered += c.filtered;
+        run_.rows_duplicate += c.duplicate;
+        if (!st.ok() && failure_.ok()) failure_ = st;
+      }
+      if (!st.ok()) {
+        stop_ = true;
+        return;
+      }
+      Progress();
+    }
+  }
+
+  Status Reject(int w, const std::string& key, size_t line, std::string_view record, const std::string& reason) {
+    std::FILE*& f = error_files_[w];
+    if (f == nullptr) {
+      std::string path = scratch_ + "/errors-" + std::to_string(w) + ".json";
+      f = std::fopen(path.c_str(), "w");
+      if (f == nullptr) return IoError("cannot create " + path);
+    }
+    std::string out = "{\"object\":";
+    expr::AppendJsonString(key, &out);
+    out += ",\"line\":" + std::to_string(line) + ",\"reason\":";
+    expr::AppendJsonString(reason, &out);
+    out += ",\"record\":";
+    expr::AppendJsonString(record, &out);
+    out += "}\n";
+    if (std::fwrite(out.data(), 1, out.size(), f) != out.size()) return IoError("writing the error file in " + scratch_);
+    return Status::Ok();
+  }
+
+  Status ReadObject(int w, const objstore::ObjectInfo& o, simdjson::dom::parser& parser, RowScratch* scratch,
+                    Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+    auto bytes = source_bucket_->Get(o.key);
+    if (!bytes.ok()) return bytes.status().WithContext("reading source object " + o.key);
+    c->bytes = static_cast<int64_t>(bytes->size());
+    auto decoded = DecodeObject(o.key, std::move(*bytes));
+    if (!decoded.ok()) {  // a corrupt object stays corrupt: reported, and bookmarked
+      Error(decoded.status().message());
+      ++c->rejected;
+      return Reject(w, o.key, 0, "", decoded.status().message());
+    }
+    std::string text = std::move(*decoded);
+    const size_t length = text.size();
+    text.append(simdjson::SIMDJSON_PADDING, ' ');  // records are parsed in place
+    std::string_view body(text.data(), length);
+
+    std::string relative = o.key.substr(std::min(o.key.size(), source_prefix_size()));
+    DetectedPartition part = DetectPartition(relative);
+    PartitionValues partition;
+    for (size_t k = 0; k < part.keys.size() && k < part.values.size(); ++k) partition.emplace_back(part.keys[k], part.values[k]);
+
+    Status inner;
+    auto one = [&](simdjson::dom::element e, std::string_view record, size_t line) -> bool {
+      simdjson::dom::object obj;
+      if (e.get_object().get(obj)) {
+        ++c->rejected;
+        inner = Reject(w, o.key, line, record, "a record must be a JSON object");
+        return inner.ok();
+      }
+      switch (pipeline_->Process(obj, partition, &dedupe_, scratch, row, reason)) {
+        case Outcome::kKept:
+          inner = writer.Append(*row);
+          if (inner.ok()) ++c->written;
+          break;
+        case Outcome::kFiltered: ++c->filtered; break;
+        case Outcome::kDuplicate: ++c->duplicate; break;
+        case Outcome::kRejected:
+          ++c->rejected;
+          inner = Reject(w, o.key, line, record, *reason);
+          break;
+      }
+      return inner.ok();
+    };
+    Status framing = SplitJsonRecords(body, [&](std::string_view record, RecordPosition pos) -> bool {
+      ++c->read;
+      simdjson::dom::element doc;
+      if (auto error = parser.parse(reinterpret_cast<const uint8_t*>(record.data()), record.size(), false).get(doc)) {
+        ++c->rejected;
+        inner = Reject(w, o.key, pos.line, record, std::string("not valid JSON: ") + simdjson::error_message(error));
+        return inner.ok();
+      }
+      if (doc.is_array()) {  // a batch written as one JSON array: each element is a record
+        --c->read;
+        simdjson::dom::array items = doc.get_array().value_unsafe();
+        for (simdjson::dom::element item : items) {
+          ++c->read;
+          if (!one(item, record, pos.line)) return false;
+        }
+        return true;
+      }
+      if (Cancelled()) return false;
+      return one(doc, record, pos.line);
+    });
+    TRY(inner);
+    if (!framing.ok()) {
+      ++c->read;
+      ++c->rejected;
+      TRY(Reject(w, o.key, 0, "", framing.message()));
+    }
+    return Status::Ok();
+  }
+
+  size_t source_prefix_size() const { return source_prefix_; }
+
+  // drop_null_fields: rewrites the staged files without the columns no row had a value in.
+  Status DropNullColumns() {
+    if (pipeline_->drop_null_candidates().empty()) return Status::Ok();
+    std::vector<uint8_t> any(pipeline_->columns().size(), 0);
+    for (auto& w : writers_) {
+      for (size_t i = 0; i < any.size(); ++i) any[i] |= w->has_value()[i];
+    }
+    std::set<std::string> drop;
+    for (int idx : pipeline_->drop_null_candidates()) {
+      if (!any[idx]) drop.insert(pipeline_->columns()[idx].name);
+    }
+    if (drop.empty()) return Status::Ok();
+    run_.dropped_columns.assign(drop.begin(), drop.end());
+    for (auto& w : writers_) {
+      for (const StagedFile& f : w->files()) {
+        TRY_ASSIGN(auto reader, parquet::ParquetReader::Open(f.local_path));
+        std::vector<std::string> keep;
+        parquet::Schema schema;
+        for (const auto& col : reader->schema().columns) {
+          if (drop.count(col.name)) continue;
+          keep.push_back(col.name);
+          schema.columns.push_back(col);
+        }
+        if (keep.empty()) {
+          return FailedPrecondition("drop_null_fields would leave no data column (every column was null in every row)");
+        }
+        TRY_ASSIGN(auto idx, reader->Resolve(keep));
+        parquet::WriterOptions wo = ctx_.writer.parquet;
+        std::string codec = spec().target.compression == "none" ? "uncompressed" : spec().target.compression;
+        TRY_ASSIGN(wo.codec, parquet::ParseCodec(codec));
+        std::string tmp = f.local_path + ".narrow";
+        TRY_ASSIGN(auto writer, parquet::ParquetWriter::Open(tmp, schema, wo));
+        for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+          TRY_ASSIGN(auto batch, reader->ReadRowGroup(rg, idx));
+          batch.schema = schema;
+          TRY(writer->Write(batch));
+        }
+        TRY(writer->Close());
+        if (::rename(tmp.c_str(), f.local_path.c_str()) != 0) return IoError("cannot rename " + tmp);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Upload(objstore::ObjectStore* bucket, const std::string& bucket_name, const std::string& key,
+                const std::string& local_path, const std::string& content_type) {
+    std::FILE* f = std::fopen(local_path.c_str(), "rb");
+    if (f == nullptr) return IoError("cannot open staged file " + local_path);
+    objstore::PutOptions po;
+    po.content_type = content_type;
+    auto writer = bucket->NewWriter(key, po);
+    if (!writer.ok()) {
+      std::fclose(f);
+      return writer.status().WithContext("writing " + bucket_name + "/" + key);
+    }
+    std::string buf(kUploadChunk, '\0');
+    Status st;
+    for (;;) {
+      size_t n = std::fread(buf.data(), 1, buf.size(), f);
+      if (n > 0) st = (*writer)->Write(std::string_view(buf.data(), n));
+      if (!st.ok() || n < buf.size()) break;
+    }
+    bool read_error = std::ferror(f) != 0;
+    std::fclose(f);
+    if (st.ok() && read_error) st = IoError("reading staged file " + local_path);
+    if (st.ok()) st = (*writer)->Commit();
+    if (!st.ok()) {
+      (*writer)->Abort();
+      return st.WithContext("writing " + bucket_name + "/" + key);
+    }
+    uploaded_.push_back({bucket, key});
+    return Status::Ok();
+  }
+
+  Status Commit() {
+    const TargetSpec& t = spec().target;
+    struct Item {
+      std::string local, key;
+      bool parquet;
+    };
+    std::vector<Item> items;
+    std::map<std::vector<std::string>, Partition> partitions;
+    for (auto& w : writers_) {
+      for (const StagedFile& f : w->files()) {
+        items.push_back({f.local_path, t.path.prefix + f.relative_key, true});
+        Partition& p = partitions[f.partition_values];
+        p.values = f.partition_values;
+        p.location = t.path.Child(f.partition_path);
+        p.record_count += f.rows;
+        p.object_count += 1;
+        p.size_bytes += f.bytes;
+        run_.files_written += 1;
+        run_.bytes_written += f.bytes;
+      }
+    }
+    std::string error_prefix = t.error_path.prefix + "run=" + std::to_string(run_.id) + "/";
+    for (size_t w = 0; w < writers_.size(); ++w) {
+      std::string path = scratch_ + "/errors-" + std::to_string(w) + ".json";
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0) {
+        items.push_back({path, error_prefix + "errors-" + std::to_string(w) + ".json", false});
+        run_.error_prefix = t.error_path.bucket + "/" + error_prefix;
+      }
+    }
+    run_.partitions = static_cast<int64_t>(partitions.size());
+    run_.phase = "committing";
+    for (const auto& it : items) {
+      run_.committing.push_back((it.parquet ? t.path.bucket : t.error_path.bucket) + "/" + it.key);
+    }
+    TRY(ctx_.store->UpdateRun(run_));  // a crash from here on is undone by RecoverAbandonedRuns
+    Progress();
+    TRY_ASSIGN(auto target_bucket, ctx_.lake->Bucket(t.path.bucket));
+    std::shared_ptr<objstore::ObjectStore> error_bucket = target_bucket;
+    if (t.error_path.bucket != t.path.bucket) {
+      TRY_ASSIGN(error_bucket, ctx_.lake->Bucket(t.error_path.bucket));
+    }
+    for (const auto& it : items) {
+      if (Cancelled()) {
+        run_.status = RunStatus::kCancelled;
+        run_.message = "cancelled while committing; what was uploaded was removed and the bookmark did not move";
+        return Status::Ok();
+      }
+      if (it.parquet) {
+        TRY(Upload(target_bucket.get(), t.path.bucket, it.key, it.local, "application/vnd.apache.parquet"));
+      } else {
+        TRY(Upload(error_bucket.get(), t.error_path.bucket, it.key, it.local, "application/x-ndjson"));
+      }
+    }
+    if (run_.files_written > 0) TRY(RegisterTable(partitions));
+    run_.status = RunStatus::kSucceeded;
+    run_.phase = "done";
+    run_.finished_ms = WallMillis();
+    run_.committing.clear();
+    Status st = ctx_.store->CommitRun(run_, processed_);
+    if (!st.ok()) {
+      run_.status = RunStatus::kRunning;  // Go() fails it and rolls back
+      return st.WithContext("recording the run");
+    }
+    return Status::Ok();
+  }
+
+  Status RegisterTable(const std::map<std::vector<std::string>, Partition>& partitions) {
+    const TargetSpec& t = spec().target;
+    TRY(ctx_.catalog->CreateDatabase(t.database, "", /*if_not_exists=*/true).status());
+    TableInput in;
+    std::set<std::string> dropped(run_.dropped_columns.begin(), run_.dropped_columns.end());
+    const auto& cols = pipeline_->columns();
+    std::vector<bool> is_part(cols.size(), false);
+    for (int p : pipeline_->partition_columns()) is_part[p] = true;
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (!is_part[i] && !dropped.count(cols[i].name)) in.columns.push_back({cols[i].name, std::string(EtlTypeName(cols[i].type)), ""});
+    }
+    for (int p : pipeline_->partition_columns()) in.partition_keys.push_back({cols[p].name, std::string(EtlTypeName(cols[p].type)), ""});
+    in.location = t.path;
+    in.format = DataFormat::kParquet;
+    in.compression = t.compression;
+    in.record_count = run_.rows_written;
+    in.object_count = run_.files_written;
+    in.size_bytes = run_.bytes_written;
+    in.last_crawl_ms = WallMillis();
+    in.parameters = {{"classification", "parquet"}, {"job", job_.name}};
+    in.updated_by = "job:" + job_.name;
+    auto existing = ctx_.catalog->GetTable(t.database, t.table);
+    if (existing.ok() && existing->location == t.path) {
+      in.record_count += existing->record_count;
+      in.object_count += existing->object_count;
+      in.size_bytes += existing->size_bytes;
+    }
+    auto up = ctx_.catalog->UpsertTable(t.database, t.table, in);
+    if (!up.ok()) return up.status().WithContext("registering " + run_.table + " in the catalog");
+    run_.table_version = up->table.version;
+    std::vector<Partition> parts;
+    for (const auto& [values, p] : partitions) parts.push_back(p);
+    if (!in.partition_keys.empty()) {
+      TRY(ctx_.catalog->AddPartitions(t.database, t.table, parts, PartitionMerge::kAddCounts));
+    }
+    return Status::Ok();
+  }
+
+  void Rollback() {
+    for (auto& w : writers_) w->Abort();
+    for (auto& [bucket, key] : uploaded_) {
+      Status st = bucket->Delete(key);
+      if (!st.ok()) Error("could not remove " + key + " after the failure: " + st.message());
+    }
+    uploaded_.clear();
+    run_.committing.clear();
+  }
+
+  const JobDefinition& job_;
+  JobRun run_;
+  const JobRunContext& ctx_;
+  std::optional<Pipeline> pipeline_;
+  std::shared_ptr<objstore::ObjectStore> source_bucket_;
+  std::vector<objstore::ObjectInfo> todo_;
+  std::vector<BookmarkEntry> processed_;
+  size_t source_prefix_ = 0;
+  std::string scratch_;
+  std::vector<std::unique_ptr<PartitionedWriter>> writers_;
+  std::vector<std::FILE*> error_files_;
+  std::vector<std::pair<objstore::ObjectStore*, std::string>> uploaded_;
+  DedupeSet dedupe_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  Status failure_;
+};
+
+}  // namespace
+
+JobRun RunJob(const JobDefinition& job, JobRun run, const JobRunContext& context) {
+  Run r(job, std::move(run), context);
+  return r.Go();
+}
+
+Status RecoverAbandonedRuns(JobStore* store, objstore::ObjectStoreProvider* lake) {
+  TRY_ASSIGN(auto runs, store->AbandonedRuns());
+  for (JobRun& run : runs) {
+    size_t removed = 0;
+    for (const std::string& id : run.committing) {
+      size_t slash = id.find('/');
+      if (slash == std::string::npos) continue;
+      auto bucket = lake->Bucket(id.substr(0, slash));
+      if (bucket.ok() && (*bucket)->Delete(id.substr(slash + 1)).ok()) ++removed;
+    }
+    run.status = RunStatus::kFailed;
+    run.phase = "done";
+    run.finished_ms = WallMillis();
+    run.message = "the server stopped while this run was going; " +
+                  (run.committing.empty() ? std::string("nothing had been written")
+                                          : std::to_string(removed) + " partly committed objects were removed") +
+                  "; the bookmark did not move: run the job again";
+    run.committing.clear();
+    TRY(store->UpdateRun(run));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tributary::lake

@@ -1,0 +1,626 @@
+// ETL jobs: job documents and their errors, conversions, each transform, and whole runs
+// over a local lake (bookmarks, rejects in the error prefix, a failed commit leaving
+// nothing visible, recovery after a crash while committing).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "lake/crawler.h"
+#include "lake/etl_job.h"
+#include "lake/etl_pipeline.h"
+#include "lake/etl_run.h"
+#include "lake/job_manager.h"
+#include "lake/job_store.h"
+#include "objstore/local_object_store.h"
+#include "parquet/file_reader.h"
+#include "streams/gzip.h"
+#include "streams/testing/temp_dir.h"
+
+namespace tributary::lake {
+namespace {
+
+using nlohmann::json;
+
+json BaseJob() {
+  return json::parse(R"json({
+    "source": {"database": "iot", "table": "raw"},
+    "transforms": [
+      {"apply_mapping": [["id", "bigint", "id", "bigint"],
+                         ["ozone", "bigint", "ozone", "double"],
+                         ["pos.lat", "double", "lat", "double"],
+                         ["timestamp", "string", "ts", "timestamp"],
+                         ["year", "string", "year", "string"],
+                         ["month", "string", "month", "string"]]},
+      {"filter": "ozone >= 0"},
+      {"derive": {"hour": "hour(ts)"}},
+      {"dedupe": ["id"]}],
+    "target": {"path": "curated/pollution/", "compression": "snappy",
+               "partition_keys": ["year", "month"], "database": "iot", "table": "pollution"}})json");
+}
+
+// --- job documents ---
+
+TEST(JobSpecTest, ParsesTheIssueExample) {
+  auto spec = ParseJobSpec(BaseJob());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->source_database, "iot");
+  ASSERT_EQ(spec->transforms.size(), 4u);
+  EXPECT_EQ(spec->transforms[0].mappings[2].path, (std::vector<std::string>{"pos", "lat"}));
+  EXPECT_EQ(spec->transforms[0].mappings[3].target_type, EtlType::kTimestamp);
+  EXPECT_EQ(spec->target.path.bucket, "curated");
+  EXPECT_EQ(spec->target.path.prefix, "pollution/");
+  EXPECT_EQ(spec->target.error_path.ToString(), "curated/pollution_errors/");
+}
+
+TEST(JobSpecTest, ErrorsNameTheJsonPath) {
+  struct Case {
+    std::function<void(json&)> edit;
+    const char* want;  // a substring of the error
+  };
+  std::vector<Case> cases = {
+      {[](json& j) { j.erase("source"); }, "$.source: must be an object"},
+      {[](json& j) { j["source"]["table"] = "Bad-Name"; }, "$.source.table"},
+      {[](json& j) { j["transforms"][0]["apply_mapping"][1][3] = "decimalish"; },
+       "$.transforms[0].apply_mapping[1][3]: unknown type 'decimalish'"},
+      {[](json& j) {
+         j["transforms"][0]["apply_mapping"][1] = json::array({"a", "bigint"});
+       },
+       "$.transforms[0].apply_mapping[1]: must be [source path"},
+      {[](json& j) { j["transforms"][0]["apply_mapping"][1][0] = "a..b"; },
+       "$.transforms[0].apply_mapping[1][0]"},
+      {[](json& j) { j["transforms"][1]["filter"] = "ozone >= "; }, "$.transforms[1].filter: "},
+      {[](json& j) { j["transforms"][2]["derive"]["hour"] = "nosuchfn(ts)"; },
+       "$.transforms[2].derive.hour: "},
+      {[](json& j) {
+         j["transforms"][3] = json{{"explode", 1}};
+       },
+       "$.transforms[3]: unknown transform 'explode'"},
+      {[](json& j) {
+         j["transforms"][3] = json{{"dedupe", json::array()}};
+       },
+       "$.transforms[3].dedupe: needs"},
+      {[](json& j) { std::swap(j["transforms"][0], j["transforms"][1]); },
+       "$.transforms[1].apply_mapping: must be the first"},
+      {[](json& j) { j["target"]["compression"] = "lz4"; }, "$.target.compression: 'lz4'"},
+      {[](json& j) { j["target"]["format"] = "csv"; }, "$.target.format"},
+      {[](json& j) { j["target"]["path"] = "http://x/"; }, "$.target.path"},
+      {[](json& j) { j["target"]["partition_keys"] = json::array({1}); },
+       "$.target.partition_keys[0]"},
+      {[](json& j) { j["target"]["colour"] = "red"; }, "$.target.colour: unknown field"},
+      {[](json& j) { j["workers"] = -1; }, "$.workers"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    json doc = BaseJob();
+    cases[i].edit(doc);
+    auto spec = ParseJobSpec(doc);
+    ASSERT_FALSE(spec.ok()) << "case " << i;
+    EXPECT_NE(spec.status().message().find(cases[i].want), std::string::npos)
+        << "case " << i << ": " << spec.status().message();
+  }
+  EXPECT_NE(ParseJobSpecText("{\"source\": ").status().message().find("not valid JSON"),
+            std::string::npos);
+}
+
+TEST(JobSpecTest, CompileErrorsNameColumnsAndPaths) {
+  json doc = BaseJob();
+  doc["target"]["partition_keys"] = json::array({"year", "day"});
+  auto spec = ParseJobSpec(doc);
+  ASSERT_TRUE(spec.ok());
+  auto p = Pipeline::Compile(*spec, {}, {});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("$.target.partition_keys[1]: 'day' is not a column"),
+            std::string::npos)
+      << p.status().message();
+  doc = BaseJob();
+  doc["transforms"][3]["dedupe"] = json::array({"record_id"});
+  p = Pipeline::Compile(*ParseJobSpec(doc), {}, {});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("$.transforms[3].dedupe[0]: no column 'record_id'"),
+            std::string::npos)
+      << p.status().message();
+}
+
+// --- conversions ---
+
+std::string Convert(const char* json_value, EtlType type) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e = parser.parse(std::string(json_value)).value();
+  Cell c;
+  std::string reason;
+  if (!ConvertJson(e, type, &c, &reason)) return "reject: " + reason;
+  switch (c.kind) {
+    case Cell::Kind::kNull:
+      return "null";
+    case Cell::Kind::kBool:
+      return c.i ? "bool true" : "bool false";
+    case Cell::Kind::kInt:
+      return "int " + std::to_string(c.i);
+    case Cell::Kind::kDouble:
+      return "double " + CellText(c);
+    case Cell::Kind::kString:
+      return "string " + c.s;
+    case Cell::Kind::kTimestamp:
+      return "ts " + FormatTimestampMicros(c.i);
+  }
+  return "?";
+}
+
+TEST(ConversionTest, Table) {
+  struct Case {
+    const char* value;
+    EtlType type;
+    const char* want;
+  } cases[] = {
+      {"42", EtlType::kDouble, "double 42"},
+      {"42", EtlType::kBigint, "int 42"},
+      {"4.0", EtlType::kBigint, "int 4"},
+      {"4.5", EtlType::kBigint, "reject: cannot convert number 4.5 (not a whole number) to bigint"},
+      {"\"17\"", EtlType::kBigint, "int 17"},
+      {"\"abc\"", EtlType::kDouble, "reject: cannot convert string \"abc\" to double"},
+      {"\"2.5\"", EtlType::kDouble, "double 2.5"},
+      {"3000000000", EtlType::kInt, "reject: number 3000000000 is out of the range of int"},
+      {"3000000000", EtlType::kBigint, "int 3000000000"},
+      {"true", EtlType::kBigint, "reject: cannot convert boolean true to bigint"},
+      {"true", EtlType::kString, "string true"},
+      {"\"false\"", EtlType::kBoolean, "bool false"},
+      {"12.25", EtlType::kString, "string 12.25"},
+      {"{\"a\": [1, 2]}", EtlType::kString, "string {\"a\":[1,2]}"},
+      {"{\"a\": 1}", EtlType::kDouble, "reject: cannot convert object \"{\\\"a\\\":1}\" to double"},
+      {"null", EtlType::kTimestamp, "null"},
+      {"\"2026-11-30T14:02:11.5+01:00\"", EtlType::kTimestamp, "ts 2026-11-30T13:02:11.500000Z"},
+      {"\"2026-11-30 14:02:11\"", EtlType::kTimestamp, "ts 2026-11-30T14:02:11Z"},
+      {"1700000000123", EtlType::kTimestamp, "ts 2023-11-14T22:13:20.123000Z"},
+      {"\"yesterday\"", EtlType::kTimestamp,
+       "reject: cannot convert string \"yesterday\" (not an ISO 8601 date-time) to timestamp"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Convert(c.value, c.type), c.want) << c.value << " -> " << EtlTypeName(c.type);
+  }
+}
+
+TEST(ConversionTest, PartitionValuesAreHiveEscaped) {
+  Cell c;
+  c.kind = Cell::Kind::kString;
+  c.s = "a/b c";
+  EXPECT_EQ(PartitionValueText(c), "a%2Fb%20c");
+  EXPECT_EQ(PartitionValueText(Cell{}), "__HIVE_DEFAULT_PARTITION__");
+  c.kind = Cell::Kind::kInt;
+  c.i = 2026;
+  EXPECT_EQ(PartitionValueText(c), "2026");
+}
+
+// --- transforms, one record at a time ---
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  Outcome Run(const json& job, const std::string& record, Row* row, std::string* reason) {
+    auto spec = ParseJobSpec(job);
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    auto p = Pipeline::Compile(*spec, {{"id", "bigint", ""}, {"ozone", "bigint", ""}},
+                               {"year", "month", "day", "hour"});
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    pipeline_.emplace(std::move(*p));
+    simdjson::dom::object obj = parser_.parse(record).get_object().value();
+    return pipeline_->Process(obj, partition_, &dedupe_, &scratch_, row, reason);
+  }
+  int Col(const std::string& name) {
+    for (size_t i = 0; i < pipeline_->columns().size(); ++i) {
+      if (pipeline_->columns()[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  std::optional<Pipeline> pipeline_;
+  simdjson::dom::parser parser_;
+  DedupeSet dedupe_;
+  RowScratch scratch_;
+  PartitionValues partition_ = {{"year", "2026"}, {"month", "11"}, {"day", "30"}, {"hour", "14"}};
+};
+
+TEST_F(PipelineTest, ApplyMappingTypesNestedPathsAndPartitionValues) {
+  Row row;
+  std::string reason;
+  ASSERT_EQ(Run(BaseJob(),
+                R"({"id": 1, "ozone": 7, "pos": {"lat": 56.2}, "timestamp": "2026-11-30T14:02:11Z",
+                               "extra": "dropped"})",
+                &row, &reason),
+            Outcome::kKept)
+      << reason;
+  ASSERT_EQ(pipeline_->columns().size(), 7u);  // six mapped + hour; "extra" is not there
+  EXPECT_EQ(Col("extra"), -1);
+  EXPECT_EQ(row[Col("ozone")].kind, Cell::Kind::kDouble);
+  EXPECT_EQ(row[Col("ozone")].d, 7.0);
+  EXPECT_EQ(row[Col("lat")].d, 56.2);
+  EXPECT_EQ(FormatTimestampMicros(row[Col("ts")].i), "2026-11-30T14:02:11Z");
+  EXPECT_EQ(row[Col("year")].s, "2026");  // from the object's key, as the crawler names it
+  EXPECT_EQ(row[Col("hour")].i, 14);
+  EXPECT_EQ(pipeline_->columns()[Col("hour")].type, EtlType::kBigint);
+}
+
+TEST_F(PipelineTest, MissingFieldsAreNullAndBadValuesRejectWithTheReason) {
+  Row row;
+  std::string reason;
+  ASSERT_EQ(Run(BaseJob(), R"({"id": 2, "ozone": 1})", &row, &reason), Outcome::kKept) << reason;
+  EXPECT_TRUE(row[Col("lat")].is_null());
+  EXPECT_TRUE(row[Col("hour")].is_null());
+  ASSERT_EQ(Run(BaseJob(), R"({"id": 3, "ozone": 1, "pos": {"lat": "north"}})", &row, &reason),
+            Outcome::kRejected);
+  EXPECT_EQ(reason, "pos.lat: cannot convert string \"north\" to double");
+  ASSERT_EQ(Run(BaseJob(), R"({"id": 4, "ozone": 1, "timestamp": "soon"})", &row, &reason),
+            Outcome::kRejected);
+  EXPECT_NE(reason.find("timestamp: cannot convert string \"soon\""), std::string::npos) << reason;
+}
+
+TEST_F(PipelineTest, FilterDropsWhatIsNotTrue) {
+  Row row;
+  std::string reason;
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 5, "ozone": -1})", &row, &reason), Outcome::kFiltered);
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 6})", &row, &reason),
+            Outcome::kFiltered);  // null >= 0 is not true
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 7, "ozone": 0})", &row, &reason), Outcome::kKept);
+}
+
+TEST_F(PipelineTest, DedupeKeepsTheFirstOfEachKey) {
+  Row row;
+  std::string reason;
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 8, "ozone": 1})", &row, &reason), Outcome::kKept);
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 8, "ozone": 2})", &row, &reason), Outcome::kDuplicate);
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 9, "ozone": 2})", &row, &reason), Outcome::kKept);
+  EXPECT_EQ(Run(BaseJob(), R"({"id": -1, "ozone": 1})", &row, &reason), Outcome::kKept);
+  // Filtered records do not take a key.
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 10, "ozone": -5})", &row, &reason), Outcome::kFiltered);
+  EXPECT_EQ(Run(BaseJob(), R"({"id": 10, "ozone": 5})", &row, &reason), Outcome::kKept);
+}
+
+TEST_F(PipelineTest, DeriveInfersTypesAndSeesEarlierDerivedColumns) {
+  json job = BaseJob();
+  job["transforms"] = json::array(
+      {json{{"derive",
+             {{"level", "CASE WHEN ozone > 50 THEN 'high' ELSE 'low' END"},
+              {"double_ozone", "ozone * 2"},
+              {"ratio", "ozone / 4"},
+              {"when", {{"expression", "'2026-01-02T03:04:05Z'"}, {"type", "timestamp"}}}}}},
+       json{{"derive", {{"note", "concat(level, '-', double_ozone)"}}}},
+       json{{"filter", "note = 'high-120'"}}});
+  job["target"]["partition_keys"] = json::array({"year"});
+  Row row;
+  std::string reason;
+  ASSERT_EQ(Run(job, R"({"id": 1, "ozone": 60})", &row, &reason), Outcome::kKept) << reason;
+  EXPECT_EQ(pipeline_->columns()[Col("level")].type, EtlType::kString);
+  EXPECT_EQ(pipeline_->columns()[Col("double_ozone")].type, EtlType::kBigint);
+  EXPECT_EQ(pipeline_->columns()[Col("ratio")].type, EtlType::kDouble);
+  EXPECT_EQ(row[Col("ratio")].d, 15.0);
+  EXPECT_EQ(row[Col("when")].kind, Cell::Kind::kTimestamp);
+  EXPECT_EQ(row[Col("note")].s, "high-120");
+  // Without apply_mapping the source table's columns and partition keys are the columns.
+  EXPECT_EQ(row[Col("year")].s, "2026");
+  EXPECT_EQ(Run(job, R"({"id": 1, "ozone": 10})", &row, &reason), Outcome::kFiltered);
+}
+
+// --- whole runs over a local lake ---
+
+// Fails writes of keys that contain `fail_on` (set it to inject a failed commit).
+class FaultyBucket : public objstore::ObjectStore {
+ public:
+  FaultyBucket(std::shared_ptr<objstore::ObjectStore> inner, const std::string* fail_on,
+               int* writes)
+      : inner_(std::move(inner)), fail_on_(fail_on), writes_(writes) {}
+  Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(
+      const std::string& key, const objstore::PutOptions& o) override {
+    if (!fail_on_->empty() && key.find(*fail_on_) != std::string::npos)
+      return Unavailable("injected failure writing " + key);
+    ++*writes_;
+    return inner_->NewWriter(key, o);
+  }
+  Result<std::string> Get(const std::string& key, std::optional<objstore::ByteRange> r) override {
+    return inner_->Get(key, r);
+  }
+  Result<objstore::ObjectInfo> Head(const std::string& key) override { return inner_->Head(key); }
+  Result<objstore::ListResult> List(const std::string& p, const std::string& d) override {
+    return inner_->List(p, d);
+  }
+  Status Delete(const std::string& key) override { return inner_->Delete(key); }
+  std::string Describe() const override { return "faulty " + inner_->Describe(); }
+
+ private:
+  std::shared_ptr<objstore::ObjectStore> inner_;
+  const std::string* fail_on_;
+  int* writes_;
+};
+
+class FaultyProvider : public objstore::ObjectStoreProvider {
+ public:
+  explicit FaultyProvider(objstore::ObjectStoreProvider* inner) : inner_(inner) {}
+  Result<std::shared_ptr<objstore::ObjectStore>> Bucket(const std::string& name) override {
+    TRY_ASSIGN(auto b, inner_->Bucket(name));
+    return std::shared_ptr<objstore::ObjectStore>(
+        std::make_shared<FaultyBucket>(b, &fail_on, &writes));
+  }
+  std::string fail_on;
+  int writes = 0;
+
+ private:
+  objstore::ObjectStoreProvider* inner_;
+};
+
+class EtlRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = metadata::Database::Open(dir_.path() + "/metadata.db").value();
+    catalog_ = Catalog::Open(db_.get()).value();
+    crawlers_ = CrawlerStore::Open(db_.get()).value();
+    jobs_ = JobStore::Open(db_.get()).value();
+    local_ = objstore::LocalObjectStoreProvider::Open(dir_.path() + "/lake").value();
+    provider_ = std::make_unique<FaultyProvider>(local_.get());
+    raw_ = *local_->Bucket("iot-data");
+    crawler_.name = "raw";
+    crawler_.source = *LakePath::Parse("iot-data/");
+    crawler_.database = "iot";
+    crawler_.table = "raw";
+    ASSERT_TRUE(crawlers_->Create(crawler_).ok());
+  }
+
+  // One reading as the reference's device sends it.
+  static std::string Reading(int id, int ozone, const std::string& ts = "2026-11-30T14:02:11Z") {
+    return json{{"id", id}, {"ozone", ozone}, {"pos", {{"lat", 56.25}}}, {"timestamp", ts}}.dump() +
+           "\n";
+  }
+
+  void Put(const std::string& key, const std::string& data) {
+    ASSERT_TRUE(raw_->Put(key, data).ok());
+  }
+
+  void Crawl() {
+    CrawlRun run;
+    run.crawler = "raw";
+    run.id = ++crawls_;
+    CrawlContext ctx{raw_.get(), catalog_.get(), crawlers_.get(), nullptr, nullptr};
+    CrawlRun out = RunCrawl(crawler_, run, ctx);
+    ASSERT_EQ(out.status, RunStatus::kSucceeded) << out.message;
+  }
+
+  void CreateJob(const json& doc) {
+    ASSERT_TRUE(jobs_->Create("curate", doc, /*replace=*/true).ok());
+  }
+
+  JobRun RunOnce() {
+    JobRun run;
+    run.job = "curate";
+    run.started_ms = 1;
+    run.id = jobs_->InsertRun(run).value();
+    JobDefinition job = jobs_->Get("curate").value();
+    JobRunContext ctx;
+    ctx.lake = provider_.get();
+    ctx.catalog = catalog_.get();
+    ctx.store = jobs_.get();
+    ctx.scratch_root = dir_.path() + "/scratch";
+    ctx.workers = 2;
+    ctx.writer.max_open_files = 2;  // forces files to close and reopen
+    ctx.writer.batch_rows = 3;
+    JobRun out = RunJob(job, run, ctx);
+    if (out.status != RunStatus::kSucceeded) EXPECT_TRUE(jobs_->UpdateRun(out).ok());
+    return out;
+  }
+
+  // Every row of every Parquet file under the target, as "id:ozone:year/month" sorted.
+  std::vector<std::string> TargetRows(std::vector<std::string>* keys = nullptr) {
+    auto bucket = *local_->Bucket("curated");
+    auto listing = bucket->List("pollution/").value();
+    std::vector<std::string> rows;
+    for (const auto& o : listing.objects) {
+      if (keys) keys->push_back(o.key);
+      if (!o.key.ends_with(".parquet")) continue;
+      auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
+      int id = reader->schema().Find("id"), ozone = reader->schema().Find("ozone");
+      std::string part = o.key.substr(std::string("pollution/").size());
+      part = part.substr(0, part.rfind('/'));
+      EXPECT_EQ(reader->schema().Find("year"), -1)
+          << "partition columns are in the path, not the file";
+      for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+        auto b = reader->ReadRowGroup(rg, {id, ozone}).value();
+        for (int64_t r = 0; r < b.num_rows; ++r) {
+          rows.push_back(std::to_string(b.columns[0].i64[r]) + ":" +
+                         std::to_string(static_cast<int>(b.columns[1].f64[r])) + ":" + part);
+        }
+      }
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  std::vector<std::string> ErrorLines() {
+    auto bucket = *local_->Bucket("curated");
+    std::vector<std::string> lines;
+    auto listing = bucket->List("pollution_errors/").value();
+    for (const auto& o : listing.objects) {
+      std::string text = bucket->Get(o.key).value();
+      size_t start = 0;
+      while (start < text.size()) {
+        size_t nl = text.find('\n', start);
+        lines.push_back(text.substr(start, nl - start));
+        start = nl + 1;
+      }
+    }
+    return lines;
+  }
+
+  streams::testing::TempDir dir_;
+  std::unique_ptr<metadata::Database> db_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<CrawlerStore> crawlers_;
+  std::unique_ptr<JobStore> jobs_;
+  std::unique_ptr<objstore::ObjectStoreProvider> local_;
+  std::unique_ptr<FaultyProvider> provider_;
+  std::shared_ptr<objstore::ObjectStore> raw_;
+  CrawlerDefinition crawler_;
+  int crawls_ = 0;
+};
+
+TEST_F(EtlRunTest, WritesHivePartitionsRejectsToTheErrorPrefixAndRegistersTheTable) {
+  Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 20) + Reading(2, 20) + Reading(3, -4) +
+                                  "{\"id\": 4, \"ozone\": 5, \"pos\": {\"lat\": \"x\"}}\n");
+  Put("2026/12/01/00/b.json.gz",
+      streams::GzipCompress(Reading(5, 50) + "{not json}\n" + Reading(6, 60)).value());
+  Crawl();
+  CreateJob(BaseJob());
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_read, 2);
+  EXPECT_EQ(run.rows_read, 8);
+  EXPECT_EQ(run.rows_written, 4);
+  EXPECT_EQ(run.rows_duplicate, 1);
+  EXPECT_EQ(run.rows_filtered, 1);
+  EXPECT_EQ(run.rows_rejected, 2);
+  EXPECT_EQ(run.partitions, 2);
+  EXPECT_GT(run.bytes_written, 0);
+  EXPECT_EQ(TargetRows(),
+            (std::vector<std::string>{"1:10:year=2026/month=11", "2:20:year=2026/month=11",
+                                      "5:50:year=2026/month=12", "6:60:year=2026/month=12"}));
+  std::vector<std::string> errors = ErrorLines();
+  ASSERT_EQ(errors.size(), 2u);
+  std::string all = errors[0] + errors[1];
+  EXPECT_NE(all.find("pos.lat: cannot convert string \\\"x\\\" to double"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("not valid JSON"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"object\":\"2026/12/01/00/b.json.gz\""), std::string::npos) << all;
+  EXPECT_EQ(run.error_prefix, "curated/pollution_errors/run=" + std::to_string(run.id) + "/");
+
+  Table t = catalog_->GetTable("iot", "pollution").value();
+  EXPECT_EQ(t.format, DataFormat::kParquet);
+  EXPECT_EQ(t.location.ToString(), "curated/pollution/");
+  EXPECT_EQ(t.record_count, 4);
+  std::vector<std::string> cols;
+  for (const auto& c : t.columns) cols.push_back(c.name + " " + c.type);
+  EXPECT_EQ(cols, (std::vector<std::string>{"id bigint", "ozone double", "lat double",
+                                            "ts timestamp", "hour bigint"}));
+  ASSERT_EQ(t.partition_keys.size(), 2u);
+  EXPECT_EQ(t.partition_keys[1].name, "month");
+  auto parts = catalog_->ListPartitions("iot", "pollution").value();
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].values, (std::vector<std::string>{"2026", "11"}));
+  EXPECT_EQ(parts[0].record_count, 2);
+  EXPECT_EQ(parts[1].location.ToString(), "curated/pollution/year=2026/month=12/");
+  EXPECT_EQ(jobs_->ListRuns("curate").value()[0].status, RunStatus::kSucceeded);
+}
+
+TEST_F(EtlRunTest, BookmarksProcessOnlyNewObjects) {
+  Put("2026/11/30/14/a.json", Reading(1, 10));
+  Crawl();
+  CreateJob(BaseJob());
+  ASSERT_EQ(RunOnce().rows_written, 1);
+  JobRun again = RunOnce();
+  EXPECT_EQ(again.status, RunStatus::kSucceeded);
+  EXPECT_EQ(again.objects_total, 0);
+  EXPECT_EQ(again.rows_read, 0);
+  Put("2026/11/30/15/b.json", Reading(2, 20));
+  JobRun third = RunOnce();
+  EXPECT_EQ(third.objects_read, 1);
+  EXPECT_EQ(third.rows_written, 1);
+  EXPECT_EQ(TargetRows(),
+            (std::vector<std::string>{"1:10:year=2026/month=11", "2:20:year=2026/month=11"}));
+  EXPECT_EQ(catalog_->GetTable("iot", "pollution").value().record_count, 2);
+  EXPECT_EQ(catalog_->GetPartition("iot", "pollution", {"2026", "11"}).value().record_count, 2);
+  // An object rewritten in place is processed again.
+  Put("2026/11/30/15/b.json", Reading(3, 30) + Reading(4, 40));
+  EXPECT_EQ(RunOnce().rows_written, 2);
+}
+
+TEST_F(EtlRunTest, AFailedCommitLeavesNoOutputAndTheBookmarkUnchanged) {
+  for (int i = 0; i < 6; ++i)
+    Put("2026/11/" + std::to_string(10 + i) + "/00/o.json", Reading(i, i));
+  Put("2026/11/20/00/bad.json", "{\"id\": 99, \"ozone\": \"high\"}\n");
+  Crawl();
+  json doc = BaseJob();
+  doc["transforms"].push_back(json{{"derive", {{"day", "day(ts)"}}}});
+  doc["target"]["partition_keys"] = json::array({"year", "month", "day"});
+  CreateJob(doc);
+  for (int i = 0; i < 6; ++i)
+    Put("2026/11/" + std::to_string(10 + i) + "/00/o.json",
+        Reading(i, i, "2026-11-" + std::to_string(10 + i) + "T00:00:00Z"));
+  provider_->fail_on = "day=15";  // the upload of one partition fails after others went in
+  JobRun failed = RunOnce();
+  EXPECT_GT(provider_->writes, 0)
+      << "nothing was uploaded before the failure: the test proves less than it says";
+  ASSERT_EQ(failed.status, RunStatus::kFailed);
+  EXPECT_NE(failed.message.find("injected failure writing pollution/year=2026/month=11/day=15/"),
+            std::string::npos)
+      << failed.message;
+  std::vector<std::string> keys;
+  EXPECT_TRUE(TargetRows(&keys).empty());
+  EXPECT_TRUE(keys.empty()) << keys[0];
+  EXPECT_TRUE(ErrorLines().empty());
+  EXPECT_FALSE(catalog_->GetTable("iot", "pollution").ok());
+  EXPECT_TRUE(jobs_->Bookmark("curate").value().empty());
+  EXPECT_EQ(jobs_->ListRuns("curate").value()[0].status, RunStatus::kFailed);
+
+  provider_->fail_on = "";
+  JobRun ok = RunOnce();
+  ASSERT_EQ(ok.status, RunStatus::kSucceeded) << ok.message;
+  EXPECT_EQ(ok.objects_read, 7);
+  EXPECT_EQ(ok.rows_written, 6);
+  EXPECT_EQ(ok.rows_rejected, 1);
+  EXPECT_EQ(TargetRows().size(), 6u);
+  EXPECT_EQ(ErrorLines().size(), 1u);
+  EXPECT_EQ(jobs_->Bookmark("curate").value().size(), 7u);
+}
+
+TEST_F(EtlRunTest, ACrashWhileCommittingIsRolledBackAtTheNextStart) {
+  ASSERT_TRUE((*local_->Bucket("curated"))
+                  ->Put("pollution/year=2026/month=11/part-00001-0-0.parquet", "PAR1")
+                  .ok());
+  JobRun run;
+  run.job = "curate";
+  run.phase = "committing";
+  run.committing = {"curated/pollution/year=2026/month=11/part-00001-0-0.parquet"};
+  CreateJob(BaseJob());
+  run.id = jobs_->InsertRun(run).value();
+  ASSERT_TRUE(RecoverAbandonedRuns(jobs_.get(), local_.get()).ok());
+  std::vector<std::string> keys;
+  TargetRows(&keys);
+  EXPECT_TRUE(keys.empty());
+  JobRun after = jobs_->GetRun("curate", run.id).value();
+  EXPECT_EQ(after.status, RunStatus::kFailed);
+  EXPECT_NE(after.message.find("1 partly committed objects were removed"), std::string::npos)
+      << after.message;
+}
+
+TEST_F(EtlRunTest, DropNullFieldsRemovesColumnsThatStayedNull) {
+  Put("2026/11/30/14/a.json", "{\"id\": 1, \"ozone\": 3}\n{\"id\": 2, \"ozone\": 4}\n");
+  Crawl();
+  json doc = BaseJob();
+  doc["transforms"].push_back("drop_null_fields");
+  CreateJob(doc);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.dropped_columns, (std::vector<std::string>{"hour", "lat", "ts"}));
+  EXPECT_EQ(TargetRows().size(), 2u);
+  auto bucket = *local_->Bucket("curated");
+  auto listing = bucket->List("pollution/").value();
+  ASSERT_FALSE(listing.objects.empty());
+  auto reader =
+      parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + listing.objects[0].key).value();
+  EXPECT_EQ(reader->schema().ToString(), "id:int64?,ozone:double?");
+  Table t = catalog_->GetTable("iot", "pollution").value();
+  EXPECT_EQ(t.columns.size(), 2u);
+}
+
+TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {
+  Put("2026/11/30/14/a.json", Reading(1, 10));
+  Crawl();
+  auto manager =
+      JobManager::Open(db_.get(), catalog_.get(), local_.get(), dir_.path() + "/scratch-m").value();
+  ASSERT_TRUE(manager->Create("curate", BaseJob()).ok());
+  EXPECT_EQ(manager->Create("curate", BaseJob()).code(), ErrorCode::kAlreadyExists);
+  int64_t id = manager->Start("curate").value();
+  manager->WaitIdle();
+  JobRun run = manager->GetRun("curate", id).value();
+  EXPECT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_written, 1);
+  EXPECT_EQ(manager->ListRuns("curate").value().size(), 1u);
+  EXPECT_EQ(manager->Start("nope").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(manager->Delete("curate").ok());
+  EXPECT_EQ(manager->Get("curate").status().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tributary::lake
