@@ -16,6 +16,7 @@ void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metric
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
+void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

@@ -75,6 +75,8 @@ const CommandGroup kGroups[] = {
     {&cli::AddPolicyCommands},
     {&cli::AddRuleCommands},
     {&cli::AddStreamCommands},
+    {&cli::AddCrawlerCommands},
+    {&cli::AddCatalogCommands},
     {&cli::AddParquetCommands},
 };
 

@@ -15,6 +15,8 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "devices/thing_registry.h"
+#include "lake/catalog.h"
+#include "lake/crawler_manager.h"
 #include "metadata/database.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
@@ -76,6 +78,8 @@ Status Server::Init() {
   so.metrics = &metrics_;
   TRY_ASSIGN(so.fsync, streams::FsyncPolicy::Parse(config_.wal_fsync));
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
+  TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
+  TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -116,6 +120,7 @@ Status Server::Init() {
   AddThingRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
+  AddCatalogRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -160,6 +165,7 @@ void Server::Stop() {
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered.
   if (streams_) streams_->Stop();
+  crawlers_.reset();  // cancels running crawls and waits for them
   if (runtime_) {
     runtime_->Stop();
     runtime_->Join();

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/clock.h"
 #include "lake/hive_type.h"
@@ -64,16 +63,19 @@ CREATE TABLE lake_partitions(
 
 std::string ColumnsToJson(const std::vector<Column>& columns) {
   json out = json::array();
-  for (const auto& c : columns) out.push_back({{"name", c.name}, {"type", c.type}, {"comment", c.comment}});
+  for (const auto& c : columns)
+    out.push_back({{"name", c.name}, {"type", c.type}, {"comment", c.comment}});
   return out.dump();
 }
 
 Result<std::vector<Column>> ColumnsFromJson(const std::string& text, const std::string& where) {
   json in = json::parse(text, nullptr, false);
-  if (!in.is_array()) return DataLoss("catalog: the stored columns of " + where + " are not a JSON array");
+  if (!in.is_array())
+    return DataLoss("catalog: the stored columns of " + where + " are not a JSON array");
   std::vector<Column> out;
   for (const auto& c : in) {
-    if (!c.is_object()) return DataLoss("catalog: a stored column of " + where + " is not an object");
+    if (!c.is_object())
+      return DataLoss("catalog: a stored column of " + where + " is not an object");
     out.push_back({c.value("name", ""), c.value("type", "string"), c.value("comment", "")});
   }
   return out;
@@ -97,10 +99,12 @@ Status ValidateColumns(const std::vector<Column>& columns, const std::vector<Col
       }
     }
     if (!seen.insert(c.name).second) {
-      return InvalidArgument(where + ": the name '" + c.name + "' is used twice (columns and partition keys share one namespace)");
+      return InvalidArgument(where + ": the name '" + c.name +
+                             "' is used twice (columns and partition keys share one namespace)");
     }
     auto type = ParseHiveType(c.type);
-    if (!type.ok()) return InvalidArgument(where + ": " + what + " '" + c.name + "': " + type.status().message());
+    if (!type.ok())
+      return InvalidArgument(where + ": " + what + " '" + c.name + "': " + type.status().message());
     return Status::Ok();
   };
   for (const auto& c : columns) TRY(check(c, "column"));
@@ -152,7 +156,8 @@ Result<Table> TableFromRow(const Row& row) {
 Result<Partition> PartitionFromRow(const Row& row) {
   Partition p;
   json values = json::parse(row.Text(0), nullptr, false);
-  if (!values.is_array()) return DataLoss("catalog: stored partition values '" + row.Text(0) + "' are not an array");
+  if (!values.is_array())
+    return DataLoss("catalog: stored partition values '" + row.Text(0) + "' are not an array");
   for (const auto& v : values) p.values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
   auto location = LakePath::Parse(row.Text(1));
   if (location.ok()) p.location = *location;
@@ -182,7 +187,8 @@ Status ValidateCatalogName(std::string_view what, std::string_view name) {
                            "' must be 1..255 characters of a-z, 0-9 and _");
   }
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
       return InvalidArgument(std::string(what) + " name '" + std::string(name) + "' contains '" +
                              std::string(1, c) + "'; use a-z, 0-9 and _");
     }
@@ -208,21 +214,24 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(metadata::Database* db) {
 
 // --- databases ---
 
-Result<CatalogDatabase> Catalog::CreateDatabase(const std::string& name, const std::string& description,
+Result<CatalogDatabase> Catalog::CreateDatabase(const std::string& name,
+                                                const std::string& description,
                                                 bool if_not_exists) {
   TRY(ValidateCatalogName("database", name));
   CatalogDatabase out;
   Status st = db_->Transaction([&]() -> Status {
-    TRY_ASSIGN(auto rows, db_->Query("SELECT name, description, created_ms FROM lake_databases WHERE name=?",
-                                     {Value(name)}));
+    TRY_ASSIGN(auto rows,
+               db_->Query("SELECT name, description, created_ms FROM lake_databases WHERE name=?",
+                          {Value(name)}));
     if (!rows.empty()) {
       if (!if_not_exists) return AlreadyExists("database '" + name + "' already exists");
       out = {rows[0].Text(0), rows[0].Text(1), rows[0].Int(2)};
       return Status::Ok();
     }
     out = {name, description, WallMillis()};
-    return db_->Exec("INSERT INTO lake_databases(name, description, created_ms) VALUES(?, ?, ?)",
-                     {Value(name), Value(description), Value(out.created_ms)})
+    return db_
+        ->Exec("INSERT INTO lake_databases(name, description, created_ms) VALUES(?, ?, ?)",
+               {Value(name), Value(description), Value(out.created_ms)})
         .status();
   });
   TRY(st);
@@ -230,14 +239,17 @@ Result<CatalogDatabase> Catalog::CreateDatabase(const std::string& name, const s
 }
 
 Result<CatalogDatabase> Catalog::GetDatabase(const std::string& name) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name, description, created_ms FROM lake_databases WHERE name=?",
-                                   {Value(name)}));
-  if (rows.empty()) return NotFound("database '" + name + "' does not exist (see 'tributary catalog databases')");
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT name, description, created_ms FROM lake_databases WHERE name=?",
+                        {Value(name)}));
+  if (rows.empty())
+    return NotFound("database '" + name + "' does not exist (see 'tributary catalog databases')");
   return CatalogDatabase{rows[0].Text(0), rows[0].Text(1), rows[0].Int(2)};
 }
 
 Result<std::vector<CatalogDatabase>> Catalog::ListDatabases() const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name, description, created_ms FROM lake_databases ORDER BY name"));
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT name, description, created_ms FROM lake_databases ORDER BY name"));
   std::vector<CatalogDatabase> out;
   for (const auto& r : rows) out.push_back({r.Text(0), r.Text(1), r.Int(2)});
   return out;
@@ -245,17 +257,20 @@ Result<std::vector<CatalogDatabase>> Catalog::ListDatabases() const {
 
 Status Catalog::DeleteDatabase(const std::string& name, bool cascade) {
   return db_->Transaction([&]() -> Status {
-    TRY_ASSIGN(auto rows, db_->Query("SELECT name FROM lake_databases WHERE name=?", {Value(name)}));
+    TRY_ASSIGN(auto rows,
+               db_->Query("SELECT name FROM lake_databases WHERE name=?", {Value(name)}));
     if (rows.empty()) return NotFound("database '" + name + "' does not exist");
-    TRY_ASSIGN(auto tables, db_->Query("SELECT COUNT(*) FROM lake_tables WHERE database=?", {Value(name)}));
+    TRY_ASSIGN(auto tables,
+               db_->Query("SELECT COUNT(*) FROM lake_tables WHERE database=?", {Value(name)}));
     if (tables[0].Int(0) > 0 && !cascade) {
-      return FailedPrecondition("database '" + name + "' holds " + std::to_string(tables[0].Int(0)) +
+      return FailedPrecondition("database '" + name + "' holds " +
+                                std::to_string(tables[0].Int(0)) +
                                 " tables; delete them first or delete with cascade");
     }
-    for (const char* sql : {"DELETE FROM lake_partitions WHERE database=?",
-                            "DELETE FROM lake_table_versions WHERE database=?",
-                            "DELETE FROM lake_tables WHERE database=?",
-                            "DELETE FROM lake_databases WHERE name=?"}) {
+    for (const char* sql :
+         {"DELETE FROM lake_partitions WHERE database=?",
+          "DELETE FROM lake_table_versions WHERE database=?",
+          "DELETE FROM lake_tables WHERE database=?", "DELETE FROM lake_databases WHERE name=?"}) {
       TRY(db_->Exec(sql, {Value(name)}).status());
     }
     return Status::Ok();
@@ -265,13 +280,15 @@ Status Catalog::DeleteDatabase(const std::string& name, bool cascade) {
 // --- tables ---
 
 Result<Table> Catalog::GetTable(const std::string& database, const std::string& table) const {
-  TRY_ASSIGN(auto rows, db_->Query(std::string("SELECT ") + kTableColumns +
-                                       " FROM lake_tables t JOIN lake_table_versions v ON "
-                                       "v.database=t.database AND v.name=t.name AND v.version=t.version "
-                                       "WHERE t.database=? AND t.name=?",
-                                   {Value(database), Value(table)}));
+  TRY_ASSIGN(auto rows,
+             db_->Query(std::string("SELECT ") + kTableColumns +
+                            " FROM lake_tables t JOIN lake_table_versions v ON "
+                            "v.database=t.database AND v.name=t.name AND v.version=t.version "
+                            "WHERE t.database=? AND t.name=?",
+                        {Value(database), Value(table)}));
   if (rows.empty()) {
-    return NotFound(Qualified(database, table) + " does not exist (see 'tributary catalog tables')");
+    return NotFound(Qualified(database, table) +
+                    " does not exist (see 'tributary catalog tables')");
   }
   return TableFromRow(rows[0]);
 }
@@ -308,7 +325,8 @@ Result<UpsertResult> Catalog::UpsertTable(const std::string& database, const std
     TRY(GetDatabase(database).status());
     int64_t now = WallMillis();
     auto existing = GetTable(database, table);
-    if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
+    if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound)
+      return existing.status();
     int64_t version = 1;
     std::string compression = input.compression.empty() ? "none" : input.compression;
     std::map<std::string, std::string> parameters = input.parameters;
@@ -326,19 +344,27 @@ Result<UpsertResult> Catalog::UpsertTable(const std::string& database, const std
       result.new_version = true;
     }
     if (result.new_version) {
-      TRY(db_->Exec("INSERT INTO lake_table_versions(database, name, version, columns, partition_keys, "
-                    "created_ms, created_by) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                    {Value(database), Value(table), Value(version), Value(ColumnsToJson(input.columns)),
-                     Value(ColumnsToJson(input.partition_keys)), Value(now), Value(input.updated_by)})
+      TRY(db_->Exec(
+                 "INSERT INTO lake_table_versions(database, name, version, columns, "
+                 "partition_keys, "
+                 "created_ms, created_by) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                 {Value(database), Value(table), Value(version),
+                  Value(ColumnsToJson(input.columns)), Value(ColumnsToJson(input.partition_keys)),
+                  Value(now), Value(input.updated_by)})
               .status());
     }
-    TRY(db_->Exec("INSERT INTO lake_tables(database, name, location, format, compression, record_count, "
-                  "object_count, size_bytes, last_crawl_ms, version, parameters, created_ms, updated_ms) "
-                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(database, name) DO UPDATE SET "
-                  "location=excluded.location, format=excluded.format, compression=excluded.compression, "
+    TRY(db_->Exec("INSERT INTO lake_tables(database, name, location, format, compression, "
+                  "record_count, "
+                  "object_count, size_bytes, last_crawl_ms, version, parameters, created_ms, "
+                  "updated_ms) "
+                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(database, name) DO "
+                  "UPDATE SET "
+                  "location=excluded.location, format=excluded.format, "
+                  "compression=excluded.compression, "
                   "record_count=excluded.record_count, object_count=excluded.object_count, "
                   "size_bytes=excluded.size_bytes, last_crawl_ms=excluded.last_crawl_ms, "
-                  "version=excluded.version, parameters=excluded.parameters, updated_ms=excluded.updated_ms",
+                  "version=excluded.version, parameters=excluded.parameters, "
+                  "updated_ms=excluded.updated_ms",
                   {Value(database), Value(table), Value(input.location.ToString()),
                    Value(std::string(DataFormatName(input.format))), Value(compression),
                    Value(input.record_count), Value(input.object_count), Value(input.size_bytes),
@@ -357,10 +383,12 @@ Status Catalog::DeleteTable(const std::string& database, const std::string& tabl
     TRY_ASSIGN(int64_t n, db_->Exec("DELETE FROM lake_tables WHERE database=? AND name=?",
                                     {Value(database), Value(table)}));
     if (n == 0) return NotFound(Qualified(database, table) + " does not exist");
-    TRY(db_->Exec("DELETE FROM lake_table_versions WHERE database=? AND name=?", {Value(database), Value(table)})
+    TRY(db_->Exec("DELETE FROM lake_table_versions WHERE database=? AND name=?",
+                  {Value(database), Value(table)})
             .status());
-    return db_->Exec("DELETE FROM lake_partitions WHERE database=? AND table_name=?",
-                     {Value(database), Value(table)})
+    return db_
+        ->Exec("DELETE FROM lake_partitions WHERE database=? AND table_name=?",
+               {Value(database), Value(table)})
         .status();
   });
 }
@@ -370,9 +398,10 @@ Status Catalog::DeleteTable(const std::string& database, const std::string& tabl
 Result<std::vector<TableVersion>> Catalog::ListVersions(const std::string& database,
                                                         const std::string& table) const {
   TRY(GetTable(database, table).status());
-  TRY_ASSIGN(auto rows, db_->Query("SELECT version, columns, partition_keys, created_ms, created_by "
-                                   "FROM lake_table_versions WHERE database=? AND name=? ORDER BY version",
-                                   {Value(database), Value(table)}));
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT version, columns, partition_keys, created_ms, created_by "
+                        "FROM lake_table_versions WHERE database=? AND name=? ORDER BY version",
+                        {Value(database), Value(table)}));
   std::vector<TableVersion> out;
   std::string where = Qualified(database, table);
   for (const auto& r : rows) {
@@ -393,8 +422,9 @@ Result<TableVersion> Catalog::GetVersion(const std::string& database, const std:
   for (auto& v : versions) {
     if (v.version == version) return std::move(v);
   }
-  return NotFound(Qualified(database, table) + " has no version " + std::to_string(version) + " (it has 1.." +
-                  std::to_string(versions.empty() ? 0 : versions.back().version) + ")");
+  return NotFound(Qualified(database, table) + " has no version " + std::to_string(version) +
+                  " (it has 1.." + std::to_string(versions.empty() ? 0 : versions.back().version) +
+                  ")");
 }
 
 // --- partitions ---
@@ -406,7 +436,8 @@ Status Catalog::AddPartitions(const std::string& database, const std::string& ta
     int64_t now = WallMillis();
     for (const auto& p : partitions) {
       if (p.values.size() != t.partition_keys.size()) {
-        return InvalidArgument("partition " + ValuesKey(p.values) + " of " + Qualified(database, table) + " has " +
+        return InvalidArgument("partition " + ValuesKey(p.values) + " of " +
+                               Qualified(database, table) + " has " +
                                std::to_string(p.values.size()) + " values but the table has " +
                                std::to_string(t.partition_keys.size()) + " partition keys");
       }
@@ -415,54 +446,67 @@ Status Catalog::AddPartitions(const std::string& database, const std::string& ta
               ? "location=excluded.location, record_count=excluded.record_count, "
                 "object_count=excluded.object_count, size_bytes=excluded.size_bytes"
               : "record_count=record_count+excluded.record_count, "
-                "object_count=object_count+excluded.object_count, size_bytes=size_bytes+excluded.size_bytes";
+                "object_count=object_count+excluded.object_count, "
+                "size_bytes=size_bytes+excluded.size_bytes";
       LakePath location = p.location.bucket.empty() ? t.location : p.location;
-      TRY(db_->Exec("INSERT INTO lake_partitions(database, table_name, partition_values, location, record_count, "
-                    "object_count, size_bytes, created_ms, updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      TRY(db_->Exec("INSERT INTO lake_partitions(database, table_name, partition_values, location, "
+                    "record_count, "
+                    "object_count, size_bytes, created_ms, updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?) "
                     "ON CONFLICT(database, table_name, partition_values) DO UPDATE SET " +
                         conflict + ", updated_ms=excluded.updated_ms",
-                    {Value(database), Value(table), Value(ValuesKey(p.values)), Value(location.ToString()),
-                     Value(p.record_count), Value(p.object_count), Value(p.size_bytes), Value(now), Value(now)})
+                    {Value(database), Value(table), Value(ValuesKey(p.values)),
+                     Value(location.ToString()), Value(p.record_count), Value(p.object_count),
+                     Value(p.size_bytes), Value(now), Value(now)})
               .status());
     }
     return Status::Ok();
   });
 }
 
-Result<std::vector<Partition>> Catalog::ListPartitions(const std::string& database, const std::string& table) const {
+Result<std::vector<Partition>> Catalog::ListPartitions(const std::string& database,
+                                                       const std::string& table) const {
   TRY(GetTable(database, table).status());
-  TRY_ASSIGN(auto rows, db_->Query("SELECT partition_values, location, record_count, object_count, size_bytes, "
-                                   "created_ms, updated_ms FROM lake_partitions WHERE database=? AND table_name=?",
-                                   {Value(database), Value(table)}));
+  TRY_ASSIGN(
+      auto rows,
+      db_->Query("SELECT partition_values, location, record_count, object_count, size_bytes, "
+                 "created_ms, updated_ms FROM lake_partitions WHERE database=? AND table_name=?",
+                 {Value(database), Value(table)}));
   std::vector<Partition> out;
   for (const auto& r : rows) {
     TRY_ASSIGN(Partition p, PartitionFromRow(r));
     out.push_back(std::move(p));
   }
-  std::sort(out.begin(), out.end(), [](const Partition& a, const Partition& b) { return a.values < b.values; });
+  std::sort(out.begin(), out.end(),
+            [](const Partition& a, const Partition& b) { return a.values < b.values; });
   return out;
 }
 
 Result<Partition> Catalog::GetPartition(const std::string& database, const std::string& table,
                                         const std::vector<std::string>& values) const {
   TRY(GetTable(database, table).status());
-  TRY_ASSIGN(auto rows, db_->Query("SELECT partition_values, location, record_count, object_count, size_bytes, "
-                                   "created_ms, updated_ms FROM lake_partitions WHERE database=? AND "
-                                   "table_name=? AND partition_values=?",
-                                   {Value(database), Value(table), Value(ValuesKey(values))}));
+  TRY_ASSIGN(
+      auto rows,
+      db_->Query("SELECT partition_values, location, record_count, object_count, size_bytes, "
+                 "created_ms, updated_ms FROM lake_partitions WHERE database=? AND "
+                 "table_name=? AND partition_values=?",
+                 {Value(database), Value(table), Value(ValuesKey(values))}));
   if (rows.empty()) {
-    return NotFound("partition " + ValuesKey(values) + " of " + Qualified(database, table) + " does not exist");
+    return NotFound("partition " + ValuesKey(values) + " of " + Qualified(database, table) +
+                    " does not exist");
   }
   return PartitionFromRow(rows[0]);
 }
 
 Status Catalog::DeletePartition(const std::string& database, const std::string& table,
                                 const std::vector<std::string>& values) {
-  TRY_ASSIGN(int64_t n, db_->Exec("DELETE FROM lake_partitions WHERE database=? AND table_name=? AND "
-                                  "partition_values=?",
-                                  {Value(database), Value(table), Value(ValuesKey(values))}));
+  TRY_ASSIGN(int64_t n,
+             db_->Exec("DELETE FROM lake_partitions WHERE database=? AND table_name=? AND "
+                       "partition_values=?",
+                       {Value(database), Value(table), Value(ValuesKey(values))}));
   if (n == 0) {
-    return NotFound("partition " + ValuesKey(values) + " of " + Qualified(database, table) + " does not exist");
+    return NotFound("partition " + ValuesKey(values) + " of " + Qualified(database, table) +
+                    " does not exist");
   }
   return Status::Ok();
 }

@@ -43,6 +43,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -73,6 +74,10 @@ struct LakePath {
 };
 
 struct Column {
+  Column() = default;
+  Column(std::string name, std::string type, std::string comment = "")  // {"ozone", "bigint"}
+      : name(std::move(name)), type(std::move(type)), comment(std::move(comment)) {}
+
   std::string name;
   std::string type;     // Hive type string, see above
   std::string comment;  // optional
@@ -98,12 +103,12 @@ struct Table {
   std::vector<Column> partition_keys;  // in prefix order, e.g. year, month, day, hour
   LakePath location;                   // where its objects are
   DataFormat format = DataFormat::kJson;
-  std::string compression;             // "none", "gzip", "snappy", "zstd" ("" = unknown)
+  std::string compression;  // "none", "gzip", "snappy", "zstd" ("" = unknown)
   int64_t record_count = 0;
   int64_t object_count = 0;
   int64_t size_bytes = 0;
-  int64_t last_crawl_ms = 0;           // 0 when never crawled
-  int64_t version = 0;                 // current schema version, >= 1
+  int64_t last_crawl_ms = 0;  // 0 when never crawled
+  int64_t version = 0;        // current schema version, >= 1
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   // Free-form key/values (Glue's Parameters): "classification", "crawler", ...

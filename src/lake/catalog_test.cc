@@ -54,10 +54,13 @@ TEST(LakePath, Parse) {
     EXPECT_EQ(p->bucket, c.bucket) << c.text;
     EXPECT_EQ(p->prefix, c.prefix) << c.text;
   }
-  for (const char* bad : {"", "http://iot-data/", "Bad_Bucket/x", "iot-data//x", "iot-data/../x", "/iot-data"}) {
+  for (const char* bad :
+       {"", "http://iot-data/", "Bad_Bucket/x", "iot-data//x", "iot-data/../x", "/iot-data"}) {
     auto p = LakePath::Parse(bad);
     EXPECT_FALSE(p.ok()) << bad;
-    if (!p.ok()) EXPECT_NE(p.status().message().find("lake path"), std::string::npos);
+    if (!p.ok()) {
+      EXPECT_NE(p.status().message().find("lake path"), std::string::npos);
+    }
   }
   auto p = *LakePath::Parse("iot-data/raw");
   EXPECT_EQ(p.ToString(), "iot-data/raw/");
@@ -87,7 +90,8 @@ TEST_F(CatalogTest, Databases) {
 }
 
 TEST_F(CatalogTest, UpsertMakesVersionsOnlyWhenTheSchemaChanges) {
-  EXPECT_EQ(catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}})).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}})).status().code(),
+            ErrorCode::kNotFound);
   ASSERT_TRUE(catalog_->CreateDatabase("iot").ok());
   auto r1 = catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}}));
   ASSERT_TRUE(r1.ok()) << r1.status().ToString();
@@ -119,7 +123,8 @@ TEST_F(CatalogTest, UpsertRejectsBadTablesNamingTheProblem) {
   ASSERT_TRUE(catalog_->CreateDatabase("iot").ok());
   auto bad_type = catalog_->UpsertTable("iot", "raw", Input({{"a", "varchar2"}}));
   ASSERT_FALSE(bad_type.ok());
-  EXPECT_NE(bad_type.status().message().find("'a'"), std::string::npos) << bad_type.status().message();
+  EXPECT_NE(bad_type.status().message().find("'a'"), std::string::npos)
+      << bad_type.status().message();
   auto dup = catalog_->UpsertTable("iot", "raw", Input({{"year", "bigint"}}));
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.status().message().find("year"), std::string::npos);
@@ -134,9 +139,15 @@ TEST_F(CatalogTest, PartitionsMergeAndSurviveReopen) {
   in.compression = "gzip";
   ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", in).ok());
   LakePath base = *LakePath::Parse("iot-data/raw/");
-  ASSERT_TRUE(catalog_->AddPartitions("iot", "raw", {{{"2026", "11"}, base.Child("2026/11"), 5, 1, 100},
-                                                      {{"2026", "10"}, base.Child("2026/10"), 7, 1, 100}}).ok());
-  ASSERT_TRUE(catalog_->AddPartitions("iot", "raw", {{{"2026", "11"}, {}, 3, 1, 50}}, PartitionMerge::kAddCounts).ok());
+  ASSERT_TRUE(catalog_
+                  ->AddPartitions("iot", "raw",
+                                  {{{"2026", "11"}, base.Child("2026/11"), 5, 1, 100},
+                                   {{"2026", "10"}, base.Child("2026/10"), 7, 1, 100}})
+                  .ok());
+  ASSERT_TRUE(catalog_
+                  ->AddPartitions("iot", "raw", {{{"2026", "11"}, {}, 3, 1, 50}},
+                                  PartitionMerge::kAddCounts)
+                  .ok());
   auto wrong = catalog_->AddPartitions("iot", "raw", {{{"2026"}, {}, 1, 1, 1}});
   EXPECT_EQ(wrong.code(), ErrorCode::kInvalidArgument);
 

@@ -62,7 +62,8 @@ class Crawl {
     run_.table = crawler_.database + "." + table_name;
     TRY(ctx_.catalog->CreateDatabase(crawler_.database, "", /*if_not_exists=*/true).status());
     auto existing = ctx_.catalog->GetTable(crawler_.database, table_name);
-    if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
+    if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound)
+      return existing.status();
     if (existing.ok()) {
       table_ = *existing;
       auto builder = SchemaBuilder::FromColumns(table_->columns);
@@ -87,7 +88,9 @@ class Crawl {
       if (IsHiddenKey(relative)) continue;
       ++run_.objects_listed;
       auto it = seen.find(o.key);
-      if (it != seen.end() && it->second.etag == o.etag && it->second.size == static_cast<int64_t>(o.size)) continue;
+      if (it != seen.end() && it->second.etag == o.etag &&
+          it->second.size == static_cast<int64_t>(o.size))
+        continue;
       todo.push_back(o);
       run_.bytes_total += static_cast<int64_t>(o.size);
     }
@@ -98,7 +101,8 @@ class Crawl {
       if (ctx_.cancel != nullptr && ctx_.cancel->load()) {
         run_.status = RunStatus::kCancelled;
         run_.message = "cancelled after " + std::to_string(run_.objects_read) + " of " +
-                       std::to_string(run_.objects_total) + " objects; nothing was written to the catalog";
+                       std::to_string(run_.objects_total) +
+                       " objects; nothing was written to the catalog";
         return Status::Ok();
       }
       auto previous = seen.find(o.key);
@@ -127,7 +131,8 @@ class Crawl {
     if (!keys_) keys_ = part.keys;
     if (part.keys != *keys_) {
       Error("object " + o.key + ": its folders give partition keys " + JoinNames(part.keys) +
-            " but the table's are " + JoinNames(*keys_) + "; skipped (point the crawler at a prefix whose "
+            " but the table's are " + JoinNames(*keys_) +
+            "; skipped (point the crawler at a prefix whose "
             "objects share one layout)");
       return;
     }
@@ -174,7 +179,8 @@ class Crawl {
       auto error = parser_.parse(record.data(), record.size()).get(doc);
       if (error) {
         ++run_.records_bad;
-        Error(where + " (offset " + std::to_string(pos.offset) + "): not valid JSON: " + simdjson::error_message(error));
+        Error(where + " (offset " + std::to_string(pos.offset) +
+              "): not valid JSON: " + simdjson::error_message(error));
         return true;
       }
       simdjson::dom::object fields;
@@ -195,8 +201,9 @@ class Crawl {
         }
       } else {
         ++run_.records_bad;
-        Error(where + " (offset " + std::to_string(pos.offset) + "): a record must be a JSON object, found '" +
-              std::string(record.substr(0, 40)) + "'");
+        Error(where + " (offset " + std::to_string(pos.offset) +
+              "): a record must be a JSON object, found '" + std::string(record.substr(0, 40)) +
+              "'");
       }
       return true;
     });
@@ -211,7 +218,8 @@ class Crawl {
     std::vector<Column> columns = builder_.Columns();
     if (columns.empty()) {
       // No record in any object yet: mark them seen only if they held nothing at all.
-      run_.message = "no JSON records found under " + crawler_.source.ToUri() + "; no table written";
+      run_.message =
+          "no JSON records found under " + crawler_.source.ToUri() + "; no table written";
       return ctx_.store->MarkSeen(crawler_.name, updates_);
     }
     run_.conflicts = builder_.conflicts();
@@ -256,7 +264,8 @@ class Crawl {
       }
     }
     auto upserted = ctx_.catalog->UpsertTable(crawler_.database, table_name, in);
-    if (!upserted.ok()) return upserted.status().WithContext("writing " + run_.table + " to the catalog");
+    if (!upserted.ok())
+      return upserted.status().WithContext("writing " + run_.table + " to the catalog");
     run_.table_version = upserted->table.version;
     run_.schema_changed = upserted->new_version;
 
@@ -275,7 +284,8 @@ class Crawl {
         p.size_bytes = d.bytes;
         partitions.push_back(std::move(p));
       }
-      TRY(ctx_.catalog->AddPartitions(crawler_.database, table_name, partitions, PartitionMerge::kAddCounts));
+      TRY(ctx_.catalog->AddPartitions(crawler_.database, table_name, partitions,
+                                      PartitionMerge::kAddCounts));
     }
     return ctx_.store->MarkSeen(crawler_.name, updates_);
   }
@@ -299,9 +309,11 @@ Result<std::string> DecodeObject(const std::string& key, std::string bytes) {
                static_cast<unsigned char>(bytes[1]) == 0x8b;
   bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;
   if (!magic && !gz_name) return bytes;
-  if (!magic) return DataLoss("object " + key + ": named .gz but does not start with the gzip magic bytes");
+  if (!magic)
+    return DataLoss("object " + key + ": named .gz but does not start with the gzip magic bytes");
   auto text = streams::GzipDecompress(bytes);
-  if (!text.ok()) return DataLoss("object " + key + ": corrupt gzip data: " + text.status().message());
+  if (!text.ok())
+    return DataLoss("object " + key + ": corrupt gzip data: " + text.status().message());
   return text;
 }
 

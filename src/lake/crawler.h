@@ -29,8 +29,8 @@ struct CrawlContext {
   objstore::ObjectStore* bucket = nullptr;  // the source's bucket
   Catalog* catalog = nullptr;
   CrawlerStore* store = nullptr;
-  const std::atomic<bool>* cancel = nullptr;             // optional
-  std::function<void(const CrawlRun&)> on_progress;      // optional; after each object
+  const std::atomic<bool>* cancel = nullptr;         // optional
+  std::function<void(const CrawlRun&)> on_progress;  // optional; after each object
 };
 
 // Runs `crawler` into `run` (whose id, crawler and started_ms the caller set). Returns

@@ -5,7 +5,8 @@
 
 namespace tributary::lake {
 
-Result<std::unique_ptr<CrawlerManager>> CrawlerManager::Open(metadata::Database* db, Catalog* catalog,
+Result<std::unique_ptr<CrawlerManager>> CrawlerManager::Open(metadata::Database* db,
+                                                             Catalog* catalog,
                                                              objstore::ObjectStoreProvider* lake) {
   TRY_ASSIGN(auto store, CrawlerStore::Open(db));
   TRY(store->FailAbandonedRuns());
@@ -26,7 +27,9 @@ Status CrawlerManager::Create(const CrawlerDefinition& crawler) {
   return catalog_->CreateDatabase(crawler.database, "", /*if_not_exists=*/true).status();
 }
 
-Result<CrawlerDefinition> CrawlerManager::Get(const std::string& name) const { return store_->Get(name); }
+Result<CrawlerDefinition> CrawlerManager::Get(const std::string& name) const {
+  return store_->Get(name);
+}
 
 Result<std::vector<CrawlerDefinition>> CrawlerManager::List() const { return store_->List(); }
 
@@ -34,7 +37,8 @@ Status CrawlerManager::Delete(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   ReapLocked();
   if (active_.count(name)) {
-    return FailedPrecondition("crawler '" + name + "' is running; stop it first ('tributary crawler stop " + name + "')");
+    return FailedPrecondition(
+        "crawler '" + name + "' is running; stop it first ('tributary crawler stop " + name + "')");
   }
   return store_->Delete(name);
 }
@@ -84,9 +88,12 @@ void CrawlerManager::Execute(CrawlerDefinition crawler, Active* active) {
     run = RunCrawl(crawler, std::move(run), ctx);
   }
   Status st = store_->UpdateRun(run);
-  if (!st.ok()) Logger("lake")->error("crawler {} run {}: recording the outcome: {}", crawler.name, run.id, st.message());
-  Logger("lake")->info("crawler {} run {} {}: {} objects, {} records, table {} v{}", crawler.name, run.id,
-                       RunStatusName(run.status), run.objects_read, run.records, run.table, run.table_version);
+  if (!st.ok())
+    Logger("lake")->error("crawler {} run {}: recording the outcome: {}", crawler.name, run.id,
+                          st.message());
+  Logger("lake")->info("crawler {} run {} {}: {} objects, {} records, table {} v{}", crawler.name,
+                       run.id, RunStatusName(run.status), run.objects_read, run.records, run.table,
+                       run.table_version);
   std::lock_guard<std::mutex> lock(mu_);
   active->progress = std::move(run);
   active->done = true;

@@ -39,7 +39,8 @@ CREATE INDEX lake_crawler_runs_by_crawler ON lake_crawler_runs(crawler, id);
 )sql";
 
 Status ValidateCrawlerName(const std::string& name) {
-  if (name.empty() || name.size() > 255) return InvalidArgument("crawler name '" + name + "' must be 1..255 characters");
+  if (name.empty() || name.size() > 255)
+    return InvalidArgument("crawler name '" + name + "' must be 1..255 characters");
   for (char c : name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
       return InvalidArgument("crawler name '" + name + "' contains '" + std::string(1, c) +
@@ -53,7 +54,8 @@ Result<CrawlerDefinition> FromRow(const Row& r) {
   CrawlerDefinition c;
   c.name = r.Text(0);
   auto source = LakePath::Parse(r.Text(1));
-  if (!source.ok()) return DataLoss("crawler '" + c.name + "': stored source: " + source.status().message());
+  if (!source.ok())
+    return DataLoss("crawler '" + c.name + "': stored source: " + source.status().message());
   c.source = *source;
   c.database = r.Text(2);
   c.table = r.Text(3);
@@ -116,10 +118,14 @@ std::string CrawlerDefinition::TableName() const {
 
 std::string_view RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kSucceeded: return "succeeded";
-    case RunStatus::kFailed: return "failed";
-    case RunStatus::kCancelled: return "cancelled";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kSucceeded:
+      return "succeeded";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kCancelled:
+      return "cancelled";
   }
   return "running";
 }
@@ -127,7 +133,8 @@ std::string_view RunStatusName(RunStatus status) {
 json ToJson(const CrawlRun& r) {
   json conflicts = json::array();
   for (const auto& c : r.conflicts) {
-    conflicts.push_back({{"column", c.column}, {"types", c.types}, {"where", c.where}, {"count", c.count}});
+    conflicts.push_back(
+        {{"column", c.column}, {"types", c.types}, {"where", c.where}, {"count", c.count}});
   }
   int64_t end = r.finished_ms != 0 ? r.finished_ms : WallMillis();
   return {{"id", r.id},
@@ -174,27 +181,33 @@ Status CrawlerStore::Create(const CrawlerDefinition& c) {
   if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
   if (c.source.bucket.empty()) return InvalidArgument("crawler '" + c.name + "' needs a source");
   return db_->Transaction([&]() -> Status {
-    TRY_ASSIGN(auto rows, db_->Query("SELECT name FROM lake_crawlers WHERE name=?", {Value(c.name)}));
+    TRY_ASSIGN(auto rows,
+               db_->Query("SELECT name FROM lake_crawlers WHERE name=?", {Value(c.name)}));
     if (!rows.empty()) return AlreadyExists("crawler '" + c.name + "' already exists");
-    return db_->Exec("INSERT INTO lake_crawlers(name, source, database, table_name, created_ms) "
-                     "VALUES(?, ?, ?, ?, ?)",
-                     {Value(c.name), Value(c.source.ToString()), Value(c.database), Value(c.table),
-                      Value(c.created_ms != 0 ? c.created_ms : WallMillis())})
+    return db_
+        ->Exec(
+            "INSERT INTO lake_crawlers(name, source, database, table_name, created_ms) "
+            "VALUES(?, ?, ?, ?, ?)",
+            {Value(c.name), Value(c.source.ToString()), Value(c.database), Value(c.table),
+             Value(c.created_ms != 0 ? c.created_ms : WallMillis())})
         .status();
   });
 }
 
 Result<CrawlerDefinition> CrawlerStore::Get(const std::string& name) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
-                                   "WHERE name=?",
-                                   {Value(name)}));
-  if (rows.empty()) return NotFound("crawler '" + name + "' does not exist (see 'tributary crawler list')");
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
+                        "WHERE name=?",
+                        {Value(name)}));
+  if (rows.empty())
+    return NotFound("crawler '" + name + "' does not exist (see 'tributary crawler list')");
   return FromRow(rows[0]);
 }
 
 Result<std::vector<CrawlerDefinition>> CrawlerStore::List() const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
-                                   "ORDER BY name"));
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
+                        "ORDER BY name"));
   std::vector<CrawlerDefinition> out;
   for (const auto& r : rows) {
     TRY_ASSIGN(auto c, FromRow(r));
@@ -212,16 +225,20 @@ Status CrawlerStore::Delete(const std::string& name) {
   });
 }
 
-Result<std::map<std::string, SeenObject>> CrawlerStore::SeenObjects(const std::string& crawler) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT key, etag, size, records, partition_values FROM lake_crawler_objects "
-                                   "WHERE crawler=?",
-                                   {Value(crawler)}));
+Result<std::map<std::string, SeenObject>> CrawlerStore::SeenObjects(
+    const std::string& crawler) const {
+  TRY_ASSIGN(
+      auto rows,
+      db_->Query("SELECT key, etag, size, records, partition_values FROM lake_crawler_objects "
+                 "WHERE crawler=?",
+                 {Value(crawler)}));
   std::map<std::string, SeenObject> out;
   for (const auto& r : rows) {
     SeenObject o{r.Text(0), r.Text(1), r.Int(2), r.Int(3), {}};
     json values = json::parse(r.Text(4), nullptr, false);
     if (values.is_array()) {
-      for (const auto& v : values) o.partition_values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+      for (const auto& v : values)
+        o.partition_values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
     }
     out.emplace(o.key, std::move(o));
   }
@@ -231,9 +248,12 @@ Result<std::map<std::string, SeenObject>> CrawlerStore::SeenObjects(const std::s
 Status CrawlerStore::MarkSeen(const std::string& crawler, const std::vector<SeenObject>& objects) {
   return db_->Transaction([&]() -> Status {
     for (const auto& o : objects) {
-      TRY(db_->Exec("INSERT INTO lake_crawler_objects(crawler, key, etag, size, records, partition_values) "
-                    "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(crawler, key) DO UPDATE SET etag=excluded.etag, "
-                    "size=excluded.size, records=excluded.records, partition_values=excluded.partition_values",
+      TRY(db_->Exec("INSERT INTO lake_crawler_objects(crawler, key, etag, size, records, "
+                    "partition_values) "
+                    "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(crawler, key) DO UPDATE SET "
+                    "etag=excluded.etag, "
+                    "size=excluded.size, records=excluded.records, "
+                    "partition_values=excluded.partition_values",
                     {Value(crawler), Value(o.key), Value(o.etag), Value(o.size), Value(o.records),
                      Value(json(o.partition_values).dump())})
               .status());
@@ -245,22 +265,28 @@ Status CrawlerStore::MarkSeen(const std::string& crawler, const std::vector<Seen
 Result<int64_t> CrawlerStore::InsertRun(const CrawlRun& run) {
   int64_t id = 0;
   TRY(db_->Transaction([&]() -> Status {
-    TRY(db_->Exec("INSERT INTO lake_crawler_runs(crawler, status, started_ms, result) VALUES(?, ?, ?, '{}')",
-                  {Value(run.crawler), Value(std::string(RunStatusName(run.status))), Value(run.started_ms)})
+    TRY(db_->Exec("INSERT INTO lake_crawler_runs(crawler, status, started_ms, result) VALUES(?, ?, "
+                  "?, '{}')",
+                  {Value(run.crawler), Value(std::string(RunStatusName(run.status))),
+                   Value(run.started_ms)})
             .status());
     TRY_ASSIGN(auto rows, db_->Query("SELECT last_insert_rowid()"));
     id = rows[0].Int(0);
     CrawlRun copy = run;
     copy.id = id;
-    return db_->Exec("UPDATE lake_crawler_runs SET result=? WHERE id=?", {Value(ToJson(copy).dump()), Value(id)})
+    return db_
+        ->Exec("UPDATE lake_crawler_runs SET result=? WHERE id=?",
+               {Value(ToJson(copy).dump()), Value(id)})
         .status();
   }));
   return id;
 }
 
 Status CrawlerStore::UpdateRun(const CrawlRun& run) {
-  return db_->Exec("UPDATE lake_crawler_runs SET status=?, result=? WHERE id=?",
-                   {Value(std::string(RunStatusName(run.status))), Value(ToJson(run).dump()), Value(run.id)})
+  return db_
+      ->Exec(
+          "UPDATE lake_crawler_runs SET status=?, result=? WHERE id=?",
+          {Value(std::string(RunStatusName(run.status))), Value(ToJson(run).dump()), Value(run.id)})
       .status();
 }
 
@@ -272,15 +298,18 @@ Result<CrawlRun> CrawlerStore::GetRun(const std::string& crawler, int64_t id) co
 }
 
 Result<std::vector<CrawlRun>> CrawlerStore::ListRuns(const std::string& crawler, int limit) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_crawler_runs WHERE crawler=? ORDER BY id DESC LIMIT ?",
-                                   {Value(crawler), Value(int64_t{limit})}));
+  TRY_ASSIGN(
+      auto rows,
+      db_->Query("SELECT result FROM lake_crawler_runs WHERE crawler=? ORDER BY id DESC LIMIT ?",
+                 {Value(crawler), Value(int64_t{limit})}));
   std::vector<CrawlRun> out;
   for (const auto& r : rows) out.push_back(RunFromJson(json::parse(r.Text(0), nullptr, false)));
   return out;
 }
 
 Status CrawlerStore::FailAbandonedRuns() {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT crawler, id FROM lake_crawler_runs WHERE status='running'"));
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT crawler, id FROM lake_crawler_runs WHERE status='running'"));
   for (const auto& r : rows) {
     TRY_ASSIGN(CrawlRun run, GetRun(r.Text(0), r.Int(1)));
     run.status = RunStatus::kFailed;

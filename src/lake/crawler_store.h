@@ -9,10 +9,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "lake/catalog.h"
@@ -50,18 +49,18 @@ struct CrawlRun {
   std::string crawler;
   RunStatus status = RunStatus::kRunning;
   int64_t started_ms = 0;
-  int64_t finished_ms = 0;        // 0 while running
-  int64_t objects_listed = 0;     // under the source prefix (hidden ones excluded)
-  int64_t objects_total = 0;      // new or changed: what this run reads
+  int64_t finished_ms = 0;     // 0 while running
+  int64_t objects_listed = 0;  // under the source prefix (hidden ones excluded)
+  int64_t objects_total = 0;   // new or changed: what this run reads
   int64_t objects_read = 0;
   int64_t bytes_total = 0;
   int64_t bytes_read = 0;
-  int64_t records = 0;            // records added to the table
-  int64_t records_bad = 0;        // records that did not parse (see errors)
+  int64_t records = 0;      // records added to the table
+  int64_t records_bad = 0;  // records that did not parse (see errors)
   int64_t partitions_added = 0;
-  std::string table;              // "db.table", once known
+  std::string table;  // "db.table", once known
   int64_t table_version = 0;
-  bool schema_changed = false;    // this run made a new table version
+  bool schema_changed = false;  // this run made a new table version
   std::vector<std::string> columns_added;
   std::vector<TypeConflict> conflicts;
   std::vector<std::string> errors;  // each names the object key and line; capped
@@ -89,7 +88,8 @@ class CrawlerStore {
   Result<int64_t> InsertRun(const CrawlRun& run);
   Status UpdateRun(const CrawlRun& run);
   Result<CrawlRun> GetRun(const std::string& crawler, int64_t id) const;
-  Result<std::vector<CrawlRun>> ListRuns(const std::string& crawler, int limit = 20) const;  // newest first
+  Result<std::vector<CrawlRun>> ListRuns(const std::string& crawler,
+                                         int limit = 20) const;  // newest first
   // At start-up: runs left "running" by a process that stopped become failed.
   Status FailAbandonedRuns();
 

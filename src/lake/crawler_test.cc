@@ -28,7 +28,9 @@ class CrawlerTest : public ::testing::Test {
     ASSERT_TRUE(store_->Create(crawler_).ok());
   }
 
-  void Put(const std::string& key, const std::string& data) { ASSERT_TRUE(bucket_->Put(key, data).ok()); }
+  void Put(const std::string& key, const std::string& data) {
+    ASSERT_TRUE(bucket_->Put(key, data).ok());
+  }
 
   CrawlRun Crawl() {
     CrawlRun run;
@@ -69,7 +71,8 @@ constexpr const char* kReading =
 
 TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n" + kReading + "\n");
-  Put("raw/2026/11/30/14/b.gz", *streams::GzipCompress(std::string(kReading) + kReading + kReading));
+  Put("raw/2026/11/30/14/b.gz",
+      *streams::GzipCompress(std::string(kReading) + kReading + kReading));
   Put("raw/2026/11/30/15/c", std::string(kReading) + "," + kReading);
   Put("raw/_SUCCESS", "");
   CrawlRun run = Crawl();
@@ -85,7 +88,8 @@ TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
   EXPECT_EQ(TypeOf(t, "ozone"), "bigint");
   EXPECT_EQ(TypeOf(t, "latitude"), "double");
   EXPECT_EQ(TypeOf(t, "timestamp"), "timestamp");
-  std::vector<Column> keys = {{"year", "string"}, {"month", "string"}, {"day", "string"}, {"hour", "string"}};
+  std::vector<Column> keys = {
+      {"year", "string"}, {"month", "string"}, {"day", "string"}, {"hour", "string"}};
   EXPECT_EQ(t.partition_keys, keys);
   EXPECT_EQ(t.record_count, 7);
   EXPECT_EQ(t.compression, "gzip");
@@ -108,7 +112,8 @@ TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {
   EXPECT_EQ(GetTable().version, 1);
 
   // A new hour and a new field.
-  Put("raw/2026/11/30/15/b", R"({"ozone":1.5,"humidity":30})" "\n");
+  Put("raw/2026/11/30/15/b", R"({"ozone":1.5,"humidity":30})"
+                             "\n");
   CrawlRun run = Crawl();
   ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
   EXPECT_EQ(run.objects_listed, 2);
@@ -125,12 +130,15 @@ TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {
   EXPECT_EQ(t.record_count, 2);
   auto versions = *catalog_->ListVersions("iot", "raw");
   ASSERT_EQ(versions.size(), 2u);
-  EXPECT_EQ(TypeOf(Table{.columns = versions[0].columns}, "ozone"), "bigint");
+  Table first;
+  first.columns = versions[0].columns;
+  EXPECT_EQ(TypeOf(first, "ozone"), "bigint");
   EXPECT_EQ(versions[1].created_by, "crawler:raw");
   EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->size(), 2u);
 
   // Same schema again: no new version, counts still add up.
-  Put("raw/2026/11/30/15/c", R"({"ozone":3,"humidity":31})" "\n");
+  Put("raw/2026/11/30/15/c", R"({"ozone":3,"humidity":31})"
+                             "\n");
   CrawlRun third = Crawl();
   EXPECT_EQ(third.objects_read, 1);
   EXPECT_FALSE(third.schema_changed);

@@ -70,12 +70,13 @@ class Parser {
       return name;
     }
     size_t start = pos_;
-    while (pos_ < text_.size() && text_[pos_] != ':' && text_[pos_] != ',' &&
-           text_[pos_] != '>' && text_[pos_] != '<') {
+    while (pos_ < text_.size() && text_[pos_] != ':' && text_[pos_] != ',' && text_[pos_] != '>' &&
+           text_[pos_] != '<') {
       ++pos_;
     }
     std::string_view name = text_.substr(start, pos_ - start);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.remove_suffix(1);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+      name.remove_suffix(1);
     if (name.empty()) return Error("expected a field name");
     return std::string(name);
   }
@@ -101,11 +102,13 @@ class Parser {
       t.other = "decimal";
       if (Eat('(')) {
         std::string p = Word();
-        if (p.empty() || !std::isdigit(static_cast<unsigned char>(p[0]))) return Error("expected a precision");
+        if (p.empty() || !std::isdigit(static_cast<unsigned char>(p[0])))
+          return Error("expected a precision");
         t.other += "(" + p;
         if (Eat(',')) {
           std::string s = Word();
-          if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) return Error("expected a scale");
+          if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+            return Error("expected a scale");
           t.other += "," + s;
         }
         if (!Eat(')')) return Error("expected ')'");
@@ -166,14 +169,21 @@ Result<HiveType> ParseHiveType(std::string_view text) { return Parser(text).Pars
 std::string FormatHiveType(const HiveType& type) {
   switch (type.kind) {
     case Kind::kNull:
-    case Kind::kString: return "string";
-    case Kind::kBoolean: return "boolean";
-    case Kind::kBigint: return "bigint";
-    case Kind::kDouble: return "double";
-    case Kind::kTimestamp: return "timestamp";
-    case Kind::kOther: return type.other;
+    case Kind::kString:
+      return "string";
+    case Kind::kBoolean:
+      return "boolean";
+    case Kind::kBigint:
+      return "bigint";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kTimestamp:
+      return "timestamp";
+    case Kind::kOther:
+      return type.other;
     case Kind::kArray:
-      return "array<" + (type.element.empty() ? std::string("string") : FormatHiveType(type.element[0])) + ">";
+      return "array<" +
+             (type.element.empty() ? std::string("string") : FormatHiveType(type.element[0])) + ">";
     case Kind::kStruct: {
       std::string out = "struct<";
       for (size_t i = 0; i < type.fields.size(); ++i) {

@@ -33,8 +33,8 @@ struct HiveType {
   struct Field;
 
   Kind kind = Kind::kNull;
-  std::string other;            // kOther: the type's text, e.g. "decimal(10,2)"
-  std::vector<Field> fields;    // kStruct, in order
+  std::string other;              // kOther: the type's text, e.g. "decimal(10,2)"
+  std::vector<Field> fields;      // kStruct, in order
   std::vector<HiveType> element;  // kArray: exactly one
 
   static HiveType Of(Kind kind) {

@@ -55,7 +55,8 @@ Status SplitJsonRecords(std::string_view text,
       ++end;
     } else {
       // A scalar or garbage: up to the next separator or value start.
-      while (end < text.size() && !IsSeparator(text[end]) && text[end] != '{' && text[end] != '[') ++end;
+      while (end < text.size() && !IsSeparator(text[end]) && text[end] != '{' && text[end] != '[')
+        ++end;
     }
     if (!fn(text.substr(pos, end - pos), start)) return Status::Ok();
     pos = end;

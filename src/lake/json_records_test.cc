@@ -30,10 +30,11 @@ TEST(JsonRecords, BracesInsideStringsAndNesting) {
 
 TEST(JsonRecords, PositionsAndUnclosedValue) {
   std::vector<RecordPosition> positions;
-  Status st = SplitJsonRecords("{\"a\":1}\n\n{\"a\":\n2}\n{\"b\":", [&](std::string_view, RecordPosition p) {
-    positions.push_back(p);
-    return true;
-  });
+  Status st = SplitJsonRecords("{\"a\":1}\n\n{\"a\":\n2}\n{\"b\":",
+                               [&](std::string_view, RecordPosition p) {
+                                 positions.push_back(p);
+                                 return true;
+                               });
   ASSERT_EQ(positions.size(), 2u);
   EXPECT_EQ(positions[1].line, 3u);
   EXPECT_EQ(positions[1].offset, 9u);

@@ -34,7 +34,8 @@ Result<LakePath> LakePath::Parse(std::string_view text) {
     if (end == std::string_view::npos) end = rest.size();
     std::string_view segment = rest.substr(start, end - start);
     if (segment.empty()) return bad("has an empty segment ('//')");
-    if (segment == "." || segment == "..") return bad("has a '" + std::string(segment) + "' segment");
+    if (segment == "." || segment == "..")
+      return bad("has a '" + std::string(segment) + "' segment");
     path.prefix.append(segment);
     path.prefix.push_back('/');
     start = end + 1;

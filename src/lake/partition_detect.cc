@@ -7,7 +7,9 @@ namespace tributary::lake {
 namespace {
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 int ToInt(std::string_view s) {
@@ -23,9 +25,12 @@ bool FitsDateLevel(std::string_view segment, int level) {
   if (segment.size() > 2) return false;
   int v = ToInt(segment);
   switch (level) {
-    case 1: return v >= 1 && v <= 12;
-    case 2: return v >= 1 && v <= 31;
-    case 3: return v <= 23;
+    case 1:
+      return v >= 1 && v <= 12;
+    case 2:
+      return v >= 1 && v <= 31;
+    case 3:
+      return v <= 23;
   }
   return false;
 }

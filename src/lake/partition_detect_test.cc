@@ -13,13 +13,19 @@ struct Case {
 
 TEST(PartitionDetect, Examples) {
   const Case cases[] = {
-      {"2026/11/30/14/pollution-1-2026-11-30-14-02-11-abc", {"year", "month", "day", "hour"}, {"2026", "11", "30", "14"}},
-      {"device=sensor-1/2026/11/30/obj.gz", {"device", "year", "month", "day"}, {"sensor-1", "2026", "11", "30"}},
+      {"2026/11/30/14/pollution-1-2026-11-30-14-02-11-abc",
+       {"year", "month", "day", "hour"},
+       {"2026", "11", "30", "14"}},
+      {"device=sensor-1/2026/11/30/obj.gz",
+       {"device", "year", "month", "day"},
+       {"sensor-1", "2026", "11", "30"}},
       {"year=2026/month=11/part-0.json", {"year", "month"}, {"2026", "11"}},
       {"eu/2026/obj", {"partition_0", "year"}, {"eu", "2026"}},
       {"obj.json", {}, {}},
       {"2026/13/obj", {"year", "partition_1"}, {"2026", "13"}},
-      {"2026/11/30/14/15/obj", {"year", "month", "day", "hour", "partition_4"}, {"2026", "11", "30", "14", "15"}},
+      {"2026/11/30/14/15/obj",
+       {"year", "month", "day", "hour", "partition_4"},
+       {"2026", "11", "30", "14", "15"}},
       {"year=1/2026/obj", {"year", "partition_1"}, {"1", "2026"}},
   };
   for (const auto& c : cases) {

@@ -34,7 +34,8 @@ bool LooksLikeTimestamp(std::string_view s) {
   int month = Number(s, 5, 2), day = Number(s, 8, 2);
   if (month < 1 || month > 12 || day < 1 || day > 31) return false;
   // 'T' or ' ' hh:mm
-  if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2) || s[13] != ':' || !Digits(s, 14, 2)) {
+  if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2) || s[13] != ':' ||
+      !Digits(s, 14, 2)) {
     return false;
   }
   if (Number(s, 11, 2) > 23 || Number(s, 14, 2) > 59) return false;
@@ -65,15 +66,21 @@ HiveType InferType(simdjson::dom::element value) {
   return scratch.Infer(value, "", "");
 }
 
-HiveType SchemaBuilder::Infer(simdjson::dom::element value, const std::string& path, const std::string& where) {
+HiveType SchemaBuilder::Infer(simdjson::dom::element value, const std::string& path,
+                              const std::string& where) {
   using simdjson::dom::element_type;
   switch (value.type()) {
-    case element_type::NULL_VALUE: return HiveType::Of(Kind::kNull);
-    case element_type::BOOL: return HiveType::Of(Kind::kBoolean);
-    case element_type::INT64: return HiveType::Of(Kind::kBigint);
+    case element_type::NULL_VALUE:
+      return HiveType::Of(Kind::kNull);
+    case element_type::BOOL:
+      return HiveType::Of(Kind::kBoolean);
+    case element_type::INT64:
+      return HiveType::Of(Kind::kBigint);
     // Above INT64_MAX: no Hive integer holds it.
-    case element_type::UINT64: return HiveType::Of(Kind::kDouble);
-    case element_type::DOUBLE: return HiveType::Of(Kind::kDouble);
+    case element_type::UINT64:
+      return HiveType::Of(Kind::kDouble);
+    case element_type::DOUBLE:
+      return HiveType::Of(Kind::kDouble);
     case element_type::STRING: {
       std::string_view s = value.get_string().value_unsafe();
       return HiveType::Of(LooksLikeTimestamp(s) ? Kind::kTimestamp : Kind::kString);
@@ -142,7 +149,8 @@ std::vector<Column> SchemaBuilder::Columns() const {
   return out;
 }
 
-void SchemaBuilder::Report(const std::string& path, const HiveType& a, const HiveType& b, const std::string& where) {
+void SchemaBuilder::Report(const std::string& path, const HiveType& a, const HiveType& b,
+                           const std::string& where) {
   for (auto& c : conflicts_) {
     if (c.column == path) {
       ++c.count;
@@ -158,7 +166,8 @@ HiveType SchemaBuilder::Merge(const HiveType& a, const HiveType& b, const std::s
                               const std::string& where) {
   if (b.kind == Kind::kNull) return a;
   if (a.kind == Kind::kNull) return b;
-  if (a.kind == b.kind && a.kind != Kind::kStruct && a.kind != Kind::kArray && a.other == b.other) return a;
+  if (a.kind == b.kind && a.kind != Kind::kStruct && a.kind != Kind::kArray && a.other == b.other)
+    return a;
   if (Numeric(a.kind) && Numeric(b.kind)) return HiveType::Of(Kind::kDouble);
   auto textual = [](Kind k) { return k == Kind::kString || k == Kind::kTimestamp; };
   if (textual(a.kind) && textual(b.kind)) return HiveType::Of(Kind::kString);

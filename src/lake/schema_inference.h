@@ -14,12 +14,12 @@
 // per crawl.
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "base/status.h"
 #include "lake/catalog.h"
@@ -58,8 +58,10 @@ class SchemaBuilder {
  private:
   friend HiveType InferType(simdjson::dom::element value);
   HiveType Infer(simdjson::dom::element value, const std::string& path, const std::string& where);
-  HiveType Merge(const HiveType& a, const HiveType& b, const std::string& path, const std::string& where);
-  void Report(const std::string& path, const HiveType& a, const HiveType& b, const std::string& where);
+  HiveType Merge(const HiveType& a, const HiveType& b, const std::string& path,
+                 const std::string& where);
+  void Report(const std::string& path, const HiveType& a, const HiveType& b,
+              const std::string& where);
 
   HiveType root_;
   std::vector<TypeConflict> conflicts_;

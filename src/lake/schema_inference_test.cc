@@ -60,7 +60,8 @@ TEST(SchemaInference, WideningTable) {
       {"{\"a\":1}", "{\"a\":\"x\"}", "struct<a:string>", true},
   };
   for (const auto& c : cases) {
-    SchemaBuilder b = Build({std::string("{\"v\":") + c.first + "}", std::string("{\"v\":") + c.second + "}"});
+    SchemaBuilder b =
+        Build({std::string("{\"v\":") + c.first + "}", std::string("{\"v\":") + c.second + "}"});
     EXPECT_EQ(TypeOf(b, "v"), c.merged) << c.first << " + " << c.second;
     EXPECT_EQ(!b.conflicts().empty(), c.reported) << c.first << " + " << c.second;
   }
@@ -70,17 +71,17 @@ TEST(SchemaInference, ReferencePayloadTypes) {
   SchemaBuilder b = Build({R"({"ozone": 42, "particulate_matter": 7, "carbon_monoxide": 3,
       "sulfur_dioxide": 1, "nitrogen_dioxide": 9, "longitude": 10.250786139881143,
       "latitude": 56.20251117218925, "timestamp": "2026-11-30T14:02:11.123Z", "seq": 0})"});
-  std::vector<Column> expected = {{"ozone", "bigint"},          {"particulate_matter", "bigint"},
-                                  {"carbon_monoxide", "bigint"}, {"sulfur_dioxide", "bigint"},
-                                  {"nitrogen_dioxide", "bigint"}, {"longitude", "double"},
-                                  {"latitude", "double"},        {"timestamp", "timestamp"},
-                                  {"seq", "bigint"}};
+  std::vector<Column> expected = {
+      {"ozone", "bigint"},          {"particulate_matter", "bigint"}, {"carbon_monoxide", "bigint"},
+      {"sulfur_dioxide", "bigint"}, {"nitrogen_dioxide", "bigint"},   {"longitude", "double"},
+      {"latitude", "double"},       {"timestamp", "timestamp"},       {"seq", "bigint"}};
   EXPECT_EQ(b.Columns(), expected);
 }
 
 TEST(SchemaInference, NestedStructsAndArrays) {
-  SchemaBuilder b = Build({R"({"pos": {"lat": 1.5, "lon": 2}, "tags": ["a"], "readings": [{"t": 1}]})",
-                           R"({"pos": {"lat": 2, "alt": 100}, "readings": [{"t": 2.5, "q": true}]})"});
+  SchemaBuilder b =
+      Build({R"({"pos": {"lat": 1.5, "lon": 2}, "tags": ["a"], "readings": [{"t": 1}]})",
+             R"({"pos": {"lat": 2, "alt": 100}, "readings": [{"t": 2.5, "q": true}]})"});
   EXPECT_EQ(TypeOf(b, "pos"), "struct<lat:double,lon:bigint,alt:bigint>");
   EXPECT_EQ(TypeOf(b, "tags"), "array<string>");
   EXPECT_EQ(TypeOf(b, "readings"), "array<struct<t:double,q:boolean>>");
@@ -88,7 +89,8 @@ TEST(SchemaInference, NestedStructsAndArrays) {
 }
 
 TEST(SchemaInference, ConflictNamesColumnPathTypesAndWhere) {
-  SchemaBuilder b = Build({R"({"pos": {"lat": 1}})", R"({"pos": {"lat": "north"}})", R"({"pos": {"lat": [1]}})"});
+  SchemaBuilder b =
+      Build({R"({"pos": {"lat": 1}})", R"({"pos": {"lat": "north"}})", R"({"pos": {"lat": [1]}})"});
   ASSERT_EQ(b.conflicts().size(), 1u);
   const TypeConflict& c = b.conflicts()[0];
   EXPECT_EQ(c.column, "pos.lat");
@@ -119,8 +121,9 @@ TEST(SchemaInference, ColumnsKeepFirstSeenOrderAndExistingColumnsSeed) {
 }
 
 TEST(SchemaInference, TimestampRecognition) {
-  for (const char* yes : {"2026-11-30T14:02:11.123Z", "2026-11-30T14:02:11Z", "2026-11-30 14:02:11",
-                          "2026-11-30T14:02", "2026-11-30T14:02:11+01:00", "2026-11-30T14:02:11.123456789-0500"}) {
+  for (const char* yes :
+       {"2026-11-30T14:02:11.123Z", "2026-11-30T14:02:11Z", "2026-11-30 14:02:11",
+        "2026-11-30T14:02", "2026-11-30T14:02:11+01:00", "2026-11-30T14:02:11.123456789-0500"}) {
     EXPECT_TRUE(LooksLikeTimestamp(yes)) << yes;
   }
   for (const char* no : {"2026-11-30", "2026-13-30T14:02:11Z", "2026-11-30T25:02:11Z", "hello",
@@ -130,16 +133,20 @@ TEST(SchemaInference, TimestampRecognition) {
 }
 
 TEST(HiveType, ParseAndFormatRoundTrip) {
-  for (const char* text : {"bigint", "array<double>", "struct<a:bigint,b:struct<c:array<string>>>",
-                           "decimal(10,2)", "struct<`my field`:bigint>", "array<struct<t:timestamp>>"}) {
+  for (const char* text :
+       {"bigint", "array<double>", "struct<a:bigint,b:struct<c:array<string>>>", "decimal(10,2)",
+        "struct<`my field`:bigint>", "array<struct<t:timestamp>>"}) {
     auto t = ParseHiveType(text);
     ASSERT_TRUE(t.ok()) << text << ": " << t.status().ToString();
     EXPECT_EQ(FormatHiveType(*t), text);
   }
-  for (const char* bad : {"", "struct<a:bigint", "array<>", "varchar2", "struct<a:bigint,a:double>", "bigint x"}) {
+  for (const char* bad :
+       {"", "struct<a:bigint", "array<>", "varchar2", "struct<a:bigint,a:double>", "bigint x"}) {
     auto t = ParseHiveType(bad);
     EXPECT_FALSE(t.ok()) << bad;
-    if (!t.ok()) EXPECT_NE(t.status().message().find("offset"), std::string::npos) << t.status().message();
+    if (!t.ok()) {
+      EXPECT_NE(t.status().message().find("offset"), std::string::npos) << t.status().message();
+    }
   }
 }
 

@@ -1,0 +1,200 @@
+// /v1/catalog and /v1/crawlers: the data catalog and its crawlers over HTTP, after
+// Glue's GetDatabases, GetTables, GetTable, GetTableVersions, GetPartitions and
+// CreateCrawler, StartCrawler, StopCrawler, GetCrawler, DeleteCrawler:
+//   GET    /v1/catalog/databases
+//   GET    /v1/catalog/tables[?database=D]
+//   GET    /v1/catalog/databases/{db}/tables/{table}   -> table + versions + partitions
+//   POST   /v1/crawlers            {"name", "source": "s3://b/p/", "database", "table"?}
+//   GET    /v1/crawlers            GET /v1/crawlers/{name}   DELETE /v1/crawlers/{name}
+//   POST   /v1/crawlers/{name}/run -> 202 {"run_id"}  (the crawl goes on a worker thread)
+//   POST   /v1/crawlers/{name}/stop
+//   GET    /v1/crawlers/{name}/runs[/{id}]
+#include "app/api.h"
+#include "app/server.h"
+#include "base/clock.h"
+#include "lake/catalog.h"
+#include "lake/crawler_manager.h"
+
+namespace tributary::app {
+
+namespace {
+
+using net::HttpRequest;
+using net::HttpResponse;
+using nlohmann::json;
+
+json ColumnsJson(const std::vector<lake::Column>& columns) {
+  json out = json::array();
+  for (const auto& c : columns) {
+    json col = {{"name", c.name}, {"type", c.type}};
+    if (!c.comment.empty()) col["comment"] = c.comment;
+    out.push_back(col);
+  }
+  return out;
+}
+
+json TableJson(const lake::Table& t) {
+  return {{"database", t.database},
+          {"name", t.name},
+          {"columns", ColumnsJson(t.columns)},
+          {"partition_keys", ColumnsJson(t.partition_keys)},
+          {"location", t.location.ToUri()},
+          {"format", std::string(lake::DataFormatName(t.format))},
+          {"compression", t.compression},
+          {"record_count", t.record_count},
+          {"object_count", t.object_count},
+          {"size_bytes", t.size_bytes},
+          {"last_crawl_ms", t.last_crawl_ms},
+          {"last_crawl", t.last_crawl_ms ? FormatIso8601Millis(t.last_crawl_ms) : ""},
+          {"version", t.version},
+          {"created_ms", t.created_ms},
+          {"updated_ms", t.updated_ms},
+          {"parameters", t.parameters}};
+}
+
+json PartitionJson(const lake::Partition& p) {
+  return {{"values", p.values},
+          {"location", p.location.ToUri()},
+          {"record_count", p.record_count},
+          {"object_count", p.object_count},
+          {"size_bytes", p.size_bytes},
+          {"updated_ms", p.updated_ms}};
+}
+
+HttpResponse DescribeTable(Server* server, HttpRequest& req) {
+  const std::string& db = req.params["db"];
+  const std::string& name = req.params["table"];
+  auto table = server->catalog().GetTable(db, name);
+  if (!table.ok()) return ErrorResponse(table.status());
+  auto versions = server->catalog().ListVersions(db, name);
+  if (!versions.ok()) return ErrorResponse(versions.status());
+  auto partitions = server->catalog().ListPartitions(db, name);
+  if (!partitions.ok()) return ErrorResponse(partitions.status());
+  json body = TableJson(*table);
+  json vs = json::array();
+  for (const auto& v : *versions) {
+    vs.push_back({{"version", v.version},
+                  {"columns", ColumnsJson(v.columns)},
+                  {"partition_keys", ColumnsJson(v.partition_keys)},
+                  {"created_ms", v.created_ms},
+                  {"created_by", v.created_by}});
+  }
+  json ps = json::array();
+  for (const auto& p : *partitions) ps.push_back(PartitionJson(p));
+  body["versions"] = vs;
+  body["partitions"] = ps;
+  return JsonResponse(body);
+}
+
+json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
+  json out = lake::ToJson(c);
+  auto running = server->crawlers().Running(c.name);
+  out["state"] = running ? "running" : "ready";
+  auto runs = server->crawlers().ListRuns(c.name, 1);
+  if (runs.ok() && !runs->empty()) out["last_run"] = lake::ToJson(runs->front());
+  return out;
+}
+
+HttpResponse CreateCrawler(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (!body->is_object() || !(*body)["name"].is_string() || !(*body)["source"].is_string() ||
+      !(*body)["database"].is_string()) {
+    return ErrorResponse(
+        InvalidArgument("request body needs string fields 'name', 'source' (a lake path) and "
+                        "'database'; 'table' is optional"));
+  }
+  lake::CrawlerDefinition c;
+  c.name = (*body)["name"].get<std::string>();
+  auto source = lake::LakePath::Parse((*body)["source"].get<std::string>());
+  if (!source.ok()) return ErrorResponse(source.status().WithContext("source"));
+  c.source = *source;
+  c.database = (*body)["database"].get<std::string>();
+  if (body->contains("table")) {
+    if (!(*body)["table"].is_string())
+      return ErrorResponse(InvalidArgument("'table' must be a string"));
+    c.table = (*body)["table"].get<std::string>();
+  }
+  c.created_ms = WallMillis();
+  Status st = server->crawlers().Create(c);
+  if (!st.ok()) return ErrorResponse(st);
+  return JsonResponse(CrawlerJson(server, c), 201);
+}
+
+}  // namespace
+
+void AddCatalogRoutes(net::Router* router, Server* server) {
+  router->Add("GET", "/v1/catalog/databases", [server](HttpRequest&) {
+    auto dbs = server->catalog().ListDatabases();
+    if (!dbs.ok()) return ErrorResponse(dbs.status());
+    json list = json::array();
+    for (const auto& d : *dbs) {
+      auto tables = server->catalog().ListTables(d.name);
+      list.push_back({{"name", d.name},
+                      {"description", d.description},
+                      {"created_ms", d.created_ms},
+                      {"tables", tables.ok() ? tables->size() : 0}});
+    }
+    return JsonResponse({{"databases", list}});
+  });
+  router->Add("GET", "/v1/catalog/tables", [server](HttpRequest& req) {
+    auto it = req.query.find("database");
+    auto tables = server->catalog().ListTables(it == req.query.end() ? "" : it->second);
+    if (!tables.ok()) return ErrorResponse(tables.status());
+    json list = json::array();
+    for (const auto& t : *tables) list.push_back(TableJson(t));
+    return JsonResponse({{"tables", list}});
+  });
+  router->Add("GET", "/v1/catalog/databases/{db}/tables/{table}",
+              [server](HttpRequest& req) { return DescribeTable(server, req); });
+
+  router->Add("POST", "/v1/crawlers",
+              [server](HttpRequest& req) { return CreateCrawler(server, req); });
+  router->Add("GET", "/v1/crawlers", [server](HttpRequest&) {
+    auto crawlers = server->crawlers().List();
+    if (!crawlers.ok()) return ErrorResponse(crawlers.status());
+    json list = json::array();
+    for (const auto& c : *crawlers) list.push_back(CrawlerJson(server, c));
+    return JsonResponse({{"crawlers", list}});
+  });
+  router->Add("GET", "/v1/crawlers/{name}", [server](HttpRequest& req) {
+    auto c = server->crawlers().Get(req.params["name"]);
+    if (!c.ok()) return ErrorResponse(c.status());
+    return JsonResponse(CrawlerJson(server, *c));
+  });
+  router->Add("DELETE", "/v1/crawlers/{name}", [server](HttpRequest& req) {
+    Status st = server->crawlers().Delete(req.params["name"]);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"name", req.params["name"]}, {"deleted", true}});
+  });
+  router->Add("POST", "/v1/crawlers/{name}/run", [server](HttpRequest& req) {
+    auto id = server->crawlers().Start(req.params["name"]);
+    if (!id.ok()) return ErrorResponse(id.status());
+    return JsonResponse({{"crawler", req.params["name"]}, {"run_id", *id}}, 202);
+  });
+  router->Add("POST", "/v1/crawlers/{name}/stop", [server](HttpRequest& req) {
+    Status st = server->crawlers().Stop(req.params["name"]);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"crawler", req.params["name"]}, {"stopping", true}});
+  });
+  router->Add("GET", "/v1/crawlers/{name}/runs", [server](HttpRequest& req) {
+    auto runs = server->crawlers().ListRuns(req.params["name"]);
+    if (!runs.ok()) return ErrorResponse(runs.status());
+    json list = json::array();
+    for (const auto& r : *runs) list.push_back(lake::ToJson(r));
+    return JsonResponse({{"runs", list}});
+  });
+  router->Add("GET", "/v1/crawlers/{name}/runs/{id}", [server](HttpRequest& req) {
+    int64_t id = 0;
+    try {
+      id = std::stoll(req.params["id"]);
+    } catch (const std::exception&) {
+      return ErrorResponse(InvalidArgument("run id '" + req.params["id"] + "' is not a number"));
+    }
+    auto run = server->crawlers().GetRun(req.params["name"], id);
+    if (!run.ok()) return ErrorResponse(run.status());
+    return JsonResponse(lake::ToJson(*run));
+  });
+}
+
+}  // namespace tributary::app

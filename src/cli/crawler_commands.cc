@@ -1,0 +1,205 @@
+// tributary crawler create|list|describe|run|stop|delete
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "cli/api_client.h"
+#include "cli/command.h"
+#include "cli/output.h"
+#include "net/http_types.h"
+
+namespace tributary::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::string CrawlerPath(const std::string& name) { return "/v1/crawlers/" + net::UrlEncode(name); }
+
+struct CreateArgs {
+  std::string name, source, database, table;
+};
+
+int CreateCrawler(const ClientOptions& opts, const CreateArgs& a) {
+  json body{{"name", a.name}, {"source", a.source}, {"database", a.database}};
+  if (!a.table.empty()) body["table"] = a.table;
+  return CallAndReport(
+      opts, "crawler create", "POST", "/v1/crawlers", &body,
+      "created crawler " + a.name + ": " + a.source + " -> database " + a.database);
+}
+
+std::string LastRunCell(const json& c) {
+  if (!c.contains("last_run")) return "-";
+  const json& r = c["last_run"];
+  return Cell(r["status"]) + " (" + Cell(r["started_at"]) + ")";
+}
+
+int ListCrawlers(const ClientOptions& opts) {
+  auto r = ApiClient(opts).Call("GET", "/v1/crawlers");
+  if (!r.ok()) return Fail("crawler list", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : (*r)["crawlers"]) {
+    rows.push_back({Cell(c["name"]), Cell(c["state"]), Cell(c["source"]),
+                    Cell(c["database"]) + "." + Cell(c["table"]), LastRunCell(c)});
+  }
+  PrintTable({"NAME", "STATE", "SOURCE", "TABLE", "LAST RUN"}, rows);
+  return 0;
+}
+
+// The outcome of a run in a few lines: counts, then conflicts and errors.
+void PrintRun(const json& run) {
+  std::printf("run %s of crawler %s: %s in %.1f s\n", Cell(run["id"]).c_str(),
+              Cell(run["crawler"]).c_str(), Cell(run["status"]).c_str(),
+              run.value("duration_ms", int64_t{0}) / 1000.0);
+  std::printf("  objects: %s read of %s new (%s under the source), %s bytes\n",
+              Cell(run["objects_read"]).c_str(), Cell(run["objects_total"]).c_str(),
+              Cell(run["objects_listed"]).c_str(), Cell(run["bytes_read"]).c_str());
+  std::printf("  records: %s added, %s bad\n", Cell(run["records"]).c_str(),
+              Cell(run["records_bad"]).c_str());
+  std::printf("  table:   %s version %s%s, %s partitions added\n", Cell(run["table"]).c_str(),
+              Cell(run["table_version"]).c_str(),
+              run.value("schema_changed", false) ? " (schema changed)" : "",
+              Cell(run["partitions_added"]).c_str());
+  if (!run["columns_added"].empty())
+    std::printf("  new columns: %s\n", run["columns_added"].dump().c_str());
+  for (const auto& c : run["conflicts"]) {
+    std::printf("  type conflict: column %s saw %s (first at %s, %s values); typed as string\n",
+                Cell(c["column"]).c_str(), Cell(c["types"]).c_str(), Cell(c["where"]).c_str(),
+                Cell(c["count"]).c_str());
+  }
+  for (const auto& e : run["errors"]) std::printf("  error: %s\n", e.get<std::string>().c_str());
+  if (!Cell(run["message"]).empty() && run["message"] != "")
+    std::printf("  %s\n", Cell(run["message"]).c_str());
+}
+
+int DescribeCrawler(const ClientOptions& opts, const std::string& name) {
+  ApiClient client(opts);
+  auto r = client.Call("GET", CrawlerPath(name));
+  if (!r.ok()) return Fail("crawler describe", r.status());
+  auto runs = client.Call("GET", CrawlerPath(name) + "/runs");
+  if (!runs.ok()) return Fail("crawler describe", runs.status());
+  if (opts.json) {
+    json out = *r;
+    out["runs"] = (*runs)["runs"];
+    return PrintJson(out), 0;
+  }
+  json summary = *r;
+  summary.erase("last_run");
+  PrintObject(summary);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& run : (*runs)["runs"]) {
+    rows.push_back({Cell(run["id"]), Cell(run["status"]), Cell(run["started_at"]),
+                    Cell(run["duration_ms"]), Cell(run["objects_read"]), Cell(run["records"]),
+                    Cell(run["table_version"]), std::to_string(run["errors"].size())});
+  }
+  if (!rows.empty()) {
+    std::printf("\n");
+    PrintTable({"RUN", "STATUS", "STARTED", "MS", "OBJECTS", "RECORDS", "VERSION", "ERRORS"}, rows);
+  }
+  return 0;
+}
+
+int RunCrawler(const ClientOptions& opts, const std::string& name, bool no_wait) {
+  ApiClient client(opts);
+  auto started = client.Call("POST", CrawlerPath(name) + "/run");
+  if (!started.ok()) return Fail("crawler run", started.status());
+  int64_t id = (*started)["run_id"].get<int64_t>();
+  if (no_wait) {
+    if (opts.json) return PrintJson(*started), 0;
+    std::printf("started run %lld of crawler %s\n", static_cast<long long>(id), name.c_str());
+    return 0;
+  }
+  std::string path = CrawlerPath(name) + "/runs/" + std::to_string(id);
+  // Progress goes to a terminal only; logs and pipes get the outcome alone.
+  bool show_progress = !opts.json && isatty(STDERR_FILENO) != 0;
+  std::string last_line;
+  while (true) {
+    auto run = client.Call("GET", path);
+    if (!run.ok()) return Fail("crawler run", run.status());
+    if ((*run)["status"] != "running") {
+      if (!last_line.empty()) std::fprintf(stderr, "\n");
+      if (opts.json) {
+        PrintJson(*run);
+      } else {
+        PrintRun(*run);
+      }
+      return (*run)["status"] == "succeeded" ? 0 : 1;
+    }
+    if (show_progress) {
+      std::string line = "crawling: " + Cell((*run)["objects_read"]) + "/" +
+                         Cell((*run)["objects_total"]) + " objects, " + Cell((*run)["bytes_read"]) +
+                         "/" + Cell((*run)["bytes_total"]) + " bytes, " + Cell((*run)["records"]) +
+                         " records";
+      if (line != last_line) std::fprintf(stderr, "\r%s", line.c_str());
+      last_line = line;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace
+
+void AddCrawlerCommands(CLI::App* parent, CommandContext* ctx) {
+  auto* crawler = parent->add_subcommand(
+      "crawler", "Manage crawlers (Glue: infer tables and partitions from the lake)");
+  crawler->require_subcommand(1);
+  auto opts = std::make_shared<ClientOptions>();
+  auto name = std::make_shared<std::string>();
+
+  auto args = std::make_shared<CreateArgs>();
+  auto* create = crawler->add_subcommand("create", "Create a crawler over a prefix of the lake");
+  create->add_option("name", args->name, "crawler name (letters, digits, _ and -)")->required();
+  create->add_option("--source", args->source, "lake path: bucket/prefix/ or s3://bucket/prefix/")
+      ->required();
+  create
+      ->add_option("--database", args->database,
+                   "catalog database for the table (created if missing)")
+      ->required();
+  create->add_option("--table", args->table, "table name; default: the last segment of the source");
+  AddClientFlags(create, opts.get());
+  create->callback([=] { ctx->run = [=] { return CreateCrawler(*opts, *args); }; });
+
+  auto* list = crawler->add_subcommand("list", "List crawlers");
+  AddClientFlags(list, opts.get());
+  list->callback([=] { ctx->run = [=] { return ListCrawlers(*opts); }; });
+
+  auto* describe = crawler->add_subcommand("describe", "Show a crawler and its recent runs");
+  describe->add_option("name", *name, "crawler name")->required();
+  AddClientFlags(describe, opts.get());
+  describe->callback([=] { ctx->run = [=] { return DescribeCrawler(*opts, *name); }; });
+
+  auto no_wait = std::make_shared<bool>(false);
+  auto* run = crawler->add_subcommand("run", "Run a crawler: read new objects, update the catalog");
+  run->add_option("name", *name, "crawler name")->required();
+  run->add_flag("--no-wait", *no_wait, "start the run and return its id");
+  AddClientFlags(run, opts.get());
+  run->callback([=] { ctx->run = [=] { return RunCrawler(*opts, *name, *no_wait); }; });
+
+  auto* stop =
+      crawler->add_subcommand("stop", "Cancel a crawler's running run (nothing is written)");
+  stop->add_option("name", *name, "crawler name")->required();
+  AddClientFlags(stop, opts.get());
+  stop->callback([=] {
+    ctx->run = [=] {
+      return CallAndReport(*opts, "crawler stop", "POST", CrawlerPath(*name) + "/stop", nullptr,
+                           "stopping crawler " + *name);
+    };
+  });
+
+  auto* del =
+      crawler->add_subcommand("delete", "Delete a crawler (its table stays in the catalog)");
+  del->add_option("name", *name, "crawler name")->required();
+  AddClientFlags(del, opts.get());
+  del->callback([=] {
+    ctx->run = [=] {
+      return CallAndReport(*opts, "crawler delete", "DELETE", CrawlerPath(*name), nullptr,
+                           "deleted crawler " + *name);
+    };
+  });
+}
+
+}  // namespace tributary::cli
