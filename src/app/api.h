@@ -17,6 +17,7 @@ void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/p
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
+void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

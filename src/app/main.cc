@@ -77,6 +77,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddStreamCommands},
     {&cli::AddCrawlerCommands},
     {&cli::AddCatalogCommands},
+    {&cli::AddJobCommands},
     {&cli::AddParquetCommands},
 };
 

@@ -17,6 +17,7 @@
 #include "devices/thing_registry.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
+#include "lake/job_manager.h"
 #include "metadata/database.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
@@ -80,6 +81,7 @@ Status Server::Init() {
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
+  TRY_ASSIGN(jobs_, lake::JobManager::Open(db_.get(), catalog_.get(), lake_.get(), dir + "/tmp/etl"));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -121,6 +123,7 @@ Status Server::Init() {
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
   AddCatalogRoutes(router.get(), this);
+  AddJobRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -166,6 +169,7 @@ void Server::Stop() {
   // After the broker: no record arrives any more; every buffer is delivered.
   if (streams_) streams_->Stop();
   crawlers_.reset();  // cancels running crawls and waits for them
+  jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   if (runtime_) {
     runtime_->Stop();
     runtime_->Join();

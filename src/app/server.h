@@ -20,7 +20,7 @@ namespace tributary::devices { class DeviceRegistry; }
 namespace tributary::objstore { class ObjectStoreProvider; }
 namespace tributary::streams { class StreamManager; }
 namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
-namespace tributary::lake { class Catalog; class CrawlerManager; }
+namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
 
 namespace tributary::app {
 
@@ -44,6 +44,7 @@ class Server {
   objstore::ObjectStoreProvider& lake() { return *lake_; }
   lake::Catalog& catalog() { return *catalog_; }
   lake::CrawlerManager& crawlers() { return *crawlers_; }
+  lake::JobManager& jobs() { return *jobs_; }
   rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
@@ -63,6 +64,7 @@ class Server {
   std::unique_ptr<streams::StreamManager> streams_;
   std::unique_ptr<lake::Catalog> catalog_;
   std::unique_ptr<lake::CrawlerManager> crawlers_;
+  std::unique_ptr<lake::JobManager> jobs_;
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
   std::unique_ptr<rules::RulesEngine> rules_engine_;
