@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -125,7 +127,26 @@ Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& ori
   return s;
 }
 
+namespace {
+
+// True if the file starts with Parquet's magic "PAR1".
+bool IsParquetFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char magic[4] = {};
+  bool parquet = std::fread(magic, 1, 4, f) == 4 && std::memcmp(magic, "PAR1", 4) == 0;
+  std::fclose(f);
+  return parquet;
+}
+
+}  // namespace
+
 Result<std::vector<TimeSeries>> ReadSeriesFile(const std::string& path) {
+  if (IsParquetFile(path)) {
+    TRY_ASSIGN(std::vector<TimeSeries> series, ReadParquetSeriesFile(path));
+    TRY(CheckCrossSeries(series));
+    return series;
+  }
   gzFile f = gzopen(path.c_str(), "rb");  // reads plain files transparently
   if (f == nullptr) return NotFound("cannot open '" + path + "'");
   std::vector<TimeSeries> out;

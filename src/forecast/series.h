@@ -9,6 +9,22 @@
 // channel is a file or a directory; in a directory every file is read in name
 // order except names starting with '.' and `_SUCCESS`, as SageMaker does.
 // Errors name the file, the 1-based line and the field. Thread-compatible.
+//
+// Parquet files (detected by their "PAR1" magic) hold the same columns in a
+// "long" layout, one row per time step, because our reader (src/parquet/) reads
+// flat schemas only, not list<double>:
+//
+//   item_id   string or integer, optional   rows with the same id form one series, in row
+//                                           order; series in order of first appearance;
+//                                           without the column the file is one series
+//   start     string or timestamp           the series' start, repeated on each of its rows
+//   target    double/float/int, nullable    one value per row; null or NaN is missing
+//   cat, cat_0, cat_1, ...  integer         static categories, the same on each row
+//   dynamic_feat_0, ...     numeric         one value per row, never null
+//
+// Errors name the file, the 1-based row and the column ("f.parquet:row 7: column 'start': ...").
+// Dynamic features in this layout are as long as the target, so `predict` with a
+// model trained on dynamic_feat needs JSON Lines input (which can extend them).
 #pragma once
 
 #include <cstdint>
@@ -31,9 +47,12 @@ struct TimeSeries {
 // Parses one JSON line. `origin` ("file:line") prefixes every error.
 Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& origin);
 
-// Reads one file (plain or gzip). Blank lines are skipped. Checks what must hold
+// Reads one file (JSON Lines plain or gzip, or Parquet). Blank lines are skipped. Checks what must hold
 // across lines: the same number of cat and of dynamic_feat entries in every series.
 Result<std::vector<TimeSeries>> ReadSeriesFile(const std::string& path);
+
+// Reads a Parquet file in the long layout above (ReadSeriesFile calls it for Parquet).
+Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path);
 
 // Reads a channel: a file or a directory of files (see above), with the same
 // cross-series checks over all files. An empty channel is an error.
