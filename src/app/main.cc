@@ -79,6 +79,9 @@ const CommandGroup kGroups[] = {
     {&cli::AddCatalogCommands},
     {&cli::AddJobCommands},
     {&cli::AddParquetCommands},
+#ifdef TRIBUTARY_WITH_FORECAST
+    {&cli::AddForecastCommands},
+#endif
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The forecasting subcommands as plain functions over option structs, so the
-// `tributary` binary and the stand-alone `tributary-forecast` tool share them.
+// The forecasting subcommands as plain functions over option structs; the
+// `tributary` binary's flags (cli/forecast_commands.cc) fill them in.
 // Both print progress/results to `out`, a one-line reason to `err` on failure,
 // and return the process exit code (0 on success).
 //
