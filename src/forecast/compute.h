@@ -18,4 +18,10 @@ void SetComputeThreads(int n);
 // libblas) was selected through update-alternatives.
 std::string OpenBlasConfig();
 
+// Single-precision matrix-multiply throughput, the practical peak the LSTM's
+// matrix products can reach: `repetitions` products of two n x n float matrices
+// through torch::mm (OpenBLAS sgemm) at the current thread count, after one
+// warm-up product. Returns FLOP/s, counting 2 n^3 per product. For benchmarks.
+double MeasureSgemmFlops(int n, int repetitions);
+
 }  // namespace tributary::forecast

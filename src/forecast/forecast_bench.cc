@@ -1,6 +1,13 @@
 // Training and forecasting throughput at SageMaker DeepAR's default network
-// (num_cells 40, num_layers 2, mini_batch_size 128, student-T) on hourly data,
-// one compute thread. Run: build-*/src/forecast/forecast_bench
+// (num_cells 40, num_layers 2, mini_batch_size 128, student-T) on hourly data
+// with context_length = prediction_length = 24, and the machine's sgemm
+// throughput to compare it with. Run: build-*/src/forecast/forecast_bench
+// (scripts/bench-forecast runs it and reports the share of peak).
+//
+// FLOPs per training window, counted analytically (multiply-add = 2 FLOPs): per
+// time step and LSTM layer the four gates cost 4 x (input + hidden) x hidden x 2,
+// the projection hidden x outputs x 2; over the 48 steps of a window, and x3 for
+// forward plus backward (the backward pass costs about twice the forward).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -8,6 +15,8 @@
 #include <filesystem>
 #include <random>
 
+#include "forecast/compute.h"
+#include "forecast/features.h"
 #include "forecast/predictor.h"
 #include "forecast/trainer.h"
 
@@ -31,6 +40,19 @@ std::string Dir(const char* name) {
   return (std::filesystem::temp_directory_path() / (std::string(name) + std::to_string(::getpid()))).string();
 }
 
+// See the top of the file. No cat features in Data(), so no embeddings.
+double TrainingFlopsPerWindow(const Hyperparameters& hp) {
+  FeatureSpec spec = FeatureSpec::For(hp.time_freq, hp.context_length, hp.prediction_length, 0, {});
+  const double hidden = hp.num_cells;
+  double per_step = 0;
+  for (int layer = 0; layer < hp.num_layers; ++layer) {
+    double input = layer == 0 ? spec.NumRealFeatures() : hidden;
+    per_step += 4 * (input + hidden) * hidden * 2;
+  }
+  per_step += hidden * 3 * 2;  // student-T: 3 distribution parameters
+  return 3 * per_step * spec.WindowLength();
+}
+
 void BM_TrainEpochSageMakerDefaults(benchmark::State& state) {
   TrainRequest req;
   // 16 series x 768 points -> 4 batches of 128 windows per epoch.
@@ -46,6 +68,9 @@ void BM_TrainEpochSageMakerDefaults(benchmark::State& state) {
     windows += 4 * 128;
   }
   state.counters["samples/s"] = benchmark::Counter(windows, benchmark::Counter::kIsRate);
+  const double flops = TrainingFlopsPerWindow(req.hyperparameters);
+  state.counters["FLOP/sample"] = flops;
+  state.counters["FLOP/s"] = benchmark::Counter(windows * flops, benchmark::Counter::kIsRate);
   std::filesystem::remove_all(req.output_dir);
 }
 BENCHMARK(BM_TrainEpochSageMakerDefaults)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -66,6 +91,18 @@ void BM_Forecast100Samples(benchmark::State& state) {
   std::filesystem::remove_all(req.output_dir);
 }
 BENCHMARK(BM_Forecast100Samples)->Unit(benchmark::kMillisecond);
+
+// The practical peak: n x n float matrix products (torch::mm -> OpenBLAS sgemm)
+// with 1 and 2 threads.
+void BM_Sgemm(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  SetComputeThreads(static_cast<int>(state.range(1)));
+  double best = 0;
+  for (auto _ : state) best = std::max(best, MeasureSgemmFlops(n, 3));
+  state.counters["FLOP/s"] = best;
+  SetComputeThreads(1);
+}
+BENCHMARK(BM_Sgemm)->Args({1024, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace tributary::forecast
