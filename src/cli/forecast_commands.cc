@@ -28,7 +28,8 @@ namespace {
 constexpr char kTool[] = "tributary-forecast";
 
 std::string FindTool() {
-  if (const char* env = std::getenv("TRIBUTARY_FORECAST_TOOL"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("TRIBUTARY_FORECAST_TOOL"); env != nullptr && *env != '\0')
+    return env;
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
@@ -47,10 +48,12 @@ int ExecTool(const char* command, std::vector<std::string> args) {
   argv.push_back(nullptr);
   std::fflush(stdout);
   ::execvp(tool.c_str(), argv.data());
-  std::fprintf(stderr,
-               "tributary %s: cannot run the forecasting tool '%s': %s (build it with 'ninja %s', which needs "
-               "LibTorch and TRIBUTARY_WITH_TORCH=ON, or set TRIBUTARY_FORECAST_TOOL to its path)\n",
-               command, tool.c_str(), std::strerror(errno), kTool);
+  std::fprintf(
+      stderr,
+      "tributary %s: cannot run the forecasting tool '%s': %s (build it with 'ninja %s', which "
+      "needs "
+      "LibTorch and TRIBUTARY_WITH_TORCH=ON, or set TRIBUTARY_FORECAST_TOOL to its path)\n",
+      command, tool.c_str(), std::strerror(errno), kTool);
   return 1;
 }
 
@@ -59,13 +62,16 @@ int ExecTool(const char* command, std::vector<std::string> args) {
 void AddForecastCommands(CLI::App* parent, CommandContext* ctx) {
   auto train = std::make_shared<forecast::TrainCommandOptions>();
   auto* t = parent->add_subcommand(
-      "train", "Train a DeepAR model (SageMaker DeepAR's data format, hyperparameters and metrics)");
+      "train",
+      "Train a DeepAR model (SageMaker DeepAR's data format, hyperparameters and metrics)");
   forecast::AddTrainFlags(t, train.get());
-  t->callback([=] { ctx->run = [=]() -> int { return ExecTool("train", forecast::TrainArgs(*train)); }; });
+  t->callback(
+      [=] { ctx->run = [=]() -> int { return ExecTool("train", forecast::TrainArgs(*train)); }; });
 
   auto predict = std::make_shared<forecast::PredictFlags>();
-  auto* p = parent->add_subcommand(
-      "predict", "Forecast prediction_length points after each input series (SageMaker batch-transform lines)");
+  auto* p = parent->add_subcommand("predict",
+                                   "Forecast prediction_length points after each input series "
+                                   "(SageMaker batch-transform lines)");
   forecast::AddPredictFlags(p, predict.get());
   p->callback([=] {
     ctx->run = [=]() -> int {

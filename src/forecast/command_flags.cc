@@ -30,7 +30,10 @@ bool PredictFlags::Apply() {
         used = 0;
       }
       if (used == 0 || used != q.size()) {
-        std::fprintf(stderr, "tributary predict: --quantiles: '%s' is not a number (give e.g. 0.1,0.5,0.9)\n", q.c_str());
+        std::fprintf(
+            stderr,
+            "tributary predict: --quantiles: '%s' is not a number (give e.g. 0.1,0.5,0.9)\n",
+            q.c_str());
         return false;
       }
     }
@@ -40,45 +43,60 @@ bool PredictFlags::Apply() {
 }
 
 void AddTrainFlags(CLI::App* cmd, TrainCommandOptions* o) {
-  cmd->add_option("--train", o->train, "train channel: JSON Lines (.gz) or Parquet file, or a directory of them")
+  cmd->add_option("--train", o->train,
+                  "train channel: JSON Lines (.gz) or Parquet file, or a directory of them")
       ->required();
-  cmd->add_option("--test", o->test, "test channel: the train series extended by prediction_length points");
+  cmd->add_option("--test", o->test,
+                  "test channel: the train series extended by prediction_length points");
   cmd->add_option("--hyperparameters", o->hyperparameters,
                   "JSON object of SageMaker DeepAR hyperparameters (values may be strings)")
       ->required();
-  cmd->add_option("--output", o->output, "model directory to write (weights, hyperparameters, metrics.json)")
+  cmd->add_option("--output", o->output,
+                  "model directory to write (weights, hyperparameters, metrics.json)")
       ->required();
-  cmd->add_option("--threads", o->threads, "compute threads")->check(CLI::Range(1, 256))->capture_default_str();
-  cmd->add_option("--seed", o->seed, "random seed (same seed and threads, same model)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "compute threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "random seed (same seed and threads, same model)")
+      ->capture_default_str();
 }
 
 void AddPredictFlags(CLI::App* cmd, PredictFlags* f) {
   PredictCommandOptions* o = &f->options;
   cmd->add_option("--model", o->model, "model directory written by 'train'")->required();
   cmd->add_option("--input", o->input, "series: JSON Lines (.gz) or Parquet file")->required();
-  cmd->add_option("--output", o->output, "forecasts as JSON Lines, one per input series; '-' for stdout")
+  cmd->add_option("--output", o->output,
+                  "forecasts as JSON Lines, one per input series; '-' for stdout")
       ->required();
   cmd->add_option("--num-samples", o->num_samples, "sample paths per series")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  cmd->add_option("--quantiles", f->quantiles, "comma-separated quantiles (default 0.1,0.2,...,0.9)");
-  cmd->add_option("--output-types", f->output_types, "comma-separated: mean,quantiles,samples (default mean,quantiles)");
-  cmd->add_option("--threads", o->threads, "compute threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--quantiles", f->quantiles,
+                  "comma-separated quantiles (default 0.1,0.2,...,0.9)");
+  cmd->add_option("--output-types", f->output_types,
+                  "comma-separated: mean,quantiles,samples (default mean,quantiles)");
+  cmd->add_option("--threads", o->threads, "compute threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "random seed of the sample paths")->capture_default_str();
 }
 
 std::vector<std::string> TrainArgs(const TrainCommandOptions& o) {
-  std::vector<std::string> a = {"--train", o.train, "--hyperparameters", o.hyperparameters, "--output", o.output,
-                                "--threads", std::to_string(o.threads), "--seed", std::to_string(o.seed)};
+  std::vector<std::string> a = {
+      "--train", o.train,     "--hyperparameters",       o.hyperparameters, "--output",
+      o.output,  "--threads", std::to_string(o.threads), "--seed",          std::to_string(o.seed)};
   if (!o.test.empty()) a.insert(a.end(), {"--test", o.test});
   return a;
 }
 
 std::vector<std::string> PredictArgs(const PredictFlags& f) {
   const PredictCommandOptions& o = f.options;
-  std::vector<std::string> a = {"--model", o.model, "--input", o.input, "--output", o.output,
-                                "--num-samples", std::to_string(o.num_samples), "--threads", std::to_string(o.threads),
-                                "--seed", std::to_string(o.seed)};
+  std::vector<std::string> a = {"--model",       o.model,
+                                "--input",       o.input,
+                                "--output",      o.output,
+                                "--num-samples", std::to_string(o.num_samples),
+                                "--threads",     std::to_string(o.threads),
+                                "--seed",        std::to_string(o.seed)};
   if (!f.quantiles.empty()) a.insert(a.end(), {"--quantiles", f.quantiles});
   if (!f.output_types.empty()) a.insert(a.end(), {"--output-types", f.output_types});
   return a;

@@ -4,20 +4,22 @@
 // (~290 shared libraries, about a second and 160 MB before main). It can be run
 // directly with the same arguments.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "forecast/command_flags.h"
 
 int main(int argc, char** argv) {
   using namespace tributary::forecast;
-  CLI::App app{"DeepAR training and batch forecasts (SageMaker DeepAR compatible); used by 'tributary train|predict'"};
+  CLI::App app{
+      "DeepAR training and batch forecasts (SageMaker DeepAR compatible); used by 'tributary "
+      "train|predict'"};
   app.require_subcommand(1);
   TrainCommandOptions train;
   PredictFlags predict;
   auto* t = app.add_subcommand("train", "train a DeepAR model");
   AddTrainFlags(t, &train);
-  auto* p = app.add_subcommand("predict", "forecast prediction_length points after each input series");
+  auto* p =
+      app.add_subcommand("predict", "forecast prediction_length points after each input series");
   AddPredictFlags(p, &predict);
   CLI11_PARSE(app, argc, argv);
   if (*t) return RunTrainCommand(train, std::cout, std::cerr);

@@ -18,7 +18,9 @@ namespace {
 using parquet::ColumnBatch;
 using parquet::ColumnType;
 
-std::string RowOrigin(const std::string& path, int64_t row) { return path + ":row " + std::to_string(row + 1); }
+std::string RowOrigin(const std::string& path, int64_t row) {
+  return path + ":row " + std::to_string(row + 1);
+}
 
 Status ColumnError(const std::string& origin, std::string_view column, const std::string& what) {
   return InvalidArgument(origin + ": column '" + std::string(column) + "': " + what);
@@ -31,11 +33,16 @@ bool IsNumber(ColumnType t) {
 
 double NumberAt(const ColumnBatch& c, int64_t i) {
   switch (c.type) {
-    case ColumnType::kInt32: return c.i32[i];
-    case ColumnType::kInt64: return static_cast<double>(c.i64[i]);
-    case ColumnType::kFloat: return c.f32[i];
-    case ColumnType::kDouble: return c.f64[i];
-    default: return std::numeric_limits<double>::quiet_NaN();
+    case ColumnType::kInt32:
+      return c.i32[i];
+    case ColumnType::kInt64:
+      return static_cast<double>(c.i64[i]);
+    case ColumnType::kFloat:
+      return c.f32[i];
+    case ColumnType::kDouble:
+      return c.f64[i];
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
   }
 }
 
@@ -64,11 +71,13 @@ Result<Layout> FindLayout(const parquet::Schema& schema, const std::string& path
   l.start = schema.Find("start");
   l.target = schema.Find("target");
   const std::string layout_hint =
-      " (Parquet series are one row per time step: item_id, start, target[, cat_N][, dynamic_feat_N])";
+      " (Parquet series are one row per time step: item_id, start, target[, cat_N][, "
+      "dynamic_feat_N])";
   if (l.start < 0) return InvalidArgument(path + ": no column 'start'" + layout_hint);
   if (l.target < 0) return InvalidArgument(path + ": no column 'target'" + layout_hint);
   auto type_of = [&](int i) { return schema.columns[i].type; };
-  if (l.item_id >= 0 && !IsInteger(type_of(l.item_id)) && type_of(l.item_id) != ColumnType::kString) {
+  if (l.item_id >= 0 && !IsInteger(type_of(l.item_id)) &&
+      type_of(l.item_id) != ColumnType::kString) {
     return ColumnError(path, "item_id", "must be a string or an integer column");
   }
   if (type_of(l.start) != ColumnType::kString && type_of(l.start) != ColumnType::kTimestamp) {
@@ -78,11 +87,13 @@ Result<Layout> FindLayout(const parquet::Schema& schema, const std::string& path
   if (int cat = schema.Find("cat"); cat >= 0) l.cat.push_back(cat);
   for (int i : NumberedColumns(schema, "cat")) l.cat.push_back(i);
   for (int i : l.cat) {
-    if (!IsInteger(type_of(i))) return ColumnError(path, schema.columns[i].name, "must be an integer column");
+    if (!IsInteger(type_of(i)))
+      return ColumnError(path, schema.columns[i].name, "must be an integer column");
   }
   l.dynamic_feat = NumberedColumns(schema, "dynamic_feat");
   for (int i : l.dynamic_feat) {
-    if (!IsNumber(type_of(i))) return ColumnError(path, schema.columns[i].name, "must be a numeric column");
+    if (!IsNumber(type_of(i)))
+      return ColumnError(path, schema.columns[i].name, "must be a numeric column");
   }
   return l;
 }
@@ -124,10 +135,11 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
       const std::string origin = RowOrigin(path, row_base + r);
       std::string key;
       if (item != nullptr) {
-        if (!item->IsValid(r)) return ColumnError(origin, "item_id", "is null; every row needs its series' id");
-        key = item->type == ColumnType::kString ? std::string(item->StringAt(r))
+        if (!item->IsValid(r))
+          return ColumnError(origin, "item_id", "is null; every row needs its series' id");
+        key = item->type == ColumnType::kString  ? std::string(item->StringAt(r))
               : item->type == ColumnType::kInt32 ? std::to_string(item->i32[r])
-                                                  : std::to_string(item->i64[r]);
+                                                 : std::to_string(item->i64[r]);
       }
       auto [it, is_new] = by_item.try_emplace(key, series.size());
       if (!start.IsValid(r)) return ColumnError(origin, "start", "is null");
@@ -151,7 +163,9 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
           const std::string& name = schema.columns[layout.cat[c]].name;
           if (!col.IsValid(r)) return ColumnError(origin, name, "is null");
           double v = NumberAt(col, r);
-          if (v < 0) return ColumnError(origin, name, "expected a non-negative integer, got " + std::to_string(v));
+          if (v < 0)
+            return ColumnError(origin, name,
+                               "expected a non-negative integer, got " + std::to_string(v));
           p.series.cat.push_back(static_cast<int64_t>(v));
         }
         p.series.dynamic_feat.resize(layout.dynamic_feat.size());
@@ -167,7 +181,8 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
           const ColumnBatch& col = batch.columns[cat_begin + c];
           const std::string& name = schema.columns[layout.cat[c]].name;
           if (!col.IsValid(r) || static_cast<int64_t>(NumberAt(col, r)) != p.series.cat[c]) {
-            return ColumnError(origin, name, "differs from the series' first row (" + p.series.origin + ")");
+            return ColumnError(origin, name,
+                               "differs from the series' first row (" + p.series.origin + ")");
           }
         }
       }

@@ -29,7 +29,8 @@ class ParquetSeriesTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Writes `batch` (schema in text form) to dir_/name with row groups of `group_rows`.
-  std::string WriteParquet(const std::string& name, const RecordBatch& batch, int64_t group_rows = 1 << 20) {
+  std::string WriteParquet(const std::string& name, const RecordBatch& batch,
+                           int64_t group_rows = 1 << 20) {
     std::string path = (dir_ / name).string();
     parquet::WriterOptions options;
     options.row_group_rows = group_rows;
@@ -59,7 +60,8 @@ struct Row {
 };
 
 RecordBatch StringLayout(const std::vector<Row>& rows) {
-  auto schema = Schema::Parse("item_id:string,start:string,target:double?,cat_0:int64,dynamic_feat_0:double");
+  auto schema =
+      Schema::Parse("item_id:string,start:string,target:double?,cat_0:int64,dynamic_feat_0:double");
   RecordBatch b = RecordBatch::Empty(*schema);
   b.columns[2].validity.clear();
   for (const Row& r : rows) {
@@ -78,11 +80,12 @@ RecordBatch StringLayout(const std::vector<Row>& rows) {
 }
 
 TEST_F(ParquetSeriesTest, GroupsInterleavedRowsByItemInOrderOfFirstAppearance) {
-  std::string path = WriteParquet("in.parquet", StringLayout({{"b", "2021-01-01 00:00:00", 1, 3, 0.5},
-                                                              {"a", "2021-02-01 12:00:00", 10, 1, 1.5},
-                                                              {"b", "2021-01-01 00:00:00", std::nullopt, 3, 0.25},
-                                                              {"b", "2021-01-01 00:00:00", 3, 3, 0.75},
-                                                              {"a", "2021-02-01 12:00:00", 20, 1, 2.5}}));
+  std::string path =
+      WriteParquet("in.parquet", StringLayout({{"b", "2021-01-01 00:00:00", 1, 3, 0.5},
+                                               {"a", "2021-02-01 12:00:00", 10, 1, 1.5},
+                                               {"b", "2021-01-01 00:00:00", std::nullopt, 3, 0.25},
+                                               {"b", "2021-01-01 00:00:00", 3, 3, 0.75},
+                                               {"a", "2021-02-01 12:00:00", 20, 1, 2.5}}));
   auto series = ReadSeriesFile(path);
   ASSERT_TRUE(series.ok()) << series.status().ToString();
   ASSERT_EQ(series->size(), 2u);
@@ -136,9 +139,11 @@ TEST_F(ParquetSeriesTest, WithoutItemIdTheFileIsOneSeries) {
 }
 
 TEST_F(ParquetSeriesTest, AChannelDirectoryMixesParquetAndJsonLines) {
-  WriteParquet("a.parquet", StringLayout({{"x", "2021-01-01", 1, 0, 0}, {"x", "2021-01-01", 2, 0, 0}}));
+  WriteParquet("a.parquet",
+               StringLayout({{"x", "2021-01-01", 1, 0, 0}, {"x", "2021-01-01", 2, 0, 0}}));
   std::ofstream(dir_ / "b.json") << R"({"start": "2021-01-01", "target": [5, 6, 7], "cat": [1],)"
-                                 << R"( "dynamic_feat": [[1, 2, 3]]})" << "\n";
+                                 << R"( "dynamic_feat": [[1, 2, 3]]})"
+                                 << "\n";
   auto series = ReadChannel(dir_.string());
   ASSERT_TRUE(series.ok()) << series.status().ToString();
   ASSERT_EQ(series->size(), 2u);
@@ -162,7 +167,8 @@ TEST_F(ParquetSeriesTest, ErrorsNameFileRowAndColumn) {
       {{{"a", "2021-01-01", 1, -1, 0}}, ":row 1: column 'cat_0': expected a non-negative integer"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
-    std::string path = WriteParquet("bad" + std::to_string(i) + ".parquet", StringLayout(cases[i].rows));
+    std::string path =
+        WriteParquet("bad" + std::to_string(i) + ".parquet", StringLayout(cases[i].rows));
     auto series = ReadSeriesFile(path);
     ASSERT_FALSE(series.ok()) << i;
     EXPECT_EQ(series.status().code(), ErrorCode::kInvalidArgument) << i;
@@ -176,12 +182,14 @@ TEST_F(ParquetSeriesTest, MissingOrMistypedColumnsAreNamed) {
   RecordBatch no_target = Empty("item_id:string,start:string,value:double");
   auto r = ReadSeriesFile(WriteParquet("nt.parquet", no_target));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("no column 'target'"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("no column 'target'"), std::string::npos)
+      << r.status().message();
 
   RecordBatch bad_start = Empty("start:double,target:double");
   r = ReadSeriesFile(WriteParquet("bs.parquet", bad_start));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("column 'start': must be a string or a timestamp"), std::string::npos)
+  EXPECT_NE(r.status().message().find("column 'start': must be a string or a timestamp"),
+            std::string::npos)
       << r.status().message();
 }
 
