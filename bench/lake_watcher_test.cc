@@ -27,14 +27,21 @@ class LakeWatcherTest : public ::testing::Test {
   // Writes an object of one record per (pub, seq), sent at `sent_ns`.
   void WriteObject(const std::string& key, std::initializer_list<PayloadFields> records,
                    const std::string& extra = "") {
-    fs::create_directories((fs::path(dir_) / key).parent_path());
-    std::ofstream out(fs::path(dir_) / key, std::ios::binary);
-    std::string payload;
-    for (const PayloadFields& f : records) {
-      ASSERT_TRUE(MakePayload(f, 250, &payload));
-      out << payload << '\n';
+    // Written under a hidden name and renamed, as the object store does: a watcher
+    // polling meanwhile must never see a half-written object.
+    fs::path final_path = fs::path(dir_) / key;
+    fs::create_directories(final_path.parent_path());
+    fs::path temp = final_path.parent_path() / ("." + final_path.filename().string() + ".tmp");
+    {
+      std::ofstream out(temp, std::ios::binary);
+      std::string payload;
+      for (const PayloadFields& f : records) {
+        ASSERT_TRUE(MakePayload(f, 250, &payload));
+        out << payload << '\n';
+      }
+      out << extra;
     }
-    out << extra;
+    fs::rename(temp, final_path);
   }
 
   std::string dir_;
