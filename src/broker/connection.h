@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,7 +67,9 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
                         const std::string& why);
   void HandlePublish(mqtt::Publish&& p);
   void AcceptPublish(MessagePtr msg, uint16_t packet_id);
-  void OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok);
+  void OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok, bool write_now = true);
+  // Runs on the connection's thread: the interceptor verdicts queued since the last drain.
+  void DrainInterceptorVerdicts();
   void HandleAck(const mqtt::PubAck& a);
   void HandleSubscribe(mqtt::Subscribe&& s);
   void HandleUnsubscribe(mqtt::Unsubscribe&& u);
@@ -99,6 +102,18 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   std::vector<std::string> topic_aliases_;  // client -> server, index = alias
   int64_t last_rx_ns_ = 0;
   uint32_t pending_inbound_ = 0;  // QoS 1/2 waiting for the interceptor
+
+  // Interceptor verdicts arrive from other threads (a stream's WAL writer finishes a
+  // whole group commit at once): they are queued here and drained by one posted handler,
+  // so a burst costs one hand-off and one write rather than one of each per message.
+  struct Verdict {
+    MessagePtr msg;
+    uint16_t packet_id;
+    bool ok;
+  };
+  std::mutex verdicts_mu_;
+  std::vector<Verdict> verdicts_;  // verdicts_mu_
+  bool drain_posted_ = false;      // verdicts_mu_
   bool registered_ = false;
   bool taken_over_ = false;
   bool publish_will_ = true;  // cleared by a normal DISCONNECT, server shutdown

@@ -8,6 +8,9 @@
 // With a MessageInterceptor, QoS 1/2 messages are routed and acknowledged only after the
 // interceptor's done(true); done(false) answers 0x80 (v5) or closes a 3.1.1 connection
 // without acknowledging.
+#include <mutex>
+#include <utility>
+
 #include <boost/asio/post.hpp>
 
 #include "base/clock.h"
@@ -113,13 +116,30 @@ void Connection::AcceptPublish(MessagePtr msg, uint16_t packet_id) {
   InboundMessage im{client_id_, grant_->thing(), msg->topic, msg->payload, msg->qos,
                     msg->retain, &msg->properties, msg->received_at_ms};
   ic->OnPublish(im, [self = shared_from_this(), msg, packet_id](bool ok) {
-    boost::asio::post(self->transport_->context(), [self, msg, packet_id, ok] {
-      self->OnInterceptorDone(msg, packet_id, ok);
-    });
+    bool post;
+    {
+      std::lock_guard<std::mutex> lock(self->verdicts_mu_);
+      self->verdicts_.push_back({msg, packet_id, ok});
+      post = !std::exchange(self->drain_posted_, true);
+    }
+    if (post) {
+      boost::asio::post(self->transport_->context(), [self] { self->DrainInterceptorVerdicts(); });
+    }
   });
 }
 
-void Connection::OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok) {
+void Connection::DrainInterceptorVerdicts() {
+  std::vector<Verdict> batch;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    batch.swap(verdicts_);
+    drain_posted_ = false;
+  }
+  for (Verdict& v : batch) OnInterceptorDone(std::move(v.msg), v.packet_id, v.ok, /*write_now=*/false);
+  StartWrite();
+}
+
+void Connection::OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok, bool write_now) {
   --pending_inbound_;
   if (ok) core_->Route(msg);  // accepted even if the client is gone meanwhile
   if (state_ != State::kConnected || !session_) return;
@@ -137,7 +157,7 @@ void Connection::OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok) 
       return;
     }
   }
-  StartWrite();
+  if (write_now) StartWrite();
 }
 
 void Connection::HandleAck(const mqtt::PubAck& a) {
