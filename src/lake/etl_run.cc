@@ -331,7 +331,8 @@ class Run {
     return Status::Ok();
   }
 
-  Status Upload(objstore::ObjectStore* bucket, const std::string& bucket_name, const std::string& key,
+  Status Upload(const std::shared_ptr<objstore::ObjectStore>& bucket, const std::string& bucket_name,
+                const std::string& key,
                 const std::string& local_path, const std::string& content_type) {
     std::FILE* f = std::fopen(local_path.c_str(), "rb");
     if (f == nullptr) return IoError("cannot open staged file " + local_path);
@@ -410,9 +411,9 @@ class Run {
         return Status::Ok();
       }
       if (it.parquet) {
-        TRY(Upload(target_bucket.get(), t.path.bucket, it.key, it.local, "application/vnd.apache.parquet"));
+        TRY(Upload(target_bucket, t.path.bucket, it.key, it.local, "application/vnd.apache.parquet"));
       } else {
-        TRY(Upload(error_bucket.get(), t.error_path.bucket, it.key, it.local, "application/x-ndjson"));
+        TRY(Upload(error_bucket, t.error_path.bucket, it.key, it.local, "application/x-ndjson"));
       }
     }
     if (run_.files_written > 0) TRY(RegisterTable(partitions));
@@ -487,7 +488,8 @@ class Run {
   std::string scratch_;
   std::vector<std::unique_ptr<PartitionedWriter>> writers_;
   std::vector<std::FILE*> error_files_;
-  std::vector<std::pair<objstore::ObjectStore*, std::string>> uploaded_;
+  // The buckets are held so that Rollback can still delete after Commit let go of them.
+  std::vector<std::pair<std::shared_ptr<objstore::ObjectStore>, std::string>> uploaded_;
   DedupeSet dedupe_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> stop_{false};
