@@ -6,26 +6,11 @@
 #include <filesystem>
 #include <string>
 
-#include "base/ids.h"
+#include "base/testing/temp_dir.h"
 
 namespace tributary::devices::testing {
 
-class TempDir {
- public:
-  TempDir()
-      : path_((std::filesystem::temp_directory_path() / ("tributary-devices-" + RandomHex(6)))
-                  .string()) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::tributary::testing_support::TempDir;
 
 struct CommandResult {
   int exit_code = -1;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "streams/testing/temp_dir.h"
+#include "base/testing/temp_dir.h"
 
 namespace tributary::lake {
 namespace {
@@ -30,7 +30,7 @@ class CatalogTest : public ::testing::Test {
     return in;
   }
 
-  streams::testing::TempDir dir_;
+  testing_support::TempDir dir_;
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<Catalog> catalog_;
 };

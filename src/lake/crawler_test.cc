@@ -5,7 +5,7 @@
 #include "lake/crawler_manager.h"
 #include "objstore/local_object_store.h"
 #include "streams/gzip.h"
-#include "streams/testing/temp_dir.h"
+#include "base/testing/temp_dir.h"
 
 namespace tributary::lake {
 namespace {
@@ -55,7 +55,7 @@ class CrawlerTest : public ::testing::Test {
     return "<absent>";
   }
 
-  streams::testing::TempDir dir_;
+  testing_support::TempDir dir_;
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<CrawlerStore> store_;

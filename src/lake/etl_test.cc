@@ -14,7 +14,7 @@
 #include "objstore/local_object_store.h"
 #include "parquet/file_reader.h"
 #include "streams/gzip.h"
-#include "streams/testing/temp_dir.h"
+#include "base/testing/temp_dir.h"
 
 namespace tributary::lake {
 namespace {
@@ -444,7 +444,7 @@ class EtlRunTest : public ::testing::Test {
     return lines;
   }
 
-  streams::testing::TempDir dir_;
+  testing_support::TempDir dir_;
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<CrawlerStore> crawlers_;

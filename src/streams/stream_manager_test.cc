@@ -12,7 +12,7 @@
 #include "base/base64.h"
 #include "streams/gzip.h"
 #include "streams/testing/memory_object_store.h"
-#include "streams/testing/temp_dir.h"
+#include "base/testing/temp_dir.h"
 #include "streams/wal.h"
 
 namespace tributary::streams {
@@ -21,7 +21,7 @@ namespace {
 using testing::MemoryObjectStore;
 using testing::MemoryObjectStores;
 using testing::StoredObject;
-using testing::TempDir;
+using testing_support::TempDir;
 
 // 2026-11-30T14:02:11.500Z
 constexpr int64_t kStart = 1796047331500;

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "streams/testing/temp_dir.h"
+#include "base/testing/temp_dir.h"
 #include "streams/wal.h"
 
 namespace tributary::streams {
@@ -18,7 +18,7 @@ void BM_WalAppend(benchmark::State& state) {
   const char* policy = policies[state.range(0)];
   const int inflight = static_cast<int>(state.range(1));
   const std::string record(256, 'r');
-  testing::TempDir dir;
+  testing_support::TempDir dir;
   WalOptions o;
   o.dir = dir.path();
   o.fsync = *FsyncPolicy::Parse(policy);

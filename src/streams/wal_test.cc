@@ -9,14 +9,14 @@
 #include <thread>
 
 #include "base/files.h"
-#include "streams/testing/temp_dir.h"
+#include "base/testing/temp_dir.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDir;
+using testing_support::TempDir;
 
 // Opens a WAL in `dir`, collecting what it hands to on_durable.
 struct Harness {
