@@ -50,7 +50,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpHandler* handler, const HttpServerOptions* options)
+  Session(tcp::socket socket, const HttpAsyncHandler* handler, const HttpServerOptions* options)
       : stream_(std::move(socket)), handler_(handler), options_(options) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -82,13 +82,21 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> req = parser_->release();
     bool keep_alive = req.keep_alive();
     HttpRequest request = ToRequest(req, remote_);
-    HttpResponse response;
+    // The answer may come from another thread: post the write to this connection's
+    // executor. A handler that throws before answering gets a 500; `answered` keeps a
+    // late second answer from writing twice.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    HttpRespond respond = [self = shared_from_this(), keep_alive, answered](HttpResponse r) {
+      if (answered->exchange(true)) return;
+      asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
+        self->Write(std::move(r), keep_alive);
+      });
+    };
     try {
-      response = (*handler_)(request);
+      (*handler_)(request, respond);
     } catch (const std::exception& e) {
-      response = JsonError(500, "internal", std::string("unexpected error: ") + e.what());
+      respond(JsonError(500, "internal", std::string("unexpected error: ") + e.what()));
     }
-    Write(std::move(response), keep_alive);
   }
 
   void Write(HttpResponse r, bool keep_alive) {
@@ -116,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  const HttpHandler* handler_;
+  const HttpAsyncHandler* handler_;
   const HttpServerOptions* options_;
   std::string remote_;
 };
@@ -125,7 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class HttpServer::Impl {
  public:
-  Impl(HttpServerOptions options, Runtime* runtime, HttpHandler handler)
+  Impl(HttpServerOptions options, Runtime* runtime, HttpAsyncHandler handler)
       : options_(std::move(options)),
         runtime_(runtime),
         handler_(std::move(handler)),
@@ -167,13 +175,19 @@ class HttpServer::Impl {
 
   HttpServerOptions options_;
   Runtime* runtime_;
-  HttpHandler handler_;
+  HttpAsyncHandler handler_;
   tcp::acceptor acceptor_;
   std::atomic<bool> stopped_{false};
 };
 
-HttpServer::HttpServer(HttpServerOptions options, Runtime* runtime, HttpHandler handler)
+HttpServer::HttpServer(HttpServerOptions options, Runtime* runtime, HttpAsyncHandler handler)
     : impl_(std::make_unique<Impl>(std::move(options), runtime, std::move(handler))) {}
+
+HttpServer::HttpServer(HttpServerOptions options, Runtime* runtime, HttpHandler handler)
+    : HttpServer(std::move(options), runtime,
+                 HttpAsyncHandler([handler = std::move(handler)](HttpRequest& req, HttpRespond respond) {
+                   respond(handler(req));
+                 })) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -1,6 +1,7 @@
 // An HTTP/1.1 server on Boost.Beast: keep-alive, bounded request bodies, read
 // timeouts. Each connection lives on one io_context of the Runtime; the handler runs
-// there, so it must not block for long (hand long work to a background job).
+// there, so it must not block for long (hand long work to a background job, or use an
+// asynchronous handler that answers when the work is done).
 //
 // Thread-safety: Start/Stop from the owning thread; the handler may be called from any
 // Runtime thread concurrently.
@@ -26,6 +27,9 @@ class HttpServer {
  public:
   // `runtime` must outlive the server.
   HttpServer(HttpServerOptions options, Runtime* runtime, HttpHandler handler);
+  // The handler may answer later from any thread; the connection waits for it (the
+  // next request on a keep-alive connection is read after the answer is written).
+  HttpServer(HttpServerOptions options, Runtime* runtime, HttpAsyncHandler handler);
   ~HttpServer();
 
   Status Start();  // binds and accepts; the Runtime must be running

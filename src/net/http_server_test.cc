@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include "net/http_client.h"
 
 namespace tributary::net {
@@ -53,6 +58,56 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 413);
 
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
+// An asynchronous route answers from another thread while the Runtime's single
+// thread keeps serving other connections.
+TEST(HttpServerTest, AsyncRouteAnswersFromAnotherThread) {
+  Runtime runtime(1);
+  Router router;
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  router.AddAsync("POST", "/slow/{n}", [&](HttpRequest& r, HttpRespond respond) {
+    std::string body = r.params["n"] + ":" + r.body;
+    std::lock_guard<std::mutex> lock(mu);
+    workers.emplace_back([respond = std::move(respond), body] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      HttpResponse res;
+      res.body = body;
+      respond(res);
+      respond(HttpResponse{});  // a second answer is ignored
+    });
+  });
+  router.Add("GET", "/fast", [](HttpRequest&) { return HttpResponse{200, "text/plain", {}, "ok"}; });
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  HttpServer server(opts, &runtime, [&](HttpRequest& r, HttpRespond respond) {
+    router.Dispatch(r, std::move(respond));
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+
+  Result<HttpResponse> slow = Unavailable("not yet");
+  std::thread caller([&] { slow = HttpCall(base, "POST", "/slow/7", "x"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto start = std::chrono::steady_clock::now();
+  auto fast = HttpCall(base, "GET", "/fast");
+  auto fast_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(fast.ok());
+  EXPECT_EQ(fast->body, "ok");
+  EXPECT_LT(fast_ms, 200) << "the slow request held the only Runtime thread";
+  caller.join();
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  EXPECT_EQ(slow->status, 200);
+  EXPECT_EQ(slow->body, "7:x");
+
+  for (auto& t : workers) t.join();
   server.Stop();
   runtime.Stop();
   runtime.Join();

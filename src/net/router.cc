@@ -31,10 +31,26 @@ HttpResponse JsonError(int status, const std::string& code, const std::string& m
 }
 
 void Router::Add(const std::string& method, const std::string& pattern, HttpHandler handler) {
-  routes_.push_back({method, Split(pattern), std::move(handler)});
+  routes_.push_back({method, Split(pattern), std::move(handler), nullptr});
+}
+
+void Router::AddAsync(const std::string& method, const std::string& pattern,
+                      HttpAsyncHandler handler) {
+  routes_.push_back({method, Split(pattern), nullptr, std::move(handler)});
 }
 
 HttpResponse Router::Route(HttpRequest& request) const {
+  HttpResponse out;
+  bool answered = false;
+  Dispatch(request, [&](HttpResponse r) {
+    out = std::move(r);
+    answered = true;
+  });
+  if (!answered) return JsonError(500, "internal", request.path + " answers asynchronously");
+  return out;
+}
+
+void Router::Dispatch(HttpRequest& request, HttpRespond respond) const {
   std::vector<std::string> parts = Split(request.path);
   bool path_known = false;
   for (const auto& route : routes_) {
@@ -53,12 +69,13 @@ HttpResponse Router::Route(HttpRequest& request) const {
     path_known = true;
     if (route.method != request.method) continue;
     request.params = std::move(params);
-    return route.handler(request);
+    if (route.async_handler) return route.async_handler(request, std::move(respond));
+    return respond(route.handler(request));
   }
   if (path_known)
-    return JsonError(405, "method_not_allowed",
-                     request.method + " is not allowed on " + request.path);
-  return JsonError(404, "not_found", "no such API path: " + request.path);
+    return respond(JsonError(405, "method_not_allowed",
+                             request.method + " is not allowed on " + request.path));
+  respond(JsonError(404, "not_found", "no such API path: " + request.path));
 }
 
 }  // namespace tributary::net

@@ -12,12 +12,20 @@
 namespace tributary::net {
 
 using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
+// Answers a request later, from any thread, exactly once. Used by handlers whose work
+// must not hold a Runtime thread (a model invocation waits for a worker process).
+using HttpRespond = std::function<void(HttpResponse)>;
+using HttpAsyncHandler = std::function<void(HttpRequest&, HttpRespond)>;
 
 class Router {
  public:
   void Add(const std::string& method, const std::string& pattern, HttpHandler handler);
-  // Fills request.params. 404 for an unknown path, 405 for a known path with another
+  void AddAsync(const std::string& method, const std::string& pattern, HttpAsyncHandler handler);
+  // Fills request.params and calls the handler; a synchronous one's answer goes to
+  // `respond` at once. 404 for an unknown path, 405 for a known path with another
   // method, both with a JSON error body.
+  void Dispatch(HttpRequest& request, HttpRespond respond) const;
+  // For synchronous routes only (an asynchronous route answers 500 here).
   HttpResponse Route(HttpRequest& request) const;
 
  private:
@@ -25,6 +33,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     HttpHandler handler;
+    HttpAsyncHandler async_handler;
   };
   std::vector<Route_> routes_;
 };
