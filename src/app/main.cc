@@ -78,6 +78,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddCrawlerCommands},
     {&cli::AddCatalogCommands},
     {&cli::AddJobCommands},
+    {&cli::AddServingCommands},
     {&cli::AddParquetCommands},
 #ifdef TRIBUTARY_WITH_FORECAST
     {&cli::AddForecastCommands},
