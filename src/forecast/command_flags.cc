@@ -81,6 +81,15 @@ void AddPredictFlags(CLI::App* cmd, PredictFlags* f) {
   cmd->add_option("--seed", o->seed, "random seed of the sample paths")->capture_default_str();
 }
 
+void AddServeFlags(CLI::App* cmd, ServeCommandOptions* o) {
+  cmd->add_option("--model", o->model, "model directory written by 'train'")->required();
+  cmd->add_option("--threads", o->threads, "torch intra-op threads per worker")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "base seed of the sample paths; 0 draws one at start")
+      ->capture_default_str();
+}
+
 std::vector<std::string> TrainArgs(const TrainCommandOptions& o) {
   std::vector<std::string> a = {
       "--train", o.train,     "--hyperparameters",       o.hyperparameters, "--output",

@@ -31,6 +31,7 @@ struct PredictFlags {
 // Adds the options to an existing `train` / `predict` subcommand.
 void AddTrainFlags(CLI::App* cmd, TrainCommandOptions* options);
 void AddPredictFlags(CLI::App* cmd, PredictFlags* flags);
+void AddServeFlags(CLI::App* cmd, ServeCommandOptions* options);
 
 // The arguments (after the subcommand name) that parse back to the same options.
 std::vector<std::string> TrainArgs(const TrainCommandOptions& options);

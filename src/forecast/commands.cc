@@ -4,11 +4,14 @@
 
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
 #include "base/files.h"
 #include "forecast/compute.h"
 #include "forecast/predictor.h"
+#include "forecast/serve.h"
 #include "forecast/trainer.h"
 
 namespace tributary::forecast {
@@ -79,6 +82,24 @@ int RunPredictCommand(const PredictCommandOptions& o, std::ostream& out, std::os
     return 1;
   }
   return 0;
+}
+
+int RunServeCommand(const ServeCommandOptions& o, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
+  SetComputeThreads(o.threads);
+  auto predictor = Predictor::Load(o.model);
+  if (!predictor.ok()) {
+    err << "error: " << predictor.status().message() << "\n";
+    out << nlohmann::json{{"ready", false}, {"error", predictor.status().message()}}.dump()
+        << std::endl;
+    return 1;
+  }
+  uint64_t seed = o.seed;
+  if (seed == 0) {
+    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  }
+  out << ReadyLine((*predictor)->info()) << std::endl;
+  return ServeLoop(**predictor, seed, in, out, err);
 }
 
 }  // namespace tributary::forecast

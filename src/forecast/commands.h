@@ -6,6 +6,7 @@
 //   tributary train --train F [--test F] --hyperparameters H.json --output DIR
 //   tributary predict --model DIR --input F.jsonl --output F.jsonl [--num-samples N]
 //                     [--quantiles 0.1,0.5,0.9] [--output-types mean,quantiles,samples]
+//   tributary-forecast serve --model DIR [--threads N] [--seed S]   (a serving worker, serve.h)
 #pragma once
 
 #include <cstdint>
@@ -35,7 +36,17 @@ struct PredictCommandOptions {
   uint64_t seed = 0;
 };
 
+struct ServeCommandOptions {
+  std::string model;  // model directory
+  int threads = 1;    // torch intra-op threads; a variant scales by adding workers instead
+  uint64_t seed = 0;  // base of the per-forecast seeds (serve.h); 0 = drawn at start
+};
+
 int RunTrainCommand(const TrainCommandOptions& options, std::ostream& out, std::ostream& err);
 int RunPredictCommand(const PredictCommandOptions& options, std::ostream& out, std::ostream& err);
+// Loads the model, writes the ready line to `out` (or the load error, returning
+// 1) and answers worker-protocol requests from `in` until it ends.
+int RunServeCommand(const ServeCommandOptions& options, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace tributary::forecast

@@ -17,6 +17,7 @@
 
 #include "forecast/compute.h"
 #include "forecast/features.h"
+#include "forecast/invocation.h"
 #include "forecast/predictor.h"
 #include "forecast/trainer.h"
 
@@ -91,6 +92,33 @@ void BM_Forecast100Samples(benchmark::State& state) {
   std::filesystem::remove_all(req.output_dir);
 }
 BENCHMARK(BM_Forecast100Samples)->Unit(benchmark::kMillisecond);
+
+// One real-time request as a serving worker answers it (invocation.h): parse a
+// JSON body of one 200-point series, forecast 100 paths of 24 steps, format
+// mean, 9 quantiles and the samples. The serving latency target is set on this.
+void BM_InvokeOneInstanceAllOutputs(benchmark::State& state) {
+  SetComputeThreads(static_cast<int>(state.range(0)));
+  TrainRequest req;
+  req.train_series = Data(4, 200);
+  req.hyperparameters = *ParseHyperparameters(
+      {{"time_freq", "H"}, {"context_length", "24"}, {"prediction_length", "24"}, {"epochs", "1"}});
+  req.output_dir = Dir("forecast_bench_invoke_");
+  if (auto r = Train(req); !r.ok()) state.SkipWithError(r.status().ToString().c_str());
+  auto predictor = Predictor::Load(req.output_dir);
+  std::string body = "{\"instances\": [" + SeriesToJson(req.train_series[0]) +
+                     "], \"configuration\": {\"num_samples\": 100, "
+                     "\"output_types\": [\"mean\", \"quantiles\", \"samples\"]}}";
+  uint64_t seed = 1;
+  for (auto _ : state) {
+    InvocationReply r = Invoke(**predictor, kJsonType, "", body, nullptr, seed);
+    if (r.status != 200) state.SkipWithError(r.error.c_str());
+    benchmark::DoNotOptimize(r);
+  }
+  std::filesystem::remove_all(req.output_dir);
+  SetComputeThreads(1);
+}
+BENCHMARK(BM_InvokeOneInstanceAllOutputs)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 
 // The practical peak: n x n float matrix products (torch::mm -> OpenBLAS sgemm)
 // with 1 and 2 threads.

@@ -68,6 +68,11 @@ Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& ori
   json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return InvalidArgument(origin + ": not valid JSON");
   if (!j.is_object()) return InvalidArgument(origin + ": expected a JSON object per line");
+  return ParseSeriesJson(j, origin);
+}
+
+Result<TimeSeries> ParseSeriesJson(const nlohmann::json& j, const std::string& origin) {
+  if (!j.is_object()) return InvalidArgument(origin + ": expected a JSON object");
   TimeSeries s;
   s.origin = origin;
   auto start = j.find("start");

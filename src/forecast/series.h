@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,8 +48,12 @@ struct TimeSeries {
 // Parses one JSON line. `origin` ("file:line") prefixes every error.
 Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& origin);
 
-// Reads one file (JSON Lines plain or gzip, or Parquet). Blank lines are skipped. Checks what must hold
-// across lines: the same number of cat and of dynamic_feat entries in every series.
+// The same from an already parsed value (an instance of a real-time request,
+// invocation.h); `origin` ("instances[2]") prefixes every error.
+Result<TimeSeries> ParseSeriesJson(const nlohmann::json& j, const std::string& origin);
+
+// Reads one file (JSON Lines plain or gzip, or Parquet). Blank lines are skipped. Checks what must
+// hold across lines: the same number of cat and of dynamic_feat entries in every series.
 Result<std::vector<TimeSeries>> ReadSeriesFile(const std::string& path);
 
 // Reads a Parquet file in the long layout above (ReadSeriesFile calls it for Parquet).
