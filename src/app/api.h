@@ -18,6 +18,8 @@ void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
 void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
+// /v1/models, /v1/endpoint-configs, /v1/endpoints, /endpoints/{name}/invocations
+void AddServingRoutes(net::Router* router, Server* server);
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

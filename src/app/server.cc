@@ -23,6 +23,8 @@
 #include "net/runtime.h"
 #include "rules/rule_registry.h"
 #include "rules/rules_engine.h"
+#include "serving/endpoint_manager.h"
+#include "serving/store.h"
 #include "objstore/object_store.h"
 #include "streams/stream_manager.h"
 
@@ -82,6 +84,12 @@ Status Server::Init() {
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
   TRY_ASSIGN(jobs_, lake::JobManager::Open(db_.get(), catalog_.get(), lake_.get(), dir + "/tmp/etl"));
+  // Endpoints come back now: their worker processes load while the rest starts.
+  TRY_ASSIGN(serving_store_, serving::ServingStore::Open(db_.get()));
+  serving::ServingOptions serving_options;
+  serving_options.forecast_tool = FindCompanionTool("tributary-forecast", "TRIBUTARY_FORECAST_TOOL");
+  serving_options.metrics = &metrics_;
+  TRY_ASSIGN(endpoints_, serving::EndpointManager::Open(serving_store_.get(), serving_options));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -124,6 +132,7 @@ Status Server::Init() {
   AddStreamRoutes(router.get(), this);
   AddCatalogRoutes(router.get(), this);
   AddJobRoutes(router.get(), this);
+  AddServingRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -131,15 +140,15 @@ Status Server::Init() {
   h.bind_address = config_.bind_address;
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
-      h, runtime_.get(), [router, token, unauthorized](net::HttpRequest& req) {
+      h, runtime_.get(), [router, token, unauthorized](net::HttpRequest& req, net::HttpRespond respond) {
         bool open = req.path == "/healthz" || req.path == "/metrics";
         if (!open && !BearerTokenMatches(req.Header("authorization"), token)) {
           unauthorized->Add();
-          return net::JsonError(401, "unauthenticated",
-                                "missing or wrong token: send 'Authorization: Bearer <token>' "
-                                "(the token is in <data-dir>/admin.token)");
+          return respond(net::JsonError(401, "unauthenticated",
+                                        "missing or wrong token: send 'Authorization: Bearer <token>' "
+                                        "(the token is in <data-dir>/admin.token)"));
         }
-        return router->Route(req);
+        router->Dispatch(req, std::move(respond));
       });
   TRY(http_->Start());
   TRY(WriteServerInfo());
@@ -170,6 +179,7 @@ void Server::Stop() {
   if (streams_) streams_->Stop();
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
+  if (endpoints_) endpoints_->Stop();  // drains in-flight invocations, ends worker processes
   if (runtime_) {
     runtime_->Stop();
     runtime_->Join();

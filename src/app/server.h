@@ -21,6 +21,7 @@ namespace tributary::objstore { class ObjectStoreProvider; }
 namespace tributary::streams { class StreamManager; }
 namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
 namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
+namespace tributary::serving { class ServingStore; class EndpointManager; }
 
 namespace tributary::app {
 
@@ -46,6 +47,8 @@ class Server {
   lake::CrawlerManager& crawlers() { return *crawlers_; }
   lake::JobManager& jobs() { return *jobs_; }
   rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
+  serving::ServingStore& serving_store() { return *serving_store_; }
+  serving::EndpointManager& endpoints() { return *endpoints_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -68,6 +71,8 @@ class Server {
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
   std::unique_ptr<rules::RulesEngine> rules_engine_;
+  std::unique_ptr<serving::ServingStore> serving_store_;
+  std::unique_ptr<serving::EndpointManager> endpoints_;
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;

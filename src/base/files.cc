@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +50,17 @@ Status MakeDirs(const std::string& path, int mode) {
   if (ec) return IoError("cannot create directory '" + path + "': " + ec.message());
   ::chmod(path.c_str(), static_cast<mode_t>(mode));
   return Status::Ok();
+}
+
+std::string FindCompanionTool(const std::string& name, const char* env_var) {
+  if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto sibling = self.parent_path() / name;
+    if (std::filesystem::exists(sibling, ec)) return sibling.string();
+  }
+  return name;
 }
 
 }  // namespace tributary

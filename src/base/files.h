@@ -17,4 +17,8 @@ Status WriteFileAtomic(const std::string& path, const std::string& contents, int
 // mkdir -p with the given mode for directories it creates.
 Status MakeDirs(const std::string& path, int mode = 0755);
 
+// Where a companion program of this binary is: $<env_var> when set, else beside the
+// running executable (the build puts them together), else just `name` for a PATH search.
+std::string FindCompanionTool(const std::string& name, const char* env_var);
+
 }  // namespace tributary

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "cli/command.h"
 #include "forecast/command_flags.h"
 
@@ -27,21 +28,9 @@ namespace {
 
 constexpr char kTool[] = "tributary-forecast";
 
-std::string FindTool() {
-  if (const char* env = std::getenv("TRIBUTARY_FORECAST_TOOL"); env != nullptr && *env != '\0')
-    return env;
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto sibling = self.parent_path() / kTool;
-    if (std::filesystem::exists(sibling, ec)) return sibling.string();
-  }
-  return kTool;  // execvp searches PATH
-}
-
 // Replaces this process with the tool; returns only on failure.
 int ExecTool(const char* command, std::vector<std::string> args) {
-  std::string tool = FindTool();
+  std::string tool = FindCompanionTool(kTool, "TRIBUTARY_FORECAST_TOOL");  // execvp searches PATH
   args.insert(args.begin(), {tool, command});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

@@ -1,0 +1,197 @@
+// Model hosting over HTTP (src/serving/README.md), after SageMaker's CreateModel,
+// CreateEndpointConfig, CreateEndpoint, UpdateEndpoint, UpdateEndpointWeightsAndCapacities,
+// DescribeEndpoint, DeleteEndpoint and InvokeEndpoint:
+//   POST|GET /v1/models                 GET|DELETE /v1/models/{name}
+//   POST|GET /v1/endpoint-configs       GET|DELETE /v1/endpoint-configs/{name}
+//   POST|GET /v1/endpoints              GET|DELETE /v1/endpoints/{name}
+//   POST /v1/endpoints/{name}/update    POST /v1/endpoints/{name}/weights
+//   POST /endpoints/{name}/invocations  (answered asynchronously: the model runs in a worker)
+#include "app/api.h"
+#include "app/server.h"
+#include "serving/endpoint_manager.h"
+#include "serving/store.h"
+
+namespace tributary::app {
+
+namespace {
+
+using net::HttpRequest;
+using net::HttpResponse;
+using nlohmann::json;
+
+HttpResponse CreateModel(Server* server, const HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto model = serving::ParseModel(*body);
+  if (!model.ok()) return ErrorResponse(model.status());
+  Status st = server->serving_store().CreateModel(*model);
+  if (!st.ok()) return ErrorResponse(st);
+  return JsonResponse(serving::ToJson(*model), 201);
+}
+
+HttpResponse CreateConfig(Server* server, const HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto config = serving::ParseEndpointConfig(*body);
+  if (!config.ok()) return ErrorResponse(config.status());
+  Status st = server->serving_store().CreateConfig(*config);
+  if (!st.ok()) return ErrorResponse(st);
+  return JsonResponse(serving::ToJson(*config), 201);
+}
+
+Result<std::string> StringField(const json& body, const char* key) {
+  if (!body.is_object() || !body.contains(key) || !body[key].is_string()) {
+    return InvalidArgument(std::string("request body needs '") + key + "' (a string)");
+  }
+  return body[key].get<std::string>();
+}
+
+HttpResponse CreateEndpoint(Server* server, const HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto name = StringField(*body, "EndpointName");
+  if (!name.ok()) return ErrorResponse(name.status());
+  auto config = StringField(*body, "EndpointConfigName");
+  if (!config.ok()) return ErrorResponse(config.status());
+  Status st = server->endpoints().Create(*name, *config);
+  if (!st.ok()) return ErrorResponse(st);
+  auto d = server->endpoints().Describe(*name);
+  if (!d.ok()) return ErrorResponse(d.status());
+  return JsonResponse(*d, 202);
+}
+
+HttpResponse UpdateEndpoint(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto config = StringField(*body, "EndpointConfigName");
+  if (!config.ok()) return ErrorResponse(config.status());
+  auto deployment = serving::ParseDeploymentConfig(body->value("DeploymentConfig", json()));
+  if (!deployment.ok()) return ErrorResponse(deployment.status());
+  const std::string& name = req.params["name"];
+  Status st = server->endpoints().Update(name, *config, *deployment);
+  if (!st.ok()) return ErrorResponse(st);
+  auto d = server->endpoints().Describe(name);
+  if (!d.ok()) return ErrorResponse(d.status());
+  return JsonResponse(*d, 202);
+}
+
+HttpResponse UpdateWeights(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  const json* list = body->is_object() && body->contains("DesiredWeightsAndCapacities")
+                         ? &(*body)["DesiredWeightsAndCapacities"]
+                         : nullptr;
+  if (list == nullptr || !list->is_array() || list->empty()) {
+    return ErrorResponse(InvalidArgument("request body needs 'DesiredWeightsAndCapacities': "
+                                         "[{\"VariantName\": ..., \"DesiredWeight\": ...}]"));
+  }
+  std::map<std::string, double> weights;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& w = (*list)[i];
+    if (!w.is_object() || !w.contains("VariantName") || !w["VariantName"].is_string() ||
+        !w.contains("DesiredWeight") || !w["DesiredWeight"].is_number()) {
+      return ErrorResponse(InvalidArgument("DesiredWeightsAndCapacities[" + std::to_string(i) +
+                                           "]: needs 'VariantName' (string) and 'DesiredWeight' (number)"));
+    }
+    weights[w["VariantName"].get<std::string>()] = w["DesiredWeight"].get<double>();
+  }
+  const std::string& name = req.params["name"];
+  Status st = server->endpoints().UpdateWeights(name, weights);
+  if (!st.ok()) return ErrorResponse(st);
+  auto d = server->endpoints().Describe(name);
+  if (!d.ok()) return ErrorResponse(d.status());
+  return JsonResponse(*d);
+}
+
+void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
+  serving::InvokeRequest r;
+  r.endpoint = req.params["name"];
+  r.target_variant = req.Header("x-amzn-sagemaker-target-variant");
+  r.target_model = req.Header("x-amzn-sagemaker-target-model");
+  std::string type = req.Header("content-type");
+  if (type.empty()) type = "application/json";
+  r.invocation.content_type = type.substr(0, type.find(';'));
+  std::string accept = req.Header("accept");
+  r.invocation.accept = accept.empty() || accept == "*/*" ? r.invocation.content_type : accept;
+  const std::string& config = req.Header("x-tributary-inference-config");
+  if (!config.empty()) {
+    r.invocation.inference_config = json::parse(config, nullptr, false);
+    if (r.invocation.inference_config.is_discarded() || !r.invocation.inference_config.is_object()) {
+      return respond(net::JsonError(400, "invalid_argument",
+                                    "X-Tributary-Inference-Config is not a JSON object"));
+    }
+  }
+  r.invocation.body = std::move(req.body);
+  server->endpoints().Invoke(std::move(r), [respond = std::move(respond)](serving::InvokeAnswer a) {
+    HttpResponse res;
+    res.status = a.status;
+    res.content_type = a.content_type;
+    res.body = std::move(a.body);
+    if (!a.variant.empty()) res.headers["X-Amzn-Invoked-Production-Variant"] = a.variant;
+    respond(std::move(res));
+  });
+}
+
+}  // namespace
+
+void AddServingRoutes(net::Router* router, Server* server) {
+  router->Add("POST", "/v1/models", [server](HttpRequest& req) { return CreateModel(server, req); });
+  router->Add("GET", "/v1/models", [server](HttpRequest&) {
+    auto models = server->serving_store().ListModels();
+    if (!models.ok()) return ErrorResponse(models.status());
+    json list = json::array();
+    for (const auto& m : *models) list.push_back(serving::ToJson(m));
+    return JsonResponse({{"Models", list}});
+  });
+  router->Add("GET", "/v1/models/{name}", [server](HttpRequest& req) {
+    auto m = server->serving_store().GetModel(req.params["name"]);
+    if (!m.ok()) return ErrorResponse(m.status());
+    return JsonResponse(serving::ToJson(*m));
+  });
+  router->Add("DELETE", "/v1/models/{name}", [server](HttpRequest& req) {
+    Status st = server->serving_store().DeleteModel(req.params["name"]);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"deleted", req.params["name"]}});
+  });
+
+  router->Add("POST", "/v1/endpoint-configs", [server](HttpRequest& req) { return CreateConfig(server, req); });
+  router->Add("GET", "/v1/endpoint-configs", [server](HttpRequest&) {
+    auto configs = server->serving_store().ListConfigs();
+    if (!configs.ok()) return ErrorResponse(configs.status());
+    json list = json::array();
+    for (const auto& c : *configs) list.push_back(serving::ToJson(c));
+    return JsonResponse({{"EndpointConfigs", list}});
+  });
+  router->Add("GET", "/v1/endpoint-configs/{name}", [server](HttpRequest& req) {
+    auto c = server->serving_store().GetConfig(req.params["name"]);
+    if (!c.ok()) return ErrorResponse(c.status());
+    return JsonResponse(serving::ToJson(*c));
+  });
+  router->Add("DELETE", "/v1/endpoint-configs/{name}", [server](HttpRequest& req) {
+    Status st = server->serving_store().DeleteConfig(req.params["name"]);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"deleted", req.params["name"]}});
+  });
+
+  router->Add("POST", "/v1/endpoints", [server](HttpRequest& req) { return CreateEndpoint(server, req); });
+  router->Add("GET", "/v1/endpoints", [server](HttpRequest&) {
+    return JsonResponse({{"Endpoints", server->endpoints().List()}});
+  });
+  router->Add("GET", "/v1/endpoints/{name}", [server](HttpRequest& req) {
+    auto d = server->endpoints().Describe(req.params["name"]);
+    if (!d.ok()) return ErrorResponse(d.status());
+    return JsonResponse(*d);
+  });
+  router->Add("DELETE", "/v1/endpoints/{name}", [server](HttpRequest& req) {
+    Status st = server->endpoints().Delete(req.params["name"]);
+    if (!st.ok()) return ErrorResponse(st);
+    auto d = server->endpoints().Describe(req.params["name"]);
+    return d.ok() ? JsonResponse(*d, 202) : JsonResponse({{"EndpointName", req.params["name"]}}, 202);
+  });
+  router->Add("POST", "/v1/endpoints/{name}/update", [server](HttpRequest& req) { return UpdateEndpoint(server, req); });
+  router->Add("POST", "/v1/endpoints/{name}/weights", [server](HttpRequest& req) { return UpdateWeights(server, req); });
+  router->AddAsync("POST", "/endpoints/{name}/invocations",
+                   [server](HttpRequest& req, net::HttpRespond respond) { Invoke(server, req, std::move(respond)); });
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,53 @@
+// EndpointManager's private state, shared by endpoint_manager.cc (resources and
+// persistence), deployment.cc (create, blue/green update, delete) and invocation.cc
+// (routing a request). Not for other modules.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "serving/endpoint_manager.h"
+#include "serving/model_cache.h"
+
+namespace tributary::serving {
+
+struct EndpointManager::LiveVariant {
+  VariantConfig config;
+  std::atomic<double> weight{1};      // routing weight within its side (update-weights)
+  std::shared_ptr<Fleet> fleet;       // single-model variants
+  std::shared_ptr<ModelCache> cache;  // multi-model variants
+  const VariantMetrics* metrics = nullptr;
+  AlarmWindow window;                 // since this fleet started
+
+  void Stop() {
+    if (fleet) fleet->Stop();
+    if (cache) cache->Stop();
+  }
+  nlohmann::json Describe(double share) const;
+};
+
+// What serves now. Immutable: a change publishes a new snapshot, and a request keeps
+// the one it started with (so the fleets it may use stay alive until it is answered).
+struct EndpointManager::Routing {
+  std::vector<std::shared_ptr<LiveVariant>> live;     // the endpoint config's variants
+  std::vector<std::shared_ptr<LiveVariant>> pending;  // a deployment's new variants
+  double pending_share = 0;                           // of traffic, 0..1
+};
+
+struct EndpointManager::Endpoint {
+  mutable std::mutex mu;
+  EndpointRecord record;
+  std::shared_ptr<const Routing> routing;  // null when nothing serves
+  std::thread operation;                   // the running Create/Update/Delete, if any
+
+  std::shared_ptr<const Routing> Current() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return routing;
+  }
+};
+
+}  // namespace tributary::serving

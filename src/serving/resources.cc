@@ -1,0 +1,258 @@
+#include "serving/resources.h"
+
+#include <filesystem>
+
+#include "base/clock.h"
+
+namespace tributary::serving {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+Status Bad(const std::string& field, const std::string& problem) {
+  return InvalidArgument(field + ": " + problem);
+}
+
+Result<std::string> RequiredString(const json& j, const std::string& key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end()) return Bad(where + key, "missing");
+  if (!it->is_string()) return Bad(where + key, "must be a string");
+  return it->get<std::string>();
+}
+
+Result<double> OptionalNumber(const json& j, const std::string& key, const std::string& where,
+                              double fallback, double lo, double hi) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_number()) return Bad(where + key, "must be a number");
+  double v = it->get<double>();
+  if (!(v >= lo && v <= hi)) {
+    return Bad(where + key, "must be " + json(lo).dump() + ".." + json(hi).dump() + ", got " + it->dump());
+  }
+  return v;
+}
+
+Result<int> OptionalInt(const json& j, const std::string& key, const std::string& where, int fallback,
+                        int lo, int hi) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) return Bad(where + key, "must be an integer");
+  int64_t v = it->get<int64_t>();
+  if (v < lo || v > hi) {
+    return Bad(where + key, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                                std::to_string(v));
+  }
+  return static_cast<int>(v);
+}
+
+bool IsArtifact(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "model.json", ec);
+}
+
+}  // namespace
+
+Status ValidateResourceName(const std::string& kind, const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 63 && name.front() != '-' && name.back() != '-';
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-');
+  if (!ok) {
+    return InvalidArgument(kind + " name '" + name +
+                           "' is not valid: use 1..63 letters, digits and '-', not starting or "
+                           "ending with '-'");
+  }
+  return Status::Ok();
+}
+
+Result<Model> ParseModel(const json& j) {
+  if (!j.is_object()) return InvalidArgument("model: expected a JSON object");
+  Model m;
+  TRY_ASSIGN(m.name, RequiredString(j, "ModelName", ""));
+  TRY(ValidateResourceName("model", m.name));
+  if (j.contains("Artifact") && !j["Artifact"].is_null()) {
+    TRY_ASSIGN(m.artifact, RequiredString(j, "Artifact", ""));
+  }
+  if (j.contains("Command") && !j["Command"].is_null()) {
+    TRY_ASSIGN(m.command, RequiredString(j, "Command", ""));
+  }
+  if (j.contains("MultiModel")) {
+    if (!j["MultiModel"].is_boolean()) return Bad("MultiModel", "must be true or false");
+    m.multi_model = j["MultiModel"].get<bool>();
+  }
+  if (m.artifact.empty() && m.command.empty()) {
+    return InvalidArgument("model '" + m.name + "' needs 'Artifact' (a trained model directory) or "
+                           "'Command' (a program speaking the worker protocol)");
+  }
+  if (!m.artifact.empty()) {
+    fs::path dir(m.artifact);
+    if (!dir.is_absolute()) return Bad("Artifact", "'" + m.artifact + "' must be an absolute path");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return Bad("Artifact", "'" + m.artifact + "' is not a directory");
+    if (m.multi_model) {
+      bool any = false;
+      for (const auto& e : fs::directory_iterator(dir, ec)) any = any || IsArtifact(e.path());
+      if (!any) {
+        return Bad("Artifact", "'" + m.artifact +
+                                   "' holds no model directory (a multi-model artifact is a directory "
+                                   "of trained model directories)");
+      }
+    } else if (m.command.empty() && !IsArtifact(dir)) {
+      return Bad("Artifact", "'" + m.artifact + "' has no model.json: not a trained model directory "
+                                                "(the --output of 'tributary train')");
+    }
+  }
+  if (m.multi_model && !m.command.empty()) {
+    return InvalidArgument("model '" + m.name + "': a multi-model model serves DeepAR artifacts; "
+                           "it cannot have a Command");
+  }
+  m.created_ms = WallMillis();
+  return m;
+}
+
+json ToJson(const Model& m) {
+  json j = {{"ModelName", m.name},
+            {"MultiModel", m.multi_model},
+            {"CreationTime", FormatIso8601Millis(m.created_ms)},
+            {"CreatedMs", m.created_ms}};
+  if (!m.artifact.empty()) j["Artifact"] = m.artifact;
+  if (!m.command.empty()) j["Command"] = m.command;
+  return j;
+}
+
+Result<EndpointConfig> ParseEndpointConfig(const json& j) {
+  if (!j.is_object()) return InvalidArgument("endpoint config: expected a JSON object");
+  EndpointConfig c;
+  TRY_ASSIGN(c.name, RequiredString(j, "EndpointConfigName", ""));
+  TRY(ValidateResourceName("endpoint config", c.name));
+  auto it = j.find("ProductionVariants");
+  if (it == j.end() || !it->is_array() || it->empty() || it->size() > 10) {
+    return Bad("ProductionVariants", "must be an array of 1..10 variants");
+  }
+  double total = 0;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& v = (*it)[i];
+    std::string where = "ProductionVariants[" + std::to_string(i) + "].";
+    if (!v.is_object()) return Bad(where.substr(0, where.size() - 1), "must be an object");
+    VariantConfig vc;
+    TRY_ASSIGN(vc.name, RequiredString(v, "VariantName", where));
+    TRY(ValidateResourceName("variant", vc.name).WithContext(where + "VariantName"));
+    TRY_ASSIGN(vc.model, RequiredString(v, "ModelName", where));
+    TRY_ASSIGN(vc.initial_weight, OptionalNumber(v, "InitialVariantWeight", where, 1, 0, 1e6));
+    TRY_ASSIGN(vc.instances, OptionalInt(v, "InitialInstanceCount", where, 1, 1, 16));
+    TRY_ASSIGN(vc.max_queued_per_instance, OptionalInt(v, "MaxQueuedRequestsPerInstance", where, 16, 1, 10000));
+    TRY_ASSIGN(vc.memory_budget_mib, OptionalInt(v, "MemoryBudgetMiB", where, 2048, 64, 1 << 20));
+    for (const auto& other : c.variants) {
+      if (other.name == vc.name) return Bad(where + "VariantName", "'" + vc.name + "' appears twice");
+    }
+    total += vc.initial_weight;
+    c.variants.push_back(std::move(vc));
+  }
+  if (total <= 0) return Bad("ProductionVariants", "the weights add up to 0: no variant would get traffic");
+  c.created_ms = WallMillis();
+  return c;
+}
+
+json ToJson(const EndpointConfig& c) {
+  json variants = json::array();
+  for (const auto& v : c.variants) {
+    variants.push_back({{"VariantName", v.name},
+                        {"ModelName", v.model},
+                        {"InitialVariantWeight", v.initial_weight},
+                        {"InitialInstanceCount", v.instances},
+                        {"MaxQueuedRequestsPerInstance", v.max_queued_per_instance},
+                        {"MemoryBudgetMiB", v.memory_budget_mib}});
+  }
+  return {{"EndpointConfigName", c.name},
+          {"ProductionVariants", variants},
+          {"CreationTime", FormatIso8601Millis(c.created_ms)},
+          {"CreatedMs", c.created_ms}};
+}
+
+Result<DeploymentConfig> ParseDeploymentConfig(const json& j) {
+  DeploymentConfig d;
+  if (j.is_null()) return d;
+  if (!j.is_object()) return InvalidArgument("DeploymentConfig: expected a JSON object");
+  if (auto bg = j.find("BlueGreenUpdatePolicy"); bg != j.end()) {
+    const std::string w = "DeploymentConfig.BlueGreenUpdatePolicy.";
+    if (!bg->is_object()) return Bad(w.substr(0, w.size() - 1), "must be an object");
+    if (auto tr = bg->find("TrafficRoutingConfiguration"); tr != bg->end()) {
+      const std::string t = w + "TrafficRoutingConfiguration.";
+      if (!tr->is_object()) return Bad(t.substr(0, t.size() - 1), "must be an object");
+      TRY_ASSIGN(std::string type, RequiredString(*tr, "Type", t));
+      if (type == "ALL_AT_ONCE") {
+        d.type = TrafficType::kAllAtOnce;
+      } else if (type == "CANARY") {
+        d.type = TrafficType::kCanary;
+      } else if (type == "LINEAR") {
+        d.type = TrafficType::kLinear;
+      } else {
+        return Bad(t + "Type", "'" + type + "' is not ALL_AT_ONCE, CANARY or LINEAR");
+      }
+      TRY_ASSIGN(d.wait_interval_s, OptionalInt(*tr, "WaitIntervalInSeconds", t, 0, 0, 3600));
+      for (auto [key, target] : {std::pair<const char*, double*>{"CanarySize", &d.canary_percent},
+                                 std::pair<const char*, double*>{"LinearStepSize", &d.linear_step_percent}}) {
+        auto size = tr->find(key);
+        if (size == tr->end()) continue;
+        std::string s = t + key + ".";
+        if (!size->is_object()) return Bad(t + key, "must be an object");
+        TRY_ASSIGN(std::string size_type, RequiredString(*size, "Type", s));
+        if (size_type != "CAPACITY_PERCENT") {
+          return Bad(s + "Type", "'" + size_type + "' is not supported; use CAPACITY_PERCENT");
+        }
+        TRY_ASSIGN(*target, OptionalNumber(*size, "Value", s, *target, 1, 99));
+      }
+    }
+    TRY_ASSIGN(d.termination_wait_s, OptionalInt(*bg, "TerminationWaitInSeconds", w, 0, 0, 3600));
+    TRY_ASSIGN(d.max_execution_timeout_s,
+               OptionalInt(*bg, "MaximumExecutionTimeoutInSeconds", w, 3600, 10, 28800));
+  }
+  if (auto ar = j.find("AutoRollbackConfiguration"); ar != j.end()) {
+    const std::string w = "DeploymentConfig.AutoRollbackConfiguration.Alarms";
+    auto alarms = ar->find("Alarms");
+    if (!ar->is_object() || alarms == ar->end() || !alarms->is_array()) return Bad(w, "must be an array");
+    for (size_t i = 0; i < alarms->size(); ++i) {
+      const json& a = (*alarms)[i];
+      std::string where = w + "[" + std::to_string(i) + "].";
+      if (!a.is_object()) return Bad(where, "must be an object");
+      RollbackAlarm alarm;
+      TRY_ASSIGN(alarm.name, RequiredString(a, "AlarmName", where));
+      TRY_ASSIGN(std::string metric, RequiredString(a, "Metric", where));
+      if (metric == "ErrorRate") {
+        alarm.metric = RollbackAlarm::Metric::kErrorRate;
+        TRY_ASSIGN(alarm.threshold, OptionalNumber(a, "Threshold", where, 0.05, 0, 1));
+      } else if (metric == "ModelLatencyP99Ms") {
+        alarm.metric = RollbackAlarm::Metric::kModelLatencyP99Ms;
+        TRY_ASSIGN(alarm.threshold, OptionalNumber(a, "Threshold", where, 1000, 0.001, 3.6e6));
+      } else {
+        return Bad(where + "Metric", "'" + metric + "' is not ErrorRate or ModelLatencyP99Ms");
+      }
+      d.alarms.push_back(std::move(alarm));
+    }
+  }
+  return d;
+}
+
+json ToJson(const DeploymentConfig& d) {
+  const char* type = d.type == TrafficType::kCanary   ? "CANARY"
+                     : d.type == TrafficType::kLinear ? "LINEAR"
+                                                      : "ALL_AT_ONCE";
+  json routing = {{"Type", type}, {"WaitIntervalInSeconds", d.wait_interval_s}};
+  if (d.type == TrafficType::kCanary) routing["CanarySize"] = {{"Type", "CAPACITY_PERCENT"}, {"Value", d.canary_percent}};
+  if (d.type == TrafficType::kLinear) {
+    routing["LinearStepSize"] = {{"Type", "CAPACITY_PERCENT"}, {"Value", d.linear_step_percent}};
+  }
+  json alarms = json::array();
+  for (const auto& a : d.alarms) {
+    alarms.push_back({{"AlarmName", a.name},
+                      {"Metric", a.metric == RollbackAlarm::Metric::kErrorRate ? "ErrorRate" : "ModelLatencyP99Ms"},
+                      {"Threshold", a.threshold}});
+  }
+  return {{"BlueGreenUpdatePolicy",
+           {{"TrafficRoutingConfiguration", routing},
+            {"TerminationWaitInSeconds", d.termination_wait_s},
+            {"MaximumExecutionTimeoutInSeconds", d.max_execution_timeout_s}}},
+          {"AutoRollbackConfiguration", {{"Alarms", alarms}}}};
+}
+
+}  // namespace tributary::serving

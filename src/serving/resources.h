@@ -1,0 +1,74 @@
+// The hosting resources as SageMaker names them, as plain values with their JSON
+// (the HTTP API's shapes, src/serving/README.md) and their validation:
+//   Model           a name and what runs it: a DeepAR artifact directory, a command
+//                   speaking the worker protocol, or a directory of artifacts (multi-model)
+//   EndpointConfig  immutable production variants: model, initial weight, instances
+//   DeploymentConfig  how an update shifts traffic and when it rolls back
+// Parse functions return InvalidArgument naming the JSON field ("ProductionVariants[1].
+// InitialInstanceCount: must be 1..16").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace tributary::serving {
+
+// SageMaker's resource names: 1..63 of [A-Za-z0-9-], not starting or ending with '-'.
+Status ValidateResourceName(const std::string& kind, const std::string& name);
+
+struct Model {
+  std::string name;
+  std::string artifact;  // absolute directory ("" for a command without one)
+  std::string command;   // "" for a DeepAR artifact
+  bool multi_model = false;
+  int64_t created_ms = 0;
+};
+// Checks the shape and that the artifact exists: model.json inside for a DeepAR model,
+// at least one such subdirectory for a multi-model one.
+Result<Model> ParseModel(const nlohmann::json& j);
+nlohmann::json ToJson(const Model& m);
+
+struct VariantConfig {
+  std::string name;
+  std::string model;
+  double initial_weight = 1;
+  int instances = 1;
+  int max_queued_per_instance = 16;
+  int memory_budget_mib = 2048;  // multi-model variants: loaded models' RSS bound
+};
+
+struct EndpointConfig {
+  std::string name;
+  std::vector<VariantConfig> variants;
+  int64_t created_ms = 0;
+};
+Result<EndpointConfig> ParseEndpointConfig(const nlohmann::json& j);
+nlohmann::json ToJson(const EndpointConfig& c);
+
+enum class TrafficType { kAllAtOnce, kCanary, kLinear };
+
+struct RollbackAlarm {
+  std::string name;
+  enum class Metric { kErrorRate, kModelLatencyP99Ms } metric = Metric::kErrorRate;
+  double threshold = 0;
+};
+
+struct DeploymentConfig {
+  TrafficType type = TrafficType::kAllAtOnce;
+  double canary_percent = 10;       // CANARY: share of capacity for the bake
+  double linear_step_percent = 25;  // LINEAR: share added per step
+  int wait_interval_s = 0;          // bake time per step (and after the final shift)
+  int termination_wait_s = 0;       // the old fleet stays up this long after the shift
+  int max_execution_timeout_s = 3600;
+  std::vector<RollbackAlarm> alarms;
+};
+// {} or null gives the defaults (all at once, no waits, no alarms).
+Result<DeploymentConfig> ParseDeploymentConfig(const nlohmann::json& j);
+nlohmann::json ToJson(const DeploymentConfig& d);
+
+}  // namespace tributary::serving

@@ -1,0 +1,71 @@
+// What is measured per production variant:
+//  - VariantMetrics: the Prometheus series (labels endpoint, variant), created once per
+//    pair and reused when a deployment brings the variant name back, so /metrics never
+//    shows one series twice: invocations, 4xx, 5xx, model and overhead latency.
+//  - AlarmWindow: the same events for one fleet since it started, which a deployment
+//    reads to decide a rollback (error rate, p99 model latency). Bounded: the latest
+//    kMaxSamples latencies.
+//
+// Thread-safety: both are safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/metrics.h"
+
+namespace tributary::serving {
+
+struct VariantMetrics {
+  Counter* invocations = nullptr;
+  Counter* errors_4xx = nullptr;
+  Counter* errors_5xx = nullptr;
+  Histogram* model_latency_s = nullptr;
+  Histogram* overhead_latency_s = nullptr;
+
+  void Record(int status, double model_ms, double overhead_ms) const;
+  // SageMaker's names: Invocations, Invocation4XXErrors, ..., ModelLatencyP99Ms.
+  nlohmann::json Describe() const;
+};
+
+class VariantMetricsTable {
+ public:
+  explicit VariantMetricsTable(MetricsRegistry* registry) : registry_(registry) {}
+  const VariantMetrics* For(const std::string& endpoint, const std::string& variant);
+
+ private:
+  MetricsRegistry* registry_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<VariantMetrics>> by_variant_;
+};
+
+class AlarmWindow {
+ public:
+  static constexpr size_t kMaxSamples = 4096;
+
+  void Record(int status, double model_ms);
+
+  struct Snapshot {
+    int64_t invocations = 0;
+    int64_t errors_5xx = 0;
+    double error_rate = 0;      // errors_5xx / invocations (0 when none)
+    double p99_model_ms = 0;    // over the retained samples (0 when fewer than 10)
+  };
+  Snapshot Read() const;
+
+ private:
+  mutable std::mutex mu_;
+  int64_t invocations_ = 0;
+  int64_t errors_5xx_ = 0;
+  std::vector<double> latencies_ms_;  // ring of the latest samples
+  size_t next_ = 0;
+};
+
+}  // namespace tributary::serving
