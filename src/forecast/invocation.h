@@ -19,9 +19,10 @@
 //
 // Only the requested output types appear; quantiles are keyed by the strings
 // the request gave ("0.50" stays "0.50"). Defaults are SageMaker's: 100
-// samples, output types mean and quantiles, quantiles 0.1 .. 0.9. The accept
-// type picks the answer format (application/json or application/jsonlines;
-// empty or */* means the request's format).
+// samples, output types mean and quantiles, quantiles 0.1 .. 0.9. The answer
+// has the request's format: the accept type is only checked (empty, */*, JSON
+// or JSON Lines), because the server sends application/json by default even
+// with a JSON Lines body, whose answer SageMaker gives as JSON Lines.
 //
 //   status  when                                          error (examples)
 //   400     body is not JSON (with position)              "malformed JSON: parse error at line 1,

@@ -107,7 +107,7 @@ Result<Forecast> Predictor::Predict(const TimeSeries& input, const ForecastConfi
   Forecast f;
   try {
     // Inference mode also skips autograd's version counters and view tracking,
-    // which NoGradGuard keeps: a measurable share of these small per-step ops.
+    // which NoGradGuard keeps, on each of the many small per-step ops.
     c10::InferenceMode inference;
     torch::Generator gen = at::detail::createCPUGenerator(config.seed);
     WindowData w;
