@@ -220,7 +220,8 @@ Result<std::unique_ptr<Fleet>> Fleet::Start(FleetOptions options) {
   }
   int64_t deadline = SteadyNanos() + int64_t{o.startup_timeout_ms} * 1000000;
   for (auto& worker : workers) {
-    int left_ms = static_cast<int>(std::max<int64_t>(0, (deadline - SteadyNanos()) / 1000000));
+    int left_ms =
+        static_cast<int>(std::max<int64_t>(0, (deadline - SteadyNanos() + 999999) / 1000000));
     // Workers not yet ready are killed by their destructors on return.
     if (Status st = worker->WaitReady(left_ms); !st.ok()) return st.WithContext("fleet " + o.name);
   }
