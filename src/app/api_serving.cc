@@ -6,10 +6,12 @@
 //   POST|GET /v1/endpoints              GET|DELETE /v1/endpoints/{name}
 //   POST /v1/endpoints/{name}/update    POST /v1/endpoints/{name}/weights
 //   POST /endpoints/{name}/invocations  (answered asynchronously: the model runs in a worker)
+//   POST|GET /v1/transform-jobs         GET /v1/transform-jobs/{name}   (batch transform)
 #include "app/api.h"
 #include "app/server.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
+#include "serving/transform_jobs.h"
 
 namespace tributary::app {
 
@@ -190,6 +192,25 @@ void AddServingRoutes(net::Router* router, Server* server) {
   });
   router->Add("POST", "/v1/endpoints/{name}/update", [server](HttpRequest& req) { return UpdateEndpoint(server, req); });
   router->Add("POST", "/v1/endpoints/{name}/weights", [server](HttpRequest& req) { return UpdateWeights(server, req); });
+  router->Add("POST", "/v1/transform-jobs", [server](HttpRequest& req) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return ErrorResponse(body.status());
+    Status st = server->transforms().Start(*body);
+    if (!st.ok()) return ErrorResponse(st);
+    auto d = server->transforms().Describe(body->value("TransformJobName", ""));
+    if (!d.ok()) return ErrorResponse(d.status());
+    return JsonResponse(*d, 202);
+  });
+  router->Add("GET", "/v1/transform-jobs", [server](HttpRequest&) {
+    auto list = server->transforms().List();
+    if (!list.ok()) return ErrorResponse(list.status());
+    return JsonResponse({{"TransformJobSummaries", *list}});
+  });
+  router->Add("GET", "/v1/transform-jobs/{name}", [server](HttpRequest& req) {
+    auto d = server->transforms().Describe(req.params["name"]);
+    if (!d.ok()) return ErrorResponse(d.status());
+    return JsonResponse(*d);
+  });
   router->AddAsync("POST", "/endpoints/{name}/invocations",
                    [server](HttpRequest& req, net::HttpRespond respond) { Invoke(server, req, std::move(respond)); });
 }

@@ -25,6 +25,7 @@
 #include "rules/rules_engine.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
+#include "serving/transform_jobs.h"
 #include "objstore/object_store.h"
 #include "streams/stream_manager.h"
 
@@ -90,6 +91,7 @@ Status Server::Init() {
   serving_options.forecast_tool = FindCompanionTool("tributary-forecast", "TRIBUTARY_FORECAST_TOOL");
   serving_options.metrics = &metrics_;
   TRY_ASSIGN(endpoints_, serving::EndpointManager::Open(serving_store_.get(), serving_options));
+  TRY_ASSIGN(transforms_, serving::TransformJobs::Open(db_.get(), endpoints_.get(), lake_.get()));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -179,6 +181,7 @@ void Server::Stop() {
   if (streams_) streams_->Stop();
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
+  transforms_.reset();                // running batch transforms end Stopped
   if (endpoints_) endpoints_->Stop();  // drains in-flight invocations, ends worker processes
   if (runtime_) {
     runtime_->Stop();

@@ -21,7 +21,7 @@ namespace tributary::objstore { class ObjectStoreProvider; }
 namespace tributary::streams { class StreamManager; }
 namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
 namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
-namespace tributary::serving { class ServingStore; class EndpointManager; }
+namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
 
 namespace tributary::app {
 
@@ -49,6 +49,7 @@ class Server {
   rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
   serving::ServingStore& serving_store() { return *serving_store_; }
   serving::EndpointManager& endpoints() { return *endpoints_; }
+  serving::TransformJobs& transforms() { return *transforms_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -73,6 +74,7 @@ class Server {
   std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<serving::ServingStore> serving_store_;
   std::unique_ptr<serving::EndpointManager> endpoints_;
+  std::unique_ptr<serving::TransformJobs> transforms_;
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;

@@ -255,7 +255,7 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.equal(r.status, 400, r.body);
     assert.match(r.body, /num_samples/);
     r = await invoke('ep', lightRequest, { 'X-Amzn-SageMaker-Target-Variant': 'purple' });
-    assert.equal(r.status, 404, r.body);
+    assert.equal(r.status, 400, r.body);  // SageMaker's ValidationError
 
     const file = path.join(dir, 'bad.json');
     fs.writeFileSync(file, '{"instances": [');
