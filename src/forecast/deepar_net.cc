@@ -37,6 +37,41 @@ std::tuple<torch::Tensor, LstmState> DeepARNetImpl::Forward(const torch::Tensor&
   return {projection_->forward(out), new_state};
 }
 
+NetWeights DeepARNetImpl::ExportWeights() const {
+  torch::NoGradGuard no_grad;
+  auto params = named_parameters(/*recurse=*/true);
+  auto copy = [&](const std::string& name) {
+    auto t = params[name].detach().to(torch::kFloat).contiguous();
+    const float* p = t.data_ptr<float>();
+    return std::vector<float>(p, p + t.numel());
+  };
+  NetWeights w;
+  w.num_real_features = shape_.num_real_features;
+  w.num_cells = shape_.num_cells;
+  w.likelihood = shape_.likelihood;
+  w.num_outputs = NumDistOutputs(shape_.likelihood);
+  w.embedding_dimension = shape_.embedding_dimension;
+  w.cardinality = shape_.cardinality;
+  for (size_t i = 0; i < embeddings_.size(); ++i) {
+    w.embeddings.push_back(copy("embedding" + std::to_string(i) + ".weight"));
+  }
+  const int input0 =
+      shape_.num_real_features + static_cast<int>(embeddings_.size()) * shape_.embedding_dimension;
+  for (int l = 0; l < shape_.num_layers; ++l) {
+    const std::string k = std::to_string(l);
+    NetWeights::Layer layer;
+    layer.input = l == 0 ? input0 : shape_.num_cells;
+    layer.w_ih = copy("lstm.weight_ih_l" + k);
+    layer.w_hh = copy("lstm.weight_hh_l" + k);
+    layer.b_ih = copy("lstm.bias_ih_l" + k);
+    layer.b_hh = copy("lstm.bias_hh_l" + k);
+    w.layers.push_back(std::move(layer));
+  }
+  w.projection_w = copy("projection.weight");
+  w.projection_b = copy("projection.bias");
+  return w;
+}
+
 uint64_t ParameterChecksum(const torch::nn::Module& module) {
   uint64_t h = 1469598103934665603ull;
   for (const auto& p : module.parameters()) {

@@ -31,6 +31,10 @@ struct ForecastConfig {
   bool output_quantiles = true;
   bool output_samples = false;
   uint64_t seed = 0;
+  // Runs the LibTorch op-by-op sampling loop instead of FastSampler
+  // (internal/fast_sampler.h): the reference the fast path is tested against.
+  // Also forced for a whole process by TRIBUTARY_FORECAST_SAMPLER=torch.
+  bool use_torch_sampler = false;
 
   // From SageMaker's names: "mean", "quantiles", "samples".
   Status SetOutputTypes(const std::vector<std::string>& types);

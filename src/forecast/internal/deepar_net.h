@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "forecast/hyperparameters.h"
+#include "forecast/internal/fast_sampler.h"
 
 namespace tributary::forecast::internal {
 
@@ -38,6 +39,9 @@ class DeepARNetImpl : public torch::nn::Module {
                                                const c10::optional<LstmState>& state = c10::nullopt);
 
   const NetShape& shape() const { return shape_; }
+
+  // A copy of every parameter in plain float arrays, for FastSampler.
+  NetWeights ExportWeights() const;
 
  private:
   NetShape shape_;
