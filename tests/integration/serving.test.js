@@ -362,6 +362,53 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
               metrics.body.split('\n').filter((l) => /invocation|endpoint/i.test(l)).slice(0, 40).join('\n'));
   });
 
+  test('batch transform writes one forecast line per series of every lake object', async () => {
+    // The local lake is <data-dir>/lake/<bucket>/: put two JSON Lines objects there.
+    const inDir = path.join(server.dataDir, 'lake', 'forecasts', 'in', 'day=1');
+    fs.mkdirSync(inDir, { recursive: true });
+    const lines = series.map((s) => JSON.stringify({ start: s.start, target: s.target.slice(-72) }));
+    fs.writeFileSync(path.join(inDir, 'a.jsonl'), lines.slice(0, 3).join('\n') + '\n');
+    fs.writeFileSync(path.join(inDir, 'b.jsonl'), lines.slice(3).join('\n') + '\n');
+    await cli(['transform', 'create', 't1', '--model', 'm1', '--input', 'forecasts/in/', '--output',
+               'forecasts/out/', '--wait'], { timeoutMs: 120000 });
+    const job = await cliJson(['transform', 'describe', 't1']);
+    assert.equal(job.TransformJobStatus, 'Completed', JSON.stringify(job));
+    assert.equal(job.RecordsProcessed, 4);
+    const outDir = path.join(server.dataDir, 'lake', 'forecasts', 'out', 'day=1');
+    const a = fs.readFileSync(path.join(outDir, 'a.jsonl.out'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const b = fs.readFileSync(path.join(outDir, 'b.jsonl.out'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(a.length, 3);
+    assert.equal(b.length, 1);
+    for (const p of [...a, ...b]) assert.equal(p.mean.length, PREDICTION_LENGTH);
+
+    // A model that fails every batch fails the job, naming the object and its lines.
+    const r = await server.cli(['transform', 'create', 't2', '--model', 'bad', '--input', 'forecasts/in/',
+                                '--output', 'forecasts/bad/', '--wait'], { timeoutMs: 120000 });
+    assert.notEqual(r.code, 0);
+    const failed = await cliJson(['transform', 'describe', 't2']);
+    assert.equal(failed.TransformJobStatus, 'Failed');
+    assert.match(failed.FailureReason, /in\/day=1\/a\.jsonl lines \d+\.\.\d+: the model answered 500/);
+  });
+
+  test('a multi-model endpoint loads the DeepAR model each request names', async () => {
+    const root = path.join(dir, 'many');
+    fs.mkdirSync(root, { recursive: true });
+    for (const name of ['m1', 'm2']) fs.cpSync(path.join(dir, name), path.join(root, name), { recursive: true });
+    await cli(['model', 'create', 'many', '--artifact', root, '--multi-model']);
+    await cli(['endpoint-config', 'create', 'mmc', '--variant', 'name=all,model=many,weight=1,instances=1']);
+    await cli(['endpoint', 'create', 'mm', '--config', 'mmc', '--wait']);
+    for (const target of ['m1', 'm2', 'm1']) {
+      const r = await invoke('mm', request, { 'X-Amzn-SageMaker-Target-Model': target });
+      assert.equal(r.status, 200, `${target}: ${r.body}`);
+      JSON.parse(r.body).predictions.forEach((p, k) => checkPrediction(p, 100, `${target} prediction ${k}`));
+    }
+    assert.equal((await invoke('mm', request)).status, 400);  // no target model
+    assert.equal((await invoke('mm', request, { 'X-Amzn-SageMaker-Target-Model': 'm9' })).status, 404);
+    const loaded = (await describeEndpoint('mm')).ProductionVariants[0].MultiModel;
+    assert.deepEqual(loaded.LoadedModels.map((m) => m.ModelName).sort(), ['m1', 'm2']);
+    await cli(['endpoint', 'delete', 'mm']);
+  });
+
   test('the endpoint is back in service after a restart', async () => {
     await server.restart();
     const e = await waitInService('ep', 60000);
