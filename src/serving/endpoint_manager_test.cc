@@ -313,6 +313,10 @@ TEST_F(EndpointManagerTest, OverloadedVariantAnswers503Quickly) {
   EXPECT_GE(refused.load(), 3);
   EXPECT_GE(ok, 1);
   EXPECT_EQ(ok + refused.load(), 6);
+  // Refusals count as the variant's 5xx invocations.
+  json m = (*manager_->Describe("ep"))["ProductionVariants"][0]["Metrics"];
+  EXPECT_EQ(m["Invocations"].get<int>(), 6) << m.dump();
+  EXPECT_EQ(m["Invocation5XXErrors"].get<int>(), refused.load()) << m.dump();
 }
 
 TEST_F(EndpointManagerTest, EndpointsComeBackAfterARestart) {

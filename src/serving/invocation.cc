@@ -126,6 +126,11 @@ void EndpointManager::Dispatch(std::shared_ptr<const Routing> routing, std::shar
       return Invoke(std::move(again), std::move(done));
     }
   }
+  // A refusal is an invocation the variant failed: it shows in its 5xx count (and in a
+  // deployment's alarm window), so an endpoint refusing traffic does not look healthy.
+  double total_ms = static_cast<double>(SteadyNanos() - start_ns) / 1e6;
+  variant->metrics->Record(503, 0, total_ms);
+  variant->window.Record(503, 0);
   done(Error(503, "overloaded",
              "variant '" + variant->config.name + "' of endpoint '" + request->endpoint + "' is overloaded: " +
                  std::to_string(variant->fleet->queued()) + " requests queued for " +

@@ -26,6 +26,19 @@ nlohmann::json VariantMetrics::Describe() const {
           {"OverheadLatencyP99Ms", ms(overhead_latency_s, 0.99)}};
 }
 
+namespace {
+
+// Finer than LatencyBuckets() where model latencies live (1-50 ms), so that a p99 goal
+// of tens of milliseconds can be read off /metrics and `endpoint describe`.
+std::vector<double> ServingLatencyBuckets() {
+  std::vector<double> ms = {0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16,
+                            18, 20, 25, 30, 35, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000};
+  for (double& b : ms) b /= 1000.0;
+  return ms;
+}
+
+}  // namespace
+
 const VariantMetrics* VariantMetricsTable::For(const std::string& endpoint, const std::string& variant) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& slot = by_variant_[{endpoint, variant}];
@@ -40,11 +53,11 @@ const VariantMetrics* VariantMetricsTable::For(const std::string& endpoint, cons
                                              "Requests a variant's model failed (5xx)", labels);
     slot->model_latency_s = registry_->NewHistogram(
         "tributary_endpoint_model_latency_seconds", "Time inside the model's worker process",
-        LatencyBuckets(), labels);
+        ServingLatencyBuckets(), labels);
     slot->overhead_latency_s = registry_->NewHistogram(
         "tributary_endpoint_overhead_latency_seconds",
         "Time a request spent in the server outside the model (routing, queueing, I/O)",
-        LatencyBuckets(), labels);
+        ServingLatencyBuckets(), labels);
   }
   return slot.get();
 }
