@@ -170,6 +170,8 @@ Status TransformJobs::TransformObject(Job& job, Fleet& fleet, objstore::ObjectSt
       return (next < batches && in_flight < window) || finished == batches || !failure.empty() || job.cancel;
     });
   }
+  if (job.cancel) return Unavailable("stopped");
+  if (!failure.empty()) return InvalidArgument(failure);  // the last batches failed
   lock.unlock();
   std::string output;
   for (auto& a : answers) {

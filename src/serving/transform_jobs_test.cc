@@ -108,6 +108,15 @@ TEST_F(TransformJobsTest, AFailingModelFailsTheJobNamingTheLines) {
   EXPECT_NE(why.find("in/a.jsonl lines "), std::string::npos) << why;
   EXPECT_NE(why.find(": the model answered 500: this model always fails"), std::string::npos) << why;
 
+  // An object whose only batch fails (the failure arrives after the last submission).
+  json one = Request("t5", "fail");
+  one["MaxRecordsPerBatch"] = 100;
+  ASSERT_TRUE(jobs_->Start(one).ok());
+  json d5 = WaitDone("t5");
+  EXPECT_EQ(d5["TransformJobStatus"], "Failed") << d5.dump();
+  EXPECT_NE(d5.value("FailureReason", "").find("in/a.jsonl lines 1..6: the model answered 500"), std::string::npos)
+      << d5.dump();
+
   json bad = Request("t3", "ok");
   bad["TransformInput"] = {{"Prefix", "x"}};
   Status st = jobs_->Start(bad);

@@ -384,7 +384,7 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     // A model that fails every batch fails the job, naming the object and its lines.
     const r = await server.cli(['transform', 'create', 't2', '--model', 'bad', '--input', 'forecasts/in/',
                                 '--output', 'forecasts/bad/', '--wait'], { timeoutMs: 120000 });
-    assert.notEqual(r.code, 0);
+    assert.notEqual(r.code, 0, describeRun('transform create t2 --wait', r));
     const failed = await cliJson(['transform', 'describe', 't2']);
     assert.equal(failed.TransformJobStatus, 'Failed');
     assert.match(failed.FailureReason, /in\/day=1\/a\.jsonl lines \d+\.\.\d+: the model answered 500/);
