@@ -41,12 +41,17 @@ Result<std::string> ApiClient::Token() const {
   return token;
 }
 
+Result<net::HttpResponse> ApiClient::Send(const std::string& method, const std::string& path,
+                                          const std::string& body, std::map<std::string, std::string> headers,
+                                          int timeout_s) const {
+  TRY_ASSIGN(std::string token, Token());
+  headers["Authorization"] = "Bearer " + token;
+  return net::HttpCall(Endpoint(), method, path, body, headers, timeout_s);
+}
+
 Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
                                        const nlohmann::json* body) const {
-  TRY_ASSIGN(std::string token, Token());
-  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}};
-  TRY_ASSIGN(net::HttpResponse res,
-             net::HttpCall(Endpoint(), method, path, body ? body->dump() : "", headers));
+  TRY_ASSIGN(net::HttpResponse res, Send(method, path, body ? body->dump() : ""));
   nlohmann::json parsed = nlohmann::json::parse(res.body, nullptr, false);
   if (res.status >= 200 && res.status < 300) {
     if (parsed.is_discarded()) return nlohmann::json(res.body);

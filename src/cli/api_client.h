@@ -9,9 +9,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 
 #include "base/status.h"
+#include "net/http_types.h"
 
 namespace tributary::cli {
 
@@ -32,6 +34,11 @@ class ApiClient {
   // Calls the API; a non-2xx answer becomes a Status carrying the server's message.
   Result<nlohmann::json> Call(const std::string& method, const std::string& path,
                               const nlohmann::json* body = nullptr) const;
+
+  // The same request with any body and extra headers; the answer whatever its status
+  // (for routes that answer with other bytes than API JSON, such as invocations).
+  Result<net::HttpResponse> Send(const std::string& method, const std::string& path, const std::string& body,
+                                 std::map<std::string, std::string> headers = {}, int timeout_s = 30) const;
 
  private:
   Result<std::string> Token() const;

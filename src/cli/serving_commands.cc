@@ -440,28 +440,6 @@ struct InvokeArgs {
   std::string name, body_file, content_type = "application/json", variant, target_model, inference_config, output;
 };
 
-// Invocations are not under /v1 and answer with the model's bytes, not API JSON, so
-// they bypass ApiClient::Call; the token and address are found the same way.
-std::string InvocationBaseUrl(const ClientOptions& opts) {
-  if (!opts.endpoint.empty()) return opts.endpoint;
-  if (const char* e = std::getenv("TRIBUTARY_ENDPOINT"); e && *e) return e;
-  if (auto info = ReadFile(opts.data_dir + "/server.json"); info.ok()) {
-    json j = json::parse(*info, nullptr, false);
-    if (j.is_object() && j.contains("endpoint") && j["endpoint"].is_string()) return j["endpoint"];
-  }
-  return "http://127.0.0.1:8080";
-}
-
-std::string InvocationToken(const ClientOptions& opts) {
-  if (!opts.token.empty()) return opts.token;
-  if (const char* t = std::getenv("TRIBUTARY_TOKEN"); t && *t) return t;
-  auto text = ReadFile(opts.data_dir + "/admin.token");
-  if (!text.ok()) return "";
-  std::string token = *text;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  return token;
-}
-
 std::string HeaderValue(const std::map<std::string, std::string>& headers, const std::string& name) {
   for (const auto& [k, v] : headers) {
     if (k.size() == name.size() &&
@@ -482,7 +460,6 @@ int Invoke(const ClientOptions& opts, const InvokeArgs& a) {
     body = std::move(*text);
   }
   std::map<std::string, std::string> headers{{"Content-Type", a.content_type}};
-  if (std::string token = InvocationToken(opts); !token.empty()) headers["Authorization"] = "Bearer " + token;
   if (!a.variant.empty()) headers["X-Amzn-SageMaker-Target-Variant"] = a.variant;
   if (!a.target_model.empty()) headers["X-Amzn-SageMaker-Target-Model"] = a.target_model;
   if (!a.inference_config.empty()) {
@@ -490,8 +467,9 @@ int Invoke(const ClientOptions& opts, const InvokeArgs& a) {
       return Fail(command, InvalidArgument("--inference-config is not valid JSON: " + a.inference_config));
     headers["X-Tributary-Inference-Config"] = a.inference_config;
   }
-  auto res = net::HttpCall(InvocationBaseUrl(opts), "POST", "/endpoints/" + net::UrlEncode(a.name) + "/invocations",
-                           body, headers, 120);
+  // Invocations are not under /v1 and answer with the model's bytes, not API JSON.
+  auto res = ApiClient(opts).Send("POST", "/endpoints/" + net::UrlEncode(a.name) + "/invocations", body,
+                                  headers, 120);
   if (!res.ok()) return Fail(command, res.status());
   const std::string variant = HeaderValue(res->headers, "X-Amzn-Invoked-Production-Variant");
   if (!variant.empty()) std::fprintf(stderr, "invoked variant: %s\n", variant.c_str());

@@ -334,12 +334,7 @@ std::vector<float> FastSampler::SamplePaths(const TimeSeries& series, const Wind
 
   // history[s][max_lag + k] is step len + k of path s; the first max_lag are observed.
   const int hist_len = max_lag + P;
-  std::vector<float> history(static_cast<size_t>(S) * hist_len, 0.0f);
-  for (int i = 0; i < max_lag; ++i) {
-    int64_t t = len - max_lag + i;
-    float v = (t >= 0 && !std::isnan(series.target[t])) ? series.target[t] : 0.0f;
-    for (int s = 0; s < S; ++s) history[static_cast<size_t>(s) * hist_len + i] = v;
-  }
+  std::vector<float> history = InitialPathHistory(series, max_lag, P, S);
   std::mt19937_64 rng(seed);
   std::vector<float> cov(ncov_), lags(static_cast<size_t>(S) * nl_),
       raw(static_cast<size_t>(S) * D);

@@ -63,4 +63,16 @@ void BuildWindow(const FeatureSpec& spec, const TimeSeries& series, int64_t firs
   }
 }
 
+std::vector<float> InitialPathHistory(const TimeSeries& series, int max_lag, int horizon, int paths) {
+  const int64_t len = static_cast<int64_t>(series.target.size());
+  const size_t stride = static_cast<size_t>(max_lag + horizon);
+  std::vector<float> history(static_cast<size_t>(paths) * stride, 0.0f);
+  for (int i = 0; i < max_lag; ++i) {
+    int64_t t = len - max_lag + i;
+    float v = (t >= 0 && !std::isnan(series.target[t])) ? series.target[t] : 0.0f;
+    for (int s = 0; s < paths; ++s) history[static_cast<size_t>(s) * stride + i] = v;
+  }
+  return history;
+}
+
 }  // namespace tributary::forecast

@@ -59,4 +59,10 @@ struct WindowData {
 
 void BuildWindow(const FeatureSpec& spec, const TimeSeries& series, int64_t first, WindowData& out);
 
+// The lag history of `paths` sample paths, path-major: history[s * (max_lag + horizon) + i]
+// holds, for i < max_lag, the observed target max_lag - i steps before the forecast
+// (missing and out-of-range values as 0, the same for every path); the horizon slots
+// after them are 0, for the sampler to fill with each path's draws.
+std::vector<float> InitialPathHistory(const TimeSeries& series, int max_lag, int horizon, int paths);
+
 }  // namespace tributary::forecast

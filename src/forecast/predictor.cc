@@ -115,12 +115,7 @@ void Predictor::Impl::TorchSamples(const TimeSeries& series, const ForecastConfi
 
   // history[s][max_lag + k] is step len + k of path s; the first max_lag are observed.
   const int hist_len = max_lag + P;
-  std::vector<float> history(static_cast<size_t>(S) * hist_len, 0.0f);
-  for (int i = 0; i < max_lag; ++i) {
-    int64_t t = len - max_lag + i;
-    float v = (t >= 0 && !std::isnan(series.target[t])) ? series.target[t] : 0.0f;
-    for (int s = 0; s < S; ++s) history[static_cast<size_t>(s) * hist_len + i] = v;
-  }
+  std::vector<float> history = InitialPathHistory(series, max_lag, P, S);
   std::vector<float> cov(nf - nl);
   std::vector<float> step_input(static_cast<size_t>(S) * nf);
   auto out = torch::empty({S, P}, torch::kFloat);
