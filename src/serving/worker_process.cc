@@ -5,7 +5,6 @@
 #include <fmt/ranges.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,8 +22,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-
-extern char** environ;
+#include "base/process.h"
 
 namespace tributary::serving {
 namespace {
@@ -79,27 +77,6 @@ class SigpipeGuard {
   bool was_pending_ = false;
 };
 
-// The server's environment with `extra` added; a name in both takes extra's value.
-std::vector<std::string> MergedEnvironment(const std::map<std::string, std::string>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string_view entry(*e);
-    std::string name(entry.substr(0, entry.find('=')));
-    if (!extra.contains(name)) env.emplace_back(entry);
-  }
-  for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
-  return env;
-}
-
-std::string DescribeWaitStatus(int status) {
-  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const char* what = strsignal(WTERMSIG(status));
-    return fmt::format("was killed by signal {} ({})", WTERMSIG(status), what ? what : "?");
-  }
-  return fmt::format("ended with wait status {}", status);
-}
-
 uint64_t ReadVmRss(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/status", pid));
   std::string line;
@@ -141,60 +118,18 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(WorkerOptions option
   }
   std::unique_ptr<WorkerProcess> worker(new WorkerProcess(std::move(options)));
   const std::string& name = worker->options_.name;
-  // pipe2(O_CLOEXEC): only the dup2'd copies survive exec, in the child alone.
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0)
-    return IoError(fmt::format("worker {}: pipe: {}", name, std::strerror(errno)));
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    ::close(in[0]), ::close(in[1]);
-    return IoError(fmt::format("worker {}: pipe: {}", name, std::strerror(errno)));
+  SpawnOptions spawn;
+  spawn.command = worker->options_.command;
+  spawn.env = worker->options_.env;
+  Result<SpawnedProcess> child = SpawnProcessGroup(spawn);
+  if (!child.ok()) {
+    worker->reaped_ = true;  // nothing to reap
+    return Status(child.status().code(), fmt::format("worker {}: {}", name, child.status().message()));
   }
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(in[0]), ::close(in[1]), ::close(out[0]), ::close(out[1]);
-    return IoError(fmt::format("worker {}: pipe: {}", name, std::strerror(errno)));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  // Descriptors other libraries opened without O_CLOEXEC must not leak either.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-#endif
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group, so that a kill of -pid reaches the worker's children;
-  // default signal dispositions and an empty mask, whatever this thread has.
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t signals;
-  sigemptyset(&signals);
-  posix_spawnattr_setsigmask(&attr, &signals);
-  sigfillset(&signals);
-  posix_spawnattr_setsigdefault(&attr, &signals);
-
-  std::vector<std::string> env = MergedEnvironment(worker->options_.env);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<char*> argv;
-  for (auto& a : worker->options_.command) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int rc = ::posix_spawnp(&worker->pid_, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(in[0]), ::close(out[1]), ::close(err[1]);
-  worker->stdin_fd_ = in[1];
-  worker->stdout_fd_ = out[0];
-  worker->stderr_fd_ = err[0];
-  if (rc != 0) {
-    worker->reaped_ = true;  // nothing to reap; the destructor closes the pipes
-    return Unavailable(
-        fmt::format("worker {}: cannot start '{}': {}", name, argv[0], std::strerror(rc)));
-  }
+  worker->pid_ = child->pid;
+  worker->stdin_fd_ = child->stdin_fd;
+  worker->stdout_fd_ = child->stdout_fd;
+  worker->stderr_fd_ = child->stderr_fd;
   worker->running_ = true;
   worker->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   for (int fd : {worker->stdin_fd_, worker->stdout_fd_, worker->stderr_fd_}) {
