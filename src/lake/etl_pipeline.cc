@@ -272,12 +272,6 @@ bool Lookup(simdjson::dom::object record, const std::vector<std::string>& path, 
 
 }  // namespace
 
-bool DedupeSet::Insert(std::string key) {
-  Shard& s = shards_[std::hash<std::string>{}(key) % kShards];
-  std::lock_guard<std::mutex> lock(s.mu);
-  return s.keys.insert(std::move(key)).second;
-}
-
 bool ConvertJson(simdjson::dom::element v, EtlType t, Cell* out, std::string* reason) {
   using simdjson::dom::element_type;
   switch (v.type()) {
@@ -578,9 +572,10 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         break;
       }
       case TransformSpec::Kind::kDedupe: {
-        std::string key;
+        // The stage's position keeps two dedupe transforms' keys apart.
+        std::string key(1, static_cast<char>(&st - stages_.data()));
         for (int idx : st.keys) AppendKey((*row)[idx], &key);
-        if (!dedupe->Insert(std::move(key))) return Outcome::kDuplicate;
+        if (!dedupe->Insert(key)) return Outcome::kDuplicate;
         break;
       }
       default:

@@ -6,7 +6,7 @@
 // it as a rule reads a message.
 //
 // A Pipeline is immutable once compiled and may be used by many threads at once; each
-// thread passes its own RowScratch. DedupeSet is thread-safe (sharded locks).
+// thread passes its own RowScratch. DedupeSet (dedupe_keys.h) is thread-safe.
 //
 //   TRY_ASSIGN(Pipeline p, Pipeline::Compile(spec, table.columns, {"year", "month"}));
 //   RowScratch scratch;
@@ -15,13 +15,10 @@
 //   Outcome o = p.Process(record, partition_values, &dedupe, &scratch, &row, &reason);
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include <simdjson.h>
@@ -29,6 +26,7 @@
 #include "base/status.h"
 #include "expr/compiled.h"
 #include "lake/catalog.h"
+#include "lake/dedupe_keys.h"
 #include "lake/etl_job.h"
 
 namespace tributary::lake {
@@ -53,21 +51,6 @@ struct OutputColumn {
 // The source's partition values of one object, by key name.
 using PartitionValues = std::vector<std::pair<std::string, std::string>>;
 
-// Keys seen by `dedupe` transforms during one run, shared by the run's workers.
-class DedupeSet {
- public:
-  // True when `key` was not there (and now is).
-  bool Insert(std::string key);
-
- private:
-  static constexpr size_t kShards = 16;
-  struct Shard {
-    std::mutex mu;
-    std::unordered_set<std::string> keys;
-  };
-  std::array<Shard, kShards> shards_;
-};
-
 // Per-thread buffers of Process.
 struct RowScratch {
   std::string payload;
@@ -88,6 +71,13 @@ class Pipeline {
   const std::vector<int>& partition_columns() const { return partition_columns_; }
   // Columns subject to drop_null_fields (empty: the transform is absent).
   const std::vector<int>& drop_null_candidates() const { return drop_null_; }
+  // Whether a `dedupe` transform is there (a run then loads the job's key history).
+  bool has_dedupe() const {
+    for (const Stage& st : stages_) {
+      if (st.kind == TransformSpec::Kind::kDedupe) return true;
+    }
+    return false;
+  }
 
   Outcome Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                   RowScratch* scratch, Row* row, std::string* reason) const;

@@ -123,6 +123,10 @@ class Run {
       return ctx_.store->CommitRun(run_, {});
     }
 
+    if (pipeline_->has_dedupe()) {  // keys of earlier runs: re-sent records are duplicates
+      TRY_ASSIGN(auto history, ctx_.store->DedupeHistory(job_.name));
+      dedupe_.SetHistory(std::move(history));
+    }
     int workers = ctx_.workers > 0 ? ctx_.workers : spec().workers;
     if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     workers = std::min<int>(workers, static_cast<int>(todo_.size()));
@@ -421,7 +425,7 @@ class Run {
     run_.phase = "done";
     run_.finished_ms = WallMillis();
     run_.committing.clear();
-    Status st = ctx_.store->CommitRun(run_, processed_);
+    Status st = ctx_.store->CommitRun(run_, processed_, dedupe_.TakeNewKeys(), ctx_.dedupe_history_keys);
     if (!st.ok()) {
       run_.status = RunStatus::kRunning;  // Go() fails it and rolls back
       return st.WithContext("recording the run");

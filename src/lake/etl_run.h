@@ -15,12 +15,12 @@
 //   4. commit: the run records the keys it is about to create, uploads each staged file
 //      to <target>/<k1=v1>/.../part-<run>-<worker>-<n>.parquet and the rejects to
 //      <error prefix>run=<id>/errors-<worker>.json, upserts the catalog table and adds
-//      its partitions, and marks the run succeeded and the processed objects bookmarked
-//      in one transaction.
+//      its partitions, and marks the run succeeded, the processed objects bookmarked and
+//      the run's dedupe keys added to the job's history (dedupe_keys.h) in one transaction.
 // A failure or a cancel before step 4 leaves nothing in the lake; a failure during step
 // 4 deletes what was uploaded; a process that dies during step 4 leaves the keys in the
 // run's record, and RecoverAbandonedRuns deletes them at the next start. In every case
-// the bookmark stays where it was.
+// the bookmark and the dedupe history stay where they were.
 //
 // Thread-safety: RunJob may run on any thread; two runs of one job must not run at once
 // (JobManager sees to it).
@@ -46,6 +46,7 @@ struct JobRunContext {
   std::function<void(const JobRun&)> on_progress;  // optional; after each object
   int workers = 0;                                 // 0: the job's, else one per core
   EtlWriterOptions writer;
+  size_t dedupe_history_keys = kDefaultHistoryKeys;  // dedupe keys kept across runs
 };
 
 // Runs `job` into `run` (whose id, job and started_ms the caller set; the run must be

@@ -564,6 +564,70 @@ TEST_F(EtlRunTest, AFailedCommitLeavesNoOutputAndTheBookmarkUnchanged) {
   EXPECT_EQ(jobs_->Bookmark("curate").value().size(), 7u);
 }
 
+TEST_F(EtlRunTest, DedupeKeysLastAcrossRunsAndOnlyASucceededRunAddsThem) {
+  Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 20));
+  Crawl();
+  CreateJob(BaseJob());
+  JobRun first = RunOnce();
+  ASSERT_EQ(first.status, RunStatus::kSucceeded) << first.message;
+  EXPECT_EQ(first.rows_written, 2);
+  EXPECT_EQ(jobs_->DedupeHistory("curate").value().size(), 2u);
+
+  // Record 2 is re-sent after a crash; this run fails at commit: no key of it is kept.
+  Put("2026/11/30/15/b.json", Reading(2, 20) + Reading(3, 30));
+  provider_->fail_on = "pollution/";
+  JobRun failed = RunOnce();
+  ASSERT_EQ(failed.status, RunStatus::kFailed);
+  EXPECT_EQ(failed.rows_duplicate, 1);
+  EXPECT_EQ(failed.rows_written, 1);
+  std::vector<uint64_t> history = jobs_->DedupeHistory("curate").value();
+  EXPECT_EQ(history.size(), 2u);
+
+  provider_->fail_on = "";
+  Put("2026/11/30/16/c.json", Reading(1, 10) + Reading(3, 30) + Reading(4, 40));
+  JobRun second = RunOnce();
+  ASSERT_EQ(second.status, RunStatus::kSucceeded) << second.message;
+  EXPECT_EQ(second.objects_read, 2);
+  EXPECT_EQ(second.rows_read, 5);
+  EXPECT_EQ(second.rows_written, 2) << "only 3 and 4 are new";
+  EXPECT_EQ(second.rows_duplicate, 3) << "1 and 2 from the first run, 3 twice in this one";
+  EXPECT_EQ(TargetRows(), (std::vector<std::string>{"1:10:year=2026/month=11", "2:20:year=2026/month=11",
+                                                    "3:30:year=2026/month=11", "4:40:year=2026/month=11"}));
+  EXPECT_EQ(jobs_->DedupeHistory("curate").value().size(), 4u);
+
+  // Resetting the bookmark forgets the keys too: everything is read and written again.
+  ASSERT_TRUE(jobs_->ResetBookmark("curate").ok());
+  EXPECT_TRUE(jobs_->DedupeHistory("curate").value().empty());
+  EXPECT_EQ(RunOnce().rows_written, 4);
+}
+
+TEST_F(EtlRunTest, DedupeHistoryKeepsTheNewestRunsWithinItsBound) {
+  CreateJob(BaseJob());
+  auto commit = [&](int64_t id, std::vector<uint64_t> keys) {
+    JobRun run;
+    run.id = id;
+    run.job = "curate";
+    run.status = RunStatus::kSucceeded;
+    ASSERT_TRUE(jobs_->CommitRun(run, {}, keys, /*history_keys=*/4).ok());
+  };
+  auto sorted = [&] {
+    std::vector<uint64_t> h = jobs_->DedupeHistory("curate").value();
+    std::sort(h.begin(), h.end());
+    return h;
+  };
+  commit(1, {1, 2, 3});
+  commit(2, {4});
+  EXPECT_EQ(sorted(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  commit(3, {5, 6});  // 2 + 1 + 3 > 4: run 1's keys go
+  EXPECT_EQ(sorted(), (std::vector<uint64_t>{4, 5, 6}));
+  commit(4, {7, 8, 9, 10, 11});  // alone over the bound: it stays, the rest goes
+  EXPECT_EQ(sorted(), (std::vector<uint64_t>{7, 8, 9, 10, 11}));
+  commit(5, {});  // a run without keys changes nothing
+  EXPECT_EQ(sorted().size(), 5u);
+  ASSERT_TRUE(jobs_->Delete("curate").ok());
+  EXPECT_TRUE(jobs_->DedupeHistory("curate").value().empty());
+}
+
 TEST_F(EtlRunTest, ACrashWhileCommittingIsRolledBackAtTheNextStart) {
   ASSERT_TRUE((*local_->Bucket("curated"))
                   ->Put("pollution/year=2026/month=11/part-00001-0-0.parquet", "PAR1")

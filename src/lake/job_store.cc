@@ -36,6 +36,17 @@ CREATE TABLE lake_job_runs(
 CREATE INDEX lake_job_runs_by_job ON lake_job_runs(job, id);
 )sql";
 
+// The dedupe keys of each successful run (dedupe_keys.h): EncodeDedupeKeys bytes.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE lake_job_dedupe_keys(
+  job TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  keys BLOB NOT NULL,
+  PRIMARY KEY(job, run_id)
+);
+)sql";
+
 Status ValidateJobName(const std::string& name) {
   if (name.empty() || name.size() > 255) return InvalidArgument("job name '" + name + "' must be 1..255 characters");
   for (char c : name) {
@@ -154,6 +165,7 @@ json ToJson(const JobDefinition& j) {
 
 Result<std::unique_ptr<JobStore>> JobStore::Open(metadata::Database* db) {
   TRY(db->Migrate("lake.jobs", 1, kSchemaV1));
+  TRY(db->Migrate("lake.jobs", 2, kSchemaV2));
   return std::unique_ptr<JobStore>(new JobStore(db));
 }
 
@@ -197,6 +209,7 @@ Status JobStore::Delete(const std::string& name) {
     TRY_ASSIGN(int64_t n, db_->Exec("DELETE FROM lake_jobs WHERE name=?", {Value(name)}));
     if (n == 0) return NotFound("job '" + name + "' does not exist");
     TRY(db_->Exec("DELETE FROM lake_job_bookmarks WHERE job=?", {Value(name)}).status());
+    TRY(db_->Exec("DELETE FROM lake_job_dedupe_keys WHERE job=?", {Value(name)}).status());
     return db_->Exec("DELETE FROM lake_job_runs WHERE job=?", {Value(name)}).status();
   });
 }
@@ -209,7 +222,22 @@ Result<std::map<std::string, BookmarkEntry>> JobStore::Bookmark(const std::strin
 }
 
 Status JobStore::ResetBookmark(const std::string& job) {
-  return db_->Exec("DELETE FROM lake_job_bookmarks WHERE job=?", {Value(job)}).status();
+  return db_->Transaction([&]() -> Status {
+    TRY(db_->Exec("DELETE FROM lake_job_bookmarks WHERE job=?", {Value(job)}).status());
+    return db_->Exec("DELETE FROM lake_job_dedupe_keys WHERE job=?", {Value(job)}).status();
+  });
+}
+
+Result<std::vector<uint64_t>> JobStore::DedupeHistory(const std::string& job) const {
+  TRY_ASSIGN(auto rows, db_->Query("SELECT run_id, keys FROM lake_job_dedupe_keys WHERE job=?", {Value(job)}));
+  std::vector<uint64_t> out;
+  for (const auto& r : rows) {
+    if (!DecodeDedupeKeys(r.Text(1), &out)) {
+      return DataLoss("job '" + job + "': the stored dedupe keys of run " + std::to_string(r.Int(0)) +
+                      " are corrupt (not a whole number of 8-byte keys)");
+    }
+  }
+  return out;
 }
 
 Result<int64_t> JobStore::InsertRun(const JobRun& run) {
@@ -234,8 +262,10 @@ Status JobStore::UpdateRun(const JobRun& run) {
       .status();
 }
 
-Status JobStore::CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& processed) {
+Status JobStore::CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& processed,
+                           const std::vector<uint64_t>& dedupe_keys, size_t history_keys) {
   return db_->Transaction([&]() -> Status {
+    if (!dedupe_keys.empty()) TRY(AddDedupeKeys(run, dedupe_keys, history_keys));
     for (const auto& o : processed) {
       TRY(db_->Exec("INSERT INTO lake_job_bookmarks(job, key, etag, size, run_id) VALUES(?, ?, ?, ?, ?) "
                     "ON CONFLICT(job, key) DO UPDATE SET etag=excluded.etag, size=excluded.size, "
@@ -245,6 +275,25 @@ Status JobStore::CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& 
     }
     return UpdateRun(run);
   });
+}
+
+// Inside CommitRun's transaction: the run's keys join the history, and the oldest runs'
+// keys go while the rest exceeds `history_keys` (the newest run's keys always stay).
+Status JobStore::AddDedupeKeys(const JobRun& run, const std::vector<uint64_t>& keys, size_t history_keys) {
+  TRY(db_->Exec("INSERT OR REPLACE INTO lake_job_dedupe_keys(job, run_id, count, keys) VALUES(?, ?, ?, CAST(? AS BLOB))",
+                {Value(run.job), Value(run.id), Value(static_cast<int64_t>(keys.size())), Value(EncodeDedupeKeys(keys))})
+          .status());
+  TRY_ASSIGN(auto rows, db_->Query("SELECT run_id, count FROM lake_job_dedupe_keys WHERE job=? ORDER BY run_id DESC",
+                                   {Value(run.job)}));
+  int64_t total = 0;
+  for (const auto& r : rows) {
+    if (total > 0 && total + r.Int(1) > static_cast<int64_t>(history_keys)) {
+      return db_->Exec("DELETE FROM lake_job_dedupe_keys WHERE job=? AND run_id<=?", {Value(run.job), Value(r.Int(0))})
+          .status();
+    }
+    total += r.Int(1);
+  }
+  return Status::Ok();
 }
 
 Result<JobRun> JobStore::GetRun(const std::string& job, int64_t id) const {

@@ -2,6 +2,9 @@
 // definitions (the job document as given), their bookmarks (the source objects each
 // successful run processed: key, etag and size) and the record of every run.
 //
+// Dedupe keys: the 64-bit key hashes each successful run's `dedupe` transforms kept,
+// one row per run, committed with the bookmark (dedupe_keys.h has the bound).
+//
 // Bookmarks: a run processes the source objects whose key is not in the bookmark or
 // whose etag or size differ from it (an object rewritten in place is processed again).
 // A run's objects join the bookmark in the same transaction that marks it succeeded, so
@@ -20,6 +23,7 @@
 
 #include "base/status.h"
 #include "lake/crawler_store.h"
+#include "lake/dedupe_keys.h"
 #include "lake/etl_job.h"
 #include "metadata/database.h"
 
@@ -88,12 +92,18 @@ class JobStore {
   Status Delete(const std::string& name);
 
   Result<std::map<std::string, BookmarkEntry>> Bookmark(const std::string& job) const;
+  // Forgets the bookmark and the dedupe keys: the next run reads every object afresh.
   Status ResetBookmark(const std::string& job);
+  // The dedupe keys of the job's earlier successful runs (dedupe_keys.h), unsorted.
+  Result<std::vector<uint64_t>> DedupeHistory(const std::string& job) const;
 
   Result<int64_t> InsertRun(const JobRun& run);
   Status UpdateRun(const JobRun& run);
-  // Marks the run succeeded and adds `processed` to the bookmark, in one transaction.
-  Status CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& processed);
+  // Marks the run succeeded, adds `processed` to the bookmark and `dedupe_keys` to the
+  // dedupe history, in one transaction. The history then keeps the newest runs' keys, at
+  // most `history_keys` of them (more only when this run alone has more).
+  Status CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& processed,
+                   const std::vector<uint64_t>& dedupe_keys = {}, size_t history_keys = kDefaultHistoryKeys);
   Result<JobRun> GetRun(const std::string& job, int64_t id) const;
   Result<std::vector<JobRun>> ListRuns(const std::string& job, int limit = 20) const;  // newest first
   // Runs left "running" by a process that stopped.
@@ -101,6 +111,7 @@ class JobStore {
 
  private:
   explicit JobStore(metadata::Database* db) : db_(db) {}
+  Status AddDedupeKeys(const JobRun& run, const std::vector<uint64_t>& keys, size_t history_keys);
   metadata::Database* db_;
 };
 
