@@ -1,0 +1,29 @@
+// Copies between a key prefix of a bucket and a local directory tree, for work that
+// needs files on disk: a training job's channels are downloaded before the trainer
+// starts and its model directory is uploaded after; a model created from a lake URI
+// is downloaded into the server's model cache.
+//
+//   TRY_ASSIGN(size_t n, DownloadPrefix(*bucket, "data/train/", "/scratch/job/train"));
+//   TRY(UploadDirectory("/scratch/job/model", *bucket, "models/job/output/model/"));
+//
+// Key "<prefix>a/b.json" is file "<dir>/a/b.json" and back. Keys are validated by the
+// store (no "." or ".." segments), so a download cannot write outside `dir`.
+// Thread-compatible: the store calls block; run these on worker threads.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "base/status.h"
+#include "objstore/object_store.h"
+
+namespace tributary::objstore {
+
+// Every object under `prefix` into `dir` (created as needed); returns how many
+// objects were written. A key equal to the prefix itself (a folder marker) is skipped.
+Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, const std::string& dir);
+
+// Every regular file under `dir` to `prefix` + its relative path; returns how many.
+Result<size_t> UploadDirectory(const std::string& dir, ObjectStore& bucket, const std::string& prefix);
+
+}  // namespace tributary::objstore
