@@ -1,6 +1,9 @@
 // /v1/jobs: ETL jobs over HTTP, after Glue's CreateJob, UpdateJob, GetJob(s), DeleteJob,
 // StartJobRun, GetJobRun(s) and BatchStopJobRun:
 //   POST   /v1/jobs                {"name", "job": {source, transforms, target}, "replace"?}
+//                                  or {"name", "job_yaml": "<the job as YAML>", "file"?, ...}:
+//                                  the YAML becomes the same JSON job (lake/job_document.h);
+//                                  its errors name "file" (default job.yaml) line and column
 //   GET    /v1/jobs                GET /v1/jobs/{name}   DELETE /v1/jobs/{name}
 //   POST   /v1/jobs/{name}/run     -> 202 {"run_id"}  (the run goes on a worker thread)
 //   POST   /v1/jobs/{name}/stop
@@ -8,6 +11,7 @@
 // A bad job document is a 400 whose message names the JSON path ("$.transforms[1].filter").
 #include "app/api.h"
 #include "app/server.h"
+#include "lake/job_document.h"
 #include "lake/job_manager.h"
 
 namespace tributary::app {
@@ -30,14 +34,25 @@ json JobJson(Server* server, const lake::JobDefinition& j) {
 HttpResponse CreateJob(Server* server, const HttpRequest& req) {
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
-  if (!body->is_object() || !(*body)["name"].is_string() || !(*body)["job"].is_object()) {
+  bool yaml = body->is_object() && body->contains("job_yaml");
+  if (!body->is_object() || !(*body)["name"].is_string() ||
+      !(yaml ? (*body)["job_yaml"].is_string() : (*body)["job"].is_object())) {
     return ErrorResponse(InvalidArgument("request body needs 'name' (a string) and 'job' (the job document: "
-                                         "source, transforms, target)"));
+                                         "source, transforms, target) or 'job_yaml' (it as YAML text)"));
   }
   std::string name = (*body)["name"].get<std::string>();
   bool replace = body->value("replace", false);
-  Status st = server->jobs().Create(name, (*body)["job"], replace);
-  if (!st.ok()) return ErrorResponse(st);
+  lake::JobDocument doc;
+  std::string file = body->value("file", "job.yaml");
+  if (yaml) {
+    auto converted = lake::YamlToJson((*body)["job_yaml"].get<std::string>(), file);
+    if (!converted.ok()) return ErrorResponse(converted.status());
+    doc = std::move(*converted);
+  } else {
+    doc.doc = (*body)["job"];
+  }
+  Status st = server->jobs().Create(name, doc.doc, replace);
+  if (!st.ok()) return ErrorResponse(Status(st.code(), lake::LocateJobError(doc, file, st.message())));
   auto job = server->jobs().Get(name);
   if (!job.ok()) return ErrorResponse(job.status());
   return JsonResponse(JobJson(server, *job), 201);

@@ -1,6 +1,7 @@
 // tributary job create|update|list|describe|run|runs|stop|delete
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -24,9 +25,20 @@ int CreateJob(const ClientOptions& opts, const std::string& name, const std::str
   const std::string command = replace ? "job update" : "job create";
   auto text = ReadFile(file);
   if (!text.ok()) return Fail(command, text.status());
-  json doc = json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) return Fail(command, InvalidArgument(file + " is not valid JSON"));
-  json body{{"name", name}, {"job", doc}, {"replace", replace}};
+  // A YAML file goes as text: the server turns it into the job's JSON (one parser of
+  // jobs) and names its line and column in errors.
+  std::string lower = file;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+  json body{{"name", name}, {"replace", replace}};
+  if (yaml) {
+    body["job_yaml"] = *text;
+    body["file"] = file;
+  } else {
+    json doc = json::parse(*text, nullptr, false);
+    if (doc.is_discarded()) return Fail(command, InvalidArgument(file + " is not valid JSON (name a YAML file *.yaml or *.yml)"));
+    body["job"] = doc;
+  }
   return CallAndReport(opts, command, "POST", "/v1/jobs", &body,
                        (replace ? "updated job " : "created job ") + name + " from " + file);
 }
@@ -147,9 +159,9 @@ void AddJobCommands(CLI::App* parent, CommandContext* ctx) {
   for (const char* verb : {"create", "update"}) {
     bool replace = std::string(verb) == "update";
     auto* cmd = job->add_subcommand(verb, replace ? "Replace a job's document (its bookmark is kept)"
-                                                  : "Create a job from a JSON job document");
+                                                  : "Create a job from a JSON or YAML (*.yaml, *.yml) job document");
     cmd->add_option("name", *name, "job name (letters, digits, _ and -)")->required();
-    cmd->add_option("--file", *file, "the job document: {source, transforms, target}")->required();
+    cmd->add_option("--file", *file, "the job document: {source, transforms, target} as JSON, or YAML when named *.yaml/*.yml")->required();
     AddClientFlags(cmd, opts.get());
     cmd->callback([=] { ctx->run = [=] { return CreateJob(*opts, *name, *file, replace); }; });
   }

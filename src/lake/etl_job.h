@@ -1,5 +1,6 @@
 // ETL job definitions (a Glue Studio job): a source table from the catalog, an ordered
-// list of transforms and a Parquet target. A job is written as JSON:
+// list of transforms and a Parquet target. A job is written as JSON (or as YAML, which
+// job_document.h turns into the same JSON value):
 //
 //   {"source": {"database": "iot", "table": "raw"},
 //    "transforms": [
@@ -27,7 +28,8 @@
 //                    it yields true (false, null or undefined drop it)
 //   derive           name -> expression (or {"expression", "type"}): a new column; the
 //                    type is inferred from the expression when not given
-//   dedupe           key columns: a record whose key was seen before in the run is dropped
+//   dedupe           key columns: a record whose key was seen before, in this run or an
+//                    earlier successful run of the job (dedupe_keys.h), is dropped
 //   drop_null_fields true (all columns) or a list: columns null in every record of the run
 //                    are left out of the output (Glue's DropNullFields)
 //
