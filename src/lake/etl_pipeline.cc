@@ -1,5 +1,6 @@
 #include "lake/etl_pipeline.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cctype>
@@ -259,9 +260,8 @@ void AppendKey(const Cell& c, std::string* out) {
   }
 }
 
-bool Lookup(simdjson::dom::object record, const std::vector<std::string>& path, simdjson::dom::element* out) {
-  simdjson::dom::element e;
-  if (record.at_key(path[0]).get(e)) return false;
+// The rest of a path (path[1..]) from the value of its first segment.
+bool Descend(simdjson::dom::element e, const std::vector<std::string>& path, simdjson::dom::element* out) {
   for (size_t k = 1; k < path.size(); ++k) {
     simdjson::dom::object o;
     if (e.get_object().get(o) || o.at_key(path[k]).get(e)) return false;
@@ -413,6 +413,11 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
       p.columns_.push_back({k, EtlType::kString});
     }
   }
+  for (Input& in : p.inputs_) {
+    auto it = std::find(p.top_names_.begin(), p.top_names_.end(), in.path[0]);
+    in.top = static_cast<int>(it - p.top_names_.begin());
+    if (it == p.top_names_.end()) p.top_names_.push_back(in.path[0]);
+  }
   bool drop_nulls = false;
   std::vector<std::string> drop_names;
   for (size_t t = first; t < spec.transforms.size(); ++t) {
@@ -504,14 +509,47 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
   return p;
 }
 
+int Pipeline::TopIndex(std::string_view key) const {
+  for (size_t t = 0; t < top_names_.size(); ++t) {
+    if (top_names_[t] == key) return static_cast<int>(t);
+  }
+  return -1;
+}
+
+void Pipeline::FindTopValues(simdjson::dom::object record, RowScratch* scratch) const {
+  scratch->top_values.resize(top_names_.size());
+  scratch->seen.assign(top_names_.size(), 0);
+  size_t pos = 0;
+  for (simdjson::dom::key_value_pair field : record) {
+    int slot;
+    if (pos < scratch->order_keys.size() && scratch->order_keys[pos] == field.key) {
+      slot = scratch->order_slots[pos];
+    } else {
+      slot = TopIndex(field.key);
+      if (pos >= scratch->order_keys.size()) {
+        scratch->order_keys.resize(pos + 1);
+        scratch->order_slots.resize(pos + 1);
+      }
+      scratch->order_keys[pos].assign(field.key);
+      scratch->order_slots[pos] = slot;
+    }
+    ++pos;
+    if (slot >= 0 && !scratch->seen[slot]) {  // a repeated key: the first wins, as at_key does
+      scratch->seen[slot] = 1;
+      scratch->top_values[slot] = field.value;
+    }
+  }
+}
+
 Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                           RowScratch* scratch, Row* row, std::string* reason) const {
   row->resize(inputs_.size());
+  FindTopValues(record, scratch);
   for (size_t i = 0; i < inputs_.size(); ++i) {
     const Input& in = inputs_[i];
     Cell& c = (*row)[i];
     simdjson::dom::element e;
-    if (Lookup(record, in.path, &e)) {
+    if (scratch->seen[in.top] && Descend(scratch->top_values[in.top], in.path, &e)) {
       if (!ConvertJson(e, columns_[i].type, &c, reason)) {
         *reason = in.source_path + ": " + *reason;
         return Outcome::kRejected;

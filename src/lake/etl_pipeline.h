@@ -54,6 +54,15 @@ using PartitionValues = std::vector<std::pair<std::string, std::string>>;
 // Per-thread buffers of Process.
 struct RowScratch {
   std::string payload;
+  // The record's value of each first path segment (Pipeline::top_names_), found in one
+  // pass over its fields; `seen` marks which were there.
+  std::vector<simdjson::dom::element> top_values;
+  std::vector<uint8_t> seen;
+  // Field order of the records seen last: the key at each position and its top name
+  // (-1: not mapped). Records of one source mostly share it, so a field's name is
+  // usually checked by one comparison instead of searched.
+  std::vector<std::string> order_keys;
+  std::vector<int> order_slots;
 };
 
 enum class Outcome { kKept, kFiltered, kDuplicate, kRejected };
@@ -87,7 +96,11 @@ class Pipeline {
     std::vector<std::string> path;
     std::string source_path;
     bool partition = false;  // path[0] names a partition key when the record lacks it
+    int top = 0;             // index of path[0] in top_names_
   };
+  // Finds every input's first segment in `record`, one pass over its fields.
+  void FindTopValues(simdjson::dom::object record, RowScratch* scratch) const;
+  int TopIndex(std::string_view key) const;
   struct Stage {
     TransformSpec::Kind kind;
     std::shared_ptr<const expr::Expression> expression;  // filter
@@ -98,6 +111,7 @@ class Pipeline {
   };
 
   std::vector<Input> inputs_;
+  std::vector<std::string> top_names_;  // distinct first path segments of inputs_
   std::vector<Stage> stages_;
   std::vector<OutputColumn> columns_;
   std::vector<int> partition_columns_;

@@ -1,11 +1,30 @@
 #include "lake/json_records.h"
 
+#include <array>
 #include <string>
 
 namespace tributary::lake {
 namespace {
 
 bool IsSeparator(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ','; }
+
+// The bytes that matter inside a value: quotes, escapes, brackets and newlines (for the
+// line count). Everything else is skipped by one table load per byte.
+constexpr std::array<bool, 256> MakeStructural() {
+  std::array<bool, 256> t{};
+  for (unsigned char c : std::string_view("\"\\{}[]\n")) t[c] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kStructural = MakeStructural();
+
+size_t SkipOrdinary(const char* p, size_t i, size_t n) {
+  while (i + 4 <= n && !(kStructural[static_cast<unsigned char>(p[i])] | kStructural[static_cast<unsigned char>(p[i + 1])] |
+                         kStructural[static_cast<unsigned char>(p[i + 2])] | kStructural[static_cast<unsigned char>(p[i + 3])])) {
+    i += 4;
+  }
+  while (i < n && !kStructural[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
+}
 
 }  // namespace
 
@@ -28,8 +47,11 @@ Status SplitJsonRecords(std::string_view text,
       // the parser says so later with a better message.
       int depth = 0;
       bool in_string = false;
+      const char* data = text.data();
       for (; end < text.size(); ++end) {
-        char d = text[end];
+        end = SkipOrdinary(data, end, text.size());
+        if (end >= text.size()) break;
+        char d = data[end];
         if (d == '\n') ++line;
         if (in_string) {
           if (d == '\\') {

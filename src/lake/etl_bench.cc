@@ -1,0 +1,119 @@
+// One ETL run end to end on one worker, over a local lake: get, frame, parse, type, write
+// snappy Parquet, commit. The records are bench/etl_gen.js's device readings; the jobs are
+// scripts/bench-etl's "plain" (every field typed) and "reference" (plus derived date parts
+// and dedupe by seq, partitioned by day). Bytes per second are of JSON input, per core.
+//   build/src/lake/etl_bench [--benchmark_filter=Plain]   (perf record -g works on it)
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+
+#include "base/testing/temp_dir.h"
+#include "lake/crawler.h"
+#include "lake/etl_run.h"
+#include "lake/job_store.h"
+#include "objstore/local_object_store.h"
+
+namespace tributary::lake {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kInputBytes = 64 << 20;
+
+std::string Records() {
+  std::string out;
+  uint32_t seed = 42;
+  auto rand = [&] { return (seed = seed * 1103515245u + 12345u) / 4294967296.0; };
+  char line[512];
+  for (int64_t seq = 0; out.size() < kInputBytes; ++seq) {
+    int64_t secs = 1795824000 + seq / 50;  // 2026-11-28T00:00:00Z, 50 devices a second
+    int64_t h = secs % 86400 / 3600, m = secs % 3600 / 60, s = secs % 60;
+    int n = std::snprintf(
+        line, sizeof line,
+        "{\"device\":\"sensor-%d\",\"ozone\":%d,\"particulate_matter\":%d,\"carbon_monoxide\":%d,"
+        "\"sulfur_dioxide\":%d,\"nitrogen_dioxide\":%d,\"temperature\":%.2f,\"longitude\":10.250786139881143,"
+        "\"latitude\":56.20251117218925,\"timestamp\":\"2026-11-%02dT%02d:%02d:%02d.000Z\",\"seq\":%lld}\n",
+        static_cast<int>(seq % 50), static_cast<int>(rand() * 100), static_cast<int>(rand() * 100),
+        static_cast<int>(rand() * 100), static_cast<int>(rand() * 100), static_cast<int>(rand() * 100),
+        rand() * 40, static_cast<int>(28 + (secs - 1795824000) / 86400), static_cast<int>(h), static_cast<int>(m),
+        static_cast<int>(s), static_cast<long long>(seq));
+    out.append(line, n);
+  }
+  return out;
+}
+
+json PlainJob() {
+  json mapping = json::array();
+  for (const char* f : {"ozone", "particulate_matter", "carbon_monoxide", "sulfur_dioxide", "nitrogen_dioxide", "seq"}) {
+    mapping.push_back({f, "bigint", f, "bigint"});
+  }
+  for (const char* f : {"temperature", "longitude", "latitude"}) mapping.push_back({f, "double", f, "double"});
+  mapping.push_back({"device", "string", "device", "string"});
+  mapping.push_back({"timestamp", "string", "timestamp", "timestamp"});
+  return {{"source", {{"database", "bench"}, {"table", "raw"}}},
+          {"transforms", json::array({json{{"apply_mapping", mapping}}})},
+          {"target", {{"path", "out/plain/"}, {"compression", "snappy"}, {"database", "bench"}, {"table", "plain"}}}};
+}
+
+json ReferenceJob() {
+  json j = PlainJob();
+  j["transforms"][0]["apply_mapping"].back()[2] = "ts";
+  j["transforms"].push_back({{"derive", {{"hour", "hour(ts)"}, {"year", "year(ts)"}, {"month", "month(ts)"}, {"day", "day(ts)"}}}});
+  j["transforms"].push_back({{"dedupe", json::array({"seq"})}});
+  j["target"] = {{"path", "out/reference/"}, {"compression", "snappy"}, {"partition_keys", {"year", "month", "day"}},
+                 {"database", "bench"}, {"table", "reference"}};
+  return j;
+}
+
+void RunJobBench(benchmark::State& state, const json& doc) {
+  testing_support::TempDir dir;
+  auto db = metadata::Database::Open(dir.path() + "/metadata.db").value();
+  auto catalog = Catalog::Open(db.get()).value();
+  auto crawlers = CrawlerStore::Open(db.get()).value();
+  auto jobs = JobStore::Open(db.get()).value();
+  auto lake = objstore::LocalObjectStoreProvider::Open(dir.path() + "/lake").value();
+  auto raw = lake->Bucket("raw").value();
+  if (!raw->Put("2026/11/28/00/records-00000.json", Records()).ok()) return state.SkipWithError("put");
+  CrawlerDefinition crawler;
+  crawler.name = "raw";
+  crawler.source = *LakePath::Parse("raw/");
+  crawler.database = "bench";
+  crawler.table = "raw";
+  if (!crawlers->Create(crawler).ok()) return state.SkipWithError("crawler");
+  CrawlRun crawl;
+  crawl.crawler = "raw";
+  crawl.id = 1;
+  CrawlContext cctx{raw.get(), catalog.get(), crawlers.get(), nullptr, nullptr};
+  if (RunCrawl(crawler, crawl, cctx).status != RunStatus::kSucceeded) return state.SkipWithError("crawl");
+  if (!jobs->Create("bench", doc).ok()) return state.SkipWithError("job");
+  JobDefinition job = jobs->Get("bench").value();
+  JobRunContext ctx;
+  ctx.lake = lake.get();
+  ctx.catalog = catalog.get();
+  ctx.store = jobs.get();
+  ctx.scratch_root = dir.path() + "/scratch";
+  ctx.workers = 1;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    if (!jobs->ResetBookmark("bench").ok()) return state.SkipWithError("reset");
+    JobRun run;
+    run.job = "bench";
+    run.id = jobs->InsertRun(run).value();
+    JobRun out = RunJob(job, run, ctx);
+    if (out.status != RunStatus::kSucceeded) return state.SkipWithError(out.message.c_str());
+    bytes += out.bytes_read;
+    state.counters["rows"] = static_cast<double>(out.rows_written);
+    state.counters["parquet_MB"] = static_cast<double>(out.bytes_written) / 1e6;
+  }
+  state.SetBytesProcessed(bytes);
+}
+
+void BM_PlainJob(benchmark::State& state) { RunJobBench(state, PlainJob()); }
+void BM_ReferenceJob(benchmark::State& state) { RunJobBench(state, ReferenceJob()); }
+BENCHMARK(BM_PlainJob)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
+BENCHMARK(BM_ReferenceJob)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
+
+}  // namespace
+}  // namespace tributary::lake
+
+BENCHMARK_MAIN();
