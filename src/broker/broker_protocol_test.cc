@@ -279,14 +279,14 @@ TEST(BrokerProtocolTest, AuthorizationDeniesPerPacket) {
 
 class DeferringInterceptor : public MessageInterceptor {
  public:
-  void OnPublish(const InboundMessage& m, std::function<void(bool)> done) override {
+  void OnPublish(const InboundMessage& m, PublishDone done) override {
     std::lock_guard<std::mutex> lock(mu);
     topics.emplace_back(m.topic);
     if (done) pending.push_back(std::move(done));
   }
   std::mutex mu;
   std::vector<std::string> topics;
-  std::vector<std::function<void(bool)>> pending;
+  std::vector<PublishDone> pending;
 };
 
 TEST(BrokerProtocolTest, InterceptorGatesTheAcknowledgement) {

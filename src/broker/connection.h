@@ -113,6 +113,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   };
   std::mutex verdicts_mu_;
   std::vector<Verdict> verdicts_;  // verdicts_mu_
+  std::vector<Verdict> verdict_batch_;  // the drain's, swapped with verdicts_ (keeps capacity)
   bool drain_posted_ = false;      // verdicts_mu_
   bool registered_ = false;
   bool taken_over_ = false;

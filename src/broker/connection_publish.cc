@@ -129,13 +129,14 @@ void Connection::AcceptPublish(MessagePtr msg, uint16_t packet_id) {
 }
 
 void Connection::DrainInterceptorVerdicts() {
-  std::vector<Verdict> batch;
+  std::vector<Verdict>& batch = verdict_batch_;  // only this handler uses it
   {
     std::lock_guard<std::mutex> lock(verdicts_mu_);
     batch.swap(verdicts_);
     drain_posted_ = false;
   }
   for (Verdict& v : batch) OnInterceptorDone(std::move(v.msg), v.packet_id, v.ok, /*write_now=*/false);
+  batch.clear();
   StartWrite();
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/inline_function.h"
 #include "base/status.h"
 #include "mqtt/packet.h"
 
@@ -72,6 +73,10 @@ struct InboundMessage {
   int64_t received_at_ms;         // wall clock, Unix epoch
 };
 
+// The interceptor's verdict on one PUBLISH. Inline (no allocation) for the broker's own
+// continuation, which runs once per message.
+using PublishDone = InlineFunction<void(bool ok), 48>;
+
 class MessageInterceptor {
  public:
   virtual ~MessageInterceptor() = default;
@@ -80,7 +85,7 @@ class MessageInterceptor {
   // after `done(ok)` has been called (from any thread, exactly once); ok=false answers
   // with reason 0x80 (Unspecified error) in MQTT 5 and closes a 3.1.1 connection without
   // acknowledging, so the client sends the message again.
-  virtual void OnPublish(const InboundMessage& msg, std::function<void(bool ok)> done) = 0;
+  virtual void OnPublish(const InboundMessage& msg, PublishDone done) = 0;
 };
 
 }  // namespace tributary::broker

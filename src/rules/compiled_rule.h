@@ -57,6 +57,12 @@ class CompiledRule {
   // JSON object, or an output over kMaxOutputBytes.
   Result<std::optional<OutputRecord>> Evaluate(const MessageContext& m) const;
 
+  // True when Evaluate's output would be `payload` itself, byte for byte, so that it need
+  // not be parsed: SELECT * alone, no WHERE, a payload within kMaxOutputBytes and without
+  // JSON whitespace (minifying compact JSON changes nothing, and a payload that is not
+  // JSON passes through raw anyway). The broker's hot path with the reference rule.
+  bool OutputIsPayload(std::string_view payload) const;
+
   // Renders the topic of actions[i] (a republish action) for `m`; an error when the
   // result is not a valid topic name. The same for the error action with index -1.
   Result<std::string> RepublishTopic(int action_index, const MessageContext& m) const;

@@ -62,3 +62,40 @@ TEST(RobustnessTest, RandomStatementsNeverCrash) {
 
 }  // namespace
 }  // namespace tributary::rules
+
+namespace tributary::rules {
+namespace {
+
+// OutputIsPayload lets the engine skip parsing: it must say yes only when Evaluate's
+// output is the payload byte for byte.
+TEST(RobustnessTest, OutputIsPayloadOnlyWhenEvaluateGivesThePayloadBack) {
+  auto star = CompiledRule::CompileSql("SELECT * FROM 'a/#'");
+  auto where = CompiledRule::CompileSql("SELECT * FROM 'a/#' WHERE a = 1");
+  auto listed = CompiledRule::CompileSql("SELECT *, 1 AS one FROM 'a/#'");
+  ASSERT_TRUE(star.ok() && where.ok() && listed.ok());
+  std::vector<std::string> payloads = kPayloads;
+  payloads.insert(payloads.end(),
+                  {R"({"a":1,"x":"s"})", R"({"a":1,"x":"two words"})", "[1,2]", "raw-bytes",
+                   "\x01\x02", "{\"a\":\n1}", "{\"a\":1}\r", "\t{}", "not json at all",
+                   std::string(200, 'x') + "\n", std::string(300, 'y'),
+                   "{\"k\":\"" + std::string(kMaxOutputBytes, 'z') + "\"}"});
+  int shortcuts = 0;
+  for (const std::string& p : payloads) {
+    expr::Message m("a/b", p);
+    if ((*star)->OutputIsPayload(p)) {
+      ++shortcuts;
+      auto out = (*star)->Evaluate(m);
+      ASSERT_TRUE(out.ok()) << p;
+      ASSERT_TRUE(out->has_value()) << p;
+      EXPECT_EQ((*out)->payload, p);
+    }
+    EXPECT_FALSE((*where)->OutputIsPayload(p)) << p;
+    EXPECT_FALSE((*listed)->OutputIsPayload(p)) << p;
+  }
+  EXPECT_EQ(shortcuts, 7) << "compact JSON, raw bytes and the long run of y's";
+  EXPECT_FALSE((*star)->OutputIsPayload(R"({"a": 1})"));
+  EXPECT_FALSE((*star)->OutputIsPayload("{\"a\":1}\n"));
+}
+
+}  // namespace
+}  // namespace tributary::rules

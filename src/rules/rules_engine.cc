@@ -61,7 +61,7 @@ struct RulesEngine::Original {
 // One PUBLISH's outstanding firehose records. `done` runs when the last one settles.
 struct RulesEngine::Pending {
   std::unique_ptr<Original> original;  // set before the first Put, then read-only
-  std::function<void(bool)> done;
+  broker::PublishDone done;
   std::shared_ptr<const RuleSet> set;  // keeps the rules alive until the last callback
   std::atomic<int> outstanding{1};  // 1 for OnPublish itself, released at its end
   std::atomic<bool> ok{true};
@@ -75,7 +75,7 @@ RulesEngine::RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher
                          RuleMetricsTable* metrics)
     : rules_(rules), sink_(sink), publish_(std::move(publish)), metrics_(metrics) {}
 
-void RulesEngine::OnPublish(const broker::InboundMessage& msg, std::function<void(bool ok)> done) {
+void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
   std::shared_ptr<const RuleSet> set = rules_->Get();
   thread_local std::vector<const CompiledRule*> matching;
   matching.clear();
@@ -89,6 +89,31 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, std::function<voi
   m.client_id = msg.client_id;
   m.thing = msg.thing;
   m.received_at_ms = msg.received_at_ms;
+
+  if (matching.size() == 1) {
+    const CompiledRule* rule = matching.front();
+    const RuleMetrics* rm = metrics_->For(rule->name());
+    if (rule->OutputIsPayload(msg.payload) && TrySingleFirehose(*rule, rm, msg.payload, done)) {
+      return;
+    }
+    auto out = rule->Evaluate(m);
+    if (out.ok() && out->has_value() && TrySingleFirehose(*rule, rm, (*out)->payload, done)) {
+      return;
+    }
+    // Any other shape, no output or an error: the general path, with this evaluation.
+    auto pending = std::make_shared<Pending>();
+    pending->done = std::move(done);
+    pending->set = set;
+    if (!out.ok()) {
+      rm->errors->Add();
+      RunErrorAction(*rule, m, out.status().message(), "");
+    } else if (out->has_value()) {
+      rm->matched->Add();
+      RunActions(*rule, rm, **out, m, pending);
+    }
+    pending->Release();
+    return;
+  }
 
   auto pending = std::make_shared<Pending>();
   pending->done = std::move(done);
@@ -106,15 +131,44 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, std::function<voi
     }
     if (!out->has_value()) continue;
     rm->matched->Add();
-    RunActions(*rule, **out, m, pending);
+    RunActions(*rule, rm, **out, m, pending);
   }
   pending->Release();
 }
 
-void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
+bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm,
+                                    std::string_view output, broker::PublishDone& done) {
+  const RuleDefinition& def = rule.definition();
+  if (sink_ == nullptr || def.error_action || def.actions.size() != 1) return false;
+  const auto* fh = std::get_if<FirehoseAction>(&def.actions.front());
+  if (fh == nullptr || fh->batch_mode) return false;
+  rm->matched->Add();
+  // The sink copies the record before Put returns: one buffer per thread, reused.
+  thread_local std::string record;
+  record.assign(output);
+  record += fh->separator;
+  // A permanent failure (no such stream) with no error action drops the record, as the
+  // general path does; a transient one refuses the message so that the device sends it
+  // again. The stream's error names the stream.
+  sink_->Put(fh->delivery_stream_name, record,
+             [done = std::move(done), rm](const Status& s, uint64_t) {
+               bool ok = true;
+               if (!s.ok()) {
+                 rm->action_failures->Add();
+                 if (!IsPermanent(s)) {
+                   Log()->warn("record not accepted, the device will send again: {}",
+                               s.message());
+                   ok = false;
+                 }
+               }
+               if (done) done(ok);
+             });
+  return true;
+}
+
+void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                              const MessageContext& m, const std::shared_ptr<Pending>& pending) {
   const auto& actions = rule.definition().actions;
-  const RuleMetrics* rm = metrics_->For(rule.name());
   for (size_t i = 0; i < actions.size(); ++i) {
     if (const auto* fh = std::get_if<FirehoseAction>(&actions[i])) {
       if (sink_ == nullptr) {
@@ -148,10 +202,11 @@ void RulesEngine::RunActions(const CompiledRule& rule, const OutputRecord& out,
       for (std::string& record : records) {
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-        sink_->Put(fh->delivery_stream_name, record, [this, pending, rm, &rule, fh](const Status& s) {
-          if (!s.ok()) SinkFailed(rule, *fh, *rm, s, *pending);
-          pending->Release();
-        });
+        sink_->Put(fh->delivery_stream_name, record,
+                   [this, pending, rm, &rule, fh](const Status& s, uint64_t) {
+                     if (!s.ok()) SinkFailed(rule, *fh, *rm, s, *pending);
+                     pending->Release();
+                   });
       }
     } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
       auto topic = rule.RepublishTopic(static_cast<int>(i), m);
@@ -203,7 +258,7 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     if (sink_ == nullptr) return;
     std::string rule_name = rule.name();
     sink_->Put(fh->delivery_stream_name, text + fh->separator,
-               [rule_name, stream = fh->delivery_stream_name](const Status& s) {
+               [rule_name, stream = fh->delivery_stream_name](const Status& s, uint64_t) {
                  if (!s.ok()) {
                    Log()->error("rule={} error action to stream {} failed too: {}", rule_name,
                                 stream, s.message());

@@ -64,15 +64,20 @@ class RulesEngine : public broker::MessageInterceptor {
   RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,
               RuleMetricsTable* metrics);
 
-  void OnPublish(const broker::InboundMessage& msg, std::function<void(bool ok)> done) override;
+  void OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) override;
 
  private:
   struct Pending;
   struct Original;
   void SinkFailed(const CompiledRule& rule, const FirehoseAction& action, const RuleMetrics& rm,
                   const Status& s, Pending& pending);
-  void RunActions(const CompiledRule& rule, const OutputRecord& out, const MessageContext& m,
-                  const std::shared_ptr<Pending>& pending);
+  // One rule whose only action is a plain firehose and that has no error action, the
+  // common `SELECT * ... -> stream` case: the record goes to the sink with the broker's
+  // `done` and nothing else allocated. False when the rule is not of that shape.
+  bool TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm, std::string_view output,
+                         broker::PublishDone& done);
+  void RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
+                  const MessageContext& m, const std::shared_ptr<Pending>& pending);
   void RunErrorAction(const CompiledRule& rule, const MessageContext& m,
                       const std::string& failure, const std::string& action_type);
 

@@ -18,15 +18,15 @@ namespace {
 // once or later (to check that the acknowledgement waits for it).
 class RecordingSink : public RecordSink {
  public:
-  void Put(std::string_view stream, std::string_view record,
-           std::function<void(const Status&)> done) override {
+  void Put(std::string_view stream, std::string_view record, RecordDone done) override {
     records[std::string(stream)].emplace_back(record);
     Status s = Status::Ok();
     if (auto it = answers.find(std::string(stream)); it != answers.end()) s = it->second;
     if (defer) {
-      deferred.push_back([done, s] { done(s); });
+      auto held = std::make_shared<RecordDone>(std::move(done));
+      deferred.push_back([held, s] { (*held)(s, 0); });
     } else {
-      done(s);
+      done(s, 0);
     }
   }
   std::map<std::string, std::vector<std::string>> records;

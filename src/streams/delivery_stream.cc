@@ -28,7 +28,7 @@ constexpr size_t kMaxRecordBytes = 1'024'000;
 int64_t SteadyMillis() { return SteadyNanos() / 1'000'000; }
 
 // One line per refused record, in the shape Firehose gives dynamic-partitioning failures.
-std::string PartitioningErrorLine(const WalRecord& record, uint64_t epoch,
+std::string PartitioningErrorLine(const WalFrame& record, uint64_t epoch,
                                   const std::string& reason, int64_t now_ms) {
   nlohmann::json line = {{"attemptsMade", 1},
                          {"arrivalTimestamp", record.arrival_ms},
@@ -55,8 +55,12 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.epoch = s->options_.epoch;
   wal_options.fsync = s->options_.fsync;
   wal_options.segment_bytes = s->options_.wal_segment_bytes;
-  wal_options.on_durable = [p = s.get()](std::vector<WalRecord>&& records) {
-    p->OnDurable(std::move(records));
+  wal_options.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
+    p->OnDurable(records);
+  };
+  wal_options.on_batch_done = [p = s.get()](const Status& status, size_t records,
+                                            uint64_t bytes) {
+    p->OnBatchDone(status, records, bytes);
   };
   std::vector<WalRecord> undelivered;
   TRY_ASSIGN(s->wal_, Wal::Open(std::move(wal_options), &undelivered));
@@ -69,7 +73,12 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     s->pending_bytes_ += bytes;
     s->last_appended_seq_ = undelivered.back().seq;
     // No Put has run yet, so using the partitioner here does not race the writer thread.
-    s->OnDurable(std::move(undelivered));
+    std::vector<WalFrame> frames;
+    frames.reserve(undelivered.size());
+    for (const WalRecord& r : undelivered) {
+      frames.push_back({s->options_.epoch, r.seq, r.arrival_ms, r.data});
+    }
+    s->OnDurable(frames);
   }
   s->options_.metrics->wal_bytes->Set(static_cast<int64_t>(s->wal_->size_bytes()));
   s->delivery_thread_ = std::thread([p = s.get()] { p->DeliveryLoop(); });
@@ -87,19 +96,19 @@ DeliveryStream::~DeliveryStream() {
   if (delivery_thread_.joinable() || wal_) (void)Stop(0);
 }
 
-void DeliveryStream::Put(std::string_view record, PutDone done, bool want_id) {
+void DeliveryStream::Put(std::string_view record, PutDone done) {
   StreamMetrics& m = *options_.metrics;
   const std::string& name = options_.config.name;
   if (record.empty()) {
     m.records_rejected->Add();
-    done(InvalidArgument(fmt::format("stream '{}': a record needs at least 1 byte", name)), "");
+    done(InvalidArgument(fmt::format("stream '{}': a record needs at least 1 byte", name)), 0);
     return;
   }
   if (record.size() > kMaxRecordBytes) {
     m.records_rejected->Add();
     done(InvalidArgument(fmt::format("stream '{}': a record of {} bytes is over the limit of {}",
                                      name, record.size(), kMaxRecordBytes)),
-         "");
+         0);
     return;
   }
   uint64_t size = record.size();
@@ -109,7 +118,7 @@ void DeliveryStream::Put(std::string_view record, PutDone done, bool want_id) {
     m.records_rejected->Add();
     done(FailedPrecondition(fmt::format(
              "stream '{}' is not accepting records (stopping or being deleted)", name)),
-         "");
+         0);
     return;
   }
   uint64_t pending = pending_bytes_.load();
@@ -119,47 +128,44 @@ void DeliveryStream::Put(std::string_view record, PutDone done, bool want_id) {
     done(ResourceExhausted(fmt::format(
              "stream '{}': {} bytes acknowledged and not yet delivered, limit {}; retry later",
              name, pending, options_.max_pending_bytes)),
-         "");
+         0);
     return;
   }
   pending_bytes_ += size;
   ++puts_in_progress_;
   // Appending under mu_ keeps last_appended_seq_ in step with the WAL's order.
-  last_appended_seq_ = wal_->Append(
-      std::string(record), options_.clock(),
-      [this, size, want_id, done = std::move(done)](const Status& status, uint64_t seq) {
-        StreamMetrics& m = *options_.metrics;
-        if (status.ok()) {
-          m.records_in->Add();
-          m.bytes_in->Add(size);
-          static const std::string kNoId;
-          done(status, want_id ? RecordId(options_.epoch, seq) : kNoId);
-        } else {
-          pending_bytes_ -= size;
-          m.records_rejected->Add();
-          NoteError(status.ToString());
-          done(status, "");
-        }
-        m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-        // Only Stop waits for puts to finish: wake it for the last one, not for each.
-        if (puts_in_progress_.fetch_sub(1) == 1) {
-          std::lock_guard<std::mutex> lock(mu_);
-          progress_cv_.notify_all();
-        }
-      });
+  last_appended_seq_ = wal_->Append(record, options_.clock(), std::move(done));
 }
 
-void DeliveryStream::OnDurable(std::vector<WalRecord>&& records) {
+void DeliveryStream::OnBatchDone(const Status& status, size_t records, uint64_t bytes) {
+  StreamMetrics& m = *options_.metrics;
+  if (status.ok()) {
+    m.records_in->Add(records);
+    m.bytes_in->Add(bytes);
+  } else {
+    pending_bytes_ -= bytes;
+    m.records_rejected->Add(records);
+    NoteError(status.ToString());
+  }
+  m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
+  // Only Stop waits for puts to finish: wake it for the batch holding the last one.
+  if (puts_in_progress_.fetch_sub(records) == records) {
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_cv_.notify_all();
+  }
+}
+
+void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
   // Parse outside the lock: the delivery thread and Put need mu_ too.
-  std::vector<Result<std::vector<std::string>>> partitions;
-  partitions.reserve(records.size());
-  for (const WalRecord& r : records) partitions.push_back(partitioner_.Extract(r.data));
+  std::vector<Result<std::vector<std::string>>>& partitions = partitions_;
+  partitions.clear();
+  for (const WalFrame& r : records) partitions.push_back(partitioner_.Extract(r.data));
   int64_t now = options_.clock();
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < records.size(); ++i) {
-      const WalRecord& r = records[i];
+      const WalFrame& r = records[i];
       const auto& part = partitions[i];
       std::string key;
       if (part.ok()) {

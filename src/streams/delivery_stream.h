@@ -48,14 +48,16 @@ struct DeliveryStreamOptions {
 
 class DeliveryStream {
  public:
-  using PutDone = std::function<void(const Status&, const std::string& record_id)>;
+  // The record's outcome and sequence number (RecordId(epoch(), seq) is its id).
+  using PutDone = Wal::DoneFn;
 
   // Recovers the WAL (undelivered records are buffered again) and starts the threads.
   static Result<std::unique_ptr<DeliveryStream>> Open(DeliveryStreamOptions options);
   ~DeliveryStream();
 
-  // `want_id`: whether `done` needs the record id (formatting it costs on the hot path).
-  void Put(std::string_view record, PutDone done, bool want_id = true);
+  // `done` goes to the WAL as it is: no wrapping, no allocation per record.
+  void Put(std::string_view record, PutDone done);
+  uint64_t epoch() const { return options_.epoch; }
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.
   Status Flush(int64_t timeout_ms);
@@ -80,15 +82,15 @@ class DeliveryStream {
   };
 
   DeliveryStream(DeliveryStreamOptions options, KeyTemplate prefix, KeyTemplate error_prefix);
-  void OnDurable(std::vector<WalRecord>&& records);
-  void AddLocked(const WalRecord& record);
+  void OnDurable(const std::vector<WalFrame>& records);
+  // Metrics and backpressure for one WAL batch (WalOptions::on_batch_done).
+  void OnBatchDone(const Status& status, size_t records, uint64_t bytes);
   void DeliveryLoop();
   bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
   // Writes one object; false if Stop gave up on it (the records stay in the WAL).
   bool Deliver(Buffer& buffer);
   bool SleepUnlessAbandoned(int64_t ms);
   void NoteError(const std::string& message);
-  void DonePut(uint64_t bytes);
 
   const DeliveryStreamOptions options_;
   const KeyTemplate prefix_;
@@ -96,6 +98,7 @@ class DeliveryStream {
   std::unique_ptr<Wal> wal_;
   std::thread delivery_thread_;
   Partitioner partitioner_;  // writer thread only (OnDurable)
+  std::vector<Result<std::vector<std::string>>> partitions_;  // OnDurable's, reused
 
   std::atomic<uint64_t> pending_bytes_{0};
 

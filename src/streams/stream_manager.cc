@@ -175,15 +175,13 @@ Status StreamManager::Delete(std::string_view name) {
   return Status::Ok();
 }
 
-void StreamManager::Put(std::string_view stream, std::string_view record,
-                        std::function<void(const Status&)> done) {
+void StreamManager::Put(std::string_view stream, std::string_view record, rules::RecordDone done) {
   auto s = Find(stream);
   if (!s) {
-    done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)));
+    done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), 0);
     return;
   }
-  s->Put(record, [done = std::move(done)](const Status& st, const std::string&) { done(st); },
-         /*want_id=*/false);
+  s->Put(record, std::move(done));
 }
 
 void StreamManager::PutRecord(
@@ -194,7 +192,9 @@ void StreamManager::PutRecord(
     done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), "");
     return;
   }
-  s->Put(record, std::move(done));
+  s->Put(record, [done = std::move(done), epoch = s->epoch()](const Status& st, uint64_t seq) {
+    done(st, st.ok() ? RecordId(epoch, seq) : std::string());
+  });
 }
 
 void StreamManager::PutRecordBatch(std::string_view stream, std::vector<std::string> records,

@@ -99,8 +99,7 @@ class StreamManager : public rules::RecordSink {
   Status Delete(std::string_view name);
 
   // rules::RecordSink: `record` is taken as-is (separator included).
-  void Put(std::string_view stream, std::string_view record,
-           std::function<void(const Status&)> done) override;
+  void Put(std::string_view stream, std::string_view record, rules::RecordDone done) override;
   // As Put, but also hands back the record id.
   void PutRecord(std::string_view stream, std::string_view record,
                  std::function<void(const Status&, const std::string& record_id)> done);

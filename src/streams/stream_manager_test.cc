@@ -63,7 +63,7 @@ class StreamManagerTest : public ::testing::Test {
 
   static Status PutSync(StreamManager& m, const std::string& stream, const std::string& rec) {
     std::promise<Status> p;
-    m.Put(stream, rec, [&](const Status& s) { p.set_value(s); });
+    m.Put(stream, rec, [&](const Status& s, uint64_t) { p.set_value(s); });
     return p.get_future().get();
   }
 

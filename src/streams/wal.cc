@@ -138,12 +138,14 @@ Status Wal::OpenSegment(uint64_t first_seq) {
   return Status::Ok();
 }
 
-uint64_t Wal::Append(std::string data, int64_t arrival_ms, DoneFn done) {
+uint64_t Wal::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
   uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     seq = next_seq_++;
-    queue_.push_back({{seq, arrival_ms, std::move(data)}, std::move(done)});
+    size_t offset = queue_bytes_.size();
+    EncodeFrame(options_.epoch, seq, arrival_ms, data, &queue_bytes_);
+    queue_.push_back({seq, arrival_ms, offset, data.size(), std::move(done)});
     // A busy writer takes this record with its next batch: waking it is a wasted
     // system call per record under load.
     if (!writer_waiting_) return seq;
@@ -178,30 +180,36 @@ void Wal::WriterLoop() {
       }
       continue;
     }
-    std::deque<Pending> batch;
-    batch.swap(queue_);
+    // Take the queue and its frames; the appenders get this thread's emptied containers,
+    // which keep their capacity.
+    batch_.swap(queue_);
+    write_buffer_.swap(queue_bytes_);
     lock.unlock();
 
-    // One buffer for the writer's life: a fresh string per batch would be reallocated
-    // as it grows and freed again, which showed up as malloc time under load.
-    std::string& bytes = write_buffer_;
-    bytes.clear();
-    for (const Pending& p : batch) {
-      EncodeFrame(options_.epoch, p.record.seq, p.record.arrival_ms, p.record.data, &bytes);
-    }
-    Status status = WriteBatch(bytes, batch.front().record.seq);
+    Status status = WriteBatch(write_buffer_, batch_.front().seq);
+    uint64_t data_bytes = 0;
+    for (const Pending& p : batch_) data_bytes += p.data_size;
     if (status.ok()) {
-      std::vector<WalRecord> records;
-      records.reserve(batch.size());
-      for (Pending& p : batch) records.push_back(std::move(p.record));
-      if (options_.on_durable) options_.on_durable(std::move(records));
+      if (options_.on_durable) {
+        frames_.clear();
+        for (const Pending& p : batch_) {
+          frames_.push_back({options_.epoch, p.seq, p.arrival_ms,
+                             std::string_view(write_buffer_).substr(
+                                 p.frame_offset + kFrameHeaderBytes + kFrameFixedBodyBytes,
+                                 p.data_size)});
+        }
+        options_.on_durable(frames_);
+      }
     } else {
       // The sequence numbers of a failed write are never used: count them as delivered so
       // the checkpoint's watermark can pass them.
       std::lock_guard<std::mutex> state_lock(state_mu_);
-      for (const Pending& p : batch) checkpoint_.MarkDelivered(p.record.seq);
+      for (const Pending& p : batch_) checkpoint_.MarkDelivered(p.seq);
     }
-    for (Pending& p : batch) p.done(status, p.record.seq);
+    if (options_.on_batch_done) options_.on_batch_done(status, batch_.size(), data_bytes);
+    for (Pending& p : batch_) p.done(status, p.seq);
+    batch_.clear();
+    write_buffer_.clear();
     lock.lock();
   }
   lock.unlock();

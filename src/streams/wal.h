@@ -1,10 +1,12 @@
 // Wal: one stream's write-ahead log, <dir>/<first-seq, 20 digits>.wal segments of frames
 // (wal_format.h) plus a checkpoint of what has been delivered (wal_checkpoint.h).
 //
-// Appends are group-committed: callers enqueue, one writer thread takes everything queued,
-// writes it with one write() and (per the FsyncPolicy) one fdatasync, hands the records to
-// the `on_durable` hook, then calls every caller's `done` in append order. Sequence numbers
-// are assigned at Append, so file order is sequence order.
+// Appends are group-committed: Append encodes the record's frame straight into the queue's
+// buffer (no per-record allocation), one writer thread swaps that buffer for its own,
+// writes it with one write() and (per the FsyncPolicy) one fdatasync, hands the batch's
+// frames to the `on_durable` hook and its totals to `on_batch_done`, then calls every
+// caller's `done` in append order. Sequence numbers are assigned at Append, so file order
+// is sequence order.
 //
 // Open recovers: each segment is read to its first bad frame (short, bad length, bad CRC,
 // zero-filled); that tail is cut off (truncate) with a warning naming file and offset. The
@@ -16,7 +18,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,8 +26,10 @@
 #include <vector>
 
 #include "base/status.h"
+#include "rules/record_sink.h"
 #include "streams/fsync_policy.h"
 #include "streams/wal_checkpoint.h"
+#include "streams/wal_format.h"
 
 namespace tributary::streams {
 
@@ -42,7 +45,12 @@ struct WalOptions {
   FsyncPolicy fsync;
   uint64_t segment_bytes = 64ull << 20;
   // Called on the writer thread with each committed batch, before the callers' `done`.
-  std::function<void(std::vector<WalRecord>&&)> on_durable;
+  // The frames' data views are valid only during the call.
+  std::function<void(const std::vector<WalFrame>&)> on_durable;
+  // Called on the writer thread after each batch, committed or not, before the callers'
+  // `done`: its status, record count and record bytes (for metrics and backpressure, once
+  // a batch instead of once a record).
+  std::function<void(const Status&, size_t records, uint64_t bytes)> on_batch_done;
 };
 
 class Wal {
@@ -56,10 +64,10 @@ class Wal {
   Wal(const Wal&) = delete;
   Wal& operator=(const Wal&) = delete;
 
-  using DoneFn = std::function<void(const Status&, uint64_t seq)>;
+  using DoneFn = rules::RecordDone;
   // Queues a record; returns its sequence number. `done` gets OK once it is written (and
   // synced, per the policy), or IoError naming the file, with the sequence number.
-  uint64_t Append(std::string data, int64_t arrival_ms, DoneFn done);
+  uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done);
 
   // Records `seqs` as delivered, saves the checkpoint and deletes segments that hold only
   // delivered records.
@@ -73,7 +81,10 @@ class Wal {
 
  private:
   struct Pending {
-    WalRecord record;
+    uint64_t seq;
+    int64_t arrival_ms;
+    size_t frame_offset;  // in the batch's buffer
+    size_t data_size;
     DoneFn done;
   };
   struct Segment {
@@ -94,13 +105,17 @@ class Wal {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<Pending> queue_;
+  std::vector<Pending> queue_;
+  std::string queue_bytes_;  // the frames of queue_, back to back
   uint64_t next_seq_ = 1;
   bool stopping_ = false;
   bool writer_waiting_ = false;  // the writer sleeps on queue_cv_: Append must wake it
 
-  // Writer thread only.
+  // Writer thread only. Swapped with queue_/queue_bytes_ each batch, so both keep their
+  // capacity and a batch allocates nothing.
+  std::vector<Pending> batch_;
   std::string write_buffer_;  // the frames of the batch being written
+  std::vector<WalFrame> frames_;  // views of write_buffer_ for on_durable
   int fd_ = -1;
   int64_t last_sync_ns_ = 0;
   bool dirty_ = false;

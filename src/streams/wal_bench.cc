@@ -22,7 +22,7 @@ void BM_WalAppend(benchmark::State& state) {
   WalOptions o;
   o.dir = dir.path();
   o.fsync = *FsyncPolicy::Parse(policy);
-  o.on_durable = [](std::vector<WalRecord>&&) {};
+  o.on_durable = [](const std::vector<WalFrame>&) {};
   std::vector<WalRecord> recovered;
   auto wal = Wal::Open(std::move(o), &recovered);
   if (!wal.ok()) {

@@ -1,15 +1,13 @@
 #include "streams/wal_format.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
+
+#include <cstring>
 
 #include <fmt/format.h>
 
 namespace tributary::streams {
 namespace {
-
-void PutLe(uint64_t v, int bytes, std::string* out) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
 
 uint64_t GetLe(std::string_view buf, size_t at, int bytes) {
   uint64_t v = 0;
@@ -18,25 +16,29 @@ uint64_t GetLe(std::string_view buf, size_t at, int bytes) {
 }
 
 uint32_t Crc(std::string_view body) {
-  // zlib's crc32 takes a uInt length; bodies are below kMaxFrameBodyBytes.
-  return static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+  // zlib's CRC-32, computed by libdeflate: several times faster than zlib's own on the
+  // broker's hot path (every record is framed there), and the same value.
+  return libdeflate_crc32(0, body.data(), body.size());
 }
 
 }  // namespace
 
 void EncodeFrame(uint64_t epoch, uint64_t seq, int64_t arrival_ms, std::string_view data,
                  std::string* out) {
+  // One resize and two copies: the header's fields byte by byte, then the record.
   size_t start = out->size();
   uint32_t body_len = static_cast<uint32_t>(kFrameFixedBodyBytes + data.size());
-  PutLe(body_len, 4, out);
-  PutLe(0, 4, out);  // CRC, filled below
-  PutLe(epoch, 8, out);
-  PutLe(seq, 8, out);
-  PutLe(static_cast<uint64_t>(arrival_ms), 8, out);
-  out->append(data);
-  uint32_t crc = Crc(std::string_view(*out).substr(start + kFrameHeaderBytes));
-  for (int i = 0; i < 4; ++i) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  out->resize(start + kFrameHeaderBytes + body_len);
+  char* p = out->data() + start;
+  auto put = [](char* at, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  put(p, body_len, 4);
+  put(p + 8, epoch, 8);
+  put(p + 16, seq, 8);
+  put(p + 24, static_cast<uint64_t>(arrival_ms), 8);
+  if (!data.empty()) std::memcpy(p + kFrameHeaderBytes + kFrameFixedBodyBytes, data.data(), data.size());
+  put(p + 4, Crc(std::string_view(p + kFrameHeaderBytes, body_len)), 4);
 }
 
 std::string_view DecodeResultName(DecodeResult r) {

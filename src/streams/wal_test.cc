@@ -31,9 +31,12 @@ struct Harness {
     o.epoch = 0xabc;
     o.fsync = fsync;
     o.segment_bytes = segment;
-    o.on_durable = [this](std::vector<WalRecord>&& records) {
+    o.on_durable = [this](const std::vector<WalFrame>& frames) {
       std::lock_guard<std::mutex> lock(mu);
-      for (auto& r : records) durable.push_back(std::move(r));
+      for (const WalFrame& f : frames) {
+        EXPECT_EQ(f.epoch, 0xabcu);
+        durable.push_back({f.seq, f.arrival_ms, std::string(f.data)});
+      }
     };
     auto w = Wal::Open(std::move(o), &recovered);
     EXPECT_TRUE(w.ok()) << w.status().ToString();
@@ -79,6 +82,29 @@ TEST(WalFormatTest, FrameRoundTripAndRecordId) {
   EXPECT_EQ(f.data, "hello");
   EXPECT_EQ(DecodeFrame(buf, &offset, &f), DecodeResult::kEnd);
   EXPECT_EQ(RecordId(7, 42), "0000000000000007000000000000002a");
+}
+
+// The on-disk format is fixed by README.md: the frame's bytes, CRC included, must not
+// change with the implementation (logs written by earlier versions must still recover).
+TEST(WalFormatTest, FrameBytesAreTheDocumentedLayout) {
+  std::string buf;
+  EncodeFrame(7, 42, 1234, "hello", &buf);
+  std::string expected_header = {
+      29, 0, 0, 0,                 // body length 24 + 5
+      0, 0, 0, 0,                  // CRC, checked below
+      7, 0, 0, 0, 0, 0, 0, 0,      // epoch
+      42, 0, 0, 0, 0, 0, 0, 0,     // seq
+      char(0xd2), 4, 0, 0, 0, 0, 0, 0};  // 1234 ms
+  ASSERT_EQ(buf.size(), 37u);
+  for (size_t i = 0; i < 32; ++i) {
+    if (i >= 4 && i < 8) continue;
+    EXPECT_EQ(buf[i], expected_header[i]) << "byte " << i;
+  }
+  EXPECT_EQ(buf.substr(32), "hello");
+  // zlib's CRC-32 of the body: the value the first version of the log wrote.
+  uint32_t crc = uint8_t(buf[4]) | uint32_t(uint8_t(buf[5])) << 8 |
+                 uint32_t(uint8_t(buf[6])) << 16 | uint32_t(uint8_t(buf[7])) << 24;
+  EXPECT_EQ(crc, 0x95442c81u) << std::hex << crc;
 }
 
 TEST(WalTest, AppendThenRecoverReturnsUndeliveredInOrder) {
