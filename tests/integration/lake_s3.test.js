@@ -1,6 +1,6 @@
 // The same pipeline as lake_pipeline.test.js with the lake on an S3-compatible server:
-// s3rver (npm, started by tests/objstore/s3rver_launcher.js, which also checks every
-// SigV4 signature with the `aws4` package). A device publishes QoS 1 readings, the
+// s3rver (npm; ./s3.js starts it through tests/objstore/s3rver_launcher.js, which also
+// checks every SigV4 signature with the `aws4` package). A device publishes QoS 1 readings, the
 // reference's rule routes them to a stream, and the objects that ListObjectsV2 and
 // GetObject return from the S3 server hold exactly the published records.
 'use strict';
@@ -8,53 +8,13 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
-const readline = require('node:readline');
-const aws4 = require('aws4');
-const { Server, describeRun, thingName, pollutionPayload, makeTempDir, spawnTracked, sleep, withTimeout } =
-  require('./harness');
+const { Server, describeRun, thingName, pollutionPayload, makeTempDir, sleep } = require('./harness');
 const { thingOptions, connect, publish, end } = require('./clients');
 const { firehoseKeyPattern } = require('./lake');
+const { startS3, listKeys, getObject } = require('./s3');
 
-const LAUNCHER = path.resolve(__dirname, '../objstore/s3rver_launcher.js');
 const BUCKET = 'iot-lake';
-
-// Starts s3rver with one bucket; resolves {child, port, accessKeyId, secretAccessKey, region}.
-async function startS3() {
-  const dir = makeTempDir('s3rver');
-  const child = spawnTracked(process.execPath, [LAUNCHER, '--dir', dir, '--bucket', BUCKET],
-                             { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const lines = readline.createInterface({ input: child.stdout });
-  const first = await withTimeout(new Promise((resolve) => lines.once('line', resolve)), 20000,
-                                  "s3rver to print its port");
-  return { child, ...JSON.parse(first) };
-}
-
-// A SigV4-signed request to the S3 server; resolves {status, body}.
-function s3Request(s3, pathAndQuery) {
-  const opts = aws4.sign({ host: `127.0.0.1:${s3.port}`, path: pathAndQuery, service: 's3', region: s3.region,
-                           method: 'GET' }, { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  opts.port = s3.port;
-  opts.hostname = '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    const req = http.request(opts, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function listKeys(s3) {
-  const r = await s3Request(s3, `/${BUCKET}?list-type=2`);
-  assert.equal(r.status, 200, r.body);
-  return [...r.body.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]);
-}
 
 describe('rule → stream → S3 lake (s3rver)', { timeout: 90000 }, () => {
   let server;
@@ -62,7 +22,7 @@ describe('rule → stream → S3 lake (s3rver)', { timeout: 90000 }, () => {
   let device;
 
   before(async () => {
-    s3 = await startS3();
+    s3 = await startS3([BUCKET]);
     process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
     server = await Server.start({ tag: 'lake-s3',
@@ -97,12 +57,10 @@ describe('rule → stream → S3 lake (s3rver)', { timeout: 90000 }, () => {
     let records = [];
     let keys = [];
     while (Date.now() < deadline) {
-      keys = await listKeys(s3);
+      keys = await listKeys(s3, BUCKET);
       records = [];
       for (const key of keys) {
-        const r = await s3Request(s3, `/${BUCKET}/${key.split('/').map(encodeURIComponent).join('/')}`);
-        assert.equal(r.status, 200, `GET ${key}: ${r.body}`);
-        for (const line of r.body.split('\n')) if (line) records.push(line);
+        for (const line of (await getObject(s3, BUCKET, key)).toString('utf8').split('\n')) if (line) records.push(line);
       }
       if (records.length >= sent.length) break;
       await sleep(250);
