@@ -9,6 +9,7 @@
 //   POST|GET /v1/transform-jobs         GET /v1/transform-jobs/{name}   (batch transform)
 #include "app/api.h"
 #include "app/server.h"
+#include "serving/artifact_fetch.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
 #include "serving/transform_jobs.h"
@@ -26,7 +27,12 @@ HttpResponse CreateModel(Server* server, const HttpRequest& req) {
   if (!body.ok()) return ErrorResponse(body.status());
   auto model = serving::ParseModel(*body);
   if (!model.ok()) return ErrorResponse(model.status());
-  Status st = server->serving_store().CreateModel(*model);
+  if (server->serving_store().GetModel(model->name).ok()) {  // before a download replaces its copy
+    return ErrorResponse(AlreadyExists("model '" + model->name + "' already exists"));
+  }
+  Status st = serving::FetchModelArtifact(*model, server->lake(), server->config().data_dir + "/models");
+  if (!st.ok()) return ErrorResponse(st);
+  st = server->serving_store().CreateModel(*model);
   if (!st.ok()) return ErrorResponse(st);
   return JsonResponse(serving::ToJson(*model), 201);
 }
@@ -151,8 +157,10 @@ void AddServingRoutes(net::Router* router, Server* server) {
     return JsonResponse(serving::ToJson(*m));
   });
   router->Add("DELETE", "/v1/models/{name}", [server](HttpRequest& req) {
+    auto model = server->serving_store().GetModel(req.params["name"]);
     Status st = server->serving_store().DeleteModel(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);
+    if (model.ok()) serving::RemoveModelArtifactCopy(*model);
     return JsonResponse({{"deleted", req.params["name"]}});
   });
 

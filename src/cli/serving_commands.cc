@@ -2,6 +2,7 @@
 // (the resources and their JSON are in serving/README.md).
 //
 //   tributary model create m1 --artifact model/          (the path is sent absolute)
+//   tributary model create m2 --artifact s3://iot-data/models/job-1/output/model/  (copied by the server)
 //   tributary endpoint-config create c1 --variant name=blue,model=m1,weight=1,instances=2
 //   tributary endpoint create ep --config c1 --wait
 //   tributary endpoint update ep --config c2 --traffic canary --canary-percent 10
@@ -88,7 +89,10 @@ struct ModelArgs {
 int CreateModel(const ClientOptions& opts, const ModelArgs& a) {
   json body{{"ModelName", a.name}, {"MultiModel", a.multi_model}};
   std::string source;
-  if (!a.artifact.empty()) {
+  if (a.artifact.find("://") != std::string::npos) {
+    body["Artifact"] = a.artifact;  // a lake URI: the server copies it to its model cache
+    source = "artifact " + a.artifact;
+  } else if (!a.artifact.empty()) {
     // The server resolves paths against its own working directory, not ours.
     std::error_code ec;
     std::filesystem::path abs = std::filesystem::absolute(a.artifact, ec);
@@ -604,7 +608,9 @@ void AddModelCommands(CLI::App* parent, CommandContext* ctx) {
 
   auto* create = group->add_subcommand("create", "Register a model (a worker process runs it per instance)");
   create->add_option("name", a->name, "model name")->required();
-  auto* artifact = create->add_option("--artifact", a->artifact, "model directory written by 'tributary train'");
+  auto* artifact = create->add_option("--artifact", a->artifact,
+                                      "model directory written by 'tributary train', or a lake URI of one "
+                                      "(a training job's S3ModelArtifacts: s3://bucket/models/JOB/output/model/)");
   auto* command = create->add_option("--command", a->command,
                                      "a command speaking the worker protocol (run with /bin/sh -c)");
   artifact->excludes(command);

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "base/log.h"
+#include "serving/artifact_fetch.h"
 #include "serving/endpoint_internal.h"
 
 namespace tributary::serving {
@@ -30,8 +31,13 @@ std::vector<double> Steps(const DeploymentConfig& d) {
 
 }  // namespace
 
-Result<FleetOptions> EndpointManager::FleetFor(const Model& model, const VariantConfig& v,
+Result<FleetOptions> EndpointManager::FleetFor(const Model& stored, const VariantConfig& v,
                                                 const std::string& name) const {
+  Model model = stored;
+  if (!model.artifact_uri.empty() && options_.lake != nullptr) {
+    // A lake artifact whose local copy went missing is fetched again.
+    TRY(EnsureModelArtifact(model, *options_.lake, options_.model_cache_dir));
+  }
   FleetOptions o;
   o.name = name;
   o.instances = v.instances;

@@ -29,6 +29,7 @@
 
 #include "base/metrics.h"
 #include "base/status.h"
+#include "objstore/object_store.h"
 #include "serving/fleet.h"
 #include "serving/resources.h"
 #include "serving/store.h"
@@ -41,6 +42,10 @@ struct ServingOptions {
   int startup_timeout_ms = 120000;
   int request_timeout_ms = 60000;
   MetricsRegistry* metrics = nullptr;  // required
+  // Models with a lake artifact (artifact_fetch.h): where its copy is made again when
+  // missing at fleet start. Without a lake such a model's copy must exist.
+  objstore::ObjectStoreProvider* lake = nullptr;
+  std::string model_cache_dir;
 };
 
 struct InvokeRequest {

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "base/clock.h"
+#include "lake/catalog.h"
 
 namespace tributary::serving {
 
@@ -84,23 +85,16 @@ Result<Model> ParseModel(const json& j) {
     return InvalidArgument("model '" + m.name + "' needs 'Artifact' (a trained model directory) or "
                            "'Command' (a program speaking the worker protocol)");
   }
-  if (!m.artifact.empty()) {
-    fs::path dir(m.artifact);
-    if (!dir.is_absolute()) return Bad("Artifact", "'" + m.artifact + "' must be an absolute path");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return Bad("Artifact", "'" + m.artifact + "' is not a directory");
-    if (m.multi_model) {
-      bool any = false;
-      for (const auto& e : fs::directory_iterator(dir, ec)) any = any || IsArtifact(e.path());
-      if (!any) {
-        return Bad("Artifact", "'" + m.artifact +
-                                   "' holds no model directory (a multi-model artifact is a directory "
-                                   "of trained model directories)");
-      }
-    } else if (m.command.empty() && !IsArtifact(dir)) {
-      return Bad("Artifact", "'" + m.artifact + "' has no model.json: not a trained model directory "
-                                                "(the --output of 'tributary train')");
+  if (m.artifact.find("://") != std::string::npos) {
+    Result<lake::LakePath> uri = lake::LakePath::Parse(m.artifact);
+    if (!uri.ok()) return Bad("Artifact", uri.status().message());
+    m.artifact_uri = uri->ToUri();
+    m.artifact.clear();  // the local copy is made by FetchModelArtifact
+  } else if (!m.artifact.empty()) {
+    if (!fs::path(m.artifact).is_absolute()) {
+      return Bad("Artifact", "'" + m.artifact + "' must be an absolute path or a lake URI (s3://bucket/prefix/)");
     }
+    TRY(CheckArtifactDirectory(m));
   }
   if (m.multi_model && !m.command.empty()) {
     return InvalidArgument("model '" + m.name + "': a multi-model model serves DeepAR artifacts; "
@@ -110,12 +104,38 @@ Result<Model> ParseModel(const json& j) {
   return m;
 }
 
+Status CheckArtifactDirectory(const Model& m) {
+  const std::string shown = m.artifact_uri.empty() ? m.artifact : m.artifact_uri;
+  fs::path dir(m.artifact);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Bad("Artifact", "'" + shown + "' is not a directory");
+  if (m.multi_model) {
+    bool any = false;
+    for (const auto& e : fs::directory_iterator(dir, ec)) any = any || IsArtifact(e.path());
+    if (!any) {
+      return Bad("Artifact", "'" + shown +
+                                 "' holds no model directory (a multi-model artifact is a directory "
+                                 "of trained model directories)");
+    }
+  } else if (m.command.empty() && !IsArtifact(dir)) {
+    return Bad("Artifact", "'" + shown + "' has no model.json: not a trained model directory "
+                                         "(the --output of 'tributary train', or a training job's "
+                                         "S3ModelArtifacts)");
+  }
+  return Status::Ok();
+}
+
 json ToJson(const Model& m) {
   json j = {{"ModelName", m.name},
             {"MultiModel", m.multi_model},
             {"CreationTime", FormatIso8601Millis(m.created_ms)},
             {"CreatedMs", m.created_ms}};
-  if (!m.artifact.empty()) j["Artifact"] = m.artifact;
+  if (!m.artifact_uri.empty()) {
+    j["Artifact"] = m.artifact_uri;
+    j["ArtifactCache"] = m.artifact;
+  } else if (!m.artifact.empty()) {
+    j["Artifact"] = m.artifact;
+  }
   if (!m.command.empty()) j["Command"] = m.command;
   return j;
 }

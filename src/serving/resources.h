@@ -23,14 +23,21 @@ Status ValidateResourceName(const std::string& kind, const std::string& name);
 
 struct Model {
   std::string name;
-  std::string artifact;  // absolute directory ("" for a command without one)
+  std::string artifact;      // absolute directory ("" for a command without one)
+  std::string artifact_uri;  // the lake prefix `artifact` is a copy of ("" for a local directory)
   std::string command;   // "" for a DeepAR artifact
   bool multi_model = false;
   int64_t created_ms = 0;
 };
 // Checks the shape and that the artifact exists: model.json inside for a DeepAR model,
-// at least one such subdirectory for a multi-model one.
+// at least one such subdirectory for a multi-model one. "Artifact" is an absolute
+// directory or a lake URI ("s3://bucket/models/job/output/model/", a training job's
+// S3ModelArtifacts): then only `artifact_uri` is set, and artifact_fetch.h copies it
+// into a local directory (where CheckArtifactDirectory checks it).
 Result<Model> ParseModel(const nlohmann::json& j);
+Status CheckArtifactDirectory(const Model& m);
+// "Artifact" is what was given (the lake URI, or the directory); "ArtifactCache" the
+// local copy of a lake artifact.
 nlohmann::json ToJson(const Model& m);
 
 struct VariantConfig {

@@ -48,6 +48,10 @@ Result<Model> ModelFrom(const std::string& text) {
   Model m;
   m.name = j.value("ModelName", "");
   m.artifact = j.value("Artifact", "");
+  if (j.contains("ArtifactCache")) {  // a copy of a lake artifact (resources.h)
+    m.artifact_uri = m.artifact;
+    m.artifact = j.value("ArtifactCache", "");
+  }
   m.command = j.value("Command", "");
   m.multi_model = j.value("MultiModel", false);
   m.created_ms = j.value("CreatedMs", int64_t{0});
