@@ -110,7 +110,7 @@ Result<json> TrainingJobs::Create(const json& request) {
   if (!existing.empty() || active_.count(spec.name)) {
     return AlreadyExists("training job '" + spec.name + "' already exists (names are unique, as in SageMaker)");
   }
-  size_t ahead = queue_.size() + (active_.size() - queue_.size());
+  const size_t ahead = active_.size();  // queued, and the one running
   Transition(job->doc, "Starting",
              ahead == 0 ? "Preparing the training job"
                         : "Queued behind " + std::to_string(ahead) + " training job(s); jobs run one at a time");
