@@ -41,8 +41,9 @@ struct CreateArgs {
 
 // hp.json -> {"key": "string"}, naming the file and key of anything that cannot be one.
 Result<json> ReadHyperparameters(const std::string& path) {
-  TRY_ASSIGN(std::string text, ReadFile(path));
-  json parsed = json::parse(text, nullptr, false);
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status().WithContext("--hyperparameters");
+  json parsed = json::parse(*text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return InvalidArgument("--hyperparameters " + path + ": not a JSON object of hyperparameters");
   }
