@@ -140,6 +140,39 @@ int64_t AddSteps(int64_t start, const Frequency& freq, int64_t steps) {
   return dn * kDay + c.second_of_day;
 }
 
+int64_t FloorToPeriod(int64_t seconds, const Frequency& freq) {
+  Civil c = ToCivil(seconds);
+  int64_t midnight = c.day_number * kDay;
+  switch (freq.unit) {
+    case FreqUnit::kMinute:
+    case FreqUnit::kHour: {
+      int64_t step = StepSeconds(freq);
+      return midnight + c.second_of_day / step * step;
+    }
+    case FreqUnit::kDay: return FloorDiv(c.day_number, freq.multiple) * freq.multiple * kDay;
+    case FreqUnit::kWeek: {
+      constexpr int64_t kFirstMonday = 4;  // 1970-01-05 is day 4
+      int64_t weeks = FloorDiv(c.day_number - kFirstMonday, 7);
+      return (kFirstMonday + FloorDiv(weeks, freq.multiple) * freq.multiple * 7) * kDay;
+    }
+    case FreqUnit::kMonth: {
+      int64_t months = static_cast<int64_t>(c.y) * 12 + (c.m - 1);
+      months = FloorDiv(months, freq.multiple) * freq.multiple;
+      int y = static_cast<int>(FloorDiv(months, 12));
+      unsigned m = static_cast<unsigned>(months - static_cast<int64_t>(y) * 12 + 1);
+      return sys_days{year_month_day{year{y}, month{m}, day{1}}}.time_since_epoch().count() * kDay;
+    }
+  }
+  return seconds;
+}
+
+int64_t StepsBetween(int64_t from, int64_t to, const Frequency& freq) {
+  if (freq.unit != FreqUnit::kMonth) return FloorDiv(to - from, StepSeconds(freq));
+  Civil a = ToCivil(from), b = ToCivil(to);
+  int64_t months = (static_cast<int64_t>(b.y) * 12 + b.m) - (static_cast<int64_t>(a.y) * 12 + a.m);
+  return FloorDiv(months, freq.multiple);
+}
+
 std::vector<int> LagsFor(const Frequency& freq) {
   // Seasonal offsets in the base unit; a multiple k keeps offset/k where k divides
   // it evenly, so "2H" still sees the same hour a day and a week ago.

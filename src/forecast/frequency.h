@@ -45,6 +45,17 @@ std::string FormatTimestamp(int64_t seconds);
 // the day of month, clamped to the month's length.
 int64_t AddSteps(int64_t start, const Frequency& freq, int64_t steps);
 
+// The start of the period of `freq` that holds `seconds` (the grid resampling puts
+// points on): minutes and hours floor to multiples counted from midnight ("5min":
+// 10:07:30 -> 10:05:00, "2H": 03:59 -> 02:00), days to midnight (multiples counted
+// from 1970-01-01), weeks to Monday 00:00 (multiples counted from Monday 1970-01-05),
+// months to the first of the month (multiples counted from January of year 0).
+int64_t FloorToPeriod(int64_t seconds, const Frequency& freq);
+
+// How many steps of `freq` lead from `from` to `to`, both period starts
+// (FloorToPeriod); negative when `to` is earlier.
+int64_t StepsBetween(int64_t from, int64_t to, const Frequency& freq);
+
 // The lags (in steps of `freq`, ascending, unique, >= 1) fed to the model.
 std::vector<int> LagsFor(const Frequency& freq);
 

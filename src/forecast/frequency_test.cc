@@ -87,4 +87,34 @@ TEST(FrequencyTest, TimeFeaturesPerFrequencyAndRange) {
 }
 
 }  // namespace
+TEST(FrequencyTest, FloorsToPeriodStartsAndCountsSteps) {
+  auto ts = [](const char* t) { return *ParseTimestamp(t); };
+  auto floor = [&](const char* t, const char* f) { return FormatTimestamp(FloorToPeriod(ts(t), *ParseFrequency(f))); };
+  EXPECT_EQ(floor("2026-03-04 10:07:30", "5min"), "2026-03-04 10:05:00");
+  EXPECT_EQ(floor("2026-03-04 10:59:59", "H"), "2026-03-04 10:00:00");
+  EXPECT_EQ(floor("2026-03-04 03:59:00", "2H"), "2026-03-04 02:00:00");
+  EXPECT_EQ(floor("2026-03-04 23:59:59", "D"), "2026-03-04 00:00:00");
+  EXPECT_EQ(floor("2026-03-08 12:00:00", "W"), "2026-03-02 00:00:00");  // a Sunday -> its Monday
+  EXPECT_EQ(floor("2026-03-02 00:00:00", "W"), "2026-03-02 00:00:00");
+  EXPECT_EQ(floor("1969-12-31 23:00:00", "W"), "1969-12-29 00:00:00");
+  EXPECT_EQ(floor("2026-03-31 23:00:00", "M"), "2026-03-01 00:00:00");
+  EXPECT_EQ(floor("1969-12-31 23:00:00", "H"), "1969-12-31 23:00:00");
+
+  Frequency h = *ParseFrequency("H"), m = *ParseFrequency("M"), w = *ParseFrequency("W"), five = *ParseFrequency("5min");
+  EXPECT_EQ(StepsBetween(ts("2026-03-04 00:00:00"), ts("2026-03-05 02:00:00"), h), 26);
+  EXPECT_EQ(StepsBetween(ts("2026-03-05 02:00:00"), ts("2026-03-04 00:00:00"), h), -26);
+  EXPECT_EQ(StepsBetween(ts("2025-11-01"), ts("2026-03-01"), m), 4);
+  EXPECT_EQ(StepsBetween(ts("2026-03-02"), ts("2026-03-16"), w), 2);
+  EXPECT_EQ(StepsBetween(ts("2026-03-04 10:00:00"), ts("2026-03-04 10:25:00"), five), 5);
+  for (const char* f : {"5min", "H", "2H", "D", "W", "M", "3M"}) {
+    Frequency freq = *ParseFrequency(f);
+    int64_t start = FloorToPeriod(ts("2026-01-31 13:17:00"), freq);
+    for (int64_t k : {0, 1, 7, 30}) {
+      int64_t later = AddSteps(start, freq, k);
+      EXPECT_EQ(FloorToPeriod(later, freq), later) << f << " " << k;
+      EXPECT_EQ(StepsBetween(start, later, freq), k) << f << " " << k;
+    }
+  }
+}
+
 }  // namespace tributary::forecast
