@@ -17,6 +17,7 @@
 #include "lake/crawler.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
+#include "lake/table_reader.h"
 #include "parquet/compression.h"
 #include "parquet/file_reader.h"
 
@@ -81,9 +82,10 @@ class Run {
       return source.status().WithContext("source table " + spec().source_database + "." + spec().source_table +
                                          " (run a crawler over the raw objects first)");
     }
-    if (source->format != DataFormat::kJson) {
-      return FailedPrecondition("source table " + spec().source_database + "." + spec().source_table + " is " +
-                                std::string(DataFormatName(source->format)) + "; ETL jobs read JSON tables");
+    if (source->format == DataFormat::kParquet) {  // another job's output: rows through the table reader
+      auto reader = TableReader::Open(*source, ctx_.lake);
+      if (!reader.ok()) return reader.status();
+      parquet_source_.emplace(std::move(*reader));
     }
     std::vector<std::string> partition_keys;
     for (const auto& k : source->partition_keys) partition_keys.push_back(k.name);
@@ -219,6 +221,7 @@ class Run {
 
   Status ReadObject(int w, const objstore::ObjectInfo& o, simdjson::dom::parser& parser, RowScratch* scratch,
                     Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+    if (parquet_source_) return ReadParquetObject(w, o, parser, scratch, row, reason, writer, c);
     auto bytes = source_bucket_->Get(o.key);
     if (!bytes.ok()) return bytes.status().WithContext("reading source object " + o.key);
     c->bytes = static_cast<int64_t>(bytes->size());
@@ -290,6 +293,44 @@ class Run {
   }
 
   size_t source_prefix_size() const { return source_prefix_; }
+
+  // A Parquet source object: each row, as a JSON object, through the pipeline. A file
+  // that does not read is rejected whole (and bookmarked), as a corrupt raw object is.
+  Status ReadParquetObject(int w, const objstore::ObjectInfo& o, simdjson::dom::parser& parser, RowScratch* scratch,
+                           Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+    TableObject object;
+    object.info = o;
+    object.id = parquet_source_->table().location.bucket + "/" + o.key;
+    DetectedPartition part = DetectPartition(o.key.substr(std::min(o.key.size(), source_prefix_size())));
+    PartitionValues partition;
+    for (size_t k = 0; k < part.keys.size() && k < part.values.size(); ++k) partition.emplace_back(part.keys[k], part.values[k]);
+    c->bytes = static_cast<int64_t>(o.size);
+    Status inner;
+    auto one = [&](const TableRecord& r) -> bool {
+      ++c->read;
+      switch (pipeline_->Process(r.value.get_object().value_unsafe(), partition, &dedupe_, scratch, row, reason)) {
+        case Outcome::kKept:
+          inner = writer.Append(*row);
+          if (inner.ok()) ++c->written;
+          break;
+        case Outcome::kFiltered: ++c->filtered; break;
+        case Outcome::kDuplicate: ++c->duplicate; break;
+        case Outcome::kRejected:
+          ++c->rejected;
+          inner = Reject(w, o.key, r.line, r.text, *reason);
+          break;
+      }
+      return inner.ok() && !Cancelled();
+    };
+    Status st = parquet_source_->Read(object, &parser, one, [](const TableRecord&, const std::string&) { return true; });
+    TRY(inner);
+    if (st.code() == ErrorCode::kDataLoss) {
+      Error(st.message());
+      ++c->rejected;
+      return Reject(w, o.key, 0, "", st.message());
+    }
+    return st;
+  }
 
   // drop_null_fields: rewrites the staged files without the columns no row had a value in.
   Status DropNullColumns() {
@@ -485,6 +526,7 @@ class Run {
   JobRun run_;
   const JobRunContext& ctx_;
   std::optional<Pipeline> pipeline_;
+  std::optional<TableReader> parquet_source_;  // set when the source table is Parquet
   std::shared_ptr<objstore::ObjectStore> source_bucket_;
   std::vector<objstore::ObjectInfo> todo_;
   std::vector<BookmarkEntry> processed_;

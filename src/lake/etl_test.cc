@@ -688,3 +688,67 @@ TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {
 
 }  // namespace
 }  // namespace tributary::lake
+
+namespace tributary::lake {
+namespace {
+
+// A job whose source is another job's Parquet table (issue 4): curated -> daily.
+TEST_F(EtlRunTest, AParquetSourceTableIsReadWithItsPartitionsAndBookmarked) {
+  Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 20));
+  Put("2026/12/01/01/b.json", Reading(3, 30, "2026-12-01T01:00:00Z"));
+  Crawl();
+  CreateJob(BaseJob());
+  ASSERT_EQ(RunOnce().rows_written, 3);
+  json second = json::parse(R"json({
+    "source": {"database": "iot", "table": "pollution"},
+    "transforms": [
+      {"apply_mapping": [["id", "bigint", "id", "bigint"],
+                         ["ozone", "double", "ozone", "double"],
+                         ["ts", "timestamp", "ts", "timestamp"],
+                         ["month", "string", "month", "string"]]},
+      {"filter": "ozone > 10"},
+      {"derive": {"day": "day(ts)"}}],
+    "target": {"path": "curated/high/", "compression": "zstd",
+               "partition_keys": ["month"], "database": "iot", "table": "high"}})json");
+  ASSERT_TRUE(jobs_->Create("high", second, /*replace=*/true).ok());
+  auto run = [&] {
+    JobRun r;
+    r.job = "high";
+    r.started_ms = 1;
+    r.id = jobs_->InsertRun(r).value();
+    JobRunContext ctx;
+    ctx.lake = provider_.get();
+    ctx.catalog = catalog_.get();
+    ctx.store = jobs_.get();
+    ctx.scratch_root = dir_.path() + "/scratch";
+    ctx.workers = 2;
+    return RunJob(jobs_->Get("high").value(), r, ctx);
+  };
+  JobRun first = run();
+  ASSERT_EQ(first.status, RunStatus::kSucceeded) << first.message << ::testing::PrintToString(first.errors);
+  EXPECT_EQ(first.rows_read, 3);
+  EXPECT_EQ(first.rows_written, 2);
+  EXPECT_EQ(first.rows_filtered, 1);
+  Table high = catalog_->GetTable("iot", "high").value();
+  EXPECT_EQ(high.format, DataFormat::kParquet);
+  EXPECT_EQ(high.record_count, 2);
+  auto parts = catalog_->ListPartitions("iot", "high").value();
+  ASSERT_EQ(parts.size(), 2u);  // month 11 and 12, from the source's key folders
+  EXPECT_EQ(parts[0].values, (std::vector<std::string>{"11"}));
+  EXPECT_EQ(parts[1].values, (std::vector<std::string>{"12"}));
+  JobRun again = run();  // the bookmark holds the Parquet objects read
+  EXPECT_EQ(again.status, RunStatus::kSucceeded);
+  EXPECT_EQ(again.objects_total, 0);
+  // A corrupt Parquet object is rejected by name and the run goes on.
+  auto curated = *local_->Bucket("curated");
+  ASSERT_TRUE(curated->Put("pollution/year=2026/month=12/part-bad.parquet", "PAR1 nonsense").ok());
+  JobRun third = run();
+  EXPECT_EQ(third.status, RunStatus::kSucceeded) << third.message;
+  EXPECT_EQ(third.rows_rejected, 1);
+  ASSERT_FALSE(third.errors.empty());
+  EXPECT_NE(third.errors[0].find("curated/pollution/year=2026/month=12/part-bad.parquet"), std::string::npos)
+      << third.errors[0];
+}
+
+}  // namespace
+}  // namespace tributary::lake
