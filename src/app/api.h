@@ -20,6 +20,8 @@ void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/
 void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
 // /v1/models, /v1/endpoint-configs, /v1/endpoints, /endpoints/{name}/invocations
 void AddServingRoutes(net::Router* router, Server* server);
+// /v1/training-jobs (create, list, describe, logs, stop)
+void AddTrainingRoutes(net::Router* router, Server* server);
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

@@ -79,6 +79,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddCatalogCommands},
     {&cli::AddJobCommands},
     {&cli::AddServingCommands},
+    {&cli::AddTrainingCommands},
     {&cli::AddParquetCommands},
 #ifdef TRIBUTARY_WITH_FORECAST
     {&cli::AddForecastCommands},

@@ -26,6 +26,7 @@
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
 #include "serving/transform_jobs.h"
+#include "training/training_jobs.h"
 #include "objstore/object_store.h"
 #include "streams/stream_manager.h"
 
@@ -90,8 +91,14 @@ Status Server::Init() {
   serving::ServingOptions serving_options;
   serving_options.forecast_tool = FindCompanionTool("tributary-forecast", "TRIBUTARY_FORECAST_TOOL");
   serving_options.metrics = &metrics_;
+  serving_options.lake = lake_.get();
+  serving_options.model_cache_dir = dir + "/models";
   TRY_ASSIGN(endpoints_, serving::EndpointManager::Open(serving_store_.get(), serving_options));
   TRY_ASSIGN(transforms_, serving::TransformJobs::Open(db_.get(), endpoints_.get(), lake_.get()));
+  training::TrainingOptions training_options;
+  training_options.trainer = {serving_options.forecast_tool};
+  training_options.scratch_dir = dir + "/tmp/training";
+  TRY_ASSIGN(training_, training::TrainingJobs::Open(db_.get(), lake_.get(), training_options));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -135,6 +142,7 @@ Status Server::Init() {
   AddCatalogRoutes(router.get(), this);
   AddJobRoutes(router.get(), this);
   AddServingRoutes(router.get(), this);
+  AddTrainingRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -182,6 +190,7 @@ void Server::Stop() {
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   transforms_.reset();                // running batch transforms end Stopped
+  training_.reset();                  // the running training job and queued ones end Failed
   if (endpoints_) endpoints_->Stop();  // drains in-flight invocations, ends worker processes
   if (runtime_) {
     runtime_->Stop();

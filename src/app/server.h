@@ -22,6 +22,7 @@ namespace tributary::streams { class StreamManager; }
 namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
 namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
 namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
+namespace tributary::training { class TrainingJobs; }
 
 namespace tributary::app {
 
@@ -50,6 +51,7 @@ class Server {
   serving::ServingStore& serving_store() { return *serving_store_; }
   serving::EndpointManager& endpoints() { return *endpoints_; }
   serving::TransformJobs& transforms() { return *transforms_; }
+  training::TrainingJobs& training() { return *training_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -75,6 +77,7 @@ class Server {
   std::unique_ptr<serving::ServingStore> serving_store_;
   std::unique_ptr<serving::EndpointManager> endpoints_;
   std::unique_ptr<serving::TransformJobs> transforms_;
+  std::unique_ptr<training::TrainingJobs> training_;
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;

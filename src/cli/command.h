@@ -25,6 +25,8 @@ void AddCatalogCommands(CLI::App* parent, CommandContext* context); // catalog .
 void AddJobCommands(CLI::App* parent, CommandContext* context);     // job ...
 // model, endpoint-config, endpoint, transform: model hosting (serving_commands.cc).
 void AddServingCommands(CLI::App* parent, CommandContext* context);
+// training-job: DeepAR training jobs run by the server (training_commands.cc).
+void AddTrainingCommands(CLI::App* parent, CommandContext* context);
 // train, predict: exec tributary-forecast (forecast_commands.cc; builds with TRIBUTARY_WITH_TORCH).
 void AddForecastCommands(CLI::App* parent, CommandContext* context);
 
