@@ -23,6 +23,8 @@ void AddServingRoutes(net::Router* router, Server* server);
 // /v1/training-jobs (create, list, describe, logs, stop)
 void AddTrainingRoutes(net::Router* router, Server* server);
 
+void AddForecastRoutes(net::Router* router, Server* server);  // /v1/forecast/prepare
+
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);
 net::HttpResponse ErrorResponse(const Status& status);

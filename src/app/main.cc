@@ -80,6 +80,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddJobCommands},
     {&cli::AddServingCommands},
     {&cli::AddTrainingCommands},
+    {&cli::AddForecastPrepareCommands},
     {&cli::AddParquetCommands},
 #ifdef TRIBUTARY_WITH_FORECAST
     {&cli::AddForecastCommands},

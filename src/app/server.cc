@@ -142,6 +142,7 @@ Status Server::Init() {
   AddCatalogRoutes(router.get(), this);
   AddJobRoutes(router.get(), this);
   AddServingRoutes(router.get(), this);
+  AddForecastRoutes(router.get(), this);
   AddTrainingRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
