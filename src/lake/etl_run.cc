@@ -236,11 +236,7 @@ class Run {
     text.append(simdjson::SIMDJSON_PADDING, ' ');  // records are parsed in place
     std::string_view body(text.data(), length);
 
-    std::string relative = o.key.substr(std::min(o.key.size(), source_prefix_size()));
-    DetectedPartition part = DetectPartition(relative);
-    PartitionValues partition;
-    for (size_t k = 0; k < part.keys.size() && k < part.values.size(); ++k) partition.emplace_back(part.keys[k], part.values[k]);
-
+    const PartitionValues partition = PartitionOf(o.key);
     Status inner;
     auto one = [&](simdjson::dom::element e, std::string_view record, size_t line) -> bool {
       simdjson::dom::object obj;
@@ -249,18 +245,7 @@ class Run {
         inner = Reject(w, o.key, line, record, "a record must be a JSON object");
         return inner.ok();
       }
-      switch (pipeline_->Process(obj, partition, &dedupe_, scratch, row, reason)) {
-        case Outcome::kKept:
-          inner = writer.Append(*row);
-          if (inner.ok()) ++c->written;
-          break;
-        case Outcome::kFiltered: ++c->filtered; break;
-        case Outcome::kDuplicate: ++c->duplicate; break;
-        case Outcome::kRejected:
-          ++c->rejected;
-          inner = Reject(w, o.key, line, record, *reason);
-          break;
-      }
+      inner = ProcessRecord(obj, partition, w, o.key, line, record, scratch, row, reason, writer, c);
       return inner.ok();
     };
     Status framing = SplitJsonRecords(body, [&](std::string_view record, RecordPosition pos) -> bool {
@@ -292,7 +277,35 @@ class Run {
     return Status::Ok();
   }
 
-  size_t source_prefix_size() const { return source_prefix_; }
+  // The partition values a source object's key gives (relative to the table's location).
+  PartitionValues PartitionOf(const std::string& key) const {
+    DetectedPartition part = DetectPartition(key.substr(std::min(key.size(), source_prefix_)));
+    PartitionValues partition;
+    for (size_t k = 0; k < part.keys.size() && k < part.values.size(); ++k) {
+      partition.emplace_back(part.keys[k], part.values[k]);
+    }
+    return partition;
+  }
+
+  // One source record through the pipeline, counted; a kept row goes to `writer`, a
+  // rejected record to the error prefix with its reason.
+  Status ProcessRecord(simdjson::dom::object record, const PartitionValues& partition, int w,
+                       const std::string& key, size_t line, std::string_view text, RowScratch* scratch,
+                       Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+    switch (pipeline_->Process(record, partition, &dedupe_, scratch, row, reason)) {
+      case Outcome::kKept: {
+        Status st = writer.Append(*row);
+        if (st.ok()) ++c->written;
+        return st;
+      }
+      case Outcome::kFiltered: ++c->filtered; break;
+      case Outcome::kDuplicate: ++c->duplicate; break;
+      case Outcome::kRejected:
+        ++c->rejected;
+        return Reject(w, key, line, text, *reason);
+    }
+    return Status::Ok();
+  }
 
   // A Parquet source object: each row, as a JSON object, through the pipeline. A file
   // that does not read is rejected whole (and bookmarked), as a corrupt raw object is.
@@ -301,25 +314,13 @@ class Run {
     TableObject object;
     object.info = o;
     object.id = parquet_source_->table().location.bucket + "/" + o.key;
-    DetectedPartition part = DetectPartition(o.key.substr(std::min(o.key.size(), source_prefix_size())));
-    PartitionValues partition;
-    for (size_t k = 0; k < part.keys.size() && k < part.values.size(); ++k) partition.emplace_back(part.keys[k], part.values[k]);
+    const PartitionValues partition = PartitionOf(o.key);
     c->bytes = static_cast<int64_t>(o.size);
     Status inner;
     auto one = [&](const TableRecord& r) -> bool {
       ++c->read;
-      switch (pipeline_->Process(r.value.get_object().value_unsafe(), partition, &dedupe_, scratch, row, reason)) {
-        case Outcome::kKept:
-          inner = writer.Append(*row);
-          if (inner.ok()) ++c->written;
-          break;
-        case Outcome::kFiltered: ++c->filtered; break;
-        case Outcome::kDuplicate: ++c->duplicate; break;
-        case Outcome::kRejected:
-          ++c->rejected;
-          inner = Reject(w, o.key, r.line, r.text, *reason);
-          break;
-      }
+      inner = ProcessRecord(r.value.get_object().value_unsafe(), partition, w, o.key, r.line, r.text,
+                            scratch, row, reason, writer, c);
       return inner.ok() && !Cancelled();
     };
     Status st = parquet_source_->Read(object, &parser, one, [](const TableRecord&, const std::string&) { return true; });

@@ -104,13 +104,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
     auto pending = std::make_shared<Pending>();
     pending->done = std::move(done);
     pending->set = set;
-    if (!out.ok()) {
-      rm->errors->Add();
-      RunErrorAction(*rule, m, out.status().message(), "");
-    } else if (out->has_value()) {
-      rm->matched->Add();
-      RunActions(*rule, rm, **out, m, pending);
-    }
+    Settle(*rule, rm, out, m, pending);
     pending->Release();
     return;
   }
@@ -124,16 +118,22 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   for (const CompiledRule* rule : rules) {
     const RuleMetrics* rm = metrics_->For(rule->name());
     auto out = rule->Evaluate(m);
-    if (!out.ok()) {
-      rm->errors->Add();
-      RunErrorAction(*rule, m, out.status().message(), "");
-      continue;
-    }
-    if (!out->has_value()) continue;
-    rm->matched->Add();
-    RunActions(*rule, rm, **out, m, pending);
+    Settle(*rule, rm, out, m, pending);
   }
   pending->Release();
+}
+
+void RulesEngine::Settle(const CompiledRule& rule, const RuleMetrics* rm,
+                         Result<std::optional<OutputRecord>>& out, const MessageContext& m,
+                         const std::shared_ptr<Pending>& pending) {
+  if (!out.ok()) {
+    rm->errors->Add();
+    RunErrorAction(rule, m, out.status().message(), "");
+    return;
+  }
+  if (!out->has_value()) return;
+  rm->matched->Add();
+  RunActions(rule, rm, **out, m, pending);
 }
 
 bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm,

@@ -76,6 +76,10 @@ class RulesEngine : public broker::MessageInterceptor {
   // `done` and nothing else allocated. False when the rule is not of that shape.
   bool TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm, std::string_view output,
                          broker::PublishDone& done);
+  // One rule's evaluation: an error to the error action, an output to the actions.
+  void Settle(const CompiledRule& rule, const RuleMetrics* rm,
+              Result<std::optional<OutputRecord>>& out, const MessageContext& m,
+              const std::shared_ptr<Pending>& pending);
   void RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                   const MessageContext& m, const std::shared_ptr<Pending>& pending);
   void RunErrorAction(const CompiledRule& rule, const MessageContext& m,
