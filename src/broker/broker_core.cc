@@ -130,6 +130,15 @@ void BrokerCore::Route(const MessagePtr& msg) {
   matches.clear();
 }
 
+bool BrokerCore::HasSubscribers(std::string_view topic, std::string_view publisher) const {
+  thread_local std::vector<SubscriptionMatch> matches;
+  matches.clear();
+  tree.Match(topic, publisher, &matches);
+  bool any = !matches.empty();
+  matches.clear();
+  return any;
+}
+
 void BrokerCore::ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
   wills_[client_id] = PendingWill{std::move(will), due_ms};

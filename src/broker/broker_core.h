@@ -70,6 +70,8 @@ class BrokerCore {
   // ---- routing
   // Applies the retain flag to the retained store and delivers to every subscriber.
   void Route(const MessagePtr& msg);
+  // Whether a message on `topic` from `publisher` would reach any subscriber now.
+  bool HasSubscribers(std::string_view topic, std::string_view publisher) const;
 
   // ---- wills
   void ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms);

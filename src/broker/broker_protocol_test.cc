@@ -282,57 +282,135 @@ class DeferringInterceptor : public MessageInterceptor {
   void OnPublish(const InboundMessage& m, PublishDone done) override {
     std::lock_guard<std::mutex> lock(mu);
     topics.emplace_back(m.topic);
+    payloads.emplace_back(m.payload);
     if (done) pending.push_back(std::move(done));
+  }
+  // Waits for the i-th deferred verdict and gives it.
+  void Settle(size_t i, bool ok) {
+    ASSERT_TRUE(testing::WaitFor([&] {
+      std::lock_guard<std::mutex> lock(mu);
+      return pending.size() > i;
+    }, 2000)) << "no PUBLISH #" << i << " reached the interceptor";
+    std::lock_guard<std::mutex> lock(mu);
+    pending[i](ok);
   }
   std::mutex mu;
   std::vector<std::string> topics;
+  std::vector<std::string> payloads;
   std::vector<PublishDone> pending;
 };
 
+// A broker with `ic` attached (SetInterceptor must come before Start, so it is built by
+// hand). The interceptor's spent callbacks hold their connections: they are dropped
+// before the runtime stops.
+class InterceptedBroker {
+ public:
+  explicit InterceptedBroker(DeferringInterceptor* ic) : ic_(ic), rt_(1) {
+    rt_.Start();
+    broker_ = std::move(Broker::Create(TestOptions(), &rt_, &allow_, &reg_)).value();
+    broker_->SetInterceptor(ic);
+    EXPECT_TRUE(broker_->Start().ok());
+  }
+  ~InterceptedBroker() {
+    broker_->Stop();
+    broker_.reset();
+    ic_->pending.clear();
+    rt_.Stop();
+    rt_.Join();
+  }
+  int port() const { return broker_->tcp_port(); }
+
+ private:
+  DeferringInterceptor* ic_;
+  net::Runtime rt_;
+  AllowAllAuthorizer allow_;
+  MetricsRegistry reg_;
+  std::unique_ptr<Broker> broker_;
+};
+
+mqtt::Publish Qos1(const std::string& topic, const std::string& payload, uint16_t id,
+                   bool retain = false) {
+  mqtt::Publish p;
+  p.topic = topic;
+  p.payload = payload;
+  p.qos = QoS::kAtLeastOnce;
+  p.packet_id = id;
+  p.retain = retain;
+  return p;
+}
+
 TEST(BrokerProtocolTest, InterceptorGatesTheAcknowledgement) {
   DeferringInterceptor ic;
-  auto o = TestOptions();
-  // SetInterceptor must come before Start: build the broker by hand.
-  net::Runtime rt(1);
-  rt.Start();
-  AllowAllAuthorizer allow;
-  MetricsRegistry reg;
-  auto b = std::move(Broker::Create(o, &rt, &allow, &reg)).value();
-  b->SetInterceptor(&ic);
-  ASSERT_TRUE(b->Start().ok());
-  auto c = MustConnect(b->tcp_port(), V5("ic"));
-  mqtt::Publish p;
-  p.topic = "rules/in";
-  p.payload = "x";
-  p.qos = QoS::kAtLeastOnce;
-  p.packet_id = 9;
-  ASSERT_TRUE(c->Send(p).ok());
+  InterceptedBroker b(&ic);
+  auto c = MustConnect(b.port(), V5("ic"));
+  ASSERT_TRUE(c->Send(Qos1("rules/in", "x", 9)).ok());
   EXPECT_FALSE(c->Receive(300).ok());  // no PUBACK before done()
-  {
-    std::lock_guard<std::mutex> lock(ic.mu);
-    ASSERT_EQ(ic.pending.size(), 1u);
-    ic.pending[0](true);
-  }
+  ic.Settle(0, true);
   auto ack = c->Expect<mqtt::PubAck>();
   ASSERT_TRUE(ack.ok()) << ack.status().ToString();
   EXPECT_EQ(ack->packet_id, 9);
   EXPECT_EQ(ack->reason, ReasonCode::kSuccess);
-  p.packet_id = 10;
-  ASSERT_TRUE(c->Send(p).ok());
-  ASSERT_TRUE(testing::WaitFor([&] {
-    std::lock_guard<std::mutex> lock(ic.mu);
-    return ic.pending.size() == 2;
-  }, 2000));
-  ic.pending[1](false);
+  ASSERT_TRUE(c->Send(Qos1("rules/in", "y", 10)).ok());
+  ic.Settle(1, false);
   ack = c->Expect<mqtt::PubAck>();
   ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->packet_id, 10);
   EXPECT_EQ(ack->reason, ReasonCode::kUnspecifiedError);
-  b->Stop();
-  b.reset();
-  // The spent callbacks hold their connections; those must go before the runtime does.
-  ic.pending.clear();
-  rt.Stop();
-  rt.Join();
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.topics, (std::vector<std::string>{"rules/in", "rules/in"}));
+  EXPECT_EQ(ic.payloads, (std::vector<std::string>{"x", "y"}));
+}
+
+// A message reaches subscribers and the retained store only once the interceptor has
+// accepted it, whether or not anybody was subscribed when it arrived.
+TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
+  DeferringInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto sub = MustConnect(b.port(), V5("sub"));
+  ASSERT_EQ(*sub->Subscribe("held/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto pub = MustConnect(b.port(), V5("pub"));
+
+  ASSERT_TRUE(pub->Send(Qos1("held/a", "one", 1)).ok());
+  EXPECT_FALSE(sub->Receive(300).ok());  // not delivered before the verdict
+  ic.Settle(0, true);
+  auto got = sub->Expect<mqtt::Publish>();
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->payload, "one");
+  ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
+
+  ASSERT_TRUE(pub->Send(Qos1("held/a", "two", 2)).ok());
+  ic.Settle(1, false);
+  auto refused = pub->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->reason, ReasonCode::kUnspecifiedError);
+  EXPECT_FALSE(sub->Receive(300).ok());  // a refused message is not delivered
+
+  // Nobody subscribes to kept/#: retained messages are still held for the verdict.
+  ASSERT_TRUE(pub->Send(Qos1("kept/r", "refused", 3, /*retain=*/true)).ok());
+  ic.Settle(2, false);
+  ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
+  ASSERT_TRUE(pub->Send(Qos1("kept/r", "accepted", 4, /*retain=*/true)).ok());
+  ic.Settle(3, true);
+  ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
+  auto late = MustConnect(b.port(), V5("late"));
+  ASSERT_EQ(*late->Subscribe("kept/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto retained = late->Expect<mqtt::Publish>();
+  ASSERT_TRUE(retained.ok()) << retained.status().ToString();
+  EXPECT_EQ(retained->payload, "accepted");
+  EXPECT_TRUE(retained->retain);
+  EXPECT_FALSE(late->Receive(300).ok());
+
+  // Nobody could receive this one: it is still acknowledged only after the verdict, and
+  // the interceptor sees its topic and payload as for any other.
+  ASSERT_TRUE(pub->Send(Qos1("nobody/x", "three", 5)).ok());
+  EXPECT_FALSE(pub->Receive(300).ok());
+  ic.Settle(4, true);
+  auto ack = pub->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->packet_id, 5);
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.topics.back(), "nobody/x");
+  EXPECT_EQ(ic.payloads.back(), "three");
 }
 
 TEST(BrokerProtocolTest, DisconnectClientSendsAdministrativeAction) {

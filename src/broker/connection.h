@@ -66,8 +66,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   void HandleBadConnect(const uint8_t* data, size_t size, mqtt::ReasonCode reason,
                         const std::string& why);
   void HandlePublish(mqtt::Publish&& p);
-  void AcceptPublish(MessagePtr msg, uint16_t packet_id);
-  void OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok, bool write_now = true);
+  void AcceptPublish(mqtt::Publish&& p, uint16_t packet_id);
   // Runs on the connection's thread: the interceptor verdicts queued since the last drain.
   void DrainInterceptorVerdicts();
   void HandleAck(const mqtt::PubAck& a);
@@ -107,10 +106,13 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   // whole group commit at once): they are queued here and drained by one posted handler,
   // so a burst costs one hand-off and one write rather than one of each per message.
   struct Verdict {
-    MessagePtr msg;
+    MessagePtr msg;  // null when nobody could receive it (see AcceptPublish)
     uint16_t packet_id;
+    mqtt::QoS qos;
     bool ok;
   };
+  // Routes an accepted message and queues its acknowledgement (the drain writes them).
+  void OnInterceptorDone(Verdict& v);
   std::mutex verdicts_mu_;
   std::vector<Verdict> verdicts_;  // verdicts_mu_
   std::vector<Verdict> verdict_batch_;  // the drain's, swapped with verdicts_ (keeps capacity)

@@ -93,12 +93,14 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
     }
     return;
   }
-  AcceptPublish(MessageFromPublish(std::move(p), client_id_, WallMillis()), id);
+  AcceptPublish(std::move(p), id);
 }
 
-void Connection::AcceptPublish(MessagePtr msg, uint16_t packet_id) {
+void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   MessageInterceptor* ic = core_->interceptor;
-  if (ic == nullptr || msg->qos == mqtt::QoS::kAtMostOnce) {
+  int64_t now_ms = WallMillis();
+  if (ic == nullptr || p.qos == mqtt::QoS::kAtMostOnce) {
+    MessagePtr msg = MessageFromPublish(std::move(p), client_id_, now_ms);
     core_->Route(msg);
     if (ic != nullptr) {
       InboundMessage im{client_id_, grant_->thing(), msg->topic, msg->payload, msg->qos,
@@ -113,13 +115,24 @@ void Connection::AcceptPublish(MessagePtr msg, uint16_t packet_id) {
     return;
   }
   ++pending_inbound_;
-  InboundMessage im{client_id_, grant_->thing(), msg->topic, msg->payload, msg->qos,
-                    msg->retain, &msg->properties, msg->received_at_ms};
-  ic->OnPublish(im, [self = shared_from_this(), msg, packet_id](bool ok) {
+  mqtt::QoS qos = p.qos;
+  // The message is kept for routing after the verdict only when somebody could receive
+  // it: a retained message, or one with matching subscriptions now. Device telemetry that
+  // only rules consume (the common case) is then never copied into a Message, and the
+  // wait for durability holds a packet identifier instead of the whole message.
+  MessagePtr msg;
+  if (p.retain || core_->HasSubscribers(p.topic, client_id_)) {
+    msg = MessageFromPublish(std::move(p), client_id_, now_ms);
+  }
+  InboundMessage im = msg ? InboundMessage{client_id_, grant_->thing(), msg->topic, msg->payload,
+                                           msg->qos, msg->retain, &msg->properties, now_ms}
+                          : InboundMessage{client_id_, grant_->thing(), p.topic, p.payload,
+                                           p.qos, p.retain, &p.properties, now_ms};
+  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(msg), packet_id, qos](bool ok) mutable {
     bool post;
     {
       std::lock_guard<std::mutex> lock(self->verdicts_mu_);
-      self->verdicts_.push_back({msg, packet_id, ok});
+      self->verdicts_.push_back({std::move(msg), packet_id, qos, ok});
       post = !std::exchange(self->drain_posted_, true);
     }
     if (post) {
@@ -135,16 +148,20 @@ void Connection::DrainInterceptorVerdicts() {
     batch.swap(verdicts_);
     drain_posted_ = false;
   }
-  for (Verdict& v : batch) OnInterceptorDone(std::move(v.msg), v.packet_id, v.ok, /*write_now=*/false);
+  for (Verdict& v : batch) OnInterceptorDone(v);
   batch.clear();
   StartWrite();
 }
 
-void Connection::OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok, bool write_now) {
+void Connection::OnInterceptorDone(Verdict& v) {
   --pending_inbound_;
-  if (ok) core_->Route(msg);  // accepted even if the client is gone meanwhile
+  // Accepted even if the client is gone meanwhile.
+  if (v.ok && v.msg) core_->Route(v.msg);
+  v.msg.reset();
   if (state_ != State::kConnected || !session_) return;
-  bool qos2 = msg->qos == mqtt::QoS::kExactlyOnce;
+  uint16_t packet_id = v.packet_id;
+  bool ok = v.ok;
+  bool qos2 = v.qos == mqtt::QoS::kExactlyOnce;
   auto type = qos2 ? mqtt::PacketType::kPubrec : mqtt::PacketType::kPuback;
   if (ok) {
     Send(MakeAck(type, packet_id, mqtt::ReasonCode::kSuccess));
@@ -158,7 +175,6 @@ void Connection::OnInterceptorDone(MessagePtr msg, uint16_t packet_id, bool ok, 
       return;
     }
   }
-  if (write_now) StartWrite();
 }
 
 void Connection::HandleAck(const mqtt::PubAck& a) {
