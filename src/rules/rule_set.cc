@@ -66,10 +66,15 @@ void RuleSet::Walk(const TrieNode& node, std::string_view rest, bool at_end, boo
 }
 
 void RuleSet::Match(std::string_view topic, std::vector<const CompiledRule*>* out) const {
-  std::vector<size_t> hits;
+  // Called for every PUBLISH: the hit list is one buffer per thread, and one hit (the
+  // usual case) needs no sorting.
+  thread_local std::vector<size_t> hits;
+  hits.clear();
   Walk(root_, topic, false, true, &hits);
-  std::sort(hits.begin(), hits.end());
-  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  if (hits.size() > 1) {
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  }
   for (size_t i : hits) out->push_back(rules_[i].get());
 }
 

@@ -1,5 +1,7 @@
 #include "rules/rules_engine.h"
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
@@ -36,7 +38,30 @@ Result<std::vector<std::string>> SplitJsonArray(const std::string& text) {
 
 }  // namespace
 
+RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry) : registry_(registry) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+}
+
 const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
+  // Asked once per message and rule, from every connection thread: the last answer is
+  // kept per thread so that the table's lock is taken only when the rule changes. The
+  // table's id (never reused) keeps one table's answer from serving another.
+  struct LastHit {
+    uint64_t table = 0;
+    std::string rule;
+    const RuleMetrics* metrics = nullptr;
+  };
+  thread_local LastHit last;
+  if (last.table == id_ && last.rule == rule) return last.metrics;
+  const RuleMetrics* found = Lookup(rule);
+  last.table = id_;
+  last.rule = rule;
+  last.metrics = found;
+  return found;
+}
+
+const RuleMetrics* RuleMetricsTable::Lookup(const std::string& rule) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& slot = by_rule_[rule];
   if (!slot) {

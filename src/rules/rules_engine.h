@@ -45,12 +45,15 @@ struct RuleMetrics {
 
 class RuleMetricsTable {
  public:
-  explicit RuleMetricsTable(MetricsRegistry* registry) : registry_(registry) {}
+  explicit RuleMetricsTable(MetricsRegistry* registry);
   // Stable pointer for `rule`; thread-safe.
   const RuleMetrics* For(const std::string& rule);
 
  private:
+  const RuleMetrics* Lookup(const std::string& rule);
+
   MetricsRegistry* registry_;
+  uint64_t id_;
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<RuleMetrics>> by_rule_;
 };
