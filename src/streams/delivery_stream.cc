@@ -25,6 +25,10 @@ constexpr int64_t kMaxIdleWaitMs = 50;
 // Firehose's record limit (1000 KiB).
 constexpr size_t kMaxRecordBytes = 1'024'000;
 
+// Delivered buffers kept for reuse: at most this many, of at most this capacity each.
+constexpr size_t kMaxSpares = 2;
+constexpr size_t kMaxSpareBytes = 32u << 20;
+
 int64_t SteadyMillis() { return SteadyNanos() / 1'000'000; }
 
 // One line per refused record, in the shape Firehose gives dynamic-partitioning failures.
@@ -176,6 +180,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       }
       Buffer& b = buffers_[key];
       if (b.seqs.empty()) {
+        TakeSpareLocked(&b);
         // Sized like the last object, so a buffer is not copied as it doubles its way up.
         b.bytes.reserve(std::min<uint64_t>(last_object_raw_bytes_, options_.config.buffer_size_bytes()));
         b.partitioning_failed = !part.ok();
@@ -253,12 +258,15 @@ bool DeliveryStream::Deliver(Buffer& b) {
   const StreamConfig& config = options_.config;
   auto log = Logger("streams");
 
-  std::string body = std::move(b.bytes);
+  std::string raw = std::move(b.bytes);
+  std::string compressed;
+  std::string_view body = raw;
   Compression compression = config.compression;
   if (compression == Compression::kGzip) {
-    auto gz = GzipCompress(body);
+    auto gz = GzipCompress(raw);
     if (gz.ok()) {
-      body = std::move(gz).value();
+      compressed = std::move(gz).value();
+      body = compressed;
     } else {
       // Only a zlib failure (out of memory) gets here; raw records beat losing them.
       log->error("stream={} gzip failed, delivering uncompressed: {}", config.name,
@@ -330,7 +338,23 @@ bool DeliveryStream::Deliver(Buffer& b) {
                "restart: {}", config.name, st.ToString());
   }
   m.wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
+  KeepSpare(std::move(raw), std::move(b.seqs));
   return true;
+}
+
+void DeliveryStream::TakeSpareLocked(Buffer* b) {
+  if (spares_.empty()) return;
+  b->bytes = std::move(spares_.back().bytes);
+  b->seqs = std::move(spares_.back().seqs);
+  spares_.pop_back();
+  b->bytes.clear();
+  b->seqs.clear();
+}
+
+void DeliveryStream::KeepSpare(std::string bytes, std::vector<uint64_t> seqs) {
+  if (bytes.capacity() > kMaxSpareBytes) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spares_.size() < kMaxSpares) spares_.push_back({std::move(bytes), std::move(seqs)});
 }
 
 bool DeliveryStream::SleepUnlessAbandoned(int64_t ms) {

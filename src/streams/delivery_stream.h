@@ -89,6 +89,8 @@ class DeliveryStream {
   bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
   // Writes one object; false if Stop gave up on it (the records stay in the WAL).
   bool Deliver(Buffer& buffer);
+  void TakeSpareLocked(Buffer* b);
+  void KeepSpare(std::string bytes, std::vector<uint64_t> seqs);
   bool SleepUnlessAbandoned(int64_t ms);
   void NoteError(const std::string& message);
 
@@ -109,11 +111,18 @@ class DeliveryStream {
   bool stopping_ = false;
   bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
   std::atomic<uint64_t> puts_in_progress_{0};
-  uint64_t last_object_raw_bytes_ = 0;  // mu_; the raw size of the last buffer sealed  // Stop waits (under mu_) for 0
+  uint64_t last_object_raw_bytes_ = 0;  // mu_; the raw size of the last buffer sealed
   uint64_t last_appended_seq_ = 0;      // under mu_: highest seq handed to the WAL
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
   std::map<std::string, Buffer> buffers_;  // filling, by partition key
   std::vector<Buffer> sealed_;             // reached the size: next object, in order
+  // The storage of delivered buffers, for the next ones to fill (mu_): a fresh buffer of
+  // several MiB would take a page fault per 4 KiB as records are appended.
+  struct Spare {
+    std::string bytes;
+    std::vector<uint64_t> seqs;
+  };
+  std::vector<Spare> spares_;
   std::string last_error_;
   int64_t last_error_ms_ = 0;
 };
