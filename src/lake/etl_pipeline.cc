@@ -30,9 +30,11 @@ bool Fail(std::string* reason, std::string_view what, std::string_view value, Et
   return false;
 }
 
-bool SetInt(int64_t v, EtlType t, Cell* out, std::string* reason, std::string_view what, std::string_view text) {
+// `text()` gives the source value for the reason; called only on failure, as it allocates.
+template <typename TextFn>
+bool SetInt(int64_t v, EtlType t, Cell* out, std::string* reason, std::string_view what, TextFn text) {
   if (t == EtlType::kInt && (v < INT32_MIN || v > INT32_MAX)) {
-    *reason = std::string(what) + " " + std::string(text) + " is out of the range of int";
+    *reason = std::string(what) + " " + std::string(text()) + " is out of the range of int";
     return false;
   }
   out->kind = Cell::Kind::kInt;
@@ -71,7 +73,7 @@ bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason
     case EtlType::kBigint: {
       int64_t v;
       if (!ParseIntText(s, &v)) return Fail(reason, "string", Excerpt(s), t);
-      return SetInt(v, t, out, reason, "string", Excerpt(s));
+      return SetInt(v, t, out, reason, "string", [&] { return Excerpt(s); });
     }
     case EtlType::kFloat:
     case EtlType::kDouble:
@@ -106,7 +108,7 @@ bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason) {
       out->s = std::to_string(v);
       return true;
     case EtlType::kInt:
-    case EtlType::kBigint: return SetInt(v, t, out, reason, "number", std::to_string(v));
+    case EtlType::kBigint: return SetInt(v, t, out, reason, "number", [&] { return std::to_string(v); });
     case EtlType::kFloat:
     case EtlType::kDouble:
       out->kind = Cell::Kind::kDouble;
@@ -137,7 +139,7 @@ bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason) {
     case EtlType::kInt:
     case EtlType::kBigint:
       if (!IntFromDouble(v, &whole)) return Fail(reason, "number", text() + " (not a whole number)", t);
-      return SetInt(whole, t, out, reason, "number", text());
+      return SetInt(whole, t, out, reason, "number", text);
     case EtlType::kFloat:
     case EtlType::kDouble:
       out->kind = Cell::Kind::kDouble;

@@ -15,7 +15,7 @@
 #include "base/files.h"
 #include "expr/value.h"
 #include "lake/crawler.h"
-#include "lake/json_records.h"
+#include "lake/json_record_stream.h"
 #include "lake/partition_detect.h"
 #include "lake/table_reader.h"
 #include "parquet/compression.h"
@@ -171,17 +171,28 @@ class Run {
   }
 
   void Work(int w) {
-    simdjson::dom::parser parser;
+    simdjson::dom::parser parser;  // Parquet sources' rows
+    JsonRecordStream records;      // raw JSON objects' records
     RowScratch scratch;
     Row row;
     std::string reason;
     PartitionedWriter& writer = *writers_[w];
     for (;;) {
       size_t i = next_.fetch_add(1);
-      if (i >= todo_.size() || Cancelled() || stop_.load()) return;
+      if (Cancelled() || stop_.load()) return;
+      if (i >= todo_.size()) {
+        // Closing the worker's files here rather than after the join lets the last
+        // row groups of every worker be encoded and written at the same time.
+        Status st = writer.Finish();
+        if (!st.ok()) {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (failure_.ok()) failure_ = st;
+        }
+        return;
+      }
       const objstore::ObjectInfo& o = todo_[i];
       Counts c;
-      Status st = ReadObject(w, o, parser, &scratch, &row, &reason, writer, &c);
+      Status st = ReadObject(w, o, parser, records, &scratch, &row, &reason, writer, &c);
       {
         std::lock_guard<std::mutex> lock(mu_);
         run_.objects_read += 1;
@@ -219,8 +230,8 @@ class Run {
     return Status::Ok();
   }
 
-  Status ReadObject(int w, const objstore::ObjectInfo& o, simdjson::dom::parser& parser, RowScratch* scratch,
-                    Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+  Status ReadObject(int w, const objstore::ObjectInfo& o, simdjson::dom::parser& parser, JsonRecordStream& records,
+                    RowScratch* scratch, Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
     if (parquet_source_) return ReadParquetObject(w, o, parser, scratch, row, reason, writer, c);
     auto bytes = source_bucket_->Get(o.key);
     if (!bytes.ok()) return bytes.status().WithContext("reading source object " + o.key);
@@ -231,42 +242,39 @@ class Run {
       ++c->rejected;
       return Reject(w, o.key, 0, "", decoded.status().message());
     }
-    std::string text = std::move(*decoded);
-    const size_t length = text.size();
-    text.append(simdjson::SIMDJSON_PADDING, ' ');  // records are parsed in place
-    std::string_view body(text.data(), length);
+    const std::string text = std::move(*decoded);
 
     const PartitionValues partition = PartitionOf(o.key);
     Status inner;
-    auto one = [&](simdjson::dom::element e, std::string_view record, size_t line) -> bool {
+    auto one = [&](simdjson::dom::element e, std::string_view record, size_t offset) -> bool {
       simdjson::dom::object obj;
       if (e.get_object().get(obj)) {
         ++c->rejected;
-        inner = Reject(w, o.key, line, record, "a record must be a JSON object");
+        inner = Reject(w, o.key, records.LineOf(offset), record, "a record must be a JSON object");
         return inner.ok();
       }
-      inner = ProcessRecord(obj, partition, w, o.key, line, record, scratch, row, reason, writer, c);
+      inner = ProcessRecord(obj, partition, w, o.key, [&] { return records.LineOf(offset); }, record, scratch, row,
+                            reason, writer, c);
       return inner.ok();
     };
-    Status framing = SplitJsonRecords(body, [&](std::string_view record, RecordPosition pos) -> bool {
+    Status framing = records.ForEach(text, [&](const JsonRecord& r) -> bool {
       ++c->read;
-      simdjson::dom::element doc;
-      if (auto error = parser.parse(reinterpret_cast<const uint8_t*>(record.data()), record.size(), false).get(doc)) {
+      if (!r.error.empty()) {
         ++c->rejected;
-        inner = Reject(w, o.key, pos.line, record, std::string("not valid JSON: ") + simdjson::error_message(error));
+        inner = Reject(w, o.key, records.LineOf(r.offset), r.text, "not valid JSON: " + std::string(r.error));
         return inner.ok();
       }
-      if (doc.is_array()) {  // a batch written as one JSON array: each element is a record
+      if (r.value.is_array()) {  // a batch written as one JSON array: each element is a record
         --c->read;
-        simdjson::dom::array items = doc.get_array().value_unsafe();
+        simdjson::dom::array items = r.value.get_array().value_unsafe();
         for (simdjson::dom::element item : items) {
           ++c->read;
-          if (!one(item, record, pos.line)) return false;
+          if (!one(item, r.text, r.offset)) return false;
         }
         return true;
       }
       if (Cancelled()) return false;
-      return one(doc, record, pos.line);
+      return one(r.value, r.text, r.offset);
     });
     TRY(inner);
     if (!framing.ok()) {
@@ -288,9 +296,11 @@ class Run {
   }
 
   // One source record through the pipeline, counted; a kept row goes to `writer`, a
-  // rejected record to the error prefix with its reason.
+  // rejected record to the error prefix with its reason and line (`line()`, asked only
+  // then: counting lines is not free).
+  template <typename LineFn>
   Status ProcessRecord(simdjson::dom::object record, const PartitionValues& partition, int w,
-                       const std::string& key, size_t line, std::string_view text, RowScratch* scratch,
+                       const std::string& key, LineFn line, std::string_view text, RowScratch* scratch,
                        Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
     switch (pipeline_->Process(record, partition, &dedupe_, scratch, row, reason)) {
       case Outcome::kKept: {
@@ -302,7 +312,7 @@ class Run {
       case Outcome::kDuplicate: ++c->duplicate; break;
       case Outcome::kRejected:
         ++c->rejected;
-        return Reject(w, key, line, text, *reason);
+        return Reject(w, key, line(), text, *reason);
     }
     return Status::Ok();
   }
@@ -319,7 +329,7 @@ class Run {
     Status inner;
     auto one = [&](const TableRecord& r) -> bool {
       ++c->read;
-      inner = ProcessRecord(r.value.get_object().value_unsafe(), partition, w, o.key, r.line, r.text,
+      inner = ProcessRecord(r.value.get_object().value_unsafe(), partition, w, o.key, [&] { return r.line; }, r.text,
                             scratch, row, reason, writer, c);
       return inner.ok() && !Cancelled();
     };

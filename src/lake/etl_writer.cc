@@ -49,6 +49,7 @@ PartitionedWriter::PartitionedWriter(const Pipeline& pipeline, std::string scrat
 PartitionedWriter::~PartitionedWriter() { Abort(); }
 
 void PartitionedWriter::Abort() {
+  last_file_ = nullptr;
   open_.clear();  // an unclosed ParquetWriter leaves no file
   for (const auto& f : files_) ::unlink(f.local_path.c_str());
   files_.clear();
@@ -70,38 +71,47 @@ Status PartitionedWriter::Close(std::map<std::string, std::unique_ptr<OpenFile>>
   if (::stat(f->file.local_path.c_str(), &st) == 0) f->file.bytes = st.st_size;
   f->file.rows = f->writer->rows_written();
   files_.push_back(std::move(f->file));
+  if (last_file_ == f) last_file_ = nullptr;
   open_.erase(it);
   return Status::Ok();
 }
 
-Status PartitionedWriter::Append(const Row& row) {
-  std::string path;
-  for (int p : pipeline_.partition_columns()) {
-    path += pipeline_.columns()[p].name + "=" + PartitionValueText(row[p]) + "/";
-  }
-  auto it = open_.find(path);
-  if (it == open_.end()) {
-    if (static_cast<int>(open_.size()) >= options_.max_open_files) {
-      auto lru = open_.begin();
-      for (auto j = open_.begin(); j != open_.end(); ++j) {
-        if (j->second->last_use < lru->second->last_use) lru = j;
-      }
-      TRY(Close(lru));
+Result<PartitionedWriter::OpenFile*> PartitionedWriter::FileFor(const Row& row) {
+  auto it = open_.find(path_);
+  if (it != open_.end()) return it->second.get();
+  if (static_cast<int>(open_.size()) >= options_.max_open_files) {
+    auto lru = open_.begin();
+    for (auto j = open_.begin(); j != open_.end(); ++j) {
+      if (j->second->last_use < lru->second->last_use) lru = j;
     }
-    auto f = std::make_unique<OpenFile>();
-    std::string name = file_prefix_ + "-" + std::to_string(next_file_++) + ".parquet";
-    f->file.local_path = scratch_dir_ + "/" + name;
-    f->file.relative_key = path + name;
-    f->file.partition_path = path;
-    for (int p : pipeline_.partition_columns()) f->file.partition_values.push_back(CellText(row[p]));
-    auto sink = parquet::OpenFileSink(f->file.local_path);
-    if (!sink.ok()) return sink.status().WithContext("ETL scratch file");
-    TRY_ASSIGN(f->writer, parquet::ParquetWriter::Open(std::move(*sink), schema_, options_.parquet));
-    f->batch = parquet::RecordBatch::Empty(schema_);
-    for (auto& c : f->batch.columns) c.Reserve(options_.batch_rows);
-    it = open_.emplace(path, std::move(f)).first;
+    TRY(Close(lru));
   }
-  OpenFile* f = it->second.get();
+  auto f = std::make_unique<OpenFile>();
+  std::string name = file_prefix_ + "-" + std::to_string(next_file_++) + ".parquet";
+  f->file.local_path = scratch_dir_ + "/" + name;
+  f->file.relative_key = path_ + name;
+  f->file.partition_path = path_;
+  for (int p : pipeline_.partition_columns()) f->file.partition_values.push_back(CellText(row[p]));
+  auto sink = parquet::OpenFileSink(f->file.local_path);
+  if (!sink.ok()) return sink.status().WithContext("ETL scratch file");
+  TRY_ASSIGN(f->writer, parquet::ParquetWriter::Open(std::move(*sink), schema_, options_.parquet));
+  f->batch = parquet::RecordBatch::Empty(schema_);
+  for (auto& c : f->batch.columns) c.Reserve(options_.batch_rows);
+  return open_.emplace(path_, std::move(f)).first->second.get();
+}
+
+Status PartitionedWriter::Append(const Row& row) {
+  path_.clear();
+  for (int p : pipeline_.partition_columns()) {
+    path_ += pipeline_.columns()[p].name + "=" + PartitionValueText(row[p]) + "/";
+  }
+  // Rows come in runs of one partition (always one when the target has no partition
+  // keys): the file of the last row is tried before the map.
+  OpenFile* f = last_file_ != nullptr && last_file_->file.partition_path == path_ ? last_file_ : nullptr;
+  if (f == nullptr) {
+    TRY_ASSIGN(f, FileFor(row));
+  }
+  last_file_ = f;
   f->last_use = ++clock_;
   for (size_t k = 0; k < data_columns_.size(); ++k) {
     const Cell& c = row[data_columns_[k]];

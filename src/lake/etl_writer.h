@@ -64,6 +64,9 @@ class PartitionedWriter {
   struct OpenFile;
   Status Close(std::map<std::string, std::unique_ptr<OpenFile>>::iterator it);
   Status Flush(OpenFile* f);
+  // The open file of partition path_, opened (and the least recently used one closed)
+  // if needed.
+  Result<OpenFile*> FileFor(const Row& row);
 
   const Pipeline& pipeline_;
   std::string scratch_dir_;
@@ -74,6 +77,8 @@ class PartitionedWriter {
   std::map<std::string, std::unique_ptr<OpenFile>> open_;  // by partition path
   std::vector<StagedFile> files_;
   std::vector<uint8_t> has_value_;
+  OpenFile* last_file_ = nullptr;  // of the last row appended
+  std::string path_;               // Append's scratch: the row's partition path
   uint64_t clock_ = 0;
   int next_file_ = 0;
 };

@@ -29,10 +29,11 @@ size_t SkipOrdinary(const char* p, size_t i, size_t n) {
 }  // namespace
 
 Status SplitJsonRecords(std::string_view text,
-                        const std::function<bool(std::string_view, RecordPosition)>& fn) {
+                        const std::function<bool(std::string_view, RecordPosition)>& fn,
+                        RecordPosition start_at) {
   size_t pos = 0;
-  size_t line = 1;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
+  size_t line = start_at.line;
+  if (start_at.offset == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
   while (pos < text.size()) {
     char c = text[pos];
     if (IsSeparator(c)) {
@@ -40,7 +41,7 @@ Status SplitJsonRecords(std::string_view text,
       ++pos;
       continue;
     }
-    RecordPosition start{pos, line};
+    RecordPosition start{start_at.offset + pos, line};
     size_t end = pos;
     if (c == '{' || c == '[') {
       // Balanced brackets outside strings; brackets need not match in kind here,

@@ -27,7 +27,10 @@ struct RecordPosition {
 // Calls `fn` with each top-level value. Stops at a value that never ends (an unclosed
 // brace or string) and returns kInvalidArgument naming its line and offset; the
 // records before it have been handed to `fn`. `fn` returns false to stop early.
+// `start` is where `text` begins in its object, when it is the rest of one (positions
+// are then counted from there, and a byte-order mark is not looked for).
 Status SplitJsonRecords(std::string_view text,
-                        const std::function<bool(std::string_view record, RecordPosition)>& fn);
+                        const std::function<bool(std::string_view record, RecordPosition)>& fn,
+                        RecordPosition start = {});
 
 }  // namespace tributary::lake
