@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,18 @@
 
 namespace tributary::streams {
 namespace {
+
+// Counts the calling thread inside Put for its lifetime.
+class InPut {
+ public:
+  explicit InPut(std::atomic<uint32_t>* count) : count_(count) { count_->fetch_add(1); }
+  ~InPut() { count_->fetch_sub(1); }
+  InPut(const InPut&) = delete;
+  InPut& operator=(const InPut&) = delete;
+
+ private:
+  std::atomic<uint32_t>* count_;
+};
 
 // How often the delivery thread re-checks buffer ages when nothing wakes it. Short, so an
 // injected clock that jumps is noticed quickly; cheap, since a check is a map walk.
@@ -75,7 +88,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
                             s->options_.config.name, undelivered.size(), bytes,
                             undelivered.front().seq);
     s->pending_bytes_ += bytes;
-    s->last_appended_seq_ = undelivered.back().seq;
+    s->recovered_through_ = undelivered.back().seq;
     // No Put has run yet, so using the partitioner here does not race the writer thread.
     std::vector<WalFrame> frames;
     frames.reserve(undelivered.size());
@@ -116,9 +129,13 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
     return;
   }
   uint64_t size = record.size();
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!accepting_) {
-    lock.unlock();
+  // No lock here: Put runs on every publishing connection's thread, and mu_ is held by
+  // the WAL writer while it buffers a whole batch. Counting this Put before reading
+  // accepting_ is what lets Stop wait for it (see accepting_).
+  puts_in_progress_.fetch_add(1);
+  InPut in_put(&in_put_);
+  if (!accepting_.load()) {
+    EndPuts(1);
     m.records_rejected->Add();
     done(FailedPrecondition(fmt::format(
              "stream '{}' is not accepting records (stopping or being deleted)", name)),
@@ -127,7 +144,7 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
   }
   uint64_t pending = pending_bytes_.load();
   if (pending + size > options_.max_pending_bytes) {
-    lock.unlock();
+    EndPuts(1);
     m.records_rejected->Add();
     done(ResourceExhausted(fmt::format(
              "stream '{}': {} bytes acknowledged and not yet delivered, limit {}; retry later",
@@ -136,9 +153,15 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
     return;
   }
   pending_bytes_ += size;
-  ++puts_in_progress_;
-  // Appending under mu_ keeps last_appended_seq_ in step with the WAL's order.
-  last_appended_seq_ = wal_->Append(record, options_.clock(), std::move(done));
+  wal_->Append(record, options_.clock(), std::move(done));
+}
+
+void DeliveryStream::EndPuts(uint64_t n) {
+  // Only Stop waits for puts to finish: wake it when the last one ends.
+  if (puts_in_progress_.fetch_sub(n) == n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_cv_.notify_all();
+  }
 }
 
 void DeliveryStream::OnBatchDone(const Status& status, size_t records, uint64_t bytes) {
@@ -152,11 +175,7 @@ void DeliveryStream::OnBatchDone(const Status& status, size_t records, uint64_t 
     NoteError(status.ToString());
   }
   m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-  // Only Stop waits for puts to finish: wake it for the batch holding the last one.
-  if (puts_in_progress_.fetch_sub(records) == records) {
-    std::lock_guard<std::mutex> lock(mu_);
-    progress_cv_.notify_all();
-  }
+  EndPuts(records);
 }
 
 void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
@@ -373,7 +392,7 @@ Status DeliveryStream::Flush(int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
   if (!wal_) return FailedPrecondition(fmt::format("stream '{}' is stopped", config().name));
-  uint64_t target = last_appended_seq_;
+  uint64_t target = std::max(recovered_through_, wal_->last_appended_seq());
   flush_through_ = std::max(flush_through_, target);
   cv_.notify_all();
   bool done = progress_cv_.wait_until(lock, deadline,
@@ -405,6 +424,9 @@ Status DeliveryStream::Stop(int64_t timeout_ms) {
   cv_.notify_all();
   if (delivery_thread_.joinable()) delivery_thread_.join();
   std::unique_ptr<Wal> wal;
+  // A Put that saw accepting_ set may still be on its way into the WAL (the wait for
+  // puts above has a deadline); appending does not wait for I/O, so wait for it here.
+  while (in_put_.load() != 0) std::this_thread::yield();
   {
     std::lock_guard<std::mutex> lock(mu_);
     wal = std::move(wal_);

@@ -85,6 +85,8 @@ class DeliveryStream {
   void OnDurable(const std::vector<WalFrame>& records);
   // Metrics and backpressure for one WAL batch (WalOptions::on_batch_done).
   void OnBatchDone(const Status& status, size_t records, uint64_t bytes);
+  // `n` puts have been answered or handed to the WAL's callbacks.
+  void EndPuts(uint64_t n);
   void DeliveryLoop();
   bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
   // Writes one object; false if Stop gave up on it (the records stay in the WAL).
@@ -107,12 +109,15 @@ class DeliveryStream {
   mutable std::mutex mu_;
   std::condition_variable cv_;          // wakes the delivery thread
   std::condition_variable progress_cv_; // a delivery or an append finished
-  bool accepting_ = true;
+  // Put reads accepting_ without mu_, after counting itself in puts_in_progress_; Stop
+  // clears it and then waits for the count to drop to 0, so no Put slips past a Stop.
+  std::atomic<bool> accepting_{true};
   bool stopping_ = false;
   bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
-  std::atomic<uint64_t> puts_in_progress_{0};
+  std::atomic<uint64_t> puts_in_progress_{0};  // from Put until the WAL's batch is done
+  std::atomic<uint32_t> in_put_{0};            // threads inside Put (Stop waits for 0)
   uint64_t last_object_raw_bytes_ = 0;  // mu_; the raw size of the last buffer sealed
-  uint64_t last_appended_seq_ = 0;      // under mu_: highest seq handed to the WAL
+  uint64_t recovered_through_ = 0;      // the last record recovered from the WAL at Open
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
   std::map<std::string, Buffer> buffers_;  // filling, by partition key
   std::vector<Buffer> sealed_;             // reached the size: next object, in order

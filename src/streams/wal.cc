@@ -143,6 +143,7 @@ uint64_t Wal::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     seq = next_seq_++;
+    last_appended_seq_ = seq;
     size_t offset = queue_bytes_.size();
     EncodeFrame(options_.epoch, seq, arrival_ms, data, &queue_bytes_);
     queue_.push_back({seq, arrival_ms, offset, data.size(), std::move(done)});
@@ -290,6 +291,11 @@ void Wal::DeleteDeliveredSegmentsLocked() {
     }
     segments_.erase(segments_.begin());
   }
+}
+
+uint64_t Wal::last_appended_seq() const {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  return last_appended_seq_;
 }
 
 uint64_t Wal::delivered_through() const {

@@ -68,6 +68,8 @@ class Wal {
   // Queues a record; returns its sequence number. `done` gets OK once it is written (and
   // synced, per the policy), or IoError naming the file, with the sequence number.
   uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done);
+  // The sequence number of the last Append since Open (0: none).
+  uint64_t last_appended_seq() const;
 
   // Records `seqs` as delivered, saves the checkpoint and deletes segments that hold only
   // delivered records.
@@ -103,11 +105,12 @@ class Wal {
   const WalOptions options_;
   std::thread writer_;
 
-  std::mutex queue_mu_;
+  mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<Pending> queue_;
   std::string queue_bytes_;  // the frames of queue_, back to back
   uint64_t next_seq_ = 1;
+  uint64_t last_appended_seq_ = 0;
   bool stopping_ = false;
   bool writer_waiting_ = false;  // the writer sleeps on queue_cv_: Append must wake it
 
