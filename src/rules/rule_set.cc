@@ -78,6 +78,27 @@ void RuleSet::Match(std::string_view topic, std::vector<const CompiledRule*>* ou
   for (size_t i : hits) out->push_back(rules_[i].get());
 }
 
+uint64_t RuleSetHolder::NextVersion() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+const std::shared_ptr<const RuleSet>& RuleSetHolder::GetCached() const {
+  struct Cached {
+    uint64_t version = 0;
+    std::shared_ptr<const RuleSet> set;
+  };
+  thread_local Cached cached;
+  // Read the version first: a Replace between the two loads leaves an older version
+  // with the newer set, which only costs one extra reload.
+  uint64_t version = version_.load(std::memory_order_acquire);
+  if (cached.version != version) {
+    cached.set = Get();
+    cached.version = version;
+  }
+  return cached.set;
+}
+
 std::vector<RuleResult> RuleSet::Evaluate(const MessageContext& m) const {
   std::vector<const CompiledRule*> matched;
   Match(m.topic, &matched);

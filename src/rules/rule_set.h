@@ -63,14 +63,23 @@ class RuleSet {
 // The current RuleSet, swapped atomically. Thread-safe.
 class RuleSetHolder {
  public:
-  RuleSetHolder() : current_(RuleSet::Build({})) {}
+  RuleSetHolder() : current_(RuleSet::Build({})), version_(NextVersion()) {}
   std::shared_ptr<const RuleSet> Get() const { return current_.load(std::memory_order_acquire); }
+  // Get() for the publish path: the set is kept per thread and loaded again only after a
+  // Replace, so the shared count is not touched per message. The reference is valid
+  // until this thread's next GetCached(); copy it to keep the set longer.
+  const std::shared_ptr<const RuleSet>& GetCached() const;
   void Replace(std::shared_ptr<const RuleSet> next) {
     current_.store(std::move(next), std::memory_order_release);
+    version_.store(NextVersion(), std::memory_order_release);
   }
 
  private:
+  // Unique in the process, so one holder's cached set is never taken for another's.
+  static uint64_t NextVersion();
+
   std::atomic<std::shared_ptr<const RuleSet>> current_;
+  std::atomic<uint64_t> version_;
 };
 
 }  // namespace tributary::rules

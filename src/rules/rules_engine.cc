@@ -101,7 +101,9 @@ RulesEngine::RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher
     : rules_(rules), sink_(sink), publish_(std::move(publish)), metrics_(metrics) {}
 
 void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
-  std::shared_ptr<const RuleSet> set = rules_->Get();
+  // Held by reference: the paths that outlive this call copy it into their Pending
+  // before any action runs (an action could re-enter and replace this thread's cache).
+  const std::shared_ptr<const RuleSet>& set = rules_->GetCached();
   thread_local std::vector<const CompiledRule*> matching;
   matching.clear();
   set->Match(msg.topic, &matching);

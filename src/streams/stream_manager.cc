@@ -26,6 +26,13 @@ constexpr char kSchemaV1[] =
     "  epoch TEXT NOT NULL,"         // 16 hex digits: the first half of every record id
     "  created_ms INTEGER NOT NULL)";
 
+// Stream-map generations, unique in the process, so no manager's cache entry can be
+// mistaken for another's.
+uint64_t NextGeneration() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 uint64_t NewEpoch() {
   // Random, so ids of a stream deleted and created again under the same name never repeat.
   return std::stoull(RandomHex(8), nullptr, 16);
@@ -33,7 +40,8 @@ uint64_t NewEpoch() {
 
 }  // namespace
 
-StreamManager::StreamManager(StreamManagerOptions options) : options_(std::move(options)) {}
+StreamManager::StreamManager(StreamManagerOptions options)
+    : options_(std::move(options)), generation_(NextGeneration()) {}
 
 Result<std::unique_ptr<StreamManager>> StreamManager::Open(StreamManagerOptions options) {
   if (options.wal_dir.empty()) return InvalidArgument("StreamManagerOptions.wal_dir is empty");
@@ -65,6 +73,7 @@ Status StreamManager::LoadStreams() {
     auto stream = StartStream(config, epoch, row.Int(3));
     if (!stream.ok()) return stream.status().WithContext(fmt::format("stream '{}'", name));
     streams_[name] = std::move(stream).value();
+    StreamsChangedLocked();
   }
   return Status::Ok();
 }
@@ -126,6 +135,7 @@ Status StreamManager::Create(const StreamConfig& config) {
     return stream.status();
   }
   streams_[config.name] = std::move(stream).value();
+  StreamsChangedLocked();
   Logger("streams")->info("stream created stream={} bucket={} prefix=\"{}\"", config.name,
                           config.bucket, config.prefix);
   return Status::Ok();
@@ -162,6 +172,7 @@ Status StreamManager::Delete(std::string_view name) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     streams_.erase(std::string(name));
+    StreamsChangedLocked();
   }
   (void)stream->Stop(options_.stop_timeout_ms);
   std::error_code ec;
@@ -175,13 +186,32 @@ Status StreamManager::Delete(std::string_view name) {
   return Status::Ok();
 }
 
+void StreamManager::StreamsChangedLocked() {
+  generation_.store(NextGeneration(), std::memory_order_release);
+}
+
 void StreamManager::Put(std::string_view stream, std::string_view record, rules::RecordDone done) {
-  auto s = Find(stream);
-  if (!s) {
+  // The rules engine puts every matching message from each connection's thread: the
+  // stream found last is kept per thread while the streams stay as they were, so the
+  // lock and the shared count are not touched per record. A stream deleted meanwhile
+  // refuses the record itself (it stops accepting before it leaves the map).
+  struct LastFound {
+    uint64_t generation = 0;
+    std::string name;
+    std::shared_ptr<DeliveryStream> stream;
+  };
+  thread_local LastFound last;
+  uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (last.generation != generation || last.name != stream) {
+    last.stream = Find(stream);
+    last.name = stream;
+    last.generation = generation;
+  }
+  if (!last.stream) {
     done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), 0);
     return;
   }
-  s->Put(record, std::move(done));
+  last.stream->Put(record, std::move(done));
 }
 
 void StreamManager::PutRecord(
@@ -248,6 +278,7 @@ void StreamManager::Stop() {
     if (stopped_) return;
     stopped_ = true;
     streams.swap(streams_);
+    StreamsChangedLocked();
   }
   // In parallel, so one failing destination does not eat the others' time.
   std::vector<std::thread> stoppers;

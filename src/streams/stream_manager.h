@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -132,6 +133,10 @@ class StreamManager : public rules::RecordSink {
   mutable std::mutex mu_;
   bool stopped_ = false;
   std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> streams_;
+  // Changes (to a value no manager has had) whenever streams_ does; Put's per-thread
+  // cache of the stream it found last is valid while it stays the same.
+  std::atomic<uint64_t> generation_;
+  void StreamsChangedLocked();
   // Kept across Delete/Create of the same name: the registry cannot drop series.
   std::map<std::string, std::shared_ptr<StreamMetrics>> metrics_;
 };
