@@ -413,6 +413,51 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   EXPECT_EQ(ic.payloads.back(), "three");
 }
 
+// Answers during OnPublish itself, as the rules engine does when no rule matches.
+class ImmediateInterceptor : public DeferringInterceptor {
+ public:
+  void OnPublish(const InboundMessage& m, PublishDone done) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      topics.emplace_back(m.topic);
+    }
+    if (done) done(m.topic != "now/refused");
+  }
+};
+
+TEST(BrokerProtocolTest, VerdictGivenDuringOnPublishIsActedOnAtOnce) {
+  ImmediateInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto sub = MustConnect(b.port(), V5("sub"));
+  ASSERT_EQ(*sub->Subscribe("now/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto pub = MustConnect(b.port(), V5("pub"));
+  for (uint16_t id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(pub->Send(Qos1("now/ok", "m" + std::to_string(id), id)).ok());
+    auto ack = pub->Expect<mqtt::PubAck>();
+    ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+    EXPECT_EQ(ack->packet_id, id);
+    EXPECT_EQ(ack->reason, ReasonCode::kSuccess);
+    auto got = sub->Expect<mqtt::Publish>();
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->payload, "m" + std::to_string(id));
+  }
+  ASSERT_TRUE(pub->Send(Qos1("now/refused", "no", 4)).ok());
+  auto refused = pub->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->packet_id, 4);
+  EXPECT_EQ(refused->reason, ReasonCode::kUnspecifiedError);
+  EXPECT_FALSE(sub->Receive(300).ok());
+  // No subscriber and no rule: acknowledged at once too.
+  ASSERT_TRUE(pub->Send(Qos1("elsewhere", "x", 5)).ok());
+  auto ack = pub->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->packet_id, 5);
+  // 3.1.1 has no reason codes: a refusal closes the connection without acknowledging.
+  auto v3 = MustConnect(b.port(), V311("v3"));
+  ASSERT_TRUE(v3->Send(Qos1("now/refused", "no", 6)).ok());
+  EXPECT_TRUE(v3->WaitClosed());
+}
+
 TEST(BrokerProtocolTest, DisconnectClientSendsAdministrativeAction) {
   auto tb = TestBroker::Start(TestOptions());
   ASSERT_TRUE(tb);

@@ -111,7 +111,8 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
     mqtt::QoS qos;
     bool ok;
   };
-  // Routes an accepted message and queues its acknowledgement (the drain writes them).
+  // Routes an accepted message and queues its acknowledgement for the next write (the
+  // drain's, or the read loop's for a verdict given during OnPublish).
   void OnInterceptorDone(Verdict& v);
   std::mutex verdicts_mu_;
   std::vector<Verdict> verdicts_;  // verdicts_mu_

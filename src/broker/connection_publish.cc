@@ -20,6 +20,18 @@
 namespace tributary::broker {
 namespace {
 
+// A verdict given while the interceptor's OnPublish is still running on the connection's
+// thread (no rule matched the topic, or the record was refused at once) is left here and
+// acted on when OnPublish returns, without the hand-off through the verdict queue.
+struct InlineVerdict {
+  const void* connection;
+  uint16_t packet_id;
+  bool given = false;
+  bool ok = false;
+  MessagePtr msg;
+};
+thread_local InlineVerdict* t_inline_verdict = nullptr;
+
 mqtt::PubAck MakeAck(mqtt::PacketType type, uint16_t id, mqtt::ReasonCode reason) {
   mqtt::PubAck a;
   a.type = type;
@@ -128,7 +140,16 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
                                            msg->qos, msg->retain, &msg->properties, now_ms}
                           : InboundMessage{client_id_, grant_->thing(), p.topic, p.payload,
                                            p.qos, p.retain, &p.properties, now_ms};
+  InlineVerdict inline_verdict{this, packet_id};
+  InlineVerdict* outer = std::exchange(t_inline_verdict, &inline_verdict);
   ic->OnPublish(im, [self = shared_from_this(), msg = std::move(msg), packet_id, qos](bool ok) mutable {
+    if (InlineVerdict* v = t_inline_verdict;
+        v != nullptr && v->connection == self.get() && v->packet_id == packet_id) {
+      v->given = true;
+      v->ok = ok;
+      v->msg = std::move(msg);
+      return;
+    }
     bool post;
     {
       std::lock_guard<std::mutex> lock(self->verdicts_mu_);
@@ -139,6 +160,11 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
       boost::asio::post(self->transport_->context(), [self] { self->DrainInterceptorVerdicts(); });
     }
   });
+  t_inline_verdict = outer;
+  if (inline_verdict.given) {
+    Verdict v{std::move(inline_verdict.msg), packet_id, qos, inline_verdict.ok};
+    OnInterceptorDone(v);
+  }
 }
 
 void Connection::DrainInterceptorVerdicts() {
