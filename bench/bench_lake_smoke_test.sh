@@ -29,6 +29,7 @@ for (const r of rows) {
     problems.push(`lake figures wrong in ${what}`);
   }
   if (r.phase === 'alone' && 'lake_records' in r) problems.push(`lake figures without the rule: ${what}`);
+  if (!(r.server_cpu_s > 0 && r.load_cpu_s > 0)) problems.push(`no CPU figures in ${what}`);
 }
 for (const p of problems) console.log(`bench_lake_smoke: FAIL: ${p}`);
 for (const r of rows) console.log(`ok: ${r.load} ${r.phase}: ${r.msgs_per_s} msg/s, lake ${r.lake_records ?? '-'}`);

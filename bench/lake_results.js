@@ -37,6 +37,8 @@ function fmt(v, digits = 0) {
 }
 
 const ms = (us) => (us === null || us === undefined ? null : us / 1000);
+// CPU microseconds per acknowledged message of a phase: the server's, the load generator's.
+const perMsg = (r, key) => (typeof r[key] === 'number' && r.acked > 0 ? (r[key] * 1e6) / r.acked : null);
 const sum = (rs, key) => (rs.length ? rs.reduce((s, r) => s + (r[key] || 0), 0) : null);
 
 function table(path) {
@@ -47,8 +49,9 @@ function table(path) {
   const out = [];
   out.push('## Ingestion to the lake (median of rounds)', '');
   out.push('| WAL fsync | load | broker alone msg/s | with rule msg/s | ratio | lake records/s ' +
-           '| lake p50 ms | lake p99 ms | lake max ms | missing | duplicates | lost |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+           '| lake p50 ms | lake p99 ms | lake max ms | missing | duplicates | lost ' +
+           '| server CPU µs/msg alone | with rule |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const fsyncs = [...new Set(rows.map((r) => r.fsync))];
   for (const fsync of fsyncs) {
     for (const load of Object.keys(LOADS)) {
@@ -65,13 +68,16 @@ function table(path) {
                `| ${fmt(ms(median(rule.map((r) => r.lake_p99_us))), 1)} ` +
                `| ${fmt(ms(Math.max(...rule.map((r) => r.lake_max_us || 0))), 1)} ` +
                `| ${fmt(sum(rule, 'lake_missing'))} | ${fmt(sum(rule, 'lake_duplicates'))} ` +
-               `| ${fmt(sum([...alone, ...rule], 'lost'))} |`);
+               `| ${fmt(sum([...alone, ...rule], 'lost'))} ` +
+               `| ${fmt(median(alone.map((r) => perMsg(r, 'server_cpu_s'))), 2)} ` +
+               `| ${fmt(median(rule.map((r) => perMsg(r, 'server_cpu_s'))), 2)} |`);
     }
   }
   out.push('', '### All runs', '');
   out.push('| WAL fsync | round | load | phase | msg/s | p50 ms | p99 ms | lake records/s ' +
-           '| lake p50 ms | lake p99 ms | lake objects | acked | lake records | missing | drained |');
-  out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+           '| lake p50 ms | lake p99 ms | lake objects | acked | lake records | missing | drained ' +
+           '| server CPU µs/msg | load CPU µs/msg |');
+  out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const r of rows) {
     const lake = r.phase === 'rule';
     out.push(`| ${r.fsync} | ${r.round} | ${r.load} | ${r.phase} | ${fmt(r.msgs_per_s)} ` +
@@ -80,7 +86,8 @@ function table(path) {
              `| ${lake ? fmt(ms(r.lake_p50_us), 1) : '-'} | ${lake ? fmt(ms(r.lake_p99_us), 1) : '-'} ` +
              `| ${lake ? fmt(r.lake_objects) : '-'} | ${fmt(r.acked)} ` +
              `| ${lake ? fmt(r.lake_records) : '-'} | ${lake ? fmt(r.lake_missing) : '-'} ` +
-             `| ${r.drained} |`);
+             `| ${r.drained} | ${fmt(perMsg(r, 'server_cpu_s'), 2)} ` +
+             `| ${fmt(perMsg(r, 'load_cpu_s'), 2)} |`);
   }
   if (failed.length) {
     out.push('', '### Failures', '');

@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
 #include <cmath>
 
 #include "bench/load_run.h"
@@ -8,6 +10,14 @@ namespace tributary::bench {
 
 namespace {
 double Round1(double v) { return std::round(v * 10) / 10; }
+
+// CPU seconds (user + system) this process has used so far, every thread included.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
 }  // namespace
 
 std::string LoadResult::ToJsonLine() const {
@@ -45,6 +55,9 @@ std::string LoadResult::ToJsonLine() const {
     j["lake_foreign"] = lake.foreign;
     if (!lake.error.empty()) j["lake_error"] = lake.error;
   }
+  // The load generator's own CPU (the lake watcher's included): on a machine it shares
+  // with the server, what it uses the server cannot.
+  j["load_cpu_s"] = std::round(ProcessCpuSeconds() * 1000) / 1000;
   if (!error.empty()) j["error"] = error;
   return j.dump();
 }
