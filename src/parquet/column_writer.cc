@@ -2,8 +2,10 @@
 //   - each value goes into the open page: its definition level (optional
 //     columns), and either a dictionary index or its PLAIN bytes;
 //   - a page is cut when its estimated encoded size reaches page_size;
-//   - when the dictionary's PLAIN size passes dictionary_page_size_limit the
-//     open page is cut and the rest of the chunk is written PLAIN;
+//   - when the dictionary's PLAIN size passes dictionary_page_size_limit, or
+//     (checked every kDictionaryCheckValues values) the chunk's values so far
+//     would be smaller PLAIN than dictionary-encoded, the open page is cut and
+//     the rest of the chunk is written PLAIN;
 //   - Finish() puts the dictionary page (if any) in front of the data pages.
 #include "parquet/column_writer.h"
 
@@ -19,6 +21,9 @@ namespace tributary::parquet {
 namespace {
 
 constexpr int64_t kMaxPageValues = 1 << 20;
+// How often (in dictionary-encoded values of a chunk) the writer checks that the
+// dictionary saves space; a power of two.
+constexpr int64_t kDictionaryCheckValues = 8192;
 
 // Per-type access to a batch slot and a dictionary key.
 template <ColumnType kType>
@@ -83,12 +88,13 @@ class TypedColumnWriter final : public ColumnChunkWriter {
           bool inserted;
           uint32_t idx = dict_.Insert(v, &inserted);
           indices_.push_back(idx);
-          if (inserted) {
-            if (static_cast<int64_t>(dict_.plain().size()) > options_.dictionary_page_size_limit) {
-              TRY(FlushPage());
-              dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
-              continue;
-            }
+          dict_values_ += 1;
+          dict_values_plain_bytes_ += PlainSize(v);
+          if ((inserted && static_cast<int64_t>(dict_.plain().size()) > options_.dictionary_page_size_limit) ||
+              ((dict_values_ & (kDictionaryCheckValues - 1)) == 0 && !DictionaryPays())) {
+            TRY(FlushPage());
+            dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
+            continue;
           }
         } else if constexpr (kIsBool) {
           bools_.push_back(v ? 1 : 0);
@@ -157,6 +163,22 @@ class TypedColumnWriter final : public ColumnChunkWriter {
     } else {
       PlainAppendOne(v, out);
     }
+  }
+
+  static int64_t PlainSize(T v) {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return 4 + static_cast<int64_t>(v.size());
+    } else {
+      return static_cast<int64_t>(sizeof(T));
+    }
+  }
+
+  // Whether the chunk's values so far take less room dictionary-encoded (the
+  // dictionary page plus bit-packed indices) than PLAIN. Mostly distinct values, such
+  // as sequence numbers, do not: for them the dictionary only costs time and space.
+  bool DictionaryPays() const {
+    const int64_t indices_bytes = dict_values_ * std::max(1, BitWidth(dict_.size())) / 8;
+    return static_cast<int64_t>(dict_.plain().size()) + indices_bytes < dict_values_plain_bytes_;
   }
 
   int64_t OpenPageBytes() const {
@@ -234,6 +256,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   void Reset() {
     dict_mode_ = options_.dictionary && !kIsBool;
     dict_.Clear();
+    dict_values_ = 0;
+    dict_values_plain_bytes_ = 0;
     pages_.clear();
     encodings_.clear();
     uncompressed_pages_ = 0;
@@ -246,6 +270,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   int max_def_ = 0;
   bool dict_mode_ = true;
   Dictionary<T> dict_;
+  int64_t dict_values_ = 0;              // values of this chunk dictionary-encoded so far
+  int64_t dict_values_plain_bytes_ = 0;  // and their PLAIN size
   // Open page.
   std::vector<uint32_t> def_levels_;
   std::vector<uint32_t> indices_;

@@ -67,9 +67,16 @@ class Dictionary {
     uint32_t index;  // 0 = empty, else entry index + 1
   };
 
+  // Every input bit reaches the low bits the table is indexed by. A multiply alone
+  // does not do that: doubles such as 12.5 or 21.25 have all-zero low mantissa bits,
+  // and a product's low bits depend only on its inputs' low bits, so such values all
+  // landed in a few slots and probing dominated the writer's time.
   static uint64_t Mix(uint64_t x) {
-    x *= 0x9E3779B97F4A7C15ull;
-    return x ^ (x >> 29);
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ull;
+    return x ^ (x >> 33);
   }
   static uint64_t TagOf(T v) {
     if constexpr (kIsString) {

@@ -12,8 +12,9 @@ namespace tributary::parquet {
 struct WriterOptions {
   Codec codec = Codec::kSnappy;
   // Dictionary-encode columns (not booleans) until a chunk's dictionary grows past
-  // dictionary_page_size_limit bytes of PLAIN values; then the rest of that
-  // column chunk falls back to PLAIN.
+  // dictionary_page_size_limit bytes of PLAIN values, or its values turn out to be
+  // smaller PLAIN (mostly distinct ones); then the rest of that column chunk falls
+  // back to PLAIN.
   bool dictionary = true;
   int64_t dictionary_page_size_limit = 1 << 20;
   // A data page is cut once its encoded values reach about this many bytes.
