@@ -26,6 +26,8 @@ namespace {
 
 constexpr size_t kMaxErrors = 100;
 constexpr size_t kUploadChunk = 1 << 20;
+// Below glibc's largest mmap threshold (32 MiB), so that chunks are reused memory.
+constexpr uint64_t kReadChunk = 16 << 20;
 
 // A worker's counters, added to the run after each object.
 struct Counts {
@@ -173,6 +175,7 @@ class Run {
   void Work(int w) {
     simdjson::dom::parser parser;  // Parquet sources' rows
     JsonRecordStream records;      // raw JSON objects' records
+    std::string buffer;            // a raw object's text
     RowScratch scratch;
     Row row;
     std::string reason;
@@ -192,7 +195,7 @@ class Run {
       }
       const objstore::ObjectInfo& o = todo_[i];
       Counts c;
-      Status st = ReadObject(w, o, parser, records, &scratch, &row, &reason, writer, &c);
+      Status st = ReadObject(w, o, parser, records, &buffer, &scratch, &row, &reason, writer, &c);
       {
         std::lock_guard<std::mutex> lock(mu_);
         run_.objects_read += 1;
@@ -231,18 +234,20 @@ class Run {
   }
 
   Status ReadObject(int w, const objstore::ObjectInfo& o, simdjson::dom::parser& parser, JsonRecordStream& records,
-                    RowScratch* scratch, Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+                    std::string* buffer, RowScratch* scratch, Row* row, std::string* reason,
+                    PartitionedWriter& writer, Counts* c) {
     if (parquet_source_) return ReadParquetObject(w, o, parser, scratch, row, reason, writer, c);
-    auto bytes = source_bucket_->Get(o.key);
-    if (!bytes.ok()) return bytes.status().WithContext("reading source object " + o.key);
-    c->bytes = static_cast<int64_t>(bytes->size());
-    auto decoded = DecodeObject(o.key, std::move(*bytes));
+    std::string& text = *buffer;
+    Status read = ReadRaw(o, &text);
+    if (!read.ok()) return read.WithContext("reading source object " + o.key);
+    c->bytes = static_cast<int64_t>(text.size());
+    auto decoded = DecodeObject(o.key, std::move(text));  // a plain object is moved back as it is
     if (!decoded.ok()) {  // a corrupt object stays corrupt: reported, and bookmarked
       Error(decoded.status().message());
       ++c->rejected;
       return Reject(w, o.key, 0, "", decoded.status().message());
     }
-    const std::string text = std::move(*decoded);
+    text = std::move(*decoded);
 
     const PartitionValues partition = PartitionOf(o.key);
     Status inner;
@@ -281,6 +286,33 @@ class Run {
       ++c->read;
       ++c->rejected;
       TRY(Reject(w, o.key, 0, "", framing.message()));
+    }
+    return Status::Ok();
+  }
+
+  // The bytes of source object `o` into `out`, which keeps its capacity from object to
+  // object. A get of a whole object returns a new string: for objects of tens of MB
+  // that is fresh memory from the kernel, zeroed and faulted in page by page every
+  // time (about 15 % of a worker's time). Ranged gets of kReadChunk bytes reuse the
+  // allocator's memory instead.
+  Status ReadRaw(const objstore::ObjectInfo& o, std::string* out) {
+    out->clear();
+    if (o.size <= kReadChunk) {
+      TRY_ASSIGN(*out, source_bucket_->Get(o.key));
+      return Status::Ok();
+    }
+    out->reserve(o.size);
+    for (uint64_t offset = 0; offset < o.size;) {
+      const uint64_t want = std::min<uint64_t>(kReadChunk, o.size - offset);
+      auto part = source_bucket_->Get(o.key, objstore::ByteRange{offset, want});
+      if (!part.ok()) {
+        if (offset == 0) return part.status();
+        TRY_ASSIGN(*out, source_bucket_->Get(o.key));  // it changed since the listing: as it is now
+        return Status::Ok();
+      }
+      out->append(*part);
+      offset += part->size();
+      if (part->size() < want) break;  // it shrank since the listing
     }
     return Status::Ok();
   }

@@ -750,5 +750,36 @@ TEST_F(EtlRunTest, AParquetSourceTableIsReadWithItsPartitionsAndBookmarked) {
       << third.errors[0];
 }
 
+TEST_F(EtlRunTest, ObjectsLargerThanAReadChunkAreReadWholeAndRejectsKeepTheirLines) {
+  // Two objects of about 17 MB (the run reads in ranged gets of 16 MB), one per worker.
+  const std::string note(2000, 'n');
+  for (int object = 0; object < 2; ++object) {
+    std::string text;
+    int line = 0;
+    while (text.size() < (17u << 20)) {
+      ++line;
+      int id = object * 100000 + line;
+      if (object == 1 && line == 8000) {
+        text += "{\"id\": " + std::to_string(id) + ", \"ozone\": }\n";
+        continue;
+      }
+      text += json{{"id", id}, {"ozone", 1}, {"note", note}, {"timestamp", "2026-11-30T14:02:11Z"}}.dump() + "\n";
+    }
+    Put("2026/11/30/14/big-" + std::to_string(object) + ".json", text);
+  }
+  Crawl();
+  CreateJob(BaseJob());
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_rejected, 1);
+  EXPECT_EQ(run.rows_written, run.rows_read - 1);
+  EXPECT_GT(run.rows_written, 17000);
+  std::vector<std::string> errors = ErrorLines();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("\"object\":\"2026/11/30/14/big-1.json\",\"line\":8000,\"reason\":\"not valid JSON"),
+            std::string::npos)
+      << errors[0];
+}
+
 }  // namespace
 }  // namespace tributary::lake

@@ -61,7 +61,9 @@ class JsonRecordStream {
   // How many values the last ForEach delivered through the per-record path (tests).
   size_t fallback_values() const { return fallback_values_; }
 
-  static constexpr size_t kDefaultBatchBytes = 1 << 20;
+  // Smaller batches keep a batch's text and structural indexes in cache between the
+  // two stages (1 MiB was about 10 % slower than 128–256 KiB in etl_bench).
+  static constexpr size_t kDefaultBatchBytes = 256 << 10;
 
  private:
   enum class Stop { kEnd, kCaller, kStream };
