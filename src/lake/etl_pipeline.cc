@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <optional>
 
@@ -260,6 +261,23 @@ void AppendKey(const Cell& c, std::string* out) {
     default:
       out->append(reinterpret_cast<const char*>(&c.i), sizeof c.i);
   }
+}
+
+// a == b for field names, which are short: inline word compares instead of a call to
+// memcmp (which was ~4 % of an ETL worker's time, 11 fields a record).
+bool SameKey(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 // The rest of a path (path[1..]) from the value of its first segment.
@@ -524,7 +542,7 @@ void Pipeline::FindTopValues(simdjson::dom::object record, RowScratch* scratch) 
   size_t pos = 0;
   for (simdjson::dom::key_value_pair field : record) {
     int slot;
-    if (pos < scratch->order_keys.size() && scratch->order_keys[pos] == field.key) {
+    if (pos < scratch->order_keys.size() && SameKey(scratch->order_keys[pos], field.key)) {
       slot = scratch->order_slots[pos];
     } else {
       slot = TopIndex(field.key);
