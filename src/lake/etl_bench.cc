@@ -1,4 +1,4 @@
-// One ETL run end to end on one worker, over a local lake: get, frame, parse, type, write
+// One ETL run end to end on one worker, over a local lake: get, parse, type, write
 // snappy Parquet, commit. The records are bench/etl_gen.js's device readings; the jobs are
 // scripts/bench-etl's "plain" (every field typed) and "reference" (plus derived date parts
 // and dedupe by seq, partitioned by day). Bytes per second are of JSON input, per core.

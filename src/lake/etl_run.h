@@ -7,8 +7,9 @@
 // How a run goes:
 //   1. list the source table's location; skip hidden keys (_x, .x), the job's own target
 //      and error prefixes, and objects in the bookmark with the same etag and size;
-//   2. `workers` threads take objects one at a time: get, gunzip, split into records
-//      (json_records.h; a Parquet source table's rows come through table_reader.h),
+//   2. `workers` threads take objects one at a time: get (objects over 16 MB in ranged
+//      gets into a buffer the worker keeps), gunzip, parse the records
+//      (json_record_stream.h; a Parquet source table's rows come through table_reader.h),
 //      transform (etl_pipeline.h), write rows to Parquet files in a
 //      local scratch directory (etl_writer.h; memory bounded per worker);
 //   3. drop_null_fields: columns that stayed null in every row are removed (the staged
