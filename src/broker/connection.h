@@ -106,7 +106,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   // whole group commit at once): they are queued here and drained by one posted handler,
   // so a burst costs one hand-off and one write rather than one of each per message.
   struct Verdict {
-    MessagePtr msg;  // null when nobody could receive it (see AcceptPublish)
+    MessagePtr msg;  // to route once accepted; null if routed already or nobody could receive it
     uint16_t packet_id;
     mqtt::QoS qos;
     bool ok;

@@ -5,9 +5,10 @@
 //   v5:    QoS 1 -> PUBACK 0x87, QoS 2 -> PUBREC 0x87 (the QoS 2 flow ends there)
 //   3.1.1: acknowledged normally (PUBACK / PUBREC ... PUBCOMP) because 3.1.1 acks carry
 //          no reason code and closing would make the client resend forever.
-// With a MessageInterceptor, QoS 1/2 messages are routed and acknowledged only after the
+// With a MessageInterceptor, QoS 1/2 messages are acknowledged only after the
 // interceptor's done(true); done(false) answers 0x80 (v5) or closes a 3.1.1 connection
-// without acknowledging.
+// without acknowledging. QoS 1 messages are routed at once, QoS 2 and retained ones only
+// after done(true) (see AcceptPublish).
 #include <mutex>
 #include <utility>
 
@@ -24,8 +25,8 @@ namespace {
 // thread (no rule matched the topic, or the record was refused at once) is left here and
 // acted on when OnPublish returns, without the hand-off through the verdict queue.
 struct InlineVerdict {
-  const void* connection;
-  uint16_t packet_id;
+  const void* connection = nullptr;
+  uint16_t packet_id = 0;
   bool given = false;
   bool ok = false;
   MessagePtr msg;
@@ -128,21 +129,34 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   }
   ++pending_inbound_;
   mqtt::QoS qos = p.qos;
-  // The message is kept for routing after the verdict only when somebody could receive
-  // it: a retained message, or one with matching subscriptions now. Device telemetry that
-  // only rules consume (the common case) is then never copied into a Message, and the
-  // wait for durability holds a packet identifier instead of the whole message.
+  // A Message is built only when somebody could receive it: a retained message, or one
+  // with matching subscriptions now. Device telemetry that only rules consume (the
+  // common case) is never copied into one, and the wait for durability holds a packet
+  // identifier instead of the whole message.
   MessagePtr msg;
   if (p.retain || core_->HasSubscribers(p.topic, client_id_)) {
     msg = MessageFromPublish(std::move(p), client_id_, now_ms);
+  }
+  // A QoS 1 message that is not retained goes to its subscribers now; only the
+  // acknowledgement waits for the verdict, so subscribers never wait for a stream's WAL.
+  // If the verdict refuses it the publisher sends it again and subscribers may get it
+  // twice, which QoS 1 allows. QoS 2 (exactly once) and retained messages (the retained
+  // store must hold only accepted ones) are routed after an accepting verdict.
+  MessagePtr held;
+  if (msg && qos == mqtt::QoS::kAtLeastOnce && !msg->retain) {
+    core_->Route(msg);
+  } else {
+    held = msg;
   }
   InboundMessage im = msg ? InboundMessage{client_id_, grant_->thing(), msg->topic, msg->payload,
                                            msg->qos, msg->retain, &msg->properties, now_ms}
                           : InboundMessage{client_id_, grant_->thing(), p.topic, p.payload,
                                            p.qos, p.retain, &p.properties, now_ms};
-  InlineVerdict inline_verdict{this, packet_id};
+  InlineVerdict inline_verdict;
+  inline_verdict.connection = this;
+  inline_verdict.packet_id = packet_id;
   InlineVerdict* outer = std::exchange(t_inline_verdict, &inline_verdict);
-  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(msg), packet_id, qos](bool ok) mutable {
+  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(held), packet_id, qos](bool ok) mutable {
     if (InlineVerdict* v = t_inline_verdict;
         v != nullptr && v->connection == self.get() && v->packet_id == packet_id) {
       v->given = true;
