@@ -398,7 +398,9 @@ class EtlRunTest : public ::testing::Test {
     ctx.writer.max_open_files = 2;  // forces files to close and reopen
     ctx.writer.batch_rows = 3;
     JobRun out = RunJob(job, run, ctx);
-    if (out.status != RunStatus::kSucceeded) EXPECT_TRUE(jobs_->UpdateRun(out).ok());
+    if (out.status != RunStatus::kSucceeded) {
+      EXPECT_TRUE(jobs_->UpdateRun(out).ok());
+    }
     return out;
   }
 
