@@ -1,5 +1,7 @@
 #include "base/ids.h"
 
+#include <atomic>
+
 #include <openssl/rand.h>
 
 #include <cstdint>
@@ -41,6 +43,11 @@ std::string RandomHex(size_t bytes) {
     out.push_back(kHex[c & 15]);
   }
   return out;
+}
+
+uint64_t NextProcessUniqueId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace tributary

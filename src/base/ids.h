@@ -1,7 +1,9 @@
-// Identifiers: random UUIDs for records and objects, random hex tokens for secrets.
-// Thread-safe; randomness comes from the OS (OpenSSL's CSPRNG).
+// Identifiers: random UUIDs for records and objects, random hex tokens for secrets, and
+// numbers unique within the process. Thread-safe; randomness comes from the OS
+// (OpenSSL's CSPRNG).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace tributary {
@@ -11,5 +13,10 @@ std::string NewUuid();
 
 // 2*bytes lower-case hex characters of cryptographic randomness.
 std::string RandomHex(size_t bytes);
+
+// 1, 2, 3, ...: never the same number twice in one process. Versions and generations of
+// objects that per-thread caches check, so that a cache entry can never be taken for
+// another object's (even one at the same address).
+uint64_t NextProcessUniqueId();
 
 }  // namespace tributary

@@ -78,11 +78,6 @@ void RuleSet::Match(std::string_view topic, std::vector<const CompiledRule*>* ou
   for (size_t i : hits) out->push_back(rules_[i].get());
 }
 
-uint64_t RuleSetHolder::NextVersion() {
-  static std::atomic<uint64_t> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
-}
-
 const std::shared_ptr<const RuleSet>& RuleSetHolder::GetCached() const {
   struct Cached {
     uint64_t version = 0;

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ids.h"
 #include "base/status.h"
 #include "rules/compiled_rule.h"
 
@@ -63,7 +64,7 @@ class RuleSet {
 // The current RuleSet, swapped atomically. Thread-safe.
 class RuleSetHolder {
  public:
-  RuleSetHolder() : current_(RuleSet::Build({})), version_(NextVersion()) {}
+  RuleSetHolder() : current_(RuleSet::Build({})), version_(NextProcessUniqueId()) {}
   std::shared_ptr<const RuleSet> Get() const { return current_.load(std::memory_order_acquire); }
   // Get() for the publish path: the set is kept per thread and loaded again only after a
   // Replace, so the shared count is not touched per message. The reference is valid
@@ -71,14 +72,12 @@ class RuleSetHolder {
   const std::shared_ptr<const RuleSet>& GetCached() const;
   void Replace(std::shared_ptr<const RuleSet> next) {
     current_.store(std::move(next), std::memory_order_release);
-    version_.store(NextVersion(), std::memory_order_release);
+    version_.store(NextProcessUniqueId(), std::memory_order_release);
   }
 
  private:
-  // Unique in the process, so one holder's cached set is never taken for another's.
-  static uint64_t NextVersion();
-
   std::atomic<std::shared_ptr<const RuleSet>> current_;
+  // Unique in the process, so one holder's cached set is never taken for another's.
   std::atomic<uint64_t> version_;
 };
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/ids.h"
 #include "base/log.h"
 
 namespace tributary::rules {
@@ -38,10 +39,8 @@ Result<std::vector<std::string>> SplitJsonArray(const std::string& text) {
 
 }  // namespace
 
-RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry) : registry_(registry) {
-  static std::atomic<uint64_t> next_id{1};
-  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
-}
+RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry)
+    : registry_(registry), id_(NextProcessUniqueId()) {}
 
 const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
   // Asked once per message and rule, from every connection thread: the last answer is

@@ -26,13 +26,6 @@ constexpr char kSchemaV1[] =
     "  epoch TEXT NOT NULL,"         // 16 hex digits: the first half of every record id
     "  created_ms INTEGER NOT NULL)";
 
-// Stream-map generations, unique in the process, so no manager's cache entry can be
-// mistaken for another's.
-uint64_t NextGeneration() {
-  static std::atomic<uint64_t> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
-}
-
 uint64_t NewEpoch() {
   // Random, so ids of a stream deleted and created again under the same name never repeat.
   return std::stoull(RandomHex(8), nullptr, 16);
@@ -41,7 +34,7 @@ uint64_t NewEpoch() {
 }  // namespace
 
 StreamManager::StreamManager(StreamManagerOptions options)
-    : options_(std::move(options)), generation_(NextGeneration()) {}
+    : options_(std::move(options)), generation_(NextProcessUniqueId()) {}
 
 Result<std::unique_ptr<StreamManager>> StreamManager::Open(StreamManagerOptions options) {
   if (options.wal_dir.empty()) return InvalidArgument("StreamManagerOptions.wal_dir is empty");
@@ -187,7 +180,7 @@ Status StreamManager::Delete(std::string_view name) {
 }
 
 void StreamManager::StreamsChangedLocked() {
-  generation_.store(NextGeneration(), std::memory_order_release);
+  generation_.store(NextProcessUniqueId(), std::memory_order_release);
 }
 
 void StreamManager::Put(std::string_view stream, std::string_view record, rules::RecordDone done) {
