@@ -136,6 +136,7 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
     res.content_type = a.content_type;
     res.body = std::move(a.body);
     if (!a.variant.empty()) res.headers["X-Amzn-Invoked-Production-Variant"] = a.variant;
+    if (a.retry_after_s > 0) res.headers["Retry-After"] = std::to_string(a.retry_after_s);
     respond(std::move(res));
   });
 }

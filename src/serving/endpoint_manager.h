@@ -60,6 +60,9 @@ struct InvokeAnswer {
   std::string content_type = "application/json";
   std::string body;
   std::string variant;  // the variant that answered ("" when none did)
+  // Seconds after which a refused request is worth sending again (HTTP Retry-After);
+  // 0 when waiting would not help.
+  int retry_after_s = 0;
 };
 
 class EndpointManager {

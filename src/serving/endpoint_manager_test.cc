@@ -284,7 +284,9 @@ TEST_F(EndpointManagerTest, UpdateThatCannotStartKeepsServing) {
   json failed = WaitSettled("ep2");
   EXPECT_EQ(failed["EndpointStatus"], "Failed");
   EXPECT_NE(failed.value("FailureReason", "").find("variant 'x' (model 'nostart')"), std::string::npos);
-  EXPECT_EQ(Call("ep2", "x").status, 503);
+  InvokeAnswer failed_answer = Call("ep2", "x");
+  EXPECT_EQ(failed_answer.status, 503);
+  EXPECT_EQ(failed_answer.retry_after_s, 0);  // Failed does not end by waiting
 }
 
 TEST_F(EndpointManagerTest, OverloadedVariantAnswers503Quickly) {
@@ -303,6 +305,7 @@ TEST_F(EndpointManagerTest, OverloadedVariantAnswers503Quickly) {
     manager_->Invoke(std::move(r), [p, t0, &refused](InvokeAnswer a) {
       if (a.status == 503) {
         EXPECT_LT(std::chrono::steady_clock::now() - t0, 50ms);
+        EXPECT_EQ(a.retry_after_s, 1) << a.body;  // a full queue drains by itself
         ++refused;
       }
       p->set_value(std::move(a));

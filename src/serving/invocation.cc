@@ -11,6 +11,11 @@ namespace tributary::serving {
 
 namespace {
 
+// Retry-After of the refusals that end by themselves: a full queue drains in about a
+// second; an endpoint being created or updated takes a model load and a health check.
+constexpr int kRetryOverloadedS = 1;
+constexpr int kRetryStartingS = 5;
+
 InvokeAnswer Error(int status, const std::string& code, const std::string& message) {
   InvokeAnswer a;
   a.status = status;
@@ -58,7 +63,11 @@ void EndpointManager::Invoke(InvokeRequest request, std::function<void(InvokeAns
       std::lock_guard<std::mutex> lock(ep->mu);
       status = ep->record.status;
     }
-    return done(Error(503, "unavailable", "endpoint '" + request.endpoint + "' is " + status + ": not serving"));
+    InvokeAnswer refused =
+        Error(503, "unavailable", "endpoint '" + request.endpoint + "' is " + status + ": not serving");
+    // Creating or Updating ends by itself (model load, health check); Failed does not.
+    if (status == "Creating" || status == "Updating") refused.retry_after_s = kRetryStartingS;
+    return done(std::move(refused));
   }
   std::shared_ptr<LiveVariant> variant;
   if (!request.target_variant.empty()) {
@@ -131,10 +140,13 @@ void EndpointManager::Dispatch(std::shared_ptr<const Routing> routing, std::shar
   double total_ms = static_cast<double>(SteadyNanos() - start_ns) / 1e6;
   variant->metrics->Record(503, 0, total_ms);
   variant->window.Record(503, 0);
-  done(Error(503, "overloaded",
-             "variant '" + variant->config.name + "' of endpoint '" + request->endpoint + "' is overloaded: " +
-                 std::to_string(variant->fleet->queued()) + " requests queued for " +
-                 std::to_string(variant->config.instances) + " instances; retry later"));
+  InvokeAnswer refused = Error(
+      503, "overloaded",
+      "variant '" + variant->config.name + "' of endpoint '" + request->endpoint + "' is overloaded: " +
+          std::to_string(variant->fleet->queued()) + " requests queued for " +
+          std::to_string(variant->config.instances) + " instances; retry later");
+  refused.retry_after_s = kRetryOverloadedS;
+  done(std::move(refused));
 }
 
 }  // namespace tributary::serving

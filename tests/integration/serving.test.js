@@ -264,6 +264,26 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.match(cliRun.stderr, /400/);
   });
 
+  test('an endpoint still starting answers 503 with Retry-After', async () => {
+    // A model whose worker says it is ready only after 3 s: the endpoint is Creating until
+    // then (the worker protocol of src/serving/README.md; it is never sent a request).
+    const lateModel = path.join(dir, 'late_model.js');
+    fs.writeFileSync(lateModel, `setTimeout(() => process.stdout.write(
+      JSON.stringify({ ready: true, info: { model: 'late' }, length: 0 }) + '\\n'), 3000);
+      process.stdin.resume();\n`);
+    await cli(['model', 'create', 'late', '--command', `${process.execPath} ${lateModel}`]);
+    await cli(['endpoint-config', 'create', 'c-late', '--variant', 'name=v,model=late,instances=1']);
+    await cli(['endpoint', 'create', 'starting', '--config', 'c-late']);
+    const r = await invoke('starting', lightRequest);
+    assert.equal(r.status, 503, r.body);
+    assert.match(JSON.parse(r.body).error.message, /is Creating/, r.body);
+    assert.equal(r.headers['retry-after'], '5', JSON.stringify(r.headers));
+    await waitInService('starting');
+    await cli(['endpoint', 'delete', 'starting']);
+    await cli(['endpoint-config', 'delete', 'c-late']);
+    await cli(['model', 'delete', 'late']);
+  });
+
   test('A/B: update-weights shifts the split without a redeploy', async () => {
     await cli(['endpoint', 'update-weights', 'ep', '--variant', 'blue=0.9', '--variant', 'green=0.1']);
     const e = await waitInService('ep');
