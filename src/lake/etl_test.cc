@@ -383,18 +383,24 @@ class EtlRunTest : public ::testing::Test {
     ASSERT_TRUE(jobs_->Create("curate", doc, /*replace=*/true).ok());
   }
 
-  JobRun RunOnce() {
-    JobRun run;
-    run.job = "curate";
-    run.started_ms = 1;
-    run.id = jobs_->InsertRun(run).value();
-    JobDefinition job = jobs_->Get("curate").value();
+  // What a run of this fixture's jobs needs: its lake, catalog and job store, 2 workers.
+  JobRunContext Context() {
     JobRunContext ctx;
     ctx.lake = provider_.get();
     ctx.catalog = catalog_.get();
     ctx.store = jobs_.get();
     ctx.scratch_root = dir_.path() + "/scratch";
     ctx.workers = 2;
+    return ctx;
+  }
+
+  JobRun RunOnce() {
+    JobRun run;
+    run.job = "curate";
+    run.started_ms = 1;
+    run.id = jobs_->InsertRun(run).value();
+    JobDefinition job = jobs_->Get("curate").value();
+    JobRunContext ctx = Context();
     ctx.writer.max_open_files = 2;  // forces files to close and reopen
     ctx.writer.batch_rows = 3;
     JobRun out = RunJob(job, run, ctx);
@@ -718,13 +724,7 @@ TEST_F(EtlRunTest, AParquetSourceTableIsReadWithItsPartitionsAndBookmarked) {
     r.job = "high";
     r.started_ms = 1;
     r.id = jobs_->InsertRun(r).value();
-    JobRunContext ctx;
-    ctx.lake = provider_.get();
-    ctx.catalog = catalog_.get();
-    ctx.store = jobs_.get();
-    ctx.scratch_root = dir_.path() + "/scratch";
-    ctx.workers = 2;
-    return RunJob(jobs_->Get("high").value(), r, ctx);
+    return RunJob(jobs_->Get("high").value(), r, Context());
   };
   JobRun first = run();
   ASSERT_EQ(first.status, RunStatus::kSucceeded) << first.message << ::testing::PrintToString(first.errors);
