@@ -118,7 +118,16 @@ void BrokerCore::Route(const MessagePtr& msg) {
   }
   thread_local std::vector<SubscriptionMatch> matches;
   matches.clear();
-  tree.Match(msg->topic, msg->origin_client_id, &matches);
+  MatchSubscribers(msg->topic, msg->origin_client_id, &matches);
+  Deliver(msg, matches);
+}
+
+void BrokerCore::MatchSubscribers(std::string_view topic, std::string_view publisher,
+                                  std::vector<SubscriptionMatch>* out) const {
+  tree.Match(topic, publisher, out);
+}
+
+void BrokerCore::Deliver(const MessagePtr& msg, std::vector<SubscriptionMatch>& matches) {
   for (auto& m : matches) {
     auto* session = static_cast<Session*>(m.subscriber.get());
     mqtt::QoS qos = std::min(msg->qos, m.max_qos);
@@ -128,15 +137,6 @@ void BrokerCore::Route(const MessagePtr& msg) {
     }
   }
   matches.clear();
-}
-
-bool BrokerCore::HasSubscribers(std::string_view topic, std::string_view publisher) const {
-  thread_local std::vector<SubscriptionMatch> matches;
-  matches.clear();
-  tree.Match(topic, publisher, &matches);
-  bool any = !matches.empty();
-  matches.clear();
-  return any;
 }
 
 void BrokerCore::ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms) {

@@ -70,8 +70,12 @@ class BrokerCore {
   // ---- routing
   // Applies the retain flag to the retained store and delivers to every subscriber.
   void Route(const MessagePtr& msg);
-  // Whether a message on `topic` from `publisher` would reach any subscriber now.
-  bool HasSubscribers(std::string_view topic, std::string_view publisher) const;
+  // Route in two steps, for a caller that needs to know whether anybody subscribes
+  // before it builds the message: the subscriptions a message on `topic` from
+  // `publisher` reaches now, then the delivery to them (retain flag not applied).
+  void MatchSubscribers(std::string_view topic, std::string_view publisher,
+                        std::vector<SubscriptionMatch>* out) const;
+  void Deliver(const MessagePtr& msg, std::vector<SubscriptionMatch>& matches);
 
   // ---- wills
   void ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms);

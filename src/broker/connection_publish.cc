@@ -133,10 +133,11 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   // with matching subscriptions now. Device telemetry that only rules consume (the
   // common case) is never copied into one, and the wait for durability holds a packet
   // identifier instead of the whole message.
+  thread_local std::vector<SubscriptionMatch> matches;
+  matches.clear();
+  core_->MatchSubscribers(p.topic, client_id_, &matches);
   MessagePtr msg;
-  if (p.retain || core_->HasSubscribers(p.topic, client_id_)) {
-    msg = MessageFromPublish(std::move(p), client_id_, now_ms);
-  }
+  if (p.retain || !matches.empty()) msg = MessageFromPublish(std::move(p), client_id_, now_ms);
   // A QoS 1 message that is not retained goes to its subscribers now; only the
   // acknowledgement waits for the verdict, so subscribers never wait for a stream's WAL.
   // If the verdict refuses it the publisher sends it again and subscribers may get it
@@ -144,9 +145,10 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   // store must hold only accepted ones) are routed after an accepting verdict.
   MessagePtr held;
   if (msg && qos == mqtt::QoS::kAtLeastOnce && !msg->retain) {
-    core_->Route(msg);
+    core_->Deliver(msg, matches);
   } else {
     held = msg;
+    matches.clear();
   }
   InboundMessage im = msg ? InboundMessage{client_id_, grant_->thing(), msg->topic, msg->payload,
                                            msg->qos, msg->retain, &msg->properties, now_ms}
