@@ -120,6 +120,16 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     }
     assert.fail(`endpoint ${name} not InService within ${timeoutMs} ms: ${JSON.stringify(last)}\n${server.tail(40)}`);
   };
+  // Deleting an endpoint is asynchronous (it is Deleting while its workers stop), as in SageMaker.
+  const deleteEndpoint = async (name, timeoutMs = 30000) => {
+    await cli(['endpoint', 'delete', name]);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await call('GET', `/v1/endpoints/${name}`)).status === 404) return;
+      await sleep(200);
+    }
+    assert.fail(`endpoint ${name} still listed ${timeoutMs} ms after delete\n${server.tail(40)}`);
+  };
 
   // Invokes `endpoint` from `clients` concurrent loops until stop(); counts answers by
   // status and variant and keeps the failures.
@@ -279,7 +289,7 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.match(JSON.parse(r.body).error.message, /is Creating/, r.body);
     assert.equal(r.headers['retry-after'], '5', JSON.stringify(r.headers));
     await waitInService('starting');
-    await cli(['endpoint', 'delete', 'starting']);
+    await deleteEndpoint('starting');
     await cli(['endpoint-config', 'delete', 'c-late']);
     await cli(['model', 'delete', 'late']);
   });
@@ -426,7 +436,7 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.equal((await invoke('mm', request, { 'X-Amzn-SageMaker-Target-Model': 'm9' })).status, 404);
     const loaded = (await describeEndpoint('mm')).ProductionVariants[0].MultiModel;
     assert.deepEqual(loaded.LoadedModels.map((m) => m.ModelName).sort(), ['m1', 'm2']);
-    await cli(['endpoint', 'delete', 'mm']);
+    await deleteEndpoint('mm');
   });
 
   test('the endpoint is back in service after a restart', async () => {
@@ -442,13 +452,6 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     const list = (await cli(['endpoint', 'list'])).stdout;
     assert.match(list, /ep\s+InService\s+c2/);
 
-    await cli(['endpoint', 'delete', 'ep']);
-    const deadline = Date.now() + 30000;
-    let gone = false;
-    while (!gone && Date.now() < deadline) {
-      gone = (await call('GET', '/v1/endpoints/ep')).status === 404;
-      if (!gone) await sleep(200);
-    }
-    assert.ok(gone, 'endpoint ep still listed 30 s after delete');
+    await deleteEndpoint('ep');
   });
 });
