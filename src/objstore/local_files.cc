@@ -17,14 +17,17 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      if (err == ENOSPC || err == EDQUOT)
-        return ResourceExhausted("cannot write '" + path + "': " + ErrnoText(err));
-      return IoError("cannot write '" + path + "': " + ErrnoText(err));
+      return WriteFailure(path, errno);
     }
     off += static_cast<size_t>(n);
   }
   return Status::Ok();
+}
+
+Status WriteFailure(const std::string& path, int err) {
+  if (err == ENOSPC || err == EDQUOT)
+    return ResourceExhausted("cannot write '" + path + "': " + ErrnoText(err));
+  return IoError("cannot write '" + path + "': " + ErrnoText(err));
 }
 
 Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::string& path) {

@@ -14,6 +14,10 @@ namespace tributary::objstore::local {
 // write(2) until all of `data` is written (EINTR retried).
 Status WriteAll(int fd, std::string_view data, const std::string& path);
 
+// The status for a write to `path` that failed with `err`: kResourceExhausted when the
+// disk or quota is full, kIoError otherwise.
+Status WriteFailure(const std::string& path, int err);
+
 // pread(2) of exactly `length` bytes at `offset` (fewer only if the file is shorter).
 Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::string& path);
 

@@ -13,6 +13,7 @@
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "objstore/file_appender.h"
 #include "objstore/list_folding.h"
 #include "objstore/local_files.h"
 
@@ -61,13 +62,14 @@ class LocalObjectWriter : public ObjectWriter {
         key_(std::move(key)),
         temp_path_(std::move(temp_path)),
         fd_(fd),
+        appender_(fd, temp_path_),
         options_(std::move(options)),
         warned_xattrs_(std::move(warned)) {}
   ~LocalObjectWriter() override { Abort(); }
 
   Status Write(std::string_view data) override {
     if (fd_ < 0) return FailedPrecondition("writer for '" + key_ + "' is already closed");
-    Status st = local::WriteAll(fd_, data, temp_path_);
+    Status st = appender_.Append(data);
     if (!st.ok()) Abort();
     return st;
   }
@@ -92,6 +94,7 @@ class LocalObjectWriter : public ObjectWriter {
 
  private:
   Status Finish() {
+    TRY(appender_.Finish());
     if (int err = SetAttributes(fd_, options_); err != 0 && !warned_xattrs_->exchange(true)) {
       Logger("objstore")
           ->warn(
@@ -126,6 +129,7 @@ class LocalObjectWriter : public ObjectWriter {
 
   std::string bucket_, dir_, key_, temp_path_;
   int fd_;
+  local::FileAppender appender_;  // large objects bypass the page cache
   PutOptions options_;
   std::shared_ptr<std::atomic<bool>> warned_xattrs_;
 };

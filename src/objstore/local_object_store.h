@@ -6,6 +6,8 @@
 //    renames it into place and fsyncs the directory, so a reader (or a crash) sees the
 //    old object or the new one, never a mix. List never shows .tributary-tmp/; temp
 //    files older than an hour (a crashed writer's) are removed when the bucket is opened.
+//  - large objects: past 1 MiB a writer switches its temp file to O_DIRECT, so a lake
+//    object costs no page-cache copy (file_appender.h); smaller ones are written as usual.
 //  - keys: on top of ValidateKey, this backend refuses keys it cannot map to distinct
 //    paths: empty segments ("a//b", "a/"), segments over 255 bytes, and keys under
 //    ".tributary-tmp/". A key cannot be both an object and a "directory" of others
