@@ -2,11 +2,10 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/files.h"
 #include "bench/bench_payload.h"
 
 namespace tributary::bench {
@@ -40,7 +39,16 @@ void LakeWatcher::Stop() {
   }
   wake_.notify_all();
   thread_.join();
+  defer_ = false;
   Scan();
+  ReadDeferred();
+}
+
+void LakeWatcher::DeferReading(bool on) { defer_ = on; }
+
+void LakeWatcher::ReadDeferred() {
+  for (const auto& [path, seen_ns] : deferred_) ReadObject(path, seen_ns);
+  deferred_.clear();
 }
 
 bool LakeWatcher::Seen(uint32_t pub, uint64_t seq) const {
@@ -54,6 +62,7 @@ void LakeWatcher::Loop(int poll_ms) {
   while (!stop_) {
     lock.unlock();
     Scan();
+    if (!defer_) ReadDeferred();
     lock.lock();
     wake_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return stop_; });
   }
@@ -73,20 +82,25 @@ void LakeWatcher::Scan() {
     if (!it->is_regular_file(ec)) continue;
     std::string path = it->path().string();
     if (!known_.insert(path).second) continue;
-    ReadObject(path, SteadyNanos() - origin_ns_);
+    int64_t seen_ns = SteadyNanos() - origin_ns_;
+    if (defer_) {
+      deferred_.emplace_back(std::move(path), seen_ns);
+    } else {
+      ReadDeferred();
+      ReadObject(path, seen_ns);
+    }
   }
 }
 
 // Objects are renamed into place when complete, so one read sees the whole object.
 void LakeWatcher::ReadObject(const std::string& path, int64_t seen_ns) {
-  std::ifstream in(path, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    if (error_.empty()) error_ = "cannot read lake object '" + path + "'";
+  auto data = ReadFile(path);
+  if (!data.ok()) {
+    if (error_.empty()) error_ = "cannot read lake object: " + data.status().ToString();
     return;
   }
   ++objects_;
-  std::string_view rest(data);
+  std::string_view rest(*data);
   while (!rest.empty()) {
     size_t end = rest.find('\n');
     std::string_view line = rest.substr(0, end);

@@ -6,6 +6,11 @@
 // was first seen minus the record's send time; both are steady-clock times from the same
 // origin, since the load generator publishes and watches in one process.
 //
+// Reading can be put off: between DeferReading(true) and DeferReading(false) new objects
+// are only noted (with the time they were first seen), and read afterwards. The load run
+// defers while it measures, so that checking the lake does not take CPU from the broker
+// under test on a small machine; the latencies are the same either way.
+//
 // Objects present when Start is called belong to earlier runs and are never read; names
 // starting with '.' (the store's temporary files) are skipped. Objects must be
 // uncompressed (a stream with compression none). The directory may appear only later.
@@ -44,8 +49,10 @@ class LakeWatcher {
 
   // Notes the objects already there, then starts polling every `poll_ms`.
   Status Start(int poll_ms = 5);
-  // Stops the thread after one last scan. Idempotent.
+  // Stops the thread after one last scan (and the reads put off). Idempotent.
   void Stop();
+  // While on, objects are found but not read; turning it off has the thread read them.
+  void DeferReading(bool on);
 
   // Distinct records of ours seen so far.
   uint64_t distinct_records() const { return distinct_.load(std::memory_order_relaxed); }
@@ -62,10 +69,12 @@ class LakeWatcher {
   void Loop(int poll_ms);
   void Scan();
   void ReadObject(const std::string& path, int64_t seen_ns);
+  void ReadDeferred();
 
   const std::string dir_;
   const int64_t origin_ns_;
   std::unordered_set<std::string> known_;   // paths of objects seen or skipped
+  std::vector<std::pair<std::string, int64_t>> deferred_;  // found, not read: path, seen_ns
   std::vector<std::vector<uint8_t>> seen_;  // [publisher][seq]
   std::vector<LakeRecord> records_;
   uint64_t objects_ = 0;
@@ -77,6 +86,7 @@ class LakeWatcher {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;  // guarded by mu_
+  std::atomic<bool> defer_{false};
   std::thread thread_;
 };
 

@@ -1,5 +1,8 @@
 #include "bench/lake_watcher.h"
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -68,6 +71,28 @@ TEST_F(LakeWatcherTest, FindsNewRecordsOnceAndSkipsOldAndHiddenObjects) {
   EXPECT_FALSE(watcher.Seen(2, 0));
   ASSERT_EQ(watcher.records().size(), 3u);
   for (const LakeRecord& r : watcher.records()) EXPECT_GT(r.seen_ns, r.sent_ns);
+}
+
+TEST_F(LakeWatcherTest, DeferredObjectsAreReadLaterWithTheTimeTheyWereFirstSeen) {
+  int64_t origin = SteadyNanos();
+  LakeWatcher watcher(dir_, origin, 1);
+  ASSERT_TRUE(watcher.Start(1).ok());
+  watcher.DeferReading(true);
+  WriteObject("2026/11/30/01/a", {{0, 0, 0}, {0, 1, 0}});
+  // Polled every 1 ms: 50 ms is many scans that must find the object and not read it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(watcher.distinct_records(), 0u) << "read while reading was deferred";
+  int64_t undeferred_ns = SteadyNanos() - origin;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  watcher.DeferReading(false);
+  for (int i = 0; i < 2000 && watcher.distinct_records() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(watcher.distinct_records(), 2u) << "not read once deferring stopped";
+  watcher.Stop();
+  EXPECT_EQ(watcher.objects(), 1u);
+  ASSERT_EQ(watcher.records().size(), 2u);
+  // The latency counts from when the object was first seen, not from when it was read.
+  for (const LakeRecord& r : watcher.records()) EXPECT_LT(r.seen_ns, undeferred_ns);
 }
 
 TEST_F(LakeWatcherTest, ADirectoryThatAppearsLaterIsWatched) {

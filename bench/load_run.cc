@@ -67,6 +67,7 @@ class LoadRun {
     if (!o_.lake_dir.empty()) {
       lake_ = std::make_unique<LakeWatcher>(o_.lake_dir, origin_ns_, o_.publishers);
       TRY(lake_->Start());
+      lake_->DeferReading(true);  // until the measuring window ends
     }
     deadline_.expires_after(Seconds(o_.connect_timeout_s));
     deadline_.async_wait([this](const boost::system::error_code& ec) {
@@ -144,6 +145,7 @@ class LoadRun {
         if (ec || phase_ != Phase::kMeasuring) return;
         measure_end_ns_ = SteadyNanos();
         result_.seconds = static_cast<double>(measure_end_ns_ - measure_start_ns_) / 1e9;
+        if (lake_) lake_->DeferReading(false);
         phase_ = Phase::kDraining;
         drain_deadline_ns_ = SteadyNanos() + Seconds(o_.drain_s).count();
         PollDrain();
