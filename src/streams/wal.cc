@@ -1,6 +1,8 @@
 #include "streams/wal.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +25,12 @@ namespace fs = std::filesystem;
 
 std::string SegmentName(uint64_t first_seq) { return fmt::format("{:020d}.wal", first_seq); }
 
+// The spare segment and the file it is zero-filled in; neither matches SegmentName.
+constexpr const char* kSpareName = "spare.wal";
+constexpr const char* kSpareTmpName = "spare.wal.tmp";
+constexpr uint64_t kPageBytes = 4096;
+constexpr size_t kZeroChunk = 1 << 20;
+
 bool ParseSegmentName(const std::string& name, uint64_t* first_seq) {
   if (name.size() != 24 || name.substr(20) != ".wal") return false;
   uint64_t v = 0;
@@ -44,6 +52,26 @@ Status SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
+// Whether `dir` is in memory, where a preallocated file saves nothing and takes RAM.
+bool InMemoryFileSystem(const std::string& dir) {
+  struct statfs st {};
+  if (::statfs(dir.c_str(), &st) != 0) return false;
+  return st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC;
+}
+
+// The offset just past the last non-zero byte at or after `from` (`from`: all zero).
+size_t EndOfNonZero(std::string_view bytes, size_t from) {
+  static constexpr char kZeros[4096] = {};
+  size_t end = bytes.size();
+  while (end > from) {
+    size_t n = std::min(end - from, sizeof kZeros);
+    if (std::memcmp(bytes.data() + end - n, kZeros, n) != 0) break;
+    end -= n;
+  }
+  while (end > from && bytes[end - 1] == 0) --end;
+  return end;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord>* undelivered) {
@@ -51,24 +79,58 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
   TRY(wal->Recover(undelivered));
   TRY(wal->OpenSegment(wal->next_seq_));
   wal->last_sync_ns_ = SteadyNanos();
+  // Only `always` syncs often enough for the saving to pay for writing every segment's
+  // bytes twice (zeros, then frames).
+  wal->preallocate_ = wal->options_.fsync.mode == FsyncPolicy::Mode::kAlways;
+  if (wal->preallocate_ && InMemoryFileSystem(wal->options_.dir)) {
+    Logger("streams")->debug("WAL {}: in memory (tmpfs): segments are not preallocated",
+                             wal->options_.dir);
+    wal->preallocate_ = false;
+  }
+  if (wal->preallocate_) wal->preparer_ = std::thread([w = wal.get()] { w->PreparerLoop(); });
   wal->writer_ = std::thread([w = wal.get()] { w->WriterLoop(); });
   return wal;
 }
 
 Wal::~Wal() {
   {
+    // First, so a spare being zero-filled is abandoned while the writer drains the queue.
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    spare_stop_ = true;
+  }
+  spare_cv_.notify_all();
+  {
     std::lock_guard<std::mutex> lock(queue_mu_);
     stopping_ = true;
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  if (fd_ >= 0) ::close(fd_);
+  if (preparer_.joinable()) preparer_.join();
+  if (fd_ >= 0) {
+    // The zeros after the last frame are of no use to a closed log; recovery would cut
+    // them off anyway.
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (segment_preallocated_ && !segments_.empty()) {
+      (void)::ftruncate(fd_, static_cast<off_t>(segments_.back().size));
+    }
+    ::close(fd_);
+  }
+  std::error_code ec;
+  fs::remove(options_.dir + "/" + kSpareName, ec);
 }
 
 Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   auto log = Logger("streams");
   TRY(MakeDirs(options_.dir));
   TRY_ASSIGN(checkpoint_, WalCheckpoint::Load(options_.dir + "/checkpoint"));
+  // A spare left by a crash may be half filled; a new one is made when needed.
+  for (const char* name : {kSpareName, kSpareTmpName}) {
+    std::error_code ec;
+    std::string path = options_.dir + "/" + name;
+    if (!fs::remove(path, ec) && ec) {
+      log->warn("WAL spare segment not deleted file={} error=\"{}\"", path, ec.message());
+    }
+  }
 
   std::vector<std::pair<uint64_t, std::string>> files;
   std::error_code ec;
@@ -98,14 +160,23 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
       }
     }
     if (r != DecodeResult::kEnd) {
-      // A crash mid-write leaves a short or zero-filled tail; a flipped bit a bad CRC. Frames
-      // after it cannot be trusted to start at a frame boundary, so the rest is cut off.
-      log->warn("WAL tail cut off file={} offset={} reason=\"{}\" bytes_dropped={}", path, offset,
-                DecodeResultName(r), bytes.size() - offset);
-      // The cut bytes may have held acknowledged records whose ids someone has seen: skip
-      // as many sequence numbers as frames could have fitted, so no id is ever reused.
-      uint64_t could_hold = (bytes.size() - offset) / (kFrameHeaderBytes + kFrameFixedBodyBytes);
-      max_seq = std::max(max_seq, last_seq + could_hold + 1);
+      size_t damaged_end = EndOfNonZero(bytes, offset);
+      if (damaged_end == offset) {
+        // Only zeros: the unwritten rest of a preallocated segment. Nothing was lost.
+        log->debug("WAL preallocated tail cut off file={} offset={} bytes={}", path, offset,
+                   bytes.size() - offset);
+      } else {
+        // A crash mid-write leaves a short tail or one with zeros where pages were not
+        // written; a flipped bit a bad CRC. Frames after it cannot be trusted to start at a
+        // frame boundary, so the rest is cut off.
+        log->warn("WAL tail cut off file={} offset={} reason=\"{}\" bytes_dropped={}", path, offset,
+                  DecodeResultName(r), bytes.size() - offset);
+        // The cut bytes may have held acknowledged records whose ids someone has seen: skip
+        // as many sequence numbers as frames could have fitted up to the last non-zero
+        // byte, so no id is ever reused.
+        uint64_t could_hold = (damaged_end - offset) / (kFrameHeaderBytes + kFrameFixedBodyBytes);
+        max_seq = std::max(max_seq, last_seq + could_hold + 1);
+      }
       if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
         return IoError(fmt::format("WAL {}: truncate to {}: {}", path, offset,
                                    std::strerror(errno)));
@@ -127,15 +198,137 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
 
 Status Wal::OpenSegment(uint64_t first_seq) {
   std::string path = options_.dir + "/" + SegmentName(first_seq);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // Both kinds are written with pwrite at the logical end, which starts at 0: a spare
+  // keeps its zeros (no O_TRUNC), an empty file is made so. Segment names are not reused
+  // (each is a batch's first seq), so nothing of value can be under `path`.
+  bool preallocated = TakeSpare(path);
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (preallocated ? 0 : O_TRUNC);
+  int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return IoError(fmt::format("WAL {}: create: {}", path, std::strerror(errno)));
-  if (options_.fsync.mode != FsyncPolicy::Mode::kNever) TRY(SyncDir(options_.dir));
+  if (options_.fsync.mode != FsyncPolicy::Mode::kNever) {
+    Status synced = SyncDir(options_.dir);
+    if (!synced.ok()) {
+      ::close(fd);
+      return synced;
+    }
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
-  off_t size = ::lseek(fd, 0, SEEK_END);
+  segment_preallocated_ = preallocated;
   std::lock_guard<std::mutex> lock(state_mu_);
-  segments_.push_back({first_seq, path, static_cast<uint64_t>(size < 0 ? 0 : size)});
+  segments_.push_back({first_seq, path, 0});
   return Status::Ok();
+}
+
+// Writer thread (or Open, before the threads start).
+bool Wal::TakeSpare(const std::string& segment_path) {
+  if (!preallocate_) return false;
+  bool ready = false;
+  {
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    if (spare_state_ == SpareState::kReady) {
+      spare_state_ = SpareState::kIdle;
+      ready = true;
+    }
+    // One still being made serves this segment's successor; after a failure (kIdle) this
+    // segment asks again once half full.
+    spare_asked_ = spare_state_ == SpareState::kAsked;
+  }
+  if (!ready) return false;
+  std::string spare = options_.dir + "/" + kSpareName;
+  if (::rename(spare.c_str(), segment_path.c_str()) != 0) {
+    Logger("streams")->warn("WAL spare segment not used file={} error=\"rename to {}: {}\"", spare,
+                            segment_path, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+// Writer thread.
+void Wal::AskForSpare() {
+  spare_asked_ = true;
+  {
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    if (spare_state_ != SpareState::kIdle) return;
+    spare_state_ = SpareState::kAsked;
+  }
+  spare_cv_.notify_one();
+}
+
+void Wal::PreparerLoop() {
+  std::unique_lock<std::mutex> lock(spare_mu_);
+  while (true) {
+    spare_cv_.wait(lock, [this] { return spare_stop_ || spare_state_ == SpareState::kAsked; });
+    if (spare_stop_) return;
+    lock.unlock();
+    SpareResult result = PrepareSpare();
+    lock.lock();
+    if (result == SpareResult::kReady) {
+      // Under the lock, so a spare.wal that exists is one the writer can take.
+      std::string tmp = options_.dir + "/" + kSpareTmpName;
+      std::string spare = options_.dir + "/" + kSpareName;
+      if (::rename(tmp.c_str(), spare.c_str()) != 0) {
+        Logger("streams")->warn("WAL spare segment not prepared file={} error=\"rename: {}\"", tmp,
+                                std::strerror(errno));
+        ::unlink(tmp.c_str());
+        result = SpareResult::kFailed;
+      }
+    }
+    switch (result) {
+      case SpareResult::kReady:
+        spare_state_ = SpareState::kReady;
+        break;
+      case SpareResult::kFailed:
+        spare_state_ = SpareState::kIdle;
+        break;
+      case SpareResult::kStopped:
+        return;
+    }
+  }
+}
+
+// Preparer thread: fills spare.wal.tmp with zeros (PreparerLoop renames it). Each 1 MiB
+// is written back before the next (sync_file_range), so the disk sees a steady stream
+// rather than a burst the writer's fdatasync would queue behind, and the final fsync
+// commits blocks and size. The zero pages stay in the page cache, so the writer's first
+// write into each page needs no read from disk (filled with O_DIRECT, the cache would be
+// empty and every batch ending in a new page would wait for a read).
+Wal::SpareResult Wal::PrepareSpare() {
+  const std::string tmp = options_.dir + "/" + kSpareTmpName;
+  const uint64_t length = (options_.segment_bytes + kPageBytes - 1) / kPageBytes * kPageBytes;
+  auto give_up = [&](int fd, const std::string& what, int err) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    Logger("streams")->warn("WAL spare segment not prepared file={} error=\"{}: {}\"", tmp, what,
+                            std::strerror(err));
+    return SpareResult::kFailed;
+  };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return give_up(-1, "create", errno);
+  const std::string zeros(kZeroChunk, '\0');
+  uint64_t offset = 0;
+  while (offset < length) {
+    if (spare_stop_.load(std::memory_order_relaxed)) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return SpareResult::kStopped;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroChunk, length - offset));
+    ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(offset));
+    int err = w < 0 ? errno : EIO;
+    if (w < 0 && err == EINTR) continue;
+    if (w <= 0) return give_up(fd, fmt::format("write at offset {}", offset), err);
+    if (::sync_file_range(fd, static_cast<off_t>(offset), w,
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                              SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+      err = errno;
+      return give_up(fd, fmt::format("write back at offset {}", offset), err);
+    }
+    offset += static_cast<uint64_t>(w);
+  }
+  if (::fsync(fd) != 0) return give_up(fd, "fsync", errno);
+  ::close(fd);
+  return SpareResult::kReady;
 }
 
 uint64_t Wal::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
@@ -235,7 +428,8 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
   }
   size_t written = 0;
   while (written < bytes.size()) {
-    ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+    ssize_t n = ::pwrite(fd_, bytes.data() + written, bytes.size() - written,
+                         static_cast<off_t>(size + written));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       Status err = IoError(fmt::format("WAL {}: write at offset {}: {}", path, size + written,
@@ -264,8 +458,13 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
   } else {
     dirty_ = true;
   }
-  std::lock_guard<std::mutex> lock(state_mu_);
-  segments_.back().size = size + bytes.size();
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    segments_.back().size = size + bytes.size();
+  }
+  if (preallocate_ && !spare_asked_ && size + bytes.size() > options_.segment_bytes / 2) {
+    AskForSpare();
+  }
   return Status::Ok();
 }
 

@@ -3,19 +3,30 @@
 //
 // Appends are group-committed: Append encodes the record's frame straight into the queue's
 // buffer (no per-record allocation), one writer thread swaps that buffer for its own,
-// writes it with one write() and (per the FsyncPolicy) one fdatasync, hands the batch's
-// frames to the `on_durable` hook and its totals to `on_batch_done`, then calls every
-// caller's `done` in append order. Sequence numbers are assigned at Append, so file order
-// is sequence order.
+// writes it with one pwrite() at the segment's logical end and (per the FsyncPolicy) one
+// fdatasync, hands the batch's frames to the `on_durable` hook and its totals to
+// `on_batch_done`, then calls every caller's `done` in append order. Sequence numbers are
+// assigned at Append, so file order is sequence order.
 //
-// Open recovers: each segment is read to its first bad frame (short, bad length, bad CRC,
-// zero-filled); that tail is cut off (truncate) with a warning naming file and offset. The
+// Preallocation (policy `always`, not on tmpfs): once the active segment is half full, a
+// second thread zero-fills `<dir>/spare.wal` to `segment_bytes` and fsyncs it. The next
+// segment is that file renamed, so its fdatasyncs overwrite allocated blocks and commit
+// no file-system metadata. Without a ready spare a segment starts as an empty file. A
+// preallocated segment occupies `segment_bytes` on disk from its start (trimmed to its
+// frames on close); a stream may also hold one spare.
+//
+// Open recovers: each segment is read to its first frame that does not decode. If only
+// zero bytes follow, that is the end of a preallocated segment and they are cut off
+// quietly. Otherwise (short, bad length, bad CRC) the tail is damaged: it is cut off with
+// a warning naming file and offset, and as many sequence numbers are skipped as frames
+// could have fitted before its last non-zero byte. Leftover spare files are deleted. The
 // records after the checkpoint are returned to be delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -77,7 +88,9 @@ class Wal {
 
   uint64_t epoch() const { return options_.epoch; }
   uint64_t delivered_through() const;
-  uint64_t size_bytes() const;      // all segments on disk
+  // Bytes of frames in all segments (a preallocated segment's zero tail and a spare are
+  // not counted: on disk, a stream takes up to two `segment_bytes` more).
+  uint64_t size_bytes() const;
   size_t segment_count() const;
   const std::string& dir() const { return options_.dir; }
 
@@ -95,11 +108,21 @@ class Wal {
     uint64_t size;
   };
 
+  // The spare segment's life: the writer asks (kIdle -> kAsked), the preparer makes it
+  // (kAsked -> kReady, or back to kIdle on an error), the writer takes it at its next
+  // segment switch (kReady -> kIdle).
+  enum class SpareState { kIdle, kAsked, kReady };
+  enum class SpareResult { kReady, kFailed, kStopped };
+
   explicit Wal(WalOptions options) : options_(std::move(options)) {}
   Status Recover(std::vector<WalRecord>* undelivered);
   Status OpenSegment(uint64_t first_seq);
   void WriterLoop();
   Status WriteBatch(const std::string& bytes, uint64_t first_seq);
+  void AskForSpare();
+  bool TakeSpare(const std::string& segment_path);
+  void PreparerLoop();
+  SpareResult PrepareSpare();
   void DeleteDeliveredSegmentsLocked();
 
   const WalOptions options_;
@@ -122,6 +145,15 @@ class Wal {
   int fd_ = -1;
   int64_t last_sync_ns_ = 0;
   bool dirty_ = false;
+  bool preallocate_ = false;           // set by Open
+  bool spare_asked_ = false;           // for the active segment, or a spare is still due
+  bool segment_preallocated_ = false;  // the active segment was a spare
+
+  std::thread preparer_;  // only when preallocating
+  std::mutex spare_mu_;
+  std::condition_variable spare_cv_;
+  SpareState spare_state_ = SpareState::kIdle;
+  std::atomic<bool> spare_stop_{false};  // set under spare_mu_; read while zero-filling
 
   mutable std::mutex state_mu_;  // segments_ and checkpoint_
   std::vector<Segment> segments_;  // in sequence order; the last is being appended to

@@ -1,14 +1,22 @@
 #include "streams/wal.h"
 
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "base/files.h"
+#include "base/log.h"
 #include "base/testing/temp_dir.h"
 #include "streams/wal_format.h"
 
@@ -58,15 +66,64 @@ std::vector<std::string> Data(const std::vector<WalRecord>& records) {
   return out;
 }
 
-std::string OnlySegment(const std::string& dir) {
+// The segment files in `dir` (not spares), in sequence order.
+std::vector<std::string> Segments(const std::string& dir) {
+  static const std::regex kSegmentName("[0-9]{20}\\.wal");
   std::vector<std::string> segments;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".wal" && fs::file_size(e.path()) > 0) {
+    if (std::regex_match(e.path().filename().string(), kSegmentName)) {
       segments.push_back(e.path().string());
     }
   }
+  std::sort(segments.begin(), segments.end());
+  return segments;
+}
+
+std::string OnlySegment(const std::string& dir) {
+  std::vector<std::string> segments;
+  for (const std::string& s : Segments(dir)) {
+    if (fs::file_size(s) > 0) segments.push_back(s);
+  }
   EXPECT_EQ(segments.size(), 1u);
   return segments.empty() ? "" : segments[0];
+}
+
+// Collects what the "streams" logger says at warn or above while it lives.
+class WarningCapture {
+ public:
+  WarningCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
+    sink_->set_level(spdlog::level::warn);
+    Logger("streams")->sinks().push_back(sink_);
+  }
+  ~WarningCapture() {
+    auto& sinks = Logger("streams")->sinks();
+    sinks.erase(std::find(sinks.begin(), sinks.end(), sink_));
+  }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+bool WaitForFile(const std::string& path) {
+  for (int i = 0; i < 10000; ++i) {
+    if (fs::exists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+// Segments on tmpfs are not preallocated (it would only take RAM).
+bool OnTmpfs(const std::string& dir) {
+  struct statfs st {};
+  return ::statfs(dir.c_str(), &st) == 0 && st.f_type == TMPFS_MAGIC;
+}
+
+struct stat Stat(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st;
 }
 
 TEST(WalFormatTest, FrameRoundTripAndRecordId) {
@@ -168,11 +225,152 @@ TEST(WalTest, BadCrcInTheMiddleCutsFromThere) {
   }, {"one"});
 }
 
-TEST(WalTest, ZeroFilledTailIsCutOff) {
+// Zeros after the last frame are the unwritten rest of a preallocated segment: no record
+// can have been there, so they go quietly and no sequence number is skipped.
+TEST(WalTest, ZeroFilledTailIsANormalEnd) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  std::string segment = OnlySegment(dir.path());
+  {
+    std::ofstream f(segment, std::ios::app | std::ios::binary);
+    f << std::string(100000, '\0');
+  }
+  WarningCapture warnings;
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(fs::file_size(segment), FrameSize(3) + FrameSize(3) + FrameSize(5));
+  EXPECT_EQ(h.AppendSync("four"), 4u);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// Garbage before the zeros is damage: cut with a warning, and sequence numbers skipped for
+// the frames the garbage could have held, not for the zeros after it.
+TEST(WalTest, GarbageBeforeAZeroTailIsCutAndSkipsOnlyForTheGarbage) {
+  constexpr size_t kGarbage = 100;
   ExpectTailCut([](const std::string& seg) {
     std::ofstream f(seg, std::ios::app | std::ios::binary);
-    f << std::string(4096, '\0');
+    f << std::string(kGarbage, '\xff') << std::string(1 << 20, '\0');
   }, {"one", "two", "three"});
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  {
+    std::ofstream f(OnlySegment(dir.path()), std::ios::app | std::ios::binary);
+    f << std::string(kGarbage, '\x7f') << std::string(1 << 20, '\0');
+  }
+  WarningCapture warnings;
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "two", "three"}));
+  uint64_t next = h.AppendSync("four");
+  EXPECT_GT(next, 4u);
+  // Skipped: one seq per smallest frame that fits in the garbage, plus one; none for the
+  // 1 MiB of zeros after it (that would be 32768).
+  EXPECT_LE(next, 3u + kGarbage / FrameSize(0) + 2);
+  EXPECT_NE(warnings.text().find("WAL tail cut off"), std::string::npos) << warnings.text();
+}
+
+// With small segments and `always`, every segment after the first is a spare made while
+// its predecessor filled: full size on disk, blocks allocated, from its first record.
+TEST(WalTest, LaterSegmentsArePreallocatedAndRecover) {
+  constexpr uint64_t kSegment = 64 << 10;
+  auto record = [](int i) { return std::string(3993, 'r') + std::to_string(1000000 + i); };
+  TempDir dir;
+  if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+  const std::string spare = dir.path() + "/spare.wal";
+  std::vector<uint64_t> seqs;
+  int preallocated = 0;
+  uint64_t active_bytes = 0;
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
+    uint64_t earlier_segments = 0;  // logical bytes of the segments before the active one
+    for (int i = 0; i < 90; ++i) {
+      uint64_t bytes = h.wal->size_bytes();
+      size_t count = h.wal->segment_count();
+      // Past half, the spare is on its way; wait for it so the switch does not race it.
+      if (bytes - earlier_segments > kSegment / 2) {
+        ASSERT_TRUE(WaitForFile(spare)) << "no spare before record " << i;
+      }
+      seqs.push_back(h.AppendSync(record(i)));
+      if (h.wal->segment_count() == count) continue;
+      ASSERT_EQ(h.wal->segment_count(), count + 1);
+      earlier_segments = bytes;
+      EXPECT_FALSE(fs::exists(spare));  // it became the new segment
+      std::string newest = Segments(dir.path()).back();
+      struct stat st = Stat(newest);
+      EXPECT_EQ(h.wal->size_bytes() - earlier_segments, FrameSize(4000));
+      EXPECT_EQ(uint64_t(st.st_size), kSegment) << newest;
+      EXPECT_GE(uint64_t(st.st_blocks) * 512, kSegment) << newest << ": blocks not allocated";
+      ++preallocated;
+    }
+    EXPECT_GE(preallocated, 4);
+    EXPECT_EQ(h.wal->size_bytes(), seqs.size() * FrameSize(4000));
+    active_bytes = h.wal->size_bytes() - earlier_segments;
+  }
+  ASSERT_EQ(Segments(dir.path()).size(), size_t(preallocated + 1));
+  // The active segment is cut to its frames on close.
+  EXPECT_EQ(fs::file_size(Segments(dir.path()).back()), active_bytes);
+  // A crash may leave a spare, whole or half filled: Open deletes it.
+  ASSERT_TRUE(WriteFileAtomic(spare, std::string(8192, 'x')).ok());
+  ASSERT_TRUE(WriteFileAtomic(spare + ".tmp", std::string(4096, '\0')).ok());
+  WarningCapture warnings;
+  Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
+  EXPECT_FALSE(fs::exists(spare));
+  EXPECT_FALSE(fs::exists(spare + ".tmp"));
+  ASSERT_EQ(h.recovered.size(), seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    EXPECT_EQ(h.recovered[i].seq, seqs[i]);
+    EXPECT_EQ(h.recovered[i].data, record(int(i)));
+  }
+  EXPECT_EQ(h.AppendSync("next"), seqs.back() + 1);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// What a crash leaves: a preallocated segment with frames and then zeros (the spare's),
+// and a spare half filled. Every frame comes back, nothing is reported as damage, and the
+// next sequence number follows the last frame.
+TEST(WalTest, CrashInAPreallocatedSegmentRecoversEveryFrame) {
+  TempDir dir;
+  std::string frames;
+  for (uint64_t seq = 7; seq <= 11; ++seq) {
+    EncodeFrame(0xabc, seq, 100 * int64_t(seq), "record " + std::to_string(seq), &frames);
+  }
+  const std::string segment = dir.path() + "/00000000000000000007.wal";
+  ASSERT_TRUE(
+      WriteFileAtomic(segment, frames + std::string((64 << 10) - frames.size(), '\0')).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/spare.wal.tmp", std::string(12288, '\0')).ok());
+  WarningCapture warnings;
+  Harness h(dir.path(), *FsyncPolicy::Parse("always"), 64 << 10);
+  ASSERT_EQ(h.recovered.size(), 5u);
+  for (uint64_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(h.recovered[i].seq, 7 + i);
+    EXPECT_EQ(h.recovered[i].arrival_ms, int64_t(100 * (7 + i)));
+    EXPECT_EQ(h.recovered[i].data, "record " + std::to_string(7 + i));
+  }
+  EXPECT_EQ(fs::file_size(segment), frames.size());
+  EXPECT_FALSE(fs::exists(dir.path() + "/spare.wal.tmp"));
+  EXPECT_EQ(h.AppendSync("after"), 12u);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// Under the other policies an fdatasync is rare or never: no spare, segments as long as
+// their frames.
+TEST(WalTest, OnlyAlwaysPreallocates) {
+  for (const char* policy : {"interval:20", "never"}) {
+    TempDir dir;
+    Harness h(dir.path(), *FsyncPolicy::Parse(policy), 16 << 10);
+    for (int i = 0; i < 40; ++i) h.AppendSync(std::string(1000, 'n'));
+    EXPECT_GT(h.wal->segment_count(), 2u) << policy;
+    EXPECT_FALSE(fs::exists(dir.path() + "/spare.wal")) << policy;
+    EXPECT_FALSE(fs::exists(dir.path() + "/spare.wal.tmp")) << policy;
+    uint64_t on_disk = 0;
+    for (const std::string& s : Segments(dir.path())) on_disk += fs::file_size(s);
+    EXPECT_EQ(on_disk, h.wal->size_bytes()) << policy;
+  }
 }
 
 TEST(WalTest, GroupCommitAcknowledgesEveryCallerInAppendOrder) {
