@@ -41,14 +41,24 @@ void LakeWatcher::Stop() {
   thread_.join();
   defer_ = false;
   Scan();
-  ReadDeferred();
+  ReadFound(0);
 }
 
 void LakeWatcher::DeferReading(bool on) { defer_ = on; }
 
-void LakeWatcher::ReadDeferred() {
-  for (const auto& [path, seen_ns] : deferred_) ReadObject(path, seen_ns);
-  deferred_.clear();
+// Reads the objects found so far, oldest first. Objects keep appearing meanwhile: the
+// tree is scanned again every `poll_ms` between two reads, so that the time an object was
+// first seen does not wait for the reading of a backlog.
+void LakeWatcher::ReadFound(int poll_ms) {
+  int64_t last_scan_ns = SteadyNanos();
+  for (size_t i = 0; i < found_.size(); ++i) {
+    if (poll_ms > 0 && SteadyNanos() - last_scan_ns >= int64_t{poll_ms} * 1'000'000) {
+      Scan();  // may grow found_: indices stay valid
+      last_scan_ns = SteadyNanos();
+    }
+    ReadObject(found_[i].first, found_[i].second);
+  }
+  found_.clear();
 }
 
 bool LakeWatcher::Seen(uint32_t pub, uint64_t seq) const {
@@ -62,14 +72,15 @@ void LakeWatcher::Loop(int poll_ms) {
   while (!stop_) {
     lock.unlock();
     Scan();
-    if (!defer_) ReadDeferred();
+    if (!defer_) ReadFound(poll_ms);
     lock.lock();
     wake_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return stop_; });
   }
 }
 
-// One walk of the tree; hidden entries (and whole hidden directories) are skipped. A
-// directory that does not exist yet, or vanishes during the walk, ends the walk quietly.
+// One walk of the tree, noting each new object and when it was first seen (ReadFound reads
+// them); hidden entries (and whole hidden directories) are skipped. A directory that does
+// not exist yet, or vanishes during the walk, ends the walk quietly.
 void LakeWatcher::Scan() {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::end(it);
@@ -82,13 +93,7 @@ void LakeWatcher::Scan() {
     if (!it->is_regular_file(ec)) continue;
     std::string path = it->path().string();
     if (!known_.insert(path).second) continue;
-    int64_t seen_ns = SteadyNanos() - origin_ns_;
-    if (defer_) {
-      deferred_.emplace_back(std::move(path), seen_ns);
-    } else {
-      ReadDeferred();
-      ReadObject(path, seen_ns);
-    }
+    found_.emplace_back(std::move(path), SteadyNanos() - origin_ns_);
   }
 }
 

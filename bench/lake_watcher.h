@@ -69,12 +69,12 @@ class LakeWatcher {
   void Loop(int poll_ms);
   void Scan();
   void ReadObject(const std::string& path, int64_t seen_ns);
-  void ReadDeferred();
+  void ReadFound(int poll_ms);
 
   const std::string dir_;
   const int64_t origin_ns_;
   std::unordered_set<std::string> known_;   // paths of objects seen or skipped
-  std::vector<std::pair<std::string, int64_t>> deferred_;  // found, not read: path, seen_ns
+  std::vector<std::pair<std::string, int64_t>> found_;  // not read yet: path, seen_ns
   std::vector<std::vector<uint8_t>> seen_;  // [publisher][seq]
   std::vector<LakeRecord> records_;
   uint64_t objects_ = 0;

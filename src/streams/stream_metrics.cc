@@ -45,7 +45,7 @@ StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& strea
                                "Largest data freshness seen since start, ms", l);
   buffered_bytes = r->NewGauge("tributary_stream_buffered_bytes",
                                "Bytes acknowledged but not yet delivered", l);
-  wal_bytes = r->NewGauge("tributary_stream_wal_bytes", "Size of the stream's WAL segments", l);
+  wal_bytes = r->NewGauge("tributary_stream_wal_bytes", "Bytes of records in the stream's WAL (frames; a preallocated segment takes more on disk)", l);
 }
 
 }  // namespace tributary::streams

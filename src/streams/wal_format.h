@@ -8,8 +8,9 @@
 //   24      8     arrival time, Unix ms, little-endian
 //   32      N-24  the record's bytes
 //
-// A segment is frames back to back, nothing else. Zero bytes (a pre-allocated or
-// zero-filled tail) read as a frame of length 0 and so as corrupt. Pure functions.
+// A segment is frames back to back, then possibly zeros (a preallocated segment's unused
+// tail). Zero bytes decode as a frame of length 0, which is invalid; it is Wal's recovery
+// that tells a tail of only zeros (a normal end) from damage. Pure functions.
 #pragma once
 
 #include <cstdint>
