@@ -192,7 +192,7 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
             [](const WalRecord& a, const WalRecord& b) { return a.seq < b.seq; });
   next_seq_ = max_seq + 1;
   std::lock_guard<std::mutex> lock(state_mu_);
-  DeleteDeliveredSegmentsLocked();
+  RemoveSegmentFiles(TakeDeliveredSegmentsLocked(checkpoint_.delivered_through()));
   return Status::Ok();
 }
 
@@ -469,26 +469,43 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
 }
 
 Status Wal::MarkDelivered(const std::vector<uint64_t>& seqs) {
-  std::lock_guard<std::mutex> lock(state_mu_);
-  for (uint64_t s : seqs) checkpoint_.MarkDelivered(s);
-  TRY(checkpoint_.Save(options_.dir + "/checkpoint").WithContext("WAL checkpoint"));
-  DeleteDeliveredSegmentsLocked();
+  // The checkpoint is saved (a file written and fsynced) outside state_mu_, which the
+  // writer takes for every batch: a delivery must not hold up group commits.
+  std::lock_guard<std::mutex> save_lock(checkpoint_save_mu_);
+  WalCheckpoint snapshot;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    for (uint64_t s : seqs) checkpoint_.MarkDelivered(s);
+    snapshot = checkpoint_;
+  }
+  TRY(snapshot.Save(options_.dir + "/checkpoint").WithContext("WAL checkpoint"));
+  // Only what the saved checkpoint covers may go.
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    doomed = TakeDeliveredSegmentsLocked(snapshot.delivered_through());
+  }
+  RemoveSegmentFiles(doomed);
   return Status::Ok();
 }
 
-void Wal::DeleteDeliveredSegmentsLocked() {
+std::vector<std::string> Wal::TakeDeliveredSegmentsLocked(uint64_t delivered_through) {
   // A segment holds sequence numbers below the next segment's first; the last segment is
   // the one being appended to and stays.
-  while (segments_.size() >= 2 &&
-         segments_[1].first_seq - 1 <= checkpoint_.delivered_through()) {
-    std::error_code ec;
-    fs::remove(segments_.front().path, ec);
-    if (ec) {
-      Logger("streams")->warn("WAL segment not deleted file={} error=\"{}\"",
-                              segments_.front().path, ec.message());
-      return;
-    }
+  std::vector<std::string> paths;
+  while (segments_.size() >= 2 && segments_[1].first_seq - 1 <= delivered_through) {
+    paths.push_back(std::move(segments_.front().path));
     segments_.erase(segments_.begin());
+  }
+  return paths;
+}
+
+void Wal::RemoveSegmentFiles(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    // A segment left behind holds only delivered records: the next Open removes it.
+    std::error_code ec;
+    fs::remove(path, ec);
+    if (ec) Logger("streams")->warn("WAL segment not deleted file={} error=\"{}\"", path, ec.message());
   }
 }
 

@@ -123,7 +123,9 @@ class Wal {
   bool TakeSpare(const std::string& segment_path);
   void PreparerLoop();
   SpareResult PrepareSpare();
-  void DeleteDeliveredSegmentsLocked();
+  // Drops from segments_ those holding only seqs <= delivered_through; returns their paths.
+  std::vector<std::string> TakeDeliveredSegmentsLocked(uint64_t delivered_through);
+  static void RemoveSegmentFiles(const std::vector<std::string>& paths);
 
   const WalOptions options_;
   std::thread writer_;
@@ -155,6 +157,7 @@ class Wal {
   SpareState spare_state_ = SpareState::kIdle;
   std::atomic<bool> spare_stop_{false};  // set under spare_mu_; read while zero-filling
 
+  std::mutex checkpoint_save_mu_;  // one MarkDelivered saves at a time, in order
   mutable std::mutex state_mu_;  // segments_ and checkpoint_
   std::vector<Segment> segments_;  // in sequence order; the last is being appended to
   WalCheckpoint checkpoint_;
