@@ -97,6 +97,8 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
     if (progress) job.doc["Progress"] = ToJson(*progress);
     job.log.Append(std::move(line));
   };
+  int64_t saved_ns = SteadyNanos();
+  int64_t saved_log_end = -1;
   while (run.Pump(kPumpMs, on_line)) {
     const int64_t now = SteadyNanos();
     bool user_stop, shutdown;
@@ -104,6 +106,14 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
       std::lock_guard<std::mutex> lock(mu_);
       user_stop = job.stop_requested;
       shutdown = shutting_down_;
+      if (now - saved_ns >= int64_t{options_.log_save_interval_ms} * 1000000 &&
+          job.log.end() != saved_log_end) {
+        if (Status st = SaveLocked(job); !st.ok()) {
+          Logger("training")->warn("training job '{}': log not saved: {}", job.spec.name, st.ToString());
+        }
+        saved_ns = now;
+        saved_log_end = job.log.end();
+      }
     }
     if (shutdown) {
       run.Kill();  // the server is going: no grace

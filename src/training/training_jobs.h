@@ -58,6 +58,9 @@ struct TrainingOptions {
   std::string scratch_dir;  // required: <data-dir>/tmp/training
   int stop_grace_ms = 10000;
   size_t log_lines_kept = 10000;
+  // While a trainer runs, its new log lines and progress are saved this often, so that a
+  // server that dies mid-training still shows what the trainer printed.
+  int log_save_interval_ms = 2000;
 };
 
 class TrainingJobs {

@@ -40,6 +40,7 @@ class TrainingJobsTest : public ::testing::Test {
     o.trainer = {"node", std::string(TRAINING_TESTDATA_DIR) + "/fake_trainer.js"};
     o.scratch_dir = dir_.path() + "/scratch";
     o.stop_grace_ms = 300;
+    o.log_save_interval_ms = 100;
     auto jobs = TrainingJobs::Open(db_.get(), lake_.get(), o);
     ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
     jobs_ = std::move(*jobs);
@@ -224,6 +225,25 @@ TEST_F(TrainingJobsTest, StopEndsTheTrainersProcessGroup) {
   log = LogText("stubborn");
   EXPECT_TRUE(Contains(log, "ignoring SIGTERM")) << log;
   EXPECT_TRUE(Contains(log, "sent SIGKILL")) << log;
+}
+
+TEST_F(TrainingJobsTest, TheLogIsSavedWhileTheTrainerRuns) {
+  // A server killed mid-training keeps what the trainer printed up to about the last
+  // save: the saved row, read while the job still runs, already holds progress lines.
+  Create(Request("saving", {{"mode", "hang"}}));
+  WaitTraining("saving");
+  std::string saved;
+  for (int i = 0; i < 100 && !Contains(saved, "epoch 2/"); ++i) {
+    std::this_thread::sleep_for(50ms);
+    auto rows = db_->Query("SELECT log FROM training_jobs WHERE name=?", {metadata::Value("saving")});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_EQ(rows->size(), 1u);
+    saved = (*rows)[0].Text(0);
+  }
+  EXPECT_TRUE(Contains(saved, "epoch 2/")) << saved;
+  EXPECT_EQ(jobs_->Describe("saving").value()["TrainingJobStatus"], "InProgress");
+  ASSERT_TRUE(jobs_->StopJob("saving").ok());
+  EXPECT_EQ(WaitEnded("saving")["TrainingJobStatus"], "Stopped");
 }
 
 TEST_F(TrainingJobsTest, MaxRuntimeStopsTheJobWithAReason) {
