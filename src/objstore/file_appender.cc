@@ -19,12 +19,8 @@ Status FileAppender::Append(std::string_view data) {
       written_ += data.size();
       return Status::Ok();
     }
-    if (!stage_) {
-      void* p = nullptr;
-      if (::posix_memalign(&p, kAlignment, kDirectThreshold) != 0) throw std::bad_alloc();
-      stage_.reset(static_cast<char*>(p));
-    }
     size_t n = std::min(data.size(), kDirectThreshold - staged_);
+    if (staged_ + n > capacity_) Grow(staged_ + n);
     std::memcpy(stage_.get() + staged_, data.data(), n);
     staged_ += n;
     data.remove_prefix(n);
@@ -33,6 +29,18 @@ Status FileAppender::Append(std::string_view data) {
     TRY(WriteStaged(staged_));
   }
   return Status::Ok();
+}
+
+// Small objects never need the whole staging buffer: it starts at what the first bytes
+// need and doubles, in whole aligned blocks, up to kDirectThreshold.
+void FileAppender::Grow(size_t needed) {
+  size_t capacity = std::max(capacity_ * 2, (needed + kAlignment - 1) / kAlignment * kAlignment);
+  capacity = std::min(capacity, kDirectThreshold);
+  void* p = nullptr;
+  if (::posix_memalign(&p, kAlignment, capacity) != 0) throw std::bad_alloc();
+  if (staged_ > 0) std::memcpy(p, stage_.get(), staged_);
+  stage_.reset(static_cast<char*>(p));
+  capacity_ = capacity;
 }
 
 Status FileAppender::Decide() {

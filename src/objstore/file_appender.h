@@ -46,13 +46,15 @@ class FileAppender {
     void operator()(char* p) const { std::free(p); }
   };
 
+  void Grow(size_t needed);    // the staging buffer to hold `needed` bytes
   Status Decide();             // the held-back bytes reached the threshold
   Status WriteStaged(size_t length);  // `length` bytes of the staging buffer, at written_
 
   int fd_;
   std::string path_;
   Mode mode_ = Mode::kUndecided;
-  std::unique_ptr<char, Free> stage_;  // kDirectThreshold bytes, kAlignment-aligned
+  std::unique_ptr<char, Free> stage_;  // capacity_ bytes, kAlignment-aligned
+  size_t capacity_ = 0;                 // a multiple of kAlignment, at most kDirectThreshold
   size_t staged_ = 0;
   uint64_t written_ = 0;  // bytes in the file
 };
