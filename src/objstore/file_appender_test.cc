@@ -4,28 +4,20 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <random>
 
 #include "base/files.h"
-#include "base/ids.h"
+#include "base/testing/temp_dir.h"
 
 namespace tributary::objstore::local {
 namespace {
-namespace fs = std::filesystem;
 
 class FileAppenderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (fs::temp_directory_path() / ("file-appender-" + RandomHex(6))).string();
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Writes `data` in pieces of `piece` bytes through an appender; returns whether it went
   // direct, and checks the file holds exactly `data`.
   bool WriteAndCheck(const std::string& data, size_t piece) {
-    std::string path = dir_ + "/f" + std::to_string(files_++);
+    std::string path = dir_.path() + "/f" + std::to_string(files_++);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     EXPECT_GE(fd, 0);
     FileAppender appender(fd, path);
@@ -46,7 +38,7 @@ class FileAppenderTest : public ::testing::Test {
 
   // Whether this filesystem takes O_DIRECT at all (tmpfs on older kernels does not).
   bool DirectSupported() {
-    std::string probe = dir_ + "/probe";
+    std::string probe = dir_.path() + "/probe";
     int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0644);
     if (fd < 0) return false;
     ::close(fd);
@@ -60,7 +52,7 @@ class FileAppenderTest : public ::testing::Test {
     return s;
   }
 
-  std::string dir_;
+  testing_support::TempDir dir_;
   int files_ = 0;
 };
 

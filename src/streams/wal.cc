@@ -412,7 +412,6 @@ void Wal::WriterLoop() {
 
 Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
   uint64_t size;
-  std::string path;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     size = segments_.back().size;
@@ -422,22 +421,25 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     TRY(OpenSegment(first_seq));
     size = 0;
   }
-  {
+  // The active segment's path, for messages only: read when something failed.
+  auto path = [this] {
     std::lock_guard<std::mutex> lock(state_mu_);
-    path = segments_.back().path;
-  }
+    return segments_.back().path;
+  };
   size_t written = 0;
   while (written < bytes.size()) {
     ssize_t n = ::pwrite(fd_, bytes.data() + written, bytes.size() - written,
                          static_cast<off_t>(size + written));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      Status err = IoError(fmt::format("WAL {}: write at offset {}: {}", path, size + written,
-                                       n < 0 ? std::strerror(errno) : "no progress"));
+      const char* why = n < 0 ? std::strerror(errno) : "no progress";
+      Status err =
+          IoError(fmt::format("WAL {}: write at offset {}: {}", path(), size + written, why));
       // Leave no partial frame behind for the next batch to follow.
       if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}", path, size,
-                                 std::strerror(errno));
+        const char* cut_why = std::strerror(errno);
+        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}", path(), size,
+                                 cut_why);
       }
       return err;
     }
@@ -449,7 +451,8 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
   }
   if (sync) {
     if (::fdatasync(fd_) != 0) {
-      Status err = IoError(fmt::format("WAL {}: fdatasync: {}", path, std::strerror(errno)));
+      const char* why = std::strerror(errno);
+      Status err = IoError(fmt::format("WAL {}: fdatasync: {}", path(), why));
       (void)::ftruncate(fd_, static_cast<off_t>(size));
       return err;
     }
