@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "base/clock.h"
+#include "base/thread_name.h"
 #include "broker/broker.h"
 #include "broker/broker_core.h"
 #include "broker/connection.h"
@@ -54,7 +55,10 @@ class BrokerImpl : public Broker {
     }
     started_ = true;
     start_ms_ = WallMillis();
-    housekeeping_ = std::thread([this] { Housekeeping(); });
+    housekeeping_ = std::thread([this] {
+      SetThreadName("broker-house");
+      Housekeeping();
+    });
     core_->log->info("broker started tcp_port={} tls_port={} ws_port={} state_dir={}",
                      tcp_port(), tls_port(), ws_port(), o.state_dir);
     return Status::Ok();

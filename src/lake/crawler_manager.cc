@@ -2,6 +2,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace tributary::lake {
 
@@ -60,7 +61,10 @@ Result<int64_t> CrawlerManager::Start(const std::string& name) {
   active->progress = run;
   Active* raw = active.get();
   active_[name] = std::move(active);
-  raw->thread = std::thread([this, crawler, raw] { Execute(crawler, raw); });
+  raw->thread = std::thread([this, crawler, raw] {
+    SetThreadName("crawl:" + crawler.name);
+    Execute(crawler, raw);
+  });
   return run.id;
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/files.h"
+#include "base/thread_name.h"
 #include "expr/value.h"
 #include "lake/crawler.h"
 #include "lake/json_record_stream.h"
@@ -154,7 +155,12 @@ class Run {
     Progress();
 
     std::vector<std::thread> threads;
-    for (int w = 0; w < workers; ++w) threads.emplace_back([this, w] { Work(w); });
+    for (int w = 0; w < workers; ++w) {
+      threads.emplace_back([this, w] {
+        SetThreadName("etl-worker-" + std::to_string(w));
+        Work(w);
+      });
+    }
     for (auto& t : threads) t.join();
     for (auto*& f : error_files_) {
       if (f != nullptr && std::fclose(f) != 0 && failure_.ok()) failure_ = IoError("closing an error file in " + scratch_);

@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace tributary::lake {
 
@@ -61,7 +62,10 @@ Result<int64_t> JobManager::Start(const std::string& name) {
   active->progress = run;
   Active* raw = active.get();
   active_[name] = std::move(active);
-  raw->thread = std::thread([this, job, raw] { Execute(job, raw); });
+  raw->thread = std::thread([this, job, raw] {
+    SetThreadName("etl:" + job.name);
+    Execute(job, raw);
+  });
   return run.id;
 }
 

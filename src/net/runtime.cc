@@ -1,5 +1,9 @@
 #include "net/runtime.h"
 
+#include <string>
+
+#include "base/thread_name.h"
+
 namespace tributary::net {
 
 Runtime::Runtime(int threads) {
@@ -21,7 +25,10 @@ boost::asio::io_context& Runtime::Next() {
 
 void Runtime::Start() {
   for (auto& ctx : contexts_) {
-    threads_.emplace_back([c = ctx.get()] { c->run(); });
+    threads_.emplace_back([c = ctx.get(), i = threads_.size()] {
+      SetThreadName("io-" + std::to_string(i));
+      c->run();
+    });
   }
 }
 

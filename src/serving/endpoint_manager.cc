@@ -2,6 +2,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "serving/endpoint_internal.h"
 
 namespace tributary::serving {
@@ -79,7 +80,10 @@ void EndpointManager::StartOperation(const std::shared_ptr<Endpoint>& ep, std::f
   }
   if (previous.joinable()) previous.join();  // it has finished: its status was not busy
   std::lock_guard<std::mutex> lock(ep->mu);
-  ep->operation = std::thread(std::move(op));
+  ep->operation = std::thread([op = std::move(op)] {
+    SetThreadName("endpoint-op");
+    op();
+  });
 }
 
 Status EndpointManager::Persist(Endpoint& ep) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace tributary::serving {
 
@@ -71,6 +72,7 @@ void ModelCache::Invoke(const std::string& target, Invocation invocation,
       ++loads_;
       ++loaders_;
       std::thread([this, entry] {
+        SetThreadName("model-load");
         Load(entry);
         std::lock_guard<std::mutex> lock(mu_);
         if (--loaders_ == 0) loaders_done_.notify_all();

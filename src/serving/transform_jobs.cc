@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "serving/resources.h"
 
 namespace tributary::serving {
@@ -102,7 +103,10 @@ Status TransformJobs::Start(const json& request) {
     if (running_.count(name)) return AlreadyExists("transform job '" + name + "' already exists");
     TRY(Save(*job));
     running_[name] = job;
-    job->thread = std::thread([this, job] { Run(job); });
+    job->thread = std::thread([this, job] {
+      SetThreadName("transform");
+      Run(job);
+    });
   }
   return Status::Ok();
 }

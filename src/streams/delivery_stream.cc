@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "streams/gzip.h"
 #include "streams/wal_format.h"
 
@@ -98,7 +99,10 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     s->OnDurable(frames);
   }
   s->options_.metrics->wal_bytes->Set(static_cast<int64_t>(s->wal_->size_bytes()));
-  s->delivery_thread_ = std::thread([p = s.get()] { p->DeliveryLoop(); });
+  s->delivery_thread_ = std::thread([p = s.get()] {
+    SetThreadName("deliver:" + p->config().name);
+    p->DeliveryLoop();
+  });
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
@@ -87,8 +88,18 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
                              wal->options_.dir);
     wal->preallocate_ = false;
   }
-  if (wal->preallocate_) wal->preparer_ = std::thread([w = wal.get()] { w->PreparerLoop(); });
-  wal->writer_ = std::thread([w = wal.get()] { w->WriterLoop(); });
+  // Threads are named after the stream, which is the log directory's name.
+  std::string stream = fs::path(wal->options_.dir).filename().string();
+  if (wal->preallocate_) {
+    wal->preparer_ = std::thread([w = wal.get(), stream] {
+      SetThreadName("walprep:" + stream);
+      w->PreparerLoop();
+    });
+  }
+  wal->writer_ = std::thread([w = wal.get(), stream] {
+    SetThreadName("wal:" + stream);
+    w->WriterLoop();
+  });
   return wal;
 }
 

@@ -18,6 +18,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "base/testing/temp_dir.h"
+#include "base/thread_name.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
@@ -371,6 +372,16 @@ TEST(WalTest, OnlyAlwaysPreallocates) {
     for (const std::string& s : Segments(dir.path())) on_disk += fs::file_size(s);
     EXPECT_EQ(on_disk, h.wal->size_bytes()) << policy;
   }
+}
+
+TEST(WalTest, ItsThreadsAreNamedAfterTheStream) {
+  TempDir dir;
+  std::string stream_dir = dir.path() + "/telemetry";
+  Harness h(stream_dir);
+  std::string seen;
+  h.wal->Append("x", 1, [&](const Status&, uint64_t) { seen = ThreadName(); });
+  h.wal.reset();  // completes what was queued, then stops the writer
+  EXPECT_EQ(seen, "wal:telemetry");
 }
 
 TEST(WalTest, GroupCommitAcknowledgesEveryCallerInAppendOrder) {

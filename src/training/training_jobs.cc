@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "training/job_state.h"
 
 namespace tributary::training {
@@ -73,7 +74,10 @@ Result<std::unique_ptr<TrainingJobs>> TrainingJobs::Open(metadata::Database* db,
   std::error_code ec;
   std::filesystem::remove_all(options.scratch_dir, ec);
   std::unique_ptr<TrainingJobs> jobs(new TrainingJobs(db, lake, std::move(options)));
-  jobs->runner_ = std::thread([j = jobs.get()] { j->RunQueue(); });
+  jobs->runner_ = std::thread([j = jobs.get()] {
+    SetThreadName("training");
+    j->RunQueue();
+  });
   return jobs;
 }
 
