@@ -33,3 +33,20 @@ function(tributary_bench name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
   set_property(GLOBAL APPEND PROPERTY TRIBUTARY_BENCHES ${name})
 endfunction()
+
+# tributary_fuzz(NAME SOURCES x_fuzz.cc code_under_test.cc ... DEPS lib...): a libFuzzer
+# target, only in a TRIBUTARY_FUZZ=ON build (clang; scripts/run-fuzz makes one in
+# build-fuzz/ and runs every target). The code under test is listed among the sources
+# so that it is compiled with coverage instrumentation; ASan and UBSan abort on the first
+# error. Add the target, with its seed corpus, to the table in scripts/run-fuzz.
+function(tributary_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(NOT TRIBUTARY_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined
+                         -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()

@@ -21,6 +21,8 @@ Result<nlohmann::json> ParseBody(const net::HttpRequest& request) {
   } catch (const nlohmann::json::parse_error& e) {
     return InvalidArgument("request body is not valid JSON at byte " + std::to_string(e.byte) + ": " +
                            e.what());
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number like 1e999
+    return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
   }
 }
 

@@ -26,7 +26,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for 1e999
     return InvalidArgument("config file '" + path + "' is not valid JSON: " + e.what());
   }
   if (!j.is_object()) return InvalidArgument("config file '" + path + "' must hold a JSON object");

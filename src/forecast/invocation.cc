@@ -21,7 +21,7 @@ std::string Lower(std::string_view s) {
 }
 
 // nlohmann's message without its "[json.exception.parse_error.101] " prefix.
-std::string ParseErrorText(const json::parse_error& e) {
+std::string ParseErrorText(const json::exception& e) {
   std::string what = e.what();
   if (size_t p = what.find("] "); p != std::string::npos && what.starts_with("[json.exception")) {
     what.erase(0, p + 2);
@@ -32,7 +32,7 @@ std::string ParseErrorText(const json::parse_error& e) {
 Result<json> ParseJson(std::string_view text, const std::string& where) {
   try {
     return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error; out_of_range for a number like 1e999
     return InvalidArgument(where + "malformed JSON: " + ParseErrorText(e));
   }
 }

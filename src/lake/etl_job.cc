@@ -259,7 +259,7 @@ Result<JobSpec> ParseJobSpecText(std::string_view text) {
     try {
       json again = json::parse(text);
       (void)again;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error; out_of_range for a number like 1e999
       return InvalidArgument("the job is not valid JSON: " + std::string(e.what()));
     }
     return InvalidArgument("the job is not valid JSON");

@@ -1,5 +1,6 @@
 #include "lake/job_document.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,6 +8,10 @@
 #include <charconv>
 #include <cmath>
 #include <regex>
+#include <sstream>
+#include <vector>
+
+#include "mqtt/utf8.h"
 
 namespace tributary::lake {
 namespace {
@@ -23,12 +28,46 @@ std::string PlaceText(std::string_view file_name, int line, int column) {
   return std::string(file_name) + " line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
+// Aliases repeat what their anchor names, so a few lines can stand for billions of
+// values, or (an alias inside what it names) for an endless nesting; a job has a few
+// dozen values, four levels deep.
+constexpr size_t kMaxValues = 100'000;
+constexpr int kMaxDepth = 64;
+
+// Where each document of a YAML stream starts. yaml-cpp 0.7 (Debian 12's) never stops
+// reading documents from some invalid text, "," for one, each a null that consumed
+// nothing (jbeder/yaml-cpp#1040): YAML::LoadAll would loop, allocating, until memory
+// runs out. Counting the documents with this handler first lets the converter stop.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 class Converter {
  public:
   explicit Converter(std::string_view file_name) : file_name_(file_name) {}
 
-  Result<json> Convert(const YAML::Node& node, const std::string& path) {
+  Result<json> Convert(const YAML::Node& node, const std::string& path, int depth = 0) {
     const YAML::Mark mark = node.Mark();
+    if (++values_ > kMaxValues) {
+      return Error(node, path, "the document stands for more than " + std::to_string(kMaxValues) +
+                                   " values (aliases repeat what they name)");
+    }
+    if (depth > kMaxDepth) {
+      return Error(node, path, "values nest more than " + std::to_string(kMaxDepth) +
+                                   " levels deep (does an alias name what holds it?)");
+    }
     if (mark.line >= 0) places_[path] = SourcePlace{mark.line + 1, mark.column + 1};
     switch (node.Type()) {
       case YAML::NodeType::Null:
@@ -39,7 +78,7 @@ class Converter {
       case YAML::NodeType::Sequence: {
         json out = json::array();
         for (size_t i = 0; i < node.size(); ++i) {
-          TRY_ASSIGN(json item, Convert(node[i], path + "[" + std::to_string(i) + "]"));
+          TRY_ASSIGN(json item, Convert(node[i], path + "[" + std::to_string(i) + "]", depth + 1));
           out.push_back(std::move(item));
         }
         return out;
@@ -49,8 +88,11 @@ class Converter {
         for (auto it = node.begin(); it != node.end(); ++it) {
           if (!it->first.IsScalar()) return Error(it->first, path, "a mapping key must be a plain name, not a list or mapping");
           std::string key = it->first.Scalar();
+          if (!mqtt::IsValidMqttUtf8(key)) {
+            return Error(it->first, path, "a key is not UTF-8 text (an escape gives a surrogate or NUL)");
+          }
           if (out.contains(key)) return Error(it->first, path, "key '" + key + "' is given twice");
-          TRY_ASSIGN(json value, Convert(it->second, path + "." + key));
+          TRY_ASSIGN(json value, Convert(it->second, path + "." + key, depth + 1));
           out[key] = std::move(value);
         }
         return out;
@@ -70,6 +112,10 @@ class Converter {
   Result<json> Scalar(const YAML::Node& node, const std::string& path) const {
     const std::string& text = node.Scalar();
     const std::string& tag = node.Tag();
+    // An escape such as "\ud800" or "\0" can make text that no JSON string holds.
+    if (!mqtt::IsValidMqttUtf8(text)) {
+      return Error(node, path, "the value is not UTF-8 text (an escape gives a surrogate or NUL)");
+    }
     if (tag == "!" || tag == "tag:yaml.org,2002:str") return json(text);
     if (tag != "?") return Error(node, path, "tag '" + tag + "' is not supported (only !!str)");
     return Plain(node, text, path);
@@ -106,6 +152,7 @@ class Converter {
 
   std::string file_name_;
   std::map<std::string, SourcePlace> places_;
+  size_t values_ = 0;
 };
 
 }  // namespace
@@ -119,24 +166,51 @@ bool IsYamlFileName(std::string_view file_name) {
 }
 
 Result<JobDocument> YamlToJson(std::string_view text, std::string_view file_name) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(file_name.empty() ? e.msg
-                                             : PlaceText(file_name, e.mark.line + 1, e.mark.column + 1) +
-                                                   ": not valid YAML: " + e.msg);
+  // yaml-cpp guesses UTF-16 or UTF-32 from NUL bytes and would turn the text into
+  // garbage; a job file is UTF-8 (it arrives in a JSON string).
+  if (!mqtt::IsValidMqttUtf8(text)) {
+    int line = 1;
+    for (size_t start = 0; start <= text.size(); ++line) {
+      size_t end = std::min(text.find('\n', start), text.size());
+      if (!mqtt::IsValidMqttUtf8(text.substr(start, end - start))) break;
+      start = end + 1;
+    }
+    return InvalidArgument(std::string(file_name) + " line " + std::to_string(line) +
+                           ": not UTF-8 text, or it holds a NUL byte");
   }
-  if (docs.empty()) return InvalidArgument(std::string(file_name) + ": the YAML file holds no document");
-  if (docs.size() > 1) {
-    const YAML::Mark mark = docs[1].Mark();
-    return InvalidArgument(PlaceText(file_name, mark.line + 1, mark.column + 1) +
-                           ": a job file holds one YAML document; this is a second one");
+  auto not_yaml = [&](const YAML::Exception& e) {
+    return InvalidArgument(PlaceText(file_name, e.mark.line + 1, e.mark.column + 1) +
+                           ": not valid YAML: " + e.msg);
+  };
+  YAML::Node root;
+  try {
+    // One document: stop reading at the second (or at one that consumed nothing).
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    DocumentStarts documents;
+    while (documents.starts.size() < 2 && parser.HandleNextDocument(documents)) {
+    }
+    if (documents.starts.empty()) {
+      return InvalidArgument(std::string(file_name) + ": the YAML file holds no document");
+    }
+    if (documents.starts.size() > 1) {
+      const YAML::Mark& a = documents.starts[0];
+      const YAML::Mark& b = documents.starts[1];
+      if (a.pos == b.pos) {
+        return InvalidArgument(PlaceText(file_name, b.line + 1, b.column + 1) +
+                               ": not valid YAML: nothing here starts a value");
+      }
+      return InvalidArgument(PlaceText(file_name, b.line + 1, b.column + 1) +
+                             ": a job file holds one YAML document; this is a second one");
+    }
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return not_yaml(e);
   }
   Converter converter(file_name);
   JobDocument out;
   try {
-    TRY_ASSIGN(out.doc, converter.Convert(docs[0], "$"));
+    TRY_ASSIGN(out.doc, converter.Convert(root, "$"));
   } catch (const YAML::Exception& e) {
     return InvalidArgument(PlaceText(file_name, e.mark.line + 1, e.mark.column + 1) + ": " + e.msg);
   }
@@ -151,7 +225,7 @@ Result<JobDocument> ParseJobDocument(std::string_view text, std::string_view fil
   if (out.doc.is_discarded()) {
     try {
       (void)json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error; out_of_range for a number like 1e999
       return InvalidArgument(std::string(file_name) + " is not valid JSON: " + e.what() +
                              " (name a YAML file *.yaml or *.yml)");
     }

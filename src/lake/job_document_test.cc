@@ -96,7 +96,7 @@ TEST(JobDocument, BadYamlNamesFileLineAndColumn) {
       {"a: .inf\n", "job.yaml line 1, column 4 ($.a): .inf has no JSON equivalent"},
       {"a: !!binary aGk=\n", "($.a): tag 'tag:yaml.org,2002:binary' is not supported"},
       {"? [x, y]\n: 1\n", "job.yaml line 1, column 3 ($): a mapping key must be a plain name"},
-      {"a: 1\n---\nb: 2\n", "job.yaml line 3, column 1: a job file holds one YAML document"},
+      {"a: 1\n---\nb: 2\n", "job.yaml line 2, column 1: a job file holds one YAML document"},
       {"", "job.yaml: the YAML file holds no document"},
   };
   for (const auto& c : cases) {
@@ -138,6 +138,68 @@ TEST(JobDocument, JsonByNameAndItsErrors) {
   auto r = ParseJobDocument("source: x", "job.json");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("job.json is not valid JSON"), std::string::npos) << r.status().message();
+  // A number no double holds is an error too, not an exception.
+  r = ParseJobDocument(R"({"source": {"database": 1e999}})", "job.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("job.json is not valid JSON"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("1e999"), std::string::npos) << r.status().message();
+}
+
+TEST(JobDocument, YamlMustBeUtf8WithoutNul) {
+  // NUL bytes make yaml-cpp read the text as UTF-32: refused, naming the line.
+  auto r = YamlToJson(std::string("source: raw\nname: \x08\0\0\0x\n", 20), "job.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "job.yaml line 2: not UTF-8 text, or it holds a NUL byte");
+  r = YamlToJson("a: 1\nb: 2\nc: \xff\n", "job.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "job.yaml line 3: not UTF-8 text, or it holds a NUL byte");
+  // Escapes that make no JSON string: a NUL (a lone surrogate yaml-cpp refuses itself).
+  for (const char* text : {"filter: \"a\\0b\"\n", "\"\\0\": 1\n"}) {
+    r = YamlToJson(text, "job.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find("job.yaml line 1"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("not UTF-8 text"), std::string::npos) << r.status().message();
+  }
+  r = YamlToJson("filter: \"\\ud800\"\n", "job.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("job.yaml line 1"), std::string::npos) << r.status().message();
+  // Non-ASCII text is fine, written or escaped.
+  r = YamlToJson("city: Zürich\nnote: \"\\u00e9t\\u00e9\"\n", "job.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->doc["city"], "Zürich");
+  EXPECT_EQ(r->doc["note"], "été");
+  EXPECT_EQ(r->doc.dump(), R"({"city":"Zürich","note":"été"})");
+}
+
+TEST(JobDocument, TextThatYamlCppWouldLoopOnIsAnError) {
+  // yaml-cpp 0.7's LoadAll reads null documents from these for ever, allocating.
+  for (const char* text : {",", ",t1", "a: 1\n,\n", "[a]\n,"}) {
+    auto r = YamlToJson(text, "job.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find("job.yaml line "), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(JobDocument, AliasesCannotBlowUp) {
+  // Each level repeats the one before nine times: 9^9 values from ten lines.
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 9; ++k) text += ", " + prev;
+    text += "]\n";
+  }
+  auto r = YamlToJson(text, "job.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("more than 100000 values"), std::string::npos) << r.status().message();
+  // An alias inside what it names would nest for ever.
+  r = YamlToJson("list: &l [1, 2, *l]\n", "job.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nest more than 64 levels"), std::string::npos) << r.status().message();
+  // A few aliases, as people use them, are followed.
+  r = YamlToJson("base: &b {database: iot, table: raw}\nsource: *b\n", "job.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->doc["source"]["table"], "raw");
 }
 
 }  // namespace

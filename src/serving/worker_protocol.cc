@@ -110,6 +110,9 @@ Result<WorkerMessage> WorkerDecoder::ParseHeader(std::string_view line, uint64_t
         "worker header line is not JSON at byte {} (column {}): {}; the line starts '{}' (workers "
         "must print only protocol lines on stdout and log to stderr)",
         offset, e.byte, e.what(), shown));
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e999
+    return ProtocolError(fmt::format("worker header line at byte {} is not JSON: {}; the line starts '{}'",
+                                     offset, e.what(), std::string(line.substr(0, 80))));
   }
   if (!header.is_object()) {
     return ProtocolError(fmt::format("worker header line at byte {} is {}, not a JSON object",

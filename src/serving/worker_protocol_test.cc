@@ -95,6 +95,7 @@ TEST(WorkerProtocolTest, ErrorsSayWhatAndWhere) {
   const std::vector<BadCase> cases = {
       {"{\"ready\": true}\nLoading weights...\n", "not JSON at byte 16"},
       {"[1]\n", "is array, not a JSON object"},
+      {"{\"id\": 1e999, \"status\": 200, \"length\": 0}\n", "at byte 0 is not JSON: "},
       {"{\"id\": 1, \"length\": 0}\n", "lacks \"status\""},
       {"{\"status\": 200, \"length\": 0}\n", "lacks \"id\""},
       {"{\"id\": 1, \"status\": 200}\n", "lacks \"length\""},

@@ -126,6 +126,20 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     JSON.parse(body);
   });
 
+  test('a request body that is not JSON is a 400 naming the problem, not a 500', async () => {
+    const post = (body) => fetch(`${server.endpoint}/v1/streams`, {
+      method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body,
+      signal: AbortSignal.timeout(5000),
+    });
+    for (const [body, want] of [['{"name": ', /not valid JSON at byte/],
+                                ['{"name": "s", "buffer_size_mib": 1e99999}', /not valid JSON: .*number overflow/]]) {
+      const r = await post(body);
+      const text = await r.text();
+      assert.equal(r.status, 400, `${body} -> ${r.status} ${text}`);
+      assert.match(JSON.parse(text).error.message, want, text);
+    }
+  });
+
   test('thing create writes a complete connection kit', async (t) => {
     const name = thingName('kit');
     const outDir = makeTempDir('kit');
