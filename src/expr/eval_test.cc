@@ -4,6 +4,7 @@
 
 #include "expr/compiled.h"
 #include "expr/functions.h"
+#include "expr/value.h"
 
 namespace tributary::expr {
 namespace {
@@ -360,6 +361,24 @@ TEST(ValueTest, JsonRoundTrip) {
   auto bad = ValueFromJson("{\"a\": }");
   ASSERT_FALSE(bad.ok());
   EXPECT_TRUE(bad.status().message().starts_with("not JSON: ")) << bad.status().message();
+}
+
+TEST(JsonOutputTest, StringsAreAlwaysValidUtf8) {
+  auto json = [](std::string_view s) {
+    std::string out;
+    AppendJsonString(s, &out);
+    return out;
+  };
+  EXPECT_EQ(json("plain"), R"("plain")");
+  EXPECT_EQ(json("Zürich €5 \xF0\x9F\x98\x80"), "\"Zürich €5 \xF0\x9F\x98\x80\"");  // kept as is
+  EXPECT_EQ(json("q\"b\\\n\x01"), R"("q\"b\\\n\u0001")");
+  // Bytes of no well-formed sequence become U+FFFD, one each.
+  EXPECT_EQ(json("a\xFF" "b"), R"("a\ufffdb")");
+  EXPECT_EQ(json("\xC3"), R"("\ufffd")");                      // cut short
+  EXPECT_EQ(json("\xC0\x80"), R"("\ufffd\ufffd")");            // overlong NUL
+  EXPECT_EQ(json("\xED\xA0\x80"), R"("\ufffd\ufffd\ufffd")");  // a surrogate
+  EXPECT_EQ(json("\xF4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // past U+10FFFF
+  EXPECT_EQ(json("\xE2\x82"), R"("\ufffd\ufffd")");
 }
 
 }  // namespace

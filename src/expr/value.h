@@ -105,7 +105,9 @@ Result<Value> ValueFromJson(std::string_view text);
 
 // Appends the compact JSON of `v` to `out` (nothing for Undefined).
 void AppendJson(const Value& v, std::string* out);
-// Appends `s` as a JSON string literal with quotes and escapes.
+// Appends `s` as a JSON string literal with quotes and escapes. Bytes that are not
+// well-formed UTF-8 (a binary payload taken as a string) become U+FFFD, so the output is
+// always valid JSON.
 void AppendJsonString(std::string_view s, std::string* out);
 // Shortest text that reads back as the same double: "22.5", "1e+21"; whole values
 // print without a fraction ("10"), as AWS IoT SQL 2016-03-23 treats 10.0 as Int 10.
