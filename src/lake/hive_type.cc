@@ -7,6 +7,17 @@ namespace {
 
 using Kind = HiveType::Kind;
 
+// `name`, a backtick in it written twice.
+std::string QuotedName(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out.push_back('`');
+    out.push_back(c);
+  }
+  out.push_back('`');
+  return out;
+}
+
 bool NeedsQuotes(std::string_view name) {
   if (name.empty()) return true;
   for (char c : name) {
@@ -63,11 +74,21 @@ class Parser {
   Result<std::string> FieldName() {
     SkipSpace();
     if (pos_ < text_.size() && text_[pos_] == '`') {
-      size_t end = text_.find('`', pos_ + 1);
-      if (end == std::string_view::npos) return Error("unterminated ` in a field name");
-      std::string name(text_.substr(pos_ + 1, end - pos_ - 1));
-      pos_ = end + 1;
-      return name;
+      // `a b`, with a backtick in the name written twice (Hive's quoting).
+      std::string name;
+      size_t at = pos_ + 1;
+      while (true) {
+        size_t end = text_.find('`', at);
+        if (end == std::string_view::npos) return Error("unterminated ` in a field name");
+        name.append(text_.substr(at, end - at));
+        if (end + 1 < text_.size() && text_[end + 1] == '`') {
+          name.push_back('`');
+          at = end + 2;
+          continue;
+        }
+        pos_ = end + 1;
+        return name;
+      }
     }
     size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != ':' && text_[pos_] != ',' && text_[pos_] != '>' &&
@@ -189,7 +210,7 @@ std::string FormatHiveType(const HiveType& type) {
       for (size_t i = 0; i < type.fields.size(); ++i) {
         if (i > 0) out += ',';
         const auto& f = type.fields[i];
-        out += NeedsQuotes(f.name) ? "`" + f.name + "`" : f.name;
+        out += NeedsQuotes(f.name) ? QuotedName(f.name) : f.name;
         out += ':';
         out += FormatHiveType(f.type);
       }

@@ -37,11 +37,7 @@ struct HiveType {
   std::vector<Field> fields;      // kStruct, in order
   std::vector<HiveType> element;  // kArray: exactly one
 
-  static HiveType Of(Kind kind) {
-    HiveType t;
-    t.kind = kind;
-    return t;
-  }
+  static HiveType Of(Kind kind);
   static HiveType ArrayOf(HiveType element);
   bool operator==(const HiveType& o) const;
   const HiveType* FindField(std::string_view name) const;  // nullptr when absent
@@ -52,6 +48,13 @@ struct HiveType::Field {
   HiveType type;
   bool operator==(const Field& o) const { return name == o.name && type == o.type; }
 };
+
+// After Field is complete: clang with libstdc++ needs it to build a HiveType.
+inline HiveType HiveType::Of(Kind kind) {
+  HiveType t;
+  t.kind = kind;
+  return t;
+}
 
 // kInvalidArgument naming the offset of the problem: "struct<a:bigint" -> "expected
 // ',' or '>' at offset 15".

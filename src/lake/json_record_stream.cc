@@ -89,7 +89,16 @@ JsonRecordStream::Stop JsonRecordStream::Stream(const char* buffer, size_t base,
       *resume = r.offset;
       return Stop::kStream;
     }
-    r.text = text_.substr(r.offset, it.source().size());
+    // Parsing in place, simdjson 3.0.1 can see the text after `length`: a malformed
+    // value followed by more text then comes out as a shorter valid one whose source runs
+    // past the region ('{"a":"s""b":1}' as {"a":"s"}). That value, and what follows it,
+    // go the per-record way, which rejects it whole.
+    const size_t source_bytes = it.source().size();
+    if (r.offset + source_bytes > base + length) {
+      *resume = r.offset;
+      return Stop::kStream;
+    }
+    r.text = text_.substr(r.offset, source_bytes);
     if (!fn(r)) return Stop::kCaller;
     *resume = r.offset + r.text.size();
   }

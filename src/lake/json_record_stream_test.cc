@@ -100,6 +100,37 @@ TEST(JsonRecordStream, ABadRecordIsNamedByItsLineAndTheOthersAreRead) {
   ExpectSameAsPerRecord(text);
 }
 
+TEST(JsonRecordStream, ABadFirstRecordSpoilsNoOther) {
+  // The stream fails before it delivers anything; the records after the bad one are
+  // still valid (once, the stream's parser refused them all as too big).
+  for (size_t batch : {size_t{64}, size_t{1024}, JsonRecordStream::kDefaultBatchBytes}) {
+    SCOPED_TRACE(batch);
+    JsonRecordStream records(batch);
+    Result got = Stream("{\"a\">1}\n{\"a\":1}\n{\"a\":2}\n", &records);
+    EXPECT_EQ(got.values, (std::vector<std::string>{"0@1 error: {\"a\">1}", "8@2 {\"a\":1}", "16@3 {\"a\":2}"}));
+    ExpectSameAsPerRecord("{\"a\">1}{\"a\":1}{\"a\":6}", batch);
+    ExpectSameAsPerRecord("not json\n" + Lines(20), batch);
+  }
+}
+
+TEST(JsonRecordStream, AMalformedValueIsRejectedWholeWhateverFollowsIt) {
+  // Parsed in place, the stream once took the first value for {"device_id":"s1"} and
+  // went on inside it, because of the text after the part it parses.
+  // 102 bytes: the part parsed in place ends after the first line.
+  std::string text =
+      "{\"device_id\":\"s1\"\"l`\":{\"lat\":1}}\n}{}5},\"tags\":[\"a\",\"b\"]}\n"
+      "{\"device_id\":\"s2\",\"pm25\":40,\"pos\":{\"lat\":1}}\n";
+  ASSERT_EQ(text.size(), 102u);
+  for (size_t batch : {size_t{64}, size_t{1024}, JsonRecordStream::kDefaultBatchBytes}) {
+    SCOPED_TRACE(batch);
+    ExpectSameAsPerRecord(text, batch);
+    JsonRecordStream records(batch);
+    Result got = Stream(text, &records);
+    ASSERT_FALSE(got.values.empty());
+    EXPECT_EQ(got.values[0], "0@1 error: {\"device_id\":\"s1\"\"l`\":{\"lat\":1}}");
+  }
+}
+
 TEST(JsonRecordStream, AnUnclosedLastValueIsAFramingError) {
   std::string text = Lines(400) + "{\"device\":\"x\",\"seq\":1\n";
   JsonRecordStream records;

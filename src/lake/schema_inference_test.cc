@@ -135,19 +135,35 @@ TEST(SchemaInference, TimestampRecognition) {
 TEST(HiveType, ParseAndFormatRoundTrip) {
   for (const char* text :
        {"bigint", "array<double>", "struct<a:bigint,b:struct<c:array<string>>>", "decimal(10,2)",
-        "struct<`my field`:bigint>", "array<struct<t:timestamp>>"}) {
+        "struct<`my field`:bigint>", "array<struct<t:timestamp>>", "struct<`l``t`:double,`a,b`:string>",
+        "struct<``:bigint,` x `:bigint>"}) {
     auto t = ParseHiveType(text);
     ASSERT_TRUE(t.ok()) << text << ": " << t.status().ToString();
     EXPECT_EQ(FormatHiveType(*t), text);
   }
-  for (const char* bad :
-       {"", "struct<a:bigint", "array<>", "varchar2", "struct<a:bigint,a:double>", "bigint x"}) {
+  for (const char* bad : {"", "struct<a:bigint", "array<>", "varchar2", "struct<a:bigint,a:double>",
+                          "bigint x", "struct<`a:bigint>", "struct<`a``:bigint>"}) {
     auto t = ParseHiveType(bad);
     EXPECT_FALSE(t.ok()) << bad;
     if (!t.ok()) {
       EXPECT_NE(t.status().message().find("offset"), std::string::npos) << t.status().message();
     }
   }
+}
+
+TEST(SchemaBuilder, AnyKeyADeviceSendsReadsBack) {
+  // An incremental crawl starts from the table's columns: every name inference writes,
+  // backticks, commas and colons included, must parse back to the same schema.
+  simdjson::dom::parser parser;
+  SchemaBuilder b;
+  auto doc = parser.parse(std::string_view(
+      R"({"l`t": 1, "pos": {"a,b": 2.5, "x:y": "s", "": true, "`": [1], "<>": {"q`q": null}}})"));
+  ASSERT_EQ(doc.error(), simdjson::SUCCESS);
+  b.AddRecord(doc.get_object().value(), "line 1");
+  auto again = SchemaBuilder::FromColumns(b.Columns());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->Columns(), b.Columns());
+  EXPECT_EQ(b.Columns()[1].type, "struct<`a,b`:double,`x:y`:string,``:boolean,````:array<bigint>,`<>`:struct<`q``q`:string>>");
 }
 
 }  // namespace
