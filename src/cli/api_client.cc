@@ -51,7 +51,15 @@ Result<net::HttpResponse> ApiClient::Send(const std::string& method, const std::
 
 Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
                                        const nlohmann::json* body) const {
-  TRY_ASSIGN(net::HttpResponse res, Send(method, path, body ? body->dump() : ""));
+  std::string text;
+  if (body != nullptr) {
+    try {
+      text = body->dump();
+    } catch (const nlohmann::json::exception& e) {  // type_error 316: a string that is not UTF-8
+      return InvalidArgument(std::string("the request holds text that is not UTF-8: ") + e.what());
+    }
+  }
+  TRY_ASSIGN(net::HttpResponse res, Send(method, path, text));
   nlohmann::json parsed = nlohmann::json::parse(res.body, nullptr, false);
   if (res.status >= 200 && res.status < 300) {
     if (parsed.is_discarded()) return nlohmann::json(res.body);

@@ -11,6 +11,7 @@
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "lake/job_document.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {
@@ -25,6 +26,7 @@ int CreateJob(const ClientOptions& opts, const std::string& name, const std::str
   const std::string command = replace ? "job update" : "job create";
   auto text = ReadFile(file);
   if (!text.ok()) return Fail(command, text.status());
+  if (Status st = lake::CheckJobText(*text, file); !st.ok()) return Fail(command, st);
   // A YAML file goes as text: the server turns it into the job's JSON (one parser of
   // jobs) and names its line and column in errors.
   std::string lower = file;

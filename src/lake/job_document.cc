@@ -165,19 +165,22 @@ bool IsYamlFileName(std::string_view file_name) {
   return ends(".yaml") || ends(".yml");
 }
 
+Status CheckJobText(std::string_view text, std::string_view file_name) {
+  if (mqtt::IsValidMqttUtf8(text)) return Status::Ok();
+  int line = 1;
+  for (size_t start = 0; start <= text.size(); ++line) {
+    size_t end = std::min(text.find('\n', start), text.size());
+    if (!mqtt::IsValidMqttUtf8(text.substr(start, end - start))) break;
+    start = end + 1;
+  }
+  return InvalidArgument(std::string(file_name) + " line " + std::to_string(line) +
+                         ": not UTF-8 text, or it holds a NUL byte");
+}
+
 Result<JobDocument> YamlToJson(std::string_view text, std::string_view file_name) {
   // yaml-cpp guesses UTF-16 or UTF-32 from NUL bytes and would turn the text into
   // garbage; a job file is UTF-8 (it arrives in a JSON string).
-  if (!mqtt::IsValidMqttUtf8(text)) {
-    int line = 1;
-    for (size_t start = 0; start <= text.size(); ++line) {
-      size_t end = std::min(text.find('\n', start), text.size());
-      if (!mqtt::IsValidMqttUtf8(text.substr(start, end - start))) break;
-      start = end + 1;
-    }
-    return InvalidArgument(std::string(file_name) + " line " + std::to_string(line) +
-                           ": not UTF-8 text, or it holds a NUL byte");
-  }
+  TRY(CheckJobText(text, file_name));
   auto not_yaml = [&](const YAML::Exception& e) {
     return InvalidArgument(PlaceText(file_name, e.mark.line + 1, e.mark.column + 1) +
                            ": not valid YAML: " + e.msg);

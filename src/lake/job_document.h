@@ -43,6 +43,11 @@ struct JobDocument {
   std::map<std::string, SourcePlace> places;
 };
 
+// Ok when `text` is UTF-8 without NUL bytes, as a job file must be (it travels in a JSON
+// string); otherwise kInvalidArgument naming the first line that is not:
+// "job.yaml line 2: not UTF-8 text, or it holds a NUL byte".
+Status CheckJobText(std::string_view text, std::string_view file_name);
+
 // True for names ending in .yaml or .yml (any case).
 bool IsYamlFileName(std::string_view file_name);
 

@@ -133,5 +133,11 @@ describe('lake → crawler → ETL job → Parquet → DuckDB', { timeout: 11000
     r = await server.cli(['job', 'run', 'nope']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /nope/);
+    // A file in another encoding than UTF-8 is named with its line, not a crash.
+    fs.writeFileSync(path.join(dir, 'latin1.yaml'),
+                     Buffer.from('source: {database: iot, table: raw}\nname: Z\xfcrich\n', 'latin1'));
+    r = await server.cli(['job', 'create', 'latin1', '--file', path.join(dir, 'latin1.yaml')]);
+    assert.equal(r.code, 1, `${r.code} ${r.stderr}`);
+    assert.match(r.stderr, /latin1\.yaml line 2: not UTF-8 text/);
   });
 });
