@@ -181,10 +181,6 @@ Result<JobDocument> YamlToJson(std::string_view text, std::string_view file_name
   // yaml-cpp guesses UTF-16 or UTF-32 from NUL bytes and would turn the text into
   // garbage; a job file is UTF-8 (it arrives in a JSON string).
   TRY(CheckJobText(text, file_name));
-  auto not_yaml = [&](const YAML::Exception& e) {
-    return InvalidArgument(PlaceText(file_name, e.mark.line + 1, e.mark.column + 1) +
-                           ": not valid YAML: " + e.msg);
-  };
   YAML::Node root;
   try {
     // One document: stop reading at the second (or at one that consumed nothing).
@@ -208,7 +204,8 @@ Result<JobDocument> YamlToJson(std::string_view text, std::string_view file_name
     }
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return not_yaml(e);
+    return InvalidArgument(PlaceText(file_name, e.mark.line + 1, e.mark.column + 1) +
+                           ": not valid YAML: " + e.msg);
   }
   Converter converter(file_name);
   JobDocument out;
