@@ -17,6 +17,11 @@ Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, co
     std::string relative = object.key.substr(prefix.size());
     while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
     if (relative.empty() || relative.back() == '/') continue;  // a folder marker
+    // The keys come from the store, which may be a server nobody here controls: one with
+    // a '..' segment would name a file outside `dir`.
+    if (Status st = ValidateKey(relative); !st.ok()) {
+      return InvalidArgument("downloading " + object.key + " into " + dir + ": " + st.message());
+    }
     fs::path target = fs::path(dir) / relative;
     TRY(MakeDirs(target.parent_path().string()));
     TRY_ASSIGN(std::string data, bucket.Get(object.key));

@@ -20,7 +20,9 @@
 namespace tributary::objstore {
 
 // Every object under `prefix` into `dir` (created as needed); returns how many
-// objects were written. A key equal to the prefix itself (a folder marker) is skipped.
+// objects were written. A key equal to the prefix itself (a folder marker) is skipped;
+// one whose rest has a "." or ".." segment is an error (it would leave `dir`), before
+// anything after it is written.
 Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, const std::string& dir);
 
 // Every regular file under `dir` to `prefix` + its relative path; returns how many.
