@@ -178,6 +178,11 @@ Status TrainingJobs::StopJob(const std::string& name) {
                               json::parse(rows[0].Text(0)).value("TrainingJobStatus", "?") + ")");
   }
   Job& job = *it->second;
+  // Ended, its runner not yet done with it (the scratch copy is being removed).
+  if (job.doc.contains("TrainingEndTime")) {
+    return FailedPrecondition("training job '" + name + "' has already ended (" +
+                              job.doc.value("TrainingJobStatus", "?") + ")");
+  }
   if (job.stop_requested) return Status::Ok();  // already stopping
   job.stop_requested = true;
   for (auto q = queue_.begin(); q != queue_.end(); ++q) {
