@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/utf8.h"
+
 namespace tributary::expr {
 
 std::string_view KindName(ValueKind kind) {
@@ -60,38 +62,6 @@ bool operator==(const Value& a, const Value& b) {
   return false;
 }
 
-namespace {
-
-// The length (2..4) of the well-formed UTF-8 sequence that starts at s[i] (a byte of
-// 0x80 or more), or 0 when there is none: a stray continuation byte, an overlong form,
-// a surrogate, a value past U+10FFFF or a sequence cut short.
-size_t Utf8SequenceAt(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
-  const unsigned c = byte(0);
-  size_t n = 0;
-  unsigned lo = 0x80, hi = 0xBF;  // the second byte's range
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;  // overlong
-    if (c == 0xED) hi = 0x9F;  // U+D800..U+DFFF
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;  // overlong
-    if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-  } else {
-    return 0;
-  }
-  if (byte(1) < lo || byte(1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if ((byte(k) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
@@ -101,7 +71,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
     if (c >= 0x80) {
       // JSON text is UTF-8: a byte that is not part of a well-formed sequence (a binary
       // payload taken as a string) becomes U+FFFD, as a decoder would show it.
-      if (size_t n = Utf8SequenceAt(s, i); n > 0) {
+      if (size_t n = Utf8SequenceLength(s, i); n > 0) {
         i += n - 1;
         continue;
       }

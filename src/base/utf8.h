@@ -1,0 +1,41 @@
+// UTF-8 well-formedness, one sequence at a time (RFC 3629: no overlong forms, no
+// surrogates U+D800..U+DFFF, nothing above U+10FFFF). Object keys are checked with it and
+// JSON output replaces what it refuses; the MQTT codec has its own, faster whole-string
+// check with MQTT's extra rule against U+0000 (mqtt/utf8.h). Pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace tributary {
+
+// The length (1..4) of the well-formed UTF-8 sequence that starts at s[i], or 0 when
+// there is none there (a stray continuation byte, an overlong form, a surrogate, a value
+// past U+10FFFF, a sequence cut short). `i` < s.size().
+inline size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2, cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace tributary
