@@ -428,7 +428,9 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     size = segments_.back().size;
   }
   if (size >= options_.segment_bytes) {
-    if (dirty_) ::fdatasync(fd_);
+    // `interval` promises a sync within its interval, which the closed segment would not
+    // get after the switch; `never` leaves the flushing to the OS.
+    if (dirty_ && options_.fsync.mode == FsyncPolicy::Mode::kInterval) ::fdatasync(fd_);
     TRY(OpenSegment(first_seq));
     size = 0;
   }
