@@ -9,7 +9,8 @@ namespace tributary::objstore {
 
 namespace fs = std::filesystem;
 
-Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, const std::string& dir) {
+Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, const std::string& dir,
+                              const CopyCheck& check) {
   TRY_ASSIGN(ListResult listing, bucket.List(prefix));
   TRY(MakeDirs(dir));
   size_t written = 0;
@@ -22,6 +23,7 @@ Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, co
     if (Status st = ValidateKey(relative); !st.ok()) {
       return InvalidArgument("downloading " + object.key + " into " + dir + ": " + st.message());
     }
+    if (check) TRY(check());
     fs::path target = fs::path(dir) / relative;
     TRY(MakeDirs(target.parent_path().string()));
     TRY_ASSIGN(std::string data, bucket.Get(object.key));
@@ -31,7 +33,8 @@ Result<size_t> DownloadPrefix(ObjectStore& bucket, const std::string& prefix, co
   return written;
 }
 
-Result<size_t> UploadDirectory(const std::string& dir, ObjectStore& bucket, const std::string& prefix) {
+Result<size_t> UploadDirectory(const std::string& dir, ObjectStore& bucket, const std::string& prefix,
+                               const CopyCheck& check) {
   std::error_code ec;
   std::vector<fs::path> files;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -40,6 +43,7 @@ Result<size_t> UploadDirectory(const std::string& dir, ObjectStore& bucket, cons
   if (ec) return IoError("listing " + dir + ": " + ec.message());
   size_t written = 0;
   for (const fs::path& file : files) {
+    if (check) TRY(check());
     std::string relative = file.lexically_relative(dir).generic_string();
     TRY_ASSIGN(std::string data, ReadFile(file.string()));
     PutOptions put;

@@ -61,5 +61,32 @@ TEST(DownloadPrefixTest, AKeyThatWouldLeaveTheDirectoryIsAnError) {
   }
 }
 
+TEST(DownloadPrefixTest, TheCheckEndsTheCopyBetweenObjects) {
+  TempDir tmp;
+  ListedBucket bucket({"p/a", "p/b", "p/c"});
+  int calls = 0;
+  auto n = DownloadPrefix(bucket, "p/", tmp.path() + "/out", [&] {
+    return ++calls == 3 ? Status(ErrorCode::kCancelled, "enough") : Status::Ok();
+  });
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), ErrorCode::kCancelled);
+  EXPECT_EQ(n.status().message(), "enough");
+  EXPECT_TRUE(fs::exists(tmp.path() + "/out/a"));
+  EXPECT_TRUE(fs::exists(tmp.path() + "/out/b"));
+  EXPECT_FALSE(fs::exists(tmp.path() + "/out/c"));
+}
+
+TEST(UploadDirectoryTest, TheCheckEndsTheCopyBeforeTheFirstObject) {
+  TempDir tmp;
+  ASSERT_TRUE(MakeDirs(tmp.path() + "/in").ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/in/model.json", "{}").ok());
+  ListedBucket bucket({});  // read-only: a Put would fail with kUnimplemented
+  auto n = UploadDirectory(tmp.path() + "/in", bucket, "models/", [] {
+    return Status(ErrorCode::kCancelled, "the server stopped");
+  });
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), ErrorCode::kCancelled);
+}
+
 }  // namespace
 }  // namespace tributary::objstore

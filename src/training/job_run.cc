@@ -54,10 +54,17 @@ Status TrainingJobs::Download(Job& job, const std::string& dir) {
   }
   std::vector<std::pair<std::string, lake::LakePath>> channels = {{"train", job.spec.train}};
   if (job.spec.test) channels.emplace_back("test", *job.spec.test);
+  // StopTrainingJob and MaxRuntimeInSeconds end a long download between two objects.
+  Status ended;
+  auto check = [&] {
+    ended = CheckRunning(job, "downloading the input data", /*stoppable=*/true);
+    return ended;
+  };
   for (const auto& [name, path] : channels) {
-    if (ShouldStop(job)) return Status(ErrorCode::kCancelled, "stopped while downloading");
+    TRY(check());
     TRY_ASSIGN(auto bucket, lake_->Bucket(path.bucket));
-    Result<size_t> count = objstore::DownloadPrefix(*bucket, path.prefix, ChannelDir(dir, name));
+    Result<size_t> count = objstore::DownloadPrefix(*bucket, path.prefix, ChannelDir(dir, name), check);
+    if (!ended.ok()) return ended;
     if (!count.ok()) return count.status().WithContext("channel '" + name + "' (" + path.ToUri() + ")");
     if (*count == 0) {
       return InvalidArgument("InputDataConfig channel '" + name + "': no objects under " + path.ToUri());
@@ -85,7 +92,7 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
                               " (build tributary-forecast, or set TRIBUTARY_FORECAST_TOOL to its path)");
   }
   ToolRun& run = **started;
-  const int64_t deadline_ns = job.run_started_ns + job.spec.max_runtime_seconds * 1000000000;
+  const int64_t deadline_ns = job.deadline_ns();
   std::string last_error, last_line;
   Status ending;  // set once we decide to end the trainer
   int64_t terminated_ns = 0;
@@ -146,6 +153,18 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
   return Internal(reason + " (the trainer " + how + ")");
 }
 
+Status TrainingJobs::CheckRunning(const Job& job, const std::string& step, bool stoppable) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down_) return Status(ErrorCode::kCancelled, "the server stopped while " + step);
+  if (!stoppable) return Status::Ok();
+  if (job.stop_requested) return Status(ErrorCode::kCancelled, "Stopped by StopTrainingJob while " + step);
+  if (SteadyNanos() > job.deadline_ns()) {
+    return Status(ErrorCode::kDeadlineExceeded,
+                  fmt::format("MaxRuntimeInSeconds ({} s) exceeded while {}", job.spec.max_runtime_seconds, step));
+  }
+  return Status::Ok();
+}
+
 Status TrainingJobs::Upload(Job& job, const std::string& dir) {
   const lake::LakePath target = job.spec.ModelArtifacts();
   {
@@ -158,7 +177,11 @@ Status TrainingJobs::Upload(Job& job, const std::string& dir) {
     return Internal("the trainer exited with status 0 but wrote no model.json to its --output directory");
   }
   TRY_ASSIGN(auto bucket, lake_->Bucket(target.bucket));
-  Result<size_t> count = objstore::UploadDirectory(model, *bucket, target.prefix);
+  // Once trained, the model is uploaded even if StopTrainingJob comes now; only the server
+  // stopping ends the upload.
+  Result<size_t> count = objstore::UploadDirectory(model, *bucket, target.prefix, [&] {
+    return CheckRunning(job, "uploading the model", /*stoppable=*/false);
+  });
   if (!count.ok()) return count.status().WithContext("uploading the model to " + target.ToUri());
   json metrics = json::array();
   if (Result<std::string> text = ReadFile(model + "/metrics.json"); text.ok()) {
@@ -187,7 +210,7 @@ void TrainingJobs::Finish(Job& job, const Status& outcome) {
     const std::string reason = "the server stopped while the job was in " + was;
     EndJob(doc, "Failed", "Failed", reason, reason);
   } else if (outcome.code() == ErrorCode::kCancelled) {
-    EndJob(doc, "Stopped", "Stopped", "Stopped by StopTrainingJob");
+    EndJob(doc, "Stopped", "Stopped", outcome.message());
   } else if (outcome.code() == ErrorCode::kDeadlineExceeded) {
     EndJob(doc, "Stopped", "MaxRuntimeExceeded", outcome.message(), outcome.message());
   } else {

@@ -22,6 +22,9 @@ struct TrainingJobs::Job {
   JobLog log;
   bool stop_requested = false;  // StopTrainingJob was called
   int64_t run_started_ns = 0;   // SteadyNanos() when it left the queue
+
+  // SteadyNanos() at which MaxRuntimeInSeconds is up (the run must have started).
+  int64_t deadline_ns() const { return run_started_ns + spec.max_runtime_seconds * 1000000000; }
 };
 
 // On a description: closes the open secondary status and opens `secondary`.

@@ -200,11 +200,6 @@ Status TrainingJobs::StopJob(const std::string& name) {
   return Status::Ok();
 }
 
-bool TrainingJobs::ShouldStop(const Job& job) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return job.stop_requested || shutting_down_;
-}
-
 void TrainingJobs::RunQueue() {
   for (;;) {
     std::shared_ptr<Job> job;

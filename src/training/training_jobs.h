@@ -105,7 +105,10 @@ class TrainingJobs {
   void NoteLocked(Job& job, const std::string& line);  // a line of the job's own in its log
   Status SaveLocked(const Job& job);
   void Finish(Job& job, const Status& outcome);
-  bool ShouldStop(const Job& job) const;
+  // Between the objects of a copy: why the job must end now, or OK. The server stopping
+  // always ends it (kCancelled); when `stoppable`, so do StopTrainingJob (kCancelled) and
+  // MaxRuntimeInSeconds (kDeadlineExceeded). `step` completes "... while <step>".
+  Status CheckRunning(const Job& job, const std::string& step, bool stoppable) const;
 
   metadata::Database* db_;
   objstore::ObjectStoreProvider* lake_;

@@ -3,6 +3,7 @@
 // queue and restart.
 #include "training/training_jobs.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,6 +21,45 @@ using namespace std::chrono_literals;
 
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// The lake as a slow remote store would serve it: every read takes `delay`, so that a
+// download of many objects lasts long enough to be stopped half-way.
+class SlowLake : public objstore::ObjectStoreProvider {
+ public:
+  SlowLake(objstore::ObjectStoreProvider* inner, std::chrono::milliseconds delay) : inner_(inner), delay_(delay) {}
+  Result<std::shared_ptr<objstore::ObjectStore>> Bucket(const std::string& name) override {
+    TRY_ASSIGN(auto bucket, inner_->Bucket(name));
+    return std::shared_ptr<objstore::ObjectStore>(std::make_shared<SlowBucket>(std::move(bucket), delay_));
+  }
+
+ private:
+  class SlowBucket : public objstore::ObjectStore {
+   public:
+    SlowBucket(std::shared_ptr<objstore::ObjectStore> inner, std::chrono::milliseconds delay)
+        : inner_(std::move(inner)), delay_(delay) {}
+    Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(const std::string& key,
+                                                              const objstore::PutOptions& options) override {
+      return inner_->NewWriter(key, options);
+    }
+    Result<std::string> Get(const std::string& key, std::optional<objstore::ByteRange> range) override {
+      std::this_thread::sleep_for(delay_);
+      return inner_->Get(key, range);
+    }
+    Result<objstore::ObjectInfo> Head(const std::string& key) override { return inner_->Head(key); }
+    Result<objstore::ListResult> List(const std::string& prefix, const std::string& delimiter) override {
+      return inner_->List(prefix, delimiter);
+    }
+    Status Delete(const std::string& key) override { return inner_->Delete(key); }
+    std::string Describe() const override { return "slow " + inner_->Describe(); }
+
+   private:
+    std::shared_ptr<objstore::ObjectStore> inner_;
+    std::chrono::milliseconds delay_;
+  };
+
+  objstore::ObjectStoreProvider* inner_;
+  std::chrono::milliseconds delay_;
+};
+
 class TrainingJobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,13 +75,13 @@ class TrainingJobsTest : public ::testing::Test {
     Open();
   }
 
-  void Open() {
+  void Open(objstore::ObjectStoreProvider* lake = nullptr) {
     TrainingOptions o;
     o.trainer = {"node", std::string(TRAINING_TESTDATA_DIR) + "/fake_trainer.js"};
     o.scratch_dir = dir_.path() + "/scratch";
     o.stop_grace_ms = 300;
     o.log_save_interval_ms = 100;
-    auto jobs = TrainingJobs::Open(db_.get(), lake_.get(), o);
+    auto jobs = TrainingJobs::Open(db_.get(), lake != nullptr ? lake : lake_.get(), o);
     ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
     jobs_ = std::move(*jobs);
   }
@@ -109,7 +149,25 @@ class TrainingJobsTest : public ::testing::Test {
 
   testing_support::TempDir dir_;
   std::unique_ptr<metadata::Database> db_;
+  // A training channel of 40 objects that takes about 4 s to download (SlowLake).
+  void OpenWithASlowDownload() {
+    auto bucket = lake_->Bucket("data").value();
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE(bucket->Put(fmt::format("slow/train/{:02}.jsonl", i),
+                              "{\"start\":\"2026-01-01 00:00:00\",\"target\":[1,2]}\n").ok());
+    }
+    jobs_.reset();
+    slow_lake_ = std::make_unique<SlowLake>(lake_.get(), 100ms);
+    Open(slow_lake_.get());
+  }
+  static json SlowRequest(const std::string& name) {
+    json r = Request(name, {{"epochs", "1"}}, /*with_test=*/false);
+    r["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = "s3://data/slow/train/";
+    return r;
+  }
+
   std::unique_ptr<objstore::ObjectStoreProvider> lake_;
+  std::unique_ptr<objstore::ObjectStoreProvider> slow_lake_;  // outlives jobs_
   std::unique_ptr<TrainingJobs> jobs_;
 };
 
@@ -256,6 +314,40 @@ TEST_F(TrainingJobsTest, MaxRuntimeStopsTheJobWithAReason) {
   EXPECT_EQ(d["SecondaryStatus"], "MaxRuntimeExceeded");
   EXPECT_TRUE(Contains(d["FailureReason"], "MaxRuntimeInSeconds (1 s) exceeded")) << d["FailureReason"];
   EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+}
+
+TEST_F(TrainingJobsTest, StopEndsALongDownloadBetweenTwoObjects) {
+  OpenWithASlowDownload();
+  Create(SlowRequest("fetching"));
+  WaitFor("fetching", [](const json& d) { return d["SecondaryStatus"] == "Downloading"; });
+  std::this_thread::sleep_for(300ms);
+  auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(jobs_->StopJob("fetching").ok());
+  json d = WaitEnded("fetching");
+  // Within an object's read or two, not after the remaining ~3.5 s of the download.
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 1500ms);
+  EXPECT_EQ(d["TrainingJobStatus"], "Stopped") << d.dump(2);
+  EXPECT_EQ(d["SecondaryStatus"], "Stopped");
+  EXPECT_EQ(Transitions(d), (std::vector<std::string>{"Starting", "Downloading", "Stopping", "Stopped"}));
+  EXPECT_TRUE(Contains(d["SecondaryStatusTransitions"].back()["StatusMessage"],
+                       "Stopped by StopTrainingJob while downloading the input data"))
+      << d.dump(2);
+}
+
+TEST_F(TrainingJobsTest, MaxRuntimeEndsALongDownload) {
+  OpenWithASlowDownload();
+  json r = SlowRequest("late");
+  r["StoppingCondition"] = {{"MaxRuntimeInSeconds", 1}};
+  auto start = std::chrono::steady_clock::now();
+  Create(r);
+  json d = WaitEnded("late");
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 1s);
+  EXPECT_LT(took, 2500ms);  // the whole download would take about 4 s
+  EXPECT_EQ(d["TrainingJobStatus"], "Stopped") << d.dump(2);
+  EXPECT_EQ(d["SecondaryStatus"], "MaxRuntimeExceeded");
+  EXPECT_EQ(d["FailureReason"], "MaxRuntimeInSeconds (1 s) exceeded while downloading the input data");
+  EXPECT_EQ(Transitions(d), (std::vector<std::string>{"Starting", "Downloading", "MaxRuntimeExceeded"}));
 }
 
 TEST_F(TrainingJobsTest, JobsRunOneAtATimeInOrder) {
