@@ -43,6 +43,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "max_payload_bytes") TRY(Take(j, key, &c->max_payload_bytes, path));
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
     else if (key == "wal_fsync") TRY(Take(j, key, &c->wal_fsync, path));
+    else if (key == "wal_segment_mib") TRY(Take(j, key, &c->wal_segment_mib, path));
     else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));
     else if (key == "s3_endpoint") TRY(Take(j, key, &c->s3_endpoint, path));
     else if (key == "s3_region") TRY(Take(j, key, &c->s3_region, path));
@@ -65,6 +66,9 @@ Status ValidateConfig(const ServerConfig& c) {
   if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024)
     return InvalidArgument("max_payload_bytes must be between 1024 and 268435456");
   if (c.threads < 0 || c.threads > 256) return InvalidArgument("threads must be 0..256");
+  if (c.wal_segment_mib < 1 || c.wal_segment_mib > 1024) {
+    return InvalidArgument("wal_segment_mib must be 1..1024, got " + std::to_string(c.wal_segment_mib));
+  }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok |= c.log_level == l;

@@ -25,6 +25,8 @@ struct ServerConfig {
   // Delivery streams: when the write-ahead log is forced to disk before a record is
   // acknowledged ("always", "interval:<ms>" or "never"; streams/fsync_policy.h).
   std::string wal_fsync = "always";
+  // Size of a write-ahead log segment; a delivered segment is deleted or reused whole.
+  int wal_segment_mib = 64;
 
   // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
   std::string lake_backend = "local";

@@ -53,6 +53,9 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   c.log_level = "loud";
   EXPECT_NE(ValidateConfig(c).message().find("log_level"), std::string::npos);
   c = ServerConfig();
+  c.wal_segment_mib = 0;
+  EXPECT_NE(ValidateConfig(c).message().find("wal_segment_mib must be 1..1024, got 0"), std::string::npos);
+  c = ServerConfig();
   c.mqtt_port = -1;
   EXPECT_TRUE(ValidateConfig(c).ok());
 }

@@ -82,6 +82,7 @@ Status Server::Init() {
   so.lake = lake_.get();
   so.metrics = &metrics_;
   TRY_ASSIGN(so.fsync, streams::FsyncPolicy::Parse(config_.wal_fsync));
+  so.wal_segment_bytes = uint64_t(config_.wal_segment_mib) << 20;
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));

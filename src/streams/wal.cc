@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -26,9 +27,12 @@ namespace fs = std::filesystem;
 
 std::string SegmentName(uint64_t first_seq) { return fmt::format("{:020d}.wal", first_seq); }
 
-// The spare segment and the file it is zero-filled in; neither matches SegmentName.
+// The spare segment, the file it is zero-filled in and the delivered segments kept for
+// reuse ("recycled-" + the segment's name); none matches SegmentName.
 constexpr const char* kSpareName = "spare.wal";
 constexpr const char* kSpareTmpName = "spare.wal.tmp";
+constexpr const char* kRecycledPrefix = "recycled-";
+constexpr size_t kMaxRecycled = 2;
 constexpr uint64_t kPageBytes = 4096;
 constexpr size_t kZeroChunk = 1 << 20;
 
@@ -128,6 +132,7 @@ Wal::~Wal() {
   }
   std::error_code ec;
   fs::remove(options_.dir + "/" + kSpareName, ec);
+  for (const std::string& path : recycled_) fs::remove(path, ec);
 }
 
 Status Wal::Recover(std::vector<WalRecord>* undelivered) {
@@ -147,8 +152,14 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
     uint64_t first = 0;
-    if (entry.is_regular_file() && ParseSegmentName(entry.path().filename().string(), &first)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file()) continue;
+    if (ParseSegmentName(name, &first)) {
       files.emplace_back(first, entry.path().string());
+    } else if (name.rfind(kRecycledPrefix, 0) == 0) {
+      // Delivered segments kept for reuse; the pool starts empty.
+      std::error_code remove_ec;
+      fs::remove(entry.path(), remove_ec);
     }
   }
   if (ec) return IoError(fmt::format("WAL {}: list: {}", options_.dir, ec.message()));
@@ -162,7 +173,15 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
     uint64_t last_seq = first > 0 ? first - 1 : 0;
     WalFrame frame;
     DecodeResult r;
-    while ((r = DecodeFrame(bytes, &offset, &frame)) == DecodeResult::kOk) {
+    bool recycled_tail = false;
+    for (size_t at = offset; (r = DecodeFrame(bytes, &offset, &frame)) == DecodeResult::kOk; at = offset) {
+      // Sequence numbers rise through a segment from its name's. An older frame is what a
+      // recycled segment held before: the end of this one's records.
+      if (frame.seq < first || (records > 0 && frame.seq <= last_seq)) {
+        offset = at;
+        recycled_tail = true;
+        break;
+      }
       ++records;
       last_seq = frame.seq;
       max_seq = std::max(max_seq, frame.seq);
@@ -170,7 +189,10 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
         undelivered->push_back({frame.seq, frame.arrival_ms, std::string(frame.data)});
       }
     }
-    if (r != DecodeResult::kEnd) {
+    if (recycled_tail) {
+      log->debug("WAL recycled tail cut off file={} offset={} bytes={}", path, offset,
+                 bytes.size() - offset);
+    } else if (r != DecodeResult::kEnd) {
       size_t damaged_end = EndOfNonZero(bytes, offset);
       if (damaged_end == offset) {
         // Only zeros: the unwritten rest of a preallocated segment. Nothing was lost.
@@ -188,10 +210,9 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
         uint64_t could_hold = (damaged_end - offset) / (kFrameHeaderBytes + kFrameFixedBodyBytes);
         max_seq = std::max(max_seq, last_seq + could_hold + 1);
       }
-      if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
-        return IoError(fmt::format("WAL {}: truncate to {}: {}", path, offset,
-                                   std::strerror(errno)));
-      }
+    }
+    if (offset < bytes.size() && ::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
+      return IoError(fmt::format("WAL {}: truncate to {}: {}", path, offset, std::strerror(errno)));
     }
     if (records == 0) {
       fs::remove(path, ec);
@@ -234,21 +255,23 @@ Status Wal::OpenSegment(uint64_t first_seq) {
 // Writer thread (or Open, before the threads start).
 bool Wal::TakeSpare(const std::string& segment_path) {
   if (!preallocate_) return false;
-  bool ready = false;
+  std::string from;
   {
     std::lock_guard<std::mutex> lock(spare_mu_);
     if (spare_state_ == SpareState::kReady) {
       spare_state_ = SpareState::kIdle;
-      ready = true;
+      from = options_.dir + "/" + kSpareName;
+    } else if (!recycled_.empty()) {
+      from = std::move(recycled_.front());
+      recycled_.erase(recycled_.begin());
     }
-    // One still being made serves this segment's successor; after a failure (kIdle) this
-    // segment asks again once half full.
-    spare_asked_ = spare_state_ == SpareState::kAsked;
+    // A spare still being made, or a recycled segment left, serves this segment's
+    // successor; otherwise (or after a failure) this segment asks once half full.
+    spare_asked_ = spare_state_ == SpareState::kAsked || !recycled_.empty();
   }
-  if (!ready) return false;
-  std::string spare = options_.dir + "/" + kSpareName;
-  if (::rename(spare.c_str(), segment_path.c_str()) != 0) {
-    Logger("streams")->warn("WAL spare segment not used file={} error=\"rename to {}: {}\"", spare,
+  if (from.empty()) return false;
+  if (::rename(from.c_str(), segment_path.c_str()) != 0) {
+    Logger("streams")->warn("WAL spare segment not used file={} error=\"rename to {}: {}\"", from,
                             segment_path, std::strerror(errno));
     return false;
   }
@@ -260,7 +283,8 @@ void Wal::AskForSpare() {
   spare_asked_ = true;
   {
     std::lock_guard<std::mutex> lock(spare_mu_);
-    if (spare_state_ != SpareState::kIdle) return;
+    // A delivered segment kept for reuse will do: no zero fill.
+    if (spare_state_ != SpareState::kIdle || !recycled_.empty()) return;
     spare_state_ = SpareState::kAsked;
   }
   spare_cv_.notify_one();
@@ -274,6 +298,15 @@ void Wal::PreparerLoop() {
     lock.unlock();
     SpareResult result = PrepareSpare();
     lock.lock();
+    if (result == SpareResult::kStopped) return;
+    if (spare_abandon_) {
+      // A delivered segment was kept for reuse meanwhile: this one, if it was finished
+      // first, is not needed.
+      spare_abandon_ = false;
+      ::unlink((options_.dir + "/" + kSpareTmpName).c_str());
+      spare_state_ = SpareState::kIdle;
+      continue;
+    }
     if (result == SpareResult::kReady) {
       // Under the lock, so a spare.wal that exists is one the writer can take.
       std::string tmp = options_.dir + "/" + kSpareTmpName;
@@ -323,6 +356,11 @@ Wal::SpareResult Wal::PrepareSpare() {
       ::close(fd);
       ::unlink(tmp.c_str());
       return SpareResult::kStopped;
+    }
+    if (spare_abandon_.load(std::memory_order_relaxed)) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return SpareResult::kFailed;  // PreparerLoop sees why
     }
     size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroChunk, length - offset));
     ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(offset));
@@ -501,8 +539,34 @@ Status Wal::MarkDelivered(const std::vector<uint64_t>& seqs) {
     std::lock_guard<std::mutex> lock(state_mu_);
     doomed = TakeDeliveredSegmentsLocked(snapshot.delivered_through());
   }
+  // The newest whole ones are kept for reuse (up to kMaxRecycled), the rest deleted.
+  while (!doomed.empty() && KeepForReuse(doomed.back())) doomed.pop_back();
   RemoveSegmentFiles(doomed);
   return Status::Ok();
+}
+
+bool Wal::KeepForReuse(const std::string& path) {
+  if (!preallocate_) return false;
+  // Only a whole segment with its blocks allocated saves a zero fill (a segment cut short
+  // by a restart is not).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || uint64_t(st.st_size) < options_.segment_bytes ||
+      uint64_t(st.st_blocks) * 512 < options_.segment_bytes) {
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(spare_mu_);
+  if (spare_stop_ || recycled_.size() >= kMaxRecycled) return false;
+  std::string kept = options_.dir + "/" + kRecycledPrefix + fs::path(path).filename().string();
+  if (::rename(path.c_str(), kept.c_str()) != 0) {
+    Logger("streams")->warn("WAL segment not recycled file={} error=\"rename to {}: {}\"", path,
+                            kept, std::strerror(errno));
+    return false;
+  }
+  Logger("streams")->debug("WAL segment recycled file={} as={}", path, kept);
+  recycled_.push_back(std::move(kept));
+  // A zero fill under way is no longer needed.
+  if (spare_state_ == SpareState::kAsked) spare_abandon_ = true;
+  return true;
 }
 
 std::vector<std::string> Wal::TakeDeliveredSegmentsLocked(uint64_t delivered_through) {

@@ -8,18 +8,24 @@
 // `on_batch_done`, then calls every caller's `done` in append order. Sequence numbers are
 // assigned at Append, so file order is sequence order.
 //
-// Preallocation (policy `always`, not on tmpfs): once the active segment is half full, a
-// second thread zero-fills `<dir>/spare.wal` to `segment_bytes` and fsyncs it. The next
-// segment is that file renamed, so its fdatasyncs overwrite allocated blocks and commit
-// no file-system metadata. Without a ready spare a segment starts as an empty file. A
-// preallocated segment occupies `segment_bytes` on disk from its start (trimmed to its
-// frames on close); a stream may also hold one spare.
+// Preallocation (policy `always`, not on tmpfs): a new segment is a file whose blocks are
+// already written, so its fdatasyncs overwrite allocated blocks and commit no file-system
+// metadata. It is, in order of preference, the zero-filled spare, a recycled segment, or
+// else an empty file. Recycled: a whole segment whose records are all delivered is
+// renamed `<dir>/recycled-<its name>` (at most two are kept) instead of deleted; its old
+// frames stay behind the new ones until overwritten. Spare: once the active segment is
+// half full and no recycled segment is waiting, a second thread zero-fills
+// `<dir>/spare.wal` to `segment_bytes` and fsyncs it (abandoned if a segment is recycled
+// meanwhile). A preallocated segment occupies `segment_bytes` on disk from its start
+// (trimmed to its frames on close); a stream may also hold one spare and two recycled.
 //
-// Open recovers: each segment is read to its first frame that does not decode. If only
-// zero bytes follow, that is the end of a preallocated segment and they are cut off
-// quietly. Otherwise (short, bad length, bad CRC) the tail is damaged: it is cut off with
-// a warning naming file and offset, and as many sequence numbers are skipped as frames
-// could have fitted before its last non-zero byte. Leftover spare files are deleted. The
+// Open recovers: each segment is read to its first frame that does not decode, or that
+// is older than the frame before it or than the segment's name (a recycled segment's old
+// frames). If only zero bytes or old frames follow, that is the end of a preallocated
+// segment and they are cut off quietly. Otherwise (short, bad length, bad CRC) the tail
+// is damaged: it is cut off with a warning naming file and offset, and as many sequence
+// numbers are skipped as frames could have fitted before its last non-zero byte (in a
+// recycled segment, the whole rest). Leftover spare and recycled files are deleted. The
 // records after the checkpoint are returned to be delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
@@ -126,6 +132,9 @@ class Wal {
   // Drops from segments_ those holding only seqs <= delivered_through; returns their paths.
   std::vector<std::string> TakeDeliveredSegmentsLocked(uint64_t delivered_through);
   static void RemoveSegmentFiles(const std::vector<std::string>& paths);
+  // A delivered whole segment is kept for reuse as a later segment, unless kMaxRecycled
+  // are kept already; true if it was.
+  bool KeepForReuse(const std::string& path);
 
   const WalOptions options_;
   std::thread writer_;
@@ -156,6 +165,9 @@ class Wal {
   std::condition_variable spare_cv_;
   SpareState spare_state_ = SpareState::kIdle;
   std::atomic<bool> spare_stop_{false};  // set under spare_mu_; read while zero-filling
+  // Set under spare_mu_ when a recycled segment makes the zero fill under way needless.
+  std::atomic<bool> spare_abandon_{false};
+  std::vector<std::string> recycled_;  // under spare_mu_: delivered segments kept for reuse
 
   std::mutex checkpoint_save_mu_;  // one MarkDelivered saves at a time, in order
   mutable std::mutex state_mu_;  // segments_ and checkpoint_

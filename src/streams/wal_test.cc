@@ -358,6 +358,115 @@ TEST(WalTest, CrashInAPreallocatedSegmentRecoversEveryFrame) {
   EXPECT_EQ(warnings.text(), "");
 }
 
+// A recycled segment holds its new frames and then what it held before (older sequence
+// numbers): the old frames are the normal end, cut quietly, and no number is skipped.
+TEST(WalTest, OlderFramesAfterTheNewOnesAreARecycledTail) {
+  TempDir dir;
+  std::string frames;
+  for (uint64_t seq = 50; seq <= 52; ++seq) EncodeFrame(0xabc, seq, 1, "new " + std::to_string(seq), &frames);
+  const size_t new_bytes = frames.size();
+  for (uint64_t seq = 10; seq <= 30; ++seq) EncodeFrame(0xabc, seq, 1, "old " + std::to_string(seq), &frames);
+  const std::string segment = dir.path() + "/00000000000000000050.wal";
+  ASSERT_TRUE(WriteFileAtomic(segment, frames).ok());
+  // The first frame already old: a segment recycled and not written to before the crash.
+  std::string stale;
+  for (uint64_t seq = 31; seq <= 40; ++seq) EncodeFrame(0xabc, seq, 1, "old", &stale);
+  const std::string untouched = dir.path() + "/00000000000000000053.wal";
+  ASSERT_TRUE(WriteFileAtomic(untouched, stale).ok());
+  WarningCapture warnings;
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"new 50", "new 51", "new 52"}));
+  EXPECT_EQ(fs::file_size(segment), new_bytes);
+  EXPECT_EQ(fs::file_size(untouched), 0u);  // now the new active segment, empty
+  EXPECT_EQ(h.AppendSync("next"), 53u);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// A delivered whole segment is kept and becomes a later segment (no zero fill): the same
+// file, by its inode, is later the active segment, and a crash with its old frames behind the new ones
+// recovers exactly the new ones.
+TEST(WalTest, ADeliveredSegmentIsReusedAsALaterOne) {
+  constexpr uint64_t kSegment = 64 << 10;
+  auto record = [](int i) { return std::string(3993, 'r') + std::to_string(1000000 + i); };
+  TempDir dir;
+  if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+  const std::string spare = dir.path() + "/spare.wal";
+  TempDir crash_copy;
+  std::vector<uint64_t> undelivered;
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
+    // Fill the first segment; the switch takes the zero-filled spare made at half.
+    std::vector<uint64_t> seqs;
+    int i = 0;
+    while (h.wal->segment_count() < 2) {
+      if (h.wal->size_bytes() > kSegment / 2) ASSERT_TRUE(WaitForFile(spare));
+      seqs.push_back(h.AppendSync(record(i++)));
+    }
+    ASSERT_FALSE(fs::exists(spare));  // taken; the new segment is not yet half full
+    const std::string first = Segments(dir.path()).front();
+    const ino_t first_inode = Stat(first).st_ino;
+    // Every record of the first segment delivered (the last one opened the second): the
+    // first segment is kept for reuse.
+    undelivered.push_back(seqs.back());
+    seqs.pop_back();
+    ASSERT_TRUE(h.wal->MarkDelivered(seqs).ok());
+    EXPECT_FALSE(fs::exists(first));
+    const std::string kept = dir.path() + "/recycled-" + fs::path(first).filename().string();
+    ASSERT_TRUE(fs::exists(kept));
+    EXPECT_EQ(Stat(kept).st_ino, first_inode);
+    // The next switch takes it; no zero fill is asked for on the way.
+    ASSERT_EQ(h.wal->segment_count(), 1u);
+    while (h.wal->segment_count() < 2) undelivered.push_back(h.AppendSync(record(i++)));
+    EXPECT_FALSE(fs::exists(spare));
+    EXPECT_FALSE(fs::exists(spare + ".tmp"));
+    EXPECT_FALSE(fs::exists(kept));
+    const std::string newest = Segments(dir.path()).back();
+    EXPECT_EQ(Stat(newest).st_ino, first_inode) << newest;
+
+    undelivered.push_back(h.AppendSync(record(i++)));
+    // What a crash now leaves: the recycled segment's new frames, then its old ones.
+    for (const std::string& path : Segments(dir.path())) {
+      fs::copy_file(path, crash_copy.path() + "/" + fs::path(path).filename().string());
+    }
+    fs::copy_file(dir.path() + "/checkpoint", crash_copy.path() + "/checkpoint");
+    EXPECT_GE(fs::file_size(newest), kSegment);
+  }
+  WarningCapture warnings;
+  Harness h(crash_copy.path(), *FsyncPolicy::Parse("always"), kSegment);
+  ASSERT_EQ(h.recovered.size(), undelivered.size());
+  for (size_t k = 0; k < undelivered.size(); ++k) EXPECT_EQ(h.recovered[k].seq, undelivered[k]);
+  EXPECT_EQ(h.AppendSync("next"), undelivered.back() + 1);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// At most two delivered segments are kept; the others are deleted, and none outlives the
+// log: closed, it removes them, and Open removes any a crash left.
+TEST(WalTest, AtMostTwoDeliveredSegmentsAreKept) {
+  constexpr uint64_t kSegment = 64 << 10;
+  TempDir dir;
+  if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+  auto kept = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir.path())) n += e.path().filename().string().rfind("recycled-", 0) == 0;
+    return n;
+  };
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
+    std::vector<uint64_t> seqs;
+    while (h.wal->segment_count() < 6) seqs.push_back(h.AppendSync(std::string(4000, 'k')));
+    seqs.pop_back();  // in the active segment
+    ASSERT_TRUE(h.wal->MarkDelivered(seqs).ok());
+    EXPECT_EQ(h.wal->segment_count(), 1u);
+    EXPECT_EQ(kept(), 2u);
+    EXPECT_EQ(Segments(dir.path()).size(), 1u);
+  }
+  EXPECT_EQ(kept(), 0u);
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/recycled-00000000000000000001.wal", std::string(4096, 'x')).ok());
+  Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
+  EXPECT_EQ(kept(), 0u);
+  EXPECT_EQ(h.recovered.size(), 1u);
+}
+
 // Under the other policies an fdatasync is rare or never: no spare, segments as long as
 // their frames.
 TEST(WalTest, OnlyAlwaysPreallocates) {

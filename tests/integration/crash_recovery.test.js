@@ -3,9 +3,13 @@
 // random moments and restarted on the same data directory. Afterwards every record
 // whose PUBACK a device received must be in the lake, and the lake must hold nothing
 // that was not published (duplicates of records in flight at a crash are allowed).
+// The stream's WAL segments are 1 MiB, so segments are switched, delivered and (on a
+// disk, under fsync `always`) reused while the server is killed: a crash also lands in a
+// reused segment whose old frames lie behind the new ones.
 'use strict';
 
 const { describe, test, after } = require('node:test');
+const { execFileSync } = require('node:child_process');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -45,7 +49,7 @@ describe('crash recovery', { timeout: 110000 }, () => {
   after(async () => { if (server) await server.dispose(); });
 
   test(`SIGKILL at random points loses no acknowledged record (${ROUNDS} crashes)`, async () => {
-    server = await Server.start({ tag: 'crash' });
+    server = await Server.start({ tag: 'crash', args: ['--wal-segment-mib', '1'] });
     const dir = makeTempDir('crash-payload');
     const rule = path.join(dir, 'rule.json');
     fs.writeFileSync(rule, JSON.stringify({ topicRulePayload: {
@@ -70,7 +74,7 @@ describe('crash recovery', { timeout: 110000 }, () => {
         c.on('error', () => {});
         stops.push(flood(c, kit.topic, `${kit.thing}-r${round}`, acked, sent));
       }
-      await sleep(300 + Math.floor(Math.random() * 1200));
+      await sleep(1000 + Math.floor(Math.random() * 2000));
       await server.stop({ signal: 'SIGKILL' });
       for (const stop of stops) stop();
       for (const c of clients) c.end(true);
@@ -86,8 +90,15 @@ describe('crash recovery', { timeout: 110000 }, () => {
       throw new Error(`${e.message}\nsome acknowledged records are missing from the lake`);
     });
     for (const r of lake.records) assert.ok(sent.has(r), `the lake holds a record nobody published: ${r}`);
+    // Segments are reused only where they are real files on a disk (not on tmpfs).
+    const fsType = execFileSync('stat', ['-f', '-c', '%T', server.dataDir], { encoding: 'utf8' }).trim();
+    const recycled = (server.logs.match(/WAL segment recycled file=/g) || []).length;
+    if (fsType !== 'tmpfs') {
+      assert.ok(recycled > 0, `no WAL segment was reused (file system ${fsType}); the test did not reach that path`);
+    }
     const unique = new Set(lake.records).size;
     console.log(`# crash test: ${ROUNDS} crashes, ${sent.size} sent, ${acked.size} acknowledged, ` +
-                `${lake.records.length} records in the lake (${lake.records.length - unique} duplicates)`);
+                `${lake.records.length} records in the lake (${lake.records.length - unique} duplicates), ` +
+                `${recycled} WAL segments reused`);
   });
 });
