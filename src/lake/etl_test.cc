@@ -12,6 +12,7 @@
 #include "lake/job_manager.h"
 #include "lake/job_store.h"
 #include "objstore/local_object_store.h"
+#include "objstore/testing/forwarding_store.h"
 #include "parquet/file_reader.h"
 #include "streams/gzip.h"
 #include "base/testing/temp_dir.h"
@@ -300,47 +301,31 @@ TEST_F(PipelineTest, DeriveInfersTypesAndSeesEarlierDerivedColumns) {
 // --- whole runs over a local lake ---
 
 // Fails writes of keys that contain `fail_on` (set it to inject a failed commit).
-class FaultyBucket : public objstore::ObjectStore {
+class FaultyBucket : public objstore::testing::ForwardingStore {
  public:
-  FaultyBucket(std::shared_ptr<objstore::ObjectStore> inner, const std::string* fail_on,
-               int* writes)
-      : inner_(std::move(inner)), fail_on_(fail_on), writes_(writes) {}
-  Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(
-      const std::string& key, const objstore::PutOptions& o) override {
+  FaultyBucket(std::shared_ptr<objstore::ObjectStore> inner, const std::string* fail_on, int* writes)
+      : ForwardingStore(std::move(inner)), fail_on_(fail_on), writes_(writes) {}
+  Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(const std::string& key,
+                                                            const objstore::PutOptions& o) override {
     if (!fail_on_->empty() && key.find(*fail_on_) != std::string::npos)
       return Unavailable("injected failure writing " + key);
     ++*writes_;
-    return inner_->NewWriter(key, o);
+    return ForwardingStore::NewWriter(key, o);
   }
-  Result<std::string> Get(const std::string& key, std::optional<objstore::ByteRange> r) override {
-    return inner_->Get(key, r);
-  }
-  Result<objstore::ObjectInfo> Head(const std::string& key) override { return inner_->Head(key); }
-  Result<objstore::ListResult> List(const std::string& p, const std::string& d) override {
-    return inner_->List(p, d);
-  }
-  Status Delete(const std::string& key) override { return inner_->Delete(key); }
-  std::string Describe() const override { return "faulty " + inner_->Describe(); }
 
  private:
-  std::shared_ptr<objstore::ObjectStore> inner_;
   const std::string* fail_on_;
   int* writes_;
 };
 
-class FaultyProvider : public objstore::ObjectStoreProvider {
- public:
-  explicit FaultyProvider(objstore::ObjectStoreProvider* inner) : inner_(inner) {}
-  Result<std::shared_ptr<objstore::ObjectStore>> Bucket(const std::string& name) override {
-    TRY_ASSIGN(auto b, inner_->Bucket(name));
-    return std::shared_ptr<objstore::ObjectStore>(
-        std::make_shared<FaultyBucket>(b, &fail_on, &writes));
-  }
+// The lake with every bucket a FaultyBucket sharing `fail_on` and `writes`.
+struct FaultyProvider : objstore::testing::WrappingProvider {
+  explicit FaultyProvider(objstore::ObjectStoreProvider* inner)
+      : WrappingProvider(inner, [this](std::shared_ptr<objstore::ObjectStore> bucket) {
+          return std::make_shared<FaultyBucket>(std::move(bucket), &fail_on, &writes);
+        }) {}
   std::string fail_on;
   int writes = 0;
-
- private:
-  objstore::ObjectStoreProvider* inner_;
 };
 
 class EtlRunTest : public ::testing::Test {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/testing/temp_dir.h"
+#include "objstore/testing/forwarding_store.h"
 
 namespace tributary::training {
 namespace {
@@ -21,43 +22,15 @@ using namespace std::chrono_literals;
 
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-// The lake as a slow remote store would serve it: every read takes `delay`, so that a
+// A bucket as a slow remote store would serve it: every read takes 100 ms, so that a
 // download of many objects lasts long enough to be stopped half-way.
-class SlowLake : public objstore::ObjectStoreProvider {
+class SlowBucket : public objstore::testing::ForwardingStore {
  public:
-  SlowLake(objstore::ObjectStoreProvider* inner, std::chrono::milliseconds delay) : inner_(inner), delay_(delay) {}
-  Result<std::shared_ptr<objstore::ObjectStore>> Bucket(const std::string& name) override {
-    TRY_ASSIGN(auto bucket, inner_->Bucket(name));
-    return std::shared_ptr<objstore::ObjectStore>(std::make_shared<SlowBucket>(std::move(bucket), delay_));
+  using ForwardingStore::ForwardingStore;
+  Result<std::string> Get(const std::string& key, std::optional<objstore::ByteRange> range) override {
+    std::this_thread::sleep_for(100ms);
+    return ForwardingStore::Get(key, range);
   }
-
- private:
-  class SlowBucket : public objstore::ObjectStore {
-   public:
-    SlowBucket(std::shared_ptr<objstore::ObjectStore> inner, std::chrono::milliseconds delay)
-        : inner_(std::move(inner)), delay_(delay) {}
-    Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(const std::string& key,
-                                                              const objstore::PutOptions& options) override {
-      return inner_->NewWriter(key, options);
-    }
-    Result<std::string> Get(const std::string& key, std::optional<objstore::ByteRange> range) override {
-      std::this_thread::sleep_for(delay_);
-      return inner_->Get(key, range);
-    }
-    Result<objstore::ObjectInfo> Head(const std::string& key) override { return inner_->Head(key); }
-    Result<objstore::ListResult> List(const std::string& prefix, const std::string& delimiter) override {
-      return inner_->List(prefix, delimiter);
-    }
-    Status Delete(const std::string& key) override { return inner_->Delete(key); }
-    std::string Describe() const override { return "slow " + inner_->Describe(); }
-
-   private:
-    std::shared_ptr<objstore::ObjectStore> inner_;
-    std::chrono::milliseconds delay_;
-  };
-
-  objstore::ObjectStoreProvider* inner_;
-  std::chrono::milliseconds delay_;
 };
 
 class TrainingJobsTest : public ::testing::Test {
@@ -149,7 +122,7 @@ class TrainingJobsTest : public ::testing::Test {
 
   testing_support::TempDir dir_;
   std::unique_ptr<metadata::Database> db_;
-  // A training channel of 40 objects that takes about 4 s to download (SlowLake).
+  // A training channel of 40 objects that takes about 4 s to download (SlowBucket).
   void OpenWithASlowDownload() {
     auto bucket = lake_->Bucket("data").value();
     for (int i = 0; i < 40; ++i) {
@@ -157,7 +130,8 @@ class TrainingJobsTest : public ::testing::Test {
                               "{\"start\":\"2026-01-01 00:00:00\",\"target\":[1,2]}\n").ok());
     }
     jobs_.reset();
-    slow_lake_ = std::make_unique<SlowLake>(lake_.get(), 100ms);
+    slow_lake_ = std::make_unique<objstore::testing::WrappingProvider>(
+        lake_.get(), [](auto bucket) { return std::make_shared<SlowBucket>(std::move(bucket)); });
     Open(slow_lake_.get());
   }
   static json SlowRequest(const std::string& name) {
