@@ -2,7 +2,6 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/thread_name.h"
 
 namespace tributary::lake {
 
@@ -15,11 +14,8 @@ Result<std::unique_ptr<CrawlerManager>> CrawlerManager::Open(metadata::Database*
 }
 
 CrawlerManager::~CrawlerManager() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [name, active] : active_) active->cancel = true;
-  }
-  WaitIdle();
+  runs_.CancelAll();
+  runs_.WaitIdle();
 }
 
 Status CrawlerManager::Create(const CrawlerDefinition& crawler) {
@@ -35,45 +31,26 @@ Result<CrawlerDefinition> CrawlerManager::Get(const std::string& name) const {
 Result<std::vector<CrawlerDefinition>> CrawlerManager::List() const { return store_->List(); }
 
 Status CrawlerManager::Delete(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapLocked();
-  if (active_.count(name)) {
-    return FailedPrecondition(
-        "crawler '" + name + "' is running; stop it first ('tributary crawler stop " + name + "')");
-  }
-  return store_->Delete(name);
+  return runs_.IfIdle(name, "stop it first ('tributary crawler stop " + name + "')",
+                      [&] { return store_->Delete(name); });
 }
 
 Result<int64_t> CrawlerManager::Start(const std::string& name) {
   TRY_ASSIGN(CrawlerDefinition crawler, store_->Get(name));
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapLocked();
-  if (active_.count(name)) {
-    return FailedPrecondition("crawler '" + name + "' is already running (run " +
-                              std::to_string(active_[name]->progress.id) + ")");
-  }
-  CrawlRun run;
-  run.crawler = name;
-  run.started_ms = WallMillis();
-  run.table = crawler.database + "." + crawler.TableName();
-  TRY_ASSIGN(run.id, store_->InsertRun(run));
-  auto active = std::make_unique<Active>();
-  active->progress = run;
-  Active* raw = active.get();
-  active_[name] = std::move(active);
-  raw->thread = std::thread([this, crawler, raw] {
-    SetThreadName("crawl:" + crawler.name);
-    Execute(crawler, raw);
-  });
-  return run.id;
+  auto record = [&]() -> Result<CrawlRun> {
+    CrawlRun run;
+    run.crawler = name;
+    run.started_ms = WallMillis();
+    run.table = crawler.database + "." + crawler.TableName();
+    TRY_ASSIGN(run.id, store_->InsertRun(run));
+    return run;
+  };
+  return runs_.Start(name, record, "crawl:" + name,
+                     [this, crawler](ActiveRuns<CrawlRun>::Active& active) { Execute(crawler, active); });
 }
 
-void CrawlerManager::Execute(CrawlerDefinition crawler, Active* active) {
-  CrawlRun run;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    run = active->progress;
-  }
+void CrawlerManager::Execute(const CrawlerDefinition& crawler, ActiveRuns<CrawlRun>::Active& active) {
+  CrawlRun run = runs_.Progress(active);
   auto bucket = lake_->Bucket(crawler.source.bucket);
   if (!bucket.ok()) {
     run.status = RunStatus::kFailed;
@@ -84,11 +61,8 @@ void CrawlerManager::Execute(CrawlerDefinition crawler, Active* active) {
     ctx.bucket = bucket->get();
     ctx.catalog = catalog_;
     ctx.store = store_.get();
-    ctx.cancel = &active->cancel;
-    ctx.on_progress = [this, active](const CrawlRun& progress) {
-      std::lock_guard<std::mutex> lock(mu_);
-      active->progress = progress;
-    };
+    ctx.cancel = &active.cancel;
+    ctx.on_progress = [this, &active](const CrawlRun& progress) { runs_.Update(active, progress); };
     run = RunCrawl(crawler, std::move(run), ctx);
   }
   Status st = store_->UpdateRun(run);
@@ -98,39 +72,13 @@ void CrawlerManager::Execute(CrawlerDefinition crawler, Active* active) {
   Logger("lake")->info("crawler {} run {} {}: {} objects, {} records, table {} v{}", crawler.name,
                        run.id, RunStatusName(run.status), run.objects_read, run.records, run.table,
                        run.table_version);
-  std::lock_guard<std::mutex> lock(mu_);
-  active->progress = std::move(run);
-  active->done = true;
-  idle_.notify_all();
+  runs_.Finish(active, std::move(run));
 }
 
-void CrawlerManager::ReapLocked() {
-  for (auto it = active_.begin(); it != active_.end();) {
-    if (it->second->done) {
-      if (it->second->thread.joinable()) it->second->thread.join();
-      it = active_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-Status CrawlerManager::Stop(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = active_.find(name);
-  if (it == active_.end() || it->second->done) {
-    return FailedPrecondition("crawler '" + name + "' is not running");
-  }
-  it->second->cancel = true;
-  return Status::Ok();
-}
+Status CrawlerManager::Stop(const std::string& name) { return runs_.Stop(name); }
 
 Result<CrawlRun> CrawlerManager::GetRun(const std::string& name, int64_t id) const {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = active_.find(name);
-    if (it != active_.end() && it->second->progress.id == id) return it->second->progress;
-  }
+  if (std::optional<CrawlRun> live = runs_.Live(name, id)) return *live;
   TRY(store_->Get(name).status());
   return store_->GetRun(name, id);
 }
@@ -138,32 +86,12 @@ Result<CrawlRun> CrawlerManager::GetRun(const std::string& name, int64_t id) con
 Result<std::vector<CrawlRun>> CrawlerManager::ListRuns(const std::string& name, int limit) const {
   TRY(store_->Get(name).status());
   TRY_ASSIGN(auto runs, store_->ListRuns(name, limit));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = active_.find(name);
-  if (it != active_.end()) {
-    for (auto& r : runs) {
-      if (r.id == it->second->progress.id) r = it->second->progress;
-    }
-  }
+  runs_.Overlay(name, &runs);
   return runs;
 }
 
-std::optional<CrawlRun> CrawlerManager::Running(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = active_.find(name);
-  if (it == active_.end() || it->second->done) return std::nullopt;
-  return it->second->progress;
-}
+std::optional<CrawlRun> CrawlerManager::Running(const std::string& name) const { return runs_.Running(name); }
 
-void CrawlerManager::WaitIdle() {
-  std::unique_lock<std::mutex> lock(mu_);
-  idle_.wait(lock, [this] {
-    for (auto& [name, a] : active_) {
-      if (!a->done) return false;
-    }
-    return true;
-  });
-  ReapLocked();
-}
+void CrawlerManager::WaitIdle() { runs_.WaitIdle(); }
 
 }  // namespace tributary::lake

@@ -11,15 +11,11 @@
 //   TRY_ASSIGN(CrawlRun run, crawlers->GetRun("raw", run_id));   // progress or outcome
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "lake/active_runs.h"
 #include "lake/catalog.h"
 #include "lake/crawler.h"
 #include "lake/crawler_store.h"
@@ -54,26 +50,17 @@ class CrawlerManager {
   void WaitIdle();
 
  private:
-  struct Active {
-    CrawlRun progress;
-    std::atomic<bool> cancel{false};
-    std::thread thread;
-    bool done = false;
-  };
 
   CrawlerManager(metadata::Database* db, Catalog* catalog, objstore::ObjectStoreProvider* lake,
                  std::unique_ptr<CrawlerStore> store)
       : db_(db), catalog_(catalog), lake_(lake), store_(std::move(store)) {}
-  void Execute(CrawlerDefinition crawler, Active* active);
-  void ReapLocked();  // joins finished threads; mu_ held
+  void Execute(const CrawlerDefinition& crawler, ActiveRuns<CrawlRun>::Active& active);
 
   metadata::Database* db_;
   Catalog* catalog_;
   objstore::ObjectStoreProvider* lake_;
   std::unique_ptr<CrawlerStore> store_;
-  mutable std::mutex mu_;
-  std::condition_variable idle_;
-  std::map<std::string, std::unique_ptr<Active>> active_;  // by crawler name
+  ActiveRuns<CrawlRun> runs_{"crawler"};  // last: its threads use the members above
 };
 
 }  // namespace tributary::lake

@@ -5,7 +5,6 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/log.h"
-#include "base/thread_name.h"
 
 namespace tributary::lake {
 
@@ -20,18 +19,13 @@ Result<std::unique_ptr<JobManager>> JobManager::Open(metadata::Database* db, Cat
 }
 
 JobManager::~JobManager() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [name, active] : active_) active->cancel = true;
-  }
-  WaitIdle();
+  runs_.CancelAll();
+  runs_.WaitIdle();
 }
 
 Status JobManager::Create(const std::string& name, const nlohmann::json& document, bool replace) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapLocked();
-  if (replace && active_.count(name)) return FailedPrecondition("job '" + name + "' is running; update it when the run ends");
-  return store_->Create(name, document, replace);
+  if (!replace) return store_->Create(name, document, replace);
+  return runs_.IfIdle(name, "update it when the run ends", [&] { return store_->Create(name, document, replace); });
 }
 
 Result<JobDefinition> JobManager::Get(const std::string& name) const { return store_->Get(name); }
@@ -39,54 +33,35 @@ Result<JobDefinition> JobManager::Get(const std::string& name) const { return st
 Result<std::vector<JobDefinition>> JobManager::List() const { return store_->List(); }
 
 Status JobManager::Delete(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapLocked();
-  if (active_.count(name)) return FailedPrecondition("job '" + name + "' is running; stop it first ('tributary job stop " + name + "')");
-  return store_->Delete(name);
+  return runs_.IfIdle(name, "stop it first ('tributary job stop " + name + "')", [&] { return store_->Delete(name); });
 }
 
 Result<int64_t> JobManager::Start(const std::string& name) {
   TRY_ASSIGN(JobDefinition job, store_->Get(name));
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapLocked();
-  if (active_.count(name)) {
-    return FailedPrecondition("job '" + name + "' is already running (run " + std::to_string(active_[name]->progress.id) + ")");
-  }
-  JobRun run;
-  run.job = name;
-  run.phase = "starting";
-  run.started_ms = WallMillis();
-  run.table = job.spec.target.database + "." + job.spec.target.table;
-  TRY_ASSIGN(run.id, store_->InsertRun(run));
-  auto active = std::make_unique<Active>();
-  active->progress = run;
-  Active* raw = active.get();
-  active_[name] = std::move(active);
-  raw->thread = std::thread([this, job, raw] {
-    SetThreadName("etl:" + job.name);
-    Execute(job, raw);
-  });
-  return run.id;
+  auto record = [&]() -> Result<JobRun> {
+    JobRun run;
+    run.job = name;
+    run.phase = "starting";
+    run.started_ms = WallMillis();
+    run.table = job.spec.target.database + "." + job.spec.target.table;
+    TRY_ASSIGN(run.id, store_->InsertRun(run));
+    return run;
+  };
+  return runs_.Start(name, record, "etl:" + name,
+                     [this, job](ActiveRuns<JobRun>::Active& active) { Execute(job, active); });
 }
 
-void JobManager::Execute(JobDefinition job, Active* active) {
-  JobRun run;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    run = active->progress;
-  }
+void JobManager::Execute(const JobDefinition& job, ActiveRuns<JobRun>::Active& active) {
+  JobRun run = runs_.Progress(active);
   JobRunContext ctx;
   ctx.lake = lake_;
   ctx.catalog = catalog_;
   ctx.store = store_.get();
   ctx.scratch_root = scratch_root_;
-  ctx.cancel = &active->cancel;
+  ctx.cancel = &active.cancel;
   ctx.workers = workers_;
   ctx.writer = writer_;
-  ctx.on_progress = [this, active](const JobRun& progress) {
-    std::lock_guard<std::mutex> lock(mu_);
-    active->progress = progress;
-  };
+  ctx.on_progress = [this, &active](const JobRun& progress) { runs_.Update(active, progress); };
   run = RunJob(job, std::move(run), ctx);
   if (run.status != RunStatus::kSucceeded) {  // a success was recorded with the bookmark
     Status st = store_->UpdateRun(run);
@@ -95,37 +70,13 @@ void JobManager::Execute(JobDefinition job, Active* active) {
   Logger("lake")->info("job {} run {} {}: {} objects, {} rows read, {} written, {} rejected, {} ms", job.name, run.id,
                        RunStatusName(run.status), run.objects_read, run.rows_read, run.rows_written, run.rows_rejected,
                        run.finished_ms - run.started_ms);
-  std::lock_guard<std::mutex> lock(mu_);
-  active->progress = std::move(run);
-  active->done = true;
-  idle_.notify_all();
+  runs_.Finish(active, std::move(run));
 }
 
-void JobManager::ReapLocked() {
-  for (auto it = active_.begin(); it != active_.end();) {
-    if (it->second->done) {
-      if (it->second->thread.joinable()) it->second->thread.join();
-      it = active_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-Status JobManager::Stop(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = active_.find(name);
-  if (it == active_.end() || it->second->done) return FailedPrecondition("job '" + name + "' is not running");
-  it->second->cancel = true;
-  return Status::Ok();
-}
+Status JobManager::Stop(const std::string& name) { return runs_.Stop(name); }
 
 Result<JobRun> JobManager::GetRun(const std::string& name, int64_t id) const {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = active_.find(name);
-    if (it != active_.end() && it->second->progress.id == id) return it->second->progress;
-  }
+  if (std::optional<JobRun> live = runs_.Live(name, id)) return *live;
   TRY(store_->Get(name).status());
   return store_->GetRun(name, id);
 }
@@ -133,32 +84,12 @@ Result<JobRun> JobManager::GetRun(const std::string& name, int64_t id) const {
 Result<std::vector<JobRun>> JobManager::ListRuns(const std::string& name, int limit) const {
   TRY(store_->Get(name).status());
   TRY_ASSIGN(auto runs, store_->ListRuns(name, limit));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = active_.find(name);
-  if (it != active_.end()) {
-    for (auto& r : runs) {
-      if (r.id == it->second->progress.id) r = it->second->progress;
-    }
-  }
+  runs_.Overlay(name, &runs);
   return runs;
 }
 
-std::optional<JobRun> JobManager::Running(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = active_.find(name);
-  if (it == active_.end() || it->second->done) return std::nullopt;
-  return it->second->progress;
-}
+std::optional<JobRun> JobManager::Running(const std::string& name) const { return runs_.Running(name); }
 
-void JobManager::WaitIdle() {
-  std::unique_lock<std::mutex> lock(mu_);
-  idle_.wait(lock, [this] {
-    for (auto& [name, a] : active_) {
-      if (!a->done) return false;
-    }
-    return true;
-  });
-  ReapLocked();
-}
+void JobManager::WaitIdle() { runs_.WaitIdle(); }
 
 }  // namespace tributary::lake

@@ -12,15 +12,11 @@
 //   TRY_ASSIGN(JobRun run, jobs->GetRun("curate", id));   // progress or outcome
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "lake/active_runs.h"
 #include "lake/catalog.h"
 #include "lake/etl_run.h"
 #include "lake/job_store.h"
@@ -58,18 +54,10 @@ class JobManager {
   }
 
  private:
-  struct Active {
-    JobRun progress;
-    std::atomic<bool> cancel{false};
-    std::thread thread;
-    bool done = false;
-  };
-
   JobManager(Catalog* catalog, objstore::ObjectStoreProvider* lake, std::unique_ptr<JobStore> store,
              std::string scratch_root)
       : catalog_(catalog), lake_(lake), store_(std::move(store)), scratch_root_(std::move(scratch_root)) {}
-  void Execute(JobDefinition job, Active* active);
-  void ReapLocked();
+  void Execute(const JobDefinition& job, ActiveRuns<JobRun>::Active& active);
 
   Catalog* catalog_;
   objstore::ObjectStoreProvider* lake_;
@@ -77,9 +65,7 @@ class JobManager {
   std::string scratch_root_;
   int workers_ = 0;
   EtlWriterOptions writer_;
-  mutable std::mutex mu_;
-  std::condition_variable idle_;
-  std::map<std::string, std::unique_ptr<Active>> active_;
+  ActiveRuns<JobRun> runs_{"job"};  // last: its threads use the members above
 };
 
 }  // namespace tributary::lake
