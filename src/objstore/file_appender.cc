@@ -58,7 +58,9 @@ Status FileAppender::WriteStaged(size_t length) {
   std::memset(stage_.get() + length, 0, padded - length);
   size_t done = 0;  // bytes of the staging buffer now in the file
   while (done < padded) {
-    ssize_t n = ::write(fd_, stage_.get() + done, padded - done);
+    size_t piece = padded - done;
+    if (mode_ == Mode::kDirect) piece = std::min(piece, kDirectWriteBytes);
+    ssize_t n = ::write(fd_, stage_.get() + done, piece);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EINVAL && mode_ == Mode::kDirect) {
       // The filesystem took O_DIRECT at fcntl but not this write: go on buffered.
