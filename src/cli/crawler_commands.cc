@@ -1,14 +1,12 @@
 // tributary crawler create|list|describe|run|stop|delete
-#include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
-#include <thread>
 
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/run_follow.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {
@@ -104,41 +102,12 @@ int DescribeCrawler(const ClientOptions& opts, const std::string& name) {
 }
 
 int RunCrawler(const ClientOptions& opts, const std::string& name, bool no_wait) {
-  ApiClient client(opts);
-  auto started = client.Call("POST", CrawlerPath(name) + "/run");
-  if (!started.ok()) return Fail("crawler run", started.status());
-  int64_t id = (*started)["run_id"].get<int64_t>();
-  if (no_wait) {
-    if (opts.json) return PrintJson(*started), 0;
-    std::printf("started run %lld of crawler %s\n", static_cast<long long>(id), name.c_str());
-    return 0;
-  }
-  std::string path = CrawlerPath(name) + "/runs/" + std::to_string(id);
-  // Progress goes to a terminal only; logs and pipes get the outcome alone.
-  bool show_progress = !opts.json && isatty(STDERR_FILENO) != 0;
-  std::string last_line;
-  while (true) {
-    auto run = client.Call("GET", path);
-    if (!run.ok()) return Fail("crawler run", run.status());
-    if ((*run)["status"] != "running") {
-      if (!last_line.empty()) std::fprintf(stderr, "\n");
-      if (opts.json) {
-        PrintJson(*run);
-      } else {
-        PrintRun(*run);
-      }
-      return (*run)["status"] == "succeeded" ? 0 : 1;
-    }
-    if (show_progress) {
-      std::string line = "crawling: " + Cell((*run)["objects_read"]) + "/" +
-                         Cell((*run)["objects_total"]) + " objects, " + Cell((*run)["bytes_read"]) +
-                         "/" + Cell((*run)["bytes_total"]) + " bytes, " + Cell((*run)["records"]) +
-                         " records";
-      if (line != last_line) std::fprintf(stderr, "\r%s", line.c_str());
-      last_line = line;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  auto progress = [](const json& run) {
+    return "crawling: " + Cell(run["objects_read"]) + "/" + Cell(run["objects_total"]) + " objects, " +
+           Cell(run["bytes_read"]) + "/" + Cell(run["bytes_total"]) + " bytes, " + Cell(run["records"]) +
+           " records";
+  };
+  return StartAndFollowRun(opts, CrawlerPath(name), name, no_wait, {"crawler", PrintRun, progress});
 }
 
 }  // namespace

@@ -1,16 +1,14 @@
 // tributary job create|update|list|describe|run|runs|stop|delete
-#include <unistd.h>
 
 #include <cctype>
-#include <chrono>
 #include <cstdio>
 #include <memory>
-#include <thread>
 
 #include "base/files.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/run_follow.h"
 #include "lake/job_document.h"
 #include "net/http_types.h"
 
@@ -113,40 +111,12 @@ int DescribeJob(const ClientOptions& opts, const std::string& name) {
 }
 
 int RunJob(const ClientOptions& opts, const std::string& name, bool no_wait) {
-  ApiClient client(opts);
-  auto started = client.Call("POST", JobPath(name) + "/run");
-  if (!started.ok()) return Fail("job run", started.status());
-  int64_t id = (*started)["run_id"].get<int64_t>();
-  if (no_wait) {
-    if (opts.json) return PrintJson(*started), 0;
-    std::printf("started run %lld of job %s\n", static_cast<long long>(id), name.c_str());
-    return 0;
-  }
-  std::string path = JobPath(name) + "/runs/" + std::to_string(id);
-  bool show_progress = !opts.json && isatty(STDERR_FILENO) != 0;
-  std::string last_line;
-  while (true) {
-    auto run = client.Call("GET", path);
-    if (!run.ok()) return Fail("job run", run.status());
-    if ((*run)["status"] != "running") {
-      if (!last_line.empty()) std::fprintf(stderr, "\n");
-      if (opts.json) {
-        PrintJson(*run);
-      } else {
-        PrintRun(*run);
-      }
-      return (*run)["status"] == "succeeded" ? 0 : 1;
-    }
-    if (show_progress) {
-      std::string line = Cell((*run)["phase"]) + ": " + Cell((*run)["objects_read"]) + "/" +
-                         Cell((*run)["objects_total"]) + " objects, " + Cell((*run)["bytes_read"]) + "/" +
-                         Cell((*run)["bytes_total"]) + " bytes, " + Cell((*run)["rows_written"]) + " rows written, " +
-                         Cell((*run)["rows_rejected"]) + " rejected";
-      if (line != last_line) std::fprintf(stderr, "\r%s", line.c_str());
-      last_line = line;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  auto progress = [](const json& run) {
+    return Cell(run["phase"]) + ": " + Cell(run["objects_read"]) + "/" + Cell(run["objects_total"]) +
+           " objects, " + Cell(run["bytes_read"]) + "/" + Cell(run["bytes_total"]) + " bytes, " +
+           Cell(run["rows_written"]) + " rows written, " + Cell(run["rows_rejected"]) + " rejected";
+  };
+  return StartAndFollowRun(opts, JobPath(name), name, no_wait, {"job", PrintRun, progress});
 }
 
 }  // namespace
