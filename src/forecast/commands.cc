@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -34,6 +37,14 @@ int RunTrainCommand(const TrainCommandOptions& o, std::ostream& out, std::ostrea
   req.output_dir = o.output;
   req.num_threads = o.threads;
   req.seed = o.seed;
+  // SIGTERM (StopTrainingJob, MaxRuntimeInSeconds) ends training at the next batch and
+  // saves the best epoch so far, as SageMaker's algorithms do in their SIGTERM window.
+  static std::atomic<bool> stop_requested{false};
+  struct sigaction on_term {};
+  on_term.sa_handler = [](int) { stop_requested.store(true); };
+  sigemptyset(&on_term.sa_mask);
+  sigaction(SIGTERM, &on_term, nullptr);
+  req.stop = &stop_requested;
   auto report = Train(req, [&](const EpochProgress& p) { out << FormatProgress(p) << std::endl; });
   if (!report.ok()) {
     err << "error: " << report.status().message() << "\n";
@@ -41,7 +52,8 @@ int RunTrainCommand(const TrainCommandOptions& o, std::ostream& out, std::ostrea
   }
   out << fmt::format("trained {} epochs in {:.1f}s ({:.0f} samples/s), best epoch {}{}; model in {}\n",
                      report->epochs_run, report->seconds, report->samples_per_second, report->best_epoch,
-                     report->stopped_early ? " (early stop)" : "", report->model_dir);
+                     report->stopped ? " (stopped by SIGTERM)" : report->stopped_early ? " (early stop)" : "",
+                     report->model_dir);
   for (const auto& [name, value] : report->metrics) out << fmt::format("#metric {}={:.6g}\n", name, value);
   return 0;
 }

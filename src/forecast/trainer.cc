@@ -220,8 +220,13 @@ Result<TrainReport> TrainImpl(const TrainRequest& req, const ProgressFn& progres
     const auto epoch_start = Clock::now();
     net->train();
     double loss_sum = 0, weight_sum = 0;
+    bool stopping = false;
     for (int64_t b = 0; b < batches_per_epoch; ++b) {
       if (req.cancel != nullptr && req.cancel->load()) return Cancelled();
+      if (req.stop != nullptr && req.stop->load()) {
+        stopping = true;
+        break;
+      }
       for (auto& w : windows) w = sampler.Draw(rng);
       Batch batch = builder.Build(windows, /*prediction_only=*/false);
       optimizer.zero_grad();
@@ -231,6 +236,13 @@ Result<TrainReport> TrainImpl(const TrainRequest& req, const ProgressFn& progres
       optimizer.step();
       loss_sum += loss.item<double>() * n;
       weight_sum += n;
+    }
+    if (stopping) {
+      if (best_params.empty()) {
+        return Status(ErrorCode::kCancelled, "training stopped during the first epoch: no model to save");
+      }
+      report.stopped = true;
+      break;
     }
     windows_seen += batches_per_epoch * hp.mini_batch_size;
     double train_loss = loss_sum / std::max(weight_sum, 1.0);

@@ -46,6 +46,10 @@ struct TrainRequest {
   int num_threads = 1;
   uint64_t seed = 1;
   const std::atomic<bool>* cancel = nullptr;  // checked between batches
+  // Checked between batches too: training ends, the epoch under way is dropped and the
+  // best epoch so far is saved as usual (what `train` does on SIGTERM). Before the first
+  // epoch has ended there is nothing to save: kCancelled.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct EpochProgress {
@@ -68,6 +72,7 @@ struct TrainReport {
   int epochs_run = 0;
   int best_epoch = 0;
   bool stopped_early = false;
+  bool stopped = false;  // by TrainRequest::stop
   double final_train_loss = 0;
   double best_validation_loss = 0;  // NaN without a test channel
   double seconds = 0;

@@ -227,6 +227,38 @@ TEST_F(TrainerTest, CancelledTrainingWritesNoModel) {
   EXPECT_FALSE(fs::exists(dir_ / "cancelled" / "model.pt"));
 }
 
+// `stop` (SIGTERM in `train`) ends training at the next batch and saves the best epoch
+// so far; before the first epoch has ended there is nothing to save.
+TEST_F(TrainerTest, StoppedTrainingSavesTheBestEpochSoFar) {
+  std::atomic<bool> stop{false};
+  TrainRequest req = Request("stopped", 50);
+  req.stop = &stop;
+  int epochs_seen = 0;
+  auto r = Train(req, [&](const EpochProgress& p) {
+    epochs_seen = p.epoch;
+    if (p.epoch == 2) stop = true;
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->stopped);
+  EXPECT_EQ(r->epochs_run, 2);
+  EXPECT_EQ(epochs_seen, 2);
+  EXPECT_GE(r->best_epoch, 1);
+  EXPECT_LE(r->best_epoch, 2);
+  EXPECT_TRUE(r->metrics.count("test:RMSE"));
+  auto loaded = Predictor::Load(Path("stopped"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->ParameterChecksum(), r->parameter_checksum);
+
+  std::atomic<bool> at_once{true};
+  TrainRequest early = Request("too-early");
+  early.stop = &at_once;
+  auto none = Train(early);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), ErrorCode::kCancelled);
+  EXPECT_NE(none.status().message().find("no model to save"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "too-early" / "model.pt"));
+}
+
 TEST_F(TrainerTest, EveryLikelihoodTrainsAndForecastsInItsSupport) {
   for (Likelihood l : {Likelihood::kGaussian, Likelihood::kNegativeBinomial, Likelihood::kBeta,
                        Likelihood::kDeterministicL1}) {

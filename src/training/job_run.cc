@@ -40,8 +40,19 @@ void TrainingJobs::Run(Job& job) {
   }
   Logger("training")->info("training job '{}' started", job.spec.name);
   Status st = Download(job, dir);
-  if (st.ok()) st = Train(job, dir);
-  if (st.ok()) st = Upload(job, dir);
+  bool saved_when_stopped = false;
+  if (st.ok()) st = Train(job, dir, &saved_when_stopped);
+  if (st.ok()) {
+    st = Upload(job, dir);
+  } else if (saved_when_stopped) {
+    // Stopped (StopTrainingJob, MaxRuntimeInSeconds), the trainer saved the best model so
+    // far, as SageMaker's algorithms do in their SIGTERM window: it is kept, and the job
+    // still ends as stopped.
+    if (Status uploaded = Upload(job, dir); !uploaded.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      NoteLocked(job, "the model saved when the trainer was stopped was not kept: " + uploaded.ToString());
+    }
+  }
   std::error_code ec;
   fs::remove_all(dir, ec);
   Finish(job, st);
@@ -76,7 +87,7 @@ Status TrainingJobs::Download(Job& job, const std::string& dir) {
   return WriteFileAtomic(dir + "/input/config/hyperparameters.json", json(job.spec.hyperparameters).dump(2) + "\n");
 }
 
-Status TrainingJobs::Train(Job& job, const std::string& dir) {
+Status TrainingJobs::Train(Job& job, const std::string& dir, bool* saved_when_stopped) {
   std::vector<std::string> command = options_.trainer;
   command.insert(command.end(), {"train", "--train", ChannelDir(dir, "train")});
   if (job.spec.test) command.insert(command.end(), {"--test", ChannelDir(dir, "test")});
@@ -95,6 +106,7 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
   const int64_t deadline_ns = job.deadline_ns();
   std::string last_error, last_line;
   Status ending;  // set once we decide to end the trainer
+  bool server_stopped = false;
   int64_t terminated_ns = 0;
   auto on_line = [&](std::string line) {
     if (line.rfind("error: ", 0) == 0) last_error = line.substr(7);
@@ -123,6 +135,7 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
       }
     }
     if (shutdown) {
+      server_stopped = true;
       run.Kill();  // the server is going: no grace
       if (ending.ok()) ending = Status(ErrorCode::kCancelled, "the server stopped");
     } else if (ending.ok() && (user_stop || now > deadline_ns)) {
@@ -147,7 +160,13 @@ Status TrainingJobs::Train(Job& job, const std::string& dir) {
     std::lock_guard<std::mutex> lock(mu_);
     NoteLocked(job, "the trainer " + how);
   }
-  if (!ending.ok()) return ending;
+  if (!ending.ok()) {
+    std::error_code ec;
+    // Not when the server is going: that SIGKILLs the trainer, and the job ends Failed.
+    *saved_when_stopped = !server_stopped && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+                          fs::is_regular_file(dir + "/model/model.json", ec);
+    return ending;
+  }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
   std::string reason = !last_error.empty() ? last_error : !last_line.empty() ? last_line : "no output";
   return Internal(reason + " (the trainer " + how + ")");

@@ -97,7 +97,9 @@ class TrainingJobs {
   void Run(Job& job);
   // The steps of Run (job_run.cc); each returns an error that ends the job.
   Status Download(Job& job, const std::string& dir);
-  Status Train(Job& job, const std::string& dir);
+  // `saved_when_stopped`: stopped, the trainer still exited 0 with a model (it saves the
+  // best epoch so far on SIGTERM).
+  Status Train(Job& job, const std::string& dir, bool* saved_when_stopped);
   Status Upload(Job& job, const std::string& dir);
 
   // Under mu_: moves the job to a new secondary status (closing the previous one).

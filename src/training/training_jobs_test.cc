@@ -259,6 +259,42 @@ TEST_F(TrainingJobsTest, StopEndsTheTrainersProcessGroup) {
   EXPECT_TRUE(Contains(log, "sent SIGKILL")) << log;
 }
 
+// A trainer that saves the best model so far on SIGTERM (the real one does) leaves it in
+// the lake, as a stopped SageMaker job keeps what its algorithm saved; the job still ends
+// Stopped. One that dies on SIGTERM leaves none.
+TEST_F(TrainingJobsTest, AModelSavedWhenStoppedIsKept) {
+  Create(Request("saver", {{"mode", "saves"}}));
+  WaitTraining("saver");
+  ASSERT_TRUE(jobs_->StopJob("saver").ok());
+  json d = WaitEnded("saver");
+  EXPECT_EQ(d["TrainingJobStatus"], "Stopped") << d.dump(2);
+  EXPECT_EQ(d["SecondaryStatus"], "Stopped");
+  EXPECT_EQ(Transitions(d),
+            (std::vector<std::string>{"Starting", "Downloading", "Training", "Stopping", "Uploading", "Stopped"}));
+  EXPECT_EQ(d["ModelArtifacts"]["S3ModelArtifacts"], "s3://data/models/saver/output/model/");
+  auto bucket = lake_->Bucket("data").value();
+  json model = json::parse(bucket->Get("models/saver/output/model/model.json").value());
+  EXPECT_GE(model["epochs"].get<int>(), 1);
+  EXPECT_TRUE(Contains(LogText("saver"), "stopped by SIGTERM after epoch")) << LogText("saver");
+
+  json r = Request("late-saver", {{"mode", "saves"}});
+  r["StoppingCondition"] = {{"MaxRuntimeInSeconds", 1}};
+  Create(r);
+  d = WaitEnded("late-saver");
+  EXPECT_EQ(d["TrainingJobStatus"], "Stopped") << d.dump(2);
+  EXPECT_EQ(d["SecondaryStatus"], "MaxRuntimeExceeded");
+  EXPECT_EQ(d["ModelArtifacts"]["S3ModelArtifacts"], "s3://data/models/late-saver/output/model/");
+  EXPECT_TRUE(bucket->Head("models/late-saver/output/model/model.json").ok());
+
+  Create(Request("dies", {{"mode", "hang"}}));
+  WaitTraining("dies");
+  ASSERT_TRUE(jobs_->StopJob("dies").ok());
+  d = WaitEnded("dies");
+  EXPECT_EQ(d["TrainingJobStatus"], "Stopped");
+  EXPECT_FALSE(d.contains("ModelArtifacts")) << d.dump(2);
+  EXPECT_FALSE(bucket->Head("models/dies/output/model/model.json").ok());
+}
+
 TEST_F(TrainingJobsTest, TheLogIsSavedWhileTheTrainerRuns) {
   // A server killed mid-training keeps what the trainer printed up to about the last
   // save: the saved row, read while the job still runs, already holds progress lines.

@@ -3,7 +3,8 @@
 // followed by offset to Completed, SageMaker's test metrics, the model artifact in the
 // lake, a model created from that artifact's lake URI behind an endpoint that answers;
 // the CLI's --wait; a failing job naming the bad hyperparameter; a long job stopped
-// (Stopped) and one ended by a server restart (Failed, saying so).
+// (Stopped, keeping the model the trainer saved on SIGTERM) and one ended by a server
+// restart (Failed, saying so).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -205,7 +206,11 @@ describe('training jobs: lake channels in, a model artifact out', { timeout: 120
     await cli(['training-job', 'stop', 'long']);
     const stopped = await waitFor('long', (d) => d.TrainingJobStatus === 'Stopped', 'Stopped', 20000);
     assert.equal(stopped.SecondaryStatus, 'Stopped');
-    assert.match((await cli(['training-job', 'logs', 'long'])).stdout, /sent SIGTERM/);
+    const log = (await cli(['training-job', 'logs', 'long'])).stdout;
+    assert.match(log, /sent SIGTERM/);
+    // On SIGTERM the trainer saved the best epoch so far, and the job kept it.
+    assert.match(log, /\(stopped by SIGTERM\)/);
+    assert.match(stopped.ModelArtifacts.S3ModelArtifacts, /\/long\/output\/model\/$/, JSON.stringify(stopped));
     // The queue moves on: `next` trains now, until the server stops under it.
     await waitFor('next', (d) => d.SecondaryStatus === 'Training' && d.Progress, 'training');
     await server.restart();

@@ -7,6 +7,8 @@
 //           "crash"          a line, then killed by SIGSEGV
 //           "hang"           progress lines forever
 //           "stubborn"       progress lines forever, ignoring SIGTERM
+//           "saves"          progress lines forever; on SIGTERM it writes the artifact files
+//                            of the epochs so far and exits 0 (as the real trainer does)
 // It checks its channel directories: each needs at least one file, whose line count
 // it reports.
 'use strict';
@@ -49,19 +51,31 @@ const progress = (e, total) =>
   console.log(`epoch ${e}/${total} loss=${(5 / e).toFixed(4)} val_loss=${flag('--test') ? (6 / e).toFixed(4) : '-'} ` +
               `lr=0.001 samples/s=${100 * e} elapsed=0:00:0${e % 10} eta=0:01:0${e % 10}`);
 
+const save = (epochsRun) => {
+  const out = flag('--output');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify({ format: 'stand-in', epochs: epochsRun }));
+  fs.writeFileSync(path.join(out, 'hyperparameters.json'), JSON.stringify(hp));
+  const metrics = { 'train:final_loss': 5 / epochsRun };
+  if (flag('--test')) Object.assign(metrics, { 'test:RMSE': 1.5, 'test:mean_wQuantileLoss': 0.125 });
+  fs.writeFileSync(path.join(out, 'metrics.json'), JSON.stringify(metrics));
+  console.log(`trained ${epochsRun} epochs; model in ${out}`);
+};
+
 let epoch = 0;
-const forever = mode === 'hang' || mode === 'stubborn';
+const forever = mode === 'hang' || mode === 'stubborn' || mode === 'saves';
 const timer = setInterval(() => {
   epoch += 1;
   progress(epoch, forever ? 1000000 : epochs);
   if (forever || epoch < epochs) return;
   clearInterval(timer);
-  const out = flag('--output');
-  fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify({ format: 'stand-in' }));
-  fs.writeFileSync(path.join(out, 'hyperparameters.json'), JSON.stringify(hp));
-  const metrics = { 'train:final_loss': 5 / epochs };
-  if (flag('--test')) Object.assign(metrics, { 'test:RMSE': 1.5, 'test:mean_wQuantileLoss': 0.125 });
-  fs.writeFileSync(path.join(out, 'metrics.json'), JSON.stringify(metrics));
-  console.log(`trained ${epochs} epochs; model in ${out}`);
+  save(epochs);
 }, stepMs);
+if (mode === 'saves') {
+  process.on('SIGTERM', () => {
+    clearInterval(timer);
+    console.log(`stopped by SIGTERM after epoch ${epoch}: saving the model`);
+    save(Math.max(epoch, 1));
+    process.exit(0);
+  });
+}
