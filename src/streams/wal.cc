@@ -32,7 +32,6 @@ std::string SegmentName(uint64_t first_seq) { return fmt::format("{:020d}.wal", 
 constexpr const char* kSpareName = "spare.wal";
 constexpr const char* kSpareTmpName = "spare.wal.tmp";
 constexpr const char* kRecycledPrefix = "recycled-";
-constexpr size_t kMaxRecycled = 2;
 constexpr uint64_t kPageBytes = 4096;
 constexpr size_t kZeroChunk = 1 << 20;
 
@@ -539,7 +538,7 @@ Status Wal::MarkDelivered(const std::vector<uint64_t>& seqs) {
     std::lock_guard<std::mutex> lock(state_mu_);
     doomed = TakeDeliveredSegmentsLocked(snapshot.delivered_through());
   }
-  // The newest whole ones are kept for reuse (up to kMaxRecycled), the rest deleted.
+  // The newest whole ones are kept for reuse (up to reuse_bytes), the rest deleted.
   while (!doomed.empty() && KeepForReuse(doomed.back())) doomed.pop_back();
   RemoveSegmentFiles(doomed);
   return Status::Ok();
@@ -555,7 +554,8 @@ bool Wal::KeepForReuse(const std::string& path) {
     return false;
   }
   std::lock_guard<std::mutex> lock(spare_mu_);
-  if (spare_stop_ || recycled_.size() >= kMaxRecycled) return false;
+  const size_t most = std::max<uint64_t>(2, options_.reuse_bytes / std::max<uint64_t>(options_.segment_bytes, 1));
+  if (spare_stop_ || recycled_.size() >= most) return false;
   std::string kept = options_.dir + "/" + kRecycledPrefix + fs::path(path).filename().string();
   if (::rename(path.c_str(), kept.c_str()) != 0) {
     Logger("streams")->warn("WAL segment not recycled file={} error=\"rename to {}: {}\"", path,

@@ -12,12 +12,13 @@
 // already written, so its fdatasyncs overwrite allocated blocks and commit no file-system
 // metadata. It is, in order of preference, the zero-filled spare, a recycled segment, or
 // else an empty file. Recycled: a whole segment whose records are all delivered is
-// renamed `<dir>/recycled-<its name>` (at most two are kept) instead of deleted; its old
-// frames stay behind the new ones until overwritten. Spare: once the active segment is
-// half full and no recycled segment is waiting, a second thread zero-fills
-// `<dir>/spare.wal` to `segment_bytes` and fsyncs it (abandoned if a segment is recycled
-// meanwhile). A preallocated segment occupies `segment_bytes` on disk from its start
-// (trimmed to its frames on close); a stream may also hold one spare and two recycled.
+// renamed `<dir>/recycled-<its name>` instead of deleted (up to `reuse_bytes` of them, at
+// least two); its old frames stay behind the new ones until overwritten. Spare: once the
+// active segment is half full and no recycled segment is waiting, a second thread
+// zero-fills `<dir>/spare.wal` to `segment_bytes` and fsyncs it (abandoned if a segment is
+// recycled meanwhile). A preallocated segment occupies `segment_bytes` on disk from its
+// start (trimmed to its frames on close); a stream may also hold one spare and the
+// recycled ones.
 //
 // Open recovers: each segment is read to its first frame that does not decode, or that
 // is older than the frame before it or than the segment's name (a recycled segment's old
@@ -61,6 +62,9 @@ struct WalOptions {
   uint64_t epoch = 0;  // the stream's epoch, written into every frame
   FsyncPolicy fsync;
   uint64_t segment_bytes = 64ull << 20;
+  // Delivered segments kept for reuse (preallocation only): at most this many bytes of
+  // them, and at least two segments.
+  uint64_t reuse_bytes = 128ull << 20;
   // Called on the writer thread with each committed batch, before the callers' `done`.
   // The frames' data views are valid only during the call.
   std::function<void(const std::vector<WalFrame>&)> on_durable;
@@ -132,8 +136,8 @@ class Wal {
   // Drops from segments_ those holding only seqs <= delivered_through; returns their paths.
   std::vector<std::string> TakeDeliveredSegmentsLocked(uint64_t delivered_through);
   static void RemoveSegmentFiles(const std::vector<std::string>& paths);
-  // A delivered whole segment is kept for reuse as a later segment, unless kMaxRecycled
-  // are kept already; true if it was.
+  // A delivered whole segment is kept for reuse as a later segment, unless as many as
+  // `reuse_bytes` allows are kept already; true if it was.
   bool KeepForReuse(const std::string& path);
 
   const WalOptions options_;

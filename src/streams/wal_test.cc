@@ -34,12 +34,14 @@ struct Harness {
   std::mutex mu;
   std::vector<WalRecord> durable;
 
-  explicit Harness(const std::string& dir, FsyncPolicy fsync = {}, uint64_t segment = 1 << 20) {
+  explicit Harness(const std::string& dir, FsyncPolicy fsync = {}, uint64_t segment = 1 << 20,
+                   uint64_t reuse = 128ull << 20) {
     WalOptions o;
     o.dir = dir;
     o.epoch = 0xabc;
     o.fsync = fsync;
     o.segment_bytes = segment;
+    o.reuse_bytes = reuse;
     o.on_durable = [this](const std::vector<WalFrame>& frames) {
       std::lock_guard<std::mutex> lock(mu);
       for (const WalFrame& f : frames) {
@@ -439,32 +441,36 @@ TEST(WalTest, ADeliveredSegmentIsReusedAsALaterOne) {
   EXPECT_EQ(warnings.text(), "");
 }
 
-// At most two delivered segments are kept; the others are deleted, and none outlives the
-// log: closed, it removes them, and Open removes any a crash left.
-TEST(WalTest, AtMostTwoDeliveredSegmentsAreKept) {
+// Delivered segments are kept up to `reuse_bytes` (at least two); the others are
+// deleted, and none outlives the log: closed, it removes them, and Open removes any a
+// crash left.
+TEST(WalTest, DeliveredSegmentsAreKeptUpToReuseBytes) {
   constexpr uint64_t kSegment = 64 << 10;
-  TempDir dir;
-  if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
-  auto kept = [&] {
+  auto kept = [](const std::string& dir) {
     size_t n = 0;
-    for (const auto& e : fs::directory_iterator(dir.path())) n += e.path().filename().string().rfind("recycled-", 0) == 0;
+    for (const auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().rfind("recycled-", 0) == 0;
     return n;
   };
-  {
-    Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
-    std::vector<uint64_t> seqs;
-    while (h.wal->segment_count() < 6) seqs.push_back(h.AppendSync(std::string(4000, 'k')));
-    seqs.pop_back();  // in the active segment
-    ASSERT_TRUE(h.wal->MarkDelivered(seqs).ok());
-    EXPECT_EQ(h.wal->segment_count(), 1u);
-    EXPECT_EQ(kept(), 2u);
-    EXPECT_EQ(Segments(dir.path()).size(), 1u);
+  // Five delivered: two at least, three as 3 segments' worth allows, all five.
+  for (auto [reuse, want] : {std::pair<uint64_t, size_t>{0, 2}, {3 * kSegment, 3}, {100 * kSegment, 5}}) {
+    TempDir dir;
+    if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+    {
+      Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment, reuse);
+      std::vector<uint64_t> seqs;
+      while (h.wal->segment_count() < 6) seqs.push_back(h.AppendSync(std::string(4000, 'k')));
+      seqs.pop_back();  // in the active segment
+      ASSERT_TRUE(h.wal->MarkDelivered(seqs).ok());
+      EXPECT_EQ(h.wal->segment_count(), 1u);
+      EXPECT_EQ(kept(dir.path()), want) << reuse;
+      EXPECT_EQ(Segments(dir.path()).size(), 1u);
+    }
+    EXPECT_EQ(kept(dir.path()), 0u);
+    ASSERT_TRUE(WriteFileAtomic(dir.path() + "/recycled-00000000000000000001.wal", std::string(4096, 'x')).ok());
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment, reuse);
+    EXPECT_EQ(kept(dir.path()), 0u);
+    EXPECT_EQ(h.recovered.size(), 1u);
   }
-  EXPECT_EQ(kept(), 0u);
-  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/recycled-00000000000000000001.wal", std::string(4096, 'x')).ok());
-  Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
-  EXPECT_EQ(kept(), 0u);
-  EXPECT_EQ(h.recovered.size(), 1u);
 }
 
 // Under the other policies an fdatasync is rare or never: no spare, segments as long as
