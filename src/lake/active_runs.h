@@ -11,8 +11,9 @@
 //   // on the run's thread: runs_.Progress(active), runs_.Update(active, run),
 //   // active.cancel, and at the end runs_.Finish(active, run)
 //
-// Thread-safety: every method may be called from any thread. The owner must call
-// CancelAll() and WaitIdle() before what the runs use goes away.
+// Thread-safety: every method may be called from any thread. Destroying it cancels the
+// runs and waits for them: an owner declares it after the members its runs use, so that
+// it goes first.
 #pragma once
 
 #include <atomic>

@@ -13,10 +13,7 @@ Result<std::unique_ptr<CrawlerManager>> CrawlerManager::Open(metadata::Database*
   return std::unique_ptr<CrawlerManager>(new CrawlerManager(db, catalog, lake, std::move(store)));
 }
 
-CrawlerManager::~CrawlerManager() {
-  runs_.CancelAll();
-  runs_.WaitIdle();
-}
+CrawlerManager::~CrawlerManager() = default;  // runs_ goes first: it cancels and joins the runs
 
 Status CrawlerManager::Create(const CrawlerDefinition& crawler) {
   TRY(store_->Create(crawler));

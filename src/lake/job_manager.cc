@@ -18,10 +18,7 @@ Result<std::unique_ptr<JobManager>> JobManager::Open(metadata::Database* db, Cat
   return std::unique_ptr<JobManager>(new JobManager(catalog, lake, std::move(store), std::move(scratch_root)));
 }
 
-JobManager::~JobManager() {
-  runs_.CancelAll();
-  runs_.WaitIdle();
-}
+JobManager::~JobManager() = default;  // runs_ goes first: it cancels and joins the runs
 
 Status JobManager::Create(const std::string& name, const nlohmann::json& document, bool replace) {
   if (!replace) return store_->Create(name, document, replace);
