@@ -1,6 +1,12 @@
 #include "bench/lake_watcher.h"
 
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <string_view>
 
@@ -12,15 +18,33 @@ namespace tributary::bench {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+bool Hidden(std::string_view name) { return !name.empty() && name[0] == '.'; }
+
+// A directory's new entries: objects are renamed into place (IN_MOVED_TO) by the object
+// store, or written in place (IN_CLOSE_WRITE) by anything else; directories are created.
+constexpr uint32_t kWatchMask =
+    IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_ONLYDIR | IN_EXCL_UNLINK;
+
+}  // namespace
+
 LakeWatcher::LakeWatcher(std::string dir, int64_t origin_ns, int publishers)
     : dir_(std::move(dir)), origin_ns_(origin_ns), seen_(static_cast<size_t>(publishers)) {}
 
-LakeWatcher::~LakeWatcher() { Stop(); }
+LakeWatcher::~LakeWatcher() {
+  Stop();
+  if (inotify_fd_ >= 0) ::close(inotify_fd_);
+}
 
 Status LakeWatcher::Start(int poll_ms) {
   std::error_code ec;
   if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) {
     return InvalidArgument("--lake-dir '" + dir_ + "' is not a directory");
+  }
+  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0) {
+    return Internal(std::string("cannot watch the lake: inotify_init1: ") + std::strerror(errno));
   }
   // What is there already is another run's: remember it without reading it.
   for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::end(it);
@@ -33,29 +57,21 @@ Status LakeWatcher::Start(int poll_ms) {
 
 void LakeWatcher::Stop() {
   if (!thread_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  stop_ = true;
   thread_.join();
   defer_ = false;
-  Scan();
-  ReadFound(0);
+  Scan();  // whatever the events have not told yet
+  ReadFound();
 }
 
 void LakeWatcher::DeferReading(bool on) { defer_ = on; }
 
 // Reads the objects found so far, oldest first. Objects keep appearing meanwhile: the
-// tree is scanned again every `poll_ms` between two reads, so that the time an object was
-// first seen does not wait for the reading of a backlog.
-void LakeWatcher::ReadFound(int poll_ms) {
-  int64_t last_scan_ns = SteadyNanos();
+// events are taken again between two reads, so that the time an object was first seen
+// does not wait for the reading of a backlog.
+void LakeWatcher::ReadFound() {
   for (size_t i = 0; i < found_.size(); ++i) {
-    if (poll_ms > 0 && SteadyNanos() - last_scan_ns >= int64_t{poll_ms} * 1'000'000) {
-      Scan();  // may grow found_: indices stay valid
-      last_scan_ns = SteadyNanos();
-    }
+    if (thread_.joinable()) TakeEvents();  // may grow found_: indices stay valid
     ReadObject(found_[i].first, found_[i].second);
   }
   found_.clear();
@@ -68,35 +84,103 @@ bool LakeWatcher::Seen(uint32_t pub, uint64_t seq) const {
 }
 
 void LakeWatcher::Loop(int poll_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
+  bool watching = false;
+  bool polling = false;  // inotify failed (or ran out of watches): walk the tree instead
   while (!stop_) {
-    lock.unlock();
-    Scan();
-    if (!defer_) ReadFound(poll_ms);
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return stop_; });
+    if (polling) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+      Scan();
+    } else if (!watching) {
+      // The bucket's directory appears with the stream's first object.
+      std::error_code ec;
+      if (fs::is_directory(dir_, ec)) {
+        WatchTree(dir_);
+        watching = true;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+      }
+    } else {
+      pollfd p{inotify_fd_, POLLIN, 0};
+      if (::poll(&p, 1, poll_ms) > 0 && !TakeEvents()) polling = true;
+    }
+    if (watch_failed_) polling = true;
+    if (!defer_) ReadFound();
   }
 }
 
-// One walk of the tree, noting each new object and when it was first seen (ReadFound reads
-// them); hidden entries (and whole hidden directories) are skipped. A directory that does
-// not exist yet, or vanishes during the walk, ends the walk quietly.
+// Watches first, then lists: an entry created in between is both listed and told, and
+// known_ keeps it from being noted twice.
+void LakeWatcher::WatchTree(const std::string& dir) {
+  int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(), kWatchMask);
+  if (wd >= 0) {
+    watched_[wd] = dir;
+  } else if (errno != ENOENT) {
+    watch_failed_ = true;  // out of watches, say
+  }
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (Hidden(name)) continue;
+    if (it->is_directory(ec)) {
+      WatchTree(it->path().string());
+    } else if (it->is_regular_file(ec)) {
+      Note(it->path().string());
+    }
+  }
+}
+
+bool LakeWatcher::TakeEvents() {
+  alignas(inotify_event) char buf[64 * 1024];
+  while (true) {
+    ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
+    if (n < 0) return errno == EAGAIN || errno == EINTR;
+    if (n == 0) return false;
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+      if (e->mask & IN_Q_OVERFLOW) {
+        // Events were lost: walk the whole tree (watching any directory missed).
+        WatchTree(dir_);
+        continue;
+      }
+      if (e->mask & IN_IGNORED) {
+        watched_.erase(e->wd);
+        continue;
+      }
+      auto dir = watched_.find(e->wd);
+      if (dir == watched_.end() || e->len == 0) continue;
+      std::string_view name(e->name);
+      if (Hidden(name)) continue;
+      std::string path = dir->second + "/" + std::string(name);
+      if (e->mask & IN_ISDIR) {
+        if (e->mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(path);
+      } else if (e->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) {
+        Note(std::move(path));
+      }
+    }
+  }
+}
+
+void LakeWatcher::Note(std::string path) {
+  if (!known_.insert(path).second) return;
+  found_.emplace_back(std::move(path), SteadyNanos() - origin_ns_);
+}
+
+// One walk of the tree, noting each new object; hidden entries (and whole hidden
+// directories) are skipped. A directory that does not exist yet, or vanishes during the
+// walk, ends the walk quietly.
 void LakeWatcher::Scan() {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (!name.empty() && name[0] == '.') {
+    if (Hidden(name)) {
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file(ec)) continue;
-    std::string path = it->path().string();
-    if (!known_.insert(path).second) continue;
-    found_.emplace_back(std::move(path), SteadyNanos() - origin_ns_);
+    if (it->is_regular_file(ec)) Note(it->path().string());
   }
 }
-
 // Objects are renamed into place when complete, so one read sees the whole object.
 void LakeWatcher::ReadObject(const std::string& path, int64_t seen_ns) {
   auto data = ReadFile(path);

@@ -79,7 +79,7 @@ TEST_F(LakeWatcherTest, DeferredObjectsAreReadLaterWithTheTimeTheyWereFirstSeen)
   ASSERT_TRUE(watcher.Start(1).ok());
   watcher.DeferReading(true);
   WriteObject("2026/11/30/01/a", {{0, 0, 0}, {0, 1, 0}});
-  // Polled every 1 ms: 50 ms is many scans that must find the object and not read it.
+  // 50 ms: time enough to be told of the object, which must not be read yet.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(watcher.distinct_records(), 0u) << "read while reading was deferred";
   int64_t undeferred_ns = SteadyNanos() - origin;
@@ -95,15 +95,50 @@ TEST_F(LakeWatcherTest, DeferredObjectsAreReadLaterWithTheTimeTheyWereFirstSeen)
   for (const LakeRecord& r : watcher.records()) EXPECT_LT(r.seen_ns, undeferred_ns);
 }
 
+// Waits up to 2 s for the watcher to have found `n` records while it runs (Stop's last walk
+// of the tree would find them anyway: these check the watching itself).
+bool FoundWhileRunning(const LakeWatcher& watcher, uint64_t n) {
+  for (int i = 0; i < 2000 && watcher.distinct_records() < n; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return watcher.distinct_records() == n;
+}
+
 TEST_F(LakeWatcherTest, ADirectoryThatAppearsLaterIsWatched) {
   std::string bucket = dir_ + "/lake/bench";
   LakeWatcher watcher(bucket, SteadyNanos(), 1);
   ASSERT_TRUE(watcher.Start(1).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   dir_ = bucket;
   WriteObject("k/obj", {{0, 0, 0}});
+  EXPECT_TRUE(FoundWhileRunning(watcher, 1));
+  WriteObject("k/obj2", {{0, 1, 0}});
+  EXPECT_TRUE(FoundWhileRunning(watcher, 2));
   dir_ = fs::path(bucket).parent_path().parent_path().string();
   watcher.Stop();
-  EXPECT_EQ(watcher.distinct_records(), 1u);
+  EXPECT_EQ(watcher.distinct_records(), 2u);
+}
+
+TEST_F(LakeWatcherTest, NewDirectoriesAtAnyDepthAreWatched) {
+  LakeWatcher watcher(dir_, SteadyNanos(), 1);
+  ASSERT_TRUE(watcher.Start(1).ok());
+  // Hour directories appear as time goes by, several levels at once at midnight.
+  WriteObject("2026/11/30/23/a", {{0, 0, 0}});
+  EXPECT_TRUE(FoundWhileRunning(watcher, 1));
+  WriteObject("2026/12/01/00/b", {{0, 1, 0}});
+  EXPECT_TRUE(FoundWhileRunning(watcher, 2));
+  WriteObject("2026/12/01/00/c", {{0, 2, 0}});
+  EXPECT_TRUE(FoundWhileRunning(watcher, 3));
+  // Written in place rather than renamed: seen once it is closed.
+  {
+    std::ofstream out(fs::path(dir_) / "2026/12/01/00/d", std::ios::binary);
+    std::string payload;
+    ASSERT_TRUE(MakePayload({0, 3, 0}, 250, &payload));
+    out << payload << '\n';
+  }
+  EXPECT_TRUE(FoundWhileRunning(watcher, 4));
+  watcher.Stop();
+  EXPECT_EQ(watcher.objects(), 4u);
+  EXPECT_EQ(watcher.duplicates(), 0u);
 }
 
 }  // namespace
