@@ -191,17 +191,35 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Consecutive records mostly share a buffer (without partitioning, always): the last
+    // one found is kept (a map's nodes stay put) instead of a lookup per record. Its key
+    // is built only when it can differ: partitioned records, or a change between those
+    // partitioned and those that failed.
+    const bool partitioned = !prefix_.partition_fields().empty();
+    std::string key;
+    Buffer* last = nullptr;
+    bool last_ok = false;
     for (size_t i = 0; i < records.size(); ++i) {
       const WalFrame& r = records[i];
       const auto& part = partitions[i];
-      std::string key;
-      if (part.ok()) {
-        key = "p";
-        for (const std::string& v : *part) key += v + '\x1f';
-      } else {
-        key = "e";
+      if (last == nullptr || last_ok != part.ok() || (part.ok() && partitioned)) {
+        std::string new_key;
+        if (part.ok()) {
+          new_key = "p";
+          for (const std::string& v : *part) {
+            new_key += v;
+            new_key += '\x1f';
+          }
+        } else {
+          new_key = "e";
+        }
+        if (last == nullptr || new_key != key) {
+          key = std::move(new_key);
+          last = &buffers_[key];
+        }
+        last_ok = part.ok();
       }
-      Buffer& b = buffers_[key];
+      Buffer& b = *last;
       if (b.seqs.empty()) {
         TakeSpareLocked(&b);
         // Sized like the last object, so a buffer is not copied as it doubles its way up.
@@ -223,6 +241,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
         // Sealed now, so one large group commit still makes objects of about the size.
         sealed_.push_back(std::move(b));
         buffers_.erase(key);
+        last = nullptr;
         wake = true;
       } else if (ReadyLocked(b, now)) {
         wake = true;

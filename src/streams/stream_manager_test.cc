@@ -212,6 +212,33 @@ TEST_F(StreamManagerTest, GzipObjectsDecompressToTheRecords) {
   EXPECT_EQ(*plain, expected);
 }
 
+TEST_F(StreamManagerTest, InterleavedPartitionsInOneBatchEachKeepTheirRecordsInOrder) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "device=!{partitionKeyFromQuery:device}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  // One PutRecordBatch: its records reach the buffers together, the keys alternating
+  // (and a record that fails partitioning in between).
+  std::vector<std::string> records;
+  std::map<std::string, std::string> expected;
+  for (int i = 0; i < 60; ++i) {
+    std::string device = i % 3 == 0 ? "s1" : (i % 3 == 1 ? "s2" : "s3");
+    std::string rec = R"({"device":")" + device + R"(","i":)" + std::to_string(i) + "}\n";
+    records.push_back(rec);
+    expected["device=" + device + "/"] += rec;
+    if (i == 30) records.push_back("not json\n");
+  }
+  for (const PutRecordResult& r : m->PutRecordBatch("s", records)) ASSERT_TRUE(r.status.ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, obj] : Objects()) {
+    std::string prefix = key.substr(0, key.rfind('/') + 1);
+    if (prefix.rfind("device=", 0) == 0) by_prefix[prefix] += obj.data;
+  }
+  EXPECT_EQ(by_prefix, expected);
+  EXPECT_EQ(m->Describe("s")->stats.records_to_error_prefix, 1u);
+}
+
 TEST_F(StreamManagerTest, PartitionKeyFromQuerySplitsObjectsAndRefusesToTheErrorPrefix) {
   auto m = OpenManager(Options());
   StreamConfig c = Config();
