@@ -85,9 +85,8 @@ bool LakeWatcher::Seen(uint32_t pub, uint64_t seq) const {
 
 void LakeWatcher::Loop(int poll_ms) {
   bool watching = false;
-  bool polling = false;  // inotify failed (or ran out of watches): walk the tree instead
   while (!stop_) {
-    if (polling) {
+    if (watch_failed_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
       Scan();
     } else if (!watching) {
@@ -101,9 +100,8 @@ void LakeWatcher::Loop(int poll_ms) {
       }
     } else {
       pollfd p{inotify_fd_, POLLIN, 0};
-      if (::poll(&p, 1, poll_ms) > 0 && !TakeEvents()) polling = true;
+      if (::poll(&p, 1, poll_ms) > 0) TakeEvents();
     }
-    if (watch_failed_) polling = true;
     if (!defer_) ReadFound();
   }
 }
@@ -115,7 +113,7 @@ void LakeWatcher::WatchTree(const std::string& dir) {
   if (wd >= 0) {
     watched_[wd] = dir;
   } else if (errno != ENOENT) {
-    watch_failed_ = true;  // out of watches, say
+    watch_failed_ = true;
   }
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
@@ -129,12 +127,14 @@ void LakeWatcher::WatchTree(const std::string& dir) {
   }
 }
 
-bool LakeWatcher::TakeEvents() {
+void LakeWatcher::TakeEvents() {
   alignas(inotify_event) char buf[64 * 1024];
   while (true) {
     ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
-    if (n < 0) return errno == EAGAIN || errno == EINTR;
-    if (n == 0) return false;
+    if (n <= 0) {
+      if (n == 0 || (errno != EAGAIN && errno != EINTR)) watch_failed_ = true;
+      return;
+    }
     for (ssize_t at = 0; at < n;) {
       const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
       at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
@@ -181,6 +181,7 @@ void LakeWatcher::Scan() {
     if (it->is_regular_file(ec)) Note(it->path().string());
   }
 }
+
 // Objects are renamed into place when complete, so one read sees the whole object.
 void LakeWatcher::ReadObject(const std::string& path, int64_t seen_ns) {
   auto data = ReadFile(path);

@@ -6,9 +6,11 @@
 // machine nothing between objects, where walking the tree every few milliseconds took a
 // noticeable share of a small machine's CPU from the broker under test. Until the
 // directory exists, the thread checks for it every few milliseconds (one stat); if the
-// kernel's event queue overflows, it walks the whole tree again. A record's publish → lake latency is the time its object
-// was first seen minus the record's send time; both are steady-clock times from the same
-// origin, since the load generator publishes and watches in one process.
+// kernel's event queue overflows, it walks the whole tree again, and if inotify fails it
+// walks the tree every few milliseconds instead. A record's publish → lake latency is the
+// time its object was first seen minus the record's send time; both are steady-clock
+// times from the same origin, since the load generator publishes and watches in one
+// process.
 //
 // Reading can be put off: between DeferReading(true) and DeferReading(false) new objects
 // are only noted (with the time they were first seen), and read afterwards. The load run
@@ -73,8 +75,9 @@ class LakeWatcher {
   void Loop(int poll_ms);
   // Watches `dir` and every directory under it, noting the objects found there.
   void WatchTree(const std::string& dir);
-  // Handles the events queued so far (without waiting); false if inotify failed.
-  bool TakeEvents();
+  // Handles the events queued so far (without waiting); sets watch_failed_ if inotify
+  // failed.
+  void TakeEvents();
   void Note(std::string path);
   void Scan();
   void ReadObject(const std::string& path, int64_t seen_ns);
@@ -85,7 +88,7 @@ class LakeWatcher {
   std::unordered_set<std::string> known_;   // paths of objects seen or skipped
   int inotify_fd_ = -1;
   std::unordered_map<int, std::string> watched_;  // watch descriptor -> directory
-  bool watch_failed_ = false;
+  bool watch_failed_ = false;  // out of watches, say: the thread walks the tree instead
   std::vector<std::pair<std::string, int64_t>> found_;  // not read yet: path, seen_ns
   std::vector<std::vector<uint8_t>> seen_;  // [publisher][seq]
   std::vector<LakeRecord> records_;
