@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <new>
 
 #include <fmt/format.h>
 
@@ -81,16 +83,19 @@ size_t EndOfNonZero(std::string_view bytes, size_t from) {
 Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord>* undelivered) {
   std::unique_ptr<Wal> wal(new Wal(std::move(options)));
   TRY(wal->Recover(undelivered));
-  TRY(wal->OpenSegment(wal->next_seq_));
-  wal->last_sync_ns_ = SteadyNanos();
   // Only `always` syncs often enough for the saving to pay for writing every segment's
-  // bytes twice (zeros, then frames).
+  // bytes twice (zeros, then frames). It also writes every commit to the device at once,
+  // so its commits skip the page cache; the other policies leave the writing to the
+  // page cache on purpose.
   wal->preallocate_ = wal->options_.fsync.mode == FsyncPolicy::Mode::kAlways;
   if (wal->preallocate_ && InMemoryFileSystem(wal->options_.dir)) {
     Logger("streams")->debug("WAL {}: in memory (tmpfs): segments are not preallocated",
                              wal->options_.dir);
     wal->preallocate_ = false;
   }
+  wal->direct_ = wal->preallocate_;
+  TRY(wal->OpenSegment(wal->next_seq_));
+  wal->last_sync_ns_ = SteadyNanos();
   // Threads are named after the stream, which is the log directory's name.
   std::string stream = fs::path(wal->options_.dir).filename().string();
   if (wal->preallocate_) {
@@ -121,10 +126,10 @@ Wal::~Wal() {
   if (writer_.joinable()) writer_.join();
   if (preparer_.joinable()) preparer_.join();
   if (fd_ >= 0) {
-    // The zeros after the last frame are of no use to a closed log; recovery would cut
-    // them off anyway.
+    // The zeros (or the padding frame) after the last frame are of no use to a closed
+    // log; recovery would cut them off anyway.
     std::lock_guard<std::mutex> lock(state_mu_);
-    if (segment_preallocated_ && !segments_.empty()) {
+    if ((segment_preallocated_ || direct_) && !segments_.empty()) {
       (void)::ftruncate(fd_, static_cast<off_t>(segments_.back().size));
     }
     ::close(fd_);
@@ -234,8 +239,15 @@ Status Wal::OpenSegment(uint64_t first_seq) {
   // (each is a batch's first seq), so nothing of value can be under `path`.
   bool preallocated = TakeSpare(path);
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (preallocated ? 0 : O_TRUNC);
-  int fd = ::open(path.c_str(), flags, 0644);
+  int fd = ::open(path.c_str(), flags | (direct_ ? O_DIRECT : 0), 0644);
+  if (fd < 0 && errno == EINVAL && direct_) {
+    Logger("streams")->info("WAL {}: the file system refuses O_DIRECT; commits go through the "
+                            "page cache", options_.dir);
+    direct_ = false;
+    fd = ::open(path.c_str(), flags, 0644);
+  }
   if (fd < 0) return IoError(fmt::format("WAL {}: create: {}", path, std::strerror(errno)));
+  direct_writer_.StartSegment();
   if (options_.fsync.mode != FsyncPolicy::Mode::kNever) {
     Status synced = SyncDir(options_.dir);
     if (!synced.ok()) {
@@ -330,25 +342,36 @@ void Wal::PreparerLoop() {
   }
 }
 
-// Preparer thread: fills spare.wal.tmp with zeros (PreparerLoop renames it). Each 1 MiB
-// is written back before the next (sync_file_range), so the disk sees a steady stream
-// rather than a burst the writer's fdatasync would queue behind, and the final fsync
-// commits blocks and size. The zero pages stay in the page cache, so the writer's first
-// write into each page needs no read from disk (filled with O_DIRECT, the cache would be
-// empty and every batch ending in a new page would wait for a read).
+// Preparer thread: fills spare.wal.tmp with zeros (PreparerLoop renames it), 1 MiB at a
+// time, and fsyncs it to commit blocks and size. Where the WAL's commits are direct
+// (O_DIRECT: they never read a page), so are the zeros: a segment's worth of zero pages
+// in the page cache would only push other data out. Where the file system refuses
+// O_DIRECT, the zeros go through the page cache, each 1 MiB written back before the next
+// (sync_file_range) so that the disk sees a steady stream rather than a burst the
+// writer's fdatasync would queue behind; the zero pages then stay cached, and the
+// writer's first buffered write into each page needs no read from disk.
 Wal::SpareResult Wal::PrepareSpare() {
   const std::string tmp = options_.dir + "/" + kSpareTmpName;
   const uint64_t length = (options_.segment_bytes + kPageBytes - 1) / kPageBytes * kPageBytes;
   auto give_up = [&](int fd, const std::string& what, int err) {
     if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
-    Logger("streams")->warn("WAL spare segment not prepared file={} error=\"{}: {}\"", tmp, what,
-                            std::strerror(err));
+    Logger("streams")->warn("WAL spare segment not prepared file={} error=\"{}: {}\"", tmp,
+                            what, std::strerror(err));
     return SpareResult::kFailed;
   };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  int fd = ::open(tmp.c_str(), flags | O_DIRECT, 0644);
+  bool direct = fd >= 0;
+  if (fd < 0 && errno == EINVAL) fd = ::open(tmp.c_str(), flags, 0644);
   if (fd < 0) return give_up(-1, "create", errno);
-  const std::string zeros(kZeroChunk, '\0');
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  void* block = nullptr;
+  if (::posix_memalign(&block, kPageBytes, kZeroChunk) != 0) throw std::bad_alloc();
+  const std::unique_ptr<char, Free> zeros(static_cast<char*>(block));
+  std::memset(zeros.get(), 0, kZeroChunk);
   uint64_t offset = 0;
   while (offset < length) {
     if (spare_stop_.load(std::memory_order_relaxed)) {
@@ -362,13 +385,20 @@ Wal::SpareResult Wal::PrepareSpare() {
       return SpareResult::kFailed;  // PreparerLoop sees why
     }
     size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroChunk, length - offset));
-    ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(offset));
+    ssize_t w = ::pwrite(fd, zeros.get(), n, static_cast<off_t>(offset));
     int err = w < 0 ? errno : EIO;
     if (w < 0 && err == EINTR) continue;
+    if (w < 0 && err == EINVAL && direct) {
+      // Taken at open, refused at write: buffered from here.
+      int fl = ::fcntl(fd, F_GETFL);
+      if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+      direct = false;
+      continue;
+    }
     if (w <= 0) return give_up(fd, fmt::format("write at offset {}", offset), err);
-    if (::sync_file_range(fd, static_cast<off_t>(offset), w,
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                              SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+    if (!direct && ::sync_file_range(fd, static_cast<off_t>(offset), w,
+                                     SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                         SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
       err = errno;
       return give_up(fd, fmt::format("write back at offset {}", offset), err);
     }
@@ -476,7 +506,26 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     std::lock_guard<std::mutex> lock(state_mu_);
     return segments_.back().path;
   };
-  size_t written = 0;
+  if (direct_) {
+    auto outcome = direct_writer_.Write(fd_, size, bytes);
+    if (!outcome.ok()) {
+      if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+        const char* cut_why = std::strerror(errno);
+        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}", path(), size,
+                                 cut_why);
+      }
+      return outcome.status().WithContext("WAL " + path());
+    }
+    if (*outcome == WalDirectWriter::Outcome::kRefused) {
+      // The file system took O_DIRECT at open but not this write: buffered from now on.
+      Logger("streams")->info("WAL {}: the file system refuses direct writes; commits go "
+                              "through the page cache", path());
+      direct_ = false;
+      int fl = ::fcntl(fd_, F_GETFL);
+      if (fl >= 0) (void)::fcntl(fd_, F_SETFL, fl & ~O_DIRECT);
+    }
+  }
+  size_t written = direct_ ? bytes.size() : 0;
   while (written < bytes.size()) {
     ssize_t n = ::pwrite(fd_, bytes.data() + written, bytes.size() - written,
                          static_cast<off_t>(size + written));

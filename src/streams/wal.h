@@ -8,6 +8,12 @@
 // `on_batch_done`, then calls every caller's `done` in append order. Sequence numbers are
 // assigned at Append, so file order is sequence order.
 //
+// Direct commits (policy `always`, where the file system takes O_DIRECT): every commit
+// goes to the device anyway, so it skips the page cache. WalDirectWriter writes it from
+// the start of the block the frames end in and pads it to the block's end with a frame of
+// sequence number 0, which recovery (below) takes for the end. The zeros of a spare are
+// written the same way.
+//
 // Preallocation (policy `always`, not on tmpfs): a new segment is a file whose blocks are
 // already written, so its fdatasyncs overwrite allocated blocks and commit no file-system
 // metadata. It is, in order of preference, the zero-filled spare, a recycled segment, or
@@ -22,8 +28,8 @@
 //
 // Open recovers: each segment is read to its first frame that does not decode, or that
 // is older than the frame before it or than the segment's name (a recycled segment's old
-// frames). If only zero bytes or old frames follow, that is the end of a preallocated
-// segment and they are cut off quietly. Otherwise (short, bad length, bad CRC) the tail
+// frames, or a direct commit's padding frame). If only zero bytes or old frames follow,
+// that is the end of a preallocated segment and they are cut off quietly. Otherwise (short, bad length, bad CRC) the tail
 // is damaged: it is cut off with a warning naming file and offset, and as many sequence
 // numbers are skipped as frames could have fitted before its last non-zero byte (in a
 // recycled segment, the whole rest). Leftover spare and recycled files are deleted. The
@@ -47,6 +53,7 @@
 #include "rules/record_sink.h"
 #include "streams/fsync_policy.h"
 #include "streams/wal_checkpoint.h"
+#include "streams/wal_direct_writer.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
@@ -124,7 +131,8 @@ class Wal {
   enum class SpareState { kIdle, kAsked, kReady };
   enum class SpareResult { kReady, kFailed, kStopped };
 
-  explicit Wal(WalOptions options) : options_(std::move(options)) {}
+  explicit Wal(WalOptions options)
+      : options_(std::move(options)), direct_writer_(options_.epoch) {}
   Status Recover(std::vector<WalRecord>* undelivered);
   Status OpenSegment(uint64_t first_seq);
   void WriterLoop();
@@ -161,6 +169,10 @@ class Wal {
   int64_t last_sync_ns_ = 0;
   bool dirty_ = false;
   bool preallocate_ = false;           // set by Open
+  // Segments written with O_DIRECT (set by Open with preallocate_; cleared where the file
+  // system refuses it).
+  bool direct_ = false;
+  WalDirectWriter direct_writer_;
   bool spare_asked_ = false;           // for the active segment, or a spare is still due
   bool segment_preallocated_ = false;  // the active segment was a spare
 

@@ -8,9 +8,11 @@
 //   24      8     arrival time, Unix ms, little-endian
 //   32      N-24  the record's bytes
 //
-// A segment is frames back to back, then possibly zeros (a preallocated segment's unused
-// tail). Zero bytes decode as a frame of length 0, which is invalid; it is Wal's recovery
-// that tells a tail of only zeros (a normal end) from damage. Pure functions.
+// A segment is frames back to back, then possibly a padding frame (sequence number 0, to
+// the end of a 4 KiB block: WalDirectWriter) and zeros (a preallocated segment's unused
+// tail) or a reused segment's old frames. Zero bytes decode as a frame of length 0, which
+// is invalid; it is Wal's recovery that tells a tail of only zeros (a normal end) from
+// damage. Pure functions.
 #pragma once
 
 #include <cstdint>
