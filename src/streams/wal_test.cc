@@ -401,7 +401,9 @@ TEST(WalTest, ADeliveredSegmentIsReusedAsALaterOne) {
     std::vector<uint64_t> seqs;
     int i = 0;
     while (h.wal->segment_count() < 2) {
-      if (h.wal->size_bytes() > kSegment / 2) ASSERT_TRUE(WaitForFile(spare));
+      if (h.wal->size_bytes() > kSegment / 2) {
+        ASSERT_TRUE(WaitForFile(spare));
+      }
       seqs.push_back(h.AppendSync(record(i++)));
     }
     ASSERT_FALSE(fs::exists(spare));  // taken; the new segment is not yet half full
