@@ -44,6 +44,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
     else if (key == "wal_fsync") TRY(Take(j, key, &c->wal_fsync, path));
     else if (key == "wal_segment_mib") TRY(Take(j, key, &c->wal_segment_mib, path));
+    else if (key == "wal_commit_delay_us") TRY(Take(j, key, &c->wal_commit_delay_us, path));
     else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));
     else if (key == "s3_endpoint") TRY(Take(j, key, &c->s3_endpoint, path));
     else if (key == "s3_region") TRY(Take(j, key, &c->s3_region, path));
@@ -68,6 +69,10 @@ Status ValidateConfig(const ServerConfig& c) {
   if (c.threads < 0 || c.threads > 256) return InvalidArgument("threads must be 0..256");
   if (c.wal_segment_mib < 1 || c.wal_segment_mib > 1024) {
     return InvalidArgument("wal_segment_mib must be 1..1024, got " + std::to_string(c.wal_segment_mib));
+  }
+  if (c.wal_commit_delay_us < 0 || c.wal_commit_delay_us > 100000) {
+    return InvalidArgument("wal_commit_delay_us must be 0..100000, got " +
+                           std::to_string(c.wal_commit_delay_us));
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;

@@ -27,6 +27,9 @@ struct ServerConfig {
   std::string wal_fsync = "always";
   // Size of a write-ahead log segment; a delivered segment is deleted or reused whole.
   int wal_segment_mib = 64;
+  // After a group commit of several records, the next one waits this long for more
+  // (streams/wal.h); 0: never.
+  int wal_commit_delay_us = 500;
 
   // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
   std::string lake_backend = "local";

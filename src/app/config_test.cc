@@ -19,9 +19,10 @@ std::string TempFile(const std::string& name, const std::string& text) {
 
 TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
-  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x"})");
+  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
+  EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_TRUE(c.allow_anonymous);
   EXPECT_EQ(c.data_dir, "/tmp/x");
   EXPECT_EQ(c.mqtt_tls_port, 8883);  // untouched
@@ -55,6 +56,12 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   c = ServerConfig();
   c.wal_segment_mib = 0;
   EXPECT_NE(ValidateConfig(c).message().find("wal_segment_mib must be 1..1024, got 0"), std::string::npos);
+  c = ServerConfig();
+  c.wal_commit_delay_us = 100001;
+  EXPECT_NE(ValidateConfig(c).message().find("wal_commit_delay_us must be 0..100000, got 100001"),
+            std::string::npos);
+  c.wal_commit_delay_us = 0;
+  EXPECT_TRUE(ValidateConfig(c).ok());
   c = ServerConfig();
   c.mqtt_port = -1;
   EXPECT_TRUE(ValidateConfig(c).ok());

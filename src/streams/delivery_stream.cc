@@ -73,6 +73,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.epoch = s->options_.epoch;
   wal_options.fsync = s->options_.fsync;
   wal_options.segment_bytes = s->options_.wal_segment_bytes;
+  wal_options.commit_delay_us = s->options_.wal_commit_delay_us;
   wal_options.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
     p->OnDurable(records);
   };

@@ -37,6 +37,7 @@ struct DeliveryStreamOptions {
   std::string wal_dir;  // this stream's directory
   FsyncPolicy fsync;
   uint64_t wal_segment_bytes = 64ull << 20;
+  int64_t wal_commit_delay_us = 0;
   std::function<int64_t()> clock;  // Unix ms
   int64_t retry_window_ms = 300'000;
   int64_t retry_initial_backoff_ms = 100;

@@ -88,6 +88,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   o.wal_dir = options_.wal_dir + "/" + config.name;
   o.fsync = options_.fsync;
   o.wal_segment_bytes = options_.wal_segment_bytes;
+  o.wal_commit_delay_us = options_.wal_commit_delay_us;
   o.clock = options_.clock;
   o.retry_window_ms = options_.retry_window_ms;
   o.retry_initial_backoff_ms = options_.retry_initial_backoff_ms;

@@ -67,6 +67,7 @@ struct StreamManagerOptions {
   // Put answers kResourceExhausted.
   uint64_t max_pending_bytes = 512ull << 20;
   uint64_t wal_segment_bytes = 64ull << 20;  // a new segment after this many bytes
+  int64_t wal_commit_delay_us = 0;            // WalOptions::commit_delay_us
   // Stop() and Delete() wait this long for deliveries; what is left stays in the WAL and is
   // delivered at the next Open (nothing is lost, Stop just does not hang forever).
   int64_t stop_timeout_ms = 30'000;

@@ -452,6 +452,12 @@ void Wal::WriterLoop() {
       }
       continue;
     }
+    if (options_.commit_delay_us > 0 && last_batch_records_ >= 2 && !stopping_) {
+      // Several callers are appending: let more records join this commit.
+      auto until = std::chrono::steady_clock::time_point(
+          std::chrono::nanoseconds(last_commit_end_ns_ + options_.commit_delay_us * 1000));
+      queue_cv_.wait_until(lock, until, [this] { return stopping_; });
+    }
     // Take the queue and its frames; the appenders get this thread's emptied containers,
     // which keep their capacity.
     batch_.swap(queue_);
@@ -480,6 +486,8 @@ void Wal::WriterLoop() {
     }
     if (options_.on_batch_done) options_.on_batch_done(status, batch_.size(), data_bytes);
     for (Pending& p : batch_) p.done(status, p.seq);
+    last_batch_records_ = batch_.size();
+    last_commit_end_ns_ = SteadyNanos();
     batch_.clear();
     write_buffer_.clear();
     lock.lock();

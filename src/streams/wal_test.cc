@@ -504,6 +504,69 @@ TEST(WalTest, DirectCommitsRecoverQuietlyThroughReusedSegments) {
   }
 }
 
+// A lone caller appending one record at a time is never held by the commit delay: three
+// appends in a row, each waiting for its acknowledgement, with a 2 s delay, take far
+// less than one delay.
+TEST(WalTest, TheCommitDelayDoesNotHoldALoneCaller) {
+  TempDir dir;
+  WalOptions o;
+  o.dir = dir.path();
+  o.commit_delay_us = 2'000'000;
+  std::vector<WalRecord> recovered;
+  auto wal = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(wal.ok()) << wal.status().ToString();
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    std::promise<Status> p;
+    (*wal)->Append("one at a time", 1, [&](const Status& s, uint64_t) { p.set_value(s); });
+    EXPECT_TRUE(p.get_future().get().ok());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+// Once a commit held several records, the next waits for the delay and takes what
+// arrived meanwhile: a burst, then records trickling in every 2 ms for 200 ms, commit in
+// a few batches (one per 100 ms delay or so) instead of one per record; the appends are
+// acknowledged in order, all of them, and none before its commit.
+TEST(WalTest, AfterACommitOfSeveralTheNextWaitsForMore) {
+  TempDir dir;
+  std::mutex mu;
+  std::vector<size_t> batches;
+  WalOptions o;
+  o.dir = dir.path();
+  o.commit_delay_us = 100'000;
+  o.on_durable = [&](const std::vector<WalFrame>& frames) {
+    std::lock_guard<std::mutex> lock(mu);
+    batches.push_back(frames.size());
+  };
+  std::vector<WalRecord> recovered;
+  auto opened = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Wal> wal = std::move(opened).value();
+  constexpr int kBurst = 20, kTrickle = 100;
+  std::vector<uint64_t> acked;
+  std::promise<void> all;
+  auto done = [&](const Status& s, uint64_t seq) {
+    EXPECT_TRUE(s.ok());
+    std::lock_guard<std::mutex> lock(mu);
+    acked.push_back(seq);
+    if (acked.size() == kBurst + kTrickle) all.set_value();
+  };
+  for (int i = 0; i < kBurst; ++i) wal->Append("burst", 1, done);
+  for (int i = 0; i < kTrickle; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    wal->Append("trickle", 1, done);
+  }
+  ASSERT_EQ(all.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  std::lock_guard<std::mutex> lock(mu);
+  for (size_t k = 0; k < acked.size(); ++k) EXPECT_EQ(acked[k], k + 1);
+  size_t records = 0;
+  for (size_t b : batches) records += b;
+  EXPECT_EQ(records, size_t{kBurst + kTrickle});
+  // Without the delay: about one commit per trickled record (over 100).
+  EXPECT_LE(batches.size(), 12u) << "commits: " << batches.size();
+}
+
 // Delivered segments are kept up to `reuse_bytes` (at least two); the others are
 // deleted, and none outlives the log: closed, it removes them, and Open removes any a
 // crash left.
