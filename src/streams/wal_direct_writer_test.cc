@@ -15,11 +15,24 @@ namespace {
 
 using testing_support::TempDir;
 
-// A file open with O_DIRECT in `dir`, or -1 where the file system refuses it (tmpfs on
-// older kernels).
-int OpenDirect(const std::string& path) {
-  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
-}
+// A segment file open with O_DIRECT and a writer for it; the test is skipped where the
+// file system refuses O_DIRECT (tmpfs on older kernels).
+class WalDirectWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+    if (fd_ < 0) GTEST_SKIP() << dir_.path() << " does not take O_DIRECT";
+    writer_.StartSegment();
+  }
+  void TearDown() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  TempDir dir_;
+  const std::string path_ = dir_.path() + "/segment.wal";
+  int fd_ = -1;
+  WalDirectWriter writer_{7};
+};
 
 std::string Frames(uint64_t first_seq, int count, size_t bytes) {
   std::string out;
@@ -32,23 +45,17 @@ std::string Frames(uint64_t first_seq, int count, size_t bytes) {
 // Commits of sizes that end anywhere in a block, across block boundaries: after each,
 // the file holds exactly the frames so far, then one padding frame (sequence number 0)
 // that ends on a block boundary.
-TEST(WalDirectWriterTest, EachCommitLeavesTheFramesThenAPaddingFrameToTheBlockEnd) {
-  TempDir dir;
-  const std::string path = dir.path() + "/segment.wal";
-  int fd = OpenDirect(path);
-  if (fd < 0) GTEST_SKIP() << dir.path() << " does not take O_DIRECT";
-  WalDirectWriter writer(7);
-  writer.StartSegment();
+TEST_F(WalDirectWriterTest, EachCommitLeavesTheFramesThenAPaddingFrameToTheBlockEnd) {
   std::string expected;
   uint64_t seq = 1;
   auto commit = [&](const std::string& batch, int count) {
-    auto outcome = writer.Write(fd, expected.size(), batch);
+    auto outcome = writer_.Write(fd_, expected.size(), batch);
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     ASSERT_EQ(*outcome, WalDirectWriter::Outcome::kWritten);
     expected += batch;
     seq += count;
 
-    auto file = ReadFile(path);
+    auto file = ReadFile(path_);
     ASSERT_TRUE(file.ok()) << file.status().ToString();
     ASSERT_GE(file->size(), expected.size());
     EXPECT_EQ(file->substr(0, expected.size()), expected);
@@ -74,7 +81,7 @@ TEST(WalDirectWriterTest, EachCommitLeavesTheFramesThenAPaddingFrameToTheBlockEn
   ASSERT_EQ(expected.size() % block, block - 10);
 
   // Every frame decodes, in order, and then the padding.
-  auto file = ReadFile(path);
+  auto file = ReadFile(path_);
   ASSERT_TRUE(file.ok());
   size_t offset = 0;
   WalFrame f;
@@ -84,29 +91,21 @@ TEST(WalDirectWriterTest, EachCommitLeavesTheFramesThenAPaddingFrameToTheBlockEn
     EXPECT_EQ(f.seq, want++);
   }
   EXPECT_EQ(want, seq);
-  ::close(fd);
 }
 
 // A commit that would end a block's bytes at an offset the writer does not hold (the
 // caller's bookkeeping and the writer's disagree) is refused before anything is written.
-TEST(WalDirectWriterTest, AnOffsetThatDisagreesWithTheHeldBlockIsRefused) {
-  TempDir dir;
-  const std::string path = dir.path() + "/segment.wal";
-  int fd = OpenDirect(path);
-  if (fd < 0) GTEST_SKIP() << dir.path() << " does not take O_DIRECT";
-  WalDirectWriter writer(7);
-  writer.StartSegment();
+TEST_F(WalDirectWriterTest, AnOffsetThatDisagreesWithTheHeldBlockIsRefused) {
   std::string batch = Frames(1, 2, 10);
-  ASSERT_TRUE(writer.Write(fd, 0, batch).ok());
-  auto wrong = writer.Write(fd, batch.size() + 1, Frames(3, 1, 10));
+  ASSERT_TRUE(writer_.Write(fd_, 0, batch).ok());
+  auto wrong = writer_.Write(fd_, batch.size() + 1, Frames(3, 1, 10));
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("offset " + std::to_string(batch.size() + 1)),
             std::string::npos)
       << wrong.status().message();
   // A new segment starts again at 0.
-  writer.StartSegment();
-  EXPECT_TRUE(writer.Write(fd, 0, batch).ok());
-  ::close(fd);
+  writer_.StartSegment();
+  EXPECT_TRUE(writer_.Write(fd_, 0, batch).ok());
 }
 
 }  // namespace
