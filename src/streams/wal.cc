@@ -502,7 +502,8 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     std::lock_guard<std::mutex> lock(state_mu_);
     size = segments_.back().size;
   }
-  if (size >= options_.segment_bytes) {
+  if (size >= options_.segment_bytes || new_segment_due_) {
+    new_segment_due_ = false;
     // `interval` promises a sync within its interval, which the closed segment would not
     // get after the switch; `never` leaves the flushing to the OS.
     if (dirty_ && options_.fsync.mode == FsyncPolicy::Mode::kInterval) ::fdatasync(fd_);
@@ -561,6 +562,10 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
       const char* why = std::strerror(errno);
       Status err = IoError(fmt::format("WAL {}: fdatasync: {}", path(), why));
       (void)::ftruncate(fd_, static_cast<off_t>(size));
+      // The direct writer holds the block this batch ended in, not the one `size` ends
+      // in, and after a failed sync the segment's last blocks are in doubt anyway: the
+      // next batch starts a new segment.
+      if (direct_) new_segment_due_ = true;
       return err;
     }
     last_sync_ns_ = SteadyNanos();

@@ -186,6 +186,7 @@ class Wal {
   WalDirectWriter direct_writer_;
   bool spare_asked_ = false;           // for the active segment, or a spare is still due
   bool segment_preallocated_ = false;  // the active segment was a spare
+  bool new_segment_due_ = false;       // a direct commit's sync failed: switch segments
 
   std::thread preparer_;  // only when preallocating
   std::mutex spare_mu_;
