@@ -44,7 +44,7 @@ function flood(client, topic, tag, acked, sent, window = 20) {
   return () => { stopped = true; };
 }
 
-describe('crash recovery', { timeout: 110000 }, () => {
+describe('crash recovery', { timeout: Math.max(110000, ROUNDS * 10000) }, () => {
   let server;
   after(async () => { if (server) await server.dispose(); });
 
