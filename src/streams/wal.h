@@ -35,10 +35,10 @@
 // Open recovers: each segment is read to its first frame that does not decode, or that
 // is older than the frame before it or than the segment's name (a recycled segment's old
 // frames, or a direct commit's padding frame). If only zero bytes or old frames follow,
-// that is the end of a preallocated segment and they are cut off quietly. Otherwise (short, bad length, bad CRC) the tail
-// is damaged: it is cut off with a warning naming file and offset, and as many sequence
-// numbers are skipped as frames could have fitted before its last non-zero byte (in a
-// recycled segment, the whole rest). Leftover spare and recycled files are deleted. The
+// that is the end of a preallocated segment and they are cut off quietly. Otherwise
+// (short, bad length, bad CRC) the tail is damaged: it is cut off with a warning naming
+// file and offset, and as many sequence numbers are skipped as frames could have fitted
+// before its last non-zero byte (in a recycled segment, the whole rest). Leftover spare and recycled files are deleted. The
 // records after the checkpoint are returned to be delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
