@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <new>
+#include <utility>
 
 #include "objstore/local_files.h"
 
@@ -36,10 +36,9 @@ Status FileAppender::Append(std::string_view data) {
 void FileAppender::Grow(size_t needed) {
   size_t capacity = std::max(capacity_ * 2, (needed + kAlignment - 1) / kAlignment * kAlignment);
   capacity = std::min(capacity, kDirectThreshold);
-  void* p = nullptr;
-  if (::posix_memalign(&p, kAlignment, capacity) != 0) throw std::bad_alloc();
-  if (staged_ > 0) std::memcpy(p, stage_.get(), staged_);
-  stage_.reset(static_cast<char*>(p));
+  AlignedBytes grown = AllocateAligned(kAlignment, capacity);
+  if (staged_ > 0) std::memcpy(grown.get(), stage_.get(), staged_);
+  stage_ = std::move(grown);
   capacity_ = capacity;
 }
 
@@ -64,8 +63,7 @@ Status FileAppender::WriteStaged(size_t length) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EINVAL && mode_ == Mode::kDirect) {
       // The filesystem took O_DIRECT at fcntl but not this write: go on buffered.
-      int flags = ::fcntl(fd_, F_GETFL);
-      if (flags >= 0) (void)::fcntl(fd_, F_SETFL, flags & ~O_DIRECT);
+      StopDirectIo(fd_);
       mode_ = Mode::kBuffered;
       if (done < length) {
         TRY(WriteAll(fd_, std::string_view(stage_.get() + done, length - done), path_));

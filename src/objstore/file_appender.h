@@ -15,11 +15,10 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <string>
 #include <string_view>
 
+#include "base/direct_io.h"
 #include "base/status.h"
 
 namespace tributary::objstore::local {
@@ -46,10 +45,6 @@ class FileAppender {
 
  private:
   enum class Mode { kUndecided, kDirect, kBuffered };
-  struct Free {
-    void operator()(char* p) const { std::free(p); }
-  };
-
   void Grow(size_t needed);    // the staging buffer to hold `needed` bytes
   Status Decide();             // the held-back bytes reached the threshold
   Status WriteStaged(size_t length);  // `length` bytes of the staging buffer, at written_
@@ -57,7 +52,7 @@ class FileAppender {
   int fd_;
   std::string path_;
   Mode mode_ = Mode::kUndecided;
-  std::unique_ptr<char, Free> stage_;  // capacity_ bytes, kAlignment-aligned
+  AlignedBytes stage_;  // capacity_ bytes, kAlignment-aligned
   size_t capacity_ = 0;                 // a multiple of kAlignment, at most kDirectThreshold
   size_t staged_ = 0;
   uint64_t written_ = 0;  // bytes in the file

@@ -11,12 +11,11 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <memory>
-#include <new>
 
 #include <fmt/format.h>
 
 #include "base/clock.h"
+#include "base/direct_io.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/thread_name.h"
@@ -365,12 +364,7 @@ Wal::SpareResult Wal::PrepareSpare() {
   bool direct = fd >= 0;
   if (fd < 0 && errno == EINVAL) fd = ::open(tmp.c_str(), flags, 0644);
   if (fd < 0) return give_up(-1, "create", errno);
-  struct Free {
-    void operator()(char* p) const { std::free(p); }
-  };
-  void* block = nullptr;
-  if (::posix_memalign(&block, kPageBytes, kZeroChunk) != 0) throw std::bad_alloc();
-  const std::unique_ptr<char, Free> zeros(static_cast<char*>(block));
+  const AlignedBytes zeros = AllocateAligned(kPageBytes, kZeroChunk);
   std::memset(zeros.get(), 0, kZeroChunk);
   uint64_t offset = 0;
   while (offset < length) {
@@ -390,8 +384,7 @@ Wal::SpareResult Wal::PrepareSpare() {
     if (w < 0 && err == EINTR) continue;
     if (w < 0 && err == EINVAL && direct) {
       // Taken at open, refused at write: buffered from here.
-      int fl = ::fcntl(fd, F_GETFL);
-      if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+      StopDirectIo(fd);
       direct = false;
       continue;
     }
@@ -530,8 +523,7 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
       Logger("streams")->info("WAL {}: the file system refuses direct writes; commits go "
                               "through the page cache", path());
       direct_ = false;
-      int fl = ::fcntl(fd_, F_GETFL);
-      if (fl >= 0) (void)::fcntl(fd_, F_SETFL, fl & ~O_DIRECT);
+      StopDirectIo(fd_);
     }
   }
   size_t written = direct_ ? bytes.size() : 0;

@@ -38,8 +38,9 @@
 // that is the end of a preallocated segment and they are cut off quietly. Otherwise
 // (short, bad length, bad CRC) the tail is damaged: it is cut off with a warning naming
 // file and offset, and as many sequence numbers are skipped as frames could have fitted
-// before its last non-zero byte (in a recycled segment, the whole rest). Leftover spare and recycled files are deleted. The
-// records after the checkpoint are returned to be delivered again.
+// before its last non-zero byte (in a recycled segment, the whole rest). Leftover spare
+// and recycled files are deleted. The records after the checkpoint are returned to be
+// delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <new>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -23,10 +23,9 @@ size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 void WalDirectWriter::Reserve(size_t bytes) {
   if (bytes <= capacity_) return;
   size_t capacity = RoundUp(std::max(bytes, capacity_ * 2), kBlockBytes);
-  void* p = nullptr;
-  if (::posix_memalign(&p, kBlockBytes, capacity) != 0) throw std::bad_alloc();
-  if (tail_ > 0) std::memcpy(p, buffer_.get(), tail_);
-  buffer_.reset(static_cast<char*>(p));
+  AlignedBytes grown = AllocateAligned(kBlockBytes, capacity);
+  if (tail_ > 0) std::memcpy(grown.get(), buffer_.get(), tail_);
+  buffer_ = std::move(grown);
   capacity_ = capacity;
 }
 

@@ -19,11 +19,10 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <string>
 #include <string_view>
 
+#include "base/direct_io.h"
 #include "base/status.h"
 
 namespace tributary::streams {
@@ -47,13 +46,10 @@ class WalDirectWriter {
   Result<Outcome> Write(int fd, uint64_t end, std::string_view frames);
 
  private:
-  struct Free {
-    void operator()(char* p) const { std::free(p); }
-  };
   void Reserve(size_t bytes);  // keeps the held tail
 
   const uint64_t epoch_;
-  std::unique_ptr<char, Free> buffer_;  // capacity_ bytes, block-aligned
+  AlignedBytes buffer_;  // capacity_ bytes, block-aligned
   size_t capacity_ = 0;
   size_t tail_ = 0;         // bytes of the block the frames end in, at buffer_'s start
   std::string padding_;     // the last padding frame, reused while its size repeats
