@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 
 #include "base/clock.h"
+#include "base/completion_batch.h"
 #include "broker/connection.h"
 #include "mqtt/topic.h"
 
@@ -32,6 +33,10 @@ struct InlineVerdict {
   MessagePtr msg;
 };
 thread_local InlineVerdict* t_inline_verdict = nullptr;
+
+void PostToContext(void* context, CompletionBatch::Task run) {
+  boost::asio::post(*static_cast<boost::asio::io_context*>(context), std::move(run));
+}
 
 mqtt::PubAck MakeAck(mqtt::PacketType type, uint16_t id, mqtt::ReasonCode reason) {
   mqtt::PubAck a;
@@ -172,8 +177,10 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
       self->verdicts_.push_back({std::move(msg), packet_id, qos, ok});
       post = !std::exchange(self->drain_posted_, true);
     }
+    // Inside a stream's group commit, one post per I/O thread for all its connections.
     if (post) {
-      boost::asio::post(self->transport_->context(), [self] { self->DrainInterceptorVerdicts(); });
+      CompletionBatch::Post(&self->transport_->context(), &PostToContext,
+                            [self] { self->DrainInterceptorVerdicts(); });
     }
   });
   t_inline_verdict = outer;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "base/clock.h"
+#include "base/completion_batch.h"
 #include "base/direct_io.h"
 #include "base/files.h"
 #include "base/log.h"
@@ -478,7 +479,11 @@ void Wal::WriterLoop() {
       for (const Pending& p : batch_) checkpoint_.MarkDelivered(p.seq);
     }
     if (options_.on_batch_done) options_.on_batch_done(status, batch_.size(), data_bytes);
-    for (Pending& p : batch_) p.done(status, p.seq);
+    {
+      // What the callers' `done` hand to other threads goes in one post per thread.
+      CompletionBatch completions;
+      for (Pending& p : batch_) p.done(status, p.seq);
+    }
     last_batch_records_ = batch_.size();
     last_commit_end_ns_ = SteadyNanos();
     batch_.clear();

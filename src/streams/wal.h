@@ -5,8 +5,10 @@
 // buffer (no per-record allocation), one writer thread swaps that buffer for its own,
 // writes it with one pwrite() at the segment's logical end and (per the FsyncPolicy) one
 // fdatasync, hands the batch's frames to the `on_durable` hook and its totals to
-// `on_batch_done`, then calls every caller's `done` in append order. Sequence numbers are
-// assigned at Append, so file order is sequence order.
+// `on_batch_done`, then calls every caller's `done` in append order, inside one
+// CompletionBatch (base/completion_batch.h): what they hand to other threads goes in one
+// post per thread. Sequence numbers are assigned at Append, so file order is sequence
+// order.
 //
 // Commit delay: a commit costs the same system calls and thread wake-ups whatever it
 // holds, so when appends come from several callers at once (the last commit held two

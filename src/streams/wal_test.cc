@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/completion_batch.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/testing/temp_dir.h"
@@ -660,6 +661,46 @@ TEST(WalTest, GroupCommitAcknowledgesEveryCallerInAppendOrder) {
   }
   Harness again(dir.path());
   EXPECT_EQ(again.recovered.size(), acked.size());
+}
+
+// What the callers' `done` post to another thread (a connection's PUBACKs to its I/O
+// thread) leaves the writer in one post per destination and commit, not one per record.
+TEST(WalTest, WhatTheCallersPostGoesOncePerCommit) {
+  TempDir dir;
+  std::atomic<int> batches{0};
+  WalOptions o;
+  o.dir = dir.path();
+  o.fsync = *FsyncPolicy::Parse("always");
+  o.on_batch_done = [&](const Status&, size_t, uint64_t) { ++batches; };
+  std::vector<WalRecord> recovered;
+  auto wal = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(wal.ok()) << wal.status().ToString();
+  struct Destination {
+    std::mutex mu;
+    int posts = 0;
+    int tasks = 0;
+  } destination;
+  auto post = [](void* key, CompletionBatch::Task run) {
+    auto* d = static_cast<Destination*>(key);
+    {
+      std::lock_guard<std::mutex> lock(d->mu);
+      ++d->posts;
+    }
+    run();  // a real destination runs it later, on its own thread
+  };
+  constexpr int kRecords = 2000;
+  for (int i = 0; i < kRecords; ++i) {
+    (*wal)->Append("record " + std::to_string(i), 1, [&](const Status&, uint64_t) {
+      CompletionBatch::Post(&destination, post, [&] {
+        std::lock_guard<std::mutex> lock(destination.mu);
+        ++destination.tasks;
+      });
+    });
+  }
+  wal->reset();  // drains the queue
+  EXPECT_EQ(destination.tasks, kRecords);
+  EXPECT_LT(batches.load(), kRecords) << "every record committed alone: nothing to batch";
+  EXPECT_EQ(destination.posts, batches.load());
 }
 
 TEST(WalTest, CheckpointLetsDeliveredSegmentsGo) {
