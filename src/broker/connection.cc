@@ -55,6 +55,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   }
   core_->metrics.bytes_received->Add(n);
   last_rx_ns_ = SteadyNanos();
+  last_rx_wall_ms_ = WallMillis();
   // A read that filled the buffer means the client is sending fast: read more at once.
   bool filled = rlen_ + n == rbuf_.size();
   rlen_ += n;

@@ -100,6 +100,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   bool connect_expiry_zero_ = true;
   std::vector<std::string> topic_aliases_;  // client -> server, index = alias
   int64_t last_rx_ns_ = 0;
+  int64_t last_rx_wall_ms_ = 0;  // the same read's Unix time: the receive time of its PUBLISH
   uint32_t pending_inbound_ = 0;  // QoS 1/2 waiting for the interceptor
 
   // Interceptor verdicts arrive from other threads (a stream's WAL writer finishes a

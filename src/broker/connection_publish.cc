@@ -116,7 +116,8 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
 
 void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   MessageInterceptor* ic = core_->interceptor;
-  int64_t now_ms = WallMillis();
+  // Received when read: one clock reading for every PUBLISH of a read.
+  int64_t now_ms = last_rx_wall_ms_;
   if (ic == nullptr || p.qos == mqtt::QoS::kAtMostOnce) {
     MessagePtr msg = MessageFromPublish(std::move(p), client_id_, now_ms);
     core_->Route(msg);

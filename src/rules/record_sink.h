@@ -20,11 +20,14 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   // Appends `record` (bytes as they go into the object, separator included) to the
-  // delivery stream `stream`. `done` is called exactly once, from any thread: OK once
+  // delivery stream `stream`; `arrival_ms` is when it arrived (Unix ms: the broker's
+  // receive time, which the stream's time-based keys use), 0 for now. `done` is called
+  // exactly once, from any thread: OK once
   // the record is durable in the stream's write-ahead log (as the stream's fsync policy
   // defines durable), or an error (kNotFound: no such stream; kResourceExhausted: the
   // stream's buffer is full; kIoError: the log could not be written).
-  virtual void Put(std::string_view stream, std::string_view record, RecordDone done) = 0;
+  virtual void Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
+                   RecordDone done) = 0;
 };
 
 }  // namespace tributary::rules

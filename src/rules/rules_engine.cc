@@ -119,11 +119,13 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   if (matching.size() == 1) {
     const CompiledRule* rule = matching.front();
     const RuleMetrics* rm = metrics_->For(rule->name());
-    if (rule->OutputIsPayload(msg.payload) && TrySingleFirehose(*rule, rm, msg.payload, done)) {
+    if (rule->OutputIsPayload(msg.payload) &&
+        TrySingleFirehose(*rule, rm, msg.payload, msg.received_at_ms, done)) {
       return;
     }
     auto out = rule->Evaluate(m);
-    if (out.ok() && out->has_value() && TrySingleFirehose(*rule, rm, (*out)->payload, done)) {
+    if (out.ok() && out->has_value() &&
+        TrySingleFirehose(*rule, rm, (*out)->payload, msg.received_at_ms, done)) {
       return;
     }
     // Any other shape, no output or an error: the general path, with this evaluation.
@@ -163,7 +165,8 @@ void RulesEngine::Settle(const CompiledRule& rule, const RuleMetrics* rm,
 }
 
 bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm,
-                                    std::string_view output, broker::PublishDone& done) {
+                                    std::string_view output, int64_t arrival_ms,
+                                    broker::PublishDone& done) {
   const RuleDefinition& def = rule.definition();
   if (sink_ == nullptr || def.error_action || def.actions.size() != 1) return false;
   const auto* fh = std::get_if<FirehoseAction>(&def.actions.front());
@@ -176,7 +179,7 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
   // A permanent failure (no such stream) with no error action drops the record, as the
   // general path does; a transient one refuses the message so that the device sends it
   // again. The stream's error names the stream.
-  sink_->Put(fh->delivery_stream_name, record,
+  sink_->Put(fh->delivery_stream_name, record, arrival_ms,
              [done = std::move(done), rm](const Status& s, uint64_t) {
                bool ok = true;
                if (!s.ok()) {
@@ -228,7 +231,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       for (std::string& record : records) {
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-        sink_->Put(fh->delivery_stream_name, record,
+        sink_->Put(fh->delivery_stream_name, record, m.received_at_ms,
                    [this, pending, rm, &rule, fh](const Status& s, uint64_t) {
                      if (!s.ok()) SinkFailed(rule, *fh, *rm, s, *pending);
                      pending->Release();
@@ -283,7 +286,7 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
     if (sink_ == nullptr) return;
     std::string rule_name = rule.name();
-    sink_->Put(fh->delivery_stream_name, text + fh->separator,
+    sink_->Put(fh->delivery_stream_name, text + fh->separator, /*arrival_ms=*/0,
                [rule_name, stream = fh->delivery_stream_name](const Status& s, uint64_t) {
                  if (!s.ok()) {
                    Log()->error("rule={} error action to stream {} failed too: {}", rule_name,

@@ -78,7 +78,7 @@ class RulesEngine : public broker::MessageInterceptor {
   // common `SELECT * ... -> stream` case: the record goes to the sink with the broker's
   // `done` and nothing else allocated. False when the rule is not of that shape.
   bool TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm, std::string_view output,
-                         broker::PublishDone& done);
+                         int64_t arrival_ms, broker::PublishDone& done);
   // One rule's evaluation: an error to the error action, an output to the actions.
   void Settle(const CompiledRule& rule, const RuleMetrics* rm,
               Result<std::optional<OutputRecord>>& out, const MessageContext& m,

@@ -18,7 +18,9 @@ namespace {
 // once or later (to check that the acknowledgement waits for it).
 class RecordingSink : public RecordSink {
  public:
-  void Put(std::string_view stream, std::string_view record, RecordDone done) override {
+  void Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
+           RecordDone done) override {
+    arrivals.push_back(arrival_ms);
     records[std::string(stream)].emplace_back(record);
     Status s = Status::Ok();
     if (auto it = answers.find(std::string(stream)); it != answers.end()) s = it->second;
@@ -30,6 +32,7 @@ class RecordingSink : public RecordSink {
     }
   }
   std::map<std::string, std::vector<std::string>> records;
+  std::vector<int64_t> arrivals;  // of every Put, in order
   std::map<std::string, Status> answers;
   bool defer = false;
   std::vector<std::function<void()>> deferred;
@@ -108,6 +111,8 @@ TEST_F(RulesEngineTest, ReferenceRuleSendsEveryMessageToTheStream) {
   EXPECT_EQ(sink_.records["pollution"][0], "{\"ozone\":41,\"pm10\":7}\n");
   EXPECT_EQ(sink_.records["pollution"][1], "{\"ozone\":3}\n");
   EXPECT_EQ(table_.For("to_lake")->matched->Value(), 2u);
+  // Records arrive when the broker received the message (the stream dates its keys by it).
+  EXPECT_EQ(sink_.arrivals, (std::vector<int64_t>{1764460800000, 1764460800000}));
 }
 
 TEST_F(RulesEngineTest, AcknowledgesOnlyWhenTheRecordIsDurable) {
@@ -150,6 +155,7 @@ TEST_F(RulesEngineTest, EvaluationErrorGoesToTheErrorActionAndOtherRulesGoOn) {
   // Not a JSON object: SELECT *, ... cannot be built; the second rule still runs.
   Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
   ASSERT_EQ(sink_.records["errors"].size(), 1u);
+  EXPECT_EQ(sink_.arrivals, std::vector<int64_t>{0}) << "an error record arrives when it is made";
   EXPECT_TRUE(sink_.records["s"].empty());
   ASSERT_EQ(published_.size(), 1u);
   EXPECT_EQ(published_[0].topic, "out/x");
@@ -176,6 +182,7 @@ TEST_F(RulesEngineTest, BatchModeSendsEachArrayElementAsARecord) {
   ASSERT_EQ(sink_.records["s"].size(), 3u);
   EXPECT_EQ(sink_.records["s"][0], "{\"o\":1}\n");
   EXPECT_EQ(sink_.records["s"][2], "3\n");
+  EXPECT_EQ(sink_.arrivals, std::vector<int64_t>(3, 1764460800000));
   // Not an array: the error action gets it, nothing goes to the stream.
   Publish("b/x", R"({"readings": {"o": 1}})", mqtt::QoS::kAtMostOnce);
   EXPECT_EQ(sink_.records["s"].size(), 3u);

@@ -118,7 +118,7 @@ DeliveryStream::~DeliveryStream() {
   if (delivery_thread_.joinable() || wal_) (void)Stop(0);
 }
 
-void DeliveryStream::Put(std::string_view record, PutDone done) {
+void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone done) {
   StreamMetrics& m = *options_.metrics;
   const std::string& name = options_.config.name;
   if (record.empty()) {
@@ -158,7 +158,7 @@ void DeliveryStream::Put(std::string_view record, PutDone done) {
     return;
   }
   pending_bytes_ += size;
-  wal_->Append(record, options_.clock(), std::move(done));
+  wal_->Append(record, arrival_ms > 0 ? arrival_ms : options_.clock(), std::move(done));
 }
 
 void DeliveryStream::EndPuts(uint64_t n) {

@@ -56,8 +56,10 @@ class DeliveryStream {
   static Result<std::unique_ptr<DeliveryStream>> Open(DeliveryStreamOptions options);
   ~DeliveryStream();
 
-  // `done` goes to the WAL as it is: no wrapping, no allocation per record.
-  void Put(std::string_view record, PutDone done);
+  // `done` goes to the WAL as it is: no wrapping, no allocation per record. `arrival_ms`
+  // (Unix ms; 0: now, by the stream's clock) dates the record for time-based keys.
+  void Put(std::string_view record, int64_t arrival_ms, PutDone done);
+  void Put(std::string_view record, PutDone done) { Put(record, 0, std::move(done)); }
   uint64_t epoch() const { return options_.epoch; }
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.

@@ -184,7 +184,8 @@ void StreamManager::StreamsChangedLocked() {
   generation_.store(NextProcessUniqueId(), std::memory_order_release);
 }
 
-void StreamManager::Put(std::string_view stream, std::string_view record, rules::RecordDone done) {
+void StreamManager::Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
+                        rules::RecordDone done) {
   // The rules engine puts every matching message from each connection's thread: the
   // stream found last is kept per thread while the streams stay as they were, so the
   // lock and the shared count are not touched per record. A stream deleted meanwhile
@@ -205,7 +206,7 @@ void StreamManager::Put(std::string_view stream, std::string_view record, rules:
     done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), 0);
     return;
   }
-  last.stream->Put(record, std::move(done));
+  last.stream->Put(record, arrival_ms, std::move(done));
 }
 
 void StreamManager::PutRecord(

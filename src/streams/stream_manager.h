@@ -101,7 +101,12 @@ class StreamManager : public rules::RecordSink {
   Status Delete(std::string_view name);
 
   // rules::RecordSink: `record` is taken as-is (separator included).
-  void Put(std::string_view stream, std::string_view record, rules::RecordDone done) override;
+  void Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
+           rules::RecordDone done) override;
+  // As Put, arriving now (the manager's clock).
+  void Put(std::string_view stream, std::string_view record, rules::RecordDone done) {
+    Put(stream, record, 0, std::move(done));
+  }
   // As Put, but also hands back the record id.
   void PutRecord(std::string_view stream, std::string_view record,
                  std::function<void(const Status&, const std::string& record_id)> done);

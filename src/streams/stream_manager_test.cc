@@ -190,6 +190,21 @@ TEST_F(StreamManagerTest, DeliversByIntervalOfTheInjectedClock) {
   EXPECT_EQ(d->stats.buffered_bytes, 0u);
 }
 
+TEST_F(StreamManagerTest, ARecordIsDatedByTheArrivalItWasGiven) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  // Received by the broker three hours before the stream's clock says now.
+  std::promise<Status> put;
+  m->Put("s", "late\n", kStart - 3 * 3600 * 1000,
+         [&](const Status& st, uint64_t) { put.set_value(st); });
+  ASSERT_TRUE(put.get_future().get().ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects.begin()->first.rfind("2026/11/30/11/s-1-", 0), 0u) << objects.begin()->first;
+  EXPECT_EQ(objects.begin()->second.data, "late\n");
+}
+
 TEST_F(StreamManagerTest, GzipObjectsDecompressToTheRecords) {
   auto m = OpenManager(Options());
   StreamConfig c = Config();
