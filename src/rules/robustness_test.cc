@@ -95,6 +95,20 @@ TEST(RobustnessTest, OutputIsPayloadOnlyWhenEvaluateGivesThePayloadBack) {
   EXPECT_EQ(shortcuts, 7) << "compact JSON, raw bytes and the long run of y's";
   EXPECT_FALSE((*star)->OutputIsPayload(R"({"a": 1})"));
   EXPECT_FALSE((*star)->OutputIsPayload("{\"a\":1}\n"));
+  // Each whitespace byte at every position of payloads around the 16-byte blocks the
+  // check reads, next to bytes below 0x20 that are not whitespace.
+  for (size_t size : {1, 15, 16, 17, 31, 32, 33, 250}) {
+    std::string compact(size, 'a');
+    compact[size / 2] = '\x1f';
+    EXPECT_TRUE((*star)->OutputIsPayload(compact)) << size;
+    for (size_t at = 0; at < size; ++at) {
+      for (char c : {' ', '\n', '\r', '\t'}) {
+        std::string spaced = compact;
+        spaced[at] = c;
+        EXPECT_FALSE((*star)->OutputIsPayload(spaced)) << size << " " << at << " " << int(c);
+      }
+    }
+  }
 }
 
 }  // namespace
