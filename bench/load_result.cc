@@ -30,6 +30,7 @@ std::string LoadResult::ToJsonLine() const {
   j["payload_bytes"] = options.payload_bytes;
   j["inflight"] = options.inflight;
   j["window"] = options.window;
+  j["rate"] = options.rate;
   j["messages"] = messages;
   j["seconds"] = std::round(seconds * 1000) / 1000;
   j["msgs_per_s"] = std::round(msgs_per_s());

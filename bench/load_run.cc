@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -41,6 +42,7 @@ struct Publisher {
   uint32_t unacked = 0;
   uint16_t next_id = 1;
   bool waiting = false;         // queued for room in the window
+  bool rate_waiting = false;    // queued for the rate limit's next send
   std::unordered_map<uint16_t, InFlight> in_flight;  // QoS 1, by packet id
   std::vector<uint8_t> acked;   // by seq
 };
@@ -53,7 +55,8 @@ struct Subscriber {
 
 class LoadRun {
  public:
-  explicit LoadRun(const LoadOptions& o) : o_(o), deadline_(io_), phase_timer_(io_) {
+  explicit LoadRun(const LoadOptions& o)
+      : o_(o), deadline_(io_), phase_timer_(io_), rate_timer_(io_) {
     result_.options = o;
     window_limit_ = static_cast<uint64_t>(o.window) * static_cast<uint64_t>(o.subscribers);
   }
@@ -134,6 +137,10 @@ class LoadRun {
   void BeginWarmup() {
     phase_ = Phase::kWarmup;
     deadline_.cancel();
+    if (o_.rate > 0) {
+      rate_refilled_ns_ = SteadyNanos();
+      RefillRate();
+    }
     for (int p = 0; p < o_.publishers; ++p) TrySend(p);
     phase_timer_.expires_after(Seconds(o_.warmup_s));
     phase_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -165,6 +172,16 @@ class LoadRun {
           waiting_.push_back(p);
         }
         return;
+      }
+      if (o_.rate > 0) {
+        if (rate_tokens_ < 1) {
+          if (!pub.rate_waiting) {
+            pub.rate_waiting = true;
+            rate_waiting_.push_back(p);
+          }
+          return;
+        }
+        rate_tokens_ -= 1;
       }
       SendOne(p, pub);
     }
@@ -265,6 +282,26 @@ class LoadRun {
                   mqtt::PacketTypeName(mqtt::TypeOf(packet)) + " from the broker");
   }
 
+  // --rate: every millisecond, the sends due since the last refill (at most 10 ms' worth
+  // banked), taken by the publishers waiting for them in turn.
+  void RefillRate() {
+    int64_t now = SteadyNanos();
+    double due = o_.rate * static_cast<double>(now - rate_refilled_ns_) / 1e9;
+    rate_refilled_ns_ = now;
+    rate_tokens_ = std::min(rate_tokens_ + due, std::max(1.0, o_.rate / 100));
+    while (!rate_waiting_.empty() && rate_tokens_ >= 1 && Sending()) {
+      int p = rate_waiting_.front();
+      rate_waiting_.pop_front();
+      pubs_[static_cast<size_t>(p)].rate_waiting = false;
+      TrySend(p);
+    }
+    if (!Sending()) return;
+    rate_timer_.expires_after(std::chrono::milliseconds(1));
+    rate_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) RefillRate();
+    });
+  }
+
   // Deliveries free room in the window; blocked publishers take turns to use it.
   void ServeWaiting() {
     while (!waiting_.empty() && in_system_ < window_limit_ && Sending()) {
@@ -348,6 +385,7 @@ class LoadRun {
     phase_ = Phase::kDone;
     deadline_.cancel();
     phase_timer_.cancel();
+    rate_timer_.cancel();
     if (lake_) lake_->Stop();
     if (started) {
       if (lake_) CountLake();
@@ -372,10 +410,14 @@ class LoadRun {
   tcp::endpoint broker_;
   asio::steady_timer deadline_;
   asio::steady_timer phase_timer_;
+  asio::steady_timer rate_timer_;
   Phase phase_ = Phase::kConnecting;
   std::vector<Subscriber> subs_;
   std::vector<Publisher> pubs_;
   std::deque<int> waiting_;
+  std::deque<int> rate_waiting_;  // publishers waiting for --rate's next send
+  double rate_tokens_ = 0;        // sends due and not yet made
+  int64_t rate_refilled_ns_ = 0;
   int subscribers_ready_ = 0;
   int publishers_connected_ = 0;
   uint64_t in_system_ = 0;   // message copies sent and not yet delivered

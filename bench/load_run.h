@@ -55,6 +55,9 @@ struct LoadOptions {
   int inflight = 32;   // QoS 1: unacknowledged PUBLISH per publisher
   uint16_t keep_alive_s = 0;  // CONNECT keep alive; clients ping every half period
   int window = 100;    // sent and not yet delivered, per subscriber, all publishers together
+  // Messages per second, all publishers together, spread evenly; 0: as fast as the
+  // acknowledgements (and the window) allow.
+  double rate = 0;
   std::string lake_dir;  // empty: no lake watching
 };
 

@@ -69,6 +69,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--topic-prefix", load.topic_prefix, "publisher i publishes to <prefix><i>")
       ->capture_default_str();
+  app.add_option("--rate", load.rate,
+                 "messages per second, all publishers together (0: as fast as acknowledged)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--inflight", load.inflight, "QoS 1: unacknowledged messages per publisher")
       ->capture_default_str();
   app.add_option("--window", load.window,
