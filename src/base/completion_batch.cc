@@ -38,6 +38,8 @@ CompletionBatch::~CompletionBatch() {
   }
 }
 
+bool CompletionBatch::IsOpen() { return t_batch.depth > 0; }
+
 void CompletionBatch::Post(void* key, PostFn post, Task task) {
   if (t_batch.depth == 0) {
     post(key, std::move(task));

@@ -1,6 +1,9 @@
 // CompletionBatch: a thread that completes many operations at once (a stream's WAL writer
 // calling every record's `done` after one group commit) hands the follow-up work to each
-// destination (an I/O thread's event loop) in one post instead of one per operation.
+// destination (an I/O thread's event loop) in one post instead of one per operation. The
+// other way round, a thread that starts many at once (a broker connection handling every
+// PUBLISH of one read) lets each destination (a delivery stream) take them in one go:
+// DeliveryStream::Put stages its record when IsOpen() and posts its own flush.
 //
 // With a batch open on the calling thread, Post(key, post, task) queues `task` under
 // `key`, the destination; when the outermost batch closes, `post(key, run)` is called once
@@ -40,6 +43,8 @@ class CompletionBatch {
   CompletionBatch& operator=(const CompletionBatch&) = delete;
 
   static void Post(void* key, PostFn post, Task task);
+  // A batch is open on the calling thread.
+  static bool IsOpen();
 };
 
 }  // namespace tributary

@@ -74,6 +74,23 @@ TEST(CompletionBatchTest, OnlyTheOutermostBatchPostsAndTheNextStartsEmpty) {
   EXPECT_TRUE(loop.posted.empty());
 }
 
+TEST(CompletionBatchTest, IsOpenFromTheFirstBatchUntilTheOutermostCloses) {
+  EXPECT_FALSE(CompletionBatch::IsOpen());
+  Loop loop;
+  bool open_while_posting = true;
+  {
+    CompletionBatch outer;
+    EXPECT_TRUE(CompletionBatch::IsOpen());
+    { CompletionBatch inner; }
+    EXPECT_TRUE(CompletionBatch::IsOpen());
+    // What runs as the batch closes sees it closed: a task that posts again posts at once.
+    CompletionBatch::Post(&loop, [](void*, CompletionBatch::Task run) { run(); },
+                          [&] { open_while_posting = CompletionBatch::IsOpen(); });
+  }
+  EXPECT_FALSE(open_while_posting);
+  EXPECT_FALSE(CompletionBatch::IsOpen());
+}
+
 TEST(CompletionBatchTest, ABatchBelongsToItsThread) {
   Loop loop;
   CompletionBatch batch;

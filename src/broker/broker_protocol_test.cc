@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "base/completion_batch.h"
 #include "broker/testing/test_client.h"
 #include "broker/testing/test_util.h"
 #include "mqtt/codec.h"
@@ -443,6 +444,55 @@ class ImmediateInterceptor : public DeferringInterceptor {
     if (done) done(m.topic != "now/refused");
   }
 };
+
+// Sees whether each PUBLISH comes inside a CompletionBatch, and counts the batches by
+// posting one flush a batch, as a delivery stream staging its records does.
+class BatchWatchingInterceptor : public DeferringInterceptor {
+ public:
+  void OnPublish(const InboundMessage& m, PublishDone done) override {
+    bool first = staged_in_batch++ == 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      topics.emplace_back(m.topic);
+      in_batch.push_back(CompletionBatch::IsOpen());
+    }
+    if (first) {
+      CompletionBatch::Post(this, [](void*, CompletionBatch::Task run) { run(); }, [this] {
+        std::lock_guard<std::mutex> lock(mu);
+        flushes.push_back(staged_in_batch);
+        staged_in_batch = 0;
+      });
+    }
+    if (done) done(true);
+  }
+  std::vector<bool> in_batch;
+  std::vector<int> flushes;  // PUBLISH per batch
+
+ private:
+  static thread_local int staged_in_batch;
+};
+thread_local int BatchWatchingInterceptor::staged_in_batch = 0;
+
+// A connection handles the packets of one read inside one CompletionBatch: what their
+// PUBLISH start (a delivery stream's appends) goes on in one go when the read is handled.
+TEST(BrokerProtocolTest, ThePublishOfOneReadShareACompletionBatch) {
+  BatchWatchingInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto pub = MustConnect(b.port(), V5("reader"));
+  std::string raw;
+  for (uint16_t id = 1; id <= 5; ++id) {
+    mqtt::Encode(Qos1("batch/" + std::to_string(id), "m", id), mqtt::Version::kV5, &raw);
+  }
+  ASSERT_TRUE(pub->SendRaw(raw).ok());  // one write: the broker reads it at once
+  for (uint16_t id = 1; id <= 5; ++id) {
+    auto ack = pub->Expect<mqtt::PubAck>();
+    ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+    EXPECT_EQ(ack->packet_id, id);
+  }
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.in_batch, std::vector<bool>(5, true));
+  EXPECT_EQ(ic.flushes, std::vector<int>{5});
+}
 
 TEST(BrokerProtocolTest, VerdictGivenDuringOnPublishIsActedOnAtOnce) {
   ImmediateInterceptor ic;

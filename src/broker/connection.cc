@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "base/completion_batch.h"
 #include "mqtt/codec.h"
 
 namespace tributary::broker {
@@ -60,6 +61,20 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   bool filled = rlen_ + n == rbuf_.size();
   rlen_ += n;
   if (filled && rbuf_.size() < kMaxReadChunk) rbuf_.resize(rbuf_.size() * 2);
+  size_t off = HandleFrames();
+  if (state_ == State::kClosed) return;
+  if (off > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
+    rlen_ -= off;
+  }
+  StartWrite();
+  DoRead();
+}
+
+size_t Connection::HandleFrames() {
+  // What the read's PUBLISH start goes to each destination in one go when the batch
+  // closes: a delivery stream appends the read's records to its WAL under one lock.
+  CompletionBatch batch;
   size_t off = 0;
   while (state_ == State::kAwaitConnect || state_ == State::kConnected) {
     std::span<const uint8_t> avail(rbuf_.data() + off, rlen_ - off);
@@ -85,13 +100,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     off += f.size;
     Handle(std::get<mqtt::Packet>(std::move(decoded)));
   }
-  if (state_ == State::kClosed) return;
-  if (off > 0) {
-    std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
-    rlen_ -= off;
-  }
-  StartWrite();
-  DoRead();
+  return off;
 }
 
 void Connection::Handle(mqtt::Packet&& packet) {

@@ -48,6 +48,8 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   // I/O
   void DoRead();
   void OnRead(const boost::system::error_code& ec, size_t n);
+  // Handles the complete packets in the read buffer; returns the bytes they took.
+  size_t HandleFrames();
   void Send(const mqtt::Packet& packet);
   void StartWrite();
   void OnWrite(const boost::system::error_code& ec, size_t n);

@@ -11,6 +11,7 @@
 
 #include "base/base64.h"
 #include "base/clock.h"
+#include "base/completion_batch.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/thread_name.h"
@@ -133,32 +134,108 @@ void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone do
          0);
     return;
   }
+  if (arrival_ms <= 0) arrival_ms = options_.clock();
+  if (CompletionBatch::IsOpen()) {
+    Stage(record, arrival_ms, std::move(done));
+    return;
+  }
   uint64_t size = record.size();
   // No lock here: Put runs on every publishing connection's thread, and mu_ is held by
   // the WAL writer while it buffers a whole batch. Counting this Put before reading
   // accepting_ is what lets Stop wait for it (see accepting_).
   puts_in_progress_.fetch_add(1);
   InPut in_put(&in_put_);
-  if (!accepting_.load()) {
+  Status refused = Refusal(size, accepting_.load(), pending_bytes_.load());
+  if (!refused.ok()) {
     EndPuts(1);
     m.records_rejected->Add();
-    done(FailedPrecondition(fmt::format(
-             "stream '{}' is not accepting records (stopping or being deleted)", name)),
-         0);
-    return;
-  }
-  uint64_t pending = pending_bytes_.load();
-  if (pending + size > options_.max_pending_bytes) {
-    EndPuts(1);
-    m.records_rejected->Add();
-    done(ResourceExhausted(fmt::format(
-             "stream '{}': {} bytes acknowledged and not yet delivered, limit {}; retry later",
-             name, pending, options_.max_pending_bytes)),
-         0);
+    done(refused, 0);
     return;
   }
   pending_bytes_ += size;
-  wal_->Append(record, arrival_ms > 0 ? arrival_ms : options_.clock(), std::move(done));
+  wal_->Append(record, arrival_ms, std::move(done));
+}
+
+Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) const {
+  const std::string& name = options_.config.name;
+  if (!accepting) {
+    return FailedPrecondition(
+        fmt::format("stream '{}' is not accepting records (stopping or being deleted)", name));
+  }
+  if (pending + size > options_.max_pending_bytes) {
+    return ResourceExhausted(fmt::format(
+        "stream '{}': {} bytes acknowledged and not yet delivered, limit {}; retry later", name,
+        pending, options_.max_pending_bytes));
+  }
+  return Status::Ok();
+}
+
+// One thread's staged records for one stream. Kept per thread for reuse, so that staging
+// allocates nothing once its buffers have grown.
+struct DeliveryStream::Staged {
+  DeliveryStream* stream = nullptr;  // null: free
+  std::string bytes;                 // the records, back to back
+  std::vector<Wal::Entry> entries;
+};
+
+void DeliveryStream::Stage(std::string_view record, int64_t arrival_ms, PutDone done) {
+  thread_local std::vector<std::unique_ptr<Staged>> pool;
+  Staged* staged = nullptr;
+  Staged* free = nullptr;
+  for (const auto& s : pool) {
+    if (s->stream == this) {
+      staged = s.get();
+      break;
+    }
+    if (s->stream == nullptr && free == nullptr) free = s.get();
+  }
+  if (staged == nullptr) {
+    if (free == nullptr) free = pool.emplace_back(std::make_unique<Staged>()).get();
+    staged = free;
+    staged->stream = this;
+    // Counted as one put, and as a thread inside Put, until the batch closes: Stop waits.
+    puts_in_progress_.fetch_add(1);
+    in_put_.fetch_add(1);
+    CompletionBatch::Post(
+        this, [](void*, CompletionBatch::Task run) { run(); },
+        [this, staged] { AppendStaged(*staged); });
+  }
+  staged->entries.push_back({staged->bytes.size(), record.size(), arrival_ms, std::move(done)});
+  staged->bytes.append(record);
+}
+
+void DeliveryStream::AppendStaged(Staged& staged) {
+  StreamMetrics& m = *options_.metrics;
+  std::vector<Wal::Entry>& entries = staged.entries;
+  const bool accepting = accepting_.load();
+  const uint64_t pending = pending_bytes_.load();
+  uint64_t admitted_bytes = 0;
+  size_t admitted = 0;
+  // Answered last, once this thread's hold on the stream is released: a `done` may Put.
+  std::vector<std::pair<PutDone, Status>> refused;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Status why = Refusal(entries[i].size, accepting, pending + admitted_bytes);
+    if (!why.ok()) {
+      refused.emplace_back(std::move(entries[i].done), std::move(why));
+      continue;
+    }
+    admitted_bytes += entries[i].size;
+    if (admitted != i) entries[admitted] = std::move(entries[i]);
+    ++admitted;
+  }
+  entries.erase(entries.begin() + static_cast<ptrdiff_t>(admitted), entries.end());
+  if (admitted > 0) {
+    puts_in_progress_.fetch_add(admitted);
+    pending_bytes_ += admitted_bytes;
+    wal_->AppendAll(staged.bytes, entries);
+  }
+  if (!refused.empty()) m.records_rejected->Add(refused.size());
+  entries.clear();
+  staged.bytes.clear();
+  staged.stream = nullptr;
+  EndPuts(1);
+  in_put_.fetch_sub(1);  // Stop may destroy this stream from here on
+  for (auto& [done, why] : refused) done(why, 0);
 }
 
 void DeliveryStream::EndPuts(uint64_t n) {

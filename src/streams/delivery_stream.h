@@ -4,8 +4,15 @@
 // failing bucket with backoff, falls back to the error prefix after the retry window, and
 // then marks the records delivered in the WAL checkpoint.
 //
+// Put inside a CompletionBatch (base/completion_batch.h; a broker connection opens one
+// for each read) stages the record on the calling thread; when the batch closes, the
+// thread's records for the stream are admitted and appended to the WAL together: one WAL
+// lock and one round of the shared counters for a read's worth of PUBLISH, not one per
+// record. A staged record that is refused (stopping, backpressure) gets its `done` then.
+//
 // Thread-safety: Put, Flush, Describe and SetAccepting may be called from any thread.
-// Stop must be called once before destruction, not from a `done` callback.
+// Stop must be called once before destruction, not from a `done` callback nor inside a
+// CompletionBatch that staged records for the stream.
 #pragma once
 
 #include <atomic>
@@ -84,7 +91,15 @@ class DeliveryStream {
     int64_t oldest_arrival_ms = 0;
   };
 
+  struct Staged;  // one thread's records for this stream in its open CompletionBatch
+
   DeliveryStream(DeliveryStreamOptions options, KeyTemplate prefix, KeyTemplate error_prefix);
+  void Stage(std::string_view record, int64_t arrival_ms, PutDone done);
+  // Admits what `staged` holds and appends it to the WAL; refuses the rest.
+  void AppendStaged(Staged& staged);
+  // Why a record of `size` bytes is refused (not `accepting`, or `pending` bytes not yet
+  // delivered leave no room), or OK.
+  Status Refusal(uint64_t size, bool accepting, uint64_t pending) const;
   void OnDurable(const std::vector<WalFrame>& records);
   // Metrics and backpressure for one WAL batch (WalOptions::on_batch_done).
   void OnBatchDone(const Status& status, size_t records, uint64_t bytes);
@@ -118,7 +133,8 @@ class DeliveryStream {
   bool stopping_ = false;
   bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
   std::atomic<uint64_t> puts_in_progress_{0};  // from Put until the WAL's batch is done
-  std::atomic<uint32_t> in_put_{0};            // threads inside Put (Stop waits for 0)
+  // Threads inside Put or holding staged records (Stop waits for 0).
+  std::atomic<uint32_t> in_put_{0};
   uint64_t last_object_raw_bytes_ = 0;  // mu_; the raw size of the last buffer sealed
   uint64_t recovered_through_ = 0;      // the last record recovered from the WAL at Open
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/completion_batch.h"
 #include "streams/gzip.h"
 #include "streams/testing/memory_object_store.h"
 #include "base/testing/temp_dir.h"
@@ -459,6 +460,91 @@ TEST_F(StreamManagerTest, BackpressureRefusesBeyondThePendingLimit) {
   lake_.Get("iot-data")->FailPutsWhere(nullptr);
   ASSERT_TRUE(m->Flush("s").ok());
   EXPECT_TRUE(PutSync(*m, "s", rec).ok());
+}
+
+// A record's outcome, as a Put inside a CompletionBatch leaves it.
+struct Outcome {
+  std::atomic<bool> given{false};
+  Status status;
+  uint64_t seq = 0;
+  rules::RecordDone Done() {
+    return [this](const Status& s, uint64_t q) {
+      status = s;
+      seq = q;
+      given = true;
+    };
+  }
+  bool WaitGiven() {
+    for (int waited = 0; waited < 5000 && !given; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return given;
+  }
+};
+
+TEST_F(StreamManagerTest, PutsInsideACompletionBatchReachTheWalTogetherWhenItCloses) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  Outcome out[3];
+  {
+    CompletionBatch batch;
+    for (int i = 0; i < 3; ++i) m->Put("s", "r" + std::to_string(i) + "\n", 0, out[i].Done());
+    // Staged on this thread: the WAL writer has nothing to commit yet.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const Outcome& o : out) EXPECT_FALSE(o.given);
+    EXPECT_EQ(m->Describe("s")->stats.records_in, 0u);
+  }
+  for (Outcome& o : out) ASSERT_TRUE(o.WaitGiven());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(out[i].status.ok()) << out[i].status.ToString();
+  EXPECT_EQ(out[1].seq, out[0].seq + 1);
+  EXPECT_EQ(out[2].seq, out[0].seq + 2);
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects.begin()->second.data, "r0\nr1\nr2\n");
+  EXPECT_EQ(m->Describe("s")->stats.records_in, 3u);
+}
+
+TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoom) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 1000;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  std::string rec(400, 'r');
+  Outcome out[3];
+  {
+    CompletionBatch batch;
+    for (Outcome& x : out) m->Put("s", rec, 0, x.Done());
+    EXPECT_FALSE(out[2].given);  // judged with the rest, when the batch closes
+  }
+  for (Outcome& x : out) ASSERT_TRUE(x.WaitGiven());
+  EXPECT_TRUE(out[0].status.ok());
+  EXPECT_TRUE(out[1].status.ok());
+  EXPECT_EQ(out[2].status.code(), ErrorCode::kResourceExhausted) << out[2].status.ToString();
+  EXPECT_NE(out[2].status.message().find("limit 1000"), std::string::npos);
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.records_rejected, 1u);
+  EXPECT_EQ(d->stats.buffered_bytes, 800u);
+}
+
+TEST_F(StreamManagerTest, DeleteWaitsForStagedRecordsAndRefusesThem) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  Outcome out[2];
+  std::future<Status> deleted;
+  {
+    CompletionBatch batch;
+    for (Outcome& x : out) m->Put("s", "staged\n", 0, x.Done());
+    deleted = std::async(std::launch::async, [&] { return m->Delete("s"); });
+    // The stream cannot go while this thread holds records for it.
+    EXPECT_EQ(deleted.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
+  }
+  ASSERT_TRUE(deleted.get().ok());
+  for (Outcome& x : out) {
+    ASSERT_TRUE(x.WaitGiven());
+    EXPECT_EQ(x.status.code(), ErrorCode::kFailedPrecondition) << x.status.ToString();
+  }
+  EXPECT_TRUE(Objects().empty());
 }
 
 TEST_F(StreamManagerTest, PutRecordBatchAnswersPerRecord) {

@@ -403,21 +403,36 @@ Wal::SpareResult Wal::PrepareSpare() {
   return SpareResult::kReady;
 }
 
+uint64_t Wal::QueueLocked(std::string_view data, int64_t arrival_ms, DoneFn& done) {
+  uint64_t seq = next_seq_++;
+  last_appended_seq_ = seq;
+  size_t offset = queue_bytes_.size();
+  EncodeFrame(options_.epoch, seq, arrival_ms, data, &queue_bytes_);
+  queue_.push_back({seq, arrival_ms, offset, data.size(), std::move(done)});
+  return seq;
+}
+
 uint64_t Wal::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
   uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    seq = next_seq_++;
-    last_appended_seq_ = seq;
-    size_t offset = queue_bytes_.size();
-    EncodeFrame(options_.epoch, seq, arrival_ms, data, &queue_bytes_);
-    queue_.push_back({seq, arrival_ms, offset, data.size(), std::move(done)});
+    seq = QueueLocked(data, arrival_ms, done);
     // A busy writer takes this record with its next batch: waking it is a wasted
     // system call per record under load.
     if (!writer_waiting_) return seq;
   }
   queue_cv_.notify_one();
   return seq;
+}
+
+void Wal::AppendAll(std::string_view data, std::vector<Entry>& entries) {
+  if (entries.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    for (Entry& e : entries) QueueLocked(data.substr(e.offset, e.size), e.arrival_ms, e.done);
+    if (!writer_waiting_) return;
+  }
+  queue_cv_.notify_one();
 }
 
 void Wal::WriterLoop() {

@@ -108,6 +108,16 @@ class Wal {
   // Queues a record; returns its sequence number. `done` gets OK once it is written (and
   // synced, per the policy), or IoError naming the file, with the sequence number.
   uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done);
+  // A record for AppendAll: its bytes are [offset, offset + size) of a shared buffer.
+  struct Entry {
+    size_t offset;
+    size_t size;
+    int64_t arrival_ms;
+    DoneFn done;
+  };
+  // Queues `entries` in order under one lock (consecutive sequence numbers), as many
+  // Appends would; their bytes are in `data`. Their `done` are moved from.
+  void AppendAll(std::string_view data, std::vector<Entry>& entries);
   // The sequence number of the last Append since Open (0: none).
   uint64_t last_appended_seq() const;
 
@@ -146,6 +156,8 @@ class Wal {
   explicit Wal(WalOptions options)
       : options_(std::move(options)), direct_writer_(options_.epoch) {}
   Status Recover(std::vector<WalRecord>* undelivered);
+  // Numbers, frames and queues one record (queue_mu_ held); returns its sequence number.
+  uint64_t QueueLocked(std::string_view data, int64_t arrival_ms, DoneFn& done);
   Status OpenSegment(uint64_t first_seq);
   void WriterLoop();
   Status WriteBatch(const std::string& bytes, uint64_t first_seq);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -661,6 +662,53 @@ TEST(WalTest, GroupCommitAcknowledgesEveryCallerInAppendOrder) {
   }
   Harness again(dir.path());
   EXPECT_EQ(again.recovered.size(), acked.size());
+}
+
+// A batch from AppendAll takes consecutive sequence numbers, in its order, even while other
+// threads append one record at a time; each record is its own slice of the shared buffer.
+TEST(WalTest, AppendAllQueuesItsRecordsTogetherInOrder) {
+  TempDir dir;
+  Harness h(dir.path());
+  constexpr int kBatches = 100, kPerBatch = 7;
+  std::atomic<bool> stop{false};
+  std::thread single([&] {
+    while (!stop.load()) h.wal->Append("single", 1, [](const Status&, uint64_t) {});
+  });
+  std::mutex mu;
+  std::map<std::string, uint64_t> seq_of;  // "<batch>:<i>" -> its sequence number
+  for (int b = 0; b < kBatches; ++b) {
+    std::string data;
+    std::vector<Wal::Entry> entries;
+    for (int i = 0; i < kPerBatch; ++i) {
+      std::string rec = std::to_string(b) + ":" + std::to_string(i);
+      entries.push_back({data.size(), rec.size(), 100 + i, [&, rec](const Status& s, uint64_t seq) {
+                           EXPECT_TRUE(s.ok()) << s.ToString();
+                           std::lock_guard<std::mutex> lock(mu);
+                           seq_of[rec] = seq;
+                         }});
+      data += rec;
+      data += "junk between the records";
+    }
+    h.wal->AppendAll(data, entries);
+  }
+  stop = true;
+  single.join();
+  h.wal.reset();  // drains the queue
+  ASSERT_EQ(seq_of.size(), size_t(kBatches * kPerBatch));
+  std::map<uint64_t, WalRecord> durable;
+  for (const WalRecord& r : h.durable) durable[r.seq] = r;
+  for (int b = 0; b < kBatches; ++b) {
+    uint64_t first = seq_of[std::to_string(b) + ":0"];
+    for (int i = 0; i < kPerBatch; ++i) {
+      std::string rec = std::to_string(b) + ":" + std::to_string(i);
+      EXPECT_EQ(seq_of[rec], first + i) << rec << ": not consecutive";
+      ASSERT_EQ(durable.count(first + i), 1u);
+      EXPECT_EQ(durable[first + i].data, rec);
+      EXPECT_EQ(durable[first + i].arrival_ms, 100 + i);
+    }
+  }
+  Harness again(dir.path());
+  EXPECT_EQ(again.recovered.size(), h.durable.size());
 }
 
 // What the callers' `done` post to another thread (a connection's PUBACKs to its I/O
