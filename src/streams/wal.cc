@@ -464,7 +464,7 @@ void Wal::WriterLoop() {
     if (options_.commit_delay_us > 0 && last_batch_records_ >= 2 && !stopping_) {
       // Several callers are appending: let more records join this commit.
       auto until = std::chrono::steady_clock::time_point(
-          std::chrono::nanoseconds(last_commit_end_ns_ + options_.commit_delay_us * 1000));
+          std::chrono::nanoseconds(last_commit_start_ns_ + options_.commit_delay_us * 1000));
       queue_cv_.wait_until(lock, until, [this] { return stopping_; });
     }
     // Take the queue and its frames; the appenders get this thread's emptied containers,
@@ -472,6 +472,7 @@ void Wal::WriterLoop() {
     batch_.swap(queue_);
     write_buffer_.swap(queue_bytes_);
     lock.unlock();
+    last_commit_start_ns_ = SteadyNanos();
 
     Status status = WriteBatch(write_buffer_, batch_.front().seq);
     uint64_t data_bytes = 0;
@@ -500,7 +501,6 @@ void Wal::WriterLoop() {
       for (Pending& p : batch_) p.done(status, p.seq);
     }
     last_batch_records_ = batch_.size();
-    last_commit_end_ns_ = SteadyNanos();
     batch_.clear();
     write_buffer_.clear();
     lock.lock();

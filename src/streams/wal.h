@@ -12,9 +12,11 @@
 //
 // Commit delay: a commit costs the same system calls and thread wake-ups whatever it
 // holds, so when appends come from several callers at once (the last commit held two
-// records or more) the writer waits until `commit_delay_us` after the last commit ended
-// before taking the next batch, which then holds what arrived meanwhile. A lone caller
-// appending one record at a time is never delayed. Stopping cuts the wait short.
+// records or more) the writer takes the next batch no sooner than `commit_delay_us`
+// after it took the last one; the batch then holds what arrived meanwhile. A commit that
+// took longer than that (a slow disk) is followed at once: its own duration gathered the
+// next batch, and waiting would only leave the disk idle. A lone caller appending one
+// record at a time is never delayed. Stopping cuts the wait short.
 //
 // Direct commits (policy `always`, where the file system takes O_DIRECT): every commit
 // goes to the device anyway, so it skips the page cache. WalDirectWriter writes it from
@@ -78,8 +80,9 @@ struct WalOptions {
   uint64_t epoch = 0;  // the stream's epoch, written into every frame
   FsyncPolicy fsync;
   uint64_t segment_bytes = 64ull << 20;
-  // After a commit of two or more records, the next commit waits until this long after
-  // it ended, gathering what arrives meanwhile; 0: never. See "Commit delay" above.
+  // After a commit of two or more records, the next commit starts no sooner than this
+  // long after it started, gathering what arrives meanwhile; 0: never. See "Commit
+  // delay" above.
   int64_t commit_delay_us = 0;
   // Delivered segments kept for reuse (preallocation only): at most this many bytes of
   // them, and at least two segments.
@@ -192,7 +195,7 @@ class Wal {
   int fd_ = -1;
   int64_t last_sync_ns_ = 0;
   size_t last_batch_records_ = 0;  // the last commit's, for the commit delay
-  int64_t last_commit_end_ns_ = 0;
+  int64_t last_commit_start_ns_ = 0;
   bool dirty_ = false;
   bool preallocate_ = false;           // set by Open
   // Segments written with O_DIRECT (set by Open with preallocate_; cleared where the file

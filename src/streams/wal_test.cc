@@ -569,6 +569,67 @@ TEST(WalTest, AfterACommitOfSeveralTheNextWaitsForMore) {
   EXPECT_LE(batches.size(), 12u) << "commits: " << batches.size();
 }
 
+// Polls `done` every millisecond for up to `timeout_ms`.
+bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; ++waited) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
+}
+
+// The delay counts from the start of the last commit: after one that took longer than
+// the delay (a slow disk; here its hook sleeps), the next starts at once instead of
+// leaving the disk idle for another delay.
+TEST(WalTest, ACommitSlowerThanTheDelayIsFollowedAtOnce) {
+  TempDir dir;
+  constexpr auto kDelay = std::chrono::milliseconds(200);
+  constexpr auto kCommit = std::chrono::milliseconds(300);
+  std::mutex mu;
+  std::vector<std::chrono::steady_clock::time_point> commits;
+  WalOptions o;
+  o.dir = dir.path();
+  o.commit_delay_us = std::chrono::duration_cast<std::chrono::microseconds>(kDelay).count();
+  o.on_durable = [&](const std::vector<WalFrame>&) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      commits.push_back(std::chrono::steady_clock::now());
+    }
+    std::this_thread::sleep_for(kCommit);
+  };
+  std::vector<WalRecord> recovered;
+  auto opened = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Wal> wal = std::move(opened).value();
+  std::atomic<int> acked{0};
+  auto append_ten = [&] {
+    std::string data(10, 'r');
+    std::vector<Wal::Entry> entries;
+    for (size_t i = 0; i < 10; ++i) {
+      entries.push_back({i, 1, 1, [&](const Status& s, uint64_t) {
+                           EXPECT_TRUE(s.ok());
+                           ++acked;
+                         }});
+    }
+    wal->AppendAll(data, entries);
+  };
+  append_ten();  // one commit of ten: the next one is delayed
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return !commits.empty();
+  }, 5000));
+  append_ten();  // queued while the first commit is still under way
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 20; }, 5000));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(commits.size(), 2u);
+  auto gap = commits[1] - commits[0];
+  EXPECT_GE(gap, kCommit);
+  // Counted from the end of the first commit, the second would start kCommit + kDelay
+  // (500 ms) after the first.
+  EXPECT_LT(gap, kCommit + kDelay * 3 / 4)
+      << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count() << " ms";
+}
+
 // Delivered segments are kept up to `reuse_bytes` (at least two); the others are
 // deleted, and none outlives the log: closed, it removes them, and Open removes any a
 // crash left.
