@@ -86,8 +86,14 @@ describe('crash recovery', { timeout: Math.max(110000, ROUNDS * 10000) }, () => 
       const have = new Set(l.records);
       for (const a of acked) if (!have.has(a)) return false;
       return true;
-    }, { timeoutMs: 20000, what: `all ${acked.size} acknowledged records` }).catch((e) => {
-      throw new Error(`${e.message}\nsome acknowledged records are missing from the lake`);
+    }, { timeoutMs: 20000, what: `all ${acked.size} acknowledged records` }).catch(async (e) => {
+      // Whether the server still runs, and what its stream holds: buffered records that
+      // never left, or a delivery that fails, tell different stories.
+      const exited = await Promise.race([server.child.exited, sleep(100).then(() => null)]);
+      const described = await server.cli(['stream', 'describe', 'crash', '--json']);
+      throw new Error(`${e.message}\nsome acknowledged records are missing from the lake\n` +
+                      `server: ${exited ? `exited (code ${exited.code}, signal ${exited.signal})` : 'running'}\n` +
+                      describeRun('stream describe crash --json', described));
     });
     for (const r of lake.records) assert.ok(sent.has(r), `the lake holds a record nobody published: ${r}`);
     // Segments are reused only where they are real files on a disk (not on tmpfs).
