@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <thread>
 
@@ -78,9 +79,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
     p->OnDurable(records);
   };
-  wal_options.on_batch_done = [p = s.get()](const Status& status, size_t records,
-                                            uint64_t bytes) {
-    p->OnBatchDone(status, records, bytes);
+  wal_options.on_batch_done = [p = s.get()](const Status& status, const WalBatchDone& batch) {
+    p->OnBatchDone(status, batch);
   };
   std::vector<WalRecord> undelivered;
   TRY_ASSIGN(s->wal_, Wal::Open(std::move(wal_options), &undelivered));
@@ -246,18 +246,20 @@ void DeliveryStream::EndPuts(uint64_t n) {
   }
 }
 
-void DeliveryStream::OnBatchDone(const Status& status, size_t records, uint64_t bytes) {
+void DeliveryStream::OnBatchDone(const Status& status, const WalBatchDone& batch) {
   StreamMetrics& m = *options_.metrics;
   if (status.ok()) {
-    m.records_in->Add(records);
-    m.bytes_in->Add(bytes);
+    m.records_in->Add(batch.records);
+    m.bytes_in->Add(batch.bytes);
+    m.wal_commit_seconds->Observe(double(batch.commit_ns) / 1e9);
+    m.wal_commit_records->Observe(double(batch.records));
   } else {
-    pending_bytes_ -= bytes;
-    m.records_rejected->Add(records);
+    pending_bytes_ -= batch.bytes;
+    m.records_rejected->Add(batch.records);
     NoteError(status.ToString());
   }
   m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-  EndPuts(records);
+  EndPuts(batch.records);
 }
 
 void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
@@ -439,6 +441,8 @@ bool DeliveryStream::Deliver(Buffer& b) {
   }
 
   int64_t latency_ms = std::max<int64_t>(0, options_.clock() - b.oldest_arrival_ms);
+  log->debug("stream={} delivered key={} records={} bytes={} first_seq={} latency_ms={}",
+             config.name, key, b.seqs.size(), body.size(), b.seqs.front(), latency_ms);
   m.delivery_latency->Observe(double(latency_ms) / 1000.0);
   m.last_latency_ms->Set(latency_ms);
   if (latency_ms > m.max_latency_ms->Value()) m.max_latency_ms->Set(latency_ms);
@@ -565,6 +569,12 @@ StreamDescription DeliveryStream::Describe() const {
   uint64_t n = m.delivery_latency->Count();
   s.avg_delivery_latency_ms = n ? int64_t(m.delivery_latency->Sum() * 1000.0 / double(n)) : 0;
   s.buffered_bytes = pending_bytes_.load();
+  s.wal_commits = m.wal_commit_seconds->Count();
+  if (s.wal_commits > 0) {
+    s.avg_wal_commit_us = int64_t(m.wal_commit_seconds->Sum() * 1e6 / double(s.wal_commits));
+    s.avg_records_per_commit =
+        std::round(m.wal_commit_records->Sum() * 10 / double(s.wal_commits)) / 10;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   d.status = accepting_ ? "active" : (wal_ ? "deleting" : "stopped");
   s.wal_bytes = wal_ ? wal_->size_bytes() : 0;

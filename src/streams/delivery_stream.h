@@ -102,7 +102,7 @@ class DeliveryStream {
   Status Refusal(uint64_t size, bool accepting, uint64_t pending) const;
   void OnDurable(const std::vector<WalFrame>& records);
   // Metrics and backpressure for one WAL batch (WalOptions::on_batch_done).
-  void OnBatchDone(const Status& status, size_t records, uint64_t bytes);
+  void OnBatchDone(const Status& status, const WalBatchDone& batch);
   // `n` puts have been answered or handed to the WAL's callbacks.
   void EndPuts(uint64_t n);
   void DeliveryLoop();

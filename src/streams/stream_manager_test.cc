@@ -112,8 +112,15 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   EXPECT_EQ(j["config"]["name"], "a");
   EXPECT_EQ(j["stats"]["records_in"], 1);
   EXPECT_EQ(j["status"], "active");
-  EXPECT_NE(registry_.Render().find("tributary_stream_records_in_total{stream=\"a\"} 1"),
-            std::string::npos);
+  EXPECT_EQ(d->stats.wal_commits, 1u);
+  EXPECT_EQ(d->stats.avg_records_per_commit, 1.0);
+  EXPECT_EQ(j["stats"]["wal_commits"], 1);
+  std::string rendered = registry_.Render();
+  EXPECT_NE(rendered.find("tributary_stream_records_in_total{stream=\"a\"} 1"), std::string::npos);
+  EXPECT_NE(rendered.find("tributary_stream_wal_commit_seconds_count{stream=\"a\"} 1"),
+            std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("tributary_stream_wal_commit_records_sum{stream=\"a\"} 1"),
+            std::string::npos) << rendered;
 
   EXPECT_EQ(m->Describe("zzz").status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(PutSync(*m, "zzz", "x").code(), ErrorCode::kNotFound);
@@ -502,7 +509,11 @@ TEST_F(StreamManagerTest, PutsInsideACompletionBatchReachTheWalTogetherWhenItClo
   auto objects = Objects();
   ASSERT_EQ(objects.size(), 1u);
   EXPECT_EQ(objects.begin()->second.data, "r0\nr1\nr2\n");
-  EXPECT_EQ(m->Describe("s")->stats.records_in, 3u);
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.records_in, 3u);
+  // One group commit took the three.
+  EXPECT_EQ(d->stats.wal_commits, 1u);
+  EXPECT_EQ(d->stats.avg_records_per_commit, 3.0);
 }
 
 TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoom) {

@@ -14,6 +14,13 @@ std::vector<double> FreshnessBuckets() {
   return {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600};
 }
 
+// Records per group commit: 1 (a lone device) to 64 Ki (a burst behind a slow disk).
+std::vector<double> CommitSizeBuckets() {
+  std::vector<double> b;
+  for (double v = 1; v <= 65536; v *= 4) b.push_back(v);
+  return b;
+}
+
 }  // namespace
 
 StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& stream) {
@@ -46,6 +53,12 @@ StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& strea
   buffered_bytes = r->NewGauge("tributary_stream_buffered_bytes",
                                "Bytes acknowledged but not yet delivered", l);
   wal_bytes = r->NewGauge("tributary_stream_wal_bytes", "Bytes of records in the stream's WAL (frames; a preallocated segment takes more on disk)", l);
+  wal_commit_seconds = r->NewHistogram(
+      "tributary_stream_wal_commit_seconds",
+      "Time a WAL group commit took to write its batch and sync it (per the fsync policy)",
+      LatencyBuckets(), l);
+  wal_commit_records = r->NewHistogram("tributary_stream_wal_commit_records",
+                                       "Records per WAL group commit", CommitSizeBuckets(), l);
 }
 
 }  // namespace tributary::streams

@@ -28,6 +28,8 @@ struct StreamMetrics {
   Gauge* max_latency_ms;
   Gauge* buffered_bytes;
   Gauge* wal_bytes;
+  Histogram* wal_commit_seconds;  // a group commit's write and sync
+  Histogram* wal_commit_records;  // records per group commit
 };
 
 }  // namespace tributary::streams

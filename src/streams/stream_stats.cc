@@ -20,6 +20,9 @@ nlohmann::json ToJson(const StreamStats& s) {
           {"max_delivery_latency_ms", s.max_delivery_latency_ms},
           {"buffered_bytes", s.buffered_bytes},
           {"wal_bytes", s.wal_bytes},
+          {"wal_commits", s.wal_commits},
+          {"avg_wal_commit_us", s.avg_wal_commit_us},
+          {"avg_records_per_commit", s.avg_records_per_commit},
           {"last_error", s.last_error},
           {"last_error_time", s.last_error_ms ? FormatIso8601Millis(s.last_error_ms) : ""}};
 }

@@ -26,6 +26,9 @@ struct StreamStats {
   int64_t max_delivery_latency_ms = 0;
   uint64_t buffered_bytes = 0;      // acknowledged, not yet delivered (what backpressure counts)
   uint64_t wal_bytes = 0;           // size of the stream's WAL segments on disk
+  uint64_t wal_commits = 0;         // group commits that succeeded
+  int64_t avg_wal_commit_us = 0;    // their write and sync, on average
+  double avg_records_per_commit = 0;
   std::string last_error;           // "" if none since start
   int64_t last_error_ms = 0;        // Unix ms of last_error, 0 if none
 };

@@ -475,8 +475,10 @@ void Wal::WriterLoop() {
     last_commit_start_ns_ = SteadyNanos();
 
     Status status = WriteBatch(write_buffer_, batch_.front().seq);
-    uint64_t data_bytes = 0;
-    for (const Pending& p : batch_) data_bytes += p.data_size;
+    WalBatchDone summary;
+    summary.records = batch_.size();
+    summary.commit_ns = SteadyNanos() - last_commit_start_ns_;
+    for (const Pending& p : batch_) summary.bytes += p.data_size;
     if (status.ok()) {
       if (options_.on_durable) {
         frames_.clear();
@@ -494,7 +496,7 @@ void Wal::WriterLoop() {
       std::lock_guard<std::mutex> state_lock(state_mu_);
       for (const Pending& p : batch_) checkpoint_.MarkDelivered(p.seq);
     }
-    if (options_.on_batch_done) options_.on_batch_done(status, batch_.size(), data_bytes);
+    if (options_.on_batch_done) options_.on_batch_done(status, summary);
     {
       // What the callers' `done` hand to other threads goes in one post per thread.
       CompletionBatch completions;

@@ -75,6 +75,13 @@ struct WalRecord {
   std::string data;
 };
 
+// What WalOptions::on_batch_done learns of a batch.
+struct WalBatchDone {
+  size_t records = 0;
+  uint64_t bytes = 0;      // the records' bytes, without framing
+  int64_t commit_ns = 0;   // writing the batch and syncing it (per the policy)
+};
+
 struct WalOptions {
   std::string dir;
   uint64_t epoch = 0;  // the stream's epoch, written into every frame
@@ -91,9 +98,8 @@ struct WalOptions {
   // The frames' data views are valid only during the call.
   std::function<void(const std::vector<WalFrame>&)> on_durable;
   // Called on the writer thread after each batch, committed or not, before the callers'
-  // `done`: its status, record count and record bytes (for metrics and backpressure, once
-  // a batch instead of once a record).
-  std::function<void(const Status&, size_t records, uint64_t bytes)> on_batch_done;
+  // `done` (for metrics and backpressure, once a batch instead of once a record).
+  std::function<void(const Status&, const WalBatchDone&)> on_batch_done;
 };
 
 class Wal {

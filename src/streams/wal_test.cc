@@ -630,6 +630,40 @@ TEST(WalTest, ACommitSlowerThanTheDelayIsFollowedAtOnce) {
       << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count() << " ms";
 }
 
+// on_batch_done learns each commit's records, their bytes and how long writing and
+// syncing took.
+TEST(WalTest, EachCommitReportsItsRecordsBytesAndDuration) {
+  TempDir dir;
+  std::mutex mu;
+  std::vector<WalBatchDone> done;
+  WalOptions o;
+  o.dir = dir.path();
+  o.fsync = *FsyncPolicy::Parse("always");
+  o.on_batch_done = [&](const Status& s, const WalBatchDone& b) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::lock_guard<std::mutex> lock(mu);
+    done.push_back(b);
+  };
+  std::vector<WalRecord> recovered;
+  auto opened = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Wal> wal = std::move(opened).value();
+  std::atomic<int> acked{0};
+  std::string data(30, 'r');
+  std::vector<Wal::Entry> entries;
+  for (size_t i = 0; i < 10; ++i) {
+    entries.push_back({i * 3, 3, 1, [&](const Status&, uint64_t) { ++acked; }});
+  }
+  wal->AppendAll(data, entries);
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 10; }, 5000));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].records, 10u);
+  EXPECT_EQ(done[0].bytes, 30u);
+  EXPECT_GT(done[0].commit_ns, 0);
+  EXPECT_LT(done[0].commit_ns, 5'000'000'000);
+}
+
 // Delivered segments are kept up to `reuse_bytes` (at least two); the others are
 // deleted, and none outlives the log: closed, it removes them, and Open removes any a
 // crash left.
@@ -780,7 +814,7 @@ TEST(WalTest, WhatTheCallersPostGoesOncePerCommit) {
   WalOptions o;
   o.dir = dir.path();
   o.fsync = *FsyncPolicy::Parse("always");
-  o.on_batch_done = [&](const Status&, size_t, uint64_t) { ++batches; };
+  o.on_batch_done = [&](const Status&, const WalBatchDone&) { ++batches; };
   std::vector<WalRecord> recovered;
   auto wal = Wal::Open(std::move(o), &recovered);
   ASSERT_TRUE(wal.ok()) << wal.status().ToString();
