@@ -30,6 +30,9 @@ struct ServerConfig {
   // After a group commit of several records, the next one waits this long for more
   // (streams/wal.h); 0: never.
   int wal_commit_delay_us = 500;
+  // Where the streams' write-ahead logs live; "" = <data-dir>/wal. A directory on a
+  // device of its own keeps the logs' syncs from waiting on the lake's writes.
+  std::string wal_dir;
 
   // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
   std::string lake_backend = "local";

@@ -46,6 +46,13 @@ Status Server::Init() {
   started_at_ms_ = WallMillis();
   const std::string& dir = config_.data_dir;
   TRY(MakeDirs(dir, 0700));
+  TRY_ASSIGN(data_dir_lock_, DirLock::Acquire(dir, "tributary.lock", "data directory"));
+  const std::string wal_dir = config_.wal_dir.empty() ? dir + "/wal" : config_.wal_dir;
+  if (!config_.wal_dir.empty()) {
+    TRY(MakeDirs(wal_dir, 0700));
+    // '~' is not allowed in a stream name, so the lock file is never a stream's directory.
+    TRY_ASSIGN(wal_dir_lock_, DirLock::Acquire(wal_dir, "~lock", "WAL directory"));
+  }
   TRY(MakeDirs(dir + "/broker", 0700));
   TRY_ASSIGN(admin_token_, LoadOrCreateAdminToken(dir));
   TRY_ASSIGN(db_, metadata::Database::Open(dir + "/metadata.db"));
@@ -77,7 +84,7 @@ Status Server::Init() {
   TRY_ASSIGN(lake_, objstore::OpenObjectStores(lake));
 
   streams::StreamManagerOptions so;
-  so.wal_dir = dir + "/wal";
+  so.wal_dir = wal_dir;
   so.db = db_.get();
   so.lake = lake_.get();
   so.metrics = &metrics_;

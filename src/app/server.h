@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "base/dir_lock.h"
 #include "base/metrics.h"
 #include "base/status.h"
 
@@ -61,6 +62,10 @@ class Server {
   Status WriteServerInfo() const;
 
   ServerConfig config_;
+  // One server per data directory, and per WAL directory when that is elsewhere: two
+  // writers on one write-ahead log would corrupt it.
+  DirLock data_dir_lock_;
+  DirLock wal_dir_lock_;
   std::string admin_token_;
   int64_t started_at_ms_ = 0;
   MetricsRegistry metrics_;
