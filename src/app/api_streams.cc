@@ -1,5 +1,6 @@
 // /v1/streams: delivery streams over HTTP (Firehose's CreateDeliveryStream,
-// ListDeliveryStreams, DescribeDeliveryStream, DeleteDeliveryStream) and Direct PUT:
+// ListDeliveryStreams, DescribeDeliveryStream, UpdateDestination, DeleteDeliveryStream)
+// and Direct PUT:
 //   POST /v1/streams/{name}/records        {"Record": {"Data": "<base64>"}}
 //        -> {"RecordId": "...", "Encrypted": false}
 //   POST /v1/streams/{name}/records/batch  {"Records": [{"Data": "<base64>"}, ...]}
@@ -48,6 +49,35 @@ HttpResponse CreateStream(Server* server, HttpRequest& req) {
   auto described = server->streams().Describe(config->name);
   if (!described.ok()) return ErrorResponse(described.status());
   return JsonResponse(streams::ToJson(*described), 201);
+}
+
+// POST /v1/streams/{name}/destination (Firehose's UpdateDestination): the body holds the
+// settings to change, any of bucket, prefix, error_prefix, buffer_size_mib,
+// buffer_interval_s and compression; the others keep their values.
+HttpResponse UpdateStream(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (!body->is_object() || body->empty()) {
+    return ErrorResponse(InvalidArgument(
+        "request body needs an object of the settings to change (bucket, prefix, error_prefix, "
+        "buffer_size_mib, buffer_interval_s, compression)"));
+  }
+  const std::string& name = req.params["name"];
+  auto current = server->streams().Describe(name);
+  if (!current.ok()) return ErrorResponse(current.status());
+  json merged = streams::ToJson(current->config);
+  for (const auto& [key, value] : body->items()) {
+    if (key == "name" && value != json(name)) {
+      return ErrorResponse(InvalidArgument("name: a stream cannot be renamed"));
+    }
+    merged[key] = value;  // unknown keys are refused below, by name
+  }
+  auto config = streams::StreamConfigFromJson(merged);
+  if (!config.ok()) return ErrorResponse(config.status());
+  if (Status st = server->streams().Update(*config); !st.ok()) return ErrorResponse(st);
+  auto described = server->streams().Describe(name);
+  if (!described.ok()) return ErrorResponse(described.status());
+  return JsonResponse(streams::ToJson(*described));
 }
 
 HttpResponse PutRecord(Server* server, HttpRequest& req) {
@@ -148,6 +178,8 @@ void AddStreamRoutes(net::Router* router, Server* server) {
     if (!st.ok()) return ErrorResponse(st);
     return JsonResponse({{"name", name}, {"deleted", true}});
   });
+  router->Add("POST", "/v1/streams/{name}/destination",
+              [server](HttpRequest& req) { return UpdateStream(server, req); });
   router->Add("POST", "/v1/streams/{name}/flush", [server](HttpRequest& req) {
     const std::string& name = req.params["name"];
     Status st = server->streams().Flush(name);

@@ -1,8 +1,9 @@
-// tributary stream create|list|describe|delete|flush|put
+// tributary stream create|update|list|describe|delete|flush|put
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "base/base64.h"
 #include "cli/api_client.h"
@@ -34,6 +35,31 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
             {"compression", a.compression}};
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
+}
+
+// The settings `stream update` was given; those not given keep their values.
+struct UpdateArgs {
+  std::string name;
+  std::optional<std::string> bucket, prefix, error_prefix, compression;
+  std::optional<int> buffer_size_mib, buffer_interval_s;
+};
+
+int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
+  json body = json::object();
+  if (a.bucket) body["bucket"] = *a.bucket;
+  if (a.prefix) body["prefix"] = *a.prefix;
+  if (a.error_prefix) body["error_prefix"] = *a.error_prefix;
+  if (a.buffer_size_mib) body["buffer_size_mib"] = *a.buffer_size_mib;
+  if (a.buffer_interval_s) body["buffer_interval_s"] = *a.buffer_interval_s;
+  if (a.compression) body["compression"] = *a.compression;
+  if (body.empty()) {
+    return Fail("stream update",
+                InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
+                                "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
+                                "--compression"));
+  }
+  return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
+                       "updated stream " + a.name);
 }
 
 int ListStreams(const ClientOptions& opts) {
@@ -144,6 +170,20 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--compression", args->compression, "none or gzip")->capture_default_str();
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
+
+  auto update_args = std::make_shared<UpdateArgs>();
+  auto* update = stream->add_subcommand(
+      "update", "Change a stream's bucket, prefixes, buffering or compression while it runs "
+                "(what is buffered is delivered as it was)");
+  update->add_option("name", update_args->name, "stream name")->required();
+  update->add_option("--bucket", update_args->bucket, "destination bucket in the lake");
+  update->add_option("--prefix", update_args->prefix, "key prefix (as for create; \"\" for the default)");
+  update->add_option("--error-prefix", update_args->error_prefix, "key prefix for records that cannot be delivered");
+  update->add_option("--buffer-size-mib", update_args->buffer_size_mib, "deliver when a buffer holds this many MiB (1..128)");
+  update->add_option("--buffer-interval-s", update_args->buffer_interval_s, "or when its oldest record is this old (0..900)");
+  update->add_option("--compression", update_args->compression, "none or gzip");
+  AddClientFlags(update, opts.get());
+  update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 
   auto* list = stream->add_subcommand("list", "List delivery streams");
   AddClientFlags(list, opts.get());

@@ -62,14 +62,21 @@ std::string PartitioningErrorLine(const WalFrame& record, uint64_t epoch,
 
 }  // namespace
 
-Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
+Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeDestination(
+    uint64_t generation, const StreamConfig& config,
+    std::shared_ptr<objstore::ObjectStore> bucket) {
   TRY_ASSIGN(KeyTemplate prefix,
-             KeyTemplate::Parse(options.config.prefix, KeyTemplate::Use::kPrefix, "prefix"));
+             KeyTemplate::Parse(config.prefix, KeyTemplate::Use::kPrefix, "prefix"));
   TRY_ASSIGN(KeyTemplate error_prefix,
-             KeyTemplate::Parse(options.config.effective_error_prefix(),
-                                KeyTemplate::Use::kErrorPrefix, "error_prefix"));
-  std::unique_ptr<DeliveryStream> s(
-      new DeliveryStream(std::move(options), std::move(prefix), std::move(error_prefix)));
+             KeyTemplate::Parse(config.effective_error_prefix(), KeyTemplate::Use::kErrorPrefix,
+                                "error_prefix"));
+  return std::make_shared<const Destination>(Destination{
+      generation, config, std::move(prefix), std::move(error_prefix), std::move(bucket)});
+}
+
+Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
+  TRY_ASSIGN(auto destination, MakeDestination(0, options.config, options.bucket));
+  std::unique_ptr<DeliveryStream> s(new DeliveryStream(std::move(options), std::move(destination)));
   WalOptions wal_options;
   wal_options.dir = s->options_.wal_dir;
   wal_options.epoch = s->options_.epoch;
@@ -102,18 +109,15 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   }
   s->options_.metrics->wal_bytes->Set(static_cast<int64_t>(s->wal_->size_bytes()));
   s->delivery_thread_ = std::thread([p = s.get()] {
-    SetThreadName("deliver:" + p->config().name);
+    SetThreadName("deliver:" + p->name());
     p->DeliveryLoop();
   });
   return s;
 }
 
-DeliveryStream::DeliveryStream(DeliveryStreamOptions options, KeyTemplate prefix,
-                               KeyTemplate error_prefix)
-    : options_(std::move(options)),
-      prefix_(std::move(prefix)),
-      error_prefix_(std::move(error_prefix)),
-      partitioner_(prefix_.partition_fields()) {}
+DeliveryStream::DeliveryStream(DeliveryStreamOptions options,
+                               std::shared_ptr<const Destination> destination)
+    : options_(std::move(options)), destination_(std::move(destination)) {}
 
 DeliveryStream::~DeliveryStream() {
   if (delivery_thread_.joinable() || wal_) (void)Stop(0);
@@ -263,11 +267,21 @@ void DeliveryStream::OnBatchDone(const Status& status, const WalBatchDone& batch
 }
 
 void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
+  std::shared_ptr<const Destination> dest;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dest = destination_;
+  }
+  if (!partitioner_ || partitioner_generation_ != dest->generation) {
+    partitioner_ = std::make_unique<Partitioner>(dest->prefix.partition_fields());
+    partitioner_generation_ = dest->generation;
+  }
   // Parse outside the lock: the delivery thread and Put need mu_ too.
   std::vector<Result<std::vector<std::string>>>& partitions = partitions_;
   partitions.clear();
-  for (const WalFrame& r : records) partitions.push_back(partitioner_.Extract(r.data));
+  for (const WalFrame& r : records) partitions.push_back(partitioner_->Extract(r.data));
   int64_t now = options_.clock();
+  const uint64_t buffer_size_bytes = dest->config.buffer_size_bytes();
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -275,7 +289,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     // one found is kept (a map's nodes stay put) instead of a lookup per record. Its key
     // is built only when it can differ: partitioned records, or a change between those
     // partitioned and those that failed.
-    const bool partitioned = !prefix_.partition_fields().empty();
+    const bool partitioned = !dest->prefix.partition_fields().empty();
     std::string key;
     Buffer* last = nullptr;
     bool last_ok = false;
@@ -283,15 +297,16 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       const WalFrame& r = records[i];
       const auto& part = partitions[i];
       if (last == nullptr || last_ok != part.ok() || (part.ok() && partitioned)) {
-        std::string new_key;
+        // Buffers of different destinations never mix.
+        std::string new_key = std::to_string(dest->generation);
         if (part.ok()) {
-          new_key = "p";
+          new_key += "p";
           for (const std::string& v : *part) {
             new_key += v;
             new_key += '\x1f';
           }
         } else {
-          new_key = "e";
+          new_key += "e";
         }
         if (last == nullptr || new_key != key) {
           key = std::move(new_key);
@@ -302,8 +317,9 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       Buffer& b = *last;
       if (b.seqs.empty()) {
         TakeSpareLocked(&b);
+        b.destination = dest;
         // Sized like the last object, so a buffer is not copied as it doubles its way up.
-        b.bytes.reserve(std::min<uint64_t>(last_object_raw_bytes_, options_.config.buffer_size_bytes()));
+        b.bytes.reserve(std::min<uint64_t>(last_object_raw_bytes_, buffer_size_bytes));
         b.partitioning_failed = !part.ok();
         if (part.ok()) b.partition_values = *part;
         b.oldest_arrival_ms = r.arrival_ms;
@@ -316,7 +332,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       }
       b.raw_bytes += r.data.size();
       b.seqs.push_back(r.seq);
-      if (b.raw_bytes >= options_.config.buffer_size_bytes()) {
+      if (b.raw_bytes >= buffer_size_bytes) {
         last_object_raw_bytes_ = b.raw_bytes;
         // Sealed now, so one large group commit still makes objects of about the size.
         sealed_.push_back(std::move(b));
@@ -327,16 +343,52 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
         wake = true;
       }
     }
+    // An Update while this batch was parsed: its buffers are sealed like the others.
+    if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
     if (wal_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
   }
   if (wake) cv_.notify_one();
 }
 
+bool DeliveryStream::SealBuffersOfLocked(uint64_t generation) {
+  bool sealed = false;
+  for (auto it = buffers_.begin(); it != buffers_.end();) {
+    if (it->second.destination->generation == generation) {
+      sealed_.push_back(std::move(it->second));
+      it = buffers_.erase(it);
+      sealed = true;
+    } else {
+      ++it;
+    }
+  }
+  return sealed;
+}
+
+Status DeliveryStream::Update(const StreamConfig& config,
+                              std::shared_ptr<objstore::ObjectStore> bucket) {
+  if (config.name != name()) {
+    return InvalidArgument(fmt::format("name: a stream cannot be renamed ('{}' to '{}')", name(),
+                                       config.name));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  TRY_ASSIGN(auto dest, MakeDestination(destination_->generation + 1, config, std::move(bucket)));
+  uint64_t old_generation = destination_->generation;
+  destination_ = std::move(dest);
+  if (SealBuffersOfLocked(old_generation)) cv_.notify_one();
+  return Status::Ok();
+}
+
+StreamConfig DeliveryStream::config() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return destination_->config;
+}
+
 bool DeliveryStream::ReadyLocked(const Buffer& b, int64_t now_ms) const {
   if (b.seqs.empty()) return false;
   if (stopping_) return true;
-  if (b.raw_bytes >= options_.config.buffer_size_bytes()) return true;
-  if (now_ms - b.oldest_arrival_ms >= int64_t(options_.config.buffer_interval_s) * 1000) {
+  const StreamConfig& config = b.destination->config;
+  if (b.raw_bytes >= config.buffer_size_bytes()) return true;
+  if (now_ms - b.oldest_arrival_ms >= int64_t(config.buffer_interval_s) * 1000) {
     return true;
   }
   return b.seqs.front() <= flush_through_;
@@ -356,8 +408,9 @@ void DeliveryStream::DeliveryLoop() {
         ready.push_back(std::move(it->second));
         it = buffers_.erase(it);
       } else {
-        next_due = std::min(next_due, it->second.oldest_arrival_ms +
-                                          int64_t(options_.config.buffer_interval_s) * 1000);
+        next_due = std::min(next_due,
+                            it->second.oldest_arrival_ms +
+                                int64_t(it->second.destination->config.buffer_interval_s) * 1000);
         ++it;
       }
     }
@@ -377,7 +430,8 @@ void DeliveryStream::DeliveryLoop() {
 
 bool DeliveryStream::Deliver(Buffer& b) {
   StreamMetrics& m = *options_.metrics;
-  const StreamConfig& config = options_.config;
+  const Destination& dest = *b.destination;
+  const StreamConfig& config = dest.config;
   auto log = Logger("streams");
 
   std::string raw = std::move(b.bytes);
@@ -410,18 +464,18 @@ bool DeliveryStream::Deliver(Buffer& b) {
   if (to_error) {
     context.error_output_type = kPartitioningFailed;
     put.metadata["error-output-type"] = std::string(kPartitioningFailed);
-    key = error_prefix_.Render(context) + object_name;
+    key = dest.error_prefix.Render(context) + object_name;
   } else {
-    key = prefix_.Render(context) + object_name;
+    key = dest.prefix.Render(context) + object_name;
   }
 
   int64_t started = SteadyMillis();
   int64_t backoff = options_.retry_initial_backoff_ms;
   while (true) {
-    Status st = options_.bucket->Put(key, body, put);
+    Status st = dest.bucket->Put(key, body, put);
     if (st.ok()) break;
     m.delivery_errors->Add();
-    NoteError(fmt::format("writing {} to {}: {}", key, options_.bucket->Describe(), st.ToString()));
+    NoteError(fmt::format("writing {} to {}: {}", key, dest.bucket->Describe(), st.ToString()));
     log->warn("stream={} delivery failed key={} error=\"{}\" retry_in_ms={}", config.name, key,
               st.ToString(), backoff);
     if (!to_error && SteadyMillis() - started >= options_.retry_window_ms) {
@@ -429,7 +483,7 @@ bool DeliveryStream::Deliver(Buffer& b) {
       context.error_output_type = kDeliveryFailed;
       put.metadata["error-output-type"] = std::string(kDeliveryFailed);
       put.metadata["error-message"] = st.message().substr(0, 1024);
-      std::string error_key = error_prefix_.Render(context) + object_name;
+      std::string error_key = dest.error_prefix.Render(context) + object_name;
       log->error("stream={} destination failing for {} ms, writing {} records to the error "
                  "prefix key={} last_error=\"{}\"", config.name, options_.retry_window_ms,
                  b.seqs.size(), error_key, st.ToString());
@@ -496,7 +550,7 @@ void DeliveryStream::NoteError(const std::string& message) {
 Status DeliveryStream::Flush(int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
-  if (!wal_) return FailedPrecondition(fmt::format("stream '{}' is stopped", config().name));
+  if (!wal_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
   uint64_t target = std::max(recovered_through_, wal_->last_appended_seq());
   flush_through_ = std::max(flush_through_, target);
   cv_.notify_all();
@@ -505,7 +559,7 @@ Status DeliveryStream::Flush(int64_t timeout_ms) {
   if (!done) {
     return Unavailable(fmt::format(
         "stream '{}': records up to #{} not delivered within {} ms (last error: {})",
-        config().name, target, timeout_ms, last_error_.empty() ? "none" : last_error_));
+        name(), target, timeout_ms, last_error_.empty() ? "none" : last_error_));
   }
   return Status::Ok();
 }
@@ -540,7 +594,7 @@ Status DeliveryStream::Stop(int64_t timeout_ms) {
   if (!flushed.ok()) {
     Logger("streams")->warn("stream={} stopped with undelivered records (kept in the WAL, "
                             "delivered at the next start): {}",
-                            config().name, flushed.ToString());
+                            name(), flushed.ToString());
   }
   return flushed;
 }
@@ -553,7 +607,6 @@ void DeliveryStream::SetAccepting(bool accepting) {
 StreamDescription DeliveryStream::Describe() const {
   StreamMetrics& m = *options_.metrics;
   StreamDescription d;
-  d.config = options_.config;
   d.created_ms = options_.created_ms;
   StreamStats& s = d.stats;
   s.records_in = m.records_in->Value();
@@ -576,6 +629,7 @@ StreamDescription DeliveryStream::Describe() const {
         std::round(m.wal_commit_records->Sum() * 10 / double(s.wal_commits)) / 10;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  d.config = destination_->config;
   d.status = accepting_ ? "active" : (wal_ ? "deleting" : "stopped");
   s.wal_bytes = wal_ ? wal_->size_bytes() : 0;
   s.last_error = last_error_;

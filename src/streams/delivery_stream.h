@@ -10,7 +10,12 @@
 // lock and one round of the shared counters for a read's worth of PUBLISH, not one per
 // record. A staged record that is refused (stopping, backpressure) gets its `done` then.
 //
-// Thread-safety: Put, Flush, Describe and SetAccepting may be called from any thread.
+// Update replaces the stream's destination settings (bucket, prefixes, buffering hints,
+// compression) while it runs: records buffered from then on follow the new ones; the
+// buffers already filling are sealed and delivered as they were configured, so one object
+// is always written by one set of settings.
+//
+// Thread-safety: Put, Flush, Update, Describe and SetAccepting may be called from any thread.
 // Stop must be called once before destruction, not from a `done` callback nor inside a
 // CompletionBatch that staged records for the stream.
 #pragma once
@@ -76,13 +81,30 @@ class DeliveryStream {
   Status Stop(int64_t timeout_ms);
   // false: Put answers FailedPrecondition (a Delete in progress).
   void SetAccepting(bool accepting);
+  // Delivers by `config` (Validate()d, same name) into `bucket` from now on (see above).
+  // InvalidArgument if a prefix does not parse; nothing changes then.
+  Status Update(const StreamConfig& config, std::shared_ptr<objstore::ObjectStore> bucket);
 
   StreamDescription Describe() const;
-  const StreamConfig& config() const { return options_.config; }
+  StreamConfig config() const;  // the current settings
+  const std::string& name() const { return options_.config.name; }
   const std::string& wal_dir() const { return options_.wal_dir; }
 
  private:
+  // What a buffer is delivered by: the settings of the time it started.
+  struct Destination {
+    uint64_t generation = 0;  // 0 at Open, one more at each Update
+    StreamConfig config;
+    KeyTemplate prefix;
+    KeyTemplate error_prefix;
+    std::shared_ptr<objstore::ObjectStore> bucket;
+  };
+  static Result<std::shared_ptr<const Destination>> MakeDestination(
+      uint64_t generation, const StreamConfig& config,
+      std::shared_ptr<objstore::ObjectStore> bucket);
+
   struct Buffer {
+    std::shared_ptr<const Destination> destination;
     bool partitioning_failed = false;
     std::vector<std::string> partition_values;
     std::string bytes;             // object contents before compression
@@ -93,7 +115,7 @@ class DeliveryStream {
 
   struct Staged;  // one thread's records for this stream in its open CompletionBatch
 
-  DeliveryStream(DeliveryStreamOptions options, KeyTemplate prefix, KeyTemplate error_prefix);
+  DeliveryStream(DeliveryStreamOptions options, std::shared_ptr<const Destination> destination);
   void Stage(std::string_view record, int64_t arrival_ms, PutDone done);
   // Admits what `staged` holds and appends it to the WAL; refuses the rest.
   void AppendStaged(Staged& staged);
@@ -107,6 +129,8 @@ class DeliveryStream {
   void EndPuts(uint64_t n);
   void DeliveryLoop();
   bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
+  // Moves the buffers of destination `generation` to sealed_; true if there were any.
+  bool SealBuffersOfLocked(uint64_t generation);
   // Writes one object; false if Stop gave up on it (the records stay in the WAL).
   bool Deliver(Buffer& buffer);
   void TakeSpareLocked(Buffer* b);
@@ -114,17 +138,20 @@ class DeliveryStream {
   bool SleepUnlessAbandoned(int64_t ms);
   void NoteError(const std::string& message);
 
+  // options_.config and options_.bucket are the settings at Open; destination_ has the
+  // current ones.
   const DeliveryStreamOptions options_;
-  const KeyTemplate prefix_;
-  const KeyTemplate error_prefix_;
   std::unique_ptr<Wal> wal_;
   std::thread delivery_thread_;
-  Partitioner partitioner_;  // writer thread only (OnDurable)
+  // Writer thread only (OnDurable): the partitioner of the destination `generation`.
+  std::unique_ptr<Partitioner> partitioner_;
+  uint64_t partitioner_generation_ = 0;
   std::vector<Result<std::vector<std::string>>> partitions_;  // OnDurable's, reused
 
   std::atomic<uint64_t> pending_bytes_{0};
 
   mutable std::mutex mu_;
+  std::shared_ptr<const Destination> destination_;  // mu_
   std::condition_variable cv_;          // wakes the delivery thread
   std::condition_variable progress_cv_; // a delivery or an append finished
   // Put reads accepting_ without mu_, after counting itself in puts_in_progress_; Stop

@@ -135,6 +135,30 @@ Status StreamManager::Create(const StreamConfig& config) {
   return Status::Ok();
 }
 
+Status StreamManager::Update(const StreamConfig& config) {
+  TRY(config.Validate());
+  std::lock_guard<std::mutex> lock(mu_);  // one Update at a time: the row and the stream agree
+  auto it = streams_.find(config.name);
+  if (it == streams_.end()) {
+    return NotFound(fmt::format("delivery stream '{}' does not exist", config.name));
+  }
+  TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
+  StreamConfig before = it->second->config();
+  TRY(options_.db
+          ->Exec("UPDATE streams SET config=? WHERE name=?", {ToJson(config).dump(), config.name})
+          .status());
+  if (Status st = it->second->Update(config, std::move(bucket)); !st.ok()) {
+    (void)options_.db->Exec("UPDATE streams SET config=? WHERE name=?",
+                            {ToJson(before).dump(), config.name});
+    return st;
+  }
+  Logger("streams")->info("stream updated stream={} bucket={} prefix=\"{}\" buffer_size_mib={} "
+                          "buffer_interval_s={} compression={}",
+                          config.name, config.bucket, config.prefix, config.buffer_size_mib,
+                          config.buffer_interval_s, CompressionName(config.compression));
+  return Status::Ok();
+}
+
 std::vector<StreamConfig> StreamManager::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<StreamConfig> out;

@@ -91,6 +91,12 @@ class StreamManager : public rules::RecordSink {
 
   // Validates, persists and starts a stream. AlreadyExists if the name is taken.
   Status Create(const StreamConfig& config);
+  // Firehose's UpdateDestination: validates `config` (the whole new configuration of the
+  // stream it names), persists it and applies it to the running stream without stopping
+  // it (DeliveryStream::Update: records buffered from now on follow it; the buffers
+  // filling now are delivered as they were configured). NotFound if no such stream;
+  // InvalidArgument naming the field otherwise, and nothing changes.
+  Status Update(const StreamConfig& config);
   // Configurations in name order.
   std::vector<StreamConfig> List() const;
   // NotFound if no such stream.

@@ -516,6 +516,124 @@ TEST_F(StreamManagerTest, PutsInsideACompletionBatchReachTheWalTogetherWhenItClo
   EXPECT_EQ(d->stats.avg_records_per_commit, 3.0);
 }
 
+// UpdateDestination: what is buffered is delivered as it was configured, at once; what
+// comes after follows the new settings (here from a partitioned prefix in one bucket to a
+// plain one, gzip, in another).
+TEST_F(StreamManagerTest, UpdateSendsLaterRecordsByTheNewSettings) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "by-device/!{partitionKeyFromQuery:device}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"device\":\"d1\",\"n\":1}\n").ok());
+  EXPECT_TRUE(Objects().empty());  // a 900 s buffer interval: still buffered
+
+  StreamConfig u = c;
+  u.bucket = "archive";
+  u.prefix = "plain/";
+  u.compression = Compression::kGzip;
+  ASSERT_TRUE(m->Update(u).ok());
+  ASSERT_TRUE(WaitForObjects(1));  // the buffer of the old settings, sealed by the update
+  auto before = Objects();
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before.begin()->first.rfind("by-device/d1/", 0), 0u) << before.begin()->first;
+  EXPECT_EQ(before.begin()->second.data, "{\"device\":\"d1\",\"n\":1}\n");
+
+  ASSERT_TRUE(PutSync(*m, "s", "{\"device\":\"d2\",\"n\":2}\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Objects().size(), 1u);  // nothing more in the old bucket
+  auto after = lake_.Get("archive")->Objects();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after.begin()->first.rfind("plain/2026/11/30/14/s-1-", 0), 0u) << after.begin()->first;
+  EXPECT_NE(after.begin()->first.find(".gz"), std::string::npos) << after.begin()->first;
+  auto text = GzipDecompress(after.begin()->second.data);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "{\"device\":\"d2\",\"n\":2}\n");
+
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->config.bucket, "archive");
+  EXPECT_EQ(d->config.prefix, "plain/");
+  EXPECT_EQ(m->List()[0].compression, Compression::kGzip);
+  EXPECT_EQ(d->stats.records_delivered, 2u);
+}
+
+// Updates while records stream in lose and repeat nothing.
+TEST_F(StreamManagerTest, UpdatesWhileRecordsArriveLoseNothing) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "a/";
+  ASSERT_TRUE(m->Create(c).ok());
+  constexpr int kRecords = 3000;
+  std::atomic<int> acked{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kRecords; ++i) {
+      m->Put("s", std::to_string(i) + "\n", [&](const Status& s, uint64_t) {
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        ++acked;
+      });
+    }
+  });
+  for (int u = 0; u < 20; ++u) {
+    c.prefix = u % 2 ? "a/" : "b/";
+    ASSERT_TRUE(m->Update(c).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  writer.join();
+  for (int waited = 0; acked.load() < kRecords && waited < 5000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(acked.load(), kRecords);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::multiset<std::string> seen;
+  for (const auto& [key, object] : Objects()) {
+    EXPECT_TRUE(key.rfind("a/", 0) == 0 || key.rfind("b/", 0) == 0) << key;
+    size_t start = 0;
+    for (size_t nl; (nl = object.data.find('\n', start)) != std::string::npos; start = nl + 1) {
+      seen.insert(object.data.substr(start, nl - start));
+    }
+  }
+  ASSERT_EQ(seen.size(), size_t(kRecords));
+  for (int i = 0; i < kRecords; ++i) EXPECT_EQ(seen.count(std::to_string(i)), 1u) << i;
+}
+
+TEST_F(StreamManagerTest, AnUpdateIsKeptAcrossARestart) {
+  {
+    auto m = OpenManager(Options());
+    ASSERT_TRUE(m->Create(Config()).ok());
+    StreamConfig u = Config();
+    u.buffer_interval_s = 60;
+    u.buffer_size_mib = 64;
+    ASSERT_TRUE(m->Update(u).ok());
+  }
+  auto m = OpenManager(Options());
+  auto d = m->Describe("s");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->config.buffer_interval_s, 60);
+  EXPECT_EQ(d->config.buffer_size_mib, 64);
+}
+
+TEST_F(StreamManagerTest, ABadUpdateNamesTheFieldAndChangesNothing) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  StreamConfig bad = Config();
+  bad.buffer_size_mib = 0;
+  Status st = m->Update(bad);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "buffer_size_mib: 0 is not in 1..128");
+  bad = Config();
+  bad.prefix = "!{partitionKeyFromQuery:}/";
+  st = m->Update(bad);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("prefix"), std::string::npos) << st.message();
+  EXPECT_EQ(m->Update(Config("nope")).code(), ErrorCode::kNotFound);
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->config.buffer_size_mib, 5);
+  EXPECT_EQ(d->config.prefix, "");
+  // The stream goes on as before.
+  ASSERT_TRUE(PutSync(*m, "s", "x\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Objects().size(), 1u);
+}
+
 TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoom) {
   StreamManagerOptions o = Options();
   o.max_pending_bytes = 1000;

@@ -117,6 +117,43 @@ describe('rule → stream → lake', { timeout: 100000 }, () => {
     assert.ok(streams.includes('slow') && streams.includes('pollution'), `streams after restart: ${streams}`);
   });
 
+  test('stream update: what is buffered keeps its settings, later records follow the new ones', async () => {
+    await cli(['stream', 'create', 'moving', '--bucket', 'moving-a', '--prefix', 'first/', '--buffer-interval-s', '900']);
+    await cli(['stream', 'put', 'moving', '--data', 'before\n']);
+    assert.equal(lakeRecords(server, 'moving-a').records.length, 0);
+    const r = await cli(['stream', 'update', 'moving', '--bucket', 'moving-b', '--prefix', 'second/', '--compression', 'gzip']);
+    assert.match(r.stdout, /updated stream moving/);
+    // The buffer of the old settings is sealed by the update and delivered without a flush.
+    await waitForLake(server, 'moving-a', (l) => l.records.length >= 1, { what: 'the record buffered before the update' });
+    const first = lakeRecords(server, 'moving-a');
+    assert.deepEqual(first.records, ['before']);
+    assert.match(first.objects[0].key, /^first\//);
+    await cli(['stream', 'put', 'moving', '--data', 'after\n']);
+    await cli(['stream', 'flush', 'moving']);
+    const second = lakeRecords(server, 'moving-b');
+    assert.deepEqual(second.records, ['after']);
+    assert.match(second.objects[0].key, /^second\/.*\.gz$/);
+    const described = JSON.parse((await cli(['stream', 'describe', 'moving', '--json'])).stdout);
+    assert.equal(described.config.bucket, 'moving-b');
+    assert.equal(described.config.compression, 'gzip');
+    assert.equal(described.config.buffer_interval_s, 900);  // not given: kept
+    // Kept across a restart.
+    await server.restart();
+    const again = JSON.parse((await cli(['stream', 'describe', 'moving', '--json'])).stdout);
+    assert.equal(again.config.prefix, 'second/');
+    // Bad updates name the problem and change nothing.
+    for (const [args, why] of [[['--buffer-size-mib', '500'], /buffer_size_mib: 500 is not in 1..128/],
+                               [['--prefix', '!{nonsense:x}/'], /prefix/],
+                               [[], /nothing to change/]]) {
+      const bad = await server.cli(['stream', 'update', 'moving', ...args]);
+      assert.notEqual(bad.code, 0, describeRun(`stream update ${args.join(' ')}`, bad));
+      assert.match(bad.stderr, why);
+    }
+    const missing = await server.cli(['stream', 'update', 'nope', '--prefix', 'x/']);
+    assert.match(missing.stderr, /delivery stream 'nope' does not exist/);
+    assert.equal(JSON.parse((await cli(['stream', 'describe', 'moving', '--json'])).stdout).config.buffer_size_mib, 5);
+  });
+
   test('bad settings and unknown streams are refused with the reason', async () => {
     let r = await server.cli(['stream', 'create', 'bad', '--bucket', 'bucket-one', '--buffer-size-mib', '500']);
     assert.notEqual(r.code, 0);
