@@ -462,10 +462,16 @@ void Wal::WriterLoop() {
       continue;
     }
     if (options_.commit_delay_us > 0 && last_batch_records_ >= 2 && !stopping_) {
-      // Several callers are appending: let more records join this commit.
-      auto until = std::chrono::steady_clock::time_point(
-          std::chrono::nanoseconds(last_commit_start_ns_ + options_.commit_delay_us * 1000));
-      queue_cv_.wait_until(lock, until, [this] { return stopping_; });
+      // Several callers are appending: let more records join this commit, the longer
+      // the more the last one held.
+      int64_t delay_ns = std::min<int64_t>(
+          options_.commit_delay_us * 1000,
+          options_.commit_delay_per_record_ns * static_cast<int64_t>(last_batch_records_));
+      if (SteadyNanos() < last_commit_start_ns_ + delay_ns) {
+        auto until = std::chrono::steady_clock::time_point(
+            std::chrono::nanoseconds(last_commit_start_ns_ + delay_ns));
+        queue_cv_.wait_until(lock, until, [this] { return stopping_; });
+      }
     }
     // Take the queue and its frames; the appenders get this thread's emptied containers,
     // which keep their capacity.

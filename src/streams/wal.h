@@ -11,12 +11,17 @@
 // order.
 //
 // Commit delay: a commit costs the same system calls and thread wake-ups whatever it
-// holds, so when appends come from several callers at once (the last commit held two
-// records or more) the writer takes the next batch no sooner than `commit_delay_us`
-// after it took the last one; the batch then holds what arrived meanwhile. A commit that
-// took longer than that (a slow disk) is followed at once: its own duration gathered the
-// next batch, and waiting would only leave the disk idle. A lone caller appending one
-// record at a time is never delayed. Stopping cuts the wait short.
+// holds, so when records arrive fast the writer waits for more before the next commit:
+// it takes the next batch no sooner than `commit_delay_per_record_ns` times the records
+// the last commit held, and at most `commit_delay_us`, after it took the last one. The
+// wait adapts to the rate: it settles at the cap once records arrive faster than one
+// per `commit_delay_per_record_ns` (40,000 a second at the default 25 µs), where
+// spreading the commit's cost pays; below that it shrinks towards the commit's own
+// duration, so acknowledgements at moderate rates are not held for the cap. A commit
+// that held one record is never followed by a wait (a lone caller is never delayed), and
+// one that took longer than the wait (a slow disk) is followed at once: its own duration
+// gathered the next batch, and waiting would only leave the disk idle. Stopping cuts the
+// wait short.
 //
 // Direct commits (policy `always`, where the file system takes O_DIRECT): every commit
 // goes to the device anyway, so it skips the page cache. WalDirectWriter writes it from
@@ -87,10 +92,11 @@ struct WalOptions {
   uint64_t epoch = 0;  // the stream's epoch, written into every frame
   FsyncPolicy fsync;
   uint64_t segment_bytes = 64ull << 20;
-  // After a commit of two or more records, the next commit starts no sooner than this
-  // long after it started, gathering what arrives meanwhile; 0: never. See "Commit
-  // delay" above.
+  // After a commit of two or more records, the next commit starts no sooner than
+  // `commit_delay_per_record_ns` per record of it, and at most `commit_delay_us`, after
+  // it started, gathering what arrives meanwhile; 0: never. See "Commit delay" above.
   int64_t commit_delay_us = 0;
+  int64_t commit_delay_per_record_ns = 25'000;
   // Delivered segments kept for reuse (preallocation only): at most this many bytes of
   // them, and at least two segments.
   uint64_t reuse_bytes = 128ull << 20;

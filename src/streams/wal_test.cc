@@ -526,49 +526,6 @@ TEST(WalTest, TheCommitDelayDoesNotHoldALoneCaller) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
-// Once a commit held several records, the next waits for the delay and takes what
-// arrived meanwhile: a burst, then records trickling in every 2 ms for 200 ms, commit in
-// a few batches (one per 100 ms delay or so) instead of one per record; the appends are
-// acknowledged in order, all of them, and none before its commit.
-TEST(WalTest, AfterACommitOfSeveralTheNextWaitsForMore) {
-  TempDir dir;
-  std::mutex mu;
-  std::vector<size_t> batches;
-  WalOptions o;
-  o.dir = dir.path();
-  o.commit_delay_us = 100'000;
-  o.on_durable = [&](const std::vector<WalFrame>& frames) {
-    std::lock_guard<std::mutex> lock(mu);
-    batches.push_back(frames.size());
-  };
-  std::vector<WalRecord> recovered;
-  auto opened = Wal::Open(std::move(o), &recovered);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<Wal> wal = std::move(opened).value();
-  constexpr int kBurst = 20, kTrickle = 100;
-  std::vector<uint64_t> acked;
-  std::promise<void> all;
-  auto done = [&](const Status& s, uint64_t seq) {
-    EXPECT_TRUE(s.ok());
-    std::lock_guard<std::mutex> lock(mu);
-    acked.push_back(seq);
-    if (acked.size() == kBurst + kTrickle) all.set_value();
-  };
-  for (int i = 0; i < kBurst; ++i) wal->Append("burst", 1, done);
-  for (int i = 0; i < kTrickle; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    wal->Append("trickle", 1, done);
-  }
-  ASSERT_EQ(all.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
-  std::lock_guard<std::mutex> lock(mu);
-  for (size_t k = 0; k < acked.size(); ++k) EXPECT_EQ(acked[k], k + 1);
-  size_t records = 0;
-  for (size_t b : batches) records += b;
-  EXPECT_EQ(records, size_t{kBurst + kTrickle});
-  // Without the delay: about one commit per trickled record (over 100).
-  EXPECT_LE(batches.size(), 12u) << "commits: " << batches.size();
-}
-
 // Polls `done` every millisecond for up to `timeout_ms`.
 bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; ++waited) {
@@ -576,6 +533,63 @@ bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return done();
+}
+
+// After a commit of several records the next one waits `commit_delay_per_record_ns` per
+// record it held, at most `commit_delay_us`, from its start, and takes what arrived
+// meanwhile. Here 1 ms a record with a cap of 400 ms: 20 records hold the next commit
+// about 20 ms, 200 records about 200 ms, and 2,000 records the cap (not 2 s).
+TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
+  TempDir dir;
+  std::mutex mu;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> commits;
+  WalOptions o;
+  o.dir = dir.path();
+  o.commit_delay_us = 400'000;
+  o.commit_delay_per_record_ns = 1'000'000;
+  o.on_durable = [&](const std::vector<WalFrame>& frames) {
+    std::lock_guard<std::mutex> lock(mu);
+    commits.emplace_back(std::chrono::steady_clock::now(), frames.size());
+  };
+  std::vector<WalRecord> recovered;
+  auto opened = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Wal> wal = std::move(opened).value();
+  std::atomic<size_t> acked{0};
+  auto count = [&](const Status& s, uint64_t) {
+    EXPECT_TRUE(s.ok());
+    ++acked;
+  };
+  auto commit_count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return commits.size();
+  };
+  size_t appended = 0;
+  std::vector<int64_t> gaps_ms;
+  for (size_t n : {20, 200, 2000}) {
+    std::string data(n, 'r');
+    std::vector<Wal::Entry> entries;
+    for (size_t i = 0; i < n; ++i) entries.push_back({i, 1, 1, count});
+    size_t before = commit_count();
+    wal->AppendAll(data, entries);  // one commit of n: the last one held one record
+    ASSERT_TRUE(WaitUntil([&] { return commit_count() == before + 1; }, 5000));
+    wal->Append("next", 1, count);  // waits for the delay that n records earn
+    ASSERT_TRUE(WaitUntil([&] { return commit_count() == before + 2; }, 5000));
+    appended += n + 1;
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(commits[before].second, n);
+    EXPECT_EQ(commits[before + 1].second, 1u);
+    gaps_ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          commits[before + 1].first - commits[before].first)
+                          .count());
+  }
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == appended; }, 5000));
+  EXPECT_GE(gaps_ms[0], 15);
+  EXPECT_LT(gaps_ms[0], 150);   // a fixed delay would be the cap, 400 ms
+  EXPECT_GE(gaps_ms[1], 190);
+  EXPECT_LT(gaps_ms[1], 380);
+  EXPECT_GE(gaps_ms[2], 390);
+  EXPECT_LT(gaps_ms[2], 1500);  // uncapped it would be 2 s
 }
 
 // The delay counts from the start of the last commit: after one that took longer than
@@ -590,6 +604,7 @@ TEST(WalTest, ACommitSlowerThanTheDelayIsFollowedAtOnce) {
   WalOptions o;
   o.dir = dir.path();
   o.commit_delay_us = std::chrono::duration_cast<std::chrono::microseconds>(kDelay).count();
+  o.commit_delay_per_record_ns = 1'000'000'000;  // ten records earn the whole delay
   o.on_durable = [&](const std::vector<WalFrame>&) {
     {
       std::lock_guard<std::mutex> lock(mu);
