@@ -27,8 +27,8 @@ struct ServerConfig {
   std::string wal_fsync = "always";
   // Size of a write-ahead log segment; a delivered segment is deleted or reused whole.
   int wal_segment_mib = 64;
-  // The most a group commit waits for more records: 25 µs per record of the last one,
-  // up to this (streams/wal.h, "Commit delay"); 0: never.
+  // The most a group commit waits for more records (25 µs per record of the last one,
+  // at most three times its cost, at most this; streams/wal.h, "Commit delay"); 0: never.
   int wal_commit_delay_us = 2000;
   // Where the streams' write-ahead logs live; "" = <data-dir>/wal. A directory on a
   // device of its own keeps the logs' syncs from waiting on the lake's writes.

@@ -31,7 +31,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* host = cmd->add_option("--advertised-host", flags->advertised_host, "host name written into connection kits")->capture_default_str();
   auto* fsync = cmd->add_option("--wal-fsync", flags->wal_fsync, "streams' WAL: always, interval:<ms> or never")->capture_default_str();
   auto* segment = cmd->add_option("--wal-segment-mib", flags->wal_segment_mib, "streams' WAL segment size, MiB (1..1024)")->capture_default_str();
-  auto* commit_delay = cmd->add_option("--wal-commit-delay-us", flags->wal_commit_delay_us, "streams' WAL: the most a group commit waits for more records, µs (25 µs per record of the last commit, up to this; 0..100000)")->capture_default_str();
+  auto* commit_delay = cmd->add_option("--wal-commit-delay-us", flags->wal_commit_delay_us, "streams' WAL: the most a group commit waits for more records, µs (25 µs per record of the last commit, at most 3x its cost, up to this; 0..100000)")->capture_default_str();
   auto* wal_dir = cmd->add_option("--wal-dir", flags->wal_dir, "streams' WAL directory (default <data-dir>/wal), e.g. on a faster device of its own");
   auto* lake = cmd->add_option("--lake-backend", flags->lake_backend, "where the lake lives: local or s3")->capture_default_str();
   auto* s3_endpoint = cmd->add_option("--s3-endpoint", flags->s3_endpoint, "S3-compatible endpoint URL (lake-backend s3)");

@@ -465,8 +465,9 @@ void Wal::WriterLoop() {
       // Several callers are appending: let more records join this commit, the longer
       // the more the last one held.
       int64_t delay_ns = std::min<int64_t>(
-          options_.commit_delay_us * 1000,
-          options_.commit_delay_per_record_ns * static_cast<int64_t>(last_batch_records_));
+          {options_.commit_delay_us * 1000,
+           options_.commit_delay_per_record_ns * static_cast<int64_t>(last_batch_records_),
+           options_.commit_delay_max_commits * last_commit_busy_ns_});
       if (SteadyNanos() < last_commit_start_ns_ + delay_ns) {
         auto until = std::chrono::steady_clock::time_point(
             std::chrono::nanoseconds(last_commit_start_ns_ + delay_ns));
@@ -509,6 +510,7 @@ void Wal::WriterLoop() {
       for (Pending& p : batch_) p.done(status, p.seq);
     }
     last_batch_records_ = batch_.size();
+    last_commit_busy_ns_ = SteadyNanos() - last_commit_start_ns_;
     batch_.clear();
     write_buffer_.clear();
     lock.lock();

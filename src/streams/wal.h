@@ -11,17 +11,19 @@
 // order.
 //
 // Commit delay: a commit costs the same system calls and thread wake-ups whatever it
-// holds, so when records arrive fast the writer waits for more before the next commit:
-// it takes the next batch no sooner than `commit_delay_per_record_ns` times the records
-// the last commit held, and at most `commit_delay_us`, after it took the last one. The
-// wait adapts to the rate: it settles at the cap once records arrive faster than one
-// per `commit_delay_per_record_ns` (40,000 a second at the default 25 µs), where
-// spreading the commit's cost pays; below that it shrinks towards the commit's own
-// duration, so acknowledgements at moderate rates are not held for the cap. A commit
-// that held one record is never followed by a wait (a lone caller is never delayed), and
-// one that took longer than the wait (a slow disk) is followed at once: its own duration
-// gathered the next batch, and waiting would only leave the disk idle. Stopping cuts the
-// wait short.
+// holds, so when records arrive fast the writer waits for more before the next commit.
+// It takes the next batch no sooner than `commit_delay_per_record_ns` times the records
+// the last commit held, no sooner than `commit_delay_max_commits` times what the last
+// commit kept it busy (its write, sync and callbacks), and at most `commit_delay_us`,
+// after it took the last one: whichever is least. So the wait grows with the rate, and
+// reaches the cap only where records arrive faster than one per
+// `commit_delay_per_record_ns` (40,000 a second at the default 25 µs) and commits are
+// costly (a device flush each, under fsync `always`); at moderate rates, or when commits
+// are cheap (no sync), it stays short and acknowledgements are not held for nothing. A
+// commit that held one record is never followed by a wait (a lone caller is never
+// delayed), and one that took longer than the wait (a slow disk) is followed at once:
+// its own duration gathered the next batch, and waiting would only leave the disk idle.
+// Stopping cuts the wait short.
 //
 // Direct commits (policy `always`, where the file system takes O_DIRECT): every commit
 // goes to the device anyway, so it skips the page cache. WalDirectWriter writes it from
@@ -97,6 +99,8 @@ struct WalOptions {
   // it started, gathering what arrives meanwhile; 0: never. See "Commit delay" above.
   int64_t commit_delay_us = 0;
   int64_t commit_delay_per_record_ns = 25'000;
+  // ... and no longer than this many times what the last commit kept the writer busy.
+  int64_t commit_delay_max_commits = 3;
   // Delivered segments kept for reuse (preallocation only): at most this many bytes of
   // them, and at least two segments.
   uint64_t reuse_bytes = 128ull << 20;
@@ -208,6 +212,7 @@ class Wal {
   int64_t last_sync_ns_ = 0;
   size_t last_batch_records_ = 0;  // the last commit's, for the commit delay
   int64_t last_commit_start_ns_ = 0;
+  int64_t last_commit_busy_ns_ = 0;  // the last commit's write, sync and callbacks
   bool dirty_ = false;
   bool preallocate_ = false;           // set by Open
   // Segments written with O_DIRECT (set by Open with preallocate_; cleared where the file

@@ -547,6 +547,7 @@ TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
   o.dir = dir.path();
   o.commit_delay_us = 400'000;
   o.commit_delay_per_record_ns = 1'000'000;
+  o.commit_delay_max_commits = 1'000'000;  // commits here are quick: not the limit
   o.on_durable = [&](const std::vector<WalFrame>& frames) {
     std::lock_guard<std::mutex> lock(mu);
     commits.emplace_back(std::chrono::steady_clock::now(), frames.size());
@@ -590,6 +591,54 @@ TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
   EXPECT_LT(gaps_ms[1], 380);
   EXPECT_GE(gaps_ms[2], 390);
   EXPECT_LT(gaps_ms[2], 1500);  // uncapped it would be 2 s
+}
+
+// A cheap commit is not followed by a long wait: no longer than
+// `commit_delay_max_commits` times what it kept the writer busy. Here a commit of 500
+// records would earn 500 ms (1 ms a record, cap 1 s), but it kept the writer busy about
+// 20 ms (its hook sleeps), so the next one comes about 60 ms after it.
+TEST(WalTest, TheWaitIsBoundedByWhatTheLastCommitCost) {
+  TempDir dir;
+  std::mutex mu;
+  std::vector<std::chrono::steady_clock::time_point> commits;
+  WalOptions o;
+  o.dir = dir.path();
+  o.commit_delay_us = 1'000'000;
+  o.commit_delay_per_record_ns = 1'000'000;
+  o.commit_delay_max_commits = 3;
+  o.on_durable = [&](const std::vector<WalFrame>& frames) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      commits.push_back(std::chrono::steady_clock::now());
+    }
+    if (frames.size() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  std::vector<WalRecord> recovered;
+  auto opened = Wal::Open(std::move(o), &recovered);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Wal> wal = std::move(opened).value();
+  std::atomic<size_t> acked{0};
+  auto count = [&](const Status& s, uint64_t) {
+    EXPECT_TRUE(s.ok());
+    ++acked;
+  };
+  auto commit_count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return commits.size();
+  };
+  std::string data(500, 'r');
+  std::vector<Wal::Entry> entries;
+  for (size_t i = 0; i < 500; ++i) entries.push_back({i, 1, 1, count});
+  wal->AppendAll(data, entries);
+  ASSERT_TRUE(WaitUntil([&] { return commit_count() == 1; }, 5000));
+  wal->Append("next", 1, count);
+  ASSERT_TRUE(WaitUntil([&] { return commit_count() == 2; }, 5000));
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 501; }, 5000));
+  std::lock_guard<std::mutex> lock(mu);
+  auto gap_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(commits[1] - commits[0]).count();
+  EXPECT_GE(gap_ms, 50);
+  EXPECT_LT(gap_ms, 300) << "without the bound: 500 ms";
 }
 
 // The delay counts from the start of the last commit: after one that took longer than
