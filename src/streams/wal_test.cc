@@ -535,62 +535,84 @@ bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
   return done();
 }
 
+// A WAL whose commits are timed by its on_durable hook, which also sleeps `sleep_ms`
+// after a commit of more than one record (a costly commit); the callers'
+// acknowledgements are counted.
+struct TimedCommits {
+  std::mutex mu;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> commits;
+  std::atomic<size_t> acked{0};
+  size_t appended = 0;
+  std::unique_ptr<Wal> wal;
+
+  TimedCommits(WalOptions o, int sleep_ms) {
+    o.on_durable = [this, sleep_ms](const std::vector<WalFrame>& frames) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        commits.emplace_back(std::chrono::steady_clock::now(), frames.size());
+      }
+      if (frames.size() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+    };
+    std::vector<WalRecord> recovered;
+    auto opened = Wal::Open(std::move(o), &recovered);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (opened.ok()) wal = std::move(opened).value();
+  }
+  size_t Count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return commits.size();
+  }
+  Wal::DoneFn Ack() {
+    return [this](const Status& s, uint64_t) {
+      EXPECT_TRUE(s.ok());
+      ++acked;
+    };
+  }
+  // A commit of `n` records, then one record, which waits for the delay the n earn; the
+  // time between the two commits in ms (-1 if they did not come).
+  int64_t BurstThenOne(size_t n) {
+    std::string data(n, 'r');
+    std::vector<Wal::Entry> entries;
+    for (size_t i = 0; i < n; ++i) entries.push_back({i, 1, 1, Ack()});
+    size_t before = Count();
+    wal->AppendAll(data, entries);
+    if (!WaitUntil([&] { return Count() == before + 1; }, 5000)) return -1;
+    wal->Append("next", 1, Ack());
+    if (!WaitUntil([&] { return Count() == before + 2; }, 5000)) return -1;
+    appended += n + 1;
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(commits[before].second, n);
+    EXPECT_EQ(commits[before + 1].second, 1u);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(commits[before + 1].first -
+                                                                 commits[before].first)
+        .count();
+  }
+  bool AllAcked() { return WaitUntil([&] { return acked.load() == appended; }, 5000); }
+};
+
 // After a commit of several records the next one waits `commit_delay_per_record_ns` per
 // record it held, at most `commit_delay_us`, from its start, and takes what arrived
 // meanwhile. Here 1 ms a record with a cap of 400 ms: 20 records hold the next commit
 // about 20 ms, 200 records about 200 ms, and 2,000 records the cap (not 2 s).
 TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
   TempDir dir;
-  std::mutex mu;
-  std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> commits;
   WalOptions o;
   o.dir = dir.path();
   o.commit_delay_us = 400'000;
   o.commit_delay_per_record_ns = 1'000'000;
   o.commit_delay_max_commits = 1'000'000;  // commits here are quick: not the limit
-  o.on_durable = [&](const std::vector<WalFrame>& frames) {
-    std::lock_guard<std::mutex> lock(mu);
-    commits.emplace_back(std::chrono::steady_clock::now(), frames.size());
-  };
-  std::vector<WalRecord> recovered;
-  auto opened = Wal::Open(std::move(o), &recovered);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<Wal> wal = std::move(opened).value();
-  std::atomic<size_t> acked{0};
-  auto count = [&](const Status& s, uint64_t) {
-    EXPECT_TRUE(s.ok());
-    ++acked;
-  };
-  auto commit_count = [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return commits.size();
-  };
-  size_t appended = 0;
-  std::vector<int64_t> gaps_ms;
-  for (size_t n : {20, 200, 2000}) {
-    std::string data(n, 'r');
-    std::vector<Wal::Entry> entries;
-    for (size_t i = 0; i < n; ++i) entries.push_back({i, 1, 1, count});
-    size_t before = commit_count();
-    wal->AppendAll(data, entries);  // one commit of n: the last one held one record
-    ASSERT_TRUE(WaitUntil([&] { return commit_count() == before + 1; }, 5000));
-    wal->Append("next", 1, count);  // waits for the delay that n records earn
-    ASSERT_TRUE(WaitUntil([&] { return commit_count() == before + 2; }, 5000));
-    appended += n + 1;
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(commits[before].second, n);
-    EXPECT_EQ(commits[before + 1].second, 1u);
-    gaps_ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
-                          commits[before + 1].first - commits[before].first)
-                          .count());
-  }
-  ASSERT_TRUE(WaitUntil([&] { return acked.load() == appended; }, 5000));
-  EXPECT_GE(gaps_ms[0], 15);
-  EXPECT_LT(gaps_ms[0], 150);   // a fixed delay would be the cap, 400 ms
-  EXPECT_GE(gaps_ms[1], 190);
-  EXPECT_LT(gaps_ms[1], 380);
-  EXPECT_GE(gaps_ms[2], 390);
-  EXPECT_LT(gaps_ms[2], 1500);  // uncapped it would be 2 s
+  TimedCommits t(std::move(o), 0);
+  ASSERT_TRUE(t.wal);
+  int64_t gap20 = t.BurstThenOne(20);
+  int64_t gap200 = t.BurstThenOne(200);
+  int64_t gap2000 = t.BurstThenOne(2000);
+  ASSERT_TRUE(t.AllAcked());
+  EXPECT_GE(gap20, 15);
+  EXPECT_LT(gap20, 150);  // a fixed delay would be the cap, 400 ms
+  EXPECT_GE(gap200, 190);
+  EXPECT_LT(gap200, 380);
+  EXPECT_GE(gap2000, 390);
+  EXPECT_LT(gap2000, 1500);  // uncapped it would be 2 s
 }
 
 // A cheap commit is not followed by a long wait: no longer than
@@ -599,46 +621,17 @@ TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
 // 20 ms (its hook sleeps), so the next one comes about 60 ms after it.
 TEST(WalTest, TheWaitIsBoundedByWhatTheLastCommitCost) {
   TempDir dir;
-  std::mutex mu;
-  std::vector<std::chrono::steady_clock::time_point> commits;
   WalOptions o;
   o.dir = dir.path();
   o.commit_delay_us = 1'000'000;
   o.commit_delay_per_record_ns = 1'000'000;
   o.commit_delay_max_commits = 3;
-  o.on_durable = [&](const std::vector<WalFrame>& frames) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      commits.push_back(std::chrono::steady_clock::now());
-    }
-    if (frames.size() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  };
-  std::vector<WalRecord> recovered;
-  auto opened = Wal::Open(std::move(o), &recovered);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<Wal> wal = std::move(opened).value();
-  std::atomic<size_t> acked{0};
-  auto count = [&](const Status& s, uint64_t) {
-    EXPECT_TRUE(s.ok());
-    ++acked;
-  };
-  auto commit_count = [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return commits.size();
-  };
-  std::string data(500, 'r');
-  std::vector<Wal::Entry> entries;
-  for (size_t i = 0; i < 500; ++i) entries.push_back({i, 1, 1, count});
-  wal->AppendAll(data, entries);
-  ASSERT_TRUE(WaitUntil([&] { return commit_count() == 1; }, 5000));
-  wal->Append("next", 1, count);
-  ASSERT_TRUE(WaitUntil([&] { return commit_count() == 2; }, 5000));
-  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 501; }, 5000));
-  std::lock_guard<std::mutex> lock(mu);
-  auto gap_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(commits[1] - commits[0]).count();
-  EXPECT_GE(gap_ms, 50);
-  EXPECT_LT(gap_ms, 300) << "without the bound: 500 ms";
+  TimedCommits t(std::move(o), 20);
+  ASSERT_TRUE(t.wal);
+  int64_t gap = t.BurstThenOne(500);
+  ASSERT_TRUE(t.AllAcked());
+  EXPECT_GE(gap, 50);
+  EXPECT_LT(gap, 300) << "without the bound: 500 ms";
 }
 
 // The delay counts from the start of the last commit: after one that took longer than
