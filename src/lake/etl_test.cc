@@ -526,6 +526,10 @@ TEST_F(EtlRunTest, AFailedCommitLeavesNoOutputAndTheBookmarkUnchanged) {
   json doc = BaseJob();
   doc["transforms"].push_back(json{{"derive", {{"day", "day(ts)"}}}});
   doc["target"]["partition_keys"] = json::array({"year", "month", "day"});
+  // One worker: its files are uploaded in the order of the objects (days 10 to 15), so
+  // the failing day comes after others went in. With several, a worker whose first file
+  // is day 15 may be uploaded first, and the failure would come before any write.
+  doc["workers"] = 1;
   CreateJob(doc);
   for (int i = 0; i < 6; ++i)
     Put("2026/11/" + std::to_string(10 + i) + "/00/o.json",
