@@ -1,0 +1,266 @@
+// The write-ahead log's tests: Recovery: what Open finds after a crash, damage or a recycled segment's old frames.
+#include "streams/wal.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/completion_batch.h"
+#include "base/files.h"
+#include "base/testing/temp_dir.h"
+#include "base/thread_name.h"
+#include "streams/testing/wal_test_support.h"
+#include "streams/wal_format.h"
+
+namespace tributary::streams {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace testing;  // streams::testing: the WAL's test helpers
+using testing_support::TempDir;
+
+TEST(WalTest, AppendThenRecoverReturnsUndeliveredInOrder) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    EXPECT_EQ(h.AppendSync("a", 10), 1u);
+    EXPECT_EQ(h.AppendSync("b", 20), 2u);
+    EXPECT_EQ(h.AppendSync("c", 30), 3u);
+    EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"a", "b", "c"}));
+    ASSERT_TRUE(h.wal->MarkDelivered({2}).ok());
+  }
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(h.recovered[1].seq, 3u);
+  EXPECT_EQ(h.recovered[1].arrival_ms, 30);
+  // Sequence numbers continue after the highest one on disk.
+  EXPECT_EQ(h.AppendSync("d"), 4u);
+}
+
+// Each corruption leaves the records before it and cuts the rest, without crashing.
+void ExpectTailCut(const std::function<void(const std::string& segment)>& corrupt,
+                   std::vector<std::string> want) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  std::string segment = OnlySegment(dir.path());
+  corrupt(segment);
+  {
+    Harness h(dir.path());
+    EXPECT_EQ(Data(h.recovered), want);
+    uint64_t next = h.AppendSync("four");
+    EXPECT_GT(next, 3u);  // never reuses a sequence number of a record that was acknowledged
+  }
+  Harness h(dir.path());
+  want.push_back("four");
+  EXPECT_EQ(Data(h.recovered), want);
+}
+
+TEST(WalTest, TruncatedTailIsCutOff) {
+  ExpectTailCut([](const std::string& seg) {
+    fs::resize_file(seg, fs::file_size(seg) - 3);
+  }, {"one", "two"});
+}
+
+TEST(WalTest, TornHeaderIsCutOff) {
+  ExpectTailCut([](const std::string& seg) {
+    fs::resize_file(seg, FrameSize(3) + FrameSize(3) + 5);
+  }, {"one", "two"});
+}
+
+TEST(WalTest, BadCrcInTheMiddleCutsFromThere) {
+  ExpectTailCut([](const std::string& seg) {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(FrameSize(3) + kFrameHeaderBytes + 26));  // in "two"
+    f.put('X');
+  }, {"one"});
+}
+
+// Zeros after the last frame are the unwritten rest of a preallocated segment: no record
+// can have been there, so they go quietly and no sequence number is skipped.
+TEST(WalTest, ZeroFilledTailIsANormalEnd) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  std::string segment = OnlySegment(dir.path());
+  {
+    std::ofstream f(segment, std::ios::app | std::ios::binary);
+    f << std::string(100000, '\0');
+  }
+  WarningCapture warnings;
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(fs::file_size(segment), FrameSize(3) + FrameSize(3) + FrameSize(5));
+  EXPECT_EQ(h.AppendSync("four"), 4u);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// Garbage before the zeros is damage: cut with a warning, and sequence numbers skipped for
+// the frames the garbage could have held, not for the zeros after it.
+TEST(WalTest, GarbageBeforeAZeroTailIsCutAndSkipsOnlyForTheGarbage) {
+  constexpr size_t kGarbage = 100;
+  ExpectTailCut([](const std::string& seg) {
+    std::ofstream f(seg, std::ios::app | std::ios::binary);
+    f << std::string(kGarbage, '\xff') << std::string(1 << 20, '\0');
+  }, {"one", "two", "three"});
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  {
+    std::ofstream f(OnlySegment(dir.path()), std::ios::app | std::ios::binary);
+    f << std::string(kGarbage, '\x7f') << std::string(1 << 20, '\0');
+  }
+  WarningCapture warnings;
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "two", "three"}));
+  uint64_t next = h.AppendSync("four");
+  EXPECT_GT(next, 4u);
+  // Skipped: one seq per smallest frame that fits in the garbage, plus one; none for the
+  // 1 MiB of zeros after it (that would be 32768).
+  EXPECT_LE(next, 3u + kGarbage / FrameSize(0) + 2);
+  EXPECT_NE(warnings.text().find("WAL tail cut off"), std::string::npos) << warnings.text();
+}
+
+// What a crash leaves: a preallocated segment with frames and then zeros (the spare's),
+// and a spare half filled. Every frame comes back, nothing is reported as damage, and the
+// next sequence number follows the last frame.
+TEST(WalTest, CrashInAPreallocatedSegmentRecoversEveryFrame) {
+  TempDir dir;
+  std::string frames;
+  for (uint64_t seq = 7; seq <= 11; ++seq) {
+    EncodeFrame(0xabc, seq, 100 * int64_t(seq), "record " + std::to_string(seq), &frames);
+  }
+  const std::string segment = dir.path() + "/00000000000000000007.wal";
+  ASSERT_TRUE(
+      WriteFileAtomic(segment, frames + std::string((64 << 10) - frames.size(), '\0')).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/spare.wal.tmp", std::string(12288, '\0')).ok());
+  WarningCapture warnings;
+  Harness h(dir.path(), *FsyncPolicy::Parse("always"), 64 << 10);
+  ASSERT_EQ(h.recovered.size(), 5u);
+  for (uint64_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(h.recovered[i].seq, 7 + i);
+    EXPECT_EQ(h.recovered[i].arrival_ms, int64_t(100 * (7 + i)));
+    EXPECT_EQ(h.recovered[i].data, "record " + std::to_string(7 + i));
+  }
+  EXPECT_EQ(fs::file_size(segment), frames.size());
+  EXPECT_FALSE(fs::exists(dir.path() + "/spare.wal.tmp"));
+  EXPECT_EQ(h.AppendSync("after"), 12u);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// A recycled segment holds its new frames and then what it held before (older sequence
+// numbers): the old frames are the normal end, cut quietly, and no number is skipped.
+TEST(WalTest, OlderFramesAfterTheNewOnesAreARecycledTail) {
+  TempDir dir;
+  std::string frames;
+  for (uint64_t seq = 50; seq <= 52; ++seq) EncodeFrame(0xabc, seq, 1, "new " + std::to_string(seq), &frames);
+  const size_t new_bytes = frames.size();
+  for (uint64_t seq = 10; seq <= 30; ++seq) EncodeFrame(0xabc, seq, 1, "old " + std::to_string(seq), &frames);
+  const std::string segment = dir.path() + "/00000000000000000050.wal";
+  ASSERT_TRUE(WriteFileAtomic(segment, frames).ok());
+  // The first frame already old: a segment recycled and not written to before the crash.
+  std::string stale;
+  for (uint64_t seq = 31; seq <= 40; ++seq) EncodeFrame(0xabc, seq, 1, "old", &stale);
+  const std::string untouched = dir.path() + "/00000000000000000053.wal";
+  ASSERT_TRUE(WriteFileAtomic(untouched, stale).ok());
+  WarningCapture warnings;
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"new 50", "new 51", "new 52"}));
+  EXPECT_EQ(fs::file_size(segment), new_bytes);
+  EXPECT_EQ(fs::file_size(untouched), 0u);  // now the new active segment, empty
+  EXPECT_EQ(h.AppendSync("next"), 53u);
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// Under `always` commits are direct (O_DIRECT) on a file system that takes it: a segment
+// holds whole blocks, its frames then a padding frame (sequence number 0) to the block's
+// end. Records of mixed sizes through reused segments, whose old frames lie at other
+// offsets than the new ones: a crash at any commit recovers exactly the records not
+// delivered, with no warning and no sequence number skipped.
+TEST(WalTest, DirectCommitsRecoverQuietlyThroughReusedSegments) {
+  constexpr uint64_t kSegment = 64 << 10;
+  TempDir dir;
+  if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+  auto record = [](int i) { return std::string(50 + (i * 977) % 3000, char('a' + i % 26)); };
+  std::vector<std::string> crashes;  // directories holding a copy of the log at a commit
+  std::vector<std::vector<uint64_t>> undelivered_at;  // what each copy must give back
+  std::vector<TempDir> copies(6);
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"), kSegment);
+    std::vector<uint64_t> pending;
+    int copy = 0;
+    for (int i = 0; i < 400 && copy < 6; ++i) {
+      pending.push_back(h.AppendSync(record(i)));
+      if (i == 0) {
+        // The first commit: one frame and its padding, in a file of whole blocks.
+        const std::string first = Segments(dir.path()).front();
+        EXPECT_EQ(fs::file_size(first) % 4096, 0u);
+        EXPECT_GT(fs::file_size(first), FrameSize(record(0).size()));
+      }
+      // Deliver all but the last few every 20 records, so whole segments are reused.
+      if (i % 20 == 19) {
+        std::vector<uint64_t> done(pending.begin(), pending.end() - 3);
+        ASSERT_TRUE(h.wal->MarkDelivered(done).ok());
+        pending.erase(pending.begin(), pending.end() - 3);
+      }
+      // Copies taken at commits in reused segments (and one before any reuse).
+      bool reused = false;
+      for (const auto& e : fs::directory_iterator(dir.path())) {
+        reused |= e.path().filename().string().rfind("recycled-", 0) == 0;
+      }
+      if ((i == 7 || (reused && i % 37 == 0)) && copy < 6) {
+        for (const std::string& path : Segments(dir.path())) {
+          fs::copy_file(path, copies[copy].path() + "/" + fs::path(path).filename().string());
+        }
+        if (fs::exists(dir.path() + "/checkpoint")) {
+          fs::copy_file(dir.path() + "/checkpoint", copies[copy].path() + "/checkpoint");
+        }
+        crashes.push_back(copies[copy].path());
+        undelivered_at.push_back(pending);
+        ++copy;
+      }
+    }
+  }
+  ASSERT_GE(crashes.size(), 3u);
+  for (size_t c = 0; c < crashes.size(); ++c) {
+    WarningCapture warnings;
+    Harness h(crashes[c], *FsyncPolicy::Parse("always"), kSegment);
+    std::vector<uint64_t> got;
+    for (const WalRecord& r : h.recovered) got.push_back(r.seq);
+    EXPECT_EQ(got, undelivered_at[c]) << "copy " << c;
+    EXPECT_EQ(h.AppendSync("next"), undelivered_at[c].back() + 1) << "copy " << c;
+    EXPECT_EQ(warnings.text(), "") << "copy " << c;
+  }
+}
+
+TEST(WalTest, IntervalAndNeverPoliciesStillPersistOnClose) {
+  for (const char* policy : {"interval:20", "never"}) {
+    TempDir dir;
+    {
+      Harness h(dir.path(), *FsyncPolicy::Parse(policy));
+      h.AppendSync("x");
+      h.AppendSync("y");
+    }
+    Harness h(dir.path());
+    EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"x", "y"})) << policy;
+  }
+}
+
+}  // namespace
+}  // namespace tributary::streams
