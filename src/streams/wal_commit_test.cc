@@ -227,7 +227,14 @@ struct TimedCommits {
   size_t appended = 0;
   std::unique_ptr<Wal> wal;
 
-  TimedCommits(WalOptions o, int sleep_ms) {
+  // A WAL in `dir` with the commit delay's three bounds.
+  TimedCommits(const std::string& dir, int64_t cap_us, int64_t per_record_ns,
+               int64_t max_commits, int sleep_ms) {
+    WalOptions o;
+    o.dir = dir;
+    o.commit_delay_us = cap_us;
+    o.commit_delay_per_record_ns = per_record_ns;
+    o.commit_delay_max_commits = max_commits;
     o.on_durable = [this, sleep_ms](const std::vector<WalFrame>& frames) {
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -278,12 +285,8 @@ struct TimedCommits {
 // about 20 ms, 200 records about 200 ms, and 2,000 records the cap (not 2 s).
 TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
   TempDir dir;
-  WalOptions o;
-  o.dir = dir.path();
-  o.commit_delay_us = 400'000;
-  o.commit_delay_per_record_ns = 1'000'000;
-  o.commit_delay_max_commits = 1'000'000;  // commits here are quick: not the limit
-  TimedCommits t(std::move(o), 0);
+  // Commits here are quick: what they cost is not the limit.
+  TimedCommits t(dir.path(), 400'000, 1'000'000, /*max_commits=*/1'000'000, /*sleep_ms=*/0);
   ASSERT_TRUE(t.wal);
   int64_t gap20 = t.BurstThenOne(20);
   int64_t gap200 = t.BurstThenOne(200);
@@ -303,12 +306,7 @@ TEST(WalTest, TheWaitGrowsWithTheLastCommitUpToTheCap) {
 // 20 ms (its hook sleeps), so the next one comes about 60 ms after it.
 TEST(WalTest, TheWaitIsBoundedByWhatTheLastCommitCost) {
   TempDir dir;
-  WalOptions o;
-  o.dir = dir.path();
-  o.commit_delay_us = 1'000'000;
-  o.commit_delay_per_record_ns = 1'000'000;
-  o.commit_delay_max_commits = 3;
-  TimedCommits t(std::move(o), 20);
+  TimedCommits t(dir.path(), 1'000'000, 1'000'000, /*max_commits=*/3, /*sleep_ms=*/20);
   ASSERT_TRUE(t.wal);
   int64_t gap = t.BurstThenOne(500);
   ASSERT_TRUE(t.AllAcked());
