@@ -220,6 +220,9 @@ int RunServer(const ServerConfig& config) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG and is refused like a
+  // full disk's, instead of the signal ending the server.
+  signal(SIGXFSZ, SIG_IGN);
   auto server = Server::Start(config);
   if (!server.ok()) {
     Logger("server")->error("cannot start: {}", server.status().ToString());
