@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/ids.h"
+#include "base/testing/file_size_limit.h"
 
 namespace tributary::objstore {
 namespace {
@@ -124,6 +125,32 @@ TEST_F(LocalStoreTest, AbortAndDestroyLeaveNothing) {
   EXPECT_EQ(*store_->Get("keep"), "old");
   EXPECT_EQ(store_->Head("dropped").status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(TempFiles(), 0u);
+}
+
+// A disk that refuses the write part-way (here a file-size limit, as a full disk would):
+// the put fails and says why, the object it would have replaced is untouched, and no temp
+// file is left; the same put succeeds once the disk takes writes again.
+TEST_F(LocalStoreTest, APutTheDiskRefusesLeavesNothingBehind) {
+  ASSERT_TRUE(store_->Put("keep", "old").ok());
+  const std::string big(2 << 20, 'b');    // past FileAppender's direct threshold
+  const std::string mid(200 << 10, 'm');  // written through the page cache
+  {
+    testing_support::FileSizeLimit limit(64 << 10);
+    for (const auto& [key, data] : {std::pair<std::string, const std::string*>{"big", &big},
+                                    {"mid", &mid},
+                                    {"keep", &mid}}) {
+      Status st = store_->Put(key, *data);
+      EXPECT_FALSE(st.ok()) << key;
+      EXPECT_NE(st.ToString().find("File too large"), std::string::npos) << key << ": " << st.ToString();
+    }
+  }
+  EXPECT_EQ(store_->Head("big").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Head("mid").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(*store_->Get("keep"), "old");
+  EXPECT_EQ(TempFiles(), 0u);
+
+  ASSERT_TRUE(store_->Put("big", big).ok());
+  EXPECT_EQ(*store_->Get("big"), big);
 }
 
 TEST_F(LocalStoreTest, ListWithPrefixAndDelimiterIsInByteOrder) {

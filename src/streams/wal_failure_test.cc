@@ -1,17 +1,15 @@
 // The write-ahead log's tests: a commit the file system refuses. The refusal is real: the
-// process's file-size limit (RLIMIT_FSIZE) makes the kernel cut a write short at the
-// limit and fail the rest with EFBIG, as a full disk would with ENOSPC.
+// kernel refuses writes past a lowered file-size limit (testing_support::FileSizeLimit).
 #include "streams/wal.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
-#include <csignal>
 #include <future>
 #include <string>
 #include <vector>
 
+#include "base/testing/file_size_limit.h"
 #include "base/testing/temp_dir.h"
 #include "streams/testing/wal_test_support.h"
 
@@ -20,27 +18,8 @@ namespace {
 
 using namespace testing;  // streams::testing: the WAL's test helpers
 using ::testing::HasSubstr;
+using testing_support::FileSizeLimit;
 using testing_support::TempDir;
-
-// While it lives, writes past `bytes` into any file fail with EFBIG (SIGXFSZ ignored).
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-    EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &old_), 0);
-    rlimit limit = old_;
-    limit.rlim_cur = bytes;
-    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &old_);
-    std::signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  rlimit old_{};
-  void (*old_handler_)(int) = SIG_DFL;
-};
 
 Status AppendAndWait(Wal& wal, const std::string& data, uint64_t* seq) {
   std::promise<Status> done;
