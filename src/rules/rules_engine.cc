@@ -7,6 +7,7 @@
 #include "base/base64.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/log_throttle.h"
 
 namespace tributary::rules {
 namespace {
@@ -14,6 +15,18 @@ namespace {
 const std::shared_ptr<spdlog::logger>& Log() {
   static const auto log = Logger("rules");
   return log;
+}
+
+// The failures below repeat once per message while their cause lasts (a stream backed
+// up, an error action's stream gone): each is logged at most once a second, with the
+// count of those held back.
+LogThrottle& RefusedThrottle() {
+  static LogThrottle throttle;
+  return throttle;
+}
+LogThrottle& ErrorActionThrottle() {
+  static LogThrottle throttle;
+  return throttle;
 }
 
 // A stream that does not exist will not appear because the device sends again: that
@@ -185,8 +198,11 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
                if (!s.ok()) {
                  rm->action_failures->Add();
                  if (!IsPermanent(s)) {
-                   Log()->warn("record not accepted, the device will send again: {}",
-                               s.message());
+                   if (uint64_t held; RefusedThrottle().Allow(&held)) {
+                     Log()->warn("record not accepted, the device will send again: {} "
+                                 "(and {} more since the last report)",
+                                 s.message(), held);
+                   }
                    ok = false;
                  }
                }
@@ -255,8 +271,11 @@ void RulesEngine::SinkFailed(const CompiledRule& rule, const FirehoseAction& act
   if (!IsPermanent(s) && pending.done) {
     // The device sends the message again: nothing goes to the error action.
     pending.ok.store(false);
-    Log()->warn("rule={} stream={} record not accepted, the device will send again: {}",
-                rule.name(), action.delivery_stream_name, s.message());
+    if (uint64_t held; RefusedThrottle().Allow(&held)) {
+      Log()->warn("rule={} stream={} record not accepted, the device will send again: {} "
+                  "(and {} more since the last report)",
+                  rule.name(), action.delivery_stream_name, s.message(), held);
+    }
     return;
   }
   if (!pending.original) return;  // the rule has no error action
@@ -288,15 +307,20 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     std::string rule_name = rule.name();
     sink_->Put(fh->delivery_stream_name, text + fh->separator, /*arrival_ms=*/0,
                [rule_name, stream = fh->delivery_stream_name](const Status& s, uint64_t) {
-                 if (!s.ok()) {
-                   Log()->error("rule={} error action to stream {} failed too: {}", rule_name,
-                                stream, s.message());
+                 uint64_t held;
+                 if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
+                   Log()->error("rule={} error action to stream {} failed too: {} (and {} "
+                                "more since the last report)",
+                                rule_name, stream, s.message(), held);
                  }
                });
   } else if (const auto* rp = std::get_if<RepublishAction>(&*error_action)) {
     auto topic = rule.RepublishTopic(-1, m);
     if (!topic.ok()) {
-      Log()->error("rule={} error action topic failed: {}", rule.name(), topic.status().message());
+      if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
+        Log()->error("rule={} error action topic failed: {} (and {} more since the last report)",
+                     rule.name(), topic.status().message(), held);
+      }
       return;
     }
     publish_(*topic, std::move(text), rp->qos);

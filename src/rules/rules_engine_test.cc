@@ -1,13 +1,18 @@
 #include "rules/rules_engine.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <regex>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/log.h"
 #include "metadata/database.h"
 #include "rules/rule_registry.h"
 
@@ -129,6 +134,40 @@ TEST_F(RulesEngineTest, TransientSinkFailureRefusesTheAcknowledgement) {
   sink_.answers["pollution"] = ResourceExhausted("stream buffer full");
   EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 0);
   EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), 1u);
+}
+
+// While a stream refuses every record (backed up, its log not writable), each message is
+// refused, but the log says so about once a second, with how many it held back.
+TEST_F(RulesEngineTest, ARefusalRepeatedPerMessageIsLoggedAboutOnceASecond) {
+  ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  sink_.answers["pollution"] = ResourceExhausted("stream buffer full");
+  std::ostringstream out;
+  auto capture = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  Logger("rules")->sinks().push_back(capture);
+  int refused = 0;
+  auto start = std::chrono::steady_clock::now();
+  // Past one second: at least one report must come, whatever an earlier test logged.
+  while (refused < 1000 || std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1100)) {
+    refused += Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce) == 0;
+  }
+  auto& sinks = Logger("rules")->sinks();
+  sinks.erase(std::find(sinks.begin(), sinks.end(), capture));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), static_cast<uint64_t>(refused));
+  const std::string text = out.str();
+  std::regex report("record not accepted, the device will send again: stream buffer full "
+                    "\\(and ([0-9]+) more since the last report\\)");
+  size_t reports = 0;
+  uint64_t held = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), report); it != std::sregex_iterator(); ++it) {
+    ++reports;
+    held += std::stoull((*it)[1]);
+  }
+  EXPECT_GE(reports, 1u) << text;
+  EXPECT_LE(reports, static_cast<size_t>(seconds) + 2) << text;
+  EXPECT_GT(held, 0u) << text;
+  EXPECT_LE(held + reports, static_cast<uint64_t>(refused) + 1) << text;
 }
 
 TEST_F(RulesEngineTest, MissingStreamGoesToTheErrorActionAndIsAcknowledged) {
