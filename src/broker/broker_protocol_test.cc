@@ -278,6 +278,9 @@ TEST(BrokerProtocolTest, AuthorizationDeniesPerPacket) {
   EXPECT_TRUE(v3->WaitClosed());
 }
 
+constexpr PublishVerdict kAccept = PublishVerdict::kAccepted;
+constexpr PublishVerdict kRefuse = PublishVerdict::kRefused;
+
 class DeferringInterceptor : public MessageInterceptor {
  public:
   void OnPublish(const InboundMessage& m, PublishDone done) override {
@@ -287,13 +290,13 @@ class DeferringInterceptor : public MessageInterceptor {
     if (done) pending.push_back(std::move(done));
   }
   // Waits for the i-th deferred verdict and gives it.
-  void Settle(size_t i, bool ok) {
+  void Settle(size_t i, PublishVerdict verdict) {
     ASSERT_TRUE(testing::WaitFor([&] {
       std::lock_guard<std::mutex> lock(mu);
       return pending.size() > i;
     }, 2000)) << "no PUBLISH #" << i << " reached the interceptor";
     std::lock_guard<std::mutex> lock(mu);
-    pending[i](ok);
+    pending[i](verdict);
   }
   std::mutex mu;
   std::vector<std::string> topics;
@@ -346,20 +349,27 @@ TEST(BrokerProtocolTest, InterceptorGatesTheAcknowledgement) {
   auto c = MustConnect(b.port(), V5("ic"));
   ASSERT_TRUE(c->Send(Qos1("rules/in", "x", 9)).ok());
   EXPECT_FALSE(c->Receive(300).ok());  // no PUBACK before done()
-  ic.Settle(0, true);
+  ic.Settle(0, kAccept);
   auto ack = c->Expect<mqtt::PubAck>();
   ASSERT_TRUE(ack.ok()) << ack.status().ToString();
   EXPECT_EQ(ack->packet_id, 9);
   EXPECT_EQ(ack->reason, ReasonCode::kSuccess);
   ASSERT_TRUE(c->Send(Qos1("rules/in", "y", 10)).ok());
-  ic.Settle(1, false);
+  ic.Settle(1, kRefuse);
   ack = c->Expect<mqtt::PubAck>();
   ASSERT_TRUE(ack.ok());
   EXPECT_EQ(ack->packet_id, 10);
   EXPECT_EQ(ack->reason, ReasonCode::kUnspecifiedError);
+  // A limit hit (a stream backed up) asks the device to slow down.
+  ASSERT_TRUE(c->Send(Qos1("rules/in", "z", 11)).ok());
+  ic.Settle(2, PublishVerdict::kQuotaExceeded);
+  ack = c->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->packet_id, 11);
+  EXPECT_EQ(ack->reason, ReasonCode::kQuotaExceeded);
   std::lock_guard<std::mutex> lock(ic.mu);
-  EXPECT_EQ(ic.topics, (std::vector<std::string>{"rules/in", "rules/in"}));
-  EXPECT_EQ(ic.payloads, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(ic.topics, (std::vector<std::string>{"rules/in", "rules/in", "rules/in"}));
+  EXPECT_EQ(ic.payloads, (std::vector<std::string>{"x", "y", "z"}));
 }
 
 // With an interceptor, only the acknowledgement of a QoS 1 message waits for the verdict:
@@ -377,7 +387,7 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->payload, "one");
   EXPECT_FALSE(pub->Receive(300).ok());  // no PUBACK yet
-  ic.Settle(0, true);
+  ic.Settle(0, kAccept);
   auto ack = pub->Expect<mqtt::PubAck>();
   ASSERT_TRUE(ack.ok()) << ack.status().ToString();
   EXPECT_EQ(ack->packet_id, 1);
@@ -386,7 +396,7 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   q2.qos = QoS::kExactlyOnce;
   ASSERT_TRUE(pub->Send(q2).ok());
   EXPECT_FALSE(sub->Receive(300).ok());  // QoS 2 waits for the verdict
-  ic.Settle(1, true);
+  ic.Settle(1, kAccept);
   auto rec = pub->Expect<mqtt::PubAck>();
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->type, mqtt::PacketType::kPubrec);
@@ -398,7 +408,7 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   q2.packet_id = 3;
   q2.payload = "refused";
   ASSERT_TRUE(pub->Send(q2).ok());
-  ic.Settle(2, false);
+  ic.Settle(2, kRefuse);
   auto refused = pub->Expect<mqtt::PubAck>();
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->type, mqtt::PacketType::kPubrec);
@@ -407,10 +417,10 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
 
   // Nobody subscribes to kept/#: retained messages are still held for the verdict.
   ASSERT_TRUE(pub->Send(Qos1("kept/r", "refused", 4, /*retain=*/true)).ok());
-  ic.Settle(3, false);
+  ic.Settle(3, kRefuse);
   ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
   ASSERT_TRUE(pub->Send(Qos1("kept/r", "accepted", 5, /*retain=*/true)).ok());
-  ic.Settle(4, true);
+  ic.Settle(4, kAccept);
   ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
   auto late = MustConnect(b.port(), V5("late"));
   ASSERT_EQ(*late->Subscribe("kept/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
@@ -424,7 +434,7 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   // the interceptor sees its topic and payload as for any other.
   ASSERT_TRUE(pub->Send(Qos1("nobody/x", "three", 6)).ok());
   EXPECT_FALSE(pub->Receive(300).ok());
-  ic.Settle(5, true);
+  ic.Settle(5, kAccept);
   ack = pub->Expect<mqtt::PubAck>();
   ASSERT_TRUE(ack.ok());
   EXPECT_EQ(ack->packet_id, 6);
@@ -441,7 +451,7 @@ class ImmediateInterceptor : public DeferringInterceptor {
       std::lock_guard<std::mutex> lock(mu);
       topics.emplace_back(m.topic);
     }
-    if (done) done(m.topic != "now/refused");
+    if (done) done(m.topic != "now/refused" ? kAccept : kRefuse);
   }
 };
 
@@ -463,7 +473,7 @@ class BatchWatchingInterceptor : public DeferringInterceptor {
         staged_in_batch = 0;
       });
     }
-    if (done) done(true);
+    if (done) done(kAccept);
   }
   std::vector<bool> in_batch;
   std::vector<int> flushes;  // PUBLISH per batch

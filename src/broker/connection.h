@@ -112,7 +112,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
     MessagePtr msg;  // to route once accepted; null if routed already or nobody could receive it
     uint16_t packet_id;
     mqtt::QoS qos;
-    bool ok;
+    PublishVerdict verdict;
   };
   // Routes an accepted message and queues its acknowledgement for the next write (the
   // drain's, or the read loop's for a verdict given during OnPublish).

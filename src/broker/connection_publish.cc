@@ -6,9 +6,9 @@
 //   3.1.1: acknowledged normally (PUBACK / PUBREC ... PUBCOMP) because 3.1.1 acks carry
 //          no reason code and closing would make the client resend forever.
 // With a MessageInterceptor, QoS 1/2 messages are acknowledged only after the
-// interceptor's done(true); done(false) answers 0x80 (v5) or closes a 3.1.1 connection
-// without acknowledging. QoS 1 messages are routed at once, QoS 2 and retained ones only
-// after done(true) (see AcceptPublish).
+// interceptor's done(kAccepted); a refusal answers 0x80, or 0x97 for kQuotaExceeded (v5),
+// or closes a 3.1.1 connection without acknowledging. QoS 1 messages are routed at once,
+// QoS 2 and retained ones only once accepted (see AcceptPublish).
 #include <mutex>
 #include <utility>
 
@@ -29,7 +29,7 @@ struct InlineVerdict {
   const void* connection = nullptr;
   uint16_t packet_id = 0;
   bool given = false;
-  bool ok = false;
+  PublishVerdict verdict = PublishVerdict::kRefused;
   MessagePtr msg;
 };
 thread_local InlineVerdict* t_inline_verdict = nullptr;
@@ -164,18 +164,19 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   inline_verdict.connection = this;
   inline_verdict.packet_id = packet_id;
   InlineVerdict* outer = std::exchange(t_inline_verdict, &inline_verdict);
-  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(held), packet_id, qos](bool ok) mutable {
+  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(held), packet_id,
+                    qos](PublishVerdict verdict) mutable {
     if (InlineVerdict* v = t_inline_verdict;
         v != nullptr && v->connection == self.get() && v->packet_id == packet_id) {
       v->given = true;
-      v->ok = ok;
+      v->verdict = verdict;
       v->msg = std::move(msg);
       return;
     }
     bool post;
     {
       std::lock_guard<std::mutex> lock(self->verdicts_mu_);
-      self->verdicts_.push_back({std::move(msg), packet_id, qos, ok});
+      self->verdicts_.push_back({std::move(msg), packet_id, qos, verdict});
       post = !std::exchange(self->drain_posted_, true);
     }
     // Inside a stream's group commit, one post per I/O thread for all its connections.
@@ -186,7 +187,7 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   });
   t_inline_verdict = outer;
   if (inline_verdict.given) {
-    Verdict v{std::move(inline_verdict.msg), packet_id, qos, inline_verdict.ok};
+    Verdict v{std::move(inline_verdict.msg), packet_id, qos, inline_verdict.verdict};
     OnInterceptorDone(v);
   }
 }
@@ -205,12 +206,12 @@ void Connection::DrainInterceptorVerdicts() {
 
 void Connection::OnInterceptorDone(Verdict& v) {
   --pending_inbound_;
+  const bool ok = v.verdict == PublishVerdict::kAccepted;
   // Accepted even if the client is gone meanwhile.
-  if (v.ok && v.msg) core_->Route(v.msg);
+  if (ok && v.msg) core_->Route(v.msg);
   v.msg.reset();
   if (state_ != State::kConnected || !session_) return;
   uint16_t packet_id = v.packet_id;
-  bool ok = v.ok;
   bool qos2 = v.qos == mqtt::QoS::kExactlyOnce;
   auto type = qos2 ? mqtt::PacketType::kPubrec : mqtt::PacketType::kPuback;
   if (ok) {
@@ -218,10 +219,15 @@ void Connection::OnInterceptorDone(Verdict& v) {
   } else {
     if (qos2) session_->InboundQos2Release(packet_id);
     if (version_ == mqtt::Version::kV5) {
-      Send(MakeAck(type, packet_id, mqtt::ReasonCode::kUnspecifiedError));
+      Send(MakeAck(type, packet_id,
+                   v.verdict == PublishVerdict::kQuotaExceeded ? mqtt::ReasonCode::kQuotaExceeded
+                                                               : mqtt::ReasonCode::kUnspecifiedError));
     } else {
       publish_will_ = true;
-      Fail(mqtt::ReasonCode::kUnspecifiedError, "message interceptor refused a PUBLISH");
+      Fail(mqtt::ReasonCode::kUnspecifiedError,
+           v.verdict == PublishVerdict::kQuotaExceeded
+               ? "message interceptor refused a PUBLISH: a limit was hit (quota exceeded)"
+               : "message interceptor refused a PUBLISH");
       return;
     }
   }

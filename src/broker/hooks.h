@@ -73,18 +73,24 @@ struct InboundMessage {
   int64_t received_at_ms;         // wall clock, Unix epoch
 };
 
-// The interceptor's verdict on one PUBLISH. Inline (no allocation) for the broker's own
-// continuation, which runs once per message.
-using PublishDone = InlineFunction<void(bool ok), 48>;
+// The interceptor's verdict on one PUBLISH.
+enum class PublishVerdict : uint8_t {
+  kAccepted,
+  kRefused,        // MQTT 5: 0x80 Unspecified error
+  kQuotaExceeded,  // MQTT 5: 0x97 Quota exceeded: a limit was hit (a stream backed up)
+};
+// Inline (no allocation) for the broker's own continuation, which runs once per message.
+using PublishDone = InlineFunction<void(PublishVerdict), 48>;
 
 class MessageInterceptor {
  public:
   virtual ~MessageInterceptor() = default;
   // Called on the publishing connection's thread for every PUBLISH the broker accepted.
   // For QoS 0, `done` is empty. For QoS 1 and 2 the broker sends PUBACK/PUBREC only
-  // after `done(ok)` has been called (from any thread, exactly once); ok=false answers
-  // with reason 0x80 (Unspecified error) in MQTT 5 and closes a 3.1.1 connection without
-  // acknowledging, so the client sends the message again.
+  // after `done(verdict)` has been called (from any thread, exactly once). A refusal
+  // answers with its reason code in MQTT 5 (0x80, or 0x97 for kQuotaExceeded) and closes
+  // a 3.1.1 connection without acknowledging (3.1.1 acknowledgements carry no reason),
+  // so the client sends the message again.
   virtual void OnPublish(const InboundMessage& msg, PublishDone done) = 0;
 };
 

@@ -36,6 +36,13 @@ bool IsPermanent(const Status& s) {
   return s.code() == ErrorCode::kNotFound || s.code() == ErrorCode::kInvalidArgument;
 }
 
+// How the broker answers a message whose record a stream refused for now: a limit (the
+// stream's backlog) asks MQTT 5 devices to slow down (0x97); anything else is an error.
+broker::PublishVerdict TransientRefusal(const Status& s) {
+  return s.code() == ErrorCode::kResourceExhausted ? broker::PublishVerdict::kQuotaExceeded
+                                                   : broker::PublishVerdict::kRefused;
+}
+
 // The elements of a JSON array as compact JSON texts (Firehose batchMode: 1..500 of them).
 Result<std::vector<std::string>> SplitJsonArray(const std::string& text) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -101,10 +108,10 @@ struct RulesEngine::Pending {
   broker::PublishDone done;
   std::shared_ptr<const RuleSet> set;  // keeps the rules alive until the last callback
   std::atomic<int> outstanding{1};  // 1 for OnPublish itself, released at its end
-  std::atomic<bool> ok{true};
+  std::atomic<broker::PublishVerdict> verdict{broker::PublishVerdict::kAccepted};
 
   void Release() {
-    if (outstanding.fetch_sub(1, std::memory_order_acq_rel) == 1 && done) done(ok.load());
+    if (outstanding.fetch_sub(1, std::memory_order_acq_rel) == 1 && done) done(verdict.load());
   }
 };
 
@@ -120,7 +127,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   matching.clear();
   set->Match(msg.topic, &matching);
   if (matching.empty()) {
-    if (done) done(true);
+    if (done) done(broker::PublishVerdict::kAccepted);
     return;
   }
 
@@ -194,7 +201,7 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
   // again. The stream's error names the stream.
   sink_->Put(fh->delivery_stream_name, record, arrival_ms,
              [done = std::move(done), rm](const Status& s, uint64_t) {
-               bool ok = true;
+               broker::PublishVerdict verdict = broker::PublishVerdict::kAccepted;
                if (!s.ok()) {
                  rm->action_failures->Add();
                  if (!IsPermanent(s)) {
@@ -203,10 +210,10 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
                                  "(and {} more since the last report)",
                                  s.message(), held);
                    }
-                   ok = false;
+                   verdict = TransientRefusal(s);
                  }
                }
-               if (done) done(ok);
+               if (done) done(verdict);
              });
   return true;
 }
@@ -270,7 +277,7 @@ void RulesEngine::SinkFailed(const CompiledRule& rule, const FirehoseAction& act
   rm.action_failures->Add();
   if (!IsPermanent(s) && pending.done) {
     // The device sends the message again: nothing goes to the error action.
-    pending.ok.store(false);
+    pending.verdict.store(TransientRefusal(s));
     if (uint64_t held; RefusedThrottle().Allow(&held)) {
       Log()->warn("rule={} stream={} record not accepted, the device will send again: {} "
                   "(and {} more since the last report)",

@@ -10,11 +10,12 @@
 // invalid, a firehose stream that does not exist) sends an error document to its
 // errorAction, if it has one, and the engine goes on with the next rule.
 //
-// Acknowledgement: for QoS 1/2 the broker's `done(true)` is called only when every
+// Acknowledgement: for QoS 1/2 the broker's `done(kAccepted)` is called only when every
 // firehose record of the message is durable in its stream. A transient sink failure
-// (the stream's buffer is full, its log cannot be written) answers done(false), so the
-// device sends the message again; a permanent one (no such stream) goes to the error
-// action and does not hold the device back. With no rule for the topic the cost is
+// refuses the message, so that the device sends it again: kQuotaExceeded when the stream
+// is backed up (ResourceExhausted; PUBACK 0x97 in MQTT 5), kRefused otherwise (its log
+// cannot be written; 0x80). A permanent one (no such stream) goes to the error action
+// and does not hold the device back. With no rule for the topic the cost is
 // one trie walk.
 //
 // Thread-safety: OnPublish runs on any number of broker threads at once; rule changes

@@ -69,9 +69,9 @@ class RulesEngineTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Publishes and returns the acknowledgement: 1 ok, 0 refused, -1 not (yet) called.
-  int Publish(const std::string& topic, const std::string& payload, mqtt::QoS qos,
-              std::function<void(bool)>* keep_done = nullptr) {
+  // Publishes and returns the acknowledgement: 1 accepted, 0 refused, 2 refused for a
+  // limit (quota exceeded), -1 not (yet) called.
+  int Publish(const std::string& topic, const std::string& payload, mqtt::QoS qos) {
     broker::InboundMessage msg{};
     msg.client_id = "sensor-1";
     msg.thing = "sensor-1";
@@ -80,10 +80,15 @@ class RulesEngineTest : public ::testing::Test {
     msg.qos = qos;
     msg.received_at_ms = 1764460800000;  // 2025-11-30T00:00:00Z
     auto ack = std::make_shared<int>(-1);
-    std::function<void(bool)> done;
-    if (qos != mqtt::QoS::kAtMostOnce) done = [ack](bool ok) { *ack = ok ? 1 : 0; };
+    std::function<void(broker::PublishVerdict)> done;
+    if (qos != mqtt::QoS::kAtMostOnce) {
+      done = [ack](broker::PublishVerdict v) {
+        *ack = v == broker::PublishVerdict::kAccepted ? 1
+               : v == broker::PublishVerdict::kRefused ? 0
+                                                       : 2;
+      };
+    }
     engine_->OnPublish(msg, done);
-    (void)keep_done;
     last_ack_ = ack;
     return *ack;
   }
@@ -131,9 +136,24 @@ TEST_F(RulesEngineTest, AcknowledgesOnlyWhenTheRecordIsDurable) {
 
 TEST_F(RulesEngineTest, TransientSinkFailureRefusesTheAcknowledgement) {
   ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  // A stream backed up: the device is asked to slow down (MQTT 5 PUBACK 0x97).
   sink_.answers["pollution"] = ResourceExhausted("stream buffer full");
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 2);
+  // A log that cannot be written: an error (0x80).
+  sink_.answers["pollution"] = IoError("WAL write: No space left on device");
   EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 0);
-  EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), 1u);
+  EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), 2u);
+  // The same through the general path (a rule with an error action, two records).
+  ASSERT_TRUE(registry_->Create("twice", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM 'devices/+/twice'",
+    "actions": [{"firehose": {"deliveryStreamName": "pollution"}},
+                {"firehose": {"deliveryStreamName": "pollution"}}],
+    "errorAction": {"republish": {"topic": "errors"}}}})").ok());
+  sink_.answers["pollution"] = ResourceExhausted("stream buffer full");
+  EXPECT_EQ(Publish("devices/a/twice", "{}", mqtt::QoS::kAtLeastOnce), 2);
+  sink_.answers["pollution"] = IoError("WAL write: No space left on device");
+  EXPECT_EQ(Publish("devices/a/twice", "{}", mqtt::QoS::kAtLeastOnce), 0);
+  EXPECT_TRUE(published_.empty());  // the device sends again: not an error for the action
 }
 
 // While a stream refuses every record (backed up, its log not writable), each message is
@@ -148,7 +168,7 @@ TEST_F(RulesEngineTest, ARefusalRepeatedPerMessageIsLoggedAboutOnceASecond) {
   auto start = std::chrono::steady_clock::now();
   // Past one second: at least one report must come, whatever an earlier test logged.
   while (refused < 1000 || std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1100)) {
-    refused += Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce) == 0;
+    refused += Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce) == 2;
   }
   auto& sinks = Logger("rules")->sinks();
   sinks.erase(std::find(sinks.begin(), sinks.end(), capture));
