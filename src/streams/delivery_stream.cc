@@ -15,6 +15,7 @@
 #include "base/completion_batch.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/log_throttle.h"
 #include "base/thread_name.h"
 #include "streams/gzip.h"
 #include "streams/wal_format.h"
@@ -331,12 +332,12 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
         b.bytes += PartitioningErrorLine(r, options_.epoch, part.status().message(), now);
       }
       b.raw_bytes += r.data.size();
+      open_bytes_ += r.data.size();
       b.seqs.push_back(r.seq);
       if (b.raw_bytes >= buffer_size_bytes) {
         last_object_raw_bytes_ = b.raw_bytes;
         // Sealed now, so one large group commit still makes objects of about the size.
-        sealed_.push_back(std::move(b));
-        buffers_.erase(key);
+        SealLocked(buffers_.find(key));
         last = nullptr;
         wake = true;
       } else if (ReadyLocked(b, now)) {
@@ -345,23 +346,53 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     }
     // An Update while this batch was parsed: its buffers are sealed like the others.
     if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
+    if (open_bytes_ > options_.max_pending_bytes / 2) wake |= SealUnderPressureLocked();
     if (wal_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
   }
   if (wake) cv_.notify_one();
 }
 
+void DeliveryStream::SealLocked(std::map<std::string, Buffer>::iterator it) {
+  open_bytes_ -= it->second.raw_bytes;
+  sealed_.push_back(std::move(it->second));
+  buffers_.erase(it);
+}
+
 bool DeliveryStream::SealBuffersOfLocked(uint64_t generation) {
   bool sealed = false;
   for (auto it = buffers_.begin(); it != buffers_.end();) {
+    auto next = std::next(it);
     if (it->second.destination->generation == generation) {
-      sealed_.push_back(std::move(it->second));
-      it = buffers_.erase(it);
+      SealLocked(it);
       sealed = true;
-    } else {
-      ++it;
     }
+    it = next;
   }
   return sealed;
+}
+
+bool DeliveryStream::SealUnderPressureLocked() {
+  std::vector<std::map<std::string, Buffer>::iterator> by_age;
+  by_age.reserve(buffers_.size());
+  for (auto it = buffers_.begin(); it != buffers_.end(); ++it) by_age.push_back(it);
+  std::sort(by_age.begin(), by_age.end(), [](const auto& a, const auto& b) {
+    return a->second.oldest_arrival_ms < b->second.oldest_arrival_ms;
+  });
+  const uint64_t before = open_bytes_;
+  size_t sealed = 0;
+  for (auto it : by_age) {
+    if (open_bytes_ <= options_.max_pending_bytes / 4) break;
+    SealLocked(it);
+    ++sealed;
+  }
+  if (uint64_t held; sealed > 0 && pressure_log_.Allow(&held)) {
+    Logger("streams")->info(
+        "stream={} sealed {} of {} buffers early: {} bytes buffered, over half the pending "
+        "limit of {} (and {} more times since the last report)",
+        options_.config.name, sealed, sealed + buffers_.size(), before,
+        options_.max_pending_bytes, held);
+  }
+  return sealed > 0;
 }
 
 Status DeliveryStream::Update(const StreamConfig& config,
@@ -405,6 +436,7 @@ void DeliveryStream::DeliveryLoop() {
     for (auto it = buffers_.begin(); it != buffers_.end();) {
       if (ReadyLocked(it->second, now)) {
         last_object_raw_bytes_ = it->second.raw_bytes;
+        open_bytes_ -= it->second.raw_bytes;
         ready.push_back(std::move(it->second));
         it = buffers_.erase(it);
       } else {

@@ -10,6 +10,12 @@
 // lock and one round of the shared counters for a read's worth of PUBLISH, not one per
 // record. A staged record that is refused (stopping, backpressure) gets its `done` then.
 //
+// Buffering under pressure: the buffering hints are hints, as Firehose's are. Once the
+// records in filling buffers come to half of `max_pending_bytes` (many partitions, each
+// under its size and within its interval), the oldest buffers are sealed and delivered
+// early until a quarter is left. So backpressure refuses records only when delivery falls
+// behind, never while records merely wait for their buffers' timers.
+//
 // Update replaces the stream's destination settings (bucket, prefixes, buffering hints,
 // compression) while it runs: records buffered from then on follow the new ones; the
 // buffers already filling are sealed and delivered as they were configured, so one object
@@ -31,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/log_throttle.h"
 #include "objstore/object_store.h"
 #include "streams/fsync_policy.h"
 #include "streams/key_template.h"
@@ -131,6 +138,11 @@ class DeliveryStream {
   bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
   // Moves the buffers of destination `generation` to sealed_; true if there were any.
   bool SealBuffersOfLocked(uint64_t generation);
+  // Moves the buffer at `it` to sealed_.
+  void SealLocked(std::map<std::string, Buffer>::iterator it);
+  // Seals the oldest buffers while open_bytes_ is over a quarter of max_pending_bytes;
+  // true if it sealed any. Called once it passes half.
+  bool SealUnderPressureLocked();
   // Writes one object; false if Stop gave up on it (the records stay in the WAL).
   bool Deliver(Buffer& buffer);
   void TakeSpareLocked(Buffer* b);
@@ -166,6 +178,8 @@ class DeliveryStream {
   uint64_t recovered_through_ = 0;      // the last record recovered from the WAL at Open
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
   std::map<std::string, Buffer> buffers_;  // filling, by partition key
+  uint64_t open_bytes_ = 0;                // mu_; the raw bytes in buffers_
+  LogThrottle pressure_log_;               // SealUnderPressureLocked's report
   std::vector<Buffer> sealed_;             // reached the size: next object, in order
   // The storage of delivered buffers, for the next ones to fill (mu_): a fresh buffer of
   // several MiB would take a page fault per 4 KiB as records are appended.
