@@ -46,6 +46,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "wal_segment_mib") TRY(Take(j, key, &c->wal_segment_mib, path));
     else if (key == "wal_commit_delay_us") TRY(Take(j, key, &c->wal_commit_delay_us, path));
     else if (key == "wal_dir") TRY(Take(j, key, &c->wal_dir, path));
+    else if (key == "stream_max_pending_mib") TRY(Take(j, key, &c->stream_max_pending_mib, path));
     else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));
     else if (key == "s3_endpoint") TRY(Take(j, key, &c->s3_endpoint, path));
     else if (key == "s3_region") TRY(Take(j, key, &c->s3_region, path));
@@ -74,6 +75,10 @@ Status ValidateConfig(const ServerConfig& c) {
   if (c.wal_commit_delay_us < 0 || c.wal_commit_delay_us > 100000) {
     return InvalidArgument("wal_commit_delay_us must be 0..100000, got " +
                            std::to_string(c.wal_commit_delay_us));
+  }
+  if (c.stream_max_pending_mib < 1 || c.stream_max_pending_mib > 65536) {
+    return InvalidArgument("stream_max_pending_mib must be 1..65536, got " +
+                           std::to_string(c.stream_max_pending_mib));
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;

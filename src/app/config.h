@@ -33,6 +33,10 @@ struct ServerConfig {
   // Where the streams' write-ahead logs live; "" = <data-dir>/wal. A directory on a
   // device of its own keeps the logs' syncs from waiting on the lake's writes.
   std::string wal_dir;
+  // Per stream, the records acknowledged and not yet delivered (held in memory and in the
+  // log) before new ones are refused (MQTT 5: PUBACK 0x97); buffers are delivered early
+  // past half of it (streams/delivery_stream.h, "Buffering under pressure").
+  int stream_max_pending_mib = 512;
 
   // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
   std::string lake_backend = "local";

@@ -19,11 +19,12 @@ std::string TempFile(const std::string& name, const std::string& text) {
 
 TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
-  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal"})");
+  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
+  EXPECT_EQ(c.stream_max_pending_mib, 64);
   EXPECT_TRUE(c.allow_anonymous);
   EXPECT_EQ(c.data_dir, "/tmp/x");
   EXPECT_EQ(c.mqtt_tls_port, 8883);  // untouched
@@ -63,6 +64,10 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
             std::string::npos);
   c.wal_commit_delay_us = 0;
   EXPECT_TRUE(ValidateConfig(c).ok());
+  c = ServerConfig();
+  c.stream_max_pending_mib = 0;
+  EXPECT_NE(ValidateConfig(c).message().find("stream_max_pending_mib must be 1..65536, got 0"),
+            std::string::npos);
   c = ServerConfig();
   c.mqtt_port = -1;
   EXPECT_TRUE(ValidateConfig(c).ok());

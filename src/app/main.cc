@@ -32,6 +32,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* fsync = cmd->add_option("--wal-fsync", flags->wal_fsync, "streams' WAL: always, interval:<ms> or never")->capture_default_str();
   auto* segment = cmd->add_option("--wal-segment-mib", flags->wal_segment_mib, "streams' WAL segment size, MiB (1..1024)")->capture_default_str();
   auto* commit_delay = cmd->add_option("--wal-commit-delay-us", flags->wal_commit_delay_us, "streams' WAL: the most a group commit waits for more records, µs (25 µs per record of the last commit, at most 3x its cost, up to this; 0..100000)")->capture_default_str();
+  auto* max_pending = cmd->add_option("--stream-max-pending-mib", flags->stream_max_pending_mib, "per stream, MiB acknowledged and not yet delivered before records are refused (1..65536); buffers go out early past half")->capture_default_str();
   auto* wal_dir = cmd->add_option("--wal-dir", flags->wal_dir, "streams' WAL directory (default <data-dir>/wal), e.g. on a faster device of its own");
   auto* lake = cmd->add_option("--lake-backend", flags->lake_backend, "where the lake lives: local or s3")->capture_default_str();
   auto* s3_endpoint = cmd->add_option("--s3-endpoint", flags->s3_endpoint, "S3-compatible endpoint URL (lake-backend s3)");
@@ -62,6 +63,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (segment->count()) c.wal_segment_mib = flags->wal_segment_mib;
       if (commit_delay->count()) c.wal_commit_delay_us = flags->wal_commit_delay_us;
       if (wal_dir->count()) c.wal_dir = flags->wal_dir;
+      if (max_pending->count()) c.stream_max_pending_mib = flags->stream_max_pending_mib;
       if (lake->count()) c.lake_backend = flags->lake_backend;
       if (s3_endpoint->count()) c.s3_endpoint = flags->s3_endpoint;
       if (s3_region->count()) c.s3_region = flags->s3_region;

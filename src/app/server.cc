@@ -91,6 +91,7 @@ Status Server::Init() {
   TRY_ASSIGN(so.fsync, streams::FsyncPolicy::Parse(config_.wal_fsync));
   so.wal_segment_bytes = uint64_t(config_.wal_segment_mib) << 20;
   so.wal_commit_delay_us = config_.wal_commit_delay_us;
+  so.max_pending_bytes = uint64_t(config_.stream_max_pending_mib) << 20;
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
