@@ -385,6 +385,7 @@ bool DeliveryStream::SealUnderPressureLocked() {
     SealLocked(it);
     ++sealed;
   }
+  options_.metrics->buffers_sealed_early->Add(sealed);
   if (uint64_t held; sealed > 0 && pressure_log_.Allow(&held)) {
     Logger("streams")->info(
         "stream={} sealed {} of {} buffers early: {} bytes buffered, over half the pending "
@@ -649,6 +650,7 @@ StreamDescription DeliveryStream::Describe() const {
   s.records_delivered = m.records_delivered->Value();
   s.records_to_error_prefix = m.records_to_error_prefix->Value();
   s.delivery_errors = m.delivery_errors->Value();
+  s.buffers_sealed_early = m.buffers_sealed_early->Value();
   s.last_delivery_latency_ms = m.last_latency_ms->Value();
   s.max_delivery_latency_ms = m.max_latency_ms->Value();
   uint64_t n = m.delivery_latency->Count();

@@ -496,8 +496,11 @@ TEST_F(StreamManagerTest, ManyPartitionsUnderTheirHintsAreDeliveredEarlyInsteadO
   }
   // About 1 MB went in through a 256 KiB limit: most of it was delivered early.
   EXPECT_GT(Objects().size(), size_t{kDevices});
-  EXPECT_LE(m->Describe("s")->stats.buffered_bytes, o.max_pending_bytes);
+  auto stats = m->Describe("s")->stats;
+  EXPECT_LE(stats.buffered_bytes, o.max_pending_bytes);
+  EXPECT_GE(stats.buffers_sealed_early, uint64_t{kDevices});
   ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_LE(stats.buffers_sealed_early, Objects().size());
   std::multiset<std::string> got;
   for (const auto& [key, obj] : Objects()) {
     std::string device = key.substr(std::string("device=").size(), key.find('/') - 7);

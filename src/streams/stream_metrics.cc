@@ -42,6 +42,9 @@ StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& strea
       "Records written under the error prefix (partitioning or delivery failed)", l);
   delivery_errors = r->NewCounter("tributary_stream_delivery_errors_total",
                                   "Failed object writes (each retry counts)", l);
+  buffers_sealed_early = r->NewCounter(
+      "tributary_stream_buffers_sealed_early_total",
+      "Buffers delivered before their size or interval: records pending passed half the limit", l);
   delivery_latency = r->NewHistogram(
       "tributary_stream_delivery_latency_seconds",
       "Age of an object's oldest record when the object became visible (data freshness)",

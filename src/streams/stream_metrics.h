@@ -23,6 +23,7 @@ struct StreamMetrics {
   Counter* records_delivered;
   Counter* records_to_error_prefix;
   Counter* delivery_errors;
+  Counter* buffers_sealed_early;  // under pressure, before their size or interval
   Histogram* delivery_latency;  // seconds: age of an object's oldest record when it landed
   Gauge* last_latency_ms;
   Gauge* max_latency_ms;

@@ -15,6 +15,7 @@ nlohmann::json ToJson(const StreamStats& s) {
           {"records_delivered", s.records_delivered},
           {"records_to_error_prefix", s.records_to_error_prefix},
           {"delivery_errors", s.delivery_errors},
+          {"buffers_sealed_early", s.buffers_sealed_early},
           {"last_delivery_latency_ms", s.last_delivery_latency_ms},
           {"avg_delivery_latency_ms", s.avg_delivery_latency_ms},
           {"max_delivery_latency_ms", s.max_delivery_latency_ms},

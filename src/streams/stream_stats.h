@@ -20,6 +20,7 @@ struct StreamStats {
   uint64_t records_delivered = 0;
   uint64_t records_to_error_prefix = 0;  // unpartitionable records and expired batches
   uint64_t delivery_errors = 0;     // failed Put attempts (each retry counts)
+  uint64_t buffers_sealed_early = 0;  // delivered under pressure, before their hints
   // Data freshness: age of the oldest record of an object when the object became visible.
   int64_t last_delivery_latency_ms = 0;
   int64_t avg_delivery_latency_ms = 0;
