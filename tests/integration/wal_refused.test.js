@@ -27,7 +27,15 @@ function activeSegment(server) {
   return path.join(dir, segments[segments.length - 1]);
 }
 
-// Sets the running server's soft file-size limit ('unlimited' lifts it).
+// The running server's soft file-size limit ('unlimited', or bytes).
+async function fileSizeLimit(server) {
+  const r = await run('prlimit', ['--pid', String(server.child.pid), '--fsize', '--raw',
+                                  '--output', 'SOFT', '--noheadings']);
+  assert.equal(r.code, 0, describeRun('prlimit --fsize', r));
+  return r.stdout.trim();
+}
+
+// Sets the running server's soft file-size limit.
 async function setFileSizeLimit(server, limit) {
   const r = await run('prlimit', ['--pid', String(server.child.pid), `--fsize=${limit}:`]);
   assert.equal(r.code, 0, describeRun(`prlimit --fsize=${limit}:`, r));
@@ -43,6 +51,7 @@ function closed(client, timeoutMs, what) {
 
 describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
   let server;
+  let originalLimit;  // restored once the test is done with the disk refusing writes
   const clients = [];
   const dir = makeTempDir('wal-refused');
   const cli = async (args) => {
@@ -60,7 +69,7 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
   after(async () => {
     for (const c of clients) await end(c);
     if (server) {
-      if (server.child) await setFileSizeLimit(server, 'unlimited').catch(() => {});
+      if (server.child && originalLimit) await setFileSizeLimit(server, originalLimit).catch(() => {});
       await server.dispose();
     }
     fs.rmSync(dir, { recursive: true, force: true });
@@ -95,6 +104,7 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
     assert.ok(size > 2 * metadata, `segment ${segment} is only ${size} bytes, metadata.db ${metadata}`);
     // Direct commits rewrite the block the log ends in; the kernel cuts them at the limit.
     // Records larger than a block cannot end before it.
+    originalLimit = await fileSizeLimit(server);
     await setFileSizeLimit(server, Math.ceil(size / 4096) * 4096);
     const big = 'b'.repeat(8192);
 
@@ -115,7 +125,7 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
     assert.match(server.logs, /WAL .*\.wal.*File too large/);
 
     // The disk takes writes again: the same devices go on, with nothing to restart.
-    await setFileSizeLimit(server, 'unlimited');
+    await setFileSizeLimit(server, originalLimit);
     ack = await publish(v5, TOPIC, '{"n":"after-v5"}');
     assert.equal(ack.err ?? null, null, `after: ${ack.err}`);
     const v3again = await connectAdmin(4);
