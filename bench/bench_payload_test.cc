@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <regex>
+
 namespace tributary::bench {
 namespace {
 
@@ -19,6 +21,18 @@ TEST(BenchPayload, HasExactSizeAndIsJsonWithTheReadingFields) {
   EXPECT_EQ(j["p"], 7);
   EXPECT_EQ(j["s"], 123456);
   EXPECT_EQ(j["t"], 987654321);
+}
+
+TEST(BenchPayload, IsTheDocumentedLayoutByteForByte) {
+  std::string out;
+  ASSERT_TRUE(MakePayload(PayloadFields{3, 1207, 8123456789}, 250, &out));
+  // Readings: (1207 * 31 + 3 * 17 + 7 * salt) % 101 for salts 1..5.
+  static const std::regex kLayout(
+      R"(\{"ozone":4,"particulate_matter":11,"carbon_monoxide":18,"sulfur_dioxide":25,)"
+      R"("nitrogen_dioxide":32,"longitude":10\.250786139881143,"latitude":56\.20251117218925,)"
+      R"("timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","p":3,"s":1207,"t":8123456789,)"
+      R"("x":"x+"\})");
+  EXPECT_TRUE(std::regex_match(out, kLayout)) << out;
 }
 
 TEST(BenchPayload, RoundTripsTheDeliveryFields) {
