@@ -54,8 +54,8 @@ class HeadWriter {
   void Number(Int v) {
     if (!ok_) return;
     auto [ptr, ec] = std::to_chars(at_, end_, v);
-    if (ec != std::errc()) ok_ = false;
-    else at_ = ptr;
+    ok_ = ec == std::errc();
+    if (ok_) at_ = ptr;
   }
   bool ok() const { return ok_; }
   char* at() const { return at_; }
