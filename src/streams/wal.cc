@@ -449,7 +449,7 @@ void Wal::WriterLoop() {
         writer_waiting_ = false;
         if (queue_.empty() && SteadyNanos() >= due_ns) {
           lock.unlock();
-          ::fdatasync(fd_);  // a failure here surfaces on the next write's fsync
+          SyncUnwaited("interval", /*then_switch=*/true);
           dirty_ = false;
           last_sync_ns_ = SteadyNanos();
           lock.lock();
@@ -516,7 +516,22 @@ void Wal::WriterLoop() {
     lock.lock();
   }
   lock.unlock();
-  if (dirty_ && fd_ >= 0) ::fdatasync(fd_);
+  if (dirty_ && fd_ >= 0) SyncUnwaited("close", /*then_switch=*/false);
+}
+
+void Wal::SyncUnwaited(const char* when, bool then_switch) {
+  if (::fdatasync(fd_) == 0) return;
+  const char* why = std::strerror(errno);
+  std::string segment;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    segment = segments_.back().path;
+  }
+  Logger("streams")->error(
+      "WAL {}: fdatasync ({}) failed: {}; records acknowledged since the last sync may not "
+      "be on disk until they are delivered{}",
+      segment, when, why, then_switch ? "; the next commit starts a new segment" : "");
+  if (then_switch) new_segment_due_ = true;
 }
 
 Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
@@ -529,7 +544,9 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     new_segment_due_ = false;
     // `interval` promises a sync within its interval, which the closed segment would not
     // get after the switch; `never` leaves the flushing to the OS.
-    if (dirty_ && options_.fsync.mode == FsyncPolicy::Mode::kInterval) ::fdatasync(fd_);
+    if (dirty_ && options_.fsync.mode == FsyncPolicy::Mode::kInterval) {
+      SyncUnwaited("segment switch", /*then_switch=*/false);
+    }
     TRY(OpenSegment(first_seq));
     size = 0;
   }

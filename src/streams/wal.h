@@ -180,6 +180,11 @@ class Wal {
   Status OpenSegment(uint64_t first_seq);
   void WriterLoop();
   Status WriteBatch(const std::string& bytes, uint64_t first_seq);
+  // A sync no caller waits for (`interval`'s periodic one, at a segment switch, at
+  // close). Its records were acknowledged at write() and Linux reports a failed sync only
+  // once, so the next one would succeed: a failure is logged, and with `then_switch` the
+  // next commit starts a new segment instead of trusting this one's blocks.
+  void SyncUnwaited(const char* when, bool then_switch);
   void AskForSpare();
   bool TakeSpare(const std::string& segment_path);
   void PreparerLoop();
@@ -221,7 +226,7 @@ class Wal {
   WalDirectWriter direct_writer_;
   bool spare_asked_ = false;           // for the active segment, or a spare is still due
   bool segment_preallocated_ = false;  // the active segment was a spare
-  bool new_segment_due_ = false;       // a direct commit's sync failed: switch segments
+  bool new_segment_due_ = false;       // a sync failed: switch segments
 
   std::thread preparer_;  // only when preallocating
   std::mutex spare_mu_;
