@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/completion_batch.h"
 #include "base/direct_io.h"
+#include "base/fault_points.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/thread_name.h"
@@ -46,6 +47,15 @@ bool ParseSegmentName(const std::string& name, uint64_t* first_seq) {
   }
   *first_seq = v;
   return true;
+}
+
+// fdatasync, or the failure a test armed at the fault point "wal.fdatasync".
+int SyncData(int fd) {
+  if (int err = InjectedFault("wal.fdatasync")) {
+    errno = err;
+    return -1;
+  }
+  return ::fdatasync(fd);
 }
 
 Status SyncDir(const std::string& dir) {
@@ -520,7 +530,7 @@ void Wal::WriterLoop() {
 }
 
 void Wal::SyncUnwaited(const char* when, bool then_switch) {
-  if (::fdatasync(fd_) == 0) return;
+  if (SyncData(fd_) == 0) return;
   const char* why = std::strerror(errno);
   std::string segment;
   {
@@ -597,7 +607,7 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     sync = SteadyNanos() - last_sync_ns_ >= options_.fsync.interval_ms * 1'000'000;
   }
   if (sync) {
-    if (::fdatasync(fd_) != 0) {
+    if (SyncData(fd_) != 0) {
       const char* why = std::strerror(errno);
       Status err = IoError(fmt::format("WAL {}: fdatasync: {}", path(), why));
       (void)::ftruncate(fd_, static_cast<off_t>(size));

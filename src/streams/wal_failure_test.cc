@@ -5,10 +5,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <chrono>
 #include <future>
+#include <thread>
 #include <string>
 #include <vector>
 
+#include "base/fault_points.h"
 #include "base/testing/file_size_limit.h"
 #include "base/testing/temp_dir.h"
 #include "streams/testing/wal_test_support.h"
@@ -93,6 +97,52 @@ TEST(WalFailureTest, EveryCallerOfARefusedGroupCommitIsTold) {
   EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"first"}));
   EXPECT_EQ(h.AppendSync("after"), kCallers + 2u);
   EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"first", "after"}));
+}
+
+// A sync that fails (EIO, from the fault point: no real disk can be made to) refuses its
+// commit like a failed write; the next commit starts a new segment, since after a failed
+// sync the segment's last blocks are in doubt, and recovery finds everything acknowledged.
+TEST(WalFailureTest, AFailedSyncRefusesItsCommitAndTheLogGoesOnInANewSegment) {
+  TempDir dir;
+  {
+    WarningCapture warnings;
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"));
+    h.AppendSync("a");
+    h.AppendSync("b");
+    EXPECT_EQ(h.wal->segment_count(), 1u);
+    testing_support::ArmFault("wal.fdatasync", EIO);
+    uint64_t seq = 0;
+    Status failed = AppendAndWait(*h.wal, "x", &seq);
+    EXPECT_FALSE(failed.ok());
+    EXPECT_THAT(failed.ToString(), HasSubstr("fdatasync: Input/output error"));
+    EXPECT_EQ(h.AppendSync("c"), seq + 1);
+    EXPECT_EQ(h.wal->segment_count(), 2u);
+    EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(warnings.text(), "");
+  }
+  WarningCapture warnings;
+  Harness h(dir.path(), *FsyncPolicy::Parse("always"));
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// Under `interval` nobody waits for the periodic sync: its failure is logged, naming the
+// segment, and the next commit starts a new segment instead of trusting this one.
+TEST(WalFailureTest, AFailedPeriodicSyncIsLoggedAndTheNextCommitStartsANewSegment) {
+  TempDir dir;
+  WarningCapture warnings;
+  Harness h(dir.path(), *FsyncPolicy::Parse("interval:20"));
+  h.AppendSync("a");
+  const std::string segment = OnlySegment(dir.path());
+  testing_support::ArmFault("wal.fdatasync", EIO);
+  ASSERT_TRUE(WaitUntil([&] { return !warnings.text().empty(); }, 5000));
+  EXPECT_THAT(warnings.text(), HasSubstr("WAL " + segment + ": fdatasync (interval) failed: "
+                                         "Input/output error"));
+  EXPECT_THAT(warnings.text(), HasSubstr("the next commit starts a new segment"));
+  h.AppendSync("b");
+  EXPECT_EQ(h.wal->segment_count(), 2u);
+  EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"a", "b"}));
+  testing_support::DisarmFaults();
 }
 
 }  // namespace
