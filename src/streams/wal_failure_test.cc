@@ -25,6 +25,11 @@ using ::testing::HasSubstr;
 using testing_support::FileSizeLimit;
 using testing_support::TempDir;
 
+// Disarms every fault point when the test ends, however it ends.
+struct DisarmAtEnd {
+  ~DisarmAtEnd() { testing_support::DisarmFaults(); }
+};
+
 Status AppendAndWait(Wal& wal, const std::string& data, uint64_t* seq) {
   std::promise<Status> done;
   *seq = wal.Append(data, 1000, [&](const Status& s, uint64_t) { done.set_value(s); });
@@ -110,6 +115,7 @@ TEST(WalFailureTest, AFailedSyncRefusesItsCommitAndTheLogGoesOnInANewSegment) {
     h.AppendSync("a");
     h.AppendSync("b");
     EXPECT_EQ(h.wal->segment_count(), 1u);
+    DisarmAtEnd disarm;
     testing_support::ArmFault("wal.fdatasync", EIO);
     uint64_t seq = 0;
     Status failed = AppendAndWait(*h.wal, "x", &seq);
@@ -134,6 +140,7 @@ TEST(WalFailureTest, AFailedPeriodicSyncIsLoggedAndTheNextCommitStartsANewSegmen
   Harness h(dir.path(), *FsyncPolicy::Parse("interval:20"));
   h.AppendSync("a");
   const std::string segment = OnlySegment(dir.path());
+  DisarmAtEnd disarm;
   testing_support::ArmFault("wal.fdatasync", EIO);
   ASSERT_TRUE(WaitUntil([&] { return !warnings.text().empty(); }, 5000));
   EXPECT_THAT(warnings.text(), HasSubstr("WAL " + segment + ": fdatasync (interval) failed: "
@@ -142,7 +149,6 @@ TEST(WalFailureTest, AFailedPeriodicSyncIsLoggedAndTheNextCommitStartsANewSegmen
   h.AppendSync("b");
   EXPECT_EQ(h.wal->segment_count(), 2u);
   EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"a", "b"}));
-  testing_support::DisarmFaults();
 }
 
 }  // namespace
