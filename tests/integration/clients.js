@@ -99,6 +99,19 @@ function publish(client, topic, payload, opts = { qos: 1 }, timeoutMs = 5000) {
   return withTimeout(p, timeoutMs, `acknowledgement of a QoS ${opts.qos} publish to ${topic}`);
 }
 
+// Publishes at QoS 1 on a 3.1.1 connection that the broker must refuse: 3.1.1 has no
+// negative acknowledgement, so the broker closes the connection without a PUBACK.
+// Resolves once it is closed; rejects if the publish was acknowledged or the connection
+// stays open for timeoutMs.
+async function publishRefusedV3(client, topic, payload, timeoutMs = 5000) {
+  let acked = false;
+  const closed = withTimeout(new Promise((resolve) => client.once('close', resolve)), timeoutMs,
+                             `the 3.1.1 connection to close after refusing a publish to ${topic}`);
+  client.publish(topic, payload, { qos: 1 }, (err) => { if (!err) acked = true; });
+  await closed;
+  if (acked) throw new Error(`a refused 3.1.1 publish to ${topic} was acknowledged`);
+}
+
 async function end(client) {
   if (!client) return;
   await withTimeout(new Promise((resolve) => client.end(true, {}, resolve)), 3000, 'client end').catch(() => {});
@@ -183,6 +196,7 @@ class MosquittoSub {
 }
 
 module.exports = {
-  HOST, thingOptions, adminOptions, connect, connectRefused, waitMessages, subscribe, publish, end,
+  HOST, thingOptions, adminOptions, connect, connectRefused, waitMessages, subscribe, publish,
+  publishRefusedV3, end,
   mosqArgs, mosquittoPub, MosquittoSub,
 };
