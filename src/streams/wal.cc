@@ -532,16 +532,16 @@ void Wal::WriterLoop() {
 void Wal::SyncUnwaited(const char* when, bool then_switch) {
   if (SyncData(fd_) == 0) return;
   const char* why = std::strerror(errno);
-  std::string segment;
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    segment = segments_.back().path;
-  }
   Logger("streams")->error(
       "WAL {}: fdatasync ({}) failed: {}; records acknowledged since the last sync may not "
       "be on disk until they are delivered{}",
-      segment, when, why, then_switch ? "; the next commit starts a new segment" : "");
+      ActiveSegmentPath(), when, why, then_switch ? "; the next commit starts a new segment" : "");
   if (then_switch) new_segment_due_ = true;
+}
+
+std::string Wal::ActiveSegmentPath() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return segments_.back().path;
 }
 
 Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
@@ -560,25 +560,20 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     TRY(OpenSegment(first_seq));
     size = 0;
   }
-  // The active segment's path, for messages only: read when something failed.
-  auto path = [this] {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    return segments_.back().path;
-  };
   if (direct_) {
     auto outcome = direct_writer_.Write(fd_, size, bytes);
     if (!outcome.ok()) {
       if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
         const char* cut_why = std::strerror(errno);
-        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}", path(), size,
-                                 cut_why);
+        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}",
+                                 ActiveSegmentPath(), size, cut_why);
       }
-      return outcome.status().WithContext("WAL " + path());
+      return outcome.status().WithContext("WAL " + ActiveSegmentPath());
     }
     if (*outcome == WalDirectWriter::Outcome::kRefused) {
       // The file system took O_DIRECT at open but not this write: buffered from now on.
       Logger("streams")->info("WAL {}: the file system refuses direct writes; commits go "
-                              "through the page cache", path());
+                              "through the page cache", ActiveSegmentPath());
       direct_ = false;
       StopDirectIo(fd_);
     }
@@ -590,13 +585,13 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const char* why = n < 0 ? std::strerror(errno) : "no progress";
-      Status err =
-          IoError(fmt::format("WAL {}: write at offset {}: {}", path(), size + written, why));
+      Status err = IoError(fmt::format("WAL {}: write at offset {}: {}", ActiveSegmentPath(),
+                                       size + written, why));
       // Leave no partial frame behind for the next batch to follow.
       if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
         const char* cut_why = std::strerror(errno);
-        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}", path(), size,
-                                 cut_why);
+        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}",
+                                 ActiveSegmentPath(), size, cut_why);
       }
       return err;
     }
@@ -609,7 +604,7 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
   if (sync) {
     if (SyncData(fd_) != 0) {
       const char* why = std::strerror(errno);
-      Status err = IoError(fmt::format("WAL {}: fdatasync: {}", path(), why));
+      Status err = IoError(fmt::format("WAL {}: fdatasync: {}", ActiveSegmentPath(), why));
       (void)::ftruncate(fd_, static_cast<off_t>(size));
       // The direct writer holds the block this batch ended in, not the one `size` ends
       // in, and after a failed sync the segment's last blocks are in doubt anyway: the

@@ -185,6 +185,8 @@ class Wal {
   // once, so the next one would succeed: a failure is logged, and with `then_switch` the
   // next commit starts a new segment instead of trusting this one's blocks.
   void SyncUnwaited(const char* when, bool then_switch);
+  // The segment commits go to, for messages.
+  std::string ActiveSegmentPath() const;
   void AskForSpare();
   bool TakeSpare(const std::string& segment_path);
   void PreparerLoop();

@@ -209,6 +209,14 @@ class Server {
     return run(BIN, dataDir ? [...args, '--data-dir', this.dataDir] : args, { timeoutMs });
   }
 
+  // cli(), asserting exit code 0 (the failure message holds the command's output and the
+  // server's last lines); returns run()'s result.
+  async cliOk(args, options) {
+    const r = await this.cli(args, options);
+    if (r.code !== 0) throw new Error(`${describeRun(args.join(' '), r)}\n${this.tail(30)}`);
+    return r;
+  }
+
   // `thing create NAME --out KIT`; returns the kit (paths, PEMs and endpoint.json).
   async createThing(name) {
     const out = makeTempDir(`kit-${name}`);

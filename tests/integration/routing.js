@@ -3,19 +3,13 @@
 // pointed at it, created through the CLI against a running server.
 'use strict';
 
-const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { describeRun } = require('./harness');
 
 // Creates stream `stream` into `bucket` (with `streamArgs`, e.g. a buffer interval) and
 // rule `rule` sending every message on `filter` to it; the rule's JSON goes to `dir`.
 async function createRoutedStream(server, dir, { stream, bucket, filter, rule, streamArgs = [] }) {
-  const cli = async (args) => {
-    const r = await server.cli(args);
-    assert.equal(r.code, 0, `${describeRun(args.join(' '), r)}\n${server.tail(30)}`);
-  };
-  await cli(['stream', 'create', stream, '--bucket', bucket, ...streamArgs]);
+  await server.cliOk(['stream', 'create', stream, '--bucket', bucket, ...streamArgs]);
   const ruleFile = path.join(dir, `${rule}.json`);
   fs.writeFileSync(ruleFile, JSON.stringify({
     topicRulePayload: {
@@ -23,7 +17,7 @@ async function createRoutedStream(server, dir, { stream, bucket, filter, rule, s
       actions: [{ firehose: { deliveryStreamName: stream, separator: '\n' } }],
     },
   }));
-  await cli(['rule', 'create', rule, '--payload', ruleFile]);
+  await server.cliOk(['rule', 'create', rule, '--payload', ruleFile]);
 }
 
 module.exports = { createRoutedStream };

@@ -11,7 +11,7 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Server, describeRun, makeTempDir } = require('./harness');
+const { Server, makeTempDir } = require('./harness');
 const { adminOptions, connect, publish, publishRefusedV3, end } = require('./clients');
 const { waitForLake } = require('./lake');
 const { createRoutedStream } = require('./routing');
@@ -24,11 +24,6 @@ describe('a stream that falls behind', { timeout: 90000 }, () => {
   let server;
   const clients = [];
   const dir = makeTempDir('backpressure');
-  const cli = async (args) => {
-    const r = await server.cli(args);
-    assert.equal(r.code, 0, `${describeRun(args.join(' '), r)}\n${server.tail(30)}`);
-    return r;
-  };
   const connectAdmin = async (version) => {
     const c = await connect(adminOptions(server, { version }), { what: `MQTT ${version} connect` });
     clients.push(c);
@@ -71,7 +66,7 @@ describe('a stream that falls behind', { timeout: 90000 }, () => {
 
     await publishRefusedV3(await connectAdmin(4), TOPIC, `{"n":"v3","pad":"${pad}"}`);
 
-    const stats = JSON.parse((await cli(['stream', 'describe', STREAM, '--json'])).stdout).stats;
+    const stats = JSON.parse((await server.cliOk(['stream', 'describe', STREAM, '--json'])).stdout).stats;
     assert.ok(stats.records_rejected >= 2, JSON.stringify(stats));
     assert.ok(stats.delivery_errors >= 1, JSON.stringify(stats));
     assert.match(stats.last_error, /\.tributary-tmp/, JSON.stringify(stats));
@@ -80,7 +75,7 @@ describe('a stream that falls behind', { timeout: 90000 }, () => {
     // The lake is back: the sealed backlog goes out on the next retry, the buffer still
     // under its hints with the flush, and devices go on.
     fs.rmSync(tmp);
-    await cli(['stream', 'flush', STREAM]);
+    await server.cliOk(['stream', 'flush', STREAM]);
     const lake = await waitForLake(server, BUCKET, (l) => l.records.length >= accepted.length,
                                    { timeoutMs: 30000, what: `${accepted.length} accepted records` });
     // Objects are listed by key, and keys of one second order by their uuids: compare
@@ -91,7 +86,7 @@ describe('a stream that falls behind', { timeout: 90000 }, () => {
     const later = `{"n":"later","pad":"${pad}"}`;
     const ack = await publish(v5, TOPIC, later);
     assert.equal(ack.err ?? null, null, `after the lake came back: ${ack.err}`);
-    await cli(['stream', 'flush', STREAM]);
+    await server.cliOk(['stream', 'flush', STREAM]);
     const all = await waitForLake(server, BUCKET, (l) => l.records.length >= accepted.length + 1,
                                   { what: 'the later record' });
     assert.deepEqual(numbers(all.records), numbers([...accepted, later]));

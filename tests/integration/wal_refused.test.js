@@ -47,11 +47,6 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
   let originalLimit;  // restored once the test is done with the disk refusing writes
   const clients = [];
   const dir = makeTempDir('wal-refused');
-  const cli = async (args) => {
-    const r = await server.cli(args);
-    assert.equal(r.code, 0, `${describeRun(args.join(' '), r)}\n${server.tail(30)}`);
-    return r;
-  };
   const connectAdmin = async (version) => {
     const c = await connect(adminOptions(server, { version }), { what: `MQTT ${version} connect` });
     clients.push(c);
@@ -77,7 +72,7 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
     const bulk = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ bulk: i, pad: 'p'.repeat(200) }));
     const bulkFile = path.join(dir, 'bulk.jsonl');
     fs.writeFileSync(bulkFile, bulk.join('\n') + '\n');
-    await cli(['stream', 'put', STREAM, '--file', bulkFile]);
+    await server.cliOk(['stream', 'put', STREAM, '--file', bulkFile]);
 
     const v5 = await connectAdmin(5);
     const v3 = await connectAdmin(4);
@@ -100,7 +95,7 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
     assert.equal(ack.packet?.reasonCode, 0x80);
     await publishRefusedV3(v3, TOPIC, `{"n":"refused-v3","big":"${big}"}`);
 
-    const described = JSON.parse((await cli(['stream', 'describe', STREAM, '--json'])).stdout);
+    const described = JSON.parse((await server.cliOk(['stream', 'describe', STREAM, '--json'])).stdout);
     assert.match(described.stats.last_error, /File too large/, JSON.stringify(described.stats));
     assert.match(described.stats.last_error, new RegExp(path.basename(segment)));
     assert.equal(described.stats.records_rejected, 2, JSON.stringify(described.stats));
@@ -114,7 +109,7 @@ describe('a write-ahead log the disk refuses', { timeout: 60000 }, () => {
     ack = await publish(v3again, TOPIC, '{"n":"after-v3"}');
     assert.equal(ack.err ?? null, null, `after (3.1.1): ${ack.err}`);
 
-    await cli(['stream', 'flush', STREAM]);
+    await server.cliOk(['stream', 'flush', STREAM]);
     const want = [...bulk, '{"n":"before"}', '{"n":"after-v5"}', '{"n":"after-v3"}'];
     const lake = await waitForLake(server, BUCKET, (l) => l.records.length >= want.length,
                                    { what: `${want.length} accepted records` });
