@@ -39,6 +39,15 @@ function fmt(v, digits = 0) {
 const ms = (us) => (us === null || us === undefined ? null : us / 1000);
 // CPU microseconds per acknowledged message of a phase: the server's, the load generator's.
 const perMsg = (r, key) => (typeof r[key] === 'number' && r.acked > 0 ? (r[key] * 1e6) / r.acked : null);
+// Bytes the server had written to storage per acknowledged message (WAL and lake).
+const diskPerMsg = (r) => (typeof r.server_disk_bytes === 'number' && r.acked > 0
+  ? r.server_disk_bytes / r.acked : null);
+// The machine's CPU left idle while the load ran: "idle / iowait" percent.
+const idleOf = (rs) => {
+  const idle = median(rs.map((r) => r.machine_idle_pct));
+  const iowait = median(rs.map((r) => r.machine_iowait_pct));
+  return idle === null ? 'n/a' : `${fmt(idle)} / ${fmt(iowait)}`;
+};
 const sum = (rs, key) => (rs.length ? rs.reduce((s, r) => s + (r[key] || 0), 0) : null);
 
 function table(path) {
@@ -50,8 +59,9 @@ function table(path) {
   out.push('## Ingestion to the lake (median of rounds)', '');
   out.push('| WAL fsync | load | broker alone msg/s | with rule msg/s | ratio | lake records/s ' +
            '| lake p50 ms | lake p99 ms | lake max ms | missing | duplicates | lost ' +
-           '| server CPU µs/msg alone | with rule |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+           '| server CPU µs/msg alone | with rule | disk B/msg with rule ' +
+           '| idle / iowait % alone | with rule |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const fsyncs = [...new Set(rows.map((r) => r.fsync))];
   for (const fsync of fsyncs) {
     for (const load of Object.keys(LOADS)) {
@@ -70,14 +80,15 @@ function table(path) {
                `| ${fmt(sum(rule, 'lake_missing'))} | ${fmt(sum(rule, 'lake_duplicates'))} ` +
                `| ${fmt(sum([...alone, ...rule], 'lost'))} ` +
                `| ${fmt(median(alone.map((r) => perMsg(r, 'server_cpu_s'))), 2)} ` +
-               `| ${fmt(median(rule.map((r) => perMsg(r, 'server_cpu_s'))), 2)} |`);
+               `| ${fmt(median(rule.map((r) => perMsg(r, 'server_cpu_s'))), 2)} ` +
+               `| ${fmt(median(rule.map(diskPerMsg)))} | ${idleOf(alone)} | ${idleOf(rule)} |`);
     }
   }
   out.push('', '### All runs', '');
   out.push('| WAL fsync | round | load | phase | msg/s | p50 ms | p99 ms | lake records/s ' +
            '| lake p50 ms | lake p99 ms | lake objects | acked | lake records | missing | drained ' +
-           '| server CPU µs/msg | load CPU µs/msg |');
-  out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+           '| server CPU µs/msg | load CPU µs/msg | disk B/msg | idle / iowait % |');
+  out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|');
   for (const r of rows) {
     const lake = r.phase === 'rule';
     out.push(`| ${r.fsync} | ${r.round} | ${r.load} | ${r.phase} | ${fmt(r.msgs_per_s)} ` +
@@ -87,7 +98,7 @@ function table(path) {
              `| ${lake ? fmt(r.lake_objects) : '-'} | ${fmt(r.acked)} ` +
              `| ${lake ? fmt(r.lake_records) : '-'} | ${lake ? fmt(r.lake_missing) : '-'} ` +
              `| ${r.drained} | ${fmt(perMsg(r, 'server_cpu_s'), 2)} ` +
-             `| ${fmt(perMsg(r, 'load_cpu_s'), 2)} |`);
+             `| ${fmt(perMsg(r, 'load_cpu_s'), 2)} | ${fmt(diskPerMsg(r))} | ${idleOf([r])} |`);
   }
   if (failed.length) {
     out.push('', '### Failures', '');
