@@ -11,10 +11,16 @@
 namespace tributary::broker {
 namespace {
 
-// The read buffer starts small, so that idle connections cost little memory, and
-// doubles whenever a read fills it, up to kMaxReadChunk of free space per read.
+// The read buffer starts small, so that idle connections cost little memory, doubles
+// whenever a read fills it, up to kMaxReadChunk of free space per read, and goes back
+// to the initial size when the client is quiet again (OnRead).
 constexpr size_t kInitialReadBuffer = 256;
 constexpr size_t kMaxReadChunk = 64 * 1024;
+// Write buffers up to this capacity are kept between writes; larger ones, grown for a
+// burst, are released after a small write (a client gone quiet: at the latest the
+// PINGRESP of its keep alive), so that idle connections do not each keep the largest
+// buffer they ever needed.
+constexpr size_t kKeptWriteCapacity = 16 * 1024;
 constexpr size_t kMaxPendingBytes = 1 << 20;  // stop pulling from the session beyond this
 constexpr size_t kBatchItems = 256;
 
@@ -66,6 +72,11 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   if (off > 0) {
     std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
     rlen_ -= off;
+  }
+  // A buffer grown for a burst or a large packet shrinks back once the client is quiet
+  // again: everything read was handled, and this read was small.
+  if (rlen_ == 0 && rbuf_.size() > kInitialReadBuffer && n <= kInitialReadBuffer / 2) {
+    std::vector<uint8_t>(kInitialReadBuffer).swap(rbuf_);
   }
   StartWrite();
   DoRead();
@@ -179,6 +190,10 @@ void Connection::OnWrite(const boost::system::error_code& ec, size_t n) {
     return;
   }
   core_->metrics.bytes_sent->Add(n);
+  if (n <= kKeptWriteCapacity) {
+    if (writing_.capacity() > kKeptWriteCapacity) std::string().swap(writing_);
+    if (pending_.empty() && pending_.capacity() > kKeptWriteCapacity) std::string().swap(pending_);
+  }
   if (close_after_write_ && pending_.empty()) {
     Terminate();
     return;

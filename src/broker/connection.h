@@ -95,7 +95,8 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   std::string client_id_;
   std::shared_ptr<const ClientGrant> grant_;
   std::shared_ptr<Session> session_;
-  std::optional<mqtt::Will> will_;
+  // On the heap: a Will takes about 560 bytes, and most connections have none.
+  std::unique_ptr<mqtt::Will> will_;
   uint16_t keep_alive_s_ = 0;
   uint32_t client_max_packet_size_ = 0;  // 0: no limit announced
   uint32_t session_expiry_s_ = 0;

@@ -160,7 +160,7 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   session_expiry_s_ = expiry;
   connect_expiry_zero_ = expiry == 0;
   keep_alive_s_ = c.keep_alive;
-  will_ = std::move(c.will);
+  if (c.will) will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
   topic_aliases_.clear();  // sized on the first alias a client sets (most never do)
 
   auto open = core_->OpenSession(client_id_, c.clean_start, shared_from_this(), version_,

@@ -35,7 +35,7 @@ bool Session::Detach(const SessionSink* sink, int64_t now_ms) {
   online_.store(false, std::memory_order_relaxed);
   state_.disconnected_at_ms = now_ms;
   // QoS 0 messages are not kept for an offline session.
-  std::erase_if(state_.queue, [](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; });
+  state_.queue.EraseIf([](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; });
   while (state_.queue.size() > max_queued_) {
     state_.queue.pop_front();
     dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -60,11 +60,7 @@ bool Session::Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<ui
     }
     size_t limit = sink_ ? OnlineQueueLimit(max_queued_) : max_queued_;
     if (state_.queue.size() >= limit) {
-      auto victim = std::find_if(state_.queue.begin(), state_.queue.end(), [](const Outgoing& o) {
-        return o.qos == mqtt::QoS::kAtMostOnce;
-      });
-      if (victim == state_.queue.end()) victim = state_.queue.begin();
-      if (victim != state_.queue.end()) state_.queue.erase(victim);
+      state_.queue.DropOldest([](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; });
       dropped_.fetch_add(1, std::memory_order_relaxed);
       if (limit == 0) return false;
     }

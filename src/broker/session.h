@@ -66,6 +66,60 @@ struct Outgoing {
   bool resend = false;  // in flight and not yet sent on the current connection
 };
 
+// A session's messages not yet sent, oldest first. A std::deque allocates a 512-byte
+// block and its map as soon as it is constructed, and most sessions (devices that only
+// publish) never queue anything, so the deque is allocated on the first push_back.
+class OutgoingQueue {
+  using Deque = std::deque<Outgoing>;
+
+ public:
+  OutgoingQueue() = default;
+  OutgoingQueue(const OutgoingQueue& other)
+      : q_(other.empty() ? nullptr : std::make_unique<Deque>(*other.q_)) {}
+  OutgoingQueue& operator=(const OutgoingQueue& other) {
+    if (this != &other) q_ = other.empty() ? nullptr : std::make_unique<Deque>(*other.q_);
+    return *this;
+  }
+  OutgoingQueue(OutgoingQueue&&) noexcept = default;
+  OutgoingQueue& operator=(OutgoingQueue&&) noexcept = default;
+
+  bool empty() const { return !q_ || q_->empty(); }
+  size_t size() const { return q_ ? q_->size() : 0; }
+  // Not empty():
+  Outgoing& front() { return q_->front(); }
+  const Outgoing& front() const { return q_->front(); }
+  void pop_front() { q_->pop_front(); }
+  const Outgoing& operator[](size_t i) const { return (*q_)[i]; }
+
+  void push_back(Outgoing o) {
+    if (!q_) q_ = std::make_unique<Deque>();
+    q_->push_back(std::move(o));
+  }
+  // Removes the messages `pred` holds for.
+  template <class Pred>
+  void EraseIf(Pred pred) {
+    if (q_) std::erase_if(*q_, pred);
+  }
+  // Removes the oldest message `pred` holds for, or else the oldest; false if empty.
+  template <class Pred>
+  bool DropOldest(Pred pred) {
+    if (empty()) return false;
+    auto victim = std::find_if(q_->begin(), q_->end(), pred);
+    q_->erase(victim == q_->end() ? q_->begin() : victim);
+    return true;
+  }
+
+  Deque::const_iterator begin() const { return q_ ? q_->cbegin() : Empty().cbegin(); }
+  Deque::const_iterator end() const { return q_ ? q_->cend() : Empty().cend(); }
+
+ private:
+  static const Deque& Empty() {
+    static const Deque empty;
+    return empty;
+  }
+  std::unique_ptr<Deque> q_;
+};
+
 struct SubscriptionRecord {
   mqtt::SubscribeOptions options;
   uint32_t id = 0;
@@ -79,7 +133,7 @@ struct SessionState {
   int64_t disconnected_at_ms = 0;  // 0 while a connection is attached
   std::map<std::string, SubscriptionRecord> subscriptions;
   std::map<uint16_t, Outgoing> inflight;
-  std::deque<Outgoing> queue;
+  OutgoingQueue queue;
   std::set<uint16_t> inbound_qos2;
   uint16_t next_packet_id = 1;
 };

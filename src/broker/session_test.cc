@@ -25,6 +25,67 @@ MessagePtr Msg(const std::string& topic, int qos, const std::string& payload = "
   return m;
 }
 
+Outgoing Out(const std::string& topic, int qos) {
+  Outgoing o;
+  o.msg = Msg(topic, qos);
+  o.qos = static_cast<mqtt::QoS>(qos);
+  return o;
+}
+
+std::vector<std::string> Topics(const OutgoingQueue& q) {
+  std::vector<std::string> topics;
+  for (const Outgoing& o : q) topics.push_back(o.msg->topic);
+  return topics;
+}
+
+TEST(OutgoingQueueTest, EmptyUntilThePushAndFirstInFirstOut) {
+  OutgoingQueue q;
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.begin(), q.end());
+  EXPECT_FALSE(q.DropOldest([](const Outgoing&) { return true; }));
+  q.EraseIf([](const Outgoing&) { return true; });  // nothing to erase, nothing allocated
+  EXPECT_TRUE(q.empty());
+  q.push_back(Out("a", 1));
+  q.push_back(Out("b", 0));
+  q.push_back(Out("c", 1));
+  EXPECT_EQ(Topics(q), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(q[1].msg->topic, "b");
+  EXPECT_EQ(q.front().msg->topic, "a");
+  q.pop_front();
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.front().msg->topic, "b");
+}
+
+TEST(OutgoingQueueTest, DropOldestTakesTheFirstMatchElseTheOldest) {
+  OutgoingQueue q;
+  for (auto [t, qos] : {std::pair{"a", 1}, {"b", 0}, {"c", 1}, {"d", 0}}) q.push_back(Out(t, qos));
+  auto qos0 = [](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; };
+  ASSERT_TRUE(q.DropOldest(qos0));
+  EXPECT_EQ(Topics(q), (std::vector<std::string>{"a", "c", "d"}));
+  q.EraseIf(qos0);
+  EXPECT_EQ(Topics(q), (std::vector<std::string>{"a", "c"}));
+  ASSERT_TRUE(q.DropOldest(qos0));  // no QoS 0 left: the oldest goes
+  EXPECT_EQ(Topics(q), (std::vector<std::string>{"c"}));
+}
+
+TEST(OutgoingQueueTest, CopiesAreDeepAndMovesEmptyTheSource) {
+  OutgoingQueue q;
+  q.push_back(Out("a", 1));
+  OutgoingQueue copy = q;
+  copy.push_back(Out("b", 1));
+  EXPECT_EQ(Topics(q), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(Topics(copy), (std::vector<std::string>{"a", "b"}));
+  OutgoingQueue empty;
+  copy = empty;
+  EXPECT_TRUE(copy.empty());
+  copy = q;
+  EXPECT_EQ(Topics(copy), (std::vector<std::string>{"a"}));
+  OutgoingQueue moved = std::move(q);
+  EXPECT_EQ(Topics(moved), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(q.empty());  // NOLINT(bugprone-use-after-move): a moved-from queue is empty
+}
+
 TEST(SessionTest, ReceiveMaximumBoundsTheInFlightWindow) {
   auto sink = std::make_shared<FakeSink>();
   Session s("c", 100);

@@ -1,0 +1,194 @@
+// The heap an idle connection holds in the broker: a device fleet is mostly idle
+// connections, so what each one costs bounds how many devices one machine can hold
+// (BENCHMARKS.md, "Memory per idle connection", measures the whole process against
+// mosquitto). Clients here are raw sockets that hold nothing on the heap, so the heap
+// the process gains while they connect is the broker's.
+#include <arpa/inet.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "broker/testing/test_util.h"
+#include "mqtt/codec.h"
+
+namespace tributary::broker {
+namespace {
+
+using testing::TestBroker;
+using testing::TestOptions;
+
+// A connected MQTT 3.1.1 client with client id `id` and keep alive 60 s, as a socket
+// whose CONNACK (accepted) has been read; -1 (and a test failure) if not.
+int ConnectIdle(int port, const std::string& id) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    ADD_FAILURE() << "socket: " << std::strerror(errno);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  mqtt::Connect c;
+  c.version = mqtt::Version::kV311;
+  c.client_id = id;
+  c.keep_alive = 60;
+  std::string bytes;
+  mqtt::Encode(c, c.version, &bytes);
+  uint8_t connack[4] = {};
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size()) ||
+      ::recv(fd, connack, sizeof(connack), MSG_WAITALL) != 4 || connack[0] != 0x20 ||
+      connack[3] != 0) {
+    ADD_FAILURE() << "client " << id << " did not connect: " << std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+size_t HeapInUse() { return mallinfo2().uordblks; }
+
+// glibc's allocator counts the heap in use; a sanitizer's replaces it and does not.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kHeapCounted = false;
+#else
+constexpr bool kHeapCounted = true;
+#endif
+
+bool SendAll(int fd, const std::string& bytes) {
+  return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+// Reads exactly `n` bytes (the socket has a receive timeout); empty if they did not come.
+std::string ReadExactly(int fd, size_t n) {
+  std::string out(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::recv(fd, out.data() + got, n - got, 0);
+    if (r <= 0) return "";
+    got += static_cast<size_t>(r);
+  }
+  return out;
+}
+
+// Has the connection `fd` subscribe to `topic`, publish `payload` there (QoS 0) and get
+// it back, then send PINGREQ and read the PINGRESP: the broker read one large packet and
+// wrote one, then read and wrote a small one. False (and a test failure) if not.
+bool Burst(int fd, const std::string& topic, const std::string& payload) {
+  mqtt::Subscribe sub;
+  sub.packet_id = 1;
+  sub.filters.push_back({topic, mqtt::SubscribeOptions{}});
+  std::string bytes;
+  mqtt::Encode(sub, mqtt::Version::kV311, &bytes);
+  const std::string suback("\x90\x03\x00\x01\x00", 5);
+  if (!SendAll(fd, bytes) || ReadExactly(fd, suback.size()) != suback) {
+    ADD_FAILURE() << "no SUBACK for " << topic;
+    return false;
+  }
+  mqtt::Publish pub;
+  pub.topic = topic;
+  pub.payload = payload;
+  std::string publish;
+  mqtt::Encode(pub, mqtt::Version::kV311, &publish);
+  std::string ping;
+  mqtt::Encode(mqtt::Pingreq{}, mqtt::Version::kV311, &ping);
+  if (!SendAll(fd, publish)) return false;
+  if (ReadExactly(fd, publish.size()) != publish) {
+    ADD_FAILURE() << "the " << payload.size() << "-byte message did not come back on " << topic;
+    return false;
+  }
+  if (!SendAll(fd, ping) || ReadExactly(fd, 2) != std::string("\xd0\x00", 2)) {
+    ADD_FAILURE() << "no PINGRESP on " << topic;
+    return false;
+  }
+  return true;
+}
+
+TEST(BrokerMemoryTest, AnIdleConnectionHoldsLittleHeap) {
+  if (!kHeapCounted) GTEST_SKIP() << "the sanitizer's allocator does not count the heap in use";
+  // About 2.27 KB today (the Connection, its Session, the transport, Asio's socket state
+  // and its pending read and timer, the read buffer, the registry entries). It was
+  // 3.48 KB while every Connection embedded a will (about 560 bytes; most clients have
+  // none) and every Session a std::deque (which allocates 576 bytes even when empty).
+  constexpr size_t kBudgetBytes = 2500;
+  constexpr int kWarm = 20;
+  constexpr int kMeasured = 300;
+  auto tb = TestBroker::Start(TestOptions());
+  std::vector<int> fds;
+  fds.reserve(kWarm + kMeasured);
+  // The first connections also fill pools and per-thread caches that later ones reuse.
+  for (int i = 0; i < kWarm; ++i) fds.push_back(ConnectIdle(tb->port(), "warm-" + std::to_string(i)));
+  ASSERT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == kWarm; }, 5000));
+  const size_t before = HeapInUse();
+  for (int i = 0; i < kMeasured; ++i) {
+    fds.push_back(ConnectIdle(tb->port(), "device-" + std::to_string(1000 + i)));
+  }
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return tb->broker().Stats().connections == kWarm + kMeasured; }, 5000));
+  const size_t after = HeapInUse();
+  const double per_connection = (static_cast<double>(after) - static_cast<double>(before)) / kMeasured;
+  RecordProperty("heap_bytes_per_idle_connection", std::to_string(per_connection));
+  EXPECT_GT(per_connection, 0);
+  EXPECT_LT(per_connection, kBudgetBytes)
+      << "each idle connection holds " << per_connection << " bytes of heap";
+  for (int fd : fds) {
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == 0; }, 5000));
+}
+
+// A client that once sent or received a large packet, or a burst, must not keep the
+// buffers grown for it once it is quiet again: across a fleet that would be the largest
+// buffer each device ever needed.
+TEST(BrokerMemoryTest, BuffersGrownForABurstAreReleasedWhenTheClientIsQuiet) {
+  if (!kHeapCounted) GTEST_SKIP() << "the sanitizer's allocator does not count the heap in use";
+  // An idle connection's, plus its subscription and its session's queue (allocated for
+  // the message it got back): about 2.9 KB. Keeping the buffers would be about 100 KB.
+  constexpr size_t kBudgetBytes = 4096;
+  constexpr int kWarm = 10;
+  constexpr int kMeasured = 100;
+  const std::string payload(48 * 1024, 'x');
+  auto tb = TestBroker::Start(TestOptions());
+  std::vector<int> fds;
+  fds.reserve(kWarm + kMeasured);
+  for (int i = 0; i < kWarm; ++i) {
+    fds.push_back(ConnectIdle(tb->port(), "warm-" + std::to_string(i)));
+    ASSERT_TRUE(Burst(fds.back(), "burst/warm-" + std::to_string(i), payload));
+  }
+  ASSERT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == kWarm; }, 5000));
+  const size_t before = HeapInUse();
+  for (int i = 0; i < kMeasured; ++i) {
+    std::string id = "device-" + std::to_string(1000 + i);
+    fds.push_back(ConnectIdle(tb->port(), id));
+    ASSERT_TRUE(Burst(fds.back(), "burst/" + id, payload));
+  }
+  // The PINGRESP's write completes on the broker after the client has read it.
+  double per_connection = 0;
+  bool settled = testing::WaitFor(
+      [&] {
+        per_connection =
+            (static_cast<double>(HeapInUse()) - static_cast<double>(before)) / kMeasured;
+        return per_connection < kBudgetBytes;
+      },
+      3000);
+  RecordProperty("heap_bytes_per_connection_after_burst", std::to_string(per_connection));
+  EXPECT_TRUE(settled) << "each connection still holds " << per_connection
+                       << " bytes of heap after a " << payload.size() << "-byte burst";
+  for (int fd : fds) {
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == 0; }, 5000));
+}
+
+}  // namespace
+}  // namespace tributary::broker
