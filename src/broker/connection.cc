@@ -13,14 +13,17 @@ namespace {
 
 // The read buffer starts small, so that idle connections cost little memory, doubles
 // whenever a read fills it, up to kMaxReadChunk of free space per read, and goes back
-// to the initial size when the client is quiet again (OnRead).
+// to the initial size when the client is quiet again (kReleaseAfterQuietNs).
 constexpr size_t kInitialReadBuffer = 256;
 constexpr size_t kMaxReadChunk = 64 * 1024;
-// Write buffers up to this capacity are kept between writes; larger ones, grown for a
-// burst, are released after a small write (a client gone quiet: at the latest the
-// PINGRESP of its keep alive), so that idle connections do not each keep the largest
-// buffer they ever needed.
+// Write buffers up to this capacity are kept between writes. Larger ones, and a read
+// buffer grown past its initial size, were grown for a burst: they are released by the
+// first small read or write (at the latest the PINGREQ and PINGRESP of the keep alive)
+// after kReleaseAfterQuietNs without a large one, so that idle connections do not each
+// keep the largest buffers they ever needed, and traffic that comes in waves does not
+// reallocate on every wave.
 constexpr size_t kKeptWriteCapacity = 16 * 1024;
+constexpr int64_t kReleaseAfterQuietNs = 1'000'000'000;
 constexpr size_t kMaxPendingBytes = 1 << 20;  // stop pulling from the session beyond this
 constexpr size_t kBatchItems = 256;
 
@@ -73,10 +76,12 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
     rlen_ -= off;
   }
-  // A buffer grown for a burst or a large packet shrinks back once the client is quiet
-  // again: everything read was handled, and this read was small.
-  if (rlen_ == 0 && rbuf_.size() > kInitialReadBuffer && n <= kInitialReadBuffer / 2) {
-    std::vector<uint8_t>(kInitialReadBuffer).swap(rbuf_);
+  if (rbuf_.size() > kInitialReadBuffer) {
+    if (rlen_ > 0 || n > kInitialReadBuffer / 2) {
+      read_busy_ns_ = last_rx_ns_;
+    } else if (last_rx_ns_ - read_busy_ns_ >= kReleaseAfterQuietNs) {
+      std::vector<uint8_t>(kInitialReadBuffer).swap(rbuf_);
+    }
   }
   StartWrite();
   DoRead();
@@ -190,9 +195,14 @@ void Connection::OnWrite(const boost::system::error_code& ec, size_t n) {
     return;
   }
   core_->metrics.bytes_sent->Add(n);
-  if (n <= kKeptWriteCapacity) {
-    if (writing_.capacity() > kKeptWriteCapacity) std::string().swap(writing_);
-    if (pending_.empty() && pending_.capacity() > kKeptWriteCapacity) std::string().swap(pending_);
+  if (writing_.capacity() > kKeptWriteCapacity || pending_.capacity() > kKeptWriteCapacity) {
+    int64_t now = SteadyNanos();
+    if (n > kKeptWriteCapacity / 4) {
+      write_busy_ns_ = now;
+    } else if (now - write_busy_ns_ >= kReleaseAfterQuietNs) {
+      std::string().swap(writing_);
+      if (pending_.empty()) std::string().swap(pending_);
+    }
   }
   if (close_after_write_ && pending_.empty()) {
     Terminate();

@@ -87,6 +87,8 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   std::string pending_;   // encoded packets waiting for the next write
   std::string writing_;   // the buffer of the write in flight
   bool write_in_flight_ = false;
+  int64_t read_busy_ns_ = 0;   // the last read that needed a grown read buffer
+  int64_t write_busy_ns_ = 0;  // the last write larger than a quarter of the kept capacity
   bool close_after_write_ = false;
   std::vector<Outbound> batch_;
 
