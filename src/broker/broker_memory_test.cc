@@ -120,72 +120,80 @@ bool Ping(int fd) {
   return true;
 }
 
-TEST(BrokerMemoryTest, AnIdleConnectionHoldsLittleHeap) {
-  if (!kHeapCounted) GTEST_SKIP() << "the sanitizer's allocator does not count the heap in use";
-  // About 2.27 KB today (the Connection, its Session, the transport, Asio's socket state
+// A broker with raw-socket clients, all closed at the end.
+class BrokerMemoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!kHeapCounted) GTEST_SKIP() << "the sanitizer's allocator does not count the heap in use";
+    tb_ = TestBroker::Start(TestOptions());
+    fds_.reserve(kWarm + kMeasured);
+    // The first connections also fill pools and per-thread caches that later ones reuse.
+    for (int i = 0; i < kWarm; ++i) Connect("warm-" + std::to_string(i));
+    ASSERT_TRUE(WaitForConnections(kWarm));
+  }
+  void TearDown() override {
+    for (int fd : fds_) {
+      if (fd >= 0) ::close(fd);
+    }
+    if (tb_) {
+      EXPECT_TRUE(WaitForConnections(0));
+    }
+  }
+
+  int Connect(const std::string& id) { return fds_.emplace_back(ConnectIdle(tb_->port(), id)); }
+  bool WaitForConnections(uint64_t n) {
+    return testing::WaitFor([&] { return tb_->broker().Stats().connections == n; }, 5000);
+  }
+  // Heap gained since `before`, per measured connection.
+  static double PerConnection(size_t before) {
+    return (static_cast<double>(HeapInUse()) - static_cast<double>(before)) / kMeasured;
+  }
+
+  static constexpr int kWarm = 20;
+  static constexpr int kMeasured = 200;
+  std::unique_ptr<TestBroker> tb_;
+  std::vector<int> fds_;
+};
+
+TEST_F(BrokerMemoryTest, AnIdleConnectionHoldsLittleHeap) {
+  // About 2.3 KB today (the Connection, its Session, the transport, Asio's socket state
   // and its pending read and timer, the read buffer, the registry entries). It was
   // 3.48 KB while every Connection embedded a will (about 560 bytes; most clients have
   // none) and every Session a std::deque (which allocates 576 bytes even when empty).
-  constexpr size_t kBudgetBytes = 2500;
-  constexpr int kWarm = 20;
-  constexpr int kMeasured = 300;
-  auto tb = TestBroker::Start(TestOptions());
-  std::vector<int> fds;
-  fds.reserve(kWarm + kMeasured);
-  // The first connections also fill pools and per-thread caches that later ones reuse.
-  for (int i = 0; i < kWarm; ++i) fds.push_back(ConnectIdle(tb->port(), "warm-" + std::to_string(i)));
-  ASSERT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == kWarm; }, 5000));
+  constexpr double kBudgetBytes = 2500;
   const size_t before = HeapInUse();
-  for (int i = 0; i < kMeasured; ++i) {
-    fds.push_back(ConnectIdle(tb->port(), "device-" + std::to_string(1000 + i)));
-  }
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return tb->broker().Stats().connections == kWarm + kMeasured; }, 5000));
-  const size_t after = HeapInUse();
-  const double per_connection = (static_cast<double>(after) - static_cast<double>(before)) / kMeasured;
+  for (int i = 0; i < kMeasured; ++i) Connect("device-" + std::to_string(1000 + i));
+  ASSERT_TRUE(WaitForConnections(kWarm + kMeasured));
+  const double per_connection = PerConnection(before);
   RecordProperty("heap_bytes_per_idle_connection", std::to_string(per_connection));
   EXPECT_GT(per_connection, 0);
   EXPECT_LT(per_connection, kBudgetBytes)
       << "each idle connection holds " << per_connection << " bytes of heap";
-  for (int fd : fds) {
-    if (fd >= 0) ::close(fd);
-  }
-  EXPECT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == 0; }, 5000));
 }
 
 // A client that once sent or received a large packet, or a burst, must not keep the
 // buffers grown for it once it is quiet again: across a fleet that would be the largest
 // buffer each device ever needed.
-TEST(BrokerMemoryTest, BuffersGrownForABurstAreReleasedWhenTheClientIsQuiet) {
-  if (!kHeapCounted) GTEST_SKIP() << "the sanitizer's allocator does not count the heap in use";
+TEST_F(BrokerMemoryTest, BuffersGrownForABurstAreReleasedWhenTheClientIsQuiet) {
   // An idle connection's heap, plus its subscription, its session's queue (allocated for
   // the message it got back) and its share of tables that grew: 3.4-3.9 KB. One buffer
   // grown for the burst and kept would be at least 48 KiB; keeping them all, 115 KB.
-  constexpr size_t kBudgetBytes = 8192;
-  constexpr int kWarm = 10;
-  constexpr int kMeasured = 100;
+  constexpr double kBudgetBytes = 8192;
   const std::string payload(48 * 1024, 'x');
-  auto tb = TestBroker::Start(TestOptions());
-  std::vector<int> fds;
-  fds.reserve(kWarm + kMeasured);
-  for (int i = 0; i < kWarm; ++i) fds.push_back(ConnectIdle(tb->port(), "warm-" + std::to_string(i)));
-  ASSERT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == kWarm; }, 5000));
   const size_t before = HeapInUse();
   for (int i = 0; i < kMeasured; ++i) {
     std::string id = "device-" + std::to_string(1000 + i);
-    fds.push_back(ConnectIdle(tb->port(), id));
-    ASSERT_TRUE(Burst(fds.back(), "burst/" + id, payload));
+    ASSERT_TRUE(Burst(Connect(id), "burst/" + id, payload));
   }
   // Quiet for longer than the broker waits before it releases a grown buffer, then one
   // keep-alive round each.
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-  for (int fd : fds) ASSERT_TRUE(Ping(fd));
+  for (int fd : fds_) ASSERT_TRUE(Ping(fd));
   // The PINGRESP's write completes on the broker after the client has read it.
   double per_connection = 0;
   bool settled = testing::WaitFor(
       [&] {
-        per_connection =
-            (static_cast<double>(HeapInUse()) - static_cast<double>(before)) / kMeasured;
+        per_connection = PerConnection(before);
         return per_connection < kBudgetBytes;
       },
       3000);
@@ -193,10 +201,6 @@ TEST(BrokerMemoryTest, BuffersGrownForABurstAreReleasedWhenTheClientIsQuiet) {
   EXPECT_GT(per_connection, 0);
   EXPECT_TRUE(settled) << "each connection still holds " << per_connection
                        << " bytes of heap after a " << payload.size() << "-byte burst";
-  for (int fd : fds) {
-    if (fd >= 0) ::close(fd);
-  }
-  EXPECT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == 0; }, 5000));
 }
 
 }  // namespace
