@@ -368,14 +368,15 @@ class EtlRunTest : public ::testing::Test {
     ASSERT_TRUE(jobs_->Create("curate", doc, /*replace=*/true).ok());
   }
 
-  // What a run of this fixture's jobs needs: its lake, catalog and job store, 2 workers.
+  // What a run of this fixture's jobs needs: its lake, catalog and job store, and
+  // run_workers_ workers (the context's count wins over the job's).
   JobRunContext Context() {
     JobRunContext ctx;
     ctx.lake = provider_.get();
     ctx.catalog = catalog_.get();
     ctx.store = jobs_.get();
     ctx.scratch_root = dir_.path() + "/scratch";
-    ctx.workers = 2;
+    ctx.workers = run_workers_;
     return ctx;
   }
 
@@ -447,6 +448,7 @@ class EtlRunTest : public ::testing::Test {
   std::shared_ptr<objstore::ObjectStore> raw_;
   CrawlerDefinition crawler_;
   int crawls_ = 0;
+  int run_workers_ = 2;  // Context()'s
 };
 
 TEST_F(EtlRunTest, WritesHivePartitionsRejectsToTheErrorPrefixAndRegistersTheTable) {
@@ -529,7 +531,7 @@ TEST_F(EtlRunTest, AFailedCommitLeavesNoOutputAndTheBookmarkUnchanged) {
   // One worker: its files are uploaded in the order of the objects (days 10 to 15), so
   // the failing day comes after others went in. With several, a worker whose first file
   // is day 15 may be uploaded first, and the failure would come before any write.
-  doc["workers"] = 1;
+  run_workers_ = 1;
   CreateJob(doc);
   for (int i = 0; i < 6; ++i)
     Put("2026/11/" + std::to_string(10 + i) + "/00/o.json",

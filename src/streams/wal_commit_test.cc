@@ -232,6 +232,10 @@ struct TimedCommits {
                int64_t max_commits, int sleep_ms) {
     WalOptions o;
     o.dir = dir;
+    // Not synced: these tests time the commit delay, and a busy disk's fdatasync (another
+    // test's writes) would stretch a commit past the delay it earns, after which the next
+    // commit rightly starts at once.
+    o.fsync.mode = FsyncPolicy::Mode::kNever;
     o.commit_delay_us = cap_us;
     o.commit_delay_per_record_ns = per_record_ns;
     o.commit_delay_max_commits = max_commits;
@@ -325,6 +329,7 @@ TEST(WalTest, ACommitSlowerThanTheDelayIsFollowedAtOnce) {
   std::vector<std::chrono::steady_clock::time_point> commits;
   WalOptions o;
   o.dir = dir.path();
+  o.fsync.mode = FsyncPolicy::Mode::kNever;  // the hook is the slow commit, not the disk
   o.commit_delay_us = std::chrono::duration_cast<std::chrono::microseconds>(kDelay).count();
   o.commit_delay_per_record_ns = 1'000'000'000;  // ten records earn the whole delay
   o.on_durable = [&](const std::vector<WalFrame>&) {
