@@ -539,6 +539,13 @@ void Wal::SyncUnwaited(const char* when, bool then_switch) {
   if (then_switch) new_segment_due_ = true;
 }
 
+void Wal::CutBack(uint64_t size) {
+  if (::ftruncate(fd_, static_cast<off_t>(size)) == 0) return;
+  const char* why = std::strerror(errno);
+  Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}",
+                           ActiveSegmentPath(), size, why);
+}
+
 std::string Wal::ActiveSegmentPath() const {
   std::lock_guard<std::mutex> lock(state_mu_);
   return segments_.back().path;
@@ -563,11 +570,7 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
   if (direct_) {
     auto outcome = direct_writer_.Write(fd_, size, bytes);
     if (!outcome.ok()) {
-      if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-        const char* cut_why = std::strerror(errno);
-        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}",
-                                 ActiveSegmentPath(), size, cut_why);
-      }
+      CutBack(size);
       return outcome.status().WithContext("WAL " + ActiveSegmentPath());
     }
     if (*outcome == WalDirectWriter::Outcome::kRefused) {
@@ -587,12 +590,7 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
       const char* why = n < 0 ? std::strerror(errno) : "no progress";
       Status err = IoError(fmt::format("WAL {}: write at offset {}: {}", ActiveSegmentPath(),
                                        size + written, why));
-      // Leave no partial frame behind for the next batch to follow.
-      if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-        const char* cut_why = std::strerror(errno);
-        Logger("streams")->error("WAL {}: cannot cut a failed write back to {}: {}",
-                                 ActiveSegmentPath(), size, cut_why);
-      }
+      CutBack(size);  // no partial frame left for the next batch to follow
       return err;
     }
     written += static_cast<size_t>(n);

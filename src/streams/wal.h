@@ -185,6 +185,9 @@ class Wal {
   // once, so the next one would succeed: a failure is logged, and with `then_switch` the
   // next commit starts a new segment instead of trusting this one's blocks.
   void SyncUnwaited(const char* when, bool then_switch);
+  // Cuts the active segment back to `size` bytes after a failed write (logged if even
+  // that fails).
+  void CutBack(uint64_t size);
   // The segment commits go to, for messages.
   std::string ActiveSegmentPath() const;
   void AskForSpare();
