@@ -4,7 +4,6 @@
 // mosquitto). Clients here are raw sockets that hold nothing on the heap, so the heap
 // the process gains while they connect is the broker's.
 #include <arpa/inet.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -17,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/testing/heap_in_use.h"
 #include "broker/testing/test_util.h"
 #include "mqtt/codec.h"
 
@@ -25,6 +25,8 @@ namespace {
 
 using testing::TestBroker;
 using testing::TestOptions;
+using testing_support::HeapInUse;
+using testing_support::kHeapCounted;
 
 // A connected MQTT 3.1.1 client with client id `id` and keep alive 60 s, as a socket
 // whose CONNACK (accepted) has been read; -1 (and a test failure) if not.
@@ -57,15 +59,6 @@ int ConnectIdle(int port, const std::string& id) {
   }
   return fd;
 }
-
-size_t HeapInUse() { return mallinfo2().uordblks; }
-
-// glibc's allocator counts the heap in use; a sanitizer's replaces it and does not.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kHeapCounted = false;
-#else
-constexpr bool kHeapCounted = true;
-#endif
 
 bool SendAll(int fd, const std::string& bytes) {
   return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());

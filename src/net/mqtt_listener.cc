@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "base/log.h"
+#include "net/tls_transport.h"
 
 namespace tributary::net {
 namespace {
@@ -25,13 +26,6 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using SslStream = asio::ssl::stream<tcp::socket>;
 using WsStream = websocket::stream<SslStream>;
-
-std::string AddressOf(const tcp::socket& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "unknown";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 
 class TcpTransport : public MqttTransport {
  public:
@@ -58,32 +52,6 @@ class TcpTransport : public MqttTransport {
 
  private:
   tcp::socket socket_;
-};
-
-class TlsTransport : public MqttTransport {
- public:
-  explicit TlsTransport(std::unique_ptr<SslStream> s) : stream_(std::move(s)) {
-    peer_.listener = "tls";
-    peer_.remote_address = AddressOf(stream_->next_layer());
-    peer_.certificate = PeerCertificateOf(stream_->native_handle());
-  }
-  asio::io_context& context() override {
-    return static_cast<asio::io_context&>(stream_->get_executor().context());
-  }
-  void AsyncRead(asio::mutable_buffer buf, Handler h) override {
-    stream_->async_read_some(buf, std::move(h));
-  }
-  void AsyncWrite(asio::const_buffer buf, Handler h) override {
-    asio::async_write(*stream_, buf, std::move(h));
-  }
-  void Close() override {
-    boost::system::error_code ec;
-    stream_->next_layer().shutdown(tcp::socket::shutdown_both, ec);
-    stream_->next_layer().close(ec);
-  }
-
- private:
-  std::unique_ptr<SslStream> stream_;
 };
 
 class WsTransport : public MqttTransport {
@@ -134,6 +102,13 @@ class WsTransport : public MqttTransport {
 };
 
 }  // namespace
+
+std::string AddressOf(const tcp::socket& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
 
 const char* ListenerKindName(ListenerKind k) {
   switch (k) {
@@ -195,26 +170,14 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void TlsHandshake(tcp::socket s) {
-    auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
-    auto stream = std::make_shared<std::unique_ptr<SslStream>>(
-        std::make_unique<SslStream>(std::move(s), *options.tls));
-    auto timer = std::make_shared<asio::steady_timer>(ctx, options.handshake_timeout);
-    SslStream* raw = stream->get();
-    timer->async_wait([raw, stream](boost::system::error_code ec) {
-      if (!ec) {
-        boost::system::error_code ignored;
-        raw->next_layer().close(ignored);
-      }
-    });
     auto self = shared_from_this();
-    raw->async_handshake(asio::ssl::stream_base::server,
-                         [self, stream, timer](boost::system::error_code ec) {
-      timer->cancel();
-      if (ec) {
-        self->log->info("tls handshake failed listener=tls error=\"{}\"", ec.message());
+    AcceptTls(std::move(s), *options.tls, options.handshake_timeout,
+              [self](Result<std::unique_ptr<MqttTransport>> t) {
+      if (!t.ok()) {
+        self->log->info("tls handshake failed listener=tls error=\"{}\"", t.status().message());
         return;
       }
-      self->Deliver(std::make_unique<TlsTransport>(std::move(*stream)));
+      self->Deliver(std::move(t).value());
     });
   }
 

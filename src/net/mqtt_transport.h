@@ -8,6 +8,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <functional>
@@ -42,5 +43,8 @@ class MqttTransport {
  protected:
   TransportPeer peer_;
 };
+
+// "address:port" of the socket's peer, or "unknown".
+std::string AddressOf(const boost::asio::ip::tcp::socket& s);
 
 }  // namespace tributary::net
