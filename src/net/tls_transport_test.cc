@@ -174,6 +174,27 @@ class TlsTransportTest : public ::testing::Test {
     return c;
   }
 
+  // Starts the io_context, connects *client, and starts an Echo (reads of `read_size`)
+  // on the server's side; nullptr, and a test failure, if the handshake failed. The
+  // server's transport must name the listener and the client's certificate.
+  std::shared_ptr<Echo> EchoFor(asio::io_context& cio, std::unique_ptr<ClientStream>* client,
+                                size_t read_size = 100, int socket_buffers = 0) {
+    StartIo();
+    auto accepted = AcceptOne(std::chrono::seconds(5), socket_buffers);
+    *client = Connect(cio, true, nullptr, socket_buffers);
+    Accepted t = Get(accepted);
+    if (!t.ok()) {
+      ADD_FAILURE() << t.status().ToString();
+      return nullptr;
+    }
+    EXPECT_EQ((*t)->peer().listener, "tls");
+    EXPECT_TRUE((*t)->peer().certificate.present);
+    EXPECT_EQ((*t)->peer().certificate.common_name, "client");
+    auto echo = std::make_shared<Echo>(std::move(t).value(), read_size);
+    echo->Start();
+    return echo;
+  }
+
   static inline testing_support::TempDir* pki_ = nullptr;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
@@ -192,19 +213,12 @@ std::string RandomBytes(size_t n) {
 }
 
 TEST_F(TlsTransportTest, EchoesMebibytesThroughSmallReadsAndAFullSocket) {
-  StartIo();
   // The server's socket and the client's take 8 KiB each, so the server's writes wait
   // for the socket while its reads go on.
-  auto accepted = AcceptOne(std::chrono::seconds(5), 8192);
   asio::io_context cio;
-  auto client = Connect(cio, true, nullptr, 8192);
-  Accepted t = Get(accepted);
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ((*t)->peer().listener, "tls");
-  EXPECT_TRUE((*t)->peer().certificate.present);
-  EXPECT_EQ((*t)->peer().certificate.common_name, "client");
-  auto echo = std::make_shared<Echo>(std::move(t).value(), 1000);
-  echo->Start();
+  std::unique_ptr<ClientStream> client;
+  auto echo = EchoFor(cio, &client, 1000, 8192);
+  ASSERT_NE(echo, nullptr);
 
   const std::string sent = RandomBytes(4 << 20);
   std::string got(sent.size(), '\0');
@@ -223,15 +237,11 @@ TEST_F(TlsTransportTest, EchoesMebibytesThroughSmallReadsAndAFullSocket) {
 }
 
 TEST_F(TlsTransportTest, APeerThatGoesAwayEndsTheReadWithEndOfFile) {
-  StartIo();
-  auto accepted = AcceptOne(std::chrono::seconds(5));
   asio::io_context cio;
-  auto client = Connect(cio);
-  Accepted t = Get(accepted);
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  auto echo = std::make_shared<Echo>(std::move(t).value(), 100);
+  std::unique_ptr<ClientStream> client;
+  auto echo = EchoFor(cio, &client);
+  ASSERT_NE(echo, nullptr);
   auto ended = echo->Ended();
-  echo->Start();
   asio::write(*client, asio::buffer(std::string("ping")));
   std::string back(4, '\0');
   asio::read(*client, asio::buffer(back));
@@ -242,15 +252,11 @@ TEST_F(TlsTransportTest, APeerThatGoesAwayEndsTheReadWithEndOfFile) {
 }
 
 TEST_F(TlsTransportTest, CloseEndsTheOutstandingReadAndTheClientSeesTheEnd) {
-  StartIo();
-  auto accepted = AcceptOne(std::chrono::seconds(5));
   asio::io_context cio;
-  auto client = Connect(cio);
-  Accepted t = Get(accepted);
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  auto echo = std::make_shared<Echo>(std::move(t).value(), 100);
+  std::unique_ptr<ClientStream> client;
+  auto echo = EchoFor(cio, &client);
+  ASSERT_NE(echo, nullptr);
   auto ended = echo->Ended();
-  echo->Start();
   echo->Close();
   ASSERT_EQ(ended.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(ended.get(), asio::error::operation_aborted);
