@@ -29,7 +29,8 @@ struct BrokerOptions {
   // clients without one (e.g. the administrator's user name and password).
   bool tls_require_client_cert = true;
   uint32_t max_payload_size = 128 * 1024;  // bytes; packets may be this plus header room
-  uint16_t receive_maximum = 100;          // in-flight QoS 1/2 messages per client, each way
+  uint16_t receive_maximum = 100;          // QoS 1/2 messages a client may have in flight to us
+  uint16_t max_inflight_to_client = 1000;  // ours to a client, below its own Receive Maximum
   uint16_t topic_alias_maximum = 16;
   uint32_t max_session_expiry_s = 7 * 24 * 3600;
   uint32_t max_queued_messages = 1000;     // per offline session; oldest QoS 0 dropped first

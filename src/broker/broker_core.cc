@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/clock.h"
+#include "base/log_throttle.h"
 
 namespace tributary::broker {
 namespace {
@@ -132,11 +133,23 @@ void BrokerCore::Deliver(const MessagePtr& msg, std::vector<SubscriptionMatch>& 
     auto* session = static_cast<Session*>(m.subscriber.get());
     mqtt::QoS qos = std::min(msg->qos, m.max_qos);
     bool retain = m.retain_as_published && msg->retain;
-    if (!session->Enqueue(msg, qos, retain, std::move(m.subscription_ids))) {
-      metrics.messages_dropped->Add(1);
-    }
+    Enqueue(session, msg, qos, retain, std::move(m.subscription_ids));
   }
   matches.clear();
+}
+
+void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos, bool retain,
+                         std::vector<uint32_t> subscription_ids) {
+  bool displaced = false;
+  bool kept = session->Enqueue(msg, qos, retain, std::move(subscription_ids), &displaced);
+  if (kept && !displaced) return;
+  metrics.messages_dropped->Add(1);
+  static LogThrottle throttle(10000);
+  if (uint64_t held = 0; displaced && throttle.Allow(&held)) {
+    log->warn("queue full, oldest message dropped client_id={} online={} queue_limit={} "
+              "more_since_last_report={}",
+              session->client_id(), session->online(), session->queue_limit(), held);
+  }
 }
 
 void BrokerCore::ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms) {

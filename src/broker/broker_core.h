@@ -76,6 +76,11 @@ class BrokerCore {
   void MatchSubscribers(std::string_view topic, std::string_view publisher,
                         std::vector<SubscriptionMatch>* out) const;
   void Deliver(const MessagePtr& msg, std::vector<SubscriptionMatch>& matches);
+  // Queues one message for one session. A message dropped on the way (offline QoS 0,
+  // or the oldest one pushed out of a full queue) is counted in messages_dropped, and a
+  // full queue is logged, at most once per 10 s.
+  void Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos, bool retain,
+               std::vector<uint32_t> subscription_ids);
 
   // ---- wills
   void ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms);

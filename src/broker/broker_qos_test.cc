@@ -123,6 +123,40 @@ TEST(BrokerQosTest, ReceiveMaximumLimitsOutgoingInFlight) {
   EXPECT_FALSE(sub->Receive(200).ok());
 }
 
+// An MQTT 3.1.1 client states no window, and a 5.0 client may state a larger one than
+// the broker's: max_inflight_to_client bounds what the broker has in flight to either.
+TEST(BrokerQosTest, TheBrokersOwnLimitBoundsOutgoingInFlight) {
+  auto o = TestOptions();
+  o.max_inflight_to_client = 3;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  mqtt::Connect old_client;
+  old_client.version = mqtt::Version::kV311;
+  old_client.client_id = "v311";
+  mqtt::Connect wide = V5("v5");
+  wide.properties.receive_maximum = 1000;
+  auto pub = MustConnect(tb->port(), V5("fast"));
+  for (mqtt::Connect con : {old_client, wide}) {
+    auto sub = MustConnect(tb->port(), con);
+    ASSERT_TRUE(sub->Subscribe("w/" + con.client_id, QoS::kAtLeastOnce).ok());
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(pub->Publish("w/" + con.client_id, std::to_string(i), QoS::kAtLeastOnce).ok());
+    }
+    std::vector<uint16_t> ids;
+    for (int i = 0; i < 3; ++i) {
+      auto p = sub->Expect<mqtt::Publish>();
+      ASSERT_TRUE(p.ok()) << con.client_id << " message " << i << ": " << p.status().ToString();
+      EXPECT_EQ(p->payload, std::to_string(i));
+      ids.push_back(p->packet_id);
+    }
+    EXPECT_FALSE(sub->Receive(300).ok()) << con.client_id << ": more than 3 in flight";
+    ASSERT_TRUE(sub->Send(Ack(mqtt::PacketType::kPuback, ids[0])).ok());
+    auto next = sub->Expect<mqtt::Publish>();
+    ASSERT_TRUE(next.ok()) << con.client_id << ": " << next.status().ToString();
+    EXPECT_EQ(next->payload, "3");
+  }
+}
+
 TEST(BrokerQosTest, ReceiveMaximumExceededByClientIsDisconnected) {
   auto o = TestOptions();
   o.receive_maximum = 3;
@@ -225,6 +259,42 @@ TEST(BrokerQosTest, SessionExpiryAndCleanStart) {
   auto ack = c->Expect<mqtt::Connack>();
   ASSERT_TRUE(ack.ok());
   EXPECT_FALSE(ack->session_present);
+}
+
+// A full queue keeps the newest messages; each one pushed out is counted as dropped.
+TEST(BrokerQosTest, AFullOfflineQueueDropsTheOldestAndCountsThem) {
+  auto o = TestOptions();
+  o.max_queued_messages = 3;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  {
+    auto away = MustConnect(tb->port(), V5("away", true, 60));
+    ASSERT_TRUE(away->Subscribe("q", QoS::kAtLeastOnce).ok());
+  }
+  auto connections = [&] {
+    std::string text = tb->metrics().Render();
+    auto at = text.find("\ntributary_mqtt_connections ");
+    return at == std::string::npos ? -1 : std::atoi(text.c_str() + at + 28);
+  };
+  for (int i = 0; i < 100 && connections() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(connections(), 0) << "the subscriber's session did not go offline";
+  auto pub = MustConnect(tb->port(), V5("pub"));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(pub->Publish("q", std::to_string(i), QoS::kAtLeastOnce).ok());
+  EXPECT_NE(tb->metrics().Render().find("tributary_mqtt_messages_dropped_total 2"), std::string::npos)
+      << tb->metrics().Render();
+  auto back = std::move(TestClient::Open(tb->port())).value();
+  ASSERT_TRUE(back->Send(V5("away", false, 60)).ok());
+  auto ack = back->Expect<mqtt::Connack>();
+  ASSERT_TRUE(ack.ok());
+  EXPECT_TRUE(ack->session_present);
+  for (const char* want : {"2", "3", "4"}) {
+    auto p = back->Expect<mqtt::Publish>();
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    EXPECT_EQ(p->payload, want);
+    ASSERT_TRUE(back->Send(Ack(mqtt::PacketType::kPuback, p->packet_id)).ok());
+  }
 }
 
 TEST(BrokerQosTest, WillDelayAndDisconnectWithWill) {

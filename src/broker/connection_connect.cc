@@ -9,6 +9,8 @@
 //   Authorizer: kInvalidArgument                  0x85 Client id invalid  2
 //   will topic not allowed to be published        0x87 Not authorized     5
 //   authentication method set (enhanced auth)     0x8C Bad auth method    -
+#include <algorithm>
+
 #include "base/clock.h"
 #include "base/ids.h"
 #include "broker/connection.h"
@@ -163,6 +165,10 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   if (c.will) will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
   topic_aliases_.clear();  // sized on the first alias a client sets (most never do)
 
+  // The broker caps the messages in flight to the client too: an MQTT 3.1.1 client
+  // states no limit, and a window of 65535 holds that many messages for one slow
+  // subscriber beyond its queue.
+  receive_maximum = std::min(receive_maximum, opt.max_inflight_to_client);
   auto open = core_->OpenSession(client_id_, c.clean_start, shared_from_this(), version_,
                                  receive_maximum, expiry);
   session_ = std::move(open.session);

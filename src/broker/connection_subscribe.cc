@@ -63,9 +63,7 @@ void Connection::HandleSubscribe(mqtt::Subscribe&& s) {
   std::vector<uint32_t> ids;
   if (sub_id != 0) ids.push_back(sub_id);
   for (auto& r : retained) {
-    if (!session_->Enqueue(r.msg, std::min(r.msg->qos, r.qos), /*retain=*/true, ids)) {
-      core_->metrics.messages_dropped->Add(1);
-    }
+    core_->Enqueue(session_.get(), r.msg, std::min(r.msg->qos, r.qos), /*retain=*/true, ids);
   }
   Flush();
 }

@@ -12,6 +12,7 @@ Session::Session(std::string client_id, uint32_t max_queued)
 Session::Session(SessionState state, uint32_t max_queued)
     : client_id_(state.client_id), max_queued_(max_queued), state_(std::move(state)) {
   for (auto& [id, o] : state_.inflight) o.resend = true;
+  resend_due_ = !state_.inflight.empty();
 }
 
 void Session::Attach(std::shared_ptr<SessionSink> sink, mqtt::Version version,
@@ -23,6 +24,7 @@ void Session::Attach(std::shared_ptr<SessionSink> sink, mqtt::Version version,
   state_.disconnected_at_ms = 0;
   receive_maximum_ = receive_maximum == 0 ? 65535 : receive_maximum;
   for (auto& [id, o] : state_.inflight) o.resend = true;
+  resend_due_ = !state_.inflight.empty();
   wake_pending_ = false;
   online_.store(true, std::memory_order_relaxed);
   Changed();
@@ -49,7 +51,8 @@ std::shared_ptr<SessionSink> Session::sink() const {
   return sink_;
 }
 
-bool Session::Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<uint32_t> sub_ids) {
+bool Session::Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<uint32_t> sub_ids,
+                      bool* displaced) {
   std::shared_ptr<SessionSink> wake;
   bool kept = true;
   {
@@ -60,9 +63,10 @@ bool Session::Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<ui
     }
     size_t limit = sink_ ? OnlineQueueLimit(max_queued_) : max_queued_;
     if (state_.queue.size() >= limit) {
-      state_.queue.DropOldest([](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; });
       dropped_.fetch_add(1, std::memory_order_relaxed);
       if (limit == 0) return false;
+      state_.queue.DropOldest([](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; });
+      if (displaced != nullptr) *displaced = true;
     }
     Outgoing o;
     o.msg = std::move(msg);
@@ -95,8 +99,12 @@ size_t Session::NextBatch(SessionSink* sink, size_t max_items, std::vector<Outbo
   wake_pending_ = false;
   size_t added = 0;
   size_t refused = 0;
-  for (auto& [id, o] : state_.inflight) {
+  // The in-flight map is walked only while resends are due (after a reconnect), not for
+  // every batch: a subscriber with thousands in flight would cost a walk per batch.
+  for (auto it = state_.inflight.begin(); resend_due_ && it != state_.inflight.end(); ++it) {
+    auto& [id, o] = *it;
     if (added >= max_items) break;
+    if (std::next(it) == state_.inflight.end()) resend_due_ = false;
     if (!o.resend) continue;
     o.resend = false;
     Outbound ob;
@@ -147,8 +155,10 @@ size_t Session::NextBatch(SessionSink* sink, size_t max_items, std::vector<Outbo
 
 bool Session::HasSendable() const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [id, o] : state_.inflight) {
-    if (o.resend) return true;
+  if (resend_due_) {
+    for (const auto& [id, o] : state_.inflight) {
+      if (o.resend) return true;
+    }
   }
   if (state_.queue.empty()) return false;
   return state_.queue.front().qos == mqtt::QoS::kAtMostOnce ||

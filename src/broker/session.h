@@ -163,6 +163,8 @@ class Session : public Subscriber {
 
   const std::string& client_id() const override { return client_id_; }
   bool online() const override { return online_.load(std::memory_order_relaxed); }
+  // The most messages the queue holds now: more while the client is connected.
+  size_t queue_limit() const { return online() ? OnlineQueueLimit(max_queued_) : max_queued_; }
 
   // Attaches a connection; marks in-flight messages for resend. `receive_maximum` is the
   // client's (how many QoS 1/2 PUBLISH it accepts in flight).
@@ -175,7 +177,9 @@ class Session : public Subscriber {
 
   // Queues a message for the client and wakes the connection. Returns false when the
   // message was dropped (offline QoS 0, or the queue overflowed and this was the victim).
-  bool Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<uint32_t> sub_ids);
+  // *displaced (if given) says whether an older message was dropped to make room.
+  bool Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<uint32_t> sub_ids,
+               bool* displaced = nullptr);
 
   // Called by the attached connection: appends what may be sent now to `out` (at most
   // `max_items`) and moves queued QoS 1/2 messages into the in-flight window. Returns
@@ -226,6 +230,7 @@ class Session : public Subscriber {
   SessionState state_;
   std::shared_ptr<SessionSink> sink_;
   uint16_t receive_maximum_ = 65535;
+  bool resend_due_ = false;  // some in-flight message may still have `resend` set
   bool wake_pending_ = false;
 };
 
