@@ -78,7 +78,7 @@ const BIO_METHOD* SocketBioMethod() {
 
 enum class Next { kWaitRead, kWaitWrite, kFail };
 
-// `saved_errno` is errno right after the call (set to 0 before it).
+// `saved_errno` is errno right after the call (ClearErrors() before it).
 Next Classify(SSL* ssl, int ret, int saved_errno, error_code* ec) {
   int err = SSL_get_error(ssl, ret);
   Next next = Next::kFail;
@@ -104,6 +104,14 @@ Next Classify(SSL* ssl, int ret, int saved_errno, error_code* ec) {
   }
   ERR_clear_error();
   return next;
+}
+
+// Before each SSL call: SSL_get_error reads this thread's OpenSSL error queue, which
+// other TLS work on the thread (a WebSocket connection, an HTTPS client) may have left
+// entries in; errno tells a failed system call from a closed connection.
+void ClearErrors() {
+  ERR_clear_error();
+  errno = 0;
 }
 
 asio::socket_base::wait_type WaitFor(Next n) {
@@ -151,7 +159,7 @@ class TlsTransport final : public MqttTransport {
   void Read(asio::mutable_buffer buf, Handler h, bool initiating) {
     if (!socket_.is_open()) return Finish(std::move(h), asio::error::operation_aborted, 0, initiating);
     size_t n = 0;
-    errno = 0;
+    ClearErrors();
     int ret = SSL_read_ex(ssl_, buf.data(), buf.size(), &n);
     if (ret == 1) return Finish(std::move(h), {}, n, initiating);
     error_code ec;
@@ -170,7 +178,7 @@ class TlsTransport final : public MqttTransport {
     const char* data = static_cast<const char*>(buf.data());
     while (done < buf.size()) {
       size_t n = 0;
-      errno = 0;
+      ClearErrors();
       int ret = SSL_write_ex(ssl_, data + done, buf.size() - done, &n);
       if (ret == 1) {
         done += n;
@@ -217,7 +225,7 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
 
  private:
   void Step() {
-    errno = 0;
+    ClearErrors();
     int ret = SSL_do_handshake(ssl_);
     if (ret == 1) {
       timer_.cancel();
