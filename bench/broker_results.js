@@ -53,7 +53,8 @@ function table(path) {
       .map((l) => JSON.parse(l));
   // A run that failed part-way still counts when it measured something; its figures
   // are marked with * and the failure is listed below the tables.
-  const ok = rows.filter((r) => !('error' in r) || r.messages > 0 || r.scenario === 'idle');
+  const ok = rows.filter((r) => !('error' in r) || r.messages > 0 || r.scenario === 'idle' ||
+                               r.scenario === 'idle_tls');
   const errors = rows.filter((r) => 'error' in r);
   const out = [];
   out.push('## Throughput and latency (median of rounds)', '');
@@ -95,6 +96,14 @@ function table(path) {
     const v = BROKERS.map((b) => (idle[b] && key in idle[b] ? idle[b][key] * scale : null));
     out.push(`| ${label} | ${fmt(v[0], digits)} | ${fmt(v[1], digits)} | ${ratio(v[0], v[1])} |`);
   }
+  const tls = {};
+  for (const b of BROKERS) {
+    tls[b] = ok.find((r) => r.scenario === 'idle_tls' && r.broker_label === b && 'rss_after_kb' in r);
+  }
+  const v = BROKERS.map((b) => (tls[b] ? tls[b].bytes_per_connection : null));
+  const nt = (tls.tributary || tls.mosquitto || {}).connections;
+  out.push(`| bytes per connection over TLS (${fmt(nt)} idle) | ${fmt(v[0], 0)} | ` +
+           `${fmt(v[1], 0)} | ${ratio(v[0], v[1])} |`);
   if (errors.length) {
     out.push('', '## Failures', '', '(* in the table: figures from the part of the measuring ' +
              'window before the failure)', '');

@@ -3,8 +3,8 @@
 // connection"). Clients are Node's `mqtt` package (MQTT 3.1.1, keep alive 60 s, client
 // ids tls-<i>), opened 50 at a time, verifying the broker's certificate against CA.
 //   node bench/idle_tls.js PORT CA_FILE CONNECTIONS [HOLD_S (30)]
-// Prints "all_connected N" once every connection has its CONNACK, then exits after
-// HOLD_S; exits 1 on the first connection that fails.
+// Prints {"event":"all_connected","connections":N} once every connection has its
+// CONNACK, then exits after HOLD_S; exits 1 on the first connection that fails.
 'use strict';
 
 const fs = require('node:fs');
@@ -36,7 +36,7 @@ function open(i) {
   for (let i = 0; i < count; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, k) => open(i + k)));
   }
-  console.log('all_connected', count);
+  console.log(JSON.stringify({ event: 'all_connected', connections: count }));
   setTimeout(() => process.exit(0), holdS * 1000);
 })().catch((e) => {
   console.error(`idle_tls: ${e.message}`);
