@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace tributary::broker {
 namespace {
 
@@ -201,6 +203,49 @@ TEST(SessionTest, RefusedMessagesAreDroppedNotSent) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].msg->topic, "ok");
   EXPECT_EQ(s.inflight(), 1u);
+}
+
+// Resends that do not fit in one batch go out in the next ones, each once; a second
+// reconnect resends what is still unacknowledged again.
+TEST(SessionTest, ResendsSpanBatchesAndEachReconnect) {
+  auto sink1 = std::make_shared<FakeSink>();
+  Session s("c", 100);
+  s.Attach(sink1, mqtt::Version::kV5, 10, 3600);
+  for (int i = 0; i < 5; ++i) s.Enqueue(Msg("t", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  std::vector<Outbound> out;
+  s.NextBatch(sink1.get(), 10, &out);
+  ASSERT_EQ(out.size(), 5u);
+  ASSERT_TRUE(s.Detach(sink1.get(), 1000));
+
+  auto resent = [&](SessionSink* sink, size_t batch) {
+    std::vector<uint16_t> ids;
+    for (int calls = 0; calls < 10; ++calls) {
+      out.clear();
+      s.NextBatch(sink, batch, &out);
+      if (out.empty()) break;
+      EXPECT_LE(out.size(), batch);
+      for (const Outbound& ob : out) {
+        EXPECT_TRUE(ob.dup);
+        ids.push_back(ob.packet_id);
+      }
+    }
+    return ids;
+  };
+  auto sink2 = std::make_shared<FakeSink>();
+  s.Attach(sink2, mqtt::Version::kV5, 10, 3600);
+  std::vector<uint16_t> first = resent(sink2.get(), 2);
+  ASSERT_EQ(first.size(), 5u);
+  EXPECT_EQ(std::set<uint16_t>(first.begin(), first.end()).size(), 5u) << "a resend went twice";
+  EXPECT_FALSE(s.HasSendable());
+  ASSERT_TRUE(s.OnPuback(first[0]));
+  ASSERT_TRUE(s.OnPuback(first[4]));
+  ASSERT_TRUE(s.Detach(sink2.get(), 2000));
+
+  auto sink3 = std::make_shared<FakeSink>();
+  s.Attach(sink3, mqtt::Version::kV5, 10, 3600);
+  EXPECT_TRUE(s.HasSendable());
+  EXPECT_EQ(resent(sink3.get(), 2), (std::vector<uint16_t>{first[1], first[2], first[3]}));
+  EXPECT_FALSE(s.HasSendable());
 }
 
 TEST(SessionTest, InboundQos2IdentifiersDetectResends) {
