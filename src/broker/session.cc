@@ -101,25 +101,27 @@ size_t Session::NextBatch(SessionSink* sink, size_t max_items, std::vector<Outbo
   size_t refused = 0;
   // The in-flight map is walked only while resends are due (after a reconnect), not for
   // every batch: a subscriber with thousands in flight would cost a walk per batch.
-  for (auto it = state_.inflight.begin(); resend_due_ && it != state_.inflight.end(); ++it) {
-    auto& [id, o] = *it;
-    if (added >= max_items) break;
-    if (std::next(it) == state_.inflight.end()) resend_due_ = false;
-    if (!o.resend) continue;
-    o.resend = false;
-    Outbound ob;
-    ob.packet_id = id;
-    if (o.state == OutState::kAwaitPubcomp) {
-      ob.pubrel = true;
-    } else {
-      ob.msg = o.msg;
-      ob.qos = o.qos;
-      ob.retain = o.retain;
-      ob.dup = true;
-      ob.subscription_ids = o.subscription_ids;
+  if (resend_due_) {
+    auto it = state_.inflight.begin();
+    for (; it != state_.inflight.end() && added < max_items; ++it) {
+      auto& [id, o] = *it;
+      if (!o.resend) continue;
+      o.resend = false;
+      Outbound ob;
+      ob.packet_id = id;
+      if (o.state == OutState::kAwaitPubcomp) {
+        ob.pubrel = true;
+      } else {
+        ob.msg = o.msg;
+        ob.qos = o.qos;
+        ob.retain = o.retain;
+        ob.dup = true;
+        ob.subscription_ids = o.subscription_ids;
+      }
+      out->push_back(std::move(ob));
+      ++added;
     }
-    out->push_back(std::move(ob));
-    ++added;
+    resend_due_ = it != state_.inflight.end();  // the rest is walked by the next batch
   }
   bool changed = false;
   while (!state_.queue.empty() && added < max_items) {
