@@ -24,6 +24,7 @@ void AddServingRoutes(net::Router* router, Server* server);
 void AddTrainingRoutes(net::Router* router, Server* server);
 
 void AddForecastRoutes(net::Router* router, Server* server);  // /v1/forecast/prepare
+void AddMonitorRoutes(net::Router* router, Server* server);   // /v1/monitors (drift monitors)
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

@@ -25,15 +25,9 @@ using nlohmann::json;
 HttpResponse CreateModel(Server* server, const HttpRequest& req) {
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
-  auto model = serving::ParseModel(*body);
+  auto model = serving::RegisterModel(*body, server->serving_store(), server->lake(),
+                                      server->config().data_dir + "/models");
   if (!model.ok()) return ErrorResponse(model.status());
-  if (server->serving_store().GetModel(model->name).ok()) {  // before a download replaces its copy
-    return ErrorResponse(AlreadyExists("model '" + model->name + "' already exists"));
-  }
-  Status st = serving::FetchModelArtifact(*model, server->lake(), server->config().data_dir + "/models");
-  if (!st.ok()) return ErrorResponse(st);
-  st = server->serving_store().CreateModel(*model);
-  if (!st.ok()) return ErrorResponse(st);
   return JsonResponse(serving::ToJson(*model), 201);
 }
 

@@ -88,6 +88,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddJobCommands},
     {&cli::AddServingCommands},
     {&cli::AddTrainingCommands},
+    {&cli::AddMonitorCommands},
     {&cli::AddForecastPrepareCommands},
     {&cli::AddParquetCommands},
 #ifdef TRIBUTARY_WITH_FORECAST

@@ -26,6 +26,8 @@
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
 #include "serving/transform_jobs.h"
+#include "app/monitor_services.h"
+#include "monitor/monitors.h"
 #include "training/training_jobs.h"
 #include "objstore/object_store.h"
 #include "streams/stream_manager.h"
@@ -109,6 +111,11 @@ Status Server::Init() {
   training_options.trainer = {serving_options.forecast_tool};
   training_options.scratch_dir = dir + "/tmp/training";
   TRY_ASSIGN(training_, training::TrainingJobs::Open(db_.get(), lake_.get(), training_options));
+  monitor_services_ = MakeMonitorServices(this);
+  monitor::MonitorOptions monitor_options;
+  monitor_options.scratch_dir = dir + "/tmp/monitor";
+  monitor_options.metrics = &metrics_;
+  TRY_ASSIGN(monitors_, monitor::Monitors::Open(db_.get(), monitor_services_.get(), monitor_options));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -154,6 +161,7 @@ Status Server::Init() {
   AddServingRoutes(router.get(), this);
   AddForecastRoutes(router.get(), this);
   AddTrainingRoutes(router.get(), this);
+  AddMonitorRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -198,6 +206,7 @@ void Server::Stop() {
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered.
   if (streams_) streams_->Stop();
+  monitors_.reset();  // ends evaluations between requests, retrainings between steps
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   transforms_.reset();                // running batch transforms end Stopped

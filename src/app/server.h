@@ -24,6 +24,7 @@ namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class R
 namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
 namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
 namespace tributary::training { class TrainingJobs; }
+namespace tributary::monitor { class MonitorServices; class Monitors; }
 
 namespace tributary::app {
 
@@ -53,6 +54,7 @@ class Server {
   serving::EndpointManager& endpoints() { return *endpoints_; }
   serving::TransformJobs& transforms() { return *transforms_; }
   training::TrainingJobs& training() { return *training_; }
+  monitor::Monitors& monitors() { return *monitors_; }
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -83,6 +85,8 @@ class Server {
   std::unique_ptr<serving::EndpointManager> endpoints_;
   std::unique_ptr<serving::TransformJobs> transforms_;
   std::unique_ptr<training::TrainingJobs> training_;
+  std::unique_ptr<monitor::MonitorServices> monitor_services_;
+  std::unique_ptr<monitor::Monitors> monitors_;
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;

@@ -27,6 +27,8 @@ void AddJobCommands(CLI::App* parent, CommandContext* context);     // job ...
 void AddServingCommands(CLI::App* parent, CommandContext* context);
 // training-job: DeepAR training jobs run by the server (training_commands.cc).
 void AddTrainingCommands(CLI::App* parent, CommandContext* context);
+// monitor: drift monitors and their retraining loop (monitor_commands.cc).
+void AddMonitorCommands(CLI::App* parent, CommandContext* context);
 // forecast prepare: DeepAR channels from a catalog table (forecast_prepare_commands.cc; every build).
 void AddForecastPrepareCommands(CLI::App* parent, CommandContext* context);
 // train, predict: exec tributary-forecast (forecast_commands.cc; builds with TRIBUTARY_WITH_TORCH).

@@ -94,8 +94,6 @@ Result<Likelihood> ParseLikelihood(std::string_view name) {
              "is not one of gaussian, beta, negative-binomial, student-T, deterministic-L1");
 }
 
-std::string QuantileKey(double q) { return fmt::format("{}", q); }
-
 std::map<std::string, std::string> Hyperparameters::ToStrings() const {
   std::map<std::string, std::string> m;
   m["time_freq"] = time_freq.ToString();

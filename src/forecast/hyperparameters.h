@@ -32,6 +32,7 @@
 
 #include "base/status.h"
 #include "forecast/frequency.h"
+#include "forecast/metrics.h"  // QuantileKey
 
 namespace tributary::forecast {
 
@@ -74,8 +75,5 @@ Result<Hyperparameters> ParseHyperparameters(const std::map<std::string, std::st
 // From the text of a JSON object whose values are strings or numbers (a
 // SageMaker hyperparameters.json). `origin` names the file in errors.
 Result<Hyperparameters> ParseHyperparametersJson(std::string_view text, const std::string& origin);
-
-// Renders a quantile as SageMaker keys it ("0.1", "0.5", "0.95").
-std::string QuantileKey(double q);
 
 }  // namespace tributary::forecast

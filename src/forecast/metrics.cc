@@ -2,9 +2,11 @@
 
 #include <cmath>
 
-#include "forecast/hyperparameters.h"
+#include <fmt/format.h>
 
 namespace tributary::forecast {
+
+std::string QuantileKey(double q) { return fmt::format("{}", q); }
 
 double QuantileOfSorted(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return std::nan("");

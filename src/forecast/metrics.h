@@ -1,5 +1,6 @@
 // Forecast accuracy as SageMaker DeepAR reports it for the `test` channel, and
-// quantiles of sample paths. Pure functions; thread-compatible accumulator.
+// quantiles of sample paths. Pure functions; thread-compatible accumulator. Torch-free:
+// training reports with it and the server's drift monitors (monitor/) score with it.
 //
 //   test:RMSE               sqrt(mean over all series and steps of (mean forecast - y)^2)
 //   test:wQuantileLoss[q]   2 * sum pinball_q(y, yhat_q) / sum |y|, summed over all series and steps,
@@ -14,6 +15,9 @@
 #include <vector>
 
 namespace tributary::forecast {
+
+// Renders a quantile as SageMaker keys it ("0.1", "0.5", "0.95").
+std::string QuantileKey(double q);
 
 // The q-quantile of `values` (sorted ascending), linearly interpolated between
 // order statistics (numpy's default, "type 7").

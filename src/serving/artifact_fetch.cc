@@ -58,4 +58,15 @@ void RemoveModelArtifactCopy(const Model& m) {
   fs::remove_all(m.artifact, ec);
 }
 
+Result<Model> RegisterModel(const nlohmann::json& request, ServingStore& store, objstore::ObjectStoreProvider& lake,
+                            const std::string& cache_root) {
+  TRY_ASSIGN(Model model, ParseModel(request));
+  if (store.GetModel(model.name).ok()) {  // before a download replaces its copy
+    return AlreadyExists("model '" + model.name + "' already exists");
+  }
+  TRY(FetchModelArtifact(model, lake, cache_root));
+  TRY(store.CreateModel(model));
+  return model;
+}
+
 }  // namespace tributary::serving

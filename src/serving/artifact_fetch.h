@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "objstore/object_store.h"
 #include "serving/resources.h"
+#include "serving/store.h"
 
 namespace tributary::serving {
 
@@ -26,6 +27,12 @@ Status FetchModelArtifact(Model& m, objstore::ObjectStoreProvider& lake, const s
 
 // FetchModelArtifact when the local copy of a lake artifact is missing.
 Status EnsureModelArtifact(Model& m, objstore::ObjectStoreProvider& lake, const std::string& cache_root);
+
+// CreateModel's whole path, shared by the HTTP API and the drift monitors: parses the
+// request (ParseModel), refuses a name in use before any download replaces its copy,
+// fetches a lake artifact and records the model.
+Result<Model> RegisterModel(const nlohmann::json& request, ServingStore& store, objstore::ObjectStoreProvider& lake,
+                            const std::string& cache_root);
 
 // Removes the local copy of a lake artifact (after the model is deleted).
 void RemoveModelArtifactCopy(const Model& m);

@@ -10,6 +10,7 @@
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -117,6 +118,32 @@ class Server {
     const server = new Server(dataDir || makeTempDir(tag), args);
     await server.launch(timeoutMs);
     return server;
+  }
+
+  // One call to the HTTP API with the admin token: {status, headers, text, json} (json
+  // undefined when the body is not JSON), whatever the status.
+  api(method, urlPath, body, { timeoutMs = 30000 } = {}) {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port: this.httpPort, path: urlPath, method,
+        headers: { Authorization: `Bearer ${this.token}`,
+                   ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}) },
+      }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json;
+          try { json = JSON.parse(text); } catch (_) { json = undefined; }
+          resolve({ status: res.statusCode, headers: res.headers, text, json });
+        });
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${urlPath}: no answer in ${timeoutMs} ms`)));
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
   }
 
   async launch(timeoutMs = 20000) {

@@ -10,7 +10,6 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 const { Server, describeRun, makeTempDir, sleep } = require('./harness');
 
@@ -35,27 +34,7 @@ describe('training jobs: lake channels in, a model artifact out', { timeout: 120
   let server;
   const dir = makeTempDir('training-client');
 
-  const call = (method, urlPath, body) => new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request({
-      host: '127.0.0.1', port: server.httpPort, path: urlPath, method,
-      headers: { Authorization: `Bearer ${server.token}`,
-                 ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json;
-        try { json = JSON.parse(text); } catch (_) { json = undefined; }
-        resolve({ status: res.statusCode, text, json });
-      });
-    });
-    req.setTimeout(30000, () => req.destroy(new Error(`${method} ${urlPath}: no answer in 30 s`)));
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
+  const call = (method, urlPath, body) => server.api(method, urlPath, body);
   const describeJob = async (name) => {
     const r = await call('GET', `/v1/training-jobs/${name}`);
     assert.equal(r.status, 200, r.text);

@@ -1,0 +1,221 @@
+// The monitor loop over stand-in services (testing/fake_services.h): evaluations on
+// demand, drift, a retraining that puts a new model in service and a new baseline,
+// a rollback, refusal while retraining, persistence across a restart, and the errors
+// of Create.
+#include "monitor/monitors.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "base/testing/temp_dir.h"
+#include "monitor/testing/fake_services.h"
+
+namespace tributary::monitor {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+class MonitorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = metadata::Database::Open(dir_.path() + "/metadata.db").value();
+    Reopen();
+  }
+
+  void Reopen() {
+    monitors_.reset();
+    MonitorOptions o;
+    o.scratch_dir = dir_.path() + "/scratch";
+    o.metrics = &metrics_;
+    o.poll_ms = 10;
+    monitors_ = Monitors::Open(db_.get(), &services_, o).value();
+  }
+
+  static json Body(const std::string& name = "m") {
+    return {{"MonitorName", name},
+            {"EndpointName", "ep"},
+            {"Data", {{"table", "raw"}, {"target", "pm25"}, {"prediction_length", 2}}},
+            {"Baseline", {{"TrainingJobName", "base"}}},
+            {"DriftThreshold", 2},
+            {"Retraining", {{"TrainingJobTemplate", "base"}, {"ChannelsUri", "s3://data/monitor/m/"}}}};
+  }
+
+  // Requests an evaluation and waits until it (and any retraining it started) ended.
+  json EvaluateAndSettle(const std::string& name = "m") {
+    auto k = monitors_->Evaluate(name);
+    EXPECT_TRUE(k.ok()) << k.status().ToString();
+    int64_t want = (*k)["EvaluationsRequested"];
+    json d;
+    for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+      d = monitors_->Describe(name).value();
+      if (d["EvaluationsCompleted"] >= want && d["MonitorStatus"] == "Scheduled") return d;
+      std::this_thread::sleep_for(5ms);
+    }
+    ADD_FAILURE() << "not settled: " << d.dump(2);
+    return d;
+  }
+
+  testing_support::TempDir dir_;
+  std::unique_ptr<metadata::Database> db_;
+  MetricsRegistry metrics_;
+  testing::FakeServices services_;
+  std::unique_ptr<Monitors> monitors_;
+};
+
+TEST_F(MonitorsTest, DriftRetrainsAndTheNewModelBecomesTheBaseline) {
+  auto created = monitors_->Create(Body());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ((*created)["BaselineValue"], 0.1);
+  EXPECT_EQ((*created)["BaselineSource"], "TrainingJob base");
+  EXPECT_FALSE(created->contains("NextEvaluationTime"));  // on demand only
+
+  // The world as the model knows it: level 10 forecast 10.
+  json d = EvaluateAndSettle();
+  const json& first = d["LastEvaluation"];
+  EXPECT_EQ(first["Status"], "Completed") << first.dump();
+  EXPECT_EQ(first["Series"], 3);
+  EXPECT_EQ(first["Value"], 0.0);
+  EXPECT_EQ(first["Breach"], false);
+  EXPECT_EQ(first["ForecastStart"], "2026-01-01 02:00:00");
+  EXPECT_EQ(first["WorstSeries"][0]["Group"], "sensor-0");
+  EXPECT_TRUE(d["Retrainings"].empty());
+
+  // The world moves to 50; the model still says 10: wQL = 40/50 = 0.8, 8x the baseline.
+  services_.SetWorldLevel(50);
+  d = EvaluateAndSettle();
+  const json& drifted = d["Evaluations"][1];
+  EXPECT_NEAR(drifted["Value"].get<double>(), 0.8, 1e-9);
+  EXPECT_NEAR(drifted["Ratio"].get<double>(), 8, 1e-9);
+  EXPECT_EQ(drifted["Breach"], true);
+  EXPECT_EQ(drifted["Drift"], true);
+  ASSERT_EQ(d["Retrainings"].size(), 1u) << d.dump(2);
+  const json& r = d["Retrainings"][0];
+  EXPECT_EQ(r["Status"], "Deployed") << r.dump();
+  EXPECT_NEAR(r["TriggerValue"].get<double>(), 0.8, 1e-9);
+  EXPECT_EQ(services_.endpoint_config, r["EndpointConfigName"]);
+  EXPECT_EQ(d["BaselineValue"], 0.12);
+  EXPECT_EQ(d["BaselineSource"], "TrainingJob " + r["TrainingJobName"].get<std::string>());
+  EXPECT_EQ(d["Breaches"], 0);
+  ASSERT_EQ(services_.created_jobs.size(), 1u);
+  EXPECT_EQ(services_.created_jobs[0]["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"],
+            "s3://data/monitor/m/" + r["TrainingJobName"].get<std::string>().substr(2) + "/train/");
+
+  // The new model knows the new level.
+  d = EvaluateAndSettle();
+  EXPECT_EQ(d["LastEvaluation"]["Value"], 0.0);
+  EXPECT_EQ(d["LastEvaluation"]["Breach"], false);
+  EXPECT_EQ(d["Retrainings"].size(), 1u);
+
+  std::string text = metrics_.Render();
+  EXPECT_NE(text.find("tributary_monitor_evaluations_total{monitor=\"m\",outcome=\"ok\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("tributary_monitor_evaluations_total{monitor=\"m\",outcome=\"breach\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("tributary_monitor_retrainings_total{monitor=\"m\",outcome=\"deployed\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("tributary_monitor_baseline{monitor=\"m\"} 0.12"), std::string::npos);
+
+  // All of it comes back after a restart.
+  Reopen();
+  json again = monitors_->Describe("m").value();
+  EXPECT_EQ(again["Evaluations"].size(), 3u);
+  EXPECT_EQ(again["Retrainings"][0]["Status"], "Deployed");
+  EXPECT_EQ(again["BaselineValue"], 0.12);
+  EXPECT_EQ(again["EvaluationsCompleted"], 3);
+  EXPECT_EQ(monitors_->List().size(), 1u);
+}
+
+TEST_F(MonitorsTest, ConsecutiveBreachesRollbackAndFailures) {
+  json body = Body();
+  body["ConsecutiveBreaches"] = 2;
+  ASSERT_TRUE(monitors_->Create(body).ok());
+  services_.SetWorldLevel(50);
+  services_.roll_back = true;
+  json d = EvaluateAndSettle();
+  EXPECT_EQ(d["LastEvaluation"]["Breach"], true);
+  EXPECT_EQ(d["LastEvaluation"]["Drift"], false);  // one breach of two
+  EXPECT_EQ(d["Breaches"], 1);
+  d = EvaluateAndSettle();
+  EXPECT_EQ(d["LastEvaluation"]["Drift"], true);
+  ASSERT_EQ(d["Retrainings"].size(), 1u);
+  EXPECT_EQ(d["Retrainings"][0]["Status"], "RolledBack");
+  EXPECT_NE(d["Retrainings"][0]["FailureReason"].get<std::string>().find("rolled back"), std::string::npos);
+  EXPECT_EQ(d["BaselineValue"], 0.1);  // unchanged
+  EXPECT_EQ(d["Breaches"], 0);         // counting starts again
+
+  // An evaluation that fails is recorded with the reason and does not judge.
+  services_.prepare_error = NotFound("table 'raw' does not exist");
+  d = EvaluateAndSettle();
+  EXPECT_EQ(d["LastEvaluation"]["Status"], "Failed");
+  EXPECT_EQ(d["LastEvaluation"]["FailureReason"], "table 'raw' does not exist");
+  EXPECT_EQ(d["Breaches"], 0);
+  EXPECT_NE(metrics_.Render().find("tributary_monitor_retrainings_total{monitor=\"m\",outcome=\"rolled_back\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(MonitorsTest, RefusesEvaluationsWhileRetrainingAndRecordsAStop) {
+  ASSERT_TRUE(monitors_->Create(Body()).ok());
+  services_.SetWorldLevel(50);
+  services_.next_job_status = "InProgress";  // the new job never ends
+  ASSERT_TRUE(monitors_->Evaluate("m").ok());
+  json d;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    d = monitors_->Describe("m").value();
+    if (!d["Retrainings"].empty() && d["Retrainings"][0]["Status"] == "Training") break;
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(d["MonitorStatus"], "Retraining") << d.dump(2);
+  auto refused = monitors_->Evaluate("m");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition);
+
+  monitors_->Shutdown();  // stops the retraining at its next check
+  Reopen();
+  d = monitors_->Describe("m").value();
+  EXPECT_EQ(d["Retrainings"][0]["Status"], "Failed");
+  EXPECT_NE(d["Retrainings"][0]["FailureReason"].get<std::string>().find("stopped during the retraining"),
+            std::string::npos)
+      << d.dump(2);
+
+  ASSERT_TRUE(monitors_->Delete("m").ok());
+  EXPECT_EQ(monitors_->Describe("m").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(monitors_->Delete("m").code(), ErrorCode::kNotFound);
+  Reopen();
+  EXPECT_TRUE(monitors_->List().empty());
+}
+
+TEST_F(MonitorsTest, CreateChecksWhatTheDefinitionNames) {
+  auto fails = [&](json body, const std::string& want) {
+    auto r = monitors_->Create(body);
+    ASSERT_FALSE(r.ok()) << want;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
+  };
+  json body = Body();
+  body["EndpointName"] = "nope";
+  fails(body, "EndpointName: endpoint 'nope' does not exist");
+  body = Body();
+  body["Baseline"]["TrainingJobName"] = "ghost";
+  fails(body, "Baseline.TrainingJobName: training job 'ghost' does not exist");
+  body = Body();
+  body["Metric"] = "test:RMSE";
+  fails(body, "has no test:RMSE above 0 in its FinalMetricDataList");
+  body = Body();
+  body["Retraining"]["TrainingJobTemplate"] = "ghost";
+  fails(body, "Retraining.TrainingJobTemplate: training job 'ghost' does not exist");
+  EXPECT_TRUE(monitors_->List().empty());
+
+  ASSERT_TRUE(monitors_->Create(Body()).ok());
+  EXPECT_EQ(monitors_->Create(Body()).status().code(), ErrorCode::kAlreadyExists);
+
+  // Without a baseline the first evaluation sets it.
+  json first = Body("n");
+  first.erase("Baseline");
+  ASSERT_TRUE(monitors_->Create(first).ok());
+  json d = EvaluateAndSettle("n");
+  EXPECT_EQ(d["BaselineValue"], 0.0);
+  EXPECT_EQ(d["BaselineSource"].get<std::string>().rfind("FirstEvaluation ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace tributary::monitor
