@@ -17,6 +17,14 @@ void AddClientFlags(CLI::App* cmd, ClientOptions* o) {
   cmd->add_flag("--json", o->json, "print JSON instead of text");
 }
 
+CLI::App* AddNamedCommand(CLI::App* group, const std::string& verb, const std::string& help, const std::string& what,
+                          ClientOptions* options, std::string* name) {
+  CLI::App* command = group->add_subcommand(verb, help);
+  command->add_option("name", *name, what)->required();
+  AddClientFlags(command, options);
+  return command;
+}
+
 std::string ApiClient::Endpoint() const {
   if (!options_.endpoint.empty()) return options_.endpoint;
   if (const char* e = std::getenv("TRIBUTARY_ENDPOINT"); e && *e) return e;

@@ -27,6 +27,11 @@ struct ClientOptions {
 // Adds the shared flags to a client subcommand.
 void AddClientFlags(CLI::App* command, ClientOptions* options);
 
+// A subcommand `<verb> NAME` of `group` with the shared flags; `what` describes NAME in
+// --help ("training job name").
+CLI::App* AddNamedCommand(CLI::App* group, const std::string& verb, const std::string& help, const std::string& what,
+                          ClientOptions* options, std::string* name);
+
 class ApiClient {
  public:
   explicit ApiClient(const ClientOptions& options) : options_(options) {}

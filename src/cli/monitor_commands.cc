@@ -181,13 +181,6 @@ int Evaluate(const ClientOptions& opts, const std::string& name, bool wait, int 
   }
 }
 
-void AddNamed(CLI::App* group, const char* verb, const std::string& help, std::shared_ptr<ClientOptions> opts,
-              std::shared_ptr<std::string> name, CLI::App** out) {
-  *out = group->add_subcommand(verb, help);
-  (*out)->add_option("name", *name, "monitor name")->required();
-  AddClientFlags(*out, opts.get());
-}
-
 }  // namespace
 
 void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
@@ -228,22 +221,22 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   AddClientFlags(list, opts.get());
   list->callback([=] { ctx->run = [=] { return List(*opts); }; });
 
-  CLI::App* describe = nullptr;
-  AddNamed(group, "describe", "Show a monitor: baseline, evaluations, retrainings", opts, name, &describe);
+  CLI::App* describe = AddNamedCommand(group, "describe", "Show a monitor: baseline, evaluations, retrainings",
+                                       "monitor name", opts.get(), name.get());
   describe->callback([=] { ctx->run = [=] { return Describe(*opts, *name); }; });
 
   auto wait = std::make_shared<bool>(false);
   auto timeout_s = std::make_shared<int>(600);
-  CLI::App* evaluate = nullptr;
-  AddNamed(group, "evaluate", "Evaluate now (and retrain on drift)", opts, name, &evaluate);
+  CLI::App* evaluate = AddNamedCommand(group, "evaluate", "Evaluate now (and retrain on drift)",
+                                       "monitor name", opts.get(), name.get());
   evaluate->add_flag("--wait", *wait, "wait for the evaluation and print it; exit 1 if it failed");
   evaluate->add_option("--timeout-s", *timeout_s, "with --wait: give up after this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   evaluate->callback([=] { ctx->run = [=] { return Evaluate(*opts, *name, *wait, *timeout_s); }; });
 
-  CLI::App* del = nullptr;
-  AddNamed(group, "delete", "Delete a monitor (what its retrainings created stays)", opts, name, &del);
+  CLI::App* del = AddNamedCommand(group, "delete", "Delete a monitor (what its retrainings created stays)",
+                                  "monitor name", opts.get(), name.get());
   del->callback([=] {
     ctx->run = [=] {
       return CallAndReport(*opts, "monitor delete", "DELETE", MonitorPath(*name), nullptr, "deleted monitor " + *name);

@@ -155,13 +155,6 @@ int Logs(const ClientOptions& opts, const std::string& name, bool follow) {
   return status.ok() ? 0 : Fail("training-job logs", status.status());
 }
 
-void AddNamed(CLI::App* group, const char* verb, const std::string& help, std::shared_ptr<ClientOptions> opts,
-              std::shared_ptr<std::string> name, CLI::App** out) {
-  *out = group->add_subcommand(verb, help);
-  (*out)->add_option("name", *name, "training job name")->required();
-  AddClientFlags(*out, opts.get());
-}
-
 }  // namespace
 
 void AddTrainingCommands(CLI::App* parent, CommandContext* ctx) {
@@ -193,9 +186,8 @@ void AddTrainingCommands(CLI::App* parent, CommandContext* ctx) {
   AddClientFlags(list, opts.get());
   list->callback([=] { ctx->run = [=] { return List(*opts); }; });
 
-  CLI::App* describe = nullptr;
-  AddNamed(group, "describe", "Show a training job: status, transitions, progress, metrics, artifact", opts, name,
-           &describe);
+  CLI::App* describe = AddNamedCommand(group, "describe", "Show a training job: status, transitions, progress, metrics, artifact",
+                                       "training job name", opts.get(), name.get());
   describe->callback([=] {
     ctx->run = [=] {
       auto r = ApiClient(*opts).Call("GET", JobPath(*name));
@@ -206,13 +198,13 @@ void AddTrainingCommands(CLI::App* parent, CommandContext* ctx) {
   });
 
   auto follow = std::make_shared<bool>(false);
-  CLI::App* logs = nullptr;
-  AddNamed(group, "logs", "Print a training job's log (the trainer's output)", opts, name, &logs);
+  CLI::App* logs = AddNamedCommand(group, "logs", "Print a training job's log (the trainer's output)",
+                                   "training job name", opts.get(), name.get());
   logs->add_flag("--follow,-f", *follow, "keep printing new lines until the job ends");
   logs->callback([=] { ctx->run = [=] { return Logs(*opts, *name, *follow); }; });
 
-  CLI::App* stop = nullptr;
-  AddNamed(group, "stop", "Stop a training job (SIGTERM to the trainer, then SIGKILL)", opts, name, &stop);
+  CLI::App* stop = AddNamedCommand(group, "stop", "Stop a training job (SIGTERM to the trainer, then SIGKILL)",
+                                   "training job name", opts.get(), name.get());
   stop->callback([=] {
     ctx->run = [=] {
       return CallAndReport(*opts, "training-job stop", "POST", JobPath(*name) + "/stop", nullptr,
