@@ -4,6 +4,7 @@
 #include <future>
 
 #include "app/server.h"
+#include "broker/broker.h"
 #include "serving/artifact_fetch.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
@@ -64,6 +65,10 @@ class ServerMonitorServices : public monitor::MonitorServices {
                      : a.status < 500 ? ErrorCode::kInvalidArgument
                                       : ErrorCode::kInternal;
     return Status(code, "endpoint '" + endpoint + "' answered " + std::to_string(a.status) + ": " + message);
+  }
+
+  void Publish(const std::string& topic, const std::string& payload) override {
+    s_->broker().Publish(topic, payload, mqtt::QoS::kAtLeastOnce, false);
   }
 
  private:

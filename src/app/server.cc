@@ -111,11 +111,6 @@ Status Server::Init() {
   training_options.trainer = {serving_options.forecast_tool};
   training_options.scratch_dir = dir + "/tmp/training";
   TRY_ASSIGN(training_, training::TrainingJobs::Open(db_.get(), lake_.get(), training_options));
-  monitor_services_ = MakeMonitorServices(this);
-  monitor::MonitorOptions monitor_options;
-  monitor_options.scratch_dir = dir + "/tmp/monitor";
-  monitor_options.metrics = &metrics_;
-  TRY_ASSIGN(monitors_, monitor::Monitors::Open(db_.get(), monitor_services_.get(), monitor_options));
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -150,6 +145,12 @@ Status Server::Init() {
       rule_metrics_.get());
   broker_->SetInterceptor(rules_engine_.get());
   TRY(broker_->Start());
+  // Monitors publish their events through the broker: they start after it.
+  monitor_services_ = MakeMonitorServices(this);
+  monitor::MonitorOptions monitor_options;
+  monitor_options.scratch_dir = dir + "/tmp/monitor";
+  monitor_options.metrics = &metrics_;
+  TRY_ASSIGN(monitors_, monitor::Monitors::Open(db_.get(), monitor_services_.get(), monitor_options));
 
   auto router = std::make_shared<net::Router>();
   AddSystemRoutes(router.get(), this);
@@ -203,10 +204,10 @@ void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (http_) http_->Stop();
+  monitors_.reset();  // ends evaluations between requests, retrainings between steps; publishes through the broker
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered.
   if (streams_) streams_->Stop();
-  monitors_.reset();  // ends evaluations between requests, retrainings between steps
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   transforms_.reset();                // running batch transforms end Stopped

@@ -7,6 +7,7 @@
 
 #include "forecast/metrics.h"
 #include "lake/catalog.h"
+#include "mqtt/topic.h"
 #include "serving/resources.h"
 #include "training/job_spec.h"
 
@@ -165,7 +166,7 @@ Result<MonitorSpec> MonitorSpec::FromJson(const json& body) {
   if (!body.is_object()) return InvalidArgument("monitor: expected a JSON object");
   TRY(OnlyKnownKeys(body, "",
                     {"MonitorName", "EndpointName", "Data", "ScheduleIntervalSeconds", "Metric", "Quantiles",
-                     "NumSamples", "Baseline", "DriftThreshold", "ConsecutiveBreaches", "Retraining"}));
+                     "NumSamples", "Baseline", "DriftThreshold", "ConsecutiveBreaches", "Retraining", "AlertTopic"}));
   MonitorSpec spec;
   TRY_ASSIGN(spec.name, RequiredString(body, "MonitorName"));
   TRY(ValidateMonitorName(spec.name));
@@ -191,6 +192,13 @@ Result<MonitorSpec> MonitorSpec::FromJson(const json& body) {
   TRY_ASSIGN(int64_t breaches, IntegerField(body, "ConsecutiveBreaches", 1, 1, 100));
   spec.consecutive_breaches = static_cast<int>(breaches);
   TRY(ParseRetraining(body, spec));
+  spec.alert_topic = "$SYS/monitors/" + spec.name;
+  if (auto it = body.find("AlertTopic"); it != body.end() && !it->is_null()) {
+    if (!it->is_string() || !mqtt::IsValidTopicName(it->get<std::string>())) {
+      return Bad("AlertTopic", "must be an MQTT topic name (no wildcards, not empty)");
+    }
+    spec.alert_topic = it->get<std::string>();
+  }
   return spec;
 }
 
@@ -203,7 +211,8 @@ json MonitorSpec::ToJson() const {
             {"Quantiles", quantiles},
             {"NumSamples", num_samples},
             {"DriftThreshold", threshold},
-            {"ConsecutiveBreaches", consecutive_breaches}};
+            {"ConsecutiveBreaches", consecutive_breaches},
+            {"AlertTopic", alert_topic}};
   switch (baseline.kind) {
     case BaselineSpec::Kind::kFirstEvaluation: j["Baseline"] = nullptr; break;
     case BaselineSpec::Kind::kValue: j["Baseline"] = {{"Value", baseline.value}}; break;

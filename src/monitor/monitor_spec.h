@@ -47,6 +47,7 @@ struct MonitorSpec {
   double threshold = 1.5;
   int consecutive_breaches = 1;
   std::optional<RetrainingSpec> retraining;
+  std::string alert_topic;  // where evaluations and retrainings are published; default $SYS/monitors/<name>
 
   static Result<MonitorSpec> FromJson(const nlohmann::json& body);
   // The definition as described: every field, defaults filled in.

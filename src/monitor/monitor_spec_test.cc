@@ -28,6 +28,7 @@ TEST(MonitorSpecTest, DefaultsAndRoundTrip) {
   EXPECT_EQ(spec->prepare.group_by, std::optional<std::string>("device"));
   EXPECT_TRUE(spec->prepare.out.empty());
   EXPECT_FALSE(spec->retraining.has_value());
+  EXPECT_EQ(spec->alert_topic, "$SYS/monitors/pm25-drift");
 
   json full = Minimal();
   full["ScheduleIntervalSeconds"] = 3600;
@@ -36,12 +37,14 @@ TEST(MonitorSpecTest, DefaultsAndRoundTrip) {
   full["Baseline"] = {{"TrainingJobName", "base"}};
   full["DriftThreshold"] = 2;
   full["ConsecutiveBreaches"] = 3;
+  full["AlertTopic"] = "alerts/pm25";
   full["Retraining"] = {{"TrainingJobTemplate", "base"}, {"ChannelsUri", "iot-data/monitor/x"},
                         {"DeploymentConfig", {{"BlueGreenUpdatePolicy", {{"TrafficRoutingConfiguration", {{"Type", "ALL_AT_ONCE"}}}}}}}};
   spec = MonitorSpec::FromJson(full);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->retraining->channels_uri, "s3://iot-data/monitor/x/");
   EXPECT_EQ(spec->baseline.training_job, "base");
+  EXPECT_EQ(spec->alert_topic, "alerts/pm25");
   auto again = MonitorSpec::FromJson(spec->ToJson());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->ToJson(), spec->ToJson());
@@ -73,6 +76,7 @@ TEST(MonitorSpecTest, ErrorsNameTheField) {
       {[](json& j) { j["Baseline"] = {{"TrainingJobName", "bad name"}}; }, "Baseline: TrainingJobName: 'bad name'"},
       {[](json& j) { j["DriftThreshold"] = 0.5; }, "DriftThreshold: must be a number of at least 1"},
       {[](json& j) { j["ConsecutiveBreaches"] = 0; }, "ConsecutiveBreaches: 0 is out of range 1..100"},
+      {[](json& j) { j["AlertTopic"] = "alerts/+"; }, "AlertTopic: must be an MQTT topic name"},
       {[](json& j) { j["Retraining"] = {{"ChannelsUri", "s3://data/p/"}}; }, "Retraining.TrainingJobTemplate: is required"},
       {[](json& j) { j["Retraining"] = {{"TrainingJobTemplate", "t"}}; }, "Retraining.ChannelsUri: is required"},
       {[](json& j) { j["Retraining"] = {{"TrainingJobTemplate", "t"}, {"ChannelsUri", "http://data/p/"}}; }, "Retraining.ChannelsUri: "},

@@ -333,7 +333,7 @@ void Monitors::Shutdown() {
 void Monitors::Start(const std::shared_ptr<Monitor>& m) {
   {
     std::lock_guard<std::mutex> lock(m->mu);
-    if (m->spec.interval_s > 0) m->next_ms = WallMillis() + m->spec.interval_s * 1000;
+    if (m->spec.interval_s > 0) m->next_ms = WallMillis() + m->spec.interval_s * options_.ms_per_schedule_second;
   }
   m->thread = std::thread([this, m] {
     SetThreadName("monitor");
@@ -355,7 +355,7 @@ void Monitors::Loop(Monitor& m) {
     if (m.pending > 0) {
       --m.pending;
     } else {
-      m.next_ms = WallMillis() + m.spec.interval_s * 1000;
+      m.next_ms = WallMillis() + m.spec.interval_s * options_.ms_per_schedule_second;
     }
     m.status = "Evaluating";
     lock.unlock();
@@ -436,6 +436,7 @@ void Monitors::EvaluateOnce(Monitor& m) {
     Logger("monitor")->info("evaluated monitor={} metric={} value={:.6g} baseline={:.6g} drift={}", spec.name,
                             spec.metric, value, *m.baseline, v.drift ? "yes" : "no");
   }
+  json event = e;
   m.evaluations.push_back(std::move(e));
   while (m.evaluations.size() > kHistoryKept) m.evaluations.pop_front();
   ++m.completed;
@@ -443,6 +444,7 @@ void Monitors::EvaluateOnce(Monitor& m) {
   if (retrain) m.status = "Retraining";
   SaveLocked(m);
   lock.unlock();
+  PublishEvent(spec, "Evaluation", std::move(event));
   if (retrain) Retrain(m, value);
 }
 
@@ -458,16 +460,24 @@ void Monitors::Retrain(Monitor& m, double trigger) {
     return m.stop;
   };
   bool first = true;
+  std::string published;  // the last status announced
   c.progress = [&](const RetrainingRecord& r) {
-    std::lock_guard<std::mutex> lock(m.mu);
-    if (first) {
-      m.retrainings.push_back(r);
-      while (m.retrainings.size() > kHistoryKept) m.retrainings.pop_front();
-      first = false;
-    } else {
-      m.retrainings.back() = r;
+    {
+      std::lock_guard<std::mutex> lock(m.mu);
+      if (first) {
+        m.retrainings.push_back(r);
+        while (m.retrainings.size() > kHistoryKept) m.retrainings.pop_front();
+        first = false;
+      } else {
+        m.retrainings.back() = r;
+      }
+      SaveLocked(m);
     }
-    SaveLocked(m);
+    // Each step once, and the end (Deploying is recorded twice: before and after the update).
+    if (r.status != published || r.Ended()) {
+      published = r.status;
+      PublishEvent(spec, "Retraining", r.ToJson());
+    }
   };
   RetrainingRecord r = RunRetraining(spec, Stamp(WallMillis()), trigger, c);
 
@@ -490,6 +500,13 @@ void Monitors::Retrain(Monitor& m, double trigger) {
   }
   if (m.status == "Retraining") m.status = "Scheduled";
   SaveLocked(m);
+}
+
+void Monitors::PublishEvent(const MonitorSpec& spec, const std::string& kind, json event) {
+  event["MonitorName"] = spec.name;
+  event["EndpointName"] = spec.endpoint;
+  event["Event"] = kind;
+  services_->Publish(spec.alert_topic, event.dump());
 }
 
 void Monitors::SaveLocked(Monitor& m) {

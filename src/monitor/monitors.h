@@ -18,6 +18,7 @@
 #include "base/metrics.h"
 #include "base/status.h"
 #include "metadata/database.h"
+#include "monitor/monitor_spec.h"
 #include "monitor/monitor_store.h"
 #include "monitor/services.h"
 
@@ -27,6 +28,7 @@ struct MonitorOptions {
   std::string scratch_dir;              // required: <data-dir>/tmp/monitor (each evaluation's series)
   MetricsRegistry* metrics = nullptr;   // required
   int poll_ms = 500;                    // retraining: how often the job and the endpoint are described
+  int64_t ms_per_schedule_second = 1000;  // tests shorten ScheduleIntervalSeconds with it
 };
 
 class Monitors {
@@ -57,7 +59,7 @@ class Monitors {
   struct MonitorMetrics;
   Monitors(MonitorServices* services, MonitorOptions options, std::unique_ptr<MonitorStore> store);
 
-  Status CheckReferences(const struct MonitorSpec& spec, double* baseline, std::string* source);
+  Status CheckReferences(const MonitorSpec& spec, double* baseline, std::string* source);
   std::shared_ptr<Monitor> Find(const std::string& name) const;
   const MonitorMetrics* MetricsFor(const std::string& name);
   void Start(const std::shared_ptr<Monitor>& m);
@@ -65,6 +67,8 @@ class Monitors {
   void EvaluateOnce(Monitor& m);
   void Retrain(Monitor& m, double trigger);
   void SaveLocked(Monitor& m);  // under m.mu
+  // {"MonitorName", "EndpointName", "Event": kind, ...event} to the monitor's AlertTopic.
+  void PublishEvent(const MonitorSpec& spec, const std::string& kind, nlohmann::json event);
 
   MonitorServices* services_;
   const MonitorOptions options_;

@@ -31,6 +31,7 @@ class MonitorsTest : public ::testing::Test {
     o.scratch_dir = dir_.path() + "/scratch";
     o.metrics = &metrics_;
     o.poll_ms = 10;
+    o.ms_per_schedule_second = 5;  // ScheduleIntervalSeconds 60 -> 300 ms
     monitors_ = Monitors::Open(db_.get(), &services_, o).value();
   }
 
@@ -109,6 +110,20 @@ TEST_F(MonitorsTest, DriftRetrainsAndTheNewModelBecomesTheBaseline) {
   EXPECT_EQ(d["LastEvaluation"]["Breach"], false);
   EXPECT_EQ(d["Retrainings"].size(), 1u);
 
+  // Every evaluation and each step of the retraining went to the alert topic.
+  std::vector<std::string> events;
+  for (const auto& [topic, event] : services_.published) {
+    EXPECT_EQ(topic, "$SYS/monitors/m");
+    EXPECT_EQ(event["MonitorName"], "m");
+    EXPECT_EQ(event["EndpointName"], "ep");
+    events.push_back(event["Event"].get<std::string>() + ":" +
+                     (event["Event"] == "Evaluation" ? std::string(event["Drift"] ? "drift" : "ok")
+                                                     : event["Status"].get<std::string>()));
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{"Evaluation:ok", "Evaluation:drift", "Retraining:Preparing",
+                                              "Retraining:Training", "Retraining:Deploying", "Retraining:Deployed",
+                                              "Evaluation:ok"}));
+
   std::string text = metrics_.Render();
   EXPECT_NE(text.find("tributary_monitor_evaluations_total{monitor=\"m\",outcome=\"ok\"} 2"), std::string::npos) << text;
   EXPECT_NE(text.find("tributary_monitor_evaluations_total{monitor=\"m\",outcome=\"breach\"} 1"), std::string::npos);
@@ -182,6 +197,31 @@ TEST_F(MonitorsTest, RefusesEvaluationsWhileRetrainingAndRecordsAStop) {
   EXPECT_EQ(monitors_->Delete("m").code(), ErrorCode::kNotFound);
   Reopen();
   EXPECT_TRUE(monitors_->List().empty());
+}
+
+TEST_F(MonitorsTest, EvaluatesOnItsScheduleWithoutBeingAsked) {
+  json body = Body();
+  body["ScheduleIntervalSeconds"] = 60;  // 300 ms here
+  auto created = monitors_->Create(body);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(created->contains("NextEvaluationTime"));
+  json d;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    d = monitors_->Describe("m").value();
+    if (d["EvaluationsCompleted"] >= 3) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_GE(d["EvaluationsCompleted"], 3) << d.dump(2);
+  EXPECT_EQ(d["EvaluationsRequested"], 0);  // none asked for
+  EXPECT_EQ(d["LastEvaluation"]["Status"], "Completed");
+  // And a monitor that comes back after a restart keeps its schedule.
+  Reopen();
+  int64_t before = monitors_->Describe("m").value()["EvaluationsCompleted"];
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    if (monitors_->Describe("m").value()["EvaluationsCompleted"] > before) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_GT(monitors_->Describe("m").value()["EvaluationsCompleted"], before);
 }
 
 TEST_F(MonitorsTest, CreateChecksWhatTheDefinitionNames) {

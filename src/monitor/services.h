@@ -36,6 +36,9 @@ class MonitorServices {
   // One JSON request to the endpoint, routed by weight; the answer's body on 2xx,
   // otherwise an error with the status and the endpoint's message.
   virtual Result<std::string> Invoke(const std::string& endpoint, const std::string& body) = 0;
+
+  // Publishes an event to MQTT subscribers (QoS 1, not retained), from inside the server.
+  virtual void Publish(const std::string& topic, const std::string& payload) = 0;
 };
 
 }  // namespace tributary::monitor

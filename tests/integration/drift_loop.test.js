@@ -29,6 +29,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Server, describeRun, makeTempDir, sleep } = require('./harness');
+const { adminOptions, connect, subscribe, end } = require('./clients');
 
 const PREDICTION_LENGTH = 12;
 const HYPERPARAMETERS = { time_freq: 'H', prediction_length: String(PREDICTION_LENGTH), context_length: '24',
@@ -269,6 +270,9 @@ describe('drift monitors: evaluation, drift, retraining, a new model in service'
   });
 
   test('the world shifts: drift, a retraining deployed to ep, the new job\'s metric as baseline', async () => {
+    // An operator's console listens for the monitor's events (MQTT, as the administrator).
+    const listener = await connect(adminOptions(server), { what: 'admin listening for monitor events' });
+    await subscribe(listener, `$SYS/monitors/${MONITOR}`);
     // Newer days as new objects under the table's location: no re-crawl.
     for (let day = BASE_DAYS; day < BASE_DAYS + SHIFT_DAYS; day++) putObject(dayObject(day));
     const d = await evaluate(2);
@@ -346,6 +350,19 @@ describe('drift monitors: evaluation, drift, retraining, a new model in service'
     assert.match(done.BaselineSource, new RegExp(retraining.TrainingJobName), done.BaselineSource);
     assert.equal(await metricSample('tributary_monitor_evaluations_total', { monitor: MONITOR, outcome: 'breach' }), 1);
     assert.equal(await metricSample('tributary_monitor_retrainings_total', { monitor: MONITOR, outcome: 'deployed' }), 1);
+
+    // The events: the evaluation that found drift, then each step of the retraining.
+    const deadline = Date.now() + 5000;
+    const events = () => listener.received.map((m) => JSON.parse(m.payload));
+    while (!events().some((ev) => ev.Event === 'Retraining' && ev.Status === 'Deployed') && Date.now() < deadline) {
+      await sleep(50);
+    }
+    await end(listener);
+    const seen = events().map((ev) => `${ev.Event}:${ev.Event === 'Evaluation' ? (ev.Drift ? 'drift' : 'ok') : ev.Status}`);
+    assert.deepEqual(seen, ['Evaluation:drift', 'Retraining:Preparing', 'Retraining:Training', 'Retraining:Deploying',
+                            'Retraining:Deployed'], JSON.stringify(events(), null, 1));
+    assert.ok(events().every((ev) => ev.MonitorName === MONITOR && ev.EndpointName === 'ep'), JSON.stringify(events()));
+    assert.equal(events()[4].TrainingJobName, retraining.TrainingJobName);
   });
 
   test('after the retraining: within the threshold again', async () => {

@@ -130,7 +130,13 @@ class FakeServices : public MonitorServices {
     return json{{"predictions", predictions}}.dump();
   }
 
+  void Publish(const std::string& topic, const std::string& payload) override {
+    std::lock_guard<std::mutex> lock(mu);
+    published.emplace_back(topic, json::parse(payload));
+  }
+
   std::mutex mu;
+  std::vector<std::pair<std::string, json>> published;
   double world_level = 10;
   std::map<std::string, json> jobs;
   std::map<std::string, serving::EndpointConfig> configs;
