@@ -119,6 +119,7 @@ std::string LabelText(const Labels& labels, const std::string& extra = "") {
 
 std::string Num(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";  // the exposition format's spelling
   // The shortest text that reads back as the same double: 0.05, not 0.050000000000000003.
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);

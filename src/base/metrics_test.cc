@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace tributary {
 namespace {
 
@@ -12,11 +14,13 @@ TEST(MetricsTest, RendersPrometheusText) {
   Gauge* g = reg.NewGauge("t_connections", "Connections");
   g->Set(7);
   reg.NewCallbackGauge("t_queue", "Queue", {}, [] { return 2.5; });
+  reg.NewCallbackGauge("t_not_yet", "No value yet", {}, [] { return std::nan(""); });
   std::string text = reg.Render();
   EXPECT_NE(text.find("# TYPE t_messages_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("t_messages_total{listener=\"tls\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("t_connections 7\n"), std::string::npos);
   EXPECT_NE(text.find("t_queue 2.5\n"), std::string::npos);
+  EXPECT_NE(text.find("t_not_yet NaN\n"), std::string::npos) << text;
 }
 
 TEST(MetricsTest, HistogramBucketsAreCumulative) {

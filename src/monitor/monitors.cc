@@ -5,6 +5,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -151,6 +152,12 @@ Result<std::unique_ptr<Monitors>> Monitors::Open(metadata::Database* db, Monitor
   if (options.scratch_dir.empty() || options.metrics == nullptr) {
     return InvalidArgument("monitors need a scratch directory and a metrics registry");
   }
+  // Evaluations prepare into it with `forecast prepare`, which takes only absolute
+  // directories: a server started with a relative --data-dir gives a relative one.
+  std::error_code ec;
+  std::string absolute = std::filesystem::absolute(options.scratch_dir, ec).string();
+  if (ec) return InvalidArgument("monitor scratch directory '" + options.scratch_dir + "': " + ec.message());
+  options.scratch_dir = absolute;
   TRY_ASSIGN(auto store, MonitorStore::Open(db));
   std::unique_ptr<Monitors> monitors(new Monitors(services, std::move(options), std::move(store)));
   TRY_ASSIGN(auto stored, monitors->store_->List());

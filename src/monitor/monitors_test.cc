@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "base/testing/temp_dir.h"
@@ -28,7 +29,8 @@ class MonitorsTest : public ::testing::Test {
   void Reopen() {
     monitors_.reset();
     MonitorOptions o;
-    o.scratch_dir = dir_.path() + "/scratch";
+    // Relative, as a server started with a relative --data-dir gives it.
+    o.scratch_dir = std::filesystem::relative(dir_.path() + "/scratch").string();
     o.metrics = &metrics_;
     o.poll_ms = 10;
     o.ms_per_schedule_second = 5;  // ScheduleIntervalSeconds 60 -> 300 ms

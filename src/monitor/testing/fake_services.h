@@ -53,6 +53,9 @@ class FakeServices : public MonitorServices {
     s.split = "2026-01-01 02:00:00";
     s.end = "2026-01-01 04:00:00";
     if (r.out.rfind("s3://", 0) == 0) return s;  // channels for a retraining: only noted
+    if (r.out.empty() || r.out.front() != '/') {    // as forecast prepare refuses it
+      return InvalidArgument("out '" + r.out + "' must be an absolute directory or a lake path s3://bucket/prefix/");
+    }
     std::string lines, groups;
     for (int i = 0; i < 3; ++i) {
       lines += json{{"start", "2026-01-01 00:00:00"}, {"target", {10, 10, world_level, world_level}}}.dump() + "\n";
