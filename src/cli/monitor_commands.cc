@@ -142,9 +142,15 @@ int Describe(const ClientOptions& opts, const std::string& name) {
     std::printf("  %s  %s\n", e.value("EvaluationTime", "").c_str(), EvaluationLine(d, e).c_str());
   }
   for (const auto& t : d.value("Retrainings", json::array())) {
-    std::printf("  retraining %s: %s%s%s\n", t.value("StartTime", "").c_str(), t.value("Status", "").c_str(),
-                t.contains("TrainingJobName") ? (", job " + t["TrainingJobName"].get<std::string>()).c_str() : "",
-                t.contains("FailureReason") ? (": " + t["FailureReason"].get<std::string>()).c_str() : "");
+    std::string line = "  retraining " + t.value("StartTime", "") + ": " + t.value("Status", "");
+    for (const auto& [key, label] : {std::pair{"TrainingJobName", "job"}, std::pair{"ModelName", "model"},
+                                     std::pair{"EndpointConfigName", "endpoint config"},
+                                     std::pair{"PreviousEndpointConfigName", "replacing"}}) {
+      if (t.contains(key)) line += std::string(", ") + label + " " + t[key].get<std::string>();
+    }
+    if (t.contains("NewBaseline")) line += ", new baseline " + Number(t["NewBaseline"]);
+    if (t.contains("FailureReason")) line += ": " + t["FailureReason"].get<std::string>();
+    std::printf("%s\n", line.c_str());
   }
   return 0;
 }

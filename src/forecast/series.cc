@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -239,10 +240,25 @@ Status CheckShapes(const std::vector<TimeSeries>& series, size_t num_cat, size_t
   return Status::Ok();
 }
 
+namespace {
+
+// The double whose shortest text is the float's own shortest text: 20.92f is written
+// "20.92", not "20.920000076293945" (what the float is exactly, as a double).
+double ShortestDouble(float x) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  if (ec != std::errc()) return x;
+  double d = x;
+  std::from_chars(buf, end, d);
+  return d;
+}
+
+}  // namespace
+
 std::string SeriesToJson(const TimeSeries& s) {
   auto values = [](const std::vector<float>& v) {
     json a = json::array();
-    for (float x : v) a.push_back(std::isnan(x) ? json("NaN") : json(x));
+    for (float x : v) a.push_back(std::isnan(x) ? json("NaN") : json(ShortestDouble(x)));
     return a;
   };
   json j;

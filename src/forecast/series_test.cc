@@ -48,6 +48,18 @@ TEST_F(SeriesTest, ParsesAllFieldsAndMissingValues) {
   EXPECT_TRUE(std::isnan(back->target[1]));
 }
 
+TEST_F(SeriesTest, WritesEachValueAsItsShortestText) {
+  TimeSeries s;
+  s.target = {20.92f, 0.1f, 3.0f, std::nanf(""), 1e-7f, 123456.79f};
+  s.dynamic_feat = {{0.3f, 1.5f, 2.0f, 4.0f, 5.0f, 6.0f}};
+  EXPECT_EQ(SeriesToJson(s),
+            R"({"dynamic_feat":[[0.3,1.5,2.0,4.0,5.0,6.0]],"start":"1970-01-01 00:00:00","target":[20.92,0.1,3.0,"NaN",1e-07,123456.79]})");
+  auto back = ParseSeriesLine(SeriesToJson(s), "w:1");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->target[0], 20.92f);  // the same float back
+  EXPECT_EQ(back->target[5], 123456.79f);
+}
+
 TEST_F(SeriesTest, ErrorsNameOriginAndField) {
   struct Case {
     const char* line;
