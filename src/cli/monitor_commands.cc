@@ -161,17 +161,24 @@ int Evaluate(const ClientOptions& opts, const std::string& name, bool wait, int 
   if (!k.ok()) return Fail("monitor evaluate", k.status());
   if (!wait) {
     if (opts.json) return PrintJson(*k), 0;
-    std::printf("evaluation %lld of monitor %s requested\n", static_cast<long long>(k->value("EvaluationsRequested", 0)),
+    std::printf("evaluation %lld of monitor %s requested\n", static_cast<long long>(k->value("EvaluationNumber", 0)),
                 name.c_str());
     return 0;
   }
-  const int64_t want = k->value("EvaluationsRequested", int64_t{0});
+  const int64_t want = k->value("EvaluationNumber", int64_t{0});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   for (;;) {
     auto d = client.Call("GET", MonitorPath(name));
     if (!d.ok()) return Fail("monitor evaluate", d.status());
-    if (d->value("EvaluationsCompleted", int64_t{0}) >= want && d->contains("LastEvaluation")) {
-      const json& e = (*d)["LastEvaluation"];
+    if (d->value("EvaluationsCompleted", int64_t{0}) >= want) {
+      json e;
+      for (const auto& one : d->value("Evaluations", json::array())) {
+        if (one.value("EvaluationNumber", int64_t{0}) == want) e = one;
+      }
+      if (e.is_null()) {  // more than the history's 20 evaluations ended meanwhile
+        return Fail("monitor evaluate", NotFound("evaluation " + std::to_string(want) + " of monitor " + name +
+                                                 " is no longer in its history"));
+      }
       if (opts.json) {
         PrintJson(e);
       } else {

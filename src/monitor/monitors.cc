@@ -109,6 +109,7 @@ struct Monitors::Monitor {
   int64_t requested = 0;  // evaluations asked for on demand
   int64_t completed = 0;  // evaluations ended (either way)
   int64_t pending = 0;    // asked for, not started
+  bool evaluating = false;
   int64_t next_ms = 0;    // the next scheduled evaluation (0: on demand only)
   std::deque<json> evaluations;
   std::deque<RetrainingRecord> retrainings;
@@ -130,7 +131,6 @@ struct Monitors::Monitor {
     breaches = s.value("Breaches", 0);
     requested = s.value("EvaluationsRequested", int64_t{0});
     completed = s.value("EvaluationsCompleted", int64_t{0});
-    requested = std::max(requested, completed);  // an evaluation asked for before a restart is not redone
     if (auto it = s.find("Evaluations"); it != s.end() && it->is_array()) {
       for (const auto& e : *it) evaluations.push_back(e);
     }
@@ -305,17 +305,22 @@ Status Monitors::Delete(const std::string& name) {
 Result<json> Monitors::Evaluate(const std::string& name) {
   auto m = Find(name);
   if (!m) return NotFound("monitor '" + name + "' does not exist (see 'tributary monitor list')");
-  int64_t k = 0;
+  json answer;
   {
     std::lock_guard<std::mutex> lock(m->mu);
     if (m->status == "Retraining") {
       return FailedPrecondition("monitor '" + name + "' is retraining; it evaluates again when the new model is in service");
     }
-    k = ++m->requested;
+    ++m->requested;
     ++m->pending;
+    // Asked-for evaluations run before a scheduled one that is due, in order: this one
+    // comes after the one running (if any) and those already waiting.
+    answer = {{"MonitorName", name},
+              {"EvaluationsRequested", m->requested},
+              {"EvaluationNumber", m->completed + (m->evaluating ? 1 : 0) + m->pending}};
   }
   m->cv.notify_all();
-  return json{{"MonitorName", name}, {"EvaluationsRequested", k}};
+  return answer;
 }
 
 void Monitors::Shutdown() {
@@ -365,9 +370,11 @@ void Monitors::Loop(Monitor& m) {
       m.next_ms = WallMillis() + m.spec.interval_s * options_.ms_per_schedule_second;
     }
     m.status = "Evaluating";
+    m.evaluating = true;
     lock.unlock();
     EvaluateOnce(m);
     lock.lock();
+    m.evaluating = false;
     if (m.status == "Evaluating") m.status = "Scheduled";
   }
 }
@@ -443,10 +450,10 @@ void Monitors::EvaluateOnce(Monitor& m) {
     Logger("monitor")->info("evaluated monitor={} metric={} value={:.6g} baseline={:.6g} drift={}", spec.name,
                             spec.metric, value, *m.baseline, v.drift ? "yes" : "no");
   }
+  e["EvaluationNumber"] = ++m.completed;
   json event = e;
   m.evaluations.push_back(std::move(e));
   while (m.evaluations.size() > kHistoryKept) m.evaluations.pop_front();
-  ++m.completed;
   bool retrain = drift && spec.retraining.has_value() && !m.stop;
   if (retrain) m.status = "Retraining";
   SaveLocked(m);

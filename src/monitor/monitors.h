@@ -47,8 +47,10 @@ class Monitors {
   nlohmann::json List() const;
   // Stops the monitor's thread (a running step ends at its next check) and forgets it.
   Status Delete(const std::string& name);
-  // Queues one evaluation: {"MonitorName", "EvaluationsRequested": k}. FailedPrecondition
-  // while the monitor retrains.
+  // Queues one evaluation: {"MonitorName", "EvaluationsRequested": on-demand requests so
+  // far, "EvaluationNumber": n}: the evaluation with that EvaluationNumber (the n-th of
+  // the monitor's, scheduled ones included) is this one. FailedPrecondition while the
+  // monitor retrains.
   Result<nlohmann::json> Evaluate(const std::string& name);
 
   // Stops every monitor's thread. Idempotent.

@@ -50,11 +50,14 @@ class MonitorsTest : public ::testing::Test {
   json EvaluateAndSettle(const std::string& name = "m") {
     auto k = monitors_->Evaluate(name);
     EXPECT_TRUE(k.ok()) << k.status().ToString();
-    int64_t want = (*k)["EvaluationsRequested"];
+    int64_t want = (*k)["EvaluationNumber"];
     json d;
     for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
       d = monitors_->Describe(name).value();
-      if (d["EvaluationsCompleted"] >= want && d["MonitorStatus"] == "Scheduled") return d;
+      if (d["EvaluationsCompleted"] >= want && d["MonitorStatus"] == "Scheduled") {
+        EXPECT_EQ(d["Evaluations"].back()["EvaluationNumber"], want);
+        return d;
+      }
       std::this_thread::sleep_for(5ms);
     }
     ADD_FAILURE() << "not settled: " << d.dump(2);

@@ -163,6 +163,7 @@ describe('drift monitors: evaluation, drift, retraining, a new model in service'
               `evaluate --wait returned before the evaluation completed: ${JSON.stringify(d, null, 1)}`);
     const e = d.LastEvaluation;
     assert.ok(e, `no LastEvaluation after evaluate --wait: ${JSON.stringify(d, null, 1)}`);
+    assert.equal(e.EvaluationNumber, expectCompleted, JSON.stringify(e));
     assert.equal(e.Status, 'Completed', `evaluation: ${JSON.stringify(e, null, 1)}\n${server.tail(40)}`);
     assert.equal(e.Series, DEVICES.length, JSON.stringify(e));
     assert.ok(Number.isFinite(e.Value) && e.Value > 0, `Value: ${JSON.stringify(e)}`);
