@@ -372,9 +372,8 @@ void Monitors::Loop(Monitor& m) {
     m.status = "Evaluating";
     m.evaluating = true;
     lock.unlock();
-    EvaluateOnce(m);
+    EvaluateOnce(m);  // clears `evaluating` as it counts the evaluation complete
     lock.lock();
-    m.evaluating = false;
     if (m.status == "Evaluating") m.status = "Scheduled";
   }
 }
@@ -451,6 +450,7 @@ void Monitors::EvaluateOnce(Monitor& m) {
                             spec.metric, value, *m.baseline, v.drift ? "yes" : "no");
   }
   e["EvaluationNumber"] = ++m.completed;
+  m.evaluating = false;  // with the count, so that Evaluate never counts this one twice
   json event = e;
   m.evaluations.push_back(std::move(e));
   while (m.evaluations.size() > kHistoryKept) m.evaluations.pop_front();
