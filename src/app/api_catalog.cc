@@ -4,7 +4,7 @@
 //   GET    /v1/catalog/databases
 //   GET    /v1/catalog/tables[?database=D]
 //   GET    /v1/catalog/databases/{db}/tables/{table}   -> table + versions + partitions
-//   POST   /v1/crawlers            {"name", "source": "s3://b/p/", "database", "table"?}
+//   POST   /v1/crawlers            {"name", "source": "s3://b/p/", "database", "table"?, "exclusions"?: ["deepar/**"]}
 //   GET    /v1/crawlers            GET /v1/crawlers/{name}   DELETE /v1/crawlers/{name}
 //   POST   /v1/crawlers/{name}/run -> 202 {"run_id"}  (the crawl goes on a worker thread)
 //   POST   /v1/crawlers/{name}/stop
@@ -114,6 +114,12 @@ HttpResponse CreateCrawler(Server* server, HttpRequest& req) {
     if (!(*body)["table"].is_string())
       return ErrorResponse(InvalidArgument("'table' must be a string"));
     c.table = (*body)["table"].get<std::string>();
+  }
+  if (auto it = body->find("exclusions"); it != body->end() && !it->is_null()) {
+    bool ok = it->is_array();
+    for (const auto& g : ok ? *it : json::array()) ok = ok && g.is_string();
+    if (!ok) return ErrorResponse(InvalidArgument("'exclusions' must be an array of glob patterns (strings)"));
+    c.exclusions = it->get<std::vector<std::string>>();
   }
   c.created_ms = WallMillis();
   Status st = server->crawlers().Create(c);

@@ -19,11 +19,13 @@ std::string CrawlerPath(const std::string& name) { return "/v1/crawlers/" + net:
 
 struct CreateArgs {
   std::string name, source, database, table;
+  std::vector<std::string> exclusions;
 };
 
 int CreateCrawler(const ClientOptions& opts, const CreateArgs& a) {
   json body{{"name", a.name}, {"source", a.source}, {"database", a.database}};
   if (!a.table.empty()) body["table"] = a.table;
+  if (!a.exclusions.empty()) body["exclusions"] = a.exclusions;
   return CallAndReport(
       opts, "crawler create", "POST", "/v1/crawlers", &body,
       "created crawler " + a.name + ": " + a.source + " -> database " + a.database);
@@ -129,6 +131,9 @@ void AddCrawlerCommands(CLI::App* parent, CommandContext* ctx) {
                    "catalog database for the table (created if missing)")
       ->required();
   create->add_option("--table", args->table, "table name; default: the last segment of the source");
+  create->add_option("--exclude", args->exclusions,
+                     "glob of keys under the source to leave out, e.g. 'deepar/**' (repeatable; readers "
+                     "of the table leave them out too)");
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateCrawler(*opts, *args); }; });
 

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
@@ -85,7 +87,7 @@ class Crawl {
     std::vector<objstore::ObjectInfo> todo;
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(prefix.size());
-      if (IsHiddenKey(relative)) continue;
+      if (IsHiddenKey(relative) || IsExcludedKey(relative, crawler_.exclusions)) continue;
       ++run_.objects_listed;
       auto it = seen.find(o.key);
       if (it != seen.end() && it->second.etag == o.etag &&
@@ -254,6 +256,11 @@ class Crawl {
     std::string pattern;
     for (size_t i = 0; i < keys_->size(); ++i) pattern += (i ? "," : "") + (*keys_)[i];
     in.parameters["partition_pattern"] = pattern;
+    if (crawler_.exclusions.empty()) {
+      in.parameters.erase("exclusions");
+    } else {
+      in.parameters["exclusions"] = nlohmann::json(crawler_.exclusions).dump();
+    }
     in.updated_by = "crawler:" + crawler_.name;
 
     if (table_) {

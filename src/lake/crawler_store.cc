@@ -38,6 +38,11 @@ CREATE TABLE lake_crawler_runs(
 CREATE INDEX lake_crawler_runs_by_crawler ON lake_crawler_runs(crawler, id);
 )sql";
 
+// Crawler exclusions (Glue's S3Target Exclusions).
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE lake_crawlers ADD COLUMN exclusions TEXT NOT NULL DEFAULT '[]';  -- JSON array of globs
+)sql";
+
 Status ValidateCrawlerName(const std::string& name) {
   if (name.empty() || name.size() > 255)
     return InvalidArgument("crawler name '" + name + "' must be 1..255 characters");
@@ -60,6 +65,12 @@ Result<CrawlerDefinition> FromRow(const Row& r) {
   c.database = r.Text(2);
   c.table = r.Text(3);
   c.created_ms = r.Int(4);
+  json exclusions = json::parse(r.Text(5), nullptr, false);
+  if (exclusions.is_array()) {
+    for (const auto& g : exclusions) {
+      if (g.is_string()) c.exclusions.push_back(g.get<std::string>());
+    }
+  }
   return c;
 }
 
@@ -166,12 +177,14 @@ json ToJson(const CrawlerDefinition& c) {
           {"source", c.source.ToUri()},
           {"database", c.database},
           {"table", c.TableName()},
+          {"exclusions", c.exclusions},
           {"created_ms", c.created_ms},
           {"created_at", FormatIso8601Millis(c.created_ms)}};
 }
 
 Result<std::unique_ptr<CrawlerStore>> CrawlerStore::Open(metadata::Database* db) {
   TRY(db->Migrate("lake.crawlers", 1, kSchemaV1));
+  TRY(db->Migrate("lake.crawlers", 2, kSchemaV2));
   return std::unique_ptr<CrawlerStore>(new CrawlerStore(db));
 }
 
@@ -180,23 +193,26 @@ Status CrawlerStore::Create(const CrawlerDefinition& c) {
   TRY(ValidateCatalogName("database", c.database));
   if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
   if (c.source.bucket.empty()) return InvalidArgument("crawler '" + c.name + "' needs a source");
+  for (size_t i = 0; i < c.exclusions.size(); ++i) {
+    if (c.exclusions[i].empty()) return InvalidArgument("exclusions[" + std::to_string(i) + "]: an empty pattern");
+  }
   return db_->Transaction([&]() -> Status {
     TRY_ASSIGN(auto rows,
                db_->Query("SELECT name FROM lake_crawlers WHERE name=?", {Value(c.name)}));
     if (!rows.empty()) return AlreadyExists("crawler '" + c.name + "' already exists");
     return db_
         ->Exec(
-            "INSERT INTO lake_crawlers(name, source, database, table_name, created_ms) "
-            "VALUES(?, ?, ?, ?, ?)",
+            "INSERT INTO lake_crawlers(name, source, database, table_name, created_ms, exclusions) "
+            "VALUES(?, ?, ?, ?, ?, ?)",
             {Value(c.name), Value(c.source.ToString()), Value(c.database), Value(c.table),
-             Value(c.created_ms != 0 ? c.created_ms : WallMillis())})
+             Value(c.created_ms != 0 ? c.created_ms : WallMillis()), Value(json(c.exclusions).dump())})
         .status();
   });
 }
 
 Result<CrawlerDefinition> CrawlerStore::Get(const std::string& name) const {
   TRY_ASSIGN(auto rows,
-             db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
+             db_->Query("SELECT name, source, database, table_name, created_ms, exclusions FROM lake_crawlers "
                         "WHERE name=?",
                         {Value(name)}));
   if (rows.empty())
@@ -206,7 +222,7 @@ Result<CrawlerDefinition> CrawlerStore::Get(const std::string& name) const {
 
 Result<std::vector<CrawlerDefinition>> CrawlerStore::List() const {
   TRY_ASSIGN(auto rows,
-             db_->Query("SELECT name, source, database, table_name, created_ms FROM lake_crawlers "
+             db_->Query("SELECT name, source, database, table_name, created_ms, exclusions FROM lake_crawlers "
                         "ORDER BY name"));
   std::vector<CrawlerDefinition> out;
   for (const auto& r : rows) {

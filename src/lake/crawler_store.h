@@ -25,6 +25,9 @@ struct CrawlerDefinition {
   LakePath source;       // where the raw objects are
   std::string database;  // catalog database the table goes to (created if missing)
   std::string table;     // "" = named after the last segment of the source
+  // Glue's Exclusions: globs over keys relative to the source (partition_detect.h's
+  // IsExcludedKey); such objects are not crawled, and readers of the table skip them.
+  std::vector<std::string> exclusions;
   int64_t created_ms = 0;
 
   // The table name a run writes: `table`, or SanitizeName(last prefix segment or bucket).

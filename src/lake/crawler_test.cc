@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "lake/crawler_manager.h"
+#include "lake/partition_detect.h"
+#include "lake/table_reader.h"
 #include "objstore/local_object_store.h"
 #include "streams/gzip.h"
 #include "base/testing/temp_dir.h"
@@ -101,6 +103,38 @@ TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
   EXPECT_EQ(parts[0].record_count, 5);
   EXPECT_EQ(parts[0].location.ToUri(), "s3://iot-data/raw/2026/11/30/14/");
   EXPECT_EQ(parts[1].record_count, 2);
+}
+
+TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {
+  CrawlerDefinition c = crawler_;
+  c.name = "raw-only";
+  c.table = "raw";
+  c.exclusions = {"deepar/**", "*.csv"};
+  ASSERT_TRUE(store_->Create(c).ok());
+  EXPECT_EQ(store_->Get("raw-only")->exclusions, c.exclusions);  // stored and read back
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  Put("raw/deepar/train/train.json", R"({"start":"2026-11-30 14:00:00","target":[1,2]})" "\n");
+  Put("raw/2026/11/30/14/export.csv", "a,b\n1,2\n");
+  CrawlRun run = RunCrawl(c, CrawlRun{}, CrawlContext{bucket_.get(), catalog_.get(), store_.get(), nullptr, nullptr});
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_listed, 1);
+  EXPECT_TRUE(run.errors.empty()) << run.errors[0];
+  Table t = GetTable();
+  EXPECT_EQ(TableExclusions(t.parameters), c.exclusions);
+  EXPECT_EQ(TypeOf(t, "target"), "<absent>");  // the channel's columns did not leak in
+
+  // A reader of the table leaves the same objects out.
+  auto reader = TableReader::Open(t, provider_.get(), {});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto objects = reader->List({});
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  ASSERT_EQ(objects->size(), 1u);
+  EXPECT_EQ((*objects)[0].id, "iot-data/raw/2026/11/30/14/a");
+
+  EXPECT_TRUE(IsExcludedKey("deepar/train/train.json", {"deepar/**"}));
+  EXPECT_TRUE(IsExcludedKey("2026/a.csv", {"*.csv"}));
+  EXPECT_FALSE(IsExcludedKey("2026/a.json", {"*.csv", "deepar/*"}));
+  EXPECT_TRUE(TableExclusions({{"exclusions", "not json"}}).empty());
 }
 
 TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {

@@ -1,5 +1,9 @@
 #include "lake/partition_detect.h"
 
+#include <fnmatch.h>
+
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -87,6 +91,26 @@ bool IsHiddenKey(std::string_view key) {
     start = slash + 1;
   }
   return false;
+}
+
+bool IsExcludedKey(std::string_view relative_key, const std::vector<std::string>& globs) {
+  std::string key(relative_key);
+  for (const std::string& glob : globs) {
+    if (fnmatch(glob.c_str(), key.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> TableExclusions(const std::map<std::string, std::string>& parameters) {
+  std::vector<std::string> out;
+  auto it = parameters.find("exclusions");
+  if (it == parameters.end()) return out;
+  nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& g : j) {
+    if (g.is_string()) out.push_back(g.get<std::string>());
+  }
+  return out;
 }
 
 }  // namespace tributary::lake
