@@ -109,7 +109,6 @@ struct Monitors::Monitor {
   int64_t requested = 0;  // evaluations asked for on demand
   int64_t completed = 0;  // evaluations ended (either way)
   int64_t pending = 0;    // asked for, not started
-  bool evaluating = false;
   int64_t next_ms = 0;    // the next scheduled evaluation (0: on demand only)
   std::deque<json> evaluations;
   std::deque<RetrainingRecord> retrainings;
@@ -125,7 +124,8 @@ struct Monitors::Monitor {
     return j;
   }
 
-  void LoadState(const json& s) {
+  // Returns true when it changed what was stored (a retraining the stop interrupted).
+  bool LoadState(const json& s) {
     if (auto it = s.find("BaselineValue"); it != s.end() && it->is_number()) baseline = it->get<double>();
     baseline_source = s.value("BaselineSource", "");
     breaches = s.value("Breaches", 0);
@@ -137,13 +137,16 @@ struct Monitors::Monitor {
     if (auto it = s.find("Retrainings"); it != s.end() && it->is_array()) {
       for (const auto& r : *it) retrainings.push_back(RetrainingRecord::FromJson(r));
     }
+    bool changed = false;
     for (auto& r : retrainings) {
       if (!r.Ended()) {
         r.status = "Failed";
         r.failure_reason = "the server stopped during the retraining";
         r.end_ms = WallMillis();
+        changed = true;
       }
     }
+    return changed;
   }
 };
 
@@ -172,9 +175,9 @@ Result<std::unique_ptr<Monitors>> Monitors::Open(metadata::Database* db, Monitor
     m->spec = std::move(*spec);
     m->created_ms = s.created_ms;
     m->metrics = monitors->MetricsFor(m->spec.name);
-    m->LoadState(s.state);
+    bool interrupted = m->LoadState(s.state);
     if (m->baseline) m->metrics->baseline->store(*m->baseline);
-    monitors->SaveLocked(*m);  // a retraining the stop interrupted is now Failed
+    if (interrupted) monitors->SaveLocked(*m);  // its retraining is now Failed
     monitors->monitors_[m->spec.name] = m;
     monitors->Start(m);
   }
@@ -317,7 +320,7 @@ Result<json> Monitors::Evaluate(const std::string& name) {
     // comes after the one running (if any) and those already waiting.
     answer = {{"MonitorName", name},
               {"EvaluationsRequested", m->requested},
-              {"EvaluationNumber", m->completed + (m->evaluating ? 1 : 0) + m->pending}};
+              {"EvaluationNumber", m->completed + (m->status == "Evaluating" ? 1 : 0) + m->pending}};
   }
   m->cv.notify_all();
   return answer;
@@ -370,11 +373,9 @@ void Monitors::Loop(Monitor& m) {
       m.next_ms = WallMillis() + m.spec.interval_s * options_.ms_per_schedule_second;
     }
     m.status = "Evaluating";
-    m.evaluating = true;
     lock.unlock();
-    EvaluateOnce(m);  // clears `evaluating` as it counts the evaluation complete
+    EvaluateOnce(m);  // ends "Evaluating" as it counts the evaluation complete
     lock.lock();
-    if (m.status == "Evaluating") m.status = "Scheduled";
   }
 }
 
@@ -450,12 +451,12 @@ void Monitors::EvaluateOnce(Monitor& m) {
                             spec.metric, value, *m.baseline, v.drift ? "yes" : "no");
   }
   e["EvaluationNumber"] = ++m.completed;
-  m.evaluating = false;  // with the count, so that Evaluate never counts this one twice
   json event = e;
   m.evaluations.push_back(std::move(e));
   while (m.evaluations.size() > kHistoryKept) m.evaluations.pop_front();
   bool retrain = drift && spec.retraining.has_value() && !m.stop;
-  if (retrain) m.status = "Retraining";
+  // With the count, so that Evaluate never counts this one twice.
+  m.status = retrain ? "Retraining" : "Scheduled";
   SaveLocked(m);
   lock.unlock();
   PublishEvent(spec, "Evaluation", std::move(event));
