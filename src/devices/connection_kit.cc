@@ -62,7 +62,8 @@ Result<std::vector<KitFile>> BuildConnectionKit(const ConnectionKitInput& in) {
   TRY(ValidateThingName(in.thing));
   TRY(ValidateHost(in.endpoint.host));
   TRY(ValidatePort("mqtt_tls_port", in.endpoint.mqtt_tls_port));
-  TRY(ValidatePort("mqtt_ws_port", in.endpoint.mqtt_ws_port));
+  // A server with its WebSocket listener off (-1) still gives kits; they name TLS only.
+  if (in.endpoint.mqtt_ws_port != -1) TRY(ValidatePort("mqtt_ws_port", in.endpoint.mqtt_ws_port));
   TRY(ValidatePort("http_port", in.endpoint.http_port));
   if (in.cert_pem.empty() || in.key_pem.empty() || in.ca_pem.empty())
     return InvalidArgument("connection kit for '" + in.thing +
@@ -71,7 +72,8 @@ Result<std::vector<KitFile>> BuildConnectionKit(const ConnectionKitInput& in) {
   const std::string topic = KitTopic(in.thing);
   nlohmann::json endpoint = {{"host", in.endpoint.host},
                              {"mqtt_tls_port", in.endpoint.mqtt_tls_port},
-                             {"mqtt_ws_port", in.endpoint.mqtt_ws_port},
+                             {"mqtt_ws_port", in.endpoint.mqtt_ws_port == -1 ? nlohmann::json(nullptr)
+                                                                             : nlohmann::json(in.endpoint.mqtt_ws_port)},
                              {"http_port", in.endpoint.http_port},
                              {"thing", in.thing},
                              {"client_id", in.thing},
@@ -80,7 +82,10 @@ Result<std::vector<KitFile>> BuildConnectionKit(const ConnectionKitInput& in) {
       {"THING", in.thing},
       {"HOST", in.endpoint.host},
       {"TLS_PORT", std::to_string(in.endpoint.mqtt_tls_port)},
-      {"WS_PORT", std::to_string(in.endpoint.mqtt_ws_port)},
+      {"WS_URL", in.endpoint.mqtt_ws_port == -1 ? std::string()
+                                                : " and\n`wss://" + in.endpoint.host + ":" +
+                                                      std::to_string(in.endpoint.mqtt_ws_port) +
+                                                      "` (MQTT over WebSocket)"},
       {"HTTP_PORT", std::to_string(in.endpoint.http_port)},
       {"TOPIC", topic},
       {"PACKAGE", PackageName(in.thing)}};

@@ -77,6 +77,7 @@ TEST_F(ConnectionKitTest, WritesEveryFileWithTheRightPermissions) {
   EXPECT_NE(js.find("--count"), std::string::npos);
   EXPECT_NE(js.find("require('mqtt')"), std::string::npos);
   EXPECT_NE(ReadFile(kit + "/README.md")->find("mqtts://127.0.0.1:18883"), std::string::npos);
+  EXPECT_NE(ReadFile(kit + "/README.md")->find("wss://127.0.0.1:18443"), std::string::npos);
 
   // The scripts are at least syntactically valid for their interpreters.
   auto sh = RunCommand("sh -n " + kit + "/publish.sh");
@@ -93,6 +94,25 @@ TEST_F(ConnectionKitTest, WritesEveryFileWithTheRightPermissions) {
   auto key_pub = RunCommand("openssl pkey -pubout -in " + kit + "/device.key");
   EXPECT_EQ(cert_pub.exit_code, 0) << cert_pub.output;
   EXPECT_EQ(cert_pub.output, key_pub.output);
+}
+
+TEST_F(ConnectionKitTest, AServerWithoutWebSocketStillGivesKits) {
+  auto created = registry_->CreateThing("sensor-2");
+  ASSERT_TRUE(created.ok());
+  KitEndpoint endpoint{.host = "127.0.0.1", .mqtt_tls_port = 18883, .mqtt_ws_port = -1, .http_port = 18080};
+  auto files = BuildConnectionKit(KitInputFor(*created, registry_->ca(), endpoint));
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  for (const KitFile& f : *files) {
+    EXPECT_EQ(f.contents.find("{{"), std::string::npos) << f.name;
+    if (f.name == "endpoint.json") EXPECT_TRUE(nlohmann::json::parse(f.contents)["mqtt_ws_port"].is_null());
+    if (f.name == "README.md") {
+      EXPECT_EQ(f.contents.find("wss://"), std::string::npos);
+      EXPECT_NE(f.contents.find("mqtts://127.0.0.1:18883"), std::string::npos);
+    }
+  }
+  endpoint.mqtt_ws_port = 0;
+  EXPECT_EQ(BuildConnectionKit(KitInputFor(*created, registry_->ca(), endpoint)).status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST_F(ConnectionKitTest, RefusesToOverwriteAKeyAndBadInput) {
