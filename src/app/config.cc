@@ -42,6 +42,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "threads") TRY(Take(j, key, &c->threads, path));
     else if (key == "max_payload_bytes") TRY(Take(j, key, &c->max_payload_bytes, path));
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
+    else if (key == "console") TRY(Take(j, key, &c->console, path));
+    else if (key == "console_dir") TRY(Take(j, key, &c->console_dir, path));
     else if (key == "wal_fsync") TRY(Take(j, key, &c->wal_fsync, path));
     else if (key == "wal_segment_mib") TRY(Take(j, key, &c->wal_segment_mib, path));
     else if (key == "wal_commit_delay_us") TRY(Take(j, key, &c->wal_commit_delay_us, path));

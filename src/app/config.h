@@ -21,6 +21,10 @@ struct ServerConfig {
   int threads = 0;                // io threads; 0 = one per core
   uint32_t max_payload_bytes = 128 * 1024;
   std::string advertised_host = "localhost";  // host written into connection kits
+  // The web console at /console/ (app/console.h); console_dir serves web/ from disk
+  // instead of the copy compiled in, for working on the console without rebuilding.
+  bool console = true;
+  std::string console_dir;
 
   // Delivery streams: when the write-ahead log is forced to disk before a record is
   // acknowledged ("always", "interval:<ms>" or "never"; streams/fsync_policy.h).

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/admin_token.h"
+#include "app/console.h"
 #include "app/api.h"
 #include "base/clock.h"
 #include "base/files.h"
@@ -163,14 +164,18 @@ Status Server::Init() {
   AddForecastRoutes(router.get(), this);
   AddTrainingRoutes(router.get(), this);
   AddMonitorRoutes(router.get(), this);
+  AddLakeRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
+  std::shared_ptr<const Console> console;
+  if (config_.console) console = std::make_shared<const Console>(config_.console_dir);
   net::HttpServerOptions h;
   h.bind_address = config_.bind_address;
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
-      h, runtime_.get(), [router, token, unauthorized](net::HttpRequest& req, net::HttpRespond respond) {
+      h, runtime_.get(), [router, token, unauthorized, console](net::HttpRequest& req, net::HttpRespond respond) {
+        if (console && Console::Handles(req.path)) return respond(*console->Serve(req));
         bool open = req.path == "/healthz" || req.path == "/metrics";
         if (!open && !BearerTokenMatches(req.Header("authorization"), token)) {
           unauthorized->Add();

@@ -1,0 +1,145 @@
+// /v1/lake: read-only browsing of the lake's buckets, for the console and for anyone
+// who wants to look at what the streams delivered without a separate S3 client.
+//
+//   GET /v1/lake/buckets                          the buckets known to the server
+//   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N
+//   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <set>
+
+#include "app/api.h"
+#include "app/server.h"
+#include "base/clock.h"
+#include "lake/catalog.h"
+#include "objstore/object_store.h"
+#include "streams/stream_manager.h"
+
+namespace tributary::app {
+namespace {
+
+constexpr uint64_t kMaxReadBytes = 4ull << 20;
+constexpr size_t kMaxKeysLimit = 10000;
+
+// Buckets the server knows of: every directory of a local lake, and the buckets that
+// streams deliver to and catalog tables live in (the only ones an S3 lake can name
+// without listing the whole account).
+std::set<std::string> KnownBuckets(Server* server) {
+  std::set<std::string> names;
+  const ServerConfig& c = server->config();
+  if (c.lake_backend == "local") {
+    if (DIR* d = ::opendir((c.data_dir + "/lake").c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name.empty() || name[0] == '.' || e->d_type != DT_DIR) continue;
+        if (objstore::ValidateBucketName(name).ok()) names.insert(name);
+      }
+      ::closedir(d);
+    }
+  }
+  for (const streams::StreamConfig& s : server->streams().List()) names.insert(s.bucket);
+  Result<std::vector<lake::Table>> tables = server->catalog().ListTables();
+  if (tables.ok())
+    for (const lake::Table& t : *tables) names.insert(t.location.bucket);
+  return names;
+}
+
+// The bucket to read. A local lake creates buckets on first use; browsing must not, so
+// a bucket with no directory yet is not found.
+Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, const std::string& bucket) {
+  TRY(objstore::ValidateBucketName(bucket));
+  const ServerConfig& c = server->config();
+  struct stat st;
+  if (c.lake_backend == "local" && ::stat((c.data_dir + "/lake/" + bucket).c_str(), &st) != 0)
+    return NotFound("no bucket '" + bucket + "' in the lake");
+  return server->lake().Bucket(bucket);
+}
+
+Result<uint64_t> QueryNumber(const net::HttpRequest& request, const std::string& name, uint64_t fallback) {
+  auto it = request.query.find(name);
+  if (it == request.query.end() || it->second.empty()) return fallback;
+  const std::string& v = it->second;
+  if (v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+    return InvalidArgument("query parameter '" + name + "' must be a whole number, got '" + v + "'");
+  return std::stoull(v);
+}
+
+std::string Query(const net::HttpRequest& request, const std::string& name) {
+  auto it = request.query.find(name);
+  return it == request.query.end() ? std::string() : it->second;
+}
+
+Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& request) {
+  const std::string& bucket = request.params.at("bucket");
+  TRY_ASSIGN(uint64_t max_keys, QueryNumber(request, "max_keys", 1000));
+  if (max_keys < 1 || max_keys > kMaxKeysLimit)
+    return InvalidArgument("query parameter 'max_keys' must be 1.." + std::to_string(kMaxKeysLimit));
+  std::string prefix = Query(request, "prefix");
+  std::string delimiter = Query(request, "delimiter");
+  TRY_ASSIGN(auto store, BucketToRead(server, bucket));
+  TRY_ASSIGN(objstore::ListResult listing, store->List(prefix, delimiter));
+  nlohmann::json objects = nlohmann::json::array();
+  nlohmann::json prefixes = nlohmann::json::array();
+  size_t shown = 0;
+  bool truncated = false;
+  for (const std::string& p : listing.common_prefixes) {
+    if (shown == max_keys) { truncated = true; break; }
+    prefixes.push_back(p);
+    ++shown;
+  }
+  for (const objstore::ObjectInfo& o : listing.objects) {
+    if (shown == max_keys) { truncated = true; break; }
+    objects.push_back({{"key", o.key},
+                       {"size", o.size},
+                       {"modified", FormatIso8601Millis(o.modified_ms)},
+                       {"etag", o.etag}});
+    ++shown;
+  }
+  return nlohmann::json{{"bucket", bucket},      {"prefix", prefix},        {"delimiter", delimiter},
+                        {"objects", objects},    {"common_prefixes", prefixes},
+                        {"truncated", truncated}};
+}
+
+Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& request) {
+  const std::string& bucket = request.params.at("bucket");
+  std::string key = Query(request, "key");
+  if (key.empty()) return InvalidArgument("query parameter 'key' is required (the object's key)");
+  TRY(objstore::ValidateKey(key));
+  TRY_ASSIGN(uint64_t offset, QueryNumber(request, "offset", 0));
+  TRY_ASSIGN(uint64_t length, QueryNumber(request, "length", kMaxReadBytes));
+  if (length < 1 || length > kMaxReadBytes)
+    return InvalidArgument("query parameter 'length' must be 1.." + std::to_string(kMaxReadBytes) + " bytes");
+  TRY_ASSIGN(auto store, BucketToRead(server, bucket));
+  TRY_ASSIGN(objstore::ObjectInfo info, store->Head(key));
+  net::HttpResponse r;
+  r.content_type = "application/octet-stream";
+  r.headers["X-Object-Size"] = std::to_string(info.size);
+  r.headers["X-Object-Modified"] = FormatIso8601Millis(info.modified_ms);
+  if (offset < info.size) {
+    uint64_t n = std::min<uint64_t>(length, info.size - offset);
+    TRY_ASSIGN(r.body, store->Get(key, objstore::ByteRange{offset, n}));
+  }
+  r.headers["X-Range"] = std::to_string(offset) + "-" + std::to_string(offset + r.body.size());
+  return r;
+}
+
+}  // namespace
+
+void AddLakeRoutes(net::Router* router, Server* server) {
+  router->Add("GET", "/v1/lake/buckets", [server](net::HttpRequest&) {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (const std::string& b : KnownBuckets(server)) buckets.push_back({{"name", b}, {"uri", "s3://" + b + "/"}});
+    return JsonResponse({{"backend", server->config().lake_backend}, {"buckets", buckets}});
+  });
+  router->Add("GET", "/v1/lake/buckets/{bucket}/objects", [server](net::HttpRequest& req) {
+    Result<nlohmann::json> r = ListObjects(server, req);
+    return r.ok() ? JsonResponse(*r) : ErrorResponse(r.status());
+  });
+  router->Add("GET", "/v1/lake/buckets/{bucket}/object", [server](net::HttpRequest& req) {
+    Result<net::HttpResponse> r = ReadObject(server, req);
+    return r.ok() ? std::move(r).value() : ErrorResponse(r.status());
+  });
+}
+
+}  // namespace tributary::app

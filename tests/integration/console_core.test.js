@@ -1,0 +1,229 @@
+// The web console (web/, served at /console/) in Chromium against a real server: how
+// its files are served (security headers, no token needed for them, nothing outside
+// web/ reachable), signing in and out (the token only in the tab's sessionStorage),
+// and the device and ingest pages: the overview's live counters, a thing created from
+// the console whose downloaded kit connects over mTLS, a rule created and disabled from
+// the console counting real MQTT messages, a delivery stream created, fed and flushed
+// from the console into the lake. Names a device chose are shown as text, never markup.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { Server, makeTempDir, removeTempDir, run } = require('./harness');
+const { adminOptions, connect, publish, end } = require('./clients');
+const { serverArgs, launchBrowser, openConsole, assertNoProblems, tableRows, eventually } = require('./browser');
+
+function rawGet(server, urlPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: server.httpPort, path: urlPath, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${urlPath}: no answer`)));
+    req.on('error', reject);
+  });
+}
+
+describe('console: serving, sign-in, devices and ingest', () => {
+  let server;
+  let browser;
+  const downloads = makeTempDir('console-downloads');
+
+  before(async () => {
+    server = await Server.start({ args: serverArgs(), tag: 'console-core' });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) await server.dispose();
+    removeTempDir(downloads);
+  });
+
+  test('the files are served without a token, with security headers; the API still needs one', async () => {
+    const root = await rawGet(server, '/');
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.location, '/console/');
+    const index = await rawGet(server, '/console/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers['content-type'], /^text\/html/);
+    assert.match(index.text, /<script type="module" src="js\/main.js">/);
+    const csp = index.headers['content-security-policy'];
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(index.headers['x-content-type-options'], 'nosniff');
+    const js = await rawGet(server, '/console/js/api.js');
+    assert.equal(js.status, 200);
+    assert.match(js.headers['content-type'], /^text\/javascript/);
+    const again = await rawGet(server, '/console/js/api.js', { 'If-None-Match': js.headers.etag });
+    assert.equal(again.status, 304);
+    for (const p of ['/console/../admin.token', '/console/%2e%2e/admin.token', '/console/js/nothing.js']) {
+      const r = await rawGet(server, p);
+      assert.equal(r.status, 404, p);
+      assert.doesNotMatch(r.text, new RegExp(server.token), p);
+    }
+    assert.equal((await rawGet(server, '/v1/things')).status, 401);
+  });
+
+  test('a wrong token is refused; the right one opens the overview and stays in sessionStorage only', async () => {
+    const { page, context, problems } = await openConsole(browser, server, { signIn: false });
+    await page.fill('#token', 'not-the-token');
+    await page.click('[data-testid=signin] button[type=submit]');
+    await page.waitForSelector('[data-testid=signin] .error');
+    assert.match(await page.textContent('[data-testid=signin] .error'), /refused this token/);
+    await page.fill('#token', server.token);
+    await page.click('[data-testid=signin] button[type=submit]');
+    await page.waitForSelector('[data-testid=broker-stats]');
+    const storage = await page.evaluate(() => ({
+      session: sessionStorage.getItem('tributary.token'), local: JSON.stringify(localStorage), url: location.href,
+    }));
+    assert.equal(storage.session, server.token);
+    assert.equal(storage.local, '{}');
+    assert.doesNotMatch(storage.url, new RegExp(server.token));
+    await page.click('[data-testid=signout]');
+    await page.waitForSelector('[data-testid=signin]');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('tributary.token')), null);
+    // The wrong token's 401 is the one HTTP error expected here.
+    assertNoProblems(problems, { allowHttpErrors: true });
+    await context.close();
+  });
+
+  test('things: created from the console, its downloaded kit connects over mTLS; deactivation shows', async () => {
+    const { page, context, problems } = await openConsole(browser, server, { hash: '#/things' });
+    await page.click('button[data-testid=create-thing]');
+    await page.fill('dialog #f-name', 'console-sensor');
+    await page.fill('dialog #f-attributes', '{"site": "<img src=x onerror=alert(1)>"}');
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('[data-testid=kit-command]');
+    const files = {};
+    for (const name of ['device.crt', 'device.key', 'ca.crt', 'endpoint.json']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="kit-${name}"]`)]);
+      assert.equal(download.suggestedFilename(), name);
+      const file = path.join(downloads, name);
+      await download.saveAs(file);
+      files[name] = fs.readFileSync(file, 'utf8');
+    }
+    assert.match(files['device.key'], /BEGIN PRIVATE KEY/);
+    const endpoint = JSON.parse(files['endpoint.json']);
+    assert.equal(endpoint.mqtt_tls_port, server.tlsPort);
+    assert.equal(endpoint.client_id, 'console-sensor');
+    const verify = await run('openssl', ['verify', '-CAfile', path.join(downloads, 'ca.crt'), path.join(downloads, 'device.crt')]);
+    assert.equal(verify.code, 0, verify.stderr);
+    // The kit is good for a real device connection.
+    const device = await connect({
+      host: '127.0.0.1', protocol: 'mqtts', port: endpoint.mqtt_tls_port, servername: 'localhost',
+      ca: files['ca.crt'], cert: files['device.crt'], key: files['device.key'], rejectUnauthorized: true,
+      clientId: endpoint.client_id, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000,
+    }, { what: 'the console-made kit connecting' });
+    const acked = await publish(device, endpoint.topic, '{"pm25": 3}');
+    assert.ok(!acked.err, String(acked.err));
+    await end(device);
+
+    await page.click('.crumbs a[href="#/things"]');
+    await page.waitForSelector('table[data-testid=things]');
+    const rows = await tableRows(page, 'things');
+    const row = rows.find((r) => r[0] === 'console-sensor');
+    assert.ok(row, JSON.stringify(rows));
+    assert.equal(row[1], 'active');
+    // The attribute is text on the page, not an element.
+    assert.match(row[2], /<img src=x onerror=alert\(1\)>/);
+    assert.equal(await page.$$eval('table[data-testid=things] img', (x) => x.length), 0);
+
+    await page.click('text=console-sensor');
+    await page.waitForSelector('table[data-testid=certificates]');
+    await page.click('[data-testid=deactivate]');
+    await page.waitForSelector('[data-testid=activate]');
+    const described = await server.api('GET', '/v1/things/console-sensor');
+    assert.equal(described.json.active, false);
+    assertNoProblems(problems);
+    await context.close();
+  });
+
+  test('rules: a bad statement is refused in the dialog; a rule made here counts real messages and is disabled here', async () => {
+    const { page, context, problems } = await openConsole(browser, server, { hash: '#/rules' });
+    const created = await server.api('POST', '/v1/streams', { name: 'console-pm', bucket: 'console-lake', buffer_interval_s: 1 });
+    assert.equal(created.status, 201, created.text);
+    await page.click('button[data-testid=create-rule]');
+    await page.fill('dialog #f-name', 'console_rule');
+    const payload = (sql) => JSON.stringify({ topicRulePayload: { sql, awsIotSqlVersion: '2016-03-23',
+      actions: [{ firehose: { deliveryStreamName: 'console-pm', separator: '\n' } }] } });
+    await page.fill('dialog #f-payload', payload("SELECT * FROM 'console/+' WHERE"));
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('dialog .error:not([hidden])');
+    assert.match(await page.textContent('dialog .error'), /position|column|offset|expected/i);
+    await page.fill('dialog #f-payload', payload("SELECT *, topic(2) AS device FROM 'console/+'"));
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('[data-testid=rule-sql]');
+    assert.equal(await page.textContent('[data-testid=rule-sql]'), "SELECT *, topic(2) AS device FROM 'console/+'");
+
+    const client = await connect(adminOptions(server), { what: 'admin publisher' });
+    for (let i = 0; i < 5; i += 1) await publish(client, `console/dev-${i}`, JSON.stringify({ pm25: i }));
+    await end(client);
+    await eventually(async () => /Matched5(?!\d)/.test((await page.textContent('[data-testid=rule-metrics]')).replace(/\s+/g, '')),
+      'the rule page to count 5 matched messages', { timeoutMs: 8000 });
+
+    await page.click('[data-testid=disable]');
+    await page.waitForSelector('[data-testid=enable]');
+    assert.equal((await server.api('GET', '/v1/rules/console_rule')).json.ruleDisabled, true);
+    await page.goto(`http://127.0.0.1:${server.httpPort}/console/#/rules`);
+    await page.waitForSelector('table[data-testid=rules]');
+    const row = (await tableRows(page, 'rules')).find((r) => r[0] === 'console_rule');
+    assert.deepEqual([row[1], row[3], row[4]], ['disabled', 'firehose → console-pm', '5']);
+    assertNoProblems(problems, { allowHttpErrors: true });  // the refused statement's 400
+    await context.close();
+  });
+
+  test('streams: created, fed and flushed from the console; the record lands in the lake', async () => {
+    const { page, context, problems } = await openConsole(browser, server, { hash: '#/streams' });
+    await page.click('button[data-testid=create-stream]');
+    await page.fill('dialog #f-name', 'console-direct');
+    await page.fill('dialog #f-bucket', 'console-direct-lake');
+    await page.fill('dialog #f-prefix', 'direct/');
+    await page.selectOption('dialog #f-compression', 'none');
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('[data-testid=stream-config]');
+    assert.match(await page.textContent('[data-testid=stream-config]'), /s3:\/\/console-direct-lake\/direct\//);
+    await page.click('[data-testid=put-record]');
+    await page.fill('dialog #f-data', '{"device": "console", "pm25": 42.5}');
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('text=is in the stream\'s log');
+    await page.click('[data-testid=flush]');
+    await page.waitForSelector('text=Flushed');
+    const listing = await eventually(async () => {
+      const r = await server.api('GET', '/v1/lake/buckets/console-direct-lake/objects?prefix=direct/');
+      return r.status === 200 && r.json.objects.length === 1 ? r.json : null;
+    }, 'the record as an object in the lake');
+    const object = await server.api('GET', `/v1/lake/buckets/console-direct-lake/object?key=${encodeURIComponent(listing.objects[0].key)}`);
+    assert.equal(object.text, '{"device": "console", "pm25": 42.5}');
+    await eventually(async () => /Recordsdelivered1(?!\d)/.test((await page.textContent('[data-testid=stream-out]')).replace(/\s+/g, '')),
+      'the stream page to show one record delivered');
+
+    // The overview counts what exists and what the broker carried.
+    await page.click('nav a[data-route="/"]');
+    await page.waitForSelector('[data-testid=count-streams]');
+    assert.equal(await page.textContent('[data-testid=count-streams]'), '2');
+    assert.equal(await page.textContent('[data-testid=count-rules]'), '1');
+    assert.equal(await page.textContent('[data-testid=count-things]'), '1');
+    const received = Number((await page.textContent('[data-testid=messages-received]')).replace(/,/g, ''));
+    assert.ok(received >= 6, `messages received ${received}`);
+    assertNoProblems(problems);
+    await context.close();
+  });
+});
+
+describe('console: off', () => {
+  test('--no-console serves no console', async () => {
+    const server = await Server.start({ args: ['--no-console'], tag: 'console-off' });
+    try {
+      const r = await rawGet(server, '/console/');
+      assert.notEqual(r.status, 200);
+      assert.doesNotMatch(r.text, /<script/);
+    } finally {
+      await server.dispose();
+    }
+  });
+});

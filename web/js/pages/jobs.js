@@ -1,0 +1,2 @@
+// Written next; see pages/index.js.
+export default [];
