@@ -105,9 +105,11 @@ class Run {
     auto under = [](const LakePath& p, const std::string& bucket, const std::string& key) {
       return p.bucket == bucket && key.compare(0, p.prefix.size(), p.prefix) == 0;
     };
+    // The table's exclusions (crawler Exclusions) hold for every reader of it.
+    const std::vector<std::string> exclusions = TableExclusions(source->parameters);
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(loc.prefix.size());
-      if (IsHiddenKey(relative)) continue;
+      if (IsHiddenKey(relative) || IsExcludedKey(relative, exclusions)) continue;
       if (under(spec().target.path, loc.bucket, o.key) || under(spec().target.error_path, loc.bucket, o.key)) continue;
       ++run_.objects_listed;
       std::string id = loc.bucket + "/" + o.key;

@@ -498,6 +498,20 @@ TEST_F(EtlRunTest, WritesHivePartitionsRejectsToTheErrorPrefixAndRegistersTheTab
   EXPECT_EQ(jobs_->ListRuns("curate").value()[0].status, RunStatus::kSucceeded);
 }
 
+TEST_F(EtlRunTest, TheTablesExclusionsAreLeftOutAsTheCrawlerLeftThemOut) {
+  crawler_.exclusions = {"deepar/**"};
+  Put("2026/11/30/14/a.json", Reading(1, 10));
+  Put("deepar/train/series.json", Reading(9, 90));
+  Crawl();
+  ASSERT_EQ(catalog_->GetTable("iot", "raw").value().record_count, 1);
+  CreateJob(BaseJob());
+  JobRun run = RunOnce();
+  EXPECT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_listed, 1);
+  EXPECT_EQ(run.rows_read, 1);
+  EXPECT_EQ(TargetRows(), (std::vector<std::string>{"1:10:year=2026/month=11"}));
+}
+
 TEST_F(EtlRunTest, BookmarksProcessOnlyNewObjects) {
   Put("2026/11/30/14/a.json", Reading(1, 10));
   Crawl();
