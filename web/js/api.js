@@ -37,7 +37,9 @@ export async function api(method, path, body, { raw = false, headers = {} } = {}
     let message = res.statusText || 'request failed';
     try {
       const j = await res.json();
-      if (j && j.error) ({ code = code, message = message } = j.error);
+      // The API's {"error": {code, message}}; a model's own answer may be {"error": "text"}.
+      if (j && typeof j.error === 'string') message = j.error;
+      else if (j && j.error) ({ code = code, message = message } = j.error);
     } catch { /* not JSON */ }
     if (res.status === 401) onUnauthorized(message);
     throw new ApiError(res.status, code, message);

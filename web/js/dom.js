@@ -41,7 +41,7 @@ export function button(label, onclick, { kind = '', title, testid } = {}) {
 const STATUS_CLASS = [
   [/^(ok|completed|inservice|deployed|enabled|active|ready|succeeded|within|delivered)$/i, 'good'],
   [/^(failed|error|rolledback|drift|deactivated|outofservice|breach)$/i, 'bad'],
-  [/^(stopped|disabled|deleting|stopping|cancelled|none|idle)$/i, 'muted'],
+  [/^(stopped|disabled|deleting|stopping|cancelled|none|idle|scheduled)$/i, 'muted'],
 ];
 
 export function badge(status) {
@@ -182,7 +182,7 @@ function s(tag, attrs = {}, ...children) {
 // A line chart. series: [{name, points: [[x, y], ...], class, dashed}] with numeric x
 // (Unix ms or an index); bands: [{name, upper: [[x,y]], lower: [[x,y]]}] drawn shaded.
 // Points whose y is not a finite number are gaps.
-export function lineChart({ series = [], bands = [], width = 640, height = 220, xTime = true, yLabel = '', testid }) {
+export function lineChart({ series = [], bands = [], width = 900, height = 240, xTime = true, yLabel = '', testid }) {
   const pad = { l: 56, r: 12, t: 12, b: 28 };
   const all = [...series.flatMap((x) => x.points), ...bands.flatMap((b) => [...b.upper, ...b.lower])]
     .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
@@ -194,9 +194,10 @@ export function lineChart({ series = [], bands = [], width = 640, height = 220, 
   let [x0, x1] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let [y0, y1] = [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
   if (x0 === x1) { x0 -= 1; x1 += 1; }
-  if (y0 === y1) { y0 -= 1; y1 += 1; }
+  if (y0 === y1) { y0 = y0 === 0 ? 0 : y0 - Math.abs(y0) * 0.1; y1 = y1 === 0 ? 1 : y1 + Math.abs(y1) * 0.1; }
   const margin = (y1 - y0) * 0.05;
-  y0 -= margin; y1 += margin;
+  y0 = y0 >= 0 ? Math.max(0, y0 - margin) : y0 - margin;  // rates and counts stay above zero
+  y1 += margin;
   const X = (x) => pad.l + ((x - x0) / (x1 - x0)) * (width - pad.l - pad.r);
   const Y = (y) => height - pad.b - ((y - y0) / (y1 - y0)) * (height - pad.t - pad.b);
   for (let i = 0; i <= 4; i += 1) {
@@ -204,10 +205,13 @@ export function lineChart({ series = [], bands = [], width = 640, height = 220, 
     svg.append(s('line', { x1: pad.l, x2: width - pad.r, y1: Y(v), y2: Y(v), class: 'grid' }));
     svg.append(s('text', { x: pad.l - 6, y: Y(v) + 4, 'text-anchor': 'end', class: 'axis' }, fmt.number(Number(v.toPrecision(3)))));
   }
-  for (const x of [x0, (x0 + x1) / 2, x1]) {
-    const label = xTime ? new Date(x).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : fmt.number(Math.round(x));
-    svg.append(s('text', { x: X(x), y: height - 8, 'text-anchor': 'middle', class: 'axis' }, label));
-  }
+  // Within two days the time of day says enough; past that, the date too.
+  const timeFormat = x1 - x0 < 2 * 86400e3 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' }
+    : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+  [[x0, 'start'], [(x0 + x1) / 2, 'middle'], [x1, 'end']].forEach(([x, anchor]) => {
+    const label = xTime ? new Date(x).toLocaleString([], timeFormat) : fmt.number(Math.round(x));
+    svg.append(s('text', { x: X(x), y: height - 8, 'text-anchor': anchor, class: 'axis' }, label));
+  });
   for (const b of bands) {
     const up = b.upper.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     const lo = b.lower.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).reverse();
