@@ -26,6 +26,7 @@ void AddTrainingRoutes(net::Router* router, Server* server);
 void AddForecastRoutes(net::Router* router, Server* server);  // /v1/forecast/prepare
 void AddMonitorRoutes(net::Router* router, Server* server);   // /v1/monitors (drift monitors)
 void AddLakeRoutes(net::Router* router, Server* server);      // /v1/lake (browsing buckets and objects)
+void AddLiveRoutes(net::Router* router, Server* server);      // /v1/live (watching topics over HTTP)
 
 // Helpers shared by the handlers.
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);

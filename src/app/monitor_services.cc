@@ -68,7 +68,7 @@ class ServerMonitorServices : public monitor::MonitorServices {
   }
 
   void Publish(const std::string& topic, const std::string& payload) override {
-    s_->broker().Publish(topic, payload, mqtt::QoS::kAtLeastOnce, false);
+    s_->PublishInternal(topic, payload, 1);
   }
 
  private:

@@ -10,6 +10,7 @@
 
 #include "app/admin_token.h"
 #include "app/console.h"
+#include "app/live_topics.h"
 #include "app/api.h"
 #include "base/clock.h"
 #include "base/files.h"
@@ -140,11 +141,11 @@ Status Server::Init() {
   rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
-      [broker_ptr](const std::string& topic, std::string payload, int qos) {
-        broker_ptr->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false);
-      },
+      [this](const std::string& topic, std::string payload, int qos) { PublishInternal(topic, std::move(payload), qos); },
       rule_metrics_.get());
-  broker_->SetInterceptor(rules_engine_.get());
+  // Watchers of live topics see each message before the rules engine does.
+  live_ = std::make_unique<LiveTopics>(rules_engine_.get());
+  broker_->SetInterceptor(live_.get());
   TRY(broker_->Start());
   // Monitors publish their events through the broker: they start after it.
   monitor_services_ = MakeMonitorServices(this);
@@ -165,6 +166,7 @@ Status Server::Init() {
   AddTrainingRoutes(router.get(), this);
   AddMonitorRoutes(router.get(), this);
   AddLakeRoutes(router.get(), this);
+  AddLiveRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
@@ -201,6 +203,11 @@ Status Server::WriteServerInfo() const {
                          {"endpoint", "http://127.0.0.1:" + std::to_string(http_->port())},
                          {"started_at", FormatIso8601Millis(started_at_ms_)}};
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
+}
+
+void Server::PublishInternal(const std::string& topic, std::string payload, int qos) {
+  live_->Offer(topic, payload, qos, false);
+  broker_->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false);
 }
 
 int Server::http_port() const { return http_ ? http_->port() : -1; }

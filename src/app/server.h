@@ -28,6 +28,8 @@ namespace tributary::monitor { class MonitorServices; class Monitors; }
 
 namespace tributary::app {
 
+class LiveTopics;
+
 class Server {
  public:
   static Result<std::unique_ptr<Server>> Start(const ServerConfig& config);
@@ -55,6 +57,10 @@ class Server {
   serving::TransformJobs& transforms() { return *transforms_; }
   training::TrainingJobs& training() { return *training_; }
   monitor::Monitors& monitors() { return *monitors_; }
+  LiveTopics& live() { return *live_; }
+  // Publishes from inside the server (republish actions, monitor events): through the
+  // broker, and to whoever watches the topic over HTTP.
+  void PublishInternal(const std::string& topic, std::string payload, int qos);
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -81,6 +87,7 @@ class Server {
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
   std::unique_ptr<rules::RulesEngine> rules_engine_;
+  std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
   std::unique_ptr<serving::ServingStore> serving_store_;
   std::unique_ptr<serving::EndpointManager> endpoints_;
   std::unique_ptr<serving::TransformJobs> transforms_;

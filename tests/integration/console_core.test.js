@@ -3,8 +3,9 @@
 // web/ reachable), signing in and out (the token only in the tab's sessionStorage),
 // and the device and ingest pages: the overview's live counters, a thing created from
 // the console whose downloaded kit connects over mTLS, a rule created and disabled from
-// the console counting real MQTT messages, a delivery stream created, fed and flushed
-// from the console into the lake. Names a device chose are shown as text, never markup.
+// the console counting real MQTT messages, live messages watched from the console, a
+// delivery stream created, fed and flushed from the console into the lake. Names a
+// device chose are shown as text, never markup.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -174,6 +175,34 @@ describe('console: serving, sign-in, devices and ingest', () => {
     const row = (await tableRows(page, 'rules')).find((r) => r[0] === 'console_rule');
     assert.deepEqual([row[1], row[3], row[4]], ['disabled', 'firehose → console-pm', '5']);
     assertNoProblems(problems, { allowHttpErrors: true });  // the refused statement's 400
+    await context.close();
+  });
+
+  test('live messages: a watch from the page shows what devices publish, as text, and ends when the page is left', async () => {
+    const { page, context, problems } = await openConsole(browser, server, { hash: `#/live?filter=${encodeURIComponent('live/#')}` });
+    await page.waitForSelector('text=Watching live/#');
+    const client = await connect(adminOptions(server, { clientId: 'live-publisher' }), { what: 'admin publisher' });
+    await publish(client, 'live/a', '{"pm25": 7, "note": "<b>bold</b>"}');
+    await publish(client, 'other/x', 'not watched');
+    await publish(client, 'live/bin', Buffer.from([0xff, 0x00, 0x01]));
+    await end(client);
+    const rows = await eventually(async () => {
+      const r = await tableRows(page, 'live-messages');
+      return r.length === 2 ? r : null;
+    }, 'two messages on the live page');
+    // Newest first: received, topic, client, QoS, payload.
+    assert.deepEqual(rows.map((r) => [r[1], r[2], r[3]]), [['live/bin', 'live-publisher', '1'], ['live/a', 'live-publisher', '1']]);
+    assert.match(rows[0][4], /binary, 3 B, base64\) \/wAB/);
+    assert.match(rows[1][4], /"note": "<b>bold<\/b>"/);
+    assert.equal(await page.$$eval('table[data-testid=live-messages] b', (x) => x.length), 0);
+    assert.equal((await server.api('GET', '/v1/live/watches')).json.watches.length, 1);
+    await page.click('nav a[data-route="/rules"]');
+    await eventually(async () => (await server.api('GET', '/v1/live/watches')).json.watches.length === 0,
+      'the watch to be deleted once the page was left');
+    const bad = await server.api('POST', '/v1/live/watches', { filter: 'a/#/b' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error.message, /'a\/#\/b' is not a valid MQTT topic filter/);
+    assertNoProblems(problems);
     await context.close();
   });
 

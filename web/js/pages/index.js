@@ -3,6 +3,7 @@
 // for detail pages reached by links).
 import overview from './overview.js';
 import things from './things.js';
+import live from './live.js';
 import rules from './rules.js';
 import streams from './streams.js';
 import lake from './lake.js';
@@ -21,5 +22,5 @@ export const NAV_GROUPS = [
 ];
 
 export const PAGES = [
-  ...overview, ...things, ...rules, ...streams, ...lake, ...catalog, ...jobs, ...training, ...serving, ...monitors,
+  ...overview, ...things, ...live, ...rules, ...streams, ...lake, ...catalog, ...jobs, ...training, ...serving, ...monitors,
 ];
