@@ -2,7 +2,7 @@
 // who wants to look at what the streams delivered without a separate S3 client.
 //
 //   GET /v1/lake/buckets                          the buckets known to the server
-//   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N
+//   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N&start_after=K
 //   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
 #include <dirent.h>
 #include <sys/stat.h>
@@ -79,26 +79,43 @@ Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& reque
   std::string delimiter = Query(request, "delimiter");
   TRY_ASSIGN(auto store, BucketToRead(server, bucket));
   TRY_ASSIGN(objstore::ListResult listing, store->List(prefix, delimiter));
+  // Folders and objects merged in key order, from after `start_after`, at most max_keys
+  // of them; `next_start_after` continues the listing (ListObjectsV2's StartAfter).
+  std::string start_after = Query(request, "start_after");
   nlohmann::json objects = nlohmann::json::array();
   nlohmann::json prefixes = nlohmann::json::array();
-  size_t shown = 0;
+  size_t shown = 0, p = 0, o = 0;
+  std::string last;
   bool truncated = false;
-  for (const std::string& p : listing.common_prefixes) {
-    if (shown == max_keys) { truncated = true; break; }
-    prefixes.push_back(p);
+  const auto& folders = listing.common_prefixes;
+  const auto& files = listing.objects;
+  while (p < folders.size() || o < files.size()) {
+    bool folder = o == files.size() || (p < folders.size() && folders[p] < files[o].key);
+    const std::string& key = folder ? folders[p] : files[o].key;
+    if (key <= start_after) {
+      folder ? ++p : ++o;
+      continue;
+    }
+    if (shown == max_keys) {
+      truncated = true;
+      break;
+    }
+    if (folder) {
+      prefixes.push_back(folders[p++]);
+    } else {
+      const objstore::ObjectInfo& info = files[o++];
+      objects.push_back({{"key", info.key},
+                         {"size", info.size},
+                         {"modified", FormatIso8601Millis(info.modified_ms)},
+                         {"etag", info.etag}});
+    }
+    last = key;
     ++shown;
   }
-  for (const objstore::ObjectInfo& o : listing.objects) {
-    if (shown == max_keys) { truncated = true; break; }
-    objects.push_back({{"key", o.key},
-                       {"size", o.size},
-                       {"modified", FormatIso8601Millis(o.modified_ms)},
-                       {"etag", o.etag}});
-    ++shown;
-  }
-  return nlohmann::json{{"bucket", bucket},      {"prefix", prefix},        {"delimiter", delimiter},
-                        {"objects", objects},    {"common_prefixes", prefixes},
-                        {"truncated", truncated}};
+  nlohmann::json out{{"bucket", bucket},   {"prefix", prefix},         {"delimiter", delimiter},
+                     {"objects", objects}, {"common_prefixes", prefixes}, {"truncated", truncated}};
+  if (truncated) out["next_start_after"] = last;
+  return out;
 }
 
 Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& request) {

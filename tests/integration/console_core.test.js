@@ -231,6 +231,31 @@ describe('console: serving, sign-in, devices and ingest', () => {
     await eventually(async () => /Recordsdelivered1(?!\d)/.test((await page.textContent('[data-testid=stream-out]')).replace(/\s+/g, '')),
       'the stream page to show one record delivered');
 
+    // The lake API pages: a second object, listed one entry at a time.
+    const put = await server.api('POST', '/v1/streams/console-direct/records',
+      { Record: { Data: Buffer.from('{"device": "console", "pm25": 43}').toString('base64') } });
+    assert.equal(put.status, 200, put.text);
+    assert.equal((await server.api('POST', '/v1/streams/console-direct/flush', {})).status, 200);
+    const all = await eventually(async () => {
+      const r = await server.api('GET', '/v1/lake/buckets/console-direct-lake/objects?prefix=direct/');
+      return r.json.objects.length === 2 ? r.json.objects.map((o) => o.key) : null;
+    }, 'a second object in the lake');
+    const first = await server.api('GET', '/v1/lake/buckets/console-direct-lake/objects?prefix=direct/&max_keys=1');
+    assert.deepEqual([first.json.objects.map((o) => o.key), first.json.truncated, first.json.next_start_after],
+      [[all[0]], true, all[0]]);
+    const second = await server.api('GET', `/v1/lake/buckets/console-direct-lake/objects?prefix=direct/&max_keys=1&start_after=${encodeURIComponent(all[0])}`);
+    assert.deepEqual([second.json.objects.map((o) => o.key), second.json.truncated], [[all[1]], false]);
+    const folders = await server.api('GET', '/v1/lake/buckets/console-direct-lake/objects?delimiter=/');
+    assert.deepEqual([folders.json.common_prefixes, folders.json.objects], [['direct/'], []]);
+    const part = await server.api('GET', `/v1/lake/buckets/console-direct-lake/object?key=${encodeURIComponent(all[1])}&offset=12&length=7`);
+    assert.deepEqual([part.text, part.headers['x-object-size']], ['console', '33']);
+    const missing = await server.api('GET', '/v1/lake/buckets/no-such-bucket/objects');
+    assert.equal(missing.status, 404);
+    assert.match(missing.json.error.message, /no bucket 'no-such-bucket'/);
+    const buckets = (await server.api('GET', '/v1/lake/buckets')).json.buckets.map((b) => b.name);
+    assert.deepEqual(buckets, ['console-direct-lake', 'console-lake']);  // browsing made no bucket
+    assert.equal((await server.api('GET', '/v1/lake/buckets/console-lake/objects?max_keys=0')).status, 400);
+
     // The overview counts what exists and what the broker carried.
     await page.click('nav a[data-route="/"]');
     await page.waitForSelector('[data-testid=count-streams]');

@@ -22,39 +22,17 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Server } = require('./harness');
+const { DEVICES, BASE_DAYS, SHIFT_DAYS, pm25, hourText, dayObject } = require('./drift_data');
 const { serverArgs, launchBrowser, openConsole, assertNoProblems, tableRows, eventually } = require('./browser');
 
 const PREDICTION_LENGTH = 12;
 // drift_loop.test.js's tiny model: about a second and a half of training.
 const HYPERPARAMETERS = { time_freq: 'H', prediction_length: String(PREDICTION_LENGTH), context_length: '24',
                           epochs: '10', learning_rate: '0.01', num_cells: '8', num_layers: '1', mini_batch_size: '16' };
-const T0 = Date.UTC(2026, 0, 1);
-const DEVICES = ['sensor-1', 'sensor-2', 'sensor-3'];
-const BASE_DAYS = 9;
-const SHIFT_DAYS = 2;
 const MONITOR = 'pm25-drift';
 const METRIC = 'test:mean_wQuantileLoss';
 const DATA = { database: 'iot', table: 'readings', target: 'pm25', timestamp: 'ts', group_by: 'device',
                freq: 'H', agg: 'mean', prediction_length: PREDICTION_LENGTH };
-
-// As drift_loop.test.js: a daily cycle around a level; from BASE_DAYS on the level is 60
-// higher and the swing ±30 instead of ±2, which the base model forecasts badly.
-function pm25(d, h) {
-  const shifted = h >= BASE_DAYS * 24;
-  const level = 20 + 3 * d + (shifted ? 60 : 0);
-  const swing = shifted ? 30 : 2;
-  return Number((level + swing * Math.sin((2 * Math.PI * h) / 24) + ((h * 7 + d * 3) % 5) / 5).toFixed(2));
-}
-const hourText = (h) => new Date(T0 + h * 3600e3).toISOString().replace('T', ' ').slice(0, 19);
-function dayObject(day) {
-  const lines = [];
-  for (let h = day * 24; h < (day + 1) * 24; h++) {
-    DEVICES.forEach((device, d) => {
-      lines.push(JSON.stringify({ device, ts: new Date(T0 + h * 3600e3).toISOString(), pm25: pm25(d, h) }));
-    });
-  }
-  return { key: `readings/${hourText(day * 24).slice(0, 10)}.jsonl`, text: `${lines.join('\n')}\n` };
-}
 
 const channels = (prefix) => ['train', 'test'].map((channel) => ({
   ChannelName: channel,

@@ -29,43 +29,17 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Server, describeRun, makeTempDir, sleep } = require('./harness');
+const { DEVICES, BASE_DAYS, SHIFT_DAYS, pm25, hourText, dayObject } = require('./drift_data');
 const { adminOptions, connect, subscribe, end } = require('./clients');
 
 const PREDICTION_LENGTH = 12;
 const HYPERPARAMETERS = { time_freq: 'H', prediction_length: String(PREDICTION_LENGTH), context_length: '24',
                           epochs: '10', learning_rate: '0.01', num_cells: '8', num_layers: '1',
                           mini_batch_size: '16' };
-const T0 = Date.UTC(2026, 0, 1);  // 2026-01-01 00:00 UTC
-const DEVICES = ['sensor-1', 'sensor-2', 'sensor-3'];
-const BASE_DAYS = 9;   // what `base` is trained on
-const SHIFT_DAYS = 2;  // the newer days, after the world changed
 const MONITOR = 'pm25-drift';
 const THRESHOLD = 2;
 const METRIC = 'test:mean_wQuantileLoss';
 const IN_PROGRESS = ['Preparing', 'Training', 'Deploying'];
-
-// Device d's reading at hour h: a daily cycle around a level; from BASE_DAYS on the level
-// is 60 higher and the cycle's swing ±30 instead of ±2. Deterministic.
-function pm25(d, h) {
-  const shifted = h >= BASE_DAYS * 24;
-  const level = 20 + 3 * d + (shifted ? 60 : 0);
-  const swing = shifted ? 30 : 2;
-  return Number((level + swing * Math.sin((2 * Math.PI * h) / 24) + ((h * 7 + d * 3) % 5) / 5).toFixed(2));
-}
-
-// "2026-01-09 12:00:00" for hour h (DeepAR's zone-less start).
-const hourText = (h) => new Date(T0 + h * 3600e3).toISOString().replace('T', ' ').slice(0, 19);
-
-// One lake object per day: every device's hourly readings of that day, as JSON Lines.
-function dayObject(day) {
-  const lines = [];
-  for (let h = day * 24; h < (day + 1) * 24; h++) {
-    DEVICES.forEach((device, d) => {
-      lines.push(JSON.stringify({ device, ts: new Date(T0 + h * 3600e3).toISOString(), pm25: pm25(d, h) }));
-    });
-  }
-  return { key: `readings/${hourText(day * 24).slice(0, 10)}.jsonl`, text: `${lines.join('\n')}\n` };
-}
 
 describe('drift monitors: evaluation, drift, retraining, a new model in service', { timeout: 240000 }, () => {
   let server;

@@ -9,6 +9,7 @@
 import { del, enc, get, post } from '../api.js';
 import { badge, button, clear, errorBox, fmt, formDialog, h, kv, link, pre, section, table } from '../dom.js';
 import { lakeLink } from './lake.js';
+import { lastRunCell, runStopButtons } from '../run_controls.js';
 
 const REFRESH_MS = 2000;
 
@@ -149,24 +150,6 @@ function createCrawlerDialog(onCreated) {
   });
 }
 
-// Run / Stop for one crawler (Run disabled while it runs, Stop while it does not); failures
-// go to `errors`, then `after` runs. setRunning(bool) updates the two.
-function runStopButtons(name, errors, after, { prefix = '', running = false } = {}) {
-  const act = (verb) => async () => {
-    clear(errors);
-    try {
-      await post(`/v1/crawlers/${enc(name)}/${verb}`);
-    } catch (e) {
-      errors.append(errorBox(e, `Could not ${verb} crawler ${name}`));
-    }
-    after();
-  };
-  const run = button('Run', act('run'), { kind: 'primary', testid: `${prefix}run` });
-  const stop = button('Stop', act('stop'), { testid: `${prefix}stop` });
-  const setRunning = (on) => { run.disabled = on; stop.disabled = !on; };
-  setRunning(running);
-  return { nodes: [run, ' ', stop], setRunning };
-}
 
 async function crawlersPage(ctx) {
   const errors = h('div');
@@ -189,9 +172,9 @@ async function crawlersPage(ctx) {
       { title: 'Source', value: (c) => lakeLink(c.source) },
       { title: 'Table', value: (c) => tableLink(`${c.database}.${c.table}`) },
       { title: 'State', value: (c) => badge(c.state) },
-      { title: 'Last run', value: (c) => (c.last_run ? h('span', {}, badge(c.last_run.status), ' ', fmt.time(c.last_run.started_at)) : '—') },
+      { title: 'Last run', value: (c) => lastRunCell(c.last_run) },
       { title: 'Records', class: 'num', value: (c) => (c.last_run ? fmt.number(c.last_run.records) : '—') },
-      { title: '', value: (c) => runStopButtons(c.name, errors, refresh, { prefix: `${c.name}-`, running: c.state === 'running' }).nodes },
+      { title: '', value: (c) => runStopButtons('crawlers', c.name, errors, refresh, { prefix: `${c.name}-`, running: c.state === 'running' }).nodes },
     ], r.crawlers, { testid: 'crawlers', rowKey: (c) => c.name, empty: 'No crawlers yet.' }));
   }
   await refresh();
@@ -204,7 +187,7 @@ async function crawlerPage(ctx) {
   const info = h('div');
   const progress = h('div');
   const runs = h('div');
-  const actions = runStopButtons(name, errors, () => refresh());
+  const actions = runStopButtons('crawlers', name, errors, () => refresh());
   ctx.main.append(h('div', { class: 'crumbs' }, link('#/crawlers', 'Crawlers'), ' / ', name),
     h('div', { class: 'toolbar' }, h('h1', {}, name), actions.nodes,
       button('Delete', async () => {

@@ -7,6 +7,7 @@ import { del, enc, get, post } from '../api.js';
 import { badge, button, clear, errorBox, fmt, formDialog, h, kv, link, parseJsonField, pre, section, table } from '../dom.js';
 import { tableLink } from './catalog.js';
 import { lakeHref, lakeLink } from './lake.js';
+import { lastRunCell, runStopButtons } from '../run_controls.js';
 
 const REFRESH_MS = 2000;
 
@@ -54,24 +55,6 @@ async function createJobDialog(onCreated) {
   });
 }
 
-// Run / Stop for one job (Run disabled while it runs, Stop while it does not); failures
-// go to `errors`, then `after` runs. setRunning(bool) updates the two.
-function runStopButtons(name, errors, after, { prefix = '', running = false } = {}) {
-  const act = (verb) => async () => {
-    clear(errors);
-    try {
-      await post(`/v1/jobs/${enc(name)}/${verb}`);
-    } catch (e) {
-      errors.append(errorBox(e, `Could not ${verb} job ${name}`));
-    }
-    after();
-  };
-  const run = button('Run', act('run'), { kind: 'primary', testid: `${prefix}run` });
-  const stop = button('Stop', act('stop'), { testid: `${prefix}stop` });
-  const setRunning = (on) => { run.disabled = on; stop.disabled = !on; };
-  setRunning(running);
-  return { nodes: [run, ' ', stop], setRunning };
-}
 
 function runErrors(r) {
   const parts = [r.message, ...(r.errors || [])].filter(Boolean);
@@ -102,9 +85,9 @@ async function jobsPage(ctx) {
       { title: 'Target', value: (j) => tableLink(j.target) },
       { title: 'Output', value: (j) => lakeLink(j.target_path) },
       { title: 'State', value: (j) => badge(j.state) },
-      { title: 'Last run', value: (j) => (j.last_run ? h('span', {}, badge(j.last_run.status), ' ', fmt.time(j.last_run.started_at)) : '—') },
+      { title: 'Last run', value: (j) => lastRunCell(j.last_run) },
       { title: 'Rows written', class: 'num', value: (j) => (j.last_run ? fmt.number(j.last_run.rows_written) : '—') },
-      { title: '', value: (j) => runStopButtons(j.name, errors, refresh, { prefix: `${j.name}-`, running: j.state === 'running' }).nodes },
+      { title: '', value: (j) => runStopButtons('jobs', j.name, errors, refresh, { prefix: `${j.name}-`, running: j.state === 'running' }).nodes },
     ], r.jobs, { testid: 'jobs', rowKey: (j) => j.name, empty: 'No ETL jobs yet.' }));
   }
   await refresh();
@@ -118,7 +101,7 @@ async function jobPage(ctx) {
   const progress = h('div');
   const runs = h('div');
   const doc = h('div');
-  const actions = runStopButtons(name, errors, () => refresh());
+  const actions = runStopButtons('jobs', name, errors, () => refresh());
   ctx.main.append(h('div', { class: 'crumbs' }, link('#/jobs', 'ETL jobs'), ' / ', name),
     h('div', { class: 'toolbar' }, h('h1', {}, name), actions.nodes,
       button('Delete', async () => {

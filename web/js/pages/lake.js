@@ -58,11 +58,11 @@ async function bucketsPage(ctx) {
     ], r.buckets, { testid: 'buckets', rowKey: (b) => b.name, empty: 'No buckets yet: create a stream to fill one.' }));
 }
 
-async function listingPage(ctx, bucket, prefix) {
+async function listingPage(ctx, bucket, prefix, after) {
   ctx.main.append(crumbs(bucket, prefix), h('div', { class: 'toolbar' }, h('h1', {}, prefix ? `${bucket}/${prefix}` : bucket)));
   let r;
   try {
-    r = await get(`/v1/lake/buckets/${enc(bucket)}/objects?prefix=${enc(prefix)}&delimiter=/`);
+    r = await get(`/v1/lake/buckets/${enc(bucket)}/objects?prefix=${enc(prefix)}&delimiter=/${after ? `&start_after=${enc(after)}` : ''}`);
   } catch (e) {
     if (ctx.alive()) ctx.main.append(errorBox(e, `Could not list s3://${bucket}/${prefix}`));
     return;
@@ -81,8 +81,8 @@ async function listingPage(ctx, bucket, prefix) {
     { title: 'Modified', value: (row) => (row.folder ? '' : fmt.time(row.modified)) },
   ], rows, { testid: 'lake-objects', rowKey: (row) => row.key, empty: 'Nothing under this prefix.' }));
   if (r.truncated) {
-    ctx.main.append(h('p', { class: 'note', 'data-testid': 'truncated' },
-      `Only the first ${rows.length} entries at this level are shown (the lake API does not page past them).`));
+    ctx.main.append(h('p', { class: 'note', 'data-testid': 'truncated' }, `${rows.length} entries shown. `,
+      link(`${lakeHref(bucket, prefix)}${prefix ? '&' : '?'}after=${enc(r.next_start_after)}`, 'Next page →', { 'data-testid': 'next-page' })));
   }
 }
 
@@ -246,7 +246,7 @@ export default [
     render(ctx) {
       const { bucket } = ctx.params;
       if (ctx.query.key) return objectPage(ctx, bucket, ctx.query.key);
-      return listingPage(ctx, bucket, ctx.query.prefix || '');
+      return listingPage(ctx, bucket, ctx.query.prefix || '', ctx.query.after || '');
     },
   },
 ];
