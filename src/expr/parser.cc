@@ -38,6 +38,7 @@ constexpr InfixOp kInfix[] = {
     {"+", false, 5, Op::kAdd},  {"-", false, 5, Op::kSub},  {"*", false, 6, Op::kMul},
     {"/", false, 6, Op::kDiv},  {"%", false, 6, Op::kMod},
 };
+constexpr int kIsPrec = 4;  // x IS [NOT] NULL | UNDEFINED binds as a comparison
 constexpr int kNotPrec = 3;
 constexpr int kNegPrec = 7;
 
@@ -46,6 +47,46 @@ AstPtr MakeNode(AstKind kind, const SourcePos& pos) {
   a->kind = kind;
   a->pos = pos;
   return a;
+}
+
+AstPtr Clone(const Ast& a) {
+  auto c = std::make_unique<Ast>();
+  c->kind = a.kind;
+  c->pos = a.pos;
+  c->literal = a.literal;
+  c->name = a.name;
+  c->op = a.op;
+  c->cast_type = a.cast_type;
+  c->keys = a.keys;
+  for (const AstPtr& k : a.kids) c->kids.push_back(k ? Clone(*k) : nullptr);
+  return c;
+}
+
+AstPtr Call(const char* name, AstPtr arg, const SourcePos& pos) {
+  AstPtr call = MakeNode(AstKind::kCall, pos);
+  call->name = name;
+  call->kids.push_back(std::move(arg));
+  return call;
+}
+
+// `x IS NULL` as isNull(x) OR isUndefined(x): a missing field is null to SQL, as in Spark
+// or Athena; `x IS UNDEFINED` as isUndefined(x); NOT in front of either negates it.
+AstPtr IsPredicate(AstPtr operand, bool undefined_only, bool negate, const SourcePos& pos) {
+  AstPtr test;
+  if (undefined_only) {
+    test = Call("isundefined", std::move(operand), pos);
+  } else {
+    AstPtr either = MakeNode(AstKind::kBinary, pos);
+    either->op = Op::kOr;
+    either->kids.push_back(Call("isnull", Clone(*operand), pos));
+    either->kids.push_back(Call("isundefined", std::move(operand), pos));
+    test = std::move(either);
+  }
+  if (!negate) return test;
+  AstPtr node = MakeNode(AstKind::kUnary, pos);
+  node->op = Op::kNot;
+  node->kids.push_back(std::move(test));
+  return node;
 }
 
 }  // namespace
@@ -117,6 +158,19 @@ Result<AstPtr> Parser::ParseBinary(int min_prec) {
   TRY_ASSIGN(AstPtr left, ParsePrefix());
   while (true) {
     const Token& t = Peek();
+    if (PeekKeyword("IS") && kIsPrec > min_prec) {
+      SourcePos pos = t.pos;
+      Next();
+      bool negate = ConsumeKeyword("NOT");
+      bool undefined_only = false;
+      if (ConsumeKeyword("UNDEFINED")) {
+        undefined_only = true;
+      } else if (!ConsumeKeyword("NULL")) {
+        return Expected("NULL or UNDEFINED", negate ? "after IS NOT" : "after IS");
+      }
+      left = IsPredicate(std::move(left), undefined_only, negate, pos);
+      continue;
+    }
     const InfixOp* found = nullptr;
     for (const InfixOp& op : kInfix) {
       bool match = op.keyword ? PeekKeyword(op.spelling) : PeekOp(op.spelling);

@@ -4,8 +4,10 @@
 // expected: "column 18: expected FROM after the select list, found 'WHERE'".
 // Thread-compatible.
 //
-// Precedence, loosest first: OR; AND; NOT; = <> != < <= > >=; + -; * / %;
-// unary -; postfix .name and [index].
+// Precedence, loosest first: OR; AND; NOT; = <> != < <= > >= and IS [NOT] NULL |
+// UNDEFINED; + -; * / %; unary -; postfix .name and [index]. `x IS NULL` is true for
+// null and for a missing field (as SQL engines read a missing column); `x IS UNDEFINED`
+// only for a missing one. IS is not reserved: after an operand it can only be this.
 #pragma once
 
 #include <string>

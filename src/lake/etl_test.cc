@@ -261,6 +261,19 @@ TEST_F(PipelineTest, FilterDropsWhatIsNotTrue) {
   EXPECT_EQ(Run(BaseJob(), R"({"id": 7, "ozone": 0})", &row, &reason), Outcome::kKept);
 }
 
+TEST_F(PipelineTest, IsNotNullFiltersFieldsTheMappingLeftNull) {
+  json job = BaseJob();
+  job["transforms"][1]["filter"] = "lat IS NOT NULL";
+  Row row;
+  std::string reason;
+  EXPECT_EQ(Run(job, R"({"id": 1, "ozone": 1, "pos": {"lat": 56.2}})", &row, &reason), Outcome::kKept) << reason;
+  EXPECT_EQ(Run(job, R"({"id": 2, "ozone": 1})", &row, &reason), Outcome::kFiltered);
+  EXPECT_EQ(Run(job, R"({"id": 3, "ozone": 1, "pos": {"lat": null}})", &row, &reason), Outcome::kFiltered);
+  // After apply_mapping a missing field is a null column: isUndefined() no longer sees it.
+  job["transforms"][1]["filter"] = "isUndefined(lat) = false";
+  EXPECT_EQ(Run(job, R"({"id": 4, "ozone": 1})", &row, &reason), Outcome::kKept);
+}
+
 TEST_F(PipelineTest, DedupeKeepsTheFirstOfEachKey) {
   Row row;
   std::string reason;
