@@ -270,14 +270,17 @@ json Monitors::List() const {
   json out = json::array();
   for (const auto& m : all) {
     std::lock_guard<std::mutex> lock(m->mu);
-    json s = {{"MonitorName", m->spec.name}, {"EndpointName", m->spec.endpoint}, {"MonitorStatus", m->status},
-              {"Metric", m->spec.metric}};
+    json s = {{"MonitorName", m->spec.name},         {"EndpointName", m->spec.endpoint},
+              {"MonitorStatus", m->status},           {"Metric", m->spec.metric},
+              {"DriftThreshold", m->spec.threshold}, {"ConsecutiveBreaches", m->spec.consecutive_breaches},
+              {"Breaches", m->breaches}};
     s["Baseline"] = m->baseline ? json(*m->baseline) : json(nullptr);
     if (!m->evaluations.empty()) {
       const json& e = m->evaluations.back();
       s["LastEvaluationTime"] = e.value("EvaluationTime", "");
       s["LastEvaluationStatus"] = e.value("Status", "");
       if (e.contains("Value")) s["LastValue"] = e["Value"];
+      if (e.contains("Ratio")) s["LastRatio"] = e["Ratio"];
       s["Drift"] = e.value("Drift", false);
     }
     out.push_back(s);

@@ -155,6 +155,13 @@ TEST_F(MonitorsTest, ConsecutiveBreachesRollbackAndFailures) {
   EXPECT_EQ(d["LastEvaluation"]["Breach"], true);
   EXPECT_EQ(d["LastEvaluation"]["Drift"], false);  // one breach of two
   EXPECT_EQ(d["Breaches"], 1);
+  // The list says as much, without a description per monitor.
+  json listed = monitors_->List()[0];
+  EXPECT_EQ(listed["Breaches"], 1);
+  EXPECT_EQ(listed["ConsecutiveBreaches"], 2);
+  EXPECT_EQ(listed["DriftThreshold"], d["DriftThreshold"]);
+  EXPECT_EQ(listed["LastRatio"], d["LastEvaluation"]["Ratio"]);
+  EXPECT_EQ(listed["LastValue"], d["LastEvaluation"]["Value"]);
   d = EvaluateAndSettle();
   EXPECT_EQ(d["LastEvaluation"]["Drift"], true);
   ASSERT_EQ(d["Retrainings"].size(), 1u);

@@ -88,10 +88,7 @@ async function renderList(ctx) {
     button('Create monitor', () => createDialog(ctx), { kind: 'primary', testid: 'create-monitor' })), errors, list);
   const show = async () => {
     try {
-      const { Monitors: monitors } = await get('/v1/monitors');
-      // Breaches and the threshold are only in each monitor's description.
-      const described = await Promise.all(monitors.map((m) => get(`/v1/monitors/${enc(m.MonitorName)}`)
-        .then((d) => ({ ...m, Breaches: d.Breaches, ConsecutiveBreaches: d.ConsecutiveBreaches, DriftThreshold: d.DriftThreshold })).catch(() => m)));
+      const { Monitors: described } = await get('/v1/monitors');
       if (!ctx.alive()) return;
       clear(errors);
       list.replaceChildren(table([
@@ -101,7 +98,7 @@ async function renderList(ctx) {
         { title: 'Metric', value: (m) => m.Metric },
         { title: 'Last value', class: 'num', value: (m) => num(m.LastValue) },
         { title: 'Baseline', class: 'num', value: (m) => num(m.Baseline) },
-        { title: 'Ratio', class: 'num', value: (m) => (Number.isFinite(m.LastValue) && m.Baseline > 0 ? ratioText(m.LastValue / m.Baseline) : '—') },
+        { title: 'Ratio', class: 'num', value: (m) => ratioText(m.LastRatio) },
         { title: 'Threshold', class: 'num', value: (m) => ratioText(m.DriftThreshold) },
         { title: 'Breaches', class: 'num', value: (m) => `${m.Breaches ?? 0} of ${m.ConsecutiveBreaches ?? 1}` },
         { title: 'Drift', value: (m) => (m.LastEvaluationTime ? badge(m.Drift ? 'drift' : 'ok') : '—') },
