@@ -7,12 +7,20 @@
 //              qos, retain, received_at}], "next", "dropped"}; waits up to M ms (at most
 //              25,000) for a first message when none is buffered after N
 //   DELETE /v1/live/watches/{id}
+//   POST   /v1/live/publish                      {"topic", "payload", "qos": 0|1, "retain": false}
+//          a message as if client 'console' had published it: the watches and the rules
+//          see it first (a QoS 1 answer waits for their verdict, a stream's log included),
+//          then the broker delivers it to subscribers -> {"topic", "qos", "verdict"}
+#include <memory>
+
 #include "app/api.h"
 #include "app/live_topics.h"
 #include "app/server.h"
 #include "base/base64.h"
 #include "base/clock.h"
 #include "base/utf8.h"
+#include "broker/broker.h"
+#include "mqtt/topic.h"
 
 namespace tributary::app {
 namespace {
@@ -60,6 +68,51 @@ Result<uint64_t> Number(const net::HttpRequest& req, const std::string& name, ui
   return std::stoull(it->second);
 }
 
+struct ConsolePublish {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  bool retain = false;
+};
+
+Result<ConsolePublish> ParsePublish(const net::HttpRequest& req, uint32_t max_payload) {
+  TRY_ASSIGN(nlohmann::json body, ParseBody(req));
+  if (!body.is_object()) return InvalidArgument("request body must be a JSON object with 'topic' and 'payload'");
+  ConsolePublish p;
+  if (!body.contains("topic") || !body["topic"].is_string())
+    return InvalidArgument("'topic' is required: the topic to publish to, such as \"sensors/console/pm\"");
+  p.topic = body["topic"].get<std::string>();
+  if (!mqtt::IsValidTopicName(p.topic))
+    return InvalidArgument("'topic': '" + p.topic + "' is not a topic one may publish to (no '+' or '#', not empty)");
+  if (p.topic[0] == '$') return InvalidArgument("'topic': topics starting with '$' are the server's own");
+  if (body.contains("payload")) {
+    if (!body["payload"].is_string()) return InvalidArgument("'payload' must be a string (the message's bytes as text)");
+    p.payload = body["payload"].get<std::string>();
+  }
+  if (p.payload.size() > max_payload)
+    return InvalidArgument("'payload' is " + std::to_string(p.payload.size()) + " bytes; the broker takes at most " +
+                           std::to_string(max_payload));
+  if (body.contains("qos")) {
+    if (!body["qos"].is_number_integer() || (body["qos"] != 0 && body["qos"] != 1))
+      return InvalidArgument("'qos' must be 0 or 1");
+    p.qos = body["qos"].get<int>();
+  }
+  if (body.contains("retain")) {
+    if (!body["retain"].is_boolean()) return InvalidArgument("'retain' must be true or false");
+    p.retain = body["retain"].get<bool>();
+  }
+  return p;
+}
+
+const char* VerdictName(broker::PublishVerdict v) {
+  switch (v) {
+    case broker::PublishVerdict::kAccepted: return "accepted";
+    case broker::PublishVerdict::kRefused: return "refused";
+    case broker::PublishVerdict::kQuotaExceeded: return "quota_exceeded";
+  }
+  return "refused";
+}
+
 }  // namespace
 
 void AddLiveRoutes(net::Router* router, Server* server) {
@@ -92,6 +145,38 @@ void AddLiveRoutes(net::Router* router, Server* server) {
                           respond(JsonResponse(
                               {{"messages", messages}, {"next", batch->next}, {"dropped", batch->dropped}}));
                         });
+  });
+  router->AddAsync("POST", "/v1/live/publish", [server](net::HttpRequest& req, net::HttpRespond respond) {
+    auto parsed = ParsePublish(req, server->config().max_payload_bytes);
+    if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+    auto p = std::make_shared<ConsolePublish>(std::move(parsed).value());
+    broker::InboundMessage msg{};
+    msg.client_id = "console";
+    msg.topic = p->topic;
+    msg.payload = p->payload;
+    msg.qos = p->qos == 1 ? mqtt::QoS::kAtLeastOnce : mqtt::QoS::kAtMostOnce;
+    msg.retain = p->retain;
+    msg.received_at_ms = WallMillis();
+    // After the rules' verdict, as a device's PUBACK: delivered to subscribers only if accepted.
+    auto finish = [server, p, respond](broker::PublishVerdict verdict) {
+      if (verdict != broker::PublishVerdict::kAccepted) {
+        return respond(ErrorResponse(
+            verdict == broker::PublishVerdict::kQuotaExceeded
+                ? ResourceExhausted("a delivery stream behind a rule on '" + p->topic +
+                                    "' is backed up; the message was not taken (a device would get PUBACK 0x97)")
+                : Unavailable("a rule on '" + p->topic +
+                              "' could not take the message (a device would get PUBACK 0x80); see the server log")));
+      }
+      server->broker().Publish(p->topic, p->payload, p->qos == 1 ? mqtt::QoS::kAtLeastOnce : mqtt::QoS::kAtMostOnce,
+                               p->retain);
+      respond(JsonResponse({{"topic", p->topic}, {"qos", p->qos}, {"verdict", VerdictName(verdict)}}));
+    };
+    if (p->qos == 0) {
+      server->live().OnPublish(msg, {});
+      finish(broker::PublishVerdict::kAccepted);
+    } else {
+      server->live().OnPublish(msg, std::move(finish));
+    }
   });
   router->Add("DELETE", "/v1/live/watches/{id}", [server](net::HttpRequest& req) {
     Status st = server->live().Unwatch(req.params["id"]);

@@ -1,7 +1,8 @@
 // Live messages: what devices publish (and what the server publishes itself: republish
 // actions, monitor events) on a topic filter, as it arrives, like AWS IoT's MQTT test
 // client. The page holds a watch on the server (/v1/live) and long-polls it; messages
-// that came faster than the page read them are counted as dropped, not hidden.
+// that came faster than the page read them are counted as dropped, not hidden. A test
+// message published from here goes through the rules as a device's would.
 import { ApiError, del, enc, get, post } from '../api.js';
 import { button, clear, errorBox, fmt, h, table } from '../dom.js';
 
@@ -98,10 +99,35 @@ async function render(ctx) {
     button('Stop', () => stop(), { testid: 'live-stop' }),
     button('Clear', () => { messages = []; dropped = 0; show(); }));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); start(); });
+
+  const pubTopic = h('input', { id: 'pub-topic', class: 'mono', value: 'sensors/console/pm', 'aria-label': 'Topic' });
+  const pubPayload = h('textarea', { id: 'pub-payload', rows: 3, spellcheck: 'false', 'aria-label': 'Payload' }, '{"pm25": 12.5}');
+  const pubQos = h('select', { id: 'pub-qos', 'aria-label': 'QoS' }, h('option', { value: '1' }, 'QoS 1'), h('option', { value: '0' }, 'QoS 0'));
+  const pubRetain = h('input', { type: 'checkbox', id: 'pub-retain' });
+  const pubResult = h('div', { 'data-testid': 'publish-result' });
+  const pubForm = h('form', { 'data-testid': 'publish-form' },
+    h('div', { class: 'toolbar' }, h('label', { for: 'pub-topic' }, 'Topic'), pubTopic, pubQos,
+      h('label', { for: 'pub-retain' }, pubRetain, ' retain'),
+      h('button', { type: 'submit', class: 'primary', 'data-testid': 'publish' }, 'Publish')),
+    pubPayload, pubResult);
+  pubForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(pubResult);
+    try {
+      const r = await post('/v1/live/publish', { topic: pubTopic.value.trim(), payload: pubPayload.value,
+        qos: Number(pubQos.value), retain: pubRetain.checked });
+      pubResult.append(h('p', { class: 'note' }, `Published to ${r.topic} (QoS ${r.qos}); the rules took it: ${r.verdict}.`));
+    } catch (e) {
+      pubResult.append(errorBox(e, 'Publishing'));
+    }
+  });
   ctx.main.append(h('h1', {}, 'Live messages'),
     h('p', { class: 'note' }, 'Messages on a topic filter as they arrive (+ one level, # the rest). ',
       'The server keeps the last 1,000 per watch until this page reads them.'),
-    form, errors, status, list);
+    form, errors, status, list,
+    h('section', { class: 'card' }, h('h2', {}, 'Publish a test message'),
+      h('p', { class: 'note' }, 'As client "console": the rules see it as they see a device\'s message, then subscribers get it.'),
+      pubForm));
   show();
   // Watching starts at once when the address names a filter (#/live?filter=...).
   if (ctx.query.filter) await start();
