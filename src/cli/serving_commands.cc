@@ -241,11 +241,21 @@ void PrintVariants(const json& variants) {
 
 void PrintEndpoint(const json& e) {
   json summary = e;
-  for (const char* nested : {"ProductionVariants", "PendingProductionVariants", "LastDeploymentConfig"})
+  for (const char* nested :
+       {"ProductionVariants", "PendingProductionVariants", "LastDeploymentConfig", "PendingDeploymentSummary"})
     summary.erase(nested);
   PrintObject(summary);
   std::printf("\n");
   PrintVariants(Get(e, "ProductionVariants"));
+  const json update = Get(e, "PendingDeploymentSummary");
+  if (update.is_object()) {
+    std::printf("\ndeploying endpoint config %s (since %s): %s", Cell(Get(update, "EndpointConfigName")).c_str(),
+                Cell(Get(update, "StartTime")).c_str(), Cell(Get(update, "Stage")).c_str());
+    if (update.contains("StageEndTime"))
+      std::printf(" with %s of the traffic until %s", Cell(Get(update, "TrafficShare")).c_str(),
+                  Cell(Get(update, "StageEndTime")).c_str());
+    std::printf("\n");
+  }
   const json pending = Get(e, "PendingProductionVariants");
   if (pending.is_array() && !pending.empty()) {
     std::printf("\npending (being deployed):\n");

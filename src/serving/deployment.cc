@@ -4,6 +4,7 @@
 #include <chrono>
 #include <future>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "serving/artifact_fetch.h"
 #include "serving/endpoint_internal.h"
@@ -172,10 +173,19 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     before = ep->routing;
   }
   auto started_at = std::chrono::steady_clock::now();
+  auto stage = [&](const char* what, double share, double bake_s) {
+    std::lock_guard<std::mutex> lock(ep->mu);
+    if (!ep->pending) ep->pending = PendingDeployment{config.name, WallMillis(), "", 0, 0};
+    ep->pending->stage = what;
+    ep->pending->traffic_share = share;
+    ep->pending->stage_until_ms = bake_s > 0 ? WallMillis() + static_cast<int64_t>(bake_s * 1000) : 0;
+  };
+  stage("Starting", 0, 0);
   auto green = StartVariants(name, config, {});
   if (!green.ok()) {
     {
       std::lock_guard<std::mutex> lock(ep->mu);
+      ep->pending.reset();
       ep->record.status = "InService";
       ep->record.failure_reason = "update to endpoint config '" + config.name +
                                   "' failed before any traffic moved: " + green.status().message();
@@ -200,6 +210,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     log->info("endpoint '{}': {}% of traffic on endpoint config '{}'", name, steps[i] * 100, config.name);
     double bake = d.wait_interval_s;
     if (i + 1 == steps.size()) bake += d.termination_wait_s;
+    stage("Baking", steps[i], bake);
     why = Bake(*ep, *routing, d, bake);
     if (why.empty() && std::chrono::steady_clock::now() - started_at > std::chrono::seconds(d.max_execution_timeout_s)) {
       why = "the deployment ran longer than MaximumExecutionTimeoutInSeconds (" +
@@ -207,6 +218,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     }
   }
   if (!why.empty()) {
+    stage("RollingBack", 0, 0);
     {
       std::lock_guard<std::mutex> lock(ep->mu);
       ep->record.status = "RollingBack";
@@ -221,6 +233,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     for (auto& v : *green) v->Stop();  // drains what the new fleet accepted
     {
       std::lock_guard<std::mutex> lock(ep->mu);
+      ep->pending.reset();
       ep->record.status = "InService";
       ep->record.failure_reason = "update to endpoint config '" + config.name + "' rolled back: " + why;
     }
@@ -232,6 +245,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
   {
     std::lock_guard<std::mutex> lock(ep->mu);
     ep->routing = done;
+    ep->pending.reset();
     ep->record.config = config.name;
     ep->record.weights.clear();
     ep->record.status = "InService";

@@ -3,6 +3,8 @@
 // (routing a request). Not for other modules.
 #pragma once
 
+#include <optional>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -38,11 +40,21 @@ struct EndpointManager::Routing {
   double pending_share = 0;                           // of traffic, 0..1
 };
 
+// A running update, for DescribeEndpoint's PendingDeploymentSummary.
+struct PendingDeployment {
+  std::string config;        // the endpoint config being rolled out
+  int64_t started_ms = 0;
+  std::string stage;         // "Starting", "Baking", "RollingBack"
+  double traffic_share = 0;  // of traffic on the new variants
+  int64_t stage_until_ms = 0;  // the end of the current bake, else 0
+};
+
 struct EndpointManager::Endpoint {
   mutable std::mutex mu;
   EndpointRecord record;
   std::shared_ptr<const Routing> routing;  // null when nothing serves
   std::thread operation;                   // the running Create/Update/Delete, if any
+  std::optional<PendingDeployment> pending;  // while an update runs
 
   std::shared_ptr<const Routing> Current() const {
     std::lock_guard<std::mutex> lock(mu);

@@ -136,6 +136,7 @@ Status EndpointManager::Update(const std::string& name, const std::string& confi
     ep->record.status = "Updating";
     ep->record.failure_reason.clear();
     ep->record.last_deployment = ToJson(deployment).dump();
+    ep->pending = PendingDeployment{c.name, WallMillis(), "Starting", 0, 0};
   }
   TRY(Persist(*ep));
   StartOperation(ep, [this, ep, c, deployment] { RunUpdate(ep, c, deployment); });
@@ -212,6 +213,16 @@ Result<json> EndpointManager::Describe(const std::string& name) const {
       j["PendingProductionVariants"] = shares(rt.pending, pending);
       j["PendingTrafficShare"] = pending;
     }
+  }
+  // SageMaker's PendingDeploymentSummary, with where the update stands.
+  if (ep->pending) {
+    const PendingDeployment& p = *ep->pending;
+    json s = {{"EndpointConfigName", p.config},
+              {"StartTime", FormatIso8601Millis(p.started_ms)},
+              {"Stage", p.stage},
+              {"TrafficShare", p.traffic_share}};
+    if (p.stage_until_ms != 0) s["StageEndTime"] = FormatIso8601Millis(p.stage_until_ms);
+    j["PendingDeploymentSummary"] = s;
   }
   return j;
 }

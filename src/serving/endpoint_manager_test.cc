@@ -209,8 +209,21 @@ TEST_F(EndpointManagerTest, CanaryUpdateUnderLoadLosesNoRequest) {
   d.termination_wait_s = 1;
   d.alarms.push_back({"errors", RollbackAlarm::Metric::kErrorRate, 0.05});
   ASSERT_TRUE(manager_->Update("ep", "c2", d).ok());
-  EXPECT_EQ((*manager_->Describe("ep"))["EndpointStatus"], "Updating");
+  json during = *manager_->Describe("ep");
+  EXPECT_EQ(during["EndpointStatus"], "Updating");
+  EXPECT_EQ(during["PendingDeploymentSummary"]["EndpointConfigName"], "c2") << during.dump();
+  EXPECT_EQ(during["EndpointConfigName"], "c1");  // until the update ends
   EXPECT_FALSE(manager_->Update("ep", "c2", d).ok());  // one update at a time
+  // While the canary bakes, the summary says so: a fifth of the traffic, until when.
+  json baking;
+  for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline;) {
+    baking = *manager_->Describe("ep");
+    if (baking.contains("PendingDeploymentSummary") && baking["PendingDeploymentSummary"]["Stage"] == "Baking") break;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(baking["PendingDeploymentSummary"]["Stage"], "Baking") << baking.dump();
+  EXPECT_DOUBLE_EQ(baking["PendingDeploymentSummary"]["TrafficShare"].get<double>(), 0.2);
+  EXPECT_TRUE(baking["PendingDeploymentSummary"].contains("StageEndTime"));
   json after = WaitSettled("ep");
   std::this_thread::sleep_for(200ms);
   auto by_status = load.Stop();
@@ -218,6 +231,7 @@ TEST_F(EndpointManagerTest, CanaryUpdateUnderLoadLosesNoRequest) {
   EXPECT_EQ(after["EndpointStatus"], "InService");
   EXPECT_EQ(after["EndpointConfigName"], "c2");
   EXPECT_FALSE(after.contains("FailureReason")) << after.dump();
+  EXPECT_FALSE(after.contains("PendingDeploymentSummary")) << after.dump();
   ASSERT_EQ(after["ProductionVariants"].size(), 1u);
   EXPECT_EQ(after["ProductionVariants"][0]["VariantName"], "green");
   EXPECT_EQ(by_status.size(), 1u) << "non-2xx answers during the update";

@@ -181,6 +181,14 @@ function lastUpdateView(e) {
   const updating = e.EndpointStatus === 'Updating' || e.EndpointStatus === 'RollingBack';
   const pending = e.PendingProductionVariants || [];
   const parts = [];
+  const summary = e.PendingDeploymentSummary;
+  if (summary) {
+    parts.push(kv([
+      ['Deploying', link(`#/endpoint-configs`, summary.EndpointConfigName)],
+      ['Started', fmt.time(summary.StartTime)],
+      ['Stage', summary.StageEndTime ? `${summary.Stage} until ${fmt.time(summary.StageEndTime)}` : summary.Stage],
+    ], { testid: 'pending-deployment' }));
+  }
   if (updating && pending.length) {
     const share = e.PendingTrafficShare ?? 0;
     parts.push(h('p', {}, `${e.EndpointStatus === 'RollingBack' ? 'Rolling back' : 'Deploying'}: the new fleet takes ${pct(share)} of the traffic.`),
