@@ -90,6 +90,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddStreamCommands},
     {&cli::AddCrawlerCommands},
     {&cli::AddCatalogCommands},
+    {&cli::AddLakeCommands},
     {&cli::AddJobCommands},
     {&cli::AddServingCommands},
     {&cli::AddTrainingCommands},

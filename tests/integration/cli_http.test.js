@@ -235,6 +235,50 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     const list = parseJson('thing list --json', await server.cli(['thing', 'list', '--json']));
     for (const n of thingNames(list)) assert.doesNotMatch(n, /[/ +#]/, `invalid thing ${n} was registered`);
   });
+
+  test('lake buckets, ls and cat show what a stream delivered, page by page and by range', async () => {
+    await server.cliOk(['stream', 'create', 'cli-lake', '--bucket', 'cli-bucket', '--prefix', 'in/']);
+    // Three flushes, three objects (under in/YYYY/MM/DD/HH/, as Firehose puts them); one of
+    // them larger than a piece `lake cat` reads at once (4 MiB).
+    const big = 'x'.repeat(1000);
+    const bigRecords = Array.from({ length: 4300 }, (_, i) => `{"i": ${i}, "pad": "${big}"}`);
+    await server.cliOk(['stream', 'put', 'cli-lake', '--data', '{"i": 1}']);
+    await server.cliOk(['stream', 'flush', 'cli-lake']);
+    await server.cliOk(['stream', 'put', 'cli-lake', '--data', '{"i": 2}']);
+    await server.cliOk(['stream', 'flush', 'cli-lake']);
+    const file = path.join(server.dataDir, 'big.jsonl');
+    fs.writeFileSync(file, `${bigRecords.join('\n')}\n`);
+    await server.cliOk(['stream', 'put', 'cli-lake', '--file', file], { timeoutMs: 60000 });
+    await server.cliOk(['stream', 'flush', 'cli-lake']);
+    let objects;
+    for (let i = 0; i < 100; i += 1) {
+      objects = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://cli-bucket/in/', '--recursive', '--json'])).objects;
+      if (objects.length === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(objects.length, 3);
+    const buckets = await server.cliOk(['lake', 'buckets']);
+    assert.match(buckets.stdout, /s3:\/\/cli-bucket\//);
+    const top = await server.cliOk(['lake', 'ls', 's3://cli-bucket/']);
+    assert.match(top.stdout, /PRE\s+in\//);
+    // --max-keys 2 stops after two.
+    const two = parseJson('lake ls --max-keys', await server.cli(['lake', 'ls', 's3://cli-bucket/in/', '--recursive', '--max-keys', '2', '--json']));
+    assert.deepEqual(two.objects.map((o) => o.key), objects.slice(0, 2).map((o) => o.key));
+    const sizes = objects.map((o) => o.size).sort((a, b) => a - b);
+    const bigObject = objects.find((o) => o.size === sizes[2]);
+    assert.ok(bigObject.size > 4 * 1024 * 1024, `the big object is ${bigObject.size} bytes`);
+    const cat = await server.cliOk(['lake', 'cat', `s3://cli-bucket/${bigObject.key}`], { timeoutMs: 60000 });
+    assert.equal(cat.stdout.length, bigObject.size, 'lake cat gave other than the whole object');
+    assert.ok(cat.stdout.trimEnd() === bigRecords.join('\n'), 'lake cat gave other bytes than the records put');
+    const part = await server.cliOk(['lake', 'cat', `s3://cli-bucket/${objects[0].key}`, '--offset', '1', '--length', '3']);
+    assert.equal(part.stdout, '"i"');
+    const missing = await server.cli(['lake', 'cat', 's3://cli-bucket/in/nothing']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /in\/nothing/);
+    const noBucket = await server.cli(['lake', 'ls', 's3://no-such-bucket/']);
+    assert.notEqual(noBucket.code, 0);
+    assert.match(noBucket.stderr, /no bucket 'no-such-bucket'/);
+  });
 });
 
 // `tributary parquet` on a file DuckDB wrote (a fixture of the Parquet suite).

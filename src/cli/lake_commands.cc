@@ -1,0 +1,134 @@
+// tributary lake buckets|ls|cat: the lake as the server sees it (/v1/lake), local or S3,
+// without an S3 client of one's own.
+#include <strings.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/api_client.h"
+#include "cli/command.h"
+#include "cli/output.h"
+#include "net/http_types.h"
+
+namespace tributary::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct LakeUri {
+  std::string bucket;
+  std::string key;  // a prefix for ls, a key for cat
+};
+
+// "s3://bucket/rest" or "bucket/rest".
+Result<LakeUri> ParseLakeUri(std::string text) {
+  if (text.rfind("s3://", 0) == 0) text = text.substr(5);
+  size_t slash = text.find('/');
+  LakeUri u{text.substr(0, slash), slash == std::string::npos ? "" : text.substr(slash + 1)};
+  if (u.bucket.empty()) return InvalidArgument("'" + text + "' names no bucket: give s3://BUCKET/PREFIX");
+  return u;
+}
+
+int Buckets(const ClientOptions& opts) {
+  auto r = ApiClient(opts).Call("GET", "/v1/lake/buckets");
+  if (!r.ok()) return Fail("lake buckets", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& b : (*r)["buckets"]) rows.push_back({Cell(b["uri"])});
+  PrintTable({"BUCKET (" + Cell((*r)["backend"]) + ")"}, rows);
+  return 0;
+}
+
+// Every page of the listing (or the first `max_keys` entries), folders first when not
+// recursive, as `aws s3 ls` shows them.
+int List(const ClientOptions& opts, const std::string& uri, bool recursive, int max_keys) {
+  auto u = ParseLakeUri(uri);
+  if (!u.ok()) return Fail("lake ls", u.status());
+  ApiClient client(opts);
+  json all_objects = json::array(), all_prefixes = json::array();
+  std::string after;
+  int left = max_keys > 0 ? max_keys : -1;
+  for (;;) {
+    std::string path = "/v1/lake/buckets/" + net::UrlEncode(u->bucket) + "/objects?prefix=" + net::UrlEncode(u->key) +
+                       (recursive ? "" : "&delimiter=%2F") + "&max_keys=" + std::to_string(left > 0 && left < 1000 ? left : 1000);
+    if (!after.empty()) path += "&start_after=" + net::UrlEncode(after);
+    auto r = client.Call("GET", path);
+    if (!r.ok()) return Fail("lake ls", r.status());
+    for (const auto& p : (*r)["common_prefixes"]) all_prefixes.push_back(p);
+    for (const auto& o : (*r)["objects"]) all_objects.push_back(o);
+    if (left > 0) left -= static_cast<int>((*r)["common_prefixes"].size() + (*r)["objects"].size());
+    if (!(*r).value("truncated", false) || left == 0) break;
+    after = (*r)["next_start_after"].get<std::string>();
+  }
+  if (opts.json) return PrintJson(json{{"common_prefixes", all_prefixes}, {"objects", all_objects}}), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : all_prefixes) rows.push_back({"", "PRE", Cell(p)});
+  for (const auto& o : all_objects) rows.push_back({Cell(o["modified"]), Cell(o["size"]), Cell(o["key"])});
+  PrintTable({"MODIFIED", "SIZE", "KEY"}, rows);
+  return 0;
+}
+
+// The object's bytes (or a range of them) on stdout, in pieces the API allows.
+int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint64_t length) {
+  auto u = ParseLakeUri(uri);
+  if (!u.ok()) return Fail("lake cat", u.status());
+  if (u->key.empty() || u->key.back() == '/') return Fail("lake cat", InvalidArgument("'" + uri + "' names no object"));
+  ApiClient client(opts);
+  constexpr uint64_t kPiece = 4ull << 20;
+  uint64_t end = length > 0 ? offset + length : UINT64_MAX;
+  for (uint64_t at = offset; at < end;) {
+    uint64_t n = std::min(kPiece, end - at);
+    std::string path = "/v1/lake/buckets/" + net::UrlEncode(u->bucket) + "/object?key=" + net::UrlEncode(u->key) +
+                       "&offset=" + std::to_string(at) + "&length=" + std::to_string(n);
+    auto r = client.Send("GET", path, "");
+    if (!r.ok()) return Fail("lake cat", r.status());
+    if (r->status != 200) {
+      json j = json::parse(r->body, nullptr, false);
+      std::string message = j.is_object() && j.contains("error") ? Cell(j["error"]["message"]) : r->body;
+      std::fprintf(stderr, "tributary lake cat: %s\n", message.c_str());
+      return 1;
+    }
+    std::fwrite(r->body.data(), 1, r->body.size(), stdout);
+    std::string size_text;
+    for (const auto& [k, v] : r->headers)
+      if (strcasecmp(k.c_str(), "X-Object-Size") == 0) size_text = v;
+    uint64_t size = size_text.empty() ? 0 : std::stoull(size_text);
+    at += r->body.size();
+    if (r->body.empty() || at >= size) break;
+  }
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void AddLakeCommands(CLI::App* parent, CommandContext* ctx) {
+  auto* lake = parent->add_subcommand("lake", "Look into the lake (the server's buckets, local or S3)");
+  lake->require_subcommand(1);
+  auto opts = std::make_shared<ClientOptions>();
+  auto uri = std::make_shared<std::string>();
+  auto recursive = std::make_shared<bool>(false);
+  auto max_keys = std::make_shared<int>(0);
+  auto offset = std::make_shared<uint64_t>(0);
+  auto length = std::make_shared<uint64_t>(0);
+
+  auto* buckets = lake->add_subcommand("buckets", "List the buckets the server knows");
+  AddClientFlags(buckets, opts.get());
+  buckets->callback([=] { ctx->run = [=] { return Buckets(*opts); }; });
+
+  auto* ls = lake->add_subcommand("ls", "List objects and folders under s3://BUCKET/PREFIX");
+  ls->add_option("uri", *uri, "s3://BUCKET/PREFIX")->required();
+  ls->add_flag("--recursive", *recursive, "every object under the prefix, not only this level");
+  ls->add_option("--max-keys", *max_keys, "at most this many entries (default: all)");
+  AddClientFlags(ls, opts.get());
+  ls->callback([=] { ctx->run = [=] { return List(*opts, *uri, *recursive, *max_keys); }; });
+
+  auto* cat = lake->add_subcommand("cat", "Write an object's bytes to stdout");
+  cat->add_option("uri", *uri, "s3://BUCKET/KEY")->required();
+  cat->add_option("--offset", *offset, "from this byte");
+  cat->add_option("--length", *length, "at most this many bytes (default: to the end)");
+  AddClientFlags(cat, opts.get());
+  cat->callback([=] { ctx->run = [=] { return Cat(*opts, *uri, *offset, *length); }; });
+}
+
+}  // namespace tributary::cli
