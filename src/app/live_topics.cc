@@ -17,6 +17,11 @@ LiveTopics::LiveTopics(broker::MessageInterceptor* next) : next_(next) {
 }
 
 LiveTopics::~LiveTopics() {
+  Close();
+  housekeeper_.join();
+}
+
+void LiveTopics::Close() {
   std::vector<std::function<void(Result<LiveBatch>)>> waiting;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -27,7 +32,6 @@ LiveTopics::~LiveTopics() {
     active_.store(0, std::memory_order_relaxed);
   }
   cv_.notify_all();
-  housekeeper_.join();
   for (auto& respond : waiting) respond(Unavailable("the server is stopping"));
 }
 
@@ -91,6 +95,7 @@ Result<LiveTopics::WatchInfo> LiveTopics::Watch(const std::string& filter) {
   if (mqtt::ParseSharedFilter(filter))
     return InvalidArgument("a watch sees every matching message: give the filter without '$share/<group>/'");
   std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return Unavailable("the server is stopping");
   if (watches_.size() >= kMaxWatches)
     return ResourceExhausted("already " + std::to_string(kMaxWatches) +
                              " watches; delete one, or let an unused one lapse (" + std::to_string(kIdleMs / 1000) +

@@ -80,6 +80,9 @@ class LiveTopics : public broker::MessageInterceptor {
   // poll of the same watch answers the first one empty. kNotFound for an unknown watch.
   void Poll(const std::string& id, uint64_t after, int wait_ms, std::function<void(Result<LiveBatch>)> respond);
   Status Unwatch(const std::string& id);
+  // Answers every waiting poll (kUnavailable: the server is stopping) and refuses new
+  // watches and polls. The server calls it while its HTTP connections can still answer.
+  void Close();
 
  private:
   struct PendingPoll {

@@ -135,6 +135,20 @@ TEST(LiveTopicsTest, BadFiltersUnknownWatchesAndTheWatchLimitAreRefusedWithReaso
   EXPECT_EQ(live.List().size(), LiveTopics::kMaxWatches);
 }
 
+TEST(LiveTopicsTest, CloseAnswersWaitingPollsAndRefusesNewWatches) {
+  LiveTopics live(nullptr);
+  auto w = live.Watch("#");
+  auto promise = std::make_shared<std::promise<Result<LiveBatch>>>();
+  auto future = promise->get_future();
+  live.Poll(w->id, 0, 20000, [promise](Result<LiveBatch> b) { promise->set_value(std::move(b)); });
+  live.Close();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(1)), std::future_status::ready);
+  EXPECT_EQ(future.get().status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(live.Watch("#").status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(PollNow(live, w->id, 0).status().code(), ErrorCode::kNotFound);
+  live.OnPublish(Message("a", "b"), {});  // nothing to record, nothing breaks
+}
+
 TEST(LiveTopicsTest, StoppingAnswersAWaitingPoll) {
   auto promise = std::make_shared<std::promise<Result<LiveBatch>>>();
   auto future = promise->get_future();

@@ -216,6 +216,8 @@ void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (http_) http_->Stop();
+  // Waiting live-topic polls are answered while the runtime can still write them.
+  if (live_) live_->Close();
   monitors_.reset();  // ends evaluations between requests, retrainings between steps; publishes through the broker
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered.

@@ -312,3 +312,24 @@ describe('console: off', () => {
     }
   });
 });
+
+describe('live topics: a server stopping while a poll waits', () => {
+  test('SIGTERM answers the waiting poll and the server exits 0 at once', async () => {
+    const server = await Server.start({ tag: 'live-stop' });
+    try {
+      const watch = await server.api('POST', '/v1/live/watches', { filter: '#' });
+      assert.equal(watch.status, 201, watch.text);
+      const waiting = server.api('GET', `/v1/live/watches/${watch.json.id}/messages?after=0&wait_ms=25000`)
+        .then((r) => r.status, (e) => `connection: ${e.code || e.message}`);
+      await new Promise((r) => setTimeout(r, 300));  // the poll is parked
+      const started = Date.now();
+      const stopped = await server.stop({ signal: 'SIGTERM', timeoutMs: 10000 });
+      assert.deepEqual([stopped.code, stopped.hung], [0, undefined], server.tail());
+      const answer = await waiting;
+      assert.ok(answer === 503 || String(answer).startsWith('connection'), `the poll ended with ${answer}`);
+      assert.ok(Date.now() - started < 8000, `stopping took ${Date.now() - started} ms`);
+    } finally {
+      await server.dispose();
+    }
+  });
+});
