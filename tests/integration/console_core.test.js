@@ -287,7 +287,27 @@ describe('console: serving, sign-in, devices and ingest', () => {
     assert.deepEqual(buckets, ['console-direct-lake', 'console-lake']);  // browsing made no bucket
     assert.equal((await server.api('GET', '/v1/lake/buckets/console-lake/objects?max_keys=0')).status, 400);
 
-    // The overview counts what exists and what the broker carried.
+    // The overview counts what exists and what the broker carried, and says what needs a
+    // look: nothing yet, then a rule that fails on a message (SELECT *, ... of a binary payload).
+    await page.click('nav a[data-route="/"]');
+    await page.waitForSelector('[data-testid=count-streams]');
+    assert.match(await page.textContent('[data-testid=attention]'), /Nothing needs attention/);
+    const failing = await server.api('POST', '/v1/rules/attn_rule', { topicRulePayload: {
+      sql: "SELECT *, topic(2) AS device FROM 'attn/+'", awsIotSqlVersion: '2016-03-23',
+      actions: [{ republish: { topic: 'attn-copy/x', qos: 0 } }] } });
+    assert.equal(failing.status, 201, failing.text);
+    const client = await connect(adminOptions(server), { what: 'publisher of a binary payload' });
+    await publish(client, 'attn/dev', Buffer.from([0xff, 0xfe, 0x00]));
+    await end(client);
+    const item = await eventually(async () => {
+      const t = await page.textContent('[data-testid=attention]');
+      return /Rule attn_rule: 1 errors/.test(t) ? t : null;
+    }, 'the failing rule under Needs attention');
+    assert.doesNotMatch(item, /Nothing needs attention/);
+    await page.click('[data-testid=attention] a');
+    await page.waitForSelector('[data-testid=rule-metrics]');
+    assert.match((await page.textContent('[data-testid=rule-metrics]')).replace(/\s+/g, ''), /Errors\(SQLorpayload\)1/);
+    assert.equal((await server.api('DELETE', '/v1/rules/attn_rule')).status, 200);
     await page.click('nav a[data-route="/"]');
     await page.waitForSelector('[data-testid=count-streams]');
     assert.equal(await page.textContent('[data-testid=count-streams]'), '2');

@@ -1,8 +1,8 @@
 // Overview: the broker's traffic (with the message rate over the last minutes, measured
-// here from the counters' deltas) and how many of each resource exist, each linking to
-// its page.
-import { get } from '../api.js';
-import { clear, errorBox, fmt, h, lineChart, section } from '../dom.js';
+// here from the counters' deltas), what needs attention across the pipeline (errors,
+// failed runs, drift), and how many of each resource exist, each linking to its page.
+import { enc, get } from '../api.js';
+import { clear, errorBox, fmt, h, lineChart, link, section } from '../dom.js';
 
 const REFRESH_MS = 2000;
 const HISTORY = 90;  // refreshes kept for the rate chart (3 minutes)
@@ -15,22 +15,48 @@ function stat(label, value, href, testid) {
   return href ? h('a', { class: 'stat', href }, body) : h('div', { class: 'stat' }, body);
 }
 
-async function counts() {
-  const lists = await Promise.allSettled([
-    get('/v1/things'), get('/v1/rules'), get('/v1/streams'), get('/v1/catalog/tables'),
-    get('/v1/jobs'), get('/v1/training-jobs'), get('/v1/endpoints'), get('/v1/monitors'),
-  ]);
-  const n = (i, key) => (lists[i].status === 'fulfilled' ? (lists[i].value[key] || []).length : '—');
+// Every list the overview reads, fetched at once; a list the server refused is null.
+async function fetchLists() {
+  const names = [['things', '/v1/things'], ['rules', '/v1/rules'], ['streams', '/v1/streams'],
+    ['tables', '/v1/catalog/tables'], ['crawlers', '/v1/crawlers'], ['jobs', '/v1/jobs'],
+    ['training', '/v1/training-jobs'], ['endpoints', '/v1/endpoints'], ['monitors', '/v1/monitors']];
+  const got = await Promise.allSettled(names.map(([, path]) => get(path)));
+  return Object.fromEntries(names.map(([name], i) => [name, got[i].status === 'fulfilled' ? got[i].value : null]));
+}
+
+function counts(l) {
+  const n = (list, key) => (list ? (list[key] || []).length : '—');
   return [
-    ['Things', n(0, 'things'), '#/things', 'count-things'],
-    ['Rules', n(1, 'rules'), '#/rules', 'count-rules'],
-    ['Streams', n(2, 'streams'), '#/streams', 'count-streams'],
-    ['Tables', n(3, 'tables'), '#/catalog', 'count-tables'],
-    ['ETL jobs', n(4, 'jobs'), '#/jobs', 'count-jobs'],
-    ['Training jobs', n(5, 'TrainingJobSummaries'), '#/training-jobs', 'count-training-jobs'],
-    ['Endpoints', n(6, 'Endpoints'), '#/endpoints', 'count-endpoints'],
-    ['Monitors', n(7, 'Monitors'), '#/monitors', 'count-monitors'],
+    ['Things', n(l.things, 'things'), '#/things', 'count-things'],
+    ['Rules', n(l.rules, 'rules'), '#/rules', 'count-rules'],
+    ['Streams', n(l.streams, 'streams'), '#/streams', 'count-streams'],
+    ['Tables', n(l.tables, 'tables'), '#/catalog', 'count-tables'],
+    ['ETL jobs', n(l.jobs, 'jobs'), '#/jobs', 'count-jobs'],
+    ['Training jobs', n(l.training, 'TrainingJobSummaries'), '#/training-jobs', 'count-training-jobs'],
+    ['Endpoints', n(l.endpoints, 'Endpoints'), '#/endpoints', 'count-endpoints'],
+    ['Monitors', n(l.monitors, 'Monitors'), '#/monitors', 'count-monitors'],
   ];
+}
+
+// What needs a look, from the same lists: [text, href] for each rule with errors, stream
+// with delivery errors, crawler or job whose last run failed, failed training job,
+// endpoint failed or rolled back, monitor in drift or whose last evaluation failed.
+function attention(l) {
+  const out = [];
+  const each = (list, key, fn) => { for (const x of (list && list[key]) || []) { const item = fn(x); if (item) out.push(item); } };
+  each(l.rules, 'rules', (r) => ((r.metrics?.errors || r.metrics?.actionFailures)
+    ? [`Rule ${r.ruleName}: ${r.metrics.errors} errors, ${r.metrics.actionFailures} action failures`, `#/rules/${enc(r.ruleName)}`] : null));
+  each(l.streams, 'streams', (s) => ((s.stats.delivery_errors || s.stats.last_error)
+    ? [`Stream ${s.config.name}: ${s.stats.delivery_errors} delivery errors${s.stats.last_error ? ` (${s.stats.last_error})` : ''}`, `#/streams/${enc(s.config.name)}`] : null));
+  each(l.crawlers, 'crawlers', (c) => (c.last_run?.status === 'failed' ? [`Crawler ${c.name}: its last run failed`, `#/crawlers/${enc(c.name)}`] : null));
+  each(l.jobs, 'jobs', (j) => (j.last_run?.status === 'failed' ? [`ETL job ${j.name}: its last run failed`, `#/jobs/${enc(j.name)}`] : null));
+  each(l.training, 'TrainingJobSummaries', (t) => (t.TrainingJobStatus === 'Failed'
+    ? [`Training job ${t.TrainingJobName} failed`, `#/training-jobs/${enc(t.TrainingJobName)}`] : null));
+  each(l.endpoints, 'Endpoints', (e) => ((e.EndpointStatus === 'Failed' || e.FailureReason)
+    ? [`Endpoint ${e.EndpointName}: ${e.FailureReason || e.EndpointStatus}`, `#/endpoints/${enc(e.EndpointName)}`] : null));
+  each(l.monitors, 'Monitors', (m) => (m.Drift || m.LastEvaluationStatus === 'Failed'
+    ? [`Monitor ${m.MonitorName}: ${m.Drift ? 'drift' : 'its last evaluation failed'}`, `#/monitors/${enc(m.MonitorName)}`] : null));
+  return out;
 }
 
 function rates() {
@@ -54,14 +80,18 @@ export default [{
     const brokerBox = h('div', { class: 'cards', 'data-testid': 'broker-stats' });
     const chartBox = h('div');
     const countBox = h('div', { class: 'cards' });
+    const attentionBox = h('div');
     const errors = h('div');
     ctx.main.append(h('h1', {}, 'Overview'), errors,
       section('Broker', brokerBox, h('h3', {}, 'Messages per second (in, out)'), chartBox),
+      section('Needs attention', attentionBox),
       h('h2', {}, 'Resources'), countBox);
 
     async function refresh() {
       try {
-        const [b, c] = await Promise.all([get('/v1/broker'), counts()]);
+        const [b, lists] = await Promise.all([get('/v1/broker'), fetchLists()]);
+        const c = counts(lists);
+        const problems = attention(lists);
         if (!ctx.alive()) return;
         samples.push({ t: Date.now(), received: b.messages_received, sent: b.messages_sent });
         while (samples.length > HISTORY) samples.shift();
@@ -84,6 +114,9 @@ export default [{
           height: 160, yLabel: 'messages per second', testid: 'rate-chart',
         }));
         clear(countBox).append(...c.map(([label, value, href, testid]) => stat(label, fmt.number(value), href, testid)));
+        clear(attentionBox).append(problems.length
+          ? h('ul', { 'data-testid': 'attention' }, problems.map(([text, href]) => h('li', {}, link(href, text))))
+          : h('p', { class: 'note', 'data-testid': 'attention' }, 'Nothing needs attention: no rule or stream errors, no failed run, job or endpoint, no drift.'));
         clear(errors);
       } catch (e) {
         if (ctx.alive()) clear(errors).append(errorBox(e, 'Could not read the server\'s state'));
