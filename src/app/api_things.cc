@@ -1,4 +1,6 @@
 // /v1/things and /v1/policies: the device registry over HTTP.
+#include <cctype>
+
 #include "app/api.h"
 #include "app/server.h"
 #include "broker/broker.h"
@@ -96,6 +98,25 @@ void AddThings(net::Router* router, Server* server) {
   });
 }
 
+// PUT /v1/certificates/{fingerprint} {"status": "active" | "inactive" | "revoked"}
+// (AWS IoT's UpdateCertificate): one certificate of a thing on or off; leaving active
+// closes the thing's connections; revoked is final.
+void AddCertificates(net::Router* router, Server* server) {
+  router->Add("PUT", "/v1/certificates/{fingerprint}", [server](HttpRequest& req) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto text = RequiredString(*body, "status");
+    if (!text.ok()) return ErrorResponse(InvalidArgument("request body needs 'status': active, inactive or revoked"));
+    std::string name = *text;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // AWS spells REVOKED
+    auto status = devices::ParseCertificateStatus(name);
+    if (!status.ok()) return ErrorResponse(status.status());
+    const std::string& fingerprint = req.params["fingerprint"];
+    return ReplyStatus(server->devices().SetCertificateStatus(fingerprint, *status),
+                       {{"fingerprint", fingerprint}, {"status", name}});
+  });
+}
+
 void AddPolicies(net::Router* router, Server* server) {
   router->Add("POST", "/v1/policies", [server](HttpRequest& req) {
     auto body = ParseBody(req);
@@ -144,6 +165,7 @@ void AddPolicies(net::Router* router, Server* server) {
 
 void AddThingRoutes(net::Router* router, Server* server) {
   AddThings(router, server);
+  AddCertificates(router, server);
   AddPolicies(router, server);
 }
 

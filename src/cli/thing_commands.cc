@@ -1,4 +1,4 @@
-// tributary thing create|list|describe|deactivate|activate|delete
+// tributary thing create|list|describe|deactivate|activate|delete|update-certificate
 #include <cstdio>
 #include <memory>
 
@@ -121,6 +121,24 @@ void AddThingCommands(CLI::App* parent, CommandContext* ctx) {
       {"activate", "Activate a deactivated thing", "POST", "/activate", "activated"},
       {"delete", "Delete a thing and its certificates", "DELETE", "", "deleted"},
   };
+  auto fingerprint = std::make_shared<std::string>();
+  auto status = std::make_shared<std::string>();
+  auto* update_cert = thing->add_subcommand(
+      "update-certificate", "Set one certificate active, inactive or revoked (revoked is final); leaving active closes "
+                            "the thing's connections");
+  update_cert->add_option("fingerprint", *fingerprint, "the certificate's SHA-256 fingerprint (thing describe)")->required();
+  update_cert->add_option("--status", *status, "active, inactive or revoked")
+      ->required()
+      ->check(CLI::IsMember({"active", "inactive", "revoked"}));
+  AddClientFlags(update_cert, opts.get());
+  update_cert->callback([=] {
+    ctx->run = [=] {
+      json body{{"status", *status}};
+      return CallAndReport(*opts, "thing update-certificate", "PUT", "/v1/certificates/" + net::UrlEncode(*fingerprint),
+                           &body, "certificate " + fingerprint->substr(0, 16) + " is " + *status);
+    };
+  });
+
   for (const Verb& v : kVerbs) {
     auto* cmd = thing->add_subcommand(v.verb, v.help);
     cmd->add_option("name", *name, "thing name")->required();

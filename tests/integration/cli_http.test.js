@@ -205,6 +205,20 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     d = parseJson('describe after activate', await server.cli(['thing', 'describe', name, '--json']));
     assert.equal(isActive(d), true, `activated thing not active: ${JSON.stringify(d)}`);
 
+    // One certificate off and on again; a bad status is refused by the CLI itself.
+    const fp = d.certificates[0].fingerprint;
+    r = await server.cli(['thing', 'update-certificate', fp, '--status', 'inactive']);
+    assert.equal(r.code, 0, describeRun('thing update-certificate', r));
+    assert.match(r.stdout, new RegExp(`certificate ${fp.slice(0, 16)} is inactive`));
+    d = parseJson('describe after update-certificate', await server.cli(['thing', 'describe', name, '--json']));
+    assert.equal(d.certificates[0].status, 'inactive');
+    r = await server.cli(['thing', 'update-certificate', fp, '--status', 'lost']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /lost/);
+    r = await server.cli(['thing', 'update-certificate', 'f'.repeat(64), '--status', 'revoked']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /no certificate has fingerprint f{64}/);
+
     r = await server.cli(['thing', 'delete', name]);
     assert.equal(r.code, 0, describeRun('thing delete', r));
     r = await server.cli(['thing', 'describe', name, '--json']);

@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { Server, makeTempDir, removeTempDir, run } = require('./harness');
-const { adminOptions, connect, publish, end } = require('./clients');
+const { adminOptions, connect, connectRefused, publish, end } = require('./clients');
 const { serverArgs, launchBrowser, openConsole, assertNoProblems, tableRows, eventually } = require('./browser');
 
 function rawGet(server, urlPath, headers = {}) {
@@ -122,7 +122,7 @@ describe('console: serving, sign-in, devices and ingest', () => {
     }, { what: 'the console-made kit connecting' });
     const acked = await publish(device, endpoint.topic, '{"pm25": 3}');
     assert.ok(!acked.err, String(acked.err));
-    await end(device);
+    const deviceOptions = { ...device.options };
 
     await page.click('.crumbs a[href="#/things"]');
     await page.waitForSelector('table[data-testid=things]');
@@ -136,6 +136,19 @@ describe('console: serving, sign-in, devices and ingest', () => {
 
     await page.click('text=console-sensor');
     await page.waitForSelector('table[data-testid=certificates]');
+    // Revoking the kit's certificate from the page closes the device's connection, and the
+    // certificate no longer connects; revoked is final.
+    const fingerprint = (await server.api('GET', '/v1/things/console-sensor')).json.certificates[0].fingerprint;
+    const closed = new Promise((resolve) => device.once('close', resolve));
+    await page.click(`[data-testid="cert-${fingerprint.slice(0, 8)}-revoke"]`);
+    await eventually(async () => (await tableRows(page, 'certificates'))[0]?.[1] === 'revoked', 'the certificate shown revoked');
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the device stayed connected')), 5000))]);
+    await end(device);
+    const refused = await connectRefused({ ...deviceOptions, reconnectPeriod: 0 }, { what: 'the revoked certificate connecting' });
+    assert.equal(refused.connackCode, 0x87, 'Not authorized for a revoked certificate');
+    const again = await server.api('PUT', `/v1/certificates/${fingerprint}`, { status: 'active' });
+    assert.equal(again.status, 409, again.text);
+    assert.match(again.json.error.message, /revoked certificate cannot be reactivated/);
     await page.click('[data-testid=deactivate]');
     await page.waitForSelector('[data-testid=activate]');
     const described = await server.api('GET', '/v1/things/console-sensor');

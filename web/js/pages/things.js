@@ -1,6 +1,7 @@
 // Devices: things with their certificates and policies, and the policies themselves.
 // Creating a thing (or a new certificate) shows its connection kit once: the private
 // key is not kept by the server, so the page offers each file for download right away.
+// Each certificate can be deactivated, activated again or revoked for good.
 import { del, enc, get, post, put } from '../api.js';
 import { badge, button, clear, errorBox, fmt, formDialog, h, kv, link, parseJsonField, pre, section, table } from '../dom.js';
 import { downloadText } from '../download.js';
@@ -93,7 +94,26 @@ async function renderThing(ctx) {
       { title: 'State', value: (c) => badge(c.status) },
       { title: 'Issued', value: (c) => fmt.time(c.created_at) },
       { title: 'Expires', value: (c) => fmt.time(c.expires_at) },
-    ], t.certificates, { testid: 'certificates' })));
+      { title: '', value: (c) => certificateActions(ctx, c) },
+    ], t.certificates, { testid: 'certificates', rowKey: (c) => c.fingerprint })));
+}
+
+// Turning one certificate off (inactive, or revoked for good: a lost or leaked key) or
+// back on; leaving active closes the thing's connections.
+function certificateActions(ctx, c) {
+  if (c.status === 'revoked') return '';
+  const set = (status) => async () => {
+    if (status === 'revoked' && !confirm(`Revoke certificate ${c.fingerprint.slice(0, 16)}…? This cannot be undone.`)) return;
+    try {
+      await put(`/v1/certificates/${enc(c.fingerprint)}`, { status });
+      ctx.rerender();
+    } catch (e) { ctx.main.prepend(errorBox(e, `Setting the certificate ${status}`)); }
+  };
+  const prefix = c.fingerprint.slice(0, 8);
+  return h('span', {},
+    c.status === 'active' ? button('Deactivate', set('inactive'), { testid: `cert-${prefix}-deactivate` })
+      : button('Activate', set('active'), { testid: `cert-${prefix}-activate` }),
+    ' ', button('Revoke', set('revoked'), { kind: 'danger', testid: `cert-${prefix}-revoke` }));
 }
 
 const POLICY_TEMPLATE = {
