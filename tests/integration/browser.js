@@ -30,7 +30,8 @@ async function launchBrowser() {
 // problems}: problems collects every error the page reported.
 async function openConsole(browser, server, { signIn = true, hash = '' } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(10000);
+  // Generous: under a parallel ctest on two cores a page's API calls can take seconds.
+  context.setDefaultTimeout(20000);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
@@ -59,7 +60,7 @@ async function tableRows(page, testid) {
 }
 
 // Waits until fn() resolves truthy (polling), or fails naming `what`.
-async function eventually(fn, what, { timeoutMs = 10000, everyMs = 100 } = {}) {
+async function eventually(fn, what, { timeoutMs = 20000, everyMs = 100 } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {

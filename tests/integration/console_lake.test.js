@@ -189,7 +189,8 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
       ['raw', 's3://iot-data/raw/', 'iot.readings', 'ready', '—']);
 
     await page.click('[data-testid="raw-run"]');
-    await eventually(async () => /^succeeded/.test((await tableRows(page, 'crawlers'))[0][4]), 'the crawl to succeed in the list');
+    await eventually(async () => /^succeeded/.test((await tableRows(page, 'crawlers'))[0][4]), 'the crawl to succeed in the list',
+      { timeoutMs: 60000 });
     assert.equal((await tableRows(page, 'crawlers'))[0][5], String(READINGS));
 
     await page.click(`${row('crawlers', 'raw')} td:first-child a`);
@@ -266,7 +267,7 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     assert.deepEqual(JSON.parse(await text('job-document')), job);
     assert.ok(await page.isDisabled('[data-testid="stop"]'), 'Stop is for a running job');
     await page.click('[data-testid="run"]');
-    await page.waitForSelector(`${row('job-runs', '1')} >> text=succeeded`);
+    await page.waitForSelector(`${row('job-runs', '1')} >> text=succeeded`, { timeout: 60000 });  // slow under a parallel ctest
     // 12 readings, ozone 10.5 .. 21.5: the first two are filtered out.
     const [r] = await tableRows(page, 'job-runs');
     assert.deepEqual([r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8], r[9], r[12]],

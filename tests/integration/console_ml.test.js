@@ -302,6 +302,7 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     assert.equal(await text('[data-testid="evaluations"]'), 'No evaluation yet: press Evaluate now.');
 
     await page.click('[data-testid="evaluate"]');
+    await eventually(async () => (await text('[data-testid="monitor-message"]')) !== '', 'the answer to Evaluate now');
     assert.equal(await text('[data-testid="monitor-message"]'), 'Evaluation 1 requested; it shows below when it has run.');
     const rows = await eventually(async () => {
       const r = await tableRows(page, 'evaluations');
@@ -340,6 +341,7 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     await page.click(`[data-testid="monitors"] a:text-is("${MONITOR}")`);
     await page.waitForSelector('[data-testid="evaluate"]');
     await page.click('[data-testid="evaluate"]');
+    await eventually(async () => /Evaluation 2/.test(await text('[data-testid="monitor-message"]')), 'the answer to Evaluate now');
     assert.equal(await text('[data-testid="monitor-message"]'), 'Evaluation 2 requested; it shows below when it has run.');
     const second = await eventually(async () => {
       const r = await tableRows(page, 'evaluations');
