@@ -19,8 +19,8 @@
 namespace tributary::app {
 namespace {
 
-constexpr uint64_t kMaxReadBytes = 4ull << 20;
-constexpr size_t kMaxKeysLimit = 10000;
+constexpr int64_t kMaxReadBytes = 4ll << 20;
+constexpr int64_t kMaxKeysLimit = 10000;
 
 // Buckets the server knows of: every directory of a local lake, and the buckets that
 // streams deliver to and catalog tables live in (the only ones an S3 lake can name
@@ -56,15 +56,6 @@ Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, cons
   return server->lake().Bucket(bucket);
 }
 
-Result<uint64_t> QueryNumber(const net::HttpRequest& request, const std::string& name, uint64_t fallback) {
-  auto it = request.query.find(name);
-  if (it == request.query.end() || it->second.empty()) return fallback;
-  const std::string& v = it->second;
-  if (v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
-    return InvalidArgument("query parameter '" + name + "' must be a whole number, got '" + v + "'");
-  return std::stoull(v);
-}
-
 std::string Query(const net::HttpRequest& request, const std::string& name) {
   auto it = request.query.find(name);
   return it == request.query.end() ? std::string() : it->second;
@@ -72,9 +63,8 @@ std::string Query(const net::HttpRequest& request, const std::string& name) {
 
 Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& request) {
   const std::string& bucket = request.params.at("bucket");
-  TRY_ASSIGN(uint64_t max_keys, QueryNumber(request, "max_keys", 1000));
-  if (max_keys < 1 || max_keys > kMaxKeysLimit)
-    return InvalidArgument("query parameter 'max_keys' must be 1.." + std::to_string(kMaxKeysLimit));
+  TRY_ASSIGN(int64_t max_keys, QueryInt(request, "max_keys", 1000, kMaxKeysLimit));
+  if (max_keys < 1) return InvalidArgument("query parameter 'max_keys' must be 1.." + std::to_string(kMaxKeysLimit));
   std::string prefix = Query(request, "prefix");
   std::string delimiter = Query(request, "delimiter");
   TRY_ASSIGN(auto store, BucketToRead(server, bucket));
@@ -96,7 +86,7 @@ Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& reque
       folder ? ++p : ++o;
       continue;
     }
-    if (shown == max_keys) {
+    if (shown == static_cast<size_t>(max_keys)) {
       truncated = true;
       break;
     }
@@ -123,10 +113,10 @@ Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& req
   std::string key = Query(request, "key");
   if (key.empty()) return InvalidArgument("query parameter 'key' is required (the object's key)");
   TRY(objstore::ValidateKey(key));
-  TRY_ASSIGN(uint64_t offset, QueryNumber(request, "offset", 0));
-  TRY_ASSIGN(uint64_t length, QueryNumber(request, "length", kMaxReadBytes));
-  if (length < 1 || length > kMaxReadBytes)
-    return InvalidArgument("query parameter 'length' must be 1.." + std::to_string(kMaxReadBytes) + " bytes");
+  TRY_ASSIGN(int64_t offset_q, QueryInt(request, "offset", 0, INT64_MAX));
+  TRY_ASSIGN(int64_t length_q, QueryInt(request, "length", kMaxReadBytes, kMaxReadBytes));
+  if (length_q < 1) return InvalidArgument("query parameter 'length' must be 1.." + std::to_string(kMaxReadBytes) + " bytes");
+  const uint64_t offset = static_cast<uint64_t>(offset_q), length = static_cast<uint64_t>(length_q);
   TRY_ASSIGN(auto store, BucketToRead(server, bucket));
   TRY_ASSIGN(objstore::ObjectInfo info, store->Head(key));
   net::HttpResponse r;

@@ -25,13 +25,15 @@
 namespace tributary::app {
 namespace {
 
-bool IsUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
+// The length of the longest well-formed UTF-8 prefix of `s`.
+size_t Utf8Prefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
     size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) return false;
+    if (n == 0) break;
     i += n;
   }
-  return true;
+  return i;
 }
 
 nlohmann::json ToJson(const LiveMessage& m) {
@@ -43,29 +45,15 @@ nlohmann::json ToJson(const LiveMessage& m) {
                       {"qos", m.qos},
                       {"retain", m.retain},
                       {"received_at", FormatIso8601Millis(m.received_at_ms)}};
-  // A payload cut at kMaxPayloadBytes may end inside a UTF-8 sequence: such text is
-  // still text up to there.
-  std::string_view text = m.payload;
-  if (m.truncated) {
-    size_t cut = text.size();
-    while (cut > 0 && cut > text.size() - 4 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) --cut;
-    if (cut > 0 && static_cast<unsigned char>(text[cut - 1]) >= 0xC0) --cut;
-    if (IsUtf8(text.substr(0, cut))) text = text.substr(0, cut);
-  }
-  if (IsUtf8(text)) {
-    j["payload"] = std::string(text);
+  // Text as text; a payload cut at kMaxPayloadBytes may end inside a UTF-8 sequence,
+  // and is still text up to there. Anything else goes as base64.
+  size_t text = Utf8Prefix(m.payload);
+  if (text == m.payload.size() || (m.truncated && m.payload.size() - text < 4)) {
+    j["payload"] = m.payload.substr(0, text);
   } else {
     j["payload_base64"] = Base64Encode(m.payload);
   }
   return j;
-}
-
-Result<uint64_t> Number(const net::HttpRequest& req, const std::string& name, uint64_t fallback) {
-  auto it = req.query.find(name);
-  if (it == req.query.end() || it->second.empty()) return fallback;
-  if (it->second.size() > 19 || it->second.find_first_not_of("0123456789") != std::string::npos)
-    return InvalidArgument("query parameter '" + name + "' must be a whole number, got '" + it->second + "'");
-  return std::stoull(it->second);
 }
 
 struct ConsolePublish {
@@ -131,13 +119,11 @@ void AddLiveRoutes(net::Router* router, Server* server) {
     return JsonResponse({{"watches", list}});
   });
   router->AddAsync("GET", "/v1/live/watches/{id}/messages", [server](net::HttpRequest& req, net::HttpRespond respond) {
-    auto after = Number(req, "after", 0);
-    auto wait_ms = Number(req, "wait_ms", 0);
+    auto after = QueryInt(req, "after", 0, INT64_MAX);
+    auto wait_ms = QueryInt(req, "wait_ms", 0, LiveTopics::kMaxWaitMs);
     if (!after.ok()) return respond(ErrorResponse(after.status()));
     if (!wait_ms.ok()) return respond(ErrorResponse(wait_ms.status()));
-    if (*wait_ms > static_cast<uint64_t>(LiveTopics::kMaxWaitMs))
-      return respond(ErrorResponse(InvalidArgument("wait_ms must be 0.." + std::to_string(LiveTopics::kMaxWaitMs))));
-    server->live().Poll(req.params["id"], *after, static_cast<int>(*wait_ms),
+    server->live().Poll(req.params["id"], static_cast<uint64_t>(*after), static_cast<int>(*wait_ms),
                         [respond = std::move(respond)](Result<LiveBatch> batch) {
                           if (!batch.ok()) return respond(ErrorResponse(batch.status()));
                           nlohmann::json messages = nlohmann::json::array();

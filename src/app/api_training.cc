@@ -21,18 +21,6 @@ using nlohmann::json;
 
 constexpr int64_t kMaxLogLines = 10000;
 
-// A non-negative integer query parameter, or `fallback` when absent.
-Result<int64_t> QueryInt(const HttpRequest& req, const std::string& key, int64_t fallback, int64_t max) {
-  auto it = req.query.find(key);
-  if (it == req.query.end() || it->second.empty()) return fallback;
-  int64_t v = -1;
-  const std::string& s = it->second;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < 0 || v > max) {
-    return InvalidArgument("query parameter '" + key + "': '" + s + "' is not an integer 0.." + std::to_string(max));
-  }
-  return v;
-}
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "app/api.h"
 
+#include <charconv>
+
 namespace tributary::app {
 
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status) {
@@ -24,6 +26,18 @@ Result<nlohmann::json> ParseBody(const net::HttpRequest& request) {
   } catch (const nlohmann::json::exception& e) {  // out_of_range: a number like 1e999
     return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
   }
+}
+
+Result<int64_t> QueryInt(const net::HttpRequest& req, const std::string& key, int64_t fallback, int64_t max) {
+  auto it = req.query.find(key);
+  if (it == req.query.end() || it->second.empty()) return fallback;
+  int64_t v = -1;
+  const std::string& s = it->second;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 0 || v > max) {
+    return InvalidArgument("query parameter '" + key + "': '" + s + "' is not an integer 0.." + std::to_string(max));
+  }
+  return v;
 }
 
 }  // namespace tributary::app

@@ -11,17 +11,13 @@ namespace {
 
 constexpr const char kPrefix[] = "/console/";
 
-const char* ContentType(const std::string& path) {
-  auto ends = [&](const char* ext) {
-    std::string e(ext);
-    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
-  };
-  if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".js")) return "text/javascript; charset=utf-8";
-  if (ends(".css")) return "text/css; charset=utf-8";
-  if (ends(".svg")) return "image/svg+xml";
-  if (ends(".json")) return "application/json";
-  if (ends(".png")) return "image/png";
+const char* ContentType(std::string_view path) {
+  if (path.ends_with(".html")) return "text/html; charset=utf-8";
+  if (path.ends_with(".js")) return "text/javascript; charset=utf-8";
+  if (path.ends_with(".css")) return "text/css; charset=utf-8";
+  if (path.ends_with(".svg")) return "image/svg+xml";
+  if (path.ends_with(".json")) return "application/json";
+  if (path.ends_with(".png")) return "image/png";
   return "application/octet-stream";
 }
 

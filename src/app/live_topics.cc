@@ -106,6 +106,7 @@ Result<LiveTopics::WatchInfo> LiveTopics::Watch(const std::string& filter) {
   w.last_seen_ms = WallMillis();
   watches_.emplace(info.id, std::move(w));
   active_.store(watches_.size(), std::memory_order_relaxed);
+  cv_.notify_all();  // the housekeeper sleeps while there is no watch
   return info;
 }
 
@@ -169,7 +170,12 @@ Status LiveTopics::Unwatch(const std::string& id) {
 void LiveTopics::Housekeeping() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(100));
+    // Nothing to time out while nobody watches: sleep until a watch comes (or the end).
+    if (watches_.empty()) {
+      cv_.wait(lock, [this] { return stopping_ || !watches_.empty(); });
+    } else {
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
     if (stopping_) break;
     int64_t now = WallMillis();
     std::vector<Answer> answers;
