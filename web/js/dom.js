@@ -70,6 +70,25 @@ export function kv(pairs, { testid } = {}) {
   return dl;
 }
 
+// JSON with two-space indents, arrays of plain values kept on one line: documents and
+// requests people read and edit in the pages.
+export function compactJson(v, indent = '') {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(v);
+  const inner = `${indent}  `;
+  const items = Array.isArray(v)
+    ? v.map((x) => inner + compactJson(x, inner))
+    : Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${compactJson(x, inner)}`);
+  const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
+  return items.length ? `${open}\n${items.join(',\n')}\n${indent}${close}` : `${open}${close}`;
+}
+
+// A labelled figure in a `.cards` grid; a link when `href` is given.
+export function stat(label, value, { href, testid } = {}) {
+  const body = [h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-testid': testid }, value)];
+  return href ? h('a', { class: 'stat', href }, body) : h('div', { class: 'stat' }, body);
+}
+
 export function section(title, ...children) {
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);
 }

@@ -4,24 +4,12 @@
 // '/jobs/:name' shows the document, Run / Stop, the progress of a run going on and every
 // run with its state, rows read, written and rejected, bytes, duration and errors.
 import { del, enc, get, post } from '../api.js';
-import { badge, button, clear, errorBox, fmt, formDialog, h, kv, link, parseJsonField, pre, section, table } from '../dom.js';
+import { badge, button, clear, compactJson, errorBox, fmt, formDialog, h, kv, link, parseJsonField, pre, section, table } from '../dom.js';
 import { tableLink } from './catalog.js';
 import { lakeHref, lakeLink } from './lake.js';
 import { lastRunCell, runStopButtons } from '../run_controls.js';
 
 const REFRESH_MS = 2000;
-
-// JSON indented as fmt.json does, but arrays of plain values on one line (mappings).
-function compactJson(v, indent = '') {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(v);
-  const inner = `${indent}  `;
-  const items = Array.isArray(v)
-    ? v.map((x) => inner + compactJson(x, inner))
-    : Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${compactJson(x, inner)}`);
-  const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
-  return items.length ? `${open}\n${items.join(',\n')}\n${indent}${close}` : `${open}${close}`;
-}
 
 // A starting document: the first raw table of the catalog, every column as it is.
 async function templateDocument() {

@@ -7,24 +7,15 @@
 // evaluations and the retrainings (their status, the job, model and config each made,
 // and the outcome), refreshed while it is shown; it can be deleted there.
 import { del, enc, get, post } from '../api.js';
-import { badge, button, clear, errorBox, fmt, formDialog, h, lineChart, link, parseJsonField, pre, section, table } from '../dom.js';
+import { badge, button, clear, compactJson, errorBox, fmt, formDialog, h, lineChart, link, parseJsonField, pre, section, stat, table } from '../dom.js';
 
 const REFRESH_MS = 2000;
 const SPEC_FIELDS = ['MonitorName', 'EndpointName', 'Data', 'ScheduleIntervalSeconds', 'Metric', 'Quantiles', 'NumSamples',
   'Baseline', 'DriftThreshold', 'ConsecutiveBreaches', 'AlertTopic', 'Retraining'];
 
-// JSON with two-space indents, but arrays of numbers or strings on one line.
-function compactJson(v) {
-  return JSON.stringify(v, null, 2).replace(/\[\n\s*([^[\]{}]*?)\n\s*\]/g, (_, inner) => `[${inner.replace(/,\n\s*/g, ', ')}]`);
-}
-
 // Losses are small numbers: four significant digits.
 const num = (v) => (Number.isFinite(v) ? String(Number(Number(v).toPrecision(4))) : '—');
 const ratioText = (v) => (Number.isFinite(v) ? `${Number(v).toFixed(2)}×` : '—');
-
-function stat(label, value, testid) {
-  return h('div', { class: 'stat' }, h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-testid': testid }, value));
-}
 
 // A spec to start from: the first endpoint, the newest completed training job as the
 // baseline and retraining template, the first catalog table's columns as the data.
@@ -202,13 +193,13 @@ async function renderMonitor(ctx) {
       const spec = Object.fromEntries(SPEC_FIELDS.filter((k) => d[k] !== undefined).map((k) => [k, d[k]]));
       body.replaceChildren(
         h('div', { class: 'cards' },
-          stat('Status', d.MonitorStatus, 'monitor-status'),
+          stat('Status', d.MonitorStatus, { testid: 'monitor-status' }),
           stat('Endpoint', link(`#/endpoints/${enc(d.EndpointName)}`, d.EndpointName)),
-          stat(`Last ${d.Metric}`, num(last?.Value), 'last-value'),
-          stat(`Baseline (${d.BaselineSource || 'first evaluation'})`, num(d.BaselineValue), 'baseline'),
-          stat(`Ratio (drift above ${ratioText(d.DriftThreshold)})`, ratioText(last?.Ratio), 'ratio'),
-          stat('Breaches in a row', `${d.Breaches ?? 0} of ${d.ConsecutiveBreaches}`, 'breaches'),
-          stat('Evaluations', `${d.EvaluationsCompleted ?? 0} of ${d.EvaluationsRequested ?? 0}`, 'evaluations-count'),
+          stat(`Last ${d.Metric}`, num(last?.Value), { testid: 'last-value' }),
+          stat(`Baseline (${d.BaselineSource || 'first evaluation'})`, num(d.BaselineValue), { testid: 'baseline' }),
+          stat(`Ratio (drift above ${ratioText(d.DriftThreshold)})`, ratioText(last?.Ratio), { testid: 'ratio' }),
+          stat('Breaches in a row', `${d.Breaches ?? 0} of ${d.ConsecutiveBreaches}`, { testid: 'breaches' }),
+          stat('Evaluations', `${d.EvaluationsCompleted ?? 0} of ${d.EvaluationsRequested ?? 0}`, { testid: 'evaluations-count' }),
           stat('Next evaluation', d.ScheduleIntervalSeconds ? fmt.time(d.NextEvaluationTime) : 'on demand')),
         section(`${d.Metric} per evaluation (the last ${(d.Evaluations || []).length})`, historyChart(d)),
         section('Evaluations', evaluationsTable(d.Evaluations || [])),

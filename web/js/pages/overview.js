@@ -2,18 +2,13 @@
 // here from the counters' deltas), what needs attention across the pipeline (errors,
 // failed runs, drift), and how many of each resource exist, each linking to its page.
 import { enc, get } from '../api.js';
-import { clear, errorBox, fmt, h, lineChart, link, section } from '../dom.js';
+import { clear, errorBox, fmt, h, lineChart, link, section, stat } from '../dom.js';
 
 const REFRESH_MS = 2000;
 const HISTORY = 90;  // refreshes kept for the rate chart (3 minutes)
 
 // Survives navigation, so that coming back shows the recent rate at once.
 const samples = [];
-
-function stat(label, value, href, testid) {
-  const body = [h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-testid': testid }, value)];
-  return href ? h('a', { class: 'stat', href }, body) : h('div', { class: 'stat' }, body);
-}
 
 // Every list the overview reads, fetched at once; a list the server refused is null.
 async function fetchLists() {
@@ -98,10 +93,10 @@ export default [{
         const r = rates();
         const last = r.in.length ? r.in[r.in.length - 1][1] : undefined;
         clear(brokerBox).append(
-          stat('Connections', fmt.number(b.connections), null, 'connections'),
-          stat('Messages in', fmt.number(b.messages_received), null, 'messages-received'),
-          stat('Messages out', fmt.number(b.messages_sent), null, 'messages-sent'),
-          stat('In now, msg/s', last === undefined ? '—' : fmt.number(Math.round(last)), null, 'rate-in'),
+          stat('Connections', fmt.number(b.connections), { testid: 'connections' }),
+          stat('Messages in', fmt.number(b.messages_received), { testid: 'messages-received' }),
+          stat('Messages out', fmt.number(b.messages_sent), { testid: 'messages-sent' }),
+          stat('In now, msg/s', last === undefined ? '—' : fmt.number(Math.round(last)), { testid: 'rate-in' }),
           stat('Subscriptions', fmt.number(b.subscriptions)),
           stat('Retained', fmt.number(b.retained_messages)),
           stat('Refused publishes', fmt.number(b.publish_denied)),
@@ -113,7 +108,7 @@ export default [{
           series: [{ name: 'in', points: r.in }, { name: 'out', points: r.out }],
           height: 160, yLabel: 'messages per second', testid: 'rate-chart',
         }));
-        clear(countBox).append(...c.map(([label, value, href, testid]) => stat(label, fmt.number(value), href, testid)));
+        clear(countBox).append(...c.map(([label, value, href, testid]) => stat(label, fmt.number(value), { href, testid })));
         clear(attentionBox).append(problems.length
           ? h('ul', { 'data-testid': 'attention' }, problems.map(([text, href]) => h('li', {}, link(href, text))))
           : h('p', { class: 'note', 'data-testid': 'attention' }, 'Nothing needs attention: no rule or stream errors, no failed run, job or endpoint, no drift.'));

@@ -8,15 +8,10 @@
 // draws the answer: the series sent, the forecast's mean and median and its quantile band.
 import { ApiError, api, del, enc, get, post } from '../api.js';
 import {
-  badge, button, clear, errorBox, fmt, formDialog, h, kv, lineChart, link, parseJsonField, pre, section, table,
+  badge, button, clear, compactJson, errorBox, fmt, formDialog, h, kv, lineChart, link, parseJsonField, pre, section, table,
 } from '../dom.js';
 
 const REFRESH_MS = 2000;
-
-// JSON with two-space indents, but arrays of numbers or strings on one line.
-function compactJson(v) {
-  return JSON.stringify(v, null, 2).replace(/\[\n\s*([^[\]{}]*?)\n\s*\]/g, (_, inner) => `[${inner.replace(/,\n\s*/g, ', ')}]`);
-}
 
 function jsonDialog({ title, testid, label, value, help, submitLabel = 'Create', submit }) {
   formDialog({
