@@ -110,6 +110,13 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
   r.endpoint = req.params["name"];
   r.target_variant = req.Header("x-amzn-sagemaker-target-variant");
   r.target_model = req.Header("x-amzn-sagemaker-target-model");
+  r.inference_id = req.Header("x-amzn-sagemaker-inference-id");
+  bool printable = r.inference_id.size() <= 64;
+  for (char c : r.inference_id) printable = printable && c >= 0x20 && c < 0x7f;
+  if (!printable) {
+    return respond(net::JsonError(400, "invalid_argument",
+                                  "X-Amzn-SageMaker-Inference-Id must be at most 64 printable ASCII characters"));
+  }
   std::string type = req.Header("content-type");
   if (type.empty()) type = "application/json";
   r.invocation.content_type = type.substr(0, type.find(';'));

@@ -4,6 +4,7 @@
 //   tributary model create m1 --artifact model/          (the path is sent absolute)
 //   tributary model create m2 --artifact s3://iot-data/models/job-1/output/model/  (copied by the server)
 //   tributary endpoint-config create c1 --variant name=blue,model=m1,weight=1,instances=2
+//       [--data-capture s3://iot-data/capture/ --capture-percent 20 --capture-mode both]
 //   tributary endpoint create ep --config c1 --wait
 //   tributary endpoint update ep --config c2 --traffic canary --canary-percent 10
 //       --wait-s 30 --rollback-max-error-rate 0.05 --wait
@@ -175,7 +176,31 @@ Result<json> ParseVariant(const std::string& spec) {
   return v;
 }
 
-int CreateEndpointConfig(const ClientOptions& opts, const std::string& name, const std::vector<std::string>& specs) {
+// --data-capture and its companions: SageMaker's DataCaptureConfig.
+struct CaptureArgs {
+  std::string destination;  // "" = no capture
+  int percent = 100;
+  std::string mode = "both";
+  std::vector<std::string> json_types = {"application/json", "application/jsonlines"};
+  std::vector<std::string> csv_types = {"text/csv"};
+  int flush_s = 60;
+};
+
+json CaptureConfig(const CaptureArgs& a) {
+  const char* mode = a.mode == "input" ? "Input" : a.mode == "output" ? "Output" : "InputAndOutput";
+  json header = json::object();
+  if (!a.json_types.empty()) header["JsonContentTypes"] = a.json_types;
+  if (!a.csv_types.empty()) header["CsvContentTypes"] = a.csv_types;
+  return {{"EnableCapture", true},
+          {"InitialSamplingPercentage", a.percent},
+          {"DestinationS3Uri", a.destination},
+          {"CaptureOptions", {{{"CaptureMode", mode}}}},
+          {"CaptureContentTypeHeader", header},
+          {"FlushIntervalInSeconds", a.flush_s}};
+}
+
+int CreateEndpointConfig(const ClientOptions& opts, const std::string& name, const std::vector<std::string>& specs,
+                         const CaptureArgs& capture) {
   json variants = json::array();
   for (const auto& spec : specs) {
     auto v = ParseVariant(spec);
@@ -183,6 +208,7 @@ int CreateEndpointConfig(const ClientOptions& opts, const std::string& name, con
     variants.push_back(*v);
   }
   json body{{"EndpointConfigName", name}, {"ProductionVariants", variants}};
+  if (!capture.destination.empty()) body["DataCaptureConfig"] = CaptureConfig(capture);
   return CallAndReport(opts, "endpoint-config create", "POST", "/v1/endpoint-configs", &body,
                        "created endpoint config " + name + " with " + std::to_string(variants.size()) +
                            (variants.size() == 1 ? " variant" : " variants"));
@@ -654,8 +680,28 @@ void AddEndpointConfigCommands(CLI::App* parent, CommandContext* ctx) {
                      "a production variant: name=V,model=M[,weight=1][,instances=1][,max-queued=16]"
                      "[,memory-budget-mib=2048]; repeat for more")
       ->required();
+  auto capture = std::make_shared<CaptureArgs>();
+  auto* dest = create->add_option("--data-capture", capture->destination,
+                                  "capture sampled requests and answers into the lake under this prefix "
+                                  "(s3://bucket/prefix/), as JSON Lines per endpoint, variant and hour");
+  auto needs_dest = [dest](CLI::Option* o) { o->needs(dest); };
+  needs_dest(create->add_option("--capture-percent", capture->percent, "share of requests captured, 0..100")
+                 ->check(CLI::Range(0, 100))
+                 ->capture_default_str());
+  needs_dest(create->add_option("--capture-mode", capture->mode, "what is captured")
+                 ->check(CLI::IsMember({"input", "output", "both"}))
+                 ->capture_default_str());
+  needs_dest(create->add_option("--capture-json-type", capture->json_types,
+                                "content types kept as JSON text (others as base64); repeat for more")
+                 ->capture_default_str());
+  needs_dest(create->add_option("--capture-csv-type", capture->csv_types, "content types kept as CSV text")
+                 ->capture_default_str());
+  needs_dest(create->add_option("--capture-flush-s", capture->flush_s,
+                                "seconds a variant's captured lines wait before becoming an object, 1..900")
+                 ->check(CLI::Range(1, 900))
+                 ->capture_default_str());
   AddClientFlags(create, opts.get());
-  create->callback([=] { ctx->run = [=] { return CreateEndpointConfig(*opts, *name, *variants); }; });
+  create->callback([=] { ctx->run = [=] { return CreateEndpointConfig(*opts, *name, *variants, *capture); }; });
 
   auto* list = group->add_subcommand("list", "List endpoint configs");
   AddClientFlags(list, opts.get());

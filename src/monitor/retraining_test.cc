@@ -36,8 +36,12 @@ TEST(RetrainingTest, TheNewJobCopiesTheTemplateWithFreshChannels) {
             "s3://data/monitor/m/20261201-230501/train/");
   EXPECT_EQ(request["InputDataConfig"][1]["ChannelName"], "test");
 
-  serving::EndpointConfig current{"c1", {serving::VariantConfig{"blue", "m1", 0.7, 2}, serving::VariantConfig{"green", "m2", 0.3}}, 5};
+  serving::EndpointConfig current{"c1", {serving::VariantConfig{"blue", "m1", 0.7, 2}, serving::VariantConfig{"green", "m2", 0.3}}, 5, std::nullopt};
+  current.data_capture = serving::DataCaptureConfig{};
+  current.data_capture->bucket = "data";
   serving::EndpointConfig next = ConfigServing(current, "c2", "m3");
+  ASSERT_TRUE(next.data_capture.has_value());  // the retrained model's traffic is captured as before
+  EXPECT_EQ(next.data_capture->bucket, "data");
   EXPECT_EQ(next.name, "c2");
   ASSERT_EQ(next.variants.size(), 2u);
   EXPECT_EQ(next.variants[0].model, "m3");

@@ -62,13 +62,14 @@ Result<std::vector<std::shared_ptr<EndpointManager::LiveVariant>>> EndpointManag
   using Started = Result<std::shared_ptr<LiveVariant>>;
   std::vector<std::future<Started>> starting;
   for (const VariantConfig& vc : config.variants) {
-    starting.push_back(std::async(std::launch::async, [this, endpoint, vc, &weights]() -> Started {
+    starting.push_back(std::async(std::launch::async, [this, endpoint, vc, &config, &weights]() -> Started {
       TRY_ASSIGN(Model model, store_->GetModel(vc.model));
       auto v = std::make_shared<LiveVariant>();
       v->config = vc;
       auto w = weights.find(vc.name);
       v->weight = w != weights.end() ? w->second : vc.initial_weight;
       v->metrics = metrics_->For(endpoint, vc.name);
+      if (config.data_capture && config.data_capture->enabled) v->capture = config.data_capture;
       TRY_ASSIGN(FleetOptions o, FleetFor(model, vc, endpoint + "/" + vc.name));
       if (model.multi_model) {
         v->cache = std::make_shared<ModelCache>(std::move(o), model.artifact,

@@ -36,7 +36,14 @@ json EndpointManager::LiveVariant::Describe(double share) const {
 EndpointManager::EndpointManager(ServingStore* store, ServingOptions options)
     : store_(store),
       options_(std::move(options)),
-      metrics_(std::make_unique<VariantMetricsTable>(options_.metrics)) {}
+      metrics_(std::make_unique<VariantMetricsTable>(options_.metrics)) {
+  if (options_.lake != nullptr) {
+    CaptureWriterOptions o;
+    o.lake = options_.lake;
+    o.metrics = options_.metrics;
+    capture_ = std::make_unique<CaptureWriter>(std::move(o));
+  }
+}
 
 Result<std::unique_ptr<EndpointManager>> EndpointManager::Open(ServingStore* store, ServingOptions options) {
   if (options.metrics == nullptr) return InvalidArgument("EndpointManager needs a metrics registry");
@@ -208,6 +215,14 @@ Result<json> EndpointManager::Describe(const std::string& name) const {
       return out;
     };
     double pending = rt.pending.empty() ? 0 : rt.pending_share;
+    // SageMaker's DataCaptureConfigSummary, of the config serving now.
+    if (!rt.live.empty() && rt.live.front()->capture) {
+      const DataCaptureConfig& c = *rt.live.front()->capture;
+      j["DataCaptureConfig"] = {{"EnableCapture", true},
+                                {"CaptureStatus", capture_ ? "Started" : "Stopped"},
+                                {"CurrentSamplingPercentage", c.sampling_percentage},
+                                {"DestinationS3Uri", c.DestinationUri()}};
+    }
     j["ProductionVariants"] = shares(rt.live, 1 - pending);
     if (!rt.pending.empty()) {
       j["PendingProductionVariants"] = shares(rt.pending, pending);
@@ -263,6 +278,8 @@ Result<std::unique_ptr<Fleet>> EndpointManager::StartModelFleet(const std::strin
   return Fleet::Start(std::move(o));
 }
 
+Status EndpointManager::FlushCapture() { return capture_ ? capture_->Flush() : Status::Ok(); }
+
 void EndpointManager::Stop() {
   std::map<std::string, std::shared_ptr<Endpoint>> all;
   {
@@ -290,6 +307,7 @@ void EndpointManager::Stop() {
     for (auto& v : routing->live) v->Stop();
     for (auto& v : routing->pending) v->Stop();
   }
+  if (capture_) capture_->Stop();  // after the fleets: their last answers are captured too
 }
 
 }  // namespace tributary::serving

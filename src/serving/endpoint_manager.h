@@ -30,6 +30,7 @@
 #include "base/metrics.h"
 #include "base/status.h"
 #include "objstore/object_store.h"
+#include "serving/capture_writer.h"
 #include "serving/fleet.h"
 #include "serving/resources.h"
 #include "serving/store.h"
@@ -43,7 +44,8 @@ struct ServingOptions {
   int request_timeout_ms = 60000;
   MetricsRegistry* metrics = nullptr;  // required
   // Models with a lake artifact (artifact_fetch.h): where its copy is made again when
-  // missing at fleet start. Without a lake such a model's copy must exist.
+  // missing at fleet start. Without a lake such a model's copy must exist. Also where
+  // data capture writes (capture_writer.h); without a lake nothing is captured.
   objstore::ObjectStoreProvider* lake = nullptr;
   std::string model_cache_dir;
 };
@@ -52,6 +54,7 @@ struct InvokeRequest {
   std::string endpoint;
   std::string target_variant;  // "" = by weight
   std::string target_model;    // multi-model endpoints only
+  std::string inference_id;    // X-Amzn-SageMaker-Inference-Id: kept with a captured invocation
   Invocation invocation;
 };
 
@@ -89,8 +92,12 @@ class EndpointManager {
   Result<std::unique_ptr<Fleet>> StartModelFleet(const std::string& model, const std::string& fleet_name,
                                                  int instances) const;
 
+  // Writes what data capture holds in memory to the lake now (tests, tools).
+  Status FlushCapture();
+
   // Ends operations (an update in progress is abandoned: the old config keeps serving
-  // after a restart), then drains and stops every fleet. Idempotent.
+  // after a restart), then drains and stops every fleet and writes what data capture
+  // holds. Idempotent.
   void Stop();
 
  private:
@@ -119,10 +126,12 @@ class EndpointManager {
   void Dispatch(std::shared_ptr<const Routing> routing, std::shared_ptr<LiveVariant> variant,
                 std::shared_ptr<const InvokeRequest> request, int64_t start_ns, bool may_retry,
                 std::function<void(InvokeAnswer)> done);
+  void Capture(const LiveVariant& variant, const InvokeRequest& request, const InvokeAnswer& answer);
 
   ServingStore* store_;
   ServingOptions options_;
   std::unique_ptr<VariantMetricsTable> metrics_;
+  std::unique_ptr<CaptureWriter> capture_;  // null without a lake
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

@@ -12,10 +12,13 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "base/testing/temp_dir.h"
 #include "metadata/database.h"
+#include "streams/testing/memory_object_store.h"
 
 namespace tributary::serving {
 namespace {
@@ -47,6 +50,7 @@ class EndpointManagerTest : public ::testing::Test {
     o.forecast_tool = tool_;
     o.metrics = &metrics_;
     o.startup_timeout_ms = 20000;
+    o.lake = &lake_;
     auto m = EndpointManager::Open(store_.get(), o);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     manager_ = std::move(*m);
@@ -61,12 +65,13 @@ class EndpointManagerTest : public ::testing::Test {
   }
 
   void AddConfig(const std::string& name, std::vector<std::pair<std::string, std::string>> variants,
-                 int max_queued = 64) {
+                 int max_queued = 64, json data_capture = nullptr) {
     json v = json::array();
     for (auto& [variant, model] : variants) {
       v.push_back({{"VariantName", variant}, {"ModelName", model}, {"MaxQueuedRequestsPerInstance", max_queued}});
     }
-    auto c = ParseEndpointConfig({{"EndpointConfigName", name}, {"ProductionVariants", v}});
+    auto c = ParseEndpointConfig(
+        {{"EndpointConfigName", name}, {"ProductionVariants", v}, {"DataCaptureConfig", data_capture}});
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     ASSERT_TRUE(store_->CreateConfig(*c).ok());
   }
@@ -88,9 +93,10 @@ class EndpointManagerTest : public ::testing::Test {
   }
 
   InvokeAnswer Call(const std::string& endpoint, const std::string& body, const std::string& variant = "",
-                    const std::string& model = "") {
+                    const std::string& model = "", const std::string& inference_id = "") {
     InvokeRequest r;
     r.endpoint = endpoint;
+    r.inference_id = inference_id;
     r.target_variant = variant;
     r.target_model = model;
     r.invocation.body = body;
@@ -102,6 +108,7 @@ class EndpointManagerTest : public ::testing::Test {
   }
 
   testing_support::TempDir dir_;
+  streams::testing::MemoryObjectStores lake_;
   std::string tool_;
   MetricsRegistry metrics_;
   std::unique_ptr<metadata::Database> db_;
@@ -389,6 +396,80 @@ TEST_F(EndpointManagerTest, MultiModelLoadsOnFirstUseAndUnloadsLeastRecentlyUsed
   EXPECT_EQ(mm["Unloads"], 1) << mm.dump();
   ASSERT_EQ(mm["LoadedModels"].size(), 1u);
   EXPECT_EQ(mm["LoadedModels"][0]["ModelName"], "b");
+}
+
+// Data capture: the answers an endpoint gives, sampled into the lake in SageMaker's
+// format (capture_writer_test.cc has the format and the writer itself).
+TEST_F(EndpointManagerTest, CapturesTheSampledAnswersOfItsConfigInTheLake) {
+  AddModel("m1", "ok");
+  AddModel("bad", "fail");
+  json all = {{"InitialSamplingPercentage", 100},
+              {"DestinationS3Uri", "s3://lake/capture"},
+              {"CaptureOptions", {{{"CaptureMode", "Input"}}, {{"CaptureMode", "Output"}}}},
+              {"CaptureContentTypeHeader", {{"JsonContentTypes", {"application/json"}}}}};
+  AddConfig("c1", {{"blue", "m1"}, {"broken", "bad"}}, 64, all);
+  ASSERT_TRUE(manager_->Create("ep", "c1").ok());
+  ASSERT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
+  std::map<std::string, std::string> answers;  // request body -> answer body
+  for (int i = 0; i < 20; ++i) {
+    std::string body = "{\"n\":" + std::to_string(i) + "}";
+    InvokeAnswer a = Call("ep", body, "blue", "", "id-" + std::to_string(i));
+    ASSERT_EQ(a.status, 200);
+    answers[body] = a.body;
+  }
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("ep", "{}", "broken").status, 500);  // errors are not captured
+  json d = *manager_->Describe("ep");
+  EXPECT_EQ(d["DataCaptureConfig"]["CaptureStatus"], "Started") << d.dump();
+  EXPECT_EQ(d["DataCaptureConfig"]["CurrentSamplingPercentage"], 100);
+  EXPECT_EQ(d["DataCaptureConfig"]["DestinationS3Uri"], "s3://lake/capture/");
+  EXPECT_EQ(d["ProductionVariants"][0]["Metrics"]["CapturedInvocations"], 20) << d.dump();
+  EXPECT_EQ(d["ProductionVariants"][1]["Metrics"]["CapturedInvocations"], 0);
+
+  ASSERT_TRUE(manager_->FlushCapture().ok());
+  auto objects = lake_.Get("lake")->Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects.begin()->first.rfind("capture/ep/blue/", 0), 0u) << objects.begin()->first;
+  std::istringstream in(objects.begin()->second.data);
+  std::string line;
+  std::set<std::string> ids;
+  while (std::getline(in, line)) {
+    json j = json::parse(line);
+    std::string input = j["captureData"]["endpointInput"]["data"];
+    ASSERT_TRUE(answers.count(input)) << line;
+    EXPECT_EQ(j["captureData"]["endpointOutput"]["data"], answers[input]);
+    EXPECT_EQ(j["captureData"]["endpointOutput"]["encoding"], "JSON");
+    ids.insert(j["eventMetadata"]["inferenceId"].get<std::string>());
+    answers.erase(input);
+  }
+  EXPECT_TRUE(answers.empty()) << answers.size() << " answers not captured";
+  EXPECT_EQ(ids.size(), 20u);
+
+  // Half the traffic of a new config: about half is captured; a stop writes what is buffered.
+  json half = all;
+  half["InitialSamplingPercentage"] = 50;
+  AddConfig("c2", {{"green", "m1"}}, 64, half);
+  ASSERT_TRUE(manager_->Update("ep", "c2", {}).ok());
+  ASSERT_EQ(WaitSettled("ep")["EndpointConfigName"], "c2");
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(Call("ep", "{}").status, 200);
+  manager_->Stop();
+  size_t green_lines = 0;
+  for (const auto& [key, o] : lake_.Get("lake")->Objects()) {
+    if (key.rfind("capture/ep/green/", 0) == 0) green_lines += std::count(o.data.begin(), o.data.end(), '\n');
+  }
+  EXPECT_GT(green_lines, 60u);
+  EXPECT_LT(green_lines, 140u);
+
+  // Capture off (EnableCapture false, or no lake): nothing is captured, and describe says so.
+  json off = all;
+  off["EnableCapture"] = false;
+  AddConfig("c3", {{"blue", "m1"}}, 64, off);
+  OpenManager();
+  ASSERT_TRUE(manager_->Create("ep3", "c3").ok());
+  ASSERT_EQ(WaitSettled("ep3")["EndpointStatus"], "InService");
+  ASSERT_EQ(Call("ep3", "{}").status, 200);
+  EXPECT_FALSE((*manager_->Describe("ep3")).contains("DataCaptureConfig"));
+  ASSERT_TRUE(manager_->FlushCapture().ok());
+  for (const auto& [key, o] : lake_.Get("lake")->Objects()) EXPECT_EQ(key.find("/ep3/"), std::string::npos) << key;
 }
 
 TEST(ResourcesTest, ParseErrorsNameTheField) {

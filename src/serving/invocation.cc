@@ -118,6 +118,7 @@ void EndpointManager::Dispatch(std::shared_ptr<const Routing> routing, std::shar
     a.content_type = r.content_type;
     a.body = std::move(r.body);
     a.variant = variant->config.name;
+    if (variant->capture && a.status >= 200 && a.status < 300) Capture(*variant, *request, a);
     done(std::move(a));
   };
   if (variant->cache) {
@@ -147,6 +148,26 @@ void EndpointManager::Dispatch(std::shared_ptr<const Routing> routing, std::shar
           std::to_string(variant->config.instances) + " instances; retry later");
   refused.retry_after_s = kRetryOverloadedS;
   done(std::move(refused));
+}
+
+void EndpointManager::Capture(const LiveVariant& variant, const InvokeRequest& request, const InvokeAnswer& answer) {
+  const DataCaptureConfig& c = *variant.capture;
+  if (!capture_ || Uniform() * 100 >= c.sampling_percentage) return;
+  CapturedEvent e;
+  e.endpoint = request.endpoint;
+  e.variant = variant.config.name;
+  e.time_ms = WallMillis();
+  e.inference_id = request.inference_id;
+  if (c.capture_input) {
+    e.input_content_type = request.invocation.content_type;
+    e.input = request.invocation.body;
+  }
+  if (c.capture_output) {
+    e.output_content_type = answer.content_type;
+    e.output = answer.body;
+  }
+  capture_->Add(c, e);
+  variant.metrics->captured->Add();
 }
 
 }  // namespace tributary::serving

@@ -1,5 +1,7 @@
 #include "serving/resources.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "base/clock.h"
@@ -46,6 +48,32 @@ Result<int> OptionalInt(const json& j, const std::string& key, const std::string
                                 std::to_string(v));
   }
   return static_cast<int>(v);
+}
+
+// "application/json" style: a type, '/', a subtype; lower-cased.
+Result<std::vector<std::string>> ContentTypes(const json& j, const std::string& key, const std::string& where) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return out;
+  if (!it->is_array() || it->empty() || it->size() > 10) {
+    return Bad(where + key, "must be an array of 1..10 content types");
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& t = (*it)[i];
+    std::string at = where + key + "[" + std::to_string(i) + "]";
+    if (!t.is_string()) return Bad(at, "must be a string");
+    std::string type = t.get<std::string>();
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+    size_t slash = type.find('/');
+    bool ok = type.size() <= 256 && slash != std::string::npos && slash > 0 && slash + 1 < type.size() &&
+              type.find('/', slash + 1) == std::string::npos;
+    for (char c : type) {
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/.+-_*").find(c) != std::string_view::npos);
+    }
+    if (!ok) return Bad(at, "'" + t.get<std::string>() + "' is not a content type such as application/json");
+    out.push_back(type);
+  }
+  return out;
 }
 
 bool IsArtifact(const fs::path& dir) {
@@ -169,8 +197,74 @@ Result<EndpointConfig> ParseEndpointConfig(const json& j) {
     c.variants.push_back(std::move(vc));
   }
   if (total <= 0) return Bad("ProductionVariants", "the weights add up to 0: no variant would get traffic");
+  if (auto dc = j.find("DataCaptureConfig"); dc != j.end() && !dc->is_null()) {
+    TRY_ASSIGN(c.data_capture, ParseDataCaptureConfig(*dc, "DataCaptureConfig."));
+  }
   c.created_ms = WallMillis();
   return c;
+}
+
+Result<DataCaptureConfig> ParseDataCaptureConfig(const json& j, const std::string& where) {
+  if (!j.is_object()) return Bad(where.substr(0, where.size() - 1), "must be an object");
+  DataCaptureConfig c;
+  if (auto it = j.find("EnableCapture"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Bad(where + "EnableCapture", "must be true or false");
+    c.enabled = it->get<bool>();
+  }
+  if (!j.contains("InitialSamplingPercentage")) return Bad(where + "InitialSamplingPercentage", "missing (0..100)");
+  TRY_ASSIGN(c.sampling_percentage, OptionalInt(j, "InitialSamplingPercentage", where, 0, 0, 100));
+  TRY_ASSIGN(std::string uri, RequiredString(j, "DestinationS3Uri", where));
+  Result<lake::LakePath> dest = lake::LakePath::Parse(uri);
+  if (!dest.ok()) return Bad(where + "DestinationS3Uri", dest.status().message());
+  c.bucket = dest->bucket;
+  c.prefix = dest->prefix;
+  auto options = j.find("CaptureOptions");
+  if (options == j.end() || !options->is_array() || options->empty() || options->size() > 32) {
+    return Bad(where + "CaptureOptions", "must be an array of 1..32 {\"CaptureMode\": \"Input\" | \"Output\" | "
+                                        "\"InputAndOutput\"}");
+  }
+  for (size_t i = 0; i < options->size(); ++i) {
+    const json& o = (*options)[i];
+    std::string at = where + "CaptureOptions[" + std::to_string(i) + "].";
+    if (!o.is_object()) return Bad(at.substr(0, at.size() - 1), "must be an object");
+    TRY_ASSIGN(std::string mode, RequiredString(o, "CaptureMode", at));
+    if (mode == "Input" || mode == "InputAndOutput") c.capture_input = true;
+    if (mode == "Output" || mode == "InputAndOutput") c.capture_output = true;
+    if (mode != "Input" && mode != "Output" && mode != "InputAndOutput") {
+      return Bad(at + "CaptureMode", "'" + mode + "' is not Input, Output or InputAndOutput");
+    }
+  }
+  if (auto h = j.find("CaptureContentTypeHeader"); h != j.end() && !h->is_null()) {
+    std::string at = where + "CaptureContentTypeHeader.";
+    if (!h->is_object()) return Bad(at.substr(0, at.size() - 1), "must be an object");
+    TRY_ASSIGN(c.json_content_types, ContentTypes(*h, "JsonContentTypes", at));
+    TRY_ASSIGN(c.csv_content_types, ContentTypes(*h, "CsvContentTypes", at));
+  }
+  if (auto k = j.find("KmsKeyId"); k != j.end() && !k->is_null()) {
+    return Bad(where + "KmsKeyId", "not supported: captured objects are written as the lake stores every object "
+                                   "(encrypt the lake's disk or bucket instead)");
+  }
+  TRY_ASSIGN(c.flush_interval_s, OptionalInt(j, "FlushIntervalInSeconds", where, 60, 1, 900));
+  return c;
+}
+
+json ToJson(const DataCaptureConfig& c) {
+  json options = json::array();
+  if (c.capture_input && c.capture_output) {
+    options.push_back({{"CaptureMode", "InputAndOutput"}});
+  } else {
+    options.push_back({{"CaptureMode", c.capture_input ? "Input" : "Output"}});
+  }
+  json j = {{"EnableCapture", c.enabled},
+            {"InitialSamplingPercentage", c.sampling_percentage},
+            {"DestinationS3Uri", c.DestinationUri()},
+            {"CaptureOptions", options},
+            {"FlushIntervalInSeconds", c.flush_interval_s}};
+  json header = json::object();
+  if (!c.json_content_types.empty()) header["JsonContentTypes"] = c.json_content_types;
+  if (!c.csv_content_types.empty()) header["CsvContentTypes"] = c.csv_content_types;
+  if (!header.empty()) j["CaptureContentTypeHeader"] = header;
+  return j;
 }
 
 json ToJson(const EndpointConfig& c) {
@@ -183,10 +277,12 @@ json ToJson(const EndpointConfig& c) {
                         {"MaxQueuedRequestsPerInstance", v.max_queued_per_instance},
                         {"MemoryBudgetMiB", v.memory_budget_mib}});
   }
-  return {{"EndpointConfigName", c.name},
-          {"ProductionVariants", variants},
-          {"CreationTime", FormatIso8601Millis(c.created_ms)},
-          {"CreatedMs", c.created_ms}};
+  json j = {{"EndpointConfigName", c.name},
+            {"ProductionVariants", variants},
+            {"CreationTime", FormatIso8601Millis(c.created_ms)},
+            {"CreatedMs", c.created_ms}};
+  if (c.data_capture) j["DataCaptureConfig"] = ToJson(*c.data_capture);
+  return j;
 }
 
 Result<DeploymentConfig> ParseDeploymentConfig(const json& j) {

@@ -2,13 +2,15 @@
 // (the HTTP API's shapes, src/serving/README.md) and their validation:
 //   Model           a name and what runs it: a DeepAR artifact directory, a command
 //                   speaking the worker protocol, or a directory of artifacts (multi-model)
-//   EndpointConfig  immutable production variants: model, initial weight, instances
+//   EndpointConfig  immutable production variants: model, initial weight, instances;
+//                   optionally what of the traffic to capture into the lake
 //   DeploymentConfig  how an update shifts traffic and when it rolls back
 // Parse functions return InvalidArgument naming the JSON field ("ProductionVariants[1].
 // InitialInstanceCount: must be 1..16").
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,10 +51,34 @@ struct VariantConfig {
   int memory_budget_mib = 2048;  // multi-model variants: loaded models' RSS bound
 };
 
+// SageMaker's DataCaptureConfig: a sample of the requests and answers written as JSON
+// Lines to the lake (capture_writer.h), under
+// <destination><endpoint>/<variant>/yyyy/mm/dd/hh/.
+struct DataCaptureConfig {
+  bool enabled = true;              // EnableCapture (SageMaker's default: on)
+  int sampling_percentage = 0;      // InitialSamplingPercentage, 0..100
+  std::string bucket;               // DestinationS3Uri "s3://bucket/prefix/"
+  std::string prefix;               // "" or ending in '/'
+  bool capture_input = false;       // CaptureOptions: Input, Output, InputAndOutput
+  bool capture_output = false;
+  // CaptureContentTypeHeader: bodies of these types are kept as text (encoding JSON or
+  // CSV); anything else as base64, as SageMaker does when no type is listed.
+  std::vector<std::string> json_content_types;
+  std::vector<std::string> csv_content_types;
+  // Tributary's: a variant's buffer becomes an object after this long (or at 8 MiB).
+  int flush_interval_s = 60;
+
+  std::string DestinationUri() const { return "s3://" + bucket + "/" + prefix; }
+};
+// `where` prefixes the field names of errors ("DataCaptureConfig.").
+Result<DataCaptureConfig> ParseDataCaptureConfig(const nlohmann::json& j, const std::string& where);
+nlohmann::json ToJson(const DataCaptureConfig& c);
+
 struct EndpointConfig {
   std::string name;
   std::vector<VariantConfig> variants;
   int64_t created_ms = 0;
+  std::optional<DataCaptureConfig> data_capture;
 };
 Result<EndpointConfig> ParseEndpointConfig(const nlohmann::json& j);
 nlohmann::json ToJson(const EndpointConfig& c);

@@ -23,7 +23,8 @@ nlohmann::json VariantMetrics::Describe() const {
           {"ModelLatencyP50Ms", ms(model_latency_s, 0.5)},
           {"ModelLatencyP99Ms", ms(model_latency_s, 0.99)},
           {"OverheadLatencyP50Ms", ms(overhead_latency_s, 0.5)},
-          {"OverheadLatencyP99Ms", ms(overhead_latency_s, 0.99)}};
+          {"OverheadLatencyP99Ms", ms(overhead_latency_s, 0.99)},
+          {"CapturedInvocations", captured->Value()}};
 }
 
 namespace {
@@ -58,6 +59,8 @@ const VariantMetrics* VariantMetricsTable::For(const std::string& endpoint, cons
         "tributary_endpoint_overhead_latency_seconds",
         "Time a request spent in the server outside the model (routing, queueing, I/O)",
         ServingLatencyBuckets(), labels);
+    slot->captured = registry_->NewCounter("tributary_endpoint_captured_total",
+                                           "Requests of a variant sampled into the lake (data capture)", labels);
   }
   return slot.get();
 }

@@ -29,9 +29,11 @@ struct VariantMetrics {
   Counter* errors_5xx = nullptr;
   Histogram* model_latency_s = nullptr;
   Histogram* overhead_latency_s = nullptr;
+  Counter* captured = nullptr;  // invocations sampled into the lake (data capture)
 
   void Record(int status, double model_ms, double overhead_ms) const;
-  // SageMaker's names: Invocations, Invocation4XXErrors, ..., ModelLatencyP99Ms.
+  // SageMaker's names: Invocations, Invocation4XXErrors, ..., ModelLatencyP99Ms;
+  // CapturedInvocations.
   nlohmann::json Describe() const;
 };
 

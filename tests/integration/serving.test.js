@@ -3,7 +3,8 @@
 // with two production variants, invoked over HTTP with SageMaker DeepAR's request;
 // a blue/green canary update under load that must drop nothing; an update to a model
 // that fails every request, rolled back by its ErrorRate alarm; A/B weights; metrics;
-// and the endpoint back in service after a server restart (src/serving/README.md).
+// data capture of requests and answers into the lake (read back with DuckDB); and the
+// endpoint back in service after a server restart (src/serving/README.md).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -11,6 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
+const duckdb = require('@duckdb/node-api');
 const { BIN, Server, run, describeRun, makeTempDir, sleep } = require('./harness');
 
 const PREDICTION_LENGTH = 24;
@@ -439,8 +441,89 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     await deleteEndpoint('mm');
   });
 
+  // Every line of the capture objects under <lake>/<bucket>/<prefix>, read by DuckDB.
+  const capturedLines = async (bucketDir) => {
+    if (!fs.existsSync(bucketDir)) return [];
+    const inst = await duckdb.DuckDBInstance.create(':memory:');
+    const con = await inst.connect();
+    const result = await con.runAndReadAll(
+      `SELECT json(captureData) AS data, eventMetadata.inferenceId AS id, eventVersion, filename
+       FROM read_json('${bucketDir}/**/*.jsonl', format = 'newline_delimited', filename = true)`);
+    return result.getRows().map(([data, id, version, file]) => ({ data: JSON.parse(data), id, version, file }));
+  };
+
+  test('data capture: sampled requests and answers land in the lake, readable by DuckDB', async () => {
+    // Bad capture options are refused before anything is created.
+    let r = await server.cli(['endpoint-config', 'create', 'x', '--variant', 'name=a,model=m1',
+                              '--data-capture', 'ftp://lake/capture/']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /DataCaptureConfig\.DestinationS3Uri/);
+    r = await server.cli(['endpoint-config', 'create', 'x', '--variant', 'name=a,model=m1', '--capture-percent', '50']);
+    assert.notEqual(r.code, 0, 'a capture option without --data-capture');
+
+    await cli(['endpoint-config', 'create', 'capc', '--variant', 'name=blue,model=m1',
+               '--data-capture', 's3://capture-lake/capture/', '--capture-flush-s', '1']);
+    const c = await cliJson(['endpoint-config', 'describe', 'capc']);
+    assert.equal(c.DataCaptureConfig.DestinationS3Uri, 's3://capture-lake/capture/');
+    assert.equal(c.DataCaptureConfig.CaptureOptions[0].CaptureMode, 'InputAndOutput');
+    await cli(['endpoint', 'create', 'cap', '--config', 'capc', '--wait', '--timeout-s', '90'], { timeoutMs: 100000 });
+
+    const sent = new Map();  // inference id -> [request, answer]
+    for (let i = 0; i < 8; i++) {
+      const body = JSON.stringify(deepArRequest([{ start: series[i % 4].start, target: series[i % 4].target.slice(-72 + i) }], 10));
+      const answer = await invoke('cap', body, { 'X-Amzn-SageMaker-Inference-Id': `req-${i}` });
+      assert.equal(answer.status, 200, answer.body);
+      sent.set(`req-${i}`, [body, answer.body]);
+    }
+    assert.equal((await invoke('cap', '{"instances": 3}')).status, 400);  // refused: not captured
+    r = await invoke('cap', lightRequest, { 'X-Amzn-SageMaker-Inference-Id': 'x'.repeat(65) });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /Inference-Id/);
+
+    const bucketDir = path.join(server.dataDir, 'lake', 'capture-lake');
+    let lines = [];
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline && lines.length < sent.size) {
+      await sleep(300);
+      lines = await capturedLines(bucketDir);
+    }
+    assert.equal(lines.length, sent.size, `captured lines: ${JSON.stringify(lines.map((l) => l.id))}`);
+    for (const line of lines) {
+      assert.match(line.file, /capture\/cap\/blue\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}-\d{2}-\d{3}-[0-9a-f-]{36}\.jsonl$/);
+      assert.equal(line.version, '0');
+      const [body, answer] = sent.get(line.id);
+      const input = line.data.endpointInput;
+      assert.deepEqual([input.mode, input.encoding, input.observedContentType], ['INPUT', 'JSON', 'application/json']);
+      assert.equal(input.data, body);
+      assert.equal(line.data.endpointOutput.data, answer);
+      assert.equal(JSON.parse(line.data.endpointOutput.data).predictions.length, 1);
+      sent.delete(line.id);
+    }
+    const e = await describeEndpoint('cap');
+    assert.equal(e.DataCaptureConfig.CaptureStatus, 'Started');
+    assert.equal(e.ProductionVariants[0].Metrics.CapturedInvocations, 8);
+    const metrics = await call('GET', '/metrics');
+    assert.match(metrics.body, /tributary_capture_records_total 8\b/);
+
+    // Captured lines still buffered when the server stops are written on the way out
+    // (checked after the restart below).
+    await cli(['endpoint-config', 'create', 'capslow', '--variant', 'name=slow,model=m1',
+               '--data-capture', 's3://capture-lake/held/', '--capture-flush-s', '900', '--capture-mode', 'input']);
+    await cli(['endpoint', 'create', 'caps', '--config', 'capslow', '--wait', '--timeout-s', '90'], { timeoutMs: 100000 });
+    for (let i = 0; i < 3; i++) assert.equal((await invoke('caps', lightRequest)).status, 200);
+    assert.equal(fs.existsSync(path.join(bucketDir, 'held')), false, 'written before its interval');
+    await deleteEndpoint('cap');
+  });
+
   test('the endpoint is back in service after a restart', async () => {
     await server.restart();
+    // What endpoint caps captured before the stop is in the lake (input only).
+    const held = (await capturedLines(path.join(server.dataDir, 'lake', 'capture-lake'))).filter((l) => l.file.includes('/held/caps/slow/'));
+    assert.equal(held.length, 3, `${JSON.stringify(held)}\n${server.tail(30)}`);
+    for (const l of held) {
+      assert.equal(l.data.endpointInput.data, lightRequest);
+      assert.ok(l.data.endpointOutput == null, JSON.stringify(l.data));
+    }
     const e = await waitInService('ep', 60000);
     assert.equal(e.EndpointConfigName, 'c2');
     const r = await invoke('ep', request);
@@ -453,5 +536,7 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.match(list, /ep\s+InService\s+c2/);
 
     await deleteEndpoint('ep');
+    await waitInService('caps');
+    await deleteEndpoint('caps');
   });
 });

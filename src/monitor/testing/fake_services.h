@@ -23,7 +23,7 @@ class FakeServices : public MonitorServices {
 
   FakeServices() {
     jobs["base"] = Completed("base", 0.1);
-    configs["c1"] = serving::EndpointConfig{"c1", {serving::VariantConfig{"v1", "m1"}}, 0};
+    configs["c1"] = serving::EndpointConfig{"c1", {serving::VariantConfig{"v1", "m1"}}, 0, std::nullopt};
     model_level["m1"] = 10;
     endpoint_config = "c1";
   }

@@ -11,7 +11,19 @@ import {
   badge, button, clear, compactJson, errorBox, fmt, formDialog, h, kv, lineChart, link, parseJsonField, pre, section, table,
 } from '../dom.js';
 
+import { lakeLink } from './lake.js';
+
 const REFRESH_MS = 2000;
+
+// "20 % of requests (input and output) → s3://…" of a DataCaptureConfig, as a node.
+function captureText(c) {
+  if (!c || c.EnableCapture === false) return 'off';
+  const modes = (c.CaptureOptions || []).map((o) => o.CaptureMode);
+  const what = modes.includes('InputAndOutput') || (modes.includes('Input') && modes.includes('Output'))
+    ? 'input and output' : modes.includes('Input') ? 'input' : 'output';
+  const share = c.CurrentSamplingPercentage ?? c.InitialSamplingPercentage;
+  return h('span', {}, `${share} % of requests${c.CaptureOptions ? ` (${what})` : ''} → `, lakeLink(c.DestinationS3Uri));
+}
 
 function jsonDialog({ title, testid, label, value, help, submitLabel = 'Create', submit }) {
   formDialog({
@@ -103,7 +115,7 @@ async function renderConfigs(ctx) {
     try { value = await configTemplate(); } catch { value = { EndpointConfigName: 'c1', ProductionVariants: [] }; }
     jsonDialog({
       title: 'Create endpoint config', testid: 'create-endpoint-config-dialog', label: 'CreateEndpointConfig request (JSON)', value,
-      help: 'Each production variant: VariantName, ModelName, InitialVariantWeight, InitialInstanceCount (worker processes), MaxQueuedRequestsPerInstance, MemoryBudgetMiB. Configs cannot be changed once created.',
+      help: 'Each production variant: VariantName, ModelName, InitialVariantWeight, InitialInstanceCount (worker processes), MaxQueuedRequestsPerInstance, MemoryBudgetMiB. To keep a sample of the requests and answers in the lake, add DataCaptureConfig: {"InitialSamplingPercentage": 20, "DestinationS3Uri": "s3://bucket/capture/", "CaptureOptions": [{"CaptureMode": "InputAndOutput"}], "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]}}. Configs cannot be changed once created.',
       submit: async (body) => { await post('/v1/endpoint-configs', body); page.run(); },
     });
   }, { kind: 'primary', testid: 'create-endpoint-config' });
@@ -112,6 +124,7 @@ async function renderConfigs(ctx) {
     return table([
       { title: 'Name', value: (c) => c.EndpointConfigName },
       { title: 'Production variants', value: (c) => c.ProductionVariants.map((v) => h('div', {}, variantText(v))) },
+      { title: 'Data capture', value: (c) => captureText(c.DataCaptureConfig) },
       { title: 'Created', value: (c) => fmt.time(c.CreationTime) },
       { title: '', value: (c) => button('Delete', () => deleteThing(`endpoint config ${c.EndpointConfigName}`, `/v1/endpoint-configs/${enc(c.EndpointConfigName)}`, page.errors, page.run), { kind: 'danger', testid: `delete-config-${c.EndpointConfigName}` }) },
     ], configs, { testid: 'endpoint-configs', rowKey: (c) => c.EndpointConfigName, empty: 'No endpoint configs yet.' });
@@ -169,6 +182,7 @@ function variantsTable(variants, testid) {
     { title: 'Model p50 / p99', class: 'num', value: (v) => `${fmt.number(v.Metrics?.ModelLatencyP50Ms)} / ${fmt.number(v.Metrics?.ModelLatencyP99Ms)} ms` },
     { title: 'Overhead p50 / p99', class: 'num', value: (v) => `${fmt.number(v.Metrics?.OverheadLatencyP50Ms)} / ${fmt.number(v.Metrics?.OverheadLatencyP99Ms)} ms` },
     { title: 'Memory', class: 'num', value: (v) => fmt.bytes(v.MemoryBytes) },
+    { title: 'Captured', class: 'num', value: (v) => fmt.number(v.Metrics?.CapturedInvocations) },
   ], variants, { testid, rowKey: (v) => v.VariantName, empty: 'No variant is running.' });
 }
 
@@ -354,6 +368,7 @@ async function renderEndpoint(ctx) {
           ['Created', fmt.time(e.CreationTime)],
           ['Last modified', fmt.time(e.LastModifiedTime)],
           ['Invocation URL', `POST /endpoints/${name}/invocations`],
+          ['Data capture', captureText(e.DataCaptureConfig)],
         ], { testid: 'endpoint-summary' })),
         section('Production variants', variantsTable(e.ProductionVariants, 'endpoint-variants')),
         lastUpdateView(e));

@@ -1,0 +1,274 @@
+#include "serving/capture_writer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/log_throttle.h"
+#include "base/thread_name.h"
+#include "base/utf8.h"
+
+namespace tributary::serving {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kFirstBackoffMs = 1000;
+constexpr int kMaxBackoffMs = 30000;
+constexpr int64_t kHourMs = 3600 * 1000;
+
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+bool Listed(const std::vector<std::string>& types, const std::string& type) {
+  std::string lower = type;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  lower = lower.substr(0, lower.find(';'));
+  while (!lower.empty() && lower.back() == ' ') lower.pop_back();
+  return std::find(types.begin(), types.end(), lower) != types.end();
+}
+
+json Body(const DataCaptureConfig& c, const char* mode, const std::string& type,
+          const std::string& data) {
+  std::string encoding = "BASE64";
+  if (IsUtf8(data)) {
+    if (Listed(c.json_content_types, type)) encoding = "JSON";
+    if (Listed(c.csv_content_types, type)) encoding = "CSV";
+  }
+  return {{"observedContentType", type},
+          {"mode", mode},
+          {"data", encoding == "BASE64" ? Base64Encode(data) : data},
+          {"encoding", encoding}};
+}
+
+// "yyyy/mm/dd/hh/mm-ss-mmm-" of a time, UTC.
+std::string TimePath(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d/%02d/%02d/%02d/%02d-%02d-%03d-", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace
+
+std::string FormatCaptureLine(const DataCaptureConfig& c, const CapturedEvent& e,
+                              const std::string& event_id) {
+  json data = json::object();
+  if (c.capture_input) data["endpointInput"] = Body(c, "INPUT", e.input_content_type, e.input);
+  if (c.capture_output) data["endpointOutput"] = Body(c, "OUTPUT", e.output_content_type, e.output);
+  json meta = {{"eventId", event_id}, {"inferenceTime", FormatIso8601Millis(e.time_ms)}};
+  if (!e.inference_id.empty()) meta["inferenceId"] = e.inference_id;
+  json line = {{"captureData", data}, {"eventMetadata", meta}, {"eventVersion", "0"}};
+  return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+CaptureWriter::CaptureWriter(CaptureWriterOptions options) : options_(std::move(options)) {
+  MetricsRegistry& m = *options_.metrics;
+  records_ = m.NewCounter("tributary_capture_records_total", "Invocations captured for the lake");
+  objects_ = m.NewCounter("tributary_capture_objects_total", "Capture objects written to the lake");
+  bytes_ =
+      m.NewCounter("tributary_capture_bytes_total", "Bytes of capture objects written to the lake");
+  failures_ = m.NewCounter("tributary_capture_write_failures_total",
+                           "Capture objects the lake refused (retried)");
+  dropped_ = m.NewCounter("tributary_capture_dropped_records_total",
+                          "Captured invocations never written (too much waiting, or stopping)");
+  buffered_ = m.NewGauge("tributary_capture_buffered_bytes", "Captured bytes not yet in the lake");
+  thread_ = std::thread([this] {
+    SetThreadName("capture");
+    Run();
+  });
+}
+
+CaptureWriter::~CaptureWriter() { Stop(); }
+
+int64_t CaptureWriter::Now() const { return options_.now_ms ? options_.now_ms() : WallMillis(); }
+
+void CaptureWriter::Add(const DataCaptureConfig& c, const CapturedEvent& e) {
+  std::string line = FormatCaptureLine(c, e, NewUuid());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) {
+    dropped_->Add();
+    return;
+  }
+  const std::string dir = c.prefix + e.endpoint + "/" + e.variant + "/";
+  const std::string id = c.bucket + "\n" + dir;
+  auto it = buffers_.find(id);
+  if (it != buffers_.end() && it->second.first_ms / kHourMs != e.time_ms / kHourMs) {
+    Seal(it->second);  // objects never span an hour: their folder names it
+    buffers_.erase(it);
+    it = buffers_.end();
+  }
+  if (it == buffers_.end()) {
+    Buffer b;
+    b.bucket = c.bucket;
+    b.dir = dir;
+    b.first_ms = e.time_ms;
+    b.deadline_ms = Now() + int64_t{c.flush_interval_s} * 1000;
+    it = buffers_.emplace(id, std::move(b)).first;
+    wake_.notify_all();  // a deadline the thread may not wait for yet
+  }
+  it->second.data += line;
+  ++it->second.records;
+  records_->Add();
+  buffered_->Add(static_cast<int64_t>(line.size()));
+  if (it->second.data.size() >= options_.object_bytes) {
+    Seal(it->second);
+    buffers_.erase(it);
+    wake_.notify_all();
+  }
+}
+
+void CaptureWriter::Seal(Buffer& b) {
+  Object o;
+  o.bucket = b.bucket;
+  o.key = b.dir + TimePath(b.first_ms) + NewUuid() + ".jsonl";
+  o.data = std::move(b.data);
+  o.records = b.records;
+  waiting_bytes_ += o.data.size();
+  waiting_.push_back(std::move(o));
+  // Too much waiting for a lake that fails: the oldest go, except one being written.
+  size_t keep_front = front_in_flight_ ? 1 : 0;
+  while (waiting_bytes_ > options_.max_waiting_bytes && waiting_.size() > keep_front + 1) {
+    auto victim = waiting_.begin() + static_cast<std::ptrdiff_t>(keep_front);
+    dropped_->Add(victim->records);
+    waiting_bytes_ -= victim->data.size();
+    buffered_->Add(-static_cast<int64_t>(victim->data.size()));
+    static LogThrottle throttle(10000);
+    if (uint64_t held; throttle.Allow(&held)) {
+      Logger("serving")->error(
+          "data capture: dropped {} captured invocations for s3://{}/{}: the lake has not "
+          "taken them ({} similar drops not logged)",
+          victim->records, victim->bucket, victim->key, held);
+    }
+    waiting_.erase(victim);
+  }
+}
+
+Status CaptureWriter::WriteWaiting() {
+  std::lock_guard<std::mutex> writing(write_mu_);
+  while (true) {
+    Object o;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (waiting_.empty()) return Status::Ok();
+      o = waiting_.front();  // a copy: the front stays while written (Seal spares it)
+      front_in_flight_ = true;
+    }
+    Status st = [&]() -> Status {
+      TRY_ASSIGN(auto bucket, options_.lake->Bucket(o.bucket));
+      return bucket->Put(o.key, o.data);
+    }();
+    std::lock_guard<std::mutex> lock(mu_);
+    front_in_flight_ = false;
+    if (!st.ok()) {
+      failures_->Add();
+      backoff_ms_ = std::clamp(backoff_ms_ * 2, kFirstBackoffMs, kMaxBackoffMs);
+      retry_at_ms_ = Now() + backoff_ms_;
+      static LogThrottle throttle(10000);
+      if (uint64_t held; throttle.Allow(&held)) {
+        Logger("serving")->warn(
+            "data capture: cannot write s3://{}/{} ({} invocations), retrying in {} ms: {} "
+            "({} similar failures not logged)",
+            o.bucket, o.key, o.records, backoff_ms_, st.ToString(), held);
+      }
+      return st.WithContext("data capture object s3://" + o.bucket + "/" + o.key);
+    }
+    backoff_ms_ = 0;
+    retry_at_ms_ = 0;
+    objects_->Add();
+    bytes_->Add(o.data.size());
+    waiting_bytes_ -= o.data.size();
+    buffered_->Add(-static_cast<int64_t>(o.data.size()));
+    waiting_.pop_front();
+  }
+}
+
+Status CaptureWriter::Flush() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, b] : buffers_) Seal(b);
+    buffers_.clear();
+  }
+  return WriteWaiting();
+}
+
+void CaptureWriter::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const int64_t now = Now();
+    int64_t next = INT64_MAX;
+    for (auto it = buffers_.begin(); it != buffers_.end();) {
+      if (it->second.deadline_ms <= now) {
+        Seal(it->second);
+        it = buffers_.erase(it);
+      } else {
+        next = std::min(next, it->second.deadline_ms);
+        ++it;
+      }
+    }
+    if (!waiting_.empty()) {
+      if (now >= retry_at_ms_) {
+        lock.unlock();
+        (void)WriteWaiting();  // failures are logged and counted there
+        lock.lock();
+        continue;
+      }
+      next = std::min(next, retry_at_ms_);
+    }
+    if (next == INT64_MAX) {
+      wake_.wait(lock);
+    } else {
+      // Bounded, so that a clock other than the steady one (tests) is read again.
+      wake_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(next - now, 1, 250)));
+    }
+  }
+}
+
+void CaptureWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  Status st = Flush();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!st.ok()) {
+    uint64_t lost = 0;
+    for (const Object& o : waiting_) lost += o.records;
+    dropped_->Add(lost);
+    Logger("serving")->error("data capture: {} captured invocations not written at stop: {}", lost,
+                             st.ToString());
+  }
+}
+
+CaptureWriter::Stats CaptureWriter::stats() const {
+  Stats s;
+  s.records = records_->Value();
+  s.objects = objects_->Value();
+  s.bytes = bytes_->Value();
+  s.failures = failures_->Value();
+  s.dropped = dropped_->Value();
+  s.buffered_bytes = buffered_->Value();
+  return s;
+}
+
+}  // namespace tributary::serving
