@@ -505,6 +505,17 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     const metrics = await call('GET', '/metrics');
     assert.match(metrics.body, /tributary_capture_records_total 8\b/);
 
+    // The crawler makes a table of them, as of any JSON Lines in the lake.
+    await cli(['crawler', 'create', 'captured', '--source', 's3://capture-lake/capture/cap/blue/',
+               '--database', 'ml', '--table', 'captured']);
+    assert.match((await cli(['crawler', 'run', 'captured'])).stdout, /records: 8 added, 0 bad/);
+    const table = await cliJson(['catalog', 'describe', 'ml.captured']);
+    const types = Object.fromEntries(table.columns.map((col) => [col.name, col.type]));
+    assert.match(types.captureData, /^struct<endpointInput:struct<.*data:string.*>,endpointOutput:struct<.*>>$/);
+    assert.match(types.eventMetadata, /eventId:string/);
+    assert.equal(types.eventVersion, 'string');
+    assert.deepEqual(table.partition_keys.map((k) => k.name), ['year', 'month', 'day', 'hour']);
+
     // Captured lines still buffered when the server stops are written on the way out
     // (checked after the restart below).
     await cli(['endpoint-config', 'create', 'capslow', '--variant', 'name=slow,model=m1',
