@@ -193,12 +193,18 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     const config = JSON.parse(await page.inputValue('dialog[data-testid="create-endpoint-config-dialog"] textarea'));
     assert.deepEqual(config, { EndpointConfigName: 'base-config',
                                ProductionVariants: [{ VariantName: 'v1', ModelName: 'base', InitialVariantWeight: 1, InitialInstanceCount: 1 }] });
-    await submitDialog('create-endpoint-config-dialog');
+    // With data capture: every request and answer kept in the lake.
+    await submitDialog('create-endpoint-config-dialog', { ...config, DataCaptureConfig: {
+      InitialSamplingPercentage: 100, DestinationS3Uri: 's3://ml-capture/ep/', CaptureOptions: [{ CaptureMode: 'InputAndOutput' }],
+      CaptureContentTypeHeader: { JsonContentTypes: ['application/json'] }, FlushIntervalInSeconds: 1 } });
     const configs = await eventually(async () => {
       const rows = await tableRows(page, 'endpoint-configs');
       return rows.length === 1 && rows;
     }, 'the config in the list');
-    assert.deepEqual(configs[0].slice(0, 2), ['base-config', 'v1: base, 1 instance(s), weight 1']);
+    assert.deepEqual(configs[0].slice(0, 3), ['base-config', 'v1: base, 1 instance(s), weight 1',
+                                              '100 % of requests (input and output) → s3://ml-capture/ep/']);
+    assert.equal(await page.getAttribute('[data-testid="endpoint-configs"] a[href^="#/lake/"]', 'href'),
+                 '#/lake/ml-capture?prefix=ep%2F');
 
     await page.click('nav a[data-route="/endpoints"]');
     await page.waitForSelector('[data-testid="endpoints"]');
@@ -217,6 +223,7 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     // Variant, model, weight, traffic, instances, queued, invocations, 4xx, 5xx.
     assert.deepEqual(variants[0].slice(0, 9), ['v1', 'base', '1', '100%', '1', '0', '0', '0', '0']);
     assert.match(await text('[data-testid="endpoint-summary"]'), /Endpoint configbase-config/);
+    assert.match(await text('[data-testid="endpoint-summary"]'), /Data capture100 % of requests → s3:\/\/ml-capture\/ep\//);
 
     await page.click('.crumbs a');
     const list = await eventually(async () => (await tableRows(page, 'endpoints'))[0], 'ep in the list');
@@ -269,6 +276,9 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     assert.deepEqual([counted[6], counted[7], counted[8]],
                      [metrics.Invocations, metrics.Invocation4XXErrors, metrics.Invocation5XXErrors].map(String));
     assert.deepEqual([metrics.Invocations, metrics.Invocation4XXErrors], [2, 1]);
+    // The one answered invocation was captured (the refused one was not).
+    assert.equal(counted[counted.length - 1], '1');
+    assert.equal(metrics.CapturedInvocations, 1);
 
     // A/B weights from the form (no redeployment).
     await page.click('[data-testid="update-weights"]');
