@@ -100,13 +100,40 @@ CaptureWriter::~CaptureWriter() { Stop(); }
 
 int64_t CaptureWriter::Now() const { return options_.now_ms ? options_.now_ms() : WallMillis(); }
 
-void CaptureWriter::Add(const DataCaptureConfig& c, const CapturedEvent& e) {
-  std::string line = FormatCaptureLine(c, e, NewUuid());
+void CaptureWriter::Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e) {
+  const size_t bytes = e.input.size() + e.output.size();
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) {
+  if (stopping_ || event_bytes_ + bytes > options_.max_waiting_bytes) {  // stopping, or far behind
     dropped_->Add();
     return;
   }
+  event_bytes_ += bytes;
+  buffered_->Add(static_cast<int64_t>(bytes));
+  records_->Add();
+  events_.push_back(Event{std::move(c), std::move(e), bytes});
+  if (events_.size() == 1) wake_.notify_all();
+}
+
+void CaptureWriter::FormatEvents() {
+  std::lock_guard<std::mutex> formatting(format_mu_);
+  std::vector<Event> events;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    events.swap(events_);
+  }
+  if (events.empty()) return;
+  std::vector<std::string> lines;
+  lines.reserve(events.size());
+  for (const Event& ev : events) lines.push_back(FormatCaptureLine(*ev.config, ev.event, NewUuid()));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < events.size(); ++i) {
+    event_bytes_ -= events[i].bytes;
+    buffered_->Add(-static_cast<int64_t>(events[i].bytes));
+    Append(*events[i].config, events[i].event, std::move(lines[i]));
+  }
+}
+
+void CaptureWriter::Append(const DataCaptureConfig& c, const CapturedEvent& e, std::string line) {
   const std::string dir = c.prefix + e.endpoint + "/" + e.variant + "/";
   const std::string id = c.bucket + "\n" + dir;
   auto it = buffers_.find(id);
@@ -122,16 +149,14 @@ void CaptureWriter::Add(const DataCaptureConfig& c, const CapturedEvent& e) {
     b.first_ms = e.time_ms;
     b.deadline_ms = Now() + int64_t{c.flush_interval_s} * 1000;
     it = buffers_.emplace(id, std::move(b)).first;
-    wake_.notify_all();  // a deadline the thread may not wait for yet
+    wake_.notify_all();  // a deadline the writer may not be waiting for
   }
   it->second.data += line;
   ++it->second.records;
-  records_->Add();
   buffered_->Add(static_cast<int64_t>(line.size()));
   if (it->second.data.size() >= options_.object_bytes) {
     Seal(it->second);
     buffers_.erase(it);
-    wake_.notify_all();
   }
 }
 
@@ -143,6 +168,7 @@ void CaptureWriter::Seal(Buffer& b) {
   o.records = b.records;
   waiting_bytes_ += o.data.size();
   waiting_.push_back(std::move(o));
+  wake_.notify_all();  // sealed by Flush or a request's thread: the writer may be asleep
   // Too much waiting for a lake that fails: the oldest go, except one being written.
   size_t keep_front = front_in_flight_ ? 1 : 0;
   while (waiting_bytes_ > options_.max_waiting_bytes && waiting_.size() > keep_front + 1) {
@@ -161,13 +187,14 @@ void CaptureWriter::Seal(Buffer& b) {
   }
 }
 
-Status CaptureWriter::WriteWaiting() {
+Status CaptureWriter::WriteWaiting(bool now) {
   std::lock_guard<std::mutex> writing(write_mu_);
   while (true) {
     Object o;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (waiting_.empty()) return Status::Ok();
+      if (!now && Now() < retry_at_ms_) return Status::Ok();  // a failure while this one waited
       o = waiting_.front();  // a copy: the front stays while written (Seal spares it)
       front_in_flight_ = true;
     }
@@ -201,17 +228,24 @@ Status CaptureWriter::WriteWaiting() {
 }
 
 Status CaptureWriter::Flush() {
+  FormatEvents();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [id, b] : buffers_) Seal(b);
     buffers_.clear();
   }
-  return WriteWaiting();
+  return WriteWaiting(/*now=*/true);
 }
 
 void CaptureWriter::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
+    if (!events_.empty()) {
+      lock.unlock();
+      FormatEvents();
+      lock.lock();
+      continue;
+    }
     const int64_t now = Now();
     int64_t next = INT64_MAX;
     for (auto it = buffers_.begin(); it != buffers_.end();) {
@@ -226,7 +260,7 @@ void CaptureWriter::Run() {
     if (!waiting_.empty()) {
       if (now >= retry_at_ms_) {
         lock.unlock();
-        (void)WriteWaiting();  // failures are logged and counted there
+        (void)WriteWaiting(/*now=*/false);  // failures are logged and counted there
         lock.lock();
         continue;
       }

@@ -16,8 +16,9 @@
 // Objects: <destination prefix><endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl,
 // the hour (UTC) and name from the object's first line. Each variant buffers its lines in
 // memory; the buffer becomes an object after the config's FlushIntervalInSeconds, at 8 MiB,
-// when the hour changes, and at Flush/Stop. Writing happens on the writer's thread, never
-// on a request's: a lake that fails is retried with backoff (1 s doubling to 30 s) while
+// when the hour changes, and at Flush/Stop. A request's thread only hands its event over;
+// formatting and writing happen on the writer's thread: a lake that fails is retried with
+// backoff (1 s doubling to 30 s) while
 // later objects wait behind it; past 64 MiB waiting, the oldest objects are dropped and
 // counted. Capture is best-effort, as SageMaker's is: lines still in memory when the
 // process dies are lost (a clean stop writes them).
@@ -30,9 +31,11 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/metrics.h"
 #include "base/status.h"
@@ -70,23 +73,24 @@ class CaptureWriter {
   explicit CaptureWriter(CaptureWriterOptions options);
   ~CaptureWriter();  // Stop()
 
-  // Appends the event's line to its variant's buffer; never waits for the lake.
-  void Add(const DataCaptureConfig& c, const CapturedEvent& e);
+  // Hands the event over for its variant's buffer; never waits for the lake or formats.
+  void Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e);
 
-  // Turns every buffer into an object and writes every waiting object now. The first
-  // error; what failed stays waiting for the thread's next try.
+  // Formats every event handed over, turns every buffer into an object and writes every
+  // waiting object now. The first error; what failed stays waiting for the thread's next
+  // try.
   Status Flush();
 
   // Flush, then end the thread. Later Adds are dropped and counted.
   void Stop();
 
   struct Stats {
-    uint64_t records = 0;        // lines accepted
+    uint64_t records = 0;        // events accepted
     uint64_t objects = 0;        // objects written
     uint64_t bytes = 0;          // bytes written
     uint64_t failures = 0;       // failed writes (each retried)
-    uint64_t dropped = 0;        // lines that will never be written
-    int64_t buffered_bytes = 0;  // in buffers and waiting objects
+    uint64_t dropped = 0;        // events that will never be written
+    int64_t buffered_bytes = 0;  // events' bodies, buffers and waiting objects
   };
   Stats stats() const;
 
@@ -106,8 +110,17 @@ class CaptureWriter {
     uint64_t records = 0;
   };
 
+  struct Event {
+    std::shared_ptr<const DataCaptureConfig> config;
+    CapturedEvent event;
+    size_t bytes = 0;  // its bodies, as counted in buffered_
+  };
+
+  void Append(const DataCaptureConfig& c, const CapturedEvent& e, std::string line);  // mu_ held
   void Seal(Buffer& b);  // mu_ held
-  Status WriteWaiting();
+  void FormatEvents();
+  // In order, until one fails; `now` ignores the backoff (Flush), else it is respected.
+  Status WriteWaiting(bool now);
   void Run();
   int64_t Now() const;
 
@@ -122,6 +135,8 @@ class CaptureWriter {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::vector<Event> events_;  // handed over, not yet formatted
+  size_t event_bytes_ = 0;
   std::map<std::string, Buffer> buffers_;  // by bucket, '\n', dir
   std::deque<Object> waiting_;
   size_t waiting_bytes_ = 0;
@@ -129,7 +144,8 @@ class CaptureWriter {
   int64_t retry_at_ms_ = 0;       // after a failed write
   int backoff_ms_ = 0;
 
-  std::mutex write_mu_;  // one writer of `waiting_` at a time (the thread, Flush)
+  std::mutex format_mu_;  // one formatter of `events_` at a time, so that Flush sees all
+  std::mutex write_mu_;   // one writer of `waiting_` at a time (the thread, Flush)
   std::thread thread_;
 };
 

@@ -23,7 +23,7 @@ struct EndpointManager::LiveVariant {
   std::shared_ptr<Fleet> fleet;       // single-model variants
   std::shared_ptr<ModelCache> cache;  // multi-model variants
   const VariantMetrics* metrics = nullptr;
-  std::optional<DataCaptureConfig> capture;  // its endpoint config's, when enabled
+  std::shared_ptr<const DataCaptureConfig> capture;  // its endpoint config's, when enabled
   AlarmWindow window;                 // since this fleet started
 
   void Stop() {
