@@ -179,7 +179,7 @@ Result<json> ParseVariant(const std::string& spec) {
 // --data-capture and its companions: SageMaker's DataCaptureConfig.
 struct CaptureArgs {
   std::string destination;  // "" = no capture
-  int percent = 100;
+  int percent = 20;  // as SageMaker's SDK
   std::string mode = "both";
   std::vector<std::string> json_types = {"application/json", "application/jsonlines"};
   std::vector<std::string> csv_types = {"text/csv"};

@@ -462,10 +462,13 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.notEqual(r.code, 0, 'a capture option without --data-capture');
 
     await cli(['endpoint-config', 'create', 'capc', '--variant', 'name=blue,model=m1',
-               '--data-capture', 's3://capture-lake/capture/', '--capture-flush-s', '1']);
+               '--data-capture', 's3://capture-lake/capture/', '--capture-percent', '100', '--capture-flush-s', '1']);
     const c = await cliJson(['endpoint-config', 'describe', 'capc']);
     assert.equal(c.DataCaptureConfig.DestinationS3Uri, 's3://capture-lake/capture/');
     assert.equal(c.DataCaptureConfig.CaptureOptions[0].CaptureMode, 'InputAndOutput');
+    // The CLI's default share is SageMaker's SDK's, 20 %.
+    await cli(['endpoint-config', 'create', 'capd', '--variant', 'name=a,model=m1', '--data-capture', 's3://capture-lake/d/']);
+    assert.equal((await cliJson(['endpoint-config', 'describe', 'capd'])).DataCaptureConfig.InitialSamplingPercentage, 20);
     await cli(['endpoint', 'create', 'cap', '--config', 'capc', '--wait', '--timeout-s', '90'], { timeoutMs: 100000 });
 
     const sent = new Map();  // inference id -> [request, answer]
@@ -519,7 +522,8 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     // Captured lines still buffered when the server stops are written on the way out
     // (checked after the restart below).
     await cli(['endpoint-config', 'create', 'capslow', '--variant', 'name=slow,model=m1',
-               '--data-capture', 's3://capture-lake/held/', '--capture-flush-s', '900', '--capture-mode', 'input']);
+               '--data-capture', 's3://capture-lake/held/', '--capture-percent', '100', '--capture-flush-s', '900',
+               '--capture-mode', 'input']);
     await cli(['endpoint', 'create', 'caps', '--config', 'capslow', '--wait', '--timeout-s', '90'], { timeoutMs: 100000 });
     for (let i = 0; i < 3; i++) assert.equal((await invoke('caps', lightRequest)).status, 200);
     assert.equal(fs.existsSync(path.join(bucketDir, 'held')), false, 'written before its interval');
