@@ -18,6 +18,7 @@
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "expr/functions.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {
@@ -151,6 +152,16 @@ int Describe(const ClientOptions& opts, const std::string& name) {
     if (t.contains("NewBaseline")) line += ", new baseline " + Number(t["NewBaseline"]);
     if (t.contains("FailureReason")) line += ": " + t["FailureReason"].get<std::string>();
     std::printf("%s\n", line.c_str());
+    // How long each step took: "Preparing 1.2 s, Training 20.3 s, Deploying 3.1 s".
+    std::string steps;
+    for (const auto& s : t.value("StatusTransitions", json::array())) {
+      auto from = expr::ParseIso8601Micros(s.value("StartTime", ""));
+      auto to = expr::ParseIso8601Micros(s.value("EndTime", ""));
+      if (!from || (to && *to == *from)) continue;  // the ending status has no duration
+      steps += (steps.empty() ? "" : ", ") + s.value("Status", "?") + " " +
+               (to ? fmt::format("{:.1f} s", static_cast<double>(*to - *from) / 1e6) : std::string("(running)"));
+    }
+    if (!steps.empty()) std::printf("    steps: %s\n", steps.c_str());
   }
   return 0;
 }

@@ -42,7 +42,9 @@ class Run {
   }
 
   RetrainingRecord Go() {
-    Step("Preparing");
+    r_.steps.push_back({"Preparing", r_.start_ms, 0});
+    r_.status = "Preparing";
+    c_.progress(r_);
     Status st = Prepare();
     if (st.ok()) st = Train();
     if (st.ok()) st = Deploy();
@@ -51,12 +53,21 @@ class Run {
       r_.failure_reason = st.message();
     }
     r_.end_ms = c_.now_ms();
+    EndStep(r_.end_ms);
+    r_.steps.push_back({r_.status, r_.end_ms, r_.end_ms});
     c_.progress(r_);
     return r_;
   }
 
  private:
+  void EndStep(int64_t now) {
+    if (!r_.steps.empty() && r_.steps.back().end_ms == 0) r_.steps.back().end_ms = now;
+  }
+
   void Step(const std::string& status) {
+    int64_t now = c_.now_ms();
+    EndStep(now);
+    r_.steps.push_back({status, now, 0});
     r_.status = status;
     c_.progress(r_);
   }
@@ -160,6 +171,13 @@ json RetrainingRecord::ToJson() const {
   if (!endpoint_config.empty()) j["EndpointConfigName"] = endpoint_config;
   if (!previous_endpoint_config.empty()) j["PreviousEndpointConfigName"] = previous_endpoint_config;
   if (new_baseline) j["NewBaseline"] = *new_baseline;
+  json steps = json::array();
+  for (const RetrainingStep& s : this->steps) {
+    json t = {{"Status", s.status}, {"StartTime", FormatIso8601Millis(s.start_ms)}};
+    if (s.end_ms != 0) t["EndTime"] = FormatIso8601Millis(s.end_ms);
+    steps.push_back(t);
+  }
+  j["StatusTransitions"] = steps;
   return j;
 }
 
@@ -175,6 +193,11 @@ RetrainingRecord RetrainingRecord::FromJson(const json& j) {
   r.previous_endpoint_config = StringOr(j, "PreviousEndpointConfigName");
   if (auto it = j.find("TriggerValue"); it != j.end() && it->is_number()) r.trigger_value = it->get<double>();
   if (auto it = j.find("NewBaseline"); it != j.end() && it->is_number()) r.new_baseline = it->get<double>();
+  if (auto it = j.find("StatusTransitions"); it != j.end() && it->is_array()) {
+    for (const json& t : *it) {
+      if (t.is_object()) r.steps.push_back({StringOr(t, "Status"), ParseTime(t, "StartTime"), ParseTime(t, "EndTime")});
+    }
+  }
   return r;
 }
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,14 @@
 
 namespace tributary::monitor {
 
+// One step of a retraining and when it ran ("Preparing", "Training", "Deploying"; the
+// ending status last, with start and end at the end): SageMaker's StatusTransitions.
+struct RetrainingStep {
+  std::string status;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;  // 0 while it runs
+};
+
 struct RetrainingRecord {
   int64_t start_ms = 0;
   int64_t end_ms = 0;  // 0 while it runs
@@ -35,6 +44,7 @@ struct RetrainingRecord {
   std::string training_job, model, endpoint_config, previous_endpoint_config;
   double trigger_value = 0;                // the evaluation's value that was drift
   std::optional<double> new_baseline;      // set when Deployed with a test metric
+  std::vector<RetrainingStep> steps;       // in order, the current one last
 
   bool Ended() const { return end_ms != 0; }
   nlohmann::json ToJson() const;

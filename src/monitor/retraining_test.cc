@@ -56,11 +56,12 @@ TEST(RetrainingTest, TheNewJobCopiesTheTemplateWithFreshChannels) {
 
 struct Recorder {
   std::vector<std::string> statuses;
+  int64_t ticks = 0;
   RetrainingContext Context(testing::FakeServices* services, std::function<bool()> stopping = nullptr) {
     RetrainingContext c;
     c.services = services;
     c.poll_ms = 10;
-    c.now_ms = [] { return int64_t{1764630000000}; };
+    c.now_ms = [this] { return int64_t{1764630000000} + 1000 * ticks++; };  // a second a reading
     c.stopping = stopping;
     c.progress = [this](const RetrainingRecord& r) {
       if (statuses.empty() || statuses.back() != r.status) statuses.push_back(r.status);
@@ -82,6 +83,20 @@ TEST(RetrainingTest, DeploysTheNewModel) {
   EXPECT_EQ(r.previous_endpoint_config, "c1");
   EXPECT_EQ(r.new_baseline, 0.12);
   EXPECT_EQ(r.trigger_value, 0.8);
+  // Each step with its times, one ending where the next starts; the ending status last.
+  ASSERT_EQ(r.steps.size(), 4u);
+  for (size_t i = 0; i < r.steps.size(); ++i) {
+    EXPECT_EQ(r.steps[i].status, rec.statuses[i]);
+    EXPECT_LE(r.steps[i].start_ms, r.steps[i].end_ms) << i;
+    if (i > 0) {
+      EXPECT_EQ(r.steps[i].start_ms, r.steps[i - 1].end_ms) << i;
+    }
+  }
+  EXPECT_EQ(r.steps[0].start_ms, r.start_ms);
+  EXPECT_EQ(r.steps.back().start_ms, r.end_ms);
+  EXPECT_EQ(r.steps.back().end_ms, r.end_ms);
+  EXPECT_LT(r.steps[1].start_ms, r.steps[1].end_ms);  // training took readings of the clock
+  EXPECT_EQ(r.ToJson()["StatusTransitions"][1]["Status"], "Training");
   EXPECT_EQ(services.prepared, std::vector<std::string>{"s3://data/monitor/m/20261201-230501/"});
   EXPECT_EQ(services.model_artifacts["m-20261201-230501"], "s3://data/models/m-20261201-230501/output/model/");
   EXPECT_EQ(services.endpoint_config, "m-20261201-230501");
@@ -98,6 +113,9 @@ TEST(RetrainingTest, RollbackFailureAndStopAreRecordedWithTheReason) {
     Recorder rec;
     RetrainingRecord r = RunRetraining(Spec(), "s1", 0.8, rec.Context(&services));
     EXPECT_EQ(r.status, "RolledBack");
+    ASSERT_FALSE(r.steps.empty());
+    EXPECT_EQ(r.steps.back().status, "RolledBack");
+    EXPECT_EQ(r.steps[r.steps.size() - 2].status, "Deploying");
     EXPECT_NE(r.failure_reason.find("rolled back: alarm errors"), std::string::npos) << r.failure_reason;
     EXPECT_FALSE(r.new_baseline.has_value());
     EXPECT_EQ(services.endpoint_config, "c1");

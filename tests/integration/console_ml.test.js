@@ -365,6 +365,7 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
       return r && r[2] === 'Training' && r;
     }, 'the retraining at its Training step');
     assert.match(retraining[4], new RegExp(`^${MONITOR}-\\d{8}-\\d{6}$`));
+    assert.match(retraining[9], /^Preparing \d+\.\d s · Training running$/);
 
     // Evaluate now while it retrains: the server's 409, in its words.
     await page.click('[data-testid="evaluate"]');
@@ -392,6 +393,8 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     assert.equal(r.Status, 'Deployed', JSON.stringify(d.Retrainings, null, 1));
     assert.deepEqual([deployed[2], deployed[4], deployed[5], deployed[6], deployed[7]],
                      ['Deployed', r.TrainingJobName, r.ModelName, `base-config → ${r.EndpointConfigName}`, sig4(r.NewBaseline)]);
+    // How long each step took, from the record's StatusTransitions.
+    assert.match(deployed[9], /^Preparing \d+\.\d s · Training \d+\.\d s · Deploying \d+\.\d s$/);
     await eventually(async () => (await text('[data-testid="monitor-status"]')) === 'Scheduled', 'Scheduled again');
     assert.equal(await text('[data-testid="baseline"]'), sig4(r.NewBaseline));
 

@@ -280,6 +280,15 @@ describe('drift monitors: evaluation, drift, retraining, a new model in service'
     assert.equal(done.MonitorStatus, 'Scheduled');
     assert.ok(near(retraining.TriggerValue, e.Value), JSON.stringify(retraining));
     assert.equal(retraining.PreviousEndpointConfigName, 'base-config');
+    // Each step with when it began and ended, back to back; the training step is the job's run.
+    const steps = retraining.StatusTransitions;
+    assert.deepEqual(steps.map((s) => s.Status), ['Preparing', 'Training', 'Deploying', 'Deployed']);
+    assert.equal(steps[0].StartTime, retraining.StartTime);
+    steps.slice(1).forEach((s, i) => assert.equal(s.StartTime, steps[i].EndTime, JSON.stringify(steps)));
+    assert.equal(steps[3].EndTime, retraining.EndTime);
+    assert.ok(Date.parse(steps[1].EndTime) > Date.parse(steps[1].StartTime), JSON.stringify(steps));
+    assert.match((await cli(['monitor', 'describe', MONITOR])).stdout,
+                 /steps: Preparing \d+\.\d s, Training \d+\.\d s, Deploying \d+\.\d s/);
     const stamped = new RegExp(`^${MONITOR}-\\d{8}-\\d{6}$`);
     for (const field of ['TrainingJobName', 'ModelName', 'EndpointConfigName']) {
       assert.match(retraining[field] || '', stamped, `${field}: ${JSON.stringify(retraining)}`);

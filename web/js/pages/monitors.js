@@ -139,6 +139,15 @@ function evaluationsTable(evals) {
   ], evals.slice().reverse(), { testid: 'evaluations', rowKey: (e) => String(e.EvaluationNumber), empty: 'No evaluation yet: press Evaluate now.' });
 }
 
+// "Preparing 0.4 s · Training 12.1 s · Deploying 3.0 s" of StatusTransitions (the ending
+// status has no duration; a running step says so).
+function stepsText(transitions) {
+  return (transitions || []).filter((s) => s.StartTime !== s.EndTime).map((s) => {
+    const took = s.EndTime ? `${((Date.parse(s.EndTime) - Date.parse(s.StartTime)) / 1000).toFixed(1)} s` : 'running';
+    return `${s.Status} ${took}`;
+  }).join(' · ');
+}
+
 function retrainingsTable(list) {
   const jobLink = (n) => (n ? link(`#/training-jobs/${enc(n)}`, n) : '—');
   return table([
@@ -151,6 +160,7 @@ function retrainingsTable(list) {
     { title: 'Endpoint config', value: (r) => (r.EndpointConfigName ? `${r.PreviousEndpointConfigName || '?'} → ${r.EndpointConfigName}` : '—') },
     { title: 'New baseline', class: 'num', value: (r) => num(r.NewBaseline) },
     { title: 'Failure', value: (r) => r.FailureReason || '' },
+    { title: 'Steps', value: (r) => stepsText(r.StatusTransitions) },
   ], list.slice().reverse(), { testid: 'retrainings', empty: 'No retraining yet.' });
 }
 
