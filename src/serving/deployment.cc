@@ -69,9 +69,7 @@ Result<std::vector<std::shared_ptr<EndpointManager::LiveVariant>>> EndpointManag
       auto w = weights.find(vc.name);
       v->weight = w != weights.end() ? w->second : vc.initial_weight;
       v->metrics = metrics_->For(endpoint, vc.name);
-      if (config.data_capture && config.data_capture->enabled) {
-        v->capture = std::make_shared<const DataCaptureConfig>(*config.data_capture);
-      }
+      if (config.data_capture) v->capture = std::make_shared<const DataCaptureConfig>(*config.data_capture);
       TRY_ASSIGN(FleetOptions o, FleetFor(model, vc, endpoint + "/" + vc.name));
       if (model.multi_model) {
         v->cache = std::make_shared<ModelCache>(std::move(o), model.artifact,

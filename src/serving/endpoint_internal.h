@@ -23,7 +23,7 @@ struct EndpointManager::LiveVariant {
   std::shared_ptr<Fleet> fleet;       // single-model variants
   std::shared_ptr<ModelCache> cache;  // multi-model variants
   const VariantMetrics* metrics = nullptr;
-  std::shared_ptr<const DataCaptureConfig> capture;  // its endpoint config's, when enabled
+  std::shared_ptr<const DataCaptureConfig> capture;  // its endpoint config's, if it has one
   AlarmWindow window;                 // since this fleet started
 
   void Stop() {

@@ -218,8 +218,8 @@ Result<json> EndpointManager::Describe(const std::string& name) const {
     // SageMaker's DataCaptureConfigSummary, of the config serving now.
     if (!rt.live.empty() && rt.live.front()->capture) {
       const DataCaptureConfig& c = *rt.live.front()->capture;
-      j["DataCaptureConfig"] = {{"EnableCapture", true},
-                                {"CaptureStatus", capture_ ? "Started" : "Stopped"},
+      j["DataCaptureConfig"] = {{"EnableCapture", c.enabled},
+                                {"CaptureStatus", c.enabled && capture_ ? "Started" : "Stopped"},
                                 {"CurrentSamplingPercentage", c.sampling_percentage},
                                 {"DestinationS3Uri", c.DestinationUri()}};
     }

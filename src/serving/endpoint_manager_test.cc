@@ -467,7 +467,10 @@ TEST_F(EndpointManagerTest, CapturesTheSampledAnswersOfItsConfigInTheLake) {
   ASSERT_TRUE(manager_->Create("ep3", "c3").ok());
   ASSERT_EQ(WaitSettled("ep3")["EndpointStatus"], "InService");
   ASSERT_EQ(Call("ep3", "{}").status, 200);
-  EXPECT_FALSE((*manager_->Describe("ep3")).contains("DataCaptureConfig"));
+  json d3 = (*manager_->Describe("ep3"))["DataCaptureConfig"];
+  EXPECT_EQ(d3["EnableCapture"], false) << d3.dump();
+  EXPECT_EQ(d3["CaptureStatus"], "Stopped");
+  EXPECT_EQ((*manager_->Describe("ep3"))["ProductionVariants"][0]["Metrics"]["CapturedInvocations"], 0);
   ASSERT_TRUE(manager_->FlushCapture().ok());
   for (const auto& [key, o] : lake_.Get("lake")->Objects()) EXPECT_EQ(key.find("/ep3/"), std::string::npos) << key;
 }

@@ -152,7 +152,7 @@ void EndpointManager::Dispatch(std::shared_ptr<const Routing> routing, std::shar
 
 void EndpointManager::Capture(const LiveVariant& variant, const InvokeRequest& request, const InvokeAnswer& answer) {
   const DataCaptureConfig& c = *variant.capture;
-  if (!capture_ || Uniform() * 100 >= c.sampling_percentage) return;
+  if (!capture_ || !c.enabled || Uniform() * 100 >= c.sampling_percentage) return;
   CapturedEvent e;
   e.endpoint = request.endpoint;
   e.variant = variant.config.name;
