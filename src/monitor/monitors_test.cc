@@ -115,9 +115,19 @@ TEST_F(MonitorsTest, DriftRetrainsAndTheNewModelBecomesTheBaseline) {
   EXPECT_EQ(d["LastEvaluation"]["Breach"], false);
   EXPECT_EQ(d["Retrainings"].size(), 1u);
 
-  // Every evaluation and each step of the retraining went to the alert topic.
+  // Every evaluation and each step of the retraining went to the alert topic. An
+  // evaluation is published just after it is recorded: wait for the last one.
+  std::vector<std::pair<std::string, json>> published;
+  for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline;) {
+    {
+      std::lock_guard<std::mutex> lock(services_.mu);
+      published = services_.published;
+    }
+    if (published.size() >= 7) break;
+    std::this_thread::sleep_for(5ms);
+  }
   std::vector<std::string> events;
-  for (const auto& [topic, event] : services_.published) {
+  for (const auto& [topic, event] : published) {
     EXPECT_EQ(topic, "$SYS/monitors/m");
     EXPECT_EQ(event["MonitorName"], "m");
     EXPECT_EQ(event["EndpointName"], "ep");
