@@ -110,18 +110,19 @@ CaptureWriter::~CaptureWriter() { Stop(); }
 
 int64_t CaptureWriter::Now() const { return options_.now_ms ? options_.now_ms() : WallMillis(); }
 
-void CaptureWriter::Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e) {
+bool CaptureWriter::Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e) {
   const size_t bytes = e.input.size() + e.output.size();
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_ || event_bytes_ + bytes > options_.max_waiting_bytes) {  // stopping, or far behind
     dropped_->Add();
-    return;
+    return false;
   }
   event_bytes_ += bytes;
   buffered_->Add(static_cast<int64_t>(bytes));
   records_->Add();
   events_.push_back(Event{std::move(c), std::move(e), bytes});
   if (events_.size() == 1) wake_.notify_all();
+  return true;
 }
 
 void CaptureWriter::FormatEvents() {

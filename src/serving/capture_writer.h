@@ -74,7 +74,8 @@ class CaptureWriter {
   ~CaptureWriter();  // Stop()
 
   // Hands the event over for its variant's buffer; never waits for the lake or formats.
-  void Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e);
+  // False when it was dropped instead (stopping, or too much waiting), as counted.
+  bool Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e);
 
   // Formats every event handed over, turns every buffer into an object and writes every
   // waiting object now. The first error; what failed stays waiting for the thread's next

@@ -266,11 +266,11 @@ TEST_F(CaptureWriterTest, PastTheWaitingBoundTheOldestObjectsAreDroppedAndCounte
 TEST_F(CaptureWriterTest, StopWritesWhatIsBufferedAndLaterLinesAreCounted) {
   auto w = std::make_unique<CaptureWriter>(Options());
   auto c = std::make_shared<const DataCaptureConfig>(Config());
-  w->Add(c, Event(kT0));
+  EXPECT_TRUE(w->Add(c, Event(kT0)));
   w->Add(c, Event(kT0 + 1, "{}", "green"));
   w->Stop();
   EXPECT_EQ(Objects().size(), 2u);
-  w->Add(c, Event(kT0 + 2));
+  EXPECT_FALSE(w->Add(c, Event(kT0 + 2)));
   EXPECT_EQ(w->stats().dropped, 1u);
   EXPECT_NE(metrics_.Render().find("tributary_capture_objects_total 2"), std::string::npos)
       << metrics_.Render();

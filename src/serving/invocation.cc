@@ -166,8 +166,7 @@ void EndpointManager::Capture(const LiveVariant& variant, const InvokeRequest& r
     e.output_content_type = answer.content_type;
     e.output = answer.body;
   }
-  capture_->Add(variant.capture, std::move(e));
-  variant.metrics->captured->Add();
+  if (capture_->Add(variant.capture, std::move(e))) variant.metrics->captured->Add();
 }
 
 }  // namespace tributary::serving
