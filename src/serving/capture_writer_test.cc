@@ -234,10 +234,12 @@ TEST_F(CaptureWriterTest, AFailingLakeIsRetriedAndNothingIsLost) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("data capture object s3://lake/capture/ep/blue/"), std::string::npos)
       << st.ToString();
-  EXPECT_EQ(w.stats().failures, 1u);
+  // The writer's thread may have tried the sealed object too, just before Flush did.
+  EXPECT_GE(w.stats().failures, 1u);
+  EXPECT_LE(w.stats().failures, 2u);
   EXPECT_GT(w.stats().buffered_bytes, 0);
   lake_.Get("lake")->FailPutsWhere(nullptr);
-  now_ms_ += 1000;  // the first backoff
+  now_ms_ += 2000;  // past the backoff of two failures
   ASSERT_TRUE(WaitObjects(1));
   std::string data = Objects().begin()->second.data;
   EXPECT_EQ(std::count(data.begin(), data.end(), '\n'), 10);
