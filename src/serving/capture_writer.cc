@@ -180,10 +180,10 @@ void CaptureWriter::Seal(Buffer& b) {
   waiting_bytes_ += o.data.size();
   waiting_.push_back(std::move(o));
   wake_.notify_all();  // sealed by Flush or a request's thread: the writer may be asleep
-  // Too much waiting for a lake that fails: the oldest go, except one being written.
-  size_t keep_front = front_in_flight_ ? 1 : 0;
-  while (waiting_bytes_ > options_.max_waiting_bytes && waiting_.size() > keep_front + 1) {
-    auto victim = waiting_.begin() + static_cast<std::ptrdiff_t>(keep_front);
+  // Too much waiting for a lake that fails: the oldest go (not the one being written,
+  // which is out of the queue, nor this one).
+  while (waiting_bytes_ > options_.max_waiting_bytes && waiting_.size() > 1) {
+    auto victim = waiting_.begin();
     dropped_->Add(victim->records);
     waiting_bytes_ -= victim->data.size();
     buffered_->Add(-static_cast<int64_t>(victim->data.size()));
@@ -206,15 +206,14 @@ Status CaptureWriter::WriteWaiting(bool now) {
       std::lock_guard<std::mutex> lock(mu_);
       if (waiting_.empty()) return Status::Ok();
       if (!now && Now() < retry_at_ms_) return Status::Ok();  // a failure while this one waited
-      o = waiting_.front();  // a copy: the front stays while written (Seal spares it)
-      front_in_flight_ = true;
+      o = std::move(waiting_.front());  // out of the queue while written; back at its head if it fails
+      waiting_.pop_front();
     }
     Status st = [&]() -> Status {
       TRY_ASSIGN(auto bucket, options_.lake->Bucket(o.bucket));
       return bucket->Put(o.key, o.data);
     }();
     std::lock_guard<std::mutex> lock(mu_);
-    front_in_flight_ = false;
     if (!st.ok()) {
       failures_->Add();
       backoff_ms_ = std::clamp(backoff_ms_ * 2, kFirstBackoffMs, kMaxBackoffMs);
@@ -226,7 +225,10 @@ Status CaptureWriter::WriteWaiting(bool now) {
             "({} similar failures not logged)",
             o.bucket, o.key, o.records, backoff_ms_, st.ToString(), held);
       }
-      return st.WithContext("data capture object s3://" + o.bucket + "/" + o.key);
+      st = st.WithContext("data capture object s3://" + o.bucket + "/" + o.key);
+      waiting_.push_front(std::move(o));
+      wake_.notify_all();  // the writer may have gone to sleep while it was out of the queue
+      return st;
     }
     backoff_ms_ = 0;
     retry_at_ms_ = 0;
@@ -234,7 +236,6 @@ Status CaptureWriter::WriteWaiting(bool now) {
     bytes_->Add(o.data.size());
     waiting_bytes_ -= o.data.size();
     buffered_->Add(-static_cast<int64_t>(o.data.size()));
-    waiting_.pop_front();
   }
 }
 

@@ -139,9 +139,8 @@ class CaptureWriter {
   std::vector<Event> events_;  // handed over, not yet formatted
   size_t event_bytes_ = 0;
   std::map<std::string, Buffer> buffers_;  // by bucket, '\n', dir
-  std::deque<Object> waiting_;
-  size_t waiting_bytes_ = 0;
-  bool front_in_flight_ = false;  // WriteWaiting is writing waiting_.front()
+  std::deque<Object> waiting_;  // oldest first; the one being written is out of it
+  size_t waiting_bytes_ = 0;     // of waiting_ and the one being written
   int64_t retry_at_ms_ = 0;       // after a failed write
   int backoff_ms_ = 0;
 
