@@ -50,3 +50,13 @@ function(tributary_fuzz name)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
+
+# tributary_postgres_test(NAME [ARGS...]): runs the test binary NAME again, as the CTest
+# entry NAME_postgres, next to a throwaway PostgreSQL server (scripts/with-postgres), so
+# that the stores it tests use the PostgreSQL backend (metadata/testing/test_database.h).
+# ARGS go to the binary (a --gtest_filter naming the store tests, say).
+function(tributary_postgres_test name)
+  add_test(NAME ${name}_postgres
+           COMMAND ${CMAKE_SOURCE_DIR}/scripts/with-postgres $<TARGET_FILE:${name}> ${ARGN})
+  set_tests_properties(${name}_postgres PROPERTIES LABELS "unit;postgres" TIMEOUT 180)
+endfunction()

@@ -1,12 +1,18 @@
-// The metadata database: one SQLite file (<data-dir>/metadata.db) holding things,
-// policies, rules, streams, tables, jobs, models and endpoints. Each module owns its
-// tables and creates them through Migrate() at start-up.
+// The metadata database: things, policies, rules, streams, tables, jobs, models and
+// endpoints. Each module owns its tables and creates them through Migrate() at start-up.
+//
+// Two backends behind one interface:
+//   SQLite      one file, <data-dir>/metadata.db (sqlite_database.h): the default
+//   PostgreSQL  a schema in a PostgreSQL database (postgres_database.h), chosen with
+//               `metadata_url`, so that the metadata lives in a server of its own
+// Statements are written once, in the dialect both take (`?` parameters, upserts with
+// ON CONFLICT, RETURNING); the PostgreSQL backend rewrites what differs (sql_dialect.h).
 //
 // Thread-safety: a Database may be used from any thread; every call takes the
-// database's mutex (SQLite runs in serialized mode behind it). Keep it off hot paths:
-// modules cache what they need per message in memory.
+// database's mutex. Keep it off hot paths: modules cache what they need per message in
+// memory.
 //
-//   auto db = Database::Open(dir + "/metadata.db");
+//   TRY_ASSIGN(auto db, OpenDatabase(config.metadata_url, dir + "/metadata.db"));
 //   TRY(db->Migrate("devices", 1, "CREATE TABLE things(name TEXT PRIMARY KEY, ...)"));
 //   TRY(db->Exec("INSERT INTO things(name) VALUES(?)", {Value("sensor-1")}));
 //   TRY_ASSIGN(auto rows, db->Query("SELECT name FROM things WHERE name=?", {Value(n)}));
@@ -16,18 +22,16 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "base/status.h"
 
-struct sqlite3;
-
 namespace tributary::metadata {
 
-// A bound parameter or a column value. monostate is SQL NULL.
+// A bound parameter or a column value. monostate is SQL NULL. A string is text or, in
+// a BLOB column, bytes.
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 
 struct Row {
@@ -40,29 +44,46 @@ struct Row {
 
 class Database {
  public:
+  // The SQLite database in the file at `path` (created if absent).
   static Result<std::unique_ptr<Database>> Open(const std::string& path);
-  ~Database();
+
+  virtual ~Database() = default;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Runs `ddl` once per (component, version); versions of a component must be applied
-  // in increasing order and never edited once released.
+  // Runs `ddl` (one or more statements) once per (component, version); versions of a
+  // component must be applied in increasing order and never edited once released.
   Status Migrate(const std::string& component, int version, const std::string& ddl);
 
   // A statement with `?` parameters; returns the number of rows changed.
-  Result<int64_t> Exec(const std::string& sql, const std::vector<Value>& params = {});
-  Result<std::vector<Row>> Query(const std::string& sql, const std::vector<Value>& params = {});
+  virtual Result<int64_t> Exec(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  virtual Result<std::vector<Row>> Query(const std::string& sql,
+                                         const std::vector<Value>& params = {}) = 0;
 
-  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it returns an error.
+  // Runs `fn` inside a transaction (BEGIN ... COMMIT); rolls back if it returns an error.
   // `fn` may call Exec and Query (the mutex is recursive).
-  Status Transaction(const std::function<Status()>& fn);
+  virtual Status Transaction(const std::function<Status()>& fn) = 0;
 
- private:
-  explicit Database(sqlite3* db) : db_(db) {}
-  Status ErrorStatus(const std::string& what) const;
+  // Makes this process the only server using the database until it exits. SQLite: the
+  // data directory's lock already is that, so nothing. PostgreSQL: an advisory lock on
+  // the schema; FailedPrecondition naming the holder when another server has it.
+  virtual Status HoldExclusively() { return Status::Ok(); }
 
-  sqlite3* db_;
+  // For logs and errors: "SQLite /data/metadata.db", "PostgreSQL 10.0.0.5:5432/iot
+  // schema tributary" (never a password).
+  virtual std::string Describe() const = 0;
+
+ protected:
+  Database() = default;
+  // Runs a migration's statements, inside Migrate's transaction.
+  virtual Status ExecScript(const std::string& ddl) = 0;
+
   mutable std::recursive_mutex mu_;
 };
+
+// `url` empty: the SQLite file at `sqlite_path`. "postgresql://..." or "postgres://...":
+// PostgreSQL (postgres_database.h). Anything else is InvalidArgument naming metadata_url.
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
+                                               const std::string& sqlite_path);
 
 }  // namespace tributary::metadata
