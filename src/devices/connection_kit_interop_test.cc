@@ -22,6 +22,7 @@
 #include "base/files.h"
 #include "devices/connection_kit.h"
 #include "devices/test_util.h"
+#include "metadata/testing/test_database.h"
 
 extern char** environ;
 
@@ -96,7 +97,7 @@ TEST(ConnectionKitInteropTest, KitPublishesThroughMosquittoWithClientCertificate
   if (RunCommand("command -v mosquitto || test -x /usr/sbin/mosquitto").exit_code != 0)
     GTEST_SKIP() << "mosquitto is not installed";
   testing::TempDir dir;
-  auto db = metadata::Database::Open(dir.path() + "/metadata.db");
+  auto db = metadata::testing::OpenTestDatabase(dir.path() + "/metadata.db");
   ASSERT_TRUE(db.ok());
   auto registry = DeviceRegistry::Open(db->get(), {.pki_dir = dir.path() + "/pki"});
   ASSERT_TRUE(registry.ok()) << registry.status().ToString();

@@ -7,6 +7,7 @@
 
 #include "base/files.h"
 #include "devices/test_util.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::devices {
 namespace {
@@ -23,7 +24,7 @@ int FileMode(const std::string& path) {
 class ConnectionKitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(metadata::Database::Open(dir_.path() + "/metadata.db")).value();
+    db_ = std::move(metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db")).value();
     auto r = DeviceRegistry::Open(db_.get(), {.pki_dir = dir_.path() + "/pki"});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     registry_ = std::move(r).value();

@@ -7,6 +7,7 @@
 
 #include "devices/test_util.h"
 #include "devices/thing_registry.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::devices {
 namespace {
@@ -16,7 +17,7 @@ using broker::ClientIdentity;
 class DeviceAuthorizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(metadata::Database::Open(dir_.path() + "/metadata.db")).value();
+    db_ = std::move(metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db")).value();
     auto r = DeviceRegistry::Open(db_.get(), {.pki_dir = dir_.path() + "/pki",
                                               .admin_token = "s3cret",
                                               .metrics = &metrics_});

@@ -120,7 +120,7 @@ Status DeviceRegistry::AttachPolicy(const std::string& policy, const std::string
   std::lock_guard<std::mutex> write(write_mu_);
   TRY(RequirePolicy(policy));
   TRY(ReadThing(thing).status());
-  TRY(db_->Exec("INSERT OR IGNORE INTO thing_policy_attachments(policy, thing) VALUES(?, ?)",
+  TRY(db_->Exec("INSERT INTO thing_policy_attachments(policy, thing) VALUES(?, ?) ON CONFLICT DO NOTHING",
                 {Value(policy), Value(thing)})
           .status());
   return RefreshThing(thing);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "devices/test_util.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::devices {
 namespace {
@@ -12,7 +13,7 @@ using metadata::Database;
 class ThingRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::Open(dir_.path() + "/metadata.db");
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
     OpenRegistry();

@@ -11,6 +11,7 @@
 #include "forecast/frequency.h"
 #include "forecast/series.h"
 #include "objstore/local_object_store.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::forecast {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 class PrepareTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
     catalog_ = lake::Catalog::Open(db_.get()).value();

@@ -445,9 +445,11 @@ Status Catalog::AddPartitions(const std::string& database, const std::string& ta
           merge == PartitionMerge::kReplace
               ? "location=excluded.location, record_count=excluded.record_count, "
                 "object_count=excluded.object_count, size_bytes=excluded.size_bytes"
-              : "record_count=record_count+excluded.record_count, "
-                "object_count=object_count+excluded.object_count, "
-                "size_bytes=size_bytes+excluded.size_bytes";
+              // The stored row's columns named with the table's name: PostgreSQL has
+              // them ambiguous with excluded's otherwise.
+              : "record_count=lake_partitions.record_count+excluded.record_count, "
+                "object_count=lake_partitions.object_count+excluded.object_count, "
+                "size_bytes=lake_partitions.size_bytes+excluded.size_bytes";
       LakePath location = p.location.bucket.empty() ? t.location : p.location;
       TRY(db_->Exec("INSERT INTO lake_partitions(database, table_name, partition_values, location, "
                     "record_count, "

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::lake {
 namespace {
@@ -13,7 +14,7 @@ class CatalogTest : public ::testing::Test {
   void Reopen() {
     catalog_.reset();
     db_.reset();
-    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
     auto catalog = Catalog::Open(db_.get());

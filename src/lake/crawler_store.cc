@@ -281,12 +281,10 @@ Status CrawlerStore::MarkSeen(const std::string& crawler, const std::vector<Seen
 Result<int64_t> CrawlerStore::InsertRun(const CrawlRun& run) {
   int64_t id = 0;
   TRY(db_->Transaction([&]() -> Status {
-    TRY(db_->Exec("INSERT INTO lake_crawler_runs(crawler, status, started_ms, result) VALUES(?, ?, "
-                  "?, '{}')",
-                  {Value(run.crawler), Value(std::string(RunStatusName(run.status))),
-                   Value(run.started_ms)})
-            .status());
-    TRY_ASSIGN(auto rows, db_->Query("SELECT last_insert_rowid()"));
+    TRY_ASSIGN(auto rows, db_->Query("INSERT INTO lake_crawler_runs(crawler, status, started_ms, "
+                                     "result) VALUES(?, ?, ?, '{}') RETURNING id",
+                                     {Value(run.crawler), Value(std::string(RunStatusName(run.status))),
+                                      Value(run.started_ms)}));
     id = rows[0].Int(0);
     CrawlRun copy = run;
     copy.id = id;

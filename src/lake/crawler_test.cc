@@ -8,6 +8,7 @@
 #include "objstore/local_object_store.h"
 #include "streams/gzip.h"
 #include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::lake {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 class CrawlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
     catalog_ = Catalog::Open(db_.get()).value();

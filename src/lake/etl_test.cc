@@ -16,6 +16,7 @@
 #include "parquet/file_reader.h"
 #include "streams/gzip.h"
 #include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::lake {
 namespace {
@@ -344,7 +345,7 @@ struct FaultyProvider : objstore::testing::WrappingProvider {
 class EtlRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = metadata::Database::Open(dir_.path() + "/metadata.db").value();
+    db_ = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db").value();
     catalog_ = Catalog::Open(db_.get()).value();
     crawlers_ = CrawlerStore::Open(db_.get()).value();
     jobs_ = JobStore::Open(db_.get()).value();

@@ -243,10 +243,10 @@ Result<std::vector<uint64_t>> JobStore::DedupeHistory(const std::string& job) co
 Result<int64_t> JobStore::InsertRun(const JobRun& run) {
   int64_t id = 0;
   TRY(db_->Transaction([&]() -> Status {
-    TRY(db_->Exec("INSERT INTO lake_job_runs(job, status, started_ms, result) VALUES(?, ?, ?, '{}')",
-                  {Value(run.job), Value(std::string(RunStatusName(run.status))), Value(run.started_ms)})
-            .status());
-    TRY_ASSIGN(auto rows, db_->Query("SELECT last_insert_rowid()"));
+    TRY_ASSIGN(auto rows,
+               db_->Query("INSERT INTO lake_job_runs(job, status, started_ms, result) VALUES(?, ?, ?, '{}') "
+                          "RETURNING id",
+                          {Value(run.job), Value(std::string(RunStatusName(run.status))), Value(run.started_ms)}));
     id = rows[0].Int(0);
     JobRun copy = run;
     copy.id = id;
@@ -280,7 +280,8 @@ Status JobStore::CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& 
 // Inside CommitRun's transaction: the run's keys join the history, and the oldest runs'
 // keys go while the rest exceeds `history_keys` (the newest run's keys always stay).
 Status JobStore::AddDedupeKeys(const JobRun& run, const std::vector<uint64_t>& keys, size_t history_keys) {
-  TRY(db_->Exec("INSERT OR REPLACE INTO lake_job_dedupe_keys(job, run_id, count, keys) VALUES(?, ?, ?, CAST(? AS BLOB))",
+  TRY(db_->Exec("INSERT INTO lake_job_dedupe_keys(job, run_id, count, keys) VALUES(?, ?, ?, CAST(? AS BLOB)) "
+                "ON CONFLICT(job, run_id) DO UPDATE SET count=excluded.count, keys=excluded.keys",
                 {Value(run.job), Value(run.id), Value(static_cast<int64_t>(keys.size())), Value(EncodeDedupeKeys(keys))})
           .status());
   TRY_ASSIGN(auto rows, db_->Query("SELECT run_id, count FROM lake_job_dedupe_keys WHERE job=? ORDER BY run_id DESC",

@@ -12,6 +12,7 @@
 
 #include "base/testing/temp_dir.h"
 #include "monitor/testing/fake_services.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::monitor {
 namespace {
@@ -22,7 +23,7 @@ using namespace std::chrono_literals;
 class MonitorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = metadata::Database::Open(dir_.path() + "/metadata.db").value();
+    db_ = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db").value();
     Reopen();
   }
 

@@ -96,8 +96,10 @@ Result<StoredRule> RuleRegistry::Store(const std::string& name, std::string_view
   int64_t now = WallMillis();
   rule.created_at_ms = exists ? it->created_at_ms : now;
   rule.updated_at_ms = now;
-  TRY(db_->Exec("INSERT OR REPLACE INTO rules(name, payload, disabled, created_at_ms, updated_at_ms) "
-                "VALUES(?, ?, ?, ?, ?)",
+  TRY(db_->Exec("INSERT INTO rules(name, payload, disabled, created_at_ms, updated_at_ms) "
+                "VALUES(?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET payload=excluded.payload, "
+                "disabled=excluded.disabled, created_at_ms=excluded.created_at_ms, "
+                "updated_at_ms=excluded.updated_at_ms",
                 {metadata::Value(name), metadata::Value(std::string(payload_json)),
                  metadata::Value(int64_t{rule.definition.disabled}),
                  metadata::Value(rule.created_at_ms), metadata::Value(rule.updated_at_ms)})

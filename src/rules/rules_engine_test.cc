@@ -14,6 +14,7 @@
 #include "base/base64.h"
 #include "base/log.h"
 #include "metadata/database.h"
+#include "metadata/testing/test_database.h"
 #include "rules/rule_registry.h"
 
 namespace tributary::rules {
@@ -56,7 +57,7 @@ class RulesEngineTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto db = metadata::Database::Open((dir_ / "metadata.db").string());
+    auto db = metadata::testing::OpenTestDatabase((dir_ / "metadata.db").string());
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
     auto reg = RuleRegistry::Open(db_.get());
@@ -254,7 +255,7 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   {
-    auto db = metadata::Database::Open((dir / "m.db").string());
+    auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
     ASSERT_TRUE(db.ok());
     auto reg = RuleRegistry::Open(db->get());
     ASSERT_TRUE(reg.ok());
@@ -268,7 +269,7 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
     ASSERT_TRUE((*reg)->SetEnabled("to_lake", false).ok());
     EXPECT_EQ((*reg)->Delete("nope").code(), ErrorCode::kNotFound);
   }
-  auto db = metadata::Database::Open((dir / "m.db").string());
+  auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
   auto reg = RuleRegistry::Open(db->get());
   ASSERT_TRUE(reg.ok());
   auto rules = (*reg)->List();

@@ -8,6 +8,7 @@
 #include "base/files.h"
 #include "base/testing/temp_dir.h"
 #include "serving/store.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::serving {
 namespace {
@@ -45,7 +46,7 @@ TEST_F(ArtifactFetchTest, ALakeUriIsCopiedIntoTheCache) {
   EXPECT_EQ(j["Artifact"], "s3://data/models/job-1/output/model/");
   EXPECT_EQ(j["ArtifactCache"], cache_ + "/m1");
   testing_support::TempDir db_dir;
-  auto db = metadata::Database::Open(db_dir.path() + "/metadata.db").value();
+  auto db = metadata::testing::OpenTestDatabase(db_dir.path() + "/metadata.db").value();
   auto store = ServingStore::Open(db.get()).value();
   ASSERT_TRUE(store->CreateModel(*m).ok());
   Model back = store->GetModel("m1").value();

@@ -18,6 +18,7 @@
 
 #include "base/testing/temp_dir.h"
 #include "metadata/database.h"
+#include "metadata/testing/test_database.h"
 #include "streams/testing/memory_object_store.h"
 
 namespace tributary::serving {
@@ -31,7 +32,7 @@ const std::string kWorker = std::string(SERVING_TESTDATA_DIR) + "/model_worker.j
 class EndpointManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
     auto store = ServingStore::Open(db_.get());

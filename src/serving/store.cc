@@ -164,7 +164,8 @@ Status ServingStore::DeleteConfig(const std::string& name) {
 }
 
 Status ServingStore::PutEndpoint(const EndpointRecord& e) {
-  return db_->Exec("INSERT OR REPLACE INTO serving_endpoints(name, document) VALUES(?, ?)",
+  return db_->Exec("INSERT INTO serving_endpoints(name, document) VALUES(?, ?) "
+                   "ON CONFLICT(name) DO UPDATE SET document=excluded.document",
                    {Value(e.name), Value(RecordJson(e).dump())})
       .status();
 }

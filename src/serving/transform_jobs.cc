@@ -62,7 +62,8 @@ TransformJobs::~TransformJobs() { Stop(); }
 
 Status TransformJobs::Save(const Job& job) {
   std::string name = job.doc["TransformJobName"];
-  return db_->Exec("INSERT OR REPLACE INTO serving_transform_jobs(name, document) VALUES(?, ?)",
+  return db_->Exec("INSERT INTO serving_transform_jobs(name, document) VALUES(?, ?) "
+                   "ON CONFLICT(name) DO UPDATE SET document=excluded.document",
                    {Value(name), Value(job.doc.dump())})
       .status();
 }

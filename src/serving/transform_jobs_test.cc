@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::serving {
 namespace {
@@ -17,7 +18,7 @@ using namespace std::chrono_literals;
 class TransformJobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = metadata::Database::Open(dir_.path() + "/metadata.db").value();
+    db_ = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db").value();
     store_ = ServingStore::Open(db_.get()).value();
     objstore::ObjectStoreConfig lake;
     lake.local_root = dir_.path() + "/lake";

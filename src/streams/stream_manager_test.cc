@@ -19,6 +19,7 @@
 #include "streams/testing/memory_object_store.h"
 #include "base/testing/temp_dir.h"
 #include "streams/wal.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::streams {
 namespace {
@@ -34,7 +35,7 @@ constexpr int64_t kStart = 1796047331500;
 class StreamManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = metadata::Database::Open(dir_.path() + "/metadata.db");
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
   }

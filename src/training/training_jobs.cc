@@ -85,7 +85,9 @@ TrainingJobs::~TrainingJobs() { Shutdown(); }
 
 Status TrainingJobs::SaveLocked(const Job& job) {
   return db_
-      ->Exec("INSERT OR REPLACE INTO training_jobs(name, created_ms, document, log) VALUES(?, ?, ?, ?)",
+      ->Exec("INSERT INTO training_jobs(name, created_ms, document, log) VALUES(?, ?, ?, ?) "
+             "ON CONFLICT(name) DO UPDATE SET created_ms=excluded.created_ms, "
+             "document=excluded.document, log=excluded.log",
              {Value(job.spec.name), Value(job.created_ms), Value(job.doc.dump()), Value(job.log.ToJson().dump())})
       .status();
 }

@@ -13,6 +13,7 @@
 
 #include "base/testing/temp_dir.h"
 #include "objstore/testing/forwarding_store.h"
+#include "metadata/testing/test_database.h"
 
 namespace tributary::training {
 namespace {
@@ -36,7 +37,7 @@ class SlowBucket : public objstore::testing::ForwardingStore {
 class TrainingJobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = metadata::Database::Open(dir_.path() + "/metadata.db").value();
+    db_ = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db").value();
     objstore::ObjectStoreConfig lake;
     lake.local_root = dir_.path() + "/lake";
     lake_ = objstore::OpenObjectStores(lake).value();
