@@ -42,6 +42,12 @@ struct ServerConfig {
   // past half of it (streams/delivery_stream.h, "Buffering under pressure").
   int stream_max_pending_mib = 512;
 
+  // The metadata database (things, rules, streams, tables, jobs, models, endpoints):
+  // "" = the SQLite file <data-dir>/metadata.db; "postgresql://user@host:port/db[?schema=s]"
+  // = a schema of a PostgreSQL database (metadata/postgres_database.h). A password is
+  // better in PGPASSWORD or ~/.pgpass than in the URL.
+  std::string metadata_url;
+
   // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
   std::string lake_backend = "local";
   std::string s3_endpoint;           // "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com"

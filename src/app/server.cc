@@ -59,7 +59,9 @@ Status Server::Init() {
   }
   TRY(MakeDirs(dir + "/broker", 0700));
   TRY_ASSIGN(admin_token_, LoadOrCreateAdminToken(dir));
-  TRY_ASSIGN(db_, metadata::Database::Open(dir + "/metadata.db"));
+  TRY_ASSIGN(db_, metadata::OpenDatabase(config_.metadata_url, dir + "/metadata.db"));
+  TRY(db_->HoldExclusively());
+  log->info("metadata database: {}", db_->Describe());
 
   devices::DevicesOptions dev_opts;
   dev_opts.pki_dir = dir + "/pki";

@@ -1,0 +1,262 @@
+// The metadata database on PostgreSQL (`--metadata-url postgresql://...`, config key
+// `metadata_url`): things, streams and rules created through the CLI are rows in the
+// URL's schema (checked with psql) and no metadata.db is written; a second server on a
+// fresh data directory with the same URL finds them and routes devices' messages to the
+// lake with them; one server per schema (a second gets "in use by another server", one on
+// another schema starts, and a killed server's schema is free again); an unreachable
+// database and a URL of another scheme are refused at start-up.
+//
+// Runs under scripts/with-postgres, which starts a throwaway PostgreSQL and exports
+// TRIBUTARY_TEST_POSTGRES_URL and TRIBUTARY_TEST_POSTGRES_BIN:
+//   scripts/with-postgres env TRIBUTARY_BIN=build/tributary NODE_PATH=tests/node_modules \
+//     node --test tests/integration/metadata_postgres.test.js
+'use strict';
+
+const { describe, test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep } = require('./harness');
+const { mosqArgs, mosquittoPub } = require('./clients');
+const { waitForLake, firehoseKeyPattern } = require('./lake');
+const { createRoutedStream } = require('./routing');
+
+const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL;
+const PG_BIN = process.env.TRIBUTARY_TEST_POSTGRES_BIN;
+const PSQL = PG_BIN ? path.join(PG_BIN, 'psql') : 'psql';
+
+// A schema of our own for each case, so that cases (and runs against a shared database)
+// never see each other's rows or locks.
+const schemas = [];
+function newSchema() {
+  const schema = `itest_${crypto.randomBytes(5).toString('hex')}`;
+  schemas.push(schema);
+  return schema;
+}
+function metadataUrl(schema) {
+  return `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+}
+
+// psql on the test database (libpq does not know `?schema=`: queries name the schema);
+// returns stdout's lines, asserting success.
+async function psql(sql) {
+  const r = await run(PSQL, ['-X', '-v', 'ON_ERROR_STOP=1', '-Atc', sql, PG_URL], { timeoutMs: 15000 });
+  assert.equal(r.code, 0, describeRun(`psql -c "${sql}"`, r));
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+// `tributary server` expected to fail at start: the harness's flags plus `extra`, on a
+// fresh data directory; returns run()'s result and how long it took.
+async function startRefused(extra, { tag = 'pg-refused', timeoutMs = 20000 } = {}) {
+  const dataDir = makeTempDir(tag);
+  const started = Date.now();
+  const r = await run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
+                            '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs });
+  r.elapsedMs = Date.now() - started;
+  r.dataDir = dataDir;
+  return r;
+}
+
+// A port on 127.0.0.1 that nothing listens on (bound once, then closed).
+function closedPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthz(server) {
+  return (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).status;
+}
+
+// The flags of a server whose metadata is in `schema`, with plain anonymous MQTT for
+// publishers that have no kit of this server's CA.
+const serverArgs = (schema) => ['--metadata-url', metadataUrl(schema), '--mqtt-port', '0', '--allow-anonymous'];
+
+// Publishes each payload at QoS 1 on the plain port, anonymously, with mosquitto_pub.
+async function publishAnonymously(server, topic, payloads) {
+  for (const payload of payloads) {
+    const r = await mosquittoPub(['-h', '127.0.0.1', '-p', String(server.mqttPort), '-V', 'mqttv5', '-q', '1',
+                                  '-t', topic, '-m', payload]);
+    assert.equal(r.code, 0, `${describeRun('mosquitto_pub (anonymous, plain MQTT)', r)}\n${server.tail(30)}`);
+  }
+}
+
+if (!PG_URL) {
+  test('metadata on PostgreSQL', () => {
+    assert.fail('TRIBUTARY_TEST_POSTGRES_URL is not set: run this file under scripts/with-postgres, e.g. ' +
+                'scripts/with-postgres env TRIBUTARY_BIN=build/tributary NODE_PATH=tests/node_modules ' +
+                'node --test tests/integration/metadata_postgres.test.js (ctest -R integration_metadata_postgres does)');
+  });
+} else {
+  describe('metadata on PostgreSQL', { timeout: 90000 }, () => {
+    const servers = [];
+    const payloadDir = makeTempDir('pg-payloads');
+    const start = async (options) => {
+      const server = await Server.start(options);
+      servers.push(server);
+      return server;
+    };
+    after(async () => {
+      for (const s of servers) await s.dispose();
+      if (!process.env.ITEST_KEEP_TMP) {
+        for (const schema of schemas) {
+          await run(PSQL, ['-X', '-qc', `DROP SCHEMA IF EXISTS ${schema} CASCADE`, PG_URL], { timeoutMs: 15000 });
+        }
+      }
+    });
+
+    // Cases a and b share these: b reads what a created.
+    const routed = { schema: null, thing: null, stream: 'pgstream', bucket: 'pg-lake', rule: 'pg_to_lake',
+                     filter: 'devices/#' };
+
+    test('things, streams and rules are rows in PostgreSQL; readings still land in the local lake', async () => {
+      routed.schema = newSchema();
+      const server = await start({ tag: 'pg-first', args: serverArgs(routed.schema) });
+      routed.server = server;
+      assert.ok(server.mqttPort > 0, `server.json mqtt_port is ${server.mqttPort} with --mqtt-port 0`);
+
+      const kit = await server.createThing(thingName('pg'));
+      routed.thing = kit.thing;
+      await createRoutedStream(server, payloadDir, { stream: routed.stream, bucket: routed.bucket, filter: routed.filter,
+                                                     rule: routed.rule, streamArgs: ['--buffer-interval-s', '1'] });
+
+      // Three readings from an anonymous client on the plain port, one from the thing over
+      // mTLS (its certificate is looked up in PostgreSQL).
+      const anonymous = [0, 1, 2].map((i) => pollutionPayload(i));
+      await publishAnonymously(server, 'devices/anonymous/pollution', anonymous);
+      const fromThing = pollutionPayload(3);
+      const r = await mosquittoPub([...mosqArgs(server, { kit }), '-q', '1', '-t', kit.topic, '-m', fromThing]);
+      assert.equal(r.code, 0, `${describeRun('mosquitto_pub (the thing, mTLS)', r)}\n${server.tail(30)}`);
+      const sent = [...anonymous, fromThing];
+      const lake = await waitForLake(server, routed.bucket, (l) => l.records.length >= sent.length,
+                                     { what: `${sent.length} records in bucket ${routed.bucket}` });
+      assert.deepEqual([...lake.records].sort(), [...sent].sort(), 'the lake holds other records than were published');
+      for (const o of lake.objects) assert.match(o.key, firehoseKeyPattern(routed.stream));
+
+      // The rows are in the URL's schema.
+      const s = routed.schema;
+      assert.deepEqual(await psql(`SELECT name FROM ${s}.rules`), [routed.rule]);
+      assert.deepEqual(await psql(`SELECT name FROM ${s}.streams`), [routed.stream]);
+      assert.deepEqual(await psql(`SELECT name FROM ${s}.things`), [kit.thing]);
+      assert.deepEqual(await psql(`SELECT thing FROM ${s}.thing_certificates`), [kit.thing]);
+      const tables = await psql(`SELECT table_name FROM information_schema.tables WHERE table_schema = '${s}'`);
+      for (const t of ['schema_versions', 'things', 'thing_certificates', 'rules', 'streams', 'lake_databases']) {
+        assert.ok(tables.includes(t), `no table ${s}.${t}; the schema has: ${tables.join(', ')}`);
+      }
+      assert.ok((await psql(`SELECT component FROM ${s}.schema_versions`)).length > 0, `${s}.schema_versions is empty`);
+
+      // No SQLite metadata in the data directory; the broker's state, the WAL and the lake are there.
+      const entries = fs.readdirSync(server.dataDir);
+      assert.deepEqual(entries.filter((e) => e.startsWith('metadata.db')), [],
+                       `metadata.db in the data directory with --metadata-url: ${entries.join(', ')}`);
+      for (const p of ['broker', path.join('wal', routed.stream), path.join('lake', routed.bucket)]) {
+        assert.ok(fs.existsSync(path.join(server.dataDir, p)), `no ${p} in the data directory: ${entries.join(', ')}`);
+      }
+    });
+
+    test('a server on a fresh data directory with the same URL has them, and routes with them', async () => {
+      assert.ok(routed.server, 'the previous case did not start its server');
+      const stopped = await routed.server.stop();
+      assert.deepEqual(stopped, { code: 0, signal: null }, `graceful stop\n${routed.server.tail(30)}`);
+
+      const server = await start({ tag: 'pg-second', args: serverArgs(routed.schema) });
+      assert.notEqual(server.dataDir, routed.server.dataDir);
+      const json = async (args) => JSON.parse((await server.cliOk([...args, '--json'])).stdout);
+
+      const rules = (await json(['rule', 'list'])).rules;
+      assert.deepEqual(rules.map((x) => x.ruleName), [routed.rule], JSON.stringify(rules));
+      assert.equal(rules[0].actions[0].firehose.deliveryStreamName, routed.stream, JSON.stringify(rules[0]));
+      const streams = (await json(['stream', 'list'])).streams;
+      assert.deepEqual(streams.map((x) => x.config.name), [routed.stream], JSON.stringify(streams));
+      assert.equal(streams[0].config.bucket, routed.bucket);
+      assert.equal(streams[0].config.buffer_interval_s, 1);
+      const things = (await json(['thing', 'list'])).things;
+      assert.deepEqual(things.map((x) => x.name), [routed.thing], JSON.stringify(things));
+      const thing = await json(['thing', 'describe', routed.thing]);
+      assert.equal(thing.active, true);
+      assert.equal(thing.certificates.length, 1, JSON.stringify(thing));
+
+      const again = [10, 11, 12].map((i) => pollutionPayload(i));
+      await publishAnonymously(server, 'devices/anonymous/pollution', again);
+      const lake = await waitForLake(server, routed.bucket, (l) => l.records.length >= again.length,
+                                     { what: `${again.length} records in the new data directory's bucket ${routed.bucket}` });
+      assert.deepEqual([...lake.records].sort(), [...again].sort());
+      assert.ok(!fs.existsSync(path.join(server.dataDir, 'metadata.db')), 'metadata.db in the second data directory');
+      assert.deepEqual(await psql(`SELECT name FROM ${routed.schema}.rules`), [routed.rule]);
+    });
+
+    test('one server per schema: a second is refused, another schema starts, a killed server frees it', async () => {
+      const schema = newSchema();
+      const first = await start({ tag: 'pg-holder', args: serverArgs(schema) });
+
+      const r = await startRefused(['--metadata-url', metadataUrl(schema)], { tag: 'pg-second-holder' });
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, describeRun('a second server on the same schema', r));
+      assert.match(r.stderr, /in use by another server/, describeRun('a second server on the same schema', r));
+      assert.equal(await healthz(first), 200, `the first server stopped answering\n${first.tail(30)}`);
+
+      // Another schema of the same database, given by the config file's key.
+      const other = newSchema();
+      const config = path.join(payloadDir, 'other-schema.json');
+      fs.writeFileSync(config, JSON.stringify({ metadata_url: metadataUrl(other) }));
+      const neighbour = await start({ tag: 'pg-neighbour', args: ['--config', config] });
+      assert.equal(await healthz(neighbour), 200);
+      await neighbour.cliOk(['stream', 'create', 'neighbours', '--bucket', 'neighbours']);
+      assert.deepEqual(await psql(`SELECT name FROM ${other}.streams`), ['neighbours']);
+      assert.deepEqual(await psql(`SELECT name FROM ${schema}.streams`), []);
+      assert.deepEqual(JSON.parse((await first.cliOk(['stream', 'list', '--json'])).stdout).streams, []);
+
+      // The lock goes with the server's connections: after SIGKILL the schema is free again
+      // (as soon as PostgreSQL has seen the connections close).
+      await first.stop({ signal: 'SIGKILL' });
+      let lastError;
+      const deadline = Date.now() + 10000;
+      for (;;) {
+        try {
+          await first.launch();
+          lastError = null;
+          break;
+        } catch (e) {
+          lastError = e;
+          if (Date.now() > deadline || !/in use by another server/.test(e.message)) break;
+          await sleep(250);
+        }
+      }
+      assert.equal(lastError, null, `no server could take the schema of a killed one: ${lastError?.message}`);
+      assert.equal(await healthz(first), 200);
+    });
+
+    test('an unreachable metadata database is refused at start-up, naming it', async () => {
+      const port = await closedPort();
+      const url = `postgresql://tributary@127.0.0.1:${port}/tributary?schema=${newSchema()}`;
+      const r = await startRefused(['--metadata-url', url], { tag: 'pg-unreachable', timeoutMs: 30000 });
+      const what = describeRun(`a server with --metadata-url ${url}`, r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.ok(r.elapsedMs < 20000, `took ${r.elapsedMs} ms to give up\n${what}`);
+      assert.match(r.stderr, /metadata database/, what);
+      assert.ok(r.stderr.includes(`127.0.0.1:${port}`), `stderr does not name 127.0.0.1:${port}\n${what}`);
+      assert.ok(!fs.existsSync(path.join(r.dataDir, 'metadata.db')), 'fell back to SQLite');
+    });
+
+    test('a metadata URL of another scheme is refused, naming metadata_url', async () => {
+      let r = await startRefused(['--metadata-url', 'mysql://x'], { tag: 'pg-mysql' });
+      let what = describeRun('a server with --metadata-url mysql://x', r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.match(r.stderr, /metadata_url/, what);
+      assert.ok(!fs.existsSync(path.join(r.dataDir, 'metadata.db')), `fell back to SQLite\n${what}`);
+
+      const config = path.join(payloadDir, 'mysql.json');
+      fs.writeFileSync(config, JSON.stringify({ metadata_url: 'mysql://x' }));
+      r = await startRefused(['--config', config], { tag: 'pg-mysql-config' });
+      what = describeRun(`a server with config ${JSON.stringify({ metadata_url: 'mysql://x' })}`, r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.match(r.stderr, /metadata_url/, what);
+    });
+  });
+}
