@@ -99,6 +99,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddMonitorCommands},
     {&cli::AddForecastPrepareCommands},
     {&cli::AddParquetCommands},
+    {&cli::AddMetadataCommands},
 #ifdef TRIBUTARY_WITH_FORECAST
     {&cli::AddForecastCommands},
 #endif

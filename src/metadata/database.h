@@ -73,10 +73,12 @@ class Database {
   // schema tributary" (never a password).
   virtual std::string Describe() const = 0;
 
+  // Runs statements without parameters, as a migration's are (Migrate runs them inside
+  // its transaction; copy.h runs the tables' definitions with it).
+  virtual Status ExecScript(const std::string& ddl) = 0;
+
  protected:
   Database() = default;
-  // Runs a migration's statements, inside Migrate's transaction.
-  virtual Status ExecScript(const std::string& ddl) = 0;
 
   mutable std::recursive_mutex mu_;
 };

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -210,7 +211,11 @@ Status PostgresDatabase::HoldExclusively() {
 Status PostgresDatabase::Reconnect() {
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) return Failure("connection lost and not made again");
-  return SetUpSession();
+  // The session's own statements do not reconnect again if it drops once more.
+  reconnecting_ = true;
+  Status st = SetUpSession();
+  reconnecting_ = false;
+  return st;
 }
 
 Result<std::vector<Row>> PostgresDatabase::Run(const std::string& sql,
@@ -251,7 +256,8 @@ Result<std::vector<Row>> PostgresDatabase::Run(const std::string& sql,
                          values.data(), lengths.data(), formats.data(), /*resultFormat=*/0));
     ExecStatusType st = PQresultStatus(r.get());
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) break;
-    if (PQstatus(conn_) == CONNECTION_BAD && in_transaction_ == 0 && attempt == 0) {
+    if (PQstatus(conn_) == CONNECTION_BAD && in_transaction_ == 0 && attempt == 0 &&
+        !reconnecting_) {
       TRY(Reconnect());
       continue;
     }

@@ -41,7 +41,6 @@ class PostgresDatabase : public Database {
   Status HoldExclusively() override;
   std::string Describe() const override { return describe_; }
 
- protected:
   Status ExecScript(const std::string& ddl) override;
 
  private:
@@ -58,6 +57,7 @@ class PostgresDatabase : public Database {
   std::string describe_;
   bool hold_lock_ = false;
   int in_transaction_ = 0;
+  bool reconnecting_ = false;
   std::unordered_map<std::string, std::string> translated_;  // store SQL -> PostgreSQL's
 };
 

@@ -22,7 +22,6 @@ class SqliteDatabase : public Database {
   Status Transaction(const std::function<Status()>& fn) override;
   std::string Describe() const override { return "SQLite " + path_; }
 
- protected:
   Status ExecScript(const std::string& ddl) override;
 
  private:
