@@ -41,8 +41,10 @@ Result<int64_t> CopyRows(Database& from, Database& to, const std::string& table)
   for (size_t i = 0; i < rows.size(); ++i) {
     Status st = to.Exec(insert, rows[i].values).status();
     if (!st.ok()) {
-      return Status(st.code(), fmt::format("table {}, row {} of {}: {}", table, i + 1,
-                                           rows.size(), st.message()));
+      // The row by its first column (the key, in every store's tables).
+      std::string first = rows[i].Text(0).substr(0, 64);
+      return Status(st.code(), fmt::format("table {}, row {} of {} ({} '{}'): {}", table, i + 1,
+                                           rows.size(), columns[0].Text(0), first, st.message()));
     }
   }
   return static_cast<int64_t>(rows.size());

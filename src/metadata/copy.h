@@ -7,8 +7,8 @@
 // The tables are made from their definitions in the SQLite file (as the migrations and
 // later ALTERs left them), rewritten by sql_dialect.h; identity columns (INTEGER PRIMARY
 // KEY AUTOINCREMENT) continue after the largest id copied. A value PostgreSQL refuses
-// (SQLite keeps any type in any column) fails the copy naming the table, the row and the
-// column, and nothing is left in the schema.
+// (SQLite keeps any type in any column) fails the copy naming the table, the row (its
+// number and first column) and PostgreSQL's reason, and nothing is left in the schema.
 #pragma once
 
 #include <cstdint>

@@ -117,7 +117,7 @@ TEST_F(CopyTest, AValueThatDoesNotFitFailsTheWholeCopyNamingIt) {
   ASSERT_TRUE(pg);
   auto copied = CopyDatabase(*sqlite_, *pg);
   ASSERT_FALSE(copied.ok());
-  EXPECT_NE(copied.status().message().find("table owners, row 3 of 3"), std::string::npos)
+  EXPECT_NE(copied.status().message().find("table owners, row 3 of 3 (name 'cy'): "), std::string::npos)
       << copied.status().message();
   // Nothing is left: the schema takes a copy after the value is fixed.
   auto tables = pg->Query("SELECT count(*) FROM information_schema.tables WHERE "
