@@ -4,7 +4,12 @@
 // fresh data directory with the same URL finds them and routes devices' messages to the
 // lake with them; one server per schema (a second gets "in use by another server", one on
 // another schema starts, and a killed server's schema is free again); an unreachable
-// database and a URL of another scheme are refused at start-up.
+// database and a URL of another scheme are refused at start-up. `metadata copy --to URL`
+// moves a deployment from SQLite to PostgreSQL: refused while a server runs on the data
+// directory, every table's rows copied once (a second copy is refused), and the same data
+// directory then runs with --metadata-url: the thing's original certificate still connects,
+// the rule still routes to the lake, and new rows (a thing, a crawler run whose id must
+// follow the run made on SQLite) are written to the copied tables.
 //
 // Runs under scripts/with-postgres, which starts a throwaway PostgreSQL and exports
 // TRIBUTARY_TEST_POSTGRES_URL and TRIBUTARY_TEST_POSTGRES_BIN:
@@ -45,6 +50,31 @@ async function psql(sql) {
   const r = await run(PSQL, ['-X', '-v', 'ON_ERROR_STOP=1', '-Atc', sql, PG_URL], { timeoutMs: 15000 });
   assert.equal(r.code, 0, describeRun(`psql -c "${sql}"`, r));
   return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+// sqlite3 on a metadata.db, read-only; returns stdout's lines, asserting success.
+async function sqlite(dbFile, sql) {
+  const r = await run('sqlite3', ['-readonly', '-batch', '-noheader', dbFile, sql], { timeoutMs: 15000 });
+  assert.equal(r.code, 0, describeRun(`sqlite3 ${dbFile} "${sql}"`, r));
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+// {table: row count} of every table of a SQLite metadata.db (SQLite's own tables left out).
+async function sqliteCounts(dbFile) {
+  const tables = await sqlite(dbFile, "SELECT name FROM sqlite_master WHERE type = 'table' " +
+                                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  assert.ok(tables.length > 0, `no tables in ${dbFile}`);
+  const rows = await sqlite(dbFile, tables.map((t) => `SELECT '${t}', count(*) FROM "${t}"`).join(' UNION ALL '));
+  return Object.fromEntries(rows.map((l) => { const [t, n] = l.split('|'); return [t, Number(n)]; }));
+}
+
+// {table: row count} of every table of a PostgreSQL schema ({} when it has none).
+async function postgresCounts(schema) {
+  const tables = await psql(`SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' ` +
+                            'ORDER BY table_name');
+  if (tables.length === 0) return {};
+  const rows = await psql(tables.map((t) => `SELECT '${t}', count(*) FROM ${schema}."${t}"`).join(' UNION ALL '));
+  return Object.fromEntries(rows.map((l) => { const [t, n] = l.split('|'); return [t, Number(n)]; }));
 }
 
 // `tributary server` expected to fail at start: the harness's flags plus `extra`, on a
@@ -190,6 +220,129 @@ if (!PG_URL) {
       assert.deepEqual([...lake.records].sort(), [...again].sort());
       assert.ok(!fs.existsSync(path.join(server.dataDir, 'metadata.db')), 'metadata.db in the second data directory');
       assert.deepEqual(await psql(`SELECT name FROM ${routed.schema}.rules`), [routed.rule]);
+    });
+
+    test('metadata copy moves a SQLite deployment to PostgreSQL; the same data directory then runs on it', async () => {
+      // A deployment on SQLite (the harness's flags, no --metadata-url): a thing, the
+      // reference rule into a stream, one reading from the thing over mTLS in the lake, and
+      // a crawler run over it (a row with an identity id).
+      const server = await start({ tag: 'pg-copy' });
+      const D = server.dataDir;
+      const db = path.join(D, 'metadata.db');
+      const json = async (args) => JSON.parse((await server.cliOk([...args, '--json'])).stdout);
+      const copy = (to, dataDir = D) => run(BIN, ['metadata', 'copy', '--to', to, '--data-dir', dataDir],
+                                            { timeoutMs: 30000 });
+      const names = { stream: 'copystream', bucket: 'copy-lake', rule: 'copy_to_lake', crawler: 'copycrawl' };
+
+      const kit = await server.createThing(thingName('copy'));
+      await createRoutedStream(server, payloadDir, { stream: names.stream, bucket: names.bucket, filter: 'devices/#',
+                                                     rule: names.rule, streamArgs: ['--buffer-interval-s', '1'] });
+      const publishAsThing = async (payload) => {
+        const r = await mosquittoPub([...mosqArgs(server, { kit }), '-q', '1', '-t', kit.topic, '-m', payload]);
+        assert.equal(r.code, 0, `${describeRun('mosquitto_pub (the thing, mTLS)', r)}\n${server.tail(30)}`);
+      };
+      const first = pollutionPayload(0);
+      await publishAsThing(first);
+      let lake = await waitForLake(server, names.bucket, (l) => l.records.length >= 1,
+                                   { what: `the thing's reading in bucket ${names.bucket} (SQLite)` });
+      assert.deepEqual(lake.records, [first]);
+      await server.cliOk(['crawler', 'create', names.crawler, '--source', `s3://${names.bucket}/`,
+                          '--database', 'copied', '--table', 'readings']);
+      const run1 = await json(['crawler', 'run', names.crawler]);
+      assert.equal(run1.status, 'succeeded', JSON.stringify(run1));
+      assert.equal(run1.records, 1, JSON.stringify(run1));
+      // The rules as stored (their metrics are the running server's counters, not metadata).
+      const storedRules = async () => (await json(['rule', 'list'])).rules.map(({ metrics, ...rule }) => rule);
+      const rulesBefore = await storedRules();
+      const thingBefore = await json(['thing', 'describe', kit.thing]);
+      assert.equal(thingBefore.certificates.length, 1, JSON.stringify(thingBefore));
+
+      // While the server runs the copy is refused, before anything reaches PostgreSQL.
+      const schema = newSchema();
+      const url = metadataUrl(schema);
+      let r = await copy(url);
+      let what = describeRun(`metadata copy --to ${url} while a server runs on ${D}`, r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.match(r.stderr, /is in use by another process/, what);
+      assert.deepEqual(await postgresCounts(schema), {}, `tables in ${schema} after a refused copy\n${what}`);
+      assert.equal(await healthz(server), 200, `the server stopped answering\n${server.tail(30)}`);
+
+      const stopped = await server.stop();
+      assert.deepEqual(stopped, { code: 0, signal: null }, `graceful stop\n${server.tail(30)}`);
+      const sqliteBefore = await sqliteCounts(db);
+
+      // The copy: every table of metadata.db, with the same number of rows; metadata.db stays.
+      r = await copy(url);
+      what = describeRun(`metadata copy --to ${url} --data-dir ${D}`, r);
+      assert.ok(!r.timedOut && r.code === 0, what);
+      const summary = /^copied (\d+) tables, (\d+) rows\b.*$/m.exec(r.stdout);
+      assert.ok(summary, `no line starting "copied N tables, M rows"\n${what}`);
+      assert.ok(summary[0].includes(schema), `the summary does not name schema ${schema}\n${what}`);
+      const copiedTables = await postgresCounts(schema);
+      assert.deepEqual(copiedTables, sqliteBefore, `row counts: PostgreSQL ${schema} vs SQLite ${db}\n${what}`);
+      // The summary counts the stores' tables and rows (schema_versions, checked above with
+      // the rest, is not among them).
+      const stores = Object.entries(sqliteBefore).filter(([t]) => t !== 'schema_versions');
+      assert.equal(Number(summary[1]), stores.length, `tables in the summary\n${what}`);
+      assert.equal(Number(summary[2]), stores.reduce((a, [, n]) => a + n, 0), `rows in the summary\n${what}`);
+      assert.deepEqual(await psql(`SELECT name FROM ${schema}.rules`), [names.rule]);
+      assert.deepEqual(await psql(`SELECT name FROM ${schema}.streams`), [names.stream]);
+      assert.deepEqual(await psql(`SELECT name FROM ${schema}.things`), [kit.thing]);
+      assert.deepEqual(await psql(`SELECT thing FROM ${schema}.thing_certificates`), [kit.thing]);
+      assert.ok((await psql(`SELECT component FROM ${schema}.schema_versions`)).length > 0,
+                `${schema}.schema_versions is empty`);
+      assert.ok(fs.existsSync(db), 'metadata copy removed metadata.db');
+      assert.deepEqual(await sqliteCounts(db), sqliteBefore, 'metadata.db changed under metadata copy');
+
+      // Copying again is refused, and writes nothing.
+      r = await copy(url);
+      what = describeRun(`a second metadata copy --to ${url}`, r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.match(r.stderr, /already holds metadata/, what);
+      assert.deepEqual(await postgresCounts(schema), copiedTables, `${schema} changed under a refused copy\n${what}`);
+
+      // The same data directory on PostgreSQL: the thing's original certificate (its row now
+      // read from PostgreSQL, the CA still in D/pki) connects, and the rule routes it.
+      server.extraArgs = ['--metadata-url', url];
+      await server.launch();
+      assert.deepEqual(await storedRules(), rulesBefore);
+      assert.deepEqual(await json(['thing', 'describe', kit.thing]), thingBefore);
+      const second = pollutionPayload(1);
+      await publishAsThing(second);
+      lake = await waitForLake(server, names.bucket, (l) => l.records.length >= 2,
+                               { what: `the thing's second reading in bucket ${names.bucket} (PostgreSQL)` });
+      assert.deepEqual([...lake.records].sort(), [first, second].sort());
+
+      // Writes to the copied tables: a new thing, and a crawler run whose id follows the
+      // SQLite run's (the identity column goes on from the copied ids) and which reads only
+      // the new object (the crawler's seen objects were copied).
+      const newcomer = await server.createThing(thingName('copy-new'));
+      assert.deepEqual(await psql(`SELECT name FROM ${schema}.things ORDER BY name`), [kit.thing, newcomer.thing].sort());
+      const run2 = await json(['crawler', 'run', names.crawler]);
+      assert.equal(run2.status, 'succeeded', `${JSON.stringify(run2)}\n${server.tail(30)}`);
+      assert.ok(Number(run2.id) > Number(run1.id), `run ids: ${run1.id} on SQLite, then ${run2.id} on PostgreSQL`);
+      assert.equal(run2.objects_read, 1, JSON.stringify(run2));
+      assert.equal(run2.records, 1, JSON.stringify(run2));
+      const runs = (await json(['crawler', 'describe', names.crawler])).runs;
+      assert.deepEqual(runs.map((x) => String(x.id)).sort(), [String(run1.id), String(run2.id)].sort(), JSON.stringify(runs));
+      assert.equal((await json(['catalog', 'describe', 'copied.readings'])).record_count, 2);
+      assert.equal(Number((await psql(`SELECT count(*) FROM ${schema}.lake_crawler_runs`))[0]), 2);
+
+      // Mistakes: another scheme names --to; a data directory without metadata.db is refused.
+      const stoppedAgain = await server.stop();
+      assert.deepEqual(stoppedAgain, { code: 0, signal: null }, `graceful stop on PostgreSQL\n${server.tail(30)}`);
+      r = await copy('mysql://x');
+      what = describeRun('metadata copy --to mysql://x', r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.match(r.stderr, /--to/, what);
+      const empty = makeTempDir('pg-copy-empty');
+      const untouched = newSchema();
+      r = await copy(metadataUrl(untouched), empty);
+      what = describeRun(`metadata copy --to ${metadataUrl(untouched)} --data-dir ${empty} (empty)`, r);
+      assert.ok(!r.timedOut && r.code !== 0 && r.code !== null, what);
+      assert.match(r.stderr, /no metadata database at/, what);
+      assert.ok(!fs.existsSync(path.join(empty, 'metadata.db')), `metadata copy created metadata.db\n${what}`);
+      assert.deepEqual(await postgresCounts(untouched), {}, `tables in ${untouched}\n${what}`);
     });
 
     test('one server per schema: a second is refused, another schema starts, a killed server frees it', async () => {
