@@ -47,9 +47,10 @@ int Copy(const std::string& data_dir, const std::string& url) {
   for (const auto& t : copied->tables) {
     std::printf("  %-32s %lld rows\n", t.name.c_str(), static_cast<long long>(t.rows));
   }
-  std::printf("copied %zu tables, %lld rows from %s to %s\n", copied->tables.size(),
-              static_cast<long long>(copied->rows), (*from)->Describe().c_str(),
-              (*to)->Describe().c_str());
+  std::printf("copied %zu tables, %lld rows, %lld indexes and %lld migrations from %s to %s\n",
+              copied->tables.size(), static_cast<long long>(copied->rows),
+              static_cast<long long>(copied->indexes), static_cast<long long>(copied->migrations),
+              (*from)->Describe().c_str(), (*to)->Describe().c_str());
   std::printf("start the server with --metadata-url on this data directory; %s is left as it "
               "was\n",
               path.c_str());

@@ -103,6 +103,7 @@ Result<CopySummary> CopyDatabase(Database& from, Database& to) {
     for (const Row& v : versions) {
       TRY(to.Exec("INSERT INTO schema_versions(component, version) VALUES(?, ?)", v.values)
               .status());
+      ++summary.migrations;
     }
     return Status::Ok();
   }));

@@ -27,6 +27,7 @@ struct CopySummary {
   std::vector<Table> tables;  // in the order they were made
   int64_t rows = 0;
   int64_t indexes = 0;
+  int64_t migrations = 0;  // rows of schema_versions, not counted in `rows`
 };
 
 // `from`: a SQLite database; `to`: a PostgreSQL one whose schema holds no migrations yet

@@ -73,6 +73,7 @@ TEST_F(CopyTest, CopiesTablesRowsIndexesAndMigrations) {
   EXPECT_EQ(summary->tables[1].rows, 2);
   EXPECT_EQ(summary->rows, 5);
   EXPECT_EQ(summary->indexes, 1);
+  EXPECT_EQ(summary->migrations, 2);  // a (at v2) and b
 
   auto items = pg->Query("SELECT id, owner, weight, data, tags FROM items ORDER BY id");
   ASSERT_TRUE(items.ok()) << items.status().ToString();

@@ -275,8 +275,8 @@ if (!PG_URL) {
       r = await copy(url);
       what = describeRun(`metadata copy --to ${url} --data-dir ${D}`, r);
       assert.ok(!r.timedOut && r.code === 0, what);
-      const summary = /^copied (\d+) tables, (\d+) rows\b.*$/m.exec(r.stdout);
-      assert.ok(summary, `no line starting "copied N tables, M rows"\n${what}`);
+      const summary = /^copied (\d+) tables, (\d+) rows, (\d+) indexes and (\d+) migrations\b.*$/m.exec(r.stdout);
+      assert.ok(summary, `no line "copied N tables, M rows, I indexes and V migrations"\n${what}`);
       assert.ok(summary[0].includes(schema), `the summary does not name schema ${schema}\n${what}`);
       const copiedTables = await postgresCounts(schema);
       assert.deepEqual(copiedTables, sqliteBefore, `row counts: PostgreSQL ${schema} vs SQLite ${db}\n${what}`);
@@ -285,6 +285,7 @@ if (!PG_URL) {
       const stores = Object.entries(sqliteBefore).filter(([t]) => t !== 'schema_versions');
       assert.equal(Number(summary[1]), stores.length, `tables in the summary\n${what}`);
       assert.equal(Number(summary[2]), stores.reduce((a, [, n]) => a + n, 0), `rows in the summary\n${what}`);
+      assert.equal(Number(summary[4]), sqliteBefore.schema_versions, `migrations in the summary\n${what}`);
       assert.deepEqual(await psql(`SELECT name FROM ${schema}.rules`), [names.rule]);
       assert.deepEqual(await psql(`SELECT name FROM ${schema}.streams`), [names.stream]);
       assert.deepEqual(await psql(`SELECT name FROM ${schema}.things`), [kit.thing]);
