@@ -1,8 +1,9 @@
-// /healthz, /metrics and broker statistics.
+// /healthz, /metrics, broker statistics and where the server keeps things.
 #include "app/api.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "broker/broker.h"
+#include "metadata/database.h"
 
 namespace tributary::app {
 
@@ -16,6 +17,23 @@ void AddSystemRoutes(net::Router* router, Server* server) {
     r.content_type = "text/plain; version=0.0.4";
     r.body = server->metrics().Render();
     return r;
+  });
+  // Where each tier lives: the metadata database (never a password), the lake, the WALs.
+  router->Add("GET", "/v1/server", [server](net::HttpRequest&) {
+    const ServerConfig& c = server->config();
+    nlohmann::json lake = {{"backend", c.lake_backend}};
+    if (c.lake_backend == "s3") {
+      lake["endpoint"] = c.s3_endpoint;
+      lake["region"] = c.s3_region;
+    } else {
+      lake["root"] = c.data_dir + "/lake";
+    }
+    return JsonResponse({{"started_at", FormatIso8601Millis(server->started_at_ms())},
+                         {"data_dir", c.data_dir},
+                         {"metadata", server->db().Describe()},
+                         {"lake", lake},
+                         {"wal_dir", c.wal_dir.empty() ? c.data_dir + "/wal" : c.wal_dir},
+                         {"wal_fsync", c.wal_fsync}});
   });
   router->Add("GET", "/v1/broker", [server](net::HttpRequest&) {
     broker::BrokerStats s = server->broker().Stats();

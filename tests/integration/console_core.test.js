@@ -305,6 +305,12 @@ describe('console: serving, sign-in, devices and ingest', () => {
     await page.click('nav a[data-route="/"]');
     await page.waitForSelector('[data-testid=count-streams]');
     assert.match(await page.textContent('[data-testid=attention]'), /Nothing needs attention/);
+    // And where the server keeps things (GET /v1/server): the SQLite file, the local lake.
+    await page.waitForSelector('[data-testid=storage-metadata]');
+    assert.equal(await page.textContent('[data-testid=storage-metadata]'),
+                 `SQLite ${path.join(server.dataDir, 'metadata.db')}`);
+    assert.equal(await page.textContent('[data-testid=storage-lake]'), `local ${path.join(server.dataDir, 'lake')}`);
+    assert.match(await page.textContent('[data-testid=storage-wal]'), /\/wal \(fsync always\)/);
     const failing = await server.api('POST', '/v1/rules/attn_rule', { topicRulePayload: {
       sql: "SELECT *, topic(2) AS device FROM 'attn/+'", awsIotSqlVersion: '2016-03-23',
       actions: [{ republish: { topic: 'attn-copy/x', qos: 0 } }] } });

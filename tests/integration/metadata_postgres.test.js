@@ -151,6 +151,12 @@ if (!PG_URL) {
       const server = await start({ tag: 'pg-first', args: serverArgs(routed.schema) });
       routed.server = server;
       assert.ok(server.mqttPort > 0, `server.json mqtt_port is ${server.mqttPort} with --mqtt-port 0`);
+      // GET /v1/server names the database, its schema and no user or password.
+      const info = await server.api('GET', '/v1/server');
+      assert.equal(info.status, 200, info.text);
+      const { port, pathname } = new URL(PG_URL);
+      assert.equal(info.json.metadata, `PostgreSQL 127.0.0.1:${port}${pathname} schema ${routed.schema}`);
+      assert.equal(info.json.lake.backend, 'local');
 
       const kit = await server.createThing(thingName('pg'));
       routed.thing = kit.thing;

@@ -76,11 +76,22 @@ export default [{
     const chartBox = h('div');
     const countBox = h('div', { class: 'cards' });
     const attentionBox = h('div');
+    const storageBox = h('div', { class: 'cards wide', 'data-testid': 'storage' });
     const errors = h('div');
     ctx.main.append(h('h1', {}, 'Overview'), errors,
       section('Broker', brokerBox, h('h3', {}, 'Messages per second (in, out)'), chartBox),
       section('Needs attention', attentionBox),
-      h('h2', {}, 'Resources'), countBox);
+      h('h2', {}, 'Resources'), countBox,
+      section('Where things are kept', storageBox));
+    // Set at start-up: read once.
+    get('/v1/server').then((s) => {
+      if (!ctx.alive()) return;
+      const lake = s.lake.backend === 's3' ? `S3 ${s.lake.endpoint} (${s.lake.region})` : `local ${s.lake.root}`;
+      clear(storageBox).append(
+        stat('Metadata', s.metadata, { testid: 'storage-metadata' }),
+        stat('Lake', lake, { testid: 'storage-lake' }),
+        stat('Write-ahead logs', `${s.wal_dir} (fsync ${s.wal_fsync})`, { testid: 'storage-wal' }));
+    }).catch((e) => { if (ctx.alive()) clear(storageBox).append(errorBox(e, 'Could not read where the server keeps things')); });
 
     async function refresh() {
       try {
