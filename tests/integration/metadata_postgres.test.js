@@ -392,6 +392,52 @@ if (!PG_URL) {
       assert.equal(await healthz(first), 200);
     });
 
+    test('while PostgreSQL is down the data path goes on and changes fail naming it; once it is back they work', async () => {
+      const ctl = process.env.TRIBUTARY_TEST_POSTGRES_CTL;
+      assert.ok(ctl, 'TRIBUTARY_TEST_POSTGRES_CTL is unset: run this file under scripts/with-postgres');
+      const schema = newSchema();
+      const server = await start({ tag: 'pg-outage', args: serverArgs(schema) });
+      const names = { stream: 'outage', bucket: 'pg-outage-lake', filter: 'outage/#', rule: 'outage_rule' };
+      await createRoutedStream(server, payloadDir, { ...names, streamArgs: ['--buffer-interval-s', '1'] });
+
+      let down = false;
+      try {
+        const stopped = await run(ctl, ['stop'], { timeoutMs: 20000 });
+        assert.equal(stopped.code, 0, describeRun('postgres stop', stopped));
+        down = true;
+        // Devices' readings still reach the lake: the broker, rules and streams read their
+        // definitions from memory, never from the database per message.
+        const readings = [0, 1, 2].map((i) => pollutionPayload(i));
+        await publishAnonymously(server, 'outage/dev-1/pollution', readings);
+        const lake = await waitForLake(server, names.bucket, (l) => l.records.length >= readings.length,
+                                       { what: `${readings.length} records in bucket ${names.bucket} with PostgreSQL down` });
+        assert.deepEqual([...lake.records].sort(), [...readings].sort());
+        // Reads are answered from memory; a change fails at once, naming the database.
+        const rules = JSON.parse((await server.cliOk(['rule', 'list', '--json'])).stdout);
+        assert.deepEqual(rules.rules.map((r) => r.ruleName), [names.rule]);
+        const started = Date.now();
+        const refused = await server.cli(['stream', 'create', 'later', '--bucket', names.bucket]);
+        const what = describeRun('stream create with PostgreSQL down', refused);
+        assert.notEqual(refused.code, 0, what);
+        assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms\n${what}`);
+        const { port } = new URL(PG_URL);
+        assert.match(refused.stderr, new RegExp(`metadata database PostgreSQL 127\\.0\\.0\\.1:${port}/tributary schema ${schema}`), what);
+        assert.equal(await healthz(server), 200, `the server stopped answering\n${server.tail(30)}`);
+      } finally {
+        if (down) {
+          const restarted = await run(ctl, ['start'], { timeoutMs: 30000 });
+          assert.equal(restarted.code, 0, describeRun('postgres start', restarted));
+        }
+      }
+      // PostgreSQL is back: the next change makes the connection again and is written.
+      await server.cliOk(['stream', 'create', 'later', '--bucket', names.bucket]);
+      assert.deepEqual(await psql(`SELECT name FROM ${schema}.streams ORDER BY name`), ['later', names.stream]);
+      // With the schema's lock taken again: a second server is still refused.
+      const second = await startRefused(['--metadata-url', metadataUrl(schema)], { tag: 'pg-outage-second' });
+      assert.ok(!second.timedOut && second.code !== 0, describeRun('a second server after the outage', second));
+      assert.match(second.stderr, /in use by another server/, describeRun('a second server after the outage', second));
+    });
+
     test('an unreachable metadata database is refused at start-up, naming it', async () => {
       const port = await closedPort();
       const url = `postgresql://tributary@127.0.0.1:${port}/tributary?schema=${newSchema()}`;
