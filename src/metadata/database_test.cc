@@ -210,6 +210,17 @@ TEST_F(PostgresTest, OneServerHoldsASchemaAtATime) {
   EXPECT_TRUE(second->HoldExclusively().ok());
 }
 
+TEST_F(PostgresTest, ASchemaMayBeNamedLikeAKeyword) {
+  const char* url = std::getenv("TRIBUTARY_TEST_POSTGRES_URL");
+  auto db = OpenDatabase(std::string(url) + "?schema=user", "");
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Migrate("t", 1, "CREATE TABLE a(x INTEGER)").ok());
+  auto where = (*db)->Query("SELECT current_schema()");
+  ASSERT_TRUE(where.ok());
+  EXPECT_EQ((*where)[0].Text(0), "user");
+  EXPECT_EQ((*db)->Describe().substr((*db)->Describe().size() - 12), " schema user");
+}
+
 TEST_F(PostgresTest, ALostConnectionIsMadeAgainWithItsLock) {
   auto db = OpenOrDie("one.db");
   auto killer = OpenOrDie("two.db");

@@ -165,10 +165,11 @@ Status PostgresDatabase::SetUpSession() {
   // create it only when it is absent.
   TRY_ASSIGN(auto found, Run("SELECT 1 FROM pg_namespace WHERE nspname=?", {Value(schema_)}, nullptr));
   if (found.empty()) {
-    ResultPtr r(PQexec(conn_, ("CREATE SCHEMA IF NOT EXISTS " + schema_).c_str()));
+    // Quoted: the name is checked (lower-case letters, digits, '_') but may be a keyword.
+    ResultPtr r(PQexec(conn_, ("CREATE SCHEMA IF NOT EXISTS \"" + schema_ + "\"").c_str()));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return Failure("create schema " + schema_);
   }
-  ResultPtr r(PQexec(conn_, ("SET search_path TO " + schema_).c_str()));
+  ResultPtr r(PQexec(conn_, ("SET search_path TO \"" + schema_ + "\"").c_str()));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return Failure("set search_path");
   if (hold_lock_) TRY(TakeLock());
   return Status::Ok();
