@@ -222,18 +222,26 @@ void DeviceRegistry::FireDeactivated(const std::string& thing) {
   if (callback) callback(thing);
 }
 
-Result<Thing> DeviceRegistry::ReadThing(const std::string& name) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name, created_at, active, attributes FROM things "
-                                   "WHERE name=?",
-                                   {Value(name)}));
-  if (rows.empty()) return NotFound(NotFoundThing(name));
+namespace {
+
+constexpr const char* kThingColumns = "SELECT name, created_at, active, attributes FROM things";
+
+Thing ThingFromRow(const metadata::Row& row) {
   Thing t;
-  t.name = rows[0].Text(0);
-  t.created_at_ms = rows[0].Int(1);
-  t.active = rows[0].Int(2) != 0;
-  t.attributes = json::parse(rows[0].Text(3), nullptr, /*allow_exceptions=*/false);
+  t.name = row.Text(0);
+  t.created_at_ms = row.Int(1);
+  t.active = row.Int(2) != 0;
+  t.attributes = json::parse(row.Text(3), nullptr, /*allow_exceptions=*/false);
   if (t.attributes.is_discarded()) t.attributes = json::object();
   return t;
+}
+
+}  // namespace
+
+Result<Thing> DeviceRegistry::ReadThing(const std::string& name) const {
+  TRY_ASSIGN(auto rows, db_->Query(std::string(kThingColumns) + " WHERE name=?", {Value(name)}));
+  if (rows.empty()) return NotFound(NotFoundThing(name));
+  return ThingFromRow(rows[0]);
 }
 
 Result<CreatedThing> DeviceRegistry::CreateThing(const std::string& name, const json& attributes,
@@ -284,13 +292,11 @@ Result<CreatedThing> DeviceRegistry::CreateThing(const std::string& name, const 
 }
 
 Result<std::vector<Thing>> DeviceRegistry::ListThings() const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name FROM things ORDER BY name"));
+  // One query, not one per thing: on PostgreSQL each is a round trip.
+  TRY_ASSIGN(auto rows, db_->Query(std::string(kThingColumns) + " ORDER BY name"));
   std::vector<Thing> out;
   out.reserve(rows.size());
-  for (const auto& row : rows) {
-    auto t = ReadThing(row.Text(0));
-    if (t.ok()) out.push_back(std::move(t).value());  // deleted meanwhile: skip
-  }
+  for (const auto& row : rows) out.push_back(ThingFromRow(row));
   return out;
 }
 

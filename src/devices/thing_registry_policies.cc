@@ -84,11 +84,23 @@ Result<Policy> DeviceRegistry::GetPolicy(const std::string& name) const {
 }
 
 Result<std::vector<Policy>> DeviceRegistry::ListPolicies() const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name FROM thing_policies ORDER BY name"));
+  // Two queries in all, not two per policy: on PostgreSQL each is a round trip.
+  TRY_ASSIGN(auto rows, db_->Query("SELECT name, document, created_at FROM thing_policies "
+                                   "ORDER BY name"));
+  TRY_ASSIGN(auto attached, db_->Query("SELECT policy, thing FROM thing_policy_attachments "
+                                       "ORDER BY policy, thing"));
   std::vector<Policy> out;
+  out.reserve(rows.size());
+  size_t a = 0;
   for (const auto& row : rows) {
-    auto p = GetPolicy(row.Text(0));
-    if (p.ok()) out.push_back(std::move(p).value());
+    Policy p;
+    p.name = row.Text(0);
+    p.document = nlohmann::json::parse(row.Text(1), nullptr, /*allow_exceptions=*/false);
+    p.created_at_ms = row.Int(2);
+    // Both lists are sorted by policy name (byte-wise on either backend).
+    while (a < attached.size() && attached[a].Text(0) < p.name) ++a;
+    for (; a < attached.size() && attached[a].Text(0) == p.name; ++a) p.things.push_back(attached[a].Text(1));
+    out.push_back(std::move(p));
   }
   return out;
 }

@@ -188,6 +188,17 @@ TEST_F(ThingRegistryTest, PolicyLifecycle) {
   const std::string fp = created->certificate.fingerprint;
   ASSERT_TRUE(registry_->AttachPolicy("p1", "t1").ok());
   EXPECT_EQ(registry_->DescribeThing("t1")->policies, (std::vector<std::string>{"default", "p1"}));
+  // The list names each policy's things, a policy without any included.
+  ASSERT_TRUE(registry_->CreatePolicy("a0", doc).ok());
+  ASSERT_TRUE(registry_->CreateThing("t0").ok());
+  auto listed = registry_->ListPolicies();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].name, "a0");
+  EXPECT_EQ((*listed)[0].things, std::vector<std::string>{});
+  EXPECT_EQ((*listed)[1].things, (std::vector<std::string>{"t0", "t1"}));  // default
+  EXPECT_EQ((*listed)[2].things, (std::vector<std::string>{"t1"}));
+  EXPECT_EQ((*listed)[2].document["Statement"][0]["Resource"], "topic/shared/*");
   EXPECT_EQ(registry_->LookupCertificate(fp)->policies.size(), 2u);
   EXPECT_EQ(registry_->GetPolicy("p1")->things, std::vector<std::string>{"t1"});
   EXPECT_EQ(registry_->AttachPolicy("p1", "ghost").code(), ErrorCode::kNotFound);

@@ -140,11 +140,20 @@ Result<json> TrainingJobs::Describe(const std::string& name) const {
 }
 
 Result<json> TrainingJobs::List() const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT name FROM training_jobs ORDER BY created_ms, name"));
+  // One query, not one per job: on PostgreSQL each is a round trip. A running job's
+  // document is the one in memory, as Describe gives it.
+  TRY_ASSIGN(auto rows,
+             db_->Query("SELECT name, document FROM training_jobs ORDER BY created_ms, name"));
   json out = json::array();
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& row : rows) {
-    Result<json> doc = Describe(row.Text(0));
-    if (doc.ok()) out.push_back(Summary(*doc));
+    auto it = active_.find(row.Text(0));
+    if (it != active_.end()) {
+      out.push_back(Summary(it->second->doc));
+      continue;
+    }
+    json doc = json::parse(row.Text(1), nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_discarded()) out.push_back(Summary(doc));
   }
   return out;
 }
