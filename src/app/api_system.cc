@@ -26,13 +26,13 @@ void AddSystemRoutes(net::Router* router, Server* server) {
       lake["endpoint"] = c.s3_endpoint;
       lake["region"] = c.s3_region;
     } else {
-      lake["root"] = c.data_dir + "/lake";
+      lake["root"] = LocalLakeRoot(c);
     }
     return JsonResponse({{"started_at", FormatIso8601Millis(server->started_at_ms())},
                          {"data_dir", c.data_dir},
                          {"metadata", server->db().Describe()},
                          {"lake", lake},
-                         {"wal_dir", c.wal_dir.empty() ? c.data_dir + "/wal" : c.wal_dir},
+                         {"wal_dir", WalDir(c)},
                          {"wal_fsync", c.wal_fsync}});
   });
   router->Add("GET", "/v1/broker", [server](net::HttpRequest&) {

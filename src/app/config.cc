@@ -63,6 +63,10 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   return Status::Ok();
 }
 
+std::string WalDir(const ServerConfig& c) { return c.wal_dir.empty() ? c.data_dir + "/wal" : c.wal_dir; }
+
+std::string LocalLakeRoot(const ServerConfig& c) { return c.data_dir + "/lake"; }
+
 Status ValidateConfig(const ServerConfig& c) {
   auto port_ok = [](int p, bool may_disable) { return (p >= 0 && p <= 65535) || (may_disable && p == -1); };
   if (!port_ok(c.http_port, false)) return InvalidArgument("http_port must be 0..65535, got " + std::to_string(c.http_port));

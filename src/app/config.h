@@ -57,6 +57,11 @@ struct ServerConfig {
   bool s3_virtual_host = false;      // bucket.host addressing instead of host/bucket
 };
 
+// Where the streams' write-ahead logs live: wal_dir, or <data_dir>/wal.
+std::string WalDir(const ServerConfig& config);
+// The local lake's root (lake_backend "local"): <data_dir>/lake.
+std::string LocalLakeRoot(const ServerConfig& config);
+
 // Reads a JSON object whose keys are ServerConfig's field names into `config`,
 // leaving absent keys untouched. Unknown keys and wrong types are errors that name
 // the key and the file.

@@ -51,7 +51,7 @@ Status Server::Init() {
   const std::string& dir = config_.data_dir;
   TRY(MakeDirs(dir, 0700));
   TRY_ASSIGN(data_dir_lock_, DirLock::Acquire(dir, "tributary.lock", "data directory"));
-  const std::string wal_dir = config_.wal_dir.empty() ? dir + "/wal" : config_.wal_dir;
+  const std::string wal_dir = WalDir(config_);
   if (!config_.wal_dir.empty()) {
     TRY(MakeDirs(wal_dir, 0700));
     // '~' is not allowed in a stream name, so the lock file is never a stream's directory.
@@ -74,7 +74,7 @@ Status Server::Init() {
   // write-ahead logs hold from before a crash are on their way before devices reconnect.
   objstore::ObjectStoreConfig lake;
   lake.backend = config_.lake_backend;
-  lake.local_root = dir + "/lake";
+  lake.local_root = LocalLakeRoot(config_);
   lake.endpoint = config_.s3_endpoint;
   lake.region = config_.s3_region;
   lake.access_key_id = config_.s3_access_key_id;

@@ -21,7 +21,7 @@ int Fail(const Status& st) {
 }
 
 int Copy(const std::string& data_dir, const std::string& url) {
-  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+  if (!metadata::IsPostgresUrl(url)) {
     return Fail(InvalidArgument("--to must be a PostgreSQL URL: "
                                 "postgresql://[user@]host[:port]/database[?schema=name]"));
   }

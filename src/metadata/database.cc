@@ -47,12 +47,14 @@ Status Database::Migrate(const std::string& component, int version, const std::s
   });
 }
 
+bool IsPostgresUrl(std::string_view url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
                                                const std::string& sqlite_path) {
   if (url.empty()) return SqliteDatabase::Open(sqlite_path);
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return PostgresDatabase::Connect(url);
-  }
+  if (IsPostgresUrl(url)) return PostgresDatabase::Connect(url);
   size_t colon = url.find("://");
   return InvalidArgument(
       "metadata_url: '" + (colon == std::string::npos ? url : url.substr(0, colon + 3) + "...") +

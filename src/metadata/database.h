@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -82,6 +83,9 @@ class Database {
 
   mutable std::recursive_mutex mu_;
 };
+
+// Whether `url` names a PostgreSQL database ("postgresql://..." or "postgres://...").
+bool IsPostgresUrl(std::string_view url);
 
 // `url` empty: the SQLite file at `sqlite_path`. "postgresql://..." or "postgres://...":
 // PostgreSQL (postgres_database.h). Anything else is InvalidArgument naming metadata_url.

@@ -1,6 +1,7 @@
 #include "metadata/sql_dialect.h"
 
 #include <cctype>
+#include <utility>
 #include <vector>
 
 namespace tributary::metadata {
@@ -68,6 +69,16 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
   return out;
 }
 
+// Words only SQLite takes, and how the refusal names them.
+constexpr std::pair<std::string_view, std::string_view> kSqliteOnly[] = {
+    {"AUTOINCREMENT", "AUTOINCREMENT other than in INTEGER PRIMARY KEY AUTOINCREMENT"},
+    {"PRAGMA", "PRAGMA"},
+    {"LAST_INSERT_ROWID", "last_insert_rowid() (use RETURNING)"},
+    {"IMMEDIATE", "BEGIN IMMEDIATE"},
+    {"GLOB", "GLOB"},
+    {"ROWID", "rowid"},
+};
+
 bool Is(const Token& t, std::string_view word) {
   if (t.kind != Token::kWord || t.text.size() != word.size()) return false;
   for (size_t i = 0; i < word.size(); ++i) {
@@ -130,19 +141,10 @@ Result<std::string> ToPostgres(std::string_view sql, SqlKind kind) {
       size_t n = next_word(i);
       if (n < tokens.size() && Is(tokens[n], "OR")) return refuse("INSERT OR ...");
       out += t.text;
-    } else if (Is(t, "AUTOINCREMENT")) {
-      return refuse("AUTOINCREMENT other than in INTEGER PRIMARY KEY AUTOINCREMENT");
-    } else if (Is(t, "PRAGMA")) {
-      return refuse("PRAGMA");
-    } else if (Is(t, "LAST_INSERT_ROWID")) {
-      return refuse("last_insert_rowid() (use RETURNING)");
-    } else if (Is(t, "IMMEDIATE")) {
-      return refuse("BEGIN IMMEDIATE");
-    } else if (Is(t, "GLOB")) {
-      return refuse("GLOB");
-    } else if (Is(t, "ROWID")) {
-      return refuse("rowid");
     } else {
+      for (const auto& [word, named] : kSqliteOnly) {
+        if (Is(t, word)) return refuse(named);
+      }
       out += t.text;
     }
   }

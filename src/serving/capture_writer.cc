@@ -111,7 +111,8 @@ CaptureWriter::~CaptureWriter() { Stop(); }
 int64_t CaptureWriter::Now() const { return options_.now_ms ? options_.now_ms() : WallMillis(); }
 
 bool CaptureWriter::Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEvent e) {
-  const size_t bytes = e.input.size() + e.output.size();
+  Event ev{std::move(c), std::move(e)};
+  const size_t bytes = ev.bytes();
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_ || event_bytes_ + bytes > options_.max_waiting_bytes) {  // stopping, or far behind
     dropped_->Add();
@@ -120,7 +121,7 @@ bool CaptureWriter::Add(std::shared_ptr<const DataCaptureConfig> c, CapturedEven
   event_bytes_ += bytes;
   buffered_->Add(static_cast<int64_t>(bytes));
   records_->Add();
-  events_.push_back(Event{std::move(c), std::move(e), bytes});
+  events_.push_back(std::move(ev));
   if (events_.size() == 1) wake_.notify_all();
   return true;
 }
@@ -138,8 +139,8 @@ void CaptureWriter::FormatEvents() {
   for (const Event& ev : events) lines.push_back(FormatCaptureLine(*ev.config, ev.event, NewUuid()));
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < events.size(); ++i) {
-    event_bytes_ -= events[i].bytes;
-    buffered_->Add(-static_cast<int64_t>(events[i].bytes));
+    event_bytes_ -= events[i].bytes();
+    buffered_->Add(-static_cast<int64_t>(events[i].bytes()));
     Append(*events[i].config, events[i].event, std::move(lines[i]));
   }
 }

@@ -114,7 +114,7 @@ class CaptureWriter {
   struct Event {
     std::shared_ptr<const DataCaptureConfig> config;
     CapturedEvent event;
-    size_t bytes = 0;  // its bodies, as counted in buffered_
+    size_t bytes() const { return event.input.size() + event.output.size(); }  // as counted in buffered_
   };
 
   void Append(const DataCaptureConfig& c, const CapturedEvent& e, std::string line);  // mu_ held
