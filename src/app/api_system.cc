@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "broker/broker.h"
 #include "metadata/database.h"
+#include "streams/record_log.h"
 
 namespace tributary::app {
 
@@ -28,12 +29,18 @@ void AddSystemRoutes(net::Router* router, Server* server) {
     } else {
       lake["root"] = LocalLakeRoot(c);
     }
+    // The delivery streams' records: local write-ahead logs, or NATS JetStream.
+    nlohmann::json records = {{"backend", "wal"}, {"where", WalDir(c)}};
+    if (const auto* logs = server->streams_logs()) {
+      records = {{"backend", "jetstream"}, {"where", logs->Describe()}};
+    }
     return JsonResponse({{"started_at", FormatIso8601Millis(server->started_at_ms())},
                          {"data_dir", c.data_dir},
                          {"metadata", server->db().Describe()},
                          {"lake", lake},
                          {"wal_dir", WalDir(c)},
-                         {"wal_fsync", c.wal_fsync}});
+                         {"wal_fsync", c.wal_fsync},
+                         {"stream_records", records}});
   });
   router->Add("GET", "/v1/broker", [server](net::HttpRequest&) {
     broker::BrokerStats s = server->broker().Stats();

@@ -50,6 +50,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "wal_dir") TRY(Take(j, key, &c->wal_dir, path));
     else if (key == "stream_max_pending_mib") TRY(Take(j, key, &c->stream_max_pending_mib, path));
     else if (key == "metadata_url") TRY(Take(j, key, &c->metadata_url, path));
+    else if (key == "streams_nats_url") TRY(Take(j, key, &c->streams_nats_url, path));
     else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));
     else if (key == "s3_endpoint") TRY(Take(j, key, &c->s3_endpoint, path));
     else if (key == "s3_region") TRY(Take(j, key, &c->s3_region, path));

@@ -41,6 +41,10 @@ struct ServerConfig {
   // log) before new ones are refused (MQTT 5: PUBACK 0x97); buffers are delivered early
   // past half of it (streams/delivery_stream.h, "Buffering under pressure").
   int stream_max_pending_mib = 512;
+  // Where the streams keep their records: "" = write-ahead logs in wal_dir;
+  // "nats://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B]" = a NATS
+  // JetStream stream per delivery stream (streams/jetstream_log.h).
+  std::string streams_nats_url;
 
   // The metadata database (things, rules, streams, tables, jobs, models, endpoints):
   // "" = the SQLite file <data-dir>/metadata.db; "postgresql://user@host:port/db[?schema=s]"

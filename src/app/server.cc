@@ -32,6 +32,7 @@
 #include "monitor/monitors.h"
 #include "training/training_jobs.h"
 #include "objstore/object_store.h"
+#include "streams/jetstream_log.h"
 #include "streams/stream_manager.h"
 
 namespace tributary::app {
@@ -98,6 +99,13 @@ Status Server::Init() {
   so.wal_segment_bytes = uint64_t(config_.wal_segment_mib) << 20;
   so.wal_commit_delay_us = config_.wal_commit_delay_us;
   so.max_pending_bytes = uint64_t(config_.stream_max_pending_mib) << 20;
+  if (!config_.streams_nats_url.empty()) {
+    auto logs = streams::JetStreamLogs::Connect(config_.streams_nats_url);
+    if (!logs.ok()) return logs.status().WithContext("--streams-nats-url");
+    Logger("server")->info("streams keep their records in {}", (*logs)->Describe());
+    so.logs = std::move(logs).value();
+    streams_logs_ = so.logs;
+  }
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));

@@ -19,7 +19,10 @@ namespace tributary::net { class Runtime; class HttpServer; }
 namespace tributary::broker { class Broker; }
 namespace tributary::devices { class DeviceRegistry; }
 namespace tributary::objstore { class ObjectStoreProvider; }
-namespace tributary::streams { class StreamManager; }
+namespace tributary::streams {
+class StreamManager;
+class RecordLogProvider;
+}  // namespace tributary::streams
 namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
 namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
 namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
@@ -47,6 +50,8 @@ class Server {
   devices::DeviceRegistry& devices() { return *devices_; }
   rules::RuleRegistry& rules() { return *rules_; }
   streams::StreamManager& streams() { return *streams_; }
+  // Where the streams keep their records when not in local WALs (null: the WALs).
+  const streams::RecordLogProvider* streams_logs() const { return streams_logs_.get(); }
   objstore::ObjectStoreProvider& lake() { return *lake_; }
   lake::Catalog& catalog() { return *catalog_; }
   lake::CrawlerManager& crawlers() { return *crawlers_; }
@@ -80,6 +85,7 @@ class Server {
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<devices::DeviceRegistry> devices_;
   std::unique_ptr<objstore::ObjectStoreProvider> lake_;
+  std::shared_ptr<streams::RecordLogProvider> streams_logs_;
   std::unique_ptr<streams::StreamManager> streams_;
   std::unique_ptr<lake::Catalog> catalog_;
   std::unique_ptr<lake::CrawlerManager> crawlers_;

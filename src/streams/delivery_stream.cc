@@ -78,6 +78,28 @@ Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeD
 Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
   TRY_ASSIGN(auto destination, MakeDestination(0, options.config, options.bucket));
   std::unique_ptr<DeliveryStream> s(new DeliveryStream(std::move(options), std::move(destination)));
+  if (s->options_.logs != nullptr) {
+    RecordLogHooks hooks;
+    hooks.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
+      p->OnDurable(records);
+    };
+    hooks.on_batch_done = [p = s.get()](const Status& status, const LogBatchDone& batch) {
+      p->OnBatchDone(status, batch);
+    };
+    hooks.on_progress = [p = s.get()] {
+      std::lock_guard<std::mutex> lock(p->mu_);
+      p->progress_cv_.notify_all();
+    };
+    // Half the pending limit for pulled records, the rest for appends awaiting JetStream.
+    hooks.may_pull = [p = s.get()] {
+      return p->pending_bytes_.load() < p->options_.max_pending_bytes / 2;
+    };
+    TRY_ASSIGN(s->log_, s->options_.logs->Open(s->options_.config.name, s->options_.epoch,
+                                               std::move(hooks)));
+    s->recovered_through_ = s->log_->held_at_open();
+    s->StartDelivery();
+    return s;
+  }
   WalOptions wal_options;
   wal_options.dir = s->options_.wal_dir;
   wal_options.epoch = s->options_.epoch;
@@ -91,7 +113,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     p->OnBatchDone(status, batch);
   };
   std::vector<WalRecord> undelivered;
-  TRY_ASSIGN(s->wal_, Wal::Open(std::move(wal_options), &undelivered));
+  TRY_ASSIGN(s->log_, Wal::Open(std::move(wal_options), &undelivered));
   if (!undelivered.empty()) {
     uint64_t bytes = 0;
     for (const WalRecord& r : undelivered) bytes += r.data.size();
@@ -108,20 +130,27 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     }
     s->OnDurable(frames);
   }
-  s->options_.metrics->wal_bytes->Set(static_cast<int64_t>(s->wal_->size_bytes()));
-  s->delivery_thread_ = std::thread([p = s.get()] {
-    SetThreadName("deliver:" + p->name());
-    p->DeliveryLoop();
-  });
+  s->StartDelivery();
   return s;
+}
+
+void DeliveryStream::StartDelivery() {
+  options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
+  delivery_thread_ = std::thread([this] {
+    SetThreadName("deliver:" + name());
+    DeliveryLoop();
+  });
+  log_->Start();
 }
 
 DeliveryStream::DeliveryStream(DeliveryStreamOptions options,
                                std::shared_ptr<const Destination> destination)
-    : options_(std::move(options)), destination_(std::move(destination)) {}
+    : options_(std::move(options)),
+      log_external_(options_.logs != nullptr),
+      destination_(std::move(destination)) {}
 
 DeliveryStream::~DeliveryStream() {
-  if (delivery_thread_.joinable() || wal_) (void)Stop(0);
+  if (delivery_thread_.joinable() || log_) (void)Stop(0);
 }
 
 void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone done) {
@@ -158,7 +187,7 @@ void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone do
     return;
   }
   pending_bytes_ += size;
-  wal_->Append(record, arrival_ms, std::move(done));
+  log_->Append(record, arrival_ms, std::move(done));
 }
 
 Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) const {
@@ -180,7 +209,7 @@ Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) 
 struct DeliveryStream::Staged {
   DeliveryStream* stream = nullptr;  // null: free
   std::string bytes;                 // the records, back to back
-  std::vector<Wal::Entry> entries;
+  std::vector<LogEntry> entries;
 };
 
 void DeliveryStream::Stage(std::string_view record, int64_t arrival_ms, PutDone done) {
@@ -211,7 +240,7 @@ void DeliveryStream::Stage(std::string_view record, int64_t arrival_ms, PutDone 
 
 void DeliveryStream::AppendStaged(Staged& staged) {
   StreamMetrics& m = *options_.metrics;
-  std::vector<Wal::Entry>& entries = staged.entries;
+  std::vector<LogEntry>& entries = staged.entries;
   const bool accepting = accepting_.load();
   const uint64_t pending = pending_bytes_.load();
   uint64_t admitted_bytes = 0;
@@ -232,7 +261,7 @@ void DeliveryStream::AppendStaged(Staged& staged) {
   if (admitted > 0) {
     puts_in_progress_.fetch_add(admitted);
     pending_bytes_ += admitted_bytes;
-    wal_->AppendAll(staged.bytes, entries);
+    log_->AppendAll(staged.bytes, entries);
   }
   if (!refused.empty()) m.records_rejected->Add(refused.size());
   entries.clear();
@@ -258,6 +287,8 @@ void DeliveryStream::OnBatchDone(const Status& status, const WalBatchDone& batch
     m.bytes_in->Add(batch.bytes);
     m.wal_commit_seconds->Observe(double(batch.commit_ns) / 1e9);
     m.wal_commit_records->Observe(double(batch.records));
+    // An external log holds the records from here; they count again once pulled back.
+    if (log_external_) pending_bytes_ -= batch.bytes;
   } else {
     pending_bytes_ -= batch.bytes;
     m.records_rejected->Add(batch.records);
@@ -281,6 +312,11 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
   std::vector<Result<std::vector<std::string>>>& partitions = partitions_;
   partitions.clear();
   for (const WalFrame& r : records) partitions.push_back(partitioner_->Extract(r.data));
+  if (log_external_) {
+    uint64_t bytes = 0;
+    for (const WalFrame& r : records) bytes += r.data.size();
+    pending_bytes_ += bytes;
+  }
   int64_t now = options_.clock();
   const uint64_t buffer_size_bytes = dest->config.buffer_size_bytes();
   bool wake = false;
@@ -347,7 +383,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     // An Update while this batch was parsed: its buffers are sealed like the others.
     if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
     if (open_bytes_ > options_.max_pending_bytes / 2) wake |= SealUnderPressureLocked();
-    if (wal_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
+    if (log_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   }
   if (wake) cv_.notify_one();
 }
@@ -542,13 +578,13 @@ bool DeliveryStream::Deliver(Buffer& b) {
   // sees them gone from the backpressure count.
   pending_bytes_ -= b.raw_bytes;
   m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-  if (Status st = wal_->MarkDelivered(b.seqs); !st.ok()) {
+  if (Status st = log_->MarkDelivered(b.seqs); !st.ok()) {
     // The object is in the lake; only a restart could deliver these records a second time.
     NoteError(st.ToString());
     log->error("stream={} checkpoint not saved, records may be delivered again after a "
                "restart: {}", config.name, st.ToString());
   }
-  m.wal_bytes->Set(static_cast<int64_t>(wal_->size_bytes()));
+  m.wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   KeepSpare(std::move(raw), std::move(b.seqs));
   return true;
 }
@@ -583,12 +619,12 @@ void DeliveryStream::NoteError(const std::string& message) {
 Status DeliveryStream::Flush(int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
-  if (!wal_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
-  uint64_t target = std::max(recovered_through_, wal_->last_appended_seq());
+  if (!log_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
+  uint64_t target = std::max(recovered_through_, log_->last_appended_seq());
   flush_through_ = std::max(flush_through_, target);
   cv_.notify_all();
   bool done = progress_cv_.wait_until(lock, deadline,
-                                      [&] { return wal_->delivered_through() >= target; });
+                                      [&] { return log_->delivered_through() >= target; });
   if (!done) {
     return Unavailable(fmt::format(
         "stream '{}': records up to #{} not delivered within {} ms (last error: {})",
@@ -601,7 +637,7 @@ Status DeliveryStream::Stop(int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   {
     std::unique_lock<std::mutex> lock(mu_);
-    if (!wal_) return Status::Ok();
+    if (!log_) return Status::Ok();
     accepting_ = false;
     progress_cv_.wait_until(lock, deadline, [this] { return puts_in_progress_ == 0; });
   }
@@ -615,15 +651,15 @@ Status DeliveryStream::Stop(int64_t timeout_ms) {
   }
   cv_.notify_all();
   if (delivery_thread_.joinable()) delivery_thread_.join();
-  std::unique_ptr<Wal> wal;
+  std::unique_ptr<RecordLog> log;
   // A Put that saw accepting_ set may still be on its way into the WAL (the wait for
   // puts above has a deadline); appending does not wait for I/O, so wait for it here.
   while (in_put_.load() != 0) std::this_thread::yield();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    wal = std::move(wal_);
+    log = std::move(log_);
   }
-  wal.reset();  // commits anything still queued (its callbacks take mu_), joins the writer
+  log.reset();  // commits anything still queued (its callbacks take mu_), joins the writer
   if (!flushed.ok()) {
     Logger("streams")->warn("stream={} stopped with undelivered records (kept in the WAL, "
                             "delivered at the next start): {}",
@@ -664,8 +700,8 @@ StreamDescription DeliveryStream::Describe() const {
   }
   std::lock_guard<std::mutex> lock(mu_);
   d.config = destination_->config;
-  d.status = accepting_ ? "active" : (wal_ ? "deleting" : "stopped");
-  s.wal_bytes = wal_ ? wal_->size_bytes() : 0;
+  d.status = accepting_ ? "active" : (log_ ? "deleting" : "stopped");
+  s.wal_bytes = log_ ? log_->size_bytes() : 0;
   s.last_error = last_error_;
   s.last_error_ms = last_error_ms_;
   return d;

@@ -1,5 +1,5 @@
-// DeliveryStream: one stream at work. Put appends to the stream's Wal; once durable a record
-// joins the buffer of its partition (or the partitioning-failed buffer); a delivery thread
+// DeliveryStream: one stream at work. Put appends to the stream's log (record_log.h: its
+// local Wal, or a JetStream stream); once durable a record joins the buffer of its partition (or the partitioning-failed buffer); a delivery thread
 // turns each buffer that is big or old enough into one object in the bucket, retries a
 // failing bucket with backoff, falls back to the error prefix after the retry window, and
 // then marks the records delivered in the WAL checkpoint.
@@ -45,6 +45,7 @@
 #include "streams/stream_config.h"
 #include "streams/stream_metrics.h"
 #include "streams/stream_stats.h"
+#include "streams/record_log.h"
 #include "streams/wal.h"
 
 namespace tributary::streams {
@@ -54,6 +55,8 @@ struct DeliveryStreamOptions {
   uint64_t epoch = 0;
   int64_t created_ms = 0;
   std::string wal_dir;  // this stream's directory
+  // Where the records are kept instead of a local WAL in wal_dir (null: the local WAL).
+  RecordLogProvider* logs = nullptr;
   FsyncPolicy fsync;
   uint64_t wal_segment_bytes = 64ull << 20;
   int64_t wal_commit_delay_us = 0;
@@ -69,9 +72,10 @@ struct DeliveryStreamOptions {
 class DeliveryStream {
  public:
   // The record's outcome and sequence number (RecordId(epoch(), seq) is its id).
-  using PutDone = Wal::DoneFn;
+  using PutDone = RecordLog::DoneFn;
 
-  // Recovers the WAL (undelivered records are buffered again) and starts the threads.
+  // Opens the log: a local WAL is recovered (undelivered records are buffered again).
+  // Starts the threads.
   static Result<std::unique_ptr<DeliveryStream>> Open(DeliveryStreamOptions options);
   ~DeliveryStream();
 
@@ -123,6 +127,8 @@ class DeliveryStream {
   struct Staged;  // one thread's records for this stream in its open CompletionBatch
 
   DeliveryStream(DeliveryStreamOptions options, std::shared_ptr<const Destination> destination);
+  // Starts the delivery thread, and the log's own (once log_ is set).
+  void StartDelivery();
   void Stage(std::string_view record, int64_t arrival_ms, PutDone done);
   // Admits what `staged` holds and appends it to the WAL; refuses the rest.
   void AppendStaged(Staged& staged);
@@ -153,7 +159,8 @@ class DeliveryStream {
   // options_.config and options_.bucket are the settings at Open; destination_ has the
   // current ones.
   const DeliveryStreamOptions options_;
-  std::unique_ptr<Wal> wal_;
+  const bool log_external_;  // options_.logs: see RecordLog::external()
+  std::unique_ptr<RecordLog> log_;
   std::thread delivery_thread_;
   // Writer thread only (OnDurable): the partitioner of the destination `generation`.
   std::unique_ptr<Partitioner> partitioner_;

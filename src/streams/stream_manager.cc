@@ -86,6 +86,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   o.epoch = epoch;
   o.created_ms = created_ms;
   o.wal_dir = options_.wal_dir + "/" + config.name;
+  o.logs = options_.logs.get();
   o.fsync = options_.fsync;
   o.wal_segment_bytes = options_.wal_segment_bytes;
   o.wal_commit_delay_us = options_.wal_commit_delay_us;
@@ -193,11 +194,18 @@ Status StreamManager::Delete(std::string_view name) {
     StreamsChangedLocked();
   }
   (void)stream->Stop(options_.stop_timeout_ms);
-  std::error_code ec;
-  fs::remove_all(stream->wal_dir(), ec);
-  if (ec) {
-    Logger("streams")->warn("stream={} WAL directory not removed dir={} error=\"{}\"", name,
-                            stream->wal_dir(), ec.message());
+  if (options_.logs) {
+    if (Status st = options_.logs->Remove(std::string(name)); !st.ok()) {
+      Logger("streams")->warn("stream={} log not removed from {}: {}", name,
+                              options_.logs->Describe(), st.ToString());
+    }
+  } else {
+    std::error_code ec;
+    fs::remove_all(stream->wal_dir(), ec);
+    if (ec) {
+      Logger("streams")->warn("stream={} WAL directory not removed dir={} error=\"{}\"", name,
+                              stream->wal_dir(), ec.message());
+    }
   }
   TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {std::string(name)}).status());
   Logger("streams")->info("stream deleted stream={}", name);

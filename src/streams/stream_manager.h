@@ -40,6 +40,7 @@
 #include "objstore/object_store.h"
 #include "rules/record_sink.h"
 #include "streams/fsync_policy.h"
+#include "streams/record_log.h"
 #include "streams/stream_config.h"
 #include "streams/stream_stats.h"
 
@@ -68,6 +69,9 @@ struct StreamManagerOptions {
   uint64_t max_pending_bytes = 512ull << 20;
   uint64_t wal_segment_bytes = 64ull << 20;  // a new segment after this many bytes
   int64_t wal_commit_delay_us = 0;            // WalOptions::commit_delay_us
+  // Where the streams keep their records instead of WALs under wal_dir (jetstream_log.h);
+  // null: the local WALs.
+  std::shared_ptr<RecordLogProvider> logs;
   // Stop() and Delete() wait this long for deliveries; what is left stays in the WAL and is
   // delivered at the next Open (nothing is lost, Stop just does not hang forever).
   int64_t stop_timeout_ms = 30'000;

@@ -70,6 +70,7 @@
 #include "base/status.h"
 #include "rules/record_sink.h"
 #include "streams/fsync_policy.h"
+#include "streams/record_log.h"
 #include "streams/wal_checkpoint.h"
 #include "streams/wal_direct_writer.h"
 #include "streams/wal_format.h"
@@ -83,11 +84,7 @@ struct WalRecord {
 };
 
 // What WalOptions::on_batch_done learns of a batch.
-struct WalBatchDone {
-  size_t records = 0;
-  uint64_t bytes = 0;      // the records' bytes, without framing
-  int64_t commit_ns = 0;   // writing the batch and syncing it (per the policy)
-};
+using WalBatchDone = LogBatchDone;
 
 struct WalOptions {
   std::string dir;
@@ -112,43 +109,36 @@ struct WalOptions {
   std::function<void(const Status&, const WalBatchDone&)> on_batch_done;
 };
 
-class Wal {
+class Wal : public RecordLog {
  public:
   // Recovers `options.dir` (created if missing). `undelivered` receives the records the
   // checkpoint does not cover, in sequence order.
   static Result<std::unique_ptr<Wal>> Open(WalOptions options,
                                            std::vector<WalRecord>* undelivered);
   // Commits what is queued, then stops the writer thread.
-  ~Wal();
+  ~Wal() override;
   Wal(const Wal&) = delete;
   Wal& operator=(const Wal&) = delete;
 
-  using DoneFn = rules::RecordDone;
   // Queues a record; returns its sequence number. `done` gets OK once it is written (and
   // synced, per the policy), or IoError naming the file, with the sequence number.
-  uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done);
-  // A record for AppendAll: its bytes are [offset, offset + size) of a shared buffer.
-  struct Entry {
-    size_t offset;
-    size_t size;
-    int64_t arrival_ms;
-    DoneFn done;
-  };
+  uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done) override;
+  using Entry = LogEntry;
   // Queues `entries` in order under one lock (consecutive sequence numbers), as many
   // Appends would; their bytes are in `data`. Their `done` are moved from.
-  void AppendAll(std::string_view data, std::vector<Entry>& entries);
+  void AppendAll(std::string_view data, std::vector<Entry>& entries) override;
   // The sequence number of the last Append since Open (0: none).
-  uint64_t last_appended_seq() const;
+  uint64_t last_appended_seq() const override;
 
   // Records `seqs` as delivered, saves the checkpoint and deletes segments that hold only
   // delivered records.
-  Status MarkDelivered(const std::vector<uint64_t>& seqs);
+  Status MarkDelivered(const std::vector<uint64_t>& seqs) override;
 
   uint64_t epoch() const { return options_.epoch; }
-  uint64_t delivered_through() const;
+  uint64_t delivered_through() const override;
   // Bytes of frames in all segments (a preallocated segment's zero tail and a spare are
   // not counted: on disk, a stream takes up to two `segment_bytes` more).
-  uint64_t size_bytes() const;
+  uint64_t size_bytes() const override;
   size_t segment_count() const;
   const std::string& dir() const { return options_.dir; }
 

@@ -90,7 +90,9 @@ export default [{
       clear(storageBox).append(
         stat('Metadata', s.metadata, { testid: 'storage-metadata' }),
         stat('Lake', lake, { testid: 'storage-lake' }),
-        stat('Write-ahead logs', `${s.wal_dir} (fsync ${s.wal_fsync})`, { testid: 'storage-wal' }));
+        s.stream_records.backend === 'jetstream'
+          ? stat('Stream records', s.stream_records.where, { testid: 'storage-wal' })
+          : stat('Write-ahead logs', `${s.wal_dir} (fsync ${s.wal_fsync})`, { testid: 'storage-wal' }));
     }).catch((e) => { if (ctx.alive()) clear(storageBox).append(errorBox(e, 'Could not read where the server keeps things')); });
 
     async function refresh() {

@@ -1,0 +1,304 @@
+#include "nats/connection.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+
+#include "base/ids.h"
+#include "base/log.h"
+
+namespace tributary::nats {
+
+bool IsNoResponders(const Status& status) {
+  return status.code() == ErrorCode::kUnavailable &&
+         std::string_view(status.message()).substr(0, kNoRespondersPrefix.size()) ==
+             kNoRespondersPrefix;
+}
+
+bool IsTimeout(const Status& status) {
+  std::string_view m = status.message();
+  return status.code() == ErrorCode::kUnavailable && m.substr(0, 13) == "NATS request " &&
+         m.find(" timed out after ") != std::string_view::npos;
+}
+
+void Connection::PongWaiter::Finish(const Status& s) {
+  std::lock_guard lock(mu);
+  if (done) return;
+  done = true;
+  status = s;
+  cv.notify_all();
+}
+
+Connection::Connection(ConnectOptions options, WakeFd wake)
+    : options_(std::move(options)),
+      where_(HostPort(options_)),
+      wake_(std::move(wake)),
+      log_(Logger("nats")),
+      inbox_prefix_("_INBOX." + RandomHex(11) + ".") {
+  inbox_sid_ = next_sid_++;
+}
+
+Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) {
+  if (options.host.empty()) return InvalidArgument("NATS host is empty");
+  if (options.port == 0) return InvalidArgument("NATS port is 0");
+  if (options.connect_timeout_ms <= 0)
+    return InvalidArgument("NATS connect_timeout_ms must be positive");
+  options.reconnect_wait_ms = std::max<int64_t>(options.reconnect_wait_ms, 10);
+  options.ping_interval_ms = std::max<int64_t>(options.ping_interval_ms, 100);
+  TRY_ASSIGN(WakeFd wake, WakeFd::Open());
+  std::unique_ptr<Connection> c(new Connection(std::move(options), std::move(wake)));
+  SteadyTime deadline = DeadlineAfterMs(c->options_.connect_timeout_ms);
+  TRY_ASSIGN(Fd fd, DialTcp(c->options_.host, c->options_.port, deadline, {}));
+  TRY(c->Handshake(fd, deadline));
+  c->sock_ = std::move(fd);
+  {
+    std::lock_guard lock(c->mu_);
+    c->connected_ = true;
+    c->QueueSubscriptionsLocked();
+  }
+  c->thread_ = std::thread([p = c.get()] { p->Run(); });
+  return c;
+}
+
+Connection::~Connection() {
+  if (!thread_.joinable()) return;
+  if (OnIoThread()) {
+    std::fprintf(stderr,
+                 "nats: a Connection was destroyed from one of its own callbacks; "
+                 "its I/O thread cannot join itself\n");
+    std::abort();
+  }
+  stop_ = true;
+  wake_.Signal();
+  thread_.join();
+}
+
+void Connection::ApplyInfo(const ServerInfo& info) {
+  std::lock_guard lock(mu_);
+  server_version_ = info.version;
+  jetstream_ = info.jetstream;
+  server_headers_ = info.headers;
+  max_payload_ = info.max_payload;
+}
+
+Status Connection::CheckMessage(std::string_view subject, std::string_view reply,
+                                const Headers* headers, std::string* header_block) const {
+  TRY(ValidateSubject(subject, false));
+  if (!reply.empty()) TRY(ValidateSubject(reply, false).WithContext("reply subject"));
+  if (headers != nullptr && !headers->empty()) {
+    TRY_ASSIGN(*header_block, EncodeHeaderBlock(*headers));
+  }
+  return Status::Ok();
+}
+
+Status Connection::QueueLocked(std::string_view subject, std::string_view reply,
+                               std::string_view header_block, std::string_view data, bool* wake) {
+  size_t size = header_block.size() + data.size();
+  if (size > max_payload_) {
+    return InvalidArgument("NATS message to '" + std::string(subject) + "' is " +
+                           std::to_string(size) +
+                           " bytes (headers and data), over the server's max_payload of " +
+                           std::to_string(max_payload_) + " bytes");
+  }
+  if (!connected_) return Unavailable("not connected to NATS at " + where_ + " (reconnecting)");
+  if (!header_block.empty() && !server_headers_) {
+    return FailedPrecondition("NATS server at " + where_ +
+                              " does not support headers (it is older than 2.2)");
+  }
+  if (out_.size() + writing_bytes_ + size > kMaxQueuedBytes) {
+    return ResourceExhausted("NATS connection to " + where_ +
+                             " has 64 MiB queued for writing: the server is not keeping up");
+  }
+  *wake = out_.empty() && !OnIoThread();
+  AppendPub(&out_, subject, reply, header_block, data);
+  return Status::Ok();
+}
+
+Status Connection::Publish(std::string_view subject, std::string_view data, std::string_view reply,
+                           const Headers* headers) {
+  std::string block;
+  TRY(CheckMessage(subject, reply, headers, &block));
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    TRY(QueueLocked(subject, reply, block, data, &wake));
+  }
+  if (wake) wake_.Signal();
+  return Status::Ok();
+}
+
+Result<uint64_t> Connection::Subscribe(std::string subject, MessageFn fn, std::string queue_group) {
+  TRY(ValidateSubject(subject, true));
+  for (char c : queue_group) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return InvalidArgument("NATS queue group '" + queue_group +
+                             "' holds a blank or control character");
+    }
+  }
+  if (!fn) return InvalidArgument("NATS subscription to '" + subject + "' has no callback");
+  bool wake = false;
+  uint64_t sid;
+  {
+    std::lock_guard lock(mu_);
+    sid = next_sid_++;
+    if (connected_) {
+      wake = out_.empty() && !OnIoThread();
+      AppendSub(&out_, subject, queue_group, sid);
+    }
+    subs_[sid] = Subscription{std::move(subject), std::move(queue_group),
+                              std::make_shared<MessageFn>(std::move(fn))};
+  }
+  if (wake) wake_.Signal();
+  return sid;
+}
+
+void Connection::Unsubscribe(uint64_t sid) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (subs_.erase(sid) == 0) return;
+    if (connected_) {
+      wake = out_.empty() && !OnIoThread();
+      AppendUnsub(&out_, sid);
+    }
+  }
+  if (wake) wake_.Signal();
+}
+
+void Connection::QueueSubscriptionsLocked() {
+  AppendSub(&out_, inbox_prefix_ + "*", "", inbox_sid_);
+  for (const auto& [sid, sub] : subs_) AppendSub(&out_, sub.subject, sub.queue_group, sid);
+}
+
+void Connection::StartRequest(std::string_view subject, std::string_view data, int64_t timeout_ms,
+                              const Headers* headers, ReplyFn reply, std::shared_ptr<ManyFn> many) {
+  std::string block;
+  Status st = CheckMessage(subject, {}, headers, &block);
+  bool wake = false;
+  if (st.ok()) {
+    std::lock_guard lock(mu_);
+    uint64_t token = next_token_++;
+    uint64_t sid = 0;
+    std::string inbox;
+    size_t queued = out_.size();
+    if (many) {
+      sid = next_sid_++;
+      inbox = inbox_prefix_ + "m." + std::to_string(token);
+      if (connected_) AppendSub(&out_, inbox, "", sid);
+    } else {
+      inbox = inbox_prefix_ + std::to_string(token);
+    }
+    st = QueueLocked(subject, inbox, block, data, &wake);
+    if (st.ok()) {
+      wake = queued == 0 && !OnIoThread();
+      Pending& p = pending_[token];
+      p.subject = std::string(subject);
+      p.timeout_ms = timeout_ms;
+      p.deadline = deadlines_.emplace(DeadlineAfterMs(timeout_ms), token);
+      p.reply = std::move(reply);
+      p.many = std::move(many);
+      p.sid = sid;
+      if (sid != 0) many_sids_[sid] = token;
+    } else {
+      out_.resize(queued);  // the SUB, if any
+    }
+  }
+  if (!st.ok()) {
+    if (reply) reply(st);
+    if (many) (*many)(st);
+    return;
+  }
+  if (wake) wake_.Signal();
+}
+
+void Connection::ErasePendingLocked(std::unordered_map<uint64_t, Pending>::iterator it) {
+  deadlines_.erase(it->second.deadline);
+  if (it->second.sid != 0) {
+    many_sids_.erase(it->second.sid);
+    if (connected_) AppendUnsub(&out_, it->second.sid);
+  }
+  pending_.erase(it);
+}
+
+void Connection::Request(std::string_view subject, std::string_view data, int64_t timeout_ms,
+                         ReplyFn done, const Headers* headers) {
+  if (!done) return;
+  StartRequest(subject, data, timeout_ms, headers, std::move(done), nullptr);
+}
+
+void Connection::RequestMany(std::string_view subject, std::string_view data, int64_t timeout_ms,
+                             ManyFn on_message) {
+  RequestMany(subject, data, timeout_ms, std::move(on_message), nullptr);
+}
+
+void Connection::RequestMany(std::string_view subject, std::string_view data, int64_t timeout_ms,
+                             ManyFn on_message, const Headers* headers) {
+  if (!on_message) return;
+  StartRequest(subject, data, timeout_ms, headers, nullptr,
+               std::make_shared<ManyFn>(std::move(on_message)));
+}
+
+Result<Message> Connection::RequestSync(std::string_view subject, std::string_view data,
+                                        int64_t timeout_ms, const Headers* headers) {
+  if (OnIoThread()) {
+    return FailedPrecondition(
+        "NATS RequestSync called on the connection's I/O thread (from a callback): use Request");
+  }
+  auto promise = std::make_shared<std::promise<Result<Message>>>();
+  auto future = promise->get_future();
+  Request(
+      subject, data, timeout_ms, [promise](Result<Message> r) { promise->set_value(std::move(r)); },
+      headers);
+  return future.get();
+}
+
+Status Connection::Flush(int64_t timeout_ms) {
+  if (OnIoThread()) {
+    return FailedPrecondition("NATS Flush called on the connection's I/O thread (from a callback)");
+  }
+  auto waiter = std::make_shared<PongWaiter>();
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!connected_) return Unavailable("not connected to NATS at " + where_ + " (reconnecting)");
+    wake = out_.empty();
+    out_ += "PING\r\n";
+    pong_waiters_.push_back(waiter);
+  }
+  if (wake) wake_.Signal();
+  std::unique_lock lock(waiter->mu);
+  if (!waiter->cv.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0)),
+                           [&] { return waiter->done; })) {
+    return Unavailable("NATS flush to " + where_ + " timed out after " +
+                       std::to_string(timeout_ms) + " ms");
+  }
+  return waiter->status;
+}
+
+bool Connection::connected() const {
+  std::lock_guard lock(mu_);
+  return connected_;
+}
+
+uint64_t Connection::reconnects() const {
+  std::lock_guard lock(mu_);
+  return reconnects_;
+}
+
+std::string Connection::server_version() const {
+  std::lock_guard lock(mu_);
+  return server_version_;
+}
+
+bool Connection::jetstream() const {
+  std::lock_guard lock(mu_);
+  return jetstream_;
+}
+
+size_t Connection::max_payload() const {
+  std::lock_guard lock(mu_);
+  return max_payload_;
+}
+
+}  // namespace tributary::nats

@@ -1,0 +1,154 @@
+#include "nats/url.h"
+
+#include <cctype>
+#include <charconv>
+
+namespace tributary::nats {
+namespace {
+
+constexpr std::string_view kSchemeSep = "://";
+
+// The URL as it may be shown: the secret part of the user info (the password, or the
+// whole of a token) replaced by ***.
+std::string Redact(std::string_view url) {
+  size_t start = url.find(kSchemeSep);
+  start = start == std::string_view::npos ? 0 : start + kSchemeSep.size();
+  size_t at = url.rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  std::string_view info = url.substr(start, at - start);
+  size_t colon = info.find(':');
+  std::string shown(url.substr(0, start));
+  if (colon != std::string_view::npos) shown.append(info.substr(0, colon + 1));
+  shown.append("***");
+  shown.append(url.substr(at));
+  return shown;
+}
+
+Status Bad(std::string_view url, std::string_view what) {
+  return InvalidArgument("NATS URL '" + Redact(url) + "': " + std::string(what) +
+                         " (expected nats://[user:password@|token@]host[:port])");
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "p%40ss" -> "p@ss"; false on a broken escape.
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    int hi = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
+    int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string HostPort(const ConnectOptions& options) {
+  bool v6 = options.host.find(':') != std::string::npos;
+  return (v6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
+}
+
+Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
+  size_t sep = url.find(kSchemeSep);
+  if (sep == std::string_view::npos) return Bad(url, "no scheme");
+  std::string_view scheme = url.substr(0, sep);
+  if (!IEquals(scheme, "nats")) {
+    return Bad(url, "scheme '" + std::string(scheme) +
+                        "' is not nats (TLS and WebSocket are not supported)");
+  }
+  std::string_view rest = url.substr(sep + kSchemeSep.size());
+
+  ConnectOptions options;
+  size_t at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view info = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    size_t colon = info.find(':');
+    if (colon != std::string_view::npos) {
+      if (!PercentDecode(info.substr(0, colon), &options.user) ||
+          !PercentDecode(info.substr(colon + 1), &options.password)) {
+        return Bad(url, "bad percent-escape in the user info");
+      }
+      if (options.user.empty()) return Bad(url, "empty user name before ':'");
+    } else {
+      if (!PercentDecode(info, &options.token)) return Bad(url, "bad percent-escape in the token");
+      if (options.token.empty()) return Bad(url, "empty token before '@'");
+    }
+  }
+
+  size_t slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    if (slash + 1 != rest.size()) return Bad(url, "a path is not allowed");
+    rest = rest.substr(0, slash);
+  }
+
+  std::string_view host, port;
+  bool has_port = false;
+  if (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return Bad(url, "'[' without ']' around an IPv6 address");
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return Bad(url, "unexpected text after ']'");
+      port = after.substr(1);
+      has_port = true;
+    }
+  } else {
+    size_t colon = rest.find(':');
+    if (colon != std::string_view::npos && rest.find(':', colon + 1) != std::string_view::npos) {
+      return Bad(url, "an IPv6 address must be in brackets");
+    }
+    host = rest.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = rest.substr(colon + 1);
+      has_port = true;
+    }
+  }
+  if (host.empty()) return Bad(url, "empty host");
+  options.host = std::string(host);
+  if (has_port) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+        value > 65535) {
+      return Bad(url, "bad port '" + std::string(port) + "' (1..65535)");
+    }
+    options.port = static_cast<uint16_t>(value);
+  }
+  return options;
+}
+
+std::string RedactedUrl(const ConnectOptions& options) {
+  std::string url = "nats://";
+  if (!options.user.empty()) {
+    url += options.user + (options.password.empty() ? "@" : ":***@");
+  } else if (!options.token.empty()) {
+    url += "***@";
+  }
+  return url + HostPort(options);
+}
+
+}  // namespace tributary::nats

@@ -1,0 +1,376 @@
+#include "streams/jetstream_log.h"
+
+#include <charconv>
+#include <chrono>
+#include <future>
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/thread_name.h"
+#include "nats/url.h"
+
+namespace tributary::streams {
+namespace {
+
+constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";
+constexpr char kConsumer[] = "deliver";
+
+const std::shared_ptr<spdlog::logger>& Log() {
+  static const auto log = Logger("streams");
+  return log;
+}
+
+// Stream names are [A-Za-z0-9_.-]; JetStream names and subject tokens take no '.'.
+std::string Encode(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '_') {
+      out += "__";
+    } else if (c == '.') {
+      out += "_2E";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<int64_t> IntParam(std::string_view key, std::string_view value, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || end != value.data() + value.size() || v < lo || v > hi) {
+    return InvalidArgument(fmt::format("NATS URL parameter {}='{}' must be an integer in {}..{}",
+                                       key, value, lo, hi));
+  }
+  return v;
+}
+
+// Splits "?a=1&b=2" off `url` into `options`.
+Status ApplyQuery(std::string_view query, JetStreamLogOptions* options) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (key == "replicas") {
+      TRY_ASSIGN(int64_t r, IntParam(key, value, 1, 5));
+      options->replicas = static_cast<int>(r);
+    } else if (key == "ack_wait_s") {
+      TRY_ASSIGN(int64_t s, IntParam(key, value, 1, 3600));
+      options->ack_wait_ms = s * 1000;
+    } else if (key == "max_bytes") {
+      TRY_ASSIGN(options->max_bytes, IntParam(key, value, 1, INT64_MAX));
+    } else {
+      return InvalidArgument(fmt::format(
+          "NATS URL parameter '{}' is unknown (known: replicas, ack_wait_s, max_bytes)", key));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string JetStreamName(std::string_view stream) { return "TRIBUTARY_" + Encode(stream); }
+std::string JetStreamSubject(std::string_view stream) {
+  return "tributary.records." + Encode(stream);
+}
+
+// ---- JetStreamLogs ----
+
+Result<std::shared_ptr<JetStreamLogs>> JetStreamLogs::Connect(std::string_view url) {
+  JetStreamLogOptions options;
+  size_t q = url.find('?');
+  TRY_ASSIGN(options.connect, nats::ParseNatsUrl(url.substr(0, q)));
+  if (q != std::string_view::npos) TRY(ApplyQuery(url.substr(q + 1), &options));
+  options.connect.name = "tributary streams";
+  TRY_ASSIGN(auto conn, nats::Connection::Connect(options.connect));
+  if (!conn->jetstream()) {
+    return FailedPrecondition(fmt::format(
+        "the NATS server at {} does not run JetStream (start it with -js, or `jetstream "
+        "{{}}` in its configuration)",
+        nats::RedactedUrl(options.connect)));
+  }
+  return std::make_shared<JetStreamLogs>(std::move(options), std::move(conn));
+}
+
+JetStreamLogs::JetStreamLogs(JetStreamLogOptions options, std::unique_ptr<nats::Connection> conn)
+    : options_(std::move(options)),
+      conn_(std::move(conn)),
+      js_(conn_.get(), options_.publish_timeout_ms) {}
+
+JetStreamLogs::~JetStreamLogs() = default;
+
+Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream,
+                                                       uint64_t /*epoch*/,
+                                                       RecordLogHooks hooks) {
+  nats::StreamSettings settings;
+  settings.name = JetStreamName(stream);
+  settings.subjects = {JetStreamSubject(stream)};
+  settings.replicas = options_.replicas;
+  settings.max_bytes = options_.max_bytes;
+  auto state = js_.EnsureStream(settings);
+  if (!state.ok()) {
+    return state.status().WithContext(
+        fmt::format("stream '{}': JetStream stream {} on {}", stream, settings.name, Describe()));
+  }
+  nats::ConsumerSettings consumer;
+  consumer.durable = kConsumer;
+  consumer.ack_wait_ms = options_.ack_wait_ms;
+  if (Status st = js_.EnsureConsumer(settings.name, consumer); !st.ok()) {
+    return st.WithContext(fmt::format("stream '{}': JetStream consumer {} of {}", stream,
+                                      kConsumer, settings.name));
+  }
+  if (state->messages > 0) {
+    Log()->info("stream={} resumes from JetStream stream={} records={} bytes={} first_seq={}",
+                stream, settings.name, state->messages, state->bytes, state->first_seq);
+  }
+  return std::unique_ptr<RecordLog>(
+      std::make_unique<JetStreamLog>(options_, &js_, stream, std::move(hooks)));
+}
+
+Status JetStreamLogs::Remove(const std::string& stream) {
+  Status st = js_.DeleteStream(JetStreamName(stream));
+  if (st.code() == ErrorCode::kNotFound) return Status::Ok();
+  return st;
+}
+
+std::string JetStreamLogs::Describe() const {
+  return "NATS JetStream at " + nats::RedactedUrl(options_.connect);
+}
+
+// ---- JetStreamLog ----
+
+JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js,
+                           std::string stream, RecordLogHooks hooks)
+    : options_(options),
+      js_(js),
+      stream_(std::move(stream)),
+      js_stream_(JetStreamName(stream_)),
+      subject_(JetStreamSubject(stream_)),
+      hooks_(std::move(hooks)) {
+  if (auto state = js_->StreamInfo(js_stream_); state.ok() && state->messages > 0) {
+    held_at_open_ = state->last_seq;
+  }
+  RefreshState();
+}
+
+JetStreamLog::~JetStreamLog() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+    // The PubAcks of what was appended: their callers are owed an answer, and the stream
+    // waits for them before it lets this log go.
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.publish_timeout_ms + 1000),
+                 [this] { return waiting_.empty() && answering_ == 0; });
+  }
+  if (puller_.joinable()) puller_.join();
+  std::map<uint64_t, Held> held;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    held.swap(held_);
+  }
+  for (const auto& [seq, h] : held) (void)js_->Nak(h.ack_subject);
+  if (!held.empty()) {
+    Log()->info("stream={} gave {} undelivered records back to JetStream stream={}", stream_,
+                held.size(), js_stream_);
+  }
+}
+
+uint64_t JetStreamLog::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
+  uint64_t token;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    token = next_token_++;
+    waiting_.emplace(token, Waiting{std::move(done), data.size(), SteadyNanos()});
+  }
+  nats::Headers headers{{kArrivalHeader, std::to_string(arrival_ms)}};
+  js_->Publish(subject_, data, &headers, options_.publish_timeout_ms,
+               [this, token](const Status& status, uint64_t seq) { OnPubAck(token, status, seq); });
+  return 0;
+}
+
+void JetStreamLog::AppendAll(std::string_view data, std::vector<LogEntry>& entries) {
+  for (LogEntry& e : entries) {
+    Append(data.substr(e.offset, e.size), e.arrival_ms, std::move(e.done));
+  }
+}
+
+void JetStreamLog::OnPubAck(uint64_t token, const Status& status, uint64_t seq) {
+  Waiting w;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = waiting_.find(token);
+    if (it == waiting_.end()) return;
+    w = std::move(it->second);
+    waiting_.erase(it);
+    ++answering_;
+  }
+  Status st = status.ok() ? status
+                          : status.WithContext(fmt::format("stream '{}': publishing to {}",
+                                                           stream_, subject_));
+  if (st.ok()) {
+    uint64_t last = last_appended_seq_.load();
+    while (seq > last && !last_appended_seq_.compare_exchange_weak(last, seq)) {
+    }
+  }
+  LogBatchDone batch{1, w.bytes, SteadyNanos() - w.started_ns};
+  if (hooks_.on_batch_done) hooks_.on_batch_done(st, batch);
+  w.done(st, st.ok() ? seq : 0);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--answering_ == 0 && waiting_.empty()) cv_.notify_all();
+}
+
+void JetStreamLog::Start() {
+  puller_ = std::thread([this] {
+    SetThreadName("jspull:" + stream_);
+    PullLoop();
+  });
+}
+
+void JetStreamLog::PullLoop() {
+  int64_t backoff_ms = 100;
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    // The stream's buffers are full enough (the lake is slow or down): leave the records
+    // in JetStream, where another server may take them, until they drain.
+    bool ok = true;
+    if (!hooks_.may_pull || hooks_.may_pull()) {
+      ok = PullOnce();
+    } else {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(options_.fetch_wait_ms),
+                   [this] { return stopping_; });
+    }
+    TouchHeld(SteadyNanos());
+    RefreshState();
+    if (ok) {
+      backoff_ms = 100;
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 5'000);
+  }
+}
+
+bool JetStreamLog::PullOnce() {
+  struct Pull {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+    std::vector<nats::Delivered> messages;
+  };
+  auto pull = std::make_shared<Pull>();
+  js_->Fetch(
+      js_stream_, kConsumer, options_.fetch_batch, options_.fetch_wait_ms,
+      [pull](nats::Delivered& d) {
+        std::lock_guard<std::mutex> lock(pull->mu);
+        pull->messages.push_back(std::move(d));
+      },
+      [pull](const Status& status) {
+        std::lock_guard<std::mutex> lock(pull->mu);
+        pull->done = true;
+        pull->status = status;
+        pull->cv.notify_all();
+      });
+  std::vector<nats::Delivered> messages;
+  {
+    std::unique_lock<std::mutex> lock(pull->mu);
+    pull->cv.wait(lock, [&] { return pull->done; });
+    messages = std::move(pull->messages);
+  }
+  if (!pull->status.ok()) {
+    Log()->warn("stream={} pulling from JetStream stream={} failed: {}", stream_, js_stream_,
+                pull->status.ToString());
+  }
+  if (messages.empty()) return pull->status.ok();
+  frames_.clear();
+  int64_t now = SteadyNanos();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (nats::Delivered& d : messages) {
+      auto [it, fresh] = held_.try_emplace(d.stream_seq, Held{d.ack_subject, now});
+      if (!fresh) {
+        // Ours already (its ack wait ran out before a +WPI): keep the newer subject.
+        it->second = Held{d.ack_subject, now};
+        continue;
+      }
+      int64_t arrival_ms = 0;
+      std::string_view header = d.msg.Header(kArrivalHeader);
+      std::from_chars(header.data(), header.data() + header.size(), arrival_ms);
+      if (arrival_ms <= 0) arrival_ms = d.timestamp_ns / 1'000'000;
+      frames_.push_back(WalFrame{0, d.stream_seq, arrival_ms, d.msg.data});
+    }
+  }
+  if (!frames_.empty() && hooks_.on_durable) hooks_.on_durable(frames_);
+  return pull->status.ok();
+}
+
+void JetStreamLog::TouchHeld(int64_t now_ns) {
+  const int64_t every_ns = options_.ack_wait_ms * 1'000'000 / 3;
+  // A look at the held records now and then, not at every pull: there may be a million.
+  if (now_ns - last_touch_scan_ns_ < every_ns / 4) return;
+  last_touch_scan_ns_ = now_ns;
+  std::vector<std::string> subjects;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [seq, h] : held_) {
+      if (now_ns - h.touched_ns < every_ns) continue;
+      h.touched_ns = now_ns;
+      subjects.push_back(h.ack_subject);
+    }
+  }
+  for (const std::string& s : subjects) (void)js_->InProgress(s);
+}
+
+Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
+  std::vector<std::string> subjects;
+  subjects.reserve(seqs.size());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (uint64_t seq : seqs) {
+      auto it = held_.find(seq);
+      if (it == held_.end()) continue;
+      subjects.push_back(std::move(it->second.ack_subject));
+      held_.erase(it);
+    }
+  }
+  Status first_error;
+  size_t failed = 0;
+  for (const std::string& s : subjects) {
+    Status st = js_->Ack(s);
+    if (!st.ok() && failed++ == 0) first_error = st;
+  }
+  if (failed > 0) {
+    return Unavailable(fmt::format(
+        "stream '{}': {} of {} records delivered but not acknowledged to JetStream stream {} "
+        "(they will be delivered again): {}",
+        stream_, failed, subjects.size(), js_stream_, first_error.message()));
+  }
+  RefreshState();  // Flush waits for the first sequence number left to move
+  return Status::Ok();
+}
+
+void JetStreamLog::RefreshState() {
+  auto state = js_->StreamInfo(js_stream_);
+  if (!state.ok()) return;
+  size_bytes_.store(state->bytes);
+  // Work-queue retention: an acknowledged record is removed, so every sequence number
+  // below the first one left is delivered (by this server or another).
+  uint64_t through = state->messages == 0 ? state->last_seq : state->first_seq - 1;
+  if (through != delivered_through_.exchange(through) && hooks_.on_progress) {
+    hooks_.on_progress();
+  }
+}
+
+}  // namespace tributary::streams

@@ -1,0 +1,145 @@
+// The delivery streams' records in NATS JetStream instead of local write-ahead logs (the
+// streams tier past one machine: `tributary server --streams-nats-url nats://...`).
+//
+// Each delivery stream S has a JetStream stream `TRIBUTARY_<S>` on subject
+// `tributary.records.<S>` ('_' doubled and '.' written `_2E` in both), work-queue
+// retention, file storage, `replicas` copies, and one durable pull consumer `deliver` with
+// explicit acknowledgements. A record's path:
+//
+//   Put -> publish (header Tributary-Arrival-Ms) -> JetStream's PubAck: the record is
+//   acknowledged to the device, numbered by its JetStream sequence number
+//   -> pulled back by `deliver` (by whichever server pulls first) -> the stream's buffers
+//   -> object in the lake -> +ACK, and JetStream drops it.
+//
+// Records pulled and not yet in the lake are kept from redelivery with +WPI (work in
+// progress) every third of `ack_wait_ms`; those a stopping server still holds are given
+// back at once (-NAK). A server killed outright holds its pulled records until
+// `ack_wait_ms` passes, then JetStream hands them to the next puller: no acknowledged
+// record is lost, and only records whose object was written before the crash and whose
+// +ACK was not can reach the lake twice (with the same record id).
+//
+// What "durable" means here is JetStream's: with replicas >= 3 a PubAck means the record
+// is on a majority of the cluster's servers. A lone nats-server keeps the record in its
+// file store and fsyncs that on its own schedule (JetStream's sync_interval), so a power
+// loss of that machine can lose the last acknowledged records; a crash of Tributary
+// cannot.
+//
+// Thread-safety: JetStreamLogs and each log may be used from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "nats/connection.h"
+#include "nats/jetstream.h"
+#include "streams/record_log.h"
+
+namespace tributary::streams {
+
+struct JetStreamLogOptions {
+  nats::ConnectOptions connect;
+  int replicas = 1;                  // copies of each JetStream stream (1, 3 or 5)
+  int64_t ack_wait_ms = 30'000;      // a pulled record's redelivery after a silent reader
+  int64_t publish_timeout_ms = 5'000;
+  int fetch_batch = 1'000;           // records a pull asks for
+  int64_t fetch_wait_ms = 500;       // how long an idle pull waits for the first record
+  int64_t max_bytes = -1;            // per JetStream stream; -1: no limit but JetStream's own
+};
+
+// The JetStream stream and subject names of delivery stream `stream`.
+std::string JetStreamName(std::string_view stream);
+std::string JetStreamSubject(std::string_view stream);
+
+class JetStreamLogs : public RecordLogProvider {
+ public:
+  // `url`: nats://[user:password@|token@]host[:port][?replicas=N&ack_wait_s=S]. Connects
+  // and checks that the server runs JetStream. InvalidArgument naming a bad parameter,
+  // Unavailable if the server cannot be reached.
+  static Result<std::shared_ptr<JetStreamLogs>> Connect(std::string_view url);
+  explicit JetStreamLogs(JetStreamLogOptions options, std::unique_ptr<nats::Connection> conn);
+  ~JetStreamLogs() override;
+
+  Result<std::unique_ptr<RecordLog>> Open(const std::string& stream, uint64_t epoch,
+                                          RecordLogHooks hooks) override;
+  Status Remove(const std::string& stream) override;
+  std::string Describe() const override;
+
+  const JetStreamLogOptions& options() const { return options_; }
+  nats::Connection* connection() const { return conn_.get(); }
+
+ private:
+  const JetStreamLogOptions options_;
+  std::unique_ptr<nats::Connection> conn_;
+  nats::JetStream js_;
+};
+
+// One delivery stream's log in JetStream (made by JetStreamLogs::Open).
+class JetStreamLog : public RecordLog {
+ public:
+  JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js, std::string stream,
+               RecordLogHooks hooks);
+  // Waits (up to publish_timeout_ms) for the PubAcks of records appended, stops pulling
+  // and gives back (-NAK) the records pulled and not delivered.
+  ~JetStreamLog() override;
+
+  uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done) override;
+  void AppendAll(std::string_view data, std::vector<LogEntry>& entries) override;
+  Status MarkDelivered(const std::vector<uint64_t>& seqs) override;
+  void Start() override;
+  uint64_t last_appended_seq() const override { return last_appended_seq_.load(); }
+  uint64_t held_at_open() const override { return held_at_open_; }
+  uint64_t delivered_through() const override { return delivered_through_.load(); }
+  uint64_t size_bytes() const override { return size_bytes_.load(); }
+  bool external() const override { return true; }
+
+ private:
+  struct Waiting {
+    DoneFn done;
+    uint64_t bytes;
+    int64_t started_ns;
+  };
+  struct Held {
+    std::string ack_subject;
+    int64_t touched_ns;  // pulled, or last told "in progress"
+  };
+
+  void OnPubAck(uint64_t token, const Status& status, uint64_t seq);
+  void PullLoop();
+  // One pull: records not held already go to on_durable. False if the pull failed.
+  bool PullOnce();
+  void TouchHeld(int64_t now_ns);
+  void RefreshState();
+
+  const JetStreamLogOptions options_;
+  nats::JetStream* js_;
+  const std::string stream_;       // the delivery stream's name
+  const std::string js_stream_;    // TRIBUTARY_...
+  const std::string subject_;
+  const RecordLogHooks hooks_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_token_ = 1;
+  std::unordered_map<uint64_t, Waiting> waiting_;  // appended, PubAck not yet in
+  std::map<uint64_t, Held> held_;                  // pulled, not yet delivered
+  bool stopping_ = false;
+  int answering_ = 0;  // PubAcks taken from waiting_ whose callbacks are running
+  int64_t last_touch_scan_ns_ = 0;  // puller only
+
+  uint64_t held_at_open_ = 0;
+  std::atomic<uint64_t> last_appended_seq_{0};
+  std::atomic<uint64_t> delivered_through_{0};
+  std::atomic<uint64_t> size_bytes_{0};
+  std::thread puller_;
+  std::vector<WalFrame> frames_;  // puller only
+};
+
+}  // namespace tributary::streams

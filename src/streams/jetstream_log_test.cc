@@ -1,0 +1,317 @@
+// Delivery streams whose records are kept in NATS JetStream (jetstream_log.h), against a
+// real nats-server that each test starts on a free loopback port.
+#include "streams/jetstream_log.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
+#include "nats/testing/nats_server.h"
+#include "streams/stream_manager.h"
+#include "streams/testing/memory_object_store.h"
+
+namespace tributary::streams {
+namespace {
+
+using testing::MemoryObjectStores;
+using testing::StoredObject;
+using testing_support::TempDir;
+
+TEST(JetStreamNames, EncodeWhatJetStreamRefuses) {
+  EXPECT_EQ(JetStreamName("pollution"), "TRIBUTARY_pollution");
+  EXPECT_EQ(JetStreamName("a.b_c-d"), "TRIBUTARY_a_2Eb__c-d");
+  EXPECT_EQ(JetStreamSubject("a.b_c-d"), "tributary.records.a_2Eb__c-d");
+  // Injective: '_' is doubled, so "a_2Eb" cannot meet "a.b".
+  EXPECT_NE(JetStreamName("a_2Eb"), JetStreamName("a.b"));
+}
+
+TEST(JetStreamLogsConnect, RefusesBadUrlsAndAnAbsentServer) {
+  auto bad = JetStreamLogs::Connect("nats://127.0.0.1:4222?replicas=7");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("replicas='7'"), std::string::npos)
+      << bad.status().message();
+  auto unknown = JetStreamLogs::Connect("nats://127.0.0.1:4222?replica=3");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'replica' is unknown"), std::string::npos);
+  // Port 1 is never a NATS server here.
+  auto absent = JetStreamLogs::Connect("nats://127.0.0.1:1");
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().code(), ErrorCode::kUnavailable);
+}
+
+class JetStreamLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(nats_.Start().ok());
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+
+  std::shared_ptr<JetStreamLogs> Logs(const std::string& params = "?ack_wait_s=2") {
+    auto logs = JetStreamLogs::Connect(nats_.url() + params);
+    EXPECT_TRUE(logs.ok()) << logs.status().ToString();
+    return logs.ok() ? *logs : nullptr;
+  }
+
+  // A manager (a server, as far as the streams go) on its own metadata database.
+  std::unique_ptr<StreamManager> OpenManager(std::shared_ptr<JetStreamLogs> logs,
+                                             metadata::Database* db = nullptr,
+                                             int64_t stop_timeout_ms = 10'000) {
+    StreamManagerOptions o;
+    o.wal_dir = dir_.path() + "/wal";
+    o.db = db ? db : db_.get();
+    o.lake = &lake_;
+    o.logs = std::move(logs);
+    o.retry_initial_backoff_ms = 5;
+    o.retry_max_backoff_ms = 20;
+    o.stop_timeout_ms = stop_timeout_ms;
+    auto m = StreamManager::Open(std::move(o));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? std::move(m).value() : nullptr;
+  }
+
+  static StreamConfig Config(const std::string& name = "s") {
+    StreamConfig c;
+    c.name = name;
+    c.bucket = "iot-data";
+    c.buffer_interval_s = 900;
+    return c;
+  }
+
+  // Puts `n` records "<tag>-<i>\n" and waits for every answer; returns how many were OK.
+  static int PutMany(StreamManager& m, const std::string& stream, const std::string& tag,
+                     int n) {
+    std::atomic<int> ok{0};
+    std::atomic<int> answered{0};
+    std::promise<void> all;
+    for (int i = 0; i < n; ++i) {
+      m.Put(stream, fmt::format("{}-{}\n", tag, i), [&](const Status& s, uint64_t seq) {
+        if (s.ok() && seq > 0) ++ok;
+        if (++answered == n) all.set_value();
+      });
+    }
+    all.get_future().wait();
+    return ok.load();
+  }
+
+  // Every line of every object in the bucket.
+  std::multiset<std::string> Lines() {
+    std::multiset<std::string> lines;
+    for (const auto& [key, o] : lake_.Get("iot-data")->Objects()) {
+      std::string_view rest = o.data;
+      while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        lines.insert(std::string(rest.substr(0, nl)));
+        rest = nl == std::string_view::npos ? "" : rest.substr(nl + 1);
+      }
+    }
+    return lines;
+  }
+
+  static std::multiset<std::string> Expected(const std::string& tag, int n) {
+    std::multiset<std::string> out;
+    for (int i = 0; i < n; ++i) out.insert(fmt::format("{}-{}", tag, i));
+    return out;
+  }
+
+  std::unique_ptr<nats::Connection> Client() {
+    auto conn = nats::Connection::Connect(nats_.options());
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    return conn.ok() ? std::move(conn).value() : nullptr;
+  }
+
+  // Waits (real time) until the bucket holds `n` lines.
+  bool WaitForLines(size_t n, int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+      if (Lines().size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  Result<nats::StreamState> JetStreamState(const std::string& stream) {
+    auto conn = Client();
+    if (!conn) return Unavailable("no client");
+    nats::JetStream js(conn.get());
+    return js.StreamInfo(JetStreamName(stream));
+  }
+
+  nats::testing::NatsServer nats_;
+  TempDir dir_;
+  std::unique_ptr<metadata::Database> db_;
+  MemoryObjectStores lake_;
+};
+
+TEST_F(JetStreamLogTest, RecordsGoThroughJetStreamIntoTheLake) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  ASSERT_EQ(PutMany(*m, "s", "r", 2000), 2000);
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), Expected("r", 2000));
+  // Each object says how many records it holds (the buffer Flush sealed, and those
+  // pulled meanwhile).
+  size_t counted = 0;
+  for (const auto& [key, o] : lake_.Get("iot-data")->Objects()) {
+    counted += std::stoul(o.options.metadata.at("record-count"));
+  }
+  EXPECT_EQ(counted, 2000u);
+  // Delivered records are acknowledged: the work queue is empty.
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->messages, 0u);
+  EXPECT_EQ(state->last_seq, 2000u);
+  auto d = m->Describe("s");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->stats.records_in, 2000u);
+  EXPECT_EQ(d->stats.records_delivered, 2000u);
+  EXPECT_EQ(d->stats.buffered_bytes, 0u);
+}
+
+TEST_F(JetStreamLogTest, UndeliveredRecordsWaitInJetStreamForTheNextStart) {
+  auto logs = Logs();
+  {
+    auto m = OpenManager(logs);
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(m->Create(Config()).ok());
+    ASSERT_EQ(PutMany(*m, "s", "before", 500), 500);
+  }
+  // Stop delivered them.
+  EXPECT_EQ(Lines(), Expected("before", 500));
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  {
+    auto m = OpenManager(logs, nullptr, /*stop_timeout_ms=*/500);
+    ASSERT_TRUE(m);
+    ASSERT_EQ(PutMany(*m, "s", "held", 300), 300);
+    // The lake refuses: the records stay in JetStream, given back when this stops.
+  }
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->messages, 300u);
+  auto m = OpenManager(logs);
+  ASSERT_TRUE(m);
+  // Given back with -NAK: pulled again at once, not after the ack wait.
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::multiset<std::string> want = Expected("before", 500);
+  for (const auto& l : Expected("held", 300)) want.insert(l);
+  std::multiset<std::string> got = Lines();
+  EXPECT_EQ(got.size(), want.size());
+  for (const auto& l : want) {
+    if (got.count(l) != 1) ADD_FAILURE() << l << " is in the lake " << got.count(l) << " times";
+  }
+}
+
+TEST_F(JetStreamLogTest, TwoServersShareOneStreamsDelivery) {
+  TempDir other_dir;
+  auto other_db = metadata::testing::OpenTestDatabase(other_dir.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok());
+  auto a = OpenManager(Logs());
+  auto b = OpenManager(Logs(), other_db->get());
+  ASSERT_TRUE(a && b);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(a->Create(c).ok());
+  ASSERT_TRUE(b->Create(c).ok());
+  std::thread ta([&] { EXPECT_EQ(PutMany(*a, "s", "a", 3000), 3000); });
+  std::thread tb([&] { EXPECT_EQ(PutMany(*b, "s", "b", 3000), 3000); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a->Flush("s").ok());
+  ASSERT_TRUE(b->Flush("s").ok());
+  std::multiset<std::string> want = Expected("a", 3000);
+  for (const auto& l : Expected("b", 3000)) want.insert(l);
+  EXPECT_EQ(Lines(), want);  // each record once, whoever delivered it
+}
+
+TEST_F(JetStreamLogTest, RecordsAVanishedReaderPulledAreDeliveredAfterTheAckWait) {
+  // Another server made the stream, took 100 records and was killed before answering.
+  auto conn = Client();
+  ASSERT_TRUE(conn);
+  nats::JetStream js(conn.get());
+  nats::StreamSettings settings;
+  settings.name = JetStreamName("s");
+  settings.subjects = {JetStreamSubject("s")};
+  ASSERT_TRUE(js.EnsureStream(settings).ok());
+  nats::ConsumerSettings consumer;
+  consumer.durable = "deliver";
+  consumer.ack_wait_ms = 1000;
+  ASSERT_TRUE(js.EnsureConsumer(settings.name, consumer).ok());
+  for (int i = 0; i < 100; ++i) {
+    std::promise<Status> acked;
+    nats::Headers headers{{"Tributary-Arrival-Ms", "1796047331500"}};
+    js.Publish(JetStreamSubject("s"), fmt::format("r-{}\n", i), &headers, 2000,
+               [&](const Status& st, uint64_t) { acked.set_value(st); });
+    ASSERT_TRUE(acked.get_future().get().ok());
+  }
+  std::atomic<int> taken{0};
+  std::promise<void> pulled;
+  js.Fetch(settings.name, "deliver", 1000, 300, [&](nats::Delivered&) { ++taken; },
+           [&](const Status&) { pulled.set_value(); });
+  pulled.get_future().wait();
+  ASSERT_EQ(taken.load(), 100);
+
+  auto m = OpenManager(Logs("?ack_wait_s=1"));
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(WaitForLines(100, 8000));
+  EXPECT_EQ(Lines(), Expected("r", 100));
+  auto objects = lake_.Get("iot-data")->Objects();
+  ASSERT_FALSE(objects.empty());
+  // Dated by the arrival time the publisher gave, not by when they were pulled.
+  EXPECT_EQ(objects.begin()->first.rfind("2026/11/30/14/", 0), 0u) << objects.begin()->first;
+}
+
+TEST_F(JetStreamLogTest, RecordsAreRefusedWhileJetStreamIsDownAndAcceptedAfter) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  ASSERT_EQ(PutMany(*m, "s", "up", 10), 10);
+  nats_.Kill();
+  std::promise<Status> refused;
+  m->Put("s", "down\n", [&](const Status& s, uint64_t) { refused.set_value(s); });
+  Status s = refused.get_future().get();
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("stream 's'"), std::string::npos) << s.message();
+  ASSERT_TRUE(nats_.Start().ok());
+  // The connection comes back by itself; the device sends again until it is accepted.
+  bool accepted = false;
+  for (int i = 0; i < 100 && !accepted; ++i) {
+    std::promise<Status> p;
+    m->Put("s", "after\n", [&](const Status& st, uint64_t) { p.set_value(st); });
+    accepted = p.get_future().get().ok();
+    if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(accepted);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::multiset<std::string> want = Expected("up", 10);
+  want.insert("after");
+  EXPECT_EQ(Lines(), want);
+}
+
+TEST_F(JetStreamLogTest, DeleteRemovesTheJetStreamStream) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config("gone")).ok());
+  ASSERT_EQ(PutMany(*m, "gone", "r", 5), 5);
+  ASSERT_TRUE(m->Delete("gone").ok());
+  EXPECT_EQ(Lines(), Expected("r", 5));  // delivered first
+  auto state = JetStreamState("gone");
+  ASSERT_FALSE(state.ok());
+  EXPECT_EQ(state.status().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tributary::streams

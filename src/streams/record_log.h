@@ -1,0 +1,107 @@
+// RecordLog: where a delivery stream keeps its records from Put until they are in the lake.
+// Two kinds:
+//
+// - the local write-ahead log (wal.h, the default): records are numbered and made durable
+//   on this machine's disk, handed to the stream's buffers as soon as they are, and
+//   forgotten once the stream marks them delivered;
+// - an external log (jetstream_log.h): a NATS JetStream stream. Records leave this
+//   process when they are appended; the stream's buffers are fed by pulling them back
+//   from JetStream, so that several servers sharing the JetStream stream share its
+//   delivery too.
+//
+// The stream sees both through this interface and the hooks below, called on the log's
+// own threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "rules/record_sink.h"
+#include "streams/wal_format.h"
+
+namespace tributary::streams {
+
+// A record for AppendAll: its bytes are [offset, offset + size) of a shared buffer.
+struct LogEntry {
+  size_t offset;
+  size_t size;
+  int64_t arrival_ms;
+  rules::RecordDone done;
+};
+
+// What RecordLogHooks::on_batch_done learns of a batch of appends.
+struct LogBatchDone {
+  size_t records = 0;
+  uint64_t bytes = 0;      // the records' bytes, without framing
+  int64_t commit_ns = 0;   // writing the batch and syncing it (per the policy)
+};
+
+struct RecordLogHooks {
+  // Records ready for the stream's buffers, in the order they are to be delivered. The
+  // frames' data views are valid only during the call. Called from one thread at a time.
+  std::function<void(const std::vector<WalFrame>&)> on_durable;
+  // After each batch of appends, committed or not, before the callers' `done` (for
+  // metrics and backpressure, once a batch instead of once a record).
+  std::function<void(const Status&, const LogBatchDone&)> on_batch_done;
+  // An external log's delivered_through() moved (Flush waits for it). Optional.
+  std::function<void()> on_progress;
+  // Asked by an external log before it pulls more records for on_durable: false while
+  // the stream's buffers hold enough (the lake is slow). Optional.
+  std::function<bool()> may_pull;
+};
+
+class RecordLog {
+ public:
+  using DoneFn = rules::RecordDone;
+  virtual ~RecordLog() = default;
+
+  // The stream is ready for on_durable: an external log starts pulling records.
+  virtual void Start() {}
+
+  // Queues a record; `done` gets OK and its sequence number once it is durable (per the
+  // log's meaning of durable), or the error. Returns the sequence number when the log
+  // assigns it at once, else 0.
+  virtual uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done) = 0;
+  // Queues `entries` in order, as many Appends would; their bytes are in `data`. Their
+  // `done` are moved from.
+  virtual void AppendAll(std::string_view data, std::vector<LogEntry>& entries) = 0;
+  // The records `seqs` (as on_durable numbered them) are in the lake: the log may forget them.
+  virtual Status MarkDelivered(const std::vector<uint64_t>& seqs) = 0;
+
+  // The highest sequence number an Append of this process was given (0: none).
+  virtual uint64_t last_appended_seq() const = 0;
+  // An external log: the last record it held, undelivered, when it was opened (0: none).
+  // A Flush waits for these too, as for the records a local WAL recovers.
+  virtual uint64_t held_at_open() const { return 0; }
+  // Every record numbered up to this one is delivered.
+  virtual uint64_t delivered_through() const = 0;
+  // Bytes the log holds.
+  virtual uint64_t size_bytes() const = 0;
+  // True for a log outside this process: records count against this stream's pending
+  // bytes from on_durable until delivered, not from Append (the external log bounds what
+  // it holds itself).
+  // An external log hands the records it gave on_durable and that were not delivered
+  // when it is destroyed to another reader (or to the next Open).
+  virtual bool external() const { return false; }
+};
+
+// Opens each stream's log where it is kept outside the data directory (jetstream_log.h).
+// The stream manager uses the local WAL when it has none.
+class RecordLogProvider {
+ public:
+  virtual ~RecordLogProvider() = default;
+  virtual Result<std::unique_ptr<RecordLog>> Open(const std::string& stream, uint64_t epoch,
+                                                  RecordLogHooks hooks) = 0;
+  // The stream is deleted: remove its log (after the last Open'd one is destroyed).
+  virtual Status Remove(const std::string& stream) = 0;
+  // For messages and GET /v1/server: "NATS JetStream at nats://host:4222".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace tributary::streams
