@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/ascii.h"
+
 namespace tributary::devices {
 namespace {
 
@@ -13,14 +15,6 @@ constexpr const char* kExpectedActions =
     "expected iot:Connect, iot:Publish, iot:Subscribe, iot:Receive or iot:*";
 constexpr const char* kExpectedResources =
     "expected client/<client id>, topic/<topic>, topicfilter/<topic filter> or *";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // A field that may be one string or an array of strings, as in IAM.
 Result<std::vector<std::pair<std::string, std::string>>> StringList(const json& v,

@@ -3,21 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/ascii.h"
+
 namespace tributary::expr {
 namespace {
 
 constexpr int kMaxDepth = 200;  // nesting limit, so hostile input cannot overflow the stack
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -106,7 +97,7 @@ const Token& Parser::Next() {
 
 bool Parser::PeekKeyword(std::string_view keyword, size_t ahead) const {
   const Token& t = Peek(ahead);
-  return t.kind == TokenKind::kIdent && !t.quoted_ident && IEquals(t.text, keyword);
+  return t.kind == TokenKind::kIdent && !t.quoted_ident && EqualsIgnoreCase(t.text, keyword);
 }
 
 bool Parser::ConsumeKeyword(std::string_view keyword) {
@@ -142,7 +133,7 @@ bool Parser::IsReserved(std::string_view word) {
       "SELECT", "FROM", "WHERE", "AS", "AND", "OR", "NOT", "CASE", "WHEN",
       "THEN",   "ELSE", "END",   "TRUE", "FALSE", "NULL"};
   for (std::string_view r : kReserved) {
-    if (IEquals(word, r)) return true;
+    if (EqualsIgnoreCase(word, r)) return true;
   }
   return false;
 }
@@ -270,19 +261,19 @@ Result<AstPtr> Parser::ParsePrimary() {
       break;
     case TokenKind::kIdent:
       if (!t.quoted_ident) {
-        if (IEquals(t.text, "TRUE") || IEquals(t.text, "FALSE")) {
+        if (EqualsIgnoreCase(t.text, "TRUE") || EqualsIgnoreCase(t.text, "FALSE")) {
           Next();
           node = MakeNode(AstKind::kLiteral, t.pos);
-          node->literal = Value::Bool(IEquals(t.text, "TRUE"));
+          node->literal = Value::Bool(EqualsIgnoreCase(t.text, "TRUE"));
           break;
         }
-        if (IEquals(t.text, "NULL")) {
+        if (EqualsIgnoreCase(t.text, "NULL")) {
           Next();
           node = MakeNode(AstKind::kLiteral, t.pos);
           node->literal = Value::Null();
           break;
         }
-        if (IEquals(t.text, "CASE")) {
+        if (EqualsIgnoreCase(t.text, "CASE")) {
           Next();
           TRY_ASSIGN(node, ParseCase(t));
           break;
@@ -332,7 +323,7 @@ Result<AstPtr> Parser::ParsePostfix(AstPtr base) {
 
 Result<AstPtr> Parser::ParseCall(const Token& name) {
   Next();  // '('
-  if (IEquals(name.text, "cast")) {
+  if (EqualsIgnoreCase(name.text, "cast")) {
     AstPtr node = MakeNode(AstKind::kCast, name.pos);
     TRY_ASSIGN(AstPtr value, ParseExpression());
     node->kids.push_back(std::move(value));

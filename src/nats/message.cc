@@ -3,21 +3,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/ascii.h"
+
 namespace tributary::nats {
 namespace {
 
 constexpr std::string_view kVersion = "NATS/1.0";
 constexpr std::string_view kCrlf = "\r\n";
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -29,7 +21,7 @@ std::string_view Trim(std::string_view s) {
 
 std::string_view Message::Header(std::string_view key) const {
   for (const auto& [k, v] : headers) {
-    if (IEquals(k, key)) return v;
+    if (EqualsIgnoreCase(k, key)) return v;
   }
   return {};
 }

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/ascii.h"
+
 namespace tributary::nats {
 namespace {
 
@@ -53,16 +55,6 @@ bool PercentDecode(std::string_view in, std::string* out) {
   return true;
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string HostPort(const ConnectOptions& options) {
@@ -74,7 +66,7 @@ Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
   size_t sep = url.find(kSchemeSep);
   if (sep == std::string_view::npos) return Bad(url, "no scheme");
   std::string_view scheme = url.substr(0, sep);
-  if (!IEquals(scheme, "nats")) {
+  if (!EqualsIgnoreCase(scheme, "nats")) {
     return Bad(url, "scheme '" + std::string(scheme) +
                         "' is not nats (TLS and WebSocket are not supported)");
   }

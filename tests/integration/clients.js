@@ -195,8 +195,31 @@ class MosquittoSub {
   }
 }
 
+// Publishes numbered records at QoS 1 with up to `window` in flight until stopped;
+// `sent` gets every record, `acked` each record whose PUBACK arrived. Returns stop().
+function flood(client, topic, tag, acked, sent, window = 20) {
+  let seq = 0;
+  let inFlight = 0;
+  let stopped = false;
+  const pump = () => {
+    while (!stopped && inFlight < window && client.connected) {
+      const payload = JSON.stringify({ device: tag, seq: seq++, ozone: seq % 100 });
+      sent.add(payload);
+      inFlight++;
+      client.publish(topic, payload, { qos: 1 }, (err) => {
+        inFlight--;
+        if (!err) acked.add(payload);
+        setImmediate(pump);
+      });
+    }
+  };
+  client.on('connect', pump);
+  pump();
+  return () => { stopped = true; };
+}
+
 module.exports = {
   HOST, thingOptions, adminOptions, connect, connectRefused, waitMessages, subscribe, publish,
-  publishRefusedV3, end,
+  publishRefusedV3, end, flood,
   mosqArgs, mosquittoPub, MosquittoSub,
 };

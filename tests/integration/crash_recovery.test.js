@@ -15,34 +15,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const mqtt = require('mqtt');
 const { Server, describeRun, thingName, makeTempDir, sleep } = require('./harness');
-const { thingOptions, connect } = require('./clients');
+const { thingOptions, connect, flood } = require('./clients');
 const { LakeTail } = require('./lake');
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 5);
 const DEVICES = 4;
-
-// Publishes numbered records at QoS 1 with up to `window` in flight until stopped;
-// `acked` gets each record whose PUBACK arrived.
-function flood(client, topic, tag, acked, sent, window = 20) {
-  let seq = 0;
-  let inFlight = 0;
-  let stopped = false;
-  const pump = () => {
-    while (!stopped && inFlight < window && client.connected) {
-      const payload = JSON.stringify({ device: tag, seq: seq++, ozone: seq % 100 });
-      sent.add(payload);
-      inFlight++;
-      client.publish(topic, payload, { qos: 1 }, (err) => {
-        inFlight--;
-        if (!err) acked.add(payload);
-        setImmediate(pump);
-      });
-    }
-  };
-  client.on('connect', pump);
-  pump();
-  return () => { stopped = true; };
-}
 
 describe('crash recovery', { timeout: Math.max(110000, ROUNDS * 10000) }, () => {
   let server;

@@ -11,6 +11,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -49,6 +50,18 @@ function removeTempDir(dir) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A port on 127.0.0.1 that nothing listens on now (bound once, then closed).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 // Resolves with `promise`'s value, or rejects with "timed out after N ms: what".
 function withTimeout(promise, ms, what) {
@@ -298,6 +311,6 @@ function pollutionPayload(seq = 0) {
 }
 
 module.exports = {
-  BIN, Server, run, describeRun, spawnTracked, makeTempDir, removeTempDir, withTimeout, sleep,
+  BIN, Server, run, describeRun, spawnTracked, makeTempDir, removeTempDir, withTimeout, sleep, freePort,
   loadKit, thingName, pollutionPayload,
 };

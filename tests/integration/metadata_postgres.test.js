@@ -21,9 +21,8 @@ const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
-const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep } = require('./harness');
+const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep, freePort } = require('./harness');
 const { mosqArgs, mosquittoPub } = require('./clients');
 const { waitForLake, firehoseKeyPattern } = require('./lake');
 const { createRoutedStream } = require('./routing');
@@ -89,17 +88,6 @@ async function startRefused(extra, { tag = 'pg-refused', timeoutMs = 20000 } = {
   return r;
 }
 
-// A port on 127.0.0.1 that nothing listens on (bound once, then closed).
-function closedPort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function healthz(server) {
   return (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).status;
@@ -439,7 +427,7 @@ if (!PG_URL) {
     });
 
     test('an unreachable metadata database is refused at start-up, naming it', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const url = `postgresql://tributary@127.0.0.1:${port}/tributary?schema=${newSchema()}`;
       const r = await startRefused(['--metadata-url', url], { tag: 'pg-unreachable', timeoutMs: 30000 });
       const what = describeRun(`a server with --metadata-url ${url}`, r);

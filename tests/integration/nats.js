@@ -4,18 +4,8 @@
 
 const net = require('node:net');
 const path = require('node:path');
-const { spawnTracked, makeTempDir, sleep } = require('./harness');
+const { spawnTracked, makeTempDir, sleep, freePort } = require('./harness');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port) {
   return new Promise((resolve) => {

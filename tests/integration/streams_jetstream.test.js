@@ -12,34 +12,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { connect: natsConnect } = require('nats');
 const { Server, describeRun, thingName, makeTempDir, sleep } = require('./harness');
-const { thingOptions, connect } = require('./clients');
+const { thingOptions, connect, flood } = require('./clients');
 const { LakeTail } = require('./lake');
 const { NatsServer } = require('./nats');
 
 const ROUNDS = 3;
 const DEVICES = 3;
-
-// Publishes numbered records at QoS 1 with up to `window` in flight until stopped.
-function flood(client, topic, tag, acked, sent, window = 20) {
-  let seq = 0;
-  let inFlight = 0;
-  let stopped = false;
-  const pump = () => {
-    while (!stopped && inFlight < window && client.connected) {
-      const payload = JSON.stringify({ device: tag, seq: seq++, ozone: seq % 100 });
-      sent.add(payload);
-      inFlight++;
-      client.publish(topic, payload, { qos: 1 }, (err) => {
-        inFlight--;
-        if (!err) acked.add(payload);
-        setImmediate(pump);
-      });
-    }
-  };
-  client.on('connect', pump);
-  pump();
-  return () => { stopped = true; };
-}
 
 async function defineStreamAndRule(server, stream) {
   const dir = makeTempDir('js-payload');
