@@ -134,12 +134,9 @@ void JetStream::Publish(std::string_view subject, std::string_view data, const H
           if (IsNoResponders(reply.status())) return done(Unavailable(NotEnabled(subject)), 0);
           return done(reply.status(), 0);
         }
-        Result<json> ack = ParseApiReply(reply->data);
-        if (!ack.ok()) return done(ack.status().WithContext("publishing to " + subject), 0);
-        uint64_t seq = ack->value("seq", uint64_t{0});
-        if (seq == 0)
-          return done(ProtocolError("JetStream PubAck without a seq: " + reply->data), 0);
-        done(Status::Ok(), seq);
+        Result<uint64_t> seq = ParsePubAck(reply->data);
+        if (!seq.ok()) return done(seq.status().WithContext("publishing to " + subject), 0);
+        done(Status::Ok(), *seq);
       },
       headers);
 }

@@ -127,6 +127,25 @@ Result<json> ParseApiReply(std::string_view data) {
   return j;
 }
 
+Result<uint64_t> ParsePubAck(std::string_view data) {
+  constexpr std::string_view kSeq = "\"seq\":";
+  size_t at = data.find(kSeq);
+  if (at != std::string_view::npos && data.find("\"error\"") == std::string_view::npos) {
+    const char* p = data.data() + at + kSeq.size();
+    const char* end = data.data() + data.size();
+    while (p < end && *p == ' ') ++p;
+    uint64_t seq = 0;
+    auto [next, ec] = std::from_chars(p, end, seq);
+    if (ec == std::errc() && seq > 0 && next < end && (*next == ',' || *next == '}' || *next == ' ')) {
+      return seq;
+    }
+  }
+  TRY_ASSIGN(json ack, ParseApiReply(data));
+  uint64_t seq = ack.value("seq", uint64_t{0});
+  if (seq == 0) return ProtocolError("JetStream PubAck without a seq: " + std::string(data));
+  return seq;
+}
+
 json StreamConfigJson(const StreamSettings& s) {
   json j = {{"name", s.name},           {"retention", s.retention},
             {"storage", s.storage},     {"num_replicas", s.replicas},

@@ -41,6 +41,10 @@ Status JetStreamError(const nlohmann::json& error);
 
 // An API reply: the JSON, or its error as a Status; ProtocolError if it is not JSON.
 Result<nlohmann::json> ParseApiReply(std::string_view data);
+// A PubAck's stream sequence number. The common answer, {"stream":"S","seq":N} with no
+// "error", is read without a JSON parser (one per published record); anything else goes
+// through ParseApiReply, errors included.
+Result<uint64_t> ParsePubAck(std::string_view data);
 
 // The STREAM.CREATE body for `settings`.
 nlohmann::json StreamConfigJson(const StreamSettings& settings);

@@ -48,6 +48,25 @@ TEST(JetStreamApiTest, RefusesWhatIsNotAnAckSubject) {
   }
 }
 
+TEST(JetStreamApiTest, ReadsPubAcks) {
+  auto fast = ParsePubAck(R"({"stream":"TRIBUTARY_s","seq":42})");
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  EXPECT_EQ(*fast, 42u);
+  auto spaced = ParsePubAck(R"({"stream": "S", "seq": 7, "duplicate": true})");
+  ASSERT_TRUE(spaced.ok());
+  EXPECT_EQ(*spaced, 7u);
+  // An error, even one that carries a seq-like field elsewhere, is an error.
+  auto full = ParsePubAck(
+      R"({"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"},"seq":1})");
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), ErrorCode::kResourceExhausted) << full.status().ToString();
+  auto no_seq = ParsePubAck(R"({"stream":"S"})");
+  ASSERT_FALSE(no_seq.ok());
+  EXPECT_EQ(no_seq.status().code(), ErrorCode::kProtocolError);
+  EXPECT_FALSE(ParsePubAck(R"({"stream":"S","seq":0})").ok());
+  EXPECT_FALSE(ParsePubAck("not json").ok());
+}
+
 TEST(JetStreamApiTest, MapsErrorsToStatuses) {
   struct Case {
     const char* error;

@@ -16,6 +16,7 @@ namespace {
 
 constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";
 constexpr char kConsumer[] = "deliver";
+constexpr int64_t kRefreshEveryNs = 100'000'000;
 
 const std::shared_ptr<spdlog::logger>& Log() {
   static const auto log = Logger("streams");
@@ -250,8 +251,13 @@ void JetStreamLog::PullLoop() {
       cv_.wait_for(lock, std::chrono::milliseconds(options_.fetch_wait_ms),
                    [this] { return stopping_; });
     }
-    TouchHeld(SteadyNanos());
-    RefreshState();
+    int64_t now = SteadyNanos();
+    TouchHeld(now);
+    // The stream's state (what Flush waits for) a few times a second, not at every pull.
+    if (now - last_refresh_ns_ >= kRefreshEveryNs) {
+      last_refresh_ns_ = now;
+      RefreshState();
+    }
     if (ok) {
       backoff_ms = 100;
       continue;

@@ -49,7 +49,7 @@ struct JetStreamLogOptions {
   int replicas = 1;                  // copies of each JetStream stream (1, 3 or 5)
   int64_t ack_wait_ms = 30'000;      // a pulled record's redelivery after a silent reader
   int64_t publish_timeout_ms = 5'000;
-  int fetch_batch = 1'000;           // records a pull asks for
+  int fetch_batch = 10'000;          // records a pull asks for
   int64_t fetch_wait_ms = 500;       // how long an idle pull waits for the first record
   int64_t max_bytes = -1;            // per JetStream stream; -1: no limit but JetStream's own
 };
@@ -133,6 +133,7 @@ class JetStreamLog : public RecordLog {
   bool stopping_ = false;
   int answering_ = 0;  // PubAcks taken from waiting_ whose callbacks are running
   int64_t last_touch_scan_ns_ = 0;  // puller only
+  int64_t last_refresh_ns_ = 0;     // puller only
 
   uint64_t held_at_open_ = 0;
   std::atomic<uint64_t> last_appended_seq_{0};
