@@ -301,6 +301,40 @@ TEST_F(JetStreamLogTest, RecordsAreRefusedWhileJetStreamIsDownAndAcceptedAfter) 
   EXPECT_EQ(Lines(), want);
 }
 
+TEST_F(JetStreamLogTest, AFullJetStreamStreamRefusesRecordsUntilDeliveryCatchesUp) {
+  // 4 KB per JetStream stream; the lake refuses, so nothing is delivered meanwhile.
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  auto m = OpenManager(Logs("?ack_wait_s=2&max_bytes=4096"), nullptr, /*stop_timeout_ms=*/3000);
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  Status refused;
+  int accepted = 0;
+  for (int i = 0; i < 200 && refused.ok(); ++i) {
+    std::promise<Status> p;
+    m->Put("s", fmt::format("{{\"record\":{},\"pad\":\"{}\"}}\n", i, std::string(60, 'x')),
+           [&](const Status& st, uint64_t) { p.set_value(st); });
+    refused = p.get_future().get();
+    if (refused.ok()) ++accepted;
+  }
+  ASSERT_FALSE(refused.ok()) << "200 records of 80 bytes went into 4 KB";
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("stream 's'"), std::string::npos) << refused.message();
+  EXPECT_GT(accepted, 10);
+  // The lake comes back: what was accepted is delivered and room is made.
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  ASSERT_TRUE(WaitForLines(static_cast<size_t>(accepted), 10'000));
+  bool again = false;
+  for (int i = 0; i < 100 && !again; ++i) {
+    std::promise<Status> p;
+    m->Put("s", "{\"after\":true}\n", [&](const Status& st, uint64_t) { p.set_value(st); });
+    again = p.get_future().get().ok();
+    if (!again) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(again);
+}
+
 TEST_F(JetStreamLogTest, DeleteRemovesTheJetStreamStream) {
   auto m = OpenManager(Logs());
   ASSERT_TRUE(m);
