@@ -17,6 +17,8 @@ namespace {
 constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";
 constexpr char kConsumer[] = "deliver";
 constexpr int64_t kRefreshEveryNs = 100'000'000;
+// The most delivered sequence numbers remembered against redeliveries (the oldest go).
+constexpr size_t kMaxRemembered = 2'000'000;
 
 const std::shared_ptr<spdlog::logger>& Log() {
   static const auto log = Logger("streams");
@@ -302,9 +304,15 @@ bool JetStreamLog::PullOnce() {
   if (messages.empty()) return pull->status.ok();
   frames_.clear();
   int64_t now = SteadyNanos();
+  std::vector<std::string> acked_again;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (nats::Delivered& d : messages) {
+      if (delivered_.count(d.stream_seq)) {
+        // In the lake already: its +ACK was lost or not yet processed.
+        acked_again.push_back(std::move(d.ack_subject));
+        continue;
+      }
       auto [it, fresh] = held_.try_emplace(d.stream_seq, Held{d.ack_subject, now});
       if (!fresh) {
         // Ours already (its ack wait ran out before a +WPI): keep the newer subject.
@@ -318,6 +326,7 @@ bool JetStreamLog::PullOnce() {
       frames_.push_back(WalFrame{0, d.stream_seq, arrival_ms, d.msg.data});
     }
   }
+  for (const std::string& s : acked_again) (void)js_->Ack(s);
   if (!frames_.empty() && hooks_.on_durable) hooks_.on_durable(frames_);
   return pull->status.ok();
 }
@@ -349,7 +358,9 @@ Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
       if (it == held_.end()) continue;
       subjects.push_back(std::move(it->second.ack_subject));
       held_.erase(it);
+      delivered_.insert(seq);
     }
+    while (delivered_.size() > kMaxRemembered) delivered_.erase(delivered_.begin());
   }
   Status first_error;
   size_t failed = 0;
@@ -374,6 +385,10 @@ void JetStreamLog::RefreshState() {
   // Work-queue retention: an acknowledged record is removed, so every sequence number
   // below the first one left is delivered (by this server or another).
   uint64_t through = state->messages == 0 ? state->last_seq : state->first_seq - 1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    delivered_.erase(delivered_.begin(), delivered_.upper_bound(through));
+  }
   if (through != delivered_through_.exchange(through) && hooks_.on_progress) {
     hooks_.on_progress();
   }

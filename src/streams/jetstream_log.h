@@ -16,7 +16,9 @@
 // back at once (-NAK). A server killed outright holds its pulled records until
 // `ack_wait_ms` passes, then JetStream hands them to the next puller: no acknowledged
 // record is lost, and only records whose object was written before the crash and whose
-// +ACK was not can reach the lake twice (with the same record id).
+// +ACK was not can reach the lake twice (with the same record id). A redelivery of a
+// record this log delivered itself, while JetStream still holds it (a lost +ACK), is
+// acknowledged again and not delivered twice.
 //
 // What "durable" means here is JetStream's: with replicas >= 3 a PubAck means the record
 // is on a majority of the cluster's servers. A lone nats-server keeps the record in its
@@ -31,6 +33,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -130,6 +133,10 @@ class JetStreamLog : public RecordLog {
   uint64_t next_token_ = 1;
   std::unordered_map<uint64_t, Waiting> waiting_;  // appended, PubAck not yet in
   std::map<uint64_t, Held> held_;                  // pulled, not yet delivered
+  // Delivered by this server and perhaps still in JetStream (its +ACK not processed yet,
+  // or lost): a redelivery of one of these is acknowledged again, not delivered twice.
+  // Those below the stream's first sequence number are gone from JetStream and dropped.
+  std::set<uint64_t> delivered_;
   bool stopping_ = false;
   int answering_ = 0;  // PubAcks taken from waiting_ whose callbacks are running
   int64_t last_touch_scan_ns_ = 0;  // puller only
