@@ -42,7 +42,8 @@ struct ServerConfig {
   // past half of it (streams/delivery_stream.h, "Buffering under pressure").
   int stream_max_pending_mib = 512;
   // Where the streams keep their records: "" = write-ahead logs in wal_dir;
-  // "nats://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B]" = a NATS
+  // "nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F
+  // &tls_cert=F&tls_key=F]" = a NATS
   // JetStream stream per delivery stream (streams/jetstream_log.h).
   std::string streams_nats_url;
 

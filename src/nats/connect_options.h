@@ -1,6 +1,6 @@
-// How to reach a NATS server: its address, the credentials CONNECT carries, and the
+// How to reach a NATS server: its address, the credentials CONNECT carries, TLS, and the
 // client's timing (connect timeout, reconnect backoff, keep-alive PINGs). Plain data,
-// filled by hand or from a nats:// URL (url.h); Connection::Connect takes one.
+// filled by hand or from a nats:// or tls:// URL (url.h); Connection::Connect takes one.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +13,19 @@ struct ConnectOptions {
   uint16_t port = 4222;
   std::string user, password, token;  // CONNECT's user/pass or auth_token
   std::string name = "tributary";     // CONNECT's name
-  int64_t connect_timeout_ms = 5000;
-  int64_t reconnect_wait_ms = 250;   // first wait after a lost connection; doubles up to 5 s
-  int64_t ping_interval_ms = 20000;  // client PINGs; 2 missing PONGs = connection lost
+  int64_t connect_timeout_ms = 5000;  // dial, TLS handshake and CONNECT together
+  int64_t reconnect_wait_ms = 250;    // first wait after a lost connection; doubles up to 5 s
+  int64_t ping_interval_ms = 20000;   // client PINGs; 2 missing PONGs = connection lost
+
+  // TLS. The client upgrades to TLS right after the server's INFO when the server requires
+  // it, or when `tls` is set (then a server that does not offer TLS is refused). The
+  // server's certificate is always verified, against `tls_ca_file` and for
+  // `tls_server_name`: there is no way to turn verification off.
+  bool tls = false;             // TLS required by the client (a tls:// URL sets it)
+  std::string tls_ca_file;      // PEM CA bundle; empty = the system's default CA store
+  std::string tls_cert_file;    // PEM client certificate (chain), for servers that verify
+  std::string tls_key_file;     // clients (`verify: true`); both or neither
+  std::string tls_server_name;  // the name (or IP) the certificate must hold; empty = host
 };
 
 // "host:port", with an IPv6 address in brackets: "[::1]:4222". For messages and logs.

@@ -48,10 +48,14 @@ Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) 
   options.ping_interval_ms = std::max<int64_t>(options.ping_interval_ms, 100);
   TRY_ASSIGN(WakeFd wake, WakeFd::Open());
   std::unique_ptr<Connection> c(new Connection(std::move(options), std::move(wake)));
-  SteadyTime deadline = DeadlineAfterMs(c->options_.connect_timeout_ms);
-  TRY_ASSIGN(Fd fd, DialTcp(c->options_.host, c->options_.port, deadline, {}));
-  TRY(c->Handshake(fd, deadline));
-  c->sock_ = std::move(fd);
+  const ConnectOptions& o = c->options_;
+  if (o.tls || !o.tls_ca_file.empty() || !o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    // Bad TLS files are found now, not at the first (re)connect to a TLS server.
+    TRY_ASSIGN(c->tls_, TlsContext::Create(o));
+  }
+  SteadyTime deadline = DeadlineAfterMs(o.connect_timeout_ms);
+  TRY_ASSIGN(Fd fd, DialTcp(o.host, o.port, deadline, {}));
+  TRY_ASSIGN(c->transport_, c->Handshake(std::move(fd), deadline));
   {
     std::lock_guard lock(c->mu_);
     c->connected_ = true;

@@ -1,6 +1,6 @@
 // A NATS client connection: publish, subscribe, request/reply (one reply or many), over
-// one TCP connection that reconnects by itself. The NATS core protocol only; JetStream
-// is built on top of it in jetstream.h.
+// one TCP connection (TLS when the server or the options ask for it) that reconnects by
+// itself. The NATS core protocol only; JetStream is built on top of it in jetstream.h.
 //
 //   TRY_ASSIGN(auto nc, Connection::Connect(options));
 //   TRY_ASSIGN(uint64_t sid, nc->Subscribe("telemetry.>", [](Message& m) { ... }));
@@ -19,7 +19,8 @@
 // Lost connection: pending requests fail with Unavailable("connection to NATS <host:port>
 // lost: <why>"), whatever was queued but not written is dropped, and the I/O thread
 // reconnects with backoff (reconnect_wait_ms doubling up to 5 s), re-sending CONNECT and
-// every subscription. Publish and Request fail with Unavailable meanwhile.
+// every subscription. Publish and Request fail with Unavailable meanwhile. A reconnect
+// runs the whole handshake again, TLS included.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -43,6 +44,7 @@
 #include "nats/message.h"
 #include "nats/protocol.h"
 #include "nats/socket.h"
+#include "nats/transport.h"
 
 namespace tributary::nats {
 
@@ -58,13 +60,17 @@ class Connection {
   // ResourceExhausted.
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
 
-  // Connects (TCP, reads INFO, sends CONNECT {"verbose":false,"pedantic":false,
-  // "headers":true,"no_responders":true,"protocol":1,"name":...,"lang":"cpp",
-  // "version":"tributary", user/pass or auth_token}, then PING and waits for its PONG so
-  // that an auth error comes back here) within connect_timeout_ms, then starts the I/O
-  // thread. Unavailable naming host:port and the reason if the server cannot be reached;
-  // Unauthenticated (PermissionDenied for a permissions error) with the server's -ERR
-  // text if it refuses the credentials; FailedPrecondition if it requires TLS.
+  // Connects (TCP, reads INFO, runs the TLS handshake when INFO says tls_required or
+  // options.tls is set, sends CONNECT {"verbose":false,"pedantic":false,"headers":true,
+  // "no_responders":true,"protocol":1,"name":...,"lang":"cpp","version":"tributary",
+  // user/pass or auth_token}, then PING and waits for its PONG so that an auth error
+  // comes back here) within connect_timeout_ms, then starts the I/O thread. Errors name
+  // host:port: Unavailable if the server cannot be reached (or the TLS handshake times
+  // out or breaks); Unauthenticated (PermissionDenied for a permissions error) with the
+  // server's -ERR text if it refuses the credentials, or with OpenSSL's reason if it
+  // refuses the client certificate; FailedPrecondition if options.tls is set and the
+  // server does not offer TLS, or if the server's certificate fails verification
+  // ("certificate verify failed: <reason>"); InvalidArgument if a TLS file cannot be used.
   static Result<std::unique_ptr<Connection>> Connect(ConnectOptions options);
   // Stops the thread (after up to 1 s spent writing what is still queued); outstanding
   // requests get Unavailable("NATS connection closed").
@@ -151,11 +157,14 @@ class Connection {
 
   Connection(ConnectOptions options, WakeFd wake);
 
-  // Reads INFO, sends CONNECT and PING, reads until the PONG (or an -ERR).
-  Status Handshake(const Fd& fd, SteadyTime deadline);
-  // One recv() into the parser: bytes read (0 if none were ready), or why the
-  // connection is lost.
-  Result<size_t> ReadSome(const Fd& fd, std::vector<ServerOp>* ops);
+  // Reads INFO, upgrades to TLS if called for, sends CONNECT and PING, reads until the
+  // PONG (or an -ERR). The transport to serve the connection on.
+  Result<std::unique_ptr<Transport>> Handshake(Fd fd, SteadyTime deadline);
+  // Runs the TLS handshake on `fd` (making tls_ when first needed).
+  Result<std::unique_ptr<Transport>> UpgradeToTls(Fd fd, SteadyTime deadline, Canceller cancel);
+  // One Read into the parser: bytes read (0 if none were ready; read_want_ says what to
+  // poll for), or why the connection is lost.
+  Result<size_t> ReadSome(Transport& t, std::vector<ServerOp>* ops);
   void ApplyInfo(const ServerInfo& info);
   // Queues one message; the caller holds mu_. Sets *wake when the thread must be woken.
   Status QueueLocked(std::string_view subject, std::string_view reply,
@@ -191,7 +200,9 @@ class Connection {
   std::thread thread_;
 
   // Owned by the I/O thread (and by Connect before it starts).
-  Fd sock_;
+  std::unique_ptr<Transport> transport_;
+  Want read_want_ = Want::kRead;           // what the last Read needs before the next
+  std::shared_ptr<const TlsContext> tls_;  // made by Connect or the first TLS handshake
   Parser parser_;
   std::string last_error_;  // the server's last -ERR, for the lost-connection reason
   int pings_outstanding_ = 0;

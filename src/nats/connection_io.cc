@@ -43,34 +43,50 @@ Status Closed() { return Status(ErrorCode::kCancelled, "NATS connection closed")
 
 }  // namespace
 
-Result<size_t> Connection::ReadSome(const Fd& fd, std::vector<ServerOp>* ops) {
-  ssize_t n = ::recv(fd.get(), parser_.Reserve(kReadChunk), kReadChunk, 0);
-  if (n > 0) {
-    TRY(parser_.Commit(static_cast<size_t>(n), ops));
-    return static_cast<size_t>(n);
-  }
-  if (n == 0) {
+Result<size_t> Connection::ReadSome(Transport& t, std::vector<ServerOp>* ops) {
+  TRY_ASSIGN(IoProgress got, t.Read(parser_.Reserve(kReadChunk), kReadChunk));
+  if (got.closed) {
     return Unavailable("the server closed the connection" +
                        (last_error_.empty() ? std::string() : " after -ERR '" + last_error_ + "'"));
   }
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return size_t{0};
-  return Unavailable("read: " + ErrnoText(errno));
+  read_want_ = got.want;
+  if (got.bytes > 0) TRY(parser_.Commit(got.bytes, ops));
+  return got.bytes;
 }
 
-Status Connection::Handshake(const Fd& fd, SteadyTime deadline) {
+Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadline) {
   parser_.Reset();
   last_error_.clear();
+  read_want_ = Want::kRead;
   Canceller cancel{&wake_, &stop_};
   auto fail = [&](const Status& st) {
-    if (st.code() == ErrorCode::kCancelled) return st;
-    return Status(st.code() == ErrorCode::kProtocolError ? st.code() : ErrorCode::kUnavailable,
-                  "cannot connect to NATS at " + where_ + ": " + st.message());
+    ErrorCode code = st.code();
+    switch (code) {
+      case ErrorCode::kCancelled:
+        return st;
+      case ErrorCode::kProtocolError:       // not a NATS server
+      case ErrorCode::kFailedPrecondition:  // the server's certificate is not trusted
+      case ErrorCode::kUnauthenticated:     // the server refused the client certificate
+      case ErrorCode::kInvalidArgument:     // a TLS file cannot be used
+        break;
+      default:
+        code = ErrorCode::kUnavailable;
+    }
+    return Status(code, "cannot connect to NATS at " + where_ + ": " + st.message());
   };
   std::vector<ServerOp> ops;
+  // Waits until `t` has something to read (as its last Read said) and reads once.
+  auto read = [&](Transport& t, const std::string& what) -> Result<size_t> {
+    if (!t.HasBufferedInput()) {
+      TRY(WaitReady(t.fd(), PollEvents(read_want_), deadline, cancel, what));
+    }
+    return ReadSome(t, &ops);
+  };
+
+  // INFO comes in plain text, TLS or not.
+  auto plain = std::make_unique<PlainTransport>(std::move(fd));
   while (ops.empty()) {
-    Status ready = WaitReady(fd.get(), POLLIN, deadline, cancel, "waiting for INFO");
-    if (!ready.ok()) return fail(ready);
-    Result<size_t> got = ReadSome(fd, &ops);
+    Result<size_t> got = read(*plain, "waiting for INFO");
     if (!got.ok()) return fail(got.status());
   }
   if (ops.front().kind != OpKind::kInfo) {
@@ -79,39 +95,49 @@ Status Connection::Handshake(const Fd& fd, SteadyTime deadline) {
   }
   Result<ServerInfo> info = ParseServerInfo(ops.front().text);
   if (!info.ok()) return fail(info.status());
-  if (info->tls_required) {
-    return FailedPrecondition("NATS server at " + where_ +
-                              " requires TLS, which this client does not speak");
+  if (options_.tls && !info->tls_required && !info->tls_available) {
+    return FailedPrecondition("the NATS server at " + where_ +
+                              " does not offer TLS (its INFO has neither tls_required nor "
+                              "tls_available): connect with nats://, or give the server a "
+                              "certificate");
   }
   ApplyInfo(*info);
   ops.erase(ops.begin());
 
+  std::unique_ptr<Transport> t;
+  if (info->tls_required || options_.tls) {
+    Result<std::unique_ptr<Transport>> secured = UpgradeToTls(plain->TakeFd(), deadline, cancel);
+    if (!secured.ok()) return fail(secured.status());
+    t = std::move(*secured);
+    read_want_ = Want::kRead;
+  } else {
+    t = std::move(plain);
+  }
+
   std::string hello = EncodeConnect(options_) + "PING\r\n";
   size_t off = 0;
   while (off < hello.size()) {
-    ssize_t n = ::send(fd.get(), hello.data() + off, hello.size() - off, MSG_NOSIGNAL);
-    if (n > 0) {
-      off += static_cast<size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      Status ready = WaitReady(fd.get(), POLLOUT, deadline, cancel, "sending CONNECT");
+    Result<IoProgress> put = t->Write(hello.data() + off, hello.size() - off);
+    if (!put.ok()) {
+      return fail(Status(put.status().code(), "sending CONNECT: " + put.status().message()));
+    }
+    off += put->bytes;
+    if (off < hello.size()) {
+      Status ready = WaitReady(t->fd(), PollEvents(put->want), deadline, cancel, "sending CONNECT");
       if (!ready.ok()) return fail(ready);
-    } else {
-      return fail(Unavailable("sending CONNECT: " + ErrnoText(errno)));
     }
   }
 
   while (true) {
     for (ServerOp& op : ops) {
       if (op.kind == OpKind::kErr) return HandshakeError(where_, op.text);
-      if (op.kind == OpKind::kPong) return Status::Ok();
+      if (op.kind == OpKind::kPong) return t;
       if (op.kind == OpKind::kInfo) {
         if (auto update = ParseServerInfo(op.text); update.ok()) ApplyInfo(*update);
       }
     }
     ops.clear();
-    Status ready = WaitReady(fd.get(), POLLIN, deadline, cancel, "waiting for the PONG to CONNECT");
-    if (!ready.ok()) return fail(ready);
-    Result<size_t> got = ReadSome(fd, &ops);
+    Result<size_t> got = read(*t, "waiting for the PONG to CONNECT");
     if (!got.ok()) {
       // The server may have closed right after an -ERR that arrived with this read.
       for (ServerOp& op : ops) {
@@ -122,12 +148,22 @@ Status Connection::Handshake(const Fd& fd, SteadyTime deadline) {
   }
 }
 
+Result<std::unique_ptr<Transport>> Connection::UpgradeToTls(Fd fd, SteadyTime deadline,
+                                                            Canceller cancel) {
+  if (!tls_) {  // a nats:// URL, and the server requires TLS
+    TRY_ASSIGN(tls_, TlsContext::Create(options_));
+  }
+  const std::string& name =
+      options_.tls_server_name.empty() ? options_.host : options_.tls_server_name;
+  return StartTls(std::move(fd), tls_, name, deadline, cancel);
+}
+
 void Connection::Run() {
   io_thread_id_ = std::this_thread::get_id();
   SetThreadName("nats-io");
   while (true) {
     Status why = Serve();
-    sock_.Reset();
+    transport_.reset();
     parser_.Reset();
     {
       std::lock_guard lock(mu_);
@@ -156,9 +192,12 @@ bool Connection::Reconnect() {
     if (stop_) return false;
     SteadyTime deadline = DeadlineAfterMs(options_.connect_timeout_ms);
     Result<Fd> fd = DialTcp(options_.host, options_.port, deadline, cancel);
-    Status st = fd.ok() ? Handshake(*fd, deadline) : fd.status();
+    Result<std::unique_ptr<Transport>> t = fd.ok()
+                                               ? Handshake(std::move(*fd), deadline)
+                                               : Result<std::unique_ptr<Transport>>(fd.status());
+    Status st = t.status();
     if (st.ok()) {
-      sock_ = std::move(*fd);
+      transport_ = std::move(*t);
       {
         std::lock_guard lock(mu_);
         connected_ = true;
@@ -184,8 +223,10 @@ Status Connection::Serve() {
   pings_outstanding_ = 0;
   SteadyTime next_ping = DeadlineAfterMs(options_.ping_interval_ms);
   std::optional<SteadyTime> close_by;
+  Want write_want = Want::kWrite;  // what a Write that stopped short needs
   while (true) {
-    // Write what is queued for as long as the socket takes it: few, large writes.
+    // Write what is queued for as long as the socket takes it: few, large writes. A
+    // Write that stops short found the socket full (or TLS needing to read first).
     while (true) {
       if (woff == wbuf.size()) {
         wbuf.clear();
@@ -195,17 +236,15 @@ Status Connection::Serve() {
         writing_bytes_ = wbuf.size();
       }
       if (wbuf.empty()) break;
-      ssize_t n = ::send(sock_.get(), wbuf.data() + woff, wbuf.size() - woff, MSG_NOSIGNAL);
-      if (n > 0) {
-        woff += static_cast<size_t>(n);
+      TRY_ASSIGN(IoProgress put, transport_->Write(wbuf.data() + woff, wbuf.size() - woff));
+      if (put.bytes > 0) {
+        woff += put.bytes;
         std::lock_guard lock(mu_);
         writing_bytes_ = wbuf.size() - woff;
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      }
+      if (woff < wbuf.size()) {
+        write_want = put.want;
         break;
-      } else {
-        return Unavailable("write: " + ErrnoText(errno));
       }
     }
     bool writing = woff < wbuf.size();
@@ -216,14 +255,16 @@ Status Connection::Serve() {
 
     SteadyTime wake_at = NextDeadline(std::min(next_ping, DeadlineAfterMs(kMaxPollMs)));
     if (close_by) wake_at = std::min(wake_at, *close_by);
-    pollfd fds[2] = {{sock_.get(), static_cast<short>(POLLIN | (writing ? POLLOUT : 0)), 0},
-                     {wake_.get(), POLLIN, 0}};
-    int ready = ::poll(fds, 2, PollTimeoutMs(wake_at, kMaxPollMs));
+    short read_events = PollEvents(read_want_);
+    short events = static_cast<short>(read_events | (writing ? PollEvents(write_want) : 0));
+    bool buffered = transport_->HasBufferedInput();  // read without waiting
+    pollfd fds[2] = {{transport_->fd(), events, 0}, {wake_.get(), POLLIN, 0}};
+    int ready = ::poll(fds, 2, buffered ? 0 : PollTimeoutMs(wake_at, kMaxPollMs));
     if (ready < 0 && errno != EINTR) return Unavailable("poll: " + ErrnoText(errno));
     if (ready > 0 && (fds[1].revents & POLLIN)) wake_.Drain();
-    if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+    if (buffered || (ready > 0 && (fds[0].revents & (read_events | POLLHUP | POLLERR)))) {
       for (int i = 0; i < kMaxReadsPerTurn; ++i) {
-        Result<size_t> got = ReadSome(sock_, &ops);
+        Result<size_t> got = ReadSome(*transport_, &ops);
         if (!ops.empty()) {
           TRY(Dispatch(ops));
           ops.clear();

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "nats/testing/inbox.h"
 #include "nats/testing/nats_server.h"
 
 namespace tributary::nats {
@@ -17,47 +18,12 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-// Messages a subscription received, and a way to wait for them.
-class Inbox {
- public:
-  Connection::MessageFn Fn() {
-    return [this](Message& m) {
-      std::lock_guard lock(mu_);
-      messages_.push_back(std::move(m));
-      cv_.notify_all();
-    };
-  }
-  bool WaitFor(size_t n, int64_t timeout_ms = 5000) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, milliseconds(timeout_ms), [&] { return messages_.size() >= n; });
-  }
-  std::vector<Message> Take() {
-    std::lock_guard lock(mu_);
-    return std::move(messages_);
-  }
-  size_t size() {
-    std::lock_guard lock(mu_);
-    return messages_.size();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Message> messages_;
-};
-
 int64_t MillisSince(steady_clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
 }
 
-bool WaitUntil(const std::function<bool()>& done, int64_t timeout_ms) {
-  auto deadline = steady_clock::now() + milliseconds(timeout_ms);
-  while (steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return done();
-}
+using testing::Inbox;
+using testing::WaitUntil;
 
 class NatsConnectionTest : public ::testing::Test {
  protected:

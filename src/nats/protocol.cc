@@ -179,6 +179,7 @@ Result<ServerInfo> ParseServerInfo(std::string_view json) {
     info.headers = j.value("headers", false);
     info.jetstream = j.value("jetstream", false);
     info.tls_required = j.value("tls_required", false);
+    info.tls_available = j.value("tls_available", false);
     info.auth_required = j.value("auth_required", false);
     return info;
   } catch (const nlohmann::json::exception& e) {

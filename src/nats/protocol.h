@@ -74,7 +74,9 @@ class Parser {
 struct ServerInfo {
   std::string server_id, version;
   size_t max_payload = 1u << 20;
-  bool headers = false, jetstream = false, tls_required = false, auth_required = false;
+  bool headers = false, jetstream = false, auth_required = false;
+  bool tls_required = false;   // the client must upgrade to TLS after INFO
+  bool tls_available = false;  // it may (a server with allow_non_tls)
 };
 Result<ServerInfo> ParseServerInfo(std::string_view json);
 

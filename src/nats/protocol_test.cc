@@ -153,6 +153,26 @@ TEST(NatsProtocolTest, EncodesClientOperations) {
             "UNSUB 3\r\n");
 }
 
+TEST(NatsProtocolTest, InfoSaysWhetherTlsIsRequiredOrAvailable) {
+  struct Case {
+    const char* json;
+    bool required, available;
+  };
+  const Case cases[] = {
+      {"{\"server_id\":\"S\"}", false, false},
+      {"{\"tls_required\":true}", true, false},
+      {"{\"tls_available\":true}", false, true},
+      {"{\"tls_required\":true,\"tls_verify\":true,\"tls_available\":true}", true, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.json);
+    auto info = ParseServerInfo(c.json);
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_EQ(info->tls_required, c.required);
+    EXPECT_EQ(info->tls_available, c.available);
+  }
+}
+
 TEST(NatsProtocolTest, ConnectCarriesTheOptions) {
   ConnectOptions o;
   o.user = "alice";

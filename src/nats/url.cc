@@ -28,7 +28,7 @@ std::string Redact(std::string_view url) {
 
 Status Bad(std::string_view url, std::string_view what) {
   return InvalidArgument("NATS URL '" + Redact(url) + "': " + std::string(what) +
-                         " (expected nats://[user:password@|token@]host[:port])");
+                         " (expected nats:// or tls://[user:password@|token@]host[:port])");
 }
 
 int HexValue(char c) {
@@ -66,13 +66,15 @@ Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
   size_t sep = url.find(kSchemeSep);
   if (sep == std::string_view::npos) return Bad(url, "no scheme");
   std::string_view scheme = url.substr(0, sep);
-  if (!EqualsIgnoreCase(scheme, "nats")) {
+  bool tls = EqualsIgnoreCase(scheme, "tls");
+  if (!tls && !EqualsIgnoreCase(scheme, "nats")) {
     return Bad(url, "scheme '" + std::string(scheme) +
-                        "' is not nats (TLS and WebSocket are not supported)");
+                        "' is not nats or tls (WebSocket is not supported)");
   }
   std::string_view rest = url.substr(sep + kSchemeSep.size());
 
   ConnectOptions options;
+  options.tls = tls;
   size_t at = rest.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view info = rest.substr(0, at);
@@ -134,7 +136,7 @@ Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
 }
 
 std::string RedactedUrl(const ConnectOptions& options) {
-  std::string url = "nats://";
+  std::string url = options.tls ? "tls://" : "nats://";
   if (!options.user.empty()) {
     url += options.user + (options.password.empty() ? "@" : ":***@");
   } else if (!options.token.empty()) {

@@ -1,14 +1,18 @@
-// nats:// URLs, as users write them in configuration and on the command line:
+// nats:// and tls:// URLs, as users write them in configuration and on the command line:
 //
 //   nats://127.0.0.1                       host 127.0.0.1, port 4222
+//   tls://127.0.0.1                        the same, TLS required (ConnectOptions::tls)
 //   nats://nats.internal:4333              host nats.internal, port 4333
 //   nats://[::1]:4222                      IPv6 address in brackets
 //   nats://alice:s3cret@127.0.0.1:4222     CONNECT user "alice", pass "s3cret"
 //   nats://T0KEN@127.0.0.1                 CONNECT auth_token "T0KEN"
 //
 // User, password and token may be percent-encoded ("p%40ss" is "p@ss"). Nothing may
-// follow the port but an optional "/". A password or token never appears in an error
-// message or in RedactedUrl's output: "***" stands in for it. Pure functions.
+// follow the port but an optional "/" (a query string is the caller's to strip). A
+// password or token never appears in an error message or in RedactedUrl's output: "***"
+// stands in for it. A nats:// URL still speaks TLS to a server that requires it; the CA
+// file, client certificate and server name are not in the URL: set them on the
+// ConnectOptions. Pure functions.
 #pragma once
 
 #include <string>
@@ -20,11 +24,12 @@
 namespace tributary::nats {
 
 // The address and credentials of `url`, other fields at their defaults. InvalidArgument
-// naming the (redacted) URL and what is wrong: a scheme other than nats, an empty host,
-// a port that is not 1..65535, a path.
+// naming the (redacted) URL and what is wrong: a scheme other than nats or tls, an empty
+// host, a port that is not 1..65535, a path.
 Result<ConnectOptions> ParseNatsUrl(std::string_view url);
 
-// "nats://alice:***@127.0.0.1:4222", "nats://***@[::1]:4222", "nats://host:4222": for logs.
+// "nats://alice:***@127.0.0.1:4222", "nats://***@[::1]:4222", "tls://host:4222" (when
+// options.tls): for logs.
 std::string RedactedUrl(const ConnectOptions& options);
 
 }  // namespace tributary::nats

@@ -37,6 +37,7 @@ TEST(NatsUrlTest, ParsesGoodUrls) {
     EXPECT_EQ(parsed->user, c.user);
     EXPECT_EQ(parsed->password, c.password);
     EXPECT_EQ(parsed->token, c.token);
+    EXPECT_FALSE(parsed->tls);
     EXPECT_EQ(RedactedUrl(*parsed), c.redacted);
   }
 }
@@ -49,8 +50,8 @@ struct BadUrl {
 TEST(NatsUrlTest, RefusesBadUrlsNamingWhatIsWrong) {
   const BadUrl cases[] = {
       {"127.0.0.1:4222", "no scheme"},
-      {"tls://127.0.0.1:4222", "scheme 'tls' is not nats"},
-      {"http://alice:hunter2@host", "scheme 'http' is not nats"},
+      {"http://alice:hunter2@host", "scheme 'http' is not nats or tls"},
+      {"ws://127.0.0.1:4222", "scheme 'ws' is not nats or tls"},
       {"nats://", "empty host"},
       {"nats://:4222", "empty host"},
       {"nats://alice:hunter2@:4222", "empty host"},
@@ -77,6 +78,33 @@ TEST(NatsUrlTest, RefusesBadUrlsNamingWhatIsWrong) {
     EXPECT_EQ(m.find("hunter2"), std::string::npos) << "the secret leaked: " << m;
     EXPECT_EQ(m.find("hunter%2"), std::string::npos) << "the secret leaked: " << m;
   }
+}
+
+TEST(NatsUrlTest, TlsSchemeRequiresTls) {
+  struct Case {
+    const char* url;
+    bool tls;
+    const char* redacted;
+  };
+  const Case cases[] = {
+      {"tls://127.0.0.1", true, "tls://127.0.0.1:4222"},
+      {"TLS://alice:s3cret@nats.internal:4443/", true, "tls://alice:***@nats.internal:4443"},
+      {"tls://T0KEN@[::1]", true, "tls://***@[::1]:4222"},
+      {"nats://127.0.0.1", false, "nats://127.0.0.1:4222"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    auto parsed = ParseNatsUrl(c.url);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_EQ(parsed->tls, c.tls);
+    EXPECT_EQ(parsed->tls_ca_file, "");
+    EXPECT_EQ(parsed->tls_server_name, "");
+    EXPECT_EQ(RedactedUrl(*parsed), c.redacted);
+  }
+  auto bad = ParseNatsUrl("tls://alice:hunter2@host:0");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'tls://alice:***@host:0'"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(NatsUrlTest, ErrorNamesTheRedactedUrl) {

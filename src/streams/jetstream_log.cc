@@ -68,9 +68,19 @@ Status ApplyQuery(std::string_view query, JetStreamLogOptions* options) {
       options->ack_wait_ms = s * 1000;
     } else if (key == "max_bytes") {
       TRY_ASSIGN(options->max_bytes, IntParam(key, value, 1, INT64_MAX));
+    } else if (key == "tls_ca" || key == "tls_cert" || key == "tls_key") {
+      if (value.empty()) {
+        return InvalidArgument(fmt::format("NATS URL parameter {} needs a file's path", key));
+      }
+      std::string& field = key == "tls_ca"     ? options->connect.tls_ca_file
+                           : key == "tls_cert" ? options->connect.tls_cert_file
+                                               : options->connect.tls_key_file;
+      field = std::string(value);
     } else {
       return InvalidArgument(fmt::format(
-          "NATS URL parameter '{}' is unknown (known: replicas, ack_wait_s, max_bytes)", key));
+          "NATS URL parameter '{}' is unknown (known: replicas, ack_wait_s, max_bytes, "
+          "tls_ca, tls_cert, tls_key)",
+          key));
     }
   }
   return Status::Ok();
@@ -90,6 +100,9 @@ Result<std::shared_ptr<JetStreamLogs>> JetStreamLogs::Connect(std::string_view u
   size_t q = url.find('?');
   TRY_ASSIGN(options.connect, nats::ParseNatsUrl(url.substr(0, q)));
   if (q != std::string_view::npos) TRY(ApplyQuery(url.substr(q + 1), &options));
+  if (options.connect.tls_cert_file.empty() != options.connect.tls_key_file.empty()) {
+    return InvalidArgument("NATS URL parameters tls_cert and tls_key go together");
+  }
   options.connect.name = "tributary streams";
   TRY_ASSIGN(auto conn, nats::Connection::Connect(options.connect));
   if (!conn->jetstream()) {

@@ -16,23 +16,26 @@ function accepts(port) {
 }
 
 class NatsServer {
-  static async start() {
-    const server = new NatsServer(await freePort(), makeTempDir('nats'));
+  // `tls`: {cert, key} files: clients must speak TLS (the URL is then tls://).
+  static async start({ tls } = {}) {
+    const server = new NatsServer(await freePort(), makeTempDir('nats'), tls);
     await server.launch();
     return server;
   }
 
-  constructor(port, storeDir) {
+  constructor(port, storeDir, tls) {
     this.port = port;
     this.storeDir = storeDir;
-    this.url = `nats://127.0.0.1:${port}`;
+    this.tls = tls;
+    this.url = `${tls ? 'tls' : 'nats'}://127.0.0.1:${port}`;
     this.child = null;
   }
 
   async launch(timeoutMs = 10000) {
     const bin = process.env.NATS_SERVER_BIN || 'nats-server';
+    const tlsArgs = this.tls ? ['--tls', '--tlscert', this.tls.cert, '--tlskey', this.tls.key] : [];
     this.child = spawnTracked(bin, ['-js', '-a', '127.0.0.1', '-p', String(this.port),
-                                    '-sd', path.join(this.storeDir, 'js')]);
+                                    '-sd', path.join(this.storeDir, 'js'), ...tlsArgs]);
     const deadline = Date.now() + timeoutMs;
     while (!(await accepts(this.port))) {
       const exited = await Promise.race([this.child.exited, sleep(50).then(() => null)]);
@@ -52,4 +55,21 @@ class NatsServer {
   }
 }
 
-module.exports = { NatsServer };
+// A throwaway CA and a certificate for 127.0.0.1 it signed, made with the openssl command
+// line in `dir`: {ca, cert, key} paths.
+function makeCertificates(dir) {
+  const { execFileSync } = require('node:child_process');
+  const fs = require('node:fs');
+  const p = (f) => path.join(dir, f);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = (args) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl(['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '1',
+           '-subj', '/CN=tributary-test-ca']);
+  openssl(['req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=nats']);
+  fs.writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'),
+           '-CAcreateserial', '-out', p('server.crt'), '-days', '1', '-extfile', p('server.ext')]);
+  return { ca: p('ca.crt'), cert: p('server.crt'), key: p('server.key') };
+}
+
+module.exports = { NatsServer, makeCertificates };

@@ -11,10 +11,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { connect: natsConnect } = require('nats');
-const { Server, describeRun, thingName, makeTempDir, sleep } = require('./harness');
+const { BIN, Server, run, describeRun, thingName, makeTempDir, sleep } = require('./harness');
 const { thingOptions, connect, flood } = require('./clients');
 const { LakeTail } = require('./lake');
-const { NatsServer } = require('./nats');
+const { NatsServer, makeCertificates } = require('./nats');
 
 const ROUNDS = 3;
 const DEVICES = 3;
@@ -166,5 +166,40 @@ describe('streams on NATS JetStream', { timeout: 110000, concurrency: 1 }, () =>
     }));
     assert.equal(delivered[0] + delivered[1], counts.size);
     assert.ok(delivered[0] > 0 && delivered[1] > 0, `one server delivered everything: ${delivered}`);
+  });
+
+  test('over TLS: the server verifies NATS with the given CA, and refuses one it cannot verify', async () => {
+    const pki = makeCertificates(makeTempDir('nats-pki'));
+    const tlsNats = await NatsServer.start({ tls: { cert: pki.cert, key: pki.key } });
+    try {
+      assert.match(tlsNats.url, /^tls:/);
+      // Without the CA, the system's store does not know the test CA: refused at start-up.
+      const refused = await run(BIN, ['server', '--data-dir', makeTempDir('js-tls-refused'),
+                                      '--bind', '127.0.0.1', '--http-port', '0', '--mqtt-tls-port', '-1',
+                                      '--mqtt-ws-port', '-1', '--streams-nats-url', tlsNats.url], { timeoutMs: 20000 });
+      assert.notEqual(refused.code, 0, describeRun('server without the CA', refused));
+      assert.match(refused.stderr, /--streams-nats-url: .*certificate verify failed/);
+
+      const server = await Server.start({ tag: 'js-tls',
+        args: ['--streams-nats-url', `${tlsNats.url}?ack_wait_s=2&tls_ca=${pki.ca}`] });
+      servers.push(server);
+      await defineStreamAndRule(server, 'js-tls');
+      const info = await server.api('GET', '/v1/server');
+      assert.match(info.json.stream_records.where, /^NATS JetStream at tls:\/\/127\.0\.0\.1:\d+$/);
+      const kit = await server.createThing(thingName('js-tls'));
+      const c = await connect(thingOptions(server, kit));
+      c.on('error', () => {});
+      const acked = new Set();
+      const sent = new Set();
+      const stop = flood(c, kit.topic, kit.thing, acked, sent);
+      await sleep(1000);
+      stop();
+      await sleep(300);
+      c.end(true);
+      assert.ok(acked.size > 50, `only ${acked.size} records were acknowledged over TLS`);
+      await waitForAll([server], acked, sent, 20000);
+    } finally {
+      await tlsNats.stop();
+    }
   });
 });

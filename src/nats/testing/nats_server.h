@@ -1,7 +1,8 @@
 // Test-only: a real nats-server as a child process, with JetStream on, listening on a
-// free loopback port and storing in a fresh temporary directory. It can be stopped,
-// killed, paused and started again on the same port and store, which is how the tests
-// make connections break and come back.
+// free loopback port and storing in a fresh temporary directory, optionally with TLS
+// required (and client certificates verified). It can be stopped, killed, paused and
+// started again on the same port and store, which is how the tests make connections
+// break and come back.
 //
 //   testing::NatsServer server;
 //   ASSERT_TRUE(server.Start().ok());                 // fails (never skips) without nats-server
@@ -79,8 +80,14 @@ inline uint16_t FreeLoopbackPort() {
 
 class NatsServer {
  public:
+  // Designated initializers pick what a test needs: {.user = "alice", .password = "pw"}.
   struct Options {
-    std::string user, password;  // --user/--pass when set
+    std::string user = {}, password = {};  // --user/--pass when set
+    // --tls --tlscert --tlskey when tls_cert is set: clients must speak TLS.
+    std::string tls_cert = {}, tls_key = {};
+    // With TLS, --tlscacert --tlsverify when set: clients must show a certificate this
+    // CA signed.
+    std::string tls_verify_ca = {};
   };
 
   NatsServer() : NatsServer(Options{}) {}
@@ -107,6 +114,13 @@ class NatsServer {
         exe, "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd", store_dir_};
     if (!options_.user.empty()) {
       args.insert(args.end(), {"--user", options_.user, "--pass", options_.password});
+    }
+    if (!options_.tls_cert.empty()) {
+      args.insert(args.end(),
+                  {"--tls", "--tlscert", options_.tls_cert, "--tlskey", options_.tls_key});
+      if (!options_.tls_verify_ca.empty()) {
+        args.insert(args.end(), {"--tlscacert", options_.tls_verify_ca, "--tlsverify"});
+      }
     }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -180,11 +194,14 @@ class NatsServer {
 
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
+  // nats://[user:pass@]127.0.0.1:<port>, or tls://... for a TLS server.
   std::string url() const {
     std::string auth = options_.user.empty() ? "" : options_.user + ":" + options_.password + "@";
-    return "nats://" + auth + "127.0.0.1:" + std::to_string(port_);
+    return (options_.tls_cert.empty() ? "nats://" : "tls://") + auth +
+           "127.0.0.1:" + std::to_string(port_);
   }
-  // Options for Connection::Connect, with the server's credentials and quick reconnects.
+  // Options for Connection::Connect, with the server's credentials and quick reconnects
+  // (no TLS settings: the server does not know which CA signed its certificate).
   ConnectOptions options() const {
     ConnectOptions o;
     o.host = "127.0.0.1";
