@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/socket_bio.h"
 #include "nats/transport.h"
 
 namespace tributary::nats {
@@ -22,62 +23,6 @@ namespace {
 // With read-ahead on, one recv() fetches up to this many bytes of records; SSL_read then
 // decrypts them one record (16 KiB at most) at a time without a system call.
 constexpr size_t kReadAheadBytes = 128u << 10;
-
-// ---- a BIO on the non-blocking socket. send() with MSG_NOSIGNAL: a server that has
-// gone fails the write instead of raising SIGPIPE in a process that does not ignore it.
-
-int FdOf(BIO* b) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b))); }
-
-bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; }
-
-int BioWrite(BIO* b, const char* data, size_t len, size_t* written) {
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::send(FdOf(b), data, len, MSG_NOSIGNAL);
-  if (n >= 0) {
-    *written = static_cast<size_t>(n);
-    return 1;
-  }
-  if (WouldBlock(errno)) BIO_set_retry_write(b);
-  return 0;
-}
-
-int BioRead(BIO* b, char* data, size_t len, size_t* read) {
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::recv(FdOf(b), data, len, 0);
-  if (n > 0) {
-    *read = static_cast<size_t>(n);
-    return 1;
-  }
-  if (n == 0) {
-    BIO_set_flags(b, BIO_FLAGS_IN_EOF);
-  } else if (WouldBlock(errno)) {
-    BIO_set_retry_read(b);
-  }
-  return 0;
-}
-
-long BioCtrl(BIO* b, int cmd, long, void*) {
-  switch (cmd) {
-    case BIO_CTRL_FLUSH:
-      return 1;  // nothing is buffered here
-    case BIO_CTRL_EOF:
-      return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
-    default:
-      return 0;
-  }
-}
-
-const BIO_METHOD* SocketBio() {
-  static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
-                                 "tributary nats socket");
-    BIO_meth_set_write_ex(m, BioWrite);
-    BIO_meth_set_read_ex(m, BioRead);
-    BIO_meth_set_ctrl(m, BioCtrl);
-    return m;
-  }();
-  return method;
-}
 
 // ---- errors
 
@@ -403,13 +348,11 @@ Result<std::unique_ptr<Transport>> StartTls(Fd fd, std::shared_ptr<const TlsCont
                                             Canceller cancel) {
   ERR_clear_error();
   SSL* ssl = SSL_new(context->get());
-  BIO* bio = ssl != nullptr ? BIO_new(SocketBio()) : nullptr;
+  BIO* bio = ssl != nullptr ? NewSocketBio(fd.get()) : nullptr;
   if (bio == nullptr) {
     SSL_free(ssl);
     return Internal("TLS: cannot make a session: " + TakeErrorText());
   }
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd.get())));
-  BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);
   SSL_set_connect_state(ssl);
   auto transport = std::make_unique<TlsTransport>(std::move(fd), ssl, context, server_name);
