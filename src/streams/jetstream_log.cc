@@ -177,13 +177,26 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
 
 JetStreamLog::~JetStreamLog() {
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    cv_.notify_all();
-    // The PubAcks of what was appended: their callers are owed an answer, and the stream
-    // waits for them before it lets this log go.
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.publish_timeout_ms + 1000),
-                 [this] { return waiting_.empty() && answering_ == 0; });
+  }
+  cv_.notify_all();
+  // The PubAcks of what was appended: their callers are owed an answer, and the stream
+  // waits for them before it lets this log go. NATS answers every request within its
+  // timeout; what it has not answered by then is answered here.
+  std::unordered_map<uint64_t, Waiting> unanswered;
+  {
+    Outstanding& o = *outstanding_;
+    std::unique_lock<std::mutex> lock(o.mu);
+    o.cv.wait_for(lock, std::chrono::milliseconds(options_.publish_timeout_ms + 1000),
+                  [&] { return o.waiting.empty(); });
+    o.cv.wait(lock, [&] { return o.answering == 0; });  // callbacks in progress are short
+    o.closed = true;
+    unanswered.swap(o.waiting);
+  }
+  for (auto& [token, w] : unanswered) {
+    Answer(w, Unavailable(fmt::format("stream '{}': stopped before JetStream answered", stream_)),
+           0);
   }
   if (puller_.joinable()) puller_.join();
   std::map<uint64_t, Held> held;
@@ -201,13 +214,28 @@ JetStreamLog::~JetStreamLog() {
 uint64_t JetStreamLog::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
   uint64_t token;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    token = next_token_++;
-    waiting_.emplace(token, Waiting{std::move(done), data.size(), SteadyNanos()});
+    std::lock_guard<std::mutex> lock(outstanding_->mu);
+    token = outstanding_->next_token++;
+    outstanding_->waiting.emplace(token, Waiting{std::move(done), data.size(), SteadyNanos()});
   }
   nats::Headers headers{{kArrivalHeader, std::to_string(arrival_ms)}};
   js_->Publish(subject_, data, &headers, options_.publish_timeout_ms,
-               [this, token](const Status& status, uint64_t seq) { OnPubAck(token, status, seq); });
+               [this, token, o = outstanding_](const Status& status, uint64_t seq) {
+                 Waiting w;
+                 {
+                   std::lock_guard<std::mutex> lock(o->mu);
+                   if (o->closed) return;
+                   auto it = o->waiting.find(token);
+                   if (it == o->waiting.end()) return;
+                   w = std::move(it->second);
+                   o->waiting.erase(it);
+                   ++o->answering;
+                 }
+                 Answer(w, status, seq);
+                 std::lock_guard<std::mutex> lock(o->mu);
+                 // The destructor waits for the map to empty, then for answering to be 0.
+                 if (--o->answering == 0) o->cv.notify_all();
+               });
   return 0;
 }
 
@@ -217,16 +245,7 @@ void JetStreamLog::AppendAll(std::string_view data, std::vector<LogEntry>& entri
   }
 }
 
-void JetStreamLog::OnPubAck(uint64_t token, const Status& status, uint64_t seq) {
-  Waiting w;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = waiting_.find(token);
-    if (it == waiting_.end()) return;
-    w = std::move(it->second);
-    waiting_.erase(it);
-    ++answering_;
-  }
+void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t seq) {
   Status st = status.ok() ? status
                           : status.WithContext(fmt::format("stream '{}': publishing to {}",
                                                            stream_, subject_));
@@ -238,8 +257,6 @@ void JetStreamLog::OnPubAck(uint64_t token, const Status& status, uint64_t seq) 
   LogBatchDone batch{1, w.bytes, SteadyNanos() - w.started_ns};
   if (hooks_.on_batch_done) hooks_.on_batch_done(st, batch);
   w.done(st, st.ok() ? seq : 0);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (--answering_ == 0 && waiting_.empty()) cv_.notify_all();
 }
 
 void JetStreamLog::Start() {

@@ -110,12 +110,24 @@ class JetStreamLog : public RecordLog {
     uint64_t bytes;
     int64_t started_ns;
   };
+  // The appends whose PubAck has not come, shared with the PubAck callbacks: one that
+  // comes after the log is gone (never, as long as NATS requests time out as they must)
+  // finds `closed` and touches nothing else.
+  struct Outstanding {
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t next_token = 1;
+    std::unordered_map<uint64_t, Waiting> waiting;
+    int answering = 0;  // taken from `waiting`, callbacks running
+    bool closed = false;
+  };
   struct Held {
     std::string ack_subject;
     int64_t touched_ns;  // pulled, or last told "in progress"
   };
 
-  void OnPubAck(uint64_t token, const Status& status, uint64_t seq);
+  // Answers one append (its `done`, then on_batch_done's accounting first).
+  void Answer(Waiting& w, const Status& status, uint64_t seq);
   void PullLoop();
   // One pull: records not held already go to on_durable. False if the pull failed.
   bool PullOnce();
@@ -129,17 +141,15 @@ class JetStreamLog : public RecordLog {
   const std::string subject_;
   const RecordLogHooks hooks_;
 
+  const std::shared_ptr<Outstanding> outstanding_ = std::make_shared<Outstanding>();
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t next_token_ = 1;
-  std::unordered_map<uint64_t, Waiting> waiting_;  // appended, PubAck not yet in
   std::map<uint64_t, Held> held_;                  // pulled, not yet delivered
   // Delivered by this server and perhaps still in JetStream (its +ACK not processed yet,
   // or lost): a redelivery of one of these is acknowledged again, not delivered twice.
   // Those below the stream's first sequence number are gone from JetStream and dropped.
   std::set<uint64_t> delivered_;
   bool stopping_ = false;
-  int answering_ = 0;  // PubAcks taken from waiting_ whose callbacks are running
   int64_t last_touch_scan_ns_ = 0;  // puller only
   int64_t last_refresh_ns_ = 0;     // puller only
 
