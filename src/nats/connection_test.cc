@@ -18,9 +18,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-int64_t MillisSince(steady_clock::time_point start) {
-  return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
-}
+using testing::MillisSince;
 
 using testing::Inbox;
 using testing::WaitUntil;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "nats/testing/inbox.h"
 #include "nats/testing/nats_server.h"
 
 namespace tributary::nats {
@@ -16,9 +17,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-int64_t MillisSince(steady_clock::time_point start) {
-  return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
-}
+using testing::MillisSince;
 
 struct Fetched {
   std::vector<Delivered> messages;

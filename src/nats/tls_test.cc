@@ -40,9 +40,7 @@ using testing::Inbox;
 using testing::NatsServer;
 using testing::WaitUntil;
 
-int64_t MillisSince(steady_clock::time_point start) {
-  return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
-}
+using testing::MillisSince;
 
 bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -78,14 +78,14 @@ Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeD
 Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
   TRY_ASSIGN(auto destination, MakeDestination(0, options.config, options.bucket));
   std::unique_ptr<DeliveryStream> s(new DeliveryStream(std::move(options), std::move(destination)));
+  RecordLogHooks hooks;
+  hooks.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
+    p->OnDurable(records);
+  };
+  hooks.on_batch_done = [p = s.get()](const Status& status, const LogBatchDone& batch) {
+    p->OnBatchDone(status, batch);
+  };
   if (s->options_.logs != nullptr) {
-    RecordLogHooks hooks;
-    hooks.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
-      p->OnDurable(records);
-    };
-    hooks.on_batch_done = [p = s.get()](const Status& status, const LogBatchDone& batch) {
-      p->OnBatchDone(status, batch);
-    };
     hooks.on_progress = [p = s.get()] {
       std::lock_guard<std::mutex> lock(p->mu_);
       p->progress_cv_.notify_all();
@@ -106,12 +106,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.fsync = s->options_.fsync;
   wal_options.segment_bytes = s->options_.wal_segment_bytes;
   wal_options.commit_delay_us = s->options_.wal_commit_delay_us;
-  wal_options.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
-    p->OnDurable(records);
-  };
-  wal_options.on_batch_done = [p = s.get()](const Status& status, const WalBatchDone& batch) {
-    p->OnBatchDone(status, batch);
-  };
+  wal_options.on_durable = std::move(hooks.on_durable);
+  wal_options.on_batch_done = std::move(hooks.on_batch_done);
   std::vector<WalRecord> undelivered;
   TRY_ASSIGN(s->log_, Wal::Open(std::move(wal_options), &undelivered));
   if (!undelivered.empty()) {

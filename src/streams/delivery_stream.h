@@ -159,7 +159,8 @@ class DeliveryStream {
   // options_.config and options_.bucket are the settings at Open; destination_ has the
   // current ones.
   const DeliveryStreamOptions options_;
-  const bool log_external_;  // options_.logs: see RecordLog::external()
+  // options_.logs is set: the log is external (record_log.h, RecordLogProvider).
+  const bool log_external_;
   std::unique_ptr<RecordLog> log_;
   std::thread delivery_thread_;
   // Writer thread only (OnDurable): the partitioner of the destination `generation`.

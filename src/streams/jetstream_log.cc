@@ -146,7 +146,7 @@ Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream
                 stream, settings.name, state->messages, state->bytes, state->first_seq);
   }
   return std::unique_ptr<RecordLog>(
-      std::make_unique<JetStreamLog>(options_, &js_, stream, std::move(hooks)));
+      std::make_unique<JetStreamLog>(options_, &js_, stream, std::move(hooks), *state));
 }
 
 Status JetStreamLogs::Remove(const std::string& stream) {
@@ -162,17 +162,16 @@ std::string JetStreamLogs::Describe() const {
 // ---- JetStreamLog ----
 
 JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js,
-                           std::string stream, RecordLogHooks hooks)
+                           std::string stream, RecordLogHooks hooks,
+                           const nats::StreamState& state)
     : options_(options),
       js_(js),
       stream_(std::move(stream)),
       js_stream_(JetStreamName(stream_)),
       subject_(JetStreamSubject(stream_)),
       hooks_(std::move(hooks)) {
-  if (auto state = js_->StreamInfo(js_stream_); state.ok() && state->messages > 0) {
-    held_at_open_ = state->last_seq;
-  }
-  RefreshState();
+  if (state.messages > 0) held_at_open_ = state.last_seq;
+  ApplyState(state);
 }
 
 JetStreamLog::~JetStreamLog() {
@@ -279,9 +278,7 @@ void JetStreamLog::PullLoop() {
     if (!hooks_.may_pull || hooks_.may_pull()) {
       ok = PullOnce();
     } else {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(options_.fetch_wait_ms),
-                   [this] { return stopping_; });
+      WaitUnlessStopping(options_.fetch_wait_ms);
     }
     int64_t now = SteadyNanos();
     TouchHeld(now);
@@ -294,10 +291,14 @@ void JetStreamLog::PullLoop() {
       backoff_ms = 100;
       continue;
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+    WaitUnlessStopping(backoff_ms);
     backoff_ms = std::min<int64_t>(backoff_ms * 2, 5'000);
   }
+}
+
+void JetStreamLog::WaitUnlessStopping(int64_t ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
 }
 
 bool JetStreamLog::PullOnce() {
@@ -409,12 +410,14 @@ Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
 }
 
 void JetStreamLog::RefreshState() {
-  auto state = js_->StreamInfo(js_stream_);
-  if (!state.ok()) return;
-  size_bytes_.store(state->bytes);
+  if (auto state = js_->StreamInfo(js_stream_); state.ok()) ApplyState(*state);
+}
+
+void JetStreamLog::ApplyState(const nats::StreamState& state) {
+  size_bytes_.store(state.bytes);
   // Work-queue retention: an acknowledged record is removed, so every sequence number
   // below the first one left is delivered (by this server or another).
-  uint64_t through = state->messages == 0 ? state->last_seq : state->first_seq - 1;
+  uint64_t through = state.messages == 0 ? state.last_seq : state.first_seq - 1;
   {
     std::lock_guard<std::mutex> lock(mu_);
     delivered_.erase(delivered_.begin(), delivered_.upper_bound(through));

@@ -88,8 +88,9 @@ class JetStreamLogs : public RecordLogProvider {
 // One delivery stream's log in JetStream (made by JetStreamLogs::Open).
 class JetStreamLog : public RecordLog {
  public:
+  // `state`: the JetStream stream's, as JetStreamLogs::Open found it.
   JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js, std::string stream,
-               RecordLogHooks hooks);
+               RecordLogHooks hooks, const nats::StreamState& state);
   // Waits (up to publish_timeout_ms) for the PubAcks of records appended, stops pulling
   // and gives back (-NAK) the records pulled and not delivered.
   ~JetStreamLog() override;
@@ -102,7 +103,6 @@ class JetStreamLog : public RecordLog {
   uint64_t held_at_open() const override { return held_at_open_; }
   uint64_t delivered_through() const override { return delivered_through_.load(); }
   uint64_t size_bytes() const override { return size_bytes_.load(); }
-  bool external() const override { return true; }
 
  private:
   struct Waiting {
@@ -132,7 +132,13 @@ class JetStreamLog : public RecordLog {
   // One pull: records not held already go to on_durable. False if the pull failed.
   bool PullOnce();
   void TouchHeld(int64_t now_ns);
+  // Asks JetStream for the stream's state and applies it (ApplyState).
   void RefreshState();
+  // Bytes held; delivered_through_ (on_progress if it moved); forgets delivered records
+  // JetStream no longer holds.
+  void ApplyState(const nats::StreamState& state);
+  // Waits `ms`, or less if the log stops.
+  void WaitUnlessStopping(int64_t ms);
 
   const JetStreamLogOptions options_;
   nats::JetStream* js_;

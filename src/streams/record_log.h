@@ -83,16 +83,16 @@ class RecordLog {
   virtual uint64_t delivered_through() const = 0;
   // Bytes the log holds.
   virtual uint64_t size_bytes() const = 0;
-  // True for a log outside this process: records count against this stream's pending
-  // bytes from on_durable until delivered, not from Append (the external log bounds what
-  // it holds itself).
-  // An external log hands the records it gave on_durable and that were not delivered
-  // when it is destroyed to another reader (or to the next Open).
-  virtual bool external() const { return false; }
 };
 
 // Opens each stream's log where it is kept outside the data directory (jetstream_log.h).
 // The stream manager uses the local WAL when it has none.
+//
+// A provider's logs are external: records leave this process when appended, so they count
+// against the stream's pending bytes from on_durable until delivered, not from Append (the
+// external log bounds what it holds itself); and a log hands the records it gave
+// on_durable and that were not delivered when it is destroyed to another reader (or to the
+// next Open).
 class RecordLogProvider {
  public:
   virtual ~RecordLogProvider() = default;

@@ -218,8 +218,27 @@ function flood(client, topic, tag, acked, sent, window = 20) {
   return () => { stopped = true; };
 }
 
+// One round of a crash test: every kit's thing connects and floods (records tagged
+// `<thing>-r<round>`) for `publishMs`, then the server is killed with SIGKILL and started
+// again on the same data directory.
+async function floodThenKill(server, kits, round, acked, sent, publishMs) {
+  const clients = [];
+  const stops = [];
+  for (const kit of kits) {
+    const c = await connect(thingOptions(server, kit, { reconnectPeriod: 0 }));
+    c.on('error', () => {});
+    clients.push(c);
+    stops.push(flood(c, kit.topic, `${kit.thing}-r${round}`, acked, sent));
+  }
+  await sleep(publishMs);
+  await server.stop({ signal: 'SIGKILL' });
+  for (const stop of stops) stop();
+  for (const c of clients) c.end(true);
+  await server.launch();
+}
+
 module.exports = {
   HOST, thingOptions, adminOptions, connect, connectRefused, waitMessages, subscribe, publish,
-  publishRefusedV3, end, flood,
+  publishRefusedV3, end, flood, floodThenKill,
   mosqArgs, mosquittoPub, MosquittoSub,
 };

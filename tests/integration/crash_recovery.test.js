@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const mqtt = require('mqtt');
 const { Server, describeRun, thingName, makeTempDir, sleep } = require('./harness');
-const { thingOptions, connect, flood } = require('./clients');
+const { floodThenKill } = require('./clients');
 const { LakeTail } = require('./lake');
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 5);
@@ -43,19 +43,7 @@ describe('crash recovery', { timeout: Math.max(110000, ROUNDS * 10000) }, () => 
     const acked = new Set();
     const sent = new Set();
     for (let round = 0; round < ROUNDS; round++) {
-      const clients = [];
-      const stops = [];
-      for (const kit of kits) {
-        const c = await connect(thingOptions(server, kit, { reconnectPeriod: 0 }));
-        clients.push(c);
-        c.on('error', () => {});
-        stops.push(flood(c, kit.topic, `${kit.thing}-r${round}`, acked, sent));
-      }
-      await sleep(1000 + Math.floor(Math.random() * 2000));
-      await server.stop({ signal: 'SIGKILL' });
-      for (const stop of stops) stop();
-      for (const c of clients) c.end(true);
-      await server.launch();
+      await floodThenKill(server, kits, round, acked, sent, 1000 + Math.floor(Math.random() * 2000));
     }
     assert.ok(acked.size > 100, `only ${acked.size} records were acknowledged: the test did not load the server`);
 

@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { connect: natsConnect } = require('nats');
 const { BIN, Server, run, describeRun, thingName, makeTempDir, sleep } = require('./harness');
-const { thingOptions, connect, flood } = require('./clients');
+const { thingOptions, connect, flood, floodThenKill } = require('./clients');
 const { LakeTail } = require('./lake');
 const { NatsServer, makeCertificates } = require('./nats');
 
@@ -97,19 +97,7 @@ describe('streams on NATS JetStream', { timeout: 110000, concurrency: 1 }, () =>
     const acked = new Set();
     const sent = new Set();
     for (let round = 0; round < ROUNDS; round++) {
-      const clients = [];
-      const stops = [];
-      for (const kit of kits) {
-        const c = await connect(thingOptions(server, kit, { reconnectPeriod: 0 }));
-        c.on('error', () => {});
-        clients.push(c);
-        stops.push(flood(c, kit.topic, `${kit.thing}-r${round}`, acked, sent));
-      }
-      await sleep(800 + Math.floor(Math.random() * 1200));
-      await server.stop({ signal: 'SIGKILL' });
-      for (const stop of stops) stop();
-      for (const c of clients) c.end(true);
-      await server.launch();
+      await floodThenKill(server, kits, round, acked, sent, 800 + Math.floor(Math.random() * 1200));
     }
     assert.ok(acked.size > 100, `only ${acked.size} records were acknowledged`);
     // Records the killed server had pulled come back after the ack wait (2 s).

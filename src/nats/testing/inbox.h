@@ -1,5 +1,5 @@
-// Test-only: the messages a subscription received and a way to wait for them, and a
-// wait for a condition, for tests against a real nats-server.
+// Test-only: the messages a subscription received and a way to wait for them, a wait for
+// a condition and a stopwatch, for tests against a real nats-server.
 //
 //   testing::Inbox inbox;
 //   nc->Subscribe("events.>", inbox.Fn());
@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -47,6 +48,13 @@ class Inbox {
   std::condition_variable cv_;
   std::vector<Message> messages_;
 };
+
+// Milliseconds from `start` until now.
+inline int64_t MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
 
 // Polls `done` every 10 ms until it is true or `timeout_ms` have passed: its last answer.
 inline bool WaitUntil(const std::function<bool()>& done, int64_t timeout_ms) {
