@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/completion_batch.h"
+#include "broker/deadline_sweep.h"
 #include "mqtt/codec.h"
 
 namespace tributary::broker {
@@ -31,14 +32,15 @@ constexpr size_t kBatchItems = 256;
 
 Connection::Connection(std::shared_ptr<BrokerCore> core,
                        std::unique_ptr<net::MqttTransport> transport)
-    : core_(std::move(core)), transport_(std::move(transport)), timer_(transport_->context()) {}
+    : core_(std::move(core)), transport_(std::move(transport)) {}
 
 Connection::~Connection() = default;
 
 void Connection::Start() {
   last_rx_ns_ = SteadyNanos();
+  deadline_ns_ = last_rx_ns_ + int64_t{core_->options.connect_timeout_ms} * 1'000'000;
   rbuf_.resize(kInitialReadBuffer);
-  ArmTimer();
+  DeadlineSweep::Of(transport_->context()).Watch(weak_from_this());
   DoRead();
 }
 
@@ -270,42 +272,36 @@ void Connection::Kick(mqtt::ReasonCode reason) {
   });
 }
 
-// ---- timers
+// ---- deadlines
 
-void Connection::ArmTimer() {
-  int64_t period_ms;
-  if (state_ == State::kAwaitConnect) {
-    period_ms = core_->options.connect_timeout_ms;
-  } else if (keep_alive_s_ == 0) {
-    return;
-  } else {
-    int64_t idle_ms = (SteadyNanos() - last_rx_ns_) / 1000000;
-    period_ms = int64_t{keep_alive_s_} * 1500 - idle_ms;
-    if (period_ms < 1) period_ms = 1;
+bool Connection::OnSweep(int64_t now_ns) {
+  switch (state_) {
+    case State::kAwaitConnect:
+      if (now_ns >= deadline_ns_) {
+        core_->log->info("no CONNECT within {} ms remote={}", core_->options.connect_timeout_ms,
+                         transport_->peer().remote_address);
+        Terminate();
+      }
+      break;
+    case State::kConnected:
+      // Keep alive 0 turns the check off.
+      if (keep_alive_s_ != 0) {
+        int64_t idle_ms = (now_ns - last_rx_ns_) / 1'000'000;
+        if (idle_ms >= int64_t{keep_alive_s_} * 1500) {
+          Fail(mqtt::ReasonCode::kKeepAliveTimeout,
+               "no packet for " + std::to_string(idle_ms) + " ms with keep alive " +
+                   std::to_string(keep_alive_s_) + " s");
+        }
+      }
+      break;
+    case State::kClosing:
+      // Do not wait forever for a peer that does not read.
+      if (now_ns >= deadline_ns_) Terminate();
+      break;
+    case State::kClosed:
+      break;
   }
-  timer_.expires_after(std::chrono::milliseconds(period_ms));
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->OnTimer();
-  });
-}
-
-void Connection::OnTimer() {
-  if (state_ == State::kAwaitConnect) {
-    core_->log->info("no CONNECT within {} ms remote={}", core_->options.connect_timeout_ms,
-                     transport_->peer().remote_address);
-    Terminate();
-    return;
-  }
-  // Keep alive 0 turns the check off; the CONNECT timer may still fire after CONNECT.
-  if (state_ != State::kConnected || keep_alive_s_ == 0) return;
-  int64_t idle_ms = (SteadyNanos() - last_rx_ns_) / 1000000;
-  if (idle_ms >= int64_t{keep_alive_s_} * 1500) {
-    Fail(mqtt::ReasonCode::kKeepAliveTimeout,
-         "no packet for " + std::to_string(idle_ms) + " ms with keep alive " +
-             std::to_string(keep_alive_s_) + " s");
-    return;
-  }
-  ArmTimer();
+  return state_ != State::kClosed;
 }
 
 // ---- closing
@@ -327,24 +323,23 @@ void Connection::Fail(mqtt::ReasonCode reason, const std::string& why) {
       d.properties.reason_string.reset();
     }
     Send(d);
-    state_ = State::kClosing;
-    close_after_write_ = true;
-    StartWrite();
-    // Do not wait forever for a peer that does not read.
-    timer_.expires_after(std::chrono::seconds(2));
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->Terminate();
-    });
+    CloseAfterWrite();
     return;
   }
   Terminate();
+}
+
+void Connection::CloseAfterWrite() {
+  state_ = State::kClosing;
+  close_after_write_ = true;
+  deadline_ns_ = SteadyNanos() + 2'000'000'000;
+  StartWrite();
 }
 
 void Connection::Terminate() {
   if (state_ == State::kClosed) return;
   bool was_connected = state_ == State::kConnected || state_ == State::kClosing;
   state_ = State::kClosed;
-  timer_.cancel();
   transport_->Close();
   if (was_connected && session_) {
     bool still_owner = core_->CloseSession(session_, this);

@@ -5,15 +5,15 @@
 //
 // Life cycle:  await CONNECT --CONNECT ok--> connected --DISCONNECT / error / kick--> closed
 // A connection that sends no CONNECT within options.connect_timeout_ms, or nothing for
-// 1.5 x its keep alive, is closed. Any malformed or unexpected packet closes this
+// 1.5 x its keep alive, is closed; so is one that has not taken its last packet (a
+// DISCONNECT or refusing CONNACK) 2 s after it was sent. Its I/O thread's DeadlineSweep
+// checks these deadlines, 4 times a second. Any malformed or unexpected packet closes this
 // connection only: v5 clients first get a DISCONNECT (or, for an error in CONNECT, a
 // CONNACK) with the reason code; 3.1.1 clients are just disconnected.
 //
 // Thread-safety: lives on its transport's io_context; every handler runs there. Wake()
 // and Kick() may be called from any thread (they post).
 #pragma once
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <mutex>
@@ -42,6 +42,10 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
               const std::vector<uint32_t>& subscription_ids) override;
   void Kick(mqtt::ReasonCode reason) override;
 
+  // From the DeadlineSweep: acts on a deadline that has passed by `now_ns`
+  // (SteadyNanos()); false once the connection is closed (stop watching it).
+  bool OnSweep(int64_t now_ns);
+
  private:
   enum class State { kAwaitConnect, kConnected, kClosing, kClosed };
 
@@ -54,11 +58,11 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   void StartWrite();
   void OnWrite(const boost::system::error_code& ec, size_t n);
   void Flush();
-  void ArmTimer();
-  void OnTimer();
 
   // Closing. Fail: a protocol violation or server decision; the will is published.
   void Fail(mqtt::ReasonCode reason, const std::string& why);
+  // Closes once the packets queued now are written, or after 2 s.
+  void CloseAfterWrite();
   void Terminate();
 
   // Packets (connection_*.cc)
@@ -79,8 +83,9 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
 
   std::shared_ptr<BrokerCore> core_;
   std::unique_ptr<net::MqttTransport> transport_;
-  boost::asio::steady_timer timer_;
   State state_ = State::kAwaitConnect;
+  // kAwaitConnect: when the CONNECT is due; kClosing: when to stop waiting for the write.
+  int64_t deadline_ns_ = 0;
 
   std::vector<uint8_t> rbuf_;
   size_t rlen_ = 0;

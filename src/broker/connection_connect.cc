@@ -78,13 +78,7 @@ void Connection::RefuseConnect(mqtt::ReasonCode reason, const std::string& why) 
     ack.properties.reason_string = why;
   }
   Send(ack);
-  state_ = State::kClosing;
-  close_after_write_ = true;
-  StartWrite();
-  timer_.expires_after(std::chrono::seconds(2));
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->Terminate();
-  });
+  CloseAfterWrite();
 }
 
 void Connection::HandleConnect(mqtt::Connect&& c) {
@@ -201,7 +195,6 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
       "session_present={} keep_alive={} thing={}",
       client_id_, peer.remote_address, peer.listener, version_ == mqtt::Version::kV5 ? 5 : 4,
       c.clean_start, open.present, keep_alive_s_, grant_->thing());
-  ArmTimer();
   Flush();
 }
 
