@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/clock.h"
@@ -12,9 +13,12 @@
 namespace tributary::broker {
 namespace {
 
-// The read buffer starts small, so that idle connections cost little memory, doubles
-// whenever a read fills it, up to kMaxReadChunk of free space per read, and goes back
-// to the initial size when the client is quiet again (kReleaseAfterQuietNs).
+// A connection's own read buffer (a TLS or WebSocket connection's, and a TCP
+// connection's while it holds the start of a packet) starts small, so that idle
+// connections cost little memory, doubles whenever a read fills it, up to kMaxReadChunk
+// of free space per read, and goes back to the initial size (TCP: to none) when the
+// client is quiet again (kReleaseAfterQuietNs). A TCP connection with nothing partial
+// reads into its thread's buffer of kMaxReadChunk.
 constexpr size_t kInitialReadBuffer = 256;
 constexpr size_t kMaxReadChunk = 64 * 1024;
 // Write buffers up to this capacity are kept between writes. Larger ones, and a read
@@ -39,15 +43,37 @@ Connection::~Connection() = default;
 void Connection::Start() {
   last_rx_ns_ = SteadyNanos();
   deadline_ns_ = last_rx_ns_ + int64_t{core_->options.connect_timeout_ms} * 1'000'000;
-  rbuf_.resize(kInitialReadBuffer);
   DeadlineSweep::Of(transport_->context()).Watch(weak_from_this());
   DoRead();
 }
 
 // ---- reading
 
+namespace {
+
+// The buffer that reads of connections with nothing partial go into: one per I/O thread,
+// used only within one OnReadable (which never runs another connection's).
+uint8_t* ThreadReadBuffer() {
+  thread_local const std::unique_ptr<uint8_t[]> buffer(new uint8_t[kMaxReadChunk]);
+  return buffer.get();
+}
+
+}  // namespace
+
 void Connection::DoRead() {
   if (state_ == State::kClosed || state_ == State::kClosing) return;
+  if (rlen_ == 0 && transport_->CanWaitReadable()) {
+    // A buffer grown for large packets goes once the client has been quiet a while.
+    if (!rbuf_.empty() && last_rx_ns_ - read_busy_ns_ >= kReleaseAfterQuietNs) {
+      std::vector<uint8_t>().swap(rbuf_);
+    }
+    transport_->AsyncWaitReadable([self = shared_from_this()](
+                                      const boost::system::error_code& ec, size_t) {
+      self->OnReadable(ec);
+    });
+    return;
+  }
+  if (rbuf_.size() < kInitialReadBuffer) rbuf_.resize(kInitialReadBuffer);
   // Grow when less than a quarter is free (a partial packet waits in the buffer).
   if (rbuf_.size() - rlen_ < rbuf_.size() / 4) rbuf_.resize(rbuf_.size() * 2);
   transport_->AsyncRead(boost::asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
@@ -55,24 +81,45 @@ void Connection::DoRead() {
                                                     size_t n) { self->OnRead(ec, n); });
 }
 
+void Connection::OnReadable(const boost::system::error_code& ec) {
+  if (state_ == State::kClosed) return;
+  boost::system::error_code rec = ec;
+  uint8_t* buf = ThreadReadBuffer();
+  size_t n = rec ? 0 : transport_->ReadSome(boost::asio::buffer(buf, kMaxReadChunk), rec);
+  if (rec == boost::asio::error::would_block || rec == boost::asio::error::try_again) {
+    DoRead();  // readable was a false alarm
+    return;
+  }
+  if (rec) {
+    OnReadError(rec);
+    return;
+  }
+  NoteReceived(n);
+  size_t off = HandleFrames({buf, n});
+  if (state_ == State::kClosed) return;
+  if (off < n) {
+    // The start of a packet: keep it until the rest comes (OnRead).
+    rlen_ = n - off;
+    if (rbuf_.size() < rlen_ * 2) rbuf_.resize(std::max(kInitialReadBuffer, rlen_ * 2));
+    std::memcpy(rbuf_.data(), buf + off, rlen_);
+    read_busy_ns_ = last_rx_ns_;
+  }
+  StartWrite();
+  DoRead();
+}
+
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   if (state_ == State::kClosed) return;
   if (ec) {
-    if (state_ != State::kClosing) {
-      core_->log->debug("connection closed by peer client_id={} remote={} error=\"{}\"",
-                        client_id_, transport_->peer().remote_address, ec.message());
-    }
-    Terminate();
+    OnReadError(ec);
     return;
   }
-  core_->metrics.bytes_received->Add(n);
-  last_rx_ns_ = SteadyNanos();
-  last_rx_wall_ms_ = WallMillis();
+  NoteReceived(n);
   // A read that filled the buffer means the client is sending fast: read more at once.
   bool filled = rlen_ + n == rbuf_.size();
   rlen_ += n;
   if (filled && rbuf_.size() < kMaxReadChunk) rbuf_.resize(rbuf_.size() * 2);
-  size_t off = HandleFrames();
+  size_t off = HandleFrames({rbuf_.data(), rlen_});
   if (state_ == State::kClosed) return;
   if (off > 0) {
     std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
@@ -89,13 +136,27 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   DoRead();
 }
 
-size_t Connection::HandleFrames() {
+void Connection::OnReadError(const boost::system::error_code& ec) {
+  if (state_ != State::kClosing) {
+    core_->log->debug("connection closed by peer client_id={} remote={} error=\"{}\"",
+                      client_id_, transport_->peer().remote_address, ec.message());
+  }
+  Terminate();
+}
+
+void Connection::NoteReceived(size_t n) {
+  core_->metrics.bytes_received->Add(n);
+  last_rx_ns_ = SteadyNanos();
+  last_rx_wall_ms_ = WallMillis();
+}
+
+size_t Connection::HandleFrames(std::span<const uint8_t> data) {
   // What the read's PUBLISH start goes to each destination in one go when the batch
   // closes: a delivery stream appends the read's records to its WAL under one lock.
   CompletionBatch batch;
   size_t off = 0;
   while (state_ == State::kAwaitConnect || state_ == State::kConnected) {
-    std::span<const uint8_t> avail(rbuf_.data() + off, rlen_ - off);
+    std::span<const uint8_t> avail = data.subspan(off);
     mqtt::FrameInfo f = mqtt::FrameSize(avail, core_->max_packet_size());
     if (!f.complete) break;
     if (f.error) {
@@ -215,13 +276,15 @@ void Connection::OnWrite(const boost::system::error_code& ec, size_t n) {
 
 void Connection::Flush() {
   if (state_ == State::kConnected && session_) {
+    // The thread's: no connection holds on to it, and Flush never runs inside another.
+    thread_local std::vector<Outbound> batch;
     int64_t now = WallMillis();
     while (pending_.size() < kMaxPendingBytes) {
-      batch_.clear();
-      size_t refused = session_->NextBatch(this, kBatchItems, &batch_);
+      batch.clear();
+      size_t refused = session_->NextBatch(this, kBatchItems, &batch);
       if (refused > 0) core_->metrics.messages_dropped->Add(refused);
-      if (batch_.empty() && refused == 0) break;
-      for (Outbound& ob : batch_) {
+      if (batch.empty() && refused == 0) break;
+      for (Outbound& ob : batch) {
         if (ob.pubrel) {
           mqtt::PubAck rel;
           rel.type = mqtt::PacketType::kPubrel;
@@ -233,9 +296,9 @@ void Connection::Flush() {
                               ob.subscription_ids, now, &pending_);
         core_->metrics.messages_sent->Add(1);
       }
-      if (batch_.size() < kBatchItems && refused == 0) break;
+      if (batch.size() < kBatchItems && refused == 0) break;
     }
-    batch_.clear();
+    batch.clear();
   }
   StartWrite();
 }

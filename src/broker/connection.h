@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,13 +48,19 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   bool OnSweep(int64_t now_ns);
 
  private:
-  enum class State { kAwaitConnect, kConnected, kClosing, kClosed };
+  enum class State : uint8_t { kAwaitConnect, kConnected, kClosing, kClosed };
 
-  // I/O
+  // I/O. With nothing partial in rbuf_ and a transport that can wait for readability
+  // (plain TCP), a read goes into the thread's buffer (OnReadable), and only the start of
+  // a packet that has not wholly arrived is kept in rbuf_; otherwise into rbuf_ (OnRead).
   void DoRead();
+  void OnReadable(const boost::system::error_code& ec);
   void OnRead(const boost::system::error_code& ec, size_t n);
-  // Handles the complete packets in the read buffer; returns the bytes they took.
-  size_t HandleFrames();
+  // A read error or end of stream: the connection is over.
+  void OnReadError(const boost::system::error_code& ec);
+  void NoteReceived(size_t n);
+  // Handles the complete packets at the start of `data`; returns the bytes they took.
+  size_t HandleFrames(std::span<const uint8_t> data);
   void Send(const mqtt::Packet& packet);
   void StartWrite();
   void OnWrite(const boost::system::error_code& ec, size_t n);
@@ -83,35 +90,38 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
 
   std::shared_ptr<BrokerCore> core_;
   std::unique_ptr<net::MqttTransport> transport_;
-  State state_ = State::kAwaitConnect;
-  // kAwaitConnect: when the CONNECT is due; kClosing: when to stop waiting for the write.
-  int64_t deadline_ns_ = 0;
 
-  std::vector<uint8_t> rbuf_;
+  std::vector<uint8_t> rbuf_;  // empty while a TCP connection has nothing partial
   size_t rlen_ = 0;
   std::string pending_;   // encoded packets waiting for the next write
   std::string writing_;   // the buffer of the write in flight
-  bool write_in_flight_ = false;
   int64_t read_busy_ns_ = 0;   // the last read that needed a grown read buffer
   int64_t write_busy_ns_ = 0;  // the last write larger than a quarter of the kept capacity
-  bool close_after_write_ = false;
-  std::vector<Outbound> batch_;
+  // kAwaitConnect: when the CONNECT is due; kClosing: when to stop waiting for the write.
+  int64_t deadline_ns_ = 0;
+  int64_t last_rx_ns_ = 0;
+  int64_t last_rx_wall_ms_ = 0;  // the same read's Unix time: the receive time of its PUBLISH
 
   // Set by CONNECT.
-  mqtt::Version version_ = mqtt::Version::kV5;
   std::string client_id_;
   std::shared_ptr<const ClientGrant> grant_;
   std::shared_ptr<Session> session_;
   // On the heap: a Will takes about 560 bytes, and most connections have none.
   std::unique_ptr<mqtt::Will> will_;
-  uint16_t keep_alive_s_ = 0;
+  // Client -> server, index = alias; made by the first PUBLISH that sets an alias.
+  std::unique_ptr<std::vector<std::string>> topic_aliases_;
   uint32_t client_max_packet_size_ = 0;  // 0: no limit announced
   uint32_t session_expiry_s_ = 0;
-  bool connect_expiry_zero_ = true;
-  std::vector<std::string> topic_aliases_;  // client -> server, index = alias
-  int64_t last_rx_ns_ = 0;
-  int64_t last_rx_wall_ms_ = 0;  // the same read's Unix time: the receive time of its PUBLISH
   uint32_t pending_inbound_ = 0;  // QoS 1/2 waiting for the interceptor
+  uint16_t keep_alive_s_ = 0;
+  mqtt::Version version_ = mqtt::Version::kV5;
+  State state_ = State::kAwaitConnect;
+  bool connect_expiry_zero_ = true;
+  bool write_in_flight_ = false;
+  bool close_after_write_ = false;
+  bool registered_ = false;
+  bool taken_over_ = false;
+  bool publish_will_ = true;  // cleared by a normal DISCONNECT, server shutdown
 
   // Interceptor verdicts arrive from other threads (a stream's WAL writer finishes a
   // whole group commit at once): they are queued here and drained by one posted handler,
@@ -122,16 +132,19 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
     mqtt::QoS qos;
     PublishVerdict verdict;
   };
+  struct VerdictQueue {
+    std::mutex mu;
+    std::vector<Verdict> queued;  // mu
+    std::vector<Verdict> batch;   // the drain's, swapped with `queued` (keeps capacity)
+    bool drain_posted = false;    // mu
+  };
   // Routes an accepted message and queues its acknowledgement for the next write (the
   // drain's, or the read loop's for a verdict given during OnPublish).
   void OnInterceptorDone(Verdict& v);
-  std::mutex verdicts_mu_;
-  std::vector<Verdict> verdicts_;  // verdicts_mu_
-  std::vector<Verdict> verdict_batch_;  // the drain's, swapped with verdicts_ (keeps capacity)
-  bool drain_posted_ = false;      // verdicts_mu_
-  bool registered_ = false;
-  bool taken_over_ = false;
-  bool publish_will_ = true;  // cleared by a normal DISCONNECT, server shutdown
+  // Made on the connection's thread before the first message goes to the interceptor,
+  // kept until the connection is destroyed (other threads reach it through the verdict
+  // callbacks, which hold the connection).
+  std::unique_ptr<VerdictQueue> verdicts_;
 };
 
 }  // namespace tributary::broker

@@ -124,8 +124,10 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   id.client_id = client_id_;
   id.username = c.username;
   id.password = c.password;
-  if (peer.certificate.present) id.cert_common_name = peer.certificate.common_name;
-  id.cert_sha256 = peer.certificate.sha256;
+  if (peer.certificate && peer.certificate->present) {
+    id.cert_common_name = peer.certificate->common_name;
+    id.cert_sha256 = peer.certificate->sha256;
+  }
   id.listener = peer.listener;
   id.remote_address = peer.remote_address;
   auto auth = core_->auth->Authenticate(id);
@@ -157,7 +159,7 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   connect_expiry_zero_ = expiry == 0;
   keep_alive_s_ = c.keep_alive;
   if (c.will) will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
-  topic_aliases_.clear();  // sized on the first alias a client sets (most never do)
+  topic_aliases_.reset();  // made on the first alias a client sets (most never do)
 
   // The broker caps the messages in flight to the client too: an MQTT 3.1.1 client
   // states no limit, and a window of 65535 holds that many messages for one slow

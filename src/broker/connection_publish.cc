@@ -60,14 +60,17 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
       return;
     }
     if (!p.topic.empty()) {
-      if (topic_aliases_.size() <= alias) topic_aliases_.resize(size_t{opt.topic_alias_maximum} + 1);
-      topic_aliases_[alias] = p.topic;
-    } else if (alias >= topic_aliases_.size() || topic_aliases_[alias].empty()) {
+      if (!topic_aliases_) {
+        topic_aliases_ =
+            std::make_unique<std::vector<std::string>>(size_t{opt.topic_alias_maximum} + 1);
+      }
+      (*topic_aliases_)[alias] = p.topic;
+    } else if (!topic_aliases_ || (*topic_aliases_)[alias].empty()) {
       Fail(mqtt::ReasonCode::kProtocolError,
            "PUBLISH: topic alias " + std::to_string(alias) + " used before it was set");
       return;
     } else {
-      p.topic = topic_aliases_[alias];
+      p.topic = (*topic_aliases_)[alias];
     }
   }
   if (!mqtt::IsValidTopicName(p.topic)) {
@@ -160,6 +163,7 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
                                            msg->qos, msg->retain, &msg->properties, now_ms}
                           : InboundMessage{client_id_, grant_->thing(), p.topic, p.payload,
                                            p.qos, p.retain, &p.properties, now_ms};
+  if (!verdicts_) verdicts_ = std::make_unique<VerdictQueue>();
   InlineVerdict inline_verdict;
   inline_verdict.connection = this;
   inline_verdict.packet_id = packet_id;
@@ -175,9 +179,10 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
     }
     bool post;
     {
-      std::lock_guard<std::mutex> lock(self->verdicts_mu_);
-      self->verdicts_.push_back({std::move(msg), packet_id, qos, verdict});
-      post = !std::exchange(self->drain_posted_, true);
+      VerdictQueue& q = *self->verdicts_;
+      std::lock_guard<std::mutex> lock(q.mu);
+      q.queued.push_back({std::move(msg), packet_id, qos, verdict});
+      post = !std::exchange(q.drain_posted, true);
     }
     // Inside a stream's group commit, one post per I/O thread for all its connections.
     if (post) {
@@ -193,11 +198,11 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
 }
 
 void Connection::DrainInterceptorVerdicts() {
-  std::vector<Verdict>& batch = verdict_batch_;  // only this handler uses it
+  std::vector<Verdict>& batch = verdicts_->batch;  // only this handler uses it
   {
-    std::lock_guard<std::mutex> lock(verdicts_mu_);
-    batch.swap(verdicts_);
-    drain_posted_ = false;
+    std::lock_guard<std::mutex> lock(verdicts_->mu);
+    batch.swap(verdicts_->queued);
+    verdicts_->drain_posted = false;
   }
   for (Verdict& v : batch) OnInterceptorDone(v);
   batch.clear();

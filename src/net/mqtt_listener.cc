@@ -34,6 +34,7 @@ class TcpTransport : public MqttTransport {
     peer_.remote_address = AddressOf(socket_);
     boost::system::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);  // for ReadSome; Asio's own operations do not mind
   }
   asio::io_context& context() override {
     return static_cast<asio::io_context&>(socket_.get_executor().context());
@@ -43,6 +44,14 @@ class TcpTransport : public MqttTransport {
   }
   void AsyncWrite(asio::const_buffer buf, Handler h) override {
     asio::async_write(socket_, buf, std::move(h));
+  }
+  bool CanWaitReadable() const override { return true; }
+  void AsyncWaitReadable(Handler h) override {
+    socket_.async_wait(tcp::socket::wait_read,
+                       [h = std::move(h)](const boost::system::error_code& ec) { h(ec, 0); });
+  }
+  size_t ReadSome(asio::mutable_buffer buf, boost::system::error_code& ec) override {
+    return socket_.read_some(buf, ec);
   }
   void Close() override {
     boost::system::error_code ec;
@@ -60,7 +69,8 @@ class WsTransport : public MqttTransport {
       : ws_(std::move(ws)) {
     peer_.listener = "ws";
     peer_.remote_address = std::move(remote);
-    peer_.certificate = PeerCertificateOf(ws_->next_layer().native_handle());
+    peer_.certificate =
+        std::make_shared<PeerCertificate>(PeerCertificateOf(ws_->next_layer().native_handle()));
     ws_->binary(true);
   }
   asio::io_context& context() override {
@@ -102,6 +112,15 @@ class WsTransport : public MqttTransport {
 };
 
 }  // namespace
+
+void MqttTransport::AsyncWaitReadable(Handler handler) {
+  asio::post(context(), [h = std::move(handler)] { h(asio::error::operation_not_supported, 0); });
+}
+
+size_t MqttTransport::ReadSome(asio::mutable_buffer, boost::system::error_code& ec) {
+  ec = asio::error::operation_not_supported;
+  return 0;
+}
 
 std::string AddressOf(const tcp::socket& s) {
   boost::system::error_code ec;

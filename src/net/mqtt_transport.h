@@ -20,9 +20,10 @@
 namespace tributary::net {
 
 struct TransportPeer {
-  std::string listener;        // "tcp", "tls" or "ws"
+  const char* listener = "";   // "tcp", "tls" or "ws"
   std::string remote_address;  // "127.0.0.1:53412"
-  PeerCertificate certificate; // verified client certificate, if any
+  // The verified client certificate, if any (TLS and WebSocket only; null for TCP).
+  std::shared_ptr<const PeerCertificate> certificate;
 };
 
 class MqttTransport {
@@ -35,6 +36,16 @@ class MqttTransport {
   virtual void AsyncRead(boost::asio::mutable_buffer buf, Handler handler) = 0;
   // Writes all of `buf` (for WebSocket, as one binary message).
   virtual void AsyncWrite(boost::asio::const_buffer buf, Handler handler) = 0;
+
+  // Whether the transport can wait for bytes to read without a buffer to read them into
+  // (AsyncWaitReadable, then ReadSome): plain TCP can, so that an idle connection needs
+  // no read buffer of its own. TLS and WebSocket read only through AsyncRead.
+  virtual bool CanWaitReadable() const { return false; }
+  // Calls `handler` (with n = 0) once there is something to read, or an error.
+  virtual void AsyncWaitReadable(Handler handler);
+  // Reads what has arrived into `buf` without waiting: boost::asio::error::would_block
+  // when nothing has; boost::asio::error::eof once the peer has closed.
+  virtual size_t ReadSome(boost::asio::mutable_buffer buf, boost::system::error_code& ec);
   // Closes the socket now; outstanding operations complete with an error.
   virtual void Close() = 0;
 

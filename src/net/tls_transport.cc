@@ -74,7 +74,7 @@ class TlsTransport final : public MqttTransport {
   TlsTransport(tcp::socket socket, SSL* ssl) : socket_(std::move(socket)), ssl_(ssl) {
     peer_.listener = "tls";
     peer_.remote_address = AddressOf(socket_);
-    peer_.certificate = PeerCertificateOf(ssl_);
+    peer_.certificate = std::make_shared<PeerCertificate>(PeerCertificateOf(ssl_));
   }
   ~TlsTransport() override { SSL_free(ssl_); }
 
