@@ -61,6 +61,61 @@ TEST(BrokerProtocolTest, MalformedPacketClosesOnlyThatConnection) {
   EXPECT_EQ(p->payload, "still here");
 }
 
+// A plain TCP connection reads into its I/O thread's buffer (64 KiB) and keeps only the
+// start of an unfinished packet: a packet sent a byte at a time, one larger than a read,
+// and several in one send, the last cut short and finished later, all arrive whole.
+TEST(BrokerProtocolTest, PacketsArriveWholeHoweverTheBytesAreSplit) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto sub = MustConnect(tb->port(), V5("sub"));
+  ASSERT_TRUE(sub);
+  ASSERT_EQ(*sub->Subscribe("split/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto pub = MustConnect(tb->port(), V5("pub"));
+  ASSERT_TRUE(pub);
+
+  auto encoded = [](uint16_t id, const std::string& payload) {
+    mqtt::Publish p;
+    p.topic = "split/" + std::to_string(id);
+    p.qos = QoS::kAtLeastOnce;
+    p.packet_id = id;
+    p.payload = payload;
+    std::string bytes;
+    mqtt::Encode(p, mqtt::Version::kV5, &bytes);
+    return bytes;
+  };
+  std::vector<std::string> payloads = {"a byte at a time", std::string(100 * 1024, 'L'),
+                                       "first of three", "second of three", "third, cut short"};
+  // 1: a byte per send.
+  for (char byte : encoded(1, payloads[0])) {
+    ASSERT_TRUE(pub->SendRaw(std::string_view(&byte, 1)).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // 2: 100 KiB in one send, more than one read takes.
+  ASSERT_TRUE(pub->SendRaw(encoded(2, payloads[1])).ok());
+  // 3-5: three in one send, the last without its final 5 bytes until later.
+  std::string three = encoded(3, payloads[2]) + encoded(4, payloads[3]) + encoded(5, payloads[4]);
+  ASSERT_TRUE(pub->SendRaw(std::string_view(three).substr(0, three.size() - 5)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(pub->SendRaw(std::string_view(three).substr(three.size() - 5)).ok());
+
+  for (uint16_t id = 1; id <= 5; ++id) {
+    auto ack = pub->Expect<mqtt::PubAck>();
+    ASSERT_TRUE(ack.ok()) << "PUBACK " << id << ": " << ack.status().ToString();
+    EXPECT_EQ(ack->packet_id, id);
+    EXPECT_EQ(ack->reason, ReasonCode::kSuccess);
+    auto p = sub->Expect<mqtt::Publish>();
+    ASSERT_TRUE(p.ok()) << "PUBLISH " << id << ": " << p.status().ToString();
+    EXPECT_EQ(p->topic, "split/" + std::to_string(id));
+    EXPECT_EQ(p->payload, payloads[id - 1]) << "payload " << id << " of " << p->payload.size()
+                                            << " bytes";
+    if (p->qos == QoS::kAtLeastOnce) {
+      mqtt::PubAck a;
+      a.packet_id = p->packet_id;
+      ASSERT_TRUE(sub->Send(a).ok());
+    }
+  }
+}
+
 TEST(BrokerProtocolTest, FirstPacketMustBeConnect) {
   auto tb = TestBroker::Start(TestOptions());
   ASSERT_TRUE(tb);

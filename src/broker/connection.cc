@@ -28,6 +28,8 @@ constexpr size_t kMaxReadChunk = 64 * 1024;
 // keep the largest buffers they ever needed, and traffic that comes in waves does not
 // reallocate on every wave.
 constexpr size_t kKeptWriteCapacity = 16 * 1024;
+// After a write this small with nothing more to send, the write buffers are released.
+constexpr size_t kSmallWrite = 1024;
 constexpr int64_t kReleaseAfterQuietNs = 1'000'000'000;
 constexpr size_t kMaxPendingBytes = 1 << 20;  // stop pulling from the session beyond this
 constexpr size_t kBatchItems = 256;
@@ -236,38 +238,44 @@ void Connection::Handle(mqtt::Packet&& packet) {
 
 void Connection::Send(const mqtt::Packet& packet) {
   if (state_ == State::kClosed) return;
-  mqtt::Encode(packet, version_, &pending_);
+  if (!out_) out_ = std::make_unique<WriteBuffers>();
+  mqtt::Encode(packet, version_, &out_->pending);
 }
 
 void Connection::StartWrite() {
-  if (write_in_flight_ || pending_.empty() || state_ == State::kClosed) return;
-  std::swap(pending_, writing_);
-  pending_.clear();
+  if (write_in_flight_ || PendingBytes() == 0 || state_ == State::kClosed) return;
+  std::swap(out_->pending, out_->writing);
+  out_->pending.clear();
   write_in_flight_ = true;
-  transport_->AsyncWrite(boost::asio::buffer(writing_),
+  transport_->AsyncWrite(boost::asio::buffer(out_->writing),
                          [self = shared_from_this()](const boost::system::error_code& ec,
                                                      size_t n) { self->OnWrite(ec, n); });
 }
 
 void Connection::OnWrite(const boost::system::error_code& ec, size_t n) {
   write_in_flight_ = false;
-  writing_.clear();
+  out_->writing.clear();
   if (state_ == State::kClosed) return;
   if (ec) {
     Terminate();
     return;
   }
   core_->metrics.bytes_sent->Add(n);
-  if (writing_.capacity() > kKeptWriteCapacity || pending_.capacity() > kKeptWriteCapacity) {
+  if (out_->pending.empty() && n <= kSmallWrite) {
+    // A small write and nothing more to send: most connections are idle after it (the
+    // CONNACK, a PINGRESP), so they hold no write buffers.
+    out_.reset();
+  } else if (out_->writing.capacity() > kKeptWriteCapacity ||
+             out_->pending.capacity() > kKeptWriteCapacity) {
     int64_t now = SteadyNanos();
     if (n > kKeptWriteCapacity / 4) {
       write_busy_ns_ = now;
     } else if (now - write_busy_ns_ >= kReleaseAfterQuietNs) {
-      std::string().swap(writing_);
-      if (pending_.empty()) std::string().swap(pending_);
+      std::string().swap(out_->writing);
+      if (out_->pending.empty()) std::string().swap(out_->pending);
     }
   }
-  if (close_after_write_ && pending_.empty()) {
+  if (close_after_write_ && PendingBytes() == 0) {
     Terminate();
     return;
   }
@@ -279,7 +287,7 @@ void Connection::Flush() {
     // The thread's: no connection holds on to it, and Flush never runs inside another.
     thread_local std::vector<Outbound> batch;
     int64_t now = WallMillis();
-    while (pending_.size() < kMaxPendingBytes) {
+    while (PendingBytes() < kMaxPendingBytes) {
       batch.clear();
       size_t refused = session_->NextBatch(this, kBatchItems, &batch);
       if (refused > 0) core_->metrics.messages_dropped->Add(refused);
@@ -292,8 +300,9 @@ void Connection::Flush() {
           Send(rel);
           continue;
         }
+        if (!out_) out_ = std::make_unique<WriteBuffers>();
         ob.msg->AppendEncoded(version_, ob.qos, ob.retain, ob.packet_id, ob.dup,
-                              ob.subscription_ids, now, &pending_);
+                              ob.subscription_ids, now, &out_->pending);
         core_->metrics.messages_sent->Add(1);
       }
       if (batch.size() < kBatchItems && refused == 0) break;

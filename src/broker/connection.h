@@ -93,8 +93,14 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
 
   std::vector<uint8_t> rbuf_;  // empty while a TCP connection has nothing partial
   size_t rlen_ = 0;
-  std::string pending_;   // encoded packets waiting for the next write
-  std::string writing_;   // the buffer of the write in flight
+  // Made by the first packet to send, released after a small write that leaves nothing
+  // to send (OnWrite): an idle connection holds none.
+  struct WriteBuffers {
+    std::string pending;  // encoded packets waiting for the next write
+    std::string writing;  // the buffer of the write in flight
+  };
+  std::unique_ptr<WriteBuffers> out_;
+  size_t PendingBytes() const { return out_ ? out_->pending.size() : 0; }
   int64_t read_busy_ns_ = 0;   // the last read that needed a grown read buffer
   int64_t write_busy_ns_ = 0;  // the last write larger than a quarter of the kept capacity
   // kAwaitConnect: when the CONNECT is due; kClosing: when to stop waiting for the write.

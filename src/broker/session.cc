@@ -5,12 +5,12 @@
 namespace tributary::broker {
 
 Session::Session(std::string client_id, uint32_t max_queued)
-    : client_id_(std::move(client_id)), max_queued_(max_queued) {
-  state_.client_id = client_id_;
+    : max_queued_(max_queued) {
+  state_.client_id = std::move(client_id);
 }
 
 Session::Session(SessionState state, uint32_t max_queued)
-    : client_id_(state.client_id), max_queued_(max_queued), state_(std::move(state)) {
+    : max_queued_(max_queued), state_(std::move(state)) {
   for (auto& [id, o] : state_.inflight) o.resend = true;
   resend_due_ = !state_.inflight.empty();
 }

@@ -161,7 +161,8 @@ class Session : public Subscriber {
   // A session read back from disk: detached, in-flight entries marked for resend.
   Session(SessionState state, uint32_t max_queued);
 
-  const std::string& client_id() const override { return client_id_; }
+  // Never changes after construction, so it needs no lock.
+  const std::string& client_id() const override { return state_.client_id; }
   bool online() const override { return online_.load(std::memory_order_relaxed); }
   // The most messages the queue holds now: more while the client is connected.
   size_t queue_limit() const { return online() ? OnlineQueueLimit(max_queued_) : max_queued_; }
@@ -220,7 +221,6 @@ class Session : public Subscriber {
   void Changed() { changes_.fetch_add(1, std::memory_order_relaxed); }
   uint16_t NextPacketId();  // skips identifiers still in flight
 
-  const std::string client_id_;
   const uint32_t max_queued_;
   std::atomic<bool> online_{false};
   std::atomic<uint64_t> changes_{1};
