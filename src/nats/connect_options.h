@@ -5,12 +5,23 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tributary::nats {
+
+struct ServerAddress {
+  std::string host;
+  uint16_t port = 4222;
+  bool operator==(const ServerAddress&) const = default;
+};
 
 struct ConnectOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 4222;
+  // More servers of the same cluster, tried in turn when host:port cannot be reached (a
+  // URL list "nats://a:4222,nats://b:4222" fills it). The client also learns the
+  // cluster's servers from each INFO's connect_urls and fails over to them.
+  std::vector<ServerAddress> servers;
   std::string user, password, token;  // CONNECT's user/pass or auth_token
   std::string name = "tributary";     // CONNECT's name
   int64_t connect_timeout_ms = 5000;  // dial, TLS handshake and CONNECT together
@@ -29,6 +40,7 @@ struct ConnectOptions {
 };
 
 // "host:port", with an IPv6 address in brackets: "[::1]:4222". For messages and logs.
-std::string HostPort(const ConnectOptions& options);
+std::string HostPort(const std::string& host, uint16_t port);
+std::string HostPort(const ConnectOptions& options);  // options.host, options.port
 
 }  // namespace tributary::nats

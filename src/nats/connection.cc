@@ -1,5 +1,9 @@
 #include "nats/connection.h"
 
+#include <optional>
+
+#include "nats/url.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -32,11 +36,17 @@ void Connection::PongWaiter::Finish(const Status& s) {
 
 Connection::Connection(ConnectOptions options, WakeFd wake)
     : options_(std::move(options)),
-      where_(HostPort(options_)),
       wake_(std::move(wake)),
       log_(Logger("nats")),
       inbox_prefix_("_INBOX." + RandomHex(11) + ".") {
   inbox_sid_ = next_sid_++;
+  pool_.push_back({{options_.host, options_.port}, false});
+  for (const ServerAddress& more : options_.servers) {
+    bool known = false;
+    for (const PoolServer& p : pool_) known = known || p.address == more;
+    if (!known) pool_.push_back({more, false});
+  }
+  where_ = HostPort(options_);
 }
 
 Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) {
@@ -53,9 +63,24 @@ Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) 
     // Bad TLS files are found now, not at the first (re)connect to a TLS server.
     TRY_ASSIGN(c->tls_, TlsContext::Create(o));
   }
-  SteadyTime deadline = DeadlineAfterMs(o.connect_timeout_ms);
-  TRY_ASSIGN(Fd fd, DialTcp(o.host, o.port, deadline, {}));
-  TRY_ASSIGN(c->transport_, c->Handshake(std::move(fd), deadline));
+  // The servers the options name, in turn (not those the first INFO may add).
+  const size_t seeds = c->pool_.size();
+  std::vector<Status> failures;
+  for (size_t i = 0; i < seeds && !c->transport_; ++i) {
+    Result<std::unique_ptr<Transport>> t = c->Dial(i, DeadlineAfterMs(o.connect_timeout_ms), {});
+    if (t.ok()) {
+      c->transport_ = std::move(*t);
+    } else {
+      failures.push_back(t.status());
+    }
+  }
+  if (!c->transport_) {
+    if (failures.size() == 1) return failures.front();
+    std::string all;
+    for (const Status& f : failures) all += (all.empty() ? "" : "; ") + f.message();
+    return Status(failures.front().code(), "none of the " + std::to_string(failures.size()) +
+                                               " NATS servers could be reached: " + all);
+  }
   {
     std::lock_guard lock(c->mu_);
     c->connected_ = true;
@@ -84,6 +109,32 @@ void Connection::ApplyInfo(const ServerInfo& info) {
   jetstream_ = info.jetstream;
   server_headers_ = info.headers;
   max_payload_ = info.max_payload;
+  LearnServersLocked(info.connect_urls);
+}
+
+void Connection::LearnServersLocked(const std::vector<std::string>& connect_urls) {
+  constexpr size_t kMaxServers = 64;  // a bound on what servers may make us hold
+  for (const std::string& url : connect_urls) {
+    std::optional<ServerAddress> address = ParseHostPort(url);
+    if (!address || pool_.size() >= kMaxServers) continue;
+    bool known = false;
+    for (const PoolServer& p : pool_) known = known || p.address == *address;
+    if (known) continue;
+    log_->info("NATS server {} learned from {}", HostPort(address->host, address->port), where_);
+    pool_.push_back({std::move(*address), true});
+  }
+}
+
+std::string Connection::server() const {
+  std::lock_guard lock(mu_);
+  return where_;
+}
+
+std::vector<std::string> Connection::known_servers() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const PoolServer& p : pool_) out.push_back(HostPort(p.address.host, p.address.port));
+  return out;
 }
 
 Status Connection::CheckMessage(std::string_view subject, std::string_view reply,
@@ -274,7 +325,7 @@ Status Connection::Flush(int64_t timeout_ms) {
   std::unique_lock lock(waiter->mu);
   if (!waiter->cv.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0)),
                            [&] { return waiter->done; })) {
-    return Unavailable("NATS flush to " + where_ + " timed out after " +
+    return Unavailable("NATS flush to " + server() + " timed out after " +
                        std::to_string(timeout_ms) + " ms");
   }
   return waiter->status;

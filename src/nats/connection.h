@@ -21,6 +21,13 @@
 // reconnects with backoff (reconnect_wait_ms doubling up to 5 s), re-sending CONNECT and
 // every subscription. Publish and Request fail with Unavailable meanwhile. A reconnect
 // runs the whole handshake again, TLS included.
+//
+// Clusters: the client knows a pool of servers, the options' host:port and `servers`
+// first, then those each INFO's connect_urls names (the cluster's other servers, learned
+// at every connect and whenever the cluster changes). Connect tries them in that order;
+// a reconnect tries the others before the one that was lost, a pass over the pool per
+// backoff step. TLS to a learned server checks the certificate for the first server's
+// host name (or tls_server_name), as the cluster's servers share it.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -124,6 +131,9 @@ class Connection {
 
   bool connected() const;
   uint64_t reconnects() const;
+  // host:port of the server connected to (or being tried), and of every server known.
+  std::string server() const;
+  std::vector<std::string> known_servers() const;
   std::string server_version() const;  // from INFO
   bool jetstream() const;              // INFO's "jetstream"
   size_t max_payload() const;          // INFO's "max_payload"
@@ -189,9 +199,12 @@ class Connection {
   SteadyTime NextDeadline(SteadyTime cap);
   void FailAll(const Status& why);  // pending requests and flushes
   bool Reconnect();                 // false when stopped first
+  // Dials pool_[i] and runs the handshake (the server becomes current_ and where_).
+  Result<std::unique_ptr<Transport>> Dial(size_t i, SteadyTime deadline, Canceller cancel);
+  // Adds the servers of INFO's connect_urls that the pool does not hold yet.
+  void LearnServersLocked(const std::vector<std::string>& connect_urls);
 
   const ConnectOptions options_;
-  const std::string where_;  // host:port
   const WakeFd wake_;
   const std::shared_ptr<spdlog::logger> log_;
   std::string inbox_prefix_;  // "_INBOX.<22 random>.": prefix + token, prefix + "m." + token
@@ -208,6 +221,15 @@ class Connection {
   int pings_outstanding_ = 0;
 
   mutable std::mutex mu_;
+  // Written by the I/O thread (and by Connect before it starts) under mu_; that thread
+  // reads them without.
+  struct PoolServer {
+    ServerAddress address;
+    bool learned = false;  // from connect_urls, not the options
+  };
+  std::vector<PoolServer> pool_;
+  size_t current_ = 0;  // the server of the connection, or of the last attempt
+  std::string where_;   // its host:port
   bool connected_ = false;
   uint64_t reconnects_ = 0;
   std::string server_version_;

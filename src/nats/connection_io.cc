@@ -153,8 +153,11 @@ Result<std::unique_ptr<Transport>> Connection::UpgradeToTls(Fd fd, SteadyTime de
   if (!tls_) {  // a nats:// URL, and the server requires TLS
     TRY_ASSIGN(tls_, TlsContext::Create(options_));
   }
-  const std::string& name =
-      options_.tls_server_name.empty() ? options_.host : options_.tls_server_name;
+  // A learned server shares the cluster's certificate: checked for the first host's name.
+  const PoolServer& server = pool_[current_];
+  const std::string& name = !options_.tls_server_name.empty() ? options_.tls_server_name
+                            : server.learned                 ? options_.host
+                                                             : server.address.host;
   return StartTls(std::move(fd), tls_, name, deadline, cancel);
 }
 
@@ -180,6 +183,18 @@ void Connection::Run() {
   FailAll(Unavailable("NATS connection closed"));
 }
 
+Result<std::unique_ptr<Transport>> Connection::Dial(size_t i, SteadyTime deadline,
+                                                    Canceller cancel) {
+  {
+    std::lock_guard lock(mu_);
+    current_ = i;
+    where_ = HostPort(pool_[i].address.host, pool_[i].address.port);
+  }
+  const ServerAddress& a = pool_[i].address;
+  TRY_ASSIGN(Fd fd, DialTcp(a.host, a.port, deadline, cancel));
+  return Handshake(std::move(fd), deadline);
+}
+
 bool Connection::Reconnect() {
   int64_t wait = options_.reconnect_wait_ms;
   Canceller cancel{&wake_, &stop_};
@@ -190,28 +205,37 @@ bool Connection::Reconnect() {
       if (::poll(&p, 1, PollTimeoutMs(until, 1000)) > 0) wake_.Drain();
     }
     if (stop_) return false;
-    SteadyTime deadline = DeadlineAfterMs(options_.connect_timeout_ms);
-    Result<Fd> fd = DialTcp(options_.host, options_.port, deadline, cancel);
-    Result<std::unique_ptr<Transport>> t = fd.ok()
-                                               ? Handshake(std::move(*fd), deadline)
-                                               : Result<std::unique_ptr<Transport>>(fd.status());
-    Status st = t.status();
-    if (st.ok()) {
-      transport_ = std::move(*t);
-      {
-        std::lock_guard lock(mu_);
-        connected_ = true;
-        ++reconnects_;
-        out_.clear();
-        QueueSubscriptionsLocked();
+    // The other servers first, the lost one last.
+    const size_t n = pool_.size();
+    const size_t lost = current_;
+    for (size_t k = 1; k <= n; ++k) {
+      Result<std::unique_ptr<Transport>> t =
+          Dial((lost + k) % n, DeadlineAfterMs(options_.connect_timeout_ms), cancel);
+      if (t.ok()) {
+        transport_ = std::move(*t);
+        {
+          std::lock_guard lock(mu_);
+          connected_ = true;
+          ++reconnects_;
+          out_.clear();
+          QueueSubscriptionsLocked();
+        }
+        log_->info("reconnected to NATS at {}", where_);
+        return true;
       }
-      log_->info("reconnected to NATS at {}", where_);
-      return true;
+      if (t.status().code() == ErrorCode::kCancelled || stop_) return false;
+      if (n > 1) log_->warn("reconnecting to NATS at {} failed: {}", where_, t.status().message());
+      if (k == n) {
+        wait = std::min(wait * 2, std::max(kMaxReconnectWaitMs, options_.reconnect_wait_ms));
+        if (n == 1) {
+          log_->warn("reconnecting to NATS at {} failed: {}; next attempt in {} ms", where_,
+                     t.status().message(), wait);
+        } else {
+          log_->warn("none of the {} NATS servers known took the connection; next attempt in {} ms",
+                     n, wait);
+        }
+      }
     }
-    if (st.code() == ErrorCode::kCancelled) return false;
-    wait = std::min(wait * 2, std::max(kMaxReconnectWaitMs, options_.reconnect_wait_ms));
-    log_->warn("reconnecting to NATS at {} failed: {}; next attempt in {} ms", where_, st.message(),
-               wait);
   }
   return false;
 }

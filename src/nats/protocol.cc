@@ -181,6 +181,11 @@ Result<ServerInfo> ParseServerInfo(std::string_view json) {
     info.tls_required = j.value("tls_required", false);
     info.tls_available = j.value("tls_available", false);
     info.auth_required = j.value("auth_required", false);
+    if (auto urls = j.find("connect_urls"); urls != j.end() && urls->is_array()) {
+      for (const auto& u : *urls) {
+        if (u.is_string()) info.connect_urls.push_back(u.get<std::string>());
+      }
+    }
     return info;
   } catch (const nlohmann::json::exception& e) {
     return ProtocolError(std::string("NATS server sent an INFO that is not valid JSON: ") +

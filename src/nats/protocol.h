@@ -77,6 +77,8 @@ struct ServerInfo {
   bool headers = false, jetstream = false, auth_required = false;
   bool tls_required = false;   // the client must upgrade to TLS after INFO
   bool tls_available = false;  // it may (a server with allow_non_tls)
+  // The cluster's servers a client may connect to, "host:port" each (may be empty).
+  std::vector<std::string> connect_urls;
 };
 Result<ServerInfo> ParseServerInfo(std::string_view json);
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "base/ascii.h"
 
@@ -55,14 +56,57 @@ bool PercentDecode(std::string_view in, std::string* out) {
   return true;
 }
 
-}  // namespace
-
-std::string HostPort(const ConnectOptions& options) {
-  bool v6 = options.host.find(':') != std::string::npos;
-  return (v6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
+// "host[:port]" or "[v6][:port]": the address, or nullopt with *why.
+std::optional<ServerAddress> SplitHostPort(std::string_view rest, std::string* why) {
+  std::string_view host, port;
+  bool has_port = false;
+  if (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) {
+      *why = "'[' without ']' around an IPv6 address";
+      return std::nullopt;
+    }
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        *why = "unexpected text after ']'";
+        return std::nullopt;
+      }
+      port = after.substr(1);
+      has_port = true;
+    }
+  } else {
+    size_t colon = rest.find(':');
+    if (colon != std::string_view::npos && rest.find(':', colon + 1) != std::string_view::npos) {
+      *why = "an IPv6 address must be in brackets";
+      return std::nullopt;
+    }
+    host = rest.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = rest.substr(colon + 1);
+      has_port = true;
+    }
+  }
+  if (host.empty()) {
+    *why = "empty host";
+    return std::nullopt;
+  }
+  ServerAddress address{std::string(host), 4222};
+  if (has_port) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+        value > 65535) {
+      *why = "bad port '" + std::string(port) + "' (1..65535)";
+      return std::nullopt;
+    }
+    address.port = static_cast<uint16_t>(value);
+  }
+  return address;
 }
 
-Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
+Result<ConnectOptions> ParseOneUrl(std::string_view url) {
   size_t sep = url.find(kSchemeSep);
   if (sep == std::string_view::npos) return Bad(url, "no scheme");
   std::string_view scheme = url.substr(0, sep);
@@ -98,39 +142,53 @@ Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
     rest = rest.substr(0, slash);
   }
 
-  std::string_view host, port;
-  bool has_port = false;
-  if (!rest.empty() && rest.front() == '[') {
-    size_t close = rest.find(']');
-    if (close == std::string_view::npos) return Bad(url, "'[' without ']' around an IPv6 address");
-    host = rest.substr(1, close - 1);
-    std::string_view after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return Bad(url, "unexpected text after ']'");
-      port = after.substr(1);
-      has_port = true;
+  std::string why;
+  std::optional<ServerAddress> address = SplitHostPort(rest, &why);
+  if (!address) return Bad(url, why);
+  options.host = std::move(address->host);
+  options.port = address->port;
+  return options;
+}
+
+}  // namespace
+
+std::string HostPort(const std::string& host, uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string HostPort(const ConnectOptions& options) { return HostPort(options.host, options.port); }
+
+std::optional<ServerAddress> ParseHostPort(std::string_view text) {
+  std::string why;
+  return SplitHostPort(text, &why);
+}
+
+Result<ConnectOptions> ParseNatsUrl(std::string_view url) {
+  size_t comma = url.find(',');
+  TRY_ASSIGN(ConnectOptions options, ParseOneUrl(url.substr(0, comma)));
+  size_t n = 1;
+  while (comma != std::string_view::npos) {
+    size_t start = comma + 1;
+    comma = url.find(',', start);
+    std::string_view entry =
+        url.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    ++n;
+    std::string which = "server " + std::to_string(n) + " of the list";
+    if (entry.empty()) return Bad(url, which + " is empty");
+    // "host:port" alone takes the first URL's scheme and credentials.
+    std::string full = entry.find(kSchemeSep) == std::string_view::npos
+                           ? std::string(options.tls ? "tls://" : "nats://") + std::string(entry)
+                           : std::string(entry);
+    Result<ConnectOptions> more = ParseOneUrl(full);
+    if (!more.ok()) return Status(more.status().code(), which + ": " + more.status().message());
+    if (more->tls != options.tls) return Bad(url, which + " has another scheme than the first");
+    bool has_credentials = !more->user.empty() || !more->token.empty();
+    if (has_credentials && (more->user != options.user || more->password != options.password ||
+                            more->token != options.token)) {
+      return Bad(url, which + " has other credentials than the first");
     }
-  } else {
-    size_t colon = rest.find(':');
-    if (colon != std::string_view::npos && rest.find(':', colon + 1) != std::string_view::npos) {
-      return Bad(url, "an IPv6 address must be in brackets");
-    }
-    host = rest.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port = rest.substr(colon + 1);
-      has_port = true;
-    }
-  }
-  if (host.empty()) return Bad(url, "empty host");
-  options.host = std::string(host);
-  if (has_port) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
-        value > 65535) {
-      return Bad(url, "bad port '" + std::string(port) + "' (1..65535)");
-    }
-    options.port = static_cast<uint16_t>(value);
+    options.servers.push_back({more->host, more->port});
   }
   return options;
 }
@@ -142,7 +200,11 @@ std::string RedactedUrl(const ConnectOptions& options) {
   } else if (!options.token.empty()) {
     url += "***@";
   }
-  return url + HostPort(options);
+  url += HostPort(options);
+  for (const ServerAddress& more : options.servers) {
+    url += std::string(options.tls ? ",tls://" : ",nats://") + HostPort(more.host, more.port);
+  }
+  return url;
 }
 
 }  // namespace tributary::nats

@@ -123,5 +123,55 @@ TEST(NatsUrlTest, HostPortBracketsIpv6) {
   EXPECT_EQ(HostPort(o), "localhost:4223");
 }
 
+TEST(NatsUrlTest, AListNamesMoreServersOfTheCluster) {
+  auto parsed = ParseNatsUrl("nats://alice:pw@10.0.0.1:4222,nats://10.0.0.2,10.0.0.3:4333,"
+                             "nats://alice:pw@[::1]:4444");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->host, "10.0.0.1");
+  EXPECT_EQ(parsed->port, 4222);
+  EXPECT_EQ(parsed->user, "alice");
+  EXPECT_EQ(parsed->password, "pw");
+  ASSERT_EQ(parsed->servers.size(), 3u);
+  EXPECT_EQ(parsed->servers[0], (ServerAddress{"10.0.0.2", 4222}));
+  EXPECT_EQ(parsed->servers[1], (ServerAddress{"10.0.0.3", 4333}));
+  EXPECT_EQ(parsed->servers[2], (ServerAddress{"::1", 4444}));
+  EXPECT_EQ(RedactedUrl(*parsed),
+            "nats://alice:***@10.0.0.1:4222,nats://10.0.0.2:4222,nats://10.0.0.3:4333,"
+            "nats://[::1]:4444");
+
+  auto tls = ParseNatsUrl("tls://a:1,b:2");
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(RedactedUrl(*tls), "tls://a:1,tls://b:2");
+}
+
+TEST(NatsUrlTest, AListRefusesEntriesThatDoNotFit) {
+  const BadUrl cases[] = {
+      {"nats://a:1,", "server 2 of the list is empty"},
+      {"nats://a:1,,nats://b:2", "server 2 of the list is empty"},
+      {"nats://a:1,nats://b:0", "server 2 of the list: NATS URL 'nats://b:0': bad port '0'"},
+      {"nats://a:1,tls://b:2", "server 2 of the list has another scheme than the first"},
+      {"nats://u:p@a:1,nats://v:p@b:2", "server 2 of the list has other credentials"},
+      {"nats://a:1,nats://b:2,ws://c:3", "server 3 of the list: NATS URL 'ws://c:3': scheme 'ws'"},
+  };
+  for (const BadUrl& c : cases) {
+    SCOPED_TRACE(c.url);
+    auto parsed = ParseNatsUrl(c.url);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(parsed.status().message().find(c.says), std::string::npos)
+        << parsed.status().message();
+  }
+}
+
+TEST(NatsUrlTest, ParsesInfoConnectUrls) {
+  EXPECT_EQ(ParseHostPort("127.0.0.1:4223"), (ServerAddress{"127.0.0.1", 4223}));
+  EXPECT_EQ(ParseHostPort("[::1]:4224"), (ServerAddress{"::1", 4224}));
+  EXPECT_EQ(ParseHostPort("nats.internal"), (ServerAddress{"nats.internal", 4222}));
+  EXPECT_FALSE(ParseHostPort("host:99999").has_value());
+  EXPECT_FALSE(ParseHostPort("").has_value());
+  EXPECT_FALSE(ParseHostPort("::1:4222").has_value());
+}
+
 }  // namespace
 }  // namespace tributary::nats

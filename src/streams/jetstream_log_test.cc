@@ -339,6 +339,54 @@ TEST_F(JetStreamLogTest, AFullJetStreamStreamRefusesRecordsUntilDeliveryCatchesU
   EXPECT_TRUE(again);
 }
 
+// A JetStream cluster of three with the streams replicated on all: the server the log's
+// connection is on dies, the connection moves to another member (learned from INFO), and
+// every record acknowledged before and after reaches the lake.
+TEST_F(JetStreamLogTest, OnAClusterRecordsOutliveTheServerInUse) {
+  nats::testing::NatsCluster cluster;
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  auto logs = JetStreamLogs::Connect(cluster.at(0).url() + "?replicas=3&ack_wait_s=2");
+  ASSERT_TRUE(logs.ok()) << logs.status().ToString();
+  auto m = OpenManager(*logs);
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  // Until the members have elected a metadata leader, JetStream does not answer.
+  Status created = Unavailable("not tried");
+  for (int i = 0; i < 150 && !created.ok(); ++i) {
+    created = m->Create(c);
+    if (!created.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(created.ok()) << created.ToString() << "\n" << cluster.LogTails();
+
+  // Each record sent until it is acknowledged, as a device does.
+  std::set<std::string> acknowledged;
+  auto put = [&](const std::string& line) {
+    for (int i = 0; i < 300; ++i) {
+      std::promise<Status> p;
+      m->Put("s", line + "\n", [&](const Status& st, uint64_t) { p.set_value(st); });
+      if (p.get_future().get().ok()) {
+        acknowledged.insert(line);
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(put(fmt::format("before-{}", i)));
+  cluster.at(0).Kill();
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(put(fmt::format("after-{}", i))) << "record " << i << "\n" << cluster.LogTails();
+  }
+  ASSERT_TRUE(WaitForLines(acknowledged.size(), 30'000))
+      << Lines().size() << " of " << acknowledged.size() << " lines in the lake";
+  std::multiset<std::string> got = Lines();
+  for (const std::string& line : acknowledged) {
+    EXPECT_TRUE(got.count(line)) << line << " is not in the lake";
+  }
+}
+
 TEST_F(JetStreamLogTest, DeleteRemovesTheJetStreamStream) {
   auto m = OpenManager(Logs());
   ASSERT_TRUE(m);

@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -88,6 +89,11 @@ class NatsServer {
     // With TLS, --tlscacert --tlsverify when set: clients must show a certificate this
     // CA signed.
     std::string tls_verify_ca = {};
+    // A cluster member when cluster_port is set: --name, --cluster_name, --cluster on
+    // 127.0.0.1:cluster_port, --routes to the other members' cluster ports.
+    std::string name = {}, cluster_name = {};
+    uint16_t cluster_port = 0;
+    std::vector<uint16_t> routes = {};
   };
 
   NatsServer() : NatsServer(Options{}) {}
@@ -121,6 +127,16 @@ class NatsServer {
       if (!options_.tls_verify_ca.empty()) {
         args.insert(args.end(), {"--tlscacert", options_.tls_verify_ca, "--tlsverify"});
       }
+    }
+    if (options_.cluster_port != 0) {
+      std::string routes;
+      for (uint16_t r : options_.routes) {
+        routes += (routes.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(r);
+      }
+      args.insert(args.end(), {"--name", options_.name, "--cluster_name", options_.cluster_name,
+                               "--cluster",
+                               "nats://127.0.0.1:" + std::to_string(options_.cluster_port)});
+      if (!routes.empty()) args.insert(args.end(), {"--routes", routes});
     }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -239,6 +255,57 @@ class NatsServer {
   const std::string store_dir_;
   const std::string log_path_;
   pid_t pid_ = -1;
+};
+
+// Three (or more) nats-servers routed into one cluster, JetStream on: a JetStream
+// cluster, where a stream may have up to `size` replicas and survives losing a minority.
+// JetStream answers only once the members have elected a metadata leader (a few seconds
+// after Start): callers retry their first JetStream call.
+class NatsCluster {
+ public:
+  explicit NatsCluster(size_t size = 3) {
+    std::vector<uint16_t> cluster_ports;
+    for (size_t i = 0; i < size; ++i) cluster_ports.push_back(FreeLoopbackPort());
+    for (size_t i = 0; i < size; ++i) {
+      std::vector<uint16_t> routes;
+      for (size_t j = 0; j < size; ++j) {
+        if (j != i) routes.push_back(cluster_ports[j]);
+      }
+      members_.push_back(std::make_unique<NatsServer>(
+          NatsServer::Options{.name = "n" + std::to_string(i),
+                              .cluster_name = "tributary-test",
+                              .cluster_port = cluster_ports[i],
+                              .routes = routes}));
+    }
+  }
+
+  Status Start() {
+    for (auto& m : members_) {
+      Status st = m->Start();
+      if (!st.ok()) return st;
+    }
+    return Status::Ok();
+  }
+  size_t size() const { return members_.size(); }
+  NatsServer& at(size_t i) { return *members_[i]; }
+  // The member listening on "127.0.0.1:<port>" (a Connection's server()), or nullptr.
+  NatsServer* Find(const std::string& host_port) {
+    for (auto& m : members_) {
+      if (host_port == "127.0.0.1:" + std::to_string(m->port())) return m.get();
+    }
+    return nullptr;
+  }
+  // Every member's log tail, for failure messages.
+  std::string LogTails() const {
+    std::string all;
+    for (size_t i = 0; i < members_.size(); ++i) {
+      all += "--- n" + std::to_string(i) + "\n" + members_[i]->LogTail();
+    }
+    return all;
+  }
+
+ private:
+  std::vector<std::unique_ptr<NatsServer>> members_;
 };
 
 }  // namespace tributary::nats::testing
