@@ -218,6 +218,7 @@ class Connection {
   std::shared_ptr<const TlsContext> tls_;  // made by Connect or the first TLS handshake
   Parser parser_;
   std::string last_error_;  // the server's last -ERR, for the lost-connection reason
+  std::vector<ServerOp> after_handshake_;  // read with the handshake's PONG, for Serve
   int pings_outstanding_ = 0;
 
   mutable std::mutex mu_;

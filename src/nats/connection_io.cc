@@ -129,9 +129,16 @@ Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadl
   }
 
   while (true) {
-    for (ServerOp& op : ops) {
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const ServerOp& op = ops[k];
       if (op.kind == OpKind::kErr) return HandshakeError(where_, op.text);
-      if (op.kind == OpKind::kPong) return t;
+      if (op.kind == OpKind::kPong) {
+        // What came in the same read after it (an INFO as the cluster grows, a PING) is
+        // the served connection's.
+        after_handshake_.assign(std::make_move_iterator(ops.begin() + k + 1),
+                                std::make_move_iterator(ops.end()));
+        return t;
+      }
       if (op.kind == OpKind::kInfo) {
         if (auto update = ParseServerInfo(op.text); update.ok()) ApplyInfo(*update);
       }
@@ -248,6 +255,12 @@ Status Connection::Serve() {
   SteadyTime next_ping = DeadlineAfterMs(options_.ping_interval_ms);
   std::optional<SteadyTime> close_by;
   Want write_want = Want::kWrite;  // what a Write that stopped short needs
+  if (!after_handshake_.empty()) {
+    ops.swap(after_handshake_);
+    after_handshake_.clear();
+    TRY(Dispatch(ops));
+    ops.clear();
+  }
   while (true) {
     // Write what is queued for as long as the socket takes it: few, large writes. A
     // Write that stops short found the socket full (or TLS needing to read first).

@@ -27,6 +27,13 @@ Status FetchStatus(const Message& m, const std::string& where) {
   return FailedPrecondition(text);
 }
 
+// A STREAM.INFO, CREATE or UPDATE reply's state and creation time.
+StreamState StateOf(const json& reply) {
+  StreamState state = ParseStreamState(reply.value("state", json::object()));
+  state.created = reply.value("created", "");
+  return state;
+}
+
 }  // namespace
 
 JetStream::JetStream(Connection* c, int64_t timeout_ms, std::string api_prefix)
@@ -50,7 +57,7 @@ Result<StreamState> JetStream::StreamInfo(std::string_view stream) {
   std::string where = "JetStream stream '" + std::string(stream) + "'";
   Result<json> info = Call("STREAM.INFO." + std::string(stream), "");
   if (!info.ok()) return info.status().WithContext(where);
-  return ParseStreamState(info->value("state", json::object()));
+  return StateOf(*info);
 }
 
 Status JetStream::DeleteStream(std::string_view stream) {
@@ -71,13 +78,13 @@ Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
     Result<json> created =
         Call("STREAM.CREATE." + settings.name, StreamConfigJson(settings).dump());
     if (!created.ok()) return created.status().WithContext("creating " + where);
-    return ParseStreamState(created->value("state", json::object()));
+    return StateOf(*created);
   }
 
   json have = info->value("config", json::object());
   bool fixed = false;
   std::string difference = StreamDifference(settings, have, &fixed);
-  if (difference.empty()) return ParseStreamState(info->value("state", json::object()));
+  if (difference.empty()) return StateOf(*info);
   if (fixed) {
     return FailedPrecondition(where + " exists with other settings (" + difference +
                               "); retention and storage cannot be changed: delete the stream "
@@ -90,7 +97,7 @@ Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
         where + " exists with other settings (" + difference +
         ") and the server refused to update it: " + updated.status().message());
   }
-  return ParseStreamState(updated->value("state", json::object()));
+  return StateOf(*updated);
 }
 
 Status JetStream::EnsureConsumer(std::string_view stream, const ConsumerSettings& settings) {

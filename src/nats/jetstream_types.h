@@ -26,6 +26,9 @@ struct StreamSettings {
 struct StreamState {
   uint64_t messages = 0, bytes = 0, first_seq = 0, last_seq = 0;
   int consumers = 0;
+  // When the stream was made (RFC 3339, STREAM.INFO's "created"): the same for every
+  // client, and new if the stream is deleted and made again.
+  std::string created;
 };
 
 // A durable pull consumer with explicit acks, delivering everything in the stream.

@@ -96,6 +96,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     };
     TRY_ASSIGN(s->log_, s->options_.logs->Open(s->options_.config.name, s->options_.epoch,
                                                std::move(hooks)));
+    // Record ids as every server sharing the log gives them.
+    if (auto shared = s->log_->shared_epoch()) s->epoch_ = *shared;
     s->recovered_through_ = s->log_->held_at_open();
     s->StartDelivery();
     return s;
@@ -142,6 +144,7 @@ void DeliveryStream::StartDelivery() {
 DeliveryStream::DeliveryStream(DeliveryStreamOptions options,
                                std::shared_ptr<const Destination> destination)
     : options_(std::move(options)),
+      epoch_(options_.epoch),
       log_external_(options_.logs != nullptr),
       destination_(std::move(destination)) {}
 
@@ -361,7 +364,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       if (part.ok()) {
         b.bytes += r.data;
       } else {
-        b.bytes += PartitioningErrorLine(r, options_.epoch, part.status().message(), now);
+        b.bytes += PartitioningErrorLine(r, epoch_, part.status().message(), now);
       }
       b.raw_bytes += r.data.size();
       open_bytes_ += r.data.size();
@@ -521,8 +524,8 @@ bool DeliveryStream::Deliver(Buffer& b) {
   std::string object_name =
       ObjectName(config.name, b.oldest_arrival_ms, NewUuid(), compression);
   objstore::PutOptions put;
-  put.metadata["first-record-id"] = RecordId(options_.epoch, b.seqs.front());
-  put.metadata["last-record-id"] = RecordId(options_.epoch, b.seqs.back());
+  put.metadata["first-record-id"] = RecordId(epoch_, b.seqs.front());
+  put.metadata["last-record-id"] = RecordId(epoch_, b.seqs.back());
   put.metadata["record-count"] = std::to_string(b.seqs.size());
   bool to_error = b.partitioning_failed;
   std::string key;

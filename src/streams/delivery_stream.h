@@ -83,7 +83,7 @@ class DeliveryStream {
   // (Unix ms; 0: now, by the stream's clock) dates the record for time-based keys.
   void Put(std::string_view record, int64_t arrival_ms, PutDone done);
   void Put(std::string_view record, PutDone done) { Put(record, 0, std::move(done)); }
-  uint64_t epoch() const { return options_.epoch; }
+  uint64_t epoch() const { return epoch_; }
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.
   Status Flush(int64_t timeout_ms);
@@ -159,6 +159,8 @@ class DeliveryStream {
   // options_.config and options_.bucket are the settings at Open; destination_ has the
   // current ones.
   const DeliveryStreamOptions options_;
+  // The first half of record ids: options_.epoch, or the log's shared epoch (Open).
+  uint64_t epoch_;
   // options_.logs is set: the log is external (record_log.h, RecordLogProvider).
   const bool log_external_;
   std::unique_ptr<RecordLog> log_;

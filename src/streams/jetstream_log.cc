@@ -14,6 +14,17 @@
 namespace tributary::streams {
 namespace {
 
+// 64 bits of FNV-1a over the JetStream stream's name and creation time: every server
+// computes the same, and a stream made again gets another.
+uint64_t SharedEpoch(const std::string& js_stream, const std::string& created) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : js_stream + "\n" + created) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";
 constexpr char kConsumer[] = "deliver";
 constexpr int64_t kRefreshEveryNs = 100'000'000;
@@ -171,6 +182,7 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       subject_(JetStreamSubject(stream_)),
       hooks_(std::move(hooks)) {
   if (state.messages > 0) held_at_open_ = state.last_seq;
+  if (!state.created.empty()) shared_epoch_ = SharedEpoch(js_stream_, state.created);
   ApplyState(state);
 }
 

@@ -35,6 +35,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -103,6 +104,8 @@ class JetStreamLog : public RecordLog {
   uint64_t held_at_open() const override { return held_at_open_; }
   uint64_t delivered_through() const override { return delivered_through_.load(); }
   uint64_t size_bytes() const override { return size_bytes_.load(); }
+  // From the JetStream stream's name and creation time: the same on every server.
+  std::optional<uint64_t> shared_epoch() const override { return shared_epoch_; }
 
  private:
   struct Waiting {
@@ -160,6 +163,7 @@ class JetStreamLog : public RecordLog {
   int64_t last_refresh_ns_ = 0;     // puller only
 
   uint64_t held_at_open_ = 0;
+  std::optional<uint64_t> shared_epoch_;
   std::atomic<uint64_t> last_appended_seq_{0};
   std::atomic<uint64_t> delivered_through_{0};
   std::atomic<uint64_t> size_bytes_{0};

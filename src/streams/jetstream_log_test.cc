@@ -233,6 +233,50 @@ TEST_F(JetStreamLogTest, TwoServersShareOneStreamsDelivery) {
   EXPECT_EQ(Lines(), want);  // each record once, whoever delivered it
 }
 
+// Record ids come from the JetStream stream, not from each server's own stream epoch: a
+// record has one id whichever server took it in and whichever delivered it, so later
+// stages can drop duplicates across servers.
+TEST_F(JetStreamLogTest, RecordIdsAreTheSameWhicheverServerGivesThem) {
+  TempDir other_dir;
+  auto other_db = metadata::testing::OpenTestDatabase(other_dir.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok());
+  auto a = OpenManager(Logs());
+  auto b = OpenManager(Logs(), other_db->get());
+  ASSERT_TRUE(a && b);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(a->Create(c).ok());
+  ASSERT_TRUE(b->Create(c).ok());
+  auto put = [](StreamManager& m, const std::string& record) {
+    std::promise<std::string> id;
+    m.PutRecord("s", record, [&](const Status& st, const std::string& record_id) {
+      EXPECT_TRUE(st.ok()) << st.ToString();
+      id.set_value(record_id);
+    });
+    return id.get_future().get();
+  };
+  std::string via_a = put(*a, "through a\n");
+  std::string via_b = put(*b, "through b\n");
+  ASSERT_EQ(via_a.size(), 32u);
+  ASSERT_EQ(via_b.size(), 32u);
+  EXPECT_EQ(via_a.substr(0, 16), via_b.substr(0, 16)) << via_a << " and " << via_b;
+  EXPECT_NE(via_a.substr(16), via_b.substr(16));
+  ASSERT_TRUE(a->Flush("s").ok());
+  ASSERT_TRUE(b->Flush("s").ok());
+  // The objects, whoever wrote them, name record ids of the same epoch.
+  auto objects = lake_.Get("iot-data")->Objects();
+  ASSERT_FALSE(objects.empty());
+  for (const auto& [key, o] : objects) {
+    EXPECT_EQ(o.options.metadata.at("first-record-id").substr(0, 16), via_a.substr(0, 16)) << key;
+    EXPECT_EQ(o.options.metadata.at("last-record-id").substr(0, 16), via_a.substr(0, 16)) << key;
+  }
+  // A stream made again is another: its ids are new.
+  ASSERT_TRUE(a->Delete("s").ok());
+  ASSERT_TRUE(b->Delete("s").ok());
+  ASSERT_TRUE(a->Create(c).ok());
+  EXPECT_NE(put(*a, "again\n").substr(0, 16), via_a.substr(0, 16));
+}
+
 TEST_F(JetStreamLogTest, RecordsAVanishedReaderPulledAreDeliveredAfterTheAckWait) {
   // Another server made the stream, took 100 records and was killed before answering.
   auto conn = Client();

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,11 @@ class RecordLog {
   virtual uint64_t delivered_through() const = 0;
   // Bytes the log holds.
   virtual uint64_t size_bytes() const = 0;
+  // The first half of record ids, when the log numbers records for every server alike
+  // (a JetStream stream shared by several servers): then a record has the same id
+  // whichever server published or delivered it, and later stages can drop duplicates
+  // across servers. nullopt: the stream's own epoch.
+  virtual std::optional<uint64_t> shared_epoch() const { return std::nullopt; }
 };
 
 // Opens each stream's log where it is kept outside the data directory (jetstream_log.h).
