@@ -162,9 +162,9 @@ Result<std::unique_ptr<Transport>> Connection::UpgradeToTls(Fd fd, SteadyTime de
   }
   // A learned server shares the cluster's certificate: checked for the first host's name.
   const PoolServer& server = pool_[current_];
-  const std::string& name = !options_.tls_server_name.empty() ? options_.tls_server_name
-                            : server.learned                 ? options_.host
-                                                             : server.address.host;
+  const std::string name = !options_.tls_server_name.empty() ? options_.tls_server_name
+                           : server.learned                 ? options_.host
+                                                            : server.address.host;
   return StartTls(std::move(fd), tls_, name, deadline, cancel);
 }
 
@@ -197,7 +197,7 @@ Result<std::unique_ptr<Transport>> Connection::Dial(size_t i, SteadyTime deadlin
     current_ = i;
     where_ = HostPort(pool_[i].address.host, pool_[i].address.port);
   }
-  const ServerAddress& a = pool_[i].address;
+  const ServerAddress a = pool_[i].address;  // a copy: the handshake's INFO may grow the pool
   TRY_ASSIGN(Fd fd, DialTcp(a.host, a.port, deadline, cancel));
   return Handshake(std::move(fd), deadline);
 }

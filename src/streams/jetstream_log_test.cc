@@ -145,8 +145,24 @@ class JetStreamLogTest : public ::testing::Test {
     return js.StreamInfo(JetStreamName(stream));
   }
 
+  // Two servers on the same JetStream, each with its own metadata database, with stream
+  // `c` defined on both.
+  void OpenTwoServers(const StreamConfig& c, std::unique_ptr<StreamManager>* a,
+                      std::unique_ptr<StreamManager>* b) {
+    auto other_db = metadata::testing::OpenTestDatabase(other_dir_.path() + "/metadata.db");
+    ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
+    other_db_ = std::move(other_db).value();
+    *a = OpenManager(Logs());
+    *b = OpenManager(Logs(), other_db_.get());
+    ASSERT_TRUE(*a && *b);
+    ASSERT_TRUE((*a)->Create(c).ok());
+    ASSERT_TRUE((*b)->Create(c).ok());
+  }
+
   nats::testing::NatsServer nats_;
   TempDir dir_;
+  TempDir other_dir_;
+  std::unique_ptr<metadata::Database> other_db_;
   std::unique_ptr<metadata::Database> db_;
   MemoryObjectStores lake_;
 };
@@ -212,16 +228,10 @@ TEST_F(JetStreamLogTest, UndeliveredRecordsWaitInJetStreamForTheNextStart) {
 }
 
 TEST_F(JetStreamLogTest, TwoServersShareOneStreamsDelivery) {
-  TempDir other_dir;
-  auto other_db = metadata::testing::OpenTestDatabase(other_dir.path() + "/metadata.db");
-  ASSERT_TRUE(other_db.ok());
-  auto a = OpenManager(Logs());
-  auto b = OpenManager(Logs(), other_db->get());
-  ASSERT_TRUE(a && b);
   StreamConfig c = Config();
   c.buffer_interval_s = 1;
-  ASSERT_TRUE(a->Create(c).ok());
-  ASSERT_TRUE(b->Create(c).ok());
+  std::unique_ptr<StreamManager> a, b;
+  ASSERT_NO_FATAL_FAILURE(OpenTwoServers(c, &a, &b));
   std::thread ta([&] { EXPECT_EQ(PutMany(*a, "s", "a", 3000), 3000); });
   std::thread tb([&] { EXPECT_EQ(PutMany(*b, "s", "b", 3000), 3000); });
   ta.join();
@@ -237,16 +247,10 @@ TEST_F(JetStreamLogTest, TwoServersShareOneStreamsDelivery) {
 // record has one id whichever server took it in and whichever delivered it, so later
 // stages can drop duplicates across servers.
 TEST_F(JetStreamLogTest, RecordIdsAreTheSameWhicheverServerGivesThem) {
-  TempDir other_dir;
-  auto other_db = metadata::testing::OpenTestDatabase(other_dir.path() + "/metadata.db");
-  ASSERT_TRUE(other_db.ok());
-  auto a = OpenManager(Logs());
-  auto b = OpenManager(Logs(), other_db->get());
-  ASSERT_TRUE(a && b);
   StreamConfig c = Config();
   c.buffer_interval_s = 1;
-  ASSERT_TRUE(a->Create(c).ok());
-  ASSERT_TRUE(b->Create(c).ok());
+  std::unique_ptr<StreamManager> a, b;
+  ASSERT_NO_FATAL_FAILURE(OpenTwoServers(c, &a, &b));
   auto put = [](StreamManager& m, const std::string& record) {
     std::promise<std::string> id;
     m.PutRecord("s", record, [&](const Status& st, const std::string& record_id) {
