@@ -32,7 +32,12 @@ void AddSystemRoutes(net::Router* router, Server* server) {
     // The delivery streams' records: local write-ahead logs, or NATS JetStream.
     nlohmann::json records = {{"backend", "wal"}, {"where", WalDir(c)}};
     if (const auto* logs = server->streams_logs()) {
-      records = {{"backend", "jetstream"}, {"where", logs->Describe()}};
+      streams::RecordLogProvider::Link link = logs->link();
+      records = {{"backend", "jetstream"},
+                 {"where", logs->Describe()},
+                 {"connected", link.connected},
+                 {"server", link.server},
+                 {"known_servers", link.known}};
     }
     return JsonResponse({{"started_at", FormatIso8601Millis(server->started_at_ms())},
                          {"data_dir", c.data_dir},

@@ -170,6 +170,10 @@ std::string JetStreamLogs::Describe() const {
   return "NATS JetStream at " + nats::RedactedUrl(options_.connect);
 }
 
+RecordLogProvider::Link JetStreamLogs::link() const {
+  return {conn_->connected(), conn_->server(), conn_->known_servers()};
+}
+
 // ---- JetStreamLog ----
 
 JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js,

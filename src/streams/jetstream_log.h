@@ -76,6 +76,8 @@ class JetStreamLogs : public RecordLogProvider {
                                           RecordLogHooks hooks) override;
   Status Remove(const std::string& stream) override;
   std::string Describe() const override;
+  // The NATS connection: up or not, the server in use, the servers known.
+  Link link() const override;
 
   const JetStreamLogOptions& options() const { return options_; }
   nats::Connection* connection() const { return conn_.get(); }

@@ -108,6 +108,14 @@ class RecordLogProvider {
   virtual Status Remove(const std::string& stream) = 0;
   // For messages and GET /v1/server: "NATS JetStream at nats://host:4222".
   virtual std::string Describe() const = 0;
+
+  // The link to where the logs are kept, for GET /v1/server and the console.
+  struct Link {
+    bool connected = false;
+    std::string server;              // host:port in use (or being tried)
+    std::vector<std::string> known;  // every server it may use (a cluster's members)
+  };
+  virtual Link link() const = 0;
 };
 
 }  // namespace tributary::streams

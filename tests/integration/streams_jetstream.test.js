@@ -90,6 +90,11 @@ describe('streams on NATS JetStream', { timeout: 110000, concurrency: 1 }, () =>
     assert.equal(info.status, 200, info.text);
     assert.equal(info.json.stream_records.backend, 'jetstream');
     assert.match(info.json.stream_records.where, /^NATS JetStream at nats:\/\/127\.0\.0\.1:\d+$/);
+    // The link: up, to the one NATS server, which is all it knows.
+    const natsHostPort = nats.url.replace('nats://', '');
+    assert.equal(info.json.stream_records.connected, true);
+    assert.equal(info.json.stream_records.server, natsHostPort);
+    assert.deepEqual(info.json.stream_records.known_servers, [natsHostPort]);
     assert.ok(!fs.existsSync(path.join(server.dataDir, 'wal', 'js-crash')), 'a WAL directory was made');
 
     const kits = [];

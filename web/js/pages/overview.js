@@ -19,6 +19,13 @@ async function fetchLists() {
   return Object.fromEntries(names.map(([name], i) => [name, got[i].status === 'fulfilled' ? got[i].value : null]));
 }
 
+// The NATS link of JetStream-kept records: "connected to 10.0.0.1:4222, 3 servers known".
+function natsLink(r) {
+  const known = (r.known_servers || []).length;
+  const of = known > 1 ? `, ${known} servers known` : '';
+  return r.connected ? `connected to ${r.server}${of}` : `not connected; trying ${r.server}${of}`;
+}
+
 function counts(l) {
   const n = (list, key) => (list ? (list[key] || []).length : '—');
   return [
@@ -91,7 +98,8 @@ export default [{
         stat('Metadata', s.metadata, { testid: 'storage-metadata' }),
         stat('Lake', lake, { testid: 'storage-lake' }),
         s.stream_records.backend === 'jetstream'
-          ? stat('Stream records', s.stream_records.where, { testid: 'storage-wal' })
+          ? stat('Stream records', `${s.stream_records.where} (${natsLink(s.stream_records)})`,
+            { testid: 'storage-wal' })
           : stat('Write-ahead logs', `${s.wal_dir} (fsync ${s.wal_fsync})`, { testid: 'storage-wal' }));
     }).catch((e) => { if (ctx.alive()) clear(storageBox).append(errorBox(e, 'Could not read where the server keeps things')); });
 
