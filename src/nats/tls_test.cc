@@ -9,6 +9,7 @@
 //   other-ca.crt       itself      a CA nobody is given
 //   server.crt         ca          IP:127.0.0.1
 //   named.crt          ca          DNS:nats.test (the wrong name for 127.0.0.1)
+//   localhost.crt      ca          DNS:localhost (and no IP)
 //   stranger.crt       other-ca    IP:127.0.0.1
 //   client.crt         ca          CN=client (for mutual TLS)
 #include <arpa/inet.h>
@@ -60,6 +61,7 @@ class NatsTlsTest : public ::testing::Test {
     };
     for (const Leaf& leaf : {Leaf{"server", "ca", "subjectAltName=IP:127.0.0.1"},
                              Leaf{"named", "ca", "subjectAltName=DNS:nats.test"},
+                             Leaf{"localhost", "ca", "subjectAltName=DNS:localhost"},
                              Leaf{"stranger", "other-ca", "subjectAltName=IP:127.0.0.1"},
                              Leaf{"client", "ca", "extendedKeyUsage=clientAuth"}}) {
       std::string n = P(leaf.name), ca = P(leaf.ca);
@@ -396,6 +398,41 @@ TEST_F(NatsTlsTest, AHandshakeThatNeverFinishesTimesOut) {
       << nc.status().message();
   EXPECT_GE(took, 250);
   EXPECT_LT(took, 2000);
+}
+
+// A TLS cluster whose members' certificate holds a host name and no IP: the client is
+// given that name, learns the members as IP addresses from INFO, and when its server dies
+// it fails over to one of them, checking the certificate for the first server's name.
+TEST_F(NatsTlsTest, FailsOverInATlsClusterCheckingTheFirstServersName) {
+  testing::NatsCluster cluster(3, Tls("localhost"));
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  auto parsed = ParseNatsUrl("tls://localhost:" + std::to_string(cluster.at(0).port()));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ConnectOptions o = *parsed;
+  o.tls_ca_file = P("ca.crt");
+  o.reconnect_wait_ms = 100;
+  o.connect_timeout_ms = 2000;
+  auto nc = Connect(o);
+  ASSERT_TRUE(nc);
+  auto learned = [&] {
+    int members = 0;
+    for (const std::string& s : nc->known_servers()) {
+      if (s.rfind("127.0.0.1:", 0) == 0 && cluster.Find(s) != nullptr && cluster.Find(s) != &cluster.at(0)) {
+        ++members;
+      }
+    }
+    return members;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return learned() == 2; }, 10000)) << cluster.LogTails();
+
+  cluster.at(0).Kill();
+  ASSERT_TRUE(WaitUntil([&] { return nc->connected() && nc->reconnects() == 1; }, 10000))
+      << "on " << nc->server() << "\n" << cluster.LogTails();
+  testing::NatsServer* now = cluster.Find(nc->server());
+  ASSERT_NE(now, nullptr) << nc->server();
+  EXPECT_NE(now, &cluster.at(0));
+  EXPECT_TRUE(nc->Flush(2000).ok());
 }
 
 }  // namespace

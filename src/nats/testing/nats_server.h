@@ -263,19 +263,20 @@ class NatsServer {
 // after Start): callers retry their first JetStream call.
 class NatsCluster {
  public:
-  explicit NatsCluster(size_t size = 3) {
+  // Each member with `base`'s credentials and TLS (for clients; the routes are plain).
+  explicit NatsCluster(size_t size = 3, NatsServer::Options base = {}) {
     std::vector<uint16_t> cluster_ports;
     for (size_t i = 0; i < size; ++i) cluster_ports.push_back(FreeLoopbackPort());
     for (size_t i = 0; i < size; ++i) {
-      std::vector<uint16_t> routes;
+      NatsServer::Options o = base;
+      o.name = "n" + std::to_string(i);
+      o.cluster_name = "tributary-test";
+      o.cluster_port = cluster_ports[i];
+      o.routes.clear();
       for (size_t j = 0; j < size; ++j) {
-        if (j != i) routes.push_back(cluster_ports[j]);
+        if (j != i) o.routes.push_back(cluster_ports[j]);
       }
-      members_.push_back(std::make_unique<NatsServer>(
-          NatsServer::Options{.name = "n" + std::to_string(i),
-                              .cluster_name = "tributary-test",
-                              .cluster_port = cluster_ports[i],
-                              .routes = routes}));
+      members_.push_back(std::make_unique<NatsServer>(std::move(o)));
     }
   }
 
