@@ -92,6 +92,27 @@ TEST(NatsClusterTest, LearnsTheClusterAndFailsOverWhenItsServerDies) {
   EXPECT_EQ(reply->data, "here");
 }
 
+// A member that leaves the cluster drops out of the INFO the others send: the client
+// forgets it, so that a failover does not spend a connect timeout on it.
+TEST(NatsClusterTest, ForgetsAMemberThatLeavesTheCluster) {
+  testing::NatsCluster cluster;
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  auto nc = ConnectTo(cluster, 0);
+  ASSERT_TRUE(nc);
+  const std::string leaver = "127.0.0.1:" + std::to_string(cluster.at(2).port());
+  auto knows = [&](const std::string& server) {
+    auto known = nc->known_servers();
+    return std::find(known.begin(), known.end(), server) != known.end();
+  };
+  ASSERT_TRUE(WaitUntil([&] { return knows(leaver); }, 10000)) << cluster.LogTails();
+  cluster.at(2).Kill();
+  EXPECT_TRUE(WaitUntil([&] { return !knows(leaver); }, 10000))
+      << leaver << " is still known after it left";
+  // The server it was given is kept, whatever the cluster says.
+  EXPECT_TRUE(knows("127.0.0.1:" + std::to_string(cluster.at(0).port())));
+}
+
 TEST(NatsClusterTest, AReplicatedStreamKeepsEveryAcknowledgedMessageThroughFailover) {
   testing::NatsCluster cluster;
   Status started = cluster.Start();

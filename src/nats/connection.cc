@@ -46,6 +46,7 @@ Connection::Connection(ConnectOptions options, WakeFd wake)
     for (const PoolServer& p : pool_) known = known || p.address == more;
     if (!known) pool_.push_back({more, false});
   }
+  current_ = pool_.front();
   where_ = HostPort(options_);
 }
 
@@ -64,10 +65,11 @@ Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) 
     TRY_ASSIGN(c->tls_, TlsContext::Create(o));
   }
   // The servers the options name, in turn (not those the first INFO may add).
-  const size_t seeds = c->pool_.size();
+  const std::vector<PoolServer> seeds = c->pool_;
   std::vector<Status> failures;
-  for (size_t i = 0; i < seeds && !c->transport_; ++i) {
-    Result<std::unique_ptr<Transport>> t = c->Dial(i, DeadlineAfterMs(o.connect_timeout_ms), {});
+  for (size_t i = 0; i < seeds.size() && !c->transport_; ++i) {
+    Result<std::unique_ptr<Transport>> t =
+        c->Dial(seeds[i], DeadlineAfterMs(o.connect_timeout_ms), {});
     if (t.ok()) {
       c->transport_ = std::move(*t);
     } else {
@@ -113,15 +115,32 @@ void Connection::ApplyInfo(const ServerInfo& info) {
 }
 
 void Connection::LearnServersLocked(const std::vector<std::string>& connect_urls) {
+  if (connect_urls.empty()) return;  // a lone server, or an INFO that says nothing of them
   constexpr size_t kMaxServers = 64;  // a bound on what servers may make us hold
+  std::vector<ServerAddress> advertised;
   for (const std::string& url : connect_urls) {
-    std::optional<ServerAddress> address = ParseHostPort(url);
-    if (!address || pool_.size() >= kMaxServers) continue;
-    bool known = false;
-    for (const PoolServer& p : pool_) known = known || p.address == *address;
-    if (known) continue;
-    log_->info("NATS server {} learned from {}", HostPort(address->host, address->port), where_);
-    pool_.push_back({std::move(*address), true});
+    if (std::optional<ServerAddress> address = ParseHostPort(url)) advertised.push_back(*address);
+  }
+  auto advertises = [&](const ServerAddress& a) {
+    return std::find(advertised.begin(), advertised.end(), a) != advertised.end();
+  };
+  auto pooled = [&](const ServerAddress& a) {
+    return std::any_of(pool_.begin(), pool_.end(), [&](const PoolServer& p) { return p.address == a; });
+  };
+  // Learned servers the cluster no longer names have left it: trying them would only
+  // slow a failover down (one connect timeout each, for a host that does not answer).
+  std::erase_if(pool_, [&](const PoolServer& p) {
+    bool gone = p.learned && !advertises(p.address) && !(p.address == current_.address);
+    if (gone) {
+      log_->info("NATS server {} forgotten: {} no longer names it",
+                 HostPort(p.address.host, p.address.port), where_);
+    }
+    return gone;
+  });
+  for (ServerAddress& address : advertised) {
+    if (pool_.size() >= kMaxServers || pooled(address)) continue;
+    log_->info("NATS server {} learned from {}", HostPort(address.host, address.port), where_);
+    pool_.push_back({std::move(address), true});
   }
 }
 

@@ -24,7 +24,8 @@
 //
 // Clusters: the client knows a pool of servers, the options' host:port and `servers`
 // first, then those each INFO's connect_urls names (the cluster's other servers, learned
-// at every connect and whenever the cluster changes). Connect tries them in that order;
+// at every connect and whenever the cluster changes; forgotten when it no longer names
+// them). Connect tries them in that order;
 // a reconnect tries the others before the one that was lost, a pass over the pool per
 // backoff step. TLS to a learned server checks the certificate for the first server's
 // host name (or tls_server_name), as the cluster's servers share it.
@@ -199,9 +200,15 @@ class Connection {
   SteadyTime NextDeadline(SteadyTime cap);
   void FailAll(const Status& why);  // pending requests and flushes
   bool Reconnect();                 // false when stopped first
-  // Dials pool_[i] and runs the handshake (the server becomes current_ and where_).
-  Result<std::unique_ptr<Transport>> Dial(size_t i, SteadyTime deadline, Canceller cancel);
-  // Adds the servers of INFO's connect_urls that the pool does not hold yet.
+  struct PoolServer {
+    ServerAddress address;
+    bool learned = false;  // from connect_urls, not the options
+  };
+  // Dials `server` and runs the handshake (it becomes current_ and where_).
+  Result<std::unique_ptr<Transport>> Dial(const PoolServer& server, SteadyTime deadline,
+                                          Canceller cancel);
+  // Adds the servers of INFO's connect_urls that the pool does not hold yet, and forgets
+  // learned ones a non-empty list no longer names (they left the cluster).
   void LearnServersLocked(const std::vector<std::string>& connect_urls);
 
   const ConnectOptions options_;
@@ -224,12 +231,8 @@ class Connection {
   mutable std::mutex mu_;
   // Written by the I/O thread (and by Connect before it starts) under mu_; that thread
   // reads them without.
-  struct PoolServer {
-    ServerAddress address;
-    bool learned = false;  // from connect_urls, not the options
-  };
   std::vector<PoolServer> pool_;
-  size_t current_ = 0;  // the server of the connection, or of the last attempt
+  PoolServer current_;  // the server of the connection, or of the last attempt
   std::string where_;   // its host:port
   bool connected_ = false;
   uint64_t reconnects_ = 0;

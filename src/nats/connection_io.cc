@@ -161,10 +161,9 @@ Result<std::unique_ptr<Transport>> Connection::UpgradeToTls(Fd fd, SteadyTime de
     TRY_ASSIGN(tls_, TlsContext::Create(options_));
   }
   // A learned server shares the cluster's certificate: checked for the first host's name.
-  const PoolServer& server = pool_[current_];
   const std::string name = !options_.tls_server_name.empty() ? options_.tls_server_name
-                           : server.learned                 ? options_.host
-                                                            : server.address.host;
+                           : current_.learned               ? options_.host
+                                                            : current_.address.host;
   return StartTls(std::move(fd), tls_, name, deadline, cancel);
 }
 
@@ -190,15 +189,14 @@ void Connection::Run() {
   FailAll(Unavailable("NATS connection closed"));
 }
 
-Result<std::unique_ptr<Transport>> Connection::Dial(size_t i, SteadyTime deadline,
-                                                    Canceller cancel) {
+Result<std::unique_ptr<Transport>> Connection::Dial(const PoolServer& server,
+                                                    SteadyTime deadline, Canceller cancel) {
   {
     std::lock_guard lock(mu_);
-    current_ = i;
-    where_ = HostPort(pool_[i].address.host, pool_[i].address.port);
+    current_ = server;
+    where_ = HostPort(server.address.host, server.address.port);
   }
-  const ServerAddress a = pool_[i].address;  // a copy: the handshake's INFO may grow the pool
-  TRY_ASSIGN(Fd fd, DialTcp(a.host, a.port, deadline, cancel));
+  TRY_ASSIGN(Fd fd, DialTcp(current_.address.host, current_.address.port, deadline, cancel));
   return Handshake(std::move(fd), deadline);
 }
 
@@ -212,12 +210,19 @@ bool Connection::Reconnect() {
       if (::poll(&p, 1, PollTimeoutMs(until, 1000)) > 0) wake_.Drain();
     }
     if (stop_) return false;
-    // The other servers first, the lost one last.
-    const size_t n = pool_.size();
-    const size_t lost = current_;
+    // A pass over the pool as it is now (a handshake's INFO may change it), the other
+    // servers first, in order after the lost one, which comes last.
+    std::vector<PoolServer> pass;
+    {
+      std::lock_guard lock(mu_);
+      size_t lost = 0;
+      while (lost < pool_.size() && !(pool_[lost].address == current_.address)) ++lost;
+      for (size_t k = 1; k <= pool_.size(); ++k) pass.push_back(pool_[(lost + k) % pool_.size()]);
+    }
+    const size_t n = pass.size();
     for (size_t k = 1; k <= n; ++k) {
       Result<std::unique_ptr<Transport>> t =
-          Dial((lost + k) % n, DeadlineAfterMs(options_.connect_timeout_ms), cancel);
+          Dial(pass[k - 1], DeadlineAfterMs(options_.connect_timeout_ms), cancel);
       if (t.ok()) {
         transport_ = std::move(*t);
         {
