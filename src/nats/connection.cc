@@ -1,16 +1,14 @@
 #include "nats/connection.h"
 
-#include <optional>
-
-#include "nats/url.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <optional>
 
 #include "base/ids.h"
 #include "base/log.h"
+#include "nats/url.h"
 
 namespace tributary::nats {
 
@@ -42,9 +40,10 @@ Connection::Connection(ConnectOptions options, WakeFd wake)
   inbox_sid_ = next_sid_++;
   pool_.push_back({{options_.host, options_.port}, false});
   for (const ServerAddress& more : options_.servers) {
-    bool known = false;
-    for (const PoolServer& p : pool_) known = known || p.address == more;
-    if (!known) pool_.push_back({more, false});
+    if (std::none_of(pool_.begin(), pool_.end(),
+                     [&](const PoolServer& p) { return p.address == more; })) {
+      pool_.push_back({more, false});
+    }
   }
   current_ = pool_.front();
   where_ = HostPort(options_);
