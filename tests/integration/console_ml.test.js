@@ -411,7 +411,9 @@ describe('console: training jobs, models, endpoints and monitors', { timeout: 18
     await page.selectOption(`${dialog} select[name=config]`, 'base-config');
     await submitDialog('update-endpoint-dialog',
                        { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' }, TerminationWaitInSeconds: 0 } });
-    assert.equal(await text('main#page .note'), 'Updating to base-config.');
+    // The note comes once the update request is answered (the dialog's submit is async).
+    await eventually(async () => (await text('main#page .note')) === 'Updating to base-config.',
+                     'the note "Updating to base-config."');
     await eventually(async () => (await text('[data-testid="endpoint-summary"]')).includes('Endpoint configbase-config') &&
                                  (await toolbarStatus()) === 'InService', 'ep on base-config again', { timeoutMs: 30000 });
     assert.deepEqual((await tableRows(page, 'endpoint-variants')).map((row) => row.slice(0, 2)), [['v1', 'base']]);
