@@ -5,6 +5,7 @@
 
 #include "app/console_assets.h"
 #include "base/files.h"
+#include "base/fnv1a.h"
 
 namespace tributary::app {
 namespace {
@@ -22,11 +23,8 @@ const char* ContentType(std::string_view path) {
 }
 
 std::string Etag(const std::string& body) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  // FNV-1a from the start value the ETags have always had.
+  uint64_t h = Fnv1a64(body, 1469598103934665603ull);
   char buf[24];
   std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
   return buf;

@@ -1,5 +1,6 @@
 #include "forecast/internal/deepar_net.h"
 
+#include "base/fnv1a.h"
 #include "forecast/internal/likelihood.h"
 
 namespace tributary::forecast::internal {
@@ -73,13 +74,12 @@ NetWeights DeepARNetImpl::ExportWeights() const {
 }
 
 uint64_t ParameterChecksum(const torch::nn::Module& module) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 1469598103934665603ull;  // the start value checksums have always had
   for (const auto& p : module.parameters()) {
     auto c = p.detach().contiguous();
-    const auto* data = static_cast<const uint8_t*>(c.data_ptr());
-    for (int64_t i = 0, n = c.numel() * static_cast<int64_t>(c.element_size()); i < n; ++i) {
-      h = (h ^ data[i]) * 1099511628211ull;
-    }
+    h = Fnv1a64({static_cast<const char*>(c.data_ptr()),
+                 static_cast<size_t>(c.numel()) * c.element_size()},
+                h);
   }
   return h;
 }

@@ -40,7 +40,7 @@ TEST(NatsClusterTest, AUrlListSkipsAServerThatIsDown) {
   ASSERT_TRUE(options.ok()) << options.status().ToString();
   auto nc = Connection::Connect(QuickOptions(*options));
   ASSERT_TRUE(nc.ok()) << nc.status().ToString();
-  EXPECT_EQ((*nc)->server(), "127.0.0.1:" + std::to_string(live.port()));
+  EXPECT_EQ((*nc)->server(), live.host_port());
   EXPECT_TRUE((*nc)->Flush(2000).ok());
 
   // With every server down, the error names each.
@@ -51,7 +51,7 @@ TEST(NatsClusterTest, AUrlListSkipsAServerThatIsDown) {
   const std::string& why = none.status().message();
   EXPECT_NE(why.find("none of the 2 NATS servers could be reached"), std::string::npos) << why;
   EXPECT_NE(why.find("127.0.0.1:" + std::to_string(dead)), std::string::npos) << why;
-  EXPECT_NE(why.find("127.0.0.1:" + std::to_string(live.port())), std::string::npos) << why;
+  EXPECT_NE(why.find(live.host_port()), std::string::npos) << why;
 }
 
 TEST(NatsClusterTest, LearnsTheClusterAndFailsOverWhenItsServerDies) {
@@ -66,7 +66,7 @@ TEST(NatsClusterTest, LearnsTheClusterAndFailsOverWhenItsServerDies) {
       << "known: " << requester->known_servers().size() << "\n"
       << cluster.LogTails();
   for (size_t i = 0; i < cluster.size(); ++i) {
-    std::string member = "127.0.0.1:" + std::to_string(cluster.at(i).port());
+    std::string member = cluster.at(i).host_port();
     auto known = requester->known_servers();
     EXPECT_NE(std::find(known.begin(), known.end(), member), known.end()) << member;
   }
@@ -80,7 +80,7 @@ TEST(NatsClusterTest, LearnsTheClusterAndFailsOverWhenItsServerDies) {
   // The server in use dies without a goodbye: the client moves to another member, and
   // the subscription on the third still answers through the cluster.
   const std::string first = requester->server();
-  ASSERT_EQ(first, "127.0.0.1:" + std::to_string(cluster.at(0).port()));
+  ASSERT_EQ(first, cluster.at(0).host_port());
   cluster.at(0).Kill();
   ASSERT_TRUE(WaitUntil([&] { return requester->connected() && requester->server() != first; },
                         10000))
@@ -100,7 +100,7 @@ TEST(NatsClusterTest, ForgetsAMemberThatLeavesTheCluster) {
   ASSERT_TRUE(started.ok()) << started.ToString();
   auto nc = ConnectTo(cluster, 0);
   ASSERT_TRUE(nc);
-  const std::string leaver = "127.0.0.1:" + std::to_string(cluster.at(2).port());
+  const std::string leaver = cluster.at(2).host_port();
   auto knows = [&](const std::string& server) {
     auto known = nc->known_servers();
     return std::find(known.begin(), known.end(), server) != known.end();
@@ -110,7 +110,7 @@ TEST(NatsClusterTest, ForgetsAMemberThatLeavesTheCluster) {
   EXPECT_TRUE(WaitUntil([&] { return !knows(leaver); }, 10000))
       << leaver << " is still known after it left";
   // The server it was given is kept, whatever the cluster says.
-  EXPECT_TRUE(knows("127.0.0.1:" + std::to_string(cluster.at(0).port())));
+  EXPECT_TRUE(knows(cluster.at(0).host_port()));
 }
 
 TEST(NatsClusterTest, AReplicatedStreamKeepsEveryAcknowledgedMessageThroughFailover) {

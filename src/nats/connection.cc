@@ -46,7 +46,6 @@ Connection::Connection(ConnectOptions options, WakeFd wake)
     }
   }
   current_ = pool_.front();
-  where_ = HostPort(options_);
 }
 
 Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) {
@@ -132,20 +131,20 @@ void Connection::LearnServersLocked(const std::vector<std::string>& connect_urls
     bool gone = p.learned && !advertises(p.address) && !(p.address == current_.address);
     if (gone) {
       log_->info("NATS server {} forgotten: {} no longer names it",
-                 HostPort(p.address.host, p.address.port), where_);
+                 HostPort(p.address.host, p.address.port), Where());
     }
     return gone;
   });
   for (ServerAddress& address : advertised) {
     if (pool_.size() >= kMaxServers || pooled(address)) continue;
-    log_->info("NATS server {} learned from {}", HostPort(address.host, address.port), where_);
+    log_->info("NATS server {} learned from {}", HostPort(address.host, address.port), Where());
     pool_.push_back({std::move(address), true});
   }
 }
 
 std::string Connection::server() const {
   std::lock_guard lock(mu_);
-  return where_;
+  return Where();
 }
 
 std::vector<std::string> Connection::known_servers() const {
@@ -174,13 +173,13 @@ Status Connection::QueueLocked(std::string_view subject, std::string_view reply,
                            " bytes (headers and data), over the server's max_payload of " +
                            std::to_string(max_payload_) + " bytes");
   }
-  if (!connected_) return Unavailable("not connected to NATS at " + where_ + " (reconnecting)");
+  if (!connected_) return Unavailable("not connected to NATS at " + Where() + " (reconnecting)");
   if (!header_block.empty() && !server_headers_) {
-    return FailedPrecondition("NATS server at " + where_ +
+    return FailedPrecondition("NATS server at " + Where() +
                               " does not support headers (it is older than 2.2)");
   }
   if (out_.size() + writing_bytes_ + size > kMaxQueuedBytes) {
-    return ResourceExhausted("NATS connection to " + where_ +
+    return ResourceExhausted("NATS connection to " + Where() +
                              " has 64 MiB queued for writing: the server is not keeping up");
   }
   *wake = out_.empty() && !OnIoThread();
@@ -334,7 +333,7 @@ Status Connection::Flush(int64_t timeout_ms) {
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (!connected_) return Unavailable("not connected to NATS at " + where_ + " (reconnecting)");
+    if (!connected_) return Unavailable("not connected to NATS at " + Where() + " (reconnecting)");
     wake = out_.empty();
     out_ += "PING\r\n";
     pong_waiters_.push_back(waiter);

@@ -204,7 +204,7 @@ class Connection {
     ServerAddress address;
     bool learned = false;  // from connect_urls, not the options
   };
-  // Dials `server` and runs the handshake (it becomes current_ and where_).
+  // Dials `server` and runs the handshake (it becomes current_).
   Result<std::unique_ptr<Transport>> Dial(const PoolServer& server, SteadyTime deadline,
                                           Canceller cancel);
   // Adds the servers of INFO's connect_urls that the pool does not hold yet, and forgets
@@ -233,7 +233,8 @@ class Connection {
   // reads them without.
   std::vector<PoolServer> pool_;
   PoolServer current_;  // the server of the connection, or of the last attempt
-  std::string where_;   // its host:port
+  // current_'s host:port, for messages (mu_ held, or on the I/O thread).
+  std::string Where() const { return HostPort(current_.address.host, current_.address.port); }
   bool connected_ = false;
   uint64_t reconnects_ = 0;
   std::string server_version_;

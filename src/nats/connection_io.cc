@@ -72,7 +72,7 @@ Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadl
       default:
         code = ErrorCode::kUnavailable;
     }
-    return Status(code, "cannot connect to NATS at " + where_ + ": " + st.message());
+    return Status(code, "cannot connect to NATS at " + Where() + ": " + st.message());
   };
   std::vector<ServerOp> ops;
   // Waits until `t` has something to read (as its last Read said) and reads once.
@@ -90,13 +90,13 @@ Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadl
     if (!got.ok()) return fail(got.status());
   }
   if (ops.front().kind != OpKind::kInfo) {
-    return ProtocolError("cannot connect to NATS at " + where_ +
+    return ProtocolError("cannot connect to NATS at " + Where() +
                          ": it did not begin with INFO (is it a NATS server?)");
   }
   Result<ServerInfo> info = ParseServerInfo(ops.front().text);
   if (!info.ok()) return fail(info.status());
   if (options_.tls && !info->tls_required && !info->tls_available) {
-    return FailedPrecondition("the NATS server at " + where_ +
+    return FailedPrecondition("the NATS server at " + Where() +
                               " does not offer TLS (its INFO has neither tls_required nor "
                               "tls_available): connect with nats://, or give the server a "
                               "certificate");
@@ -131,7 +131,7 @@ Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadl
   while (true) {
     for (size_t k = 0; k < ops.size(); ++k) {
       const ServerOp& op = ops[k];
-      if (op.kind == OpKind::kErr) return HandshakeError(where_, op.text);
+      if (op.kind == OpKind::kErr) return HandshakeError(Where(), op.text);
       if (op.kind == OpKind::kPong) {
         // What came in the same read after it (an INFO as the cluster grows, a PING) is
         // the served connection's.
@@ -148,7 +148,7 @@ Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadl
     if (!got.ok()) {
       // The server may have closed right after an -ERR that arrived with this read.
       for (ServerOp& op : ops) {
-        if (op.kind == OpKind::kErr) return HandshakeError(where_, op.text);
+        if (op.kind == OpKind::kErr) return HandshakeError(Where(), op.text);
       }
       return fail(got.status());
     }
@@ -181,7 +181,7 @@ void Connection::Run() {
       writing_bytes_ = 0;
     }
     if (stop_ || why.code() == ErrorCode::kCancelled) break;
-    Status lost = Unavailable("connection to NATS " + where_ + " lost: " + why.message());
+    Status lost = Unavailable("connection to NATS " + Where() + " lost: " + why.message());
     log_->warn("{}; reconnecting", lost.message());
     FailAll(lost);
     if (!Reconnect()) break;
@@ -194,7 +194,6 @@ Result<std::unique_ptr<Transport>> Connection::Dial(const PoolServer& server,
   {
     std::lock_guard lock(mu_);
     current_ = server;
-    where_ = HostPort(server.address.host, server.address.port);
   }
   TRY_ASSIGN(Fd fd, DialTcp(current_.address.host, current_.address.port, deadline, cancel));
   return Handshake(std::move(fd), deadline);
@@ -232,15 +231,15 @@ bool Connection::Reconnect() {
           out_.clear();
           QueueSubscriptionsLocked();
         }
-        log_->info("reconnected to NATS at {}", where_);
+        log_->info("reconnected to NATS at {}", Where());
         return true;
       }
       if (t.status().code() == ErrorCode::kCancelled || stop_) return false;
-      if (n > 1) log_->warn("reconnecting to NATS at {} failed: {}", where_, t.status().message());
+      if (n > 1) log_->warn("reconnecting to NATS at {} failed: {}", Where(), t.status().message());
       if (k == n) {
         wait = std::min(wait * 2, std::max(kMaxReconnectWaitMs, options_.reconnect_wait_ms));
         if (n == 1) {
-          log_->warn("reconnecting to NATS at {} failed: {}; next attempt in {} ms", where_,
+          log_->warn("reconnecting to NATS at {} failed: {}; next attempt in {} ms", Where(),
                      t.status().message(), wait);
         } else {
           log_->warn("none of the {} NATS servers known took the connection; next attempt in {} ms",
@@ -384,7 +383,7 @@ Status Connection::Dispatch(std::vector<ServerOp>& ops) {
         break;
       case OpKind::kErr:
         last_error_ = op.text;
-        log_->warn("NATS server at {} says: -ERR '{}'", where_, op.text);
+        log_->warn("NATS server at {} says: -ERR '{}'", Where(), op.text);
         break;
       case OpKind::kInfo: {
         Result<ServerInfo> info = ParseServerInfo(op.text);

@@ -90,7 +90,7 @@ class NatsTlsTest : public ::testing::Test {
 
   // tls://127.0.0.1:<port> trusting ca.crt, with the fixture's quick timings.
   static ConnectOptions TlsClient(const NatsServer& server) {
-    auto parsed = ParseNatsUrl("tls://127.0.0.1:" + std::to_string(server.port()));
+    auto parsed = ParseNatsUrl("tls://" + server.host_port());
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     ConnectOptions o = parsed.ok() ? *parsed : ConnectOptions{};
     EXPECT_TRUE(o.tls);
@@ -118,10 +118,6 @@ class NatsTlsTest : public ::testing::Test {
     EXPECT_LT(MillisSince(start), max_ms);
     EXPECT_FALSE(c.ok()) << "connected, but should have been refused";
     return c.status();
-  }
-
-  static std::string Where(const NatsServer& server) {
-    return "127.0.0.1:" + std::to_string(server.port());
   }
 
   static testing_support::TempDir* pki_;
@@ -205,7 +201,7 @@ TEST_F(NatsTlsTest, RefusesACertificateFromAnotherCa) {
   Start(server);
   Status st = Refused(TlsClient(server));
   EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << st.ToString();
-  EXPECT_TRUE(Has(st.message(), "cannot connect to NATS at " + Where(server))) << st.message();
+  EXPECT_TRUE(Has(st.message(), "cannot connect to NATS at " + server.host_port())) << st.message();
   EXPECT_TRUE(Has(st.message(), "certificate verify failed: unable to get local issuer"))
       << st.message();
   EXPECT_TRUE(Has(st.message(), "no CA in tls_ca_file")) << st.message();
@@ -217,7 +213,7 @@ TEST_F(NatsTlsTest, RefusesACertificateForAnotherNameUnlessThatNameIsGiven) {
   ConnectOptions o = TlsClient(server);
   Status st = Refused(o);
   EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << st.ToString();
-  EXPECT_TRUE(Has(st.message(), Where(server))) << st.message();
+  EXPECT_TRUE(Has(st.message(), server.host_port())) << st.message();
   EXPECT_TRUE(Has(st.message(), "certificate verify failed: IP address mismatch")) << st.message();
   EXPECT_TRUE(Has(st.message(), "tls_server_name")) << st.message();
 
@@ -236,7 +232,7 @@ TEST_F(NatsTlsTest, TlsClientRefusesAPlainServer) {
   Start(server);
   Status st = Refused(TlsClient(server));
   EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << st.ToString();
-  EXPECT_TRUE(Has(st.message(), "the NATS server at " + Where(server) + " does not offer TLS"))
+  EXPECT_TRUE(Has(st.message(), "the NATS server at " + server.host_port() + " does not offer TLS"))
       << st.message();
 }
 
@@ -258,7 +254,7 @@ TEST_F(NatsTlsTest, PlainUrlUpgradesWhenTheServerRequiresTls) {
   o.tls_ca_file.clear();
   Status st = Refused(o);
   EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << st.ToString();
-  EXPECT_TRUE(Has(st.message(), "cannot connect to NATS at " + Where(server))) << st.message();
+  EXPECT_TRUE(Has(st.message(), "cannot connect to NATS at " + server.host_port())) << st.message();
   EXPECT_TRUE(Has(st.message(), "certificate verify failed")) << st.message();
   EXPECT_TRUE(Has(st.message(), "system's CA store")) << st.message();
 }
@@ -277,7 +273,7 @@ TEST_F(NatsTlsTest, MutualTlsNeedsTheClientCertificate) {
   o.tls_key_file.clear();
   Status st = Refused(o);
   EXPECT_EQ(st.code(), ErrorCode::kUnauthenticated) << st.ToString();
-  EXPECT_TRUE(Has(st.message(), "cannot connect to NATS at " + Where(server))) << st.message();
+  EXPECT_TRUE(Has(st.message(), "cannot connect to NATS at " + server.host_port())) << st.message();
   // nats-server 2.9.10 (Go's TLS 1.3) says "bad certificate"; newer ones "certificate
   // required". Either way it comes after the handshake, on the first read.
   EXPECT_TRUE(Has(st.message(), "TLS read: ")) << st.message();

@@ -29,15 +29,8 @@ using WsStream = websocket::stream<SslStream>;
 
 class TcpTransport : public MqttTransport {
  public:
-  explicit TcpTransport(tcp::socket s) : socket_(OnItsContext(s)) {
-    peer_.listener = "tcp";
-    boost::system::error_code ec;
-    auto remote = socket_.remote_endpoint(ec);
-    peer_.remote_address =
-        ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
-    socket_.set_option(tcp::no_delay(true), ec);
-    socket_.non_blocking(true, ec);  // for ReadSome; Asio's own operations do not mind
-  }
+  explicit TcpTransport(tcp::socket s) : TcpTransport(AddressOf(s), s) {}
+
   asio::io_context& context() override {
     return static_cast<asio::io_context&>(socket_.get_executor().context());
   }
@@ -62,6 +55,15 @@ class TcpTransport : public MqttTransport {
   }
 
  private:
+  // The peer's address is read before the socket moves to its own type.
+  TcpTransport(std::string remote_address, tcp::socket& s) : socket_(OnItsContext(s)) {
+    peer_.listener = "tcp";
+    peer_.remote_address = std::move(remote_address);
+    boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);  // for ReadSome; Asio's own operations do not mind
+  }
+
   // A socket bound to its io_context's own executor rather than the type-erased
   // any_io_executor: the socket and each pending operation are 32 bytes or more smaller,
   // which a fleet of idle connections feels.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/clock.h"
+#include "base/fnv1a.h"
 #include "base/log.h"
 #include "base/thread_name.h"
 #include "nats/url.h"
@@ -17,12 +18,7 @@ namespace {
 // 64 bits of FNV-1a over the JetStream stream's name and creation time: every server
 // computes the same, and a stream made again gets another.
 uint64_t SharedEpoch(const std::string& js_stream, const std::string& created) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : js_stream + "\n" + created) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+  return Fnv1a64(js_stream + "\n" + created);
 }
 
 constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";

@@ -210,11 +210,12 @@ class NatsServer {
 
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
+  // "127.0.0.1:<port>", as a Connection's server() says it.
+  std::string host_port() const { return "127.0.0.1:" + std::to_string(port_); }
   // nats://[user:pass@]127.0.0.1:<port>, or tls://... for a TLS server.
   std::string url() const {
     std::string auth = options_.user.empty() ? "" : options_.user + ":" + options_.password + "@";
-    return (options_.tls_cert.empty() ? "nats://" : "tls://") + auth +
-           "127.0.0.1:" + std::to_string(port_);
+    return (options_.tls_cert.empty() ? "nats://" : "tls://") + auth + host_port();
   }
   // Options for Connection::Connect, with the server's credentials and quick reconnects
   // (no TLS settings: the server does not know which CA signed its certificate).
@@ -292,7 +293,7 @@ class NatsCluster {
   // The member listening on "127.0.0.1:<port>" (a Connection's server()), or nullptr.
   NatsServer* Find(const std::string& host_port) {
     for (auto& m : members_) {
-      if (host_port == "127.0.0.1:" + std::to_string(m->port())) return m.get();
+      if (host_port == m->host_port()) return m.get();
     }
     return nullptr;
   }
