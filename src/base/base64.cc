@@ -7,6 +7,7 @@ namespace tributary {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 constexpr std::array<int8_t, 256> MakeReverse() {
   std::array<int8_t, 256> r{};
@@ -16,30 +17,36 @@ constexpr std::array<int8_t, 256> MakeReverse() {
 }
 constexpr std::array<int8_t, 256> kReverse = MakeReverse();
 
-}  // namespace
-
-std::string Base64Encode(std::string_view bytes) {
+// Encodes with `alphabet`; with `pad`, '=' fills the last group to 4 characters.
+std::string Encode(std::string_view bytes, const char* alphabet, bool pad) {
   std::string out((bytes.size() + 2) / 3 * 4, '=');
   char* o = out.data();  // written through a pointer: push_back's checks cost more than the work
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3, o += 4) {
     uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    o[0] = kAlphabet[v >> 18];
-    o[1] = kAlphabet[(v >> 12) & 63];
-    o[2] = kAlphabet[(v >> 6) & 63];
-    o[3] = kAlphabet[v & 63];
+    o[0] = alphabet[v >> 18];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = alphabet[(v >> 6) & 63];
+    o[3] = alphabet[v & 63];
   }
   if (i < bytes.size()) {  // one or two bytes left: '=' padding, already in place
     uint32_t v = uint32_t{p[i]} << 16;
     bool two = i + 1 < bytes.size();
     if (two) v |= uint32_t{p[i + 1]} << 8;
-    o[0] = kAlphabet[(v >> 18) & 63];
-    o[1] = kAlphabet[(v >> 12) & 63];
-    if (two) o[2] = kAlphabet[(v >> 6) & 63];
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    if (two) o[2] = alphabet[(v >> 6) & 63];
+    if (!pad) out.resize(out.size() - (two ? 1 : 2));
   }
   return out;
 }
+
+}  // namespace
+
+std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kAlphabet, true); }
+
+std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrlAlphabet, false); }
 
 Result<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) {

@@ -15,6 +15,17 @@ TEST(Base64, EncodesRfc4648Vectors) {
   EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
 }
 
+TEST(Base64, UrlEncodingSwapsTwoCharactersAndDropsPadding) {
+  EXPECT_EQ(Base64UrlEncode(""), "");
+  EXPECT_EQ(Base64UrlEncode("f"), "Zg");
+  EXPECT_EQ(Base64UrlEncode("fo"), "Zm8");
+  EXPECT_EQ(Base64UrlEncode("foo"), "Zm9v");
+  EXPECT_EQ(Base64UrlEncode("foob"), "Zm9vYg");
+  // 0xfb 0xff encodes to "+/8=" in the standard alphabet.
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+}
+
 TEST(Base64, RoundTripsEveryByte) {
   std::string all;
   for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));

@@ -23,6 +23,11 @@ struct ConnectOptions {
   // cluster's servers from each INFO's connect_urls and fails over to them.
   std::vector<ServerAddress> servers;
   std::string user, password, token;  // CONNECT's user/pass or auth_token
+  // Or an identity proven by signing the server's nonce (credentials.h), read at each
+  // connect: a .creds file (user JWT and seed) or a file holding a user's NKey seed. At
+  // most one of the two, and then no user, password or token.
+  std::string creds_file;
+  std::string nkey_seed_file;
   std::string name = "tributary";     // CONNECT's name
   int64_t connect_timeout_ms = 5000;  // dial, TLS handshake and CONNECT together
   int64_t reconnect_wait_ms = 250;    // first wait after a lost connection; doubles up to 5 s

@@ -8,6 +8,7 @@
 
 #include "base/ids.h"
 #include "base/log.h"
+#include "nats/credentials.h"
 #include "nats/url.h"
 
 namespace tributary::nats {
@@ -62,6 +63,8 @@ Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) 
     // Bad TLS files are found now, not at the first (re)connect to a TLS server.
     TRY_ASSIGN(c->tls_, TlsContext::Create(o));
   }
+  // So are bad credential files (they are read again at each connect).
+  TRY(LoadIdentity(o).status());
   // The servers the options name, in turn (not those the first INFO may add).
   const std::vector<PoolServer> seeds = c->pool_;
   std::vector<Status> failures;

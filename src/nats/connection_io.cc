@@ -11,6 +11,7 @@
 
 #include "base/thread_name.h"
 #include "nats/connection.h"
+#include "nats/credentials.h"
 
 namespace tributary::nats {
 namespace {
@@ -34,7 +35,7 @@ Status HandshakeError(const std::string& where, const std::string& text) {
   std::string m = "NATS server at " + where + " refused the connection: " + text;
   if (Contains(text, "permissions violation")) return PermissionDenied(std::move(m));
   if (Contains(text, "authorization") || Contains(text, "authentication")) {
-    return Unauthenticated(m + " (check the user/password or token)");
+    return Unauthenticated(m + " (check the user/password, token or credentials file)");
   }
   return FailedPrecondition(std::move(m));
 }
@@ -114,7 +115,13 @@ Result<std::unique_ptr<Transport>> Connection::Handshake(Fd fd, SteadyTime deadl
     t = std::move(plain);
   }
 
-  std::string hello = EncodeConnect(options_) + "PING\r\n";
+  // Read at each connect: credentials renewed on disk take effect at the next one.
+  Result<std::optional<UserCredentials>> identity = LoadIdentity(options_);
+  if (!identity.ok()) return fail(identity.status());
+  std::optional<SignedNonce> signed_nonce;
+  if (*identity) signed_nonce = SignNonce(**identity, info->nonce);
+  std::string hello =
+      EncodeConnect(options_, signed_nonce ? &*signed_nonce : nullptr) + "PING\r\n";
   size_t off = 0;
   while (off < hello.size()) {
     Result<IoProgress> put = t->Write(hello.data() + off, hello.size() - off);

@@ -181,6 +181,7 @@ Result<ServerInfo> ParseServerInfo(std::string_view json) {
     info.tls_required = j.value("tls_required", false);
     info.tls_available = j.value("tls_available", false);
     info.auth_required = j.value("auth_required", false);
+    info.nonce = j.value("nonce", "");
     if (auto urls = j.find("connect_urls"); urls != j.end() && urls->is_array()) {
       for (const auto& u : *urls) {
         if (u.is_string()) info.connect_urls.push_back(u.get<std::string>());
@@ -193,7 +194,7 @@ Result<ServerInfo> ParseServerInfo(std::string_view json) {
   }
 }
 
-std::string EncodeConnect(const ConnectOptions& options) {
+std::string EncodeConnect(const ConnectOptions& options, const SignedNonce* identity) {
   nlohmann::json j = {{"verbose", false},      {"pedantic", false},     {"headers", true},
                       {"no_responders", true}, {"protocol", 1},         {"name", options.name},
                       {"lang", "cpp"},         {"version", "tributary"}};
@@ -202,6 +203,11 @@ std::string EncodeConnect(const ConnectOptions& options) {
     j["pass"] = options.password;
   }
   if (!options.token.empty()) j["auth_token"] = options.token;
+  if (identity != nullptr) {
+    if (!identity->jwt.empty()) j["jwt"] = identity->jwt;
+    if (!identity->nkey.empty()) j["nkey"] = identity->nkey;
+    j["sig"] = identity->sig;
+  }
   return "CONNECT " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\r\n";
 }
 

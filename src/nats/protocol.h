@@ -27,6 +27,7 @@
 
 #include "base/status.h"
 #include "nats/connect_options.h"
+#include "nats/credentials.h"
 #include "nats/message.h"
 
 namespace tributary::nats {
@@ -79,12 +80,14 @@ struct ServerInfo {
   bool tls_available = false;  // it may (a server with allow_non_tls)
   // The cluster's servers a client may connect to, "host:port" each (may be empty).
   std::vector<std::string> connect_urls;
+  std::string nonce;  // to sign with an NKey (credentials.h); empty if the server sent none
 };
 Result<ServerInfo> ParseServerInfo(std::string_view json);
 
 // The CONNECT line (with its CRLF) for these options: verbose and pedantic off, headers
-// and no_responders on, user/pass or auth_token when given.
-std::string EncodeConnect(const ConnectOptions& options);
+// and no_responders on, user/pass or auth_token when given, and jwt, nkey and sig from
+// `identity` when not null.
+std::string EncodeConnect(const ConnectOptions& options, const SignedNonce* identity = nullptr);
 
 // Subjects are dot-separated tokens of anything but blanks and control characters:
 // "telemetry.dev-1.temp". Publishing needs a literal subject; a subscription may use

@@ -11,7 +11,7 @@ namespace {
 const std::string kStream =
     std::string(
         "INFO {\"server_id\":\"S1\",\"version\":\"2.9.10\",\"max_payload\":1048576,"
-        "\"headers\":true,\"jetstream\":true}\r\n"
+        "\"headers\":true,\"jetstream\":true,\"nonce\":\"n0nce\"}\r\n"
         "PING\r\n"
         "MSG a.b 7 5\r\nhello\r\n"
         "MSG a.b 7 _INBOX.x.1 0\r\n\r\n"
@@ -34,6 +34,7 @@ void CheckOps(const std::vector<ServerOp>& ops) {
   EXPECT_EQ(info->max_payload, 1048576u);
   EXPECT_TRUE(info->jetstream);
   EXPECT_TRUE(info->headers);
+  EXPECT_EQ(info->nonce, "n0nce");
   EXPECT_EQ(ops[1].kind, OpKind::kPing);
 
   EXPECT_EQ(ops[2].kind, OpKind::kMsg);
@@ -198,6 +199,18 @@ TEST(NatsProtocolTest, ConnectCarriesTheOptions) {
   auto k = nlohmann::json::parse(EncodeConnect(t).substr(8));
   EXPECT_EQ(k["auth_token"], "tok");
   EXPECT_FALSE(k.contains("user"));
+  EXPECT_FALSE(k.contains("sig"));
+
+  // A signed nonce: the JWT (or the bare NKey's public key) and the signature.
+  SignedNonce jwt{.jwt = "h.c.s", .nkey = "", .sig = "c2ln"};
+  auto m = nlohmann::json::parse(EncodeConnect(ConnectOptions{}, &jwt).substr(8));
+  EXPECT_EQ(m["jwt"], "h.c.s");
+  EXPECT_EQ(m["sig"], "c2ln");
+  EXPECT_FALSE(m.contains("nkey"));
+  SignedNonce nkey{.jwt = "", .nkey = "UABC", .sig = "c2ln"};
+  auto n = nlohmann::json::parse(EncodeConnect(ConnectOptions{}, &nkey).substr(8));
+  EXPECT_EQ(n["nkey"], "UABC");
+  EXPECT_FALSE(n.contains("jwt"));
 }
 
 TEST(NatsProtocolTest, HeaderBlocksRoundTrip) {

@@ -75,18 +75,21 @@ Status ApplyQuery(std::string_view query, JetStreamLogOptions* options) {
       options->ack_wait_ms = s * 1000;
     } else if (key == "max_bytes") {
       TRY_ASSIGN(options->max_bytes, IntParam(key, value, 1, INT64_MAX));
-    } else if (key == "tls_ca" || key == "tls_cert" || key == "tls_key") {
+    } else if (key == "tls_ca" || key == "tls_cert" || key == "tls_key" || key == "creds" ||
+               key == "nkey_seed") {
       if (value.empty()) {
         return InvalidArgument(fmt::format("NATS URL parameter {} needs a file's path", key));
       }
       std::string& field = key == "tls_ca"     ? options->connect.tls_ca_file
                            : key == "tls_cert" ? options->connect.tls_cert_file
-                                               : options->connect.tls_key_file;
+                           : key == "tls_key"  ? options->connect.tls_key_file
+                           : key == "creds"    ? options->connect.creds_file
+                                               : options->connect.nkey_seed_file;
       field = std::string(value);
     } else {
       return InvalidArgument(fmt::format(
           "NATS URL parameter '{}' is unknown (known: replicas, ack_wait_s, max_bytes, "
-          "tls_ca, tls_cert, tls_key)",
+          "tls_ca, tls_cert, tls_key, creds, nkey_seed)",
           key));
     }
   }

@@ -65,9 +65,10 @@ std::string JetStreamSubject(std::string_view stream);
 class JetStreamLogs : public RecordLogProvider {
  public:
   // `url`: nats:// or tls://[user:password@|token@]host[:port][?replicas=N&ack_wait_s=S
-  // &max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F]. Connects and checks that the server runs
-  // JetStream. InvalidArgument naming a bad parameter,
-  // Unavailable if the server cannot be reached.
+  // &max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]. Connects and checks
+  // that the server runs JetStream. InvalidArgument naming a bad parameter or a
+  // credentials file that cannot be used, Unavailable if the server cannot be reached,
+  // Unauthenticated if it refuses the credentials.
   static Result<std::shared_ptr<JetStreamLogs>> Connect(std::string_view url);
   explicit JetStreamLogs(JetStreamLogOptions options, std::unique_ptr<nats::Connection> conn);
   ~JetStreamLogs() override;

@@ -13,6 +13,7 @@
 
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
+#include "nats/testing/jwt.h"
 #include "nats/testing/nats_server.h"
 #include "streams/stream_manager.h"
 #include "streams/testing/memory_object_store.h"
@@ -433,6 +434,39 @@ TEST_F(JetStreamLogTest, OnAClusterRecordsOutliveTheServerInUse) {
   for (const std::string& line : acknowledged) {
     EXPECT_TRUE(got.count(line)) << line << " is not in the lake";
   }
+}
+
+TEST_F(JetStreamLogTest, AnOperatorModeServerTakesACredsFile) {
+  TempDir keys;
+  nats::testing::OperatorMode op(keys.path());
+  nats::testing::NatsServer secured({.config_file = op.ConfigFile()});
+  ASSERT_TRUE(secured.Start().ok());
+  std::string creds = op.UserCreds("tributary");
+
+  auto logs = JetStreamLogs::Connect(secured.url() + "?ack_wait_s=2&creds=" + creds);
+  ASSERT_TRUE(logs.ok()) << logs.status().ToString() << "\n" << secured.LogTail();
+  auto m = OpenManager(*logs);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  ASSERT_EQ(PutMany(*m, "s", "c", 300), 300);
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), Expected("c", 300));
+
+  // Without credentials, or with a file that holds none, the server is not reached.
+  auto anonymous = JetStreamLogs::Connect(secured.url());
+  ASSERT_FALSE(anonymous.ok());
+  EXPECT_EQ(anonymous.status().code(), ErrorCode::kUnauthenticated)
+      << anonymous.status().ToString();
+  std::string empty = op.Write("empty.creds", "");
+  auto unreadable = JetStreamLogs::Connect(secured.url() + "?creds=" + empty);
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_EQ(unreadable.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(unreadable.status().message().find(empty), std::string::npos)
+      << unreadable.status().message();
+  auto both = JetStreamLogs::Connect(secured.url() + "?creds=" + creds + "&nkey_seed=" + creds);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("not both"), std::string::npos)
+      << both.status().message();
 }
 
 TEST_F(JetStreamLogTest, DeleteRemovesTheJetStreamStream) {

@@ -94,6 +94,9 @@ class NatsServer {
     std::string name = {}, cluster_name = {};
     uint16_t cluster_port = 0;
     std::vector<uint16_t> routes = {};
+    // -c: a configuration file (authorization, operator mode, ...); the flags above still
+    // apply on top of it.
+    std::string config_file = {};
   };
 
   NatsServer() : NatsServer(Options{}) {}
@@ -118,6 +121,7 @@ class NatsServer {
     }
     std::vector<std::string> args = {
         exe, "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd", store_dir_};
+    if (!options_.config_file.empty()) args.insert(args.end(), {"-c", options_.config_file});
     if (!options_.user.empty()) {
       args.insert(args.end(), {"--user", options_.user, "--pass", options_.password});
     }
