@@ -10,6 +10,7 @@
 
 #include "app/admin_token.h"
 #include "app/console.h"
+#include "app/lake_object_sink.h"
 #include "app/live_topics.h"
 #include "app/api.h"
 #include "base/clock.h"
@@ -149,10 +150,11 @@ Status Server::Init() {
   // the broker (not intercepted again, so a rule cannot loop on its own output).
   TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get()));
   rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
+  rule_objects_ = std::make_unique<LakeObjectSink>(lake_.get(), &metrics_);
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
       [this](const std::string& topic, std::string payload, int qos) { PublishInternal(topic, std::move(payload), qos); },
-      rule_metrics_.get());
+      rule_metrics_.get(), rule_objects_.get());
   // Watchers of live topics see each message before the rules engine does.
   live_ = std::make_unique<LiveTopics>(rules_engine_.get());
   broker_->SetInterceptor(live_.get());
@@ -230,8 +232,10 @@ void Server::Stop() {
   if (live_) live_->Close();
   monitors_.reset();  // ends evaluations between requests, retrainings between steps; publishes through the broker
   if (broker_) broker_->Stop();
-  // After the broker: no record arrives any more; every buffer is delivered.
+  // After the broker: no record arrives any more; every buffer is delivered, every s3
+  // action's object written.
   if (streams_) streams_->Stop();
+  if (rule_objects_) rule_objects_->Drain();
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   transforms_.reset();                // running batch transforms end Stopped

@@ -32,6 +32,7 @@ namespace tributary::monitor { class MonitorServices; class Monitors; }
 namespace tributary::app {
 
 class LiveTopics;
+class LakeObjectSink;
 
 class Server {
  public:
@@ -92,6 +93,7 @@ class Server {
   std::unique_ptr<lake::JobManager> jobs_;
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
+  std::unique_ptr<LakeObjectSink> rule_objects_;  // s3 actions' objects
   std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
   std::unique_ptr<serving::ServingStore> serving_store_;

@@ -5,6 +5,7 @@
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
 #include "mqtt/topic.h"
+#include "objstore/object_store.h"
 #include "rules/rule_sql.h"
 
 namespace tributary::rules {
@@ -42,22 +43,32 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
     if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
     rule->where_ = std::move(node).value();
   }
-  auto compile_topic = [](const RuleAction& a,
-                          const std::string& path) -> Result<std::optional<SubstitutionTemplate>> {
-    const auto* r = std::get_if<RepublishAction>(&a);
-    if (r == nullptr) return std::optional<SubstitutionTemplate>();
-    auto t = SubstitutionTemplate::Compile(r->topic);
-    if (!t.ok()) return t.status().WithContext(path);
+  // A republish action's topic, an s3 action's key; none for a firehose action.
+  auto compile_template = [](const RuleAction& a, const std::string& path)
+      -> Result<std::optional<SubstitutionTemplate>> {
+    std::string text;
+    if (const auto* r = std::get_if<RepublishAction>(&a)) {
+      text = r->topic;
+    } else if (const auto* s3 = std::get_if<S3Action>(&a)) {
+      text = s3->key;
+    } else {
+      return std::optional<SubstitutionTemplate>();
+    }
+    auto t = SubstitutionTemplate::Compile(text);
+    if (!t.ok()) {
+      return t.status().WithContext(path + "." + std::string(ActionType(a)) +
+                                    (std::holds_alternative<S3Action>(a) ? ".key" : ".topic"));
+    }
     return std::optional<SubstitutionTemplate>(std::move(t).value());
   };
   for (size_t i = 0; i < def.actions.size(); ++i) {
-    TRY_ASSIGN(auto t, compile_topic(def.actions[i], "topicRulePayload.actions[" +
-                                                         std::to_string(i) + "].republish.topic"));
-    rule->action_topics_.push_back(std::move(t));
+    TRY_ASSIGN(auto t, compile_template(def.actions[i], "topicRulePayload.actions[" +
+                                                            std::to_string(i) + "]"));
+    rule->action_templates_.push_back(std::move(t));
   }
   if (def.error_action) {
-    TRY_ASSIGN(rule->error_action_topic_,
-               compile_topic(*def.error_action, "topicRulePayload.errorAction.republish.topic"));
+    TRY_ASSIGN(rule->error_action_template_,
+               compile_template(*def.error_action, "topicRulePayload.errorAction"));
   }
   return std::shared_ptr<const CompiledRule>(std::move(rule));
 }
@@ -160,23 +171,47 @@ Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext&
   return std::optional<OutputRecord>(std::move(rec));
 }
 
-Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
+const SubstitutionTemplate* CompiledRule::ActionTemplate(int action_index,
+                                                         std::string_view type) const {
+  const RuleAction* action = nullptr;
   const std::optional<SubstitutionTemplate>* t = nullptr;
   if (action_index < 0) {
-    t = &error_action_topic_;
-  } else if (static_cast<size_t>(action_index) < action_topics_.size()) {
-    t = &action_topics_[action_index];
+    if (def_.error_action) action = &*def_.error_action;
+    t = &error_action_template_;
+  } else if (static_cast<size_t>(action_index) < action_templates_.size()) {
+    action = &def_.actions[action_index];
+    t = &action_templates_[action_index];
   }
-  if (t == nullptr || !t->has_value()) {
+  if (action == nullptr || ActionType(*action) != type || !t->has_value()) return nullptr;
+  return &**t;
+}
+
+Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
+  const SubstitutionTemplate* t = ActionTemplate(action_index, "republish");
+  if (t == nullptr) {
     return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
                            "' is not a republish action");
   }
-  std::string topic = (*t)->Render(m);
+  std::string topic = t->Render(m);
   if (!mqtt::IsValidTopicName(topic)) {
-    return InvalidArgument("republish topic template '" + (*t)->text() + "' rendered '" + topic +
+    return InvalidArgument("republish topic template '" + t->text() + "' rendered '" + topic +
                            "', which is not a valid topic name");
   }
   return topic;
+}
+
+Result<std::string> CompiledRule::ObjectKey(int action_index, const MessageContext& m) const {
+  const SubstitutionTemplate* t = ActionTemplate(action_index, "s3");
+  if (t == nullptr) {
+    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
+                           "' is not an s3 action");
+  }
+  std::string key = t->Render(m);
+  if (Status st = objstore::ValidateKey(key); !st.ok()) {
+    return InvalidArgument("s3 key template '" + t->text() + "' rendered an unusable key: " +
+                           st.message());
+  }
+  return key;
 }
 
 }  // namespace tributary::rules

@@ -66,6 +66,9 @@ class CompiledRule {
   // Renders the topic of actions[i] (a republish action) for `m`; an error when the
   // result is not a valid topic name. The same for the error action with index -1.
   Result<std::string> RepublishTopic(int action_index, const MessageContext& m) const;
+  // Renders the object key of actions[i] (an s3 action), -1 for the error action; an
+  // error when the result is not a valid object key (empty, '..' segments, ...).
+  Result<std::string> ObjectKey(int action_index, const MessageContext& m) const;
 
  private:
   struct Item {
@@ -83,8 +86,12 @@ class CompiledRule {
   bool star_ = false;
   std::vector<Item> items_;
   expr::NodePtr where_;
-  std::vector<std::optional<SubstitutionTemplate>> action_topics_;  // per action
-  std::optional<SubstitutionTemplate> error_action_topic_;
+  // The template of action `action_index` (-1: the error action) if it is of `type`.
+  const SubstitutionTemplate* ActionTemplate(int action_index, std::string_view type) const;
+
+  // Per action: a republish action's topic, an s3 action's key.
+  std::vector<std::optional<SubstitutionTemplate>> action_templates_;
+  std::optional<SubstitutionTemplate> error_action_template_;
 };
 
 }  // namespace tributary::rules

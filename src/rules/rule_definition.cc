@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mqtt/topic.h"
+#include "objstore/object_store.h"
 #include "rules/substitution_template.h"
 
 namespace tributary::rules {
@@ -12,7 +13,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view kActionTypes = "firehose, republish";
+constexpr std::string_view kActionTypes = "firehose, republish, s3";
 
 Status Bad(const std::string& path, const std::string& what) {
   return InvalidArgument(path + ": " + what);
@@ -52,7 +53,7 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
   const std::string type = j.begin().key();
   const Json& body = j.begin().value();
   std::string bpath = path + "." + type;
-  if (type != "firehose" && type != "republish") {
+  if (type != "firehose" && type != "republish" && type != "s3") {
     return Bad(bpath, "unsupported action type (supported: " + std::string(kActionTypes) + ")");
   }
   if (!body.is_object()) return Bad(bpath, "must be an object");
@@ -71,6 +72,24 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
     if (auto it = body.find("batchMode"); it != body.end()) {
       if (!it->is_boolean()) return Bad(bpath + ".batchMode", "must be true or false");
       a.batch_mode = it->get<bool>();
+    }
+    return RuleAction(a);
+  }
+  if (type == "s3") {
+    TRY(CheckKeys(body, bpath, {"bucketName", "key", "roleArn", "cannedAcl"}));
+    S3Action a;
+    TRY_ASSIGN(a.bucket_name, RequiredString(body, bpath, "bucketName"));
+    if (Status st = objstore::ValidateBucketName(a.bucket_name); !st.ok()) {
+      return st.WithContext(bpath + ".bucketName");
+    }
+    TRY_ASSIGN(a.key, RequiredString(body, bpath, "key"));
+    auto tmpl = SubstitutionTemplate::Compile(a.key);
+    if (!tmpl.ok()) return tmpl.status().WithContext(bpath + ".key");
+    if (tmpl->is_literal()) {
+      if (Status st = objstore::ValidateKey(a.key); !st.ok()) return st.WithContext(bpath + ".key");
+    }
+    if (auto it = body.find("cannedAcl"); it != body.end() && !it->is_string()) {
+      return Bad(bpath + ".cannedAcl", "must be a string");
     }
     return RuleAction(a);
   }
@@ -94,7 +113,9 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
 }  // namespace
 
 std::string_view ActionType(const RuleAction& a) {
-  return std::holds_alternative<FirehoseAction>(a) ? "firehose" : "republish";
+  if (std::holds_alternative<FirehoseAction>(a)) return "firehose";
+  if (std::holds_alternative<RepublishAction>(a)) return "republish";
+  return "s3";
 }
 
 bool IsValidRuleName(std::string_view name) {

@@ -9,12 +9,13 @@
 //      "awsIotSqlVersion": "2016-03-23",                     (optional; the only version)
 //      "actions": [{"firehose": {"deliveryStreamName": "pollution", "separator": "\n",
 //                                "batchMode": false, "roleArn": "ignored"}},
-//                  {"republish": {"topic": "alerts/${topic(2)}", "qos": 1}}],
+//                  {"republish": {"topic": "alerts/${topic(2)}", "qos": 1}},
+//                  {"s3": {"bucketName": "raw", "key": "${topic()}/${newuuid()}.json"}}],
 //      "errorAction": {"republish": {"topic": "errors/rules"}}}}   (optional)
 //
 // The bare inner object (with "sql" at the top) is accepted too. Errors name the JSON
 // path: "topicRulePayload.actions[1].republish.topic: must be a non-empty string".
-// roleArn is accepted and ignored (there is no IAM here). Pure; thread-compatible.
+// roleArn (and the s3 action's cannedAcl) is accepted and ignored (there is no IAM here). Pure; thread-compatible.
 #pragma once
 
 #include <optional>
@@ -40,9 +41,16 @@ struct RepublishAction {
   int qos = 0;             // 0 or 1
 };
 
-using RuleAction = std::variant<FirehoseAction, RepublishAction>;
+// The SELECT output is one object in a bucket of the lake (the S3 action): `key` is a
+// substitution template, rendered per message.
+struct S3Action {
+  std::string bucket_name;
+  std::string key;
+};
 
-// "firehose" or "republish".
+using RuleAction = std::variant<FirehoseAction, RepublishAction, S3Action>;
+
+// "firehose", "republish" or "s3".
 std::string_view ActionType(const RuleAction& a);
 
 struct RuleDefinition {

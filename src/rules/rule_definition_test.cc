@@ -56,6 +56,36 @@ TEST(RuleDefinitionTest, ReferencePayload) {
   EXPECT_FALSE((*rule)->RepublishTopic(0, m).ok());  // a firehose action
 }
 
+TEST(RuleDefinitionTest, S3ActionKeysAreRenderedPerMessage) {
+  auto def = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'devices/+/images'",
+    "actions": [{"s3": {"bucketName": "raw-images", "key": "${topic(2)}/${timestamp()}.json",
+                        "cannedAcl": "private", "roleArn": "arn:aws:iam::1:role/r"}}],
+    "errorAction": {"s3": {"bucketName": "errors", "key": "${principal()}"}}})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  const auto& s3 = std::get<S3Action>(def->actions[0]);
+  EXPECT_EQ(s3.bucket_name, "raw-images");
+  EXPECT_EQ(s3.key, "${topic(2)}/${timestamp()}.json");
+  EXPECT_EQ(ActionType(def->actions[0]), "s3");
+
+  auto rule = CompiledRule::Compile(*def);
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  expr::Message m("devices/cam-7/images", "{}");
+  m.received_at_ms = 1764460800123;
+  auto key = (*rule)->ObjectKey(0, m);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(*key, "cam-7/1764460800123.json");
+  EXPECT_FALSE((*rule)->RepublishTopic(0, m).ok());  // an s3 action
+
+  // The error action's key renders from the message too; an empty one is refused.
+  m.principal = "cam-7";
+  EXPECT_EQ(*(*rule)->ObjectKey(-1, m), "cam-7");
+  m.principal = "";
+  auto empty = (*rule)->ObjectKey(-1, m);
+  ASSERT_FALSE(empty.ok()) << *empty;
+  EXPECT_EQ(empty.status().message(),
+            "s3 key template '${principal()}' rendered an unusable key: object key is empty");
+}
+
 TEST(RuleDefinitionTest, ErrorsNameThePath) {
   EXPECT_EQ(ErrorOf("[1]"), "rule definition must be a JSON object");
   EXPECT_EQ(ErrorOf("{"), "rule definition is not valid JSON");
@@ -69,7 +99,26 @@ TEST(RuleDefinitionTest, ErrorsNameThePath) {
             "topicRulePayload.actions[1].republish.topic: must be a non-empty string");
   EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [{"lambda": {}}]}})"),
             "topicRulePayload.actions[0].lambda: unsupported action type (supported: "
-            "firehose, republish)");
+            "firehose, republish, s3)");
+  EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
+                 {"s3": {"key": "k"}}]}})"),
+            "topicRulePayload.actions[0].s3.bucketName: must be a non-empty string");
+  EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
+                 {"s3": {"bucketName": "Raw_Data", "key": "k"}}]}})"),
+            "topicRulePayload.actions[0].s3.bucketName: bucket name 'Raw_Data' contains 'R' (S3 "
+            "bucket names are 3..63 characters of a-z, 0-9, '.' and '-')");
+  EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
+                 {"s3": {"bucketName": "raw", "key": "../etc/passwd"}}]}})"),
+            "topicRulePayload.actions[0].s3.key: object key '../etc/passwd' has a '..' segment; keys "
+            "may not walk the hierarchy");
+  EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
+                 {"s3": {"bucketName": "raw", "key": "${topic(}"}}]}})"),
+            "topicRulePayload.actions[0].s3.key: ${...} at position 1: column 7: expected an "
+            "expression, found end of input");
+  EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
+                 {"s3": {"bucketName": "raw", "key": "k", "acl": "private"}}]}})"),
+            "topicRulePayload.actions[0].s3.acl: unknown field (allowed: bucketName, key, "
+            "roleArn, cannedAcl)");
   EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
                  {"republish": {"topic": "a/+"}}]}})"),
             "topicRulePayload.actions[0].republish.topic: 'a/+' is not a valid topic name (no "

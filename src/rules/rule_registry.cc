@@ -169,6 +169,9 @@ nlohmann::json ToJson(const RuleAction& action) {
                           {"separator", fh->separator},
                           {"batchMode", fh->batch_mode}}}};
   }
+  if (const auto* s3 = std::get_if<S3Action>(&action)) {
+    return {{"s3", {{"bucketName", s3->bucket_name}, {"key", s3->key}}}};
+  }
   const auto& rp = std::get<RepublishAction>(action);
   return {{"republish", {{"topic", rp.topic}, {"qos", rp.qos}}}};
 }

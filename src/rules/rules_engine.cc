@@ -29,9 +29,10 @@ LogThrottle& ErrorActionThrottle() {
   return throttle;
 }
 
-// A stream that does not exist will not appear because the device sends again: that
-// record goes to the error action. Anything else (a full buffer, a log that cannot be
-// written) may pass, so a QoS 1/2 message is not acknowledged and comes back.
+// A stream or bucket that does not exist, or a key the store refuses, will not change
+// because the device sends again: that record goes to the error action. Anything else (a
+// full buffer, a log or store that cannot be written) may pass, so a QoS 1/2 message is
+// not acknowledged and comes back.
 bool IsPermanent(const Status& s) {
   return s.code() == ErrorCode::kNotFound || s.code() == ErrorCode::kInvalidArgument;
 }
@@ -102,7 +103,8 @@ struct RulesEngine::Original {
   int64_t received_at_ms;
 };
 
-// One PUBLISH's outstanding firehose records. `done` runs when the last one settles.
+// One PUBLISH's outstanding firehose records and s3 objects. `done` runs when the last
+// one settles.
 struct RulesEngine::Pending {
   std::unique_ptr<Original> original;  // set before the first Put, then read-only
   broker::PublishDone done;
@@ -116,8 +118,12 @@ struct RulesEngine::Pending {
 };
 
 RulesEngine::RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,
-                         RuleMetricsTable* metrics)
-    : rules_(rules), sink_(sink), publish_(std::move(publish)), metrics_(metrics) {}
+                         RuleMetricsTable* metrics, ObjectSink* objects)
+    : rules_(rules),
+      sink_(sink),
+      publish_(std::move(publish)),
+      metrics_(metrics),
+      objects_(objects) {}
 
 void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
   // Held by reference: the paths that outlive this call copy it into their Pending
@@ -244,19 +250,16 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         records.back().reserve(out.payload.size() + fh->separator.size());
         records.back() = out.payload;
       }
-      // A sink failure is reported after OnPublish returned, when `m`'s views are gone:
-      // keep a copy of the message, once per message and only for rules that can use it.
-      if (rule.definition().error_action && !pending->original) {
-        pending->original = std::make_unique<Original>(
-            Original{std::string(m.topic), std::string(m.payload), std::string(m.client_id),
-                     m.received_at_ms});
-      }
+      KeepOriginal(rule, m, *pending);
       for (std::string& record : records) {
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
         sink_->Put(fh->delivery_stream_name, record, m.received_at_ms,
                    [this, pending, rm, &rule, fh](const Status& s, uint64_t) {
-                     if (!s.ok()) SinkFailed(rule, *fh, *rm, s, *pending);
+                     if (!s.ok()) {
+                       ActionFailed(rule, "delivery stream '" + fh->delivery_stream_name + "'",
+                                    "FirehoseAction", *rm, s, *pending);
+                     }
                      pending->Release();
                    });
       }
@@ -268,20 +271,51 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         continue;
       }
       publish_(*topic, out.payload, rp->qos);
+    } else if (const auto* s3 = std::get_if<S3Action>(&actions[i])) {
+      if (objects_ == nullptr) {
+        rm->action_failures->Add();
+        RunErrorAction(rule, m, "no object store is configured", "S3Action");
+        continue;
+      }
+      auto key = rule.ObjectKey(static_cast<int>(i), m);
+      if (!key.ok()) {
+        rm->action_failures->Add();
+        RunErrorAction(rule, m, key.status().message(), "S3Action");
+        continue;
+      }
+      KeepOriginal(rule, m, *pending);
+      pending->outstanding.fetch_add(1, std::memory_order_relaxed);
+      std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "'";
+      objects_->Put(s3->bucket_name, std::move(*key), out.payload,
+                    [this, pending, rm, &rule, where = std::move(where)](const Status& s) {
+                      if (!s.ok()) ActionFailed(rule, where, "S3Action", *rm, s, *pending);
+                      pending->Release();
+                    });
     }
   }
 }
 
-void RulesEngine::SinkFailed(const CompiledRule& rule, const FirehoseAction& action,
-                             const RuleMetrics& rm, const Status& s, Pending& pending) {
+void RulesEngine::KeepOriginal(const CompiledRule& rule, const MessageContext& m,
+                               Pending& pending) {
+  // A sink failure is reported after OnPublish returned, when `m`'s views are gone: keep a
+  // copy of the message, once per message and only for rules that can use it.
+  if (rule.definition().error_action && !pending.original) {
+    pending.original = std::make_unique<Original>(Original{
+        std::string(m.topic), std::string(m.payload), std::string(m.client_id), m.received_at_ms});
+  }
+}
+
+void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what,
+                               const std::string& action_type, const RuleMetrics& rm,
+                               const Status& s, Pending& pending) {
   rm.action_failures->Add();
   if (!IsPermanent(s) && pending.done) {
     // The device sends the message again: nothing goes to the error action.
     pending.verdict.store(TransientRefusal(s));
     if (uint64_t held; RefusedThrottle().Allow(&held)) {
-      Log()->warn("rule={} stream={} record not accepted, the device will send again: {} "
+      Log()->warn("rule={} {} did not take the message, the device will send it again: {} "
                   "(and {} more since the last report)",
-                  rule.name(), action.delivery_stream_name, s.message(), held);
+                  rule.name(), what, s.message(), held);
     }
     return;
   }
@@ -290,8 +324,7 @@ void RulesEngine::SinkFailed(const CompiledRule& rule, const FirehoseAction& act
   MessageContext again(o.topic, o.payload);
   again.client_id = o.client_id;
   again.received_at_ms = o.received_at_ms;
-  RunErrorAction(rule, again, "delivery stream '" + action.delivery_stream_name + "': " + s.message(),
-                 "FirehoseAction");
+  RunErrorAction(rule, again, what + ": " + s.message(), action_type);
 }
 
 void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,
@@ -331,6 +364,25 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
       return;
     }
     publish_(*topic, std::move(text), rp->qos);
+  } else if (const auto* s3 = std::get_if<S3Action>(&*error_action)) {
+    auto key = rule.ObjectKey(-1, m);
+    if (!key.ok() || objects_ == nullptr) {
+      if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
+        Log()->error("rule={} error action failed: {} (and {} more since the last report)",
+                     rule.name(), key.ok() ? "no object store is configured" : key.status().message(),
+                     held);
+      }
+      return;
+    }
+    objects_->Put(s3->bucket_name, std::move(*key), std::move(text),
+                  [rule_name = rule.name(), bucket = s3->bucket_name](const Status& s) {
+                    uint64_t held;
+                    if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
+                      Log()->error("rule={} error action to bucket {} failed too: {} (and {} "
+                                   "more since the last report)",
+                                   rule_name, bucket, s.message(), held);
+                    }
+                  });
   }
 }
 

@@ -5,16 +5,20 @@
 // topic trie, the payload is parsed at most once (simdjson, lazily, only when a rule
 // reads a field), and each matching rule's output goes to its actions:
 //  - firehose: the record (output + the action's separator) goes to the RecordSink;
-//  - republish: the output is published on the rendered topic through `publish`.
+//  - republish: the output is published on the rendered topic through `publish`;
+//  - s3: the output is written as one object, at the rendered key, through the
+//    ObjectSink.
 // A rule that fails on a message (evaluation error, a republish topic that renders
 // invalid, a firehose stream that does not exist) sends an error document to its
 // errorAction, if it has one, and the engine goes on with the next rule.
 //
 // Acknowledgement: for QoS 1/2 the broker's `done(kAccepted)` is called only when every
-// firehose record of the message is durable in its stream. A transient sink failure
+// firehose record of the message is durable in its stream and every s3 object of it is
+// stored. A transient sink failure
 // refuses the message, so that the device sends it again: kQuotaExceeded when the stream
 // is backed up (ResourceExhausted; PUBACK 0x97 in MQTT 5), kRefused otherwise (its log
-// cannot be written; 0x80). A permanent one (no such stream) goes to the error action
+// cannot be written; 0x80). A permanent one (no such stream, a key the store refuses) goes
+// to the error action
 // and does not hold the device back. With no rule for the topic the cost is
 // one trie walk.
 //
@@ -31,6 +35,7 @@
 
 #include "base/metrics.h"
 #include "broker/hooks.h"
+#include "rules/object_sink.h"
 #include "rules/record_sink.h"
 #include "rules/rule_set.h"
 
@@ -64,17 +69,23 @@ using Publisher = std::function<void(const std::string& topic, std::string paylo
 
 class RulesEngine : public broker::MessageInterceptor {
  public:
-  // All pointers must outlive the engine. `sink` may be null (firehose actions then fail).
+  // All pointers must outlive the engine. `sink` may be null (firehose actions then fail),
+  // and so may `objects` (s3 actions then fail).
   RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,
-              RuleMetricsTable* metrics);
+              RuleMetricsTable* metrics, ObjectSink* objects = nullptr);
 
   void OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) override;
 
  private:
   struct Pending;
   struct Original;
-  void SinkFailed(const CompiledRule& rule, const FirehoseAction& action, const RuleMetrics& rm,
-                  const Status& s, Pending& pending);
+  // An action's record or object was refused: `what` names where it went ("delivery
+  // stream 'x'"), `action_type` is the error document's ("FirehoseAction").
+  void ActionFailed(const CompiledRule& rule, const std::string& what,
+                    const std::string& action_type, const RuleMetrics& rm, const Status& s,
+                    Pending& pending);
+  // Keeps a copy of the message for an error action that runs after OnPublish returned.
+  static void KeepOriginal(const CompiledRule& rule, const MessageContext& m, Pending& pending);
   // One rule whose only action is a plain firehose and that has no error action, the
   // common `SELECT * ... -> stream` case: the record goes to the sink with the broker's
   // `done` and nothing else allocated. False when the rule is not of that shape.
@@ -93,6 +104,7 @@ class RulesEngine : public broker::MessageInterceptor {
   RecordSink* sink_;
   Publisher publish_;
   RuleMetricsTable* metrics_;
+  ObjectSink* objects_;
 };
 
 }  // namespace tributary::rules

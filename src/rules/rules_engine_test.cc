@@ -44,6 +44,24 @@ class RecordingSink : public RecordSink {
   std::vector<std::function<void()>> deferred;
 };
 
+// The same for objects (a rule's s3 action).
+class RecordingObjects : public ObjectSink {
+ public:
+  void Put(std::string_view bucket, std::string key, std::string body, ObjectDone done) override {
+    objects[std::string(bucket) + "/" + key] = body;
+    Status s = answer;
+    if (defer) {
+      deferred.push_back([done = std::move(done), s] { done(s); });
+    } else {
+      done(s);
+    }
+  }
+  std::map<std::string, std::string> objects;  // "bucket/key" -> body
+  Status answer = Status::Ok();
+  bool defer = false;
+  std::vector<std::function<void()>> deferred;
+};
+
 struct Published {
   std::string topic, payload;
   int qos;
@@ -66,7 +84,7 @@ class RulesEngineTest : public ::testing::Test {
     engine_ = std::make_unique<RulesEngine>(
         registry_->rule_set(), &sink_,
         [this](const std::string& t, std::string p, int q) { published_.push_back({t, p, q}); },
-        &table_);
+        &table_, &objects_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -100,6 +118,7 @@ class RulesEngineTest : public ::testing::Test {
   MetricsRegistry metrics_;
   RuleMetricsTable table_{&metrics_};
   RecordingSink sink_;
+  RecordingObjects objects_;
   std::vector<Published> published_;
   std::unique_ptr<RulesEngine> engine_;
   std::shared_ptr<int> last_ack_;
@@ -284,6 +303,63 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
   ASSERT_TRUE((*reg)->Delete("to_lake").ok());
   EXPECT_TRUE((*reg)->List().empty());
   std::filesystem::remove_all(dir);
+}
+
+
+TEST_F(RulesEngineTest, S3ActionWritesOneObjectPerMessageAndAcknowledgesOnceStored) {
+  ASSERT_TRUE(registry_->Create("images", R"({"sql": "SELECT * FROM 'cams/+/frame'",
+    "actions": [{"s3": {"bucketName": "frames", "key": "${topic(2)}/${timestamp()}.json"}}]})").ok());
+  objects_.defer = true;
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"w":640})", mqtt::QoS::kAtLeastOnce), -1)
+      << "acknowledged before the object was stored";
+  ASSERT_EQ(objects_.deferred.size(), 1u);
+  objects_.deferred[0]();
+  EXPECT_EQ(*last_ack_, 1);
+  EXPECT_EQ(objects_.objects.at("frames/c1/1764460800000.json"), R"({"w":640})");
+  EXPECT_EQ(table_.For("images")->matched->Value(), 1u);
+}
+
+TEST_F(RulesEngineTest, S3ActionFailuresRefuseOrGoToTheErrorAction) {
+  ASSERT_TRUE(registry_->Create("images", R"({"sql": "SELECT * FROM 'cams/+/frame'",
+    "actions": [{"s3": {"bucketName": "frames", "key": "${topic(2)}/${get(*, 'name')}"}}],
+    "errorAction": {"republish": {"topic": "errors/${topic(2)}"}}})").ok());
+  // A store that is full for now: the device sends again, nothing goes to the error action.
+  objects_.answer = ResourceExhausted("object queue full");
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"name":"a"})", mqtt::QoS::kAtLeastOnce), 2);
+  EXPECT_TRUE(published_.empty());
+  // A store that refuses the key for good: the error action, and the message is taken.
+  objects_.answer = InvalidArgument("key refused");
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"name":"b"})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), 1u);
+  auto doc = nlohmann::json::parse(published_[0].payload);
+  EXPECT_EQ(doc["failures"][0]["failedAction"], "S3Action");
+  EXPECT_EQ(doc["failures"][0]["errorMessage"], "bucket 'frames' key 'c1/b': key refused");
+  // A key that renders empty ("c1/" + nothing is fine; a missing field renders "") never
+  // reaches the store when it is unusable.
+  objects_.answer = Status::Ok();
+  size_t before = objects_.objects.size();
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"name":".."})", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(objects_.objects.size(), before);
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_NE(nlohmann::json::parse(published_[1].payload)["failures"][0]["errorMessage"]
+                .get<std::string>()
+                .find("rendered an unusable key"),
+            std::string::npos);
+  EXPECT_EQ(table_.For("images")->action_failures->Value(), 3u);
+}
+
+TEST_F(RulesEngineTest, S3ErrorActionStoresTheErrorDocument) {
+  ASSERT_TRUE(registry_->Create("to_lake", R"({"sql": "SELECT * FROM 'd/+'",
+    "actions": [{"firehose": {"deliveryStreamName": "nope"}}],
+    "errorAction": {"s3": {"bucketName": "errors", "key": "${topic(2)}/${newuuid()}"}}})").ok());
+  sink_.answers["nope"] = NotFound("delivery stream 'nope' does not exist");
+  EXPECT_EQ(Publish("d/x", R"({"a":1})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(objects_.objects.size(), 1u);
+  const auto& [where, body] = *objects_.objects.begin();
+  EXPECT_EQ(where.substr(0, 9), "errors/x/");
+  auto doc = nlohmann::json::parse(body);
+  EXPECT_EQ(doc["ruleName"], "to_lake");
+  EXPECT_EQ(doc["failures"][0]["failedAction"], "FirehoseAction");
 }
 
 }  // namespace

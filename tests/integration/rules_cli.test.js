@@ -1,7 +1,7 @@
 // Topic rules through the real binary: `tributary rule ...` over the HTTP API, a rule
 // with a republish action run on messages a thing publishes with mosquitto_pub, the
-// rule surviving a restart, enable/disable, an error action, and clear errors for bad
-// SQL and unknown rules.
+// rule surviving a restart, enable/disable, an error action, an s3 action writing one
+// object per message into the lake, and clear errors for bad SQL and unknown rules.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Server, describeRun, thingName, pollutionPayload, makeTempDir, sleep } = require('./harness');
 const { mosqArgs, mosquittoPub, MosquittoSub } = require('./clients');
+const { listObjects } = require('./lake');
 
 describe('topic rules', { timeout: 90000 }, () => {
   let server;
@@ -104,6 +105,50 @@ describe('topic rules', { timeout: 90000 }, () => {
     assert.equal(doc.ruleName, 'strict');
     assert.equal(Buffer.from(doc.base64OriginalPayload, 'base64').toString(), 'not json');
     assert.match(doc.failures[0].errorMessage, /JSON object|not an object|object/i);
+  });
+
+  test('an s3 action stores each message as an object at its rendered key', async () => {
+    const kit = await server.createThing(thingName('cam'));
+    const file = writePayload('frames', {
+      topicRulePayload: {
+        sql: "SELECT *, topic(2) AS device FROM 'devices/+/frame'",
+        actions: [{ s3: { bucketName: 'frames', key: '${topic(2)}/${seq}.json', cannedAcl: 'private' } }],
+        errorAction: { republish: { topic: 'errors/${topic(2)}', qos: 1 } },
+      },
+    });
+    await cli(['rule', 'create', 'frames', '--payload', file]);
+    const described = JSON.parse((await cli(['rule', 'describe', 'frames', '--json'])).stdout);
+    assert.deepEqual(described.actions[0].s3, { bucketName: 'frames', key: '${topic(2)}/${seq}.json' });
+
+    const errors = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'errors/#']);
+    subs.push(errors);
+    await errors.subscribed();
+    // QoS 1: mosquitto_pub returns once the PUBACK is in, which comes once the object is.
+    for (const seq of [1, 2, 3]) {
+      const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1',
+                                   '-t', `devices/${kit.thing}/frame`, '-m', JSON.stringify({ seq, w: 640 })]);
+      assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    }
+    const objects = listObjects(path.join(server.dataDir, 'lake', 'frames'));
+    assert.deepEqual(objects.map((o) => o.key), [1, 2, 3].map((n) => `${kit.thing}/${n}.json`));
+    assert.deepEqual(JSON.parse(objects[1].data.toString()), { seq: 2, w: 640, device: kit.thing });
+
+    // A key that walks out of the bucket is refused: the error action says why.
+    const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1',
+                                 '-t', `devices/${kit.thing}/frame`, '-m', JSON.stringify({ seq: '../..' })]);
+    assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    const [m] = await errors.waitMessages(1);
+    const doc = JSON.parse(m.payload);
+    assert.equal(doc.failures[0].failedAction, 'S3Action');
+    assert.match(doc.failures[0].errorMessage, /rendered an unusable key: .*'\.\.'/);
+    assert.equal(listObjects(path.join(server.dataDir, 'lake', 'frames')).length, 3);
+
+    const bad = writePayload('bad-bucket', {
+      topicRulePayload: { sql: "SELECT * FROM 'a/b'", actions: [{ s3: { bucketName: 'No_Such', key: 'k' } }] },
+    });
+    const refused = await server.cli(['rule', 'create', 'bad_bucket', '--payload', bad]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /actions\[0\]\.s3\.bucketName: bucket name 'No_Such'/);
   });
 
   test('bad SQL, a taken name and an unknown rule get clear errors', async () => {

@@ -13,10 +13,11 @@ const TEMPLATE = {
   },
 };
 
-// "firehose → pm", "republish → alerts/${topic(2)}"
+// "firehose → pm", "republish → alerts/${topic(2)}", "s3 → raw/${topic()}.json"
 function describeAction(a) {
   if (a.firehose) return `firehose → ${a.firehose.deliveryStreamName}`;
   if (a.republish) return `republish → ${a.republish.topic}`;
+  if (a.s3) return `s3 → ${a.s3.bucketName}/${a.s3.key}`;
   return Object.keys(a).join(', ');
 }
 
