@@ -43,9 +43,12 @@ struct ServerConfig {
   int stream_max_pending_mib = 512;
   // Where the streams keep their records: "" = write-ahead logs in wal_dir;
   // "nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F
-  // &tls_cert=F&tls_key=F]" = a NATS
+  // &tls_cert=F&tls_key=F&creds=F&nkey_seed=F]" = a NATS
   // JetStream stream per delivery stream (streams/jetstream_log.h).
   std::string streams_nats_url;
+  // PEM CAs that rules' http actions trust for https endpoints, instead of the system's
+  // ("" = the system's).
+  std::string rule_http_ca_file;
 
   // The metadata database (things, rules, streams, tables, jobs, models, endpoints):
   // "" = the SQLite file <data-dir>/metadata.db; "postgresql://user@host:port/db[?schema=s]"

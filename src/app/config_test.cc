@@ -19,13 +19,14 @@ std::string TempFile(const std::string& name, const std::string& text) {
 
 TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
-  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3"})");
+  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
   EXPECT_EQ(c.stream_max_pending_mib, 64);
   EXPECT_EQ(c.streams_nats_url, "nats://nats:4222?replicas=3");
+  EXPECT_EQ(c.rule_http_ca_file, "/etc/hooks-ca.pem");
   EXPECT_TRUE(c.allow_anonymous);
   EXPECT_EQ(c.data_dir, "/tmp/x");
   EXPECT_EQ(c.mqtt_tls_port, 8883);  // untouched

@@ -24,6 +24,7 @@
 #include "metadata/database.h"
 #include "net/http_server.h"
 #include "net/runtime.h"
+#include "rules/http_post_queue.h"
 #include "rules/rule_registry.h"
 #include "rules/rules_engine.h"
 #include "serving/endpoint_manager.h"
@@ -151,10 +152,19 @@ Status Server::Init() {
   TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get()));
   rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
   rule_objects_ = std::make_unique<LakeObjectSink>(lake_.get(), &metrics_);
+  rules::HttpPostQueueOptions http_options;
+  http_options.ca_file = config_.rule_http_ca_file;
+  if (!http_options.ca_file.empty()) {
+    // Found now rather than at the first request.
+    if (Status readable = ReadFile(http_options.ca_file).status(); !readable.ok()) {
+      return readable.WithContext("--rule-http-ca-file");
+    }
+  }
+  rule_http_ = std::make_unique<rules::HttpPostQueue>(std::move(http_options));
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
       [this](const std::string& topic, std::string payload, int qos) { PublishInternal(topic, std::move(payload), qos); },
-      rule_metrics_.get(), rule_objects_.get());
+      rule_metrics_.get(), rule_objects_.get(), rule_http_.get());
   // Watchers of live topics see each message before the rules engine does.
   live_ = std::make_unique<LiveTopics>(rules_engine_.get());
   broker_->SetInterceptor(live_.get());
@@ -236,6 +246,7 @@ void Server::Stop() {
   // action's object written.
   if (streams_) streams_->Stop();
   if (rule_objects_) rule_objects_->Drain();
+  if (rule_http_) rule_http_->Stop();
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   transforms_.reset();                // running batch transforms end Stopped

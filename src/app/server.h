@@ -23,7 +23,12 @@ namespace tributary::streams {
 class StreamManager;
 class RecordLogProvider;
 }  // namespace tributary::streams
-namespace tributary::rules { class RuleRegistry; class RuleMetricsTable; class RulesEngine; }
+namespace tributary::rules {
+class RuleRegistry;
+class RuleMetricsTable;
+class RulesEngine;
+class HttpPostQueue;
+}  // namespace tributary::rules
 namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
 namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
 namespace tributary::training { class TrainingJobs; }
@@ -94,6 +99,7 @@ class Server {
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
   std::unique_ptr<LakeObjectSink> rule_objects_;  // s3 actions' objects
+  std::unique_ptr<rules::HttpPostQueue> rule_http_;  // http actions' requests
   std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
   std::unique_ptr<serving::ServingStore> serving_store_;

@@ -97,7 +97,8 @@ std::string HttpResponse::Header(const std::string& lower_name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-Result<Endpoint> ParseEndpoint(const std::string& url) {
+Result<Endpoint> ParseEndpoint(const std::string& url, std::string_view what) {
+  const std::string named = std::string(what) + " '" + url + "'";
   Endpoint ep;
   std::string rest;
   if (url.rfind("http://", 0) == 0) {
@@ -106,21 +107,21 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
     ep.tls = true;
     rest = url.substr(8);
   } else {
-    return InvalidArgument("lake.endpoint '" + url + "' must start with http:// or https://");
+    return InvalidArgument(named + " must start with http:// or https://");
   }
   size_t slash = rest.find('/');
   if (slash != std::string::npos && rest.substr(slash) != "/")
-    return InvalidArgument("lake.endpoint '" + url + "' has a path; S3 endpoints have none");
+    return InvalidArgument(named + " has a path; S3 endpoints have none");
   std::string hostport = rest.substr(0, slash);
   ep.port = ep.tls ? "443" : "80";
   if (!hostport.empty() && hostport.front() == '[') {  // [::1]:9000
     size_t close = hostport.find(']');
     if (close == std::string::npos)
-      return InvalidArgument("lake.endpoint '" + url + "' has no ']'");
+      return InvalidArgument(named + " has no ']'");
     ep.host = hostport.substr(1, close - 1);
     if (close + 1 < hostport.size()) {
       if (hostport[close + 1] != ':')
-        return InvalidArgument("lake.endpoint '" + url + "' is malformed");
+        return InvalidArgument(named + " is malformed");
       ep.port = hostport.substr(close + 2);
       ep.default_port = false;
     }
@@ -132,10 +133,10 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
       ep.default_port = false;
     }
   }
-  if (ep.host.empty()) return InvalidArgument("lake.endpoint '" + url + "' has no host");
+  if (ep.host.empty()) return InvalidArgument(named + " has no host");
   if (ep.port.empty() || ep.port.find_first_not_of("0123456789") != std::string::npos ||
       ep.port.size() > 5 || std::stoi(ep.port) == 0 || std::stoi(ep.port) > 65535)
-    return InvalidArgument("lake.endpoint '" + url + "' has a bad port '" + ep.port + "'");
+    return InvalidArgument(named + " has a bad port '" + ep.port + "'");
   if (!ep.default_port && ep.port == (ep.tls ? "443" : "80")) ep.default_port = true;
   return ep;
 }

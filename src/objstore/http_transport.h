@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,8 +35,9 @@ struct Endpoint {
 };
 
 // "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com". A path other than "/"
-// is refused: S3 endpoints have none.
-Result<Endpoint> ParseEndpoint(const std::string& url);
+// is refused: S3 endpoints have none. Errors name the URL as `what` says ("lake.endpoint
+// 'x' has no host").
+Result<Endpoint> ParseEndpoint(const std::string& url, std::string_view what = "lake.endpoint");
 
 struct HttpRequest {
   std::string method;

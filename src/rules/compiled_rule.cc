@@ -43,23 +43,35 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
     if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
     rule->where_ = std::move(node).value();
   }
-  // A republish action's topic, an s3 action's key; none for a firehose action.
-  auto compile_template = [](const RuleAction& a, const std::string& path)
-      -> Result<std::optional<SubstitutionTemplate>> {
-    std::string text;
+  // A republish action's topic, an s3 action's key, an http action's path and headers;
+  // none for a firehose action.
+  auto compile_template = [](const RuleAction& a,
+                             const std::string& path) -> Result<ActionTemplates> {
+    ActionTemplates out;
+    std::string text, field;
     if (const auto* r = std::get_if<RepublishAction>(&a)) {
       text = r->topic;
+      field = ".topic";
     } else if (const auto* s3 = std::get_if<S3Action>(&a)) {
       text = s3->key;
+      field = ".key";
+    } else if (const auto* http = std::get_if<HttpAction>(&a)) {
+      text = http->target;
+      field = ".url";
+      for (size_t i = 0; i < http->headers.size(); ++i) {
+        auto h = SubstitutionTemplate::Compile(http->headers[i].value);
+        if (!h.ok()) {
+          return h.status().WithContext(path + ".http.headers[" + std::to_string(i) + "].value");
+        }
+        out.headers.push_back(std::move(h).value());
+      }
     } else {
-      return std::optional<SubstitutionTemplate>();
+      return out;
     }
     auto t = SubstitutionTemplate::Compile(text);
-    if (!t.ok()) {
-      return t.status().WithContext(path + "." + std::string(ActionType(a)) +
-                                    (std::holds_alternative<S3Action>(a) ? ".key" : ".topic"));
-    }
-    return std::optional<SubstitutionTemplate>(std::move(t).value());
+    if (!t.ok()) return t.status().WithContext(path + "." + std::string(ActionType(a)) + field);
+    out.main = std::move(t).value();
+    return out;
   };
   for (size_t i = 0; i < def.actions.size(); ++i) {
     TRY_ASSIGN(auto t, compile_template(def.actions[i], "topicRulePayload.actions[" +
@@ -171,10 +183,10 @@ Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext&
   return std::optional<OutputRecord>(std::move(rec));
 }
 
-const SubstitutionTemplate* CompiledRule::ActionTemplate(int action_index,
-                                                         std::string_view type) const {
+const CompiledRule::ActionTemplates* CompiledRule::Templates(int action_index,
+                                                           std::string_view type) const {
   const RuleAction* action = nullptr;
-  const std::optional<SubstitutionTemplate>* t = nullptr;
+  const ActionTemplates* t = nullptr;
   if (action_index < 0) {
     if (def_.error_action) action = &*def_.error_action;
     t = &error_action_template_;
@@ -182,16 +194,17 @@ const SubstitutionTemplate* CompiledRule::ActionTemplate(int action_index,
     action = &def_.actions[action_index];
     t = &action_templates_[action_index];
   }
-  if (action == nullptr || ActionType(*action) != type || !t->has_value()) return nullptr;
-  return &**t;
+  if (action == nullptr || ActionType(*action) != type || !t->main) return nullptr;
+  return t;
 }
 
 Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
-  const SubstitutionTemplate* t = ActionTemplate(action_index, "republish");
-  if (t == nullptr) {
+  const ActionTemplates* templates = Templates(action_index, "republish");
+  if (templates == nullptr) {
     return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
                            "' is not a republish action");
   }
+  const SubstitutionTemplate* t = &*templates->main;
   std::string topic = t->Render(m);
   if (!mqtt::IsValidTopicName(topic)) {
     return InvalidArgument("republish topic template '" + t->text() + "' rendered '" + topic +
@@ -201,17 +214,51 @@ Result<std::string> CompiledRule::RepublishTopic(int action_index, const Message
 }
 
 Result<std::string> CompiledRule::ObjectKey(int action_index, const MessageContext& m) const {
-  const SubstitutionTemplate* t = ActionTemplate(action_index, "s3");
-  if (t == nullptr) {
+  const ActionTemplates* templates = Templates(action_index, "s3");
+  if (templates == nullptr) {
     return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
                            "' is not an s3 action");
   }
+  const SubstitutionTemplate* t = &*templates->main;
   std::string key = t->Render(m);
   if (Status st = objstore::ValidateKey(key); !st.ok()) {
     return InvalidArgument("s3 key template '" + t->text() + "' rendered an unusable key: " +
                            st.message());
   }
   return key;
+}
+
+Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
+                                                  const MessageContext& m) const {
+  const ActionTemplates* templates = Templates(action_index, "http");
+  if (templates == nullptr) {
+    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
+                           "' is not an http action");
+  }
+  const HttpAction& action = std::get<HttpAction>(
+      action_index < 0 ? *def_.error_action : def_.actions[static_cast<size_t>(action_index)]);
+  HttpRequestParts out;
+  out.base = action.base;
+  out.target = templates->main->Render(m);
+  // Substituted text goes into the request line as it is: what would break it is refused.
+  for (char c : out.target) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '#') {
+      return InvalidArgument("http url template '" + action.url + "' rendered the path '" +
+                             out.target.substr(0, 200) +
+                             "', which holds a blank, control character or '#'");
+    }
+  }
+  for (size_t i = 0; i < action.headers.size(); ++i) {
+    std::string value = templates->headers[i].Render(m);
+    for (char c : value) {
+      if ((static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f) {
+        return InvalidArgument("http header '" + action.headers[i].key +
+                               "' rendered a value with a control character");
+      }
+    }
+    out.headers.emplace_back(action.headers[i].key, std::move(value));
+  }
+  return out;
 }
 
 }  // namespace tributary::rules

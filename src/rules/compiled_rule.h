@@ -35,6 +35,13 @@ struct OutputRecord {
   bool is_json = true;
 };
 
+// An http action's request for one message: where to send it, and its headers.
+struct HttpRequestParts {
+  std::string base;    // "https://host[:port]"
+  std::string target;  // "/path?query", rendered
+  std::vector<std::pair<std::string, std::string>> headers;  // rendered values
+};
+
 // Largest output record; bigger ones are an evaluation error (AWS IoT's message limit).
 inline constexpr size_t kMaxOutputBytes = 128 * 1024;
 
@@ -69,6 +76,9 @@ class CompiledRule {
   // Renders the object key of actions[i] (an s3 action), -1 for the error action; an
   // error when the result is not a valid object key (empty, '..' segments, ...).
   Result<std::string> ObjectKey(int action_index, const MessageContext& m) const;
+  // Renders the request of actions[i] (an http action), -1 for the error action; an error
+  // when the path or a header value renders what an HTTP request cannot carry.
+  Result<HttpRequestParts> HttpRequest(int action_index, const MessageContext& m) const;
 
  private:
   struct Item {
@@ -86,12 +96,16 @@ class CompiledRule {
   bool star_ = false;
   std::vector<Item> items_;
   expr::NodePtr where_;
-  // The template of action `action_index` (-1: the error action) if it is of `type`.
-  const SubstitutionTemplate* ActionTemplate(int action_index, std::string_view type) const;
+  struct ActionTemplates {
+    // A republish action's topic, an s3 action's key, an http action's path and query.
+    std::optional<SubstitutionTemplate> main;
+    std::vector<SubstitutionTemplate> headers;  // an http action's header values
+  };
+  // The templates of action `action_index` (-1: the error action) if it is of `type`.
+  const ActionTemplates* Templates(int action_index, std::string_view type) const;
 
-  // Per action: a republish action's topic, an s3 action's key.
-  std::vector<std::optional<SubstitutionTemplate>> action_templates_;
-  std::optional<SubstitutionTemplate> error_action_template_;
+  std::vector<ActionTemplates> action_templates_;  // per action
+  ActionTemplates error_action_template_;
 };
 
 }  // namespace tributary::rules

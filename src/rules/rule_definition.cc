@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mqtt/topic.h"
+#include "objstore/http_transport.h"
 #include "objstore/object_store.h"
 #include "rules/substitution_template.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view kActionTypes = "firehose, republish, s3";
+constexpr std::string_view kActionTypes = "firehose, republish, s3, http";
 
 Status Bad(const std::string& path, const std::string& what) {
   return InvalidArgument(path + ": " + what);
@@ -45,6 +46,87 @@ Result<std::string> RequiredString(const Json& obj, const std::string& path, con
   return it->get<std::string>();
 }
 
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// An HTTP header name: an RFC 9110 token.
+bool IsHeaderName(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<RuleAction> ParseHttpAction(const Json& body, const std::string& bpath) {
+  TRY(CheckKeys(body, bpath, {"url", "confirmationUrl", "headers", "auth", "batchConfig",
+                              "enableBatching"}));
+  if (body.contains("auth")) {
+    return Bad(bpath + ".auth", "is not supported (SigV4 to AWS services has no use here): put a "
+                                "token in a header instead");
+  }
+  if (body.contains("batchConfig") || body.contains("enableBatching")) {
+    return Bad(bpath + (body.contains("batchConfig") ? ".batchConfig" : ".enableBatching"),
+               "is not supported: each message is one request");
+  }
+  HttpAction a;
+  TRY_ASSIGN(a.url, RequiredString(body, bpath, "url"));
+  const std::string upath = bpath + ".url";
+  size_t scheme_end = a.url.find("://");
+  size_t authority_end = scheme_end == std::string::npos
+                             ? std::string::npos
+                             : a.url.find_first_of("/?#", scheme_end + 3);
+  a.base = a.url.substr(0, authority_end);
+  a.target = authority_end == std::string::npos ? "/" : a.url.substr(authority_end);
+  if (a.target.front() != '/') a.target.insert(0, "/");
+  if (a.base.find("${") != std::string::npos) {
+    return Bad(upath, "the scheme, host and port must be written out, not substituted: only the "
+                      "path and query may hold ${...}");
+  }
+  if (a.target.find('#') != std::string::npos) return Bad(upath, "has a fragment ('#')");
+  TRY_ASSIGN(objstore::Endpoint ep, objstore::ParseEndpoint(a.base + "/", upath));
+  if (!ep.tls && !IsLoopbackHost(ep.host)) {
+    return Bad(upath, "must be https:// (http:// only to a loopback host: the messages would "
+                      "cross the network in the clear)");
+  }
+  auto tmpl = SubstitutionTemplate::Compile(a.target);
+  if (!tmpl.ok()) return tmpl.status().WithContext(upath);
+  if (auto it = body.find("confirmationUrl"); it != body.end() && !it->is_string()) {
+    return Bad(bpath + ".confirmationUrl", "must be a string");
+  }
+  if (auto it = body.find("headers"); it != body.end()) {
+    if (!it->is_array() || it->size() > 100) {
+      return Bad(bpath + ".headers", "must be an array of at most 100 {\"key\", \"value\"}");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const Json& h = (*it)[i];
+      std::string hpath = bpath + ".headers[" + std::to_string(i) + "]";
+      if (!h.is_object()) return Bad(hpath, "must be an object {\"key\", \"value\"}");
+      TRY(CheckKeys(h, hpath, {"key", "value"}));
+      HttpHeader header;
+      TRY_ASSIGN(header.key, RequiredString(h, hpath, "key"));
+      if (!IsHeaderName(header.key)) return Bad(hpath + ".key", "is not an HTTP header name");
+      std::string lower = header.key;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
+          lower == "connection") {
+        return Bad(hpath + ".key", "'" + header.key + "' is set by the server");
+      }
+      auto v = h.find("value");
+      if (v == h.end() || !v->is_string()) return Bad(hpath + ".value", "must be a string");
+      header.value = v->get<std::string>();
+      auto vt = SubstitutionTemplate::Compile(header.value);
+      if (!vt.ok()) return vt.status().WithContext(hpath + ".value");
+      a.headers.push_back(std::move(header));
+    }
+  }
+  return RuleAction(a);
+}
+
 Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
   if (!j.is_object() || j.size() != 1) {
     return Bad(path, "must be an object with exactly one action type (supported: " +
@@ -53,7 +135,7 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
   const std::string type = j.begin().key();
   const Json& body = j.begin().value();
   std::string bpath = path + "." + type;
-  if (type != "firehose" && type != "republish" && type != "s3") {
+  if (type != "firehose" && type != "republish" && type != "s3" && type != "http") {
     return Bad(bpath, "unsupported action type (supported: " + std::string(kActionTypes) + ")");
   }
   if (!body.is_object()) return Bad(bpath, "must be an object");
@@ -75,6 +157,7 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
     }
     return RuleAction(a);
   }
+  if (type == "http") return ParseHttpAction(body, bpath);
   if (type == "s3") {
     TRY(CheckKeys(body, bpath, {"bucketName", "key", "roleArn", "cannedAcl"}));
     S3Action a;
@@ -115,7 +198,8 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
 std::string_view ActionType(const RuleAction& a) {
   if (std::holds_alternative<FirehoseAction>(a)) return "firehose";
   if (std::holds_alternative<RepublishAction>(a)) return "republish";
-  return "s3";
+  if (std::holds_alternative<S3Action>(a)) return "s3";
+  return "http";
 }
 
 bool IsValidRuleName(std::string_view name) {

@@ -10,12 +10,16 @@
 //      "actions": [{"firehose": {"deliveryStreamName": "pollution", "separator": "\n",
 //                                "batchMode": false, "roleArn": "ignored"}},
 //                  {"republish": {"topic": "alerts/${topic(2)}", "qos": 1}},
-//                  {"s3": {"bucketName": "raw", "key": "${topic()}/${newuuid()}.json"}}],
+//                  {"s3": {"bucketName": "raw", "key": "${topic()}/${newuuid()}.json"}},
+//                  {"http": {"url": "https://hooks.example/iot/${topic(2)}",
+//                            "headers": [{"key": "X-Device", "value": "${clientid()}"}]}}],
 //      "errorAction": {"republish": {"topic": "errors/rules"}}}}   (optional)
 //
 // The bare inner object (with "sql" at the top) is accepted too. Errors name the JSON
 // path: "topicRulePayload.actions[1].republish.topic: must be a non-empty string".
-// roleArn (and the s3 action's cannedAcl) is accepted and ignored (there is no IAM here). Pure; thread-compatible.
+// roleArn (and the s3 action's cannedAcl, the http action's confirmationUrl) is accepted
+// and ignored (there is no IAM here, and no destination to confirm: the rule's author is
+// the administrator). Pure; thread-compatible.
 #pragma once
 
 #include <optional>
@@ -48,9 +52,24 @@ struct S3Action {
   std::string key;
 };
 
-using RuleAction = std::variant<FirehoseAction, RepublishAction, S3Action>;
+// The SELECT output is POSTed to an HTTP(S) endpoint (the HTTP action). The URL's scheme,
+// host and port are literal, so that no message can send it elsewhere; its path and
+// query, and the header values, are substitution templates. https:// only, but for a
+// loopback host (127.0.0.0/8, ::1, localhost), where http:// is allowed too.
+struct HttpHeader {
+  std::string key;
+  std::string value;  // a substitution template
+};
+struct HttpAction {
+  std::string url;
+  std::string base;    // "https://host[:port]", from `url`
+  std::string target;  // the rest of `url` ("/path?query", at least "/"): a template
+  std::vector<HttpHeader> headers;
+};
 
-// "firehose", "republish" or "s3".
+using RuleAction = std::variant<FirehoseAction, RepublishAction, S3Action, HttpAction>;
+
+// "firehose", "republish", "s3" or "http".
 std::string_view ActionType(const RuleAction& a);
 
 struct RuleDefinition {

@@ -99,7 +99,7 @@ TEST(RuleDefinitionTest, ErrorsNameThePath) {
             "topicRulePayload.actions[1].republish.topic: must be a non-empty string");
   EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [{"lambda": {}}]}})"),
             "topicRulePayload.actions[0].lambda: unsupported action type (supported: "
-            "firehose, republish, s3)");
+            "firehose, republish, s3, http)");
   EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [
                  {"s3": {"key": "k"}}]}})"),
             "topicRulePayload.actions[0].s3.bucketName: must be a non-empty string");
@@ -157,6 +157,75 @@ TEST(RuleDefinitionTest, BareInnerObjectAndSqlErrors) {
   ASSERT_FALSE(rule.ok());
   EXPECT_EQ(rule.status().message(),
             "topicRulePayload.sql: column 24: expected an expression, found end of input");
+}
+
+TEST(RuleDefinitionTest, HttpActionsSendToAFixedHostWithTemplatedPathsAndHeaders) {
+  auto def = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'devices/+/alarm'",
+    "actions": [{"http": {"url": "https://hooks.example:8443/iot/${topic(2)}?at=${timestamp()}",
+                          "confirmationUrl": "https://hooks.example:8443/",
+                          "headers": [{"key": "X-Device", "value": "${clientid()}"},
+                                      {"key": "Authorization", "value": "Bearer s3cret"}]}}]})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  const auto& http = std::get<HttpAction>(def->actions[0]);
+  EXPECT_EQ(http.base, "https://hooks.example:8443");
+  EXPECT_EQ(http.target, "/iot/${topic(2)}?at=${timestamp()}");
+  EXPECT_EQ(ActionType(def->actions[0]), "http");
+
+  auto rule = CompiledRule::Compile(*def);
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  expr::Message m("devices/d9/alarm", "{}");
+  m.client_id = "d9";
+  m.received_at_ms = 1764460800000;
+  auto request = (*rule)->HttpRequest(0, m);
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_EQ(request->base, "https://hooks.example:8443");
+  EXPECT_EQ(request->target, "/iot/d9?at=1764460800000");
+  ASSERT_EQ(request->headers.size(), 2u);
+  EXPECT_EQ(request->headers[0], (std::pair<std::string, std::string>{"X-Device", "d9"}));
+  EXPECT_EQ(request->headers[1].second, "Bearer s3cret");
+  EXPECT_FALSE((*rule)->ObjectKey(0, m).ok());  // an http action
+
+  // What a message substitutes cannot break the request line.
+  expr::Message spaced("devices/a b/alarm", "{}");
+  auto bad = (*rule)->HttpRequest(0, spaced);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("holds a blank"), std::string::npos) << bad.status().message();
+
+  // A host with no path gets "/"; http:// is for loopback hosts only.
+  auto local = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'a'",
+    "actions": [{"http": {"url": "http://127.0.0.1:8080"}}]})");
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  EXPECT_EQ(std::get<HttpAction>(local->actions[0]).target, "/");
+}
+
+TEST(RuleDefinitionTest, HttpActionErrorsNameThePath) {
+  auto error_of = [](const std::string& http) {
+    auto def = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'a'", "actions": [{"http": )" +
+                                   http + "}]}");
+    return def.ok() ? std::string("(accepted)") : def.status().message();
+  };
+  EXPECT_EQ(error_of(R"({"url": "http://hooks.example/x"})"),
+            "actions[0].http.url: must be https:// (http:// only to a loopback host: the "
+            "messages would cross the network in the clear)");
+  EXPECT_EQ(error_of(R"({"url": "https://${topic(1)}.example/x"})"),
+            "actions[0].http.url: the scheme, host and port must be written out, not "
+            "substituted: only the path and query may hold ${...}");
+  EXPECT_EQ(error_of(R"({"url": "ftp://hooks.example/"})"),
+            "actions[0].http.url 'ftp://hooks.example/' must start with http:// or https://");
+  EXPECT_EQ(error_of(R"({"url": "https://hooks.example:0/"})"),
+            "actions[0].http.url 'https://hooks.example:0/' has a bad port '0'");
+  EXPECT_EQ(error_of(R"({"url": "https://h.example/a#frag"})"),
+            "actions[0].http.url: has a fragment ('#')");
+  EXPECT_EQ(error_of(R"({"url": "https://h.example/", "auth": {"sigv4": {}}})"),
+            "actions[0].http.auth: is not supported (SigV4 to AWS services has no use here): "
+            "put a token in a header instead");
+  EXPECT_EQ(error_of(R"({"url": "https://h.example/", "headers": [{"key": "Host", "value": "x"}]})"),
+            "actions[0].http.headers[0].key: 'Host' is set by the server");
+  EXPECT_EQ(error_of(R"({"url": "https://h.example/", "headers": [{"key": "a b", "value": "x"}]})"),
+            "actions[0].http.headers[0].key: is not an HTTP header name");
+  EXPECT_EQ(error_of(R"({"url": "https://h.example/", "headers": [{"key": "X", "value": "${x(}"}]})"),
+            "actions[0].http.headers[0].value: ${...} at position 1: column 3: expected an "
+            "expression, found end of input");
 }
 
 }  // namespace

@@ -172,6 +172,11 @@ nlohmann::json ToJson(const RuleAction& action) {
   if (const auto* s3 = std::get_if<S3Action>(&action)) {
     return {{"s3", {{"bucketName", s3->bucket_name}, {"key", s3->key}}}};
   }
+  if (const auto* http = std::get_if<HttpAction>(&action)) {
+    nlohmann::json headers = nlohmann::json::array();
+    for (const HttpHeader& h : http->headers) headers.push_back({{"key", h.key}, {"value", h.value}});
+    return {{"http", {{"url", http->url}, {"headers", headers}}}};
+  }
   const auto& rp = std::get<RepublishAction>(action);
   return {{"republish", {{"topic", rp.topic}, {"qos", rp.qos}}}};
 }

@@ -118,12 +118,13 @@ struct RulesEngine::Pending {
 };
 
 RulesEngine::RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,
-                         RuleMetricsTable* metrics, ObjectSink* objects)
+                         RuleMetricsTable* metrics, ObjectSink* objects, HttpSink* http)
     : rules_(rules),
       sink_(sink),
       publish_(std::move(publish)),
       metrics_(metrics),
-      objects_(objects) {}
+      objects_(objects),
+      http_(http) {}
 
 void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
   // Held by reference: the paths that outlive this call copy it into their Pending
@@ -291,6 +292,34 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
                       if (!s.ok()) ActionFailed(rule, where, "S3Action", *rm, s, *pending);
                       pending->Release();
                     });
+    } else if (std::holds_alternative<HttpAction>(actions[i])) {
+      auto request = http_ ? rule.HttpRequest(static_cast<int>(i), m)
+                           : Result<HttpRequestParts>(
+                                 FailedPrecondition("no http action client is configured"));
+      if (!request.ok()) {
+        rm->action_failures->Add();
+        RunErrorAction(rule, m, request.status().message(), "HttpAction");
+        continue;
+      }
+      // Not waited for: `pending` is kept only for the rule set and the message's copy,
+      // which a failure's error action needs.
+      KeepOriginal(rule, m, *pending);
+      HttpPost post{std::move(request->base), std::move(request->target),
+                    std::move(request->headers), out.payload};
+      http_->Post(std::move(post), [this, pending, rm, &rule](const Status& s) {
+        if (s.ok()) return;
+        rm->action_failures->Add();
+        if (uint64_t held; RefusedThrottle().Allow(&held)) {
+          Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
+                      rule.name(), s.message(), held);
+        }
+        if (!pending->original) return;  // the rule has no error action
+        const Original& o = *pending->original;
+        MessageContext again(o.topic, o.payload);
+        again.client_id = o.client_id;
+        again.received_at_ms = o.received_at_ms;
+        RunErrorAction(rule, again, s.message(), "HttpAction");
+      });
     }
   }
 }
@@ -364,6 +393,26 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
       return;
     }
     publish_(*topic, std::move(text), rp->qos);
+  } else if (std::holds_alternative<HttpAction>(*error_action)) {
+    auto request = http_ ? rule.HttpRequest(-1, m)
+                         : Result<HttpRequestParts>(
+                               FailedPrecondition("no http action client is configured"));
+    if (!request.ok()) {
+      if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
+        Log()->error("rule={} error action failed: {} (and {} more since the last report)",
+                     rule.name(), request.status().message(), held);
+      }
+      return;
+    }
+    HttpPost post{std::move(request->base), std::move(request->target),
+                  std::move(request->headers), std::move(text)};
+    http_->Post(std::move(post), [rule_name = rule.name()](const Status& s) {
+      uint64_t held;
+      if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
+        Log()->error("rule={} error action failed too: {} (and {} more since the last report)",
+                     rule_name, s.message(), held);
+      }
+    });
   } else if (const auto* s3 = std::get_if<S3Action>(&*error_action)) {
     auto key = rule.ObjectKey(-1, m);
     if (!key.ok() || objects_ == nullptr) {

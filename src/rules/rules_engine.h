@@ -7,7 +7,10 @@
 //  - firehose: the record (output + the action's separator) goes to the RecordSink;
 //  - republish: the output is published on the rendered topic through `publish`;
 //  - s3: the output is written as one object, at the rendered key, through the
-//    ObjectSink.
+//    ObjectSink;
+//  - http: the output is POSTed to the rendered URL through the HttpSink. The device's
+//    acknowledgement does not wait for it (a slow endpoint must not hold the fleet back):
+//    a request that fails, after the sink's retries, goes to the error action.
 // A rule that fails on a message (evaluation error, a republish topic that renders
 // invalid, a firehose stream that does not exist) sends an error document to its
 // errorAction, if it has one, and the engine goes on with the next rule.
@@ -35,6 +38,7 @@
 
 #include "base/metrics.h"
 #include "broker/hooks.h"
+#include "rules/http_sink.h"
 #include "rules/object_sink.h"
 #include "rules/record_sink.h"
 #include "rules/rule_set.h"
@@ -70,9 +74,10 @@ using Publisher = std::function<void(const std::string& topic, std::string paylo
 class RulesEngine : public broker::MessageInterceptor {
  public:
   // All pointers must outlive the engine. `sink` may be null (firehose actions then fail),
-  // and so may `objects` (s3 actions then fail).
+  // and so may `objects` (s3 actions then fail) and `http` (http actions then fail).
   RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,
-              RuleMetricsTable* metrics, ObjectSink* objects = nullptr);
+              RuleMetricsTable* metrics, ObjectSink* objects = nullptr,
+              HttpSink* http = nullptr);
 
   void OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) override;
 
@@ -105,6 +110,7 @@ class RulesEngine : public broker::MessageInterceptor {
   Publisher publish_;
   RuleMetricsTable* metrics_;
   ObjectSink* objects_;
+  HttpSink* http_;
 };
 
 }  // namespace tributary::rules

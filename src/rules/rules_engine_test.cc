@@ -62,6 +62,17 @@ class RecordingObjects : public ObjectSink {
   std::vector<std::function<void()>> deferred;
 };
 
+// And for requests (a rule's http action): answered only when the test says so.
+class RecordingHttp : public HttpSink {
+ public:
+  void Post(HttpPost post, HttpDone done) override {
+    posts.push_back(std::move(post));
+    dones.push_back(std::move(done));
+  }
+  std::vector<HttpPost> posts;
+  std::vector<HttpDone> dones;
+};
+
 struct Published {
   std::string topic, payload;
   int qos;
@@ -84,7 +95,7 @@ class RulesEngineTest : public ::testing::Test {
     engine_ = std::make_unique<RulesEngine>(
         registry_->rule_set(), &sink_,
         [this](const std::string& t, std::string p, int q) { published_.push_back({t, p, q}); },
-        &table_, &objects_);
+        &table_, &objects_, &http_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -119,6 +130,7 @@ class RulesEngineTest : public ::testing::Test {
   RuleMetricsTable table_{&metrics_};
   RecordingSink sink_;
   RecordingObjects objects_;
+  RecordingHttp http_;
   std::vector<Published> published_;
   std::unique_ptr<RulesEngine> engine_;
   std::shared_ptr<int> last_ack_;
@@ -360,6 +372,36 @@ TEST_F(RulesEngineTest, S3ErrorActionStoresTheErrorDocument) {
   auto doc = nlohmann::json::parse(body);
   EXPECT_EQ(doc["ruleName"], "to_lake");
   EXPECT_EQ(doc["failures"][0]["failedAction"], "FirehoseAction");
+}
+
+TEST_F(RulesEngineTest, HttpActionPostsWithoutHoldingTheAcknowledgement) {
+  ASSERT_TRUE(registry_->Create("alarms", R"({"sql": "SELECT level FROM 'devices/+/alarm'",
+    "actions": [{"http": {"url": "https://hooks.example/alarm/${topic(2)}",
+                          "headers": [{"key": "X-Client", "value": "${clientid()}"}]}}],
+    "errorAction": {"republish": {"topic": "errors/${topic(2)}"}}})").ok());
+  // Acknowledged at once: the endpoint has not answered yet.
+  EXPECT_EQ(Publish("devices/d1/alarm", R"({"level":3,"x":1})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(http_.posts.size(), 1u);
+  EXPECT_EQ(http_.posts[0].base, "https://hooks.example");
+  EXPECT_EQ(http_.posts[0].target, "/alarm/d1");
+  EXPECT_EQ(http_.posts[0].body, R"({"level":3})");
+  ASSERT_EQ(http_.posts[0].headers.size(), 1u);
+  EXPECT_EQ(http_.posts[0].headers[0].second, "sensor-1");
+  http_.dones[0](Status::Ok());
+  EXPECT_TRUE(published_.empty());
+
+  // A request that failed for good goes to the error action, with the original message.
+  EXPECT_EQ(Publish("devices/d2/alarm", R"({"level":9})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(http_.dones.size(), 2u);
+  http_.dones[1](Unavailable("POST https://hooks.example/alarm/d2 answered 503 (after 3 attempts)"));
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].topic, "errors/d2");
+  auto doc = nlohmann::json::parse(published_[0].payload);
+  EXPECT_EQ(doc["failures"][0]["failedAction"], "HttpAction");
+  EXPECT_EQ(doc["failures"][0]["errorMessage"],
+            "POST https://hooks.example/alarm/d2 answered 503 (after 3 attempts)");
+  EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"level":9})");
+  EXPECT_EQ(table_.For("alarms")->action_failures->Value(), 1u);
 }
 
 }  // namespace

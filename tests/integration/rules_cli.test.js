@@ -1,16 +1,20 @@
 // Topic rules through the real binary: `tributary rule ...` over the HTTP API, a rule
 // with a republish action run on messages a thing publishes with mosquitto_pub, the
 // rule surviving a restart, enable/disable, an error action, an s3 action writing one
-// object per message into the lake, and clear errors for bad SQL and unknown rules.
+// object per message into the lake, an http action POSTing to an https endpoint (a Node
+// https server with a certificate from a throwaway CA given to --rule-http-ca-file), and
+// clear errors for bad SQL and unknown rules.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const https = require('node:https');
 const path = require('node:path');
 const { Server, describeRun, thingName, pollutionPayload, makeTempDir, sleep } = require('./harness');
 const { mosqArgs, mosquittoPub, MosquittoSub } = require('./clients');
 const { listObjects } = require('./lake');
+const { makeCertificates } = require('./nats');
 
 describe('topic rules', { timeout: 90000 }, () => {
   let server;
@@ -27,10 +31,36 @@ describe('topic rules', { timeout: 90000 }, () => {
     return r;
   };
 
-  before(async () => { server = await Server.start({ tag: 'rules' }); });
+  // An https endpoint for http actions: answers each POST with `status` and keeps it.
+  const certs = makeCertificates(makeTempDir('rules-tls'));
+  const hook = { status: 200, requests: [], waiters: [] };
+  const hookServer = https.createServer({ cert: fs.readFileSync(certs.cert), key: fs.readFileSync(certs.key) },
+    (req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        hook.requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+        res.writeHead(hook.status).end(hook.status === 200 ? '' : 'hook is down');
+        for (const w of hook.waiters.splice(0)) w();
+      });
+    });
+  const hookRequests = async (n) => {
+    const deadline = Date.now() + 15000;
+    while (hook.requests.length < n && Date.now() < deadline) {
+      await new Promise((resolve) => { hook.waiters.push(resolve); setTimeout(resolve, 200); });
+    }
+    assert.ok(hook.requests.length >= n, `${hook.requests.length} of ${n} requests arrived`);
+    return hook.requests.slice(0, n);
+  };
+
+  before(async () => {
+    await new Promise((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+    server = await Server.start({ tag: 'rules', args: ['--rule-http-ca-file', certs.ca] });
+  });
   after(async () => {
     for (const s of subs) await s.stop('SIGKILL');
     if (server) await server.dispose();
+    hookServer.close();
   });
 
   test('a republish rule runs on what a thing publishes, across a restart, and can be disabled', async () => {
@@ -149,6 +179,50 @@ describe('topic rules', { timeout: 90000 }, () => {
     const refused = await server.cli(['rule', 'create', 'bad_bucket', '--payload', bad]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /actions\[0\]\.s3\.bucketName: bucket name 'No_Such'/);
+  });
+
+  test('an http action POSTs the output over verified TLS, and a failing endpoint reaches the error action', async () => {
+    const kit = await server.createThing(thingName('hook'));
+    const port = hookServer.address().port;
+    const file = writePayload('hook', {
+      topicRulePayload: {
+        sql: "SELECT level, topic(2) AS device FROM 'devices/+/alarm'",
+        actions: [{ http: { url: `https://127.0.0.1:${port}/alarm/\${topic(2)}?at=\${timestamp()}`,
+                            headers: [{ key: 'X-Device', value: '${clientid()}' },
+                                      { key: 'Authorization', value: 'Bearer t0ken' }] } }],
+        errorAction: { republish: { topic: 'hook-errors/${topic(2)}', qos: 1 } },
+      },
+    });
+    await cli(['rule', 'create', 'hook', '--payload', file]);
+    const errors = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'hook-errors/#']);
+    subs.push(errors);
+    await errors.subscribed();
+
+    const publish = async (doc) => {
+      const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1',
+                                   '-t', `devices/${kit.thing}/alarm`, '-m', JSON.stringify(doc)]);
+      assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    };
+    await publish({ level: 4, other: 'x' });
+    const [req] = await hookRequests(1);
+    assert.equal(req.method, 'POST');
+    assert.match(req.url, new RegExp(`^/alarm/${kit.thing}\\?at=\\d{13}$`));
+    assert.equal(req.headers['x-device'], kit.thing);
+    assert.equal(req.headers.authorization, 'Bearer t0ken');
+    assert.equal(req.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(req.body), { level: 4, device: kit.thing });
+
+    // 500 every time: tried three times, then the error action says what it answered.
+    hook.status = 500;
+    await publish({ level: 9 });
+    const [m] = await errors.waitMessages(1);
+    assert.equal(m.topic, `hook-errors/${kit.thing}`);
+    const doc = JSON.parse(m.payload);
+    assert.equal(doc.failures[0].failedAction, 'HttpAction');
+    assert.match(doc.failures[0].errorMessage, /answered 500: hook is down \(after 3 attempts\)/);
+    assert.equal(Buffer.from(doc.base64OriginalPayload, 'base64').toString(), JSON.stringify({ level: 9 }));
+    assert.equal(hook.requests.length, 4);
+    hook.status = 200;
   });
 
   test('bad SQL, a taken name and an unknown rule get clear errors', async () => {

@@ -18,6 +18,7 @@ function describeAction(a) {
   if (a.firehose) return `firehose → ${a.firehose.deliveryStreamName}`;
   if (a.republish) return `republish → ${a.republish.topic}`;
   if (a.s3) return `s3 → ${a.s3.bucketName}/${a.s3.key}`;
+  if (a.http) return `http → ${a.http.url}`;
   return Object.keys(a).join(', ');
 }
 

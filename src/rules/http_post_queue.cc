@@ -1,0 +1,152 @@
+#include "rules/http_post_queue.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "base/thread_name.h"
+#include "objstore/http_transport.h"
+
+namespace tributary::rules {
+
+HttpPostQueue::HttpPostQueue(HttpPostQueueOptions options) : options_(std::move(options)) {
+  int threads = std::max(1, options_.threads);
+  for (int i = 0; i < threads; ++i) {
+    workers_.emplace_back([this, i] {
+      SetThreadName("httpact:" + std::to_string(i));
+      WorkerLoop();
+    });
+  }
+}
+
+HttpPostQueue::~HttpPostQueue() { Stop(); }
+
+void HttpPostQueue::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void HttpPostQueue::Post(HttpPost post, HttpDone done) {
+  std::unique_lock lock(mu_);
+  Status refused;
+  if (stopping_) {
+    refused = FailedPrecondition("the http action queue is stopping");
+  } else if (requests_ + 1 > options_.max_requests ||
+             bytes_ + post.body.size() > options_.max_bytes) {
+    refused = ResourceExhausted("http action queue full: " + std::to_string(requests_) +
+                                " requests of " + std::to_string(bytes_) +
+                                " bytes wait to be sent; retry later");
+  }
+  if (!refused.ok()) {
+    lock.unlock();
+    done(refused);
+    return;
+  }
+  ++requests_;
+  bytes_ += post.body.size();
+  queue_.push_back({std::move(post), std::move(done)});
+  lock.unlock();
+  cv_.notify_one();
+}
+
+size_t HttpPostQueue::requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+void HttpPostQueue::WorkerLoop() {
+  while (true) {
+    Item item;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    Status st = Send(item.post);
+    {
+      std::lock_guard lock(mu_);
+      --requests_;
+      bytes_ -= item.post.body.size();
+    }
+    item.done(st);
+  }
+}
+
+Status HttpPostQueue::Send(const HttpPost& post) {
+  int64_t backoff_ms = options_.initial_backoff_ms;
+  Status last;
+  for (int attempt = 1; attempt <= std::max(1, options_.attempts); ++attempt) {
+    bool retry = false;
+    last = SendOnce(post, &retry);
+    if (last.ok() || !retry) return last;
+    if (attempt < options_.attempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms *= 2;
+    }
+  }
+  return Status(last.code(), last.message() + " (after " +
+                                 std::to_string(std::max(1, options_.attempts)) + " attempts)");
+}
+
+Status HttpPostQueue::SendOnce(const HttpPost& post, bool* retry) {
+  const std::string url = post.base + post.target;
+  Result<std::shared_ptr<objstore::HttpTransport>> transport = TransportFor(post.base);
+  if (!transport.ok()) return transport.status();
+  const objstore::Endpoint& ep = (*transport)->endpoint();
+  objstore::HttpRequest request;
+  request.method = "POST";
+  request.target = post.target;
+  bool v6 = ep.host.find(':') != std::string::npos;
+  std::string host = v6 ? "[" + ep.host + "]" : ep.host;
+  request.headers.emplace_back("Host", ep.default_port ? host : host + ":" + ep.port);
+  bool content_type = false;
+  for (const auto& [name, value] : post.headers) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    content_type = content_type || lower == "content-type";
+    request.headers.emplace_back(name, value);
+  }
+  if (!content_type) request.headers.emplace_back("Content-Type", "application/json");
+  request.headers.emplace_back("User-Agent", "tributary-rules");
+  request.body = post.body;
+  Result<objstore::HttpResponse> response = (*transport)->Send(ep.host, request, options_.timeout_ms);
+  if (!response.ok()) {
+    ErrorCode code = response.status().code();
+    *retry = code == ErrorCode::kUnavailable || code == ErrorCode::kDeadlineExceeded;
+    return Status(code, "POST " + url + ": " + response.status().message());
+  }
+  if (response->status >= 200 && response->status < 300) return Status::Ok();
+  *retry = response->status == 429 || response->status >= 500;
+  std::string body = response->body.substr(0, 200);
+  for (char& c : body) {
+    if (static_cast<unsigned char>(c) < ' ') c = ' ';
+  }
+  std::string m = "POST " + url + " answered " + std::to_string(response->status) +
+                  (body.empty() ? "" : ": " + body);
+  return *retry ? Unavailable(std::move(m)) : FailedPrecondition(std::move(m));
+}
+
+Result<std::shared_ptr<objstore::HttpTransport>> HttpPostQueue::TransportFor(
+    const std::string& base) {
+  std::lock_guard lock(transports_mu_);
+  if (auto it = transports_.find(base); it != transports_.end()) return it->second;
+  TRY_ASSIGN(objstore::Endpoint ep, objstore::ParseEndpoint(base + "/", "http action url"));
+  objstore::TransportOptions options;
+  options.ca_file = options_.ca_file;
+  TRY_ASSIGN(std::unique_ptr<objstore::HttpTransport> t,
+             objstore::HttpTransport::Create(std::move(ep), std::move(options)));
+  std::shared_ptr<objstore::HttpTransport> shared = std::move(t);
+  if (transports_.size() < 256) transports_[base] = shared;
+  return shared;
+}
+
+}  // namespace tributary::rules
