@@ -163,7 +163,9 @@ Status Server::Init() {
   rule_http_ = std::make_unique<rules::HttpPostQueue>(std::move(http_options));
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
-      [this](const std::string& topic, std::string payload, int qos) { PublishInternal(topic, std::move(payload), qos); },
+      [this](const std::string& topic, std::string payload, int qos, mqtt::Properties properties) {
+        PublishInternal(topic, std::move(payload), qos, std::move(properties));
+      },
       rule_metrics_.get(), rule_objects_.get(), rule_http_.get());
   // Watchers of live topics see each message before the rules engine does.
   live_ = std::make_unique<LiveTopics>(rules_engine_.get());
@@ -227,9 +229,11 @@ Status Server::WriteServerInfo() const {
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
 }
 
-void Server::PublishInternal(const std::string& topic, std::string payload, int qos) {
+void Server::PublishInternal(const std::string& topic, std::string payload, int qos,
+                             mqtt::Properties properties) {
   live_->Offer(topic, payload, qos, false);
-  broker_->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false);
+  broker_->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false,
+                   std::move(properties));
 }
 
 int Server::http_port() const { return http_ ? http_->port() : -1; }

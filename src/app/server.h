@@ -13,6 +13,7 @@
 #include "base/dir_lock.h"
 #include "base/metrics.h"
 #include "base/status.h"
+#include "mqtt/packet.h"
 
 namespace tributary::metadata { class Database; }
 namespace tributary::net { class Runtime; class HttpServer; }
@@ -71,7 +72,8 @@ class Server {
   LiveTopics& live() { return *live_; }
   // Publishes from inside the server (republish actions, monitor events): through the
   // broker, and to whoever watches the topic over HTTP.
-  void PublishInternal(const std::string& topic, std::string payload, int qos);
+  void PublishInternal(const std::string& topic, std::string payload, int qos,
+                       mqtt::Properties properties = {});
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:

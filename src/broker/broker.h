@@ -79,9 +79,10 @@ class Broker {
   virtual void DisconnectThing(const std::string& thing, mqtt::ReasonCode reason) = 0;
 
   // Publishes from inside the server (republish actions, $SYS topics); bypasses
-  // authorization and the interceptor.
+  // authorization and the interceptor. `properties` are the message's MQTT 5 properties
+  // (a message expiry interval counts from now).
   virtual void Publish(const std::string& topic, std::string payload, mqtt::QoS qos,
-                       bool retain) = 0;
+                       bool retain, mqtt::Properties properties = {}) = 0;
 
   virtual BrokerStats Stats() const = 0;
 };

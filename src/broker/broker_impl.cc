@@ -102,15 +102,15 @@ class BrokerImpl : public Broker {
     for (auto& c : core_->Connections(&thing)) c->Kick(AdminReason(reason));
   }
 
-  void Publish(const std::string& topic, std::string payload, mqtt::QoS qos,
-               bool retain) override {
-    auto m = std::make_shared<Message>();
-    m->topic = topic;
-    m->payload = std::move(payload);
-    m->qos = qos;
-    m->retain = retain;
-    m->received_at_ms = WallMillis();
-    core_->Route(m);
+  void Publish(const std::string& topic, std::string payload, mqtt::QoS qos, bool retain,
+               mqtt::Properties properties = {}) override {
+    mqtt::Publish p;
+    p.topic = topic;
+    p.payload = std::move(payload);
+    p.qos = qos;
+    p.retain = retain;
+    p.properties = std::move(properties);
+    core_->Route(MessageFromPublish(std::move(p), "", WallMillis()));
   }
 
   BrokerStats Stats() const override {

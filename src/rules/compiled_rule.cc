@@ -1,7 +1,9 @@
 #include "rules/compiled_rule.h"
 
+#include <charconv>
 #include <cstring>
 
+#include "base/base64.h"
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
 #include "mqtt/topic.h"
@@ -52,6 +54,19 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
     if (const auto* r = std::get_if<RepublishAction>(&a)) {
       text = r->topic;
       field = ".topic";
+      // Parsing checked that each compiles.
+      auto compile = [](const std::string& t) -> std::optional<SubstitutionTemplate> {
+        if (t.empty()) return std::nullopt;
+        return std::move(SubstitutionTemplate::Compile(t)).value();
+      };
+      const RepublishHeaders& h = r->headers;
+      out.content_type = compile(h.content_type);
+      out.response_topic = compile(h.response_topic);
+      out.correlation_data = compile(h.correlation_data);
+      out.message_expiry = compile(h.message_expiry);
+      for (const auto& [k, v] : h.user_properties) {
+        out.user_properties.emplace_back(*compile(k), SubstitutionTemplate::Compile(v).value());
+      }
     } else if (const auto* s3 = std::get_if<S3Action>(&a)) {
       text = s3->key;
       field = ".key";
@@ -259,6 +274,52 @@ Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
     out.headers.emplace_back(action.headers[i].key, std::move(value));
   }
   return out;
+}
+
+Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
+                                                         const MessageContext& m) const {
+  const ActionTemplates* t = Templates(action_index, "republish");
+  if (t == nullptr) {
+    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
+                           "' is not a republish action");
+  }
+  const RepublishAction& action = std::get<RepublishAction>(
+      action_index < 0 ? *def_.error_action : def_.actions[static_cast<size_t>(action_index)]);
+  mqtt::Properties p;
+  if (!action.headers.payload_format.empty()) {
+    p.payload_format_indicator = action.headers.payload_format == "UTF8_DATA" ? 1 : 0;
+  }
+  if (t->content_type) p.content_type = t->content_type->Render(m);
+  if (t->response_topic) {
+    std::string topic = t->response_topic->Render(m);
+    if (!mqtt::IsValidTopicName(topic)) {
+      return InvalidArgument("republish responseTopic rendered '" + topic +
+                             "', which is not a valid topic name");
+    }
+    p.response_topic = std::move(topic);
+  }
+  if (t->correlation_data) {
+    std::string text = t->correlation_data->Render(m);
+    Result<std::string> bytes = Base64Decode(text);
+    if (!bytes.ok()) {
+      return InvalidArgument("republish correlationData rendered '" + text.substr(0, 100) +
+                             "', which is not base64: " + bytes.status().message());
+    }
+    p.correlation_data = std::move(*bytes);
+  }
+  if (t->message_expiry) {
+    std::string text = t->message_expiry->Render(m);
+    uint64_t seconds = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+        seconds > 0xffffffffull) {
+      return InvalidArgument("republish messageExpiry rendered '" + text.substr(0, 100) +
+                             "', which is not a number of seconds (0..4294967295)");
+    }
+    p.message_expiry_interval = static_cast<uint32_t>(seconds);
+  }
+  for (const auto& [k, v] : t->user_properties) p.user_properties.emplace_back(k.Render(m), v.Render(m));
+  return p;
 }
 
 }  // namespace tributary::rules

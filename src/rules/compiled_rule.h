@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "expr/compiled.h"
 #include "expr/message.h"
+#include "mqtt/packet.h"
 #include "rules/rule_definition.h"
 #include "rules/substitution_template.h"
 
@@ -73,6 +74,11 @@ class CompiledRule {
   // Renders the topic of actions[i] (a republish action) for `m`; an error when the
   // result is not a valid topic name. The same for the error action with index -1.
   Result<std::string> RepublishTopic(int action_index, const MessageContext& m) const;
+  // The MQTT 5 properties of the republish action's headers (none set without headers);
+  // an error when one renders what MQTT cannot carry (correlation data that is not
+  // base64, an expiry that is not a number of seconds, a response topic that is not a
+  // topic name).
+  Result<mqtt::Properties> RepublishProperties(int action_index, const MessageContext& m) const;
   // Renders the object key of actions[i] (an s3 action), -1 for the error action; an
   // error when the result is not a valid object key (empty, '..' segments, ...).
   Result<std::string> ObjectKey(int action_index, const MessageContext& m) const;
@@ -100,6 +106,10 @@ class CompiledRule {
     // A republish action's topic, an s3 action's key, an http action's path and query.
     std::optional<SubstitutionTemplate> main;
     std::vector<SubstitutionTemplate> headers;  // an http action's header values
+    // A republish action's headers (RepublishHeaders' templates).
+    std::optional<SubstitutionTemplate> content_type, response_topic, correlation_data,
+        message_expiry;
+    std::vector<std::pair<SubstitutionTemplate, SubstitutionTemplate>> user_properties;
   };
   // The templates of action `action_index` (-1: the error action) if it is of `type`.
   const ActionTemplates* Templates(int action_index, std::string_view type) const;

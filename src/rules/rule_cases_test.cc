@@ -127,7 +127,7 @@ int RunFile(const fs::path& path) {
   RuleDefinition def;
   def.name = path.stem().string();
   def.sql = sql;
-  if (!republish.empty()) def.actions.push_back(RepublishAction{republish, 0});
+  if (!republish.empty()) def.actions.push_back(RepublishAction{.topic = republish, .qos = 0, .headers = {}});
   auto rule = CompiledRule::Compile(def);
   if (!compile_error.empty()) {
     EXPECT_FALSE(rule.ok()) << where << ": expected the compile error '" << compile_error << "'";

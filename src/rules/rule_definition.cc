@@ -127,6 +127,56 @@ Result<RuleAction> ParseHttpAction(const Json& body, const std::string& bpath) {
   return RuleAction(a);
 }
 
+// A template field: a string that compiles.
+Result<std::string> TemplateField(const Json& obj, const std::string& path, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::string();
+  if (!it->is_string()) return Bad(path + "." + key, "must be a string");
+  std::string text = it->get<std::string>();
+  auto t = SubstitutionTemplate::Compile(text);
+  if (!t.ok()) return t.status().WithContext(path + "." + key);
+  return text;
+}
+
+Result<RepublishHeaders> ParseRepublishHeaders(const Json& j, const std::string& path) {
+  if (!j.is_object()) return Bad(path, "must be an object");
+  TRY(CheckKeys(j, path, {"payloadFormatIndicator", "contentType", "responseTopic",
+                          "correlationData", "messageExpiry", "userProperties"}));
+  RepublishHeaders h;
+  if (auto it = j.find("payloadFormatIndicator"); it != j.end()) {
+    if (!it->is_string() ||
+        (it->get<std::string>() != "UTF8_DATA" && it->get<std::string>() != "UNSPECIFIED_BYTES")) {
+      return Bad(path + ".payloadFormatIndicator", "must be \"UTF8_DATA\" or \"UNSPECIFIED_BYTES\"");
+    }
+    h.payload_format = it->get<std::string>();
+  }
+  TRY_ASSIGN(h.content_type, TemplateField(j, path, "contentType"));
+  TRY_ASSIGN(h.response_topic, TemplateField(j, path, "responseTopic"));
+  if (!h.response_topic.empty() && SubstitutionTemplate::Compile(h.response_topic)->is_literal() &&
+      !mqtt::IsValidTopicName(h.response_topic)) {
+    return Bad(path + ".responseTopic", "'" + h.response_topic + "' is not a valid topic name");
+  }
+  TRY_ASSIGN(h.correlation_data, TemplateField(j, path, "correlationData"));
+  TRY_ASSIGN(h.message_expiry, TemplateField(j, path, "messageExpiry"));
+  if (auto it = j.find("userProperties"); it != j.end()) {
+    if (!it->is_array() || it->size() > 100) {
+      return Bad(path + ".userProperties", "must be an array of at most 100 {\"key\", \"value\"}");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const Json& p = (*it)[i];
+      std::string ppath = path + ".userProperties[" + std::to_string(i) + "]";
+      if (!p.is_object()) return Bad(ppath, "must be an object {\"key\", \"value\"}");
+      TRY(CheckKeys(p, ppath, {"key", "value"}));
+      TRY_ASSIGN(std::string key, TemplateField(p, ppath, "key"));
+      if (key.empty()) return Bad(ppath + ".key", "must be a non-empty string");
+      if (!p.contains("value")) return Bad(ppath + ".value", "must be a string");
+      TRY_ASSIGN(std::string value, TemplateField(p, ppath, "value"));
+      h.user_properties.emplace_back(std::move(key), std::move(value));
+    }
+  }
+  return h;
+}
+
 Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
   if (!j.is_object() || j.size() != 1) {
     return Bad(path, "must be an object with exactly one action type (supported: " +
@@ -189,6 +239,9 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
       return Bad(bpath + ".qos", "must be 0 or 1");
     }
     a.qos = static_cast<int>(it->get<int64_t>());
+  }
+  if (auto it = body.find("headers"); it != body.end()) {
+    TRY_ASSIGN(a.headers, ParseRepublishHeaders(*it, bpath + ".headers"));
   }
   return RuleAction(a);
 }

@@ -39,10 +39,26 @@ struct FirehoseAction {
   bool batch_mode = false;
 };
 
+// MQTT 5 properties of a republished message, as AWS IoT's republish `headers` give them.
+// Every string but payload_format is a substitution template; empty: not set.
+struct RepublishHeaders {
+  std::string payload_format;    // "", "UTF8_DATA" or "UNSPECIFIED_BYTES"
+  std::string content_type;
+  std::string response_topic;    // renders a topic name
+  std::string correlation_data;  // renders base64, sent decoded
+  std::string message_expiry;    // renders seconds, 0..4294967295
+  std::vector<std::pair<std::string, std::string>> user_properties;  // key and value templates
+  bool empty() const {
+    return payload_format.empty() && content_type.empty() && response_topic.empty() &&
+           correlation_data.empty() && message_expiry.empty() && user_properties.empty();
+  }
+};
+
 // The SELECT output is published again on a topic (a substitution template).
 struct RepublishAction {
   std::string topic;
   int qos = 0;             // 0 or 1
+  RepublishHeaders headers;
 };
 
 // The SELECT output is one object in a bucket of the lake (the S3 action): `key` is a

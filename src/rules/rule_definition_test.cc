@@ -228,5 +228,27 @@ TEST(RuleDefinitionTest, HttpActionErrorsNameThePath) {
             "expression, found end of input");
 }
 
+TEST(RuleDefinitionTest, RepublishHeaderErrorsNameThePath) {
+  auto error_of = [](const std::string& headers) {
+    auto def = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'a'", "actions": [{"republish": {
+      "topic": "b", "headers": )" + headers + "}}]}");
+    return def.ok() ? std::string("(accepted)") : def.status().message();
+  };
+  EXPECT_EQ(error_of(R"({"contentType": "text/plain", "userProperties": [{"key": "k", "value": "v"}]})"),
+            "(accepted)");
+  EXPECT_EQ(error_of(R"({"payloadFormatIndicator": "UTF16"})"),
+            "actions[0].republish.headers.payloadFormatIndicator: must be \"UTF8_DATA\" or "
+            "\"UNSPECIFIED_BYTES\"");
+  EXPECT_EQ(error_of(R"({"responseTopic": "a/#"})"),
+            "actions[0].republish.headers.responseTopic: 'a/#' is not a valid topic name");
+  EXPECT_EQ(error_of(R"({"messageExpiry": 30})"),
+            "actions[0].republish.headers.messageExpiry: must be a string");
+  EXPECT_EQ(error_of(R"({"userProperties": [{"key": "", "value": "v"}]})"),
+            "actions[0].republish.headers.userProperties[0].key: must be a non-empty string");
+  EXPECT_EQ(error_of(R"({"retain": true})"),
+            "actions[0].republish.headers.retain: unknown field (allowed: payloadFormatIndicator, "
+            "contentType, responseTopic, correlationData, messageExpiry, userProperties)");
+}
+
 }  // namespace
 }  // namespace tributary::rules

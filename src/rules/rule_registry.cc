@@ -178,7 +178,26 @@ nlohmann::json ToJson(const RuleAction& action) {
     return {{"http", {{"url", http->url}, {"headers", headers}}}};
   }
   const auto& rp = std::get<RepublishAction>(action);
-  return {{"republish", {{"topic", rp.topic}, {"qos", rp.qos}}}};
+  nlohmann::json out = {{"topic", rp.topic}, {"qos", rp.qos}};
+  if (!rp.headers.empty()) {
+    const RepublishHeaders& h = rp.headers;
+    nlohmann::json headers = nlohmann::json::object();
+    auto set = [&](const char* key, const std::string& v) {
+      if (!v.empty()) headers[key] = v;
+    };
+    set("payloadFormatIndicator", h.payload_format);
+    set("contentType", h.content_type);
+    set("responseTopic", h.response_topic);
+    set("correlationData", h.correlation_data);
+    set("messageExpiry", h.message_expiry);
+    if (!h.user_properties.empty()) {
+      nlohmann::json props = nlohmann::json::array();
+      for (const auto& [k, v] : h.user_properties) props.push_back({{"key", k}, {"value", v}});
+      headers["userProperties"] = props;
+    }
+    out["headers"] = headers;
+  }
+  return {{"republish", out}};
 }
 
 nlohmann::json ToJson(const StoredRule& rule, const RuleMetrics* metrics) {

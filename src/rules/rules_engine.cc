@@ -266,12 +266,14 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       }
     } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
       auto topic = rule.RepublishTopic(static_cast<int>(i), m);
-      if (!topic.ok()) {
+      auto properties = topic.ok() ? rule.RepublishProperties(static_cast<int>(i), m)
+                                   : Result<mqtt::Properties>(topic.status());
+      if (!properties.ok()) {
         rm->action_failures->Add();
-        RunErrorAction(rule, m, topic.status().message(), "RepublishAction");
+        RunErrorAction(rule, m, properties.status().message(), "RepublishAction");
         continue;
       }
-      publish_(*topic, out.payload, rp->qos);
+      publish_(*topic, out.payload, rp->qos, std::move(*properties));
     } else if (const auto* s3 = std::get_if<S3Action>(&actions[i])) {
       if (objects_ == nullptr) {
         rm->action_failures->Add();
@@ -385,14 +387,16 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
                });
   } else if (const auto* rp = std::get_if<RepublishAction>(&*error_action)) {
     auto topic = rule.RepublishTopic(-1, m);
-    if (!topic.ok()) {
+    auto properties =
+        topic.ok() ? rule.RepublishProperties(-1, m) : Result<mqtt::Properties>(topic.status());
+    if (!properties.ok()) {
       if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
-        Log()->error("rule={} error action topic failed: {} (and {} more since the last report)",
-                     rule.name(), topic.status().message(), held);
+        Log()->error("rule={} error action failed: {} (and {} more since the last report)",
+                     rule.name(), properties.status().message(), held);
       }
       return;
     }
-    publish_(*topic, std::move(text), rp->qos);
+    publish_(*topic, std::move(text), rp->qos, std::move(*properties));
   } else if (std::holds_alternative<HttpAction>(*error_action)) {
     auto request = http_ ? rule.HttpRequest(-1, m)
                          : Result<HttpRequestParts>(

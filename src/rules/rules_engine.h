@@ -69,7 +69,9 @@ class RuleMetricsTable {
 };
 
 // Publishes from inside the server (the broker's Publish), for republish actions.
-using Publisher = std::function<void(const std::string& topic, std::string payload, int qos)>;
+// `properties`: the MQTT 5 properties of a republish action's headers.
+using Publisher = std::function<void(const std::string& topic, std::string payload, int qos,
+                                     mqtt::Properties properties)>;
 
 class RulesEngine : public broker::MessageInterceptor {
  public:

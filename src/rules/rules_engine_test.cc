@@ -76,6 +76,7 @@ class RecordingHttp : public HttpSink {
 struct Published {
   std::string topic, payload;
   int qos;
+  mqtt::Properties properties;
 };
 
 class RulesEngineTest : public ::testing::Test {
@@ -94,7 +95,9 @@ class RulesEngineTest : public ::testing::Test {
     registry_ = std::move(*reg);
     engine_ = std::make_unique<RulesEngine>(
         registry_->rule_set(), &sink_,
-        [this](const std::string& t, std::string p, int q) { published_.push_back({t, p, q}); },
+        [this](const std::string& t, std::string p, int q, mqtt::Properties props) {
+          published_.push_back({t, p, q, std::move(props)});
+        },
         &table_, &objects_, &http_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -402,6 +405,36 @@ TEST_F(RulesEngineTest, HttpActionPostsWithoutHoldingTheAcknowledgement) {
             "POST https://hooks.example/alarm/d2 answered 503 (after 3 attempts)");
   EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"level":9})");
   EXPECT_EQ(table_.For("alarms")->action_failures->Value(), 1u);
+}
+
+TEST_F(RulesEngineTest, RepublishHeadersBecomeMqtt5Properties) {
+  ASSERT_TRUE(registry_->Create("reply", R"({"sql": "SELECT * FROM 'devices/+/req'",
+    "actions": [{"republish": {"topic": "replies/${topic(2)}", "qos": 1, "headers": {
+      "payloadFormatIndicator": "UTF8_DATA", "contentType": "application/json",
+      "responseTopic": "devices/${topic(2)}/resp", "correlationData": "${encode(id, 'base64')}",
+      "messageExpiry": "${ttl}",
+      "userProperties": [{"key": "device", "value": "${topic(2)}"}, {"key": "k", "value": "v"}]}}}],
+    "errorAction": {"republish": {"topic": "errors/reply"}}})").ok());
+  Publish("devices/d1/req", R"({"id":"abc","ttl":30})", mqtt::QoS::kAtMostOnce);
+  ASSERT_EQ(published_.size(), 1u);
+  const mqtt::Properties& p = published_[0].properties;
+  EXPECT_EQ(published_[0].topic, "replies/d1");
+  EXPECT_EQ(p.payload_format_indicator, std::optional<uint8_t>(1));
+  EXPECT_EQ(p.content_type, std::optional<std::string>("application/json"));
+  EXPECT_EQ(p.response_topic, std::optional<std::string>("devices/d1/resp"));
+  EXPECT_EQ(p.correlation_data, std::optional<std::string>("abc"));
+  EXPECT_EQ(p.message_expiry_interval, std::optional<uint32_t>(30));
+  EXPECT_EQ(p.user_properties,
+            (mqtt::UserProperties{{"device", "d1"}, {"k", "v"}}));
+
+  // An expiry that is not a number of seconds: the error action says so.
+  Publish("devices/d1/req", R"({"id":"abc","ttl":"soon"})", mqtt::QoS::kAtMostOnce);
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_EQ(published_[1].topic, "errors/reply");
+  EXPECT_EQ(nlohmann::json::parse(published_[1].payload)["failures"][0]["errorMessage"],
+            "republish messageExpiry rendered 'soon', which is not a number of seconds "
+            "(0..4294967295)");
+  EXPECT_FALSE(published_[1].properties.message_expiry_interval.has_value());
 }
 
 }  // namespace

@@ -138,19 +138,29 @@ function mosquittoPub(args, timeoutMs = 10000) {
 
 const SEP = '\u0001';  // field separator in the -F output format (not in any payload)
 
+// MQTT 5 properties mosquitto_sub prints with `properties: true`, in -F's order.
+const PROPERTY_FIELDS = [['contentType', '%C'], ['responseTopic', '%R'], ['correlationData', '%D'],
+                         ['payloadFormat', '%F'], ['messageExpiry', '%E'], ['userProperties', '%P']];
+
 // A running mosquitto_sub. `args` is the connection + subscription arguments.
-// sub.subscribed resolves with the granted QoS list once the SUBACK arrived.
+// sub.subscribed resolves with the granted QoS list once the SUBACK arrived. With
+// `properties`, each message also carries the MQTT 5 properties above (as printed).
 class MosquittoSub {
-  constructor(args) {
+  constructor(args, { properties = false } = {}) {
+    this.properties = properties;
+    const props = properties ? PROPERTY_FIELDS.map(([, f]) => `${f}${SEP}`).join('') : '';
     // stdbuf: mosquitto_sub's stdout is a pipe here, which stdio would block-buffer.
-    this.child = spawnTracked('stdbuf', ['-oL', 'mosquitto_sub', '-d', '-F', `MSG${SEP}%q${SEP}%r${SEP}%t${SEP}%p`, ...args]);
+    this.child = spawnTracked('stdbuf', ['-oL', 'mosquitto_sub', '-d', '-F', `MSG${SEP}%q${SEP}%r${SEP}%t${SEP}${props}%p`, ...args]);
   }
 
-  // Every message printed so far: {qos, retain, topic, payload}.
+  // Every message printed so far: {qos, retain, topic, payload} (and the properties).
   messages() {
     return this.child.out.split('\n').filter((l) => l.startsWith(`MSG${SEP}`)).map((l) => {
       const [, qos, retain, topic, ...rest] = l.split(SEP);
-      return { qos: Number(qos), retain: retain === '1', topic, payload: rest.join(SEP) };
+      const m = { qos: Number(qos), retain: retain === '1', topic };
+      if (this.properties) for (const [name] of PROPERTY_FIELDS) m[name] = rest.shift();
+      m.payload = rest.join(SEP);
+      return m;
     });
   }
 

@@ -225,6 +225,36 @@ describe('topic rules', { timeout: 90000 }, () => {
     hook.status = 200;
   });
 
+  test('a republish action sets the MQTT 5 properties of its headers', async () => {
+    const kit = await server.createThing(thingName('req'));
+    const file = writePayload('reply', {
+      topicRulePayload: {
+        sql: "SELECT * FROM 'devices/+/req'",
+        actions: [{ republish: { topic: 'replies/${topic(2)}', qos: 1, headers: {
+          payloadFormatIndicator: 'UTF8_DATA', contentType: 'application/json',
+          responseTopic: 'devices/${topic(2)}/resp', correlationData: "${encode(id, 'base64')}",
+          messageExpiry: '${ttl}', userProperties: [{ key: 'device', value: '${topic(2)}' }] } } }],
+      },
+    });
+    await cli(['rule', 'create', 'reply', '--payload', file]);
+    const sub = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'replies/#'],
+                                 { properties: true });
+    subs.push(sub);
+    await sub.subscribed();
+    const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1',
+                                 '-t', `devices/${kit.thing}/req`, '-m', JSON.stringify({ id: 'req-7', ttl: 60 })]);
+    assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    const [m] = await sub.waitMessages(1);
+    assert.equal(m.topic, `replies/${kit.thing}`);
+    assert.equal(m.contentType, 'application/json');
+    assert.equal(m.responseTopic, `devices/${kit.thing}/resp`);
+    assert.equal(m.correlationData, 'req-7');
+    assert.equal(m.payloadFormat, '1');
+    assert.ok(Number(m.messageExpiry) > 55 && Number(m.messageExpiry) <= 60, m.messageExpiry);
+    assert.match(m.userProperties, new RegExp(`device:${kit.thing}`));
+    assert.deepEqual(JSON.parse(m.payload), { id: 'req-7', ttl: 60 });
+  });
+
   test('bad SQL, a taken name and an unknown rule get clear errors', async () => {
     const bad = writePayload('bad', { topicRulePayload: { sql: "SELECT ozone FROM WHERE", actions: [] } });
     let r = await server.cli(['rule', 'create', 'bad', '--payload', bad]);
