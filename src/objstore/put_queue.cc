@@ -34,7 +34,7 @@ void PutQueue::Put(std::string bucket, std::string key, std::string body, Done d
   std::unique_lock lock(mu_);
   Status refused;
   if (stopping_) {
-    refused = FailedPrecondition("the object queue is stopping");
+    refused = Unavailable("the object queue is stopping");
   } else if (objects_ + 1 > options_.max_objects || bytes_ + body.size() > options_.max_bytes) {
     refused = ResourceExhausted(
         "object queue full: " + std::to_string(objects_) + " objects of " +

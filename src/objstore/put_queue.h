@@ -5,7 +5,7 @@
 // limit a Put is refused with ResourceExhausted, so a slow store pushes back on the
 // devices instead of growing memory. A failed put's status is the store's (or the
 // bucket's, when it cannot be opened). Stop (and the destructor) writes what is queued,
-// then stops; a Put after that is refused with FailedPrecondition.
+// then stops; a Put after that is refused with Unavailable.
 // Thread-safe.
 #pragma once
 

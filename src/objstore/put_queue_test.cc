@@ -99,7 +99,7 @@ TEST_F(PutQueueTest, RefusesPastItsLimitsAndReportsTheStoresErrors) {
   Status after;
   small.Stop();
   small.Put("b-1", "late", "v", [&](const Status& s) { after = s; });
-  EXPECT_EQ(after.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(after.code(), ErrorCode::kUnavailable);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ void HttpPostQueue::Post(HttpPost post, HttpDone done) {
   std::unique_lock lock(mu_);
   Status refused;
   if (stopping_) {
-    refused = FailedPrecondition("the http action queue is stopping");
+    refused = Unavailable("the http action queue is stopping");
   } else if (requests_ + 1 > options_.max_requests ||
              bytes_ + post.body.size() > options_.max_bytes) {
     refused = ResourceExhausted("http action queue full: " + std::to_string(requests_) +

@@ -144,7 +144,7 @@ TEST(HttpPostQueueTest, AnEndpointNobodyListensOnAndAFullQueueAreErrors) {
   EXPECT_EQ(full.code(), ErrorCode::kResourceExhausted) << full.ToString();
   small.Stop();
   Status stopped = PostAndWait(small, {"http://127.0.0.1:1", "/", {}, "1"});
-  EXPECT_EQ(stopped.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(stopped.code(), ErrorCode::kUnavailable);
 }
 
 }  // namespace

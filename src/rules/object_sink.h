@@ -18,8 +18,9 @@ class ObjectSink {
   virtual ~ObjectSink() = default;
   // Writes `body` as object `key` of `bucket`. `done` is called exactly once, from any
   // thread: OK once the object is stored, or an error (kInvalidArgument: the bucket or
-  // key cannot be used; kResourceExhausted: too many objects wait to be written;
-  // kIoError or kUnavailable: the store failed).
+  // key cannot be used; kFailedPrecondition: the store cannot take that key (the local
+  // store's key that is another object's prefix); kResourceExhausted: too many objects
+  // wait to be written; kIoError or kUnavailable: the store failed, or is stopping).
   virtual void Put(std::string_view bucket, std::string key, std::string body,
                    ObjectDone done) = 0;
 };

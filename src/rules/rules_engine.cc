@@ -37,6 +37,21 @@ bool IsPermanent(const Status& s) {
   return s.code() == ErrorCode::kNotFound || s.code() == ErrorCode::kInvalidArgument;
 }
 
+// For an object store, also a key it cannot take (the local store's key that is another
+// object's prefix) and a refusal of access.
+bool IsPermanentForObjects(const Status& s) {
+  return IsPermanent(s) || s.code() == ErrorCode::kFailedPrecondition ||
+         s.code() == ErrorCode::kPermissionDenied;
+}
+
+// An error action that could not run, or failed: logged (throttled), nothing else to do.
+void ErrorActionFailed(const std::string& rule, const std::string& why) {
+  if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
+    Log()->error("rule={} error action failed: {} (and {} more since the last report)", rule,
+                 why, held);
+  }
+}
+
 // How the broker answers a message whose record a stream refused for now: a limit (the
 // stream's backlog) asks MQTT 5 devices to slow down (0x97); anything else is an error.
 broker::PublishVerdict TransientRefusal(const Status& s) {
@@ -259,7 +274,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
                    [this, pending, rm, &rule, fh](const Status& s, uint64_t) {
                      if (!s.ok()) {
                        ActionFailed(rule, "delivery stream '" + fh->delivery_stream_name + "'",
-                                    "FirehoseAction", *rm, s, *pending);
+                                    "FirehoseAction", IsPermanent(s), *rm, s, *pending);
                      }
                      pending->Release();
                    });
@@ -291,7 +306,10 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "'";
       objects_->Put(s3->bucket_name, std::move(*key), out.payload,
                     [this, pending, rm, &rule, where = std::move(where)](const Status& s) {
-                      if (!s.ok()) ActionFailed(rule, where, "S3Action", *rm, s, *pending);
+                      if (!s.ok()) {
+                        ActionFailed(rule, where, "S3Action", IsPermanentForObjects(s), *rm, s,
+                                     *pending);
+                      }
                       pending->Release();
                     });
     } else if (std::holds_alternative<HttpAction>(actions[i])) {
@@ -315,12 +333,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
           Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
                       rule.name(), s.message(), held);
         }
-        if (!pending->original) return;  // the rule has no error action
-        const Original& o = *pending->original;
-        MessageContext again(o.topic, o.payload);
-        again.client_id = o.client_id;
-        again.received_at_ms = o.received_at_ms;
-        RunErrorAction(rule, again, s.message(), "HttpAction");
+        RunErrorActionOnOriginal(rule, *pending, s.message(), "HttpAction");
       });
     }
   }
@@ -337,10 +350,10 @@ void RulesEngine::KeepOriginal(const CompiledRule& rule, const MessageContext& m
 }
 
 void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what,
-                               const std::string& action_type, const RuleMetrics& rm,
-                               const Status& s, Pending& pending) {
+                               const std::string& action_type, bool permanent,
+                               const RuleMetrics& rm, const Status& s, Pending& pending) {
   rm.action_failures->Add();
-  if (!IsPermanent(s) && pending.done) {
+  if (!permanent && pending.done) {
     // The device sends the message again: nothing goes to the error action.
     pending.verdict.store(TransientRefusal(s));
     if (uint64_t held; RefusedThrottle().Allow(&held)) {
@@ -350,12 +363,18 @@ void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what
     }
     return;
   }
+  RunErrorActionOnOriginal(rule, pending, what + ": " + s.message(), action_type);
+}
+
+void RulesEngine::RunErrorActionOnOriginal(const CompiledRule& rule, const Pending& pending,
+                                           const std::string& failure,
+                                           const std::string& action_type) {
   if (!pending.original) return;  // the rule has no error action
   const Original& o = *pending.original;
   MessageContext again(o.topic, o.payload);
   again.client_id = o.client_id;
   again.received_at_ms = o.received_at_ms;
-  RunErrorAction(rule, again, what + ": " + s.message(), action_type);
+  RunErrorAction(rule, again, failure, action_type);
 }
 
 void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,
@@ -389,52 +408,26 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     auto topic = rule.RepublishTopic(-1, m);
     auto properties =
         topic.ok() ? rule.RepublishProperties(-1, m) : Result<mqtt::Properties>(topic.status());
-    if (!properties.ok()) {
-      if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
-        Log()->error("rule={} error action failed: {} (and {} more since the last report)",
-                     rule.name(), properties.status().message(), held);
-      }
-      return;
-    }
+    if (!properties.ok()) return ErrorActionFailed(rule.name(), properties.status().message());
     publish_(*topic, std::move(text), rp->qos, std::move(*properties));
   } else if (std::holds_alternative<HttpAction>(*error_action)) {
     auto request = http_ ? rule.HttpRequest(-1, m)
                          : Result<HttpRequestParts>(
                                FailedPrecondition("no http action client is configured"));
-    if (!request.ok()) {
-      if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
-        Log()->error("rule={} error action failed: {} (and {} more since the last report)",
-                     rule.name(), request.status().message(), held);
-      }
-      return;
-    }
+    if (!request.ok()) return ErrorActionFailed(rule.name(), request.status().message());
     HttpPost post{std::move(request->base), std::move(request->target),
                   std::move(request->headers), std::move(text)};
     http_->Post(std::move(post), [rule_name = rule.name()](const Status& s) {
-      uint64_t held;
-      if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
-        Log()->error("rule={} error action failed too: {} (and {} more since the last report)",
-                     rule_name, s.message(), held);
-      }
+      if (!s.ok()) ErrorActionFailed(rule_name, s.message());
     });
   } else if (const auto* s3 = std::get_if<S3Action>(&*error_action)) {
+    if (objects_ == nullptr) return ErrorActionFailed(rule.name(), "no object store is configured");
     auto key = rule.ObjectKey(-1, m);
-    if (!key.ok() || objects_ == nullptr) {
-      if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
-        Log()->error("rule={} error action failed: {} (and {} more since the last report)",
-                     rule.name(), key.ok() ? "no object store is configured" : key.status().message(),
-                     held);
-      }
-      return;
-    }
+    if (!key.ok()) return ErrorActionFailed(rule.name(), key.status().message());
+    std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "': ";
     objects_->Put(s3->bucket_name, std::move(*key), std::move(text),
-                  [rule_name = rule.name(), bucket = s3->bucket_name](const Status& s) {
-                    uint64_t held;
-                    if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
-                      Log()->error("rule={} error action to bucket {} failed too: {} (and {} "
-                                   "more since the last report)",
-                                   rule_name, bucket, s.message(), held);
-                    }
+                  [rule_name = rule.name(), where = std::move(where)](const Status& s) {
+                    if (!s.ok()) ErrorActionFailed(rule_name, where + s.message());
                   });
   }
 }

@@ -87,10 +87,14 @@ class RulesEngine : public broker::MessageInterceptor {
   struct Pending;
   struct Original;
   // An action's record or object was refused: `what` names where it went ("delivery
-  // stream 'x'"), `action_type` is the error document's ("FirehoseAction").
+  // stream 'x'"), `action_type` is the error document's ("FirehoseAction"). Not
+  // `permanent`: the message is refused so that the device sends it again.
   void ActionFailed(const CompiledRule& rule, const std::string& what,
-                    const std::string& action_type, const RuleMetrics& rm, const Status& s,
-                    Pending& pending);
+                    const std::string& action_type, bool permanent, const RuleMetrics& rm,
+                    const Status& s, Pending& pending);
+  // The error action, on the copy of the message KeepOriginal kept (none: nothing).
+  void RunErrorActionOnOriginal(const CompiledRule& rule, const Pending& pending,
+                                const std::string& failure, const std::string& action_type);
   // Keeps a copy of the message for an error action that runs after OnPublish returned.
   static void KeepOriginal(const CompiledRule& rule, const MessageContext& m, Pending& pending);
   // One rule whose only action is a plain firehose and that has no error action, the

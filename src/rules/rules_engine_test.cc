@@ -349,6 +349,11 @@ TEST_F(RulesEngineTest, S3ActionFailuresRefuseOrGoToTheErrorAction) {
   auto doc = nlohmann::json::parse(published_[0].payload);
   EXPECT_EQ(doc["failures"][0]["failedAction"], "S3Action");
   EXPECT_EQ(doc["failures"][0]["errorMessage"], "bucket 'frames' key 'c1/b': key refused");
+  // So does a key the store cannot take (another object's prefix in the local store).
+  objects_.answer = FailedPrecondition("'c1/c' is a prefix of other objects");
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"name":"c"})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), 2u);
+  published_.erase(published_.begin(), published_.begin() + 1);
   // A key that renders empty ("c1/" + nothing is fine; a missing field renders "") never
   // reaches the store when it is unusable.
   objects_.answer = Status::Ok();
@@ -360,7 +365,7 @@ TEST_F(RulesEngineTest, S3ActionFailuresRefuseOrGoToTheErrorAction) {
                 .get<std::string>()
                 .find("rendered an unusable key"),
             std::string::npos);
-  EXPECT_EQ(table_.For("images")->action_failures->Value(), 3u);
+  EXPECT_EQ(table_.For("images")->action_failures->Value(), 4u);
 }
 
 TEST_F(RulesEngineTest, S3ErrorActionStoresTheErrorDocument) {
