@@ -5,19 +5,14 @@
 // limit a Put is refused with ResourceExhausted, so a slow store pushes back on the
 // devices instead of growing memory. A failed put's status is the store's (or the
 // bucket's, when it cannot be opened). Stop (and the destructor) writes what is queued,
-// then stops; a Put after that is refused with Unavailable.
-// Thread-safe.
+// then stops; a Put after that is refused with Unavailable. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "base/bounded_work_queue.h"
 #include "base/status.h"
 #include "objstore/object_store.h"
 
@@ -36,33 +31,24 @@ class PutQueue {
 
   // `stores` must outlive the queue.
   PutQueue(ObjectStoreProvider* stores, PutQueueOptions options = {});
-  ~PutQueue();
-  PutQueue(const PutQueue&) = delete;
-  PutQueue& operator=(const PutQueue&) = delete;
 
   void Put(std::string bucket, std::string key, std::string body, Done done);
-  void Stop();
+  void Stop() { queue_.Stop(); }
 
   // Objects and bytes queued or being written.
-  size_t objects() const;
-  uint64_t bytes() const;
+  size_t objects() const { return queue_.items(); }
+  uint64_t bytes() const { return queue_.bytes(); }
 
  private:
   struct Item {
     std::string bucket, key, body;
     Done done;
   };
-  void WorkerLoop();
+  void Write(Item& item);
 
   ObjectStoreProvider* const stores_;
-  const PutQueueOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;
-  size_t objects_ = 0;  // queued and in flight
-  uint64_t bytes_ = 0;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  const std::string content_type_;
+  BoundedWorkQueue<Item> queue_;  // last: its workers use the members above
 };
 
 }  // namespace tributary::objstore

@@ -3,81 +3,25 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <thread>
 
-#include "base/thread_name.h"
 #include "objstore/http_transport.h"
 
 namespace tributary::rules {
 
-HttpPostQueue::HttpPostQueue(HttpPostQueueOptions options) : options_(std::move(options)) {
-  int threads = std::max(1, options_.threads);
-  for (int i = 0; i < threads; ++i) {
-    workers_.emplace_back([this, i] {
-      SetThreadName("httpact:" + std::to_string(i));
-      WorkerLoop();
-    });
-  }
-}
-
-HttpPostQueue::~HttpPostQueue() { Stop(); }
-
-void HttpPostQueue::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (std::thread& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-}
+HttpPostQueue::HttpPostQueue(HttpPostQueueOptions options)
+    : options_(std::move(options)),
+      queue_({.threads = options_.threads,
+              .max_items = options_.max_requests,
+              .max_bytes = options_.max_bytes,
+              .name = "http action queue",
+              .unit = "requests",
+              .thread_name = "httpact"},
+             [this](Item& item) { item.done(Send(item.post)); }) {}
 
 void HttpPostQueue::Post(HttpPost post, HttpDone done) {
-  std::unique_lock lock(mu_);
-  Status refused;
-  if (stopping_) {
-    refused = Unavailable("the http action queue is stopping");
-  } else if (requests_ + 1 > options_.max_requests ||
-             bytes_ + post.body.size() > options_.max_bytes) {
-    refused = ResourceExhausted("http action queue full: " + std::to_string(requests_) +
-                                " requests of " + std::to_string(bytes_) +
-                                " bytes wait to be sent; retry later");
-  }
-  if (!refused.ok()) {
-    lock.unlock();
-    done(refused);
-    return;
-  }
-  ++requests_;
-  bytes_ += post.body.size();
-  queue_.push_back({std::move(post), std::move(done)});
-  lock.unlock();
-  cv_.notify_one();
-}
-
-size_t HttpPostQueue::requests() const {
-  std::lock_guard lock(mu_);
-  return requests_;
-}
-
-void HttpPostQueue::WorkerLoop() {
-  while (true) {
-    Item item;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    Status st = Send(item.post);
-    {
-      std::lock_guard lock(mu_);
-      --requests_;
-      bytes_ -= item.post.body.size();
-    }
-    item.done(st);
-  }
+  Item item{std::move(post), std::move(done)};
+  if (Status refused = queue_.Push(item, item.post.body.size()); !refused.ok()) item.done(refused);
 }
 
 Status HttpPostQueue::Send(const HttpPost& post) {

@@ -7,16 +7,13 @@
 // (and the destructor) sends what is queued, then stops the threads. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "base/bounded_work_queue.h"
 #include "rules/http_sink.h"
 
 namespace tributary::objstore {
@@ -38,35 +35,25 @@ struct HttpPostQueueOptions {
 class HttpPostQueue : public HttpSink {
  public:
   explicit HttpPostQueue(HttpPostQueueOptions options = {});
-  ~HttpPostQueue() override;
-  HttpPostQueue(const HttpPostQueue&) = delete;
-  HttpPostQueue& operator=(const HttpPostQueue&) = delete;
 
   void Post(HttpPost post, HttpDone done) override;
-  void Stop();
+  void Stop() { queue_.Stop(); }
 
-  size_t requests() const;  // queued and in flight
+  size_t requests() const { return queue_.items(); }  // queued and in flight
 
  private:
   struct Item {
     HttpPost post;
     HttpDone done;
   };
-  void WorkerLoop();
   Status Send(const HttpPost& post);
   Status SendOnce(const HttpPost& post, bool* retry);
   Result<std::shared_ptr<objstore::HttpTransport>> TransportFor(const std::string& base);
 
   const HttpPostQueueOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;
-  size_t requests_ = 0;
-  uint64_t bytes_ = 0;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
   std::mutex transports_mu_;
   std::map<std::string, std::shared_ptr<objstore::HttpTransport>> transports_;  // by base
+  BoundedWorkQueue<Item> queue_;  // last: its workers use the members above
 };
 
 }  // namespace tributary::rules

@@ -46,6 +46,42 @@ Result<std::string> RequiredString(const Json& obj, const std::string& path, con
   return it->get<std::string>();
 }
 
+// A template field: a string that compiles.
+Result<std::string> TemplateField(const Json& obj, const std::string& path, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::string();
+  if (!it->is_string()) return Bad(path + "." + key, "must be a string");
+  std::string text = it->get<std::string>();
+  auto t = SubstitutionTemplate::Compile(text);
+  if (!t.ok()) return t.status().WithContext(path + "." + key);
+  return text;
+}
+
+// `obj[field]`: an array of at most 100 {"key": template, "value": template}, key not
+// empty; none when absent.
+Result<std::vector<std::pair<std::string, std::string>>> KeyValueTemplates(
+    const Json& obj, const std::string& path, const char* field) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = obj.find(field);
+  if (it == obj.end()) return out;
+  std::string fpath = path + "." + field;
+  if (!it->is_array() || it->size() > 100) {
+    return Bad(fpath, "must be an array of at most 100 {\"key\", \"value\"}");
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& p = (*it)[i];
+    std::string ppath = fpath + "[" + std::to_string(i) + "]";
+    if (!p.is_object()) return Bad(ppath, "must be an object {\"key\", \"value\"}");
+    TRY(CheckKeys(p, ppath, {"key", "value"}));
+    TRY_ASSIGN(std::string key, TemplateField(p, ppath, "key"));
+    if (key.empty()) return Bad(ppath + ".key", "must be a non-empty string");
+    if (!p.contains("value")) return Bad(ppath + ".value", "must be a string");
+    TRY_ASSIGN(std::string value, TemplateField(p, ppath, "value"));
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
@@ -98,44 +134,20 @@ Result<RuleAction> ParseHttpAction(const Json& body, const std::string& bpath) {
   if (auto it = body.find("confirmationUrl"); it != body.end() && !it->is_string()) {
     return Bad(bpath + ".confirmationUrl", "must be a string");
   }
-  if (auto it = body.find("headers"); it != body.end()) {
-    if (!it->is_array() || it->size() > 100) {
-      return Bad(bpath + ".headers", "must be an array of at most 100 {\"key\", \"value\"}");
+  TRY_ASSIGN(auto headers, KeyValueTemplates(body, bpath, "headers"));
+  for (size_t i = 0; i < headers.size(); ++i) {
+    auto& [key, value] = headers[i];
+    std::string kpath = bpath + ".headers[" + std::to_string(i) + "].key";
+    if (!IsHeaderName(key)) return Bad(kpath, "is not an HTTP header name");
+    std::string lower = key;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
+        lower == "connection") {
+      return Bad(kpath, "'" + key + "' is set by the server");
     }
-    for (size_t i = 0; i < it->size(); ++i) {
-      const Json& h = (*it)[i];
-      std::string hpath = bpath + ".headers[" + std::to_string(i) + "]";
-      if (!h.is_object()) return Bad(hpath, "must be an object {\"key\", \"value\"}");
-      TRY(CheckKeys(h, hpath, {"key", "value"}));
-      HttpHeader header;
-      TRY_ASSIGN(header.key, RequiredString(h, hpath, "key"));
-      if (!IsHeaderName(header.key)) return Bad(hpath + ".key", "is not an HTTP header name");
-      std::string lower = header.key;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
-          lower == "connection") {
-        return Bad(hpath + ".key", "'" + header.key + "' is set by the server");
-      }
-      auto v = h.find("value");
-      if (v == h.end() || !v->is_string()) return Bad(hpath + ".value", "must be a string");
-      header.value = v->get<std::string>();
-      auto vt = SubstitutionTemplate::Compile(header.value);
-      if (!vt.ok()) return vt.status().WithContext(hpath + ".value");
-      a.headers.push_back(std::move(header));
-    }
+    a.headers.push_back({std::move(key), std::move(value)});
   }
   return RuleAction(a);
-}
-
-// A template field: a string that compiles.
-Result<std::string> TemplateField(const Json& obj, const std::string& path, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return std::string();
-  if (!it->is_string()) return Bad(path + "." + key, "must be a string");
-  std::string text = it->get<std::string>();
-  auto t = SubstitutionTemplate::Compile(text);
-  if (!t.ok()) return t.status().WithContext(path + "." + key);
-  return text;
 }
 
 Result<RepublishHeaders> ParseRepublishHeaders(const Json& j, const std::string& path) {
@@ -158,22 +170,7 @@ Result<RepublishHeaders> ParseRepublishHeaders(const Json& j, const std::string&
   }
   TRY_ASSIGN(h.correlation_data, TemplateField(j, path, "correlationData"));
   TRY_ASSIGN(h.message_expiry, TemplateField(j, path, "messageExpiry"));
-  if (auto it = j.find("userProperties"); it != j.end()) {
-    if (!it->is_array() || it->size() > 100) {
-      return Bad(path + ".userProperties", "must be an array of at most 100 {\"key\", \"value\"}");
-    }
-    for (size_t i = 0; i < it->size(); ++i) {
-      const Json& p = (*it)[i];
-      std::string ppath = path + ".userProperties[" + std::to_string(i) + "]";
-      if (!p.is_object()) return Bad(ppath, "must be an object {\"key\", \"value\"}");
-      TRY(CheckKeys(p, ppath, {"key", "value"}));
-      TRY_ASSIGN(std::string key, TemplateField(p, ppath, "key"));
-      if (key.empty()) return Bad(ppath + ".key", "must be a non-empty string");
-      if (!p.contains("value")) return Bad(ppath + ".value", "must be a string");
-      TRY_ASSIGN(std::string value, TemplateField(p, ppath, "value"));
-      h.user_properties.emplace_back(std::move(key), std::move(value));
-    }
-  }
+  TRY_ASSIGN(h.user_properties, KeyValueTemplates(j, path, "userProperties"));
   return h;
 }
 
