@@ -1,4 +1,4 @@
-// tributary rule create|replace|list|describe|enable|disable|delete
+// tributary rule create|replace|list|describe|enable|disable|delete|test
 #include <cstdio>
 #include <memory>
 
@@ -41,6 +41,23 @@ int ListRules(const ClientOptions& opts) {
                     actions, Cell(rule["sql"])});
   }
   PrintTable({"NAME", "STATE", "ACTIONS", "SQL"}, rows);
+  return 0;
+}
+
+// What rule `name` (or the definition in `file`) would do with one message.
+int TestRule(const ClientOptions& opts, const std::string& name, const std::string& topic,
+             const std::string& message, const std::string& client_id, const std::string& file) {
+  json body = {{"topic", topic}, {"payload", message}, {"clientId", client_id}};
+  if (!file.empty()) {
+    auto text = ReadFile(file);
+    if (!text.ok()) return Fail("rule test", text.status());
+    json rule = json::parse(*text, nullptr, false);
+    if (rule.is_discarded()) return Fail("rule test", InvalidArgument("'" + file + "' is not valid JSON"));
+    body["rule"] = rule;
+  }
+  auto r = ApiClient(opts).Call("POST", RulePath(name) + "/test", &body);
+  if (!r.ok()) return Fail("rule test", r.status());
+  PrintJson(*r);
   return 0;
 }
 
@@ -110,6 +127,23 @@ void AddRuleCommands(CLI::App* parent, CommandContext* ctx) {
       };
     });
   }
+
+  auto topic = std::make_shared<std::string>();
+  auto message = std::make_shared<std::string>();
+  auto client_id = std::make_shared<std::string>("test");
+  auto* test = rule->add_subcommand(
+      "test", "Show what a rule would do with one message (its output, and where each action "
+              "would send it), without doing it");
+  test->add_option("name", *name, "rule name")->required();
+  test->add_option("--topic", *topic, "the message's topic")->required();
+  test->add_option("--message", *message, "the message's payload (text)");
+  test->add_option("--client-id", *client_id, "the client id clientid() sees")->capture_default_str();
+  test->add_option("--payload", *file,
+                   "try this CreateTopicRule JSON file instead of the stored rule (not saved)");
+  AddClientFlags(test, opts.get());
+  test->callback([=] {
+    ctx->run = [=] { return TestRule(*opts, *name, *topic, *message, *client_id, *file); };
+  });
 
   auto* del = rule->add_subcommand("delete", "Delete a rule");
   del->add_option("name", *name, "rule name")->required();

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "metadata/testing/test_database.h"
 
@@ -207,7 +209,13 @@ TEST_F(PostgresTest, OneServerHoldsASchemaAtATime) {
       << refused.message();
   EXPECT_TRUE(other->HoldExclusively().ok());
   first.reset();  // the connection closes, the lock goes with it
-  EXPECT_TRUE(second->HoldExclusively().ok());
+  // ... once PostgreSQL's backend has seen the connection close: a moment later.
+  Status taken = second->HoldExclusively();
+  for (int i = 0; i < 100 && !taken.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    taken = second->HoldExclusively();
+  }
+  EXPECT_TRUE(taken.ok()) << taken.ToString();
 }
 
 TEST_F(PostgresTest, ASchemaMayBeNamedLikeAKeyword) {

@@ -161,6 +161,23 @@ Status RuleRegistry::Delete(const std::string& name) {
   return NotFound("rule '" + name + "' does not exist");
 }
 
+Result<std::shared_ptr<const CompiledRule>> RuleRegistry::Compiled(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].name == name) return compiled_[i];
+  }
+  return NotFound("rule '" + name + "' does not exist");
+}
+
+Result<std::shared_ptr<const CompiledRule>> RuleRegistry::CompileUnsaved(
+    const std::string& name, std::string_view payload_json) {
+  if (!IsValidRuleName(name)) {
+    return InvalidArgument("rule name '" + name + "' must be 1-128 letters, digits or '_'");
+  }
+  RuleDefinition def;
+  return Parse(name, payload_json, &def);
+}
+
 void RuleRegistry::Rebuild() { holder_.Replace(RuleSet::Build(compiled_)); }
 
 nlohmann::json ToJson(const RuleAction& action) {

@@ -47,6 +47,12 @@ class RuleRegistry {
   // ReplaceTopicRule: a new definition for an existing rule.
   Result<StoredRule> Replace(const std::string& name, std::string_view payload_json);
   Result<StoredRule> Get(const std::string& name) const;
+  // The compiled form of rule `name` as it runs now.
+  Result<std::shared_ptr<const CompiledRule>> Compiled(const std::string& name) const;
+  // Parses and compiles a CreateTopicRule payload as rule `name` without storing it (to
+  // try it first); errors as Create's.
+  static Result<std::shared_ptr<const CompiledRule>> CompileUnsaved(const std::string& name,
+                                                                    std::string_view payload_json);
   std::vector<StoredRule> List() const;
   Status SetEnabled(const std::string& name, bool enabled);
   Status Delete(const std::string& name);

@@ -2,8 +2,9 @@
 // with a republish action run on messages a thing publishes with mosquitto_pub, the
 // rule surviving a restart, enable/disable, an error action, an s3 action writing one
 // object per message into the lake, an http action POSTing to an https endpoint (a Node
-// https server with a certificate from a throwaway CA given to --rule-http-ca-file), and
-// clear errors for bad SQL and unknown rules.
+// https server with a certificate from a throwaway CA given to --rule-http-ca-file),
+// `rule test` showing what a rule would do without doing it, and clear errors for bad
+// SQL and unknown rules.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -253,6 +254,35 @@ describe('topic rules', { timeout: 90000 }, () => {
     assert.ok(Number(m.messageExpiry) > 55 && Number(m.messageExpiry) <= 60, m.messageExpiry);
     assert.match(m.userProperties, new RegExp(`device:${kit.thing}`));
     assert.deepEqual(JSON.parse(m.payload), { id: 'req-7', ttl: 60 });
+  });
+
+  test('rule test shows the output and each action\'s destination, and does nothing', async () => {
+    const file = writePayload('dry', {
+      topicRulePayload: {
+        sql: "SELECT level, topic(2) AS device FROM 'devices/+/dry' WHERE level > 1",
+        actions: [{ s3: { bucketName: 'dry-run', key: '${topic(2)}/${level}.json' } },
+                  { republish: { topic: 'dry/${topic(2)}' } }],
+      },
+    });
+    await cli(['rule', 'create', 'dry', '--payload', file]);
+    const r = await cli(['rule', 'test', 'dry', '--topic', 'devices/d7/dry', '--message', '{"level":3}',
+                         '--client-id', 'd7']);
+    const t = JSON.parse(r.stdout);
+    assert.equal(t.matches, true);
+    assert.equal(t.selected, true);
+    assert.equal(t.output, '{"level":3,"device":"d7"}');
+    assert.deepEqual(t.actions[0].s3, { bucketName: 'dry-run', key: 'd7/3.json', body: t.output });
+    assert.equal(t.actions[1].republish.topic, 'dry/d7');
+    assert.deepEqual(listObjects(path.join(server.dataDir, 'lake', 'dry-run')), [], 'a test stored an object');
+    // An unsaved definition, and a WHERE that does not hold.
+    const other = writePayload('dry2', { topicRulePayload: {
+      sql: "SELECT * FROM 'devices/+/dry' WHERE level > 10", actions: [{ republish: { topic: 'x' } }] } });
+    const r2 = await cli(['rule', 'test', 'dry', '--topic', 'devices/d7/dry', '--message', '{"level":3}',
+                          '--payload', other]);
+    assert.deepEqual(JSON.parse(r2.stdout).selected, false);
+    const bad = await server.cli(['rule', 'test', 'dry', '--topic', 'devices/+/dry']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /topic: must be a topic name/);
   });
 
   test('bad SQL, a taken name and an unknown rule get clear errors', async () => {

@@ -1,0 +1,110 @@
+#include "rules/rule_trial.h"
+
+#include <string>
+#include <variant>
+
+#include "base/base64.h"
+
+namespace tributary::rules {
+namespace {
+
+using Json = nlohmann::json;
+
+Json Failure(const char* action, const std::string& message) {
+  return {{"failedAction", action}, {"errorMessage", message}};
+}
+
+Json PropertiesJson(const mqtt::Properties& p) {
+  Json j = Json::object();
+  if (p.payload_format_indicator) {
+    j["payloadFormatIndicator"] = *p.payload_format_indicator ? "UTF8_DATA" : "UNSPECIFIED_BYTES";
+  }
+  if (p.content_type) j["contentType"] = *p.content_type;
+  if (p.response_topic) j["responseTopic"] = *p.response_topic;
+  if (p.correlation_data) j["correlationData"] = Base64Encode(*p.correlation_data);
+  if (p.message_expiry_interval) j["messageExpiry"] = *p.message_expiry_interval;
+  if (!p.user_properties.empty()) {
+    Json props = Json::array();
+    for (const auto& [k, v] : p.user_properties) props.push_back({{"key", k}, {"value", v}});
+    j["userProperties"] = props;
+  }
+  return j;
+}
+
+// Where action `i` (-1: the error action) would send `output`, or the failure.
+void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
+               const std::string& output, const MessageContext& m, Json* actions, Json* failures) {
+  Json error(nullptr);
+  if (const auto* fh = std::get_if<FirehoseAction>(&action)) {
+    Json a = {{"deliveryStreamName", fh->delivery_stream_name}};
+    if (fh->batch_mode) {
+      Json doc = Json::parse(output, nullptr, /*allow_exceptions=*/false);
+      if (!doc.is_array() || doc.empty() || doc.size() > 500) {
+        failures->push_back(Failure("FirehoseAction",
+                                    "firehose batchMode: the output is not a JSON array of "
+                                    "1..500 records"));
+        return;
+      }
+      Json records = Json::array();
+      for (const auto& e : doc) records.push_back(e.dump() + fh->separator);
+      a["records"] = records;
+    } else {
+      a["record"] = output + fh->separator;
+    }
+    actions->push_back({{"firehose", a}});
+  } else if (const auto* rp = std::get_if<RepublishAction>(&action)) {
+    auto topic = rule.RepublishTopic(i, m);
+    auto props = topic.ok() ? rule.RepublishProperties(i, m) : Result<mqtt::Properties>(topic.status());
+    if (!props.ok()) return failures->push_back(Failure("RepublishAction", props.status().message()));
+    Json a = {{"topic", *topic}, {"qos", rp->qos}, {"payload", output}};
+    if (Json p = PropertiesJson(*props); !p.empty()) a["properties"] = p;
+    actions->push_back({{"republish", a}});
+  } else if (const auto* s3 = std::get_if<S3Action>(&action)) {
+    auto key = rule.ObjectKey(i, m);
+    if (!key.ok()) return failures->push_back(Failure("S3Action", key.status().message()));
+    actions->push_back({{"s3", {{"bucketName", s3->bucket_name}, {"key", *key}, {"body", output}}}});
+  } else if (std::holds_alternative<HttpAction>(action)) {
+    auto request = rule.HttpRequest(i, m);
+    if (!request.ok()) return failures->push_back(Failure("HttpAction", request.status().message()));
+    Json headers = Json::array();
+    for (const auto& [k, v] : request->headers) headers.push_back({{"key", k}, {"value", v}});
+    actions->push_back({{"http", {{"url", request->base + request->target},
+                                  {"headers", headers},
+                                  {"body", output}}}});
+  }
+}
+
+}  // namespace
+
+Json TryRule(const CompiledRule& rule, const MessageContext& m) {
+  Json out = {{"ruleName", rule.name()},
+              {"topicFilter", rule.topic_filter()},
+              {"matches", rule.Matches(m.topic)},
+              {"selected", false},
+              {"actions", Json::array()},
+              {"failures", Json::array()}};
+  auto result = rule.Evaluate(m);
+  if (!result.ok()) {
+    out["failures"].push_back(Failure("RuleEvaluation", result.status().message()));
+  } else if (result->has_value()) {
+    const std::string& output = (*result)->payload;
+    out["selected"] = true;
+    out["output"] = output;
+    const auto& actions = rule.definition().actions;
+    for (size_t i = 0; i < actions.size(); ++i) {
+      TryAction(rule, static_cast<int>(i), actions[i], output, m, &out["actions"], &out["failures"]);
+    }
+  }
+  // Where the failures would go.
+  if (!out["failures"].empty() && rule.definition().error_action) {
+    Json error_actions = Json::array();
+    Json ignored = Json::array();
+    TryAction(rule, -1, *rule.definition().error_action, "<the error document>", m,
+              &error_actions, &ignored);
+    if (!error_actions.empty()) out["errorAction"] = error_actions.front();
+    if (!ignored.empty()) out["errorActionFailure"] = ignored.front()["errorMessage"];
+  }
+  return out;
+}
+
+}  // namespace tributary::rules

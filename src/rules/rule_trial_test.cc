@@ -1,0 +1,81 @@
+// TryRule: a rule's output and each action's rendered destination for one message, the
+// failures that would go to the error action, and nothing done.
+#include "rules/rule_trial.h"
+
+#include <gtest/gtest.h>
+
+#include "rules/rule_registry.h"
+
+namespace tributary::rules {
+namespace {
+
+std::shared_ptr<const CompiledRule> Compile(const std::string& json) {
+  auto rule = RuleRegistry::CompileUnsaved("trial", json);
+  EXPECT_TRUE(rule.ok()) << rule.status().ToString();
+  return rule.ok() ? *rule : nullptr;
+}
+
+// TryRule on a message from client "d1" at 2025-11-30T00:00:00Z.
+nlohmann::json Try(const CompiledRule& rule, const std::string& topic, const std::string& payload) {
+  MessageContext m(topic, payload);
+  m.client_id = "d1";
+  m.received_at_ms = 1764460800000;
+  return TryRule(rule, m);
+}
+
+TEST(RuleTrialTest, ShowsTheOutputAndWhereEachActionWouldSendIt) {
+  auto rule = Compile(R"({"sql": "SELECT pm10, topic(2) AS device FROM 'devices/+/pollution'",
+    "actions": [{"firehose": {"deliveryStreamName": "pollution", "separator": "\n"}},
+                {"republish": {"topic": "alerts/${topic(2)}", "qos": 1,
+                               "headers": {"contentType": "application/json"}}},
+                {"s3": {"bucketName": "raw", "key": "${topic(2)}/${timestamp()}.json"}},
+                {"http": {"url": "https://hooks.example/${clientid()}",
+                          "headers": [{"key": "X-Device", "value": "${topic(2)}"}]}}]})");
+  ASSERT_NE(rule, nullptr);
+  nlohmann::json t = Try(*rule, "devices/d1/pollution", R"({"pm10": 7, "x": 1})");
+  EXPECT_EQ(t["matches"], true);
+  EXPECT_EQ(t["selected"], true);
+  EXPECT_EQ(t["output"], R"({"pm10":7,"device":"d1"})");
+  ASSERT_EQ(t["actions"].size(), 4u);
+  EXPECT_EQ(t["actions"][0]["firehose"]["record"], "{\"pm10\":7,\"device\":\"d1\"}\n");
+  EXPECT_EQ(t["actions"][1]["republish"]["topic"], "alerts/d1");
+  EXPECT_EQ(t["actions"][1]["republish"]["properties"]["contentType"], "application/json");
+  EXPECT_EQ(t["actions"][2]["s3"]["key"], "d1/1764460800000.json");
+  EXPECT_EQ(t["actions"][3]["http"]["url"], "https://hooks.example/d1");
+  EXPECT_EQ(t["actions"][3]["http"]["headers"][0]["value"], "d1");
+  EXPECT_TRUE(t["failures"].empty());
+}
+
+TEST(RuleTrialTest, ShowsFailuresAndWhereTheErrorActionWouldSendThem) {
+  auto rule = Compile(R"({"sql": "SELECT *, 1 AS one FROM 'devices/+/x' WHERE true",
+    "actions": [{"s3": {"bucketName": "raw", "key": "${name}"}}],
+    "errorAction": {"republish": {"topic": "errors/${topic(2)}"}}})");
+  ASSERT_NE(rule, nullptr);
+  // A key that walks out of the bucket.
+  nlohmann::json bad_key = Try(*rule, "devices/d1/x", R"({"name": "../etc"})");
+  ASSERT_EQ(bad_key["failures"].size(), 1u);
+  EXPECT_EQ(bad_key["failures"][0]["failedAction"], "S3Action");
+  EXPECT_EQ(bad_key["errorAction"]["republish"]["topic"], "errors/d1");
+  // An output that cannot be built (SELECT *, ... of a payload that is not an object).
+  nlohmann::json not_json = Try(*rule, "devices/d2/x", "not json");
+  EXPECT_EQ(not_json["selected"], false);
+  EXPECT_EQ(not_json["failures"][0]["failedAction"], "RuleEvaluation");
+  EXPECT_EQ(not_json["errorAction"]["republish"]["topic"], "errors/d2");
+  // Another topic: the rule would not run at all.
+  EXPECT_EQ(Try(*rule, "other/d1/x", "{}")["matches"], false);
+}
+
+TEST(RuleTrialTest, AWhereThatDoesNotHoldSelectsNothing) {
+  auto rule = Compile(R"({"sql": "SELECT * FROM 'a/#' WHERE level > 5",
+    "actions": [{"republish": {"topic": "b"}}]})");
+  ASSERT_NE(rule, nullptr);
+  nlohmann::json t = Try(*rule, "a/1", R"({"level": 2})");
+  EXPECT_EQ(t["matches"], true);
+  EXPECT_EQ(t["selected"], false);
+  EXPECT_FALSE(t.contains("output"));
+  EXPECT_TRUE(t["actions"].empty());
+  EXPECT_TRUE(t["failures"].empty());
+}
+
+}  // namespace
+}  // namespace tributary::rules
