@@ -180,6 +180,17 @@ describe('console: serving, sign-in, devices and ingest', () => {
     await eventually(async () => /Matched5(?!\d)/.test((await page.textContent('[data-testid=rule-metrics]')).replace(/\s+/g, '')),
       'the rule page to count 5 matched messages', { timeoutMs: 8000 });
 
+    // Tried on a message from the page: the output and the record, and nothing counted.
+    await page.click('button[data-testid=try-rule]');
+    assert.equal(await page.inputValue('dialog #f-topic'), 'console/test');
+    await page.fill('dialog #f-payload', '{"pm25": 42}');
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('[data-testid=rule-trial]');
+    const trial = JSON.parse(await page.textContent('[data-testid=rule-trial]'));
+    assert.equal(trial.output, '{"pm25":42,"device":"test"}');
+    assert.deepEqual(trial.actions, [{ firehose: { deliveryStreamName: 'console-pm', record: '{"pm25":42,"device":"test"}\n' } }]);
+    assert.equal((await server.api('GET', '/v1/rules/console_rule')).json.metrics.matched, 5);
+
     await page.click('[data-testid=disable]');
     await page.waitForSelector('[data-testid=enable]');
     assert.equal((await server.api('GET', '/v1/rules/console_rule')).json.ruleDisabled, true);

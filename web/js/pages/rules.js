@@ -1,6 +1,7 @@
 // Rules: the SQL that picks messages off the broker and the actions that take them
-// (a delivery stream, a republish), with how many messages each matched and how many
-// failed. Rules are created and replaced from AWS IoT's topicRulePayload JSON.
+// (a delivery stream, a republish, an object, an HTTP request), with how many messages
+// each matched and how many failed. Rules are created and replaced from AWS IoT's
+// topicRulePayload JSON, and tried on a message (what they would do, without doing it).
 import { del, enc, get, post, put } from '../api.js';
 import { badge, button, errorBox, fmt, formDialog, h, kv, link, parseJsonField, pre, section, table } from '../dom.js';
 
@@ -65,9 +66,15 @@ async function renderRules(ctx) {
   ctx.every(2000, () => show().catch(() => {}));
 }
 
+// A topic the rule's FROM filter matches: each wildcard level becomes "test".
+function sampleTopic(filter) {
+  return filter.split('/').map((level) => (level === '+' || level === '#' ? 'test' : level)).join('/');
+}
+
 async function renderRule(ctx) {
   const name = ctx.params.name;
   const stats = h('div');
+  const trial = h('div');
   const r = await get(`/v1/rules/${enc(name)}`);
   if (!ctx.alive()) return;
   const act = (fn, what) => async () => {
@@ -89,6 +96,18 @@ async function renderRule(ctx) {
         fields: [{ name: 'payload', label: 'topicRulePayload (JSON)', type: 'textarea', rows: 14, value: fmt.json(payloadOf(r)) }],
         submit: async (v) => { await put(`/v1/rules/${enc(name)}`, parseJsonField(v.payload, 'topicRulePayload')); ctx.rerender(); },
       }), { testid: 'edit-rule' }),
+      button('Try', () => formDialog({
+        title: `Try ${name} on a message`, submitLabel: 'Try', testid: 'try-rule',
+        fields: [
+          { name: 'topic', label: 'Topic', required: true, value: sampleTopic(r.sql.match(/FROM\s+'([^']*)'/i)?.[1] || 'test') },
+          { name: 'payload', label: 'Message', type: 'textarea', rows: 6, value: '{}' },
+          { name: 'clientId', label: 'Client id', value: 'console' },
+        ],
+        submit: async (v) => {
+          const t = await post(`/v1/rules/${enc(name)}/test`, { topic: v.topic.trim(), payload: v.payload, clientId: v.clientId });
+          trial.replaceChildren(section('Tried on a message (nothing was sent)', pre(fmt.json(t), { 'data-testid': 'rule-trial' })));
+        },
+      }), { testid: 'try-rule' }),
       button('Delete', async () => {
         if (!confirm(`Delete rule ${name}?`)) return;
         try { await del(`/v1/rules/${enc(name)}`); ctx.navigate('#/rules'); } catch (e) { ctx.main.prepend(errorBox(e, 'Delete')); }
@@ -102,7 +121,7 @@ async function renderRule(ctx) {
         ['SQL version', r.awsIotSqlVersion],
         ['Created', fmt.time(r.createdAt)],
         ['Updated', fmt.time(r.updatedAt)],
-      ]))));
+      ]))), trial);
   ctx.every(2000, async () => {
     try { const again = await get(`/v1/rules/${enc(name)}`); if (ctx.alive()) showStats(again); } catch { /* shown on the next render */ }
   });
