@@ -161,6 +161,9 @@ Status Server::Init() {
     }
   }
   rule_http_ = std::make_unique<rules::HttpPostQueue>(std::move(http_options));
+  metrics_.NewCallbackGauge("tributary_rule_http_requests_queued",
+                            "Requests of rules' http actions waiting to be sent or being sent", {},
+                            [q = rule_http_.get()] { return static_cast<double>(q->requests()); });
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
       [this](const std::string& topic, std::string payload, int qos, mqtt::Properties properties) {

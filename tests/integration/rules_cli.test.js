@@ -224,6 +224,9 @@ describe('topic rules', { timeout: 90000 }, () => {
     assert.equal(Buffer.from(doc.base64OriginalPayload, 'base64').toString(), JSON.stringify({ level: 9 }));
     assert.equal(hook.requests.length, 4);
     hook.status = 200;
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    assert.match(metrics, /^tributary_rule_http_requests_queued 0$/m);
+    assert.match(metrics, /^tributary_rule_action_failures_total\{rule="hook"\} 1$/m);
   });
 
   test('a republish action sets the MQTT 5 properties of its headers', async () => {
