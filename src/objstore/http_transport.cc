@@ -141,6 +141,11 @@ Result<Endpoint> ParseEndpoint(const std::string& url, std::string_view what) {
   return ep;
 }
 
+std::string HostHeader(const std::string& host, const Endpoint& endpoint) {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return endpoint.default_port ? h : h + ":" + endpoint.port;
+}
+
 Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(Endpoint endpoint,
                                                              TransportOptions options) {
   std::shared_ptr<asio::ssl::context> tls;

@@ -39,6 +39,10 @@ struct Endpoint {
 // 'x' has no host").
 Result<Endpoint> ParseEndpoint(const std::string& url, std::string_view what = "lake.endpoint");
 
+// The Host header for `host` on `endpoint`'s port: "[v6]" in brackets, ":port" unless the
+// scheme's default.
+std::string HostHeader(const std::string& host, const Endpoint& endpoint);
+
 struct HttpRequest {
   std::string method;
   std::string target;  // "/bucket/key?query", already encoded

@@ -12,11 +12,6 @@
 namespace tributary::objstore::s3 {
 namespace {
 
-std::string HostHeader(const std::string& host, const Endpoint& ep) {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return ep.default_port ? h : h + ":" + ep.port;
-}
-
 }  // namespace
 
 bool RetryableStatus(int status, std::string_view error_code) {

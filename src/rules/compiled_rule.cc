@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "base/base64.h"
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
@@ -98,6 +100,19 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
                compile_template(*def.error_action, "topicRulePayload.errorAction"));
   }
   return std::shared_ptr<const CompiledRule>(std::move(rule));
+}
+
+Result<std::vector<std::string>> BatchRecords(const std::string& output) {
+  nlohmann::json doc = nlohmann::json::parse(output, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_array()) return InvalidArgument("the rule's output is not a JSON array");
+  if (doc.empty() || doc.size() > 500) {
+    return InvalidArgument("the array holds " + std::to_string(doc.size()) +
+                           " records; batchMode takes 1..500");
+  }
+  std::vector<std::string> out;
+  out.reserve(doc.size());
+  for (const auto& element : doc) out.push_back(element.dump());
+  return out;
 }
 
 bool CompiledRule::Matches(std::string_view topic) const {
@@ -198,28 +213,25 @@ Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext&
   return std::optional<OutputRecord>(std::move(rec));
 }
 
-const CompiledRule::ActionTemplates* CompiledRule::Templates(int action_index,
-                                                           std::string_view type) const {
-  const RuleAction* action = nullptr;
-  const ActionTemplates* t = nullptr;
+Result<CompiledRule::ActionRef> CompiledRule::ActionOf(int action_index,
+                                                      std::string_view type) const {
+  ActionRef ref{nullptr, nullptr};
   if (action_index < 0) {
-    if (def_.error_action) action = &*def_.error_action;
-    t = &error_action_template_;
+    if (def_.error_action) ref = {&*def_.error_action, &error_action_template_};
   } else if (static_cast<size_t>(action_index) < action_templates_.size()) {
-    action = &def_.actions[action_index];
-    t = &action_templates_[action_index];
+    ref = {&def_.actions[action_index], &action_templates_[action_index]};
   }
-  if (action == nullptr || ActionType(*action) != type || !t->main) return nullptr;
-  return t;
+  if (ref.action == nullptr || ActionType(*ref.action) != type || !ref.templates->main) {
+    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
+                           "' is not " + (type == "republish" ? "a " : "an ") +
+                           std::string(type) + " action");
+  }
+  return ref;
 }
 
 Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
-  const ActionTemplates* templates = Templates(action_index, "republish");
-  if (templates == nullptr) {
-    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
-                           "' is not a republish action");
-  }
-  const SubstitutionTemplate* t = &*templates->main;
+  TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
+  const SubstitutionTemplate* t = &*ref.templates->main;
   std::string topic = t->Render(m);
   if (!mqtt::IsValidTopicName(topic)) {
     return InvalidArgument("republish topic template '" + t->text() + "' rendered '" + topic +
@@ -229,12 +241,8 @@ Result<std::string> CompiledRule::RepublishTopic(int action_index, const Message
 }
 
 Result<std::string> CompiledRule::ObjectKey(int action_index, const MessageContext& m) const {
-  const ActionTemplates* templates = Templates(action_index, "s3");
-  if (templates == nullptr) {
-    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
-                           "' is not an s3 action");
-  }
-  const SubstitutionTemplate* t = &*templates->main;
+  TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "s3"));
+  const SubstitutionTemplate* t = &*ref.templates->main;
   std::string key = t->Render(m);
   if (Status st = objstore::ValidateKey(key); !st.ok()) {
     return InvalidArgument("s3 key template '" + t->text() + "' rendered an unusable key: " +
@@ -245,16 +253,11 @@ Result<std::string> CompiledRule::ObjectKey(int action_index, const MessageConte
 
 Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
                                                   const MessageContext& m) const {
-  const ActionTemplates* templates = Templates(action_index, "http");
-  if (templates == nullptr) {
-    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
-                           "' is not an http action");
-  }
-  const HttpAction& action = std::get<HttpAction>(
-      action_index < 0 ? *def_.error_action : def_.actions[static_cast<size_t>(action_index)]);
+  TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "http"));
+  const HttpAction& action = std::get<HttpAction>(*ref.action);
   HttpRequestParts out;
   out.base = action.base;
-  out.target = templates->main->Render(m);
+  out.target = ref.templates->main->Render(m);
   // Substituted text goes into the request line as it is: what would break it is refused.
   for (char c : out.target) {
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '#') {
@@ -264,7 +267,7 @@ Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
     }
   }
   for (size_t i = 0; i < action.headers.size(); ++i) {
-    std::string value = templates->headers[i].Render(m);
+    std::string value = ref.templates->headers[i].Render(m);
     for (char c : value) {
       if ((static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f) {
         return InvalidArgument("http header '" + action.headers[i].key +
@@ -278,13 +281,9 @@ Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
 
 Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
                                                          const MessageContext& m) const {
-  const ActionTemplates* t = Templates(action_index, "republish");
-  if (t == nullptr) {
-    return InvalidArgument("action " + std::to_string(action_index) + " of rule '" + def_.name +
-                           "' is not a republish action");
-  }
-  const RepublishAction& action = std::get<RepublishAction>(
-      action_index < 0 ? *def_.error_action : def_.actions[static_cast<size_t>(action_index)]);
+  TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
+  const ActionTemplates* t = ref.templates;
+  const RepublishAction& action = std::get<RepublishAction>(*ref.action);
   mqtt::Properties p;
   if (!action.headers.payload_format.empty()) {
     p.payload_format_indicator = action.headers.payload_format == "UTF8_DATA" ? 1 : 0;

@@ -43,6 +43,10 @@ struct HttpRequestParts {
   std::vector<std::pair<std::string, std::string>> headers;  // rendered values
 };
 
+// A firehose action's records in batchMode: the elements of the output, a JSON array of
+// 1..500, as compact JSON texts. InvalidArgument otherwise.
+Result<std::vector<std::string>> BatchRecords(const std::string& output);
+
 // Largest output record; bigger ones are an evaluation error (AWS IoT's message limit).
 inline constexpr size_t kMaxOutputBytes = 128 * 1024;
 
@@ -111,8 +115,13 @@ class CompiledRule {
         message_expiry;
     std::vector<std::pair<SubstitutionTemplate, SubstitutionTemplate>> user_properties;
   };
-  // The templates of action `action_index` (-1: the error action) if it is of `type`.
-  const ActionTemplates* Templates(int action_index, std::string_view type) const;
+  struct ActionRef {
+    const RuleAction* action;
+    const ActionTemplates* templates;
+  };
+  // Action `action_index` (-1: the error action) and its templates; InvalidArgument if
+  // there is none of `type` there.
+  Result<ActionRef> ActionOf(int action_index, std::string_view type) const;
 
   std::vector<ActionTemplates> action_templates_;  // per action
   ActionTemplates error_action_template_;

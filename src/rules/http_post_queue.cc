@@ -1,10 +1,10 @@
 #include "rules/http_post_queue.h"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <thread>
 
+#include "base/ascii.h"
 #include "objstore/http_transport.h"
 
 namespace tributary::rules {
@@ -48,15 +48,10 @@ Status HttpPostQueue::SendOnce(const HttpPost& post, bool* retry) {
   objstore::HttpRequest request;
   request.method = "POST";
   request.target = post.target;
-  bool v6 = ep.host.find(':') != std::string::npos;
-  std::string host = v6 ? "[" + ep.host + "]" : ep.host;
-  request.headers.emplace_back("Host", ep.default_port ? host : host + ":" + ep.port);
+  request.headers.emplace_back("Host", objstore::HostHeader(ep.host, ep));
   bool content_type = false;
   for (const auto& [name, value] : post.headers) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    content_type = content_type || lower == "content-type";
+    content_type = content_type || EqualsIgnoreCase(name, "content-type");
     request.headers.emplace_back(name, value);
   }
   if (!content_type) request.headers.emplace_back("Content-Type", "application/json");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
 #include "mqtt/topic.h"
 #include "objstore/http_transport.h"
 #include "objstore/object_store.h"
@@ -139,11 +140,8 @@ Result<RuleAction> ParseHttpAction(const Json& body, const std::string& bpath) {
     auto& [key, value] = headers[i];
     std::string kpath = bpath + ".headers[" + std::to_string(i) + "].key";
     if (!IsHeaderName(key)) return Bad(kpath, "is not an HTTP header name");
-    std::string lower = key;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
-        lower == "connection") {
-      return Bad(kpath, "'" + key + "' is set by the server");
+    for (std::string_view reserved : {"host", "content-length", "transfer-encoding", "connection"}) {
+      if (EqualsIgnoreCase(key, reserved)) return Bad(kpath, "'" + key + "' is set by the server");
     }
     a.headers.push_back({std::move(key), std::move(value)});
   }

@@ -38,15 +38,13 @@ void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
   if (const auto* fh = std::get_if<FirehoseAction>(&action)) {
     Json a = {{"deliveryStreamName", fh->delivery_stream_name}};
     if (fh->batch_mode) {
-      Json doc = Json::parse(output, nullptr, /*allow_exceptions=*/false);
-      if (!doc.is_array() || doc.empty() || doc.size() > 500) {
-        failures->push_back(Failure("FirehoseAction",
-                                    "firehose batchMode: the output is not a JSON array of "
-                                    "1..500 records"));
-        return;
+      auto elements = BatchRecords(output);
+      if (!elements.ok()) {
+        return failures->push_back(
+            Failure("FirehoseAction", "firehose batchMode: " + elements.status().message()));
       }
       Json records = Json::array();
-      for (const auto& e : doc) records.push_back(e.dump() + fh->separator);
+      for (const std::string& e : *elements) records.push_back(e + fh->separator);
       a["records"] = records;
     } else {
       a["record"] = output + fh->separator;

@@ -59,20 +59,6 @@ broker::PublishVerdict TransientRefusal(const Status& s) {
                                                    : broker::PublishVerdict::kRefused;
 }
 
-// The elements of a JSON array as compact JSON texts (Firehose batchMode: 1..500 of them).
-Result<std::vector<std::string>> SplitJsonArray(const std::string& text) {
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_array()) return InvalidArgument("the rule's output is not a JSON array");
-  if (doc.empty() || doc.size() > 500) {
-    return InvalidArgument("the array holds " + std::to_string(doc.size()) +
-                           " records; batchMode takes 1..500");
-  }
-  std::vector<std::string> out;
-  out.reserve(doc.size());
-  for (const auto& element : doc) out.push_back(element.dump());
-  return out;
-}
-
 }  // namespace
 
 RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry)
@@ -253,7 +239,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       std::vector<std::string> records;
       if (fh->batch_mode) {
         // batchMode: the output is a JSON array whose elements are the records.
-        auto elements = SplitJsonArray(out.payload);
+        auto elements = BatchRecords(out.payload);
         if (!elements.ok()) {
           rm->action_failures->Add();
           RunErrorAction(rule, m, "firehose batchMode: " + elements.status().message(),
