@@ -43,6 +43,16 @@ struct Row {
   std::string Text(size_t i) const;   // "" for NULL
 };
 
+// A registration of Database::Watch; dropping it ends the calls (waiting for one that is
+// running).
+class ChangeWatch {
+ public:
+  virtual ~ChangeWatch() = default;
+};
+
+// Called with the key of a change another server announced ("" for "re-read everything").
+using ChangeFn = std::function<void(const std::string& key)>;
+
 class Database {
  public:
   // The SQLite database in the file at `path` (created if absent).
@@ -69,6 +79,29 @@ class Database {
   // data directory's lock already is that, so nothing. PostgreSQL: an advisory lock on
   // the schema; FailedPrecondition naming the holder when another server has it.
   virtual Status HoldExclusively() { return Status::Ok(); }
+
+  // Change notices between servers that share the database (PostgreSQL only: servers of
+  // role `ingest` beside the control server). SQLite has one server to itself, so there
+  // both do nothing.
+  //
+  // Announce: tells every other process watching this database that `key` of `topic`
+  // changed ("rules", "to_lake"). Call it after the change is written; inside a
+  // Transaction it goes out at COMMIT and not at all on ROLLBACK. A notice that cannot be
+  // sent is logged: the change itself stands.
+  virtual void Announce(std::string_view topic, std::string_view key) {
+    (void)topic;
+    (void)key;
+  }
+  // Calls `fn` with the key of each change another process announces on `topic`, on the
+  // database's listener thread, in commit order; with "" after the listener's connection
+  // was lost and made again (notices may have been missed: re-read everything). A change
+  // committed after Watch returns is never missed, so register before loading what the
+  // notices keep fresh. Unavailable if the listener cannot connect.
+  virtual Result<std::unique_ptr<ChangeWatch>> Watch(const std::string& topic, ChangeFn fn) {
+    (void)topic;
+    (void)fn;
+    return std::make_unique<ChangeWatch>();
+  }
 
   // For logs and errors: "SQLite /data/metadata.db", "PostgreSQL 10.0.0.5:5432/iot
   // schema tributary" (never a password).

@@ -9,8 +9,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <mutex>
+#include <string>
+#include <vector>
 #include <thread>
 
+#include "metadata/postgres_listener.h"
 #include "metadata/testing/test_database.h"
 
 namespace tributary::metadata {
@@ -250,6 +254,98 @@ TEST_F(PostgresTest, ALostConnectionIsMadeAgainWithItsLock) {
   auto rival = OpenOrDie("one.db");
   ASSERT_TRUE(rival);
   EXPECT_EQ(rival->HoldExclusively().code(), ErrorCode::kFailedPrecondition);
+}
+
+// Change notices: what one server announces reaches the others' watchers of that topic
+// and schema, after COMMIT, in order, and never its own.
+class Seen {
+ public:
+  ChangeFn Fn() {
+    return [this](const std::string& key) {
+      std::lock_guard<std::mutex> lock(mu_);
+      keys_.push_back(key);
+    };
+  }
+  std::vector<std::string> keys() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return keys_;
+  }
+  // Waits up to 10 s for `n` keys.
+  std::vector<std::string> WaitFor(size_t n) {
+    for (int i = 0; i < 200 && keys().size() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return keys();
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> keys_;
+};
+
+TEST_F(PostgresTest, AnnouncedChangesReachTheOtherServersWatchers) {
+  auto a = OpenOrDie("one.db");
+  auto b = OpenOrDie("one.db");     // the same schema
+  auto other = OpenOrDie("two.db");  // another schema of the same database
+  ASSERT_TRUE(a && b && other);
+  Seen own, rules, streams, elsewhere;
+  auto w1 = a->Watch("rules", own.Fn());
+  auto w2 = b->Watch("rules", rules.Fn());
+  auto w3 = b->Watch("streams", streams.Fn());
+  auto w4 = other->Watch("rules", elsewhere.Fn());
+  ASSERT_TRUE(w1.ok() && w2.ok() && w3.ok() && w4.ok()) << w1.status().ToString();
+  a->Announce("rules", "first");
+  Status rolled_back = a->Transaction([&] {
+    a->Announce("rules", "rolled back");
+    return InvalidArgument("no");
+  });
+  EXPECT_FALSE(rolled_back.ok());
+  ASSERT_TRUE(a->Transaction([&] {
+                 a->Announce("rules", "committed");
+                 return Status::Ok();
+               }).ok());
+  a->Announce("streams", "s\t1");
+  EXPECT_EQ(rules.WaitFor(2), (std::vector<std::string>{"first", "committed"}));
+  EXPECT_EQ(streams.WaitFor(1), (std::vector<std::string>{"s\t1"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(own.keys().empty()) << own.keys()[0];
+  EXPECT_TRUE(elsewhere.keys().empty()) << elsewhere.keys()[0];
+  EXPECT_EQ(rules.keys().size(), 2u);
+  // A dropped watch hears nothing more.
+  w2->reset();
+  a->Announce("rules", "late");
+  EXPECT_EQ(streams.WaitFor(1).size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(rules.keys().size(), 2u);
+}
+
+TEST_F(PostgresTest, ALostListenerConnectsAgainAndSaysReadEverything) {
+  auto a = OpenOrDie("one.db");
+  auto b = OpenOrDie("one.db");
+  ASSERT_TRUE(a && b);
+  Seen seen;
+  auto watch = b->Watch("things", seen.Fn());
+  ASSERT_TRUE(watch.ok()) << watch.status().ToString();
+  auto killed = a->Query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = "
+      "'LISTEN tributary_metadata' AND pid <> pg_backend_pid()");
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  ASSERT_EQ(killed->size(), 1u);
+  // Notices sent while it was away are lost: it says "" (re-read everything) once back.
+  EXPECT_EQ(seen.WaitFor(1), (std::vector<std::string>{""}));
+  a->Announce("things", "sensor-1");
+  EXPECT_EQ(seen.WaitFor(2), (std::vector<std::string>{"", "sensor-1"}));
+}
+
+TEST(ChangeNoticeTest, PayloadsRoundTripAndOthersAreIgnored) {
+  auto n = ParseChangeNotice(ChangeNoticePayload("iot", "abc", "rules", "r\t1"));
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(n->schema, "iot");
+  EXPECT_EQ(n->sender, "abc");
+  EXPECT_EQ(n->topic, "rules");
+  EXPECT_EQ(n->key, "r\t1");
+  EXPECT_EQ(ParseChangeNotice(ChangeNoticePayload("iot", "abc", "rules", ""))->key, "");
+  EXPECT_FALSE(ParseChangeNotice("hello").has_value());
+  EXPECT_FALSE(ParseChangeNotice("iot\t\trules\tk").has_value());
 }
 
 }  // namespace

@@ -11,6 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "base/ids.h"
+#include "base/log.h"
+#include "metadata/postgres_listener.h"
 #include "metadata/sql_dialect.h"
 
 namespace tributary::metadata {
@@ -31,20 +34,6 @@ bool ValidSchema(std::string_view s) {
       return false;
   }
   return true;
-}
-
-// libpq's messages end in a newline and continue on tab-indented lines: one line.
-std::string OneLine(const char* msg) {
-  std::string out;
-  for (const char* p = msg ? msg : ""; *p; ++p) {
-    if (*p == '\n' || *p == '\t') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else {
-      out += *p;
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
 }
 
 struct ResultCloser {
@@ -121,20 +110,22 @@ Result<std::unique_ptr<Database>> PostgresDatabase::Connect(const std::string& u
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   std::string app = fmt::format("tributary server (pid {} on {})", ::getpid(), host);
-  std::vector<const char*> keys = {"dbname", "application_name"};
-  std::vector<const char*> values = {conninfo.c_str(), app.c_str()};
-  if (!has_timeout) {
-    keys.push_back("connect_timeout");
-    values.push_back("10");
+  std::vector<std::pair<std::string, std::string>> params = {{"dbname", conninfo},
+                                                             {"application_name", app}};
+  if (!has_timeout) params.emplace_back("connect_timeout", "10");
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : params) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (conn == nullptr) return ResourceExhausted("metadata database: libpq could not allocate a connection");
-  std::unique_ptr<PostgresDatabase> db(new PostgresDatabase(conn, schema));
+  std::unique_ptr<PostgresDatabase> db(new PostgresDatabase(conn, schema, std::move(params)));
   if (PQstatus(conn) != CONNECTION_OK) {
     return Unavailable(fmt::format("metadata database {}: cannot connect: {}", db->Describe(),
-                                   OneLine(PQerrorMessage(conn))));
+                                   OneLinePgMessage(PQerrorMessage(conn))));
   }
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   TRY(db->SetUpSession());
@@ -144,8 +135,12 @@ Result<std::unique_ptr<Database>> PostgresDatabase::Connect(const std::string& u
   return std::unique_ptr<Database>(std::move(db));
 }
 
-PostgresDatabase::PostgresDatabase(pg_conn* conn, std::string schema)
-    : conn_(conn), schema_(std::move(schema)) {
+PostgresDatabase::PostgresDatabase(pg_conn* conn, std::string schema,
+                                   std::vector<std::pair<std::string, std::string>> params)
+    : conn_(conn),
+      schema_(std::move(schema)),
+      params_(std::move(params)),
+      sender_(NewUuid()) {
   const char* host = PQhost(conn_);
   const char* port = PQport(conn_);
   const char* db = PQdb(conn_);
@@ -153,11 +148,34 @@ PostgresDatabase::PostgresDatabase(pg_conn* conn, std::string schema)
                           port && *port ? port : "5432", db ? db : "", schema_);
 }
 
-PostgresDatabase::~PostgresDatabase() { PQfinish(conn_); }
+PostgresDatabase::~PostgresDatabase() {
+  listener_.reset();
+  PQfinish(conn_);
+}
+
+void PostgresDatabase::Announce(std::string_view topic, std::string_view key) {
+  auto sent = Run("SELECT pg_notify(?, ?)",
+                  {Value(std::string(kChangeChannel)),
+                   Value(ChangeNoticePayload(schema_, sender_, topic, key))},
+                  nullptr);
+  if (!sent.ok()) {
+    Logger("metadata")->warn("change of {} '{}' not announced to other servers: {}", topic, key,
+                             sent.status().message());
+  }
+}
+
+Result<std::unique_ptr<ChangeWatch>> PostgresDatabase::Watch(const std::string& topic,
+                                                             ChangeFn fn) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (!listener_) {
+    TRY_ASSIGN(listener_, PostgresListener::Start(params_, schema_, sender_, describe_));
+  }
+  return listener_->Watch(topic, std::move(fn));
+}
 
 Status PostgresDatabase::Failure(const std::string& what) const {
   return IoError(fmt::format("metadata database {}: {}: {}", describe_, what,
-                             OneLine(PQerrorMessage(conn_))));
+                             OneLinePgMessage(PQerrorMessage(conn_))));
 }
 
 Status PostgresDatabase::SetUpSession() {
@@ -263,7 +281,7 @@ Result<std::vector<Row>> PostgresDatabase::Run(const std::string& sql,
       continue;
     }
     return IoError(fmt::format("metadata database {}: run '{}': {}", describe_, sql,
-                               OneLine(PQresultErrorMessage(r.get()))));
+                               OneLinePgMessage(PQresultErrorMessage(r.get()))));
   }
   if (changed != nullptr) {
     const char* n = PQcmdTuples(r.get());
@@ -303,7 +321,7 @@ Status PostgresDatabase::ExecScript(const std::string& ddl) {
   TRY_ASSIGN(std::string pg, ToPostgres(ddl, SqlKind::kScript));
   ResultPtr r(PQexec(conn_, pg.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-    return IoError(OneLine(PQresultErrorMessage(r.get())));
+    return IoError(OneLinePgMessage(PQresultErrorMessage(r.get())));
   }
   return Status::Ok();
 }

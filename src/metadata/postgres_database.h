@@ -14,12 +14,16 @@
 //
 // One connection behind the database's mutex. A connection lost between transactions is
 // made again once per statement (the schema's lock retaken, see HoldExclusively); one
-// lost inside a transaction fails it.
+// lost inside a transaction fails it. Change notices (Announce, Watch) are pg_notify on
+// that connection and a second connection that LISTENs (postgres_listener.h), made at
+// the first Watch.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "metadata/database.h"
 
@@ -40,11 +44,14 @@ class PostgresDatabase : public Database {
   // lives, released by PostgreSQL if this process dies.
   Status HoldExclusively() override;
   std::string Describe() const override { return describe_; }
+  void Announce(std::string_view topic, std::string_view key) override;
+  Result<std::unique_ptr<ChangeWatch>> Watch(const std::string& topic, ChangeFn fn) override;
 
   Status ExecScript(const std::string& ddl) override;
 
  private:
-  PostgresDatabase(pg_conn* conn, std::string schema);
+  PostgresDatabase(pg_conn* conn, std::string schema,
+                   std::vector<std::pair<std::string, std::string>> params);
   Status SetUpSession();  // search_path (and the lock, if held), after each connect
   Status TakeLock();
   Result<std::vector<Row>> Run(const std::string& sql, const std::vector<Value>& params,
@@ -54,6 +61,9 @@ class PostgresDatabase : public Database {
 
   pg_conn* conn_;
   const std::string schema_;
+  const std::vector<std::pair<std::string, std::string>> params_;  // libpq's, to connect again
+  const std::string sender_;  // this process's id in change notices
+  std::unique_ptr<class PostgresListener> listener_;  // made at the first Watch
   std::string describe_;
   bool hold_lock_ = false;
   int in_transaction_ = 0;
