@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "base/testing/temp_dir.h"
@@ -51,6 +53,10 @@ TEST_F(PutQueueTest, WritesEveryObjectAndAnswersEachPut) {
     EXPECT_EQ(Read("frames", "cam/" + std::to_string(i) + ".json"),
               "{\"i\":" + std::to_string(i) + "}");
   }
+  // An object is counted until its answer returns: the last answers may still be
+  // returning on the workers.
+  for (int i = 0; i < 500 && q.objects() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(q.objects(), 0u);
   EXPECT_EQ(q.bytes(), 0u);
 }
