@@ -36,14 +36,24 @@ Result<std::shared_ptr<const CompiledRule>> Parse(const std::string& name, std::
 Result<std::unique_ptr<RuleRegistry>> RuleRegistry::Open(metadata::Database* db) {
   TRY(db->Migrate("rules", 1, kSchemaV1));
   std::unique_ptr<RuleRegistry> r(new RuleRegistry(db));
+  // Before loading, so that no change another server makes is missed.
+  TRY_ASSIGN(r->watch_, db->Watch("rules", [p = r.get()](const std::string& name) {
+    if (Status st = p->Load(); !st.ok()) {
+      Logger("rules")->error("rules not re-read after a change on another server (rule '{}'): {}",
+                             name, st.ToString());
+    }
+  }));
   TRY(r->Load());
   return r;
 }
 
 Status RuleRegistry::Load() {
+  // Held while reading too: a change made here meanwhile is not overwritten by older rows.
+  std::lock_guard<std::mutex> lock(mu_);
   TRY_ASSIGN(auto rows, db_->Query("SELECT name, payload, disabled, created_at_ms, updated_at_ms "
                                    "FROM rules ORDER BY name"));
-  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<StoredRule> rules;
+  std::vector<std::shared_ptr<const CompiledRule>> compiled_rules;
   for (const auto& row : rows) {
     StoredRule rule;
     rule.name = row.Text(0);
@@ -64,9 +74,11 @@ Status RuleRegistry::Load() {
     }
     rule.created_at_ms = row.Int(3);
     rule.updated_at_ms = row.Int(4);
-    rules_.push_back(std::move(rule));
-    compiled_.push_back(*compiled);
+    rules.push_back(std::move(rule));
+    compiled_rules.push_back(*compiled);
   }
+  rules_ = std::move(rules);
+  compiled_ = std::move(compiled_rules);
   Rebuild();
   return Status::Ok();
 }
@@ -113,6 +125,7 @@ Result<StoredRule> RuleRegistry::Store(const std::string& name, std::string_view
     compiled_.insert(compiled_.begin() + static_cast<std::ptrdiff_t>(index), compiled);
   }
   Rebuild();
+  db_->Announce("rules", name);
   return rule;
 }
 
@@ -143,6 +156,7 @@ Status RuleRegistry::SetEnabled(const std::string& name, bool enabled) {
     RuleDefinition def = rules_[i].definition;
     TRY_ASSIGN(compiled_[i], CompiledRule::Compile(def));
     Rebuild();
+    db_->Announce("rules", name);
     return Status::Ok();
   }
   return NotFound("rule '" + name + "' does not exist");
@@ -156,6 +170,7 @@ Status RuleRegistry::Delete(const std::string& name) {
     rules_.erase(rules_.begin() + static_cast<std::ptrdiff_t>(i));
     compiled_.erase(compiled_.begin() + static_cast<std::ptrdiff_t>(i));
     Rebuild();
+    db_->Announce("rules", name);
     return Status::Ok();
   }
   return NotFound("rule '" + name + "' does not exist");

@@ -3,6 +3,10 @@
 // RulesEngine runs. Every change rebuilds the RuleSet and swaps it in at once; messages
 // being evaluated finish on the set they started with.
 //
+// Several servers sharing one PostgreSQL schema: each change is announced
+// (Database::Announce, topic "rules"), and a change another server announces re-reads
+// every rule and swaps the new set in.
+//
 // Thread-safety: every method may be called from any thread (one mutex serialises
 // changes; the RuleSetHolder is lock-free for readers).
 //
@@ -61,7 +65,7 @@ class RuleRegistry {
 
  private:
   explicit RuleRegistry(metadata::Database* db) : db_(db) {}
-  Status Load();
+  Status Load();  // every rule from the database, replacing what is held
   Result<StoredRule> Store(const std::string& name, std::string_view payload_json, bool create);
   void Rebuild();  // mu_ held
 
@@ -70,6 +74,7 @@ class RuleRegistry {
   std::vector<StoredRule> rules_;  // by name
   std::vector<std::shared_ptr<const CompiledRule>> compiled_;  // same order
   RuleSetHolder holder_;
+  std::unique_ptr<metadata::ChangeWatch> watch_;  // last: dropped first
 };
 
 // The AWS GetTopicRule shape: ruleName, sql, description, ruleDisabled,

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -320,6 +322,42 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
   std::filesystem::remove_all(dir);
 }
 
+
+// Two servers sharing one PostgreSQL schema (rules_test_postgres): each runs what the
+// other creates, replaces, disables and deletes.
+TEST(RuleRegistryTest, AServerRunsTheRulesAnotherChanges) {
+  const char* pg = std::getenv("TRIBUTARY_TEST_POSTGRES_URL");
+  if (pg == nullptr || *pg == '\0') GTEST_SKIP() << "runs as rules_test_postgres";
+  auto path = (std::filesystem::temp_directory_path() /
+               ("rule-follow-" + std::to_string(::getpid()) + ".db")).string();
+  auto db_a = metadata::testing::OpenTestDatabase(path);
+  auto db_b = metadata::testing::OpenTestDatabase(path);  // the same schema
+  ASSERT_TRUE(db_a.ok() && db_b.ok());
+  auto a = RuleRegistry::Open(db_a->get());
+  auto b = RuleRegistry::Open(db_b->get());
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString() << b.status().ToString();
+  auto running = [&](RuleRegistry& r) { return r.rule_set()->Get()->size(); };
+  auto wait_until = [](const std::function<bool()>& cond) {
+    for (int i = 0; i < 200 && !cond(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    return cond();
+  };
+  ASSERT_TRUE((*a)->Create("to_lake", kReferenceRule).ok());
+  ASSERT_TRUE(wait_until([&] { return running(**b) == 1; }));
+  EXPECT_EQ((*b)->Get("to_lake")->definition.sql, (*a)->Get("to_lake")->definition.sql);
+
+  ASSERT_TRUE((*b)->Replace("to_lake", R"({"sql": "SELECT * FROM 'other/#'", "actions": []})").ok());
+  ASSERT_TRUE(wait_until([&] { return (*a)->Get("to_lake")->definition.sql.find("other/#") !=
+                                      std::string::npos; }));
+  ASSERT_TRUE((*a)->SetEnabled("to_lake", false).ok());
+  ASSERT_TRUE(wait_until([&] { return running(**b) == 0; }));
+  EXPECT_TRUE((*b)->Get("to_lake")->definition.disabled);
+  ASSERT_TRUE((*a)->SetEnabled("to_lake", true).ok());
+  ASSERT_TRUE(wait_until([&] { return running(**b) == 1; }));
+  ASSERT_TRUE((*a)->Delete("to_lake").ok());
+  ASSERT_TRUE(wait_until([&] { return (*b)->List().empty(); }));
+  EXPECT_EQ(running(**b), 0u);
+}
 
 TEST_F(RulesEngineTest, S3ActionWritesOneObjectPerMessageAndAcknowledgesOnceStored) {
   ASSERT_TRUE(registry_->Create("images", R"({"sql": "SELECT * FROM 'cams/+/frame'",

@@ -44,30 +44,131 @@ Result<std::unique_ptr<StreamManager>> StreamManager::Open(StreamManagerOptions 
   if (options.retry_initial_backoff_ms < 1) options.retry_initial_backoff_ms = 1;
   TRY(options.db->Migrate("streams", 1, kSchemaV1));
   std::unique_ptr<StreamManager> manager(new StreamManager(std::move(options)));
+  // Before loading, so that no change another server makes is missed.
+  TRY_ASSIGN(manager->watch_, manager->options_.db->Watch(
+                                  "streams", [m = manager.get()](const std::string&) {
+                                    m->FollowTable();
+                                  }));
   TRY(manager->LoadStreams());
   return manager;
 }
 
-StreamManager::~StreamManager() { Stop(); }
+StreamManager::~StreamManager() {
+  watch_.reset();  // waits for a FollowTable under way
+  Stop();
+}
 
-Status StreamManager::LoadStreams() {
-  TRY_ASSIGN(auto rows, options_.db->Query(
-                            "SELECT name, config, epoch, created_ms FROM streams ORDER BY name"));
-  std::lock_guard<std::mutex> lock(mu_);
+namespace {
+
+struct StreamRow {
+  StreamConfig config;
+  uint64_t epoch = 0;
+  int64_t created_ms = 0;
+};
+
+Result<std::map<std::string, StreamRow>> ReadStreamsTable(metadata::Database* db) {
+  TRY_ASSIGN(auto rows,
+             db->Query("SELECT name, config, epoch, created_ms FROM streams ORDER BY name"));
+  std::map<std::string, StreamRow> out;
   for (const auto& row : rows) {
     std::string name = row.Text(0);
-    StreamConfig config;
+    StreamRow r;
     try {
-      TRY_ASSIGN(config, StreamConfigFromJson(nlohmann::json::parse(row.Text(1))));
+      TRY_ASSIGN(r.config, StreamConfigFromJson(nlohmann::json::parse(row.Text(1))));
     } catch (const std::exception& e) {
       return DataLoss(fmt::format("streams table: config of '{}' is not JSON: {}", name, e.what()));
     }
-    uint64_t epoch = std::stoull(row.Text(2), nullptr, 16);
-    auto stream = StartStream(config, epoch, row.Int(3));
+    r.epoch = std::stoull(row.Text(2), nullptr, 16);
+    r.created_ms = row.Int(3);
+    out.emplace(std::move(name), std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status StreamManager::LoadStreams() {
+  std::lock_guard<std::mutex> changes(changes_mu_);
+  TRY_ASSIGN(auto rows, ReadStreamsTable(options_.db));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, row] : rows) {
+    auto stream = StartStream(row.config, LocalEpoch(row.epoch), row.created_ms);
     if (!stream.ok()) return stream.status().WithContext(fmt::format("stream '{}'", name));
     streams_[name] = std::move(stream).value();
+    table_epochs_[name] = row.epoch;
     StreamsChangedLocked();
   }
+  return Status::Ok();
+}
+
+void StreamManager::FollowTable() {
+  auto log = Logger("streams");
+  std::lock_guard<std::mutex> changes(changes_mu_);
+  auto rows = ReadStreamsTable(options_.db);
+  if (!rows.ok()) {
+    log->error("streams not re-read after a change on another server: {}", rows.status().ToString());
+    return;
+  }
+  std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> running;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    running = streams_;
+  }
+  // Gone, or deleted and created again (another epoch): stopped here.
+  for (const auto& [name, stream] : running) {
+    auto row = rows->find(name);
+    if (row != rows->end() && row->second.epoch == table_epochs_[name]) continue;
+    if (Status st = StopAndRemoveLocal(name, stream, /*remove_shared_log=*/false); !st.ok()) {
+      log->error("stream={} deleted by another server but still running here: {}", name,
+                 st.ToString());
+      continue;
+    }
+    table_epochs_.erase(name);
+    log->info("stream stopped here after another server deleted it stream={}", name);
+  }
+  for (const auto& [name, row] : *rows) {
+    auto it = running.find(name);
+    if (it != running.end() && table_epochs_.count(name)) {
+      if (ToJson(it->second->config()) == ToJson(row.config)) continue;
+      auto bucket = options_.lake->Bucket(row.config.bucket);
+      Status st = bucket.ok() ? it->second->Update(row.config, std::move(bucket).value())
+                              : bucket.status();
+      if (st.ok()) {
+        log->info("stream updated after a change on another server stream={}", name);
+      } else {
+        log->error("stream={} not updated as another server asked: {}", name, st.ToString());
+      }
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    if (streams_.count(name)) continue;  // stopping it failed: it keeps running as it was
+    Status st = RemoveStaleWalDir(name);
+    auto stream = st.ok() ? StartStream(row.config, LocalEpoch(row.epoch), row.created_ms)
+                          : Result<std::shared_ptr<DeliveryStream>>(st);
+    if (!stream.ok()) {
+      log->error("stream={} created by another server not started here: {}", name,
+                 stream.status().ToString());
+      continue;
+    }
+    streams_[name] = std::move(stream).value();
+    table_epochs_[name] = row.epoch;
+    StreamsChangedLocked();
+    log->info("stream started here after another server created it stream={} bucket={}", name,
+              row.config.bucket);
+  }
+}
+
+Status StreamManager::RemoveStaleWalDir(const std::string& name) {
+  if (options_.logs) return Status::Ok();
+  std::string dir = options_.wal_dir + "/" + name;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return Status::Ok();
+  Logger("streams")->warn("removing a stale WAL directory before creating stream={} dir={}", name,
+                          dir);
+  fs::remove_all(dir, ec);
+  if (ec) return IoError(fmt::format("removing stale WAL directory {}: {}", dir, ec.message()));
   return Status::Ok();
 }
 
@@ -103,34 +204,29 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
 
 Status StreamManager::Create(const StreamConfig& config) {
   TRY(config.Validate());
+  std::lock_guard<std::mutex> changes(changes_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return FailedPrecondition("streams are stopped (the server is shutting down)");
   if (streams_.count(config.name)) {
     return AlreadyExists(fmt::format("delivery stream '{}' already exists", config.name));
   }
-  // A directory left by a Delete that crashed after delivering everything: nothing in it
-  // is owed to anyone (Delete removes the row only after the WAL).
-  std::string dir = options_.wal_dir + "/" + config.name;
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    Logger("streams")->warn("removing a stale WAL directory before creating stream={} dir={}",
-                            config.name, dir);
-    fs::remove_all(dir, ec);
-    if (ec) return IoError(fmt::format("removing stale WAL directory {}: {}", dir, ec.message()));
-  }
+  // Delete removes the row only after the WAL.
+  TRY(RemoveStaleWalDir(config.name));
   uint64_t epoch = NewEpoch();
   int64_t created = WallMillis();
   TRY(options_.db
           ->Exec("INSERT INTO streams(name, config, epoch, created_ms) VALUES(?, ?, ?, ?)",
                  {config.name, ToJson(config).dump(), fmt::format("{:016x}", epoch), created})
           .status());
-  auto stream = StartStream(config, epoch, created);
+  auto stream = StartStream(config, LocalEpoch(epoch), created);
   if (!stream.ok()) {
     (void)options_.db->Exec("DELETE FROM streams WHERE name=?", {config.name});
     return stream.status();
   }
   streams_[config.name] = std::move(stream).value();
+  table_epochs_[config.name] = epoch;
   StreamsChangedLocked();
+  options_.db->Announce("streams", config.name);
   Logger("streams")->info("stream created stream={} bucket={} prefix=\"{}\"", config.name,
                           config.bucket, config.prefix);
   return Status::Ok();
@@ -138,7 +234,8 @@ Status StreamManager::Create(const StreamConfig& config) {
 
 Status StreamManager::Update(const StreamConfig& config) {
   TRY(config.Validate());
-  std::lock_guard<std::mutex> lock(mu_);  // one Update at a time: the row and the stream agree
+  std::lock_guard<std::mutex> changes(changes_mu_);  // the row and the stream agree
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(config.name);
   if (it == streams_.end()) {
     return NotFound(fmt::format("delivery stream '{}' does not exist", config.name));
@@ -153,6 +250,7 @@ Status StreamManager::Update(const StreamConfig& config) {
                             {ToJson(before).dump(), config.name});
     return st;
   }
+  options_.db->Announce("streams", config.name);
   Logger("streams")->info("stream updated stream={} bucket={} prefix=\"{}\" buffer_size_mib={} "
                           "buffer_interval_s={} compression={}",
                           config.name, config.bucket, config.prefix, config.buffer_size_mib,
@@ -180,8 +278,20 @@ Result<StreamDescription> StreamManager::Describe(std::string_view name) const {
 }
 
 Status StreamManager::Delete(std::string_view name) {
+  std::lock_guard<std::mutex> changes(changes_mu_);
   auto stream = Find(name);
   if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  TRY(StopAndRemoveLocal(std::string(name), stream, /*remove_shared_log=*/true));
+  table_epochs_.erase(std::string(name));
+  TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {std::string(name)}).status());
+  options_.db->Announce("streams", name);
+  Logger("streams")->info("stream deleted stream={}", name);
+  return Status::Ok();
+}
+
+Status StreamManager::StopAndRemoveLocal(const std::string& name,
+                                         const std::shared_ptr<DeliveryStream>& stream,
+                                         bool remove_shared_log) {
   stream->SetAccepting(false);
   if (Status flushed = stream->Flush(options_.stop_timeout_ms); !flushed.ok()) {
     stream->SetAccepting(true);
@@ -190,11 +300,12 @@ Status StreamManager::Delete(std::string_view name) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    streams_.erase(std::string(name));
+    streams_.erase(name);
     StreamsChangedLocked();
   }
   (void)stream->Stop(options_.stop_timeout_ms);
   if (options_.logs) {
+    if (!remove_shared_log) return Status::Ok();
     if (Status st = options_.logs->Remove(std::string(name)); !st.ok()) {
       Logger("streams")->warn("stream={} log not removed from {}: {}", name,
                               options_.logs->Describe(), st.ToString());
@@ -207,8 +318,6 @@ Status StreamManager::Delete(std::string_view name) {
                               stream->wal_dir(), ec.message());
     }
   }
-  TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {std::string(name)}).status());
-  Logger("streams")->info("stream deleted stream={}", name);
   return Status::Ok();
 }
 

@@ -8,6 +8,14 @@
 // cover are buffered again and delivered; duplicates are possible only for objects that
 // were being written at a crash. Stop() (and the destructor) delivers every buffer.
 //
+// Several servers sharing one PostgreSQL schema (the `ingest` role): each runs every
+// stream the table holds, with a WAL of its own, and delivers what it took in. Create,
+// Update and Delete announce the change (Database::Announce, topic "streams"); a change
+// another server announces makes this one read the table again and follow it: start the
+// streams it lacks, update those whose configuration differs, and stop the ones that are
+// gone (after delivering their buffers; their WALs are removed). A server's epochs differ
+// from the table's by its `epoch_salt`, so that record ids stay unique across servers.
+//
 // Thread-safety: every method may be called from any thread at once (Put is the hot path:
 // it takes short locks only, the disk write happens on the stream's WAL writer thread).
 // `done` callbacks run on WAL writer threads: keep them short, never call Stop, Delete or
@@ -72,6 +80,11 @@ struct StreamManagerOptions {
   // Where the streams keep their records instead of WALs under wal_dir (jetstream_log.h);
   // null: the local WALs.
   std::shared_ptr<RecordLogProvider> logs;
+  // XORed into each stream's epoch (the first half of its record ids) when the records
+  // are in local WALs: a server sharing the metadata with others takes a salt of its own
+  // (0, the table's epochs, for the control server). Not with `logs`: JetStream numbers
+  // a stream's records once for all servers.
+  uint64_t epoch_salt = 0;
   // Stop() and Delete() wait this long for deliveries; what is left stays in the WAL and is
   // delivered at the next Open (nothing is lost, Stop just does not hang forever).
   int64_t stop_timeout_ms = 30'000;
@@ -140,12 +153,28 @@ class StreamManager : public rules::RecordSink {
  private:
   explicit StreamManager(StreamManagerOptions options);
   Status LoadStreams();
+  // Follows the table after another server changed it (see the top of this file).
+  void FollowTable();
+  // Stops a stream this server runs and removes its WAL (and, with `remove_shared_log`,
+  // its JetStream stream), leaving the table's row alone. Unavailable (and the stream
+  // keeps running) if its buffers are not delivered in time.
+  Status StopAndRemoveLocal(const std::string& name, const std::shared_ptr<DeliveryStream>& stream,
+                            bool remove_shared_log);
+  uint64_t LocalEpoch(uint64_t table_epoch) const {
+    return options_.logs ? table_epoch : table_epoch ^ options_.epoch_salt;
+  }
+  // Removes a WAL directory no stream owns (left by a Delete that crashed after
+  // delivering everything: nothing in it is owed to anyone).
+  Status RemoveStaleWalDir(const std::string& name);
   Result<std::shared_ptr<DeliveryStream>> StartStream(const StreamConfig& config,
                                                       uint64_t epoch, int64_t created_ms);
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
   std::shared_ptr<StreamMetrics> MetricsFor(const std::string& name);
 
   StreamManagerOptions options_;
+  // Serialises Create, Update, Delete and FollowTable, so that the table and the streams
+  // running here agree. Taken before mu_.
+  std::mutex changes_mu_;
   mutable std::mutex mu_;
   bool stopped_ = false;
   std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> streams_;
@@ -155,6 +184,8 @@ class StreamManager : public rules::RecordSink {
   void StreamsChangedLocked();
   // Kept across Delete/Create of the same name: the registry cannot drop series.
   std::map<std::string, std::shared_ptr<StreamMetrics>> metrics_;
+  std::map<std::string, uint64_t> table_epochs_;  // of the streams running, under changes_mu_
+  std::unique_ptr<metadata::ChangeWatch> watch_;
 };
 
 }  // namespace tributary::streams

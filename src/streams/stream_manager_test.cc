@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -763,6 +765,71 @@ TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
   auto data = (*bucket)->Get(listing->objects[0].key);
   ASSERT_TRUE(data.ok());
   EXPECT_EQ(*GzipDecompress(*data), "{\"a\":1}\n");
+}
+
+// Two servers sharing one PostgreSQL schema (streams_test_postgres): what one changes,
+// the other follows; each has a WAL of its own and record ids of its own.
+TEST_F(StreamManagerTest, AServerFollowsTheStreamsAnotherChanges) {
+  const char* pg = std::getenv("TRIBUTARY_TEST_POSTGRES_URL");
+  if (pg == nullptr || *pg == '\0') GTEST_SKIP() << "runs as streams_test_postgres";
+  auto control = OpenManager(Options());
+  ASSERT_TRUE(control);
+  ASSERT_TRUE(control->Create(Config("before")).ok());
+  auto other_db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
+  MetricsRegistry other_registry;
+  StreamManagerOptions o = Options();
+  o.wal_dir = dir_.path() + "/wal-ingest";
+  o.db = other_db->get();
+  o.metrics = &other_registry;
+  o.epoch_salt = 0x5a5a5a5a5a5a5a5aull;
+  auto ingest = OpenManager(std::move(o));
+  ASSERT_TRUE(ingest);
+  auto wait_until = [](const std::function<bool()>& cond) {
+    for (int i = 0; i < 200 && !cond(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    return cond();
+  };
+  auto names = [](StreamManager& m) {
+    std::vector<std::string> out;
+    for (const auto& c : m.List()) out.push_back(c.name);
+    return out;
+  };
+  EXPECT_EQ(names(*ingest), (std::vector<std::string>{"before"}));  // loaded at Open
+
+  // Created on one: started on the other, with a WAL of its own.
+  ASSERT_TRUE(control->Create(Config("later")).ok());
+  ASSERT_TRUE(wait_until([&] { return names(*ingest).size() == 2; })) << names(*ingest).size();
+  auto put_id = [](StreamManager& m, const std::string& stream) {
+    std::promise<std::string> p;
+    m.PutRecord(stream, "{\"x\":1}\n", [&](const Status& s, const std::string& id) {
+      p.set_value(s.ok() ? id : s.ToString());
+    });
+    return p.get_future().get();
+  };
+  std::string id_control = put_id(*control, "later"), id_ingest = put_id(*ingest, "later");
+  ASSERT_EQ(id_control.size(), 32u) << id_control;
+  ASSERT_EQ(id_ingest.size(), 32u) << id_ingest;
+  EXPECT_NE(id_control.substr(0, 16), id_ingest.substr(0, 16)) << "epochs of their own";
+  EXPECT_EQ(id_control.substr(16), id_ingest.substr(16)) << "each WAL numbers from 1";
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/wal-ingest/later"));
+
+  // Updated on the other: followed here.
+  StreamConfig changed = Config("later");
+  changed.prefix = "moved/";
+  ASSERT_TRUE(ingest->Update(changed).ok());
+  ASSERT_TRUE(wait_until([&] { return control->Describe("later")->config.prefix == "moved/"; }));
+
+  // Deleted on one: what the other buffered is delivered, its WAL removed.
+  ASSERT_TRUE(control->Delete("later").ok());
+  ASSERT_TRUE(wait_until([&] { return names(*ingest).size() == 1; }));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal-ingest/later"));
+  size_t delivered = 0;
+  for (const auto& [key, object] : Objects()) {
+    if (key.find("later-1-") != std::string::npos) delivered += 1;
+  }
+  EXPECT_EQ(delivered, 2u) << "each server delivered the record it took in";
+  EXPECT_EQ(ingest->Describe("later").status().code(), ErrorCode::kNotFound);
 }
 
 }  // namespace
