@@ -113,6 +113,8 @@ Result<std::unique_ptr<DeviceRegistry>> DeviceRegistry::Open(metadata::Database*
   TRY_ASSIGN(r->ca_, CertificateAuthority::Open(options.pki_dir, options.server_names));
   TRY(r->Migrate());
   TRY(r->EnsureDefaultPolicy());
+  // Before loading, so that no change another server makes is missed.
+  TRY(r->FollowOtherServers());
   TRY(r->LoadMirror());
   r->authorizer_ = std::make_unique<DeviceAuthorizer>(r.get(), options.admin_token,
                                                       options.allow_anonymous, options.metrics);
@@ -137,13 +139,13 @@ Status DeviceRegistry::EnsureDefaultPolicy() {
 Status DeviceRegistry::LoadMirror() {
   std::lock_guard<std::mutex> write(write_mu_);
   TRY_ASSIGN(auto policy_rows, db_->Query("SELECT name FROM thing_policies"));
-  for (const auto& row : policy_rows) TRY(RefreshPolicy(row.Text(0)));
+  for (const auto& row : policy_rows) TRY(MirrorPolicy(row.Text(0)));
   TRY_ASSIGN(auto thing_rows, db_->Query("SELECT name FROM things"));
-  for (const auto& row : thing_rows) TRY(RefreshThing(row.Text(0)));
+  for (const auto& row : thing_rows) TRY(MirrorThing(row.Text(0)));
   return Status::Ok();
 }
 
-Status DeviceRegistry::RefreshPolicy(const std::string& name) {
+Status DeviceRegistry::MirrorPolicy(const std::string& name) {
   TRY_ASSIGN(auto rows, db_->Query("SELECT document FROM thing_policies WHERE name=?",
                                    {Value(name)}));
   std::shared_ptr<const PolicyDocument> doc;
@@ -162,7 +164,7 @@ Status DeviceRegistry::RefreshPolicy(const std::string& name) {
   return Status::Ok();
 }
 
-Status DeviceRegistry::RefreshThing(const std::string& name) {
+Status DeviceRegistry::MirrorThing(const std::string& name) {
   TRY_ASSIGN(auto thing_rows, db_->Query("SELECT active FROM things WHERE name=?", {Value(name)}));
   TRY_ASSIGN(auto cert_rows, db_->Query("SELECT fingerprint, status FROM thing_certificates "
                                         "WHERE thing=?",
@@ -185,6 +187,18 @@ Status DeviceRegistry::RefreshThing(const std::string& name) {
     t.fingerprints.push_back(row.Text(0));
   }
   for (const auto& row : policy_rows) t.policies.push_back(row.Text(0));
+  return Status::Ok();
+}
+
+Status DeviceRegistry::RefreshThing(const std::string& name) {
+  TRY(MirrorThing(name));
+  db_->Announce("things", name);
+  return Status::Ok();
+}
+
+Status DeviceRegistry::RefreshPolicy(const std::string& name) {
+  TRY(MirrorPolicy(name));
+  db_->Announce("policies", name);
   return Status::Ok();
 }
 

@@ -4,6 +4,11 @@
 // authentication needs (fingerprint -> thing, active flags, parsed policies) makes
 // Authenticate a map lookup, so connecting never queries SQLite.
 //
+// Servers sharing one PostgreSQL schema: every change is announced (topics "things" and
+// "policies", Database::Announce) and another server's change is read into the mirror;
+// a thing it leaves with less access (deactivated, deleted, a certificate no longer
+// active, a policy detached or changed) is disconnected here too.
+//
 // Thread-safety: every method may be called from any thread. Changes are serialised by
 // one mutex and applied to the database first, then to the mirror; readers of the mirror
 // take a short shared lock. The deactivation callback runs on the caller's thread after
@@ -167,8 +172,16 @@ class DeviceRegistry {
   Status EnsureDefaultPolicy();
   Status LoadMirror();
   // Re-reads one thing (or its absence) / one policy into the mirror. Callers hold write_mu_.
+  Status MirrorThing(const std::string& name);
+  Status MirrorPolicy(const std::string& name);
+  // As Mirror*, after a change made here: also announced to other servers.
   Status RefreshThing(const std::string& name);
   Status RefreshPolicy(const std::string& name);
+  // Servers sharing one PostgreSQL schema (thing_registry_follow.cc): what another server
+  // changes is read into the mirror, and a thing that lost access is disconnected.
+  Status FollowOtherServers();
+  void FollowThing(const std::string& name);  // "": every thing
+  void FollowPolicy(const std::string& name);  // "": every policy
   Result<Thing> ReadThing(const std::string& name) const;  // NotFound if absent
   Status RequirePolicy(const std::string& name) const;
   Result<std::vector<std::string>> AttachedThings(const std::string& policy) const;
@@ -187,6 +200,7 @@ class DeviceRegistry {
 
   std::mutex callback_mu_;
   std::function<void(const std::string&)> on_deactivated_;
+  std::vector<std::unique_ptr<metadata::ChangeWatch>> watches_;  // last: dropped first
 };
 
 // Thing names: 1-128 characters of [a-zA-Z0-9:_-]; the error names the first bad

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+
 #include "devices/test_util.h"
 #include "metadata/testing/test_database.h"
 
@@ -255,6 +261,74 @@ TEST_F(ThingRegistryTest, CertificateRotationAndRevocation) {
   EXPECT_EQ(registry_->SetCertificateStatus("00ff", CertificateStatus::kInactive).code(),
             ErrorCode::kNotFound);
   EXPECT_EQ(registry_->IssueCertificate("ghost").status().code(), ErrorCode::kNotFound);
+}
+
+// Two servers sharing one PostgreSQL schema (devices_test_postgres): each sees what the
+// other changes, and closes the connections of a thing that lost access there.
+TEST_F(ThingRegistryTest, AServerFollowsTheThingsAndPoliciesAnotherChanges) {
+  const char* pg = std::getenv("TRIBUTARY_TEST_POSTGRES_URL");
+  if (pg == nullptr || *pg == '\0') GTEST_SKIP() << "runs as devices_test_postgres";
+  auto other_db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
+  auto opened = DeviceRegistry::Open(other_db->get(), {.pki_dir = dir_.path() + "/pki"});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<DeviceRegistry> other = std::move(opened).value();
+  std::mutex mu;
+  std::vector<std::string> closed_there;
+  other->SetDeactivationCallback([&](const std::string& t) {
+    std::lock_guard<std::mutex> lock(mu);
+    closed_there.push_back(t);
+  });
+  auto closed = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return closed_there;
+  };
+  auto wait_until = [](const std::function<bool()>& cond) {
+    for (int i = 0; i < 200 && !cond(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    return cond();
+  };
+
+  auto created = registry_->CreateThing("t1");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const std::string fp = created->certificate.fingerprint;
+  ASSERT_TRUE(wait_until([&] { return other->LookupCertificate(fp).has_value(); }));
+  EXPECT_EQ(other->LookupCertificate(fp)->thing, "t1");
+  EXPECT_EQ(other->LookupCertificate(fp)->policy_names, std::vector<std::string>{"default"});
+
+  // A new policy attached widens access: nobody is disconnected.
+  ASSERT_TRUE(registry_->CreatePolicy("extra", R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Publish", "Resource": "*"}]})").ok());
+  ASSERT_TRUE(registry_->AttachPolicy("extra", "t1").ok());
+  ASSERT_TRUE(wait_until([&] { return other->LookupCertificate(fp)->policies.size() == 2; }));
+  EXPECT_TRUE(closed().empty());
+
+  // Changed: the things it is attached to are disconnected.
+  ASSERT_TRUE(registry_->UpdatePolicy("extra", R"({"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "iot:Connect", "Resource": "*"}]})").ok());
+  ASSERT_TRUE(wait_until([&] { return closed().size() == 1; }));
+  EXPECT_EQ(closed()[0], "t1");
+  // Detached: disconnected again.
+  ASSERT_TRUE(registry_->DetachPolicy("extra", "t1").ok());
+  ASSERT_TRUE(wait_until([&] { return closed().size() == 2; }));
+  EXPECT_EQ(other->LookupCertificate(fp)->policy_names, std::vector<std::string>{"default"});
+
+  // Changes go both ways: deactivated there, refused here.
+  ASSERT_TRUE(other->DeactivateThing("t1").ok());
+  ASSERT_TRUE(wait_until([&] { return !registry_->LookupCertificate(fp)->thing_active; }));
+  EXPECT_EQ(registry_->LookupCertificate(fp)->status, CertificateStatus::kInactive);
+  EXPECT_EQ(closed_.back(), "t1");
+  EXPECT_EQ(closed().size(), 3u);  // its own change closes its own connections
+  ASSERT_TRUE(registry_->ActivateThing("t1").ok());
+  ASSERT_TRUE(wait_until([&] { return other->LookupCertificate(fp)->thing_active; }));
+
+  // Revoked, then deleted: disconnected each time, and gone.
+  ASSERT_TRUE(registry_->SetCertificateStatus(fp, CertificateStatus::kRevoked).ok());
+  ASSERT_TRUE(wait_until([&] { return closed().size() == 4; }));
+  EXPECT_EQ(other->LookupCertificate(fp)->status, CertificateStatus::kRevoked);
+  ASSERT_TRUE(registry_->DeleteThing("t1").ok());
+  ASSERT_TRUE(wait_until([&] { return !other->LookupCertificate(fp).has_value(); }));
+  EXPECT_EQ(closed().size(), 5u);
 }
 
 }  // namespace
