@@ -40,6 +40,7 @@ void AddSystemRoutes(net::Router* router, Server* server) {
                  {"known_servers", link.known}};
     }
     return JsonResponse({{"started_at", FormatIso8601Millis(server->started_at_ms())},
+                         {"role", c.role},
                          {"data_dir", c.data_dir},
                          {"metadata", server->db().Describe()},
                          {"lake", lake},

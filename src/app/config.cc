@@ -52,6 +52,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "metadata_url") TRY(Take(j, key, &c->metadata_url, path));
     else if (key == "streams_nats_url") TRY(Take(j, key, &c->streams_nats_url, path));
     else if (key == "rule_http_ca_file") TRY(Take(j, key, &c->rule_http_ca_file, path));
+    else if (key == "role") TRY(Take(j, key, &c->role, path));
     else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));
     else if (key == "s3_endpoint") TRY(Take(j, key, &c->s3_endpoint, path));
     else if (key == "s3_region") TRY(Take(j, key, &c->s3_region, path));
@@ -99,6 +100,20 @@ Status ValidateConfig(const ServerConfig& c) {
   }
   if (c.lake_backend == "s3" && c.s3_endpoint.empty()) {
     return InvalidArgument("lake_backend 's3' needs s3_endpoint (e.g. http://127.0.0.1:9000)");
+  }
+  if (c.role != "all" && c.role != "ingest") {
+    return InvalidArgument("role must be 'all' or 'ingest', got '" + c.role + "'");
+  }
+  if (IsIngestRole(c)) {
+    if (c.metadata_url.empty()) {
+      return InvalidArgument("role 'ingest' needs metadata_url: the PostgreSQL schema of the "
+                             "control server it joins (postgresql://user@host/db?schema=name)");
+    }
+    if (c.lake_backend != "s3") {
+      return InvalidArgument("role 'ingest' needs a lake the servers share (lake_backend 's3' "
+                             "and s3_endpoint): a local lake would keep this server's objects "
+                             "where the control server's crawlers and jobs never see them");
+    }
   }
   return Status::Ok();
 }

@@ -56,6 +56,13 @@ struct ServerConfig {
   // better in PGPASSWORD or ~/.pgpass than in the URL.
   std::string metadata_url;
 
+  // What this server runs: "all" (everything: the default, and the control server when
+  // several share one metadata database) or "ingest" (the broker, the rules and the
+  // delivery streams only, beside a control server on the same PostgreSQL schema, so that
+  // devices can spread over several servers; docs/scaling.md). An ingest server needs
+  // metadata_url (PostgreSQL) and a lake the servers share (lake_backend s3).
+  std::string role = "all";
+
   // The lake: "local" (<data-dir>/lake/<bucket>/) or "s3" (any S3-compatible store).
   std::string lake_backend = "local";
   std::string s3_endpoint;           // "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com"
@@ -74,6 +81,8 @@ std::string LocalLakeRoot(const ServerConfig& config);
 // leaving absent keys untouched. Unknown keys and wrong types are errors that name
 // the key and the file.
 Status LoadConfigFile(const std::string& path, ServerConfig* config);
+
+inline bool IsIngestRole(const ServerConfig& config) { return config.role == "ingest"; }
 
 // Checks ports and values; errors name the setting.
 Status ValidateConfig(const ServerConfig& config);

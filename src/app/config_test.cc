@@ -75,5 +75,25 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   EXPECT_TRUE(ValidateConfig(c).ok());
 }
 
+TEST(ConfigTest, AnIngestServerNeedsASharedDatabaseAndLake) {
+  ServerConfig c;
+  c.role = "worker";
+  EXPECT_EQ(ValidateConfig(c).message(), "role must be 'all' or 'ingest', got 'worker'");
+  c.role = "ingest";
+  EXPECT_NE(ValidateConfig(c).message().find("role 'ingest' needs metadata_url"), std::string::npos)
+      << ValidateConfig(c).message();
+  c.metadata_url = "postgresql://tributary@db/iot";
+  EXPECT_NE(ValidateConfig(c).message().find("role 'ingest' needs a lake the servers share"),
+            std::string::npos)
+      << ValidateConfig(c).message();
+  c.lake_backend = "s3";
+  c.s3_endpoint = "http://minio:9000";
+  EXPECT_TRUE(ValidateConfig(c).ok()) << ValidateConfig(c).message();
+  std::string path = TempFile("role.json", R"({"role": "ingest"})");
+  ServerConfig from_file;
+  ASSERT_TRUE(LoadConfigFile(path, &from_file).ok());
+  EXPECT_TRUE(IsIngestRole(from_file));
+}
+
 }  // namespace
 }  // namespace tributary::app

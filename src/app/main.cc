@@ -40,6 +40,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* streams_nats_url = cmd->add_option("--streams-nats-url", flags->streams_nats_url, "keep the streams' records in NATS JetStream instead of local WALs: nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
   auto* rule_http_ca = cmd->add_option("--rule-http-ca-file", flags->rule_http_ca_file, "PEM CAs that rules' http actions trust for https endpoints (default: the system's)");
   auto* metadata_url = cmd->add_option("--metadata-url", flags->metadata_url, "metadata database: postgresql://user@host:port/db[?schema=name] (default: SQLite in the data directory)");
+  auto* role = cmd->add_option("--role", flags->role, "all (everything; the control server) or ingest (broker, rules and streams only, beside a control server on the same PostgreSQL schema)")->capture_default_str();
   auto* lake = cmd->add_option("--lake-backend", flags->lake_backend, "where the lake lives: local or s3")->capture_default_str();
   auto* s3_endpoint = cmd->add_option("--s3-endpoint", flags->s3_endpoint, "S3-compatible endpoint URL (lake-backend s3)");
   auto* s3_region = cmd->add_option("--s3-region", flags->s3_region, "S3 region for request signing")->capture_default_str();
@@ -75,6 +76,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (metadata_url->count()) c.metadata_url = flags->metadata_url;
       if (streams_nats_url->count()) c.streams_nats_url = flags->streams_nats_url;
       if (rule_http_ca->count()) c.rule_http_ca_file = flags->rule_http_ca_file;
+      if (role->count()) c.role = flags->role;
       if (lake->count()) c.lake_backend = flags->lake_backend;
       if (s3_endpoint->count()) c.s3_endpoint = flags->s3_endpoint;
       if (s3_region->count()) c.s3_region = flags->s3_region;

@@ -12,6 +12,7 @@
 #include "app/console.h"
 #include "app/lake_object_sink.h"
 #include "app/live_topics.h"
+#include "app/server_role.h"
 #include "app/api.h"
 #include "base/clock.h"
 #include "base/files.h"
@@ -63,8 +64,11 @@ Status Server::Init() {
   TRY(MakeDirs(dir + "/broker", 0700));
   TRY_ASSIGN(admin_token_, LoadOrCreateAdminToken(dir));
   TRY_ASSIGN(db_, metadata::OpenDatabase(config_.metadata_url, dir + "/metadata.db"));
-  TRY(db_->HoldExclusively());
-  log->info("metadata database: {}", db_->Describe());
+  // The control server holds the schema alone; ingest servers join it (server_role.h).
+  const bool ingest = IsIngestRole(config_);
+  if (!ingest) TRY(db_->HoldExclusively());
+  log->info("metadata database: {} role={}", db_->Describe(), config_.role);
+  if (ingest) TRY(RequireCopiedCa(dir + "/pki"));
 
   devices::DevicesOptions dev_opts;
   dev_opts.pki_dir = dir + "/pki";
@@ -101,6 +105,9 @@ Status Server::Init() {
   so.wal_segment_bytes = uint64_t(config_.wal_segment_mib) << 20;
   so.wal_commit_delay_us = config_.wal_commit_delay_us;
   so.max_pending_bytes = uint64_t(config_.stream_max_pending_mib) << 20;
+  if (ingest) {
+    TRY_ASSIGN(so.epoch_salt, LoadOrCreateEpochSalt(dir));
+  }
   if (!config_.streams_nats_url.empty()) {
     auto logs = streams::JetStreamLogs::Connect(config_.streams_nats_url);
     if (!logs.ok()) return logs.status().WithContext("--streams-nats-url");
@@ -110,21 +117,7 @@ Status Server::Init() {
   }
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
-  TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
-  TRY_ASSIGN(jobs_, lake::JobManager::Open(db_.get(), catalog_.get(), lake_.get(), dir + "/tmp/etl"));
-  // Endpoints come back now: their worker processes load while the rest starts.
-  TRY_ASSIGN(serving_store_, serving::ServingStore::Open(db_.get()));
-  serving::ServingOptions serving_options;
-  serving_options.forecast_tool = FindCompanionTool("tributary-forecast", "TRIBUTARY_FORECAST_TOOL");
-  serving_options.metrics = &metrics_;
-  serving_options.lake = lake_.get();
-  serving_options.model_cache_dir = dir + "/models";
-  TRY_ASSIGN(endpoints_, serving::EndpointManager::Open(serving_store_.get(), serving_options));
-  TRY_ASSIGN(transforms_, serving::TransformJobs::Open(db_.get(), endpoints_.get(), lake_.get()));
-  training::TrainingOptions training_options;
-  training_options.trainer = {serving_options.forecast_tool};
-  training_options.scratch_dir = dir + "/tmp/training";
-  TRY_ASSIGN(training_, training::TrainingJobs::Open(db_.get(), lake_.get(), training_options));
+  if (!ingest) TRY(StartControlServices());
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
   runtime_->Start();
@@ -175,35 +168,41 @@ Status Server::Init() {
   broker_->SetInterceptor(live_.get());
   TRY(broker_->Start());
   // Monitors publish their events through the broker: they start after it.
-  monitor_services_ = MakeMonitorServices(this);
-  monitor::MonitorOptions monitor_options;
-  monitor_options.scratch_dir = dir + "/tmp/monitor";
-  monitor_options.metrics = &metrics_;
-  TRY_ASSIGN(monitors_, monitor::Monitors::Open(db_.get(), monitor_services_.get(), monitor_options));
+  if (!ingest) {
+    monitor_services_ = MakeMonitorServices(this);
+    monitor::MonitorOptions monitor_options;
+    monitor_options.scratch_dir = dir + "/tmp/monitor";
+    monitor_options.metrics = &metrics_;
+    TRY_ASSIGN(monitors_,
+               monitor::Monitors::Open(db_.get(), monitor_services_.get(), monitor_options));
+  }
 
   auto router = std::make_shared<net::Router>();
   AddSystemRoutes(router.get(), this);
   AddThingRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
-  AddCatalogRoutes(router.get(), this);
-  AddJobRoutes(router.get(), this);
-  AddServingRoutes(router.get(), this);
-  AddForecastRoutes(router.get(), this);
-  AddTrainingRoutes(router.get(), this);
-  AddMonitorRoutes(router.get(), this);
+  if (!ingest) {
+    AddCatalogRoutes(router.get(), this);
+    AddJobRoutes(router.get(), this);
+    AddServingRoutes(router.get(), this);
+    AddForecastRoutes(router.get(), this);
+    AddTrainingRoutes(router.get(), this);
+    AddMonitorRoutes(router.get(), this);
+  }
   AddLakeRoutes(router.get(), this);
   AddLiveRoutes(router.get(), this);
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
   std::shared_ptr<const Console> console;
-  if (config_.console) console = std::make_shared<const Console>(config_.console_dir);
+  // The console drives every stage: the control server's alone.
+  if (config_.console && !ingest) console = std::make_shared<const Console>(config_.console_dir);
   net::HttpServerOptions h;
   h.bind_address = config_.bind_address;
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
-      h, runtime_.get(), [router, token, unauthorized, console](net::HttpRequest& req, net::HttpRespond respond) {
+      h, runtime_.get(), [router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
         if (console && Console::Handles(req.path)) return respond(*console->Serve(req));
         bool open = req.path == "/healthz" || req.path == "/metrics";
         if (!open && !BearerTokenMatches(req.Header("authorization"), token)) {
@@ -212,12 +211,41 @@ Status Server::Init() {
                                         "missing or wrong token: send 'Authorization: Bearer <token>' "
                                         "(the token is in <data-dir>/admin.token)"));
         }
+        if (ingest) {
+          if (auto refused = ControlServerOnly(req.path)) {
+            return respond(net::JsonError(409, "failed_precondition", *refused));
+          }
+        }
         router->Dispatch(req, std::move(respond));
       });
   TRY(http_->Start());
   TRY(WriteServerInfo());
   log->info("started data_dir={} http_port={} mqtt_tls_port={} mqtt_ws_port={} mqtt_port={}", dir,
             http_->port(), broker_->tls_port(), broker_->ws_port(), broker_->tcp_port());
+  return Status::Ok();
+}
+
+// What only the control server runs (role "all"): crawlers, ETL jobs, endpoints, batch
+// transforms and training jobs. Each takes up its own unfinished work at start-up, so
+// one server per metadata database runs them.
+Status Server::StartControlServices() {
+  const std::string& dir = config_.data_dir;
+  TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
+  TRY_ASSIGN(jobs_, lake::JobManager::Open(db_.get(), catalog_.get(), lake_.get(), dir + "/tmp/etl"));
+  // Endpoints come back now: their worker processes load while the rest starts.
+  TRY_ASSIGN(serving_store_, serving::ServingStore::Open(db_.get()));
+  serving::ServingOptions serving_options;
+  serving_options.forecast_tool = FindCompanionTool("tributary-forecast", "TRIBUTARY_FORECAST_TOOL");
+  serving_options.metrics = &metrics_;
+  serving_options.lake = lake_.get();
+  serving_options.model_cache_dir = dir + "/models";
+  TRY_ASSIGN(endpoints_, serving::EndpointManager::Open(serving_store_.get(), serving_options));
+  TRY_ASSIGN(transforms_, serving::TransformJobs::Open(db_.get(), endpoints_.get(), lake_.get()));
+  training::TrainingOptions training_options;
+  training_options.trainer = {serving_options.forecast_tool};
+  training_options.scratch_dir = dir + "/tmp/training";
+  TRY_ASSIGN(training_, training::TrainingJobs::Open(db_.get(), lake_.get(), training_options));
+
   return Status::Ok();
 }
 

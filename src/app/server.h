@@ -80,6 +80,7 @@ class Server {
   explicit Server(ServerConfig config);
   Status Init();
   // <data-dir>/server.json: the pid and the ports actually bound, for clients and tests.
+  Status StartControlServices();
   Status WriteServerInfo() const;
 
   ServerConfig config_;
