@@ -1,0 +1,180 @@
+// Several servers on one PostgreSQL schema: a control server (role `all`) and an ingest
+// server (`--role ingest`) beside it, the lake on an S3-compatible server (s3rver) they
+// share. Devices whose kits the control server made connect to either; both route their
+// messages through the same rules into the same streams' bucket, each from a WAL of its
+// own. What one server changes (a stream and a rule created, a rule disabled, a thing
+// deactivated, a stream deleted) the other follows within moments, through PostgreSQL's
+// LISTEN/NOTIFY; the ingest server disconnects a thing deactivated on the control server.
+// An ingest server refuses to start without the control server's CA, a PostgreSQL
+// metadata URL or a shared lake, and refuses the control server's API paths.
+//
+// Runs under scripts/with-postgres (ctest -R integration_ingest_tier):
+//   scripts/with-postgres env TRIBUTARY_BIN=build/tributary NODE_PATH=tests/node_modules \
+//     node --test tests/integration/ingest_tier.test.js
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep } = require('./harness');
+const { thingOptions, connect, connectRefused, publish, end } = require('./clients');
+const { createRoutedStream } = require('./routing');
+const { startS3, listKeys, getObject } = require('./s3');
+
+const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL;
+const BUCKET = 'fleet-lake';
+
+// Polls `fn` until it returns a truthy value; fails naming `what` after `timeoutMs`.
+async function eventually(fn, what, { timeoutMs = 15000, everyMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await sleep(everyMs);
+  }
+}
+
+// Every record line in the bucket's objects under `prefix`.
+async function lakeRecords(s3, prefix = '') {
+  const records = [];
+  for (const key of await listKeys(s3, BUCKET, prefix)) {
+    for (const line of (await getObject(s3, BUCKET, key)).toString('utf8').split('\n')) if (line) records.push(line);
+  }
+  return records;
+}
+
+if (!PG_URL) {
+  test('servers sharing one metadata schema', () => {
+    assert.fail('TRIBUTARY_TEST_POSTGRES_URL is not set: run this file under scripts/with-postgres ' +
+                '(ctest -R integration_ingest_tier does)');
+  });
+} else {
+  describe('a control server and an ingest server on one schema', { timeout: 120000 }, () => {
+    const schema = `ingest_${crypto.randomBytes(5).toString('hex')}`;
+    const metadataUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+    let s3;
+    let lakeArgs;
+    let control;
+    let ingest;
+    const clients = [];
+
+    before(async () => {
+      s3 = await startS3([BUCKET]);
+      process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+      lakeArgs = ['--lake-backend', 's3', '--s3-endpoint', `http://127.0.0.1:${s3.port}`];
+      control = await Server.start({ tag: 'control', args: ['--metadata-url', metadataUrl, ...lakeArgs] });
+    });
+    after(async () => {
+      for (const c of clients) await end(c);
+      if (ingest) await ingest.dispose();
+      if (control) await control.dispose();
+      if (s3) s3.child.stdin.end();
+    });
+
+    const ingestArgs = () => ['--role', 'ingest', '--metadata-url', metadataUrl, ...lakeArgs];
+
+    test('an ingest server refuses to start without what it needs', async () => {
+      const refused = async (extra, expected) => {
+        const dataDir = makeTempDir('ingest-refused');
+        const r = await run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
+                                  '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs: 20000 });
+        assert.notEqual(r.code, 0, describeRun('tributary server (must be refused)', r));
+        assert.match(r.stderr, expected, describeRun('tributary server', r));
+      };
+      await refused(ingestArgs(), /role 'ingest': .*\/pki\/ca\.crt is missing\. Copy ca\.crt and ca\.key from the control server's/);
+      await refused(['--role', 'ingest', ...lakeArgs], /role 'ingest' needs metadata_url/);
+      await refused(['--role', 'ingest', '--metadata-url', metadataUrl], /role 'ingest' needs a lake the servers share/);
+      // The control server holds the schema: a second one is still refused.
+      await refused(['--metadata-url', metadataUrl, ...lakeArgs], /is in use by another server/);
+    });
+
+    test('devices on either server land in one lake, and each server follows the other', async () => {
+      const dir = makeTempDir('ingest-rules');
+      await createRoutedStream(control, dir, { stream: 'fleet', bucket: BUCKET, filter: 'devices/+/pollution',
+                                               rule: 'to_lake', streamArgs: ['--buffer-interval-s', '1'] });
+      const kitA = await control.createThing(thingName('on-control'));
+      const kitB = await control.createThing(thingName('on-ingest'));
+
+      // The ingest server: the control server's CA (and, for the CLI, its admin token).
+      const ingestDir = makeTempDir('ingest');
+      fs.mkdirSync(path.join(ingestDir, 'pki'), { mode: 0o700 });
+      for (const f of ['ca.crt', 'ca.key']) {
+        fs.copyFileSync(path.join(control.dataDir, 'pki', f), path.join(ingestDir, 'pki', f));
+        fs.chmodSync(path.join(ingestDir, 'pki', f), 0o600);
+      }
+      fs.copyFileSync(path.join(control.dataDir, 'admin.token'), path.join(ingestDir, 'admin.token'));
+      ingest = await Server.start({ dataDir: ingestDir, args: ingestArgs() });
+      const info = await ingest.api('GET', '/v1/server');
+      assert.equal(info.json.role, 'ingest', info.text);
+      const notHere = await ingest.api('GET', '/v1/endpoints');
+      assert.equal(notHere.status, 409, notHere.text);
+      assert.match(notHere.json.error.message, /\/v1\/endpoints is served by the control server: this server's role is 'ingest'/);
+      assert.equal((await ingest.api('GET', '/console/')).status, 404, 'no console on an ingest server');
+      // What existed before it started: the stream and the rule run here too.
+      const streams = await ingest.api('GET', '/v1/streams');
+      assert.deepEqual(streams.json.streams.map((s) => s.config.name), ['fleet'], streams.text);
+
+      // A device on each server, both with kits of the control server's CA.
+      const onControl = await connect(thingOptions(control, kitA));
+      const onIngest = await connect(thingOptions(ingest, kitB));
+      clients.push(onControl, onIngest);
+      const sent = [];
+      for (let i = 0; i < 40; i++) {
+        for (const [client, kit] of [[onControl, kitA], [onIngest, kitB]]) {
+          const payload = JSON.stringify({ ...JSON.parse(pollutionPayload(i)), device: kit.thing });
+          assert.ifError((await publish(client, kit.topic, payload)).err);
+          sent.push(payload);
+        }
+      }
+      await eventually(async () => (await lakeRecords(s3)).length >= sent.length,
+                       `${sent.length} records in the lake\n${ingest.tail(20)}`);
+      assert.deepEqual((await lakeRecords(s3)).sort(), [...sent].sort(), 'each record exactly once');
+
+      // Created on the control server while the ingest server runs: followed there.
+      await createRoutedStream(control, dir, { stream: 'hot', bucket: BUCKET, filter: 'devices/+/hot',
+                                               rule: 'hot_rule',
+                                               streamArgs: ['--prefix', 'hot/', '--buffer-interval-s', '1'] });
+      await eventually(async () => (await ingest.api('GET', '/v1/rules/hot_rule')).status === 200,
+                       'rule hot_rule on the ingest server');
+      const hot = JSON.stringify({ device: kitB.thing, celsius: 81 });
+      assert.ifError((await publish(onIngest, `devices/${kitB.thing}/hot`, hot)).err);
+      await eventually(async () => (await lakeRecords(s3, 'hot/')).includes(hot),
+                       `the hot reading under hot/ in the lake\n${ingest.tail(20)}`);
+
+      // Created on the ingest server: followed by the control server.
+      const ruleFile = path.join(dir, 'ingest_made.json');
+      fs.writeFileSync(ruleFile, JSON.stringify({ topicRulePayload: { sql: "SELECT * FROM 'nowhere/#'", actions: [] } }));
+      await ingest.cliOk(['rule', 'create', 'ingest_made', '--payload', ruleFile]);
+      await eventually(async () => (await control.api('GET', '/v1/rules/ingest_made')).status === 200,
+                       'rule ingest_made on the control server');
+
+      // Disabled on the control server: the ingest server stops routing with it.
+      await control.cliOk(['rule', 'disable', 'to_lake']);
+      await eventually(async () => (await ingest.api('GET', '/v1/rules/to_lake')).json?.ruleDisabled === true,
+                       'rule to_lake disabled on the ingest server');
+      const ignored = JSON.stringify({ ...JSON.parse(pollutionPayload(999)), device: kitB.thing });
+      assert.ifError((await publish(onIngest, kitB.topic, ignored)).err);
+      await sleep(2500);  // past the 1 s buffer interval
+      assert.ok(!(await lakeRecords(s3)).includes(ignored), 'a disabled rule routed a message on the ingest server');
+
+      // Deleted on the control server: stopped on the ingest server.
+      await control.cliOk(['stream', 'delete', 'hot']);
+      await eventually(async () => (await ingest.api('GET', '/v1/streams/hot')).status === 404,
+                       'stream hot gone from the ingest server');
+
+      // A thing deactivated on the control server is disconnected from the ingest server,
+      // and its next connection there is refused.
+      const closed = new Promise((resolve) => onIngest.once('close', resolve));
+      await control.cliOk(['thing', 'deactivate', kitB.thing]);
+      await Promise.race([closed, sleep(10000).then(() => assert.fail(`the ingest server kept ${kitB.thing} connected`))]);
+      onIngest.end(true);
+      const again = await connectRefused(thingOptions(ingest, kitB, { reconnectPeriod: 0 }));
+      assert.notEqual(again.connackCode ?? again.error ?? 'refused', 0);
+    });
+  });
+}
