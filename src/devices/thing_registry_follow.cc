@@ -1,5 +1,6 @@
 // DeviceRegistry, servers sharing one PostgreSQL schema: changes other servers announce
 // are read into this server's mirror.
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,24 @@ bool LostAccess(const Access& before, const Access& after) {
   return false;
 }
 
+// The names a notice's key stands for: itself, or for "" (anything may have changed) those
+// in the table and those `held` in the mirror. nullopt (logged) if the table cannot be read.
+std::optional<std::vector<std::string>> NamesToFollow(metadata::Database* db,
+                                                      const std::string& key, const char* sql,
+                                                      std::vector<std::string> held,
+                                                      const char* what) {
+  if (!key.empty()) return std::vector<std::string>{key};
+  auto rows = db->Query(sql);
+  if (!rows.ok()) {
+    Logger("devices")->error("{} not re-read after changes on other servers: {}", what,
+                             rows.status().ToString());
+    return std::nullopt;
+  }
+  std::set<std::string> all(held.begin(), held.end());
+  for (const auto& row : *rows) all.insert(row.Text(0));
+  return std::vector<std::string>(all.begin(), all.end());
+}
+
 }  // namespace
 
 Status DeviceRegistry::FollowOtherServers() {
@@ -58,29 +77,17 @@ void DeviceRegistry::FollowThing(const std::string& name) {
     a.policies.insert(it->second.policies.begin(), it->second.policies.end());
     return a;
   };
-  std::vector<std::string> names;
-  if (!name.empty()) {
-    names.push_back(name);
-  } else {
-    // Everything may have changed: the things in the table and those in the mirror.
-    auto rows = db_->Query("SELECT name FROM things");
-    if (!rows.ok()) {
-      Logger("devices")->error("things not re-read after changes on other servers: {}",
-                               rows.status().ToString());
-      return;
-    }
-    std::set<std::string> all;
-    for (const auto& row : *rows) all.insert(row.Text(0));
-    {
-      std::shared_lock<std::shared_mutex> lock(mirror_mu_);
-      for (const auto& [thing, cached] : things_) all.insert(thing);
-    }
-    names.assign(all.begin(), all.end());
+  std::vector<std::string> held;
+  if (name.empty()) {
+    std::shared_lock<std::shared_mutex> lock(mirror_mu_);
+    for (const auto& [thing, cached] : things_) held.push_back(thing);
   }
+  auto names = NamesToFollow(db_, name, "SELECT name FROM things", std::move(held), "things");
+  if (!names) return;
   std::vector<std::string> lost;
   {
     std::lock_guard<std::mutex> write(write_mu_);
-    for (const std::string& thing : names) {
+    for (const std::string& thing : *names) {
       Access before = snapshot(thing);
       if (Status st = MirrorThing(thing); !st.ok()) {
         Logger("devices")->error("thing={} not re-read after a change on another server: {}",
@@ -103,28 +110,18 @@ void DeviceRegistry::FollowPolicy(const std::string& name) {
     auto it = policies_.find(policy);
     return it == policies_.end() ? std::string() : it->second->source.dump();
   };
-  std::vector<std::string> names;
-  if (!name.empty()) {
-    names.push_back(name);
-  } else {
-    auto rows = db_->Query("SELECT name FROM thing_policies");
-    if (!rows.ok()) {
-      Logger("devices")->error("policies not re-read after changes on other servers: {}",
-                               rows.status().ToString());
-      return;
-    }
-    std::set<std::string> all;
-    for (const auto& row : *rows) all.insert(row.Text(0));
-    {
-      std::shared_lock<std::shared_mutex> lock(mirror_mu_);
-      for (const auto& [policy, doc] : policies_) all.insert(policy);
-    }
-    names.assign(all.begin(), all.end());
+  std::vector<std::string> held;
+  if (name.empty()) {
+    std::shared_lock<std::shared_mutex> lock(mirror_mu_);
+    for (const auto& [policy, doc] : policies_) held.push_back(policy);
   }
+  auto names =
+      NamesToFollow(db_, name, "SELECT name FROM thing_policies", std::move(held), "policies");
+  if (!names) return;
   std::set<std::string> affected;
   {
     std::lock_guard<std::mutex> write(write_mu_);
-    for (const std::string& policy : names) {
+    for (const std::string& policy : *names) {
       std::string before = source(policy);
       if (Status st = MirrorPolicy(policy); !st.ok()) {
         Logger("devices")->error("policy={} not re-read after a change on another server: {}",

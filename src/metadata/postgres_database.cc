@@ -113,14 +113,7 @@ Result<std::unique_ptr<Database>> PostgresDatabase::Connect(const std::string& u
   std::vector<std::pair<std::string, std::string>> params = {{"dbname", conninfo},
                                                              {"application_name", app}};
   if (!has_timeout) params.emplace_back("connect_timeout", "10");
-  std::vector<const char*> keys, values;
-  for (const auto& [k, v] : params) {
-    keys.push_back(k.c_str());
-    values.push_back(v.c_str());
-  }
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
-  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  PGconn* conn = ConnectWithParams(params);
   if (conn == nullptr) return ResourceExhausted("metadata database: libpq could not allocate a connection");
   std::unique_ptr<PostgresDatabase> db(new PostgresDatabase(conn, schema, std::move(params)));
   if (PQstatus(conn) != CONNECTION_OK) {

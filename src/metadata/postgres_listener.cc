@@ -28,6 +28,17 @@ std::string OneLinePgMessage(const char* msg) {
   return out;
 }
 
+pg_conn* ConnectWithParams(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : params) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  return PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+}
+
 std::string ChangeNoticePayload(std::string_view schema, std::string_view sender,
                                 std::string_view topic, std::string_view key) {
   return fmt::format("{}\t{}\t{}\t{}", schema, sender, topic, key);
@@ -95,14 +106,7 @@ PostgresListener::~PostgresListener() {
 }
 
 Status PostgresListener::Connect() {
-  std::vector<const char*> keys, values;
-  for (const auto& [k, v] : params_) {
-    keys.push_back(k.c_str());
-    values.push_back(v.c_str());
-  }
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
-  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  PGconn* conn = ConnectWithParams(params_);
   if (conn == nullptr) return ResourceExhausted("libpq could not allocate a connection");
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   auto fail = [&](const std::string& what) {

@@ -37,6 +37,11 @@ inline constexpr const char* kChangeChannel = "tributary_metadata";
 // libpq's messages end in a newline and continue on tab-indented lines: one line.
 std::string OneLinePgMessage(const char* msg);
 
+// PQconnectdbParams over `params` (libpq's keywords and values; the database's
+// connection and the listener's are made the same way). Null only if libpq cannot
+// allocate; check PQstatus.
+pg_conn* ConnectWithParams(const std::vector<std::pair<std::string, std::string>>& params);
+
 // The payload of a notice, and back; nullopt for one that is not ours.
 std::string ChangeNoticePayload(std::string_view schema, std::string_view sender,
                                 std::string_view topic, std::string_view key);
