@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <string>
 
 #include "base/ascii.h"
 
@@ -205,6 +206,46 @@ std::string RedactedUrl(const ConnectOptions& options) {
     url += std::string(options.tls ? ",tls://" : ",nats://") + HostPort(more.host, more.port);
   }
   return url;
+}
+
+Result<ConnectOptions> ParseNatsUrlWithParameters(std::string_view url, const UrlParameterFn& other,
+                                                  std::string_view other_names) {
+  size_t q = url.find('?');
+  TRY_ASSIGN(ConnectOptions options, ParseNatsUrl(url.substr(0, q)));
+  std::string_view query = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (key == "tls_ca" || key == "tls_cert" || key == "tls_key" || key == "creds" ||
+        key == "nkey_seed") {
+      if (value.empty()) {
+        return InvalidArgument("NATS URL parameter " + std::string(key) + " needs a file's path");
+      }
+      std::string& field = key == "tls_ca"     ? options.tls_ca_file
+                           : key == "tls_cert" ? options.tls_cert_file
+                           : key == "tls_key"  ? options.tls_key_file
+                           : key == "creds"    ? options.creds_file
+                                               : options.nkey_seed_file;
+      field = std::string(value);
+      continue;
+    }
+    TRY_ASSIGN(bool taken, other(key, value));
+    if (!taken) {
+      std::string known(other_names);
+      if (!known.empty()) known += ", ";
+      return InvalidArgument("NATS URL parameter '" + std::string(key) + "' is unknown (known: " +
+                             known + "tls_ca, tls_cert, tls_key, creds, nkey_seed)");
+    }
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return InvalidArgument("NATS URL parameters tls_cert and tls_key go together");
+  }
+  return options;
 }
 
 }  // namespace tributary::nats

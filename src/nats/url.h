@@ -20,6 +20,7 @@
 // ConnectOptions. Pure functions.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,15 @@ namespace tributary::nats {
 // 1..65535, a path; in a list, an empty entry, or one whose scheme or credentials differ
 // from the first's.
 Result<ConnectOptions> ParseNatsUrl(std::string_view url);
+
+// A URL as above followed by "?key=value&...". The connection's own parameters, files'
+// paths, go into the options: tls_ca, tls_cert and tls_key (together), creds, nkey_seed.
+// Every other one is handed to `other`, which returns true if it took it (or an error
+// naming it); one nobody takes is InvalidArgument listing `other_names` and the
+// connection's.
+using UrlParameterFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
+Result<ConnectOptions> ParseNatsUrlWithParameters(std::string_view url, const UrlParameterFn& other,
+                                                  std::string_view other_names);
 
 // "host:port" or "[v6]:port" (INFO's connect_urls), port 4222 if left out; nullopt if
 // malformed.

@@ -57,45 +57,6 @@ Result<int64_t> IntParam(std::string_view key, std::string_view value, int64_t l
   return v;
 }
 
-// Splits "?a=1&b=2" off `url` into `options`.
-Status ApplyQuery(std::string_view query, JetStreamLogOptions* options) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string_view key = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    if (key == "replicas") {
-      TRY_ASSIGN(int64_t r, IntParam(key, value, 1, 5));
-      options->replicas = static_cast<int>(r);
-    } else if (key == "ack_wait_s") {
-      TRY_ASSIGN(int64_t s, IntParam(key, value, 1, 3600));
-      options->ack_wait_ms = s * 1000;
-    } else if (key == "max_bytes") {
-      TRY_ASSIGN(options->max_bytes, IntParam(key, value, 1, INT64_MAX));
-    } else if (key == "tls_ca" || key == "tls_cert" || key == "tls_key" || key == "creds" ||
-               key == "nkey_seed") {
-      if (value.empty()) {
-        return InvalidArgument(fmt::format("NATS URL parameter {} needs a file's path", key));
-      }
-      std::string& field = key == "tls_ca"     ? options->connect.tls_ca_file
-                           : key == "tls_cert" ? options->connect.tls_cert_file
-                           : key == "tls_key"  ? options->connect.tls_key_file
-                           : key == "creds"    ? options->connect.creds_file
-                                               : options->connect.nkey_seed_file;
-      field = std::string(value);
-    } else {
-      return InvalidArgument(fmt::format(
-          "NATS URL parameter '{}' is unknown (known: replicas, ack_wait_s, max_bytes, "
-          "tls_ca, tls_cert, tls_key, creds, nkey_seed)",
-          key));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 std::string JetStreamName(std::string_view stream) { return "TRIBUTARY_" + Encode(stream); }
@@ -107,12 +68,22 @@ std::string JetStreamSubject(std::string_view stream) {
 
 Result<std::shared_ptr<JetStreamLogs>> JetStreamLogs::Connect(std::string_view url) {
   JetStreamLogOptions options;
-  size_t q = url.find('?');
-  TRY_ASSIGN(options.connect, nats::ParseNatsUrl(url.substr(0, q)));
-  if (q != std::string_view::npos) TRY(ApplyQuery(url.substr(q + 1), &options));
-  if (options.connect.tls_cert_file.empty() != options.connect.tls_key_file.empty()) {
-    return InvalidArgument("NATS URL parameters tls_cert and tls_key go together");
-  }
+  auto stream_parameter = [&options](std::string_view key, std::string_view value) -> Result<bool> {
+    if (key == "replicas") {
+      TRY_ASSIGN(int64_t r, IntParam(key, value, 1, 5));
+      options.replicas = static_cast<int>(r);
+    } else if (key == "ack_wait_s") {
+      TRY_ASSIGN(int64_t s, IntParam(key, value, 1, 3600));
+      options.ack_wait_ms = s * 1000;
+    } else if (key == "max_bytes") {
+      TRY_ASSIGN(options.max_bytes, IntParam(key, value, 1, INT64_MAX));
+    } else {
+      return false;
+    }
+    return true;
+  };
+  TRY_ASSIGN(options.connect, nats::ParseNatsUrlWithParameters(url, stream_parameter,
+                                                               "replicas, ack_wait_s, max_bytes"));
   options.connect.name = "tributary streams";
   TRY_ASSIGN(auto conn, nats::Connection::Connect(options.connect));
   if (!conn->jetstream()) {
