@@ -203,8 +203,8 @@ TEST_F(RulesEngineTest, ARefusalRepeatedPerMessageIsLoggedAboutOnceASecond) {
   Logger("rules")->sinks().push_back(capture);
   int refused = 0;
   auto start = std::chrono::steady_clock::now();
-  // Past one second: at least one report must come, whatever an earlier test logged.
-  while (refused < 1000 || std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1100)) {
+  // Past two seconds: at least two reports must come, whatever an earlier test logged.
+  while (refused < 1000 || std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2200)) {
     refused += Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce) == 2;
   }
   auto& sinks = Logger("rules")->sinks();
@@ -216,15 +216,16 @@ TEST_F(RulesEngineTest, ARefusalRepeatedPerMessageIsLoggedAboutOnceASecond) {
   std::regex report("record not accepted, the device will send again: stream buffer full "
                     "\\(and ([0-9]+) more since the last report\\)");
   size_t reports = 0;
-  uint64_t held = 0;
+  uint64_t held = 0;  // in the reports after the first
   for (auto it = std::sregex_iterator(text.begin(), text.end(), report); it != std::sregex_iterator(); ++it) {
-    ++reports;
-    held += std::stoull((*it)[1]);
+    // The first report's count may include refusals an earlier test made in its second.
+    if (++reports > 1) held += std::stoull((*it)[1]);
   }
-  EXPECT_GE(reports, 1u) << text;
+  EXPECT_GE(reports, 2u) << text;
   EXPECT_LE(reports, static_cast<size_t>(seconds) + 2) << text;
   EXPECT_GT(held, 0u) << text;
-  EXPECT_LE(held + reports, static_cast<uint64_t>(refused) + 1) << text;
+  // Each later report stands for itself and the refusals it held back, all of this test's.
+  EXPECT_LE(held + reports - 1, static_cast<uint64_t>(refused)) << text;
 }
 
 TEST_F(RulesEngineTest, MissingStreamGoesToTheErrorActionAndIsAcknowledged) {
