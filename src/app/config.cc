@@ -51,6 +51,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "stream_max_pending_mib") TRY(Take(j, key, &c->stream_max_pending_mib, path));
     else if (key == "metadata_url") TRY(Take(j, key, &c->metadata_url, path));
     else if (key == "streams_nats_url") TRY(Take(j, key, &c->streams_nats_url, path));
+    else if (key == "broker_nats_url") TRY(Take(j, key, &c->broker_nats_url, path));
     else if (key == "rule_http_ca_file") TRY(Take(j, key, &c->rule_http_ca_file, path));
     else if (key == "role") TRY(Take(j, key, &c->role, path));
     else if (key == "lake_backend") TRY(Take(j, key, &c->lake_backend, path));

@@ -46,6 +46,11 @@ struct ServerConfig {
   // &tls_cert=F&tls_key=F&creds=F&nkey_seed=F]" = a NATS
   // JetStream stream per delivery stream (streams/jetstream_log.h).
   std::string streams_nats_url;
+  // MQTT messages between servers over NATS core (broker/nats_bridge.h, docs/scaling.md):
+  // "" = none; "nats:// or tls://host:port[?prefix=P&tls_ca=F&tls_cert=F&tls_key=F&creds=F
+  // &nkey_seed=F]" = every device's message is published there too, and the other servers'
+  // are delivered to subscribers here.
+  std::string broker_nats_url;
   // PEM CAs that rules' http actions trust for https endpoints, instead of the system's
   // ("" = the system's).
   std::string rule_http_ca_file;

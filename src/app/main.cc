@@ -38,6 +38,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* max_pending = cmd->add_option("--stream-max-pending-mib", flags->stream_max_pending_mib, "per stream, MiB acknowledged and not yet delivered before records are refused (1..65536); buffers go out early past half")->capture_default_str();
   auto* wal_dir = cmd->add_option("--wal-dir", flags->wal_dir, "streams' WAL directory (default <data-dir>/wal), e.g. on a faster device of its own");
   auto* streams_nats_url = cmd->add_option("--streams-nats-url", flags->streams_nats_url, "keep the streams' records in NATS JetStream instead of local WALs: nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
+  auto* broker_nats_url = cmd->add_option("--broker-nats-url", flags->broker_nats_url, "bridge MQTT messages between servers over NATS core: nats:// or tls://host:port[?prefix=P&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
   auto* rule_http_ca = cmd->add_option("--rule-http-ca-file", flags->rule_http_ca_file, "PEM CAs that rules' http actions trust for https endpoints (default: the system's)");
   auto* metadata_url = cmd->add_option("--metadata-url", flags->metadata_url, "metadata database: postgresql://user@host:port/db[?schema=name] (default: SQLite in the data directory)");
   auto* role = cmd->add_option("--role", flags->role, "all (everything; the control server) or ingest (broker, rules and streams only, beside a control server on the same PostgreSQL schema)")->capture_default_str();
@@ -75,6 +76,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (max_pending->count()) c.stream_max_pending_mib = flags->stream_max_pending_mib;
       if (metadata_url->count()) c.metadata_url = flags->metadata_url;
       if (streams_nats_url->count()) c.streams_nats_url = flags->streams_nats_url;
+      if (broker_nats_url->count()) c.broker_nats_url = flags->broker_nats_url;
       if (rule_http_ca->count()) c.rule_http_ca_file = flags->rule_http_ca_file;
       if (role->count()) c.role = flags->role;
       if (lake->count()) c.lake_backend = flags->lake_backend;

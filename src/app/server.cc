@@ -18,6 +18,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "broker/broker.h"
+#include "broker/nats_bridge.h"
 #include "devices/thing_registry.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
@@ -165,7 +166,24 @@ Status Server::Init() {
       rule_metrics_.get(), rule_objects_.get(), rule_http_.get());
   // Watchers of live topics see each message before the rules engine does.
   live_ = std::make_unique<LiveTopics>(rules_engine_.get());
-  broker_->SetInterceptor(live_.get());
+  broker::MessageInterceptor* first = live_.get();
+  if (!config_.broker_nats_url.empty()) {
+    // Other servers' devices' messages reach subscribers here as the server's own do.
+    broker::NatsBridgeOptions bridge;
+    bridge.url = config_.broker_nats_url;
+    bridge.next = live_.get();
+    bridge.metrics = &metrics_;
+    bridge.deliver = [this](const std::string& topic, std::string payload, mqtt::QoS qos,
+                            bool retain) {
+      live_->Offer(topic, payload, static_cast<int>(qos), retain);
+      broker_->Publish(topic, std::move(payload), qos, retain);
+    };
+    auto started = broker::NatsBridge::Start(std::move(bridge));
+    if (!started.ok()) return started.status().WithContext("--broker-nats-url");
+    bridge_ = std::move(started).value();
+    first = bridge_.get();
+  }
+  broker_->SetInterceptor(first);
   TRY(broker_->Start());
   // Monitors publish their events through the broker: they start after it.
   if (!ingest) {
@@ -276,6 +294,7 @@ void Server::Stop() {
   // Waiting live-topic polls are answered while the runtime can still write them.
   if (live_) live_->Close();
   monitors_.reset();  // ends evaluations between requests, retrainings between steps; publishes through the broker
+  if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered, every s3
   // action's object written.

@@ -17,7 +17,7 @@
 
 namespace tributary::metadata { class Database; }
 namespace tributary::net { class Runtime; class HttpServer; }
-namespace tributary::broker { class Broker; }
+namespace tributary::broker { class Broker; class NatsBridge; }
 namespace tributary::devices { class DeviceRegistry; }
 namespace tributary::objstore { class ObjectStoreProvider; }
 namespace tributary::streams {
@@ -105,6 +105,7 @@ class Server {
   std::unique_ptr<rules::HttpPostQueue> rule_http_;  // http actions' requests
   std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
+  std::unique_ptr<broker::NatsBridge> bridge_;  // in front of live_, with broker_nats_url
   std::unique_ptr<serving::ServingStore> serving_store_;
   std::unique_ptr<serving::EndpointManager> endpoints_;
   std::unique_ptr<serving::TransformJobs> transforms_;

@@ -1,0 +1,150 @@
+#include "broker/nats_bridge.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nats/testing/nats_server.h"
+
+namespace tributary::broker {
+namespace {
+
+TEST(BridgeSubjectTest, TopicsRoundTripThroughSubjects) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"devices/sensor-1/pollution", "tributary.mqtt.devices.sensor-1.pollution"},
+      {"a//b", "tributary.mqtt.a.%.b"},
+      {"/lead", "tributary.mqtt.%.lead"},
+      {"trail/", "tributary.mqtt.trail.%"},
+      {"v1.2 x*>", "tributary.mqtt.v1%2E2%20x%2A%3E"},
+      {"100%", "tributary.mqtt.100%25"},
+      {"caf\xc3\xa9", "tributary.mqtt.caf%C3%A9"},
+  };
+  for (const auto& [topic, subject] : cases) {
+    auto got = TopicToSubject("tributary.mqtt", topic);
+    ASSERT_TRUE(got.has_value()) << topic;
+    EXPECT_EQ(*got, subject);
+    auto back = SubjectToTopic("tributary.mqtt", subject);
+    ASSERT_TRUE(back.has_value()) << subject;
+    EXPECT_EQ(*back, topic);
+  }
+  EXPECT_FALSE(TopicToSubject("p", std::string(kMaxBridgedSubject, '/')).has_value());
+  for (const char* bad : {"other.a", "tributary.mqtt", "tributary.mqtt.", "tributary.mqtt.a..b",
+                          "tributary.mqtt.a%2", "tributary.mqtt.a%zz", "tributary.mqtt.a%2e",
+                          "tributary.mqttx.a", "tributary.mqtt.a b"}) {
+    EXPECT_FALSE(SubjectToTopic("tributary.mqtt", bad).has_value()) << bad;
+  }
+}
+
+// What a bridge hands on: to the rest of the chain here, and to the other server.
+class Recorder : public MessageInterceptor {
+ public:
+  void OnPublish(const InboundMessage& msg, PublishDone done) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      passed.emplace_back(msg.topic);
+    }
+    if (done) done(PublishVerdict::kAccepted);
+  }
+  struct Delivered {
+    std::string topic, payload;
+    mqtt::QoS qos;
+    bool retain;
+  };
+  std::function<void(const std::string&, std::string, mqtt::QoS, bool)> Deliver() {
+    return [this](const std::string& topic, std::string payload, mqtt::QoS qos, bool retain) {
+      std::lock_guard<std::mutex> lock(mu);
+      delivered.push_back({topic, std::move(payload), qos, retain});
+    };
+  }
+  size_t DeliveredCount() {
+    std::lock_guard<std::mutex> lock(mu);
+    return delivered.size();
+  }
+  std::mutex mu;
+  std::vector<std::string> passed;
+  std::vector<Delivered> delivered;
+};
+
+InboundMessage Message(std::string_view topic, std::string_view payload, mqtt::QoS qos,
+                       bool retain = false) {
+  static const mqtt::Properties kNone;
+  return InboundMessage{"client", "thing", topic, payload, qos, retain, &kNone, 0};
+}
+
+std::unique_ptr<NatsBridge> StartBridge(const std::string& url, Recorder* r) {
+  NatsBridgeOptions o;
+  o.url = url;
+  o.next = r;
+  o.deliver = r->Deliver();
+  auto b = NatsBridge::Start(std::move(o));
+  EXPECT_TRUE(b.ok()) << b.status().ToString();
+  return b.ok() ? std::move(b).value() : nullptr;
+}
+
+TEST(NatsBridgeTest, MessagesReachTheOtherServersSubscribersOnce) {
+  nats::testing::NatsServer server;
+  ASSERT_TRUE(server.Start().ok());
+  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+  Recorder here, there, elsewhere;
+  auto a = StartBridge(url, &here);
+  auto b = StartBridge(url, &there);
+  auto c = StartBridge(url + "?prefix=other.fleet", &elsewhere);  // another deployment
+  ASSERT_TRUE(a && b && c);
+
+  int acknowledged = 0;
+  a->OnPublish(Message("devices/s-1/pollution", "{\"o\":1}", mqtt::QoS::kAtLeastOnce),
+               [&](PublishVerdict v) { acknowledged += v == PublishVerdict::kAccepted; });
+  a->OnPublish(Message("devices/s-1/state", "on", mqtt::QoS::kAtMostOnce, /*retain=*/true), {});
+  a->OnPublish(Message("$SYS/broker/uptime", "1", mqtt::QoS::kAtMostOnce), {});
+  for (int i = 0; i < 200 && there.DeliveredCount() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // anything more would be wrong
+
+  EXPECT_EQ(acknowledged, 1);  // the chain's verdict comes back through the bridge
+  EXPECT_EQ(here.passed, (std::vector<std::string>{"devices/s-1/pollution", "devices/s-1/state",
+                                                   "$SYS/broker/uptime"}));
+  EXPECT_TRUE(here.delivered.empty()) << "a server's own messages come back to it";
+  ASSERT_EQ(there.delivered.size(), 2u);
+  EXPECT_EQ(there.delivered[0].topic, "devices/s-1/pollution");
+  EXPECT_EQ(there.delivered[0].payload, "{\"o\":1}");
+  EXPECT_EQ(there.delivered[0].qos, mqtt::QoS::kAtLeastOnce);
+  EXPECT_FALSE(there.delivered[0].retain);
+  EXPECT_EQ(there.delivered[1].topic, "devices/s-1/state");
+  EXPECT_EQ(there.delivered[1].qos, mqtt::QoS::kAtMostOnce);
+  EXPECT_TRUE(there.delivered[1].retain);
+  EXPECT_TRUE(there.passed.empty()) << "a bridged message must not run the rules again";
+  EXPECT_TRUE(elsewhere.delivered.empty()) << "another prefix is another deployment";
+
+  // Closed: messages still pass down the chain, and are not bridged.
+  a->Close();
+  a->OnPublish(Message("devices/s-1/pollution", "late", mqtt::QoS::kAtMostOnce), {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(here.passed.size(), 4u);
+  EXPECT_EQ(there.DeliveredCount(), 2u);
+}
+
+TEST(NatsBridgeTest, BadUrlsAndUnreachableServersAreNamed) {
+  Recorder r;
+  NatsBridgeOptions o;
+  o.next = &r;
+  o.deliver = r.Deliver();
+  o.url = "nats://127.0.0.1:1?replicas=3";
+  auto unknown = NatsBridge::Start(o);
+  EXPECT_EQ(unknown.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find(
+                "NATS URL parameter 'replicas' is unknown (known: prefix, tls_ca"),
+            std::string::npos)
+      << unknown.status().message();
+  o.url = "nats://127.0.0.1:1?prefix=a..b";
+  EXPECT_NE(NatsBridge::Start(o).status().message().find("prefix='a..b' must be subject tokens"),
+            std::string::npos);
+  o.url = "nats://127.0.0.1:1";
+  EXPECT_EQ(NatsBridge::Start(o).status().code(), ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tributary::broker
