@@ -5,6 +5,9 @@
 // own. What one server changes (a stream and a rule created, a rule disabled, a thing
 // deactivated, a stream deleted) the other follows within moments, through PostgreSQL's
 // LISTEN/NOTIFY; the ingest server disconnects a thing deactivated on the control server.
+// Both bridge MQTT messages over a nats-server (`--broker-nats-url`): a subscriber on one
+// server receives, once, what a device publishes on the other, a command reaches a device
+// connected to the other, and a retained message is kept by both.
 // An ingest server refuses to start without the control server's CA, a PostgreSQL
 // metadata URL or a shared lake, and refuses the control server's API paths.
 //
@@ -19,7 +22,8 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep } = require('./harness');
-const { thingOptions, connect, connectRefused, publish, end } = require('./clients');
+const { thingOptions, adminOptions, connect, connectRefused, subscribe, waitMessages, publish, end } = require('./clients');
+const { NatsServer } = require('./nats');
 const { createRoutedStream } = require('./routing');
 const { startS3, listKeys, getObject } = require('./s3');
 
@@ -57,6 +61,7 @@ if (!PG_URL) {
     const schema = `ingest_${crypto.randomBytes(5).toString('hex')}`;
     const metadataUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
     let s3;
+    let nats;
     let lakeArgs;
     let control;
     let ingest;
@@ -66,7 +71,9 @@ if (!PG_URL) {
       s3 = await startS3([BUCKET]);
       process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
       process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-      lakeArgs = ['--lake-backend', 's3', '--s3-endpoint', `http://127.0.0.1:${s3.port}`];
+      nats = await NatsServer.start();
+      lakeArgs = ['--lake-backend', 's3', '--s3-endpoint', `http://127.0.0.1:${s3.port}`,
+                  '--broker-nats-url', nats.url];
       control = await Server.start({ tag: 'control', args: ['--metadata-url', metadataUrl, ...lakeArgs] });
     });
     after(async () => {
@@ -74,6 +81,7 @@ if (!PG_URL) {
       if (ingest) await ingest.dispose();
       if (control) await control.dispose();
       if (s3) s3.child.stdin.end();
+      if (nats) await nats.stop();
     });
 
     const ingestArgs = () => ['--role', 'ingest', '--metadata-url', metadataUrl, ...lakeArgs];
@@ -89,6 +97,8 @@ if (!PG_URL) {
       await refused(ingestArgs(), /role 'ingest': .*\/pki\/ca\.crt is missing\. Copy ca\.crt and ca\.key from the control server's/);
       await refused(['--role', 'ingest', ...lakeArgs], /role 'ingest' needs metadata_url/);
       await refused(['--role', 'ingest', '--metadata-url', metadataUrl], /role 'ingest' needs a lake the servers share/);
+      await refused(['--metadata-url', `${metadataUrl}x`, ...lakeArgs.slice(0, 4), '--broker-nats-url', 'nats://127.0.0.1:1'],
+                    /--broker-nats-url: .*127\.0\.0\.1:1/);
       // The control server holds the schema: a second one is still refused.
       await refused(['--metadata-url', metadataUrl, ...lakeArgs], /is in use by another server/);
     });
@@ -134,6 +144,33 @@ if (!PG_URL) {
       await eventually(async () => (await lakeRecords(s3)).length >= sent.length,
                        `${sent.length} records in the lake\n${ingest.tail(20)}`);
       assert.deepEqual((await lakeRecords(s3)).sort(), [...sent].sort(), 'each record exactly once');
+
+      // MQTT across the servers (--broker-nats-url): what a device publishes on one reaches
+      // a subscriber on the other once, a command reaches a device connected elsewhere, and
+      // a retained message is kept by both.
+      const watcher = await connect(adminOptions(control, { clientId: 'watcher' }));
+      clients.push(watcher);
+      await subscribe(watcher, `devices/${kitB.thing}/#`);
+      await subscribe(onIngest, `devices/${kitB.thing}/cmd`);
+      const reading = JSON.stringify({ device: kitB.thing, bridged: true });
+      assert.ifError((await publish(onIngest, kitB.topic, reading)).err);
+      await waitMessages(watcher, 1, { what: 'the ingest server\'s message on the control server',
+                                       filter: (m) => m.payload === reading });
+      assert.ifError((await publish(watcher, `devices/${kitB.thing}/cmd`, 'reboot')).err);
+      await waitMessages(onIngest, 1, { what: 'a command from the control server on the ingest server',
+                                        filter: (m) => m.topic === `devices/${kitB.thing}/cmd` });
+      assert.ifError((await publish(onControl, `devices/${kitA.thing}/state`, 'on', { qos: 1, retain: true })).err);
+      const late = await connect(adminOptions(ingest, { clientId: 'late' }));
+      clients.push(late);
+      await eventually(async () => {
+        await subscribe(late, `devices/${kitA.thing}/state`);
+        return late.received.some((m) => m.payload === 'on' && m.packet.retain);
+      }, 'the control server\'s retained message on the ingest server');
+      await sleep(300);
+      assert.equal(watcher.received.filter((m) => m.payload === reading).length, 1, 'bridged once');
+      const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
+      assert.match(metrics, /^tributary_bridge_forwarded_total [1-9]\d*$/m);
+      assert.match(metrics, /^tributary_bridge_received_total [1-9]\d*$/m);
 
       // Created on the control server while the ingest server runs: followed there.
       await createRoutedStream(control, dir, { stream: 'hot', bucket: BUCKET, filter: 'devices/+/hot',
