@@ -157,11 +157,13 @@ void AddLiveRoutes(net::Router* router, Server* server) {
                                p->retain);
       respond(JsonResponse({{"topic", p->topic}, {"qos", p->qos}, {"verdict", VerdictName(verdict)}}));
     };
+    // As a device's message: to the other servers (with --broker-nats-url), the watches,
+    // then the rules.
     if (p->qos == 0) {
-      server->live().OnPublish(msg, {});
+      server->interceptor().OnPublish(msg, {});
       finish(broker::PublishVerdict::kAccepted);
     } else {
-      server->live().OnPublish(msg, std::move(finish));
+      server->interceptor().OnPublish(msg, std::move(finish));
     }
   });
   router->Add("DELETE", "/v1/live/watches/{id}", [server](net::HttpRequest& req) {

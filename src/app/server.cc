@@ -174,10 +174,7 @@ Status Server::Init() {
     bridge.next = live_.get();
     bridge.metrics = &metrics_;
     bridge.deliver = [this](const std::string& topic, std::string payload, mqtt::QoS qos,
-                            bool retain) {
-      live_->Offer(topic, payload, static_cast<int>(qos), retain);
-      broker_->Publish(topic, std::move(payload), qos, retain);
-    };
+                            bool retain) { DeliverLocally(topic, std::move(payload), qos, retain); };
     auto started = broker::NatsBridge::Start(std::move(bridge));
     if (!started.ok()) return started.status().WithContext("--broker-nats-url");
     bridge_ = std::move(started).value();
@@ -280,9 +277,20 @@ Status Server::WriteServerInfo() const {
 
 void Server::PublishInternal(const std::string& topic, std::string payload, int qos,
                              mqtt::Properties properties) {
-  live_->Offer(topic, payload, qos, false);
-  broker_->Publish(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false,
-                   std::move(properties));
+  if (bridge_) bridge_->Forward(topic, payload, static_cast<mqtt::QoS>(qos), false);
+  DeliverLocally(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false,
+                 std::move(properties));
+}
+
+void Server::DeliverLocally(const std::string& topic, std::string payload, mqtt::QoS qos,
+                            bool retain, mqtt::Properties properties) {
+  live_->Offer(topic, payload, static_cast<int>(qos), retain);
+  broker_->Publish(topic, std::move(payload), qos, retain, std::move(properties));
+}
+
+broker::MessageInterceptor& Server::interceptor() {
+  if (bridge_) return *bridge_;
+  return *live_;
 }
 
 int Server::http_port() const { return http_ ? http_->port() : -1; }
@@ -291,10 +299,10 @@ void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (http_) http_->Stop();
+  if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   // Waiting live-topic polls are answered while the runtime can still write them.
   if (live_) live_->Close();
   monitors_.reset();  // ends evaluations between requests, retrainings between steps; publishes through the broker
-  if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered, every s3
   // action's object written.

@@ -17,7 +17,7 @@
 
 namespace tributary::metadata { class Database; }
 namespace tributary::net { class Runtime; class HttpServer; }
-namespace tributary::broker { class Broker; class NatsBridge; }
+namespace tributary::broker { class Broker; class MessageInterceptor; class NatsBridge; }
 namespace tributary::devices { class DeviceRegistry; }
 namespace tributary::objstore { class ObjectStoreProvider; }
 namespace tributary::streams {
@@ -70,14 +70,21 @@ class Server {
   training::TrainingJobs& training() { return *training_; }
   monitor::Monitors& monitors() { return *monitors_; }
   LiveTopics& live() { return *live_; }
+  // The start of the broker's interceptor chain: the NATS bridge if any, then live topics,
+  // then the rules (what a device's PUBLISH goes through).
+  broker::MessageInterceptor& interceptor();
   // Publishes from inside the server (republish actions, monitor events): through the
-  // broker, and to whoever watches the topic over HTTP.
+  // broker, to whoever watches the topic over HTTP, and with --broker-nats-url to the
+  // other servers.
   void PublishInternal(const std::string& topic, std::string payload, int qos,
                        mqtt::Properties properties = {});
   int64_t started_at_ms() const { return started_at_ms_; }
 
  private:
   explicit Server(ServerConfig config);
+  // To this server's subscribers and live-topic watchers only.
+  void DeliverLocally(const std::string& topic, std::string payload, mqtt::QoS qos, bool retain,
+                      mqtt::Properties properties = {});
   Status Init();
   // <data-dir>/server.json: the pid and the ports actually bound, for clients and tests.
   Status StartControlServices();

@@ -166,28 +166,32 @@ std::string NatsBridge::Describe() const {
 }
 
 void NatsBridge::OnPublish(const InboundMessage& msg, PublishDone done) {
-  if (!closed_.load(std::memory_order_acquire) && (msg.topic.empty() || msg.topic[0] != '$')) {
-    Status sent = Unavailable("the topic is too long for a NATS subject");
-    if (auto subject = TopicToSubject(prefix_, msg.topic)) {
-      thread_local nats::Headers headers;
-      headers.clear();
-      headers.emplace_back(kOriginHeader, self_);
-      headers.emplace_back(kQosHeader, std::to_string(static_cast<int>(msg.qos)));
-      if (msg.retain) headers.emplace_back(kRetainHeader, "1");
-      sent = conn_->Publish(*subject, msg.payload, {}, &headers);
-    }
-    if (sent.ok()) {
-      if (forwarded_) forwarded_->Add();
-    } else {
-      if (dropped_) dropped_->Add();
-      if (uint64_t held; drop_log_.Allow(&held)) {
-        Logger("broker")->warn("message on {} not bridged to the other servers: {} ({} more since "
-                               "the last report)",
-                               msg.topic, sent.message(), held);
-      }
-    }
-  }
+  Forward(msg.topic, msg.payload, msg.qos, msg.retain);
   options_.next->OnPublish(msg, std::move(done));
+}
+
+void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos,
+                         bool retain) {
+  if (closed_.load(std::memory_order_acquire) || topic.empty() || topic[0] == '$') return;
+  Status sent = Unavailable("the topic is too long for a NATS subject");
+  if (auto subject = TopicToSubject(prefix_, topic)) {
+    thread_local nats::Headers headers;
+    headers.clear();
+    headers.emplace_back(kOriginHeader, self_);
+    headers.emplace_back(kQosHeader, std::to_string(static_cast<int>(qos)));
+    if (retain) headers.emplace_back(kRetainHeader, "1");
+    sent = conn_->Publish(*subject, payload, {}, &headers);
+  }
+  if (sent.ok()) {
+    if (forwarded_) forwarded_->Add();
+    return;
+  }
+  if (dropped_) dropped_->Add();
+  if (uint64_t held; drop_log_.Allow(&held)) {
+    Logger("broker")->warn("message on {} not bridged to the other servers: {} ({} more since the "
+                           "last report)",
+                           topic, sent.message(), held);
+  }
 }
 
 void NatsBridge::Receive(const std::string& subject, const std::string& origin,

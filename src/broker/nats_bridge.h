@@ -5,9 +5,10 @@
 //
 // It sits in front of the broker's interceptor chain: every PUBLISH a device sends here
 // is also published on NATS (the interceptor after it, the rules, still sees it once,
-// here); every message another server bridges is handed to `deliver`, which publishes it
-// to this broker's local subscribers (past the interceptor, so rules never run twice and
-// nothing is bridged back).
+// here), and so is what the server publishes itself (Forward: republish actions, monitor
+// events); every message another server bridges is handed to `deliver`, which publishes
+// it to this broker's local subscribers (past the interceptor, so rules never run twice
+// and nothing is bridged back).
 //
 // Subjects: "<prefix>.<level>.<level>..." (TopicToSubject), so `nats sub
 // 'tributary.mqtt.devices.*.pollution'` taps a topic filter. Headers carry the sender's
@@ -69,6 +70,9 @@ class NatsBridge : public MessageInterceptor {
   NatsBridge& operator=(const NatsBridge&) = delete;
 
   void OnPublish(const InboundMessage& msg, PublishDone done) override;
+  // Publishes a message the server made here (a rule's republish, a monitor's event) for
+  // the other servers, as OnPublish does a device's.
+  void Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain);
   // Stops delivering and closes the connection; OnPublish then only passes messages on.
   void Close();
   std::string Describe() const;  // the NATS URL, redacted, and the prefix

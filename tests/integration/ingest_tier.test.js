@@ -159,6 +159,12 @@ if (!PG_URL) {
       assert.ifError((await publish(watcher, `devices/${kitB.thing}/cmd`, 'reboot')).err);
       await waitMessages(onIngest, 1, { what: 'a command from the control server on the ingest server',
                                         filter: (m) => m.topic === `devices/${kitB.thing}/cmd` });
+      // ... and one the console sends (POST /v1/live/publish), as a device's would be.
+      const sentByConsole = await control.api('POST', '/v1/live/publish',
+                                              { topic: `devices/${kitB.thing}/cmd`, payload: 'stop', qos: 1 });
+      assert.equal(sentByConsole.status, 200, sentByConsole.text);
+      await waitMessages(onIngest, 1, { what: 'the console\'s command on the ingest server',
+                                        filter: (m) => m.payload === 'stop' });
       assert.ifError((await publish(onControl, `devices/${kitA.thing}/state`, 'on', { qos: 1, retain: true })).err);
       const late = await connect(adminOptions(ingest, { clientId: 'late' }));
       clients.push(late);
