@@ -153,11 +153,16 @@ Result<std::unique_ptr<NatsBridge>> NatsBridge::Start(NatsBridgeOptions options)
   return bridge;
 }
 
-NatsBridge::~NatsBridge() { Close(); }
+NatsBridge::~NatsBridge() {
+  Close();
+  conn_.reset();  // joins the connection's thread
+}
 
 void NatsBridge::Close() {
-  if (closed_.exchange(true)) return;
-  conn_.reset();  // joins the connection's thread: no delivery after this
+  closed_.store(true, std::memory_order_release);
+  // Waits for a delivery under way; the connection itself stays until the destructor,
+  // since the broker's threads may be inside Forward.
+  std::lock_guard<std::mutex> lock(deliver_mu_);
 }
 
 std::string NatsBridge::Describe() const {
@@ -196,6 +201,7 @@ void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt:
 
 void NatsBridge::Receive(const std::string& subject, const std::string& origin,
                          std::string_view qos, std::string_view retain, std::string data) {
+  std::lock_guard<std::mutex> lock(deliver_mu_);
   if (closed_.load(std::memory_order_acquire) || origin == self_) return;
   auto topic = SubjectToTopic(prefix_, subject);
   if (!topic || topic->empty() || (*topic)[0] == '$') return;

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,7 +74,8 @@ class NatsBridge : public MessageInterceptor {
   // Publishes a message the server made here (a rule's republish, a monitor's event) for
   // the other servers, as OnPublish does a device's.
   void Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain);
-  // Stops delivering and closes the connection; OnPublish then only passes messages on.
+  // Stops bridging both ways (waiting for a delivery under way); OnPublish then only
+  // passes messages on. The connection closes with the bridge.
   void Close();
   std::string Describe() const;  // the NATS URL, redacted, and the prefix
 
@@ -87,6 +89,7 @@ class NatsBridge : public MessageInterceptor {
   const std::string self_;  // this server's id in the origin header
   std::unique_ptr<nats::Connection> conn_;
   std::atomic<bool> closed_{false};
+  std::mutex deliver_mu_;  // held by a delivery; Close waits for it
   LogThrottle drop_log_;
   Counter* forwarded_ = nullptr;
   Counter* received_ = nullptr;
