@@ -106,7 +106,14 @@ PostgresListener::~PostgresListener() {
 }
 
 Status PostgresListener::Connect() {
-  PGconn* conn = ConnectWithParams(params_);
+  // An idle listener hears nothing from a server that vanished: TCP keepalives find out
+  // within about a minute (the operating system's default takes hours).
+  auto params = params_;
+  params.emplace_back("keepalives", "1");
+  params.emplace_back("keepalives_idle", "30");
+  params.emplace_back("keepalives_interval", "10");
+  params.emplace_back("keepalives_count", "3");
+  PGconn* conn = ConnectWithParams(params);
   if (conn == nullptr) return ResourceExhausted("libpq could not allocate a connection");
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   auto fail = [&](const std::string& what) {
@@ -154,8 +161,7 @@ void PostgresListener::Loop() {
                 describe_);
       DispatchAll("");
     }
-    // Wakes at least every 30 s, so that a connection that died quietly is noticed when
-    // libpq's keepalives give up on it.
+    // Wakes at least every 30 s, so that a connection the keepalives gave up on is noticed.
     if (!WaitReadable(30'000)) return;
     if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) == CONNECTION_BAD) {
       std::string msg = OneLinePgMessage(PQerrorMessage(conn_));
