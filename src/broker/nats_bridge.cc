@@ -110,7 +110,8 @@ NatsBridge::NatsBridge(NatsBridgeOptions options, std::string prefix, std::strin
     : options_(std::move(options)), prefix_(std::move(prefix)), self_(std::move(self)) {
   if (options_.metrics) {
     forwarded_ = options_.metrics->NewCounter(
-        "tributary_bridge_forwarded_total", "Messages from devices here published on NATS for the other servers");
+        "tributary_bridge_forwarded_total",
+        "Messages published here (by devices or the server itself) sent on NATS for the other servers");
     received_ = options_.metrics->NewCounter(
         "tributary_bridge_received_total", "Messages other servers bridged, handed to subscribers here");
     dropped_ = options_.metrics->NewCounter(
