@@ -138,6 +138,8 @@ Result<std::unique_ptr<NatsBridge>> NatsBridge::Start(NatsBridgeOptions options)
   TRY_ASSIGN(nats::ConnectOptions connect,
              nats::ParseNatsUrlWithParameters(options.url, bridge_parameter, "prefix"));
   connect.name = "tributary broker bridge";
+  // It subscribes to what it publishes: NATS need not send its own messages back.
+  connect.echo = false;
   std::unique_ptr<NatsBridge> bridge(new NatsBridge(std::move(options), prefix, NewUuid()));
   TRY_ASSIGN(bridge->conn_, nats::Connection::Connect(std::move(connect)));
   NatsBridge* b = bridge.get();

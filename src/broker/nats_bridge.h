@@ -12,7 +12,8 @@
 //
 // Subjects: "<prefix>.<level>.<level>..." (TopicToSubject), so `nats sub
 // 'tributary.mqtt.devices.*.pollution'` taps a topic filter. Headers carry the sender's
-// id (a server ignores its own messages), the QoS and the retain flag. Topics starting
+// id, the QoS and the retain flag; the connection asks NATS not to echo its own messages
+// (CONNECT echo false), and a server ignores any that come back anyway. Topics starting
 // with '$' stay on their server. NATS core delivers at most once: a bridged message is
 // delivered to remote subscribers at most once whatever its QoS, and one published while
 // NATS is unreachable is not bridged (counted in tributary_bridge_dropped_total, logged

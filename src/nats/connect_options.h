@@ -29,6 +29,9 @@ struct ConnectOptions {
   std::string creds_file;
   std::string nkey_seed_file;
   std::string name = "tributary";     // CONNECT's name
+  // CONNECT's echo: false, and the server does not send this connection the messages it
+  // published itself (for a connection that publishes on subjects it subscribes to).
+  bool echo = true;
   int64_t connect_timeout_ms = 5000;  // dial, TLS handshake and CONNECT together
   int64_t reconnect_wait_ms = 250;    // first wait after a lost connection; doubles up to 5 s
   int64_t ping_interval_ms = 20000;   // client PINGs; 2 missing PONGs = connection lost

@@ -203,6 +203,7 @@ std::string EncodeConnect(const ConnectOptions& options, const SignedNonce* iden
     j["pass"] = options.password;
   }
   if (!options.token.empty()) j["auth_token"] = options.token;
+  if (!options.echo) j["echo"] = false;
   if (identity != nullptr) {
     if (!identity->jwt.empty()) j["jwt"] = identity->jwt;
     if (!identity->nkey.empty()) j["nkey"] = identity->nkey;

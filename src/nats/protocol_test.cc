@@ -193,11 +193,14 @@ TEST(NatsProtocolTest, ConnectCarriesTheOptions) {
   EXPECT_EQ(j["user"], "alice");
   EXPECT_EQ(j["pass"], "p\"w");
   EXPECT_FALSE(j.contains("auth_token"));
+  EXPECT_FALSE(j.contains("echo"));  // the server's default: true
 
   ConnectOptions t;
   t.token = "tok";
+  t.echo = false;
   auto k = nlohmann::json::parse(EncodeConnect(t).substr(8));
   EXPECT_EQ(k["auth_token"], "tok");
+  EXPECT_EQ(k["echo"], false);
   EXPECT_FALSE(k.contains("user"));
   EXPECT_FALSE(k.contains("sig"));
 
