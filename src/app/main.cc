@@ -29,8 +29,9 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* threads = cmd->add_option("--threads", flags->threads, "I/O threads (0 = one per core)")->capture_default_str();
   auto* payload = cmd->add_option("--max-payload-bytes", flags->max_payload_bytes, "largest MQTT payload accepted")->capture_default_str();
   auto* host = cmd->add_option("--advertised-host", flags->advertised_host, "host name written into connection kits")->capture_default_str();
-  auto no_console_set = std::make_shared<bool>(false);
-  auto* no_console = cmd->add_flag("--no-console", *no_console_set, "do not serve the web console at /console/");
+  // Read in the callback below, which keeps it alive until parsing is done.
+  auto no_console = std::make_shared<bool>(false);
+  cmd->add_flag("--no-console", *no_console, "do not serve the web console at /console/");
   auto* console_dir = cmd->add_option("--console-dir", flags->console_dir, "serve the console from this directory (web/) instead of the copy built in");
   auto* fsync = cmd->add_option("--wal-fsync", flags->wal_fsync, "streams' WAL: always, interval:<ms> or never")->capture_default_str();
   auto* segment = cmd->add_option("--wal-segment-mib", flags->wal_segment_mib, "streams' WAL segment size, MiB (1..1024)")->capture_default_str();
@@ -66,7 +67,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (level->count()) c.log_level = flags->log_level;
       if (threads->count()) c.threads = flags->threads;
       if (payload->count()) c.max_payload_bytes = flags->max_payload_bytes;
-      if (no_console->count()) c.console = false;
+      if (*no_console) c.console = false;
       if (console_dir->count()) c.console_dir = flags->console_dir;
       if (host->count()) c.advertised_host = flags->advertised_host;
       if (fsync->count()) c.wal_fsync = flags->wal_fsync;

@@ -357,6 +357,10 @@ describe('console: off', () => {
       const r = await rawGet(server, '/console/');
       assert.notEqual(r.status, 200);
       assert.doesNotMatch(r.text, /<script/);
+      // The flag's variable outlives parsing: the process exits cleanly (it once wrote
+      // into freed memory and crashed on the way out).
+      const stopped = await server.stop();
+      assert.deepEqual([stopped.code, stopped.signal], [0, null], server.tail(20));
     } finally {
       await server.dispose();
     }
