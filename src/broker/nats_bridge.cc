@@ -108,6 +108,13 @@ std::optional<std::string> SubjectToTopic(std::string_view prefix, std::string_v
 
 NatsBridge::NatsBridge(NatsBridgeOptions options, std::string prefix, std::string self)
     : options_(std::move(options)), prefix_(std::move(prefix)), self_(std::move(self)) {
+  for (int qos = 0; qos <= 2; ++qos) {
+    for (bool retain : {false, true}) {
+      nats::Headers h = {{kOriginHeader, self_}, {kQosHeader, std::to_string(qos)}};
+      if (retain) h.emplace_back(kRetainHeader, "1");
+      headers_.push_back(std::move(h));
+    }
+  }
   if (options_.metrics) {
     forwarded_ = options_.metrics->NewCounter(
         "tributary_bridge_forwarded_total",
@@ -183,11 +190,7 @@ void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt:
   if (closed_.load(std::memory_order_acquire) || topic.empty() || topic[0] == '$') return;
   Status sent = Unavailable("the topic is too long for a NATS subject");
   if (auto subject = TopicToSubject(prefix_, topic)) {
-    thread_local nats::Headers headers;
-    headers.clear();
-    headers.emplace_back(kOriginHeader, self_);
-    headers.emplace_back(kQosHeader, std::to_string(static_cast<int>(qos)));
-    if (retain) headers.emplace_back(kRetainHeader, "1");
+    const nats::Headers& headers = headers_[static_cast<size_t>(qos) * 2 + (retain ? 1 : 0)];
     sent = conn_->Publish(*subject, payload, {}, &headers);
   }
   if (sent.ok()) {

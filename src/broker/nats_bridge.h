@@ -31,12 +31,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/log_throttle.h"
 #include "base/metrics.h"
 #include "base/status.h"
 #include "broker/hooks.h"
 #include "mqtt/packet.h"
+#include "nats/message.h"
 
 namespace tributary::nats {
 class Connection;
@@ -89,6 +91,9 @@ class NatsBridge : public MessageInterceptor {
   const std::string prefix_;
   const std::string self_;  // this server's id in the origin header
   std::unique_ptr<nats::Connection> conn_;
+  // The headers of a bridged message, by QoS (0..2) and retain flag: made once, not per
+  // message.
+  std::vector<nats::Headers> headers_;
   std::atomic<bool> closed_{false};
   std::mutex deliver_mu_;  // held by a delivery; Close waits for it
   LogThrottle drop_log_;

@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { chromium } = require('playwright-core');
+const { eventually } = require('./harness');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -57,20 +58,6 @@ function assertNoProblems(problems, { allowHttpErrors = false } = {}) {
 async function tableRows(page, testid) {
   return page.$$eval(`table[data-testid="${testid}"] tbody tr`,
     (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim())));
-}
-
-// Waits until fn() resolves truthy (polling), or fails naming `what`.
-async function eventually(fn, what, { timeoutMs = 20000, everyMs = 100 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 module.exports = { serverArgs, launchBrowser, openConsole, assertNoProblems, tableRows, eventually };

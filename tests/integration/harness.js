@@ -310,7 +310,34 @@ function pollutionPayload(seq = 0) {
   });
 }
 
+// Waits until fn() resolves truthy (polling; an exception counts as not yet), or fails
+// naming `what`.
+async function eventually(fn, what, { timeoutMs = 20000, everyMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+// `tributary server` expected to fail at start: the harness's flags plus `extra`, on a
+// fresh data directory; returns run()'s result, how long it took and the directory.
+async function startRefused(extra, { tag = 'refused', timeoutMs = 20000 } = {}) {
+  const dataDir = makeTempDir(tag);
+  const started = Date.now();
+  const r = await run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
+                            '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs });
+  r.elapsedMs = Date.now() - started;
+  r.dataDir = dataDir;
+  return r;
+}
+
 module.exports = {
   BIN, Server, run, describeRun, spawnTracked, makeTempDir, removeTempDir, withTimeout, sleep, freePort,
-  loadKit, thingName, pollutionPayload,
+  loadKit, thingName, pollutionPayload, eventually, startRefused,
 };

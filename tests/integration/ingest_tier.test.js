@@ -21,7 +21,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep } = require('./harness');
+const { Server, describeRun, makeTempDir, thingName, pollutionPayload, sleep, eventually, startRefused } = require('./harness');
 const { thingOptions, adminOptions, connect, connectRefused, subscribe, waitMessages, publish, end } = require('./clients');
 const { NatsServer } = require('./nats');
 const { createRoutedStream } = require('./routing');
@@ -29,18 +29,6 @@ const { startS3, listKeys, getObject } = require('./s3');
 
 const PG_URL = process.env.TRIBUTARY_TEST_POSTGRES_URL;
 const BUCKET = 'fleet-lake';
-
-// Polls `fn` until it returns a truthy value; fails naming `what` after `timeoutMs`.
-async function eventually(fn, what, { timeoutMs = 15000, everyMs = 100 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
-    await sleep(everyMs);
-  }
-}
 
 // Every record line in the bucket's objects under `prefix`.
 async function lakeRecords(s3, prefix = '') {
@@ -88,9 +76,7 @@ if (!PG_URL) {
 
     test('an ingest server refuses to start without what it needs', async () => {
       const refused = async (extra, expected) => {
-        const dataDir = makeTempDir('ingest-refused');
-        const r = await run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
-                                  '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs: 20000 });
+        const r = await startRefused(extra, { tag: 'ingest-refused' });
         assert.notEqual(r.code, 0, describeRun('tributary server (must be refused)', r));
         assert.match(r.stderr, expected, describeRun('tributary server', r));
       };

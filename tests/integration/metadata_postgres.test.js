@@ -22,7 +22,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep, freePort } = require('./harness');
+const { BIN, Server, run, describeRun, makeTempDir, thingName, pollutionPayload, sleep, freePort, startRefused } = require('./harness');
 const { mosqArgs, mosquittoPub } = require('./clients');
 const { waitForLake, firehoseKeyPattern } = require('./lake');
 const { createRoutedStream } = require('./routing');
@@ -75,19 +75,6 @@ async function postgresCounts(schema) {
   const rows = await psql(tables.map((t) => `SELECT '${t}', count(*) FROM ${schema}."${t}"`).join(' UNION ALL '));
   return Object.fromEntries(rows.map((l) => { const [t, n] = l.split('|'); return [t, Number(n)]; }));
 }
-
-// `tributary server` expected to fail at start: the harness's flags plus `extra`, on a
-// fresh data directory; returns run()'s result and how long it took.
-async function startRefused(extra, { tag = 'pg-refused', timeoutMs = 20000 } = {}) {
-  const dataDir = makeTempDir(tag);
-  const started = Date.now();
-  const r = await run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
-                            '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs });
-  r.elapsedMs = Date.now() - started;
-  r.dataDir = dataDir;
-  return r;
-}
-
 
 async function healthz(server) {
   return (await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).status;
