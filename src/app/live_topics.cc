@@ -21,14 +21,22 @@ LiveTopics::~LiveTopics() {
   housekeeper_.join();
 }
 
+void LiveTopics::SetInterestObserver(std::function<void(std::string_view, bool)> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  interest_ = std::move(fn);
+}
+
 void LiveTopics::Close() {
   std::vector<std::function<void(Result<LiveBatch>)>> waiting;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    for (auto& [id, w] : watches_)
+    for (auto& [id, w] : watches_) {
       if (w.poll) waiting.push_back(std::move(w.poll->respond));
+      if (interest_) interest_(w.filter, false);
+    }
     watches_.clear();
+    interest_ = nullptr;  // the bridge it tells may go before this does
     active_.store(0, std::memory_order_relaxed);
   }
   cv_.notify_all();
@@ -105,6 +113,7 @@ Result<LiveTopics::WatchInfo> LiveTopics::Watch(const std::string& filter) {
   w.filter = filter;
   w.last_seen_ms = WallMillis();
   watches_.emplace(info.id, std::move(w));
+  if (interest_) interest_(filter, true);
   active_.store(watches_.size(), std::memory_order_relaxed);
   cv_.notify_all();  // the housekeeper sleeps while there is no watch
   return info;
@@ -159,6 +168,7 @@ Status LiveTopics::Unwatch(const std::string& id) {
     auto it = watches_.find(id);
     if (it == watches_.end()) return NotFound("no watch '" + id + "'");
     if (it->second.poll) waiting.emplace(std::move(it->second.poll->respond), Collect(it->second, it->second.poll->after));
+    if (interest_) interest_(it->second.filter, false);
     watches_.erase(it);
     active_.store(watches_.size(), std::memory_order_relaxed);
   }
@@ -187,6 +197,7 @@ void LiveTopics::Housekeeping() {
         w.last_seen_ms = now;
       }
       if (!w.poll && now - w.last_seen_ms > kIdleMs) {
+        if (interest_) interest_(w.filter, false);
         it = watches_.erase(it);
       } else {
         ++it;

@@ -80,6 +80,10 @@ class LiveTopics : public broker::MessageInterceptor {
   // poll of the same watch answers the first one empty. kNotFound for an unknown watch.
   void Poll(const std::string& id, uint64_t after, int wait_ms, std::function<void(Result<LiveBatch>)> respond);
   Status Unwatch(const std::string& id);
+  // Told of each watch's filter when the watch starts (true) and when it ends (false),
+  // under the watches' lock: the NATS bridge receives other servers' messages on it.
+  // Set before the first Watch.
+  void SetInterestObserver(std::function<void(std::string_view filter, bool present)> fn);
   // Answers every waiting poll (kUnavailable: the server is stopping) and refuses new
   // watches and polls. The server calls it while its HTTP connections can still answer.
   void Close();
@@ -110,6 +114,7 @@ class LiveTopics : public broker::MessageInterceptor {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::map<std::string, Watch_> watches_;
+  std::function<void(std::string_view, bool)> interest_;  // mu_
   std::thread housekeeper_;
 };
 

@@ -179,6 +179,12 @@ Status Server::Init() {
     if (!started.ok()) return started.status().WithContext("--broker-nats-url");
     bridge_ = std::move(started).value();
     first = bridge_.get();
+    // It receives what this server's subscribers and live-topic watchers want.
+    auto interest = [b = bridge_.get()](std::string_view filter, bool present) {
+      b->OnInterest(filter, present);
+    };
+    broker_->SetInterestObserver(interest);
+    live_->SetInterestObserver(interest);
   }
   broker_->SetInterceptor(first);
   TRY(broker_->Start());

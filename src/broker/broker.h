@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/metrics.h"
 #include "base/status.h"
@@ -61,6 +63,10 @@ class Broker {
 
   // Set before Start(); may be null.
   virtual void SetInterceptor(MessageInterceptor* interceptor) = 0;
+  // Told when a topic filter gains its first subscription here, or loses its last
+  // (SubscriptionTree::InterestFn: under the tree's lock, in order; it must not call the
+  // broker). Set before Start(), so that restored sessions' subscriptions are told too.
+  virtual void SetInterestObserver(std::function<void(std::string_view filter, bool present)> fn) = 0;
 
   // Loads persisted state and binds the listeners. The runtime must be started.
   virtual Status Start() = 0;

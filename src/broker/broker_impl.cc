@@ -30,6 +30,9 @@ class BrokerImpl : public Broker {
   void SetInterceptor(MessageInterceptor* interceptor) override {
     core_->interceptor = interceptor;
   }
+  void SetInterestObserver(std::function<void(std::string_view, bool)> fn) override {
+    core_->tree.SetInterestObserver(std::move(fn));
+  }
 
   Status Start() override {
     if (started_) return FailedPrecondition("broker: Start() called twice");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "base/ids.h"
 #include "base/log.h"
 #include "nats/connection.h"
@@ -14,6 +16,9 @@ constexpr std::string_view kDefaultPrefix = "tributary.mqtt";
 constexpr const char* kOriginHeader = "Tributary-Origin";
 constexpr const char* kQosHeader = "Tributary-QoS";
 constexpr const char* kRetainHeader = "Tributary-Retain";
+constexpr const char* kSeqHeader = "Tributary-Seq";
+// The first token of the retained space: '$' escaped, which no bridged topic starts with.
+constexpr std::string_view kRetainedToken = "%24retained";
 
 bool Kept(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -42,29 +47,39 @@ bool ValidPrefix(std::string_view prefix) {
 
 }  // namespace
 
-std::optional<std::string> TopicToSubject(std::string_view prefix, std::string_view topic) {
+namespace {
+
+// TopicToSubject into `out` (cleared first); false if it is too long.
+bool WriteSubject(std::string_view prefix, std::string_view topic, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out(prefix);
+  out->assign(prefix);
   size_t start = 0;
   while (true) {
     size_t slash = topic.find('/', start);
     std::string_view level =
         topic.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    out += '.';
-    if (level.empty()) out += '%';
+    *out += '.';
+    if (level.empty()) *out += '%';
     for (unsigned char c : level) {
       if (Kept(c)) {
-        out += static_cast<char>(c);
+        *out += static_cast<char>(c);
       } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        *out += '%';
+        *out += kHex[c >> 4];
+        *out += kHex[c & 15];
       }
     }
-    if (out.size() > kMaxBridgedSubject) return std::nullopt;
-    if (slash == std::string_view::npos) break;
+    if (out->size() > kMaxBridgedSubject) return false;
+    if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
+}
+
+}  // namespace
+
+std::optional<std::string> TopicToSubject(std::string_view prefix, std::string_view topic) {
+  std::string out;
+  if (!WriteSubject(prefix, topic, &out)) return std::nullopt;
   return out;
 }
 
@@ -106,13 +121,49 @@ std::optional<std::string> SubjectToTopic(std::string_view prefix, std::string_v
   return topic;
 }
 
+std::vector<std::string> FilterToSubjects(std::string_view prefix, std::string_view filter) {
+  if (filter.empty() || filter[0] == '$') return {};
+  if (filter == "#") return {std::string(prefix) + ".>"};  // every topic
+  const bool trailing_hash = filter.size() >= 2 && filter.substr(filter.size() - 2) == "/#";
+  // The levels before any "/#" ("" is one empty level), as TopicToSubject writes them,
+  // '+' as NATS's one-token wildcard.
+  std::string_view levels = trailing_hash ? filter.substr(0, filter.size() - 2) : filter;
+  std::string parent(prefix);
+  size_t start = 0;
+  while (true) {
+    size_t slash = levels.find('/', start);
+    std::string_view level = levels.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (level == "+") {
+      parent += ".*";
+    } else {
+      auto token = TopicToSubject("", level);  // ".<escaped level>"
+      if (!token) return {};
+      parent += *token;
+    }
+    if (parent.size() > kMaxBridgedSubject) return {};
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (!trailing_hash) return {parent};
+  // "a/#" matches "a" itself and everything under it.
+  return {parent, parent + ".>"};
+}
+
 NatsBridge::NatsBridge(NatsBridgeOptions options, std::string prefix, std::string self)
-    : options_(std::move(options)), prefix_(std::move(prefix)), self_(std::move(self)) {
+    : options_(std::move(options)),
+      prefix_(std::move(prefix)),
+      retained_prefix_(prefix_ + "." + std::string(kRetainedToken)),
+      self_(std::move(self)) {
+  // The header block up to the sequence number's value, by QoS and retain flag.
   for (int qos = 0; qos <= 2; ++qos) {
     for (bool retain : {false, true}) {
       nats::Headers h = {{kOriginHeader, self_}, {kQosHeader, std::to_string(qos)}};
       if (retain) h.emplace_back(kRetainHeader, "1");
-      headers_.push_back(std::move(h));
+      h.emplace_back(kSeqHeader, "");
+      std::string block = nats::EncodeHeaderBlock(h).value();  // constant names and values
+      block.resize(block.size() - 4);  // the last value's (empty) CRLF and the block's end
+      header_heads_.push_back(std::move(block));
     }
   }
   if (options_.metrics) {
@@ -124,6 +175,13 @@ NatsBridge::NatsBridge(NatsBridgeOptions options, std::string prefix, std::strin
     dropped_ = options_.metrics->NewCounter(
         "tributary_bridge_dropped_total",
         "Messages not bridged: NATS unreachable or its queue full, or a topic too long for a subject");
+    duplicates_ = options_.metrics->NewCounter(
+        "tributary_bridge_duplicates_total",
+        "Bridged messages NATS sent again for another matching subscription here, dropped");
+    options_.metrics->NewCallbackGauge(
+        "tributary_bridge_interest_filters",
+        "Topic filters this server subscribes to on NATS for its subscribers and watchers", {},
+        [this] { return static_cast<double>(interest_filters()); });
   }
 }
 
@@ -150,12 +208,8 @@ Result<std::unique_ptr<NatsBridge>> NatsBridge::Start(NatsBridgeOptions options)
   std::unique_ptr<NatsBridge> bridge(new NatsBridge(std::move(options), prefix, NewUuid()));
   TRY_ASSIGN(bridge->conn_, nats::Connection::Connect(std::move(connect)));
   NatsBridge* b = bridge.get();
-  TRY(bridge->conn_
-          ->Subscribe(prefix + ".>",
-                      [b](nats::Message& m) {
-                        b->Receive(m.subject, std::string(m.Header(kOriginHeader)),
-                                   m.Header(kQosHeader), m.Header(kRetainHeader), std::move(m.data));
-                      })
+  // Every server keeps every retained message; the rest it receives by interest.
+  TRY(bridge->conn_->Subscribe(bridge->retained_prefix_ + ".>", [b](nats::Message& m) { b->Receive(m); })
           .status());
   // The subscription is in place before a device's message can be bridged to it.
   TRY(bridge->conn_->Flush(5000));
@@ -176,7 +230,7 @@ void NatsBridge::Close() {
 }
 
 std::string NatsBridge::Describe() const {
-  return conn_ ? fmt::format("NATS {} (subjects {}.>)", nats::RedactedUrl(conn_->options()), prefix_)
+  return conn_ ? fmt::format("NATS {} (subjects {}.>, by interest)", nats::RedactedUrl(conn_->options()), prefix_)
                : "a closed NATS bridge";
 }
 
@@ -189,9 +243,14 @@ void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt:
                          bool retain) {
   if (closed_.load(std::memory_order_acquire) || topic.empty() || topic[0] == '$') return;
   Status sent = Unavailable("the topic is too long for a NATS subject");
-  if (auto subject = TopicToSubject(prefix_, topic)) {
-    const nats::Headers& headers = headers_[static_cast<size_t>(qos) * 2 + (retain ? 1 : 0)];
-    sent = conn_->Publish(*subject, payload, {}, &headers);
+  thread_local std::string subject;
+  if (WriteSubject(retain ? retained_prefix_ : prefix_, topic, &subject)) {
+    std::lock_guard<std::mutex> lock(publish_mu_);
+    header_block_.assign(header_heads_[static_cast<size_t>(qos) * 2 + (retain ? 1 : 0)]);
+    char digits[24];
+    header_block_.append(digits, std::to_chars(digits, digits + sizeof digits, ++seq_).ptr);
+    header_block_.append("\r\n\r\n");
+    sent = conn_->PublishEncoded(subject, payload, header_block_);
   }
   if (sent.ok()) {
     if (forwarded_) forwarded_->Add();
@@ -205,17 +264,76 @@ void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt:
   }
 }
 
-void NatsBridge::Receive(const std::string& subject, const std::string& origin,
-                         std::string_view qos, std::string_view retain, std::string data) {
+std::optional<std::string> NatsBridge::TopicOf(std::string_view subject, bool* retained) const {
+  *retained = subject.size() > retained_prefix_.size() &&
+              subject.substr(0, retained_prefix_.size()) == retained_prefix_ &&
+              subject[retained_prefix_.size()] == '.';
+  return SubjectToTopic(*retained ? retained_prefix_ : prefix_, subject);
+}
+
+void NatsBridge::Receive(nats::Message& m) {
   std::lock_guard<std::mutex> lock(deliver_mu_);
+  std::string_view origin = m.Header(kOriginHeader);
   if (closed_.load(std::memory_order_acquire) || origin == self_) return;
-  auto topic = SubjectToTopic(prefix_, subject);
+  bool retained = false;
+  auto topic = TopicOf(m.subject, &retained);
   if (!topic || topic->empty() || (*topic)[0] == '$') return;
+  std::string_view seq_text = m.Header(kSeqHeader);
+  uint64_t seq = 0;
+  if (std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), seq).ec == std::errc() &&
+      seq > 0) {
+    auto [it, fresh] = last_seq_.try_emplace(std::string(origin), seq);
+    if (!fresh) {
+      if (seq <= it->second) {
+        if (duplicates_) duplicates_->Add();
+        return;
+      }
+      it->second = seq;
+    }
+  }
+  std::string_view qos = m.Header(kQosHeader);
   mqtt::QoS q = qos == "2" ? mqtt::QoS::kExactlyOnce
                 : qos == "1" ? mqtt::QoS::kAtLeastOnce
                              : mqtt::QoS::kAtMostOnce;
   if (received_) received_->Add();
-  options_.deliver(*topic, std::move(data), q, retain == "1");
+  options_.deliver(*topic, std::move(m.data), q, retained || m.Header(kRetainHeader) == "1");
+}
+
+void NatsBridge::OnInterest(std::string_view filter, bool present) {
+  if (present) {
+    AddInterest(filter);
+  } else {
+    RemoveInterest(filter);
+  }
+}
+
+void NatsBridge::AddInterest(std::string_view filter) {
+  std::lock_guard<std::mutex> lock(interest_mu_);
+  auto it = interests_.find(filter);
+  if (it == interests_.end()) it = interests_.emplace(std::string(filter), Interest{}).first;
+  if (++it->second.wishes != 1) return;
+  for (const std::string& subject : FilterToSubjects(prefix_, filter)) {
+    auto sid = conn_->Subscribe(subject, [this](nats::Message& m) { Receive(m); });
+    if (sid.ok()) {
+      it->second.sids.push_back(*sid);
+    } else {
+      Logger("broker")->warn("cannot receive other servers' messages on {}: {}", filter,
+                             sid.status().message());
+    }
+  }
+}
+
+void NatsBridge::RemoveInterest(std::string_view filter) {
+  std::lock_guard<std::mutex> lock(interest_mu_);
+  auto it = interests_.find(filter);
+  if (it == interests_.end() || --it->second.wishes > 0) return;
+  for (uint64_t sid : it->second.sids) conn_->Unsubscribe(sid);
+  interests_.erase(it);
+}
+
+size_t NatsBridge::interest_filters() const {
+  std::lock_guard<std::mutex> lock(interest_mu_);
+  return interests_.size();
 }
 
 }  // namespace tributary::broker

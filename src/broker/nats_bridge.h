@@ -11,26 +11,45 @@
 // and nothing is bridged back).
 //
 // Subjects: "<prefix>.<level>.<level>..." (TopicToSubject), so `nats sub
-// 'tributary.mqtt.devices.*.pollution'` taps a topic filter. Headers carry the sender's
-// id, the QoS and the retain flag; the connection asks NATS not to echo its own messages
-// (CONNECT echo false), and a server ignores any that come back anyway. Topics starting
-// with '$' stay on their server. NATS core delivers at most once: a bridged message is
-// delivered to remote subscribers at most once whatever its QoS, and one published while
-// NATS is unreachable is not bridged (counted in tributary_bridge_dropped_total, logged
-// at most once a second). MQTT 5 properties are not carried.
+// 'tributary.mqtt.devices.*.pollution'` taps a topic filter. A retained message goes on
+// "<prefix>.%24retained.<level>..." instead (the first level of a bridged topic never
+// starts with '$', so the two cannot meet).
 //
-// Thread-safety: OnPublish runs on the broker's I/O threads; `deliver` runs on the NATS
-// connection's thread.
+// Interest: a server receives only what its own subscribers want. For each topic filter
+// that has a subscription here (the broker's SetInterestObserver) or a live-topic watch
+// (AddInterest), the bridge holds a NATS subscription to the matching subjects
+// (FilterToSubjects: '+' as '*', a trailing '#' as the parent and '>'), and one to every
+// retained message, which every server keeps. So a server whose devices subscribe to
+// their own command topics receives those commands, not the fleet's telemetry.
+// Overlapping filters (a/+ and a/#) make NATS send a message once per matching
+// subscription: each bridged message carries its sender's sequence number, and a copy
+// at or below the last one delivered from that sender is dropped. That relies on NATS
+// keeping one connection's messages in order, which it does.
+//
+// Headers carry the sender's id and sequence number, the QoS and the retain flag; the
+// connection asks NATS not to echo its own messages (CONNECT echo false), and a server
+// ignores any that come back anyway. Topics starting with '$' stay on their server. NATS
+// core delivers at most once: a bridged message is delivered to remote subscribers at
+// most once whatever its QoS; one published while NATS is unreachable is not bridged
+// (counted in tributary_bridge_dropped_total, logged at most once a second), and one
+// published before a new subscription elsewhere reached NATS is not delivered there.
+// MQTT 5 properties are not carried.
+//
+// Thread-safety: OnPublish and Forward run on any thread (the broker's I/O threads);
+// AddInterest and RemoveInterest too, and may be called under the subscription tree's
+// lock; `deliver` runs on the NATS connection's thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/log_throttle.h"
@@ -52,6 +71,10 @@ inline constexpr size_t kMaxBridgedSubject = 4000;
 std::optional<std::string> TopicToSubject(std::string_view prefix, std::string_view topic);
 // The topic back; nullopt if `subject` is not under `prefix` or not one TopicToSubject makes.
 std::optional<std::string> SubjectToTopic(std::string_view prefix, std::string_view subject);
+// The subjects a subscription to the MQTT topic filter `filter` needs: "a/+" gives
+// "<prefix>.a.*", "a/#" gives "<prefix>.a" and "<prefix>.a.>", "#" gives "<prefix>.>".
+// Empty for a filter whose topics are not bridged ('$' first) or too long a subject.
+std::vector<std::string> FilterToSubjects(std::string_view prefix, std::string_view filter);
 
 struct NatsBridgeOptions {
   // nats:// or tls://[user:password@|token@]host[:port][,...][?prefix=P&tls_ca=F&tls_cert=F
@@ -77,29 +100,53 @@ class NatsBridge : public MessageInterceptor {
   // Publishes a message the server made here (a rule's republish, a monitor's event) for
   // the other servers, as OnPublish does a device's.
   void Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain);
+  // One more (AddInterest) or one fewer (RemoveInterest) local wish for the messages
+  // other servers publish on topics matching `filter`; the first subscribes on NATS, the
+  // last unsubscribes. The broker's tree counts once per filter however many subscribe.
+  void AddInterest(std::string_view filter);
+  void RemoveInterest(std::string_view filter);
+  // What SubscriptionTree::SetInterestObserver wants: Add on true, Remove on false.
+  void OnInterest(std::string_view filter, bool present);
+  size_t interest_filters() const;  // filters subscribed to on NATS now
   // Stops bridging both ways (waiting for a delivery under way); OnPublish then only
   // passes messages on. The connection closes with the bridge.
   void Close();
   std::string Describe() const;  // the NATS URL, redacted, and the prefix
 
  private:
+  struct Interest {
+    int64_t wishes = 0;
+    std::vector<uint64_t> sids;
+  };
+
   NatsBridge(NatsBridgeOptions options, std::string prefix, std::string self);
-  void Receive(const std::string& subject, const std::string& origin, std::string_view qos,
-               std::string_view retain, std::string data);
+  void Receive(nats::Message& m);
+  // The topic of a bridged subject, and whether it is in the retained space.
+  std::optional<std::string> TopicOf(std::string_view subject, bool* retained) const;
 
   const NatsBridgeOptions options_;
   const std::string prefix_;
+  const std::string retained_prefix_;  // "<prefix>.%24retained"
   const std::string self_;  // this server's id in the origin header
   std::unique_ptr<nats::Connection> conn_;
-  // The headers of a bridged message, by QoS (0..2) and retain flag: made once, not per
-  // message.
-  std::vector<nats::Headers> headers_;
+  // The encoded headers of a bridged message up to the sequence number's value, by QoS
+  // (0..2) and retain flag: made once.
+  std::vector<std::string> header_heads_;
+  // Held while a message is numbered and queued, so that numbers go out in order.
+  std::mutex publish_mu_;
+  uint64_t seq_ = 0;          // publish_mu_
+  std::string header_block_;  // publish_mu_; the last message's, reused
   std::atomic<bool> closed_{false};
   std::mutex deliver_mu_;  // held by a delivery; Close waits for it
+  // NATS connection thread only: the last sequence number delivered, by sender.
+  std::unordered_map<std::string, uint64_t> last_seq_;
+  mutable std::mutex interest_mu_;
+  std::map<std::string, Interest, std::less<>> interests_;  // interest_mu_
   LogThrottle drop_log_;
   Counter* forwarded_ = nullptr;
   Counter* received_ = nullptr;
   Counter* dropped_ = nullptr;
+  Counter* duplicates_ = nullptr;
 };
 
 }  // namespace tributary::broker

@@ -94,6 +94,10 @@ TEST(NatsBridgeTest, MessagesReachTheOtherServersSubscribersOnce) {
   auto b = StartBridge(url, &there);
   auto c = StartBridge(url + "?prefix=other.fleet", &elsewhere);  // another deployment
   ASSERT_TRUE(a && b && c);
+  b->AddInterest("devices/+/pollution");
+  c->AddInterest("#");
+  ASSERT_TRUE(b->interest_filters() == 1 && c->interest_filters() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the SUBs reach NATS
 
   int acknowledged = 0;
   a->OnPublish(Message("devices/s-1/pollution", "{\"o\":1}", mqtt::QoS::kAtLeastOnce),
@@ -125,6 +129,94 @@ TEST(NatsBridgeTest, MessagesReachTheOtherServersSubscribersOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(here.passed.size(), 4u);
   EXPECT_EQ(there.DeliveredCount(), 2u);
+}
+
+TEST(BridgeSubjectTest, FiltersBecomeTheSubjectsTheyMatch) {
+  using Subjects = std::vector<std::string>;
+  EXPECT_EQ(FilterToSubjects("p", "devices/+/pollution"), (Subjects{"p.devices.*.pollution"}));
+  EXPECT_EQ(FilterToSubjects("p", "a/#"), (Subjects{"p.a", "p.a.>"}));
+  EXPECT_EQ(FilterToSubjects("p", "#"), (Subjects{"p.>"}));
+  EXPECT_EQ(FilterToSubjects("p", "+"), (Subjects{"p.*"}));
+  EXPECT_EQ(FilterToSubjects("p", "+/#"), (Subjects{"p.*", "p.*.>"}));
+  EXPECT_EQ(FilterToSubjects("p", "/#"), (Subjects{"p.%", "p.%.>"}));
+  EXPECT_EQ(FilterToSubjects("p", "a//+"), (Subjects{"p.a.%.*"}));
+  EXPECT_EQ(FilterToSubjects("p", "v1.2/x*/>"), (Subjects{"p.v1%2E2.x%2A.%3E"}));
+  EXPECT_TRUE(FilterToSubjects("p", "$SYS/#").empty());
+  EXPECT_TRUE(FilterToSubjects("p", std::string(kMaxBridgedSubject, 'x')).empty());
+  // What a filter's subjects match is what TopicToSubject makes of its topics.
+  EXPECT_EQ(*TopicToSubject("p", "a//x"), "p.a.%.x");
+}
+
+// Waits up to 2 s for `r` to have `n` deliveries, then 200 ms more for any that should not come.
+void Settle(Recorder& r, size_t n) {
+  for (int i = 0; i < 200 && r.DeliveredCount() < n; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
+TEST(NatsBridgeTest, AServerReceivesWhatItsFiltersWantOnceAndEveryRetainedMessage) {
+  nats::testing::NatsServer server;
+  ASSERT_TRUE(server.Start().ok());
+  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+  Recorder here, there;
+  auto a = StartBridge(url, &here);
+  auto b = StartBridge(url, &there);
+  ASSERT_TRUE(a && b);
+
+  // No interest on b: only the retained message reaches it.
+  a->OnPublish(Message("devices/d1/telemetry", "t1", mqtt::QoS::kAtMostOnce), {});
+  a->OnPublish(Message("devices/d1/state", "s1", mqtt::QoS::kAtLeastOnce, /*retain=*/true), {});
+  Settle(there, 1);
+  ASSERT_EQ(there.DeliveredCount(), 1u);
+  EXPECT_EQ(there.delivered[0].topic, "devices/d1/state");
+  EXPECT_TRUE(there.delivered[0].retain);
+
+  // Overlapping filters (and the same one twice, as a broker and a watcher both may):
+  // one delivery per message, and the retained one still once.
+  b->AddInterest("devices/+/cmd");
+  b->AddInterest("devices/#");
+  b->AddInterest("#");
+  b->AddInterest("#");
+  EXPECT_EQ(b->interest_filters(), 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 50; ++i) {
+    a->OnPublish(Message("devices/d1/cmd", std::to_string(i), mqtt::QoS::kAtMostOnce), {});
+    if (i % 10 == 0) {
+      a->OnPublish(Message("devices/d1/state", "r" + std::to_string(i), mqtt::QoS::kAtMostOnce, true), {});
+    }
+  }
+  a->OnPublish(Message("other", "o", mqtt::QoS::kAtMostOnce), {});
+  Settle(there, 1 + 50 + 5 + 1);
+  {
+    std::lock_guard<std::mutex> lock(there.mu);
+    ASSERT_EQ(there.delivered.size(), 57u);
+    int next_cmd = 0;
+    for (size_t i = 1; i < there.delivered.size(); ++i) {
+      const auto& d = there.delivered[i];
+      if (d.topic == "devices/d1/cmd") {
+        EXPECT_EQ(d.payload, std::to_string(next_cmd++)) << "in order, once";
+      } else if (d.topic == "devices/d1/state") {
+        EXPECT_TRUE(d.retain);
+      }
+    }
+    EXPECT_EQ(next_cmd, 50);
+    EXPECT_EQ(there.delivered.back().topic, "other");
+  }
+
+  // The last wish for a filter unsubscribes it: with only devices/+/cmd left, nothing else.
+  b->RemoveInterest("#");
+  EXPECT_EQ(b->interest_filters(), 3u) << "# was wished for twice";
+  b->RemoveInterest("#");
+  b->RemoveInterest("devices/#");
+  EXPECT_EQ(b->interest_filters(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  a->OnPublish(Message("devices/d1/telemetry", "t2", mqtt::QoS::kAtMostOnce), {});
+  a->OnPublish(Message("devices/d2/cmd", "c2", mqtt::QoS::kAtLeastOnce), {});
+  Settle(there, 58);
+  ASSERT_EQ(there.DeliveredCount(), 58u);
+  EXPECT_EQ(there.delivered.back().topic, "devices/d2/cmd");
+  EXPECT_EQ(there.delivered.back().qos, mqtt::QoS::kAtLeastOnce);
+  EXPECT_TRUE(here.delivered.empty());
 }
 
 TEST(NatsBridgeTest, BadUrlsAndUnreachableServersAreNamed) {

@@ -47,9 +47,8 @@ struct SubscriptionTree::Node {
   std::vector<Entry> entries;
   std::vector<std::unique_ptr<SharedGroup>> groups;
 
-  bool Empty() const {
-    return children.empty() && !plus && !hash && entries.empty() && groups.empty();
-  }
+  bool Empty() const { return children.empty() && !plus && !hash && !Subscribed(); }
+  bool Subscribed() const { return !entries.empty() || !groups.empty(); }
 };
 
 struct SubscriptionTree::Collector {
@@ -121,12 +120,19 @@ SubscriptionTree::Node* SubscriptionTree::Find(std::string_view filter, bool cre
   return node;
 }
 
+void SubscriptionTree::SetInterestObserver(InterestFn observer) {
+  std::unique_lock lock(mu_);
+  observer_ = std::move(observer);
+}
+
 bool SubscriptionTree::Subscribe(const std::shared_ptr<Subscriber>& subscriber,
                                  std::string_view filter, const mqtt::SubscribeOptions& options,
                                  uint32_t subscription_id) {
   auto shared = mqtt::ParseSharedFilter(filter);
   std::unique_lock lock(mu_);
-  Node* node = Find(shared ? std::string_view(shared->filter) : filter, /*create=*/true);
+  std::string_view inner = shared ? std::string_view(shared->filter) : filter;
+  Node* node = Find(inner, /*create=*/true);
+  const bool was_subscribed = node->Subscribed();
   std::vector<Entry>* entries = &node->entries;
   if (shared) {
     auto it = std::find_if(node->groups.begin(), node->groups.end(),
@@ -148,6 +154,7 @@ bool SubscriptionTree::Subscribe(const std::shared_ptr<Subscriber>& subscriber,
   }
   entries->push_back(Entry{subscriber, options, subscription_id});
   count_.fetch_add(1, std::memory_order_release);
+  if (!was_subscribed && observer_) observer_(inner, true);
   return true;
 }
 
@@ -171,6 +178,7 @@ bool SubscriptionTree::Unsubscribe(const Subscriber* subscriber, std::string_vie
   entries->erase(it);
   count_.fetch_sub(1, std::memory_order_relaxed);
   if (shared && entries->empty()) node->groups.erase(git);
+  if (!node->Subscribed() && observer_) observer_(inner, false);
   Prune(inner);
   return true;
 }

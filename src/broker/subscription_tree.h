@@ -14,12 +14,20 @@
 // message, round-robin, preferring members whose session is online; shared matches are
 // separate from (and never merged with) the client's ordinary matches.
 //
+// Interest: an observer (SetInterestObserver) is told when a filter gains its first
+// subscription and when it loses its last, ordinary and shared alike ($share/g/a/+
+// counts for a/+). The NATS bridge subscribes to what other servers publish on exactly
+// those filters.
+//
 // Thread-safety: Match takes a shared lock (many publishers at once); Subscribe and
-// Unsubscribe take the exclusive lock.
+// Unsubscribe take the exclusive lock. The interest observer runs under the exclusive
+// lock, so its calls come in the order the changes were made; it must not call back
+// into the tree.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -49,8 +57,14 @@ struct SubscriptionMatch {
 
 class SubscriptionTree {
  public:
+  // `present`: the filter has its first subscription (true) or lost its last (false).
+  using InterestFn = std::function<void(std::string_view filter, bool present)>;
+
   SubscriptionTree();
   ~SubscriptionTree();
+
+  // Set before the first Subscribe (it is not told of what is already there).
+  void SetInterestObserver(InterestFn observer);
 
   // Adds or replaces `subscriber`'s subscription to `filter` (which may be a
   // $share/group/ filter). Returns true when it is new (false when it replaced one).
@@ -78,6 +92,7 @@ class SubscriptionTree {
   void Prune(std::string_view filter);
 
   mutable std::shared_mutex mu_;
+  InterestFn observer_;
   std::unique_ptr<Node> root_;
   std::atomic<size_t> count_{0};
 };

@@ -170,5 +170,32 @@ TEST(SubscriptionTreeTest, SharedGroupPrefersOnlineMembers) {
   EXPECT_EQ(t.size(), 0u);
 }
 
+TEST(SubscriptionTreeTest, TheInterestObserverHearsAFiltersFirstAndLastSubscription) {
+  SubscriptionTree t;
+  std::vector<std::string> heard;
+  t.SetInterestObserver([&](std::string_view filter, bool present) {
+    heard.push_back((present ? "+" : "-") + std::string(filter));
+  });
+  auto a = std::make_shared<FakeSubscriber>("a");
+  auto b = std::make_shared<FakeSubscriber>("b");
+  t.Subscribe(a, "devices/+/cmd", Qos(1), 0);
+  t.Subscribe(b, "devices/+/cmd", Qos(0), 0);          // a second subscriber: nothing new
+  t.Subscribe(a, "devices/+/cmd", Qos(0), 7);          // replaced: nothing new
+  t.Subscribe(a, "$share/g/devices/+/cmd", Qos(0), 0); // shared, same filter: nothing new
+  t.Subscribe(b, "$share/g/alerts/#", Qos(0), 0);      // shared only: the inner filter
+  t.Subscribe(a, "devices/x/cmd/more", Qos(0), 0);     // a deeper node of its own
+  EXPECT_EQ(heard, (Ids{"+devices/+/cmd", "+alerts/#", "+devices/x/cmd/more"}));
+  heard.clear();
+  EXPECT_FALSE(t.Unsubscribe(b.get(), "never/subscribed"));
+  EXPECT_TRUE(t.Unsubscribe(a.get(), "devices/+/cmd"));
+  EXPECT_TRUE(t.Unsubscribe(b.get(), "devices/+/cmd"));
+  EXPECT_TRUE(heard.empty()) << "the shared subscription still wants devices/+/cmd";
+  EXPECT_TRUE(t.Unsubscribe(a.get(), "$share/g/devices/+/cmd"));
+  EXPECT_TRUE(t.Unsubscribe(b.get(), "$share/g/alerts/#"));
+  EXPECT_TRUE(t.Unsubscribe(a.get(), "devices/x/cmd/more"));
+  EXPECT_EQ(heard, (Ids{"-devices/+/cmd", "-alerts/#", "-devices/x/cmd/more"}));
+  EXPECT_EQ(t.size(), 0u);
+}
+
 }  // namespace
 }  // namespace tributary::broker

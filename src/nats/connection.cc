@@ -6,6 +6,7 @@
 #include <future>
 #include <optional>
 
+#include "base/completion_batch.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "nats/credentials.h"
@@ -200,6 +201,31 @@ Status Connection::Publish(std::string_view subject, std::string_view data, std:
     TRY(QueueLocked(subject, reply, block, data, &wake));
   }
   if (wake) wake_.Signal();
+  return Status::Ok();
+}
+
+Status Connection::PublishEncoded(std::string_view subject, std::string_view data,
+                                  std::string_view header_block) {
+  TRY(ValidateSubject(subject, false));
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    TRY(QueueLocked(subject, {}, header_block, data, &wake));
+  }
+  if (!wake) return Status::Ok();
+  if (CompletionBatch::IsOpen()) {
+    // One wake for the batch: the queue stays non-empty until the I/O thread runs, so
+    // the batch's later messages ask for none.
+    CompletionBatch::Post(
+        const_cast<WakeFd*>(&wake_),
+        [](void* fd, CompletionBatch::Task run) {
+          static_cast<const WakeFd*>(fd)->Signal();
+          run();
+        },
+        [] {});
+  } else {
+    wake_.Signal();
+  }
   return Status::Ok();
 }
 

@@ -93,6 +93,14 @@ class Connection {
   Status Publish(std::string_view subject, std::string_view data, std::string_view reply = {},
                  const Headers* headers = nullptr);
 
+  // Publish for a caller that sends the same headers over and over (the broker's bridge):
+  // `header_block` is already encoded (EncodeHeaderBlock's bytes, or empty) and is not
+  // checked again. Inside a CompletionBatch (base/completion_batch.h) the I/O thread is
+  // woken once, when the batch closes, instead of for each message; so do not call it
+  // inside a batch that then waits on this connection (RequestSync, Flush).
+  Status PublishEncoded(std::string_view subject, std::string_view data,
+                        std::string_view header_block);
+
   using MessageFn = std::function<void(Message&)>;
   // Calls `fn` on the I/O thread for each message on `subject` (wildcards allowed), or
   // for its share when `queue_group` is given. Survives reconnects (re-SUB'd); may be

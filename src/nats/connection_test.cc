@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/completion_batch.h"
 #include "nats/testing/inbox.h"
 #include "nats/testing/nats_server.h"
 
@@ -128,6 +129,38 @@ TEST_F(NatsConnectionTest, PublishSubscribeWithHeadersAndBinaryPayloads) {
   EXPECT_EQ(got[3].data, zeros);
   EXPECT_EQ(got[4].data, "");
   EXPECT_EQ(got[5].data, big);
+}
+
+TEST_F(NatsConnectionTest, PublishEncodedSendsTheBlockAsItIsAndWakesOncePerBatch) {
+  auto sub = Connect();
+  auto pub = Connect();
+  ASSERT_TRUE(sub && pub);
+  Inbox inbox;
+  ASSERT_TRUE(sub->Subscribe("enc.>", inbox.Fn()).ok());
+  ASSERT_TRUE(sub->Flush(2000).ok());
+  Headers headers = {{"Origin", "here"}, {"Seq", "7"}};
+  const std::string block = EncodeHeaderBlock(headers).value();
+
+  ASSERT_TRUE(pub->PublishEncoded("enc.alone", "a", block).ok());
+  ASSERT_TRUE(pub->PublishEncoded("enc.bare", "b", "").ok());
+  {
+    CompletionBatch batch;  // as a broker thread handling one read's PUBLISHes
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(pub->PublishEncoded("enc.batch", std::to_string(i), block).ok());
+    }
+  }  // the I/O thread is woken here
+  EXPECT_EQ(pub->PublishEncoded("enc.bad subject", "x", block).code(), ErrorCode::kInvalidArgument);
+
+  ASSERT_TRUE(inbox.WaitFor(102)) << inbox.size();
+  auto got = inbox.Take();
+  EXPECT_EQ(got[0].subject, "enc.alone");
+  EXPECT_EQ(got[0].headers, headers);
+  EXPECT_EQ(got[1].data, "b");
+  EXPECT_TRUE(got[1].headers.empty());
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(got[2 + i].data, std::to_string(i));
+    EXPECT_EQ(got[2 + i].Header("seq"), "7");
+  }
 }
 
 TEST_F(NatsConnectionTest, ManyMessagesFromFourThreadsArriveInOrder) {

@@ -7,7 +7,8 @@
 // LISTEN/NOTIFY; the ingest server disconnects a thing deactivated on the control server.
 // Both bridge MQTT messages over a nats-server (`--broker-nats-url`): a subscriber on one
 // server receives, once, what a device publishes on the other, a command reaches a device
-// connected to the other, and a retained message is kept by both.
+// connected to the other, and a retained message is kept by both; a server receives only
+// what its subscribers and live-topic watchers want.
 // An ingest server refuses to start without the control server's CA, a PostgreSQL
 // metadata URL or a shared lake, and refuses the control server's API paths.
 //
@@ -133,18 +134,41 @@ if (!PG_URL) {
 
       // MQTT across the servers (--broker-nats-url): what a device publishes on one reaches
       // a subscriber on the other once, a command reaches a device connected elsewhere, and
-      // a retained message is kept by both.
+      // a retained message is kept by both. Nobody subscribed yet: the fleet's telemetry
+      // was not sent to either server.
+      const bridgeMetric = async (server, name) => {
+        const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+        const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+        assert.ok(m, `${name} in /metrics`);
+        return Number(m[1]);
+      };
+      for (const server of [control, ingest]) {
+        assert.equal(await bridgeMetric(server, 'tributary_bridge_received_total'), 0, 'received without interest');
+      }
       const watcher = await connect(adminOptions(control, { clientId: 'watcher' }));
       clients.push(watcher);
       await subscribe(watcher, `devices/${kitB.thing}/#`);
       await subscribe(onIngest, `devices/${kitB.thing}/cmd`);
+      // A subscription reaches NATS a moment after its SUBACK: probe until it has.
+      let probes = 0;
+      await eventually(async () => {
+        assert.ifError((await publish(onIngest, `devices/${kitB.thing}/probe`, `probe-${probes++}`)).err);
+        await sleep(50);
+        return watcher.received.some((m) => m.topic === `devices/${kitB.thing}/probe`);
+      }, 'the control server\'s subscription known through NATS');
       const reading = JSON.stringify({ device: kitB.thing, bridged: true });
       assert.ifError((await publish(onIngest, kitB.topic, reading)).err);
       await waitMessages(watcher, 1, { what: 'the ingest server\'s message on the control server',
                                        filter: (m) => m.payload === reading });
+      let commands = 0;
+      await eventually(async () => {
+        assert.ifError((await publish(watcher, `devices/${kitB.thing}/cmd`, `ping-${commands++}`)).err);
+        await sleep(50);
+        return onIngest.received.some((m) => m.topic === `devices/${kitB.thing}/cmd`);
+      }, 'the ingest server\'s subscription known through NATS');
       assert.ifError((await publish(watcher, `devices/${kitB.thing}/cmd`, 'reboot')).err);
       await waitMessages(onIngest, 1, { what: 'a command from the control server on the ingest server',
-                                        filter: (m) => m.topic === `devices/${kitB.thing}/cmd` });
+                                        filter: (m) => m.payload === 'reboot' });
       // ... and one the console sends (POST /v1/live/publish), as a device's would be.
       const sentByConsole = await control.api('POST', '/v1/live/publish',
                                               { topic: `devices/${kitB.thing}/cmd`, payload: 'stop', qos: 1 });
@@ -160,9 +184,30 @@ if (!PG_URL) {
       }, 'the control server\'s retained message on the ingest server');
       await sleep(300);
       assert.equal(watcher.received.filter((m) => m.payload === reading).length, 1, 'bridged once');
+      for (let i = 0; i < probes; i++) {
+        assert.ok(watcher.received.filter((m) => m.payload === `probe-${i}`).length <= 1, `probe-${i} bridged twice`);
+      }
       const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
       assert.match(metrics, /^tributary_bridge_forwarded_total [1-9]\d*$/m);
       assert.match(metrics, /^tributary_bridge_received_total [1-9]\d*$/m);
+      assert.ok(await bridgeMetric(control, 'tributary_bridge_interest_filters') >= 1);
+
+      // A live-topic watch (the console's) on the ingest server sees a device on the control
+      // server; once it is deleted, the ingest server receives that device's messages no more.
+      const watch = await ingest.api('POST', '/v1/live/watches', { filter: `devices/${kitA.thing}/+` });
+      assert.equal(watch.status, 201, watch.text);
+      await eventually(async () => {
+        assert.ifError((await publish(onControl, kitA.topic, 'seen-by-watch')).err);
+        const polled = await ingest.api('GET', `/v1/live/watches/${watch.json.id}/messages?after=0&wait_ms=300`);
+        return polled.json?.messages?.some((m) => m.payload === 'seen-by-watch' && m.topic === kitA.topic);
+      }, 'the control server\'s device in a watch on the ingest server');
+      assert.equal((await ingest.api('DELETE', `/v1/live/watches/${watch.json.id}`)).status, 200);
+      await sleep(300);
+      const receivedBefore = await bridgeMetric(ingest, 'tributary_bridge_received_total');
+      for (let i = 0; i < 5; i++) assert.ifError((await publish(onControl, kitA.topic, `unwatched-${i}`)).err);
+      await sleep(500);
+      assert.equal(await bridgeMetric(ingest, 'tributary_bridge_received_total'), receivedBefore,
+                   'the ingest server still received a device it has no subscriber or watch for');
 
       // Created on the control server while the ingest server runs: followed there.
       await createRoutedStream(control, dir, { stream: 'hot', bucket: BUCKET, filter: 'devices/+/hot',
