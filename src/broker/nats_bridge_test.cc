@@ -219,6 +219,44 @@ TEST(NatsBridgeTest, AServerReceivesWhatItsFiltersWantOnceAndEveryRetainedMessag
   EXPECT_TRUE(here.delivered.empty());
 }
 
+TEST(NatsBridgeTest, InterestChangedWhileNatsIsDownHoldsWhenItIsBack) {
+  nats::testing::NatsServer server;
+  ASSERT_TRUE(server.Start().ok());
+  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+  Recorder here, there;
+  MetricsRegistry metrics;
+  NatsBridgeOptions o;
+  o.url = url;
+  o.next = &here;
+  o.deliver = here.Deliver();
+  o.metrics = &metrics;
+  auto a = NatsBridge::Start(std::move(o));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = StartBridge(url, &there);
+  ASSERT_TRUE(b);
+  b->AddInterest("old/#");
+
+  server.Kill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  (*a)->OnPublish(Message("old/lost", "while down", mqtt::QoS::kAtMostOnce), {});
+  EXPECT_NE(metrics.Render().find("tributary_bridge_dropped_total 1"), std::string::npos)
+      << "a message published while NATS is down is counted as not bridged";
+  b->RemoveInterest("old/#");
+  b->AddInterest("new/+");
+  ASSERT_TRUE(server.Start().ok());
+
+  // Once both are back (each reconnects by itself), new/+ is received and old/# is not.
+  for (int i = 0; i < 100 && there.DeliveredCount() == 0; ++i) {
+    (*a)->OnPublish(Message("old/x", "unwanted", mqtt::QoS::kAtMostOnce), {});
+    (*a)->OnPublish(Message("new/x", "wanted", mqtt::QoS::kAtMostOnce), {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Settle(there, 1);
+  std::lock_guard<std::mutex> lock(there.mu);
+  ASSERT_FALSE(there.delivered.empty()) << "nothing received after NATS came back";
+  for (const auto& d : there.delivered) EXPECT_EQ(d.topic, "new/x");
+}
+
 TEST(NatsBridgeTest, BadUrlsAndUnreachableServersAreNamed) {
   Recorder r;
   NatsBridgeOptions o;
