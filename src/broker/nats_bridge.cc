@@ -45,10 +45,6 @@ bool ValidPrefix(std::string_view prefix) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // TopicToSubject into `out` (cleared first); false if it is too long.
 bool WriteSubject(std::string_view prefix, std::string_view topic, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -310,7 +306,11 @@ void NatsBridge::OnInterest(std::string_view filter, bool present) {
 void NatsBridge::AddInterest(std::string_view filter) {
   std::lock_guard<std::mutex> lock(interest_mu_);
   auto it = interests_.find(filter);
-  if (it == interests_.end()) it = interests_.emplace(std::string(filter), Interest{}).first;
+  if (it == interests_.end()) {
+    // '$' filters: their topics are not bridged (nor is one too long for a subject).
+    if (FilterToSubjects(prefix_, filter).empty()) return;
+    it = interests_.emplace(std::string(filter), Interest{}).first;
+  }
   if (++it->second.wishes != 1) return;
   for (const std::string& subject : FilterToSubjects(prefix_, filter)) {
     auto sid = conn_->Subscribe(subject, [this](nats::Message& m) { Receive(m); });
