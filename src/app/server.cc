@@ -174,7 +174,9 @@ Status Server::Init() {
     bridge.next = live_.get();
     bridge.metrics = &metrics_;
     bridge.deliver = [this](const std::string& topic, std::string payload, mqtt::QoS qos,
-                            bool retain) { DeliverLocally(topic, std::move(payload), qos, retain); };
+                            bool retain, mqtt::Properties properties) {
+      DeliverLocally(topic, std::move(payload), qos, retain, std::move(properties));
+    };
     auto started = broker::NatsBridge::Start(std::move(bridge));
     if (!started.ok()) return started.status().WithContext("--broker-nats-url");
     bridge_ = std::move(started).value();
@@ -283,7 +285,7 @@ Status Server::WriteServerInfo() const {
 
 void Server::PublishInternal(const std::string& topic, std::string payload, int qos,
                              mqtt::Properties properties) {
-  if (bridge_) bridge_->Forward(topic, payload, static_cast<mqtt::QoS>(qos), false);
+  if (bridge_) bridge_->Forward(topic, payload, static_cast<mqtt::QoS>(qos), false, &properties);
   DeliverLocally(topic, std::move(payload), static_cast<mqtt::QoS>(qos), false,
                  std::move(properties));
 }

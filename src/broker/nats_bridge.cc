@@ -4,8 +4,10 @@
 
 #include <charconv>
 
+#include "base/base64.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "mqtt/codec.h"
 #include "nats/connection.h"
 #include "nats/url.h"
 
@@ -17,6 +19,7 @@ constexpr const char* kOriginHeader = "Tributary-Origin";
 constexpr const char* kQosHeader = "Tributary-QoS";
 constexpr const char* kRetainHeader = "Tributary-Retain";
 constexpr const char* kSeqHeader = "Tributary-Seq";
+constexpr const char* kPropertiesHeader = "Tributary-Properties";
 // The first token of the retained space: '$' escaped, which no bridged topic starts with.
 constexpr std::string_view kRetainedToken = "%24retained";
 
@@ -69,6 +72,22 @@ bool WriteSubject(std::string_view prefix, std::string_view topic, std::string* 
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
+}
+
+// The MQTT 5 properties of a message that mean the same on another server, in the
+// header's form (base64 of their wire form), or "" if it has none. A topic alias and
+// subscription identifiers belong to one connection and are left out.
+std::string CarriedProperties(const mqtt::Properties* p) {
+  if (p == nullptr) return {};
+  mqtt::Properties carried;
+  carried.payload_format_indicator = p->payload_format_indicator;
+  carried.message_expiry_interval = p->message_expiry_interval;
+  carried.content_type = p->content_type;
+  carried.response_topic = p->response_topic;
+  carried.correlation_data = p->correlation_data;
+  carried.user_properties = p->user_properties;
+  if (carried == mqtt::Properties{}) return {};
+  return Base64Encode(mqtt::EncodePublishProperties(carried));
 }
 
 }  // namespace
@@ -231,12 +250,12 @@ std::string NatsBridge::Describe() const {
 }
 
 void NatsBridge::OnPublish(const InboundMessage& msg, PublishDone done) {
-  Forward(msg.topic, msg.payload, msg.qos, msg.retain);
+  Forward(msg.topic, msg.payload, msg.qos, msg.retain, msg.properties);
   options_.next->OnPublish(msg, std::move(done));
 }
 
 void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos,
-                         bool retain) {
+                         bool retain, const mqtt::Properties* properties) {
   if (closed_.load(std::memory_order_acquire) || topic.empty() || topic[0] == '$') return;
   Status sent = Unavailable("the topic is too long for a NATS subject");
   thread_local std::string subject;
@@ -245,7 +264,11 @@ void NatsBridge::Forward(std::string_view topic, std::string_view payload, mqtt:
     header_block_.assign(header_heads_[static_cast<size_t>(qos) * 2 + (retain ? 1 : 0)]);
     char digits[24];
     header_block_.append(digits, std::to_chars(digits, digits + sizeof digits, ++seq_).ptr);
-    header_block_.append("\r\n\r\n");
+    header_block_.append("\r\n");
+    if (std::string carried = CarriedProperties(properties); !carried.empty()) {
+      header_block_.append(kPropertiesHeader).append(": ").append(carried).append("\r\n");
+    }
+    header_block_.append("\r\n");
     sent = conn_->PublishEncoded(subject, payload, header_block_);
   }
   if (sent.ok()) {
@@ -291,8 +314,29 @@ void NatsBridge::Receive(nats::Message& m) {
   mqtt::QoS q = qos == "2" ? mqtt::QoS::kExactlyOnce
                 : qos == "1" ? mqtt::QoS::kAtLeastOnce
                              : mqtt::QoS::kAtMostOnce;
+  mqtt::Properties properties;
+  if (std::string_view carried = m.Header(kPropertiesHeader); !carried.empty()) {
+    Status bad = Status::Ok();
+    if (auto bytes = Base64Decode(carried); !bytes.ok()) {
+      bad = bytes.status();
+    } else if (auto decoded = mqtt::DecodePublishProperties(*bytes);
+               std::holds_alternative<mqtt::DecodeError>(decoded)) {
+      bad = InvalidArgument(std::get<mqtt::DecodeError>(decoded).message);
+    } else {
+      properties = std::move(std::get<mqtt::Properties>(decoded));
+    }
+    if (!bad.ok()) {
+      // Delivered all the same: the properties are extras, the message is not.
+      if (uint64_t held; drop_log_.Allow(&held)) {
+        Logger("broker")->warn("message on {} from server {} delivered without its MQTT 5 properties: "
+                               "header {} unreadable: {} ({} more since the last report)",
+                               *topic, origin, kPropertiesHeader, bad.message(), held);
+      }
+    }
+  }
   if (received_) received_->Add();
-  options_.deliver(*topic, std::move(m.data), q, retained || m.Header(kRetainHeader) == "1");
+  options_.deliver(*topic, std::move(m.data), q, retained || m.Header(kRetainHeader) == "1",
+                   std::move(properties));
 }
 
 void NatsBridge::OnInterest(std::string_view filter, bool present) {

@@ -33,7 +33,10 @@
 // most once whatever its QoS; one published while NATS is unreachable is not bridged
 // (counted in tributary_bridge_dropped_total, logged at most once a second), and one
 // published before a new subscription elsewhere reached NATS is not delivered there.
-// MQTT 5 properties are not carried.
+// MQTT 5 properties that mean the same on another server travel too (payload format,
+// message expiry, content type, response topic, correlation data, user properties), in
+// a header holding their MQTT wire form in base64; a topic alias and subscription
+// identifiers belong to one connection and do not.
 //
 // Thread-safety: OnPublish and Forward run on any thread (the broker's I/O threads);
 // AddInterest and RemoveInterest too, and may be called under the subscription tree's
@@ -81,7 +84,8 @@ struct NatsBridgeOptions {
   // &tls_key=F&creds=F&nkey_seed=F]; prefix default "tributary.mqtt".
   std::string url;
   // Hands a message another server bridged to this server's subscribers.
-  std::function<void(const std::string& topic, std::string payload, mqtt::QoS qos, bool retain)>
+  std::function<void(const std::string& topic, std::string payload, mqtt::QoS qos, bool retain,
+                     mqtt::Properties properties)>
       deliver;
   MessageInterceptor* next = nullptr;  // required: the rest of the chain
   MetricsRegistry* metrics = nullptr;  // optional: tributary_bridge_* counters
@@ -99,7 +103,9 @@ class NatsBridge : public MessageInterceptor {
   void OnPublish(const InboundMessage& msg, PublishDone done) override;
   // Publishes a message the server made here (a rule's republish, a monitor's event) for
   // the other servers, as OnPublish does a device's.
-  void Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain);
+  // `properties` (may be null): the message's MQTT 5 properties.
+  void Forward(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain,
+               const mqtt::Properties* properties = nullptr);
   // One more (AddInterest) or one fewer (RemoveInterest) local wish for the messages
   // other servers publish on topics matching `filter`; the first subscribes on NATS, the
   // last unsubscribes. The broker's tree counts once per filter however many subscribe.

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "mqtt/codec.h"
+#include "nats/connection.h"
 #include "nats/testing/nats_server.h"
 
 namespace tributary::broker {
@@ -53,11 +55,13 @@ class Recorder : public MessageInterceptor {
     std::string topic, payload;
     mqtt::QoS qos;
     bool retain;
+    mqtt::Properties properties;
   };
-  std::function<void(const std::string&, std::string, mqtt::QoS, bool)> Deliver() {
-    return [this](const std::string& topic, std::string payload, mqtt::QoS qos, bool retain) {
+  std::function<void(const std::string&, std::string, mqtt::QoS, bool, mqtt::Properties)> Deliver() {
+    return [this](const std::string& topic, std::string payload, mqtt::QoS qos, bool retain,
+                  mqtt::Properties properties) {
       std::lock_guard<std::mutex> lock(mu);
-      delivered.push_back({topic, std::move(payload), qos, retain});
+      delivered.push_back({topic, std::move(payload), qos, retain, std::move(properties)});
     };
   }
   size_t DeliveredCount() {
@@ -70,9 +74,10 @@ class Recorder : public MessageInterceptor {
 };
 
 InboundMessage Message(std::string_view topic, std::string_view payload, mqtt::QoS qos,
-                       bool retain = false) {
+                       bool retain = false, const mqtt::Properties* properties = nullptr) {
   static const mqtt::Properties kNone;
-  return InboundMessage{"client", "thing", topic, payload, qos, retain, &kNone, 0};
+  return InboundMessage{"client", "thing", topic, payload, qos, retain,
+                        properties ? properties : &kNone, 0};
 }
 
 std::unique_ptr<NatsBridge> StartBridge(const std::string& url, Recorder* r) {
@@ -257,6 +262,67 @@ TEST(NatsBridgeTest, InterestChangedWhileNatsIsDownHoldsWhenItIsBack) {
   std::lock_guard<std::mutex> lock(there.mu);
   ASSERT_FALSE(there.delivered.empty()) << "nothing received after NATS came back";
   for (const auto& d : there.delivered) EXPECT_EQ(d.topic, "new/x");
+}
+
+TEST(NatsBridgeTest, MqttFivePropertiesTravelWithTheMessage) {
+  nats::testing::NatsServer server;
+  ASSERT_TRUE(server.Start().ok());
+  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+  Recorder here, there;
+  auto a = StartBridge(url, &here);
+  auto b = StartBridge(url, &there);
+  ASSERT_TRUE(a && b);
+  b->AddInterest("req/#");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  mqtt::Properties p;
+  p.payload_format_indicator = 1;
+  p.message_expiry_interval = 60;
+  p.content_type = "application/json";
+  p.response_topic = "req/replies/app-1";
+  p.correlation_data = std::string("\0\x01\xff\r\n", 5);  // binary
+  p.user_properties = {{"trace", "abc"}, {"trace", "def"}, {"k\xc3\xa9", "v: 1\r\n"}};
+  p.topic_alias = 7;                      // this connection's only
+  p.subscription_identifiers = {3, 9};    // a subscriber's only
+  a->OnPublish(Message("req/cmd", "{}", mqtt::QoS::kAtLeastOnce, false, &p), {});
+  a->Forward("req/plain", "x", mqtt::QoS::kAtMostOnce, false);  // none: no header at all
+  // Another sender's unreadable properties: the message is delivered without them.
+  auto raw = nats::Connection::Connect(server.options());
+  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  nats::Headers bad = {{"Tributary-Origin", "elsewhere"}, {"Tributary-Seq", "1"},
+                       {"Tributary-QoS", "1"}, {"Tributary-Properties", "not base64!"}};
+  ASSERT_TRUE((*raw)->Publish("tributary.mqtt.req.garbled", "g", {}, &bad).ok());
+  ASSERT_TRUE((*raw)->Flush(2000).ok());
+  Settle(there, 3);
+  std::lock_guard<std::mutex> lock(there.mu);
+  ASSERT_EQ(there.delivered.size(), 3u);
+  EXPECT_EQ(there.delivered[2].topic, "req/garbled");
+  EXPECT_EQ(there.delivered[2].qos, mqtt::QoS::kAtLeastOnce);
+  EXPECT_EQ(there.delivered[2].properties, mqtt::Properties{});
+  mqtt::Properties expected = p;
+  expected.topic_alias.reset();
+  expected.subscription_identifiers.clear();
+  EXPECT_EQ(there.delivered[0].properties, expected);
+  EXPECT_EQ(there.delivered[0].properties.correlation_data, std::string("\0\x01\xff\r\n", 5));
+  EXPECT_EQ(there.delivered[1].properties, mqtt::Properties{});
+}
+
+TEST(BridgeSubjectTest, PublishPropertiesRoundTripAndBadBytesAreNamed) {
+  mqtt::Properties p;
+  p.content_type = "text/plain";
+  p.user_properties = {{"a", "b"}};
+  auto back = mqtt::DecodePublishProperties(mqtt::EncodePublishProperties(p));
+  ASSERT_TRUE(std::holds_alternative<mqtt::Properties>(back));
+  EXPECT_EQ(std::get<mqtt::Properties>(back), p);
+  auto empty = mqtt::DecodePublishProperties(mqtt::EncodePublishProperties({}));
+  ASSERT_TRUE(std::holds_alternative<mqtt::Properties>(empty));
+  for (std::string bad : {std::string(), std::string("\x05\x03\x00", 3),
+                          std::string("\x02\x01\x01\x00", 4), std::string("\x02\x11\x00", 3)}) {
+    auto got = mqtt::DecodePublishProperties(bad);
+    ASSERT_TRUE(std::holds_alternative<mqtt::DecodeError>(got)) << testing::PrintToString(bad);
+    EXPECT_NE(std::get<mqtt::DecodeError>(got).message.find("PUBLISH properties"), std::string::npos)
+        << std::get<mqtt::DecodeError>(got).message;
+  }
 }
 
 TEST(NatsBridgeTest, BadUrlsAndUnreachableServersAreNamed) {

@@ -47,6 +47,12 @@ FrameInfo FrameSize(std::span<const uint8_t> buf, uint32_t max_packet_size);
 // kUnsupportedProtocolVersion so that the broker can answer with the right CONNACK.
 std::variant<Packet, DecodeError> Decode(std::span<const uint8_t> packet, Version version);
 
+// A PUBLISH's properties as their wire form (property length, then the properties a
+// PUBLISH may carry), to carry them outside MQTT (the broker's NATS bridge), and back.
+// Decoding takes any bytes: a DecodeError says what was wrong and where.
+std::string EncodePublishProperties(const Properties& properties);
+std::variant<Properties, DecodeError> DecodePublishProperties(std::string_view block);
+
 // Appends the encoding of `packet` to `out`. Fields that do not exist in `version`
 // are left out. A CONNECT is encoded in its own Connect::version (the argument is
 // ignored for it, as in Decode). Properties not allowed on the packet are left out.

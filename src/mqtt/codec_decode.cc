@@ -430,4 +430,17 @@ std::variant<Packet, DecodeError> Decode(std::span<const uint8_t> packet, Versio
   return result;
 }
 
+std::variant<Properties, DecodeError> DecodePublishProperties(std::string_view block) {
+  std::optional<DecodeError> error;
+  Properties properties;
+  Reader r(std::span(reinterpret_cast<const uint8_t*>(block.data()), block.size()), 0,
+           "PUBLISH properties", &error);
+  if (ReadProperties(r, PropertyContext::kPublish, &properties) && !r.empty()) {
+    r.Fail(kMalformed, Field{"property length"},
+           "leaves " + std::to_string(r.remaining()) + " bytes unread");
+  }
+  if (error) return std::move(*error);
+  return properties;
+}
+
 }  // namespace tributary::mqtt

@@ -190,4 +190,11 @@ size_t EncodedSize(const Packet& packet, Version version) {
   return 1 + VarIntSize(static_cast<uint32_t>(body)) + body;
 }
 
+std::string EncodePublishProperties(const Properties& properties) {
+  std::string out;
+  Writer w(&out);
+  WriteProperties(properties, PropertyContext::kPublish, w);
+  return out;
+}
+
 }  // namespace tributary::mqtt

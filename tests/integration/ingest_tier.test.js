@@ -7,7 +7,8 @@
 // LISTEN/NOTIFY; the ingest server disconnects a thing deactivated on the control server.
 // Both bridge MQTT messages over a nats-server (`--broker-nats-url`): a subscriber on one
 // server receives, once, what a device publishes on the other, a command reaches a device
-// connected to the other, and a retained message is kept by both; a server receives only
+// connected to the other (an MQTT 5 request's properties with it, and its reply comes
+// back), and a retained message is kept by both; a server receives only
 // what its subscribers and live-topic watchers want.
 // An ingest server refuses to start without the control server's CA, a PostgreSQL
 // metadata URL or a shared lake, and refuses the control server's API paths.
@@ -171,6 +172,25 @@ if (!PG_URL) {
       assert.ifError((await publish(watcher, `devices/${kitB.thing}/cmd`, 'reboot')).err);
       await waitMessages(onIngest, 1, { what: 'a command from the control server on the ingest server',
                                         filter: (m) => m.payload === 'reboot' });
+      // MQTT 5 request/response across the servers: the request's response topic,
+      // correlation data and user properties reach the device, and its reply comes back.
+      const replyTopic = `devices/${kitB.thing}/reply`;
+      const correlation = Buffer.from([0, 1, 255, 13, 10]);
+      assert.ifError((await publish(watcher, `devices/${kitB.thing}/cmd`, 'status?', {
+        qos: 1, properties: { responseTopic: replyTopic, correlationData: correlation, contentType: 'text/plain',
+                              userProperties: { trace: 't-1' } } })).err);
+      const [request] = await waitMessages(onIngest, 1, { what: 'a request with properties on the ingest server',
+                                                          filter: (m) => m.payload === 'status?' });
+      const props = request.packet.properties || {};
+      assert.equal(props.responseTopic, replyTopic);
+      assert.deepEqual(Buffer.from(props.correlationData || []), correlation);
+      assert.equal(props.contentType, 'text/plain');
+      assert.deepEqual({ ...props.userProperties }, { trace: 't-1' });
+      assert.ifError((await publish(onIngest, props.responseTopic, 'ok', {
+        qos: 1, properties: { correlationData: props.correlationData } })).err);
+      const [reply] = await waitMessages(watcher, 1, { what: 'the reply on the control server',
+                                                       filter: (m) => m.topic === replyTopic });
+      assert.deepEqual(Buffer.from(reply.packet.properties?.correlationData || []), correlation);
       // ... and one the console sends (POST /v1/live/publish), as a device's would be.
       const sentByConsole = await control.api('POST', '/v1/live/publish',
                                               { topic: `devices/${kitB.thing}/cmd`, payload: 'stop', qos: 1 });
