@@ -173,6 +173,9 @@ Status Server::Init() {
     bridge.url = config_.broker_nats_url;
     bridge.next = live_.get();
     bridge.metrics = &metrics_;
+    bridge.taken_elsewhere = [this](const std::string& client_id, int64_t since_ms) {
+      broker_->EndSessionTakenElsewhere(client_id, since_ms);
+    };
     bridge.deliver = [this](const std::string& topic, std::string payload, mqtt::QoS qos,
                             bool retain, mqtt::Properties properties) {
       DeliverLocally(topic, std::move(payload), qos, retain, std::move(properties));
@@ -187,6 +190,10 @@ Status Server::Init() {
     };
     broker_->SetInterestObserver(interest);
     live_->SetInterestObserver(interest);
+    // One client id, one session, across the servers.
+    broker_->SetConnectObserver([b = bridge_.get()](const std::string& client_id) {
+      b->NotifyConnected(client_id);
+    });
   }
   broker_->SetInterceptor(first);
   TRY(broker_->Start());

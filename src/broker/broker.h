@@ -68,6 +68,15 @@ class Broker {
   // broker). Set before Start(), so that restored sessions' subscriptions are told too.
   virtual void SetInterestObserver(std::function<void(std::string_view filter, bool present)> fn) = 0;
 
+  // Told of the client id of each CONNECT accepted here, on its connection's thread.
+  // Set before Start().
+  virtual void SetConnectObserver(std::function<void(const std::string& client_id)> fn) = 0;
+  // Another server accepted a connection of `client_id` at `since_ms` (Unix ms; the NATS
+  // bridge hears of it): as when a client connects again here, the connection here is
+  // closed (v5: 0x8E Session taken over) and its session discarded, unless it was
+  // attached at or after `since_ms` (it is the newer one).
+  virtual void EndSessionTakenElsewhere(const std::string& client_id, int64_t since_ms) = 0;
+
   // Loads persisted state and binds the listeners. The runtime must be started.
   virtual Status Start() = 0;
   // Stops accepting, disconnects clients (v5: reason 0x8B Server shutting down), persists

@@ -82,6 +82,17 @@ std::vector<std::string> BrokerCore::SweepSessions(int64_t now_ms) {
   return removed;
 }
 
+bool BrokerCore::RemoveSessionTakenElsewhere(const std::string& client_id, int64_t since_ms,
+                                             std::shared_ptr<SessionSink>* sink) {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  auto it = sessions_.find(client_id);
+  if (it == sessions_.end() || it->second->attached_at_ms() >= since_ms) return false;
+  std::shared_ptr<Session> session = it->second;
+  *sink = session->sink();
+  RemoveSessionLocked(session);
+  return true;
+}
+
 std::shared_ptr<Session> BrokerCore::FindSession(const std::string& client_id) const {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   auto it = sessions_.find(client_id);

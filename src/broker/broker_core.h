@@ -9,6 +9,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,8 @@ class BrokerCore {
   RetainedStore retained;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<bool> stopping{false};
+  // Told of each accepted CONNECT's client id, on its connection's thread (set before Start).
+  std::function<void(const std::string& client_id)> connect_observer;
 
   // Largest packet we accept (announced as Maximum Packet Size in the v5 CONNACK).
   uint32_t max_packet_size() const { return options.max_payload_size + 8192; }
@@ -62,6 +65,12 @@ class BrokerCore {
   // Removes detached sessions whose expiry has passed; returns their client ids.
   std::vector<std::string> SweepSessions(int64_t now_ms);
   std::shared_ptr<Session> FindSession(const std::string& client_id) const;
+  // A connection of `client_id` was accepted by another server at `since_ms` (Unix ms):
+  // the session here, if it was last attached before then, is removed with its
+  // subscriptions. Returns whether it was; `*sink` gets the connection attached to it, if
+  // any, to be closed.
+  bool RemoveSessionTakenElsewhere(const std::string& client_id, int64_t since_ms,
+                                   std::shared_ptr<SessionSink>* sink);
   std::vector<std::shared_ptr<Session>> AllSessions() const;
   size_t session_count() const;
   // Adds a session read back from disk and re-subscribes it.

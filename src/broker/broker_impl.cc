@@ -33,6 +33,17 @@ class BrokerImpl : public Broker {
   void SetInterestObserver(std::function<void(std::string_view, bool)> fn) override {
     core_->tree.SetInterestObserver(std::move(fn));
   }
+  void SetConnectObserver(std::function<void(const std::string&)> fn) override {
+    core_->connect_observer = std::move(fn);
+  }
+  void EndSessionTakenElsewhere(const std::string& client_id, int64_t since_ms) override {
+    std::shared_ptr<SessionSink> sink;
+    if (!core_->RemoveSessionTakenElsewhere(client_id, since_ms, &sink)) return;
+    core_->CancelWill(client_id);  // its client is connected elsewhere
+    core_->log->info("client connected to another server: its session here is ended client_id={} "
+                     "connected={}", client_id, sink != nullptr);
+    if (sink) sink->Kick(mqtt::ReasonCode::kSessionTakenOver);
+  }
 
   Status Start() override {
     if (started_) return FailedPrecondition("broker: Start() called twice");

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "base/clock.h"
 #include "base/completion_batch.h"
 #include "broker/testing/test_client.h"
 #include "broker/testing/test_util.h"
@@ -273,6 +274,29 @@ TEST(BrokerProtocolTest, SessionTakeoverClosesTheFirstWith0x8E) {
   EXPECT_TRUE(first->WaitClosed());
   ASSERT_TRUE(second->Send(mqtt::Pingreq{}).ok());
   EXPECT_TRUE(second->Expect<mqtt::Pingresp>().ok());
+}
+
+TEST(BrokerProtocolTest, ASessionTakenOnAnotherServerEndsHereUnlessItIsNewer) {
+  auto tb = TestBroker::Start(TestOptions());
+  ASSERT_TRUE(tb);
+  auto c = MustConnect(tb->port(), V5("roamer"));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->Subscribe("roamer/cmd", QoS::kAtLeastOnce).ok());
+  ASSERT_EQ(tb->broker().Stats().subscriptions, 1u);
+  // Another server's connection from before this one: this one is the newer, and stays.
+  tb->broker().EndSessionTakenElsewhere("roamer", WallMillis() - 60000);
+  tb->broker().EndSessionTakenElsewhere("nobody", WallMillis() + 1000);  // no such session
+  ASSERT_TRUE(c->Send(mqtt::Pingreq{}).ok());
+  EXPECT_TRUE(c->Expect<mqtt::Pingresp>().ok());
+  // A later one: closed with 0x8E, the session and its subscription gone.
+  tb->broker().EndSessionTakenElsewhere("roamer", WallMillis() + 1000);
+  auto d = c->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kSessionTakenOver);
+  EXPECT_TRUE(c->WaitClosed());
+  EXPECT_TRUE(testing::WaitFor([&] { return tb->broker().Stats().connections == 0; }, 2000));
+  EXPECT_EQ(tb->broker().Stats().sessions, 0u);
+  EXPECT_EQ(tb->broker().Stats().subscriptions, 0u);
 }
 
 class DenyingAuthorizer : public Authorizer {

@@ -192,6 +192,7 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   registered_ = true;
   core_->AddConnection(this, weak_from_this(), grant_->thing());
   core_->metrics.connections_total->Add(1);
+  if (core_->connect_observer) core_->connect_observer(client_id_);
   core_->log->info(
       "client connected client_id={} remote={} listener={} version={} clean_start={} "
       "session_present={} keep_alive={} thing={}",

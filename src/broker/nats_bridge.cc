@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "base/base64.h"
+#include "base/clock.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "mqtt/codec.h"
@@ -22,6 +23,9 @@ constexpr const char* kSeqHeader = "Tributary-Seq";
 constexpr const char* kPropertiesHeader = "Tributary-Properties";
 // The first token of the retained space: '$' escaped, which no bridged topic starts with.
 constexpr std::string_view kRetainedToken = "%24retained";
+// Where a server says that a client connected to it: its body is the client id.
+constexpr std::string_view kConnectedToken = "%24connected";
+constexpr const char* kAtHeader = "Tributary-At";
 
 bool Kept(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -169,6 +173,7 @@ NatsBridge::NatsBridge(NatsBridgeOptions options, std::string prefix, std::strin
     : options_(std::move(options)),
       prefix_(std::move(prefix)),
       retained_prefix_(prefix_ + "." + std::string(kRetainedToken)),
+      connected_subject_(prefix_ + "." + std::string(kConnectedToken)),
       self_(std::move(self)) {
   // The header block up to the sequence number's value, by QoS and retain flag.
   for (int qos = 0; qos <= 2; ++qos) {
@@ -225,6 +230,8 @@ Result<std::unique_ptr<NatsBridge>> NatsBridge::Start(NatsBridgeOptions options)
   NatsBridge* b = bridge.get();
   // Every server keeps every retained message; the rest it receives by interest.
   TRY(bridge->conn_->Subscribe(bridge->retained_prefix_ + ".>", [b](nats::Message& m) { b->Receive(m); })
+          .status());
+  TRY(bridge->conn_->Subscribe(bridge->connected_subject_, [b](nats::Message& m) { b->ReceiveConnected(m); })
           .status());
   // The subscription is in place before a device's message can be bridged to it.
   TRY(bridge->conn_->Flush(5000));
@@ -337,6 +344,30 @@ void NatsBridge::Receive(nats::Message& m) {
   if (received_) received_->Add();
   options_.deliver(*topic, std::move(m.data), q, retained || m.Header(kRetainHeader) == "1",
                    std::move(properties));
+}
+
+void NatsBridge::NotifyConnected(const std::string& client_id) {
+  if (closed_.load(std::memory_order_acquire)) return;
+  nats::Headers headers = {{kOriginHeader, self_}, {kAtHeader, std::to_string(WallMillis())}};
+  if (Status sent = conn_->Publish(connected_subject_, client_id, {}, &headers); !sent.ok()) {
+    if (uint64_t held; drop_log_.Allow(&held)) {
+      Logger("broker")->warn("the other servers were not told that client {} connected here: {} ({} "
+                             "more since the last report)",
+                             client_id, sent.message(), held);
+    }
+  }
+}
+
+void NatsBridge::ReceiveConnected(nats::Message& m) {
+  std::lock_guard<std::mutex> lock(deliver_mu_);
+  if (closed_.load(std::memory_order_acquire) || m.Header(kOriginHeader) == self_) return;
+  std::string_view at_text = m.Header(kAtHeader);
+  int64_t at = 0;
+  if (m.data.empty() || !options_.taken_elsewhere ||
+      std::from_chars(at_text.data(), at_text.data() + at_text.size(), at).ec != std::errc()) {
+    return;
+  }
+  options_.taken_elsewhere(m.data, at);
 }
 
 void NatsBridge::OnInterest(std::string_view filter, bool present) {

@@ -26,6 +26,12 @@
 // at or below the last one delivered from that sender is dropped. That relies on NATS
 // keeping one connection's messages in order, which it does.
 //
+// One client id, one session, across the servers: each CONNECT accepted here is
+// announced on "<prefix>.%24connected" (NotifyConnected), and a server that holds a
+// session of that client id from before ends it (taken_elsewhere), closing its
+// connection with 0x8E Session taken over. The servers' clocks order the two
+// connections, so they must agree to well within the time a client takes to reconnect.
+//
 // Headers carry the sender's id and sequence number, the QoS and the retain flag; the
 // connection asks NATS not to echo its own messages (CONNECT echo false), and a server
 // ignores any that come back anyway. Topics starting with '$' stay on their server. NATS
@@ -87,6 +93,9 @@ struct NatsBridgeOptions {
   std::function<void(const std::string& topic, std::string payload, mqtt::QoS qos, bool retain,
                      mqtt::Properties properties)>
       deliver;
+  // Another server accepted a connection of `client_id` at `since_ms` (Unix ms), for
+  // the broker's EndSessionTakenElsewhere. Optional.
+  std::function<void(const std::string& client_id, int64_t since_ms)> taken_elsewhere;
   MessageInterceptor* next = nullptr;  // required: the rest of the chain
   MetricsRegistry* metrics = nullptr;  // optional: tributary_bridge_* counters
 };
@@ -113,6 +122,10 @@ class NatsBridge : public MessageInterceptor {
   void RemoveInterest(std::string_view filter);
   // What SubscriptionTree::SetInterestObserver wants: Add on true, Remove on false.
   void OnInterest(std::string_view filter, bool present);
+  // Tells the other servers that a client with this id connected here now (the broker's
+  // SetConnectObserver): they end its session there, as a broker does when a client
+  // connects again.
+  void NotifyConnected(const std::string& client_id);
   size_t interest_filters() const;  // filters subscribed to on NATS now
   // Stops bridging both ways (waiting for a delivery under way); OnPublish then only
   // passes messages on. The connection closes with the bridge.
@@ -127,12 +140,14 @@ class NatsBridge : public MessageInterceptor {
 
   NatsBridge(NatsBridgeOptions options, std::string prefix, std::string self);
   void Receive(nats::Message& m);
+  void ReceiveConnected(nats::Message& m);
   // The topic of a bridged subject, and whether it is in the retained space.
   std::optional<std::string> TopicOf(std::string_view subject, bool* retained) const;
 
   const NatsBridgeOptions options_;
   const std::string prefix_;
   const std::string retained_prefix_;  // "<prefix>.%24retained"
+  const std::string connected_subject_;  // "<prefix>.%24connected"
   const std::string self_;  // this server's id in the origin header
   std::unique_ptr<nats::Connection> conn_;
   // The encoded headers of a bridged message up to the sequence number's value, by QoS

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "mqtt/codec.h"
 #include "nats/connection.h"
 #include "nats/testing/nats_server.h"
@@ -323,6 +324,48 @@ TEST(BridgeSubjectTest, PublishPropertiesRoundTripAndBadBytesAreNamed) {
     EXPECT_NE(std::get<mqtt::DecodeError>(got).message.find("PUBLISH properties"), std::string::npos)
         << std::get<mqtt::DecodeError>(got).message;
   }
+}
+
+TEST(NatsBridgeTest, AClientConnectingHereIsAnnouncedToTheOtherServers) {
+  nats::testing::NatsServer server;
+  ASSERT_TRUE(server.Start().ok());
+  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+  std::mutex mu;
+  std::vector<std::pair<std::string, int64_t>> ended_here, ended_there;
+  auto start = [&](Recorder* r, std::vector<std::pair<std::string, int64_t>>* ended) {
+    NatsBridgeOptions o;
+    o.url = url;
+    o.next = r;
+    o.deliver = r->Deliver();
+    o.taken_elsewhere = [&mu, ended](const std::string& client_id, int64_t since_ms) {
+      std::lock_guard<std::mutex> lock(mu);
+      ended->emplace_back(client_id, since_ms);
+    };
+    auto b = NatsBridge::Start(std::move(o));
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.ok() ? std::move(b).value() : nullptr;
+  };
+  Recorder here, there;
+  auto a = start(&here, &ended_here);
+  auto b = start(&there, &ended_there);
+  ASSERT_TRUE(a && b);
+  const int64_t before = WallMillis();
+  a->NotifyConnected("sensor-7");
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!ended_there.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ended_there.size(), 1u);
+  EXPECT_EQ(ended_there[0].first, "sensor-7");
+  EXPECT_GE(ended_there[0].second, before);
+  EXPECT_LE(ended_there[0].second, WallMillis());
+  EXPECT_TRUE(ended_here.empty()) << "a server's own connection ended its own session";
+  EXPECT_EQ(there.DeliveredCount(), 0u) << "an announcement is not a message";
 }
 
 TEST(NatsBridgeTest, BadUrlsAndUnreachableServersAreNamed) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
+
 namespace tributary::broker {
 
 Session::Session(std::string client_id, uint32_t max_queued)
@@ -19,6 +21,7 @@ void Session::Attach(std::shared_ptr<SessionSink> sink, mqtt::Version version,
                      uint16_t receive_maximum, uint32_t expiry_interval_s) {
   std::lock_guard<std::mutex> lock(mu_);
   sink_ = std::move(sink);
+  attached_at_ms_ = WallMillis();
   state_.version = version;
   state_.expiry_interval_s = expiry_interval_s;
   state_.disconnected_at_ms = 0;
@@ -253,6 +256,11 @@ void Session::set_expiry_interval_s(uint32_t s) {
   std::lock_guard<std::mutex> lock(mu_);
   state_.expiry_interval_s = s;
   Changed();
+}
+
+int64_t Session::attached_at_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return attached_at_ms_;
 }
 
 int64_t Session::disconnected_at_ms() const {

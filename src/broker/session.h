@@ -211,6 +211,7 @@ class Session : public Subscriber {
   uint32_t expiry_interval_s() const;
   void set_expiry_interval_s(uint32_t s);  // DISCONNECT may change it (MQTT 5)
   int64_t disconnected_at_ms() const;
+  int64_t attached_at_ms() const;  // wall clock of the last Attach; 0 if never (restored)
   size_t queued() const;
   size_t inflight() const;
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
@@ -227,6 +228,7 @@ class Session : public Subscriber {
   std::atomic<uint64_t> dropped_{0};
 
   mutable std::mutex mu_;
+  int64_t attached_at_ms_ = 0;  // mu_
   SessionState state_;
   std::shared_ptr<SessionSink> sink_;
   uint16_t receive_maximum_ = 65535;

@@ -8,7 +8,8 @@
 // Both bridge MQTT messages over a nats-server (`--broker-nats-url`): a subscriber on one
 // server receives, once, what a device publishes on the other, a command reaches a device
 // connected to the other (an MQTT 5 request's properties with it, and its reply comes
-// back), and a retained message is kept by both; a server receives only
+// back), and a retained message is kept by both; a device connecting to one server ends
+// its session on the other; a server receives only
 // what its subscribers and live-topic watchers want.
 // An ingest server refuses to start without the control server's CA, a PostgreSQL
 // metadata URL or a shared lake, and refuses the control server's API paths.
@@ -231,6 +232,19 @@ if (!PG_URL) {
       await sleep(500);
       assert.equal(await bridgeMetric(ingest, 'tributary_bridge_received_total'), receivedBefore,
                    'the ingest server still received a device it has no subscriber or watch for');
+
+      // One client id, one session across the servers: kitA's device connecting to the
+      // ingest server ends its connection (and session) on the control server, 0x8E.
+      const takenOver = new Promise((resolve) => {
+        onControl.once('disconnect', (packet) => resolve(packet.reasonCode));
+        onControl.once('close', () => resolve('closed'));
+      });
+      const moved = await connect(thingOptions(ingest, kitA));
+      clients.push(moved);
+      const reason = await Promise.race([takenOver, sleep(8000).then(() => 'still connected')]);
+      assert.equal(reason, 0x8E, `the control server's connection of ${kitA.thing}: ${reason}\n${control.tail(10)}`);
+      await sleep(300);
+      assert.ok(moved.connected, 'the newer connection, on the ingest server, was ended too');
 
       // Created on the control server while the ingest server runs: followed there.
       await createRoutedStream(control, dir, { stream: 'hot', bucket: BUCKET, filter: 'devices/+/hot',
