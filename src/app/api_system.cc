@@ -3,6 +3,7 @@
 #include "app/server.h"
 #include "base/clock.h"
 #include "broker/broker.h"
+#include "broker/nats_bridge.h"
 #include "metadata/database.h"
 #include "streams/record_log.h"
 
@@ -51,7 +52,18 @@ void AddSystemRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/v1/broker", [server](net::HttpRequest&) {
     broker::BrokerStats s = server->broker().Stats();
     const ServerConfig& c = server->config();
-    return JsonResponse({{"connections", s.connections},
+    // MQTT between servers over NATS (docs/scaling.md), if this server bridges.
+    nlohmann::json bridge = nullptr;
+    if (const broker::NatsBridge* b = server->bridge()) {
+      broker::NatsBridge::Link link = b->link();
+      bridge = {{"where", b->Describe()},
+                {"connected", link.connected},
+                {"server", link.server},
+                {"reconnects", link.reconnects},
+                {"interest_filters", b->interest_filters()}};
+    }
+    return JsonResponse({{"bridge", bridge},
+                         {"connections", s.connections},
                          {"sessions", s.sessions},
                          {"subscriptions", s.subscriptions},
                          {"retained_messages", s.retained_messages},

@@ -70,6 +70,8 @@ class Server {
   training::TrainingJobs& training() { return *training_; }
   monitor::Monitors& monitors() { return *monitors_; }
   LiveTopics& live() { return *live_; }
+  // The NATS bridge between servers (--broker-nats-url), or null.
+  const broker::NatsBridge* bridge() const { return bridge_.get(); }
   // The start of the broker's interceptor chain: the NATS bridge if any, then live topics,
   // then the rules (what a device's PUBLISH goes through).
   broker::MessageInterceptor& interceptor();

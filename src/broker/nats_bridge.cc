@@ -256,6 +256,10 @@ std::string NatsBridge::Describe() const {
                : "a closed NATS bridge";
 }
 
+NatsBridge::Link NatsBridge::link() const {
+  return Link{conn_->connected(), conn_->server(), conn_->reconnects()};
+}
+
 void NatsBridge::OnPublish(const InboundMessage& msg, PublishDone done) {
   Forward(msg.topic, msg.payload, msg.qos, msg.retain, msg.properties);
   options_.next->OnPublish(msg, std::move(done));

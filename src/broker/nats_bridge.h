@@ -131,6 +131,13 @@ class NatsBridge : public MessageInterceptor {
   // passes messages on. The connection closes with the bridge.
   void Close();
   std::string Describe() const;  // the NATS URL, redacted, and the prefix
+  // Where the bridge stands now, for GET /v1/broker and the console.
+  struct Link {
+    bool connected = false;
+    std::string server;  // host:port of the NATS server connected to, or being tried
+    uint64_t reconnects = 0;
+  };
+  Link link() const;
 
  private:
   struct Interest {

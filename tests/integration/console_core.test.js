@@ -16,6 +16,7 @@ const path = require('node:path');
 const { Server, makeTempDir, removeTempDir, run } = require('./harness');
 const { adminOptions, connect, connectRefused, publish, end } = require('./clients');
 const { serverArgs, launchBrowser, openConsole, assertNoProblems, tableRows, eventually } = require('./browser');
+const { NatsServer } = require('./nats');
 
 function rawGet(server, urlPath, headers = {}) {
   return new Promise((resolve, reject) => {
@@ -32,15 +33,19 @@ function rawGet(server, urlPath, headers = {}) {
 describe('console: serving, sign-in, devices and ingest', () => {
   let server;
   let browser;
+  let nats;
   const downloads = makeTempDir('console-downloads');
 
   before(async () => {
-    server = await Server.start({ args: serverArgs(), tag: 'console-core' });
+    // Bridged to a nats-server (as one server of several would be): the overview says so.
+    nats = await NatsServer.start();
+    server = await Server.start({ args: [...serverArgs(), '--broker-nats-url', nats.url], tag: 'console-core' });
     browser = await launchBrowser();
   });
   after(async () => {
     if (browser) await browser.close();
     if (server) await server.dispose();
+    if (nats) await nats.stop();
     removeTempDir(downloads);
   });
 
@@ -322,6 +327,12 @@ describe('console: serving, sign-in, devices and ingest', () => {
                  `SQLite ${path.join(server.dataDir, 'metadata.db')}`);
     assert.equal(await page.textContent('[data-testid=storage-lake]'), `local ${path.join(server.dataDir, 'lake')}`);
     assert.match(await page.textContent('[data-testid=storage-wal]'), /\/wal \(fsync always\)/);
+    // The NATS bridge (GET /v1/broker): connected, and the filters this server wants.
+    const bridged = await server.api('GET', '/v1/broker');
+    assert.equal(bridged.json.bridge.connected, true, bridged.text);
+    assert.equal(bridged.json.bridge.server, nats.url.replace('nats://', ''));
+    assert.match(await page.textContent('[data-testid=bridge]'),
+                 new RegExp(`^connected to ${bridged.json.bridge.server} · \\d+ filters wanted here$`));
     const failing = await server.api('POST', '/v1/rules/attn_rule', { topicRulePayload: {
       sql: "SELECT *, topic(2) AS device FROM 'attn/+'", awsIotSqlVersion: '2016-03-23',
       actions: [{ republish: { topic: 'attn-copy/x', qos: 0 } }] } });
@@ -357,6 +368,7 @@ describe('console: off', () => {
       const r = await rawGet(server, '/console/');
       assert.notEqual(r.status, 200);
       assert.doesNotMatch(r.text, /<script/);
+      assert.equal((await server.api('GET', '/v1/broker')).json.bridge, null, 'a server without --broker-nats-url bridges');
       // The flag's variable outlives parsing: the process exits cleanly (it once wrote
       // into freed memory and crashed on the way out).
       const stopped = await server.stop();

@@ -125,6 +125,13 @@ export default [{
         const l = b.listeners || {};
         brokerBox.append(stat('MQTT ports', [`TLS ${l.mqtt_tls_port}`, l.mqtt_ws_port > 0 ? ` · WS ${l.mqtt_ws_port}` : '',
           l.mqtt_port > 0 ? ` · TCP ${l.mqtt_port}` : ''].join('')));
+        // MQTT between servers over NATS (--broker-nats-url), when this server bridges.
+        if (b.bridge) {
+          const br = b.bridge;
+          brokerBox.append(stat('Other servers (NATS bridge)',
+            `${br.connected ? `connected to ${br.server}` : `not connected; trying ${br.server}`}` +
+            ` · ${fmt.number(br.interest_filters)} filters wanted here`, { testid: 'bridge' }));
+        }
         clear(chartBox).append(lineChart({
           series: [{ name: 'in', points: r.in }, { name: 'out', points: r.out }],
           height: 160, yLabel: 'messages per second', testid: 'rate-chart',
