@@ -66,6 +66,7 @@ class LoadRun {
     auto address = asio::ip::make_address(o_.host, ec);
     if (ec) return InvalidArgument("--host '" + o_.host + "' is not an IP address: " + ec.message());
     broker_ = tcp::endpoint(address, o_.port);
+    subscriber_broker_ = tcp::endpoint(address, o_.subscriber_port ? o_.subscriber_port : o_.port);
     origin_ns_ = SteadyNanos();
     if (!o_.lake_dir.empty()) {
       lake_ = std::make_unique<LakeWatcher>(o_.lake_dir, origin_ns_, o_.publishers);
@@ -106,7 +107,7 @@ class LoadRun {
       sub.client = std::make_unique<BenchClient>(io_, ClientFor("sub", s));
       sub.client->set_on_error([this](const std::string& what) { OnClientError(what); });
       sub.client->set_on_packet([this, s, filter](mqtt::Packet& p) { OnSubscriberPacket(s, p); });
-      sub.client->Start(broker_, [this, s, filter](const std::string& error) {
+      sub.client->Start(subscriber_broker_, [this, s, filter](const std::string& error) {
         if (!error.empty()) return OnClientError(error);
         mqtt::Subscribe req;
         req.packet_id = 1;
@@ -408,6 +409,7 @@ class LoadRun {
   const LoadOptions o_;
   asio::io_context io_;
   tcp::endpoint broker_;
+  tcp::endpoint subscriber_broker_;
   asio::steady_timer deadline_;
   asio::steady_timer phase_timer_;
   asio::steady_timer rate_timer_;

@@ -42,6 +42,9 @@ struct LoadOptions {
   std::string broker_label = "broker";
   std::string host = "127.0.0.1";
   uint16_t port = 1883;
+  // Where the subscribers connect, if not to `port` (another server, bridged to the
+  // publishers' over NATS: the messages cross between them); 0: `port`.
+  uint16_t subscriber_port = 0;
   int publishers = 1;
   int subscribers = 1;
   int qos = 0;  // 0 or 1

@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--host", load.host, "broker address")->capture_default_str();
   app.add_option("--port", load.port, "broker MQTT port")->required();
+  app.add_option("--subscriber-port", load.subscriber_port,
+                 "subscribers connect here instead (another server, bridged over NATS)");
   app.add_option("--version", version, "MQTT protocol version: 4 (3.1.1) or 5")
       ->check(CLI::IsMember({4, 5}))
       ->capture_default_str();
