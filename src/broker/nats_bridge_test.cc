@@ -91,10 +91,16 @@ std::unique_ptr<NatsBridge> StartBridge(const std::string& url, Recorder* r) {
   return b.ok() ? std::move(b).value() : nullptr;
 }
 
-TEST(NatsBridgeTest, MessagesReachTheOtherServersSubscribersOnce) {
-  nats::testing::NatsServer server;
-  ASSERT_TRUE(server.Start().ok());
-  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+// Each case runs against a nats-server of its own.
+class NatsBridgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.Start().ok()); }
+  std::string Url() const { return "nats://127.0.0.1:" + std::to_string(server_.port()); }
+  nats::testing::NatsServer server_;
+};
+
+TEST_F(NatsBridgeTest, MessagesReachTheOtherServersSubscribersOnce) {
+  const std::string url = Url();
   Recorder here, there, elsewhere;
   auto a = StartBridge(url, &here);
   auto b = StartBridge(url, &there);
@@ -160,10 +166,8 @@ void Settle(Recorder& r, size_t n) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 }
 
-TEST(NatsBridgeTest, AServerReceivesWhatItsFiltersWantOnceAndEveryRetainedMessage) {
-  nats::testing::NatsServer server;
-  ASSERT_TRUE(server.Start().ok());
-  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+TEST_F(NatsBridgeTest, AServerReceivesWhatItsFiltersWantOnceAndEveryRetainedMessage) {
+  const std::string url = Url();
   Recorder here, there;
   auto a = StartBridge(url, &here);
   auto b = StartBridge(url, &there);
@@ -227,10 +231,8 @@ TEST(NatsBridgeTest, AServerReceivesWhatItsFiltersWantOnceAndEveryRetainedMessag
   EXPECT_TRUE(here.delivered.empty());
 }
 
-TEST(NatsBridgeTest, InterestChangedWhileNatsIsDownHoldsWhenItIsBack) {
-  nats::testing::NatsServer server;
-  ASSERT_TRUE(server.Start().ok());
-  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+TEST_F(NatsBridgeTest, InterestChangedWhileNatsIsDownHoldsWhenItIsBack) {
+  const std::string url = Url();
   Recorder here, there;
   MetricsRegistry metrics;
   NatsBridgeOptions o;
@@ -244,14 +246,14 @@ TEST(NatsBridgeTest, InterestChangedWhileNatsIsDownHoldsWhenItIsBack) {
   ASSERT_TRUE(b);
   b->AddInterest("old/#");
 
-  server.Kill();
+  server_.Kill();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   (*a)->OnPublish(Message("old/lost", "while down", mqtt::QoS::kAtMostOnce), {});
   EXPECT_NE(metrics.Render().find("tributary_bridge_dropped_total 1"), std::string::npos)
       << "a message published while NATS is down is counted as not bridged";
   b->RemoveInterest("old/#");
   b->AddInterest("new/+");
-  ASSERT_TRUE(server.Start().ok());
+  ASSERT_TRUE(server_.Start().ok());
 
   // Once both are back (each reconnects by itself), new/+ is received and old/# is not.
   for (int i = 0; i < 100 && there.DeliveredCount() == 0; ++i) {
@@ -265,10 +267,8 @@ TEST(NatsBridgeTest, InterestChangedWhileNatsIsDownHoldsWhenItIsBack) {
   for (const auto& d : there.delivered) EXPECT_EQ(d.topic, "new/x");
 }
 
-TEST(NatsBridgeTest, MqttFivePropertiesTravelWithTheMessage) {
-  nats::testing::NatsServer server;
-  ASSERT_TRUE(server.Start().ok());
-  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+TEST_F(NatsBridgeTest, MqttFivePropertiesTravelWithTheMessage) {
+  const std::string url = Url();
   Recorder here, there;
   auto a = StartBridge(url, &here);
   auto b = StartBridge(url, &there);
@@ -288,7 +288,7 @@ TEST(NatsBridgeTest, MqttFivePropertiesTravelWithTheMessage) {
   a->OnPublish(Message("req/cmd", "{}", mqtt::QoS::kAtLeastOnce, false, &p), {});
   a->Forward("req/plain", "x", mqtt::QoS::kAtMostOnce, false);  // none: no header at all
   // Another sender's unreadable properties: the message is delivered without them.
-  auto raw = nats::Connection::Connect(server.options());
+  auto raw = nats::Connection::Connect(server_.options());
   ASSERT_TRUE(raw.ok()) << raw.status().ToString();
   nats::Headers bad = {{"Tributary-Origin", "elsewhere"}, {"Tributary-Seq", "1"},
                        {"Tributary-QoS", "1"}, {"Tributary-Properties", "not base64!"}};
@@ -326,10 +326,8 @@ TEST(BridgeSubjectTest, PublishPropertiesRoundTripAndBadBytesAreNamed) {
   }
 }
 
-TEST(NatsBridgeTest, AClientConnectingHereIsAnnouncedToTheOtherServers) {
-  nats::testing::NatsServer server;
-  ASSERT_TRUE(server.Start().ok());
-  const std::string url = "nats://127.0.0.1:" + std::to_string(server.port());
+TEST_F(NatsBridgeTest, AClientConnectingHereIsAnnouncedToTheOtherServers) {
+  const std::string url = Url();
   std::mutex mu;
   std::vector<std::pair<std::string, int64_t>> ended_here, ended_there;
   auto start = [&](Recorder* r, std::vector<std::pair<std::string, int64_t>>* ended) {
@@ -368,7 +366,7 @@ TEST(NatsBridgeTest, AClientConnectingHereIsAnnouncedToTheOtherServers) {
   EXPECT_EQ(there.DeliveredCount(), 0u) << "an announcement is not a message";
 }
 
-TEST(NatsBridgeTest, BadUrlsAndUnreachableServersAreNamed) {
+TEST(NatsBridgeStartTest, BadUrlsAndUnreachableServersAreNamed) {
   Recorder r;
   NatsBridgeOptions o;
   o.next = &r;
