@@ -40,30 +40,18 @@ Status JsonRecordStream::ForEach(std::string_view text, const std::function<bool
   line_ = 1;
   fallback_values_ = 0;
   const size_t begin = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  if (OnlySpace(text.substr(begin))) return Status::Ok();
 
-  // The stream may read up to kPadding bytes past the end of what it parses, so the
-  // object is parsed in place up to its last newline that leaves that many bytes
-  // after it, and the rest (the last few records) from a padded copy.
-  size_t cut = begin;
-  if (text.size() > begin + kPadding) {
-    size_t newline = text.rfind('\n', text.size() - kPadding - 1);
-    if (newline != std::string_view::npos && newline >= begin) cut = newline + 1;
-  }
-  size_t resume = begin;
-  if (cut > begin) {
-    switch (Stream(text.data() + begin, begin, cut - begin, fn, &resume)) {
-      case Stop::kCaller: return Status::Ok();
-      case Stop::kStream: return Fallback(resume, fn);
-      case Stop::kEnd: break;
-    }
-  }
-  // From the end of the last record: a record that the cut split is there too.
-  if (OnlySpace(text.substr(resume))) return Status::Ok();
-  const size_t rest = text.size() - resume;
+  // The stream parses a copy followed by blank padding. Parsed in place, simdjson 3.0.1
+  // reads past the end of what it parses, and what it finds there changes its verdict: a
+  // malformed value came out as a valid one ('{"a"1}}' as {"a":1}, '{"a":"s""b":1}' as
+  // {"a":"s"}) when the next record followed. The copy is reused from object to object.
+  const size_t rest = text.size() - begin;
   padded_.reserve(rest + kPadding);
-  padded_.assign(text.data() + resume, rest);
+  padded_.assign(text.data() + begin, rest);
   padded_.append(kPadding, ' ');
-  switch (Stream(padded_.data(), resume, rest, fn, &resume)) {
+  size_t resume = begin;
+  switch (Stream(padded_.data(), begin, rest, fn, &resume)) {
     case Stop::kCaller: return Status::Ok();
     case Stop::kStream: return Fallback(resume, fn);
     case Stop::kEnd: break;
@@ -89,16 +77,7 @@ JsonRecordStream::Stop JsonRecordStream::Stream(const char* buffer, size_t base,
       *resume = r.offset;
       return Stop::kStream;
     }
-    // Parsing in place, simdjson 3.0.1 can see the text after `length`: a malformed
-    // value followed by more text then comes out as a shorter valid one whose source runs
-    // past the region ('{"a":"s""b":1}' as {"a":"s"}). That value, and what follows it,
-    // go the per-record way, which rejects it whole.
-    const size_t source_bytes = it.source().size();
-    if (r.offset + source_bytes > base + length) {
-      *resume = r.offset;
-      return Stop::kStream;
-    }
-    r.text = text_.substr(r.offset, source_bytes);
+    r.text = text_.substr(r.offset, it.source().size());
     if (!fn(r)) return Stop::kCaller;
     *resume = r.offset + r.text.size();
   }

@@ -5,11 +5,13 @@
 // still read.
 //
 // Why two paths: the stream parses a whole object without a separate framing pass and
-// without a padded copy of it, which is most of the cost of reading an object; but it
+// without a parse per record, which were most of the cost of reading an object; but it
 // stops at the first error, cannot continue past it, and does not accept commas between
-// records or text it would frame differently (a top-level scalar). From the end of the
-// last record it delivered, the rest of the object then goes through SplitJsonRecords
-// and a parse per record, exactly as before. Either way each record is delivered once,
+// records or text it would frame differently (a top-level scalar). It parses a copy of
+// the object followed by blank padding, never the object in place: simdjson 3.0.1 reads
+// past the end of what it parses, and took malformed values for valid ones when other
+// records followed them. From the end of the last record it delivered, the rest of the
+// object then goes through SplitJsonRecords and a parse per record, exactly as before. Either way each record is delivered once,
 // in order, and a record that does not parse is delivered with simdjson's message.
 //
 // Not thread-safe: one JsonRecordStream per thread (it owns a simdjson parser and
@@ -67,9 +69,8 @@ class JsonRecordStream {
 
  private:
   enum class Stop { kEnd, kCaller, kStream };
-  // Streams text_[begin, end) of `buffer` (text_ or a padded copy of part of it,
-  // starting at text offset `base`); sets *resume to the text offset after the last
-  // value delivered.
+  // Streams the `length` bytes of `buffer` (a padded copy of text_ from text offset
+  // `base`); sets *resume to the text offset after the last value delivered.
   Stop Stream(const char* buffer, size_t base, size_t length, const std::function<bool(const JsonRecord&)>& fn,
               size_t* resume);
   // The per-record path from text offset `from` to the end.
@@ -77,7 +78,7 @@ class JsonRecordStream {
 
   size_t batch_bytes_;
   simdjson::dom::parser parser_;
-  std::string padded_;  // a padded copy of what the stream cannot parse in place
+  std::string padded_;  // the padded copy the stream, then the per-record path, parse
   std::string_view text_;
   size_t line_offset_ = 0, line_ = 1;  // LineOf's last answer
   size_t fallback_values_ = 0;

@@ -131,6 +131,18 @@ TEST(JsonRecordStream, AMalformedValueIsRejectedWholeWhateverFollowsIt) {
   }
 }
 
+TEST(JsonRecordStream, AnUnquotedMemberAfterAKeyIsRejectedAsThePerRecordPathRejectsIt) {
+  // Found by lake_records_fuzz: a key without its colon, then a stray '}' and a line that
+  // starts inside no value.
+  std::string text =
+      "{\"device_id\"1}}\n:\"s1\",\"pm25\":35.2,\"ts\":\"2025-11-^2:11Z\",\"pos\":{\"lat\":48.85,"
+      "\"lon\":2.35},\"tags\":[\"a\",\"b\"]}\n{\"dd\":\"s2\",\"pm25\":40,\"po\":{\"!bt\":1}}\n";
+  for (size_t batch : {size_t{64}, size_t{1024}, JsonRecordStream::kDefaultBatchBytes}) {
+    SCOPED_TRACE(batch);
+    ExpectSameAsPerRecord(text, batch);
+  }
+}
+
 TEST(JsonRecordStream, AnUnclosedLastValueIsAFramingError) {
   std::string text = Lines(400) + "{\"device\":\"x\",\"seq\":1\n";
   JsonRecordStream records;
