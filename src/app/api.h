@@ -12,7 +12,7 @@ namespace tributary::app {
 
 class Server;
 
-void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metrics, /v1/broker, /v1/server
+void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metrics, /v1/broker, /v1/server, /v1/servers
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)

@@ -1,6 +1,8 @@
-// /healthz, /metrics, broker statistics and where the server keeps things.
+// /healthz, /metrics, broker statistics, where the server keeps things, and the
+// deployment's servers (/v1/servers, server_directory.h).
 #include "app/api.h"
 #include "app/server.h"
+#include "app/server_directory.h"
 #include "base/clock.h"
 #include "broker/broker.h"
 #include "broker/nats_bridge.h"
@@ -8,6 +10,40 @@
 #include "streams/record_log.h"
 
 namespace tributary::app {
+
+namespace {
+
+nlohmann::json ServerJson(const ServerEntry& e) {
+  const ServerReport& r = e.report;
+  nlohmann::json bridge = nullptr;
+  if (r.bridge_connected) bridge = {{"connected", *r.bridge_connected}};
+  return {{"id", e.id},
+          {"self", e.self},
+          {"status", e.status},
+          {"role", r.role},
+          {"host", r.host},
+          {"advertised_host", r.advertised_host},
+          {"version", r.version},
+          {"started_at", FormatIso8601Millis(e.started_ms)},
+          {"last_seen", FormatIso8601Millis(e.seen_ms)},
+          {"last_seen_ago_s", std::max<int64_t>(0, WallMillis() - e.seen_ms) / 1000},
+          {"stopped_at", e.stopped_ms > 0 ? nlohmann::json(FormatIso8601Millis(e.stopped_ms)) : nullptr},
+          {"heartbeat_interval_s", double(e.interval_ms) / 1000.0},
+          {"listeners",
+           {{"http_port", r.http_port},
+            {"mqtt_tls_port", r.mqtt_tls_port},
+            {"mqtt_ws_port", r.mqtt_ws_port},
+            {"mqtt_port", r.mqtt_port}}},
+          {"connections", r.connections},
+          {"sessions", r.sessions},
+          {"messages_received", r.messages_received},
+          {"messages_sent", r.messages_sent},
+          {"messages_received_per_s", e.received_per_s},
+          {"messages_sent_per_s", e.sent_per_s},
+          {"bridge", bridge}};
+}
+
+}  // namespace
 
 void AddSystemRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/healthz", [server](net::HttpRequest&) {
@@ -48,6 +84,20 @@ void AddSystemRoutes(net::Router* router, Server* server) {
                          {"wal_dir", WalDir(c)},
                          {"wal_fsync", c.wal_fsync},
                          {"stream_records", records}});
+  });
+  // The deployment's servers: this one, and those sharing its metadata database.
+  router->Add("GET", "/v1/servers", [server](net::HttpRequest&) {
+    auto list = server->directory().List();
+    if (!list.ok()) return ErrorResponse(list.status());
+    nlohmann::json out = nlohmann::json::array();
+    for (const ServerEntry& e : *list) out.push_back(ServerJson(e));
+    return JsonResponse({{"servers", out}});
+  });
+  router->Add("DELETE", "/v1/servers/{id}", [server](net::HttpRequest& req) {
+    const std::string& id = req.params["id"];
+    Status st = server->directory().Forget(id);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"id", id}, {"forgotten", true}});
   });
   router->Add("GET", "/v1/broker", [server](net::HttpRequest&) {
     broker::BrokerStats s = server->broker().Stats();

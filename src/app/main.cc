@@ -5,6 +5,7 @@
 
 #include "app/config.h"
 #include "app/server.h"
+#include "base/version.h"
 #include "cli/command.h"
 
 namespace tributary::app {
@@ -120,7 +121,7 @@ const CommandGroup kGroups[] = {
 int main(int argc, char** argv) {
   CLI::App app{"Tributary: a self-hosted IoT data and forecasting pipeline"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tributary 0.1.0");
+  app.set_version_flag("--version", std::string("tributary ") + tributary::kVersion);
   tributary::cli::CommandContext ctx;
   for (const auto& group : tributary::app::kGroups) group.add(&app, &ctx);
   // Name an unknown command rather than CLI11's generic "a subcommand is required".

@@ -12,11 +12,13 @@
 #include "app/console.h"
 #include "app/lake_object_sink.h"
 #include "app/live_topics.h"
+#include "app/server_directory.h"
 #include "app/server_role.h"
 #include "app/api.h"
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/log.h"
+#include "base/version.h"
 #include "broker/broker.h"
 #include "broker/nats_bridge.h"
 #include "devices/thing_registry.h"
@@ -250,6 +252,7 @@ Status Server::Init() {
       });
   TRY(http_->Start());
   TRY(WriteServerInfo());
+  TRY(StartDirectory());
   log->info("started data_dir={} http_port={} mqtt_tls_port={} mqtt_ws_port={} mqtt_port={}", dir,
             http_->port(), broker_->tls_port(), broker_->ws_port(), broker_->tcp_port());
   return Status::Ok();
@@ -290,6 +293,34 @@ Status Server::WriteServerInfo() const {
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
 }
 
+Status Server::StartDirectory() {
+  ServerDirectory::Options o;
+  TRY_ASSIGN(o.id, LoadOrCreateServerId(config_.data_dir));
+  o.started_ms = started_at_ms_;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  auto report = [this, host = std::string(host)] {
+    broker::BrokerStats s = broker_->Stats();
+    ServerReport r;
+    r.role = config_.role;
+    r.host = host;
+    r.advertised_host = config_.advertised_host;
+    r.version = kVersion;
+    r.http_port = http_->port();
+    r.mqtt_tls_port = broker_->tls_port();
+    r.mqtt_ws_port = broker_->ws_port();
+    r.mqtt_port = broker_->tcp_port();
+    r.connections = int64_t(s.connections);
+    r.sessions = int64_t(s.sessions);
+    r.messages_received = int64_t(s.messages_received);
+    r.messages_sent = int64_t(s.messages_sent);
+    if (bridge_) r.bridge_connected = bridge_->link().connected;
+    return r;
+  };
+  TRY_ASSIGN(directory_, ServerDirectory::Open(db_.get(), std::move(o), std::move(report)));
+  return Status::Ok();
+}
+
 void Server::PublishInternal(const std::string& topic, std::string payload, int qos,
                              mqtt::Properties properties) {
   if (bridge_) bridge_->Forward(topic, payload, static_cast<mqtt::QoS>(qos), false, &properties);
@@ -313,6 +344,8 @@ int Server::http_port() const { return http_ ? http_->port() : -1; }
 void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  // First, so that the other servers list this one as stopped while it drains.
+  if (directory_) directory_->Stop();
   if (http_) http_->Stop();
   if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   // Waiting live-topic polls are answered while the runtime can still write them.

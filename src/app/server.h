@@ -39,6 +39,7 @@ namespace tributary::app {
 
 class LiveTopics;
 class LakeObjectSink;
+class ServerDirectory;
 
 class Server {
  public:
@@ -81,6 +82,8 @@ class Server {
   void PublishInternal(const std::string& topic, std::string payload, int qos,
                        mqtt::Properties properties = {});
   int64_t started_at_ms() const { return started_at_ms_; }
+  // The deployment's servers, this one among them (server_directory.h).
+  ServerDirectory& directory() { return *directory_; }
 
  private:
   explicit Server(ServerConfig config);
@@ -91,6 +94,8 @@ class Server {
   // <data-dir>/server.json: the pid and the ports actually bound, for clients and tests.
   Status StartControlServices();
   Status WriteServerInfo() const;
+  // Lists this server in the deployment's servers and starts its heartbeat.
+  Status StartDirectory();
 
   ServerConfig config_;
   // One server per data directory, and per WAL directory when that is elsewhere: two
@@ -124,6 +129,7 @@ class Server {
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;
+  std::unique_ptr<ServerDirectory> directory_;  // written once the ports are known
   bool stopped_ = false;
 };
 
