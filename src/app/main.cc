@@ -109,6 +109,7 @@ const CommandGroup kGroups[] = {
     {&cli::AddMonitorCommands},
     {&cli::AddForecastPrepareCommands},
     {&cli::AddParquetCommands},
+    {&cli::AddServersCommands},
     {&cli::AddMetadataCommands},
 #ifdef TRIBUTARY_WITH_FORECAST
     {&cli::AddForecastCommands},

@@ -32,6 +32,8 @@ void AddTrainingCommands(CLI::App* parent, CommandContext* context);
 void AddMonitorCommands(CLI::App* parent, CommandContext* context);
 // forecast prepare: DeepAR channels from a catalog table (forecast_prepare_commands.cc; every build).
 void AddForecastPrepareCommands(CLI::App* parent, CommandContext* context);
+// servers list|forget: the deployment's servers (servers_commands.cc).
+void AddServersCommands(CLI::App* parent, CommandContext* context);
 // metadata copy: SQLite metadata into PostgreSQL (metadata_commands.cc).
 void AddMetadataCommands(CLI::App* parent, CommandContext* context);
 // train, predict: exec tributary-forecast (forecast_commands.cc; builds with TRIBUTARY_WITH_TORCH).

@@ -399,3 +399,61 @@ describe('live topics: a server stopping while a poll waits', () => {
     }
   });
 });
+
+describe('console: the deployment\'s servers', () => {
+  test('a server lists itself and one that stopped; the stopped one is forgotten from the console', async () => {
+    // The same data directory under a new id (its server.id lost) is a second server of
+    // the deployment to the metadata database; the first one said it stopped.
+    const server = await Server.start({ args: serverArgs(), tag: 'console-servers' });
+    let browser;
+    try {
+      const firstId = fs.readFileSync(path.join(server.dataDir, 'server.id'), 'utf8').trim();
+      const first = await server.api('GET', '/v1/servers');
+      assert.equal(first.status, 200, first.text);
+      assert.deepEqual(first.json.servers.map((s) => [s.id, s.self, s.status, s.role]), [[firstId, true, 'running', 'all']]);
+      assert.equal(first.json.servers[0].listeners.http_port, server.httpPort);
+      assert.equal(first.json.servers[0].listeners.mqtt_tls_port, server.tlsPort);
+      assert.equal(first.json.servers[0].stopped_at, null);
+      const refused = await server.api('DELETE', `/v1/servers/${firstId}`);
+      assert.equal(refused.status, 409, refused.text);
+      assert.match(refused.json.error.message, /is this server: it cannot forget itself/);
+
+      const stopped = await server.stop();
+      assert.deepEqual([stopped.code, stopped.signal], [0, null], server.tail(20));
+      fs.rmSync(path.join(server.dataDir, 'server.id'));
+      await server.launch();
+      const secondId = fs.readFileSync(path.join(server.dataDir, 'server.id'), 'utf8').trim();
+      assert.notEqual(secondId, firstId);
+      const both = await server.api('GET', '/v1/servers');
+      assert.deepEqual(both.json.servers.map((s) => [s.id, s.self, s.status]),
+                       [[secondId, true, 'running'], [firstId, false, 'stopped']]);
+      assert.match(both.json.servers[1].stopped_at, /^\d{4}-\d\d-\d\dT/);
+      const cli = await server.cliOk(['servers', 'list']);
+      assert.match(cli.stdout, new RegExp(`${secondId} \\*\\s+all\\s+running`));
+      assert.match(cli.stdout, new RegExp(`${firstId}\\s+all\\s+stopped`));
+
+      browser = await launchBrowser();
+      const { page, context, problems } = await openConsole(browser, server);
+      await page.click('nav a[data-route="/servers"]');
+      await page.waitForSelector('table[data-testid=servers]');
+      assert.match(await page.textContent('[data-testid=servers-summary]'), /^2 servers: 1 running, 0 unresponsive, 1 stopped\./);
+      const rows = await tableRows(page, 'servers');
+      assert.equal(rows.length, 2);
+      assert.deepEqual(rows[0].slice(0, 3), [`${secondId.slice(0, 8)} (this one)`, 'all', 'running']);
+      assert.match(rows[0][3], new RegExp(`^localhost · MQTTS ${server.tlsPort} · WS ${server.wsPort} · HTTP ${server.httpPort}$`));
+      assert.equal(rows[0][5], '0.1.0');
+      assert.equal(rows[0][11], '—', 'no NATS bridge');
+      assert.equal(rows[0][12], '', 'this server has no Forget button');
+      assert.deepEqual(rows[1].slice(0, 3), [firstId.slice(0, 8), 'all', 'stopped']);
+      await page.click(`table[data-testid=servers] tr[data-key="${firstId}"] [data-testid=forget-server]`);
+      await eventually(async () => ((await tableRows(page, 'servers')).length === 1 ? true : null),
+                       'the forgotten server gone from the table');
+      assert.deepEqual((await server.api('GET', '/v1/servers')).json.servers.map((s) => s.id), [secondId]);
+      assertNoProblems(problems);
+      await context.close();
+    } finally {
+      if (browser) await browser.close();
+      await server.dispose();
+    }
+  });
+});

@@ -10,7 +10,8 @@
 // connected to the other (an MQTT 5 request's properties with it, and its reply comes
 // back), and a retained message is kept by both; a device connecting to one server ends
 // its session on the other; a server receives only
-// what its subscribers and live-topic watchers want.
+// what its subscribers and live-topic watchers want. Each lists both servers (their
+// heartbeats in the schema), and the ingest server as stopped once it stops.
 // An ingest server refuses to start without the control server's CA, a PostgreSQL
 // metadata URL or a shared lake, and refuses the control server's API paths.
 //
@@ -286,6 +287,43 @@ if (!PG_URL) {
       onIngest.end(true);
       const again = await connectRefused(thingOptions(ingest, kitB, { reconnectPeriod: 0 }));
       assert.notEqual(again.connackCode ?? again.error ?? 'refused', 0);
+    });
+
+    test('each server lists the deployment\'s servers; one that stops stays listed until forgotten', async () => {
+      assert.ok(ingest, 'the ingest server the test before started');
+      const idOf = (server) => fs.readFileSync(path.join(server.dataDir, 'server.id'), 'utf8').trim();
+      const controlId = idOf(control);
+      const ingestId = idOf(ingest);
+      for (const [from, selfId] of [[control, controlId], [ingest, ingestId]]) {
+        const r = await from.api('GET', '/v1/servers');
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.servers[0].id, selfId, 'the server answering comes first');
+        const byId = Object.fromEntries(r.json.servers.map((s) => [s.id, s]));
+        assert.deepEqual(Object.keys(byId).sort(), [controlId, ingestId].sort(), r.text);
+        assert.deepEqual([byId[controlId].role, byId[controlId].status], ['all', 'running']);
+        assert.deepEqual([byId[ingestId].role, byId[ingestId].status], ['ingest', 'running']);
+        assert.equal(byId[ingestId].listeners.mqtt_tls_port, ingest.tlsPort);
+        assert.equal(byId[controlId].listeners.http_port, control.httpPort);
+        assert.deepEqual(byId[ingestId].bridge, { connected: true });
+      }
+      // The ingest server's traffic (its device's 40 messages and more), as its heartbeats
+      // report it to the control server.
+      await eventually(async () => {
+        const r = await control.api('GET', '/v1/servers');
+        return r.json.servers.find((s) => s.id === ingestId).messages_received >= 40 ? true : null;
+      }, 'the ingest server\'s messages in the control server\'s list');
+      const refused = await control.api('DELETE', `/v1/servers/${ingestId}`);
+      assert.equal(refused.status, 409, refused.text);
+      assert.match(refused.json.error.message, new RegExp(`server ${ingestId} is running`));
+
+      const stopped = await ingest.stop();
+      assert.deepEqual([stopped.code, stopped.signal], [0, null], ingest.tail(20));
+      const after = await control.api('GET', '/v1/servers');
+      const gone = after.json.servers.find((s) => s.id === ingestId);
+      assert.equal(gone.status, 'stopped', after.text);
+      assert.ok(gone.stopped_at, after.text);
+      await control.cliOk(['servers', 'forget', ingestId]);
+      assert.deepEqual((await control.api('GET', '/v1/servers')).json.servers.map((s) => s.id), [controlId]);
     });
   });
 }

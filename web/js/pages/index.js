@@ -2,6 +2,7 @@
 // {route, title, nav, render(ctx)}; `nav` names the group it is listed under (absent
 // for detail pages reached by links).
 import overview from './overview.js';
+import servers from './servers.js';
 import things from './things.js';
 import live from './live.js';
 import rules from './rules.js';
@@ -22,5 +23,5 @@ export const NAV_GROUPS = [
 ];
 
 export const PAGES = [
-  ...overview, ...things, ...live, ...rules, ...streams, ...lake, ...catalog, ...jobs, ...training, ...serving, ...monitors,
+  ...overview, ...servers, ...things, ...live, ...rules, ...streams, ...lake, ...catalog, ...jobs, ...training, ...serving, ...monitors,
 ];
