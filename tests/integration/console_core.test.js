@@ -4,8 +4,9 @@
 // and the device and ingest pages: the overview's live counters, a thing created from
 // the console whose downloaded kit connects over mTLS, a rule created and disabled from
 // the console counting real MQTT messages, live messages watched from the console, a
-// delivery stream created, fed and flushed from the console into the lake. Names a
-// device chose are shown as text, never markup.
+// delivery stream created, fed and flushed from the console into the lake; the
+// deployment's servers (one killed, one stopped) listed and forgotten. Names a device
+// chose are shown as text, never markup.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -401,56 +402,78 @@ describe('live topics: a server stopping while a poll waits', () => {
 });
 
 describe('console: the deployment\'s servers', () => {
-  test('a server lists itself and one that stopped; the stopped one is forgotten from the console', async () => {
-    // The same data directory under a new id (its server.id lost) is a second server of
-    // the deployment to the metadata database; the first one said it stopped.
+  test('a server lists itself, one killed (unresponsive, under Needs attention) and one stopped, and forgets them', { timeout: 90000 }, async () => {
+    // The same data directory under a new id (its server.id removed) is another server of
+    // the deployment to the metadata database: the first is killed (it stops reporting),
+    // the second stops gracefully (it says so).
     const server = await Server.start({ args: serverArgs(), tag: 'console-servers' });
+    const idOf = () => fs.readFileSync(path.join(server.dataDir, 'server.id'), 'utf8').trim();
+    const newId = async (signal) => {
+      const stopped = await server.stop({ signal });
+      if (signal === 'SIGTERM') assert.deepEqual([stopped.code, stopped.signal], [0, null], server.tail(20));
+      fs.rmSync(path.join(server.dataDir, 'server.id'));
+      await server.launch();
+      return idOf();
+    };
     let browser;
     try {
-      const firstId = fs.readFileSync(path.join(server.dataDir, 'server.id'), 'utf8').trim();
+      const killedId = idOf();
       const first = await server.api('GET', '/v1/servers');
       assert.equal(first.status, 200, first.text);
-      assert.deepEqual(first.json.servers.map((s) => [s.id, s.self, s.status, s.role]), [[firstId, true, 'running', 'all']]);
+      assert.deepEqual(first.json.servers.map((s) => [s.id, s.self, s.status, s.role]), [[killedId, true, 'running', 'all']]);
       assert.equal(first.json.servers[0].listeners.http_port, server.httpPort);
       assert.equal(first.json.servers[0].listeners.mqtt_tls_port, server.tlsPort);
       assert.equal(first.json.servers[0].stopped_at, null);
-      const refused = await server.api('DELETE', `/v1/servers/${firstId}`);
+      const refused = await server.api('DELETE', `/v1/servers/${killedId}`);
       assert.equal(refused.status, 409, refused.text);
       assert.match(refused.json.error.message, /is this server: it cannot forget itself/);
 
-      const stopped = await server.stop();
-      assert.deepEqual([stopped.code, stopped.signal], [0, null], server.tail(20));
-      fs.rmSync(path.join(server.dataDir, 'server.id'));
-      await server.launch();
-      const secondId = fs.readFileSync(path.join(server.dataDir, 'server.id'), 'utf8').trim();
-      assert.notEqual(secondId, firstId);
-      const both = await server.api('GET', '/v1/servers');
-      assert.deepEqual(both.json.servers.map((s) => [s.id, s.self, s.status]),
-                       [[secondId, true, 'running'], [firstId, false, 'stopped']]);
-      assert.match(both.json.servers[1].stopped_at, /^\d{4}-\d\d-\d\dT/);
-      const cli = await server.cliOk(['servers', 'list']);
-      assert.match(cli.stdout, new RegExp(`${secondId} \\*\\s+all\\s+running`));
-      assert.match(cli.stdout, new RegExp(`${firstId}\\s+all\\s+stopped`));
+      const stoppedId = await newId('SIGKILL');
+      // Reports every 5 s: unresponsive three reports after its last one.
+      await eventually(async () => {
+        const r = await server.api('GET', '/v1/servers');
+        return r.json.servers.find((s) => s.id === killedId)?.status === 'unresponsive' ? true : null;
+      }, 'the killed server listed as unresponsive', { timeoutMs: 30000 });
 
       browser = await launchBrowser();
       const { page, context, problems } = await openConsole(browser, server);
-      await page.click('nav a[data-route="/servers"]');
+      await page.waitForSelector('[data-testid=count-servers]');
+      assert.equal(await page.textContent('[data-testid=count-servers]'), '2');
+      const item = await eventually(async () => {
+        const t = await page.textContent('[data-testid=attention]');
+        return t.includes(`Server ${killedId.slice(0, 8)} (all, localhost) is unresponsive`) ? t : null;
+      }, 'the unresponsive server under Needs attention');
+      assert.match(item, /its last report was \d+ s ago/);
+      await page.click('[data-testid=attention] a');
       await page.waitForSelector('table[data-testid=servers]');
-      assert.match(await page.textContent('[data-testid=servers-summary]'), /^2 servers: 1 running, 0 unresponsive, 1 stopped\./);
-      const rows = await tableRows(page, 'servers');
+      assert.match(await page.textContent('[data-testid=servers-summary]'), /^2 servers: 1 running, 1 unresponsive, 0 stopped\./);
+      let rows = await tableRows(page, 'servers');
       assert.equal(rows.length, 2);
-      assert.deepEqual(rows[0].slice(0, 3), [`${secondId.slice(0, 8)} (this one)`, 'all', 'running']);
-      assert.match(rows[0][3], new RegExp(`^localhost · MQTTS ${server.tlsPort} · WS ${server.wsPort} · HTTP ${server.httpPort}$`));
+      assert.deepEqual(rows[0].slice(0, 3), [`${stoppedId.slice(0, 8)} (this one)`, 'all', 'running']);
+      assert.equal(rows[0][3], `localhost · MQTTS ${server.tlsPort} · WS ${server.wsPort} · HTTP ${server.httpPort}`);
       assert.equal(rows[0][5], '0.1.0');
       assert.equal(rows[0][11], '—', 'no NATS bridge');
-      assert.equal(rows[0][12], '', 'this server has no Forget button');
-      assert.deepEqual(rows[1].slice(0, 3), [firstId.slice(0, 8), 'all', 'stopped']);
-      await page.click(`table[data-testid=servers] tr[data-key="${firstId}"] [data-testid=forget-server]`);
+      assert.equal(rows[0][12], '', 'no Forget button for this server');
+      assert.deepEqual(rows[1].slice(0, 3), [killedId.slice(0, 8), 'all', 'unresponsive']);
+      await page.click(`table[data-testid=servers] tr[data-key="${killedId}"] [data-testid=forget-server]`);
       await eventually(async () => ((await tableRows(page, 'servers')).length === 1 ? true : null),
                        'the forgotten server gone from the table');
-      assert.deepEqual((await server.api('GET', '/v1/servers')).json.servers.map((s) => s.id), [secondId]);
       assertNoProblems(problems);
       await context.close();
+
+      const lastId = await newId('SIGTERM');
+      const both = await server.api('GET', '/v1/servers');
+      assert.deepEqual(both.json.servers.map((s) => [s.id, s.self, s.status]),
+                       [[lastId, true, 'running'], [stoppedId, false, 'stopped']]);
+      assert.match(both.json.servers[1].stopped_at, /^\d{4}-\d\d-\d\dT/);
+      const cli = await server.cliOk(['servers', 'list']);
+      assert.match(cli.stdout, new RegExp(`${lastId} \\*\\s+all\\s+running`));
+      assert.match(cli.stdout, new RegExp(`${stoppedId}\\s+all\\s+stopped`));
+      await server.cliOk(['servers', 'forget', stoppedId]);
+      assert.deepEqual((await server.api('GET', '/v1/servers')).json.servers.map((s) => s.id), [lastId]);
+      const unknown = await server.cli(['servers', 'forget', stoppedId]);
+      assert.notEqual(unknown.code, 0);
+      assert.match(unknown.stderr, new RegExp(`no server ${stoppedId} in this deployment's list`));
     } finally {
       if (browser) await browser.close();
       await server.dispose();

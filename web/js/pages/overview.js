@@ -12,7 +12,7 @@ const samples = [];
 
 // Every list the overview reads, fetched at once; a list the server refused is null.
 async function fetchLists() {
-  const names = [['things', '/v1/things'], ['rules', '/v1/rules'], ['streams', '/v1/streams'],
+  const names = [['servers', '/v1/servers'], ['things', '/v1/things'], ['rules', '/v1/rules'], ['streams', '/v1/streams'],
     ['tables', '/v1/catalog/tables'], ['crawlers', '/v1/crawlers'], ['jobs', '/v1/jobs'],
     ['training', '/v1/training-jobs'], ['endpoints', '/v1/endpoints'], ['monitors', '/v1/monitors']];
   const got = await Promise.allSettled(names.map(([, path]) => get(path)));
@@ -29,6 +29,7 @@ function natsLink(r) {
 function counts(l) {
   const n = (list, key) => (list ? (list[key] || []).length : '—');
   return [
+    ['Servers', n(l.servers, 'servers'), '#/servers', 'count-servers'],
     ['Things', n(l.things, 'things'), '#/things', 'count-things'],
     ['Rules', n(l.rules, 'rules'), '#/rules', 'count-rules'],
     ['Streams', n(l.streams, 'streams'), '#/streams', 'count-streams'],
@@ -40,12 +41,15 @@ function counts(l) {
   ];
 }
 
-// What needs a look, from the same lists: [text, href] for each rule with errors, stream
+// What needs a look, from the same lists: [text, href] for each server that stopped
+// reporting, rule with errors, stream
 // with delivery errors, crawler or job whose last run failed, failed training job,
 // endpoint failed or rolled back, monitor in drift or whose last evaluation failed.
 function attention(l) {
   const out = [];
   const each = (list, key, fn) => { for (const x of (list && list[key]) || []) { const item = fn(x); if (item) out.push(item); } };
+  each(l.servers, 'servers', (s) => (s.status === 'unresponsive'
+    ? [`Server ${s.id.slice(0, 8)} (${s.role}, ${s.advertised_host}) is unresponsive: its last report was ${s.last_seen_ago_s} s ago`, '#/servers'] : null));
   each(l.rules, 'rules', (r) => ((r.metrics?.errors || r.metrics?.actionFailures)
     ? [`Rule ${r.ruleName}: ${r.metrics.errors} errors, ${r.metrics.actionFailures} action failures`, `#/rules/${enc(r.ruleName)}`] : null));
   each(l.streams, 'streams', (s) => ((s.stats.delivery_errors || s.stats.last_error)
@@ -139,7 +143,7 @@ export default [{
         clear(countBox).append(...c.map(([label, value, href, testid]) => stat(label, fmt.number(value), { href, testid })));
         clear(attentionBox).append(problems.length
           ? h('ul', { 'data-testid': 'attention' }, problems.map(([text, href]) => h('li', {}, link(href, text))))
-          : h('p', { class: 'note', 'data-testid': 'attention' }, 'Nothing needs attention: no rule or stream errors, no failed run, job or endpoint, no drift.'));
+          : h('p', { class: 'note', 'data-testid': 'attention' }, 'Nothing needs attention: every server reporting, no rule or stream errors, no failed run, job or endpoint, no drift.'));
         clear(errors);
       } catch (e) {
         if (ctx.alive()) clear(errors).append(errorBox(e, 'Could not read the server\'s state'));
