@@ -297,6 +297,7 @@ Status Server::StartDirectory() {
   ServerDirectory::Options o;
   TRY_ASSIGN(o.id, LoadOrCreateServerId(config_.data_dir));
   o.started_ms = started_at_ms_;
+  o.metrics = &metrics_;
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
   auto report = [this, host = std::string(host)] {

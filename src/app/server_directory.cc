@@ -9,6 +9,7 @@
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/thread_name.h"
 #include "metadata/database.h"
 
@@ -55,7 +56,14 @@ std::string StatusOf(const ServerEntry& e, int64_t now_ms) {
 }  // namespace
 
 ServerDirectory::ServerDirectory(metadata::Database* db, Options options, ReportFn report)
-    : db_(db), options_(std::move(options)), report_(std::move(report)) {}
+    : db_(db), options_(std::move(options)), report_(std::move(report)) {
+  if (MetricsRegistry* m = options_.metrics) {
+    const std::string help = "Servers of the deployment (sharing this metadata database) by status";
+    running_gauge_ = m->NewGauge("tributary_deployment_servers", help, {{"status", "running"}});
+    stopped_gauge_ = m->NewGauge("tributary_deployment_servers", help, {{"status", "stopped"}});
+    unresponsive_gauge_ = m->NewGauge("tributary_deployment_servers", help, {{"status", "unresponsive"}});
+  }
+}
 
 Result<std::unique_ptr<ServerDirectory>> ServerDirectory::Open(metadata::Database* db, Options options,
                                                                ReportFn report) {
@@ -81,7 +89,7 @@ void ServerDirectory::Loop() {
   while (!stopping_) {
     if (cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms), [this] { return stopping_; })) break;
     lock.unlock();
-    Status s = Write(false);
+    Status s = Beat();
     // A database that is away is reported once, and its return once.
     if (!s.ok() && !failing) {
       Logger("server")->warn("server directory: heartbeat not written (retried every {} ms): {}",
@@ -108,7 +116,26 @@ void ServerDirectory::Stop() {
   }
 }
 
-Status ServerDirectory::Beat() { return Write(false); }
+Status ServerDirectory::Beat() {
+  TRY(Write(false));
+  Count();
+  return Status::Ok();
+}
+
+void ServerDirectory::Count() {
+  if (!running_gauge_) return;
+  auto list = List();
+  if (!list.ok()) return;  // as the report: the next beat tries again
+  int64_t running = 0, stopped = 0, unresponsive = 0;
+  for (const ServerEntry& e : *list) {
+    if (e.status == "running") ++running;
+    else if (e.status == "stopped") ++stopped;
+    else ++unresponsive;
+  }
+  running_gauge_->Set(running);
+  stopped_gauge_->Set(stopped);
+  unresponsive_gauge_->Set(unresponsive);
+}
 
 Status ServerDirectory::Write(bool stopping) {
   std::lock_guard<std::mutex> lock(beat_mu_);

@@ -29,6 +29,7 @@
 #include "base/status.h"
 
 namespace tributary::metadata { class Database; }
+namespace tributary { class MetricsRegistry; class Gauge; }
 
 namespace tributary::app {
 
@@ -70,6 +71,9 @@ class ServerDirectory {
     int64_t started_ms = 0;
     int64_t interval_ms = 5000;
     std::function<int64_t()> now;  // wall-clock milliseconds; WallMillis when empty
+    // Gauge tributary_deployment_servers{status} (how many servers of the deployment are
+    // running, stopped, unresponsive), set at each beat; none when null.
+    MetricsRegistry* metrics = nullptr;
   };
   using ReportFn = std::function<ServerReport()>;
 
@@ -92,7 +96,8 @@ class ServerDirectory {
   // next beat) or is this server.
   Status Forget(const std::string& id);
 
-  // One beat now (what the thread does every interval); for tests.
+  // One beat now (what the thread does every interval: the report, then the gauges);
+  // for tests.
   Status Beat();
 
   const std::string& id() const { return options_.id; }
@@ -100,6 +105,8 @@ class ServerDirectory {
  private:
   ServerDirectory(metadata::Database* db, Options options, ReportFn report);
   Status Write(bool stopping);
+  // Sets the gauges from List().
+  void Count();
   void Loop();
   int64_t Now() const;
 
@@ -111,6 +118,9 @@ class ServerDirectory {
   int64_t last_beat_ms_ = 0;
   int64_t last_received_ = 0;
   int64_t last_sent_ = 0;
+  Gauge* running_gauge_ = nullptr;
+  Gauge* stopped_gauge_ = nullptr;
+  Gauge* unresponsive_gauge_ = nullptr;
 
   std::mutex mu_;
   std::condition_variable cv_;

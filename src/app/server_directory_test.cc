@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/files.h"
+#include "base/metrics.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
 
@@ -216,6 +217,35 @@ TEST(ServerIdTest, IsMadeOnceAndKept) {
   EXPECT_EQ(bad.status().code(), ErrorCode::kDataLoss);
   EXPECT_NE(bad.status().message().find("server.id must hold this server's id"), std::string::npos)
       << bad.status().message();
+}
+
+}  // namespace
+}  // namespace tributary::app
+
+namespace tributary::app {
+namespace {
+
+TEST_F(ServerDirectoryTest, TheGaugesCountTheServersByStatus) {
+  MetricsRegistry metrics;
+  std::atomic<int64_t> received{0};
+  auto a = ServerDirectory::Open(db_.get(), [&] {
+    auto o = Opts("aaaa-1");
+    o.metrics = &metrics;
+    return o;
+  }(), [] { return ServerReport{}; });
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = Open("bbbb-2", "ingest", &received);
+  auto c = Open("cccc-3", "ingest", &received);
+  ASSERT_TRUE(b && c);
+  c->Stop();
+  now_ += 3 * 60'000 + 1;  // b misses its reports
+  ASSERT_TRUE((*a)->Beat().ok());
+  const std::string text = metrics.Render();
+  for (const char* line : {"tributary_deployment_servers{status=\"running\"} 1",
+                           "tributary_deployment_servers{status=\"stopped\"} 1",
+                           "tributary_deployment_servers{status=\"unresponsive\"} 1"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
 }
 
 }  // namespace
