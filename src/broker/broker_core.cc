@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/log_throttle.h"
+#include "broker/basic_ingest.h"
 
 namespace tributary::broker {
 namespace {
@@ -124,7 +125,7 @@ void BrokerCore::RestoreSession(SessionState state) {
 }
 
 void BrokerCore::Route(const MessagePtr& msg) {
-  if (msg->retain) {
+  if (msg->retain && !IsBasicIngestTopic(msg->topic)) {
     retained.Apply(msg);
     metrics.retained->Set(static_cast<int64_t>(retained.size()));
   }
@@ -136,6 +137,7 @@ void BrokerCore::Route(const MessagePtr& msg) {
 
 void BrokerCore::MatchSubscribers(std::string_view topic, std::string_view publisher,
                                   std::vector<SubscriptionMatch>* out) const {
+  if (IsBasicIngestTopic(topic)) return;  // for its rule alone (basic_ingest.h)
   tree.Match(topic, publisher, out);
 }
 

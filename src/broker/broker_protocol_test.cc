@@ -522,6 +522,44 @@ TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   EXPECT_EQ(ic.payloads.back(), "three");
 }
 
+// Basic Ingest ($aws/rules/<rule>/...): the interceptor (the rules engine) gets the
+// message, no subscriber does, it is never retained, and subscribing under the prefix is
+// refused.
+TEST(BrokerProtocolTest, BasicIngestTopicsGoToTheInterceptorAlone) {
+  DeferringInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto sub = MustConnect(b.port(), V5("sub"));
+  EXPECT_EQ(*sub->Subscribe("$aws/rules/r/#", QoS::kAtLeastOnce), ReasonCode::kTopicFilterInvalid);
+  EXPECT_EQ(*sub->Subscribe("$share/g/$aws/rules/r/x", QoS::kAtLeastOnce), ReasonCode::kTopicFilterInvalid);
+  ASSERT_EQ(*sub->Subscribe("$aws/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto v3 = MustConnect(b.port(), V311("v3"));
+  EXPECT_EQ(*v3->Subscribe("$aws/rules/#", QoS::kAtMostOnce), ReasonCode::kUnspecifiedError);
+
+  auto pub = MustConnect(b.port(), V5("pub"));
+  ASSERT_TRUE(pub->Send(Qos1("$aws/rules/r/devices/d1", "ingested", 1, /*retain=*/true)).ok());
+  ic.Settle(0, kAccept);
+  auto ack = pub->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_EQ(ack->reason, ReasonCode::kSuccess);
+  mqtt::Publish q0 = Qos1("$aws/rules/r/devices/d1", "at most once", 0);
+  q0.qos = QoS::kAtMostOnce;
+  ASSERT_TRUE(pub->Send(q0).ok());
+  // Another $aws topic reaches the $aws/# subscriber: it is the only message it gets.
+  ASSERT_TRUE(pub->Send(Qos1("$aws/other/t", "routed", 2)).ok());
+  ic.Settle(1, kAccept);  // QoS 0 has no verdict to wait for
+  auto got = sub->Expect<mqtt::Publish>();
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->payload, "routed");
+  EXPECT_FALSE(sub->Receive(300).ok());
+  // Nothing was retained.
+  auto late = MustConnect(b.port(), V5("late"));
+  ASSERT_EQ(*late->Subscribe("$aws/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  EXPECT_FALSE(late->Receive(300).ok());
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.topics, (std::vector<std::string>{"$aws/rules/r/devices/d1", "$aws/rules/r/devices/d1",
+                                                 "$aws/other/t"}));
+}
+
 // Answers during OnPublish itself, as the rules engine does when no rule matches.
 class ImmediateInterceptor : public DeferringInterceptor {
  public:

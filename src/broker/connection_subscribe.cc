@@ -3,12 +3,14 @@
 //   filter case                          v5 SUBACK reason        3.1.1
 //   granted                              0x00 / 0x01 / 0x02      same
 //   invalid filter                       0x8F Topic filter invalid  0x80
+//   under $aws/rules/ (Basic Ingest)     0x8F Topic filter invalid  0x80
 //   ClientGrant::CanSubscribe false      0x87 Not authorized        0x80
 //   no-local on a $share filter          DISCONNECT 0x82 (protocol error)
 //
 // Retained messages go out after the SUBACK, with RETAIN set, for non-shared filters:
 // retain handling 0 always, 1 only when the subscription is new, 2 never.
 #include "base/clock.h"
+#include "broker/basic_ingest.h"
 #include "broker/connection.h"
 #include "mqtt/topic.h"
 
@@ -37,7 +39,15 @@ void Connection::HandleSubscribe(mqtt::Subscribe&& s) {
       ack.reasons.push_back(mqtt::ReasonCode::kTopicFilterInvalid);
       continue;
     }
-    bool shared = mqtt::ParseSharedFilter(filter).has_value();
+    auto shared_filter = mqtt::ParseSharedFilter(filter);
+    bool shared = shared_filter.has_value();
+    // Basic Ingest topics go to their rule alone (basic_ingest.h).
+    if (IsBasicIngestTopic(shared ? std::string_view(shared_filter->filter) : std::string_view(filter))) {
+      core_->log->debug("subscribe refused client_id={} filter={}: Basic Ingest topics have no subscribers",
+                        client_id_, filter);
+      ack.reasons.push_back(mqtt::ReasonCode::kTopicFilterInvalid);
+      continue;
+    }
     if (shared && opts.no_local && v5) {
       Fail(mqtt::ReasonCode::kProtocolError, "SUBSCRIBE: no local on shared filter " + filter);
       return;

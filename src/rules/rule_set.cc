@@ -11,8 +11,16 @@ std::shared_ptr<const RuleSet> RuleSet::Build(
     if (!r || r->definition().disabled) continue;
     set->rules_.push_back(std::move(r));
   }
-  for (size_t i = 0; i < set->rules_.size(); ++i) set->Insert(set->rules_[i]->topic_filter(), i);
+  for (size_t i = 0; i < set->rules_.size(); ++i) {
+    set->Insert(set->rules_[i]->topic_filter(), i);
+    set->by_name_.emplace(set->rules_[i]->name(), i);
+  }
   return set;
+}
+
+const CompiledRule* RuleSet::Find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : rules_[it->second].get();
 }
 
 void RuleSet::Insert(std::string_view filter, size_t rule_index) {

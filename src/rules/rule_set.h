@@ -42,6 +42,8 @@ class RuleSet {
 
   // Appends the rules whose filter matches `topic`, in rule order.
   void Match(std::string_view topic, std::vector<const CompiledRule*>* out) const;
+  // The enabled rule named `name` (Basic Ingest names its rule), or null.
+  const CompiledRule* Find(std::string_view name) const;
 
   // Matches and evaluates every rule for `m`; the payload is parsed at most once.
   std::vector<RuleResult> Evaluate(const MessageContext& m) const;
@@ -58,6 +60,7 @@ class RuleSet {
             std::vector<size_t>* out) const;
 
   std::vector<std::shared_ptr<const CompiledRule>> rules_;
+  std::map<std::string, size_t, std::less<>> by_name_;  // index into rules_
   TrieNode root_;
 };
 

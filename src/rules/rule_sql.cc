@@ -1,5 +1,6 @@
 #include "rules/rule_sql.h"
 
+#include "broker/basic_ingest.h"
 #include "expr/parser.h"
 #include "mqtt/topic.h"
 
@@ -91,6 +92,12 @@ Result<RuleQuery> ParseRuleSql(std::string_view sql) {
     return p.ErrorAt(from.pos, "invalid topic filter '" + from.text +
                                    "' ('+' and '#' must be whole levels, '#' only last; "
                                    "no $share/ filters)");
+  }
+  if (broker::IsBasicIngestTopic(from.text)) {
+    return p.ErrorAt(from.pos, "topic filter '" + from.text +
+                                   "' is under $aws/rules/, Basic Ingest's prefix: a message "
+                                   "published to $aws/rules/<rule>/<topic> goes to the rule it "
+                                   "names alone, which sees <topic>; select <topic> with FROM");
   }
   q.topic_filter = from.text;
   p.Next();

@@ -50,6 +50,10 @@ TEST(RuleSqlTest, ErrorsNamePositionAndProblem) {
             "only last; no $share/ filters)");
   EXPECT_EQ(ErrorOf("SELECT * FROM '$share/g/a'").substr(0, 40),
             "column 15: invalid topic filter '$share/");
+  EXPECT_EQ(ErrorOf("SELECT * FROM '$aws/rules/r/#'"),
+            "column 15: topic filter '$aws/rules/r/#' is under $aws/rules/, Basic Ingest's "
+            "prefix: a message published to $aws/rules/<rule>/<topic> goes to the rule it names "
+            "alone, which sees <topic>; select <topic> with FROM");
   EXPECT_EQ(ErrorOf("SELECT * FROM 'a' WHERE"),
             "column 24: expected an expression, found end of input");
   EXPECT_EQ(ErrorOf("SELECT * FROM 'a' LIMIT 1"),

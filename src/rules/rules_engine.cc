@@ -8,6 +8,7 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/log_throttle.h"
+#include "broker/basic_ingest.h"
 
 namespace tributary::rules {
 namespace {
@@ -25,6 +26,10 @@ LogThrottle& RefusedThrottle() {
   return throttle;
 }
 LogThrottle& ErrorActionThrottle() {
+  static LogThrottle throttle;
+  return throttle;
+}
+LogThrottle& BasicIngestThrottle() {
   static LogThrottle throttle;
   return throttle;
 }
@@ -62,7 +67,11 @@ broker::PublishVerdict TransientRefusal(const Status& s) {
 }  // namespace
 
 RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry)
-    : registry_(registry), id_(NextProcessUniqueId()) {}
+    : registry_(registry),
+      basic_ingest_dropped_(registry->NewCounter(
+          "tributary_rules_basic_ingest_dropped_total",
+          "Basic Ingest messages ($aws/rules/<rule>/...) whose rule does not exist or is disabled")),
+      id_(NextProcessUniqueId()) {}
 
 const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
   // Asked once per message and rule, from every connection thread: the last answer is
@@ -133,13 +142,29 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   const std::shared_ptr<const RuleSet>& set = rules_->GetCached();
   thread_local std::vector<const CompiledRule*> matching;
   matching.clear();
-  set->Match(msg.topic, &matching);
+  std::string_view topic = msg.topic;
+  if (auto basic = broker::ParseBasicIngestTopic(msg.topic)) {
+    // Basic Ingest: the rule it names, alone, on the topic after the prefix.
+    if (const CompiledRule* rule = set->Find(basic->rule)) {
+      matching.push_back(rule);
+    } else {
+      metrics_->basic_ingest_dropped()->Add();
+      if (uint64_t held; BasicIngestThrottle().Allow(&held)) {
+        Log()->warn("basic ingest message dropped: no enabled rule '{}' (topic {}, client {}; "
+                    "and {} more since the last report)",
+                    basic->rule, msg.topic, msg.client_id, held);
+      }
+    }
+    topic = basic->topic;
+  } else {
+    set->Match(msg.topic, &matching);
+  }
   if (matching.empty()) {
     if (done) done(broker::PublishVerdict::kAccepted);
     return;
   }
 
-  MessageContext m(msg.topic, msg.payload);
+  MessageContext m(topic, msg.payload);
   m.client_id = msg.client_id;
   m.thing = msg.thing;
   m.received_at_ms = msg.received_at_ms;

@@ -2,7 +2,8 @@
 // carries out their actions. It is the broker's MessageInterceptor (broker/hooks.h).
 //
 // Per PUBLISH: the rules whose FROM filter matches the topic are found in the RuleSet's
-// topic trie, the payload is parsed at most once (simdjson, lazily, only when a rule
+// topic trie (a Basic Ingest topic, $aws/rules/<rule>/<topic>, goes to the rule it names
+// alone, which sees <topic>: broker/basic_ingest.h), the payload is parsed at most once (simdjson, lazily, only when a rule
 // reads a field), and each matching rule's output goes to its actions:
 //  - firehose: the record (output + the action's separator) goes to the RecordSink;
 //  - republish: the output is published on the rendered topic through `publish`;
@@ -58,11 +59,14 @@ class RuleMetricsTable {
   explicit RuleMetricsTable(MetricsRegistry* registry);
   // Stable pointer for `rule`; thread-safe.
   const RuleMetrics* For(const std::string& rule);
+  // Basic Ingest messages that named a rule which does not exist or is disabled.
+  Counter* basic_ingest_dropped() const { return basic_ingest_dropped_; }
 
  private:
   const RuleMetrics* Lookup(const std::string& rule);
 
   MetricsRegistry* registry_;
+  Counter* basic_ingest_dropped_;
   uint64_t id_;
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<RuleMetrics>> by_rule_;

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "metadata/database.h"
 #include "metadata/testing/test_database.h"
+#include "broker/basic_ingest.h"
 #include "rules/rule_registry.h"
 
 namespace tributary::rules {
@@ -479,6 +480,60 @@ TEST_F(RulesEngineTest, RepublishHeadersBecomeMqtt5Properties) {
             "republish messageExpiry rendered 'soon', which is not a number of seconds "
             "(0..4294967295)");
   EXPECT_FALSE(published_[1].properties.message_expiry_interval.has_value());
+}
+
+}  // namespace
+}  // namespace tributary::rules
+
+namespace tributary::rules {
+namespace {
+
+// Basic Ingest ($aws/rules/<rule>/<topic>): the named rule alone, whatever its FROM
+// filter, on the topic after the prefix; another rule whose filter would match that
+// topic does not run, and a rule that does not exist or is disabled drops the message
+// (counted) without refusing it.
+TEST_F(RulesEngineTest, BasicIngestRunsTheRuleItNamesOnTheTopicAfterThePrefix) {
+  ASSERT_TRUE(registry_->Create("to_lake", R"({"topicRulePayload": {
+    "sql": "SELECT *, topic() AS t, topic(2) AS device FROM 'devices/+/pollution'",
+    "actions": [{"firehose": {"deliveryStreamName": "pollution"}}]}})").ok());
+  ASSERT_TRUE(registry_->Create("other", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM 'elsewhere/#'",
+    "actions": [{"firehose": {"deliveryStreamName": "other"}}]}})").ok());
+
+  EXPECT_EQ(Publish("$aws/rules/to_lake/devices/d7/pollution", R"({"pm10":7})", mqtt::QoS::kAtLeastOnce), 1);
+  // The FROM filter is not matched: the topic named the rule.
+  EXPECT_EQ(Publish("$aws/rules/to_lake/elsewhere/x", R"({"pm10":8})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(sink_.records["pollution"].size(), 2u);
+  EXPECT_EQ(sink_.records["pollution"][0], R"({"pm10":7,"t":"devices/d7/pollution","device":"d7"})");
+  EXPECT_EQ(sink_.records["pollution"][1], R"({"pm10":8,"t":"elsewhere/x","device":"x"})");
+  EXPECT_TRUE(sink_.records["other"].empty()) << "a rule the topic did not name ran";
+  EXPECT_EQ(table_.For("to_lake")->matched->Value(), 2u);
+
+  // The plain topic still reaches the rule through its filter.
+  EXPECT_EQ(Publish("devices/d8/pollution", R"({"pm10":9})", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(sink_.records["pollution"].size(), 3u);
+
+  // No such rule, no rule name, a disabled rule: accepted, dropped, counted.
+  EXPECT_EQ(Publish("$aws/rules/nope/devices/d7/pollution", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(Publish("$aws/rules/", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_TRUE(registry_->SetEnabled("to_lake", false).ok());
+  EXPECT_EQ(Publish("$aws/rules/to_lake/devices/d7/pollution", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(sink_.records["pollution"].size(), 3u);
+  EXPECT_EQ(table_.basic_ingest_dropped()->Value(), 3u);
+}
+
+TEST(BasicIngestTopicTest, NamesTheRuleAndTheTopicItSees) {
+  auto t = broker::ParseBasicIngestTopic("$aws/rules/r1/a/b");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->rule, "r1");
+  EXPECT_EQ(t->topic, "a/b");
+  t = broker::ParseBasicIngestTopic("$aws/rules/r1");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->rule, "r1");
+  EXPECT_EQ(t->topic, "");
+  EXPECT_FALSE(broker::ParseBasicIngestTopic("$aws/rulesx/r1/a").has_value());
+  EXPECT_FALSE(broker::ParseBasicIngestTopic("aws/rules/r1/a").has_value());
+  EXPECT_FALSE(broker::ParseBasicIngestTopic("$aws/things/t/shadow/update").has_value());
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // pollution readings at QoS 1, and the objects in <data-dir>/lake/ must hold exactly
 // the published records under Firehose-shaped keys. Also Direct PUT with `stream put`,
 // gzip objects, dynamic partitioning by a field the rule selected, delivery of what is
-// buffered on a graceful stop, and errors for bad stream settings.
+// buffered on a graceful stop, errors for bad stream settings, and Basic Ingest
+// ($aws/rules/<rule>/<topic>: the named rule alone, no subscriber).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -11,7 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Server, describeRun, thingName, pollutionPayload, makeTempDir } = require('./harness');
-const { thingOptions, connect, publish, end } = require('./clients');
+const { thingOptions, adminOptions, connect, publish, subscribe, end } = require('./clients');
 const { lakeRecords, waitForLake, firehoseKeyPattern } = require('./lake');
 
 // The rule of the reference, pointed at `stream`.
@@ -69,6 +70,59 @@ describe('rule → stream → lake', { timeout: 100000 }, () => {
     assert.equal(described.stats.records_delivered, sent.length);
     const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
     assert.match(metrics, /tributary_rule_matched_total\{rule="pollution_to_lake"\} 200/);
+  });
+
+  test('Basic Ingest: a device publishes to $aws/rules/<rule>/<topic>, the rule alone gets it', async () => {
+    await cli(['stream', 'create', 'basic', '--bucket', 'basic', '--buffer-interval-s', '1']);
+    await createRule('basic_rule', {
+      topicRulePayload: {
+        sql: "SELECT *, topic(2) AS device FROM 'devices/+/pollution'",
+        actions: [{ firehose: { deliveryStreamName: 'basic', separator: '\n' } }],
+      },
+    });
+    const kit = await server.createThing(thingName('basic'));
+    // The default policy allows only devices/<thing>/*: Basic Ingest needs its own grant.
+    const policyFile = path.join(dir, 'basic-ingest-policy.json');
+    fs.writeFileSync(policyFile, JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: 'topic/$aws/rules/*' }],
+    }));
+    await cli(['policy', 'create', 'basic-ingest', '--document', policyFile]);
+    await cli(['policy', 'attach', 'basic-ingest', '--thing', kit.thing]);
+    const device = await connect(thingOptions(server, kit));
+    clients.push(device);
+    // Nobody subscribes under the prefix: the broker refuses it (0x8F).
+    const admin = await connect(adminOptions(server));
+    clients.push(admin);
+    assert.deepEqual((await subscribe(admin, '$aws/rules/basic_rule/#')).map((g) => g.qos), [0x8f]);
+    const watched = [];
+    assert.deepEqual((await subscribe(admin, '$aws/#')).map((g) => g.qos), [1]);
+    admin.on('message', (topic) => watched.push(topic));
+
+    const sent = [];
+    for (let i = 0; i < 20; i++) {
+      const payload = pollutionPayload(i);
+      const { err } = await publish(device, `$aws/rules/basic_rule/${kit.topic}`, payload, { qos: 1 });
+      assert.ifError(err);
+      sent.push(payload);
+    }
+    // A rule that does not exist: acknowledged, dropped, counted.
+    assert.ifError((await publish(device, `$aws/rules/no_such_rule/${kit.topic}`, '{}', { qos: 1 })).err);
+    const lake = await waitForLake(server, 'basic', (l) => l.records.length >= sent.length,
+                                   { what: `${sent.length} Basic Ingest records in bucket basic` });
+    // The rule saw the topic after the prefix: topic(2) is the thing.
+    assert.deepEqual(lake.records.map((r) => JSON.parse(r)).sort((a, b) => a.seq - b.seq),
+                     sent.map((p) => ({ ...JSON.parse(p), device: kit.thing })).sort((a, b) => a.seq - b.seq));
+    assert.deepEqual(watched, [], 'a Basic Ingest message reached a subscriber');
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    assert.match(metrics, /tributary_rule_matched_total\{rule="basic_rule"\} 20\n/);
+    assert.match(metrics, /tributary_rules_basic_ingest_dropped_total 1\n/);
+    // Devices without the grant are refused as for any topic.
+    const other = await server.createThing(thingName('nobasic'));
+    const denied = await connect(thingOptions(server, other));
+    clients.push(denied);
+    const refused = await publish(denied, `$aws/rules/basic_rule/${other.topic}`, '{}', { qos: 1 });
+    assert.equal(refused.err?.code ?? refused.packet?.reasonCode, 0x87, JSON.stringify(refused));
   });
 
   test('Direct PUT, gzip and partitioning by a selected field', async () => {
