@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "base/base64.h"
+#include "broker/basic_ingest.h"
 
 namespace tributary::rules {
 namespace {
@@ -74,13 +75,28 @@ void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
 
 }  // namespace
 
-Json TryRule(const CompiledRule& rule, const MessageContext& m) {
+Json TryRule(const CompiledRule& rule, const MessageContext& given) {
+  // A Basic Ingest topic is for the rule it names, which sees the topic after the prefix.
+  MessageContext m(given.topic, given.payload);
+  m.client_id = given.client_id;
+  m.thing = given.thing;
+  m.principal = given.principal;
+  m.trace_id = given.trace_id;
+  m.received_at_ms = given.received_at_ms;
+  bool matches = rule.Matches(given.topic);
+  Json basic = nullptr;
+  if (auto target = broker::ParseBasicIngestTopic(given.topic)) {
+    matches = target->rule == rule.name();
+    m.topic = target->topic;
+    basic = {{"rule", target->rule}, {"topic", target->topic}};
+  }
   Json out = {{"ruleName", rule.name()},
               {"topicFilter", rule.topic_filter()},
-              {"matches", rule.Matches(m.topic)},
+              {"matches", matches},
               {"selected", false},
               {"actions", Json::array()},
               {"failures", Json::array()}};
+  if (!basic.is_null()) out["basicIngest"] = basic;
   auto result = rule.Evaluate(m);
   if (!result.ok()) {
     out["failures"].push_back(Failure("RuleEvaluation", result.status().message()));

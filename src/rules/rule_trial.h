@@ -8,6 +8,9 @@
 //    "actions": [{"s3": {"bucketName": "raw", "key": "d1/1764460800000.json"}}],
 //    "failures": []}
 //
+// A Basic Ingest topic ($aws/rules/<rule>/<topic>) matches only the rule it names, which
+// is tried on <topic>; "basicIngest" then says so: {"rule": "...", "topic": "..."}.
+//
 // Pure: nothing is published, stored or sent.
 #pragma once
 

@@ -46,6 +46,22 @@ TEST(RuleTrialTest, ShowsTheOutputAndWhereEachActionWouldSendIt) {
   EXPECT_TRUE(t["failures"].empty());
 }
 
+TEST(RuleTrialTest, ABasicIngestTopicIsTriedOnTheTopicAfterItsPrefix) {
+  auto rule = Compile(R"({"sql": "SELECT pm10, topic(2) AS device FROM 'devices/+/pollution'",
+    "actions": [{"firehose": {"deliveryStreamName": "pollution"}}]})");
+  ASSERT_NE(rule, nullptr);
+  nlohmann::json t = Try(*rule, "$aws/rules/trial/devices/d9/pollution", R"({"pm10": 7})");
+  EXPECT_EQ(t["matches"], true);
+  EXPECT_EQ(t["basicIngest"], (nlohmann::json{{"rule", "trial"}, {"topic", "devices/d9/pollution"}}));
+  EXPECT_EQ(t["output"], R"({"pm10":7,"device":"d9"})");
+  // Another rule's name: not for this one, whatever the rest of the topic.
+  t = Try(*rule, "$aws/rules/other/devices/d9/pollution", R"({"pm10": 7})");
+  EXPECT_EQ(t["matches"], false);
+  EXPECT_EQ(t["basicIngest"]["rule"], "other");
+  // A plain topic says nothing of Basic Ingest.
+  EXPECT_FALSE(Try(*rule, "devices/d9/pollution", "{}").contains("basicIngest"));
+}
+
 TEST(RuleTrialTest, ShowsFailuresAndWhereTheErrorActionWouldSendThem) {
   auto rule = Compile(R"({"sql": "SELECT *, 1 AS one FROM 'devices/+/x' WHERE true",
     "actions": [{"s3": {"bucketName": "raw", "key": "${name}"}}],
