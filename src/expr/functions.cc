@@ -5,10 +5,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <random>
 
 #include "base/base64.h"
 #include "base/ids.h"
 #include "expr/conversions.h"
+#include "expr/hash_functions.h"
 #include "expr/operators.h"
 #include "expr/time_format.h"
 
@@ -114,6 +116,15 @@ Value DoubleFn(Args a, size_t, const Message&) {
   return Value::Decimal(r);
 }
 double Log10(double x) { return std::log10(x); }
+double Acos(double x) { return std::acos(x); }
+double Asin(double x) { return std::asin(x); }
+double Atan(double x) { return std::atan(x); }
+double Cos(double x) { return std::cos(x); }
+double Cosh(double x) { return std::cosh(x); }
+double Sin(double x) { return std::sin(x); }
+double Sinh(double x) { return std::sinh(x); }
+double Tan(double x) { return std::tan(x); }
+double Tanh(double x) { return std::tanh(x); }
 double Ln(double x) { return std::log(x); }
 double Sqrt(double x) { return std::sqrt(x); }
 double Exp(double x) { return std::exp(x); }
@@ -130,6 +141,46 @@ Value Power(Args a, size_t, const Message&) {
   if (!x || !y) return Value();
   double r = std::pow(*x, *y);
   return std::isnan(r) ? Value() : Value::Decimal(r);
+}
+
+// atan2(y, x): the angle of the point (x, y) from the positive x axis, in radians.
+Value Atan2(Args a, size_t, const Message&) {
+  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
+    return Value();
+  }
+  auto y = ToDecimal(a[0]);
+  auto x = ToDecimal(a[1]);
+  if (!y || !x) return Value();
+  return Value::Decimal(std::atan2(*y, *x));
+}
+
+// Bitwise operations on Ints (a Decimal or numeric String is rounded down first).
+enum class BitOp { kAnd, kOr, kXor };
+template <BitOp kOp>
+Value Bits(Args a, size_t, const Message&) {
+  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
+    return Value();
+  }
+  auto x = ToIntFloor(a[0]);
+  auto y = ToIntFloor(a[1]);
+  if (!x || !y) return Value();
+  switch (kOp) {
+    case BitOp::kAnd: return Value::Int(*x & *y);
+    case BitOp::kOr: return Value::Int(*x | *y);
+    case BitOp::kXor: return Value::Int(*x ^ *y);
+  }
+  return Value();
+}
+Value BitNot(Args a, size_t, const Message&) {
+  if (!a[0].is_number() && !a[0].is_string()) return Value();
+  auto x = ToIntFloor(a[0]);
+  return x ? Value::Int(~*x) : Value();
+}
+
+// A decimal in [0, 1), different on every call.
+Value Rand(Args, size_t, const Message&) {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return Value::Decimal(std::uniform_real_distribution<double>(0.0, 1.0)(engine));
 }
 
 // ---- strings ----
@@ -269,6 +320,40 @@ Value Encode(Args a, size_t, const Message&) {
   return Value::String(Base64Encode(*s));
 }
 
+// decode(v, 'base64'): the text whose base64 `v` is; Undefined if `v` is not base64.
+Value Decode(Args a, size_t, const Message&) {
+  if (!a[1].is_string() || a[1].as_string() != "base64" || !a[0].is_string()) return Value();
+  auto text = Base64Decode(a[0].as_string());
+  if (!text.ok()) return Value();
+  return Value::String(std::move(text).value());
+}
+
+// chr(n): the character of Unicode code point n (UTF-8); Undefined outside 0..0x10FFFF
+// and for surrogates.
+Value Chr(Args a, size_t, const Message&) {
+  if (!a[0].is_number() && !a[0].is_string()) return Value();
+  auto cp = ToIntFloor(a[0]);
+  if (!cp || *cp < 0 || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return Value();
+  uint32_t c = static_cast<uint32_t>(*cp);
+  std::string out;
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return Value::String(std::move(out));
+}
+
 // ---- others ----
 
 Value IsNull(Args a, size_t, const Message&) { return Value::Bool(a[0].is_null()); }
@@ -375,11 +460,23 @@ Value DatePartFn(Args a, size_t, const Message&) {
 
 constexpr FunctionSpec kFunctions[] = {
     {"abs", 1, 1, Purity::kPure, &Abs},
+    {"acos", 1, 1, Purity::kPure, &DoubleFn<Acos>},
+    {"asin", 1, 1, Purity::kPure, &DoubleFn<Asin>},
+    {"atan", 1, 1, Purity::kPure, &DoubleFn<Atan>},
+    {"atan2", 2, 2, Purity::kPure, &Atan2},
+    {"bitand", 2, 2, Purity::kPure, &Bits<BitOp::kAnd>},
+    {"bitnot", 1, 1, Purity::kPure, &BitNot},
+    {"bitor", 2, 2, Purity::kPure, &Bits<BitOp::kOr>},
+    {"bitxor", 2, 2, Purity::kPure, &Bits<BitOp::kXor>},
     {"ceil", 1, 1, Purity::kPure, &RoundTo<Ceil>},
+    {"chr", 1, 1, Purity::kPure, &Chr},
     {"clientid", 0, 0, Purity::kMessage, &ClientId},
     {"concat", 0, -1, Purity::kPure, &Concat},
+    {"cos", 1, 1, Purity::kPure, &DoubleFn<Cos>},
+    {"cosh", 1, 1, Purity::kPure, &DoubleFn<Cosh>},
     {"day", 1, 1, Purity::kPure, &DatePartFn<DatePart::kDay>},
     {"dayofweek", 1, 1, Purity::kPure, &DatePartFn<DatePart::kWeekday>},
+    {"decode", 2, 2, Purity::kPure, &Decode},
     {"encode", 2, 2, Purity::kPure, &Encode},
     {"endswith", 2, 2, Purity::kPure, &StringTest<1>},
     {"exp", 1, 1, Purity::kPure, &DoubleFn<Exp>},
@@ -395,6 +492,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"lower", 1, 1, Purity::kPure, &MapChars<ToLower>},
     {"lpad", 2, 2, Purity::kPure, &Pad<true>},
     {"ltrim", 1, 1, Purity::kPure, &TrimFn<true, false>},
+    {"md5", 1, 1, Purity::kPure, &Md5},
     {"minute", 1, 1, Purity::kPure, &DatePartFn<DatePart::kMinute>},
     {"mod", 2, 2, Purity::kPure, &Mod},
     {"month", 1, 1, Purity::kPure, &DatePartFn<DatePart::kMonth>},
@@ -404,17 +502,27 @@ constexpr FunctionSpec kFunctions[] = {
     {"parse_time", 2, 3, Purity::kPure, &ParseTime},
     {"power", 2, 2, Purity::kPure, &Power},
     {"principal", 0, 0, Purity::kMessage, &Principal},
+    {"rand", 0, 0, Purity::kVolatile, &Rand},
     {"remainder", 2, 2, Purity::kPure, &Mod},
     {"replace", 3, 3, Purity::kPure, &Replace},
     {"round", 1, 1, Purity::kPure, &RoundTo<RoundHalfAway>},
     {"rpad", 2, 2, Purity::kPure, &Pad<false>},
     {"rtrim", 1, 1, Purity::kPure, &TrimFn<false, true>},
     {"second", 1, 1, Purity::kPure, &DatePartFn<DatePart::kSecond>},
+    {"sha1", 1, 1, Purity::kPure, &Sha1},
+    {"sha224", 1, 1, Purity::kPure, &Sha224},
+    {"sha256", 1, 1, Purity::kPure, &Sha256},
+    {"sha384", 1, 1, Purity::kPure, &Sha384},
+    {"sha512", 1, 1, Purity::kPure, &Sha512},
     {"sign", 1, 1, Purity::kPure, &Sign},
+    {"sin", 1, 1, Purity::kPure, &DoubleFn<Sin>},
+    {"sinh", 1, 1, Purity::kPure, &DoubleFn<Sinh>},
     {"sql_version", 0, 0, Purity::kPure, &SqlVersion},
     {"sqrt", 1, 1, Purity::kPure, &DoubleFn<Sqrt>},
     {"startswith", 2, 2, Purity::kPure, &StringTest<0>},
     {"substring", 2, 3, Purity::kPure, &Substring},
+    {"tan", 1, 1, Purity::kPure, &DoubleFn<Tan>},
+    {"tanh", 1, 1, Purity::kPure, &DoubleFn<Tanh>},
     {"timestamp", 0, 0, Purity::kMessage, &Timestamp},
     {"topic", 0, 1, Purity::kMessage, &Topic},
     {"traceid", 0, 0, Purity::kMessage, &TraceId},

@@ -6,9 +6,12 @@
 //   message:  topic() topic(n) clientid() timestamp() principal() traceid() newuuid()
 //             sql_version()
 //   numbers:  abs ceil floor round trunc(x, places) mod remainder sign sqrt power ln log
-//             exp
+//             exp acos asin atan atan2(y, x) cos cosh sin sinh tan tanh rand()
+//             bitand bitor bitxor bitnot (on Ints; a Decimal is rounded down)
 //   strings:  lower upper concat length numbytes substring trim ltrim rtrim lpad rpad
-//             startswith endswith indexof replace encode(v, 'base64')
+//             startswith endswith indexof replace encode(v, 'base64') decode(v, 'base64')
+//             chr(code point)
+//   hashes:   md5 sha1 sha224 sha256 sha384 sha512 (hex; hash_functions.h)
 //   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
 //   dates:    year month day hour minute second dayofweek (Monday = 1): parts of a time in
 //             UTC, given as Unix milliseconds or an ISO 8601 string (see ParseIso8601Micros)

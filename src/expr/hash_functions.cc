@@ -1,0 +1,36 @@
+#include "expr/hash_functions.h"
+
+#include <openssl/evp.h>
+
+#include <string>
+
+#include "expr/conversions.h"
+
+namespace tributary::expr {
+namespace {
+
+Value HexDigest(const EVP_MD* md, const Value& v) {
+  auto text = ToText(v);
+  if (!text) return Value();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(text->data(), text->size(), digest, &size, md, nullptr) != 1) return Value();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(size_t(size) * 2, '0');
+  for (unsigned int i = 0; i < size; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return Value::String(std::move(hex));
+}
+
+}  // namespace
+
+Value Md5(const Value* a, size_t, const Message&) { return HexDigest(EVP_md5(), a[0]); }
+Value Sha1(const Value* a, size_t, const Message&) { return HexDigest(EVP_sha1(), a[0]); }
+Value Sha224(const Value* a, size_t, const Message&) { return HexDigest(EVP_sha224(), a[0]); }
+Value Sha256(const Value* a, size_t, const Message&) { return HexDigest(EVP_sha256(), a[0]); }
+Value Sha384(const Value* a, size_t, const Message&) { return HexDigest(EVP_sha384(), a[0]); }
+Value Sha512(const Value* a, size_t, const Message&) { return HexDigest(EVP_sha512(), a[0]); }
+
+}  // namespace tributary::expr
