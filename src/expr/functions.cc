@@ -440,7 +440,7 @@ Value DatePartFn(Args a, size_t, const Message&) {
     micros = *parsed;
   } else if (a[0].is_number()) {
     auto ms = ToIntFloor(a[0]);
-    if (!ms || *ms > INT64_MAX / 1000 || *ms < INT64_MIN / 1000) return Value();
+    if (!ms || *ms > kMaxTimeMillis || *ms < -kMaxTimeMillis) return Value();
     micros = *ms * 1000;
   } else {
     return Value();

@@ -59,6 +59,10 @@ std::string Offset(int32_t seconds, bool colon) {
 }  // namespace
 
 Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const TimeZone& zone) {
+  if (unix_ms > kMaxTimeMillis || unix_ms < -kMaxTimeMillis) {
+    return InvalidArgument("time " + std::to_string(unix_ms) +
+                           " ms is out of range (at most 8.64e15 ms from 1970-01-01)");
+  }
   int64_t unix_s = FloorDiv(unix_ms, 1000);
   int millis = static_cast<int>(unix_ms - unix_s * 1000);
   const TimeZone::Period& period = zone.PeriodAt(unix_s);

@@ -27,6 +27,12 @@
 
 namespace tributary::expr {
 
+// The times the date functions take: within 8.64e15 ms of the epoch (100 million days,
+// JavaScript's Date range: years -271821 to 275760). Beyond it the arithmetic would
+// overflow; parse_time() and the date parts give Undefined there.
+inline constexpr int64_t kMaxTimeMillis = 8'640'000'000'000'000;
+
+// InvalidArgument when |unix_ms| > kMaxTimeMillis or the pattern is bad.
 Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const TimeZone& zone);
 
 // Finds the zone by name, then formats.
