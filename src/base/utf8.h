@@ -1,11 +1,13 @@
 // UTF-8 well-formedness, one sequence at a time (RFC 3629: no overlong forms, no
 // surrogates U+D800..U+DFFF, nothing above U+10FFFF). Object keys are checked with it and
 // JSON output replaces what it refuses; the MQTT codec has its own, faster whole-string
-// check with MQTT's extra rule against U+0000 (mqtt/utf8.h). Pure functions.
+// check with MQTT's extra rule against U+0000 (mqtt/utf8.h). And the encoding of one code
+// point. Pure functions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tributary {
@@ -36,6 +38,26 @@ inline size_t Utf8SequenceLength(std::string_view s, size_t i) {
   static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
   if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
+}
+
+// Appends code point `cp` (at most U+10FFFF; the caller rules out surrogates where they
+// matter) as UTF-8.
+inline void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
 }
 
 }  // namespace tributary

@@ -9,6 +9,7 @@
 
 #include "base/base64.h"
 #include "base/ids.h"
+#include "base/utf8.h"
 #include "expr/conversions.h"
 #include "expr/hash_functions.h"
 #include "expr/operators.h"
@@ -334,23 +335,8 @@ Value Chr(Args a, size_t, const Message&) {
   if (!a[0].is_number() && !a[0].is_string()) return Value();
   auto cp = ToIntFloor(a[0]);
   if (!cp || *cp < 0 || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return Value();
-  uint32_t c = static_cast<uint32_t>(*cp);
   std::string out;
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
+  AppendUtf8(static_cast<uint32_t>(*cp), &out);
   return Value::String(std::move(out));
 }
 

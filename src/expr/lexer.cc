@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/utf8.h"
 #include "expr/conversions.h"
 
 namespace tributary::expr {
@@ -192,19 +193,6 @@ class Lexer {
     t->kind = TokenKind::kString;
     t->text = std::move(s);
     return Status::Ok();
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string* s) {
-    if (cp < 0x80) {
-      s->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      s->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      s->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
   }
 
   Status Operator(Token* t) {

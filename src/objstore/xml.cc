@@ -2,26 +2,10 @@
 
 #include <cstdlib>
 
+#include "base/utf8.h"
+
 namespace tributary::objstore {
 namespace {
-
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 class Parser {
  public:
@@ -194,7 +178,7 @@ Result<std::string> DecodeXmlEntities(std::string_view text) {
           (cp >= 0xD800 && cp <= 0xDFFF))
         return ProtocolError("malformed XML: bad character reference '&" + std::string(entity) +
                              ";'");
-      AppendUtf8(static_cast<uint32_t>(cp), out);
+      AppendUtf8(static_cast<uint32_t>(cp), &out);
     } else {
       return ProtocolError("malformed XML: unknown entity '&" + std::string(entity) + ";'");
     }
