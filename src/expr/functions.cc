@@ -133,10 +133,11 @@ double Floor(double x) { return std::floor(x); }
 double Ceil(double x) { return std::ceil(x); }
 double RoundHalfAway(double x) { return std::round(x); }
 
+// A number, or a string that may hold one: what the numeric functions take.
+bool NumberLike(const Value& v) { return v.is_number() || v.is_string(); }
+
 Value Power(Args a, size_t, const Message&) {
-  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
-    return Value();
-  }
+  if (!NumberLike(a[0]) || !NumberLike(a[1])) return Value();
   auto x = ToDecimal(a[0]);
   auto y = ToDecimal(a[1]);
   if (!x || !y) return Value();
@@ -146,9 +147,7 @@ Value Power(Args a, size_t, const Message&) {
 
 // atan2(y, x): the angle of the point (x, y) from the positive x axis, in radians.
 Value Atan2(Args a, size_t, const Message&) {
-  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
-    return Value();
-  }
+  if (!NumberLike(a[0]) || !NumberLike(a[1])) return Value();
   auto y = ToDecimal(a[0]);
   auto x = ToDecimal(a[1]);
   if (!y || !x) return Value();
@@ -159,9 +158,7 @@ Value Atan2(Args a, size_t, const Message&) {
 enum class BitOp { kAnd, kOr, kXor };
 template <BitOp kOp>
 Value Bits(Args a, size_t, const Message&) {
-  if (!(a[0].is_number() || a[0].is_string()) || !(a[1].is_number() || a[1].is_string())) {
-    return Value();
-  }
+  if (!NumberLike(a[0]) || !NumberLike(a[1])) return Value();
   auto x = ToIntFloor(a[0]);
   auto y = ToIntFloor(a[1]);
   if (!x || !y) return Value();
@@ -173,7 +170,7 @@ Value Bits(Args a, size_t, const Message&) {
   return Value();
 }
 Value BitNot(Args a, size_t, const Message&) {
-  if (!a[0].is_number() && !a[0].is_string()) return Value();
+  if (!NumberLike(a[0])) return Value();
   auto x = ToIntFloor(a[0]);
   return x ? Value::Int(~*x) : Value();
 }
@@ -332,7 +329,7 @@ Value Decode(Args a, size_t, const Message&) {
 // chr(n): the character of Unicode code point n (UTF-8); Undefined outside 0..0x10FFFF
 // and for surrogates.
 Value Chr(Args a, size_t, const Message&) {
-  if (!a[0].is_number() && !a[0].is_string()) return Value();
+  if (!NumberLike(a[0])) return Value();
   auto cp = ToIntFloor(a[0]);
   if (!cp || *cp < 0 || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return Value();
   std::string out;
