@@ -22,6 +22,10 @@ uint64_t SharedEpoch(const std::string& js_stream, const std::string& created) {
 }
 
 constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";
+constexpr char kRecordsHeader[] = "Tributary-Records";  // a batch: its number of records
+// Room left in a message for its headers and the frames' own bytes.
+constexpr size_t kMessageOverhead = 4096;
+constexpr uint64_t kMaxPerMessage = uint64_t(1) << kJetStreamIndexBits;
 constexpr char kConsumer[] = "deliver";
 constexpr int64_t kRefreshEveryNs = 100'000'000;
 // The most delivered sequence numbers remembered against redeliveries (the oldest go).
@@ -126,8 +130,11 @@ Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream
     Log()->info("stream={} resumes from JetStream stream={} records={} bytes={} first_seq={}",
                 stream, settings.name, state->messages, state->bytes, state->first_seq);
   }
+  JetStreamLogOptions log_options = options_;
+  size_t max_payload = conn_->max_payload();
+  log_options.batch_bytes = max_payload > 2 * kMessageOverhead ? max_payload - kMessageOverhead : 0;
   return std::unique_ptr<RecordLog>(
-      std::make_unique<JetStreamLog>(options_, &js_, stream, std::move(hooks), *state));
+      std::make_unique<JetStreamLog>(log_options, &js_, stream, std::move(hooks), *state));
 }
 
 Status JetStreamLogs::Remove(const std::string& stream) {
@@ -155,7 +162,8 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       js_stream_(JetStreamName(stream_)),
       subject_(JetStreamSubject(stream_)),
       hooks_(std::move(hooks)) {
-  if (state.messages > 0) held_at_open_ = state.last_seq;
+  // Every record of the last message held (a batch's run to index 2^20 - 1).
+  if (state.messages > 0) held_at_open_ = JetStreamRecordSeq(state.last_seq + 1, 0) - 1;
   if (!state.created.empty()) shared_epoch_ = SharedEpoch(js_stream_, state.created);
   ApplyState(state);
 }
@@ -191,20 +199,66 @@ JetStreamLog::~JetStreamLog() {
   }
   for (const auto& [seq, h] : held) (void)js_->Nak(h.ack_subject);
   if (!held.empty()) {
-    Log()->info("stream={} gave {} undelivered records back to JetStream stream={}", stream_,
-                held.size(), js_stream_);
+    Log()->info("stream={} gave {} messages of undelivered records back to JetStream stream={}",
+                stream_, held.size(), js_stream_);
   }
 }
 
 uint64_t JetStreamLog::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
+  Waiting w{{}, data.size(), SteadyNanos(), 0};
+  w.dones.push_back(std::move(done));
+  PublishMessage(std::string(data), /*batch=*/false, 1, arrival_ms, std::move(w));
+  return 0;
+}
+
+void JetStreamLog::AppendAll(std::string_view data, std::vector<LogEntry>& entries) {
+  if (options_.batch_bytes == 0 || entries.size() < 2) {
+    for (LogEntry& e : entries) Append(data.substr(e.offset, e.size), e.arrival_ms, std::move(e.done));
+    return;
+  }
+  // Consecutive records, as many as fit a message, in one message each.
+  std::string body;
+  Waiting w{{}, 0, SteadyNanos(), 1};
+  auto flush = [&] {
+    if (w.dones.empty()) return;
+    size_t n = w.dones.size();
+    PublishMessage(std::move(body), /*batch=*/true, n, 0, std::move(w));
+    body.clear();
+    w = Waiting{{}, 0, SteadyNanos(), 1};
+  };
+  for (LogEntry& e : entries) {
+    std::string_view record = data.substr(e.offset, e.size);
+    if (record.size() + kFrameHeaderBytes + kFrameFixedBodyBytes > options_.batch_bytes) {
+      flush();
+      Append(record, e.arrival_ms, std::move(e.done));  // alone: as large as NATS takes
+      continue;
+    }
+    if (body.size() + record.size() + kFrameHeaderBytes + kFrameFixedBodyBytes > options_.batch_bytes ||
+        w.dones.size() + 1 >= kMaxPerMessage) {
+      flush();
+    }
+    EncodeFrame(0, w.dones.size() + 1, e.arrival_ms, record, &body);
+    w.bytes += record.size();
+    w.dones.push_back(std::move(e.done));
+  }
+  flush();
+}
+
+void JetStreamLog::PublishMessage(std::string body, bool batch, size_t records, int64_t arrival_ms,
+                                  Waiting waiting) {
   uint64_t token;
   {
     std::lock_guard<std::mutex> lock(outstanding_->mu);
     token = outstanding_->next_token++;
-    outstanding_->waiting.emplace(token, Waiting{std::move(done), data.size(), SteadyNanos()});
+    outstanding_->waiting.emplace(token, std::move(waiting));
   }
-  nats::Headers headers{{kArrivalHeader, std::to_string(arrival_ms)}};
-  js_->Publish(subject_, data, &headers, options_.publish_timeout_ms,
+  nats::Headers headers;
+  if (batch) {
+    headers.emplace_back(kRecordsHeader, std::to_string(records));
+  } else {
+    headers.emplace_back(kArrivalHeader, std::to_string(arrival_ms));
+  }
+  js_->Publish(subject_, body, &headers, options_.publish_timeout_ms,
                [this, token, o = outstanding_](const Status& status, uint64_t seq) {
                  Waiting w;
                  {
@@ -221,27 +275,23 @@ uint64_t JetStreamLog::Append(std::string_view data, int64_t arrival_ms, DoneFn 
                  // The destructor waits for the map to empty, then for answering to be 0.
                  if (--o->answering == 0) o->cv.notify_all();
                });
-  return 0;
 }
 
-void JetStreamLog::AppendAll(std::string_view data, std::vector<LogEntry>& entries) {
-  for (LogEntry& e : entries) {
-    Append(data.substr(e.offset, e.size), e.arrival_ms, std::move(e.done));
-  }
-}
-
-void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t seq) {
+void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq) {
   Status st = status.ok() ? status
                           : status.WithContext(fmt::format("stream '{}': publishing to {}",
                                                            stream_, subject_));
   if (st.ok()) {
+    uint64_t seq = JetStreamRecordSeq(message_seq, w.first_index + w.dones.size() - 1);
     uint64_t last = last_appended_seq_.load();
     while (seq > last && !last_appended_seq_.compare_exchange_weak(last, seq)) {
     }
   }
-  LogBatchDone batch{1, w.bytes, SteadyNanos() - w.started_ns};
+  LogBatchDone batch{w.dones.size(), w.bytes, SteadyNanos() - w.started_ns};
   if (hooks_.on_batch_done) hooks_.on_batch_done(st, batch);
-  w.done(st, st.ok() ? seq : 0);
+  for (size_t i = 0; i < w.dones.size(); ++i) {
+    w.dones[i](st, st.ok() ? JetStreamRecordSeq(message_seq, w.first_index + i) : 0);
+  }
 }
 
 void JetStreamLog::Start() {
@@ -322,6 +372,7 @@ bool JetStreamLog::PullOnce() {
   frames_.clear();
   int64_t now = SteadyNanos();
   std::vector<std::string> acked_again;
+  std::vector<std::string> unreadable;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (nats::Delivered& d : messages) {
@@ -330,22 +381,61 @@ bool JetStreamLog::PullOnce() {
         acked_again.push_back(std::move(d.ack_subject));
         continue;
       }
-      auto [it, fresh] = held_.try_emplace(d.stream_seq, Held{d.ack_subject, now});
-      if (!fresh) {
+      if (auto it = held_.find(d.stream_seq); it != held_.end()) {
         // Ours already (its ack wait ran out before a +WPI): keep the newer subject.
-        it->second = Held{d.ack_subject, now};
+        it->second.ack_subject = d.ack_subject;
+        it->second.touched_ns = now;
         continue;
       }
-      int64_t arrival_ms = 0;
-      std::string_view header = d.msg.Header(kArrivalHeader);
-      std::from_chars(header.data(), header.data() + header.size(), arrival_ms);
-      if (arrival_ms <= 0) arrival_ms = d.timestamp_ns / 1'000'000;
-      frames_.push_back(WalFrame{0, d.stream_seq, arrival_ms, d.msg.data});
+      size_t first = frames_.size();
+      if (!AddFrames(d, &frames_)) {
+        frames_.resize(first);
+        unreadable.push_back(std::move(d.ack_subject));
+        continue;
+      }
+      held_.emplace(d.stream_seq,
+                    Held{d.ack_subject, now, static_cast<uint32_t>(frames_.size() - first)});
     }
   }
   for (const std::string& s : acked_again) (void)js_->Ack(s);
+  // A message no version of this log wrote: left unacknowledged it would come back for
+  // ever and hold back every Flush, so it is acknowledged, that is dropped (logged, with
+  // its sequence number, in AddFrames).
+  for (const std::string& s : unreadable) (void)js_->Ack(s);
   if (!frames_.empty() && hooks_.on_durable) hooks_.on_durable(frames_);
   return pull->status.ok();
+}
+
+bool JetStreamLog::AddFrames(const nats::Delivered& d, std::vector<WalFrame>* frames) const {
+  std::string_view count_header = d.msg.Header(kRecordsHeader);
+  if (count_header.empty()) {
+    // One record.
+    int64_t arrival_ms = 0;
+    std::string_view header = d.msg.Header(kArrivalHeader);
+    std::from_chars(header.data(), header.data() + header.size(), arrival_ms);
+    if (arrival_ms <= 0) arrival_ms = d.timestamp_ns / 1'000'000;
+    frames->push_back(WalFrame{0, JetStreamRecordSeq(d.stream_seq, 0), arrival_ms, d.msg.data});
+    return true;
+  }
+  uint64_t count = 0;
+  std::from_chars(count_header.data(), count_header.data() + count_header.size(), count);
+  size_t offset = 0;
+  WalFrame frame;
+  DecodeResult r;
+  uint64_t index = 0;
+  while ((r = DecodeFrame(d.msg.data, &offset, &frame)) == DecodeResult::kOk) {
+    // Frames number the records 1, 2, ...: anything else is not a batch this log wrote.
+    if (frame.seq != ++index || index >= kMaxPerMessage) break;
+    frames->push_back(
+        WalFrame{0, JetStreamRecordSeq(d.stream_seq, frame.seq), frame.arrival_ms, frame.data});
+  }
+  if (r != DecodeResult::kEnd || index != count || count == 0) {
+    Log()->error("stream={} JetStream stream={} message {} is not a batch of records this "
+                 "server can read ({} of {} frames read: {}); it is dropped from the stream",
+                 stream_, js_stream_, d.stream_seq, index, count_header, DecodeResultName(r));
+    return false;
+  }
+  return true;
 }
 
 void JetStreamLog::TouchHeld(int64_t now_ns) {
@@ -367,15 +457,24 @@ void JetStreamLog::TouchHeld(int64_t now_ns) {
 
 Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
   std::vector<std::string> subjects;
-  subjects.reserve(seqs.size());
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // A message is acknowledged once its last record is in the lake. Consecutive seqs
+    // mostly share a message: look it up once per run.
+    auto it = held_.end();
+    uint64_t message = 0;
     for (uint64_t seq : seqs) {
-      auto it = held_.find(seq);
-      if (it == held_.end()) continue;
+      uint64_t m = seq >> kJetStreamIndexBits;
+      if (it == held_.end() || m != message) {
+        message = m;
+        it = held_.find(m);
+      }
+      if (it == held_.end() || it->second.undelivered == 0) continue;
+      if (--it->second.undelivered > 0) continue;
       subjects.push_back(std::move(it->second.ack_subject));
       held_.erase(it);
-      delivered_.insert(seq);
+      it = held_.end();
+      delivered_.insert(m);
     }
     while (delivered_.size() > kMaxRemembered) delivered_.erase(delivered_.begin());
   }
@@ -387,8 +486,8 @@ Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
   }
   if (failed > 0) {
     return Unavailable(fmt::format(
-        "stream '{}': {} of {} records delivered but not acknowledged to JetStream stream {} "
-        "(they will be delivered again): {}",
+        "stream '{}': {} of {} messages of records delivered but not acknowledged to "
+        "JetStream stream {} (they will be delivered again): {}",
         stream_, failed, subjects.size(), js_stream_, first_error.message()));
   }
   RefreshState();  // Flush waits for the first sequence number left to move
@@ -403,11 +502,13 @@ void JetStreamLog::ApplyState(const nats::StreamState& state) {
   size_bytes_.store(state.bytes);
   // Work-queue retention: an acknowledged record is removed, so every sequence number
   // below the first one left is delivered (by this server or another).
-  uint64_t through = state.messages == 0 ? state.last_seq : state.first_seq - 1;
+  uint64_t through_message = state.messages == 0 ? state.last_seq : state.first_seq - 1;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    delivered_.erase(delivered_.begin(), delivered_.upper_bound(through));
+    delivered_.erase(delivered_.begin(), delivered_.upper_bound(through_message));
   }
+  // Every record of those messages: the next message's sequence numbers, less one.
+  uint64_t through = through_message == 0 ? 0 : JetStreamRecordSeq(through_message + 1, 0) - 1;
   if (through != delivered_through_.exchange(through) && hooks_.on_progress) {
     hooks_.on_progress();
   }

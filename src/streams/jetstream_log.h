@@ -6,10 +6,18 @@
 // retention, file storage, `replicas` copies, and one durable pull consumer `deliver` with
 // explicit acknowledgements. A record's path:
 //
-//   Put -> publish (header Tributary-Arrival-Ms) -> JetStream's PubAck: the record is
-//   acknowledged to the device, numbered by its JetStream sequence number
+//   Put -> publish -> JetStream's PubAck: the record is acknowledged to the device
 //   -> pulled back by `deliver` (by whichever server pulls first) -> the stream's buffers
 //   -> object in the lake -> +ACK, and JetStream drops it.
+//
+// One JetStream message carries one record (header Tributary-Arrival-Ms) or, for the
+// records a broker read or an HTTP batch hands over together (AppendAll), a batch of them
+// (header Tributary-Records: n; the body n WAL frames, wal_format.h, each with its arrival
+// time), up to the server's max_payload. JetStream's cost is per message, so a batch of n
+// costs it about what one record did. A record's sequence number is its message's
+// JetStream sequence number times 2^20 plus its index in the message; a message is
+// acknowledged (+ACK) once all its records are in the lake, so after a crash a batch is
+// delivered again whole, its records with the same ids.
 //
 // Records pulled and not yet in the lake are kept from redelivery with +WPI (work in
 // progress) every third of `ack_wait_ms`; those a stopping server still holds are given
@@ -56,7 +64,16 @@ struct JetStreamLogOptions {
   int fetch_batch = 10'000;          // records a pull asks for
   int64_t fetch_wait_ms = 500;       // how long an idle pull waits for the first record
   int64_t max_bytes = -1;            // per JetStream stream; -1: no limit but JetStream's own
+  // The most bytes of records one JetStream message carries (set from the server's
+  // max_payload when the logs connect); 0: one record a message.
+  size_t batch_bytes = 0;
 };
+
+// A record's sequence number: its JetStream message's, shifted, plus its index there.
+inline constexpr int kJetStreamIndexBits = 20;
+inline constexpr uint64_t JetStreamRecordSeq(uint64_t message_seq, uint64_t index) {
+  return (message_seq << kJetStreamIndexBits) | index;
+}
 
 // The JetStream stream and subject names of delivery stream `stream`.
 std::string JetStreamName(std::string_view stream);
@@ -111,10 +128,12 @@ class JetStreamLog : public RecordLog {
   std::optional<uint64_t> shared_epoch() const override { return shared_epoch_; }
 
  private:
+  // One published message's appends: its records' `done`, in index order.
   struct Waiting {
-    DoneFn done;
-    uint64_t bytes;
-    int64_t started_ns;
+    std::vector<DoneFn> dones;
+    uint64_t bytes = 0;
+    int64_t started_ns = 0;
+    uint64_t first_index = 0;  // a batch's records are numbered from 1, a lone record is 0
   };
   // The appends whose PubAck has not come, shared with the PubAck callbacks: one that
   // comes after the log is gone (never, as long as NATS requests time out as they must)
@@ -127,16 +146,24 @@ class JetStreamLog : public RecordLog {
     int answering = 0;  // taken from `waiting`, callbacks running
     bool closed = false;
   };
+  // A pulled message, by its JetStream sequence number.
   struct Held {
     std::string ack_subject;
     int64_t touched_ns;  // pulled, or last told "in progress"
+    uint32_t undelivered;  // its records not yet in the lake
   };
 
-  // Answers one append (its `done`, then on_batch_done's accounting first).
-  void Answer(Waiting& w, const Status& status, uint64_t seq);
+  // Publishes one message: `body` is one record (`batch` false) or frames.
+  void PublishMessage(std::string body, bool batch, size_t records, int64_t arrival_ms,
+                      Waiting waiting);
+  // Answers one message's appends (their `done`, after on_batch_done's accounting).
+  void Answer(Waiting& w, const Status& status, uint64_t message_seq);
   void PullLoop();
   // One pull: records not held already go to on_durable. False if the pull failed.
   bool PullOnce();
+  // The records of pulled message `d` as frames numbered JetStreamRecordSeq(its sequence
+  // number, index); false (logged) if it is a batch that does not decode.
+  bool AddFrames(const nats::Delivered& d, std::vector<WalFrame>* frames) const;
   void TouchHeld(int64_t now_ns);
   // Asks JetStream for the stream's state and applies it (ApplyState).
   void RefreshState();
@@ -156,10 +183,11 @@ class JetStreamLog : public RecordLog {
   const std::shared_ptr<Outstanding> outstanding_ = std::make_shared<Outstanding>();
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<uint64_t, Held> held_;                  // pulled, not yet delivered
-  // Delivered by this server and perhaps still in JetStream (its +ACK not processed yet,
-  // or lost): a redelivery of one of these is acknowledged again, not delivered twice.
-  // Those below the stream's first sequence number are gone from JetStream and dropped.
+  std::map<uint64_t, Held> held_;                  // messages pulled, not yet delivered
+  // Messages delivered by this server and perhaps still in JetStream (their +ACK not
+  // processed yet, or lost): a redelivery of one of these is acknowledged again, not
+  // delivered twice. Those below the stream's first sequence number are gone from
+  // JetStream and dropped.
   std::set<uint64_t> delivered_;
   bool stopping_ = false;
   int64_t last_touch_scan_ns_ = 0;  // puller only

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "base/completion_batch.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
 #include "nats/testing/jwt.h"
@@ -192,6 +193,124 @@ TEST_F(JetStreamLogTest, RecordsGoThroughJetStreamIntoTheLake) {
   EXPECT_EQ(d->stats.records_in, 2000u);
   EXPECT_EQ(d->stats.records_delivered, 2000u);
   EXPECT_EQ(d->stats.buffered_bytes, 0u);
+}
+
+// The records handed over together (a broker read's, inside a CompletionBatch) go to
+// JetStream as one message, numbered (message, index); the message is acknowledged once
+// all of them are in the lake, and a batch given back is delivered again whole.
+TEST_F(JetStreamLogTest, RecordsPutTogetherAreOneJetStreamMessage) {
+  auto logs = Logs();
+  constexpr int kRecords = 500;
+  std::vector<uint64_t> seqs(kRecords, 0);
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  auto put_batch = [&](StreamManager& m, const std::string& tag) {
+    answered = 0;
+    {
+      CompletionBatch batch;
+      for (int i = 0; i < kRecords; ++i) {
+        m.Put("s", fmt::format("{}-{}\n", tag, i), [&, i](const Status& st, uint64_t seq) {
+          if (!st.ok()) ++failed;
+          seqs[i] = seq;
+          ++answered;
+        });
+      }
+    }
+    for (int waited = 0; waited < 10'000 && answered < kRecords; waited += 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(answered.load(), kRecords);
+    ASSERT_EQ(failed.load(), 0);
+  };
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  {
+    auto m = OpenManager(logs, nullptr, /*stop_timeout_ms=*/500);
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(m->Create(Config()).ok());
+    ASSERT_NO_FATAL_FAILURE(put_batch(*m, "b"));
+    auto state = JetStreamState("s");
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    EXPECT_EQ(state->last_seq, 1u) << "500 small records should take one JetStream message";
+    for (int i = 0; i < kRecords; ++i) {
+      ASSERT_EQ(seqs[i], JetStreamRecordSeq(1, i + 1)) << "record " << i;
+    }
+    // The lake refuses: stopping gives the message back (-NAK), whole.
+  }
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  auto m = OpenManager(logs);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), Expected("b", kRecords));
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->messages, 0u);  // acknowledged once every record was in the lake
+  // The objects name the records by (message, index).
+  for (const auto& [key, o] : lake_.Get("iot-data")->Objects()) {
+    EXPECT_EQ(o.options.metadata.at("first-record-id").substr(16),
+              fmt::format("{:016x}", JetStreamRecordSeq(1, 1))) << key;
+  }
+}
+
+// A batch larger than a NATS message may be is split across messages; a record larger
+// than a batch may be goes alone.
+TEST_F(JetStreamLogTest, ABatchLargerThanAMessageIsSplit) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_size_mib = 8;
+  ASSERT_TRUE(m->Create(c).ok());
+  const std::string big(400 << 10, 'x');
+  std::vector<Status> statuses(4);
+  std::vector<uint64_t> seqs(4, 0);
+  std::atomic<int> answered{0};
+  {
+    CompletionBatch batch;
+    for (int i = 0; i < 4; ++i) {
+      m->Put("s", fmt::format("{}-{}\n", i, big), [&, i](const Status& st, uint64_t seq) {
+        statuses[i] = st;
+        seqs[i] = seq;
+        ++answered;
+      });
+    }
+  }
+  for (int waited = 0; waited < 10'000 && answered < 4; waited += 5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(answered.load(), 4);
+  for (const Status& st : statuses) ASSERT_TRUE(st.ok()) << st.ToString();
+  // 1 MiB messages: two records of 400 KiB each, then two more.
+  EXPECT_EQ(seqs[0], JetStreamRecordSeq(1, 1));
+  EXPECT_EQ(seqs[1], JetStreamRecordSeq(1, 2));
+  EXPECT_EQ(seqs[2], JetStreamRecordSeq(2, 1));
+  EXPECT_EQ(seqs[3], JetStreamRecordSeq(2, 2));
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines().size(), 4u);
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->last_seq, 2u);
+  EXPECT_EQ(state->messages, 0u);
+}
+
+// A message that claims to be a batch and does not decode is dropped with an error, and
+// does not hold back the records after it or a Flush.
+TEST_F(JetStreamLogTest, AnUnreadableBatchIsDroppedAndTheRestDelivered) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  auto conn = Client();
+  ASSERT_TRUE(conn);
+  nats::JetStream js(conn.get());
+  std::promise<Status> acked;
+  nats::Headers headers{{"Tributary-Records", "2"}};
+  js.Publish(JetStreamSubject("s"), "not frames at all", &headers, 2000,
+             [&](const Status& st, uint64_t) { acked.set_value(st); });
+  ASSERT_TRUE(acked.get_future().get().ok());
+  ASSERT_EQ(PutMany(*m, "s", "after", 20), 20);
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), Expected("after", 20));
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->messages, 0u);
 }
 
 TEST_F(JetStreamLogTest, UndeliveredRecordsWaitInJetStreamForTheNextStart) {
