@@ -249,6 +249,21 @@ TEST_F(JetStreamLogTest, RecordsPutTogetherAreOneJetStreamMessage) {
     EXPECT_EQ(o.options.metadata.at("first-record-id").substr(16),
               fmt::format("{:016x}", JetStreamRecordSeq(1, 1))) << key;
   }
+  // Direct PUT's PutRecordBatch: one message too, each record its own id.
+  std::vector<std::string> records;
+  for (int i = 0; i < 50; ++i) records.push_back(fmt::format("direct-{}\n", i));
+  auto results = m->PutRecordBatch("s", records);
+  ASSERT_EQ(results.size(), 50u);
+  std::set<std::string> ids;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    ids.insert(r.record_id);
+  }
+  EXPECT_EQ(ids.size(), 50u);
+  state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->last_seq, 2u);
+  EXPECT_EQ(results[49].record_id.substr(16), fmt::format("{:016x}", JetStreamRecordSeq(2, 50)));
 }
 
 // A batch larger than a NATS message may be is split across messages; a record larger
