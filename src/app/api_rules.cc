@@ -5,6 +5,7 @@
 #include "app/api.h"
 #include "app/server.h"
 #include "rules/rule_registry.h"
+#include "base/base64.h"
 #include "base/clock.h"
 #include "mqtt/topic.h"
 #include "rules/rule_trial.h"
@@ -26,7 +27,53 @@ HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
   return JsonResponse(rules::ToJson(*stored, server->rule_metrics().For(name)), create ? 201 : 200);
 }
 
+// The MQTT 5 properties of a trial message: "contentType", "responseTopic",
+// "correlationData" (base64), "payloadFormatIndicator" ("UTF8_DATA" or
+// "UNSPECIFIED_BYTES") and "userProperties" ([{"key": k, "value": v}, ...]).
+Result<mqtt::Properties> TrialProperties(const json& body) {
+  mqtt::Properties p;
+  auto text = [&](const char* name, std::optional<std::string>* out) -> Status {
+    auto it = body.find(name);
+    if (it == body.end()) return Status::Ok();
+    if (!it->is_string()) return InvalidArgument(std::string(name) + ": must be a string");
+    *out = it->get<std::string>();
+    return Status::Ok();
+  };
+  TRY(text("contentType", &p.content_type));
+  TRY(text("responseTopic", &p.response_topic));
+  std::optional<std::string> correlation, format;
+  TRY(text("correlationData", &correlation));
+  if (correlation) {
+    auto bytes = Base64Decode(*correlation);
+    if (!bytes.ok()) return InvalidArgument("correlationData: must be base64");
+    p.correlation_data = std::move(*bytes);
+  }
+  TRY(text("payloadFormatIndicator", &format));
+  if (format) {
+    if (*format != "UTF8_DATA" && *format != "UNSPECIFIED_BYTES") {
+      return InvalidArgument("payloadFormatIndicator: must be UTF8_DATA or UNSPECIFIED_BYTES");
+    }
+    p.payload_format_indicator = *format == "UTF8_DATA" ? 1 : 0;
+  }
+  if (auto up = body.find("userProperties"); up != body.end()) {
+    if (!up->is_array()) {
+      return InvalidArgument("userProperties: must be an array of {\"key\": ..., \"value\": ...}");
+    }
+    for (size_t i = 0; i < up->size(); ++i) {
+      const json& e = (*up)[i];
+      if (!e.is_object() || !e.contains("key") || !e["key"].is_string() ||
+          !e.contains("value") || !e["value"].is_string()) {
+        return InvalidArgument("userProperties[" + std::to_string(i) +
+                               "]: must be {\"key\": string, \"value\": string}");
+      }
+      p.user_properties.emplace_back(e["key"].get<std::string>(), e["value"].get<std::string>());
+    }
+  }
+  return p;
+}
+
 // {"topic": "devices/d1/x", "payload": "{...}", "clientId": "d1", "timestamp": ms,
+//  "sourceIp": "192.0.2.7", MQTT 5 properties (TrialProperties),
 //  "rule": {"topicRulePayload": ...} (optional: a definition to try instead of the stored)}
 HttpResponse TestRule(Server* server, HttpRequest& req) {
   const std::string& name = req.params["name"];
@@ -55,8 +102,17 @@ HttpResponse TestRule(Server* server, HttpRequest& req) {
     return ErrorResponse(InvalidArgument("timestamp: must be Unix milliseconds"));
   }
   std::string client_id = client == body.end() ? "test" : client->get<std::string>();
+  auto source_ip = body.find("sourceIp");
+  if (source_ip != body.end() && !source_ip->is_string()) {
+    return ErrorResponse(InvalidArgument("sourceIp: must be a string"));
+  }
+  std::string source_ip_text = source_ip == body.end() ? "" : source_ip->get<std::string>();
+  auto properties = TrialProperties(body);
+  if (!properties.ok()) return ErrorResponse(properties.status());
   rules::MessageContext m(topic_text, payload_text);
   m.client_id = client_id;
+  m.source_ip = source_ip_text;
+  m.properties = &*properties;
   m.received_at_ms = timestamp == body.end() ? WallMillis() : timestamp->get<int64_t>();
   return JsonResponse(rules::TryRule(**rule, m));
 }

@@ -125,8 +125,9 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
     MessagePtr msg = MessageFromPublish(std::move(p), client_id_, now_ms);
     core_->Route(msg);
     if (ic != nullptr) {
-      InboundMessage im{client_id_, grant_->thing(), msg->topic, msg->payload, msg->qos,
-                        msg->retain, &msg->properties, msg->received_at_ms};
+      InboundMessage im{client_id_,     grant_->thing(),     msg->topic,
+                        msg->payload,   msg->qos,            msg->retain,
+                        &msg->properties, msg->received_at_ms, transport_->peer().ip()};
       ic->OnPublish(im, {});
     }
     if (msg->qos == mqtt::QoS::kAtLeastOnce) {
@@ -159,10 +160,11 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
     held = msg;
     matches.clear();
   }
+  std::string_view ip = transport_->peer().ip();
   InboundMessage im = msg ? InboundMessage{client_id_, grant_->thing(), msg->topic, msg->payload,
-                                           msg->qos, msg->retain, &msg->properties, now_ms}
+                                           msg->qos, msg->retain, &msg->properties, now_ms, ip}
                           : InboundMessage{client_id_, grant_->thing(), p.topic, p.payload,
-                                           p.qos, p.retain, &p.properties, now_ms};
+                                           p.qos, p.retain, &p.properties, now_ms, ip};
   if (!verdicts_) verdicts_ = std::make_unique<VerdictQueue>();
   InlineVerdict inline_verdict;
   inline_verdict.connection = this;

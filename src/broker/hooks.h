@@ -71,6 +71,7 @@ struct InboundMessage {
   bool retain;
   const mqtt::Properties* properties;  // v5 properties (user properties, content type...)
   int64_t received_at_ms;         // wall clock, Unix epoch
+  std::string_view source_ip;     // the sender's address without port, or ""
 };
 
 // The interceptor's verdict on one PUBLISH.

@@ -78,7 +78,7 @@ InboundMessage Message(std::string_view topic, std::string_view payload, mqtt::Q
                        bool retain = false, const mqtt::Properties* properties = nullptr) {
   static const mqtt::Properties kNone;
   return InboundMessage{"client", "thing", topic, payload, qos, retain,
-                        properties ? properties : &kNone, 0};
+                        properties ? properties : &kNone, 0, ""};
 }
 
 std::unique_ptr<NatsBridge> StartBridge(const std::string& url, Recorder* r) {

@@ -1,6 +1,8 @@
 // tributary rule create|replace|list|describe|enable|disable|delete|test
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "base/files.h"
 #include "cli/api_client.h"
@@ -45,9 +47,29 @@ int ListRules(const ClientOptions& opts) {
 }
 
 // What rule `name` (or the definition in `file`) would do with one message.
-int TestRule(const ClientOptions& opts, const std::string& name, const std::string& topic,
-             const std::string& message, const std::string& client_id, const std::string& file) {
-  json body = {{"topic", topic}, {"payload", message}, {"clientId", client_id}};
+// One message for `rule test`, as the flags give it.
+struct TrialMessage {
+  std::string topic, payload, client_id = "test", source_ip, content_type;
+  std::vector<std::string> user_properties;  // "key=value"
+};
+
+int TestRule(const ClientOptions& opts, const std::string& name, const TrialMessage& m,
+             const std::string& file) {
+  json body = {{"topic", m.topic}, {"payload", m.payload}, {"clientId", m.client_id}};
+  if (!m.source_ip.empty()) body["sourceIp"] = m.source_ip;
+  if (!m.content_type.empty()) body["contentType"] = m.content_type;
+  if (!m.user_properties.empty()) {
+    json list = json::array();
+    for (const std::string& kv : m.user_properties) {
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos) {
+        return Fail("rule test", InvalidArgument("--user-property '" + kv +
+                                                 "': must be KEY=VALUE"));
+      }
+      list.push_back({{"key", kv.substr(0, eq)}, {"value", kv.substr(eq + 1)}});
+    }
+    body["userProperties"] = list;
+  }
   if (!file.empty()) {
     auto text = ReadFile(file);
     if (!text.ok()) return Fail("rule test", text.status());
@@ -128,21 +150,25 @@ void AddRuleCommands(CLI::App* parent, CommandContext* ctx) {
     });
   }
 
-  auto topic = std::make_shared<std::string>();
-  auto message = std::make_shared<std::string>();
-  auto client_id = std::make_shared<std::string>("test");
+  auto trial = std::make_shared<TrialMessage>();
   auto* test = rule->add_subcommand(
       "test", "Show what a rule would do with one message (its output, and where each action "
               "would send it), without doing it");
   test->add_option("name", *name, "rule name")->required();
-  test->add_option("--topic", *topic, "the message's topic")->required();
-  test->add_option("--message", *message, "the message's payload (text)");
-  test->add_option("--client-id", *client_id, "the client id clientid() sees")->capture_default_str();
+  test->add_option("--topic", trial->topic, "the message's topic")->required();
+  test->add_option("--message", trial->payload, "the message's payload (text)");
+  test->add_option("--client-id", trial->client_id, "the client id clientid() sees")
+      ->capture_default_str();
+  test->add_option("--source-ip", trial->source_ip, "the address sourceip() sees");
+  test->add_option("--content-type", trial->content_type,
+                   "the MQTT 5 content type get_mqtt_property('content_type') sees");
+  test->add_option("--user-property", trial->user_properties,
+                   "an MQTT 5 user property KEY=VALUE (repeatable) for get_user_properties()");
   test->add_option("--payload", *file,
                    "try this CreateTopicRule JSON file instead of the stored rule (not saved)");
   AddClientFlags(test, opts.get());
   test->callback([=] {
-    ctx->run = [=] { return TestRule(*opts, *name, *topic, *message, *client_id, *file); };
+    ctx->run = [=] { return TestRule(*opts, *name, *trial, *file); };
   });
 
   auto* del = rule->add_subcommand("delete", "Delete a rule");

@@ -8,6 +8,8 @@
 #include "expr/operators.h"
 #include "expr/parser.h"
 #include "expr/payload_access.h"
+#include "expr/regexp_functions.h"
+#include "expr/time_parse.h"
 
 namespace tributary::expr {
 
@@ -297,6 +299,38 @@ class Compiler {
     return InvalidArgument(FormatPos(pos, multiline_) + ": " + what);
   }
 
+  // A literal argument that can never work (a regular expression that does not compile)
+  // is refused now rather than giving Undefined on every message.
+  Status CheckLiteralArguments(const Ast& call) const {
+    auto literal = [&](size_t i) -> const std::string* {
+      if (i >= call.kids.size() || call.kids[i]->kind != AstKind::kLiteral ||
+          !call.kids[i]->literal.is_string()) {
+        return nullptr;
+      }
+      return &call.kids[i]->literal.as_string();
+    };
+    if (call.name == "time_to_epoch") {
+      if (const std::string* p = literal(1)) {
+        if (Status s = CheckParsePattern(*p); !s.ok()) {
+          return Error(call.kids[1]->pos, "time_to_epoch(): " + s.message());
+        }
+      }
+      return Status::Ok();
+    }
+    if (!call.name.starts_with("regexp_")) return Status::Ok();
+    if (const std::string* p = literal(1)) {
+      if (auto problem = RegexpPatternProblem(*p)) {
+        return Error(call.kids[1]->pos, call.name + "(): " + *problem);
+      }
+    }
+    if (const std::string* r = call.name == "regexp_replace" ? literal(2) : nullptr) {
+      if (auto problem = RegexpReplacementProblem(*r)) {
+        return Error(call.kids[2]->pos, call.name + "(): " + *problem);
+      }
+    }
+    return Status::Ok();
+  }
+
   // Collects the steps of a chain of .member / [index] down to its base.
   Result<Compiled> BuildPath(const Ast& ast) {
     std::vector<const Ast*> chain;
@@ -383,6 +417,7 @@ class Compiler {
           return Error(ast.pos, ast.name + "() takes " + want + " argument" +
                                     (want == "1" ? "" : "s") + ", got " + std::to_string(n));
         }
+        TRY(CheckLiteralArguments(ast));
         std::vector<NodePtr> args;
         bool constant = f->purity == Purity::kPure;
         for (const AstPtr& k : ast.kids) {

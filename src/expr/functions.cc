@@ -10,10 +10,14 @@
 #include "base/base64.h"
 #include "base/ids.h"
 #include "base/utf8.h"
+#include "expr/civil_time.h"
 #include "expr/conversions.h"
 #include "expr/hash_functions.h"
 #include "expr/operators.h"
+#include "expr/regexp_functions.h"
 #include "expr/time_format.h"
+#include "expr/time_parse.h"
+#include "mqtt/packet.h"
 
 namespace tributary::expr {
 namespace {
@@ -43,6 +47,34 @@ Value Principal(Args, size_t, const Message& m) {
 }
 Value TraceId(Args, size_t, const Message& m) {
   return m.trace_id.empty() ? Value() : Value::String(std::string(m.trace_id));
+}
+Value SourceIp(Args, size_t, const Message& m) {
+  return m.source_ip.empty() ? Value() : Value::String(std::string(m.source_ip));
+}
+// get_mqtt_property('content_type' | 'format_indicator' | 'response_topic' |
+// 'correlation_data'): Undefined when the message does not carry it.
+Value GetMqttProperty(Args a, size_t, const Message& m) {
+  if (m.properties == nullptr || !a[0].is_string()) return Value();
+  const mqtt::Properties& p = *m.properties;
+  const std::string& name = a[0].as_string();
+  if (name == "content_type" && p.content_type) return Value::String(*p.content_type);
+  if (name == "response_topic" && p.response_topic) return Value::String(*p.response_topic);
+  if (name == "correlation_data" && p.correlation_data) {
+    return Value::String(Base64Encode(*p.correlation_data));
+  }
+  if (name == "format_indicator" && p.payload_format_indicator) {
+    return Value::String(*p.payload_format_indicator == 1 ? "UTF8_DATA" : "UNSPECIFIED_BYTES");
+  }
+  return Value();
+}
+// get_user_properties(key): the values of every user property named `key`, in order.
+Value GetUserProperties(Args a, size_t, const Message& m) {
+  if (m.properties == nullptr || !a[0].is_string()) return Value();
+  Array values;
+  for (const auto& [key, value] : m.properties->user_properties) {
+    if (key == a[0].as_string()) values.push_back(Value::String(value));
+  }
+  return values.empty() ? Value() : Value::MakeArray(std::move(values));
 }
 Value NewUuidFn(Args, size_t, const Message&) { return Value::String(NewUuid()); }
 Value SqlVersion(Args, size_t, const Message&) { return Value::String("2016-03-23"); }
@@ -362,6 +394,12 @@ Value Nanvl(Args a, size_t, const Message&) {
   return a[0];
 }
 
+Value TimeToEpoch(Args a, size_t, const Message&) {
+  if (!a[0].is_string() || !a[1].is_string()) return Value();
+  auto ms = ParseTimeText(a[0].as_string(), a[1].as_string());
+  return ms.ok() ? Value::Int(*ms) : Value();
+}
+
 Value ParseTime(Args a, size_t n, const Message&) {
   if (!a[0].is_string()) return Value();
   if (!a[1].is_number() && !a[1].is_string()) return Value();
@@ -377,39 +415,16 @@ Value ParseTime(Args a, size_t n, const Message&) {
 }
 
 
-// Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic: 400-year cycles).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 struct CivilTime {
   int64_t year, month, day, hour, minute, second, weekday;  // weekday: Monday = 1
 };
 
 CivilTime CivilFromMicros(int64_t micros) {
-  int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t secs = FloorDiv(micros, 1000000);
+  int64_t days = FloorDiv(secs, 86400);
   int64_t rem = secs - days * 86400;
-  CivilTime t{};
-  t.hour = rem / 3600;
-  t.minute = rem % 3600 / 60;
-  t.second = rem % 60;
-  t.weekday = ((days % 7) + 7 + 3) % 7 + 1;  // 1970-01-01 was a Thursday
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  t.day = doy - (153 * mp + 2) / 5 + 1;
-  t.month = mp < 10 ? mp + 3 : mp - 9;
-  t.year = yoe + era * 400 + (t.month <= 2 ? 1 : 0);
-  return t;
+  CivilDate d = CivilFromDays(days);
+  return CivilTime{d.year, d.month, d.day, rem / 3600, rem % 3600 / 60, rem % 60, d.weekday};
 }
 
 enum class DatePart { kYear, kMonth, kDay, kHour, kMinute, kSecond, kWeekday };
@@ -465,6 +480,8 @@ constexpr FunctionSpec kFunctions[] = {
     {"exp", 1, 1, Purity::kPure, &DoubleFn<Exp>},
     {"floor", 1, 1, Purity::kPure, &RoundTo<Floor>},
     {"get", 2, 2, Purity::kPure, &Get},
+    {"get_mqtt_property", 1, 1, Purity::kMessage, &GetMqttProperty},
+    {"get_user_properties", 1, 1, Purity::kMessage, &GetUserProperties},
     {"hour", 1, 1, Purity::kPure, &DatePartFn<DatePart::kHour>},
     {"indexof", 2, 2, Purity::kPure, &StringTest<2>},
     {"isnull", 1, 1, Purity::kPure, &IsNull},
@@ -486,6 +503,9 @@ constexpr FunctionSpec kFunctions[] = {
     {"power", 2, 2, Purity::kPure, &Power},
     {"principal", 0, 0, Purity::kMessage, &Principal},
     {"rand", 0, 0, Purity::kVolatile, &Rand},
+    {"regexp_matches", 2, 2, Purity::kPure, &RegexpMatches},
+    {"regexp_replace", 3, 3, Purity::kPure, &RegexpReplace},
+    {"regexp_substr", 2, 2, Purity::kPure, &RegexpSubstr},
     {"remainder", 2, 2, Purity::kPure, &Mod},
     {"replace", 3, 3, Purity::kPure, &Replace},
     {"round", 1, 1, Purity::kPure, &RoundTo<RoundHalfAway>},
@@ -500,12 +520,14 @@ constexpr FunctionSpec kFunctions[] = {
     {"sign", 1, 1, Purity::kPure, &Sign},
     {"sin", 1, 1, Purity::kPure, &DoubleFn<Sin>},
     {"sinh", 1, 1, Purity::kPure, &DoubleFn<Sinh>},
+    {"sourceip", 0, 0, Purity::kMessage, &SourceIp},
     {"sql_version", 0, 0, Purity::kPure, &SqlVersion},
     {"sqrt", 1, 1, Purity::kPure, &DoubleFn<Sqrt>},
     {"startswith", 2, 2, Purity::kPure, &StringTest<0>},
     {"substring", 2, 3, Purity::kPure, &Substring},
     {"tan", 1, 1, Purity::kPure, &DoubleFn<Tan>},
     {"tanh", 1, 1, Purity::kPure, &DoubleFn<Tanh>},
+    {"time_to_epoch", 2, 2, Purity::kPure, &TimeToEpoch},
     {"timestamp", 0, 0, Purity::kMessage, &Timestamp},
     {"topic", 0, 1, Purity::kMessage, &Topic},
     {"traceid", 0, 0, Purity::kMessage, &TraceId},
@@ -541,9 +563,7 @@ std::optional<int64_t> ParseIso8601Micros(std::string_view text) {
   if (!Digits(text, &i, 4, &y) || i >= text.size() || text[i++] != '-') return std::nullopt;
   if (!Digits(text, &i, 2, &mo) || i >= text.size() || text[i++] != '-') return std::nullopt;
   if (!Digits(text, &i, 2, &d)) return std::nullopt;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1]) return std::nullopt;
-  if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, static_cast<int>(mo))) return std::nullopt;
   int64_t offset_s = 0;
   if (i < text.size()) {
     if (text[i] != 'T' && text[i] != 't' && text[i] != ' ') return std::nullopt;

@@ -4,15 +4,17 @@
 // Thread-safe (the table is immutable; newuuid() uses a thread-safe generator).
 //
 //   message:  topic() topic(n) clientid() timestamp() principal() traceid() newuuid()
-//             sql_version()
+//             sql_version() sourceip() get_mqtt_property(name) get_user_properties(key)
 //   numbers:  abs ceil floor round trunc(x, places) mod remainder sign sqrt power ln log
 //             exp acos asin atan atan2(y, x) cos cosh sin sinh tan tanh rand()
 //             bitand bitor bitxor bitnot (on Ints; a Decimal is rounded down)
 //   strings:  lower upper concat length numbytes substring trim ltrim rtrim lpad rpad
 //             startswith endswith indexof replace encode(v, 'base64') decode(v, 'base64')
 //             chr(code point)
+//   regexps:  regexp_matches regexp_replace regexp_substr (RE2; regexp_functions.h)
 //   hashes:   md5 sha1 sha224 sha256 sha384 sha512 (hex; hash_functions.h)
 //   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
+//             time_to_epoch(text, pattern) (time_parse.h)
 //   dates:    year month day hour minute second dayofweek (Monday = 1): parts of a time in
 //             UTC, given as Unix milliseconds or an ISO 8601 string (see ParseIso8601Micros)
 //   (cast(x AS type) is syntax, see conversions in compile.cc)

@@ -1,6 +1,7 @@
-// Message: what one expression evaluation sees — the MQTT message (topic, payload)
-// and who sent it when. The functions topic(), clientid(), timestamp(), principal()
-// and traceid() read it; field references read its payload.
+// Message: what one expression evaluation sees — the MQTT message (topic, payload,
+// MQTT 5 properties) and who sent it when and from where. The functions topic(),
+// clientid(), timestamp(), principal(), traceid(), sourceip(), get_mqtt_property() and
+// get_user_properties() read it; field references read its payload.
 //
 // The payload is parsed as JSON lazily, the first time a field is referenced, and at
 // most once per Message however many expressions (rules) are evaluated against it.
@@ -15,6 +16,9 @@
 
 namespace simdjson::dom {
 class parser;
+}
+namespace tributary::mqtt {
+struct Properties;
 }
 
 namespace tributary::expr {
@@ -33,7 +37,21 @@ class Message {
   std::string_view thing;       // the thing the sender belongs to, or ""
   std::string_view principal;   // certificate fingerprint or user; "" -> Undefined
   std::string_view trace_id;    // "" -> traceid() yields Undefined
+  std::string_view source_ip;   // the sender's address without port; "" -> Undefined
+  const mqtt::Properties* properties = nullptr;  // MQTT 5 PUBLISH properties, or none
   int64_t received_at_ms = 0;   // timestamp(): when the broker accepted it
+
+  // Copies everything but the topic and payload (who sent it, when, from where, with
+  // which properties) from `o`.
+  void CopySenderFrom(const Message& o) {
+    client_id = o.client_id;
+    thing = o.thing;
+    principal = o.principal;
+    trace_id = o.trace_id;
+    source_ip = o.source_ip;
+    properties = o.properties;
+    received_at_ms = o.received_at_ms;
+  }
 
   // Whether the payload parsed as JSON (parses it on first call).
   bool PayloadIsJson() const;

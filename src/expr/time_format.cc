@@ -2,43 +2,11 @@
 
 #include <cctype>
 
+#include "expr/civil_time.h"
+#include "expr/time_pattern.h"
+
 namespace tributary::expr {
 namespace {
-
-constexpr const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                   "July",    "August",   "September", "October", "November", "December"};
-constexpr const char* kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                 "Friday", "Saturday", "Sunday"};
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-struct Civil {
-  int64_t year;
-  int month;  // 1-12
-  int day;    // 1-31
-  int day_of_year;  // 1-366
-  int weekday;      // 1 = Monday ... 7 = Sunday
-};
-
-// Days since 1970-01-01 -> proleptic Gregorian date (H. Hinnant's algorithm).
-Civil CivilFromDays(int64_t z) {
-  Civil c;
-  c.weekday = static_cast<int>(z + 3 - FloorDiv(z + 3, 7) * 7) + 1;  // 1970-01-01: Thursday
-  int64_t zz = z + 719468;
-  int64_t era = FloorDiv(zz, 146097);
-  int64_t doe = zz - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  c.year = y + (c.month <= 2);
-  bool leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
-  static constexpr int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  c.day_of_year = kCum[c.month - 1] + c.day + (leap && c.month > 2 ? 1 : 0);
-  return c;
-}
 
 void Pad(std::string* out, int64_t v, int width) {
   std::string digits = std::to_string(v < 0 ? -v : v);
@@ -69,48 +37,20 @@ Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const 
   int64_t local = unix_s + period.utc_offset_seconds;
   int64_t days = FloorDiv(local, 86400);
   int64_t secs = local - days * 86400;
-  Civil c = CivilFromDays(days);
+  CivilDate c = CivilFromDays(days);
   int hour = static_cast<int>(secs / 3600);
   int minute = static_cast<int>((secs / 60) % 60);
   int second = static_cast<int>(secs % 60);
 
+  TRY_ASSIGN(auto items, SplitTimePattern(pattern));
   std::string out;
-  size_t i = 0;
-  while (i < pattern.size()) {
-    char ch = pattern[i];
-    if (ch == '\'') {
-      if (i + 1 < pattern.size() && pattern[i + 1] == '\'') {
-        out.push_back('\'');
-        i += 2;
-        continue;
-      }
-      size_t j = i + 1;
-      while (true) {
-        if (j >= pattern.size()) {
-          return InvalidArgument("unterminated quote at position " + std::to_string(i + 1) +
-                                 " of the time pattern");
-        }
-        if (pattern[j] == '\'') {
-          if (j + 1 < pattern.size() && pattern[j + 1] == '\'') {
-            out.push_back('\'');
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        out.push_back(pattern[j++]);
-      }
-      i = j + 1;
+  for (const TimePatternItem& item : items) {
+    if (item.letter == 0) {
+      out.append(item.literal);
       continue;
     }
-    if (!std::isalpha(static_cast<unsigned char>(ch))) {
-      out.push_back(ch);
-      ++i;
-      continue;
-    }
-    size_t n = 1;
-    while (i + n < pattern.size() && pattern[i + n] == ch) ++n;
-    int count = static_cast<int>(n);
+    char ch = item.letter;
+    int count = item.count;
     switch (ch) {
       case 'G': out.append(c.year > 0 ? "AD" : "BC"); break;
       case 'y':
@@ -126,9 +66,9 @@ Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const 
       }
       case 'M':
         if (count >= 4) {
-          out.append(kMonths[c.month - 1]);
+          out.append(kMonthNames[c.month - 1]);
         } else if (count == 3) {
-          out.append(std::string_view(kMonths[c.month - 1]).substr(0, 3));
+          out.append(std::string_view(kMonthNames[c.month - 1]).substr(0, 3));
         } else {
           Pad(&out, c.month, count);
         }
@@ -137,9 +77,9 @@ Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const 
       case 'D': Pad(&out, c.day_of_year, count); break;
       case 'E':
         if (count >= 4) {
-          out.append(kDays[c.weekday - 1]);
+          out.append(kDayNames[c.weekday - 1]);
         } else {
-          out.append(std::string_view(kDays[c.weekday - 1]).substr(0, 3));
+          out.append(std::string_view(kDayNames[c.weekday - 1]).substr(0, 3));
         }
         break;
       case 'e': Pad(&out, c.weekday, count); break;
@@ -174,11 +114,8 @@ Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const 
         out.append(count >= 4 ? zone.name() : period.abbreviation);
         break;
       default:
-        return InvalidArgument("unsupported letter '" + std::string(1, ch) +
-                               "' at position " + std::to_string(i + 1) +
-                               " of the time pattern (quote literal text: 'T')");
+        return UnsupportedLetter(item);
     }
-    i += n;
   }
   return out;
 }

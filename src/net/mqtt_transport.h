@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "net/tls_context.h"
 
@@ -24,6 +25,13 @@ struct TransportPeer {
   std::string remote_address;  // "127.0.0.1:53412"
   // The verified client certificate, if any (TLS and WebSocket only; null for TCP).
   std::shared_ptr<const PeerCertificate> certificate;
+
+  // The address without its port ("127.0.0.1", "::1"), or "" when it is not known.
+  std::string_view ip() const {
+    size_t colon = remote_address.rfind(':');
+    if (colon == std::string::npos) return {};
+    return std::string_view(remote_address).substr(0, colon);
+  }
 };
 
 class MqttTransport {

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mqtt/packet.h"
 #include "rules/compiled_rule.h"
 #include "rules/rule_definition.h"
 
@@ -69,8 +70,10 @@ std::string Canonical(const std::string& json) {
 
 struct Msg {
   int line = 0;
-  std::string topic, client, principal, trace, payload;
+  std::string topic, client, principal, trace, ip, payload;
   int64_t ts = 0;
+  bool has_properties = false;
+  mqtt::Properties properties;
   std::vector<Line> expects;
 };
 
@@ -101,6 +104,7 @@ int RunFile(const fs::path& path) {
         else if (k == "ts") m.ts = std::stoll(v);
         else if (k == "principal") m.principal = v;
         else if (k == "trace") m.trace = v;
+        else if (k == "ip") m.ip = v;
         else ADD_FAILURE() << at << ": unknown message field '" << k << "'";
       }
       msgs.push_back(std::move(m));
@@ -110,6 +114,21 @@ int RunFile(const fs::path& path) {
         continue;
       }
       msgs.back().payload = l.key == "payload" ? l.value : Unhex(l.value);
+    } else if (l.key == "user-property" || l.key == "mqtt-property") {
+      if (msgs.empty()) {
+        ADD_FAILURE() << at << ": " << l.key << " before any message line";
+        continue;
+      }
+      size_t eq = l.value.find('=');
+      std::string k = l.value.substr(0, eq), v = eq == std::string::npos ? "" : l.value.substr(eq + 1);
+      mqtt::Properties& p = msgs.back().properties;
+      msgs.back().has_properties = true;
+      if (l.key == "user-property") p.user_properties.emplace_back(k, v);
+      else if (k == "content_type") p.content_type = v;
+      else if (k == "response_topic") p.response_topic = v;
+      else if (k == "correlation_data") p.correlation_data = v;
+      else if (k == "format_indicator") p.payload_format_indicator = static_cast<uint8_t>(std::stoi(v));
+      else ADD_FAILURE() << at << ": unknown MQTT property '" << k << "'";
     } else if (l.key == "expect" || l.key == "expect-topic") {
       if (msgs.empty()) {
         ADD_FAILURE() << at << ": expect before any message line";
@@ -149,6 +168,8 @@ int RunFile(const fs::path& path) {
     m.received_at_ms = msg.ts;
     m.principal = msg.principal;
     m.trace_id = msg.trace;
+    m.source_ip = msg.ip;
+    if (msg.has_properties) m.properties = &msg.properties;
     for (const Line& e : msg.expects) {
       ++checked;
       std::string at = where + ":" + std::to_string(e.number) + " (message at line " +

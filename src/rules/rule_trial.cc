@@ -78,11 +78,7 @@ void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
 Json TryRule(const CompiledRule& rule, const MessageContext& given) {
   // A Basic Ingest topic is for the rule it names, which sees the topic after the prefix.
   MessageContext m(given.topic, given.payload);
-  m.client_id = given.client_id;
-  m.thing = given.thing;
-  m.principal = given.principal;
-  m.trace_id = given.trace_id;
-  m.received_at_ms = given.received_at_ms;
+  m.CopySenderFrom(given);
   bool matches = rule.Matches(given.topic);
   Json basic = nullptr;
   if (auto target = broker::ParseBasicIngestTopic(given.topic)) {

@@ -1,6 +1,7 @@
 #include "rules/rules_engine.h"
 
 #include <atomic>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,7 @@
 #include "base/log.h"
 #include "base/log_throttle.h"
 #include "broker/basic_ingest.h"
+#include "mqtt/packet.h"
 
 namespace tributary::rules {
 namespace {
@@ -111,6 +113,8 @@ const RuleMetrics* RuleMetricsTable::Lookup(const std::string& rule) {
 struct RulesEngine::Original {
   std::string topic, payload, client_id;
   int64_t received_at_ms;
+  std::string source_ip;
+  std::optional<mqtt::Properties> properties;  // for an MQTT 5 PUBLISH
 };
 
 // One PUBLISH's outstanding firehose records and s3 objects. `done` runs when the last
@@ -168,6 +172,8 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   m.client_id = msg.client_id;
   m.thing = msg.thing;
   m.received_at_ms = msg.received_at_ms;
+  m.source_ip = msg.source_ip;
+  m.properties = msg.properties;
 
   if (matching.size() == 1) {
     const CompiledRule* rule = matching.front();
@@ -356,7 +362,9 @@ void RulesEngine::KeepOriginal(const CompiledRule& rule, const MessageContext& m
   // copy of the message, once per message and only for rules that can use it.
   if (rule.definition().error_action && !pending.original) {
     pending.original = std::make_unique<Original>(Original{
-        std::string(m.topic), std::string(m.payload), std::string(m.client_id), m.received_at_ms});
+        std::string(m.topic), std::string(m.payload), std::string(m.client_id), m.received_at_ms,
+        std::string(m.source_ip), std::nullopt});
+    if (m.properties) pending.original->properties = *m.properties;
   }
 }
 
@@ -385,6 +393,8 @@ void RulesEngine::RunErrorActionOnOriginal(const CompiledRule& rule, const Pendi
   MessageContext again(o.topic, o.payload);
   again.client_id = o.client_id;
   again.received_at_ms = o.received_at_ms;
+  again.source_ip = o.source_ip;
+  if (o.properties) again.properties = &*o.properties;
   RunErrorAction(rule, again, failure, action_type);
 }
 

@@ -3,7 +3,8 @@
 // rule surviving a restart, enable/disable, an error action, an s3 action writing one
 // object per message into the lake, an http action POSTing to an https endpoint (a Node
 // https server with a certificate from a throwaway CA given to --rule-http-ca-file),
-// `rule test` showing what a rule would do without doing it, and clear errors for bad
+// `rule test` showing what a rule would do without doing it, a rule reading the sender's
+// address, MQTT 5 properties, times and regular expressions, and clear errors for bad
 // SQL and unknown rules.
 'use strict';
 
@@ -263,6 +264,47 @@ describe('topic rules', { timeout: 90000 }, () => {
     assert.ok(Number(m.messageExpiry) > 55 && Number(m.messageExpiry) <= 60, m.messageExpiry);
     assert.match(m.userProperties, new RegExp(`device:${kit.thing}`));
     assert.deepEqual(JSON.parse(m.payload), { id: 'req-7', ttl: 60 });
+  });
+
+  test('a rule reads the sender\'s address, its MQTT 5 properties, times and regular expressions', async () => {
+    const kit = await server.createThing(thingName('props'));
+    const sql = "SELECT sourceip() AS ip, get_user_properties('site') AS sites, " +
+      "get_mqtt_property('content_type') AS ct, regexp_replace(serial, '[0-9]', '#') AS masked, " +
+      "regexp_matches(serial, '^SN-') AS is_serial, time_to_epoch(at, 'yyyy-MM-dd HH:mm:ss z') AS t " +
+      "FROM 'devices/+/props'";
+    const file = writePayload('props', {
+      topicRulePayload: { sql, actions: [{ republish: { topic: 'props/${topic(2)}', qos: 1 } }] },
+    });
+    await cli(['rule', 'create', 'props', '--payload', file]);
+    const sub = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'props/#']);
+    subs.push(sub);
+    await sub.subscribed();
+    const r = await mosquittoPub([...mosqArgs(server, { kit, version: 'mqttv5' }), '-q', '1',
+      '-D', 'publish', 'user-property', 'site', 'lyon', '-D', 'publish', 'user-property', 'line', '3',
+      '-D', 'publish', 'user-property', 'site', 'paris', '-D', 'publish', 'content-type', 'application/json',
+      '-t', `devices/${kit.thing}/props`,
+      '-m', JSON.stringify({ serial: 'SN-4711', at: '2026-07-01 12:00:00 Europe/Paris' })]);
+    assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    const [m] = await sub.waitMessages(1);
+    assert.equal(m.topic, `props/${kit.thing}`);
+    assert.deepEqual(JSON.parse(m.payload), {
+      ip: '127.0.0.1', sites: ['lyon', 'paris'], ct: 'application/json', masked: 'SN-####',
+      is_serial: true, t: Date.UTC(2026, 6, 1, 10, 0, 0) });
+
+    // The same through `rule test`, with the address and properties given as flags.
+    const t = await cli(['rule', 'test', 'props', '--topic', 'devices/d9/props',
+      '--message', '{"serial":"X1","at":"2026-01-15 12:00:00 Europe/Paris"}', '--source-ip', '192.0.2.7',
+      '--user-property', 'site=nantes', '--content-type', 'text/plain']);
+    assert.deepEqual(JSON.parse(JSON.parse(t.stdout).output), {
+      ip: '192.0.2.7', sites: ['nantes'], ct: 'text/plain', masked: 'X#', is_serial: false,
+      t: Date.UTC(2026, 0, 15, 11, 0, 0) });
+
+    // A pattern RE2 cannot compile is refused with the rule, saying where.
+    const bad = writePayload('props-bad', { topicRulePayload: {
+      sql: "SELECT regexp_matches(serial, '(a)\\\\1') AS m FROM 'devices/+/props'", actions: [] } });
+    const refused = await server.cli(['rule', 'create', 'props_bad', '--payload', bad]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /column 31: regexp_matches\(\): the pattern does not compile/);
   });
 
   test('rule test shows the output and each action\'s destination, and does nothing', async () => {

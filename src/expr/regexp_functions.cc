@@ -1,0 +1,161 @@
+#include "expr/regexp_functions.h"
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "expr/conversions.h"
+
+namespace tributary::expr {
+namespace {
+
+constexpr size_t kMaxPatternBytes = 4096;
+constexpr size_t kCachedPatterns = 64;
+
+RE2::Options PatternOptions() {
+  RE2::Options o;
+  o.set_log_errors(false);
+  return o;
+}
+
+// The compiled pattern, or nullptr when it does not compile. Cached per thread: rules
+// nearly always pass a literal, so the cache holds a handful of entries.
+const RE2* Compiled(const std::string& pattern) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
+  if (auto it = cache.find(pattern); it != cache.end()) return it->second.get();
+  if (pattern.size() > kMaxPatternBytes) return nullptr;
+  if (cache.size() >= kCachedPatterns) cache.clear();
+  auto re = std::make_unique<RE2>(pattern, PatternOptions());
+  if (!re->ok()) re.reset();
+  return cache.emplace(pattern, std::move(re)).first->second.get();
+}
+
+// A replacement split into literal text and group references.
+struct Piece {
+  std::string text;
+  int group = -1;  // >= 0: the match (0) or a group
+};
+
+std::optional<std::vector<Piece>> ParseReplacement(std::string_view r, std::string* why) {
+  std::vector<Piece> pieces(1);
+  for (size_t i = 0; i < r.size(); ++i) {
+    char c = r[i];
+    if (c == '\\') {
+      if (i + 1 == r.size()) {
+        *why = "a '\\' ends the replacement (write '\\\\' for a backslash)";
+        return std::nullopt;
+      }
+      pieces.back().text.push_back(r[++i]);
+    } else if (c == '$') {
+      if (i + 1 == r.size() || r[i + 1] < '0' || r[i + 1] > '9') {
+        *why = "'$' at position " + std::to_string(i + 1) +
+               " of the replacement is not followed by a group number (write '\\$' for a "
+               "dollar sign)";
+        return std::nullopt;
+      }
+      pieces.push_back(Piece{"", r[++i] - '0'});
+      pieces.emplace_back();
+    } else {
+      pieces.back().text.push_back(c);
+    }
+  }
+  return pieces;
+}
+
+// Bytes in the UTF-8 sequence that starts with `lead` (1 for a stray byte).
+size_t SequenceLength(unsigned char lead) {
+  if (lead >= 0xF0 && lead < 0xF8) return 4;
+  if (lead >= 0xE0) return lead < 0xF0 ? 3 : 1;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+}  // namespace
+
+std::optional<std::string> RegexpPatternProblem(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternBytes) {
+    return "the pattern is " + std::to_string(pattern.size()) + " bytes long (at most " +
+           std::to_string(kMaxPatternBytes) + ")";
+  }
+  RE2 re(pattern, PatternOptions());
+  if (re.ok()) return std::nullopt;
+  return "the pattern does not compile: " + re.error() + " (at '" + re.error_arg() +
+         "'; backreferences and lookaround are not supported)";
+}
+
+std::optional<std::string> RegexpReplacementProblem(std::string_view replacement) {
+  std::string why;
+  if (ParseReplacement(replacement, &why)) return std::nullopt;
+  return why;
+}
+
+Value RegexpMatches(const Value* a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  auto pattern = ToText(a[1]);
+  if (!s || !pattern) return Value();
+  const RE2* re = Compiled(*pattern);
+  if (re == nullptr) return Value();
+  return Value::Bool(RE2::PartialMatch(*s, *re));
+}
+
+Value RegexpSubstr(const Value* a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  auto pattern = ToText(a[1]);
+  if (!s || !pattern) return Value();
+  const RE2* re = Compiled(*pattern);
+  if (re == nullptr) return Value();
+  re2::StringPiece match;
+  if (!re->Match(*s, 0, s->size(), RE2::UNANCHORED, &match, 1)) return Value::String("");
+  return Value::String(std::string(match.data(), match.size()));
+}
+
+Value RegexpReplace(const Value* a, size_t, const Message&) {
+  auto s = ToText(a[0]);
+  auto pattern = ToText(a[1]);
+  auto with = ToText(a[2]);
+  if (!s || !pattern || !with) return Value();
+  const RE2* re = Compiled(*pattern);
+  if (re == nullptr) return Value();
+  std::string why;
+  auto pieces = ParseReplacement(*with, &why);
+  if (!pieces) return Value();
+  int groups = re->NumberOfCapturingGroups();
+  for (const Piece& p : *pieces) {
+    if (p.group > groups) return Value();  // refers to a group the pattern lacks
+  }
+  std::vector<re2::StringPiece> match(static_cast<size_t>(groups) + 1);
+  std::string out;
+  size_t pos = 0;
+  while (pos <= s->size() &&
+         re->Match(*s, pos, s->size(), RE2::UNANCHORED, match.data(), groups + 1)) {
+    size_t start = static_cast<size_t>(match[0].data() - s->data());
+    size_t end = start + match[0].size();
+    out.append(*s, pos, start - pos);
+    for (const Piece& p : *pieces) {
+      if (p.group >= 0) {
+        out.append(match[p.group].data(), match[p.group].size());
+      } else {
+        out.append(p.text);
+      }
+    }
+    if (end == start) {
+      // An empty match: keep the next character and look again after it.
+      if (end == s->size()) {
+        pos = end + 1;
+        break;
+      }
+      size_t step = SequenceLength(static_cast<unsigned char>((*s)[end]));
+      step = std::min(step, s->size() - end);
+      out.append(*s, end, step);
+      pos = end + step;
+    } else {
+      pos = end;
+    }
+  }
+  if (pos < s->size()) out.append(*s, pos, std::string::npos);
+  return Value::String(std::move(out));
+}
+
+}  // namespace tributary::expr

@@ -1,0 +1,36 @@
+// regexp_matches, regexp_replace and regexp_substr: AWS IoT SQL's regular-expression
+// functions, on RE2 (a linear-time engine: no pattern and no payload can make a match
+// recurse or run for exponential time on the broker's thread).
+//
+//   regexp_matches(s, pattern)            true when `pattern` matches somewhere in s
+//   regexp_replace(s, pattern, with)      every match replaced; `$0`..`$9` in `with` are the
+//                                         match and its groups, `\x` is x taken literally
+//   regexp_substr(s, pattern)             the first match, "" when there is none
+//
+// The pattern syntax is RE2's, which is Java's without backreferences, lookaround and
+// possessive quantifiers. A pattern that does not compile gives Undefined; a literal
+// one is refused when the rule is compiled (RegexpPatternProblem). Compiled patterns are
+// cached per thread. Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "expr/message.h"
+#include "expr/value.h"
+
+namespace tributary::expr {
+
+Value RegexpMatches(const Value* args, size_t count, const Message& m);
+Value RegexpReplace(const Value* args, size_t count, const Message& m);
+Value RegexpSubstr(const Value* args, size_t count, const Message& m);
+
+// Why `pattern` is not a usable regular expression, or nullopt when it is.
+std::optional<std::string> RegexpPatternProblem(std::string_view pattern);
+
+// Why `replacement` is not a usable regexp_replace() replacement, or nullopt.
+std::optional<std::string> RegexpReplacementProblem(std::string_view replacement);
+
+}  // namespace tributary::expr
