@@ -11,12 +11,17 @@
 namespace tributary::expr {
 namespace {
 
+// Bounds on what a pattern taken from a payload can cost: its length, the memory RE2 may
+// use for it (program and DFA cache; past it RE2 refuses the pattern or falls back to
+// its slower linear-time NFA), and how many compiled patterns a thread keeps.
 constexpr size_t kMaxPatternBytes = 4096;
-constexpr size_t kCachedPatterns = 64;
+constexpr int64_t kPatternMemoryBytes = 1 << 20;
+constexpr size_t kCachedPatterns = 16;
 
 RE2::Options PatternOptions() {
   RE2::Options o;
   o.set_log_errors(false);
+  o.set_max_mem(kPatternMemoryBytes);
   return o;
 }
 
@@ -81,8 +86,16 @@ std::optional<std::string> RegexpPatternProblem(std::string_view pattern) {
   }
   RE2 re(pattern, PatternOptions());
   if (re.ok()) return std::nullopt;
-  return "the pattern does not compile: " + re.error() + " (at '" + re.error_arg() +
-         "'; backreferences and lookaround are not supported)";
+  if (re.error_code() == RE2::ErrorPatternTooLarge) {
+    return "the pattern does not compile: it needs more than " +
+           std::to_string(kPatternMemoryBytes >> 20) + " MiB";
+  }
+  std::string why = "the pattern does not compile: " + re.error() + " (at '" +
+                    re.error_arg() + "')";
+  if (re.error_code() == RE2::ErrorBadPerlOp || re.error_code() == RE2::ErrorBadEscape) {
+    why += "; backreferences and lookaround are not supported";
+  }
+  return why;
 }
 
 std::optional<std::string> RegexpReplacementProblem(std::string_view replacement) {

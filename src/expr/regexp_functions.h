@@ -9,8 +9,9 @@
 //
 // The pattern syntax is RE2's, which is Java's without backreferences, lookaround and
 // possessive quantifiers. A pattern that does not compile gives Undefined; a literal
-// one is refused when the rule is compiled (RegexpPatternProblem). Compiled patterns are
-// cached per thread. Thread-safe.
+// one is refused when the rule is compiled (RegexpPatternProblem). A pattern is at most
+// 4 KiB and 1 MiB of RE2's memory; compiled patterns are cached per thread (16 of them).
+// Thread-safe.
 #pragma once
 
 #include <cstddef>
