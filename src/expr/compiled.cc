@@ -9,7 +9,9 @@
 #include "expr/parser.h"
 #include "expr/payload_access.h"
 #include "expr/regexp_functions.h"
+#include "expr/time_format.h"
 #include "expr/time_parse.h"
+#include "expr/time_zone.h"
 
 namespace tributary::expr {
 
@@ -299,8 +301,9 @@ class Compiler {
     return InvalidArgument(FormatPos(pos, multiline_) + ": " + what);
   }
 
-  // A literal argument that can never work (a regular expression that does not compile)
-  // is refused now rather than giving Undefined on every message.
+  // A literal argument that can never work (a regular expression that does not compile,
+  // a time pattern with a letter that means nothing, an unknown time zone) is refused
+  // now rather than giving Undefined on every message.
   Status CheckLiteralArguments(const Ast& call) const {
     auto literal = [&](size_t i) -> const std::string* {
       if (i >= call.kids.size() || call.kids[i]->kind != AstKind::kLiteral ||
@@ -309,6 +312,19 @@ class Compiler {
       }
       return &call.kids[i]->literal.as_string();
     };
+    if (call.name == "parse_time") {
+      if (const std::string* p = literal(0)) {
+        if (auto s = FormatTime(*p, 0, *TimeZone::Utc()); !s.ok()) {
+          return Error(call.kids[0]->pos, "parse_time(): " + s.status().message());
+        }
+      }
+      if (const std::string* z = literal(2)) {
+        if (auto s = TimeZone::Find(*z); !s.ok()) {
+          return Error(call.kids[2]->pos, "parse_time(): " + s.status().message());
+        }
+      }
+      return Status::Ok();
+    }
     if (call.name == "time_to_epoch") {
       if (const std::string* p = literal(1)) {
         if (Status s = CheckParsePattern(*p); !s.ok()) {

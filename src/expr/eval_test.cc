@@ -272,10 +272,28 @@ TEST(EvalTest, ParseTimeFunction) {
       {"parse_time('yyyy.MM.dd G ''at'' HH:mm:ss z', 100000000, 'America/Belize')",
        "String \"1970.01.01 AD at 21:46:40 CST\""},
       {"parse_time('HH:mm', 0, '+05:30')", "String \"05:30\""},
-      {"parse_time('HH:mm', 0, 'Mars/Olympus')", "undefined"},
-      {"parse_time('yyyy-qq', 0)", "undefined"},
+      // Not literals (a literal is checked when compiled, below): Undefined.
+      {"parse_time('HH:mm', 0, concat('Mars/', 'Olympus'))", "undefined"},
+      {"parse_time(concat('yyyy-', 'qq'), 0)", "undefined"},
       {"parse_time(1, 0)", "undefined"},
   });
+}
+
+TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {
+  auto bad_letter = Expression::Compile("parse_time('yyyy-qq', 0)");
+  ASSERT_FALSE(bad_letter.ok());
+  EXPECT_EQ(bad_letter.status().message(),
+            "column 12: parse_time(): unsupported letter 'q' at position 6 of the time pattern "
+            "(quote literal text: 'T')");
+  auto bad_zone = Expression::Compile("parse_time('HH:mm', ts, 'Mars/Olympus')");
+  ASSERT_FALSE(bad_zone.ok());
+  EXPECT_NE(bad_zone.status().message().find("column 25: parse_time(): unknown time zone "
+                                             "'Mars/Olympus'"),
+            std::string::npos)
+      << bad_zone.status().message();
+  EXPECT_FALSE(Expression::Compile("regexp_substr(s, '[')").ok());
+  EXPECT_FALSE(Expression::Compile("time_to_epoch(s, 'yyyy-qq')").ok());
+  EXPECT_TRUE(Expression::Compile("time_to_epoch(s, 'yyyy-MM-dd''T''HH:mm X')").ok());
 }
 
 TEST(EvalTest, NonJsonPayloadGivesUndefinedFields) {
