@@ -23,6 +23,7 @@ enum class AstKind : uint8_t {
   kCase,        // see below
   kArrayLit,    // [kids...]
   kObjectLit,   // {keys[i]: kids[i]}
+  kSubquery,    // (SELECT items FROM kids[0] [WHERE kids[1]]): see below
 };
 
 enum class Op : uint8_t { kAdd, kSub, kMul, kDiv, kMod, kEq, kNe, kLt, kLe, kGt, kGe, kAnd, kOr,
@@ -43,7 +44,10 @@ struct Ast {
   // kCase: kids[0] is the subject (nullptr for CASE WHEN cond ...), then WHEN/THEN
   // pairs, then the ELSE expression (nullptr when absent).
   std::vector<AstPtr> kids;
-  std::vector<std::string> keys;  // kObjectLit
+  std::vector<std::string> keys;  // kObjectLit; kSubquery: item names ("" for '*')
+  // kSubquery: kids[0] is the array queried, kids[1] the WHERE condition (nullptr when
+  // absent), then one kid per item (nullptr for '*'); SELECT VALUE has one item.
+  bool select_value = false;
 };
 
 }  // namespace tributary::expr

@@ -268,6 +268,63 @@ class ObjectNode final : public Node {
   std::vector<NodePtr> values_;
 };
 
+// (SELECT [VALUE] items FROM array [WHERE condition]): the items and the condition are
+// compiled as for a rule and evaluated against each element of the array as the
+// payload of a message that is otherwise the outer one (topic(), clientid() ... read
+// the same). Elements are handed over as JSON text, so field references inside work
+// exactly as at the top level.
+class SubqueryNode final : public Node {
+ public:
+  struct Item {
+    std::string name;  // "" for '*'
+    NodePtr node;      // null for '*'
+  };
+  SubqueryNode(NodePtr from, NodePtr where, std::vector<Item> items, bool value)
+      : from_(std::move(from)), where_(std::move(where)), items_(std::move(items)),
+        value_(value) {}
+
+  Value Eval(const Message& m) const override {
+    Value source = from_->Eval(m);
+    if (!source.is_array()) return Value();
+    Array out;
+    std::string json;
+    for (const Value& element : source.as_array()) {
+      json.clear();
+      AppendJson(element, &json);
+      Message row(m.topic, json);
+      row.CopySenderFrom(m);
+      if (where_) {
+        auto keep = ToBoolean(where_->Eval(row));
+        if (!keep || !*keep) continue;
+      }
+      if (value_) {
+        Value v = items_[0].node->Eval(row);
+        if (!v.is_undefined()) out.push_back(std::move(v));
+        continue;
+      }
+      Object o;
+      for (const Item& item : items_) {
+        if (!item.node) {
+          if (element.is_object()) {
+            for (const auto& member : element.as_object()) o.push_back(member);
+          }
+          continue;
+        }
+        Value v = item.node->Eval(row);
+        if (!v.is_undefined()) o.emplace_back(item.name, std::move(v));
+      }
+      out.push_back(Value::MakeObject(std::move(o)));
+    }
+    return Value::MakeArray(std::move(out));
+  }
+
+ private:
+  NodePtr from_;
+  NodePtr where_;
+  std::vector<Item> items_;
+  bool value_;
+};
+
 struct Compiled {
   NodePtr node;
   bool constant = false;
@@ -485,6 +542,27 @@ class Compiler {
           return Compiled{std::make_unique<ArrayNode>(std::move(items)), constant};
         }
         return Compiled{std::make_unique<ObjectNode>(ast.keys, std::move(items)), constant};
+      }
+      case AstKind::kSubquery: {
+        TRY_ASSIGN(Compiled from, Run(*ast.kids[0]));
+        NodePtr where;
+        if (ast.kids[1]) {
+          TRY_ASSIGN(Compiled w, Run(*ast.kids[1]));
+          where = std::move(w.node);
+        }
+        std::vector<SubqueryNode::Item> items;
+        for (size_t i = 2; i < ast.kids.size(); ++i) {
+          SubqueryNode::Item item{ast.keys[i - 2], nullptr};
+          if (ast.kids[i]) {
+            TRY_ASSIGN(Compiled c, Run(*ast.kids[i]));
+            item.node = std::move(c.node);
+          }
+          items.push_back(std::move(item));
+        }
+        // Never folded: the rows are read as payloads, which a constant cannot stand for.
+        return Compiled{std::make_unique<SubqueryNode>(std::move(from.node), std::move(where),
+                                                       std::move(items), ast.select_value),
+                        false};
       }
     }
     return Internal("unhandled expression kind");

@@ -1,5 +1,7 @@
 #include "expr/parser.h"
 
+#include "expr/select_list.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -234,7 +236,9 @@ Result<AstPtr> Parser::ParsePrimary() {
       node->literal = Value::String(t.text);
       break;
     case TokenKind::kOp:
-      if (t.text == "(") {
+      if (t.text == "(" && PeekKeyword("SELECT", 1)) {
+        TRY_ASSIGN(node, ParseSubquery(t));
+      } else if (t.text == "(") {
         Next();
         TRY_ASSIGN(node, ParseExpression());
         if (!ConsumeOp(")")) return Expected("')'", "to close the '(' at " + FormatPos(t.pos, multiline_));
@@ -406,6 +410,33 @@ Result<AstPtr> Parser::ParseObjectLiteral(const Token& start) {
     if (ConsumeOp("}")) return node;
     if (!ConsumeOp(",")) return Expected("',' or '}'", "in the object");
   }
+}
+
+Result<AstPtr> Parser::ParseSubquery(const Token& open) {
+  Next();  // (
+  Next();  // SELECT
+  TRY_ASSIGN(SelectList list, ParseSelectList(*this));
+  if (!ConsumeKeyword("FROM")) return Expected("FROM", "after the nested query's select list");
+  if (PeekKeyword("WHERE") || PeekOp(")")) {
+    return Expected("the array to query (a field such as e or a.list)", "after FROM");
+  }
+  AstPtr node = MakeNode(AstKind::kSubquery, open.pos);
+  node->select_value = list.value;
+  TRY_ASSIGN(AstPtr from, ParseExpression());
+  node->kids.push_back(std::move(from));
+  AstPtr where;
+  if (ConsumeKeyword("WHERE")) {
+    TRY_ASSIGN(where, ParseExpression());
+  }
+  node->kids.push_back(std::move(where));
+  for (SelectItem& item : list.items) {
+    node->keys.push_back(item.star ? "" : item.name);
+    node->kids.push_back(std::move(item.expr));
+  }
+  if (!ConsumeOp(")")) {
+    return Expected("')'", "to close the nested query at " + FormatPos(open.pos, multiline_));
+  }
+  return node;
 }
 
 Result<AstPtr> ParseExpressionText(std::string_view text) {

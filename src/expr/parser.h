@@ -5,7 +5,9 @@
 // Thread-compatible.
 //
 // Precedence, loosest first: OR; AND; NOT; = <> != < <= > >= and IS [NOT] NULL |
-// UNDEFINED; + -; * / %; unary -; postfix .name and [index]. `x IS NULL` is true for
+// UNDEFINED; + -; * / %; unary -; postfix .name and [index]. A nested query,
+// "(SELECT [VALUE] <select list> FROM <array> [WHERE <condition>])", is an operand: the
+// select list and WHERE read each element of the array. `x IS NULL` is true for
 // null and for a missing field (as SQL engines read a missing column); `x IS UNDEFINED`
 // only for a missing one. IS is not reserved: after an operand it can only be this.
 #pragma once
@@ -51,6 +53,7 @@ class Parser {
   Result<AstPtr> ParseCall(const Token& name);
   Result<AstPtr> ParseCase(const Token& start);
   Result<AstPtr> ParseObjectLiteral(const Token& start);
+  Result<AstPtr> ParseSubquery(const Token& open);  // at "(" SELECT
 
   std::vector<Token> tokens_;
   size_t next_ = 0;

@@ -223,9 +223,10 @@ EtlType InferType(const Ast& a, const std::vector<OutputColumn>& cols) {
     case AstKind::kCall: {
       static const std::vector<std::string_view> kInts = {
           "year", "month", "day", "hour", "minute", "second", "dayofweek", "length", "numbytes",
-          "indexof", "sign", "ceil", "floor", "round", "timestamp"};
+          "indexof", "sign", "ceil", "floor", "round", "timestamp", "time_to_epoch"};
       static const std::vector<std::string_view> kDoubles = {"sqrt", "ln", "log", "exp", "power", "trunc"};
-      static const std::vector<std::string_view> kBools = {"isnull", "isundefined", "startswith", "endswith"};
+      static const std::vector<std::string_view> kBools = {"isnull", "isundefined", "startswith",
+                                                           "endswith", "regexp_matches"};
       auto in = [&](const std::vector<std::string_view>& v) {
         for (auto n : v) if (n == a.name) return true;
         return false;

@@ -1,12 +1,9 @@
 // Rule SQL: the statement of an AWS IoT topic rule, parsed into its parts.
 //
-//   SELECT <item>[, <item>...] FROM '<topic filter>' [WHERE <condition>]
-//   SELECT VALUE <expression> FROM '<topic filter>' [WHERE <condition>]
-//   item:  *  |  <expression> [AS <name>]
+//   SELECT <select list> FROM '<topic filter>' [WHERE <condition>]
 //
-// Output names: the alias; else a field's last name (a.b.c -> "c"); else a function's
-// name (upper(x) -> "upper"); else "_<n>" for the n-th item. Two items with the same
-// output name are an error. The FROM filter is an MQTT topic filter ('+' and '#'),
+// The select list (items, aliases, output names, VALUE) is expr/select_list.h's. The
+// FROM filter is an MQTT topic filter ('+' and '#'),
 // checked with mqtt::IsValidTopicFilter; shared subscriptions are not allowed.
 // Keywords are case-insensitive. Pure; thread-compatible.
 #pragma once
@@ -17,15 +14,11 @@
 
 #include "base/status.h"
 #include "expr/ast.h"
+#include "expr/select_list.h"
 
 namespace tributary::rules {
 
-struct SelectItem {
-  bool star = false;       // '*': every member of the payload
-  expr::AstPtr expr;       // null for '*'
-  std::string name;        // output name (not used for '*')
-  expr::SourcePos pos;
-};
+using SelectItem = expr::SelectItem;
 
 struct RuleQuery {
   bool select_value = false;  // SELECT VALUE expr: the output is that value's JSON

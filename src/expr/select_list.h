@@ -1,0 +1,37 @@
+// The select list of a SELECT, shared by a rule's statement (rules/rule_sql.h) and a
+// nested query inside an expression ("(SELECT VALUE n FROM e WHERE v > 1)"):
+//
+//   <item>[, <item>...]  |  VALUE <expression>
+//   item:  *  |  <expression> [AS <name>]
+//
+// Output names: the alias; else a field's last name (a.b.c -> "c"); else a function's
+// name (upper(x) -> "upper"); else "_<n>" for the n-th item. Two items with the same
+// output name, or two '*', are an error naming the position. Pure; thread-compatible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "expr/ast.h"
+
+namespace tributary::expr {
+
+class Parser;
+
+struct SelectItem {
+  bool star = false;  // '*': every member of the payload (or of the nested query's row)
+  AstPtr expr;        // null for '*'
+  std::string name;   // output name (not used for '*')
+  SourcePos pos;
+};
+
+struct SelectList {
+  bool value = false;  // SELECT VALUE expr: the output is that value itself
+  std::vector<SelectItem> items;
+};
+
+// Reads the list that follows SELECT, up to (not including) FROM.
+Result<SelectList> ParseSelectList(Parser& p);
+
+}  // namespace tributary::expr
