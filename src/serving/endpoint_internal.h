@@ -52,6 +52,9 @@ struct PendingDeployment {
 
 struct EndpointManager::Endpoint {
   mutable std::mutex mu;
+  // Held across Persist's copy and write (taken before `mu`), so that records reach the
+  // store in the order they were taken: an older copy never overwrites a newer one.
+  std::mutex persist_mu;
   EndpointRecord record;
   std::shared_ptr<const Routing> routing;  // null when nothing serves
   std::thread operation;                   // the running Create/Update/Delete, if any

@@ -94,6 +94,7 @@ void EndpointManager::StartOperation(const std::shared_ptr<Endpoint>& ep, std::f
 }
 
 Status EndpointManager::Persist(Endpoint& ep) {
+  std::lock_guard<std::mutex> in_order(ep.persist_mu);
   EndpointRecord copy;
   {
     std::lock_guard<std::mutex> lock(ep.mu);
