@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "base/hex.h"
+
 namespace tributary {
 namespace {
 
@@ -35,14 +37,7 @@ std::string NewUuid() {
 std::string RandomHex(size_t bytes) {
   std::vector<uint8_t> b(bytes);
   Fill(b.data(), bytes);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (uint8_t c : b) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return HexEncode(b.data(), bytes);
 }
 
 uint64_t NextProcessUniqueId() {

@@ -6,10 +6,10 @@
 #include <cctype>
 #include <ctime>
 
+#include "base/hex.h"
+
 namespace tributary::devices {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
 
 Result<std::string> BioContents(BIO* bio, std::string_view what) {
   char* data = nullptr;
@@ -82,13 +82,7 @@ Result<std::string> Sha256Fingerprint(X509* cert) {
   unsigned int len = 0;
   if (X509_digest(cert, EVP_sha256(), md, &len) != 1)
     return Internal(OpenSslError("computing a certificate's SHA-256 fingerprint"));
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 0xf]);
-  }
-  return out;
+  return HexEncode(md, len);
 }
 
 std::string CommonName(X509* cert) {

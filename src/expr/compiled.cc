@@ -8,10 +8,6 @@
 #include "expr/operators.h"
 #include "expr/parser.h"
 #include "expr/payload_access.h"
-#include "expr/regexp_functions.h"
-#include "expr/time_format.h"
-#include "expr/time_parse.h"
-#include "expr/time_zone.h"
 
 namespace tributary::expr {
 
@@ -358,47 +354,15 @@ class Compiler {
     return InvalidArgument(FormatPos(pos, multiline_) + ": " + what);
   }
 
-  // A literal argument that can never work (a regular expression that does not compile,
-  // a time pattern with a letter that means nothing, an unknown time zone) is refused
-  // now rather than giving Undefined on every message.
-  Status CheckLiteralArguments(const Ast& call) const {
-    auto literal = [&](size_t i) -> const std::string* {
-      if (i >= call.kids.size() || call.kids[i]->kind != AstKind::kLiteral ||
-          !call.kids[i]->literal.is_string()) {
-        return nullptr;
-      }
-      return &call.kids[i]->literal.as_string();
-    };
-    if (call.name == "parse_time") {
-      if (const std::string* p = literal(0)) {
-        if (auto s = FormatTime(*p, 0, *TimeZone::Utc()); !s.ok()) {
-          return Error(call.kids[0]->pos, "parse_time(): " + s.status().message());
-        }
-      }
-      if (const std::string* z = literal(2)) {
-        if (auto s = TimeZone::Find(*z); !s.ok()) {
-          return Error(call.kids[2]->pos, "parse_time(): " + s.status().message());
-        }
-      }
-      return Status::Ok();
-    }
-    if (call.name == "time_to_epoch") {
-      if (const std::string* p = literal(1)) {
-        if (Status s = CheckParsePattern(*p); !s.ok()) {
-          return Error(call.kids[1]->pos, "time_to_epoch(): " + s.message());
-        }
-      }
-      return Status::Ok();
-    }
-    if (!call.name.starts_with("regexp_")) return Status::Ok();
-    if (const std::string* p = literal(1)) {
-      if (auto problem = RegexpPatternProblem(*p)) {
-        return Error(call.kids[1]->pos, call.name + "(): " + *problem);
-      }
-    }
-    if (const std::string* r = call.name == "regexp_replace" ? literal(2) : nullptr) {
-      if (auto problem = RegexpReplacementProblem(*r)) {
-        return Error(call.kids[2]->pos, call.name + "(): " + *problem);
+  // A literal argument that can never work (FunctionSpec::check) is refused now rather
+  // than giving Undefined on every message.
+  Status CheckLiteralArguments(const FunctionSpec& f, const Ast& call) const {
+    if (f.check == nullptr) return Status::Ok();
+    for (size_t i = 0; i < call.kids.size(); ++i) {
+      const Ast& arg = *call.kids[i];
+      if (arg.kind != AstKind::kLiteral) continue;
+      if (Status s = f.check(i, arg.literal); !s.ok()) {
+        return Error(arg.pos, call.name + "(): " + s.message());
       }
     }
     return Status::Ok();
@@ -490,7 +454,7 @@ class Compiler {
           return Error(ast.pos, ast.name + "() takes " + want + " argument" +
                                     (want == "1" ? "" : "s") + ", got " + std::to_string(n));
         }
-        TRY(CheckLiteralArguments(ast));
+        TRY(CheckLiteralArguments(*f, ast));
         std::vector<NodePtr> args;
         bool constant = f->purity == Purity::kPure;
         for (const AstPtr& k : ast.kids) {

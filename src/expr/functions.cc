@@ -400,6 +400,20 @@ Value TimeToEpoch(Args a, size_t, const Message&) {
   return ms.ok() ? Value::Int(*ms) : Value();
 }
 
+// time_to_epoch's literal pattern must use only letters it reads.
+Status CheckTimeToEpochLiteral(size_t index, const Value& literal) {
+  if (index != 1 || !literal.is_string()) return Status::Ok();
+  return CheckParsePattern(literal.as_string());
+}
+
+// parse_time's literal pattern must use only letters it writes, its literal zone exist.
+Status CheckParseTimeLiteral(size_t index, const Value& literal) {
+  if (!literal.is_string()) return Status::Ok();
+  if (index == 0) return FormatTime(literal.as_string(), 0, *TimeZone::Utc()).status();
+  if (index == 2) return TimeZone::Find(literal.as_string()).status();
+  return Status::Ok();
+}
+
 Value ParseTime(Args a, size_t n, const Message&) {
   if (!a[0].is_string()) return Value();
   if (!a[1].is_number() && !a[1].is_string()) return Value();
@@ -499,13 +513,13 @@ constexpr FunctionSpec kFunctions[] = {
     {"nanvl", 2, 2, Purity::kPure, &Nanvl},
     {"newuuid", 0, 0, Purity::kVolatile, &NewUuidFn},
     {"numbytes", 1, 1, Purity::kPure, &NumBytes},
-    {"parse_time", 2, 3, Purity::kPure, &ParseTime},
+    {"parse_time", 2, 3, Purity::kPure, &ParseTime, &CheckParseTimeLiteral},
     {"power", 2, 2, Purity::kPure, &Power},
     {"principal", 0, 0, Purity::kMessage, &Principal},
     {"rand", 0, 0, Purity::kVolatile, &Rand},
-    {"regexp_matches", 2, 2, Purity::kPure, &RegexpMatches},
-    {"regexp_replace", 3, 3, Purity::kPure, &RegexpReplace},
-    {"regexp_substr", 2, 2, Purity::kPure, &RegexpSubstr},
+    {"regexp_matches", 2, 2, Purity::kPure, &RegexpMatches, &CheckRegexpLiteral},
+    {"regexp_replace", 3, 3, Purity::kPure, &RegexpReplace, &CheckRegexpLiteral},
+    {"regexp_substr", 2, 2, Purity::kPure, &RegexpSubstr, &CheckRegexpLiteral},
     {"remainder", 2, 2, Purity::kPure, &Mod},
     {"replace", 3, 3, Purity::kPure, &Replace},
     {"round", 1, 1, Purity::kPure, &RoundTo<RoundHalfAway>},
@@ -527,7 +541,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"substring", 2, 3, Purity::kPure, &Substring},
     {"tan", 1, 1, Purity::kPure, &DoubleFn<Tan>},
     {"tanh", 1, 1, Purity::kPure, &DoubleFn<Tanh>},
-    {"time_to_epoch", 2, 2, Purity::kPure, &TimeToEpoch},
+    {"time_to_epoch", 2, 2, Purity::kPure, &TimeToEpoch, &CheckTimeToEpochLiteral},
     {"timestamp", 0, 0, Purity::kMessage, &Timestamp},
     {"topic", 0, 1, Purity::kMessage, &Topic},
     {"traceid", 0, 0, Purity::kMessage, &TraceId},

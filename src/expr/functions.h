@@ -25,12 +25,17 @@
 #include <optional>
 #include <string_view>
 
+#include "base/status.h"
 #include "expr/message.h"
 #include "expr/value.h"
 
 namespace tributary::expr {
 
 using FunctionImpl = Value (*)(const Value* args, size_t count, const Message& m);
+// Whether a literal argument (0-based `index`) can ever work: an error saying why not
+// (a pattern that does not compile, a zone that does not exist), checked when the
+// expression is compiled. The same value computed at run time gives Undefined instead.
+using LiteralCheck = Status (*)(size_t index, const Value& literal);
 
 enum class Purity : uint8_t {
   kPure,      // depends only on its arguments: folded at compile time when they are constant
@@ -44,6 +49,7 @@ struct FunctionSpec {
   int max_args;           // -1: any number
   Purity purity;
   FunctionImpl impl;
+  LiteralCheck check = nullptr;  // none: any literal is taken as it comes
 };
 
 // nullptr if there is no such function. `lower_name` must be lower case.

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "base/hex.h"
 #include "expr/conversions.h"
 
 namespace tributary::expr {
@@ -15,13 +16,7 @@ Value HexDigest(const EVP_MD* md, const Value& v) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (EVP_Digest(text->data(), text->size(), digest, &size, md, nullptr) != 1) return Value();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(size_t(size) * 2, '0');
-  for (unsigned int i = 0; i < size; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xF];
-  }
-  return Value::String(std::move(hex));
+  return Value::String(HexEncode(digest, size));
 }
 
 }  // namespace

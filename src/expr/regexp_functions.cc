@@ -2,10 +2,13 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "base/utf8.h"
 #include "expr/conversions.h"
 
 namespace tributary::expr {
@@ -69,39 +72,32 @@ std::optional<std::vector<Piece>> ParseReplacement(std::string_view r, std::stri
   return pieces;
 }
 
-// Bytes in the UTF-8 sequence that starts with `lead` (1 for a stray byte).
-size_t SequenceLength(unsigned char lead) {
-  if (lead >= 0xF0 && lead < 0xF8) return 4;
-  if (lead >= 0xE0) return lead < 0xF0 ? 3 : 1;
-  if (lead >= 0xC0) return 2;
-  return 1;
-}
-
 }  // namespace
 
-std::optional<std::string> RegexpPatternProblem(std::string_view pattern) {
-  if (pattern.size() > kMaxPatternBytes) {
-    return "the pattern is " + std::to_string(pattern.size()) + " bytes long (at most " +
-           std::to_string(kMaxPatternBytes) + ")";
+Status CheckRegexpLiteral(size_t index, const Value& literal) {
+  if (!literal.is_string()) return Status::Ok();
+  const std::string& text = literal.as_string();
+  if (index == 2) {
+    std::string why;
+    return ParseReplacement(text, &why) ? Status::Ok() : InvalidArgument(why);
   }
-  RE2 re(pattern, PatternOptions());
-  if (re.ok()) return std::nullopt;
+  if (index != 1) return Status::Ok();
+  if (text.size() > kMaxPatternBytes) {
+    return InvalidArgument("the pattern is " + std::to_string(text.size()) +
+                           " bytes long (at most " + std::to_string(kMaxPatternBytes) + ")");
+  }
+  RE2 re(text, PatternOptions());
+  if (re.ok()) return Status::Ok();
   if (re.error_code() == RE2::ErrorPatternTooLarge) {
-    return "the pattern does not compile: it needs more than " +
-           std::to_string(kPatternMemoryBytes >> 20) + " MiB";
+    return InvalidArgument("the pattern does not compile: it needs more than " +
+                           std::to_string(kPatternMemoryBytes >> 20) + " MiB");
   }
   std::string why = "the pattern does not compile: " + re.error() + " (at '" +
                     re.error_arg() + "')";
   if (re.error_code() == RE2::ErrorBadPerlOp || re.error_code() == RE2::ErrorBadEscape) {
     why += "; backreferences and lookaround are not supported";
   }
-  return why;
-}
-
-std::optional<std::string> RegexpReplacementProblem(std::string_view replacement) {
-  std::string why;
-  if (ParseReplacement(replacement, &why)) return std::nullopt;
-  return why;
+  return InvalidArgument(why);
 }
 
 Value RegexpMatches(const Value* a, size_t, const Message&) {
@@ -159,8 +155,7 @@ Value RegexpReplace(const Value* a, size_t, const Message&) {
         pos = end + 1;
         break;
       }
-      size_t step = SequenceLength(static_cast<unsigned char>((*s)[end]));
-      step = std::min(step, s->size() - end);
+      size_t step = std::max<size_t>(1, Utf8SequenceLength(*s, end));
       out.append(*s, end, step);
       pos = end + step;
     } else {

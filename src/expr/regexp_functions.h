@@ -9,16 +9,14 @@
 //
 // The pattern syntax is RE2's, which is Java's without backreferences, lookaround and
 // possessive quantifiers. A pattern that does not compile gives Undefined; a literal
-// one is refused when the rule is compiled (RegexpPatternProblem). A pattern is at most
+// one is refused when the rule is compiled (CheckRegexpLiteral). A pattern is at most
 // 4 KiB and 1 MiB of RE2's memory; compiled patterns are cached per thread (16 of them).
 // Thread-safe.
 #pragma once
 
 #include <cstddef>
-#include <optional>
-#include <string>
-#include <string_view>
 
+#include "base/status.h"
 #include "expr/message.h"
 #include "expr/value.h"
 
@@ -28,10 +26,8 @@ Value RegexpMatches(const Value* args, size_t count, const Message& m);
 Value RegexpReplace(const Value* args, size_t count, const Message& m);
 Value RegexpSubstr(const Value* args, size_t count, const Message& m);
 
-// Why `pattern` is not a usable regular expression, or nullopt when it is.
-std::optional<std::string> RegexpPatternProblem(std::string_view pattern);
-
-// Why `replacement` is not a usable regexp_replace() replacement, or nullopt.
-std::optional<std::string> RegexpReplacementProblem(std::string_view replacement);
+// The functions' LiteralCheck (functions.h): a literal pattern (argument 1) must compile,
+// a literal replacement (argument 2) must be usable.
+Status CheckRegexpLiteral(size_t index, const Value& literal);
 
 }  // namespace tributary::expr

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <optional>
 
+#include "base/ascii.h"
 #include "expr/civil_time.h"
 #include "expr/time_format.h"
 #include "expr/time_pattern.h"
@@ -26,17 +27,6 @@ bool IsNumeric(const TimePatternItem& item) {
 bool Known(char letter) {
   static constexpr std::string_view kLetters = "yuYMdDHkhKmsSEeaGZXxOzV";
   return kLetters.find(letter) != std::string_view::npos;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 class Reader {
@@ -79,7 +69,7 @@ class Reader {
       for (int i = 0; i < count; ++i) {
         std::string_view w = words[i];
         if (pass == 1) w = w.substr(0, 3);
-        if (rest().size() >= w.size() && EqualsIgnoringCase(rest().substr(0, w.size()), w)) {
+        if (rest().size() >= w.size() && EqualsIgnoreCase(rest().substr(0, w.size()), w)) {
           at_ += w.size();
           return i;
         }

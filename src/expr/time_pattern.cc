@@ -6,6 +6,7 @@ namespace tributary::expr {
 
 Result<std::vector<TimePatternItem>> SplitTimePattern(std::string_view pattern) {
   std::vector<TimePatternItem> items;
+  items.reserve(pattern.size());  // at most one item a character: one allocation per call
   auto literal = [&](size_t at) -> std::string& {
     if (items.empty() || items.back().letter != 0) {
       items.push_back(TimePatternItem{0, 0, "", at + 1});

@@ -4,6 +4,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "base/hex.h"
+
 namespace tributary::net {
 namespace ssl = boost::asio::ssl;
 
@@ -76,12 +78,7 @@ PeerCertificate PeerCertificateOf(SSL* ssl) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (X509_digest(cert, EVP_sha256(), md, &len) == 1) {
-    static const char* kHex = "0123456789abcdef";
-    out.sha256.reserve(len * 2);
-    for (unsigned i = 0; i < len; ++i) {
-      out.sha256.push_back(kHex[md[i] >> 4]);
-      out.sha256.push_back(kHex[md[i] & 0xf]);
-    }
+    out.sha256 = HexEncode(md, len);
   }
   X509_free(cert);
   return out;

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/hex.h"  // HexEncode, which the signatures use
+
 namespace tributary::objstore::sigv4 {
 
 inline constexpr char kUnsignedPayload[] = "UNSIGNED-PAYLOAD";
@@ -67,7 +69,6 @@ std::string AmzDate(int64_t unix_seconds);
 
 std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string HexEncode(std::string_view bytes);
 
 // kSigning = HMAC chain over "AWS4"+secret, day, region, service, "aws4_request".
 std::string SigningKey(std::string_view secret, std::string_view day, std::string_view region,

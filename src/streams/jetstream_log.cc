@@ -162,8 +162,8 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       js_stream_(JetStreamName(stream_)),
       subject_(JetStreamSubject(stream_)),
       hooks_(std::move(hooks)) {
-  // Every record of the last message held (a batch's run to index 2^20 - 1).
-  if (state.messages > 0) held_at_open_ = JetStreamRecordSeq(state.last_seq + 1, 0) - 1;
+  // Every record of the last message held.
+  if (state.messages > 0) held_at_open_ = JetStreamLastRecordSeq(state.last_seq);
   if (!state.created.empty()) shared_epoch_ = SharedEpoch(js_stream_, state.created);
   ApplyState(state);
 }
@@ -507,8 +507,8 @@ void JetStreamLog::ApplyState(const nats::StreamState& state) {
     std::lock_guard<std::mutex> lock(mu_);
     delivered_.erase(delivered_.begin(), delivered_.upper_bound(through_message));
   }
-  // Every record of those messages: the next message's sequence numbers, less one.
-  uint64_t through = through_message == 0 ? 0 : JetStreamRecordSeq(through_message + 1, 0) - 1;
+  // Every record of those messages.
+  uint64_t through = through_message == 0 ? 0 : JetStreamLastRecordSeq(through_message);
   if (through != delivered_through_.exchange(through) && hooks_.on_progress) {
     hooks_.on_progress();
   }

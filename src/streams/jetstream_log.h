@@ -74,6 +74,10 @@ inline constexpr int kJetStreamIndexBits = 20;
 inline constexpr uint64_t JetStreamRecordSeq(uint64_t message_seq, uint64_t index) {
   return (message_seq << kJetStreamIndexBits) | index;
 }
+// The highest sequence number a record of that message can have (index 2^20 - 1).
+inline constexpr uint64_t JetStreamLastRecordSeq(uint64_t message_seq) {
+  return JetStreamRecordSeq(message_seq + 1, 0) - 1;
+}
 
 // The JetStream stream and subject names of delivery stream `stream`.
 std::string JetStreamName(std::string_view stream);
