@@ -24,6 +24,7 @@ enum class AstKind : uint8_t {
   kArrayLit,    // [kids...]
   kObjectLit,   // {keys[i]: kids[i]}
   kSubquery,    // (SELECT items FROM kids[0] [WHERE kids[1]]): see below
+  kVariable,    // @name (name without the '@'): a SET variable
 };
 
 enum class Op : uint8_t { kAdd, kSub, kMul, kDiv, kMod, kEq, kNe, kLt, kLe, kGt, kGe, kAnd, kOr,

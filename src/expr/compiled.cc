@@ -8,6 +8,7 @@
 #include "expr/operators.h"
 #include "expr/parser.h"
 #include "expr/payload_access.h"
+#include "expr/variables.h"
 
 namespace tributary::expr {
 
@@ -27,6 +28,25 @@ class LiteralNode final : public Node {
 
  private:
   Value v_;
+};
+
+// @name: the value the message's frame holds for the variable (Undefined when the
+// message carries no frame of the statement the node was compiled for, or for a node
+// compiled with VariableScope::any_name).
+class VariableNode final : public Node {
+ public:
+  VariableNode(const Variables* variables, size_t slot) : variables_(variables), slot_(slot) {}
+  Value Eval(const Message& m) const override {
+    if (variables_ == nullptr || m.variables == nullptr ||
+        &m.variables->variables() != variables_) {
+      return Value();
+    }
+    return m.variables->Get(slot_);
+  }
+
+ private:
+  const Variables* variables_;
+  size_t slot_;
 };
 
 // One step of a path: .key, [3], or [expression].
@@ -328,7 +348,7 @@ struct Compiled {
 
 class Compiler {
  public:
-  explicit Compiler(bool multiline) : multiline_(multiline) {}
+  Compiler(bool multiline, const VariableScope& scope) : multiline_(multiline), scope_(scope) {}
 
   Result<Compiled> Run(const Ast& ast) {
     // Long left-leaning chains (a+a+a+...) are not limited by the parser's nesting
@@ -366,6 +386,27 @@ class Compiler {
       }
     }
     return Status::Ok();
+  }
+
+  Result<Compiled> BuildVariable(const Ast& ast) {
+    if (scope_.any_name) return Compiled{std::make_unique<VariableNode>(nullptr, 0), false};
+    const Variables* vars = scope_.variables;
+    int slot = vars != nullptr ? vars->Find(ast.name) : -1;
+    if (slot >= 0 && static_cast<size_t>(slot) < scope_.visible) {
+      return Compiled{std::make_unique<VariableNode>(vars, static_cast<size_t>(slot)), false};
+    }
+    std::string name = "'@" + ast.name + "'";
+    if (slot >= 0) {
+      return Error(ast.pos, "variable " + name + " is used before it is set (a SET " +
+                                "assignment sees only the variables set before it)");
+    }
+    if (vars == nullptr || vars->empty()) {
+      return Error(ast.pos, "unknown variable " + name +
+                                ": variables come from a SET clause before SELECT, as in "
+                                "SET @" + ast.name + " = <expression> SELECT ...");
+    }
+    return Error(ast.pos, "unknown variable " + name + " (set: " +
+                              vars->NameList(vars->size()) + ")");
   }
 
   // Collects the steps of a chain of .member / [index] down to its base.
@@ -422,6 +463,7 @@ class Compiler {
   Result<Compiled> Build(const Ast& ast) {
     switch (ast.kind) {
       case AstKind::kLiteral: return Compiled{std::make_unique<LiteralNode>(ast.literal), true};
+      case AstKind::kVariable: return BuildVariable(ast);
       case AstKind::kField:
       case AstKind::kPayload:
       case AstKind::kMember:
@@ -533,13 +575,14 @@ class Compiler {
   }
 
   bool multiline_;
+  VariableScope scope_;
   int depth_ = 0;
 };
 
 }  // namespace
 
-Result<NodePtr> CompileAst(const Ast& ast, bool multiline) {
-  TRY_ASSIGN(Compiled c, Compiler(multiline).Run(ast));
+Result<NodePtr> CompileAst(const Ast& ast, bool multiline, const VariableScope& scope) {
+  TRY_ASSIGN(Compiled c, Compiler(multiline, scope).Run(ast));
   return std::move(c.node);
 }
 

@@ -31,9 +31,20 @@ class Node {
 };
 using NodePtr = std::unique_ptr<const Node>;
 
+class Variables;
+
+// Which @variables an expression may name: the first `visible` of `variables` (none by
+// default). With `any_name`, every @name compiles and yields Undefined: for checking a
+// template's syntax before the statement that sets its variables is known.
+struct VariableScope {
+  const Variables* variables = nullptr;
+  size_t visible = 0;
+  bool any_name = false;
+};
+
 // Compiles a parsed tree. `multiline` selects how positions read in errors (see
-// FormatPos). Errors: unknown functions, wrong argument counts.
-Result<NodePtr> CompileAst(const Ast& ast, bool multiline);
+// FormatPos). Errors: unknown functions, wrong argument counts, unknown variables.
+Result<NodePtr> CompileAst(const Ast& ast, bool multiline, const VariableScope& scope = {});
 
 class Expression {
  public:

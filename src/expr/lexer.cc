@@ -20,6 +20,7 @@ std::string Describe(const Token& t) {
     case TokenKind::kEnd: return "end of input";
     case TokenKind::kString: return "string '" + t.text + "'";
     case TokenKind::kIdent: return t.quoted_ident ? "`" + t.text + "`" : "'" + t.text + "'";
+    case TokenKind::kVariable: return "'@" + t.text + "'";
     default: return "'" + t.text + "'";
   }
 }
@@ -55,6 +56,8 @@ class Lexer {
         TRY(Number(&t));
       } else if (c == '\'' || c == '"') {
         TRY(String(&t));
+      } else if (c == '@') {
+        TRY(Variable(&t));
       } else if (c == '`') {
         Advance();
         size_t start = pos_.offset;
@@ -98,6 +101,28 @@ class Lexer {
   }
   Status Error(const SourcePos& p, const std::string& what) const {
     return InvalidArgument(FormatPos(p, multiline_) + ": " + what);
+  }
+
+  static bool IsNameChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  }
+
+  // @name: the '@' then letters, digits and underscores.
+  Status Variable(Token* t) {
+    Advance();
+    size_t start = pos_.offset;
+    while (!AtEnd() && IsNameChar(Peek())) Advance();
+    if (pos_.offset == start) {
+      return Error(t->pos, "'@' must be followed by a variable name (letters, digits, '_')");
+    }
+    t->kind = TokenKind::kVariable;
+    t->text = std::string(text_.substr(start, pos_.offset - start));
+    if (t->text.size() > kMaxVariableNameBytes) {
+      return Error(t->pos, "variable name '@" + t->text.substr(0, 16) + "...' is " +
+                               std::to_string(t->text.size()) + " characters, over the " +
+                               std::to_string(kMaxVariableNameBytes) + "-character limit");
+    }
+    return Status::Ok();
   }
 
   Status Number(Token* t) {

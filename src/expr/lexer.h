@@ -9,6 +9,8 @@
 //   'a''b' / "x\"y"      kString "a'b" / kString "x\"y" (both quotes are strings;
 //                        a doubled quote or a backslash escapes)
 //   <> != <= >= = < >    kOp
+//   @celsius             kVariable "celsius" (a SET variable: letters, digits and '_',
+//                        at most 64 of them)
 #pragma once
 
 #include <cstdint>
@@ -26,7 +28,7 @@ struct SourcePos {
   size_t offset = 0;
 };
 
-enum class TokenKind : uint8_t { kIdent, kInt, kDecimal, kString, kOp, kEnd };
+enum class TokenKind : uint8_t { kIdent, kInt, kDecimal, kString, kOp, kVariable, kEnd };
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
@@ -42,6 +44,9 @@ std::string FormatPos(const SourcePos& pos, bool multiline);
 
 // How a token reads in an error message: "'WHERE'", "end of input", "string 'x'".
 std::string Describe(const Token& t);
+
+// Longest variable name after the '@'.
+inline constexpr size_t kMaxVariableNameBytes = 64;
 
 // Longest expression or rule statement accepted.
 inline constexpr size_t kMaxSourceBytes = 64 * 1024;

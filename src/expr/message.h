@@ -23,6 +23,8 @@ struct Properties;
 
 namespace tributary::expr {
 
+class VariableFrame;
+
 class Message {
  public:
   Message() = default;
@@ -40,9 +42,12 @@ class Message {
   std::string_view source_ip;   // the sender's address without port; "" -> Undefined
   const mqtt::Properties* properties = nullptr;  // MQTT 5 PUBLISH properties, or none
   int64_t received_at_ms = 0;   // timestamp(): when the broker accepted it
+  // The SET variables of the statement being evaluated (expr/variables.h), or none.
+  // Bound and unbound around evaluations, hence mutable.
+  mutable const VariableFrame* variables = nullptr;
 
   // Copies everything but the topic and payload (who sent it, when, from where, with
-  // which properties) from `o`.
+  // which properties, and the statement's variables) from `o`.
   void CopySenderFrom(const Message& o) {
     client_id = o.client_id;
     thing = o.thing;
@@ -51,6 +56,7 @@ class Message {
     source_ip = o.source_ip;
     properties = o.properties;
     received_at_ms = o.received_at_ms;
+    variables = o.variables;
   }
 
   // Whether the payload parsed as JSON (parses it on first call).

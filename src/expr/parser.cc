@@ -235,6 +235,11 @@ Result<AstPtr> Parser::ParsePrimary() {
       node = MakeNode(AstKind::kLiteral, t.pos);
       node->literal = Value::String(t.text);
       break;
+    case TokenKind::kVariable:
+      Next();
+      node = MakeNode(AstKind::kVariable, t.pos);
+      node->name = t.text;
+      break;
     case TokenKind::kOp:
       if (t.text == "(" && PeekKeyword("SELECT", 1)) {
         TRY_ASSIGN(node, ParseSubquery(t));

@@ -9,11 +9,15 @@ std::string DefaultName(const Ast& ast, size_t position) {
   switch (ast.kind) {
     case AstKind::kField:
     case AstKind::kMember:
+    case AstKind::kVariable:
     case AstKind::kCall: return ast.name;
     case AstKind::kIndex: {
       const Ast* base = ast.kids[0].get();
       while (base->kind == AstKind::kIndex) base = base->kids[0].get();
-      if (base->kind == AstKind::kField || base->kind == AstKind::kMember) return base->name;
+      if (base->kind == AstKind::kField || base->kind == AstKind::kMember ||
+          base->kind == AstKind::kVariable) {
+        return base->name;
+      }
       break;
     }
     default: break;

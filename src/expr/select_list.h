@@ -4,7 +4,7 @@
 //   <item>[, <item>...]  |  VALUE <expression>
 //   item:  *  |  <expression> [AS <name>]
 //
-// Output names: the alias; else a field's last name (a.b.c -> "c"); else a function's
+// Output names: the alias; else a field's last name (a.b.c -> "c"; @v -> "v"); else a function's
 // name (upper(x) -> "upper"); else "_<n>" for the n-th item. Two items with the same
 // output name, or two '*', are an error naming the position. Pure; thread-compatible.
 #pragma once

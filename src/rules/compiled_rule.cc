@@ -28,12 +28,22 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
   RuleQuery& q = *query;
   rule->topic_filter_ = q.topic_filter;
   rule->select_value_ = q.select_value;
+  // SET: each definition sees the variables before it; the rest of the rule sees all.
+  expr::VariableScope scope{&rule->variables_, 0, false};
+  for (Assignment& a : q.set) rule->variables_.Declare(a.name);
+  for (size_t i = 0; i < q.set.size(); ++i) {
+    scope.visible = i;
+    auto node = expr::CompileAst(*q.set[i].expr, q.multiline, scope);
+    if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
+    rule->variables_.Define(i, std::move(node).value());
+  }
+  scope.visible = rule->variables_.size();
   for (SelectItem& item : q.items) {
     if (item.star) {
       rule->star_ = true;
       continue;
     }
-    auto node = expr::CompileAst(*item.expr, q.multiline);
+    auto node = expr::CompileAst(*item.expr, q.multiline, scope);
     if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
     Item it;
     expr::AppendJsonString(item.name, &it.key_json);
@@ -43,31 +53,41 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
     rule->items_.push_back(std::move(it));
   }
   if (q.where) {
-    auto node = expr::CompileAst(*q.where, q.multiline);
+    auto node = expr::CompileAst(*q.where, q.multiline, scope);
     if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
     rule->where_ = std::move(node).value();
   }
   // A republish action's topic, an s3 action's key, an http action's path and headers;
   // none for a firehose action.
-  auto compile_template = [](const RuleAction& a,
-                             const std::string& path) -> Result<ActionTemplates> {
+  auto compile_template = [&scope](const RuleAction& a,
+                                   const std::string& path) -> Result<ActionTemplates> {
     ActionTemplates out;
     std::string text, field;
     if (const auto* r = std::get_if<RepublishAction>(&a)) {
       text = r->topic;
       field = ".topic";
-      // Parsing checked that each compiles.
-      auto compile = [](const std::string& t) -> std::optional<SubstitutionTemplate> {
-        if (t.empty()) return std::nullopt;
-        return std::move(SubstitutionTemplate::Compile(t)).value();
+      // Parsing checked their syntax; only a variable the SET clause lacks fails here.
+      std::string hpath = path + ".republish.headers.";
+      auto compile = [&](const std::string& t, const std::string& field,
+                         std::optional<SubstitutionTemplate>* slot) -> Status {
+        if (t.empty()) return Status::Ok();
+        auto c = SubstitutionTemplate::Compile(t, scope);
+        if (!c.ok()) return c.status().WithContext(hpath + field);
+        *slot = std::move(c).value();
+        return Status::Ok();
       };
       const RepublishHeaders& h = r->headers;
-      out.content_type = compile(h.content_type);
-      out.response_topic = compile(h.response_topic);
-      out.correlation_data = compile(h.correlation_data);
-      out.message_expiry = compile(h.message_expiry);
-      for (const auto& [k, v] : h.user_properties) {
-        out.user_properties.emplace_back(*compile(k), SubstitutionTemplate::Compile(v).value());
+      TRY(compile(h.content_type, "contentType", &out.content_type));
+      TRY(compile(h.response_topic, "responseTopic", &out.response_topic));
+      TRY(compile(h.correlation_data, "correlationData", &out.correlation_data));
+      TRY(compile(h.message_expiry, "messageExpiry", &out.message_expiry));
+      for (size_t i = 0; i < h.user_properties.size(); ++i) {
+        std::string field = "userProperties[" + std::to_string(i) + "]";
+        std::optional<SubstitutionTemplate> key, value;
+        TRY(compile(h.user_properties[i].first, field + ".key", &key));
+        TRY(compile(h.user_properties[i].second, field + ".value", &value));
+        out.user_properties.emplace_back(std::move(*key),
+                                         value ? std::move(*value) : SubstitutionTemplate());
       }
     } else if (const auto* s3 = std::get_if<S3Action>(&a)) {
       text = s3->key;
@@ -76,7 +96,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
       text = http->target;
       field = ".url";
       for (size_t i = 0; i < http->headers.size(); ++i) {
-        auto h = SubstitutionTemplate::Compile(http->headers[i].value);
+        auto h = SubstitutionTemplate::Compile(http->headers[i].value, scope);
         if (!h.ok()) {
           return h.status().WithContext(path + ".http.headers[" + std::to_string(i) + "].value");
         }
@@ -85,7 +105,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
     } else {
       return out;
     }
-    auto t = SubstitutionTemplate::Compile(text);
+    auto t = SubstitutionTemplate::Compile(text, scope);
     if (!t.ok()) return t.status().WithContext(path + "." + std::string(ActionType(a)) + field);
     out.main = std::move(t).value();
     return out;
@@ -168,6 +188,7 @@ bool CompiledRule::OutputIsPayload(std::string_view payload) const {
 }
 
 Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext& m) const {
+  expr::VariableBinding bind(variables_, m);
   if (!WhereHolds(m)) return std::optional<OutputRecord>();
   OutputRecord rec;
   if (select_value_) {
@@ -231,6 +252,7 @@ Result<CompiledRule::ActionRef> CompiledRule::ActionOf(int action_index,
 
 Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
+  expr::VariableBinding bind(variables_, m);
   const SubstitutionTemplate* t = &*ref.templates->main;
   std::string topic = t->Render(m);
   if (!mqtt::IsValidTopicName(topic)) {
@@ -242,6 +264,7 @@ Result<std::string> CompiledRule::RepublishTopic(int action_index, const Message
 
 Result<std::string> CompiledRule::ObjectKey(int action_index, const MessageContext& m) const {
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "s3"));
+  expr::VariableBinding bind(variables_, m);
   const SubstitutionTemplate* t = &*ref.templates->main;
   std::string key = t->Render(m);
   if (Status st = objstore::ValidateKey(key); !st.ok()) {
@@ -254,6 +277,7 @@ Result<std::string> CompiledRule::ObjectKey(int action_index, const MessageConte
 Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
                                                   const MessageContext& m) const {
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "http"));
+  expr::VariableBinding bind(variables_, m);
   const HttpAction& action = std::get<HttpAction>(*ref.action);
   HttpRequestParts out;
   out.base = action.base;
@@ -282,6 +306,7 @@ Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
 Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
                                                          const MessageContext& m) const {
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
+  expr::VariableBinding bind(variables_, m);
   const ActionTemplates* t = ref.templates;
   const RepublishAction& action = std::get<RepublishAction>(*ref.action);
   mqtt::Properties p;

@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "expr/compiled.h"
 #include "expr/message.h"
+#include "expr/variables.h"
 #include "mqtt/packet.h"
 #include "rules/rule_definition.h"
 #include "rules/substitution_template.h"
@@ -60,6 +61,12 @@ class CompiledRule {
   const RuleDefinition& definition() const { return def_; }
   const std::string& name() const { return def_.name; }
   const std::string& topic_filter() const { return topic_filter_; }
+
+  // The SET clause's variables (empty without one). Evaluate and the action renderers
+  // compute them for the message they are given; to have them computed once for all
+  // of a message's calls (newuuid() the same in the output and a topic), hold an
+  // expr::VariableBinding(variables(), m) across the calls.
+  const expr::Variables& variables() const { return variables_; }
 
   // Whether a message on `topic` (a valid topic name) is for this rule.
   bool Matches(std::string_view topic) const;
@@ -102,6 +109,7 @@ class CompiledRule {
 
   RuleDefinition def_;
   std::string topic_filter_;
+  expr::Variables variables_;
   bool select_value_ = false;
   bool star_ = false;
   std::vector<Item> items_;

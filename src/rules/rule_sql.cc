@@ -10,12 +10,49 @@ namespace tributary::rules {
 using expr::Parser;
 using expr::TokenKind;
 
+namespace {
+
+// After SET: @name = <expression>[, ...].
+Status ParseSetClause(Parser& p, RuleQuery* q) {
+  do {
+    const expr::Token& var = p.Peek();
+    if (var.kind != TokenKind::kVariable) {
+      return p.Expected("a variable such as @celsius", q->set.empty() ? "after SET" : "after ','");
+    }
+    for (const Assignment& a : q->set) {
+      if (a.name == var.text) {
+        return p.ErrorAt(var.pos, "variable '@" + var.text + "' is already set at " +
+                                      expr::FormatPos(a.pos, q->multiline) +
+                                      ": a variable is set once");
+      }
+    }
+    Assignment a;
+    a.name = var.text;
+    a.pos = var.pos;
+    p.Next();
+    if (!p.ConsumeOp("=")) return p.Expected("'='", "after '@" + a.name + "'");
+    TRY_ASSIGN(a.expr, p.ParseExpression());
+    q->set.push_back(std::move(a));
+  } while (p.ConsumeOp(","));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<RuleQuery> ParseRuleSql(std::string_view sql) {
   TRY_ASSIGN(std::vector<expr::Token> tokens, expr::Tokenize(sql));
   Parser p(std::move(tokens), sql);
   RuleQuery q;
   q.multiline = sql.find('\n') != std::string_view::npos;
-  if (!p.ConsumeKeyword("SELECT")) return p.Expected("SELECT", "at the start of the rule");
+  if (p.ConsumeKeyword("SET")) TRY(ParseSetClause(p, &q));
+  if (!p.ConsumeKeyword("SELECT")) {
+    if (!q.set.empty() && p.PeekKeyword("SET")) {
+      return p.ErrorAt(p.Peek().pos, "SET appears twice: one SET clause sets every variable "
+                                     "(SET @a = ..., @b = ...)");
+    }
+    return p.Expected("SELECT", q.set.empty() ? "at the start of the rule"
+                                              : "after the SET clause");
+  }
 
   TRY_ASSIGN(expr::SelectList list, expr::ParseSelectList(p));
   q.select_value = list.value;

@@ -1,7 +1,10 @@
 // Rule SQL: the statement of an AWS IoT topic rule, parsed into its parts.
 //
+//   [SET @<name> = <expression>[, @<name> = <expression>...]]
 //   SELECT <select list> FROM '<topic filter>' [WHERE <condition>]
 //
+// SET comes once, before SELECT; each variable is set once (immutable) and its
+// expression may use the variables set before it (expr/variables.h).
 // The select list (items, aliases, output names, VALUE) is expr/select_list.h's. The
 // FROM filter is an MQTT topic filter ('+' and '#'),
 // checked with mqtt::IsValidTopicFilter; shared subscriptions are not allowed.
@@ -20,7 +23,14 @@ namespace tributary::rules {
 
 using SelectItem = expr::SelectItem;
 
+struct Assignment {
+  std::string name;  // without the '@'
+  expr::AstPtr expr;
+  expr::SourcePos pos;  // of the '@name'
+};
+
 struct RuleQuery {
+  std::vector<Assignment> set;  // the SET clause, in order; empty without one
   bool select_value = false;  // SELECT VALUE expr: the output is that value's JSON
   std::vector<SelectItem> items;
   std::string topic_filter;

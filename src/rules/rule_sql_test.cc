@@ -69,6 +69,74 @@ TEST(RuleSqlTest, ErrorsNamePositionAndProblem) {
             "of input");
 }
 
+TEST(RuleSqlTest, SetClause) {
+  auto q = ParseRuleSql("set @a = x + 1, @b_2 = @a * 2 SELECT @a, @b_2 AS b FROM 'a/b' WHERE @b_2 > 0");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  ASSERT_EQ(q->set.size(), 2u);
+  EXPECT_EQ(q->set[0].name, "a");
+  EXPECT_EQ(q->set[0].pos.column, 5);
+  EXPECT_EQ(q->set[1].name, "b_2");
+  EXPECT_EQ(q->items[0].name, "a");  // a bare variable is named after it
+  EXPECT_EQ(q->items[1].name, "b");
+  // A field may be called "set"; SET is a keyword only at the start.
+  EXPECT_EQ(ErrorOf("SELECT set FROM 'a/b'"), "OK");
+
+  EXPECT_EQ(ErrorOf("SET @a = 1, @a = 2 SELECT @a FROM 'a/b'"),
+            "column 13: variable '@a' is already set at column 5: a variable is set once");
+  EXPECT_EQ(ErrorOf("SET @a = 1 SET @b = 2 SELECT @a FROM 'a/b'"),
+            "column 12: SET appears twice: one SET clause sets every variable "
+            "(SET @a = ..., @b = ...)");
+  EXPECT_EQ(ErrorOf("SET @a 1 SELECT @a FROM 'a/b'"),
+            "column 8: expected '=' after '@a', found '1'");
+  EXPECT_EQ(ErrorOf("SET a = 1 SELECT a FROM 'a/b'"),
+            "column 5: expected a variable such as @celsius after SET, found 'a'");
+  EXPECT_EQ(ErrorOf("SET @a = 1, SELECT 1 FROM 'a/b'"),
+            "column 13: expected a variable such as @celsius after ',', found 'SELECT'");
+  EXPECT_EQ(ErrorOf("SET @ = 1 SELECT 1 FROM 'a/b'"),
+            "column 5: '@' must be followed by a variable name (letters, digits, '_')");
+  EXPECT_EQ(ErrorOf("SET @a = 1 FROM 'a/b'"),
+            "column 12: expected SELECT after the SET clause, found 'FROM'");
+  EXPECT_EQ(ErrorOf("SET @a = 1"), "column 11: expected SELECT after the SET clause, found end "
+                                   "of input");
+  EXPECT_EQ(ErrorOf("SELECT 1 FROM 'a/b' WHERE SET @a = 1"),
+            "column 31: expected the end of the statement after the WHERE condition, found "
+            "'@a'");
+  std::string long_name(65, 'v');
+  EXPECT_EQ(ErrorOf("SET @" + long_name + " = 1 SELECT 1 FROM 'a/b'"),
+            "column 5: variable name '@vvvvvvvvvvvvvvvv...' is 65 characters, over the "
+            "64-character limit");
+  EXPECT_EQ(ErrorOf("SET @" + long_name.substr(1) + " = 1 SELECT 1 FROM 'a/b'"), "OK");
+}
+
+TEST(RuleSqlTest, VariablesAreCheckedWhenTheRuleCompiles) {
+  auto error_of = [](std::string_view sql) {
+    auto r = CompiledRule::CompileSql(sql);
+    return r.ok() ? std::string("OK") : r.status().message();
+  };
+  EXPECT_EQ(error_of("SELECT @nope AS x FROM 'a/b'"),
+            "topicRulePayload.sql: column 8: unknown variable '@nope': variables come from a "
+            "SET clause before SELECT, as in SET @nope = <expression> SELECT ...");
+  EXPECT_EQ(error_of("SET @a = 1, @c = 2 SELECT x FROM 'a/b' WHERE @b"),
+            "topicRulePayload.sql: column 46: unknown variable '@b' (set: @a, @c)");
+  EXPECT_EQ(error_of("SET @a = @b + 1, @b = 2 SELECT @a FROM 'a/b'"),
+            "topicRulePayload.sql: column 10: variable '@b' is used before it is set (a SET "
+            "assignment sees only the variables set before it)");
+  EXPECT_EQ(error_of("SET @a = @a + 1 SELECT @a FROM 'a/b'").substr(0, 66),
+            "topicRulePayload.sql: column 10: variable '@a' is used before it i");
+  EXPECT_EQ(error_of("SET @a = [1] SELECT (SELECT VALUE x FROM @a WHERE x > @a[0]) AS y FROM 'a/b'"),
+            "OK");
+  // An action template is checked against the statement's variables too.
+  RuleDefinition def;
+  def.name = "r";
+  def.sql = "SET @site = s SELECT * FROM 'a/b'";
+  def.actions.push_back(RepublishAction{.topic = "out/${@sit}", .qos = 0, .headers = {}});
+  auto r = CompiledRule::Compile(def);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "topicRulePayload.actions[0].republish.topic: ${...} at position 5: column 1: "
+            "unknown variable '@sit' (set: @site)");
+}
+
 TEST(RuleSqlTest, CompileErrorsArePrefixedWithTheField) {
   auto r = CompiledRule::CompileSql("SELECT nope(1) FROM 'a'");
   ASSERT_FALSE(r.ok());

@@ -93,6 +93,8 @@ Json TryRule(const CompiledRule& rule, const MessageContext& given) {
               {"actions", Json::array()},
               {"failures", Json::array()}};
   if (!basic.is_null()) out["basicIngest"] = basic;
+  // The SET variables once for the output and the actions, as the engine does.
+  expr::VariableBinding bind(rule.variables(), m);
   auto result = rule.Evaluate(m);
   if (!result.ok()) {
     out["failures"].push_back(Failure("RuleEvaluation", result.status().message()));
@@ -104,6 +106,19 @@ Json TryRule(const CompiledRule& rule, const MessageContext& given) {
     for (size_t i = 0; i < actions.size(); ++i) {
       TryAction(rule, static_cast<int>(i), actions[i], output, m, &out["actions"], &out["failures"]);
     }
+  }
+  // Every SET variable's value for this message (Undefined ones left out).
+  if (const expr::Variables& vars = rule.variables(); !vars.empty()) {
+    Json values = Json::object();
+    for (size_t i = 0; i < vars.size(); ++i) {
+      const expr::Value& v = m.variables->Get(i);
+      if (v.is_undefined()) continue;
+      std::string text;
+      expr::AppendJson(v, &text);
+      Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+      values[vars.name(i)] = parsed.is_discarded() ? Json(text) : std::move(parsed);
+    }
+    out["variables"] = std::move(values);
   }
   // Where the failures would go.
   if (!out["failures"].empty() && rule.definition().error_action) {

@@ -46,6 +46,16 @@ TEST(RuleTrialTest, ShowsTheOutputAndWhereEachActionWouldSendIt) {
   EXPECT_TRUE(t["failures"].empty());
 }
 
+TEST(RuleTrialTest, ShowsTheSetVariablesAndRendersTemplatesWithThem) {
+  auto rule = Compile(R"({"sql": "SET @c = round((f - 32) * 5 / 9), @hot = @c > 30, @none = missing SELECT @c AS celsius FROM 'env/+'",
+    "actions": [{"republish": {"topic": "env/${topic(2)}/${@c}"}}]})");
+  ASSERT_NE(rule, nullptr);
+  nlohmann::json t = Try(*rule, "env/d1", R"({"f": 95})");
+  EXPECT_EQ(t["output"], R"({"celsius":35})");
+  EXPECT_EQ(t["variables"], nlohmann::json::parse(R"({"c": 35, "hot": true})")) << t.dump();
+  EXPECT_EQ(t["actions"][0]["republish"]["topic"], "env/d1/35");
+}
+
 TEST(RuleTrialTest, ABasicIngestTopicIsTriedOnTheTopicAfterItsPrefix) {
   auto rule = Compile(R"({"sql": "SELECT pm10, topic(2) AS device FROM 'devices/+/pollution'",
     "actions": [{"firehose": {"deliveryStreamName": "pollution"}}]})");

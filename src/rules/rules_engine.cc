@@ -182,6 +182,8 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
         TrySingleFirehose(*rule, rm, msg.payload, msg.received_at_ms, done)) {
       return;
     }
+    // The SET variables once for the output and the actions' templates.
+    expr::VariableBinding bind(rule->variables(), m);
     auto out = rule->Evaluate(m);
     if (out.ok() && out->has_value() &&
         TrySingleFirehose(*rule, rm, (*out)->payload, msg.received_at_ms, done)) {
@@ -204,6 +206,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   std::vector<const CompiledRule*> rules(matching.begin(), matching.end());
   for (const CompiledRule* rule : rules) {
     const RuleMetrics* rm = metrics_->For(rule->name());
+    expr::VariableBinding bind(rule->variables(), m);
     auto out = rule->Evaluate(m);
     Settle(*rule, rm, out, m, pending);
   }
@@ -260,6 +263,7 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
 void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                              const MessageContext& m, const std::shared_ptr<Pending>& pending) {
   const auto& actions = rule.definition().actions;
+  KeptVariables kept;
   for (size_t i = 0; i < actions.size(); ++i) {
     if (const auto* fh = std::get_if<FirehoseAction>(&actions[i])) {
       if (sink_ == nullptr) {
@@ -283,15 +287,15 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         records.back().reserve(out.payload.size() + fh->separator.size());
         records.back() = out.payload;
       }
-      KeepOriginal(rule, m, *pending);
+      const KeptVariables& vars = KeepOriginal(rule, m, *pending, &kept);
       for (std::string& record : records) {
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
         sink_->Put(fh->delivery_stream_name, record, m.received_at_ms,
-                   [this, pending, rm, &rule, fh](const Status& s, uint64_t) {
+                   [this, pending, rm, &rule, fh, vars](const Status& s, uint64_t) {
                      if (!s.ok()) {
                        ActionFailed(rule, "delivery stream '" + fh->delivery_stream_name + "'",
-                                    "FirehoseAction", IsPermanent(s), *rm, s, *pending);
+                                    "FirehoseAction", IsPermanent(s), *rm, s, *pending, vars);
                      }
                      pending->Release();
                    });
@@ -318,14 +322,14 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         RunErrorAction(rule, m, key.status().message(), "S3Action");
         continue;
       }
-      KeepOriginal(rule, m, *pending);
+      const KeptVariables& vars = KeepOriginal(rule, m, *pending, &kept);
       pending->outstanding.fetch_add(1, std::memory_order_relaxed);
       std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "'";
       objects_->Put(s3->bucket_name, std::move(*key), out.payload,
-                    [this, pending, rm, &rule, where = std::move(where)](const Status& s) {
+                    [this, pending, rm, &rule, vars, where = std::move(where)](const Status& s) {
                       if (!s.ok()) {
                         ActionFailed(rule, where, "S3Action", IsPermanentForObjects(s), *rm, s,
-                                     *pending);
+                                     *pending, vars);
                       }
                       pending->Release();
                     });
@@ -340,37 +344,46 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       }
       // Not waited for: `pending` is kept only for the rule set and the message's copy,
       // which a failure's error action needs.
-      KeepOriginal(rule, m, *pending);
+      const KeptVariables& vars = KeepOriginal(rule, m, *pending, &kept);
       HttpPost post{std::move(request->base), std::move(request->target),
                     std::move(request->headers), out.payload};
-      http_->Post(std::move(post), [this, pending, rm, &rule](const Status& s) {
+      http_->Post(std::move(post), [this, pending, rm, &rule, vars](const Status& s) {
         if (s.ok()) return;
         rm->action_failures->Add();
         if (uint64_t held; RefusedThrottle().Allow(&held)) {
           Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
                       rule.name(), s.message(), held);
         }
-        RunErrorActionOnOriginal(rule, *pending, s.message(), "HttpAction");
+        RunErrorActionOnOriginal(rule, *pending, s.message(), "HttpAction", vars);
       });
     }
   }
 }
 
-void RulesEngine::KeepOriginal(const CompiledRule& rule, const MessageContext& m,
-                               Pending& pending) {
+const RulesEngine::KeptVariables& RulesEngine::KeepOriginal(const CompiledRule& rule,
+                                                           const MessageContext& m,
+                                                           Pending& pending, KeptVariables* kept) {
+  if (!rule.definition().error_action) return *kept;
+  // The values the actions saw, for the error action's templates: a variable is set once
+  // per message (newuuid() included).
+  if (!*kept && m.variables != nullptr && &m.variables->variables() == &rule.variables()) {
+    *kept = std::make_shared<const std::vector<expr::Value>>(m.variables->Snapshot());
+  }
   // A sink failure is reported after OnPublish returned, when `m`'s views are gone: keep a
   // copy of the message, once per message and only for rules that can use it.
-  if (rule.definition().error_action && !pending.original) {
+  if (!pending.original) {
     pending.original = std::make_unique<Original>(Original{
         std::string(m.topic), std::string(m.payload), std::string(m.client_id), m.received_at_ms,
         std::string(m.source_ip), std::nullopt});
     if (m.properties) pending.original->properties = *m.properties;
   }
+  return *kept;
 }
 
 void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what,
                                const std::string& action_type, bool permanent,
-                               const RuleMetrics& rm, const Status& s, Pending& pending) {
+                               const RuleMetrics& rm, const Status& s, Pending& pending,
+                               const KeptVariables& variables) {
   rm.action_failures->Add();
   if (!permanent && pending.done) {
     // The device sends the message again: nothing goes to the error action.
@@ -382,12 +395,13 @@ void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what
     }
     return;
   }
-  RunErrorActionOnOriginal(rule, pending, what + ": " + s.message(), action_type);
+  RunErrorActionOnOriginal(rule, pending, what + ": " + s.message(), action_type, variables);
 }
 
 void RulesEngine::RunErrorActionOnOriginal(const CompiledRule& rule, const Pending& pending,
                                            const std::string& failure,
-                                           const std::string& action_type) {
+                                           const std::string& action_type,
+                                           const KeptVariables& variables) {
   if (!pending.original) return;  // the rule has no error action
   const Original& o = *pending.original;
   MessageContext again(o.topic, o.payload);
@@ -395,6 +409,7 @@ void RulesEngine::RunErrorActionOnOriginal(const CompiledRule& rule, const Pendi
   again.received_at_ms = o.received_at_ms;
   again.source_ip = o.source_ip;
   if (o.properties) again.properties = &*o.properties;
+  expr::VariableBinding bind(rule.variables(), again, variables.get());
   RunErrorAction(rule, again, failure, action_type);
 }
 

@@ -90,17 +90,24 @@ class RulesEngine : public broker::MessageInterceptor {
  private:
   struct Pending;
   struct Original;
+  // One rule's SET values for a message, kept for an error action that runs after
+  // OnPublish returned (null: nothing to keep).
+  using KeptVariables = std::shared_ptr<const std::vector<expr::Value>>;
   // An action's record or object was refused: `what` names where it went ("delivery
   // stream 'x'"), `action_type` is the error document's ("FirehoseAction"). Not
   // `permanent`: the message is refused so that the device sends it again.
   void ActionFailed(const CompiledRule& rule, const std::string& what,
                     const std::string& action_type, bool permanent, const RuleMetrics& rm,
-                    const Status& s, Pending& pending);
-  // The error action, on the copy of the message KeepOriginal kept (none: nothing).
+                    const Status& s, Pending& pending, const KeptVariables& variables);
+  // The error action, on the copy of the message KeepOriginal kept (none: nothing), with
+  // the rule's SET values it kept.
   void RunErrorActionOnOriginal(const CompiledRule& rule, const Pending& pending,
-                                const std::string& failure, const std::string& action_type);
-  // Keeps a copy of the message for an error action that runs after OnPublish returned.
-  static void KeepOriginal(const CompiledRule& rule, const MessageContext& m, Pending& pending);
+                                const std::string& failure, const std::string& action_type,
+                                const KeptVariables& variables);
+  // Keeps a copy of the message for an error action that runs after OnPublish returned,
+  // and returns the rule's SET values for it (once per rule: `*kept` is reused).
+  static const KeptVariables& KeepOriginal(const CompiledRule& rule, const MessageContext& m,
+                                           Pending& pending, KeptVariables* kept);
   // One rule whose only action is a plain firehose and that has no error action, the
   // common `SELECT * ... -> stream` case: the record goes to the sink with the broker's
   // `done` and nothing else allocated. False when the rule is not of that shape.

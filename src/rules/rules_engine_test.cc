@@ -422,6 +422,42 @@ TEST_F(RulesEngineTest, S3ErrorActionStoresTheErrorDocument) {
   EXPECT_EQ(doc["failures"][0]["failedAction"], "FirehoseAction");
 }
 
+// A SET variable holds one value per message and rule: the output, every action's
+// template and an error action that runs after a failed delivery all see the same
+// newuuid(); the next message gets another.
+TEST_F(RulesEngineTest, SetVariablesHoldOneValuePerMessage) {
+  ASSERT_TRUE(registry_->Create("ids", R"({"sql": "SET @id = newuuid(), @dev = upper(topic(2)) SELECT @id AS id, @dev AS dev FROM 'cams/+/frame'",
+    "actions": [{"republish": {"topic": "ids/${@dev}/${@id}",
+                               "headers": {"userProperties": [{"key": "id", "value": "${@id}"}]}}},
+                {"s3": {"bucketName": "frames", "key": "${@dev}/${@id}.json"}}],
+    "errorAction": {"republish": {"topic": "errors/${@id}"}}})").ok());
+  objects_.defer = true;
+  objects_.answer = InvalidArgument("key refused");  // answered when the test says
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"w":640})", mqtt::QoS::kAtLeastOnce), -1);
+  ASSERT_EQ(published_.size(), 1u);
+  auto out = nlohmann::json::parse(published_[0].payload);
+  std::string id = out["id"];
+  EXPECT_EQ(id.size(), 36u) << published_[0].payload;
+  EXPECT_EQ(out["dev"], "C1");
+  EXPECT_EQ(published_[0].topic, "ids/C1/" + id);
+  ASSERT_EQ(published_[0].properties.user_properties.size(), 1u);
+  EXPECT_EQ(published_[0].properties.user_properties[0].second, id);
+  EXPECT_EQ(objects_.objects.count("frames/C1/" + id + ".json"), 1u);
+  // The store refuses the object for good once the message was handled: the error
+  // action, run later, renders the id the actions saw.
+  ASSERT_EQ(objects_.deferred.size(), 1u);
+  objects_.deferred[0]();
+  EXPECT_EQ(*last_ack_, 1);
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_EQ(published_[1].topic, "errors/" + id);
+  // Another message, another id.
+  objects_.defer = false;
+  objects_.answer = Status::Ok();
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"w":640})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), 3u);
+  EXPECT_NE(nlohmann::json::parse(published_[2].payload)["id"], id);
+}
+
 TEST_F(RulesEngineTest, HttpActionPostsWithoutHoldingTheAcknowledgement) {
   ASSERT_TRUE(registry_->Create("alarms", R"({"sql": "SELECT level FROM 'devices/+/alarm'",
     "actions": [{"http": {"url": "https://hooks.example/alarm/${topic(2)}",

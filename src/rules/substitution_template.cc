@@ -5,7 +5,8 @@
 
 namespace tributary::rules {
 
-Result<SubstitutionTemplate> SubstitutionTemplate::Compile(std::string_view text) {
+Result<SubstitutionTemplate> SubstitutionTemplate::Compile(std::string_view text,
+                                                          const expr::VariableScope& scope) {
   SubstitutionTemplate t;
   t.text_ = std::string(text);
   std::string literal;
@@ -42,7 +43,7 @@ Result<SubstitutionTemplate> SubstitutionTemplate::Compile(std::string_view text
     std::string_view body = text.substr(start, j - start);
     auto ast = expr::ParseExpressionText(body);
     if (!ast.ok()) return ast.status().WithContext(where);
-    auto node = expr::CompileAst(**ast, false);
+    auto node = expr::CompileAst(**ast, false, scope);
     if (!node.ok()) return node.status().WithContext(where);
     if (!literal.empty()) t.parts_.push_back(Part{std::move(literal), nullptr});
     literal.clear();

@@ -1,9 +1,11 @@
 // Substitution templates: action parameters with ${expression} parts evaluated per
-// message against the incoming message (not the SELECT output), as in AWS IoT:
+// message against the incoming message (not the SELECT output) and the rule's SET
+// variables, as in AWS IoT:
 //
 //   "alerts/${topic(2)}"           devices/d7/pollution  -> "alerts/d7"
 //   "${upper(clientid())}/x"       client "dev-1"        -> "DEV-1/x"
 //   "a/${missing}/b"               (Undefined)           -> "a//b"
+//   "site/${@site}"                SET @site = lower(s)  -> "site/north"
 //   "cost: $5"                     '$' without '{' is literal text
 //
 // Compiled once; Render may run on many threads at once.
@@ -24,7 +26,10 @@ class SubstitutionTemplate {
  public:
   SubstitutionTemplate() = default;
   // Errors name the place: "${...} at position 8: column 3: unknown function 'foo' ...".
-  static Result<SubstitutionTemplate> Compile(std::string_view text);
+  // `scope`: the rule's SET variables the parts may name (${@device}); by default every
+  // @name passes (a syntax check before the rule's statement is compiled).
+  static Result<SubstitutionTemplate> Compile(
+      std::string_view text, const expr::VariableScope& scope = {nullptr, 0, true});
 
   // Undefined and Null parts render as ""; other values by the String conversion.
   std::string Render(const expr::Message& m) const;

@@ -307,6 +307,36 @@ describe('topic rules', { timeout: 90000 }, () => {
     assert.match(refused.stderr, /column 31: regexp_matches\(\): the pattern does not compile/);
   });
 
+  test('SET variables feed SELECT, WHERE and the republish topic, one value per message', async () => {
+    const kit = await server.createThing(thingName('setvars'));
+    const sql = 'SET @c = round((temp_f - 32) * 5 / 9), @id = newuuid(), @site = lower(site) ' +
+      "SELECT @c AS celsius, @id AS id FROM 'devices/+/env' WHERE @c > 20";
+    const file = writePayload('setvars', {
+      topicRulePayload: { sql, actions: [{ republish: { topic: 'env/${@site}/${@id}', qos: 1 } }] },
+    });
+    await cli(['rule', 'create', 'setvars', '--payload', file]);
+    const sub = new MosquittoSub([...mosqArgs(server, { admin: true }), '-q', '1', '-t', 'env/#']);
+    subs.push(sub);
+    await sub.subscribed();
+    for (const temp_f of [50, 95]) {  // 10 C is filtered out by WHERE, 35 C goes through
+      const r = await mosquittoPub([...mosqArgs(server, { kit }), '-q', '1', '-t', `devices/${kit.thing}/env`,
+        '-m', JSON.stringify({ temp_f, site: 'NORTH' })]);
+      assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
+    }
+    const [m] = await sub.waitMessages(1);
+    const out = JSON.parse(m.payload);
+    assert.equal(out.celsius, 35);
+    assert.match(out.id, /^[0-9a-f-]{36}$/);
+    assert.equal(m.topic, `env/north/${out.id}`, 'the topic template saw the id the output holds');
+
+    // `rule test` lists each variable's value.
+    const t = JSON.parse((await cli(['rule', 'test', 'setvars', '--topic', 'devices/d9/env',
+      '--message', '{"temp_f":212,"site":"South"}'])).stdout);
+    assert.equal(t.variables.c, 100);
+    assert.equal(t.variables.site, 'south');
+    assert.equal(t.actions[0].republish.topic, `env/south/${t.variables.id}`);
+  });
+
   test('rule test shows the output and each action\'s destination, and does nothing', async () => {
     const file = writePayload('dry', {
       topicRulePayload: {
