@@ -27,8 +27,8 @@ enum class AstKind : uint8_t {
   kVariable,    // @name (name without the '@'): a SET variable
 };
 
-enum class Op : uint8_t { kAdd, kSub, kMul, kDiv, kMod, kEq, kNe, kLt, kLe, kGt, kGe, kAnd, kOr,
-                          kNot, kNeg };
+enum class Op : uint8_t { kAdd, kSub, kMul, kDiv, kMod, kEq, kNe, kLt, kLe, kGt, kGe, kIn, kAnd,
+                          kOr, kNot, kNeg };
 
 enum class CastType : uint8_t { kString, kInt, kDecimal, kBoolean };
 

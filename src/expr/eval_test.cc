@@ -127,6 +127,21 @@ TEST(EvalTest, ComparisonAndLogic) {
       {"NOT 5", "undefined"},
       {"temp > 20 AND count = 3 OR false", "Boolean true"},
       {"NOT count = 3", "Boolean false"},
+      // IN: an element equal to the left side, as '=' has it.
+      {"'b' IN tags", "Boolean true"},
+      {"'z' IN tags", "Boolean false"},
+      {"3 IN [1, 2, 3.0]", "Boolean true"},
+      {"'3' IN [3]", "Boolean false"},
+      {"[1, 2] IN [[1, 2], 3]", "Boolean true"},
+      {"count + 1 IN [4, 5]", "Boolean true"},
+      {"'z' NOT IN tags", "Boolean true"},
+      {"'a' not in tags AND true", "Boolean false"},
+      {"NOT 'a' IN tags", "Boolean false"},
+      {"nothing IN [NULL]", "Boolean true"},
+      {"missing IN tags", "undefined"},
+      {"'a' IN name", "undefined"},
+      {"'a' IN missing", "undefined"},
+      {"'a' IN []", "Boolean false"},
   });
 }
 

@@ -92,6 +92,16 @@ Value Ge(const Value& a, const Value& b) {
   auto r = CompareNumbers(a, b);
   return r ? Value::Bool(*r >= 0) : Value();
 }
+// x IN array: whether an element equals x (as '=' has it). Undefined when x is
+// Undefined or the right side is not an array.
+Value In(const Value& a, const Value& b) {
+  if (a.is_undefined() || !b.is_array()) return Value();
+  for (const Value& e : b.as_array()) {
+    auto r = Equals(a, e);
+    if (r && *r) return Value::Bool(true);
+  }
+  return Value::Bool(false);
+}
 // Three-valued (SQL) logic: a side that is not a boolean is unknown, and decides
 // nothing unless the other side does (false AND ? = false, true OR ? = true).
 Value And(const Value& a, const Value& b) {
@@ -126,6 +136,7 @@ BinaryFn BinaryOperator(Op op) {
     case Op::kLe: return &Le;
     case Op::kGt: return &Gt;
     case Op::kGe: return &Ge;
+    case Op::kIn: return &In;
     case Op::kAnd: return &And;
     case Op::kOr: return &Or;
     default: return nullptr;

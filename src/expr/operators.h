@@ -7,6 +7,7 @@
 //   7 % -3 = 1           1 / 0 = Undefined    true + 1 = Undefined
 //   1 = 1.0 -> true      '1' = 1 -> false     x = <Undefined> -> Undefined
 //   '10' > 9 -> true     'abc' > 1 -> Undefined
+//   2 IN [1, 2.0] -> true                     'b' IN 'abc' -> Undefined (arrays only)
 //   true AND 'TRUE' -> true                   true AND 1 -> Undefined
 //   false AND <Undefined> -> false            true OR <Undefined> -> true
 // AND/OR follow SQL's three-valued logic where the AWS tables say only "Undefined" for

@@ -28,10 +28,12 @@ constexpr InfixOp kInfix[] = {
     {"OR", true, 1, Op::kOr},   {"AND", true, 2, Op::kAnd}, {"=", false, 4, Op::kEq},
     {"<>", false, 4, Op::kNe},  {"!=", false, 4, Op::kNe},  {"<", false, 4, Op::kLt},
     {"<=", false, 4, Op::kLe},  {">", false, 4, Op::kGt},   {">=", false, 4, Op::kGe},
+    {"IN", true, 4, Op::kIn},
     {"+", false, 5, Op::kAdd},  {"-", false, 5, Op::kSub},  {"*", false, 6, Op::kMul},
     {"/", false, 6, Op::kDiv},  {"%", false, 6, Op::kMod},
 };
 constexpr int kIsPrec = 4;  // x IS [NOT] NULL | UNDEFINED binds as a comparison
+constexpr int kInPrec = 4;  // x [NOT] IN array too
 constexpr int kNotPrec = 3;
 constexpr int kNegPrec = 7;
 
@@ -164,6 +166,9 @@ Result<AstPtr> Parser::ParseBinary(int min_prec) {
       left = IsPredicate(std::move(left), undefined_only, negate, pos);
       continue;
     }
+    // x NOT IN array: NOT (x IN array).
+    bool not_in = PeekKeyword("NOT") && PeekKeyword("IN", 1) && kInPrec > min_prec;
+    if (not_in) Next();
     const InfixOp* found = nullptr;
     for (const InfixOp& op : kInfix) {
       bool match = op.keyword ? PeekKeyword(op.spelling) : PeekOp(op.spelling);
@@ -184,6 +189,12 @@ Result<AstPtr> Parser::ParseBinary(int min_prec) {
     node->kids.push_back(std::move(left));
     node->kids.push_back(std::move(right).value());
     left = std::move(node);
+    if (not_in) {
+      AstPtr negated = MakeNode(AstKind::kUnary, pos);
+      negated->op = Op::kNot;
+      negated->kids.push_back(std::move(left));
+      left = std::move(negated);
+    }
   }
 }
 

@@ -4,8 +4,8 @@
 // expected: "column 18: expected FROM after the select list, found 'WHERE'".
 // Thread-compatible.
 //
-// Precedence, loosest first: OR; AND; NOT; = <> != < <= > >= and IS [NOT] NULL |
-// UNDEFINED; + -; * / %; unary -; postfix .name and [index]. A nested query,
+// Precedence, loosest first: OR; AND; NOT; = <> != < <= > >=, [NOT] IN and IS [NOT]
+// NULL | UNDEFINED; + -; * / %; unary -; postfix .name and [index]. A nested query,
 // "(SELECT [VALUE] <select list> FROM <array> [WHERE <condition>])", is an operand: the
 // select list and WHERE read each element of the array. `x IS NULL` is true for
 // null and for a missing field (as SQL engines read a missing column); `x IS UNDEFINED`

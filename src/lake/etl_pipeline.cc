@@ -210,6 +210,7 @@ EtlType InferType(const Ast& a, const std::vector<OutputColumn>& cols) {
       using expr::Op;
       switch (a.op) {
         case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe:
+        case Op::kIn:
         case Op::kAnd: case Op::kOr: return EtlType::kBoolean;
         case Op::kDiv: return EtlType::kDouble;
         default: {
