@@ -120,7 +120,9 @@ struct RulesEngine::Original {
 // One PUBLISH's outstanding firehose records and s3 objects. `done` runs when the last
 // one settles.
 struct RulesEngine::Pending {
-  std::unique_ptr<Original> original;  // set before the first Put, then read-only
+  // The copy of the message the rules' failure reports share: made on OnPublish's
+  // thread, once, and read only through the reports (which hold it) afterwards.
+  std::shared_ptr<const Original> original;
   broker::PublishDone done;
   std::shared_ptr<const RuleSet> set;  // keeps the rules alive until the last callback
   std::atomic<int> outstanding{1};  // 1 for OnPublish itself, released at its end
@@ -128,6 +130,24 @@ struct RulesEngine::Pending {
 
   void Release() {
     if (outstanding.fetch_sub(1, std::memory_order_acq_rel) == 1 && done) done(verdict.load());
+  }
+};
+
+// One rule's failed actions on one message. As in AWS IoT, the error action gets one
+// document per rule and message listing every failure, sent once the last of the
+// rule's actions has settled (an http request after its retries).
+struct RulesEngine::FailureReport {
+  std::shared_ptr<const RuleSet> set;  // keeps `rule` alive
+  const CompiledRule* rule = nullptr;
+  std::shared_ptr<const Original> original;
+  std::vector<expr::Value> variables;  // the rule's SET values for the message
+  std::mutex mu;
+  std::vector<ActionFailure> failures;
+  std::atomic<int> outstanding{1};  // 1 for RunActions itself
+
+  void Add(ActionFailure f) {
+    std::lock_guard<std::mutex> lock(mu);
+    failures.push_back(std::move(f));
   }
 };
 
@@ -218,14 +238,14 @@ void RulesEngine::Settle(const CompiledRule& rule, const RuleMetrics* rm,
                          const std::shared_ptr<Pending>& pending) {
   if (!out.ok()) {
     rm->errors->Add();
-    RunErrorAction(rule, m, out.status().message(), "");
+    Log()->debug("rule={} topic={} failed: {}", rule.name(), m.topic, out.status().message());
+    RunErrorAction(rule, m, {{"", "", out.status().message()}});
     return;
   }
   if (!out->has_value()) return;
   rm->matched->Add();
   RunActions(rule, rm, **out, m, pending);
 }
-
 bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm,
                                     std::string_view output, int64_t arrival_ms,
                                     broker::PublishDone& done) {
@@ -260,15 +280,65 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
   return true;
 }
 
+std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
+    const CompiledRule& rule, const MessageContext& m, Pending& pending) {
+  if (!rule.definition().error_action) return nullptr;
+  if (!pending.original) {
+    auto o = std::make_shared<Original>(Original{std::string(m.topic), std::string(m.payload),
+                                                 std::string(m.client_id), m.received_at_ms,
+                                                 std::string(m.source_ip), std::nullopt});
+    if (m.properties) o->properties = *m.properties;
+    pending.original = std::move(o);
+  }
+  auto report = std::make_shared<FailureReport>();
+  report->set = pending.set;
+  report->rule = &rule;
+  report->original = pending.original;
+  // The values the actions saw, for the error action's templates: a variable is set once
+  // per message (newuuid() included).
+  if (m.variables != nullptr && &m.variables->variables() == &rule.variables()) {
+    report->variables = m.variables->Snapshot();
+  }
+  return report;
+}
+
+void RulesEngine::Fail(const RuleMetrics& rm, const CompiledRule& rule,
+                       FailureReport* report, ActionFailure failure) {
+  rm.action_failures->Add();
+  Log()->debug("rule={} {} action on {} failed: {}", rule.name(), failure.action,
+               failure.resource, failure.message);
+  if (report != nullptr) report->Add(std::move(failure));
+}
+
+void RulesEngine::ReleaseReport(const std::shared_ptr<FailureReport>& report) {
+  if (!report || report->outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  std::vector<ActionFailure> failures;
+  {
+    std::lock_guard<std::mutex> lock(report->mu);
+    failures.swap(report->failures);
+  }
+  if (failures.empty()) return;
+  const Original& o = *report->original;
+  MessageContext again(o.topic, o.payload);
+  again.client_id = o.client_id;
+  again.received_at_ms = o.received_at_ms;
+  again.source_ip = o.source_ip;
+  if (o.properties) again.properties = &*o.properties;
+  expr::VariableBinding bind(report->rule->variables(), again, &report->variables);
+  RunErrorAction(*report->rule, again, failures);
+}
+
 void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                              const MessageContext& m, const std::shared_ptr<Pending>& pending) {
   const auto& actions = rule.definition().actions;
-  KeptVariables kept;
+  // Null for a rule without an error action: its failures are counted and logged only.
+  std::shared_ptr<FailureReport> report = StartReport(rule, m, *pending);
   for (size_t i = 0; i < actions.size(); ++i) {
     if (const auto* fh = std::get_if<FirehoseAction>(&actions[i])) {
+      const std::string& stream = fh->delivery_stream_name;
       if (sink_ == nullptr) {
-        rm->action_failures->Add();
-        RunErrorAction(rule, m, "no delivery streams are configured", "FirehoseAction");
+        Fail(*rm, rule, report.get(),
+             {"FirehoseAction", stream, "no delivery streams are configured"});
         continue;
       }
       std::vector<std::string> records;
@@ -276,9 +346,8 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         // batchMode: the output is a JSON array whose elements are the records.
         auto elements = BatchRecords(out.payload);
         if (!elements.ok()) {
-          rm->action_failures->Add();
-          RunErrorAction(rule, m, "firehose batchMode: " + elements.status().message(),
-                         "FirehoseAction");
+          Fail(*rm, rule, report.get(),
+               {"FirehoseAction", stream, "firehose batchMode: " + elements.status().message()});
           continue;
         }
         records = std::move(*elements);
@@ -287,16 +356,20 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         records.back().reserve(out.payload.size() + fh->separator.size());
         records.back() = out.payload;
       }
-      const KeptVariables& vars = KeepOriginal(rule, m, *pending, &kept);
       for (std::string& record : records) {
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-        sink_->Put(fh->delivery_stream_name, record, m.received_at_ms,
-                   [this, pending, rm, &rule, fh, vars](const Status& s, uint64_t) {
+        if (report) report->outstanding.fetch_add(1, std::memory_order_relaxed);
+        sink_->Put(stream, record, m.received_at_ms,
+                   [this, pending, report, rm, &rule, fh](const Status& s, uint64_t) {
                      if (!s.ok()) {
-                       ActionFailed(rule, "delivery stream '" + fh->delivery_stream_name + "'",
-                                    "FirehoseAction", IsPermanent(s), *rm, s, *pending, vars);
+                       std::string where = "delivery stream '" + fh->delivery_stream_name + "'";
+                       ActionFailed(rule, where,
+                                    {"FirehoseAction", fh->delivery_stream_name,
+                                     where + ": " + s.message()},
+                                    IsPermanent(s), *rm, s, *pending, report.get());
                      }
+                     ReleaseReport(report);
                      pending->Release();
                    });
       }
@@ -305,87 +378,70 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       auto properties = topic.ok() ? rule.RepublishProperties(static_cast<int>(i), m)
                                    : Result<mqtt::Properties>(topic.status());
       if (!properties.ok()) {
-        rm->action_failures->Add();
-        RunErrorAction(rule, m, properties.status().message(), "RepublishAction");
+        Fail(*rm, rule, report.get(),
+             {"RepublishAction", topic.ok() ? *topic : rp->topic, properties.status().message()});
         continue;
       }
       publish_(*topic, out.payload, rp->qos, std::move(*properties));
     } else if (const auto* s3 = std::get_if<S3Action>(&actions[i])) {
       if (objects_ == nullptr) {
-        rm->action_failures->Add();
-        RunErrorAction(rule, m, "no object store is configured", "S3Action");
+        Fail(*rm, rule, report.get(),
+             {"S3Action", s3->bucket_name, "no object store is configured"});
         continue;
       }
       auto key = rule.ObjectKey(static_cast<int>(i), m);
       if (!key.ok()) {
-        rm->action_failures->Add();
-        RunErrorAction(rule, m, key.status().message(), "S3Action");
+        Fail(*rm, rule, report.get(), {"S3Action", s3->bucket_name, key.status().message()});
         continue;
       }
-      const KeptVariables& vars = KeepOriginal(rule, m, *pending, &kept);
       pending->outstanding.fetch_add(1, std::memory_order_relaxed);
+      if (report) report->outstanding.fetch_add(1, std::memory_order_relaxed);
       std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "'";
       objects_->Put(s3->bucket_name, std::move(*key), out.payload,
-                    [this, pending, rm, &rule, vars, where = std::move(where)](const Status& s) {
+                    [this, pending, report, rm, &rule, s3,
+                     where = std::move(where)](const Status& s) {
                       if (!s.ok()) {
-                        ActionFailed(rule, where, "S3Action", IsPermanentForObjects(s), *rm, s,
-                                     *pending, vars);
+                        ActionFailed(rule, where,
+                                     {"S3Action", s3->bucket_name, where + ": " + s.message()},
+                                     IsPermanentForObjects(s), *rm, s, *pending, report.get());
                       }
+                      ReleaseReport(report);
                       pending->Release();
                     });
-    } else if (std::holds_alternative<HttpAction>(actions[i])) {
+    } else if (const auto* http = std::get_if<HttpAction>(&actions[i])) {
       auto request = http_ ? rule.HttpRequest(static_cast<int>(i), m)
                            : Result<HttpRequestParts>(
                                  FailedPrecondition("no http action client is configured"));
       if (!request.ok()) {
-        rm->action_failures->Add();
-        RunErrorAction(rule, m, request.status().message(), "HttpAction");
+        Fail(*rm, rule, report.get(), {"HttpAction", http->url, request.status().message()});
         continue;
       }
-      // Not waited for: `pending` is kept only for the rule set and the message's copy,
-      // which a failure's error action needs.
-      const KeptVariables& vars = KeepOriginal(rule, m, *pending, &kept);
+      // Not waited for by the acknowledgement; the report (and with it the rule's error
+      // document) waits for it.
+      if (report) report->outstanding.fetch_add(1, std::memory_order_relaxed);
+      std::string url = request->base + request->target;
       HttpPost post{std::move(request->base), std::move(request->target),
                     std::move(request->headers), out.payload};
-      http_->Post(std::move(post), [this, pending, rm, &rule, vars](const Status& s) {
-        if (s.ok()) return;
-        rm->action_failures->Add();
-        if (uint64_t held; RefusedThrottle().Allow(&held)) {
-          Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
-                      rule.name(), s.message(), held);
+      http_->Post(std::move(post), [this, report, rm, &rule, url = std::move(url)](const Status& s) {
+        if (!s.ok()) {
+          if (uint64_t held; RefusedThrottle().Allow(&held)) {
+            Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
+                        rule.name(), s.message(), held);
+          }
+          Fail(*rm, rule, report.get(), {"HttpAction", url, s.message()});
         }
-        RunErrorActionOnOriginal(rule, *pending, s.message(), "HttpAction", vars);
+        ReleaseReport(report);
       });
     }
   }
-}
-
-const RulesEngine::KeptVariables& RulesEngine::KeepOriginal(const CompiledRule& rule,
-                                                           const MessageContext& m,
-                                                           Pending& pending, KeptVariables* kept) {
-  if (!rule.definition().error_action) return *kept;
-  // The values the actions saw, for the error action's templates: a variable is set once
-  // per message (newuuid() included).
-  if (!*kept && m.variables != nullptr && &m.variables->variables() == &rule.variables()) {
-    *kept = std::make_shared<const std::vector<expr::Value>>(m.variables->Snapshot());
-  }
-  // A sink failure is reported after OnPublish returned, when `m`'s views are gone: keep a
-  // copy of the message, once per message and only for rules that can use it.
-  if (!pending.original) {
-    pending.original = std::make_unique<Original>(Original{
-        std::string(m.topic), std::string(m.payload), std::string(m.client_id), m.received_at_ms,
-        std::string(m.source_ip), std::nullopt});
-    if (m.properties) pending.original->properties = *m.properties;
-  }
-  return *kept;
+  ReleaseReport(report);
 }
 
 void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what,
-                               const std::string& action_type, bool permanent,
-                               const RuleMetrics& rm, const Status& s, Pending& pending,
-                               const KeptVariables& variables) {
-  rm.action_failures->Add();
+                               ActionFailure failure, bool permanent, const RuleMetrics& rm,
+                               const Status& s, Pending& pending, FailureReport* report) {
   if (!permanent && pending.done) {
+    rm.action_failures->Add();
     // The device sends the message again: nothing goes to the error action.
     pending.verdict.store(TransientRefusal(s));
     if (uint64_t held; RefusedThrottle().Allow(&held)) {
@@ -395,38 +451,26 @@ void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what
     }
     return;
   }
-  RunErrorActionOnOriginal(rule, pending, what + ": " + s.message(), action_type, variables);
-}
-
-void RulesEngine::RunErrorActionOnOriginal(const CompiledRule& rule, const Pending& pending,
-                                           const std::string& failure,
-                                           const std::string& action_type,
-                                           const KeptVariables& variables) {
-  if (!pending.original) return;  // the rule has no error action
-  const Original& o = *pending.original;
-  MessageContext again(o.topic, o.payload);
-  again.client_id = o.client_id;
-  again.received_at_ms = o.received_at_ms;
-  again.source_ip = o.source_ip;
-  if (o.properties) again.properties = &*o.properties;
-  expr::VariableBinding bind(rule.variables(), again, variables.get());
-  RunErrorAction(rule, again, failure, action_type);
+  Fail(rm, rule, report, std::move(failure));
 }
 
 void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,
-                                 const std::string& failure, const std::string& action_type) {
+                                 const std::vector<ActionFailure>& failures) {
   const auto& error_action = rule.definition().error_action;
-  Log()->debug("rule={} topic={} failed: {}", rule.name(), m.topic, failure);
   if (!error_action) return;
-  nlohmann::json failures = nlohmann::json::array();
-  failures.push_back({{"failedAction", action_type.empty() ? "RuleEvaluation" : action_type},
-                      {"errorMessage", failure}});
+  nlohmann::json list = nlohmann::json::array();
+  for (const ActionFailure& f : failures) {
+    nlohmann::json entry = {{"failedAction", f.action.empty() ? "RuleEvaluation" : f.action}};
+    if (!f.resource.empty()) entry["failedResource"] = f.resource;
+    entry["errorMessage"] = f.message;
+    list.push_back(std::move(entry));
+  }
   nlohmann::json doc = {{"ruleName", rule.name()},
                         {"topic", std::string(m.topic)},
                         {"clientId", std::string(m.client_id)},
                         {"timestamp", m.received_at_ms},
                         {"base64OriginalPayload", Base64Encode(m.payload)},
-                        {"failures", failures}};
+                        {"failures", list}};
   std::string text = doc.dump();
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
     if (sink_ == nullptr) return;

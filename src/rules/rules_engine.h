@@ -14,7 +14,9 @@
 //    a request that fails, after the sink's retries, goes to the error action.
 // A rule that fails on a message (evaluation error, a republish topic that renders
 // invalid, a firehose stream that does not exist) sends an error document to its
-// errorAction, if it has one, and the engine goes on with the next rule.
+// errorAction, if it has one, and the engine goes on with the next rule: one document
+// per rule and message, listing every action that failed (failedAction,
+// failedResource, errorMessage), once the last of them has settled.
 //
 // Acknowledgement: for QoS 1/2 the broker's `done(kAccepted)` is called only when every
 // firehose record of the message is durable in its stream and every s3 object of it is
@@ -36,6 +38,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "base/metrics.h"
 #include "broker/hooks.h"
@@ -90,24 +93,29 @@ class RulesEngine : public broker::MessageInterceptor {
  private:
   struct Pending;
   struct Original;
-  // One rule's SET values for a message, kept for an error action that runs after
-  // OnPublish returned (null: nothing to keep).
-  using KeptVariables = std::shared_ptr<const std::vector<expr::Value>>;
-  // An action's record or object was refused: `what` names where it went ("delivery
-  // stream 'x'"), `action_type` is the error document's ("FirehoseAction"). Not
-  // `permanent`: the message is refused so that the device sends it again.
-  void ActionFailed(const CompiledRule& rule, const std::string& what,
-                    const std::string& action_type, bool permanent, const RuleMetrics& rm,
-                    const Status& s, Pending& pending, const KeptVariables& variables);
-  // The error action, on the copy of the message KeepOriginal kept (none: nothing), with
-  // the rule's SET values it kept.
-  void RunErrorActionOnOriginal(const CompiledRule& rule, const Pending& pending,
-                                const std::string& failure, const std::string& action_type,
-                                const KeptVariables& variables);
-  // Keeps a copy of the message for an error action that runs after OnPublish returned,
-  // and returns the rule's SET values for it (once per rule: `*kept` is reused).
-  static const KeptVariables& KeepOriginal(const CompiledRule& rule, const MessageContext& m,
-                                           Pending& pending, KeptVariables* kept);
+  struct FailureReport;
+  // One failed action: the error document's failedAction ("FirehoseAction"; "" for the
+  // rule's evaluation), failedResource (the stream, bucket, topic or URL) and message.
+  struct ActionFailure {
+    std::string action, resource, message;
+  };
+  // The report of `rule`'s failures on `m` (null when the rule has no error action):
+  // keeps a copy of the message, shared by the rules through `pending`, and the rule's
+  // SET values.
+  static std::shared_ptr<FailureReport> StartReport(const CompiledRule& rule,
+                                                    const MessageContext& m, Pending& pending);
+  // An action failed for good: counted, logged, added to the report (if any).
+  static void Fail(const RuleMetrics& rm, const CompiledRule& rule, FailureReport* report,
+                   ActionFailure failure);
+  // One of the report's actions settled; after the last, the error document goes out
+  // if anything failed.
+  void ReleaseReport(const std::shared_ptr<FailureReport>& report);
+  // A record or object was refused: `what` names where it went ("delivery stream 'x'").
+  // Not `permanent`: the message is refused so that the device sends it again;
+  // otherwise `failure` goes to the report.
+  void ActionFailed(const CompiledRule& rule, const std::string& what, ActionFailure failure,
+                    bool permanent, const RuleMetrics& rm, const Status& s, Pending& pending,
+                    FailureReport* report);
   // One rule whose only action is a plain firehose and that has no error action, the
   // common `SELECT * ... -> stream` case: the record goes to the sink with the broker's
   // `done` and nothing else allocated. False when the rule is not of that shape.
@@ -119,8 +127,10 @@ class RulesEngine : public broker::MessageInterceptor {
               const std::shared_ptr<Pending>& pending);
   void RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                   const MessageContext& m, const std::shared_ptr<Pending>& pending);
+  // Sends the error document listing `failures` to the rule's error action, its
+  // templates rendered for `m`.
   void RunErrorAction(const CompiledRule& rule, const MessageContext& m,
-                      const std::string& failure, const std::string& action_type);
+                      const std::vector<ActionFailure>& failures);
 
   const RuleSetHolder* rules_;
   RecordSink* sink_;

@@ -458,6 +458,49 @@ TEST_F(RulesEngineTest, SetVariablesHoldOneValuePerMessage) {
   EXPECT_NE(nlohmann::json::parse(published_[2].payload)["id"], id);
 }
 
+// As in AWS IoT, one error document per rule and message lists every action that
+// failed, with the resource it failed on, once the last action has settled.
+TEST_F(RulesEngineTest, OneErrorDocumentListsEveryFailedActionOfTheMessage) {
+  ASSERT_TRUE(registry_->Create("fanout", R"({"sql": "SELECT * FROM 'cams/+/frame'",
+    "actions": [{"republish": {"topic": "out/${bad}"}},
+                {"firehose": {"deliveryStreamName": "frames"}},
+                {"s3": {"bucketName": "archive", "key": "${topic(2)}.json"}},
+                {"firehose": {"deliveryStreamName": "gone"}}],
+    "errorAction": {"republish": {"topic": "errors/${topic(2)}"}}})").ok());
+  sink_.answers["gone"] = NotFound("delivery stream 'gone' does not exist");
+  objects_.defer = true;
+  objects_.answer = InvalidArgument("key refused");
+  // "out/" + "a/#" is no topic name: the republish fails now; the stream 'gone' as soon as
+  // its record is put; the object only when the store answers.
+  EXPECT_EQ(Publish("cams/c1/frame", R"({"bad":"a/#"})", mqtt::QoS::kAtLeastOnce), -1);
+  EXPECT_TRUE(published_.empty()) << "the error document went out before the s3 action settled";
+  ASSERT_EQ(objects_.deferred.size(), 1u);
+  objects_.deferred[0]();
+  EXPECT_EQ(*last_ack_, 1);
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].topic, "errors/c1");
+  auto doc = nlohmann::json::parse(published_[0].payload);
+  EXPECT_EQ(doc["ruleName"], "fanout");
+  ASSERT_EQ(doc["failures"].size(), 3u) << doc.dump();
+  std::map<std::string, nlohmann::json> by_resource;
+  for (const auto& f : doc["failures"]) by_resource[f["failedResource"].get<std::string>()] = f;
+  EXPECT_EQ(by_resource["out/${bad}"]["failedAction"], "RepublishAction");
+  EXPECT_EQ(by_resource["gone"]["failedAction"], "FirehoseAction");
+  EXPECT_EQ(by_resource["gone"]["errorMessage"],
+            "delivery stream 'gone': delivery stream 'gone' does not exist");
+  EXPECT_EQ(by_resource["archive"]["failedAction"], "S3Action");
+  EXPECT_EQ(by_resource["archive"]["errorMessage"], "bucket 'archive' key 'c1.json': key refused");
+  EXPECT_EQ(sink_.records["frames"].size(), 1u);
+  EXPECT_EQ(table_.For("fanout")->action_failures->Value(), 3u);
+  // A message on which nothing fails sends no document.
+  objects_.defer = false;
+  objects_.answer = Status::Ok();
+  sink_.answers.erase("gone");
+  EXPECT_EQ(Publish("cams/c2/frame", R"({"bad":"fine"})", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(published_.size(), 2u);  // the republish itself, no error document
+  EXPECT_EQ(published_[1].topic, "out/fine");
+}
+
 TEST_F(RulesEngineTest, HttpActionPostsWithoutHoldingTheAcknowledgement) {
   ASSERT_TRUE(registry_->Create("alarms", R"({"sql": "SELECT level FROM 'devices/+/alarm'",
     "actions": [{"http": {"url": "https://hooks.example/alarm/${topic(2)}",
