@@ -402,8 +402,8 @@ class Compiler {
     }
     if (vars == nullptr || vars->empty()) {
       return Error(ast.pos, "unknown variable " + name +
-                                ": variables come from a SET clause before SELECT, as in "
-                                "SET @" + ast.name + " = <expression> SELECT ...");
+                                ": only a rule's SET clause sets variables (SET @" + ast.name +
+                                " = <expression> SELECT ...)");
     }
     return Error(ast.pos, "unknown variable " + name + " (set: " +
                               vars->NameList(vars->size()) + ")");

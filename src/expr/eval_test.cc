@@ -294,6 +294,20 @@ TEST(EvalTest, ParseTimeFunction) {
   });
 }
 
+// An expression on its own (an ETL filter, a template checked before its rule) has no
+// SET clause: a variable is an error naming it, and '@' must start a name.
+TEST(EvalTest, VariablesNeedASetClause) {
+  auto e = Expression::Compile("count + @x");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().message(),
+            "column 9: unknown variable '@x': only a rule's SET clause sets variables (SET @x = "
+            "<expression> SELECT ...)");
+  auto at = Expression::Compile("count + @");
+  ASSERT_FALSE(at.ok());
+  EXPECT_EQ(at.status().message(),
+            "column 9: '@' must be followed by a variable name (letters, digits, '_')");
+}
+
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {
   auto bad_letter = Expression::Compile("parse_time('yyyy-qq', 0)");
   ASSERT_FALSE(bad_letter.ok());

@@ -114,8 +114,8 @@ TEST(RuleSqlTest, VariablesAreCheckedWhenTheRuleCompiles) {
     return r.ok() ? std::string("OK") : r.status().message();
   };
   EXPECT_EQ(error_of("SELECT @nope AS x FROM 'a/b'"),
-            "topicRulePayload.sql: column 8: unknown variable '@nope': variables come from a "
-            "SET clause before SELECT, as in SET @nope = <expression> SELECT ...");
+            "topicRulePayload.sql: column 8: unknown variable '@nope': only a rule's SET "
+            "clause sets variables (SET @nope = <expression> SELECT ...)");
   EXPECT_EQ(error_of("SET @a = 1, @c = 2 SELECT x FROM 'a/b' WHERE @b"),
             "topicRulePayload.sql: column 46: unknown variable '@b' (set: @a, @c)");
   EXPECT_EQ(error_of("SET @a = @b + 1, @b = 2 SELECT @a FROM 'a/b'"),

@@ -246,6 +246,7 @@ void RulesEngine::Settle(const CompiledRule& rule, const RuleMetrics* rm,
   rm->matched->Add();
   RunActions(rule, rm, **out, m, pending);
 }
+
 bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics* rm,
                                     std::string_view output, int64_t arrival_ms,
                                     broker::PublishDone& done) {
