@@ -20,7 +20,7 @@ using nlohmann::json;
 std::string StreamPath(const std::string& name) { return "/v1/streams/" + net::UrlEncode(name); }
 
 struct CreateArgs {
-  std::string name, bucket, prefix, error_prefix, compression = "none";
+  std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC";
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -32,7 +32,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
             {"error_prefix", a.error_prefix},
             {"buffer_size_mib", a.buffer_size_mib},
             {"buffer_interval_s", a.buffer_interval_s},
-            {"compression", a.compression}};
+            {"compression", a.compression},
+            {"time_zone", a.time_zone}};
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -40,7 +41,7 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 // The settings `stream update` was given; those not given keep their values.
 struct UpdateArgs {
   std::string name;
-  std::optional<std::string> bucket, prefix, error_prefix, compression;
+  std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone;
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -52,11 +53,12 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
   if (a.buffer_size_mib) body["buffer_size_mib"] = *a.buffer_size_mib;
   if (a.buffer_interval_s) body["buffer_interval_s"] = *a.buffer_interval_s;
   if (a.compression) body["compression"] = *a.compression;
+  if (a.time_zone) body["time_zone"] = *a.time_zone;
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
-                                "--compression"));
+                                "--compression, --time-zone"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -159,8 +161,8 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("name", args->name, "stream name ([A-Za-z0-9_.-], up to 64)")->required();
   create->add_option("--bucket", args->bucket, "destination bucket in the lake")->required();
   create->add_option("--prefix", args->prefix,
-                     "key prefix; default YYYY/MM/DD/HH/ (UTC). Supports !{timestamp:yyyy/MM/dd/HH} "
-                     "and !{partitionKeyFromQuery:<field>}");
+                     "key prefix; default YYYY/MM/DD/HH/ (in --time-zone). Supports "
+                     "!{timestamp:yyyy/MM/dd/HH} and !{partitionKeyFromQuery:<field>}");
   create->add_option("--error-prefix", args->error_prefix,
                      "key prefix for records that cannot be delivered (supports !{firehose:error-output-type})");
   create->add_option("--buffer-size-mib", args->buffer_size_mib, "deliver when a buffer holds this many MiB (1..128)")
@@ -168,12 +170,16 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--buffer-interval-s", args->buffer_interval_s, "or when its oldest record is this old (0..900)")
       ->capture_default_str();
   create->add_option("--compression", args->compression, "none or gzip")->capture_default_str();
+  create->add_option("--time-zone", args->time_zone,
+                     "the clock of the keys' times (prefix and object name): an IANA name such "
+                     "as Asia/Tokyo, UTC, or an offset such as +05:30")
+      ->capture_default_str();
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
   auto update_args = std::make_shared<UpdateArgs>();
   auto* update = stream->add_subcommand(
-      "update", "Change a stream's bucket, prefixes, buffering or compression while it runs "
+      "update", "Change a stream's bucket, prefixes, buffering, compression or time zone while it runs "
                 "(what is buffered is delivered as it was)");
   update->add_option("name", update_args->name, "stream name")->required();
   update->add_option("--bucket", update_args->bucket, "destination bucket in the lake");
@@ -182,6 +188,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   update->add_option("--buffer-size-mib", update_args->buffer_size_mib, "deliver when a buffer holds this many MiB (1..128)");
   update->add_option("--buffer-interval-s", update_args->buffer_interval_s, "or when its oldest record is this old (0..900)");
   update->add_option("--compression", update_args->compression, "none or gzip");
+  update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "expr/time_zone.h"
+#include "base/time_zone.h"
 
 namespace tributary::expr {
 

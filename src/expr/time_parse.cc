@@ -7,7 +7,7 @@
 #include "expr/civil_time.h"
 #include "expr/time_format.h"
 #include "expr/time_pattern.h"
-#include "expr/time_zone.h"
+#include "base/time_zone.h"
 
 namespace tributary::expr {
 namespace {

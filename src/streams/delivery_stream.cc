@@ -71,8 +71,12 @@ Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeD
   TRY_ASSIGN(KeyTemplate error_prefix,
              KeyTemplate::Parse(config.effective_error_prefix(), KeyTemplate::Use::kErrorPrefix,
                                 "error_prefix"));
-  return std::make_shared<const Destination>(Destination{
-      generation, config, std::move(prefix), std::move(error_prefix), std::move(bucket)});
+  auto zone = TimeZone::Find(config.time_zone);
+  if (!zone.ok()) return zone.status().WithContext("time_zone");
+  return std::make_shared<const Destination>(Destination{generation, config, std::move(prefix),
+                                                         std::move(error_prefix),
+                                                         std::move(zone).value(),
+                                                         std::move(bucket)});
 }
 
 Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
@@ -520,9 +524,10 @@ bool DeliveryStream::Deliver(Buffer& b) {
   }
   KeyContext context;
   context.time_ms = b.oldest_arrival_ms;
+  context.zone = dest.zone.get();
   context.partition_values = b.partition_values;
   std::string object_name =
-      ObjectName(config.name, b.oldest_arrival_ms, NewUuid(), compression);
+      ObjectName(config.name, b.oldest_arrival_ms, NewUuid(), compression, context.zone);
   objstore::PutOptions put;
   put.metadata["first-record-id"] = RecordId(epoch_, b.seqs.front());
   put.metadata["last-record-id"] = RecordId(epoch_, b.seqs.back());

@@ -108,6 +108,7 @@ class DeliveryStream {
     StreamConfig config;
     KeyTemplate prefix;
     KeyTemplate error_prefix;
+    std::shared_ptr<const TimeZone> zone;  // the config's time_zone, for keys
     std::shared_ptr<objstore::ObjectStore> bucket;
   };
   static Result<std::shared_ptr<const Destination>> MakeDestination(

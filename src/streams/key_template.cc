@@ -55,8 +55,10 @@ bool IsFieldName(std::string_view s) {
 
 }  // namespace
 
-std::string FormatUtc(int64_t unix_ms, std::string_view pattern) {
+std::string FormatTime(int64_t unix_ms, std::string_view pattern, const TimeZone* zone) {
   std::time_t secs = static_cast<std::time_t>(unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000);
+  // The zone's wall clock is UTC shifted by its offset at that instant.
+  if (zone != nullptr) secs += zone->PeriodAt(secs).utc_offset_seconds;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   std::string out;
@@ -80,9 +82,9 @@ std::string FormatUtc(int64_t unix_ms, std::string_view pattern) {
 }
 
 std::string ObjectName(std::string_view stream, int64_t time_ms, std::string_view uuid,
-                       Compression compression) {
-  std::string name = fmt::format("{}-1-{}-{}", stream, FormatUtc(time_ms, "yyyy-MM-dd-HH-mm-ss"),
-                                 uuid);
+                       Compression compression, const TimeZone* zone) {
+  std::string name = fmt::format("{}-1-{}-{}", stream,
+                                 FormatTime(time_ms, "yyyy-MM-dd-HH-mm-ss", zone), uuid);
   if (compression == Compression::kGzip) name += ".gz";
   return name;
 }
@@ -163,7 +165,7 @@ std::string KeyTemplate::Render(const KeyContext& context) const {
         out += part.text;
         break;
       case Part::Kind::kTime:
-        out += FormatUtc(context.time_ms, part.text);
+        out += FormatTime(context.time_ms, part.text, context.zone);
         break;
       case Part::Kind::kPartition:
         if (part.field_index < context.partition_values.size()) {

@@ -9,7 +9,8 @@
 //   "d=!{partitionKeyFromQuery:device}/!{timestamp:HH}/"  with {"device":"s1"}  d=s1/14/
 //   "errors/!{firehose:error-output-type}/"       errors/partitioning-failed/
 //
-// Timestamp patterns are Java DateTimeFormatter-like: yyyy MM dd HH mm ss, in UTC; any other
+// Timestamp patterns are Java DateTimeFormatter-like: yyyy MM dd HH mm ss, in the stream's
+// time zone (UTC unless the stream names another, as Firehose's CustomTimeZone); any other
 // letter is an error, other characters are copied. partitionKeyFromQuery takes a top-level
 // field name of the JSON record ([A-Za-z0-9_-]+). firehose:error-output-type is only valid
 // in an error prefix; partitionKeyFromQuery only in a prefix (as in Firehose).
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/time_zone.h"
 #include "streams/stream_config.h"
 
 namespace tributary::streams {
@@ -33,6 +35,7 @@ inline constexpr std::string_view kDeliveryFailed = "delivery-failed";
 
 struct KeyContext {
   int64_t time_ms = 0;  // Unix ms: arrival time of the object's oldest record
+  const TimeZone* zone = nullptr;  // where time_ms is read; null: UTC
   // One value per KeyTemplate::partition_fields(), in that order.
   std::vector<std::string> partition_values;
   std::string_view error_output_type;
@@ -59,11 +62,13 @@ class KeyTemplate {
   std::vector<std::string> fields_;
 };
 
-// Formats Unix ms in UTC with a checked pattern of yyyy MM dd HH mm ss.
-std::string FormatUtc(int64_t unix_ms, std::string_view pattern);
+// Formats Unix ms with a checked pattern of yyyy MM dd HH mm ss, as the wall clock of
+// `zone` reads (null: UTC).
+std::string FormatTime(int64_t unix_ms, std::string_view pattern, const TimeZone* zone = nullptr);
 
-// Firehose's object name: "<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>", plus ".gz" for gzip.
+// Firehose's object name: "<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>", plus ".gz" for gzip;
+// the time as `zone` reads it (null: UTC), as the prefix's.
 std::string ObjectName(std::string_view stream, int64_t time_ms, std::string_view uuid,
-                       Compression compression);
+                       Compression compression, const TimeZone* zone = nullptr);
 
 }  // namespace tributary::streams

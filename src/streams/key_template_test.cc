@@ -90,7 +90,36 @@ TEST(KeyTemplateTest, ObjectNameIsFirehoseShaped) {
   EXPECT_EQ(ObjectName("pollution", kTime, "u-u-i-d", Compression::kNone),
             "pollution-1-2026-11-30-14-02-11-u-u-i-d");
   EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kGzip), "p-1-2026-11-30-14-02-11-x.gz");
-  EXPECT_EQ(FormatUtc(0, "yyyy/MM/dd/HH:mm:ss"), "1970/01/01/00:00:00");
+  EXPECT_EQ(FormatTime(0, "yyyy/MM/dd/HH:mm:ss"), "1970/01/01/00:00:00");
+}
+
+// A stream's time zone (Firehose's CustomTimeZone) sets the clock of the default prefix,
+// !{timestamp:...} and the object name alike, daylight saving included.
+TEST(KeyTemplateTest, TimesAreReadInTheStreamsTimeZone) {
+  auto tokyo = TimeZone::Find("Asia/Tokyo");
+  auto paris = TimeZone::Find("Europe/Paris");
+  auto india = TimeZone::Find("+05:30");
+  ASSERT_TRUE(tokyo.ok() && paris.ok() && india.ok());
+  auto def = KeyTemplate::Parse("", KeyTemplate::Use::kPrefix, "prefix");
+  auto custom = KeyTemplate::Parse("d/!{timestamp:yyyy-MM-dd HH:mm}/", KeyTemplate::Use::kPrefix,
+                                   "prefix");
+  ASSERT_TRUE(def.ok() && custom.ok());
+  KeyContext at;
+  at.time_ms = kTime;  // 2026-11-30 14:02:11.5 UTC
+  at.zone = tokyo->get();
+  EXPECT_EQ(def->Render(at), "2026/11/30/23/");
+  EXPECT_EQ(custom->Render(at), "d/2026-11-30 23:02/");
+  at.zone = india->get();
+  EXPECT_EQ(def->Render(at), "2026/11/30/19/");  // 19:32
+  at.zone = paris->get();  // CET (+1) in November
+  EXPECT_EQ(custom->Render(at), "d/2026-11-30 15:02/");
+  at.time_ms = 1782820800000;  // 2026-06-30 12:00 UTC: CEST (+2)
+  EXPECT_EQ(custom->Render(at), "d/2026-06-30 14:00/");
+  // Past midnight in Tokyo: the date moves too.
+  EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kNone, tokyo->get()),
+            "p-1-2026-11-30-23-02-11-x");
+  EXPECT_EQ(ObjectName("p", 1796047331500 + 3600000, "x", Compression::kNone, tokyo->get()),
+            "p-1-2026-12-01-00-02-11-x");
 }
 
 TEST(StreamConfigTest, ValidationNamesTheField) {
@@ -113,6 +142,8 @@ TEST(StreamConfigTest, ValidationNamesTheField) {
       {[](StreamConfig& c) { c.buffer_size_mib = 129; }, "buffer_size_mib: "},
       {[](StreamConfig& c) { c.buffer_interval_s = -1; }, "buffer_interval_s: "},
       {[](StreamConfig& c) { c.buffer_interval_s = 901; }, "buffer_interval_s: "},
+      {[](StreamConfig& c) { c.time_zone = "Mars/Olympus_Mons"; }, "time_zone: "},
+      {[](StreamConfig& c) { c.time_zone = ""; }, "time_zone: "},
   };
   for (const auto& c : cases) {
     StreamConfig bad = good;
@@ -139,6 +170,11 @@ TEST(StreamConfigTest, JsonRoundTripAndErrors) {
   EXPECT_EQ(wrong.status().message().rfind("buffer_size_mib: ", 0), 0u);
   auto comp = StreamConfigFromJson(nlohmann::json::parse(R"({"compression":"zstd"})"));
   EXPECT_EQ(comp.status().message().rfind("compression: ", 0), 0u);
+  // A stream stored before time zones existed reads as UTC; a zone survives the trip.
+  EXPECT_EQ(c->time_zone, "UTC");
+  auto tz = StreamConfigFromJson(nlohmann::json::parse(R"({"time_zone":"Asia/Tokyo"})"));
+  ASSERT_TRUE(tz.ok());
+  EXPECT_EQ(ToJson(*tz)["time_zone"], "Asia/Tokyo");
 }
 
 }  // namespace

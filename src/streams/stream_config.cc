@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/time_zone.h"
 #include "objstore/object_store.h"
 #include "streams/key_template.h"
 
@@ -59,6 +60,9 @@ Status StreamConfig::Validate() const {
     return InvalidArgument(
         fmt::format("buffer_interval_s: {} is not in 0..900", buffer_interval_s));
   }
+  if (Status s = TimeZone::Find(time_zone).status(); !s.ok()) {
+    return InvalidArgument("time_zone: " + s.message());
+  }
   return Status::Ok();
 }
 
@@ -69,7 +73,8 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"error_prefix", c.error_prefix},
           {"buffer_size_mib", c.buffer_size_mib},
           {"buffer_interval_s", c.buffer_interval_s},
-          {"compression", std::string(CompressionName(c.compression))}};
+          {"compression", std::string(CompressionName(c.compression))},
+          {"time_zone", c.time_zone}};
 }
 
 Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
@@ -108,10 +113,12 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       std::string text;
       TRY(want_string(&text));
       TRY_ASSIGN(c.compression, ParseCompression(text));
+    } else if (key == "time_zone") {
+      TRY(want_string(&c.time_zone));
     } else {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
-          "buffer_size_mib, buffer_interval_s, compression)", key));
+          "buffer_size_mib, buffer_interval_s, compression, time_zone)", key));
     }
   }
   return c;

@@ -41,6 +41,10 @@ struct StreamConfig {
   int buffer_size_mib = 5;       // 1..128: deliver once a buffer holds this much
   int buffer_interval_s = 300;   // 0..900: or once its oldest record is this old
   Compression compression = Compression::kNone;
+  // The clock object keys are written in (the default prefix, !{timestamp:...} and the
+  // object name), as Firehose's CustomTimeZone: an IANA name ("Asia/Tokyo"), "UTC" or a
+  // fixed offset ("+05:30"; base/time_zone.h).
+  std::string time_zone = "UTC";
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -51,7 +55,7 @@ struct StreamConfig {
 };
 
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
-//  "buffer_interval_s":300, "compression":"none"}
+//  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC"}
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().

@@ -253,9 +253,10 @@ Status StreamManager::Update(const StreamConfig& config) {
   }
   options_.db->Announce("streams", config.name);
   Logger("streams")->info("stream updated stream={} bucket={} prefix=\"{}\" buffer_size_mib={} "
-                          "buffer_interval_s={} compression={}",
+                          "buffer_interval_s={} compression={} time_zone={}",
                           config.name, config.bucket, config.prefix, config.buffer_size_mib,
-                          config.buffer_interval_s, CompressionName(config.compression));
+                          config.buffer_interval_s, CompressionName(config.compression),
+                          config.time_zone);
   return Status::Ok();
 }
 

@@ -250,6 +250,36 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     for (const n of thingNames(list)) assert.doesNotMatch(n, /[/ +#]/, `invalid thing ${n} was registered`);
   });
 
+  test('a stream with a time zone writes its keys on that clock; a bad zone is refused', async () => {
+    const bad = await server.cli(['stream', 'create', 'tz-bad', '--bucket', 'tz-bucket', '--time-zone', 'Mars/Base']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /time_zone: .*Mars\/Base/);
+    await server.cliOk(['stream', 'create', 'tz-tokyo', '--bucket', 'tz-bucket', '--prefix', 'jst/',
+      '--time-zone', 'Asia/Tokyo']);
+    const described = parseJson('stream describe', await server.cli(['stream', 'describe', 'tz-tokyo', '--json']));
+    assert.equal(described.config.time_zone, 'Asia/Tokyo');
+    const before = Date.now();
+    await server.cliOk(['stream', 'put', 'tz-tokyo', '--data', '{"i": 1}']);
+    await server.cliOk(['stream', 'flush', 'tz-tokyo']);
+    const after = Date.now();
+    let objects = [];
+    for (let i = 0; i < 100 && objects.length === 0; i += 1) {
+      objects = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://tz-bucket/jst/', '--recursive', '--json'])).objects;
+      if (objects.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(objects.length, 1);
+    // jst/YYYY/MM/DD/HH/tz-tokyo-1-YYYY-MM-DD-HH-mm-ss-<uuid>, nine hours ahead of UTC.
+    const jst = (ms) => {
+      const d = new Date(ms + 9 * 3600 * 1000);
+      const p = (n) => String(n).padStart(2, '0');
+      return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${p(d.getUTCHours())}/`;
+    };
+    const folder = objects[0].key.slice('jst/'.length, 'jst/'.length + 14);
+    assert.ok([jst(before), jst(after)].includes(folder), `${objects[0].key} is not on Tokyo's clock`);
+    const name = objects[0].key.split('/').pop();
+    assert.ok(name.startsWith(`tz-tokyo-1-${folder.slice(0, 13).replaceAll('/', '-')}`), name);
+  });
+
   test('lake buckets, ls and cat show what a stream delivered, page by page and by range', async () => {
     await server.cliOk(['stream', 'create', 'cli-lake', '--bucket', 'cli-bucket', '--prefix', 'in/']);
     // Three flushes, three objects (under in/YYYY/MM/DD/HH/, as Firehose puts them); one of

@@ -1,4 +1,4 @@
-#include "expr/time_zone.h"
+#include "base/time_zone.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <sstream>
 
-namespace tributary::expr {
+namespace tributary {
 namespace {
 
 constexpr const char* kZoneInfoDir = "/usr/share/zoneinfo/";
@@ -172,4 +172,4 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::Find(std::string_view name) {
   return zone;
 }
 
-}  // namespace tributary::expr
+}  // namespace tributary

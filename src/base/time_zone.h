@@ -1,6 +1,7 @@
-// Time zones for parse_time(): UTC, fixed offsets ("+05:30", "-0800", "UTC+01:00",
-// "GMT-3") and IANA names ("Europe/Paris") read from the system's TZif files
-// (/usr/share/zoneinfo, Debian's tzdata). Zones are loaded once and cached.
+// Time zones for the rules' time functions (parse_time, time_to_epoch) and the delivery
+// streams' object keys: UTC, fixed offsets ("+05:30", "-0800", "UTC+01:00", "GMT-3") and
+// IANA names ("Europe/Paris") read from the system's TZif files (/usr/share/zoneinfo,
+// Debian's tzdata). Zones are loaded once and cached.
 // Thread-safe.
 //
 // Known limit: past the last transition in the file (2037 with Debian's "fat" files)
@@ -15,7 +16,7 @@
 
 #include "base/status.h"
 
-namespace tributary::expr {
+namespace tributary {
 
 class TimeZone {
  public:
@@ -44,4 +45,4 @@ class TimeZone {
   std::vector<Period> types_;              // types_[0] applies before the first transition
 };
 
-}  // namespace tributary::expr
+}  // namespace tributary
