@@ -20,7 +20,8 @@ using nlohmann::json;
 std::string StreamPath(const std::string& name) { return "/v1/streams/" + net::UrlEncode(name); }
 
 struct CreateArgs {
-  std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC";
+  std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC",
+      file_extension;
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -33,7 +34,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
             {"buffer_size_mib", a.buffer_size_mib},
             {"buffer_interval_s", a.buffer_interval_s},
             {"compression", a.compression},
-            {"time_zone", a.time_zone}};
+            {"time_zone", a.time_zone},
+            {"file_extension", a.file_extension}};
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -41,7 +43,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 // The settings `stream update` was given; those not given keep their values.
 struct UpdateArgs {
   std::string name;
-  std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone;
+  std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone,
+      file_extension;
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -54,11 +57,12 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
   if (a.buffer_interval_s) body["buffer_interval_s"] = *a.buffer_interval_s;
   if (a.compression) body["compression"] = *a.compression;
   if (a.time_zone) body["time_zone"] = *a.time_zone;
+  if (a.file_extension) body["file_extension"] = *a.file_extension;
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
-                                "--compression, --time-zone"));
+                                "--compression, --time-zone, --file-extension"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -174,6 +178,9 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "the clock of the keys' times (prefix and object name): an IANA name such "
                      "as Asia/Tokyo, UTC, or an offset such as +05:30")
       ->capture_default_str();
+  create->add_option("--file-extension", args->file_extension,
+                     "the objects' name ending instead of the default (.gz with gzip), e.g. "
+                     ".jsonl or .json.gz");
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -189,6 +196,8 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   update->add_option("--buffer-interval-s", update_args->buffer_interval_s, "or when its oldest record is this old (0..900)");
   update->add_option("--compression", update_args->compression, "none or gzip");
   update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
+  update->add_option("--file-extension", update_args->file_extension,
+                     "the objects' name ending (\"\" for the default)");
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

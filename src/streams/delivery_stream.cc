@@ -526,8 +526,11 @@ bool DeliveryStream::Deliver(Buffer& b) {
   context.time_ms = b.oldest_arrival_ms;
   context.zone = dest.zone.get();
   context.partition_values = b.partition_values;
-  std::string object_name =
-      ObjectName(config.name, b.oldest_arrival_ms, NewUuid(), compression, context.zone);
+  // The stream's file extension names what it configured: not a gzip fallen back to raw.
+  std::string_view extension =
+      compression == config.compression ? std::string_view(config.file_extension) : "";
+  std::string object_name = ObjectName(config.name, b.oldest_arrival_ms, NewUuid(), compression,
+                                       context.zone, extension);
   objstore::PutOptions put;
   put.metadata["first-record-id"] = RecordId(epoch_, b.seqs.front());
   put.metadata["last-record-id"] = RecordId(epoch_, b.seqs.back());

@@ -82,10 +82,15 @@ std::string FormatTime(int64_t unix_ms, std::string_view pattern, const TimeZone
 }
 
 std::string ObjectName(std::string_view stream, int64_t time_ms, std::string_view uuid,
-                       Compression compression, const TimeZone* zone) {
+                       Compression compression, const TimeZone* zone,
+                       std::string_view extension) {
   std::string name = fmt::format("{}-1-{}-{}", stream,
                                  FormatTime(time_ms, "yyyy-MM-dd-HH-mm-ss", zone), uuid);
-  if (compression == Compression::kGzip) name += ".gz";
+  if (!extension.empty()) {
+    name += extension;
+  } else if (compression == Compression::kGzip) {
+    name += ".gz";
+  }
   return name;
 }
 

@@ -66,9 +66,11 @@ class KeyTemplate {
 // `zone` reads (null: UTC).
 std::string FormatTime(int64_t unix_ms, std::string_view pattern, const TimeZone* zone = nullptr);
 
-// Firehose's object name: "<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>", plus ".gz" for gzip;
-// the time as `zone` reads it (null: UTC), as the prefix's.
+// Firehose's object name: "<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>" and the file
+// extension: `extension` when given (the stream's file_extension), else ".gz" for gzip and
+// none otherwise; the time as `zone` reads it (null: UTC), as the prefix's.
 std::string ObjectName(std::string_view stream, int64_t time_ms, std::string_view uuid,
-                       Compression compression, const TimeZone* zone = nullptr);
+                       Compression compression, const TimeZone* zone = nullptr,
+                       std::string_view extension = {});
 
 }  // namespace tributary::streams

@@ -91,6 +91,11 @@ TEST(KeyTemplateTest, ObjectNameIsFirehoseShaped) {
             "pollution-1-2026-11-30-14-02-11-u-u-i-d");
   EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kGzip), "p-1-2026-11-30-14-02-11-x.gz");
   EXPECT_EQ(FormatTime(0, "yyyy/MM/dd/HH:mm:ss"), "1970/01/01/00:00:00");
+  // A stream's file extension replaces the default one.
+  EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kNone, nullptr, ".jsonl"),
+            "p-1-2026-11-30-14-02-11-x.jsonl");
+  EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kGzip, nullptr, ".json.gz"),
+            "p-1-2026-11-30-14-02-11-x.json.gz");
 }
 
 // A stream's time zone (Firehose's CustomTimeZone) sets the clock of the default prefix,
@@ -144,6 +149,10 @@ TEST(StreamConfigTest, ValidationNamesTheField) {
       {[](StreamConfig& c) { c.buffer_interval_s = 901; }, "buffer_interval_s: "},
       {[](StreamConfig& c) { c.time_zone = "Mars/Olympus_Mons"; }, "time_zone: "},
       {[](StreamConfig& c) { c.time_zone = ""; }, "time_zone: "},
+      {[](StreamConfig& c) { c.file_extension = "jsonl"; }, "file_extension: "},
+      {[](StreamConfig& c) { c.file_extension = ".JSON"; }, "file_extension: "},
+      {[](StreamConfig& c) { c.file_extension = "./x"; }, "file_extension: "},
+      {[](StreamConfig& c) { c.file_extension = "." + std::string(128, 'a'); }, "file_extension: "},
   };
   for (const auto& c : cases) {
     StreamConfig bad = good;
@@ -175,6 +184,11 @@ TEST(StreamConfigTest, JsonRoundTripAndErrors) {
   auto tz = StreamConfigFromJson(nlohmann::json::parse(R"({"time_zone":"Asia/Tokyo"})"));
   ASSERT_TRUE(tz.ok());
   EXPECT_EQ(ToJson(*tz)["time_zone"], "Asia/Tokyo");
+  EXPECT_EQ(c->file_extension, "");
+  StreamConfig ext = *c;
+  ext.file_extension = ".json.gz";
+  EXPECT_TRUE(ext.Validate().ok()) << ext.Validate().ToString();
+  EXPECT_EQ(StreamConfigFromJson(ToJson(ext))->file_extension, ".json.gz");
 }
 
 }  // namespace

@@ -40,6 +40,28 @@ Status ValidateStreamName(std::string_view name) {
   return Status::Ok();
 }
 
+Status ValidateFileExtension(std::string_view ext) {
+  if (ext.empty()) return Status::Ok();
+  if (ext.size() > 128) {
+    return InvalidArgument(fmt::format("file_extension: {} characters, over 128", ext.size()));
+  }
+  if (ext[0] != '.') {
+    return InvalidArgument(fmt::format("file_extension: '{}' must start with '.'", ext));
+  }
+  static constexpr std::string_view kAllowed = "!_.*'()-";
+  for (size_t i = 1; i < ext.size(); ++i) {
+    char c = ext[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              kAllowed.find(c) != std::string_view::npos;
+    if (!ok) {
+      return InvalidArgument(fmt::format(
+          "file_extension: character '{}' at position {} of '{}' is not one of [0-9a-z!_.*'()-]",
+          c, i, ext));
+    }
+  }
+  return Status::Ok();
+}
+
 std::string StreamConfig::effective_error_prefix() const {
   return error_prefix.empty() ? std::string(kDefaultErrorPrefix) : error_prefix;
 }
@@ -63,6 +85,7 @@ Status StreamConfig::Validate() const {
   if (Status s = TimeZone::Find(time_zone).status(); !s.ok()) {
     return InvalidArgument("time_zone: " + s.message());
   }
+  TRY(ValidateFileExtension(file_extension));
   return Status::Ok();
 }
 
@@ -74,7 +97,8 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"buffer_size_mib", c.buffer_size_mib},
           {"buffer_interval_s", c.buffer_interval_s},
           {"compression", std::string(CompressionName(c.compression))},
-          {"time_zone", c.time_zone}};
+          {"time_zone", c.time_zone},
+          {"file_extension", c.file_extension}};
 }
 
 Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
@@ -115,10 +139,12 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       TRY_ASSIGN(c.compression, ParseCompression(text));
     } else if (key == "time_zone") {
       TRY(want_string(&c.time_zone));
+    } else if (key == "file_extension") {
+      TRY(want_string(&c.file_extension));
     } else {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
-          "buffer_size_mib, buffer_interval_s, compression, time_zone)", key));
+          "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension)", key));
     }
   }
   return c;

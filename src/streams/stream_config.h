@@ -45,6 +45,10 @@ struct StreamConfig {
   // object name), as Firehose's CustomTimeZone: an IANA name ("Asia/Tokyo"), "UTC" or a
   // fixed offset ("+05:30"; base/time_zone.h).
   std::string time_zone = "UTC";
+  // The object name's ending, as Firehose's FileExtension: "" for the default (".gz" with
+  // gzip, none without), else '.' then [0-9a-z!_.*'()-], at most 128 characters
+  // (".jsonl", ".json.gz").
+  std::string file_extension;
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -55,11 +59,14 @@ struct StreamConfig {
 };
 
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
-//  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC"}
+//  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":""}
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().
 Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json);
+
+// Checks a file extension alone (StreamConfig::file_extension).
+Status ValidateFileExtension(std::string_view extension);
 
 // Checks a stream name alone: [A-Za-z0-9_.-], 1..64 characters.
 Status ValidateStreamName(std::string_view name);

@@ -278,6 +278,18 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.ok([jst(before), jst(after)].includes(folder), `${objects[0].key} is not on Tokyo's clock`);
     const name = objects[0].key.split('/').pop();
     assert.ok(name.startsWith(`tz-tokyo-1-${folder.slice(0, 13).replaceAll('/', '-')}`), name);
+    // A file extension set later names the next objects; a bad one is refused.
+    const badExt = await server.cli(['stream', 'update', 'tz-tokyo', '--file-extension', 'jsonl']);
+    assert.notEqual(badExt.code, 0);
+    assert.match(badExt.stderr, /file_extension: 'jsonl' must start with '\.'/);
+    await server.cliOk(['stream', 'update', 'tz-tokyo', '--file-extension', '.jsonl']);
+    await server.cliOk(['stream', 'put', 'tz-tokyo', '--data', '{"i": 2}']);
+    await server.cliOk(['stream', 'flush', 'tz-tokyo']);
+    for (let i = 0; i < 100 && objects.length < 2; i += 1) {
+      objects = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://tz-bucket/jst/', '--recursive', '--json'])).objects;
+      if (objects.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(objects.filter((o) => o.key.endsWith('.jsonl')).length, 1, JSON.stringify(objects));
   });
 
   test('lake buckets, ls and cat show what a stream delivered, page by page and by range', async () => {
