@@ -274,9 +274,12 @@ describe('console: serving, sign-in, devices and ingest', () => {
     await page.fill('dialog #f-bucket', 'console-direct-lake');
     await page.fill('dialog #f-prefix', 'direct/');
     await page.selectOption('dialog #f-compression', 'none');
+    await page.fill('dialog #f-time_zone', 'Asia/Tokyo');
+    await page.fill('dialog #f-file_extension', '.jsonl');
     await page.click('dialog button[type=submit]');
     await page.waitForSelector('[data-testid=stream-config]');
     assert.match(await page.textContent('[data-testid=stream-config]'), /s3:\/\/console-direct-lake\/direct\//);
+    assert.match(await page.textContent('[data-testid=stream-config]'), /Asia\/Tokyo/);
     await page.click('[data-testid=put-record]');
     await page.fill('dialog #f-data', '{"device": "console", "pm25": 42.5}');
     await page.click('dialog button[type=submit]');
@@ -287,6 +290,7 @@ describe('console: serving, sign-in, devices and ingest', () => {
       const r = await server.api('GET', '/v1/lake/buckets/console-direct-lake/objects?prefix=direct/');
       return r.status === 200 && r.json.objects.length === 1 ? r.json : null;
     }, 'the record as an object in the lake');
+    assert.ok(listing.objects[0].key.endsWith('.jsonl'), listing.objects[0].key);
     const object = await server.api('GET', `/v1/lake/buckets/console-direct-lake/object?key=${encodeURIComponent(listing.objects[0].key)}`);
     assert.equal(object.text, '{"device": "console", "pm25": 42.5}');
     await eventually(async () => /Recordsdelivered1(?!\d)/.test((await page.textContent('[data-testid=stream-out]')).replace(/\s+/g, '')),

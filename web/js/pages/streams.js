@@ -7,11 +7,13 @@ import { badge, button, errorBox, fmt, formDialog, h, kv, link, section, table }
 
 const STREAM_FIELDS = (c = {}) => [
   { name: 'bucket', label: 'Bucket', required: true, value: c.bucket ?? 'iot-data' },
-  { name: 'prefix', label: 'Prefix', value: c.prefix ?? '', help: 'Default YYYY/MM/DD/HH/ (UTC). Templates: !{timestamp:yyyy/MM/dd}, !{partitionKeyFromQuery:device}.' },
+  { name: 'prefix', label: 'Prefix', value: c.prefix ?? '', help: 'Default YYYY/MM/DD/HH/ (on the time zone\'s clock). Templates: !{timestamp:yyyy/MM/dd}, !{partitionKeyFromQuery:device}.' },
   { name: 'error_prefix', label: 'Error prefix', value: c.error_prefix ?? '', help: 'Where records go that could not be delivered.' },
   { name: 'buffer_size_mib', label: 'Buffer size, MiB (1–128)', type: 'number', value: c.buffer_size_mib ?? 5 },
   { name: 'buffer_interval_s', label: 'Buffer interval, s (0–900)', type: 'number', value: c.buffer_interval_s ?? 300 },
   { name: 'compression', label: 'Compression', type: 'select', options: ['none', 'gzip'], value: c.compression ?? 'none' },
+  { name: 'time_zone', label: 'Time zone', value: c.time_zone ?? 'UTC', help: 'The clock of the keys\' times: UTC, Asia/Tokyo, +05:30.' },
+  { name: 'file_extension', label: 'File extension', value: c.file_extension ?? '', help: 'Ends the object names instead of the default (.gz with gzip), e.g. .jsonl.' },
 ];
 
 // The lake page of where a stream delivers: the prefix up to its first template.
@@ -121,6 +123,8 @@ async function renderStream(ctx) {
       ['Error prefix', c.error_prefix || '(default)'],
       ['Buffering', `${c.buffer_size_mib} MiB or ${c.buffer_interval_s} s, whichever comes first`],
       ['Compression', c.compression],
+      ['Time zone', c.time_zone || 'UTC'],
+      ['File extension', c.file_extension || '(default)'],
       ['Created', fmt.time(d.created)],
     ], { testid: 'stream-config' })),
     stats);
