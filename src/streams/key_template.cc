@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "base/ids.h"
+
 namespace tributary::streams {
 namespace {
 
@@ -148,10 +150,13 @@ Result<KeyTemplate> KeyTemplate::Parse(std::string_view text, Use use, std::stri
             what, i));
       }
       t.parts_.push_back({Part::Kind::kErrorType, "", 0});
+    } else if (ns == "firehose" && arg == "random-string") {
+      t.parts_.push_back({Part::Kind::kRandom, "", 0});
     } else {
       return InvalidArgument(fmt::format(
           "{}: unknown expression '{}' at position {} (supported: timestamp:<pattern>, "
-          "partitionKeyFromQuery:<field>, firehose:error-output-type)", what, expr, i));
+          "partitionKeyFromQuery:<field>, firehose:error-output-type, firehose:random-string)",
+          what, expr, i));
     }
     has_expression = true;
     i = close + 1;
@@ -179,6 +184,9 @@ std::string KeyTemplate::Render(const KeyContext& context) const {
         break;
       case Part::Kind::kErrorType:
         out += context.error_output_type;
+        break;
+      case Part::Kind::kRandom:
+        out += RandomHex(6).substr(0, kRandomStringLength);
         break;
     }
   }

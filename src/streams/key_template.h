@@ -8,12 +8,15 @@
 //   "raw/!{timestamp:yyyy-MM-dd}/"                raw/2026-11-30/
 //   "d=!{partitionKeyFromQuery:device}/!{timestamp:HH}/"  with {"device":"s1"}  d=s1/14/
 //   "errors/!{firehose:error-output-type}/"       errors/partitioning-failed/
+//   "raw/!{firehose:random-string}/"              raw/3f9c0a1b27e/ (11 random hex digits,
+//                                                 new for every object)
 //
 // Timestamp patterns are Java DateTimeFormatter-like: yyyy MM dd HH mm ss, in the stream's
 // time zone (UTC unless the stream names another, as Firehose's CustomTimeZone); any other
 // letter is an error, other characters are copied. partitionKeyFromQuery takes a top-level
 // field name of the JSON record ([A-Za-z0-9_-]+). firehose:error-output-type is only valid
-// in an error prefix; partitionKeyFromQuery only in a prefix (as in Firehose).
+// in an error prefix; partitionKeyFromQuery only in a prefix (as in Firehose);
+// firehose:random-string in either.
 //
 // Thread-safety: immutable after Parse; Render may be called from any thread.
 #pragma once
@@ -28,6 +31,9 @@
 #include "streams/stream_config.h"
 
 namespace tributary::streams {
+
+// How many characters !{firehose:random-string} renders.
+inline constexpr size_t kRandomStringLength = 11;
 
 // The "<error-output-type>" values this build writes.
 inline constexpr std::string_view kPartitioningFailed = "partitioning-failed";
@@ -54,7 +60,7 @@ class KeyTemplate {
 
  private:
   struct Part {
-    enum class Kind { kLiteral, kTime, kPartition, kErrorType } kind;
+    enum class Kind { kLiteral, kTime, kPartition, kErrorType, kRandom } kind;
     std::string text;          // literal text, or the timestamp pattern
     size_t field_index = 0;    // kPartition
   };

@@ -1,8 +1,9 @@
 #include "streams/key_template.h"
 
-#include <gtest/gtest.h>
-
 #include <functional>
+#include <set>
+
+#include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,32 @@ TEST(KeyTemplateTest, RendersTable) {
     ctx.error_output_type = c.error_type;
     EXPECT_EQ(t->Render(ctx), c.want) << c.templ;
   }
+}
+
+// !{firehose:random-string}: 11 random hex digits, new for every object, in a prefix or
+// an error prefix (as the templates people copy from Firehose's guide use it).
+TEST(KeyTemplateTest, RandomStringIsNewForEveryObject) {
+  auto t = KeyTemplate::Parse(
+      "fherroroutputbase/!{firehose:random-string}/!{firehose:error-output-type}/"
+      "!{timestamp:yyyy/MM/dd}/",
+      KeyTemplate::Use::kErrorPrefix, "error_prefix");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  KeyContext ctx;
+  ctx.time_ms = kTime;
+  ctx.error_output_type = kDeliveryFailed;
+  std::set<std::string> seen;
+  for (int i = 0; i < 50; ++i) {
+    std::string key = t->Render(ctx);
+    ASSERT_EQ(key.size(), std::string("fherroroutputbase//delivery-failed/2026/11/30/").size() +
+                              kRandomStringLength) << key;
+    std::string random = key.substr(18, kRandomStringLength);
+    EXPECT_EQ(random.find_first_not_of("0123456789abcdef"), std::string::npos) << key;
+    EXPECT_EQ(key.substr(18 + kRandomStringLength), "/delivery-failed/2026/11/30/") << key;
+    seen.insert(random);
+  }
+  EXPECT_EQ(seen.size(), 50u);
+  EXPECT_TRUE(KeyTemplate::Parse("raw/!{firehose:random-string}/", KeyTemplate::Use::kPrefix,
+                                 "prefix").ok());
 }
 
 TEST(KeyTemplateTest, PartitionFieldsAreDeduplicatedInOrder) {
