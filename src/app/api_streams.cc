@@ -53,15 +53,16 @@ HttpResponse CreateStream(Server* server, HttpRequest& req) {
 
 // POST /v1/streams/{name}/destination (Firehose's UpdateDestination): the body holds the
 // settings to change, any of bucket, prefix, error_prefix, buffer_size_mib,
-// buffer_interval_s, compression, time_zone and file_extension; the others keep their
-// values.
+// buffer_interval_s, compression, time_zone, file_extension and partition_query; the
+// others keep their values.
 HttpResponse UpdateStream(Server* server, HttpRequest& req) {
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
   if (!body->is_object() || body->empty()) {
     return ErrorResponse(InvalidArgument(
         "request body needs an object of the settings to change (bucket, prefix, error_prefix, "
-        "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension)"));
+        "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
+        "partition_query)"));
   }
   const std::string& name = req.params["name"];
   auto current = server->streams().Describe(name);

@@ -21,7 +21,7 @@ std::string StreamPath(const std::string& name) { return "/v1/streams/" + net::U
 
 struct CreateArgs {
   std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC",
-      file_extension;
+      file_extension, partition_query;
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -35,7 +35,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
             {"buffer_interval_s", a.buffer_interval_s},
             {"compression", a.compression},
             {"time_zone", a.time_zone},
-            {"file_extension", a.file_extension}};
+            {"file_extension", a.file_extension},
+            {"partition_query", a.partition_query}};
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -44,7 +45,7 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 struct UpdateArgs {
   std::string name;
   std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone,
-      file_extension;
+      file_extension, partition_query;
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -58,11 +59,13 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
   if (a.compression) body["compression"] = *a.compression;
   if (a.time_zone) body["time_zone"] = *a.time_zone;
   if (a.file_extension) body["file_extension"] = *a.file_extension;
+  if (a.partition_query) body["partition_query"] = *a.partition_query;
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
-                                "--compression, --time-zone, --file-extension"));
+                                "--compression, --time-zone, --file-extension, "
+                                "--partition-query"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -181,6 +184,10 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--file-extension", args->file_extension,
                      "the objects' name ending instead of the default (.gz with gzip), e.g. "
                      ".jsonl or .json.gz");
+  create->add_option("--partition-query", args->partition_query,
+                     "where the prefix's partitionKeyFromQuery names are in a record, as "
+                     "Firehose's MetadataExtractionQuery: '{device: .device.id, site: .site}' "
+                     "(default: each name a top-level field)");
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -198,6 +205,8 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
   update->add_option("--file-extension", update_args->file_extension,
                      "the objects' name ending (\"\" for the default)");
+  update->add_option("--partition-query", update_args->partition_query,
+                     "where the partition keys are in a record (\"\": top-level fields)");
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

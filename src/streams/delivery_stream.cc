@@ -73,10 +73,11 @@ Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeD
                                 "error_prefix"));
   auto zone = TimeZone::Find(config.time_zone);
   if (!zone.ok()) return zone.status().WithContext("time_zone");
-  return std::make_shared<const Destination>(Destination{generation, config, std::move(prefix),
-                                                         std::move(error_prefix),
-                                                         std::move(zone).value(),
-                                                         std::move(bucket)});
+  TRY_ASSIGN(std::vector<PartitionKey> keys,
+             ResolvePartitionKeys(config.partition_query, prefix.partition_fields()));
+  return std::make_shared<const Destination>(Destination{
+      generation, config, std::move(prefix), std::move(error_prefix), std::move(zone).value(),
+      std::move(keys), std::move(bucket)});
 }
 
 Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
@@ -308,7 +309,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     dest = destination_;
   }
   if (!partitioner_ || partitioner_generation_ != dest->generation) {
-    partitioner_ = std::make_unique<Partitioner>(dest->prefix.partition_fields());
+    partitioner_ = std::make_unique<Partitioner>(dest->partition_keys);
     partitioner_generation_ = dest->generation;
   }
   // Parse outside the lock: the delivery thread and Put need mu_ too.

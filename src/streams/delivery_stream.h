@@ -109,6 +109,7 @@ class DeliveryStream {
     KeyTemplate prefix;
     KeyTemplate error_prefix;
     std::shared_ptr<const TimeZone> zone;  // the config's time_zone, for keys
+    std::vector<PartitionKey> partition_keys;  // the prefix's, resolved
     std::shared_ptr<objstore::ObjectStore> bucket;
   };
   static Result<std::shared_ptr<const Destination>> MakeDestination(

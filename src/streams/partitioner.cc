@@ -9,27 +9,34 @@ struct Partitioner::Impl {
   simdjson::ondemand::parser parser;
 };
 
-Partitioner::Partitioner(std::vector<std::string> fields)
-    : fields_(std::move(fields)), impl_(std::make_unique<Impl>()) {}
+Partitioner::Partitioner(std::vector<PartitionKey> keys)
+    : keys_(std::move(keys)), impl_(std::make_unique<Impl>()) {}
 
 Partitioner::~Partitioner() = default;
 
 namespace {
 
+// How a key reads in messages: "field 'device'" for a top-level field, "key 'device'
+// (.device.id)" for one a query placed elsewhere.
+std::string Describe(const PartitionKey& key) {
+  if (key.path == "." + key.name) return fmt::format("field '{}'", key.name);
+  return fmt::format("key '{}' ({})", key.name, key.path);
+}
+
 Status CheckSegment(std::string_view field, std::string_view value) {
-  if (value.empty()) return InvalidArgument(fmt::format("field '{}' is an empty string", field));
+  if (value.empty()) return InvalidArgument(fmt::format("{} is an empty string", field));
   if (value == "." || value == "..") {
-    return InvalidArgument(fmt::format("field '{}' is '{}', not usable in a key", field, value));
+    return InvalidArgument(fmt::format("{} is '{}', not usable in a key", field, value));
   }
   for (char c : value) {
     if (c == '/' || static_cast<unsigned char>(c) < 0x20) {
       return InvalidArgument(fmt::format(
-          "field '{}' value '{}' contains '/' or a control character, not usable in a key",
-          field, value));
+          "{} value '{}' contains '/' or a control character, not usable in a key", field,
+          value));
     }
   }
   if (value.size() > 512) {
-    return InvalidArgument(fmt::format("field '{}' value is longer than 512 bytes", field));
+    return InvalidArgument(fmt::format("{} value is longer than 512 bytes", field));
   }
   return Status::Ok();
 }
@@ -39,18 +46,24 @@ Status CheckSegment(std::string_view field, std::string_view value) {
 Result<std::vector<std::string>> Partitioner::Extract(std::string_view record) {
   using namespace simdjson;
   std::vector<std::string> values;
-  if (fields_.empty()) return values;
+  if (keys_.empty()) return values;
   padded_string padded(record);
   ondemand::document doc;
-  ondemand::object object;
-  if (impl_->parser.iterate(padded).get(doc) != SUCCESS || doc.get_object().get(object) != SUCCESS) {
+  ondemand::json_type root;
+  if (impl_->parser.iterate(padded).get(doc) != SUCCESS || doc.type().get(root) != SUCCESS ||
+      root != ondemand::json_type::object) {
     return InvalidArgument("record is not a JSON object");
   }
-  for (const std::string& field : fields_) {
+  for (const PartitionKey& key : keys_) {
+    std::string what = Describe(key);
+    // at_pointer rewinds the document: each key is looked up from the top.
     ondemand::value value;
-    auto error = object.find_field_unordered(field).get(value);
-    if (error == NO_SUCH_FIELD) {
-      return InvalidArgument(fmt::format("field '{}' is missing", field));
+    auto error = doc.at_pointer(key.pointer).get(value);
+    // The pointers are built from a checked query: a pointer that "does not fit" the
+    // record (a segment through a string or number) means the value is not there.
+    if (error == NO_SUCH_FIELD || error == INCORRECT_TYPE || error == INDEX_OUT_OF_BOUNDS ||
+        error == INVALID_JSON_POINTER) {
+      return InvalidArgument(fmt::format("{} is missing", what));
     }
     if (error != SUCCESS) {
       return InvalidArgument(fmt::format("record is not valid JSON ({})", error_message(error)));
@@ -62,7 +75,7 @@ Result<std::vector<std::string>> Partitioner::Extract(std::string_view record) {
       case ondemand::json_type::string: {
         std::string_view s;
         if (value.get_string().get(s) != SUCCESS) {
-          return InvalidArgument(fmt::format("field '{}' is not a valid string", field));
+          return InvalidArgument(fmt::format("{} is not a valid string", what));
         }
         text = s;
         break;
@@ -79,9 +92,9 @@ Result<std::vector<std::string>> Partitioner::Extract(std::string_view record) {
       }
       default:
         return InvalidArgument(
-            fmt::format("field '{}' is null, an object or an array, not a key value", field));
+            fmt::format("{} is null, an object or an array, not a key value", what));
     }
-    TRY(CheckSegment(field, text));
+    TRY(CheckSegment(what, text));
     values.push_back(std::move(text));
   }
   return values;

@@ -1,7 +1,8 @@
-// Dynamic partitioning: the values of a record's top-level JSON fields that
-// !{partitionKeyFromQuery:<field>} expressions put into its object key. A record that is
-// not a JSON object, lacks a field, or whose value cannot be a key segment is refused with
-// the reason (it goes to the error prefix, as Firehose sends partitioning failures there).
+// Dynamic partitioning: the values of a record's JSON fields (top-level, or where the
+// stream's partition query says: partition_query.h) that !{partitionKeyFromQuery:<name>}
+// expressions put into its object key. A record that is not a JSON object, lacks a
+// field, or whose value cannot be a key segment is refused with the reason (it goes to
+// the error prefix, as Firehose sends partitioning failures there).
 //
 //   value in the record        key segment
 //   "s1"                       s1
@@ -18,21 +19,22 @@
 #include <vector>
 
 #include "base/status.h"
+#include "streams/partition_query.h"
 
 namespace tributary::streams {
 
 class Partitioner {
  public:
-  explicit Partitioner(std::vector<std::string> fields);
+  explicit Partitioner(std::vector<PartitionKey> keys);
   ~Partitioner();
 
-  bool enabled() const { return !fields_.empty(); }
-  // One value per field, in order; InvalidArgument with the reason otherwise.
+  bool enabled() const { return !keys_.empty(); }
+  // One value per key, in order; InvalidArgument with the reason otherwise.
   Result<std::vector<std::string>> Extract(std::string_view record);
 
  private:
   struct Impl;
-  std::vector<std::string> fields_;
+  std::vector<PartitionKey> keys_;
   std::unique_ptr<Impl> impl_;
 };
 

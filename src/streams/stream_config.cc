@@ -7,6 +7,7 @@
 #include "base/time_zone.h"
 #include "objstore/object_store.h"
 #include "streams/key_template.h"
+#include "streams/partition_query.h"
 
 namespace tributary::streams {
 
@@ -71,7 +72,8 @@ Status StreamConfig::Validate() const {
   if (Status s = objstore::ValidateBucketName(bucket); !s.ok()) return s.WithContext("bucket");
   if (prefix.size() > 512) return InvalidArgument("prefix: longer than 512 characters");
   if (error_prefix.size() > 512) return InvalidArgument("error_prefix: longer than 512 characters");
-  TRY(KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix").status());
+  TRY_ASSIGN(KeyTemplate parsed, KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix"));
+  TRY(ResolvePartitionKeys(partition_query, parsed.partition_fields()).status());
   TRY(KeyTemplate::Parse(effective_error_prefix(), KeyTemplate::Use::kErrorPrefix, "error_prefix")
           .status());
   if (buffer_size_mib < 1 || buffer_size_mib > 128) {
@@ -98,7 +100,8 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"buffer_interval_s", c.buffer_interval_s},
           {"compression", std::string(CompressionName(c.compression))},
           {"time_zone", c.time_zone},
-          {"file_extension", c.file_extension}};
+          {"file_extension", c.file_extension},
+          {"partition_query", c.partition_query}};
 }
 
 Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
@@ -141,10 +144,13 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       TRY(want_string(&c.time_zone));
     } else if (key == "file_extension") {
       TRY(want_string(&c.file_extension));
+    } else if (key == "partition_query") {
+      TRY(want_string(&c.partition_query));
     } else {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
-          "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension)", key));
+          "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
+          "partition_query)", key));
     }
   }
   return c;

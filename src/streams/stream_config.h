@@ -49,6 +49,10 @@ struct StreamConfig {
   // gzip, none without), else '.' then [0-9a-z!_.*'()-], at most 128 characters
   // (".jsonl", ".json.gz").
   std::string file_extension;
+  // Where the prefix's !{partitionKeyFromQuery:<name>} values are, as Firehose's
+  // MetadataExtractionQuery ("{device: .device.id}"; partition_query.h). Empty: each name
+  // is a top-level field of the record.
+  std::string partition_query;
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -59,7 +63,8 @@ struct StreamConfig {
 };
 
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
-//  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":""}
+//  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":"",
+//  "partition_query":""}
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().

@@ -292,6 +292,36 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.equal(objects.filter((o) => o.key.endsWith('.jsonl')).length, 1, JSON.stringify(objects));
   });
 
+  test('a partition query places the prefix\'s keys in nested fields, as Firehose\'s', async () => {
+    const bad = await server.cli(['stream', 'create', 'pq-bad', '--bucket', 'pq-bucket',
+      '--prefix', 'site=!{partitionKeyFromQuery:site}/', '--partition-query', '{site: .loc.site | ascii_downcase}']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /partition_query: expected ',' or '}' after a key's path at position 17/);
+    const unknown = await server.cli(['stream', 'create', 'pq-bad', '--bucket', 'pq-bucket',
+      '--prefix', 'd=!{partitionKeyFromQuery:device}/', '--partition-query', '{site: .loc.site}']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /partitionKeyFromQuery:device is not a key of partition_query/);
+    await server.cliOk(['stream', 'create', 'pq', '--bucket', 'pq-bucket',
+      '--prefix', 'site=!{partitionKeyFromQuery:site}/dev=!{partitionKeyFromQuery:device}/',
+      '--partition-query', '{device: .device.id, site: .loc.site}']);
+    await server.cliOk(['stream', 'put', 'pq', '--data', '{"loc": {"site": "north"}, "device": {"id": "s-7"}, "v": 1}']);
+    await server.cliOk(['stream', 'put', 'pq', '--data', '{"loc": {}, "device": {"id": "s-8"}}']);
+    await server.cliOk(['stream', 'flush', 'pq']);
+    let objects = [];
+    for (let i = 0; i < 100 && objects.length < 2; i += 1) {
+      objects = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://pq-bucket/', '--recursive', '--json'])).objects;
+      if (objects.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    const keys = objects.map((o) => o.key).sort();
+    assert.equal(keys.length, 2, JSON.stringify(keys));
+    assert.ok(keys.some((k) => k.startsWith('site=north/dev=s-7/pq-1-')), JSON.stringify(keys));
+    // The record without loc.site goes to the error prefix, saying which key was missing.
+    const failed = keys.find((k) => k.startsWith('partitioning-failed/'));
+    assert.ok(failed, JSON.stringify(keys));
+    const line = JSON.parse((await server.cliOk(['lake', 'cat', `s3://pq-bucket/${failed}`])).stdout.trim());
+    assert.match(line.errorMessage, /key 'site' \(\.loc\.site\) is missing/);
+  });
+
   test('lake buckets, ls and cat show what a stream delivered, page by page and by range', async () => {
     await server.cliOk(['stream', 'create', 'cli-lake', '--bucket', 'cli-bucket', '--prefix', 'in/']);
     // Three flushes, three objects (under in/YYYY/MM/DD/HH/, as Firehose puts them); one of

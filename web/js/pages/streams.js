@@ -14,6 +14,7 @@ const STREAM_FIELDS = (c = {}) => [
   { name: 'compression', label: 'Compression', type: 'select', options: ['none', 'gzip'], value: c.compression ?? 'none' },
   { name: 'time_zone', label: 'Time zone', value: c.time_zone ?? 'UTC', help: 'The clock of the keys\' times: UTC, Asia/Tokyo, +05:30.' },
   { name: 'file_extension', label: 'File extension', value: c.file_extension ?? '', help: 'Ends the object names instead of the default (.gz with gzip), e.g. .jsonl.' },
+  { name: 'partition_query', label: 'Partition query', value: c.partition_query ?? '', help: 'Where the prefix\'s partitionKeyFromQuery names are: {device: .device.id}. Empty: top-level fields.' },
 ];
 
 // The lake page of where a stream delivers: the prefix up to its first template.
@@ -125,6 +126,7 @@ async function renderStream(ctx) {
       ['Compression', c.compression],
       ['Time zone', c.time_zone || 'UTC'],
       ['File extension', c.file_extension || '(default)'],
+      ['Partition query', c.partition_query || '(top-level fields)'],
       ['Created', fmt.time(d.created)],
     ], { testid: 'stream-config' })),
     stats);

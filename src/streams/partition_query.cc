@@ -1,0 +1,179 @@
+#include "streams/partition_query.h"
+
+#include <fmt/format.h>
+
+namespace tributary::streams {
+namespace {
+
+bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
+
+// One JSON Pointer reference token: '~' and '/' escaped.
+void AppendPointerToken(std::string_view token, std::string* out) {
+  out->push_back('/');
+  for (char c : token) {
+    if (c == '~') {
+      *out += "~0";
+    } else if (c == '/') {
+      *out += "~1";
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+class QueryParser {
+ public:
+  explicit QueryParser(std::string_view text) : text_(text) {}
+
+  Result<std::vector<PartitionKey>> Run() {
+    std::vector<PartitionKey> keys;
+    SkipSpace();
+    if (!Consume('{')) return Error("expected '{' to start the query");
+    SkipSpace();
+    if (Consume('}')) return Error("the query names no key");
+    while (true) {
+      PartitionKey key;
+      SkipSpace();
+      size_t at = i_;
+      TRY_ASSIGN(key.name, Name());
+      for (const PartitionKey& k : keys) {
+        if (k.name == key.name) {
+          return InvalidArgument(fmt::format(
+              "partition_query: key '{}' at position {} is named twice", key.name, at));
+        }
+      }
+      SkipSpace();
+      if (!Consume(':')) return Error(fmt::format("expected ':' after '{}'", key.name));
+      SkipSpace();
+      TRY(Path(&key));
+      keys.push_back(std::move(key));
+      SkipSpace();
+      if (Consume('}')) break;
+      if (!Consume(',')) return Error("expected ',' or '}' after a key's path");
+    }
+    SkipSpace();
+    if (i_ != text_.size()) return Error("unexpected text after the closing '}'");
+    return keys;
+  }
+
+ private:
+  Status Error(const std::string& what) const {
+    return InvalidArgument(fmt::format("partition_query: {} at position {}", what, i_));
+  }
+  void SkipSpace() {
+    while (i_ < text_.size() &&
+           (text_[i_] == ' ' || text_[i_] == '\t' || text_[i_] == '\n' || text_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool Consume(char c) {
+    if (i_ < text_.size() && text_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+
+  // "text": no escapes but \" and \\.
+  Result<std::string> Quoted() {
+    size_t start = i_;
+    ++i_;  // the opening quote
+    std::string out;
+    while (i_ < text_.size() && text_[i_] != '"') {
+      if (text_[i_] == '\\' && i_ + 1 < text_.size() &&
+          (text_[i_ + 1] == '"' || text_[i_ + 1] == '\\')) {
+        ++i_;
+      }
+      out.push_back(text_[i_++]);
+    }
+    if (i_ >= text_.size()) {
+      return InvalidArgument(
+          fmt::format("partition_query: unterminated string starting at position {}", start));
+    }
+    ++i_;  // the closing quote
+    if (out.empty()) {
+      return InvalidArgument(fmt::format("partition_query: empty name at position {}", start));
+    }
+    return out;
+  }
+
+  Result<std::string> Ident() {
+    size_t start = i_;
+    if (i_ >= text_.size() || !IsIdentStart(text_[i_])) {
+      return Error("expected a name (letters, digits, '_') or a \"quoted name\"");
+    }
+    while (i_ < text_.size() && IsIdentChar(text_[i_])) ++i_;
+    return std::string(text_.substr(start, i_ - start));
+  }
+
+  Result<std::string> Name() {
+    if (i_ < text_.size() && text_[i_] == '"') return Quoted();
+    return Ident();
+  }
+
+  // .a.b, ."quoted", .["quoted"], one or more segments.
+  Status Path(PartitionKey* key) {
+    size_t start = i_;
+    if (i_ >= text_.size() || text_[i_] != '.') {
+      return Error("expected a path such as .device.id (jq functions and filters are not "
+                   "supported)");
+    }
+    while (i_ < text_.size() && text_[i_] == '.') {
+      ++i_;
+      std::string segment;
+      if (Consume('[')) {
+        if (i_ >= text_.size() || text_[i_] != '"') return Error("expected \"name\" after '.['");
+        TRY_ASSIGN(segment, Quoted());
+        if (!Consume(']')) return Error("expected ']'");
+      } else {
+        TRY_ASSIGN(segment, Name());
+      }
+      AppendPointerToken(segment, &key->pointer);
+    }
+    key->path = std::string(text_.substr(start, i_ - start));
+    return Status::Ok();
+  }
+
+  std::string_view text_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<PartitionKey>> ParsePartitionQuery(std::string_view query) {
+  if (query.empty()) return std::vector<PartitionKey>();
+  if (query.size() > 4096) {
+    return InvalidArgument(fmt::format("partition_query: {} characters, over 4096", query.size()));
+  }
+  return QueryParser(query).Run();
+}
+
+Result<std::vector<PartitionKey>> ResolvePartitionKeys(std::string_view query,
+                                                       const std::vector<std::string>& names) {
+  TRY_ASSIGN(std::vector<PartitionKey> defined, ParsePartitionQuery(query));
+  std::vector<PartitionKey> keys;
+  for (const std::string& name : names) {
+    if (query.empty()) {
+      PartitionKey key{name, "." + name, ""};
+      AppendPointerToken(name, &key.pointer);
+      keys.push_back(std::move(key));
+      continue;
+    }
+    const PartitionKey* found = nullptr;
+    for (const PartitionKey& k : defined) {
+      if (k.name == name) found = &k;
+    }
+    if (found == nullptr) {
+      std::string known;
+      for (const PartitionKey& k : defined) known += (known.empty() ? "" : ", ") + k.name;
+      return InvalidArgument(fmt::format(
+          "prefix: partitionKeyFromQuery:{} is not a key of partition_query (its keys: {})",
+          name, known));
+    }
+    keys.push_back(*found);
+  }
+  return keys;
+}
+
+}  // namespace tributary::streams
