@@ -112,15 +112,15 @@ class QueryParser {
     return Ident();
   }
 
-  // .a.b, ."quoted", .["quoted"], one or more segments.
+  // .a.b, ."quoted", .["quoted"], .a["quoted"]: one or more segments.
   Status Path(PartitionKey* key) {
     size_t start = i_;
     if (i_ >= text_.size() || text_[i_] != '.') {
       return Error("expected a path such as .device.id (jq functions and filters are not "
                    "supported)");
     }
-    while (i_ < text_.size() && text_[i_] == '.') {
-      ++i_;
+    while (i_ < text_.size() && (text_[i_] == '.' || (text_[i_] == '[' && i_ > start))) {
+      Consume('.');
       std::string segment;
       if (Consume('[')) {
         if (i_ >= text_.size() || text_[i_] != '"') return Error("expected \"name\" after '.['");

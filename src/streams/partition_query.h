@@ -7,7 +7,7 @@
 //
 //   {device: .device.id, site: .site}       device <- record.device.id, site <- record.site
 //   {"model": .meta."hw-model"}             quoted names and path segments
-//   {day: .["event day"]}                   bracketed segments
+//   {day: .["event day"], n: .a["b c"]}     bracketed segments
 //
 // Every name the prefix uses must be in the query. Errors name the position in the query
 // (0-based): "partition_query: expected ':' after 'device' at position 8".

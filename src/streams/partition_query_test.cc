@@ -21,9 +21,10 @@ TEST(PartitionQueryTest, ParsesTheObjectPathsSubsetOfJq) {
   EXPECT_EQ((*keys)[2].pointer, "/event day");
   EXPECT_EQ((*keys)[3].pointer, "/x/y/z");
   // '~' and '/' in a name are escaped for the JSON Pointer.
-  auto escaped = ParsePartitionQuery(R"({k: ."a/b"."c~d"})");
-  ASSERT_TRUE(escaped.ok());
+  auto escaped = ParsePartitionQuery(R"({k: ."a/b"."c~d", j: .a["b c"].d})");
+  ASSERT_TRUE(escaped.ok()) << escaped.status().ToString();
   EXPECT_EQ((*escaped)[0].pointer, "/a~1b/c~0d");
+  EXPECT_EQ((*escaped)[1].pointer, "/a/b c/d");
   EXPECT_TRUE(ParsePartitionQuery("")->empty());
 }
 
