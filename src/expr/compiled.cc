@@ -406,7 +406,7 @@ class Compiler {
                                 " = <expression> SELECT ...)");
     }
     return Error(ast.pos, "unknown variable " + name + " (set: " +
-                              vars->NameList(vars->size()) + ")");
+                              vars->NameList() + ")");
   }
 
   // Collects the steps of a chain of .member / [index] down to its base.

@@ -100,33 +100,47 @@ Status CheckRegexpLiteral(size_t index, const Value& literal) {
   return InvalidArgument(why);
 }
 
-Value RegexpMatches(const Value* a, size_t, const Message&) {
+namespace {
+
+// The text (a[0]) and compiled pattern (a[1]) every regexp_* function starts from;
+// nullopt when either is not text or the pattern does not compile (Undefined).
+struct Subject {
+  std::string text;
+  const RE2* re;
+};
+std::optional<Subject> ReadSubject(const Value* a) {
   auto s = ToText(a[0]);
   auto pattern = ToText(a[1]);
-  if (!s || !pattern) return Value();
+  if (!s || !pattern) return std::nullopt;
   const RE2* re = Compiled(*pattern);
-  if (re == nullptr) return Value();
-  return Value::Bool(RE2::PartialMatch(*s, *re));
+  if (re == nullptr) return std::nullopt;
+  return Subject{std::move(*s), re};
+}
+
+}  // namespace
+
+Value RegexpMatches(const Value* a, size_t, const Message&) {
+  auto in = ReadSubject(a);
+  if (!in) return Value();
+  return Value::Bool(RE2::PartialMatch(in->text, *in->re));
 }
 
 Value RegexpSubstr(const Value* a, size_t, const Message&) {
-  auto s = ToText(a[0]);
-  auto pattern = ToText(a[1]);
-  if (!s || !pattern) return Value();
-  const RE2* re = Compiled(*pattern);
-  if (re == nullptr) return Value();
+  auto in = ReadSubject(a);
+  if (!in) return Value();
+  const std::string* s = &in->text;
+  const RE2* re = in->re;
   re2::StringPiece match;
   if (!re->Match(*s, 0, s->size(), RE2::UNANCHORED, &match, 1)) return Value::String("");
   return Value::String(std::string(match.data(), match.size()));
 }
 
 Value RegexpReplace(const Value* a, size_t, const Message&) {
-  auto s = ToText(a[0]);
-  auto pattern = ToText(a[1]);
+  auto in = ReadSubject(a);
   auto with = ToText(a[2]);
-  if (!s || !pattern || !with) return Value();
-  const RE2* re = Compiled(*pattern);
-  if (re == nullptr) return Value();
+  if (!in || !with) return Value();
+  const std::string* s = &in->text;
+  const RE2* re = in->re;
   std::string why;
   auto pieces = ParseReplacement(*with, &why);
   if (!pieces) return Value();

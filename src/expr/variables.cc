@@ -9,11 +9,11 @@ int Variables::Find(std::string_view name) const {
   return -1;
 }
 
-std::string Variables::NameList(size_t count) const {
+std::string Variables::NameList() const {
   std::string out;
-  for (size_t i = 0; i < count && i < names_.size(); ++i) {
+  for (const std::string& name : names_) {
     if (!out.empty()) out += ", ";
-    out += "@" + names_[i];
+    out += "@" + name;
   }
   return out;
 }

@@ -36,8 +36,8 @@ class Variables {
   const Node& definition(size_t slot) const { return *definitions_[slot]; }
   // The slot of `name`, or -1.
   int Find(std::string_view name) const;
-  // "@a, @b" for the first `count` names.
-  std::string NameList(size_t count) const;
+  // "@a, @b": every name.
+  std::string NameList() const;
 
   // Declares the next variable (every name first, so that a definition naming a later
   // one can be told apart from an unknown name), then defines it: a definition may use

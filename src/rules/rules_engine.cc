@@ -332,13 +332,22 @@ void RulesEngine::ReleaseReport(const std::shared_ptr<FailureReport>& report) {
 void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                              const MessageContext& m, const std::shared_ptr<Pending>& pending) {
   const auto& actions = rule.definition().actions;
-  // Null for a rule without an error action: its failures are counted and logged only.
-  std::shared_ptr<FailureReport> report = StartReport(rule, m, *pending);
+  // Made on first need (a failure now, or an action whose outcome comes later); never for
+  // a rule without an error action, whose failures are counted and logged only.
+  std::shared_ptr<FailureReport> report;
+  auto need_report = [&]() -> FailureReport* {
+    if (!report) report = StartReport(rule, m, *pending);
+    return report.get();
+  };
+  // One more action whose outcome the report waits for.
+  auto await_outcome = [&] {
+    if (FailureReport* r = need_report()) r->outstanding.fetch_add(1, std::memory_order_relaxed);
+  };
   for (size_t i = 0; i < actions.size(); ++i) {
     if (const auto* fh = std::get_if<FirehoseAction>(&actions[i])) {
       const std::string& stream = fh->delivery_stream_name;
       if (sink_ == nullptr) {
-        Fail(*rm, rule, report.get(),
+        Fail(*rm, rule, need_report(),
              {"FirehoseAction", stream, "no delivery streams are configured"});
         continue;
       }
@@ -347,7 +356,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         // batchMode: the output is a JSON array whose elements are the records.
         auto elements = BatchRecords(out.payload);
         if (!elements.ok()) {
-          Fail(*rm, rule, report.get(),
+          Fail(*rm, rule, need_report(),
                {"FirehoseAction", stream, "firehose batchMode: " + elements.status().message()});
           continue;
         }
@@ -360,7 +369,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       for (std::string& record : records) {
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-        if (report) report->outstanding.fetch_add(1, std::memory_order_relaxed);
+        await_outcome();
         sink_->Put(stream, record, m.received_at_ms,
                    [this, pending, report, rm, &rule, fh](const Status& s, uint64_t) {
                      if (!s.ok()) {
@@ -379,24 +388,24 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       auto properties = topic.ok() ? rule.RepublishProperties(static_cast<int>(i), m)
                                    : Result<mqtt::Properties>(topic.status());
       if (!properties.ok()) {
-        Fail(*rm, rule, report.get(),
+        Fail(*rm, rule, need_report(),
              {"RepublishAction", topic.ok() ? *topic : rp->topic, properties.status().message()});
         continue;
       }
       publish_(*topic, out.payload, rp->qos, std::move(*properties));
     } else if (const auto* s3 = std::get_if<S3Action>(&actions[i])) {
       if (objects_ == nullptr) {
-        Fail(*rm, rule, report.get(),
+        Fail(*rm, rule, need_report(),
              {"S3Action", s3->bucket_name, "no object store is configured"});
         continue;
       }
       auto key = rule.ObjectKey(static_cast<int>(i), m);
       if (!key.ok()) {
-        Fail(*rm, rule, report.get(), {"S3Action", s3->bucket_name, key.status().message()});
+        Fail(*rm, rule, need_report(), {"S3Action", s3->bucket_name, key.status().message()});
         continue;
       }
       pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-      if (report) report->outstanding.fetch_add(1, std::memory_order_relaxed);
+      await_outcome();
       std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "'";
       objects_->Put(s3->bucket_name, std::move(*key), out.payload,
                     [this, pending, report, rm, &rule, s3,
@@ -414,12 +423,12 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
                            : Result<HttpRequestParts>(
                                  FailedPrecondition("no http action client is configured"));
       if (!request.ok()) {
-        Fail(*rm, rule, report.get(), {"HttpAction", http->url, request.status().message()});
+        Fail(*rm, rule, need_report(), {"HttpAction", http->url, request.status().message()});
         continue;
       }
       // Not waited for by the acknowledgement; the report (and with it the rule's error
       // document) waits for it.
-      if (report) report->outstanding.fetch_add(1, std::memory_order_relaxed);
+      await_outcome();
       std::string url = request->base + request->target;
       HttpPost post{std::move(request->base), std::move(request->target),
                     std::move(request->headers), out.payload};

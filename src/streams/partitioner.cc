@@ -5,15 +5,6 @@
 
 namespace tributary::streams {
 
-struct Partitioner::Impl {
-  simdjson::ondemand::parser parser;
-};
-
-Partitioner::Partitioner(std::vector<PartitionKey> keys)
-    : keys_(std::move(keys)), impl_(std::make_unique<Impl>()) {}
-
-Partitioner::~Partitioner() = default;
-
 namespace {
 
 // How a key reads in messages: "field 'device'" for a top-level field, "key 'device'
@@ -22,6 +13,22 @@ std::string Describe(const PartitionKey& key) {
   if (key.path == "." + key.name) return fmt::format("field '{}'", key.name);
   return fmt::format("key '{}' ({})", key.name, key.path);
 }
+
+}  // namespace
+
+struct Partitioner::Impl {
+  simdjson::ondemand::parser parser;
+  std::vector<std::string> descriptions;  // Describe() of each key, for errors
+};
+
+Partitioner::Partitioner(std::vector<PartitionKey> keys)
+    : keys_(std::move(keys)), impl_(std::make_unique<Impl>()) {
+  for (const PartitionKey& key : keys_) impl_->descriptions.push_back(Describe(key));
+}
+
+Partitioner::~Partitioner() = default;
+
+namespace {
 
 Status CheckSegment(std::string_view field, std::string_view value) {
   if (value.empty()) return InvalidArgument(fmt::format("{} is an empty string", field));
@@ -54,8 +61,9 @@ Result<std::vector<std::string>> Partitioner::Extract(std::string_view record) {
       root != ondemand::json_type::object) {
     return InvalidArgument("record is not a JSON object");
   }
-  for (const PartitionKey& key : keys_) {
-    std::string what = Describe(key);
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    const PartitionKey& key = keys_[k];
+    const std::string& what = impl_->descriptions[k];
     // at_pointer rewinds the document: each key is looked up from the top.
     ondemand::value value;
     auto error = doc.at_pointer(key.pointer).get(value);

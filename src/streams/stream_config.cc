@@ -1,5 +1,7 @@
 #include "streams/stream_config.h"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -104,6 +106,25 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"partition_query", c.partition_query}};
 }
 
+namespace {
+
+// The keys that hold plain strings, and the int ones, by name.
+constexpr std::pair<std::string_view, std::string StreamConfig::*> kStringKeys[] = {
+    {"name", &StreamConfig::name},
+    {"bucket", &StreamConfig::bucket},
+    {"prefix", &StreamConfig::prefix},
+    {"error_prefix", &StreamConfig::error_prefix},
+    {"time_zone", &StreamConfig::time_zone},
+    {"file_extension", &StreamConfig::file_extension},
+    {"partition_query", &StreamConfig::partition_query},
+};
+constexpr std::pair<std::string_view, int StreamConfig::*> kIntKeys[] = {
+    {"buffer_size_mib", &StreamConfig::buffer_size_mib},
+    {"buffer_interval_s", &StreamConfig::buffer_interval_s},
+};
+
+}  // namespace
+
 Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
   if (!json.is_object()) return InvalidArgument("stream config: expected a JSON object");
   StreamConfig c;
@@ -124,29 +145,26 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       *out = static_cast<int>(v);
       return Status::Ok();
     };
-    if (key == "name") {
-      TRY(want_string(&c.name));
-    } else if (key == "bucket") {
-      TRY(want_string(&c.bucket));
-    } else if (key == "prefix") {
-      TRY(want_string(&c.prefix));
-    } else if (key == "error_prefix") {
-      TRY(want_string(&c.error_prefix));
-    } else if (key == "buffer_size_mib") {
-      TRY(want_int(&c.buffer_size_mib));
-    } else if (key == "buffer_interval_s") {
-      TRY(want_int(&c.buffer_interval_s));
-    } else if (key == "compression") {
+    bool known = false;
+    for (const auto& [name, member] : kStringKeys) {
+      if (key == name) {
+        TRY(want_string(&(c.*member)));
+        known = true;
+      }
+    }
+    for (const auto& [name, member] : kIntKeys) {
+      if (key == name) {
+        TRY(want_int(&(c.*member)));
+        known = true;
+      }
+    }
+    if (key == "compression") {
       std::string text;
       TRY(want_string(&text));
       TRY_ASSIGN(c.compression, ParseCompression(text));
-    } else if (key == "time_zone") {
-      TRY(want_string(&c.time_zone));
-    } else if (key == "file_extension") {
-      TRY(want_string(&c.file_extension));
-    } else if (key == "partition_query") {
-      TRY(want_string(&c.partition_query));
-    } else {
+      known = true;
+    }
+    if (!known) {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
           "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
