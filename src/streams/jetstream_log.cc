@@ -1,5 +1,6 @@
 #include "streams/jetstream_log.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <future>
@@ -153,6 +154,9 @@ RecordLogProvider::Link JetStreamLogs::link() const {
 
 // ---- JetStreamLog ----
 
+thread_local const JetStreamLog* JetStreamLog::publishing_ = nullptr;
+thread_local std::vector<JetStreamLog::Deferred> JetStreamLog::deferred_;
+
 JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js,
                            std::string stream, RecordLogHooks hooks,
                            const nats::StreamState& state)
@@ -161,7 +165,9 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       stream_(std::move(stream)),
       js_stream_(JetStreamName(stream_)),
       subject_(JetStreamSubject(stream_)),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      // Until pulls say otherwise, messages as large as they may be.
+      pulled_message_bytes_(static_cast<double>(options.batch_bytes)) {
   // Every record of the last message held.
   if (state.messages > 0) held_at_open_ = JetStreamLastRecordSeq(state.last_seq);
   if (!state.created.empty()) shared_epoch_ = SharedEpoch(js_stream_, state.created);
@@ -174,6 +180,12 @@ JetStreamLog::~JetStreamLog() {
     stopping_ = true;
   }
   cv_.notify_all();
+  // A batch still filling (none once the stream has waited for its appends) goes now.
+  {
+    std::lock_guard<std::mutex> lock(batch_mu_);
+    if (!filling_.waiting.dones.empty()) PublishFillingLocked();
+  }
+  AnswerDeferred();
   // The PubAcks of what was appended: their callers are owed an answer, and the stream
   // waits for them before it lets this log go. NATS answers every request within its
   // timeout; what it has not answered by then is answered here.
@@ -212,36 +224,64 @@ uint64_t JetStreamLog::Append(std::string_view data, int64_t arrival_ms, DoneFn 
 }
 
 void JetStreamLog::AppendAll(std::string_view data, std::vector<LogEntry>& entries) {
-  if (options_.batch_bytes == 0 || entries.size() < 2) {
+  if (options_.batch_bytes == 0) {
     for (LogEntry& e : entries) Append(data.substr(e.offset, e.size), e.arrival_ms, std::move(e.done));
     return;
   }
-  // Consecutive records, as many as fit a message, in one message each.
-  std::string body;
-  Waiting w{{}, 0, SteadyNanos(), 1};
-  auto flush = [&] {
-    if (w.dones.empty()) return;
-    size_t n = w.dones.size();
-    PublishMessage(std::move(body), /*batch=*/true, n, 0, std::move(w));
-    body.clear();
-    w = Waiting{{}, 0, SteadyNanos(), 1};
-  };
-  for (LogEntry& e : entries) {
-    std::string_view record = data.substr(e.offset, e.size);
-    if (record.size() + kFrameHeaderBytes + kFrameFixedBodyBytes > options_.batch_bytes) {
-      flush();
-      Append(record, e.arrival_ms, std::move(e.done));  // alone: as large as NATS takes
-      continue;
+  {
+    std::lock_guard<std::mutex> lock(batch_mu_);
+    for (LogEntry& e : entries) {
+      std::string_view record = data.substr(e.offset, e.size);
+      const size_t framed = record.size() + kFrameHeaderBytes + kFrameFixedBodyBytes;
+      if (framed > options_.batch_bytes) {
+        // Alone, as large as NATS takes it, after the records before it.
+        if (!filling_.waiting.dones.empty()) PublishFillingLocked();
+        publishing_ = this;
+        Append(record, e.arrival_ms, std::move(e.done));
+        publishing_ = nullptr;
+        continue;
+      }
+      Waiting& w = filling_.waiting;
+      if (filling_.body.size() + framed > options_.batch_bytes ||
+          w.dones.size() + 1 >= kMaxPerMessage) {
+        PublishFillingLocked();  // full: it goes now, whatever the window
+      }
+      if (w.dones.empty()) {
+        w.started_ns = SteadyNanos();
+        w.first_index = 1;
+        w.windowed = true;
+      }
+      EncodeFrame(0, w.dones.size() + 1, e.arrival_ms, record, &filling_.body);
+      w.bytes += record.size();
+      w.dones.push_back(std::move(e.done));
     }
-    if (body.size() + record.size() + kFrameHeaderBytes + kFrameFixedBodyBytes > options_.batch_bytes ||
-        w.dones.size() + 1 >= kMaxPerMessage) {
-      flush();
-    }
-    EncodeFrame(0, w.dones.size() + 1, e.arrival_ms, record, &body);
-    w.bytes += record.size();
-    w.dones.push_back(std::move(e.done));
+    PublishIfRoomLocked();
   }
-  flush();
+  AnswerDeferred();
+}
+
+void JetStreamLog::PublishFillingLocked() {
+  Filling f = std::move(filling_);
+  filling_ = Filling{};
+  const size_t n = f.waiting.dones.size();
+  ++in_flight_;
+  publishing_ = this;
+  PublishMessage(std::move(f.body), /*batch=*/true, n, 0, std::move(f.waiting));
+  publishing_ = nullptr;
+}
+
+void JetStreamLog::PublishIfRoomLocked() {
+  if (!filling_.waiting.dones.empty() && in_flight_ < options_.publish_window) {
+    PublishFillingLocked();
+  }
+}
+
+void JetStreamLog::AnswerDeferred() {
+  while (!deferred_.empty()) {
+    std::vector<Deferred> answers;
+    answers.swap(deferred_);
+    for (Deferred& d : answers) d.log->OnPublished(d.log->outstanding_, d.token, d.status, d.seq);
+  }
 }
 
 void JetStreamLog::PublishMessage(std::string body, bool batch, size_t records, int64_t arrival_ms,
@@ -260,21 +300,40 @@ void JetStreamLog::PublishMessage(std::string body, bool batch, size_t records, 
   }
   js_->Publish(subject_, body, &headers, options_.publish_timeout_ms,
                [this, token, o = outstanding_](const Status& status, uint64_t seq) {
-                 Waiting w;
-                 {
-                   std::lock_guard<std::mutex> lock(o->mu);
-                   if (o->closed) return;
-                   auto it = o->waiting.find(token);
-                   if (it == o->waiting.end()) return;
-                   w = std::move(it->second);
-                   o->waiting.erase(it);
-                   ++o->answering;
+                 if (publishing_ == this) {
+                   // On the publishing thread, under batch_mu_: answered after it.
+                   deferred_.push_back({this, token, status, seq});
+                   return;
                  }
-                 Answer(w, status, seq);
-                 std::lock_guard<std::mutex> lock(o->mu);
-                 // The destructor waits for the map to empty, then for answering to be 0.
-                 if (--o->answering == 0) o->cv.notify_all();
+                 OnPublished(o, token, status, seq);
                });
+}
+
+void JetStreamLog::OnPublished(const std::shared_ptr<Outstanding>& o, uint64_t token,
+                               const Status& status, uint64_t seq) {
+  Waiting w;
+  {
+    std::lock_guard<std::mutex> lock(o->mu);
+    if (o->closed) return;
+    auto it = o->waiting.find(token);
+    if (it == o->waiting.end()) return;
+    w = std::move(it->second);
+    o->waiting.erase(it);
+    ++o->answering;
+  }
+  if (w.windowed) {
+    // Its place in the window: the batch filled meanwhile goes now.
+    {
+      std::lock_guard<std::mutex> lock(batch_mu_);
+      --in_flight_;
+      PublishIfRoomLocked();
+    }
+    AnswerDeferred();
+  }
+  Answer(w, status, seq);
+  std::lock_guard<std::mutex> lock(o->mu);
+  // The destructor waits for the map to empty, then for answering to be 0.
+  if (--o->answering == 0) o->cv.notify_all();
 }
 
 void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq) {
@@ -346,8 +405,13 @@ bool JetStreamLog::PullOnce() {
     std::vector<nats::Delivered> messages;
   };
   auto pull = std::make_shared<Pull>();
+  int batch = options_.fetch_batch;
+  if (pulled_message_bytes_ >= 1.0) {
+    batch = static_cast<int>(std::clamp(double(options_.fetch_bytes) / pulled_message_bytes_, 1.0,
+                                        double(options_.fetch_batch)));
+  }
   js_->Fetch(
-      js_stream_, kConsumer, options_.fetch_batch, options_.fetch_wait_ms,
+      js_stream_, kConsumer, batch, options_.fetch_wait_ms,
       [pull](nats::Delivered& d) {
         std::lock_guard<std::mutex> lock(pull->mu);
         pull->messages.push_back(std::move(d));
@@ -369,6 +433,9 @@ bool JetStreamLog::PullOnce() {
                 pull->status.ToString());
   }
   if (messages.empty()) return pull->status.ok();
+  uint64_t pulled_bytes = 0;
+  for (const nats::Delivered& d : messages) pulled_bytes += d.msg.data.size();
+  pulled_message_bytes_ = (pulled_message_bytes_ + double(pulled_bytes) / messages.size()) / 2;
   frames_.clear();
   int64_t now = SteadyNanos();
   std::vector<std::string> acked_again;

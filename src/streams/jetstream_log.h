@@ -10,14 +10,21 @@
 //   -> pulled back by `deliver` (by whichever server pulls first) -> the stream's buffers
 //   -> object in the lake -> +ACK, and JetStream drops it.
 //
-// One JetStream message carries one record (header Tributary-Arrival-Ms) or, for the
-// records a broker read or an HTTP batch hands over together (AppendAll), a batch of them
-// (header Tributary-Records: n; the body n WAL frames, wal_format.h, each with its arrival
-// time), up to the server's max_payload. JetStream's cost is per message, so a batch of n
-// costs it about what one record did. A record's sequence number is its message's
-// JetStream sequence number times 2^20 plus its index in the message; a message is
-// acknowledged (+ACK) once all its records are in the lake, so after a crash a batch is
+// One JetStream message carries one record (header Tributary-Arrival-Ms) or a batch of
+// them (header Tributary-Records: n; the body n WAL frames, wal_format.h, each with its
+// arrival time), up to the server's max_payload. JetStream's cost is per message, so a
+// batch of n costs it about what one record did. A record's sequence number is its
+// message's JetStream sequence number times 2^20 plus its index in the message; a message
+// is acknowledged (+ACK) once all its records are in the lake, so after a crash a batch is
 // delivered again whole, its records with the same ids.
+//
+// Batches are made as a group commit makes them: the records handed over together (a
+// broker read's, an HTTP batch's: AppendAll) join the batch being filled, and a batch is
+// published as soon as fewer than `publish_window` batches await their PubAck, or at once
+// when it is full. So while JetStream answers, the records of every connection and every
+// thread gather into the next message, and a quiet stream publishes each read at once.
+// Batches are published in the order they were filled: a connection's records keep
+// their order.
 //
 // Records pulled and not yet in the lake are kept from redelivery with +WPI (work in
 // progress) every third of `ack_wait_ms`; those a stopping server still holds are given
@@ -61,7 +68,11 @@ struct JetStreamLogOptions {
   int replicas = 1;                  // copies of each JetStream stream (1, 3 or 5)
   int64_t ack_wait_ms = 30'000;      // a pulled record's redelivery after a silent reader
   int64_t publish_timeout_ms = 5'000;
-  int fetch_batch = 10'000;          // records a pull asks for
+  int fetch_batch = 10'000;          // the most messages a pull asks for
+  // A pull asks for about this many bytes (as many messages as the last ones' size fits,
+  // at most fetch_batch): batches of many records would otherwise make a pull huge.
+  int64_t fetch_bytes = 64ll << 20;
+  int publish_window = 2;            // batches awaiting their PubAck before the next waits
   int64_t fetch_wait_ms = 500;       // how long an idle pull waits for the first record
   int64_t max_bytes = -1;            // per JetStream stream; -1: no limit but JetStream's own
   // The most bytes of records one JetStream message carries (set from the server's
@@ -138,6 +149,20 @@ class JetStreamLog : public RecordLog {
     uint64_t bytes = 0;
     int64_t started_ns = 0;
     uint64_t first_index = 0;  // a batch's records are numbered from 1, a lone record is 0
+    bool windowed = false;     // a batch counted in in_flight_
+  };
+  // The batch being filled (batch_mu_).
+  struct Filling {
+    std::string body;  // frames
+    Waiting waiting;
+  };
+  // A PubAck that came on the thread publishing under batch_mu_ (the connection could not
+  // send): answered once that thread lets go of the lock, since a `done` may append.
+  struct Deferred {
+    JetStreamLog* log;
+    uint64_t token;
+    Status status;
+    uint64_t seq;
   };
   // The appends whose PubAck has not come, shared with the PubAck callbacks: one that
   // comes after the log is gone (never, as long as NATS requests time out as they must)
@@ -160,6 +185,16 @@ class JetStreamLog : public RecordLog {
   // Publishes one message: `body` is one record (`batch` false) or frames.
   void PublishMessage(std::string body, bool batch, size_t records, int64_t arrival_ms,
                       Waiting waiting);
+  // A message's PubAck (or failure): answers its appends; a windowed batch's frees its
+  // place in the window.
+  void OnPublished(const std::shared_ptr<Outstanding>& o, uint64_t token, const Status& status,
+                   uint64_t seq);
+  // Publishes the filling batch, window or not; batch_mu_ held.
+  void PublishFillingLocked();
+  // Publishes the filling batch if the window has room; batch_mu_ held.
+  void PublishIfRoomLocked();
+  // Answers the PubAcks deferred on this thread (see Deferred); batch_mu_ not held.
+  void AnswerDeferred();
   // Answers one message's appends (their `done`, after on_batch_done's accounting).
   void Answer(Waiting& w, const Status& status, uint64_t message_seq);
   void PullLoop();
@@ -204,6 +239,17 @@ class JetStreamLog : public RecordLog {
   std::atomic<uint64_t> size_bytes_{0};
   std::thread puller_;
   std::vector<WalFrame> frames_;  // puller only
+  double pulled_message_bytes_;   // puller only: the recent pulled messages' mean size
+
+  // Fills and publishes the batches; held while publishing, so that batches go out in
+  // the order they were filled.
+  std::mutex batch_mu_;
+  Filling filling_;     // batch_mu_
+  int in_flight_ = 0;   // batch_mu_; windowed batches awaiting their PubAck
+  // The log this thread is publishing for under batch_mu_ (null: none), and the PubAcks
+  // that came meanwhile.
+  static thread_local const JetStreamLog* publishing_;
+  static thread_local std::vector<Deferred> deferred_;
 };
 
 }  // namespace tributary::streams

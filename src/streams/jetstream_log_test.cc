@@ -266,6 +266,56 @@ TEST_F(JetStreamLogTest, RecordsPutTogetherAreOneJetStreamMessage) {
   EXPECT_EQ(results[49].record_id.substr(16), fmt::format("{:016x}", JetStreamRecordSeq(2, 50)));
 }
 
+// While JetStream has not answered the batches in the publish window, the records handed
+// over meanwhile (by every read, of every connection) gather into one next message, in
+// the order they came; it goes as soon as the window has room.
+TEST_F(JetStreamLogTest, RecordsGatherIntoOneMessageWhileJetStreamAnswers) {
+  auto logs = Logs();
+  const int window = logs->options().publish_window;
+  ASSERT_GE(window, 1);
+  auto m = OpenManager(logs);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  const int reads = window + 8;
+  constexpr int kPerRead = 3;
+  const int total = reads * kPerRead;
+  std::vector<uint64_t> seqs(total, 0);
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  nats_.Pause();  // nothing is answered: the window fills, the rest waits
+  for (int r = 0; r < reads; ++r) {
+    CompletionBatch batch;  // one broker read's records
+    for (int i = 0; i < kPerRead; ++i) {
+      const int n = r * kPerRead + i;
+      m->Put("s", fmt::format("g-{}\n", n), [&, n](const Status& st, uint64_t seq) {
+        if (!st.ok()) ++failed;
+        seqs[n] = seq;
+        ++answered;
+      });
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(answered.load(), 0) << "acknowledged before JetStream answered";
+  nats_.Resume();
+  for (int waited = 0; waited < 10'000 && answered < total; waited += 5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(answered.load(), total);
+  ASSERT_EQ(failed.load(), 0);
+  // The window's reads a message each, then every later read in one message, in order.
+  for (int n = 0; n < total; ++n) {
+    const int r = n / kPerRead;
+    const uint64_t want = r < window ? JetStreamRecordSeq(r + 1, n % kPerRead + 1)
+                                     : JetStreamRecordSeq(window + 1, n - window * kPerRead + 1);
+    ASSERT_EQ(seqs[n], want) << "record " << n;
+  }
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->last_seq, uint64_t(window) + 1);
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), Expected("g", total));
+}
+
 // A batch larger than a NATS message may be is split across messages; a record larger
 // than a batch may be goes alone.
 TEST_F(JetStreamLogTest, ABatchLargerThanAMessageIsSplit) {
