@@ -150,7 +150,7 @@ void JetStream::Publish(std::string_view subject, std::string_view data, const H
 
 void JetStream::Fetch(std::string_view stream, std::string_view consumer, int batch,
                       int64_t expires_ms, std::function<void(Delivered&)> on_message,
-                      std::function<void(const Status&)> done) {
+                      std::function<void(const Status&)> done, int64_t max_bytes) {
   if (!done) done = [](const Status&) {};
   Status valid = ValidateJetStreamName("stream", stream);
   if (valid.ok()) valid = ValidateJetStreamName("consumer", consumer);
@@ -168,6 +168,7 @@ void JetStream::Fetch(std::string_view stream, std::string_view consumer, int ba
   const std::string where = "JetStream fetch from consumer '" + std::string(consumer) +
                             "' of stream '" + std::string(stream) + "'";
   json body = {{"batch", batch}, {"expires", expires_ms * kNanosPerMilli}};
+  if (max_bytes > 0) body["max_bytes"] = max_bytes;
   conn_->RequestMany(
       prefix_ + ".CONSUMER.MSG.NEXT." + name, body.dump(), expires_ms + kFetchGraceMs,
       [state, batch, where, done, conn = conn_, info_subject = prefix_ + ".CONSUMER.INFO." + name,
@@ -203,6 +204,15 @@ void JetStream::Fetch(std::string_view stream, std::string_view consumer, int ba
           case 404:  // no messages
           case 408:  // the pull expired
             done(Status::Ok());
+            return false;
+          case 409:
+            // The next message would pass max_bytes: the pull is complete. (Before any
+            // message, that message alone is larger than the limit: an error.)
+            if (state->received > 0 && m.description.find("Exceeds MaxBytes") != std::string::npos) {
+              done(Status::Ok());
+              return false;
+            }
+            done(FetchStatus(m, where));
             return false;
           default:
             done(FetchStatus(m, where));

@@ -68,14 +68,16 @@ class JetStream {
   void Publish(std::string_view subject, std::string_view data, const Headers* headers,
                int64_t timeout_ms, std::function<void(const Status&, uint64_t)> done);
 
-  // Pulls up to `batch` messages, waiting up to `expires_ms` for them. Each message goes
-  // to `on_message` (with its ack subject parsed); a 404/408 status reply ("no messages",
-  // the pull expired) ends the fetch with OK, as does reaching `batch`; a 409 (consumer
-  // deleted, too many pulls waiting, limits) ends it with FailedPrecondition or NotFound.
-  // `done` runs exactly once, at the end. Messages are not acked: call Ack (or Nak, or
-  // InProgress) for each.
+  // Pulls up to `batch` messages, waiting up to `expires_ms` for them; with `max_bytes`
+  // > 0, no more bytes than that (the server stops before a message that would pass it).
+  // Each message goes to `on_message` (with its ack subject parsed); a 404/408 status reply
+  // ("no messages", the pull expired) ends the fetch with OK, as does reaching `batch` or
+  // `max_bytes`; another 409 (consumer deleted, too many pulls waiting, limits) ends it
+  // with FailedPrecondition or NotFound. `done` runs exactly once, at the end. Messages
+  // are not acked: call Ack (or Nak, or InProgress) for each.
   void Fetch(std::string_view stream, std::string_view consumer, int batch, int64_t expires_ms,
-             std::function<void(Delivered&)> on_message, std::function<void(const Status&)> done);
+             std::function<void(Delivered&)> on_message, std::function<void(const Status&)> done,
+             int64_t max_bytes = 0);
 
   Status Ack(const std::string& ack_subject);         // "+ACK": done with it
   Status InProgress(const std::string& ack_subject);  // "+WPI": restarts its ack_wait

@@ -54,7 +54,8 @@ class JetStreamTest : public ::testing::Test {
     return p.get_future().get();
   }
 
-  Fetched FetchSync(int batch, int64_t expires_ms, std::string consumer = "w") {
+  Fetched FetchSync(int batch, int64_t expires_ms, std::string consumer = "w",
+                    int64_t max_bytes = 0) {
     auto result = std::make_shared<Fetched>();
     std::promise<void> done;
     auto start = steady_clock::now();
@@ -65,7 +66,8 @@ class JetStreamTest : public ::testing::Test {
           result->status = st;
           result->millis = MillisSince(start);
           done.set_value();
-        });
+        },
+        max_bytes);
     done.get_future().wait();
     return std::move(*result);
   }
@@ -233,6 +235,28 @@ TEST_F(JetStreamTest, FetchEndsAtItsBatchWithoutWaitingForExpiry) {
   EXPECT_TRUE(none.status.ok()) << none.status.ToString();
   EXPECT_TRUE(none.messages.empty());
   EXPECT_LT(none.millis, 1000);
+}
+
+// A pull with a byte limit ends, without waiting for its expiry, before the message that
+// would pass the limit; the next pull starts there.
+TEST_F(JetStreamTest, FetchEndsAtItsByteLimit) {
+  MakeWorkQueue();
+  const std::string kilobyte(1000, 'k');
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PublishSync("work.x", kilobyte).ok());
+  Fetched f = FetchSync(100, 5000, "w", /*max_bytes=*/2500);
+  EXPECT_TRUE(f.status.ok()) << f.status.ToString();
+  EXPECT_LT(f.millis, 1000);
+  ASSERT_EQ(f.messages.size(), 2u);
+  Fetched rest = FetchSync(100, 300, "w", /*max_bytes=*/1 << 20);
+  EXPECT_TRUE(rest.status.ok()) << rest.status.ToString();
+  ASSERT_EQ(rest.messages.size(), 3u);
+  EXPECT_EQ(rest.messages[0].stream_seq, 3u);
+  // A message larger than the limit cannot be pulled with it: said, not taken for "none".
+  ASSERT_TRUE(PublishSync("work.x", kilobyte).ok());
+  Fetched small = FetchSync(100, 300, "w", /*max_bytes=*/500);
+  EXPECT_EQ(small.status.code(), ErrorCode::kFailedPrecondition) << small.status.ToString();
+  EXPECT_NE(small.status.message().find("MaxBytes"), std::string::npos) << small.status.ToString();
+  EXPECT_TRUE(small.messages.empty());
 }
 
 TEST_F(JetStreamTest, UnackedMessagesComeBackAfterAckWait) {

@@ -165,9 +165,7 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       stream_(std::move(stream)),
       js_stream_(JetStreamName(stream_)),
       subject_(JetStreamSubject(stream_)),
-      hooks_(std::move(hooks)),
-      // Until pulls say otherwise, messages as large as they may be.
-      pulled_message_bytes_(static_cast<double>(options.batch_bytes)) {
+      hooks_(std::move(hooks)) {
   // Every record of the last message held.
   if (state.messages > 0) held_at_open_ = JetStreamLastRecordSeq(state.last_seq);
   if (!state.created.empty()) shared_epoch_ = SharedEpoch(js_stream_, state.created);
@@ -405,13 +403,11 @@ bool JetStreamLog::PullOnce() {
     std::vector<nats::Delivered> messages;
   };
   auto pull = std::make_shared<Pull>();
-  int batch = options_.fetch_batch;
-  if (pulled_message_bytes_ >= 1.0) {
-    batch = static_cast<int>(std::clamp(double(options_.fetch_bytes) / pulled_message_bytes_, 1.0,
-                                        double(options_.fetch_batch)));
-  }
+  // Room for the largest message this log may have written, whatever fetch_bytes says.
+  const int64_t max_bytes =
+      std::max<int64_t>(options_.fetch_bytes, int64_t(options_.batch_bytes + 2 * kMessageOverhead));
   js_->Fetch(
-      js_stream_, kConsumer, batch, options_.fetch_wait_ms,
+      js_stream_, kConsumer, options_.fetch_batch, options_.fetch_wait_ms,
       [pull](nats::Delivered& d) {
         std::lock_guard<std::mutex> lock(pull->mu);
         pull->messages.push_back(std::move(d));
@@ -421,7 +417,8 @@ bool JetStreamLog::PullOnce() {
         pull->done = true;
         pull->status = status;
         pull->cv.notify_all();
-      });
+      },
+      max_bytes);
   std::vector<nats::Delivered> messages;
   {
     std::unique_lock<std::mutex> lock(pull->mu);
@@ -433,9 +430,6 @@ bool JetStreamLog::PullOnce() {
                 pull->status.ToString());
   }
   if (messages.empty()) return pull->status.ok();
-  uint64_t pulled_bytes = 0;
-  for (const nats::Delivered& d : messages) pulled_bytes += d.msg.data.size();
-  pulled_message_bytes_ = (pulled_message_bytes_ + double(pulled_bytes) / messages.size()) / 2;
   frames_.clear();
   int64_t now = SteadyNanos();
   std::vector<std::string> acked_again;

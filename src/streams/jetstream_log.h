@@ -69,9 +69,10 @@ struct JetStreamLogOptions {
   int64_t ack_wait_ms = 30'000;      // a pulled record's redelivery after a silent reader
   int64_t publish_timeout_ms = 5'000;
   int fetch_batch = 10'000;          // the most messages a pull asks for
-  // A pull asks for about this many bytes (as many messages as the last ones' size fits,
-  // at most fetch_batch): batches of many records would otherwise make a pull huge.
-  int64_t fetch_bytes = 64ll << 20;
+  // The most bytes a pull asks for (at least the largest message): batches of many records
+  // would otherwise make a pull of fetch_batch messages huge, and a NATS server closes a
+  // connection that falls 64 MB behind what it sends ("slow consumer").
+  int64_t fetch_bytes = 16ll << 20;
   int publish_window = 2;            // batches awaiting their PubAck before the next waits
   int64_t fetch_wait_ms = 500;       // how long an idle pull waits for the first record
   int64_t max_bytes = -1;            // per JetStream stream; -1: no limit but JetStream's own
@@ -239,7 +240,6 @@ class JetStreamLog : public RecordLog {
   std::atomic<uint64_t> size_bytes_{0};
   std::thread puller_;
   std::vector<WalFrame> frames_;  // puller only
-  double pulled_message_bytes_;   // puller only: the recent pulled messages' mean size
 
   // Fills and publishes the batches; held while publishing, so that batches go out in
   // the order they were filled.
