@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
 #include <future>
 #include <set>
 #include <thread>
@@ -314,6 +315,64 @@ TEST_F(JetStreamLogTest, RecordsGatherIntoOneMessageWhileJetStreamAnswers) {
   EXPECT_EQ(state->last_seq, uint64_t(window) + 1);
   ASSERT_TRUE(m->Flush("s").ok());
   EXPECT_EQ(Lines(), Expected("g", total));
+}
+
+// A backlog of large batches is pulled a few MiB at a time (JetStreamLogOptions::
+// fetch_bytes), never all at once: a pull of 10,000 messages of a MiB each would be
+// gigabytes, more than a NATS server lets a connection fall behind.
+TEST_F(JetStreamLogTest, APullTakesNoMoreBytesThanItsLimit) {
+  auto conn = nats::Connection::Connect(nats_.options());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  JetStreamLogOptions options;
+  options.fetch_bytes = 4 << 20;
+  auto logs = std::make_shared<JetStreamLogs>(options, std::move(conn).value());
+  std::mutex mu;
+  std::vector<uint64_t> pulls;  // the record bytes each on_durable call brought
+  uint64_t pulled = 0;
+  RecordLogHooks hooks;
+  hooks.on_durable = [&](const std::vector<WalFrame>& frames) {
+    uint64_t bytes = 0;
+    for (const WalFrame& f : frames) bytes += f.data.size();
+    std::lock_guard<std::mutex> lock(mu);
+    pulls.push_back(bytes);
+    pulled += bytes;
+  };
+  auto log = logs->Open("big", 0, hooks);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  // 12 messages of two 400 KB records each, in JetStream before anything pulls.
+  const std::string record(400'000, 'b');
+  const std::string two = record + record;
+  constexpr int kMessages = 12;
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  for (int i = 0; i < kMessages; ++i) {
+    std::vector<LogEntry> entries;
+    for (size_t at = 0; at < two.size(); at += record.size()) {
+      entries.push_back({at, record.size(), 1, [&](const Status& st, uint64_t) {
+                           if (!st.ok()) ++failed;
+                           ++answered;
+                         }});
+    }
+    (*log)->AppendAll(two, entries);
+  }
+  for (int waited = 0; waited < 10'000 && answered < 2 * kMessages; waited += 5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(answered.load(), 2 * kMessages);
+  ASSERT_EQ(failed.load(), 0);
+  (*log)->Start();
+  const uint64_t total = uint64_t(2 * kMessages) * record.size();
+  for (int waited = 0; waited < 10'000; waited += 10) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (pulled >= total) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(pulled, total);
+  EXPECT_GE(pulls.size(), 3u) << "9.6 MB should take three pulls of at most 4 MiB";
+  for (uint64_t bytes : pulls) EXPECT_LE(bytes, uint64_t(options.fetch_bytes));
 }
 
 // A batch larger than a NATS message may be is split across messages; a record larger
