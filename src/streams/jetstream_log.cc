@@ -278,7 +278,12 @@ void JetStreamLog::AnswerDeferred() {
   while (!deferred_.empty()) {
     std::vector<Deferred> answers;
     answers.swap(deferred_);
-    for (Deferred& d : answers) d.log->OnPublished(d.log->outstanding_, d.token, d.status, d.seq);
+    for (Deferred& d : answers) {
+      Waiting w;
+      if (TakeWaiting(*d.log->outstanding_, d.token, &w)) {
+        d.log->OnPublished(std::move(w), d.status, d.seq);
+      }
+    }
   }
 }
 
@@ -303,22 +308,25 @@ void JetStreamLog::PublishMessage(std::string body, bool batch, size_t records, 
                    deferred_.push_back({this, token, status, seq});
                    return;
                  }
-                 OnPublished(o, token, status, seq);
+                 // Touches nothing of the log's once it is closed (the log may be gone).
+                 Waiting w;
+                 if (TakeWaiting(*o, token, &w)) OnPublished(std::move(w), status, seq);
                });
 }
 
-void JetStreamLog::OnPublished(const std::shared_ptr<Outstanding>& o, uint64_t token,
-                               const Status& status, uint64_t seq) {
-  Waiting w;
-  {
-    std::lock_guard<std::mutex> lock(o->mu);
-    if (o->closed) return;
-    auto it = o->waiting.find(token);
-    if (it == o->waiting.end()) return;
-    w = std::move(it->second);
-    o->waiting.erase(it);
-    ++o->answering;
-  }
+bool JetStreamLog::TakeWaiting(Outstanding& o, uint64_t token, Waiting* w) {
+  std::lock_guard<std::mutex> lock(o.mu);
+  if (o.closed) return false;
+  auto it = o.waiting.find(token);
+  if (it == o.waiting.end()) return false;
+  *w = std::move(it->second);
+  o.waiting.erase(it);
+  ++o.answering;
+  return true;
+}
+
+void JetStreamLog::OnPublished(Waiting w, const Status& status, uint64_t seq) {
+  Outstanding& o = *outstanding_;
   if (w.windowed) {
     // Its place in the window: the batch filled meanwhile goes now.
     {
@@ -329,9 +337,9 @@ void JetStreamLog::OnPublished(const std::shared_ptr<Outstanding>& o, uint64_t t
     AnswerDeferred();
   }
   Answer(w, status, seq);
-  std::lock_guard<std::mutex> lock(o->mu);
+  std::lock_guard<std::mutex> lock(o.mu);
   // The destructor waits for the map to empty, then for answering to be 0.
-  if (--o->answering == 0) o->cv.notify_all();
+  if (--o.answering == 0) o.cv.notify_all();
 }
 
 void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq) {

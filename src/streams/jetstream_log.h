@@ -186,10 +186,12 @@ class JetStreamLog : public RecordLog {
   // Publishes one message: `body` is one record (`batch` false) or frames.
   void PublishMessage(std::string body, bool batch, size_t records, int64_t arrival_ms,
                       Waiting waiting);
-  // A message's PubAck (or failure): answers its appends; a windowed batch's frees its
-  // place in the window.
-  void OnPublished(const std::shared_ptr<Outstanding>& o, uint64_t token, const Status& status,
-                   uint64_t seq);
+  // Takes the appends of the message `token` from `o`, counted as being answered; false
+  // if the log is closed or they were answered already.
+  static bool TakeWaiting(Outstanding& o, uint64_t token, Waiting* w);
+  // A message's PubAck (or failure), its appends taken: answers them; a windowed batch
+  // frees its place in the window.
+  void OnPublished(Waiting w, const Status& status, uint64_t seq);
   // Publishes the filling batch, window or not; batch_mu_ held.
   void PublishFillingLocked();
   // Publishes the filling batch if the window has room; batch_mu_ held.
