@@ -1,12 +1,63 @@
 #include "base/log.h"
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <algorithm>
 #include <mutex>
+#include <vector>
 
 namespace tributary {
+
+// A logger's second sink: off (the logger skips it) until a LogCapture attaches.
+class LogTap : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  LogTap() { set_level(spdlog::level::off); }
+
+  void Attach(LogCapture* c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    captures_.push_back(c);
+    UpdateLevelLocked();
+  }
+  void Detach(LogCapture* c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    captures_.erase(std::find(captures_.begin(), captures_.end(), c));
+    UpdateLevelLocked();
+  }
+  std::string Text(const LogCapture* c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return c->text_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {  // mutex_ held
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    for (LogCapture* c : captures_) {
+      if (msg.level >= c->level_) c->text_.append(line.data(), line.size());
+    }
+  }
+  void flush_() override {}
+
+ private:
+  void UpdateLevelLocked() {
+    auto lowest = spdlog::level::off;
+    for (const LogCapture* c : captures_) lowest = std::min(lowest, c->level_);
+    set_level(lowest);
+  }
+
+  std::vector<LogCapture*> captures_;  // mutex_
+};
+
 namespace {
 std::mutex g_mu;
+
+std::shared_ptr<LogTap> TapOf(const std::shared_ptr<spdlog::logger>& logger) {
+  for (const auto& sink : logger->sinks()) {
+    if (auto tap = std::dynamic_pointer_cast<LogTap>(sink)) return tap;
+  }
+  return nullptr;
+}
 }  // namespace
 
 void InitLogging(const std::string& level) {
@@ -17,9 +68,23 @@ void InitLogging(const std::string& level) {
 std::shared_ptr<spdlog::logger> Logger(const std::string& component) {
   std::lock_guard<std::mutex> lock(g_mu);
   if (auto existing = spdlog::get(component)) return existing;
-  auto logger = spdlog::stderr_color_mt(component);
+  auto logger = std::make_shared<spdlog::logger>(
+      component, spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(),
+                                         std::make_shared<LogTap>()});
+  spdlog::initialize_logger(logger);
   logger->set_level(spdlog::get_level());
   return logger;
 }
+
+LogCapture::LogCapture(const std::string& component, spdlog::level::level_enum level)
+    : level_(level), tap_(TapOf(Logger(component))) {
+  if (tap_) tap_->Attach(this);
+}
+
+LogCapture::~LogCapture() {
+  if (tap_) tap_->Detach(this);
+}
+
+std::string LogCapture::text() const { return tap_ ? tap_->Text(this) : std::string(); }
 
 }  // namespace tributary

@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -168,16 +167,12 @@ TEST(WorkerProcessTest, ProtocolErrorsEndTheWorker) {
 }
 
 TEST(WorkerProcessTest, StderrGoesToTheLogWithTheWorkersName) {
-  std::ostringstream captured;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
-  Logger("serving")->sinks().push_back(sink);
+  LogCapture captured("serving");
   auto worker = StartReady(Options("echo"));
   ASSERT_NE(worker, nullptr);
   ASSERT_EQ(worker->Call(Request("stderr:fitting the forecast"), 5000).status, 200);
   worker->Stop(5000);  // joins the stderr reader: every line is in by now
-  auto& sinks = Logger("serving")->sinks();
-  sinks.erase(std::find(sinks.begin(), sinks.end(), sink));
-  EXPECT_TRUE(Contains(captured.str(), "test/echo#0: fitting the forecast")) << captured.str();
+  EXPECT_TRUE(Contains(captured.text(), "test/echo#0: fitting the forecast")) << captured.text();
   auto tail = worker->StderrTail();
   EXPECT_NE(std::find(tail.begin(), tail.end(), "fitting the forecast"), tail.end());
 }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <linux/magic.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
@@ -98,19 +97,11 @@ inline std::string OnlySegment(const std::string& dir) {
 // Collects what the "streams" logger says at warn or above while it lives.
 class WarningCapture {
  public:
-  WarningCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-    sink_->set_level(spdlog::level::warn);
-    Logger("streams")->sinks().push_back(sink_);
-  }
-  ~WarningCapture() {
-    auto& sinks = Logger("streams")->sinks();
-    sinks.erase(std::find(sinks.begin(), sinks.end(), sink_));
-  }
-  std::string text() const { return out_.str(); }
+  WarningCapture() : capture_("streams", spdlog::level::warn) {}
+  std::string text() const { return capture_.text(); }
 
  private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+  LogCapture capture_;
 };
 
 inline bool WaitForFile(const std::string& path) {

@@ -1,0 +1,66 @@
+#include "base/log.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace tributary {
+namespace {
+
+TEST(LogCaptureTest, CollectsItsComponentsLinesAtItsLevelWhileItLives) {
+  auto log = Logger("log-test");
+  log->set_level(spdlog::level::info);
+  log->warn("before the capture");
+  std::string text;
+  {
+    LogCapture warnings("log-test", spdlog::level::warn);
+    LogCapture everything("log-test");
+    log->info("an info line");
+    log->warn("a warning n={}", 7);
+    Logger("other-component")->error("not ours");
+    text = warnings.text();
+    EXPECT_NE(everything.text().find("an info line"), std::string::npos) << everything.text();
+  }
+  log->warn("after the capture");
+  EXPECT_NE(text.find("a warning n=7"), std::string::npos) << text;
+  EXPECT_EQ(text.find("an info line"), std::string::npos) << text;
+  EXPECT_EQ(text.find("before the capture"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not ours"), std::string::npos) << text;
+  LogCapture later("log-test");
+  EXPECT_EQ(later.text(), "");
+}
+
+// Captures come and go while another thread logs (run under -fsanitize=thread to see
+// that nothing races).
+TEST(LogCaptureTest, CapturesComeAndGoWhileAnotherThreadLogs) {
+  auto log = Logger("log-test-busy");
+  log->set_level(spdlog::level::info);
+  for (auto& sink : log->sinks()) {  // keep the terminal quiet
+    if (std::dynamic_pointer_cast<spdlog::sinks::stderr_color_sink_mt>(sink)) {
+      sink->set_level(spdlog::level::off);
+    }
+  }
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      log->warn("line {}", i);
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+  });
+  int saw = 0;
+  for (int i = 0; i < 200; ++i) {
+    LogCapture capture("log-test-busy", spdlog::level::warn);
+    for (int spins = 0; spins < 10'000 && capture.text().empty(); ++spins) std::this_thread::yield();
+    saw += capture.text().find("line ") != std::string::npos;
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(saw, 200);
+}
+
+}  // namespace
+}  // namespace tributary
