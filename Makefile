@@ -8,7 +8,7 @@ CTEST_FLAGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test stress fuzz bench demo clean format
+.PHONY: all deps configure build test stress fuzz tsan bench demo clean format
 
 all: build
 
@@ -32,6 +32,10 @@ stress: build
 
 fuzz: deps
 	@scripts/run-fuzz 300
+
+# The multi-threaded unit and socket tests under ThreadSanitizer (not part of `make test`).
+tsan: deps
+	@scripts/run-tsan
 
 bench: build
 	@scripts/bench
