@@ -16,6 +16,8 @@ void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metric
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
+// POST / in AWS's JSON protocol: Firehose's own API (aws_json_api.h, api_firehose.cc)
+void AddFirehoseRoutes(net::Router* router, Server* server);
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
 void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
 // /v1/models, /v1/endpoint-configs, /v1/endpoints, /endpoints/{name}/invocations

@@ -8,8 +8,8 @@
 // The limits are Firehose's: 500 records and 4 MiB per batch, 1,000 KiB per record.
 // The answer goes out once every accepted record is in the stream's write-ahead log.
 #include "app/api.h"
+#include "app/direct_put.h"
 #include "app/server.h"
-#include "base/base64.h"
 #include "streams/stream_manager.h"
 
 namespace tributary::app {
@@ -19,25 +19,6 @@ namespace {
 using nlohmann::json;
 using net::HttpRequest;
 using net::HttpResponse;
-
-constexpr size_t kMaxBatchRecords = 500;
-constexpr size_t kMaxBatchBytes = 4u << 20;
-constexpr size_t kMaxRecordBytes = 1000u << 10;
-
-// Decodes one {"Data": "<base64>"} record; `where` names it in errors.
-Result<std::string> DecodeRecord(const json& record, const std::string& where) {
-  if (!record.is_object() || !record.contains("Data") || !record["Data"].is_string()) {
-    return InvalidArgument(where + " needs a string field 'Data' (base64)");
-  }
-  auto data = Base64Decode(record["Data"].get<std::string>());
-  if (!data.ok()) return InvalidArgument(where + ".Data: " + data.status().message());
-  if (data->empty()) return InvalidArgument(where + ".Data is empty");
-  if (data->size() > kMaxRecordBytes) {
-    return InvalidArgument(where + ".Data is " + std::to_string(data->size()) +
-                           " bytes; a record may hold at most 1,024,000");
-  }
-  return data;
-}
 
 HttpResponse CreateStream(Server* server, HttpRequest& req) {
   auto body = ParseBody(req);
@@ -88,7 +69,7 @@ HttpResponse PutRecord(Server* server, HttpRequest& req) {
   if (!body->is_object() || !body->contains("Record")) {
     return ErrorResponse(InvalidArgument("request body needs 'Record': {\"Data\": \"<base64>\"}"));
   }
-  auto data = DecodeRecord((*body)["Record"], "Record");
+  auto data = DecodeDirectPutRecord((*body)["Record"], "Record");
   if (!data.ok()) return ErrorResponse(data.status());
   std::vector<std::string> records;
   records.push_back(std::move(*data));
@@ -114,7 +95,7 @@ HttpResponse PutRecordBatch(Server* server, HttpRequest& req) {
   std::vector<size_t> index_of;  // records[k] is in[index_of[k]]
   size_t total = 0;
   for (size_t i = 0; i < in.size(); ++i) {
-    auto data = DecodeRecord(in[i], "Records[" + std::to_string(i) + "]");
+    auto data = DecodeDirectPutRecord(in[i], "Records[" + std::to_string(i) + "]");
     if (!data.ok()) {
       decode_errors[i] = data.status();
       continue;

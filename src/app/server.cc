@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/admin_token.h"
+#include "app/aws_json_api.h"
 #include "app/console.h"
 #include "app/lake_object_sink.h"
 #include "app/live_topics.h"
@@ -214,6 +215,7 @@ Status Server::Init() {
   AddThingRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
+  AddFirehoseRoutes(router.get(), this);
   if (!ingest) {
     AddCatalogRoutes(router.get(), this);
     AddJobRoutes(router.get(), this);
@@ -235,6 +237,15 @@ Status Server::Init() {
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
       h, runtime_.get(), [router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
+        if (IsAwsJsonRequest(req)) {  // an AWS SDK's call: authenticated its way
+          if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000)) {
+            if (refused->status != 400 || refused->headers["x-amzn-ErrorType"] != "UnknownOperationException") {
+              unauthorized->Add();
+            }
+            return respond(std::move(*refused));
+          }
+          return router->Dispatch(req, std::move(respond));
+        }
         if (console && Console::Handles(req.path)) return respond(*console->Serve(req));
         bool open = req.path == "/healthz" || req.path == "/metrics";
         if (!open && !BearerTokenMatches(req.Header("authorization"), token)) {

@@ -1,0 +1,215 @@
+// Firehose's own API on POST / (aws_json_api.h): the AWS SDKs' and CLI's Firehose client,
+// pointed at Tributary with an endpoint override, manages delivery streams and puts
+// records as it would on AWS. Operations:
+//   CreateDeliveryStream, DescribeDeliveryStream, ListDeliveryStreams, UpdateDestination,
+//   DeleteDeliveryStream (firehose_shapes.h maps the shapes), PutRecord, PutRecordBatch.
+// PutRecord and PutRecordBatch answer once every accepted record is in the stream's
+// write-ahead log, as /v1/streams/{name}/records does; a record refused for backpressure
+// is a ServiceUnavailableException (the request's for PutRecord, the record's ErrorCode in
+// PutRecordBatch), which the SDKs retry.
+#include <algorithm>
+
+#include "app/api.h"
+#include "app/aws_json_api.h"
+#include "app/direct_put.h"
+#include "app/firehose_shapes.h"
+#include "app/server.h"
+#include "streams/stream_manager.h"
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using net::HttpRequest;
+using net::HttpRespond;
+using net::HttpResponse;
+
+// The request's DeliveryStreamName.
+Result<std::string> StreamName(const json& body) {
+  auto it = body.find("DeliveryStreamName");
+  if (it == body.end()) return InvalidArgument("DeliveryStreamName is required");
+  if (!it->is_string() || it->get<std::string>().empty()) {
+    return InvalidArgument("DeliveryStreamName: expected a non-empty string");
+  }
+  return it->get<std::string>();
+}
+
+// A record the stream refused, as PutRecordBatch's ErrorCode: the SDKs resend
+// ServiceUnavailableException; anything else is an InternalFailure.
+json RecordFailure(const Status& status) {
+  bool retry = status.code() == ErrorCode::kResourceExhausted || status.code() == ErrorCode::kUnavailable;
+  return {{"ErrorCode", retry ? "ServiceUnavailableException" : "InternalFailure"},
+          {"ErrorMessage", status.message()}};
+}
+
+void PutRecord(Server* server, const json& body, HttpRespond respond) {
+  auto name = StreamName(body);
+  if (!name.ok()) return respond(AwsJsonError(name.status()));
+  if (!body.contains("Record")) return respond(AwsJsonError(InvalidArgument("Record is required")));
+  auto data = DecodeDirectPutRecord(body["Record"], "Record");
+  if (!data.ok()) return respond(AwsJsonError(data.status()));
+  std::vector<std::string> records;
+  records.push_back(std::move(*data));
+  server->streams().PutRecordBatch(*name, std::move(records),
+                                   [respond](std::vector<streams::PutRecordResult> results) {
+                                     const auto& r = results[0];
+                                     if (!r.status.ok()) return respond(AwsJsonError(r.status));
+                                     respond(AwsJsonResponse({{"RecordId", r.record_id}, {"Encrypted", false}}));
+                                   });
+}
+
+// The whole request is checked before any record is put: a record that does not decode
+// is the caller's mistake, which resending would not mend, so it refuses the request.
+void PutRecordBatch(Server* server, const json& body, HttpRespond respond) {
+  auto name = StreamName(body);
+  if (!name.ok()) return respond(AwsJsonError(name.status()));
+  auto it = body.find("Records");
+  if (it == body.end() || !it->is_array()) {
+    return respond(AwsJsonError(InvalidArgument("Records: expected an array of {\"Data\": \"<base64>\"}")));
+  }
+  if (it->empty() || it->size() > kMaxBatchRecords) {
+    return respond(AwsJsonError(InvalidArgument("Records must hold 1.." + std::to_string(kMaxBatchRecords) +
+                                                " records, got " + std::to_string(it->size()))));
+  }
+  std::vector<std::string> records;
+  size_t total = 0;
+  for (size_t i = 0; i < it->size(); ++i) {
+    auto data = DecodeDirectPutRecord((*it)[i], "Records[" + std::to_string(i) + "]");
+    if (!data.ok()) return respond(AwsJsonError(data.status()));
+    total += data->size();
+    records.push_back(std::move(*data));
+  }
+  if (total > kMaxBatchBytes) {
+    return respond(AwsJsonError(InvalidArgument("the batch holds " + std::to_string(total) +
+                                                " bytes of data; at most 4 MiB are allowed")));
+  }
+  server->streams().PutRecordBatch(*name, std::move(records),
+                                   [respond](std::vector<streams::PutRecordResult> results) {
+                                     // A stream that does not exist is the request's error.
+                                     if (results[0].status.code() == ErrorCode::kNotFound) {
+                                       return respond(AwsJsonError(results[0].status));
+                                     }
+                                     json responses = json::array();
+                                     int failed = 0;
+                                     for (const auto& r : results) {
+                                       if (r.status.ok()) {
+                                         responses.push_back({{"RecordId", r.record_id}});
+                                       } else {
+                                         ++failed;
+                                         responses.push_back(RecordFailure(r.status));
+                                       }
+                                     }
+                                     respond(AwsJsonResponse({{"FailedPutCount", failed},
+                                                              {"Encrypted", false},
+                                                              {"RequestResponses", responses}}));
+                                   });
+}
+
+HttpResponse CreateDeliveryStream(Server* server, const json& body) {
+  auto config = StreamConfigFromCreateRequest(body);
+  if (!config.ok()) return AwsJsonError(config.status());
+  if (Status st = server->streams().Create(*config); !st.ok()) return AwsJsonError(st);
+  return AwsJsonResponse({{"DeliveryStreamARN", DeliveryStreamArn(config->name)}});
+}
+
+HttpResponse DescribeDeliveryStream(Server* server, const json& body) {
+  auto name = StreamName(body);
+  if (!name.ok()) return AwsJsonError(name.status());
+  auto described = server->streams().Describe(*name);
+  if (!described.ok()) return AwsJsonError(described.status());
+  return AwsJsonResponse({{"DeliveryStreamDescription", DescribeDeliveryStreamJson(*described)}});
+}
+
+// Names in order after ExclusiveStartDeliveryStreamName, at most Limit (1..10000, default
+// 10). Every stream here is DirectPut: a filter for another type lists none.
+HttpResponse ListDeliveryStreams(Server* server, const json& body) {
+  int64_t limit = 10;
+  if (auto it = body.find("Limit"); it != body.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 10000) {
+      return AwsJsonError(InvalidArgument("Limit: expected an integer 1..10000"));
+    }
+    limit = it->get<int64_t>();
+  }
+  std::string after;
+  if (auto it = body.find("ExclusiveStartDeliveryStreamName"); it != body.end()) {
+    if (!it->is_string()) return AwsJsonError(InvalidArgument("ExclusiveStartDeliveryStreamName: expected a string"));
+    after = it->get<std::string>();
+  }
+  bool direct_put = true;
+  if (auto it = body.find("DeliveryStreamType"); it != body.end()) {
+    if (!it->is_string()) return AwsJsonError(InvalidArgument("DeliveryStreamType: expected a string"));
+    direct_put = *it == "DirectPut";
+  }
+  json names = json::array();
+  bool more = false;
+  if (direct_put) {
+    for (const auto& config : server->streams().List()) {  // in name order
+      if (!after.empty() && config.name <= after) continue;
+      if (static_cast<int64_t>(names.size()) == limit) {
+        more = true;
+        break;
+      }
+      names.push_back(config.name);
+    }
+  }
+  return AwsJsonResponse({{"DeliveryStreamNames", names}, {"HasMoreDeliveryStreams", more}});
+}
+
+// The stream's version is always "1" here, and its one destination
+// "destinationId-000000000001": those two fields are checked for shape only.
+HttpResponse UpdateDestination(Server* server, const json& body) {
+  auto name = StreamName(body);
+  if (!name.ok()) return AwsJsonError(name.status());
+  for (const char* required : {"CurrentDeliveryStreamVersionId", "DestinationId"}) {
+    if (!body.contains(required) || !body[required].is_string()) {
+      return AwsJsonError(InvalidArgument(std::string(required) + " is required (a string)"));
+    }
+  }
+  auto current = server->streams().Describe(*name);
+  if (!current.ok()) return AwsJsonError(current.status());
+  streams::StreamConfig config = current->config;
+  if (Status st = ApplyDestinationUpdate(body, &config); !st.ok()) return AwsJsonError(st);
+  if (Status st = server->streams().Update(config); !st.ok()) return AwsJsonError(st);
+  return AwsJsonResponse(json::object());
+}
+
+HttpResponse DeleteDeliveryStream(Server* server, const json& body) {
+  auto name = StreamName(body);
+  if (!name.ok()) return AwsJsonError(name.status());
+  if (Status st = server->streams().Delete(*name); !st.ok()) return AwsJsonError(st);
+  return AwsJsonResponse(json::object());
+}
+
+void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
+  auto operation = AwsOperation(req, kFirehoseService);
+  if (!operation) {
+    return respond(AwsJsonError(400, "UnknownOperationException",
+                                "X-Amz-Target is required on POST / (Firehose_20150804.<operation>)"));
+  }
+  HttpResponse refusal;
+  auto body = ParseAwsJsonBody(req, &refusal);
+  if (!body) return respond(std::move(refusal));
+  const std::string_view op = *operation;
+  if (op == "PutRecord") return PutRecord(server, *body, std::move(respond));
+  if (op == "PutRecordBatch") return PutRecordBatch(server, *body, std::move(respond));
+  if (op == "CreateDeliveryStream") return respond(CreateDeliveryStream(server, *body));
+  if (op == "DescribeDeliveryStream") return respond(DescribeDeliveryStream(server, *body));
+  if (op == "ListDeliveryStreams") return respond(ListDeliveryStreams(server, *body));
+  if (op == "UpdateDestination") return respond(UpdateDestination(server, *body));
+  if (op == "DeleteDeliveryStream") return respond(DeleteDeliveryStream(server, *body));
+  respond(AwsJsonError(400, "UnknownOperationException",
+                       "Firehose operation '" + std::string(op) +
+                           "' is not served here (CreateDeliveryStream, DescribeDeliveryStream, "
+                           "ListDeliveryStreams, UpdateDestination, DeleteDeliveryStream, "
+                           "PutRecord, PutRecordBatch)"));
+}
+
+}  // namespace
+
+void AddFirehoseRoutes(net::Router* router, Server* server) {
+  router->AddAsync("POST", "/", [server](HttpRequest& req, HttpRespond respond) {
+    HandleFirehose(server, req, std::move(respond));
+  });
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,314 @@
+#include "app/firehose_shapes.h"
+
+#include <initializer_list>
+#include <string_view>
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using streams::Compression;
+using streams::StreamConfig;
+
+constexpr std::string_view kBucketArnPrefix = ":s3:::";
+constexpr char kNoEncryption[] = "NoEncryption";
+
+bool IsOneOf(std::string_view key, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    if (key == name) return true;
+  }
+  return false;
+}
+
+Status ExpectObject(const json& value, const std::string& where) {
+  if (!value.is_object()) return InvalidArgument(where + ": expected an object");
+  return Status::Ok();
+}
+
+Result<std::string> StringField(const json& value, const std::string& where) {
+  if (!value.is_string()) return InvalidArgument(where + ": expected a string");
+  return value.get<std::string>();
+}
+
+Result<int> IntField(const json& value, const std::string& where) {
+  if (!value.is_number_integer()) return InvalidArgument(where + ": expected an integer");
+  int64_t v = value.get<int64_t>();
+  if (v < -1'000'000 || v > 1'000'000) {
+    return InvalidArgument(where + ": " + std::to_string(v) + " is out of range");
+  }
+  return static_cast<int>(v);
+}
+
+Result<bool> BoolField(const json& value, const std::string& where) {
+  if (!value.is_boolean()) return InvalidArgument(where + ": expected true or false");
+  return value.get<bool>();
+}
+
+// "arn:aws:s3:::iot-data" -> "iot-data" (any partition).
+Result<std::string> BucketFromArn(const std::string& arn, const std::string& where) {
+  size_t at = arn.find(kBucketArnPrefix);
+  if (arn.rfind("arn:", 0) != 0 || at == std::string::npos ||
+      arn.find(':', 4) != at || at + kBucketArnPrefix.size() == arn.size()) {
+    return InvalidArgument(where + ": '" + arn + "' is not a bucket ARN (arn:aws:s3:::<bucket>)");
+  }
+  return arn.substr(at + kBucketArnPrefix.size());
+}
+
+Status ApplyBufferingHints(const json& hints, const std::string& where, StreamConfig* c) {
+  TRY(ExpectObject(hints, where));
+  for (const auto& [key, value] : hints.items()) {
+    if (key == "SizeInMBs") {
+      TRY_ASSIGN(c->buffer_size_mib, IntField(value, where + ".SizeInMBs"));
+    } else if (key == "IntervalInSeconds") {
+      TRY_ASSIGN(c->buffer_interval_s, IntField(value, where + ".IntervalInSeconds"));
+    } else {
+      return InvalidArgument(where + "." + key + ": unknown field (SizeInMBs, IntervalInSeconds)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyCompression(const json& value, const std::string& where, StreamConfig* c) {
+  TRY_ASSIGN(std::string format, StringField(value, where));
+  if (format == "UNCOMPRESSED") {
+    c->compression = Compression::kNone;
+  } else if (format == "GZIP") {
+    c->compression = Compression::kGzip;
+  } else {
+    return InvalidArgument(where + ": '" + format +
+                           "' is not supported (UNCOMPRESSED or GZIP; ZIP and Snappy are not)");
+  }
+  return Status::Ok();
+}
+
+Status CheckEncryption(const json& value, const std::string& where) {
+  TRY(ExpectObject(value, where));
+  for (const auto& [key, v] : value.items()) {
+    if (key == "NoEncryptionConfig" && v == kNoEncryption) continue;
+    return InvalidArgument(where + "." + key +
+                           ": not supported (objects are written as they are: NoEncryptionConfig "
+                           "\"NoEncryption\" only)");
+  }
+  return Status::Ok();
+}
+
+// A MetadataExtraction processor's parameters -> partition_query.
+Status ApplyMetadataExtraction(const json& parameters, const std::string& where, StreamConfig* c) {
+  if (!parameters.is_array()) return InvalidArgument(where + ": expected an array");
+  bool have_query = false;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    TRY(ExpectObject(parameters[i], at));
+    if (!parameters[i].contains("ParameterName") || !parameters[i].contains("ParameterValue")) {
+      return InvalidArgument(at + ": needs ParameterName and ParameterValue");
+    }
+    TRY_ASSIGN(std::string name, StringField(parameters[i]["ParameterName"], at + ".ParameterName"));
+    TRY_ASSIGN(std::string value, StringField(parameters[i]["ParameterValue"], at + ".ParameterValue"));
+    if (name == "MetadataExtractionQuery") {
+      c->partition_query = value;
+      have_query = true;
+    } else if (name == "JsonParsingEngine") {
+      if (value != "JQ-1.6") {
+        return InvalidArgument(at + ".ParameterValue: JsonParsingEngine '" + value +
+                               "' is not supported (JQ-1.6)");
+      }
+    } else {
+      return InvalidArgument(at + ".ParameterName: '" + name +
+                             "' is not a MetadataExtraction parameter (MetadataExtractionQuery, "
+                             "JsonParsingEngine)");
+    }
+  }
+  if (!have_query) return InvalidArgument(where + ": no MetadataExtractionQuery");
+  return Status::Ok();
+}
+
+Status ApplyProcessing(const json& processing, const std::string& where, StreamConfig* c) {
+  TRY(ExpectObject(processing, where));
+  bool enabled = false;
+  if (processing.contains("Enabled")) {
+    TRY_ASSIGN(enabled, BoolField(processing["Enabled"], where + ".Enabled"));
+  }
+  for (const auto& [key, value] : processing.items()) {
+    if (key != "Enabled" && key != "Processors") {
+      return InvalidArgument(where + "." + key + ": unknown field (Enabled, Processors)");
+    }
+  }
+  c->partition_query.clear();
+  if (!enabled) return Status::Ok();
+  const json processors = processing.value("Processors", json::array());
+  if (!processors.is_array()) return InvalidArgument(where + ".Processors: expected an array");
+  for (size_t i = 0; i < processors.size(); ++i) {
+    const std::string at = where + ".Processors[" + std::to_string(i) + "]";
+    TRY(ExpectObject(processors[i], at));
+    if (!processors[i].contains("Type")) return InvalidArgument(at + ": needs a Type");
+    TRY_ASSIGN(std::string type, StringField(processors[i]["Type"], at + ".Type"));
+    if (type != "MetadataExtraction") {
+      return InvalidArgument(at + ".Type: '" + type +
+                             "' is not supported (MetadataExtraction only; records are stored "
+                             "as they are put, so end each with its delimiter)");
+    }
+    TRY(ApplyMetadataExtraction(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
+  }
+  return Status::Ok();
+}
+
+// The fields of an S3 destination's configuration or update onto `c`.
+Status ApplyS3Destination(const json& dest, const std::string& where, StreamConfig* c) {
+  TRY(ExpectObject(dest, where));
+  for (const auto& [key, value] : dest.items()) {
+    const std::string at = where + "." + key;
+    if (key == "BucketARN") {
+      TRY_ASSIGN(std::string arn, StringField(value, at));
+      TRY_ASSIGN(c->bucket, BucketFromArn(arn, at));
+    } else if (key == "Prefix") {
+      TRY_ASSIGN(c->prefix, StringField(value, at));
+    } else if (key == "ErrorOutputPrefix") {
+      TRY_ASSIGN(c->error_prefix, StringField(value, at));
+    } else if (key == "BufferingHints") {
+      TRY(ApplyBufferingHints(value, at, c));
+    } else if (key == "CompressionFormat") {
+      TRY(ApplyCompression(value, at, c));
+    } else if (key == "CustomTimeZone") {
+      TRY_ASSIGN(c->time_zone, StringField(value, at));
+    } else if (key == "FileExtension") {
+      TRY_ASSIGN(c->file_extension, StringField(value, at));
+    } else if (key == "ProcessingConfiguration") {
+      TRY(ApplyProcessing(value, at, c));
+    } else if (key == "EncryptionConfiguration") {
+      TRY(CheckEncryption(value, at));
+    } else if (key == "S3BackupMode") {
+      TRY_ASSIGN(std::string mode, StringField(value, at));
+      if (mode != "Disabled") {
+        return InvalidArgument(at + ": '" + mode + "' is not supported (Disabled: no backup copy)");
+      }
+    } else if (key == "DataFormatConversionConfiguration") {
+      if (value.is_object() && value.value("Enabled", true) == false) continue;
+      return InvalidArgument(at + ": not supported (convert the lake's JSON to Parquet with an "
+                             "ETL job: tributary job create)");
+    } else if (IsOneOf(key, {"RoleARN", "CloudWatchLoggingOptions",
+                             "DynamicPartitioningConfiguration"})) {
+      continue;  // describes AWS only; the prefix shows dynamic partitioning
+    } else {
+      return InvalidArgument(at + ": not supported by Tributary's delivery streams");
+    }
+  }
+  return Status::Ok();
+}
+
+// The one destination a request names (`kinds`' first member found); InvalidArgument if it
+// names none, or another kind.
+Result<const json*> S3DestinationOf(const json& request, std::initializer_list<std::string_view> kinds,
+                                    std::string_view other_suffix) {
+  const json* found = nullptr;
+  for (std::string_view kind : kinds) {
+    auto it = request.find(std::string(kind));
+    if (it != request.end()) {
+      if (found != nullptr) {
+        return InvalidArgument("name one destination, not both " + std::string(*kinds.begin()) +
+                               " and " + std::string(kind));
+      }
+      found = &*it;
+    }
+  }
+  for (const auto& [key, value] : request.items()) {
+    if (key.size() > other_suffix.size() &&
+        key.compare(key.size() - other_suffix.size(), other_suffix.size(), other_suffix) == 0 &&
+        !IsOneOf(key, kinds)) {
+      return InvalidArgument(key + ": only S3 destinations are supported (the lake's buckets)");
+    }
+  }
+  if (found == nullptr) {
+    return InvalidArgument("no destination: " + std::string(*kinds.begin()) + " is required");
+  }
+  return found;
+}
+
+json ProcessingJson(const StreamConfig& c) {
+  if (c.partition_query.empty()) return {{"Enabled", false}, {"Processors", json::array()}};
+  return {{"Enabled", true},
+          {"Processors",
+           {{{"Type", "MetadataExtraction"},
+             {"Parameters",
+              {{{"ParameterName", "MetadataExtractionQuery"}, {"ParameterValue", c.partition_query}},
+               {{"ParameterName", "JsonParsingEngine"}, {"ParameterValue", "JQ-1.6"}}}}}}}};
+}
+
+}  // namespace
+
+std::string DeliveryStreamArn(const std::string& name) {
+  return "arn:aws:firehose:local:000000000000:deliverystream/" + name;
+}
+
+Result<StreamConfig> StreamConfigFromCreateRequest(const json& request) {
+  if (!request.is_object()) return InvalidArgument("expected a JSON object");
+  StreamConfig c;
+  if (!request.contains("DeliveryStreamName")) return InvalidArgument("DeliveryStreamName is required");
+  TRY_ASSIGN(c.name, StringField(request["DeliveryStreamName"], "DeliveryStreamName"));
+  if (request.contains("DeliveryStreamType")) {
+    TRY_ASSIGN(std::string type, StringField(request["DeliveryStreamType"], "DeliveryStreamType"));
+    if (type != "DirectPut") {
+      return InvalidArgument("DeliveryStreamType: '" + type +
+                             "' is not supported (DirectPut: records come from rules and PutRecord)");
+    }
+  }
+  if (request.contains("DeliveryStreamEncryptionConfigurationInput")) {
+    return InvalidArgument("DeliveryStreamEncryptionConfigurationInput: not supported (no "
+                           "server-side encryption)");
+  }
+  TRY_ASSIGN(const json* dest,
+             S3DestinationOf(request, {"ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"},
+                             "DestinationConfiguration"));
+  std::string where = request.contains("ExtendedS3DestinationConfiguration")
+                          ? "ExtendedS3DestinationConfiguration"
+                          : "S3DestinationConfiguration";
+  if (!dest->is_object() || !dest->contains("BucketARN")) {
+    return InvalidArgument(where + ".BucketARN is required");
+  }
+  TRY(ApplyS3Destination(*dest, where, &c));
+  for (const auto& [key, value] : request.items()) {
+    if (!IsOneOf(key, {"DeliveryStreamName", "DeliveryStreamType", "Tags",
+                       "ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"})) {
+      return InvalidArgument(key + ": not supported by Tributary's delivery streams");
+    }
+  }
+  return c;
+}
+
+Status ApplyDestinationUpdate(const json& request, StreamConfig* config) {
+  if (!request.is_object()) return InvalidArgument("expected a JSON object");
+  TRY_ASSIGN(const json* update,
+             S3DestinationOf(request, {"ExtendedS3DestinationUpdate", "S3DestinationUpdate"},
+                             "DestinationUpdate"));
+  std::string where = request.contains("ExtendedS3DestinationUpdate") ? "ExtendedS3DestinationUpdate"
+                                                                      : "S3DestinationUpdate";
+  return ApplyS3Destination(*update, where, config);
+}
+
+json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
+  const StreamConfig& c = d.config;
+  json s3 = {{"BucketARN", "arn:aws:s3:::" + c.bucket},
+             {"Prefix", c.prefix},
+             {"BufferingHints",
+              {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
+             {"CompressionFormat", c.compression == Compression::kGzip ? "GZIP" : "UNCOMPRESSED"},
+             {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}},
+             {"S3BackupMode", "Disabled"},
+             {"CustomTimeZone", c.time_zone},
+             {"FileExtension", c.file_extension},
+             {"DynamicPartitioningConfiguration",
+              {{"Enabled", c.prefix.find("!{partitionKeyFromQuery:") != std::string::npos}}},
+             {"ProcessingConfiguration", ProcessingJson(c)}};
+  if (!c.error_prefix.empty()) s3["ErrorOutputPrefix"] = c.error_prefix;
+  return {{"DeliveryStreamName", c.name},
+          {"DeliveryStreamARN", DeliveryStreamArn(c.name)},
+          {"DeliveryStreamStatus", d.status == "active" ? "ACTIVE" : "DELETING"},
+          {"DeliveryStreamEncryptionConfiguration", {{"Status", "DISABLED"}}},
+          {"DeliveryStreamType", "DirectPut"},
+          {"VersionId", "1"},
+          {"CreateTimestamp", static_cast<double>(d.created_ms) / 1000.0},
+          {"Destinations",
+           {{{"DestinationId", "destinationId-000000000001"}, {"ExtendedS3DestinationDescription", s3}}}},
+          {"HasMoreDestinations", false}};
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,45 @@
+// Firehose's API shapes for a delivery stream, both ways: a CreateDeliveryStream (or
+// UpdateDestination) request's S3 destination to a StreamConfig, and a StreamDescription
+// to DescribeDeliveryStream's answer. What a stream is here maps one to one onto an
+// extended S3 destination:
+//
+//   BucketARN "arn:aws:s3:::iot-data"            bucket
+//   Prefix, ErrorOutputPrefix                    prefix, error_prefix
+//   BufferingHints {SizeInMBs, IntervalInSeconds} buffer_size_mib, buffer_interval_s
+//   CompressionFormat UNCOMPRESSED | GZIP        compression
+//   CustomTimeZone, FileExtension                time_zone, file_extension
+//   ProcessingConfiguration's MetadataExtraction
+//     processor (MetadataExtractionQuery, JQ-1.6) partition_query
+//
+// Settings that only describe AWS (RoleARN, CloudWatchLoggingOptions, no encryption, no
+// backup, DynamicPartitioningConfiguration, whose use the prefix shows) are accepted and
+// ignored; settings that would ask for something Tributary does not do (another
+// destination or source, KMS encryption, a backup copy, format conversion, Lambda and the
+// other processors, ZIP or Snappy) are refused with InvalidArgument naming the field.
+// Pure; thread-compatible.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "streams/stream_config.h"
+#include "streams/stream_stats.h"
+
+namespace tributary::app {
+
+// The ARN a stream is described with: arn:aws:firehose:local:000000000000:deliverystream/<name>.
+std::string DeliveryStreamArn(const std::string& name);
+
+// A CreateDeliveryStream request's body -> the stream to create (not yet Validate()d).
+Result<streams::StreamConfig> StreamConfigFromCreateRequest(const nlohmann::json& request);
+
+// Applies an UpdateDestination request's ExtendedS3DestinationUpdate (or
+// S3DestinationUpdate) to `config`: the fields it names change, the others stay.
+Status ApplyDestinationUpdate(const nlohmann::json& request, streams::StreamConfig* config);
+
+// DescribeDeliveryStream's DeliveryStreamDescription.
+nlohmann::json DescribeDeliveryStreamJson(const streams::StreamDescription& description);
+
+}  // namespace tributary::app

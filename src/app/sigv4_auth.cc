@@ -1,0 +1,217 @@
+#include "app/sigv4_auth.h"
+
+#include <openssl/crypto.h>
+
+#include <ctime>
+#include <vector>
+
+#include "objstore/sigv4.h"
+
+namespace tributary::app {
+namespace {
+
+namespace sigv4 = objstore::sigv4;
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+
+SigV4Check Fail(SigV4Failure failure, std::string message, std::string region = "") {
+  return {failure, std::move(message), std::move(region)};
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+struct Authorization {
+  std::string_view credential;
+  std::string_view signed_headers;
+  std::string_view signature;
+};
+
+// The three "Name=value" parts after the algorithm, in any order, comma separated.
+bool ParseAuthorization(std::string_view rest, Authorization* out, std::string* problem) {
+  for (std::string_view part : Split(rest, ',')) {
+    part = Trim(part);
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      *problem = "'" + std::string(part) + "' is not Name=value";
+      return false;
+    }
+    std::string_view name = part.substr(0, eq), value = part.substr(eq + 1);
+    if (name == "Credential") {
+      out->credential = value;
+    } else if (name == "SignedHeaders") {
+      out->signed_headers = value;
+    } else if (name == "Signature") {
+      out->signature = value;
+    } else {
+      *problem = "unknown part '" + std::string(name) + "'";
+      return false;
+    }
+  }
+  for (auto [name, value] : {std::pair<const char*, std::string_view>{"Credential", out->credential},
+                             {"SignedHeaders", out->signed_headers},
+                             {"Signature", out->signature}}) {
+    if (value.empty()) {
+      *problem = std::string("no ") + name;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int64_t ParseAmzDate(std::string_view s) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return -1;
+  auto digits = [&](size_t at, size_t n) -> int {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  std::tm tm{};
+  tm.tm_year = digits(0, 4) - 1900;
+  tm.tm_mon = digits(4, 2) - 1;
+  tm.tm_mday = digits(6, 2);
+  tm.tm_hour = digits(9, 2);
+  tm.tm_min = digits(11, 2);
+  tm.tm_sec = digits(13, 2);
+  if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+      tm.tm_sec > 60) {
+    return -1;
+  }
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
+                       int64_t now) {
+  const std::string& header = request.Header("authorization");
+  if (header.empty()) {
+    return Fail(SigV4Failure::kMissing,
+                "the request is not signed: send AWS Signature Version 4 with access key id '" +
+                    expected.access_key_id + "' and the admin token as the secret access key");
+  }
+  std::string_view value = header;
+  if (value.substr(0, kAlgorithm.size()) != kAlgorithm || value.size() == kAlgorithm.size() ||
+      value[kAlgorithm.size()] != ' ') {
+    return Fail(SigV4Failure::kMissing,
+                "Authorization is not AWS4-HMAC-SHA256 (Signature Version 4)");
+  }
+  Authorization auth;
+  std::string problem;
+  if (!ParseAuthorization(value.substr(kAlgorithm.size() + 1), &auth, &problem)) {
+    return Fail(SigV4Failure::kMalformed, "Authorization header: " + problem);
+  }
+
+  // Credential=<key>/<day>/<region>/<service>/aws4_request
+  std::vector<std::string_view> scope = Split(auth.credential, '/');
+  if (scope.size() != 5 || scope[4] != "aws4_request" || scope[0].empty() || scope[2].empty()) {
+    return Fail(SigV4Failure::kMalformed,
+                "Credential '" + std::string(auth.credential) +
+                    "' is not <access key id>/<yyyymmdd>/<region>/<service>/aws4_request");
+  }
+  std::string region(scope[2]);
+  if (scope[0] != expected.access_key_id) {
+    return Fail(SigV4Failure::kUnknownKey,
+                "unknown access key id '" + std::string(scope[0]) + "': use '" +
+                    expected.access_key_id + "' with the admin token as the secret access key",
+                region);
+  }
+  if (scope[3] != expected.service) {
+    return Fail(SigV4Failure::kMalformed,
+                "Credential is scoped to service '" + std::string(scope[3]) + "', not '" +
+                    expected.service + "'",
+                region);
+  }
+
+  std::vector<std::string_view> names = Split(auth.signed_headers, ';');
+  bool has_host = false, has_date = false;
+  sigv4::Request canonical;
+  canonical.method = request.method;
+  canonical.canonical_uri = expected.canonical_uri;
+  for (const auto& [name, value] : request.query) canonical.query.emplace_back(name, value);
+  for (std::string_view name : names) {
+    std::string key(name);
+    auto it = request.headers.find(key);
+    if (name.empty() || it == request.headers.end()) {
+      return Fail(SigV4Failure::kMalformed,
+                  "signed header '" + key + "' is not in the request (SignedHeaders=" +
+                      std::string(auth.signed_headers) + ")",
+                  region);
+    }
+    has_host |= name == "host";
+    has_date |= name == "x-amz-date";
+    canonical.headers.emplace_back(key, it->second);
+  }
+  if (!has_host || !has_date) {
+    return Fail(SigV4Failure::kMalformed,
+                std::string("SignedHeaders must include ") + (has_host ? "x-amz-date" : "host"),
+                region);
+  }
+  const std::string& amz_date = request.Header("x-amz-date");
+  int64_t signed_at = ParseAmzDate(amz_date);
+  if (signed_at < 0) {
+    return Fail(SigV4Failure::kMalformed,
+                "x-amz-date '" + amz_date + "' is not yyyymmddThhmmssZ", region);
+  }
+  if (amz_date.compare(0, 8, scope[1]) != 0) {
+    return Fail(SigV4Failure::kMalformed,
+                "Credential's day " + std::string(scope[1]) + " is not x-amz-date's (" +
+                    amz_date + ")",
+                region);
+  }
+  if (signed_at < now - kSigV4MaxSkewSeconds || signed_at > now + kSigV4MaxSkewSeconds) {
+    return Fail(SigV4Failure::kExpired,
+                "signature expired: x-amz-date " + amz_date + " is more than 15 minutes from " +
+                    "the server's time " + sigv4::AmzDate(now),
+                region);
+  }
+
+  canonical.payload_hash = sigv4::Sha256Hex(request.body);
+  const std::string& sent_hash = request.Header("x-amz-content-sha256");
+  if (!sent_hash.empty() && sent_hash != canonical.payload_hash) {
+    return Fail(SigV4Failure::kMismatch,
+                sent_hash == sigv4::kUnsignedPayload
+                    ? std::string("x-amz-content-sha256: UNSIGNED-PAYLOAD is not accepted; sign the body")
+                    : "x-amz-content-sha256 is not the SHA-256 of the body",
+                region);
+  }
+
+  sigv4::Signature expected_signature =
+      sigv4::Sign(canonical, {expected.access_key_id, expected.secret, ""}, region,
+                  expected.service, amz_date);
+  if (expected_signature.signed_headers != auth.signed_headers) {
+    return Fail(SigV4Failure::kMalformed,
+                "SignedHeaders '" + std::string(auth.signed_headers) +
+                    "' is not lower-case, sorted and without repeats",
+                region);
+  }
+  const std::string& want = expected_signature.signature;
+  if (auth.signature.size() != want.size() ||
+      CRYPTO_memcmp(auth.signature.data(), want.data(), want.size()) != 0) {
+    return Fail(SigV4Failure::kMismatch,
+                "the request signature does not match: sign with the admin token as the secret "
+                "access key, and send the request as signed",
+                region);
+  }
+  return {SigV4Failure::kNone, "", region};
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,58 @@
+// Checking a request's AWS Signature Version 4 (the Authorization header form that the
+// AWS SDKs and CLI send), so that AWS tools can call the API with an access key whose
+// secret is the administrator token. The signature is computed again from the request
+// as received (objstore/sigv4.h) and compared in constant time.
+//
+// What is checked, each failure with a message that says what was wrong:
+//  - the header is "AWS4-HMAC-SHA256 Credential=<key>/<yyyymmdd>/<region>/<service>/
+//    aws4_request, SignedHeaders=<a;b;...>, Signature=<64 hex>";
+//  - the access key id is the expected one, the service is the expected one (any region);
+//  - x-amz-date is present and signed, within 15 minutes of the server's clock, and on the
+//    credential's day; host is signed and every signed header is in the request;
+//  - x-amz-content-sha256, when sent, is the body's SHA-256 (the body is always signed:
+//    UNSIGNED-PAYLOAD is refused);
+//  - the signature matches.
+// Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "net/http_types.h"
+
+namespace tributary::app {
+
+struct SigV4Expectation {
+  std::string access_key_id;  // the one key accepted
+  std::string secret;         // its secret
+  std::string service;        // the credential scope's service, e.g. "firehose"
+  std::string canonical_uri;  // the path as signed ("/")
+};
+
+enum class SigV4Failure {
+  kNone,
+  kMissing,     // no Authorization header, or not SigV4
+  kMalformed,   // a part of it missing or unreadable
+  kUnknownKey,  // another access key id
+  kExpired,     // x-amz-date more than 15 minutes from now
+  kMismatch,    // the signature (or the body's hash) does not match
+};
+
+struct SigV4Check {
+  SigV4Failure failure = SigV4Failure::kNone;
+  std::string message;  // "" when ok
+  std::string region;   // the credential scope's region, when it could be read
+  bool ok() const { return failure == SigV4Failure::kNone; }
+};
+
+// How far x-amz-date may be from the server's clock, as AWS allows.
+inline constexpr int64_t kSigV4MaxSkewSeconds = 15 * 60;
+
+SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
+                       int64_t now_unix_seconds);
+
+// "20261203T121956Z" -> Unix seconds; -1 if it is not that form.
+int64_t ParseAmzDate(std::string_view amz_date);
+
+}  // namespace tributary::app
