@@ -284,6 +284,30 @@ Status ApplyDestinationUpdate(const json& request, StreamConfig* config) {
   return ApplyS3Destination(*update, where, config);
 }
 
+Status ValidateAsFirehose(const StreamConfig& config) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"name", "DeliveryStreamName"},
+      {"bucket", "BucketARN"},
+      {"prefix", "Prefix"},
+      {"error_prefix", "ErrorOutputPrefix"},
+      {"buffer_size_mib", "BufferingHints.SizeInMBs"},
+      {"buffer_interval_s", "BufferingHints.IntervalInSeconds"},
+      {"time_zone", "CustomTimeZone"},
+      {"file_extension", "FileExtension"},
+      {"partition_query", "MetadataExtractionQuery"},
+  };
+  Status st = config.Validate();
+  if (st.ok()) return st;
+  std::string_view message = st.message();
+  for (const auto& [ours, theirs] : kNames) {
+    if (message.size() > ours.size() && message.substr(0, ours.size()) == ours &&
+        message[ours.size()] == ':') {
+      return Status(st.code(), std::string(theirs) + std::string(message.substr(ours.size())));
+    }
+  }
+  return st;
+}
+
 json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
   const StreamConfig& c = d.config;
   json s3 = {{"BucketARN", "arn:aws:s3:::" + c.bucket},

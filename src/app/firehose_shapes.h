@@ -39,6 +39,10 @@ Result<streams::StreamConfig> StreamConfigFromCreateRequest(const nlohmann::json
 // S3DestinationUpdate) to `config`: the fields it names change, the others stay.
 Status ApplyDestinationUpdate(const nlohmann::json& request, streams::StreamConfig* config);
 
+// config.Validate(), its message naming the field as Firehose does: "BufferingHints.SizeInMBs:
+// 200 is not in 1..128" rather than "buffer_size_mib: ...".
+Status ValidateAsFirehose(const streams::StreamConfig& config);
+
 // DescribeDeliveryStream's DeliveryStreamDescription.
 nlohmann::json DescribeDeliveryStreamJson(const streams::StreamDescription& description);
 

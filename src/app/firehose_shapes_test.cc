@@ -1,0 +1,199 @@
+#include "app/firehose_shapes.h"
+
+#include <gtest/gtest.h>
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using streams::Compression;
+using streams::StreamConfig;
+
+json CreateRequest(json destination) {
+  return {{"DeliveryStreamName", "pollution"},
+          {"DeliveryStreamType", "DirectPut"},
+          {"ExtendedS3DestinationConfiguration", std::move(destination)}};
+}
+
+json PartitionedDestination() {
+  return {{"RoleARN", "arn:aws:iam::123456789012:role/firehose"},
+          {"BucketARN", "arn:aws:s3:::iot-data"},
+          {"Prefix", "raw/!{partitionKeyFromQuery:device}/!{timestamp:yyyy/MM/dd}/"},
+          {"ErrorOutputPrefix", "errors/!{firehose:error-output-type}/"},
+          {"BufferingHints", {{"SizeInMBs", 64}, {"IntervalInSeconds", 60}}},
+          {"CompressionFormat", "GZIP"},
+          {"CustomTimeZone", "Asia/Tokyo"},
+          {"FileExtension", ".jsonl.gz"},
+          {"EncryptionConfiguration", {{"NoEncryptionConfig", "NoEncryption"}}},
+          {"CloudWatchLoggingOptions", {{"Enabled", false}}},
+          {"S3BackupMode", "Disabled"},
+          {"DynamicPartitioningConfiguration", {{"Enabled", true}}},
+          {"ProcessingConfiguration",
+           {{"Enabled", true},
+            {"Processors",
+             {{{"Type", "MetadataExtraction"},
+               {"Parameters",
+                {{{"ParameterName", "MetadataExtractionQuery"}, {"ParameterValue", "{device: .meta.id}"}},
+                 {{"ParameterName", "JsonParsingEngine"}, {"ParameterValue", "JQ-1.6"}}}}}}}}}};
+}
+
+TEST(FirehoseShapesTest, CreateRequestMapsOntoAStream) {
+  auto c = StreamConfigFromCreateRequest(CreateRequest(PartitionedDestination()));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->name, "pollution");
+  EXPECT_EQ(c->bucket, "iot-data");
+  EXPECT_EQ(c->prefix, "raw/!{partitionKeyFromQuery:device}/!{timestamp:yyyy/MM/dd}/");
+  EXPECT_EQ(c->error_prefix, "errors/!{firehose:error-output-type}/");
+  EXPECT_EQ(c->buffer_size_mib, 64);
+  EXPECT_EQ(c->buffer_interval_s, 60);
+  EXPECT_EQ(c->compression, Compression::kGzip);
+  EXPECT_EQ(c->time_zone, "Asia/Tokyo");
+  EXPECT_EQ(c->file_extension, ".jsonl.gz");
+  EXPECT_EQ(c->partition_query, "{device: .meta.id}");
+  EXPECT_TRUE(c->Validate().ok()) << c->Validate().message();
+}
+
+TEST(FirehoseShapesTest, PlainS3DestinationTakesFirehosesDefaults) {
+  json request = {{"DeliveryStreamName", "raw"},
+                  {"S3DestinationConfiguration", {{"BucketARN", "arn:aws-cn:s3:::lake"}}}};
+  auto c = StreamConfigFromCreateRequest(request);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->bucket, "lake");
+  EXPECT_EQ(c->buffer_size_mib, 5);
+  EXPECT_EQ(c->buffer_interval_s, 300);
+  EXPECT_EQ(c->compression, Compression::kNone);
+  EXPECT_EQ(c->prefix, "");
+  EXPECT_EQ(c->partition_query, "");
+}
+
+TEST(FirehoseShapesTest, DescriptionRoundTripsThroughCreate) {
+  auto created = StreamConfigFromCreateRequest(CreateRequest(PartitionedDestination()));
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  streams::StreamDescription d;
+  d.config = *created;
+  d.status = "active";
+  d.created_ms = 1'764'763'200'500;
+  json described = DescribeDeliveryStreamJson(d);
+  EXPECT_EQ(described["DeliveryStreamName"], "pollution");
+  EXPECT_EQ(described["DeliveryStreamARN"],
+            "arn:aws:firehose:local:000000000000:deliverystream/pollution");
+  EXPECT_EQ(described["DeliveryStreamStatus"], "ACTIVE");
+  EXPECT_EQ(described["DeliveryStreamType"], "DirectPut");
+  EXPECT_DOUBLE_EQ(described["CreateTimestamp"].get<double>(), 1'764'763'200.5);
+  ASSERT_EQ(described["Destinations"].size(), 1u);
+  const json& s3 = described["Destinations"][0]["ExtendedS3DestinationDescription"];
+  EXPECT_EQ(s3["DynamicPartitioningConfiguration"]["Enabled"], true);
+
+  // What Describe says, given back to Create, makes the same stream.
+  json again = s3;
+  again.erase("DynamicPartitioningConfiguration");
+  auto recreated = StreamConfigFromCreateRequest(CreateRequest(again));
+  ASSERT_TRUE(recreated.ok()) << recreated.status().message();
+  EXPECT_EQ(streams::ToJson(*recreated), streams::ToJson(*created));
+
+  d.status = "deleting";
+  EXPECT_EQ(DescribeDeliveryStreamJson(d)["DeliveryStreamStatus"], "DELETING");
+}
+
+TEST(FirehoseShapesTest, UpdateChangesOnlyWhatItNames) {
+  auto c = StreamConfigFromCreateRequest(CreateRequest(PartitionedDestination()));
+  ASSERT_TRUE(c.ok());
+  StreamConfig updated = *c;
+  json update = {{"ExtendedS3DestinationUpdate",
+                  {{"BufferingHints", {{"SizeInMBs", 2}, {"IntervalInSeconds", 0}}},
+                   {"CompressionFormat", "UNCOMPRESSED"}}}};
+  ASSERT_TRUE(ApplyDestinationUpdate(update, &updated).ok());
+  EXPECT_EQ(updated.buffer_size_mib, 2);
+  EXPECT_EQ(updated.buffer_interval_s, 0);
+  EXPECT_EQ(updated.compression, Compression::kNone);
+  EXPECT_EQ(updated.prefix, c->prefix);
+  EXPECT_EQ(updated.partition_query, c->partition_query);
+  EXPECT_EQ(updated.bucket, c->bucket);
+
+  json disable = {{"ExtendedS3DestinationUpdate", {{"ProcessingConfiguration", {{"Enabled", false}}}}}};
+  ASSERT_TRUE(ApplyDestinationUpdate(disable, &updated).ok());
+  EXPECT_EQ(updated.partition_query, "");
+
+  Status none = ApplyDestinationUpdate(json::object(), &updated);
+  EXPECT_FALSE(none.ok());
+  EXPECT_NE(none.message().find("ExtendedS3DestinationUpdate is required"), std::string::npos)
+      << none.message();
+}
+
+TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
+  struct Case {
+    json request;
+    const char* message_part;
+  };
+  auto with = [](const char* key, json value) {
+    json d = PartitionedDestination();
+    d[key] = std::move(value);
+    return CreateRequest(d);
+  };
+  json processor_lambda = PartitionedDestination();
+  processor_lambda["ProcessingConfiguration"]["Processors"][0]["Type"] = "Lambda";
+  json kinesis = CreateRequest(PartitionedDestination());
+  kinesis["DeliveryStreamType"] = "KinesisStreamAsSource";
+  json http = {{"DeliveryStreamName", "x"}, {"HttpEndpointDestinationConfiguration", json::object()}};
+  json both = CreateRequest(PartitionedDestination());
+  both["S3DestinationConfiguration"] = {{"BucketARN", "arn:aws:s3:::other"}};
+  json no_bucket = CreateRequest(json::object());
+  json no_name = CreateRequest(PartitionedDestination());
+  no_name.erase("DeliveryStreamName");
+  const Case cases[] = {
+      {with("CompressionFormat", "Snappy"), "ExtendedS3DestinationConfiguration.CompressionFormat: 'Snappy' is not supported"},
+      {with("BucketARN", "iot-data"), "ExtendedS3DestinationConfiguration.BucketARN: 'iot-data' is not a bucket ARN"},
+      {with("BucketARN", "arn:aws:s3:::"), "is not a bucket ARN"},
+      {with("BucketARN", "arn:aws:sqs:::q"), "is not a bucket ARN"},
+      {with("BufferingHints", {{"SizeInMBs", "64"}}), "BufferingHints.SizeInMBs: expected an integer"},
+      {with("BufferingHints", {{"Size", 1}}), "BufferingHints.Size: unknown field"},
+      {with("S3BackupMode", "Enabled"), "S3BackupMode: 'Enabled' is not supported"},
+      {with("EncryptionConfiguration", {{"KMSEncryptionConfig", {{"AWSKMSKeyARN", "k"}}}}),
+       "EncryptionConfiguration.KMSEncryptionConfig: not supported"},
+      {with("DataFormatConversionConfiguration", {{"Enabled", true}}), "tributary job create"},
+      {with("SomethingNew", 1), "ExtendedS3DestinationConfiguration.SomethingNew: not supported"},
+      {CreateRequest(processor_lambda), "Processors[0].Type: 'Lambda' is not supported"},
+      {kinesis, "DeliveryStreamType: 'KinesisStreamAsSource' is not supported"},
+      {http, "HttpEndpointDestinationConfiguration: only S3 destinations are supported"},
+      {both, "name one destination"},
+      {no_bucket, "ExtendedS3DestinationConfiguration.BucketARN is required"},
+      {no_name, "DeliveryStreamName is required"},
+  };
+  for (const Case& c : cases) {
+    auto config = StreamConfigFromCreateRequest(c.request);
+    ASSERT_FALSE(config.ok()) << c.request.dump();
+    EXPECT_EQ(config.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(config.status().message().find(c.message_part), std::string::npos)
+        << config.status().message() << "\n  wanted: " << c.message_part;
+  }
+}
+
+TEST(FirehoseShapesTest, AStreamsOwnChecksNameFirehosesFields) {
+  struct Case {
+    const char* key;
+    json value;
+    const char* message_part;
+  };
+  const Case cases[] = {
+      {"BufferingHints", {{"SizeInMBs", 200}}, "BufferingHints.SizeInMBs: 200 is not in 1..128"},
+      {"BufferingHints", {{"IntervalInSeconds", 901}}, "BufferingHints.IntervalInSeconds: 901 is not in 0..900"},
+      {"BucketARN", "arn:aws:s3:::UPPER", "BucketARN: bucket name 'UPPER'"},
+      {"CustomTimeZone", "Mars/Olympus", "CustomTimeZone: "},
+      {"FileExtension", "jsonl", "FileExtension: 'jsonl' must start with '.'"},
+  };
+  for (const Case& c : cases) {
+    json d = PartitionedDestination();
+    d[c.key] = c.value;
+    auto config = StreamConfigFromCreateRequest(CreateRequest(d));
+    ASSERT_TRUE(config.ok()) << config.status().message();
+    Status st = ValidateAsFirehose(*config);
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << c.message_part;
+    EXPECT_EQ(st.message().rfind(c.message_part, 0), 0u) << st.message() << "\n  wanted: " << c.message_part;
+  }
+  auto fine = StreamConfigFromCreateRequest(CreateRequest(PartitionedDestination()));
+  ASSERT_TRUE(fine.ok());
+  EXPECT_TRUE(ValidateAsFirehose(*fine).ok());
+}
+
+}  // namespace
+}  // namespace tributary::app

@@ -1,0 +1,204 @@
+#include "app/sigv4_auth.h"
+
+#include <gtest/gtest.h>
+
+namespace tributary::app {
+namespace {
+
+// AWS's SigV4 test suite, "post-vanilla": POST / with host and x-amz-date, no body.
+constexpr char kSuiteSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr char kSuiteDate[] = "20150830T123600Z";
+
+net::HttpRequest PostVanilla() {
+  net::HttpRequest r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers["host"] = "example.amazonaws.com";
+  r.headers["x-amz-date"] = kSuiteDate;
+  r.headers["authorization"] =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+      "SignedHeaders=host;x-amz-date, "
+      "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b";
+  return r;
+}
+
+SigV4Expectation SuiteKey() { return {"AKIDEXAMPLE", kSuiteSecret, "service", "/"}; }
+
+// A PutRecord the AWS SDK for JavaScript (v3) signed with access key "admin" and secret
+// "tok", as the server received it.
+constexpr char kSdkDate[] = "20261203T121956Z";
+
+net::HttpRequest SdkPutRecord() {
+  net::HttpRequest r;
+  r.method = "POST";
+  r.path = "/";
+  r.body = R"({"DeliveryStreamName":"s","Record":{"Data":"aGVsbG8="}})";
+  r.headers = {
+      {"content-type", "application/x-amz-json-1.1"},
+      {"x-amz-target", "Firehose_20150804.PutRecord"},
+      {"content-length", "55"},
+      {"x-amz-user-agent", "aws-sdk-js/3.1177.0"},
+      {"user-agent", "aws-sdk-js/3.1177.0 ua/2.1 os/linux#6.18.44-fc-v1098 lang/js md/nodejs#20.20.2 "
+                     "api/firehose#3.1177.0 m/N,E,e"},
+      {"host", "127.0.0.1:33195"},
+      {"amz-sdk-invocation-id", "c714c134-c84a-45a6-b66b-a5119873a4cc"},
+      {"amz-sdk-request", "attempt=1; max=3"},
+      {"x-amz-date", kSdkDate},
+      {"x-amz-content-sha256", "9f79f1e26920c6c42c879fd0b757ffeb354443c722a161a06999061b8d6fe70b"},
+      {"authorization",
+       "AWS4-HMAC-SHA256 Credential=admin/20261203/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;"
+       "x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-user-agent, "
+       "Signature=028aea5b31befaef904fab8e5a8aab704c5659c2452808295be750aeced59318"},
+      {"connection", "keep-alive"},
+  };
+  return r;
+}
+
+SigV4Expectation SdkKey() { return {"admin", "tok", "firehose", "/"}; }
+
+TEST(SigV4AuthTest, ParsesAmzDate) {
+  EXPECT_EQ(ParseAmzDate("20150830T123600Z"), 1440938160);
+  EXPECT_EQ(ParseAmzDate("19700101T000000Z"), 0);
+  EXPECT_EQ(ParseAmzDate("20150830T123600"), -1);
+  EXPECT_EQ(ParseAmzDate("2015-08-30T12:36"), -1);
+  EXPECT_EQ(ParseAmzDate("20151330T123600Z"), -1);
+  EXPECT_EQ(ParseAmzDate("2015083xT123600Z"), -1);
+}
+
+TEST(SigV4AuthTest, AcceptsTheSuitesPostVanilla) {
+  SigV4Check check = VerifySigV4(PostVanilla(), SuiteKey(), ParseAmzDate(kSuiteDate));
+  EXPECT_TRUE(check.ok()) << check.message;
+  EXPECT_EQ(check.region, "us-east-1");
+}
+
+TEST(SigV4AuthTest, AcceptsARequestTheAwsSdkSigned) {
+  SigV4Check check = VerifySigV4(SdkPutRecord(), SdkKey(), ParseAmzDate(kSdkDate) + 60);
+  EXPECT_TRUE(check.ok()) << check.message;
+}
+
+TEST(SigV4AuthTest, RefusesAnyChangeToWhatWasSigned) {
+  const int64_t now = ParseAmzDate(kSdkDate);
+  {
+    net::HttpRequest r = SdkPutRecord();  // the body, with its hash header left as signed
+    r.body[r.body.size() - 4] = 'X';
+    SigV4Check check = VerifySigV4(r, SdkKey(), now);
+    EXPECT_EQ(check.failure, SigV4Failure::kMismatch);
+    EXPECT_NE(check.message.find("x-amz-content-sha256"), std::string::npos) << check.message;
+  }
+  {
+    net::HttpRequest r = SdkPutRecord();  // the body and its hash: the signature no longer fits
+    r.body[r.body.size() - 4] = 'X';
+    r.headers.erase("x-amz-content-sha256");
+    r.headers["authorization"].replace(r.headers["authorization"].find("x-amz-content-sha256;"),
+                                       21, "");
+    EXPECT_EQ(VerifySigV4(r, SdkKey(), now).failure, SigV4Failure::kMismatch);
+  }
+  {
+    net::HttpRequest r = SdkPutRecord();  // a signed header
+    r.headers["x-amz-target"] = "Firehose_20150804.DeleteDeliveryStream";
+    SigV4Check check = VerifySigV4(r, SdkKey(), now);
+    EXPECT_EQ(check.failure, SigV4Failure::kMismatch);
+    EXPECT_NE(check.message.find("does not match"), std::string::npos) << check.message;
+  }
+  {
+    net::HttpRequest r = SdkPutRecord();  // the method
+    r.method = "PUT";
+    EXPECT_EQ(VerifySigV4(r, SdkKey(), now).failure, SigV4Failure::kMismatch);
+  }
+  {
+    net::HttpRequest r = SdkPutRecord();  // a query parameter added
+    r.query["x"] = "1";
+    EXPECT_EQ(VerifySigV4(r, SdkKey(), now).failure, SigV4Failure::kMismatch);
+  }
+  {
+    net::HttpRequest r = SdkPutRecord();  // an unsigned header may change
+    r.headers["user-agent"] = "something else";
+    EXPECT_TRUE(VerifySigV4(r, SdkKey(), now).ok());
+  }
+}
+
+TEST(SigV4AuthTest, RefusesAnotherSecretOrKey) {
+  const int64_t now = ParseAmzDate(kSdkDate);
+  SigV4Expectation other = SdkKey();
+  other.secret = "tak";
+  EXPECT_EQ(VerifySigV4(SdkPutRecord(), other, now).failure, SigV4Failure::kMismatch);
+  other = SdkKey();
+  other.access_key_id = "root";
+  SigV4Check check = VerifySigV4(SdkPutRecord(), other, now);
+  EXPECT_EQ(check.failure, SigV4Failure::kUnknownKey);
+  EXPECT_NE(check.message.find("unknown access key id 'admin'"), std::string::npos) << check.message;
+  other = SdkKey();
+  other.service = "s3";
+  check = VerifySigV4(SdkPutRecord(), other, now);
+  EXPECT_EQ(check.failure, SigV4Failure::kMalformed);
+  EXPECT_NE(check.message.find("service 'firehose', not 's3'"), std::string::npos) << check.message;
+}
+
+TEST(SigV4AuthTest, RefusesASignatureOlderOrNewerThanFifteenMinutes) {
+  const int64_t signed_at = ParseAmzDate(kSdkDate);
+  EXPECT_TRUE(VerifySigV4(SdkPutRecord(), SdkKey(), signed_at + kSigV4MaxSkewSeconds).ok());
+  EXPECT_TRUE(VerifySigV4(SdkPutRecord(), SdkKey(), signed_at - kSigV4MaxSkewSeconds).ok());
+  SigV4Check late = VerifySigV4(SdkPutRecord(), SdkKey(), signed_at + kSigV4MaxSkewSeconds + 1);
+  EXPECT_EQ(late.failure, SigV4Failure::kExpired);
+  EXPECT_NE(late.message.find("more than 15 minutes"), std::string::npos) << late.message;
+  EXPECT_EQ(VerifySigV4(SdkPutRecord(), SdkKey(), signed_at - kSigV4MaxSkewSeconds - 1).failure,
+            SigV4Failure::kExpired);
+}
+
+TEST(SigV4AuthTest, NamesWhatIsMissingOrMalformed) {
+  const int64_t now = ParseAmzDate(kSdkDate);
+  struct Case {
+    const char* authorization;
+    SigV4Failure failure;
+    const char* message_part;
+  };
+  const Case cases[] = {
+      {"", SigV4Failure::kMissing, "not signed"},
+      {"Bearer abc", SigV4Failure::kMissing, "not AWS4-HMAC-SHA256"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261203/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=host;x-amz-date",
+       SigV4Failure::kMalformed, "no Signature"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261203/firehose/aws4_request, "
+       "SignedHeaders=host;x-amz-date, Signature=00",
+       SigV4Failure::kMalformed, "is not <access key id>/<yyyymmdd>/<region>/<service>/aws4_request"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261203/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=host;x-amz-date;x-missing, Signature=00",
+       SigV4Failure::kMalformed, "signed header 'x-missing' is not in the request"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261203/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=x-amz-date, Signature=00",
+       SigV4Failure::kMalformed, "must include host"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261202/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=host;x-amz-date, Signature=00",
+       SigV4Failure::kMalformed, "Credential's day 20261202 is not x-amz-date's"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261203/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=x-amz-date;host, Signature=00",
+       SigV4Failure::kMalformed, "sorted"},
+      {"AWS4-HMAC-SHA256 Credential=admin/20261203/us-east-1/firehose/aws4_request, "
+       "SignedHeaders=host;x-amz-date, Signature=00, Extra=1",
+       SigV4Failure::kMalformed, "unknown part 'Extra'"},
+  };
+  for (const Case& c : cases) {
+    net::HttpRequest r = SdkPutRecord();
+    if (*c.authorization == '\0') {
+      r.headers.erase("authorization");
+    } else {
+      r.headers["authorization"] = c.authorization;
+    }
+    SigV4Check check = VerifySigV4(r, SdkKey(), now);
+    EXPECT_EQ(check.failure, c.failure) << c.authorization << ": " << check.message;
+    EXPECT_NE(check.message.find(c.message_part), std::string::npos)
+        << c.authorization << ": " << check.message;
+  }
+}
+
+TEST(SigV4AuthTest, RefusesAnUnsignedPayload) {
+  net::HttpRequest r = SdkPutRecord();
+  r.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+  SigV4Check check = VerifySigV4(r, SdkKey(), ParseAmzDate(kSdkDate));
+  EXPECT_EQ(check.failure, SigV4Failure::kMismatch);
+  EXPECT_NE(check.message.find("UNSIGNED-PAYLOAD is not accepted"), std::string::npos) << check.message;
+}
+
+}  // namespace
+}  // namespace tributary::app
