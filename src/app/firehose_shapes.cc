@@ -152,6 +152,20 @@ Status ApplyProcessing(const json& processing, const std::string& where, StreamC
   return Status::Ok();
 }
 
+// The destination's fields that are a stream's strings as they are; null for another key.
+std::string StreamConfig::*StringMember(std::string_view key) {
+  static constexpr std::pair<std::string_view, std::string StreamConfig::*> kStrings[] = {
+      {"Prefix", &StreamConfig::prefix},
+      {"ErrorOutputPrefix", &StreamConfig::error_prefix},
+      {"CustomTimeZone", &StreamConfig::time_zone},
+      {"FileExtension", &StreamConfig::file_extension},
+  };
+  for (const auto& [name, member] : kStrings) {
+    if (key == name) return member;
+  }
+  return nullptr;
+}
+
 // The fields of an S3 destination's configuration or update onto `c`.
 Status ApplyS3Destination(const json& dest, const std::string& where, StreamConfig* c) {
   TRY(ExpectObject(dest, where));
@@ -160,18 +174,12 @@ Status ApplyS3Destination(const json& dest, const std::string& where, StreamConf
     if (key == "BucketARN") {
       TRY_ASSIGN(std::string arn, StringField(value, at));
       TRY_ASSIGN(c->bucket, BucketFromArn(arn, at));
-    } else if (key == "Prefix") {
-      TRY_ASSIGN(c->prefix, StringField(value, at));
-    } else if (key == "ErrorOutputPrefix") {
-      TRY_ASSIGN(c->error_prefix, StringField(value, at));
+    } else if (std::string StreamConfig::*member = StringMember(key)) {
+      TRY_ASSIGN(c->*member, StringField(value, at));
     } else if (key == "BufferingHints") {
       TRY(ApplyBufferingHints(value, at, c));
     } else if (key == "CompressionFormat") {
       TRY(ApplyCompression(value, at, c));
-    } else if (key == "CustomTimeZone") {
-      TRY_ASSIGN(c->time_zone, StringField(value, at));
-    } else if (key == "FileExtension") {
-      TRY_ASSIGN(c->file_extension, StringField(value, at));
     } else if (key == "ProcessingConfiguration") {
       TRY(ApplyProcessing(value, at, c));
     } else if (key == "EncryptionConfiguration") {
