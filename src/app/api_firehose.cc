@@ -108,7 +108,7 @@ void PutRecordBatch(Server* server, const json& body, HttpRespond respond) {
 HttpResponse CreateDeliveryStream(Server* server, const json& body) {
   auto config = StreamConfigFromCreateRequest(body);
   if (!config.ok()) return AwsJsonError(config.status());
-  if (Status st = ValidateAsFirehose(*config); !st.ok()) return AwsJsonError(st);
+  if (Status st = ValidateAsFirehose(*config, DestinationKey(body)); !st.ok()) return AwsJsonError(st);
   if (Status st = server->streams().Create(*config); !st.ok()) return AwsJsonError(st);
   return AwsJsonResponse({{"DeliveryStreamARN", DeliveryStreamArn(config->name)}});
 }
@@ -170,7 +170,7 @@ HttpResponse UpdateDestination(Server* server, const json& body) {
   if (!current.ok()) return AwsJsonError(current.status());
   streams::StreamConfig config = current->config;
   if (Status st = ApplyDestinationUpdate(body, &config); !st.ok()) return AwsJsonError(st);
-  if (Status st = ValidateAsFirehose(config); !st.ok()) return AwsJsonError(st);
+  if (Status st = ValidateAsFirehose(config, DestinationKey(body)); !st.ok()) return AwsJsonError(st);
   if (Status st = server->streams().Update(config); !st.ok()) return AwsJsonError(st);
   return AwsJsonResponse(json::object());
 }

@@ -39,7 +39,12 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
                         "X-Amz-Target '" + request.Header("x-amz-target") +
                             "' names no service served here (Firehose_20150804.<operation>)");
   }
-  if (BearerTokenMatches(request.Header("authorization"), admin_token)) return std::nullopt;
+  const std::string& authorization = request.Header("authorization");
+  if (BearerTokenMatches(authorization, admin_token)) return std::nullopt;
+  if (authorization.rfind("Bearer ", 0) == 0) {
+    return AwsJsonError(403, "UnrecognizedClientException",
+                        "wrong bearer token (the token is in <data-dir>/admin.token)");
+  }
   SigV4Check check = VerifySigV4(
       request, {kAwsAccessKeyId, admin_token, std::string(service->signing_name), "/"}, now);
   switch (check.failure) {

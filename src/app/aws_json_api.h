@@ -43,7 +43,8 @@ std::optional<std::string_view> AwsOperation(const net::HttpRequest& request,
                                              const AwsJsonService& service);
 
 // nullopt if the request is authenticated (see above); otherwise the AWS-shaped answer
-// to send: 403 MissingAuthenticationTokenException, UnrecognizedClientException or
+// to send: 403 MissingAuthenticationTokenException, UnrecognizedClientException (another
+// access key id, or a wrong bearer token) or
 // InvalidSignatureException, 400 IncompleteSignatureException or UnknownOperationException
 // (a target of no service served here).
 std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::HttpRequest& request,

@@ -266,9 +266,7 @@ Result<StreamConfig> StreamConfigFromCreateRequest(const json& request) {
   TRY_ASSIGN(const json* dest,
              S3DestinationOf(request, {"ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"},
                              "DestinationConfiguration"));
-  std::string where = request.contains("ExtendedS3DestinationConfiguration")
-                          ? "ExtendedS3DestinationConfiguration"
-                          : "S3DestinationConfiguration";
+  const std::string where(DestinationKey(request));
   if (!dest->is_object() || !dest->contains("BucketARN")) {
     return InvalidArgument(where + ".BucketARN is required");
   }
@@ -287,12 +285,19 @@ Status ApplyDestinationUpdate(const json& request, StreamConfig* config) {
   TRY_ASSIGN(const json* update,
              S3DestinationOf(request, {"ExtendedS3DestinationUpdate", "S3DestinationUpdate"},
                              "DestinationUpdate"));
-  std::string where = request.contains("ExtendedS3DestinationUpdate") ? "ExtendedS3DestinationUpdate"
-                                                                      : "S3DestinationUpdate";
+  const std::string where(DestinationKey(request));
   return ApplyS3Destination(*update, where, config);
 }
 
-Status ValidateAsFirehose(const StreamConfig& config) {
+std::string_view DestinationKey(const json& request) {
+  for (std::string_view key : {"ExtendedS3DestinationConfiguration", "S3DestinationConfiguration",
+                               "ExtendedS3DestinationUpdate", "S3DestinationUpdate"}) {
+    if (request.is_object() && request.contains(std::string(key))) return key;
+  }
+  return "ExtendedS3DestinationConfiguration";
+}
+
+Status ValidateAsFirehose(const StreamConfig& config, std::string_view destination) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
       {"name", "DeliveryStreamName"},
       {"bucket", "BucketARN"},
@@ -310,7 +315,9 @@ Status ValidateAsFirehose(const StreamConfig& config) {
   for (const auto& [ours, theirs] : kNames) {
     if (message.size() > ours.size() && message.substr(0, ours.size()) == ours &&
         message[ours.size()] == ':') {
-      return Status(st.code(), std::string(theirs) + std::string(message.substr(ours.size())));
+      std::string field(theirs);
+      if (ours != "name") field = std::string(destination) + "." + field;
+      return Status(st.code(), field + std::string(message.substr(ours.size())));
     }
   }
   return st;

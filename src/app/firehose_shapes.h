@@ -20,6 +20,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -39,9 +40,15 @@ Result<streams::StreamConfig> StreamConfigFromCreateRequest(const nlohmann::json
 // S3DestinationUpdate) to `config`: the fields it names change, the others stay.
 Status ApplyDestinationUpdate(const nlohmann::json& request, streams::StreamConfig* config);
 
-// config.Validate(), its message naming the field as Firehose does: "BufferingHints.SizeInMBs:
-// 200 is not in 1..128" rather than "buffer_size_mib: ...".
-Status ValidateAsFirehose(const streams::StreamConfig& config);
+// config.Validate(), its message naming the field as Firehose does, in the request's
+// `destination` ("ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs: 200 is not in
+// 1..128" rather than "buffer_size_mib: ...").
+Status ValidateAsFirehose(const streams::StreamConfig& config, std::string_view destination);
+
+// The destination a request names: "ExtendedS3DestinationConfiguration" or
+// "S3DestinationConfiguration" for a create, "ExtendedS3DestinationUpdate" or
+// "S3DestinationUpdate" for an update.
+std::string_view DestinationKey(const nlohmann::json& request);
 
 // DescribeDeliveryStream's DeliveryStreamDescription.
 nlohmann::json DescribeDeliveryStreamJson(const streams::StreamDescription& description);

@@ -180,19 +180,24 @@ TEST(FirehoseShapesTest, AStreamsOwnChecksNameFirehosesFields) {
       {"BucketARN", "arn:aws:s3:::UPPER", "BucketARN: bucket name 'UPPER'"},
       {"CustomTimeZone", "Mars/Olympus", "CustomTimeZone: "},
       {"FileExtension", "jsonl", "FileExtension: 'jsonl' must start with '.'"},
+      {"Prefix", "!{partitionKeyFromQuery:site}/", "Prefix: "},
   };
   for (const Case& c : cases) {
     json d = PartitionedDestination();
     d[c.key] = c.value;
     auto config = StreamConfigFromCreateRequest(CreateRequest(d));
     ASSERT_TRUE(config.ok()) << config.status().message();
-    Status st = ValidateAsFirehose(*config);
-    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << c.message_part;
-    EXPECT_EQ(st.message().rfind(c.message_part, 0), 0u) << st.message() << "\n  wanted: " << c.message_part;
+    Status st = ValidateAsFirehose(*config, "ExtendedS3DestinationConfiguration");
+    const std::string wanted = std::string("ExtendedS3DestinationConfiguration.") + c.message_part;
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << wanted;
+    EXPECT_EQ(st.message().rfind(wanted, 0), 0u) << st.message() << "\n  wanted: " << wanted;
   }
   auto fine = StreamConfigFromCreateRequest(CreateRequest(PartitionedDestination()));
   ASSERT_TRUE(fine.ok());
-  EXPECT_TRUE(ValidateAsFirehose(*fine).ok());
+  EXPECT_TRUE(ValidateAsFirehose(*fine, "S3DestinationConfiguration").ok());
+  fine->name = "no spaces allowed";
+  Status named = ValidateAsFirehose(*fine, "S3DestinationConfiguration");
+  EXPECT_EQ(named.message().rfind("DeliveryStreamName: ", 0), 0u) << named.message();
 }
 
 }  // namespace
