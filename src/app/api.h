@@ -16,8 +16,10 @@ void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metric
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
-// POST / in AWS's JSON protocol: Firehose's own API (aws_json_api.h, api_firehose.cc)
+// POST / in AWS's JSON protocol: Firehose's own API (aws_api.h, api_firehose.cc)
 void AddFirehoseRoutes(net::Router* router, Server* server);
+// /rules in AWS's REST-JSON protocol: AWS IoT's topic rule API (api_iot_rules.cc)
+void AddIotRuleRoutes(net::Router* router, Server* server);
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
 void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
 // /v1/models, /v1/endpoint-configs, /v1/endpoints, /endpoints/{name}/invocations

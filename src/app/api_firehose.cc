@@ -1,4 +1,4 @@
-// Firehose's own API on POST / (aws_json_api.h): the AWS SDKs' and CLI's Firehose client,
+// Firehose's own API on POST / (aws_api.h): the AWS SDKs' and CLI's Firehose client,
 // pointed at Tributary with an endpoint override, manages delivery streams and puts
 // records as it would on AWS. Operations:
 //   CreateDeliveryStream, DescribeDeliveryStream, ListDeliveryStreams, UpdateDestination,
@@ -10,7 +10,7 @@
 #include <algorithm>
 
 #include "app/api.h"
-#include "app/aws_json_api.h"
+#include "app/aws_api.h"
 #include "app/direct_put.h"
 #include "app/firehose_shapes.h"
 #include "app/server.h"
@@ -23,6 +23,31 @@ using nlohmann::json;
 using net::HttpRequest;
 using net::HttpRespond;
 using net::HttpResponse;
+
+// A Status as Firehose's error of its kind: NotFound -> ResourceNotFoundException (400),
+// InvalidArgument -> InvalidArgumentException (400), AlreadyExists and FailedPrecondition
+// -> ResourceInUseException (400), ResourceExhausted and Unavailable ->
+// ServiceUnavailableException (503, which the SDKs retry with backoff), anything else ->
+// InternalFailure (500).
+HttpResponse FirehoseError(const Status& status) {
+  auto error = [&](int code, std::string_view type) {
+    return AwsError(kFirehoseService, code, type, status.message());
+  };
+  switch (status.code()) {
+    case ErrorCode::kNotFound:
+      return error(400, "ResourceNotFoundException");
+    case ErrorCode::kInvalidArgument:
+      return error(400, "InvalidArgumentException");
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return error(400, "ResourceInUseException");
+    case ErrorCode::kResourceExhausted:
+    case ErrorCode::kUnavailable:
+      return error(503, "ServiceUnavailableException");
+    default:
+      return error(500, "InternalFailure");
+  }
+}
 
 // The request's DeliveryStreamName.
 Result<std::string> StreamName(const json& body) {
@@ -44,17 +69,17 @@ json RecordFailure(const Status& status) {
 
 void PutRecord(Server* server, const json& body, HttpRespond respond) {
   auto name = StreamName(body);
-  if (!name.ok()) return respond(AwsJsonError(name.status()));
-  if (!body.contains("Record")) return respond(AwsJsonError(InvalidArgument("Record is required")));
+  if (!name.ok()) return respond(FirehoseError(name.status()));
+  if (!body.contains("Record")) return respond(FirehoseError(InvalidArgument("Record is required")));
   auto data = DecodeDirectPutRecord(body["Record"], "Record");
-  if (!data.ok()) return respond(AwsJsonError(data.status()));
+  if (!data.ok()) return respond(FirehoseError(data.status()));
   std::vector<std::string> records;
   records.push_back(std::move(*data));
   server->streams().PutRecordBatch(*name, std::move(records),
                                    [respond](std::vector<streams::PutRecordResult> results) {
                                      const auto& r = results[0];
-                                     if (!r.status.ok()) return respond(AwsJsonError(r.status));
-                                     respond(AwsJsonResponse({{"RecordId", r.record_id}, {"Encrypted", false}}));
+                                     if (!r.status.ok()) return respond(FirehoseError(r.status));
+                                     respond(AwsResponse(kFirehoseService, {{"RecordId", r.record_id}, {"Encrypted", false}}));
                                    });
 }
 
@@ -62,32 +87,32 @@ void PutRecord(Server* server, const json& body, HttpRespond respond) {
 // is the caller's mistake, which resending would not mend, so it refuses the request.
 void PutRecordBatch(Server* server, const json& body, HttpRespond respond) {
   auto name = StreamName(body);
-  if (!name.ok()) return respond(AwsJsonError(name.status()));
+  if (!name.ok()) return respond(FirehoseError(name.status()));
   auto it = body.find("Records");
   if (it == body.end() || !it->is_array()) {
-    return respond(AwsJsonError(InvalidArgument("Records: expected an array of {\"Data\": \"<base64>\"}")));
+    return respond(FirehoseError(InvalidArgument("Records: expected an array of {\"Data\": \"<base64>\"}")));
   }
   if (it->empty() || it->size() > kMaxBatchRecords) {
-    return respond(AwsJsonError(InvalidArgument("Records must hold 1.." + std::to_string(kMaxBatchRecords) +
+    return respond(FirehoseError(InvalidArgument("Records must hold 1.." + std::to_string(kMaxBatchRecords) +
                                                 " records, got " + std::to_string(it->size()))));
   }
   std::vector<std::string> records;
   size_t total = 0;
   for (size_t i = 0; i < it->size(); ++i) {
     auto data = DecodeDirectPutRecord((*it)[i], "Records[" + std::to_string(i) + "]");
-    if (!data.ok()) return respond(AwsJsonError(data.status()));
+    if (!data.ok()) return respond(FirehoseError(data.status()));
     total += data->size();
     records.push_back(std::move(*data));
   }
   if (total > kMaxBatchBytes) {
-    return respond(AwsJsonError(InvalidArgument("the batch holds " + std::to_string(total) +
+    return respond(FirehoseError(InvalidArgument("the batch holds " + std::to_string(total) +
                                                 " bytes of data; at most 4 MiB are allowed")));
   }
   server->streams().PutRecordBatch(*name, std::move(records),
                                    [respond](std::vector<streams::PutRecordResult> results) {
                                      // A stream that does not exist is the request's error.
                                      if (results[0].status.code() == ErrorCode::kNotFound) {
-                                       return respond(AwsJsonError(results[0].status));
+                                       return respond(FirehoseError(results[0].status));
                                      }
                                      json responses = json::array();
                                      int failed = 0;
@@ -99,7 +124,7 @@ void PutRecordBatch(Server* server, const json& body, HttpRespond respond) {
                                          responses.push_back(RecordFailure(r.status));
                                        }
                                      }
-                                     respond(AwsJsonResponse({{"FailedPutCount", failed},
+                                     respond(AwsResponse(kFirehoseService, {{"FailedPutCount", failed},
                                                               {"Encrypted", false},
                                                               {"RequestResponses", responses}}));
                                    });
@@ -107,18 +132,18 @@ void PutRecordBatch(Server* server, const json& body, HttpRespond respond) {
 
 HttpResponse CreateDeliveryStream(Server* server, const json& body) {
   auto config = StreamConfigFromCreateRequest(body);
-  if (!config.ok()) return AwsJsonError(config.status());
-  if (Status st = ValidateAsFirehose(*config, DestinationKey(body)); !st.ok()) return AwsJsonError(st);
-  if (Status st = server->streams().Create(*config); !st.ok()) return AwsJsonError(st);
-  return AwsJsonResponse({{"DeliveryStreamARN", DeliveryStreamArn(config->name)}});
+  if (!config.ok()) return FirehoseError(config.status());
+  if (Status st = ValidateAsFirehose(*config, DestinationKey(body)); !st.ok()) return FirehoseError(st);
+  if (Status st = server->streams().Create(*config); !st.ok()) return FirehoseError(st);
+  return AwsResponse(kFirehoseService, {{"DeliveryStreamARN", DeliveryStreamArn(config->name)}});
 }
 
 HttpResponse DescribeDeliveryStream(Server* server, const json& body) {
   auto name = StreamName(body);
-  if (!name.ok()) return AwsJsonError(name.status());
+  if (!name.ok()) return FirehoseError(name.status());
   auto described = server->streams().Describe(*name);
-  if (!described.ok()) return AwsJsonError(described.status());
-  return AwsJsonResponse({{"DeliveryStreamDescription", DescribeDeliveryStreamJson(*described)}});
+  if (!described.ok()) return FirehoseError(described.status());
+  return AwsResponse(kFirehoseService, {{"DeliveryStreamDescription", DescribeDeliveryStreamJson(*described)}});
 }
 
 // Names in order after ExclusiveStartDeliveryStreamName, at most Limit (1..10000, default
@@ -127,18 +152,18 @@ HttpResponse ListDeliveryStreams(Server* server, const json& body) {
   int64_t limit = 10;
   if (auto it = body.find("Limit"); it != body.end()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 10000) {
-      return AwsJsonError(InvalidArgument("Limit: expected an integer 1..10000"));
+      return FirehoseError(InvalidArgument("Limit: expected an integer 1..10000"));
     }
     limit = it->get<int64_t>();
   }
   std::string after;
   if (auto it = body.find("ExclusiveStartDeliveryStreamName"); it != body.end()) {
-    if (!it->is_string()) return AwsJsonError(InvalidArgument("ExclusiveStartDeliveryStreamName: expected a string"));
+    if (!it->is_string()) return FirehoseError(InvalidArgument("ExclusiveStartDeliveryStreamName: expected a string"));
     after = it->get<std::string>();
   }
   bool direct_put = true;
   if (auto it = body.find("DeliveryStreamType"); it != body.end()) {
-    if (!it->is_string()) return AwsJsonError(InvalidArgument("DeliveryStreamType: expected a string"));
+    if (!it->is_string()) return FirehoseError(InvalidArgument("DeliveryStreamType: expected a string"));
     direct_put = *it == "DirectPut";
   }
   json names = json::array();
@@ -153,43 +178,43 @@ HttpResponse ListDeliveryStreams(Server* server, const json& body) {
       names.push_back(config.name);
     }
   }
-  return AwsJsonResponse({{"DeliveryStreamNames", names}, {"HasMoreDeliveryStreams", more}});
+  return AwsResponse(kFirehoseService, {{"DeliveryStreamNames", names}, {"HasMoreDeliveryStreams", more}});
 }
 
 // The stream's version is always "1" here, and its one destination
 // "destinationId-000000000001": those two fields are checked for shape only.
 HttpResponse UpdateDestination(Server* server, const json& body) {
   auto name = StreamName(body);
-  if (!name.ok()) return AwsJsonError(name.status());
+  if (!name.ok()) return FirehoseError(name.status());
   for (const char* required : {"CurrentDeliveryStreamVersionId", "DestinationId"}) {
     if (!body.contains(required) || !body[required].is_string()) {
-      return AwsJsonError(InvalidArgument(std::string(required) + " is required (a string)"));
+      return FirehoseError(InvalidArgument(std::string(required) + " is required (a string)"));
     }
   }
   auto current = server->streams().Describe(*name);
-  if (!current.ok()) return AwsJsonError(current.status());
+  if (!current.ok()) return FirehoseError(current.status());
   streams::StreamConfig config = current->config;
-  if (Status st = ApplyDestinationUpdate(body, &config); !st.ok()) return AwsJsonError(st);
-  if (Status st = ValidateAsFirehose(config, DestinationKey(body)); !st.ok()) return AwsJsonError(st);
-  if (Status st = server->streams().Update(config); !st.ok()) return AwsJsonError(st);
-  return AwsJsonResponse(json::object());
+  if (Status st = ApplyDestinationUpdate(body, &config); !st.ok()) return FirehoseError(st);
+  if (Status st = ValidateAsFirehose(config, DestinationKey(body)); !st.ok()) return FirehoseError(st);
+  if (Status st = server->streams().Update(config); !st.ok()) return FirehoseError(st);
+  return AwsResponse(kFirehoseService, json::object());
 }
 
 HttpResponse DeleteDeliveryStream(Server* server, const json& body) {
   auto name = StreamName(body);
-  if (!name.ok()) return AwsJsonError(name.status());
-  if (Status st = server->streams().Delete(*name); !st.ok()) return AwsJsonError(st);
-  return AwsJsonResponse(json::object());
+  if (!name.ok()) return FirehoseError(name.status());
+  if (Status st = server->streams().Delete(*name); !st.ok()) return FirehoseError(st);
+  return AwsResponse(kFirehoseService, json::object());
 }
 
 void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
   auto operation = AwsOperation(req, kFirehoseService);
   if (!operation) {
-    return respond(AwsJsonError(400, "UnknownOperationException",
+    return respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
                                 "X-Amz-Target is required on POST / (Firehose_20150804.<operation>)"));
   }
   HttpResponse refusal;
-  auto body = ParseAwsJsonBody(req, &refusal);
+  auto body = ParseAwsBody(kFirehoseService, req, &refusal);
   if (!body) return respond(std::move(refusal));
   const std::string_view op = *operation;
   if (op == "PutRecord") return PutRecord(server, *body, std::move(respond));
@@ -199,7 +224,7 @@ void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
   if (op == "ListDeliveryStreams") return respond(ListDeliveryStreams(server, *body));
   if (op == "UpdateDestination") return respond(UpdateDestination(server, *body));
   if (op == "DeleteDeliveryStream") return respond(DeleteDeliveryStream(server, *body));
-  respond(AwsJsonError(400, "UnknownOperationException",
+  respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
                        "Firehose operation '" + std::string(op) +
                            "' is not served here (CreateDeliveryStream, DescribeDeliveryStream, "
                            "ListDeliveryStreams, UpdateDestination, DeleteDeliveryStream, "

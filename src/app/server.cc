@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/admin_token.h"
-#include "app/aws_json_api.h"
+#include "app/aws_api.h"
 #include "app/console.h"
 #include "app/lake_object_sink.h"
 #include "app/live_topics.h"
@@ -216,6 +216,7 @@ Status Server::Init() {
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
   AddFirehoseRoutes(router.get(), this);
+  AddIotRuleRoutes(router.get(), this);
   if (!ingest) {
     AddCatalogRoutes(router.get(), this);
     AddJobRoutes(router.get(), this);
@@ -237,7 +238,7 @@ Status Server::Init() {
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
       h, runtime_.get(), [router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
-        if (IsAwsJsonRequest(req)) {  // an AWS SDK's call: authenticated its way
+        if (IsAwsRequest(req)) {  // an AWS SDK's call: authenticated its way
           if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000)) {
             if (refused->status != 400 || refused->headers["x-amzn-ErrorType"] != "UnknownOperationException") {
               unauthorized->Add();

@@ -1,0 +1,75 @@
+// AWS's own APIs, so that the AWS SDKs and CLI can call Tributary with an endpoint
+// override. Two of AWS's protocols are spoken:
+//  - JSON 1.1 (Firehose): `POST /`, the operation named by the X-Amz-Target header
+//    ("Firehose_20150804.PutRecord"), JSON in and out (application/x-amz-json-1.1);
+//  - REST-JSON (AWS IoT's topic rules): the operation is the method and path
+//    ("POST /rules/<name>" is CreateTopicRule), JSON bodies (application/json).
+// An error is {"__type": "<Type>", "message": "..."} with the same type in
+// x-amzn-ErrorType, which the SDKs raise as that exception; each answer carries an
+// x-amzn-RequestId.
+//
+// Authentication: AWS Signature Version 4 with access key id `admin` and the admin token
+// as the secret access key (what an SDK does given those credentials), or, for curl,
+// `Authorization: Bearer <token>` as on the rest of the API.
+//
+//   export AWS_ACCESS_KEY_ID=admin AWS_SECRET_ACCESS_KEY=$(cat tributary-data/admin.token)
+//   aws firehose list-delivery-streams --endpoint-url http://localhost:8080 --region local
+//   aws iot list-topic-rules --endpoint-url http://localhost:8080 --region local
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "net/http_types.h"
+
+namespace tributary::app {
+
+// The access key id the SigV4 check accepts.
+inline constexpr char kAwsAccessKeyId[] = "admin";
+
+enum class AwsProtocol { kJson, kRestJson };
+
+// A service Tributary answers in one of AWS's protocols.
+struct AwsService {
+  AwsProtocol protocol;
+  // JSON: the X-Amz-Target prefix ("Firehose_20150804."); REST-JSON: the path's first
+  // segment ("/rules"), which no other route uses.
+  std::string_view prefix;
+  std::string_view signing_name;  // the SigV4 credential scope's service: "firehose"
+};
+
+inline constexpr AwsService kFirehoseService{AwsProtocol::kJson, "Firehose_20150804.", "firehose"};
+inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "iot"};
+
+// POST / with an X-Amz-Target header, or a path under a REST-JSON service's prefix.
+bool IsAwsRequest(const net::HttpRequest& request);
+
+// The operation X-Amz-Target names for a JSON `service` ("PutRecord"), or nullopt if it
+// names another service.
+std::optional<std::string_view> AwsOperation(const net::HttpRequest& request,
+                                             const AwsService& service);
+
+// nullopt if the request is authenticated (see above); otherwise the AWS-shaped answer
+// to send: 403 MissingAuthenticationTokenException, UnrecognizedClientException (another
+// access key id, or a wrong bearer token) or InvalidSignatureException, 400
+// IncompleteSignatureException, or 400 UnknownOperationException for an X-Amz-Target of
+// no service served here.
+std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::HttpRequest& request,
+                                                                 const std::string& admin_token,
+                                                                 int64_t now_unix_seconds);
+
+// `body` with `status` in the service's content type.
+net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status = 200);
+// An error of `type` ("ResourceNotFoundException") with `status`.
+net::HttpResponse AwsError(const AwsService& service, int status, std::string_view type,
+                           const std::string& message);
+
+// The request's JSON object body (an empty body is {}); nullopt with `refusal` set to a
+// 400 SerializationException naming the problem.
+std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
+                                           net::HttpResponse* refusal);
+
+}  // namespace tributary::app
