@@ -63,6 +63,7 @@ HttpResponse Ok(const json& body = json::object()) { return AwsResponse(kIotRule
 json TopicRuleJson(const rules::StoredRule& rule) {
   json j = rules::ToJson(rule, nullptr);
   j.erase("updatedAt");
+  if (j["description"] == "") j.erase("description");  // as AWS leaves it out
   j["createdAt"] = EpochSeconds(rule.created_at_ms);
   return j;
 }
@@ -70,7 +71,10 @@ json TopicRuleJson(const rules::StoredRule& rule) {
 HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
   const std::string& name = req.params["name"];
   HttpResponse refusal;
-  if (!ParseAwsBody(kIotRulesService, req, &refusal)) return refusal;
+  auto body = ParseAwsBody(kIotRulesService, req, &refusal);
+  if (!body) return refusal;
+  // The body is the TopicRulePayload itself (the SDKs send it so).
+  if (!body->contains("sql")) return IotError(InvalidArgument("sql is required (the body is the TopicRulePayload)"));
   auto stored = create ? server->rules().Create(name, req.body) : server->rules().Replace(name, req.body);
   if (!stored.ok()) return IotError(stored.status());
   return Ok();
@@ -81,8 +85,10 @@ HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
 // one, `ruleDisabled` those in that state.
 HttpResponse ListRules(Server* server, HttpRequest& req) {
   auto max = QueryInt(req, "maxResults", 100, kMaxListResults);
-  if (!max.ok()) return IotError(max.status());
-  if (*max < 1) return IotError(InvalidArgument("query parameter 'maxResults': must be 1..10000"));
+  if (!max.ok() || *max < 1) {
+    return IotError(InvalidArgument("query parameter 'maxResults': '" + req.query["maxResults"] +
+                                    "' is not an integer 1..10000"));
+  }
   auto param = [&](const char* key) -> std::string {
     auto it = req.query.find(key);
     return it == req.query.end() ? "" : it->second;
