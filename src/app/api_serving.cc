@@ -105,6 +105,18 @@ HttpResponse UpdateWeights(Server* server, HttpRequest& req) {
   return JsonResponse(*d);
 }
 
+// InvokeEndpoint's error type for an error answer: 429 ModelNotReadyException and 503
+// ServiceUnavailable (which the SDKs retry); else ModelError when a model gave it (its
+// status is kept), ValidationError for another 4xx (no such endpoint or variant, a bad
+// request), InternalFailure for a 5xx.
+std::string_view SageMakerErrorType(int status, bool from_model) {
+  if (status == 429) return "ModelNotReadyException";
+  if (status == 503) return "ServiceUnavailable";
+  if (from_model || status == 424) return "ModelError";
+  if (status < 500) return "ValidationError";
+  return "InternalFailure";
+}
+
 void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
   serving::InvokeRequest r;
   r.endpoint = req.params["name"];
@@ -137,6 +149,10 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
     res.content_type = a.content_type;
     res.body = std::move(a.body);
     if (!a.variant.empty()) res.headers["X-Amzn-Invoked-Production-Variant"] = a.variant;
+    // SageMaker Runtime's error types, which the AWS SDKs raise by name.
+    if (a.status >= 400) {
+      res.headers["x-amzn-ErrorType"] = std::string(SageMakerErrorType(a.status, !a.variant.empty()));
+    }
     if (a.retry_after_s > 0) res.headers["Retry-After"] = std::to_string(a.retry_after_s);
     respond(std::move(res));
   });

@@ -8,7 +8,7 @@
 namespace tributary::app {
 namespace {
 
-constexpr AwsService kServices[] = {kFirehoseService, kIotRulesService};
+constexpr AwsService kServices[] = {kFirehoseService, kIotRulesService, kSageMakerRuntimeService};
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
   return path.substr(0, prefix.size()) == prefix &&

@@ -2,8 +2,9 @@
 // override. Two of AWS's protocols are spoken:
 //  - JSON 1.1 (Firehose): `POST /`, the operation named by the X-Amz-Target header
 //    ("Firehose_20150804.PutRecord"), JSON in and out (application/x-amz-json-1.1);
-//  - REST-JSON (AWS IoT's topic rules): the operation is the method and path
-//    ("POST /rules/<name>" is CreateTopicRule), JSON bodies (application/json).
+//  - REST-JSON (AWS IoT's topic rules, SageMaker Runtime's InvokeEndpoint): the operation
+//    is the method and path ("POST /rules/<name>" is CreateTopicRule), JSON bodies
+//    (application/json).
 // An error is {"__type": "<Type>", "message": "..."} with the same type in
 // x-amzn-ErrorType, which the SDKs raise as that exception; each answer carries an
 // x-amzn-RequestId.
@@ -15,6 +16,8 @@
 //   export AWS_ACCESS_KEY_ID=admin AWS_SECRET_ACCESS_KEY=$(cat tributary-data/admin.token)
 //   aws firehose list-delivery-streams --endpoint-url http://localhost:8080 --region local
 //   aws iot list-topic-rules --endpoint-url http://localhost:8080 --region local
+//   aws sagemaker-runtime invoke-endpoint --endpoint-name forecaster --body fileb://request.json
+//     --endpoint-url http://localhost:8080 --region local out.json
 #pragma once
 
 #include <optional>
@@ -43,6 +46,9 @@ struct AwsService {
 
 inline constexpr AwsService kFirehoseService{AwsProtocol::kJson, "Firehose_20150804.", "firehose"};
 inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "iot"};
+// SageMaker Runtime's InvokeEndpoint (POST /endpoints/{name}/invocations): only its
+// authentication is here; the route is api_serving.cc's, in SageMaker's shape already.
+inline constexpr AwsService kSageMakerRuntimeService{AwsProtocol::kRestJson, "/endpoints", "sagemaker"};
 
 // POST / with an X-Amz-Target header, or a path under a REST-JSON service's prefix.
 bool IsAwsRequest(const net::HttpRequest& request);
