@@ -4,57 +4,17 @@
 //   GET /v1/lake/buckets                          the buckets known to the server
 //   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N&start_after=K
 //   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
-#include <dirent.h>
-#include <sys/stat.h>
-
-#include <set>
-
 #include "app/api.h"
+#include "app/lake_reads.h"
 #include "app/server.h"
 #include "base/clock.h"
-#include "lake/catalog.h"
 #include "objstore/object_store.h"
-#include "streams/stream_manager.h"
 
 namespace tributary::app {
 namespace {
 
 constexpr int64_t kMaxReadBytes = 4ll << 20;
 constexpr int64_t kMaxKeysLimit = 10000;
-
-// Buckets the server knows of: every directory of a local lake, and the buckets that
-// streams deliver to and catalog tables live in (the only ones an S3 lake can name
-// without listing the whole account).
-std::set<std::string> KnownBuckets(Server* server) {
-  std::set<std::string> names;
-  const ServerConfig& c = server->config();
-  if (c.lake_backend == "local") {
-    if (DIR* d = ::opendir((c.data_dir + "/lake").c_str())) {
-      while (dirent* e = ::readdir(d)) {
-        std::string name = e->d_name;
-        if (name.empty() || name[0] == '.' || e->d_type != DT_DIR) continue;
-        if (objstore::ValidateBucketName(name).ok()) names.insert(name);
-      }
-      ::closedir(d);
-    }
-  }
-  for (const streams::StreamConfig& s : server->streams().List()) names.insert(s.bucket);
-  Result<std::vector<lake::Table>> tables = server->catalog().ListTables();
-  if (tables.ok())
-    for (const lake::Table& t : *tables) names.insert(t.location.bucket);
-  return names;
-}
-
-// The bucket to read. A local lake creates buckets on first use; browsing must not, so
-// a bucket with no directory yet is not found.
-Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, const std::string& bucket) {
-  TRY(objstore::ValidateBucketName(bucket));
-  const ServerConfig& c = server->config();
-  struct stat st;
-  if (c.lake_backend == "local" && ::stat((c.data_dir + "/lake/" + bucket).c_str(), &st) != 0)
-    return NotFound("no bucket '" + bucket + "' in the lake");
-  return server->lake().Bucket(bucket);
-}
 
 std::string Query(const net::HttpRequest& request, const std::string& name) {
   auto it = request.query.find(name);
@@ -69,42 +29,18 @@ Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& reque
   std::string delimiter = Query(request, "delimiter");
   TRY_ASSIGN(auto store, BucketToRead(server, bucket));
   TRY_ASSIGN(objstore::ListResult listing, store->List(prefix, delimiter));
-  // Folders and objects merged in key order, from after `start_after`, at most max_keys
-  // of them; `next_start_after` continues the listing (ListObjectsV2's StartAfter).
-  std::string start_after = Query(request, "start_after");
+  ListingPage page = PageOf(listing, Query(request, "start_after"), static_cast<size_t>(max_keys));
   nlohmann::json objects = nlohmann::json::array();
-  nlohmann::json prefixes = nlohmann::json::array();
-  size_t shown = 0, p = 0, o = 0;
-  std::string last;
-  bool truncated = false;
-  const auto& folders = listing.common_prefixes;
-  const auto& files = listing.objects;
-  while (p < folders.size() || o < files.size()) {
-    bool folder = o == files.size() || (p < folders.size() && folders[p] < files[o].key);
-    const std::string& key = folder ? folders[p] : files[o].key;
-    if (key <= start_after) {
-      folder ? ++p : ++o;
-      continue;
-    }
-    if (shown == static_cast<size_t>(max_keys)) {
-      truncated = true;
-      break;
-    }
-    if (folder) {
-      prefixes.push_back(folders[p++]);
-    } else {
-      const objstore::ObjectInfo& info = files[o++];
-      objects.push_back({{"key", info.key},
-                         {"size", info.size},
-                         {"modified", FormatIso8601Millis(info.modified_ms)},
-                         {"etag", info.etag}});
-    }
-    last = key;
-    ++shown;
+  for (const objstore::ObjectInfo& info : page.objects) {
+    objects.push_back({{"key", info.key},
+                       {"size", info.size},
+                       {"modified", FormatIso8601Millis(info.modified_ms)},
+                       {"etag", info.etag}});
   }
-  nlohmann::json out{{"bucket", bucket},   {"prefix", prefix},         {"delimiter", delimiter},
-                     {"objects", objects}, {"common_prefixes", prefixes}, {"truncated", truncated}};
-  if (truncated) out["next_start_after"] = last;
+  nlohmann::json out{{"bucket", bucket},       {"prefix", prefix},
+                     {"delimiter", delimiter}, {"objects", objects},
+                     {"common_prefixes", page.common_prefixes}, {"truncated", page.truncated}};
+  if (page.truncated) out["next_start_after"] = page.last;
   return out;
 }
 

@@ -8,6 +8,7 @@
 //   POST /endpoints/{name}/invocations  (answered asynchronously: the model runs in a worker)
 //   POST|GET /v1/transform-jobs         GET /v1/transform-jobs/{name}   (batch transform)
 #include "app/api.h"
+#include "base/ids.h"
 #include "app/server.h"
 #include "serving/artifact_fetch.h"
 #include "serving/endpoint_manager.h"
@@ -117,6 +118,27 @@ std::string_view SageMakerErrorType(int status, bool from_model) {
   return "InternalFailure";
 }
 
+// Makes an error answer one the AWS SDKs read: its type in x-amzn-ErrorType, and for the
+// server's own errors ({"error": {"code", "message"}}) "__type" and "message" beside
+// "error". A model's answer is passed on as the model wrote it.
+void AddSageMakerError(HttpResponse* res, bool from_model) {
+  std::string_view type = SageMakerErrorType(res->status, from_model);
+  res->headers["x-amzn-ErrorType"] = std::string(type);
+  res->headers["x-amzn-RequestId"] = NewUuid();
+  if (from_model) return;
+  json body = json::parse(res->body, nullptr, false);
+  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return;
+  body["__type"] = type;
+  body["message"] = body["error"].value("message", "");
+  res->body = body.dump() + "\n";
+}
+
+HttpResponse InvokeError(int status, const std::string& code, const std::string& message) {
+  HttpResponse res = net::JsonError(status, code, message);
+  AddSageMakerError(&res, false);
+  return res;
+}
+
 void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
   serving::InvokeRequest r;
   r.endpoint = req.params["name"];
@@ -126,8 +148,8 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
   bool printable = r.inference_id.size() <= 64;
   for (char c : r.inference_id) printable = printable && c >= 0x20 && c < 0x7f;
   if (!printable) {
-    return respond(net::JsonError(400, "invalid_argument",
-                                  "X-Amzn-SageMaker-Inference-Id must be at most 64 printable ASCII characters"));
+    return respond(InvokeError(400, "invalid_argument",
+                               "X-Amzn-SageMaker-Inference-Id must be at most 64 printable ASCII characters"));
   }
   std::string type = req.Header("content-type");
   if (type.empty()) type = "application/json";
@@ -138,8 +160,7 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (!config.empty()) {
     r.invocation.inference_config = json::parse(config, nullptr, false);
     if (r.invocation.inference_config.is_discarded() || !r.invocation.inference_config.is_object()) {
-      return respond(net::JsonError(400, "invalid_argument",
-                                    "X-Tributary-Inference-Config is not a JSON object"));
+      return respond(InvokeError(400, "invalid_argument", "X-Tributary-Inference-Config is not a JSON object"));
     }
   }
   r.invocation.body = std::move(req.body);
@@ -150,9 +171,7 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
     res.body = std::move(a.body);
     if (!a.variant.empty()) res.headers["X-Amzn-Invoked-Production-Variant"] = a.variant;
     // SageMaker Runtime's error types, which the AWS SDKs raise by name.
-    if (a.status >= 400) {
-      res.headers["x-amzn-ErrorType"] = std::string(SageMakerErrorType(a.status, !a.variant.empty()));
-    }
+    if (a.status >= 400) AddSageMakerError(&res, !a.variant.empty());
     if (a.retry_after_s > 0) res.headers["Retry-After"] = std::to_string(a.retry_after_s);
     respond(std::move(res));
   });

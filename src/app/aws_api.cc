@@ -4,11 +4,13 @@
 #include "app/sigv4_auth.h"
 #include "base/ids.h"
 #include "objstore/sigv4.h"
+#include "objstore/xml.h"
 
 namespace tributary::app {
 namespace {
 
 constexpr AwsService kServices[] = {kFirehoseService, kIotRulesService, kSageMakerRuntimeService};
+constexpr std::string_view kS3Scope = "/s3/aws4_request";
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
   return path.substr(0, prefix.size()) == prefix &&
@@ -20,6 +22,7 @@ bool IsJsonTargetRequest(const net::HttpRequest& request) {
 }
 
 const AwsService* ServiceOf(const net::HttpRequest& request) {
+  if (IsS3Request(request)) return &kS3Service;  // any path: /<bucket>/<key>
   for (const AwsService& service : kServices) {
     if (service.protocol == AwsProtocol::kJson) {
       if (!IsJsonTargetRequest(request)) continue;
@@ -34,8 +37,17 @@ const AwsService* ServiceOf(const net::HttpRequest& request) {
 
 }  // namespace
 
+bool IsS3Request(const net::HttpRequest& request) {
+  std::string_view authorization = request.Header("authorization");
+  size_t credential = authorization.find("Credential=");
+  if (authorization.rfind("AWS4-HMAC-SHA256 ", 0) != 0 || credential == std::string_view::npos) return false;
+  std::string_view scope = authorization.substr(credential);
+  scope = scope.substr(0, scope.find(','));
+  return scope.size() >= kS3Scope.size() && scope.substr(scope.size() - kS3Scope.size()) == kS3Scope;
+}
+
 bool IsAwsRequest(const net::HttpRequest& request) {
-  if (IsJsonTargetRequest(request)) return true;
+  if (IsJsonTargetRequest(request) || IsS3Request(request)) return true;
   const AwsService* service = ServiceOf(request);
   return service != nullptr && service->protocol == AwsProtocol::kRestJson;
 }
@@ -62,28 +74,31 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
     return AwsError(*service, 403, "UnrecognizedClientException",
                     "wrong bearer token (the token is in <data-dir>/admin.token)");
   }
-  // A REST path is signed as sent, each segment URI-encoded (our paths need no escaping
-  // beyond what the decoded path shows).
-  std::string canonical_uri = service->protocol == AwsProtocol::kJson
-                                  ? std::string("/")
-                                  : objstore::sigv4::UriEncode(request.path, false);
+  // The path as signed: "/" for JSON; S3 signs it as sent; the other REST services
+  // encode the path as sent once more (AWS's rule for all but S3).
+  std::string canonical_uri = service->protocol == AwsProtocol::kJson      ? std::string("/")
+                              : service->protocol == AwsProtocol::kRestXml ? request.raw_path
+                                  : objstore::sigv4::UriEncode(request.raw_path, false);
   SigV4Check check = VerifySigV4(
       request, {kAwsAccessKeyId, admin_token, std::string(service->signing_name), canonical_uri},
       now);
+  const bool s3 = service->protocol == AwsProtocol::kRestXml;
   switch (check.failure) {
     case SigV4Failure::kNone:
       return std::nullopt;
     case SigV4Failure::kMissing:
-      return AwsError(*service, 403, "MissingAuthenticationTokenException", check.message);
+      return AwsError(*service, 403, s3 ? "AccessDenied" : "MissingAuthenticationTokenException", check.message);
     case SigV4Failure::kMalformed:
-      return AwsError(*service, 400, "IncompleteSignatureException", check.message);
+      return AwsError(*service, 400, s3 ? "AuthorizationHeaderMalformed" : "IncompleteSignatureException",
+                      check.message);
     case SigV4Failure::kUnknownKey:
-      return AwsError(*service, 403, "UnrecognizedClientException", check.message);
+      return AwsError(*service, 403, s3 ? "InvalidAccessKeyId" : "UnrecognizedClientException", check.message);
     case SigV4Failure::kExpired:
+      return AwsError(*service, 403, s3 ? "RequestTimeTooSkewed" : "InvalidSignatureException", check.message);
     case SigV4Failure::kMismatch:
-      return AwsError(*service, 403, "InvalidSignatureException", check.message);
+      break;
   }
-  return AwsError(*service, 403, "InvalidSignatureException", check.message);
+  return AwsError(*service, 403, s3 ? "SignatureDoesNotMatch" : "InvalidSignatureException", check.message);
 }
 
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status) {
@@ -98,6 +113,17 @@ net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& b
 
 net::HttpResponse AwsError(const AwsService& service, int status, std::string_view type,
                            const std::string& message) {
+  if (service.protocol == AwsProtocol::kRestXml) {
+    net::HttpResponse r;
+    r.status = status;
+    r.content_type = "application/xml";
+    std::string id = NewUuid();
+    r.headers["x-amz-request-id"] = id;
+    r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(type) +
+             "</Code><Message>" + objstore::XmlEscape(message) + "</Message><RequestId>" + id +
+             "</RequestId></Error>";
+    return r;
+  }
   net::HttpResponse r = AwsResponse(service, {{"__type", type}, {"message", message}}, status);
   r.headers["x-amzn-ErrorType"] = std::string(type);
   return r;

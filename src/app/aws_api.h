@@ -4,7 +4,8 @@
 //    ("Firehose_20150804.PutRecord"), JSON in and out (application/x-amz-json-1.1);
 //  - REST-JSON (AWS IoT's topic rules, SageMaker Runtime's InvokeEndpoint): the operation
 //    is the method and path ("POST /rules/<name>" is CreateTopicRule), JSON bodies
-//    (application/json).
+//    (application/json);
+//  - REST-XML (S3's reads of the lake): path-style /<bucket>/<key>, XML listings.
 // An error is {"__type": "<Type>", "message": "..."} with the same type in
 // x-amzn-ErrorType, which the SDKs raise as that exception; each answer carries an
 // x-amzn-RequestId.
@@ -33,7 +34,7 @@ namespace tributary::app {
 // The access key id the SigV4 check accepts.
 inline constexpr char kAwsAccessKeyId[] = "admin";
 
-enum class AwsProtocol { kJson, kRestJson };
+enum class AwsProtocol { kJson, kRestJson, kRestXml };
 
 // A service Tributary answers in one of AWS's protocols.
 struct AwsService {
@@ -49,9 +50,16 @@ inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "
 // SageMaker Runtime's InvokeEndpoint (POST /endpoints/{name}/invocations): only its
 // authentication is here; the route is api_serving.cc's, in SageMaker's shape already.
 inline constexpr AwsService kSageMakerRuntimeService{AwsProtocol::kRestJson, "/endpoints", "sagemaker"};
+// S3's read API over the lake (api_s3.cc): any path, told apart by a SigV4 signature
+// scoped to service s3, since path-style S3 addresses are /<bucket>/<key>. Errors are
+// S3's XML <Error><Code>...</Code><Message>...</Message></Error>.
+inline constexpr AwsService kS3Service{AwsProtocol::kRestXml, "", "s3"};
 
-// POST / with an X-Amz-Target header, or a path under a REST-JSON service's prefix.
+// POST / with an X-Amz-Target header, a path under a REST-JSON service's prefix, or a
+// request signed for S3.
 bool IsAwsRequest(const net::HttpRequest& request);
+// A request signed with SigV4 for service s3 (an S3 client's).
+bool IsS3Request(const net::HttpRequest& request);
 
 // The operation X-Amz-Target names for a JSON `service` ("PutRecord"), or nullopt if it
 // names another service.
@@ -69,7 +77,7 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
 
 // `body` with `status` in the service's content type.
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status = 200);
-// An error of `type` ("ResourceNotFoundException") with `status`.
+// An error of `type` ("ResourceNotFoundException", "NoSuchKey") with `status`.
 net::HttpResponse AwsError(const AwsService& service, int status, std::string_view type,
                            const std::string& message);
 

@@ -237,7 +237,7 @@ Status Server::Init() {
   h.bind_address = config_.bind_address;
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
-      h, runtime_.get(), [router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
+      h, runtime_.get(), [this, router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
         if (IsAwsRequest(req)) {  // an AWS SDK's call: authenticated its way
           if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000)) {
             if (refused->status != 400 || refused->headers["x-amzn-ErrorType"] != "UnknownOperationException") {
@@ -245,6 +245,7 @@ Status Server::Init() {
             }
             return respond(std::move(*refused));
           }
+          if (IsS3Request(req)) return respond(ServeS3(this, req));
           return router->Dispatch(req, std::move(respond));
         }
         if (console && Console::Handles(req.path)) return respond(*console->Serve(req));

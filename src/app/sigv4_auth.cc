@@ -186,7 +186,9 @@ SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& 
 
   canonical.payload_hash = sigv4::Sha256Hex(request.body);
   const std::string& sent_hash = request.Header("x-amz-content-sha256");
-  if (!sent_hash.empty() && sent_hash != canonical.payload_hash) {
+  if (sent_hash == sigv4::kUnsignedPayload && request.body.empty()) {
+    canonical.payload_hash = sent_hash;  // nothing unsigned to trust: a read
+  } else if (!sent_hash.empty() && sent_hash != canonical.payload_hash) {
     return Fail(SigV4Failure::kMismatch,
                 sent_hash == sigv4::kUnsignedPayload
                     ? std::string("x-amz-content-sha256: UNSIGNED-PAYLOAD is not accepted; sign the body")

@@ -9,8 +9,8 @@
 //  - the access key id is the expected one, the service is the expected one (any region);
 //  - x-amz-date is present and signed, within 15 minutes of the server's clock, and on the
 //    credential's day; host is signed and every signed header is in the request;
-//  - x-amz-content-sha256, when sent, is the body's SHA-256 (the body is always signed:
-//    UNSIGNED-PAYLOAD is refused);
+//  - x-amz-content-sha256, when sent, is the body's SHA-256 (a body is always signed:
+//    UNSIGNED-PAYLOAD is taken only for an empty one, as an S3 client's GET sends it);
 //  - the signature matches.
 // Pure; thread-safe.
 #pragma once

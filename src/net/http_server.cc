@@ -22,7 +22,8 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
   r.method = std::string(in.method_string());
   std::string target(in.target());
   size_t q = target.find('?');
-  r.path = UrlDecode(target.substr(0, q), false);
+  r.raw_path = target.substr(0, q);
+  r.path = UrlDecode(r.raw_path, false);
   if (q != std::string::npos) {
     std::string query = target.substr(q + 1);
     size_t i = 0;
@@ -106,9 +107,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::server, "tributary");
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
     res->keep_alive(keep_alive);
-    res->prepare_payload();
+    if (r.head_length) {
+      res->content_length(*r.head_length);  // nothing follows the header
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) return self->Close();

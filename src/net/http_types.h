@@ -2,7 +2,9 @@
 // and the API handlers. No Beast types leak out of net/.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace tributary::net {
@@ -10,6 +12,7 @@ namespace tributary::net {
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path without the query string: "/things/sensor-1"
+  std::string raw_path;  // the path as sent, still percent-encoded (what SigV4 signs for S3)
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // names lower-cased
   std::map<std::string, std::string> params;   // path parameters filled in by the Router
@@ -25,6 +28,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
   std::string body;
+  // An answer to HEAD: the length GET would have sent, as Content-Length, with no body.
+  std::optional<uint64_t> head_length;
 };
 
 // Percent-decoding of a path or query component ('+' as space only in queries).

@@ -1,0 +1,248 @@
+// S3's read API over the lake (aws_api.h: requests signed for service s3), so that S3
+// tools (an SDK's S3 client, `aws s3 ls` and `cp`, DuckDB's or pandas' S3 readers) read
+// what the streams and jobs wrote, with an endpoint override and path-style addressing,
+// whether the lake is a local directory or an S3 store behind the server:
+//   GET  /                                    ListBuckets (the buckets the server knows)
+//   GET  /{bucket}?list-type=2&...            ListObjectsV2 (prefix, delimiter, max-keys,
+//                                             continuation-token, start-after, encoding-type)
+//   HEAD /{bucket}                            HeadBucket
+//   GET  /{bucket}/{key} [Range: bytes=a-b]   GetObject (206 with Content-Range)
+//   HEAD /{bucket}/{key}                      HeadObject
+// Writes are refused (NotImplemented): the lake is written by streams, jobs and training.
+#include <ctime>
+
+#include "app/api.h"
+#include "app/aws_api.h"
+#include "app/lake_reads.h"
+#include "base/base64.h"
+#include "base/clock.h"
+#include "objstore/xml.h"
+
+namespace tributary::app {
+namespace {
+
+using net::HttpRequest;
+using net::HttpResponse;
+
+constexpr size_t kMaxListKeys = 1000;
+// A GET without a Range is answered from memory: larger objects are read in ranges.
+constexpr uint64_t kMaxWholeObjectBytes = 256ull << 20;
+constexpr char kXmlHead[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+constexpr char kNamespace[] = " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+
+HttpResponse S3Error(int status, std::string_view code, const std::string& message) {
+  return AwsError(kS3Service, status, code, message);
+}
+
+// A Status as S3's error, for what `bucket` and `key` name.
+HttpResponse S3Error(const Status& st, bool about_key) {
+  switch (st.code()) {
+    case ErrorCode::kNotFound:
+      return S3Error(404, about_key ? "NoSuchKey" : "NoSuchBucket", st.message());
+    case ErrorCode::kInvalidArgument:
+      return S3Error(400, "InvalidArgument", st.message());
+    case ErrorCode::kUnavailable:
+      return S3Error(503, "ServiceUnavailable", st.message());
+    default:
+      return S3Error(500, "InternalError", st.message());
+  }
+}
+
+HttpResponse Xml(std::string body) {
+  HttpResponse r;
+  r.content_type = "application/xml";
+  r.body = kXmlHead + std::move(body);
+  return r;
+}
+
+std::string Element(std::string_view name, std::string_view text) {
+  return "<" + std::string(name) + ">" + objstore::XmlEscape(text) + "</" + std::string(name) + ">";
+}
+
+std::string HttpDate(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::string QuotedEtag(const std::string& etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return etag;
+  return "\"" + etag + "\"";
+}
+
+std::string Param(const HttpRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+HttpResponse ListBuckets(Server* server) {
+  std::string xml = "<ListAllMyBucketsResult" + std::string(kNamespace) +
+                    "><Owner><ID>tributary</ID><DisplayName>tributary</DisplayName></Owner><Buckets>";
+  for (const std::string& bucket : KnownBuckets(server)) {
+    xml += "<Bucket>" + Element("Name", bucket) + Element("CreationDate", "1970-01-01T00:00:00.000Z") +
+           "</Bucket>";
+  }
+  return Xml(xml + "</Buckets></ListAllMyBucketsResult>");
+}
+
+HttpResponse ListObjectsV2(Server* server, const HttpRequest& req, const std::string& bucket) {
+  const std::string prefix = Param(req, "prefix"), delimiter = Param(req, "delimiter");
+  const std::string encoding = Param(req, "encoding-type");
+  if (!encoding.empty() && encoding != "url") {
+    return S3Error(400, "InvalidArgument", "encoding-type '" + encoding + "' is not 'url'");
+  }
+  size_t max_keys = kMaxListKeys;
+  if (req.query.count("max-keys")) {
+    auto max = QueryInt(req, "max-keys", 1000, 1'000'000);
+    if (!max.ok()) return S3Error(400, "InvalidArgument", "max-keys: '" + Param(req, "max-keys") + "' is not a whole number");
+    max_keys = std::min<size_t>(static_cast<size_t>(*max), kMaxListKeys);
+  }
+  const std::string token = Param(req, "continuation-token"), start_after = Param(req, "start-after");
+  std::string after = start_after;
+  if (!token.empty()) {
+    auto decoded = Base64Decode(token);
+    if (!decoded.ok()) return S3Error(400, "InvalidArgument", "continuation-token is not one this server gave");
+    after = std::max(after, *decoded);
+  }
+  auto store = BucketToRead(server, bucket);
+  if (!store.ok()) return S3Error(store.status(), false);
+  auto listing = (*store)->List(prefix, delimiter);
+  if (!listing.ok()) return S3Error(listing.status(), false);
+  ListingPage page = PageOf(*listing, after, max_keys);
+
+  // With encoding-type=url, keys and prefixes go out percent-encoded (the client decodes).
+  auto text = [&](std::string_view s) { return encoding.empty() ? std::string(s) : net::UrlEncode(std::string(s)); };
+  std::string xml = "<ListBucketResult" + std::string(kNamespace) + ">" + Element("Name", bucket) +
+                    Element("Prefix", text(prefix));
+  if (!delimiter.empty()) xml += Element("Delimiter", text(delimiter));
+  xml += Element("MaxKeys", std::to_string(max_keys));
+  if (!encoding.empty()) xml += Element("EncodingType", encoding);
+  xml += Element("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
+  xml += Element("IsTruncated", page.truncated ? "true" : "false");
+  if (!token.empty()) xml += Element("ContinuationToken", token);
+  if (page.truncated) xml += Element("NextContinuationToken", Base64Encode(page.last));
+  if (!start_after.empty()) xml += Element("StartAfter", text(start_after));
+  for (const objstore::ObjectInfo& o : page.objects) {
+    xml += "<Contents>" + Element("Key", text(o.key)) + Element("LastModified", FormatIso8601Millis(o.modified_ms)) +
+           Element("ETag", QuotedEtag(o.etag)) + Element("Size", std::to_string(o.size)) +
+           Element("StorageClass", "STANDARD") + "</Contents>";
+  }
+  for (const std::string& p : page.common_prefixes) xml += "<CommonPrefixes>" + Element("Prefix", text(p)) + "</CommonPrefixes>";
+  return Xml(xml + "</ListBucketResult>");
+}
+
+// "bytes=a-b", "bytes=a-" or "bytes=-n" against an object of `size` bytes; false if it
+// cannot be satisfied. Anything else (several ranges, another unit) is ignored, as S3 does.
+struct Range {
+  bool given = false;
+  uint64_t first = 0, last = 0;  // inclusive
+};
+bool ParseRange(const std::string& header, uint64_t size, Range* out) {
+  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return true;
+  std::string spec = header.substr(6);
+  size_t dash = spec.find('-');
+  if (dash == std::string::npos) return true;
+  auto number = [](const std::string& s, uint64_t* v) {
+    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+    *v = std::stoull(s);
+    return true;
+  };
+  std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  uint64_t first = 0, last = 0;
+  if (a.empty()) {  // the last n bytes
+    if (!number(b, &last) || last == 0) return true;
+    if (size == 0) return false;
+    out->first = last >= size ? 0 : size - last;
+    out->last = size - 1;
+  } else {
+    if (!number(a, &first)) return true;
+    if (!b.empty() && (!number(b, &last) || last < first)) return true;
+    if (first >= size) return false;
+    out->first = first;
+    out->last = b.empty() ? size - 1 : std::min(last, size - 1);
+  }
+  out->given = true;
+  return true;
+}
+
+HttpResponse GetObject(Server* server, const HttpRequest& req, const std::string& bucket, const std::string& key) {
+  const bool head = req.method == "HEAD";
+  auto store = BucketToRead(server, bucket);
+  if (!store.ok()) return S3Error(store.status(), false);
+  if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(st, true);
+  auto info = (*store)->Head(key);
+  if (!info.ok()) return S3Error(info.status(), true);
+  Range range;
+  if (!ParseRange(req.Header("range"), info->size, &range)) {
+    HttpResponse r = S3Error(416, "InvalidRange", "the requested range is not satisfiable (the object has " +
+                                                      std::to_string(info->size) + " bytes)");
+    r.headers["Content-Range"] = "bytes */" + std::to_string(info->size);
+    return r;
+  }
+  HttpResponse r;
+  r.content_type = "application/octet-stream";
+  r.headers["ETag"] = QuotedEtag(info->etag);
+  r.headers["Last-Modified"] = HttpDate(info->modified_ms);
+  r.headers["Accept-Ranges"] = "bytes";
+  uint64_t length = info->size;
+  if (range.given) {
+    r.status = 206;
+    length = range.last - range.first + 1;
+    r.headers["Content-Range"] = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" +
+                                 std::to_string(info->size);
+  }
+  if (head) {
+    r.head_length = length;
+    return r;
+  }
+  if (length > kMaxWholeObjectBytes) {
+    return S3Error(400, "InvalidRequest", "the object has " + std::to_string(info->size) +
+                                              " bytes; read at most 256 MiB at a time (a Range header)");
+  }
+  if (length > 0) {
+    auto bytes = (*store)->Get(key, objstore::ByteRange{range.first, length});
+    if (!bytes.ok()) return S3Error(bytes.status(), true);
+    r.body = std::move(*bytes);
+  }
+  return r;
+}
+
+}  // namespace
+
+HttpResponse ServeS3(Server* server, const HttpRequest& req) {
+  HttpResponse r = [&]() -> HttpResponse {
+    if (req.method != "GET" && req.method != "HEAD") {
+      return S3Error(501, "NotImplemented",
+                     req.method + " is not served: the lake is read through the S3 API and written by "
+                                  "streams, ETL jobs and training jobs");
+    }
+    // Path-style: /<bucket>[/<key>].
+    std::string_view path = req.path;
+    path.remove_prefix(std::min<size_t>(1, path.size()));
+    if (path.empty()) {
+      if (req.method == "HEAD") return S3Error(400, "InvalidRequest", "HEAD / names no bucket");
+      return ListBuckets(server);
+    }
+    size_t slash = path.find('/');
+    std::string bucket(path.substr(0, slash));
+    std::string key = slash == std::string_view::npos ? "" : std::string(path.substr(slash + 1));
+    if (!key.empty()) return GetObject(server, req, bucket, key);
+    if (req.method == "HEAD") {
+      auto store = BucketToRead(server, bucket);
+      return store.ok() ? HttpResponse{} : S3Error(store.status(), false);
+    }
+    if (Param(req, "list-type") != "2") {
+      return S3Error(501, "NotImplemented",
+                     "only ListObjectsV2 (list-type=2) lists a bucket here; GetBucketLocation, "
+                     "ListObjects (v1) and the bucket's other sub-resources are not served");
+    }
+    return ListObjectsV2(server, req, bucket);
+  }();
+  if (req.method == "HEAD" && !r.head_length) r.body.clear();  // a HEAD answer has no body
+  return r;
+}
+
+}  // namespace tributary::app
