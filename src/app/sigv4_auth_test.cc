@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "objstore/sigv4.h"
+
 namespace tributary::app {
 namespace {
 
@@ -190,6 +192,26 @@ TEST(SigV4AuthTest, NamesWhatIsMissingOrMalformed) {
     EXPECT_NE(check.message.find(c.message_part), std::string::npos)
         << c.authorization << ": " << check.message;
   }
+}
+
+TEST(SigV4AuthTest, TakesAnUnsignedPayloadOnlyWithoutABody) {
+  // A GET as an S3 client signs it: UNSIGNED-PAYLOAD in the canonical request.
+  net::HttpRequest r;
+  r.method = "GET";
+  r.path = r.raw_path = "/iot-data/a b.json";
+  r.headers = {{"host", "127.0.0.1:8080"},
+               {"x-amz-date", kSdkDate},
+               {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}};
+  objstore::sigv4::Request signed_request{"GET", "/iot-data/a%20b.json", {}, {}, "UNSIGNED-PAYLOAD"};
+  for (const auto& [name, value] : r.headers) signed_request.headers.emplace_back(name, value);
+  std::string authorization =
+      objstore::sigv4::Sign(signed_request, {"admin", "tok", ""}, "us-east-1", "s3", kSdkDate).authorization;
+  r.headers["authorization"] = authorization;
+  const SigV4Expectation s3{"admin", "tok", "s3", "/iot-data/a%20b.json"};
+  SigV4Check check = VerifySigV4(r, s3, ParseAmzDate(kSdkDate));
+  EXPECT_TRUE(check.ok()) << check.message;
+  r.body = "x";  // the same signature over a body nobody signed
+  EXPECT_EQ(VerifySigV4(r, s3, ParseAmzDate(kSdkDate)).failure, SigV4Failure::kMismatch);
 }
 
 TEST(SigV4AuthTest, RefusesAnUnsignedPayload) {

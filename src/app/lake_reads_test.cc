@@ -1,0 +1,43 @@
+#include "app/lake_reads.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace tributary::app {
+namespace {
+
+objstore::ListResult Listing() {
+  objstore::ListResult l;
+  for (const char* key : {"a.json", "c.json", "e.json"}) l.objects.push_back({key, 1, 0, ""});
+  l.common_prefixes = {"b/", "d/"};
+  return l;
+}
+
+std::vector<std::string> Keys(const ListingPage& page) {
+  std::vector<std::string> keys;
+  for (const auto& o : page.objects) keys.push_back(o.key);
+  for (const auto& p : page.common_prefixes) keys.push_back(p);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+TEST(LakeReadsTest, PagesMergeFoldersAndObjectsInKeyOrder) {
+  ListingPage first = PageOf(Listing(), "", 2);
+  EXPECT_EQ(Keys(first), (std::vector<std::string>{"a.json", "b/"}));
+  EXPECT_TRUE(first.truncated);
+  EXPECT_EQ(first.last, "b/");
+  ListingPage second = PageOf(Listing(), first.last, 2);
+  EXPECT_EQ(Keys(second), (std::vector<std::string>{"c.json", "d/"}));
+  EXPECT_TRUE(second.truncated);
+  ListingPage third = PageOf(Listing(), second.last, 2);
+  EXPECT_EQ(Keys(third), (std::vector<std::string>{"e.json"}));
+  EXPECT_FALSE(third.truncated);  // it ends exactly here
+  ListingPage all = PageOf(Listing(), "", 5);
+  EXPECT_EQ(all.objects.size() + all.common_prefixes.size(), 5u);
+  EXPECT_FALSE(all.truncated);
+  EXPECT_EQ(Keys(PageOf(Listing(), "bb", 10)), (std::vector<std::string>{"c.json", "d/", "e.json"}));
+}
+
+}  // namespace
+}  // namespace tributary::app
