@@ -13,6 +13,7 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const F = require('@aws-sdk/client-firehose');
 const { Server } = require('./harness');
+const { rejectsAws } = require('./aws');
 const { lakeRecords, waitForLake, firehoseKeyPattern } = require('./lake');
 
 const DESTINATION_ID = 'destinationId-000000000001';
@@ -53,17 +54,6 @@ function plainStream(name, bucket, prefix = 'in/') {
       BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
     },
   };
-}
-
-// Asserts that `promise` rejects with the SDK's error of AWS type `name` and HTTP `status`
-// (and a message matching `message`); `what` names the call in the failure message.
-async function rejectsAws(promise, name, status, message, what = name) {
-  await assert.rejects(promise, (e) => {
-    assert.equal(e.name, name, `${what}: expected ${name}, got ${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status, `${what}: ${e.name}: ${e.message}`);
-    if (message) assert.match(e.message, message, what);
-    return true;
-  }, `${what}: expected ${name}, but the call succeeded`);
 }
 
 describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {

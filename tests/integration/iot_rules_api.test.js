@@ -15,6 +15,7 @@ const assert = require('node:assert/strict');
 const F = require('@aws-sdk/client-firehose');
 const I = require('@aws-sdk/client-iot');
 const { Server, thingName, pollutionPayload } = require('./harness');
+const { rejectsAws } = require('./aws');
 const { thingOptions, connect, publish, end } = require('./clients');
 const { lakeRecords, waitForLake, firehoseKeyPattern } = require('./lake');
 
@@ -48,17 +49,6 @@ function firehoseRule(sql, stream, extra = {}) {
 // A TopicRulePayload that routes nowhere a test looks (republish under listed/).
 function quietRule(filter, ruleDisabled = false) {
   return { sql: `SELECT * FROM '${filter}'`, ruleDisabled, actions: [{ republish: { topic: 'listed/out', qos: 0 } }] };
-}
-
-// Asserts that `promise` rejects with the SDK's error of AWS type `name` and HTTP `status`
-// (and a message matching `message`); `what` names the call in the failure message.
-async function rejectsAws(promise, name, status, message, what = name) {
-  await assert.rejects(promise, (e) => {
-    assert.equal(e.name, name, `${what}: expected ${name}, got ${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status, `${what}: ${e.name}: ${e.message}`);
-    if (message) assert.match(e.message, message, what);
-    return true;
-  }, `${what}: expected ${name}, but the call succeeded`);
 }
 
 describe('AWS IoT topic rule API through the AWS SDK', { timeout: 90000 }, () => {

@@ -14,24 +14,10 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const S = require('@aws-sdk/client-sagemaker-runtime');
 const { Server, describeRun } = require('./harness');
+const { rejectsAws } = require('./aws');
 
 const ECHO_MODEL = path.join(__dirname, 'serving_echo_model.js');
 const FAILING_MODEL = path.join(__dirname, 'serving_failing_model.js');
-
-// Asserts that `promise` rejects with the SDK's error of AWS type `name` and HTTP status
-// `status` (a number, or a predicate on it); `what` names the call in the failure message.
-async function rejectsAws(promise, name, status, what = name) {
-  await assert.rejects(promise, (e) => {
-    assert.equal(e.name, name, `${what}: expected ${name}, got ${e.name}: ${e.message}`);
-    const got = e.$metadata?.httpStatusCode;
-    if (typeof status === 'function') {
-      assert.ok(status(got), `${what}: ${e.name} with HTTP status ${got}: ${e.message}`);
-    } else {
-      assert.equal(got, status, `${what}: ${e.name}: ${e.message}`);
-    }
-    return true;
-  }, `${what}: expected ${name}, but the call succeeded`);
-}
 
 describe('SageMaker Runtime InvokeEndpoint through the AWS SDK', { timeout: 90000 }, () => {
   let server;
@@ -118,25 +104,22 @@ describe('SageMaker Runtime InvokeEndpoint through the AWS SDK', { timeout: 9000
   test('errors by name: no endpoint, a model\'s error, no variant, wrong secret or key', async () => {
     const body = '{"instances": []}';
     await rejectsAws(invoke(runtime, { EndpointName: 'no-such-endpoint', Body: body }), 'ValidationError', 404,
-                     'an endpoint that does not exist');
+                     /no-such-endpoint/, 'an endpoint that does not exist');
     await rejectsAws(invoke(runtime, { EndpointName: 'failing', Body: body }), 'ModelError', 500,
-                     'an endpoint whose model fails');
+                     undefined, 'an endpoint whose model fails');
     await rejectsAws(invoke(runtime, { EndpointName: 'echo-two', TargetVariant: 'purple', Body: body }),
-                     'ValidationError', (s) => s >= 400 && s < 500, 'a TargetVariant that does not exist');
+                     'ValidationError', (s) => s >= 400 && s < 500, /purple/, 'a TargetVariant that does not exist');
     await rejectsAws(invoke(runtime, { EndpointName: 'echo-one', TargetModel: 'model.tar.gz', Body: body }),
-                     'ValidationError', 400, 'a TargetModel on an endpoint that is not multi-model');
+                     'ValidationError', 400, undefined, 'a TargetModel on an endpoint that is not multi-model');
     await rejectsAws(invoke(runtime, { EndpointName: 'echo-one', InferenceId: 'x'.repeat(65), Body: body }),
-                     'ValidationError', 400, 'an InferenceId of 65 characters');
-    // The server's reason reaches the SDK's error message.
-    await assert.rejects(invoke(runtime, { EndpointName: 'no-such-endpoint', Body: body }),
-                         (e) => /no-such-endpoint/.test(e.message) || assert.fail(`message: ${e.message}`));
+                     'ValidationError', 400, /Inference-Id/, 'an InferenceId of 65 characters');
 
     const wrongSecret = runtimeWith({ accessKeyId: 'admin', secretAccessKey: `${server.token}x` });
     await rejectsAws(invoke(wrongSecret, { EndpointName: 'echo-one', Body: body }), 'InvalidSignatureException', 403,
-                     'a wrong secret');
+                     /does not match/, 'a wrong secret');
     const someone = runtimeWith({ accessKeyId: 'someone', secretAccessKey: server.token });
     await rejectsAws(invoke(someone, { EndpointName: 'echo-one', Body: body }), 'UnrecognizedClientException', 403,
-                     'another access key id');
+                     /someone/, 'another access key id');
 
     // The endpoints still serve after the refusals.
     const output = await invoke(runtime, { EndpointName: 'echo-one', Body: body });

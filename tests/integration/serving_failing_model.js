@@ -1,41 +1,11 @@
 // A model that loads and then fails every request: a `Command` model for the serving
-// test's rollback case. It speaks the worker protocol of src/serving/README.md on
-// stdin/stdout (one JSON header line, then exactly `length` body bytes) and answers
-// each request with status 500 and its id. Run: node serving_failing_model.js
+// test's rollback case. It answers each request with status 500 and its id
+// (worker_protocol.js). Run: node serving_failing_model.js
 'use strict';
 
-const out = (header, body = '') => {
-  const bytes = Buffer.from(body);
-  process.stdout.write(`${JSON.stringify({ ...header, length: bytes.length })}\n`);
-  if (bytes.length) process.stdout.write(bytes);
-};
+const { serveModel } = require('./worker_protocol');
 
-out({ ready: true, info: { model: 'serving_failing_model' } });
-
-let buffered = Buffer.alloc(0);
-let pending = null;  // the header whose body is being read
-process.stdin.on('data', (chunk) => {
-  buffered = Buffer.concat([buffered, chunk]);
-  for (;;) {
-    if (!pending) {
-      const nl = buffered.indexOf(0x0a);
-      if (nl < 0) return;
-      const line = buffered.subarray(0, nl).toString();
-      buffered = buffered.subarray(nl + 1);
-      if (!line.trim()) continue;
-      try {
-        pending = JSON.parse(line);
-      } catch (e) {
-        process.stderr.write(`serving_failing_model: header is not JSON: ${line}\n`);
-        continue;
-      }
-    }
-    const length = pending.length || 0;
-    if (buffered.length < length) return;
-    buffered = buffered.subarray(length);
-    const error = 'serving_failing_model fails every request by design';
-    out({ id: pending.id, status: 500, content_type: 'application/json', error }, JSON.stringify({ error }));
-    pending = null;
-  }
-});
-process.stdin.on('end', () => process.exit(0));
+const error = 'serving_failing_model fails every request by design';
+serveModel('serving_failing_model', () => ({
+  status: 500, content_type: 'application/json', error, body: JSON.stringify({ error }),
+}));
