@@ -40,6 +40,9 @@ HttpResponse S3Error(const Status& st, bool about_key) {
     case ErrorCode::kNotFound:
       return S3Error(404, about_key ? "NoSuchKey" : "NoSuchBucket", st.message());
     case ErrorCode::kInvalidArgument:
+      // A key the lake cannot hold ("raw/", "a//b") is one it does not have, as S3 says
+      // of a folder marker nobody wrote.
+      if (about_key) return S3Error(404, "NoSuchKey", st.message());
       return S3Error(400, "InvalidArgument", st.message());
     case ErrorCode::kUnavailable:
       return S3Error(503, "ServiceUnavailable", st.message());

@@ -40,6 +40,7 @@ Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, cons
 
 ListingPage PageOf(const objstore::ListResult& listing, const std::string& start_after, size_t max_keys) {
   ListingPage page;
+  if (max_keys == 0) return page;  // nothing asked for: nothing to continue either
   const auto& folders = listing.common_prefixes;
   const auto& files = listing.objects;
   size_t p = 0, o = 0;

@@ -25,7 +25,8 @@ std::set<std::string> KnownBuckets(Server* server);
 Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, const std::string& bucket);
 
 // Folders (common prefixes) and objects of `listing` merged in key order, from after
-// `start_after`, at most `max_keys` of them (ListObjectsV2's paging).
+// `start_after`, at most `max_keys` of them (ListObjectsV2's paging; 0 keys: an empty,
+// complete page).
 struct ListingPage {
   std::vector<objstore::ObjectInfo> objects;
   std::vector<std::string> common_prefixes;

@@ -37,6 +37,9 @@ TEST(LakeReadsTest, PagesMergeFoldersAndObjectsInKeyOrder) {
   EXPECT_EQ(all.objects.size() + all.common_prefixes.size(), 5u);
   EXPECT_FALSE(all.truncated);
   EXPECT_EQ(Keys(PageOf(Listing(), "bb", 10)), (std::vector<std::string>{"c.json", "d/", "e.json"}));
+  ListingPage none = PageOf(Listing(), "", 0);
+  EXPECT_TRUE(Keys(none).empty());
+  EXPECT_FALSE(none.truncated);  // a client looping on IsTruncated would never end
 }
 
 }  // namespace
