@@ -16,8 +16,12 @@ void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metric
 void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
-// POST / in AWS's JSON protocol: Firehose's own API (aws_api.h, api_firehose.cc)
-void AddFirehoseRoutes(net::Router* router, Server* server);
+// POST / in AWS's JSON protocol (aws_api.h), by X-Amz-Target: Firehose's own API
+// (api_firehose.cc) and, on the control server (`with_glue`), Glue's catalog and
+// crawlers (api_glue.cc).
+void AddAwsJsonRoutes(net::Router* router, Server* server, bool with_glue);
+void HandleFirehose(Server* server, net::HttpRequest& request, net::HttpRespond respond);
+void HandleGlue(Server* server, net::HttpRequest& request, net::HttpRespond respond);
 // /rules in AWS's REST-JSON protocol: AWS IoT's topic rule API (api_iot_rules.cc)
 void AddIotRuleRoutes(net::Router* router, Server* server);
 // S3's read API over the lake, for requests signed for service s3 (api_s3.cc); not routed

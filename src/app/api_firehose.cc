@@ -207,16 +207,14 @@ HttpResponse DeleteDeliveryStream(Server* server, const json& body) {
   return AwsResponse(kFirehoseService, json::object());
 }
 
+}  // namespace
+
 void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
   auto operation = AwsOperation(req, kFirehoseService);
-  if (!operation) {
-    return respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
-                                "X-Amz-Target is required on POST / (Firehose_20150804.<operation>)"));
-  }
   HttpResponse refusal;
   auto body = ParseAwsBody(kFirehoseService, req, &refusal);
   if (!body) return respond(std::move(refusal));
-  const std::string_view op = *operation;
+  const std::string_view op = operation.value_or("");
   if (op == "PutRecord") return PutRecord(server, *body, std::move(respond));
   if (op == "PutRecordBatch") return PutRecordBatch(server, *body, std::move(respond));
   if (op == "CreateDeliveryStream") return respond(CreateDeliveryStream(server, *body));
@@ -231,12 +229,5 @@ void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
                            "PutRecord, PutRecordBatch)"));
 }
 
-}  // namespace
-
-void AddFirehoseRoutes(net::Router* router, Server* server) {
-  router->AddAsync("POST", "/", [server](HttpRequest& req, HttpRespond respond) {
-    HandleFirehose(server, req, std::move(respond));
-  });
-}
 
 }  // namespace tributary::app

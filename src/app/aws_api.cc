@@ -1,6 +1,7 @@
 #include "app/aws_api.h"
 
 #include "app/admin_token.h"
+#include "app/api.h"
 #include "app/sigv4_auth.h"
 #include "base/ids.h"
 #include "objstore/sigv4.h"
@@ -9,7 +10,7 @@
 namespace tributary::app {
 namespace {
 
-constexpr AwsService kServices[] = {kFirehoseService, kIotRulesService, kSageMakerRuntimeService};
+constexpr AwsService kServices[] = {kFirehoseService, kGlueService, kIotRulesService, kSageMakerRuntimeService};
 constexpr std::string_view kS3Scope = "/s3/aws4_request";
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
@@ -66,7 +67,7 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
   if (service == nullptr) {
     return AwsError(kFirehoseService, 400, "UnknownOperationException",
                     "X-Amz-Target '" + request.Header("x-amz-target") +
-                        "' names no service served here (Firehose_20150804.<operation>)");
+                        "' names no service served here (Firehose_20150804.<operation>, AWSGlue.<operation>)");
   }
   const std::string& authorization = request.Header("authorization");
   if (BearerTokenMatches(authorization, admin_token)) return std::nullopt;
@@ -143,6 +144,16 @@ std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net:
   }
   *refusal = AwsError(service, 400, "SerializationException", problem);
   return std::nullopt;
+}
+
+void AddAwsJsonRoutes(net::Router* router, Server* server, bool with_glue) {
+  router->AddAsync("POST", "/", [server, with_glue](net::HttpRequest& req, net::HttpRespond respond) {
+    if (AwsOperation(req, kFirehoseService)) return HandleFirehose(server, req, std::move(respond));
+    if (with_glue && AwsOperation(req, kGlueService)) return HandleGlue(server, req, std::move(respond));
+    respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
+                     "X-Amz-Target '" + req.Header("x-amz-target") + "' names no operation served here" +
+                         (with_glue ? "" : " (Glue's are the control server's)")));
+  });
 }
 
 }  // namespace tributary::app

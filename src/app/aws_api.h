@@ -1,6 +1,6 @@
 // AWS's own APIs, so that the AWS SDKs and CLI can call Tributary with an endpoint
 // override. Two of AWS's protocols are spoken:
-//  - JSON 1.1 (Firehose): `POST /`, the operation named by the X-Amz-Target header
+//  - JSON 1.1 (Firehose, Glue's catalog): `POST /`, the operation named by the X-Amz-Target header
 //    ("Firehose_20150804.PutRecord"), JSON in and out (application/x-amz-json-1.1);
 //  - REST-JSON (AWS IoT's topic rules, SageMaker Runtime's InvokeEndpoint): the operation
 //    is the method and path ("POST /rules/<name>" is CreateTopicRule), JSON bodies
@@ -46,6 +46,7 @@ struct AwsService {
 };
 
 inline constexpr AwsService kFirehoseService{AwsProtocol::kJson, "Firehose_20150804.", "firehose"};
+inline constexpr AwsService kGlueService{AwsProtocol::kJson, "AWSGlue.", "glue"};
 inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "iot"};
 // SageMaker Runtime's InvokeEndpoint (POST /endpoints/{name}/invocations): only its
 // authentication is here; the route is api_serving.cc's, in SageMaker's shape already.

@@ -215,7 +215,7 @@ Status Server::Init() {
   AddThingRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
-  AddFirehoseRoutes(router.get(), this);
+  AddAwsJsonRoutes(router.get(), this, /*with_glue=*/!ingest);
   AddIotRuleRoutes(router.get(), this);
   if (!ingest) {
     AddCatalogRoutes(router.get(), this);

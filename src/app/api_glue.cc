@@ -1,0 +1,346 @@
+// AWS Glue's Data Catalog and crawlers in AWS's JSON 1.1 protocol (aws_api.h, X-Amz-Target
+// "AWSGlue.<operation>"), so that tools that read a Glue catalog (the AWS SDKs' and CLI's
+// Glue client, query engines' Glue catalog connectors) read Tributary's, and the
+// reference's "run the crawler" step works with AWS's own tools:
+//   GetDatabases, GetDatabase, GetTables (Expression: a regular expression over names),
+//   GetTable, GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler.
+// Read-only but for StartCrawler: tables are made by crawlers and ETL jobs. Control
+// server only (the catalog's crawlers run there).
+#include <regex>
+
+#include "app/api.h"
+#include "app/aws_api.h"
+#include "app/server.h"
+#include "lake/catalog.h"
+#include "lake/crawler_manager.h"
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using net::HttpRequest;
+using net::HttpResponse;
+
+constexpr char kCatalogId[] = "000000000000";
+
+HttpResponse GlueError(int status, std::string_view type, const std::string& message) {
+  return AwsError(kGlueService, status, type, message);
+}
+
+// A Status as Glue's error of its kind: NotFound -> EntityNotFoundException (400),
+// InvalidArgument -> InvalidInputException (400), FailedPrecondition ->
+// CrawlerRunningException (400) for StartCrawler, anything else -> InternalServiceException.
+HttpResponse GlueError(const Status& st) {
+  switch (st.code()) {
+    case ErrorCode::kNotFound:
+      return GlueError(400, "EntityNotFoundException", st.message());
+    case ErrorCode::kInvalidArgument:
+      return GlueError(400, "InvalidInputException", st.message());
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return GlueError(400, "CrawlerRunningException", st.message());
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kResourceExhausted:
+      return GlueError(400, "OperationTimeoutException", st.message());
+    default:
+      return GlueError(500, "InternalServiceException", st.message());
+  }
+}
+
+HttpResponse Ok(const json& body) { return AwsResponse(kGlueService, body); }
+
+double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+Result<std::string> RequiredString(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return InvalidArgument(std::string(key) + " is required (a string)");
+  }
+  return it->get<std::string>();
+}
+
+// MaxResults (1..max, default `fallback`) and NextToken (where the last page ended).
+struct Paging {
+  size_t max = 0;
+  std::string after;
+};
+Result<Paging> PagingOf(const json& body, size_t fallback, size_t max) {
+  Paging p{fallback, ""};
+  if (auto it = body.find("MaxResults"); it != body.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > static_cast<int64_t>(max)) {
+      return InvalidArgument("MaxResults: expected an integer 1.." + std::to_string(max));
+    }
+    p.max = static_cast<size_t>(it->get<int64_t>());
+  }
+  if (auto it = body.find("NextToken"); it != body.end()) {
+    if (!it->is_string()) return InvalidArgument("NextToken: expected a string");
+    p.after = it->get<std::string>();
+  }
+  return p;
+}
+
+// Items (in key order) whose key is after `paging.after`, at most paging.max; NextToken
+// (the page's last key) when more follow.
+template <typename T, typename Key, typename ToJson>
+json Page(const std::vector<T>& items, const Paging& paging, Key key, ToJson to_json, const char* list_name) {
+  json list = json::array();
+  std::string last;
+  bool more = false;
+  for (const T& item : items) {
+    std::string k = key(item);
+    if (!paging.after.empty() && k <= paging.after) continue;
+    if (list.size() == paging.max) {
+      more = true;
+      break;
+    }
+    list.push_back(to_json(item));
+    last = std::move(k);
+  }
+  json out = {{list_name, list}};
+  if (more) out["NextToken"] = last;
+  return out;
+}
+
+json DatabaseJson(const lake::CatalogDatabase& d) {
+  json j = {{"Name", d.name}, {"CreateTime", Seconds(d.created_ms)}, {"CatalogId", kCatalogId}};
+  if (!d.description.empty()) j["Description"] = d.description;
+  return j;
+}
+
+json ColumnsJson(const std::vector<lake::Column>& columns) {
+  json list = json::array();
+  for (const lake::Column& c : columns) {
+    json col = {{"Name", c.name}, {"Type", c.type}};
+    if (!c.comment.empty()) col["Comment"] = c.comment;
+    list.push_back(col);
+  }
+  return list;
+}
+
+// The Hive storage a format is read with, as Glue's crawlers write it.
+json StorageJson(const lake::Table& t, const lake::LakePath& location) {
+  const bool parquet = t.format == lake::DataFormat::kParquet;
+  json serde = {{"SerializationLibrary", parquet ? "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                                                 : "org.openx.data.jsonserde.JsonSerDe"},
+                {"Parameters", json::object()}};
+  return {{"Columns", ColumnsJson(t.columns)},
+          {"Location", location.ToUri()},
+          {"InputFormat", parquet ? "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+                                  : "org.apache.hadoop.mapred.TextInputFormat"},
+          {"OutputFormat", parquet ? "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+                                   : "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"},
+          {"Compressed", !t.compression.empty() && t.compression != "none"},
+          {"NumberOfBuckets", -1},
+          {"SerdeInfo", serde},
+          {"StoredAsSubDirectories", false}};
+}
+
+json TableJson(const lake::Table& t) {
+  json parameters = json::object();
+  for (const auto& [k, v] : t.parameters) parameters[k] = v;
+  parameters["classification"] = std::string(lake::DataFormatName(t.format));
+  if (!t.compression.empty()) parameters["compressionType"] = t.compression;
+  parameters["recordCount"] = std::to_string(t.record_count);
+  parameters["objectCount"] = std::to_string(t.object_count);
+  parameters["sizeKey"] = std::to_string(t.size_bytes);
+  return {{"Name", t.name},
+          {"DatabaseName", t.database},
+          {"CatalogId", kCatalogId},
+          {"CreateTime", Seconds(t.created_ms)},
+          {"UpdateTime", Seconds(t.updated_ms)},
+          {"Retention", 0},
+          {"StorageDescriptor", StorageJson(t, t.location)},
+          {"PartitionKeys", ColumnsJson(t.partition_keys)},
+          {"TableType", "EXTERNAL_TABLE"},
+          {"Parameters", parameters},
+          {"VersionId", std::to_string(t.version)}};
+}
+
+json PartitionJson(const lake::Table& t, const lake::Partition& p) {
+  return {{"Values", p.values},
+          {"DatabaseName", t.database},
+          {"TableName", t.name},
+          {"CatalogId", kCatalogId},
+          {"CreationTime", Seconds(p.created_ms)},
+          {"StorageDescriptor", StorageJson(t, p.location)},
+          {"Parameters",
+           {{"recordCount", std::to_string(p.record_count)},
+            {"objectCount", std::to_string(p.object_count)},
+            {"sizeKey", std::to_string(p.size_bytes)}}}};
+}
+
+// Glue's crawler states from the last run: RUNNING while one runs, else READY with its
+// outcome as LastCrawl.
+json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
+  json crawler = {{"Name", c.name},
+                  {"DatabaseName", c.database},
+                  {"Targets", {{"S3Targets", {{{"Path", c.source.ToUri()}, {"Exclusions", c.exclusions}}}}}},
+                  {"CreationTime", Seconds(c.created_ms)},
+                  {"State", "READY"}};
+  auto runs = server->crawlers().ListRuns(c.name, 1);
+  if (runs.ok() && !runs->empty()) {
+    const lake::CrawlRun& run = runs->front();
+    if (run.status == lake::RunStatus::kRunning) {
+      crawler["State"] = "RUNNING";
+    } else {
+      std::string_view status = run.status == lake::RunStatus::kSucceeded ? "SUCCEEDED"
+                                : run.status == lake::RunStatus::kFailed  ? "FAILED"
+                                                                          : "CANCELLED";
+      json last = {{"Status", status}, {"StartTime", Seconds(run.started_ms)}};
+      if (!run.message.empty()) last["ErrorMessage"] = run.message;
+      crawler["LastCrawl"] = last;
+    }
+  }
+  return crawler;
+}
+
+HttpResponse GetDatabases(Server* server, const json& body) {
+  auto paging = PagingOf(body, 100, 100);
+  if (!paging.ok()) return GlueError(paging.status());
+  auto dbs = server->catalog().ListDatabases();
+  if (!dbs.ok()) return GlueError(dbs.status());
+  return Ok(Page(*dbs, *paging, [](const lake::CatalogDatabase& d) { return d.name; }, DatabaseJson, "DatabaseList"));
+}
+
+HttpResponse GetDatabase(Server* server, const json& body) {
+  auto name = RequiredString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  auto db = server->catalog().GetDatabase(*name);
+  if (!db.ok()) return GlueError(db.status());
+  return Ok({{"Database", DatabaseJson(*db)}});
+}
+
+HttpResponse GetTables(Server* server, const json& body) {
+  auto database = RequiredString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto paging = PagingOf(body, 100, 100);
+  if (!paging.ok()) return GlueError(paging.status());
+  // Expression: a regular expression a table's whole name must match (Glue's pattern).
+  std::optional<std::regex> pattern;
+  if (auto it = body.find("Expression"); it != body.end()) {
+    if (!it->is_string()) return GlueError(InvalidArgument("Expression: expected a string"));
+    try {
+      pattern.emplace(it->get<std::string>(), std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      return GlueError(InvalidArgument("Expression '" + it->get<std::string>() + "' is not a regular expression: " + e.what()));
+    }
+  }
+  if (auto db = server->catalog().GetDatabase(*database); !db.ok()) return GlueError(db.status());
+  auto tables = server->catalog().ListTables(*database);
+  if (!tables.ok()) return GlueError(tables.status());
+  std::vector<lake::Table> matching;
+  for (lake::Table& t : *tables) {
+    if (!pattern || std::regex_match(t.name, *pattern)) matching.push_back(std::move(t));
+  }
+  return Ok(Page(matching, *paging, [](const lake::Table& t) { return t.name; }, TableJson, "TableList"));
+}
+
+HttpResponse GetTable(Server* server, const json& body) {
+  auto database = RequiredString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  auto table = server->catalog().GetTable(*database, *name);
+  if (!table.ok()) return GlueError(table.status());
+  return Ok({{"Table", TableJson(*table)}});
+}
+
+HttpResponse GetPartitions(Server* server, const json& body) {
+  auto database = RequiredString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredString(body, "TableName");
+  if (!name.ok()) return GlueError(name.status());
+  if (body.contains("Expression") || body.contains("Segment")) {
+    return GlueError(InvalidArgument("Expression and Segment are not supported: list every partition "
+                                     "(page with MaxResults and NextToken) and filter them"));
+  }
+  auto paging = PagingOf(body, 1000, 1000);
+  if (!paging.ok()) return GlueError(paging.status());
+  auto table = server->catalog().GetTable(*database, *name);
+  if (!table.ok()) return GlueError(table.status());
+  auto partitions = server->catalog().ListPartitions(*database, *name);
+  if (!partitions.ok()) return GlueError(partitions.status());
+  // The token is the position after the page (partitions are in value order).
+  size_t start = 0;
+  if (!paging->after.empty()) {
+    if (paging->after.find_first_not_of("0123456789") != std::string::npos || paging->after.size() > 9) {
+      return GlueError(InvalidArgument("NextToken '" + paging->after + "' is not one this server gave"));
+    }
+    start = std::stoul(paging->after);
+  }
+  json list = json::array();
+  size_t i = start;
+  for (; i < partitions->size() && list.size() < paging->max; ++i) list.push_back(PartitionJson(*table, (*partitions)[i]));
+  json out = {{"Partitions", list}};
+  if (i < partitions->size()) out["NextToken"] = std::to_string(i);
+  return Ok(out);
+}
+
+HttpResponse GetPartition(Server* server, const json& body) {
+  auto database = RequiredString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredString(body, "TableName");
+  if (!name.ok()) return GlueError(name.status());
+  auto it = body.find("PartitionValues");
+  if (it == body.end() || !it->is_array()) return GlueError(InvalidArgument("PartitionValues is required (an array of strings)"));
+  std::vector<std::string> values;
+  for (const json& v : *it) {
+    if (!v.is_string()) return GlueError(InvalidArgument("PartitionValues: expected strings"));
+    values.push_back(v.get<std::string>());
+  }
+  auto table = server->catalog().GetTable(*database, *name);
+  if (!table.ok()) return GlueError(table.status());
+  auto partition = server->catalog().GetPartition(*database, *name, values);
+  if (!partition.ok()) return GlueError(partition.status());
+  return Ok({{"Partition", PartitionJson(*table, *partition)}});
+}
+
+HttpResponse GetCrawler(Server* server, const json& body) {
+  auto name = RequiredString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  auto crawler = server->crawlers().Get(*name);
+  if (!crawler.ok()) return GlueError(crawler.status());
+  return Ok({{"Crawler", CrawlerJson(server, *crawler)}});
+}
+
+HttpResponse GetCrawlers(Server* server, const json& body) {
+  auto paging = PagingOf(body, 100, 1000);
+  if (!paging.ok()) return GlueError(paging.status());
+  auto crawlers = server->crawlers().List();
+  if (!crawlers.ok()) return GlueError(crawlers.status());
+  return Ok(Page(*crawlers, *paging, [](const lake::CrawlerDefinition& c) { return c.name; },
+                 [server](const lake::CrawlerDefinition& c) { return CrawlerJson(server, c); }, "Crawlers"));
+}
+
+HttpResponse StartCrawler(Server* server, const json& body) {
+  auto name = RequiredString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  auto run = server->crawlers().Start(*name);
+  if (!run.ok()) return GlueError(run.status());
+  return Ok(json::object());
+}
+
+}  // namespace
+
+void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
+  auto operation = AwsOperation(req, kGlueService);
+  HttpResponse refusal;
+  auto body = ParseAwsBody(kGlueService, req, &refusal);
+  if (!body) return respond(std::move(refusal));
+  const std::string_view op = operation.value_or("");
+  if (op == "GetDatabases") return respond(GetDatabases(server, *body));
+  if (op == "GetDatabase") return respond(GetDatabase(server, *body));
+  if (op == "GetTables") return respond(GetTables(server, *body));
+  if (op == "GetTable") return respond(GetTable(server, *body));
+  if (op == "GetPartitions") return respond(GetPartitions(server, *body));
+  if (op == "GetPartition") return respond(GetPartition(server, *body));
+  if (op == "GetCrawler") return respond(GetCrawler(server, *body));
+  if (op == "GetCrawlers") return respond(GetCrawlers(server, *body));
+  if (op == "StartCrawler") return respond(StartCrawler(server, *body));
+  respond(GlueError(400, "UnknownOperationException",
+                    "Glue operation '" + std::string(op) +
+                        "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, "
+                        "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler)"));
+}
+
+}  // namespace tributary::app
