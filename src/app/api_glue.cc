@@ -177,9 +177,11 @@ json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
                   {"Targets", {{"S3Targets", {{{"Path", c.source.ToUri()}, {"Exclusions", c.exclusions}}}}}},
                   {"CreationTime", Seconds(c.created_ms)},
                   {"State", "READY"}};
-  auto runs = server->crawlers().ListRuns(c.name, 1);
-  if (runs.ok() && !runs->empty()) {
-    const lake::CrawlRun& run = runs->front();
+  // The latest run, and while it runs the one before it: LastCrawl stays the last
+  // finished crawl's, as Glue shows it.
+  auto runs = server->crawlers().ListRuns(c.name, 2);
+  if (!runs.ok()) return crawler;
+  for (const lake::CrawlRun& run : *runs) {
     if (run.status == lake::RunStatus::kRunning) {
       crawler["State"] = "RUNNING";
     } else {
@@ -189,6 +191,7 @@ json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
       json last = {{"Status", status}, {"StartTime", Seconds(run.started_ms)}};
       if (!run.message.empty()) last["ErrorMessage"] = run.message;
       crawler["LastCrawl"] = last;
+      break;
     }
   }
   return crawler;
@@ -216,13 +219,22 @@ HttpResponse GetTables(Server* server, const json& body) {
   auto paging = PagingOf(body, 100, 100);
   if (!paging.ok()) return GlueError(paging.status());
   // Expression: a regular expression a table's whole name must match (Glue's pattern).
+  // Hive's clients send globs ("*", "read*|events"): a '*' that does not repeat
+  // something is read as ".*".
   std::optional<std::regex> pattern;
   if (auto it = body.find("Expression"); it != body.end()) {
     if (!it->is_string()) return GlueError(InvalidArgument("Expression: expected a string"));
+    const std::string expression = it->get<std::string>();
     try {
-      pattern.emplace(it->get<std::string>(), std::regex::ECMAScript | std::regex::icase);
-    } catch (const std::regex_error& e) {
-      return GlueError(InvalidArgument("Expression '" + it->get<std::string>() + "' is not a regular expression: " + e.what()));
+      pattern.emplace(expression, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error&) {
+      std::string glob;
+      for (char ch : expression) glob += ch == '*' ? std::string(".*") : std::string(1, ch);
+      try {
+        pattern.emplace(glob, std::regex::ECMAScript | std::regex::icase);
+      } catch (const std::regex_error& e) {
+        return GlueError(InvalidArgument("Expression '" + expression + "' is not a regular expression: " + e.what()));
+      }
     }
   }
   if (auto db = server->catalog().GetDatabase(*database); !db.ok()) return GlueError(db.status());
