@@ -8,15 +8,13 @@
 //   HEAD /{bucket}                            HeadBucket
 //   GET  /{bucket}/{key} [Range: bytes=a-b]   GetObject (206 with Content-Range)
 //   HEAD /{bucket}/{key}                      HeadObject
-// Writes are refused (NotImplemented): the lake is written by streams, jobs and training.
-#include <ctime>
-
+// Writes: api_s3_writes.cc.
 #include "app/api.h"
 #include "app/aws_api.h"
 #include "app/lake_reads.h"
+#include "app/s3_api_util.h"
 #include "base/base64.h"
 #include "base/clock.h"
-#include "objstore/xml.h"
 
 namespace tributary::app {
 namespace {
@@ -27,83 +25,29 @@ using net::HttpResponse;
 constexpr size_t kMaxListKeys = 1000;
 // A GET without a Range is answered from memory: larger objects are read in ranges.
 constexpr uint64_t kMaxWholeObjectBytes = 256ull << 20;
-constexpr char kXmlHead[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-constexpr char kNamespace[] = " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
-
-HttpResponse S3Error(int status, std::string_view code, const std::string& message) {
-  return AwsError(kS3Service, status, code, message);
-}
-
-// A Status as S3's error, for what `bucket` and `key` name.
-HttpResponse S3Error(const Status& st, bool about_key) {
-  switch (st.code()) {
-    case ErrorCode::kNotFound:
-      return S3Error(404, about_key ? "NoSuchKey" : "NoSuchBucket", st.message());
-    case ErrorCode::kInvalidArgument:
-      // A key the lake cannot hold ("raw/", "a//b") is one it does not have, as S3 says
-      // of a folder marker nobody wrote.
-      if (about_key) return S3Error(404, "NoSuchKey", st.message());
-      return S3Error(400, "InvalidArgument", st.message());
-    case ErrorCode::kUnavailable:
-      return S3Error(503, "ServiceUnavailable", st.message());
-    default:
-      return S3Error(500, "InternalError", st.message());
-  }
-}
-
-HttpResponse Xml(std::string body) {
-  HttpResponse r;
-  r.content_type = "application/xml";
-  r.body = kXmlHead + std::move(body);
-  return r;
-}
-
-std::string Element(std::string_view name, std::string_view text) {
-  return "<" + std::string(name) + ">" + objstore::XmlEscape(text) + "</" + std::string(name) + ">";
-}
-
-std::string HttpDate(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
-std::string QuotedEtag(const std::string& etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return etag;
-  return "\"" + etag + "\"";
-}
-
-std::string Param(const HttpRequest& req, const std::string& name) {
-  auto it = req.query.find(name);
-  return it == req.query.end() ? std::string() : it->second;
-}
-
 HttpResponse ListBuckets(Server* server) {
-  std::string xml = "<ListAllMyBucketsResult" + std::string(kNamespace) +
+  std::string xml = "<ListAllMyBucketsResult" + std::string(kS3Namespace) +
                     "><Owner><ID>tributary</ID><DisplayName>tributary</DisplayName></Owner><Buckets>";
   for (const std::string& bucket : KnownBuckets(server)) {
-    xml += "<Bucket>" + Element("Name", bucket) + Element("CreationDate", "1970-01-01T00:00:00.000Z") +
+    xml += "<Bucket>" + XmlElement("Name", bucket) + XmlElement("CreationDate", "1970-01-01T00:00:00.000Z") +
            "</Bucket>";
   }
-  return Xml(xml + "</Buckets></ListAllMyBucketsResult>");
+  return S3Xml(xml + "</Buckets></ListAllMyBucketsResult>");
 }
 
 HttpResponse ListObjectsV2(Server* server, const HttpRequest& req, const std::string& bucket) {
-  const std::string prefix = Param(req, "prefix"), delimiter = Param(req, "delimiter");
-  const std::string encoding = Param(req, "encoding-type");
+  const std::string prefix = QueryParam(req, "prefix"), delimiter = QueryParam(req, "delimiter");
+  const std::string encoding = QueryParam(req, "encoding-type");
   if (!encoding.empty() && encoding != "url") {
     return S3Error(400, "InvalidArgument", "encoding-type '" + encoding + "' is not 'url'");
   }
   size_t max_keys = kMaxListKeys;
   if (req.query.count("max-keys")) {
     auto max = QueryInt(req, "max-keys", 1000, 1'000'000);
-    if (!max.ok()) return S3Error(400, "InvalidArgument", "max-keys: '" + Param(req, "max-keys") + "' is not a whole number");
+    if (!max.ok()) return S3Error(400, "InvalidArgument", "max-keys: '" + QueryParam(req, "max-keys") + "' is not a whole number");
     max_keys = std::min<size_t>(static_cast<size_t>(*max), kMaxListKeys);
   }
-  const std::string token = Param(req, "continuation-token"), start_after = Param(req, "start-after");
+  const std::string token = QueryParam(req, "continuation-token"), start_after = QueryParam(req, "start-after");
   std::string after = start_after;
   if (!token.empty()) {
     auto decoded = Base64Decode(token);
@@ -118,23 +62,23 @@ HttpResponse ListObjectsV2(Server* server, const HttpRequest& req, const std::st
 
   // With encoding-type=url, keys and prefixes go out percent-encoded (the client decodes).
   auto text = [&](std::string_view s) { return encoding.empty() ? std::string(s) : net::UrlEncode(std::string(s)); };
-  std::string xml = "<ListBucketResult" + std::string(kNamespace) + ">" + Element("Name", bucket) +
-                    Element("Prefix", text(prefix));
-  if (!delimiter.empty()) xml += Element("Delimiter", text(delimiter));
-  xml += Element("MaxKeys", std::to_string(max_keys));
-  if (!encoding.empty()) xml += Element("EncodingType", encoding);
-  xml += Element("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
-  xml += Element("IsTruncated", page.truncated ? "true" : "false");
-  if (!token.empty()) xml += Element("ContinuationToken", token);
-  if (page.truncated) xml += Element("NextContinuationToken", Base64Encode(page.last));
-  if (!start_after.empty()) xml += Element("StartAfter", text(start_after));
+  std::string xml = "<ListBucketResult" + std::string(kS3Namespace) + ">" + XmlElement("Name", bucket) +
+                    XmlElement("Prefix", text(prefix));
+  if (!delimiter.empty()) xml += XmlElement("Delimiter", text(delimiter));
+  xml += XmlElement("MaxKeys", std::to_string(max_keys));
+  if (!encoding.empty()) xml += XmlElement("EncodingType", encoding);
+  xml += XmlElement("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
+  xml += XmlElement("IsTruncated", page.truncated ? "true" : "false");
+  if (!token.empty()) xml += XmlElement("ContinuationToken", token);
+  if (page.truncated) xml += XmlElement("NextContinuationToken", Base64Encode(page.last));
+  if (!start_after.empty()) xml += XmlElement("StartAfter", text(start_after));
   for (const objstore::ObjectInfo& o : page.objects) {
-    xml += "<Contents>" + Element("Key", text(o.key)) + Element("LastModified", FormatIso8601Millis(o.modified_ms)) +
-           Element("ETag", QuotedEtag(o.etag)) + Element("Size", std::to_string(o.size)) +
-           Element("StorageClass", "STANDARD") + "</Contents>";
+    xml += "<Contents>" + XmlElement("Key", text(o.key)) + XmlElement("LastModified", FormatIso8601Millis(o.modified_ms)) +
+           XmlElement("ETag", QuotedEtag(o.etag)) + XmlElement("Size", std::to_string(o.size)) +
+           XmlElement("StorageClass", "STANDARD") + "</Contents>";
   }
-  for (const std::string& p : page.common_prefixes) xml += "<CommonPrefixes>" + Element("Prefix", text(p)) + "</CommonPrefixes>";
-  return Xml(xml + "</ListBucketResult>");
+  for (const std::string& p : page.common_prefixes) xml += "<CommonPrefixes>" + XmlElement("Prefix", text(p)) + "</CommonPrefixes>";
+  return S3Xml(xml + "</ListBucketResult>");
 }
 
 // "bytes=a-b", "bytes=a-" or "bytes=-n" against an object of `size` bytes; false if it
@@ -215,29 +159,25 @@ HttpResponse GetObject(Server* server, const HttpRequest& req, const std::string
 
 }  // namespace
 
-HttpResponse ServeS3(Server* server, const HttpRequest& req) {
+HttpResponse ServeS3(Server* server, S3UploadStore* uploads, const HttpRequest& req) {
   HttpResponse r = [&]() -> HttpResponse {
-    if (req.method != "GET" && req.method != "HEAD") {
-      return S3Error(501, "NotImplemented",
-                     req.method + " is not served: the lake is read through the S3 API and written by "
-                                  "streams, ETL jobs and training jobs");
-    }
     // Path-style: /<bucket>[/<key>].
     std::string_view path = req.path;
     path.remove_prefix(std::min<size_t>(1, path.size()));
     if (path.empty()) {
-      if (req.method == "HEAD") return S3Error(400, "InvalidRequest", "HEAD / names no bucket");
+      if (req.method != "GET") return S3Error(501, "NotImplemented", req.method + " / is not served");
       return ListBuckets(server);
     }
     size_t slash = path.find('/');
     std::string bucket(path.substr(0, slash));
     std::string key = slash == std::string_view::npos ? "" : std::string(path.substr(slash + 1));
+    if (req.method != "GET" && req.method != "HEAD") return ServeS3Write(server, uploads, req, bucket, key);
     if (!key.empty()) return GetObject(server, req, bucket, key);
     if (req.method == "HEAD") {
       auto store = BucketToRead(server, bucket);
       return store.ok() ? HttpResponse{} : S3Error(store.status(), false);
     }
-    if (Param(req, "list-type") != "2") {
+    if (QueryParam(req, "list-type") != "2") {
       return S3Error(501, "NotImplemented",
                      "only ListObjectsV2 (list-type=2) lists a bucket here; GetBucketLocation, "
                      "ListObjects (v1) and the bucket's other sub-resources are not served");

@@ -1,0 +1,237 @@
+// S3's writes to the lake (aws_api.h: requests signed for service s3), so that `aws s3
+// cp` and the SDKs' uploads put files where training jobs, crawlers and ETL jobs read
+// them (the reference uploads its DeepAR channels to S3 so):
+//   PUT    /{bucket}                          CreateBucket (a local lake only)
+//   PUT    /{bucket}/{key}                    PutObject (Content-MD5 checked, x-amz-meta-*,
+//                                             Content-Type and -Encoding kept); at most
+//                                             the HTTP body limit (16 MiB): larger
+//                                             objects go in parts, as the tools do
+//   POST   /{bucket}/{key}?uploads            CreateMultipartUpload
+//   PUT    /{bucket}/{key}?partNumber&uploadId UploadPart
+//   POST   /{bucket}/{key}?uploadId           CompleteMultipartUpload
+//   DELETE /{bucket}/{key}?uploadId           AbortMultipartUpload
+//   DELETE /{bucket}/{key}                    DeleteObject
+//   POST   /{bucket}?delete                   DeleteObjects
+// An object appears whole or not at all (ObjectStore's promise).
+#include "app/api.h"
+#include "app/lake_reads.h"
+#include "app/s3_api_util.h"
+#include "app/s3_uploads.h"
+#include "app/server.h"
+#include "base/base64.h"
+#include "base/hex.h"
+#include "objstore/xml.h"
+
+namespace tributary::app {
+namespace {
+
+using net::HttpRequest;
+using net::HttpResponse;
+
+constexpr size_t kMaxDeleteKeys = 1000;
+
+bool HasParam(const HttpRequest& req, const std::string& name) { return req.query.count(name) > 0; }
+
+// What an upload keeps of the request: content type and encoding, x-amz-meta-* metadata.
+Result<objstore::PutOptions> OptionsOf(const HttpRequest& req) {
+  objstore::PutOptions o;
+  if (!req.Header("content-type").empty()) o.content_type = req.Header("content-type");
+  o.content_encoding = req.Header("content-encoding");
+  if (o.content_encoding.find("aws-chunked") != std::string::npos) {
+    return InvalidArgument("aws-chunked bodies are not taken: send the body whole, signed");
+  }
+  for (const auto& [name, value] : req.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) o.metadata[name.substr(11)] = value;
+  }
+  return o;
+}
+
+// Content-MD5, when sent, is the body's (base64 of the binary MD5).
+Status CheckContentMd5(const HttpRequest& req) {
+  const std::string& sent = req.Header("content-md5");
+  if (sent.empty()) return Status::Ok();
+  auto binary = Base64Decode(sent);
+  if (!binary.ok() || HexEncode(*binary) != Md5Hex(req.body)) {
+    return InvalidArgument("Content-MD5 '" + sent + "' is not the MD5 of the body");
+  }
+  return Status::Ok();
+}
+
+HttpResponse WithEtag(std::string etag) {
+  HttpResponse r;
+  r.headers["ETag"] = QuotedEtag(etag);
+  return r;
+}
+
+HttpResponse PutObject(Server* server, const HttpRequest& req, const std::string& bucket, const std::string& key) {
+  if (!req.Header("x-amz-copy-source").empty()) {
+    return S3Error(501, "NotImplemented", "CopyObject is not served: get the object and put it");
+  }
+  if (Status st = CheckContentMd5(req); !st.ok()) return S3Error(400, "BadDigest", st.message());
+  auto options = OptionsOf(req);
+  if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
+  auto store = BucketToRead(server, bucket);
+  if (!store.ok()) return S3Error(store.status(), false);
+  if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
+  if (Status st = (*store)->Put(key, req.body, *options); !st.ok()) return S3Error(st, false);
+  return WithEtag(Md5Hex(req.body));
+}
+
+HttpResponse CreateBucket(Server* server, const std::string& bucket) {
+  if (server->config().lake_backend != "local") {
+    return S3Error(501, "NotImplemented", "the lake is an S3 store: create buckets in it");
+  }
+  if (Status st = objstore::ValidateBucketName(bucket); !st.ok()) {
+    return S3Error(400, "InvalidBucketName", st.message());
+  }
+  if (BucketToRead(server, bucket).ok()) {
+    return S3Error(409, "BucketAlreadyOwnedByYou", "bucket '" + bucket + "' exists");
+  }
+  auto created = server->lake().Bucket(bucket);  // a local bucket is made on first use
+  if (!created.ok()) return S3Error(created.status(), false);
+  HttpResponse r;
+  r.headers["Location"] = "/" + bucket;
+  return r;
+}
+
+HttpResponse DeleteObject(Server* server, const std::string& bucket, const std::string& key) {
+  auto store = BucketToRead(server, bucket);
+  if (!store.ok()) return S3Error(store.status(), false);
+  if (objstore::ValidateKey(key).ok()) {  // a key the lake cannot hold is already gone
+    if (Status st = (*store)->Delete(key); !st.ok()) return S3Error(st, true);
+  }
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+HttpResponse DeleteObjects(Server* server, const HttpRequest& req, const std::string& bucket) {
+  auto store = BucketToRead(server, bucket);
+  if (!store.ok()) return S3Error(store.status(), false);
+  auto doc = objstore::ParseXml(req.body);
+  if (!doc.ok() || doc->name != "Delete") {
+    return S3Error(400, "MalformedXML", "the body is not a <Delete> document");
+  }
+  auto objects = doc->ChildrenNamed("Object");
+  if (objects.empty() || objects.size() > kMaxDeleteKeys) {
+    return S3Error(400, "MalformedXML", "a <Delete> names 1..1000 objects, this one " + std::to_string(objects.size()));
+  }
+  const bool quiet = doc->ChildText("Quiet") == "true";
+  std::string xml = "<DeleteResult" + std::string(kS3Namespace) + ">";
+  for (const objstore::XmlNode* object : objects) {
+    std::string key = object->ChildText("Key");
+    Status st = objstore::ValidateKey(key).ok() ? (*store)->Delete(key) : Status::Ok();
+    if (st.ok()) {
+      if (!quiet) xml += "<Deleted>" + XmlElement("Key", key) + "</Deleted>";
+    } else {
+      xml += "<Error>" + XmlElement("Key", key) + XmlElement("Code", "InternalError") +
+             XmlElement("Message", st.message()) + "</Error>";
+    }
+  }
+  return S3Xml(xml + "</DeleteResult>");
+}
+
+HttpResponse CreateUpload(Server* server, S3UploadStore* uploads, const HttpRequest& req,
+                          const std::string& bucket, const std::string& key) {
+  auto options = OptionsOf(req);
+  if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
+  if (auto store = BucketToRead(server, bucket); !store.ok()) return S3Error(store.status(), false);
+  if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
+  auto id = uploads->Create({bucket, key, *options});
+  if (!id.ok()) return S3Error(id.status(), false);
+  return S3Xml("<InitiateMultipartUploadResult" + std::string(kS3Namespace) + ">" + XmlElement("Bucket", bucket) +
+               XmlElement("Key", key) + XmlElement("UploadId", *id) + "</InitiateMultipartUploadResult>");
+}
+
+HttpResponse UploadPart(S3UploadStore* uploads, const HttpRequest& req, const std::string& bucket,
+                        const std::string& key) {
+  const std::string id = QueryParam(req, "uploadId");
+  if (auto upload = uploads->Get(id, bucket, key); !upload.ok()) {
+    return S3Error(404, "NoSuchUpload", upload.status().message());
+  }
+  if (Status st = CheckContentMd5(req); !st.ok()) return S3Error(400, "BadDigest", st.message());
+  const std::string number = QueryParam(req, "partNumber");
+  if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) {
+    return S3Error(400, "InvalidArgument", "partNumber '" + number + "' is not 1..10000");
+  }
+  auto etag = uploads->PutPart(id, std::stoi(number), req.body);
+  if (!etag.ok()) {
+    return etag.status().code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", etag.status().message())
+                                                        : S3Error(etag.status(), false);
+  }
+  return WithEtag(*etag);
+}
+
+HttpResponse CompleteUpload(Server* server, S3UploadStore* uploads, const HttpRequest& req,
+                            const std::string& bucket, const std::string& key) {
+  const std::string id = QueryParam(req, "uploadId");
+  if (auto upload = uploads->Get(id, bucket, key); !upload.ok()) {
+    return S3Error(404, "NoSuchUpload", upload.status().message());
+  }
+  auto doc = objstore::ParseXml(req.body);
+  if (!doc.ok() || doc->name != "CompleteMultipartUpload") {
+    return S3Error(400, "MalformedXML", "the body is not a <CompleteMultipartUpload> document");
+  }
+  std::vector<S3UploadStore::PartRef> parts;
+  for (const objstore::XmlNode* part : doc->ChildrenNamed("Part")) {
+    const std::string number = part->ChildText("PartNumber");
+    if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) {
+      return S3Error(400, "MalformedXML", "PartNumber '" + number + "' is not 1..10000");
+    }
+    parts.push_back({std::stoi(number), part->ChildText("ETag")});
+  }
+  auto store = BucketToRead(server, bucket);
+  if (!store.ok()) return S3Error(store.status(), false);
+  auto etag = uploads->Complete(id, parts, store->get());
+  if (!etag.ok()) {
+    const Status& st = etag.status();
+    if (st.code() == ErrorCode::kInvalidArgument) return S3Error(400, "InvalidPart", st.message());
+    if (st.code() == ErrorCode::kFailedPrecondition) return S3Error(400, "EntityTooSmall", st.message());
+    if (st.code() == ErrorCode::kNotFound) return S3Error(404, "NoSuchUpload", st.message());
+    return S3Error(st, false);
+  }
+  return S3Xml("<CompleteMultipartUploadResult" + std::string(kS3Namespace) + ">" +
+               XmlElement("Location", "/" + bucket + "/" + key) + XmlElement("Bucket", bucket) +
+               XmlElement("Key", key) + XmlElement("ETag", QuotedEtag(*etag)) + "</CompleteMultipartUploadResult>");
+}
+
+HttpResponse AbortUpload(S3UploadStore* uploads, const HttpRequest& req, const std::string& bucket,
+                         const std::string& key) {
+  const std::string id = QueryParam(req, "uploadId");
+  if (auto upload = uploads->Get(id, bucket, key); !upload.ok()) {
+    return S3Error(404, "NoSuchUpload", upload.status().message());
+  }
+  (void)uploads->Abort(id);
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace
+
+HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const HttpRequest& request,
+                          const std::string& bucket, const std::string& key) {
+  HttpRequest req = request;
+  req.query.erase("x-id");  // the SDKs name the operation so; the method and path say it
+  const std::string& m = req.method;
+  if (key.empty()) {
+    if (m == "PUT" && req.query.empty()) return CreateBucket(server, bucket);
+    if (m == "POST" && HasParam(req, "delete")) return DeleteObjects(server, req, bucket);
+  } else if (m == "PUT") {
+    if (HasParam(req, "uploadId") || HasParam(req, "partNumber")) return UploadPart(uploads, req, bucket, key);
+    if (req.query.empty()) return PutObject(server, req, bucket, key);
+  } else if (m == "POST") {
+    if (HasParam(req, "uploads")) return CreateUpload(server, uploads, req, bucket, key);
+    if (HasParam(req, "uploadId")) return CompleteUpload(server, uploads, req, bucket, key);
+  } else if (m == "DELETE") {
+    if (HasParam(req, "uploadId")) return AbortUpload(uploads, req, bucket, key);
+    if (req.query.empty()) return DeleteObject(server, bucket, key);
+  }
+  return S3Error(501, "NotImplemented",
+                 m + " " + (key.empty() ? "on a bucket" : "on an object") +
+                     (req.query.empty() ? "" : " with these parameters") +
+                     " is not served (PutObject, the multipart upload calls, DeleteObject, "
+                     "DeleteObjects and CreateBucket are)");
+}
+
+}  // namespace tributary::app

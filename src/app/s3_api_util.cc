@@ -1,0 +1,58 @@
+#include "app/s3_api_util.h"
+
+#include <ctime>
+
+#include "app/aws_api.h"
+#include "objstore/xml.h"
+
+namespace tributary::app {
+
+net::HttpResponse S3Error(int status, std::string_view code, const std::string& message) {
+  return AwsError(kS3Service, status, code, message);
+}
+
+net::HttpResponse S3Error(const Status& st, bool about_key) {
+  switch (st.code()) {
+    case ErrorCode::kNotFound:
+      return S3Error(404, about_key ? "NoSuchKey" : "NoSuchBucket", st.message());
+    case ErrorCode::kInvalidArgument:
+      if (about_key) return S3Error(404, "NoSuchKey", st.message());
+      return S3Error(400, "InvalidArgument", st.message());
+    case ErrorCode::kUnavailable:
+      return S3Error(503, "ServiceUnavailable", st.message());
+    default:
+      return S3Error(500, "InternalError", st.message());
+  }
+}
+
+net::HttpResponse S3Xml(std::string body) {
+  net::HttpResponse r;
+  r.content_type = "application/xml";
+  r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::move(body);
+  return r;
+}
+
+std::string XmlElement(std::string_view name, std::string_view text) {
+  return "<" + std::string(name) + ">" + objstore::XmlEscape(text) + "</" + std::string(name) + ">";
+}
+
+std::string HttpDate(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::string QuotedEtag(const std::string& etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return etag;
+  return "\"" + etag + "\"";
+}
+
+std::string QueryParam(const net::HttpRequest& request, const std::string& name) {
+  auto it = request.query.find(name);
+  return it == request.query.end() ? std::string() : it->second;
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,41 @@
+// What the S3 API's reads (api_s3.cc) and writes (api_s3_writes.cc) share: S3's XML
+// answers and errors, and reading a request's query.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "net/http_types.h"
+
+namespace tributary::app {
+
+inline constexpr char kS3Namespace[] = " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+
+// S3's XML error document with `code` ("NoSuchKey").
+net::HttpResponse S3Error(int status, std::string_view code, const std::string& message);
+// A Status as S3's error about a bucket, or about a key (`about_key`): NotFound ->
+// NoSuchKey or NoSuchBucket (404); InvalidArgument -> NoSuchKey for a key (one the lake
+// cannot hold, "raw/", is one it does not have), else InvalidArgument (400); Unavailable
+// -> ServiceUnavailable (503); anything else InternalError (500).
+net::HttpResponse S3Error(const Status& status, bool about_key);
+// 200 with the XML declaration and `body`.
+net::HttpResponse S3Xml(std::string body);
+// <name>escaped text</name>
+std::string XmlElement(std::string_view name, std::string_view text);
+// "Thu, 03 Dec 2026 12:18:13 GMT"
+std::string HttpDate(int64_t unix_ms);
+// The ETag in the quotes S3 puts around it.
+std::string QuotedEtag(const std::string& etag);
+// A query parameter, or "".
+std::string QueryParam(const net::HttpRequest& request, const std::string& name);
+
+class Server;
+class S3UploadStore;
+// The S3 API's writes (api_s3_writes.cc): PUT, POST and DELETE on `bucket` (and `key`,
+// "" for the bucket itself).
+net::HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const net::HttpRequest& request,
+                               const std::string& bucket, const std::string& key);
+
+}  // namespace tributary::app

@@ -1,0 +1,142 @@
+#include "app/s3_uploads.h"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/files.h"
+#include "base/hex.h"
+#include "base/ids.h"
+
+namespace tributary::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxParts = 10000;
+constexpr uint64_t kMinPartBytes = 5ull << 20;
+constexpr size_t kCopyChunk = 1 << 20;
+
+std::string Unquoted(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+}  // namespace
+
+std::string Md5Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_md5(), nullptr);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+S3UploadStore::S3UploadStore(std::string dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+Result<std::string> S3UploadStore::Create(Upload upload) {
+  std::string id = RandomHex(16);
+  TRY(MakeDirs(dir_ + "/" + id));
+  std::lock_guard lock(mu_);
+  uploads_[id] = std::move(upload);
+  part_etags_[id];
+  return id;
+}
+
+Result<S3UploadStore::Upload> S3UploadStore::Get(const std::string& id, const std::string& bucket,
+                                                 const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = uploads_.find(id);
+  if (it == uploads_.end() || it->second.bucket != bucket || it->second.key != key) {
+    return NotFound("no upload '" + id + "' of '" + key + "' in bucket '" + bucket +
+                    "' (completed, aborted, or the server restarted since)");
+  }
+  return it->second;
+}
+
+std::string S3UploadStore::PartPath(const std::string& id, int number) const {
+  return dir_ + "/" + id + "/" + std::to_string(number);
+}
+
+Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, std::string_view bytes) {
+  if (number < 1 || number > kMaxParts) {
+    return InvalidArgument("partNumber " + std::to_string(number) + " is not in 1..10000");
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!uploads_.count(id)) return NotFound("no upload '" + id + "'");
+  }
+  TRY(WriteFileAtomic(PartPath(id, number), std::string(bytes)));
+  std::string etag = Md5Hex(bytes);
+  std::lock_guard lock(mu_);
+  auto it = part_etags_.find(id);
+  if (it == part_etags_.end()) return NotFound("no upload '" + id + "' (aborted meanwhile)");
+  it->second[number] = etag;
+  return etag;
+}
+
+Result<std::string> S3UploadStore::Complete(const std::string& id, const std::vector<PartRef>& parts,
+                                            objstore::ObjectStore* bucket) {
+  Upload upload;
+  std::map<int, std::string> stored;
+  {
+    std::lock_guard lock(mu_);
+    auto it = uploads_.find(id);
+    if (it == uploads_.end()) return NotFound("no upload '" + id + "'");
+    upload = it->second;
+    stored = part_etags_[id];
+  }
+  if (parts.empty()) return InvalidArgument("the upload names no part");
+  std::string md5s;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartRef& p = parts[i];
+    if (i > 0 && p.number <= parts[i - 1].number) {
+      return InvalidArgument("parts must be listed in ascending order of PartNumber (" +
+                             std::to_string(p.number) + " after " + std::to_string(parts[i - 1].number) + ")");
+    }
+    auto s = stored.find(p.number);
+    if (s == stored.end() || s->second != Unquoted(p.etag)) {
+      return InvalidArgument("part " + std::to_string(p.number) + " was not uploaded with ETag " + p.etag);
+    }
+    std::error_code ec;
+    uint64_t size = fs::file_size(PartPath(id, p.number), ec);
+    if (ec) return IoError("part " + std::to_string(p.number) + ": " + ec.message());
+    if (i + 1 < parts.size() && size < kMinPartBytes) {
+      return FailedPrecondition("part " + std::to_string(p.number) + " has " + std::to_string(size) +
+                                " bytes; every part but the last needs at least 5 MiB");
+    }
+    md5s += s->second;
+  }
+  TRY_ASSIGN(auto writer, bucket->NewWriter(upload.key, upload.options));
+  std::string chunk(kCopyChunk, '\0');
+  for (const PartRef& p : parts) {
+    std::ifstream in(PartPath(id, p.number), std::ios::binary);
+    if (!in) return IoError("part " + std::to_string(p.number) + " cannot be read");
+    while (in) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      if (in.gcount() > 0) TRY(writer->Write(std::string_view(chunk.data(), static_cast<size_t>(in.gcount()))));
+    }
+  }
+  TRY(writer->Commit());
+  // The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, and the count.
+  std::string binary;
+  for (size_t i = 0; i + 1 < md5s.size(); i += 2) binary += static_cast<char>(std::stoi(md5s.substr(i, 2), nullptr, 16));
+  (void)Abort(id);
+  return Md5Hex(binary) + "-" + std::to_string(parts.size());
+}
+
+Status S3UploadStore::Abort(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    if (!uploads_.erase(id)) return NotFound("no upload '" + id + "'");
+    part_etags_.erase(id);
+  }
+  std::error_code ec;
+  fs::remove_all(dir_ + "/" + id, ec);
+  return Status::Ok();
+}
+
+}  // namespace tributary::app

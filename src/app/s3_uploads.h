@@ -1,0 +1,66 @@
+// S3UploadStore: the S3 API's multipart uploads in progress (CreateMultipartUpload,
+// UploadPart, CompleteMultipartUpload, AbortMultipartUpload). Each part is a file under
+// <dir>/<upload id>/ until the upload completes, when the parts are written in order
+// through one ObjectWriter (the object appears whole, or not at all) and the directory is
+// removed. Uploads live as long as the server: a restart forgets them (their parts are
+// removed at start) and a client's next call gets NoSuchUpload.
+//
+// Thread-safety: every method may be called from any thread at once (parts of one
+// upload arrive in parallel).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "objstore/object_store.h"
+
+namespace tributary::app {
+
+// Hex MD5 of `data`: S3's ETag of an object put whole, or of a part.
+std::string Md5Hex(std::string_view data);
+
+class S3UploadStore {
+ public:
+  // Removes what a previous server left under `dir`.
+  explicit S3UploadStore(std::string dir);
+
+  struct Upload {
+    std::string bucket;
+    std::string key;
+    objstore::PutOptions options;
+  };
+  struct PartRef {
+    int number = 0;
+    std::string etag;  // as UploadPart answered it, quotes optional
+  };
+
+  // A new upload id.
+  Result<std::string> Create(Upload upload);
+  // The upload `id` names, for `bucket` and `key` (NotFound otherwise).
+  Result<Upload> Get(const std::string& id, const std::string& bucket, const std::string& key) const;
+  // Stores part `number` (1..10000) of upload `id`; returns its ETag (hex MD5).
+  Result<std::string> PutPart(const std::string& id, int number, std::string_view bytes);
+  // Writes the parts `parts` names, in their order (ascending numbers, ETags matching what
+  // was stored; every part but the last at least 5 MiB, as S3 requires), as the object,
+  // then forgets the upload. Returns the object's ETag ("<md5 of the parts' md5s>-<n>").
+  Result<std::string> Complete(const std::string& id, const std::vector<PartRef>& parts,
+                               objstore::ObjectStore* bucket);
+  // Forgets the upload and its parts (NotFound if there is none).
+  Status Abort(const std::string& id);
+
+ private:
+  std::string PartPath(const std::string& id, int number) const;
+
+  const std::string dir_;
+  mutable std::mutex mu_;
+  std::map<std::string, Upload> uploads_;
+  std::map<std::string, std::map<int, std::string>> part_etags_;  // id -> number -> md5 hex
+};
+
+}  // namespace tributary::app
