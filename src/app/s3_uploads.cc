@@ -90,6 +90,7 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
     stored = part_etags_[id];
   }
   if (parts.empty()) return InvalidArgument("the upload names no part");
+  // The list first (order, ETags), then the parts' sizes.
   std::string md5s;
   for (size_t i = 0; i < parts.size(); ++i) {
     const PartRef& p = parts[i];
@@ -101,6 +102,10 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
     if (s == stored.end() || s->second != Unquoted(p.etag)) {
       return InvalidArgument("part " + std::to_string(p.number) + " was not uploaded with ETag " + p.etag);
     }
+    md5s += s->second;
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartRef& p = parts[i];
     std::error_code ec;
     uint64_t size = fs::file_size(PartPath(id, p.number), ec);
     if (ec) return IoError("part " + std::to_string(p.number) + ": " + ec.message());
@@ -108,7 +113,6 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
       return FailedPrecondition("part " + std::to_string(p.number) + " has " + std::to_string(size) +
                                 " bytes; every part but the last needs at least 5 MiB");
     }
-    md5s += s->second;
   }
   TRY_ASSIGN(auto writer, bucket->NewWriter(upload.key, upload.options));
   std::string chunk(kCopyChunk, '\0');

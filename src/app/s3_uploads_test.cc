@@ -1,0 +1,116 @@
+#include "app/s3_uploads.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/files.h"
+#include "objstore/local_object_store.h"
+
+namespace tributary::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+class S3UploadStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = (fs::temp_directory_path() / ("tributary-s3-uploads-" + std::to_string(::getpid()))).string();
+    fs::remove_all(root_);
+    auto lake = objstore::LocalObjectStoreProvider::Open(root_ + "/lake");
+    ASSERT_TRUE(lake.ok());
+    lake_ = std::move(*lake);
+    auto bucket = lake_->Bucket("deepar");
+    ASSERT_TRUE(bucket.ok());
+    bucket_ = *bucket;
+    uploads_ = std::make_unique<S3UploadStore>(root_ + "/uploads");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::string root_;
+  std::unique_ptr<objstore::LocalObjectStoreProvider> lake_;
+  std::shared_ptr<objstore::ObjectStore> bucket_;
+  std::unique_ptr<S3UploadStore> uploads_;
+};
+
+TEST(Md5HexTest, KnownDigests) {
+  EXPECT_EQ(Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(Md5Hex("The quick brown fox jumps over the lazy dog"), "9e107d9d372bb6826bd81d3542a419d6");
+}
+
+TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
+  auto id = uploads_->Create({"deepar", "train/big.bin", {}});
+  ASSERT_TRUE(id.ok());
+  const std::string one(5 << 20, 'a'), two(5 << 20, 'b'), three = "tail";
+  auto e2 = uploads_->PutPart(*id, 2, two);
+  auto e1 = uploads_->PutPart(*id, 1, one);
+  auto e3 = uploads_->PutPart(*id, 3, three);
+  ASSERT_TRUE(e1.ok() && e2.ok() && e3.ok());
+  EXPECT_EQ(*e3, Md5Hex("tail"));
+  EXPECT_FALSE(bucket_->Head("train/big.bin").ok());  // nothing before Complete
+  auto etag = uploads_->Complete(*id, {{1, "\"" + *e1 + "\""}, {2, *e2}, {3, *e3}}, bucket_.get());
+  ASSERT_TRUE(etag.ok()) << etag.status().message();
+  EXPECT_EQ(etag->substr(etag->size() - 2), "-3");
+  auto bytes = bucket_->Get("train/big.bin");
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, one + two + three);
+  EXPECT_FALSE(fs::exists(root_ + "/uploads/" + *id));
+  EXPECT_EQ(uploads_->Abort(*id).code(), ErrorCode::kNotFound);  // it is over
+}
+
+TEST_F(S3UploadStoreTest, CompleteRefusesWhatWasNotUploadedAsNamed) {
+  auto id = uploads_->Create({"deepar", "k", {}});
+  ASSERT_TRUE(id.ok());
+  auto e1 = uploads_->PutPart(*id, 1, "small");
+  auto e2 = uploads_->PutPart(*id, 2, "last");
+  ASSERT_TRUE(e1.ok() && e2.ok());
+  auto wrong_etag = uploads_->Complete(*id, {{1, Md5Hex("other")}}, bucket_.get());
+  EXPECT_EQ(wrong_etag.status().code(), ErrorCode::kInvalidArgument);
+  auto missing = uploads_->Complete(*id, {{7, *e1}}, bucket_.get());
+  EXPECT_EQ(missing.status().code(), ErrorCode::kInvalidArgument);
+  auto descending = uploads_->Complete(*id, {{2, *e2}, {1, *e1}}, bucket_.get());
+  EXPECT_EQ(descending.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(descending.status().message().find("ascending"), std::string::npos);
+  auto small = uploads_->Complete(*id, {{1, *e1}, {2, *e2}}, bucket_.get());
+  EXPECT_EQ(small.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(small.status().message().find("5 MiB"), std::string::npos) << small.status().message();
+  EXPECT_FALSE(bucket_->Head("k").ok());
+  // A lone small part is the last one: fine.
+  auto alone = uploads_->Complete(*id, {{2, *e2}}, bucket_.get());
+  ASSERT_TRUE(alone.ok()) << alone.status().message();
+  EXPECT_EQ(*bucket_->Get("k"), "last");
+}
+
+TEST_F(S3UploadStoreTest, AbortForgetsTheUploadAndItsParts) {
+  auto id = uploads_->Create({"deepar", "k", {}});
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(uploads_->PutPart(*id, 1, "x").ok());
+  EXPECT_TRUE(fs::exists(root_ + "/uploads/" + *id + "/1"));
+  EXPECT_TRUE(uploads_->Abort(*id).ok());
+  EXPECT_FALSE(fs::exists(root_ + "/uploads/" + *id));
+  EXPECT_EQ(uploads_->PutPart(*id, 2, "y").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(uploads_->Get(*id, "deepar", "k").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(uploads_->PutPart("nope", 1, "y").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(S3UploadStoreTest, AnUploadBelongsToItsBucketAndKeyAndPartNumbersAreBounded) {
+  auto id = uploads_->Create({"deepar", "k", {}});
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE(uploads_->Get(*id, "deepar", "k").ok());
+  EXPECT_EQ(uploads_->Get(*id, "deepar", "other").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(uploads_->PutPart(*id, 0, "x").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(uploads_->PutPart(*id, 10001, "x").status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(S3UploadStoreStartTest, ARestartRemovesWhatWasLeft) {
+  std::string dir = (fs::temp_directory_path() / ("tributary-s3-left-" + std::to_string(::getpid()))).string();
+  ASSERT_TRUE(MakeDirs(dir + "/abc").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir + "/abc/1", "part").ok());
+  S3UploadStore store(dir);
+  EXPECT_FALSE(fs::exists(dir + "/abc"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tributary::app
