@@ -65,6 +65,26 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(options_->max_body_bytes);
     stream_.expires_after(std::chrono::seconds(options_->idle_timeout_s));
+    // The header first: a client that sent "Expect: 100-continue" waits for the go-ahead
+    // before the body (the AWS SDKs do so from 2 MiB on, and wait seconds otherwise).
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    const auto& header = parser_->get();
+    auto expect = header.find(http::field::expect);
+    const bool wants_continue = expect != header.end() && beast::iequals(expect->value(), "100-continue");
+    if (parser_->is_done() || !wants_continue) return ReadBody();
+    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
+    http::async_write(stream_, *interim, [self = shared_from_this(), interim](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->ReadBody();
+    });
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }

@@ -1,6 +1,10 @@
 #include "net/http_server.h"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <mutex>
@@ -57,6 +61,70 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   r = HttpCall(base, "POST", "/echo", std::string(5000, 'x'));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 413);
+
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
+// Reads from `fd` until `until` appears (or the 2 s receive timeout ends it).
+std::string ReadUntil(int fd, const std::string& until) {
+  std::string got;
+  char buf[4096];
+  while (got.find(until) == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// "Expect: 100-continue" gets "100 Continue" before the client sends the body (the AWS
+// SDKs wait for it from 2 MiB on), and a HEAD answer carries a length and no body.
+TEST(HttpServerTest, AnswersExpectContinueAndHead) {
+  Runtime runtime(1);
+  Router router;
+  router.Add("POST", "/echo", [](HttpRequest& r) {
+    HttpResponse res;
+    res.body = r.body;
+    return res;
+  });
+  router.Add("HEAD", "/object", [](HttpRequest&) {
+    HttpResponse res;
+    res.head_length = 12345;
+    return res;
+  });
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval timeout{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  std::string interim = ReadUntil(fd, "\r\n\r\n");
+  EXPECT_EQ(interim.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << interim;
+  ASSERT_EQ(::send(fd, "hello", 5, 0), 5);
+  std::string answer = ReadUntil(fd, "hello");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("hello"), std::string::npos) << answer;
+
+  std::string head_request = "HEAD /object HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, head_request.data(), head_request.size(), 0), static_cast<ssize_t>(head_request.size()));
+  std::string head_answer = ReadUntil(fd, "\r\n\r\n");
+  EXPECT_EQ(head_answer.rfind("HTTP/1.1 200", 0), 0u) << head_answer;
+  EXPECT_NE(head_answer.find("Content-Length: 12345\r\n"), std::string::npos) << head_answer;
+  ::close(fd);
 
   server.Stop();
   runtime.Stop();
