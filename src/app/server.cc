@@ -266,8 +266,10 @@ Status Server::Init() {
         router->Dispatch(req, std::move(respond));
       });
   TRY(http_->Start());
-  TRY(WriteServerInfo());
   TRY(StartDirectory());
+  // Last: server.json tells clients the server is up, with all it keeps in the data
+  // directory (server.id included) written.
+  TRY(WriteServerInfo());
   log->info("started data_dir={} http_port={} mqtt_tls_port={} mqtt_ws_port={} mqtt_port={}", dir,
             http_->port(), broker_->tls_port(), broker_->ws_port(), broker_->tcp_port());
   return Status::Ok();
