@@ -130,7 +130,9 @@ HttpResponse GetObject(Server* server, const HttpRequest& req, const std::string
     return r;
   }
   HttpResponse r;
-  r.content_type = "application/octet-stream";
+  r.content_type = info->content_type.empty() ? "application/octet-stream" : info->content_type;
+  if (!info->content_encoding.empty()) r.headers["Content-Encoding"] = info->content_encoding;
+  for (const auto& [name, value] : info->metadata) r.headers["x-amz-meta-" + name] = value;
   r.headers["ETag"] = QuotedEtag(info->etag);
   r.headers["Last-Modified"] = HttpDate(info->modified_ms);
   r.headers["Accept-Ranges"] = "bytes";

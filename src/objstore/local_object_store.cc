@@ -52,6 +52,37 @@ int SetAttributes(int fd, const PutOptions& options) {
   return 0;
 }
 
+// The PutOptions SetAttributes stored on `path`, into `info` (none where the file system
+// keeps no extended attributes).
+void ReadAttributes(const std::string& path, ObjectInfo* info) {
+  ssize_t size = ::listxattr(path.c_str(), nullptr, 0);
+  if (size <= 0) return;
+  std::string names(static_cast<size_t>(size), '\0');
+  size = ::listxattr(path.c_str(), names.data(), names.size());
+  if (size <= 0) return;
+  names.resize(static_cast<size_t>(size));
+  constexpr std::string_view kPrefix = "user.tributary.";
+  constexpr std::string_view kMeta = "user.tributary.meta.";
+  for (size_t at = 0; at < names.size();) {
+    std::string name(names.c_str() + at);
+    at += name.size() + 1;
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    ssize_t length = ::getxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (length < 0) continue;
+    std::string value(static_cast<size_t>(length), '\0');
+    length = ::getxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    if (length < 0) continue;
+    value.resize(static_cast<size_t>(length));
+    if (name == "user.tributary.content_type") {
+      info->content_type = std::move(value);
+    } else if (name == "user.tributary.content_encoding") {
+      info->content_encoding = std::move(value);
+    } else if (name.rfind(kMeta, 0) == 0) {
+      info->metadata[name.substr(kMeta.size())] = std::move(value);
+    }
+  }
+}
+
 // A temp file in <bucket>/.tributary-tmp/ renamed into place on Commit.
 class LocalObjectWriter : public ObjectWriter {
  public:
@@ -228,7 +259,9 @@ Result<ObjectInfo> LocalObjectStore::Head(const std::string& key) {
   }
   if (!S_ISREG(st.st_mode))
     return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
-  return InfoFromStat(key, st);
+  ObjectInfo info = InfoFromStat(key, st);
+  ReadAttributes(path, &info);
+  return info;
 }
 
 Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::string& delimiter) {

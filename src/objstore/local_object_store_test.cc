@@ -235,6 +235,17 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   n = ::getxattr(path.c_str(), "user.tributary.meta.device", buf, sizeof(buf));
   ASSERT_GT(n, 0);
   EXPECT_EQ(std::string(buf, n), "pollution-1");
+  // Head gives them back; List does not read them.
+  auto info = store_->Head("meta.json.gz");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->content_type, "application/json");
+  EXPECT_EQ(info->content_encoding, "gzip");
+  EXPECT_EQ(info->metadata, (std::map<std::string, std::string>{{"device", "pollution-1"}}));
+  ASSERT_TRUE(store_->Put("plain", "x").ok());
+  auto plain = store_->Head("plain");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->content_type, "");
+  EXPECT_TRUE(plain->metadata.empty());
 }
 
 TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {

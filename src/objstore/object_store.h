@@ -37,6 +37,10 @@ struct ObjectInfo {
   uint64_t size = 0;
   int64_t modified_ms = 0;  // Unix epoch milliseconds
   std::string etag;         // opaque; "" when the backend has none
+  // What the object was put with (PutOptions): filled by Head, left empty by List.
+  std::string content_type;                     // "" when it was the default
+  std::string content_encoding;
+  std::map<std::string, std::string> metadata;  // user metadata (x-amz-meta-*)
 };
 
 struct ListResult {

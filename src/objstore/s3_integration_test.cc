@@ -196,6 +196,8 @@ TEST_F(S3IntegrationTest, PutGetHeadDelete) {
   EXPECT_EQ(info->size, 12u);
   EXPECT_EQ(info->etag.size(), 32u) << info->etag;  // s3rver: MD5 hex, quotes removed
   EXPECT_NEAR(static_cast<double>(info->modified_ms), static_cast<double>(before), 60000.0);
+  EXPECT_EQ(info->content_type, "application/json");
+  EXPECT_EQ(info->metadata, (std::map<std::string, std::string>{{"device", "pollution-1"}}));
   ASSERT_TRUE(store->Delete(key).ok());
   EXPECT_EQ(store->Get(key).status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(store->Head(key).status().code(), ErrorCode::kNotFound);

@@ -71,6 +71,12 @@ Result<ObjectInfo> S3ObjectStore::Head(const std::string& key) {
     if (ms.ok()) info.modified_ms = *ms;
   }
   info.etag = s3::Unquote(response.Header("etag"));
+  info.content_type = response.Header("content-type");
+  if (info.content_type == PutOptions{}.content_type) info.content_type.clear();
+  info.content_encoding = response.Header("content-encoding");
+  for (const auto& [name, value] : response.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) info.metadata[name.substr(11)] = value;
+  }
   return info;
 }
 

@@ -169,6 +169,23 @@ describe('S3 writes to the lake through the AWS SDK', { timeout: 90000 }, () => 
   });
 
 
+  test('HeadObject and GetObject give back the ContentType, ContentEncoding and Metadata put', async () => {
+    const key = 'typed/readings.jsonl';
+    await put(key, '{"v":1}\n', {
+      ContentType: 'application/x-ndjson', ContentEncoding: 'identity', Metadata: { device: 'meter-1', batch: '7' },
+    });
+    for (const [what, out] of [['HeadObject', await head(key)], ['GetObject', await get(key)]]) {
+      assert.equal(out.ContentType, 'application/x-ndjson', what);
+      assert.equal(out.ContentEncoding, 'identity', what);
+      assert.deepEqual(out.Metadata, { device: 'meter-1', batch: '7' }, what);
+    }
+    // Without them: the default type, no metadata.
+    await put('typed/plain.bin', Buffer.from([1, 2, 3]));
+    const plain = await head('typed/plain.bin');
+    assert.equal(plain.ContentType, 'application/octet-stream');
+    assert.deepEqual(plain.Metadata, {});
+  });
+
   test('multipart: parts out of order and one replaced, nothing before Complete, InvalidPart, then the concatenation with S3\'s ETag', async () => {
     const key = 'multi/big object.bin';
     const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(5 * MiB), crypto.randomBytes(1234)];
