@@ -13,6 +13,7 @@
 #include "app/aws_api.h"
 #include "app/direct_put.h"
 #include "app/firehose_shapes.h"
+#include "app/name_paging.h"
 #include "app/server.h"
 #include "streams/stream_manager.h"
 
@@ -166,19 +167,13 @@ HttpResponse ListDeliveryStreams(Server* server, const json& body) {
     if (!it->is_string()) return FirehoseError(InvalidArgument("DeliveryStreamType: expected a string"));
     direct_put = *it == "DirectPut";
   }
+  std::vector<streams::StreamConfig> configs;
+  if (direct_put) configs = server->streams().List();  // in name order
+  NamePage<streams::StreamConfig> page =
+      PageByName(configs, after, static_cast<size_t>(limit), [](const streams::StreamConfig& c) { return c.name; });
   json names = json::array();
-  bool more = false;
-  if (direct_put) {
-    for (const auto& config : server->streams().List()) {  // in name order
-      if (!after.empty() && config.name <= after) continue;
-      if (static_cast<int64_t>(names.size()) == limit) {
-        more = true;
-        break;
-      }
-      names.push_back(config.name);
-    }
-  }
-  return AwsResponse(kFirehoseService, {{"DeliveryStreamNames", names}, {"HasMoreDeliveryStreams", more}});
+  for (const streams::StreamConfig* config : page.items) names.push_back(config->name);
+  return AwsResponse(kFirehoseService, {{"DeliveryStreamNames", names}, {"HasMoreDeliveryStreams", page.more}});
 }
 
 // The stream's version is always "1" here, and its one destination

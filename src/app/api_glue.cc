@@ -10,6 +10,7 @@
 
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/name_paging.h"
 #include "app/server.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
@@ -79,25 +80,14 @@ Result<Paging> PagingOf(const json& body, size_t fallback, size_t max) {
   return p;
 }
 
-// Items (in key order) whose key is after `paging.after`, at most paging.max; NextToken
-// (the page's last key) when more follow.
-template <typename T, typename Key, typename ToJson>
-json Page(const std::vector<T>& items, const Paging& paging, Key key, ToJson to_json, const char* list_name) {
+// One page of `items` (in name order) as Glue answers it: `list_name` and NextToken.
+template <typename T, typename Name, typename ToJson>
+json Page(const std::vector<T>& items, const Paging& paging, Name name, ToJson to_json, const char* list_name) {
+  NamePage<T> page = PageByName(items, paging.after, paging.max, name);
   json list = json::array();
-  std::string last;
-  bool more = false;
-  for (const T& item : items) {
-    std::string k = key(item);
-    if (!paging.after.empty() && k <= paging.after) continue;
-    if (list.size() == paging.max) {
-      more = true;
-      break;
-    }
-    list.push_back(to_json(item));
-    last = std::move(k);
-  }
+  for (const T* item : page.items) list.push_back(to_json(*item));
   json out = {{list_name, list}};
-  if (more) out["NextToken"] = last;
+  if (page.more) out["NextToken"] = page.last;
   return out;
 }
 

@@ -9,6 +9,7 @@
 // The rules are the ones /v1/rules, the CLI and the console see.
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/name_paging.h"
 #include "app/server.h"
 #include "rules/compiled_rule.h"
 #include "rules/rule_registry.h"
@@ -97,26 +98,30 @@ HttpResponse ListRules(Server* server, HttpRequest& req) {
   if (!disabled.empty() && disabled != "true" && disabled != "false") {
     return IotError(InvalidArgument("query parameter 'ruleDisabled': '" + disabled + "' is not true or false"));
   }
-  json list = json::array();
-  std::string next;
-  for (const rules::StoredRule& rule : server->rules().List()) {  // in name order
-    if (!after.empty() && rule.name <= after) continue;
+  struct Listed {
+    rules::StoredRule rule;
+    std::string pattern;  // its FROM filter
+  };
+  std::vector<Listed> kept;
+  for (rules::StoredRule& rule : server->rules().List()) {  // in name order
     if (!disabled.empty() && rule.definition.disabled != (disabled == "true")) continue;
     auto compiled = server->rules().Compiled(rule.name);
     std::string pattern = compiled.ok() ? (*compiled)->topic_filter() : "";
     if (!topic.empty() && pattern != topic) continue;
-    if (static_cast<int64_t>(list.size()) == *max) {
-      next = list.back()["ruleName"].get<std::string>();
-      break;
-    }
-    list.push_back({{"ruleArn", RuleArn(rule.name)},
-                    {"ruleName", rule.name},
-                    {"topicPattern", pattern},
-                    {"createdAt", EpochSeconds(rule.created_at_ms)},
-                    {"ruleDisabled", rule.definition.disabled}});
+    kept.push_back({std::move(rule), std::move(pattern)});
+  }
+  NamePage<Listed> page =
+      PageByName(kept, after, static_cast<size_t>(*max), [](const Listed& l) { return l.rule.name; });
+  json list = json::array();
+  for (const Listed* l : page.items) {
+    list.push_back({{"ruleArn", RuleArn(l->rule.name)},
+                    {"ruleName", l->rule.name},
+                    {"topicPattern", l->pattern},
+                    {"createdAt", EpochSeconds(l->rule.created_at_ms)},
+                    {"ruleDisabled", l->rule.definition.disabled}});
   }
   json body = {{"rules", list}};
-  if (!next.empty()) body["nextToken"] = next;
+  if (page.more) body["nextToken"] = page.last;
   return Ok(body);
 }
 
