@@ -24,11 +24,6 @@ void HandleFirehose(Server* server, net::HttpRequest& request, net::HttpRespond 
 void HandleGlue(Server* server, net::HttpRequest& request, net::HttpRespond respond);
 // /rules in AWS's REST-JSON protocol: AWS IoT's topic rule API (api_iot_rules.cc)
 void AddIotRuleRoutes(net::Router* router, Server* server);
-// S3's API over the lake, for requests signed for service s3 (api_s3.cc, reads, and
-// api_s3_writes.cc, writes with multipart uploads kept in `uploads`); not routed by path,
-// since path-style S3 addresses are /<bucket>/<key>.
-class S3UploadStore;
-net::HttpResponse ServeS3(Server* server, S3UploadStore* uploads, const net::HttpRequest& request);
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
 void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
 // /v1/models, /v1/endpoint-configs, /v1/endpoints, /endpoints/{name}/invocations

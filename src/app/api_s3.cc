@@ -12,6 +12,7 @@
 #include "app/api.h"
 #include "app/aws_api.h"
 #include "app/lake_reads.h"
+#include "app/s3_api.h"
 #include "app/s3_api_util.h"
 #include "base/base64.h"
 #include "base/clock.h"
@@ -23,8 +24,6 @@ using net::HttpRequest;
 using net::HttpResponse;
 
 constexpr size_t kMaxListKeys = 1000;
-// A GET without a Range is answered from memory: larger objects are read in ranges.
-constexpr uint64_t kMaxWholeObjectBytes = 256ull << 20;
 HttpResponse ListBuckets(Server* server) {
   std::string xml = "<ListAllMyBucketsResult" + std::string(kS3Namespace) +
                     "><Owner><ID>tributary</ID><DisplayName>tributary</DisplayName></Owner><Buckets>";
@@ -115,9 +114,9 @@ bool ParseRange(const std::string& header, uint64_t size, Range* out) {
   return true;
 }
 
-HttpResponse GetObject(Server* server, const HttpRequest& req, const std::string& bucket, const std::string& key) {
+HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bucket, const std::string& key) {
   const bool head = req.method == "HEAD";
-  auto store = BucketToRead(server, bucket);
+  auto store = BucketToRead(api->server(), bucket);
   if (!store.ok()) return S3Error(store.status(), false);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(st, true);
   auto info = (*store)->Head(key);
@@ -147,11 +146,9 @@ HttpResponse GetObject(Server* server, const HttpRequest& req, const std::string
     r.head_length = length;
     return r;
   }
-  if (length > kMaxWholeObjectBytes) {
-    return S3Error(400, "InvalidRequest", "the object has " + std::to_string(info->size) +
-                                              " bytes; read at most 256 MiB at a time (a Range header)");
-  }
-  if (length > 0) {
+  if (length > S3Api::kPieceBytes) {  // read as the client takes it
+    r.body_source = api->PiecesOf(*store, key, range.first, length);
+  } else if (length > 0) {
     auto bytes = (*store)->Get(key, objstore::ByteRange{range.first, length});
     if (!bytes.ok()) return S3Error(bytes.status(), true);
     r.body = std::move(*bytes);
@@ -161,7 +158,8 @@ HttpResponse GetObject(Server* server, const HttpRequest& req, const std::string
 
 }  // namespace
 
-HttpResponse ServeS3(Server* server, S3UploadStore* uploads, const HttpRequest& req) {
+HttpResponse ServeS3(S3Api* api, const HttpRequest& req) {
+  Server* server = api->server();
   HttpResponse r = [&]() -> HttpResponse {
     // Path-style: /<bucket>[/<key>].
     std::string_view path = req.path;
@@ -173,8 +171,8 @@ HttpResponse ServeS3(Server* server, S3UploadStore* uploads, const HttpRequest& 
     size_t slash = path.find('/');
     std::string bucket(path.substr(0, slash));
     std::string key = slash == std::string_view::npos ? "" : std::string(path.substr(slash + 1));
-    if (req.method != "GET" && req.method != "HEAD") return ServeS3Write(server, uploads, req, bucket, key);
-    if (!key.empty()) return GetObject(server, req, bucket, key);
+    if (req.method != "GET" && req.method != "HEAD") return ServeS3Write(server, api->uploads(), req, bucket, key);
+    if (!key.empty()) return GetObject(api, req, bucket, key);
     if (req.method == "HEAD") {
       auto store = BucketToRead(server, bucket);
       return store.ok() ? HttpResponse{} : S3Error(store.status(), false);

@@ -8,6 +8,7 @@
 //                                             objects go in parts, as the tools do
 //   POST   /{bucket}/{key}?uploads            CreateMultipartUpload
 //   PUT    /{bucket}/{key}?partNumber&uploadId UploadPart
+//   (with x-amz-copy-source: CopyObject and UploadPartCopy, api_s3_copies.cc)
 //   POST   /{bucket}/{key}?uploadId           CompleteMultipartUpload
 //   DELETE /{bucket}/{key}?uploadId           AbortMultipartUpload
 //   DELETE /{bucket}/{key}                    DeleteObject
@@ -32,20 +33,6 @@ constexpr size_t kMaxDeleteKeys = 1000;
 
 bool HasParam(const HttpRequest& req, const std::string& name) { return req.query.count(name) > 0; }
 
-// What an upload keeps of the request: content type and encoding, x-amz-meta-* metadata.
-Result<objstore::PutOptions> OptionsOf(const HttpRequest& req) {
-  objstore::PutOptions o;
-  if (!req.Header("content-type").empty()) o.content_type = req.Header("content-type");
-  o.content_encoding = req.Header("content-encoding");
-  if (o.content_encoding.find("aws-chunked") != std::string::npos) {
-    return InvalidArgument("aws-chunked bodies are not taken: send the body whole, signed");
-  }
-  for (const auto& [name, value] : req.headers) {
-    if (name.rfind("x-amz-meta-", 0) == 0) o.metadata[name.substr(11)] = value;
-  }
-  return o;
-}
-
 // Content-MD5, when sent, is the body's (base64 of the binary MD5).
 Status CheckContentMd5(const HttpRequest& req) {
   const std::string& sent = req.Header("content-md5");
@@ -64,17 +51,16 @@ HttpResponse WithEtag(std::string etag) {
 }
 
 HttpResponse PutObject(Server* server, const HttpRequest& req, const std::string& bucket, const std::string& key) {
-  if (!req.Header("x-amz-copy-source").empty()) {
-    return S3Error(501, "NotImplemented", "CopyObject is not served: get the object and put it");
-  }
+  if (!req.Header("x-amz-copy-source").empty()) return CopyObject(server, req, bucket, key);
   if (Status st = CheckContentMd5(req); !st.ok()) return S3Error(400, "BadDigest", st.message());
-  auto options = OptionsOf(req);
+  auto options = PutOptionsOf(req);
   if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
+  options->etag = Md5Hex(req.body);
   if (Status st = (*store)->Put(key, req.body, *options); !st.ok()) return S3Error(st, false);
-  return WithEtag(Md5Hex(req.body));
+  return WithEtag(options->etag);
 }
 
 HttpResponse CreateBucket(Server* server, const std::string& bucket) {
@@ -133,7 +119,7 @@ HttpResponse DeleteObjects(Server* server, const HttpRequest& req, const std::st
 
 HttpResponse CreateUpload(Server* server, S3UploadStore* uploads, const HttpRequest& req,
                           const std::string& bucket, const std::string& key) {
-  auto options = OptionsOf(req);
+  auto options = PutOptionsOf(req);
   if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
   if (auto store = BucketToRead(server, bucket); !store.ok()) return S3Error(store.status(), false);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
@@ -143,7 +129,7 @@ HttpResponse CreateUpload(Server* server, S3UploadStore* uploads, const HttpRequ
                XmlElement("Key", key) + XmlElement("UploadId", *id) + "</InitiateMultipartUploadResult>");
 }
 
-HttpResponse UploadPart(S3UploadStore* uploads, const HttpRequest& req, const std::string& bucket,
+HttpResponse UploadPart(Server* server, S3UploadStore* uploads, const HttpRequest& req, const std::string& bucket,
                         const std::string& key) {
   const std::string id = QueryParam(req, "uploadId");
   if (auto upload = uploads->Get(id, bucket, key); !upload.ok()) {
@@ -154,6 +140,7 @@ HttpResponse UploadPart(S3UploadStore* uploads, const HttpRequest& req, const st
   if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) {
     return S3Error(400, "InvalidArgument", "partNumber '" + number + "' is not 1..10000");
   }
+  if (!req.Header("x-amz-copy-source").empty()) return UploadPartCopy(server, uploads, req, id, std::stoi(number));
   auto etag = uploads->PutPart(id, std::stoi(number), req.body);
   if (!etag.ok()) {
     return etag.status().code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", etag.status().message())
@@ -218,7 +205,7 @@ HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const HttpRequ
     if (m == "PUT" && req.query.empty()) return CreateBucket(server, bucket);
     if (m == "POST" && HasParam(req, "delete")) return DeleteObjects(server, req, bucket);
   } else if (m == "PUT") {
-    if (HasParam(req, "uploadId") || HasParam(req, "partNumber")) return UploadPart(uploads, req, bucket, key);
+    if (HasParam(req, "uploadId") || HasParam(req, "partNumber")) return UploadPart(server, uploads, req, bucket, key);
     if (req.query.empty()) return PutObject(server, req, bucket, key);
   } else if (m == "POST") {
     if (HasParam(req, "uploads")) return CreateUpload(server, uploads, req, bucket, key);
@@ -230,8 +217,8 @@ HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const HttpRequ
   return S3Error(501, "NotImplemented",
                  m + " " + (key.empty() ? "on a bucket" : "on an object") +
                      (req.query.empty() ? "" : " with these parameters") +
-                     " is not served (PutObject, the multipart upload calls, DeleteObject, "
-                     "DeleteObjects and CreateBucket are)");
+                     " is not served (PutObject, CopyObject, the multipart upload calls, "
+                     "DeleteObject, DeleteObjects and CreateBucket are)");
 }
 
 }  // namespace tributary::app

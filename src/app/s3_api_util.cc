@@ -55,4 +55,17 @@ std::string QueryParam(const net::HttpRequest& request, const std::string& name)
   return it == request.query.end() ? std::string() : it->second;
 }
 
+Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& req) {
+  objstore::PutOptions o;
+  if (!req.Header("content-type").empty()) o.content_type = req.Header("content-type");
+  o.content_encoding = req.Header("content-encoding");
+  if (o.content_encoding.find("aws-chunked") != std::string::npos) {
+    return InvalidArgument("aws-chunked bodies are not taken: send the body whole, signed");
+  }
+  for (const auto& [name, value] : req.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) o.metadata[name.substr(11)] = value;
+  }
+  return o;
+}
+
 }  // namespace tributary::app

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "net/http_types.h"
+#include "objstore/object_store.h"
 
 namespace tributary::app {
 
@@ -30,12 +31,26 @@ std::string HttpDate(int64_t unix_ms);
 std::string QuotedEtag(const std::string& etag);
 // A query parameter, or "".
 std::string QueryParam(const net::HttpRequest& request, const std::string& name);
+// What an upload keeps of the request: Content-Type and -Encoding, x-amz-meta-* metadata
+// (aws-chunked bodies refused).
+Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& request);
 
 class Server;
+class S3Api;
 class S3UploadStore;
+// S3's API over the lake, for requests signed for service s3 (api_s3.cc, reads, and the
+// writes below); not routed by path, since path-style S3 addresses are /<bucket>/<key>.
+// Runs on S3Api's workers.
+net::HttpResponse ServeS3(S3Api* api, const net::HttpRequest& request);
 // The S3 API's writes (api_s3_writes.cc): PUT, POST and DELETE on `bucket` (and `key`,
 // "" for the bucket itself).
 net::HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const net::HttpRequest& request,
                                const std::string& bucket, const std::string& key);
+// The copies (api_s3_copies.cc): PUTs with x-amz-copy-source. UploadPartCopy's upload
+// `id` and part `number` are checked by the caller.
+net::HttpResponse CopyObject(Server* server, const net::HttpRequest& request, const std::string& bucket,
+                             const std::string& key);
+net::HttpResponse UploadPartCopy(Server* server, S3UploadStore* uploads, const net::HttpRequest& request,
+                                 const std::string& id, int number);
 
 }  // namespace tributary::app

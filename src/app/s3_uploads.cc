@@ -114,6 +114,11 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
                                 " bytes; every part but the last needs at least 5 MiB");
     }
   }
+  // The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, and the count;
+  // the object keeps it (PutOptions::etag), so that reads give back what this answers.
+  std::string binary;
+  for (size_t i = 0; i + 1 < md5s.size(); i += 2) binary += static_cast<char>(std::stoi(md5s.substr(i, 2), nullptr, 16));
+  upload.options.etag = Md5Hex(binary) + "-" + std::to_string(parts.size());
   TRY_ASSIGN(auto writer, bucket->NewWriter(upload.key, upload.options));
   std::string chunk(kCopyChunk, '\0');
   for (const PartRef& p : parts) {
@@ -125,11 +130,8 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
     }
   }
   TRY(writer->Commit());
-  // The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, and the count.
-  std::string binary;
-  for (size_t i = 0; i + 1 < md5s.size(); i += 2) binary += static_cast<char>(std::stoi(md5s.substr(i, 2), nullptr, 16));
   (void)Abort(id);
-  return Md5Hex(binary) + "-" + std::to_string(parts.size());
+  return upload.options.etag;
 }
 
 Status S3UploadStore::Abort(const std::string& id) {

@@ -10,7 +10,7 @@
 
 #include "app/admin_token.h"
 #include "app/aws_api.h"
-#include "app/s3_uploads.h"
+#include "app/s3_api.h"
 #include "app/console.h"
 #include "app/lake_object_sink.h"
 #include "app/live_topics.h"
@@ -231,7 +231,7 @@ Status Server::Init() {
   Counter* unauthorized = metrics_.NewCounter("tributary_http_unauthorized_total",
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
-  auto s3_uploads = std::make_shared<S3UploadStore>(dir + "/tmp/s3-uploads");
+  s3_ = std::make_unique<S3Api>(this, dir + "/tmp/s3-uploads");
   std::shared_ptr<const Console> console;
   // The console drives every stage: the control server's alone.
   if (config_.console && !ingest) console = std::make_shared<const Console>(config_.console_dir);
@@ -239,7 +239,7 @@ Status Server::Init() {
   h.bind_address = config_.bind_address;
   h.port = config_.http_port;
   http_ = std::make_unique<net::HttpServer>(
-      h, runtime_.get(), [this, router, token, unauthorized, console, ingest, s3_uploads](net::HttpRequest& req, net::HttpRespond respond) {
+      h, runtime_.get(), [this, router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
         if (IsAwsRequest(req)) {  // an AWS SDK's call: authenticated its way
           if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000)) {
             if (refused->status != 400 || refused->headers["x-amzn-ErrorType"] != "UnknownOperationException") {
@@ -247,7 +247,7 @@ Status Server::Init() {
             }
             return respond(std::move(*refused));
           }
-          if (IsS3Request(req)) return respond(ServeS3(this, s3_uploads.get(), req));
+          if (IsS3Request(req)) return s3_->Serve(req, std::move(respond));
           return router->Dispatch(req, std::move(respond));
         }
         if (console && Console::Handles(req.path)) return respond(*console->Serve(req));
@@ -365,6 +365,7 @@ void Server::Stop() {
   // First, so that the other servers list this one as stopped while it drains.
   if (directory_) directory_->Stop();
   if (http_) http_->Stop();
+  if (s3_) s3_->Stop();  // the S3 calls under way finish
   if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   // Waiting live-topic polls are answered while the runtime can still write them.
   if (live_) live_->Close();

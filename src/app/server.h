@@ -40,6 +40,7 @@ namespace tributary::app {
 class LiveTopics;
 class LakeObjectSink;
 class ServerDirectory;
+class S3Api;
 
 class Server {
  public:
@@ -129,6 +130,7 @@ class Server {
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;
+  std::unique_ptr<S3Api> s3_;  // the S3 API's workers; before http_'s last answers
   std::unique_ptr<ServerDirectory> directory_;  // written once the ports are known
   bool stopped_ = false;
 };

@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <boost/asio/write.hpp>
+
 #include <atomic>
 
 #include "base/log.h"
@@ -128,17 +130,55 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive);
-    if (r.head_length) {
+    std::shared_ptr<HttpBodySource> source = std::move(r.body_source);
+    if (source) {
+      res->content_length(source->length);  // the pieces follow the header
+    } else if (r.head_length) {
       res->content_length(*r.head_length);  // nothing follows the header
     } else {
       res->body() = std::move(r.body);
       res->prepare_payload();
     }
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) return self->Close();
+                      [self = shared_from_this(), res, keep_alive, source](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        if (source) return self->WritePieces(source, source->length, keep_alive);
+                        if (!keep_alive) return self->Close();
                         self->ReadNext();
                       });
+  }
+
+  // Writes `remaining` more bytes of `source`'s body, one piece at a time.
+  void WritePieces(std::shared_ptr<HttpBodySource> source, uint64_t remaining, bool keep_alive) {
+    if (remaining == 0) {
+      if (!keep_alive) return Close();
+      return ReadNext();
+    }
+    source->next([self = shared_from_this(), source, remaining, keep_alive](Result<std::string> piece) {
+      asio::post(self->stream_.get_executor(), [self, source, remaining, keep_alive,
+                                                 piece = std::move(piece)]() mutable {
+        if (!piece.ok() || piece->empty() || piece->size() > remaining) {
+          Logger("http")->warn("ending a response {} bytes short: {}", remaining,
+                      !piece.ok()        ? piece.status().ToString()
+                      : piece->empty()   ? std::string("the body's source ended early")
+                                         : std::string("the body's source gave more than it announced"));
+          return self->Abort();
+        }
+        auto data = std::make_shared<std::string>(std::move(*piece));
+        self->stream_.expires_after(std::chrono::seconds(self->options_->idle_timeout_s));
+        asio::async_write(self->stream_, asio::buffer(*data),
+                          [self, source, data, remaining, keep_alive](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->WritePieces(source, remaining - data->size(), keep_alive);
+                          });
+      });
+    });
+  }
+
+  // Ends the connection at once, mid-answer: the client reads fewer bytes than announced.
+  void Abort() {
+    beast::error_code ec;
+    stream_.socket().close(ec);
   }
 
   void Close() {

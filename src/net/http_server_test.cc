@@ -131,6 +131,103 @@ TEST(HttpServerTest, AnswersExpectContinueAndHead) {
   runtime.Join();
 }
 
+// A body given piece by piece arrives whole, in order, with the announced length, and the
+// connection goes on to the next request; a source that fails mid-way ends the
+// connection short of the announced length, so the client cannot take it for whole.
+TEST(HttpServerTest, WritesABodyPieceByPiece) {
+  Runtime runtime(1);
+  Router router;
+  static constexpr size_t kPiece = 300000;
+  std::vector<std::thread> readers;
+  std::mutex mu;
+  int calls = 0;
+  auto source = [&](uint64_t length, uint64_t fail_at) {
+    auto s = std::make_shared<HttpBodySource>();
+    s->length = length;
+    auto offset = std::make_shared<uint64_t>(0);
+    s->next = [&, s = s.get(), offset, fail_at](std::function<void(Result<std::string>)> done) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++calls;
+      readers.emplace_back([s, offset, fail_at, done = std::move(done)] {  // as a worker would
+        if (*offset >= fail_at) return done(Unavailable("the disk went away"));
+        size_t n = static_cast<size_t>(std::min<uint64_t>(kPiece, s->length - *offset));
+        std::string piece(n, '\0');
+        for (size_t i = 0; i < n; ++i) piece[i] = static_cast<char>('a' + (*offset + i) % 26);
+        *offset += n;
+        done(std::move(piece));
+      });
+    };
+    return s;
+  };
+  router.Add("GET", "/big", [&](HttpRequest&) {
+    HttpResponse res;
+    res.content_type = "application/octet-stream";
+    res.body = "ignored";
+    res.body_source = source(1000001, UINT64_MAX);
+    return res;
+  });
+  router.Add("GET", "/broken", [&](HttpRequest&) {
+    HttpResponse res;
+    res.body_source = source(1000001, kPiece);
+    return res;
+  });
+  router.Add("GET", "/small", [](HttpRequest&) { return HttpResponse{200, "text/plain", {}, "next"}; });
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+
+  auto whole = HttpCall(base, "GET", "/big");
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(whole->body.size(), 1000001u);
+  for (size_t i = 0; i < whole->body.size(); i += 99991) {
+    ASSERT_EQ(whole->body[i], static_cast<char>('a' + i % 26)) << "at " << i;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(calls, 4);  // 3 whole pieces and the rest
+  }
+
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  // Kept alive: a streamed answer, then the next request on the same connection.
+  std::string two = "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size()));
+  std::string got = ReadUntil(fd, "\r\n\r\nnext");
+  EXPECT_NE(got.find("Content-Length: 1000001\r\n"), std::string::npos) << got.substr(0, 300);
+  EXPECT_EQ(got.find("ignored"), std::string::npos);
+  EXPECT_NE(got.find("\r\n\r\nnext"), std::string::npos) << "no answer after the streamed one";
+  ::close(fd);
+
+  fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string broken = "GET /broken HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, broken.data(), broken.size(), 0), static_cast<ssize_t>(broken.size()));
+  std::string partial = ReadUntil(fd, "never there");  // until the server ends the connection
+  size_t header_end = partial.find("\r\n\r\n");
+  ASSERT_NE(header_end, std::string::npos) << partial.substr(0, 300);
+  EXPECT_NE(partial.find("Content-Length: 1000001\r\n"), std::string::npos);
+  EXPECT_EQ(partial.size() - header_end - 4, kPiece) << "the body should stop where the source failed";
+  ::close(fd);
+
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+  for (auto& t : readers) t.join();
+}
+
 // An asynchronous route answers from another thread while the Runtime's single
 // thread keeps serving other connections.
 TEST(HttpServerTest, AsyncRouteAnswersFromAnotherThread) {

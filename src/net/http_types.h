@@ -3,9 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "base/status.h"
 
 namespace tributary::net {
 
@@ -23,6 +27,18 @@ struct HttpRequest {
   const std::string& Header(const std::string& name) const;
 };
 
+// A body too large to hold at once (S3's GetObject of a large object), given piece by
+// piece: the server asks for the next piece after writing the one before, so one piece at
+// a time is in memory, and a slow client slows the reads instead of growing a buffer.
+// `length` goes out as Content-Length. A piece that fails, comes back empty or overshoots
+// `length` closes the connection: the client sees a short body, never a false whole one.
+struct HttpBodySource {
+  uint64_t length = 0;
+  // Produces the next piece and hands it to `done`, from any thread; called again only
+  // after `done`, while bytes remain.
+  std::function<void(std::function<void(Result<std::string>)> done)> next;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -30,6 +46,8 @@ struct HttpResponse {
   std::string body;
   // An answer to HEAD: the length GET would have sent, as Content-Length, with no body.
   std::optional<uint64_t> head_length;
+  // When set, the body comes from it (and `body` is ignored).
+  std::shared_ptr<HttpBodySource> body_source;
 };
 
 // Percent-decoding of a path or query component ('+' as space only in queries).

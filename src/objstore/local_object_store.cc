@@ -38,6 +38,8 @@ ObjectInfo InfoFromStat(const std::string& key, const struct stat& st) {
   return info;
 }
 
+constexpr char kEtagAttribute[] = "user.tributary.etag";
+
 // Extended attributes carrying PutOptions. Returns the errno of the first failure, or 0.
 int SetAttributes(int fd, const PutOptions& options) {
   auto set = [&](const std::string& name, const std::string& value) {
@@ -49,7 +51,16 @@ int SetAttributes(int fd, const PutOptions& options) {
     if (int err = set("user.tributary.content_encoding", options.content_encoding)) return err;
   for (const auto& [name, value] : options.metadata)
     if (int err = set("user.tributary.meta." + name, value)) return err;
+  if (!options.etag.empty())
+    if (int err = set(kEtagAttribute, options.etag)) return err;
   return 0;
+}
+
+// The ETag PutOptions gave the object at `path`, into `info` (kept as it is when none).
+void ReadEtag(const std::string& path, ObjectInfo* info) {
+  char value[128];
+  ssize_t length = ::getxattr(path.c_str(), kEtagAttribute, value, sizeof value);
+  if (length > 0) info->etag.assign(value, static_cast<size_t>(length));
 }
 
 // The PutOptions SetAttributes stored on `path`, into `info` (none where the file system
@@ -77,6 +88,8 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
       info->content_type = std::move(value);
     } else if (name == "user.tributary.content_encoding") {
       info->content_encoding = std::move(value);
+    } else if (name == kEtagAttribute) {
+      info->etag = std::move(value);
     } else if (name.rfind(kMeta, 0) == 0) {
       info->metadata[name.substr(kMeta.size())] = std::move(value);
     }
@@ -296,6 +309,7 @@ Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::
     if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     if (key.size() < prefix.size()) continue;
     objects.push_back(InfoFromStat(key, st));
+    ReadEtag(p.string(), &objects.back());
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });

@@ -235,7 +235,7 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   n = ::getxattr(path.c_str(), "user.tributary.meta.device", buf, sizeof(buf));
   ASSERT_GT(n, 0);
   EXPECT_EQ(std::string(buf, n), "pollution-1");
-  // Head gives them back; List does not read them.
+  // Head gives them back; List does not read them (but for the ETag, below).
   auto info = store_->Head("meta.json.gz");
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->content_type, "application/json");
@@ -246,6 +246,22 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->content_type, "");
   EXPECT_TRUE(plain->metadata.empty());
+  EXPECT_EQ(plain->etag.find("9dd4e461268c8034f5c8564e155c67a6"), std::string::npos);
+
+  // An ETag given with the bytes is the object's from then on, in Head and in List; an
+  // object put without one keeps the store's own.
+  PutOptions with_etag;
+  with_etag.etag = "9dd4e461268c8034f5c8564e155c67a6";
+  ASSERT_TRUE(store_->Put("tagged", "x", with_etag).ok());
+  auto tagged = store_->Head("tagged");
+  ASSERT_TRUE(tagged.ok());
+  EXPECT_EQ(tagged->etag, "9dd4e461268c8034f5c8564e155c67a6");
+  auto listing = store_->List("");
+  ASSERT_TRUE(listing.ok());
+  std::map<std::string, std::string> etags;
+  for (const auto& o : listing->objects) etags[o.key] = o.etag;
+  EXPECT_EQ(etags["tagged"], "9dd4e461268c8034f5c8564e155c67a6");
+  EXPECT_EQ(etags["plain"], plain->etag);
 }
 
 TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {

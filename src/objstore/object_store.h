@@ -58,6 +58,10 @@ struct PutOptions {
   std::string content_type = "application/octet-stream";
   std::string content_encoding;               // "gzip" for compressed records
   std::map<std::string, std::string> metadata;  // user metadata (x-amz-meta-*)
+  // An ETag the caller computed for the bytes (the S3 API's MD5, as it answered the
+  // upload): a backend without ETags of its own (the local one) gives it back from Head
+  // and List from then on; S3 stores make their own and ignore it.
+  std::string etag;
 };
 
 // A streamed upload. Nothing is visible until Commit() returns OK; destroying a writer
