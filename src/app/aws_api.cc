@@ -39,12 +39,20 @@ const AwsService* ServiceOf(const net::HttpRequest& request) {
 }  // namespace
 
 bool IsS3Request(const net::HttpRequest& request) {
+  auto scoped_to_s3 = [](std::string_view scope) {
+    return scope.size() >= kS3Scope.size() && scope.substr(scope.size() - kS3Scope.size()) == kS3Scope;
+  };
   std::string_view authorization = request.Header("authorization");
+  if (authorization.empty()) {  // a presigned URL: X-Amz-Credential=<key>/<day>/<region>/s3/aws4_request
+    auto algorithm = request.query.find("X-Amz-Algorithm");
+    auto credential = request.query.find("X-Amz-Credential");
+    return algorithm != request.query.end() && credential != request.query.end() &&
+           scoped_to_s3(credential->second);
+  }
   size_t credential = authorization.find("Credential=");
   if (authorization.rfind("AWS4-HMAC-SHA256 ", 0) != 0 || credential == std::string_view::npos) return false;
   std::string_view scope = authorization.substr(credential);
-  scope = scope.substr(0, scope.find(','));
-  return scope.size() >= kS3Scope.size() && scope.substr(scope.size() - kS3Scope.size()) == kS3Scope;
+  return scoped_to_s3(scope.substr(0, scope.find(',')));
 }
 
 bool IsAwsRequest(const net::HttpRequest& request) {
@@ -94,8 +102,9 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
                       check.message);
     case SigV4Failure::kUnknownKey:
       return AwsError(*service, 403, s3 ? "InvalidAccessKeyId" : "UnrecognizedClientException", check.message);
-    case SigV4Failure::kExpired:
-      return AwsError(*service, 403, s3 ? "RequestTimeTooSkewed" : "InvalidSignatureException", check.message);
+    case SigV4Failure::kExpired:  // S3 answers an expired presigned URL with AccessDenied
+      return AwsError(*service, 403, !s3 ? "InvalidSignatureException" : check.presigned ? "AccessDenied" : "RequestTimeTooSkewed",
+                      check.message);
     case SigV4Failure::kMismatch:
       break;
   }

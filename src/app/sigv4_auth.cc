@@ -73,6 +73,21 @@ bool ParseAuthorization(std::string_view rest, Authorization* out, std::string* 
   return true;
 }
 
+// Where a request's signature and what it covers were found: the Authorization header
+// and x-amz-date, or a presigned URL's query.
+struct SignedParts {
+  SigV4Check failure;  // not ok when the parts could not be read
+  std::string_view credential;
+  std::string_view signed_headers;
+  std::string_view signature;
+  std::string amz_date;
+  std::string_view where;    // "x-amz-date" or "X-Amz-Date", for messages
+  int64_t expires_seconds = 0;  // a presigned URL's X-Amz-Expires; 0 for the header form
+};
+
+// A presigned URL lives at most 7 days, as AWS allows.
+constexpr int64_t kMaxPresignedSeconds = 7 * 24 * 3600;
+
 }  // namespace
 
 int64_t ParseAmzDate(std::string_view s) {
@@ -100,26 +115,82 @@ int64_t ParseAmzDate(std::string_view s) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
-SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
-                       int64_t now) {
+namespace {
+
+// The Authorization header's parts, or why it has none.
+SignedParts HeaderParts(const net::HttpRequest& request, const SigV4Expectation& expected) {
+  SignedParts parts;
   const std::string& header = request.Header("authorization");
   if (header.empty()) {
-    return Fail(SigV4Failure::kMissing,
-                "the request is not signed: send AWS Signature Version 4 with access key id '" +
-                    expected.access_key_id + "' and the admin token as the secret access key");
+    parts.failure = Fail(SigV4Failure::kMissing,
+                         "the request is not signed: send AWS Signature Version 4 with access key id '" +
+                             expected.access_key_id + "' and the admin token as the secret access key");
+    return parts;
   }
   std::string_view value = header;
   if (value.substr(0, kAlgorithm.size()) != kAlgorithm || value.size() == kAlgorithm.size() ||
       value[kAlgorithm.size()] != ' ') {
-    return Fail(SigV4Failure::kMissing,
-                "Authorization is not AWS4-HMAC-SHA256 (Signature Version 4)");
+    parts.failure = Fail(SigV4Failure::kMissing, "Authorization is not AWS4-HMAC-SHA256 (Signature Version 4)");
+    return parts;
   }
   Authorization auth;
   std::string problem;
   if (!ParseAuthorization(value.substr(kAlgorithm.size() + 1), &auth, &problem)) {
-    return Fail(SigV4Failure::kMalformed, "Authorization header: " + problem);
+    parts.failure = Fail(SigV4Failure::kMalformed, "Authorization header: " + problem);
+    return parts;
   }
+  parts.credential = auth.credential;
+  parts.signed_headers = auth.signed_headers;
+  parts.signature = auth.signature;
+  parts.amz_date = request.Header("x-amz-date");
+  parts.where = "x-amz-date";
+  return parts;
+}
 
+// A presigned URL's X-Amz-* query parameters, or why they are not one.
+SignedParts PresignedParts(const net::HttpRequest& request) {
+  SignedParts parts;
+  auto param = [&](const char* name) -> std::string_view {
+    auto it = request.query.find(name);
+    return it == request.query.end() ? std::string_view() : std::string_view(it->second);
+  };
+  if (param("X-Amz-Algorithm") != kAlgorithm) {
+    parts.failure = Fail(SigV4Failure::kMissing, "X-Amz-Algorithm is not AWS4-HMAC-SHA256 (Signature Version 4)");
+    return parts;
+  }
+  for (const char* name : {"X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                           "X-Amz-Signature"}) {
+    if (param(name).empty()) {
+      parts.failure = Fail(SigV4Failure::kMalformed, std::string("the presigned URL has no ") + name);
+      return parts;
+    }
+  }
+  std::string_view expires = param("X-Amz-Expires");
+  int64_t seconds = 0;
+  for (char c : expires) {
+    if (c < '0' || c > '9' || seconds > kMaxPresignedSeconds) {
+      seconds = -1;
+      break;
+    }
+    seconds = seconds * 10 + (c - '0');
+  }
+  if (seconds < 1 || seconds > kMaxPresignedSeconds) {
+    parts.failure = Fail(SigV4Failure::kMalformed, "X-Amz-Expires '" + std::string(expires) +
+                                                       "' is not 1..604800 seconds (7 days)");
+    return parts;
+  }
+  parts.credential = param("X-Amz-Credential");
+  parts.signed_headers = param("X-Amz-SignedHeaders");
+  parts.signature = param("X-Amz-Signature");
+  parts.amz_date = std::string(param("X-Amz-Date"));
+  parts.where = "X-Amz-Date";
+  parts.expires_seconds = seconds;
+  return parts;
+}
+
+SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& expected, int64_t now,
+                       const SignedParts& auth) {
+  if (!auth.failure.ok()) return auth.failure;
   // Credential=<key>/<day>/<region>/<service>/aws4_request
   std::vector<std::string_view> scope = Split(auth.credential, '/');
   if (scope.size() != 5 || scope[4] != "aws4_request" || scope[0].empty() || scope[2].empty()) {
@@ -146,7 +217,10 @@ SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& 
   sigv4::Request canonical;
   canonical.method = request.method;
   canonical.canonical_uri = expected.canonical_uri;
-  for (const auto& [name, value] : request.query) canonical.query.emplace_back(name, value);
+  const bool presigned = auth.expires_seconds > 0;
+  for (const auto& [name, value] : request.query) {
+    if (!(presigned && name == "X-Amz-Signature")) canonical.query.emplace_back(name, value);
+  }
   for (std::string_view name : names) {
     std::string key(name);
     auto it = request.headers.find(key);
@@ -160,24 +234,39 @@ SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& 
     has_date |= name == "x-amz-date";
     canonical.headers.emplace_back(key, it->second);
   }
-  if (!has_host || !has_date) {
+  if (!has_host || (!has_date && !presigned)) {  // a presigned URL signs its date in the query
     return Fail(SigV4Failure::kMalformed,
                 std::string("SignedHeaders must include ") + (has_host ? "x-amz-date" : "host"),
                 region);
   }
-  const std::string& amz_date = request.Header("x-amz-date");
+  const std::string& amz_date = auth.amz_date;
+  const std::string where(auth.where);
   int64_t signed_at = ParseAmzDate(amz_date);
   if (signed_at < 0) {
     return Fail(SigV4Failure::kMalformed,
-                "x-amz-date '" + amz_date + "' is not yyyymmddThhmmssZ", region);
+                where + " '" + amz_date + "' is not yyyymmddThhmmssZ", region);
   }
   if (amz_date.compare(0, 8, scope[1]) != 0) {
     return Fail(SigV4Failure::kMalformed,
-                "Credential's day " + std::string(scope[1]) + " is not x-amz-date's (" +
+                "Credential's day " + std::string(scope[1]) + " is not " + where + "'s (" +
                     amz_date + ")",
                 region);
   }
-  if (signed_at < now - kSigV4MaxSkewSeconds || signed_at > now + kSigV4MaxSkewSeconds) {
+  if (presigned) {
+    if (signed_at > now + kSigV4MaxSkewSeconds) {
+      return Fail(SigV4Failure::kExpired,
+                  "the presigned URL is not valid yet: signed for " + amz_date + ", more than 15 minutes after " +
+                      "the server's time " + sigv4::AmzDate(now),
+                  region);
+    }
+    if (now > signed_at + auth.expires_seconds) {
+      return Fail(SigV4Failure::kExpired,
+                  "the presigned URL expired at " + sigv4::AmzDate(signed_at + auth.expires_seconds) +
+                      " (signed " + amz_date + " for " + std::to_string(auth.expires_seconds) +
+                      " s); the server's time is " + sigv4::AmzDate(now),
+                  region);
+    }
+  } else if (signed_at < now - kSigV4MaxSkewSeconds || signed_at > now + kSigV4MaxSkewSeconds) {
     return Fail(SigV4Failure::kExpired,
                 "signature expired: x-amz-date " + amz_date + " is more than 15 minutes from " +
                     "the server's time " + sigv4::AmzDate(now),
@@ -186,7 +275,9 @@ SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& 
 
   canonical.payload_hash = sigv4::Sha256Hex(request.body);
   const std::string& sent_hash = request.Header("x-amz-content-sha256");
-  if (sent_hash == sigv4::kUnsignedPayload && request.body.empty()) {
+  if (presigned) {
+    canonical.payload_hash = sigv4::kUnsignedPayload;  // a presigned URL signs no body, by design
+  } else if (sent_hash == sigv4::kUnsignedPayload && request.body.empty()) {
     canonical.payload_hash = sent_hash;  // nothing unsigned to trust: a read
   } else if (!sent_hash.empty() && sent_hash != canonical.payload_hash) {
     return Fail(SigV4Failure::kMismatch,
@@ -214,6 +305,18 @@ SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& 
                 region);
   }
   return {SigV4Failure::kNone, "", region};
+}
+
+}  // namespace
+
+SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
+                       int64_t now) {
+  // Where the signature is: the Authorization header, or a presigned URL's query.
+  const bool presigned = request.Header("authorization").empty() && request.query.count("X-Amz-Algorithm") > 0;
+  SigV4Check check = presigned ? VerifyParts(request, expected, now, PresignedParts(request))
+                               : VerifyParts(request, expected, now, HeaderParts(request, expected));
+  check.presigned = presigned;
+  return check;
 }
 
 }  // namespace tributary::app

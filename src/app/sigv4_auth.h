@@ -12,6 +12,11 @@
 //  - x-amz-content-sha256, when sent, is the body's SHA-256 (a body is always signed:
 //    UNSIGNED-PAYLOAD is taken only for an empty one, as an S3 client's GET sends it);
 //  - the signature matches.
+// Or, with no Authorization header, a presigned URL's query (what `aws s3 presign` and
+// the SDKs' presigners make): X-Amz-Algorithm, -Credential, -Date, -Expires (1 s to 7
+// days), -SignedHeaders (host at least) and -Signature, checked the same way; the URL is
+// good from its date (15 minutes' skew) until the date plus X-Amz-Expires, and signs no
+// body (UNSIGNED-PAYLOAD), so that whoever holds it may send the one request it names.
 // Pure; thread-safe.
 #pragma once
 
@@ -43,6 +48,7 @@ struct SigV4Check {
   SigV4Failure failure = SigV4Failure::kNone;
   std::string message;  // "" when ok
   std::string region;   // the credential scope's region, when it could be read
+  bool presigned = false;  // the signature was a presigned URL's
   bool ok() const { return failure == SigV4Failure::kNone; }
 };
 

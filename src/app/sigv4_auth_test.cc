@@ -222,5 +222,79 @@ TEST(SigV4AuthTest, RefusesAnUnsignedPayload) {
   EXPECT_NE(check.message.find("UNSIGNED-PAYLOAD is not accepted"), std::string::npos) << check.message;
 }
 
+// S3's documented presigned URL: GET /test.txt from examplebucket, signed 2013-05-24 for
+// 86400 s with AWS's example key ("Authenticating Requests: Using Query Parameters").
+constexpr char kDocSecret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+net::HttpRequest DocPresignedGet() {
+  net::HttpRequest r;
+  r.method = "GET";
+  r.path = r.raw_path = "/test.txt";
+  r.headers["host"] = "examplebucket.s3.amazonaws.com";
+  r.query = {{"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+             {"X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"},
+             {"X-Amz-Date", "20130524T000000Z"},
+             {"X-Amz-Expires", "86400"},
+             {"X-Amz-SignedHeaders", "host"},
+             {"X-Amz-Signature", "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"}};
+  return r;
+}
+
+TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
+  const SigV4Expectation key{"AKIAIOSFODNN7EXAMPLE", kDocSecret, "s3", "/test.txt"};
+  const int64_t signed_at = ParseAmzDate("20130524T000000Z");
+  SigV4Check check = VerifySigV4(DocPresignedGet(), key, signed_at + 3600);
+  EXPECT_TRUE(check.ok()) << check.message;
+  EXPECT_TRUE(check.presigned);
+  EXPECT_TRUE(VerifySigV4(DocPresignedGet(), key, signed_at + 86400).ok());
+  // A body is not signed by a presigned URL, by design: an upload to it is taken.
+  net::HttpRequest with_body = DocPresignedGet();
+  with_body.body = "anything";
+  EXPECT_TRUE(VerifySigV4(with_body, key, signed_at).ok());
+
+  // Expired, or not valid yet.
+  check = VerifySigV4(DocPresignedGet(), key, signed_at + 86401);
+  EXPECT_EQ(check.failure, SigV4Failure::kExpired);
+  EXPECT_NE(check.message.find("expired at 20130525T000000Z"), std::string::npos) << check.message;
+  EXPECT_EQ(VerifySigV4(DocPresignedGet(), key, signed_at - 16 * 60).failure, SigV4Failure::kExpired);
+
+  // Any change to what was signed: another path, method, host, parameter or lifetime.
+  auto changed = [&](auto change) {
+    net::HttpRequest r = DocPresignedGet();
+    change(r);
+    return VerifySigV4(r, {"AKIAIOSFODNN7EXAMPLE", kDocSecret, "s3", r.raw_path}, signed_at + 60).failure;
+  };
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.path = r.raw_path = "/other.txt"; }), SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.method = "DELETE"; }), SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.headers["host"] = "elsewhere"; }), SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["X-Amz-Expires"] = "604800"; }), SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["versionId"] = "1"; }), SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["X-Amz-Signature"][0] = 'b'; }), SigV4Failure::kMismatch);
+
+  // Malformed: each part named.
+  auto malformed = [&](const char* name, const char* value) {
+    net::HttpRequest r = DocPresignedGet();
+    if (value == nullptr) {
+      r.query.erase(name);
+    } else {
+      r.query[name] = value;
+    }
+    return VerifySigV4(r, key, signed_at + 60);
+  };
+  for (const char* name : {"X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"}) {
+    check = malformed(name, nullptr);
+    EXPECT_EQ(check.failure, SigV4Failure::kMalformed) << name;
+    EXPECT_NE(check.message.find(name), std::string::npos) << check.message;
+  }
+  EXPECT_EQ(malformed("X-Amz-Expires", "0").failure, SigV4Failure::kMalformed);
+  check = malformed("X-Amz-Expires", "604801");
+  EXPECT_NE(check.message.find("1..604800"), std::string::npos) << check.message;
+  EXPECT_EQ(malformed("X-Amz-Expires", "99999999999999999999999").failure, SigV4Failure::kMalformed);
+  EXPECT_EQ(malformed("X-Amz-Algorithm", "AWS4-HMAC-SHA1").failure, SigV4Failure::kMissing);
+  EXPECT_EQ(malformed("X-Amz-SignedHeaders", "range").failure, SigV4Failure::kMalformed);
+  EXPECT_EQ(malformed("X-Amz-Credential", "someone/20130524/us-east-1/s3/aws4_request").failure,
+            SigV4Failure::kUnknownKey);
+}
+
 }  // namespace
 }  // namespace tributary::app
