@@ -44,6 +44,8 @@ bool IsS3Request(const net::HttpRequest& request) {
   };
   std::string_view authorization = request.Header("authorization");
   if (authorization.empty()) {  // a presigned URL: X-Amz-Credential=<key>/<day>/<region>/s3/aws4_request
+    // (or an S3 Signature Version 2 one, refused as such by the authentication)
+    if (request.query.count("AWSAccessKeyId") && request.query.count("Signature")) return true;
     auto algorithm = request.query.find("X-Amz-Algorithm");
     auto credential = request.query.find("X-Amz-Credential");
     return algorithm != request.query.end() && credential != request.query.end() &&

@@ -11,6 +11,7 @@
 #include "app/admin_token.h"
 #include "app/aws_api.h"
 #include "app/s3_api.h"
+#include "app/s3_api_util.h"
 #include "app/console.h"
 #include "app/lake_object_sink.h"
 #include "app/live_topics.h"
@@ -238,6 +239,11 @@ Status Server::Init() {
   net::HttpServerOptions h;
   h.bind_address = config_.bind_address;
   h.port = config_.http_port;
+  h.body_too_large = [limit = h.max_body_bytes](const net::HttpRequest& req) {
+    const std::string what = "the request body is larger than " + std::to_string(limit) + " bytes";
+    if (IsS3Request(req)) return S3Error(400, "EntityTooLarge", what + ": upload larger objects in parts (multipart upload; the AWS CLI and SDKs do so)");
+    return net::JsonError(413, "resource_exhausted", what);
+  };
   http_ = std::make_unique<net::HttpServer>(
       h, runtime_.get(), [this, router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
         if (IsAwsRequest(req)) {  // an AWS SDK's call: authenticated its way

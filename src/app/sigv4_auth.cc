@@ -121,6 +121,12 @@ namespace {
 SignedParts HeaderParts(const net::HttpRequest& request, const SigV4Expectation& expected) {
   SignedParts parts;
   const std::string& header = request.Header("authorization");
+  if (header.empty() && request.query.count("AWSAccessKeyId")) {
+    parts.failure = Fail(SigV4Failure::kMissing,
+                         "a Signature Version 2 URL (AWSAccessKeyId, Signature, Expires) is not taken: presign with "
+                         "Signature Version 4 (the AWS CLI v1 does with s3.signature_version = s3v4 in its config)");
+    return parts;
+  }
   if (header.empty()) {
     parts.failure = Fail(SigV4Failure::kMissing,
                          "the request is not signed: send AWS Signature Version 4 with access key id '" +

@@ -294,6 +294,15 @@ TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
   EXPECT_EQ(malformed("X-Amz-SignedHeaders", "range").failure, SigV4Failure::kMalformed);
   EXPECT_EQ(malformed("X-Amz-Credential", "someone/20130524/us-east-1/s3/aws4_request").failure,
             SigV4Failure::kUnknownKey);
+  // A Signature Version 2 URL is named as one.
+  net::HttpRequest v2;
+  v2.method = "GET";
+  v2.path = v2.raw_path = "/test.txt";
+  v2.headers["host"] = "examplebucket.s3.amazonaws.com";
+  v2.query = {{"AWSAccessKeyId", "AKIAIOSFODNN7EXAMPLE"}, {"Signature", "x"}, {"Expires", "1369440000"}};
+  check = VerifySigV4(v2, key, signed_at);
+  EXPECT_EQ(check.failure, SigV4Failure::kMissing);
+  EXPECT_NE(check.message.find("Signature Version 2 URL"), std::string::npos) << check.message;
 }
 
 }  // namespace

@@ -95,6 +95,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
     if (ec) {
       if (ec == http::error::body_limit) {
+        if (options_->body_too_large) {
+          HttpRequest header = ToRequest(parser_->get(), remote_);
+          header.body.clear();
+          return Write(options_->body_too_large(header), false);
+        }
         HttpResponse r = JsonError(413, "resource_exhausted",
                                    "request body larger than " +
                                        std::to_string(options_->max_body_bytes) + " bytes");

@@ -7,6 +7,7 @@
 // Runtime thread concurrently.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ struct HttpServerOptions {
   int port = 8080;  // 0 picks a free port
   size_t max_body_bytes = 16 * 1024 * 1024;
   int idle_timeout_s = 60;
+  // The answer to a request whose body passes max_body_bytes, given the request as far
+  // as it was read (no body); unset: a JSON 413. The connection closes after it.
+  std::function<HttpResponse(const HttpRequest&)> body_too_large;
 };
 
 class HttpServer {
