@@ -22,6 +22,7 @@ void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and 
 void AddAwsJsonRoutes(net::Router* router, Server* server, bool with_glue);
 void HandleFirehose(Server* server, net::HttpRequest& request, net::HttpRespond respond);
 void HandleGlue(Server* server, net::HttpRequest& request, net::HttpRespond respond);
+void HandleSageMaker(Server* server, net::HttpRequest& request, net::HttpRespond respond);
 // /rules in AWS's REST-JSON protocol: AWS IoT's topic rule API (api_iot_rules.cc)
 void AddIotRuleRoutes(net::Router* router, Server* server);
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers

@@ -158,8 +158,11 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
 
 }  // namespace
 
-HttpResponse ServeS3(S3Api* api, const HttpRequest& req) {
+HttpResponse ServeS3(S3Api* api, const HttpRequest& request) {
   Server* server = api->server();
+  // A presigned URL's signature parameters are not the call's: PUT ?X-Amz-... is PutObject.
+  HttpRequest req = request;
+  std::erase_if(req.query, [](const auto& param) { return param.first.rfind("X-Amz-", 0) == 0; });
   HttpResponse r = [&]() -> HttpResponse {
     // Path-style: /<bucket>[/<key>].
     std::string_view path = req.path;

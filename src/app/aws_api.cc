@@ -10,7 +10,8 @@
 namespace tributary::app {
 namespace {
 
-constexpr AwsService kServices[] = {kFirehoseService, kGlueService, kIotRulesService, kSageMakerRuntimeService};
+constexpr AwsService kServices[] = {kFirehoseService, kGlueService, kSageMakerService, kIotRulesService,
+                                    kSageMakerRuntimeService};
 constexpr std::string_view kS3Scope = "/s3/aws4_request";
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
@@ -77,7 +78,7 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
   if (service == nullptr) {
     return AwsError(kFirehoseService, 400, "UnknownOperationException",
                     "X-Amz-Target '" + request.Header("x-amz-target") +
-                        "' names no service served here (Firehose_20150804.<operation>, AWSGlue.<operation>)");
+                        "' names no service served here (Firehose_20150804.<operation>, AWSGlue.<operation>, SageMaker.<operation>)");
   }
   const std::string& authorization = request.Header("authorization");
   if (BearerTokenMatches(authorization, admin_token)) return std::nullopt;
@@ -100,7 +101,10 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
     case SigV4Failure::kMissing:
       return AwsError(*service, 403, s3 ? "AccessDenied" : "MissingAuthenticationTokenException", check.message);
     case SigV4Failure::kMalformed:
-      return AwsError(*service, 400, s3 ? "AuthorizationHeaderMalformed" : "IncompleteSignatureException",
+      return AwsError(*service, 400,
+                      !s3                ? "IncompleteSignatureException"
+                      : check.presigned ? "AuthorizationQueryParametersError"
+                                        : "AuthorizationHeaderMalformed",
                       check.message);
     case SigV4Failure::kUnknownKey:
       return AwsError(*service, 403, s3 ? "InvalidAccessKeyId" : "UnrecognizedClientException", check.message);
@@ -161,9 +165,10 @@ void AddAwsJsonRoutes(net::Router* router, Server* server, bool with_glue) {
   router->AddAsync("POST", "/", [server, with_glue](net::HttpRequest& req, net::HttpRespond respond) {
     if (AwsOperation(req, kFirehoseService)) return HandleFirehose(server, req, std::move(respond));
     if (with_glue && AwsOperation(req, kGlueService)) return HandleGlue(server, req, std::move(respond));
+    if (with_glue && AwsOperation(req, kSageMakerService)) return HandleSageMaker(server, req, std::move(respond));
     respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
                      "X-Amz-Target '" + req.Header("x-amz-target") + "' names no operation served here" +
-                         (with_glue ? "" : " (Glue's are the control server's)")));
+                         (with_glue ? "" : " (Glue's and SageMaker's are the control server's)")));
   });
 }
 

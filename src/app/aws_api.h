@@ -1,6 +1,6 @@
 // AWS's own APIs, so that the AWS SDKs and CLI can call Tributary with an endpoint
 // override. Two of AWS's protocols are spoken:
-//  - JSON 1.1 (Firehose, Glue's catalog): `POST /`, the operation named by the X-Amz-Target header
+//  - JSON 1.1 (Firehose, Glue's catalog, SageMaker's hosting): `POST /`, the operation named by the X-Amz-Target header
 //    ("Firehose_20150804.PutRecord"), JSON in and out (application/x-amz-json-1.1);
 //  - REST-JSON (AWS IoT's topic rules, SageMaker Runtime's InvokeEndpoint): the operation
 //    is the method and path ("POST /rules/<name>" is CreateTopicRule), JSON bodies
@@ -51,6 +51,9 @@ inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "
 // SageMaker Runtime's InvokeEndpoint (POST /endpoints/{name}/invocations): only its
 // authentication is here; the route is api_serving.cc's, in SageMaker's shape already.
 inline constexpr AwsService kSageMakerRuntimeService{AwsProtocol::kRestJson, "/endpoints", "sagemaker"};
+// SageMaker's control plane for hosting (api_sagemaker.cc): models, endpoint configs,
+// endpoints.
+inline constexpr AwsService kSageMakerService{AwsProtocol::kJson, "SageMaker.", "sagemaker"};
 // S3's read API over the lake (api_s3.cc): any path, told apart by a SigV4 signature
 // scoped to service s3, since path-style S3 addresses are /<bucket>/<key>. Errors are
 // S3's XML <Error><Code>...</Code><Message>...</Message></Error>.

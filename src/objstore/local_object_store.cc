@@ -51,16 +51,28 @@ int SetAttributes(int fd, const PutOptions& options) {
     if (int err = set("user.tributary.content_encoding", options.content_encoding)) return err;
   for (const auto& [name, value] : options.metadata)
     if (int err = set("user.tributary.meta." + name, value)) return err;
-  if (!options.etag.empty())
-    if (int err = set(kEtagAttribute, options.etag)) return err;
+  if (!options.etag.empty()) {
+    // With the file's own tag (size and time) beside it: an edit in place by another
+    // program changes that, and the given ETag, no longer the bytes', is not read back.
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return errno;
+    if (int err = set(kEtagAttribute, options.etag + " " + InfoFromStat("", st).etag)) return err;
+  }
   return 0;
 }
 
-// The ETag PutOptions gave the object at `path`, into `info` (kept as it is when none).
+// The ETag PutOptions gave the object, from its attribute `value`, into `info` (which
+// holds the file's own tag, from InfoFromStat), if the file is still as it was written.
+void TakeGivenEtag(std::string_view value, ObjectInfo* info) {
+  size_t space = value.rfind(' ');
+  if (space != std::string_view::npos && value.substr(space + 1) == info->etag) info->etag = value.substr(0, space);
+}
+
+// TakeGivenEtag for the object at `path`.
 void ReadEtag(const std::string& path, ObjectInfo* info) {
-  char value[128];
+  char value[160];
   ssize_t length = ::getxattr(path.c_str(), kEtagAttribute, value, sizeof value);
-  if (length > 0) info->etag.assign(value, static_cast<size_t>(length));
+  if (length > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(length)), info);
 }
 
 // The PutOptions SetAttributes stored on `path`, into `info` (none where the file system
@@ -89,7 +101,7 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
     } else if (name == "user.tributary.content_encoding") {
       info->content_encoding = std::move(value);
     } else if (name == kEtagAttribute) {
-      info->etag = std::move(value);
+      TakeGivenEtag(value, info);
     } else if (name.rfind(kMeta, 0) == 0) {
       info->metadata[name.substr(kMeta.size())] = std::move(value);
     }

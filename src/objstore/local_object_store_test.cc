@@ -1,6 +1,8 @@
 #include "objstore/local_object_store.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -262,6 +264,20 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   for (const auto& o : listing->objects) etags[o.key] = o.etag;
   EXPECT_EQ(etags["tagged"], "9dd4e461268c8034f5c8564e155c67a6");
   EXPECT_EQ(etags["plain"], plain->etag);
+  // Edited in place by another program (same file, other bytes): the given ETag no
+  // longer describes them and is not given back.
+  {
+    std::ofstream edit(root_ + "/iot-data/tagged", std::ios::binary | std::ios::in | std::ios::out);
+    edit << "yy";
+  }
+  auto edited = store_->Head("tagged");
+  ASSERT_TRUE(edited.ok());
+  EXPECT_NE(edited->etag, "9dd4e461268c8034f5c8564e155c67a6");
+  listing = store_->List("");
+  ASSERT_TRUE(listing.ok());
+  for (const auto& o : listing->objects) {
+    if (o.key == "tagged") EXPECT_EQ(o.etag, edited->etag);
+  }
 }
 
 TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {

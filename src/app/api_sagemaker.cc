@@ -1,0 +1,379 @@
+// SageMaker's control plane for hosting, in AWS's JSON 1.1 protocol (aws_api.h, X-Amz-Target
+// "SageMaker.<operation>"), so that deployment scripts written against SageMaker (an SDK's
+// SageMaker client, `aws sagemaker ...`, the reference's blue/green and A/B steps) drive
+// Tributary's models, endpoint configs and endpoints (src/serving/README.md) unchanged:
+//   CreateModel, DescribeModel, ListModels, DeleteModel,
+//   CreateEndpointConfig, DescribeEndpointConfig, ListEndpointConfigs, DeleteEndpointConfig,
+//   CreateEndpoint, DescribeEndpoint, ListEndpoints, UpdateEndpoint,
+//   UpdateEndpointWeightsAndCapacities, DeleteEndpoint.
+// The /v1 API already speaks SageMaker's field names; what this adds is the protocol:
+// requests by X-Amz-Target, ARNs, times as epoch seconds, SageMaker's container shape
+// and its error types. Control server only (endpoints run there).
+#include <algorithm>
+#include <ctime>
+
+#include "app/api.h"
+#include "app/aws_api.h"
+#include "app/server.h"
+#include "serving/artifact_fetch.h"
+#include "serving/endpoint_manager.h"
+#include "serving/store.h"
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using net::HttpRequest;
+using net::HttpResponse;
+
+// The environment variable of a container that names a Command model's program (what
+// SageMaker's Image would be: here a program speaking the worker protocol).
+constexpr char kCommandVariable[] = "TRIBUTARY_COMMAND";
+
+HttpResponse SageMakerError(int status, std::string_view type, const std::string& message) {
+  return AwsError(kSageMakerService, status, type, message);
+}
+
+// A Status as SageMaker's error: a missing or bad resource is ValidationException (as
+// SageMaker answers "Could not find endpoint"), one in use ResourceInUse, a full queue
+// ResourceLimitExceeded, anything else InternalFailure.
+HttpResponse SageMakerError(const Status& st) {
+  switch (st.code()) {
+    case ErrorCode::kNotFound:
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kAlreadyExists:
+      return SageMakerError(400, "ValidationException", st.message());
+    case ErrorCode::kFailedPrecondition:
+      return SageMakerError(400, "ResourceInUse", st.message());
+    case ErrorCode::kResourceExhausted:
+      return SageMakerError(400, "ResourceLimitExceeded", st.message());
+    case ErrorCode::kUnavailable:
+      return SageMakerError(503, "ServiceUnavailable", st.message());
+    default:
+      return SageMakerError(500, "InternalFailure", st.message());
+  }
+}
+
+HttpResponse Ok(const json& body) { return AwsResponse(kSageMakerService, body); }
+
+std::string Arn(const char* kind, const std::string& name) {
+  return "arn:aws:sagemaker:local:000000000000:" + std::string(kind) + "/" + name;
+}
+
+double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+// "2026-12-03T15:20:01.123Z" (the /v1 API's times) -> epoch seconds, as JSON 1.1 sends
+// times; a value of another form is left as it is.
+void ToEpochSeconds(json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return;
+  std::tm tm{};
+  int millis = 0;
+  if (std::sscanf(it->get<std::string>().c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) != 7) {
+    return;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  *it = static_cast<double>(timegm(&tm)) + millis / 1000.0;
+}
+
+Result<std::string> RequiredString(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return InvalidArgument(std::string(key) + " is required (a string)");
+  }
+  return it->get<std::string>();
+}
+
+// One page of `items` (already filtered and sorted) from the position NextToken gives,
+// at most MaxResults (1..100, default 10) of them, under `key`.
+template <typename T, typename ToJson>
+HttpResponse ListPage(const json& body, const std::vector<T>& items, const char* key, ToJson to_json) {
+  size_t max = 10, start = 0;
+  if (auto it = body.find("MaxResults"); it != body.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100) {
+      return SageMakerError(InvalidArgument("MaxResults: expected an integer 1..100"));
+    }
+    max = static_cast<size_t>(it->get<int64_t>());
+  }
+  if (auto it = body.find("NextToken"); it != body.end()) {
+    const std::string token = it->is_string() ? it->get<std::string>() : "";
+    if (token.empty() || token.size() > 9 || token.find_first_not_of("0123456789") != std::string::npos) {
+      return SageMakerError(InvalidArgument("NextToken is not one this server gave"));
+    }
+    start = std::stoul(token);
+  }
+  json list = json::array();
+  size_t i = start;
+  for (; i < items.size() && list.size() < max; ++i) list.push_back(to_json(items[i]));
+  json out = {{key, list}};
+  if (i < items.size()) out["NextToken"] = std::to_string(i);
+  return Ok(out);
+}
+
+// NameContains, then SortBy (Name or CreationTime, the default) and SortOrder
+// (Descending, the default, or Ascending), as SageMaker's List calls take them.
+template <typename T, typename Name, typename Created>
+Result<std::vector<T>> FilterAndSort(const json& body, std::vector<T> items, Name name, Created created) {
+  if (auto it = body.find("NameContains"); it != body.end() && it->is_string()) {
+    const std::string part = it->get<std::string>();
+    std::erase_if(items, [&](const T& item) { return name(item).find(part) == std::string::npos; });
+  }
+  const std::string by = body.value("SortBy", "CreationTime"), order = body.value("SortOrder", "Descending");
+  if (by != "Name" && by != "CreationTime") return InvalidArgument("SortBy '" + by + "' is neither Name nor CreationTime");
+  if (order != "Ascending" && order != "Descending") {
+    return InvalidArgument("SortOrder '" + order + "' is neither Ascending nor Descending");
+  }
+  std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) {
+    return by == "Name" ? name(a) < name(b) : created(a) < created(b);
+  });
+  if (order == "Descending") std::reverse(items.begin(), items.end());
+  return items;
+}
+
+// SageMaker's container: ModelDataUrl (a lake URI or a directory), Mode, and the
+// program of a Command model in Environment.TRIBUTARY_COMMAND; Image names the
+// container, which here is DeepAR's worker unless a command is given.
+HttpResponse CreateModel(Server* server, const json& body) {
+  auto name = RequiredString(body, "ModelName");
+  if (!name.ok()) return SageMakerError(name.status());
+  const json* container = nullptr;
+  if (auto it = body.find("PrimaryContainer"); it != body.end() && it->is_object()) {
+    container = &*it;
+  } else if (auto c = body.find("Containers"); c != body.end() && c->is_array() && c->size() == 1 && (*c)[0].is_object()) {
+    container = &(*c)[0];
+  } else if (c != body.end()) {
+    return SageMakerError(InvalidArgument("Containers: one container is served per model (an inference pipeline of "
+                                          "several is not); give PrimaryContainer"));
+  }
+  if (container == nullptr) return SageMakerError(InvalidArgument("PrimaryContainer is required (an object)"));
+  json request = {{"ModelName", *name}};
+  if (auto url = container->find("ModelDataUrl"); url != container->end() && url->is_string()) request["Artifact"] = *url;
+  if (auto env = container->find("Environment"); env != container->end() && env->is_object()) {
+    if (auto command = env->find(kCommandVariable); command != env->end() && command->is_string()) {
+      request["Command"] = *command;
+    }
+  }
+  const std::string mode = container->value("Mode", "SingleModel");
+  if (mode != "SingleModel" && mode != "MultiModel") {
+    return SageMakerError(InvalidArgument("PrimaryContainer.Mode '" + mode + "' is neither SingleModel nor MultiModel"));
+  }
+  request["MultiModel"] = mode == "MultiModel";
+  if (!request.contains("Artifact") && !request.contains("Command")) {
+    return SageMakerError(InvalidArgument(
+        "PrimaryContainer needs ModelDataUrl (a trained model: s3://bucket/prefix/ in the lake, or a directory) or "
+        "Environment." + std::string(kCommandVariable) + " (a program speaking the worker protocol)"));
+  }
+  auto model = serving::RegisterModel(request, server->serving_store(), server->lake(),
+                                      server->config().data_dir + "/models");
+  if (!model.ok()) return SageMakerError(model.status());
+  return Ok({{"ModelArn", Arn("model", model->name)}});
+}
+
+json ModelJson(const serving::Model& m) {
+  json container = {{"Mode", m.multi_model ? "MultiModel" : "SingleModel"}};
+  const std::string& url = m.artifact_uri.empty() ? m.artifact : m.artifact_uri;
+  if (!url.empty()) container["ModelDataUrl"] = url;
+  if (!m.command.empty()) container["Environment"] = {{kCommandVariable, m.command}};
+  return {{"ModelName", m.name},
+          {"ModelArn", Arn("model", m.name)},
+          {"PrimaryContainer", container},
+          {"CreationTime", Seconds(m.created_ms)}};
+}
+
+HttpResponse DescribeModel(Server* server, const json& body) {
+  auto name = RequiredString(body, "ModelName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto model = server->serving_store().GetModel(*name);
+  if (!model.ok()) return SageMakerError(model.status());
+  return Ok(ModelJson(*model));
+}
+
+HttpResponse ListModels(Server* server, const json& body) {
+  auto models = server->serving_store().ListModels();
+  if (!models.ok()) return SageMakerError(models.status());
+  auto sorted = FilterAndSort(body, std::move(*models), [](const serving::Model& m) { return m.name; },
+                              [](const serving::Model& m) { return m.created_ms; });
+  if (!sorted.ok()) return SageMakerError(sorted.status());
+  return ListPage(body, *sorted, "Models", [](const serving::Model& m) {
+    return json{{"ModelName", m.name}, {"ModelArn", Arn("model", m.name)}, {"CreationTime", Seconds(m.created_ms)}};
+  });
+}
+
+HttpResponse DeleteModel(Server* server, const json& body) {
+  auto name = RequiredString(body, "ModelName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto model = server->serving_store().GetModel(*name);
+  if (!model.ok()) return SageMakerError(model.status());
+  if (Status st = server->serving_store().DeleteModel(*name); !st.ok()) return SageMakerError(st);
+  serving::RemoveModelArtifactCopy(*model);
+  return Ok(json::object());
+}
+
+HttpResponse CreateEndpointConfig(Server* server, const json& body) {
+  auto config = serving::ParseEndpointConfig(body);
+  if (!config.ok()) return SageMakerError(config.status());
+  if (Status st = server->serving_store().CreateConfig(*config); !st.ok()) return SageMakerError(st);
+  return Ok({{"EndpointConfigArn", Arn("endpoint-config", config->name)}});
+}
+
+HttpResponse DescribeEndpointConfig(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointConfigName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto config = server->serving_store().GetConfig(*name);
+  if (!config.ok()) return SageMakerError(config.status());
+  json j = serving::ToJson(*config);
+  j.erase("CreatedMs");
+  j["CreationTime"] = Seconds(config->created_ms);
+  j["EndpointConfigArn"] = Arn("endpoint-config", config->name);
+  return Ok(j);
+}
+
+HttpResponse ListEndpointConfigs(Server* server, const json& body) {
+  auto configs = server->serving_store().ListConfigs();
+  if (!configs.ok()) return SageMakerError(configs.status());
+  auto sorted = FilterAndSort(body, std::move(*configs), [](const serving::EndpointConfig& c) { return c.name; },
+                              [](const serving::EndpointConfig& c) { return c.created_ms; });
+  if (!sorted.ok()) return SageMakerError(sorted.status());
+  return ListPage(body, *sorted, "EndpointConfigs", [](const serving::EndpointConfig& c) {
+    return json{{"EndpointConfigName", c.name},
+                {"EndpointConfigArn", Arn("endpoint-config", c.name)},
+                {"CreationTime", Seconds(c.created_ms)}};
+  });
+}
+
+HttpResponse DeleteEndpointConfig(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointConfigName");
+  if (!name.ok()) return SageMakerError(name.status());
+  if (Status st = server->serving_store().DeleteConfig(*name); !st.ok()) return SageMakerError(st);
+  return Ok(json::object());
+}
+
+HttpResponse CreateEndpoint(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto config = RequiredString(body, "EndpointConfigName");
+  if (!config.ok()) return SageMakerError(config.status());
+  if (Status st = server->endpoints().Create(*name, *config); !st.ok()) return SageMakerError(st);
+  return Ok({{"EndpointArn", Arn("endpoint", *name)}});
+}
+
+HttpResponse DescribeEndpoint(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto d = server->endpoints().Describe(*name);
+  if (!d.ok()) return SageMakerError(d.status());
+  json j = std::move(*d);
+  j["EndpointArn"] = Arn("endpoint", *name);
+  ToEpochSeconds(j, "CreationTime");
+  ToEpochSeconds(j, "LastModifiedTime");
+  if (auto p = j.find("PendingDeploymentSummary"); p != j.end() && p->is_object()) {
+    ToEpochSeconds(*p, "StartTime");
+    ToEpochSeconds(*p, "StageEndTime");
+  }
+  return Ok(j);
+}
+
+HttpResponse ListEndpoints(Server* server, const json& body) {
+  json all = server->endpoints().List();
+  std::vector<json> endpoints(all.begin(), all.end());
+  for (json& e : endpoints) {
+    e["EndpointArn"] = Arn("endpoint", e.value("EndpointName", ""));
+    ToEpochSeconds(e, "CreationTime");
+    ToEpochSeconds(e, "LastModifiedTime");
+  }
+  if (auto it = body.find("StatusEquals"); it != body.end() && it->is_string()) {
+    const std::string status = it->get<std::string>();
+    std::erase_if(endpoints, [&](const json& e) { return e.value("EndpointStatus", "") != status; });
+  }
+  auto sorted = FilterAndSort(body, std::move(endpoints), [](const json& e) { return e.value("EndpointName", ""); },
+                              [](const json& e) { return e.value("CreationTime", 0.0); });
+  if (!sorted.ok()) return SageMakerError(sorted.status());
+  return ListPage(body, *sorted, "Endpoints", [](const json& e) { return e; });
+}
+
+HttpResponse UpdateEndpoint(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto config = RequiredString(body, "EndpointConfigName");
+  if (!config.ok()) return SageMakerError(config.status());
+  if (body.value("RetainAllVariantProperties", false) || body.contains("ExcludeRetainedVariantProperties")) {
+    return SageMakerError(InvalidArgument("RetainAllVariantProperties is not served: the new config's variants "
+                                          "are taken as they are"));
+  }
+  auto deployment = serving::ParseDeploymentConfig(body.value("DeploymentConfig", json()));
+  if (!deployment.ok()) return SageMakerError(deployment.status());
+  if (Status st = server->endpoints().Update(*name, *config, *deployment); !st.ok()) return SageMakerError(st);
+  return Ok({{"EndpointArn", Arn("endpoint", *name)}});
+}
+
+HttpResponse UpdateWeights(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointName");
+  if (!name.ok()) return SageMakerError(name.status());
+  auto list = body.find("DesiredWeightsAndCapacities");
+  if (list == body.end() || !list->is_array() || list->empty()) {
+    return SageMakerError(InvalidArgument("DesiredWeightsAndCapacities is required: [{VariantName, DesiredWeight}]"));
+  }
+  std::map<std::string, double> weights;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& w = (*list)[i];
+    const std::string where = "DesiredWeightsAndCapacities[" + std::to_string(i) + "]";
+    if (!w.is_object() || !w.contains("VariantName") || !w["VariantName"].is_string()) {
+      return SageMakerError(InvalidArgument(where + ": VariantName is required (a string)"));
+    }
+    if (w.contains("DesiredInstanceCount")) {
+      return SageMakerError(InvalidArgument(where + ".DesiredInstanceCount: a variant's instances are its "
+                                            "config's; deploy a config with the count instead"));
+    }
+    if (!w.contains("DesiredWeight") || !w["DesiredWeight"].is_number()) {
+      return SageMakerError(InvalidArgument(where + ": DesiredWeight is required (a number)"));
+    }
+    weights[w["VariantName"].get<std::string>()] = w["DesiredWeight"].get<double>();
+  }
+  if (Status st = server->endpoints().UpdateWeights(*name, weights); !st.ok()) return SageMakerError(st);
+  return Ok({{"EndpointArn", Arn("endpoint", *name)}});
+}
+
+HttpResponse DeleteEndpoint(Server* server, const json& body) {
+  auto name = RequiredString(body, "EndpointName");
+  if (!name.ok()) return SageMakerError(name.status());
+  if (Status st = server->endpoints().Delete(*name); !st.ok()) return SageMakerError(st);
+  return Ok(json::object());
+}
+
+}  // namespace
+
+void HandleSageMaker(Server* server, HttpRequest& req, net::HttpRespond respond) {
+  auto operation = AwsOperation(req, kSageMakerService);
+  HttpResponse refusal;
+  auto body = ParseAwsBody(kSageMakerService, req, &refusal);
+  if (!body) return respond(std::move(refusal));
+  const std::string_view op = operation.value_or("");
+  using Handler = HttpResponse (*)(Server*, const json&);
+  static const std::pair<std::string_view, Handler> kOperations[] = {
+      {"CreateModel", CreateModel},
+      {"DescribeModel", DescribeModel},
+      {"ListModels", ListModels},
+      {"DeleteModel", DeleteModel},
+      {"CreateEndpointConfig", CreateEndpointConfig},
+      {"DescribeEndpointConfig", DescribeEndpointConfig},
+      {"ListEndpointConfigs", ListEndpointConfigs},
+      {"DeleteEndpointConfig", DeleteEndpointConfig},
+      {"CreateEndpoint", CreateEndpoint},
+      {"DescribeEndpoint", DescribeEndpoint},
+      {"ListEndpoints", ListEndpoints},
+      {"UpdateEndpoint", UpdateEndpoint},
+      {"UpdateEndpointWeightsAndCapacities", UpdateWeights},
+      {"DeleteEndpoint", DeleteEndpoint},
+  };
+  std::string served;
+  for (const auto& [name, handler] : kOperations) {
+    if (op == name) return respond(handler(server, *body));
+    served += (served.empty() ? "" : ", ") + std::string(name);
+  }
+  respond(SageMakerError(400, "UnknownOperationException",
+                         "SageMaker operation '" + std::string(op) + "' is not served here (" + served + ")"));
+}
+
+}  // namespace tributary::app
