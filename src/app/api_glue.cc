@@ -52,14 +52,6 @@ HttpResponse Ok(const json& body) { return AwsResponse(kGlueService, body); }
 
 double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
-Result<std::string> RequiredString(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
-    return InvalidArgument(std::string(key) + " is required (a string)");
-  }
-  return it->get<std::string>();
-}
-
 // MaxResults (1..max, default `fallback`) and NextToken (where the last page ended).
 struct Paging {
   size_t max = 0;
@@ -196,7 +188,7 @@ HttpResponse GetDatabases(Server* server, const json& body) {
 }
 
 HttpResponse GetDatabase(Server* server, const json& body) {
-  auto name = RequiredString(body, "Name");
+  auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
   auto db = server->catalog().GetDatabase(*name);
   if (!db.ok()) return GlueError(db.status());
@@ -204,7 +196,7 @@ HttpResponse GetDatabase(Server* server, const json& body) {
 }
 
 HttpResponse GetTables(Server* server, const json& body) {
-  auto database = RequiredString(body, "DatabaseName");
+  auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
   auto paging = PagingOf(body, 100, 100);
   if (!paging.ok()) return GlueError(paging.status());
@@ -238,9 +230,9 @@ HttpResponse GetTables(Server* server, const json& body) {
 }
 
 HttpResponse GetTable(Server* server, const json& body) {
-  auto database = RequiredString(body, "DatabaseName");
+  auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredString(body, "Name");
+  auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
   auto table = server->catalog().GetTable(*database, *name);
   if (!table.ok()) return GlueError(table.status());
@@ -248,9 +240,9 @@ HttpResponse GetTable(Server* server, const json& body) {
 }
 
 HttpResponse GetPartitions(Server* server, const json& body) {
-  auto database = RequiredString(body, "DatabaseName");
+  auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredString(body, "TableName");
+  auto name = RequiredAwsString(body, "TableName");
   if (!name.ok()) return GlueError(name.status());
   if (body.contains("Expression") || body.contains("Segment")) {
     return GlueError(InvalidArgument("Expression and Segment are not supported: list every partition "
@@ -279,9 +271,9 @@ HttpResponse GetPartitions(Server* server, const json& body) {
 }
 
 HttpResponse GetPartition(Server* server, const json& body) {
-  auto database = RequiredString(body, "DatabaseName");
+  auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredString(body, "TableName");
+  auto name = RequiredAwsString(body, "TableName");
   if (!name.ok()) return GlueError(name.status());
   auto it = body.find("PartitionValues");
   if (it == body.end() || !it->is_array()) return GlueError(InvalidArgument("PartitionValues is required (an array of strings)"));
@@ -298,7 +290,7 @@ HttpResponse GetPartition(Server* server, const json& body) {
 }
 
 HttpResponse GetCrawler(Server* server, const json& body) {
-  auto name = RequiredString(body, "Name");
+  auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
   auto crawler = server->crawlers().Get(*name);
   if (!crawler.ok()) return GlueError(crawler.status());
@@ -315,7 +307,7 @@ HttpResponse GetCrawlers(Server* server, const json& body) {
 }
 
 HttpResponse StartCrawler(Server* server, const json& body) {
-  auto name = RequiredString(body, "Name");
+  auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
   auto run = server->crawlers().Start(*name);
   if (!run.ok()) return GlueError(run.status());

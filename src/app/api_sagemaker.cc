@@ -78,14 +78,6 @@ void ToEpochSeconds(json& j, const char* key) {
   *it = static_cast<double>(timegm(&tm)) + millis / 1000.0;
 }
 
-Result<std::string> RequiredString(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
-    return InvalidArgument(std::string(key) + " is required (a string)");
-  }
-  return it->get<std::string>();
-}
-
 // One page of `items` (already filtered and sorted) from the position NextToken gives,
 // at most MaxResults (1..100, default 10) of them, under `key`.
 template <typename T, typename ToJson>
@@ -136,7 +128,7 @@ Result<std::vector<T>> FilterAndSort(const json& body, std::vector<T> items, Nam
 // program of a Command model in Environment.TRIBUTARY_COMMAND; Image names the
 // container, which here is DeepAR's worker unless a command is given.
 HttpResponse CreateModel(Server* server, const json& body) {
-  auto name = RequiredString(body, "ModelName");
+  auto name = RequiredAwsString(body, "ModelName");
   if (!name.ok()) return SageMakerError(name.status());
   const json* container = nullptr;
   if (auto it = body.find("PrimaryContainer"); it != body.end() && it->is_object()) {
@@ -183,7 +175,7 @@ json ModelJson(const serving::Model& m) {
 }
 
 HttpResponse DescribeModel(Server* server, const json& body) {
-  auto name = RequiredString(body, "ModelName");
+  auto name = RequiredAwsString(body, "ModelName");
   if (!name.ok()) return SageMakerError(name.status());
   auto model = server->serving_store().GetModel(*name);
   if (!model.ok()) return SageMakerError(model.status());
@@ -202,7 +194,7 @@ HttpResponse ListModels(Server* server, const json& body) {
 }
 
 HttpResponse DeleteModel(Server* server, const json& body) {
-  auto name = RequiredString(body, "ModelName");
+  auto name = RequiredAwsString(body, "ModelName");
   if (!name.ok()) return SageMakerError(name.status());
   auto model = server->serving_store().GetModel(*name);
   if (!model.ok()) return SageMakerError(model.status());
@@ -219,7 +211,7 @@ HttpResponse CreateEndpointConfig(Server* server, const json& body) {
 }
 
 HttpResponse DescribeEndpointConfig(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointConfigName");
+  auto name = RequiredAwsString(body, "EndpointConfigName");
   if (!name.ok()) return SageMakerError(name.status());
   auto config = server->serving_store().GetConfig(*name);
   if (!config.ok()) return SageMakerError(config.status());
@@ -244,23 +236,23 @@ HttpResponse ListEndpointConfigs(Server* server, const json& body) {
 }
 
 HttpResponse DeleteEndpointConfig(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointConfigName");
+  auto name = RequiredAwsString(body, "EndpointConfigName");
   if (!name.ok()) return SageMakerError(name.status());
   if (Status st = server->serving_store().DeleteConfig(*name); !st.ok()) return SageMakerError(st);
   return Ok(json::object());
 }
 
 HttpResponse CreateEndpoint(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointName");
+  auto name = RequiredAwsString(body, "EndpointName");
   if (!name.ok()) return SageMakerError(name.status());
-  auto config = RequiredString(body, "EndpointConfigName");
+  auto config = RequiredAwsString(body, "EndpointConfigName");
   if (!config.ok()) return SageMakerError(config.status());
   if (Status st = server->endpoints().Create(*name, *config); !st.ok()) return SageMakerError(st);
   return Ok({{"EndpointArn", Arn("endpoint", *name)}});
 }
 
 HttpResponse DescribeEndpoint(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointName");
+  auto name = RequiredAwsString(body, "EndpointName");
   if (!name.ok()) return SageMakerError(name.status());
   auto d = server->endpoints().Describe(*name);
   if (!d.ok()) return SageMakerError(d.status());
@@ -294,9 +286,9 @@ HttpResponse ListEndpoints(Server* server, const json& body) {
 }
 
 HttpResponse UpdateEndpoint(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointName");
+  auto name = RequiredAwsString(body, "EndpointName");
   if (!name.ok()) return SageMakerError(name.status());
-  auto config = RequiredString(body, "EndpointConfigName");
+  auto config = RequiredAwsString(body, "EndpointConfigName");
   if (!config.ok()) return SageMakerError(config.status());
   if (body.value("RetainAllVariantProperties", false) || body.contains("ExcludeRetainedVariantProperties")) {
     return SageMakerError(InvalidArgument("RetainAllVariantProperties is not served: the new config's variants "
@@ -309,7 +301,7 @@ HttpResponse UpdateEndpoint(Server* server, const json& body) {
 }
 
 HttpResponse UpdateWeights(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointName");
+  auto name = RequiredAwsString(body, "EndpointName");
   if (!name.ok()) return SageMakerError(name.status());
   auto list = body.find("DesiredWeightsAndCapacities");
   if (list == body.end() || !list->is_array() || list->empty()) {
@@ -336,7 +328,7 @@ HttpResponse UpdateWeights(Server* server, const json& body) {
 }
 
 HttpResponse DeleteEndpoint(Server* server, const json& body) {
-  auto name = RequiredString(body, "EndpointName");
+  auto name = RequiredAwsString(body, "EndpointName");
   if (!name.ok()) return SageMakerError(name.status());
   if (Status st = server->endpoints().Delete(*name); !st.ok()) return SageMakerError(st);
   return Ok(json::object());

@@ -172,4 +172,12 @@ void AddAwsJsonRoutes(net::Router* router, Server* server, bool with_glue) {
   });
 }
 
+Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return InvalidArgument(std::string(key) + " is required (a string)");
+  }
+  return it->get<std::string>();
+}
+
 }  // namespace tributary::app

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
 #include "net/http_types.h"
 
 namespace tributary::app {
@@ -89,5 +90,9 @@ net::HttpResponse AwsError(const AwsService& service, int status, std::string_vi
 // 400 SerializationException naming the problem.
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
                                            net::HttpResponse* refusal);
+
+// A JSON request's non-empty string member `key`, or InvalidArgument "<key> is required
+// (a string)".
+Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* key);
 
 }  // namespace tributary::app

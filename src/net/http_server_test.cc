@@ -67,6 +67,24 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   runtime.Join();
 }
 
+// A socket connected to `port` on the loopback address with a receive timeout of
+// `timeout_s`, or -1.
+int ConnectLoopback(int port, int timeout_s) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval timeout{timeout_s, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // Reads from `fd` until `until` appears (or the 2 s receive timeout ends it).
 std::string ReadUntil(int fd, const std::string& until) {
   std::string got;
@@ -101,15 +119,8 @@ TEST(HttpServerTest, AnswersExpectContinueAndHead) {
   runtime.Start();
   ASSERT_TRUE(server.Start().ok());
 
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = ConnectLoopback(server.port(), 2);
   ASSERT_GE(fd, 0);
-  timeval timeout{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server.port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
   ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
   std::string interim = ReadUntil(fd, "\r\n\r\n");
@@ -191,15 +202,8 @@ TEST(HttpServerTest, WritesABodyPieceByPiece) {
     EXPECT_EQ(calls, 4);  // 3 whole pieces and the rest
   }
 
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = ConnectLoopback(server.port(), 5);
   ASSERT_GE(fd, 0);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server.port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   // Kept alive: a streamed answer, then the next request on the same connection.
   std::string two = "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(::send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size()));
@@ -209,10 +213,8 @@ TEST(HttpServerTest, WritesABodyPieceByPiece) {
   EXPECT_NE(got.find("\r\n\r\nnext"), std::string::npos) << "no answer after the streamed one";
   ::close(fd);
 
-  fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  fd = ConnectLoopback(server.port(), 5);
   ASSERT_GE(fd, 0);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   std::string broken = "GET /broken HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(::send(fd, broken.data(), broken.size(), 0), static_cast<ssize_t>(broken.size()));
   std::string partial = ReadUntil(fd, "never there");  // until the server ends the connection
