@@ -3,13 +3,15 @@
 // Glue client, query engines' Glue catalog connectors) read Tributary's, and the
 // reference's "run the crawler" step works with AWS's own tools:
 //   GetDatabases, GetDatabase, GetTables (Expression: a regular expression over names),
-//   GetTable, GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler.
-// Read-only but for StartCrawler: tables are made by crawlers and ETL jobs. Control
-// server only (the catalog's crawlers run there).
+//   GetTable, GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler; and the
+//   ETL jobs' operations (api_glue_jobs.cc).
+// The catalog is read-only but for StartCrawler: tables are made by crawlers and ETL
+// jobs. Control server only (the catalog's crawlers and the jobs run there).
 #include <regex>
 
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/glue_api.h"
 #include "app/name_paging.h"
 #include "app/server.h"
 #include "lake/catalog.h"
@@ -24,67 +26,8 @@ using net::HttpResponse;
 
 constexpr char kCatalogId[] = "000000000000";
 
-HttpResponse GlueError(int status, std::string_view type, const std::string& message) {
-  return AwsError(kGlueService, status, type, message);
-}
-
-// A Status as Glue's error of its kind: NotFound -> EntityNotFoundException (400),
-// InvalidArgument -> InvalidInputException (400), FailedPrecondition ->
-// CrawlerRunningException (400) for StartCrawler, anything else -> InternalServiceException.
-HttpResponse GlueError(const Status& st) {
-  switch (st.code()) {
-    case ErrorCode::kNotFound:
-      return GlueError(400, "EntityNotFoundException", st.message());
-    case ErrorCode::kInvalidArgument:
-      return GlueError(400, "InvalidInputException", st.message());
-    case ErrorCode::kAlreadyExists:
-    case ErrorCode::kFailedPrecondition:
-      return GlueError(400, "CrawlerRunningException", st.message());
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kResourceExhausted:
-      return GlueError(400, "OperationTimeoutException", st.message());
-    default:
-      return GlueError(500, "InternalServiceException", st.message());
-  }
-}
-
-HttpResponse Ok(const json& body) { return AwsResponse(kGlueService, body); }
-
-double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
-
-// MaxResults (1..max, default `fallback`) and NextToken (where the last page ended).
-struct Paging {
-  size_t max = 0;
-  std::string after;
-};
-Result<Paging> PagingOf(const json& body, size_t fallback, size_t max) {
-  Paging p{fallback, ""};
-  if (auto it = body.find("MaxResults"); it != body.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > static_cast<int64_t>(max)) {
-      return InvalidArgument("MaxResults: expected an integer 1.." + std::to_string(max));
-    }
-    p.max = static_cast<size_t>(it->get<int64_t>());
-  }
-  if (auto it = body.find("NextToken"); it != body.end()) {
-    if (!it->is_string()) return InvalidArgument("NextToken: expected a string");
-    p.after = it->get<std::string>();
-  }
-  return p;
-}
-
-// One page of `items` (in name order) as Glue answers it: `list_name` and NextToken.
-template <typename T, typename Name, typename ToJson>
-json Page(const std::vector<T>& items, const Paging& paging, Name name, ToJson to_json, const char* list_name) {
-  NamePage<T> page = PageByName(items, paging.after, paging.max, name);
-  json list = json::array();
-  for (const T* item : page.items) list.push_back(to_json(*item));
-  json out = {{list_name, list}};
-  if (page.more) out["NextToken"] = page.last;
-  return out;
-}
-
 json DatabaseJson(const lake::CatalogDatabase& d) {
-  json j = {{"Name", d.name}, {"CreateTime", Seconds(d.created_ms)}, {"CatalogId", kCatalogId}};
+  json j = {{"Name", d.name}, {"CreateTime", EpochSeconds(d.created_ms)}, {"CatalogId", kCatalogId}};
   if (!d.description.empty()) j["Description"] = d.description;
   return j;
 }
@@ -128,8 +71,8 @@ json TableJson(const lake::Table& t) {
   return {{"Name", t.name},
           {"DatabaseName", t.database},
           {"CatalogId", kCatalogId},
-          {"CreateTime", Seconds(t.created_ms)},
-          {"UpdateTime", Seconds(t.updated_ms)},
+          {"CreateTime", EpochSeconds(t.created_ms)},
+          {"UpdateTime", EpochSeconds(t.updated_ms)},
           {"Retention", 0},
           {"StorageDescriptor", StorageJson(t, t.location)},
           {"PartitionKeys", ColumnsJson(t.partition_keys)},
@@ -143,7 +86,7 @@ json PartitionJson(const lake::Table& t, const lake::Partition& p) {
           {"DatabaseName", t.database},
           {"TableName", t.name},
           {"CatalogId", kCatalogId},
-          {"CreationTime", Seconds(p.created_ms)},
+          {"CreationTime", EpochSeconds(p.created_ms)},
           {"StorageDescriptor", StorageJson(t, p.location)},
           {"Parameters",
            {{"recordCount", std::to_string(p.record_count)},
@@ -157,7 +100,7 @@ json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
   json crawler = {{"Name", c.name},
                   {"DatabaseName", c.database},
                   {"Targets", {{"S3Targets", {{{"Path", c.source.ToUri()}, {"Exclusions", c.exclusions}}}}}},
-                  {"CreationTime", Seconds(c.created_ms)},
+                  {"CreationTime", EpochSeconds(c.created_ms)},
                   {"State", "READY"}};
   // The latest run, and while it runs the one before it: LastCrawl stays the last
   // finished crawl's, as Glue shows it.
@@ -170,7 +113,7 @@ json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
       std::string_view status = run.status == lake::RunStatus::kSucceeded ? "SUCCEEDED"
                                 : run.status == lake::RunStatus::kFailed  ? "FAILED"
                                                                           : "CANCELLED";
-      json last = {{"Status", status}, {"StartTime", Seconds(run.started_ms)}};
+      json last = {{"Status", status}, {"StartTime", EpochSeconds(run.started_ms)}};
       if (!run.message.empty()) last["ErrorMessage"] = run.message;
       crawler["LastCrawl"] = last;
       break;
@@ -180,11 +123,11 @@ json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
 }
 
 HttpResponse GetDatabases(Server* server, const json& body) {
-  auto paging = PagingOf(body, 100, 100);
+  auto paging = GluePagingOf(body, 100, 100);
   if (!paging.ok()) return GlueError(paging.status());
   auto dbs = server->catalog().ListDatabases();
   if (!dbs.ok()) return GlueError(dbs.status());
-  return Ok(Page(*dbs, *paging, [](const lake::CatalogDatabase& d) { return d.name; }, DatabaseJson, "DatabaseList"));
+  return GlueOk(GluePage(*dbs, *paging, [](const lake::CatalogDatabase& d) { return d.name; }, DatabaseJson, "DatabaseList"));
 }
 
 HttpResponse GetDatabase(Server* server, const json& body) {
@@ -192,13 +135,13 @@ HttpResponse GetDatabase(Server* server, const json& body) {
   if (!name.ok()) return GlueError(name.status());
   auto db = server->catalog().GetDatabase(*name);
   if (!db.ok()) return GlueError(db.status());
-  return Ok({{"Database", DatabaseJson(*db)}});
+  return GlueOk({{"Database", DatabaseJson(*db)}});
 }
 
 HttpResponse GetTables(Server* server, const json& body) {
   auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
-  auto paging = PagingOf(body, 100, 100);
+  auto paging = GluePagingOf(body, 100, 100);
   if (!paging.ok()) return GlueError(paging.status());
   // Expression: a regular expression a table's whole name must match (Glue's pattern).
   // Hive's clients send globs ("*", "read*|events"): a '*' that does not repeat
@@ -226,7 +169,7 @@ HttpResponse GetTables(Server* server, const json& body) {
   for (lake::Table& t : *tables) {
     if (!pattern || std::regex_match(t.name, *pattern)) matching.push_back(std::move(t));
   }
-  return Ok(Page(matching, *paging, [](const lake::Table& t) { return t.name; }, TableJson, "TableList"));
+  return GlueOk(GluePage(matching, *paging, [](const lake::Table& t) { return t.name; }, TableJson, "TableList"));
 }
 
 HttpResponse GetTable(Server* server, const json& body) {
@@ -236,7 +179,7 @@ HttpResponse GetTable(Server* server, const json& body) {
   if (!name.ok()) return GlueError(name.status());
   auto table = server->catalog().GetTable(*database, *name);
   if (!table.ok()) return GlueError(table.status());
-  return Ok({{"Table", TableJson(*table)}});
+  return GlueOk({{"Table", TableJson(*table)}});
 }
 
 HttpResponse GetPartitions(Server* server, const json& body) {
@@ -248,7 +191,7 @@ HttpResponse GetPartitions(Server* server, const json& body) {
     return GlueError(InvalidArgument("Expression and Segment are not supported: list every partition "
                                      "(page with MaxResults and NextToken) and filter them"));
   }
-  auto paging = PagingOf(body, 1000, 1000);
+  auto paging = GluePagingOf(body, 1000, 1000);
   if (!paging.ok()) return GlueError(paging.status());
   auto table = server->catalog().GetTable(*database, *name);
   if (!table.ok()) return GlueError(table.status());
@@ -267,7 +210,7 @@ HttpResponse GetPartitions(Server* server, const json& body) {
   for (; i < partitions->size() && list.size() < paging->max; ++i) list.push_back(PartitionJson(*table, (*partitions)[i]));
   json out = {{"Partitions", list}};
   if (i < partitions->size()) out["NextToken"] = std::to_string(i);
-  return Ok(out);
+  return GlueOk(out);
 }
 
 HttpResponse GetPartition(Server* server, const json& body) {
@@ -286,7 +229,7 @@ HttpResponse GetPartition(Server* server, const json& body) {
   if (!table.ok()) return GlueError(table.status());
   auto partition = server->catalog().GetPartition(*database, *name, values);
   if (!partition.ok()) return GlueError(partition.status());
-  return Ok({{"Partition", PartitionJson(*table, *partition)}});
+  return GlueOk({{"Partition", PartitionJson(*table, *partition)}});
 }
 
 HttpResponse GetCrawler(Server* server, const json& body) {
@@ -294,15 +237,15 @@ HttpResponse GetCrawler(Server* server, const json& body) {
   if (!name.ok()) return GlueError(name.status());
   auto crawler = server->crawlers().Get(*name);
   if (!crawler.ok()) return GlueError(crawler.status());
-  return Ok({{"Crawler", CrawlerJson(server, *crawler)}});
+  return GlueOk({{"Crawler", CrawlerJson(server, *crawler)}});
 }
 
 HttpResponse GetCrawlers(Server* server, const json& body) {
-  auto paging = PagingOf(body, 100, 1000);
+  auto paging = GluePagingOf(body, 100, 1000);
   if (!paging.ok()) return GlueError(paging.status());
   auto crawlers = server->crawlers().List();
   if (!crawlers.ok()) return GlueError(crawlers.status());
-  return Ok(Page(*crawlers, *paging, [](const lake::CrawlerDefinition& c) { return c.name; },
+  return GlueOk(GluePage(*crawlers, *paging, [](const lake::CrawlerDefinition& c) { return c.name; },
                  [server](const lake::CrawlerDefinition& c) { return CrawlerJson(server, c); }, "Crawlers"));
 }
 
@@ -311,10 +254,48 @@ HttpResponse StartCrawler(Server* server, const json& body) {
   if (!name.ok()) return GlueError(name.status());
   auto run = server->crawlers().Start(*name);
   if (!run.ok()) return GlueError(run.status());
-  return Ok(json::object());
+  return GlueOk(json::object());
 }
 
 }  // namespace
+
+HttpResponse GlueError(int status, std::string_view type, const std::string& message) {
+  return AwsError(kGlueService, status, type, message);
+}
+
+HttpResponse GlueError(const Status& st) {
+  switch (st.code()) {
+    case ErrorCode::kNotFound:
+      return GlueError(400, "EntityNotFoundException", st.message());
+    case ErrorCode::kInvalidArgument:
+      return GlueError(400, "InvalidInputException", st.message());
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return GlueError(400, "CrawlerRunningException", st.message());
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kResourceExhausted:
+      return GlueError(400, "OperationTimeoutException", st.message());
+    default:
+      return GlueError(500, "InternalServiceException", st.message());
+  }
+}
+
+HttpResponse GlueOk(const json& body) { return AwsResponse(kGlueService, body); }
+
+Result<GluePaging> GluePagingOf(const json& body, size_t fallback, size_t max) {
+  GluePaging p{fallback, ""};
+  if (auto it = body.find("MaxResults"); it != body.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > static_cast<int64_t>(max)) {
+      return InvalidArgument("MaxResults: expected an integer 1.." + std::to_string(max));
+    }
+    p.max = static_cast<size_t>(it->get<int64_t>());
+  }
+  if (auto it = body.find("NextToken"); it != body.end()) {
+    if (!it->is_string()) return InvalidArgument("NextToken: expected a string");
+    p.after = it->get<std::string>();
+  }
+  return p;
+}
 
 void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   auto operation = AwsOperation(req, kGlueService);
@@ -331,10 +312,12 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (op == "GetCrawler") return respond(GetCrawler(server, *body));
   if (op == "GetCrawlers") return respond(GetCrawlers(server, *body));
   if (op == "StartCrawler") return respond(StartCrawler(server, *body));
+  if (auto answer = HandleGlueJobOperation(server, op, *body)) return respond(std::move(*answer));
   respond(GlueError(400, "UnknownOperationException",
                     "Glue operation '" + std::string(op) +
                         "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, "
-                        "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler)"));
+                        "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateJob, UpdateJob, "
+                        "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun)"));
 }
 
 }  // namespace tributary::app

@@ -11,6 +11,7 @@
 // and its error types. Control server only (endpoints run there).
 #include <algorithm>
 #include <ctime>
+#include <set>
 
 #include "app/api.h"
 #include "app/aws_api.h"
@@ -59,8 +60,6 @@ HttpResponse Ok(const json& body) { return AwsResponse(kSageMakerService, body);
 std::string Arn(const char* kind, const std::string& name) {
   return "arn:aws:sagemaker:local:000000000000:" + std::string(kind) + "/" + name;
 }
-
-double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
 // "2026-12-03T15:20:01.123Z" (the /v1 API's times) -> epoch seconds, as JSON 1.1 sends
 // times; a value of another form is left as it is.
@@ -171,7 +170,7 @@ json ModelJson(const serving::Model& m) {
   return {{"ModelName", m.name},
           {"ModelArn", Arn("model", m.name)},
           {"PrimaryContainer", container},
-          {"CreationTime", Seconds(m.created_ms)}};
+          {"CreationTime", EpochSeconds(m.created_ms)}};
 }
 
 HttpResponse DescribeModel(Server* server, const json& body) {
@@ -189,7 +188,7 @@ HttpResponse ListModels(Server* server, const json& body) {
                               [](const serving::Model& m) { return m.created_ms; });
   if (!sorted.ok()) return SageMakerError(sorted.status());
   return ListPage(body, *sorted, "Models", [](const serving::Model& m) {
-    return json{{"ModelName", m.name}, {"ModelArn", Arn("model", m.name)}, {"CreationTime", Seconds(m.created_ms)}};
+    return json{{"ModelName", m.name}, {"ModelArn", Arn("model", m.name)}, {"CreationTime", EpochSeconds(m.created_ms)}};
   });
 }
 
@@ -217,7 +216,7 @@ HttpResponse DescribeEndpointConfig(Server* server, const json& body) {
   if (!config.ok()) return SageMakerError(config.status());
   json j = serving::ToJson(*config);
   j.erase("CreatedMs");
-  j["CreationTime"] = Seconds(config->created_ms);
+  j["CreationTime"] = EpochSeconds(config->created_ms);
   j["EndpointConfigArn"] = Arn("endpoint-config", config->name);
   return Ok(j);
 }
@@ -231,7 +230,7 @@ HttpResponse ListEndpointConfigs(Server* server, const json& body) {
   return ListPage(body, *sorted, "EndpointConfigs", [](const serving::EndpointConfig& c) {
     return json{{"EndpointConfigName", c.name},
                 {"EndpointConfigArn", Arn("endpoint-config", c.name)},
-                {"CreationTime", Seconds(c.created_ms)}};
+                {"CreationTime", EpochSeconds(c.created_ms)}};
   });
 }
 
@@ -263,6 +262,8 @@ HttpResponse DescribeEndpoint(Server* server, const json& body) {
   if (auto p = j.find("PendingDeploymentSummary"); p != j.end() && p->is_object()) {
     ToEpochSeconds(*p, "StartTime");
     ToEpochSeconds(*p, "StageEndTime");
+    // Where SageMaker's shape has the variants being deployed (the /v1 API has them beside).
+    if (auto pending = j.find("PendingProductionVariants"); pending != j.end()) (*p)["ProductionVariants"] = *pending;
   }
   return Ok(j);
 }
@@ -275,8 +276,12 @@ HttpResponse ListEndpoints(Server* server, const json& body) {
     ToEpochSeconds(e, "CreationTime");
     ToEpochSeconds(e, "LastModifiedTime");
   }
-  if (auto it = body.find("StatusEquals"); it != body.end() && it->is_string()) {
-    const std::string status = it->get<std::string>();
+  if (auto it = body.find("StatusEquals"); it != body.end()) {
+    static const std::set<std::string> kStatuses = {"OutOfService", "Creating", "Updating", "SystemUpdating",
+                                                    "RollingBack", "InService", "Deleting", "Failed",
+                                                    "UpdateRollbackFailed"};
+    const std::string status = it->is_string() ? it->get<std::string>() : it->dump();
+    if (!kStatuses.count(status)) return SageMakerError(InvalidArgument("StatusEquals '" + status + "' is not an endpoint status"));
     std::erase_if(endpoints, [&](const json& e) { return e.value("EndpointStatus", "") != status; });
   }
   auto sorted = FilterAndSort(body, std::move(endpoints), [](const json& e) { return e.value("EndpointName", ""); },

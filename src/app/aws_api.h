@@ -91,6 +91,9 @@ net::HttpResponse AwsError(const AwsService& service, int status, std::string_vi
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
                                            net::HttpResponse* refusal);
 
+// Unix milliseconds as the epoch seconds AWS's JSON protocols send times in.
+inline double EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
 // A JSON request's non-empty string member `key`, or InvalidArgument "<key> is required
 // (a string)".
 Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* key);

@@ -15,9 +15,9 @@
 // ListEndpointConfigs, ListEndpoints (StatusEquals, NameContains, SortBy, paging); /v1
 // sees what the SDK made; the errors the SDK raises by name (ValidationException for a
 // missing endpoint or model, a duplicate, a model without container or with two, a bad
-// Mode, DesiredInstanceCount; ResourceInUse for a model a config uses;
-// UnknownOperationException for an operation not served; a wrong secret); and
-// DeleteEndpoint (gone from ListEndpoints), DeleteEndpointConfig, DeleteModel.
+// Mode, DesiredInstanceCount; ResourceInUse for a model a config uses and for an update
+// while one runs; UnknownOperationException for an operation not served; a wrong secret);
+// and DeleteEndpoint (gone from ListEndpoints), DeleteEndpointConfig, DeleteModel.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -124,6 +124,7 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
     for (const name of ['forecaster', 'backup']) {
       const created = await send(new SM.CreateEndpointCommand({ EndpointName: name, EndpointConfigName: 'forecaster-ab' }));
       assert.match(created.EndpointArn, new RegExp(`:endpoint/${name}$`));
+      await sleep(20);  // apart in CreationTime (milliseconds), for ListEndpoints' sort
     }
     const right = await describeEndpoint('forecaster');
     assert.ok(['Creating', 'InService'].includes(right.EndpointStatus), `just created: ${right.EndpointStatus}`);
@@ -284,6 +285,8 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
     const fore = await send(new SM.ListEndpointsCommand({ NameContains: 'fore', StatusEquals: 'InService' }));
     assert.deepEqual(fore.Endpoints.map((e) => e.EndpointName), ['forecaster']);
     assert.deepEqual((await send(new SM.ListEndpointsCommand({ StatusEquals: 'Failed' }))).Endpoints, []);
+    await rejectsAws(send(new SM.ListEndpointsCommand({ StatusEquals: 'Bogus' })), 'ValidationException', 400,
+                     /StatusEquals 'Bogus'/, 'a status SageMaker has not');
 
     await rejectsAws(send(new SM.ListModelsCommand({ MaxResults: 0 })), 'ValidationException', 400, /MaxResults/,
                      'MaxResults 0');
@@ -324,6 +327,11 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
     await rejectsAws(send(new SM.CreateModelCommand({ ModelName: 'relative', ExecutionRoleArn: ROLE,
                                                       PrimaryContainer: { ModelDataUrl: 'models/relative' } })),
                      'ValidationException', 400, /absolute/, 'CreateModel with a relative ModelDataUrl');
+    // One container given as Containers is taken as the PrimaryContainer.
+    await send(new SM.CreateModelCommand({ ModelName: 'one-container', ExecutionRoleArn: ROLE, Containers: [container] }));
+    const one = await send(new SM.DescribeModelCommand({ ModelName: 'one-container' }));
+    assert.equal(one.PrimaryContainer?.Environment?.TRIBUTARY_COMMAND, ECHO_COMMAND, JSON.stringify(one));
+    await send(new SM.DeleteModelCommand({ ModelName: 'one-container' }));
     await rejectsAws(send(new SM.DeleteModelCommand({ ModelName: 'model-blue' })), 'ResourceInUse', 400,
                      /forecaster-ab/, 'DeleteModel of a model a config uses');
     await rejectsAws(send(new SM.CreateEndpointConfigCommand({

@@ -1,0 +1,53 @@
+// What Glue's operations (api_glue.cc: the catalog and crawlers; api_glue_jobs.cc: ETL
+// jobs) share: Glue's errors, answers and paging.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/aws_api.h"
+#include "app/name_paging.h"
+#include "base/status.h"
+#include "net/http_types.h"
+
+namespace tributary::app {
+
+net::HttpResponse GlueError(int status, std::string_view type, const std::string& message);
+// A Status as Glue's error of its kind: NotFound -> EntityNotFoundException (400),
+// InvalidArgument -> InvalidInputException (400), AlreadyExists and FailedPrecondition ->
+// CrawlerRunningException (400: StartCrawler's), Unavailable -> OperationTimeoutException,
+// anything else -> InternalServiceException (500).
+net::HttpResponse GlueError(const Status& status);
+net::HttpResponse GlueOk(const nlohmann::json& body);
+
+// MaxResults (1..max, default `fallback`) and NextToken (where the last page ended).
+struct GluePaging {
+  size_t max = 0;
+  std::string after;
+};
+Result<GluePaging> GluePagingOf(const nlohmann::json& body, size_t fallback, size_t max);
+
+// One page of `items` (in name order) as Glue answers it: `list_name` and NextToken.
+template <typename T, typename Name, typename ToJson>
+nlohmann::json GluePage(const std::vector<T>& items, const GluePaging& paging, Name name, ToJson to_json,
+                        const char* list_name) {
+  NamePage<T> page = PageByName(items, paging.after, paging.max, name);
+  nlohmann::json list = nlohmann::json::array();
+  for (const T* item : page.items) list.push_back(to_json(*item));
+  nlohmann::json out = {{list_name, list}};
+  if (page.more) out["NextToken"] = page.last;
+  return out;
+}
+
+class Server;
+// Glue's job operations (api_glue_jobs.cc); nullopt when `operation` is not one of them.
+std::optional<net::HttpResponse> HandleGlueJobOperation(Server* server, std::string_view operation,
+                                                        const nlohmann::json& body);
+
+}  // namespace tributary::app
