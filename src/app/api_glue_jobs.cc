@@ -10,6 +10,7 @@
 // when the job is created or updated.
 #include "app/aws_api.h"
 #include "app/glue_api.h"
+#include "app/lake_reads.h"
 #include "app/server.h"
 #include "lake/job_document.h"
 #include "lake/job_manager.h"
@@ -35,17 +36,25 @@ HttpResponse JobError(const Status& st) {
   return GlueError(st);
 }
 
-// The job document Command.ScriptLocation names in the lake, as the job validator takes it.
-Result<json> ReadScript(Server* server, const json& command, const std::string& where) {
+// The job document Command.ScriptLocation names in the lake, and its file name (for the
+// places of its errors).
+struct Script {
+  lake::JobDocument document;
+  std::string file;
+  std::string location;
+};
+Result<Script> ReadScript(Server* server, const json& command, const std::string& where) {
   if (!command.is_object() || !command.contains("ScriptLocation") || !command["ScriptLocation"].is_string()) {
     return InvalidArgument(where + ".ScriptLocation is required: the job document (YAML or JSON) in the lake, "
                                    "s3://<bucket>/<key>.yaml");
   }
-  const std::string location = command["ScriptLocation"].get<std::string>();
+  Script script;
+  script.location = command["ScriptLocation"].get<std::string>();
   const std::string name = command.value("Name", "glueetl");
   if (name != "glueetl" && name != "pythonshell" && name != "gluestreaming") {
     return InvalidArgument(where + ".Name '" + name + "' is not a Glue job type (glueetl)");
   }
+  const std::string& location = script.location;
   constexpr std::string_view kScheme = "s3://";
   const size_t slash = location.find('/', kScheme.size());
   if (location.rfind(kScheme, 0) != 0 || slash == std::string::npos || slash + 1 == location.size()) {
@@ -53,22 +62,27 @@ Result<json> ReadScript(Server* server, const json& command, const std::string& 
   }
   const std::string bucket = location.substr(kScheme.size(), slash - kScheme.size());
   const std::string key = location.substr(slash + 1);
-  TRY_ASSIGN(auto store, server->lake().Bucket(bucket));
-  auto text = store->Get(key);
+  auto store = BucketToRead(server, bucket);  // reading makes no bucket
+  auto text = store.ok() ? (*store)->Get(key) : Result<std::string>(store.status());
   if (!text.ok()) {
     return InvalidArgument(where + ".ScriptLocation '" + location + "': " + text.status().message());
   }
-  const std::string file = key.substr(key.rfind('/') + 1);
-  auto doc = lake::ParseJobDocument(*text, file);
+  script.file = key.substr(key.rfind('/') + 1);
+  auto doc = lake::ParseJobDocument(*text, script.file);
   if (!doc.ok()) return InvalidArgument(where + ".ScriptLocation '" + location + "': " + doc.status().message());
-  return doc->doc;
+  script.document = std::move(*doc);
+  return script;
 }
 
-// Creates or replaces `name` from `command`'s script; errors name the script's place.
+// Creates or replaces `name` from `command`'s script; a refused document's errors name
+// the script, and the file's line and column.
 Status DefineJob(Server* server, const std::string& name, const json& command, const std::string& where,
                  bool replace) {
-  TRY_ASSIGN(json document, ReadScript(server, command, where));
-  return server->jobs().Create(name, document, replace);
+  TRY_ASSIGN(Script script, ReadScript(server, command, where));
+  Status st = server->jobs().Create(name, script.document.doc, replace);
+  if (st.code() != ErrorCode::kInvalidArgument) return st;
+  return InvalidArgument(where + ".ScriptLocation '" + script.location +
+                         "': " + lake::LocateJobError(script.document, script.file, st.message()));
 }
 
 json JobJson(const lake::JobDefinition& j) {
