@@ -49,6 +49,9 @@ struct AwsService {
 inline constexpr AwsService kFirehoseService{AwsProtocol::kJson, "Firehose_20150804.", "firehose"};
 inline constexpr AwsService kGlueService{AwsProtocol::kJson, "AWSGlue.", "glue"};
 inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "iot"};
+// AWS IoT's data plane: device shadows (api_shadows.cc), under two paths.
+inline constexpr AwsService kIotDataService{AwsProtocol::kRestJson, "/things", "iotdata"};
+inline constexpr AwsService kIotDataListService{AwsProtocol::kRestJson, "/api/things/shadow", "iotdata"};
 // SageMaker Runtime's InvokeEndpoint (POST /endpoints/{name}/invocations): only its
 // authentication is here; the route is api_serving.cc's, in SageMaker's shape already.
 inline constexpr AwsService kSageMakerRuntimeService{AwsProtocol::kRestJson, "/endpoints", "sagemaker"};

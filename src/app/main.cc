@@ -98,6 +98,7 @@ const CommandGroup kGroups[] = {
     {&AddServerCommand},
     {&cli::AddThingCommands},
     {&cli::AddPolicyCommands},
+    {&cli::AddShadowCommands},
     {&cli::AddRuleCommands},
     {&cli::AddStreamCommands},
     {&cli::AddCrawlerCommands},

@@ -24,6 +24,8 @@
 #include "base/version.h"
 #include "broker/broker.h"
 #include "broker/nats_bridge.h"
+#include "devices/shadow_service.h"
+#include "devices/shadow_store.h"
 #include "devices/thing_registry.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
@@ -169,8 +171,23 @@ Status Server::Init() {
         PublishInternal(topic, std::move(payload), qos, std::move(properties));
       },
       rule_metrics_.get(), rule_objects_.get(), rule_http_.get());
-  // Watchers of live topics see each message before the rules engine does.
-  live_ = std::make_unique<LiveTopics>(rules_engine_.get());
+  // Device shadows' requests ($aws/things/<thing>/shadow/...) are answered before the
+  // rules see them; watchers of live topics see each message before either.
+  TRY_ASSIGN(shadow_store_, devices::ShadowStore::Open(db_.get()));
+  shadows_ = std::make_unique<devices::ShadowService>(
+      shadow_store_.get(),
+      [this](const std::string& topic, std::string payload) {
+        // The answers go to the rules too, as AWS IoT's do ($aws/things/+/shadow/update/accepted).
+        broker::InboundMessage answer{};
+        answer.topic = topic;
+        answer.payload = payload;
+        answer.qos = mqtt::QoS::kAtMostOnce;
+        answer.received_at_ms = WallMillis();
+        rules_engine_->OnPublish(answer, {});
+        PublishInternal(topic, std::move(payload), 1);
+      },
+      rules_engine_.get());
+  live_ = std::make_unique<LiveTopics>(shadows_.get());
   broker::MessageInterceptor* first = live_.get();
   if (!config_.broker_nats_url.empty()) {
     // Other servers' devices' messages reach subscribers here as the server's own do.
@@ -215,6 +232,7 @@ Status Server::Init() {
   auto router = std::make_shared<net::Router>();
   AddSystemRoutes(router.get(), this);
   AddThingRoutes(router.get(), this);
+  AddShadowRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
   AddAwsJsonRoutes(router.get(), this, /*with_glue=*/!ingest);
@@ -376,6 +394,7 @@ void Server::Stop() {
   // Waiting live-topic polls are answered while the runtime can still write them.
   if (live_) live_->Close();
   monitors_.reset();  // ends evaluations between requests, retrainings between steps; publishes through the broker
+  if (shadows_) shadows_->Stop();  // answers the requests under way while the broker can deliver them
   if (broker_) broker_->Stop();
   // After the broker: no record arrives any more; every buffer is delivered, every s3
   // action's object written.

@@ -18,7 +18,7 @@
 namespace tributary::metadata { class Database; }
 namespace tributary::net { class Runtime; class HttpServer; }
 namespace tributary::broker { class Broker; class MessageInterceptor; class NatsBridge; }
-namespace tributary::devices { class DeviceRegistry; }
+namespace tributary::devices { class DeviceRegistry; class ShadowService; class ShadowStore; }
 namespace tributary::objstore { class ObjectStoreProvider; }
 namespace tributary::streams {
 class StreamManager;
@@ -72,10 +72,12 @@ class Server {
   training::TrainingJobs& training() { return *training_; }
   monitor::Monitors& monitors() { return *monitors_; }
   LiveTopics& live() { return *live_; }
+  devices::ShadowService& shadows() { return *shadows_; }
+  devices::ShadowStore& shadow_store() { return *shadow_store_; }
   // The NATS bridge between servers (--broker-nats-url), or null.
   const broker::NatsBridge* bridge() const { return bridge_.get(); }
   // The start of the broker's interceptor chain: the NATS bridge if any, then live topics,
-  // then the rules (what a device's PUBLISH goes through).
+  // then device shadows, then the rules (what a device's PUBLISH goes through).
   broker::MessageInterceptor& interceptor();
   // Publishes from inside the server (republish actions, monitor events): through the
   // broker, to whoever watches the topic over HTTP, and with --broker-nats-url to the
@@ -119,6 +121,8 @@ class Server {
   std::unique_ptr<LakeObjectSink> rule_objects_;  // s3 actions' objects
   std::unique_ptr<rules::HttpPostQueue> rule_http_;  // http actions' requests
   std::unique_ptr<rules::RulesEngine> rules_engine_;
+  std::unique_ptr<devices::ShadowStore> shadow_store_;
+  std::unique_ptr<devices::ShadowService> shadows_;  // in front of the rules engine
   std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
   std::unique_ptr<broker::NatsBridge> bridge_;  // in front of live_, with broker_nats_url
   std::unique_ptr<serving::ServingStore> serving_store_;

@@ -81,6 +81,13 @@ Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::str
     for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) {
       if (ErrorCodeName(static_cast<ErrorCode>(c)) == name) code = static_cast<ErrorCode>(c);
     }
+  } else if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("__type")) {
+    // An AWS-shaped error (the routes AWS's clients call): {"__type", "message"}.
+    message = parsed.value("message", message);
+    code = res.status == 404   ? ErrorCode::kNotFound
+           : res.status == 409 ? ErrorCode::kFailedPrecondition
+           : res.status < 500  ? ErrorCode::kInvalidArgument
+                               : ErrorCode::kInternal;
   }
   return Status(code, message);
 }

@@ -192,7 +192,10 @@ This directory lets a device publish to Tributary as the thing `{{THING}}`.
 
 The broker listens on `mqtts://{{HOST}}:{{TLS_PORT}}` (MQTT over TLS){{WS_URL}}; the HTTP API is on port {{HTTP_PORT}}.
 The default policy lets this thing connect only with the client id `{{THING}}` and
-publish, subscribe and receive only under `devices/{{THING}}/`.
+publish, subscribe and receive only under `devices/{{THING}}/`, and on its device shadows'
+topics, `$aws/things/{{THING}}/shadow/...` (AWS IoT's Device Shadow service: `get`, `update`
+and `delete`, answered on `.../accepted` and `.../rejected`; `update/delta` says what the
+device should change).
 
 ## Publish with mosquitto_pub
 

@@ -247,6 +247,18 @@ const char* DefaultPolicyJson() {
       "Effect": "Allow",
       "Action": "iot:Subscribe",
       "Resource": "topicfilter/devices/${thing}/*"
+    },
+    {
+      "Sid": "OwnShadows",
+      "Effect": "Allow",
+      "Action": ["iot:Publish", "iot:Receive"],
+      "Resource": "topic/$aws/things/${thing}/shadow/*"
+    },
+    {
+      "Sid": "OwnShadowFilters",
+      "Effect": "Allow",
+      "Action": "iot:Subscribe",
+      "Resource": "topicfilter/$aws/things/${thing}/shadow/*"
     }
   ]
 })";

@@ -161,6 +161,17 @@ TEST(PolicyGrantTest, DefaultPolicyConfinesAThingToItsOwnTopics) {
   EXPECT_FALSE(g->CanSubscribe("#"));
   EXPECT_TRUE(g->CanReceive("devices/t1/commands"));
   EXPECT_FALSE(g->CanReceive("devices/t2/commands"));
+  // Its own device shadows (classic and named), no one else's.
+  EXPECT_TRUE(g->CanPublish("$aws/things/t1/shadow/update"));
+  EXPECT_TRUE(g->CanPublish("$aws/things/t1/shadow/name/config/get"));
+  EXPECT_TRUE(g->CanSubscribe("$aws/things/t1/shadow/update/delta"));
+  EXPECT_TRUE(g->CanSubscribe("$aws/things/t1/shadow/#"));
+  EXPECT_TRUE(g->CanReceive("$aws/things/t1/shadow/update/accepted"));
+  EXPECT_FALSE(g->CanPublish("$aws/things/t2/shadow/update"));
+  EXPECT_FALSE(g->CanSubscribe("$aws/things/t2/shadow/update/delta"));
+  EXPECT_FALSE(g->CanSubscribe("$aws/things/+/shadow/update/delta"));
+  EXPECT_FALSE(g->CanReceive("$aws/things/t2/shadow/update/accepted"));
+  EXPECT_FALSE(g->CanPublish("$aws/things/t1/jobs/notify"));
 }
 
 TEST(PolicyGrantTest, ExplicitDenyBeatsAllowAndDefaultIsDeny) {

@@ -1,0 +1,127 @@
+#include "devices/shadow_service.h"
+
+#include "base/clock.h"
+
+namespace tributary::devices {
+namespace {
+
+using nlohmann::json;
+
+// How many times an update or delete reads again after another server wrote first.
+constexpr int kAttempts = 5;
+
+int64_t NowSeconds() { return WallMillis() / 1000; }
+
+ShadowOutcome Refused(const ShadowError& error, const json& request) {
+  return {error.code, ShadowRejection(error, request, NowSeconds())};
+}
+
+}  // namespace
+
+ShadowService::ShadowService(ShadowStore* store, ShadowPublish publish, broker::MessageInterceptor* next)
+    : store_(store),
+      publish_(std::move(publish)),
+      next_(next),
+      queue_({.threads = 1, .max_items = 10000, .max_bytes = 64ull << 20, .name = "shadow queue",
+              .unit = "requests", .thread_name = "shadow"},
+             [this](Request& r) { Handle(r); }) {}
+
+ShadowService::~ShadowService() { Stop(); }
+
+void ShadowService::Stop() { queue_.Stop(); }
+
+void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
+  if (auto topic = ParseShadowTopic(msg.topic)) {
+    Request r;
+    r.topic = std::move(*topic);
+    r.payload = std::string(msg.payload);
+    r.over_mqtt = true;
+    Push(std::move(r));
+  }
+  if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
+  if (done) done(broker::PublishVerdict::kAccepted);
+}
+
+void ShadowService::Execute(const std::string& thing, const std::string& shadow, const std::string& operation,
+                            std::string payload, std::function<void(ShadowOutcome)> done) {
+  Request r;
+  r.topic = {thing, shadow, operation};
+  r.payload = std::move(payload);
+  r.done = std::move(done);
+  Push(std::move(r));
+}
+
+void ShadowService::Push(Request r) {
+  const uint64_t bytes = r.payload.size();
+  if (Status refused = queue_.Push(r, bytes); !refused.ok()) {
+    ShadowOutcome busy = Refused({429, "Too many requests: " + refused.message()}, json::object());
+    if (r.over_mqtt) {
+      publish_(ShadowTopicPrefix(r.topic.thing, r.topic.shadow) + r.topic.operation + "/rejected", busy.body.dump());
+    } else if (r.done) {
+      r.done(std::move(busy));
+    }
+  }
+}
+
+void ShadowService::Handle(Request& r) {
+  json request;
+  ShadowOutcome outcome;
+  if (auto error = ParseShadowRequest(r.payload, &request)) {
+    outcome = Refused(*error, json::object());
+  } else if (Status names = ValidateShadowNames(r.topic.thing, r.topic.shadow); !names.ok()) {
+    outcome = Refused({400, names.message()}, request);
+  } else {
+    outcome = Run(r, request);
+  }
+  const std::string prefix = ShadowTopicPrefix(r.topic.thing, r.topic.shadow) + r.topic.operation;
+  if (r.over_mqtt) {
+    // Accepted updates and deletes were published by Run; a get's answer and refusals go
+    // to the requester's topics here.
+    if (outcome.status != 200) {
+      publish_(prefix + "/rejected", outcome.body.dump());
+    } else if (r.topic.operation == "get") {
+      publish_(prefix + "/accepted", outcome.body.dump());
+    }
+  }
+  if (r.done) r.done(std::move(outcome));
+}
+
+ShadowOutcome ShadowService::Run(const Request& r, const json& request) {
+  const std::string& thing = r.topic.thing;
+  const std::string& shadow = r.topic.shadow;
+  const std::string prefix = ShadowTopicPrefix(thing, shadow);
+  const std::string shown = shadow.empty() ? thing : shadow;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto stored = store_->Get(thing, shadow);
+    if (!stored.ok()) return Refused({500, "Internal service failure: " + stored.status().message()}, request);
+    const int64_t now = NowSeconds();
+    if (r.topic.operation != "update" && !stored->exists) {
+      return Refused({404, "No shadow exists with name: '" + shown + "'"}, request);
+    }
+    if (r.topic.operation == "get") return {200, ShadowGetAnswer(*stored, request, now)};
+    if (r.topic.operation == "delete") {
+      Status st = store_->Delete(thing, shadow, stored->version);
+      if (st.code() == ErrorCode::kFailedPrecondition) continue;  // changed meanwhile: read again
+      if (!st.ok()) return Refused({500, "Internal service failure: " + st.message()}, request);
+      json answer = ShadowDeleteAnswer(*stored, request, now);
+      publish_(prefix + "delete/accepted", answer.dump());
+      return {200, answer};
+    }
+    auto applied = ApplyShadowUpdate(*stored, request, now);
+    if (auto* error = std::get_if<ShadowError>(&applied)) return Refused(*error, request);
+    auto& update = std::get<ShadowUpdate>(applied);
+    Status st = store_->Put(thing, shadow, update.current, stored->version, stored->exists);
+    if (st.code() == ErrorCode::kFailedPrecondition && !request.contains("version")) continue;
+    if (st.code() == ErrorCode::kFailedPrecondition) {
+      return Refused({409, "Version conflict: the shadow changed while it was updated"}, request);
+    }
+    if (!st.ok()) return Refused({500, "Internal service failure: " + st.message()}, request);
+    publish_(prefix + "update/accepted", update.accepted.dump());
+    publish_(prefix + "update/documents", update.documents.dump());
+    if (update.delta) publish_(prefix + "update/delta", update.delta->dump());
+    return {200, update.accepted};
+  }
+  return Refused({409, "Version conflict: the shadow kept changing while it was written"}, request);
+}
+
+}  // namespace tributary::devices

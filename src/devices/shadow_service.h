@@ -1,0 +1,72 @@
+// ShadowService: AWS IoT's Device Shadow service on the broker. It sits in the broker's
+// interceptor chain: a PUBLISH to $aws/things/<thing>/shadow/[name/<shadow>/]get|update|
+// delete is a request, carried out in order on the service's worker thread and answered
+// on .../accepted or .../rejected, an accepted update also on .../update/documents and,
+// when it asks for values the device has not reported, .../update/delta (shadow_document.h
+// has the documents' rules). Every message, requests included, then goes on to the next
+// interceptor (the rules engine), so rules see shadow traffic as AWS IoT's do. The HTTP
+// API (/things/<thing>/shadow) calls Execute, which answers through a callback and
+// publishes what an update or delete publishes.
+//
+// Thread-safety: OnPublish and Execute may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/bounded_work_queue.h"
+#include "broker/hooks.h"
+#include "devices/shadow_document.h"
+#include "devices/shadow_store.h"
+
+namespace tributary::devices {
+
+// Publishes an answer (QoS 1) to the broker's subscribers.
+using ShadowPublish = std::function<void(const std::string& topic, std::string payload)>;
+
+// An operation's outcome: 200 with the answer document, or an error code with
+// {"code", "message", ...}.
+struct ShadowOutcome {
+  int status = 200;
+  nlohmann::json body;
+};
+
+class ShadowService : public broker::MessageInterceptor {
+ public:
+  // `store` and `next` must outlive the service; `next` may be null.
+  ShadowService(ShadowStore* store, ShadowPublish publish, broker::MessageInterceptor* next);
+  ~ShadowService() override;
+
+  void OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) override;
+
+  // Carries out `operation` ("get", "update", "delete") on a shadow with `payload` (the
+  // request document) and calls `done` with the outcome, from the worker thread. Updates
+  // and deletes publish as they do over MQTT; get and refusals are the caller's to answer.
+  void Execute(const std::string& thing, const std::string& shadow, const std::string& operation,
+               std::string payload, std::function<void(ShadowOutcome)> done);
+
+  // Lets queued requests finish, then ends the worker.
+  void Stop();
+
+ private:
+  struct Request {
+    ShadowTopic topic;
+    std::string payload;
+    bool over_mqtt = false;
+    std::function<void(ShadowOutcome)> done;
+  };
+  void Handle(Request& r);
+  ShadowOutcome Run(const Request& r, const nlohmann::json& request);
+  void Push(Request r);
+
+  ShadowStore* store_;
+  ShadowPublish publish_;
+  broker::MessageInterceptor* next_;
+  BoundedWorkQueue<Request> queue_;
+};
+
+}  // namespace tributary::devices
