@@ -52,4 +52,34 @@ async function duckRows(dir) {
   return { rows, types: Object.fromEntries(types.getRows()) };
 }
 
-module.exports = { POLLUTANTS, referenceJob, expectedRow, duckRows };
+// referenceJob() as a person would write it in YAML.
+const REFERENCE_JOB_YAML = `# the reference's Glue job
+source: {database: iot, table: raw}
+transforms:
+  - apply_mapping:
+      - [ozone, bigint, ozone, double]
+      - [particulate_matter, bigint, particulate_matter, double]
+      - [carbon_monoxide, bigint, carbon_monoxide, double]
+      - [sulfur_dioxide, bigint, sulfur_dioxide, double]
+      - [nitrogen_dioxide, bigint, nitrogen_dioxide, double]
+      - [longitude, double, longitude, double]
+      - [latitude, double, latitude, double]
+      - [timestamp, string, ts, timestamp]
+      - [seq, bigint, seq, bigint]
+  - filter: "ozone >= 0"
+  - derive:
+      hour: hour(ts)
+      year: year(ts)
+      month: month(ts)
+      day: day(ts)
+  - dedupe: [seq]
+target:
+  path: curated/pollution/
+  format: parquet
+  compression: snappy
+  partition_keys: [year, month, day]
+  database: iot
+  table: pollution
+`;
+
+module.exports = { POLLUTANTS, referenceJob, REFERENCE_JOB_YAML, expectedRow, duckRows };

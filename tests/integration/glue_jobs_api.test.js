@@ -30,7 +30,7 @@ const S3 = require('@aws-sdk/client-s3');
 const { Server, describeRun, pollutionPayload, makeTempDir, sleep } = require('./harness');
 const { rejectsAws } = require('./aws');
 const { waitForLake, lakeRecords } = require('./lake');
-const { referenceJob, expectedRow, duckRows } = require('./etl');
+const { referenceJob, expectedRow, duckRows, REFERENCE_JOB_YAML } = require('./etl');
 
 const RAW = 'iot-data';          // the stream's bucket, crawled into iot.raw
 const SCRIPTS = 'etl-scripts';   // the jobs' documents, uploaded with PutObject
@@ -40,35 +40,6 @@ const BULK_OBJECTS = 8;          // the long run's gzipped objects ...
 const BULK_MIB = 32;             // ... of this many MiB of JSON Lines each
 const BULK_LINE = '{"seq":7,"ozone":42,"timestamp":"2026-01-01T00:00:00Z"}\n';
 
-// referenceJob() as a person would write it in YAML.
-const POLLUTION_YAML = `# the reference's Glue job
-source: {database: iot, table: raw}
-transforms:
-  - apply_mapping:
-      - [ozone, bigint, ozone, double]
-      - [particulate_matter, bigint, particulate_matter, double]
-      - [carbon_monoxide, bigint, carbon_monoxide, double]
-      - [sulfur_dioxide, bigint, sulfur_dioxide, double]
-      - [nitrogen_dioxide, bigint, nitrogen_dioxide, double]
-      - [longitude, double, longitude, double]
-      - [latitude, double, latitude, double]
-      - [timestamp, string, ts, timestamp]
-      - [seq, bigint, seq, bigint]
-  - filter: "ozone >= 0"
-  - derive:
-      hour: hour(ts)
-      year: year(ts)
-      month: month(ts)
-      day: day(ts)
-  - dedupe: [seq]
-target:
-  path: curated/pollution/
-  format: parquet
-  compression: snappy
-  partition_keys: [year, month, day]
-  database: iot
-  table: pollution
-`;
 
 // The long run's job: one worker, so that a stop is seen between its objects.
 const SLOW_YAML = `source: {database: bulk, table: raw}
@@ -180,7 +151,7 @@ describe('Glue ETL jobs (CreateJob, StartJobRun, GetJobRun, ...) through the AWS
   });
 
   test('the reference\'s ETL step with AWS tools: PutObject the YAML, CreateJob, StartJobRun, GetJobRun until SUCCEEDED', async () => {
-    await putScript('jobs/pollution.yaml', POLLUTION_YAML);
+    await putScript('jobs/pollution.yaml', REFERENCE_JOB_YAML);
     const created = await createJob('pollution', `s3://${SCRIPTS}/jobs/pollution.yaml`);
     assert.equal(created.Name, 'pollution');
 
@@ -362,7 +333,7 @@ describe('Glue ETL jobs (CreateJob, StartJobRun, GetJobRun, ...) through the AWS
   });
 
   test('a run whose source table is missing is FAILED with ErrorMessage', async () => {
-    await putScript('jobs/orphan.yaml', POLLUTION_YAML.replace('table: raw}', 'table: missing}'));
+    await putScript('jobs/orphan.yaml', REFERENCE_JOB_YAML.replace('table: raw}', 'table: missing}'));
     await createJob('orphan', `s3://${SCRIPTS}/jobs/orphan.yaml`);
     const id = await startRun('orphan');
     const { run } = await waitRun('orphan', id);
@@ -441,7 +412,7 @@ describe('Glue ETL jobs (CreateJob, StartJobRun, GetJobRun, ...) through the AWS
   });
 
   test('a script the job validator refuses: InvalidInputException naming its file, line and column', async () => {
-    const bad = POLLUTION_YAML.replace('"ozone >= 0"', '"ozone >="');
+    const bad = REFERENCE_JOB_YAML.replace('"ozone >= 0"', '"ozone >="');
     const lines = bad.split('\n');
     const line = lines.findIndex((l) => l.includes('"ozone >="')) + 1;
     const column = lines[line - 1].indexOf('"ozone >="') + 1;

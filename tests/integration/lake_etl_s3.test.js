@@ -13,40 +13,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Server, describeRun, pollutionPayload, makeTempDir, sleep } = require('./harness');
 const { startS3, listKeys, getObject } = require('./s3');
-const { referenceJob, expectedRow, duckRows } = require('./etl');
+const { referenceJob, expectedRow, duckRows, REFERENCE_JOB_YAML } = require('./etl');
 
 const RAW = 'iot-data';
 const CURATED = 'curated';
 
-// referenceJob() as a person would write it in YAML.
-const REFERENCE_JOB_YAML = `# the reference's Glue job
-source: {database: iot, table: raw}
-transforms:
-  - apply_mapping:
-      - [ozone, bigint, ozone, double]
-      - [particulate_matter, bigint, particulate_matter, double]
-      - [carbon_monoxide, bigint, carbon_monoxide, double]
-      - [sulfur_dioxide, bigint, sulfur_dioxide, double]
-      - [nitrogen_dioxide, bigint, nitrogen_dioxide, double]
-      - [longitude, double, longitude, double]
-      - [latitude, double, latitude, double]
-      - [timestamp, string, ts, timestamp]
-      - [seq, bigint, seq, bigint]
-  - filter: "ozone >= 0"
-  - derive:
-      hour: hour(ts)
-      year: year(ts)
-      month: month(ts)
-      day: day(ts)
-  - dedupe: [seq]
-target:
-  path: curated/pollution/
-  format: parquet
-  compression: snappy
-  partition_keys: [year, month, day]
-  database: iot
-  table: pollution
-`;
 
 // Every record (line) of every object in the bucket.
 async function s3Records(s3, bucket, prefix = '') {
