@@ -264,4 +264,18 @@ const char* DefaultPolicyJson() {
 })";
 }
 
+bool IsEarlierDefaultPolicy(const nlohmann::json& document) {
+  // The default policy before device shadows: its own topics under devices/ only.
+  static const nlohmann::json kBeforeShadows = nlohmann::json::parse(R"({
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "ConnectWithOwnName", "Effect": "Allow", "Action": "iot:Connect", "Resource": "client/${thing}"},
+    {"Sid": "OwnTopics", "Effect": "Allow", "Action": ["iot:Publish", "iot:Receive"],
+     "Resource": "topic/devices/${thing}/*"},
+    {"Sid": "OwnFilters", "Effect": "Allow", "Action": "iot:Subscribe", "Resource": "topicfilter/devices/${thing}/*"}
+  ]
+})");
+  return document == kBeforeShadows;
+}
+
 }  // namespace tributary::devices

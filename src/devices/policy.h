@@ -78,6 +78,9 @@ Status ValidatePolicyName(std::string_view name);
 // thing connects only with its own name as client id, and publishes, subscribes and
 // receives only under devices/<thing>/.
 const char* DefaultPolicyJson();
+// Whether `document` is an earlier release's default policy, unchanged (so that it may be
+// replaced by today's, which adds the thing's device shadow topics).
+bool IsEarlierDefaultPolicy(const nlohmann::json& document);
 
 // Which resource type an action is checked against.
 ResourceType ResourceTypeFor(PolicyAction action);

@@ -126,10 +126,16 @@ broker::Authorizer* DeviceRegistry::authorizer() { return authorizer_.get(); }
 Status DeviceRegistry::Migrate() { return db_->Migrate("devices", 1, kSchemaV1); }
 
 Status DeviceRegistry::EnsureDefaultPolicy() {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT 1 FROM thing_policies WHERE name=?",
+  TRY_ASSIGN(auto rows, db_->Query("SELECT document FROM thing_policies WHERE name=?",
                                    {Value(std::string(kDefaultPolicyName))}));
-  if (!rows.empty()) return Status::Ok();
   TRY_ASSIGN(PolicyDocument doc, ParsePolicy(DefaultPolicyJson()));
+  if (!rows.empty()) {
+    // An earlier release's default, never edited, becomes today's (with the thing's shadows).
+    if (!IsEarlierDefaultPolicy(nlohmann::json::parse(rows[0].Text(0), nullptr, false))) return Status::Ok();
+    return db_->Exec("UPDATE thing_policies SET document=? WHERE name=?",
+                     {Value(doc.source.dump()), Value(std::string(kDefaultPolicyName))})
+        .status();
+  }
   return db_->Exec("INSERT INTO thing_policies(name, document, created_at) VALUES(?, ?, ?)",
                    {Value(std::string(kDefaultPolicyName)), Value(doc.source.dump()),
                     Value(WallMillis())})

@@ -167,6 +167,35 @@ TEST_F(ThingRegistryTest, MirrorSurvivesReopen) {
   EXPECT_EQ(lookup->policies.size(), 1u);
 }
 
+// A data directory made before device shadows keeps an unchanged default policy that
+// grants only devices/<thing>/*: opening it gives today's, with the thing's shadows; an
+// edited one is left as the administrator wrote it.
+TEST_F(ThingRegistryTest, AnEarlierUnchangedDefaultPolicyGainsTheShadowTopics) {
+  const std::string earlier = R"({"Version": "2012-10-17", "Statement": [
+    {"Sid": "ConnectWithOwnName", "Effect": "Allow", "Action": "iot:Connect", "Resource": "client/${thing}"},
+    {"Sid": "OwnTopics", "Effect": "Allow", "Action": ["iot:Publish", "iot:Receive"], "Resource": "topic/devices/${thing}/*"},
+    {"Sid": "OwnFilters", "Effect": "Allow", "Action": "iot:Subscribe", "Resource": "topicfilter/devices/${thing}/*"}]})";
+  auto set_default = [this](const std::string& text) {
+    ASSERT_TRUE(db_->Exec("UPDATE thing_policies SET document=? WHERE name='default'",
+                          {metadata::Value(nlohmann::json::parse(text).dump())})
+                    .ok());
+  };
+  set_default(earlier);
+  OpenRegistry();
+  auto upgraded = registry_->GetPolicy("default");
+  ASSERT_TRUE(upgraded.ok());
+  EXPECT_EQ(upgraded->document, nlohmann::json::parse(DefaultPolicyJson()));
+  EXPECT_NE(upgraded->document.dump().find("$aws/things/${thing}/shadow/*"), std::string::npos);
+
+  const std::string edited = R"({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "iot:Connect", "Resource": "client/${thing}"}]})";
+  set_default(edited);
+  OpenRegistry();
+  auto kept = registry_->GetPolicy("default");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->document, nlohmann::json::parse(edited));
+}
+
 TEST_F(ThingRegistryTest, PolicyLifecycle) {
   const std::string doc = R"({"Version": "2012-10-17", "Statement": [
       {"Effect": "Allow", "Action": "iot:Publish", "Resource": "topic/shared/*"}]})";
