@@ -13,9 +13,10 @@ namespace tributary::app {
 class Server;
 
 void AddSystemRoutes(net::Router* router, Server* server);  // /healthz, /metrics, /v1/broker, /v1/server, /v1/servers
-void AddThingRoutes(net::Router* router, Server* server);
-// Device shadows in AWS IoT's data plane shape (api_shadows.cc).
-void AddShadowRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
+void AddThingRoutes(net::Router* router, Server* server);   // /v1/things, /v1/policies
+// AWS IoT's data plane (api_iot_data.cc): device shadows (/things/{thing}/shadow) and
+// HTTPS publish (/topics/{topic}).
+void AddIotDataRoutes(net::Router* router, Server* server);
 void AddRuleRoutes(net::Router* router, Server* server);    // /v1/rules
 void AddStreamRoutes(net::Router* router, Server* server);  // /v1/streams (and Direct PUT)
 // POST / in AWS's JSON protocol (aws_api.h), by X-Amz-Target: Firehose's own API

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "app/api.h"
+#include "app/client_publish.h"
 #include "app/live_topics.h"
 #include "app/server.h"
 #include "base/base64.h"
@@ -135,36 +136,21 @@ void AddLiveRoutes(net::Router* router, Server* server) {
   router->AddAsync("POST", "/v1/live/publish", [server](net::HttpRequest& req, net::HttpRespond respond) {
     auto parsed = ParsePublish(req, server->config().max_payload_bytes);
     if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
-    auto p = std::make_shared<ConsolePublish>(std::move(parsed).value());
-    broker::InboundMessage msg{};
-    msg.client_id = "console";
-    msg.topic = p->topic;
-    msg.payload = p->payload;
-    msg.qos = p->qos == 1 ? mqtt::QoS::kAtLeastOnce : mqtt::QoS::kAtMostOnce;
-    msg.retain = p->retain;
-    msg.received_at_ms = WallMillis();
-    // After the rules' verdict, as a device's PUBACK: delivered to subscribers only if accepted.
-    auto finish = [server, p, respond](broker::PublishVerdict verdict) {
-      if (verdict != broker::PublishVerdict::kAccepted) {
-        return respond(ErrorResponse(
-            verdict == broker::PublishVerdict::kQuotaExceeded
-                ? ResourceExhausted("a delivery stream behind a rule on '" + p->topic +
-                                    "' is backed up; the message was not taken (a device would get PUBACK 0x97)")
-                : Unavailable("a rule on '" + p->topic +
-                              "' could not take the message (a device would get PUBACK 0x80); see the server log")));
-      }
-      server->broker().Publish(p->topic, p->payload, p->qos == 1 ? mqtt::QoS::kAtLeastOnce : mqtt::QoS::kAtMostOnce,
-                               p->retain);
-      respond(JsonResponse({{"topic", p->topic}, {"qos", p->qos}, {"verdict", VerdictName(verdict)}}));
-    };
-    // As a device's message: to the other servers (with --broker-nats-url), the watches,
-    // then the rules.
-    if (p->qos == 0) {
-      server->interceptor().OnPublish(msg, {});
-      finish(broker::PublishVerdict::kAccepted);
-    } else {
-      server->interceptor().OnPublish(msg, std::move(finish));
-    }
+    ConsolePublish p = std::move(parsed).value();
+    const std::string topic = p.topic;
+    const int qos = p.qos;
+    PublishAsClient(server, {"console", std::move(p.topic), std::move(p.payload), p.qos, p.retain},
+                    [topic, qos, respond](broker::PublishVerdict verdict) {
+                      if (verdict == broker::PublishVerdict::kAccepted) {
+                        return respond(JsonResponse({{"topic", topic}, {"qos", qos}, {"verdict", VerdictName(verdict)}}));
+                      }
+                      respond(ErrorResponse(
+                          verdict == broker::PublishVerdict::kQuotaExceeded
+                              ? ResourceExhausted("a delivery stream behind a rule on '" + topic +
+                                                  "' is backed up; the message was not taken (a device would get PUBACK 0x97)")
+                              : Unavailable("a rule on '" + topic +
+                                            "' could not take the message (a device would get PUBACK 0x80); see the server log")));
+                    });
   });
   router->Add("DELETE", "/v1/live/watches/{id}", [server](net::HttpRequest& req) {
     Status st = server->live().Unwatch(req.params["id"]);

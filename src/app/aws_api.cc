@@ -11,7 +11,8 @@ namespace tributary::app {
 namespace {
 
 constexpr AwsService kServices[] = {kFirehoseService, kGlueService,         kSageMakerService,      kIotRulesService,
-                                    kIotDataService,  kIotDataListService, kSageMakerRuntimeService};
+                                    kIotDataService,  kIotDataListService, kIotDataPublishService,
+                                    kSageMakerRuntimeService};
 constexpr std::string_view kS3Scope = "/s3/aws4_request";
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {

@@ -49,9 +49,11 @@ struct AwsService {
 inline constexpr AwsService kFirehoseService{AwsProtocol::kJson, "Firehose_20150804.", "firehose"};
 inline constexpr AwsService kGlueService{AwsProtocol::kJson, "AWSGlue.", "glue"};
 inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "iot"};
-// AWS IoT's data plane: device shadows (api_shadows.cc), under two paths.
+// AWS IoT's data plane (api_iot_data.cc): device shadows, under two paths, ...
 inline constexpr AwsService kIotDataService{AwsProtocol::kRestJson, "/things", "iotdata"};
 inline constexpr AwsService kIotDataListService{AwsProtocol::kRestJson, "/api/things/shadow", "iotdata"};
+// ... and its HTTPS publish (POST /topics/{topic}).
+inline constexpr AwsService kIotDataPublishService{AwsProtocol::kRestJson, "/topics", "iotdata"};
 // SageMaker Runtime's InvokeEndpoint (POST /endpoints/{name}/invocations): only its
 // authentication is here; the route is api_serving.cc's, in SageMaker's shape already.
 inline constexpr AwsService kSageMakerRuntimeService{AwsProtocol::kRestJson, "/endpoints", "sagemaker"};

@@ -232,7 +232,7 @@ Status Server::Init() {
   auto router = std::make_shared<net::Router>();
   AddSystemRoutes(router.get(), this);
   AddThingRoutes(router.get(), this);
-  AddShadowRoutes(router.get(), this);
+  AddIotDataRoutes(router.get(), this);
   AddRuleRoutes(router.get(), this);
   AddStreamRoutes(router.get(), this);
   AddAwsJsonRoutes(router.get(), this, /*with_glue=*/!ingest);

@@ -30,6 +30,11 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
     res.body = r.body;
     return res;
   });
+  router.Add("POST", "/topics/{topic+}", [](HttpRequest& r) {
+    HttpResponse res;
+    res.body = "topic=" + r.params["topic"];
+    return res;
+  });
   HttpServerOptions opts;
   opts.bind_address = "127.0.0.1";
   opts.port = 0;
@@ -48,6 +53,20 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 201);
   EXPECT_EQ(r->body, "{\"k\":1}");
+
+  // A greedy parameter takes the rest of the path, however it was encoded.
+  r = HttpCall(base, "POST", "/topics/devices/t1/pm");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "topic=devices/t1/pm");
+  r = HttpCall(base, "POST", "/topics/devices%2Ft1%2Fpm");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "topic=devices/t1/pm");
+  r = HttpCall(base, "POST", "/topics/one");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "topic=one");
+  r = HttpCall(base, "POST", "/topics");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
 
   r = HttpCall(base, "GET", "/nope");
   ASSERT_TRUE(r.ok());

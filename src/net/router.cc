@@ -54,12 +54,19 @@ void Router::Dispatch(HttpRequest& request, HttpRespond respond) const {
   std::vector<std::string> parts = Split(request.path);
   bool path_known = false;
   for (const auto& route : routes_) {
-    if (route.segments.size() != parts.size()) continue;
+    // A last "{name+}" takes the rest of the path, one segment or more.
+    const bool greedy = !route.segments.empty() && route.segments.back().size() > 3 &&
+                        route.segments.back().ends_with("+}");
+    if (greedy ? parts.size() < route.segments.size() : route.segments.size() != parts.size()) continue;
     std::map<std::string, std::string> params;
     bool match = true;
-    for (size_t i = 0; i < parts.size() && match; ++i) {
+    for (size_t i = 0; i < route.segments.size() && match; ++i) {
       const std::string& seg = route.segments[i];
-      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+      if (greedy && i + 1 == route.segments.size()) {
+        std::string rest = parts[i];
+        for (size_t j = i + 1; j < parts.size(); ++j) rest += "/" + parts[j];
+        params[seg.substr(1, seg.size() - 3)] = std::move(rest);
+      } else if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
         params[seg.substr(1, seg.size() - 2)] = UrlDecode(parts[i], false);
       } else {
         match = seg == parts[i];

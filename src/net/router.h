@@ -1,5 +1,6 @@
 // Maps (method, path pattern) to handlers. Patterns are literal segments and
-// `{name}` parameters: "/things/{name}/certificates". Build the table at start-up;
+// `{name}` parameters: "/things/{name}/certificates"; a last `{name+}` takes the rest of
+// the path, slashes included ("/topics/{topic+}": "devices/t1/pm"). Build the table at start-up;
 // Route() is then read-only and safe from any thread.
 #pragma once
 

@@ -543,6 +543,53 @@ describe('Device Shadow service', { timeout: 110000 }, () => {
                      [{ version: 1, thing }, { version: 2, thing }]);
   });
 
+  // AWS IoT's HTTPS publish (the data plane's Publish) is a device's PUBLISH: subscribers
+  // get it, retained ones later, the rules and device shadows see it.
+  test('HTTPS publish: subscribers, retained messages, a shadow update, refusals', async () => {
+    const admin = await connect(adminOptions(server), { what: 'admin subscriber' });
+    clients.push(admin);
+    await subscribe(admin, 'https/#', { qos: 1 });
+    const out = await data.send(new D.PublishCommand({ topic: 'https/t1/pm', qos: 1, payload: enc({ pm: 7 }) }));
+    assert.equal(out.$metadata.httpStatusCode, 200);
+    const [m] = await waitMessages(admin, 1, { what: 'the HTTPS publish', filter: (x) => x.topic === 'https/t1/pm' });
+    assert.deepEqual(JSON.parse(m.payload), { pm: 7 });
+    await data.send(new D.PublishCommand({ topic: 'https/kept', qos: 0, retain: true, payload: enc('last') }));
+    const late = await connect(adminOptions(server), { what: 'late subscriber' });
+    clients.push(late);
+    await subscribe(late, 'https/kept', { qos: 1 });
+    const [kept] = await waitMessages(late, 1, { what: 'the retained message' });
+    assert.equal(kept.payload.toString(), 'last');
+
+    // To a device shadow: the service answers as to a device.
+    const thing = thingName('published');
+    await data.send(new D.PublishCommand({ topic: `$aws/things/${thing}/shadow/update`, qos: 1,
+                                           payload: enc({ state: { desired: { on: true } } }) }));
+    const deadline = Date.now() + 5000;
+    let doc;
+    while (!doc) {
+      doc = await get(thing).catch((e) => { if (Date.now() > deadline) throw e; return undefined; });
+      if (!doc) await sleep(50);
+    }
+    assert.deepEqual(doc.state.desired, { on: true });
+
+    // Refused: the server's own '$' topics, wildcards, a QoS past 1 (nothing delivered).
+    const before = admin.received.length;
+    await rejectsAws(data.send(new D.PublishCommand({ topic: '$SYS/x', payload: enc('x') })), 'UnauthorizedException', 403,
+                     /server's/, '$SYS');
+    await rejectsAws(data.send(new D.PublishCommand({ topic: 'https/+/x', payload: enc('x') })), 'InvalidRequestException',
+                     400, /not one a message may be published to/, 'a wildcard');
+    const qos2 = await fetch(`${server.endpoint}/topics/https%2Fq?qos=2`, {
+      method: 'POST', body: 'x', headers: { Authorization: `Bearer ${server.token}` }, signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(qos2.status, 400, await qos2.text());
+    const anonymous = await fetch(`${server.endpoint}/topics/https%2Fanon`, {
+      method: 'POST', body: 'x', signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(anonymous.status, 403);
+    await sleep(200);
+    assert.equal(admin.received.length, before, 'a refused publish was delivered');
+  });
+
   test('authorization: no credentials, a wrong token, secret or key, another thing\'s device are refused', async () => {
     const thing = thingName('guarded');
     const hidden = { code: 'hidden-4711' };
