@@ -158,11 +158,12 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
 
 }  // namespace
 
-HttpResponse ServeS3(S3Api* api, const HttpRequest& request) {
+HttpResponse ServeS3(S3Api* api, HttpRequest& req) {
   Server* server = api->server();
-  // A presigned URL's signature parameters are not the call's: PUT ?X-Amz-... is PutObject.
-  HttpRequest req = request;
+  // Parameters that do not name the call: a presigned URL's signature (PUT ?X-Amz-... is
+  // PutObject) and the operation's name that the SDKs add (the method and path say it).
   std::erase_if(req.query, [](const auto& param) { return param.first.rfind("X-Amz-", 0) == 0; });
+  req.query.erase("x-id");
   HttpResponse r = [&]() -> HttpResponse {
     // Path-style: /<bucket>[/<key>].
     std::string_view path = req.path;

@@ -196,10 +196,8 @@ HttpResponse AbortUpload(S3UploadStore* uploads, const HttpRequest& req, const s
 
 }  // namespace
 
-HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const HttpRequest& request,
+HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const HttpRequest& req,
                           const std::string& bucket, const std::string& key) {
-  HttpRequest req = request;
-  req.query.erase("x-id");  // the SDKs name the operation so; the method and path say it
   const std::string& m = req.method;
   if (key.empty()) {
     if (m == "PUT" && req.query.empty()) return CreateBucket(server, bucket);

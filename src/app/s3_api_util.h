@@ -40,8 +40,8 @@ class S3Api;
 class S3UploadStore;
 // S3's API over the lake, for requests signed for service s3 (api_s3.cc, reads, and the
 // writes below); not routed by path, since path-style S3 addresses are /<bucket>/<key>.
-// Runs on S3Api's workers.
-net::HttpResponse ServeS3(S3Api* api, const net::HttpRequest& request);
+// Runs on S3Api's workers; drops the query parameters that do not name the call.
+net::HttpResponse ServeS3(S3Api* api, net::HttpRequest& request);
 // The S3 API's writes (api_s3_writes.cc): PUT, POST and DELETE on `bucket` (and `key`,
 // "" for the bucket itself).
 net::HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const net::HttpRequest& request,
