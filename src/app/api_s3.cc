@@ -5,10 +5,14 @@
 //   GET  /                                    ListBuckets (the buckets the server knows)
 //   GET  /{bucket}?list-type=2&...            ListObjectsV2 (prefix, delimiter, max-keys,
 //                                             continuation-token, start-after, encoding-type)
+//   GET  /{bucket}[?prefix&delimiter&marker&max-keys]   ListObjects (the first version)
+//   GET  /{bucket}?location                   GetBucketLocation
 //   HEAD /{bucket}                            HeadBucket
 //   GET  /{bucket}/{key} [Range: bytes=a-b]   GetObject (206 with Content-Range)
 //   HEAD /{bucket}/{key}                      HeadObject
 // Writes: api_s3_writes.cc.
+#include <algorithm>
+
 #include "app/api.h"
 #include "app/aws_api.h"
 #include "app/lake_reads.h"
@@ -34,7 +38,9 @@ HttpResponse ListBuckets(Server* server) {
   return S3Xml(xml + "</Buckets></ListAllMyBucketsResult>");
 }
 
-HttpResponse ListObjectsV2(Server* server, const HttpRequest& req, const std::string& bucket) {
+// ListObjectsV2 (`v2`: continuation-token, start-after, KeyCount), or ListObjects, its
+// first version, which older tools still use (marker, NextMarker).
+HttpResponse ListObjects(Server* server, const HttpRequest& req, const std::string& bucket, bool v2) {
   const std::string prefix = QueryParam(req, "prefix"), delimiter = QueryParam(req, "delimiter");
   const std::string encoding = QueryParam(req, "encoding-type");
   if (!encoding.empty() && encoding != "url") {
@@ -46,7 +52,8 @@ HttpResponse ListObjectsV2(Server* server, const HttpRequest& req, const std::st
     if (!max.ok()) return S3Error(400, "InvalidArgument", "max-keys: '" + QueryParam(req, "max-keys") + "' is not a whole number");
     max_keys = std::min<size_t>(static_cast<size_t>(*max), kMaxListKeys);
   }
-  const std::string token = QueryParam(req, "continuation-token"), start_after = QueryParam(req, "start-after");
+  const std::string token = v2 ? QueryParam(req, "continuation-token") : "";
+  const std::string start_after = QueryParam(req, v2 ? "start-after" : "marker");
   std::string after = start_after;
   if (!token.empty()) {
     auto decoded = Base64Decode(token);
@@ -66,11 +73,18 @@ HttpResponse ListObjectsV2(Server* server, const HttpRequest& req, const std::st
   if (!delimiter.empty()) xml += XmlElement("Delimiter", text(delimiter));
   xml += XmlElement("MaxKeys", std::to_string(max_keys));
   if (!encoding.empty()) xml += XmlElement("EncodingType", encoding);
-  xml += XmlElement("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
-  xml += XmlElement("IsTruncated", page.truncated ? "true" : "false");
-  if (!token.empty()) xml += XmlElement("ContinuationToken", token);
-  if (page.truncated) xml += XmlElement("NextContinuationToken", Base64Encode(page.last));
-  if (!start_after.empty()) xml += XmlElement("StartAfter", text(start_after));
+  if (v2) {
+    xml += XmlElement("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
+    xml += XmlElement("IsTruncated", page.truncated ? "true" : "false");
+    if (!token.empty()) xml += XmlElement("ContinuationToken", token);
+    if (page.truncated) xml += XmlElement("NextContinuationToken", Base64Encode(page.last));
+    if (!start_after.empty()) xml += XmlElement("StartAfter", text(start_after));
+  } else {
+    xml += XmlElement("Marker", text(start_after));
+    xml += XmlElement("IsTruncated", page.truncated ? "true" : "false");
+    // Where the next page starts (S3 sends it with a delimiter; clients use the last key otherwise).
+    if (page.truncated) xml += XmlElement("NextMarker", text(page.last));
+  }
   for (const objstore::ObjectInfo& o : page.objects) {
     xml += "<Contents>" + XmlElement("Key", text(o.key)) + XmlElement("LastModified", FormatIso8601Millis(o.modified_ms)) +
            XmlElement("ETag", QuotedEtag(o.etag)) + XmlElement("Size", std::to_string(o.size)) +
@@ -181,12 +195,22 @@ HttpResponse ServeS3(S3Api* api, HttpRequest& req) {
       auto store = BucketToRead(server, bucket);
       return store.ok() ? HttpResponse{} : S3Error(store.status(), false);
     }
-    if (QueryParam(req, "list-type") != "2") {
-      return S3Error(501, "NotImplemented",
-                     "only ListObjectsV2 (list-type=2) lists a bucket here; GetBucketLocation, "
-                     "ListObjects (v1) and the bucket's other sub-resources are not served");
+    if (req.query.count("location")) {  // GetBucketLocation: the default region, as S3 answers it
+      auto store = BucketToRead(server, bucket);
+      if (!store.ok()) return S3Error(store.status(), false);
+      return S3Xml("<LocationConstraint" + std::string(kS3Namespace) + "/>");
     }
-    return ListObjectsV2(server, req, bucket);
+    const std::string list_type = QueryParam(req, "list-type");
+    if (list_type == "2") return ListObjects(server, req, bucket, true);
+    static const char* const kListParams[] = {"prefix", "delimiter", "max-keys", "marker", "encoding-type"};
+    for (const auto& [name, value] : req.query) {
+      if (std::find(std::begin(kListParams), std::end(kListParams), name) == std::end(kListParams)) {
+        return S3Error(501, "NotImplemented",
+                       "'?" + name + "' on a bucket is not served: ListObjectsV2 (list-type=2), ListObjects and "
+                       "GetBucketLocation are; versioning, policies, ACLs and the other sub-resources are not");
+      }
+    }
+    return ListObjects(server, req, bucket, false);
   }();
   if (req.method == "HEAD" && !r.head_length) r.body.clear();  // a HEAD answer has no body
   return r;

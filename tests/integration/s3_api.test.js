@@ -4,7 +4,8 @@
 // uncompressed and partitioned by device, a device's name with a space in it, an object
 // past 4 MiB; one gzipped) and a directory put in the lake by hand: ListBuckets names them
 // all; ListObjectsV2 lists what is on disk (folders with a delimiter, pages of MaxKeys with
-// ContinuationToken, StartAfter, keys percent-encoded with EncodingType url); GetObject
+// ContinuationToken, StartAfter, keys percent-encoded with EncodingType url), and so does
+// ListObjects, the first version (Marker, NextMarker); GetBucketLocation; GetObject
 // returns the bytes on disk, whole or a Range (206, Content-Range; 416 past the end);
 // HeadObject and HeadBucket; and the errors the SDK names: no such key or bucket (reading
 // creates no bucket), the calls still not served (DeleteBucket, PutBucketPolicy:
@@ -217,6 +218,48 @@ describe('S3 API over the lake through the AWS SDK', { timeout: 90000 }, () => {
     // StartAfter and pages together.
     const tail = await allPages({ Bucket: PLAIN, MaxKeys: 3, StartAfter: keys[1] });
     assert.deepEqual(tail.flatMap(keysOf), keys.slice(2));
+  });
+
+  // ListObjects, the first version, which older tools (s3fs, rclone's default for other
+  // providers, s3cmd) use; and GetBucketLocation, which they ask first.
+  test('ListObjects (v1): Marker and MaxKeys page every key once, NextMarker with a delimiter; GetBucketLocation', async () => {
+    const keys = disk(PLAIN).map((f) => f.key);
+    const v1 = (input) => send(new S3.ListObjectsCommand(input));
+    const all = await v1({ Bucket: PLAIN });
+    assert.deepEqual((all.Contents || []).map((c) => c.Key), keys);
+    assert.equal(all.IsTruncated, false);
+    const sizes = Object.fromEntries(disk(PLAIN).map((f) => [f.key, f.data.length]));
+    for (const c of all.Contents) assert.equal(c.Size, sizes[c.Key], c.Key);
+    // Pages: the next starts after the last key of the one before (Marker).
+    const seen = [];
+    let marker;
+    for (let i = 0; i < 100; ++i) {
+      const page = await v1({ Bucket: PLAIN, MaxKeys: 2, Marker: marker });
+      const got = (page.Contents || []).map((c) => c.Key);
+      assert.ok(got.length >= 1 && got.length <= 2, JSON.stringify(got));
+      assert.equal(page.Marker ?? '', marker ?? '');
+      seen.push(...got);
+      if (!page.IsTruncated) break;
+      marker = page.NextMarker || got.at(-1);
+    }
+    assert.deepEqual(seen, keys);
+    // With a delimiter, folders page too, and NextMarker says where.
+    const first = await v1({ Bucket: PLAIN, Prefix: 'raw/', Delimiter: '/', MaxKeys: 1 });
+    assert.deepEqual((first.CommonPrefixes || []).map((p) => p.Prefix), ['raw/bulk/']);
+    assert.equal(first.IsTruncated, true);
+    assert.equal(first.NextMarker, 'raw/bulk/');
+    const second = await v1({ Bucket: PLAIN, Prefix: 'raw/', Delimiter: '/', MaxKeys: 1, Marker: first.NextMarker });
+    assert.deepEqual((second.CommonPrefixes || []).map((p) => p.Prefix), [SPACED]);
+    await rejectsAws(v1({ Bucket: MISSING }), 'NoSuchBucket', 404);
+
+    const location = await send(new S3.GetBucketLocationCommand({ Bucket: PLAIN }));
+    assert.equal(location.$metadata.httpStatusCode, 200);
+    assert.ok(!location.LocationConstraint, `the default region: ${location.LocationConstraint}`);
+    await rejectsAws(send(new S3.GetBucketLocationCommand({ Bucket: MISSING })), 'NoSuchBucket', 404);
+    assert.equal(fs.existsSync(bucketDir(MISSING)), false);
+    // Other sub-resources of a bucket are refused, naming what is served.
+    await rejectsAws(send(new S3.GetBucketVersioningCommand({ Bucket: PLAIN })), 'NotImplemented', 501,
+                     /versioning.*not served|not served.*versioning|'\?versioning'/);
   });
 
   test('EncodingType url: keys and prefixes percent-encoded (the SDK hands them over as sent), decoding to the keys', async () => {
