@@ -31,15 +31,30 @@ ShadowService::~ShadowService() { Stop(); }
 void ShadowService::Stop() { queue_.Stop(); }
 
 void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
-  if (auto topic = ParseShadowTopic(msg.topic)) {
-    Request r;
-    r.topic = std::move(*topic);
-    r.payload = std::string(msg.payload);
-    r.over_mqtt = true;
-    Push(std::move(r));
+  auto topic = ParseShadowTopic(msg.topic);
+  if (!topic) {
+    if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
+    if (done) done(broker::PublishVerdict::kAccepted);
+    return;
   }
-  if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
-  if (done) done(broker::PublishVerdict::kAccepted);
+  auto r = std::make_shared<Request>();
+  r->topic = std::move(*topic);
+  r->payload = std::string(msg.payload);
+  r->over_mqtt = true;
+  if (!done || next_ == nullptr) {  // QoS 0, or nothing after: taken as it is
+    Push(std::move(*r));
+    if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
+    if (done) done(broker::PublishVerdict::kAccepted);
+    return;
+  }
+  // QoS 1 and 2: carried out only once the rules took the message too. One they refuse is
+  // not acknowledged and the device sends it again, so carrying it out now would apply
+  // an update twice.
+  auto boxed = std::make_shared<broker::PublishDone>(std::move(done));
+  next_->OnPublish(msg, [this, r, boxed](broker::PublishVerdict verdict) {
+    if (verdict == broker::PublishVerdict::kAccepted) Push(std::move(*r));
+    (*boxed)(verdict);
+  });
 }
 
 void ShadowService::Execute(const std::string& thing, const std::string& shadow, const std::string& operation,

@@ -3,8 +3,10 @@
 // delete is a request, carried out in order on the service's worker thread and answered
 // on .../accepted or .../rejected, an accepted update also on .../update/documents and,
 // when it asks for values the device has not reported, .../update/delta (shadow_document.h
-// has the documents' rules). Every message, requests included, then goes on to the next
-// interceptor (the rules engine), so rules see shadow traffic as AWS IoT's do. The HTTP
+// has the documents' rules). Every message, requests included, goes on to the next
+// interceptor (the rules engine), so rules see shadow traffic as AWS IoT's do; a QoS 1 or 2
+// request is carried out once the rules have taken it (one they refuse is not
+// acknowledged, and the device's retry is the one carried out). The HTTP
 // API (/things/<thing>/shadow) calls Execute, which answers through a callback and
 // publishes what an update or delete publishes.
 //

@@ -664,8 +664,19 @@ TEST_F(ShadowServiceTest, NextVerdictIsPassedOnUnchanged) {
   EXPECT_EQ(Verdicts(),
             (std::vector<broker::PublishVerdict>{broker::PublishVerdict::kQuotaExceeded,
                                                  broker::PublishVerdict::kQuotaExceeded}));
-  // The shadow request was carried out all the same.
+  // A QoS 1 request the rules refused is not carried out: not acknowledged, the device
+  // sends it again, and that one is.
+  EXPECT_EQ(Stored("lamp", "").version, 0);
+  EXPECT_TRUE(PublishedTopics().empty());
+  next_.verdict = broker::PublishVerdict::kAccepted;
+  Send("$aws/things/lamp/shadow/update", R"({"state":{"reported":{"a":1}}})");
+  Drain();
   EXPECT_EQ(Stored("lamp", "").version, 1);
+  // At QoS 0 nothing is sent again: carried out whatever the rules say.
+  next_.verdict = broker::PublishVerdict::kRefused;
+  Send("$aws/things/lamp/shadow/update", R"({"state":{"reported":{"a":2}}})", mqtt::QoS::kAtMostOnce);
+  Drain();
+  EXPECT_EQ(Stored("lamp", "").version, 2);
 }
 
 TEST_F(ShadowServiceTest, WithoutNextDoneIsAcceptedOnce) {
