@@ -198,13 +198,9 @@ HttpResponse GetPartitions(Server* server, const json& body) {
   auto partitions = server->catalog().ListPartitions(*database, *name);
   if (!partitions.ok()) return GlueError(partitions.status());
   // The token is the position after the page (partitions are in value order).
-  size_t start = 0;
-  if (!paging->after.empty()) {
-    if (paging->after.find_first_not_of("0123456789") != std::string::npos || paging->after.size() > 9) {
-      return GlueError(InvalidArgument("NextToken '" + paging->after + "' is not one this server gave"));
-    }
-    start = std::stoul(paging->after);
-  }
+  auto position = PositionToken(paging->after);
+  if (!position.ok()) return GlueError(position.status());
+  const size_t start = *position;
   json list = json::array();
   size_t i = start;
   for (; i < partitions->size() && list.size() < paging->max; ++i) list.push_back(PartitionJson(*table, (*partitions)[i]));

@@ -213,13 +213,9 @@ HttpResponse GetJobRuns(Server* server, const json& body) {
   if (auto job = server->jobs().Get(*name); !job.ok()) return JobError(job.status());
   auto paging = GluePagingOf(body, 100, 200);
   if (!paging.ok()) return GlueError(paging.status());
-  size_t start = 0;
-  if (!paging->after.empty()) {
-    if (paging->after.size() > 6 || paging->after.find_first_not_of("0123456789") != std::string::npos) {
-      return GlueError(InvalidArgument("NextToken '" + paging->after + "' is not one this server gave"));
-    }
-    start = std::stoul(paging->after);
-  }
+  auto position = PositionToken(paging->after);
+  if (!position.ok()) return GlueError(position.status());
+  const size_t start = *position;
   auto runs = server->jobs().ListRuns(*name, static_cast<int>(start + paging->max + 1));
   if (!runs.ok()) return JobError(runs.status());
   json list = json::array();

@@ -16,6 +16,7 @@
 #include "app/api.h"
 #include "app/aws_api.h"
 #include "app/client_publish.h"
+#include "app/name_paging.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "devices/shadow_service.h"
@@ -80,20 +81,11 @@ HttpResponse ListNamed(Server* server, HttpRequest& req) {
   auto names = server->shadow_store().ListNamed(thing);
   if (!names.ok()) return AwsError(kIotDataService, 500, "InternalFailureException", names.status().message());
   const std::string after = req.query.count("nextToken") ? req.query["nextToken"] : "";
+  NamePage<std::string> page = PageByName(*names, after, page_size, [](const std::string& n) { return n; });
   json results = json::array();
-  std::string last;
-  bool more = false;
-  for (const std::string& n : *names) {
-    if (!after.empty() && n <= after) continue;
-    if (results.size() == page_size) {
-      more = true;
-      break;
-    }
-    results.push_back(n);
-    last = n;
-  }
+  for (const std::string* n : page.items) results.push_back(*n);
   json out = {{"results", results}, {"timestamp", WallMillis() / 1000}};
-  if (more) out["nextToken"] = last;
+  if (page.more) out["nextToken"] = page.last;
   return AwsResponse(kIotDataService, out);
 }
 

@@ -33,11 +33,6 @@ bool IsMd5Hex(const std::string& etag) {
   return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-std::string Unquoted(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
-
 // The object x-amz-copy-source names ("bucket/key" or "/bucket/key", URL-encoded), looked
 // up, with the x-amz-copy-source-if-* conditions checked; or S3's error.
 std::optional<HttpResponse> FindCopySource(Server* server, const HttpRequest& req, CopySource* out) {
@@ -64,13 +59,13 @@ std::optional<HttpResponse> FindCopySource(Server* server, const HttpRequest& re
   auto info = out->store->Head(out->key);
   if (!info.ok()) return S3Error(info.status(), true);
   out->info = std::move(*info);
-  const std::string etag = Unquoted(out->info.etag);
+  const std::string etag = UnquotedEtag(out->info.etag);
   const std::string& if_match = req.Header("x-amz-copy-source-if-match");
-  if (!if_match.empty() && Unquoted(if_match) != etag) {
+  if (!if_match.empty() && UnquotedEtag(if_match) != etag) {
     return S3Error(412, "PreconditionFailed", "the source's ETag is \"" + etag + "\", not " + if_match);
   }
   const std::string& if_none_match = req.Header("x-amz-copy-source-if-none-match");
-  if (!if_none_match.empty() && Unquoted(if_none_match) == etag) {
+  if (!if_none_match.empty() && UnquotedEtag(if_none_match) == etag) {
     return S3Error(412, "PreconditionFailed", "the source's ETag is " + if_none_match);
   }
   return std::nullopt;
@@ -111,7 +106,7 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
     options.metadata = source.info.metadata;
   }
   // The same bytes have the same MD5: a source's MD5 ETag carries over (S3's does too).
-  if (IsMd5Hex(Unquoted(source.info.etag))) options.etag = Unquoted(source.info.etag);
+  if (IsMd5Hex(UnquotedEtag(source.info.etag))) options.etag = UnquotedEtag(source.info.etag);
   auto writer = (*target)->NewWriter(key, options);
   if (!writer.ok()) return S3Error(writer.status(), false);
   for (uint64_t at = 0; at < source.info.size; at += S3Api::kPieceBytes) {

@@ -89,11 +89,12 @@ HttpResponse ListPage(const json& body, const std::vector<T>& items, const char*
     max = static_cast<size_t>(it->get<int64_t>());
   }
   if (auto it = body.find("NextToken"); it != body.end()) {
-    const std::string token = it->is_string() ? it->get<std::string>() : "";
-    if (token.empty() || token.size() > 9 || token.find_first_not_of("0123456789") != std::string::npos) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
       return SageMakerError(InvalidArgument("NextToken is not one this server gave"));
     }
-    start = std::stoul(token);
+    auto position = PositionToken(it->get<std::string>());
+    if (!position.ok()) return SageMakerError(position.status());
+    start = *position;
   }
   json list = json::array();
   size_t i = start;

@@ -181,4 +181,12 @@ Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* ke
   return it->get<std::string>();
 }
 
+Result<size_t> PositionToken(const std::string& token) {
+  if (token.empty()) return size_t{0};
+  if (token.size() > 9 || token.find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidArgument("NextToken '" + token + "' is not one this server gave");
+  }
+  return static_cast<size_t>(std::stoul(token));
+}
+
 }  // namespace tributary::app

@@ -99,6 +99,10 @@ std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net:
 // Unix milliseconds as the epoch seconds AWS's JSON protocols send times in.
 inline double EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
+// A NextToken this server gave as a position in a list ("" is the start); InvalidArgument
+// "NextToken '<token>' is not one this server gave" for any other.
+Result<size_t> PositionToken(const std::string& token);
+
 // A JSON request's non-empty string member `key`, or InvalidArgument "<key> is required
 // (a string)".
 Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* key);

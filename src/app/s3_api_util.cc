@@ -50,6 +50,11 @@ std::string QuotedEtag(const std::string& etag) {
   return "\"" + etag + "\"";
 }
 
+std::string UnquotedEtag(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
 std::string QueryParam(const net::HttpRequest& request, const std::string& name) {
   auto it = request.query.find(name);
   return it == request.query.end() ? std::string() : it->second;

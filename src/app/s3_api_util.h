@@ -27,8 +27,9 @@ net::HttpResponse S3Xml(std::string body);
 std::string XmlElement(std::string_view name, std::string_view text);
 // "Thu, 03 Dec 2026 12:18:13 GMT"
 std::string HttpDate(int64_t unix_ms);
-// The ETag in the quotes S3 puts around it.
+// The ETag in the quotes S3 puts around it, and without them.
 std::string QuotedEtag(const std::string& etag);
+std::string UnquotedEtag(std::string etag);
 // A query parameter, or "".
 std::string QueryParam(const net::HttpRequest& request, const std::string& name);
 // What an upload keeps of the request: Content-Type and -Encoding, x-amz-meta-* metadata

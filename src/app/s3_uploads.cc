@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/s3_api_util.h"
 #include "base/files.h"
 #include "base/hex.h"
 #include "base/ids.h"
@@ -17,11 +18,6 @@ namespace fs = std::filesystem;
 constexpr int kMaxParts = 10000;
 constexpr uint64_t kMinPartBytes = 5ull << 20;
 constexpr size_t kCopyChunk = 1 << 20;
-
-std::string Unquoted(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
 
 }  // namespace
 
@@ -99,7 +95,7 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
                              std::to_string(p.number) + " after " + std::to_string(parts[i - 1].number) + ")");
     }
     auto s = stored.find(p.number);
-    if (s == stored.end() || s->second != Unquoted(p.etag)) {
+    if (s == stored.end() || s->second != UnquotedEtag(p.etag)) {
       return InvalidArgument("part " + std::to_string(p.number) + " was not uploaded with ETag " + p.etag);
     }
     md5s += s->second;
