@@ -8,13 +8,15 @@
 //   UpdateEndpointWeightsAndCapacities, DeleteEndpoint.
 // The /v1 API already speaks SageMaker's field names; what this adds is the protocol:
 // requests by X-Amz-Target, ARNs, times as epoch seconds, SageMaker's container shape
-// and its error types. Control server only (endpoints run there).
+// and its error types. Training jobs are api_sagemaker_training.cc's (sagemaker_api.h has
+// what both share). Control server only (endpoints and training run there).
 #include <algorithm>
 #include <ctime>
 #include <set>
 
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/sagemaker_api.h"
 #include "app/server.h"
 #include "serving/artifact_fetch.h"
 #include "serving/endpoint_manager.h"
@@ -31,13 +33,12 @@ using net::HttpResponse;
 // SageMaker's Image would be: here a program speaking the worker protocol).
 constexpr char kCommandVariable[] = "TRIBUTARY_COMMAND";
 
+}  // namespace
+
 HttpResponse SageMakerError(int status, std::string_view type, const std::string& message) {
   return AwsError(kSageMakerService, status, type, message);
 }
 
-// A Status as SageMaker's error: a missing or bad resource is ValidationException (as
-// SageMaker answers "Could not find endpoint"), one in use ResourceInUse, a full queue
-// ResourceLimitExceeded, anything else InternalFailure.
 HttpResponse SageMakerError(const Status& st) {
   switch (st.code()) {
     case ErrorCode::kNotFound:
@@ -55,14 +56,12 @@ HttpResponse SageMakerError(const Status& st) {
   }
 }
 
-HttpResponse Ok(const json& body) { return AwsResponse(kSageMakerService, body); }
+HttpResponse SageMakerOk(const json& body) { return AwsResponse(kSageMakerService, body); }
 
-std::string Arn(const char* kind, const std::string& name) {
+std::string SageMakerArn(std::string_view kind, const std::string& name) {
   return "arn:aws:sagemaker:local:000000000000:" + std::string(kind) + "/" + name;
 }
 
-// "2026-12-03T15:20:01.123Z" (the /v1 API's times) -> epoch seconds, as JSON 1.1 sends
-// times; a value of another form is left as it is.
 void ToEpochSeconds(json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return;
@@ -77,52 +76,11 @@ void ToEpochSeconds(json& j, const char* key) {
   *it = static_cast<double>(timegm(&tm)) + millis / 1000.0;
 }
 
-// One page of `items` (already filtered and sorted) from the position NextToken gives,
-// at most MaxResults (1..100, default 10) of them, under `key`.
-template <typename T, typename ToJson>
-HttpResponse ListPage(const json& body, const std::vector<T>& items, const char* key, ToJson to_json) {
-  size_t max = 10, start = 0;
-  if (auto it = body.find("MaxResults"); it != body.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100) {
-      return SageMakerError(InvalidArgument("MaxResults: expected an integer 1..100"));
-    }
-    max = static_cast<size_t>(it->get<int64_t>());
-  }
-  if (auto it = body.find("NextToken"); it != body.end()) {
-    if (!it->is_string() || it->get<std::string>().empty()) {
-      return SageMakerError(InvalidArgument("NextToken is not one this server gave"));
-    }
-    auto position = PositionToken(it->get<std::string>());
-    if (!position.ok()) return SageMakerError(position.status());
-    start = *position;
-  }
-  json list = json::array();
-  size_t i = start;
-  for (; i < items.size() && list.size() < max; ++i) list.push_back(to_json(items[i]));
-  json out = {{key, list}};
-  if (i < items.size()) out["NextToken"] = std::to_string(i);
-  return Ok(out);
-}
+namespace {
 
-// NameContains, then SortBy (Name or CreationTime, the default) and SortOrder
-// (Descending, the default, or Ascending), as SageMaker's List calls take them.
-template <typename T, typename Name, typename Created>
-Result<std::vector<T>> FilterAndSort(const json& body, std::vector<T> items, Name name, Created created) {
-  if (auto it = body.find("NameContains"); it != body.end() && it->is_string()) {
-    const std::string part = it->get<std::string>();
-    std::erase_if(items, [&](const T& item) { return name(item).find(part) == std::string::npos; });
-  }
-  const std::string by = body.value("SortBy", "CreationTime"), order = body.value("SortOrder", "Descending");
-  if (by != "Name" && by != "CreationTime") return InvalidArgument("SortBy '" + by + "' is neither Name nor CreationTime");
-  if (order != "Ascending" && order != "Descending") {
-    return InvalidArgument("SortOrder '" + order + "' is neither Ascending nor Descending");
-  }
-  std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) {
-    return by == "Name" ? name(a) < name(b) : created(a) < created(b);
-  });
-  if (order == "Descending") std::reverse(items.begin(), items.end());
-  return items;
-}
+HttpResponse Ok(const json& body) { return SageMakerOk(body); }
+
+std::string Arn(const char* kind, const std::string& name) { return SageMakerArn(kind, name); }
 
 // SageMaker's container: ModelDataUrl (a lake URI or a directory), Mode, and the
 // program of a Command model in Environment.TRIBUTARY_COMMAND; Image names the
@@ -185,10 +143,10 @@ HttpResponse DescribeModel(Server* server, const json& body) {
 HttpResponse ListModels(Server* server, const json& body) {
   auto models = server->serving_store().ListModels();
   if (!models.ok()) return SageMakerError(models.status());
-  auto sorted = FilterAndSort(body, std::move(*models), [](const serving::Model& m) { return m.name; },
+  auto sorted = SageMakerFilterAndSort(body, std::move(*models), [](const serving::Model& m) { return m.name; },
                               [](const serving::Model& m) { return m.created_ms; });
   if (!sorted.ok()) return SageMakerError(sorted.status());
-  return ListPage(body, *sorted, "Models", [](const serving::Model& m) {
+  return SageMakerListPage(body, *sorted, "Models", [](const serving::Model& m) {
     return json{{"ModelName", m.name}, {"ModelArn", Arn("model", m.name)}, {"CreationTime", EpochSeconds(m.created_ms)}};
   });
 }
@@ -225,10 +183,10 @@ HttpResponse DescribeEndpointConfig(Server* server, const json& body) {
 HttpResponse ListEndpointConfigs(Server* server, const json& body) {
   auto configs = server->serving_store().ListConfigs();
   if (!configs.ok()) return SageMakerError(configs.status());
-  auto sorted = FilterAndSort(body, std::move(*configs), [](const serving::EndpointConfig& c) { return c.name; },
+  auto sorted = SageMakerFilterAndSort(body, std::move(*configs), [](const serving::EndpointConfig& c) { return c.name; },
                               [](const serving::EndpointConfig& c) { return c.created_ms; });
   if (!sorted.ok()) return SageMakerError(sorted.status());
-  return ListPage(body, *sorted, "EndpointConfigs", [](const serving::EndpointConfig& c) {
+  return SageMakerListPage(body, *sorted, "EndpointConfigs", [](const serving::EndpointConfig& c) {
     return json{{"EndpointConfigName", c.name},
                 {"EndpointConfigArn", Arn("endpoint-config", c.name)},
                 {"CreationTime", EpochSeconds(c.created_ms)}};
@@ -285,10 +243,10 @@ HttpResponse ListEndpoints(Server* server, const json& body) {
     if (!kStatuses.count(status)) return SageMakerError(InvalidArgument("StatusEquals '" + status + "' is not an endpoint status"));
     std::erase_if(endpoints, [&](const json& e) { return e.value("EndpointStatus", "") != status; });
   }
-  auto sorted = FilterAndSort(body, std::move(endpoints), [](const json& e) { return e.value("EndpointName", ""); },
+  auto sorted = SageMakerFilterAndSort(body, std::move(endpoints), [](const json& e) { return e.value("EndpointName", ""); },
                               [](const json& e) { return e.value("CreationTime", 0.0); });
   if (!sorted.ok()) return SageMakerError(sorted.status());
-  return ListPage(body, *sorted, "Endpoints", [](const json& e) { return e; });
+  return SageMakerListPage(body, *sorted, "Endpoints", [](const json& e) { return e; });
 }
 
 HttpResponse UpdateEndpoint(Server* server, const json& body) {
@@ -368,8 +326,10 @@ void HandleSageMaker(Server* server, HttpRequest& req, net::HttpRespond respond)
   std::string served;
   for (const auto& [name, handler] : kOperations) {
     if (op == name) return respond(handler(server, *body));
-    served += (served.empty() ? "" : ", ") + std::string(name);
+    served += std::string(name) + ", ";
   }
+  if (auto answer = HandleSageMakerTrainingOperation(server, op, *body)) return respond(std::move(*answer));
+  served += kSageMakerTrainingOperations;
   respond(SageMakerError(400, "UnknownOperationException",
                          "SageMaker operation '" + std::string(op) + "' is not served here (" + served + ")"));
 }

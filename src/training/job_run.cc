@@ -169,6 +169,10 @@ Status TrainingJobs::Train(Job& job, const std::string& dir, bool* saved_when_st
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
   std::string reason = !last_error.empty() ? last_error : !last_line.empty() ? last_line : "no output";
+  // The job's scratch files by their place in the job's layout ("input/config/
+  // hyperparameters.json: ..."): the server's directories are not the client's business,
+  // and the scratch copy is gone once the job ends.
+  for (size_t at; (at = reason.find(dir + "/")) != std::string::npos;) reason.erase(at, dir.size() + 1);
   return Internal(reason + " (the trainer " + how + ")");
 }
 

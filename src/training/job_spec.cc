@@ -58,7 +58,8 @@ Result<lake::LakePath> ParseLocation(const json& j, const std::string& key, cons
 Status ParseAlgorithm(const json& request, TrainingJobSpec& spec) {
   const std::string where = "AlgorithmSpecification.";
   TRY_ASSIGN(const json* algo, RequiredObject(request, "AlgorithmSpecification", ""));
-  TRY(OnlyKnownKeys(*algo, where, {"TrainingImage", "TrainingInputMode", "AlgorithmName", "MetricDefinitions"}));
+  TRY(OnlyKnownKeys(*algo, where, {"TrainingImage", "TrainingInputMode", "AlgorithmName", "MetricDefinitions",
+                                   "EnableSageMakerMetricsTimeSeries"}));
   if (Member(*algo, "AlgorithmName") != nullptr) {
     return Bad(where + "AlgorithmName", "algorithm resources are not supported; give TrainingImage \"deepar\"");
   }
@@ -100,7 +101,11 @@ Status ParseChannels(const json& request, TrainingJobSpec& spec) {
     const json& c = (*channels)[i];
     const std::string where = "InputDataConfig[" + std::to_string(i) + "].";
     if (!c.is_object()) return Bad("InputDataConfig[" + std::to_string(i) + "]", "must be an object");
-    TRY(OnlyKnownKeys(c, where, {"ChannelName", "DataSource", "ContentType", "CompressionType", "InputMode"}));
+    TRY(OnlyKnownKeys(c, where, {"ChannelName", "DataSource", "ContentType", "CompressionType", "InputMode",
+                                 "RecordWrapperType", "ShuffleConfig"}));
+    if (const json* wrap = Member(c, "RecordWrapperType"); wrap != nullptr && *wrap != "None") {
+      return Bad(where + "RecordWrapperType", "must be \"None\" (DeepAR reads JSON Lines), got " + wrap->dump());
+    }
     TRY_ASSIGN(std::string name, RequiredString(c, "ChannelName", where));
     if (name != "train" && name != "test") {
       return Bad(where + "ChannelName", "'" + name + "' is not a DeepAR channel (train, test)");
@@ -149,7 +154,15 @@ Result<TrainingJobSpec> ParseTrainingJob(const json& request) {
   if (!request.is_object()) return InvalidArgument("training job: expected a JSON object (CreateTrainingJob's request)");
   TRY(OnlyKnownKeys(request, "",
                     {"TrainingJobName", "AlgorithmSpecification", "HyperParameters", "InputDataConfig",
-                     "OutputDataConfig", "StoppingCondition", "RoleArn", "ResourceConfig", "Tags"}));
+                     "OutputDataConfig", "StoppingCondition", "RoleArn", "ResourceConfig", "Tags",
+                     // What SageMaker's SDKs send about AWS's machinery, meaningless here.
+                     "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
+                     "EnableManagedSpotTraining", "VpcConfig", "DebugHookConfig", "DebugRuleConfigurations",
+                     "ProfilerConfig", "ProfilerRuleConfigurations", "TensorBoardOutputConfig",
+                     "ExperimentConfig", "CheckpointConfig", "RetryStrategy", "Environment"}));
+  if (const json* env = Member(request, "Environment"); env != nullptr && !(env->is_object() && env->empty())) {
+    return Bad("Environment", "DeepAR takes no environment variables; give its settings as HyperParameters");
+  }
   TrainingJobSpec spec;
   TRY_ASSIGN(spec.name, RequiredString(request, "TrainingJobName", ""));
   TRY(ValidateTrainingJobName(spec.name));

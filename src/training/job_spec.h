@@ -14,8 +14,10 @@
 //    "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
 //
 // Lake locations are lake::LakePath's ("s3://bucket/prefix/" or "bucket/prefix/").
-// "RoleArn", "ResourceConfig" and "Tags" are accepted and ignored, so that a SageMaker
-// request reads unchanged; any other unknown field is an error.
+// "RoleArn", "ResourceConfig", "Tags" and the settings of AWS's machinery the SDKs send
+// (network isolation, spot training, debugger, profiler, checkpoints, retries, an empty
+// "Environment") are accepted and ignored, so that a SageMaker request reads unchanged;
+// any other unknown field is an error.
 #pragma once
 
 #include <cstdint>

@@ -44,6 +44,16 @@ TEST(JobSpecTest, AcceptsImageUrisAndSageMakerOnlyFields) {
   j["RoleArn"] = "arn:aws:iam::1:role/x";
   j["ResourceConfig"] = {{"InstanceCount", 1}};
   j["OutputDataConfig"] = {{"S3OutputPath", "s3://other-bucket/trained"}};
+  // What the SDKs send about AWS's machinery.
+  j["EnableNetworkIsolation"] = false;
+  j["EnableManagedSpotTraining"] = false;
+  j["EnableInterContainerTrafficEncryption"] = false;
+  j["DebugHookConfig"] = {{"S3OutputPath", "s3://x/debug"}};
+  j["ProfilerConfig"] = {{"DisableProfiler", true}};
+  j["Environment"] = json::object();
+  j["AlgorithmSpecification"]["EnableSageMakerMetricsTimeSeries"] = true;
+  j["InputDataConfig"][0]["RecordWrapperType"] = "None";
+  j["InputDataConfig"][0]["ContentType"] = "json";
   auto spec = ParseTrainingJob(j);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->ModelArtifacts().ToUri(), "s3://other-bucket/trained/job-1/output/model/");
@@ -77,6 +87,9 @@ TEST(JobSpecTest, ErrorsNameTheField) {
       {[](json& j) { j["StoppingCondition"]["MaxRuntimeInSeconds"] = 0; }, "StoppingCondition.MaxRuntimeInSeconds"},
       {[](json& j) { j["StoppingCondition"]["MaxRuntimeInSeconds"] = "60"; }, "StoppingCondition.MaxRuntimeInSeconds"},
       {[](json& j) { j["Colour"] = "red"; }, "Colour: unknown field"},
+      {[](json& j) { j["Environment"] = {{"MODE", "fast"}}; }, "Environment: DeepAR takes no environment variables"},
+      {[](json& j) { j["InputDataConfig"][0]["RecordWrapperType"] = "RecordIO"; },
+       "InputDataConfig[0].RecordWrapperType: must be \"None\""},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     json j = Valid();

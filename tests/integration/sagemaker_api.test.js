@@ -339,7 +339,8 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
                      'CreateEndpointConfig without variants');
     await rejectsAws(send(new SM.CreateEndpointCommand({ EndpointName: 'forecaster', EndpointConfigName: 'forecaster-ab' })),
                      'ValidationException', 400, /already exists/, 'CreateEndpoint of a taken name');
-    await rejectsAws(send(new SM.ListTrainingJobsCommand({})), 'UnknownOperationException', 400, /ListTrainingJobs/,
+    await rejectsAws(send(new SM.DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'tuning' })),
+                     'UnknownOperationException', 400, /DescribeHyperParameterTuningJob.*CreateTrainingJob/,
                      'an operation not served');
 
     const wrongSecret = track(new SM.SageMakerClient(config({ accessKeyId: 'admin', secretAccessKey: `${server.token}x` })));
