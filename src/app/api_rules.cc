@@ -113,6 +113,7 @@ HttpResponse TestRule(Server* server, HttpRequest& req) {
   m.client_id = client_id;
   m.source_ip = source_ip_text;
   m.properties = &*properties;
+  m.external = server->rule_state();
   m.received_at_ms = timestamp == body.end() ? WallMillis() : timestamp->get<int64_t>();
   return JsonResponse(rules::TryRule(**rule, m));
 }

@@ -14,6 +14,7 @@
 #include "app/s3_api_util.h"
 #include "app/console.h"
 #include "app/lake_object_sink.h"
+#include "app/rule_shadow_reads.h"
 #include "app/live_topics.h"
 #include "app/server_directory.h"
 #include "app/server_role.h"
@@ -174,6 +175,8 @@ Status Server::Init() {
   // Device shadows' requests ($aws/things/<thing>/shadow/...) are answered before the
   // rules see them; watchers of live topics see each message before either.
   TRY_ASSIGN(shadow_store_, devices::ShadowStore::Open(db_.get()));
+  rule_shadow_reads_ = std::make_unique<RuleShadowReads>(shadow_store_.get());
+  rules_engine_->set_external_state(rule_shadow_reads_.get());
   shadows_ = std::make_unique<devices::ShadowService>(
       shadow_store_.get(),
       [this](const std::string& topic, std::string payload) {
@@ -333,6 +336,8 @@ Status Server::WriteServerInfo() const {
                          {"started_at", FormatIso8601Millis(started_at_ms_)}};
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
 }
+
+const expr::ExternalState* Server::rule_state() const { return rule_shadow_reads_.get(); }
 
 Status Server::StartDirectory() {
   ServerDirectory::Options o;

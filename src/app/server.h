@@ -34,11 +34,13 @@ namespace tributary::lake { class Catalog; class CrawlerManager; class JobManage
 namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
 namespace tributary::training { class TrainingJobs; }
 namespace tributary::monitor { class MonitorServices; class Monitors; }
+namespace tributary::expr { class ExternalState; }
 
 namespace tributary::app {
 
 class LiveTopics;
 class LakeObjectSink;
+class RuleShadowReads;
 class ServerDirectory;
 class S3Api;
 
@@ -74,6 +76,8 @@ class Server {
   LiveTopics& live() { return *live_; }
   devices::ShadowService& shadows() { return *shadows_; }
   devices::ShadowStore& shadow_store() { return *shadow_store_; }
+  // What rules' get_thing_shadow() reads (the shadow store), for rule trials too.
+  const expr::ExternalState* rule_state() const;
   // The NATS bridge between servers (--broker-nats-url), or null.
   const broker::NatsBridge* bridge() const { return bridge_.get(); }
   // The start of the broker's interceptor chain: the NATS bridge if any, then live topics,
@@ -122,6 +126,7 @@ class Server {
   std::unique_ptr<rules::HttpPostQueue> rule_http_;  // http actions' requests
   std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<devices::ShadowStore> shadow_store_;
+  std::unique_ptr<RuleShadowReads> rule_shadow_reads_;  // the rules' get_thing_shadow()
   std::unique_ptr<devices::ShadowService> shadows_;  // in front of the rules engine
   std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
   std::unique_ptr<broker::NatsBridge> bridge_;  // in front of live_, with broker_nats_url

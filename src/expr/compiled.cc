@@ -381,7 +381,7 @@ class Compiler {
     for (size_t i = 0; i < call.kids.size(); ++i) {
       const Ast& arg = *call.kids[i];
       if (arg.kind != AstKind::kLiteral) continue;
-      if (Status s = f.check(i, arg.literal); !s.ok()) {
+      if (Status s = f.check(i, call.kids.size(), arg.literal); !s.ok()) {
         return Error(arg.pos, call.name + "(): " + s.message());
       }
     }

@@ -2,6 +2,11 @@
 // Value::DebugString, so the type is checked too: "Int 3" differs from "Decimal 3").
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "expr/compiled.h"
 #include "expr/functions.h"
 #include "expr/value.h"
@@ -306,6 +311,81 @@ TEST(EvalTest, VariablesNeedASetClause) {
   ASSERT_FALSE(at.ok());
   EXPECT_EQ(at.status().message(),
             "column 9: '@' must be followed by a variable name (letters, digits, '_')");
+}
+
+// Shadows by (thing, shadow name), counting reads.
+class FakeShadows : public ExternalState {
+ public:
+  std::map<std::pair<std::string, std::string>, std::string> docs;
+  mutable std::vector<std::string> reads;
+  std::optional<std::string> ThingShadow(std::string_view thing, std::string_view shadow) const override {
+    reads.push_back(std::string(thing) + "/" + std::string(shadow));
+    auto it = docs.find({std::string(thing), std::string(shadow)});
+    if (it == docs.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+TEST(EvalTest, GetThingShadowReadsTheExternalState) {
+  FakeShadows shadows;
+  shadows.docs[{"pump-1", ""}] =
+      R"({"state":{"desired":{"limit":50},"reported":{"limit":40}},"metadata":{},"version":3,"timestamp":1})";
+  shadows.docs[{"pump-1", "config"}] = R"({"state":{"reported":{"mode":"eco"}},"version":1})";
+  shadows.docs[{"dev-7", ""}] = R"({"state":{"desired":{"on":true}},"version":9})";
+  auto eval = [&](const char* text, const ExternalState* external) {
+    auto e = Expression::Compile(text);
+    EXPECT_TRUE(e.ok()) << text << ": " << e.status().ToString();
+    if (!e.ok()) return std::string();
+    Message m("devices/dev-7/pollution", kPayload);
+    m.external = external;
+    return e->Evaluate(m).DebugString();
+  };
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', 'arn:aws:iam::1:role/r').state.desired.limit", &shadows), "Int 50");
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', 'arn:aws:iam::1:role/r').version", &shadows), "Int 3");
+  EXPECT_EQ(eval("get_thing_shadow(topic(2), 'r').state.desired.on", &shadows), "Boolean true");
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', 'config', 'r').state.reported.mode", &shadows), "String \"eco\"");
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', 'config', 'r').state.desired", &shadows), "undefined");
+  EXPECT_EQ(eval("temp > get_thing_shadow('pump-1', 'r').state.desired.limit", &shadows), "Boolean false");
+  // No shadow, no state to read, or arguments that cannot name one: Undefined.
+  EXPECT_EQ(eval("get_thing_shadow('pump-2', 'r')", &shadows), "undefined");
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', 'r')", nullptr), "undefined");
+  shadows.reads.clear();
+  EXPECT_EQ(eval("get_thing_shadow(count, 'r')", &shadows), "undefined");
+  EXPECT_EQ(eval("get_thing_shadow(name, 'r', temp)", &shadows), "undefined");
+  EXPECT_EQ(eval("get_thing_shadow(concat(name, ' x'), 'r')", &shadows), "undefined");
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', topic(), 'r')", &shadows), "undefined");
+  EXPECT_TRUE(shadows.reads.empty()) << shadows.reads.front();  // none of those was looked up
+  // Read on every evaluation, never folded: a change shows in the next message.
+  shadows.docs[{"pump-1", ""}] = R"({"state":{"desired":{"limit":70}},"version":4})";
+  EXPECT_EQ(eval("get_thing_shadow('pump-1', 'r').state.desired.limit", &shadows), "Int 70");
+  EXPECT_EQ(shadows.reads, std::vector<std::string>{"pump-1/"});
+  // One message reads a shadow once, however many expressions (SELECT, WHERE, other
+  // rules) name it, and they all see the same version.
+  shadows.reads.clear();
+  {
+    Message m("devices/dev-7/pollution", kPayload);
+    m.external = &shadows;
+    auto limit = Expression::Compile("get_thing_shadow('pump-1', 'r').state.desired.limit");
+    auto over = Expression::Compile("temp > get_thing_shadow('pump-1', 'r').state.desired.limit");
+    ASSERT_TRUE(limit.ok() && over.ok());
+    EXPECT_EQ(limit->Evaluate(m).DebugString(), "Int 70");
+    shadows.docs[{"pump-1", ""}] = R"({"state":{"desired":{"limit":10}},"version":5})";
+    EXPECT_EQ(over->Evaluate(m).DebugString(), "Boolean false");  // still 70 for this message
+    EXPECT_EQ(shadows.reads, std::vector<std::string>{"pump-1/"});
+  }
+  // Literals that can never name a thing are refused when the rule is made.
+  auto bad = Expression::Compile("get_thing_shadow('not a thing!', 'r')");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("get_thing_shadow(): \"not a thing!\" is not a thing name"), std::string::npos)
+      << bad.status().message();
+  EXPECT_FALSE(Expression::Compile("get_thing_shadow('pump-1', 5)").ok());
+  auto bad_shadow = Expression::Compile("get_thing_shadow('pump-1', 'bad name!', 'r')");
+  ASSERT_FALSE(bad_shadow.ok());
+  EXPECT_NE(bad_shadow.status().message().find("\"bad name!\" is not a shadow name"), std::string::npos)
+      << bad_shadow.status().message();
+  EXPECT_TRUE(Expression::Compile("get_thing_shadow('pump-1', 'any role, as AWS takes it')").ok());
+  EXPECT_FALSE(Expression::Compile("get_thing_shadow('pump-1')").ok());
+  EXPECT_FALSE(Expression::Compile("get_thing_shadow('a', 'b', 'c', 'd')").ok());
 }
 
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {

@@ -51,6 +51,46 @@ Value TraceId(Args, size_t, const Message& m) {
 Value SourceIp(Args, size_t, const Message& m) {
   return m.source_ip.empty() ? Value() : Value::String(std::string(m.source_ip));
 }
+// get_thing_shadow(thing, roleArn) and get_thing_shadow(thing, shadow, roleArn): the
+// thing's classic or named shadow as GetThingShadow answers it (state, metadata,
+// version, timestamp), Undefined when there is none. The role is AWS's way to grant the
+// read; here the rule's own server reads its store, so any string does.
+bool IsShadowNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' || c == '_' ||
+         c == '-';
+}
+bool IsThingName(const std::string& s) {
+  return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), IsShadowNameChar);
+}
+Value GetThingShadow(Args a, size_t n, const Message& m) {
+  if (m.external == nullptr) return Value();
+  for (size_t i = 0; i < n; ++i) {
+    if (!a[i].is_string()) return Value();
+  }
+  const std::string& thing = a[0].as_string();
+  const std::string shadow = n == 3 ? a[1].as_string() : std::string();
+  if (!IsThingName(thing) || (n == 3 && (shadow.size() > 64 || !IsThingName(shadow)))) return Value();
+  const std::string key = thing + "/" + shadow;
+  const std::optional<std::string>* doc = nullptr;
+  for (const auto& [read, answer] : m.external_reads) {
+    if (read == key) doc = &answer;
+  }
+  if (doc == nullptr) doc = &m.external_reads.emplace_back(key, m.external->ThingShadow(thing, shadow)).second;
+  if (!*doc) return Value();
+  Result<Value> v = ValueFromJson(**doc);
+  return v.ok() ? std::move(*v) : Value();
+}
+Status CheckGetThingShadowLiteral(size_t index, size_t count, const Value& literal) {
+  if (index == 0 && (!literal.is_string() || !IsThingName(literal.as_string()))) {
+    return InvalidArgument(literal.ToJson() + " is not a thing name (1..128 of letters, digits, ':', '_' and '-')");
+  }
+  if (index == 1 && count == 3 &&
+      (!literal.is_string() || literal.as_string().size() > 64 || !IsThingName(literal.as_string()))) {
+    return InvalidArgument(literal.ToJson() + " is not a shadow name (1..64 of letters, digits, ':', '_' and '-')");
+  }
+  if (!literal.is_string()) return InvalidArgument(literal.ToJson() + " is not a string (a role ARN)");
+  return Status::Ok();
+}
 // get_mqtt_property('content_type' | 'format_indicator' | 'response_topic' |
 // 'correlation_data'): Undefined when the message does not carry it.
 Value GetMqttProperty(Args a, size_t, const Message& m) {
@@ -401,13 +441,13 @@ Value TimeToEpoch(Args a, size_t, const Message&) {
 }
 
 // time_to_epoch's literal pattern must use only letters it reads.
-Status CheckTimeToEpochLiteral(size_t index, const Value& literal) {
+Status CheckTimeToEpochLiteral(size_t index, size_t, const Value& literal) {
   if (index != 1 || !literal.is_string()) return Status::Ok();
   return CheckParsePattern(literal.as_string());
 }
 
 // parse_time's literal pattern must use only letters it writes, its literal zone exist.
-Status CheckParseTimeLiteral(size_t index, const Value& literal) {
+Status CheckParseTimeLiteral(size_t index, size_t, const Value& literal) {
   if (!literal.is_string()) return Status::Ok();
   if (index == 0) return FormatTime(literal.as_string(), 0, *TimeZone::Utc()).status();
   if (index == 2) return TimeZone::Find(literal.as_string()).status();
@@ -495,6 +535,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"floor", 1, 1, Purity::kPure, &RoundTo<Floor>},
     {"get", 2, 2, Purity::kPure, &Get},
     {"get_mqtt_property", 1, 1, Purity::kMessage, &GetMqttProperty},
+    {"get_thing_shadow", 2, 3, Purity::kVolatile, &GetThingShadow, &CheckGetThingShadowLiteral},
     {"get_user_properties", 1, 1, Purity::kMessage, &GetUserProperties},
     {"hour", 1, 1, Purity::kPure, &DatePartFn<DatePart::kHour>},
     {"indexof", 2, 2, Purity::kPure, &StringTest<2>},

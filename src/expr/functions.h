@@ -13,6 +13,8 @@
 //             chr(code point)
 //   regexps:  regexp_matches regexp_replace regexp_substr (RE2; regexp_functions.h)
 //   hashes:   md5 sha1 sha224 sha256 sha384 sha512 (hex; hash_functions.h)
+//   state:    get_thing_shadow(thing[, shadow], roleArn): a device shadow, read through the
+//             Message's ExternalState (Undefined without one, or without the shadow)
 //   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
 //             time_to_epoch(text, pattern) (time_parse.h)
 //   dates:    year month day hour minute second dayofweek (Monday = 1): parts of a time in
@@ -32,10 +34,10 @@
 namespace tributary::expr {
 
 using FunctionImpl = Value (*)(const Value* args, size_t count, const Message& m);
-// Whether a literal argument (0-based `index`) can ever work: an error saying why not
+// Whether a literal argument (0-based `index` of the call's `count`) can ever work: an error saying why not
 // (a pattern that does not compile, a zone that does not exist), checked when the
 // expression is compiled. The same value computed at run time gives Undefined instead.
-using LiteralCheck = Status (*)(size_t index, const Value& literal);
+using LiteralCheck = Status (*)(size_t index, size_t count, const Value& literal);
 
 enum class Purity : uint8_t {
   kPure,      // depends only on its arguments: folded at compile time when they are constant

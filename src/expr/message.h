@@ -1,7 +1,8 @@
 // Message: what one expression evaluation sees — the MQTT message (topic, payload,
 // MQTT 5 properties) and who sent it when and from where. The functions topic(),
 // clientid(), timestamp(), principal(), traceid(), sourceip(), get_mqtt_property() and
-// get_user_properties() read it; field references read its payload.
+// get_user_properties() read it; field references read its payload; get_thing_shadow()
+// reads the ExternalState it points to.
 //
 // The payload is parsed as JSON lazily, the first time a field is referenced, and at
 // most once per Message however many expressions (rules) are evaluated against it.
@@ -12,7 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace simdjson::dom {
 class parser;
@@ -24,6 +29,18 @@ struct Properties;
 namespace tributary::expr {
 
 class VariableFrame;
+
+// State outside the message that functions read: get_thing_shadow()'s device shadows.
+// Given by whoever evaluates (the rules engine, from the server's shadow store); without
+// one those functions yield Undefined. Called on the evaluating thread.
+class ExternalState {
+ public:
+  virtual ~ExternalState() = default;
+  // The JSON document of `thing`'s shadow `shadow` ("" for the classic shadow) as
+  // GetThingShadow answers it (state, metadata, version, timestamp), or nullopt when
+  // there is none (or it cannot be read now).
+  virtual std::optional<std::string> ThingShadow(std::string_view thing, std::string_view shadow) const = 0;
+};
 
 class Message {
  public:
@@ -42,6 +59,11 @@ class Message {
   std::string_view source_ip;   // the sender's address without port; "" -> Undefined
   const mqtt::Properties* properties = nullptr;  // MQTT 5 PUBLISH properties, or none
   int64_t received_at_ms = 0;   // timestamp(): when the broker accepted it
+  const ExternalState* external = nullptr;  // get_thing_shadow()'s shadows, or none
+  // What get_thing_shadow() read for this message ("<thing>/<shadow>" and the document),
+  // so that a rule naming a shadow in SELECT and WHERE, or several rules, read it once
+  // and see one version of it.
+  mutable std::vector<std::pair<std::string, std::optional<std::string>>> external_reads;
   // The SET variables of the statement being evaluated (expr/variables.h), or none.
   // Bound and unbound around evaluations, hence mutable.
   mutable const VariableFrame* variables = nullptr;
@@ -56,6 +78,7 @@ class Message {
     source_ip = o.source_ip;
     properties = o.properties;
     received_at_ms = o.received_at_ms;
+    external = o.external;
     variables = o.variables;
   }
 

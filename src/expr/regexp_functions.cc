@@ -74,7 +74,7 @@ std::optional<std::vector<Piece>> ParseReplacement(std::string_view r, std::stri
 
 }  // namespace
 
-Status CheckRegexpLiteral(size_t index, const Value& literal) {
+Status CheckRegexpLiteral(size_t index, size_t, const Value& literal) {
   if (!literal.is_string()) return Status::Ok();
   const std::string& text = literal.as_string();
   if (index == 2) {

@@ -28,6 +28,6 @@ Value RegexpSubstr(const Value* args, size_t count, const Message& m);
 
 // The functions' LiteralCheck (functions.h): a literal pattern (argument 1) must compile,
 // a literal replacement (argument 2) must be usable.
-Status CheckRegexpLiteral(size_t index, const Value& literal);
+Status CheckRegexpLiteral(size_t index, size_t, const Value& literal);
 
 }  // namespace tributary::expr

@@ -194,6 +194,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   m.received_at_ms = msg.received_at_ms;
   m.source_ip = msg.source_ip;
   m.properties = msg.properties;
+  m.external = external_;
 
   if (matching.size() == 1) {
     const CompiledRule* rule = matching.front();
@@ -324,6 +325,7 @@ void RulesEngine::ReleaseReport(const std::shared_ptr<FailureReport>& report) {
   again.client_id = o.client_id;
   again.received_at_ms = o.received_at_ms;
   again.source_ip = o.source_ip;
+  again.external = external_;
   if (o.properties) again.properties = &*o.properties;
   expr::VariableBinding bind(report->rule->variables(), again, &report->variables);
   RunErrorAction(*report->rule, again, failures);

@@ -90,6 +90,10 @@ class RulesEngine : public broker::MessageInterceptor {
 
   void OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) override;
 
+  // What get_thing_shadow() reads (none: Undefined). Set before the engine sees
+  // messages; `state` must outlive it.
+  void set_external_state(const expr::ExternalState* state) { external_ = state; }
+
  private:
   struct Pending;
   struct Original;
@@ -138,6 +142,7 @@ class RulesEngine : public broker::MessageInterceptor {
   RuleMetricsTable* metrics_;
   ObjectSink* objects_;
   HttpSink* http_;
+  const expr::ExternalState* external_ = nullptr;
 };
 
 }  // namespace tributary::rules
