@@ -7,6 +7,8 @@
 #include <boost/asio/write.hpp>
 
 #include <atomic>
+#include <cstdint>
+#include <limits>
 
 #include "base/log.h"
 
@@ -64,8 +66,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ReadNext() {
+    body_parser_.reset();
     parser_.emplace();
-    parser_->body_limit(options_->max_body_bytes);
+    // No limit while the header is read: OnHeader applies max_body_bytes, or takes a
+    // longer announced body piece by piece (large_body).
+    // (Not boost::none: this Beast compares a Content-Length with none as "over".)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(std::chrono::seconds(options_->idle_timeout_s));
     // The header first: a client that sent "Expect: 100-continue" waits for the go-ahead
     // before the body (the AWS SDKs do so from 2 MiB on, and wait seconds otherwise).
@@ -78,12 +84,83 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& header = parser_->get();
     auto expect = header.find(http::field::expect);
     const bool wants_continue = expect != header.end() && beast::iequals(expect->value(), "100-continue");
-    if (parser_->is_done() || !wants_continue) return ReadBody();
-    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
-    http::async_write(stream_, *interim, [self = shared_from_this(), interim](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
+    const bool no_body = parser_->is_done();
+    std::shared_ptr<HttpBodySink> sink;
+    if (auto length = parser_->content_length(); length && *length > options_->max_body_bytes) {
+      HttpRequest request = ToRequest(parser_->get(), remote_);
+      std::optional<HttpResponse> refusal;
+      if (options_->large_body) sink = options_->large_body(request, &refusal);
+      if (!sink) {
+        if (refusal) return Write(std::move(*refusal), false);
+        return RefuseBodyTooLarge();
+      }
+      // The body's pieces go to the sink as they come: no limit but the announced length.
+      body_parser_.emplace(std::move(*parser_));
+    } else {
+      parser_->body_limit(options_->max_body_bytes);  // a chunked body is counted as it comes
+    }
+    auto go_on = [self = shared_from_this(), sink] {
+      if (sink) return self->ReadPiece(sink);
       self->ReadBody();
+    };
+    if (no_body || !wants_continue) return go_on();
+    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
+    http::async_write(stream_, *interim, [self = shared_from_this(), interim, go_on](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      go_on();
     });
+  }
+
+  // Reads the next piece of a large body into `sink`; after the last, `sink` answers.
+  void ReadPiece(std::shared_ptr<HttpBodySink> sink) {
+    piece_.resize(options_->large_body_piece_bytes);
+    body_parser_->get().body().data = piece_.data();
+    body_parser_->get().body().size = piece_.size();
+    stream_.expires_after(std::chrono::seconds(options_->idle_timeout_s));
+    http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this(), sink](beast::error_code ec, size_t) {
+      if (ec == http::error::need_buffer) ec = {};
+      const size_t got = self->piece_.size() - self->body_parser_->get().body().size;
+      if (ec) return self->EndShort(sink);  // the client went away or sent less than announced
+      const bool last = self->body_parser_->is_done();
+      auto next = [self, sink, last](Status taken) {
+        asio::post(self->stream_.get_executor(), [self, sink, last, taken] {
+          if (!taken.ok()) return self->EndShort(sink);
+          if (!last) return self->ReadPiece(sink);
+          const bool keep_alive = self->body_parser_->keep_alive();
+          sink->finish(true, self->Responder(keep_alive));
+        });
+      };
+      if (got == 0) return next(Status::Ok());
+      std::string piece = self->piece_.substr(0, got);
+      sink->write(std::move(piece), std::move(next));
+    });
+  }
+
+  // A large body that ended short: the sink undoes its work and answers if it can; the
+  // connection then closes (the rest of the body, if any, is never read).
+  void EndShort(const std::shared_ptr<HttpBodySink>& sink) { sink->finish(false, Responder(false)); }
+
+  void RefuseBodyTooLarge() {
+    if (options_->body_too_large) {
+      HttpRequest header = ToRequest(parser_->get(), remote_);
+      header.body.clear();
+      return Write(options_->body_too_large(header), false);
+    }
+    return Write(JsonError(413, "resource_exhausted",
+                           "request body larger than " + std::to_string(options_->max_body_bytes) + " bytes"),
+                 false);
+  }
+
+  // An answer that may come from another thread: the write is posted to this connection's
+  // executor. `answered` keeps a late second answer from writing twice.
+  HttpRespond Responder(bool keep_alive) {
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    return [self = shared_from_this(), keep_alive, answered](HttpResponse r) {
+      if (answered->exchange(true)) return;
+      asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
+        self->Write(std::move(r), keep_alive);
+      });
+    };
   }
 
   void ReadBody() {
@@ -94,32 +171,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
     if (ec) {
-      if (ec == http::error::body_limit) {
-        if (options_->body_too_large) {
-          HttpRequest header = ToRequest(parser_->get(), remote_);
-          header.body.clear();
-          return Write(options_->body_too_large(header), false);
-        }
-        HttpResponse r = JsonError(413, "resource_exhausted",
-                                   "request body larger than " +
-                                       std::to_string(options_->max_body_bytes) + " bytes");
-        return Write(std::move(r), false);
-      }
+      if (ec == http::error::body_limit) return RefuseBodyTooLarge();
       return Close();
     }
     http::request<http::string_body> req = parser_->release();
     bool keep_alive = req.keep_alive();
     HttpRequest request = ToRequest(req, remote_);
-    // The answer may come from another thread: post the write to this connection's
-    // executor. A handler that throws before answering gets a 500; `answered` keeps a
-    // late second answer from writing twice.
-    auto answered = std::make_shared<std::atomic<bool>>(false);
-    HttpRespond respond = [self = shared_from_this(), keep_alive, answered](HttpResponse r) {
-      if (answered->exchange(true)) return;
-      asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
-        self->Write(std::move(r), keep_alive);
-      });
-    };
+    // A handler that throws before answering gets a 500.
+    HttpRespond respond = Responder(keep_alive);
     try {
       (*handler_)(request, respond);
     } catch (const std::exception& e) {
@@ -194,6 +253,10 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // A large body's reading (HttpServerOptions::large_body): the header's parser moved
+  // into one that fills `piece_`.
+  std::optional<http::request_parser<http::buffer_body>> body_parser_;
+  std::string piece_;
   const HttpAsyncHandler* handler_;
   const HttpServerOptions* options_;
   std::string remote_;

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -25,6 +26,14 @@ struct HttpServerOptions {
   // The answer to a request whose body passes max_body_bytes, given the request as far
   // as it was read (no body); unset: a JSON 413. The connection closes after it.
   std::function<HttpResponse(const HttpRequest&)> body_too_large;
+  // A request whose header announces (Content-Length) a body past max_body_bytes, given
+  // the request as far as it was read (no body), before an "Expect: 100-continue" is
+  // answered: a sink to take the body piece by piece, or null with `*refusal` the answer
+  // to send instead (unset: body_too_large's). Unset: body_too_large for all of them.
+  std::function<std::shared_ptr<HttpBodySink>(const HttpRequest& header, std::optional<HttpResponse>* refusal)>
+      large_body;
+  // The size of the pieces a sink is given.
+  size_t large_body_piece_bytes = 1 << 20;
 };
 
 class HttpServer {

@@ -7,7 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -247,6 +251,146 @@ TEST(HttpServerTest, WritesABodyPieceByPiece) {
   runtime.Stop();
   runtime.Join();
   for (auto& t : readers) t.join();
+}
+
+// A body past the limit goes to the sink large_body gives, piece by piece and in order,
+// after the 100-continue; the sink's answer goes out and the connection goes on. A
+// refusal is answered before the body is sent (no 100-continue); a body cut short, or a
+// write that fails, finishes the sink not complete.
+TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
+  Runtime runtime(1);
+  Router router;
+  router.Add("GET", "/small", [](HttpRequest&) { return HttpResponse{200, "text/plain", {}, "next"}; });
+  std::mutex mu;
+  std::vector<std::string> finished;  // "<path> complete|short <bytes>", in order
+  std::map<std::string, int> pieces;  // per path
+  std::vector<std::thread> writers;
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.max_body_bytes = 1000;
+  opts.large_body_piece_bytes = 700;
+  opts.large_body = [&](const HttpRequest& header, std::optional<HttpResponse>* refusal) -> std::shared_ptr<HttpBodySink> {
+    EXPECT_TRUE(header.body.empty());
+    if (header.path == "/refused") {
+      *refusal = HttpResponse{403, "text/plain", {}, "not you"};
+      return nullptr;
+    }
+    if (header.path == "/default") return nullptr;
+    struct State {
+      std::string body;
+      int pieces = 0;
+    };
+    auto state = std::make_shared<State>();
+    auto sink = std::make_shared<HttpBodySink>();
+    const std::string path = header.path;
+    sink->write = [&, state, path](std::string piece, std::function<void(Status)> done) {
+      EXPECT_LE(piece.size(), 700u);
+      std::lock_guard<std::mutex> lock(mu);
+      writers.emplace_back([state, path, piece = std::move(piece), done = std::move(done)] {  // as a worker would
+        state->body += piece;
+        ++state->pieces;
+        done(path == "/failing" && state->body.size() > 1500 ? Unavailable("disk full") : Status::Ok());
+      });
+    };
+    sink->finish = [&, state, path](bool complete, std::function<void(HttpResponse)> respond) {
+      std::string line = path + (complete ? " complete " : " short ") + std::to_string(state->body.size());
+      bool in_order = true;
+      for (size_t i = 0; i < state->body.size(); ++i) in_order = in_order && state->body[i] == static_cast<char>('a' + i % 26);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        finished.push_back(line + (in_order ? "" : " garbled"));
+        pieces[path] = state->pieces;
+      }
+      respond(HttpResponse{complete ? 201 : 500, "text/plain", {}, line});
+    };
+    return sink;
+  };
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  std::string body(5000, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  auto head = [](const std::string& path, size_t length) {
+    return "PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) +
+           "\r\nExpect: 100-continue\r\n\r\n";
+  };
+
+  int fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  std::string h = head("/upload", body.size());
+  ASSERT_EQ(::send(fd, h.data(), h.size(), 0), static_cast<ssize_t>(h.size()));
+  std::string interim = ReadUntil(fd, "\r\n\r\n");
+  EXPECT_EQ(interim.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << interim;
+  ASSERT_EQ(::send(fd, body.data(), body.size(), 0), static_cast<ssize_t>(body.size()));
+  std::string answer = ReadUntil(fd, "/upload complete 5000");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer;
+  EXPECT_NE(answer.find("/upload complete 5000"), std::string::npos) << answer;
+  // Kept alive: the next request on the same connection.
+  std::string small = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, small.data(), small.size(), 0), static_cast<ssize_t>(small.size()));
+  EXPECT_NE(ReadUntil(fd, "next").find("next"), std::string::npos);
+  ::close(fd);
+
+  // Refused before the body: no 100 Continue, the refusal, the connection closed.
+  for (const auto& [path, want] : {std::pair<std::string, std::string>{"/refused", "HTTP/1.1 403"},
+                                   {"/default", "HTTP/1.1 413"}}) {
+    fd = ConnectLoopback(server.port(), 5);
+    ASSERT_GE(fd, 0);
+    h = head(path, body.size());
+    ASSERT_EQ(::send(fd, h.data(), h.size(), 0), static_cast<ssize_t>(h.size()));
+    std::string refused = ReadUntil(fd, "never there");
+    EXPECT_EQ(refused.rfind(want, 0), 0u) << path << ": " << refused;
+    EXPECT_EQ(refused.find("100 Continue"), std::string::npos) << refused;
+    ::close(fd);
+  }
+
+  // A write that fails stops the reading: the sink answers, the connection ends.
+  fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  h = head("/failing", body.size());
+  ASSERT_EQ(::send(fd, h.data(), h.size(), 0), static_cast<ssize_t>(h.size()));
+  ReadUntil(fd, "\r\n\r\n");
+  ::send(fd, body.data(), body.size(), MSG_NOSIGNAL);
+  std::string failed = ReadUntil(fd, "never there");
+  EXPECT_EQ(failed.rfind("HTTP/1.1 500", 0), 0u) << failed;
+  EXPECT_NE(failed.find("/failing short "), std::string::npos) << failed;
+  ::close(fd);
+
+  // The client goes away mid-body: finished short, nothing answered.
+  fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  h = head("/cut", body.size());
+  ASSERT_EQ(::send(fd, h.data(), h.size(), 0), static_cast<ssize_t>(h.size()));
+  ReadUntil(fd, "\r\n\r\n");
+  ASSERT_EQ(::send(fd, body.data(), 1200, 0), 1200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::close(fd);
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (finished.size() == 3) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(finished.size(), 3u);
+    EXPECT_EQ(finished[0], "/upload complete 5000");
+    EXPECT_GE(pieces["/upload"], 8);  // at most 700 bytes each
+    // The failing write is the one past 1,500 bytes: no piece is taken after it.
+    ASSERT_EQ(finished[1].rfind("/failing short ", 0), 0u) << finished[1];
+    const int taken = std::stoi(finished[1].substr(15));
+    EXPECT_GT(taken, 1500) << finished[1];
+    EXPECT_LE(taken, 2200) << finished[1];
+    EXPECT_EQ(finished[2], "/cut short 1200");
+  }
+
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& t : writers) t.join();
 }
 
 // An asynchronous route answers from another thread while the Runtime's single

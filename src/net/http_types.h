@@ -50,6 +50,21 @@ struct HttpResponse {
   std::shared_ptr<HttpBodySource> body_source;
 };
 
+// A request body too large to hold at once (S3's PutObject of a large object), taken
+// piece by piece as it is read: the server reads the next piece after `write` says the
+// one before is taken, so one piece at a time is in memory and a slow store slows the
+// client instead of growing a buffer.
+struct HttpBodySink {
+  // Takes the next piece; `done` (from any thread) with OK asks for the next one, with an
+  // error stops the reading (then `finish` is called, not complete).
+  std::function<void(std::string piece, std::function<void(Status)> done)> write;
+  // After the body's last piece (`complete`), or once the reading stopped short (a write
+  // failed, the client went away or sent less than it announced: not `complete`; the
+  // sink must then undo what it wrote): the answer, from any thread. After a short body
+  // the connection closes once the answer is written, if it still can be.
+  std::function<void(bool complete, std::function<void(HttpResponse)> respond)> finish;
+};
+
 // Percent-decoding of a path or query component ('+' as space only in queries).
 std::string UrlDecode(const std::string& in, bool plus_is_space);
 std::string UrlEncode(const std::string& in);
