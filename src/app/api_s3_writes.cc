@@ -3,9 +3,9 @@
 // them (the reference uploads its DeepAR channels to S3 so):
 //   PUT    /{bucket}                          CreateBucket (a local lake only)
 //   PUT    /{bucket}/{key}                    PutObject (Content-MD5 checked, x-amz-meta-*,
-//                                             Content-Type and -Encoding kept); at most
-//                                             the HTTP body limit (16 MiB): larger
-//                                             objects go in parts, as the tools do
+//                                             Content-Type and -Encoding kept); a body
+//                                             past the HTTP limit (16 MiB) streams in
+//                                             instead (s3_large_puts.cc)
 //   POST   /{bucket}/{key}?uploads            CreateMultipartUpload
 //   PUT    /{bucket}/{key}?partNumber&uploadId UploadPart
 //   (with x-amz-copy-source: CopyObject and UploadPartCopy, api_s3_copies.cc)

@@ -74,7 +74,7 @@ std::optional<std::string_view> AwsOperation(const net::HttpRequest& request,
 
 std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::HttpRequest& request,
                                                                  const std::string& admin_token,
-                                                                 int64_t now) {
+                                                                 int64_t now, bool body_follows) {
   const AwsService* service = ServiceOf(request);
   if (service == nullptr) {
     return AwsError(kFirehoseService, 400, "UnknownOperationException",
@@ -93,7 +93,7 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
                               : service->protocol == AwsProtocol::kRestXml ? request.raw_path
                                   : objstore::sigv4::UriEncode(request.raw_path, false);
   SigV4Check check = VerifySigV4(
-      request, {kAwsAccessKeyId, admin_token, std::string(service->signing_name), canonical_uri},
+      request, {kAwsAccessKeyId, admin_token, std::string(service->signing_name), canonical_uri, body_follows},
       now);
   const bool s3 = service->protocol == AwsProtocol::kRestXml;
   switch (check.failure) {

@@ -80,10 +80,11 @@ std::optional<std::string_view> AwsOperation(const net::HttpRequest& request,
 // to send: 403 MissingAuthenticationTokenException, UnrecognizedClientException (another
 // access key id, or a wrong bearer token) or InvalidSignatureException, 400
 // IncompleteSignatureException, or 400 UnknownOperationException for an X-Amz-Target of
-// no service served here.
+// no service served here. `body_follows`: the body is not in `request` yet (a large one,
+// taken piece by piece); x-amz-content-sha256 stands for it (SigV4Expectation).
 std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::HttpRequest& request,
                                                                  const std::string& admin_token,
-                                                                 int64_t now_unix_seconds);
+                                                                 int64_t now_unix_seconds, bool body_follows = false);
 
 // `body` with `status` in the service's content type.
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status = 200);

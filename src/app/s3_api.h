@@ -6,6 +6,8 @@
 // (net::HttpBodySource), each piece read on the workers, so that a download of any size
 // holds one piece in memory and no other call waits behind it.
 //
+// A PutObject past the HTTP limit comes in the same way, piece by piece (TakeLargeBody).
+//
 // When every worker is busy and the queue is full, a call is refused with S3's SlowDown
 // (503), which the SDKs retry.
 //
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/s3_uploads.h"
@@ -37,6 +40,13 @@ class S3Api {
 
   // Answers `request` (signed for service s3, already authenticated) from a worker.
   void Serve(net::HttpRequest& request, net::HttpRespond respond);
+  // A PutObject whose header (signed for s3, already authenticated with the body to
+  // follow) announces a body past the HTTP limit: a sink that writes it to the lake piece
+  // by piece on the workers and answers once it is checked and committed
+  // (s3_large_puts.cc); or null with `*refusal` S3's answer (EntityTooLarge for any other
+  // request, NoSuchBucket, ...).
+  std::shared_ptr<net::HttpBodySink> TakeLargeBody(const net::HttpRequest& header,
+                                                   std::optional<net::HttpResponse>* refusal);
   // Lets the calls queued finish, then ends the workers; later calls get 503.
   void Stop();
 

@@ -262,8 +262,20 @@ Status Server::Init() {
   h.port = config_.http_port;
   h.body_too_large = [limit = h.max_body_bytes](const net::HttpRequest& req) {
     const std::string what = "the request body is larger than " + std::to_string(limit) + " bytes";
-    if (IsS3Request(req)) return S3Error(400, "EntityTooLarge", what + ": upload larger objects in parts (multipart upload; the AWS CLI and SDKs do so)");
+    if (IsS3Request(req)) return S3Error(400, "EntityTooLarge", what + " and comes without a Content-Length: send its length, or upload it in parts (multipart upload; the AWS CLI and SDKs do so)");
     return net::JsonError(413, "resource_exhausted", what);
+  };
+  // A PutObject past the body limit streams into the lake (s3_large_puts.cc), its
+  // signature checked on the header with x-amz-content-sha256 standing for the body.
+  h.large_body = [this, token, unauthorized](const net::HttpRequest& req, std::optional<net::HttpResponse>* refusal)
+      -> std::shared_ptr<net::HttpBodySink> {
+    if (!IsS3Request(req)) return nullptr;  // body_too_large's answer
+    if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000, /*body_follows=*/true)) {
+      unauthorized->Add();
+      *refusal = std::move(*refused);
+      return nullptr;
+    }
+    return s3_->TakeLargeBody(req, refusal);
   };
   http_ = std::make_unique<net::HttpServer>(
       h, runtime_.get(), [this, router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {

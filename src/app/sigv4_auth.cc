@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <ctime>
 #include <vector>
 
@@ -153,6 +154,11 @@ SignedParts HeaderParts(const net::HttpRequest& request, const SigV4Expectation&
   return parts;
 }
 
+// 64 lower-case hex digits.
+bool IsSha256Hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 // A presigned URL's X-Amz-* query parameters, or why they are not one.
 SignedParts PresignedParts(const net::HttpRequest& request) {
   SignedParts parts;
@@ -279,10 +285,20 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
                 region);
   }
 
-  canonical.payload_hash = sigv4::Sha256Hex(request.body);
   const std::string& sent_hash = request.Header("x-amz-content-sha256");
+  canonical.payload_hash = expected.body_follows ? sent_hash : sigv4::Sha256Hex(request.body);
   if (presigned) {
     canonical.payload_hash = sigv4::kUnsignedPayload;  // a presigned URL signs no body, by design
+  } else if (expected.body_follows) {
+    if (!IsSha256Hex(sent_hash)) {
+      return Fail(SigV4Failure::kMalformed,
+                  sent_hash.empty() ? std::string("x-amz-content-sha256 is required: the body's SHA-256, signed")
+                  : sent_hash.rfind("STREAMING-", 0) == 0
+                      ? "x-amz-content-sha256: " + sent_hash +
+                            " (aws-chunked signing) is not taken; sign the body's SHA-256, or upload in parts"
+                      : "x-amz-content-sha256: '" + sent_hash + "' is not the body's SHA-256 (64 hex digits); sign the body",
+                  region);
+    }
   } else if (sent_hash == sigv4::kUnsignedPayload && request.body.empty()) {
     canonical.payload_hash = sent_hash;  // nothing unsigned to trust: a read
   } else if (!sent_hash.empty() && sent_hash != canonical.payload_hash) {

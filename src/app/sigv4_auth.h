@@ -33,6 +33,10 @@ struct SigV4Expectation {
   std::string secret;         // its secret
   std::string service;        // the credential scope's service, e.g. "firehose"
   std::string canonical_uri;  // the path as signed ("/")
+  // The body is still to come (a large one, taken piece by piece): the signature is
+  // checked with x-amz-content-sha256 as sent, which must be a SHA-256 (hex), and the
+  // caller checks the body against it once it has all of it.
+  bool body_follows = false;
 };
 
 enum class SigV4Failure {

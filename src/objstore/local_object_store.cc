@@ -130,6 +130,8 @@ class LocalObjectWriter : public ObjectWriter {
     return st;
   }
 
+  void SetEtag(std::string etag) override { options_.etag = std::move(etag); }
+
   Status Commit() override {
     if (fd_ < 0) return FailedPrecondition("writer for '" + key_ + "' is already closed");
     Status st = Finish();

@@ -70,6 +70,9 @@ class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
   virtual Status Write(std::string_view data) = 0;
+  // PutOptions::etag known only once the bytes are written (an upload's MD5, computed as
+  // it streams): before Commit. Backends that make their own ETags ignore it.
+  virtual void SetEtag(std::string etag) { (void)etag; }
   virtual Status Commit() = 0;
   virtual void Abort() = 0;
 };
