@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "objstore/sigv4.h"
 
 namespace tributary::app {
@@ -220,6 +224,39 @@ TEST(SigV4AuthTest, RefusesAnUnsignedPayload) {
   SigV4Check check = VerifySigV4(r, SdkKey(), ParseAmzDate(kSdkDate));
   EXPECT_EQ(check.failure, SigV4Failure::kMismatch);
   EXPECT_NE(check.message.find("UNSIGNED-PAYLOAD is not accepted"), std::string::npos) << check.message;
+}
+
+// A body still to come (a large PutObject, taken piece by piece): the SDK's own signed
+// request checks out with its body not there, x-amz-content-sha256 standing for it; a
+// hash that is not one, an unsigned or an aws-chunked payload is refused naming it.
+TEST(SigV4AuthTest, ChecksTheSignatureOfABodyToCome) {
+  net::HttpRequest r = SdkPutRecord();
+  r.body.clear();
+  SigV4Expectation follows = SdkKey();
+  follows.body_follows = true;
+  SigV4Check check = VerifySigV4(r, follows, ParseAmzDate(kSdkDate));
+  EXPECT_TRUE(check.ok()) << check.message;
+  // Without body_follows the missing body is not the one signed.
+  EXPECT_EQ(VerifySigV4(r, SdkKey(), ParseAmzDate(kSdkDate)).failure, SigV4Failure::kMismatch);
+  // Another declared hash: the signature no longer matches.
+  net::HttpRequest other = r;
+  other.headers["x-amz-content-sha256"] = std::string(64, 'a');
+  EXPECT_EQ(VerifySigV4(other, follows, ParseAmzDate(kSdkDate)).failure, SigV4Failure::kMismatch);
+  for (const auto& [sent, says] : std::vector<std::pair<std::string, std::string>>{
+           {"UNSIGNED-PAYLOAD", "is not the body's SHA-256"},
+           {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "aws-chunked signing"},
+           {"", "signed header 'x-amz-content-sha256' is not in the request"},
+           {std::string(64, 'A'), "is not the body's SHA-256"}}) {
+    net::HttpRequest bad = r;
+    if (sent.empty()) {
+      bad.headers.erase("x-amz-content-sha256");
+    } else {
+      bad.headers["x-amz-content-sha256"] = sent;
+    }
+    SigV4Check refused = VerifySigV4(bad, follows, ParseAmzDate(kSdkDate));
+    EXPECT_EQ(refused.failure, SigV4Failure::kMalformed) << sent;
+    EXPECT_NE(refused.message.find(says), std::string::npos) << sent << ": " << refused.message;
+  }
 }
 
 // S3's documented presigned URL: GET /test.txt from examplebucket, signed 2013-05-24 for
