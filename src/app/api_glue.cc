@@ -3,10 +3,11 @@
 // Glue client, query engines' Glue catalog connectors) read Tributary's, and the
 // reference's "run the crawler" step works with AWS's own tools:
 //   GetDatabases, GetDatabase, GetTables (Expression: a regular expression over names),
-//   GetTable, GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler; and the
-//   ETL jobs' operations (api_glue_jobs.cc).
-// The catalog is read-only but for StartCrawler: tables are made by crawlers and ETL
-// jobs. Control server only (the catalog's crawlers and the jobs run there).
+//   GetTable, GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler; the
+//   operations that make and remove crawlers and databases (api_glue_crawlers.cc); and
+//   the ETL jobs' operations (api_glue_jobs.cc).
+// Tables are made by crawlers and ETL jobs. Control server only (the catalog's crawlers
+// and the jobs run there).
 #include <regex>
 
 #include "app/api.h"
@@ -308,11 +309,13 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (op == "GetCrawler") return respond(GetCrawler(server, *body));
   if (op == "GetCrawlers") return respond(GetCrawlers(server, *body));
   if (op == "StartCrawler") return respond(StartCrawler(server, *body));
+  if (auto answer = HandleGlueCatalogWrite(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleGlueJobOperation(server, op, *body)) return respond(std::move(*answer));
   respond(GlueError(400, "UnknownOperationException",
                     "Glue operation '" + std::string(op) +
                         "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, "
-                        "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateJob, UpdateJob, "
+                        "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
+                        "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateJob, UpdateJob, "
                         "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun)"));
 }
 

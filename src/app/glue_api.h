@@ -46,6 +46,10 @@ nlohmann::json GluePage(const std::vector<T>& items, const GluePaging& paging, N
 }
 
 class Server;
+// Glue's operations that make and remove crawlers and databases (api_glue_crawlers.cc);
+// nullopt when `operation` is not one of them.
+std::optional<net::HttpResponse> HandleGlueCatalogWrite(Server* server, std::string_view operation,
+                                                        const nlohmann::json& body);
 // Glue's job operations (api_glue_jobs.cc); nullopt when `operation` is not one of them.
 std::optional<net::HttpResponse> HandleGlueJobOperation(Server* server, std::string_view operation,
                                                         const nlohmann::json& body);

@@ -1,0 +1,167 @@
+// Glue's operations that make and remove crawlers and databases, in AWS's JSON 1.1
+// protocol beside the catalog's reads (api_glue.cc), so that the reference's crawler
+// step is scripted with AWS's own tools from start to end:
+//   aws glue create-crawler --name raw --role r --database-name iot \
+//       --targets '{"S3Targets": [{"Path": "s3://iot-data/raw/"}]}'
+//   aws glue start-crawler --name raw; aws glue get-crawler --name raw; aws glue get-tables ...
+// Operations: CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase.
+// A crawler here crawls one lake prefix into one table (lake/crawler_store.h); what
+// Glue's crawlers do beyond that (JDBC, DynamoDB, catalog targets, classifiers,
+// schedules) is refused naming the field, and what describes only AWS (the role,
+// security and Lake Formation settings, tags) is taken and unused.
+#include <set>
+
+#include "app/glue_api.h"
+#include "app/server.h"
+#include "base/clock.h"
+#include "lake/catalog.h"
+#include "lake/crawler_manager.h"
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using net::HttpResponse;
+
+// A Status as Glue answers these operations: a name in use is AlreadyExistsException.
+HttpResponse CatalogWriteError(const Status& st) {
+  if (st.code() == ErrorCode::kAlreadyExists) return GlueError(400, "AlreadyExistsException", st.message());
+  return GlueError(st);
+}
+
+Status Refuse(const std::string& field, const std::string& why) { return InvalidArgument(field + ": " + why); }
+
+// Whether `j[key]` holds anything (an absent, null, empty array, object or string is nothing).
+bool Given(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && !it->is_null() && !(it->is_array() && it->empty()) &&
+         !(it->is_object() && it->empty()) && !(it->is_string() && it->get<std::string>().empty());
+}
+
+Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
+  static const std::set<std::string> kKnown = {
+      "Name", "Role", "DatabaseName", "Description", "Targets", "TablePrefix", "Tags", "Schedule", "Classifiers",
+      "SchemaChangePolicy", "RecrawlPolicy", "LineageConfiguration", "LakeFormationConfiguration",
+      "Configuration", "CrawlerSecurityConfiguration"};
+  for (const auto& [key, value] : body.items()) {
+    if (!kKnown.count(key)) return Refuse(key, "unknown field");
+  }
+  lake::CrawlerDefinition c;
+  TRY_ASSIGN(c.name, RequiredAwsString(body, "Name"));
+  TRY_ASSIGN(c.database, RequiredAwsString(body, "DatabaseName"));
+  if (Given(body, "Schedule")) {
+    return Refuse("Schedule", "crawlers run when started here (StartCrawler, `tributary crawler run`), not on a schedule");
+  }
+  if (Given(body, "Classifiers")) return Refuse("Classifiers", "custom classifiers are not served: JSON, CSV and Parquet are read as they are");
+  auto targets = body.find("Targets");
+  if (targets == body.end() || !targets->is_object()) return Refuse("Targets", "required: {\"S3Targets\": [{\"Path\": \"s3://bucket/prefix/\"}]}");
+  for (const auto& [kind, list] : targets->items()) {
+    if (kind != "S3Targets" && Given(*targets, kind.c_str())) {
+      return Refuse("Targets." + kind, "only S3Targets (a prefix of the lake) are crawled here");
+    }
+  }
+  auto s3 = targets->find("S3Targets");
+  if (s3 == targets->end() || !s3->is_array() || s3->size() != 1 || !(*s3)[0].is_object()) {
+    return Refuse("Targets.S3Targets", "one target is crawled per crawler here (make a crawler per prefix)");
+  }
+  const json& target = (*s3)[0];
+  for (const auto& [key, value] : target.items()) {
+    if (key != "Path" && key != "Exclusions" && key != "SampleSize" && key != "ConnectionName" &&
+        key != "EventQueueArn" && key != "DlqEventQueueArn") {
+      return Refuse("Targets.S3Targets[0]." + key, "unknown field");
+    }
+  }
+  if (Given(target, "ConnectionName") || Given(target, "EventQueueArn")) {
+    return Refuse("Targets.S3Targets[0]", "connections and event queues are not served: the crawler lists the prefix");
+  }
+  auto path = target.find("Path");
+  if (path == target.end() || !path->is_string()) return Refuse("Targets.S3Targets[0].Path", "required (s3://bucket/prefix/)");
+  auto source = lake::LakePath::Parse(path->get<std::string>());
+  if (!source.ok()) return source.status().WithContext("Targets.S3Targets[0].Path");
+  c.source = *source;
+  if (auto ex = target.find("Exclusions"); ex != target.end() && !ex->is_null()) {
+    bool ok = ex->is_array();
+    for (const auto& g : ok ? *ex : json::array()) ok = ok && g.is_string();
+    if (!ok) return Refuse("Targets.S3Targets[0].Exclusions", "must be an array of glob patterns (strings)");
+    c.exclusions = ex->get<std::vector<std::string>>();
+  }
+  if (auto prefix = body.find("TablePrefix"); prefix != body.end() && !prefix->is_null()) {
+    if (!prefix->is_string()) return Refuse("TablePrefix", "must be a string");
+    // Glue names the table <prefix><the target's last folder>.
+    lake::CrawlerDefinition plain = c;
+    c.table = prefix->get<std::string>() + plain.TableName();
+  }
+  if (auto policy = body.find("SchemaChangePolicy"); policy != body.end() && policy->is_object()) {
+    const std::string del = policy->value("DeleteBehavior", "DEPRECATE_IN_DATABASE");
+    if (del == "DELETE_FROM_DATABASE") {
+      return Refuse("SchemaChangePolicy.DeleteBehavior", "DELETE_FROM_DATABASE is not served: a crawl keeps the "
+                                                         "partitions whose objects are gone (LOG or DEPRECATE_IN_DATABASE)");
+    }
+  }
+  c.created_ms = WallMillis();
+  return c;
+}
+
+HttpResponse CreateCrawler(Server* server, const json& body) {
+  auto crawler = ParseCreateCrawler(body);
+  if (!crawler.ok()) return GlueError(crawler.status());
+  // Glue's DatabaseName names a database that must exist.
+  if (auto db = server->catalog().GetDatabase(crawler->database); !db.ok()) {
+    return GlueError(db.status().code() == ErrorCode::kNotFound
+                         ? NotFound("DatabaseName: database '" + crawler->database + "' does not exist (CreateDatabase first)")
+                         : db.status());
+  }
+  if (Status st = server->crawlers().Create(*crawler); !st.ok()) return CatalogWriteError(st);
+  return GlueOk(json::object());
+}
+
+HttpResponse DeleteCrawler(Server* server, const json& body) {
+  auto name = RequiredAwsString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  if (Status st = server->crawlers().Delete(*name); !st.ok()) return GlueError(st);  // running: CrawlerRunningException
+  return GlueOk(json::object());
+}
+
+HttpResponse StopCrawler(Server* server, const json& body) {
+  auto name = RequiredAwsString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  Status st = server->crawlers().Stop(*name);
+  if (st.code() == ErrorCode::kFailedPrecondition) return GlueError(400, "CrawlerNotRunningException", st.message());
+  if (!st.ok()) return GlueError(st);
+  return GlueOk(json::object());
+}
+
+HttpResponse CreateDatabase(Server* server, const json& body) {
+  auto input = body.find("DatabaseInput");
+  if (input == body.end() || !input->is_object()) return GlueError(InvalidArgument("DatabaseInput is required (an object with Name)"));
+  auto name = RequiredAwsString(*input, "Name");
+  if (!name.ok()) return GlueError(name.status().WithContext("DatabaseInput"));
+  if (Given(*input, "LocationUri") || Given(*input, "TargetDatabase") || Given(*input, "FederatedDatabase")) {
+    return GlueError(InvalidArgument("DatabaseInput: LocationUri, TargetDatabase and FederatedDatabase are not served: "
+                                     "a database here is a name for its tables"));
+  }
+  auto created = server->catalog().CreateDatabase(*name, input->value("Description", ""));
+  if (!created.ok()) return CatalogWriteError(created.status());
+  return GlueOk(json::object());
+}
+
+HttpResponse DeleteDatabase(Server* server, const json& body) {
+  auto name = RequiredAwsString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  // As Glue: the database's tables and their partitions go with it.
+  if (Status st = server->catalog().DeleteDatabase(*name, /*cascade=*/true); !st.ok()) return GlueError(st);
+  return GlueOk(json::object());
+}
+
+}  // namespace
+
+std::optional<HttpResponse> HandleGlueCatalogWrite(Server* server, std::string_view op, const json& body) {
+  if (op == "CreateCrawler") return CreateCrawler(server, body);
+  if (op == "DeleteCrawler") return DeleteCrawler(server, body);
+  if (op == "StopCrawler") return StopCrawler(server, body);
+  if (op == "CreateDatabase") return CreateDatabase(server, body);
+  if (op == "DeleteDatabase") return DeleteDatabase(server, body);
+  return std::nullopt;
+}
+
+}  // namespace tributary::app
