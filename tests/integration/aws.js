@@ -20,4 +20,21 @@ async function rejectsAws(promise, name, status, message, what = name) {
   }, `${what}: expected ${name}, but the call succeeded`);
 }
 
-module.exports = { rejectsAws };
+// UpdateThingShadow, GetThingShadow and DeleteThingShadow through the IoT Data Plane
+// client `client()` gives (@aws-sdk/client-iot-data-plane), documents in and out as
+// objects (a string goes as it is).
+function shadowCalls(client) {
+  const D = require('@aws-sdk/client-iot-data-plane');
+  const enc = (doc) => new TextEncoder().encode(typeof doc === 'string' ? doc : JSON.stringify(doc));
+  const dec = (payload) => JSON.parse(Buffer.from(payload).toString('utf8'));
+  return {
+    update: async (thingName, doc, shadowName) =>
+      dec((await client().send(new D.UpdateThingShadowCommand({ thingName, shadowName, payload: enc(doc) }))).payload),
+    get: async (thingName, shadowName) =>
+      dec((await client().send(new D.GetThingShadowCommand({ thingName, shadowName }))).payload),
+    del: async (thingName, shadowName) =>
+      dec((await client().send(new D.DeleteThingShadowCommand({ thingName, shadowName }))).payload),
+  };
+}
+
+module.exports = { rejectsAws, shadowCalls };

@@ -24,7 +24,7 @@ const path = require('node:path');
 const D = require('@aws-sdk/client-iot-data-plane');
 const awsIot = require('aws-iot-device-sdk');
 const { Server, thingName, makeTempDir, sleep, withTimeout } = require('./harness');
-const { rejectsAws } = require('./aws');
+const { rejectsAws, shadowCalls } = require('./aws');
 const { thingOptions, adminOptions, connect, subscribe, publish, waitMessages, end } = require('./clients');
 
 // The answer topics a device subscribes to, after "$aws/things/<thing>/shadow/[name/<n>/]".
@@ -52,12 +52,7 @@ describe('Device Shadow service', { timeout: 110000 }, () => {
 
   const dataClient = (credentials = { accessKeyId: 'admin', secretAccessKey: server.token }) =>
     new D.IoTDataPlaneClient({ endpoint: server.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  const update = async (thingName, doc, shadowName) =>
-    dec((await data.send(new D.UpdateThingShadowCommand({ thingName, shadowName, payload: enc(doc) }))).payload);
-  const get = async (thingName, shadowName) =>
-    dec((await data.send(new D.GetThingShadowCommand({ thingName, shadowName }))).payload);
-  const del = async (thingName, shadowName) =>
-    dec((await data.send(new D.DeleteThingShadowCommand({ thingName, shadowName }))).payload);
+  const { update, get, del } = shadowCalls(() => data);
   const listNamed = (thingName, extra = {}) =>
     data.send(new D.ListNamedShadowsForThingCommand({ thingName, ...extra }));
 

@@ -18,16 +18,13 @@ const path = require('node:path');
 const D = require('@aws-sdk/client-iot-data-plane');
 const I = require('@aws-sdk/client-iot');
 const { Server, makeTempDir, sleep } = require('./harness');
-const { rejectsAws } = require('./aws');
+const { rejectsAws, shadowCalls } = require('./aws');
 const { adminOptions, connect, subscribe, publish, waitMessages, end } = require('./clients');
 
 const ROLE = 'arn:aws:iam::000000000000:role/shadow-reader';
 const SHADOW = `get_thing_shadow(topic(2), '${ROLE}')`;
 // How long a message that must not come is waited for, once a later one has arrived.
 const SETTLE_MS = 400;
-
-const enc = (doc) => new TextEncoder().encode(JSON.stringify(doc));
-const dec = (payload) => JSON.parse(Buffer.from(payload).toString('utf8'));
 
 describe("rules' get_thing_shadow()", { timeout: 50000 }, () => {
   let server;
@@ -37,12 +34,7 @@ describe("rules' get_thing_shadow()", { timeout: 50000 }, () => {
   let sub;   // admin MQTT client hearing the rules' republishes and the shadow's answers
   const dir = makeTempDir('rules-shadow-files');
 
-  const update = async (thingName, doc, shadowName) =>
-    dec((await data.send(new D.UpdateThingShadowCommand({ thingName, shadowName, payload: enc(doc) }))).payload);
-  const get = async (thingName, shadowName) =>
-    dec((await data.send(new D.GetThingShadowCommand({ thingName, shadowName }))).payload);
-  const del = async (thingName, shadowName) =>
-    dec((await data.send(new D.DeleteThingShadowCommand({ thingName, shadowName }))).payload);
+  const { update, get, del } = shadowCalls(() => data);
 
   // A rule through /v1/rules, asserting it was created.
   const createRule = async (name, sql, topic) => {

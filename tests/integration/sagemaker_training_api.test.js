@@ -30,11 +30,8 @@ const SM = require('@aws-sdk/client-sagemaker');
 const R = require('@aws-sdk/client-sagemaker-runtime');
 const { Server, sleep } = require('./harness');
 const { rejectsAws } = require('./aws');
+const { PREDICTION_LENGTH, TINY, syntheticSeries } = require('./deepar_series');
 
-const PREDICTION_LENGTH = 12;
-// Trains in a second or two (as in training.test.js).
-const TINY = { time_freq: 'H', prediction_length: String(PREDICTION_LENGTH), context_length: '24',
-               epochs: '3', num_cells: '8', num_layers: '1', mini_batch_size: '16' };
 const IMAGE = '522234722520.dkr.ecr.us-east-1.amazonaws.com/forecasting-deepar:1';
 const ROLE = 'arn:aws:iam::000000000000:role/tributary-ignores-this';
 const ARN = (name) => `arn:aws:sagemaker:local:000000000000:training-job/${name}`;
@@ -44,18 +41,6 @@ const DONE = 'forecast-sdk';
 const LONG = 'deepar-long';
 const FAILS = 'likelihood-cauchy';
 
-// Hourly series with a daily cycle; deterministic.
-function syntheticSeries(count, length) {
-  const series = [];
-  for (let s = 0; s < count; s++) {
-    const target = [];
-    for (let t = 0; t < length; t++) {
-      target.push(Number((10 + 3 * s + 4 * Math.sin((2 * Math.PI * t) / 24) + ((t * 7 + s) % 5) / 10).toFixed(3)));
-    }
-    series.push({ start: '2024-01-01 00:00:00', target });
-  }
-  return series;
-}
 const jsonLines = (records) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 // CreateTrainingJob as SageMaker's SDKs send it (the Python SDK's Estimator.fit, say).
