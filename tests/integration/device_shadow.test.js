@@ -33,7 +33,6 @@ const ANSWERS = ['get/accepted', 'get/rejected', 'update/accepted', 'update/reje
 
 const prefixOf = (thing, shadow = '') => `$aws/things/${thing}/shadow/${shadow ? `name/${shadow}/` : ''}`;
 const enc = (doc) => new TextEncoder().encode(typeof doc === 'string' ? doc : JSON.stringify(doc));
-const dec = (payload) => JSON.parse(Buffer.from(payload).toString('utf8'));
 const parsed = (m) => JSON.parse(m.payload);
 
 // A shadow timestamp: whole epoch seconds, within a few seconds of now.
