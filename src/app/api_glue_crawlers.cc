@@ -9,6 +9,7 @@
 // Glue's crawlers do beyond that (JDBC, DynamoDB, catalog targets, classifiers,
 // schedules) is refused naming the field, and what describes only AWS (the role,
 // security and Lake Formation settings, tags) is taken and unused.
+#include <cctype>
 #include <set>
 
 #include "app/glue_api.h"
@@ -71,8 +72,11 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
       return Refuse("Targets.S3Targets[0]." + key, "unknown field");
     }
   }
-  if (Given(target, "ConnectionName") || Given(target, "EventQueueArn")) {
-    return Refuse("Targets.S3Targets[0]", "connections and event queues are not served: the crawler lists the prefix");
+  for (const char* field : {"ConnectionName", "EventQueueArn", "DlqEventQueueArn"}) {
+    if (Given(target, field)) {
+      return Refuse("Targets.S3Targets[0]." + std::string(field),
+                    "connections and event queues are not served: the crawler lists the prefix");
+    }
   }
   auto path = target.find("Path");
   if (path == target.end() || !path->is_string()) return Refuse("Targets.S3Targets[0].Path", "required (s3://bucket/prefix/)");
@@ -87,9 +91,10 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
   }
   if (auto prefix = body.find("TablePrefix"); prefix != body.end() && !prefix->is_null()) {
     if (!prefix->is_string()) return Refuse("TablePrefix", "must be a string");
-    // Glue names the table <prefix><the target's last folder>.
+    // Glue names the table <prefix><the target's last folder>, in lower case.
     lake::CrawlerDefinition plain = c;
     c.table = prefix->get<std::string>() + plain.TableName();
+    for (char& ch : c.table) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
   if (auto policy = body.find("SchemaChangePolicy"); policy != body.end() && policy->is_object()) {
     const std::string del = policy->value("DeleteBehavior", "DEPRECATE_IN_DATABASE");

@@ -20,6 +20,8 @@ net::HttpResponse S3Error(const Status& st, bool about_key) {
       return S3Error(400, "InvalidArgument", st.message());
     case ErrorCode::kUnavailable:
       return S3Error(503, "ServiceUnavailable", st.message());
+    case ErrorCode::kFailedPrecondition:  // the lake cannot hold it so (a key under an object)
+      return S3Error(409, "InvalidRequest", st.message());
     default:
       return S3Error(500, "InternalError", st.message());
   }

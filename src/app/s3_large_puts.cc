@@ -54,18 +54,13 @@ struct LargePut {
   std::string content_md5;      // Content-MD5 as sent, or ""
   uint64_t length = 0;          // announced
   uint64_t written = 0;
-  std::unique_ptr<objstore::ObjectWriter> writer;
+  std::unique_ptr<objstore::ObjectWriter> writer;  // opened with the header
   Digest sha256 = NewDigest(EVP_sha256());
   Digest md5 = NewDigest(EVP_md5());
   HttpResponse failure;  // why the reading stopped, when a write failed
   bool failed = false;
 
   Status Write(const std::string& piece) {
-    if (!writer) {
-      auto opened = store->NewWriter(key, options);
-      if (!opened.ok()) return opened.status();
-      writer = std::move(*opened);
-    }
     EVP_DigestUpdate(sha256.get(), piece.data(), piece.size());
     EVP_DigestUpdate(md5.get(), piece.data(), piece.size());
     written += piece.size();
@@ -75,12 +70,12 @@ struct LargePut {
   void Fail(HttpResponse answer) {
     failed = true;
     failure = std::move(answer);
-    if (writer) writer->Abort();
+    writer->Abort();
   }
 
   HttpResponse Finish(bool complete) {
     if (!complete || written != length) {
-      if (writer) writer->Abort();
+      writer->Abort();
       if (failed) return std::move(failure);
       return S3Error(400, "IncompleteBody",
                      "the body ended after " + std::to_string(written) + " of the " + std::to_string(length) +
@@ -144,6 +139,14 @@ std::shared_ptr<net::HttpBodySink> S3Api::TakeLargeBody(const net::HttpRequest& 
   put->store = std::move(*store);
   put->key = key;
   put->options = std::move(*options);
+  // Opened now (a temporary file, or nothing yet on an S3 lake), so that a key the lake
+  // cannot hold is refused before the client sends the body.
+  auto writer = put->store->NewWriter(key, put->options);
+  if (!writer.ok()) {
+    *refusal = S3Error(writer.status(), false);
+    return nullptr;
+  }
+  put->writer = std::move(*writer);
   const std::string& sent_sha256 = header.Header("x-amz-content-sha256");
   if (IsSha256Hex(sent_sha256)) put->declared_sha256 = sent_sha256;  // else a presigned URL's, unsigned
   put->content_md5 = header.Header("content-md5");

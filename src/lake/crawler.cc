@@ -84,6 +84,9 @@ class Crawl {
     auto listing = ctx_.bucket->List(prefix);
     if (!listing.ok()) return listing.status().WithContext("listing " + crawler_.source.ToUri());
     TRY_ASSIGN(auto seen, ctx_.store->SeenObjects(crawler_.name));
+    // The objects read before went into a table that is gone (its database or the table
+    // deleted): read them all again.
+    if (!existing.ok()) seen.clear();
     std::vector<objstore::ObjectInfo> todo;
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(prefix.size());

@@ -72,7 +72,10 @@ void CrawlerManager::Execute(const CrawlerDefinition& crawler, ActiveRuns<CrawlR
   runs_.Finish(active, std::move(run));
 }
 
-Status CrawlerManager::Stop(const std::string& name) { return runs_.Stop(name); }
+Status CrawlerManager::Stop(const std::string& name) {
+  TRY(store_->Get(name).status());  // NotFound for a crawler that does not exist
+  return runs_.Stop(name);
+}
 
 Result<CrawlRun> CrawlerManager::GetRun(const std::string& name, int64_t id) const {
   if (std::optional<CrawlRun> live = runs_.Live(name, id)) return *live;

@@ -192,6 +192,22 @@ TEST_F(CrawlerTest, ChangedObjectIsReadAgainAndRecounted) {
   EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->at(0).record_count, 3);
 }
 
+// A table deleted (alone, or with its database) is made again from every object, not
+// from the ones that came after it was gone.
+TEST_F(CrawlerTest, ATableDeletedIsCrawledAgainWhole) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n" + kReading + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  ASSERT_TRUE(catalog_->DeleteDatabase("iot", /*cascade=*/true).ok());
+  CrawlRun again = Crawl();
+  ASSERT_EQ(again.status, RunStatus::kSucceeded) << again.message;
+  EXPECT_EQ(again.objects_read, 1);
+  EXPECT_EQ(GetTable().record_count, 2);
+  ASSERT_TRUE(catalog_->DeleteTable("iot", "raw").ok());
+  EXPECT_EQ(Crawl().objects_read, 1);
+  EXPECT_EQ(GetTable().record_count, 2);
+  EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->size(), 1u);
+}
+
 TEST_F(CrawlerTest, BadRecordsAndConflictsAreReportedWithKeyAndLine) {
   Put("raw/x/a.json", "{\"v\":1}\n{\"v\": nope}\n{\"v\":\"text\"}\n42\n");
   Put("raw/x/b.gz", "not gzip at all");
@@ -235,6 +251,7 @@ TEST_F(CrawlerTest, ManagerRunsOnAWorkerAndRecordsTheRun) {
   EXPECT_EQ((*manager)->ListRuns("raw")->size(), 1u);
   EXPECT_EQ((*manager)->Start("nope").status().code(), ErrorCode::kNotFound);
   EXPECT_EQ((*manager)->Stop("raw").code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ((*manager)->Stop("nope").code(), ErrorCode::kNotFound);
 }
 
 TEST_F(CrawlerTest, CancelledRunWritesNothing) {

@@ -74,11 +74,13 @@ Status MakeDirsDurable(const std::string& base, const std::string& relative_dir)
     if (err == EEXIST) {
       struct stat st;
       if (::stat(current.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
-      return FailedPrecondition("'" + current +
+      // Named relative to `base` (the bucket): the server's directories are not the
+      // client's business.
+      return FailedPrecondition("'" + relative_dir.substr(0, end) +
                                 "' is an object, so it cannot also be a prefix of other objects");
     }
     if (err == ENOTDIR)
-      return FailedPrecondition("a parent of '" + current +
+      return FailedPrecondition("a parent of '" + relative_dir.substr(0, end) +
                                 "' is an object, so it cannot also be a prefix of other objects");
     return IoError("cannot create directory '" + current + "': " + ErrnoText(err));
   }
