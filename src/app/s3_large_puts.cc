@@ -1,10 +1,11 @@
 // PutObject of a body past the HTTP server's limit (16 MiB), as `aws s3api put-object`,
-// an SDK's PutObjectCommand or rclone below its multipart cutoff send one: the body is
-// taken piece by piece (net::HttpBodySink) into the store's streamed writer on the S3
-// API's workers, its SHA-256 and MD5 computed as it passes. Once the last piece is in,
+// an SDK's PutObjectCommand or rclone below its multipart cutoff send one, and UploadPart
+// of a part that large (s5cmd's are 50 MB): the body is taken piece by piece
+// (net::HttpBodySink) into the store's streamed writer (or the upload's part file) on the
+// S3 API's workers, its SHA-256 and MD5 computed as it passes. Once the last piece is in,
 // the SHA-256 must be the x-amz-content-sha256 the signature covered (the signature
 // itself was checked on the header), and the MD5 the Content-MD5 when one was sent; only
-// then is the object committed, with that MD5 as its ETag. Anything else leaves nothing
+// then is the object (or part) committed, with that MD5 as its ETag. Anything else leaves nothing
 // behind: the object appears whole or not at all.
 #include <openssl/evp.h>
 
@@ -47,9 +48,6 @@ bool IsSha256Hex(const std::string& s) {
 // One upload: written by one worker call at a time (each piece's write is queued only
 // after the one before has answered).
 struct LargePut {
-  std::shared_ptr<objstore::ObjectStore> store;
-  std::string key;
-  objstore::PutOptions options;
   std::string declared_sha256;  // x-amz-content-sha256, when it names the body's
   std::string content_md5;      // Content-MD5 as sent, or ""
   uint64_t length = 0;          // announced
@@ -97,7 +95,9 @@ struct LargePut {
       }
     }
     writer->SetEtag(md5_hex);
-    if (Status st = writer->Commit(); !st.ok()) return S3Error(st, false);
+    if (Status st = writer->Commit(); !st.ok()) {
+      return st.code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", st.message()) : S3Error(st, false);
+    }
     HttpResponse r;
     r.headers["ETag"] = QuotedEtag(md5_hex);
     return r;
@@ -115,38 +115,56 @@ std::shared_ptr<net::HttpBodySink> S3Api::TakeLargeBody(const net::HttpRequest& 
   const std::string bucket(path.substr(0, slash));
   const std::string key = slash == std::string_view::npos ? "" : std::string(path.substr(slash + 1));
   const bool part = header.query.count("uploadId") || header.query.count("partNumber");
-  if (header.method != "PUT" || key.empty() || part || !header.Header("x-amz-copy-source").empty()) {
+  if (header.method != "PUT" || key.empty() || !header.Header("x-amz-copy-source").empty()) {
     *refusal = S3Error(400, "EntityTooLarge",
-                       "the request body is larger than 16 MiB: only a PutObject's may be; " +
-                           std::string(part ? "upload parts of at most 16 MiB" : "this request takes no such body"));
-    return nullptr;
-  }
-  auto options = PutOptionsOf(header);
-  if (!options.ok()) {
-    *refusal = S3Error(400, "InvalidRequest", options.status().message());
-    return nullptr;
-  }
-  auto store = BucketToRead(server_, bucket);
-  if (!store.ok()) {
-    *refusal = S3Error(store.status(), false);
-    return nullptr;
-  }
-  if (Status st = objstore::ValidateKey(key); !st.ok()) {
-    *refusal = S3Error(400, "InvalidArgument", st.message());
+                       "the request body is larger than 16 MiB: only a PutObject's or an UploadPart's may be; "
+                       "this request takes no such body");
     return nullptr;
   }
   auto put = std::make_shared<LargePut>();
-  put->store = std::move(*store);
-  put->key = key;
-  put->options = std::move(*options);
   // Opened now (a temporary file, or nothing yet on an S3 lake), so that a key the lake
-  // cannot hold is refused before the client sends the body.
-  auto writer = put->store->NewWriter(key, put->options);
-  if (!writer.ok()) {
-    *refusal = S3Error(writer.status(), false);
-    return nullptr;
+  // cannot hold, or an upload that is not there, is refused before the client sends the
+  // body.
+  if (part) {
+    const std::string id = QueryParam(header, "uploadId");
+    if (auto upload = uploads_.Get(id, bucket, key); !upload.ok()) {
+      *refusal = S3Error(404, "NoSuchUpload", upload.status().message());
+      return nullptr;
+    }
+    const std::string number = QueryParam(header, "partNumber");
+    if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) {
+      *refusal = S3Error(400, "InvalidArgument", "partNumber '" + number + "' is not 1..10000");
+      return nullptr;
+    }
+    auto writer = uploads_.NewPartWriter(id, std::stoi(number));
+    if (!writer.ok()) {
+      *refusal = writer.status().code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", writer.status().message())
+                                                                : S3Error(writer.status(), false);
+      return nullptr;
+    }
+    put->writer = std::move(*writer);
+  } else {
+    auto options = PutOptionsOf(header);
+    if (!options.ok()) {
+      *refusal = S3Error(400, "InvalidRequest", options.status().message());
+      return nullptr;
+    }
+    auto store = BucketToRead(server_, bucket);
+    if (!store.ok()) {
+      *refusal = S3Error(store.status(), false);
+      return nullptr;
+    }
+    if (Status st = objstore::ValidateKey(key); !st.ok()) {
+      *refusal = S3Error(400, "InvalidArgument", st.message());
+      return nullptr;
+    }
+    auto writer = (*store)->NewWriter(key, *options);
+    if (!writer.ok()) {
+      *refusal = S3Error(writer.status(), false);
+      return nullptr;
+    }
+    put->writer = std::move(*writer);
   }
-  put->writer = std::move(*writer);
   const std::string& sent_sha256 = header.Header("x-amz-content-sha256");
   if (IsSha256Hex(sent_sha256)) put->declared_sha256 = sent_sha256;  // else a presigned URL's, unsigned
   put->content_md5 = header.Header("content-md5");

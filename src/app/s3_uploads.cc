@@ -1,7 +1,10 @@
 #include "app/s3_uploads.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +12,7 @@
 #include "base/files.h"
 #include "base/hex.h"
 #include "base/ids.h"
+#include "objstore/local_files.h"
 
 namespace tributary::app {
 namespace {
@@ -57,6 +61,80 @@ std::string S3UploadStore::PartPath(const std::string& id, int number) const {
   return dir_ + "/" + id + "/" + std::to_string(number);
 }
 
+// A part's file written as it comes: <part>.partial until Commit renames it into place.
+class S3UploadStore::PartWriter : public objstore::ObjectWriter {
+ public:
+  PartWriter(S3UploadStore* store, std::string id, int number, std::string path, int fd)
+      : store_(store), id_(std::move(id)), number_(number), path_(std::move(path)), fd_(fd) {}
+  ~PartWriter() override { Abort(); }
+
+  Status Write(std::string_view data) override {
+    if (fd_ < 0) return FailedPrecondition("part " + std::to_string(number_) + " is already closed");
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        Status st = IoError("cannot write part " + std::to_string(number_) + " of upload '" + id_ + "': " + objstore::local::ErrnoText(errno));
+        Abort();
+        return st;
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+  void SetEtag(std::string etag) override { etag_ = std::move(etag); }
+  Status Commit() override {
+    if (fd_ < 0) return FailedPrecondition("part " + std::to_string(number_) + " is already closed");
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return IoError("cannot close part " + std::to_string(number_) + ": " + objstore::local::ErrnoText(errno));
+    if (::rename((path_ + ".partial").c_str(), path_.c_str()) != 0) {
+      const int err = errno;
+      Status st = err == ENOENT ? NotFound("no upload '" + id_ + "' (aborted meanwhile)")
+                                : IoError("cannot keep part " + std::to_string(number_) + ": " + objstore::local::ErrnoText(err));
+      ::unlink((path_ + ".partial").c_str());
+      return st;
+    }
+    return store_->NotePart(id_, number_, etag_);
+  }
+  void Abort() override {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    fd_ = -1;
+    ::unlink((path_ + ".partial").c_str());
+  }
+
+ private:
+  S3UploadStore* store_;
+  std::string id_;
+  int number_;
+  std::string path_;
+  int fd_;
+  std::string etag_;
+};
+
+Result<std::unique_ptr<objstore::ObjectWriter>> S3UploadStore::NewPartWriter(const std::string& id, int number) {
+  if (number < 1 || number > kMaxParts) {
+    return InvalidArgument("partNumber " + std::to_string(number) + " is not in 1..10000");
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!uploads_.count(id)) return NotFound("no upload '" + id + "'");
+  }
+  const std::string path = PartPath(id, number);
+  int fd = ::open((path + ".partial").c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot start part " + std::to_string(number) + " of upload '" + id + "': " + objstore::local::ErrnoText(errno));
+  return std::unique_ptr<objstore::ObjectWriter>(std::make_unique<PartWriter>(this, id, number, path, fd));
+}
+
+Status S3UploadStore::NotePart(const std::string& id, int number, const std::string& etag) {
+  std::lock_guard lock(mu_);
+  auto it = part_etags_.find(id);
+  if (it == part_etags_.end()) return NotFound("no upload '" + id + "' (aborted meanwhile)");
+  it->second[number] = etag;
+  return Status::Ok();
+}
+
 Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, std::string_view bytes) {
   if (number < 1 || number > kMaxParts) {
     return InvalidArgument("partNumber " + std::to_string(number) + " is not in 1..10000");
@@ -67,10 +145,7 @@ Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, st
   }
   TRY(WriteFileAtomic(PartPath(id, number), std::string(bytes)));
   std::string etag = Md5Hex(bytes);
-  std::lock_guard lock(mu_);
-  auto it = part_etags_.find(id);
-  if (it == part_etags_.end()) return NotFound("no upload '" + id + "' (aborted meanwhile)");
-  it->second[number] = etag;
+  TRY(NotePart(id, number, etag));
   return etag;
 }
 

@@ -46,6 +46,10 @@ class S3UploadStore {
   Result<Upload> Get(const std::string& id, const std::string& bucket, const std::string& key) const;
   // Stores part `number` (1..10000) of upload `id`; returns its ETag (hex MD5).
   Result<std::string> PutPart(const std::string& id, int number, std::string_view bytes);
+  // Part `number` of upload `id` written piece by piece (a part past the HTTP body
+  // limit): it takes the place of an earlier one with that number on Commit, with the
+  // ETag given to SetEtag (its MD5), which must come first. NotFound for no such upload.
+  Result<std::unique_ptr<objstore::ObjectWriter>> NewPartWriter(const std::string& id, int number);
   // Writes the parts `parts` names, in their order (ascending numbers, ETags matching what
   // was stored; every part but the last at least 5 MiB, as S3 requires), as the object,
   // then forgets the upload. Returns the object's ETag ("<md5 of the parts' md5s>-<n>").
@@ -55,7 +59,10 @@ class S3UploadStore {
   Status Abort(const std::string& id);
 
  private:
+  class PartWriter;
   std::string PartPath(const std::string& id, int number) const;
+  // Records part `number`'s ETag (NotFound if the upload was aborted meanwhile).
+  Status NotePart(const std::string& id, int number, const std::string& etag);
 
   const std::string dir_;
   mutable std::mutex mu_;
