@@ -122,6 +122,30 @@ Status ApplyMetadataExtraction(const json& parameters, const std::string& where,
   return Status::Ok();
 }
 
+// An AppendDelimiterToRecord processor's parameters (none, or Delimiter) ->
+// record_delimiter ("\n" unless Delimiter says otherwise).
+Status ApplyAppendDelimiter(const json& parameters, const std::string& where, StreamConfig* c) {
+  if (!parameters.is_array()) return InvalidArgument(where + ": expected an array");
+  c->record_delimiter = "\n";
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    TRY(ExpectObject(parameters[i], at));
+    if (!parameters[i].contains("ParameterName") || !parameters[i].contains("ParameterValue")) {
+      return InvalidArgument(at + ": needs ParameterName and ParameterValue");
+    }
+    TRY_ASSIGN(std::string name, StringField(parameters[i]["ParameterName"], at + ".ParameterName"));
+    TRY_ASSIGN(std::string value, StringField(parameters[i]["ParameterValue"], at + ".ParameterValue"));
+    if (name != "Delimiter") {
+      return InvalidArgument(at + ".ParameterName: '" + name + "' is not an AppendDelimiterToRecord parameter (Delimiter)");
+    }
+    if (value.empty() || value.size() > 16) {
+      return InvalidArgument(at + ".ParameterValue: a Delimiter of 1..16 bytes, got " + std::to_string(value.size()));
+    }
+    c->record_delimiter = value;
+  }
+  return Status::Ok();
+}
+
 Status ApplyProcessing(const json& processing, const std::string& where, StreamConfig* c) {
   TRY(ExpectObject(processing, where));
   bool enabled = false;
@@ -134,6 +158,7 @@ Status ApplyProcessing(const json& processing, const std::string& where, StreamC
     }
   }
   c->partition_query.clear();
+  c->record_delimiter.clear();
   if (!enabled) return Status::Ok();
   const json processors = processing.value("Processors", json::array());
   if (!processors.is_array()) return InvalidArgument(where + ".Processors: expected an array");
@@ -142,10 +167,14 @@ Status ApplyProcessing(const json& processing, const std::string& where, StreamC
     TRY(ExpectObject(processors[i], at));
     if (!processors[i].contains("Type")) return InvalidArgument(at + ": needs a Type");
     TRY_ASSIGN(std::string type, StringField(processors[i]["Type"], at + ".Type"));
+    if (type == "AppendDelimiterToRecord") {
+      TRY(ApplyAppendDelimiter(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
+      continue;
+    }
     if (type != "MetadataExtraction") {
       return InvalidArgument(at + ".Type: '" + type +
-                             "' is not supported (MetadataExtraction only; records are stored "
-                             "as they are put, so end each with its delimiter)");
+                             "' is not supported (MetadataExtraction and AppendDelimiterToRecord; "
+                             "records are stored as they are put)");
     }
     TRY(ApplyMetadataExtraction(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
   }
@@ -232,13 +261,22 @@ Result<const json*> S3DestinationOf(const json& request, std::initializer_list<s
 }
 
 json ProcessingJson(const StreamConfig& c) {
-  if (c.partition_query.empty()) return {{"Enabled", false}, {"Processors", json::array()}};
-  return {{"Enabled", true},
-          {"Processors",
-           {{{"Type", "MetadataExtraction"},
-             {"Parameters",
-              {{{"ParameterName", "MetadataExtractionQuery"}, {"ParameterValue", c.partition_query}},
-               {{"ParameterName", "JsonParsingEngine"}, {"ParameterValue", "JQ-1.6"}}}}}}}};
+  json processors = json::array();
+  if (!c.partition_query.empty()) {
+    processors.push_back(
+        {{"Type", "MetadataExtraction"},
+         {"Parameters",
+          {{{"ParameterName", "MetadataExtractionQuery"}, {"ParameterValue", c.partition_query}},
+           {{"ParameterName", "JsonParsingEngine"}, {"ParameterValue", "JQ-1.6"}}}}});
+  }
+  if (!c.record_delimiter.empty()) {
+    json parameters = json::array();
+    if (c.record_delimiter != "\n") {
+      parameters.push_back({{"ParameterName", "Delimiter"}, {"ParameterValue", c.record_delimiter}});
+    }
+    processors.push_back({{"Type", "AppendDelimiterToRecord"}, {"Parameters", parameters}});
+  }
+  return {{"Enabled", !processors.empty()}, {"Processors", processors}};
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace tributary::app {
 namespace {
 
@@ -118,6 +122,49 @@ TEST(FirehoseShapesTest, UpdateChangesOnlyWhatItNames) {
   EXPECT_FALSE(none.ok());
   EXPECT_NE(none.message().find("ExtendedS3DestinationUpdate is required"), std::string::npos)
       << none.message();
+}
+
+// AppendDelimiterToRecord: "\n" without parameters, its Delimiter when given; described
+// back beside MetadataExtraction; processing turned off clears both.
+TEST(FirehoseShapesTest, AppendDelimiterToRecordIsTheStreamsRecordDelimiter) {
+  json d = PartitionedDestination();
+  d["ProcessingConfiguration"]["Processors"].push_back({{"Type", "AppendDelimiterToRecord"}});
+  auto c = StreamConfigFromCreateRequest(CreateRequest(d));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->record_delimiter, "\n");
+  EXPECT_EQ(c->partition_query, "{device: .meta.id}");
+  streams::StreamDescription described;
+  described.config = *c;
+  described.status = "active";
+  json processors = DescribeDeliveryStreamJson(described)["Destinations"][0]["ExtendedS3DestinationDescription"]
+                        ["ProcessingConfiguration"]["Processors"];
+  ASSERT_EQ(processors.size(), 2u) << processors.dump();
+  EXPECT_EQ(processors[1], json({{"Type", "AppendDelimiterToRecord"}, {"Parameters", json::array()}}));
+
+  d["ProcessingConfiguration"]["Processors"][1]["Parameters"] = {{{"ParameterName", "Delimiter"}, {"ParameterValue", ";"}}};
+  c = StreamConfigFromCreateRequest(CreateRequest(d));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->record_delimiter, ";");
+  described.config = *c;
+  processors = DescribeDeliveryStreamJson(described)["Destinations"][0]["ExtendedS3DestinationDescription"]
+                   ["ProcessingConfiguration"]["Processors"];
+  EXPECT_EQ(processors[1]["Parameters"][0]["ParameterValue"], ";");
+
+  d["ProcessingConfiguration"]["Enabled"] = false;
+  c = StreamConfigFromCreateRequest(CreateRequest(d));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->record_delimiter, "");
+
+  for (const auto& [parameter, says] : std::vector<std::pair<json, std::string>>{
+           {{{"ParameterName", "Colour"}, {"ParameterValue", "x"}}, "Processors[1].Parameters[0].ParameterName: 'Colour'"},
+           {{{"ParameterName", "Delimiter"}, {"ParameterValue", std::string(17, ';')}}, "a Delimiter of 1..16 bytes"}}) {
+    json bad = PartitionedDestination();
+    bad["ProcessingConfiguration"]["Processors"].push_back(
+        {{"Type", "AppendDelimiterToRecord"}, {"Parameters", json::array({parameter})}});
+    auto refused = StreamConfigFromCreateRequest(CreateRequest(bad));
+    ASSERT_FALSE(refused.ok()) << parameter.dump();
+    EXPECT_NE(refused.status().message().find(says), std::string::npos) << refused.status().message();
+  }
 }
 
 TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {

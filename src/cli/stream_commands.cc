@@ -19,9 +19,29 @@ using nlohmann::json;
 
 std::string StreamPath(const std::string& name) { return "/v1/streams/" + net::UrlEncode(name); }
 
+// A delimiter as typed on a command line: "\n", "\r", "\t" and "\\" read as the bytes
+// they stand for, anything else as it is.
+std::string Unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size()) {
+      switch (text[i + 1]) {
+        case 'n': c = '\n', ++i; break;
+        case 'r': c = '\r', ++i; break;
+        case 't': c = '\t', ++i; break;
+        case '\\': ++i; break;
+        default: break;  // kept as typed
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
 struct CreateArgs {
   std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC",
-      file_extension, partition_query;
+      file_extension, partition_query, record_delimiter;
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -36,7 +56,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
             {"compression", a.compression},
             {"time_zone", a.time_zone},
             {"file_extension", a.file_extension},
-            {"partition_query", a.partition_query}};
+            {"partition_query", a.partition_query},
+            {"record_delimiter", Unescape(a.record_delimiter)}};
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -45,7 +66,7 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 struct UpdateArgs {
   std::string name;
   std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone,
-      file_extension, partition_query;
+      file_extension, partition_query, record_delimiter;
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -60,12 +81,13 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
   if (a.time_zone) body["time_zone"] = *a.time_zone;
   if (a.file_extension) body["file_extension"] = *a.file_extension;
   if (a.partition_query) body["partition_query"] = *a.partition_query;
+  if (a.record_delimiter) body["record_delimiter"] = Unescape(*a.record_delimiter);
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
                                 "--compression, --time-zone, --file-extension, "
-                                "--partition-query"));
+                                "--partition-query, --record-delimiter"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -188,6 +210,10 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "where the prefix's partitionKeyFromQuery names are in a record, as "
                      "Firehose's MetadataExtractionQuery: '{device: .device.id, site: .site}' "
                      "(default: each name a top-level field)");
+  create->add_option("--record-delimiter", args->record_delimiter,
+                     "written after every record in the objects, as Firehose's "
+                     "AppendDelimiterToRecord: '\\n' (backslash escapes \\n \\r \\t \\\\ are read); "
+                     "default none: records are stored as put");
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -207,6 +233,8 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "the objects' name ending (\"\" for the default)");
   update->add_option("--partition-query", update_args->partition_query,
                      "where the partition keys are in a record (\"\": top-level fields)");
+  update->add_option("--record-delimiter", update_args->record_delimiter,
+                     "written after every record ('\\n'; \"\" for none)");
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

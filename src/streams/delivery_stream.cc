@@ -368,14 +368,16 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       b.oldest_arrival_ms = std::min(b.oldest_arrival_ms, r.arrival_ms);
       if (part.ok()) {
         b.bytes += r.data;
+        b.bytes += dest->config.record_delimiter;  // AppendDelimiterToRecord's, or nothing
       } else {
         b.bytes += PartitioningErrorLine(r, epoch_, part.status().message(), now);
       }
       b.raw_bytes += r.data.size();
       open_bytes_ += r.data.size();
       b.seqs.push_back(r.seq);
-      if (b.raw_bytes >= buffer_size_bytes) {
-        last_object_raw_bytes_ = b.raw_bytes;
+      // The object's size (records, their delimiters, error lines) against the hint.
+      if (b.bytes.size() >= buffer_size_bytes) {
+        last_object_raw_bytes_ = b.bytes.size();
         // Sealed now, so one large group commit still makes objects of about the size.
         SealLocked(buffers_.find(key));
         last = nullptr;
@@ -459,7 +461,7 @@ bool DeliveryStream::ReadyLocked(const Buffer& b, int64_t now_ms) const {
   if (b.seqs.empty()) return false;
   if (stopping_) return true;
   const StreamConfig& config = b.destination->config;
-  if (b.raw_bytes >= config.buffer_size_bytes()) return true;
+  if (b.bytes.size() >= config.buffer_size_bytes()) return true;
   if (now_ms - b.oldest_arrival_ms >= int64_t(config.buffer_interval_s) * 1000) {
     return true;
   }
@@ -476,7 +478,7 @@ void DeliveryStream::DeliveryLoop() {
     sealed_.clear();
     for (auto it = buffers_.begin(); it != buffers_.end();) {
       if (ReadyLocked(it->second, now)) {
-        last_object_raw_bytes_ = it->second.raw_bytes;
+        last_object_raw_bytes_ = it->second.bytes.size();
         open_bytes_ -= it->second.raw_bytes;
         ready.push_back(std::move(it->second));
         it = buffers_.erase(it);

@@ -186,7 +186,7 @@ class DeliveryStream {
   std::atomic<uint64_t> puts_in_progress_{0};  // from Put until the WAL's batch is done
   // Threads inside Put or holding staged records (Stop waits for 0).
   std::atomic<uint32_t> in_put_{0};
-  uint64_t last_object_raw_bytes_ = 0;  // mu_; the raw size of the last buffer sealed
+  uint64_t last_object_raw_bytes_ = 0;  // mu_; the size of the last buffer sealed (a reserve hint)
   uint64_t recovered_through_ = 0;      // the last record recovered from the WAL at Open
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
   std::map<std::string, Buffer> buffers_;  // filling, by partition key

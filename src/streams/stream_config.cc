@@ -90,6 +90,9 @@ Status StreamConfig::Validate() const {
     return InvalidArgument("time_zone: " + s.message());
   }
   TRY(ValidateFileExtension(file_extension));
+  if (record_delimiter.size() > 16) {
+    return InvalidArgument(fmt::format("record_delimiter: {} bytes, over 16", record_delimiter.size()));
+  }
   return Status::Ok();
 }
 
@@ -103,7 +106,8 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"compression", std::string(CompressionName(c.compression))},
           {"time_zone", c.time_zone},
           {"file_extension", c.file_extension},
-          {"partition_query", c.partition_query}};
+          {"partition_query", c.partition_query},
+          {"record_delimiter", c.record_delimiter}};
 }
 
 namespace {
@@ -117,6 +121,7 @@ constexpr std::pair<std::string_view, std::string StreamConfig::*> kStringKeys[]
     {"time_zone", &StreamConfig::time_zone},
     {"file_extension", &StreamConfig::file_extension},
     {"partition_query", &StreamConfig::partition_query},
+    {"record_delimiter", &StreamConfig::record_delimiter},
 };
 constexpr std::pair<std::string_view, int StreamConfig::*> kIntKeys[] = {
     {"buffer_size_mib", &StreamConfig::buffer_size_mib},
@@ -168,7 +173,7 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
           "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
-          "partition_query)", key));
+          "partition_query, record_delimiter)", key));
     }
   }
   return c;

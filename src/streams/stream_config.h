@@ -53,6 +53,10 @@ struct StreamConfig {
   // MetadataExtractionQuery ("{device: .device.id}"; partition_query.h). Empty: each name
   // is a top-level field of the record.
   std::string partition_query;
+  // Bytes written after every record in the objects, as Firehose's AppendDelimiterToRecord
+  // processor ("\n"), for producers that put records without one; "" (the default): records
+  // are stored as they were put. At most 16 bytes.
+  std::string record_delimiter;
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -64,7 +68,7 @@ struct StreamConfig {
 
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
 //  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":"",
-//  "partition_query":""}
+//  "partition_query":"", "record_delimiter":""}
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -200,6 +202,55 @@ TEST_F(StreamManagerTest, DeliversByIntervalOfTheInjectedClock) {
   EXPECT_EQ(d->stats.objects_delivered, 1u);
   EXPECT_GE(d->stats.last_delivery_latency_ms, 61'000);
   EXPECT_EQ(d->stats.buffered_bytes, 0u);
+}
+
+// A record delimiter (Firehose's AppendDelimiterToRecord) follows every record in the
+// objects; records put before an update that adds one are delivered as they were put.
+TEST_F(StreamManagerTest, ARecordDelimiterFollowsEveryRecord) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_interval_s = 60;
+  c.record_delimiter = "\n";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"a\":1}").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"a\":2}").ok());
+  now_ += 61'000;
+  ASSERT_TRUE(WaitForObjects(1));
+  EXPECT_EQ(Objects().begin()->second.data, "{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_EQ(m->Describe("s")->config.record_delimiter, "\n");
+
+  StreamConfig u = c;
+  u.record_delimiter = "";
+  ASSERT_TRUE(m->Update(u).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "x|").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "y|").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 2u);
+  std::vector<std::string> bodies;
+  for (const auto& [key, object] : objects) bodies.push_back(object.data);
+  EXPECT_NE(std::find(bodies.begin(), bodies.end(), "x|y|"), bodies.end());
+  // The buffer's size hint counts the delimiters: 70,000 one-byte records with 15 bytes
+  // after each are past 1 MiB, and go out by size long before the interval.
+  StreamConfig small = Config();
+  small.name = "t";
+  small.bucket = "tiny";
+  small.buffer_size_mib = 1;
+  small.buffer_interval_s = 900;
+  small.record_delimiter = std::string(15, '.');
+  ASSERT_TRUE(m->Create(small).ok());
+  std::vector<std::string> ones(70000, "x");
+  for (const auto& r : m->PutRecordBatch("t", ones)) ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  std::map<std::string, StoredObject> tiny;
+  for (int i = 0; i < 300 && tiny.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    tiny = lake_.Get("tiny")->Objects();
+  }
+  ASSERT_EQ(tiny.size(), 1u) << "not delivered by size";
+  EXPECT_EQ(tiny.begin()->second.data.size(), 65536u * 16);  // 1 MiB of "x..............."
+  StreamConfig too_long = c;
+  too_long.record_delimiter = std::string(17, ';');
+  EXPECT_NE(too_long.Validate().message().find("record_delimiter: 17 bytes, over 16"), std::string::npos);
 }
 
 TEST_F(StreamManagerTest, ARecordIsDatedByTheArrivalItWasGiven) {

@@ -6,7 +6,8 @@
 // each once, under their partition key (a record without the key under the error prefix);
 // ListDeliveryStreams pages in name order; UpdateDestination and DeleteDeliveryStream; and
 // the AWS-shaped errors the SDK surfaces by name, with the bearer token and missing or
-// foreign authentication checked with plain fetch.
+// foreign authentication checked with plain fetch; an AppendDelimiterToRecord processor
+// (and the CLI's --record-delimiter) writing its delimiter after every record.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -14,7 +15,7 @@ const assert = require('node:assert/strict');
 const F = require('@aws-sdk/client-firehose');
 const { Server } = require('./harness');
 const { rejectsAws } = require('./aws');
-const { lakeRecords, waitForLake, firehoseKeyPattern } = require('./lake');
+const { lakeRecords, waitForLake, firehoseKeyPattern, objectText } = require('./lake');
 
 const DESTINATION_ID = 'destinationId-000000000001';
 const ROLE = 'arn:aws:iam::000000000000:role/firehose';
@@ -54,6 +55,21 @@ function plainStream(name, bucket, prefix = 'in/') {
       BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
     },
   };
+}
+
+// A stream whose records get `delimiter` appended: no Parameters for Firehose's default "\n".
+function appendDelimiter(delimiter) {
+  const processor = { Type: 'AppendDelimiterToRecord' };
+  if (delimiter !== undefined) processor.Parameters = [{ ParameterName: 'Delimiter', ParameterValue: delimiter }];
+  return processor;
+}
+
+// The objects' text (gunzipped) in the order of their records' `seq`, each object's first
+// record the bytes before its first `delimiter`.
+function textInSeqOrder(objects, delimiter) {
+  const texts = objects.map(objectText);
+  const firstSeq = (text) => JSON.parse(text.slice(0, text.indexOf(delimiter))).seq;
+  return texts.sort((a, b) => firstSeq(a) - firstSeq(b)).join('');
 }
 
 describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
@@ -337,5 +353,143 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
                                    JSON.stringify({ DeliveryStreamName: 'telemetry' }));
     assert.equal(unknown.status, 400, await unknown.text());
     assert.equal(unknown.headers.get('x-amzn-errortype'), 'UnknownOperationException');
+  });
+
+  // Last: the tests above list every stream by name.
+  test('AppendDelimiterToRecord writes its delimiter after every record; --record-delimiter on the CLI', async () => {
+    const textLength = (objects) => objects.reduce((n, o) => n + objectText(o).length, 0);
+    const processing = (s3) => s3.ProcessingConfiguration;
+
+    // "\n" by default, after records put without one, delivered by a 1 s buffer interval.
+    await send(new F.CreateDeliveryStreamCommand({
+      DeliveryStreamName: 'delimited',
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: ROLE, BucketARN: 'arn:aws:s3:::delimited-lake', Prefix: 'lines/',
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 1 },
+        ProcessingConfiguration: { Enabled: true, Processors: [appendDelimiter()] },
+      },
+    }));
+    let s3 = (await describeStream('delimited')).Destinations[0].ExtendedS3DestinationDescription;
+    assert.deepEqual(processing(s3), { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }] });
+    assert.equal((await server.api('GET', '/v1/streams/delimited')).json.config.record_delimiter, '\n');
+
+    const lines = Array.from({ length: 40 }, (_, seq) => JSON.stringify({ seq, value: (seq * 5) % 11 }));
+    const put = await send(new F.PutRecordBatchCommand({
+      DeliveryStreamName: 'delimited', Records: lines.map((line) => ({ Data: Buffer.from(line) })),
+    }));
+    assert.equal(put.FailedPutCount, 0, JSON.stringify(put.RequestResponses.filter((x) => x.ErrorCode)));
+    const delimited = lines.map((line) => `${line}\n`).join('');
+    const first = await waitForLake(server, 'delimited-lake', (l) => textLength(l.objects) >= delimited.length,
+                                    { what: 'the delimited records (no flush: the 1 s interval)' });
+    for (const o of first.objects) assert.match(o.key, firehoseKeyPattern('delimited', 'lines/\\d{4}/\\d{2}/\\d{2}/\\d{2}/'));
+    assert.equal(textInSeqOrder(first.objects, '\n'), delimited, 'each record followed by "\\n", nothing else');
+
+    // Processing turned off (the processor still listed): later records are stored as put.
+    await send(new F.UpdateDestinationCommand({
+      DeliveryStreamName: 'delimited', CurrentDeliveryStreamVersionId: '1', DestinationId: DESTINATION_ID,
+      ExtendedS3DestinationUpdate: { ProcessingConfiguration: { Enabled: false, Processors: [appendDelimiter()] } },
+    }));
+    s3 = (await describeStream('delimited')).Destinations[0].ExtendedS3DestinationDescription;
+    assert.deepEqual(processing(s3), { Enabled: false, Processors: [] });
+    assert.equal((await server.api('GET', '/v1/streams/delimited')).json.config.record_delimiter, '');
+    const later = [
+      `${JSON.stringify({ seq: 100, own: 'newline' })}\n`,
+      `${JSON.stringify({ seq: 101, own: 'crlf' })}\r\n`,
+      `${JSON.stringify({ seq: 102, own: 'newline' })}\n`,
+    ];
+    const laterPut = await send(new F.PutRecordBatchCommand({
+      DeliveryStreamName: 'delimited', Records: later.map((r) => ({ Data: Buffer.from(r) })),
+    }));
+    assert.equal(laterPut.FailedPutCount, 0);
+    const firstKeys = new Set(first.objects.map((o) => o.key));
+    const all = await waitForLake(server, 'delimited-lake',
+                                  (l) => textLength(l.objects) >= delimited.length + later.join('').length,
+                                  { what: 'the records put after the update' });
+    const newer = all.objects.filter((o) => !firstKeys.has(o.key));
+    assert.ok(newer.length >= 1, 'no object after the update');
+    assert.equal(textInSeqOrder(newer, '\n'), later.join(''), 'records after the update are stored as put');
+
+    // Delimiter ';' beside MetadataExtraction: per-device objects (gzipped), each record followed by ';'.
+    const request = partitionedStream('delimited-devices', 'delimited-devices-lake');
+    const dest = request.ExtendedS3DestinationConfiguration;
+    dest.BufferingHints = { SizeInMBs: 1, IntervalInSeconds: 1 };
+    dest.ProcessingConfiguration.Processors.push(appendDelimiter(';'));
+    await send(new F.CreateDeliveryStreamCommand(request));
+    s3 = (await describeStream('delimited-devices')).Destinations[0].ExtendedS3DestinationDescription;
+    assert.deepEqual(processing(s3), dest.ProcessingConfiguration);
+    assert.equal((await server.api('GET', '/v1/streams/delimited-devices')).json.config.record_delimiter, ';');
+
+    const devices = ['meter-1', 'meter-2', 'meter-3'];
+    const byDevice = new Map(devices.map((d) => [d, []]));
+    const records = [];
+    for (let seq = 0; seq < 30; seq++) {
+      const device = devices[seq % devices.length];
+      const line = JSON.stringify({ device, seq });
+      byDevice.get(device).push(line);
+      records.push({ Data: Buffer.from(line) });
+    }
+    const orphan = JSON.stringify({ seq: 99, note: 'no device' });
+    records.push({ Data: Buffer.from(orphan) });
+    const devicesPut = await send(new F.PutRecordBatchCommand({ DeliveryStreamName: 'delimited-devices', Records: records }));
+    assert.equal(devicesPut.FailedPutCount, 0);
+    const expected = new Map(devices.map((d) => [d, byDevice.get(d).map((line) => `${line};`).join('')]));
+    const under = (objects, prefix) => objects.filter((o) => o.key.startsWith(prefix));
+    const partitioned = await waitForLake(server, 'delimited-devices-lake', (l) =>
+      devices.every((d) => textLength(under(l.objects, `raw/${d}/`)) >= expected.get(d).length) &&
+      under(l.objects, 'err/').length > 0, { what: 'every device\'s records and the one without a device' });
+    for (const o of partitioned.objects) {
+      assert.match(o.key, /^(raw\/meter-[123]\/|err\/partitioning-failed\/)/, `object outside the prefixes: ${o.key}`);
+      assert.deepEqual([...o.data.subarray(0, 2)], [0x1f, 0x8b], `${o.key} is not gzip`);
+    }
+    for (const d of devices) {
+      const mine = under(partitioned.objects, `raw/${d}/`);
+      for (const o of mine) assert.match(o.key, firehoseKeyPattern('delimited-devices', `raw/${d}/`, '\\.gz'));
+      assert.equal(textInSeqOrder(mine, ';'), expected.get(d), `raw/${d}/: each record followed by ';'`);
+    }
+    // The record without a device: the error line as ever, its rawData the record as put.
+    const failed = lakeRecords(server, 'delimited-devices-lake', 'err/').records.map((r) => JSON.parse(r));
+    assert.equal(failed.length, 1, JSON.stringify(failed));
+    assert.equal(Buffer.from(failed[0].rawData, 'base64').toString(), orphan);
+
+    // Refused, naming the field; nothing made or changed.
+    const withProcessors = (name, processors) => {
+      const r = partitionedStream(name, 'refused-lake');
+      r.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors.push(...processors);
+      return r;
+    };
+    await rejectsAws(send(new F.CreateDeliveryStreamCommand(withProcessors('delimiter-refused', [{
+      Type: 'AppendDelimiterToRecord',
+      Parameters: [{ ParameterName: 'Delimiter', ParameterValue: ';' }, { ParameterName: 'Colour', ParameterValue: 'x' }],
+    }]))), 'InvalidArgumentException', 400,
+    /ExtendedS3DestinationConfiguration\.ProcessingConfiguration\.Processors\[1\]\.Parameters\[1\]\.ParameterName.*Colour/,
+    'a Colour parameter');
+    await rejectsAws(send(new F.CreateDeliveryStreamCommand(withProcessors('delimiter-refused', [appendDelimiter('x'.repeat(17))]))),
+                     'InvalidArgumentException', 400, /Processors\[1\]\.Parameters\[0\]\.ParameterValue.*17/, 'a 17-byte Delimiter');
+    await rejectsAws(describeStream('delimiter-refused'), 'ResourceNotFoundException', 400, /delimiter-refused/);
+    await rejectsAws(send(new F.UpdateDestinationCommand({
+      DeliveryStreamName: 'delimited-devices', CurrentDeliveryStreamVersionId: '1', DestinationId: DESTINATION_ID,
+      ExtendedS3DestinationUpdate: { ProcessingConfiguration: { Enabled: true, Processors: [appendDelimiter('x'.repeat(17))] } },
+    })), 'InvalidArgumentException', 400, /ExtendedS3DestinationUpdate\.ProcessingConfiguration\.Processors\[0\]\.Parameters\[0\]\.ParameterValue/,
+    'a 17-byte Delimiter in an update');
+    assert.equal((await server.api('GET', '/v1/streams/delimited-devices')).json.config.record_delimiter, ';',
+                 'a refused update changed the delimiter');
+    // 16 bytes are taken.
+    const sixteen = `\r\n${'-'.repeat(12)}\r\n`;
+    await send(new F.CreateDeliveryStreamCommand(withProcessors('delimited-16', [appendDelimiter(sixteen)])));
+    s3 = (await describeStream('delimited-16')).Destinations[0].ExtendedS3DestinationDescription;
+    assert.deepEqual(processing(s3).Processors[1], appendDelimiter(sixteen));
+
+    // The CLI reads backslash escapes; "" for none.
+    await server.cliOk(['stream', 'create', 's3', '--bucket', 'cli-delimited', '--prefix', 'cli/', '--record-delimiter', '\\n']);
+    const cliConfig = async () => JSON.parse((await server.cliOk(['stream', 'describe', 's3', '--json'])).stdout).config;
+    assert.equal((await cliConfig()).record_delimiter, '\n');
+    s3 = (await describeStream('s3')).Destinations[0].ExtendedS3DestinationDescription;
+    assert.deepEqual(processing(s3), { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }] });
+    await server.cliOk(['stream', 'update', 's3', '--record-delimiter', '\\t|\\\\']);
+    assert.equal((await cliConfig()).record_delimiter, '\t|\\');
+    await server.cliOk(['stream', 'update', 's3', '--record-delimiter', '']);
+    assert.equal((await cliConfig()).record_delimiter, '');
+    s3 = (await describeStream('s3')).Destinations[0].ExtendedS3DestinationDescription;
+    assert.deepEqual(processing(s3), { Enabled: false, Processors: [] });
   });
 });

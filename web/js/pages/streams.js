@@ -15,7 +15,18 @@ const STREAM_FIELDS = (c = {}) => [
   { name: 'time_zone', label: 'Time zone', value: c.time_zone ?? 'UTC', help: 'The clock of the keys\' times: UTC, Asia/Tokyo, +05:30.' },
   { name: 'file_extension', label: 'File extension', value: c.file_extension ?? '', help: 'Ends the object names instead of the default (.gz with gzip), e.g. .jsonl.' },
   { name: 'partition_query', label: 'Partition query', value: c.partition_query ?? '', help: 'Where the prefix\'s partitionKeyFromQuery names are: {device: .device.id}. Empty: top-level fields.' },
+  { name: 'record_delimiter', label: 'Record delimiter', value: escapeDelimiter(c.record_delimiter ?? ''), help: 'Written after every record, as Firehose\'s AppendDelimiterToRecord: \\n for a newline. Empty: records are stored as put.' },
 ];
+
+// A delimiter shown and typed with backslash escapes (\n, \r, \t, \\), as the CLI takes it.
+function escapeDelimiter(d) {
+  return d.replace(/[\\\n\r\t]/g, (ch) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[ch]);
+}
+function unescapeDelimiter(text) {
+  return text.replace(/\\([nrt\\])/g, (_, ch) => ({ n: '\n', r: '\r', t: '\t', '\\': '\\' })[ch]);
+}
+// The form's values as a stream's config.
+const streamConfig = (v) => ({ ...v, record_delimiter: unescapeDelimiter(v.record_delimiter ?? '') });
 
 // The lake page of where a stream delivers: the prefix up to its first template.
 function lakeLink(c) {
@@ -32,7 +43,7 @@ async function renderStreams(ctx) {
       testid: 'create-stream',
       fields: [{ name: 'name', label: 'Name', required: true, placeholder: 'pm' }, ...STREAM_FIELDS()],
       submit: async (v) => {
-        await post('/v1/streams', { ...v, name: v.name.trim() });
+        await post('/v1/streams', { ...streamConfig(v), name: v.name.trim() });
         ctx.navigate(`#/streams/${enc(v.name.trim())}`);
       },
     }), { kind: 'primary', testid: 'create-stream' })), list);
@@ -112,7 +123,7 @@ async function renderStream(ctx) {
       button('Change destination', () => formDialog({
         title: `Destination of ${name}`, submitLabel: 'Save', testid: 'edit-destination',
         fields: STREAM_FIELDS(c),
-        submit: async (v) => { await post(`/v1/streams/${enc(name)}/destination`, v); ctx.rerender(); },
+        submit: async (v) => { await post(`/v1/streams/${enc(name)}/destination`, streamConfig(v)); ctx.rerender(); },
       }), { testid: 'edit-destination' }),
       button('Delete', async () => {
         if (!confirm(`Delete stream ${name}? Records not yet delivered are delivered first.`)) return;
@@ -127,6 +138,7 @@ async function renderStream(ctx) {
       ['Time zone', c.time_zone || 'UTC'],
       ['File extension', c.file_extension || '(default)'],
       ['Partition query', c.partition_query || '(top-level fields)'],
+      ['Record delimiter', c.record_delimiter ? escapeDelimiter(c.record_delimiter) : '(none: records as put)'],
       ['Created', fmt.time(d.created)],
     ], { testid: 'stream-config' })),
     stats);
