@@ -368,7 +368,8 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       b.oldest_arrival_ms = std::min(b.oldest_arrival_ms, r.arrival_ms);
       if (part.ok()) {
         b.bytes += r.data;
-        b.bytes += dest->config.record_delimiter;  // AppendDelimiterToRecord's, or nothing
+        const std::string& delimiter = dest->config.record_delimiter;  // AppendDelimiterToRecord's
+        if (!delimiter.empty()) b.bytes += delimiter;
       } else {
         b.bytes += PartitioningErrorLine(r, epoch_, part.status().message(), now);
       }
