@@ -92,10 +92,11 @@ Status CheckEncryption(const json& value, const std::string& where) {
   return Status::Ok();
 }
 
-// A MetadataExtraction processor's parameters -> partition_query.
-Status ApplyMetadataExtraction(const json& parameters, const std::string& where, StreamConfig* c) {
+// A processor's Parameters ([{ParameterName, ParameterValue}]) in order, each given to
+// `take(name, value, where)`.
+template <typename Take>
+Status ForEachParameter(const json& parameters, const std::string& where, Take take) {
   if (!parameters.is_array()) return InvalidArgument(where + ": expected an array");
-  bool have_query = false;
   for (size_t i = 0; i < parameters.size(); ++i) {
     const std::string at = where + "[" + std::to_string(i) + "]";
     TRY(ExpectObject(parameters[i], at));
@@ -104,20 +105,30 @@ Status ApplyMetadataExtraction(const json& parameters, const std::string& where,
     }
     TRY_ASSIGN(std::string name, StringField(parameters[i]["ParameterName"], at + ".ParameterName"));
     TRY_ASSIGN(std::string value, StringField(parameters[i]["ParameterValue"], at + ".ParameterValue"));
+    TRY(take(name, value, at));
+  }
+  return Status::Ok();
+}
+
+// A MetadataExtraction processor's parameters -> partition_query.
+Status ApplyMetadataExtraction(const json& parameters, const std::string& where, StreamConfig* c) {
+  bool have_query = false;
+  Status st = ForEachParameter(parameters, where, [&](const std::string& name, const std::string& value, const std::string& at) {
     if (name == "MetadataExtractionQuery") {
       c->partition_query = value;
       have_query = true;
     } else if (name == "JsonParsingEngine") {
       if (value != "JQ-1.6") {
-        return InvalidArgument(at + ".ParameterValue: JsonParsingEngine '" + value +
-                               "' is not supported (JQ-1.6)");
+        return InvalidArgument(at + ".ParameterValue: JsonParsingEngine '" + value + "' is not supported (JQ-1.6)");
       }
     } else {
       return InvalidArgument(at + ".ParameterName: '" + name +
                              "' is not a MetadataExtraction parameter (MetadataExtractionQuery, "
                              "JsonParsingEngine)");
     }
-  }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
   if (!have_query) return InvalidArgument(where + ": no MetadataExtractionQuery");
   return Status::Ok();
 }
@@ -125,16 +136,8 @@ Status ApplyMetadataExtraction(const json& parameters, const std::string& where,
 // An AppendDelimiterToRecord processor's parameters (none, or Delimiter) ->
 // record_delimiter ("\n" unless Delimiter says otherwise).
 Status ApplyAppendDelimiter(const json& parameters, const std::string& where, StreamConfig* c) {
-  if (!parameters.is_array()) return InvalidArgument(where + ": expected an array");
   c->record_delimiter = "\n";
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    const std::string at = where + "[" + std::to_string(i) + "]";
-    TRY(ExpectObject(parameters[i], at));
-    if (!parameters[i].contains("ParameterName") || !parameters[i].contains("ParameterValue")) {
-      return InvalidArgument(at + ": needs ParameterName and ParameterValue");
-    }
-    TRY_ASSIGN(std::string name, StringField(parameters[i]["ParameterName"], at + ".ParameterName"));
-    TRY_ASSIGN(std::string value, StringField(parameters[i]["ParameterValue"], at + ".ParameterValue"));
+  return ForEachParameter(parameters, where, [&](const std::string& name, const std::string& value, const std::string& at) {
     if (name != "Delimiter") {
       return InvalidArgument(at + ".ParameterName: '" + name + "' is not an AppendDelimiterToRecord parameter (Delimiter)");
     }
@@ -142,8 +145,8 @@ Status ApplyAppendDelimiter(const json& parameters, const std::string& where, St
       return InvalidArgument(at + ".ParameterValue: a Delimiter of 1..16 bytes, got " + std::to_string(value.size()));
     }
     c->record_delimiter = value;
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ApplyProcessing(const json& processing, const std::string& where, StreamConfig* c) {

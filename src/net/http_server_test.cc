@@ -20,6 +20,15 @@
 namespace tributary::net {
 namespace {
 
+// A plain-text answer.
+HttpResponse Text(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/plain";
+  r.body = std::move(body);
+  return r;
+}
+
 TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   Runtime runtime(2);
   Router router;
@@ -205,7 +214,7 @@ TEST(HttpServerTest, WritesABodyPieceByPiece) {
     res.body_source = source(1000001, kPiece);
     return res;
   });
-  router.Add("GET", "/small", [](HttpRequest&) { return HttpResponse{200, "text/plain", {}, "next"}; });
+  router.Add("GET", "/small", [](HttpRequest&) { return Text(200, "next"); });
   HttpServerOptions opts;
   opts.bind_address = "127.0.0.1";
   opts.port = 0;
@@ -260,7 +269,7 @@ TEST(HttpServerTest, WritesABodyPieceByPiece) {
 TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
   Runtime runtime(1);
   Router router;
-  router.Add("GET", "/small", [](HttpRequest&) { return HttpResponse{200, "text/plain", {}, "next"}; });
+  router.Add("GET", "/small", [](HttpRequest&) { return Text(200, "next"); });
   std::mutex mu;
   std::vector<std::string> finished;  // "<path> complete|short <bytes>", in order
   std::map<std::string, int> pieces;  // per path
@@ -273,7 +282,7 @@ TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
   opts.large_body = [&](const HttpRequest& header, std::optional<HttpResponse>* refusal) -> std::shared_ptr<HttpBodySink> {
     EXPECT_TRUE(header.body.empty());
     if (header.path == "/refused") {
-      *refusal = HttpResponse{403, "text/plain", {}, "not you"};
+      *refusal = Text(403, "not you");
       return nullptr;
     }
     if (header.path == "/default") return nullptr;
@@ -302,7 +311,7 @@ TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
         finished.push_back(line + (in_order ? "" : " garbled"));
         pieces[path] = state->pieces;
       }
-      respond(HttpResponse{complete ? 201 : 500, "text/plain", {}, line});
+      respond(Text(complete ? 201 : 500, line));
     };
     return sink;
   };
@@ -411,7 +420,7 @@ TEST(HttpServerTest, AsyncRouteAnswersFromAnotherThread) {
       respond(HttpResponse{});  // a second answer is ignored
     });
   });
-  router.Add("GET", "/fast", [](HttpRequest&) { return HttpResponse{200, "text/plain", {}, "ok"}; });
+  router.Add("GET", "/fast", [](HttpRequest&) { return Text(200, "ok"); });
   HttpServerOptions opts;
   opts.bind_address = "127.0.0.1";
   opts.port = 0;

@@ -73,4 +73,12 @@ async function getObject(s3, bucket, key) {
   return r.data;
 }
 
-module.exports = { startS3, s3Request, listKeys, getObject, objectPath };
+// The AWS SDK's S3 client for Tributary's own S3 API: path-style, no retries, SigV4 with
+// access key id 'admin' and the admin token as the secret unless `credentials` say
+// otherwise.
+function tributaryS3(server, credentials = { accessKeyId: 'admin', secretAccessKey: server.token }) {
+  const S3 = require('@aws-sdk/client-s3');
+  return new S3.S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials });
+}
+
+module.exports = { startS3, s3Request, listKeys, getObject, objectPath, tributaryS3 };

@@ -31,6 +31,7 @@ const S3 = require('@aws-sdk/client-s3');
 const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
 const { Server, run, describeRun, makeTempDir, eventually, sleep } = require('./harness');
 const { rejectsAws } = require('./aws');
+const { tributaryS3 } = require('./s3');
 
 const LAKE = 'large-puts';     // made with CreateBucket in before()
 const MISSING = 'no-such-lake';
@@ -178,10 +179,7 @@ describe('S3 PutObject past 16 MiB streams into the lake', { timeout: 120000 }, 
 
   before(async () => {
     server = await Server.start({ tag: 's3-large-puts' });
-    s3 = new S3.S3Client({
-      endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
-      credentials: { accessKeyId: 'admin', secretAccessKey: server.token },
-    });
+    s3 = tributaryS3(server);
     await send(new S3.CreateBucketCommand({ Bucket: LAKE }));
   });
 

@@ -26,6 +26,7 @@ const S3 = require('@aws-sdk/client-s3');
 const { Server, describeRun } = require('./harness');
 const { listObjects } = require('./lake');
 const { rejectsAws } = require('./aws');
+const { tributaryS3 } = require('./s3');
 
 const LAKE = 'sdk-writes';      // made with CreateBucket in before(); most tests write here
 const MISSING = 'no-such-lake';
@@ -66,10 +67,7 @@ describe('S3 writes to the lake through the AWS SDK', { timeout: 90000 }, () => 
 
   before(async () => {
     server = await Server.start({ tag: 's3-writes' });
-    s3 = new S3.S3Client({
-      endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
-      credentials: { accessKeyId: 'admin', secretAccessKey: server.token },
-    });
+    s3 = tributaryS3(server);
     await send(new S3.CreateBucketCommand({ Bucket: LAKE }));
   });
 
