@@ -37,4 +37,25 @@ function shadowCalls(client) {
   };
 }
 
-module.exports = { rejectsAws, shadowCalls };
+// Polls Glue's GetCrawler through `getCrawler(name)` until the crawler is READY with a
+// LastCrawl of a run started at or after `since` (ms; `slackMs` earlier for the server's
+// clock reading before the test's); returns {crawler, states} (every State seen, in
+// order). `context()` adds to the failure message (the server's log).
+async function waitCrawled(getCrawler, name, since, { timeoutMs = 30000, slackMs = 0, context = () => '' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  const states = [];
+  for (;;) {
+    const expired = Date.now() > deadline;
+    const crawler = await getCrawler(name);
+    if (states.at(-1) !== crawler.State) states.push(crawler.State);
+    if (crawler.State === 'READY' && crawler.LastCrawl && crawler.LastCrawl.StartTime.getTime() >= since - slackMs) {
+      return { crawler, states };
+    }
+    if (expired) {
+      throw new Error(`crawler ${name} not READY after a run within ${timeoutMs} ms: ${JSON.stringify(crawler)}\n${context()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+module.exports = { rejectsAws, shadowCalls, waitCrawled };

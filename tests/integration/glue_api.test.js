@@ -20,7 +20,7 @@ const zlib = require('node:zlib');
 const { pipeline } = require('node:stream/promises');
 const G = require('@aws-sdk/client-glue');
 const { Server, describeRun, makeTempDir, sleep } = require('./harness');
-const { rejectsAws } = require('./aws');
+const { rejectsAws, waitCrawled: waitCrawledBy } = require('./aws');
 const { waitForLake } = require('./lake');
 
 const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
@@ -63,26 +63,7 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
     });
     assert.equal(r.FailedPutCount, 0, JSON.stringify(r));
   };
-  // Polls GetCrawler until it is READY with a LastCrawl of a run started at or after
-  // `since`; returns {crawler, states} (every State seen, in order).
-  const waitCrawled = async (name, since, timeoutMs = 30000) => {
-    const deadline = Date.now() + timeoutMs;
-    const states = [];
-    for (;;) {
-      const expired = Date.now() > deadline;
-      const crawler = await getCrawler(name);
-      if (states.at(-1) !== crawler.State) states.push(crawler.State);
-      if (crawler.State === 'READY' && crawler.LastCrawl &&
-          crawler.LastCrawl.StartTime.getTime() >= since) {
-        return { crawler, states };
-      }
-      if (expired) {
-        throw new Error(`crawler ${name} not READY after a run within ${timeoutMs} ms: ` +
-                        `${JSON.stringify(crawler)}\n${server.tail(30)}`);
-      }
-      await sleep(50);
-    }
-  };
+  const waitCrawled = (name, since) => waitCrawledBy(getCrawler, name, since, { context: () => server.tail(30) });
   // Every page of a Glue list call with MaxResults `max`: [{names, token}].
   const pages = async (command, input, listName, max) => {
     const out = [];

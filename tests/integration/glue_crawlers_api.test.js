@@ -20,8 +20,8 @@ const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const G = require('@aws-sdk/client-glue');
 const S3 = require('@aws-sdk/client-s3');
-const { Server, describeRun, sleep } = require('./harness');
-const { rejectsAws } = require('./aws');
+const { Server, describeRun } = require('./harness');
+const { rejectsAws, waitCrawled: waitCrawledBy } = require('./aws');
 
 const BUCKET = 'iot-data';
 const ROLE = 'arn:aws:iam::123456789012:role/service-role/AWSGlueServiceRole-iot';
@@ -71,25 +71,7 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
   const crawlerNames = async () => (await send(new G.GetCrawlersCommand({}))).Crawlers.map((c) => c.Name);
   const databaseNames = async () => (await send(new G.GetDatabasesCommand({}))).DatabaseList.map((d) => d.Name);
   const typesOf = (columns) => columns.map((c) => [c.Name, c.Type]);
-  // Polls GetCrawler until it is READY with a LastCrawl of a run started at or after
-  // `since`; returns {crawler, states} (every State seen, in order).
-  const waitCrawled = async (name, since, timeoutMs = 20000) => {
-    const deadline = Date.now() + timeoutMs;
-    const states = [];
-    for (;;) {
-      const expired = Date.now() > deadline;
-      const crawler = await getCrawler(name);
-      if (states.at(-1) !== crawler.State) states.push(crawler.State);
-      if (crawler.State === 'READY' && crawler.LastCrawl && crawler.LastCrawl.StartTime.getTime() >= since - 1000) {
-        return { crawler, states };
-      }
-      if (expired) {
-        throw new Error(`crawler ${name} not READY after a run within ${timeoutMs} ms: ` +
-                        `${JSON.stringify(crawler)}\n${server.tail(30)}`);
-      }
-      await sleep(50);
-    }
-  };
+  const waitCrawled = (name, since) => waitCrawledBy(getCrawler, name, since, { timeoutMs: 20000, slackMs: 1000, context: () => server.tail(30) });
   // A Glue call without the SDK (which sends only the fields it knows), with the bearer
   // token: {status, type, body}.
   const rawGlue = async (operation, body) => {
