@@ -14,6 +14,7 @@
 #include "app/lake_reads.h"
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
+#include "app/sigv4_auth.h"
 #include "app/server.h"
 #include "base/base64.h"
 #include "base/hex.h"
@@ -39,10 +40,6 @@ std::string FinalHex(EVP_MD_CTX* ctx) {
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest, &length);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
-bool IsSha256Hex(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 // One upload: written by one worker call at a time (each piece's write is queued only

@@ -91,6 +91,10 @@ constexpr int64_t kMaxPresignedSeconds = 7 * 24 * 3600;
 
 }  // namespace
 
+bool IsSha256Hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 int64_t ParseAmzDate(std::string_view s) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return -1;
   auto digits = [&](size_t at, size_t n) -> int {
@@ -152,11 +156,6 @@ SignedParts HeaderParts(const net::HttpRequest& request, const SigV4Expectation&
   parts.amz_date = request.Header("x-amz-date");
   parts.where = "x-amz-date";
   return parts;
-}
-
-// 64 lower-case hex digits.
-bool IsSha256Hex(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // A presigned URL's X-Amz-* query parameters, or why they are not one.

@@ -62,6 +62,9 @@ inline constexpr int64_t kSigV4MaxSkewSeconds = 15 * 60;
 SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
                        int64_t now_unix_seconds);
 
+// Whether `s` is a SHA-256 as x-amz-content-sha256 carries one: 64 lower-case hex digits.
+bool IsSha256Hex(std::string_view s);
+
 // "20261203T121956Z" -> Unix seconds; -1 if it is not that form.
 int64_t ParseAmzDate(std::string_view amz_date);
 
