@@ -2,7 +2,8 @@
 // cp` and the SDKs' uploads put files where training jobs, crawlers and ETL jobs read
 // them (the reference uploads its DeepAR channels to S3 so):
 //   PUT    /{bucket}                          CreateBucket (a local lake only)
-//   PUT    /{bucket}/{key}                    PutObject (Content-MD5 checked, x-amz-meta-*,
+//   PUT    /{bucket}/{key}                    PutObject (Content-MD5 and x-amz-checksum-*
+//                                             checked, x-amz-meta-*,
 //                                             Content-Type and -Encoding kept); a body
 //                                             past the HTTP limit (16 MiB) streams in
 //                                             instead (s3_large_puts.cc)
@@ -17,6 +18,7 @@
 #include "app/api.h"
 #include "app/lake_reads.h"
 #include "app/s3_api_util.h"
+#include "app/s3_checksums.h"
 #include "app/s3_uploads.h"
 #include "app/server.h"
 #include "base/base64.h"
@@ -33,26 +35,35 @@ constexpr size_t kMaxDeleteKeys = 1000;
 
 bool HasParam(const HttpRequest& req, const std::string& name) { return req.query.count(name) > 0; }
 
-// Content-MD5, when sent, is the body's (base64 of the binary MD5).
-Status CheckContentMd5(const HttpRequest& req) {
+// Content-MD5 and an x-amz-checksum-* header (the SDKs' additional checksum), when sent,
+// are the body's: else S3's refusal. The checksum goes back in `answer`'s headers, as S3
+// answers it.
+std::optional<HttpResponse> RefuseBodyDigests(const HttpRequest& req, HttpResponse* answer) {
   const std::string& sent = req.Header("content-md5");
-  if (sent.empty()) return Status::Ok();
-  auto binary = Base64Decode(sent);
-  if (!binary.ok() || HexEncode(*binary) != Md5Hex(req.body)) {
-    return InvalidArgument("Content-MD5 '" + sent + "' is not the MD5 of the body");
+  if (!sent.empty()) {
+    auto binary = Base64Decode(sent);
+    if (!binary.ok() || HexEncode(*binary) != Md5Hex(req.body)) {
+      return S3Error(400, "BadDigest", "Content-MD5 '" + sent + "' is not the MD5 of the body");
+    }
   }
-  return Status::Ok();
-}
-
-HttpResponse WithEtag(std::string etag) {
-  HttpResponse r;
-  r.headers["ETag"] = QuotedEtag(etag);
-  return r;
+  auto declared = DeclaredChecksumOf(req);
+  if (!declared.ok()) return S3Error(400, "InvalidRequest", declared.status().message());
+  if (*declared) {
+    BodyChecksum sum((*declared)->algorithm);
+    sum.Update(req.body);
+    const std::string computed = sum.Base64();
+    if (std::string mismatch = ChecksumMismatch(**declared, computed); !mismatch.empty()) {
+      return S3Error(400, "BadDigest", mismatch);
+    }
+    answer->headers[(*declared)->header] = computed;
+  }
+  return std::nullopt;
 }
 
 HttpResponse PutObject(Server* server, const HttpRequest& req, const std::string& bucket, const std::string& key) {
   if (!req.Header("x-amz-copy-source").empty()) return CopyObject(server, req, bucket, key);
-  if (Status st = CheckContentMd5(req); !st.ok()) return S3Error(400, "BadDigest", st.message());
+  HttpResponse answer;
+  if (auto refused = RefuseBodyDigests(req, &answer)) return std::move(*refused);
   auto options = PutOptionsOf(req);
   if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
   auto store = BucketToRead(server, bucket);
@@ -60,7 +71,8 @@ HttpResponse PutObject(Server* server, const HttpRequest& req, const std::string
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
   options->etag = Md5Hex(req.body);
   if (Status st = (*store)->Put(key, req.body, *options); !st.ok()) return S3Error(st, false);
-  return WithEtag(options->etag);
+  answer.headers["ETag"] = QuotedEtag(options->etag);
+  return answer;
 }
 
 HttpResponse CreateBucket(Server* server, const std::string& bucket) {
@@ -135,18 +147,20 @@ HttpResponse UploadPart(Server* server, S3UploadStore* uploads, const HttpReques
   if (auto upload = uploads->Get(id, bucket, key); !upload.ok()) {
     return S3Error(404, "NoSuchUpload", upload.status().message());
   }
-  if (Status st = CheckContentMd5(req); !st.ok()) return S3Error(400, "BadDigest", st.message());
   const std::string number = QueryParam(req, "partNumber");
   if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) {
     return S3Error(400, "InvalidArgument", "partNumber '" + number + "' is not 1..10000");
   }
   if (!req.Header("x-amz-copy-source").empty()) return UploadPartCopy(server, uploads, req, id, std::stoi(number));
+  HttpResponse answer;
+  if (auto refused = RefuseBodyDigests(req, &answer)) return std::move(*refused);
   auto etag = uploads->PutPart(id, std::stoi(number), req.body);
   if (!etag.ok()) {
     return etag.status().code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", etag.status().message())
                                                         : S3Error(etag.status(), false);
   }
-  return WithEtag(*etag);
+  answer.headers["ETag"] = QuotedEtag(*etag);
+  return answer;
 }
 
 HttpResponse CompleteUpload(Server* server, S3UploadStore* uploads, const HttpRequest& req,

@@ -59,6 +59,11 @@ bool IsS3Request(const net::HttpRequest& request) {
   return scoped_to_s3(scope.substr(0, scope.find(',')));
 }
 
+bool IsAwsChunkedUpload(const net::HttpRequest& request) {
+  return request.Header("x-amz-content-sha256").rfind("STREAMING-", 0) == 0 ||
+         request.Header("content-encoding").find("aws-chunked") != std::string::npos;
+}
+
 bool IsAwsRequest(const net::HttpRequest& request) {
   if (IsJsonTargetRequest(request) || IsS3Request(request)) return true;
   const AwsService* service = ServiceOf(request);
@@ -74,7 +79,8 @@ std::optional<std::string_view> AwsOperation(const net::HttpRequest& request,
 
 std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::HttpRequest& request,
                                                                  const std::string& admin_token,
-                                                                 int64_t now, bool body_follows) {
+                                                                 int64_t now, bool body_follows,
+                                                                 SigV4Check* verified) {
   const AwsService* service = ServiceOf(request);
   if (service == nullptr) {
     return AwsError(kFirehoseService, 400, "UnknownOperationException",
@@ -95,6 +101,7 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
   SigV4Check check = VerifySigV4(
       request, {kAwsAccessKeyId, admin_token, std::string(service->signing_name), canonical_uri, body_follows},
       now);
+  if (verified != nullptr) *verified = check;
   const bool s3 = service->protocol == AwsProtocol::kRestXml;
   switch (check.failure) {
     case SigV4Failure::kNone:

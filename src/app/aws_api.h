@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/sigv4_auth.h"
 #include "base/status.h"
 #include "net/http_types.h"
 
@@ -70,6 +71,9 @@ inline constexpr AwsService kS3Service{AwsProtocol::kRestXml, "", "s3"};
 bool IsAwsRequest(const net::HttpRequest& request);
 // A request signed with SigV4 for service s3 (an S3 client's).
 bool IsS3Request(const net::HttpRequest& request);
+// Whether an S3 request's body is in aws-chunked encoding (Content-Encoding aws-chunked,
+// or x-amz-content-sha256 one of its STREAMING-* forms).
+bool IsAwsChunkedUpload(const net::HttpRequest& request);
 
 // The operation X-Amz-Target names for a JSON `service` ("PutRecord"), or nullopt if it
 // names another service.
@@ -82,9 +86,11 @@ std::optional<std::string_view> AwsOperation(const net::HttpRequest& request,
 // IncompleteSignatureException, or 400 UnknownOperationException for an X-Amz-Target of
 // no service served here. `body_follows`: the body is not in `request` yet (a large one,
 // taken piece by piece); x-amz-content-sha256 stands for it (SigV4Expectation).
+// `verified`, when given, receives the signature's check (empty for a bearer token).
 std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::HttpRequest& request,
                                                                  const std::string& admin_token,
-                                                                 int64_t now_unix_seconds, bool body_follows = false);
+                                                                 int64_t now_unix_seconds, bool body_follows = false,
+                                                                 SigV4Check* verified = nullptr);
 
 // `body` with `status` in the service's content type.
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status = 200);

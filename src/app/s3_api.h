@@ -6,7 +6,8 @@
 // (net::HttpBodySource), each piece read on the workers, so that a download of any size
 // holds one piece in memory and no other call waits behind it.
 //
-// A PutObject past the HTTP limit comes in the same way, piece by piece (TakeLargeBody).
+// A PutObject past the HTTP limit, or in aws-chunked encoding, comes in the same way,
+// piece by piece (TakeLargeBody).
 //
 // When every worker is busy and the queue is full, a call is refused with S3's SlowDown
 // (503), which the SDKs retry.
@@ -21,6 +22,7 @@
 #include <string>
 
 #include "app/s3_uploads.h"
+#include "app/sigv4_auth.h"
 #include "base/bounded_work_queue.h"
 #include "net/router.h"
 #include "objstore/object_store.h"
@@ -40,12 +42,13 @@ class S3Api {
 
   // Answers `request` (signed for service s3, already authenticated) from a worker.
   void Serve(net::HttpRequest& request, net::HttpRespond respond);
-  // A PutObject whose header (signed for s3, already authenticated with the body to
-  // follow) announces a body past the HTTP limit: a sink that writes it to the lake piece
+  // A PutObject or UploadPart whose header (signed for s3, already authenticated with the
+  // body to follow: `signature`, empty for a bearer token) announces a body past the HTTP
+  // limit, or in aws-chunked encoding: a sink that writes it (decoded) to the lake piece
   // by piece on the workers and answers once it is checked and committed
   // (s3_large_puts.cc); or null with `*refusal` S3's answer (EntityTooLarge for any other
   // request, NoSuchBucket, ...).
-  std::shared_ptr<net::HttpBodySink> TakeLargeBody(const net::HttpRequest& header,
+  std::shared_ptr<net::HttpBodySink> TakeLargeBody(const net::HttpRequest& header, const SigV4Check& signature,
                                                    std::optional<net::HttpResponse>* refusal);
   // Lets the calls queued finish, then ends the workers; later calls get 503.
   void Stop();

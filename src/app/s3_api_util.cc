@@ -65,9 +65,16 @@ std::string QueryParam(const net::HttpRequest& request, const std::string& name)
 Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& req) {
   objstore::PutOptions o;
   if (!req.Header("content-type").empty()) o.content_type = req.Header("content-type");
-  o.content_encoding = req.Header("content-encoding");
-  if (o.content_encoding.find("aws-chunked") != std::string::npos) {
-    return InvalidArgument("aws-chunked bodies are not taken: send the body whole, signed");
+  // aws-chunked is how the body came (decoded on the way in), not how it is kept.
+  for (std::string_view rest = req.Header("content-encoding"); !rest.empty();) {
+    const size_t comma = rest.find(',');
+    std::string_view coding = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding.empty() || coding == "aws-chunked") continue;
+    if (!o.content_encoding.empty()) o.content_encoding += ",";
+    o.content_encoding += coding;
   }
   for (const auto& [name, value] : req.headers) {
     if (name.rfind("x-amz-meta-", 0) == 0) o.metadata[name.substr(11)] = value;

@@ -267,15 +267,19 @@ Status Server::Init() {
   };
   // A PutObject past the body limit streams into the lake (s3_large_puts.cc), its
   // signature checked on the header with x-amz-content-sha256 standing for the body.
+  // So does an upload in aws-chunked encoding, whatever its size: decoded as it comes.
+  h.body_in_pieces = [](const net::HttpRequest& req) { return IsS3Request(req) && IsAwsChunkedUpload(req); };
   h.large_body = [this, token, unauthorized](const net::HttpRequest& req, std::optional<net::HttpResponse>* refusal)
       -> std::shared_ptr<net::HttpBodySink> {
     if (!IsS3Request(req)) return nullptr;  // body_too_large's answer
-    if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000, /*body_follows=*/true)) {
+    SigV4Check signature;
+    if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000, /*body_follows=*/true,
+                                                       &signature)) {
       unauthorized->Add();
       *refusal = std::move(*refused);
       return nullptr;
     }
-    return s3_->TakeLargeBody(req, refusal);
+    return s3_->TakeLargeBody(req, signature, refusal);
   };
   http_ = std::make_unique<net::HttpServer>(
       h, runtime_.get(), [this, router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {

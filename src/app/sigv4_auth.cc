@@ -91,6 +91,11 @@ constexpr int64_t kMaxPresignedSeconds = 7 * 24 * 3600;
 
 }  // namespace
 
+bool IsAwsChunkedSha256(std::string_view s) {
+  return s == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" || s == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" ||
+         s == "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+}
+
 bool IsSha256Hex(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
@@ -289,12 +294,13 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
   if (presigned) {
     canonical.payload_hash = sigv4::kUnsignedPayload;  // a presigned URL signs no body, by design
   } else if (expected.body_follows) {
-    if (!IsSha256Hex(sent_hash)) {
+    if (!IsSha256Hex(sent_hash) && !IsAwsChunkedSha256(sent_hash)) {
       return Fail(SigV4Failure::kMalformed,
                   sent_hash.empty() ? std::string("x-amz-content-sha256 is required: the body's SHA-256, signed")
                   : sent_hash.rfind("STREAMING-", 0) == 0
                       ? "x-amz-content-sha256: " + sent_hash +
-                            " (aws-chunked signing) is not taken; sign the body's SHA-256, or upload in parts"
+                            " is not an aws-chunked form taken here (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, "
+                            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER)"
                       : "x-amz-content-sha256: '" + sent_hash + "' is not the body's SHA-256 (64 hex digits); sign the body",
                   region);
     }
@@ -325,7 +331,12 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
                 "access key, and send the request as signed",
                 region);
   }
-  return {SigV4Failure::kNone, "", region};
+  SigV4Check ok{SigV4Failure::kNone, "", region};
+  ok.signature = want;
+  ok.amz_date = amz_date;
+  ok.scope = std::string(scope[1]) + "/" + region + "/" + expected.service + "/aws4_request";
+  ok.signing_key = sigv4::SigningKey(expected.secret, scope[1], region, expected.service);
+  return ok;
 }
 
 }  // namespace

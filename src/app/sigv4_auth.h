@@ -10,7 +10,9 @@
 //  - x-amz-date is present and signed, within 15 minutes of the server's clock, and on the
 //    credential's day; host is signed and every signed header is in the request;
 //  - x-amz-content-sha256, when sent, is the body's SHA-256 (a body is always signed:
-//    UNSIGNED-PAYLOAD is taken only for an empty one, as an S3 client's GET sends it);
+//    UNSIGNED-PAYLOAD is taken only for an empty one, as an S3 client's GET sends it), or,
+//    for a body still to come, an aws-chunked form (its chunks signed, or checksummed in
+//    a trailer: aws_chunked.h);
 //  - the signature matches.
 // Or, with no Authorization header, a presigned URL's query (what `aws s3 presign` and
 // the SDKs' presigners make): X-Amz-Algorithm, -Credential, -Date, -Expires (1 s to 7
@@ -33,9 +35,10 @@ struct SigV4Expectation {
   std::string secret;         // its secret
   std::string service;        // the credential scope's service, e.g. "firehose"
   std::string canonical_uri;  // the path as signed ("/")
-  // The body is still to come (a large one, taken piece by piece): the signature is
-  // checked with x-amz-content-sha256 as sent, which must be a SHA-256 (hex), and the
-  // caller checks the body against it once it has all of it.
+  // The body is still to come (taken piece by piece): the signature is checked with
+  // x-amz-content-sha256 as sent, which must be a SHA-256 (hex), and the caller checks
+  // the body against it once it has all of it; or one of aws-chunked's STREAMING-*
+  // forms, whose chunks the caller checks (aws_chunked.h) from the signature returned.
   bool body_follows = false;
 };
 
@@ -53,6 +56,12 @@ struct SigV4Check {
   std::string message;  // "" when ok
   std::string region;   // the credential scope's region, when it could be read
   bool presigned = false;  // the signature was a presigned URL's
+  // When ok: what an aws-chunked body's chunk signatures chain from (the request's
+  // signature, hex), and are computed with.
+  std::string signature;
+  std::string amz_date;     // "20130524T000000Z"
+  std::string scope;        // "20130524/us-east-1/s3/aws4_request"
+  std::string signing_key;  // SigV4's derived key, raw
   bool ok() const { return failure == SigV4Failure::kNone; }
 };
 
@@ -61,6 +70,10 @@ inline constexpr int64_t kSigV4MaxSkewSeconds = 15 * 60;
 
 SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
                        int64_t now_unix_seconds);
+
+// Whether `s` is x-amz-content-sha256's name of an aws-chunked body: STREAMING-AWS4-HMAC-
+// SHA256-PAYLOAD, ...-PAYLOAD-TRAILER or STREAMING-UNSIGNED-PAYLOAD-TRAILER.
+bool IsAwsChunkedSha256(std::string_view s);
 
 // Whether `s` is a SHA-256 as x-amz-content-sha256 carries one: 64 lower-case hex digits.
 bool IsSha256Hex(std::string_view s);

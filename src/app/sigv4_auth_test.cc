@@ -228,7 +228,8 @@ TEST(SigV4AuthTest, RefusesAnUnsignedPayload) {
 
 // A body still to come (a large PutObject, taken piece by piece): the SDK's own signed
 // request checks out with its body not there, x-amz-content-sha256 standing for it; a
-// hash that is not one, an unsigned or an aws-chunked payload is refused naming it.
+// hash that is not one, an unsigned payload or an aws-chunked form that is not one is
+// refused naming it.
 TEST(SigV4AuthTest, ChecksTheSignatureOfABodyToCome) {
   net::HttpRequest r = SdkPutRecord();
   r.body.clear();
@@ -244,7 +245,7 @@ TEST(SigV4AuthTest, ChecksTheSignatureOfABodyToCome) {
   EXPECT_EQ(VerifySigV4(other, follows, ParseAmzDate(kSdkDate)).failure, SigV4Failure::kMismatch);
   for (const auto& [sent, says] : std::vector<std::pair<std::string, std::string>>{
            {"UNSIGNED-PAYLOAD", "is not the body's SHA-256"},
-           {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "aws-chunked signing"},
+           {"STREAMING-AWS4-HMAC-SHA512-PAYLOAD", "is not an aws-chunked form taken here"},
            {"", "signed header 'x-amz-content-sha256' is not in the request"},
            {std::string(64, 'A'), "is not the body's SHA-256"}}) {
     net::HttpRequest bad = r;
@@ -340,6 +341,38 @@ TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
   check = VerifySigV4(v2, key, signed_at);
   EXPECT_EQ(check.failure, SigV4Failure::kMissing);
   EXPECT_NE(check.message.find("Signature Version 2 URL"), std::string::npos) << check.message;
+}
+
+// S3's documented chunked upload (PUT examplebucket/chunkObject.txt, "Transferring payload
+// in multiple chunks"): its header's signature is the seed the documentation gives, and
+// the check hands back what the chunks' signatures chain from (aws_chunked_test.cc
+// decodes its body).
+TEST(SigV4AuthTest, TheDocumentedChunkedUploadsSeed) {
+  net::HttpRequest r;
+  r.method = "PUT";
+  r.path = r.raw_path = "/examplebucket/chunkObject.txt";
+  r.headers = {{"host", "s3.amazonaws.com"},
+               {"x-amz-date", "20130524T000000Z"},
+               {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+               {"x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"},
+               {"content-encoding", "aws-chunked"},
+               {"x-amz-decoded-content-length", "66560"},
+               {"content-length", "66824"},
+               {"authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+                "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+                "x-amz-decoded-content-length;x-amz-storage-class,"
+                "Signature=4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"}};
+  SigV4Expectation key{"AKIAIOSFODNN7EXAMPLE", kDocSecret, "s3", r.raw_path, /*body_follows=*/true};
+  SigV4Check check = VerifySigV4(r, key, ParseAmzDate("20130524T000000Z"));
+  ASSERT_TRUE(check.ok()) << check.message;
+  EXPECT_EQ(check.signature, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+  EXPECT_EQ(check.amz_date, "20130524T000000Z");
+  EXPECT_EQ(check.scope, "20130524/us-east-1/s3/aws4_request");
+  EXPECT_EQ(check.signing_key, objstore::sigv4::SigningKey(kDocSecret, "20130524", "us-east-1", "s3"));
+  // The body is not there yet: without body_follows the STREAMING form is not its hash.
+  key.body_follows = false;
+  EXPECT_EQ(VerifySigV4(r, key, ParseAmzDate("20130524T000000Z")).failure, SigV4Failure::kMismatch);
 }
 
 }  // namespace

@@ -86,10 +86,16 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool wants_continue = expect != header.end() && beast::iequals(expect->value(), "100-continue");
     const bool no_body = parser_->is_done();
     std::shared_ptr<HttpBodySink> sink;
+    std::optional<HttpRequest> request;
     if (auto length = parser_->content_length(); length && *length > options_->max_body_bytes) {
-      HttpRequest request = ToRequest(parser_->get(), remote_);
+      request = ToRequest(parser_->get(), remote_);
+    } else if (!no_body && options_->body_in_pieces) {
+      request = ToRequest(parser_->get(), remote_);
+      if (!options_->body_in_pieces(*request)) request.reset();
+    }
+    if (request) {
       std::optional<HttpResponse> refusal;
-      if (options_->large_body) sink = options_->large_body(request, &refusal);
+      if (options_->large_body) sink = options_->large_body(*request, &refusal);
       if (!sink) {
         if (refusal) return Write(std::move(*refusal), false);
         return RefuseBodyTooLarge();

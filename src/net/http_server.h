@@ -32,6 +32,10 @@ struct HttpServerOptions {
   // to send instead (unset: body_too_large's). Unset: body_too_large for all of them.
   std::function<std::shared_ptr<HttpBodySink>(const HttpRequest& header, std::optional<HttpResponse>* refusal)>
       large_body;
+  // A request whose body large_body takes whatever its length (announced, or chunked
+  // without a Content-Length), when this says so given the header: a body in an encoding
+  // that is decoded as it comes. Unset: only bodies announced past max_body_bytes.
+  std::function<bool(const HttpRequest& header)> body_in_pieces;
   // The size of the pieces a sink is given.
   size_t large_body_piece_bytes = 1 << 20;
 };

@@ -279,6 +279,7 @@ TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
   opts.port = 0;
   opts.max_body_bytes = 1000;
   opts.large_body_piece_bytes = 700;
+  opts.body_in_pieces = [](const HttpRequest& header) { return header.path.rfind("/pieces", 0) == 0; };
   opts.large_body = [&](const HttpRequest& header, std::optional<HttpResponse>* refusal) -> std::shared_ptr<HttpBodySink> {
     EXPECT_TRUE(header.body.empty());
     if (header.path == "/refused") {
@@ -393,6 +394,29 @@ TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
     EXPECT_GT(taken, 1500) << finished[1];
     EXPECT_LE(taken, 2200) << finished[1];
     EXPECT_EQ(finished[2], "/cut short 1200");
+  }
+
+  // body_in_pieces: a small body, and a chunked one without a Content-Length, go to the
+  // sink too; other small bodies do not.
+  fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  std::string small_put = "PUT /pieces/small HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n" + body.substr(0, 300);
+  ASSERT_EQ(::send(fd, small_put.data(), small_put.size(), 0), static_cast<ssize_t>(small_put.size()));
+  std::string small_answer = ReadUntil(fd, "complete 300");
+  EXPECT_EQ(small_answer.rfind("HTTP/1.1 201", 0), 0u) << small_answer;
+  std::string chunked = "PUT /pieces/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  chunked += "bb8\r\n" + body.substr(0, 3000) + "\r\n7d0\r\n" + body.substr(3000) + "\r\n0\r\n\r\n";
+  ASSERT_EQ(::send(fd, chunked.data(), chunked.size(), 0), static_cast<ssize_t>(chunked.size()));
+  std::string chunked_answer = ReadUntil(fd, "complete 5000");
+  EXPECT_NE(chunked_answer.find("/pieces/chunked complete 5000"), std::string::npos) << chunked_answer;
+  std::string other = "PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+  ASSERT_EQ(::send(fd, other.data(), other.size(), 0), static_cast<ssize_t>(other.size()));
+  std::string other_answer = ReadUntil(fd, "\r\n\r\n");
+  EXPECT_EQ(other_answer.find("complete"), std::string::npos) << other_answer;
+  ::close(fd);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(finished.size(), 5u);
   }
 
   server.Stop();
