@@ -1,8 +1,10 @@
 #include "net/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <boost/asio/write.hpp>
 
@@ -53,16 +55,35 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
   return r;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// How long a client has to finish the TLS handshake, and a closing one.
+constexpr int kTlsHandshakeSeconds = 10;
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: plain (beast::tcp_stream) or HTTPS (TlsStream, the handshake first).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
   Session(tcp::socket socket, const HttpAsyncHandler* handler, const HttpServerOptions* options)
-      : stream_(std::move(socket)), handler_(handler), options_(options) {
+      : stream_(MakeStream(std::move(socket), options)), handler_(handler), options_(options) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
-  void Run() { ReadNext(); }
+  void Run() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(kTlsHandshakeSeconds));
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->Abort();  // not TLS, or a certificate the client refused
+        self->ReadNext();
+      });
+    } else {
+      ReadNext();
+    }
+  }
 
  private:
   void ReadNext() {
@@ -72,11 +93,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // longer announced body piece by piece (large_body).
     // (Not boost::none: this Beast compares a Content-Length with none as "over".)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(std::chrono::seconds(options_->idle_timeout_s));
+    Lowest().expires_after(std::chrono::seconds(options_->idle_timeout_s));
     // The header first: a client that sent "Expect: 100-continue" waits for the go-ahead
     // before the body (the AWS SDKs do so from 2 MiB on, and wait seconds otherwise).
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -105,13 +126,13 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       parser_->body_limit(options_->max_body_bytes);  // a chunked body is counted as it comes
     }
-    auto go_on = [self = shared_from_this(), sink] {
+    auto go_on = [self = this->shared_from_this(), sink] {
       if (sink) return self->ReadPiece(sink);
       self->ReadBody();
     };
     if (no_body || !wants_continue) return go_on();
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
-    http::async_write(stream_, *interim, [self = shared_from_this(), interim, go_on](beast::error_code ec, size_t) {
+    http::async_write(stream_, *interim, [self = this->shared_from_this(), interim, go_on](beast::error_code ec, size_t) {
       if (ec) return self->Close();
       go_on();
     });
@@ -122,8 +143,8 @@ class Session : public std::enable_shared_from_this<Session> {
     piece_.resize(options_->large_body_piece_bytes);
     body_parser_->get().body().data = piece_.data();
     body_parser_->get().body().size = piece_.size();
-    stream_.expires_after(std::chrono::seconds(options_->idle_timeout_s));
-    http::async_read_some(stream_, buffer_, *body_parser_, [self = shared_from_this(), sink](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(options_->idle_timeout_s));
+    http::async_read_some(stream_, buffer_, *body_parser_, [self = this->shared_from_this(), sink](beast::error_code ec, size_t) {
       if (ec == http::error::need_buffer) ec = {};
       const size_t got = self->piece_.size() - self->body_parser_->get().body().size;
       if (ec) return self->EndShort(sink);  // the client went away or sent less than announced
@@ -161,7 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // executor. `answered` keeps a late second answer from writing twice.
   HttpRespond Responder(bool keep_alive) {
     auto answered = std::make_shared<std::atomic<bool>>(false);
-    return [self = shared_from_this(), keep_alive, answered](HttpResponse r) {
+    return [self = this->shared_from_this(), keep_alive, answered](HttpResponse r) {
       if (answered->exchange(true)) return;
       asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
         self->Write(std::move(r), keep_alive);
@@ -171,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -210,7 +231,7 @@ class Session : public std::enable_shared_from_this<Session> {
       res->prepare_payload();
     }
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive, source](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res, keep_alive, source](beast::error_code ec, size_t) {
                         if (ec) return self->Close();
                         if (source) return self->WritePieces(source, source->length, keep_alive);
                         if (!keep_alive) return self->Close();
@@ -224,7 +245,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!keep_alive) return Close();
       return ReadNext();
     }
-    source->next([self = shared_from_this(), source, remaining, keep_alive](Result<std::string> piece) {
+    source->next([self = this->shared_from_this(), source, remaining, keep_alive](Result<std::string> piece) {
       asio::post(self->stream_.get_executor(), [self, source, remaining, keep_alive,
                                                  piece = std::move(piece)]() mutable {
         if (!piece.ok() || piece->empty() || piece->size() > remaining) {
@@ -235,7 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
           return self->Abort();
         }
         auto data = std::make_shared<std::string>(std::move(*piece));
-        self->stream_.expires_after(std::chrono::seconds(self->options_->idle_timeout_s));
+        self->Lowest().expires_after(std::chrono::seconds(self->options_->idle_timeout_s));
         asio::async_write(self->stream_, asio::buffer(*data),
                           [self, source, data, remaining, keep_alive](beast::error_code ec, size_t) {
                             if (ec) return self->Close();
@@ -248,15 +269,31 @@ class Session : public std::enable_shared_from_this<Session> {
   // Ends the connection at once, mid-answer: the client reads fewer bytes than announced.
   void Abort() {
     beast::error_code ec;
-    stream_.socket().close(ec);
+    Lowest().socket().close(ec);
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // TLS's close_notify first, so that the client sees the end of the answer, not a cut.
+      Lowest().expires_after(std::chrono::seconds(kTlsHandshakeSeconds));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->Abort(); });
+    } else {
+      beast::error_code ec;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  static Stream MakeStream(tcp::socket socket, const HttpServerOptions* options) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *options->tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   // A large body's reading (HttpServerOptions::large_body): the header's parser moved
@@ -281,14 +318,15 @@ class HttpServer::Impl {
   Result<int> Start() {
     beast::error_code ec;
     auto address = asio::ip::make_address(options_.bind_address, ec);
-    if (ec) return InvalidArgument("HTTP bind address '" + options_.bind_address + "': " + ec.message());
+    const std::string what = options_.tls ? "HTTPS" : "HTTP";
+    if (ec) return InvalidArgument(what + " bind address '" + options_.bind_address + "': " + ec.message());
     tcp::endpoint ep(address, static_cast<uint16_t>(options_.port));
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
-      return Unavailable("cannot listen for HTTP on " + options_.bind_address + ":" +
+      return Unavailable("cannot listen for " + what + " on " + options_.bind_address + ":" +
                          std::to_string(options_.port) + ": " + ec.message());
     int port = acceptor_.local_endpoint().port();
     Accept();
@@ -307,7 +345,13 @@ class HttpServer::Impl {
   void Accept() {
     acceptor_.async_accept(runtime_->Next(), [this](beast::error_code ec, tcp::socket socket) {
       if (stopped_ || !acceptor_.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), &handler_, &options_)->Run();
+      if (!ec) {
+        if (options_.tls) {
+          std::make_shared<Session<TlsStream>>(std::move(socket), &handler_, &options_)->Run();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), &handler_, &options_)->Run();
+        }
+      }
       Accept();
     });
   }

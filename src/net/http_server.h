@@ -1,7 +1,7 @@
-// An HTTP/1.1 server on Boost.Beast: keep-alive, bounded request bodies, read
-// timeouts. Each connection lives on one io_context of the Runtime; the handler runs
-// there, so it must not block for long (hand long work to a background job, or use an
-// asynchronous handler that answers when the work is done).
+// An HTTP/1.1 server on Boost.Beast, plain or over TLS (HTTPS): keep-alive, bounded
+// request bodies, read timeouts. Each connection lives on one io_context of the Runtime;
+// the handler runs there, so it must not block for long (hand long work to a background
+// job, or use an asynchronous handler that answers when the work is done).
 //
 // Thread-safety: Start/Stop from the owning thread; the handler may be called from any
 // Runtime thread concurrently.
@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include "base/status.h"
 #include "net/router.h"
 #include "net/runtime.h"
@@ -21,6 +23,8 @@ namespace tributary::net {
 struct HttpServerOptions {
   std::string bind_address = "0.0.0.0";
   int port = 8080;  // 0 picks a free port
+  // Set: HTTPS (a TLS handshake first, with this server context; net/tls_context.h).
+  std::shared_ptr<boost::asio::ssl::context> tls;
   size_t max_body_bytes = 16 * 1024 * 1024;
   int idle_timeout_s = 60;
   // The answer to a request whose body passes max_body_bytes, given the request as far

@@ -1,7 +1,7 @@
 // The TLS transport against Asio's own TLS client: bytes both ways through small reads
 // and a full socket, the peer going away, Close() with a read outstanding, handshakes
 // that fail or never finish, and the heap an idle connection keeps. Certificates (a CA,
-// the server's, a client's) are made once with the openssl command line.
+// the server's, a client's) are made once with the openssl command line (test_pki.h).
 #include "net/tls_transport.h"
 
 #include <sys/socket.h>
@@ -25,6 +25,7 @@
 #include "base/files.h"
 #include "base/testing/heap_in_use.h"
 #include "base/testing/temp_dir.h"
+#include "net/testing/test_pki.h"
 
 namespace tributary::net {
 namespace {
@@ -93,26 +94,12 @@ class TlsTransportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     pki_ = new testing_support::TempDir();
-    const std::string d = pki_->path();
-    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
-    Sh("openssl req -x509" + ec + "-keyout " + d + "/ca.key -out " + d +
-       "/ca.crt -days 1 -subj /CN=test-ca");
-    for (const char* name : {"server", "client"}) {
-      std::string n = d + "/" + name;
-      Sh("openssl req" + ec + "-keyout " + n + ".key -out " + n + ".csr -subj /CN=" + name);
-      // Written directly: a shell redirect here would share Sh's own ">/dev/null".
-      ASSERT_TRUE(WriteFileAtomic(n + ".ext", "subjectAltName=IP:127.0.0.1\n").ok());
-      Sh("openssl x509 -req -in " + n + ".csr -CA " + d + "/ca.crt -CAkey " + d +
-         "/ca.key -CAcreateserial -out " + n + ".crt -days 1 -extfile " + n + ".ext");
-    }
-    Sh("openssl verify -CAfile " + d + "/ca.crt -verify_ip 127.0.0.1 " + d + "/server.crt");
+    Status made = testing_support::MakeTestPki(pki_->path(), {"server", "client"});
+    ASSERT_TRUE(made.ok()) << made.message();
   }
   static void TearDownTestSuite() {
     delete pki_;
     pki_ = nullptr;
-  }
-  static void Sh(const std::string& cmd) {
-    ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd;
   }
   static std::string P(const std::string& f) { return pki_->path() + "/" + f; }
 
