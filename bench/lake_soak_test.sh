@@ -28,7 +28,7 @@ cli() { "$TRIBUTARY" "$@" --data-dir "$D" >>"$TMP/cli.log" 2>&1 || fail "tributa
 
 mkdir -p "$D"
 "$TRIBUTARY" server --data-dir "$D" --bind 127.0.0.1 --http-port 0 --mqtt-port 0 \
-  --mqtt-tls-port -1 --mqtt-ws-port -1 --allow-anonymous --log-level warn \
+  --mqtt-tls-port -1 --mqtt-ws-port -1 --https-port -1 --allow-anonymous --log-level warn \
   --wal-segment-mib 4 >"$TMP/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 150); do [[ -s $D/server.json ]] && break; sleep 0.1; done

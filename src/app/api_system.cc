@@ -127,6 +127,7 @@ void AddSystemRoutes(net::Router* router, Server* server) {
                            {"mqtt_ws_port", server->broker().ws_port()},
                            {"mqtt_port", server->broker().tcp_port()},
                            {"http_port", server->http_port()},
+                           {"https_port", server->https_port()},
                            {"advertised_host", c.advertised_host}}}});
   });
 }

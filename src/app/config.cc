@@ -34,6 +34,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     if (key == "data_dir") TRY(Take(j, key, &c->data_dir, path));
     else if (key == "bind_address") TRY(Take(j, key, &c->bind_address, path));
     else if (key == "http_port") TRY(Take(j, key, &c->http_port, path));
+    else if (key == "https_port") TRY(Take(j, key, &c->https_port, path));
     else if (key == "mqtt_tls_port") TRY(Take(j, key, &c->mqtt_tls_port, path));
     else if (key == "mqtt_ws_port") TRY(Take(j, key, &c->mqtt_ws_port, path));
     else if (key == "mqtt_port") TRY(Take(j, key, &c->mqtt_port, path));
@@ -76,6 +77,7 @@ Status ValidateConfig(const ServerConfig& c) {
   if (!port_ok(c.http_port, false)) return InvalidArgument("http_port must be 0..65535, got " + std::to_string(c.http_port));
   if (!port_ok(c.mqtt_tls_port, true)) return InvalidArgument("mqtt_tls_port must be -1 (off) or 0..65535");
   if (!port_ok(c.mqtt_ws_port, true)) return InvalidArgument("mqtt_ws_port must be -1 (off) or 0..65535");
+  if (!port_ok(c.https_port, true)) return InvalidArgument("https_port must be -1 (off) or 0..65535, got " + std::to_string(c.https_port));
   if (!port_ok(c.mqtt_port, true)) return InvalidArgument("mqtt_port must be -1 (off) or 0..65535");
   if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024)
     return InvalidArgument("max_payload_bytes must be between 1024 and 268435456");

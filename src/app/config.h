@@ -13,6 +13,7 @@ struct ServerConfig {
   std::string data_dir = "./tributary-data";
   std::string bind_address = "0.0.0.0";
   int http_port = 8080;
+  int https_port = 8444;  // the HTTP API over TLS, the server's certificate; -1 off
   int mqtt_tls_port = 8883;
   int mqtt_ws_port = 8443;
   int mqtt_port = -1;             // plain MQTT; -1 = off

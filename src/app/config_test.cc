@@ -19,9 +19,10 @@ std::string TempFile(const std::string& name, const std::string& text) {
 
 TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
-  std::string path = TempFile("ok.json", R"({"http_port": 9000, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
+  std::string path = TempFile("ok.json", R"({"http_port": 9000, "https_port": 9443, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
+  EXPECT_EQ(c.https_port, 9443);
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
   EXPECT_EQ(c.stream_max_pending_mib, 64);
@@ -54,6 +55,12 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   ServerConfig c;
   c.http_port = 70000;
   EXPECT_NE(ValidateConfig(c).message().find("http_port"), std::string::npos);
+  c = ServerConfig();
+  EXPECT_EQ(c.https_port, 8444);  // the API over TLS, on unless turned off
+  c.https_port = -2;
+  EXPECT_EQ(ValidateConfig(c).message(), "https_port must be -1 (off) or 0..65535, got -2");
+  c.https_port = -1;
+  EXPECT_TRUE(ValidateConfig(c).ok());
   c = ServerConfig();
   c.log_level = "loud";
   EXPECT_NE(ValidateConfig(c).message().find("log_level"), std::string::npos);

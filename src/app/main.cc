@@ -22,6 +22,8 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* data_dir = cmd->add_option("--data-dir", flags->data_dir, "data directory")->capture_default_str();
   auto* bind = cmd->add_option("--bind", flags->bind_address, "address to listen on")->capture_default_str();
   auto* http = cmd->add_option("--http-port", flags->http_port, "HTTP API port")->capture_default_str();
+  auto* https = cmd->add_option("--https-port", flags->https_port,
+                                "the HTTP API over TLS, with the server's certificate (-1 off)")->capture_default_str();
   auto* tls = cmd->add_option("--mqtt-tls-port", flags->mqtt_tls_port, "MQTT over TLS port (-1 off)")->capture_default_str();
   auto* ws = cmd->add_option("--mqtt-ws-port", flags->mqtt_ws_port, "MQTT over WebSocket port (-1 off)")->capture_default_str();
   auto* tcp = cmd->add_option("--mqtt-port", flags->mqtt_port, "plain MQTT port, off (-1) by default")->capture_default_str();
@@ -61,6 +63,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (data_dir->count()) c.data_dir = flags->data_dir;
       if (bind->count()) c.bind_address = flags->bind_address;
       if (http->count()) c.http_port = flags->http_port;
+      if (https->count()) c.https_port = flags->https_port;
       if (tls->count()) c.mqtt_tls_port = flags->mqtt_tls_port;
       if (ws->count()) c.mqtt_ws_port = flags->mqtt_ws_port;
       if (tcp->count()) c.mqtt_port = flags->mqtt_port;

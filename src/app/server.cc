@@ -33,6 +33,7 @@
 #include "lake/job_manager.h"
 #include "metadata/database.h"
 #include "net/http_server.h"
+#include "net/tls_context.h"
 #include "net/runtime.h"
 #include "rules/http_post_queue.h"
 #include "rules/rule_registry.h"
@@ -281,8 +282,8 @@ Status Server::Init() {
     }
     return s3_->TakeLargeBody(req, signature, refusal);
   };
-  http_ = std::make_unique<net::HttpServer>(
-      h, runtime_.get(), [this, router, token, unauthorized, console, ingest](net::HttpRequest& req, net::HttpRespond respond) {
+  net::HttpAsyncHandler handler = [this, router, token, unauthorized, console, ingest](net::HttpRequest& req,
+                                                                                       net::HttpRespond respond) {
         if (IsAwsRequest(req)) {  // an AWS SDK's call: authenticated its way
           if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000)) {
             if (refused->status != 400 || refused->headers["x-amzn-ErrorType"] != "UnknownOperationException") {
@@ -307,14 +308,23 @@ Status Server::Init() {
           }
         }
         router->Dispatch(req, std::move(respond));
-      });
+      };
+  http_ = std::make_unique<net::HttpServer>(h, runtime_.get(), handler);
   TRY(http_->Start());
+  // The same API over TLS, with the certificate the MQTT TLS listener shows.
+  if (config_.https_port >= 0) {
+    TRY_ASSIGN(h.tls, net::MakeServerTlsContext({devices_->ca().server_cert_path(), devices_->ca().server_key_path(),
+                                                 "", /*require_client_cert=*/false}));
+    h.port = config_.https_port;
+    https_ = std::make_unique<net::HttpServer>(h, runtime_.get(), std::move(handler));
+    TRY(https_->Start());
+  }
   TRY(StartDirectory());
   // Last: server.json tells clients the server is up, with all it keeps in the data
   // directory (server.id included) written.
   TRY(WriteServerInfo());
-  log->info("started data_dir={} http_port={} mqtt_tls_port={} mqtt_ws_port={} mqtt_port={}", dir,
-            http_->port(), broker_->tls_port(), broker_->ws_port(), broker_->tcp_port());
+  log->info("started data_dir={} http_port={} https_port={} mqtt_tls_port={} mqtt_ws_port={} mqtt_port={}", dir,
+            http_->port(), https_port(), broker_->tls_port(), broker_->ws_port(), broker_->tcp_port());
   return Status::Ok();
 }
 
@@ -348,6 +358,7 @@ Status Server::WriteServerInfo() const {
                          {"mqtt_tls_port", broker_->tls_port()},
                          {"mqtt_ws_port", broker_->ws_port()},
                          {"mqtt_port", broker_->tcp_port()},
+                         {"https_port", https_port()},
                          {"endpoint", "http://127.0.0.1:" + std::to_string(http_->port())},
                          {"started_at", FormatIso8601Millis(started_at_ms_)}};
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
@@ -403,6 +414,7 @@ broker::MessageInterceptor& Server::interceptor() {
 }
 
 int Server::http_port() const { return http_ ? http_->port() : -1; }
+int Server::https_port() const { return https_ ? https_->port() : -1; }
 
 void Server::Stop() {
   if (stopped_) return;
@@ -410,6 +422,7 @@ void Server::Stop() {
   // First, so that the other servers list this one as stopped while it drains.
   if (directory_) directory_->Stop();
   if (http_) http_->Stop();
+  if (https_) https_->Stop();
   if (s3_) s3_->Stop();  // the S3 calls under way finish
   if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   // Waiting live-topic polls are answered while the runtime can still write them.

@@ -55,6 +55,7 @@ class Server {
   const ServerConfig& config() const { return config_; }
   const std::string& admin_token() const { return admin_token_; }
   int http_port() const;
+  int https_port() const;  // -1 when off
   MetricsRegistry& metrics() { return metrics_; }
   metadata::Database& db() { return *db_; }
   broker::Broker& broker() { return *broker_; }
@@ -139,6 +140,7 @@ class Server {
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<net::HttpServer> http_;
+  std::unique_ptr<net::HttpServer> https_;  // the same API over TLS (https_port)
   std::unique_ptr<S3Api> s3_;  // the S3 API's workers; before http_'s last answers
   std::unique_ptr<ServerDirectory> directory_;  // written once the ports are known
   bool stopped_ = false;

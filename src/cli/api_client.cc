@@ -13,6 +13,8 @@ void AddClientFlags(CLI::App* cmd, ClientOptions* o) {
   cmd->add_option("--endpoint", o->endpoint,
                   "API endpoint (env TRIBUTARY_ENDPOINT, default http://127.0.0.1:8080)");
   cmd->add_option("--token", o->token, "API token (env TRIBUTARY_TOKEN, else <data-dir>/admin.token)");
+  cmd->add_option("--ca-file", o->ca_file,
+                  "CA of an https:// endpoint's certificate (env TRIBUTARY_CA_FILE, else <data-dir>/pki/ca.crt)");
   cmd->add_option("--data-dir", o->data_dir, "where to find admin.token")->capture_default_str();
   cmd->add_flag("--json", o->json, "print JSON instead of text");
 }
@@ -36,6 +38,15 @@ std::string ApiClient::Endpoint() const {
   return "http://127.0.0.1:8080";
 }
 
+std::string ApiClient::CaFile() const {
+  if (!options_.ca_file.empty()) return options_.ca_file;
+  if (const char* f = std::getenv("TRIBUTARY_CA_FILE"); f && *f) return f;
+  const std::string own = options_.data_dir + "/pki/ca.crt";
+  std::error_code ec;
+  if (std::filesystem::exists(own, ec)) return own;
+  return "";  // the system's CAs
+}
+
 Result<std::string> ApiClient::Token() const {
   if (!options_.token.empty()) return options_.token;
   if (const char* t = std::getenv("TRIBUTARY_TOKEN"); t && *t) return std::string(t);
@@ -54,7 +65,9 @@ Result<net::HttpResponse> ApiClient::Send(const std::string& method, const std::
                                           int timeout_s) const {
   TRY_ASSIGN(std::string token, Token());
   headers["Authorization"] = "Bearer " + token;
-  return net::HttpCall(Endpoint(), method, path, body, headers, timeout_s);
+  const std::string endpoint = Endpoint();
+  return net::HttpCall(endpoint, method, path, body, headers, timeout_s,
+                       endpoint.rfind("https://", 0) == 0 ? CaFile() : std::string());
 }
 
 Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,

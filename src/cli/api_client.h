@@ -4,6 +4,8 @@
 // Token lookup order: --token, then TRIBUTARY_TOKEN, then <data-dir>/admin.token.
 // Endpoint: --endpoint, then TRIBUTARY_ENDPOINT, then the "endpoint" in
 // <data-dir>/server.json (written by a running server), then http://127.0.0.1:8080.
+// An https:// endpoint's certificate is checked against --ca-file, then TRIBUTARY_CA_FILE,
+// then <data-dir>/pki/ca.crt (the server's own CA) when it exists, else the system's CAs.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -20,6 +22,7 @@ namespace tributary::cli {
 struct ClientOptions {
   std::string endpoint;
   std::string token;
+  std::string ca_file;  // for an https:// endpoint
   std::string data_dir = "./tributary-data";
   bool json = false;
 };
@@ -48,6 +51,7 @@ class ApiClient {
  private:
   Result<std::string> Token() const;
   std::string Endpoint() const;
+  std::string CaFile() const;
   ClientOptions options_;
 };
 

@@ -489,7 +489,12 @@ TEST(UrlTest, ParsesAndRejects) {
   EXPECT_EQ(u->host, "localhost");
   EXPECT_EQ(u->port, "9000");
   EXPECT_EQ(u->base_path, "/api");
-  EXPECT_FALSE(ParseUrl("ftp://x").ok());
+  EXPECT_FALSE(u->tls);
+  auto secure = ParseUrl("https://tributary.example");
+  ASSERT_TRUE(secure.ok());
+  EXPECT_TRUE(secure->tls);
+  EXPECT_EQ(secure->port, "443");
+  EXPECT_EQ(ParseUrl("ftp://x").status().message(), "endpoint 'ftp://x' must start with http:// or https://");
 }
 
 }  // namespace

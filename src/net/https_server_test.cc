@@ -1,7 +1,7 @@
 // The HTTP server over TLS (HttpServerOptions::tls), against Asio's TLS client and Beast's
 // HTTP: requests and keep-alive through the handshake, a body taken piece by piece, the
-// close_notify that ends a "Connection: close" answer (not a cut), and a client that
-// does not speak TLS, which loses only its own connection.
+// close_notify that ends a "Connection: close" answer (not a cut), a client that does not
+// speak TLS, which loses only its own connection; and the CLI's client over https://.
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/testing/temp_dir.h"
+#include "net/http_client.h"
 #include "net/http_server.h"
 #include "net/testing/test_pki.h"
 #include "net/tls_context.h"
@@ -151,6 +152,23 @@ TEST_F(HttpsServerTest, APlainHttpClientLosesOnlyItsConnection) {
   // The server goes on.
   auto s = Connect();
   EXPECT_EQ(Call(*s, http::verb::get, "/after").body(), "GET /after 0");
+}
+
+// The CLI's client (HttpCall) over https://: the certificate checked against the CA file
+// and the name in the URL; without the CA, or for a name the certificate does not hold,
+// no request is sent and the message says why.
+TEST_F(HttpsServerTest, TheBlockingClientVerifiesTheServer) {
+  const std::string base = "https://127.0.0.1:" + std::to_string(server_->port());
+  auto ok = HttpCall(base, "POST", "/cli", "{}", {}, 10, P("ca.crt"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->body, "POST /cli 2");
+  auto no_ca = HttpCall(base, "GET", "/cli", "", {}, 10);
+  ASSERT_FALSE(no_ca.ok());
+  EXPECT_NE(no_ca.status().message().find("give the CA that issued its certificate"), std::string::npos)
+      << no_ca.status().message();
+  auto other_name = HttpCall("https://localhost:" + std::to_string(server_->port()), "GET", "/cli", "", {}, 10, P("ca.crt"));
+  ASSERT_FALSE(other_name.ok());  // the certificate names 127.0.0.1 only
+  EXPECT_NE(other_name.status().message().find("naming localhost"), std::string::npos) << other_name.status().message();
 }
 
 }  // namespace

@@ -160,8 +160,11 @@ class Server {
   }
 
   async launch(timeoutMs = 20000) {
-    const args = ['server', '--data-dir', this.dataDir, '--bind', '127.0.0.1', '--http-port', '0',
-                  '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', '--log-level', 'debug', ...this.extraArgs];
+    // Free ports for every listener, but those the test's own arguments set.
+    const ports = ['--http-port', '--mqtt-tls-port', '--mqtt-ws-port', '--https-port']
+      .filter((flag) => !this.extraArgs.includes(flag)).flatMap((flag) => [flag, '0']);
+    const args = ['server', '--data-dir', this.dataDir, '--bind', '127.0.0.1', ...ports, '--log-level', 'debug',
+                  ...this.extraArgs];
     this.logs += `\n=== ${BIN} ${args.join(' ')}\n`;
     const child = spawnTracked(BIN, args);
     this.child = child;
@@ -193,6 +196,7 @@ class Server {
   get httpPort() { return this.info.http_port; }
   get tlsPort() { return this.info.mqtt_tls_port; }
   get wsPort() { return this.info.mqtt_ws_port; }
+  get httpsPort() { return this.info.https_port; }
   get mqttPort() { return this.info.mqtt_port; }
   get endpoint() { return this.info.endpoint; }
   get caPath() { return path.join(this.dataDir, 'pki', 'ca.crt'); }
@@ -331,7 +335,7 @@ async function startRefused(extra, { tag = 'refused', timeoutMs = 20000 } = {}) 
   const dataDir = makeTempDir(tag);
   const started = Date.now();
   const r = await run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
-                            '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs });
+                            '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', '--https-port', '0', ...extra], { timeoutMs });
   r.elapsedMs = Date.now() - started;
   r.dataDir = dataDir;
   return r;

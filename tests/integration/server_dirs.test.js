@@ -14,7 +14,7 @@ const { waitForLake } = require('./lake');
 // `tributary server` on `dataDir` with `extra` flags, expected to fail at start.
 function startRefused(dataDir, extra = []) {
   return run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
-                   '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', ...extra], { timeoutMs: 15000 });
+                   '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', '--https-port', '0', ...extra], { timeoutMs: 15000 });
 }
 
 async function healthy(server) {

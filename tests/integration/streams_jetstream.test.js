@@ -171,7 +171,7 @@ describe('streams on NATS JetStream', { timeout: 110000, concurrency: 1 }, () =>
       // Without the CA, the system's store does not know the test CA: refused at start-up.
       const refused = await run(BIN, ['server', '--data-dir', makeTempDir('js-tls-refused'),
                                       '--bind', '127.0.0.1', '--http-port', '0', '--mqtt-tls-port', '-1',
-                                      '--mqtt-ws-port', '-1', '--streams-nats-url', tlsNats.url], { timeoutMs: 20000 });
+                                      '--mqtt-ws-port', '-1', '--https-port', '-1', '--streams-nats-url', tlsNats.url], { timeoutMs: 20000 });
       assert.notEqual(refused.code, 0, describeRun('server without the CA', refused));
       assert.match(refused.stderr, /--streams-nats-url: .*certificate verify failed/);
 

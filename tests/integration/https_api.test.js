@@ -1,0 +1,164 @@
+// The HTTP API over TLS (`--https-port`, on by default at 8444; the harness asks for a free
+// port): the server's own certificate (the one its MQTT TLS listener shows, issued by
+// <data-dir>/pki/ca.crt for localhost and 127.0.0.1) verified by Node's TLS client, and
+// refused without that CA; the same API as on the plain port behind it: /healthz, a token
+// call and its 401, the console's page, and the AWS SDK's S3 client over https:// (its
+// streamed PutObject is aws-chunked with a CRC32 trailer, as every SDK sends over TLS),
+// read back byte for byte; the CLI (`--endpoint https://...`, the CA found in the data
+// directory or given with --ca-file, refused under another CA). A client that speaks plain
+// HTTP to the TLS port loses only its own connection; `--https-port -1` opens no listener
+// and server.json says -1.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const https = require('node:https');
+const path = require('node:path');
+const { Readable } = require('node:stream');
+const S3 = require('@aws-sdk/client-s3');
+const { NodeHttpHandler } = require('@smithy/node-http-handler');
+const { Server, BIN, run, describeRun, makeTempDir } = require('./harness');
+
+// GET/PUT over https; resolves {status, headers, body}. `ca` null: the system's CAs only.
+function httpsRequest(server, pathname, { method = 'GET', headers = {}, body, ca = server.ca, servername } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: server.httpsPort, path: pathname, method, headers,
+                                ca: ca || undefined, servername, timeout: 10000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
+  let server;
+  before(async () => { server = await Server.start({ tag: 'https-api' }); });
+  after(async () => { if (server) await server.stop(); });
+
+  test('the server certificate is verified against the data directory\'s CA, and refused without it', async () => {
+    assert.ok(server.httpsPort > 0, `server.json https_port: ${JSON.stringify(server.info)}`);
+    assert.notEqual(server.httpsPort, server.httpPort);
+    for (const servername of ['localhost', undefined]) {  // the SANs: localhost and 127.0.0.1
+      const r = await httpsRequest(server, '/healthz', { servername });
+      assert.equal(r.status, 200, r.body);
+    }
+    await assert.rejects(httpsRequest(server, '/healthz', { ca: null }),
+                         (e) => /self[- ]signed|unable to (verify|get)|certificate/i.test(`${e.code} ${e.message}`));
+    // The system info names both ports.
+    const info = await httpsRequest(server, '/v1/broker', { headers: { Authorization: `Bearer ${server.token}` } });
+    assert.equal(info.status, 200, info.body);
+    const listeners = JSON.parse(info.body).listeners;
+    assert.equal(listeners.https_port, server.httpsPort);
+    assert.equal(listeners.http_port, server.httpPort);
+  });
+
+  test('the same API: a token call, its refusal without the token, the console', async () => {
+    const things = await httpsRequest(server, '/v1/things', { headers: { Authorization: `Bearer ${server.token}` } });
+    assert.equal(things.status, 200, things.body);
+    assert.ok(Array.isArray(JSON.parse(things.body).things), things.body);
+    const refused = await httpsRequest(server, '/v1/things');
+    assert.equal(refused.status, 401, refused.body);
+    assert.match(JSON.parse(refused.body).error.message, /missing or wrong token/);
+    const consolePage = await httpsRequest(server, '/console/');
+    assert.equal(consolePage.status, 200);
+    assert.match(consolePage.body, /<html/i);
+  });
+
+  test('the AWS SDK\'s S3 client over https://: a streamed PutObject (aws-chunked) and a Buffer one, read back', async () => {
+    const sent = [];
+    const client = new S3.S3Client({
+      endpoint: `https://127.0.0.1:${server.httpsPort}`, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
+      credentials: { accessKeyId: 'admin', secretAccessKey: server.token },
+      requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: server.ca }) }),
+    });
+    client.middlewareStack.add((next) => async (args) => {
+      sent.push({ ...args.request.headers });
+      return next(args);
+    }, { step: 'finalizeRequest', name: 'recordHeaders' });
+    try {
+      await client.send(new S3.CreateBucketCommand({ Bucket: 'secure' }));
+      const dir = makeTempDir('https-api-files');
+      const file = path.join(dir, 'readings.bin');
+      const bytes = crypto.randomBytes(3 * 1024 * 1024 + 11);
+      fs.writeFileSync(file, bytes);
+      sent.length = 0;
+      await client.send(new S3.PutObjectCommand({ Bucket: 'secure', Key: 'streamed.bin', Body: fs.createReadStream(file),
+                                                  ContentLength: bytes.length }));
+      assert.equal(sent[0]['x-amz-content-sha256'], 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', JSON.stringify(sent[0]));
+      assert.equal(sent[0]['x-amz-trailer'], 'x-amz-checksum-crc32');
+      const small = Buffer.from('{"ozone":4}\n');
+      await client.send(new S3.PutObjectCommand({ Bucket: 'secure', Key: 'small.json', Body: small }));
+      for (const [key, want] of [['streamed.bin', bytes], ['small.json', small]]) {
+        const got = await client.send(new S3.GetObjectCommand({ Bucket: 'secure', Key: key }));
+        const body = Buffer.from(await got.Body.transformToByteArray());
+        assert.equal(body.length, want.length, key);
+        assert.ok(body.equals(want), `${key}: the bytes read back over https differ`);
+      }
+      // The same objects on disk, as through the plain port.
+      assert.ok(fs.readFileSync(path.join(server.dataDir, 'lake', 'secure', 'streamed.bin')).equals(bytes));
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('the CLI over https://, the certificate checked against <data-dir>/pki/ca.crt or --ca-file', async () => {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const r = await run(BIN, ['thing', 'create', `secure-${host.replace(/\./g, '-')}`, '--endpoint',
+                                `https://${host}:${server.httpsPort}`, '--data-dir', server.dataDir, '--json'],
+                          { timeoutMs: 15000 });
+      assert.equal(r.code, 0, describeRun(`thing create over https://${host}`, r));
+    }
+    const listed = await run(BIN, ['thing', 'list', '--endpoint', `https://127.0.0.1:${server.httpsPort}`,
+                                   '--token', server.token, '--ca-file', server.caPath, '--json'], { timeoutMs: 15000 });
+    assert.equal(listed.code, 0, describeRun('thing list with --ca-file', listed));
+    assert.match(listed.stdout, /secure-localhost/);
+    // Another CA: the server is not trusted, and nothing is sent.
+    const other = makeTempDir('https-other-ca');
+    const made = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                                       '-keyout', path.join(other, 'ca.key'), '-out', path.join(other, 'ca.crt'),
+                                       '-days', '1', '-subj', '/CN=other-ca'], { timeoutMs: 15000 });
+    assert.equal(made.code, 0, describeRun('openssl', made));
+    const refused = await run(BIN, ['thing', 'create', 'never-made', '--endpoint', `https://127.0.0.1:${server.httpsPort}`,
+                                    '--token', server.token, '--ca-file', path.join(other, 'ca.crt')], { timeoutMs: 15000 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /TLS with the Tributary server at 127\.0\.0\.1:\d+ failed/);
+    const things = await httpsRequest(server, '/v1/things', { headers: { Authorization: `Bearer ${server.token}` } });
+    assert.doesNotMatch(things.body, /never-made/);
+  });
+
+  test('plain HTTP to the TLS port loses only its own connection', async () => {
+    const outcome = await new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: server.httpsPort, path: '/healthz', timeout: 10000 }, (res) => {
+        resolve(`answered ${res.statusCode}`);
+        res.resume();
+      });
+      req.on('timeout', () => { req.destroy(); resolve('timed out'); });
+      req.on('error', (e) => resolve(`error ${e.code}`));
+      req.end();
+    });
+    assert.match(outcome, /^error (ECONNRESET|EPIPE|HPE_)/, outcome);
+    const r = await httpsRequest(server, '/healthz');
+    assert.equal(r.status, 200);
+  });
+
+  test('--https-port -1: no TLS listener, and server.json says so', async () => {
+    const off = await Server.start({ tag: 'https-off', args: ['--https-port', '-1'] });
+    try {
+      assert.equal(off.httpsPort, -1, JSON.stringify(off.info));
+      const health = await new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: off.httpPort, path: '/healthz' }, (res) => { res.resume(); resolve(res.statusCode); })
+          .on('error', reject);
+      });
+      assert.equal(health, 200);
+    } finally {
+      await off.stop();
+    }
+  });
+});
