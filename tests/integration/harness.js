@@ -15,7 +15,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-const BIN = process.env.TRIBUTARY_BIN || path.resolve(__dirname, '../../build/tributary');
+const BIN = path.resolve(process.env.TRIBUTARY_BIN || path.join(__dirname, '../../build/tributary'));  // absolute: tests may run it elsewhere (cwd)
 
 // Children and temp dirs still alive; killed and removed at exit.
 const liveChildren = new Set();

@@ -109,11 +109,13 @@ describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
   });
 
   test('the CLI over https://, the certificate checked against <data-dir>/pki/ca.crt or --ca-file', async () => {
+    const cwd = makeTempDir('https-cli');  // where `thing create` writes the connection kit
     for (const host of ['127.0.0.1', 'localhost']) {
       const r = await run(BIN, ['thing', 'create', `secure-${host.replace(/\./g, '-')}`, '--endpoint',
                                 `https://${host}:${server.httpsPort}`, '--data-dir', server.dataDir, '--json'],
-                          { timeoutMs: 15000 });
+                          { timeoutMs: 15000, cwd });
       assert.equal(r.code, 0, describeRun(`thing create over https://${host}`, r));
+      assert.ok(fs.existsSync(path.join(cwd, `secure-${host.replace(/\./g, '-')}-kit`, 'device.crt')), 'the kit was written');
     }
     const listed = await run(BIN, ['thing', 'list', '--endpoint', `https://127.0.0.1:${server.httpsPort}`,
                                    '--token', server.token, '--ca-file', server.caPath, '--json'], { timeoutMs: 15000 });
@@ -126,7 +128,7 @@ describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
                                        '-days', '1', '-subj', '/CN=other-ca'], { timeoutMs: 15000 });
     assert.equal(made.code, 0, describeRun('openssl', made));
     const refused = await run(BIN, ['thing', 'create', 'never-made', '--endpoint', `https://127.0.0.1:${server.httpsPort}`,
-                                    '--token', server.token, '--ca-file', path.join(other, 'ca.crt')], { timeoutMs: 15000 });
+                                    '--token', server.token, '--ca-file', path.join(other, 'ca.crt')], { timeoutMs: 15000, cwd });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /TLS with the Tributary server at 127\.0\.0\.1:\d+ failed/);
     const things = await httpsRequest(server, '/v1/things', { headers: { Authorization: `Bearer ${server.token}` } });
