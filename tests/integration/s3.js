@@ -4,6 +4,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const http = require('node:http');
 const path = require('node:path');
 const readline = require('node:readline');
@@ -81,4 +82,27 @@ function tributaryS3(server, credentials = { accessKeyId: 'admin', secretAccessK
   return new S3.S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials });
 }
 
-module.exports = { startS3, s3Request, listKeys, getObject, objectPath, tributaryS3 };
+// What the S3 API tests check answers with: MD5s (the ETags), S3's multipart ETag (the
+// MD5 of the parts' MD5s, "-<parts>"), SHA-256 (x-amz-content-sha256).
+const md5 = (bytes) => crypto.createHash('md5').update(bytes);
+const md5Hex = (bytes) => md5(bytes).digest('hex');
+const sha256Hex = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+const multipartEtag = (parts) =>
+  `"${md5Hex(Buffer.concat(parts.map((p) => md5(p).digest())))}-${parts.length}"`;
+// `size` pseudo-random bytes, the same for the same seed (AES-128-CTR's key stream).
+function bytesOfSeed(size, seed) {
+  const key = crypto.createHash('sha256').update(`s3 test bytes ${seed}`).digest().subarray(0, 16);
+  const cipher = crypto.createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
+}
+// S3's XML error body: {code, message} (the message's XML entities decoded).
+const s3ErrorOf = (text) => ({
+  code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
+  message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1]
+    ?.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
+});
+
+module.exports = {
+  startS3, s3Request, listKeys, getObject, objectPath, tributaryS3,
+  md5, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf,
+};

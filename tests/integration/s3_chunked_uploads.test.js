@@ -41,7 +41,7 @@ const aws4 = require('aws4');
 const S3 = require('@aws-sdk/client-s3');
 const { Server, makeTempDir } = require('./harness');
 const { rejectsAws } = require('./aws');
-const { tributaryS3 } = require('./s3');
+const { tributaryS3, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf } = require('./s3');
 
 const LAKE = 'chunked-uploads';  // made with CreateBucket in before()
 const REGION = 'us-east-1';
@@ -50,24 +50,7 @@ const MiB = 1 << 20;
 const CHUNK = 64 * KiB;          // the chunk size of the hand-built bodies (the SDK's too)
 const REQUEST_MS = 30000;        // the longest any one request may take
 
-const md5 = (bytes) => crypto.createHash('md5').update(bytes);
-const md5Hex = (bytes) => md5(bytes).digest('hex');
-const sha256Hex = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 const hmac = (key, text) => crypto.createHmac('sha256', key).update(text).digest();
-const multipartEtag = (parts) =>
-  `"${md5Hex(Buffer.concat(parts.map((p) => md5(p).digest())))}-${parts.length}"`;
-// `size` pseudo-random bytes, the same for the same seed (AES-128-CTR's key stream).
-const bytesOfSeed = (size, seed) => {
-  const key = crypto.createHash('sha256').update(`s3_chunked_uploads ${seed}`).digest().subarray(0, 16);
-  const cipher = crypto.createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
-  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
-};
-// S3's XML error body: {code, message}.
-const s3ErrorOf = (text) => ({
-  code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
-  message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1]
-    ?.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
-});
 
 // The reflected CRC-32 of a polynomial, table-driven: 0xEDB88320 is CRC32 (zlib's),
 // 0x82F63B78 CRC32C (Castagnoli). Returns the big-endian 4 bytes, as S3's headers carry them.

@@ -29,6 +29,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const S3 = require('@aws-sdk/client-s3');
 const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
+const { md5Hex, multipartEtag, s3ErrorOf } = require('./s3');
 const { Server } = require('./harness');
 const { listObjects } = require('./lake');
 const { rejectsAws } = require('./aws');
@@ -39,18 +40,8 @@ const BIG = 'copy-big';      // objects of many MiB, kept apart so that listing 
 const MISSING = 'no-such-lake';
 const MiB = 1 << 20;
 
-const md5 = (bytes) => crypto.createHash('md5').update(bytes);
-const md5Hex = (bytes) => md5(bytes).digest('hex');
-// S3's ETag of a multipart object: the MD5 of the parts' binary MD5s, a dash, the count.
-const multipartEtag = (parts) =>
-  `"${md5Hex(Buffer.concat(parts.map((p) => md5(p).digest())))}-${parts.length}"`;
 // x-amz-copy-source: "<bucket>/<key>", the key URL-encoded segment by segment.
 const copySource = (bucket, key) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-// S3's XML error body: {code, message}.
-const s3ErrorOf = (text) => ({
-  code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
-  message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
-});
 
 describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK', { timeout: 60000 }, () => {
   let server;

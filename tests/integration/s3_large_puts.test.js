@@ -32,30 +32,14 @@ const S3 = require('@aws-sdk/client-s3');
 const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
 const { Server, run, describeRun, makeTempDir, eventually, sleep } = require('./harness');
 const { rejectsAws } = require('./aws');
-const { tributaryS3 } = require('./s3');
+const { tributaryS3, md5, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf } = require('./s3');
 
 const LAKE = 'large-puts';     // made with CreateBucket in before()
 const MISSING = 'no-such-lake';
 const MiB = 1 << 20;
 const LIMIT = 16 * MiB;        // the HTTP server's body limit
 
-const md5 = (bytes) => crypto.createHash('md5').update(bytes);
-const md5Hex = (bytes) => md5(bytes).digest('hex');
 const md5Base64 = (bytes) => md5(bytes).digest('base64');
-const sha256Hex = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
-const multipartEtag = (parts) =>
-  `"${md5Hex(Buffer.concat(parts.map((p) => md5(p).digest())))}-${parts.length}"`;
-// `size` pseudo-random bytes, the same for the same seed (AES-128-CTR's key stream).
-const bytesOfSeed = (size, seed) => {
-  const key = crypto.createHash('sha256').update(`s3_large_puts ${seed}`).digest().subarray(0, 16);
-  const cipher = crypto.createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
-  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
-};
-// S3's XML error body: {code, message}.
-const s3ErrorOf = (text) => ({
-  code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
-  message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
-});
 
 describe('S3 PutObject past 16 MiB streams into the lake', { timeout: 120000 }, () => {
   let server;
