@@ -1,10 +1,13 @@
 // A real S3-compatible server for integration tests: s3rver (npm), started by
 // tests/objstore/s3rver_launcher.js (which also checks every SigV4 signature with the
-// `aws4` package), and SigV4-signed requests to it.
+// `aws4` package), and SigV4-signed requests to it. And what the tests of Tributary's own
+// S3 API share: its SDK client, hashes and ETags, seeded bytes, S3's XML errors, and the
+// checks of a lake bucket's objects.
 'use strict';
 
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const readline = require('node:readline');
@@ -102,7 +105,104 @@ const s3ErrorOf = (text) => ({
     ?.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
 });
 
+// Sends a request (its headers signed already) over a connection of its own to
+// 127.0.0.1:`port`, the body after the server's "100 Continue" (or at once with `expect`
+// false; or after `fallbackMs` without one, when given). `body`: a Buffer, or a function
+// (req, answered) that writes it. Resolves {status, headers, text, continued, code,
+// message} once the answer is in; the server closing on a body it did not read after
+// answering is no failure.
+function requestWithContinue(port, { method = 'PUT', pathAndQuery, headers, body, expect = true, fallbackMs,
+                                     timeoutMs = 30000 }) {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    let answered = false;
+    let sent = false;
+    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery,
+                               headers: expect ? { ...headers, Expect: '100-continue' } : headers, agent: false });
+    const sendBody = () => {
+      if (sent || answered) return;
+      sent = true;
+      if (typeof body === 'function') body(req, () => answered);
+      else req.end(body);
+    };
+    const fallback = fallbackMs === undefined ? null : setTimeout(sendBody, fallbackMs);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer in ${timeoutMs} ms`)));
+    req.on('continue', () => { continued = true; sendBody(); });
+    req.on('response', (res) => {
+      answered = true;
+      clearTimeout(fallback);
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode, headers: res.headers, text, continued, ...s3ErrorOf(text) });
+        req.destroy();
+      });
+      res.on('error', () => {});
+    });
+    req.on('error', (e) => { clearTimeout(fallback); if (!answered) reject(e); });
+    if (!expect) sendBody();
+  });
+}
+
+// Checks of one bucket of a Tributary server's local lake, through the SDK (`send` sends
+// a command) and on disk (<data-dir>/lake/<bucket>/): the S3 write tests' assertions.
+// `serverOf()` gives the harness Server (it may be started after this is called).
+function lakeBucketChecks(serverOf, bucket, send) {
+  const S3 = require('@aws-sdk/client-s3');
+  const { rejectsAws } = require('./aws');
+  const fileOf = (key) => path.join(serverOf().dataDir, 'lake', bucket, ...key.split('/'));
+  const onDisk = (key) => (fs.existsSync(fileOf(key)) ? fs.readFileSync(fileOf(key)) : null);
+  const head = (Key) => send(new S3.HeadObjectCommand({ Bucket: bucket, Key }));
+  // SHA-256 and length of a GetObject's body, read as it streams.
+  const getHash = async (Key) => {
+    const out = await send(new S3.GetObjectCommand({ Bucket: bucket, Key }));
+    const hash = crypto.createHash('sha256');
+    let n = 0;
+    for await (const chunk of out.Body) { hash.update(chunk); n += chunk.length; }
+    return { out, n, sha256: hash.digest('hex') };
+  };
+  const listedKeys = async () => {
+    const keys = [];
+    let ContinuationToken;
+    do {
+      const page = await send(new S3.ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
+      keys.push(...(page.Contents || []).map((o) => o.Key));
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+    return keys;
+  };
+  const tempFiles = () => {
+    const dir = path.join(serverOf().dataDir, 'lake', bucket, '.tributary-tmp');
+    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  };
+  // Asserts that `key` holds exactly `body` (an MD5 ETag unless `etag` says otherwise): on
+  // disk, by HeadObject and by GetObject, neither giving aws-chunked as its encoding.
+  // Returns HeadObject's answer.
+  const expectObject = async (key, body, what, etag = `"${md5Hex(body)}"`) => {
+    const disk = onDisk(key);
+    assert.ok(disk, `${what}: no file ${fileOf(key)}\n${serverOf().tail(20)}`);
+    assert.equal(disk.length, body.length, `${what}: ${disk.length} bytes on disk, ${body.length} put`);
+    assert.ok(disk.equals(body), `${what}: the file on disk is not the bytes put`);
+    const h = await head(key);
+    assert.equal(h.ContentLength, body.length, `${what}: HeadObject's ContentLength`);
+    assert.equal(h.ETag, etag, `${what}: HeadObject's ETag`);
+    assert.doesNotMatch(h.ContentEncoding ?? '', /aws-chunked/, `${what}: HeadObject's ContentEncoding`);
+    const got = await getHash(key);
+    assert.equal(got.n, body.length, `${what}: GetObject's length`);
+    assert.equal(got.sha256, sha256Hex(body), `${what}: GetObject is not the bytes put`);
+    assert.equal(got.out.ETag, etag, `${what}: GetObject's ETag`);
+    assert.doesNotMatch(got.out.ContentEncoding ?? '', /aws-chunked/, `${what}: GetObject's ContentEncoding`);
+    return h;
+  };
+  const expectNoObject = async (key, what) => {
+    await rejectsAws(head(key), 'NotFound', 404, undefined, `${what}: HeadObject`);
+    assert.equal(onDisk(key), null, `${what}: a file ${fileOf(key)} was written`);
+  };
+  return { fileOf, onDisk, head, getHash, listedKeys, tempFiles, expectObject, expectNoObject };
+}
+
 module.exports = {
   startS3, s3Request, listKeys, getObject, objectPath, tributaryS3,
-  md5, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf,
+  md5, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf, lakeBucketChecks, requestWithContinue,
 };

@@ -41,7 +41,7 @@ const aws4 = require('aws4');
 const S3 = require('@aws-sdk/client-s3');
 const { Server, makeTempDir } = require('./harness');
 const { rejectsAws } = require('./aws');
-const { tributaryS3, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf } = require('./s3');
+const { tributaryS3, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf, lakeBucketChecks, requestWithContinue } = require('./s3');
 
 const LAKE = 'chunked-uploads';  // made with CreateBucket in before()
 const REGION = 'us-east-1';
@@ -141,56 +141,12 @@ describe('S3 PutObject and UploadPart take aws-chunked bodies', { timeout: 90000
   let filesDir;
   const stored = new Set();  // the keys of LAKE that are objects now
   const send = (command) => s3.send(command, { abortSignal: AbortSignal.timeout(REQUEST_MS) });
-  const fileOf = (key) => path.join(server.dataDir, 'lake', LAKE, ...key.split('/'));
-  const onDisk = (key) => (fs.existsSync(fileOf(key)) ? fs.readFileSync(fileOf(key)) : null);
-  const head = (Key) => send(new S3.HeadObjectCommand({ Bucket: LAKE, Key }));
+  const { head, listedKeys, tempFiles, expectObject, expectNoObject } =
+    lakeBucketChecks(() => server, LAKE, send);
   const put = async (Key, Body, more = {}) => {
     const out = await send(new S3.PutObjectCommand({ Bucket: LAKE, Key, Body, ...more }));
     stored.add(Key);
     return out;
-  };
-  // SHA-256 and length of a GetObject's body, read as it streams.
-  const getHash = async (Key) => {
-    const out = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key }));
-    const hash = crypto.createHash('sha256');
-    let n = 0;
-    for await (const chunk of out.Body) { hash.update(chunk); n += chunk.length; }
-    return { out, n, sha256: hash.digest('hex') };
-  };
-  // Asserts that `key` holds exactly `body` (an MD5 ETag unless `etag` says otherwise): on
-  // disk, by HeadObject and by GetObject. Returns HeadObject's answer.
-  const expectObject = async (key, body, what, etag = `"${md5Hex(body)}"`) => {
-    const disk = onDisk(key);
-    assert.ok(disk, `${what}: no file ${fileOf(key)}\n${server.tail(20)}`);
-    assert.equal(disk.length, body.length, `${what}: ${disk.length} bytes on disk, ${body.length} put`);
-    assert.ok(disk.equals(body), `${what}: the file on disk is not the bytes put`);
-    const h = await head(key);
-    assert.equal(h.ContentLength, body.length, `${what}: HeadObject's ContentLength`);
-    assert.equal(h.ETag, etag, `${what}: HeadObject's ETag`);
-    assert.doesNotMatch(h.ContentEncoding ?? '', /aws-chunked/, `${what}: HeadObject's ContentEncoding`);
-    const got = await getHash(key);
-    assert.equal(got.n, body.length, `${what}: GetObject's length`);
-    assert.equal(got.sha256, sha256Hex(body), `${what}: GetObject is not the bytes put`);
-    assert.doesNotMatch(got.out.ContentEncoding ?? '', /aws-chunked/, `${what}: GetObject's ContentEncoding`);
-    return h;
-  };
-  const expectNoObject = async (key, what) => {
-    await rejectsAws(head(key), 'NotFound', 404, undefined, `${what}: HeadObject`);
-    assert.equal(onDisk(key), null, `${what}: a file ${fileOf(key)} was written`);
-  };
-  const tempFiles = () => {
-    const dir = path.join(server.dataDir, 'lake', LAKE, '.tributary-tmp');
-    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-  };
-  const listedKeys = async () => {
-    const keys = [];
-    let ContinuationToken;
-    do {
-      const page = await send(new S3.ListObjectsV2Command({ Bucket: LAKE, ContinuationToken }));
-      keys.push(...(page.Contents || []).map((o) => o.Key));
-      ContinuationToken = page.NextContinuationToken;
-    } while (ContinuationToken);
-    return keys;
   };
   // A command whose request, as the SDK sends it (after its flexible checksums, at the
   // finalizeRequest step), is recorded: {headers (lower-case names), streamed}.
@@ -237,31 +193,8 @@ describe('S3 PutObject and UploadPart take aws-chunked bodies', { timeout: 90000
   // Sends `body` with `headers` (signed already) over a connection of its own, after the
   // server's "100 Continue" (or after 2 s without one). Resolves {status, text, code,
   // message, headers, continued} when the answer is in.
-  const rawRequest = ({ method = 'PUT', pathAndQuery, headers, body }) => new Promise((resolve, reject) => {
-    let continued = false;
-    let answered = false;
-    let sent = false;
-    const req = http.request({ host: '127.0.0.1', port: server.httpPort, method, path: pathAndQuery,
-                               headers: { ...headers, Expect: '100-continue' }, agent: false });
-    const sendBody = () => { if (!sent && !answered) { sent = true; req.end(body); } };
-    const fallback = setTimeout(sendBody, 2000);
-    req.setTimeout(REQUEST_MS, () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer in ${REQUEST_MS} ms`)));
-    req.on('continue', () => { continued = true; sendBody(); });
-    req.on('response', (res) => {
-      answered = true;
-      clearTimeout(fallback);
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode, headers: res.headers, text, continued, ...s3ErrorOf(text) });
-        req.destroy();
-      });
-      res.on('error', () => {});
-    });
-    // After the answer, the server closing on a body it will not read is no failure.
-    req.on('error', (e) => { clearTimeout(fallback); if (!answered) reject(e); });
-  });
+  const rawRequest = ({ method = 'PUT', pathAndQuery, headers, body }) =>
+    requestWithContinue(server.httpPort, { method, pathAndQuery, headers, body, fallbackMs: 2000, timeoutMs: REQUEST_MS });
   // Asserts an S3 error answer: status, code and (when given) a message matching `message`.
   const expectRefused = (r, status, code, message, what) => {
     assert.equal(r.status, status, `${what}: ${r.text}\n${server.tail(10)}`);

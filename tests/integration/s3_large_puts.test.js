@@ -32,7 +32,7 @@ const S3 = require('@aws-sdk/client-s3');
 const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
 const { Server, run, describeRun, makeTempDir, eventually, sleep } = require('./harness');
 const { rejectsAws } = require('./aws');
-const { tributaryS3, md5, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf } = require('./s3');
+const { tributaryS3, md5, md5Hex, sha256Hex, multipartEtag, bytesOfSeed, s3ErrorOf, lakeBucketChecks, requestWithContinue } = require('./s3');
 
 const LAKE = 'large-puts';     // made with CreateBucket in before()
 const MISSING = 'no-such-lake';
@@ -47,54 +47,11 @@ describe('S3 PutObject past 16 MiB streams into the lake', { timeout: 120000 }, 
   const stored = new Set();  // the keys of LAKE that are objects now
   const send = (command) => s3.send(command);
   const bucketDir = (bucket) => path.join(server.dataDir, 'lake', bucket);
-  const fileOf = (bucket, key) => path.join(bucketDir(bucket), ...key.split('/'));
-  const onDisk = (key, bucket = LAKE) => (fs.existsSync(fileOf(bucket, key)) ? fs.readFileSync(fileOf(bucket, key)) : null);
-  const tempFiles = () => {
-    const dir = path.join(bucketDir(LAKE), '.tributary-tmp');
-    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-  };
+  const { onDisk, head, listedKeys, tempFiles, expectObject, expectNoObject } = lakeBucketChecks(() => server, LAKE, send);
   const put = async (Key, Body, more = {}) => {
     const out = await send(new S3.PutObjectCommand({ Bucket: LAKE, Key, Body, ...more }));
     stored.add(Key);
     return out;
-  };
-  const head = (Key) => send(new S3.HeadObjectCommand({ Bucket: LAKE, Key }));
-  const listedKeys = async () => {
-    const keys = [];
-    let ContinuationToken;
-    do {
-      const page = await send(new S3.ListObjectsV2Command({ Bucket: LAKE, ContinuationToken }));
-      keys.push(...(page.Contents || []).map((o) => o.Key));
-      ContinuationToken = page.NextContinuationToken;
-    } while (ContinuationToken);
-    return keys;
-  };
-  // SHA-256 of a GetObject's body, read as it streams.
-  const getHash = async (Key) => {
-    const out = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key }));
-    const hash = crypto.createHash('sha256');
-    let n = 0;
-    for await (const chunk of out.Body) { hash.update(chunk); n += chunk.length; }
-    return { out, n, sha256: hash.digest('hex') };
-  };
-  // Asserts that `key` holds exactly `body`: on disk, by HeadObject and GetObject.
-  const expectObject = async (key, body, what) => {
-    const disk = onDisk(key);
-    assert.ok(disk, `${what}: no file ${fileOf(LAKE, key)}`);
-    assert.equal(disk.length, body.length, `${what}: ${disk.length} bytes on disk, ${body.length} put`);
-    assert.ok(disk.equals(body), `${what}: the file on disk is not the bytes put`);
-    const h = await head(key);
-    assert.equal(h.ContentLength, body.length, `${what}: HeadObject's ContentLength`);
-    assert.equal(h.ETag, `"${md5Hex(body)}"`, `${what}: HeadObject's ETag`);
-    const got = await getHash(key);
-    assert.equal(got.n, body.length, `${what}: GetObject's length`);
-    assert.equal(got.sha256, sha256Hex(body), `${what}: GetObject is not the bytes put`);
-    assert.equal(got.out.ETag, `"${md5Hex(body)}"`, `${what}: GetObject's ETag`);
-    return h;
-  };
-  const expectNoObject = async (key, what) => {
-    await rejectsAws(head(key), 'NotFound', 404, undefined, `${what}: HeadObject`);
-    assert.equal(onDisk(key), null, `${what}: a file ${fileOf(LAKE, key)} was written`);
   };
   const expectNoTemporaries = async (what) => {
     assert.deepEqual((await listedKeys()).sort(), [...stored].sort(), `${what}: ListObjectsV2 is not the objects stored`);
@@ -133,33 +90,7 @@ describe('S3 PutObject past 16 MiB streams into the lake', { timeout: 120000 }, 
       host: `127.0.0.1:${server.httpPort}`, path: pathAndQuery, method, service: 's3', region: 'us-east-1',
       headers: { 'X-Amz-Content-Sha256': sha256, ...headers },
     }, { accessKeyId: 'admin', secretAccessKey: server.token });
-    if (expect) signed.headers.Expect = '100-continue';
-    return new Promise((resolve, reject) => {
-      let continued = false;
-      let answered = false;
-      const req = http.request({ host: '127.0.0.1', port: server.httpPort, method, path: pathAndQuery,
-                                 headers: signed.headers, agent: false });
-      const sendBody = () => {
-        if (typeof body === 'function') body(req, () => answered);
-        else req.end(body);
-      };
-      req.setTimeout(30000, () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer in 30 s`)));
-      req.on('continue', () => { continued = true; sendBody(); });
-      req.on('response', (res) => {
-        answered = true;
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode, headers: res.headers, text, continued, ...s3ErrorOf(text) });
-          req.destroy();
-        });
-        res.on('error', () => {});
-      });
-      // After the answer, the server closing on a body it will not read is no failure.
-      req.on('error', (e) => { if (!answered) reject(e); });
-      if (!expect) sendBody();
-    });
+    return requestWithContinue(server.httpPort, { method, pathAndQuery, headers: signed.headers, body, expect });
   };
 
   before(async () => {
