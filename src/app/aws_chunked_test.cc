@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/s3_checksums.h"
+#include "base/files.h"
 #include "objstore/sigv4.h"
 
 namespace tributary::app {
@@ -204,6 +205,24 @@ TEST(AwsChunkedTest, LengthsAndFramingThatAreWrongAreNamed) {
   Decoded endless = Decode(UnsignedDecoder(9), std::string(5000, '1'));
   EXPECT_EQ(endless.status.code(), ErrorCode::kProtocolError);
   EXPECT_NE(endless.status.message().find("longer than 4096 bytes"), std::string::npos);
+}
+
+// The fuzz target's seed corpus (tests/fuzz/aws_chunked, aws_chunked_fuzz.cc's input
+// layout) holds bodies that decode: the fuzzer starts from valid bodies of each form.
+TEST(AwsChunkedTest, TheFuzzSeedsDecode) {
+  const std::string dir = std::string(TRIBUTARY_SOURCE_DIR) + "/tests/fuzz/aws_chunked/";
+  for (const char* name : {"signed", "signed_trailer", "unsigned_trailer", "unsigned_empty"}) {
+    auto input = ReadFile(dir + name);
+    ASSERT_TRUE(input.ok()) << input.status().ToString();
+    ASSERT_GE(input->size(), 4u);
+    const auto form = static_cast<AwsChunkedForm>(static_cast<uint8_t>((*input)[0]) % 3);
+    const uint64_t length = static_cast<uint8_t>((*input)[2]) | (uint64_t{static_cast<uint8_t>((*input)[3])} << 8);
+    std::optional<DeclaredChecksum> trailer;
+    if (form != AwsChunkedForm::kSigned) trailer = Trailer("x-amz-checksum-crc32", S3ChecksumAlgorithm::kCrc32);
+    Decoded d = Decode(AwsChunkedDecoder(form, length, DocSigning(kDocSeed), trailer), input->substr(4), 3);
+    EXPECT_TRUE(d.status.ok()) << name << ": " << d.status.message();
+    EXPECT_EQ(d.data.size(), length) << name;
+  }
 }
 
 TEST(S3ChecksumsTest, CheckValuesOfEachAlgorithm) {
