@@ -31,6 +31,7 @@ nlohmann::json ServerJson(const ServerEntry& e) {
           {"heartbeat_interval_s", double(e.interval_ms) / 1000.0},
           {"listeners",
            {{"http_port", r.http_port},
+            {"https_port", r.https_port},
             {"mqtt_tls_port", r.mqtt_tls_port},
             {"mqtt_ws_port", r.mqtt_ws_port},
             {"mqtt_port", r.mqtt_port}}},

@@ -381,6 +381,7 @@ Status Server::StartDirectory() {
     r.advertised_host = config_.advertised_host;
     r.version = kVersion;
     r.http_port = http_->port();
+    r.https_port = https_port();
     r.mqtt_tls_port = broker_->tls_port();
     r.mqtt_ws_port = broker_->ws_port();
     r.mqtt_port = broker_->tcp_port();

@@ -44,6 +44,11 @@ CREATE TABLE deployment_servers(
 );
 )sql";
 
+// The HTTP API over TLS (https_port; -1 when off, and for rows written before).
+constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE deployment_servers ADD COLUMN https_port INTEGER NOT NULL DEFAULT -1;
+)sql";
+
 // A beat older than this many of the server's intervals: it is not beating any more.
 constexpr int64_t kMissedBeats = 3;
 
@@ -70,6 +75,7 @@ Result<std::unique_ptr<ServerDirectory>> ServerDirectory::Open(metadata::Databas
   if (options.id.empty()) return InvalidArgument("server directory: the server's id is empty");
   if (options.interval_ms <= 0) return InvalidArgument("server directory: the beat interval must be positive");
   TRY(db->Migrate("deployment", 1, kSchemaV1));
+  TRY(db->Migrate("deployment", 2, kSchemaV2));
   std::unique_ptr<ServerDirectory> dir(new ServerDirectory(db, std::move(options), std::move(report)));
   TRY(dir->Beat());
   dir->thread_ = std::thread([d = dir.get()] {
@@ -155,7 +161,7 @@ Status ServerDirectory::Write(bool stopping) {
              "INSERT INTO deployment_servers(id, role, host, advertised_host, version, http_port, "
              "mqtt_tls_port, mqtt_ws_port, mqtt_port, started_ms, seen_ms, stopped_ms, interval_ms, "
              "connections, sessions, messages_received, messages_sent, received_per_s, sent_per_s, "
-             "bridge_connected) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "bridge_connected, https_port) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
              "ON CONFLICT(id) DO UPDATE SET role=excluded.role, host=excluded.host, "
              "advertised_host=excluded.advertised_host, version=excluded.version, "
              "http_port=excluded.http_port, mqtt_tls_port=excluded.mqtt_tls_port, "
@@ -165,13 +171,14 @@ Status ServerDirectory::Write(bool stopping) {
              "connections=excluded.connections, sessions=excluded.sessions, "
              "messages_received=excluded.messages_received, messages_sent=excluded.messages_sent, "
              "received_per_s=excluded.received_per_s, sent_per_s=excluded.sent_per_s, "
-             "bridge_connected=excluded.bridge_connected",
+             "bridge_connected=excluded.bridge_connected, https_port=excluded.https_port",
              {Value(options_.id), Value(r.role), Value(r.host), Value(r.advertised_host),
               Value(r.version), Value(int64_t(r.http_port)), Value(int64_t(r.mqtt_tls_port)),
               Value(int64_t(r.mqtt_ws_port)), Value(int64_t(r.mqtt_port)), Value(options_.started_ms),
               Value(now), Value(stopping ? now : int64_t(0)), Value(options_.interval_ms),
               Value(r.connections), Value(r.sessions), Value(r.messages_received),
-              Value(r.messages_sent), Value(received_per_s), Value(sent_per_s), bridge})
+              Value(r.messages_sent), Value(received_per_s), Value(sent_per_s), bridge,
+              Value(int64_t(r.https_port))})
           .status());
   last_beat_ms_ = now;
   last_received_ = r.messages_received;
@@ -184,7 +191,7 @@ Result<std::vector<ServerEntry>> ServerDirectory::List() const {
              db_->Query("SELECT id, role, host, advertised_host, version, http_port, mqtt_tls_port, "
                         "mqtt_ws_port, mqtt_port, started_ms, seen_ms, stopped_ms, interval_ms, "
                         "connections, sessions, messages_received, messages_sent, received_per_s, "
-                        "sent_per_s, bridge_connected FROM deployment_servers"));
+                        "sent_per_s, bridge_connected, https_port FROM deployment_servers"));
   const int64_t now = Now();
   std::vector<ServerEntry> out;
   out.reserve(rows.size());
@@ -210,6 +217,7 @@ Result<std::vector<ServerEntry>> ServerDirectory::List() const {
     e.received_per_s = row.Double(17);
     e.sent_per_s = row.Double(18);
     if (!row.IsNull(19)) e.report.bridge_connected = row.Int(19) != 0;
+    e.report.https_port = int(row.Int(20));
     e.self = e.id == options_.id;
     e.status = StatusOf(e, now);
     out.push_back(std::move(e));

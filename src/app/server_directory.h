@@ -40,6 +40,7 @@ struct ServerReport {
   std::string advertised_host;  // the name devices use (--advertised-host)
   std::string version;
   int http_port = -1;
+  int https_port = -1;
   int mqtt_tls_port = -1;
   int mqtt_ws_port = -1;
   int mqtt_port = -1;

@@ -42,6 +42,7 @@ class ServerDirectoryTest : public ::testing::Test {
       r.advertised_host = role + ".example.com";
       r.version = "9.9.9";
       r.http_port = 8080;
+      r.https_port = role == "ingest" ? -1 : 8444;
       r.mqtt_tls_port = 8883;
       r.connections = 3;
       r.messages_received = received->load();
@@ -93,6 +94,8 @@ TEST_F(ServerDirectoryTest, EachServerListsBothItselfFirst) {
   EXPECT_EQ(ingest->report.advertised_host, "ingest.example.com");
   EXPECT_EQ(ingest->report.version, "9.9.9");
   EXPECT_EQ(ingest->report.http_port, 8080);
+  EXPECT_EQ(ingest->report.https_port, -1);
+  EXPECT_EQ(Find(*from_a, "aaaa-1")->report.https_port, 8444);
   EXPECT_EQ(ingest->report.mqtt_tls_port, 8883);
   EXPECT_EQ(ingest->report.connections, 3);
   EXPECT_EQ(ingest->started_ms, now_.load());

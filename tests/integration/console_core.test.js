@@ -454,7 +454,7 @@ describe('console: the deployment\'s servers', () => {
       let rows = await tableRows(page, 'servers');
       assert.equal(rows.length, 2);
       assert.deepEqual(rows[0].slice(0, 3), [`${stoppedId.slice(0, 8)} (this one)`, 'all', 'running']);
-      assert.equal(rows[0][3], `localhost · MQTTS ${server.tlsPort} · WS ${server.wsPort} · HTTP ${server.httpPort}`);
+      assert.equal(rows[0][3], `localhost · MQTTS ${server.tlsPort} · WS ${server.wsPort} · HTTP ${server.httpPort} · HTTPS ${server.httpsPort}`);
       assert.equal(rows[0][5], '0.1.0');
       assert.equal(rows[0][11], '—', 'no NATS bridge');
       assert.equal(rows[0][12], '', 'no Forget button for this server');

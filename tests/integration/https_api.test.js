@@ -57,6 +57,10 @@ describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
     const listeners = JSON.parse(info.body).listeners;
     assert.equal(listeners.https_port, server.httpsPort);
     assert.equal(listeners.http_port, server.httpPort);
+    // And the deployment's server list (the console's Servers page) records it.
+    const servers = await httpsRequest(server, '/v1/servers', { headers: { Authorization: `Bearer ${server.token}` } });
+    assert.equal(servers.status, 200, servers.body);
+    assert.equal(JSON.parse(servers.body).servers[0].listeners.https_port, server.httpsPort, servers.body);
   });
 
   test('the same API: a token call, its refusal without the token, the console', async () => {

@@ -13,7 +13,7 @@ function statusBadge(s) {
   return h('span', { class: `badge ${STATUS_CLASS[s.status] || 'busy'}`, 'data-testid': 'server-status' }, s.status);
 }
 
-// "ingest-2.example.com · MQTTS 8883 · HTTP 8080": where devices and clients reach it.
+// "ingest-2.example.com · MQTTS 8883 · HTTP 8080 · HTTPS 8444": where devices and clients reach it.
 function addresses(s) {
   const l = s.listeners || {};
   const parts = [s.advertised_host];
@@ -21,6 +21,7 @@ function addresses(s) {
   if (l.mqtt_ws_port > 0) parts.push(`WS ${l.mqtt_ws_port}`);
   if (l.mqtt_port > 0) parts.push(`TCP ${l.mqtt_port}`);
   if (l.http_port > 0) parts.push(`HTTP ${l.http_port}`);
+  if (l.https_port > 0) parts.push(`HTTPS ${l.https_port}`);
   return parts.join(' · ');
 }
 
