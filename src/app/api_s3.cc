@@ -18,6 +18,7 @@
 #include "app/lake_reads.h"
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "base/clock.h"
 
@@ -149,6 +150,13 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
   r.headers["ETag"] = QuotedEtag(info->etag);
   r.headers["Last-Modified"] = HttpDate(info->modified_ms);
   r.headers["Accept-Ranges"] = "bytes";
+  // The checksum the object was put with, when asked for (the SDKs ask, and check the
+  // body against it); a range's bytes are not what it sums.
+  const size_t colon = info->checksum.find(':');
+  if (EqualsIgnoreCase(req.Header("x-amz-checksum-mode"), "ENABLED") && colon != std::string::npos && !range.given) {
+    r.headers[info->checksum.substr(0, colon)] = info->checksum.substr(colon + 1);
+    r.headers["x-amz-checksum-type"] = "FULL_OBJECT";
+  }
   uint64_t length = info->size;
   if (range.given) {
     r.status = 206;

@@ -105,8 +105,10 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
     options.content_encoding = source.info.content_encoding;
     options.metadata = source.info.metadata;
   }
-  // The same bytes have the same MD5: a source's MD5 ETag carries over (S3's does too).
+  // The same bytes have the same MD5: a source's MD5 ETag carries over (S3's does too), and
+  // so does the checksum it was put with.
   if (IsMd5Hex(UnquotedEtag(source.info.etag))) options.etag = UnquotedEtag(source.info.etag);
+  options.checksum = source.info.checksum;
   auto writer = (*target)->NewWriter(key, options);
   if (!writer.ok()) return S3Error(writer.status(), false);
   for (uint64_t at = 0; at < source.info.size; at += S3Api::kPieceBytes) {

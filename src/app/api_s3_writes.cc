@@ -37,8 +37,8 @@ bool HasParam(const HttpRequest& req, const std::string& name) { return req.quer
 
 // Content-MD5 and an x-amz-checksum-* header (the SDKs' additional checksum), when sent,
 // are the body's: else S3's refusal. The checksum goes back in `answer`'s headers, as S3
-// answers it.
-std::optional<HttpResponse> RefuseBodyDigests(const HttpRequest& req, HttpResponse* answer) {
+// answers it, and into `*kept` as the object keeps it (PutOptions::checksum).
+std::optional<HttpResponse> RefuseBodyDigests(const HttpRequest& req, HttpResponse* answer, std::string* kept) {
   const std::string& sent = req.Header("content-md5");
   if (!sent.empty()) {
     auto binary = Base64Decode(sent);
@@ -56,6 +56,7 @@ std::optional<HttpResponse> RefuseBodyDigests(const HttpRequest& req, HttpRespon
       return S3Error(400, "BadDigest", mismatch);
     }
     answer->headers[(*declared)->header] = computed;
+    *kept = (*declared)->header + ":" + computed;
   }
   return std::nullopt;
 }
@@ -63,9 +64,11 @@ std::optional<HttpResponse> RefuseBodyDigests(const HttpRequest& req, HttpRespon
 HttpResponse PutObject(Server* server, const HttpRequest& req, const std::string& bucket, const std::string& key) {
   if (!req.Header("x-amz-copy-source").empty()) return CopyObject(server, req, bucket, key);
   HttpResponse answer;
-  if (auto refused = RefuseBodyDigests(req, &answer)) return std::move(*refused);
+  std::string checksum;
+  if (auto refused = RefuseBodyDigests(req, &answer, &checksum)) return std::move(*refused);
   auto options = PutOptionsOf(req);
   if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
+  options->checksum = std::move(checksum);
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
@@ -153,7 +156,8 @@ HttpResponse UploadPart(Server* server, S3UploadStore* uploads, const HttpReques
   }
   if (!req.Header("x-amz-copy-source").empty()) return UploadPartCopy(server, uploads, req, id, std::stoi(number));
   HttpResponse answer;
-  if (auto refused = RefuseBodyDigests(req, &answer)) return std::move(*refused);
+  std::string checksum;  // a part's is checked, not kept: the object's would be another
+  if (auto refused = RefuseBodyDigests(req, &answer, &checksum)) return std::move(*refused);
   auto etag = uploads->PutPart(id, std::stoi(number), req.body);
   if (!etag.ok()) {
     return etag.status().code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", etag.status().message())

@@ -153,8 +153,12 @@ struct LargePut {
         return S3Error(400, "BadDigest", mismatch);
       }
       r.headers[checksum->header] = computed;
+      writer->SetChecksum(checksum->header + ":" + computed);
     }
-    if (trailer) r.headers[trailer->header] = decoder->trailer_checksum();  // checked by the decoder
+    if (trailer) {  // checked by the decoder
+      r.headers[trailer->header] = decoder->trailer_checksum();
+      writer->SetChecksum(trailer->header + ":" + decoder->trailer_checksum());
+    }
     writer->SetEtag(md5_hex);
     if (Status st = writer->Commit(); !st.ok()) {
       return st.code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", st.message()) : S3Error(st, false);

@@ -39,6 +39,7 @@ ObjectInfo InfoFromStat(const std::string& key, const struct stat& st) {
 }
 
 constexpr char kEtagAttribute[] = "user.tributary.etag";
+constexpr char kChecksumAttribute[] = "user.tributary.checksum";
 
 // Extended attributes carrying PutOptions. Returns the errno of the first failure, or 0.
 int SetAttributes(int fd, const PutOptions& options) {
@@ -51,12 +52,17 @@ int SetAttributes(int fd, const PutOptions& options) {
     if (int err = set("user.tributary.content_encoding", options.content_encoding)) return err;
   for (const auto& [name, value] : options.metadata)
     if (int err = set("user.tributary.meta." + name, value)) return err;
-  if (!options.etag.empty()) {
-    // With the file's own tag (size and time) beside it: an edit in place by another
-    // program changes that, and the given ETag, no longer the bytes', is not read back.
+  if (!options.etag.empty() || !options.checksum.empty()) {
+    // With the file's own tag (size and time) beside them: an edit in place by another
+    // program changes that, and the given ETag and checksum, no longer the bytes', are not
+    // read back.
     struct stat st;
     if (::fstat(fd, &st) != 0) return errno;
-    if (int err = set(kEtagAttribute, options.etag + " " + InfoFromStat("", st).etag)) return err;
+    const std::string own = InfoFromStat("", st).etag;
+    if (!options.etag.empty())
+      if (int err = set(kEtagAttribute, options.etag + " " + own)) return err;
+    if (!options.checksum.empty())
+      if (int err = set(kChecksumAttribute, options.checksum + " " + own)) return err;
   }
   return 0;
 }
@@ -84,6 +90,7 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
   size = ::listxattr(path.c_str(), names.data(), names.size());
   if (size <= 0) return;
   names.resize(static_cast<size_t>(size));
+  const std::string own_tag = info->etag;  // InfoFromStat's
   constexpr std::string_view kPrefix = "user.tributary.";
   constexpr std::string_view kMeta = "user.tributary.meta.";
   for (size_t at = 0; at < names.size();) {
@@ -102,6 +109,10 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
       info->content_encoding = std::move(value);
     } else if (name == kEtagAttribute) {
       TakeGivenEtag(value, info);
+    } else if (name == kChecksumAttribute) {
+      // Compared with the file's own tag, whether the given ETag replaced it already or not.
+      size_t space = value.rfind(' ');
+      if (space != std::string::npos && value.substr(space + 1) == own_tag) info->checksum = value.substr(0, space);
     } else if (name.rfind(kMeta, 0) == 0) {
       info->metadata[name.substr(kMeta.size())] = std::move(value);
     }
@@ -131,6 +142,7 @@ class LocalObjectWriter : public ObjectWriter {
   }
 
   void SetEtag(std::string etag) override { options_.etag = std::move(etag); }
+  void SetChecksum(std::string checksum) override { options_.checksum = std::move(checksum); }
 
   Status Commit() override {
     if (fd_ < 0) return FailedPrecondition("writer for '" + key_ + "' is already closed");

@@ -252,12 +252,23 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
 
   // An ETag given with the bytes is the object's from then on, in Head and in List; an
   // object put without one keeps the store's own.
+  // So is a checksum given with them (Head only).
   PutOptions with_etag;
   with_etag.etag = "9dd4e461268c8034f5c8564e155c67a6";
+  with_etag.checksum = "x-amz-checksum-crc32:jNRuTw==";
   ASSERT_TRUE(store_->Put("tagged", "x", with_etag).ok());
   auto tagged = store_->Head("tagged");
   ASSERT_TRUE(tagged.ok());
   EXPECT_EQ(tagged->etag, "9dd4e461268c8034f5c8564e155c67a6");
+  EXPECT_EQ(tagged->checksum, "x-amz-checksum-crc32:jNRuTw==");
+  EXPECT_EQ(plain->checksum, "");
+  // A streamed writer's, known after the bytes.
+  auto writer = store_->NewWriter("streamed", {});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write("x").ok());
+  (*writer)->SetChecksum("x-amz-checksum-sha256:LXSk...");
+  ASSERT_TRUE((*writer)->Commit().ok());
+  EXPECT_EQ(store_->Head("streamed")->checksum, "x-amz-checksum-sha256:LXSk...");
   auto listing = store_->List("");
   ASSERT_TRUE(listing.ok());
   std::map<std::string, std::string> etags;
@@ -273,6 +284,7 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   auto edited = store_->Head("tagged");
   ASSERT_TRUE(edited.ok());
   EXPECT_NE(edited->etag, "9dd4e461268c8034f5c8564e155c67a6");
+  EXPECT_EQ(edited->checksum, "");
   listing = store_->List("");
   ASSERT_TRUE(listing.ok());
   for (const auto& o : listing->objects) {

@@ -41,6 +41,7 @@ struct ObjectInfo {
   std::string content_type;                     // "" when it was the default
   std::string content_encoding;
   std::map<std::string, std::string> metadata;  // user metadata (x-amz-meta-*)
+  std::string checksum;  // PutOptions::checksum, when the backend keeps it and the bytes are as put
 };
 
 struct ListResult {
@@ -62,6 +63,10 @@ struct PutOptions {
   // upload): a backend without ETags of its own (the local one) gives it back from Head
   // and List from then on; S3 stores make their own and ignore it.
   std::string etag;
+  // An S3 additional checksum the caller checked the bytes against, as its header and
+  // value ("x-amz-checksum-crc32:<base64>"): kept and given back like `etag` (by Head) by a
+  // backend that does not compute its own (the local one); S3 stores ignore it.
+  std::string checksum;
 };
 
 // A streamed upload. Nothing is visible until Commit() returns OK; destroying a writer
@@ -73,6 +78,8 @@ class ObjectWriter {
   // PutOptions::etag known only once the bytes are written (an upload's MD5, computed as
   // it streams): before Commit. Backends that make their own ETags ignore it.
   virtual void SetEtag(std::string etag) { (void)etag; }
+  // PutOptions::checksum known only once the bytes are written, likewise.
+  virtual void SetChecksum(std::string checksum) { (void)checksum; }
   virtual Status Commit() = 0;
   virtual void Abort() = 0;
 };

@@ -26,7 +26,9 @@
 //       the header (400, no "100 Continue").
 // An ordinary PutObject's x-amz-checksum-crc32/-crc32c/-crc64nvme/-sha1/-sha256 header is
 // checked against the body too: the SDK's own taken, a wrong one BadDigest naming the
-// header (an older object kept). Nothing refused is stored (HeadObject NotFound, no file)
+// header (an older object kept). The checksum an object was put with (header or trailer)
+// comes back from HeadObject and GetObject with ChecksumMode ENABLED (the SDK checking
+// the body read against it), and with a copy; not for a range, nor without a checksum. Nothing refused is stored (HeadObject NotFound, no file)
 // and no temporary file is left (.tributary-tmp/).
 // Large bodies sent whole: s3_large_puts.test.js; small writes: s3_writes.test.js.
 'use strict';
@@ -506,6 +508,60 @@ describe('S3 PutObject and UploadPart take aws-chunked bodies', { timeout: 90000
       // Over the older object: it stays as it was.
       await rejectsAws(put('ordinary/kept.bin', body, { [member]: value }), 'BadDigest', 400, message, `a wrong ${header} over an object`);
       await expectObject('ordinary/kept.bin', older, `the object under a PUT with a wrong ${header}`);
+    }
+  });
+
+  test('the checksum an object was put with comes back with ChecksumMode ENABLED (whole objects; not for a range, a multipart object or an object put without one)', async () => {
+    const body = bytesOfSeed(200 * KiB + 3, 'kept checksum');
+    const file = path.join(filesDir, 'kept-checksum.bin');
+    fs.writeFileSync(file, body);
+    // The SDK's own digests of the body, to compare with what the server gives back.
+    const digestOf = async (algorithm) => {
+      const command = new S3.PutObjectCommand({ Bucket: LAKE, Key: `kept/header-${algorithm}.bin`, Body: body,
+                                                ChecksumAlgorithm: algorithm });
+      const sent = recorded(command);
+      await send(command);
+      stored.add(`kept/header-${algorithm}.bin`);
+      return sent.headers[`x-amz-checksum-${algorithm.toLowerCase()}`];
+    };
+    for (const algorithm of ['CRC32', 'CRC32C', 'SHA256']) {
+      const want = await digestOf(algorithm);
+      // Streamed (the checksum in the trailer) and whole (in a header): both kept.
+      const streamedKey = `kept/streamed-${algorithm}.bin`;
+      await put(streamedKey, fs.createReadStream(file), { ChecksumAlgorithm: algorithm });
+      for (const key of [streamedKey, `kept/header-${algorithm}.bin`]) {
+        const h = await send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: key, ChecksumMode: 'ENABLED' }));
+        assert.equal(h[`Checksum${algorithm}`], want, `${key}: HeadObject's Checksum${algorithm}`);
+        assert.equal(h.ChecksumType, 'FULL_OBJECT', `${key}: HeadObject's ChecksumType`);
+        // GetObject: the SDK checks the body it reads against the checksum given.
+        const got = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key: key, ChecksumMode: 'ENABLED' }));
+        assert.equal(got[`Checksum${algorithm}`], want, `${key}: GetObject's Checksum${algorithm}`);
+        assert.ok(Buffer.from(await got.Body.transformToByteArray()).equals(body), `${key}: GetObject's bytes`);
+      }
+      // A range: its bytes are not what the checksum sums, so none is given.
+      const ranged = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key: streamedKey, ChecksumMode: 'ENABLED',
+                                                          Range: 'bytes=0-99' }));
+      assert.equal(ranged[`Checksum${algorithm}`], undefined, 'a range was given the whole object\'s checksum');
+      await ranged.Body.transformToByteArray();
+    }
+    // Copied: the same bytes keep their checksum.
+    await send(new S3.CopyObjectCommand({ Bucket: LAKE, Key: 'kept/copy.bin', CopySource: `${LAKE}/kept/streamed-CRC32C.bin` }));
+    stored.add('kept/copy.bin');
+    const copied = await send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: 'kept/copy.bin', ChecksumMode: 'ENABLED' }));
+    assert.equal(copied.ChecksumCRC32C, await digestOf('CRC32C'));
+    // Without ChecksumMode, and for an object put without a checksum: none.
+    const plain = await send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: 'kept/streamed-CRC32.bin' }));
+    assert.equal(plain.ChecksumCRC32, undefined, 'a checksum given without ChecksumMode ENABLED');
+    const unsummedPut = await requestWithContinue(server.httpPort, {
+      ...signHeaders(`/${LAKE}/kept/unsummed.bin`, { 'X-Amz-Content-Sha256': sha256Hex(body) }),
+      pathAndQuery: `/${LAKE}/kept/unsummed.bin`, body, expect: false,
+    });
+    assert.equal(unsummedPut.status, 200, unsummedPut.text);
+    stored.add('kept/unsummed.bin');
+    const unsummed = await send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: 'kept/unsummed.bin', ChecksumMode: 'ENABLED' }));
+    assert.equal(unsummed.ContentLength, body.length);
+    for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256']) {
+      assert.equal(unsummed[`Checksum${algorithm}`], undefined, `an object put without a checksum was given a ${algorithm}`);
     }
   });
 
