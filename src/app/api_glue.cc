@@ -69,17 +69,20 @@ json TableJson(const lake::Table& t) {
   parameters["recordCount"] = std::to_string(t.record_count);
   parameters["objectCount"] = std::to_string(t.object_count);
   parameters["sizeKey"] = std::to_string(t.size_bytes);
-  return {{"Name", t.name},
-          {"DatabaseName", t.database},
-          {"CatalogId", kCatalogId},
-          {"CreateTime", EpochSeconds(t.created_ms)},
-          {"UpdateTime", EpochSeconds(t.updated_ms)},
-          {"Retention", 0},
-          {"StorageDescriptor", StorageJson(t, t.location)},
-          {"PartitionKeys", ColumnsJson(t.partition_keys)},
-          {"TableType", "EXTERNAL_TABLE"},
-          {"Parameters", parameters},
-          {"VersionId", std::to_string(t.version)}};
+  json j = {{"Name", t.name},
+            {"DatabaseName", t.database},
+            {"CatalogId", kCatalogId},
+            {"CreateTime", EpochSeconds(t.created_ms)},
+            {"UpdateTime", EpochSeconds(t.updated_ms)},
+            {"Retention", 0},
+            {"StorageDescriptor", StorageJson(t, t.location)},
+            {"PartitionKeys", ColumnsJson(t.partition_keys)},
+            {"TableType", "EXTERNAL_TABLE"},
+            {"Parameters", parameters},
+            {"VersionId", std::to_string(t.version)}};
+  // A description given to CreateTable or UpdateTable (api_glue_tables.cc), kept as Hive's "comment".
+  if (auto comment = t.parameters.find("comment"); comment != t.parameters.end()) j["Description"] = comment->second;
+  return j;
 }
 
 json PartitionJson(const lake::Table& t, const lake::Partition& p) {
@@ -310,12 +313,14 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (op == "GetCrawlers") return respond(GetCrawlers(server, *body));
   if (op == "StartCrawler") return respond(StartCrawler(server, *body));
   if (auto answer = HandleGlueCatalogWrite(server, op, *body)) return respond(std::move(*answer));
+  if (auto answer = HandleGlueTableWrite(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleGlueJobOperation(server, op, *body)) return respond(std::move(*answer));
   respond(GlueError(400, "UnknownOperationException",
                     "Glue operation '" + std::string(op) +
                         "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, "
                         "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
-                        "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateJob, UpdateJob, "
+                        "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
+                        "DeleteTable, BatchDeleteTable, CreateJob, UpdateJob, "
                         "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun)"));
 }
 

@@ -1,5 +1,5 @@
-// What Glue's operations (api_glue.cc: the catalog and crawlers; api_glue_jobs.cc: ETL
-// jobs) share: Glue's errors, answers and paging.
+// What Glue's operations (api_glue.cc: the catalog and crawlers; api_glue_tables.cc: tables
+// defined by hand; api_glue_jobs.cc: ETL jobs) share: Glue's errors, answers and paging.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +50,10 @@ class Server;
 // nullopt when `operation` is not one of them.
 std::optional<net::HttpResponse> HandleGlueCatalogWrite(Server* server, std::string_view operation,
                                                         const nlohmann::json& body);
+// Glue's operations that define tables by hand (api_glue_tables.cc); nullopt when
+// `operation` is not one of them.
+std::optional<net::HttpResponse> HandleGlueTableWrite(Server* server, std::string_view operation,
+                                                      const nlohmann::json& body);
 // Glue's job operations (api_glue_jobs.cc); nullopt when `operation` is not one of them.
 std::optional<net::HttpResponse> HandleGlueJobOperation(Server* server, std::string_view operation,
                                                         const nlohmann::json& body);

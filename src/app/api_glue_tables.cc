@@ -1,0 +1,241 @@
+// Glue's operations that define tables by hand, in AWS's JSON 1.1 protocol beside the
+// catalog's reads (api_glue.cc): a table over lake objects that no crawler made (Parquet
+// written elsewhere, a prefix of JSON Lines with a known schema), as `aws glue
+// create-table`, Terraform's aws_glue_catalog_table or an SDK define one:
+//   aws glue create-table --database-name iot --table-input '{"Name": "readings",
+//       "StorageDescriptor": {"Columns": [{"Name": "ozone", "Type": "double"}],
+//       "Location": "s3://iot-data/curated/"}, "Parameters": {"classification": "parquet"}}'
+// Operations: CreateTable, UpdateTable, DeleteTable, BatchDeleteTable.
+//
+// A table here is columns, partition keys, a lake location and a format (JSON or
+// Parquet), which TableInput gives as Glue does: the format from
+// Parameters.classification, else the SerDe or the input format. An update that changes
+// the columns or partition keys makes a new version (GetTable's VersionId), as Glue's
+// does. Views, governed tables, other formats (CSV, Avro, ORC), skewed or bucketed
+// storage and table optimizers are refused naming the field; what describes only AWS
+// (Owner, Retention, LastAccessTime, TargetTable, CatalogId) is taken and unused.
+#include <set>
+
+#include "app/glue_api.h"
+#include "app/server.h"
+#include "lake/catalog.h"
+
+namespace tributary::app {
+namespace {
+
+using nlohmann::json;
+using net::HttpResponse;
+
+Status Refuse(const std::string& field, const std::string& why) { return InvalidArgument(field + ": " + why); }
+
+// Whether `j` says anything: tools send empty lists and objects for what they leave unset
+// (Terraform's SkewedInfo {"SkewedColumnNames": [], ...}).
+bool Meaningful(const json& j) {
+  if (j.is_null()) return false;
+  if (j.is_string() || j.is_array()) return !j.empty();
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      if (Meaningful(value)) return true;
+    }
+    return false;
+  }
+  return true;
+}
+
+// A JSON string member, "" when absent; InvalidArgument when present and not a string.
+Result<std::string> StringIn(const json& object, const char* key, const std::string& where) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return Refuse(where + "." + key, "expected a string");
+  return it->get<std::string>();
+}
+
+Result<std::vector<lake::Column>> ColumnsIn(const json& object, const char* key, const std::string& where) {
+  std::vector<lake::Column> columns;
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return columns;
+  if (!it->is_array()) return Refuse(where + "." + key, "expected a list of {\"Name\", \"Type\"}");
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& c = (*it)[i];
+    const std::string at = where + "." + key + "[" + std::to_string(i) + "]";
+    if (!c.is_object()) return Refuse(at, "expected {\"Name\", \"Type\"}");
+    TRY_ASSIGN(std::string name, StringIn(c, "Name", at));
+    TRY_ASSIGN(std::string type, StringIn(c, "Type", at));
+    TRY_ASSIGN(std::string comment, StringIn(c, "Comment", at));
+    if (name.empty()) return Refuse(at + ".Name", "required");
+    if (type.empty()) return Refuse(at + ".Type", "required: a Hive type such as string, bigint, double, timestamp");
+    columns.emplace_back(std::move(name), std::move(type), std::move(comment));
+  }
+  return columns;
+}
+
+// The format a TableInput names: Parameters.classification first (what crawlers and
+// Athena set), else the SerDe, else the input format.
+Result<lake::DataFormat> FormatOf(const json& input, const json& storage) {
+  std::string classification;
+  if (auto p = input.find("Parameters"); p != input.end() && p->is_object()) {
+    if (auto c = p->find("classification"); c != p->end() && c->is_string()) classification = c->get<std::string>();
+  }
+  if (!classification.empty()) {
+    if (classification == "json" || classification == "parquet") return *lake::ParseDataFormat(classification);
+    return Refuse("TableInput.Parameters.classification",
+                  "'" + classification + "' is not served: a table here holds json or parquet objects");
+  }
+  std::string serde;
+  if (auto s = storage.find("SerdeInfo"); s != storage.end() && s->is_object()) {
+    serde = s->value("SerializationLibrary", "");
+  }
+  const std::string input_format = storage.value("InputFormat", "");
+  auto has = [](const std::string& s, const char* part) { return s.find(part) != std::string::npos; };
+  if (has(serde, "Parquet") || has(input_format, "Parquet")) return lake::DataFormat::kParquet;
+  if (has(serde, "JsonSerDe") || has(serde, "JsonSerde")) return lake::DataFormat::kJson;
+  if (!serde.empty() || !input_format.empty()) {
+    return Refuse("TableInput.StorageDescriptor", "SerDe '" + serde + "' and InputFormat '" + input_format +
+                                                      "' are not served: a table here holds json or parquet objects");
+  }
+  return Refuse("TableInput.Parameters.classification",
+                "required (json or parquet), or a StorageDescriptor.SerdeInfo naming a JSON or Parquet SerDe");
+}
+
+// TableInput as the catalog's TableInput, with its name.
+Result<std::pair<std::string, lake::TableInput>> ParseTableInput(const json& body) {
+  auto it = body.find("TableInput");
+  if (it == body.end() || !it->is_object()) {
+    return Refuse("TableInput", "required: {\"Name\", \"StorageDescriptor\": {\"Columns\", \"Location\"}, ...}");
+  }
+  const json& input = *it;
+  static const std::set<std::string> kKnown = {
+      "Name", "Description", "Owner", "LastAccessTime", "LastAnalyzedTime", "Retention", "StorageDescriptor",
+      "PartitionKeys", "ViewOriginalText", "ViewExpandedText", "TableType", "Parameters", "TargetTable",
+      "ViewDefinition"};
+  for (const auto& [key, value] : input.items()) {
+    if (!kKnown.count(key)) return Refuse("TableInput." + key, "unknown field");
+  }
+  TRY_ASSIGN(std::string name, StringIn(input, "Name", "TableInput"));
+  if (name.empty()) return Refuse("TableInput.Name", "required");
+  for (const char* view : {"ViewOriginalText", "ViewExpandedText", "ViewDefinition"}) {
+    if (input.contains(view) && !input[view].is_null()) return Refuse(std::string("TableInput.") + view, "views are not served");
+  }
+  TRY_ASSIGN(std::string type, StringIn(input, "TableType", "TableInput"));
+  if (!type.empty() && type != "EXTERNAL_TABLE") {
+    return Refuse("TableInput.TableType", "'" + type + "' is not served (EXTERNAL_TABLE: objects in the lake)");
+  }
+  auto storage = input.find("StorageDescriptor");
+  if (storage == input.end() || !storage->is_object()) {
+    return Refuse("TableInput.StorageDescriptor", "required: {\"Columns\": [...], \"Location\": \"s3://bucket/prefix/\"}");
+  }
+  for (const char* unsupported : {"BucketColumns", "SortColumns", "SkewedInfo", "SchemaReference"}) {
+    auto u = storage->find(unsupported);
+    if (u != storage->end() && Meaningful(*u)) {
+      return Refuse(std::string("TableInput.StorageDescriptor.") + unsupported,
+                    "not served (bucketed, sorted, skewed and registry-schema tables)");
+    }
+  }
+  lake::TableInput t;
+  TRY_ASSIGN(t.columns, ColumnsIn(*storage, "Columns", "TableInput.StorageDescriptor"));
+  if (t.columns.empty()) return Refuse("TableInput.StorageDescriptor.Columns", "required: at least one column");
+  TRY_ASSIGN(t.partition_keys, ColumnsIn(input, "PartitionKeys", "TableInput"));
+  TRY_ASSIGN(std::string location, StringIn(*storage, "Location", "TableInput.StorageDescriptor"));
+  if (location.empty()) return Refuse("TableInput.StorageDescriptor.Location", "required: s3://bucket/prefix/");
+  auto path = lake::LakePath::Parse(location);
+  if (!path.ok()) return path.status().WithContext("TableInput.StorageDescriptor.Location");
+  t.location = *path;
+  TRY_ASSIGN(t.format, FormatOf(input, *storage));
+  if (auto p = input.find("Parameters"); p != input.end() && p->is_object()) {
+    for (const auto& [key, value] : p->items()) {
+      if (!value.is_string()) return Refuse("TableInput.Parameters." + key, "expected a string");
+      // The format, and the counts the catalog keeps itself (GetTable gives them back
+      // among the parameters; a tool that sends the table back sends them too).
+      if (key == "classification" || key == "recordCount" || key == "objectCount" || key == "sizeKey") continue;
+      if (key == "compressionType") {
+        t.compression = value.get<std::string>();
+        continue;
+      }
+      t.parameters[key] = value.get<std::string>();
+    }
+  }
+  if (auto d = input.find("Description"); d != input.end() && d->is_string() && !d->get<std::string>().empty()) {
+    t.parameters["comment"] = d->get<std::string>();
+  }
+  return std::make_pair(std::move(name), std::move(t));
+}
+
+// A Status as Glue answers these operations: a table that is there already is
+// AlreadyExistsException.
+HttpResponse TableWriteError(const Status& st) {
+  if (st.code() == ErrorCode::kAlreadyExists) return GlueError(400, "AlreadyExistsException", st.message());
+  return GlueError(st);
+}
+
+// Creates (`create`) or updates the table TableInput names in DatabaseName.
+HttpResponse PutTable(Server* server, const json& body, bool create) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  if (body.contains("OpenTableFormatInput") && !body["OpenTableFormatInput"].is_null()) {
+    return GlueError(Refuse("OpenTableFormatInput", "Iceberg tables are not served"));
+  }
+  auto parsed = ParseTableInput(body);
+  if (!parsed.ok()) return GlueError(parsed.status());
+  auto& [name, input] = *parsed;
+  lake::Catalog& catalog = server->catalog();
+  auto existing = catalog.GetTable(*database, name);
+  if (create && existing.ok()) {
+    return TableWriteError(AlreadyExists("table " + *database + "." + name + " exists (UpdateTable changes it)"));
+  }
+  if (!create && !existing.ok()) return GlueError(existing.status());
+  if (existing.ok()) {  // what a hand-written definition does not say stays as the crawler counted it
+    input.record_count = existing->record_count;
+    input.object_count = existing->object_count;
+    input.size_bytes = existing->size_bytes;
+    input.last_crawl_ms = existing->last_crawl_ms;
+    if (auto version = body.find("VersionId"); version != body.end() && version->is_string() &&
+                                                  version->get<std::string>() != std::to_string(existing->version)) {
+      return GlueError(400, "ConcurrentModificationException",
+                       "VersionId " + version->get<std::string>() + " is not the table's current version (" +
+                           std::to_string(existing->version) + "): read it again (GetTable) and retry");
+    }
+  }
+  input.updated_by = create ? "glue:CreateTable" : "glue:UpdateTable";
+  auto stored = catalog.UpsertTable(*database, name, input);
+  if (!stored.ok()) return TableWriteError(stored.status());
+  return GlueOk(json::object());
+}
+
+HttpResponse DeleteTable(Server* server, const json& body) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredAwsString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  if (Status st = server->catalog().DeleteTable(*database, *name); !st.ok()) return GlueError(st);
+  return GlueOk(json::object());
+}
+
+HttpResponse BatchDeleteTable(Server* server, const json& body) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto names = body.find("TablesToDelete");
+  if (names == body.end() || !names->is_array() || names->empty() || names->size() > 100) {
+    return GlueError(Refuse("TablesToDelete", "required: 1..100 table names"));
+  }
+  json errors = json::array();
+  for (const json& name : *names) {
+    if (!name.is_string()) return GlueError(Refuse("TablesToDelete", "expected table names (strings)"));
+    Status st = server->catalog().DeleteTable(*database, name.get<std::string>());
+    if (st.ok()) continue;
+    const std::string code = st.code() == ErrorCode::kNotFound ? "EntityNotFoundException" : "InternalServiceException";
+    errors.push_back({{"TableName", name}, {"ErrorDetail", {{"ErrorCode", code}, {"ErrorMessage", st.message()}}}});
+  }
+  return GlueOk({{"Errors", errors}});
+}
+
+}  // namespace
+
+std::optional<HttpResponse> HandleGlueTableWrite(Server* server, std::string_view op, const json& body) {
+  if (op == "CreateTable") return PutTable(server, body, /*create=*/true);
+  if (op == "UpdateTable") return PutTable(server, body, /*create=*/false);
+  if (op == "DeleteTable") return DeleteTable(server, body);
+  if (op == "BatchDeleteTable") return BatchDeleteTable(server, body);
+  return std::nullopt;
+}
+
+}  // namespace tributary::app

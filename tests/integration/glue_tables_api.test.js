@@ -1,0 +1,170 @@
+// Glue's operations that define tables by hand on POST / (AWS JSON 1.1, X-Amz-Target
+// AWSGlue.<operation>): CreateTable, UpdateTable, DeleteTable and BatchDeleteTable, driven
+// by the AWS SDK's own clients (`@aws-sdk/client-glue`, `@aws-sdk/client-s3`; SigV4 with
+// access key id 'admin' and the admin token as the secret). A table defined over JSON
+// Lines put with PutObject (no crawler) is what GetTable, /v1/catalog and an ETL job see:
+// the job reads its objects by the hand-written schema into Parquet that DuckDB
+// (`@duckdb/node-api`) reads back. UpdateTable with a new column makes version 2 (a stale VersionId is
+// ConcurrentModificationException), a Description round-trips, and GetTable's own answer
+// sent back (as Terraform does) is taken. The refusals by Glue's names, each naming the
+// field: a table that exists (AlreadyExistsException), a missing database or table
+// (EntityNotFoundException), a type that is not a Hive type, no columns, no location, a
+// format not served (CSV), views, bucketed storage. DeleteTable and BatchDeleteTable (its
+// per-table errors).
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const G = require('@aws-sdk/client-glue');
+const S3 = require('@aws-sdk/client-s3');
+const duckdb = require('@duckdb/node-api');
+const { Server, describeRun, makeTempDir } = require('./harness');
+const { rejectsAws } = require('./aws');
+const { tributaryS3 } = require('./s3');
+
+const BUCKET = 'iot-data';
+const READINGS = [
+  { device: 'sensor-1', ozone: 41, pm10: 12.5, ts: '2026-12-03T10:00:00Z' },
+  { device: 'sensor-2', ozone: 38, pm10: 9.25, ts: '2026-12-03T10:01:00Z' },
+  { device: 'sensor-1', ozone: 44, pm10: 13.0, ts: '2026-12-03T10:02:00Z' },
+];
+
+describe('Glue CreateTable, UpdateTable, DeleteTable, BatchDeleteTable through the AWS SDK', { timeout: 90000 }, () => {
+  let server;
+  let glue;
+  let s3;
+  const send = (command) => glue.send(command);
+  const getTable = async (name) => (await send(new G.GetTableCommand({ DatabaseName: 'iot', Name: name }))).Table;
+  // A TableInput over `prefix` of BUCKET that CreateTable takes; `more` changes it.
+  const tableInput = (name, more = {}, storage = {}) => ({
+    Name: name,
+    TableType: 'EXTERNAL_TABLE',
+    Parameters: { classification: 'json' },
+    StorageDescriptor: {
+      Columns: [{ Name: 'device', Type: 'string' }, { Name: 'ozone', Type: 'bigint' }, { Name: 'pm10', Type: 'double' }],
+      Location: `s3://${BUCKET}/manual/`,
+      ...storage,
+    },
+    ...more,
+  });
+
+  before(async () => {
+    server = await Server.start({ tag: 'glue-tables' });
+    const options = { endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1,
+                      credentials: { accessKeyId: 'admin', secretAccessKey: server.token } };
+    glue = new G.GlueClient(options);
+    s3 = tributaryS3(server);
+    await s3.send(new S3.CreateBucketCommand({ Bucket: BUCKET }));
+    await s3.send(new S3.PutObjectCommand({ Bucket: BUCKET, Key: 'manual/readings.json',
+                                            Body: READINGS.map((r) => `${JSON.stringify(r)}\n`).join('') }));
+    await send(new G.CreateDatabaseCommand({ DatabaseInput: { Name: 'iot' } }));
+  });
+
+  after(async () => {
+    if (glue) glue.destroy();
+    if (s3) s3.destroy();
+    if (server) await server.dispose();
+  });
+
+  test('CreateTable over objects no crawler read: GetTable and /v1/catalog show it; an ETL job reads it into Parquet', async () => {
+    await send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('manual', { Description: 'hand-made' }) }));
+    const t = await getTable('manual');
+    assert.deepEqual(t.StorageDescriptor.Columns.map((c) => [c.Name, c.Type]),
+                     [['device', 'string'], ['ozone', 'bigint'], ['pm10', 'double']]);
+    assert.equal(t.StorageDescriptor.Location, `s3://${BUCKET}/manual/`);
+    assert.equal(t.StorageDescriptor.SerdeInfo.SerializationLibrary, 'org.openx.data.jsonserde.JsonSerDe');
+    assert.equal(t.Parameters.classification, 'json');
+    assert.equal(t.Description, 'hand-made');
+    assert.equal(t.VersionId, '1');
+    const catalog = await server.api('GET', '/v1/catalog/databases/iot/tables/manual');
+    assert.equal(catalog.status, 200, catalog.text);
+    assert.equal(catalog.json.location, `s3://${BUCKET}/manual/`, catalog.text);
+    assert.deepEqual(catalog.json.versions.map((v) => [v.version, v.created_by]), [[1, 'glue:CreateTable']], catalog.text);
+
+    // The table is an ETL job's source like a crawled one: its objects, by its schema.
+    const dir = makeTempDir('glue-tables-job');
+    const doc = path.join(dir, 'curate.yaml');
+    fs.writeFileSync(doc, `source: {database: iot, table: manual}
+transforms:
+  - apply_mapping:
+      - [device, string, device, string]
+      - [ozone, bigint, ozone, double]
+target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curated}
+`);
+    const created = await server.cli(['job', 'create', 'curate', '--file', doc]);
+    assert.equal(created.code, 0, describeRun('job create', created));
+    const ran = await server.cli(['job', 'run', 'curate'], { timeoutMs: 60000 });
+    assert.equal(ran.code, 0, describeRun('job run', ran));
+    const curated = await getTable('curated');
+    assert.equal(curated.Parameters.classification, 'parquet');
+    assert.equal(curated.Parameters.recordCount, String(READINGS.length));
+    // DuckDB reads the Parquet the job wrote: the hand-written types, ozone made a double.
+    const inst = await duckdb.DuckDBInstance.create(':memory:');
+    const con = await inst.connect();
+    const result = await con.runAndReadAll(
+      `SELECT device, ozone, typeof(ozone) AS t FROM read_parquet('${path.join(server.dataDir, 'lake', BUCKET, 'curated')}/**/*.parquet') ORDER BY ozone`);
+    assert.deepEqual(result.getRows(), [['sensor-2', 38, 'DOUBLE'], ['sensor-1', 41, 'DOUBLE'], ['sensor-1', 44, 'DOUBLE']]);
+  });
+
+  test('UpdateTable: a new column makes version 2; a stale VersionId is refused; GetTable\'s answer sent back is taken', async () => {
+    const before = await getTable('manual');
+    const input = tableInput('manual', {}, {
+      Columns: [...before.StorageDescriptor.Columns.map(({ Name, Type }) => ({ Name, Type })), { Name: 'ts', Type: 'timestamp' }],
+    });
+    await send(new G.UpdateTableCommand({ DatabaseName: 'iot', TableInput: input, VersionId: before.VersionId }));
+    const after = await getTable('manual');
+    assert.equal(after.VersionId, '2');
+    assert.deepEqual(after.StorageDescriptor.Columns.map((c) => c.Name), ['device', 'ozone', 'pm10', 'ts']);
+    await rejectsAws(send(new G.UpdateTableCommand({ DatabaseName: 'iot', TableInput: input, VersionId: '1' })),
+                     'ConcurrentModificationException', 400, /VersionId 1 is not the table's current version \(2\)/);
+    // A tool's read-modify-write: GetTable's own fields, the counts among its Parameters.
+    const { Name, StorageDescriptor, PartitionKeys, TableType, Parameters } = after;
+    await send(new G.UpdateTableCommand({ DatabaseName: 'iot', TableInput: {
+      Name, StorageDescriptor, PartitionKeys, TableType, Parameters, Description: 'edited' } }));
+    const again = await getTable('manual');
+    assert.equal(again.VersionId, '2', 'the same schema is the same version');
+    assert.equal(again.Description, 'edited');
+  });
+
+  test('refusals by Glue\'s names, each naming the field', async () => {
+    await rejectsAws(send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('manual') })),
+                     'AlreadyExistsException', 400, /iot\.manual exists/);
+    await rejectsAws(send(new G.CreateTableCommand({ DatabaseName: 'nowhere', TableInput: tableInput('t') })),
+                     'EntityNotFoundException', 400, /nowhere/);
+    await rejectsAws(send(new G.UpdateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('absent') })),
+                     'EntityNotFoundException', 400, /absent/);
+    const refused = [
+      [tableInput('t', {}, { Columns: [{ Name: 'x', Type: 'varchar2' }] }), /varchar2/],
+      [tableInput('t', {}, { Columns: [] }), /StorageDescriptor\.Columns: required/],
+      [tableInput('t', {}, { Location: undefined }), /StorageDescriptor\.Location: required/],
+      [tableInput('t', {}, { Location: 'hdfs://namenode/x/' }), /StorageDescriptor\.Location.*scheme 'hdfs'/],
+      [tableInput('t', { Parameters: { classification: 'csv' } }), /classification: 'csv' is not served/],
+      [tableInput('t', { Parameters: {} }, { SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde' } }),
+       /OpenCSVSerde.*not served/],
+      [tableInput('t', { TableType: 'VIRTUAL_VIEW', ViewOriginalText: 'SELECT 1' }), /ViewOriginalText: views are not served/],
+      [tableInput('t', {}, { BucketColumns: ['device'], NumberOfBuckets: 4 }), /BucketColumns: not served/],
+    ];
+    for (const [input, message] of refused) {
+      await rejectsAws(send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: input })),
+                       'InvalidInputException', 400, message, JSON.stringify(input));
+    }
+    // Empty lists and objects are what tools send for what they leave unset: taken.
+    await send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('unset', {}, {
+      BucketColumns: [], SortColumns: [], SkewedInfo: { SkewedColumnNames: [], SkewedColumnValues: [], SkewedColumnValueLocationMaps: {} },
+    }) }));
+    assert.equal((await getTable('unset')).Name, 'unset');
+  });
+
+  test('DeleteTable and BatchDeleteTable (per-table errors); the objects stay', async () => {
+    await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'unset' }));
+    await rejectsAws(getTable('unset'), 'EntityNotFoundException', 400);
+    await rejectsAws(send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'unset' })), 'EntityNotFoundException', 400);
+    const out = await send(new G.BatchDeleteTableCommand({ DatabaseName: 'iot', TablesToDelete: ['manual', 'never-made'] }));
+    assert.deepEqual(out.Errors.map((e) => [e.TableName, e.ErrorDetail.ErrorCode]), [['never-made', 'EntityNotFoundException']]);
+    await rejectsAws(getTable('manual'), 'EntityNotFoundException', 400);
+    const objects = await s3.send(new S3.ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'manual/' }));
+    assert.deepEqual(objects.Contents.map((o) => o.Key), ['manual/readings.json']);
+  });
+});
