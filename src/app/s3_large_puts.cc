@@ -20,14 +20,14 @@
 
 #include <algorithm>
 
+#include "app/aws_api.h"
 #include "app/aws_chunked.h"
 #include "app/lake_reads.h"
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
 #include "app/s3_checksums.h"
-#include "app/sigv4_auth.h"
 #include "app/server.h"
-#include "app/aws_api.h"
+#include "app/sigv4_auth.h"
 #include "base/ascii.h"
 #include "base/base64.h"
 #include "base/hex.h"
