@@ -3,11 +3,15 @@
 // Glue client, query engines' Glue catalog connectors) read Tributary's, and the
 // reference's "run the crawler" step works with AWS's own tools:
 //   GetDatabases, GetDatabase, GetTables (Expression: a regular expression over names),
-//   GetTable, GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler; the
-//   operations that make and remove crawlers and databases (api_glue_crawlers.cc); and
-//   the ETL jobs' operations (api_glue_jobs.cc).
-// Tables are made by crawlers and ETL jobs. Control server only (the catalog's crawlers
-// and the jobs run there).
+//   GetTable, GetTableVersions, GetTableVersion (the schema history crawlers, jobs and
+//   UpdateTable made), GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler;
+//   the operations that make and remove crawlers and databases (api_glue_crawlers.cc),
+//   tables defined by hand (api_glue_tables.cc); and the ETL jobs' operations
+//   (api_glue_jobs.cc).
+// Tables are made by crawlers, ETL jobs and CreateTable. Control server only (the
+// catalog's crawlers and the jobs run there).
+#include <cstdint>
+#include <limits>
 #include <regex>
 
 #include "app/api.h"
@@ -186,6 +190,71 @@ HttpResponse GetTable(Server* server, const json& body) {
   return GlueOk({{"Table", TableJson(*table)}});
 }
 
+// The table as it was at `v`: its columns and partition keys then, VersionId v.
+json TableAtVersion(lake::Table t, const lake::TableVersion& v) {
+  t.columns = v.columns;
+  t.partition_keys = v.partition_keys;
+  t.version = v.version;
+  if (v.created_ms > 0) t.updated_ms = v.created_ms;
+  return {{"Table", TableJson(t)}, {"VersionId", std::to_string(v.version)}};
+}
+
+// GetTableVersions: newest first, as Glue lists them; NextToken the version to go on below.
+HttpResponse GetTableVersions(Server* server, const json& body) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredAwsString(body, "TableName");
+  if (!name.ok()) return GlueError(name.status());
+  auto paging = GluePagingOf(body, 100, 100);
+  if (!paging.ok()) return GlueError(paging.status());
+  int64_t below = std::numeric_limits<int64_t>::max();
+  if (!paging->after.empty()) {
+    if (paging->after.find_first_not_of("0123456789") != std::string::npos || paging->after.size() > 18) {
+      return GlueError(InvalidArgument("NextToken '" + paging->after + "' is not one this operation gave"));
+    }
+    below = std::stoll(paging->after);
+  }
+  auto table = server->catalog().GetTable(*database, *name);
+  if (!table.ok()) return GlueError(table.status());
+  auto versions = server->catalog().ListVersions(*database, *name);
+  if (!versions.ok()) return GlueError(versions.status());
+  json list = json::array();
+  json out = json::object();
+  int64_t last = 0;  // the version listed last
+  for (auto v = versions->rbegin(); v != versions->rend(); ++v) {
+    if (v->version >= below) continue;
+    if (list.size() == paging->max) {
+      out["NextToken"] = std::to_string(last);
+      break;
+    }
+    list.push_back(TableAtVersion(*table, *v));
+    last = v->version;
+  }
+  out["TableVersions"] = list;
+  return GlueOk(out);
+}
+
+// GetTableVersion: one version, the current one without VersionId.
+HttpResponse GetTableVersion(Server* server, const json& body) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredAwsString(body, "TableName");
+  if (!name.ok()) return GlueError(name.status());
+  auto table = server->catalog().GetTable(*database, *name);
+  if (!table.ok()) return GlueError(table.status());
+  int64_t version = table->version;
+  if (auto it = body.find("VersionId"); it != body.end() && !it->is_null()) {
+    const std::string text = it->is_string() ? it->get<std::string>() : std::string();
+    if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+      return GlueError(InvalidArgument("VersionId: expected a version number as a string, such as \"1\""));
+    }
+    version = std::stoll(text);
+  }
+  auto v = server->catalog().GetVersion(*database, *name, version);
+  if (!v.ok()) return GlueError(v.status());
+  return GlueOk({{"TableVersion", TableAtVersion(*table, *v)}});
+}
+
 HttpResponse GetPartitions(Server* server, const json& body) {
   auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
@@ -307,6 +376,8 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (op == "GetDatabase") return respond(GetDatabase(server, *body));
   if (op == "GetTables") return respond(GetTables(server, *body));
   if (op == "GetTable") return respond(GetTable(server, *body));
+  if (op == "GetTableVersions") return respond(GetTableVersions(server, *body));
+  if (op == "GetTableVersion") return respond(GetTableVersion(server, *body));
   if (op == "GetPartitions") return respond(GetPartitions(server, *body));
   if (op == "GetPartition") return respond(GetPartition(server, *body));
   if (op == "GetCrawler") return respond(GetCrawler(server, *body));
@@ -317,7 +388,8 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (auto answer = HandleGlueJobOperation(server, op, *body)) return respond(std::move(*answer));
   respond(GlueError(400, "UnknownOperationException",
                     "Glue operation '" + std::string(op) +
-                        "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, "
+                        "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, GetTableVersions, "
+                        "GetTableVersion, "
                         "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
                         "DeleteTable, BatchDeleteTable, CreateJob, UpdateJob, "

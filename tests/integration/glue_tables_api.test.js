@@ -108,7 +108,7 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
     assert.deepEqual(result.getRows(), [['sensor-2', 38, 'DOUBLE'], ['sensor-1', 41, 'DOUBLE'], ['sensor-1', 44, 'DOUBLE']]);
   });
 
-  test('UpdateTable: a new column makes version 2; a stale VersionId is refused; GetTable\'s answer sent back is taken', async () => {
+  test('UpdateTable: a new column makes version 2; a stale VersionId is refused; GetTable\'s answer sent back is taken; GetTableVersions and GetTableVersion', async () => {
     const before = await getTable('manual');
     const input = tableInput('manual', {}, {
       Columns: [...before.StorageDescriptor.Columns.map(({ Name, Type }) => ({ Name, Type })), { Name: 'ts', Type: 'timestamp' }],
@@ -126,6 +126,23 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
     const again = await getTable('manual');
     assert.equal(again.VersionId, '2', 'the same schema is the same version');
     assert.equal(again.Description, 'edited');
+
+    // The schema's history: newest first, each version's columns; paged; one by its id.
+    const versions = await send(new G.GetTableVersionsCommand({ DatabaseName: 'iot', TableName: 'manual' }));
+    assert.deepEqual(versions.TableVersions.map((v) => [v.VersionId, v.Table.StorageDescriptor.Columns.map((c) => c.Name)]),
+                     [['2', ['device', 'ozone', 'pm10', 'ts']], ['1', ['device', 'ozone', 'pm10']]]);
+    const first = await send(new G.GetTableVersionsCommand({ DatabaseName: 'iot', TableName: 'manual', MaxResults: 1 }));
+    assert.deepEqual(first.TableVersions.map((v) => v.VersionId), ['2']);
+    const rest = await send(new G.GetTableVersionsCommand({ DatabaseName: 'iot', TableName: 'manual', MaxResults: 1,
+                                                             NextToken: first.NextToken }));
+    assert.deepEqual(rest.TableVersions.map((v) => v.VersionId), ['1']);
+    assert.equal(rest.NextToken, undefined);
+    const one = await send(new G.GetTableVersionCommand({ DatabaseName: 'iot', TableName: 'manual', VersionId: '1' }));
+    assert.equal(one.TableVersion.Table.StorageDescriptor.Columns.length, 3);
+    const current = await send(new G.GetTableVersionCommand({ DatabaseName: 'iot', TableName: 'manual' }));
+    assert.equal(current.TableVersion.VersionId, '2');
+    await rejectsAws(send(new G.GetTableVersionCommand({ DatabaseName: 'iot', TableName: 'manual', VersionId: '9' })),
+                     'EntityNotFoundException', 400);
   });
 
   test('refusals by Glue\'s names, each naming the field', async () => {
