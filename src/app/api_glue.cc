@@ -392,7 +392,8 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
                         "GetTableVersion, "
                         "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
-                        "DeleteTable, BatchDeleteTable, CreateJob, UpdateJob, "
+                        "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, DeletePartition, "
+                        "BatchDeletePartition, CreateJob, UpdateJob, "
                         "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun)"));
 }
 

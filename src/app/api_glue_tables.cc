@@ -5,7 +5,9 @@
 //   aws glue create-table --database-name iot --table-input '{"Name": "readings",
 //       "StorageDescriptor": {"Columns": [{"Name": "ozone", "Type": "double"}],
 //       "Location": "s3://iot-data/curated/"}, "Parameters": {"classification": "parquet"}}'
-// Operations: CreateTable, UpdateTable, DeleteTable, BatchDeleteTable.
+// Operations: CreateTable, UpdateTable, DeleteTable, BatchDeleteTable, and the partitions
+// of such a table (a crawler finds a crawled table's itself): CreatePartition,
+// BatchCreatePartition, DeletePartition, BatchDeletePartition.
 //
 // A table here is columns, partition keys, a lake location and a format (JSON or
 // Parquet), which TableInput gives as Glue does: the format from
@@ -228,6 +230,130 @@ HttpResponse BatchDeleteTable(Server* server, const json& body) {
   return GlueOk({{"Errors", errors}});
 }
 
+// A partition's values: a list of strings.
+Result<std::vector<std::string>> ValuesIn(const json& j, const std::string& where) {
+  if (!j.is_array() || j.empty()) return Refuse(where, "required: the partition's values, one per partition key");
+  std::vector<std::string> values;
+  for (const json& v : j) {
+    if (!v.is_string()) return Refuse(where, "expected strings");
+    values.push_back(v.get<std::string>());
+  }
+  return values;
+}
+
+// PartitionInput as a partition of `table`: its values, and its location (the one given,
+// else <table location>/<key>=<value>/... as Hive lays partitions out).
+Result<lake::Partition> ParsePartitionInput(const lake::Table& table, const json& input, const std::string& where) {
+  if (!input.is_object()) return Refuse(where, "expected {\"Values\": [...], \"StorageDescriptor\": {\"Location\"}}");
+  lake::Partition p;
+  auto values = input.find("Values");
+  TRY_ASSIGN(p.values, ValuesIn(values == input.end() ? json() : *values, where + ".Values"));
+  if (p.values.size() != table.partition_keys.size()) {
+    return Refuse(where + ".Values", std::to_string(p.values.size()) + " values for the " +
+                                         std::to_string(table.partition_keys.size()) + " partition keys of " +
+                                         table.database + "." + table.name);
+  }
+  std::string location;
+  if (auto storage = input.find("StorageDescriptor"); storage != input.end() && storage->is_object()) {
+    TRY_ASSIGN(location, StringIn(*storage, "Location", where + ".StorageDescriptor"));
+  }
+  if (location.empty()) {
+    std::string relative;
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      relative += (i ? "/" : "") + table.partition_keys[i].name + "=" + p.values[i];
+    }
+    p.location = table.location.Child(relative);
+  } else {
+    auto path = lake::LakePath::Parse(location);
+    if (!path.ok()) return path.status().WithContext(where + ".StorageDescriptor.Location");
+    p.location = *path;
+  }
+  return p;
+}
+
+// {"PartitionValues", "ErrorDetail"} of a partition a batch could not make or remove.
+json PartitionError(const std::vector<std::string>& values, const Status& st) {
+  const char* code = st.code() == ErrorCode::kNotFound        ? "EntityNotFoundException"
+                     : st.code() == ErrorCode::kAlreadyExists  ? "AlreadyExistsException"
+                     : st.code() == ErrorCode::kInvalidArgument ? "InvalidInputException"
+                                                               : "InternalServiceException";
+  return {{"PartitionValues", values}, {"ErrorDetail", {{"ErrorCode", code}, {"ErrorMessage", st.message()}}}};
+}
+
+// CreatePartition (`batch` false: PartitionInput) and BatchCreatePartition
+// (PartitionInputList, each refusal in Errors): a partition that exists is refused, as
+// Glue does, and left as it was.
+HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredAwsString(body, "TableName");
+  if (!name.ok()) return GlueError(name.status());
+  auto table = server->catalog().GetTable(*database, *name);
+  if (!table.ok()) return GlueError(table.status());
+  std::vector<json> inputs;
+  if (batch) {
+    auto list = body.find("PartitionInputList");
+    if (list == body.end() || !list->is_array() || list->empty() || list->size() > 100) {
+      return GlueError(Refuse("PartitionInputList", "required: 1..100 PartitionInput"));
+    }
+    inputs.assign(list->begin(), list->end());
+  } else {
+    auto input = body.find("PartitionInput");
+    if (input == body.end()) return GlueError(Refuse("PartitionInput", "required"));
+    inputs.push_back(*input);
+  }
+  json errors = json::array();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string where = batch ? "PartitionInputList[" + std::to_string(i) + "]" : "PartitionInput";
+    auto partition = ParsePartitionInput(*table, inputs[i], where);
+    Status st = partition.status();
+    if (st.ok() && server->catalog().GetPartition(*database, *name, partition->values).ok()) {
+      std::string shown;
+      for (const std::string& v : partition->values) shown += (shown.empty() ? "" : ", ") + v;
+      st = AlreadyExists("partition (" + shown + ") of " + *database + "." + *name + " exists");
+    }
+    if (st.ok()) st = server->catalog().AddPartitions(*database, *name, {*partition});
+    if (st.ok()) continue;
+    if (!batch) return TableWriteError(st);
+    std::vector<std::string> values;  // as sent, when they could be read
+    if (inputs[i].is_object() && inputs[i].contains("Values")) {
+      if (auto read = ValuesIn(inputs[i]["Values"], where); read.ok()) values = std::move(*read);
+    }
+    errors.push_back(PartitionError(values, st));
+  }
+  return GlueOk(batch ? json{{"Errors", errors}} : json::object());
+}
+
+// DeletePartition (PartitionValues) and BatchDeletePartition (PartitionsToDelete, each
+// refusal in Errors). The objects stay in the lake.
+HttpResponse DeletePartitions(Server* server, const json& body, bool batch) {
+  auto database = RequiredAwsString(body, "DatabaseName");
+  if (!database.ok()) return GlueError(database.status());
+  auto name = RequiredAwsString(body, "TableName");
+  if (!name.ok()) return GlueError(name.status());
+  if (!batch) {
+    auto values = ValuesIn(body.value("PartitionValues", json()), "PartitionValues");
+    if (!values.ok()) return GlueError(values.status());
+    if (Status st = server->catalog().DeletePartition(*database, *name, *values); !st.ok()) return GlueError(st);
+    return GlueOk(json::object());
+  }
+  auto list = body.find("PartitionsToDelete");
+  if (list == body.end() || !list->is_array() || list->empty() || list->size() > 25) {
+    return GlueError(Refuse("PartitionsToDelete", "required: 1..25 {\"Values\": [...]}"));
+  }
+  json errors = json::array();
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    const std::string where = "PartitionsToDelete[" + std::to_string(i) + "].Values";
+    auto values = ValuesIn(item.is_object() ? item.value("Values", json()) : json(), where);
+    if (!values.ok()) return GlueError(values.status());
+    if (Status st = server->catalog().DeletePartition(*database, *name, *values); !st.ok()) {
+      errors.push_back(PartitionError(*values, st));
+    }
+  }
+  return GlueOk({{"Errors", errors}});
+}
+
 }  // namespace
 
 std::optional<HttpResponse> HandleGlueTableWrite(Server* server, std::string_view op, const json& body) {
@@ -235,6 +361,10 @@ std::optional<HttpResponse> HandleGlueTableWrite(Server* server, std::string_vie
   if (op == "UpdateTable") return PutTable(server, body, /*create=*/false);
   if (op == "DeleteTable") return DeleteTable(server, body);
   if (op == "BatchDeleteTable") return BatchDeleteTable(server, body);
+  if (op == "CreatePartition") return CreatePartitions(server, body, /*batch=*/false);
+  if (op == "BatchCreatePartition") return CreatePartitions(server, body, /*batch=*/true);
+  if (op == "DeletePartition") return DeletePartitions(server, body, /*batch=*/false);
+  if (op == "BatchDeletePartition") return DeletePartitions(server, body, /*batch=*/true);
   return std::nullopt;
 }
 

@@ -417,11 +417,11 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
       await rejectsAws(send(command), 'InvalidInputException', 400, message, what);
     }
 
-    // Not served: partitions are written by crawlers and jobs (tables by hand too:
+    // Not served: a partition is replaced whole (tables and partitions by hand:
     // glue_tables_api.test.js).
-    await rejectsAws(send(new G.CreatePartitionCommand({
-      DatabaseName: 'plant', TableName: 'made', PartitionInput: { Values: ['1'] },
-    })), 'UnknownOperationException', 400, /CreatePartition/);
+    await rejectsAws(send(new G.UpdatePartitionCommand({
+      DatabaseName: 'plant', TableName: 'made', PartitionValueList: ['1'], PartitionInput: { Values: ['1'] },
+    })), 'UnknownOperationException', 400, /UpdatePartition/);
     await rejectsAws(getTable('plant', 'made'), 'EntityNotFoundException', 400);
 
     // Refused signatures do nothing.

@@ -1,5 +1,7 @@
 // Glue's operations that define tables by hand on POST / (AWS JSON 1.1, X-Amz-Target
-// AWSGlue.<operation>): CreateTable, UpdateTable, DeleteTable and BatchDeleteTable, driven
+// AWSGlue.<operation>): CreateTable, UpdateTable, DeleteTable, BatchDeleteTable, and the
+// partitions of such a table (CreatePartition, BatchCreatePartition, DeletePartition,
+// BatchDeletePartition; a Hive location by default, per-partition errors), driven
 // by the AWS SDK's own clients (`@aws-sdk/client-glue`, `@aws-sdk/client-s3`; SigV4 with
 // access key id 'admin' and the admin token as the secret). A table defined over JSON
 // Lines put with PutObject (no crawler) is what GetTable, /v1/catalog and an ETL job see:
@@ -172,6 +174,36 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
       BucketColumns: [], SortColumns: [], SkewedInfo: { SkewedColumnNames: [], SkewedColumnValues: [], SkewedColumnValueLocationMaps: {} },
     }) }));
     assert.equal((await getTable('unset')).Name, 'unset');
+  });
+
+  test('partitions by hand: BatchCreatePartition (a Hive location by default), CreatePartition, DeletePartition, BatchDeletePartition', async () => {
+    await send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('by_day', {
+      PartitionKeys: [{ Name: 'year', Type: 'string' }, { Name: 'month', Type: 'string' }] }, { Location: `s3://${BUCKET}/days/` }) }));
+    const made = await send(new G.BatchCreatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', PartitionInputList: [
+      { Values: ['2026', '11'] },
+      { Values: ['2026', '12'], StorageDescriptor: { Location: `s3://${BUCKET}/days/2026/12/` } },
+      { Values: ['2026'] },
+    ] }));
+    assert.deepEqual(made.Errors.map((e) => [e.PartitionValues, e.ErrorDetail.ErrorCode]), [[['2026'], 'InvalidInputException']]);
+    assert.match(made.Errors[0].ErrorDetail.ErrorMessage, /1 values for the 2 partition keys of iot\.by_day/);
+    const listed = async () => (await send(new G.GetPartitionsCommand({ DatabaseName: 'iot', TableName: 'by_day' })))
+      .Partitions.map((p) => [p.Values.join('/'), p.StorageDescriptor.Location]);
+    assert.deepEqual(await listed(), [['2026/11', `s3://${BUCKET}/days/year=2026/month=11/`],
+                                      ['2026/12', `s3://${BUCKET}/days/2026/12/`]]);
+    await rejectsAws(send(new G.CreatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day',
+                                                        PartitionInput: { Values: ['2026', '11'] } })),
+                     'AlreadyExistsException', 400, /partition \(2026, 11\) of iot\.by_day exists/);
+    await send(new G.CreatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', PartitionInput: { Values: ['2027', '01'] } }));
+    await rejectsAws(send(new G.CreatePartitionCommand({ DatabaseName: 'iot', TableName: 'absent',
+                                                        PartitionInput: { Values: ['1', '2'] } })), 'EntityNotFoundException', 400);
+    await send(new G.DeletePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', PartitionValues: ['2026', '11'] }));
+    await rejectsAws(send(new G.DeletePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', PartitionValues: ['2026', '11'] })),
+                     'EntityNotFoundException', 400);
+    const deleted = await send(new G.BatchDeletePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day',
+      PartitionsToDelete: [{ Values: ['2026', '12'] }, { Values: ['1999', '01'] }] }));
+    assert.deepEqual(deleted.Errors.map((e) => [e.PartitionValues, e.ErrorDetail.ErrorCode]), [[['1999', '01'], 'EntityNotFoundException']]);
+    assert.deepEqual(await listed(), [['2027/01', `s3://${BUCKET}/days/year=2027/month=01/`]]);
+    await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_day' }));
   });
 
   test('DeleteTable and BatchDeleteTable (per-table errors); the objects stay', async () => {
