@@ -11,6 +11,7 @@
 
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/aws_tags.h"
 #include "app/direct_put.h"
 #include "app/firehose_shapes.h"
 #include "app/name_paging.h"
@@ -135,8 +136,14 @@ HttpResponse CreateDeliveryStream(Server* server, const json& body) {
   auto config = StreamConfigFromCreateRequest(body);
   if (!config.ok()) return FirehoseError(config.status());
   if (Status st = ValidateAsFirehose(*config, DestinationKey(body)); !st.ok()) return FirehoseError(st);
+  auto tags = TagListOf(body, "Tags");  // checked before anything is made
+  if (!tags.ok()) return FirehoseError(tags.status());
   if (Status st = server->streams().Create(*config); !st.ok()) return FirehoseError(st);
-  return AwsResponse(kFirehoseService, {{"DeliveryStreamARN", DeliveryStreamArn(config->name)}});
+  const std::string arn = DeliveryStreamArn(config->name);
+  if (!tags->empty()) {
+    if (Status st = server->tags().Add(arn, *tags); !st.ok()) return FirehoseError(st);
+  }
+  return AwsResponse(kFirehoseService, {{"DeliveryStreamARN", arn}});
 }
 
 HttpResponse DescribeDeliveryStream(Server* server, const json& body) {
@@ -199,6 +206,7 @@ HttpResponse DeleteDeliveryStream(Server* server, const json& body) {
   auto name = StreamName(body);
   if (!name.ok()) return FirehoseError(name.status());
   if (Status st = server->streams().Delete(*name); !st.ok()) return FirehoseError(st);
+  ForgetTags(server, DeliveryStreamArn(*name));
   return AwsResponse(kFirehoseService, json::object());
 }
 
@@ -217,11 +225,13 @@ void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
   if (op == "ListDeliveryStreams") return respond(ListDeliveryStreams(server, *body));
   if (op == "UpdateDestination") return respond(UpdateDestination(server, *body));
   if (op == "DeleteDeliveryStream") return respond(DeleteDeliveryStream(server, *body));
+  if (auto answer = HandleFirehoseTagOperation(server, op, *body)) return respond(std::move(*answer));
   respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
                        "Firehose operation '" + std::string(op) +
                            "' is not served here (CreateDeliveryStream, DescribeDeliveryStream, "
                            "ListDeliveryStreams, UpdateDestination, DeleteDeliveryStream, "
-                           "PutRecord, PutRecordBatch)"));
+                           "PutRecord, PutRecordBatch, ListTagsForDeliveryStream, TagDeliveryStream, "
+                           "UntagDeliveryStream)"));
 }
 
 

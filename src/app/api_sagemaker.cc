@@ -16,6 +16,7 @@
 
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/aws_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
 #include "serving/artifact_fetch.h"
@@ -88,6 +89,8 @@ std::string Arn(const char* kind, const std::string& name) { return SageMakerArn
 HttpResponse CreateModel(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "ModelName");
   if (!name.ok()) return SageMakerError(name.status());
+  auto tags = TagListOf(body, "Tags");  // checked before anything is made
+  if (!tags.ok()) return SageMakerError(tags.status());
   const json* container = nullptr;
   if (auto it = body.find("PrimaryContainer"); it != body.end() && it->is_object()) {
     container = &*it;
@@ -118,6 +121,7 @@ HttpResponse CreateModel(Server* server, const json& body) {
   auto model = serving::RegisterModel(request, server->serving_store(), server->lake(),
                                       server->config().data_dir + "/models");
   if (!model.ok()) return SageMakerError(model.status());
+  if (Status st = KeepTags(server, Arn("model", model->name), *tags); !st.ok()) return SageMakerError(st);
   return Ok({{"ModelArn", Arn("model", model->name)}});
 }
 
@@ -158,13 +162,17 @@ HttpResponse DeleteModel(Server* server, const json& body) {
   if (!model.ok()) return SageMakerError(model.status());
   if (Status st = server->serving_store().DeleteModel(*name); !st.ok()) return SageMakerError(st);
   serving::RemoveModelArtifactCopy(*model);
+  ForgetTags(server, Arn("model", *name));
   return Ok(json::object());
 }
 
 HttpResponse CreateEndpointConfig(Server* server, const json& body) {
   auto config = serving::ParseEndpointConfig(body);
   if (!config.ok()) return SageMakerError(config.status());
+  auto tags = TagListOf(body, "Tags");
+  if (!tags.ok()) return SageMakerError(tags.status());
   if (Status st = server->serving_store().CreateConfig(*config); !st.ok()) return SageMakerError(st);
+  if (Status st = KeepTags(server, Arn("endpoint-config", config->name), *tags); !st.ok()) return SageMakerError(st);
   return Ok({{"EndpointConfigArn", Arn("endpoint-config", config->name)}});
 }
 
@@ -197,6 +205,7 @@ HttpResponse DeleteEndpointConfig(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "EndpointConfigName");
   if (!name.ok()) return SageMakerError(name.status());
   if (Status st = server->serving_store().DeleteConfig(*name); !st.ok()) return SageMakerError(st);
+  ForgetTags(server, Arn("endpoint-config", *name));
   return Ok(json::object());
 }
 
@@ -205,7 +214,10 @@ HttpResponse CreateEndpoint(Server* server, const json& body) {
   if (!name.ok()) return SageMakerError(name.status());
   auto config = RequiredAwsString(body, "EndpointConfigName");
   if (!config.ok()) return SageMakerError(config.status());
+  auto tags = TagListOf(body, "Tags");
+  if (!tags.ok()) return SageMakerError(tags.status());
   if (Status st = server->endpoints().Create(*name, *config); !st.ok()) return SageMakerError(st);
+  if (Status st = KeepTags(server, Arn("endpoint", *name), *tags); !st.ok()) return SageMakerError(st);
   return Ok({{"EndpointArn", Arn("endpoint", *name)}});
 }
 
@@ -295,6 +307,7 @@ HttpResponse DeleteEndpoint(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "EndpointName");
   if (!name.ok()) return SageMakerError(name.status());
   if (Status st = server->endpoints().Delete(*name); !st.ok()) return SageMakerError(st);
+  ForgetTags(server, Arn("endpoint", *name));
   return Ok(json::object());
 }
 
@@ -329,7 +342,8 @@ void HandleSageMaker(Server* server, HttpRequest& req, net::HttpRespond respond)
     served += std::string(name) + ", ";
   }
   if (auto answer = HandleSageMakerTrainingOperation(server, op, *body)) return respond(std::move(*answer));
-  served += kSageMakerTrainingOperations;
+  if (auto answer = HandleSageMakerTagOperation(server, op, *body)) return respond(std::move(*answer));
+  served += std::string(kSageMakerTrainingOperations) + ", AddTags, ListTags, DeleteTags";
   respond(SageMakerError(400, "UnknownOperationException",
                          "SageMaker operation '" + std::string(op) + "' is not served here (" + served + ")"));
 }

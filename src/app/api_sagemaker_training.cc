@@ -9,6 +9,7 @@
 // list filters and sorting, its error types.
 #include <set>
 
+#include "app/aws_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
 #include "training/training_jobs.h"
@@ -35,13 +36,17 @@ void TimesToEpochSeconds(json& j) {
 }
 
 HttpResponse CreateTrainingJob(Server* server, const json& body) {
+  auto tags = TagListOf(body, "Tags");  // checked before the job is made
+  if (!tags.ok()) return SageMakerError(tags.status());
   auto d = server->training().Create(body);
   if (!d.ok()) {
     // SageMaker's answer to a name in use.
     if (d.status().code() == ErrorCode::kAlreadyExists) return SageMakerError(400, "ResourceInUse", d.status().message());
     return SageMakerError(d.status());
   }
-  return SageMakerOk({{"TrainingJobArn", SageMakerArn("training-job", d->value("TrainingJobName", ""))}});
+  const std::string arn = SageMakerArn("training-job", d->value("TrainingJobName", ""));
+  if (Status st = KeepTags(server, arn, *tags); !st.ok()) return SageMakerError(st);
+  return SageMakerOk({{"TrainingJobArn", arn}});
 }
 
 HttpResponse DescribeTrainingJob(Server* server, const json& body) {

@@ -16,6 +16,7 @@
 #include "app/lake_object_sink.h"
 #include "app/rule_shadow_reads.h"
 #include "app/live_topics.h"
+#include "app/resource_tags.h"
 #include "app/server_directory.h"
 #include "app/server_role.h"
 #include "app/api.h"
@@ -127,6 +128,7 @@ Status Server::Init() {
   }
   TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
+  TRY_ASSIGN(tags_, ResourceTags::Open(db_.get()));
   if (!ingest) TRY(StartControlServices());
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);

@@ -40,6 +40,7 @@ namespace tributary::app {
 
 class LiveTopics;
 class LakeObjectSink;
+class ResourceTags;
 class RuleShadowReads;
 class ServerDirectory;
 class S3Api;
@@ -66,6 +67,7 @@ class Server {
   const streams::RecordLogProvider* streams_logs() const { return streams_logs_.get(); }
   objstore::ObjectStoreProvider& lake() { return *lake_; }
   lake::Catalog& catalog() { return *catalog_; }
+  ResourceTags& tags() { return *tags_; }
   lake::CrawlerManager& crawlers() { return *crawlers_; }
   lake::JobManager& jobs() { return *jobs_; }
   rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
@@ -119,6 +121,7 @@ class Server {
   std::shared_ptr<streams::RecordLogProvider> streams_logs_;
   std::unique_ptr<streams::StreamManager> streams_;
   std::unique_ptr<lake::Catalog> catalog_;
+  std::unique_ptr<ResourceTags> tags_;  // AWS tags on streams and SageMaker resources
   std::unique_ptr<lake::CrawlerManager> crawlers_;
   std::unique_ptr<lake::JobManager> jobs_;
   std::unique_ptr<rules::RuleRegistry> rules_;

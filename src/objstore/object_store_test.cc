@@ -57,7 +57,12 @@ TEST(OpenObjectStores, NamesTheBadSetting) {
   EXPECT_EQ(OpenObjectStores(config).status().code(), ErrorCode::kInvalidArgument);
 }
 
-ObjectInfo Obj(const std::string& key) { return ObjectInfo{key, 1, 0, ""}; }
+ObjectInfo Obj(const std::string& key) {
+  ObjectInfo info;
+  info.key = key;
+  info.size = 1;
+  return info;
+}
 
 TEST(FoldByDelimiter, FoldsAfterThePrefixOnly) {
   std::vector<ObjectInfo> objects = {Obj("p/a"), Obj("p/b/1"), Obj("p/b/2"), Obj("p/c"),

@@ -269,28 +269,24 @@ class NatsServer {
 class NatsCluster {
  public:
   // Each member with `base`'s credentials and TLS (for clients; the routes are plain).
-  explicit NatsCluster(size_t size = 3, NatsServer::Options base = {}) {
-    std::vector<uint16_t> cluster_ports;
-    for (size_t i = 0; i < size; ++i) cluster_ports.push_back(FreeLoopbackPort());
-    for (size_t i = 0; i < size; ++i) {
-      NatsServer::Options o = base;
-      o.name = "n" + std::to_string(i);
-      o.cluster_name = "tributary-test";
-      o.cluster_port = cluster_ports[i];
-      o.routes.clear();
-      for (size_t j = 0; j < size; ++j) {
-        if (j != i) o.routes.push_back(cluster_ports[j]);
-      }
-      members_.push_back(std::make_unique<NatsServer>(std::move(o)));
-    }
+  explicit NatsCluster(size_t size = 3, NatsServer::Options base = {}) : size_(size), base_(std::move(base)) {
+    MakeMembers();
   }
 
+  // A route port found free can be taken by another test's listener before its member
+  // binds it: then the whole cluster starts again on other ports (three tries).
   Status Start() {
-    for (auto& m : members_) {
-      Status st = m->Start();
-      if (!st.ok()) return st;
+    Status st;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (attempt > 0) MakeMembers();
+      st = Status::Ok();
+      for (auto& m : members_) {
+        st = m->Start();
+        if (!st.ok()) break;
+      }
+      if (st.ok() || st.message().find("address already in use") == std::string::npos) return st;
     }
-    return Status::Ok();
+    return st;
   }
   size_t size() const { return members_.size(); }
   NatsServer& at(size_t i) { return *members_[i]; }
@@ -311,6 +307,26 @@ class NatsCluster {
   }
 
  private:
+  // Members on fresh route ports (stopping any there were).
+  void MakeMembers() {
+    members_.clear();
+    std::vector<uint16_t> cluster_ports;
+    for (size_t i = 0; i < size_; ++i) cluster_ports.push_back(FreeLoopbackPort());
+    for (size_t i = 0; i < size_; ++i) {
+      NatsServer::Options o = base_;
+      o.name = "n" + std::to_string(i);
+      o.cluster_name = "tributary-test";
+      o.cluster_port = cluster_ports[i];
+      o.routes.clear();
+      for (size_t j = 0; j < size_; ++j) {
+        if (j != i) o.routes.push_back(cluster_ports[j]);
+      }
+      members_.push_back(std::make_unique<NatsServer>(std::move(o)));
+    }
+  }
+
+  size_t size_;
+  NatsServer::Options base_;
   std::vector<std::unique_ptr<NatsServer>> members_;
 };
 

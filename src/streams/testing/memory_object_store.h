@@ -55,13 +55,20 @@ class MemoryObjectStore : public objstore::ObjectStore {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = objects_.find(key);
     if (it == objects_.end()) return NotFound(key);
-    return objstore::ObjectInfo{key, it->second.data.size(), 0, ""};
+    objstore::ObjectInfo info;
+    info.key = key;
+    info.size = it->second.data.size();
+    return info;
   }
   Result<objstore::ListResult> List(const std::string& prefix, const std::string&) override {
     std::lock_guard<std::mutex> lock(mu_);
     objstore::ListResult r;
     for (const auto& [k, o] : objects_) {
-      if (k.compare(0, prefix.size(), prefix) == 0) r.objects.push_back({k, o.data.size(), 0, ""});
+      if (k.compare(0, prefix.size(), prefix) != 0) continue;
+      objstore::ObjectInfo info;
+      info.key = k;
+      info.size = o.data.size();
+      r.objects.push_back(std::move(info));
     }
     return r;
   }

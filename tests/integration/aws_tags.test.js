@@ -1,0 +1,132 @@
+// AWS's tags on delivery streams and SageMaker resources (src/app/api_tags.cc, kept in the
+// metadata database by resource_tags.h), through the AWS SDK's own clients
+// (`@aws-sdk/client-firehose`, `@aws-sdk/client-sagemaker`; SigV4 with access key id
+// 'admin' and the admin token as the secret), as tools that tag what they make and read
+// the tags back use them:
+//   Firehose: CreateDeliveryStream's Tags; ListTagsForDeliveryStream (by key, paged with
+//   Limit and ExclusiveStartTagKey, HasMoreTags), TagDeliveryStream (a key again takes the
+//   new value), UntagDeliveryStream; the limits by Firehose's names (LimitExceededException
+//   past 50, InvalidArgumentException for an aws: key, ResourceNotFoundException for a
+//   missing stream, a bad tag on create making nothing); a deleted stream's tags are gone
+//   when the name is used again; the tags survive a restart.
+//   SageMaker: CreateModel's, CreateEndpointConfig's Tags; AddTags, ListTags, DeleteTags by
+//   ResourceArn (any region and account); ValidationException for a missing resource, a
+//   kind not served and a bad key; DeleteModel forgets them.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const F = require('@aws-sdk/client-firehose');
+const SM = require('@aws-sdk/client-sagemaker');
+const { Server } = require('./harness');
+const { rejectsAws } = require('./aws');
+
+const ECHO_COMMAND = `${process.execPath} ${path.join(__dirname, 'serving_echo_model.js')}`;
+const tagList = (object) => Object.entries(object).map(([Key, Value]) => ({ Key, Value }));
+const asObject = (tags) => Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+
+describe('AWS tags on delivery streams and SageMaker resources', { timeout: 60000 }, () => {
+  let server;
+  let firehose;
+  let sm;
+  const clients = () => {
+    const options = { endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1,
+                      credentials: { accessKeyId: 'admin', secretAccessKey: server.token } };
+    firehose = new F.FirehoseClient(options);
+    sm = new SM.SageMakerClient(options);
+  };
+  const streamTags = async (name, more = {}) =>
+    (await firehose.send(new F.ListTagsForDeliveryStreamCommand({ DeliveryStreamName: name, ...more })));
+  const createStream = (name, Tags) => firehose.send(new F.CreateDeliveryStreamCommand({
+    DeliveryStreamName: name, DeliveryStreamType: 'DirectPut', Tags,
+    ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::tagged-lake', RoleARN: 'arn:aws:iam::1:role/x' },
+  }));
+
+  before(async () => {
+    server = await Server.start({ tag: 'aws-tags' });
+    clients();
+  });
+  after(async () => {
+    firehose?.destroy();
+    sm?.destroy();
+    if (server) await server.dispose();
+  });
+
+  test('Firehose: tags made with the stream, listed by key and paged, added, replaced, removed', async () => {
+    await createStream('tagged', tagList({ team: 'air', env: 'test' }));
+    let out = await streamTags('tagged');
+    assert.deepEqual(out.Tags, tagList({ env: 'test', team: 'air' }));
+    assert.equal(out.HasMoreTags, false);
+    await firehose.send(new F.TagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', Tags: tagList({ env: 'prod', owner: 'ops' }) }));
+    out = await streamTags('tagged');
+    assert.deepEqual(asObject(out.Tags), { env: 'prod', owner: 'ops', team: 'air' });
+    const first = await streamTags('tagged', { Limit: 2 });
+    assert.deepEqual(first.Tags.map((t) => t.Key), ['env', 'owner']);
+    assert.equal(first.HasMoreTags, true);
+    const rest = await streamTags('tagged', { Limit: 2, ExclusiveStartTagKey: 'owner' });
+    assert.deepEqual(rest.Tags.map((t) => t.Key), ['team']);
+    assert.equal(rest.HasMoreTags, false);
+    await firehose.send(new F.UntagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', TagKeys: ['owner', 'not-there'] }));
+    assert.deepEqual(asObject((await streamTags('tagged')).Tags), { env: 'prod', team: 'air' });
+  });
+
+  test('Firehose: limits and missing streams by Firehose\'s names; nothing made with a bad tag', async () => {
+    const many = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v']));
+    await rejectsAws(firehose.send(new F.TagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', Tags: tagList(many) })),
+                     'LimitExceededException', 400, /would have 51 tags; a resource has at most 50/);
+    await rejectsAws(firehose.send(new F.TagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', Tags: tagList({ 'aws:owner': 'x' }) })),
+                     'InvalidArgumentException', 400, /aws:owner.*AWS's own/);
+    await rejectsAws(streamTags('no-such-stream'), 'ResourceNotFoundException', 400, /no-such-stream/);
+    await rejectsAws(createStream('badly-tagged', tagList({ ['k'.repeat(129)]: 'v' })), 'InvalidArgumentException', 400,
+                     /Tags: tag key .*1\.\.128 characters/);
+    await rejectsAws(firehose.send(new F.DescribeDeliveryStreamCommand({ DeliveryStreamName: 'badly-tagged' })),
+                     'ResourceNotFoundException', 400, undefined, 'a stream made with a bad tag');
+  });
+
+  test('Firehose: the tags survive a restart; a deleted stream\'s are gone when its name comes back', async () => {
+    await server.restart();
+    clients();
+    assert.deepEqual(asObject((await streamTags('tagged')).Tags), { env: 'prod', team: 'air' });
+    await firehose.send(new F.DeleteDeliveryStreamCommand({ DeliveryStreamName: 'tagged' }));
+    await createStream('tagged');
+    assert.deepEqual((await streamTags('tagged')).Tags, []);
+  });
+
+  test('SageMaker: Create* Tags; AddTags, ListTags, DeleteTags by ARN; refusals; DeleteModel forgets them', async () => {
+    const made = await sm.send(new SM.CreateModelCommand({
+      ModelName: 'tagged-model', ExecutionRoleArn: 'arn:aws:iam::0:role/x', Tags: tagList({ project: 'pm' }),
+      PrimaryContainer: { Image: 'tributary/echo', Environment: { TRIBUTARY_COMMAND: ECHO_COMMAND } },
+    }));
+    const list = async (ResourceArn) => asObject((await sm.send(new SM.ListTagsCommand({ ResourceArn }))).Tags);
+    assert.deepEqual(await list(made.ModelArn), { project: 'pm' });
+    const added = await sm.send(new SM.AddTagsCommand({ ResourceArn: made.ModelArn, Tags: tagList({ stage: 'blue' }) }));
+    assert.deepEqual(asObject(added.Tags), { stage: 'blue' });
+    // Another region and account in the ARN name the same model.
+    const elsewhere = made.ModelArn.replace(/:sagemaker:[^:]*:[^:]*:/, ':sagemaker:eu-west-1:123456789012:');
+    assert.deepEqual(await list(elsewhere), { project: 'pm', stage: 'blue' });
+    await sm.send(new SM.DeleteTagsCommand({ ResourceArn: made.ModelArn, TagKeys: ['project'] }));
+    assert.deepEqual(await list(made.ModelArn), { stage: 'blue' });
+
+    const config = await sm.send(new SM.CreateEndpointConfigCommand({
+      EndpointConfigName: 'tagged-config', Tags: tagList({ cost: 'low' }),
+      ProductionVariants: [{ VariantName: 'v1', ModelName: 'tagged-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+    }));
+    assert.deepEqual(await list(config.EndpointConfigArn), { cost: 'low' });
+
+    await rejectsAws(sm.send(new SM.ListTagsCommand({ ResourceArn: made.ModelArn.replace('tagged-model', 'no-model') })),
+                     'ValidationException', 400, /no-model/);
+    await rejectsAws(sm.send(new SM.ListTagsCommand({ ResourceArn: made.ModelArn.replace(':model/', ':notebook-instance/') })),
+                     'ValidationException', 400, /not notebook-instance/);
+    await rejectsAws(sm.send(new SM.AddTagsCommand({ ResourceArn: made.ModelArn, Tags: tagList({ 'aws:x': '1' }) })),
+                     'ValidationException', 400, /aws:x/);
+
+    await sm.send(new SM.DeleteEndpointConfigCommand({ EndpointConfigName: 'tagged-config' }));
+    await sm.send(new SM.DeleteModelCommand({ ModelName: 'tagged-model' }));
+    await sm.send(new SM.CreateModelCommand({
+      ModelName: 'tagged-model', ExecutionRoleArn: 'arn:aws:iam::0:role/x',
+      PrimaryContainer: { Image: 'tributary/echo', Environment: { TRIBUTARY_COMMAND: ECHO_COMMAND } },
+    }));
+    assert.deepEqual(await list(made.ModelArn), {}, 'a deleted model\'s tags came back with its name');
+  });
+});
