@@ -181,11 +181,7 @@ HttpResponse GetTables(Server* server, const json& body) {
 }
 
 HttpResponse GetTable(Server* server, const json& body) {
-  auto database = RequiredAwsString(body, "DatabaseName");
-  if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredAwsString(body, "Name");
-  if (!name.ok()) return GlueError(name.status());
-  auto table = server->catalog().GetTable(*database, *name);
+  auto table = GlueTableOf(server, body, "Name");
   if (!table.ok()) return GlueError(table.status());
   return GlueOk({{"Table", TableJson(*table)}});
 }
@@ -201,10 +197,6 @@ json TableAtVersion(lake::Table t, const lake::TableVersion& v) {
 
 // GetTableVersions: newest first, as Glue lists them; NextToken the version to go on below.
 HttpResponse GetTableVersions(Server* server, const json& body) {
-  auto database = RequiredAwsString(body, "DatabaseName");
-  if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredAwsString(body, "TableName");
-  if (!name.ok()) return GlueError(name.status());
   auto paging = GluePagingOf(body, 100, 100);
   if (!paging.ok()) return GlueError(paging.status());
   int64_t below = std::numeric_limits<int64_t>::max();
@@ -214,9 +206,9 @@ HttpResponse GetTableVersions(Server* server, const json& body) {
     }
     below = std::stoll(paging->after);
   }
-  auto table = server->catalog().GetTable(*database, *name);
+  auto table = GlueTableOf(server, body);
   if (!table.ok()) return GlueError(table.status());
-  auto versions = server->catalog().ListVersions(*database, *name);
+  auto versions = server->catalog().ListVersions(table->database, table->name);
   if (!versions.ok()) return GlueError(versions.status());
   json list = json::array();
   json out = json::object();
@@ -236,11 +228,7 @@ HttpResponse GetTableVersions(Server* server, const json& body) {
 
 // GetTableVersion: one version, the current one without VersionId.
 HttpResponse GetTableVersion(Server* server, const json& body) {
-  auto database = RequiredAwsString(body, "DatabaseName");
-  if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredAwsString(body, "TableName");
-  if (!name.ok()) return GlueError(name.status());
-  auto table = server->catalog().GetTable(*database, *name);
+  auto table = GlueTableOf(server, body);
   if (!table.ok()) return GlueError(table.status());
   int64_t version = table->version;
   if (auto it = body.find("VersionId"); it != body.end() && !it->is_null()) {
@@ -250,7 +238,7 @@ HttpResponse GetTableVersion(Server* server, const json& body) {
     }
     version = std::stoll(text);
   }
-  auto v = server->catalog().GetVersion(*database, *name, version);
+  auto v = server->catalog().GetVersion(table->database, table->name, version);
   if (!v.ok()) return GlueError(v.status());
   return GlueOk({{"TableVersion", TableAtVersion(*table, *v)}});
 }
@@ -364,6 +352,12 @@ Result<GluePaging> GluePagingOf(const json& body, size_t fallback, size_t max) {
     p.after = it->get<std::string>();
   }
   return p;
+}
+
+Result<lake::Table> GlueTableOf(Server* server, const json& body, const char* name_field) {
+  TRY_ASSIGN(std::string database, RequiredAwsString(body, "DatabaseName"));
+  TRY_ASSIGN(std::string name, RequiredAwsString(body, name_field));
+  return server->catalog().GetTable(database, name);
 }
 
 void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {

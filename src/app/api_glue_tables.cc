@@ -284,12 +284,10 @@ json PartitionError(const std::vector<std::string>& values, const Status& st) {
 // (PartitionInputList, each refusal in Errors): a partition that exists is refused, as
 // Glue does, and left as it was.
 HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
-  auto database = RequiredAwsString(body, "DatabaseName");
-  if (!database.ok()) return GlueError(database.status());
-  auto name = RequiredAwsString(body, "TableName");
-  if (!name.ok()) return GlueError(name.status());
-  auto table = server->catalog().GetTable(*database, *name);
+  auto table = GlueTableOf(server, body);
   if (!table.ok()) return GlueError(table.status());
+  const std::string& database = table->database;
+  const std::string& name = table->name;
   std::vector<json> inputs;
   if (batch) {
     auto list = body.find("PartitionInputList");
@@ -307,12 +305,12 @@ HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
     const std::string where = batch ? "PartitionInputList[" + std::to_string(i) + "]" : "PartitionInput";
     auto partition = ParsePartitionInput(*table, inputs[i], where);
     Status st = partition.status();
-    if (st.ok() && server->catalog().GetPartition(*database, *name, partition->values).ok()) {
+    if (st.ok() && server->catalog().GetPartition(database, name, partition->values).ok()) {
       std::string shown;
       for (const std::string& v : partition->values) shown += (shown.empty() ? "" : ", ") + v;
-      st = AlreadyExists("partition (" + shown + ") of " + *database + "." + *name + " exists");
+      st = AlreadyExists("partition (" + shown + ") of " + database + "." + name + " exists");
     }
-    if (st.ok()) st = server->catalog().AddPartitions(*database, *name, {*partition});
+    if (st.ok()) st = server->catalog().AddPartitions(database, name, {*partition});
     if (st.ok()) continue;
     if (!batch) return TableWriteError(st);
     std::vector<std::string> values;  // as sent, when they could be read

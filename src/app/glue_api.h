@@ -14,6 +14,7 @@
 #include "app/aws_api.h"
 #include "app/name_paging.h"
 #include "base/status.h"
+#include "lake/catalog.h"
 #include "net/http_types.h"
 
 namespace tributary::app {
@@ -46,6 +47,9 @@ nlohmann::json GluePage(const std::vector<T>& items, const GluePaging& paging, N
 }
 
 class Server;
+// The table a request names: DatabaseName and `name_field` ("TableName", GetTable's
+// "Name"); InvalidArgument for a missing field, NotFound for no such table.
+Result<lake::Table> GlueTableOf(Server* server, const nlohmann::json& body, const char* name_field = "TableName");
 // Glue's operations that make and remove crawlers and databases (api_glue_crawlers.cc);
 // nullopt when `operation` is not one of them.
 std::optional<net::HttpResponse> HandleGlueCatalogWrite(Server* server, std::string_view operation,
