@@ -1,7 +1,7 @@
 // Glue's operations that make and remove crawlers and databases, in AWS's JSON 1.1
 // protocol beside the catalog's reads (api_glue.cc), so that the reference's crawler
 // step is scripted with AWS's own tools from start to end:
-//   aws glue create-crawler --name raw --role r --database-name iot \
+//   aws glue create-crawler --name raw --role r --database-name iot
 //       --targets '{"S3Targets": [{"Path": "s3://iot-data/raw/"}]}'
 //   aws glue start-crawler --name raw; aws glue get-crawler --name raw; aws glue get-tables ...
 // Operations: CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase.
@@ -30,7 +30,6 @@ HttpResponse CatalogWriteError(const Status& st) {
   return GlueError(st);
 }
 
-Status Refuse(const std::string& field, const std::string& why) { return InvalidArgument(field + ": " + why); }
 
 // Whether `j[key]` holds anything (an absent, null, empty array, object or string is nothing).
 bool Given(const json& j, const char* key) {
@@ -45,52 +44,52 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
       "SchemaChangePolicy", "RecrawlPolicy", "LineageConfiguration", "LakeFormationConfiguration",
       "Configuration", "CrawlerSecurityConfiguration"};
   for (const auto& [key, value] : body.items()) {
-    if (!kKnown.count(key)) return Refuse(key, "unknown field");
+    if (!kKnown.count(key)) return GlueFieldError(key, "unknown field");
   }
   lake::CrawlerDefinition c;
   TRY_ASSIGN(c.name, RequiredAwsString(body, "Name"));
   TRY_ASSIGN(c.database, RequiredAwsString(body, "DatabaseName"));
   if (Given(body, "Schedule")) {
-    return Refuse("Schedule", "crawlers run when started here (StartCrawler, `tributary crawler run`), not on a schedule");
+    return GlueFieldError("Schedule", "crawlers run when started here (StartCrawler, `tributary crawler run`), not on a schedule");
   }
-  if (Given(body, "Classifiers")) return Refuse("Classifiers", "custom classifiers are not served: JSON, CSV and Parquet are read as they are");
+  if (Given(body, "Classifiers")) return GlueFieldError("Classifiers", "custom classifiers are not served: JSON, CSV and Parquet are read as they are");
   auto targets = body.find("Targets");
-  if (targets == body.end() || !targets->is_object()) return Refuse("Targets", "required: {\"S3Targets\": [{\"Path\": \"s3://bucket/prefix/\"}]}");
+  if (targets == body.end() || !targets->is_object()) return GlueFieldError("Targets", "required: {\"S3Targets\": [{\"Path\": \"s3://bucket/prefix/\"}]}");
   for (const auto& [kind, list] : targets->items()) {
     if (kind != "S3Targets" && Given(*targets, kind.c_str())) {
-      return Refuse("Targets." + kind, "only S3Targets (a prefix of the lake) are crawled here");
+      return GlueFieldError("Targets." + kind, "only S3Targets (a prefix of the lake) are crawled here");
     }
   }
   auto s3 = targets->find("S3Targets");
   if (s3 == targets->end() || !s3->is_array() || s3->size() != 1 || !(*s3)[0].is_object()) {
-    return Refuse("Targets.S3Targets", "one target is crawled per crawler here (make a crawler per prefix)");
+    return GlueFieldError("Targets.S3Targets", "one target is crawled per crawler here (make a crawler per prefix)");
   }
   const json& target = (*s3)[0];
   for (const auto& [key, value] : target.items()) {
     if (key != "Path" && key != "Exclusions" && key != "SampleSize" && key != "ConnectionName" &&
         key != "EventQueueArn" && key != "DlqEventQueueArn") {
-      return Refuse("Targets.S3Targets[0]." + key, "unknown field");
+      return GlueFieldError("Targets.S3Targets[0]." + key, "unknown field");
     }
   }
   for (const char* field : {"ConnectionName", "EventQueueArn", "DlqEventQueueArn"}) {
     if (Given(target, field)) {
-      return Refuse("Targets.S3Targets[0]." + std::string(field),
+      return GlueFieldError("Targets.S3Targets[0]." + std::string(field),
                     "connections and event queues are not served: the crawler lists the prefix");
     }
   }
   auto path = target.find("Path");
-  if (path == target.end() || !path->is_string()) return Refuse("Targets.S3Targets[0].Path", "required (s3://bucket/prefix/)");
+  if (path == target.end() || !path->is_string()) return GlueFieldError("Targets.S3Targets[0].Path", "required (s3://bucket/prefix/)");
   auto source = lake::LakePath::Parse(path->get<std::string>());
   if (!source.ok()) return source.status().WithContext("Targets.S3Targets[0].Path");
   c.source = *source;
   if (auto ex = target.find("Exclusions"); ex != target.end() && !ex->is_null()) {
     bool ok = ex->is_array();
     for (const auto& g : ok ? *ex : json::array()) ok = ok && g.is_string();
-    if (!ok) return Refuse("Targets.S3Targets[0].Exclusions", "must be an array of glob patterns (strings)");
+    if (!ok) return GlueFieldError("Targets.S3Targets[0].Exclusions", "must be an array of glob patterns (strings)");
     c.exclusions = ex->get<std::vector<std::string>>();
   }
   if (auto prefix = body.find("TablePrefix"); prefix != body.end() && !prefix->is_null()) {
-    if (!prefix->is_string()) return Refuse("TablePrefix", "must be a string");
+    if (!prefix->is_string()) return GlueFieldError("TablePrefix", "must be a string");
     // Glue names the table <prefix><the target's last folder>, in lower case.
     lake::CrawlerDefinition plain = c;
     c.table = prefix->get<std::string>() + plain.TableName();
@@ -99,7 +98,7 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
   if (auto policy = body.find("SchemaChangePolicy"); policy != body.end() && policy->is_object()) {
     const std::string del = policy->value("DeleteBehavior", "DEPRECATE_IN_DATABASE");
     if (del == "DELETE_FROM_DATABASE") {
-      return Refuse("SchemaChangePolicy.DeleteBehavior", "DELETE_FROM_DATABASE is not served: a crawl keeps the "
+      return GlueFieldError("SchemaChangePolicy.DeleteBehavior", "DELETE_FROM_DATABASE is not served: a crawl keeps the "
                                                          "partitions whose objects are gone (LOG or DEPRECATE_IN_DATABASE)");
     }
   }

@@ -28,8 +28,6 @@ namespace {
 using nlohmann::json;
 using net::HttpResponse;
 
-Status Refuse(const std::string& field, const std::string& why) { return InvalidArgument(field + ": " + why); }
-
 // Whether `j` says anything: tools send empty lists and objects for what they leave unset
 // (Terraform's SkewedInfo {"SkewedColumnNames": [], ...}).
 bool Meaningful(const json& j) {
@@ -48,7 +46,7 @@ bool Meaningful(const json& j) {
 Result<std::string> StringIn(const json& object, const char* key, const std::string& where) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return Refuse(where + "." + key, "expected a string");
+  if (!it->is_string()) return GlueFieldError(where + "." + key, "expected a string");
   return it->get<std::string>();
 }
 
@@ -56,16 +54,16 @@ Result<std::vector<lake::Column>> ColumnsIn(const json& object, const char* key,
   std::vector<lake::Column> columns;
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return columns;
-  if (!it->is_array()) return Refuse(where + "." + key, "expected a list of {\"Name\", \"Type\"}");
+  if (!it->is_array()) return GlueFieldError(where + "." + key, "expected a list of {\"Name\", \"Type\"}");
   for (size_t i = 0; i < it->size(); ++i) {
     const json& c = (*it)[i];
     const std::string at = where + "." + key + "[" + std::to_string(i) + "]";
-    if (!c.is_object()) return Refuse(at, "expected {\"Name\", \"Type\"}");
+    if (!c.is_object()) return GlueFieldError(at, "expected {\"Name\", \"Type\"}");
     TRY_ASSIGN(std::string name, StringIn(c, "Name", at));
     TRY_ASSIGN(std::string type, StringIn(c, "Type", at));
     TRY_ASSIGN(std::string comment, StringIn(c, "Comment", at));
-    if (name.empty()) return Refuse(at + ".Name", "required");
-    if (type.empty()) return Refuse(at + ".Type", "required: a Hive type such as string, bigint, double, timestamp");
+    if (name.empty()) return GlueFieldError(at + ".Name", "required");
+    if (type.empty()) return GlueFieldError(at + ".Type", "required: a Hive type such as string, bigint, double, timestamp");
     columns.emplace_back(std::move(name), std::move(type), std::move(comment));
   }
   return columns;
@@ -80,7 +78,7 @@ Result<lake::DataFormat> FormatOf(const json& input, const json& storage) {
   }
   if (!classification.empty()) {
     if (classification == "json" || classification == "parquet") return *lake::ParseDataFormat(classification);
-    return Refuse("TableInput.Parameters.classification",
+    return GlueFieldError("TableInput.Parameters.classification",
                   "'" + classification + "' is not served: a table here holds json or parquet objects");
   }
   std::string serde;
@@ -92,10 +90,10 @@ Result<lake::DataFormat> FormatOf(const json& input, const json& storage) {
   if (has(serde, "Parquet") || has(input_format, "Parquet")) return lake::DataFormat::kParquet;
   if (has(serde, "JsonSerDe") || has(serde, "JsonSerde")) return lake::DataFormat::kJson;
   if (!serde.empty() || !input_format.empty()) {
-    return Refuse("TableInput.StorageDescriptor", "SerDe '" + serde + "' and InputFormat '" + input_format +
+    return GlueFieldError("TableInput.StorageDescriptor", "SerDe '" + serde + "' and InputFormat '" + input_format +
                                                       "' are not served: a table here holds json or parquet objects");
   }
-  return Refuse("TableInput.Parameters.classification",
+  return GlueFieldError("TableInput.Parameters.classification",
                 "required (json or parquet), or a StorageDescriptor.SerdeInfo naming a JSON or Parquet SerDe");
 }
 
@@ -103,7 +101,7 @@ Result<lake::DataFormat> FormatOf(const json& input, const json& storage) {
 Result<std::pair<std::string, lake::TableInput>> ParseTableInput(const json& body) {
   auto it = body.find("TableInput");
   if (it == body.end() || !it->is_object()) {
-    return Refuse("TableInput", "required: {\"Name\", \"StorageDescriptor\": {\"Columns\", \"Location\"}, ...}");
+    return GlueFieldError("TableInput", "required: {\"Name\", \"StorageDescriptor\": {\"Columns\", \"Location\"}, ...}");
   }
   const json& input = *it;
   static const std::set<std::string> kKnown = {
@@ -111,41 +109,41 @@ Result<std::pair<std::string, lake::TableInput>> ParseTableInput(const json& bod
       "PartitionKeys", "ViewOriginalText", "ViewExpandedText", "TableType", "Parameters", "TargetTable",
       "ViewDefinition"};
   for (const auto& [key, value] : input.items()) {
-    if (!kKnown.count(key)) return Refuse("TableInput." + key, "unknown field");
+    if (!kKnown.count(key)) return GlueFieldError("TableInput." + key, "unknown field");
   }
   TRY_ASSIGN(std::string name, StringIn(input, "Name", "TableInput"));
-  if (name.empty()) return Refuse("TableInput.Name", "required");
+  if (name.empty()) return GlueFieldError("TableInput.Name", "required");
   for (const char* view : {"ViewOriginalText", "ViewExpandedText", "ViewDefinition"}) {
-    if (input.contains(view) && !input[view].is_null()) return Refuse(std::string("TableInput.") + view, "views are not served");
+    if (input.contains(view) && !input[view].is_null()) return GlueFieldError(std::string("TableInput.") + view, "views are not served");
   }
   TRY_ASSIGN(std::string type, StringIn(input, "TableType", "TableInput"));
   if (!type.empty() && type != "EXTERNAL_TABLE") {
-    return Refuse("TableInput.TableType", "'" + type + "' is not served (EXTERNAL_TABLE: objects in the lake)");
+    return GlueFieldError("TableInput.TableType", "'" + type + "' is not served (EXTERNAL_TABLE: objects in the lake)");
   }
   auto storage = input.find("StorageDescriptor");
   if (storage == input.end() || !storage->is_object()) {
-    return Refuse("TableInput.StorageDescriptor", "required: {\"Columns\": [...], \"Location\": \"s3://bucket/prefix/\"}");
+    return GlueFieldError("TableInput.StorageDescriptor", "required: {\"Columns\": [...], \"Location\": \"s3://bucket/prefix/\"}");
   }
   for (const char* unsupported : {"BucketColumns", "SortColumns", "SkewedInfo", "SchemaReference"}) {
     auto u = storage->find(unsupported);
     if (u != storage->end() && Meaningful(*u)) {
-      return Refuse(std::string("TableInput.StorageDescriptor.") + unsupported,
+      return GlueFieldError(std::string("TableInput.StorageDescriptor.") + unsupported,
                     "not served (bucketed, sorted, skewed and registry-schema tables)");
     }
   }
   lake::TableInput t;
   TRY_ASSIGN(t.columns, ColumnsIn(*storage, "Columns", "TableInput.StorageDescriptor"));
-  if (t.columns.empty()) return Refuse("TableInput.StorageDescriptor.Columns", "required: at least one column");
+  if (t.columns.empty()) return GlueFieldError("TableInput.StorageDescriptor.Columns", "required: at least one column");
   TRY_ASSIGN(t.partition_keys, ColumnsIn(input, "PartitionKeys", "TableInput"));
   TRY_ASSIGN(std::string location, StringIn(*storage, "Location", "TableInput.StorageDescriptor"));
-  if (location.empty()) return Refuse("TableInput.StorageDescriptor.Location", "required: s3://bucket/prefix/");
+  if (location.empty()) return GlueFieldError("TableInput.StorageDescriptor.Location", "required: s3://bucket/prefix/");
   auto path = lake::LakePath::Parse(location);
   if (!path.ok()) return path.status().WithContext("TableInput.StorageDescriptor.Location");
   t.location = *path;
   TRY_ASSIGN(t.format, FormatOf(input, *storage));
   if (auto p = input.find("Parameters"); p != input.end() && p->is_object()) {
     for (const auto& [key, value] : p->items()) {
-      if (!value.is_string()) return Refuse("TableInput.Parameters." + key, "expected a string");
+      if (!value.is_string()) return GlueFieldError("TableInput.Parameters." + key, "expected a string");
       // The format, and the counts the catalog keeps itself (GetTable gives them back
       // among the parameters; a tool that sends the table back sends them too).
       if (key == "classification" || key == "recordCount" || key == "objectCount" || key == "sizeKey") continue;
@@ -174,7 +172,7 @@ HttpResponse PutTable(Server* server, const json& body, bool create) {
   auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
   if (body.contains("OpenTableFormatInput") && !body["OpenTableFormatInput"].is_null()) {
-    return GlueError(Refuse("OpenTableFormatInput", "Iceberg tables are not served"));
+    return GlueError(GlueFieldError("OpenTableFormatInput", "Iceberg tables are not served"));
   }
   auto parsed = ParseTableInput(body);
   if (!parsed.ok()) return GlueError(parsed.status());
@@ -217,11 +215,11 @@ HttpResponse BatchDeleteTable(Server* server, const json& body) {
   if (!database.ok()) return GlueError(database.status());
   auto names = body.find("TablesToDelete");
   if (names == body.end() || !names->is_array() || names->empty() || names->size() > 100) {
-    return GlueError(Refuse("TablesToDelete", "required: 1..100 table names"));
+    return GlueError(GlueFieldError("TablesToDelete", "required: 1..100 table names"));
   }
   json errors = json::array();
   for (const json& name : *names) {
-    if (!name.is_string()) return GlueError(Refuse("TablesToDelete", "expected table names (strings)"));
+    if (!name.is_string()) return GlueError(GlueFieldError("TablesToDelete", "expected table names (strings)"));
     Status st = server->catalog().DeleteTable(*database, name.get<std::string>());
     if (st.ok()) continue;
     const std::string code = st.code() == ErrorCode::kNotFound ? "EntityNotFoundException" : "InternalServiceException";
@@ -232,10 +230,10 @@ HttpResponse BatchDeleteTable(Server* server, const json& body) {
 
 // A partition's values: a list of strings.
 Result<std::vector<std::string>> ValuesIn(const json& j, const std::string& where) {
-  if (!j.is_array() || j.empty()) return Refuse(where, "required: the partition's values, one per partition key");
+  if (!j.is_array() || j.empty()) return GlueFieldError(where, "required: the partition's values, one per partition key");
   std::vector<std::string> values;
   for (const json& v : j) {
-    if (!v.is_string()) return Refuse(where, "expected strings");
+    if (!v.is_string()) return GlueFieldError(where, "expected strings");
     values.push_back(v.get<std::string>());
   }
   return values;
@@ -244,12 +242,12 @@ Result<std::vector<std::string>> ValuesIn(const json& j, const std::string& wher
 // PartitionInput as a partition of `table`: its values, and its location (the one given,
 // else <table location>/<key>=<value>/... as Hive lays partitions out).
 Result<lake::Partition> ParsePartitionInput(const lake::Table& table, const json& input, const std::string& where) {
-  if (!input.is_object()) return Refuse(where, "expected {\"Values\": [...], \"StorageDescriptor\": {\"Location\"}}");
+  if (!input.is_object()) return GlueFieldError(where, "expected {\"Values\": [...], \"StorageDescriptor\": {\"Location\"}}");
   lake::Partition p;
   auto values = input.find("Values");
   TRY_ASSIGN(p.values, ValuesIn(values == input.end() ? json() : *values, where + ".Values"));
   if (p.values.size() != table.partition_keys.size()) {
-    return Refuse(where + ".Values", std::to_string(p.values.size()) + " values for the " +
+    return GlueFieldError(where + ".Values", std::to_string(p.values.size()) + " values for the " +
                                          std::to_string(table.partition_keys.size()) + " partition keys of " +
                                          table.database + "." + table.name);
   }
@@ -292,12 +290,12 @@ HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
   if (batch) {
     auto list = body.find("PartitionInputList");
     if (list == body.end() || !list->is_array() || list->empty() || list->size() > 100) {
-      return GlueError(Refuse("PartitionInputList", "required: 1..100 PartitionInput"));
+      return GlueError(GlueFieldError("PartitionInputList", "required: 1..100 PartitionInput"));
     }
     inputs.assign(list->begin(), list->end());
   } else {
     auto input = body.find("PartitionInput");
-    if (input == body.end()) return GlueError(Refuse("PartitionInput", "required"));
+    if (input == body.end()) return GlueError(GlueFieldError("PartitionInput", "required"));
     inputs.push_back(*input);
   }
   json errors = json::array();
@@ -337,7 +335,7 @@ HttpResponse DeletePartitions(Server* server, const json& body, bool batch) {
   }
   auto list = body.find("PartitionsToDelete");
   if (list == body.end() || !list->is_array() || list->empty() || list->size() > 25) {
-    return GlueError(Refuse("PartitionsToDelete", "required: 1..25 {\"Values\": [...]}"));
+    return GlueError(GlueFieldError("PartitionsToDelete", "required: 1..25 {\"Values\": [...]}"));
   }
   json errors = json::array();
   for (size_t i = 0; i < list->size(); ++i) {

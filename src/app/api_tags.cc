@@ -103,18 +103,13 @@ HttpResponse UntagDeliveryStream(Server* server, const json& body) {
 Result<std::string> SageMakerResourceOf(Server* server, const json& body) {
   TRY_ASSIGN(std::string arn, RequiredAwsString(body, "ResourceArn"));
   // Any region and account: the kind and name are what name a resource here.
-  size_t colon = std::string::npos;
-  int colons = 0;
-  for (size_t i = 0; i < arn.size(); ++i) {
-    if (arn[i] == ':' && ++colons == 5) {
-      colon = i;
-      break;
-    }
-  }
-  if (arn.rfind("arn:aws:sagemaker:", 0) != 0 || colon == std::string::npos) {
+  constexpr std::string_view kPrefix = "arn:aws:sagemaker:";
+  const size_t region_end = arn.rfind(kPrefix, 0) == 0 ? arn.find(':', kPrefix.size()) : std::string::npos;
+  const size_t account_end = region_end == std::string::npos ? region_end : arn.find(':', region_end + 1);
+  if (account_end == std::string::npos) {
     return InvalidArgument("ResourceArn '" + arn + "' is not a SageMaker ARN (arn:aws:sagemaker:<region>:<account>:<kind>/<name>)");
   }
-  const std::string rest = arn.substr(colon + 1);
+  const std::string rest = arn.substr(account_end + 1);
   const size_t slash = rest.find('/');
   const std::string kind = rest.substr(0, slash);
   const std::string name = slash == std::string::npos ? "" : rest.substr(slash + 1);

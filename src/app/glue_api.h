@@ -46,6 +46,11 @@ nlohmann::json GluePage(const std::vector<T>& items, const GluePaging& paging, N
   return out;
 }
 
+// InvalidArgument "<field>: <why>", as Glue's refusals of a request field read.
+inline Status GlueFieldError(const std::string& field, const std::string& why) {
+  return InvalidArgument(field + ": " + why);
+}
+
 class Server;
 // The table a request names: DatabaseName and `name_field` ("TableName", GetTable's
 // "Name"); InvalidArgument for a missing field, NotFound for no such table.

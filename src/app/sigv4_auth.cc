@@ -6,6 +6,7 @@
 #include <ctime>
 #include <vector>
 
+#include "app/aws_chunked.h"
 #include "objstore/sigv4.h"
 
 namespace tributary::app {
@@ -16,7 +17,11 @@ namespace sigv4 = objstore::sigv4;
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 SigV4Check Fail(SigV4Failure failure, std::string message, std::string region = "") {
-  return {failure, std::move(message), std::move(region)};
+  SigV4Check check;
+  check.failure = failure;
+  check.message = std::move(message);
+  check.region = std::move(region);
+  return check;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -90,11 +95,6 @@ struct SignedParts {
 constexpr int64_t kMaxPresignedSeconds = 7 * 24 * 3600;
 
 }  // namespace
-
-bool IsAwsChunkedSha256(std::string_view s) {
-  return s == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" || s == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" ||
-         s == "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
-}
 
 bool IsSha256Hex(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -294,7 +294,7 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
   if (presigned) {
     canonical.payload_hash = sigv4::kUnsignedPayload;  // a presigned URL signs no body, by design
   } else if (expected.body_follows) {
-    if (!IsSha256Hex(sent_hash) && !IsAwsChunkedSha256(sent_hash)) {
+    if (!IsSha256Hex(sent_hash) && !AwsChunkedFormOf(sent_hash)) {
       return Fail(SigV4Failure::kMalformed,
                   sent_hash.empty() ? std::string("x-amz-content-sha256 is required: the body's SHA-256, signed")
                   : sent_hash.rfind("STREAMING-", 0) == 0
@@ -331,7 +331,8 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
                 "access key, and send the request as signed",
                 region);
   }
-  SigV4Check ok{SigV4Failure::kNone, "", region};
+  SigV4Check ok;
+  ok.region = region;
   ok.signature = want;
   ok.amz_date = amz_date;
   ok.scope = std::string(scope[1]) + "/" + region + "/" + expected.service + "/aws4_request";

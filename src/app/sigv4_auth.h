@@ -71,10 +71,6 @@ inline constexpr int64_t kSigV4MaxSkewSeconds = 15 * 60;
 SigV4Check VerifySigV4(const net::HttpRequest& request, const SigV4Expectation& expected,
                        int64_t now_unix_seconds);
 
-// Whether `s` is x-amz-content-sha256's name of an aws-chunked body: STREAMING-AWS4-HMAC-
-// SHA256-PAYLOAD, ...-PAYLOAD-TRAILER or STREAMING-UNSIGNED-PAYLOAD-TRAILER.
-bool IsAwsChunkedSha256(std::string_view s);
-
 // Whether `s` is a SHA-256 as x-amz-content-sha256 carries one: 64 lower-case hex digits.
 bool IsSha256Hex(std::string_view s);
 

@@ -23,6 +23,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// The request line and header fields (not the body: the caller moves it in).
 HttpRequest ToRequest(const http::request<http::string_body>& in, const std::string& remote) {
   HttpRequest r;
   r.method = std::string(in.method_string());
@@ -50,7 +51,6 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers[name] = std::string(field.value());
   }
-  r.body = in.body();
   r.remote_address = remote;
   return r;
 }
@@ -88,6 +88,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   void ReadNext() {
     body_parser_.reset();
+    header_request_.reset();
     parser_.emplace();
     // No limit while the header is read: OnHeader applies max_body_bytes, or takes a
     // longer announced body piece by piece (large_body).
@@ -112,7 +113,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       request = ToRequest(parser_->get(), remote_);
     } else if (!no_body && options_->body_in_pieces) {
       request = ToRequest(parser_->get(), remote_);
-      if (!options_->body_in_pieces(*request)) request.reset();
+      if (!options_->body_in_pieces(*request)) {
+        header_request_ = std::move(request);  // converted once: the body joins it when read
+        request.reset();
+      }
     }
     if (request) {
       std::optional<HttpResponse> refusal;
@@ -170,7 +174,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void RefuseBodyTooLarge() {
     if (options_->body_too_large) {
       HttpRequest header = ToRequest(parser_->get(), remote_);
-      header.body.clear();
       return Write(options_->body_too_large(header), false);
     }
     return Write(JsonError(413, "resource_exhausted",
@@ -203,7 +206,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     http::request<http::string_body> req = parser_->release();
     bool keep_alive = req.keep_alive();
-    HttpRequest request = ToRequest(req, remote_);
+    HttpRequest request = header_request_ ? std::move(*header_request_) : ToRequest(req, remote_);
+    header_request_.reset();
+    request.body = std::move(req.body());
     // A handler that throws before answering gets a 500.
     HttpRespond respond = Responder(keep_alive);
     try {
@@ -299,6 +304,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // A large body's reading (HttpServerOptions::large_body): the header's parser moved
   // into one that fills `piece_`.
   std::optional<http::request_parser<http::buffer_body>> body_parser_;
+  // The header as OnHeader converted it to ask body_in_pieces, when the body is read whole.
+  std::optional<HttpRequest> header_request_;
   std::string piece_;
   const HttpAsyncHandler* handler_;
   const HttpServerOptions* options_;
