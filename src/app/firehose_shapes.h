@@ -10,11 +10,12 @@
 //   CustomTimeZone, FileExtension                time_zone, file_extension
 //   ProcessingConfiguration's MetadataExtraction
 //     processor (MetadataExtractionQuery, JQ-1.6) partition_query
+//   DataFormatConversionConfiguration            format_conversion (ParquetSerDe only)
 //
 // Settings that only describe AWS (RoleARN, CloudWatchLoggingOptions, no encryption, no
 // backup, DynamicPartitioningConfiguration, whose use the prefix shows) are accepted and
 // ignored; settings that would ask for something Tributary does not do (another
-// destination or source, KMS encryption, a backup copy, format conversion, Lambda and the
+// destination or source, KMS encryption, a backup copy, ORC output, Lambda and the
 // other processors, ZIP or Snappy) are refused with InvalidArgument naming the field.
 // Pure; thread-compatible.
 #pragma once

@@ -30,6 +30,7 @@
 #include "devices/shadow_store.h"
 #include "devices/thing_registry.h"
 #include "lake/catalog.h"
+#include "lake/record_conversion.h"
 #include "lake/crawler_manager.h"
 #include "lake/job_manager.h"
 #include "metadata/database.h"
@@ -126,8 +127,9 @@ Status Server::Init() {
     so.logs = std::move(logs).value();
     streams_logs_ = so.logs;
   }
-  TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
+  so.converter = std::make_shared<lake::CatalogRecordConverter>(catalog_.get());
+  TRY_ASSIGN(streams_, streams::StreamManager::Open(std::move(so)));
   TRY_ASSIGN(tags_, ResourceTags::Open(db_.get()));
   if (!ingest) TRY(StartControlServices());
 

@@ -119,8 +119,9 @@ class Server {
   std::unique_ptr<devices::DeviceRegistry> devices_;
   std::unique_ptr<objstore::ObjectStoreProvider> lake_;
   std::shared_ptr<streams::RecordLogProvider> streams_logs_;
-  std::unique_ptr<streams::StreamManager> streams_;
+  // Before streams_: the streams' record conversion reads it until they stop.
   std::unique_ptr<lake::Catalog> catalog_;
+  std::unique_ptr<streams::StreamManager> streams_;
   std::unique_ptr<ResourceTags> tags_;  // AWS tags on streams and SageMaker resources
   std::unique_ptr<lake::CrawlerManager> crawlers_;
   std::unique_ptr<lake::JobManager> jobs_;

@@ -39,9 +39,24 @@ std::string Unescape(const std::string& text) {
   return out;
 }
 
+// --parquet-table DATABASE.TABLE [--parquet-compression C] as the API's format_conversion
+// ("" for the table: no conversion).
+Result<json> FormatConversionOf(const std::string& table, const std::string& compression) {
+  if (table.empty()) return json::object();
+  size_t dot = table.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == table.size()) {
+    return InvalidArgument("--parquet-table: '" + table + "' is not DATABASE.TABLE");
+  }
+  return json{{"enabled", true},
+              {"database", table.substr(0, dot)},
+              {"table", table.substr(dot + 1)},
+              {"compression", compression}};
+}
+
 struct CreateArgs {
   std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC",
-      file_extension, partition_query, record_delimiter;
+      file_extension, partition_query, record_delimiter, parquet_table,
+      parquet_compression = "snappy";
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -58,6 +73,11 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
             {"file_extension", a.file_extension},
             {"partition_query", a.partition_query},
             {"record_delimiter", Unescape(a.record_delimiter)}};
+  if (!a.parquet_table.empty()) {
+    auto conversion = FormatConversionOf(a.parquet_table, a.parquet_compression);
+    if (!conversion.ok()) return Fail("stream create", conversion.status());
+    body["format_conversion"] = *conversion;
+  }
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -66,7 +86,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 struct UpdateArgs {
   std::string name;
   std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone,
-      file_extension, partition_query, record_delimiter;
+      file_extension, partition_query, record_delimiter, parquet_table;
+  std::string parquet_compression = "snappy";
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -82,12 +103,17 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
   if (a.file_extension) body["file_extension"] = *a.file_extension;
   if (a.partition_query) body["partition_query"] = *a.partition_query;
   if (a.record_delimiter) body["record_delimiter"] = Unescape(*a.record_delimiter);
+  if (a.parquet_table) {
+    auto conversion = FormatConversionOf(*a.parquet_table, a.parquet_compression);
+    if (!conversion.ok()) return Fail("stream update", conversion.status());
+    body["format_conversion"] = *conversion;
+  }
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
                                 "--compression, --time-zone, --file-extension, "
-                                "--partition-query, --record-delimiter"));
+                                "--partition-query, --record-delimiter, --parquet-table"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -214,6 +240,13 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "written after every record in the objects, as Firehose's "
                      "AppendDelimiterToRecord: '\\n' (backslash escapes \\n \\r \\t \\\\ are read); "
                      "default none: records are stored as put");
+  create->add_option("--parquet-table", args->parquet_table,
+                     "write each object as Parquet with the columns of this catalog table "
+                     "(DATABASE.TABLE), as Firehose's record format conversion; records that do "
+                     "not fit go to the error prefix");
+  create->add_option("--parquet-compression", args->parquet_compression,
+                     "the Parquet pages' compression: snappy, gzip or none")
+      ->capture_default_str();
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -235,6 +268,12 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "where the partition keys are in a record (\"\": top-level fields)");
   update->add_option("--record-delimiter", update_args->record_delimiter,
                      "written after every record ('\\n'; \"\" for none)");
+  update->add_option("--parquet-table", update_args->parquet_table,
+                     "convert records to Parquet with this catalog table's columns "
+                     "(DATABASE.TABLE; \"\" to stop converting)");
+  update->add_option("--parquet-compression", update_args->parquet_compression,
+                     "with --parquet-table: snappy, gzip or none")
+      ->capture_default_str();
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

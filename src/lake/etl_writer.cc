@@ -29,6 +29,22 @@ parquet::ColumnType ParquetTypeOf(EtlType type) {
   return parquet::ColumnType::kString;
 }
 
+void AppendCell(const Cell& c, parquet::ColumnBatch* b) {
+  if (c.is_null()) {
+    b->AppendNull();
+    return;
+  }
+  switch (b->type) {
+    case parquet::ColumnType::kBoolean: b->AppendBool(c.i != 0); break;
+    case parquet::ColumnType::kInt32: b->AppendInt32(static_cast<int32_t>(c.i)); break;
+    case parquet::ColumnType::kInt64:
+    case parquet::ColumnType::kTimestamp: b->AppendInt64(c.i); break;
+    case parquet::ColumnType::kFloat: b->AppendFloat(static_cast<float>(c.d)); break;
+    case parquet::ColumnType::kDouble: b->AppendDouble(c.d); break;
+    case parquet::ColumnType::kString: b->AppendString(c.s); break;
+  }
+}
+
 PartitionedWriter::PartitionedWriter(const Pipeline& pipeline, std::string scratch_dir, std::string file_prefix,
                                      EtlWriterOptions options)
     : pipeline_(pipeline),
@@ -115,21 +131,8 @@ Status PartitionedWriter::Append(const Row& row) {
   f->last_use = ++clock_;
   for (size_t k = 0; k < data_columns_.size(); ++k) {
     const Cell& c = row[data_columns_[k]];
-    parquet::ColumnBatch& b = f->batch.columns[k];
-    if (c.is_null()) {
-      b.AppendNull();
-      continue;
-    }
-    has_value_[data_columns_[k]] = 1;
-    switch (b.type) {
-      case parquet::ColumnType::kBoolean: b.AppendBool(c.i != 0); break;
-      case parquet::ColumnType::kInt32: b.AppendInt32(static_cast<int32_t>(c.i)); break;
-      case parquet::ColumnType::kInt64:
-      case parquet::ColumnType::kTimestamp: b.AppendInt64(c.i); break;
-      case parquet::ColumnType::kFloat: b.AppendFloat(static_cast<float>(c.d)); break;
-      case parquet::ColumnType::kDouble: b.AppendDouble(c.d); break;
-      case parquet::ColumnType::kString: b.AppendString(c.s); break;
-    }
+    AppendCell(c, &f->batch.columns[k]);
+    if (!c.is_null()) has_value_[data_columns_[k]] = 1;
   }
   for (int p : pipeline_.partition_columns()) {
     if (!row[p].is_null()) has_value_[p] = 1;

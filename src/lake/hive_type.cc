@@ -118,6 +118,16 @@ class Parser {
       t.other = word;
       return t;
     }
+    if (word == "varchar" || word == "char") {  // varchar(32): a length is required
+      HiveType t = HiveType::Of(Kind::kOther);
+      std::string n;
+      if (!Eat('(') || (n = Word()).empty() || !std::isdigit(static_cast<unsigned char>(n[0]))) {
+        return Error("expected a length: " + word + "(n)");
+      }
+      if (!Eat(')')) return Error("expected ')'");
+      t.other = word + "(" + n + ")";
+      return t;
+    }
     if (word == "decimal") {
       HiveType t = HiveType::Of(Kind::kOther);
       t.other = "decimal";

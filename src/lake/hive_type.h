@@ -5,7 +5,7 @@
 //   "bigint"                         -> kBigint
 //   "array<double>"                  -> kArray{kDouble}
 //   "struct<lat:double,lon:double>"  -> kStruct{lat: kDouble, lon: kDouble}
-//   "decimal(10,2)", "int", "date"   -> kOther with `other` holding the text
+//   "decimal(10,2)", "int", "date", "varchar(32)" -> kOther with `other` holding the text
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
@@ -28,7 +28,8 @@ struct HiveType {
     kTimestamp,
     kStruct,
     kArray,
-    kOther,  // another Hive scalar: int, smallint, tinyint, float, date, binary, decimal(p,s)
+    kOther,  // another Hive scalar: int, smallint, tinyint, float, date, binary, decimal(p,s),
+             // varchar(n), char(n)
   };
   struct Field;
 

@@ -39,6 +39,7 @@
 
 #include "base/log_throttle.h"
 #include "objstore/object_store.h"
+#include "streams/format_conversion.h"
 #include "streams/fsync_policy.h"
 #include "streams/key_template.h"
 #include "streams/partitioner.h"
@@ -67,6 +68,9 @@ struct DeliveryStreamOptions {
   uint64_t max_pending_bytes = 512ull << 20;
   std::shared_ptr<objstore::ObjectStore> bucket;
   std::shared_ptr<StreamMetrics> metrics;
+  // Converts the records of a stream with format conversion enabled (format_conversion.h);
+  // null: such a stream's objects wait in the WAL, retried, then go to the error prefix.
+  std::shared_ptr<RecordConverter> converter;
 };
 
 class DeliveryStream {
@@ -124,6 +128,9 @@ class DeliveryStream {
     uint64_t raw_bytes = 0;        // record bytes, as counted by backpressure
     std::vector<uint64_t> seqs;    // increasing
     int64_t oldest_arrival_ms = 0;
+    // With format conversion: where each record ends in `bytes`, and when it arrived.
+    std::vector<uint32_t> ends;
+    std::vector<int64_t> arrivals;
   };
 
   struct Staged;  // one thread's records for this stream in its open CompletionBatch
@@ -151,8 +158,18 @@ class DeliveryStream {
   // Seals the oldest buffers while open_bytes_ is over a quarter of max_pending_bytes;
   // true if it sealed any. Called once it passes half.
   bool SealUnderPressureLocked();
-  // Writes one object; false if Stop gave up on it (the records stay in the WAL).
+  // Writes one buffer's object(s); false if Stop gave up on it (the records stay in the
+  // WAL).
   bool Deliver(Buffer& buffer);
+  // A buffer of a stream with format conversion: its records as a Parquet object, those
+  // that could not be converted as error lines under the error prefix.
+  bool DeliverConverted(Buffer& buffer, std::string_view raw, KeyContext context);
+  // Puts one object under the prefix, or the error prefix for `error_output_type`, retried
+  // with backoff; falls back to the error prefix after the retry window. Counts it in the
+  // metrics. false if Stop gave up.
+  bool WriteObject(const Destination& dest, KeyContext context, const std::string& object_name,
+                   std::string_view body, objstore::PutOptions put,
+                   std::string_view error_output_type, uint64_t records);
   void TakeSpareLocked(Buffer* b);
   void KeepSpare(std::string bytes, std::vector<uint64_t> seqs);
   bool SleepUnlessAbandoned(int64_t ms);

@@ -93,11 +93,23 @@ Status StreamConfig::Validate() const {
   if (record_delimiter.size() > 16) {
     return InvalidArgument(fmt::format("record_delimiter: {} bytes, over 16", record_delimiter.size()));
   }
+  TRY(format_conversion.Validate());
+  if (format_conversion.enabled) {
+    if (compression != Compression::kNone) {
+      return InvalidArgument(
+          "compression: must be none with format conversion (the Parquet file compresses its "
+          "pages: format_conversion.compression)");
+    }
+    if (!record_delimiter.empty()) {
+      return InvalidArgument(
+          "record_delimiter: not with format conversion (each record becomes a Parquet row)");
+    }
+  }
   return Status::Ok();
 }
 
 nlohmann::json ToJson(const StreamConfig& c) {
-  return {{"name", c.name},
+  nlohmann::json out = {{"name", c.name},
           {"bucket", c.bucket},
           {"prefix", c.prefix},
           {"error_prefix", c.error_prefix},
@@ -108,6 +120,8 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"file_extension", c.file_extension},
           {"partition_query", c.partition_query},
           {"record_delimiter", c.record_delimiter}};
+  if (c.format_conversion.configured()) out["format_conversion"] = ToJson(c.format_conversion);
+  return out;
 }
 
 namespace {
@@ -169,11 +183,15 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       TRY_ASSIGN(c.compression, ParseCompression(text));
       known = true;
     }
+    if (key == "format_conversion") {
+      TRY_ASSIGN(c.format_conversion, FormatConversionFromJson(value));
+      known = true;
+    }
     if (!known) {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
           "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
-          "partition_query, record_delimiter)", key));
+          "partition_query, record_delimiter, format_conversion)", key));
     }
   }
   return c;

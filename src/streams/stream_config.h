@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
+#include "streams/format_conversion.h"
 
 namespace tributary::streams {
 
@@ -57,6 +58,10 @@ struct StreamConfig {
   // processor ("\n"), for producers that put records without one; "" (the default): records
   // are stored as they were put. At most 16 bytes.
   std::string record_delimiter;
+  // Parquet objects instead of the records as they were put (format_conversion.h), as
+  // Firehose's DataFormatConversionConfiguration. When enabled, compression is none and
+  // record_delimiter empty (the Parquet file compresses its pages; records become rows).
+  FormatConversion format_conversion;
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -68,7 +73,8 @@ struct StreamConfig {
 
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
 //  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":"",
-//  "partition_query":"", "record_delimiter":""}
+//  "partition_query":"", "record_delimiter":""}, and "format_conversion":{...} when one is
+// configured (format_conversion.h)
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().

@@ -199,12 +199,23 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   o.max_pending_bytes = options_.max_pending_bytes;
   o.bucket = std::move(bucket);
   o.metrics = MetricsFor(config.name);
+  o.converter = options_.converter;
   TRY_ASSIGN(auto stream, DeliveryStream::Open(std::move(o)));
   return std::shared_ptr<DeliveryStream>(std::move(stream));
 }
 
+Status StreamManager::CheckConversion(const StreamConfig& config) const {
+  const FormatConversion& conversion = config.format_conversion;
+  if (!conversion.enabled) return Status::Ok();
+  if (!options_.converter) {
+    return FailedPrecondition("format_conversion: this server has no catalog to convert with");
+  }
+  return options_.converter->Check(conversion).WithContext("format_conversion");
+}
+
 Status StreamManager::Create(const StreamConfig& config) {
   TRY(config.Validate());
+  TRY(CheckConversion(config));
   std::lock_guard<std::mutex> changes(changes_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return FailedPrecondition("streams are stopped (the server is shutting down)");
@@ -235,6 +246,7 @@ Status StreamManager::Create(const StreamConfig& config) {
 
 Status StreamManager::Update(const StreamConfig& config) {
   TRY(config.Validate());
+  TRY(CheckConversion(config));
   std::lock_guard<std::mutex> changes(changes_mu_);  // the row and the stream agree
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(config.name);

@@ -88,6 +88,9 @@ struct StreamManagerOptions {
   // Stop() and Delete() wait this long for deliveries; what is left stays in the WAL and is
   // delivered at the next Open (nothing is lost, Stop just does not hang forever).
   int64_t stop_timeout_ms = 30'000;
+  // Converts the records of streams with format conversion (the lake's catalog and Parquet
+  // writer, lake/record_conversion.h); null: such streams are refused.
+  std::shared_ptr<RecordConverter> converter;
 };
 
 // The answer for one record of PutRecordBatch: its id (32 hex characters: the stream's
@@ -151,6 +154,9 @@ class StreamManager : public rules::RecordSink {
   void Stop();
 
  private:
+  // A stream that converts its records: the converter's Check (the table is there, its
+  // columns can be written).
+  Status CheckConversion(const StreamConfig& config) const;
   explicit StreamManager(StreamManagerOptions options);
   Status LoadStreams();
   // Follows the table after another server changed it (see the top of this file).

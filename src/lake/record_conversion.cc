@@ -1,0 +1,263 @@
+#include "lake/record_conversion.h"
+
+#include <cctype>
+#include <optional>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "lake/etl_pipeline.h"
+#include "lake/etl_writer.h"
+#include "lake/hive_type.h"
+#include "lake/timestamp_format.h"
+#include "parquet/file_writer.h"
+#include "parquet/io.h"
+
+namespace tributary::lake {
+namespace {
+
+using streams::FormatConversion;
+
+constexpr std::string_view kMalformed = "DataFormatConversion.MalformedData";
+
+// How one table column is filled.
+struct ColumnPlan {
+  std::string name;
+  std::string hive_type;  // as the catalog has it, for messages
+  EtlType type = EtlType::kString;
+  bool json_text = false;  // struct, array, map: the value's compact JSON
+};
+
+// What a Convert needs of the table and the settings.
+struct Plan {
+  std::vector<ColumnPlan> columns;
+  std::unordered_map<std::string, int> by_key;  // a record's key (normalised) -> column
+  std::vector<TimestampFormat> timestamp_formats;
+  parquet::Schema schema;
+  std::string version_id;
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+Result<ColumnPlan> PlanColumn(const Column& c) {
+  ColumnPlan p;
+  p.name = c.name;
+  p.hive_type = c.type;
+  auto hive = ParseHiveType(Lower(c.type));
+  if (!hive.ok()) {
+    return InvalidArgument(fmt::format("column {}: type '{}' is not a Hive type: {}", c.name,
+                                       c.type, hive.status().message()));
+  }
+  switch (hive->kind) {
+    case HiveType::Kind::kNull:
+    case HiveType::Kind::kString: p.type = EtlType::kString; break;
+    case HiveType::Kind::kBoolean: p.type = EtlType::kBoolean; break;
+    case HiveType::Kind::kBigint: p.type = EtlType::kBigint; break;
+    case HiveType::Kind::kDouble: p.type = EtlType::kDouble; break;
+    case HiveType::Kind::kTimestamp: p.type = EtlType::kTimestamp; break;
+    case HiveType::Kind::kStruct:
+    case HiveType::Kind::kArray: p.json_text = true; break;
+    case HiveType::Kind::kOther:
+      if (hive->other == "int" || hive->other == "smallint" || hive->other == "tinyint") {
+        p.type = EtlType::kInt;
+      } else if (hive->other == "float") {
+        p.type = EtlType::kFloat;
+      } else if (StartsWith(hive->other, "decimal")) {
+        p.type = EtlType::kDouble;
+      } else {
+        p.type = EtlType::kString;  // varchar(n), char(n), date, binary
+      }
+      break;
+  }
+  return p;
+}
+
+// The key a record's field is looked up by (the deserializer's rules).
+std::string NormalisedKey(std::string_view key, const FormatConversion& f) {
+  std::string k(key);
+  if (f.deserializer == streams::JsonDeserializer::kOpenX && f.convert_dots_to_underscores) {
+    for (char& c : k) {
+      if (c == '.') c = '_';
+    }
+  }
+  if (f.deserializer == streams::JsonDeserializer::kHive || f.case_insensitive) k = Lower(k);
+  return k;
+}
+
+Result<Plan> MakePlan(const Catalog& catalog, const FormatConversion& f) {
+  Plan plan;
+  std::vector<Column> columns;
+  if (f.version_id == "LATEST") {
+    TRY_ASSIGN(Table table, catalog.GetTable(f.database, f.table));
+    columns = std::move(table.columns);
+    plan.version_id = std::to_string(table.version);
+  } else {
+    int64_t version = std::stoll(f.version_id);  // digits (FormatConversion::Validate)
+    TRY_ASSIGN(TableVersion v, catalog.GetVersion(f.database, f.table, version));
+    columns = std::move(v.columns);
+    plan.version_id = f.version_id;
+  }
+  if (columns.empty()) {
+    return InvalidArgument(fmt::format("table {}.{} has no columns", f.database, f.table));
+  }
+  for (const Column& c : columns) {
+    TRY_ASSIGN(ColumnPlan p, PlanColumn(c));
+    int index = static_cast<int>(plan.columns.size());
+    plan.schema.columns.push_back(
+        {p.name, p.json_text ? parquet::ColumnType::kString : ParquetTypeOf(p.type), true});
+    plan.by_key[Lower(p.name)] = index;
+    plan.columns.push_back(std::move(p));
+  }
+  for (const auto& [column, key] : f.column_to_json_key) {
+    int index = -1;
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      if (Lower(plan.columns[i].name) == Lower(column)) index = static_cast<int>(i);
+    }
+    if (index < 0) {
+      return InvalidArgument(fmt::format(
+          "column_to_json_key: table {}.{} has no column '{}'", f.database, f.table, column));
+    }
+    // The mapped key replaces the column's own name.
+    plan.by_key.erase(Lower(plan.columns[index].name));
+    plan.by_key[NormalisedKey(key, f)] = index;
+  }
+  for (const std::string& pattern : f.timestamp_formats) {
+    TRY_ASSIGN(TimestampFormat tf, TimestampFormat::Parse(pattern));
+    plan.timestamp_formats.push_back(std::move(tf));
+  }
+  return plan;
+}
+
+// One value into its column's cell; false with `reason` when it does not fit.
+bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& plan, Cell* cell,
+          std::string* reason) {
+  using simdjson::dom::element_type;
+  const element_type kind = value.type();
+  if (column.json_text) {
+    if (kind == element_type::NULL_VALUE) {
+      cell->kind = Cell::Kind::kNull;
+      return true;
+    }
+    if (kind != element_type::OBJECT && kind != element_type::ARRAY) {
+      *reason = fmt::format("expected an object or array, found {}",
+                            simdjson::minify(value).substr(0, 64));
+      return false;
+    }
+    cell->kind = Cell::Kind::kString;
+    cell->s = simdjson::minify(value);
+    return true;
+  }
+  if (column.type == EtlType::kTimestamp && kind == element_type::STRING &&
+      !plan.timestamp_formats.empty()) {
+    std::string_view text = value.get_string().value_unsafe();
+    for (const TimestampFormat& f : plan.timestamp_formats) {
+      if (auto micros = f.ParseMicros(text)) {
+        cell->kind = Cell::Kind::kTimestamp;
+        cell->i = *micros;
+        return true;
+      }
+    }
+    *reason = fmt::format("\"{}\" matches none of the timestamp formats", text.substr(0, 64));
+    return false;
+  }
+  return ConvertJson(value, column.type, cell, reason);
+}
+
+}  // namespace
+
+Status CatalogRecordConverter::Check(const FormatConversion& conversion) {
+  TRY(conversion.Validate());
+  return MakePlan(*catalog_, conversion).status();
+}
+
+Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
+    const FormatConversion& conversion, const std::vector<std::string_view>& records) {
+  TRY_ASSIGN(Plan plan, MakePlan(*catalog_, conversion));
+  streams::ConvertedObject out;
+  out.version_id = plan.version_id;
+  parquet::RecordBatch batch = parquet::RecordBatch::Empty(plan.schema);
+
+  simdjson::dom::parser parser;
+  std::string padded;
+  std::vector<Row> rows;  // one record's
+  std::string reason;
+  for (size_t r = 0; r < records.size(); ++r) {
+    std::string_view record = records[r];
+    padded.assign(record);
+    padded.resize(record.size() + simdjson::SIMDJSON_PADDING);
+    rows.clear();
+    std::string problem;
+    simdjson::dom::document_stream docs;
+    if (auto err = parser.parse_many(padded.data(), record.size(),
+                                     std::max<size_t>(record.size(), 1 << 16)).get(docs)) {
+      problem = fmt::format("not JSON: {}", simdjson::error_message(err));
+    } else {
+      for (auto doc : docs) {
+        simdjson::dom::object object;
+        if (auto err = doc.get(object)) {
+          if (err == simdjson::INCORRECT_TYPE) {
+            problem = fmt::format("expected a JSON object, found {}",
+                                  simdjson::minify(doc.value_unsafe()).substr(0, 64));
+          } else {
+            problem = fmt::format("not JSON: {}", simdjson::error_message(err));
+          }
+          break;
+        }
+        Row row(plan.columns.size());
+        for (auto field : object) {
+          auto it = plan.by_key.find(NormalisedKey(field.key, conversion));
+          if (it == plan.by_key.end()) continue;  // not a column: dropped
+          const ColumnPlan& column = plan.columns[it->second];
+          Cell& cell = row[it->second];
+          cell = Cell{};
+          if (!Fill(field.value, column, plan, &cell, &reason)) {
+            problem = fmt::format("column {} ({}): {}", column.name, column.hive_type, reason);
+            break;
+          }
+        }
+        if (!problem.empty()) break;
+        rows.push_back(std::move(row));
+      }
+      if (problem.empty() && rows.empty()) problem = "not JSON: empty record";
+    }
+    if (!problem.empty()) {
+      out.failed.push_back({r, std::string(kMalformed), std::move(problem)});
+      continue;
+    }
+    for (const Row& row : rows) {
+      for (size_t c = 0; c < row.size(); ++c) AppendCell(row[c], &batch.columns[c]);
+      ++batch.num_rows;
+    }
+  }
+  if (batch.num_rows == 0) return out;
+
+  parquet::WriterOptions options;
+  switch (conversion.compression) {
+    case streams::ParquetCompression::kSnappy: options.codec = parquet::Codec::kSnappy; break;
+    case streams::ParquetCompression::kGzip: options.codec = parquet::Codec::kGzip; break;
+    case streams::ParquetCompression::kUncompressed:
+      options.codec = parquet::Codec::kUncompressed;
+      break;
+  }
+  options.dictionary = conversion.dictionary;
+  options.page_size = conversion.page_size_bytes;
+  options.row_group_bytes = conversion.block_size_bytes;
+  options.data_page_v2 = conversion.writer_v2;
+  TRY_ASSIGN(auto writer,
+             parquet::ParquetWriter::Open(parquet::MakeStringSink(&out.bytes), plan.schema, options));
+  TRY(writer->Write(batch));
+  TRY(writer->Close());
+  out.rows = batch.num_rows;
+  return out;
+}
+
+}  // namespace tributary::lake
