@@ -138,7 +138,9 @@ HttpResponse CreateDeliveryStream(Server* server, const json& body) {
   if (Status st = ValidateAsFirehose(*config, DestinationKey(body)); !st.ok()) return FirehoseError(st);
   auto tags = TagListOf(body, "Tags");  // checked before anything is made
   if (!tags.ok()) return FirehoseError(tags.status());
-  if (Status st = server->streams().Create(*config); !st.ok()) return FirehoseError(st);
+  if (Status st = server->streams().Create(*config); !st.ok()) {
+    return FirehoseError(WithFirehoseFields(st, DestinationKey(body)));
+  }
   const std::string arn = DeliveryStreamArn(config->name);
   if (!tags->empty()) {
     if (Status st = server->tags().Add(arn, *tags); !st.ok()) return FirehoseError(st);
@@ -198,7 +200,9 @@ HttpResponse UpdateDestination(Server* server, const json& body) {
   streams::StreamConfig config = current->config;
   if (Status st = ApplyDestinationUpdate(body, &config); !st.ok()) return FirehoseError(st);
   if (Status st = ValidateAsFirehose(config, DestinationKey(body)); !st.ok()) return FirehoseError(st);
-  if (Status st = server->streams().Update(config); !st.ok()) return FirehoseError(st);
+  if (Status st = server->streams().Update(config); !st.ok()) {
+    return FirehoseError(WithFirehoseFields(st, DestinationKey(body)));
+  }
   return AwsResponse(kFirehoseService, json::object());
 }
 

@@ -534,6 +534,10 @@ std::string_view DestinationKey(const json& request) {
 }
 
 Status ValidateAsFirehose(const StreamConfig& config, std::string_view destination) {
+  return WithFirehoseFields(config.Validate(), destination);
+}
+
+Status WithFirehoseFields(const Status& st, std::string_view destination) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
       {"name", "DeliveryStreamName"},
       {"bucket", "BucketARN"},
@@ -546,13 +550,14 @@ Status ValidateAsFirehose(const StreamConfig& config, std::string_view destinati
       {"partition_query", "MetadataExtractionQuery"},
       {"compression", "CompressionFormat"},
       {"record_delimiter", "ProcessingConfiguration"},
+      {"format_conversion", "DataFormatConversionConfiguration"},
   };
-  Status st = config.Validate();
   if (st.ok()) return st;
   std::string_view message = st.message();
   for (const auto& [ours, theirs] : kNames) {
     if (message.size() > ours.size() && message.substr(0, ours.size()) == ours &&
-        message[ours.size()] == ':') {
+        (message[ours.size()] == ':' ||
+         (ours == "format_conversion" && message[ours.size()] == '.'))) {
       std::string field(theirs);
       if (ours != "name") field = std::string(destination) + "." + field;
       return Status(st.code(), field + std::string(message.substr(ours.size())));

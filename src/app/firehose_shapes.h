@@ -45,6 +45,9 @@ Status ApplyDestinationUpdate(const nlohmann::json& request, streams::StreamConf
 // `destination` ("ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs: 200 is not in
 // 1..128" rather than "buffer_size_mib: ...").
 Status ValidateAsFirehose(const streams::StreamConfig& config, std::string_view destination);
+// A stream's error (Validate's, or Create's and Update's: a table format conversion names
+// that is not there) with the field named as Firehose does, as above.
+Status WithFirehoseFields(const Status& status, std::string_view destination);
 
 // The destination a request names: "ExtendedS3DestinationConfiguration" or
 // "S3DestinationConfiguration" for a create, "ExtendedS3DestinationUpdate" or

@@ -10,6 +10,9 @@
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
 #include "lake/schema_inference.h"
+#include "parquet/compression.h"
+#include "parquet/file_reader.h"
+#include "parquet/io.h"
 #include "streams/gzip.h"
 
 namespace tributary::lake {
@@ -23,6 +26,26 @@ struct PartitionDelta {
   int64_t bytes = 0;
   std::string prefix;  // relative to the source
 };
+
+// A Parquet file starts and ends with "PAR1".
+bool IsParquet(std::string_view bytes) {
+  return bytes.size() >= 12 && bytes.substr(0, 4) == "PAR1" &&
+         bytes.substr(bytes.size() - 4) == "PAR1";
+}
+
+// The Hive type a Parquet column is read as.
+std::string HiveTypeOfParquet(parquet::ColumnType type) {
+  switch (type) {
+    case parquet::ColumnType::kBoolean: return "boolean";
+    case parquet::ColumnType::kInt32: return "int";
+    case parquet::ColumnType::kInt64: return "bigint";
+    case parquet::ColumnType::kFloat: return "float";
+    case parquet::ColumnType::kDouble: return "double";
+    case parquet::ColumnType::kString: return "string";
+    case parquet::ColumnType::kTimestamp: return "timestamp";
+  }
+  return "string";
+}
 
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out = "[";
@@ -68,6 +91,7 @@ class Crawl {
       return existing.status();
     if (existing.ok()) {
       table_ = *existing;
+      if (table_->object_count > 0) format_ = table_->format;
       auto builder = SchemaBuilder::FromColumns(table_->columns);
       if (!builder.ok()) return builder.status().WithContext(run_.table);
       builder_ = std::move(*builder);
@@ -148,15 +172,27 @@ class Crawl {
     }
     run_.bytes_read += static_cast<int64_t>(bytes->size());
     ++run_.objects_read;
-    bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
-                static_cast<unsigned char>((*bytes)[1]) == 0x8b;
-    if (gzip) gzip_ = true;
+    const DataFormat format = IsParquet(*bytes) ? DataFormat::kParquet : DataFormat::kJson;
+    if (format_ && *format_ != format) {
+      Error("object " + o.key + " is " + std::string(DataFormatName(format)) +
+            " but the table's objects are " + std::string(DataFormatName(*format_)) +
+            "; skipped (one format per table: point the crawler at a prefix holding one)");
+      return;
+    }
+    format_ = format;
     SeenObject seen{o.key, o.etag, static_cast<int64_t>(o.size), 0, part.values};
-    auto text = DecodeObject(o.key, std::move(*bytes));
-    if (!text.ok()) {
-      Error(text.status().message());
+    if (format == DataFormat::kParquet) {
+      seen.records = ReadParquetSchema(o.key, *bytes);
     } else {
-      seen.records = ParseRecords(o.key, *text);
+      bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
+                  static_cast<unsigned char>((*bytes)[1]) == 0x8b;
+      if (gzip) compression_ = "gzip";
+      auto text = DecodeObject(o.key, std::move(*bytes));
+      if (!text.ok()) {
+        Error(text.status().message());
+      } else {
+        seen.records = ParseRecords(o.key, *text);
+      }
     }
     PartitionDelta& delta = deltas_[part.values];
     delta.prefix = part.prefix;
@@ -173,6 +209,32 @@ class Crawl {
       run_.records -= previous->records;
     }
     updates_.push_back(std::move(seen));
+  }
+
+  // Feeds a Parquet object's columns to the schema builder (its footer is the schema);
+  // returns its row count, 0 if it cannot be read.
+  int64_t ReadParquetSchema(const std::string& key, const std::string& bytes) {
+    auto reader = parquet::ParquetReader::Open(parquet::MakeMemorySource(bytes));
+    if (!reader.ok()) {
+      ++run_.records_bad;
+      Error("object " + key + ": not a readable Parquet file: " + reader.status().message());
+      return 0;
+    }
+    std::vector<Column> columns;
+    for (const auto& c : (*reader)->schema().columns) {
+      columns.push_back({c.name, HiveTypeOfParquet(c.type), ""});
+    }
+    if (Status st = builder_.AddColumns(columns, key); !st.ok()) {
+      Error(st.message());
+      return 0;
+    }
+    const auto& groups = (*reader)->metadata().row_groups;
+    if (!groups.empty() && !groups[0].columns.empty() && groups[0].columns[0].meta_data) {
+      std::string codec(parquet::CodecName(groups[0].columns[0].meta_data->codec));
+      for (char& ch : codec) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      compression_ = codec == "uncompressed" ? "none" : codec;
+    }
+    return (*reader)->num_rows();
   }
 
   // Feeds each record of `text` to the schema builder; returns how many were good.
@@ -224,7 +286,7 @@ class Crawl {
     if (columns.empty()) {
       // No record in any object yet: mark them seen only if they held nothing at all.
       run_.message =
-          "no JSON records found under " + crawler_.source.ToUri() + "; no table written";
+          "no records found under " + crawler_.source.ToUri() + "; no table written";
       return ctx_.store->MarkSeen(crawler_.name, updates_);
     }
     run_.conflicts = builder_.conflicts();
@@ -240,8 +302,8 @@ class Crawl {
       in.partition_keys.push_back({name, "string", ""});
     }
     in.location = crawler_.source;
-    in.format = DataFormat::kJson;
-    in.compression = gzip_ ? "gzip" : (table_ ? table_->compression : "none");
+    in.format = format_.value_or(DataFormat::kJson);
+    in.compression = !compression_.empty() ? compression_ : (table_ ? table_->compression : "none");
     int64_t delta_records = 0, delta_objects = 0, delta_bytes = 0;
     for (const auto& [values, d] : deltas_) {
       delta_records += d.records;
@@ -253,7 +315,7 @@ class Crawl {
     in.size_bytes = (table_ ? table_->size_bytes : 0) + delta_bytes;
     in.last_crawl_ms = WallMillis();
     if (table_) in.parameters = table_->parameters;
-    in.parameters["classification"] = "json";
+    in.parameters["classification"] = std::string(DataFormatName(in.format));
     in.parameters["crawler"] = crawler_.name;
     in.parameters["compressionType"] = in.compression;
     std::string pattern;
@@ -309,7 +371,9 @@ class Crawl {
   simdjson::dom::parser parser_;
   std::map<std::vector<std::string>, PartitionDelta> deltas_;
   std::vector<SeenObject> updates_;
-  bool gzip_ = false;
+  // The objects' format: the table's once it holds objects, else the first object's.
+  std::optional<DataFormat> format_;
+  std::string compression_;  // "gzip", a Parquet codec ("snappy"), or "" when none seen
 };
 
 }  // namespace

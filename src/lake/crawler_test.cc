@@ -6,6 +6,8 @@
 #include "lake/partition_detect.h"
 #include "lake/table_reader.h"
 #include "objstore/local_object_store.h"
+#include "parquet/file_writer.h"
+#include "parquet/io.h"
 #include "streams/gzip.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
@@ -104,6 +106,78 @@ TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
   EXPECT_EQ(parts[0].record_count, 5);
   EXPECT_EQ(parts[0].location.ToUri(), "s3://iot-data/raw/2026/11/30/14/");
   EXPECT_EQ(parts[1].record_count, 2);
+}
+
+// A Parquet file (the bytes) of `rows` rows: device (string), ozone (int64), ts (timestamp).
+std::string ParquetObject(int rows, parquet::Codec codec = parquet::Codec::kSnappy) {
+  parquet::Schema schema;
+  schema.columns = {{"device", parquet::ColumnType::kString, true},
+                    {"ozone", parquet::ColumnType::kInt64, true},
+                    {"ts", parquet::ColumnType::kTimestamp, true}};
+  std::string bytes;
+  parquet::WriterOptions options;
+  options.codec = codec;
+  auto writer = parquet::ParquetWriter::Open(parquet::MakeStringSink(&bytes), schema, options);
+  EXPECT_TRUE(writer.ok());
+  parquet::RecordBatch batch = parquet::RecordBatch::Empty(schema);
+  for (int i = 0; i < rows; ++i) {
+    batch.columns[0].AppendString("s" + std::to_string(i));
+    batch.columns[1].AppendInt64(40 + i);
+    batch.columns[2].AppendInt64(1796047331000000 + i);
+    ++batch.num_rows;
+  }
+  EXPECT_TRUE((*writer)->Write(batch).ok());
+  EXPECT_TRUE((*writer)->Close().ok());
+  return bytes;
+}
+
+TEST_F(CrawlerTest, ParquetObjectsMakeAParquetTableReadBackWhole) {
+  // What a stream with record format conversion writes: Parquet objects, no extension.
+  Put("raw/2026/11/30/14/s-1-2026-11-30-14-02-11-a", ParquetObject(3));
+  Put("raw/2026/11/30/15/s-1-2026-11-30-15-00-00-b", ParquetObject(2));
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_TRUE(run.errors.empty()) << run.errors[0];
+  EXPECT_EQ(run.records, 5);
+  Table t = GetTable();
+  EXPECT_EQ(t.format, DataFormat::kParquet);
+  EXPECT_EQ(t.compression, "snappy");
+  EXPECT_EQ(t.parameters["classification"], "parquet");
+  EXPECT_EQ(t.columns, (std::vector<Column>{{"device", "string"}, {"ozone", "bigint"}, {"ts", "timestamp"}}));
+  EXPECT_EQ(t.record_count, 5);
+  EXPECT_EQ(t.partition_keys.size(), 4u);
+
+  // The table reads back as a Parquet table: every row, with its partition.
+  auto reader = TableReader::Open(t, provider_.get());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto objects = reader->List({});
+  ASSERT_TRUE(objects.ok());
+  std::vector<std::string> rows;
+  simdjson::dom::parser parser;
+  for (const auto& o : *objects) {
+    ASSERT_TRUE(reader->Read(o, &parser,
+                             [&](const TableRecord& r) {
+                               rows.emplace_back(r.text);
+                               return true;
+                             },
+                             [](const TableRecord&, const std::string&) { return true; })
+                    .ok());
+  }
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_NE(rows[0].find(R"("device":"s0","ozone":40)"), std::string::npos) << rows[0];
+
+  // A JSON object beside them is skipped and named: one format per table.
+  Put("raw/2026/11/30/16/c", std::string(kReading) + "\n");
+  Put("raw/2026/11/30/16/d", "PAR1 not really parquet PAR1");
+  run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  ASSERT_EQ(run.errors.size(), 2u);
+  EXPECT_NE(run.errors[0].find("raw/2026/11/30/16/c is json but the table's objects are parquet"),
+            std::string::npos)
+      << run.errors[0];
+  EXPECT_NE(run.errors[1].find("raw/2026/11/30/16/d: not a readable Parquet file"), std::string::npos)
+      << run.errors[1];
+  EXPECT_EQ(GetTable().columns.size(), 3u);
 }
 
 TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {

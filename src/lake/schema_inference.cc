@@ -131,16 +131,27 @@ void SchemaBuilder::AddRecord(simdjson::dom::object record, const std::string& w
   for (auto field : record) {
     std::string name(field.key);
     HiveType t = Infer(field.value, name, where);
-    bool found = false;
-    for (auto& f : root_.fields) {
-      if (f.name == name) {
-        f.type = Merge(f.type, t, name, where);
-        found = true;
-        break;
-      }
-    }
-    if (!found) root_.fields.push_back({std::move(name), std::move(t)});
+    MergeField(std::move(name), std::move(t), where);
   }
+}
+
+Status SchemaBuilder::AddColumns(const std::vector<Column>& columns, const std::string& where) {
+  for (const Column& c : columns) {
+    auto t = ParseHiveType(c.type);
+    if (!t.ok()) return t.status().WithContext(where + ": column " + c.name);
+    MergeField(c.name, std::move(t).value(), where);
+  }
+  return Status::Ok();
+}
+
+void SchemaBuilder::MergeField(std::string name, HiveType t, const std::string& where) {
+  for (auto& f : root_.fields) {
+    if (f.name == name) {
+      f.type = Merge(f.type, t, name, where);
+      return;
+    }
+  }
+  root_.fields.push_back({std::move(name), std::move(t)});
 }
 
 std::vector<Column> SchemaBuilder::Columns() const {

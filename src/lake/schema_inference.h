@@ -50,6 +50,9 @@ class SchemaBuilder {
 
   // Merges the fields of one record; `where` ("key line 3") goes into conflict reports.
   void AddRecord(simdjson::dom::object record, const std::string& where);
+  // Merges columns whose types are known (a Parquet object's schema) as a record's fields;
+  // kInvalidArgument naming the column if a type does not parse.
+  Status AddColumns(const std::vector<Column>& columns, const std::string& where);
 
   std::vector<Column> Columns() const;
   const std::vector<TypeConflict>& conflicts() const { return conflicts_; }
@@ -58,6 +61,7 @@ class SchemaBuilder {
  private:
   friend HiveType InferType(simdjson::dom::element value);
   HiveType Infer(simdjson::dom::element value, const std::string& path, const std::string& where);
+  void MergeField(std::string name, HiveType type, const std::string& where);
   HiveType Merge(const HiveType& a, const HiveType& b, const std::string& path,
                  const std::string& where);
   void Report(const std::string& path, const HiveType& a, const HiveType& b,

@@ -97,8 +97,8 @@ Status StreamConfig::Validate() const {
   if (format_conversion.enabled) {
     if (compression != Compression::kNone) {
       return InvalidArgument(
-          "compression: must be none with format conversion (the Parquet file compresses its "
-          "pages: format_conversion.compression)");
+          "compression: must be none (UNCOMPRESSED) with format conversion: the Parquet file "
+          "compresses its own pages");
     }
     if (!record_delimiter.empty()) {
       return InvalidArgument(

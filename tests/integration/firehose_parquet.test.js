@@ -10,7 +10,8 @@
 // does not fit its column becomes exactly one Parquet object (no extension) that DuckDB
 // (`@duckdb/node-api`) reads with the table's columns and types, SNAPPY pages, and exactly
 // one error object under err/format-conversion-failed/ whose JSON lines carry Firehose's
-// fields and the two bad records as put. Refusals by AWS's names: OrcSerDe, a table that
+// fields and the two bad records as put; a crawler over those objects catalogs a Parquet
+// table with their columns (read from the footers). Refusals by AWS's names: OrcSerDe, a table that
 // does not exist (create and update), CompressionFormat GZIP beside conversion, Enabled
 // without SchemaConfiguration; nothing made or changed. UpdateDestination with Enabled
 // false keeps the configuration (described back disabled) and later records land as the
@@ -285,6 +286,21 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     assert.notEqual(byRaw[bad[0]].sequenceNumber, byRaw[bad[1]].sequenceNumber);
   });
 
+  test('a crawler over the Parquet objects catalogs a Parquet table with their columns', async () => {
+    // The objects of the test before: a crawler reads their schema from the Parquet footers.
+    await server.cliOk(['crawler', 'create', 'landed', '--source', `s3://${BUCKET}/parquet/`,
+                        '--database', 'iot', '--table', 'landed']);
+    const run = await server.cliOk(['crawler', 'run', 'landed']);
+    assert.match(run.stdout, /succeeded/, run.stdout);
+    const table = (await glue.send(new G.GetTableCommand({ DatabaseName: 'iot', Name: 'landed' }))).Table;
+    assert.equal(table.Parameters.classification, 'parquet', JSON.stringify(table.Parameters));
+    assert.equal(table.Parameters.compressionType, 'snappy');
+    assert.equal(table.Parameters.recordCount, '3', JSON.stringify(table.Parameters));
+    // The stream's table's columns, struct and array written as strings.
+    const written = Object.fromEntries(COLUMNS.map((c) => [c.Name, /^(struct|array)</.test(c.Type) ? 'string' : c.Type]));
+    assert.deepEqual(Object.fromEntries(table.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])), written);
+  });
+
   test('refused by AWS\'s names: OrcSerDe, a missing table, GZIP beside conversion, Enabled without a schema', async () => {
     const withOrc = conversion();
     withOrc.OutputFormatConfiguration = { Serializer: { OrcSerDe: {} } };
@@ -293,9 +309,10 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const refused = [
       ['OrcSerDe', convertingStream('refused', withOrc), 'InvalidArgumentException', /ORC is not supported/],
       ['a table that does not exist', convertingStream('refused', conversion('nowhere')),
-       'ResourceNotFoundException', /iot\.nowhere/],
+       'ResourceNotFoundException',
+       /^ExtendedS3DestinationConfiguration\.DataFormatConversionConfiguration: table 'iot\.nowhere' does not exist/],
       ['CompressionFormat GZIP with conversion', convertingStream('refused', conversion(), { CompressionFormat: 'GZIP' }),
-       'InvalidArgumentException', /CompressionFormat/],
+       'InvalidArgumentException', /^ExtendedS3DestinationConfiguration\.CompressionFormat: must be none \(UNCOMPRESSED\)/],
       ['Enabled without SchemaConfiguration', convertingStream('refused', { Enabled: true, ...noSchema }),
        'InvalidArgumentException', /SchemaConfiguration/],
     ];
@@ -310,7 +327,8 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     await rejectsAws(send(new F.UpdateDestinationCommand({
       DeliveryStreamName: STREAM, CurrentDeliveryStreamVersionId: d.VersionId, DestinationId: DESTINATION_ID,
       ExtendedS3DestinationUpdate: { DataFormatConversionConfiguration: conversion('nowhere') },
-    })), 'ResourceNotFoundException', 400, /iot\.nowhere/, 'an update to a missing table');
+    })), 'ResourceNotFoundException', 400,
+    /^ExtendedS3DestinationUpdate\.DataFormatConversionConfiguration: table 'iot\.nowhere'/, 'an update to a missing table');
     assert.deepEqual((await destination(STREAM)).DataFormatConversionConfiguration, described(),
                      'a refused update changed the conversion');
   });
