@@ -11,6 +11,7 @@
 #include "lake/crawler.h"
 #include "lake/etl_run.h"
 #include "lake/job_store.h"
+#include "lake/record_conversion.h"
 #include "objstore/local_object_store.h"
 
 namespace tributary::lake {
@@ -110,7 +111,56 @@ void RunJobBench(benchmark::State& state, const json& doc) {
 
 void BM_PlainJob(benchmark::State& state) { RunJobBench(state, PlainJob()); }
 void BM_ReferenceJob(benchmark::State& state) { RunJobBench(state, ReferenceJob()); }
+// A delivery stream's record format conversion: the same records, 5 MiB objects (the
+// default buffer) of one record each line, into snappy Parquet with the plain job's types.
+void BM_RecordConversion(benchmark::State& state) {
+  testing_support::TempDir dir;
+  auto db = metadata::Database::Open(dir.path() + "/metadata.db").value();
+  auto catalog = Catalog::Open(db.get()).value();
+  if (!catalog->CreateDatabase("bench").ok()) return state.SkipWithError("database");
+  TableInput in;
+  const json job = PlainJob();
+  for (const auto& m : job["transforms"][0]["apply_mapping"]) {
+    in.columns.push_back({m[2].get<std::string>(), m[3].get<std::string>()});
+  }
+  in.location = *LakePath::Parse("raw/");
+  in.updated_by = "bench";
+  if (auto t = catalog->UpsertTable("bench", "plain", in); !t.ok()) {
+    return state.SkipWithError(t.status().ToString().c_str());
+  }
+  streams::FormatConversion conversion;
+  conversion.enabled = true;
+  conversion.database = "bench";
+  conversion.table = "plain";
+  CatalogRecordConverter converter(catalog.get());
+  const std::string text = Records();
+  std::vector<std::vector<std::string_view>> objects(1);
+  size_t object_bytes = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start) + 1;
+    objects.back().push_back(std::string_view(text).substr(start, end - start));
+    object_bytes += end - start;
+    start = end;
+    if (object_bytes >= (5u << 20)) {
+      objects.emplace_back();
+      object_bytes = 0;
+    }
+  }
+  int64_t bytes = 0, rows = 0;
+  for (auto _ : state) {
+    for (const auto& records : objects) {
+      auto out = converter.Convert(conversion, records);
+      if (!out.ok()) return state.SkipWithError(out.status().ToString().c_str());
+      rows += out->rows;
+    }
+    bytes += static_cast<int64_t>(text.size());
+  }
+  state.SetBytesProcessed(bytes);
+  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
+}
+
 BENCHMARK(BM_PlainJob)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
+BENCHMARK(BM_RecordConversion)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
 BENCHMARK(BM_ReferenceJob)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
 
 }  // namespace

@@ -81,17 +81,48 @@ Result<ColumnPlan> PlanColumn(const Column& c) {
   return p;
 }
 
-// The key a record's field is looked up by (the deserializer's rules).
-std::string NormalisedKey(std::string_view key, const FormatConversion& f) {
-  std::string k(key);
-  if (f.deserializer == streams::JsonDeserializer::kOpenX && f.convert_dots_to_underscores) {
-    for (char& c : k) {
-      if (c == '.') c = '_';
-    }
+// The key a record's field is looked up by (the deserializer's rules), into `out`.
+void NormaliseKey(std::string_view key, const FormatConversion& f, std::string* out) {
+  const bool dots = f.deserializer == streams::JsonDeserializer::kOpenX && f.convert_dots_to_underscores;
+  const bool fold = f.deserializer == streams::JsonDeserializer::kHive || f.case_insensitive;
+  out->assign(key);
+  for (char& c : *out) {
+    if (dots && c == '.') c = '_';
+    if (fold && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  if (f.deserializer == streams::JsonDeserializer::kHive || f.case_insensitive) k = Lower(k);
-  return k;
 }
+
+std::string NormalisedKey(std::string_view key, const FormatConversion& f) {
+  std::string out;
+  NormaliseKey(key, f, &out);
+  return out;
+}
+
+// Finds the column of each field of a record. Records of one source mostly have the same
+// fields in the same order, so the key at each position is remembered with its column:
+// a key is then matched by one comparison rather than normalised and looked up.
+class ColumnFinder {
+ public:
+  ColumnFinder(const Plan& plan, const FormatConversion& conversion)
+      : plan_(plan), conversion_(conversion) {}
+
+  // The column of the field at `position` of a record, or -1.
+  int Find(size_t position, std::string_view key) {
+    if (position < order_.size() && order_[position].first == key) return order_[position].second;
+    NormaliseKey(key, conversion_, &scratch_);
+    auto it = plan_.by_key.find(scratch_);
+    int column = it == plan_.by_key.end() ? -1 : it->second;
+    if (position >= order_.size()) order_.resize(position + 1);
+    order_[position] = {std::string(key), column};
+    return column;
+  }
+
+ private:
+  const Plan& plan_;
+  const FormatConversion& conversion_;
+  std::vector<std::pair<std::string, int>> order_;
+  std::string scratch_;
+};
 
 Result<Plan> MakePlan(const Catalog& catalog, const FormatConversion& f) {
   Plan plan;
@@ -187,6 +218,7 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
   parquet::RecordBatch batch = parquet::RecordBatch::Empty(plan.schema);
 
   simdjson::dom::parser parser;
+  ColumnFinder finder(plan, conversion);
   std::string padded;
   std::vector<Row> rows;  // one record's
   std::string reason;
@@ -213,11 +245,12 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
           break;
         }
         Row row(plan.columns.size());
+        size_t position = 0;
         for (auto field : object) {
-          auto it = plan.by_key.find(NormalisedKey(field.key, conversion));
-          if (it == plan.by_key.end()) continue;  // not a column: dropped
-          const ColumnPlan& column = plan.columns[it->second];
-          Cell& cell = row[it->second];
+          int index = finder.Find(position++, field.key);
+          if (index < 0) continue;  // not a column: dropped
+          const ColumnPlan& column = plan.columns[index];
+          Cell& cell = row[index];
           cell = Cell{};
           if (!Fill(field.value, column, plan, &cell, &reason)) {
             problem = fmt::format("column {} ({}): {}", column.name, column.hive_type, reason);
