@@ -16,7 +16,14 @@ const STREAM_FIELDS = (c = {}) => [
   { name: 'file_extension', label: 'File extension', value: c.file_extension ?? '', help: 'Ends the object names instead of the default (.gz with gzip), e.g. .jsonl.' },
   { name: 'partition_query', label: 'Partition query', value: c.partition_query ?? '', help: 'Where the prefix\'s partitionKeyFromQuery names are: {device: .device.id}. Empty: top-level fields.' },
   { name: 'record_delimiter', label: 'Record delimiter', value: escapeDelimiter(c.record_delimiter ?? ''), help: 'Written after every record, as Firehose\'s AppendDelimiterToRecord: \\n for a newline. Empty: records are stored as put.' },
+  { name: 'parquet_table', label: 'Parquet table', value: parquetTable(c), placeholder: 'iot.readings', help: 'Write each object as a Parquet file with this catalog table\'s columns (DATABASE.TABLE), as Firehose\'s record format conversion; records that do not fit go to the error prefix. Empty: records as put.' },
 ];
+
+// The table a converting stream writes Parquet by, as DATABASE.TABLE ('' when it does not convert).
+function parquetTable(c) {
+  const f = c.format_conversion;
+  return f && f.enabled ? `${f.database}.${f.table}` : '';
+}
 
 // A delimiter shown and typed with backslash escapes (\n, \r, \t, \\), as the CLI takes it.
 function escapeDelimiter(d) {
@@ -25,8 +32,19 @@ function escapeDelimiter(d) {
 function unescapeDelimiter(text) {
   return text.replace(/\\([nrt\\])/g, (_, ch) => ({ n: '\n', r: '\r', t: '\t', '\\': '\\' })[ch]);
 }
-// The form's values as a stream's config.
-const streamConfig = (v) => ({ ...v, record_delimiter: unescapeDelimiter(v.record_delimiter ?? '') });
+// The form's values as a stream's config; the conversion only when the table was changed
+// from `c`'s (so a configuration made through Firehose's API keeps its other settings).
+function streamConfig(v, c = {}) {
+  const { parquet_table: table = '', ...rest } = v;
+  const out = { ...rest, record_delimiter: unescapeDelimiter(v.record_delimiter ?? '') };
+  const wanted = table.trim();
+  if (wanted !== parquetTable(c)) {
+    const dot = wanted.indexOf('.');
+    out.format_conversion = wanted === '' ? {}
+      : { enabled: true, database: dot < 0 ? '' : wanted.slice(0, dot), table: wanted.slice(dot + 1) };
+  }
+  return out;
+}
 
 // The lake page of where a stream delivers: the prefix up to its first template.
 function lakeLink(c) {
@@ -123,7 +141,7 @@ async function renderStream(ctx) {
       button('Change destination', () => formDialog({
         title: `Destination of ${name}`, submitLabel: 'Save', testid: 'edit-destination',
         fields: STREAM_FIELDS(c),
-        submit: async (v) => { await post(`/v1/streams/${enc(name)}/destination`, streamConfig(v)); ctx.rerender(); },
+        submit: async (v) => { await post(`/v1/streams/${enc(name)}/destination`, streamConfig(v, c)); ctx.rerender(); },
       }), { testid: 'edit-destination' }),
       button('Delete', async () => {
         if (!confirm(`Delete stream ${name}? Records not yet delivered are delivered first.`)) return;
@@ -139,6 +157,7 @@ async function renderStream(ctx) {
       ['File extension', c.file_extension || '(default)'],
       ['Partition query', c.partition_query || '(top-level fields)'],
       ['Record delimiter', c.record_delimiter ? escapeDelimiter(c.record_delimiter) : '(none: records as put)'],
+      ['Format', parquetTable(c) ? `Parquet by table ${parquetTable(c)} (${c.format_conversion.compression}); records that do not fit to the error prefix` : 'records as put'],
       ['Created', fmt.time(d.created)],
     ], { testid: 'stream-config' })),
     stats);
