@@ -538,9 +538,12 @@ bool DeliveryStream::Deliver(Buffer& b) {
         compression = Compression::kNone;
       }
     }
-    // The stream's file extension names what it configured: not a gzip fallen back to raw.
+    // The stream's file extension names what it configured: not a gzip fallen back to raw,
+    // nor the JSON error lines of a stream that writes Parquet.
     std::string_view extension =
-        compression == config.compression ? std::string_view(config.file_extension) : "";
+        compression == config.compression && !config.format_conversion.enabled
+            ? std::string_view(config.file_extension)
+            : "";
     std::string object_name = ObjectName(config.name, b.oldest_arrival_ms, NewUuid(),
                                          compression, context.zone, extension);
     objstore::PutOptions put;

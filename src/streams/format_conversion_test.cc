@@ -251,6 +251,34 @@ TEST_F(ConvertingStreamTest, ConvertedRecordsMakeTheObjectAndTheOthersGoToTheErr
   EXPECT_EQ(d->stats.objects_delivered, 2u);
 }
 
+TEST_F(ConvertingStreamTest, PartitionsAndTheFileExtensionApplyToTheParquetObjects) {
+  auto m = Open();
+  StreamConfig c = Config();
+  c.prefix = "parquet/device=!{partitionKeyFromQuery:device}/";
+  c.file_extension = ".parquet";
+  ASSERT_TRUE(m->Create(c).ok());
+  for (const char* r : {R"({"device":"a","n":1})", R"({"device":"b","n":2})", R"({"device":"a","n":3})",
+                        R"({"n":4})"}) {
+    ASSERT_TRUE(PutSync(*m, r).ok());
+  }
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, object] : Objects()) {
+    by_prefix[key.substr(0, key.find("/s-1-") + 1)] = object.data;
+    if (key.rfind("parquet/", 0) == 0) {
+      EXPECT_EQ(key.substr(key.size() - 8), ".parquet") << key;
+    } else {
+      EXPECT_EQ(key.find(".parquet"), std::string::npos) << key;  // error lines are JSON
+    }
+  }
+  ASSERT_EQ(by_prefix.size(), 3u);
+  EXPECT_EQ(by_prefix["parquet/device=a/"], R"(row:{"device":"a","n":1};row:{"device":"a","n":3};)");
+  EXPECT_EQ(by_prefix["parquet/device=b/"], R"(row:{"device":"b","n":2};)");
+  // The record without the key: partitioning failed, before any conversion.
+  EXPECT_NE(by_prefix["err/partitioning-failed/"].find("DynamicPartitioning.MetadataExtractionFailed"),
+            std::string::npos);
+}
+
 TEST_F(ConvertingStreamTest, AnUnreadableTableIsRetriedThenEveryRecordGoesToTheErrorPrefix) {
   auto m = Open([](StreamManagerOptions& o) { o.retry_window_ms = 150; });
   ASSERT_TRUE(m->Create(Config()).ok());
