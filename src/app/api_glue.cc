@@ -16,6 +16,7 @@
 
 #include "app/api.h"
 #include "app/aws_api.h"
+#include "app/aws_tags.h"
 #include "app/glue_api.h"
 #include "app/name_paging.h"
 #include "app/server.h"
@@ -380,15 +381,17 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (auto answer = HandleGlueCatalogWrite(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleGlueTableWrite(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleGlueJobOperation(server, op, *body)) return respond(std::move(*answer));
+  if (auto answer = HandleGlueTagOperation(server, op, *body)) return respond(std::move(*answer));
   respond(GlueError(400, "UnknownOperationException",
                     "Glue operation '" + std::string(op) +
                         "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, GetTableVersions, "
                         "GetTableVersion, "
                         "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
-                        "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, DeletePartition, "
-                        "BatchDeletePartition, CreateJob, UpdateJob, "
-                        "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun)"));
+                        "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, "
+                        "DeletePartition, BatchDeletePartition, CreateJob, UpdateJob, "
+                        "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun, "
+                        "TagResource, UntagResource, GetTags)"));
 }
 
 }  // namespace tributary::app

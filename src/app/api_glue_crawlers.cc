@@ -12,6 +12,7 @@
 #include <cctype>
 #include <set>
 
+#include "app/aws_tags.h"
 #include "app/glue_api.h"
 #include "app/server.h"
 #include "base/clock.h"
@@ -52,7 +53,7 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
   if (Given(body, "Schedule")) {
     return GlueFieldError("Schedule", "crawlers run when started here (StartCrawler, `tributary crawler run`), not on a schedule");
   }
-  if (Given(body, "Classifiers")) return GlueFieldError("Classifiers", "custom classifiers are not served: JSON, CSV and Parquet are read as they are");
+  if (Given(body, "Classifiers")) return GlueFieldError("Classifiers", "custom classifiers are not served: JSON and Parquet objects are read as they are");
   auto targets = body.find("Targets");
   if (targets == body.end() || !targets->is_object()) return GlueFieldError("Targets", "required: {\"S3Targets\": [{\"Path\": \"s3://bucket/prefix/\"}]}");
   for (const auto& [kind, list] : targets->items()) {
@@ -109,6 +110,8 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
 HttpResponse CreateCrawler(Server* server, const json& body) {
   auto crawler = ParseCreateCrawler(body);
   if (!crawler.ok()) return GlueError(crawler.status());
+  auto tags = TagMapOf(body, "Tags");
+  if (!tags.ok()) return GlueError(tags.status());
   // Glue's DatabaseName names a database that must exist.
   if (auto db = server->catalog().GetDatabase(crawler->database); !db.ok()) {
     return GlueError(db.status().code() == ErrorCode::kNotFound
@@ -116,6 +119,7 @@ HttpResponse CreateCrawler(Server* server, const json& body) {
                          : db.status());
   }
   if (Status st = server->crawlers().Create(*crawler); !st.ok()) return CatalogWriteError(st);
+  if (Status st = KeepTags(server, GlueArn("crawler/" + crawler->name), *tags); !st.ok()) return GlueError(st);
   return GlueOk(json::object());
 }
 
@@ -123,6 +127,7 @@ HttpResponse DeleteCrawler(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
   if (Status st = server->crawlers().Delete(*name); !st.ok()) return GlueError(st);  // running: CrawlerRunningException
+  ForgetTags(server, GlueArn("crawler/" + *name));
   return GlueOk(json::object());
 }
 
@@ -144,16 +149,24 @@ HttpResponse CreateDatabase(Server* server, const json& body) {
     return GlueError(InvalidArgument("DatabaseInput: LocationUri, TargetDatabase and FederatedDatabase are not served: "
                                      "a database here is a name for its tables"));
   }
+  auto tags = TagMapOf(body, "Tags");
+  if (!tags.ok()) return GlueError(tags.status());
   auto created = server->catalog().CreateDatabase(*name, input->value("Description", ""));
   if (!created.ok()) return CatalogWriteError(created.status());
+  if (Status st = KeepTags(server, GlueArn("database/" + *name), *tags); !st.ok()) return GlueError(st);
   return GlueOk(json::object());
 }
 
 HttpResponse DeleteDatabase(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
-  // As Glue: the database's tables and their partitions go with it.
+  // As Glue: the database's tables and their partitions go with it (and their tags).
+  auto tables = server->catalog().ListTables(*name);
   if (Status st = server->catalog().DeleteDatabase(*name, /*cascade=*/true); !st.ok()) return GlueError(st);
+  for (const lake::Table& t : tables.ok() ? *tables : std::vector<lake::Table>{}) {
+    ForgetTags(server, GlueArn("table/" + t.database + "/" + t.name));
+  }
+  ForgetTags(server, GlueArn("database/" + *name));
   return GlueOk(json::object());
 }
 

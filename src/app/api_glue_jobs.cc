@@ -9,6 +9,7 @@
 // "s3://<bucket>/<key>.yaml" names it (upload it with the S3 API), and it is read once,
 // when the job is created or updated.
 #include "app/aws_api.h"
+#include "app/aws_tags.h"
 #include "app/glue_api.h"
 #include "app/lake_reads.h"
 #include "app/server.h"
@@ -131,9 +132,12 @@ Result<std::string> JobName(const json& body, const char* key = "JobName") { ret
 HttpResponse CreateJob(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
+  auto tags = TagMapOf(body, "Tags");
+  if (!tags.ok()) return GlueError(tags.status());
   if (Status st = DefineJob(server, *name, body.value("Command", json()), "Command", false); !st.ok()) {
     return JobError(st);
   }
+  if (Status st = KeepTags(server, GlueArn("job/" + *name), *tags); !st.ok()) return GlueError(st);
   return GlueOk({{"Name", *name}});
 }
 
@@ -170,6 +174,7 @@ HttpResponse DeleteJob(Server* server, const json& body) {
   if (!name.ok()) return GlueError(name.status());
   Status st = server->jobs().Delete(*name);
   if (!st.ok() && st.code() != ErrorCode::kNotFound) return JobError(st);  // Glue: deleting none is fine
+  ForgetTags(server, GlueArn("job/" + *name));
   return GlueOk({{"JobName", *name}});
 }
 

@@ -7,7 +7,7 @@
 //       "Location": "s3://iot-data/curated/"}, "Parameters": {"classification": "parquet"}}'
 // Operations: CreateTable, UpdateTable, DeleteTable, BatchDeleteTable, and the partitions
 // of such a table (a crawler finds a crawled table's itself): CreatePartition,
-// BatchCreatePartition, DeletePartition, BatchDeletePartition.
+// BatchCreatePartition, UpdatePartition, DeletePartition, BatchDeletePartition.
 //
 // A table here is columns, partition keys, a lake location and a format (JSON or
 // Parquet), which TableInput gives as Glue does: the format from
@@ -18,6 +18,7 @@
 // (Owner, Retention, LastAccessTime, TargetTable, CatalogId) is taken and unused.
 #include <set>
 
+#include "app/aws_tags.h"
 #include "app/glue_api.h"
 #include "app/server.h"
 #include "lake/catalog.h"
@@ -207,6 +208,7 @@ HttpResponse DeleteTable(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
   if (Status st = server->catalog().DeleteTable(*database, *name); !st.ok()) return GlueError(st);
+  ForgetTags(server, GlueArn("table/" + *database + "/" + *name));
   return GlueOk(json::object());
 }
 
@@ -221,7 +223,10 @@ HttpResponse BatchDeleteTable(Server* server, const json& body) {
   for (const json& name : *names) {
     if (!name.is_string()) return GlueError(GlueFieldError("TablesToDelete", "expected table names (strings)"));
     Status st = server->catalog().DeleteTable(*database, name.get<std::string>());
-    if (st.ok()) continue;
+    if (st.ok()) {
+      ForgetTags(server, GlueArn("table/" + *database + "/" + name.get<std::string>()));
+      continue;
+    }
     const std::string code = st.code() == ErrorCode::kNotFound ? "EntityNotFoundException" : "InternalServiceException";
     errors.push_back({{"TableName", name}, {"ErrorDetail", {{"ErrorCode", code}, {"ErrorMessage", st.message()}}}});
   }
@@ -320,6 +325,43 @@ HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
   return GlueOk(batch ? json{{"Errors", errors}} : json::object());
 }
 
+// UpdatePartition: the partition PartitionValueList names takes PartitionInput's values
+// and location (its counts kept; no location given: it keeps its own). New values another
+// partition has are AlreadyExistsException, and nothing changes.
+HttpResponse UpdatePartition(Server* server, const json& body) {
+  auto table = GlueTableOf(server, body);
+  if (!table.ok()) return GlueError(table.status());
+  lake::Catalog& catalog = server->catalog();
+  auto values = ValuesIn(body.value("PartitionValueList", json()), "PartitionValueList");
+  if (!values.ok()) return GlueError(values.status());
+  auto existing = catalog.GetPartition(table->database, table->name, *values);
+  if (!existing.ok()) return GlueError(existing.status());
+  auto input = body.find("PartitionInput");
+  if (input == body.end()) return GlueError(GlueFieldError("PartitionInput", "required"));
+  auto partition = ParsePartitionInput(*table, *input, "PartitionInput");
+  if (!partition.ok()) return GlueError(partition.status());
+  const json* storage = input->contains("StorageDescriptor") ? &(*input)["StorageDescriptor"] : nullptr;
+  if (storage == nullptr || !storage->is_object() || !storage->contains("Location")) {
+    partition->location = existing->location;
+  }
+  partition->record_count = existing->record_count;
+  partition->object_count = existing->object_count;
+  partition->size_bytes = existing->size_bytes;
+  if (partition->values != existing->values) {
+    if (catalog.GetPartition(table->database, table->name, partition->values).ok()) {
+      return TableWriteError(AlreadyExists("PartitionInput.Values: that partition of " + table->database + "." +
+                                           table->name + " exists"));
+    }
+    if (Status st = catalog.DeletePartition(table->database, table->name, existing->values); !st.ok()) {
+      return GlueError(st);
+    }
+  }
+  if (Status st = catalog.AddPartitions(table->database, table->name, {*partition}); !st.ok()) {
+    return TableWriteError(st);
+  }
+  return GlueOk(json::object());
+}
+
 // DeletePartition (PartitionValues) and BatchDeletePartition (PartitionsToDelete, each
 // refusal in Errors). The objects stay in the lake.
 HttpResponse DeletePartitions(Server* server, const json& body, bool batch) {
@@ -359,6 +401,7 @@ std::optional<HttpResponse> HandleGlueTableWrite(Server* server, std::string_vie
   if (op == "BatchDeleteTable") return BatchDeleteTable(server, body);
   if (op == "CreatePartition") return CreatePartitions(server, body, /*batch=*/false);
   if (op == "BatchCreatePartition") return CreatePartitions(server, body, /*batch=*/true);
+  if (op == "UpdatePartition") return UpdatePartition(server, body);
   if (op == "DeletePartition") return DeletePartitions(server, body, /*batch=*/false);
   if (op == "BatchDeletePartition") return DeletePartitions(server, body, /*batch=*/true);
   return std::nullopt;

@@ -5,16 +5,21 @@
 //             CreateDeliveryStream's Tags, api_firehose.cc)
 //   SageMaker: AddTags, ListTags, DeleteTags on a model, endpoint config, endpoint or
 //             training job by its ARN (and the Create* calls' Tags)
-// Tags are [{"Key", "Value"}] lists in both. A resource that does not exist is refused as
+//   Glue:     TagResource, UntagResource, GetTags on a database, table, crawler or job by
+//             its ARN (and CreateDatabase's, CreateCrawler's and CreateJob's Tags)
+// Tags are [{"Key", "Value"}] lists in Firehose and SageMaker, {"key": "value"} maps in Glue. A resource that does not exist is refused as
 // each service refuses it; so are tags past AWS's limits, naming the tag.
 #include "app/aws_tags.h"
 
 #include "app/aws_api.h"
 #include "app/firehose_shapes.h"
+#include "app/glue_api.h"
 #include "app/resource_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
 #include "base/log.h"
+#include "lake/crawler_manager.h"
+#include "lake/job_manager.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
 #include "streams/stream_manager.h"
@@ -103,13 +108,7 @@ HttpResponse UntagDeliveryStream(Server* server, const json& body) {
 Result<std::string> SageMakerResourceOf(Server* server, const json& body) {
   TRY_ASSIGN(std::string arn, RequiredAwsString(body, "ResourceArn"));
   // Any region and account: the kind and name are what name a resource here.
-  constexpr std::string_view kPrefix = "arn:aws:sagemaker:";
-  const size_t region_end = arn.rfind(kPrefix, 0) == 0 ? arn.find(':', kPrefix.size()) : std::string::npos;
-  const size_t account_end = region_end == std::string::npos ? region_end : arn.find(':', region_end + 1);
-  if (account_end == std::string::npos) {
-    return InvalidArgument("ResourceArn '" + arn + "' is not a SageMaker ARN (arn:aws:sagemaker:<region>:<account>:<kind>/<name>)");
-  }
-  const std::string rest = arn.substr(account_end + 1);
+  TRY_ASSIGN(const std::string rest, ArnResourceOf(arn, "sagemaker", "ResourceArn"));
   const size_t slash = rest.find('/');
   const std::string kind = rest.substr(0, slash);
   const std::string name = slash == std::string::npos ? "" : rest.substr(slash + 1);
@@ -157,7 +156,101 @@ HttpResponse DeleteTags(Server* server, const json& body) {
   return SageMakerOk(json::object());
 }
 
+HttpResponse GlueTagError(const Status& st) {
+  return GlueError(st.code() == ErrorCode::kResourceExhausted ? InvalidArgument(st.message()) : st);
+}
+
+// The Glue resource ResourceArn names, as the key its tags are kept under: NotFound when
+// there is none (EntityNotFoundException), InvalidArgument for a kind not served here.
+Result<std::string> GlueResourceOf(Server* server, const json& body) {
+  TRY_ASSIGN(std::string arn, RequiredAwsString(body, "ResourceArn"));
+  TRY_ASSIGN(const std::string resource, ArnResourceOf(arn, "glue", "ResourceArn"));
+  const size_t slash = resource.find('/');
+  const std::string kind = resource.substr(0, slash);
+  const std::string name = slash == std::string::npos ? "" : resource.substr(slash + 1);
+  if (kind == "database") {
+    TRY(server->catalog().GetDatabase(name).status());
+  } else if (kind == "table") {
+    const size_t cut = name.find('/');
+    if (cut == std::string::npos) {
+      return InvalidArgument("ResourceArn '" + arn + "': a table's is table/<database>/<table>");
+    }
+    TRY(server->catalog().GetTable(name.substr(0, cut), name.substr(cut + 1)).status());
+  } else if (kind == "crawler") {
+    TRY(server->crawlers().Get(name).status());
+  } else if (kind == "job") {
+    TRY(server->jobs().Get(name).status());
+  } else {
+    return InvalidArgument("ResourceArn '" + arn + "': tags are kept here for databases, tables, crawlers "
+                           "and jobs, not " + kind);
+  }
+  return GlueArn(resource);
+}
+
+HttpResponse TagResource(Server* server, const json& body) {
+  auto arn = GlueResourceOf(server, body);
+  if (!arn.ok()) return GlueTagError(arn.status());
+  auto tags = TagMapOf(body, "TagsToAdd");
+  if (!tags.ok()) return GlueTagError(tags.status());
+  if (tags->empty()) return GlueTagError(InvalidArgument("TagsToAdd: required, 1..50 tags"));
+  if (Status st = server->tags().Add(*arn, *tags); !st.ok()) return GlueTagError(st);
+  return GlueOk(json::object());
+}
+
+HttpResponse UntagResource(Server* server, const json& body) {
+  auto arn = GlueResourceOf(server, body);
+  if (!arn.ok()) return GlueTagError(arn.status());
+  auto keys = KeysOf(body, "TagsToRemove");
+  if (!keys.ok()) return GlueTagError(keys.status());
+  if (Status st = server->tags().Remove(*arn, *keys); !st.ok()) return GlueTagError(st);
+  return GlueOk(json::object());
+}
+
+HttpResponse GetTags(Server* server, const json& body) {
+  auto arn = GlueResourceOf(server, body);
+  if (!arn.ok()) return GlueTagError(arn.status());
+  auto tags = server->tags().List(*arn);
+  if (!tags.ok()) return GlueTagError(tags.status());
+  return GlueOk({{"Tags", *tags}});
+}
+
 }  // namespace
+
+Result<std::string> ArnResourceOf(const std::string& arn, std::string_view service, const char* field) {
+  // arn:<partition>:<service>:<region>:<account>:<resource>
+  size_t at = 0;
+  std::string_view parts[5];
+  for (std::string_view& part : parts) {
+    const size_t colon = arn.find(':', at);
+    if (colon == std::string::npos) {
+      at = std::string::npos;
+      break;
+    }
+    part = std::string_view(arn).substr(at, colon - at);
+    at = colon + 1;
+  }
+  if (at == std::string::npos || parts[0] != "arn" || parts[1].empty() || parts[2] != service ||
+      at == arn.size()) {
+    return InvalidArgument(std::string(field) + " '" + arn + "' is not an ARN of " + std::string(service) +
+                           " (arn:aws:" + std::string(service) + ":<region>:<account>:<resource>)");
+  }
+  return arn.substr(at);
+}
+
+std::string GlueArn(const std::string& resource) { return "arn:aws:glue:local:000000000000:" + resource; }
+
+Result<Tags> TagMapOf(const json& body, const char* field) {
+  Tags tags;
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return tags;
+  if (!it->is_object()) return InvalidArgument(std::string(field) + ": expected an object of tag keys to values");
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_string()) return InvalidArgument(std::string(field) + "." + key + ": expected a string");
+    tags[key] = value.get<std::string>();
+  }
+  TRY(ValidateTags(tags).WithContext(field));
+  return tags;
+}
 
 Result<Tags> TagListOf(const json& body, const char* field) {
   Tags tags;
@@ -197,6 +290,13 @@ std::optional<HttpResponse> HandleFirehoseTagOperation(Server* server, std::stri
   if (op == "ListTagsForDeliveryStream") return ListTagsForDeliveryStream(server, body);
   if (op == "TagDeliveryStream") return TagDeliveryStream(server, body);
   if (op == "UntagDeliveryStream") return UntagDeliveryStream(server, body);
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> HandleGlueTagOperation(Server* server, std::string_view op, const json& body) {
+  if (op == "TagResource") return TagResource(server, body);
+  if (op == "UntagResource") return UntagResource(server, body);
+  if (op == "GetTags") return GetTags(server, body);
   return std::nullopt;
 }
 

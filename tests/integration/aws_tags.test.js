@@ -12,6 +12,11 @@
 //   SageMaker: CreateModel's, CreateEndpointConfig's Tags; AddTags, ListTags, DeleteTags by
 //   ResourceArn (any region and account); ValidationException for a missing resource, a
 //   kind not served and a bad key; DeleteModel forgets them.
+//   Glue (`@aws-sdk/client-glue`): CreateDatabase's, CreateCrawler's and CreateJob's Tags;
+//   TagResource, UntagResource, GetTags on a database, table, crawler and job by ARN (any
+//   region and account); EntityNotFoundException for a missing one, InvalidInputException
+//   for a kind not served, an aws: key and a 51st tag; DeleteCrawler, DeleteJob, DeleteTable
+//   and DeleteDatabase (with its tables') forget them.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -19,6 +24,8 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const F = require('@aws-sdk/client-firehose');
 const SM = require('@aws-sdk/client-sagemaker');
+const G = require('@aws-sdk/client-glue');
+const S3 = require('@aws-sdk/client-s3');
 const { Server } = require('./harness');
 const { rejectsAws } = require('./aws');
 
@@ -26,15 +33,19 @@ const ECHO_COMMAND = `${process.execPath} ${path.join(__dirname, 'serving_echo_m
 const tagList = (object) => Object.entries(object).map(([Key, Value]) => ({ Key, Value }));
 const asObject = (tags) => Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
 
-describe('AWS tags on delivery streams and SageMaker resources', { timeout: 60000 }, () => {
+describe('AWS tags on delivery streams, SageMaker and Glue resources', { timeout: 60000 }, () => {
   let server;
   let firehose;
   let sm;
+  let glue;
+  let s3;
   const clients = () => {
     const options = { endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1,
                       credentials: { accessKeyId: 'admin', secretAccessKey: server.token } };
     firehose = new F.FirehoseClient(options);
     sm = new SM.SageMakerClient(options);
+    glue = new G.GlueClient(options);
+    s3 = new S3.S3Client({ ...options, forcePathStyle: true });
   };
   const streamTags = async (name, more = {}) =>
     (await firehose.send(new F.ListTagsForDeliveryStreamCommand({ DeliveryStreamName: name, ...more })));
@@ -50,6 +61,8 @@ describe('AWS tags on delivery streams and SageMaker resources', { timeout: 6000
   after(async () => {
     firehose?.destroy();
     sm?.destroy();
+    glue?.destroy();
+    s3?.destroy();
     if (server) await server.dispose();
   });
 
@@ -128,5 +141,82 @@ describe('AWS tags on delivery streams and SageMaker resources', { timeout: 6000
       PrimaryContainer: { Image: 'tributary/echo', Environment: { TRIBUTARY_COMMAND: ECHO_COMMAND } },
     }));
     assert.deepEqual(await list(made.ModelArn), {}, 'a deleted model\'s tags came back with its name');
+  });
+
+  test('Glue: Create* Tags; TagResource, UntagResource, GetTags by ARN; refusals; deletions forget them', async () => {
+    const arn = (resource) => `arn:aws:glue:us-east-1:123456789012:${resource}`;
+    const tagsOf = async (resource) => (await glue.send(new G.GetTagsCommand({ ResourceArn: arn(resource) }))).Tags;
+    await glue.send(new G.CreateDatabaseCommand({ DatabaseInput: { Name: 'tagdb' }, Tags: { team: 'air' } }));
+    await glue.send(new G.CreateTableCommand({ DatabaseName: 'tagdb', TableInput: {
+      Name: 'readings', Parameters: { classification: 'json' },
+      StorageDescriptor: { Columns: [{ Name: 'device', Type: 'string' }], Location: 's3://tag-lake/raw/' },
+    } }));
+    await glue.send(new G.CreateCrawlerCommand({
+      Name: 'tagged-crawler', Role: 'arn:aws:iam::0:role/x', DatabaseName: 'tagdb', Tags: { schedule: 'none' },
+      Targets: { S3Targets: [{ Path: 's3://tag-lake/raw/' }] },
+    }));
+    await s3.send(new S3.CreateBucketCommand({ Bucket: 'tag-scripts' }));
+    await s3.send(new S3.PutObjectCommand({ Bucket: 'tag-scripts', Key: 'job.json', Body: JSON.stringify({
+      source: { database: 'tagdb', table: 'readings' },
+      transforms: [{ apply_mapping: [['device', 'string', 'device', 'string']] }],
+      target: { path: 's3://tag-lake/curated/', format: 'parquet', database: 'tagdb', table: 'curated' },
+    }) }));
+    await glue.send(new G.CreateJobCommand({
+      Name: 'tagged-job', Role: 'arn:aws:iam::0:role/x', Tags: { cost: 'low' },
+      Command: { Name: 'glueetl', ScriptLocation: 's3://tag-scripts/job.json' },
+    }));
+
+    assert.deepEqual(await tagsOf('database/tagdb'), { team: 'air' });
+    assert.deepEqual(await tagsOf('crawler/tagged-crawler'), { schedule: 'none' });
+    assert.deepEqual(await tagsOf('job/tagged-job'), { cost: 'low' });
+    assert.deepEqual(await tagsOf('table/tagdb/readings'), {});
+    await glue.send(new G.TagResourceCommand({ ResourceArn: arn('table/tagdb/readings'), TagsToAdd: { pii: 'no', owner: 'ops' } }));
+    await glue.send(new G.TagResourceCommand({ ResourceArn: arn('table/tagdb/readings'), TagsToAdd: { owner: 'lake' } }));
+    // Any region and account name the same table.
+    const elsewhere = 'arn:aws:glue:eu-west-1:000000000000:table/tagdb/readings';
+    assert.deepEqual((await glue.send(new G.GetTagsCommand({ ResourceArn: elsewhere }))).Tags, { owner: 'lake', pii: 'no' });
+    await glue.send(new G.UntagResourceCommand({ ResourceArn: arn('table/tagdb/readings'), TagsToRemove: ['pii', 'absent'] }));
+    assert.deepEqual(await tagsOf('table/tagdb/readings'), { owner: 'lake' });
+
+    await rejectsAws(glue.send(new G.GetTagsCommand({ ResourceArn: arn('crawler/no-crawler') })),
+                     'EntityNotFoundException', 400, /no-crawler/);
+    await rejectsAws(glue.send(new G.GetTagsCommand({ ResourceArn: arn('workflow/w') })),
+                     'InvalidInputException', 400, /not workflow/);
+    await rejectsAws(glue.send(new G.GetTagsCommand({ ResourceArn: 'arn:aws:s3:::tag-lake' })),
+                     'InvalidInputException', 400, /is not an ARN of glue/);
+    await rejectsAws(glue.send(new G.TagResourceCommand({ ResourceArn: arn('job/tagged-job'), TagsToAdd: { 'aws:x': '1' } })),
+                     'InvalidInputException', 400, /aws:x/);
+    const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+    await rejectsAws(glue.send(new G.TagResourceCommand({ ResourceArn: arn('job/tagged-job'), TagsToAdd: many })),
+                     'InvalidInputException', 400, /51 tags/);
+    await rejectsAws(glue.send(new G.CreateCrawlerCommand({
+      Name: 'badly-tagged', Role: 'r', DatabaseName: 'tagdb', Tags: { ['k'.repeat(129)]: 'v' },
+      Targets: { S3Targets: [{ Path: 's3://tag-lake/raw/' }] },
+    })), 'InvalidInputException', 400, /Tags: tag key/);
+    await rejectsAws(glue.send(new G.GetCrawlerCommand({ Name: 'badly-tagged' })), 'EntityNotFoundException', 400,
+                     undefined, 'a crawler made with a bad tag');
+
+    // Deleted, their tags go: the names come back untagged.
+    await glue.send(new G.DeleteCrawlerCommand({ Name: 'tagged-crawler' }));
+    await glue.send(new G.DeleteJobCommand({ JobName: 'tagged-job' }));
+    await glue.send(new G.DeleteDatabaseCommand({ Name: 'tagdb' }));  // its table with it
+    await glue.send(new G.CreateDatabaseCommand({ DatabaseInput: { Name: 'tagdb' } }));
+    await glue.send(new G.CreateTableCommand({ DatabaseName: 'tagdb', TableInput: {
+      Name: 'readings', Parameters: { classification: 'json' },
+      StorageDescriptor: { Columns: [{ Name: 'device', Type: 'string' }], Location: 's3://tag-lake/raw/' },
+    } }));
+    await glue.send(new G.CreateCrawlerCommand({
+      Name: 'tagged-crawler', Role: 'r', DatabaseName: 'tagdb', Targets: { S3Targets: [{ Path: 's3://tag-lake/raw/' }] },
+    }));
+    await glue.send(new G.CreateJobCommand({
+      Name: 'tagged-job', Role: 'r', Command: { Name: 'glueetl', ScriptLocation: 's3://tag-scripts/job.json' },
+    }));
+    for (const resource of ['database/tagdb', 'table/tagdb/readings', 'crawler/tagged-crawler', 'job/tagged-job']) {
+      assert.deepEqual(await tagsOf(resource), {}, `${resource}'s tags came back with its name`);
+    }
+    await glue.send(new G.TagResourceCommand({ ResourceArn: arn('table/tagdb/readings'), TagsToAdd: { a: '1' } }));
+    await glue.send(new G.DeleteTableCommand({ DatabaseName: 'tagdb', Name: 'readings' }));
+    await rejectsAws(glue.send(new G.GetTagsCommand({ ResourceArn: arn('table/tagdb/readings') })),
+                     'EntityNotFoundException', 400, /readings/);
   });
 });

@@ -1,7 +1,8 @@
 // Glue's operations that define tables by hand on POST / (AWS JSON 1.1, X-Amz-Target
 // AWSGlue.<operation>): CreateTable, UpdateTable, DeleteTable, BatchDeleteTable, and the
 // partitions of such a table (CreatePartition, BatchCreatePartition, DeletePartition,
-// BatchDeletePartition; a Hive location by default, per-partition errors), driven
+// BatchDeletePartition, UpdatePartition; a Hive location by default, per-partition
+// errors), driven
 // by the AWS SDK's own clients (`@aws-sdk/client-glue`, `@aws-sdk/client-s3`; SigV4 with
 // access key id 'admin' and the admin token as the secret). A table defined over JSON
 // Lines put with PutObject (no crawler) is what GetTable, /v1/catalog and an ETL job see:
@@ -176,7 +177,7 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
     assert.equal((await getTable('unset')).Name, 'unset');
   });
 
-  test('partitions by hand: BatchCreatePartition (a Hive location by default), CreatePartition, DeletePartition, BatchDeletePartition', async () => {
+  test('partitions by hand: BatchCreatePartition (a Hive location by default), CreatePartition, DeletePartition, BatchDeletePartition, UpdatePartition', async () => {
     await send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('by_day', {
       PartitionKeys: [{ Name: 'year', Type: 'string' }, { Name: 'month', Type: 'string' }] }, { Location: `s3://${BUCKET}/days/` }) }));
     const made = await send(new G.BatchCreatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', PartitionInputList: [
@@ -203,6 +204,23 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
       PartitionsToDelete: [{ Values: ['2026', '12'] }, { Values: ['1999', '01'] }] }));
     assert.deepEqual(deleted.Errors.map((e) => [e.PartitionValues, e.ErrorDetail.ErrorCode]), [[['1999', '01'], 'EntityNotFoundException']]);
     assert.deepEqual(await listed(), [['2027/01', `s3://${BUCKET}/days/year=2027/month=01/`]]);
+
+    // UpdatePartition: a new location (same values), then new values (its location kept);
+    // values another partition has, or a partition that is not there, refused.
+    const update = (values, input) => send(new G.UpdatePartitionCommand({
+      DatabaseName: 'iot', TableName: 'by_day', PartitionValueList: values, PartitionInput: input }));
+    await update(['2027', '01'], { Values: ['2027', '01'], StorageDescriptor: { Location: `s3://${BUCKET}/moved/01/` } });
+    assert.deepEqual(await listed(), [['2027/01', `s3://${BUCKET}/moved/01/`]]);
+    await update(['2027', '01'], { Values: ['2027', '02'] });
+    assert.deepEqual(await listed(), [['2027/02', `s3://${BUCKET}/moved/01/`]]);
+    await send(new G.CreatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', PartitionInput: { Values: ['2027', '03'] } }));
+    await rejectsAws(update(['2027', '03'], { Values: ['2027', '02'] }), 'AlreadyExistsException', 400,
+                     /PartitionInput\.Values: that partition of iot\.by_day exists/);
+    await rejectsAws(update(['1999', '01'], { Values: ['1999', '02'] }), 'EntityNotFoundException', 400);
+    await rejectsAws(update(['2027', '03'], { Values: ['2027'] }), 'InvalidInputException', 400,
+                     /PartitionInput\.Values: 1 values for the 2 partition keys/);
+    assert.deepEqual(await listed(), [['2027/02', `s3://${BUCKET}/moved/01/`],
+                                      ['2027/03', `s3://${BUCKET}/days/year=2027/month=03/`]]);
     await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_day' }));
   });
 
