@@ -9,6 +9,7 @@
 //   POST   /v1/crawlers/{name}/run -> 202 {"run_id"}  (the crawl goes on a worker thread)
 //   POST   /v1/crawlers/{name}/stop
 //   GET    /v1/crawlers/{name}/runs[/{id}]
+#include "app/aws_tags.h"
 #include "app/api.h"
 #include "app/server.h"
 #include "base/clock.h"
@@ -171,6 +172,7 @@ void AddCatalogRoutes(net::Router* router, Server* server) {
   router->Add("DELETE", "/v1/crawlers/{name}", [server](HttpRequest& req) {
     Status st = server->crawlers().Delete(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);
+    ForgetTags(server, GlueArn("crawler/" + req.params["name"]));  // Glue's tags on it
     return JsonResponse({{"name", req.params["name"]}, {"deleted", true}});
   });
   router->Add("POST", "/v1/crawlers/{name}/run", [server](HttpRequest& req) {

@@ -9,6 +9,7 @@
 //   POST   /v1/jobs/{name}/stop
 //   GET    /v1/jobs/{name}/runs[/{id}]
 // A bad job document is a 400 whose message names the JSON path ("$.transforms[1].filter").
+#include "app/aws_tags.h"
 #include "app/api.h"
 #include "app/server.h"
 #include "lake/job_document.h"
@@ -77,6 +78,7 @@ void AddJobRoutes(net::Router* router, Server* server) {
   router->Add("DELETE", "/v1/jobs/{name}", [server](HttpRequest& req) {
     Status st = server->jobs().Delete(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);
+    ForgetTags(server, GlueArn("job/" + req.params["name"]));  // Glue's tags on it
     return JsonResponse({{"name", req.params["name"]}, {"deleted", true}});
   });
   router->Add("POST", "/v1/jobs/{name}/run", [server](HttpRequest& req) {

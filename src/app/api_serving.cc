@@ -7,6 +7,8 @@
 //   POST /v1/endpoints/{name}/update    POST /v1/endpoints/{name}/weights
 //   POST /endpoints/{name}/invocations  (answered asynchronously: the model runs in a worker)
 //   POST|GET /v1/transform-jobs         GET /v1/transform-jobs/{name}   (batch transform)
+#include "app/sagemaker_api.h"
+#include "app/aws_tags.h"
 #include "app/api.h"
 #include "base/ids.h"
 #include "app/server.h"
@@ -198,6 +200,7 @@ void AddServingRoutes(net::Router* router, Server* server) {
     Status st = server->serving_store().DeleteModel(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);
     if (model.ok()) serving::RemoveModelArtifactCopy(*model);
+    ForgetTags(server, SageMakerArn("model", req.params["name"]));  // SageMaker's tags on it
     return JsonResponse({{"deleted", req.params["name"]}});
   });
 
@@ -217,6 +220,7 @@ void AddServingRoutes(net::Router* router, Server* server) {
   router->Add("DELETE", "/v1/endpoint-configs/{name}", [server](HttpRequest& req) {
     Status st = server->serving_store().DeleteConfig(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);
+    ForgetTags(server, SageMakerArn("endpoint-config", req.params["name"]));
     return JsonResponse({{"deleted", req.params["name"]}});
   });
 
@@ -232,6 +236,7 @@ void AddServingRoutes(net::Router* router, Server* server) {
   router->Add("DELETE", "/v1/endpoints/{name}", [server](HttpRequest& req) {
     Status st = server->endpoints().Delete(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);
+    ForgetTags(server, SageMakerArn("endpoint", req.params["name"]));
     auto d = server->endpoints().Describe(req.params["name"]);
     return d.ok() ? JsonResponse(*d, 202) : JsonResponse({{"EndpointName", req.params["name"]}}, 202);
   });

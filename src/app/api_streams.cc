@@ -7,6 +7,8 @@
 //        -> {"FailedPutCount": n, "RequestResponses": [{"RecordId"} | {"ErrorCode", "ErrorMessage"}]}
 // The limits are Firehose's: 500 records and 4 MiB per batch, 1,000 KiB per record.
 // The answer goes out once every accepted record is in the stream's write-ahead log.
+#include "app/firehose_shapes.h"
+#include "app/aws_tags.h"
 #include "app/api.h"
 #include "app/direct_put.h"
 #include "app/server.h"
@@ -159,6 +161,7 @@ void AddStreamRoutes(net::Router* router, Server* server) {
     const std::string& name = req.params["name"];
     Status st = server->streams().Delete(name);
     if (!st.ok()) return ErrorResponse(st);
+    ForgetTags(server, DeliveryStreamArn(name));  // Firehose's tags on it
     return JsonResponse({{"name", name}, {"deleted", true}});
   });
   router->Add("POST", "/v1/streams/{name}/destination",

@@ -3,7 +3,8 @@
 // and ListTagsForDeliveryStream and ListTags give back, so that tools that tag what they
 // make and read the tags back (Terraform, the SDKs' higher-level clients) work. Tags
 // describe; nothing here acts on them. Kept in the metadata database, so every server of
-// a deployment sees the same; a resource's tags go when it is deleted (Forget).
+// a deployment sees the same; a resource's tags go when it is deleted (Forget), through
+// AWS's API or Tributary's own.
 //
 // AWS's limits, each refusal naming the tag: at most 50 tags a resource, keys of 1..128
 // characters not starting with "aws:", values of at most 256.

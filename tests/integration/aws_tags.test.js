@@ -16,7 +16,8 @@
 //   TagResource, UntagResource, GetTags on a database, table, crawler and job by ARN (any
 //   region and account); EntityNotFoundException for a missing one, InvalidInputException
 //   for a kind not served, an aws: key and a 51st tag; DeleteCrawler, DeleteJob, DeleteTable
-//   and DeleteDatabase (with its tables') forget them.
+//   and DeleteDatabase (with its tables') forget them, and so does deleting a crawler, job
+//   or stream through Tributary's own API.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -218,5 +219,24 @@ describe('AWS tags on delivery streams, SageMaker and Glue resources', { timeout
     await glue.send(new G.DeleteTableCommand({ DatabaseName: 'tagdb', Name: 'readings' }));
     await rejectsAws(glue.send(new G.GetTagsCommand({ ResourceArn: arn('table/tagdb/readings') })),
                      'EntityNotFoundException', 400, /readings/);
+
+    // Deleted through Tributary's own API, a crawler, a job and a stream lose their tags too.
+    await glue.send(new G.TagResourceCommand({ ResourceArn: arn('crawler/tagged-crawler'), TagsToAdd: { a: '1' } }));
+    await glue.send(new G.TagResourceCommand({ ResourceArn: arn('job/tagged-job'), TagsToAdd: { a: '1' } }));
+    await createStream('native-delete', tagList({ a: '1' }));
+    for (const url of ['/v1/crawlers/tagged-crawler', '/v1/jobs/tagged-job', '/v1/streams/native-delete']) {
+      const r = await server.api('DELETE', url);
+      assert.equal(r.status, 200, `DELETE ${url}: ${r.text}`);
+    }
+    await glue.send(new G.CreateCrawlerCommand({
+      Name: 'tagged-crawler', Role: 'r', DatabaseName: 'tagdb', Targets: { S3Targets: [{ Path: 's3://tag-lake/raw/' }] },
+    }));
+    await glue.send(new G.CreateJobCommand({
+      Name: 'tagged-job', Role: 'r', Command: { Name: 'glueetl', ScriptLocation: 's3://tag-scripts/job.json' },
+    }));
+    await createStream('native-delete');
+    assert.deepEqual(await tagsOf('crawler/tagged-crawler'), {});
+    assert.deepEqual(await tagsOf('job/tagged-job'), {});
+    assert.deepEqual((await streamTags('native-delete')).Tags, []);
   });
 });
