@@ -115,7 +115,7 @@ TEST(FormatConversionTest, ValidateNamesTheField) {
        }),
        "are the OpenX deserializer's"},
       {with([](StreamConfig& c) { c.compression = Compression::kGzip; }),
-       "compression: must be none with format conversion"},
+       "compression: must be none (UNCOMPRESSED) with format conversion"},
       {with([](StreamConfig& c) { c.record_delimiter = "\n"; }),
        "record_delimiter: not with format conversion"},
   };

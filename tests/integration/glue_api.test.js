@@ -417,11 +417,12 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
       await rejectsAws(send(command), 'InvalidInputException', 400, message, what);
     }
 
-    // Not served: a partition is replaced whole (tables and partitions by hand:
+    // Not served: partitions changed in batches (one at a time, UpdatePartition, is:
     // glue_tables_api.test.js).
-    await rejectsAws(send(new G.UpdatePartitionCommand({
-      DatabaseName: 'plant', TableName: 'made', PartitionValueList: ['1'], PartitionInput: { Values: ['1'] },
-    })), 'UnknownOperationException', 400, /UpdatePartition/);
+    await rejectsAws(send(new G.BatchUpdatePartitionCommand({
+      DatabaseName: 'plant', TableName: 'made',
+      Entries: [{ PartitionValueList: ['1'], PartitionInput: { Values: ['1'] } }],
+    })), 'UnknownOperationException', 400, /BatchUpdatePartition/);
     await rejectsAws(getTable('plant', 'made'), 'EntityNotFoundException', 400);
 
     // Refused signatures do nothing.

@@ -27,7 +27,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -205,8 +207,15 @@ class NatsServer {
   }
 
   // SIGSTOP / SIGCONT: the server stops reading, as a stalled one would.
+  // Stops the server (SIGSTOP) and returns once every thread of it is stopped: kill()
+  // returns before a thread running on another core has stopped, and on a loaded machine
+  // such a thread may otherwise still answer a request or two.
   void Pause() {
-    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGSTOP);
+    for (int waited = 0; waited < 2000 && !AllThreadsStopped(); ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   void Resume() {
     if (pid_ > 0) ::kill(pid_, SIGCONT);
@@ -243,6 +252,20 @@ class NatsServer {
   }
 
  private:
+  // Whether /proc says every thread of the server is stopped ('T').
+  bool AllThreadsStopped() const {
+    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t close = stat.rfind(')');
+      if (close == std::string::npos || close + 2 >= stat.size()) return false;
+      const char state = stat[close + 2];
+      if (state != 'T' && state != 't') return false;
+    }
+    return !ec;
+  }
   bool PortAccepts() const {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
