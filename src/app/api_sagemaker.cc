@@ -342,8 +342,10 @@ void HandleSageMaker(Server* server, HttpRequest& req, net::HttpRespond respond)
     served += std::string(name) + ", ";
   }
   if (auto answer = HandleSageMakerTrainingOperation(server, op, *body)) return respond(std::move(*answer));
+  if (auto answer = HandleSageMakerTransformOperation(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleSageMakerTagOperation(server, op, *body)) return respond(std::move(*answer));
-  served += std::string(kSageMakerTrainingOperations) + ", AddTags, ListTags, DeleteTags";
+  served += std::string(kSageMakerTrainingOperations) + ", " + kSageMakerTransformOperations +
+            ", AddTags, ListTags, DeleteTags";
   respond(SageMakerError(400, "UnknownOperationException",
                          "SageMaker operation '" + std::string(op) + "' is not served here (" + served + ")"));
 }

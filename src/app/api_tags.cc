@@ -23,6 +23,7 @@
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
 #include "streams/stream_manager.h"
+#include "serving/transform_jobs.h"
 #include "training/training_jobs.h"
 
 namespace tributary::app {
@@ -122,9 +123,11 @@ Result<std::string> SageMakerResourceOf(Server* server, const json& body) {
     exists = !found.ok() ? found.status() : *found ? Status::Ok() : NotFound("Could not find endpoint \"" + name + "\"");
   } else if (kind == "training-job") {
     exists = server->training().Describe(name).status();
+  } else if (kind == "transform-job") {
+    exists = server->transforms().Describe(name).status();
   } else {
-    return InvalidArgument("ResourceArn '" + arn + "': tags are kept here for models, endpoint configs, endpoints "
-                           "and training jobs, not " + kind);
+    return InvalidArgument("ResourceArn '" + arn + "': tags are kept here for models, endpoint configs, endpoints, "
+                           "training jobs and transform jobs, not " + kind);
   }
   TRY(exists);
   return SageMakerArn(kind, name);  // one key whatever region and account the caller wrote

@@ -99,5 +99,11 @@ std::optional<net::HttpResponse> HandleSageMakerTrainingOperation(Server* server
                                                                   const nlohmann::json& body);
 inline constexpr char kSageMakerTrainingOperations[] =
     "CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob";
+// SageMaker's batch transform operations (api_sagemaker_transform.cc); nullopt when
+// `operation` is not one of them.
+std::optional<net::HttpResponse> HandleSageMakerTransformOperation(Server* server, std::string_view operation,
+                                                                   const nlohmann::json& body);
+inline constexpr char kSageMakerTransformOperations[] =
+    "CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob";
 
 }  // namespace tributary::app

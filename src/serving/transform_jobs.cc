@@ -263,6 +263,24 @@ Result<json> TransformJobs::List() const {
   return out;
 }
 
+Status TransformJobs::StopJob(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = running_.find(name);
+    if (it != running_.end()) {
+      Job& job = *it->second;
+      if (job.doc.value("TransformJobStatus", "") == "InProgress") {
+        job.cancel = true;
+        job.doc["TransformJobStatus"] = "Stopping";
+      }
+      return Status::Ok();
+    }
+  }
+  TRY_ASSIGN(json doc, Describe(name));
+  return FailedPrecondition("transform job '" + name + "' is " + doc.value("TransformJobStatus", "?") +
+                            ", not in progress");
+}
+
 void TransformJobs::Stop() {
   std::map<std::string, std::shared_ptr<Job>> running;
   {

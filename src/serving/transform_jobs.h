@@ -38,6 +38,10 @@ class TransformJobs {
   Status Start(const nlohmann::json& request);
   Result<nlohmann::json> Describe(const std::string& name) const;
   Result<nlohmann::json> List() const;
+  // Asks a running job to stop (it ends Stopped once its batches in flight are answered;
+  // Describe says Stopping until then). NotFound for no such job, FailedPrecondition for
+  // one that has ended.
+  Status StopJob(const std::string& name);
   // Stops running jobs (they end Stopped) and waits for them. Idempotent.
   void Stop();
 
