@@ -7,6 +7,7 @@
 //   POST /v1/endpoints/{name}/update    POST /v1/endpoints/{name}/weights
 //   POST /endpoints/{name}/invocations  (answered asynchronously: the model runs in a worker)
 //   POST|GET /v1/transform-jobs         GET /v1/transform-jobs/{name}   (batch transform)
+//   POST /v1/transform-jobs/{name}/stop
 #include "app/sagemaker_api.h"
 #include "app/aws_tags.h"
 #include "app/api.h"
@@ -256,7 +257,12 @@ void AddServingRoutes(net::Router* router, Server* server) {
     if (!list.ok()) return ErrorResponse(list.status());
     return JsonResponse({{"TransformJobSummaries", *list}});
   });
-  router->Add("GET", "/v1/transform-jobs/{name}", [server](HttpRequest& req) {
+  router->Add("POST", "/v1/transform-jobs/{name}/stop", [server](HttpRequest& req) {
+    Status st = server->transforms().StopJob(req.params["name"]);
+    if (!st.ok()) return ErrorResponse(st);
+    return JsonResponse({{"TransformJobName", req.params["name"]}, {"stopping", true}}, 202);
+  });
+    router->Add("GET", "/v1/transform-jobs/{name}", [server](HttpRequest& req) {
     auto d = server->transforms().Describe(req.params["name"]);
     if (!d.ok()) return ErrorResponse(d.status());
     return JsonResponse(*d);

@@ -821,6 +821,17 @@ void AddTransformCommands(CLI::App* parent, CommandContext* ctx) {
   AddClientFlags(list, opts.get());
   list->callback([=] { ctx->run = [=] { return ListTransforms(*opts); }; });
   AddNamedCall(group, ctx, opts, "describe", "Show a transform job", "transform job", &TransformPath);
+
+  auto stop_name = std::make_shared<std::string>();
+  auto* stop = group->add_subcommand("stop", "Stop a running transform job (Stopping, then Stopped)");
+  stop->add_option("name", *stop_name, "transform job name")->required();
+  AddClientFlags(stop, opts.get());
+  stop->callback([=] {
+    ctx->run = [=] {
+      return CallAndReport(*opts, "transform stop", "POST", TransformPath(*stop_name) + "/stop", nullptr,
+                           "stopping transform job " + *stop_name);
+    };
+  });
 }
 
 }  // namespace

@@ -412,6 +412,10 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     assert.equal(a.length, 3);
     assert.equal(b.length, 1);
     for (const p of [...a, ...b]) assert.equal(p.mean.length, PREDICTION_LENGTH);
+    // An ended job is not stopped: the CLI says why (a running one: sagemaker_transform_api).
+    const stop = await server.cli(['transform', 'stop', 't1']);
+    assert.notEqual(stop.code, 0, describeRun('transform stop t1', stop));
+    assert.match(stop.stderr, /transform job 't1' is Completed, not in progress/);
 
     // A model that fails every batch fails the job, naming the object and its lines.
     const r = await server.cli(['transform', 'create', 't2', '--model', 'bad', '--input', 'forecasts/in/',
