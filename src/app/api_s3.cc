@@ -154,8 +154,10 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
   // body against it); a range's bytes are not what it sums.
   const size_t colon = info->checksum.find(':');
   if (EqualsIgnoreCase(req.Header("x-amz-checksum-mode"), "ENABLED") && colon != std::string::npos && !range.given) {
-    r.headers[info->checksum.substr(0, colon)] = info->checksum.substr(colon + 1);
-    r.headers["x-amz-checksum-type"] = "FULL_OBJECT";
+    const std::string value = info->checksum.substr(colon + 1);
+    r.headers[info->checksum.substr(0, colon)] = value;
+    // A multipart upload's composite checksum ends in -<parts>: the SDKs do not check those.
+    r.headers["x-amz-checksum-type"] = value.find('-') != std::string::npos ? "COMPOSITE" : "FULL_OBJECT";
   }
   uint64_t length = info->size;
   if (range.given) {

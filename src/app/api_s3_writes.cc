@@ -19,6 +19,7 @@
 #include "app/lake_reads.h"
 #include "app/s3_api_util.h"
 #include "app/s3_checksums.h"
+#include "base/ascii.h"
 #include "app/s3_uploads.h"
 #include "app/server.h"
 #include "base/base64.h"
@@ -132,16 +133,52 @@ HttpResponse DeleteObjects(Server* server, const HttpRequest& req, const std::st
   return S3Xml(xml + "</DeleteResult>");
 }
 
+// CreateMultipartUpload's x-amz-checksum-algorithm and x-amz-checksum-type onto `upload`:
+// COMPOSITE by default (FULL_OBJECT for CRC64NVME, which has no other), FULL_OBJECT only
+// for the CRCs, as S3 has them.
+Status ChecksumOfUpload(const HttpRequest& req, S3UploadStore::Upload* upload) {
+  const std::string name = req.Header("x-amz-checksum-algorithm");
+  const std::string type = AsciiUppered(req.Header("x-amz-checksum-type"));
+  if (name.empty()) {
+    if (!type.empty()) return InvalidArgument("x-amz-checksum-type needs x-amz-checksum-algorithm");
+    return Status::Ok();
+  }
+  auto algorithm = ChecksumAlgorithmOfHeader("x-amz-checksum-" + AsciiLowered(name));
+  if (!algorithm) {
+    return InvalidArgument("x-amz-checksum-algorithm '" + name + "' is not one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256");
+  }
+  const bool crc = *algorithm != S3ChecksumAlgorithm::kSha1 && *algorithm != S3ChecksumAlgorithm::kSha256;
+  if (!type.empty() && type != "COMPOSITE" && type != "FULL_OBJECT") {
+    return InvalidArgument("x-amz-checksum-type '" + type + "' is neither COMPOSITE nor FULL_OBJECT");
+  }
+  if (type == "FULL_OBJECT" && !crc) {
+    return InvalidArgument("x-amz-checksum-type FULL_OBJECT is for the CRCs, not " + AsciiUppered(name));
+  }
+  if (type == "COMPOSITE" && *algorithm == S3ChecksumAlgorithm::kCrc64Nvme) {
+    return InvalidArgument("x-amz-checksum-type COMPOSITE is not served for CRC64NVME (FULL_OBJECT)");
+  }
+  upload->checksum_algorithm = *algorithm;
+  upload->full_object_checksum = type == "FULL_OBJECT" || *algorithm == S3ChecksumAlgorithm::kCrc64Nvme;
+  return Status::Ok();
+}
+
 HttpResponse CreateUpload(Server* server, S3UploadStore* uploads, const HttpRequest& req,
                           const std::string& bucket, const std::string& key) {
   auto options = PutOptionsOf(req);
   if (!options.ok()) return S3Error(400, "InvalidRequest", options.status().message());
   if (auto store = BucketToRead(server, bucket); !store.ok()) return S3Error(store.status(), false);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
-  auto id = uploads->Create({bucket, key, *options});
+  S3UploadStore::Upload upload{bucket, key, *options, std::nullopt, false};
+  if (Status st = ChecksumOfUpload(req, &upload); !st.ok()) return S3Error(400, "InvalidRequest", st.message());
+  auto id = uploads->Create(upload);
   if (!id.ok()) return S3Error(id.status(), false);
-  return S3Xml("<InitiateMultipartUploadResult" + std::string(kS3Namespace) + ">" + XmlElement("Bucket", bucket) +
-               XmlElement("Key", key) + XmlElement("UploadId", *id) + "</InitiateMultipartUploadResult>");
+  HttpResponse r = S3Xml("<InitiateMultipartUploadResult" + std::string(kS3Namespace) + ">" + XmlElement("Bucket", bucket) +
+                         XmlElement("Key", key) + XmlElement("UploadId", *id) + "</InitiateMultipartUploadResult>");
+  if (upload.checksum_algorithm) {
+    r.headers["x-amz-checksum-algorithm"] = std::string(ChecksumAlgorithmName(*upload.checksum_algorithm));
+    r.headers["x-amz-checksum-type"] = upload.full_object_checksum ? "FULL_OBJECT" : "COMPOSITE";
+  }
+  return r;
 }
 
 HttpResponse UploadPart(Server* server, S3UploadStore* uploads, const HttpRequest& req, const std::string& bucket,
@@ -170,9 +207,8 @@ HttpResponse UploadPart(Server* server, S3UploadStore* uploads, const HttpReques
 HttpResponse CompleteUpload(Server* server, S3UploadStore* uploads, const HttpRequest& req,
                             const std::string& bucket, const std::string& key) {
   const std::string id = QueryParam(req, "uploadId");
-  if (auto upload = uploads->Get(id, bucket, key); !upload.ok()) {
-    return S3Error(404, "NoSuchUpload", upload.status().message());
-  }
+  auto upload = uploads->Get(id, bucket, key);
+  if (!upload.ok()) return S3Error(404, "NoSuchUpload", upload.status().message());
   auto doc = objstore::ParseXml(req.body);
   if (!doc.ok() || doc->name != "CompleteMultipartUpload") {
     return S3Error(400, "MalformedXML", "the body is not a <CompleteMultipartUpload> document");
@@ -183,21 +219,33 @@ HttpResponse CompleteUpload(Server* server, S3UploadStore* uploads, const HttpRe
     if (number.empty() || number.size() > 5 || number.find_first_not_of("0123456789") != std::string::npos) {
       return S3Error(400, "MalformedXML", "PartNumber '" + number + "' is not 1..10000");
     }
-    parts.push_back({std::stoi(number), part->ChildText("ETag")});
+    // The part's checksum in the upload's algorithm, when listed (<ChecksumCRC32>...).
+    std::string checksum;
+    if (upload->checksum_algorithm) {
+      checksum = part->ChildText("Checksum" + std::string(ChecksumAlgorithmName(*upload->checksum_algorithm)));
+    }
+    parts.push_back({std::stoi(number), part->ChildText("ETag"), std::move(checksum)});
   }
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
-  auto etag = uploads->Complete(id, parts, store->get());
-  if (!etag.ok()) {
-    const Status& st = etag.status();
+  auto done = uploads->Complete(id, parts, store->get());
+  if (!done.ok()) {
+    const Status& st = done.status();
     if (st.code() == ErrorCode::kInvalidArgument) return S3Error(400, "InvalidPart", st.message());
     if (st.code() == ErrorCode::kFailedPrecondition) return S3Error(400, "EntityTooSmall", st.message());
     if (st.code() == ErrorCode::kNotFound) return S3Error(404, "NoSuchUpload", st.message());
     return S3Error(st, false);
   }
+  std::string checksum;
+  if (upload->checksum_algorithm) {
+    const std::string element = "Checksum" + std::string(ChecksumAlgorithmName(*upload->checksum_algorithm));
+    checksum = XmlElement(element, done->checksum) +
+               XmlElement("ChecksumType", upload->full_object_checksum ? "FULL_OBJECT" : "COMPOSITE");
+  }
   return S3Xml("<CompleteMultipartUploadResult" + std::string(kS3Namespace) + ">" +
                XmlElement("Location", "/" + bucket + "/" + key) + XmlElement("Bucket", bucket) +
-               XmlElement("Key", key) + XmlElement("ETag", QuotedEtag(*etag)) + "</CompleteMultipartUploadResult>");
+               XmlElement("Key", key) + XmlElement("ETag", QuotedEtag(done->etag)) + checksum +
+               "</CompleteMultipartUploadResult>");
 }
 
 HttpResponse AbortUpload(S3UploadStore* uploads, const HttpRequest& req, const std::string& bucket,

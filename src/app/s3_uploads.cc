@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "app/s3_api_util.h"
+#include "base/ascii.h"
+#include "base/base64.h"
 #include "base/files.h"
 #include "base/hex.h"
 #include "base/ids.h"
@@ -149,8 +151,8 @@ Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, st
   return etag;
 }
 
-Result<std::string> S3UploadStore::Complete(const std::string& id, const std::vector<PartRef>& parts,
-                                            objstore::ObjectStore* bucket) {
+Result<S3UploadStore::Completed> S3UploadStore::Complete(const std::string& id, const std::vector<PartRef>& parts,
+                                                         objstore::ObjectStore* bucket) {
   Upload upload;
   std::map<int, std::string> stored;
   {
@@ -190,19 +192,51 @@ Result<std::string> S3UploadStore::Complete(const std::string& id, const std::ve
   std::string binary;
   for (size_t i = 0; i + 1 < md5s.size(); i += 2) binary += static_cast<char>(std::stoi(md5s.substr(i, 2), nullptr, 16));
   upload.options.etag = Md5Hex(binary) + "-" + std::to_string(parts.size());
+  Completed done;
+  done.etag = upload.options.etag;
   TRY_ASSIGN(auto writer, bucket->NewWriter(upload.key, upload.options));
+  // The checksums, as the parts go by: the whole object's, or each part's digest in turn.
+  std::optional<BodyChecksum> whole;
+  std::string part_digests;
+  const auto algorithm = upload.checksum_algorithm;
+  if (algorithm && upload.full_object_checksum) whole.emplace(*algorithm);
   std::string chunk(kCopyChunk, '\0');
   for (const PartRef& p : parts) {
     std::ifstream in(PartPath(id, p.number), std::ios::binary);
     if (!in) return IoError("part " + std::to_string(p.number) + " cannot be read");
+    std::optional<BodyChecksum> part;
+    if (algorithm) part.emplace(*algorithm);
     while (in) {
       in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      if (in.gcount() > 0) TRY(writer->Write(std::string_view(chunk.data(), static_cast<size_t>(in.gcount()))));
+      if (in.gcount() <= 0) continue;
+      const std::string_view piece(chunk.data(), static_cast<size_t>(in.gcount()));
+      TRY(writer->Write(piece));
+      if (part) part->Update(piece);
+      if (whole) whole->Update(piece);
     }
+    if (!part) continue;
+    const std::string digest = part->Digest();
+    if (!p.checksum.empty() && p.checksum != Base64Encode(digest)) {
+      // The writer goes without a Commit: no object.
+      return InvalidArgument("part " + std::to_string(p.number) + "'s " + std::string(ChecksumAlgorithmName(*algorithm)) +
+                             " is " + Base64Encode(digest) + ", not " + p.checksum + " as listed");
+    }
+    part_digests += digest;
+  }
+  if (algorithm) {
+    done.checksum_header = "x-amz-checksum-" + AsciiLowered(ChecksumAlgorithmName(*algorithm));
+    if (whole) {
+      done.checksum = whole->Base64();
+    } else {
+      BodyChecksum composite(*algorithm);
+      composite.Update(part_digests);
+      done.checksum = composite.Base64() + "-" + std::to_string(parts.size());
+    }
+    writer->SetChecksum(done.checksum_header + ":" + done.checksum);
   }
   TRY(writer->Commit());
   (void)Abort(id);
-  return upload.options.etag;
+  return done;
 }
 
 Status S3UploadStore::Abort(const std::string& id) {

@@ -13,10 +13,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/s3_checksums.h"
 #include "base/status.h"
 #include "objstore/object_store.h"
 
@@ -34,10 +36,22 @@ class S3UploadStore {
     std::string bucket;
     std::string key;
     objstore::PutOptions options;
+    // CreateMultipartUpload's x-amz-checksum-algorithm and -type: the object's checksum,
+    // of the parts' (COMPOSITE: the algorithm over the parts' digests, "<base64>-<parts>")
+    // or of the whole object (FULL_OBJECT, the CRCs).
+    std::optional<S3ChecksumAlgorithm> checksum_algorithm;
+    bool full_object_checksum = false;
   };
   struct PartRef {
     int number = 0;
-    std::string etag;  // as UploadPart answered it, quotes optional
+    std::string etag;      // as UploadPart answered it, quotes optional
+    std::string checksum;  // the part's checksum in the upload's algorithm (base64), if given
+  };
+  // What Complete made.
+  struct Completed {
+    std::string etag;             // "<md5 of the parts' md5s>-<n>"
+    std::string checksum_header;  // "x-amz-checksum-crc32", "" without an algorithm
+    std::string checksum;         // its value: "<base64>-<n>" (COMPOSITE) or "<base64>"
   };
 
   // A new upload id.
@@ -52,9 +66,11 @@ class S3UploadStore {
   Result<std::unique_ptr<objstore::ObjectWriter>> NewPartWriter(const std::string& id, int number);
   // Writes the parts `parts` names, in their order (ascending numbers, ETags matching what
   // was stored; every part but the last at least 5 MiB, as S3 requires), as the object,
-  // then forgets the upload. Returns the object's ETag ("<md5 of the parts' md5s>-<n>").
-  Result<std::string> Complete(const std::string& id, const std::vector<PartRef>& parts,
-                               objstore::ObjectStore* bucket);
+  // then forgets the upload. With a checksum algorithm, each part's is computed as it is
+  // written and checked against the one listed (InvalidArgument, and no object, if they
+  // differ), and the object keeps its checksum (PutOptions::checksum).
+  Result<Completed> Complete(const std::string& id, const std::vector<PartRef>& parts,
+                             objstore::ObjectStore* bucket);
   // Forgets the upload and its parts (NotFound if there is none).
   Status Abort(const std::string& id);
 

@@ -34,13 +34,37 @@ class S3UploadStoreTest : public ::testing::Test {
   std::unique_ptr<S3UploadStore> uploads_;
 };
 
+S3UploadStore::Upload UploadOf(std::string bucket, std::string key,
+                               std::optional<S3ChecksumAlgorithm> algorithm = std::nullopt, bool full_object = false) {
+  S3UploadStore::Upload u;
+  u.bucket = std::move(bucket);
+  u.key = std::move(key);
+  u.checksum_algorithm = algorithm;
+  u.full_object_checksum = full_object;
+  return u;
+}
+
+S3UploadStore::PartRef Part(int number, std::string etag, std::string checksum = "") {
+  S3UploadStore::PartRef p;
+  p.number = number;
+  p.etag = std::move(etag);
+  p.checksum = std::move(checksum);
+  return p;
+}
+
+std::string Crc32Of(std::string_view data, bool digest = false) {
+  BodyChecksum sum(S3ChecksumAlgorithm::kCrc32);
+  sum.Update(data);
+  return digest ? sum.Digest() : sum.Base64();
+}
+
 TEST(Md5HexTest, KnownDigests) {
   EXPECT_EQ(Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(Md5Hex("The quick brown fox jumps over the lazy dog"), "9e107d9d372bb6826bd81d3542a419d6");
 }
 
 TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
-  auto id = uploads_->Create({"deepar", "train/big.bin", {}});
+  auto id = uploads_->Create(UploadOf("deepar", "train/big.bin"));
   ASSERT_TRUE(id.ok());
   const std::string one(5 << 20, 'a'), two(5 << 20, 'b'), three = "tail";
   auto e2 = uploads_->PutPart(*id, 2, two);
@@ -49,9 +73,10 @@ TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
   ASSERT_TRUE(e1.ok() && e2.ok() && e3.ok());
   EXPECT_EQ(*e3, Md5Hex("tail"));
   EXPECT_FALSE(bucket_->Head("train/big.bin").ok());  // nothing before Complete
-  auto etag = uploads_->Complete(*id, {{1, "\"" + *e1 + "\""}, {2, *e2}, {3, *e3}}, bucket_.get());
+  auto etag = uploads_->Complete(*id, {Part(1, "\"" + *e1 + "\""), Part(2, *e2), Part(3, *e3)}, bucket_.get());
   ASSERT_TRUE(etag.ok()) << etag.status().message();
-  EXPECT_EQ(etag->substr(etag->size() - 2), "-3");
+  EXPECT_EQ(etag->etag.substr(etag->etag.size() - 2), "-3");
+  EXPECT_EQ(etag->checksum_header, "");  // no algorithm, no checksum
   auto bytes = bucket_->Get("train/big.bin");
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(*bytes, one + two + three);
@@ -60,30 +85,64 @@ TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
 }
 
 TEST_F(S3UploadStoreTest, CompleteRefusesWhatWasNotUploadedAsNamed) {
-  auto id = uploads_->Create({"deepar", "k", {}});
+  auto id = uploads_->Create(UploadOf("deepar", "k"));
   ASSERT_TRUE(id.ok());
   auto e1 = uploads_->PutPart(*id, 1, "small");
   auto e2 = uploads_->PutPart(*id, 2, "last");
   ASSERT_TRUE(e1.ok() && e2.ok());
-  auto wrong_etag = uploads_->Complete(*id, {{1, Md5Hex("other")}}, bucket_.get());
+  auto wrong_etag = uploads_->Complete(*id, {Part(1, Md5Hex("other"))}, bucket_.get());
   EXPECT_EQ(wrong_etag.status().code(), ErrorCode::kInvalidArgument);
-  auto missing = uploads_->Complete(*id, {{7, *e1}}, bucket_.get());
+  auto missing = uploads_->Complete(*id, {Part(7, *e1)}, bucket_.get());
   EXPECT_EQ(missing.status().code(), ErrorCode::kInvalidArgument);
-  auto descending = uploads_->Complete(*id, {{2, *e2}, {1, *e1}}, bucket_.get());
+  auto descending = uploads_->Complete(*id, {Part(2, *e2), Part(1, *e1)}, bucket_.get());
   EXPECT_EQ(descending.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(descending.status().message().find("ascending"), std::string::npos);
-  auto small = uploads_->Complete(*id, {{1, *e1}, {2, *e2}}, bucket_.get());
+  auto small = uploads_->Complete(*id, {Part(1, *e1), Part(2, *e2)}, bucket_.get());
   EXPECT_EQ(small.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(small.status().message().find("5 MiB"), std::string::npos) << small.status().message();
   EXPECT_FALSE(bucket_->Head("k").ok());
   // A lone small part is the last one: fine.
-  auto alone = uploads_->Complete(*id, {{2, *e2}}, bucket_.get());
+  auto alone = uploads_->Complete(*id, {Part(2, *e2)}, bucket_.get());
   ASSERT_TRUE(alone.ok()) << alone.status().message();
   EXPECT_EQ(*bucket_->Get("k"), "last");
 }
 
+TEST_F(S3UploadStoreTest, ChecksumsOfThePartsOrOfTheWholeObjectAreKeptAndChecked) {
+  const std::string one(5 << 20, 'a'), two = "tail";
+  // COMPOSITE: the CRC32 of the parts' CRC32 digests, then -<parts>.
+  auto id = uploads_->Create(UploadOf("deepar", "composite", S3ChecksumAlgorithm::kCrc32));
+  ASSERT_TRUE(id.ok());
+  auto e1 = uploads_->PutPart(*id, 1, one);
+  auto e2 = uploads_->PutPart(*id, 2, two);
+  ASSERT_TRUE(e1.ok() && e2.ok());
+  // A part listed with another checksum: refused, and no object.
+  auto wrong = uploads_->Complete(*id, {Part(1, *e1, Crc32Of("other")), Part(2, *e2)}, bucket_.get());
+  EXPECT_EQ(wrong.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(wrong.status().message().find("part 1's CRC32 is " + Crc32Of(one)), std::string::npos)
+      << wrong.status().message();
+  EXPECT_FALSE(bucket_->Head("composite").ok());
+  auto done = uploads_->Complete(*id, {Part(1, *e1, Crc32Of(one)), Part(2, *e2)}, bucket_.get());
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->checksum_header, "x-amz-checksum-crc32");
+  EXPECT_EQ(done->checksum, Crc32Of(Crc32Of(one, true) + Crc32Of(two, true)) + "-2");
+  auto info = bucket_->Head("composite");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->checksum, "x-amz-checksum-crc32:" + done->checksum);
+
+  // FULL_OBJECT: the CRC32 of the whole object.
+  id = uploads_->Create(UploadOf("deepar", "whole", S3ChecksumAlgorithm::kCrc32, /*full_object=*/true));
+  ASSERT_TRUE(id.ok());
+  e1 = uploads_->PutPart(*id, 1, one);
+  e2 = uploads_->PutPart(*id, 2, two);
+  ASSERT_TRUE(e1.ok() && e2.ok());
+  done = uploads_->Complete(*id, {Part(1, *e1), Part(2, *e2)}, bucket_.get());
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->checksum, Crc32Of(one + two));
+  EXPECT_EQ(bucket_->Head("whole")->checksum, "x-amz-checksum-crc32:" + Crc32Of(one + two));
+}
+
 TEST_F(S3UploadStoreTest, AbortForgetsTheUploadAndItsParts) {
-  auto id = uploads_->Create({"deepar", "k", {}});
+  auto id = uploads_->Create(UploadOf("deepar", "k"));
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(uploads_->PutPart(*id, 1, "x").ok());
   EXPECT_TRUE(fs::exists(root_ + "/uploads/" + *id + "/1"));
@@ -95,7 +154,7 @@ TEST_F(S3UploadStoreTest, AbortForgetsTheUploadAndItsParts) {
 }
 
 TEST_F(S3UploadStoreTest, AnUploadBelongsToItsBucketAndKeyAndPartNumbersAreBounded) {
-  auto id = uploads_->Create({"deepar", "k", {}});
+  auto id = uploads_->Create(UploadOf("deepar", "k"));
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(uploads_->Get(*id, "deepar", "k").ok());
   EXPECT_EQ(uploads_->Get(*id, "deepar", "other").status().code(), ErrorCode::kNotFound);

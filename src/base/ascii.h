@@ -16,6 +16,13 @@ inline std::string AsciiLowered(std::string_view s) {
   return out;
 }
 
+// `s` with its ASCII letters in upper case.
+inline std::string AsciiUppered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+  return out;
+}
+
 // True if `a` and `b` are equal but for the case of ASCII letters.
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

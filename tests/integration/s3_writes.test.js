@@ -9,7 +9,11 @@
 // of order and one replaced: nothing visible before Complete, InvalidPart for a stale ETag
 // or parts out of order, then the concatenation with S3's multipart ETag and the parts'
 // directory (<data-dir>/tmp/s3-uploads/<id>/) gone; EntityTooSmall for a small part that is
-// not the last; Abort removes the parts and the upload id is then NoSuchUpload;
+// not the last; Abort removes the parts and the upload id is then NoSuchUpload; uploads
+// with a CRC32 checksum: COMPOSITE (the CRC32 of the parts' CRC32s, "-2") and FULL_OBJECT
+// (the object's CRC32, which the SDK checks on GetObject) in Complete's answer and
+// HeadObject, a part listed with another checksum InvalidPart and no object, SHA256 with
+// FULL_OBJECT InvalidRequest;
 // DeleteObject (204, a missing key too) and DeleteObjects (each key Deleted); writes to a
 // bucket that does not exist are NoSuchBucket and make no directory. Last, what the
 // pipeline reads: JSON Lines put with the SDK (one object put whole, one in a multipart
@@ -22,6 +26,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const S3 = require('@aws-sdk/client-s3');
 const { Server, describeRun } = require('./harness');
 const { listObjects } = require('./lake');
@@ -277,6 +282,51 @@ describe('S3 writes to the lake through the AWS SDK', { timeout: 90000 }, () => 
     // Nothing of these uploads is left.
     const uploads = path.join(server.dataDir, 'tmp', 's3-uploads');
     assert.deepEqual(fs.existsSync(uploads) ? fs.readdirSync(uploads) : [], []);
+  });
+
+  test('multipart with checksums: COMPOSITE (the parts\' CRC32s summed, -N), FULL_OBJECT (the object\'s CRC32); a wrong part\'s refused', async () => {
+    const crc32 = (bytes) => { const b = Buffer.alloc(4); b.writeUInt32BE(zlib.crc32(bytes)); return b; };
+    const one = Buffer.alloc(5 * MiB, 'c');
+    const two = Buffer.from('the tail');
+    const upload = async (Key, extra) => {
+      const created = await send(new S3.CreateMultipartUploadCommand({ Bucket: LAKE, Key, ChecksumAlgorithm: 'CRC32', ...extra }));
+      const parts = [];
+      for (const [i, Body] of [one, two].entries()) {
+        const part = await send(new S3.UploadPartCommand({ Bucket: LAKE, Key, UploadId: created.UploadId, PartNumber: i + 1,
+                                                            Body, ChecksumAlgorithm: 'CRC32' }));
+        assert.equal(part.ChecksumCRC32, crc32(Body).toString('base64'), `part ${i + 1}'s checksum`);
+        parts.push({ PartNumber: i + 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
+      }
+      return { created, parts };
+    };
+
+    const composite = await upload('sums/composite');
+    assert.deepEqual([composite.created.ChecksumAlgorithm, composite.created.ChecksumType], ['CRC32', 'COMPOSITE']);
+    const wrong = composite.parts.map((p) => ({ ...p, ChecksumCRC32: crc32(Buffer.from('other')).toString('base64') }));
+    await rejectsAws(complete('sums/composite', composite.created.UploadId, wrong), 'InvalidPart', 400,
+                     /part 1's CRC32 is .* not .* as listed/);
+    await rejectsAws(send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: 'sums/composite' })), 'NotFound', 404);
+    const done = await complete('sums/composite', composite.created.UploadId, composite.parts);
+    const expected = `${crc32(Buffer.concat([crc32(one), crc32(two)])).toString('base64')}-2`;
+    assert.deepEqual([done.ChecksumCRC32, done.ChecksumType], [expected, 'COMPOSITE']);
+    const head = await send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: 'sums/composite', ChecksumMode: 'ENABLED' }));
+    assert.deepEqual([head.ChecksumCRC32, head.ChecksumType], [expected, 'COMPOSITE']);
+    const got = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key: 'sums/composite', ChecksumMode: 'ENABLED' }));
+    assert.ok(Buffer.from(await got.Body.transformToByteArray()).equals(Buffer.concat([one, two])));
+
+    const whole = await upload('sums/whole', { ChecksumType: 'FULL_OBJECT' });
+    assert.equal(whole.created.ChecksumType, 'FULL_OBJECT');
+    const full = await complete('sums/whole', whole.created.UploadId, whole.parts);
+    const fullSum = crc32(Buffer.concat([one, two])).toString('base64');
+    assert.deepEqual([full.ChecksumCRC32, full.ChecksumType], [fullSum, 'FULL_OBJECT']);
+    // The SDK checks the body it reads against a full-object checksum.
+    const read = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key: 'sums/whole', ChecksumMode: 'ENABLED' }));
+    assert.equal(read.ChecksumCRC32, fullSum);
+    assert.equal((await read.Body.transformToByteArray()).length, one.length + two.length);
+
+    await rejectsAws(send(new S3.CreateMultipartUploadCommand({ Bucket: LAKE, Key: 'sums/bad', ChecksumAlgorithm: 'SHA256',
+                                                                ChecksumType: 'FULL_OBJECT' })),
+                     'InvalidRequest', 400, /FULL_OBJECT is for the CRCs, not SHA256/);
   });
 
   test('DeleteObject removes the file (204, again for a missing key); DeleteObjects removes several, each Deleted', async () => {
