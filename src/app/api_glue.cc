@@ -388,7 +388,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
                         "GetTableVersion, "
                         "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
-                        "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, "
+                        "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, BatchUpdatePartition, "
                         "DeletePartition, BatchDeletePartition, CreateJob, UpdateJob, "
                         "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun, "
                         "TagResource, UntagResource, GetTags)"));

@@ -7,7 +7,8 @@
 //       "Location": "s3://iot-data/curated/"}, "Parameters": {"classification": "parquet"}}'
 // Operations: CreateTable, UpdateTable, DeleteTable, BatchDeleteTable, and the partitions
 // of such a table (a crawler finds a crawled table's itself): CreatePartition,
-// BatchCreatePartition, UpdatePartition, DeletePartition, BatchDeletePartition.
+// BatchCreatePartition, UpdatePartition, BatchUpdatePartition, DeletePartition,
+// BatchDeletePartition.
 //
 // A table here is columns, partition keys, a lake location and a format (JSON or
 // Parquet), which TableInput gives as Glue does: the format from
@@ -325,41 +326,62 @@ HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
   return GlueOk(batch ? json{{"Errors", errors}} : json::object());
 }
 
-// UpdatePartition: the partition PartitionValueList names takes PartitionInput's values
-// and location (its counts kept; no location given: it keeps its own). New values another
-// partition has are AlreadyExistsException, and nothing changes.
-HttpResponse UpdatePartition(Server* server, const json& body) {
+// One partition update: the partition `values_json` names takes `input`'s values and
+// location (its counts kept; no location given: it keeps its own). New values another
+// partition has are AlreadyExists, and nothing changes. `where` prefixes field names.
+Status UpdateOnePartition(Server* server, const lake::Table& table, const json& values_json, const json& input,
+                          const std::string& where) {
+  lake::Catalog& catalog = server->catalog();
+  TRY_ASSIGN(std::vector<std::string> values, ValuesIn(values_json, where + "PartitionValueList"));
+  TRY_ASSIGN(lake::Partition existing, catalog.GetPartition(table.database, table.name, values));
+  if (input.is_null()) return GlueFieldError(where + "PartitionInput", "required");
+  TRY_ASSIGN(lake::Partition partition, ParsePartitionInput(table, input, where + "PartitionInput"));
+  const json* storage = input.is_object() && input.contains("StorageDescriptor") ? &input["StorageDescriptor"] : nullptr;
+  if (storage == nullptr || !storage->is_object() || !storage->contains("Location")) {
+    partition.location = existing.location;
+  }
+  partition.record_count = existing.record_count;
+  partition.object_count = existing.object_count;
+  partition.size_bytes = existing.size_bytes;
+  if (partition.values != existing.values) {
+    if (catalog.GetPartition(table.database, table.name, partition.values).ok()) {
+      return AlreadyExists(where + "PartitionInput.Values: that partition of " + table.database + "." + table.name +
+                           " exists");
+    }
+    TRY(catalog.DeletePartition(table.database, table.name, existing.values));
+  }
+  return catalog.AddPartitions(table.database, table.name, {partition});
+}
+
+// UpdatePartition (PartitionValueList, PartitionInput) and BatchUpdatePartition (Entries
+// of both, 1..100, each refusal in Errors).
+HttpResponse UpdatePartitions(Server* server, const json& body, bool batch) {
   auto table = GlueTableOf(server, body);
   if (!table.ok()) return GlueError(table.status());
-  lake::Catalog& catalog = server->catalog();
-  auto values = ValuesIn(body.value("PartitionValueList", json()), "PartitionValueList");
-  if (!values.ok()) return GlueError(values.status());
-  auto existing = catalog.GetPartition(table->database, table->name, *values);
-  if (!existing.ok()) return GlueError(existing.status());
-  auto input = body.find("PartitionInput");
-  if (input == body.end()) return GlueError(GlueFieldError("PartitionInput", "required"));
-  auto partition = ParsePartitionInput(*table, *input, "PartitionInput");
-  if (!partition.ok()) return GlueError(partition.status());
-  const json* storage = input->contains("StorageDescriptor") ? &(*input)["StorageDescriptor"] : nullptr;
-  if (storage == nullptr || !storage->is_object() || !storage->contains("Location")) {
-    partition->location = existing->location;
+  if (!batch) {
+    Status st = UpdateOnePartition(server, *table, body.value("PartitionValueList", json()),
+                                   body.value("PartitionInput", json()), "");
+    if (!st.ok()) return TableWriteError(st);
+    return GlueOk(json::object());
   }
-  partition->record_count = existing->record_count;
-  partition->object_count = existing->object_count;
-  partition->size_bytes = existing->size_bytes;
-  if (partition->values != existing->values) {
-    if (catalog.GetPartition(table->database, table->name, partition->values).ok()) {
-      return TableWriteError(AlreadyExists("PartitionInput.Values: that partition of " + table->database + "." +
-                                           table->name + " exists"));
-    }
-    if (Status st = catalog.DeletePartition(table->database, table->name, existing->values); !st.ok()) {
-      return GlueError(st);
-    }
+  auto entries = body.find("Entries");
+  if (entries == body.end() || !entries->is_array() || entries->empty() || entries->size() > 100) {
+    return GlueError(GlueFieldError("Entries", "required: 1..100 {\"PartitionValueList\", \"PartitionInput\"}"));
   }
-  if (Status st = catalog.AddPartitions(table->database, table->name, {*partition}); !st.ok()) {
-    return TableWriteError(st);
+  json errors = json::array();
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const json& entry = (*entries)[i];
+    const std::string where = "Entries[" + std::to_string(i) + "].";
+    const json values = entry.is_object() ? entry.value("PartitionValueList", json()) : json();
+    Status st = UpdateOnePartition(server, *table, values, entry.is_object() ? entry.value("PartitionInput", json()) : json(),
+                                   where);
+    if (st.ok()) continue;
+    json error = PartitionError({}, st);
+    error.erase("PartitionValues");
+    error["PartitionValueList"] = values.is_array() ? values : json::array();
+    errors.push_back(std::move(error));
   }
-  return GlueOk(json::object());
+  return GlueOk({{"Errors", errors}});
 }
 
 // DeletePartition (PartitionValues) and BatchDeletePartition (PartitionsToDelete, each
@@ -401,7 +423,8 @@ std::optional<HttpResponse> HandleGlueTableWrite(Server* server, std::string_vie
   if (op == "BatchDeleteTable") return BatchDeleteTable(server, body);
   if (op == "CreatePartition") return CreatePartitions(server, body, /*batch=*/false);
   if (op == "BatchCreatePartition") return CreatePartitions(server, body, /*batch=*/true);
-  if (op == "UpdatePartition") return UpdatePartition(server, body);
+  if (op == "UpdatePartition") return UpdatePartitions(server, body, /*batch=*/false);
+  if (op == "BatchUpdatePartition") return UpdatePartitions(server, body, /*batch=*/true);
   if (op == "DeletePartition") return DeletePartitions(server, body, /*batch=*/false);
   if (op == "BatchDeletePartition") return DeletePartitions(server, body, /*batch=*/true);
   return std::nullopt;

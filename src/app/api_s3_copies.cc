@@ -6,9 +6,12 @@
 //   PUT /{bucket}/{key}?partNumber=n&uploadId=u    UploadPartCopy (x-amz-copy-source-range)
 // The source is read a piece at a time and written through one ObjectWriter, so a copy of
 // any size holds one piece in memory; a part holds its range (at most 64 MiB).
+#include <optional>
+
 #include "app/lake_reads.h"
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
+#include "app/s3_checksums.h"
 #include "app/s3_uploads.h"
 #include "app/server.h"
 #include "base/clock.h"
@@ -106,9 +109,18 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
     options.metadata = source.info.metadata;
   }
   // The same bytes have the same MD5: a source's MD5 ETag carries over (S3's does too), and
-  // so does the checksum it was put with.
+  // so does the checksum it was put with; a multipart source's composite one (of its parts,
+  // "-<n>") is not the copy's: the copy gets the whole object's, summed as it is copied.
   if (IsMd5Hex(UnquotedEtag(source.info.etag))) options.etag = UnquotedEtag(source.info.etag);
-  options.checksum = source.info.checksum;
+  const size_t colon = source.info.checksum.find(':');
+  std::optional<BodyChecksum> whole;
+  std::string whole_header;
+  if (colon != std::string::npos && source.info.checksum.find('-', colon) != std::string::npos) {
+    whole_header = source.info.checksum.substr(0, colon);
+    if (auto algorithm = ChecksumAlgorithmOfHeader(whole_header)) whole.emplace(*algorithm);
+  } else {
+    options.checksum = source.info.checksum;
+  }
   auto writer = (*target)->NewWriter(key, options);
   if (!writer.ok()) return S3Error(writer.status(), false);
   for (uint64_t at = 0; at < source.info.size; at += S3Api::kPieceBytes) {
@@ -119,7 +131,9 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
     }
     if (!piece.ok()) return S3Error(piece.status(), true);
     if (Status st = (*writer)->Write(*piece); !st.ok()) return S3Error(st, false);
+    if (whole) whole->Update(*piece);
   }
+  if (whole) (*writer)->SetChecksum(whole_header + ":" + whole->Base64());
   if (Status st = (*writer)->Commit(); !st.ok()) return S3Error(st, false);
   auto copied = (*target)->Head(key);
   if (!copied.ok()) return S3Error(copied.status(), true);

@@ -417,12 +417,9 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
       await rejectsAws(send(command), 'InvalidInputException', 400, message, what);
     }
 
-    // Not served: partitions changed in batches (one at a time, UpdatePartition, is:
-    // glue_tables_api.test.js).
-    await rejectsAws(send(new G.BatchUpdatePartitionCommand({
-      DatabaseName: 'plant', TableName: 'made',
-      Entries: [{ PartitionValueList: ['1'], PartitionInput: { Values: ['1'] } }],
-    })), 'UnknownOperationException', 400, /BatchUpdatePartition/);
+    // Not served: partition indexes (partitions are listed whole).
+    await rejectsAws(send(new G.GetPartitionIndexesCommand({ DatabaseName: 'plant', TableName: 'made' })),
+                     'UnknownOperationException', 400, /GetPartitionIndexes/);
     await rejectsAws(getTable('plant', 'made'), 'EntityNotFoundException', 400);
 
     // Refused signatures do nothing.

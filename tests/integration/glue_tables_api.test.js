@@ -1,7 +1,7 @@
 // Glue's operations that define tables by hand on POST / (AWS JSON 1.1, X-Amz-Target
 // AWSGlue.<operation>): CreateTable, UpdateTable, DeleteTable, BatchDeleteTable, and the
 // partitions of such a table (CreatePartition, BatchCreatePartition, DeletePartition,
-// BatchDeletePartition, UpdatePartition; a Hive location by default, per-partition
+// BatchDeletePartition, UpdatePartition, BatchUpdatePartition; a Hive location by default, per-partition
 // errors), driven
 // by the AWS SDK's own clients (`@aws-sdk/client-glue`, `@aws-sdk/client-s3`; SigV4 with
 // access key id 'admin' and the admin token as the secret). A table defined over JSON
@@ -221,6 +221,17 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
                      /PartitionInput\.Values: 1 values for the 2 partition keys/);
     assert.deepEqual(await listed(), [['2027/02', `s3://${BUCKET}/moved/01/`],
                                       ['2027/03', `s3://${BUCKET}/days/year=2027/month=03/`]]);
+    // BatchUpdatePartition: each entry as UpdatePartition, each refusal in Errors.
+    const batch = await send(new G.BatchUpdatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_day', Entries: [
+      { PartitionValueList: ['2027', '02'], PartitionInput: { Values: ['2027', '04'] } },
+      { PartitionValueList: ['1999', '01'], PartitionInput: { Values: ['1999', '01'] } },
+      { PartitionValueList: ['2027', '03'], PartitionInput: { Values: ['2027', '04'] } },
+    ] }));
+    assert.deepEqual(batch.Errors.map((e) => [e.PartitionValueList, e.ErrorDetail.ErrorCode]),
+                     [[['1999', '01'], 'EntityNotFoundException'], [['2027', '03'], 'AlreadyExistsException']]);
+    assert.match(batch.Errors[1].ErrorDetail.ErrorMessage, /Entries\[2\]\.PartitionInput\.Values: that partition/);
+    assert.deepEqual(await listed(), [['2027/03', `s3://${BUCKET}/days/year=2027/month=03/`],
+                                      ['2027/04', `s3://${BUCKET}/moved/01/`]]);
     await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_day' }));
   });
 

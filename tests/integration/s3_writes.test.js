@@ -314,6 +314,12 @@ describe('S3 writes to the lake through the AWS SDK', { timeout: 90000 }, () => 
     const got = await send(new S3.GetObjectCommand({ Bucket: LAKE, Key: 'sums/composite', ChecksumMode: 'ENABLED' }));
     assert.ok(Buffer.from(await got.Body.transformToByteArray()).equals(Buffer.concat([one, two])));
 
+    // A copy is not multipart: its checksum is the whole object's, as S3 recomputes it.
+    await send(new S3.CopyObjectCommand({ Bucket: LAKE, Key: 'sums/copy', CopySource: `${LAKE}/sums/composite` }));
+    const copy = await send(new S3.HeadObjectCommand({ Bucket: LAKE, Key: 'sums/copy', ChecksumMode: 'ENABLED' }));
+    assert.deepEqual([copy.ChecksumCRC32, copy.ChecksumType],
+                     [crc32(Buffer.concat([one, two])).toString('base64'), 'FULL_OBJECT']);
+
     const whole = await upload('sums/whole', { ChecksumType: 'FULL_OBJECT' });
     assert.equal(whole.created.ChecksumType, 'FULL_OBJECT');
     const full = await complete('sums/whole', whole.created.UploadId, whole.parts);
