@@ -63,6 +63,19 @@ std::string SageMakerArn(std::string_view kind, const std::string& name) {
   return "arn:aws:sagemaker:local:000000000000:" + std::string(kind) + "/" + name;
 }
 
+Status FilterByJobStatus(const json& body, std::vector<json>* jobs, const char* status_key, std::string_view what) {
+  auto it = body.find("StatusEquals");
+  if (it == body.end()) return Status::Ok();
+  static const std::set<std::string> kStatuses = {"InProgress", "Completed", "Failed", "Stopping", "Stopped"};
+  const std::string status = it->is_string() ? it->get<std::string>() : it->dump();
+  if (!kStatuses.count(status)) {
+    return InvalidArgument("StatusEquals '" + status + "' is not a " + std::string(what) +
+                           " status (InProgress, Completed, Failed, Stopping, Stopped)");
+  }
+  std::erase_if(*jobs, [&](const json& j) { return j.value(status_key, "") != status; });
+  return Status::Ok();
+}
+
 void ToEpochSeconds(json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return;

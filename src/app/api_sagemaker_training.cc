@@ -77,16 +77,7 @@ HttpResponse ListTrainingJobs(Server* server, const json& body) {
     TimesToEpochSeconds(summary);
     jobs.push_back(std::move(summary));
   }
-  if (auto it = body.find("StatusEquals"); it != body.end()) {
-    static const std::set<std::string> kStatuses = {"InProgress", "Completed", "Failed", "Stopping", "Stopped"};
-    const std::string status = it->is_string() ? it->get<std::string>() : it->dump();
-    if (!kStatuses.count(status)) {
-      return SageMakerError(InvalidArgument("StatusEquals '" + status +
-                                            "' is not a training job status (InProgress, Completed, Failed, "
-                                            "Stopping, Stopped)"));
-    }
-    std::erase_if(jobs, [&](const json& j) { return j.value("TrainingJobStatus", "") != status; });
-  }
+  if (Status st = FilterByJobStatus(body, &jobs, "TrainingJobStatus", "training job"); !st.ok()) return SageMakerError(st);
   struct Bound {
     const char* key;
     const char* field;

@@ -180,16 +180,7 @@ HttpResponse ListTransformJobs(Server* server, const json& body) {
     auto doc = server->transforms().Describe(item.value("TransformJobName", ""));
     if (doc.ok()) jobs.push_back(DescriptionOf(*doc, /*summary=*/true));
   }
-  if (auto it = body.find("StatusEquals"); it != body.end()) {
-    static const std::set<std::string> kStatuses = {"InProgress", "Completed", "Failed", "Stopping", "Stopped"};
-    const std::string status = it->is_string() ? it->get<std::string>() : it->dump();
-    if (!kStatuses.count(status)) {
-      return SageMakerError(InvalidArgument("StatusEquals '" + status +
-                                            "' is not a transform job status (InProgress, Completed, Failed, "
-                                            "Stopping, Stopped)"));
-    }
-    std::erase_if(jobs, [&](const json& j) { return j.value("TransformJobStatus", "") != status; });
-  }
+  if (Status st = FilterByJobStatus(body, &jobs, "TransformJobStatus", "transform job"); !st.ok()) return SageMakerError(st);
   auto sorted = SageMakerFilterAndSort(
       body, std::move(jobs), [](const json& j) { return j.value("TransformJobName", ""); },
       [](const json& j) { return j.value("CreationTime", 0.0); }, "Status",

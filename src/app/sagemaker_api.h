@@ -92,6 +92,12 @@ Result<std::vector<T>> SageMakerFilterAndSort(const nlohmann::json& body, std::v
   return SageMakerFilterAndSort(body, std::move(items), name, created, "", name);
 }
 
+// A job list's StatusEquals (InProgress, Completed, Failed, Stopping, Stopped, the
+// statuses training and transform jobs share): keeps the jobs whose `status_key` has it;
+// InvalidArgument for another value, naming `what` ("training job").
+Status FilterByJobStatus(const nlohmann::json& body, std::vector<nlohmann::json>* jobs, const char* status_key,
+                         std::string_view what);
+
 class Server;
 // SageMaker's training job operations (api_sagemaker_training.cc); nullopt when
 // `operation` is not one of them.

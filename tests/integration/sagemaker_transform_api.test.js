@@ -130,6 +130,8 @@ describe('SageMaker batch transform through the AWS SDK', { timeout: 90000 }, ()
                      ['nightly:Completed', 'one-by-one:Completed', 'to-stop:Stopped']);
     assert.deepEqual(await names({ StatusEquals: 'Stopped' }), ['to-stop:Stopped']);
     assert.deepEqual(await names({ NameContains: 'night' }), ['nightly:Completed']);
+    await rejectsAws(send(new SM.ListTransformJobsCommand({ StatusEquals: 'Done' })), 'ValidationException', 400,
+                     /StatusEquals 'Done' is not a transform job status/);
     const page = await send(new SM.ListTransformJobsCommand({ MaxResults: 2, SortBy: 'Name', SortOrder: 'Ascending' }));
     assert.equal(page.TransformJobSummaries.length, 2);
     assert.ok(page.NextToken);
