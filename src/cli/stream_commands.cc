@@ -139,7 +139,15 @@ int DescribeStream(const ClientOptions& opts, const std::string& name) {
   if (!r.ok()) return Fail("stream describe", r.status());
   if (opts.json) return PrintJson(*r), 0;
   std::printf("status:  %s\ncreated: %s\n", Cell((*r)["status"]).c_str(), Cell((*r)["created"]).c_str());
-  PrintObject((*r)["config"]);
+  // The conversion in a word or two (all of it: --json).
+  json config = (*r)["config"];
+  const json conversion = config.value("format_conversion", json::object());
+  config.erase("format_conversion");
+  config["format"] = conversion.value("enabled", false)
+                         ? "parquet by table " + conversion.value("database", "") + "." +
+                               conversion.value("table", "") + " (" + conversion.value("compression", "") + ")"
+                         : "records as put";
+  PrintObject(config);
   PrintObject((*r)["stats"]);
   return 0;
 }

@@ -368,6 +368,9 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     assert.equal(f.table, 'readings');
     assert.equal(f.compression, 'gzip');
     assert.equal(f.version_id, 'LATEST');
+    // Without --json, the conversion in a line.
+    const shown = (await server.cliOk(['stream', 'describe', 'cli-parquet'])).stdout;
+    assert.match(shown, /^format: +parquet by table iot\.readings \(gzip\)$/m, shown);
     const s3 = await destination('cli-parquet');
     assert.equal(s3.DataFormatConversionConfiguration.Enabled, true);
     assert.equal(s3.DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.ParquetSerDe.Compression, 'GZIP');
@@ -392,6 +395,7 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const after = (await describeCli()).config;
     assert.ok(!after.format_conversion || after.format_conversion.enabled === false,
               `still converting: ${JSON.stringify(after.format_conversion)}`);
+    assert.match((await server.cliOk(['stream', 'describe', 'cli-parquet'])).stdout, /^format: +records as put$/m);
     const plain = `${JSON.stringify({ device: 'cli-2', seq: 8 })}\n`;
     await server.cliOk(['stream', 'put', 'cli-parquet', '--data', plain]);
     await flush('cli-parquet');
