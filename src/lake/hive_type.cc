@@ -153,6 +153,16 @@ class Parser {
       if (!Eat('>')) return Error("expected '>'");
       return HiveType::ArrayOf(std::move(element));
     }
+    if (word == "map") {  // map<k,v>: kept as its text (kOther), its types checked
+      if (!Eat('<')) return Error("expected '<' after map");
+      TRY_ASSIGN(HiveType key, ParseType(depth + 1));
+      if (!Eat(',')) return Error("expected ',' after the map's key type");
+      TRY_ASSIGN(HiveType value, ParseType(depth + 1));
+      if (!Eat('>')) return Error("expected '>'");
+      HiveType t = HiveType::Of(Kind::kOther);
+      t.other = "map<" + FormatHiveType(key) + "," + FormatHiveType(value) + ">";
+      return t;
+    }
     if (word == "struct") {
       if (!Eat('<')) return Error("expected '<' after struct");
       HiveType t = HiveType::Of(Kind::kStruct);

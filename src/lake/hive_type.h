@@ -5,7 +5,8 @@
 //   "bigint"                         -> kBigint
 //   "array<double>"                  -> kArray{kDouble}
 //   "struct<lat:double,lon:double>"  -> kStruct{lat: kDouble, lon: kDouble}
-//   "decimal(10,2)", "int", "date", "varchar(32)" -> kOther with `other` holding the text
+//   "decimal(10,2)", "int", "date", "varchar(32)", "map<string,bigint>"
+//                                    -> kOther with `other` holding the text
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
@@ -29,7 +30,7 @@ struct HiveType {
     kStruct,
     kArray,
     kOther,  // another Hive scalar: int, smallint, tinyint, float, date, binary, decimal(p,s),
-             // varchar(n), char(n)
+             // varchar(n), char(n); and map<k,v> (its text)
   };
   struct Field;
 

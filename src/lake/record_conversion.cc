@@ -73,6 +73,8 @@ Result<ColumnPlan> PlanColumn(const Column& c) {
         p.type = EtlType::kFloat;
       } else if (StartsWith(hive->other, "decimal")) {
         p.type = EtlType::kDouble;
+      } else if (StartsWith(hive->other, "map<")) {
+        p.json_text = true;
       } else {
         p.type = EtlType::kString;  // varchar(n), char(n), date, binary
       }

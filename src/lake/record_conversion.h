@@ -11,7 +11,7 @@
 //   string, varchar(n), char(n)       STRING
 //   timestamp                         TIMESTAMP (UTC, microseconds)
 //   date, binary                      STRING (the text as it came)
-//   struct<...>, array<...>           STRING holding the value's compact JSON
+//   struct<...>, array<...>, map<...> STRING holding the value's compact JSON
 //
 // A record's keys match column names without regard to case (the catalog's names are
 // lower case); with the OpenX deserializer, column_to_json_key maps a column to another

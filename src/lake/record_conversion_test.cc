@@ -31,6 +31,7 @@ class RecordConversionTest : public ::testing::Test {
                 {"level", "int"},
                 {"ok", "boolean"},
                 {"pos", "struct<lat:double,lon:double>"},
+                {"labels", "map<string,string>"},
                 {"site_name", "varchar(32)"}});
     conversion_.enabled = true;
     conversion_.database = "iot";
@@ -91,7 +92,7 @@ class RecordConversionTest : public ::testing::Test {
 TEST_F(RecordConversionTest, RecordsBecomeRowsOfTheTablesColumns) {
   auto out = Convert({
       R"({"device":"s1","ts":"2026-12-04T10:00:00Z","ozone":41,"temp":21.5,"level":3,"ok":true,)"
-      R"("pos":{"lat":1.5,"lon":2},"site_name":"north","extra":"dropped"})",
+      R"("pos":{"lat":1.5,"lon":2},"labels":{"room":"a"},"site_name":"north","extra":"dropped"})",
       // Keys in another case; missing columns are null; epoch milliseconds for a timestamp.
       R"({"DEVICE":"s2","Ts":1764842400000,"OZONE":"7"})" "\n",
   });
@@ -103,14 +104,14 @@ TEST_F(RecordConversionTest, RecordsBecomeRowsOfTheTablesColumns) {
   auto rows = Rows(*out, &names);
   // The data columns only, not the partition key.
   EXPECT_EQ(names, (std::vector<std::string>{"device", "ts", "ozone", "temp", "level", "ok", "pos",
-                                             "site_name"}));
+                                             "labels", "site_name"}));
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0],
             R"({"device":"s1","ts":"2026-12-04T10:00:00.000000Z","ozone":41,"temp":21.5,"level":3,)"
-            R"("ok":true,"pos":"{\"lat\":1.5,\"lon\":2}","site_name":"north"})");
+            R"("ok":true,"pos":"{\"lat\":1.5,\"lon\":2}","labels":"{\"room\":\"a\"}","site_name":"north"})");
   EXPECT_EQ(rows[1],
             R"({"device":"s2","ts":"2025-12-04T10:00:00.000000Z","ozone":7,"temp":null,"level":null,)"
-            R"("ok":null,"pos":null,"site_name":null})");
+            R"("ok":null,"pos":null,"labels":null,"site_name":null})");
 }
 
 TEST_F(RecordConversionTest, ARecordThatDoesNotFitFailsAloneAndSaysWhy) {
@@ -228,7 +229,7 @@ TEST_F(RecordConversionTest, LatestFollowsTheTableAndAVersionStays) {
   EXPECT_EQ(pinned->version_id, "1");
   std::vector<std::string> names;
   Rows(*pinned, &names);
-  EXPECT_EQ(names.size(), 8u);
+  EXPECT_EQ(names.size(), 9u);
 
   conversion_.version_id = "9";
   EXPECT_EQ(Convert({"{}"}).status().code(), ErrorCode::kNotFound);

@@ -136,12 +136,13 @@ TEST(HiveType, ParseAndFormatRoundTrip) {
   for (const char* text :
        {"bigint", "array<double>", "struct<a:bigint,b:struct<c:array<string>>>", "decimal(10,2)",
         "struct<`my field`:bigint>", "array<struct<t:timestamp>>", "struct<`l``t`:double,`a,b`:string>",
-        "struct<``:bigint,` x `:bigint>", "varchar(32)", "struct<c:char(2)>"}) {
+        "struct<``:bigint,` x `:bigint>", "varchar(32)", "struct<c:char(2)>",
+        "map<string,bigint>", "map<string,struct<a:array<double>>>"}) {
     auto t = ParseHiveType(text);
     ASSERT_TRUE(t.ok()) << text << ": " << t.status().ToString();
     EXPECT_EQ(FormatHiveType(*t), text);
   }
-  for (const char* bad : {"", "struct<a:bigint", "array<>", "varchar2", "varchar", "char(x)", "varchar(3",
+  for (const char* bad : {"", "struct<a:bigint", "array<>", "varchar2", "varchar", "char(x)", "varchar(3", "map<string>", "map<string,bigint",
                           "struct<a:bigint,a:double>",
                           "bigint x", "struct<`a:bigint>", "struct<`a``:bigint>"}) {
     auto t = ParseHiveType(bad);
