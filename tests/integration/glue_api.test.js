@@ -373,6 +373,17 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
     const readings = (await send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings' }))).Partitions;
     assert.deepEqual(readings.map((p) => [p.Values, p.StorageDescriptor.Location, p.Parameters.recordCount]),
                      Object.entries(METERS).map(([m, n]) => [[m], `s3://glue-lake/raw/meter=${m}/`, String(n)]));
+    // Expression, the predicate query engines push down.
+    const matching = async (Expression, TableName = 'readings') =>
+      (await send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName, Expression }))).Partitions.map((p) => p.Values.join('/'));
+    assert.deepEqual(await matching("meter = 'meter-2'"), ['meter-2']);
+    assert.deepEqual(await matching("meter IN ('meter-1', 'meter-3')"), ['meter-1', 'meter-3']);
+    assert.deepEqual(await matching("meter <> 'meter-1' AND NOT (meter = 'meter-3')"), ['meter-2']);
+    // An ordering comparison of strings is undecided: refused rather than answered short.
+    await rejectsAws(send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings',
+                                                       Expression: "meter > 'meter-1'" })),
+                     'InvalidInputException', 400, /is neither true nor false of the partition \{"meter":"meter-1"\}/);
+    assert.deepEqual(await matching("meter = 'none'"), []);
     const events = (await send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'events' }))).Partitions;
     for (const p of events) {
       assert.equal(p.Values.length, 4);
@@ -400,8 +411,9 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
     }
 
     const invalid = [
-      ['GetPartitions with an Expression',
-       new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Expression: "meter = 'meter-1'" }), /Expression/],
+      ['GetPartitions with an Expression that does not parse',
+       new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Expression: "meter = = 'meter-1'" }),
+       /Expression 'meter = = 'meter-1'': column \d+/],
       ['GetPartitions with a Segment',
        new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Segment: { SegmentNumber: 0, TotalSegments: 2 } }), /Segment/],
       ['GetPartitions with MaxResults 1001',

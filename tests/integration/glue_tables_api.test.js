@@ -233,6 +233,18 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
     assert.deepEqual(await listed(), [['2027/03', `s3://${BUCKET}/days/year=2027/month=03/`],
                                       ['2027/04', `s3://${BUCKET}/moved/01/`]]);
     await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_day' }));
+
+    // GetPartitions' Expression compares keys typed as numbers as numbers.
+    await send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('by_year', {
+      PartitionKeys: [{ Name: 'year', Type: 'int' }, { Name: 'site', Type: 'string' }] }, { Location: `s3://${BUCKET}/years/` }) }));
+    await send(new G.BatchCreatePartitionCommand({ DatabaseName: 'iot', TableName: 'by_year', PartitionInputList: [
+      { Values: ['2024', 'north'] }, { Values: ['2025', 'south'] }, { Values: ['2026', 'north'] }] }));
+    const matching = async (Expression) => (await send(new G.GetPartitionsCommand({ DatabaseName: 'iot', TableName: 'by_year',
+      Expression }))).Partitions.map((p) => p.Values.join('/'));
+    assert.deepEqual(await matching('year >= 2025'), ['2025/south', '2026/north']);
+    assert.deepEqual(await matching("year < 2026 AND site = 'north'"), ['2024/north']);
+    assert.deepEqual(await matching("year IN (2024, 2026) OR site IN ('south')"), ['2024/north', '2025/south', '2026/north']);
+    await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_year' }));
   });
 
   test('DeleteTable and BatchDeleteTable (per-table errors); the objects stay', async () => {
