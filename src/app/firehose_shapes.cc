@@ -311,23 +311,42 @@ Status ApplySerializer(const json& value, const std::string& where, streams::For
   return Status::Ok();
 }
 
-// DataFormatConversionConfiguration: replaces the stream's whole conversion.
+// DataFormatConversionConfiguration onto the stream's: each part given (SchemaConfiguration,
+// InputFormatConfiguration, OutputFormatConfiguration) replaces that part, a part not
+// given stays as the stream has it, so an update of {"Enabled": false} alone turns
+// conversion off and keeps its settings (as Firehose describes Enabled). Enabled, the
+// three must be there in the end.
 Status ApplyFormatConversion(const json& value, const std::string& where, StreamConfig* c) {
   TRY(ExpectObject(value, where));
-  streams::FormatConversion f;
+  streams::FormatConversion f = c->format_conversion;
+  const streams::FormatConversion defaults;
   f.enabled = true;  // Firehose's default
-  bool schema = false, input = false, output = false;
+  const bool had = f.configured();  // a stream's configuration has all three parts
+  bool schema = had, input = had, output = had;
   for (const auto& [key, v] : value.items()) {
     const std::string at = where + "." + key;
     if (key == "Enabled") {
       TRY_ASSIGN(f.enabled, BoolField(v, at));
     } else if (key == "SchemaConfiguration") {
+      f.database = f.table = f.catalog_id = f.region = f.role_arn = "";
+      f.version_id = defaults.version_id;
       TRY(ApplySchemaConfiguration(v, at, &f));
       schema = true;
     } else if (key == "InputFormatConfiguration") {
+      f.deserializer = defaults.deserializer;
+      f.convert_dots_to_underscores = defaults.convert_dots_to_underscores;
+      f.case_insensitive = defaults.case_insensitive;
+      f.column_to_json_key.clear();
+      f.timestamp_formats.clear();
       TRY(ApplyDeserializer(v, at, &f));
       input = true;
     } else if (key == "OutputFormatConfiguration") {
+      f.compression = defaults.compression;
+      f.dictionary = defaults.dictionary;
+      f.page_size_bytes = defaults.page_size_bytes;
+      f.block_size_bytes = defaults.block_size_bytes;
+      f.max_padding_bytes = defaults.max_padding_bytes;
+      f.writer_v2 = defaults.writer_v2;
       TRY(ApplySerializer(v, at, &f));
       output = true;
     } else {

@@ -355,6 +355,18 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     assert.match(fresh[0].key, firehoseKeyPattern(STREAM, `parquet/${HOUR}`));
     assert.ok(!isParquet(fresh[0]), `${fresh[0].key} is Parquet with conversion disabled`);
     assert.equal(objectText(fresh[0]), record);
+
+    // {"Enabled": true} alone turns it back on with the settings kept; {"Enabled": false}
+    // alone off again, keeping them.
+    for (const enabled of [true, false]) {
+      const now = await describeStream(STREAM);
+      await send(new F.UpdateDestinationCommand({
+        DeliveryStreamName: STREAM, CurrentDeliveryStreamVersionId: now.VersionId, DestinationId: DESTINATION_ID,
+        ExtendedS3DestinationUpdate: { DataFormatConversionConfiguration: { Enabled: enabled } },
+      }));
+      assert.deepEqual((await destination(STREAM)).DataFormatConversionConfiguration, described(enabled),
+                       `after {Enabled: ${enabled}} alone`);
+    }
   });
 
   test('the CLI: stream create --parquet-table, describe --json, put read by DuckDB, update --parquet-table ""', async () => {
