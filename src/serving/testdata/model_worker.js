@@ -2,7 +2,7 @@
 // (../README.md). Run as `node model_worker.js MODE [serve] [--model DIR]`:
 //   ok     answers 200 {"model": DIR or $TRIBUTARY_MODEL_DIR, "pid", "body"}
 //   fail   answers every request with 500, as a broken model would
-//   slow   like ok after 200 ms
+//   slow   like ok after 1000 ms
 'use strict';
 const args = process.argv.slice(2);
 const mode = args[0];
@@ -32,7 +32,7 @@ process.stdin.on('data', (chunk) => {
 process.stdin.on('end', () => busy.then(() => process.exit(0)));
 
 async function answer(header, body) {
-  if (mode === 'slow') await new Promise((r) => setTimeout(r, 200));
+  if (mode === 'slow') await new Promise((r) => setTimeout(r, 1000));
   if (mode === 'fail') return send({ id: header.id, status: 500, error: 'this model always fails' });
   send({ id: header.id, status: 200, content_type: 'application/json' },
        JSON.stringify({ model, pid: process.pid, body }));
