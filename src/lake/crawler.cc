@@ -43,6 +43,7 @@ std::string HiveTypeOfParquet(parquet::ColumnType type) {
     case parquet::ColumnType::kDouble: return "double";
     case parquet::ColumnType::kString: return "string";
     case parquet::ColumnType::kTimestamp: return "timestamp";
+    case parquet::ColumnType::kDate: return "date";
   }
   return "string";
 }

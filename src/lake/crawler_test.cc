@@ -108,12 +108,14 @@ TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
   EXPECT_EQ(parts[1].record_count, 2);
 }
 
-// A Parquet file (the bytes) of `rows` rows: device (string), ozone (int64), ts (timestamp).
+// A Parquet file (the bytes) of `rows` rows: device (string), ozone (int64), ts (timestamp),
+// day (date).
 std::string ParquetObject(int rows, parquet::Codec codec = parquet::Codec::kSnappy) {
   parquet::Schema schema;
   schema.columns = {{"device", parquet::ColumnType::kString, true},
                     {"ozone", parquet::ColumnType::kInt64, true},
-                    {"ts", parquet::ColumnType::kTimestamp, true}};
+                    {"ts", parquet::ColumnType::kTimestamp, true},
+                    {"day", parquet::ColumnType::kDate, true}};
   std::string bytes;
   parquet::WriterOptions options;
   options.codec = codec;
@@ -124,6 +126,7 @@ std::string ParquetObject(int rows, parquet::Codec codec = parquet::Codec::kSnap
     batch.columns[0].AppendString("s" + std::to_string(i));
     batch.columns[1].AppendInt64(40 + i);
     batch.columns[2].AppendInt64(1796047331000000 + i);
+    batch.columns[3].AppendInt32(20787 + i);
     ++batch.num_rows;
   }
   EXPECT_TRUE((*writer)->Write(batch).ok());
@@ -143,7 +146,8 @@ TEST_F(CrawlerTest, ParquetObjectsMakeAParquetTableReadBackWhole) {
   EXPECT_EQ(t.format, DataFormat::kParquet);
   EXPECT_EQ(t.compression, "snappy");
   EXPECT_EQ(t.parameters["classification"], "parquet");
-  EXPECT_EQ(t.columns, (std::vector<Column>{{"device", "string"}, {"ozone", "bigint"}, {"ts", "timestamp"}}));
+  EXPECT_EQ(t.columns, (std::vector<Column>{
+                           {"device", "string"}, {"ozone", "bigint"}, {"ts", "timestamp"}, {"day", "date"}}));
   EXPECT_EQ(t.record_count, 5);
   EXPECT_EQ(t.partition_keys.size(), 4u);
 
@@ -165,6 +169,7 @@ TEST_F(CrawlerTest, ParquetObjectsMakeAParquetTableReadBackWhole) {
   }
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_NE(rows[0].find(R"("device":"s0","ozone":40)"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find(R"("day":"2026-11-30")"), std::string::npos) << rows[0];
 
   // A JSON object beside them is skipped and named: one format per table.
   Put("raw/2026/11/30/16/c", std::string(kReading) + "\n");
@@ -177,7 +182,7 @@ TEST_F(CrawlerTest, ParquetObjectsMakeAParquetTableReadBackWhole) {
       << run.errors[0];
   EXPECT_NE(run.errors[1].find("raw/2026/11/30/16/d: not a readable Parquet file"), std::string::npos)
       << run.errors[1];
-  EXPECT_EQ(GetTable().columns.size(), 3u);
+  EXPECT_EQ(GetTable().columns.size(), 4u);
 }
 
 TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {

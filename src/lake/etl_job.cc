@@ -171,6 +171,7 @@ std::string_view EtlTypeName(EtlType type) {
     case EtlType::kDouble: return "double";
     case EtlType::kString: return "string";
     case EtlType::kTimestamp: return "timestamp";
+    case EtlType::kDate: return "date";
   }
   return "string";
 }
@@ -183,6 +184,7 @@ std::optional<EtlType> ParseEtlType(std::string_view name) {
   if (name == "double") return EtlType::kDouble;
   if (name == "string" || name == "varchar" || name == "text") return EtlType::kString;
   if (name == "timestamp") return EtlType::kTimestamp;
+  if (name == "date") return EtlType::kDate;
   return std::nullopt;
 }
 

@@ -34,13 +34,14 @@
 //                    are left out of the output (Glue's DropNullFields)
 //
 // Column types (Hive names): boolean, int, bigint (or long), float, double, string,
-// timestamp. Source types in a mapping may also be struct<...>/array<...>.
+// timestamp, date (a Parquet DATE). Source types in a mapping may also be struct<...>/array<...>.
 // Conversions, value -> target type (anything else rejects the record with the reason):
 //   bigint/int   JSON integers, whole doubles, numeric strings; in range
 //   double/float JSON numbers, numeric strings
 //   string       strings; numbers, booleans, objects and arrays as their JSON text
 //   boolean      true/false, the strings "true"/"false"
 //   timestamp    ISO 8601 strings (expr::ParseIso8601Micros); numbers are Unix milliseconds
+//   date         YYYY-MM-DD, or what timestamp takes (its UTC day)
 // A missing field or JSON null is null, never a rejection.
 //
 // Parsing is a pure function; every error names the JSON path of the problem
@@ -59,8 +60,8 @@
 
 namespace tributary::lake {
 
-enum class EtlType { kBoolean, kInt, kBigint, kFloat, kDouble, kString, kTimestamp };
-// "boolean", "int", "bigint", "float", "double", "string", "timestamp".
+enum class EtlType { kBoolean, kInt, kBigint, kFloat, kDouble, kString, kTimestamp, kDate };
+// "boolean", "int", "bigint", "float", "double", "string", "timestamp", "date".
 std::string_view EtlTypeName(EtlType type);
 // The names above, plus "long" (bigint), "integer" (int), "bool", "varchar"/"text" (string).
 std::optional<EtlType> ParseEtlType(std::string_view name);

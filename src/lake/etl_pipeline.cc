@@ -12,6 +12,7 @@
 
 #include "expr/functions.h"
 #include "expr/parser.h"
+#include "parquet/render.h"
 
 namespace tributary::lake {
 namespace {
@@ -63,6 +64,18 @@ bool ParseDoubleText(std::string_view s, double* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// The UTC day of a time in microseconds since the epoch.
+int64_t DayOfMicros(int64_t micros) {
+  constexpr int64_t kPerDay = 86'400'000'000;
+  return micros / kPerDay - (micros % kPerDay < 0 ? 1 : 0);
+}
+
+bool SetDate(int64_t days, Cell* out) {
+  out->kind = Cell::Kind::kDate;
+  out->i = days;
+  return true;
+}
+
 // A string to any type (numbers, booleans and timestamps parsed).
 bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason) {
   switch (t) {
@@ -98,6 +111,13 @@ bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason
       out->i = *micros;
       return true;
     }
+    case EtlType::kDate: {
+      // YYYY-MM-DD, or a date-time (its UTC day).
+      if (auto days = parquet::ParseDate(s); days.ok()) return SetDate(*days, out);
+      auto micros = expr::ParseIso8601Micros(s);
+      if (!micros) return Fail(reason, "string", Excerpt(s) + " (not YYYY-MM-DD or an ISO 8601 date-time)", t);
+      return SetDate(DayOfMicros(*micros), out);
+    }
   }
   return false;
 }
@@ -121,6 +141,9 @@ bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason) {
       out->kind = Cell::Kind::kTimestamp;
       out->i = v * 1000;
       return true;
+    case EtlType::kDate:  // Unix milliseconds, as for timestamps: their UTC day
+      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) return Fail(reason, "number", std::to_string(v), t);
+      return SetDate(DayOfMicros(v * 1000), out);
   }
   return false;
 }
@@ -148,7 +171,9 @@ bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason) {
       return true;
     case EtlType::kBoolean: return Fail(reason, "number", text(), t);
     case EtlType::kTimestamp:
+    case EtlType::kDate:
       if (!std::isfinite(v) || std::fabs(v) > 9e15) return Fail(reason, "number", text(), t);
+      if (t == EtlType::kDate) return SetDate(DayOfMicros(static_cast<int64_t>(std::llround(v * 1000))), out);
       out->kind = Cell::Kind::kTimestamp;
       out->i = static_cast<int64_t>(std::llround(v * 1000));
       return true;
@@ -378,6 +403,7 @@ void AppendCellJson(const Cell& c, std::string* out) {
       break;
     case Cell::Kind::kString: expr::AppendJsonString(c.s, out); break;
     case Cell::Kind::kTimestamp: expr::AppendJsonString(FormatTimestampMicros(c.i), out); break;
+    case Cell::Kind::kDate: expr::AppendJsonString(parquet::FormatDate(c.i), out); break;
   }
 }
 
@@ -390,6 +416,7 @@ std::string CellText(const Cell& c) {
     case Cell::Kind::kDouble: expr::AppendDecimal(c.d, &text); break;
     case Cell::Kind::kString: text = c.s; break;
     case Cell::Kind::kTimestamp: text = FormatTimestampMicros(c.i); break;
+    case Cell::Kind::kDate: text = parquet::FormatDate(c.i); break;
   }
   return text;
 }

@@ -33,9 +33,9 @@ namespace tributary::lake {
 
 // One value of a row. Strings own their bytes; kTimestamp is microseconds (UTC).
 struct Cell {
-  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp };
+  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kDate };
   Kind kind = Kind::kNull;
-  int64_t i = 0;  // kBool (0/1), kInt, kTimestamp
+  int64_t i = 0;  // kBool (0/1), kInt, kTimestamp (microseconds), kDate (days since 1970-01-01)
   double d = 0;   // kDouble
   std::string s;  // kString
 

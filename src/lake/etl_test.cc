@@ -143,6 +143,8 @@ std::string Convert(const char* json_value, EtlType type) {
       return "string " + c.s;
     case Cell::Kind::kTimestamp:
       return "ts " + FormatTimestampMicros(c.i);
+    case Cell::Kind::kDate:
+      return "date " + CellText(c) + " (" + std::to_string(c.i) + ")";
   }
   return "?";
 }
@@ -174,6 +176,16 @@ TEST(ConversionTest, Table) {
       {"1700000000123", EtlType::kTimestamp, "ts 2023-11-14T22:13:20.123000Z"},
       {"\"yesterday\"", EtlType::kTimestamp,
        "reject: cannot convert string \"yesterday\" (not an ISO 8601 date-time) to timestamp"},
+      {"\"2026-12-04\"", EtlType::kDate, "date 2026-12-04 (20791)"},
+      {"\"1969-12-31\"", EtlType::kDate, "date 1969-12-31 (-1)"},
+      // A date-time's UTC day; epoch milliseconds as for timestamps.
+      {"\"2026-12-04T23:30:00-02:00\"", EtlType::kDate, "date 2026-12-05 (20792)"},
+      {"1764842400000", EtlType::kDate, "date 2025-12-04 (20426)"},
+      {"-1", EtlType::kDate, "date 1969-12-31 (-1)"},
+      {"86400000.5", EtlType::kDate, "date 1970-01-02 (1)"},
+      {"\"2026-02-29\"", EtlType::kDate,
+       "reject: cannot convert string \"2026-02-29\" (not YYYY-MM-DD or an ISO 8601 date-time) to date"},
+      {"true", EtlType::kDate, "reject: cannot convert boolean true to date"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(Convert(c.value, c.type), c.want) << c.value << " -> " << EtlTypeName(c.type);

@@ -25,6 +25,7 @@ parquet::ColumnType ParquetTypeOf(EtlType type) {
     case EtlType::kDouble: return parquet::ColumnType::kDouble;
     case EtlType::kString: return parquet::ColumnType::kString;
     case EtlType::kTimestamp: return parquet::ColumnType::kTimestamp;
+    case EtlType::kDate: return parquet::ColumnType::kDate;
   }
   return parquet::ColumnType::kString;
 }
@@ -36,7 +37,8 @@ void AppendCell(const Cell& c, parquet::ColumnBatch* b) {
   }
   switch (b->type) {
     case parquet::ColumnType::kBoolean: b->AppendBool(c.i != 0); break;
-    case parquet::ColumnType::kInt32: b->AppendInt32(static_cast<int32_t>(c.i)); break;
+    case parquet::ColumnType::kInt32:
+    case parquet::ColumnType::kDate: b->AppendInt32(static_cast<int32_t>(c.i)); break;
     case parquet::ColumnType::kInt64:
     case parquet::ColumnType::kTimestamp: b->AppendInt64(c.i); break;
     case parquet::ColumnType::kFloat: b->AppendFloat(static_cast<float>(c.d)); break;

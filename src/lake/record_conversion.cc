@@ -75,8 +75,10 @@ Result<ColumnPlan> PlanColumn(const Column& c) {
         p.type = EtlType::kDouble;
       } else if (StartsWith(hive->other, "map<")) {
         p.json_text = true;
+      } else if (hive->other == "date") {
+        p.type = EtlType::kDate;
       } else {
-        p.type = EtlType::kString;  // varchar(n), char(n), date, binary
+        p.type = EtlType::kString;  // varchar(n), char(n), binary
       }
       break;
   }

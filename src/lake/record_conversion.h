@@ -10,7 +10,9 @@
 //   float / double, decimal(p,s)      FLOAT / DOUBLE
 //   string, varchar(n), char(n)       STRING
 //   timestamp                         TIMESTAMP (UTC, microseconds)
-//   date, binary                      STRING (the text as it came)
+//   date                              DATE (from YYYY-MM-DD, a date-time's UTC day, or
+//                                     epoch milliseconds)
+//   binary                            STRING (the text as it came)
 //   struct<...>, array<...>, map<...> STRING holding the value's compact JSON
 //
 // A record's keys match column names without regard to case (the catalog's names are

@@ -114,6 +114,26 @@ TEST_F(RecordConversionTest, RecordsBecomeRowsOfTheTablesColumns) {
             R"("ok":null,"pos":null,"labels":null,"site_name":null})");
 }
 
+// A Hive date column is a Parquet DATE: from YYYY-MM-DD, a date-time (its UTC day) or epoch
+// milliseconds; anything else fails the record with the reason.
+TEST_F(RecordConversionTest, ADateColumnIsAParquetDate) {
+  SetColumns({{"device", "string"}, {"day", "date"}});
+  auto out = Convert({R"({"device":"a","day":"2026-12-04"})", R"({"device":"b","day":"2026-12-04T23:30:00-02:00"})",
+                      R"({"device":"c","day":1764842400000})", R"({"device":"d","day":"2026-02-30"})"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->rows, 3);
+  ASSERT_EQ(out->failed.size(), 1u);
+  EXPECT_EQ(out->failed[0].index, 3u);
+  EXPECT_NE(out->failed[0].message.find("day"), std::string::npos) << out->failed[0].message;
+  EXPECT_NE(out->failed[0].message.find("not YYYY-MM-DD"), std::string::npos) << out->failed[0].message;
+  auto reader = parquet::ParquetReader::Open(parquet::MakeMemorySource(out->bytes));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->schema().columns[1].type, parquet::ColumnType::kDate);
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{R"({"device":"a","day":"2026-12-04"})",
+                                                  R"({"device":"b","day":"2026-12-05"})",
+                                                  R"({"device":"c","day":"2025-12-04"})"}));
+}
+
 TEST_F(RecordConversionTest, ARecordThatDoesNotFitFailsAloneAndSaysWhy) {
   auto out = Convert({
       R"({"device":"a","ozone":1})",

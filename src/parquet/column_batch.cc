@@ -16,6 +16,7 @@ void ColumnBatch::AppendNull() {
       bools.push_back(0);
       break;
     case ColumnType::kInt32:
+    case ColumnType::kDate:
       i32.push_back(0);
       break;
     case ColumnType::kInt64:
@@ -42,6 +43,7 @@ void ColumnBatch::Reserve(int64_t n) {
       bools.reserve(n);
       break;
     case ColumnType::kInt32:
+    case ColumnType::kDate:
       i32.reserve(n);
       break;
     case ColumnType::kInt64:
@@ -73,6 +75,7 @@ Status ColumnBatch::Validate() const {
       have = bools.size();
       break;
     case ColumnType::kInt32:
+    case ColumnType::kDate:
       have = i32.size();
       break;
     case ColumnType::kInt64:

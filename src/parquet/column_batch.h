@@ -28,7 +28,7 @@ struct ColumnBatch {
   int64_t length = 0;
   std::vector<uint8_t> validity;     // empty, or `length` bytes of 0/1
   std::vector<uint8_t> bools;        // kBoolean
-  std::vector<int32_t> i32;          // kInt32
+  std::vector<int32_t> i32;          // kInt32, kDate (days since 1970-01-01)
   std::vector<int64_t> i64;          // kInt64, kTimestamp (microseconds since the epoch, UTC)
   std::vector<float> f32;            // kFloat
   std::vector<double> f64;           // kDouble

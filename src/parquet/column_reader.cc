@@ -60,6 +60,8 @@ struct Traits<ColumnType::kInt64> {
 template <>
 struct Traits<ColumnType::kTimestamp> : Traits<ColumnType::kInt64> {};
 template <>
+struct Traits<ColumnType::kDate> : Traits<ColumnType::kInt32> {};
+template <>
 struct Traits<ColumnType::kFloat> {
   using T = float;
   static std::vector<T>& Out(ColumnBatch& b) { return b.f32; }
@@ -438,6 +440,8 @@ Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
     case ColumnType::kTimestamp:
       return Decode<ColumnType::kTimestamp>(column, meta, chunk, chunk_offset, num_rows, limits,
                                             out);
+    case ColumnType::kDate:
+      return Decode<ColumnType::kDate>(column, meta, chunk, chunk_offset, num_rows, limits, out);
     case ColumnType::kFloat:
       return Decode<ColumnType::kFloat>(column, meta, chunk, chunk_offset, num_rows, limits, out);
     case ColumnType::kDouble:

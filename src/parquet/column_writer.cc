@@ -46,6 +46,8 @@ struct Traits<ColumnType::kInt64> {
 template <>
 struct Traits<ColumnType::kTimestamp> : Traits<ColumnType::kInt64> {};
 template <>
+struct Traits<ColumnType::kDate> : Traits<ColumnType::kInt32> {};
+template <>
 struct Traits<ColumnType::kFloat> {
   using T = float;
   static T Get(const ColumnBatch& b, int64_t i) { return b.f32[i]; }
@@ -296,6 +298,7 @@ PhysicalType PhysicalTypeOf(ColumnType type) {
     case ColumnType::kBoolean:
       return PhysicalType::kBoolean;
     case ColumnType::kInt32:
+    case ColumnType::kDate:
       return PhysicalType::kInt32;
     case ColumnType::kInt64:
     case ColumnType::kTimestamp:
@@ -323,6 +326,9 @@ SchemaElement ToSchemaElement(const Column& column) {
     e.logical_type.kind = LogicalType::Kind::kTimestamp;
     e.logical_type.is_adjusted_to_utc = true;
     e.logical_type.unit = TimeUnit::kMicros;
+  } else if (column.type == ColumnType::kDate) {
+    e.converted_type = ConvertedType::kDate;
+    e.logical_type.kind = LogicalType::Kind::kDate;
   }
   return e;
 }
@@ -338,6 +344,8 @@ std::unique_ptr<ColumnChunkWriter> ColumnChunkWriter::Make(const Column& column,
       return std::make_unique<TypedColumnWriter<ColumnType::kInt64>>(column, options);
     case ColumnType::kTimestamp:
       return std::make_unique<TypedColumnWriter<ColumnType::kTimestamp>>(column, options);
+    case ColumnType::kDate:
+      return std::make_unique<TypedColumnWriter<ColumnType::kDate>>(column, options);
     case ColumnType::kFloat:
       return std::make_unique<TypedColumnWriter<ColumnType::kFloat>>(column, options);
     case ColumnType::kDouble:

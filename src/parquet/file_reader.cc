@@ -24,7 +24,9 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       fc.column.type = ColumnType::kBoolean;
       break;
     case PhysicalType::kInt32:
-      fc.column.type = ColumnType::kInt32;
+      fc.column.type = lt.kind == LogicalType::Kind::kDate || e.converted_type == ConvertedType::kDate
+                           ? ColumnType::kDate
+                           : ColumnType::kInt32;
       break;
     case PhysicalType::kInt64:
       fc.column.type = ColumnType::kInt64;

@@ -24,6 +24,18 @@ Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
       if (!v.is_boolean()) return mismatch();
       b->AppendBool(v.get<bool>());
       return Status::Ok();
+    case ColumnType::kDate: {
+      if (v.is_number_integer() && v.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+          v.get<int64_t>() <= std::numeric_limits<int32_t>::max()) {
+        b->AppendInt32(static_cast<int32_t>(v.get<int64_t>()));
+        return Status::Ok();
+      }
+      if (!v.is_string()) return mismatch();
+      auto r = ParseDate(v.get<std::string>());
+      if (!r.ok()) return r.status().WithContext("column '" + col.name + "'");
+      b->AppendInt32(*r);
+      return Status::Ok();
+    }
     case ColumnType::kInt32:
     case ColumnType::kInt64:
     case ColumnType::kTimestamp: {

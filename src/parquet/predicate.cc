@@ -43,6 +43,7 @@ std::optional<Value> DecodeStat(ColumnType type, const std::string& bytes) {
       if (bytes.size() != 1) return std::nullopt;
       return Value(bytes[0] != 0);
     case ColumnType::kInt32:
+    case ColumnType::kDate:
       if (auto v = fixed(int32_t{})) return Value(static_cast<int64_t>(*v));
       return std::nullopt;
     case ColumnType::kInt64:

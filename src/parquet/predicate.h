@@ -7,6 +7,7 @@
 //   name = 'berlin'      string in single quotes (unsigned byte order)
 //   ok != true           boolean
 //   ts >= 1700000000000000   timestamp as microseconds since the epoch
+//   day >= 20000             date as days since 1970-01-01
 //
 // Value types; thread-compatible.
 #pragma once

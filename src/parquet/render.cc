@@ -119,6 +119,34 @@ std::string FormatTimestampMicros(int64_t micros) {
   return buf;
 }
 
+std::string FormatDate(int64_t days) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  return buf;
+}
+
+Result<int32_t> ParseDate(std::string_view t) {
+  int64_t y = 0, mo = 0, d = 0;
+  auto num = [&](size_t at, size_t len, int64_t* v) {
+    auto r = std::from_chars(t.data() + at, t.data() + at + len, *v);
+    return r.ec == std::errc() && r.ptr == t.data() + at + len;
+  };
+  bool ok = t.size() == 10 && t[4] == '-' && t[7] == '-' && num(0, 4, &y) && num(5, 2, &mo) &&
+            num(8, 2, &d) && y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+  // A day past the month's end (2026-02-30) would land in the next month: refused.
+  if (ok) {
+    unsigned m2, d2;
+    int64_t y2;
+    CivilFromDays(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)), &y2, &m2, &d2);
+    ok = d2 == static_cast<unsigned>(d);
+  }
+  if (!ok) return InvalidArgument("date '" + std::string(t.substr(0, 64)) + "' is not YYYY-MM-DD");
+  return static_cast<int32_t>(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)));
+}
+
 Result<int64_t> ParseTimestampMicros(std::string_view t) {
   auto bad = [&]() {
     return InvalidArgument("timestamp '" + std::string(t) +
@@ -188,6 +216,11 @@ void AppendJsonRow(const RecordBatch& batch, int64_t row, std::string* out) {
       case ColumnType::kTimestamp:
         out->push_back('"');
         out->append(FormatTimestampMicros(b.i64[row]));
+        out->push_back('"');
+        break;
+      case ColumnType::kDate:
+        out->push_back('"');
+        out->append(FormatDate(b.i32[row]));
         out->push_back('"');
         break;
     }

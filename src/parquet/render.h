@@ -5,7 +5,7 @@
 //   {"id":1,"name":"caf\u00e9","temp":21.5,"ok":true,"ts":"2024-05-01T12:00:00.000001Z","x":null}
 // Numbers use the shortest text that reads back to the same value (floats as
 // float); NaN and infinities, which JSON lacks, are the strings "NaN",
-// "Infinity", "-Infinity"; timestamps are RFC 3339 UTC with microseconds;
+// "Infinity", "-Infinity"; timestamps are RFC 3339 UTC with microseconds; dates YYYY-MM-DD;
 // strings are JSON-escaped UTF-8 (invalid bytes become U+FFFD).
 // Stateless functions; thread-safe.
 #pragma once
@@ -27,6 +27,9 @@ void AppendJsonRow(const RecordBatch& batch, int64_t row, std::string* out);
 std::string FormatTimestampMicros(int64_t micros);
 // Parses the form above (the fraction and 'Z' are optional; "+00:00" accepted).
 Result<int64_t> ParseTimestampMicros(std::string_view text);
+// "2024-05-01" for days since 1970-01-01, and back (exactly that form).
+std::string FormatDate(int64_t days);
+Result<int32_t> ParseDate(std::string_view text);
 
 Status PrintSchema(const std::string& path, std::ostream& os);
 // Prints up to `limit` rows (all if limit < 0) of the given columns (all if

@@ -30,6 +30,26 @@ TEST(Render, Timestamps) {
   EXPECT_FALSE(ParseTimestampMicros("2024-05-01T12:00:00+02:00").ok());
 }
 
+TEST(Render, Dates) {
+  EXPECT_EQ(FormatDate(0), "1970-01-01");
+  EXPECT_EQ(FormatDate(-1), "1969-12-31");
+  EXPECT_EQ(FormatDate(11016), "2000-02-29");
+  EXPECT_EQ(FormatDate(-719162), "0001-01-01");
+  EXPECT_EQ(FormatDate(2932896), "9999-12-31");
+  for (int64_t v : {0, -1, 11016, 20426, -719162, 2932896}) {
+    auto back = ParseDate(FormatDate(v));
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, v);
+  }
+  for (const char* bad : {"2026-02-29", "2024-02-30", "2026-13-01", "2026-00-10", "2026-1-01",
+                          "2026-12-04T00:00:00Z", "26-12-04", "", "2026/12/04"}) {
+    auto r = ParseDate(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("is not YYYY-MM-DD"), std::string::npos) << r.status().ToString();
+  }
+  EXPECT_EQ(*ParseDate("2024-02-29"), 19782);
+}
+
 TEST(Render, JsonRowEscapesAndSpecials) {
   Schema schema = *Schema::Parse("s:string?,d:double,f:float,b:boolean,i:int64,t:timestamp");
   RecordBatch b = RecordBatch::Empty(schema);
@@ -62,20 +82,22 @@ TEST(Render, JsonLinesThroughParquetAndBack) {
   std::string dir = ::testing::TempDir();
   std::string path = dir + "/tributary_render.parquet";
   std::istringstream in(
-      "{\"id\":1,\"name\":\"a\",\"temp\":1.5,\"ts\":\"2024-05-01T12:00:00Z\"}\n"
+      "{\"id\":1,\"name\":\"a\",\"temp\":1.5,\"ts\":\"2024-05-01T12:00:00Z\",\"day\":\"2024-05-01\"}\n"
       "\n"
-      "{\"id\":2,\"temp\":\"NaN\",\"ts\":5}\n");
+      "{\"id\":2,\"temp\":\"NaN\",\"ts\":5,\"day\":-1}\n");
   WriterOptions o;
   o.codec = Codec::kZstd;
   auto stats = JsonLinesToParquet(
-      in, *Schema::Parse("id:int64,name:string?,temp:double,ts:timestamp"), o, path);
+      in, *Schema::Parse("id:int64,name:string?,temp:double,ts:timestamp,day:date?"), o, path);
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->rows, 2);
   std::ostringstream cat;
   ASSERT_TRUE(Cat(path, -1, cat).ok());
   EXPECT_EQ(cat.str(),
-            "{\"id\":1,\"name\":\"a\",\"temp\":1.5,\"ts\":\"2024-05-01T12:00:00.000000Z\"}\n"
-            "{\"id\":2,\"name\":null,\"temp\":\"NaN\",\"ts\":\"1970-01-01T00:00:00.000005Z\"}\n");
+            "{\"id\":1,\"name\":\"a\",\"temp\":1.5,\"ts\":\"2024-05-01T12:00:00.000000Z\","
+            "\"day\":\"2024-05-01\"}\n"
+            "{\"id\":2,\"name\":null,\"temp\":\"NaN\",\"ts\":\"1970-01-01T00:00:00.000005Z\","
+            "\"day\":\"1969-12-31\"}\n");
   std::ostringstream one;
   ASSERT_TRUE(Cat(path, 1, one).ok());
   const std::string lines = one.str();
@@ -89,6 +111,7 @@ TEST(Render, JsonLinesThroughParquetAndBack) {
   EXPECT_NE(schema.str().find("ts: timestamp required (INT64 TIMESTAMP(MICROS,UTC))"),
             std::string::npos);
   EXPECT_NE(schema.str().find("codec: zstd"), std::string::npos);
+  EXPECT_NE(schema.str().find("day: date optional (INT32 DATE)"), std::string::npos) << schema.str();
 }
 
 TEST(Render, JsonLinesErrorsNameLineAndColumn) {
@@ -107,6 +130,11 @@ TEST(Render, JsonLinesErrorsNameLineAndColumn) {
   EXPECT_FALSE(JsonLinesToParquet(range, schema, {}, path).ok());
   std::istringstream garbage("{\"id\":1\n");
   EXPECT_FALSE(JsonLinesToParquet(garbage, schema, {}, path).ok());
+  std::istringstream bad_date("{\"d\":\"2026-02-29\"}\n");
+  r = JsonLinesToParquet(bad_date, *Schema::Parse("d:date"), {}, path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("column 'd': date '2026-02-29' is not YYYY-MM-DD"), std::string::npos)
+      << r.status().ToString();
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(
         ::testing::Values(ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64,
                           ColumnType::kFloat, ColumnType::kDouble, ColumnType::kString,
-                          ColumnType::kTimestamp),
+                          ColumnType::kTimestamp, ColumnType::kDate),
         ::testing::Bool(), ::testing::Bool(),
         ::testing::Values(Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kZstd),
         ::testing::Bool()),

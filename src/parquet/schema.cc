@@ -20,6 +20,8 @@ std::string_view ColumnTypeName(ColumnType t) {
       return "string";
     case ColumnType::kTimestamp:
       return "timestamp";
+    case ColumnType::kDate:
+      return "date";
   }
   return "unknown";
 }
@@ -27,11 +29,11 @@ std::string_view ColumnTypeName(ColumnType t) {
 Result<ColumnType> ParseColumnType(std::string_view name) {
   for (ColumnType t :
        {ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64, ColumnType::kFloat,
-        ColumnType::kDouble, ColumnType::kString, ColumnType::kTimestamp}) {
+        ColumnType::kDouble, ColumnType::kString, ColumnType::kTimestamp, ColumnType::kDate}) {
     if (name == ColumnTypeName(t)) return t;
   }
   return InvalidArgument("unknown column type '" + std::string(name) +
-                         "' (expected boolean, int32, int64, float, double, string or timestamp)");
+                         "' (expected boolean, int32, int64, float, double, string, timestamp or date)");
 }
 
 int Schema::Find(std::string_view name) const {

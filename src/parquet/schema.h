@@ -9,6 +9,7 @@
 //   kDouble      DOUBLE       -                                   DOUBLE
 //   kString      BYTE_ARRAY   STRING / UTF8                       VARCHAR
 //   kTimestamp   INT64        TIMESTAMP(UTC, MICROS) / TIMESTAMP_MICROS  TIMESTAMP WITH TIME ZONE
+//   kDate        INT32        DATE / DATE (days since 1970-01-01)       DATE
 //
 // Schema text form (used by the CLI and tests): "id:int64,name:string?,ts:timestamp"
 // where a trailing '?' marks an optional (nullable) column. Value types.
@@ -23,9 +24,9 @@
 
 namespace tributary::parquet {
 
-enum class ColumnType { kBoolean, kInt32, kInt64, kFloat, kDouble, kString, kTimestamp };
+enum class ColumnType { kBoolean, kInt32, kInt64, kFloat, kDouble, kString, kTimestamp, kDate };
 
-// "boolean", "int32", "int64", "float", "double", "string", "timestamp".
+// "boolean", "int32", "int64", "float", "double", "string", "timestamp", "date".
 std::string_view ColumnTypeName(ColumnType t);
 Result<ColumnType> ParseColumnType(std::string_view name);
 

@@ -38,6 +38,9 @@ inline ColumnBatch RandomColumn(ColumnType type, bool optional, int64_t n, std::
       case ColumnType::kBoolean:
         b.AppendBool(rng() & 1);
         break;
+      case ColumnType::kDate:
+        b.AppendInt32(static_cast<int32_t>(r % 40000) - 5000);
+        break;
       case ColumnType::kInt32:
         b.AppendInt32(pick(40) == 0 ? (pick(2) ? INT32_MIN : INT32_MAX)
                                     : static_cast<int32_t>(r) - 25);
@@ -84,6 +87,7 @@ inline bool SameValue(const ColumnBatch& a, int64_t i, const ColumnBatch& b, int
     case ColumnType::kBoolean:
       return (a.bools[i] != 0) == (b.bools[j] != 0);
     case ColumnType::kInt32:
+    case ColumnType::kDate:
       return a.i32[i] == b.i32[j];
     case ColumnType::kInt64:
     case ColumnType::kTimestamp:

@@ -45,13 +45,14 @@ const COLUMNS = [
   { Name: 'ok', Type: 'boolean' },
   { Name: 'level', Type: 'int' },
   { Name: 'ts', Type: 'timestamp' },
+  { Name: 'day', Type: 'date' },
   { Name: 'meta', Type: 'struct<a:int,b:string>' },
   { Name: 'tags', Type: 'array<string>' },
 ];
 // What DuckDB's DESCRIBE says of them.
 const DUCK_TYPES = [
   ['device', 'VARCHAR'], ['seq', 'BIGINT'], ['temp', 'DOUBLE'], ['ok', 'BOOLEAN'], ['level', 'INTEGER'],
-  ['ts', 'TIMESTAMP WITH TIME ZONE'], ['meta', 'VARCHAR'], ['tags', 'VARCHAR'],
+  ['ts', 'TIMESTAMP WITH TIME ZONE'], ['day', 'DATE'], ['meta', 'VARCHAR'], ['tags', 'VARCHAR'],
 ];
 
 // DataFormatConversionConfiguration over iot.<table> with Firehose's defaults left out.
@@ -121,7 +122,7 @@ async function readParquet(file, select) {
   }
 }
 
-const SELECT = 'device, seq, temp, ok, level, epoch_ms(ts) AS ts_ms, meta, tags';
+const SELECT = 'device, seq, temp, ok, level, epoch_ms(ts) AS ts_ms, CAST(day AS VARCHAR) AS day, meta, tags';
 
 describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () => {
   let server;
@@ -206,10 +207,11 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const tsEpochMs = Date.UTC(2026, 11, 3, 10, 5, 0);
     const good = [
       // Keys in other cases; an ISO timestamp; a struct and an array (spaces in them); a key that is no column.
-      '{"Device":"meter-1","SEQ":1,"Temp":21.5,"OK":true,"Level":3,"TS":"2026-12-03T10:00:00Z",' +
+      '{"Device":"meter-1","SEQ":1,"Temp":21.5,"OK":true,"Level":3,"TS":"2026-12-03T10:00:00Z","Day":"2026-12-03",' +
         '"Meta":{"a": 1, "b": "x"},"Tags":["hot", "dry"],"extra":"dropped"}',
-      // Epoch milliseconds for the timestamp.
-      JSON.stringify({ device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts: tsEpochMs }),
+      // Epoch milliseconds for the timestamp; a date-time for the date (its UTC day).
+      JSON.stringify({ device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts: tsEpochMs,
+                       day: '2026-12-03T23:30:00-02:00' }),
       // Missing columns are null; an ISO timestamp with an offset.
       JSON.stringify({ device: 'meter-3', seq: 3, ts: '2026-12-03T11:10:00+01:00' }),
     ];
@@ -247,10 +249,11 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     assert.deepEqual(types, DUCK_TYPES);
     assert.deepEqual(rows, [
       { device: 'meter-1', seq: 1, temp: 21.5, ok: true, level: 3, ts_ms: Date.UTC(2026, 11, 3, 10, 0, 0),
-        meta: '{"a":1,"b":"x"}', tags: '["hot","dry"]' },
-      { device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts_ms: tsEpochMs, meta: null, tags: null },
+        day: '2026-12-03', meta: '{"a":1,"b":"x"}', tags: '["hot","dry"]' },
+      { device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts_ms: tsEpochMs, day: '2026-12-04', meta: null,
+        tags: null },
       { device: 'meter-3', seq: 3, temp: null, ok: null, level: null, ts_ms: Date.UTC(2026, 11, 3, 10, 10, 0),
-        meta: null, tags: null },
+        day: null, meta: null, tags: null },
     ]);
     assert.deepEqual(codecs, ['SNAPPY']);
 
@@ -399,7 +402,7 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const { rows, types, codecs } = await readParquet(lakeFile(object.key, 'cli-parquet-lake'), SELECT);
     assert.deepEqual(types, DUCK_TYPES);
     assert.deepEqual(rows, [{ device: 'cli-1', seq: 7, temp: 0.25, ok: true, level: 2,
-                              ts_ms: Date.UTC(2026, 11, 3, 12, 0, 0, 250), meta: null, tags: null }]);
+                              ts_ms: Date.UTC(2026, 11, 3, 12, 0, 0, 250), day: null, meta: null, tags: null }]);
     assert.deepEqual(codecs, ['GZIP']);
 
     // "" stops converting: the next record is stored as put.

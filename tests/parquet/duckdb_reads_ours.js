@@ -1,6 +1,6 @@
 // Files written by Tributary's Parquet writer, read by DuckDB: a seeded random
 // table over every column type (required and optional), with nulls, unicode and
-// empty strings, INT64/INT32 extremes, NaN/inf/-0 floats and old/new timestamps,
+// empty strings, INT64/INT32 extremes, NaN/inf/-0 floats, old/new timestamps and dates,
 // for every codec and both encodings / page versions. DuckDB's types and values
 // must match exactly, and DuckDB's statistics-based filtering must agree.
 //   node duckdb_reads_ours.js path/to/tributary-parquet
@@ -12,10 +12,10 @@ const { duckdb, rng, tmpdir, run, sameNumber, fail } = require('./common');
 const tool = process.argv[2];
 if (!tool) fail('usage: duckdb_reads_ours.js TRIBUTARY_PARQUET');
 
-const TYPES = ['boolean', 'int32', 'int64', 'float', 'double', 'string', 'timestamp'];
+const TYPES = ['boolean', 'int32', 'int64', 'float', 'double', 'string', 'timestamp', 'date'];
 const DUCK_TYPE = {
   boolean: 'BOOLEAN', int32: 'INTEGER', int64: 'BIGINT', float: 'FLOAT', double: 'DOUBLE',
-  string: 'VARCHAR', timestamp: 'TIMESTAMP WITH TIME ZONE',
+  string: 'VARCHAR', timestamp: 'TIMESTAMP WITH TIME ZONE', date: 'DATE',
 };
 const COLUMNS = [];
 for (const t of TYPES) {
@@ -62,6 +62,10 @@ function genValue(r, type) {
       if (x === 0) return r.pick([0n, -1n, -62135596800000000n, 253402300799999999n, 1714564800000001n]);
       return 946684800000000n + BigInt.asIntN(48, r.u64());  // around 2000 +- 4 years
     }
+    case 'date': {  // days since 1970-01-01; years 1..9999, leap days and the epoch's edges
+      if (r.int(10) === 0) return r.pick([0, -1, -719162, 2932896, 11016, 19723]);
+      return r.int(40000) - 10000;
+    }
   }
   throw new Error(type);
 }
@@ -69,6 +73,8 @@ function genValue(r, type) {
 function jsonValue(type, v) {
   if (v === null) return 'null';
   if (typeof v === 'bigint') return v.toString();
+  // Dates go in as text half the time and as day numbers the other half.
+  if (type === 'date') return v % 2 === 0 ? JSON.stringify(new Date(v * 86400000).toISOString().slice(0, 10)) : String(v);
   if (type === 'float' || type === 'double') {
     if (Number.isNaN(v)) return '"NaN"';
     if (v === Infinity) return '"Infinity"';
@@ -98,6 +104,7 @@ function same(type, got, want) {
     case 'float':
     case 'double': return sameNumber(got, want);
     case 'timestamp': return got && got.micros === want;
+    case 'date': return got && got.days === want;
     default: return got === want;
   }
 }
@@ -136,7 +143,7 @@ async function main() {
     for (let i = 0; i < ROWS; i++) {
       COLUMNS.forEach((c, j) => {
         if (!same(c.type, got[i][j], rows[i][c.name])) {
-          fail(`${what}: row ${i} column ${c.name}: DuckDB read ${String(got[i][j] && got[i][j].micros !== undefined ? got[i][j].micros : got[i][j])}, wrote ${String(rows[i][c.name])}`);
+          fail(`${what}: row ${i} column ${c.name}: DuckDB read ${String(got[i][j] && got[i][j].micros !== undefined ? got[i][j].micros : got[i][j] && got[i][j].days !== undefined ? got[i][j].days : got[i][j])}, wrote ${String(rows[i][c.name])}`);
         }
         checked++;
       });

@@ -33,12 +33,14 @@ CREATE TABLE t AS SELECT
   'row-' || i::VARCHAR || repeat('x', (i % 37)::INTEGER) || CASE WHEN i % 3 = 0 THEN ' "q" \\ \t' ELSE '' END AS s_plain,
   CASE WHEN i % 8 = 0 THEN NULL
        ELSE make_timestamp(1700000000000000 + (hash(i * 13) % 100000000000000)::BIGINT - 50000000000000)::TIMESTAMPTZ END AS ts_utc,
-  make_timestamp(-62135596800000000 + i * 86400000000 * 90)::TIMESTAMP AS ts_local
+  make_timestamp(-62135596800000000 + i * 86400000000 * 90)::TIMESTAMP AS ts_local,
+  CASE WHEN i % 10 = 0 THEN NULL ELSE DATE '0001-01-01' + (i * 700)::INTEGER END AS day
 FROM range(5000) r(i)`;
 
 const OUR_TYPE = {
   id: 'int64', b: 'boolean', i32: 'int32', i64: 'int64', f32: 'float', f64: 'double',
   s_dict: 'string', s_plain: 'string', ts_utc: 'timestamp', ts_local: 'timestamp',
+  day: 'date',
 };
 
 function same(duckType, raw, v) {
@@ -64,6 +66,7 @@ function same(duckType, raw, v) {
     case 'VARCHAR': return raw.kind === 'string' && raw.value === v;
     case 'TIMESTAMP':
     case 'TIMESTAMP WITH TIME ZONE': return raw.kind === 'string' && isoToMicros(raw.value) === v.micros;
+    case 'DATE': return raw.kind === 'string' && Date.parse(raw.value + 'T00:00:00Z') / 86400000 === v.days;
   }
   throw new Error('unexpected DuckDB type ' + duckType);
 }
