@@ -324,6 +324,29 @@ TEST_F(PipelineTest, DeriveInfersTypesAndSeesEarlierDerivedColumns) {
   EXPECT_EQ(Run(job, R"({"id": 1, "ozone": 10})", &row, &reason), Outcome::kFiltered);
 }
 
+// A date column: mapped from a date-time (its UTC day), seen by later expressions as
+// YYYY-MM-DD, a partition value as that text.
+TEST_F(PipelineTest, DateColumnsFromMappingsIntoExpressionsAndPartitions) {
+  json job = BaseJob();
+  job["transforms"] = json::array(
+      {json{{"apply_mapping", {{"id", "bigint", "id", "bigint"}, {"timestamp", "string", "day", "date"}}}},
+       json{{"derive", {{"y", "substring(day, 0, 4)"}}}},
+       json{{"filter", "day <> '2026-11-29'"}}});
+  job["target"]["partition_keys"] = json::array({"day"});
+  Row row;
+  std::string reason;
+  ASSERT_EQ(Run(job, R"({"id": 1, "timestamp": "2026-11-30T23:30:00-01:00"})", &row, &reason), Outcome::kKept)
+      << reason;
+  EXPECT_EQ(pipeline_->columns()[Col("day")].type, EtlType::kDate);
+  ASSERT_EQ(row[Col("day")].kind, Cell::Kind::kDate);
+  EXPECT_EQ(CellText(row[Col("day")]), "2026-12-01");
+  EXPECT_EQ(PartitionValueText(row[Col("day")]), "2026-12-01");
+  EXPECT_EQ(row[Col("y")].s, "2026");
+  EXPECT_EQ(Run(job, R"({"id": 2, "timestamp": "2026-11-29T12:00:00Z"})", &row, &reason), Outcome::kFiltered);
+  EXPECT_EQ(Run(job, R"({"id": 3, "timestamp": "someday"})", &row, &reason), Outcome::kRejected);
+  EXPECT_NE(reason.find("to date"), std::string::npos) << reason;
+}
+
 // --- whole runs over a local lake ---
 
 // Fails writes of keys that contain `fail_on` (set it to inject a failed commit).
