@@ -23,9 +23,9 @@
 #include "app/name_paging.h"
 #include "app/server.h"
 #include "base/ascii.h"
-#include "expr/compiled.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
+#include "lake/partition_filter.h"
 
 namespace tributary::app {
 namespace {
@@ -248,73 +248,14 @@ HttpResponse GetTableVersion(Server* server, const json& body) {
   return GlueOk({{"TableVersion", TableAtVersion(*table, *v)}});
 }
 
-// GetPartitions' Expression, the predicate query engines push down
-// ("year = '2026' AND month IN ('11', '12')"): read as the rules language reads a WHERE
-// clause, over each partition's values by key name (numbers for the keys typed as
-// numbers, strings otherwise); the partitions it is false of are dropped. InvalidArgument
-// naming the position of what does not parse, or the partition it is neither true nor
-// false of (an ordering comparison of strings, which the rules language leaves undefined).
-// SQL's `IN ('a', 'b')` as the rules language writes it, `IN ['a', 'b']`; the rest as it
-// is (quoted text left alone).
-std::string RulesSyntaxOf(std::string_view sql) {
-  std::string out(sql);
-  std::vector<size_t> opened;  // positions of the '(' that opened each list, or npos
-  bool quoted = false;
-  for (size_t i = 0; i < out.size(); ++i) {
-    const char c = out[i];
-    if (c == '\'') {
-      quoted = !quoted;
-      continue;
-    }
-    if (quoted) continue;
-    if (c == '(') {
-      size_t k = i;  // the word before it, past spaces: IN?
-      while (k > 0 && out[k - 1] == ' ') --k;
-      const bool list = k >= 2 && EqualsIgnoreCase(std::string_view(out).substr(k - 2, 2), "in") &&
-                        (k == 2 || !std::isalnum(static_cast<unsigned char>(out[k - 3])));
-      if (list) out[i] = '[';
-      opened.push_back(list ? i : std::string::npos);
-    } else if (c == ')' && !opened.empty()) {
-      if (opened.back() != std::string::npos) out[i] = ']';
-      opened.pop_back();
-    }
-  }
-  return out;
-}
-
+// GetPartitions' Expression, the predicate query engines push down (lake/partition_filter.h):
+// the partitions it is not true of are dropped; one that does not parse is InvalidArgument
+// naming the column and what was expected.
 Status KeepPartitionsMatching(const lake::Table& table, const std::string& expression,
                               std::vector<lake::Partition>* partitions) {
-  auto filter = expr::Expression::Compile(RulesSyntaxOf(expression));
-  if (!filter.ok()) {
-    return InvalidArgument("Expression '" + expression + "': " + filter.status().message() +
-                           " (comparisons, AND, OR, NOT and IN over the partition keys)");
-  }
-  static const std::set<std::string> kNumeric = {"tinyint", "smallint", "int", "integer", "bigint", "float", "double"};
-  std::string undecided;  // the values of a partition the expression is neither true nor false of
-  std::erase_if(*partitions, [&](const lake::Partition& p) {
-    json values = json::object();
-    for (size_t i = 0; i < table.partition_keys.size() && i < p.values.size(); ++i) {
-      const lake::Column& key = table.partition_keys[i];
-      json value = p.values[i];
-      if (kNumeric.count(AsciiLowered(key.type))) {
-        json number = json::parse(p.values[i], nullptr, false);
-        if (number.is_number()) value = number;
-      }
-      values[key.name] = value;
-    }
-    const std::string payload = values.dump();
-    expr::Message m("", payload);
-    const expr::Value v = filter->Evaluate(m);
-    if (v.kind() != expr::ValueKind::kBool && undecided.empty()) undecided = payload;
-    return !(v.kind() == expr::ValueKind::kBool && v.as_bool());
-  });
-  // Better refused than a partition left out by an expression that could not be decided:
-  // an engine would read too little and not know it.
-  if (!undecided.empty()) {
-    return InvalidArgument("Expression '" + expression + "' is neither true nor false of the partition " + undecided +
-                           ": <, <=, > and >= compare numbers (partition keys typed as numbers); strings take =, <> "
-                           "and IN");
-  }
+  auto filter = lake::PartitionFilter::Parse(expression, table.partition_keys);
+  if (!filter.ok()) return InvalidArgument("Expression '" + expression + "': " + filter.status().message());
+  std::erase_if(*partitions, [&](const lake::Partition& p) { return !filter->Matches(p.values); });
   return Status::Ok();
 }
 

@@ -379,10 +379,11 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
     assert.deepEqual(await matching("meter = 'meter-2'"), ['meter-2']);
     assert.deepEqual(await matching("meter IN ('meter-1', 'meter-3')"), ['meter-1', 'meter-3']);
     assert.deepEqual(await matching("meter <> 'meter-1' AND NOT (meter = 'meter-3')"), ['meter-2']);
-    // An ordering comparison of strings is undecided: refused rather than answered short.
-    await rejectsAws(send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings',
-                                                       Expression: "meter > 'meter-1'" })),
-                     'InvalidInputException', 400, /is neither true nor false of the partition \{"meter":"meter-1"\}/);
+    // Strings order as text; BETWEEN, LIKE, NOT IN and IS NULL as SQL has them.
+    assert.deepEqual(await matching("meter > 'meter-1'"), ['meter-2', 'meter-3']);
+    assert.deepEqual(await matching("meter BETWEEN 'meter-2' AND 'meter-9'"), ['meter-2', 'meter-3']);
+    assert.deepEqual(await matching("meter LIKE '%-_' AND meter NOT IN ('meter-2')"), ['meter-1', 'meter-3']);
+    assert.deepEqual(await matching('meter IS NULL'), []);
     assert.deepEqual(await matching("meter = 'none'"), []);
     const events = (await send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'events' }))).Partitions;
     for (const p of events) {

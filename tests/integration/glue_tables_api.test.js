@@ -244,6 +244,11 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
     assert.deepEqual(await matching('year >= 2025'), ['2025/south', '2026/north']);
     assert.deepEqual(await matching("year < 2026 AND site = 'north'"), ['2024/north']);
     assert.deepEqual(await matching("year IN (2024, 2026) OR site IN ('south')"), ['2024/north', '2025/south', '2026/north']);
+    // What an engine pushes down for a range of years and sites, and a string key compared as text.
+    assert.deepEqual(await matching("year BETWEEN 2025 AND 2030 AND site LIKE 'n%'"), ['2026/north']);
+    assert.deepEqual(await matching("site >= 'o'"), ['2025/south']);
+    await rejectsAws(send(new G.GetPartitionsCommand({ DatabaseName: 'iot', TableName: 'by_year', Expression: 'month = 1' })),
+                     'InvalidInputException', 400, /Expression 'month = 1': column 1: expected a partition key \(year, site\)/);
     await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_year' }));
   });
 
