@@ -10,11 +10,9 @@
 //   (api_glue_jobs.cc).
 // Tables are made by crawlers, ETL jobs and CreateTable. Control server only (the
 // catalog's crawlers and the jobs run there).
-#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <regex>
-#include <set>
 
 #include "app/api.h"
 #include "app/aws_api.h"
