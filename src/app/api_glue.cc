@@ -21,6 +21,7 @@
 #include "app/name_paging.h"
 #include "app/server.h"
 #include "base/ascii.h"
+#include "base/fnv1a.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
 #include "lake/partition_filter.h"
@@ -257,15 +258,49 @@ Status KeepPartitionsMatching(const lake::Table& table, const std::string& expre
   return Status::Ok();
 }
 
+// GetPartitions' Segment {SegmentNumber, TotalSegments (1..10)}: clients that list a large
+// table's partitions in parallel (the Glue catalog client of Hive and Spark) ask for each
+// segment at once. A partition's segment is a hash of its values, so the segments are
+// disjoint, cover the table and stay so while partitions come and go.
+struct Segment {
+  int number = 0;
+  int total = 1;
+};
+
+Result<Segment> SegmentOf(const json& body) {
+  Segment s;
+  auto it = body.find("Segment");
+  if (it == body.end() || it->is_null()) return s;
+  if (!it->is_object()) return InvalidArgument("Segment: expected {SegmentNumber, TotalSegments}");
+  auto field = [&](const char* name, int lo, int hi, int* out) -> Status {
+    auto f = it->find(name);
+    if (f == it->end() || !f->is_number_integer()) return InvalidArgument(std::string("Segment.") + name + ": required, an integer");
+    int64_t v = f->get<int64_t>();
+    if (v < lo || v > hi) {
+      return InvalidArgument(std::string("Segment.") + name + ": " + std::to_string(v) + " is not in " + std::to_string(lo) +
+                             ".." + std::to_string(hi));
+    }
+    *out = static_cast<int>(v);
+    return Status::Ok();
+  };
+  TRY(field("TotalSegments", 1, 10, &s.total));
+  TRY(field("SegmentNumber", 0, s.total - 1, &s.number));
+  return s;
+}
+
+int SegmentOfValues(const std::vector<std::string>& values, int total) {
+  uint64_t h = kFnv1a64Start;
+  for (const std::string& v : values) h = Fnv1a64(std::string_view("\0", 1), Fnv1a64(v, h));
+  return static_cast<int>(h % static_cast<uint64_t>(total));
+}
+
 HttpResponse GetPartitions(Server* server, const json& body) {
   auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
   auto name = RequiredAwsString(body, "TableName");
   if (!name.ok()) return GlueError(name.status());
-  if (body.contains("Segment") && !body["Segment"].is_null()) {
-    return GlueError(InvalidArgument("Segment is not supported: list the partitions in one segment "
-                                     "(page with MaxResults and NextToken)"));
-  }
+  auto segment = SegmentOf(body);
+  if (!segment.ok()) return GlueError(segment.status());
   auto paging = GluePagingOf(body, 1000, 1000);
   if (!paging.ok()) return GlueError(paging.status());
   auto table = server->catalog().GetTable(*database, *name);
@@ -276,6 +311,9 @@ HttpResponse GetPartitions(Server* server, const json& body) {
     if (!it->is_string()) return GlueError(InvalidArgument("Expression: expected a string"));
     Status st = KeepPartitionsMatching(*table, it->get<std::string>(), &*partitions);
     if (!st.ok()) return GlueError(st);
+  }
+  if (segment->total > 1) {
+    std::erase_if(*partitions, [&](const lake::Partition& p) { return SegmentOfValues(p.values, segment->total) != segment->number; });
   }
   // The token is the position after the page (partitions are in value order).
   auto position = PositionToken(paging->after);

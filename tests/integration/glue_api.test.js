@@ -390,6 +390,28 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
       assert.equal(p.Values.length, 4);
       assert.equal(p.StorageDescriptor.Location, `s3://glue-events/${p.Values.join('/')}/`);
     }
+    // Segments, as a parallel lister asks for them: disjoint, and together every partition
+    // (with an Expression, every partition it is true of), a page at a time.
+    for (const [table, Expression, want] of [['events', undefined, events], ['readings', undefined, readings],
+                                             ['readings', "meter <> 'meter-2'", readings.filter((p) => p.Values[0] !== 'meter-2')]]) {
+      for (const TotalSegments of [1, 2, 3, 10]) {
+        const seen = [];
+        for (let SegmentNumber = 0; SegmentNumber < TotalSegments; SegmentNumber++) {
+          let NextToken;
+          do {
+            const page = await send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: table, Expression,
+                                                                 Segment: { SegmentNumber, TotalSegments }, MaxResults: 1, NextToken }));
+            seen.push(...page.Partitions.map((p) => p.Values.join('/')));
+            NextToken = page.NextToken;
+          } while (NextToken);
+        }
+        assert.deepEqual(seen.sort(), want.map((p) => p.Values.join('/')).sort(), `${table} in ${TotalSegments} segments`);
+      }
+    }
+    // The meters' partitions fall in both of two segments (a hash of the values places them).
+    const segment = async (SegmentNumber) => (await send(new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings',
+      Segment: { SegmentNumber, TotalSegments: 2 } }))).Partitions.map((p) => p.Values[0]);
+    assert.deepEqual([await segment(0), await segment(1)], [['meter-1', 'meter-3'], ['meter-2']]);
 
     await rejectsAws(send(new G.GetPartitionCommand({ DatabaseName: 'plant', TableName: 'readings', PartitionValues: ['meter-9'] })),
                      'EntityNotFoundException', 400, undefined, 'GetPartition of a missing partition');
@@ -415,8 +437,12 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
       ['GetPartitions with an Expression that does not parse',
        new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Expression: "meter = = 'meter-1'" }),
        /Expression 'meter = = 'meter-1'': column \d+/],
-      ['GetPartitions with a Segment',
-       new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Segment: { SegmentNumber: 0, TotalSegments: 2 } }), /Segment/],
+      ['GetPartitions with a Segment past the last',
+       new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Segment: { SegmentNumber: 2, TotalSegments: 2 } }),
+       /Segment\.SegmentNumber: 2 is not in 0\.\.1/],
+      ['GetPartitions with more than 10 segments',
+       new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', Segment: { SegmentNumber: 0, TotalSegments: 11 } }),
+       /Segment\.TotalSegments: 11 is not in 1\.\.10/],
       ['GetPartitions with MaxResults 1001',
        new G.GetPartitionsCommand({ DatabaseName: 'plant', TableName: 'readings', MaxResults: 1001 }), /MaxResults/],
       ['GetPartitions with a NextToken it never gave',
