@@ -4,7 +4,7 @@
 // reference's "run the crawler" step works with AWS's own tools:
 //   GetDatabases, GetDatabase, GetTables (Expression: a regular expression over names),
 //   GetTable, GetTableVersions, GetTableVersion (the schema history crawlers, jobs and
-//   UpdateTable made), GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler;
+//   UpdateTable made), GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler;
 //   the operations that make and remove crawlers and databases (api_glue_crawlers.cc),
 //   tables defined by hand (api_glue_tables.cc); and the ETL jobs' operations
 //   (api_glue_jobs.cc).
@@ -346,6 +346,32 @@ HttpResponse GetPartition(Server* server, const json& body) {
   return GlueOk({{"Partition", PartitionJson(*table, *partition)}});
 }
 
+// BatchGetPartition: the partitions PartitionsToGet names (1..1000 {Values}), in the order
+// asked; one that does not exist is left out, as Glue leaves it (UnprocessedKeys stays
+// empty: every key is processed).
+HttpResponse BatchGetPartition(Server* server, const json& body) {
+  auto table = GlueTableOf(server, body);
+  if (!table.ok()) return GlueError(table.status());
+  auto list = body.find("PartitionsToGet");
+  if (list == body.end() || !list->is_array() || list->empty() || list->size() > 1000) {
+    return GlueError(GlueFieldError("PartitionsToGet", "required: 1..1000 {\"Values\": [...]}"));
+  }
+  json partitions = json::array();
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    auto values = GluePartitionValues(item.is_object() ? item.value("Values", json()) : json(),
+                                      "PartitionsToGet[" + std::to_string(i) + "].Values");
+    if (!values.ok()) return GlueError(values.status());
+    auto partition = server->catalog().GetPartition(table->database, table->name, *values);
+    if (partition.ok()) {
+      partitions.push_back(PartitionJson(*table, *partition));
+    } else if (partition.status().code() != ErrorCode::kNotFound) {
+      return GlueError(partition.status());
+    }
+  }
+  return GlueOk({{"Partitions", partitions}, {"UnprocessedKeys", json::array()}});
+}
+
 HttpResponse GetCrawler(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
@@ -411,6 +437,16 @@ Result<GluePaging> GluePagingOf(const json& body, size_t fallback, size_t max) {
   return p;
 }
 
+Result<std::vector<std::string>> GluePartitionValues(const json& j, const std::string& where) {
+  if (!j.is_array() || j.empty()) return GlueFieldError(where, "required: the partition's values, one per partition key");
+  std::vector<std::string> values;
+  for (const json& v : j) {
+    if (!v.is_string()) return GlueFieldError(where, "expected strings");
+    values.push_back(v.get<std::string>());
+  }
+  return values;
+}
+
 Result<lake::Table> GlueTableOf(Server* server, const json& body, const char* name_field) {
   TRY_ASSIGN(std::string database, RequiredAwsString(body, "DatabaseName"));
   TRY_ASSIGN(std::string name, RequiredAwsString(body, name_field));
@@ -431,6 +467,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (op == "GetTableVersion") return respond(GetTableVersion(server, *body));
   if (op == "GetPartitions") return respond(GetPartitions(server, *body));
   if (op == "GetPartition") return respond(GetPartition(server, *body));
+  if (op == "BatchGetPartition") return respond(BatchGetPartition(server, *body));
   if (op == "GetCrawler") return respond(GetCrawler(server, *body));
   if (op == "GetCrawlers") return respond(GetCrawlers(server, *body));
   if (op == "StartCrawler") return respond(StartCrawler(server, *body));
@@ -442,7 +479,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
                     "Glue operation '" + std::string(op) +
                         "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, GetTableVersions, "
                         "GetTableVersion, "
-                        "GetPartitions, GetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
+                        "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
                         "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, BatchUpdatePartition, "
                         "DeletePartition, BatchDeletePartition, CreateJob, UpdateJob, "

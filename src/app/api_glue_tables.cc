@@ -234,24 +234,13 @@ HttpResponse BatchDeleteTable(Server* server, const json& body) {
   return GlueOk({{"Errors", errors}});
 }
 
-// A partition's values: a list of strings.
-Result<std::vector<std::string>> ValuesIn(const json& j, const std::string& where) {
-  if (!j.is_array() || j.empty()) return GlueFieldError(where, "required: the partition's values, one per partition key");
-  std::vector<std::string> values;
-  for (const json& v : j) {
-    if (!v.is_string()) return GlueFieldError(where, "expected strings");
-    values.push_back(v.get<std::string>());
-  }
-  return values;
-}
-
 // PartitionInput as a partition of `table`: its values, and its location (the one given,
 // else <table location>/<key>=<value>/... as Hive lays partitions out).
 Result<lake::Partition> ParsePartitionInput(const lake::Table& table, const json& input, const std::string& where) {
   if (!input.is_object()) return GlueFieldError(where, "expected {\"Values\": [...], \"StorageDescriptor\": {\"Location\"}}");
   lake::Partition p;
   auto values = input.find("Values");
-  TRY_ASSIGN(p.values, ValuesIn(values == input.end() ? json() : *values, where + ".Values"));
+  TRY_ASSIGN(p.values, GluePartitionValues(values == input.end() ? json() : *values, where + ".Values"));
   if (p.values.size() != table.partition_keys.size()) {
     return GlueFieldError(where + ".Values", std::to_string(p.values.size()) + " values for the " +
                                          std::to_string(table.partition_keys.size()) + " partition keys of " +
@@ -319,7 +308,7 @@ HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
     if (!batch) return TableWriteError(st);
     std::vector<std::string> values;  // as sent, when they could be read
     if (inputs[i].is_object() && inputs[i].contains("Values")) {
-      if (auto read = ValuesIn(inputs[i]["Values"], where); read.ok()) values = std::move(*read);
+      if (auto read = GluePartitionValues(inputs[i]["Values"], where); read.ok()) values = std::move(*read);
     }
     errors.push_back(PartitionError(values, st));
   }
@@ -332,7 +321,7 @@ HttpResponse CreatePartitions(Server* server, const json& body, bool batch) {
 Status UpdateOnePartition(Server* server, const lake::Table& table, const json& values_json, const json& input,
                           const std::string& where) {
   lake::Catalog& catalog = server->catalog();
-  TRY_ASSIGN(std::vector<std::string> values, ValuesIn(values_json, where + "PartitionValueList"));
+  TRY_ASSIGN(std::vector<std::string> values, GluePartitionValues(values_json, where + "PartitionValueList"));
   TRY_ASSIGN(lake::Partition existing, catalog.GetPartition(table.database, table.name, values));
   if (input.is_null()) return GlueFieldError(where + "PartitionInput", "required");
   TRY_ASSIGN(lake::Partition partition, ParsePartitionInput(table, input, where + "PartitionInput"));
@@ -392,7 +381,7 @@ HttpResponse DeletePartitions(Server* server, const json& body, bool batch) {
   auto name = RequiredAwsString(body, "TableName");
   if (!name.ok()) return GlueError(name.status());
   if (!batch) {
-    auto values = ValuesIn(body.value("PartitionValues", json()), "PartitionValues");
+    auto values = GluePartitionValues(body.value("PartitionValues", json()), "PartitionValues");
     if (!values.ok()) return GlueError(values.status());
     if (Status st = server->catalog().DeletePartition(*database, *name, *values); !st.ok()) return GlueError(st);
     return GlueOk(json::object());
@@ -405,7 +394,7 @@ HttpResponse DeletePartitions(Server* server, const json& body, bool batch) {
   for (size_t i = 0; i < list->size(); ++i) {
     const json& item = (*list)[i];
     const std::string where = "PartitionsToDelete[" + std::to_string(i) + "].Values";
-    auto values = ValuesIn(item.is_object() ? item.value("Values", json()) : json(), where);
+    auto values = GluePartitionValues(item.is_object() ? item.value("Values", json()) : json(), where);
     if (!values.ok()) return GlueError(values.status());
     if (Status st = server->catalog().DeletePartition(*database, *name, *values); !st.ok()) {
       errors.push_back(PartitionError(*values, st));

@@ -51,6 +51,10 @@ inline Status GlueFieldError(const std::string& field, const std::string& why) {
   return InvalidArgument(field + ": " + why);
 }
 
+// A partition's values (PartitionValues, PartitionInput.Values, ...): a non-empty list of
+// strings; InvalidArgument naming `where` otherwise.
+Result<std::vector<std::string>> GluePartitionValues(const nlohmann::json& j, const std::string& where);
+
 class Server;
 // The table a request names: DatabaseName and `name_field` ("TableName", GetTable's
 // "Name"); InvalidArgument for a missing field, NotFound for no such table.

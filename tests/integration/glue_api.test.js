@@ -8,8 +8,8 @@
 // while one runs is refused with CrawlerRunningException and makes no run; a crawl stopped
 // through /v1/crawlers reads back CANCELLED with its message); GetCrawlers pages; GetDatabases, GetTables (Expression a case-insensitive whole-name pattern, paging),
 // GetTable (JSON, gzipped JSON and an ETL job's Parquet table) and GetPartitions /
-// GetPartition read back exactly what /v1/catalog says; and the errors the SDK raises by
-// name.
+// GetPartition / BatchGetPartition read back exactly what /v1/catalog says (GetPartitions
+// filtered by an Expression and split in Segments); and the errors the SDK raises by name.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -415,6 +415,16 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
 
     await rejectsAws(send(new G.GetPartitionCommand({ DatabaseName: 'plant', TableName: 'readings', PartitionValues: ['meter-9'] })),
                      'EntityNotFoundException', 400, undefined, 'GetPartition of a missing partition');
+    // BatchGetPartition: the ones asked for that exist, in the order asked.
+    const got = await send(new G.BatchGetPartitionCommand({ DatabaseName: 'plant', TableName: 'readings',
+      PartitionsToGet: [{ Values: ['meter-3'] }, { Values: ['meter-9'] }, { Values: ['meter-1'] }] }));
+    assert.deepEqual(got.Partitions.map((p) => [p.Values, p.StorageDescriptor.Location]),
+                     [[['meter-3'], 's3://glue-lake/raw/meter=meter-3/'], [['meter-1'], 's3://glue-lake/raw/meter=meter-1/']]);
+    assert.deepEqual(got.UnprocessedKeys, []);
+    await rejectsAws(send(new G.BatchGetPartitionCommand({ DatabaseName: 'plant', TableName: 'readings',
+      PartitionsToGet: [{ Values: ['meter-1'] }, { Values: [] }] })), 'InvalidInputException', 400, /PartitionsToGet\[1\]\.Values: required/);
+    await rejectsAws(send(new G.BatchGetPartitionCommand({ DatabaseName: 'plant', TableName: 'missing',
+      PartitionsToGet: [{ Values: ['meter-1'] }] })), 'EntityNotFoundException', 400, /missing/);
   });
 
   test('errors come back as the SDK names them', async () => {
