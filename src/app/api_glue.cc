@@ -150,6 +150,23 @@ HttpResponse GetDatabase(Server* server, const json& body) {
   return GlueOk({{"Database", DatabaseJson(*db)}});
 }
 
+// GetUserDefinedFunctions, which the Hive and Spark Glue catalog clients call as they start
+// (Hive's function registry): the catalog holds no functions, so the answer is none, for a
+// database that exists (or every database when DatabaseName is left out). Pattern is
+// required, as Glue requires it.
+HttpResponse GetUserDefinedFunctions(Server* server, const json& body) {
+  auto pattern = RequiredAwsString(body, "Pattern");
+  if (!pattern.ok()) return GlueError(pattern.status());
+  if (auto it = body.find("DatabaseName"); it != body.end() && !it->is_null()) {
+    auto database = RequiredAwsString(body, "DatabaseName");
+    if (!database.ok()) return GlueError(database.status());
+    if (auto db = server->catalog().GetDatabase(*database); !db.ok()) return GlueError(db.status());
+  }
+  auto paging = GluePagingOf(body, 100, 100);
+  if (!paging.ok()) return GlueError(paging.status());
+  return GlueOk({{"UserDefinedFunctions", json::array()}});
+}
+
 HttpResponse GetTables(Server* server, const json& body) {
   auto database = RequiredAwsString(body, "DatabaseName");
   if (!database.ok()) return GlueError(database.status());
@@ -461,6 +478,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   const std::string_view op = operation.value_or("");
   if (op == "GetDatabases") return respond(GetDatabases(server, *body));
   if (op == "GetDatabase") return respond(GetDatabase(server, *body));
+  if (op == "GetUserDefinedFunctions") return respond(GetUserDefinedFunctions(server, *body));
   if (op == "GetTables") return respond(GetTables(server, *body));
   if (op == "GetTable") return respond(GetTable(server, *body));
   if (op == "GetTableVersions") return respond(GetTableVersions(server, *body));
@@ -477,7 +495,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (auto answer = HandleGlueTagOperation(server, op, *body)) return respond(std::move(*answer));
   respond(GlueError(400, "UnknownOperationException",
                     "Glue operation '" + std::string(op) +
-                        "' is not served here (GetDatabases, GetDatabase, GetTables, GetTable, GetTableVersions, "
+                        "' is not served here (GetDatabases, GetDatabase, GetUserDefinedFunctions, GetTables, GetTable, GetTableVersions, "
                         "GetTableVersion, "
                         "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "

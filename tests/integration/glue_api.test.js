@@ -326,6 +326,12 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
     assert.deepEqual(one.map((p) => p.names), [['events'], ['readings'], ['readings_daily']]);
     const filtered = await pages(G.GetTablesCommand, { DatabaseName: 'plant', Expression: 'read.*' }, 'TableList', 1);
     assert.deepEqual(filtered.map((p) => p.names), [['readings'], ['readings_daily']]);
+
+    // What a Hive or Spark Glue client asks as it starts: the catalog's functions, none.
+    assert.deepEqual((await send(new G.GetUserDefinedFunctionsCommand({ DatabaseName: 'plant', Pattern: '*' }))).UserDefinedFunctions, []);
+    assert.deepEqual((await send(new G.GetUserDefinedFunctionsCommand({ Pattern: '.*' }))).UserDefinedFunctions, []);
+    await rejectsAws(send(new G.GetUserDefinedFunctionsCommand({ DatabaseName: 'nowhere', Pattern: '*' })),
+                     'EntityNotFoundException', 400, /nowhere/);
   });
 
   test('GetPartitions pages through every partition /v1/catalog lists; GetPartition by values', async () => {
