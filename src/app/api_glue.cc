@@ -498,7 +498,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
                         "' is not served here (GetDatabases, GetDatabase, GetUserDefinedFunctions, GetTables, GetTable, GetTableVersions, "
                         "GetTableVersion, "
                         "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
-                        "DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
+                        "DeleteCrawler, StopCrawler, CreateDatabase, UpdateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
                         "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, BatchUpdatePartition, "
                         "DeletePartition, BatchDeletePartition, CreateJob, UpdateJob, "
                         "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun, "

@@ -157,6 +157,30 @@ HttpResponse CreateDatabase(Server* server, const json& body) {
   return GlueOk(json::object());
 }
 
+// UpdateDatabase: the description of a database that exists (Name); DatabaseInput.Name is
+// the same name (a database is not renamed here), and what CreateDatabase refuses is
+// refused here too.
+HttpResponse UpdateDatabase(Server* server, const json& body) {
+  auto name = RequiredAwsString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  auto input = body.find("DatabaseInput");
+  if (input == body.end() || !input->is_object()) return GlueError(InvalidArgument("DatabaseInput is required (an object with Name)"));
+  auto new_name = RequiredAwsString(*input, "Name");
+  if (!new_name.ok()) return GlueError(new_name.status().WithContext("DatabaseInput"));
+  if (*new_name != *name) {
+    return GlueError(GlueFieldError("DatabaseInput.Name", "'" + *new_name + "' is not '" + *name +
+                                                             "': a database is not renamed (create one and move the tables)"));
+  }
+  if (Given(*input, "LocationUri") || Given(*input, "TargetDatabase") || Given(*input, "FederatedDatabase")) {
+    return GlueError(InvalidArgument("DatabaseInput: LocationUri, TargetDatabase and FederatedDatabase are not served: "
+                                     "a database here is a name for its tables"));
+  }
+  if (Status st = server->catalog().SetDatabaseDescription(*name, input->value("Description", "")); !st.ok()) {
+    return GlueError(st);
+  }
+  return GlueOk(json::object());
+}
+
 HttpResponse DeleteDatabase(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
@@ -178,6 +202,7 @@ std::optional<HttpResponse> HandleGlueCatalogWrite(Server* server, std::string_v
   if (op == "StopCrawler") return StopCrawler(server, body);
   if (op == "CreateDatabase") return CreateDatabase(server, body);
   if (op == "DeleteDatabase") return DeleteDatabase(server, body);
+  if (op == "UpdateDatabase") return UpdateDatabase(server, body);
   return std::nullopt;
 }
 

@@ -238,6 +238,13 @@ Result<CatalogDatabase> Catalog::CreateDatabase(const std::string& name,
   return out;
 }
 
+Status Catalog::SetDatabaseDescription(const std::string& name, const std::string& description) {
+  TRY_ASSIGN(int64_t changed, db_->Exec("UPDATE lake_databases SET description=? WHERE name=?",
+                                        {Value(description), Value(name)}));
+  if (changed == 0) return NotFound("database '" + name + "' does not exist (see 'tributary catalog databases')");
+  return Status::Ok();
+}
+
 Result<CatalogDatabase> Catalog::GetDatabase(const std::string& name) const {
   TRY_ASSIGN(auto rows,
              db_->Query("SELECT name, description, created_ms FROM lake_databases WHERE name=?",

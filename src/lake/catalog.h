@@ -176,6 +176,8 @@ class Catalog {
                                          bool if_not_exists = false);
   Result<CatalogDatabase> GetDatabase(const std::string& name) const;
   Result<std::vector<CatalogDatabase>> ListDatabases() const;  // by name
+  // Replaces the description; kNotFound when there is no such database.
+  Status SetDatabaseDescription(const std::string& name, const std::string& description);
   // kFailedPrecondition while it holds tables, unless `cascade` (then they go too).
   Status DeleteDatabase(const std::string& name, bool cascade = false);
 

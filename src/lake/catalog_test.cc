@@ -88,6 +88,10 @@ TEST_F(CatalogTest, Databases) {
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].name, "alpha");
   EXPECT_EQ(catalog_->GetDatabase("nope").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(catalog_->SetDatabaseDescription("iot", "the fleet").ok());
+  EXPECT_EQ(catalog_->GetDatabase("iot")->description, "the fleet");
+  EXPECT_EQ(catalog_->GetDatabase("alpha")->description, "");
+  EXPECT_EQ(catalog_->SetDatabaseDescription("nope", "x").code(), ErrorCode::kNotFound);
 }
 
 TEST_F(CatalogTest, UpsertMakesVersionsOnlyWhenTheSchemaChanges) {

@@ -115,6 +115,13 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
     assert.equal(db.Description, 'devices\' readings');
     assert.ok(db.CreateTime instanceof Date && Math.abs(db.CreateTime.getTime() - Date.now()) < 60000, String(db.CreateTime));
     assert.deepEqual((await send(new G.GetTablesCommand({ DatabaseName: 'iot' }))).TableList, [], 'a new database has no tables');
+    // UpdateDatabase replaces the description; a rename or a missing database is refused.
+    await send(new G.UpdateDatabaseCommand({ Name: 'iot', DatabaseInput: { Name: 'iot', Description: 'the fleet\'s readings' } }));
+    assert.equal((await send(new G.GetDatabaseCommand({ Name: 'iot' }))).Database.Description, 'the fleet\'s readings');
+    await rejectsAws(send(new G.UpdateDatabaseCommand({ Name: 'iot', DatabaseInput: { Name: 'iot2' } })),
+                     'InvalidInputException', 400, /DatabaseInput\.Name: 'iot2' is not 'iot'/);
+    await rejectsAws(send(new G.UpdateDatabaseCommand({ Name: 'nowhere', DatabaseInput: { Name: 'nowhere' } })),
+                     'EntityNotFoundException', 400, /nowhere/);
 
     const beforeCreate = Date.now();
     const made = await send(new G.CreateCrawlerCommand({
