@@ -497,7 +497,7 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
                     "Glue operation '" + std::string(op) +
                         "' is not served here (GetDatabases, GetDatabase, GetUserDefinedFunctions, GetTables, GetTable, GetTableVersions, "
                         "GetTableVersion, "
-                        "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, "
+                        "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, UpdateCrawler, "
                         "DeleteCrawler, StopCrawler, CreateDatabase, UpdateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
                         "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, BatchUpdatePartition, "
                         "DeletePartition, BatchDeletePartition, CreateJob, UpdateJob, "

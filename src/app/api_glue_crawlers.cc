@@ -4,7 +4,8 @@
 //   aws glue create-crawler --name raw --role r --database-name iot
 //       --targets '{"S3Targets": [{"Path": "s3://iot-data/raw/"}]}'
 //   aws glue start-crawler --name raw; aws glue get-crawler --name raw; aws glue get-tables ...
-// Operations: CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, DeleteDatabase.
+// Operations: CreateCrawler, UpdateCrawler, DeleteCrawler, StopCrawler, CreateDatabase,
+// UpdateDatabase, DeleteDatabase.
 // A crawler here crawls one lake prefix into one table (lake/crawler_store.h); what
 // Glue's crawlers do beyond that (JDBC, DynamoDB, catalog targets, classifiers,
 // schedules) is refused naming the field, and what describes only AWS (the role,
@@ -123,6 +124,44 @@ HttpResponse CreateCrawler(Server* server, const json& body) {
   return GlueOk(json::object());
 }
 
+// UpdateCrawler: the fields given replace the crawler's, the others stay (its database,
+// target and table prefix). Refused as CreateCrawler refuses, and while it runs
+// (CrawlerRunningException). A new target path forgets what the crawler had read: its next
+// run reads the new prefix whole.
+HttpResponse UpdateCrawler(Server* server, const json& body) {
+  auto name = RequiredAwsString(body, "Name");
+  if (!name.ok()) return GlueError(name.status());
+  if (body.contains("Tags")) return GlueError(GlueFieldError("Tags", "unknown field (TagResource changes a crawler's tags)"));
+  auto existing = server->crawlers().Get(*name);
+  if (!existing.ok()) return GlueError(existing.status());
+  json merged = body;
+  if (!Given(body, "DatabaseName")) merged["DatabaseName"] = existing->database;
+  if (!Given(body, "Targets")) {
+    merged["Targets"] = {{"S3Targets", {{{"Path", existing->source.ToUri()}, {"Exclusions", existing->exclusions}}}}};
+  }
+  if (!body.contains("TablePrefix")) {
+    // The prefix the table was named with: what comes before the old target's folder name.
+    lake::CrawlerDefinition plain = *existing;
+    plain.table.clear();
+    const std::string folder = plain.TableName();
+    if (existing->table.size() >= folder.size() &&
+        existing->table.compare(existing->table.size() - folder.size(), folder.size(), folder) == 0) {
+      merged["TablePrefix"] = existing->table.substr(0, existing->table.size() - folder.size());
+    }
+  }
+  auto crawler = ParseCreateCrawler(merged);
+  if (!crawler.ok()) return GlueError(crawler.status());
+  if (!body.contains("TablePrefix") && !merged.contains("TablePrefix")) crawler->table = existing->table;  // named by hand
+  crawler->created_ms = existing->created_ms;
+  if (auto db = server->catalog().GetDatabase(crawler->database); !db.ok()) {
+    return GlueError(db.status().code() == ErrorCode::kNotFound
+                         ? NotFound("DatabaseName: database '" + crawler->database + "' does not exist (CreateDatabase first)")
+                         : db.status());
+  }
+  if (Status st = server->crawlers().Update(*crawler); !st.ok()) return GlueError(st);  // running: CrawlerRunningException
+  return GlueOk(json::object());
+}
+
 HttpResponse DeleteCrawler(Server* server, const json& body) {
   auto name = RequiredAwsString(body, "Name");
   if (!name.ok()) return GlueError(name.status());
@@ -199,6 +238,7 @@ HttpResponse DeleteDatabase(Server* server, const json& body) {
 std::optional<HttpResponse> HandleGlueCatalogWrite(Server* server, std::string_view op, const json& body) {
   if (op == "CreateCrawler") return CreateCrawler(server, body);
   if (op == "DeleteCrawler") return DeleteCrawler(server, body);
+  if (op == "UpdateCrawler") return UpdateCrawler(server, body);
   if (op == "StopCrawler") return StopCrawler(server, body);
   if (op == "CreateDatabase") return CreateDatabase(server, body);
   if (op == "DeleteDatabase") return DeleteDatabase(server, body);

@@ -27,6 +27,12 @@ Result<CrawlerDefinition> CrawlerManager::Get(const std::string& name) const {
 
 Result<std::vector<CrawlerDefinition>> CrawlerManager::List() const { return store_->List(); }
 
+Status CrawlerManager::Update(const CrawlerDefinition& crawler) {
+  TRY(runs_.IfIdle(crawler.name, "stop it first ('tributary crawler stop " + crawler.name + "')",
+                   [&] { return store_->Update(crawler); }));
+  return catalog_->CreateDatabase(crawler.database, "", /*if_not_exists=*/true).status();
+}
+
 Status CrawlerManager::Delete(const std::string& name) {
   return runs_.IfIdle(name, "stop it first ('tributary crawler stop " + name + "')",
                       [&] { return store_->Delete(name); });

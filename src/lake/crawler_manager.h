@@ -33,6 +33,9 @@ class CrawlerManager {
   Status Create(const CrawlerDefinition& crawler);
   Result<CrawlerDefinition> Get(const std::string& name) const;
   Result<std::vector<CrawlerDefinition>> List() const;
+  // Replaces a crawler's definition (CrawlerStore::Update); kFailedPrecondition while it
+  // runs. The database is made if missing, as Create makes it.
+  Status Update(const CrawlerDefinition& crawler);
   // kFailedPrecondition while it runs.
   Status Delete(const std::string& name);
 

@@ -210,6 +210,27 @@ Status CrawlerStore::Create(const CrawlerDefinition& c) {
   });
 }
 
+Status CrawlerStore::Update(const CrawlerDefinition& c) {
+  TRY(ValidateCatalogName("database", c.database));
+  if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
+  if (c.source.bucket.empty()) return InvalidArgument("crawler '" + c.name + "' needs a source");
+  for (size_t i = 0; i < c.exclusions.size(); ++i) {
+    if (c.exclusions[i].empty()) return InvalidArgument("exclusions[" + std::to_string(i) + "]: an empty pattern");
+  }
+  return db_->Transaction([&]() -> Status {
+    TRY_ASSIGN(auto rows, db_->Query("SELECT source FROM lake_crawlers WHERE name=?", {Value(c.name)}));
+    if (rows.empty()) return NotFound("crawler '" + c.name + "' does not exist");
+    if (rows[0].Text(0) != c.source.ToString()) {
+      TRY(db_->Exec("DELETE FROM lake_crawler_objects WHERE crawler=?", {Value(c.name)}).status());
+    }
+    return db_
+        ->Exec("UPDATE lake_crawlers SET source=?, database=?, table_name=?, exclusions=? WHERE name=?",
+               {Value(c.source.ToString()), Value(c.database), Value(c.table), Value(json(c.exclusions).dump()),
+                Value(c.name)})
+        .status();
+  });
+}
+
 Result<CrawlerDefinition> CrawlerStore::Get(const std::string& name) const {
   TRY_ASSIGN(auto rows,
              db_->Query("SELECT name, source, database, table_name, created_ms, exclusions FROM lake_crawlers "

@@ -81,6 +81,10 @@ class CrawlerStore {
   Status Create(const CrawlerDefinition& crawler);
   Result<CrawlerDefinition> Get(const std::string& name) const;
   Result<std::vector<CrawlerDefinition>> List() const;
+  // Replaces the definition of crawler `crawler.name` (its created_ms stays); kNotFound when
+  // there is none. A new source forgets the seen set (the next run reads the new prefix
+  // whole); its runs stay.
+  Status Update(const CrawlerDefinition& crawler);
   // Deletes the crawler, its seen set and its runs (not the table it made).
   Status Delete(const std::string& name);
 

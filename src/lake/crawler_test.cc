@@ -287,6 +287,33 @@ TEST_F(CrawlerTest, ATableDeletedIsCrawledAgainWhole) {
   EXPECT_EQ(catalog_->ListPartitions("iot", "raw")->size(), 1u);
 }
 
+// Update replaces the definition; a new source forgets the seen set, the same source keeps it.
+TEST_F(CrawlerTest, UpdateReplacesTheDefinitionAndANewSourceIsReadWhole) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  ASSERT_EQ(store_->SeenObjects("raw")->size(), 1u);
+  CrawlerDefinition c = *store_->Get("raw");
+  const int64_t created = c.created_ms;
+  c.created_ms = created + 5;  // not what Update changes
+  c.exclusions = {"**/skip*"};
+  ASSERT_TRUE(store_->Update(c).ok());
+  EXPECT_EQ(store_->Get("raw")->exclusions, c.exclusions);
+  EXPECT_EQ(store_->SeenObjects("raw")->size(), 1u) << "the same source keeps what was read";
+  c.source = *LakePath::Parse("s3://lake/elsewhere/");
+  c.database = "other";
+  ASSERT_TRUE(store_->Update(c).ok());
+  CrawlerDefinition back = *store_->Get("raw");
+  EXPECT_EQ(back.source.ToUri(), "s3://lake/elsewhere/");
+  EXPECT_EQ(back.database, "other");
+  EXPECT_EQ(back.created_ms, created);
+  EXPECT_TRUE(store_->SeenObjects("raw")->empty()) << "a new source is read whole";
+  c.name = "ghost";
+  EXPECT_EQ(store_->Update(c).code(), ErrorCode::kNotFound);
+  c.name = "raw";
+  c.database = "Bad Name";
+  EXPECT_EQ(store_->Update(c).code(), ErrorCode::kInvalidArgument);
+}
+
 TEST_F(CrawlerTest, BadRecordsAndConflictsAreReportedWithKeyAndLine) {
   Put("raw/x/a.json", "{\"v\":1}\n{\"v\": nope}\n{\"v\":\"text\"}\n42\n");
   Put("raw/x/b.gz", "not gzip at all");

@@ -299,6 +299,33 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
     assert.deepEqual(after.LastCrawl, before.LastCrawl);
   });
 
+  test('UpdateCrawler: the fields given replace, the others stay; the next crawl reads the new target', async () => {
+    await send(new G.CreateCrawlerCommand(crawlerInput('movable', { TablePrefix: 'm_' })));
+    await s3.send(new S3.PutObjectCommand({ Bucket: BUCKET, Key: 'moved/2026/12/04/10/m.json',
+                                            Body: jsonLines([reading('sensor-9', 0, 10), reading('sensor-9', 1, 10)]) }));
+    const updated = await send(new G.UpdateCrawlerCommand({ Name: 'movable', Targets: { S3Targets: [{ Path: `s3://${BUCKET}/moved/` }] } }));
+    assert.deepEqual(Object.keys(updated).filter((k) => k !== '$metadata'), [], 'UpdateCrawler answers {}');
+    const moved = await getCrawler('movable');
+    assert.equal(moved.DatabaseName, 'iot', 'a field not given stays');
+    assert.equal(moved.Targets.S3Targets[0].Path, `s3://${BUCKET}/moved/`);
+    // The table prefix stays: the next crawl makes m_moved from the new target.
+    const since = Date.now();
+    await send(new G.StartCrawlerCommand({ Name: 'movable' }));
+    const { crawler } = await waitCrawled('movable', since);
+    assert.equal(crawler.LastCrawl.Status, 'SUCCEEDED', JSON.stringify(crawler));
+    const table = await getTable('iot', 'm_moved');
+    assert.equal(table.StorageDescriptor.Location, `s3://${BUCKET}/moved/`);
+    assert.equal(table.Parameters.recordCount, '2', JSON.stringify(table.Parameters));
+
+    await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'movable', Schedule: 'cron(0 * * * ? *)' })),
+                     'InvalidInputException', 400, /^Schedule: /);
+    await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'movable', DatabaseName: 'nowhere' })),
+                     'EntityNotFoundException', 400, /database 'nowhere' does not exist/);
+    await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'ghost', DatabaseName: 'iot' })), 'EntityNotFoundException', 400, /ghost/);
+    assert.equal((await getCrawler('movable')).Targets.S3Targets[0].Path, `s3://${BUCKET}/moved/`, 'a refused update changed it');
+    await send(new G.DeleteCrawlerCommand({ Name: 'movable' }));
+  });
+
   test('a long crawl: DeleteCrawler refused with CrawlerRunningException, StopCrawler cancels it, then DeleteCrawler', async () => {
     // One large, very compressible object put with the SDK.
     const chunk = Buffer.from(BULK_LINE.repeat(Math.floor((1 << 20) / BULK_LINE.length)));
@@ -316,6 +343,8 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
     // first object (~1 s) ends, and the next one unless stopped.
     await rejectsAws(send(new G.DeleteCrawlerCommand({ Name: 'bulk' })), 'CrawlerRunningException', 400, /'bulk' is running/,
                      `DeleteCrawler during a crawl of ${BULK_MIB} MiB`);
+    await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'bulk', DatabaseName: 'bulk' })), 'CrawlerRunningException', 400,
+                     /'bulk' is running/, `UpdateCrawler during a crawl of ${BULK_MIB} MiB`);
     const running = await getCrawler('bulk');
     assert.equal(running.State, 'RUNNING', `the crawl of ${BULK_MIB} MiB ended too soon: ${JSON.stringify(running)}`);
     const stopped = await send(new G.StopCrawlerCommand({ Name: 'bulk' }));
