@@ -188,7 +188,10 @@ Result<std::unique_ptr<CrawlerStore>> CrawlerStore::Open(metadata::Database* db)
   return std::unique_ptr<CrawlerStore>(new CrawlerStore(db));
 }
 
-Status CrawlerStore::Create(const CrawlerDefinition& c) {
+namespace {
+
+// What Create and Update check of a definition.
+Status ValidateDefinition(const CrawlerDefinition& c) {
   TRY(ValidateCrawlerName(c.name));
   TRY(ValidateCatalogName("database", c.database));
   if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
@@ -196,6 +199,13 @@ Status CrawlerStore::Create(const CrawlerDefinition& c) {
   for (size_t i = 0; i < c.exclusions.size(); ++i) {
     if (c.exclusions[i].empty()) return InvalidArgument("exclusions[" + std::to_string(i) + "]: an empty pattern");
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CrawlerStore::Create(const CrawlerDefinition& c) {
+  TRY(ValidateDefinition(c));
   return db_->Transaction([&]() -> Status {
     TRY_ASSIGN(auto rows,
                db_->Query("SELECT name FROM lake_crawlers WHERE name=?", {Value(c.name)}));
@@ -211,12 +221,7 @@ Status CrawlerStore::Create(const CrawlerDefinition& c) {
 }
 
 Status CrawlerStore::Update(const CrawlerDefinition& c) {
-  TRY(ValidateCatalogName("database", c.database));
-  if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
-  if (c.source.bucket.empty()) return InvalidArgument("crawler '" + c.name + "' needs a source");
-  for (size_t i = 0; i < c.exclusions.size(); ++i) {
-    if (c.exclusions[i].empty()) return InvalidArgument("exclusions[" + std::to_string(i) + "]: an empty pattern");
-  }
+  TRY(ValidateDefinition(c));
   return db_->Transaction([&]() -> Status {
     TRY_ASSIGN(auto rows, db_->Query("SELECT source FROM lake_crawlers WHERE name=?", {Value(c.name)}));
     if (rows.empty()) return NotFound("crawler '" + c.name + "' does not exist");

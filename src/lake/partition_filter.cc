@@ -276,27 +276,20 @@ class Parser {
     return false;
   }
 
-  Result<NodePtr> ParseOr(int depth) {
-    TRY_ASSIGN(NodePtr first, ParseAnd(depth));
-    if (!IsKeyword(Peek(), "or")) return first;
-    auto n = std::make_shared<Node>();
-    n->kind = Node::Kind::kOr;
-    n->kids.push_back(std::move(first));
-    while (Eat("or")) {
-      TRY_ASSIGN(NodePtr next, ParseAnd(depth));
-      n->kids.push_back(std::move(next));
-    }
-    return NodePtr(n);
-  }
+  Result<NodePtr> ParseOr(int depth) { return ParseChain(depth, "or", Node::Kind::kOr); }
+  Result<NodePtr> ParseAnd(int depth) { return ParseChain(depth, "and", Node::Kind::kAnd); }
 
-  Result<NodePtr> ParseAnd(int depth) {
-    TRY_ASSIGN(NodePtr first, ParseNot(depth));
-    if (!IsKeyword(Peek(), "and")) return first;
+  // a {OR a} (the terms ANDs) or a {AND a} (the terms NOTs): one node of every term, or
+  // the term alone.
+  Result<NodePtr> ParseChain(int depth, std::string_view word, Node::Kind kind) {
+    auto term = [&]() { return kind == Node::Kind::kOr ? ParseAnd(depth) : ParseNot(depth); };
+    TRY_ASSIGN(NodePtr first, term());
+    if (!IsKeyword(Peek(), word)) return first;
     auto n = std::make_shared<Node>();
-    n->kind = Node::Kind::kAnd;
+    n->kind = kind;
     n->kids.push_back(std::move(first));
-    while (Eat("and")) {
-      TRY_ASSIGN(NodePtr next, ParseNot(depth));
+    while (Eat(word)) {
+      TRY_ASSIGN(NodePtr next, term());
       n->kids.push_back(std::move(next));
     }
     return NodePtr(n);
