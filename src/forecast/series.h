@@ -17,7 +17,7 @@
 //   item_id   string or integer, optional   rows with the same id form one series, in row
 //                                           order; series in order of first appearance;
 //                                           without the column the file is one series
-//   start     string or timestamp           the series' start, repeated on each of its rows
+//   start     string, timestamp or date     the series' start (a date: its midnight UTC), repeated on each of its rows
 //   target    double/float/int, nullable    one value per row; null or NaN is missing
 //   cat, cat_0, cat_1, ...  integer         static categories, the same on each row
 //   dynamic_feat_0, ...     numeric         one value per row, never null

@@ -80,8 +80,9 @@ Result<Layout> FindLayout(const parquet::Schema& schema, const std::string& path
       type_of(l.item_id) != ColumnType::kString) {
     return ColumnError(path, "item_id", "must be a string or an integer column");
   }
-  if (type_of(l.start) != ColumnType::kString && type_of(l.start) != ColumnType::kTimestamp) {
-    return ColumnError(path, "start", "must be a string or a timestamp column");
+  if (type_of(l.start) != ColumnType::kString && type_of(l.start) != ColumnType::kTimestamp &&
+      type_of(l.start) != ColumnType::kDate) {
+    return ColumnError(path, "start", "must be a string, timestamp or date column");
   }
   if (!IsNumber(type_of(l.target))) return ColumnError(path, "target", "must be a numeric column");
   if (int cat = schema.Find("cat"); cat >= 0) l.cat.push_back(cat);
@@ -144,6 +145,7 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
       auto [it, is_new] = by_item.try_emplace(key, series.size());
       if (!start.IsValid(r)) return ColumnError(origin, "start", "is null");
       std::string start_text = start.type == ColumnType::kString ? std::string(start.StringAt(r))
+                               : start.type == ColumnType::kDate ? std::to_string(start.i32[r])
                                                                  : std::to_string(start.i64[r]);
       if (is_new) {
         Pending p;
@@ -153,6 +155,8 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
           auto ts = ParseTimestamp(start_text);
           if (!ts.ok()) return ColumnError(origin, "start", ts.status().message());
           p.series.start = *ts;
+        } else if (start.type == ColumnType::kDate) {
+          p.series.start = int64_t{start.i32[r]} * 86400;  // midnight UTC of the day
         } else {
           // Microseconds since the epoch -> seconds (frequency.h), rounding down.
           int64_t us = start.i64[r];

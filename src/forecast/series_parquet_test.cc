@@ -125,6 +125,22 @@ TEST_F(ParquetSeriesTest, TimestampStartIntegerIdsAndSeriesAcrossRowGroups) {
   EXPECT_TRUE((*series)[0].dynamic_feat.empty());
 }
 
+// A daily series whose start is a Parquet DATE (an ETL job's date column): midnight UTC.
+TEST_F(ParquetSeriesTest, DateStartIsMidnightUtc) {
+  RecordBatch b = Empty("item_id:string,start:date,target:double");
+  for (int i = 0; i < 3; ++i) {
+    b.columns[0].AppendString("meter");
+    b.columns[1].AppendInt32(18663);  // 2021-02-05
+    b.columns[2].AppendDouble(i);
+    ++b.num_rows;
+  }
+  auto series = ReadSeriesFile(WriteParquet("day.parquet", b));
+  ASSERT_TRUE(series.ok()) << series.status().ToString();
+  ASSERT_EQ(series->size(), 1u);
+  EXPECT_EQ((*series)[0].start, 1612483200);
+  EXPECT_EQ((*series)[0].target, (std::vector<float>{0, 1, 2}));
+}
+
 TEST_F(ParquetSeriesTest, WithoutItemIdTheFileIsOneSeries) {
   RecordBatch b = Empty("start:string,target:int64");
   for (int i = 0; i < 4; ++i) {
@@ -188,7 +204,7 @@ TEST_F(ParquetSeriesTest, MissingOrMistypedColumnsAreNamed) {
   RecordBatch bad_start = Empty("start:double,target:double");
   r = ReadSeriesFile(WriteParquet("bs.parquet", bad_start));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("column 'start': must be a string or a timestamp"),
+  EXPECT_NE(r.status().message().find("column 'start': must be a string, timestamp or date"),
             std::string::npos)
       << r.status().message();
 }
