@@ -8,6 +8,8 @@ namespace tributary::parquet {
 namespace {
 
 constexpr std::string_view kMagic = "PAR1";
+// Read as their unscaled integers (or bytes) they would be wrong numbers: refused instead.
+constexpr const char* kDecimalUnsupported = "DECIMAL columns are not supported";
 
 // Maps a leaf schema element onto our column types.
 FileColumn MapLeaf(const SchemaElement& e, int index) {
@@ -27,9 +29,11 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       fc.column.type = lt.kind == LogicalType::Kind::kDate || e.converted_type == ConvertedType::kDate
                            ? ColumnType::kDate
                            : ColumnType::kInt32;
+      if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
       break;
     case PhysicalType::kInt64:
       fc.column.type = ColumnType::kInt64;
+      if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
       if (lt.kind == LogicalType::Kind::kTimestamp) {
         fc.column.type = ColumnType::kTimestamp;
         fc.unit = lt.unit;
@@ -48,6 +52,7 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       break;
     case PhysicalType::kByteArray:
       fc.column.type = ColumnType::kString;
+      if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
       break;
     case PhysicalType::kInt96:
       fc.column.type = ColumnType::kTimestamp;
@@ -55,7 +60,8 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       break;
     case PhysicalType::kFixedLenByteArray:
       fc.column.type = ColumnType::kString;
-      fc.unsupported = "FIXED_LEN_BYTE_ARRAY columns are not supported";
+      fc.unsupported = e.converted_type == ConvertedType::kDecimal ? kDecimalUnsupported
+                                                                   : "FIXED_LEN_BYTE_ARRAY columns are not supported";
       break;
     default:
       fc.column.type = ColumnType::kString;

@@ -27,6 +27,7 @@ enum class PhysicalType : int32_t {
 
 enum class ConvertedType : int32_t {
   kUtf8 = 0,
+  kDecimal = 5,
   kDate = 6,
   kTimestampMillis = 9,
   kTimestampMicros = 10,
