@@ -222,8 +222,15 @@ class Crawl {
       return 0;
     }
     std::vector<Column> columns;
-    for (const auto& c : (*reader)->schema().columns) {
-      columns.push_back({c.name, HiveTypeOfParquet(c.type), ""});
+    const auto& elements = (*reader)->metadata().schema;
+    for (const parquet::FileColumn& fc : (*reader)->columns()) {
+      std::string type = HiveTypeOfParquet(fc.column.type);
+      // Another tool's DECIMAL (which the reader refuses to read as integers) is what it is.
+      const parquet::SchemaElement& e = elements[fc.schema_index];
+      if (e.converted_type == parquet::ConvertedType::kDecimal && e.precision) {
+        type = "decimal(" + std::to_string(*e.precision) + "," + std::to_string(e.scale.value_or(0)) + ")";
+      }
+      columns.push_back({fc.column.name, type, ""});
     }
     if (Status st = builder_.AddColumns(columns, key); !st.ok()) {
       Error(st.message());

@@ -5,13 +5,14 @@
 // table made with CreateTable is the schema of a stream created with conversion, which
 // DescribeDeliveryStream reads back with every default filled in (and /v1/streams as
 // format_conversion). One PutRecordBatch of good records (keys in another case, an
-// epoch-millisecond and an offset timestamp, a nested struct and an array, a key that is
+// epoch-millisecond and an offset timestamp, a date, a nested struct and an array, a key that is
 // no column, a record missing columns) with a record that is not JSON and one whose value
 // does not fit its column becomes exactly one Parquet object (no extension) that DuckDB
 // (`@duckdb/node-api`) reads with the table's columns and types, SNAPPY pages, and exactly
 // one error object under err/format-conversion-failed/ whose JSON lines carry Firehose's
 // fields and the two bad records as put; a crawler over those objects catalogs a Parquet
-// table with their columns (read from the footers). Refusals by AWS's names: OrcSerDe, a table that
+// table with their columns (read from the footers), and over a DuckDB-written object
+// (put with `@aws-sdk/client-s3`) catalogs its DECIMAL columns as decimal(p,s). Refusals by AWS's names: OrcSerDe, a table that
 // does not exist (create and update), CompressionFormat GZIP beside conversion, Enabled
 // without SchemaConfiguration; nothing made or changed. UpdateDestination with Enabled
 // false keeps the configuration (described back disabled) and later records land as the
@@ -22,9 +23,11 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const F = require('@aws-sdk/client-firehose');
 const G = require('@aws-sdk/client-glue');
+const S3 = require('@aws-sdk/client-s3');
 const duckdb = require('@duckdb/node-api');
 const { Server } = require('./harness');
 const { rejectsAws } = require('./aws');
@@ -302,6 +305,31 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     // The stream's table's columns, struct and array written as strings.
     const written = Object.fromEntries(COLUMNS.map((c) => [c.Name, /^(struct|array)</.test(c.Type) ? 'string' : c.Type]));
     assert.deepEqual(Object.fromEntries(table.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])), written);
+
+    // A Parquet object another tool wrote (DuckDB), with DECIMAL columns: cataloged as the
+    // decimals they are (the reader refuses to read them as their unscaled integers).
+    const file = path.join(server.dataDir, 'duck.parquet');
+    const inst = await duckdb.DuckDBInstance.create(':memory:');
+    const con = await inst.connect();
+    try {
+      await con.run(`COPY (SELECT 'meter-1' AS device, 12.34::DECIMAL(4,2) AS price, 1.5::DECIMAL(12,3) AS total)
+                     TO '${file}' (FORMAT parquet)`);
+    } finally {
+      con.closeSync();
+      inst.closeSync();
+    }
+    const s3 = new S3.S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
+                                 credentials: { accessKeyId: 'admin', secretAccessKey: server.token } });
+    try {
+      await s3.send(new S3.PutObjectCommand({ Bucket: BUCKET, Key: 'duck/d.parquet', Body: fs.readFileSync(file) }));
+    } finally {
+      s3.destroy();
+    }
+    await server.cliOk(['crawler', 'create', 'duck', '--source', `s3://${BUCKET}/duck/`, '--database', 'iot', '--table', 'duck']);
+    assert.match((await server.cliOk(['crawler', 'run', 'duck'])).stdout, /succeeded/);
+    const duck = (await glue.send(new G.GetTableCommand({ DatabaseName: 'iot', Name: 'duck' }))).Table;
+    assert.deepEqual(duck.StorageDescriptor.Columns.map((c) => [c.Name, c.Type]),
+                     [['device', 'string'], ['price', 'decimal(4,2)'], ['total', 'decimal(12,3)']]);
   });
 
   test('refused by AWS\'s names: OrcSerDe, a missing table, GZIP beside conversion, Enabled without a schema', async () => {
