@@ -10,6 +10,15 @@ namespace {
 constexpr std::string_view kMagic = "PAR1";
 // Read as their unscaled integers (or bytes) they would be wrong numbers: refused instead.
 constexpr const char* kDecimalUnsupported = "DECIMAL columns are not supported";
+// Values past the signed range would read as negative numbers: refused instead (8- and
+// 16-bit unsigned values fit the signed 32 bits they are read into).
+constexpr const char* kUnsignedUnsupported = "unsigned 32- and 64-bit integer columns are not supported";
+
+bool IsUnsigned(const SchemaElement& e, int bits) {
+  const LogicalType& lt = e.logical_type;
+  if (lt.kind == LogicalType::Kind::kInteger && !lt.is_signed && lt.bit_width == bits) return true;
+  return e.converted_type == (bits == 32 ? ConvertedType::kUint32 : ConvertedType::kUint64);
+}
 
 // Maps a leaf schema element onto our column types.
 FileColumn MapLeaf(const SchemaElement& e, int index) {
@@ -30,10 +39,12 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
                            ? ColumnType::kDate
                            : ColumnType::kInt32;
       if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
+      if (IsUnsigned(e, 32)) fc.unsupported = kUnsignedUnsupported;
       break;
     case PhysicalType::kInt64:
       fc.column.type = ColumnType::kInt64;
       if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
+      if (IsUnsigned(e, 64)) fc.unsupported = kUnsignedUnsupported;
       if (lt.kind == LogicalType::Kind::kTimestamp) {
         fc.column.type = ColumnType::kTimestamp;
         fc.unit = lt.unit;

@@ -29,6 +29,8 @@ enum class ConvertedType : int32_t {
   kUtf8 = 0,
   kDecimal = 5,
   kDate = 6,
+  kUint32 = 13,
+  kUint64 = 14,
   kTimestampMillis = 9,
   kTimestampMicros = 10,
   kInt8 = 15,

@@ -134,16 +134,22 @@ async function main() {
   }
   // DECIMAL columns (INT32, INT64 and FIXED_LEN_BYTE_ARRAY by precision) are refused by
   // name, never read as their unscaled integers; the other columns of the file still read.
+  // So are unsigned 32- and 64-bit integers (past the signed range they would read
+  // negative); unsigned 8- and 16-bit ones read as they are.
   const dec = path.join(dir, 'decimal.parquet');
   await con.run(`COPY (SELECT 1::BIGINT AS id, 12.34::DECIMAL(4,2) AS d4, 12.34::DECIMAL(12,2) AS d12,
-                       12.34::DECIMAL(30,2) AS d30) TO '${dec}' (FORMAT parquet)`);
+                       12.34::DECIMAL(30,2) AS d30, 4000000000::UINTEGER AS u32, 18000000000000000000::UBIGINT AS u64,
+                       65535::USMALLINT AS u16, 255::UTINYINT AS u8) TO '${dec}' (FORMAT parquet)`);
   const decSchema = run(tool, ['schema', dec]);
-  for (const name of ['d4', 'd12', 'd30']) {
-    if (!new RegExp(`^  ${name}: .* unsupported: DECIMAL columns are not supported$`, 'm').test(decSchema)) {
-      fail(`decimal column ${name} is not named unsupported:\n${decSchema}`);
+  for (const [name, why] of [['d4', 'DECIMAL columns'], ['d12', 'DECIMAL columns'], ['d30', 'DECIMAL columns'],
+                             ['u32', 'unsigned 32- and 64-bit integer columns'], ['u64', 'unsigned 32- and 64-bit integer columns']]) {
+    if (!new RegExp(`^  ${name}: .* unsupported: ${why} are not supported$`, 'm').test(decSchema)) {
+      fail(`column ${name} is not named unsupported (${why}):\n${decSchema}`);
     }
   }
-  if (run(tool, ['cat', dec, '--columns', 'id']).trim() !== '{"id":1}') fail('the id beside the decimals does not read');
+  if (run(tool, ['cat', dec, '--columns', 'id,u16,u8']).trim() !== '{"id":1,"u16":65535,"u8":255}') {
+    fail(`the columns beside the refused ones do not read: ${run(tool, ['cat', dec, '--columns', 'id,u16,u8'])}`);
+  }
   const whole = spawnSync(tool, ['cat', dec], { encoding: 'utf8', timeout: 30000 });
   if (whole.status === 0 || !/column 'd4': DECIMAL columns are not supported/.test(whole.stderr)) {
     fail(`cat of the decimals was not refused (exit ${whole.status}): ${whole.stdout}${whole.stderr}`);
