@@ -40,6 +40,15 @@ bool Given(const json& j, const char* key) {
          !(it->is_object() && it->empty()) && !(it->is_string() && it->get<std::string>().empty());
 }
 
+// Glue's DatabaseName names a database that must exist.
+Status RequireDatabase(Server* server, const std::string& database) {
+  auto db = server->catalog().GetDatabase(database);
+  if (db.ok()) return Status::Ok();
+  return db.status().code() == ErrorCode::kNotFound
+             ? NotFound("DatabaseName: database '" + database + "' does not exist (CreateDatabase first)")
+             : db.status();
+}
+
 Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
   static const std::set<std::string> kKnown = {
       "Name", "Role", "DatabaseName", "Description", "Targets", "TablePrefix", "Tags", "Schedule", "Classifiers",
@@ -113,12 +122,7 @@ HttpResponse CreateCrawler(Server* server, const json& body) {
   if (!crawler.ok()) return GlueError(crawler.status());
   auto tags = TagMapOf(body, "Tags");
   if (!tags.ok()) return GlueError(tags.status());
-  // Glue's DatabaseName names a database that must exist.
-  if (auto db = server->catalog().GetDatabase(crawler->database); !db.ok()) {
-    return GlueError(db.status().code() == ErrorCode::kNotFound
-                         ? NotFound("DatabaseName: database '" + crawler->database + "' does not exist (CreateDatabase first)")
-                         : db.status());
-  }
+  if (Status st = RequireDatabase(server, crawler->database); !st.ok()) return GlueError(st);
   if (Status st = server->crawlers().Create(*crawler); !st.ok()) return CatalogWriteError(st);
   if (Status st = KeepTags(server, GlueArn("crawler/" + crawler->name), *tags); !st.ok()) return GlueError(st);
   return GlueOk(json::object());
@@ -151,13 +155,9 @@ HttpResponse UpdateCrawler(Server* server, const json& body) {
   }
   auto crawler = ParseCreateCrawler(merged);
   if (!crawler.ok()) return GlueError(crawler.status());
-  if (!body.contains("TablePrefix") && !merged.contains("TablePrefix")) crawler->table = existing->table;  // named by hand
+  if (!merged.contains("TablePrefix")) crawler->table = existing->table;  // named by hand
   crawler->created_ms = existing->created_ms;
-  if (auto db = server->catalog().GetDatabase(crawler->database); !db.ok()) {
-    return GlueError(db.status().code() == ErrorCode::kNotFound
-                         ? NotFound("DatabaseName: database '" + crawler->database + "' does not exist (CreateDatabase first)")
-                         : db.status());
-  }
+  if (Status st = RequireDatabase(server, crawler->database); !st.ok()) return GlueError(st);
   if (Status st = server->crawlers().Update(*crawler); !st.ok()) return GlueError(st);  // running: CrawlerRunningException
   return GlueOk(json::object());
 }

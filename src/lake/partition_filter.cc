@@ -151,7 +151,8 @@ struct PartitionFilter::Node {
       }
       case Kind::kIsNull: {
         const Operand& o = operands[0];
-        bool null = !Value(o, values) || (numeric && !Number(*Value(o, values)));
+        const auto v = Value(o, values);
+        const bool null = !v || (numeric && !Number(*v));
         return Of(null != negated);
       }
     }

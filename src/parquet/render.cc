@@ -136,15 +136,16 @@ Result<int32_t> ParseDate(std::string_view t) {
   };
   bool ok = t.size() == 10 && t[4] == '-' && t[7] == '-' && num(0, 4, &y) && num(5, 2, &mo) &&
             num(8, 2, &d) && y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+  const int64_t days = ok ? DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) : 0;
   // A day past the month's end (2026-02-30) would land in the next month: refused.
   if (ok) {
     unsigned m2, d2;
     int64_t y2;
-    CivilFromDays(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)), &y2, &m2, &d2);
+    CivilFromDays(days, &y2, &m2, &d2);
     ok = d2 == static_cast<unsigned>(d);
   }
   if (!ok) return InvalidArgument("date '" + std::string(t.substr(0, 64)) + "' is not YYYY-MM-DD");
-  return static_cast<int32_t>(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)));
+  return static_cast<int32_t>(days);
 }
 
 Result<int64_t> ParseTimestampMicros(std::string_view t) {
