@@ -10,6 +10,7 @@
 
 #include "forecast/frequency.h"
 #include "forecast/series.h"
+#include "parquet/decimal.h"
 #include "parquet/file_reader.h"
 
 namespace tributary::forecast {
@@ -28,7 +29,24 @@ Status ColumnError(const std::string& origin, std::string_view column, const std
 
 bool IsInteger(ColumnType t) { return t == ColumnType::kInt32 || t == ColumnType::kInt64; }
 bool IsNumber(ColumnType t) {
-  return IsInteger(t) || t == ColumnType::kFloat || t == ColumnType::kDouble;
+  return IsInteger(t) || t == ColumnType::kFloat || t == ColumnType::kDouble ||
+         t == ColumnType::kDecimal;
+}
+
+// Decimal columns of `batch` as doubles (what NumberAt reads).
+void DecimalsToDoubles(parquet::RecordBatch* batch) {
+  for (size_t c = 0; c < batch->columns.size(); ++c) {
+    ColumnBatch& col = batch->columns[c];
+    if (col.type != ColumnType::kDecimal) continue;
+    ColumnBatch doubles(ColumnType::kDouble);
+    doubles.f64.reserve(col.length);
+    for (int64_t r = 0; r < col.length; ++r) {
+      doubles.f64.push_back(parquet::DecimalToDouble(col.i128[r], batch->schema.columns[c].scale));
+    }
+    doubles.length = col.length;
+    doubles.validity = std::move(col.validity);
+    col = std::move(doubles);
+  }
 }
 
 double NumberAt(const ColumnBatch& c, int64_t i) {
@@ -125,6 +143,7 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
   int64_t row_base = 0;
   for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
     TRY_ASSIGN(parquet::RecordBatch batch, reader->ReadRowGroup(rg, wanted));
+    DecimalsToDoubles(&batch);
     // Columns of `batch` are in the order of `wanted`.
     const ColumnBatch& start = batch.columns[0];
     const ColumnBatch& target = batch.columns[1];

@@ -34,8 +34,8 @@ bool IsParquet(std::string_view bytes) {
 }
 
 // The Hive type a Parquet column is read as.
-std::string HiveTypeOfParquet(parquet::ColumnType type) {
-  switch (type) {
+std::string HiveTypeOfParquet(const parquet::Column& column) {
+  switch (column.type) {
     case parquet::ColumnType::kBoolean: return "boolean";
     case parquet::ColumnType::kInt32: return "int";
     case parquet::ColumnType::kInt64: return "bigint";
@@ -44,6 +44,7 @@ std::string HiveTypeOfParquet(parquet::ColumnType type) {
     case parquet::ColumnType::kString: return "string";
     case parquet::ColumnType::kTimestamp: return "timestamp";
     case parquet::ColumnType::kDate: return "date";
+    case parquet::ColumnType::kDecimal: return column.TypeText();
   }
   return "string";
 }
@@ -222,15 +223,8 @@ class Crawl {
       return 0;
     }
     std::vector<Column> columns;
-    const auto& elements = (*reader)->metadata().schema;
     for (const parquet::FileColumn& fc : (*reader)->columns()) {
-      std::string type = HiveTypeOfParquet(fc.column.type);
-      // Another tool's DECIMAL (which the reader refuses to read as integers) is what it is.
-      const parquet::SchemaElement& e = elements[fc.schema_index];
-      if (e.converted_type == parquet::ConvertedType::kDecimal && e.precision) {
-        type = "decimal(" + std::to_string(*e.precision) + "," + std::to_string(e.scale.value_or(0)) + ")";
-      }
-      columns.push_back({fc.column.name, type, ""});
+      columns.push_back({fc.column.name, HiveTypeOfParquet(fc.column), ""});
     }
     if (Status st = builder_.AddColumns(columns, key); !st.ok()) {
       Error(st.message());

@@ -4,6 +4,7 @@
 
 #include "expr/compiled.h"
 #include "parquet/compression.h"
+#include "parquet/decimal.h"
 
 namespace tributary::lake {
 namespace {
@@ -12,7 +13,7 @@ using nlohmann::json;
 
 Status At(const std::string& where, const std::string& what) { return InvalidArgument(where + ": " + what); }
 
-std::string TypeList() { return "boolean, int, bigint, float, double, string, timestamp"; }
+std::string TypeList() { return "boolean, int, bigint, float, double, string, timestamp, date, decimal(p,s)"; }
 
 Result<std::string> StringAt(const json& obj, const char* key, const std::string& where, bool required) {
   auto it = obj.find(key);
@@ -51,9 +52,15 @@ Result<std::vector<std::string>> SplitPath(const std::string& path, const std::s
   return out;
 }
 
-Result<EtlType> TypeAt(const json& v, const std::string& where) {
+Result<EtlType> TypeAt(const json& v, const std::string& where, DecimalSpec* decimal) {
   if (!v.is_string()) return At(where, "must be a type name (" + TypeList() + ")");
-  auto t = ParseEtlType(v.get<std::string>());
+  const std::string& name = v.get_ref<const std::string&>();
+  if (parquet::IsDecimalType(name)) {
+    Status st = parquet::ParseDecimalType(name, &decimal->precision, &decimal->scale);
+    if (!st.ok()) return At(where, st.message());
+    return EtlType::kDecimal;
+  }
+  auto t = ParseEtlType(name);
   if (!t) return At(where, "unknown type '" + v.get<std::string>() + "' (known: " + TypeList() + ")");
   return *t;
 }
@@ -81,7 +88,7 @@ Result<TransformSpec> ParseMapping(const json& v, const std::string& where) {
       if (!hive.ok()) return At(at + "[1]", "source type '" + f.source_type + "': " + hive.status().message());
     }
     f.target_name = m[2].get<std::string>();
-    TRY_ASSIGN(f.target_type, TypeAt(m[3], at + "[3]"));
+    TRY_ASSIGN(f.target_type, TypeAt(m[3], at + "[3]", &f.target_decimal));
     if (!names.insert(f.target_name).second) return At(at + "[2]", "target name '" + f.target_name + "' is used twice");
     t.mappings.push_back(std::move(f));
   }
@@ -127,7 +134,7 @@ Result<TransformSpec> ParseTransform(const json& v, const std::string& where) {
       } else if (it->is_object()) {
         TRY_ASSIGN(d.expression, StringAt(*it, "expression", cat, true));
         if (it->contains("type")) {
-          TRY_ASSIGN(d.type, TypeAt((*it)["type"], cat + ".type"));
+          TRY_ASSIGN(d.type, TypeAt((*it)["type"], cat + ".type", &d.decimal));
         }
       } else {
         return At(cat, "must be an expression or {\"expression\": ..., \"type\": ...}");
@@ -172,11 +179,23 @@ std::string_view EtlTypeName(EtlType type) {
     case EtlType::kString: return "string";
     case EtlType::kTimestamp: return "timestamp";
     case EtlType::kDate: return "date";
+    case EtlType::kDecimal: return "decimal";
   }
   return "string";
 }
 
-std::optional<EtlType> ParseEtlType(std::string_view name) {
+std::string EtlTypeText(EtlType type, DecimalSpec decimal) {
+  if (type != EtlType::kDecimal) return std::string(EtlTypeName(type));
+  return "decimal(" + std::to_string(decimal.precision) + "," + std::to_string(decimal.scale) + ")";
+}
+
+std::optional<EtlType> ParseEtlType(std::string_view name, DecimalSpec* decimal) {
+  if (parquet::IsDecimalType(name)) {
+    DecimalSpec d;
+    if (!parquet::ParseDecimalType(name, &d.precision, &d.scale).ok()) return std::nullopt;
+    if (decimal) *decimal = d;
+    return EtlType::kDecimal;
+  }
   if (name == "boolean" || name == "bool") return EtlType::kBoolean;
   if (name == "int" || name == "integer") return EtlType::kInt;
   if (name == "bigint" || name == "long") return EtlType::kBigint;

@@ -34,7 +34,8 @@
 //                    are left out of the output (Glue's DropNullFields)
 //
 // Column types (Hive names): boolean, int, bigint (or long), float, double, string,
-// timestamp, date (a Parquet DATE). Source types in a mapping may also be struct<...>/array<...>.
+// timestamp, date (a Parquet DATE), decimal(p,s) (a Parquet DECIMAL; 1 <= p <= 38,
+// 0 <= s <= p). Source types in a mapping may also be struct<...>/array<...>.
 // Conversions, value -> target type (anything else rejects the record with the reason):
 //   bigint/int   JSON integers, whole doubles, numeric strings; in range
 //   double/float JSON numbers, numeric strings
@@ -42,6 +43,10 @@
 //   boolean      true/false, the strings "true"/"false"
 //   timestamp    ISO 8601 strings (expr::ParseIso8601Micros); numbers are Unix milliseconds
 //   date         YYYY-MM-DD, or what timestamp takes (its UTC day)
+//   decimal(p,s) JSON numbers and numeric strings, rounded half away from zero to s
+//                digits; more than p - s integer digits rejects the record. A string is
+//                read digit for digit; a JSON number with a fraction or an exponent is
+//                read as a double first (exact to about 15 significant digits).
 // A missing field or JSON null is null, never a rejection.
 //
 // Parsing is a pure function; every error names the JSON path of the problem
@@ -60,11 +65,21 @@
 
 namespace tributary::lake {
 
-enum class EtlType { kBoolean, kInt, kBigint, kFloat, kDouble, kString, kTimestamp, kDate };
-// "boolean", "int", "bigint", "float", "double", "string", "timestamp", "date".
+enum class EtlType { kBoolean, kInt, kBigint, kFloat, kDouble, kString, kTimestamp, kDate, kDecimal };
+// The digits of a decimal column: decimal(precision, scale). Hive's bare `decimal` is
+// decimal(10,0).
+struct DecimalSpec {
+  int precision = 10;
+  int scale = 0;
+  bool operator==(const DecimalSpec&) const = default;
+};
+// "boolean", "int", "bigint", "float", "double", "string", "timestamp", "date", "decimal".
 std::string_view EtlTypeName(EtlType type);
-// The names above, plus "long" (bigint), "integer" (int), "bool", "varchar"/"text" (string).
-std::optional<EtlType> ParseEtlType(std::string_view name);
+// The name, or for a decimal "decimal(p,s)": the type as the catalog writes it.
+std::string EtlTypeText(EtlType type, DecimalSpec decimal);
+// The names above, plus "long" (bigint), "integer" (int), "bool", "varchar"/"text"
+// (string), and "decimal(p,s)", "decimal(p)", "decimal" (whose digits go to `decimal`).
+std::optional<EtlType> ParseEtlType(std::string_view name, DecimalSpec* decimal = nullptr);
 
 struct FieldMapping {
   std::string source_path;         // "pos.lat"
@@ -72,12 +87,14 @@ struct FieldMapping {
   std::string source_type;         // as written (a Hive type)
   std::string target_name;
   EtlType target_type = EtlType::kString;
+  DecimalSpec target_decimal;  // target_type kDecimal
 };
 
 struct DerivedColumn {
   std::string name;
   std::string expression;
   std::optional<EtlType> type;  // nullopt: inferred
+  DecimalSpec decimal;          // type kDecimal
 };
 
 struct TransformSpec {

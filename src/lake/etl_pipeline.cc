@@ -76,9 +76,29 @@ bool SetDate(int64_t days, Cell* out) {
   return true;
 }
 
+// A decimal conversion's result into `out`, or the reason it failed: a value with too
+// many digits, or one that is not a number.
+bool SetDecimal(const Result<parquet::Int128>& r, DecimalSpec d, Cell* out, std::string* reason,
+                std::string_view what, std::string_view value) {
+  if (!r.ok()) {
+    const std::string type = EtlTypeText(EtlType::kDecimal, d);
+    *reason = r.status().message().find("does not fit") != std::string::npos
+                  ? std::string(what) + " " + std::string(value) + " does not fit " + type
+                  : "cannot convert " + std::string(what) + " " + std::string(value) + " to " + type;
+    return false;
+  }
+  out->kind = Cell::Kind::kDecimal;
+  out->scale = static_cast<uint8_t>(d.scale);
+  out->dec = *r;
+  return true;
+}
+
 // A string to any type (numbers, booleans and timestamps parsed).
-bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason) {
+bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason, DecimalSpec dec) {
   switch (t) {
+    case EtlType::kDecimal:
+      return SetDecimal(parquet::ParseDecimal(s, dec.precision, dec.scale), dec, out, reason, "string",
+                        Excerpt(s));
     case EtlType::kString:
       out->kind = Cell::Kind::kString;
       out->s.assign(s);
@@ -122,8 +142,11 @@ bool ConvertString(std::string_view s, EtlType t, Cell* out, std::string* reason
   return false;
 }
 
-bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason) {
+bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason, DecimalSpec dec) {
   switch (t) {
+    case EtlType::kDecimal:
+      return SetDecimal(parquet::DecimalFromInt(v, dec.precision, dec.scale), dec, out, reason, "number",
+                        std::to_string(v));
     case EtlType::kString:
       out->kind = Cell::Kind::kString;
       out->s = std::to_string(v);
@@ -148,7 +171,7 @@ bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason) {
   return false;
 }
 
-bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason) {
+bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason, DecimalSpec dec) {
   auto text = [&] {
     std::string s;
     expr::AppendDecimal(v, &s);
@@ -156,6 +179,9 @@ bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason) {
   };
   int64_t whole;
   switch (t) {
+    case EtlType::kDecimal:
+      return SetDecimal(parquet::DecimalFromDouble(v, dec.precision, dec.scale), dec, out, reason, "number",
+                        text());
     case EtlType::kString:
       out->kind = Cell::Kind::kString;
       out->s = text();
@@ -216,9 +242,10 @@ EtlType InferType(const Ast& a, const std::vector<OutputColumn>& cols) {
       if (a.literal.is_decimal()) return EtlType::kDouble;
       if (a.literal.is_bool()) return EtlType::kBoolean;
       return EtlType::kString;
-    case AstKind::kField: {
+    case AstKind::kField: {  // an expression reads a decimal as a double
       int i = FindColumn(cols, a.name);
-      return i >= 0 ? cols[i].type : EtlType::kString;
+      if (i < 0) return EtlType::kString;
+      return cols[i].type == EtlType::kDecimal ? EtlType::kDouble : cols[i].type;
     }
     case AstKind::kCast:
       switch (a.cast_type) {
@@ -285,6 +312,9 @@ void AppendKey(const Cell& c, std::string* out) {
     case Cell::Kind::kDouble:
       out->append(reinterpret_cast<const char*>(&c.d), sizeof c.d);
       break;
+    case Cell::Kind::kDecimal:  // one column, one scale: the unscaled value is the key
+      out->append(reinterpret_cast<const char*>(&c.dec), sizeof c.dec);
+      break;
     default:
       out->append(reinterpret_cast<const char*>(&c.i), sizeof c.i);
   }
@@ -319,7 +349,7 @@ bool Descend(simdjson::dom::element e, const std::vector<std::string>& path, sim
 
 }  // namespace
 
-bool ConvertJson(simdjson::dom::element v, EtlType t, Cell* out, std::string* reason) {
+bool ConvertJson(simdjson::dom::element v, EtlType t, Cell* out, std::string* reason, DecimalSpec dec) {
   using simdjson::dom::element_type;
   switch (v.type()) {
     case element_type::NULL_VALUE:
@@ -327,15 +357,21 @@ bool ConvertJson(simdjson::dom::element v, EtlType t, Cell* out, std::string* re
       return true;
     case element_type::STRING: {
       std::string_view s = v.get_string().value_unsafe();
-      return ConvertString(s, t, out, reason);
+      return ConvertString(s, t, out, reason, dec);
     }
-    case element_type::INT64: return ConvertInt(v.get_int64().value_unsafe(), t, out, reason);
+    case element_type::INT64: return ConvertInt(v.get_int64().value_unsafe(), t, out, reason, dec);
     case element_type::UINT64: {
       uint64_t u = v.get_uint64().value_unsafe();
-      if (u > static_cast<uint64_t>(INT64_MAX)) return ConvertDouble(static_cast<double>(u), t, out, reason);
-      return ConvertInt(static_cast<int64_t>(u), t, out, reason);
+      if (u > static_cast<uint64_t>(INT64_MAX)) {
+        if (t == EtlType::kDecimal) {
+          const std::string text = std::to_string(u);
+          return SetDecimal(parquet::ParseDecimal(text, dec.precision, dec.scale), dec, out, reason, "number", text);
+        }
+        return ConvertDouble(static_cast<double>(u), t, out, reason, dec);
+      }
+      return ConvertInt(static_cast<int64_t>(u), t, out, reason, dec);
     }
-    case element_type::DOUBLE: return ConvertDouble(v.get_double().value_unsafe(), t, out, reason);
+    case element_type::DOUBLE: return ConvertDouble(v.get_double().value_unsafe(), t, out, reason, dec);
     case element_type::BOOL: return ConvertBool(v.get_bool().value_unsafe(), t, out, reason);
     case element_type::OBJECT:
     case element_type::ARRAY: {
@@ -351,16 +387,16 @@ bool ConvertJson(simdjson::dom::element v, EtlType t, Cell* out, std::string* re
   return Fail(reason, "value", "?", t);
 }
 
-bool ConvertValue(const expr::Value& v, EtlType t, Cell* out, std::string* reason) {
+bool ConvertValue(const expr::Value& v, EtlType t, Cell* out, std::string* reason, DecimalSpec dec) {
   switch (v.kind()) {
     case expr::ValueKind::kUndefined:
     case expr::ValueKind::kNull:
       out->kind = Cell::Kind::kNull;
       return true;
     case expr::ValueKind::kBool: return ConvertBool(v.as_bool(), t, out, reason);
-    case expr::ValueKind::kInt: return ConvertInt(v.as_int(), t, out, reason);
-    case expr::ValueKind::kDecimal: return ConvertDouble(v.as_decimal(), t, out, reason);
-    case expr::ValueKind::kString: return ConvertString(v.as_string(), t, out, reason);
+    case expr::ValueKind::kInt: return ConvertInt(v.as_int(), t, out, reason, dec);
+    case expr::ValueKind::kDecimal: return ConvertDouble(v.as_decimal(), t, out, reason, dec);
+    case expr::ValueKind::kString: return ConvertString(v.as_string(), t, out, reason, dec);
     default:
       if (t != EtlType::kString) return Fail(reason, "value", Excerpt(v.ToJson()), t);
       out->kind = Cell::Kind::kString;
@@ -404,6 +440,7 @@ void AppendCellJson(const Cell& c, std::string* out) {
     case Cell::Kind::kString: expr::AppendJsonString(c.s, out); break;
     case Cell::Kind::kTimestamp: expr::AppendJsonString(FormatTimestampMicros(c.i), out); break;
     case Cell::Kind::kDate: expr::AppendJsonString(parquet::FormatDate(c.i), out); break;
+    case Cell::Kind::kDecimal: out->append(parquet::FormatDecimal(c.dec, c.scale)); break;
   }
 }
 
@@ -417,6 +454,7 @@ std::string CellText(const Cell& c) {
     case Cell::Kind::kString: text = c.s; break;
     case Cell::Kind::kTimestamp: text = FormatTimestampMicros(c.i); break;
     case Cell::Kind::kDate: text = parquet::FormatDate(c.i); break;
+    case Cell::Kind::kDecimal: text = parquet::FormatDecimal(c.dec, c.scale); break;
   }
   return text;
 }
@@ -448,18 +486,20 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
   if (!spec.transforms.empty() && spec.transforms[0].kind == TransformSpec::Kind::kApplyMapping) {
     for (const FieldMapping& m : spec.transforms[0].mappings) {
       p.inputs_.push_back({m.path, m.source_path, m.path.size() == 1 && is_partition(m.path[0])});
-      p.columns_.push_back({m.target_name, m.target_type});
+      p.columns_.push_back({m.target_name, m.target_type, m.target_decimal});
     }
     first = 1;
   } else {
     for (const Column& c : source_columns) {
       p.inputs_.push_back({{c.name}, c.name, is_partition(c.name)});
-      p.columns_.push_back({c.name, ParseEtlType(c.type).value_or(EtlType::kString)});
+      DecimalSpec decimal;
+      EtlType type = ParseEtlType(c.type, &decimal).value_or(EtlType::kString);
+      p.columns_.push_back({c.name, type, decimal});
     }
     for (const std::string& k : partition_keys) {
       if (FindColumn(p.columns_, k) >= 0) continue;
       p.inputs_.push_back({{k}, k, true});
-      p.columns_.push_back({k, EtlType::kString});
+      p.columns_.push_back({k, EtlType::kString, {}});
     }
   }
   for (Input& in : p.inputs_) {
@@ -489,19 +529,27 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
           auto e = expr::Expression::Compile(d.expression);
           if (!e.ok()) return InvalidArgument(at + ": " + e.status().message());
           EtlType type = EtlType::kString;
+          DecimalSpec decimal = d.decimal;
           if (d.type) {
             type = *d.type;
           } else {
             auto ast = expr::ParseExpressionText(d.expression);
             if (!ast.ok()) return InvalidArgument(at + ": " + ast.status().message());
             type = InferType(**ast, before);
+            // A decimal column named alone keeps its digits (in arithmetic it is a double).
+            int field = (*ast)->kind == AstKind::kField ? FindColumn(before, (*ast)->name) : -1;
+            if (field >= 0 && before[field].type == EtlType::kDecimal) {
+              type = EtlType::kDecimal;
+              decimal = before[field].decimal;
+            }
           }
           int idx = FindColumn(p.columns_, d.name);
           if (idx < 0) {
             idx = static_cast<int>(p.columns_.size());
-            p.columns_.push_back({d.name, type});
+            p.columns_.push_back({d.name, type, decimal});
           } else {
             p.columns_[idx].type = type;
+            p.columns_[idx].decimal = decimal;
           }
           st.derived.push_back(std::make_shared<const expr::Expression>(std::move(*e)));
           st.derived_columns.push_back(idx);
@@ -599,7 +647,7 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
     Cell& c = (*row)[i];
     simdjson::dom::element e;
     if (scratch->seen[in.top] && Descend(scratch->top_values[in.top], in.path, &e)) {
-      if (!ConvertJson(e, columns_[i].type, &c, reason)) {
+      if (!ConvertJson(e, columns_[i].type, &c, reason, columns_[i].decimal)) {
         *reason = in.source_path + ": " + *reason;
         return Outcome::kRejected;
       }
@@ -609,7 +657,7 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
     if (in.partition) {
       for (const auto& [k, v] : partition) {
         if (k != in.path[0]) continue;
-        if (!ConvertString(v, columns_[i].type, &c, reason)) {
+        if (!ConvertString(v, columns_[i].type, &c, reason, columns_[i].decimal)) {
           *reason = in.source_path + " (partition value): " + *reason;
           return Outcome::kRejected;
         }
@@ -649,7 +697,7 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         row->resize(st.width);
         for (size_t k = 0; k < values.size(); ++k) {
           int idx = st.derived_columns[k];
-          if (!ConvertValue(values[k], columns_[idx].type, &(*row)[idx], reason)) {
+          if (!ConvertValue(values[k], columns_[idx].type, &(*row)[idx], reason, columns_[idx].decimal)) {
             *reason = "derived column " + columns_[idx].name + ": " + *reason;
             return Outcome::kRejected;
           }

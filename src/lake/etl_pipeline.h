@@ -28,16 +28,19 @@
 #include "lake/catalog.h"
 #include "lake/dedupe_keys.h"
 #include "lake/etl_job.h"
+#include "parquet/decimal.h"
 
 namespace tributary::lake {
 
 // One value of a row. Strings own their bytes; kTimestamp is microseconds (UTC).
 struct Cell {
-  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kDate };
+  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kDate, kDecimal };
   Kind kind = Kind::kNull;
-  int64_t i = 0;  // kBool (0/1), kInt, kTimestamp (microseconds), kDate (days since 1970-01-01)
-  double d = 0;   // kDouble
-  std::string s;  // kString
+  uint8_t scale = 0;      // kDecimal: digits after the point
+  int64_t i = 0;          // kBool (0/1), kInt, kTimestamp (microseconds), kDate (days since 1970-01-01)
+  double d = 0;           // kDouble
+  parquet::Int128 dec = 0;  // kDecimal: the unscaled value
+  std::string s;          // kString
 
   bool is_null() const { return kind == Kind::kNull; }
 };
@@ -46,6 +49,7 @@ using Row = std::vector<Cell>;
 struct OutputColumn {
   std::string name;
   EtlType type = EtlType::kString;
+  DecimalSpec decimal;  // type kDecimal
 };
 
 // The source's partition values of one object, by key name.
@@ -120,8 +124,11 @@ class Pipeline {
 
 // Conversions (exposed for tests): a JSON value or an expression value to a column
 // type; false with `reason` set when it cannot be converted. Null and missing give kNull.
-bool ConvertJson(simdjson::dom::element value, EtlType type, Cell* out, std::string* reason);
-bool ConvertValue(const expr::Value& value, EtlType type, Cell* out, std::string* reason);
+// `decimal` gives a kDecimal type's digits.
+bool ConvertJson(simdjson::dom::element value, EtlType type, Cell* out, std::string* reason,
+                 DecimalSpec decimal = {});
+bool ConvertValue(const expr::Value& value, EtlType type, Cell* out, std::string* reason,
+                  DecimalSpec decimal = {});
 // A timestamp as "2026-11-30T14:02:11.123456Z" (fraction only when non-zero).
 std::string FormatTimestampMicros(int64_t micros);
 // The compact JSON of a cell (timestamps as ISO 8601 strings).

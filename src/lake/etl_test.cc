@@ -124,12 +124,12 @@ TEST(JobSpecTest, CompileErrorsNameColumnsAndPaths) {
 
 // --- conversions ---
 
-std::string Convert(const char* json_value, EtlType type) {
+std::string Convert(const char* json_value, EtlType type, DecimalSpec decimal = {}) {
   simdjson::dom::parser parser;
   simdjson::dom::element e = parser.parse(std::string(json_value)).value();
   Cell c;
   std::string reason;
-  if (!ConvertJson(e, type, &c, &reason)) return "reject: " + reason;
+  if (!ConvertJson(e, type, &c, &reason, decimal)) return "reject: " + reason;
   switch (c.kind) {
     case Cell::Kind::kNull:
       return "null";
@@ -145,6 +145,8 @@ std::string Convert(const char* json_value, EtlType type) {
       return "ts " + FormatTimestampMicros(c.i);
     case Cell::Kind::kDate:
       return "date " + CellText(c) + " (" + std::to_string(c.i) + ")";
+    case Cell::Kind::kDecimal:
+      return "decimal " + CellText(c);
   }
   return "?";
 }

@@ -26,8 +26,18 @@ parquet::ColumnType ParquetTypeOf(EtlType type) {
     case EtlType::kString: return parquet::ColumnType::kString;
     case EtlType::kTimestamp: return parquet::ColumnType::kTimestamp;
     case EtlType::kDate: return parquet::ColumnType::kDate;
+    case EtlType::kDecimal: return parquet::ColumnType::kDecimal;
   }
   return parquet::ColumnType::kString;
+}
+
+parquet::Column ParquetColumnOf(const std::string& name, EtlType type, DecimalSpec decimal) {
+  parquet::Column c{name, ParquetTypeOf(type), /*optional=*/true};
+  if (type == EtlType::kDecimal) {
+    c.precision = decimal.precision;
+    c.scale = decimal.scale;
+  }
+  return c;
 }
 
 void AppendCell(const Cell& c, parquet::ColumnBatch* b) {
@@ -44,6 +54,7 @@ void AppendCell(const Cell& c, parquet::ColumnBatch* b) {
     case parquet::ColumnType::kFloat: b->AppendFloat(static_cast<float>(c.d)); break;
     case parquet::ColumnType::kDouble: b->AppendDouble(c.d); break;
     case parquet::ColumnType::kString: b->AppendString(c.s); break;
+    case parquet::ColumnType::kDecimal: b->AppendDecimal(c.dec); break;
   }
 }
 
@@ -59,7 +70,7 @@ PartitionedWriter::PartitionedWriter(const Pipeline& pipeline, std::string scrat
     for (int p : pipeline_.partition_columns()) part = part || p == static_cast<int>(i);
     if (part) continue;
     data_columns_.push_back(static_cast<int>(i));
-    schema_.columns.push_back({cols[i].name, ParquetTypeOf(cols[i].type), /*optional=*/true});
+    schema_.columns.push_back(ParquetColumnOf(cols[i].name, cols[i].type, cols[i].decimal));
   }
   has_value_.assign(cols.size(), 0);
 }

@@ -41,6 +41,8 @@ struct StagedFile {
 
 // Parquet column type of an ETL column type.
 parquet::ColumnType ParquetTypeOf(EtlType type);
+// An optional Parquet column of that type (a decimal with its precision and scale).
+parquet::Column ParquetColumnOf(const std::string& name, EtlType type, DecimalSpec decimal);
 // Appends `cell` (null, or of the column's ETL type) to a column of ParquetTypeOf that type.
 void AppendCell(const Cell& cell, parquet::ColumnBatch* column);
 

@@ -26,6 +26,7 @@ struct ColumnPlan {
   std::string name;
   std::string hive_type;  // as the catalog has it, for messages
   EtlType type = EtlType::kString;
+  DecimalSpec decimal;     // type kDecimal
   bool json_text = false;  // struct, array, map: the value's compact JSON
 };
 
@@ -71,8 +72,10 @@ Result<ColumnPlan> PlanColumn(const Column& c) {
         p.type = EtlType::kInt;
       } else if (hive->other == "float") {
         p.type = EtlType::kFloat;
-      } else if (StartsWith(hive->other, "decimal")) {
-        p.type = EtlType::kDouble;
+      } else if (parquet::IsDecimalType(hive->other)) {
+        p.type = EtlType::kDecimal;
+        Status st = parquet::ParseDecimalType(hive->other, &p.decimal.precision, &p.decimal.scale);
+        if (!st.ok()) return st.WithContext("column " + c.name);
       } else if (StartsWith(hive->other, "map<")) {
         p.json_text = true;
       } else if (hive->other == "date") {
@@ -148,7 +151,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const FormatConversion& f) {
     TRY_ASSIGN(ColumnPlan p, PlanColumn(c));
     int index = static_cast<int>(plan.columns.size());
     plan.schema.columns.push_back(
-        {p.name, p.json_text ? parquet::ColumnType::kString : ParquetTypeOf(p.type), true});
+        ParquetColumnOf(p.name, p.json_text ? EtlType::kString : p.type, p.decimal));
     plan.by_key[Lower(p.name)] = index;
     plan.columns.push_back(std::move(p));
   }
@@ -204,7 +207,7 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
     *reason = fmt::format("\"{}\" matches none of the timestamp formats", text.substr(0, 64));
     return false;
   }
-  return ConvertJson(value, column.type, cell, reason);
+  return ConvertJson(value, column.type, cell, reason, column.decimal);
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ void ColumnBatch::AppendNull() {
     case ColumnType::kString:
       offsets.push_back(chars.size());
       break;
+    case ColumnType::kDecimal:
+      i128.push_back(0);
+      break;
   }
   validity.push_back(0);
   ++length;
@@ -58,6 +61,9 @@ void ColumnBatch::Reserve(int64_t n) {
       break;
     case ColumnType::kString:
       offsets.reserve(n + 1);
+      break;
+    case ColumnType::kDecimal:
+      i128.reserve(n);
       break;
   }
 }
@@ -88,6 +94,9 @@ Status ColumnBatch::Validate() const {
     case ColumnType::kDouble:
       have = f64.size();
       break;
+    case ColumnType::kDecimal:
+      have = i128.size();
+      break;
     case ColumnType::kString:
       have = offsets.empty() ? 0 : offsets.size() - 1;
       if (!offsets.empty() && offsets.back() != chars.size()) {
@@ -112,6 +121,17 @@ Status ColumnBatch::Validate() const {
   return Status::Ok();
 }
 
+Status CheckDecimalPrecision(const Column& c, const ColumnBatch& b) {
+  if (c.type != ColumnType::kDecimal) return Status::Ok();
+  for (int64_t r = 0; r < b.length; ++r) {
+    if (b.IsValid(r) && !FitsPrecision(b.i128[r], c.precision)) {
+      return InvalidArgument("column '" + c.name + "' row " + std::to_string(r) + ": " +
+                             FormatDecimal(b.i128[r], c.scale) + " does not fit " + c.TypeText());
+    }
+  }
+  return Status::Ok();
+}
+
 RecordBatch RecordBatch::Empty(const Schema& schema) {
   RecordBatch b;
   b.schema = schema;
@@ -128,7 +148,7 @@ Status RecordBatch::Validate() const {
     const Column& c = schema.columns[i];
     const ColumnBatch& b = columns[i];
     if (b.type != c.type) {
-      return InvalidArgument("column '" + c.name + "' is " + std::string(ColumnTypeName(c.type)) +
+      return InvalidArgument("column '" + c.name + "' is " + c.TypeText() +
                              " but the batch holds " + std::string(ColumnTypeName(b.type)));
     }
     if (b.length != num_rows) {
@@ -137,6 +157,7 @@ Status RecordBatch::Validate() const {
     }
     Status st = b.Validate();
     if (!st.ok()) return st.WithContext("column '" + c.name + "'");
+    TRY(CheckDecimalPrecision(c, b));
     if (!c.optional && b.NullCount() > 0) {
       return InvalidArgument("required column '" + c.name + "' has " +
                              std::to_string(b.NullCount()) + " nulls");

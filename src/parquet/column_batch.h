@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parquet/decimal.h"
 #include "parquet/schema.h"
 
 namespace tributary::parquet {
@@ -34,6 +35,7 @@ struct ColumnBatch {
   std::vector<double> f64;           // kDouble
   std::vector<uint64_t> offsets{0};  // kString: length + 1 entries
   std::string chars;                 // kString
+  std::vector<Int128> i128;          // kDecimal: unscaled values (the column has the scale)
 
   ColumnBatch() = default;
   explicit ColumnBatch(ColumnType t) : type(t) {}
@@ -66,6 +68,10 @@ struct ColumnBatch {
     f64.push_back(v);
     Appended();
   }
+  void AppendDecimal(Int128 unscaled) {
+    i128.push_back(unscaled);
+    Appended();
+  }
   void AppendString(std::string_view v) {
     chars.append(v);
     offsets.push_back(chars.size());
@@ -84,6 +90,9 @@ struct ColumnBatch {
   }
 };
 
+// For a decimal column: checks every value has at most the column's precision in digits.
+Status CheckDecimalPrecision(const Column& c, const ColumnBatch& b);
+
 struct RecordBatch {
   Schema schema;
   std::vector<ColumnBatch> columns;
@@ -91,7 +100,8 @@ struct RecordBatch {
 
   // An empty batch with one ColumnBatch per schema column.
   static RecordBatch Empty(const Schema& schema);
-  // Checks column count, types, lengths, and that required columns have no nulls.
+  // Checks column count, types, lengths, decimals' precision, and that required columns
+  // have no nulls.
   Status Validate() const;
 };
 

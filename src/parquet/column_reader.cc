@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "parquet/compression.h"
+#include "parquet/decimal.h"
 #include "parquet/delta.h"
 #include "parquet/plain.h"
 #include "parquet/rle.h"
@@ -199,6 +200,9 @@ class ChunkDecoder {
     auto* p = reinterpret_cast<const uint8_t*>(data.data());
     if constexpr (kIsString) {
       vals->clear();
+      if (col_.physical == PhysicalType::kFixedLenByteArray) {
+        return PlainDecodeFixedLenByteArrays(p, data.size(), n, col_.type_length, vals, used);
+      }
       return PlainDecodeStrings(p, data.size(), n, vals, used);
     } else {
       const size_t fit = kIsBool ? data.size() * 8 : data.size() / sizeof(T);
@@ -425,6 +429,45 @@ Status Decode(const FileColumn& c, const ColumnMetaData& m, const std::string& c
   return ChunkDecoder<kType>(c, m, chunk, off, rows, l, out).Run();
 }
 
+// A DECIMAL column: decoded as its physical type (INT32, INT64, or the bytes of a
+// FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY), then widened to 128-bit unscaled values.
+Status DecodeDecimal(const FileColumn& column, const ColumnMetaData& meta, const std::string& chunk,
+                     uint64_t chunk_offset, int64_t num_rows, const ReaderLimits& limits,
+                     ColumnBatch* out) {
+  ColumnBatch raw;
+  switch (column.physical) {
+    case PhysicalType::kInt32:
+      TRY(Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, &raw));
+      break;
+    case PhysicalType::kInt64:
+      TRY(Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, &raw));
+      break;
+    default:
+      TRY(Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, &raw));
+  }
+  out->Clear();
+  out->type = ColumnType::kDecimal;
+  out->length = raw.length;
+  out->validity = std::move(raw.validity);
+  out->i128.resize(raw.length);
+  for (int64_t i = 0; i < raw.length; ++i) {
+    if (!out->IsValid(i)) continue;
+    if (column.physical == PhysicalType::kInt32) {
+      out->i128[i] = raw.i32[i];
+    } else if (column.physical == PhysicalType::kInt64) {
+      out->i128[i] = raw.i64[i];
+    } else {
+      Result<Int128> v = FromBigEndian(raw.StringAt(i));
+      if (!v.ok()) {
+        return v.status().WithContext("column '" + column.column.name + "' row " + std::to_string(i) +
+                                      " of the chunk at offset " + std::to_string(chunk_offset));
+      }
+      out->i128[i] = *v;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
@@ -448,6 +491,8 @@ Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
       return Decode<ColumnType::kDouble>(column, meta, chunk, chunk_offset, num_rows, limits, out);
     case ColumnType::kString:
       return Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+    case ColumnType::kDecimal:
+      return DecodeDecimal(column, meta, chunk, chunk_offset, num_rows, limits, out);
   }
   return Internal("unknown column type");
 }

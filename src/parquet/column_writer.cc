@@ -6,12 +6,14 @@
 //     (checked every kDictionaryCheckValues values) the chunk's values so far
 //     would be smaller PLAIN than dictionary-encoded, the open page is cut and
 //     the rest of the chunk is written PLAIN;
-//   - Finish() puts the dictionary page (if any) in front of the data pages.
+//   - Finish() puts the dictionary page (if any) in front of the data pages;
+//   - decimals are always PLAIN (INT32, INT64 or FIXED_LEN_BYTE_ARRAY by precision).
 #include "parquet/column_writer.h"
 
 #include <set>
 
 #include "parquet/compression.h"
+#include "parquet/decimal.h"
 #include "parquet/dictionary.h"
 #include "parquet/plain.h"
 #include "parquet/rle.h"
@@ -62,15 +64,25 @@ struct Traits<ColumnType::kString> {
   using T = std::string_view;
   static T Get(const ColumnBatch& b, int64_t i) { return b.StringAt(i); }
 };
+template <>
+struct Traits<ColumnType::kDecimal> {
+  using T = Int128;
+  static T Get(const ColumnBatch& b, int64_t i) { return b.i128[i]; }
+};
 
 template <ColumnType kType>
 class TypedColumnWriter final : public ColumnChunkWriter {
   using T = typename Traits<kType>::T;
   static constexpr bool kIsBool = std::is_same_v<T, bool>;
+  // Decimals are written PLAIN only: their bytes depend on the column's precision.
+  static constexpr bool kIsDecimal = kType == ColumnType::kDecimal;
 
  public:
   TypedColumnWriter(const Column& column, const WriterOptions& options)
-      : column_(column), options_(options) {
+      : column_(column),
+        options_(options),
+        physical_(PhysicalTypeOf(column)),
+        width_(kIsDecimal ? DecimalByteWidth(column.precision) : 0) {
     max_def_ = column.optional ? 1 : 0;
     Reset();
   }
@@ -86,7 +98,9 @@ class TypedColumnWriter final : public ColumnChunkWriter {
       } else {
         T v = Traits<kType>::Get(batch, i);
         if (options_.statistics) stats_.Update(v);
-        if (dict_mode_) {
+        if constexpr (kIsDecimal) {
+          AppendDecimal(v, &values_);
+        } else if (dict_mode_) {
           bool inserted;
           uint32_t idx = dict_.Insert(v, &inserted);
           indices_.push_back(idx);
@@ -125,7 +139,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
     out->bytes.clear();
     ColumnMetaData& m = out->meta;
     m = ColumnMetaData();
-    m.type = PhysicalTypeOf(kType);
+    m.type = physical_;
     m.path_in_schema = {column_.name};
     m.codec = options_.codec;
     m.num_values = num_values_;
@@ -151,12 +165,31 @@ class TypedColumnWriter final : public ColumnChunkWriter {
     m.encodings.assign(encodings_.begin(), encodings_.end());
     m.total_compressed_size = static_cast<int64_t>(out->bytes.size());
     m.total_uncompressed_size = uncompressed;
-    if (options_.statistics) m.statistics = stats_.ToThrift();
+    if constexpr (kIsDecimal) {
+      if (options_.statistics) m.statistics = stats_.ToThrift([this](Int128 v) {
+        std::string bytes;
+        AppendDecimal(v, &bytes);
+        return bytes;
+      });
+    } else if (options_.statistics) {
+      m.statistics = stats_.ToThrift();
+    }
     Reset();
     return Status::Ok();
   }
 
  private:
+  // A decimal's PLAIN bytes: INT32 or INT64 little-endian, or big-endian in width_ bytes.
+  void AppendDecimal(Int128 v, std::string* out) const {
+    if (physical_ == PhysicalType::kInt32) {
+      PlainAppendOne(static_cast<int32_t>(v), out);
+    } else if (physical_ == PhysicalType::kInt64) {
+      PlainAppendOne(static_cast<int64_t>(v), out);
+    } else {
+      AppendBigEndian(v, width_, out);
+    }
+  }
+
   static void AppendPlain(T v, std::string* out) {
     if constexpr (std::is_same_v<T, std::string_view>) {
       PlainAppendString(v, out);
@@ -256,7 +289,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   }
 
   void Reset() {
-    dict_mode_ = options_.dictionary && !kIsBool;
+    dict_mode_ = options_.dictionary && !kIsBool && !kIsDecimal;
     dict_.Clear();
     dict_values_ = 0;
     dict_values_plain_bytes_ = 0;
@@ -269,6 +302,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
 
   Column column_;
   WriterOptions options_;
+  PhysicalType physical_;
+  int width_;  // decimals written as FIXED_LEN_BYTE_ARRAY: bytes a value
   int max_def_ = 0;
   bool dict_mode_ = true;
   Dictionary<T> dict_;
@@ -293,8 +328,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
 
 }  // namespace
 
-PhysicalType PhysicalTypeOf(ColumnType type) {
-  switch (type) {
+PhysicalType PhysicalTypeOf(const Column& column) {
+  switch (column.type) {
     case ColumnType::kBoolean:
       return PhysicalType::kBoolean;
     case ColumnType::kInt32:
@@ -309,6 +344,8 @@ PhysicalType PhysicalTypeOf(ColumnType type) {
       return PhysicalType::kDouble;
     case ColumnType::kString:
       return PhysicalType::kByteArray;
+    case ColumnType::kDecimal:
+      return DecimalPhysicalType(column.precision);
   }
   return PhysicalType::kByteArray;
 }
@@ -316,7 +353,7 @@ PhysicalType PhysicalTypeOf(ColumnType type) {
 SchemaElement ToSchemaElement(const Column& column) {
   SchemaElement e;
   e.name = column.name;
-  e.type = PhysicalTypeOf(column.type);
+  e.type = PhysicalTypeOf(column);
   e.repetition_type = column.optional ? Repetition::kOptional : Repetition::kRequired;
   if (column.type == ColumnType::kString) {
     e.converted_type = ConvertedType::kUtf8;
@@ -329,6 +366,14 @@ SchemaElement ToSchemaElement(const Column& column) {
   } else if (column.type == ColumnType::kDate) {
     e.converted_type = ConvertedType::kDate;
     e.logical_type.kind = LogicalType::Kind::kDate;
+  } else if (column.type == ColumnType::kDecimal) {
+    if (*e.type == PhysicalType::kFixedLenByteArray) e.type_length = DecimalByteWidth(column.precision);
+    e.converted_type = ConvertedType::kDecimal;
+    e.precision = column.precision;
+    e.scale = column.scale;
+    e.logical_type.kind = LogicalType::Kind::kDecimal;
+    e.logical_type.precision = column.precision;
+    e.logical_type.scale = column.scale;
   }
   return e;
 }
@@ -352,6 +397,8 @@ std::unique_ptr<ColumnChunkWriter> ColumnChunkWriter::Make(const Column& column,
       return std::make_unique<TypedColumnWriter<ColumnType::kDouble>>(column, options);
     case ColumnType::kString:
       return std::make_unique<TypedColumnWriter<ColumnType::kString>>(column, options);
+    case ColumnType::kDecimal:
+      return std::make_unique<TypedColumnWriter<ColumnType::kDecimal>>(column, options);
   }
   return nullptr;
 }

@@ -39,6 +39,6 @@ class ColumnChunkWriter {
 
 // Physical type and schema element for a column (shared with the file writer).
 SchemaElement ToSchemaElement(const Column& column);
-PhysicalType PhysicalTypeOf(ColumnType type);
+PhysicalType PhysicalTypeOf(const Column& column);
 
 }  // namespace tributary::parquet

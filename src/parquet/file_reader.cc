@@ -3,13 +3,12 @@
 #include <cstring>
 
 #include "parquet/column_reader.h"
+#include "parquet/decimal.h"
 
 namespace tributary::parquet {
 namespace {
 
 constexpr std::string_view kMagic = "PAR1";
-// Read as their unscaled integers (or bytes) they would be wrong numbers: refused instead.
-constexpr const char* kDecimalUnsupported = "DECIMAL columns are not supported";
 // Values past the signed range would read as negative numbers: refused instead (8- and
 // 16-bit unsigned values fit the signed 32 bits they are read into).
 constexpr const char* kUnsignedUnsupported = "unsigned 32- and 64-bit integer columns are not supported";
@@ -18,6 +17,46 @@ bool IsUnsigned(const SchemaElement& e, int bits) {
   const LogicalType& lt = e.logical_type;
   if (lt.kind == LogicalType::Kind::kInteger && !lt.is_signed && lt.bit_width == bits) return true;
   return e.converted_type == (bits == 32 ? ConvertedType::kUint32 : ConvertedType::kUint64);
+}
+
+bool IsDecimal(const SchemaElement& e) {
+  return e.logical_type.kind == LogicalType::Kind::kDecimal ||
+         e.converted_type == ConvertedType::kDecimal;
+}
+
+// A DECIMAL leaf: its precision and scale (the logical type's, else the element's) and
+// whether its physical type can hold them.
+void MapDecimal(const SchemaElement& e, FileColumn* fc) {
+  const LogicalType& lt = e.logical_type;
+  const bool logical = lt.kind == LogicalType::Kind::kDecimal;
+  fc->column.type = ColumnType::kDecimal;
+  fc->column.precision = logical ? lt.precision : e.precision.value_or(0);
+  fc->column.scale = logical ? lt.scale : e.scale.value_or(0);
+  Status st = ValidateDecimal(fc->column.precision, fc->column.scale);
+  if (!st.ok()) {
+    fc->unsupported = st.message();
+    return;
+  }
+  const int p = fc->column.precision;
+  switch (*e.type) {
+    case PhysicalType::kInt32:
+      if (p > 9) fc->unsupported = "DECIMAL precision " + std::to_string(p) + " in INT32 (at most 9)";
+      break;
+    case PhysicalType::kInt64:
+      if (p > 18) fc->unsupported = "DECIMAL precision " + std::to_string(p) + " in INT64 (at most 18)";
+      break;
+    case PhysicalType::kFixedLenByteArray:
+      if (e.type_length.value_or(0) < 1 || *e.type_length > 16) {
+        fc->unsupported = "DECIMAL in FIXED_LEN_BYTE_ARRAY of " +
+                          std::to_string(e.type_length.value_or(0)) + " bytes (1 to 16 are read)";
+      }
+      fc->type_length = e.type_length.value_or(0);
+      break;
+    case PhysicalType::kByteArray:
+      break;
+    default:
+      fc->unsupported = "DECIMAL in a physical type other than INT32, INT64 or a byte array";
+  }
 }
 
 // Maps a leaf schema element onto our column types.
@@ -38,12 +77,10 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       fc.column.type = lt.kind == LogicalType::Kind::kDate || e.converted_type == ConvertedType::kDate
                            ? ColumnType::kDate
                            : ColumnType::kInt32;
-      if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
       if (IsUnsigned(e, 32)) fc.unsupported = kUnsignedUnsupported;
       break;
     case PhysicalType::kInt64:
       fc.column.type = ColumnType::kInt64;
-      if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
       if (IsUnsigned(e, 64)) fc.unsupported = kUnsignedUnsupported;
       if (lt.kind == LogicalType::Kind::kTimestamp) {
         fc.column.type = ColumnType::kTimestamp;
@@ -63,7 +100,6 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       break;
     case PhysicalType::kByteArray:
       fc.column.type = ColumnType::kString;
-      if (e.converted_type == ConvertedType::kDecimal) fc.unsupported = kDecimalUnsupported;
       break;
     case PhysicalType::kInt96:
       fc.column.type = ColumnType::kTimestamp;
@@ -71,12 +107,15 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
       break;
     case PhysicalType::kFixedLenByteArray:
       fc.column.type = ColumnType::kString;
-      fc.unsupported = e.converted_type == ConvertedType::kDecimal ? kDecimalUnsupported
-                                                                   : "FIXED_LEN_BYTE_ARRAY columns are not supported";
+      fc.unsupported = "FIXED_LEN_BYTE_ARRAY columns are not supported";
       break;
     default:
       fc.column.type = ColumnType::kString;
       fc.unsupported = "unknown physical type " + std::to_string(static_cast<int>(*e.type));
+  }
+  if (IsDecimal(e) && e.repetition_type != Repetition::kRepeated) {
+    fc.unsupported.clear();
+    MapDecimal(e, &fc);
   }
   return fc;
 }

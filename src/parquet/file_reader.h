@@ -8,12 +8,14 @@
 //   TRY_ASSIGN(o.predicate, Predicate::Parse("temp > 30"));
 //   TRY(r->Scan(o, [](const RecordBatch& b) -> Status { ...; return Status::Ok(); }));
 //
-// Supported: BOOLEAN, INT32 (any logical type, read as int32), INT64 (TIMESTAMP
-// millis/micros/nanos read as microseconds), FLOAT, DOUBLE, BYTE_ARRAY (read as
-// string), required/optional; PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY, RLE
-// (booleans) encodings; data page V1 and V2; uncompressed, snappy, gzip, zstd.
-// Not supported (an error naming the column when read): nested or repeated
-// columns, FIXED_LEN_BYTE_ARRAY, INT96, DELTA_* and BYTE_STREAM_SPLIT encodings.
+// Supported: BOOLEAN, INT32 (DATE as dates, any other logical type as int32), INT64
+// (TIMESTAMP millis/micros/nanos read as microseconds), FLOAT, DOUBLE, BYTE_ARRAY (read
+// as string), DECIMAL up to 38 digits in INT32, INT64, FIXED_LEN_BYTE_ARRAY or
+// BYTE_ARRAY, required/optional; PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY, RLE
+// (booleans), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
+// BYTE_STREAM_SPLIT encodings; data page V1 and V2; uncompressed, snappy, gzip, zstd.
+// Not supported (an error naming the column when read): nested or repeated columns,
+// FIXED_LEN_BYTE_ARRAY other than DECIMAL, INT96, unsigned 32- and 64-bit integers.
 //
 // Corrupt input gives a DataLoss status naming the file offset, never a crash;
 // sizes from the file are checked against the file and ReaderLimits before any
@@ -47,6 +49,7 @@ struct FileColumn {
   PhysicalType physical = PhysicalType::kInt64;
   int schema_index = 0;               // index in FileMetaData::schema
   TimeUnit unit = TimeUnit::kMicros;  // kTimestamp: unit stored in the file
+  int type_length = 0;                // FIXED_LEN_BYTE_ARRAY: bytes a value
   std::string unsupported;            // non-empty: why this column cannot be read
 };
 

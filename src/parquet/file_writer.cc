@@ -79,13 +79,14 @@ Status ParquetWriter::WriteColumns(const std::vector<ColumnBatch>& columns) {
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& c = schema_.columns[i];
     if (columns[i].type != c.type || columns[i].length != rows) {
-      return InvalidArgument("column '" + c.name + "': expected " +
-                             std::string(ColumnTypeName(c.type)) + " x " + std::to_string(rows) +
+      return InvalidArgument("column '" + c.name + "': expected " + c.TypeText() + " x " +
+                             std::to_string(rows) +
                              " rows, got " + std::string(ColumnTypeName(columns[i].type)) + " x " +
                              std::to_string(columns[i].length));
     }
     Status st = columns[i].Validate();
     if (!st.ok()) return st.WithContext("column '" + c.name + "'");
+    TRY(CheckDecimalPrecision(c, columns[i]));
     if (!c.optional && columns[i].NullCount() > 0) {
       return InvalidArgument("required column '" + c.name + "' has nulls");
     }

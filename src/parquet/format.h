@@ -76,12 +76,14 @@ enum class TimeUnit : int32_t { kMillis = 1, kMicros = 2, kNanos = 3 };
 
 // LogicalType union (field 10 of SchemaElement); only the members we act on.
 struct LogicalType {
-  enum class Kind { kNone, kString, kDate, kTimestamp, kInteger, kJson, kOther };
+  enum class Kind { kNone, kString, kDate, kTimestamp, kInteger, kJson, kDecimal, kOther };
   Kind kind = Kind::kNone;
   bool is_adjusted_to_utc = false;    // TIMESTAMP
   TimeUnit unit = TimeUnit::kMicros;  // TIMESTAMP
   int8_t bit_width = 0;               // INTEGER
   bool is_signed = true;              // INTEGER
+  int32_t scale = 0;                  // DECIMAL
+  int32_t precision = 0;              // DECIMAL
 };
 
 struct Statistics {

@@ -148,6 +148,13 @@ Status ReadLogicalType(CompactReader& r, LogicalType* lt) {
       case 1:
         lt->kind = Kind::kString;
         return r.Skip(t);
+      case 5:
+        lt->kind = Kind::kDecimal;
+        return ReadStruct(r, [&](int16_t fid, ThriftType ft) -> Status {
+          if (fid == 1) return ReadI32(r, ft, &lt->scale);
+          if (fid == 2) return ReadI32(r, ft, &lt->precision);
+          return r.Skip(ft);
+        });
       case 6:
         lt->kind = Kind::kDate;
         return r.Skip(t);

@@ -56,6 +56,12 @@ void WriteLogicalType(CompactWriter& w, const LogicalType& t) {
       w.FieldStructBegin(12);
       w.EndStruct();
       break;
+    case Kind::kDecimal:
+      w.FieldStructBegin(5);
+      w.FieldI32(1, t.scale);
+      w.FieldI32(2, t.precision);
+      w.EndStruct();
+      break;
     case Kind::kNone:
     case Kind::kOther:
       break;

@@ -15,9 +15,8 @@ std::string KindName(const json& v) { return v.type_name(); }
 
 Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
   auto mismatch = [&]() {
-    return InvalidArgument("column '" + col.name + "': expected " +
-                           std::string(ColumnTypeName(col.type)) + ", got " + KindName(v) + " " +
-                           v.dump());
+    return InvalidArgument("column '" + col.name + "': expected " + col.TypeText() + ", got " +
+                           KindName(v) + " " + v.dump());
   };
   switch (col.type) {
     case ColumnType::kBoolean:
@@ -92,6 +91,25 @@ Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
       if (!v.is_string()) return mismatch();
       b->AppendString(v.get_ref<const std::string&>());
       return Status::Ok();
+    case ColumnType::kDecimal: {
+      // A string is read digit for digit; a JSON number with a fraction or exponent
+      // arrives as a double, exact to about 15 significant digits.
+      Result<Int128> r = InvalidArgument("");
+      if (v.is_string()) {
+        r = ParseDecimal(v.get_ref<const std::string&>(), col.precision, col.scale);
+      } else if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}) {
+        r = ParseDecimal(v.dump(), col.precision, col.scale);
+      } else if (v.is_number_integer()) {
+        r = DecimalFromInt(v.get<int64_t>(), col.precision, col.scale);
+      } else if (v.is_number()) {
+        r = DecimalFromDouble(v.get<double>(), col.precision, col.scale);
+      } else {
+        return mismatch();
+      }
+      if (!r.ok()) return r.status().WithContext("column '" + col.name + "'");
+      b->AppendDecimal(*r);
+      return Status::Ok();
+    }
   }
   return mismatch();
 }

@@ -53,4 +53,16 @@ Status PlainDecodeStrings(const uint8_t* data, size_t size, size_t n,
   return Status::Ok();
 }
 
+Status PlainDecodeFixedLenByteArrays(const uint8_t* data, size_t size, size_t n, size_t width,
+                                      std::vector<std::string_view>* out, size_t* consumed) {
+  if (width == 0 || n > size / width) {
+    return DataLoss("PLAIN data holds " + std::to_string(size) + " bytes, " + std::to_string(n) +
+                    " values of " + std::to_string(width) + " bytes need more");
+  }
+  out->reserve(out->size() + n);
+  for (size_t i = 0; i < n; ++i) out->emplace_back(reinterpret_cast<const char*>(data + i * width), width);
+  *consumed = n * width;
+  return Status::Ok();
+}
+
 }  // namespace tributary::parquet

@@ -3,6 +3,7 @@
 //   INT32/FLOAT 4 bytes each                    1 -> 01 00 00 00
 //   INT64/DOUBLE 8 bytes each
 //   BYTE_ARRAY  4-byte length, then the bytes   "ab" -> 02 00 00 00 61 62
+//   FIXED_LEN_BYTE_ARRAY  the bytes, no length   (width 2) "ab" -> 61 62
 // Decoders read from a bounded span, report how many bytes they consumed, and
 // fail (never read past the end) on truncated input. Stateless; thread-safe.
 #pragma once
@@ -57,5 +58,9 @@ Status PlainDecodeBools(const uint8_t* data, size_t size, size_t n, uint8_t* out
 // Decodes n byte arrays as views into `data` (which must outlive them).
 Status PlainDecodeStrings(const uint8_t* data, size_t size, size_t n,
                           std::vector<std::string_view>* out, size_t* consumed);
+
+// Decodes n fixed-length byte arrays of `width` bytes as views into `data`.
+Status PlainDecodeFixedLenByteArrays(const uint8_t* data, size_t size, size_t n, size_t width,
+                                      std::vector<std::string_view>* out, size_t* consumed);
 
 }  // namespace tributary::parquet

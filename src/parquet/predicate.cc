@@ -58,6 +58,8 @@ std::optional<Value> DecodeStat(ColumnType type, const std::string& bytes) {
       return std::nullopt;
     case ColumnType::kString:
       return Value(bytes);
+    case ColumnType::kDecimal:
+      return std::nullopt;  // bytes depend on the physical type: no row group is skipped
   }
   return std::nullopt;
 }

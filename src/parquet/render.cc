@@ -224,6 +224,9 @@ void AppendJsonRow(const RecordBatch& batch, int64_t row, std::string* out) {
         out->append(FormatDate(b.i32[row]));
         out->push_back('"');
         break;
+      case ColumnType::kDecimal:  // a JSON number with every digit of the scale
+        out->append(FormatDecimal(b.i128[row], batch.schema.columns[c].scale));
+        break;
     }
   }
   out->push_back('}');
@@ -247,7 +250,7 @@ Status PrintSchema(const std::string& path, std::ostream& os) {
   for (const FileColumn& fc : reader->columns()) {
     const SchemaElement& e = m.schema[fc.schema_index];
     int p = static_cast<int>(fc.physical);
-    os << "  " << fc.column.name << ": " << ColumnTypeName(fc.column.type)
+    os << "  " << fc.column.name << ": " << fc.column.TypeText()
        << (fc.column.optional ? " optional" : " required") << " ("
        << (p >= 0 && p < 8 ? kPhysical[p] : "?");
     switch (e.logical_type.kind) {
@@ -259,6 +262,9 @@ Status PrintSchema(const std::string& path, std::ostream& os) {
         break;
       case LogicalType::Kind::kJson:
         os << " JSON";
+        break;
+      case LogicalType::Kind::kDecimal:
+        os << " DECIMAL(" << e.logical_type.precision << "," << e.logical_type.scale << ")";
         break;
       case LogicalType::Kind::kInteger:
         os << " INTEGER(" << int{e.logical_type.bit_width}

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "parquet/decimal.h"
+
 namespace tributary::parquet {
 
 std::string_view ColumnTypeName(ColumnType t) {
@@ -22,18 +24,40 @@ std::string_view ColumnTypeName(ColumnType t) {
       return "timestamp";
     case ColumnType::kDate:
       return "date";
+    case ColumnType::kDecimal:
+      return "decimal";
   }
   return "unknown";
 }
 
-Result<ColumnType> ParseColumnType(std::string_view name) {
+namespace {
+
+// `text` is a type as Column::TypeText writes it.
+Status ParseColumnType(std::string_view text, Column* c) {
+  if (IsDecimalType(text)) {
+    c->type = ColumnType::kDecimal;
+    return ParseDecimalType(text, &c->precision, &c->scale);
+  }
   for (ColumnType t :
        {ColumnType::kBoolean, ColumnType::kInt32, ColumnType::kInt64, ColumnType::kFloat,
         ColumnType::kDouble, ColumnType::kString, ColumnType::kTimestamp, ColumnType::kDate}) {
-    if (name == ColumnTypeName(t)) return t;
+    if (text == ColumnTypeName(t)) {
+      c->type = t;
+      return Status::Ok();
+    }
   }
-  return InvalidArgument("unknown column type '" + std::string(name) +
-                         "' (expected boolean, int32, int64, float, double, string, timestamp or date)");
+  return InvalidArgument("unknown column type '" + std::string(text) +
+                         "' (expected boolean, int32, int64, float, double, string, timestamp, "
+                         "date or decimal(precision,scale))");
+}
+
+}  // namespace
+
+std::string Column::TypeText() const {
+  if (type == ColumnType::kDecimal) {
+    return "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+  }
+  return std::string(ColumnTypeName(type));
 }
 
 int Schema::Find(std::string_view name) const {
@@ -53,6 +77,10 @@ Status Schema::Validate() const {
     if (!seen.insert(columns[i].name).second) {
       return InvalidArgument("schema names column '" + columns[i].name + "' twice");
     }
+    if (columns[i].type == ColumnType::kDecimal) {
+      Status st = ValidateDecimal(columns[i].precision, columns[i].scale);
+      if (!st.ok()) return st.WithContext("column '" + columns[i].name + "'");
+    }
   }
   return Status::Ok();
 }
@@ -63,7 +91,7 @@ std::string Schema::ToString() const {
     if (!out.empty()) out += ',';
     out += c.name;
     out += ':';
-    out += ColumnTypeName(c.type);
+    out += c.TypeText();
     if (c.optional) out += '?';
   }
   return out;
@@ -73,7 +101,10 @@ Result<Schema> Schema::Parse(std::string_view text) {
   Schema schema;
   size_t start = 0;
   while (start <= text.size()) {
+    // A comma inside decimal(p,s) does not end the item.
+    size_t open = text.find('(', start);
     size_t end = text.find(',', start);
+    if (open != std::string_view::npos && open < end) end = text.find(',', text.find(')', open));
     if (end == std::string_view::npos) end = text.size();
     std::string_view item = text.substr(start, end - start);
     size_t colon = item.rfind(':');
@@ -87,7 +118,7 @@ Result<Schema> Schema::Parse(std::string_view text) {
       c.optional = true;
       type.remove_suffix(1);
     }
-    TRY_ASSIGN(c.type, ParseColumnType(type));
+    TRY(ParseColumnType(type, &c));
     schema.columns.push_back(std::move(c));
     start = end + 1;
   }

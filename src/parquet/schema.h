@@ -10,9 +10,12 @@
 //   kString      BYTE_ARRAY   STRING / UTF8                       VARCHAR
 //   kTimestamp   INT64        TIMESTAMP(UTC, MICROS) / TIMESTAMP_MICROS  TIMESTAMP WITH TIME ZONE
 //   kDate        INT32        DATE / DATE (days since 1970-01-01)       DATE
+//   kDecimal     INT32 (p<=9), INT64 (p<=18),                        DECIMAL(p,s)
+//                FIXED_LEN_BYTE_ARRAY   DECIMAL(p,s) / DECIMAL
 //
-// Schema text form (used by the CLI and tests): "id:int64,name:string?,ts:timestamp"
-// where a trailing '?' marks an optional (nullable) column. Value types.
+// Schema text form (used by the CLI and tests):
+// "id:int64,name:string?,ts:timestamp,price:decimal(10,2)" where a trailing '?' marks an
+// optional (nullable) column. Value types.
 #pragma once
 
 #include <cstdint>
@@ -24,16 +27,20 @@
 
 namespace tributary::parquet {
 
-enum class ColumnType { kBoolean, kInt32, kInt64, kFloat, kDouble, kString, kTimestamp, kDate };
+enum class ColumnType { kBoolean, kInt32, kInt64, kFloat, kDouble, kString, kTimestamp, kDate, kDecimal };
 
-// "boolean", "int32", "int64", "float", "double", "string", "timestamp", "date".
+// "boolean", "int32", "int64", "float", "double", "string", "timestamp", "date", "decimal".
 std::string_view ColumnTypeName(ColumnType t);
-Result<ColumnType> ParseColumnType(std::string_view name);
 
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kInt64;
   bool optional = false;
+  int precision = 0;  // kDecimal: 1..38 digits
+  int scale = 0;      // kDecimal: 0..precision digits after the point
+
+  // "int64", "decimal(10,2)".
+  std::string TypeText() const;
 
   bool operator==(const Column&) const = default;
 };
@@ -43,7 +50,7 @@ struct Schema {
 
   // Index of the column named `name`, or -1.
   int Find(std::string_view name) const;
-  // Checks names are non-empty and unique.
+  // Checks names are non-empty and unique and decimals' precision and scale.
   Status Validate() const;
   // "id:int64,name:string?"
   std::string ToString() const;

@@ -7,6 +7,9 @@
 //   float/double  numeric; NaN is skipped      a zero min is written as -0.0 and a
 //                                              zero max as +0.0; all-NaN: no min/max
 //   string      unsigned byte-wise (memcmp)    values over kMaxStringStat bytes: no min/max
+//   decimal     signed (unscaled values)       as the column's physical type: INT32 and
+//                                              INT64 little-endian, FIXED_LEN_BYTE_ARRAY
+//                                              big-endian
 //
 // Used per column chunk by the writer; the reader decodes the same bytes for
 // row-group skipping (predicate.h). Thread-compatible.
@@ -59,6 +62,11 @@ class StatsAccumulator {
   const Stored& max() const { return max_; }
 
   Statistics ToThrift() const {
+    return ToThrift([](const Stored& v) { return Encode(v); });
+  }
+  // With min and max written by `encode` (a decimal's bytes depend on its column).
+  template <typename Encoder>
+  Statistics ToThrift(const Encoder& encode) const {
     Statistics s;
     s.null_count = null_count_;
     if (has_min_max()) {
@@ -67,8 +75,8 @@ class StatsAccumulator {
         if (lo == 0) lo = -static_cast<T>(0.0);
         if (hi == 0) hi = static_cast<T>(0.0);
       }
-      s.min_value = Encode(lo);
-      s.max_value = Encode(hi);
+      s.min_value = encode(lo);
+      s.max_value = encode(hi);
     }
     return s;
   }

@@ -66,6 +66,10 @@ inline ColumnBatch RandomColumn(ColumnType type, bool optional, int64_t n, std::
                                      : static_cast<double>(static_cast<int64_t>(r) - 20) / 7.0);
         break;
       }
+      case ColumnType::kDecimal:  // fits decimal(9, s) and wider
+        b.AppendDecimal(pick(40) == 0 ? (pick(2) ? -999999999 : 999999999)
+                                      : static_cast<Int128>(static_cast<int64_t>(r % 2000000)) - 1000000);
+        break;
       case ColumnType::kString:
         if (low_cardinality) {
           b.AppendString(std::string(kWords[r % 8], r % 8 == 5 ? 5 : std::strlen(kWords[r % 8])) +
@@ -74,6 +78,33 @@ inline ColumnBatch RandomColumn(ColumnType type, bool optional, int64_t n, std::
           b.AppendString(std::to_string(rng()) + std::string(pick(20), 'x'));
         }
         break;
+    }
+  }
+  return b;
+}
+
+// A random decimal column of `precision` digits: nulls (if optional) ~1 in 5, the
+// extremes ±(10^precision - 1), 0 and -1 mixed in, and values of every magnitude.
+inline ColumnBatch RandomDecimalColumn(int precision, bool optional, int64_t n, std::mt19937_64& rng) {
+  ColumnBatch b(ColumnType::kDecimal);
+  const Int128 largest = Pow10(precision) - 1;
+  for (int64_t i = 0; i < n; ++i) {
+    if (optional && rng() % 5 == 0) {
+      b.AppendNull();
+      continue;
+    }
+    switch (rng() % 8) {
+      case 0:
+        b.AppendDecimal(rng() % 2 ? largest : -largest);
+        break;
+      case 1:
+        b.AppendDecimal(static_cast<Int128>(rng() % 2) - 1);  // 0 or -1
+        break;
+      default: {
+        const Int128 wide = (static_cast<Int128>(rng()) << 64) | rng();
+        Int128 v = wide % Pow10(1 + static_cast<int>(rng() % precision));
+        b.AppendDecimal(v);
+      }
     }
   }
   return b;
@@ -98,6 +129,8 @@ inline bool SameValue(const ColumnBatch& a, int64_t i, const ColumnBatch& b, int
       return std::memcmp(&a.f64[i], &b.f64[j], 8) == 0;
     case ColumnType::kString:
       return a.StringAt(i) == b.StringAt(j);
+    case ColumnType::kDecimal:
+      return a.i128[i] == b.i128[j];
   }
   return false;
 }

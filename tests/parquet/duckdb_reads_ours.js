@@ -1,6 +1,7 @@
 // Files written by Tributary's Parquet writer, read by DuckDB: a seeded random
 // table over every column type (required and optional), with nulls, unicode and
 // empty strings, INT64/INT32 extremes, NaN/inf/-0 floats, old/new timestamps and dates,
+// decimals of each physical width (INT32, INT64, FIXED_LEN_BYTE_ARRAY) at their extremes,
 // for every codec and both encodings / page versions. DuckDB's types and values
 // must match exactly, and DuckDB's statistics-based filtering must agree.
 //   node duckdb_reads_ours.js path/to/tributary-parquet
@@ -12,15 +13,30 @@ const { duckdb, rng, tmpdir, run, sameNumber, fail } = require('./common');
 const tool = process.argv[2];
 if (!tool) fail('usage: duckdb_reads_ours.js TRIBUTARY_PARQUET');
 
-const TYPES = ['boolean', 'int32', 'int64', 'float', 'double', 'string', 'timestamp', 'date'];
+const TYPES = ['boolean', 'int32', 'int64', 'float', 'double', 'string', 'timestamp', 'date',
+  'decimal(4,2)', 'decimal(18,6)', 'decimal(38,10)'];
 const DUCK_TYPE = {
   boolean: 'BOOLEAN', int32: 'INTEGER', int64: 'BIGINT', float: 'FLOAT', double: 'DOUBLE',
   string: 'VARCHAR', timestamp: 'TIMESTAMP WITH TIME ZONE', date: 'DATE',
+  'decimal(4,2)': 'DECIMAL(4,2)', 'decimal(18,6)': 'DECIMAL(18,6)', 'decimal(38,10)': 'DECIMAL(38,10)',
 };
+// A decimal type's digits: [precision, scale].
+function decimalOf(type) {
+  const m = /^decimal\((\d+),(\d+)\)$/.exec(type);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+// An unscaled BigInt as decimal text with every scale digit ("-0.50"), as DuckDB prints it.
+function decimalText(unscaled, scale) {
+  const neg = unscaled < 0n;
+  let digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  if (scale > 0) digits = digits.slice(0, digits.length - scale) + '.' + digits.slice(digits.length - scale);
+  return (neg ? '-' : '') + digits;
+}
 const COLUMNS = [];
 for (const t of TYPES) {
-  COLUMNS.push({ name: `${t}_req`, type: t, optional: false });
-  COLUMNS.push({ name: `${t}_opt`, type: t, optional: true });
+  const base = decimalOf(t) ? `dec${decimalOf(t)[0]}` : t;
+  COLUMNS.push({ name: `${base}_req`, type: t, optional: false });
+  COLUMNS.push({ name: `${base}_opt`, type: t, optional: true });
 }
 const ROWS = 300;
 
@@ -28,6 +44,16 @@ const STRINGS = ['', 'a', 'caf\u00e9', '\u2603 snow', 'emoji \u{1F600}\u{1F680}'
   'tab\tnew\nline', 'nul\u0000byte', '\u65e5\u672c\u8a9e', 'z'.repeat(300), 'A', '\u00ff\u0100'];
 
 function genValue(r, type) {
+  const dec = decimalOf(type);
+  if (dec) {  // an unscaled BigInt: the extremes, zero, small repeats, any magnitude
+    const largest = 10n ** BigInt(dec[0]) - 1n;
+    const x = r.int(10);
+    if (x === 0) return r.pick([largest, -largest, 0n, -1n, 1n]);
+    if (x < 3) return BigInt(r.int(20) - 10);
+    const wide = (r.u64() << 64n) | r.u64();
+    const v = wide % (10n ** BigInt(1 + r.int(dec[0])));
+    return r.int(2) ? v : -v;
+  }
   switch (type) {
     case 'boolean': return r.int(2) === 1;
     case 'int32': {
@@ -72,6 +98,12 @@ function genValue(r, type) {
 
 function jsonValue(type, v) {
   if (v === null) return 'null';
+  // Decimals go in as exact text, or as JSON numbers when short enough to be exact as doubles.
+  const dec = decimalOf(type);
+  if (dec) {
+    const text = decimalText(v, dec[1]);
+    return text.replace(/[-.]/g, '').length <= 15 && v % 2n === 0n ? text : JSON.stringify(text);
+  }
   if (typeof v === 'bigint') return v.toString();
   // Dates go in as text half the time and as day numbers the other half.
   if (type === 'date') return v % 2 === 0 ? JSON.stringify(new Date(v * 86400000).toISOString().slice(0, 10)) : String(v);
@@ -105,7 +137,9 @@ function same(type, got, want) {
     case 'double': return sameNumber(got, want);
     case 'timestamp': return got && got.micros === want;
     case 'date': return got && got.days === want;
-    default: return got === want;
+    default:
+      if (decimalOf(type)) return got === decimalText(want, decimalOf(type)[1]);  // DuckDB's text
+      return got === want;
   }
 }
 
@@ -131,9 +165,12 @@ async function main() {
     run(tool, ['from-jsonl', '--schema', schema, '--codec', codec, ...args, jsonl, file]);
     const what = `variant ${v} (${codec} ${args.join(' ')})`;
 
-    const result = await con.runAndReadAll(`SELECT * FROM read_parquet('${file}')`);
+    // Decimals compared as DuckDB prints them (every digit).
+    const select = COLUMNS.map(c => decimalOf(c.type) ? `${c.name}::VARCHAR AS ${c.name}` : c.name).join(', ');
+    const described = await con.runAndReadAll(`SELECT * FROM read_parquet('${file}') LIMIT 0`);
+    const result = await con.runAndReadAll(`SELECT ${select} FROM read_parquet('${file}')`);
     const names = result.columnNames();
-    const types = result.columnTypes().map(t => t.toString());
+    const types = described.columnTypes().map(t => t.toString());
     COLUMNS.forEach((c, i) => {
       if (names[i] !== c.name) fail(`${what}: column ${i} is ${names[i]}, expected ${c.name}`);
       if (types[i] !== DUCK_TYPE[c.type]) fail(`${what}: column ${c.name} is ${types[i]}, expected ${DUCK_TYPE[c.type]}`);
@@ -168,6 +205,16 @@ async function main() {
     const wantNaN = rows.filter(r => r.double_req !== null && r.double_req > 1).length;
     const gotD = (await con.runAndReadAll(`SELECT count(*) FROM read_parquet('${file}') WHERE double_req > 1 AND NOT isnan(double_req)`)).getRows()[0][0];
     if (BigInt(gotD) !== BigInt(wantNaN)) fail(`${what}: count(double_req > 1) = ${gotD}, expected ${wantNaN}`);
+    // Decimal statistics (INT64 little-endian, FIXED_LEN_BYTE_ARRAY big-endian): a wrong
+    // min or max makes DuckDB skip row groups that hold matches.
+    for (const [name, scale] of [['dec4_opt', 2], ['dec18_opt', 6], ['dec38_opt', 10]]) {
+      const sorted = rows.map(r => r[name]).filter(x => x !== null).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const mid = sorted[Math.floor(sorted.length / 3)];
+      const want = sorted.filter(x => x > mid).length;
+      const sql = `SELECT count(*) FROM read_parquet('${file}') WHERE ${name} > ${decimalText(mid, scale)}`;
+      const gotDec = (await con.runAndReadAll(sql)).getRows()[0][0];
+      if (BigInt(gotDec) !== BigInt(want)) fail(`${what}: count(${name} > ${decimalText(mid, scale)}) = ${gotDec}, expected ${want}`);
+    }
   }
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(`ok: DuckDB read ${variants.length} files, ${checked} values identical`);

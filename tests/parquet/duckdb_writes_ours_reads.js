@@ -132,27 +132,59 @@ async function main() {
     const limited = run(tool, ['cat', file, '--limit', '3']).split('\n').filter(l => l.length > 0);
     if (limited.length !== 3) fail(`${codec} ${version}: --limit 3 printed ${limited.length} rows`);
   }
-  // DECIMAL columns (INT32, INT64 and FIXED_LEN_BYTE_ARRAY by precision) are refused by
-  // name, never read as their unscaled integers; the other columns of the file still read.
-  // So are unsigned 32- and 64-bit integers (past the signed range they would read
-  // negative); unsigned 8- and 16-bit ones read as they are.
+  // DECIMAL columns as DuckDB writes them by precision (INT32, INT64, FIXED_LEN_BYTE_ARRAY),
+  // with nulls, repeats (dictionary pages) and the extremes: each value's text must be
+  // DuckDB's own, digit for digit.
   const dec = path.join(dir, 'decimal.parquet');
-  await con.run(`COPY (SELECT 1::BIGINT AS id, 12.34::DECIMAL(4,2) AS d4, 12.34::DECIMAL(12,2) AS d12,
-                       12.34::DECIMAL(30,2) AS d30, 4000000000::UINTEGER AS u32, 18000000000000000000::UBIGINT AS u64,
-                       65535::USMALLINT AS u16, 255::UTINYINT AS u8) TO '${dec}' (FORMAT parquet)`);
+  const digits = (n, seed) => `lpad((hash(i * ${seed}) % ${10n ** BigInt(Math.min(n, 18))})::VARCHAR, ${Math.min(n, 18)}, '0')`;
+  const sign = `CASE WHEN hash(i * 17) % 2 = 0 THEN '-' ELSE '' END`;
+  await con.run(`COPY (SELECT i::BIGINT AS id,
+      CASE WHEN i % 7 = 0 THEN NULL WHEN i = 1 THEN 99.99 WHEN i = 2 THEN -99.99
+           ELSE ((hash(i) % 19999)::BIGINT - 9999) * 0.01 END::DECIMAL(4,2) AS d4,
+      CASE WHEN i = 1 THEN 9999999999.99 WHEN i = 2 THEN -9999999999.99 WHEN i % 3 = 0 THEN (i % 5)::DECIMAL(12,2)
+           ELSE ((hash(i * 3) % 1999999999999)::BIGINT - 999999999999) * 0.01 END::DECIMAL(12,2) AS d12,
+      CASE WHEN i % 11 = 0 THEN NULL
+           ELSE (${sign} || (hash(i * 5) % 10000000000000000000000000)::VARCHAR || '.' || ${digits(2, 19)}) END::DECIMAL(28,2) AS d28,
+      CASE WHEN i = 1 THEN '9999999999999999999999999999.9999999999' WHEN i = 2 THEN '-9999999999999999999999999999.9999999999'
+           WHEN i % 4 = 0 THEN '0.0000000001'
+           ELSE ${sign} || ${digits(18, 23)} || ${digits(10, 29)} || '.' || ${digits(10, 31)} END::DECIMAL(38,10) AS d38
+    FROM range(3000) r(i)) TO '${dec}' (FORMAT parquet)`);
   const decSchema = run(tool, ['schema', dec]);
-  for (const [name, why] of [['d4', 'DECIMAL columns'], ['d12', 'DECIMAL columns'], ['d30', 'DECIMAL columns'],
-                             ['u32', 'unsigned 32- and 64-bit integer columns'], ['u64', 'unsigned 32- and 64-bit integer columns']]) {
-    if (!new RegExp(`^  ${name}: .* unsupported: ${why} are not supported$`, 'm').test(decSchema)) {
-      fail(`column ${name} is not named unsupported (${why}):\n${decSchema}`);
+  for (const [name, type, physical] of [['d4', 'decimal(4,2)', 'INT32'], ['d12', 'decimal(12,2)', 'INT64'],
+                                        ['d28', 'decimal(28,2)', 'FIXED_LEN_BYTE_ARRAY'], ['d38', 'decimal(38,10)', 'FIXED_LEN_BYTE_ARRAY']]) {
+    if (!new RegExp(`^  ${name}: ${type.replace(/[()]/g, '\\$&')} \\w+ \\(${physical} DECIMAL`, 'm').test(decSchema)) {
+      fail(`column ${name} is not read as ${type} from ${physical}:\n${decSchema}`);
     }
   }
-  if (run(tool, ['cat', dec, '--columns', 'id,u16,u8']).trim() !== '{"id":1,"u16":65535,"u8":255}') {
-    fail(`the columns beside the refused ones do not read: ${run(tool, ['cat', dec, '--columns', 'id,u16,u8'])}`);
+  const want = (await con.runAndReadAll(
+    `SELECT id, d4::VARCHAR, d12::VARCHAR, d28::VARCHAR, d38::VARCHAR FROM read_parquet('${dec}') ORDER BY id`)).getRows();
+  const got = run(tool, ['cat', dec]).split('\n').filter(l => l.length > 0).map(parseRawJson)
+    .sort((a, b) => Number(a.id.raw) - Number(b.id.raw));
+  if (got.length !== want.length || got.length !== 3000) fail(`decimals: read ${got.length} rows, DuckDB ${want.length}`);
+  for (let k = 0; k < got.length; k++) {
+    ['d4', 'd12', 'd28', 'd38'].forEach((name, j) => {
+      const g = got[k][name].kind === 'null' ? null : got[k][name].raw;
+      if (g !== want[k][j + 1]) fail(`decimals: row ${k} ${name}: read ${g}, DuckDB reads ${want[k][j + 1]}`);
+      checked++;
+    });
   }
-  const whole = spawnSync(tool, ['cat', dec], { encoding: 'utf8', timeout: 30000 });
-  if (whole.status === 0 || !/column 'd4': DECIMAL columns are not supported/.test(whole.stderr)) {
-    fail(`cat of the decimals was not refused (exit ${whole.status}): ${whole.stdout}${whole.stderr}`);
+  // Unsigned 32- and 64-bit integers are refused by name (past the signed range they would
+  // read negative); unsigned 8- and 16-bit ones read as they are.
+  const uns = path.join(dir, 'unsigned.parquet');
+  await con.run(`COPY (SELECT 1::BIGINT AS id, 4000000000::UINTEGER AS u32, 18000000000000000000::UBIGINT AS u64,
+                       65535::USMALLINT AS u16, 255::UTINYINT AS u8) TO '${uns}' (FORMAT parquet)`);
+  const unsSchema = run(tool, ['schema', uns]);
+  for (const name of ['u32', 'u64']) {
+    if (!new RegExp(`^  ${name}: .* unsupported: unsigned 32- and 64-bit integer columns are not supported$`, 'm').test(unsSchema)) {
+      fail(`column ${name} is not named unsupported:\n${unsSchema}`);
+    }
+  }
+  if (run(tool, ['cat', uns, '--columns', 'id,u16,u8']).trim() !== '{"id":1,"u16":65535,"u8":255}') {
+    fail(`the columns beside the refused ones do not read: ${run(tool, ['cat', uns, '--columns', 'id,u16,u8'])}`);
+  }
+  const whole = spawnSync(tool, ['cat', uns], { encoding: 'utf8', timeout: 30000 });
+  if (whole.status === 0 || !/column 'u32': unsigned 32- and 64-bit integer columns are not supported/.test(whole.stderr)) {
+    fail(`cat of the unsigned columns was not refused (exit ${whole.status}): ${whole.stdout}${whole.stderr}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(`ok: read ${files} DuckDB files, ${checked} values identical to DuckDB's own reading`);
