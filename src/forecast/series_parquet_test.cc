@@ -141,6 +141,32 @@ TEST_F(ParquetSeriesTest, DateStartIsMidnightUtc) {
   EXPECT_EQ((*series)[0].target, (std::vector<float>{0, 1, 2}));
 }
 
+// Decimal targets and features (an ETL job's decimal(p,s) columns) read as their values.
+TEST_F(ParquetSeriesTest, DecimalTargetsAndFeaturesAreNumbers) {
+  RecordBatch b = Empty("item_id:string,start:string,target:decimal(6,2)?,dynamic_feat_0:decimal(38,10)");
+  const parquet::Int128 targets[] = {1250, -5, 0};
+  for (int i = 0; i < 3; ++i) {
+    b.columns[0].AppendString("meter");
+    b.columns[1].AppendString("2021-02-05");
+    if (i == 2) {
+      b.columns[2].AppendNull();
+    } else {
+      b.columns[2].AppendDecimal(targets[i]);
+    }
+    b.columns[3].AppendDecimal(parquet::Pow10(10) * (i + 1) / 4);  // 0.25, 0.5, 0.75
+    ++b.num_rows;
+  }
+  auto series = ReadSeriesFile(WriteParquet("decimal.parquet", b));
+  ASSERT_TRUE(series.ok()) << series.status().ToString();
+  ASSERT_EQ(series->size(), 1u);
+  const TimeSeries& s = (*series)[0];
+  ASSERT_EQ(s.target.size(), 3u);
+  EXPECT_EQ(s.target[0], 12.5f);
+  EXPECT_EQ(s.target[1], -0.05f);
+  EXPECT_TRUE(std::isnan(s.target[2]));  // a null target is a missing value
+  EXPECT_EQ(s.dynamic_feat[0], (std::vector<float>{0.25f, 0.5f, 0.75f}));
+}
+
 TEST_F(ParquetSeriesTest, WithoutItemIdTheFileIsOneSeries) {
   RecordBatch b = Empty("start:string,target:int64");
   for (int i = 0; i < 4; ++i) {

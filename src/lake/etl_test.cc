@@ -14,6 +14,7 @@
 #include "objstore/local_object_store.h"
 #include "objstore/testing/forwarding_store.h"
 #include "parquet/file_reader.h"
+#include "parquet/render.h"
 #include "streams/gzip.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
@@ -64,6 +65,12 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
       {[](json& j) { j["source"]["table"] = "Bad-Name"; }, "$.source.table"},
       {[](json& j) { j["transforms"][0]["apply_mapping"][1][3] = "decimalish"; },
        "$.transforms[0].apply_mapping[1][3]: unknown type 'decimalish'"},
+      {[](json& j) { j["transforms"][0]["apply_mapping"][1][3] = "decimal(40,2)"; },
+       "$.transforms[0].apply_mapping[1][3]: decimal precision 40 is out of range (1 to 38)"},
+      {[](json& j) { j["transforms"][0]["apply_mapping"][1][3] = "decimal(5,x)"; },
+       "$.transforms[0].apply_mapping[1][3]: type 'decimal(5,x)' is not decimal(precision,scale)"},
+      {[](json& j) { j["transforms"][2]["derive"]["hour"] = json{{"expression", "1"}, {"type", "decimal(3,4)"}}; },
+       "$.transforms[2].derive.hour.type: decimal scale 4 is out of range (0 to the precision, 3)"},
       {[](json& j) {
          j["transforms"][0]["apply_mapping"][1] = json::array({"a", "bigint"});
        },
@@ -192,6 +199,46 @@ TEST(ConversionTest, Table) {
   for (const Case& c : cases) {
     EXPECT_EQ(Convert(c.value, c.type), c.want) << c.value << " -> " << EtlTypeName(c.type);
   }
+}
+
+TEST(ConversionTest, Decimals) {
+  const DecimalSpec money{6, 2}, wide{38, 10};
+  struct Case {
+    const char* value;
+    DecimalSpec decimal;
+    const char* want;
+  } cases[] = {
+      {"12.345", money, "decimal 12.35"},  // half away from zero
+      {"-12.345", money, "decimal -12.35"},
+      {"0.1", money, "decimal 0.10"},
+      {"7", money, "decimal 7.00"},
+      {"\"1234.5\"", money, "decimal 1234.50"},
+      {"\"1e3\"", money, "decimal 1000.00"},
+      {"\"-0.004\"", money, "decimal 0.00"},
+      {"12345", money, "reject: number 12345 does not fit decimal(6,2)"},
+      {"\"12345.6\"", money, "reject: string \"12345.6\" does not fit decimal(6,2)"},
+      {"\"12,5\"", money, "reject: cannot convert string \"12,5\" to decimal(6,2)"},
+      {"true", money, "reject: cannot convert boolean true to decimal"},
+      {"{\"a\": 1}", money, "reject: cannot convert object \"{\\\"a\\\":1}\" to decimal"},
+      {"1e300", money, "reject: number 1e+300 does not fit decimal(6,2)"},
+      {"null", money, "null"},
+      // Strings digit for digit; integers past 64 bits as their text.
+      {"\"-9999999999999999999999999999.9999999999\"", wide, "decimal -9999999999999999999999999999.9999999999"},
+      {"18446744073709551615", wide, "decimal 18446744073709551615.0000000000"},
+      {"-9223372036854775808", wide, "decimal -9223372036854775808.0000000000"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Convert(c.value, EtlType::kDecimal, c.decimal), c.want) << c.value;
+  }
+  // An expression's value (a derived column) converts the same way.
+  Cell cell;
+  std::string reason;
+  ASSERT_TRUE(ConvertValue(expr::Value::Decimal(2.675), EtlType::kDecimal, &cell, &reason, money)) << reason;
+  EXPECT_EQ(CellText(cell), "2.68");
+  ASSERT_TRUE(ConvertValue(expr::Value::Int(-3), EtlType::kDecimal, &cell, &reason, money)) << reason;
+  EXPECT_EQ(CellText(cell), "-3.00");
+  EXPECT_FALSE(ConvertValue(expr::Value::Int(10000), EtlType::kDecimal, &cell, &reason, money));
+  EXPECT_EQ(reason, "number 10000 does not fit decimal(6,2)");
 }
 
 TEST(ConversionTest, PartitionValuesAreHiveEscaped) {
@@ -547,6 +594,58 @@ TEST_F(EtlRunTest, WritesHivePartitionsRejectsToTheErrorPrefixAndRegistersTheTab
   EXPECT_EQ(parts[0].record_count, 2);
   EXPECT_EQ(parts[1].location.ToString(), "curated/pollution/year=2026/month=12/");
   EXPECT_EQ(jobs_->ListRuns("curate").value()[0].status, RunStatus::kSucceeded);
+}
+
+TEST_F(EtlRunTest, ADecimalTargetIsAParquetDecimalAndCatalogedWithItsDigits) {
+  Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 12345) + Reading(3, 20));
+  Crawl();
+  json job = BaseJob();
+  job["transforms"][0]["apply_mapping"][1][3] = "decimal(6,2)";  // at most 9999.99
+  job["transforms"][0]["apply_mapping"][2][3] = "decimal(38,10)";
+  job["transforms"][2]["derive"]["half"] = json{{"expression", "ozone / 3.0"}, {"type", "decimal(5,1)"}};
+  job["transforms"][2]["derive"]["same"] = "ozone";  // a decimal named alone keeps its digits
+  CreateJob(job);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_written, 2);
+  EXPECT_EQ(run.rows_rejected, 1);
+  std::vector<std::string> errors = ErrorLines();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("number 12345 does not fit decimal(6,2)"), std::string::npos) << errors[0];
+
+  std::vector<std::string> rows;
+  auto bucket = *local_->Bucket("curated");
+  auto listing = bucket->List("pollution/").value();
+  for (const auto& o : listing.objects) {
+    if (!o.key.ends_with(".parquet")) continue;
+    auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
+    const parquet::Schema& schema = reader->schema();
+    const parquet::Column& ozone = schema.columns[schema.Find("ozone")];
+    EXPECT_EQ(ozone.TypeText(), "decimal(6,2)");
+    EXPECT_EQ(reader->metadata().schema[schema.Find("ozone") + 1].type, parquet::PhysicalType::kInt32);
+    EXPECT_EQ(schema.columns[schema.Find("lat")].TypeText(), "decimal(38,10)");
+    EXPECT_EQ(schema.columns[schema.Find("same")].TypeText(), "decimal(6,2)");
+    for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+      auto b = reader->ReadRowGroup(rg, {schema.Find("id"), schema.Find("ozone"), schema.Find("lat"),
+                                         schema.Find("half"), schema.Find("same")})
+                   .value();
+      for (int64_t r = 0; r < b.num_rows; ++r) {
+        std::string line;
+        parquet::AppendJsonRow(b, r, &line);
+        rows.push_back(line);
+      }
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      R"({"id":1,"ozone":10.00,"lat":56.2500000000,"half":3.3,"same":10.00})",
+                      R"({"id":3,"ozone":20.00,"lat":56.2500000000,"half":6.7,"same":20.00})"}));
+  Table t = catalog_->GetTable("iot", "pollution").value();
+  std::vector<std::string> cols;
+  for (const auto& c : t.columns) cols.push_back(c.name + " " + c.type);
+  EXPECT_EQ(cols, (std::vector<std::string>{"id bigint", "ozone decimal(6,2)", "lat decimal(38,10)",
+                                            "ts timestamp", "half decimal(5,1)", "hour bigint",
+                                            "same decimal(6,2)"}));
 }
 
 TEST_F(EtlRunTest, TheTablesExclusionsAreLeftOutAsTheCrawlerLeftThemOut) {

@@ -134,6 +134,30 @@ TEST_F(RecordConversionTest, ADateColumnIsAParquetDate) {
                                                   R"({"device":"c","day":"2025-12-04"})"}));
 }
 
+TEST_F(RecordConversionTest, ADecimalColumnIsAParquetDecimal) {
+  SetColumns({{"device", "string"}, {"price", "decimal(6,2)"}, {"total", "DECIMAL(38, 4)"}});
+  auto out = Convert({R"({"device":"a","price":12.345,"total":"-12345678901234567890.12345"})",
+                      R"({"device":"b","price":"7","total":18446744073709551615})",
+                      R"({"device":"c","price":12345,"total":1})", R"({"device":"d","price":"cheap"})",
+                      R"({"device":"e"})"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->rows, 3);
+  ASSERT_EQ(out->failed.size(), 2u);
+  EXPECT_EQ(out->failed[0].index, 2u);
+  EXPECT_NE(out->failed[0].message.find("number 12345 does not fit decimal(6,2)"), std::string::npos)
+      << out->failed[0].message;
+  EXPECT_NE(out->failed[1].message.find("cannot convert string \"cheap\" to decimal(6,2)"), std::string::npos)
+      << out->failed[1].message;
+  auto reader = parquet::ParquetReader::Open(parquet::MakeMemorySource(out->bytes));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->schema().columns[1].TypeText(), "decimal(6,2)");
+  EXPECT_EQ((*reader)->schema().columns[2].TypeText(), "decimal(38,4)");
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{
+                            R"({"device":"a","price":12.35,"total":-12345678901234567890.1235})",
+                            R"({"device":"b","price":7.00,"total":18446744073709551615.0000})",
+                            R"({"device":"e","price":null,"total":null})"}));
+}
+
 TEST_F(RecordConversionTest, ARecordThatDoesNotFitFailsAloneAndSaysWhy) {
   auto out = Convert({
       R"({"device":"a","ozone":1})",

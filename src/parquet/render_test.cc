@@ -135,6 +135,39 @@ TEST(Render, JsonLinesErrorsNameLineAndColumn) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("column 'd': date '2026-02-29' is not YYYY-MM-DD"), std::string::npos)
       << r.status().ToString();
+  std::istringstream bad_decimal("{\"p\":\"1.5\"}\n{\"p\":123.4}\n");
+  r = JsonLinesToParquet(bad_decimal, *Schema::Parse("p:decimal(4,2)"), {}, path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "line 2: column 'p': '123.4' does not fit decimal(4,2)");
+  std::istringstream not_decimal("{\"p\":true}\n");
+  r = JsonLinesToParquet(not_decimal, *Schema::Parse("p:decimal(4,2)"), {}, path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "line 1: column 'p': expected decimal(4,2), got boolean true");
+}
+
+// Decimals from JSON strings (exact), integers and numbers with a fraction, printed back
+// as JSON numbers with every digit of the scale.
+TEST(Render, Decimals) {
+  std::string path = ::testing::TempDir() + "/tributary_render_decimal.parquet";
+  std::istringstream in(
+      "{\"price\":\"12.345\",\"big\":\"-12345678901234567890123456.789\"}\n"
+      "{\"price\":-7,\"big\":18446744073709551615}\n"
+      "{\"price\":0.1,\"big\":null}\n");
+  auto stats = JsonLinesToParquet(in, *Schema::Parse("price:decimal(6,2),big:decimal(38,3)?"), {}, path);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  std::ostringstream cat;
+  ASSERT_TRUE(Cat(path, -1, cat).ok());
+  EXPECT_EQ(cat.str(),
+            "{\"price\":12.35,\"big\":-12345678901234567890123456.789}\n"
+            "{\"price\":-7.00,\"big\":18446744073709551615.000}\n"
+            "{\"price\":0.10,\"big\":null}\n");
+  std::ostringstream schema;
+  ASSERT_TRUE(PrintSchema(path, schema).ok());
+  EXPECT_NE(schema.str().find("price: decimal(6,2) required (INT32 DECIMAL(6,2))"), std::string::npos)
+      << schema.str();
+  EXPECT_NE(schema.str().find("big: decimal(38,3) optional (FIXED_LEN_BYTE_ARRAY DECIMAL(38,3))"),
+            std::string::npos)
+      << schema.str();
 }
 
 }  // namespace

@@ -180,7 +180,9 @@ TEST(Writer, RejectsBadInput) {
   RecordBatch other = RecordBatch::Empty(*Schema::Parse("a:int32"));
   EXPECT_FALSE((*w)->Write(other).ok());
   EXPECT_FALSE(Schema::Parse("a:int64,a:string").ok());
-  EXPECT_FALSE(Schema::Parse("a:decimal").ok());
+  EXPECT_FALSE(Schema::Parse("a:money").ok());
+  EXPECT_FALSE(Schema::Parse("a:decimal(39,2)").ok());
+  EXPECT_FALSE(Schema::Parse("a:decimal(4,5)").ok());
   WriterOptions bad;
   bad.codec = Codec::kBrotli;
   EXPECT_FALSE(ParquetWriter::Open(MakeStringSink(&file), schema, bad).ok());

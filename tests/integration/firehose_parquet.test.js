@@ -5,7 +5,7 @@
 // table made with CreateTable is the schema of a stream created with conversion, which
 // DescribeDeliveryStream reads back with every default filled in (and /v1/streams as
 // format_conversion). One PutRecordBatch of good records (keys in another case, an
-// epoch-millisecond and an offset timestamp, a date, a nested struct and an array, a key that is
+// epoch-millisecond and an offset timestamp, a date, a decimal, a nested struct and an array, a key that is
 // no column, a record missing columns) with a record that is not JSON and one whose value
 // does not fit its column becomes exactly one Parquet object (no extension) that DuckDB
 // (`@duckdb/node-api`) reads with the table's columns and types, SNAPPY pages, and exactly
@@ -49,13 +49,15 @@ const COLUMNS = [
   { Name: 'level', Type: 'int' },
   { Name: 'ts', Type: 'timestamp' },
   { Name: 'day', Type: 'date' },
+  { Name: 'price', Type: 'decimal(8,3)' },
   { Name: 'meta', Type: 'struct<a:int,b:string>' },
   { Name: 'tags', Type: 'array<string>' },
 ];
 // What DuckDB's DESCRIBE says of them.
 const DUCK_TYPES = [
   ['device', 'VARCHAR'], ['seq', 'BIGINT'], ['temp', 'DOUBLE'], ['ok', 'BOOLEAN'], ['level', 'INTEGER'],
-  ['ts', 'TIMESTAMP WITH TIME ZONE'], ['day', 'DATE'], ['meta', 'VARCHAR'], ['tags', 'VARCHAR'],
+  ['ts', 'TIMESTAMP WITH TIME ZONE'], ['day', 'DATE'], ['price', 'DECIMAL(8,3)'], ['meta', 'VARCHAR'],
+  ['tags', 'VARCHAR'],
 ];
 
 // DataFormatConversionConfiguration over iot.<table> with Firehose's defaults left out.
@@ -125,7 +127,8 @@ async function readParquet(file, select) {
   }
 }
 
-const SELECT = 'device, seq, temp, ok, level, epoch_ms(ts) AS ts_ms, CAST(day AS VARCHAR) AS day, meta, tags';
+const SELECT = 'device, seq, temp, ok, level, epoch_ms(ts) AS ts_ms, CAST(day AS VARCHAR) AS day, ' +
+               'CAST(price AS VARCHAR) AS price, meta, tags';
 
 describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () => {
   let server;
@@ -210,11 +213,13 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const tsEpochMs = Date.UTC(2026, 11, 3, 10, 5, 0);
     const good = [
       // Keys in other cases; an ISO timestamp; a struct and an array (spaces in them); a key that is no column.
+      // A decimal from a string (rounded half away from zero to the scale) and from an integer.
       '{"Device":"meter-1","SEQ":1,"Temp":21.5,"OK":true,"Level":3,"TS":"2026-12-03T10:00:00Z","Day":"2026-12-03",' +
+        '"Price":"12.3455",' +
         '"Meta":{"a": 1, "b": "x"},"Tags":["hot", "dry"],"extra":"dropped"}',
       // Epoch milliseconds for the timestamp; a date-time for the date (its UTC day).
       JSON.stringify({ device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts: tsEpochMs,
-                       day: '2026-12-03T23:30:00-02:00' }),
+                       day: '2026-12-03T23:30:00-02:00', price: -7 }),
       // Missing columns are null; an ISO timestamp with an offset.
       JSON.stringify({ device: 'meter-3', seq: 3, ts: '2026-12-03T11:10:00+01:00' }),
     ];
@@ -252,11 +257,11 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     assert.deepEqual(types, DUCK_TYPES);
     assert.deepEqual(rows, [
       { device: 'meter-1', seq: 1, temp: 21.5, ok: true, level: 3, ts_ms: Date.UTC(2026, 11, 3, 10, 0, 0),
-        day: '2026-12-03', meta: '{"a":1,"b":"x"}', tags: '["hot","dry"]' },
-      { device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts_ms: tsEpochMs, day: '2026-12-04', meta: null,
-        tags: null },
+        day: '2026-12-03', price: '12.346', meta: '{"a":1,"b":"x"}', tags: '["hot","dry"]' },
+      { device: 'meter-2', seq: 2, temp: -4, ok: false, level: 0, ts_ms: tsEpochMs, day: '2026-12-04', price: '-7.000',
+        meta: null, tags: null },
       { device: 'meter-3', seq: 3, temp: null, ok: null, level: null, ts_ms: Date.UTC(2026, 11, 3, 10, 10, 0),
-        day: null, meta: null, tags: null },
+        day: null, price: null, meta: null, tags: null },
     ]);
     assert.deepEqual(codecs, ['SNAPPY']);
 
@@ -307,7 +312,7 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     assert.deepEqual(Object.fromEntries(table.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])), written);
 
     // A Parquet object another tool wrote (DuckDB), with DECIMAL columns: cataloged as the
-    // decimals they are (the reader refuses to read them as their unscaled integers).
+    // decimals they are.
     const file = path.join(server.dataDir, 'duck.parquet');
     const inst = await duckdb.DuckDBInstance.create(':memory:');
     const con = await inst.connect();
@@ -430,7 +435,8 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const { rows, types, codecs } = await readParquet(lakeFile(object.key, 'cli-parquet-lake'), SELECT);
     assert.deepEqual(types, DUCK_TYPES);
     assert.deepEqual(rows, [{ device: 'cli-1', seq: 7, temp: 0.25, ok: true, level: 2,
-                              ts_ms: Date.UTC(2026, 11, 3, 12, 0, 0, 250), day: null, meta: null, tags: null }]);
+                              ts_ms: Date.UTC(2026, 11, 3, 12, 0, 0, 250), day: null, price: null, meta: null,
+                              tags: null }]);
     assert.deepEqual(codecs, ['GZIP']);
 
     // "" stops converting: the next record is stored as put.
