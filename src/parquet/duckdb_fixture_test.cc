@@ -4,6 +4,7 @@
 // PARQUET_VERSION V2 (data page V2, DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT).
 #include <gtest/gtest.h>
 
+#include "parquet/decimal.h"
 #include "parquet/file_reader.h"
 
 namespace tributary::parquet {
@@ -45,6 +46,33 @@ TEST_P(DuckDbFixture, ValuesMatchWhatDuckDbWrote) {
 
 INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbFixture,
                          ::testing::Values("uncompressed", "snappy", "gzip", "zstd", "v2"));
+
+// DuckDB's decimals, one per physical type: INT32 (4 digits), INT64 (12), and
+// FIXED_LEN_BYTE_ARRAY (30), from a file DuckDB wrote (also a fuzzing seed).
+TEST(DuckDbDecimalFixture, ValuesReadDigitForDigit) {
+  auto r = ParquetReader::Open(std::string(TRIBUTARY_PARQUET_CORPUS) + "/duckdb_decimal.parquet");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->schema().ToString(), "id:int64?,d4:decimal(4,2)?,d12:decimal(12,3)?,d30:decimal(30,2)?");
+  std::vector<RecordBatch> groups;
+  ASSERT_TRUE((*r)->Scan({},
+                         [&](const RecordBatch& b) {
+                           groups.push_back(b);
+                           return Status::Ok();
+                         })
+                  .ok());
+  ASSERT_EQ(groups.size(), 1u);
+  const RecordBatch& b = groups[0];
+  ASSERT_EQ(b.num_rows, 20);
+  for (int i = 0; i < 20; ++i) {
+    if (i % 5 == 0) {
+      EXPECT_FALSE(b.columns[1].IsValid(i)) << i;
+    } else {
+      EXPECT_EQ(FormatDecimal(b.columns[1].i128[i], 2), FormatDecimal(i * 125 - 1000, 2)) << i;
+    }
+    EXPECT_EQ(FormatDecimal(b.columns[2].i128[i], 3), FormatDecimal(Int128{i - 10} * 123456789, 3)) << i;
+    EXPECT_EQ(FormatDecimal(b.columns[3].i128[i], 2), "-" + std::to_string(i) + "12345678901234567890.12") << i;
+  }
+}
 
 }  // namespace
 }  // namespace tributary::parquet
