@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "base/ascii.h"
 #include "expr/compiled.h"
 #include "parquet/compression.h"
 #include "parquet/decimal.h"
@@ -54,7 +55,7 @@ Result<std::vector<std::string>> SplitPath(const std::string& path, const std::s
 
 Result<EtlType> TypeAt(const json& v, const std::string& where, DecimalSpec* decimal) {
   if (!v.is_string()) return At(where, "must be a type name (" + TypeList() + ")");
-  const std::string& name = v.get_ref<const std::string&>();
+  const std::string name = AsciiLowered(v.get_ref<const std::string&>());
   if (parquet::IsDecimalType(name)) {
     Status st = parquet::ParseDecimalType(name, &decimal->precision, &decimal->scale);
     if (!st.ok()) return At(where, st.message());
@@ -189,7 +190,8 @@ std::string EtlTypeText(EtlType type, DecimalSpec decimal) {
   return "decimal(" + std::to_string(decimal.precision) + "," + std::to_string(decimal.scale) + ")";
 }
 
-std::optional<EtlType> ParseEtlType(std::string_view name, DecimalSpec* decimal) {
+std::optional<EtlType> ParseEtlType(std::string_view raw, DecimalSpec* decimal) {
+  const std::string name = AsciiLowered(raw);  // Hive's type names are case-insensitive
   if (parquet::IsDecimalType(name)) {
     DecimalSpec d;
     if (!parquet::ParseDecimalType(name, &d.precision, &d.scale).ok()) return std::nullopt;

@@ -78,7 +78,8 @@ std::string_view EtlTypeName(EtlType type);
 // The name, or for a decimal "decimal(p,s)": the type as the catalog writes it.
 std::string EtlTypeText(EtlType type, DecimalSpec decimal);
 // The names above, plus "long" (bigint), "integer" (int), "bool", "varchar"/"text"
-// (string), and "decimal(p,s)", "decimal(p)", "decimal" (whose digits go to `decimal`).
+// (string), and "decimal(p,s)", "decimal(p)", "decimal" (whose digits go to `decimal`);
+// in any case ("BIGINT", "DECIMAL(10,2)").
 std::optional<EtlType> ParseEtlType(std::string_view name, DecimalSpec* decimal = nullptr);
 
 struct FieldMapping {

@@ -55,6 +55,18 @@ TEST(JobSpecTest, ParsesTheIssueExample) {
   EXPECT_EQ(spec->target.error_path.ToString(), "curated/pollution_errors/");
 }
 
+TEST(JobSpecTest, TypeNamesAreCaseInsensitive) {
+  EXPECT_EQ(ParseEtlType("BIGINT"), EtlType::kBigint);
+  EXPECT_EQ(ParseEtlType("Timestamp"), EtlType::kTimestamp);
+  DecimalSpec d;
+  EXPECT_EQ(ParseEtlType("Decimal(12, 4)", &d), EtlType::kDecimal);
+  EXPECT_EQ(d, (DecimalSpec{12, 4}));
+  EXPECT_EQ(ParseEtlType("DECIMAL", &d), EtlType::kDecimal);
+  EXPECT_EQ(d, (DecimalSpec{10, 0}));
+  EXPECT_FALSE(ParseEtlType("DECIMAL(40,2)"));
+  EXPECT_FALSE(ParseEtlType("decimalish"));
+}
+
 TEST(JobSpecTest, ErrorsNameTheJsonPath) {
   struct Case {
     std::function<void(json&)> edit;
@@ -600,7 +612,7 @@ TEST_F(EtlRunTest, ADecimalTargetIsAParquetDecimalAndCatalogedWithItsDigits) {
   Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 12345) + Reading(3, 20));
   Crawl();
   json job = BaseJob();
-  job["transforms"][0]["apply_mapping"][1][3] = "decimal(6,2)";  // at most 9999.99
+  job["transforms"][0]["apply_mapping"][1][3] = "DECIMAL(6,2)";  // at most 9999.99
   job["transforms"][0]["apply_mapping"][2][3] = "decimal(38,10)";
   job["transforms"][2]["derive"]["half"] = json{{"expression", "ozone / 3.0"}, {"type", "decimal(5,1)"}};
   job["transforms"][2]["derive"]["same"] = "ozone";  // a decimal named alone keeps its digits
