@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "parquet/decimal.h"
+
 namespace tributary::lake {
 namespace {
 
@@ -144,6 +146,10 @@ class Parser {
         }
         if (!Eat(')')) return Error("expected ')'");
         t.other += ")";
+      }
+      int precision = 0, scale = 0;
+      if (Status st = parquet::ParseDecimalType(t.other, &precision, &scale); !st.ok()) {
+        return Error(st.message());
       }
       return t;
     }

@@ -135,7 +135,7 @@ TEST(SchemaInference, TimestampRecognition) {
 TEST(HiveType, ParseAndFormatRoundTrip) {
   for (const char* text :
        {"bigint", "array<double>", "struct<a:bigint,b:struct<c:array<string>>>", "decimal(10,2)",
-        "struct<`my field`:bigint>", "array<struct<t:timestamp>>", "struct<`l``t`:double,`a,b`:string>",
+        "struct<`my field`:bigint>", "array<struct<t:timestamp>>", "decimal(38,38)", "decimal(7)", "struct<`l``t`:double,`a,b`:string>",
         "struct<``:bigint,` x `:bigint>", "varchar(32)", "struct<c:char(2)>",
         "map<string,bigint>", "map<string,struct<a:array<double>>>"}) {
     auto t = ParseHiveType(text);
@@ -143,7 +143,7 @@ TEST(HiveType, ParseAndFormatRoundTrip) {
     EXPECT_EQ(FormatHiveType(*t), text);
   }
   for (const char* bad : {"", "struct<a:bigint", "array<>", "varchar2", "varchar", "char(x)", "varchar(3", "map<string>", "map<string,bigint",
-                          "struct<a:bigint,a:double>",
+                          "struct<a:bigint,a:double>", "decimal(40,2)", "decimal(0)", "struct<p:decimal(5,6)>",
                           "bigint x", "struct<`a:bigint>", "struct<`a``:bigint>"}) {
     auto t = ParseHiveType(bad);
     EXPECT_FALSE(t.ok()) << bad;
