@@ -10,6 +10,16 @@
 namespace tributary::parquet {
 namespace {
 
+// Every row group of the file, all columns.
+Result<std::vector<RecordBatch>> ScanAll(ParquetReader& r) {
+  std::vector<RecordBatch> groups;
+  TRY(r.Scan({}, [&](const RecordBatch& b) {
+    groups.push_back(b);
+    return Status::Ok();
+  }));
+  return groups;
+}
+
 class DuckDbFixture : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DuckDbFixture, ValuesMatchWhatDuckDbWrote) {
@@ -19,15 +29,10 @@ TEST_P(DuckDbFixture, ValuesMatchWhatDuckDbWrote) {
   EXPECT_EQ((*r)->schema().ToString(),
             "id:int64?,s:string?,d:double?,b:boolean?,n:int32?,ts:timestamp?,f:float?");
   EXPECT_EQ((*r)->num_rows(), 20);
-  std::vector<RecordBatch> groups;
-  ASSERT_TRUE((*r)->Scan({},
-                         [&](const RecordBatch& b) {
-                           groups.push_back(b);
-                           return Status::Ok();
-                         })
-                  .ok());
-  ASSERT_EQ(groups.size(), 1u);
-  const RecordBatch& b = groups[0];
+  auto groups = ScanAll(**r);
+  ASSERT_TRUE(groups.ok()) << groups.status().ToString();
+  ASSERT_EQ(groups->size(), 1u);
+  const RecordBatch& b = (*groups)[0];
   ASSERT_EQ(b.num_rows, 20);
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(b.columns[0].i64[i], i);
@@ -53,15 +58,10 @@ TEST(DuckDbDecimalFixture, ValuesReadDigitForDigit) {
   auto r = ParquetReader::Open(std::string(TRIBUTARY_PARQUET_CORPUS) + "/duckdb_decimal.parquet");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)->schema().ToString(), "id:int64?,d4:decimal(4,2)?,d12:decimal(12,3)?,d30:decimal(30,2)?");
-  std::vector<RecordBatch> groups;
-  ASSERT_TRUE((*r)->Scan({},
-                         [&](const RecordBatch& b) {
-                           groups.push_back(b);
-                           return Status::Ok();
-                         })
-                  .ok());
-  ASSERT_EQ(groups.size(), 1u);
-  const RecordBatch& b = groups[0];
+  auto groups = ScanAll(**r);
+  ASSERT_TRUE(groups.ok()) << groups.status().ToString();
+  ASSERT_EQ(groups->size(), 1u);
+  const RecordBatch& b = (*groups)[0];
   ASSERT_EQ(b.num_rows, 20);
   for (int i = 0; i < 20; ++i) {
     if (i % 5 == 0) {
