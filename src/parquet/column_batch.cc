@@ -123,8 +123,9 @@ Status ColumnBatch::Validate() const {
 
 Status CheckDecimalPrecision(const Column& c, const ColumnBatch& b) {
   if (c.type != ColumnType::kDecimal) return Status::Ok();
+  const Int128 limit = Pow10(c.precision);  // |value| < 10^precision
   for (int64_t r = 0; r < b.length; ++r) {
-    if (b.IsValid(r) && !FitsPrecision(b.i128[r], c.precision)) {
+    if (b.IsValid(r) && (b.i128[r] >= limit || b.i128[r] <= -limit)) {
       return InvalidArgument("column '" + c.name + "' row " + std::to_string(r) + ": " +
                              FormatDecimal(b.i128[r], c.scale) + " does not fit " + c.TypeText());
     }
