@@ -248,13 +248,14 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "written after every record in the objects, as Firehose's "
                      "AppendDelimiterToRecord: '\\n' (backslash escapes \\n \\r \\t \\\\ are read); "
                      "default none: records are stored as put");
-  create->add_option("--parquet-table", args->parquet_table,
+  auto* create_table = create->add_option("--parquet-table", args->parquet_table,
                      "write each object as Parquet with the columns of this catalog table "
                      "(DATABASE.TABLE), as Firehose's record format conversion; records that do "
                      "not fit go to the error prefix");
   create->add_option("--parquet-compression", args->parquet_compression,
                      "the Parquet pages' compression: snappy, gzip or none")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(create_table);
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -276,12 +277,13 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "where the partition keys are in a record (\"\": top-level fields)");
   update->add_option("--record-delimiter", update_args->record_delimiter,
                      "written after every record ('\\n'; \"\" for none)");
-  update->add_option("--parquet-table", update_args->parquet_table,
+  auto* update_table = update->add_option("--parquet-table", update_args->parquet_table,
                      "convert records to Parquet with this catalog table's columns "
                      "(DATABASE.TABLE; \"\" to stop converting)");
   update->add_option("--parquet-compression", update_args->parquet_compression,
                      "with --parquet-table: snappy, gzip or none")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(update_table);
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

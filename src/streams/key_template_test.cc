@@ -190,6 +190,48 @@ TEST(StreamConfigTest, ValidationNamesTheField) {
   }
 }
 
+TEST(StreamConfigTest, APrefixWhoseKeysTheLakeRefusesIsRefused) {
+  StreamConfig good;
+  good.name = "s";
+  good.bucket = "iot-data";
+  for (const char* prefix : {"", "raw/", "raw", "a.b/..c/!{partitionKeyFromQuery:d}/", "x/!{timestamp:yyyy}/"}) {
+    StreamConfig c = good;
+    c.prefix = prefix;
+    EXPECT_TRUE(c.Validate().ok()) << prefix << ": " << c.Validate().ToString();
+  }
+  const struct {
+    const char* prefix;
+    const char* error_prefix;
+    const char* problem;
+  } cases[] = {
+      {"/abs/", "", "starts with '/'"},
+      {"a/../../b/", "", "has a '..' segment"},
+      {"./raw/", "", "has a '.' segment"},
+      {"a//b/", "", "has an empty segment ('//')"},
+      {"raw/!{timestamp:yyyy}//", "", "has an empty segment ('//')"},
+      {"", "/errors/", "starts with '/'"},
+      {"", "errors/!{firehose:error-output-type}//", "has an empty segment ('//')"},
+  };
+  for (const auto& k : cases) {
+    StreamConfig bad = good;
+    bad.prefix = k.prefix;
+    bad.error_prefix = k.error_prefix;
+    Status s = bad.Validate();
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << k.prefix << k.error_prefix;
+    const std::string what = *k.error_prefix ? "error_prefix" : "prefix";
+    const std::string text = *k.error_prefix ? k.error_prefix : k.prefix;
+    EXPECT_EQ(s.message().rfind(what + ": '" + text + "' makes keys the lake refuses: object key '", 0), 0u)
+        << s.message();
+    EXPECT_NE(s.message().find(k.problem), std::string::npos) << s.message();
+  }
+  StreamConfig slash = good;
+  slash.prefix = "/abs/";
+  EXPECT_EQ(slash.Validate().message(),
+            "prefix: '/abs/' makes keys the lake refuses: object key "
+            "'/abs/2026/01/01/00/s-1-2026-01-01-00-00-00-00000000-0000-0000-0000-000000000000' "
+            "starts with '/'");
+}
+
 TEST(StreamConfigTest, JsonRoundTripAndErrors) {
   auto c = StreamConfigFromJson(nlohmann::json::parse(
       R"({"name":"s","bucket":"iot-data","compression":"gzip","buffer_interval_s":60})"));

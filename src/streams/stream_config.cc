@@ -65,6 +65,32 @@ Status ValidateFileExtension(std::string_view ext) {
   return Status::Ok();
 }
 
+namespace {
+
+// The keys a prefix makes, checked before any record waits on them: a prefix whose own
+// text gives keys the lake refuses (a leading '/', a '.' or '..' segment, an empty
+// segment, which the local lake cannot store) would have every object of the stream
+// refused at delivery, retried, and finally moved to the error prefix. Rendered with a
+// sample time and partition value (the values themselves are made safe at delivery).
+Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view text,
+                 const StreamConfig& c) {
+  KeyContext sample;
+  sample.time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+  sample.partition_values.assign(t.partition_fields().size(), "value");
+  sample.error_output_type = kDeliveryFailed;
+  const std::string key = t.Render(sample) +
+                          ObjectName(c.name, sample.time_ms, "00000000-0000-0000-0000-000000000000",
+                                     c.compression, nullptr, c.file_extension);
+  Status s = objstore::ValidateKey(key);
+  if (s.ok() && key.find("//") != std::string::npos) {
+    s = InvalidArgument("object key '" + key + "' has an empty segment ('//'), which the local lake cannot store");
+  }
+  if (s.ok()) return s;
+  return InvalidArgument(fmt::format("{}: '{}' makes keys the lake refuses: {}", what, text, s.message()));
+}
+
+}  // namespace
+
 std::string StreamConfig::effective_error_prefix() const {
   return error_prefix.empty() ? std::string(kDefaultErrorPrefix) : error_prefix;
 }
@@ -76,8 +102,10 @@ Status StreamConfig::Validate() const {
   if (error_prefix.size() > 512) return InvalidArgument("error_prefix: longer than 512 characters");
   TRY_ASSIGN(KeyTemplate parsed, KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix"));
   TRY(ResolvePartitionKeys(partition_query, parsed.partition_fields()).status());
-  TRY(KeyTemplate::Parse(effective_error_prefix(), KeyTemplate::Use::kErrorPrefix, "error_prefix")
-          .status());
+  TRY(CheckKeys(parsed, "prefix", prefix, *this));
+  TRY_ASSIGN(KeyTemplate parsed_error, KeyTemplate::Parse(effective_error_prefix(),
+                                                          KeyTemplate::Use::kErrorPrefix, "error_prefix"));
+  TRY(CheckKeys(parsed_error, "error_prefix", effective_error_prefix(), *this));
   if (buffer_size_mib < 1 || buffer_size_mib > 128) {
     return InvalidArgument(
         fmt::format("buffer_size_mib: {} is not in 1..128", buffer_size_mib));

@@ -279,6 +279,12 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
       ['a BucketARN that is not arn:aws:s3:::<bucket>',
        (r) => { r.ExtendedS3DestinationConfiguration.BucketARN = 'arn:aws:s3:us-east-1::bad-arn'; }, /BucketARN/],
       ['DeliveryStreamType KinesisStreamAsSource', (r) => { r.DeliveryStreamType = 'KinesisStreamAsSource'; }, /DeliveryStreamType/],
+      ['a Prefix that makes keys starting with /',
+       (r) => { r.ExtendedS3DestinationConfiguration.Prefix = '/raw/!{partitionKeyFromQuery:device}/'; },
+       /ExtendedS3DestinationConfiguration\.Prefix: '\/raw\/!\{partitionKeyFromQuery:device\}\/' makes keys the lake refuses: object key '\/raw\/value\/.*' starts with '\/'/],
+      ['an ErrorOutputPrefix with an empty segment',
+       (r) => { r.ExtendedS3DestinationConfiguration.ErrorOutputPrefix = 'errors//!{firehose:error-output-type}/'; },
+       /ErrorOutputPrefix: .* has an empty segment/],
     ];
     for (const [what, change, message] of refused) {
       const request = partitionedStream('refused', 'refused-lake');
@@ -489,6 +495,21 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
     assert.equal((await cliConfig()).record_delimiter, '\t|\\');
     await server.cliOk(['stream', 'update', 's3', '--record-delimiter', '']);
     assert.equal((await cliConfig()).record_delimiter, '');
+    // Refused before anything changes: a prefix whose keys the lake cannot store, and a
+    // Parquet compression without a table to convert by.
+    const refusedCli = [
+      [['stream', 'update', 's3', '--prefix', 'cli/../up/'], /prefix: 'cli\/\.\.\/up\/' makes keys the lake refuses: .* has a '\.\.' segment/],
+      [['stream', 'create', 's4', '--bucket', 'cli-delimited', '--prefix', 'a//b/'], /has an empty segment/],
+      [['stream', 'create', 's4', '--bucket', 'cli-delimited', '--parquet-compression', 'gzip'], /--parquet-compression requires --parquet-table/],
+      [['stream', 'update', 's3', '--parquet-compression', 'gzip'], /--parquet-compression requires --parquet-table/],
+    ];
+    for (const [args, message] of refusedCli) {
+      const r = await server.cli(args);
+      assert.notEqual(r.code, 0, `${args.join(' ')} was accepted`);
+      assert.match(r.stderr + r.stdout, message, args.join(' '));
+    }
+    assert.equal((await cliConfig()).prefix, 'cli/');
+    assert.equal((await server.cli(['stream', 'describe', 's4'])).code === 0, false, 'a refused create made s4');
     s3 = (await describeStream('s3')).Destinations[0].ExtendedS3DestinationDescription;
     assert.deepEqual(processing(s3), { Enabled: false, Processors: [] });
   });
