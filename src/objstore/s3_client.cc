@@ -141,7 +141,9 @@ Result<HttpResponse> S3Client::SendOk(const Call& call) {
 
 Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const {
   std::string detail = std::to_string(response.status);
+  std::string code;
   if (auto err = ParseErrorBody(response.body)) {
+    code = err->code;
     if (!err->code.empty()) detail += " " + err->code;
     if (!err->message.empty()) detail += ": " + err->message;
   } else if (response.status == 404) {
@@ -149,6 +151,10 @@ Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const 
   }
   std::string msg = call.op + " " + Where(call.bucket, call.key) + " failed: " + detail;
   int s = response.status;
+  // Transient, retried: 429, 5xx, and 400 RequestTimeout (S3 timed the connection out),
+  // unlike the other 400s (a request that will never be taken).
+  if (RetryableStatus(s, code))
+    return Unavailable(msg + " (after " + std::to_string(config_.max_attempts) + " attempts)");
   if (s == 400 || s == 416) return InvalidArgument(msg);
   if (s == 401)
     return Unauthenticated(msg + " (check lake.access_key_id / lake.secret_access_key)");
@@ -158,8 +164,7 @@ Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const 
                             "bucket policy)");
   if (s == 404) return NotFound(msg);
   if (s == 409 || s == 412) return FailedPrecondition(msg);
-  if (s == 429 || s >= 500)
-    return Unavailable(msg + " (after " + std::to_string(config_.max_attempts) + " attempts)");
+  if (s >= 500) return Unavailable(msg);
   return ProtocolError(msg + " (unexpected status)");
 }
 

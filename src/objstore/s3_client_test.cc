@@ -98,6 +98,11 @@ TEST(Errors, MappedToCodesWithS3sWords) {
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kFailedPrecondition);
   r.status = 400;
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
+  // A 400 that a retry may cure: the service timed the connection out.
+  r.body = "<Error><Code>RequestTimeout</Code><Message>Your socket connection timed out</Message></Error>";
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kUnavailable);
+  r.body = "<Error><Code>KeyTooLongError</Code><Message>Your key is too long</Message></Error>";
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(Transport, RefusedConnectionIsUnavailableAfterRetries) {

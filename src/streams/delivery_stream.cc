@@ -713,14 +713,21 @@ bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
     NoteError(fmt::format("writing {} to {}: {}", key, dest.bucket->Describe(), st.ToString()));
     log->warn("stream={} delivery failed key={} error=\"{}\" retry_in_ms={}", config.name, key,
               st.ToString(), backoff);
-    if (!to_error && SteadyMillis() - started >= options_.retry_window_ms) {
+    // A request the store refuses as such (a key it cannot hold: a partition value too
+    // long for a segment of the local lake, say) will not be taken on a retry either: to
+    // the error prefix at once, so that one device's records do not hold the stream's
+    // delivery for the whole retry window.
+    const bool refused = st.code() == ErrorCode::kInvalidArgument;
+    if (!to_error && (refused || SteadyMillis() - started >= options_.retry_window_ms)) {
       to_error = true;
       context.error_output_type = kDeliveryFailed;
       put.metadata["error-output-type"] = std::string(kDeliveryFailed);
       put.metadata["error-message"] = st.message().substr(0, 1024);
       std::string error_key = dest.error_prefix.Render(context) + object_name;
-      log->error("stream={} destination failing for {} ms, writing {} records to the error "
-                 "prefix key={} last_error=\"{}\"", config.name, options_.retry_window_ms,
+      log->error("stream={} {}, writing {} records to the error prefix key={} last_error=\"{}\"",
+                 config.name,
+                 refused ? std::string("destination refused the object")
+                         : fmt::format("destination failing for {} ms", options_.retry_window_ms),
                  records, error_key, st.ToString());
       key = std::move(error_key);
       continue;  // try the error prefix at once

@@ -386,6 +386,34 @@ TEST_F(StreamManagerTest, FailingDestinationIsRetriedThenWrittenToTheErrorPrefix
   EXPECT_GT(bucket->put_attempts(), 4);
 }
 
+TEST_F(StreamManagerTest, AnObjectTheStoreRefusesGoesToTheErrorPrefixAtOnce) {
+  StreamManagerOptions o = Options();
+  o.retry_window_ms = 600'000;  // a store that is down would be retried for ten minutes
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.error_prefix = "failed/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  auto bucket = lake_.Get("iot-data");
+  // The store refuses the key itself (as the local lake refuses a segment over 255 bytes):
+  // a retry cannot help.
+  bucket->FailPutsWhere([](const std::string& key) { return key.rfind("failed/", 0) != 0; },
+                        ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(PutSync(*m, "s", "r1\n").ok());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  EXPECT_EQ(key.rfind("failed/delivery-failed/s-1-", 0), 0u) << key;
+  EXPECT_EQ(obj.data, "r1\n");
+  EXPECT_NE(obj.options.metadata.at("error-message").find("injected failure"), std::string::npos);
+  EXPECT_EQ(bucket->put_attempts(), 2);  // the refused key once, then the error prefix
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.delivery_errors, 1u);
+  EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
+}
+
 TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
   auto bucket = lake_.Get("iot-data");
   {

@@ -1,5 +1,5 @@
 // Test-only: an ObjectStore and ObjectStoreProvider in memory, with failure injection
-// (every Put whose key matches a predicate fails with Unavailable). Thread-safe.
+// (every Put whose key matches a predicate fails, with Unavailable unless told). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -19,10 +19,13 @@ struct StoredObject {
 
 class MemoryObjectStore : public objstore::ObjectStore {
  public:
-  // Keys for which Put fails (Unavailable); null: none.
-  void FailPutsWhere(std::function<bool(const std::string& key)> pred) {
+  // Keys for which Put fails, with `code` (Unavailable: a store that is down; InvalidArgument:
+  // one that refuses the key); null: none.
+  void FailPutsWhere(std::function<bool(const std::string& key)> pred,
+                     ErrorCode code = ErrorCode::kUnavailable) {
     std::lock_guard<std::mutex> lock(mu_);
     fail_ = std::move(pred);
+    fail_code_ = code;
   }
   std::map<std::string, StoredObject> Objects() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -37,7 +40,7 @@ class MemoryObjectStore : public objstore::ObjectStore {
              const objstore::PutOptions& options = {}) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++put_attempts_;
-    if (fail_ && fail_(key)) return Unavailable("injected failure for " + key);
+    if (fail_ && fail_(key)) return Status(fail_code_, "injected failure for " + key);
     objects_[key] = {std::string(data), options};
     return Status::Ok();
   }
@@ -83,6 +86,7 @@ class MemoryObjectStore : public objstore::ObjectStore {
   mutable std::mutex mu_;
   std::map<std::string, StoredObject> objects_;
   std::function<bool(const std::string&)> fail_;
+  ErrorCode fail_code_ = ErrorCode::kUnavailable;
   int put_attempts_ = 0;
 };
 
