@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/clock.h"
+#include "lake/glue_glob.h"
 
 namespace tributary::lake {
 namespace {
@@ -197,7 +198,9 @@ Status ValidateDefinition(const CrawlerDefinition& c) {
   if (!c.table.empty()) TRY(ValidateCatalogName("table", c.table));
   if (c.source.bucket.empty()) return InvalidArgument("crawler '" + c.name + "' needs a source");
   for (size_t i = 0; i < c.exclusions.size(); ++i) {
-    if (c.exclusions[i].empty()) return InvalidArgument("exclusions[" + std::to_string(i) + "]: an empty pattern");
+    const std::string where = "exclusions[" + std::to_string(i) + "]";
+    if (c.exclusions[i].empty()) return InvalidArgument(where + ": an empty pattern");
+    if (Status s = GlueGlob::Parse(c.exclusions[i]).status(); !s.ok()) return s.WithContext(where);
   }
   return Status::Ok();
 }

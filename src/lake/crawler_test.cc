@@ -189,7 +189,7 @@ TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {
   CrawlerDefinition c = crawler_;
   c.name = "raw-only";
   c.table = "raw";
-  c.exclusions = {"deepar/**", "*.csv"};
+  c.exclusions = {"deepar/**", "**.csv"};  // "*.csv" would leave out only top-level ones
   ASSERT_TRUE(store_->Create(c).ok());
   EXPECT_EQ(store_->Get("raw-only")->exclusions, c.exclusions);  // stored and read back
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
@@ -212,8 +212,12 @@ TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {
   EXPECT_EQ((*objects)[0].id, "iot-data/raw/2026/11/30/14/a");
 
   EXPECT_TRUE(IsExcludedKey("deepar/train/train.json", {"deepar/**"}));
-  EXPECT_TRUE(IsExcludedKey("2026/a.csv", {"*.csv"}));
+  EXPECT_TRUE(IsExcludedKey("a.csv", {"*.csv"}));
+  EXPECT_FALSE(IsExcludedKey("2026/a.csv", {"*.csv"}));  // '*' stays in one folder, as in Glue
+  EXPECT_TRUE(IsExcludedKey("2026/a.csv", {"**.csv"}));
+  EXPECT_TRUE(IsExcludedKey("2026/a.avro", {"**.{csv,avro}"}));
   EXPECT_FALSE(IsExcludedKey("2026/a.json", {"*.csv", "deepar/*"}));
+  EXPECT_FALSE(IsExcludedKey("[x", {"[x"}));  // stored before patterns were checked: inert
   EXPECT_TRUE(TableExclusions({{"exclusions", "not json"}}).empty());
 }
 

@@ -1,11 +1,11 @@
 #include "lake/partition_detect.h"
 
-#include <fnmatch.h>
+#include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cctype>
+#include "lake/glue_glob.h"
 
 namespace tributary::lake {
 namespace {
@@ -94,9 +94,10 @@ bool IsHiddenKey(std::string_view key) {
 }
 
 bool IsExcludedKey(std::string_view relative_key, const std::vector<std::string>& globs) {
-  std::string key(relative_key);
   for (const std::string& glob : globs) {
-    if (fnmatch(glob.c_str(), key.c_str(), 0) == 0) return true;
+    // A pattern that does not parse (stored before patterns were checked) leaves nothing out.
+    auto g = GlueGlob::Parse(glob);
+    if (g.ok() && g->Matches(relative_key)) return true;
   }
   return false;
 }

@@ -250,6 +250,8 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
        /^Targets\.S3Targets\[0\]\.ConnectionName: .*connection/],
       ['an EventQueueArn', crawlerInput('c-events', s3Target({ EventQueueArn: 'arn:aws:sqs:us-east-1:123456789012:q' })),
        /^Targets\.S3Targets\[0\]\.EventQueueArn: .*event queue/],
+      ['an exclusion glob that does not parse', crawlerInput('c-glob', s3Target({ Exclusions: ['**.json', '*.{csv,avro'] })),
+       /exclusions\[1\]: glob '\*\.\{csv,avro': unclosed '\{' at position 2/],
       ['DeleteBehavior DELETE_FROM_DATABASE', crawlerInput('c-delete', {
         SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'DELETE_FROM_DATABASE' } }),
        /^SchemaChangePolicy\.DeleteBehavior: DELETE_FROM_DATABASE/],
