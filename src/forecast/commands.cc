@@ -22,7 +22,7 @@ namespace tributary::forecast {
 int RunTrainCommand(const TrainCommandOptions& o, std::ostream& out, std::ostream& err) {
   auto text = ReadFile(o.hyperparameters);
   if (!text.ok()) {
-    err << "error: " << text.status().message() << "\n";
+    err << "error: --hyperparameters: " << text.status().message() << "\n";
     return 2;
   }
   auto hp = ParseHyperparametersJson(*text, o.hyperparameters);
