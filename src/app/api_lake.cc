@@ -72,7 +72,11 @@ Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& req
 void AddLakeRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/v1/lake/buckets", [server](net::HttpRequest&) {
     nlohmann::json buckets = nlohmann::json::array();
-    for (const std::string& b : KnownBuckets(server)) buckets.push_back({{"name", b}, {"uri", "s3://" + b + "/"}});
+    for (const auto& [b, created_ms] : KnownBuckets(server)) {
+      nlohmann::json bucket = {{"name", b}, {"uri", "s3://" + b + "/"}};
+      if (created_ms > 0) bucket["created"] = FormatIso8601Millis(created_ms);
+      buckets.push_back(std::move(bucket));
+    }
     return JsonResponse({{"backend", server->config().lake_backend}, {"buckets", buckets}});
   });
   router->Add("GET", "/v1/lake/buckets/{bucket}/objects", [server](net::HttpRequest& req) {

@@ -32,9 +32,9 @@ constexpr size_t kMaxListKeys = 1000;
 HttpResponse ListBuckets(Server* server) {
   std::string xml = "<ListAllMyBucketsResult" + std::string(kS3Namespace) +
                     "><Owner><ID>tributary</ID><DisplayName>tributary</DisplayName></Owner><Buckets>";
-  for (const std::string& bucket : KnownBuckets(server)) {
-    xml += "<Bucket>" + XmlElement("Name", bucket) + XmlElement("CreationDate", "1970-01-01T00:00:00.000Z") +
-           "</Bucket>";
+  for (const auto& [bucket, created_ms] : KnownBuckets(server)) {
+    xml += "<Bucket>" + XmlElement("Name", bucket) +
+           XmlElement("CreationDate", FormatIso8601Millis(created_ms)) + "</Bucket>";
   }
   return S3Xml(xml + "</Buckets></ListAllMyBucketsResult>");
 }

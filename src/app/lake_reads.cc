@@ -1,6 +1,7 @@
 #include "app/lake_reads.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "app/server.h"
@@ -9,24 +10,53 @@
 
 namespace tributary::app {
 
-std::set<std::string> KnownBuckets(Server* server) {
-  std::set<std::string> names;
+namespace {
+
+// When the directory was made (its birth time where the file system keeps one, else its
+// last change), Unix ms; 0 if it cannot be read.
+int64_t DirectoryBirthMillis(const std::string& path) {
+  struct statx sx;
+  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_BTIME | STATX_MTIME, &sx) != 0) return 0;
+  const statx_timestamp& t = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime : sx.stx_mtime;
+  return t.tv_sec * 1000 + t.tv_nsec / 1'000'000;
+}
+
+// Keeps the earliest known creation time of `bucket` (0: unknown).
+void Note(std::map<std::string, int64_t>* buckets, const std::string& bucket, int64_t created_ms) {
+  auto [it, inserted] = buckets->emplace(bucket, created_ms);
+  if (!inserted && created_ms > 0 && (it->second == 0 || created_ms < it->second)) it->second = created_ms;
+}
+
+}  // namespace
+
+std::map<std::string, int64_t> KnownBuckets(Server* server) {
+  std::map<std::string, int64_t> buckets;
   const ServerConfig& c = server->config();
-  if (c.lake_backend == "local") {
-    if (DIR* d = ::opendir((c.data_dir + "/lake").c_str())) {
+  const bool local = c.lake_backend == "local";
+  if (local) {
+    const std::string lake = c.data_dir + "/lake";
+    if (DIR* d = ::opendir(lake.c_str())) {
       while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
         if (name.empty() || name[0] == '.' || e->d_type != DT_DIR) continue;
-        if (objstore::ValidateBucketName(name).ok()) names.insert(name);
+        if (objstore::ValidateBucketName(name).ok()) buckets[name] = DirectoryBirthMillis(lake + "/" + name);
       }
       ::closedir(d);
     }
   }
-  for (const streams::StreamConfig& s : server->streams().List()) names.insert(s.bucket);
+  // A local directory's own time stands; otherwise the streams' and tables' times.
+  auto note = [&](const std::string& bucket, int64_t created_ms) {
+    if (local && buckets.count(bucket) && buckets[bucket] > 0) return;
+    Note(&buckets, bucket, created_ms);
+  };
+  for (const streams::StreamConfig& s : server->streams().List()) {
+    auto d = server->streams().Describe(s.name);
+    note(s.bucket, d.ok() ? d->created_ms : 0);
+  }
   Result<std::vector<lake::Table>> tables = server->catalog().ListTables();
   if (tables.ok())
-    for (const lake::Table& t : *tables) names.insert(t.location.bucket);
-  return names;
+    for (const lake::Table& t : *tables) note(t.location.bucket, t.created_ms);
+  return buckets;
 }
 
 Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, const std::string& bucket) {

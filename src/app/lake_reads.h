@@ -4,8 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,10 @@ namespace tributary::app {
 class Server;
 
 // Every directory of a local lake, and the buckets that streams deliver to and catalog
-// tables live in (the only ones an S3 lake can name without listing the whole account).
-std::set<std::string> KnownBuckets(Server* server);
+// tables live in (the only ones an S3 lake can name without listing the whole account),
+// by name, each with when it was made (Unix ms): a local directory's birth time, else the
+// earliest of the streams and tables that name the bucket.
+std::map<std::string, int64_t> KnownBuckets(Server* server);
 
 // The bucket to read. A local lake creates buckets on first use; reading must not, so a
 // bucket with no directory yet is NotFound.
