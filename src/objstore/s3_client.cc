@@ -14,10 +14,19 @@ namespace {
 
 }  // namespace
 
+// The 400s a later attempt may not meet: the service timed the connection out, the body
+// arrived short or garbled, temporary credentials expired (renewed out of band). Other
+// 400s (a key too long, a bad bucket name, a malformed request) are the request's own.
+bool TransientBadRequest(std::string_view error_code) {
+  return error_code == "RequestTimeout" || error_code == "IncompleteBody" ||
+         error_code == "BadDigest" || error_code == "ExpiredToken" ||
+         error_code == "TokenRefreshRequired";
+}
+
 bool RetryableStatus(int status, std::string_view error_code) {
   if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504)
     return true;
-  return status == 400 && error_code == "RequestTimeout";
+  return status == 400 && TransientBadRequest(error_code);
 }
 
 Result<std::shared_ptr<S3Client>> S3Client::Create(const ObjectStoreConfig& config,
@@ -151,8 +160,8 @@ Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const 
   }
   std::string msg = call.op + " " + Where(call.bucket, call.key) + " failed: " + detail;
   int s = response.status;
-  // Transient, retried: 429, 5xx, and 400 RequestTimeout (S3 timed the connection out),
-  // unlike the other 400s (a request that will never be taken).
+  // Transient, retried: 429, 5xx and the transient 400s, unlike the other 400s (a request
+  // that will never be taken: InvalidArgument, which a delivery stream does not retry).
   if (RetryableStatus(s, code))
     return Unavailable(msg + " (after " + std::to_string(config_.max_attempts) + " attempts)");
   if (s == 400 || s == 416) return InvalidArgument(msg);

@@ -99,8 +99,10 @@ TEST(Errors, MappedToCodesWithS3sWords) {
   r.status = 400;
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
   // A 400 that a retry may cure: the service timed the connection out.
-  r.body = "<Error><Code>RequestTimeout</Code><Message>Your socket connection timed out</Message></Error>";
-  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kUnavailable);
+  for (const char* transient : {"RequestTimeout", "IncompleteBody", "BadDigest", "ExpiredToken"}) {
+    r.body = std::string("<Error><Code>") + transient + "</Code><Message>m</Message></Error>";
+    EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kUnavailable) << transient;
+  }
   r.body = "<Error><Code>KeyTooLongError</Code><Message>Your key is too long</Message></Error>";
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
 }
