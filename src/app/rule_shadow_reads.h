@@ -1,14 +1,24 @@
 // RuleShadowReads: what the rules' get_thing_shadow() reads (expr::ExternalState), the
-// server's device shadows (devices/shadow_store.h) as GetThingShadow answers them. A
-// read goes to the metadata database each time (the shadow may have changed on another
-// server sharing it); a shadow that cannot be read now is logged and is Undefined to the
-// rule.
+// server's device shadows (devices/shadow_store.h) as GetThingShadow answers them.
+//
+// Rules run on the broker's I/O threads, so a read is kept, not asked of the metadata
+// database for every message: a kept document answers while no shadow has been written
+// through this server since it was read (ShadowStore::changes) and for at most `max_age_ms`
+// (a write by another server sharing a PostgreSQL database shows within that). At most
+// kMaxKept documents are kept; past that the next read starts afresh. A shadow that cannot
+// be read now is logged, not kept, and is Undefined to the rule.
+//
+// Thread-safety: ThingShadow may be called from any thread.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -20,21 +30,71 @@ namespace tributary::app {
 
 class RuleShadowReads : public expr::ExternalState {
  public:
-  explicit RuleShadowReads(const devices::ShadowStore* store) : store_(store) {}
+  static constexpr size_t kMaxKept = 4096;
+
+  // `clock`: Unix ms (tests turn it).
+  explicit RuleShadowReads(const devices::ShadowStore* store, int64_t max_age_ms = 1000,
+                           std::function<int64_t()> clock = &WallMillis)
+      : store_(store), max_age_ms_(max_age_ms), clock_(std::move(clock)) {}
 
   std::optional<std::string> ThingShadow(std::string_view thing, std::string_view shadow) const override {
-    auto doc = store_->Get(std::string(thing), std::string(shadow));
-    if (!doc.ok()) {
+    const int64_t now = clock_();
+    std::string key(thing);
+    key += '/';
+    key += shadow;
+    if (std::optional<std::optional<std::string>> answer = KeptAnswer(key, now)) return *answer;
+    const uint64_t changes = store_->changes();  // before the read: a write meanwhile outdates it
+    auto read = store_->Get(std::string(thing), std::string(shadow));
+    if (!read.ok()) {
       log_->warn("get_thing_shadow('{}'{}{}): {}", thing, shadow.empty() ? "" : ", ", shadow,
-                            doc.status().ToString());
+                 read.status().ToString());
       return std::nullopt;
     }
-    if (!doc->exists) return std::nullopt;
-    return devices::ShadowGetAnswer(*doc, nlohmann::json::object(), WallMillis() / 1000).dump();
+    Entry e{std::move(read).value(), changes, now, now / 1000, std::nullopt};
+    e.answer = AnswerOf(e.doc, e.answer_second);
+    std::optional<std::string> answer = e.answer;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (kept_.size() >= kMaxKept) kept_.clear();
+    kept_[std::move(key)] = std::move(e);
+    return answer;
   }
 
  private:
+  struct Entry {
+    devices::ShadowDocument doc;
+    uint64_t changes;     // the store's count when it was read
+    int64_t read_ms;
+    int64_t answer_second;  // the answer's "timestamp"
+    std::optional<std::string> answer;  // GetThingShadow's document; none: no shadow
+  };
+
+  static std::optional<std::string> AnswerOf(const devices::ShadowDocument& doc, int64_t second) {
+    if (!doc.exists) return std::nullopt;
+    return devices::ShadowGetAnswer(doc, nlohmann::json::object(), second).dump();
+  }
+
+  // The kept answer for `key`, if still current (outer nullopt: read the store).
+  std::optional<std::optional<std::string>> KeptAnswer(const std::string& key, int64_t now) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = kept_.find(key);
+    if (it == kept_.end()) return std::nullopt;
+    Entry& e = it->second;
+    if (e.changes != store_->changes() || now - e.read_ms >= max_age_ms_ || now < e.read_ms) {
+      kept_.erase(it);
+      return std::nullopt;
+    }
+    if (e.answer_second != now / 1000) {  // the answer carries the time it is given
+      e.answer_second = now / 1000;
+      e.answer = AnswerOf(e.doc, e.answer_second);
+    }
+    return e.answer;
+  }
+
   const devices::ShadowStore* store_;
+  const int64_t max_age_ms_;
+  const std::function<int64_t()> clock_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Entry> kept_;
   std::shared_ptr<spdlog::logger> log_ = Logger("rules");
 };
 

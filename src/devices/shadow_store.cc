@@ -72,6 +72,7 @@ Status ShadowStore::Put(const std::string& thing, const std::string& shadow, con
         {Value(thing), Value(shadow), Value(state), Value(meta), Value(doc.version), Value(WallMillis())});
     if (!inserted.ok()) return inserted.status();
     if (*inserted == 0) return FailedPrecondition("the shadow was created meanwhile");
+    changes_.fetch_add(1, std::memory_order_acq_rel);
     return Status::Ok();
   }
   TRY_ASSIGN(int64_t changed,
@@ -80,6 +81,7 @@ Status ShadowStore::Put(const std::string& thing, const std::string& shadow, con
                        {Value(state), Value(meta), Value(doc.version), Value(WallMillis()), Value(thing), Value(shadow),
                         Value(read_version), Value(int64_t{read_existed ? 0 : 1})}));
   if (changed == 0) return FailedPrecondition("the shadow changed meanwhile");
+  changes_.fetch_add(1, std::memory_order_acq_rel);
   return Status::Ok();
 }
 
@@ -89,6 +91,7 @@ Status ShadowStore::Delete(const std::string& thing, const std::string& shadow, 
                        "WHERE thing=? AND name=? AND version=? AND deleted=0",
                        {Value(WallMillis()), Value(thing), Value(shadow), Value(read_version)}));
   if (changed == 0) return FailedPrecondition("the shadow changed meanwhile");
+  changes_.fetch_add(1, std::memory_order_acq_rel);
   return Status::Ok();
 }
 

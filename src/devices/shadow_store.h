@@ -6,6 +6,8 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,9 +37,15 @@ class ShadowStore {
   // The names of `thing`'s named shadows, in order.
   Result<std::vector<std::string>> ListNamed(const std::string& thing) const;
 
+  // How many shadows this store has written or deleted since it opened: a reader that
+  // keeps documents knows them current on this server while the count stands (read it
+  // before the Get). Writes by other servers sharing the database are not counted.
+  uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
+
  private:
   explicit ShadowStore(metadata::Database* db) : db_(db) {}
   metadata::Database* db_;
+  std::atomic<uint64_t> changes_{0};
 };
 
 // Thing names as AWS IoT takes them: 1..128 of [a-zA-Z0-9:_-]; shadow names 1..64 of the
