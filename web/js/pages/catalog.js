@@ -137,7 +137,7 @@ function createCrawlerDialog(onCreated) {
       { name: 'source', label: 'Source', required: true, placeholder: 's3://iot-data/', help: 's3://bucket/prefix/ (or bucket/prefix/) in the lake.' },
       { name: 'table', label: 'Table', placeholder: 'readings', help: 'Optional: by default the table is named after the last segment of the source.' },
       { name: 'exclusions', label: 'Exclusions', type: 'textarea', rows: 3, placeholder: 'deepar/**',
-        help: 'One glob a line, relative to the source: such keys are neither crawled nor read from the table.' },
+        help: 'One glob a line, relative to the source, as Glue reads them (* within a folder, ** across, {csv,json}): such keys are neither crawled nor read from the table.' },
     ],
     async submit(v) {
       const body = { name: v.name.trim(), database: v.database.trim(), source: v.source.trim() };
