@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "lake/glue_glob.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
 #include "lake/schema_inference.h"
@@ -114,9 +115,10 @@ class Crawl {
     // deleted): read them all again.
     if (!existing.ok()) seen.clear();
     std::vector<objstore::ObjectInfo> todo;
+    const GlueGlobSet excluded(crawler_.exclusions);
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(prefix.size());
-      if (IsHiddenKey(relative) || IsExcludedKey(relative, crawler_.exclusions)) continue;
+      if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
       ++run_.objects_listed;
       auto it = seen.find(o.key);
       if (it != seen.end() && it->second.etag == o.etag &&

@@ -25,8 +25,8 @@ struct CrawlerDefinition {
   LakePath source;       // where the raw objects are
   std::string database;  // catalog database the table goes to (created if missing)
   std::string table;     // "" = named after the last segment of the source
-  // Glue's Exclusions: globs over keys relative to the source (partition_detect.h's
-  // IsExcludedKey); such objects are not crawled, and readers of the table skip them.
+  // Glue's Exclusions: globs over keys relative to the source (glue_glob.h, checked by
+  // Create and Update); such objects are not crawled, and readers of the table skip them.
   std::vector<std::string> exclusions;
   int64_t created_ms = 0;
 

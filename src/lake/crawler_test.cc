@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lake/crawler_manager.h"
+#include "lake/glue_glob.h"
 #include "lake/partition_detect.h"
 #include "lake/table_reader.h"
 #include "objstore/local_object_store.h"
@@ -211,13 +212,13 @@ TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {
   ASSERT_EQ(objects->size(), 1u);
   EXPECT_EQ((*objects)[0].id, "iot-data/raw/2026/11/30/14/a");
 
-  EXPECT_TRUE(IsExcludedKey("deepar/train/train.json", {"deepar/**"}));
-  EXPECT_TRUE(IsExcludedKey("a.csv", {"*.csv"}));
-  EXPECT_FALSE(IsExcludedKey("2026/a.csv", {"*.csv"}));  // '*' stays in one folder, as in Glue
-  EXPECT_TRUE(IsExcludedKey("2026/a.csv", {"**.csv"}));
-  EXPECT_TRUE(IsExcludedKey("2026/a.avro", {"**.{csv,avro}"}));
-  EXPECT_FALSE(IsExcludedKey("2026/a.json", {"*.csv", "deepar/*"}));
-  EXPECT_FALSE(IsExcludedKey("[x", {"[x"}));  // stored before patterns were checked: inert
+  EXPECT_TRUE(GlueGlobSet({"deepar/**"}).AnyMatches("deepar/train/train.json"));
+  EXPECT_TRUE(GlueGlobSet({"*.csv"}).AnyMatches("a.csv"));
+  EXPECT_FALSE(GlueGlobSet({"*.csv"}).AnyMatches("2026/a.csv"));  // '*' stays in one folder, as in Glue
+  EXPECT_TRUE(GlueGlobSet({"**.csv"}).AnyMatches("2026/a.csv"));
+  EXPECT_TRUE(GlueGlobSet({"x", "**.{csv,avro}"}).AnyMatches("2026/a.avro"));
+  EXPECT_FALSE(GlueGlobSet({"*.csv", "deepar/*"}).AnyMatches("2026/a.json"));
+  EXPECT_FALSE(GlueGlobSet({"[x"}).AnyMatches("[x"));  // stored before patterns were checked: inert
   EXPECT_TRUE(TableExclusions({{"exclusions", "not json"}}).empty());
 }
 

@@ -16,6 +16,7 @@
 #include "base/thread_name.h"
 #include "expr/value.h"
 #include "lake/crawler.h"
+#include "lake/glue_glob.h"
 #include "lake/json_record_stream.h"
 #include "lake/partition_detect.h"
 #include "lake/table_reader.h"
@@ -106,10 +107,10 @@ class Run {
       return p.bucket == bucket && key.compare(0, p.prefix.size(), p.prefix) == 0;
     };
     // The table's exclusions (crawler Exclusions) hold for every reader of it.
-    const std::vector<std::string> exclusions = TableExclusions(source->parameters);
+    const GlueGlobSet excluded(TableExclusions(source->parameters));
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(loc.prefix.size());
-      if (IsHiddenKey(relative) || IsExcludedKey(relative, exclusions)) continue;
+      if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
       if (under(spec().target.path, loc.bucket, o.key) || under(spec().target.error_path, loc.bucket, o.key)) continue;
       ++run_.objects_listed;
       std::string id = loc.bucket + "/" + o.key;

@@ -137,6 +137,19 @@ bool GlueGlob::Matches(std::string_view key) const {
   return false;
 }
 
+GlueGlobSet::GlueGlobSet(const std::vector<std::string>& patterns) {
+  for (const std::string& p : patterns) {
+    if (auto g = GlueGlob::Parse(p); g.ok()) globs_.push_back(std::move(g).value());
+  }
+}
+
+bool GlueGlobSet::AnyMatches(std::string_view key) const {
+  for (const GlueGlob& g : globs_) {
+    if (g.Matches(key)) return true;
+  }
+  return false;
+}
+
 bool GlueGlob::MatchesAlternative(const Alternative& a, std::string_view key) {
   // matches[j]: the tokens from i on match key[j..]; computed from the last token back.
   const size_t n = key.size();

@@ -48,4 +48,15 @@ class GlueGlob {
   std::vector<Alternative> alternatives_;  // the braces expanded
 };
 
+// Several globs parsed once, for a listing's every key: whether any matches. A pattern
+// that does not parse (kept from before patterns were checked) matches nothing.
+class GlueGlobSet {
+ public:
+  explicit GlueGlobSet(const std::vector<std::string>& patterns);
+  bool AnyMatches(std::string_view key) const;
+
+ private:
+  std::vector<GlueGlob> globs_;
+};
+
 }  // namespace tributary::lake

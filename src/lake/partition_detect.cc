@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lake/glue_glob.h"
 
 namespace tributary::lake {
 namespace {
@@ -89,15 +88,6 @@ bool IsHiddenKey(std::string_view key) {
     size_t slash = key.find('/', start);
     if (slash == std::string_view::npos) break;
     start = slash + 1;
-  }
-  return false;
-}
-
-bool IsExcludedKey(std::string_view relative_key, const std::vector<std::string>& globs) {
-  for (const std::string& glob : globs) {
-    // A pattern that does not parse (stored before patterns were checked) leaves nothing out.
-    auto g = GlueGlob::Parse(glob);
-    if (g.ok() && g->Matches(relative_key)) return true;
   }
   return false;
 }

@@ -36,12 +36,11 @@ DetectedPartition DetectPartition(std::string_view relative_key);
 // .tmp files, _temporary/), folder markers (keys ending in '/').
 bool IsHiddenKey(std::string_view relative_key);
 
-// Glue's crawler exclusions: glob patterns (glue_glob.h: '*' within a folder, '**'
+// Glue's crawler exclusions are glob patterns (glue_glob.h: '*' within a folder, '**'
 // across) matched against a key relative to the crawled prefix. A crawler skips such keys
 // and records its patterns on the table (parameter "exclusions", a JSON array), so that
-// readers of the table skip them too.
-bool IsExcludedKey(std::string_view relative_key, const std::vector<std::string>& globs);
-// The "exclusions" parameter of a table's parameters; empty when absent or malformed.
+// readers of the table skip them too: this reads that parameter (empty when absent or
+// malformed).
 std::vector<std::string> TableExclusions(const std::map<std::string, std::string>& parameters);
 
 }  // namespace tributary::lake

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lake/crawler.h"
+#include "lake/glue_glob.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
 #include "parquet/file_reader.h"
@@ -47,10 +48,10 @@ Result<std::vector<TableObject>> TableReader::List(const TableScanOptions& optio
   auto listing = bucket_->List(loc.prefix);
   if (!listing.ok()) return listing.status().WithContext("listing " + loc.ToUri() + " (table " + table_name() + ")");
   std::vector<TableObject> out;
-  const std::vector<std::string> excluded = TableExclusions(table_.parameters);
+  const GlueGlobSet excluded(TableExclusions(table_.parameters));
   for (auto& o : listing->objects) {
     std::string_view relative = std::string_view(o.key).substr(loc.prefix.size());
-    if (IsHiddenKey(relative) || IsExcludedKey(relative, excluded)) continue;
+    if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
     if (std::any_of(options.exclude.begin(), options.exclude.end(),
                     [&](const LakePath& p) { return Under(p, loc.bucket, o.key); })) {
       continue;
