@@ -322,6 +322,30 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.match(line.errorMessage, /key 'site' \(\.loc\.site\) is missing/);
   });
 
+  test('an object the local lake refuses goes to the error prefix at once; the stream\'s other records are delivered', async () => {
+    // A partition value longer than a folder name may be: its object's key is refused.
+    // Retried, it would hold the stream's delivery for the 300 s retry window.
+    const long = 'd'.repeat(300);
+    await server.cliOk(['stream', 'create', 'long', '--bucket', 'long-bucket',
+      '--prefix', 'dev=!{partitionKeyFromQuery:device}/']);
+    await server.cliOk(['stream', 'put', 'long', '--data', JSON.stringify({ device: long, v: 1 }),
+      '--data', JSON.stringify({ device: 'ok', v: 2 })]);
+    const started = Date.now();
+    await server.cliOk(['stream', 'flush', 'long']);
+    assert.ok(Date.now() - started < 10000, `flush took ${Date.now() - started} ms`);
+    const objects = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://long-bucket/', '--recursive', '--json'])).objects;
+    const keys = objects.map((o) => o.key).sort();
+    assert.equal(keys.length, 2, JSON.stringify(keys));
+    assert.ok(keys.some((k) => k.startsWith('dev=ok/long-1-')), JSON.stringify(keys));
+    const failed = keys.find((k) => k.startsWith('delivery-failed/'));
+    assert.ok(failed, JSON.stringify(keys));
+    assert.equal((await server.cliOk(['lake', 'cat', `s3://long-bucket/${failed}`])).stdout,
+                 JSON.stringify({ device: long, v: 1 }));
+    const described = parseJson('stream describe', await server.cli(['stream', 'describe', 'long', '--json']));
+    assert.equal(described.stats.records_to_error_prefix, 1);
+    assert.match(described.stats.last_error, /has a segment longer than 255 bytes/);
+  });
+
   test('lake buckets, ls and cat show what a stream delivered, page by page and by range', async () => {
     await server.cliOk(['stream', 'create', 'cli-lake', '--bucket', 'cli-bucket', '--prefix', 'in/']);
     // Three flushes, three objects (under in/YYYY/MM/DD/HH/, as Firehose puts them); one of
