@@ -65,9 +65,18 @@ std::string PartitioningErrorLine(const WalFrame& record, uint64_t epoch,
 
 Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeDestination(
     uint64_t generation, const StreamConfig& config,
-    std::shared_ptr<objstore::ObjectStore> bucket) {
+    std::shared_ptr<objstore::ObjectStore> bucket,
+    std::shared_ptr<objstore::ObjectStore> backup_bucket) {
   TRY_ASSIGN(KeyTemplate prefix,
              KeyTemplate::Parse(config.prefix, KeyTemplate::Use::kPrefix, "prefix"));
+  KeyTemplate backup_prefix;
+  if (config.backup.enabled()) {
+    if (!backup_bucket) return Internal("backup: the bucket '" + config.backup.bucket + "' was not opened");
+    TRY_ASSIGN(backup_prefix, KeyTemplate::Parse(config.backup.prefix, KeyTemplate::Use::kBackupPrefix,
+                                                 "backup.prefix"));
+  } else {
+    backup_bucket.reset();
+  }
   TRY_ASSIGN(KeyTemplate error_prefix,
              KeyTemplate::Parse(config.effective_error_prefix(), KeyTemplate::Use::kErrorPrefix,
                                 "error_prefix"));
@@ -77,11 +86,12 @@ Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeD
              ResolvePartitionKeys(config.partition_query, prefix.partition_fields()));
   return std::make_shared<const Destination>(Destination{
       generation, config, std::move(prefix), std::move(error_prefix), std::move(zone).value(),
-      std::move(keys), std::move(bucket)});
+      std::move(keys), std::move(bucket), std::move(backup_prefix), std::move(backup_bucket)});
 }
 
 Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptions options) {
-  TRY_ASSIGN(auto destination, MakeDestination(0, options.config, options.bucket));
+  TRY_ASSIGN(auto destination,
+             MakeDestination(0, options.config, options.bucket, options.backup_bucket));
   std::unique_ptr<DeliveryStream> s(new DeliveryStream(std::move(options), std::move(destination)));
   RecordLogHooks hooks;
   hooks.on_durable = [p = s.get()](const std::vector<WalFrame>& records) {
@@ -445,13 +455,15 @@ bool DeliveryStream::SealUnderPressureLocked() {
 }
 
 Status DeliveryStream::Update(const StreamConfig& config,
-                              std::shared_ptr<objstore::ObjectStore> bucket) {
+                              std::shared_ptr<objstore::ObjectStore> bucket,
+                              std::shared_ptr<objstore::ObjectStore> backup_bucket) {
   if (config.name != name()) {
     return InvalidArgument(fmt::format("name: a stream cannot be renamed ('{}' to '{}')", name(),
                                        config.name));
   }
   std::lock_guard<std::mutex> lock(mu_);
-  TRY_ASSIGN(auto dest, MakeDestination(destination_->generation + 1, config, std::move(bucket)));
+  TRY_ASSIGN(auto dest, MakeDestination(destination_->generation + 1, config, std::move(bucket),
+                                        std::move(backup_bucket)));
   uint64_t old_generation = destination_->generation;
   destination_ = std::move(dest);
   if (SealBuffersOfLocked(old_generation)) cv_.notify_one();
@@ -556,6 +568,7 @@ bool DeliveryStream::Deliver(Buffer& b) {
       return false;
     }
   }
+  if (config.backup.enabled() && !DeliverBackup(b, raw, context)) return false;
 
   int64_t latency_ms = std::max<int64_t>(0, options_.clock() - b.oldest_arrival_ms);
   m.delivery_latency->Observe(double(latency_ms) / 1000.0);
@@ -687,10 +700,38 @@ bool DeliveryStream::DeliverConverted(Buffer& b, std::string_view raw, KeyContex
   return true;
 }
 
+bool DeliveryStream::DeliverBackup(const Buffer& b, std::string_view raw, KeyContext context) {
+  const Destination& dest = *b.destination;
+  const SourceBackup& backup = dest.config.backup;
+  std::string compressed;
+  std::string_view body = raw;
+  Compression compression = backup.compression;
+  if (compression == Compression::kGzip) {
+    auto gz = GzipCompress(raw);
+    if (gz.ok()) {
+      compressed = std::move(gz).value();
+      body = compressed;
+    } else {
+      Logger("streams")->error("stream={} gzip failed, backing up uncompressed: {}",
+                               dest.config.name, gz.status().ToString());
+      compression = Compression::kNone;
+    }
+  }
+  std::string object_name =
+      ObjectName(dest.config.name, b.oldest_arrival_ms, NewUuid(), compression, context.zone);
+  objstore::PutOptions put;
+  put.metadata["first-record-id"] = RecordId(epoch_, b.seqs.front());
+  put.metadata["last-record-id"] = RecordId(epoch_, b.seqs.back());
+  put.metadata["record-count"] = std::to_string(b.seqs.size());
+  put.metadata["backup"] = "source-records";
+  return WriteObject(dest, context, object_name, body, std::move(put), "", b.seqs.size(),
+                     /*backup=*/true);
+}
+
 bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
                                  const std::string& object_name, std::string_view body,
                                  objstore::PutOptions put, std::string_view error_output_type,
-                                 uint64_t records) {
+                                 uint64_t records, bool backup) {
   StreamMetrics& m = *options_.metrics;
   const StreamConfig& config = dest.config;
   auto log = Logger("streams");
@@ -701,16 +742,17 @@ bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
     put.metadata["error-output-type"] = std::string(error_output_type);
     key = dest.error_prefix.Render(context) + object_name;
   } else {
-    key = dest.prefix.Render(context) + object_name;
+    key = (backup ? dest.backup_prefix : dest.prefix).Render(context) + object_name;
   }
+  objstore::ObjectStore& bucket = backup ? *dest.backup_bucket : *dest.bucket;
 
   int64_t started = SteadyMillis();
   int64_t backoff = options_.retry_initial_backoff_ms;
   while (true) {
-    Status st = dest.bucket->Put(key, body, put);
+    Status st = bucket.Put(key, body, put);
     if (st.ok()) break;
     m.delivery_errors->Add();
-    NoteError(fmt::format("writing {} to {}: {}", key, dest.bucket->Describe(), st.ToString()));
+    NoteError(fmt::format("writing {} to {}: {}", key, bucket.Describe(), st.ToString()));
     log->warn("stream={} delivery failed key={} error=\"{}\" retry_in_ms={}", config.name, key,
               st.ToString(), backoff);
     // A request the store refuses as such (a key it cannot hold: a partition value too

@@ -67,6 +67,7 @@ struct DeliveryStreamOptions {
   int64_t retry_max_backoff_ms = 10'000;
   uint64_t max_pending_bytes = 512ull << 20;
   std::shared_ptr<objstore::ObjectStore> bucket;
+  std::shared_ptr<objstore::ObjectStore> backup_bucket;  // config.backup's; null when off
   std::shared_ptr<StreamMetrics> metrics;
   // Converts the records of a stream with format conversion enabled (format_conversion.h);
   // null: such a stream's objects wait in the WAL, retried, then go to the error prefix.
@@ -96,9 +97,11 @@ class DeliveryStream {
   Status Stop(int64_t timeout_ms);
   // false: Put answers FailedPrecondition (a Delete in progress).
   void SetAccepting(bool accepting);
-  // Delivers by `config` (Validate()d, same name) into `bucket` from now on (see above).
-  // InvalidArgument if a prefix does not parse; nothing changes then.
-  Status Update(const StreamConfig& config, std::shared_ptr<objstore::ObjectStore> bucket);
+  // Delivers by `config` (Validate()d, same name) into `bucket` (and its backup into
+  // `backup_bucket`) from now on (see above). InvalidArgument if a prefix does not parse;
+  // nothing changes then.
+  Status Update(const StreamConfig& config, std::shared_ptr<objstore::ObjectStore> bucket,
+                std::shared_ptr<objstore::ObjectStore> backup_bucket = nullptr);
 
   StreamDescription Describe() const;
   StreamConfig config() const;  // the current settings
@@ -115,10 +118,13 @@ class DeliveryStream {
     std::shared_ptr<const TimeZone> zone;  // the config's time_zone, for keys
     std::vector<PartitionKey> partition_keys;  // the prefix's, resolved
     std::shared_ptr<objstore::ObjectStore> bucket;
+    KeyTemplate backup_prefix;  // config.backup's, when enabled
+    std::shared_ptr<objstore::ObjectStore> backup_bucket;
   };
   static Result<std::shared_ptr<const Destination>> MakeDestination(
       uint64_t generation, const StreamConfig& config,
-      std::shared_ptr<objstore::ObjectStore> bucket);
+      std::shared_ptr<objstore::ObjectStore> bucket,
+      std::shared_ptr<objstore::ObjectStore> backup_bucket);
 
   struct Buffer {
     std::shared_ptr<const Destination> destination;
@@ -164,12 +170,15 @@ class DeliveryStream {
   // A buffer of a stream with format conversion: its records as a Parquet object, those
   // that could not be converted as error lines under the error prefix.
   bool DeliverConverted(Buffer& buffer, std::string_view raw, KeyContext context);
-  // Puts one object under the prefix, or the error prefix for `error_output_type`, retried
-  // with backoff; falls back to the error prefix after the retry window. Counts it in the
-  // metrics. false if Stop gave up.
+  // The buffer's records as they were buffered, to the source-record backup.
+  bool DeliverBackup(const Buffer& buffer, std::string_view raw, KeyContext context);
+  // Puts one object under the prefix (the backup's with `backup`), or the error prefix for
+  // `error_output_type`, retried with backoff; falls back to the error prefix after the
+  // retry window, or at once for an object the store refuses as such (invalid_argument).
+  // Counts it in the metrics. false if Stop gave up.
   bool WriteObject(const Destination& dest, KeyContext context, const std::string& object_name,
                    std::string_view body, objstore::PutOptions put,
-                   std::string_view error_output_type, uint64_t records);
+                   std::string_view error_output_type, uint64_t records, bool backup = false);
   void TakeSpareLocked(Buffer* b);
   void KeepSpare(std::string bytes, std::vector<uint64_t> seqs);
   bool SleepUnlessAbandoned(int64_t ms);

@@ -13,6 +13,7 @@
 #include "base/base64.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
+#include "streams/gzip.h"
 #include "streams/stream_manager.h"
 #include "streams/testing/memory_object_store.h"
 
@@ -249,6 +250,60 @@ TEST_F(ConvertingStreamTest, ConvertedRecordsMakeTheObjectAndTheOthersGoToTheErr
   EXPECT_EQ(d->stats.records_delivered, 4u);
   EXPECT_EQ(d->stats.records_to_error_prefix, 2u);
   EXPECT_EQ(d->stats.objects_delivered, 2u);
+}
+
+TEST_F(ConvertingStreamTest, SourceRecordsAreBackedUpBesideTheParquetObjects) {
+  auto m = Open();
+  StreamConfig c = Config();
+  c.backup.bucket = "raw-backup";
+  c.backup.prefix = "source/!{timestamp:yyyy}/";
+  c.backup.compression = Compression::kGzip;
+  ASSERT_TRUE(m->Create(c).ok());
+  for (const char* r : {"a", "bad1", "b"}) ASSERT_TRUE(PutSync(*m, r).ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Objects().size(), 2u);  // the Parquet and the conversion failure, as without
+  auto backups = lake_.Get("raw-backup")->Objects();
+  ASSERT_EQ(backups.size(), 1u);
+  const auto& [key, object] = *backups.begin();
+  EXPECT_EQ(key.rfind("source/20", 0), 0u) << key;
+  EXPECT_NE(key.find("/s-1-"), std::string::npos) << key;
+  EXPECT_EQ(key.substr(key.size() - 3), ".gz") << key;
+  // Every record as it was put, the one that did not convert too.
+  EXPECT_EQ(GzipDecompress(object.data).value(), "abad1b");
+  EXPECT_EQ(object.options.metadata.at("backup"), "source-records");
+  EXPECT_EQ(object.options.metadata.at("record-count"), "3");
+  EXPECT_EQ(m->Describe("s")->stats.records_delivered, 3u);
+
+  // Backup turned off: later records are converted only.
+  c.backup = {};
+  ASSERT_TRUE(m->Update(c).ok());
+  ASSERT_TRUE(PutSync(*m, "c").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Objects().size(), 3u);
+  EXPECT_EQ(lake_.Get("raw-backup")->Objects().size(), 1u);
+  EXPECT_FALSE(m->Describe("s")->config.backup.enabled());
+}
+
+TEST_F(ConvertingStreamTest, AFailingBackupIsRetriedBeforeTheRecordsCountAsDelivered) {
+  auto m = Open();
+  StreamConfig c = Config();
+  c.backup.bucket = "raw-backup";
+  ASSERT_TRUE(m->Create(c).ok());
+  std::atomic<bool> down{true};
+  lake_.Get("raw-backup")->FailPutsWhere([&](const std::string&) { return down.load(); });
+  ASSERT_TRUE(PutSync(*m, "a").ok());
+  // Not delivered while the backup cannot be written: the record stays in the WAL.
+  std::thread heal([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(m->Describe("s")->stats.records_delivered, 0u);
+    down = false;
+  });
+  ASSERT_TRUE(m->Flush("s").ok());
+  heal.join();
+  EXPECT_EQ(lake_.Get("raw-backup")->Objects().size(), 1u);
+  EXPECT_EQ(m->Describe("s")->stats.records_delivered, 1u);
+  EXPECT_GT(m->Describe("s")->stats.delivery_errors, 0u);
+  EXPECT_EQ(m->Describe("s")->stats.records_to_error_prefix, 0u);
 }
 
 TEST_F(ConvertingStreamTest, PartitionsAndTheFileExtensionApplyToTheParquetObjects) {

@@ -49,7 +49,9 @@ struct KeyContext {
 
 class KeyTemplate {
  public:
-  enum class Use { kPrefix, kErrorPrefix };
+  // A source-record backup's prefix (kBackupPrefix) takes neither partitionKeyFromQuery
+  // nor firehose:error-output-type.
+  enum class Use { kPrefix, kErrorPrefix, kBackupPrefix };
 
   // `what` names the template in errors ("prefix", "error_prefix"):
   // "prefix: unknown expression 'foo' at position 4".

@@ -232,6 +232,47 @@ TEST(StreamConfigTest, APrefixWhoseKeysTheLakeRefusesIsRefused) {
             "starts with '/'");
 }
 
+TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
+  StreamConfig good;
+  good.name = "s";
+  good.bucket = "iot-data";
+  good.backup.bucket = "iot-raw";
+  good.backup.prefix = "source/!{timestamp:yyyy/MM}/!{firehose:random-string}/";
+  ASSERT_TRUE(good.Validate().ok()) << good.Validate().ToString();
+  auto back = StreamConfigFromJson(ToJson(good));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->backup.bucket, "iot-raw");
+  EXPECT_EQ(back->backup.prefix, good.backup.prefix);
+  EXPECT_FALSE(ToJson(StreamConfig{}).contains("backup"));  // none: not written
+
+  const struct {
+    std::function<void(StreamConfig&)> edit;
+    const char* message;
+  } cases[] = {
+      {[](StreamConfig& c) { c.backup.bucket = "Raw"; }, "backup.bucket: bucket name 'Raw' contains 'R'"},
+      {[](StreamConfig& c) { c.backup.prefix = "d/!{partitionKeyFromQuery:device}/"; },
+       "backup.prefix: partitionKeyFromQuery at position 2 is only allowed in the prefix"},
+      {[](StreamConfig& c) { c.backup.prefix = "!{firehose:error-output-type}/"; },
+       "backup.prefix: firehose:error-output-type at position 0 is only allowed in the error prefix"},
+      {[](StreamConfig& c) { c.backup.prefix = "/raw/"; }, "backup.prefix: '/raw/' makes keys the lake refuses"},
+      {[](StreamConfig& c) { c.backup.bucket.clear(); }, "backup.prefix: given without backup.bucket"},
+  };
+  for (const auto& k : cases) {
+    StreamConfig bad = good;
+    k.edit(bad);
+    Status s = bad.Validate();
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << k.message;
+    EXPECT_EQ(s.message().rfind(k.message, 0), 0u) << s.message();
+  }
+  for (const char* json : {R"({"name":"s","bucket":"iot-data","backup":{"bucket":"b","zip":"x"}})",
+                           R"({"name":"s","bucket":"iot-data","backup":{"compression":"lz4"}})",
+                           R"({"name":"s","bucket":"iot-data","backup":"iot-raw"})"}) {
+    auto parsed = StreamConfigFromJson(nlohmann::json::parse(json));
+    ASSERT_FALSE(parsed.ok()) << json;
+    EXPECT_EQ(parsed.status().message().rfind("backup", 0), 0u) << parsed.status().message();
+  }
+}
+
 TEST(StreamConfigTest, JsonRoundTripAndErrors) {
   auto c = StreamConfigFromJson(nlohmann::json::parse(
       R"({"name":"s","bucket":"iot-data","compression":"gzip","buffer_interval_s":60})"));

@@ -106,6 +106,15 @@ Status StreamConfig::Validate() const {
   TRY_ASSIGN(KeyTemplate parsed_error, KeyTemplate::Parse(effective_error_prefix(),
                                                           KeyTemplate::Use::kErrorPrefix, "error_prefix"));
   TRY(CheckKeys(parsed_error, "error_prefix", effective_error_prefix(), *this));
+  if (backup.enabled()) {
+    if (Status s = objstore::ValidateBucketName(backup.bucket); !s.ok()) return s.WithContext("backup.bucket");
+    if (backup.prefix.size() > 512) return InvalidArgument("backup.prefix: longer than 512 characters");
+    TRY_ASSIGN(KeyTemplate parsed_backup,
+               KeyTemplate::Parse(backup.prefix, KeyTemplate::Use::kBackupPrefix, "backup.prefix"));
+    TRY(CheckKeys(parsed_backup, "backup.prefix", backup.prefix, *this));
+  } else if (!backup.prefix.empty()) {
+    return InvalidArgument("backup.prefix: given without backup.bucket");
+  }
   if (buffer_size_mib < 1 || buffer_size_mib > 128) {
     return InvalidArgument(
         fmt::format("buffer_size_mib: {} is not in 1..128", buffer_size_mib));
@@ -149,6 +158,11 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"partition_query", c.partition_query},
           {"record_delimiter", c.record_delimiter}};
   if (c.format_conversion.configured()) out["format_conversion"] = ToJson(c.format_conversion);
+  if (c.backup.enabled()) {
+    out["backup"] = {{"bucket", c.backup.bucket},
+                     {"prefix", c.backup.prefix},
+                     {"compression", std::string(CompressionName(c.backup.compression))}};
+  }
   return out;
 }
 
@@ -169,6 +183,28 @@ constexpr std::pair<std::string_view, int StreamConfig::*> kIntKeys[] = {
     {"buffer_size_mib", &StreamConfig::buffer_size_mib},
     {"buffer_interval_s", &StreamConfig::buffer_interval_s},
 };
+
+// {"bucket": ..., "prefix": ..., "compression": ...}; null or {} for none.
+Result<SourceBackup> SourceBackupFromJson(const nlohmann::json& json) {
+  SourceBackup b;
+  if (json.is_null()) return b;
+  if (!json.is_object()) return InvalidArgument("backup: expected an object {bucket, prefix, compression}");
+  for (const auto& [key, value] : json.items()) {
+    if (key != "bucket" && key != "prefix" && key != "compression") {
+      return InvalidArgument(fmt::format("backup.{}: unknown key (known: bucket, prefix, compression)", key));
+    }
+    if (!value.is_string()) return InvalidArgument(fmt::format("backup.{}: expected a string", key));
+    const std::string text = value.get<std::string>();
+    if (key == "bucket") b.bucket = text;
+    if (key == "prefix") b.prefix = text;
+    if (key == "compression") {
+      auto c = ParseCompression(text);
+      if (!c.ok()) return c.status().WithContext("backup");
+      b.compression = *c;
+    }
+  }
+  return b;
+}
 
 }  // namespace
 
@@ -215,11 +251,15 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       TRY_ASSIGN(c.format_conversion, FormatConversionFromJson(value));
       known = true;
     }
+    if (key == "backup") {
+      TRY_ASSIGN(c.backup, SourceBackupFromJson(value));
+      known = true;
+    }
     if (!known) {
       return InvalidArgument(fmt::format(
           "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
           "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
-          "partition_query, record_delimiter, format_conversion)", key));
+          "partition_query, record_delimiter, format_conversion, backup)", key));
     }
   }
   return c;

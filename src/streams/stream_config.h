@@ -29,6 +29,18 @@ Result<Compression> ParseCompression(std::string_view text);
 inline constexpr std::string_view kDefaultErrorPrefix =
     "!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/";
 
+// A copy of every record as it was put, besides what the stream delivers (the Parquet of a
+// converting stream, say), as Firehose's S3BackupMode "Enabled" with its
+// S3BackupConfiguration: objects in `bucket` under `prefix` (key_template.h: timestamps
+// and firehose:random-string; "" for YYYY/MM/dd/HH/), compressed as `compression`. Off
+// when `bucket` is empty.
+struct SourceBackup {
+  std::string bucket;
+  std::string prefix;
+  Compression compression = Compression::kNone;
+  bool enabled() const { return !bucket.empty(); }
+};
+
 struct StreamConfig {
   std::string name;          // [A-Za-z0-9_.-]{1,64}
   std::string bucket;        // a bucket of the lake (objstore::ValidateBucketName)
@@ -62,6 +74,7 @@ struct StreamConfig {
   // Firehose's DataFormatConversionConfiguration. When enabled, compression is none and
   // record_delimiter empty (the Parquet file compresses its pages; records become rows).
   FormatConversion format_conversion;
+  SourceBackup backup;
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -73,8 +86,9 @@ struct StreamConfig {
 
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
 //  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":"",
-//  "partition_query":"", "record_delimiter":""}, and "format_conversion":{...} when one is
-// configured (format_conversion.h)
+//  "partition_query":"", "record_delimiter":""}, "format_conversion":{...} when one is
+// configured (format_conversion.h), and "backup":{"bucket":..., "prefix":...,
+// "compression":"none"} when the records are backed up
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().

@@ -133,8 +133,11 @@ void StreamManager::FollowTable() {
     if (it != running.end() && table_epochs_.count(name)) {
       if (ToJson(it->second->config()) == ToJson(row.config)) continue;
       auto bucket = options_.lake->Bucket(row.config.bucket);
-      Status st = bucket.ok() ? it->second->Update(row.config, std::move(bucket).value())
-                              : bucket.status();
+      auto backup_bucket = BackupBucketOf(row.config);
+      Status st = !bucket.ok()          ? bucket.status()
+                  : !backup_bucket.ok() ? backup_bucket.status()
+                                        : it->second->Update(row.config, std::move(bucket).value(),
+                                                             std::move(backup_bucket).value());
       if (st.ok()) {
         log->info("stream updated after a change on another server stream={}", name);
       } else {
@@ -179,10 +182,19 @@ std::shared_ptr<StreamMetrics> StreamManager::MetricsFor(const std::string& name
   return m;
 }
 
+Result<std::shared_ptr<objstore::ObjectStore>> StreamManager::BackupBucketOf(
+    const StreamConfig& config) const {
+  if (!config.backup.enabled()) return std::shared_ptr<objstore::ObjectStore>();
+  auto bucket = options_.lake->Bucket(config.backup.bucket);
+  if (!bucket.ok()) return bucket.status().WithContext("backup.bucket");
+  return bucket;
+}
+
 Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamConfig& config,
                                                                    uint64_t epoch,
                                                                    int64_t created_ms) {
   TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
+  TRY_ASSIGN(auto backup_bucket, BackupBucketOf(config));
   DeliveryStreamOptions o;
   o.config = config;
   o.epoch = epoch;
@@ -198,6 +210,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   o.retry_max_backoff_ms = options_.retry_max_backoff_ms;
   o.max_pending_bytes = options_.max_pending_bytes;
   o.bucket = std::move(bucket);
+  o.backup_bucket = std::move(backup_bucket);
   o.metrics = MetricsFor(config.name);
   o.converter = options_.converter;
   TRY_ASSIGN(auto stream, DeliveryStream::Open(std::move(o)));
@@ -254,11 +267,13 @@ Status StreamManager::Update(const StreamConfig& config) {
     return NotFound(fmt::format("delivery stream '{}' does not exist", config.name));
   }
   TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
+  TRY_ASSIGN(auto backup_bucket, BackupBucketOf(config));
   StreamConfig before = it->second->config();
   TRY(options_.db
           ->Exec("UPDATE streams SET config=? WHERE name=?", {ToJson(config).dump(), config.name})
           .status());
-  if (Status st = it->second->Update(config, std::move(bucket)); !st.ok()) {
+  if (Status st = it->second->Update(config, std::move(bucket), std::move(backup_bucket));
+      !st.ok()) {
     (void)options_.db->Exec("UPDATE streams SET config=? WHERE name=?",
                             {ToJson(before).dump(), config.name});
     return st;

@@ -172,6 +172,8 @@ class StreamManager : public rules::RecordSink {
   // Removes a WAL directory no stream owns (left by a Delete that crashed after
   // delivering everything: nothing in it is owed to anyone).
   Status RemoveStaleWalDir(const std::string& name);
+  // The bucket of config.backup, opened (null when the stream backs nothing up).
+  Result<std::shared_ptr<objstore::ObjectStore>> BackupBucketOf(const StreamConfig& config) const;
   Result<std::shared_ptr<DeliveryStream>> StartStream(const StreamConfig& config,
                                                       uint64_t epoch, int64_t created_ms);
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
