@@ -37,7 +37,8 @@ HttpResponse CreateStream(Server* server, HttpRequest& req) {
 // POST /v1/streams/{name}/destination (Firehose's UpdateDestination): the body holds the
 // settings to change, any of bucket, prefix, error_prefix, buffer_size_mib,
 // buffer_interval_s, compression, time_zone, file_extension, partition_query,
-// record_delimiter and format_conversion (replaced whole); the others keep their values.
+// record_delimiter, and format_conversion and backup (each replaced whole; null: none); the
+// others keep their values.
 HttpResponse UpdateStream(Server* server, HttpRequest& req) {
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
@@ -45,7 +46,7 @@ HttpResponse UpdateStream(Server* server, HttpRequest& req) {
     return ErrorResponse(InvalidArgument(
         "request body needs an object of the settings to change (bucket, prefix, error_prefix, "
         "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
-        "partition_query, record_delimiter, format_conversion)"));
+        "partition_query, record_delimiter, format_conversion, backup)"));
   }
   const std::string& name = req.params["name"];
   auto current = server->streams().Describe(name);

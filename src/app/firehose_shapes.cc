@@ -1,6 +1,7 @@
 #include "app/firehose_shapes.h"
 
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 
 namespace tributary::app {
@@ -414,9 +415,44 @@ std::string StreamConfig::*StringMember(std::string_view key) {
   return nullptr;
 }
 
+// S3BackupConfiguration (or S3BackupUpdate) onto `backup`: the bucket, prefix and
+// compression; the backup rides the stream's own buffering, so its BufferingHints are
+// taken and unused, and it has no error prefix of its own (a failing backup's records go
+// under the stream's, in the backup bucket).
+Status ApplyS3Backup(const json& config, const std::string& where, streams::SourceBackup* backup) {
+  TRY(ExpectObject(config, where));
+  for (const auto& [key, value] : config.items()) {
+    const std::string at = where + "." + key;
+    if (key == "BucketARN") {
+      TRY_ASSIGN(std::string arn, StringField(value, at));
+      TRY_ASSIGN(backup->bucket, BucketFromArn(arn, at));
+    } else if (key == "Prefix") {
+      TRY_ASSIGN(backup->prefix, StringField(value, at));
+    } else if (key == "CompressionFormat") {
+      StreamConfig scratch;
+      TRY(ApplyCompression(value, at, &scratch));
+      backup->compression = scratch.compression;
+    } else if (key == "EncryptionConfiguration") {
+      TRY(CheckEncryption(value, at));
+    } else if (IsOneOf(key, {"RoleARN", "CloudWatchLoggingOptions", "BufferingHints"})) {
+      continue;
+    } else if (key == "ErrorOutputPrefix" && value.is_string() && value.get<std::string>().empty()) {
+      continue;
+    } else {
+      return InvalidArgument(at + ": not supported by Tributary's source record backup "
+                                  "(BucketARN, Prefix, CompressionFormat)");
+    }
+  }
+  return Status::Ok();
+}
+
 // The fields of an S3 destination's configuration or update onto `c`.
 Status ApplyS3Destination(const json& dest, const std::string& where, StreamConfig* c) {
   TRY(ExpectObject(dest, where));
+  // S3BackupMode and its configuration, applied together after the other fields.
+  std::optional<std::string> backup_mode;
+  const json* backup_config = nullptr;
+  std::string backup_at;
   for (const auto& [key, value] : dest.items()) {
     const std::string at = where + "." + key;
     if (key == "BucketARN") {
@@ -434,9 +470,13 @@ Status ApplyS3Destination(const json& dest, const std::string& where, StreamConf
       TRY(CheckEncryption(value, at));
     } else if (key == "S3BackupMode") {
       TRY_ASSIGN(std::string mode, StringField(value, at));
-      if (mode != "Disabled") {
-        return InvalidArgument(at + ": '" + mode + "' is not supported (Disabled: no backup copy)");
+      if (mode != "Disabled" && mode != "Enabled") {
+        return InvalidArgument(at + ": '" + mode + "' is not Enabled or Disabled");
       }
+      backup_mode = mode;
+    } else if (key == "S3BackupConfiguration" || key == "S3BackupUpdate") {
+      backup_config = &value;
+      backup_at = at;
     } else if (key == "DataFormatConversionConfiguration") {
       TRY(ApplyFormatConversion(value, at, c));
     } else if (IsOneOf(key, {"RoleARN", "CloudWatchLoggingOptions",
@@ -445,6 +485,16 @@ Status ApplyS3Destination(const json& dest, const std::string& where, StreamConf
     } else {
       return InvalidArgument(at + ": not supported by Tributary's delivery streams");
     }
+  }
+  // As Firehose: the configuration counts while the mode is Enabled (given now, or before).
+  const bool enabled = backup_mode ? *backup_mode == "Enabled" : c->backup.enabled();
+  if (!enabled) {
+    c->backup = {};
+    return Status::Ok();
+  }
+  if (backup_config != nullptr) TRY(ApplyS3Backup(*backup_config, backup_at, &c->backup));
+  if (!c->backup.enabled()) {
+    return InvalidArgument(where + ".S3BackupMode: Enabled needs S3BackupConfiguration.BucketARN");
   }
   return Status::Ok();
 }
@@ -570,6 +620,8 @@ Status WithFirehoseFields(const Status& st, std::string_view destination) {
       {"compression", "CompressionFormat"},
       {"record_delimiter", "ProcessingConfiguration"},
       {"format_conversion", "DataFormatConversionConfiguration"},
+      {"backup.bucket", "S3BackupConfiguration.BucketARN"},
+      {"backup.prefix", "S3BackupConfiguration.Prefix"},
   };
   if (st.ok()) return st;
   std::string_view message = st.message();
@@ -593,13 +645,21 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
               {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
              {"CompressionFormat", c.compression == Compression::kGzip ? "GZIP" : "UNCOMPRESSED"},
              {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}},
-             {"S3BackupMode", "Disabled"},
+             {"S3BackupMode", c.backup.enabled() ? "Enabled" : "Disabled"},
              {"CustomTimeZone", c.time_zone},
              {"FileExtension", c.file_extension},
              {"DynamicPartitioningConfiguration",
               {{"Enabled", c.prefix.find("!{partitionKeyFromQuery:") != std::string::npos}}},
              {"ProcessingConfiguration", ProcessingJson(c)}};
   if (!c.error_prefix.empty()) s3["ErrorOutputPrefix"] = c.error_prefix;
+  if (c.backup.enabled()) {
+    s3["S3BackupDescription"] = {
+        {"BucketARN", "arn:aws:s3:::" + c.backup.bucket},
+        {"Prefix", c.backup.prefix},
+        {"BufferingHints", {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
+        {"CompressionFormat", c.backup.compression == Compression::kGzip ? "GZIP" : "UNCOMPRESSED"},
+        {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}}};
+  }
   if (c.format_conversion.configured()) {
     s3["DataFormatConversionConfiguration"] = FormatConversionJson(c.format_conversion);
   }

@@ -124,6 +124,58 @@ TEST(FirehoseShapesTest, UpdateChangesOnlyWhatItNames) {
       << none.message();
 }
 
+// S3BackupMode Enabled with its S3BackupConfiguration: the stream's backup, described back;
+// an update may change it or turn it off.
+TEST(FirehoseShapesTest, SourceRecordBackupIsTheStreamsBackup) {
+  json dest = PartitionedDestination();
+  dest["S3BackupMode"] = "Enabled";
+  dest["S3BackupConfiguration"] = {{"RoleARN", "arn:aws:iam::123456789012:role/firehose"},
+                                   {"BucketARN", "arn:aws:s3:::iot-raw"},
+                                   {"Prefix", "source/"},
+                                   {"BufferingHints", {{"SizeInMBs", 5}, {"IntervalInSeconds", 300}}},
+                                   {"CompressionFormat", "GZIP"}};
+  auto c = StreamConfigFromCreateRequest(CreateRequest(dest));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->backup.bucket, "iot-raw");
+  EXPECT_EQ(c->backup.prefix, "source/");
+  EXPECT_EQ(c->backup.compression, Compression::kGzip);
+  EXPECT_TRUE(c->Validate().ok()) << c->Validate().message();
+
+  streams::StreamDescription d;
+  d.config = *c;
+  d.status = "active";
+  json s3 = DescribeDeliveryStreamJson(d)["Destinations"][0]["ExtendedS3DestinationDescription"];
+  EXPECT_EQ(s3["S3BackupMode"], "Enabled");
+  EXPECT_EQ(s3["S3BackupDescription"]["BucketARN"], "arn:aws:s3:::iot-raw");
+  EXPECT_EQ(s3["S3BackupDescription"]["Prefix"], "source/");
+  EXPECT_EQ(s3["S3BackupDescription"]["CompressionFormat"], "GZIP");
+
+  // Given without the mode (Disabled by default), the configuration does nothing.
+  json unused = PartitionedDestination();
+  unused["S3BackupConfiguration"] = dest["S3BackupConfiguration"];
+  auto plain = StreamConfigFromCreateRequest(CreateRequest(unused));
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_FALSE(plain->backup.enabled());
+
+  StreamConfig updated = *c;
+  ASSERT_TRUE(ApplyDestinationUpdate({{"ExtendedS3DestinationUpdate",
+                                       {{"S3BackupUpdate", {{"Prefix", "raw/"}}}}}},
+                                     &updated).ok());
+  EXPECT_EQ(updated.backup.bucket, "iot-raw");
+  EXPECT_EQ(updated.backup.prefix, "raw/");
+  ASSERT_TRUE(ApplyDestinationUpdate({{"ExtendedS3DestinationUpdate", {{"S3BackupMode", "Disabled"}}}},
+                                     &updated).ok());
+  EXPECT_FALSE(updated.backup.enabled());
+
+  json refused = dest;
+  refused["S3BackupConfiguration"]["ErrorOutputPrefix"] = "backup-errors/";
+  auto r = StreamConfigFromCreateRequest(CreateRequest(refused));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "ExtendedS3DestinationConfiguration.S3BackupConfiguration.ErrorOutputPrefix: not supported "
+            "by Tributary's source record backup (BucketARN, Prefix, CompressionFormat)");
+}
+
 // AppendDelimiterToRecord: "\n" without parameters, its Delimiter when given; described
 // back beside MetadataExtraction; processing turned off clears both.
 TEST(FirehoseShapesTest, AppendDelimiterToRecordIsTheStreamsRecordDelimiter) {
@@ -194,7 +246,8 @@ TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
       {with("BucketARN", "arn:aws:sqs:::q"), "is not a bucket ARN"},
       {with("BufferingHints", {{"SizeInMBs", "64"}}), "BufferingHints.SizeInMBs: expected an integer"},
       {with("BufferingHints", {{"Size", 1}}), "BufferingHints.Size: unknown field"},
-      {with("S3BackupMode", "Enabled"), "S3BackupMode: 'Enabled' is not supported"},
+      {with("S3BackupMode", "Enabled"), "S3BackupMode: Enabled needs S3BackupConfiguration.BucketARN"},
+      {with("S3BackupMode", "Sometimes"), "S3BackupMode: 'Sometimes' is not Enabled or Disabled"},
       {with("EncryptionConfiguration", {{"KMSEncryptionConfig", {{"AWSKMSKeyARN", "k"}}}}),
        "EncryptionConfiguration.KMSEncryptionConfig: not supported"},
       {with("DataFormatConversionConfiguration", {{"Enabled", true}}),

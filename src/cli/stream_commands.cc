@@ -53,10 +53,17 @@ Result<json> FormatConversionOf(const std::string& table, const std::string& com
               {"compression", compression}};
 }
 
+// --backup-bucket B [--backup-prefix P] [--backup-compression C] as the API's backup ("" for
+// the bucket: none).
+json BackupOf(const std::string& bucket, const std::string& prefix, const std::string& compression) {
+  if (bucket.empty()) return nullptr;
+  return json{{"bucket", bucket}, {"prefix", prefix}, {"compression", compression}};
+}
+
 struct CreateArgs {
   std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC",
       file_extension, partition_query, record_delimiter, parquet_table,
-      parquet_compression = "snappy";
+      parquet_compression = "snappy", backup_bucket, backup_prefix, backup_compression = "none";
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -78,6 +85,7 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
     if (!conversion.ok()) return Fail("stream create", conversion.status());
     body["format_conversion"] = *conversion;
   }
+  if (!a.backup_bucket.empty()) body["backup"] = BackupOf(a.backup_bucket, a.backup_prefix, a.backup_compression);
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -86,8 +94,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 struct UpdateArgs {
   std::string name;
   std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone,
-      file_extension, partition_query, record_delimiter, parquet_table;
-  std::string parquet_compression = "snappy";
+      file_extension, partition_query, record_delimiter, parquet_table, backup_bucket;
+  std::string parquet_compression = "snappy", backup_prefix, backup_compression = "none";
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -108,12 +116,14 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
     if (!conversion.ok()) return Fail("stream update", conversion.status());
     body["format_conversion"] = *conversion;
   }
+  if (a.backup_bucket) body["backup"] = BackupOf(*a.backup_bucket, a.backup_prefix, a.backup_compression);
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
                                 "--compression, --time-zone, --file-extension, "
-                                "--partition-query, --record-delimiter, --parquet-table"));
+                                "--partition-query, --record-delimiter, --parquet-table, "
+                                "--backup-bucket"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -147,6 +157,13 @@ int DescribeStream(const ClientOptions& opts, const std::string& name) {
                          ? "parquet by table " + conversion.value("database", "") + "." +
                                conversion.value("table", "") + " (" + conversion.value("compression", "") + ")"
                          : "records as put";
+  if (config.contains("backup")) {
+    const json backup = config["backup"];
+    config["backup"] = "s3://" + backup.value("bucket", "") + "/" + backup.value("prefix", "") + " (" +
+                       backup.value("compression", "") + ")";
+  } else {
+    config["backup"] = "none";
+  }
   PrintObject(config);
   PrintObject((*r)["stats"]);
   return 0;
@@ -256,6 +273,16 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "the Parquet pages' compression: snappy, gzip or none")
       ->capture_default_str()
       ->needs(create_table);
+  auto* create_backup = create->add_option(
+      "--backup-bucket", args->backup_bucket,
+      "also write every record as it was put to this bucket (Firehose's source record backup, "
+      "S3BackupMode Enabled), e.g. beside --parquet-table");
+  create->add_option("--backup-prefix", args->backup_prefix,
+                     "the backup's key prefix (!{timestamp:...}, !{firehose:random-string}; default YYYY/MM/DD/HH/)")
+      ->needs(create_backup);
+  create->add_option("--backup-compression", args->backup_compression, "the backup's compression: none or gzip")
+      ->capture_default_str()
+      ->needs(create_backup);
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -284,6 +311,14 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "with --parquet-table: snappy, gzip or none")
       ->capture_default_str()
       ->needs(update_table);
+  auto* update_backup = update->add_option("--backup-bucket", update_args->backup_bucket,
+                                           "back the records up to this bucket (\"\" to stop)");
+  update->add_option("--backup-prefix", update_args->backup_prefix, "with --backup-bucket: the backup's key prefix")
+      ->needs(update_backup);
+  update->add_option("--backup-compression", update_args->backup_compression,
+                     "with --backup-bucket: none or gzip")
+      ->capture_default_str()
+      ->needs(update_backup);
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 
