@@ -405,6 +405,62 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     }
   });
 
+  test('S3BackupMode Enabled: every record as put, gzipped, in the backup bucket beside the Parquet', async () => {
+    await send(new F.CreateDeliveryStreamCommand(convertingStream('backed-up', conversion(), {
+      S3BackupMode: 'Enabled',
+      S3BackupConfiguration: { RoleARN: ROLE, BucketARN: 'arn:aws:s3:::raw-backup', Prefix: 'source/',
+                               CompressionFormat: 'GZIP' },
+    })));
+    const s3 = await destination('backed-up');
+    assert.equal(s3.S3BackupMode, 'Enabled');
+    assert.equal(s3.S3BackupDescription.BucketARN, 'arn:aws:s3:::raw-backup');
+    assert.equal(s3.S3BackupDescription.Prefix, 'source/');
+    assert.equal(s3.S3BackupDescription.CompressionFormat, 'GZIP');
+    const records = [
+      `${JSON.stringify({ device: 'b-1', seq: 1, temp: 20.5 })}\n`,
+      `${JSON.stringify({ device: 'b-1', seq: 2, temp: 'not a number' })}\n`,  // fails conversion
+      `${JSON.stringify({ device: 'b-2', seq: 3, temp: 21 })}\n`,
+    ];
+    const put = await send(new F.PutRecordBatchCommand({
+      DeliveryStreamName: 'backed-up', Records: records.map((r) => ({ Data: Buffer.from(r) })) }));
+    assert.equal(put.FailedPutCount, 0);
+    await flush('backed-up');
+    const backup = await waitForLake(server, 'raw-backup', (l) => l.objects.length >= 1,
+                                     { timeoutMs: 15000, what: 'the backup object' });
+    assert.equal(backup.objects.length, 1, backup.objects.map((o) => o.key).join(', '));
+    const [copy] = backup.objects;
+    assert.match(copy.key, firehoseKeyPattern('backed-up', `source/${HOUR}`, '\\.gz'));
+    assert.equal(objectText(copy), records.join(''), 'every record as put, the one that did not convert too');
+    // The Parquet holds the two that converted; the third went to the error prefix.
+    const lake = await waitForLake(server, BUCKET,
+                                   (l) => l.objects.some((o) => o.key.includes('/backed-up-1-') && isParquet(o)),
+                                   { timeoutMs: 15000, what: 'the backed-up stream\'s Parquet object' });
+    const parquet = lake.objects.filter((o) => o.key.includes('/backed-up-1-') && isParquet(o));
+    assert.equal(parquet.length, 1);
+    const { rows } = await readParquet(lakeFile(parquet[0].key), 'device, seq');
+    assert.deepEqual(rows, [{ device: 'b-1', seq: 1 }, { device: 'b-2', seq: 3 }]);
+
+    // Turned off by UpdateDestination: described Disabled, and later records are not copied.
+    await send(new F.UpdateDestinationCommand({
+      DeliveryStreamName: 'backed-up', CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001',
+      ExtendedS3DestinationUpdate: { S3BackupMode: 'Disabled' } }));
+    assert.equal((await destination('backed-up')).S3BackupMode, 'Disabled');
+    assert.equal((await destination('backed-up')).S3BackupDescription, undefined);
+    await send(new F.PutRecordCommand({ DeliveryStreamName: 'backed-up',
+                                        Record: { Data: Buffer.from(`${JSON.stringify({ device: 'b-3', seq: 4 })}\n`) } }));
+    await flush('backed-up');
+    assert.equal((await lakeRecords(server, 'raw-backup')).objects.length, 1, 'a record copied after Disabled');
+
+    // The CLI's flags, and what describe shows.
+    await server.cliOk(['stream', 'update', 'backed-up', '--backup-bucket', 'raw-backup', '--backup-prefix', 'cli/']);
+    assert.match((await server.cliOk(['stream', 'describe', 'backed-up'])).stdout,
+                 /^backup: +s3:\/\/raw-backup\/cli\/ \(none\)$/m);
+    const refused = await server.cli(['stream', 'update', 'backed-up', '--backup-bucket', 'raw-backup',
+                                      '--backup-prefix', 'd/!{partitionKeyFromQuery:device}/']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /backup\.prefix: partitionKeyFromQuery at position 2 is only allowed in the prefix/);
+  });
+
   test('the CLI: stream create --parquet-table, describe --json, put read by DuckDB, update --parquet-table ""', async () => {
     await server.cliOk(['stream', 'create', 'cli-parquet', '--bucket', 'cli-parquet-lake', '--prefix', 'cli/',
                         '--buffer-interval-s', '0', '--parquet-table', 'iot.readings', '--parquet-compression', 'gzip']);
