@@ -276,9 +276,13 @@ describe('console: serving, sign-in, devices and ingest', () => {
     await page.selectOption('dialog #f-compression', 'none');
     await page.fill('dialog #f-time_zone', 'Asia/Tokyo');
     await page.fill('dialog #f-file_extension', '.jsonl');
+    await page.fill('dialog #f-backup_bucket', 'console-backup');
+    await page.fill('dialog #f-backup_prefix', 'copies/');
     await page.click('dialog button[type=submit]');
     await page.waitForSelector('[data-testid=stream-config]');
     assert.match(await page.textContent('[data-testid=stream-config]'), /s3:\/\/console-direct-lake\/direct\//);
+    assert.match(await page.textContent('[data-testid=stream-config]'),
+                 /every record as put to s3:\/\/console-backup\/copies\/ \(none\)/);
     assert.match(await page.textContent('[data-testid=stream-config]'), /Asia\/Tokyo/);
     await page.click('[data-testid=put-record]');
     await page.fill('dialog #f-data', '{"device": "console", "pm25": 42.5}');
@@ -293,6 +297,13 @@ describe('console: serving, sign-in, devices and ingest', () => {
     assert.ok(listing.objects[0].key.endsWith('.jsonl'), listing.objects[0].key);
     const object = await server.api('GET', `/v1/lake/buckets/console-direct-lake/object?key=${encodeURIComponent(listing.objects[0].key)}`);
     assert.equal(object.text, '{"device": "console", "pm25": 42.5}');
+    // The source record backup holds the same record.
+    const copies = await eventually(async () => {
+      const r = await server.api('GET', '/v1/lake/buckets/console-backup/objects?prefix=copies/');
+      return r.status === 200 && r.json.objects.length === 1 ? r.json.objects : null;
+    }, 'the record in the backup bucket');
+    const copy = await server.api('GET', `/v1/lake/buckets/console-backup/object?key=${encodeURIComponent(copies[0].key)}`);
+    assert.equal(copy.text, '{"device": "console", "pm25": 42.5}');
     await eventually(async () => /Recordsdelivered1(?!\d)/.test((await page.textContent('[data-testid=stream-out]')).replace(/\s+/g, '')),
       'the stream page to show one record delivered');
 
@@ -318,7 +329,7 @@ describe('console: serving, sign-in, devices and ingest', () => {
     assert.equal(missing.status, 404);
     assert.match(missing.json.error.message, /no bucket 'no-such-bucket'/);
     const buckets = (await server.api('GET', '/v1/lake/buckets')).json.buckets.map((b) => b.name);
-    assert.deepEqual(buckets, ['console-direct-lake', 'console-lake']);  // browsing made no bucket
+    assert.deepEqual(buckets, ['console-backup', 'console-direct-lake', 'console-lake']);  // browsing made no bucket
     assert.equal((await server.api('GET', '/v1/lake/buckets/console-lake/objects?max_keys=0')).status, 400);
 
     // The overview counts what exists and what the broker carried, and says what needs a

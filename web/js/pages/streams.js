@@ -17,6 +17,9 @@ const STREAM_FIELDS = (c = {}) => [
   { name: 'partition_query', label: 'Partition query', value: c.partition_query ?? '', help: 'Where the prefix\'s partitionKeyFromQuery names are: {device: .device.id}. Empty: top-level fields.' },
   { name: 'record_delimiter', label: 'Record delimiter', value: escapeDelimiter(c.record_delimiter ?? ''), help: 'Written after every record, as Firehose\'s AppendDelimiterToRecord: \\n for a newline. Empty: records are stored as put.' },
   { name: 'parquet_table', label: 'Parquet table', value: parquetTable(c), placeholder: 'iot.readings', help: 'Write each object as a Parquet file with this catalog table\'s columns (DATABASE.TABLE), as Firehose\'s record format conversion; records that do not fit go to the error prefix. Empty: records as put.' },
+  { name: 'backup_bucket', label: 'Backup bucket', value: c.backup?.bucket ?? '', help: 'Also keep every record as put in this bucket, as Firehose\'s source record backup (beside Parquet, say). Empty: no backup.' },
+  { name: 'backup_prefix', label: 'Backup prefix', value: c.backup?.prefix ?? '', help: 'Default YYYY/MM/DD/HH/. Templates: !{timestamp:yyyy/MM/dd}, !{firehose:random-string}.' },
+  { name: 'backup_compression', label: 'Backup compression', type: 'select', options: ['none', 'gzip'], value: c.backup?.compression ?? 'none' },
 ];
 
 // The table a converting stream writes Parquet by, as DATABASE.TABLE ('' when it does not convert).
@@ -35,8 +38,11 @@ function unescapeDelimiter(text) {
 // The form's values as a stream's config; the conversion only when the table was changed
 // from `c`'s (so a configuration made through Firehose's API keeps its other settings).
 function streamConfig(v, c = {}) {
-  const { parquet_table: table = '', ...rest } = v;
+  const { parquet_table: table = '', backup_bucket: backupBucket = '', backup_prefix: backupPrefix = '',
+          backup_compression: backupCompression = 'none', ...rest } = v;
   const out = { ...rest, record_delimiter: unescapeDelimiter(v.record_delimiter ?? '') };
+  out.backup = backupBucket.trim() === '' ? null
+    : { bucket: backupBucket.trim(), prefix: backupPrefix, compression: backupCompression };
   const wanted = table.trim();
   if (wanted !== parquetTable(c)) {
     const dot = wanted.indexOf('.');
@@ -158,6 +164,7 @@ async function renderStream(ctx) {
       ['Partition query', c.partition_query || '(top-level fields)'],
       ['Record delimiter', c.record_delimiter ? escapeDelimiter(c.record_delimiter) : '(none: records as put)'],
       ['Format', parquetTable(c) ? `Parquet by table ${parquetTable(c)} (${c.format_conversion.compression}); records that do not fit to the error prefix` : 'records as put'],
+      ['Backup', c.backup ? `every record as put to s3://${c.backup.bucket}/${c.backup.prefix} (${c.backup.compression})` : '(none)'],
       ['Created', fmt.time(d.created)],
     ], { testid: 'stream-config' })),
     stats);
