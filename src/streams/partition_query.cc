@@ -1,5 +1,9 @@
 #include "streams/partition_query.h"
 
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace tributary::streams {
@@ -47,10 +51,11 @@ class QueryParser {
       if (!Consume(':')) return Error(fmt::format("expected ':' after '{}'", key.name));
       SkipSpace();
       TRY(Path(&key));
+      TRY(Filters(&key));
       keys.push_back(std::move(key));
       SkipSpace();
       if (Consume('}')) break;
-      if (!Consume(',')) return Error("expected ',' or '}' after a key's path");
+      if (!Consume(',')) return Error("expected ',', '}' or '| filter' after a key's path");
     }
     SkipSpace();
     if (i_ != text_.size()) return Error("unexpected text after the closing '}'");
@@ -116,8 +121,7 @@ class QueryParser {
   Status Path(PartitionKey* key) {
     size_t start = i_;
     if (i_ >= text_.size() || text_[i_] != '.') {
-      return Error("expected a path such as .device.id (jq functions and filters are not "
-                   "supported)");
+      return Error("expected a path such as .device.id");
     }
     while (i_ < text_.size() && (text_[i_] == '.' || (text_[i_] == '[' && i_ > start))) {
       Consume('.');
@@ -132,6 +136,66 @@ class QueryParser {
       AppendPointerToken(segment, &key->pointer);
     }
     key->path = std::string(text_.substr(start, i_ - start));
+    return Status::Ok();
+  }
+
+  // After the path: "/ N" (a number divided), then "| filter" steps (partition_query.h).
+  Status Filters(PartitionKey* key) {
+    const size_t path_end = i_;
+    SkipSpace();
+    if (Consume('/')) {
+      SkipSpace();
+      size_t start = i_;
+      while (i_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[i_])) || text_[i_] == '.')) ++i_;
+      double divisor = 0;
+      auto [end, ec] = std::from_chars(text_.data() + start, text_.data() + i_, divisor);
+      if (ec != std::errc() || end != text_.data() + i_ || !(divisor > 0) || !std::isfinite(divisor)) {
+        i_ = start;
+        return Error("expected a number above 0 to divide by after '/'");
+      }
+      key->filters.push_back({PartitionFilter::Kind::kDivide, divisor, "",
+                              "/ " + std::string(text_.substr(start, i_ - start))});
+      SkipSpace();
+    }
+    while (Consume('|')) {
+      SkipSpace();
+      size_t start = i_;
+      if (i_ >= text_.size() || !IsIdentStart(text_[i_])) return Error("expected a filter after '|'");
+      TRY_ASSIGN(std::string name, Ident());
+      PartitionFilter f{PartitionFilter::Kind::kToString, 1, "", ""};
+      if (name == "strftime") {
+        SkipSpace();
+        if (!Consume('(')) return Error("expected (\"format\") after strftime");
+        SkipSpace();
+        if (i_ >= text_.size() || text_[i_] != '"') return Error("expected a \"format\" string");
+        TRY_ASSIGN(f.format, Quoted());
+        SkipSpace();
+        if (!Consume(')')) return Error("expected ')' after strftime's format");
+        f.kind = PartitionFilter::Kind::kStrftime;
+      } else if (name == "fromdateiso8601" || name == "fromdate") {
+        f.kind = PartitionFilter::Kind::kFromDate;
+      } else if (name == "todateiso8601" || name == "todate") {
+        f.kind = PartitionFilter::Kind::kToDate;
+      } else if (name == "floor") {
+        f.kind = PartitionFilter::Kind::kFloor;
+      } else if (name == "tostring") {
+        f.kind = PartitionFilter::Kind::kToString;
+      } else if (name == "ascii_downcase") {
+        f.kind = PartitionFilter::Kind::kDowncase;
+      } else if (name == "ascii_upcase") {
+        f.kind = PartitionFilter::Kind::kUpcase;
+      } else {
+        i_ = start;
+        return Error(fmt::format(
+            "unknown filter '{}' (supported: strftime(\"fmt\"), fromdateiso8601, fromdate, "
+            "todateiso8601, todate, floor, tostring, ascii_downcase, ascii_upcase, and / N "
+            "after the path)", name));
+      }
+      f.text = std::string(text_.substr(start, i_ - start));
+      key->filters.push_back(std::move(f));
+      SkipSpace();
+    }
+    if (key->filters.empty()) i_ = path_end;
     return Status::Ok();
   }
 

@@ -9,6 +9,22 @@
 //   {"model": .meta."hw-model"}             quoted names and path segments
 //   {day: .["event day"], n: .a["b c"]}     bracketed segments
 //
+// A path may be followed by jq's filters that make a key of a value, as Firehose's own
+// examples do to partition by the record's event time rather than its arrival:
+//
+//   {year: .event_timestamp | strftime("%Y")}       epoch seconds -> "2026"
+//   {day: .ts_ms / 1000 | strftime("%Y-%m-%d")}     epoch milliseconds
+//   {hour: .time | fromdateiso8601 | strftime("%H")} "2026-12-04T15:30:00Z" -> "15"
+//   {site: .site | ascii_downcase}
+//
+//   / N                      a number divided by N (first, right after the path)
+//   strftime("fmt")          epoch seconds (a number) -> text, UTC, C's strftime formats
+//   fromdateiso8601, fromdate  "YYYY-MM-DDTHH:MM:SS[.fff]Z" -> epoch seconds
+//   todateiso8601, todate    epoch seconds -> "YYYY-MM-DDTHH:MM:SSZ"
+//   floor                    a number rounded down
+//   tostring                 a number's JSON text; a string as it is
+//   ascii_downcase, ascii_upcase
+//
 // Every name the prefix uses must be in the query. Errors name the position in the query
 // (0-based): "partition_query: expected ':' after 'device' at position 8".
 // Pure; thread-compatible.
@@ -22,10 +38,20 @@
 
 namespace tributary::streams {
 
+// One of a key's filters (above), applied in order to the value at its path.
+struct PartitionFilter {
+  enum class Kind { kDivide, kStrftime, kFromDate, kToDate, kFloor, kToString, kDowncase, kUpcase };
+  Kind kind;
+  double divisor = 1;  // kDivide
+  std::string format;  // kStrftime
+  std::string text;    // as written, for messages: "strftime(\"%Y\")"
+};
+
 struct PartitionKey {
   std::string name;     // what !{partitionKeyFromQuery:<name>} says
   std::string path;     // as written, for messages: ".device.id"
   std::string pointer;  // the same as a JSON Pointer (RFC 6901): "/device/id"
+  std::vector<PartitionFilter> filters;
 };
 
 // Parses a query ("" gives no keys).

@@ -33,10 +33,16 @@ TEST(PartitionQueryTest, ErrorsNameThePosition) {
       {"device: .device", "partition_query: expected '{' to start the query at position 0"},
       {"{}", "partition_query: the query names no key at position 2"},
       {"{device .device}", "partition_query: expected ':' after 'device' at position 8"},
-      {"{device: device}", "partition_query: expected a path such as .device.id (jq functions "
-                           "and filters are not supported) at position 9"},
-      {"{d: .a | ascii_downcase}", "partition_query: expected ',' or '}' after a key's path at "
-                                   "position 7"},
+      {"{device: device}", "partition_query: expected a path such as .device.id at position 9"},
+      {"{d: .a | sub(\"x\"; \"y\")}", "partition_query: unknown filter 'sub' (supported: "
+                                      "strftime(\"fmt\"), fromdateiso8601, fromdate, todateiso8601, "
+                                      "todate, floor, tostring, ascii_downcase, ascii_upcase, and / N "
+                                      "after the path) at position 9"},
+      {"{d: .a | strftime}", "partition_query: expected (\"format\") after strftime at position 17"},
+      {"{d: .a | strftime(%Y)}", "partition_query: expected a \"format\" string at position 18"},
+      {"{d: .a / 0}", "partition_query: expected a number above 0 to divide by after '/' at position 9"},
+      {"{d: .a |}", "partition_query: expected a filter after '|' at position 8"},
+      {"{d: .a x}", "partition_query: expected ',', '}' or '| filter' after a key's path at position 7"},
       {"{d: .a, d: .b}", "partition_query: key 'd' at position 8 is named twice"},
       {"{d: .a} x", "partition_query: unexpected text after the closing '}' at position 8"},
       {"{d: .\"a}", "partition_query: unterminated string starting at position 5"},
@@ -47,6 +53,49 @@ TEST(PartitionQueryTest, ErrorsNameThePosition) {
     ASSERT_FALSE(r.ok()) << query;
     EXPECT_EQ(r.status().message(), want) << query;
   }
+}
+
+TEST(PartitionQueryTest, FiltersFollowThePath) {
+  auto keys = ParsePartitionQuery(
+      R"({year: .event_timestamp|strftime("%Y"), day: .ts / 1000 | strftime("%Y-%m-%d"), site: .site})");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  ASSERT_EQ(keys->size(), 3u);
+  EXPECT_EQ((*keys)[0].path, ".event_timestamp");
+  ASSERT_EQ((*keys)[0].filters.size(), 1u);
+  EXPECT_EQ((*keys)[0].filters[0].kind, PartitionFilter::Kind::kStrftime);
+  EXPECT_EQ((*keys)[0].filters[0].format, "%Y");
+  ASSERT_EQ((*keys)[1].filters.size(), 2u);
+  EXPECT_EQ((*keys)[1].filters[0].kind, PartitionFilter::Kind::kDivide);
+  EXPECT_EQ((*keys)[1].filters[0].divisor, 1000);
+  EXPECT_TRUE((*keys)[2].filters.empty());
+}
+
+TEST(PartitionerTest, FiltersMakeKeysOfTheEventsTime) {
+  Partitioner p(*ResolvePartitionKeys(
+      R"({year: .event_timestamp | strftime("%Y"), day: .ts_ms / 1000 | strftime("%Y-%m-%d"),
+          hour: .time | fromdateiso8601 | strftime("%H"), site: .site | ascii_downcase,
+          iso: .event_timestamp | todate, n: .n / 10 | floor | tostring})",
+      {"year", "day", "hour", "site", "iso", "n"}));
+  // 1796398200 is 2026-12-04T15:30:00Z.
+  auto v = p.Extract(R"({"event_timestamp": 1796398200, "ts_ms": 1796398200123,
+                         "time": "2026-12-04T15:30:00.250Z", "site": "North-7", "n": 47})");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, (std::vector<std::string>{"2026", "2026-12-04", "15", "north-7", "2026-12-04T15:30:00Z", "4"}));
+  // A value of the wrong kind is refused naming the key, its query and the value.
+  EXPECT_EQ(p.Extract(R"({"event_timestamp": "2026", "ts_ms": 1, "time": "2026-12-04T15:30:00Z",
+                          "site": "n", "n": 1})").status().message(),
+            "key 'year' (.event_timestamp | strftime(\"%Y\")): strftime(\"%Y\") needs a number, got the "
+            "string '2026'");
+  EXPECT_EQ(p.Extract(R"({"event_timestamp": 1, "ts_ms": 1, "time": "2026-12-04 15:30",
+                          "site": "n", "n": 1})").status().message(),
+            "key 'hour' (.time | fromdateiso8601 | strftime(\"%H\")): fromdateiso8601 of "
+            "'2026-12-04 15:30': expected YYYY-MM-DDTHH:MM:SSZ");
+  EXPECT_EQ(p.Extract(R"({"event_timestamp": 1, "ts_ms": 1, "time": "2026-12-04T15:30:00Z",
+                          "site": 5, "n": 1})").status().message(),
+            "key 'site' (.site | ascii_downcase): ascii_downcase needs a string, got the number '5'");
+  // A format that makes a folder is refused as any value with '/' is.
+  Partitioner slash(*ResolvePartitionKeys(R"({d: .t | strftime("%Y/%m")})", {"d"}));
+  EXPECT_NE(slash.Extract(R"({"t": 0})").status().message().find("contains '/'"), std::string::npos);
 }
 
 TEST(PartitionQueryTest, ResolvesThePrefixNames) {
