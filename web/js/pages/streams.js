@@ -14,7 +14,7 @@ const STREAM_FIELDS = (c = {}) => [
   { name: 'compression', label: 'Compression', type: 'select', options: ['none', 'gzip'], value: c.compression ?? 'none' },
   { name: 'time_zone', label: 'Time zone', value: c.time_zone ?? 'UTC', help: 'The clock of the keys\' times: UTC, Asia/Tokyo, +05:30.' },
   { name: 'file_extension', label: 'File extension', value: c.file_extension ?? '', help: 'Ends the object names instead of the default (.gz with gzip), e.g. .jsonl.' },
-  { name: 'partition_query', label: 'Partition query', value: c.partition_query ?? '', help: 'Where the prefix\'s partitionKeyFromQuery names are: {device: .device.id}. Empty: top-level fields.' },
+  { name: 'partition_query', label: 'Partition query', value: c.partition_query ?? '', help: 'Where the prefix\'s partitionKeyFromQuery names are: {device: .device.id}, or the event\'s own day: {day: .ts_ms / 1000 | strftime("%Y-%m-%d")}. Empty: top-level fields.' },
   { name: 'record_delimiter', label: 'Record delimiter', value: escapeDelimiter(c.record_delimiter ?? ''), help: 'Written after every record, as Firehose\'s AppendDelimiterToRecord: \\n for a newline. Empty: records are stored as put.' },
   { name: 'parquet_table', label: 'Parquet table', value: parquetTable(c), placeholder: 'iot.readings', help: 'Write each object as a Parquet file with this catalog table\'s columns (DATABASE.TABLE), as Firehose\'s record format conversion; records that do not fit go to the error prefix. Empty: records as put.' },
   { name: 'backup_bucket', label: 'Backup bucket', value: c.backup?.bucket ?? '', help: 'Also keep every record as put in this bucket, as Firehose\'s source record backup (beside Parquet, say). Empty: no backup.' },
