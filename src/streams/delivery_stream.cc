@@ -387,6 +387,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
         }
       } else {
         b.bytes += PartitioningErrorLine(r, epoch_, part.status().message(), now);
+        if (dest->config.backup.enabled()) b.source += r.data;
       }
       b.raw_bytes += r.data.size();
       open_bytes_ += r.data.size();
@@ -568,7 +569,10 @@ bool DeliveryStream::Deliver(Buffer& b) {
       return false;
     }
   }
-  if (config.backup.enabled() && !DeliverBackup(b, raw, context)) return false;
+  if (config.backup.enabled() &&
+      !DeliverBackup(b, b.partitioning_failed ? std::string_view(b.source) : std::string_view(raw), context)) {
+    return false;
+  }
 
   int64_t latency_ms = std::max<int64_t>(0, options_.clock() - b.oldest_arrival_ms);
   m.delivery_latency->Observe(double(latency_ms) / 1000.0);
@@ -794,6 +798,7 @@ void DeliveryStream::TakeSpareLocked(Buffer* b) {
   b->seqs.clear();
   b->ends.clear();
   b->arrivals.clear();
+  b->source.clear();
 }
 
 void DeliveryStream::KeepSpare(std::string bytes, std::vector<uint64_t> seqs) {

@@ -137,6 +137,9 @@ class DeliveryStream {
     // With format conversion: where each record ends in `bytes`, and when it arrived.
     std::vector<uint32_t> ends;
     std::vector<int64_t> arrivals;
+    // A partitioning-failed buffer of a stream with a backup: its records as put (`bytes`
+    // holds their error lines).
+    std::string source;
   };
 
   struct Staged;  // one thread's records for this stream in its open CompletionBatch

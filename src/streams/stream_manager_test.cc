@@ -414,6 +414,27 @@ TEST_F(StreamManagerTest, AnObjectTheStoreRefusesGoesToTheErrorPrefixAtOnce) {
   EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
 }
 
+TEST_F(StreamManagerTest, TheBackupHoldsEveryRecordAsPutThoseThatFailedPartitioningToo) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "d/!{partitionKeyFromQuery:device}/";
+  c.backup.bucket = "raw-copy";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"device\":\"a\",\"v\":1}\n").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "not json\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  // The stream's objects: one under d/a/, one of error lines under partitioning-failed/.
+  ASSERT_EQ(Objects().size(), 2u);
+  // The backup: each buffer's records as they were put.
+  std::vector<std::string> copies;
+  for (const auto& [key, object] : lake_.Get("raw-copy")->Objects()) {
+    EXPECT_EQ(object.options.metadata.at("backup"), "source-records") << key;
+    copies.push_back(object.data);
+  }
+  std::sort(copies.begin(), copies.end());
+  EXPECT_EQ(copies, (std::vector<std::string>{"not json\n", "{\"device\":\"a\",\"v\":1}\n"}));
+}
+
 TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
   auto bucket = lake_.Get("iot-data");
   {
