@@ -436,11 +436,13 @@ Status ApplyS3Backup(const json& config, const std::string& where, streams::Sour
       TRY(CheckEncryption(value, at));
     } else if (IsOneOf(key, {"RoleARN", "CloudWatchLoggingOptions", "BufferingHints"})) {
       continue;
-    } else if (key == "ErrorOutputPrefix" && value.is_string() && value.get<std::string>().empty()) {
+    } else if (key == "ErrorOutputPrefix" && value.is_string() &&
+               value.get<std::string>().empty()) {
       continue;
     } else {
-      return InvalidArgument(at + ": not supported by Tributary's source record backup "
-                                  "(BucketARN, Prefix, CompressionFormat)");
+      return InvalidArgument(at +
+                             ": not supported by Tributary's source record backup "
+                             "(BucketARN, Prefix, CompressionFormat)");
     }
   }
   return Status::Ok();
@@ -656,7 +658,8 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
     s3["S3BackupDescription"] = {
         {"BucketARN", "arn:aws:s3:::" + c.backup.bucket},
         {"Prefix", c.backup.prefix},
-        {"BufferingHints", {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
+        {"BufferingHints",
+         {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
         {"CompressionFormat", c.backup.compression == Compression::kGzip ? "GZIP" : "UNCOMPRESSED"},
         {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}}};
   }

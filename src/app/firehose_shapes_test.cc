@@ -129,11 +129,12 @@ TEST(FirehoseShapesTest, UpdateChangesOnlyWhatItNames) {
 TEST(FirehoseShapesTest, SourceRecordBackupIsTheStreamsBackup) {
   json dest = PartitionedDestination();
   dest["S3BackupMode"] = "Enabled";
-  dest["S3BackupConfiguration"] = {{"RoleARN", "arn:aws:iam::123456789012:role/firehose"},
-                                   {"BucketARN", "arn:aws:s3:::iot-raw"},
-                                   {"Prefix", "source/"},
-                                   {"BufferingHints", {{"SizeInMBs", 5}, {"IntervalInSeconds", 300}}},
-                                   {"CompressionFormat", "GZIP"}};
+  dest["S3BackupConfiguration"] = {
+      {"RoleARN", "arn:aws:iam::123456789012:role/firehose"},
+      {"BucketARN", "arn:aws:s3:::iot-raw"},
+      {"Prefix", "source/"},
+      {"BufferingHints", {{"SizeInMBs", 5}, {"IntervalInSeconds", 300}}},
+      {"CompressionFormat", "GZIP"}};
   auto c = StreamConfigFromCreateRequest(CreateRequest(dest));
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->backup.bucket, "iot-raw");
@@ -158,22 +159,25 @@ TEST(FirehoseShapesTest, SourceRecordBackupIsTheStreamsBackup) {
   EXPECT_FALSE(plain->backup.enabled());
 
   StreamConfig updated = *c;
-  ASSERT_TRUE(ApplyDestinationUpdate({{"ExtendedS3DestinationUpdate",
-                                       {{"S3BackupUpdate", {{"Prefix", "raw/"}}}}}},
-                                     &updated).ok());
+  ASSERT_TRUE(
+      ApplyDestinationUpdate(
+          {{"ExtendedS3DestinationUpdate", {{"S3BackupUpdate", {{"Prefix", "raw/"}}}}}}, &updated)
+          .ok());
   EXPECT_EQ(updated.backup.bucket, "iot-raw");
   EXPECT_EQ(updated.backup.prefix, "raw/");
-  ASSERT_TRUE(ApplyDestinationUpdate({{"ExtendedS3DestinationUpdate", {{"S3BackupMode", "Disabled"}}}},
-                                     &updated).ok());
+  ASSERT_TRUE(ApplyDestinationUpdate(
+                  {{"ExtendedS3DestinationUpdate", {{"S3BackupMode", "Disabled"}}}}, &updated)
+                  .ok());
   EXPECT_FALSE(updated.backup.enabled());
 
   json refused = dest;
   refused["S3BackupConfiguration"]["ErrorOutputPrefix"] = "backup-errors/";
   auto r = StreamConfigFromCreateRequest(CreateRequest(refused));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(),
-            "ExtendedS3DestinationConfiguration.S3BackupConfiguration.ErrorOutputPrefix: not supported "
-            "by Tributary's source record backup (BucketARN, Prefix, CompressionFormat)");
+  EXPECT_EQ(
+      r.status().message(),
+      "ExtendedS3DestinationConfiguration.S3BackupConfiguration.ErrorOutputPrefix: not supported "
+      "by Tributary's source record backup (BucketARN, Prefix, CompressionFormat)");
 }
 
 // AppendDelimiterToRecord: "\n" without parameters, its Delimiter when given; described
@@ -240,13 +244,17 @@ TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
   json no_name = CreateRequest(PartitionedDestination());
   no_name.erase("DeliveryStreamName");
   const Case cases[] = {
-      {with("CompressionFormat", "Snappy"), "ExtendedS3DestinationConfiguration.CompressionFormat: 'Snappy' is not supported"},
-      {with("BucketARN", "iot-data"), "ExtendedS3DestinationConfiguration.BucketARN: 'iot-data' is not a bucket ARN"},
+      {with("CompressionFormat", "Snappy"),
+       "ExtendedS3DestinationConfiguration.CompressionFormat: 'Snappy' is not supported"},
+      {with("BucketARN", "iot-data"),
+       "ExtendedS3DestinationConfiguration.BucketARN: 'iot-data' is not a bucket ARN"},
       {with("BucketARN", "arn:aws:s3:::"), "is not a bucket ARN"},
       {with("BucketARN", "arn:aws:sqs:::q"), "is not a bucket ARN"},
-      {with("BufferingHints", {{"SizeInMBs", "64"}}), "BufferingHints.SizeInMBs: expected an integer"},
+      {with("BufferingHints", {{"SizeInMBs", "64"}}),
+       "BufferingHints.SizeInMBs: expected an integer"},
       {with("BufferingHints", {{"Size", 1}}), "BufferingHints.Size: unknown field"},
-      {with("S3BackupMode", "Enabled"), "S3BackupMode: Enabled needs S3BackupConfiguration.BucketARN"},
+      {with("S3BackupMode", "Enabled"),
+       "S3BackupMode: Enabled needs S3BackupConfiguration.BucketARN"},
       {with("S3BackupMode", "Sometimes"), "S3BackupMode: 'Sometimes' is not Enabled or Disabled"},
       {with("EncryptionConfiguration", {{"KMSEncryptionConfig", {{"AWSKMSKeyARN", "k"}}}}),
        "EncryptionConfiguration.KMSEncryptionConfig: not supported"},
@@ -261,7 +269,8 @@ TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
       {with("DataFormatConversionConfiguration",
             {{"SchemaConfiguration", {{"DatabaseName", "iot"}, {"TableName", "t"}}},
              {"InputFormatConfiguration",
-              {{"Deserializer", {{"OpenXJsonSerDe", json::object()}, {"HiveJsonSerDe", json::object()}}}}},
+              {{"Deserializer",
+                {{"OpenXJsonSerDe", json::object()}, {"HiveJsonSerDe", json::object()}}}}},
              {"OutputFormatConfiguration", {{"Serializer", {{"ParquetSerDe", json::object()}}}}}}),
        "InputFormatConfiguration.Deserializer: name exactly one of OpenXJsonSerDe, HiveJsonSerDe"},
       {with("DataFormatConversionConfiguration",

@@ -24,7 +24,8 @@ int64_t DirectoryBirthMillis(const std::string& path) {
 // Keeps the earliest known creation time of `bucket` (0: unknown).
 void Note(std::map<std::string, int64_t>* buckets, const std::string& bucket, int64_t created_ms) {
   auto [it, inserted] = buckets->emplace(bucket, created_ms);
-  if (!inserted && created_ms > 0 && (it->second == 0 || created_ms < it->second)) it->second = created_ms;
+  if (!inserted && created_ms > 0 && (it->second == 0 || created_ms < it->second))
+    it->second = created_ms;
 }
 
 }  // namespace
@@ -39,7 +40,8 @@ std::map<std::string, int64_t> KnownBuckets(Server* server) {
       while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
         if (name.empty() || name[0] == '.' || e->d_type != DT_DIR) continue;
-        if (objstore::ValidateBucketName(name).ok()) buckets[name] = DirectoryBirthMillis(lake + "/" + name);
+        if (objstore::ValidateBucketName(name).ok())
+          buckets[name] = DirectoryBirthMillis(lake + "/" + name);
       }
       ::closedir(d);
     }

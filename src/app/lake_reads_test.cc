@@ -9,7 +9,12 @@ namespace {
 
 objstore::ListResult Listing() {
   objstore::ListResult l;
-  for (const char* key : {"a.json", "c.json", "e.json"}) l.objects.push_back({key, 1, 0, ""});
+  for (const char* key : {"a.json", "c.json", "e.json"}) {
+    objstore::ObjectInfo o;
+    o.key = key;
+    o.size = 1;
+    l.objects.push_back(std::move(o));
+  }
   l.common_prefixes = {"b/", "d/"};
   return l;
 }

@@ -37,14 +37,15 @@ class RuleShadowReads : public expr::ExternalState {
                            std::function<int64_t()> clock = &WallMillis)
       : store_(store), max_age_ms_(max_age_ms), clock_(std::move(clock)) {}
 
-  std::optional<std::string> ThingShadow(std::string_view thing, std::string_view shadow) const override;
+  std::optional<std::string> ThingShadow(std::string_view thing,
+                                         std::string_view shadow) const override;
 
  private:
   struct Entry {
     devices::ShadowDocument doc;
-    uint64_t changes;     // the store's count when it was read
+    uint64_t changes;  // the store's count when it was read
     int64_t read_ms;
-    int64_t answer_second;  // the answer's "timestamp"
+    int64_t answer_second;              // the answer's "timestamp"
     std::optional<std::string> answer;  // GetThingShadow's document; none: no shadow
   };
 

@@ -84,7 +84,8 @@ TEST_F(RuleShadowReadsTest, NoShadowIsKeptToo) {
   // Made by another server: not seen until the max age passes.
   auto n = db_->Exec(
       "INSERT INTO device_shadows(thing, name, state, metadata, version, deleted, updated_ms) "
-      "VALUES('lamp', '', '{\"reported\":{\"on\":true}}', '{}', 1, 0, 0)", {});
+      "VALUES('lamp', '', '{\"reported\":{\"on\":true}}', '{}', 1, 0, 0)",
+      {});
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(Reported("lamp"), "undefined");
   now_ms_ += 1000;

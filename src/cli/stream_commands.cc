@@ -55,15 +55,17 @@ Result<json> FormatConversionOf(const std::string& table, const std::string& com
 
 // --backup-bucket B [--backup-prefix P] [--backup-compression C] as the API's backup ("" for
 // the bucket: none).
-json BackupOf(const std::string& bucket, const std::string& prefix, const std::string& compression) {
+json BackupOf(const std::string& bucket, const std::string& prefix,
+              const std::string& compression) {
   if (bucket.empty()) return nullptr;
   return json{{"bucket", bucket}, {"prefix", prefix}, {"compression", compression}};
 }
 
 struct CreateArgs {
-  std::string name, bucket, prefix, error_prefix, compression = "none", time_zone = "UTC",
-      file_extension, partition_query, record_delimiter, parquet_table,
-      parquet_compression = "snappy", backup_bucket, backup_prefix, backup_compression = "none";
+  std::string name, bucket, prefix, error_prefix,
+      compression = "none", time_zone = "UTC", file_extension, partition_query, record_delimiter,
+      parquet_table, parquet_compression = "snappy", backup_bucket, backup_prefix,
+      backup_compression = "none";
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -85,7 +87,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
     if (!conversion.ok()) return Fail("stream create", conversion.status());
     body["format_conversion"] = *conversion;
   }
-  if (!a.backup_bucket.empty()) body["backup"] = BackupOf(a.backup_bucket, a.backup_prefix, a.backup_compression);
+  if (!a.backup_bucket.empty())
+    body["backup"] = BackupOf(a.backup_bucket, a.backup_prefix, a.backup_compression);
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -93,8 +96,8 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 // The settings `stream update` was given; those not given keep their values.
 struct UpdateArgs {
   std::string name;
-  std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone,
-      file_extension, partition_query, record_delimiter, parquet_table, backup_bucket;
+  std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone, file_extension,
+      partition_query, record_delimiter, parquet_table, backup_bucket;
   std::string parquet_compression = "snappy", backup_prefix, backup_compression = "none";
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
@@ -116,7 +119,8 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
     if (!conversion.ok()) return Fail("stream update", conversion.status());
     body["format_conversion"] = *conversion;
   }
-  if (a.backup_bucket) body["backup"] = BackupOf(*a.backup_bucket, a.backup_prefix, a.backup_compression);
+  if (a.backup_bucket)
+    body["backup"] = BackupOf(*a.backup_bucket, a.backup_prefix, a.backup_compression);
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
@@ -159,8 +163,8 @@ int DescribeStream(const ClientOptions& opts, const std::string& name) {
                          : "records as put";
   if (config.contains("backup")) {
     const json backup = config["backup"];
-    config["backup"] = "s3://" + backup.value("bucket", "") + "/" + backup.value("prefix", "") + " (" +
-                       backup.value("compression", "") + ")";
+    config["backup"] = "s3://" + backup.value("bucket", "") + "/" + backup.value("prefix", "") +
+                       " (" + backup.value("compression", "") + ")";
   } else {
     config["backup"] = "none";
   }
@@ -265,22 +269,28 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "written after every record in the objects, as Firehose's "
                      "AppendDelimiterToRecord: '\\n' (backslash escapes \\n \\r \\t \\\\ are read); "
                      "default none: records are stored as put");
-  auto* create_table = create->add_option("--parquet-table", args->parquet_table,
-                     "write each object as Parquet with the columns of this catalog table "
-                     "(DATABASE.TABLE), as Firehose's record format conversion; records that do "
-                     "not fit go to the error prefix");
-  create->add_option("--parquet-compression", args->parquet_compression,
-                     "the Parquet pages' compression: snappy, gzip or none")
+  auto* create_table = create->add_option(
+      "--parquet-table", args->parquet_table,
+      "write each object as Parquet with the columns of this catalog table "
+      "(DATABASE.TABLE), as Firehose's record format conversion; records that do "
+      "not fit go to the error prefix");
+  create
+      ->add_option("--parquet-compression", args->parquet_compression,
+                   "the Parquet pages' compression: snappy, gzip or none")
       ->capture_default_str()
       ->needs(create_table);
   auto* create_backup = create->add_option(
       "--backup-bucket", args->backup_bucket,
       "also write every record as it was put to this bucket (Firehose's source record backup, "
       "S3BackupMode Enabled), e.g. beside --parquet-table");
-  create->add_option("--backup-prefix", args->backup_prefix,
-                     "the backup's key prefix (!{timestamp:...}, !{firehose:random-string}; default YYYY/MM/DD/HH/)")
+  create
+      ->add_option("--backup-prefix", args->backup_prefix,
+                   "the backup's key prefix (!{timestamp:...}, !{firehose:random-string}; default "
+                   "YYYY/MM/DD/HH/)")
       ->needs(create_backup);
-  create->add_option("--backup-compression", args->backup_compression, "the backup's compression: none or gzip")
+  create
+      ->add_option("--backup-compression", args->backup_compression,
+                   "the backup's compression: none or gzip")
       ->capture_default_str()
       ->needs(create_backup);
   AddClientFlags(create, opts.get());
@@ -304,19 +314,24 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "where the partition keys are in a record (\"\": top-level fields)");
   update->add_option("--record-delimiter", update_args->record_delimiter,
                      "written after every record ('\\n'; \"\" for none)");
-  auto* update_table = update->add_option("--parquet-table", update_args->parquet_table,
-                     "convert records to Parquet with this catalog table's columns "
-                     "(DATABASE.TABLE; \"\" to stop converting)");
-  update->add_option("--parquet-compression", update_args->parquet_compression,
-                     "with --parquet-table: snappy, gzip or none")
+  auto* update_table =
+      update->add_option("--parquet-table", update_args->parquet_table,
+                         "convert records to Parquet with this catalog table's columns "
+                         "(DATABASE.TABLE; \"\" to stop converting)");
+  update
+      ->add_option("--parquet-compression", update_args->parquet_compression,
+                   "with --parquet-table: snappy, gzip or none")
       ->capture_default_str()
       ->needs(update_table);
   auto* update_backup = update->add_option("--backup-bucket", update_args->backup_bucket,
                                            "back the records up to this bucket (\"\" to stop)");
-  update->add_option("--backup-prefix", update_args->backup_prefix, "with --backup-bucket: the backup's key prefix")
+  update
+      ->add_option("--backup-prefix", update_args->backup_prefix,
+                   "with --backup-bucket: the backup's key prefix")
       ->needs(update_backup);
-  update->add_option("--backup-compression", update_args->backup_compression,
-                     "with --backup-bucket: none or gzip")
+  update
+      ->add_option("--backup-compression", update_args->backup_compression,
+                   "with --backup-bucket: none or gzip")
       ->capture_default_str()
       ->needs(update_backup);
   AddClientFlags(update, opts.get());

@@ -169,7 +169,9 @@ void AddTrainingCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--train", a->train, "train channel: lake prefix, s3://bucket/prefix/ or bucket/prefix/")
       ->required();
   create->add_option("--test", a->test, "test channel: lake prefix (the train series plus prediction_length points)");
-  create->add_option("--hyperparameters", a->hyperparameters, "JSON file: an object of SageMaker DeepAR hyperparameters (hp.json)")
+  create
+      ->add_option("--hyperparameters", a->hyperparameters,
+                   "JSON file: an object of SageMaker DeepAR hyperparameters (hp.json)")
       ->required();
   create->add_option("--output-path", a->output_path,
                      "lake prefix for the model: <path><name>/output/model/ (default s3://<train bucket>/models/)");

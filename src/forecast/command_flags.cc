@@ -48,9 +48,10 @@ void AddTrainFlags(CLI::App* cmd, TrainCommandOptions* o) {
       ->required();
   cmd->add_option("--test", o->test,
                   "test channel: the train series extended by prediction_length points");
-  cmd->add_option("--hyperparameters", o->hyperparameters,
-                  "JSON file: an object of SageMaker DeepAR hyperparameters (values may be strings), "
-                  "as SageMaker's hyperparameters.json")
+  cmd->add_option(
+         "--hyperparameters", o->hyperparameters,
+         "JSON file: an object of SageMaker DeepAR hyperparameters (values may be strings), "
+         "as SageMaker's hyperparameters.json")
       ->required();
   cmd->add_option("--output", o->output,
                   "model directory to write (weights, hyperparameters, metrics.json)")

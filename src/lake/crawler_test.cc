@@ -2,16 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "base/testing/temp_dir.h"
 #include "lake/crawler_manager.h"
 #include "lake/glue_glob.h"
 #include "lake/partition_detect.h"
 #include "lake/table_reader.h"
+#include "metadata/testing/test_database.h"
 #include "objstore/local_object_store.h"
 #include "parquet/file_writer.h"
 #include "parquet/io.h"
 #include "streams/gzip.h"
-#include "base/testing/temp_dir.h"
-#include "metadata/testing/test_database.h"
 
 namespace tributary::lake {
 namespace {
@@ -214,7 +214,8 @@ TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {
 
   EXPECT_TRUE(GlueGlobSet({"deepar/**"}).AnyMatches("deepar/train/train.json"));
   EXPECT_TRUE(GlueGlobSet({"*.csv"}).AnyMatches("a.csv"));
-  EXPECT_FALSE(GlueGlobSet({"*.csv"}).AnyMatches("2026/a.csv"));  // '*' stays in one folder, as in Glue
+  EXPECT_FALSE(
+      GlueGlobSet({"*.csv"}).AnyMatches("2026/a.csv"));  // '*' stays in one folder, as in Glue
   EXPECT_TRUE(GlueGlobSet({"**.csv"}).AnyMatches("2026/a.csv"));
   EXPECT_TRUE(GlueGlobSet({"x", "**.{csv,avro}"}).AnyMatches("2026/a.avro"));
   EXPECT_FALSE(GlueGlobSet({"*.csv", "deepar/*"}).AnyMatches("2026/a.json"));

@@ -62,8 +62,8 @@ Result<std::vector<std::string>> Expand(std::string_view p) {
       }
       if (j == p.size()) return Refuse(p, "unclosed '{'", i);
       if (out.size() * choices.size() > kMaxAlternatives) {
-        return Refuse(p, "more than " + std::to_string(kMaxAlternatives) +
-                             " alternatives in its groups", i);
+        return Refuse(
+            p, "more than " + std::to_string(kMaxAlternatives) + " alternatives in its groups", i);
       }
       std::vector<std::string> next;
       next.reserve(out.size() * choices.size());

@@ -39,7 +39,7 @@ class GlueGlob {
   struct Token {
     enum class Kind { kLiteral, kStar, kDoubleStar, kAny, kSet } kind;
     char literal = 0;
-    bool negated = false;                     // kSet
+    bool negated = false;                                         // kSet
     std::vector<std::pair<unsigned char, unsigned char>> ranges;  // kSet: inclusive, as bytes
   };
   using Alternative = std::vector<Token>;

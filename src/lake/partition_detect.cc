@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
-
 
 namespace tributary::lake {
 namespace {

@@ -64,16 +64,16 @@ std::string PartitioningErrorLine(const WalFrame& record, uint64_t epoch,
 }  // namespace
 
 Result<std::shared_ptr<const DeliveryStream::Destination>> DeliveryStream::MakeDestination(
-    uint64_t generation, const StreamConfig& config,
-    std::shared_ptr<objstore::ObjectStore> bucket,
+    uint64_t generation, const StreamConfig& config, std::shared_ptr<objstore::ObjectStore> bucket,
     std::shared_ptr<objstore::ObjectStore> backup_bucket) {
   TRY_ASSIGN(KeyTemplate prefix,
              KeyTemplate::Parse(config.prefix, KeyTemplate::Use::kPrefix, "prefix"));
   KeyTemplate backup_prefix;
   if (config.backup.enabled()) {
-    if (!backup_bucket) return Internal("backup: the bucket '" + config.backup.bucket + "' was not opened");
-    TRY_ASSIGN(backup_prefix, KeyTemplate::Parse(config.backup.prefix, KeyTemplate::Use::kBackupPrefix,
-                                                 "backup.prefix"));
+    if (!backup_bucket)
+      return Internal("backup: the bucket '" + config.backup.bucket + "' was not opened");
+    TRY_ASSIGN(backup_prefix, KeyTemplate::Parse(config.backup.prefix,
+                                                 KeyTemplate::Use::kBackupPrefix, "backup.prefix"));
   } else {
     backup_bucket.reset();
   }
@@ -570,7 +570,8 @@ bool DeliveryStream::Deliver(Buffer& b) {
     }
   }
   if (config.backup.enabled() &&
-      !DeliverBackup(b, b.partitioning_failed ? std::string_view(b.source) : std::string_view(raw), context)) {
+      !DeliverBackup(b, b.partitioning_failed ? std::string_view(b.source) : std::string_view(raw),
+                     context)) {
     return false;
   }
 

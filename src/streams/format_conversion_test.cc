@@ -6,9 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <future>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/base64.h"
 #include "base/testing/temp_dir.h"

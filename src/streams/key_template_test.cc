@@ -194,7 +194,8 @@ TEST(StreamConfigTest, APrefixWhoseKeysTheLakeRefusesIsRefused) {
   StreamConfig good;
   good.name = "s";
   good.bucket = "iot-data";
-  for (const char* prefix : {"", "raw/", "raw", "a.b/..c/!{partitionKeyFromQuery:d}/", "x/!{timestamp:yyyy}/"}) {
+  for (const char* prefix :
+       {"", "raw/", "raw", "a.b/..c/!{partitionKeyFromQuery:d}/", "x/!{timestamp:yyyy}/"}) {
     StreamConfig c = good;
     c.prefix = prefix;
     EXPECT_TRUE(c.Validate().ok()) << prefix << ": " << c.Validate().ToString();
@@ -220,7 +221,9 @@ TEST(StreamConfigTest, APrefixWhoseKeysTheLakeRefusesIsRefused) {
     EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << k.prefix << k.error_prefix;
     const std::string what = *k.error_prefix ? "error_prefix" : "prefix";
     const std::string text = *k.error_prefix ? k.error_prefix : k.prefix;
-    EXPECT_EQ(s.message().rfind(what + ": '" + text + "' makes keys the lake refuses: object key '", 0), 0u)
+    EXPECT_EQ(
+        s.message().rfind(what + ": '" + text + "' makes keys the lake refuses: object key '", 0),
+        0u)
         << s.message();
     EXPECT_NE(s.message().find(k.problem), std::string::npos) << s.message();
   }
@@ -249,13 +252,17 @@ TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
     std::function<void(StreamConfig&)> edit;
     const char* message;
   } cases[] = {
-      {[](StreamConfig& c) { c.backup.bucket = "Raw"; }, "backup.bucket: bucket name 'Raw' contains 'R'"},
+      {[](StreamConfig& c) { c.backup.bucket = "Raw"; },
+       "backup.bucket: bucket name 'Raw' contains 'R'"},
       {[](StreamConfig& c) { c.backup.prefix = "d/!{partitionKeyFromQuery:device}/"; },
        "backup.prefix: partitionKeyFromQuery at position 2 is only allowed in the prefix"},
       {[](StreamConfig& c) { c.backup.prefix = "!{firehose:error-output-type}/"; },
-       "backup.prefix: firehose:error-output-type at position 0 is only allowed in the error prefix"},
-      {[](StreamConfig& c) { c.backup.prefix = "/raw/"; }, "backup.prefix: '/raw/' makes keys the lake refuses"},
-      {[](StreamConfig& c) { c.backup.bucket.clear(); }, "backup.prefix: given without backup.bucket"},
+       "backup.prefix: firehose:error-output-type at position 0 is only allowed in the error "
+       "prefix"},
+      {[](StreamConfig& c) { c.backup.prefix = "/raw/"; },
+       "backup.prefix: '/raw/' makes keys the lake refuses"},
+      {[](StreamConfig& c) { c.backup.bucket.clear(); },
+       "backup.prefix: given without backup.bucket"},
   };
   for (const auto& k : cases) {
     StreamConfig bad = good;

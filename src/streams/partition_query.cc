@@ -1,10 +1,10 @@
 #include "streams/partition_query.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace tributary::streams {
 namespace {
@@ -146,10 +146,13 @@ class QueryParser {
     if (Consume('/')) {
       SkipSpace();
       size_t start = i_;
-      while (i_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[i_])) || text_[i_] == '.')) ++i_;
+      while (i_ < text_.size() &&
+             (std::isdigit(static_cast<unsigned char>(text_[i_])) || text_[i_] == '.'))
+        ++i_;
       double divisor = 0;
       auto [end, ec] = std::from_chars(text_.data() + start, text_.data() + i_, divisor);
-      if (ec != std::errc() || end != text_.data() + i_ || !(divisor > 0) || !std::isfinite(divisor)) {
+      if (ec != std::errc() || end != text_.data() + i_ || !(divisor > 0) ||
+          !std::isfinite(divisor)) {
         i_ = start;
         return Error("expected a number above 0 to divide by after '/'");
       }
@@ -160,7 +163,8 @@ class QueryParser {
     while (Consume('|')) {
       SkipSpace();
       size_t start = i_;
-      if (i_ >= text_.size() || !IsIdentStart(text_[i_])) return Error("expected a filter after '|'");
+      if (i_ >= text_.size() || !IsIdentStart(text_[i_]))
+        return Error("expected a filter after '|'");
       TRY_ASSIGN(std::string name, Ident());
       PartitionFilter f{PartitionFilter::Kind::kToString, 1, "", ""};
       if (name == "strftime") {
@@ -189,7 +193,8 @@ class QueryParser {
         return Error(fmt::format(
             "unknown filter '{}' (supported: strftime(\"fmt\"), fromdateiso8601, fromdate, "
             "todateiso8601, todate, floor, tostring, ascii_downcase, ascii_upcase, and / N "
-            "after the path)", name));
+            "after the path)",
+            name));
       }
       f.text = std::string(text_.substr(start, i_ - start));
       key->filters.push_back(std::move(f));
@@ -219,7 +224,7 @@ Result<std::vector<PartitionKey>> ResolvePartitionKeys(std::string_view query,
   std::vector<PartitionKey> keys;
   for (const std::string& name : names) {
     if (query.empty()) {
-      PartitionKey key{name, "." + name, ""};
+      PartitionKey key{name, "." + name, "", {}};
       AppendPointerToken(name, &key.pointer);
       keys.push_back(std::move(key));
       continue;

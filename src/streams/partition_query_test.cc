@@ -34,15 +34,19 @@ TEST(PartitionQueryTest, ErrorsNameThePosition) {
       {"{}", "partition_query: the query names no key at position 2"},
       {"{device .device}", "partition_query: expected ':' after 'device' at position 8"},
       {"{device: device}", "partition_query: expected a path such as .device.id at position 9"},
-      {"{d: .a | sub(\"x\"; \"y\")}", "partition_query: unknown filter 'sub' (supported: "
-                                      "strftime(\"fmt\"), fromdateiso8601, fromdate, todateiso8601, "
-                                      "todate, floor, tostring, ascii_downcase, ascii_upcase, and / N "
-                                      "after the path) at position 9"},
-      {"{d: .a | strftime}", "partition_query: expected (\"format\") after strftime at position 17"},
+      {"{d: .a | sub(\"x\"; \"y\")}",
+       "partition_query: unknown filter 'sub' (supported: "
+       "strftime(\"fmt\"), fromdateiso8601, fromdate, todateiso8601, "
+       "todate, floor, tostring, ascii_downcase, ascii_upcase, and / N "
+       "after the path) at position 9"},
+      {"{d: .a | strftime}",
+       "partition_query: expected (\"format\") after strftime at position 17"},
       {"{d: .a | strftime(%Y)}", "partition_query: expected a \"format\" string at position 18"},
-      {"{d: .a / 0}", "partition_query: expected a number above 0 to divide by after '/' at position 9"},
+      {"{d: .a / 0}",
+       "partition_query: expected a number above 0 to divide by after '/' at position 9"},
       {"{d: .a |}", "partition_query: expected a filter after '|' at position 8"},
-      {"{d: .a x}", "partition_query: expected ',', '}' or '| filter' after a key's path at position 7"},
+      {"{d: .a x}",
+       "partition_query: expected ',', '}' or '| filter' after a key's path at position 7"},
       {"{d: .a, d: .b}", "partition_query: key 'd' at position 8 is named twice"},
       {"{d: .a} x", "partition_query: unexpected text after the closing '}' at position 8"},
       {"{d: .\"a}", "partition_query: unterminated string starting at position 5"},
@@ -80,22 +84,32 @@ TEST(PartitionerTest, FiltersMakeKeysOfTheEventsTime) {
   auto v = p.Extract(R"({"event_timestamp": 1796398200, "ts_ms": 1796398200123,
                          "time": "2026-12-04T15:30:00.250Z", "site": "North-7", "n": 47})");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
-  EXPECT_EQ(*v, (std::vector<std::string>{"2026", "2026-12-04", "15", "north-7", "2026-12-04T15:30:00Z", "4"}));
+  EXPECT_EQ(*v, (std::vector<std::string>{"2026", "2026-12-04", "15", "north-7",
+                                          "2026-12-04T15:30:00Z", "4"}));
   // A value of the wrong kind is refused naming the key, its query and the value.
-  EXPECT_EQ(p.Extract(R"({"event_timestamp": "2026", "ts_ms": 1, "time": "2026-12-04T15:30:00Z",
-                          "site": "n", "n": 1})").status().message(),
-            "key 'year' (.event_timestamp | strftime(\"%Y\")): strftime(\"%Y\") needs a number, got the "
-            "string '2026'");
+  EXPECT_EQ(
+      p.Extract(R"({"event_timestamp": "2026", "ts_ms": 1, "time": "2026-12-04T15:30:00Z",
+                          "site": "n", "n": 1})")
+          .status()
+          .message(),
+      "key 'year' (.event_timestamp | strftime(\"%Y\")): strftime(\"%Y\") needs a number, got the "
+      "string '2026'");
   EXPECT_EQ(p.Extract(R"({"event_timestamp": 1, "ts_ms": 1, "time": "2026-12-04 15:30",
-                          "site": "n", "n": 1})").status().message(),
+                          "site": "n", "n": 1})")
+                .status()
+                .message(),
             "key 'hour' (.time | fromdateiso8601 | strftime(\"%H\")): fromdateiso8601 of "
             "'2026-12-04 15:30': expected YYYY-MM-DDTHH:MM:SSZ");
-  EXPECT_EQ(p.Extract(R"({"event_timestamp": 1, "ts_ms": 1, "time": "2026-12-04T15:30:00Z",
-                          "site": 5, "n": 1})").status().message(),
-            "key 'site' (.site | ascii_downcase): ascii_downcase needs a string, got the number '5'");
+  EXPECT_EQ(
+      p.Extract(R"({"event_timestamp": 1, "ts_ms": 1, "time": "2026-12-04T15:30:00Z",
+                          "site": 5, "n": 1})")
+          .status()
+          .message(),
+      "key 'site' (.site | ascii_downcase): ascii_downcase needs a string, got the number '5'");
   // A format that makes a folder is refused as any value with '/' is.
   Partitioner slash(*ResolvePartitionKeys(R"({d: .t | strftime("%Y/%m")})", {"d"}));
-  EXPECT_NE(slash.Extract(R"({"t": 0})").status().message().find("contains '/'"), std::string::npos);
+  EXPECT_NE(slash.Extract(R"({"t": 0})").status().message().find("contains '/'"),
+            std::string::npos);
 }
 
 TEST(PartitionQueryTest, ResolvesThePrefixNames) {

@@ -1,12 +1,12 @@
 #include "streams/partitioner.h"
 
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <charconv>
 #include <cmath>
 #include <ctime>
 #include <optional>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 namespace tributary::streams {
 
@@ -33,7 +33,8 @@ struct FilterValue {
 
 // A number as jq prints it: integers without a fraction, others in their shortest form.
 std::string NumberText(double v) {
-  if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0) return fmt::format("{}", static_cast<int64_t>(v));
+  if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0)
+    return fmt::format("{}", static_cast<int64_t>(v));
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc() ? std::string(buf, end) : fmt::format("{}", v);
@@ -53,8 +54,8 @@ std::optional<double> ParseIsoUtc(std::string_view s) {
   };
   int y, mo, d, h, mi, sec;
   if (s.size() < 20 || !digits(0, 4, &y) || s[4] != '-' || !digits(5, 2, &mo) || s[7] != '-' ||
-      !digits(8, 2, &d) || s[10] != 'T' || !digits(11, 2, &h) || s[13] != ':' || !digits(14, 2, &mi) ||
-      s[16] != ':' || !digits(17, 2, &sec)) {
+      !digits(8, 2, &d) || s[10] != 'T' || !digits(11, 2, &h) || s[13] != ':' ||
+      !digits(14, 2, &mi) || s[16] != ':' || !digits(17, 2, &sec)) {
     return std::nullopt;
   }
   size_t i = 19;
@@ -93,7 +94,8 @@ Status ApplyFilter(const PartitionFilter& f, const std::string& what, FilterValu
   auto need = [&](bool number) -> Status {
     if (v->is_number == number) return Status::Ok();
     return InvalidArgument(fmt::format("{}: {} needs a {}, got {} '{}'", what, f.text,
-                                       number ? "number" : "string", v->is_number ? "the number" : "the string",
+                                       number ? "number" : "string",
+                                       v->is_number ? "the number" : "the string",
                                        v->is_number ? NumberText(v->number) : v->text));
   };
   switch (f.kind) {
@@ -108,8 +110,11 @@ Status ApplyFilter(const PartitionFilter& f, const std::string& what, FilterValu
     case Kind::kStrftime:
     case Kind::kToDate: {
       TRY(need(true));
-      auto text = FormatUtc(v->number, f.kind == Kind::kToDate ? std::string("%Y-%m-%dT%H:%M:%SZ") : f.format);
-      if (!text) return InvalidArgument(fmt::format("{}: {} of {} is out of range", what, f.text, NumberText(v->number)));
+      auto text = FormatUtc(v->number,
+                            f.kind == Kind::kToDate ? std::string("%Y-%m-%dT%H:%M:%SZ") : f.format);
+      if (!text)
+        return InvalidArgument(
+            fmt::format("{}: {} of {} is out of range", what, f.text, NumberText(v->number)));
       v->is_number = false;
       v->text = std::move(*text);
       break;
@@ -118,7 +123,8 @@ Status ApplyFilter(const PartitionFilter& f, const std::string& what, FilterValu
       TRY(need(false));
       auto seconds = ParseIsoUtc(v->text);
       if (!seconds) {
-        return InvalidArgument(fmt::format("{}: {} of '{}': expected YYYY-MM-DDTHH:MM:SSZ", what, f.text, v->text));
+        return InvalidArgument(
+            fmt::format("{}: {} of '{}': expected YYYY-MM-DDTHH:MM:SSZ", what, f.text, v->text));
       }
       v->is_number = true;
       v->number = *seconds;

@@ -78,15 +78,17 @@ Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view t
   sample.time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
   sample.partition_values.assign(t.partition_fields().size(), "value");
   sample.error_output_type = kDeliveryFailed;
-  const std::string key = t.Render(sample) +
-                          ObjectName(c.name, sample.time_ms, "00000000-0000-0000-0000-000000000000",
-                                     c.compression, nullptr, c.file_extension);
+  const std::string key =
+      t.Render(sample) + ObjectName(c.name, sample.time_ms, "00000000-0000-0000-0000-000000000000",
+                                    c.compression, nullptr, c.file_extension);
   Status s = objstore::ValidateKey(key);
   if (s.ok() && key.find("//") != std::string::npos) {
-    s = InvalidArgument("object key '" + key + "' has an empty segment ('//'), which the local lake cannot store");
+    s = InvalidArgument("object key '" + key +
+                        "' has an empty segment ('//'), which the local lake cannot store");
   }
   if (s.ok()) return s;
-  return InvalidArgument(fmt::format("{}: '{}' makes keys the lake refuses: {}", what, text, s.message()));
+  return InvalidArgument(
+      fmt::format("{}: '{}' makes keys the lake refuses: {}", what, text, s.message()));
 }
 
 }  // namespace
@@ -103,12 +105,15 @@ Status StreamConfig::Validate() const {
   TRY_ASSIGN(KeyTemplate parsed, KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix"));
   TRY(ResolvePartitionKeys(partition_query, parsed.partition_fields()).status());
   TRY(CheckKeys(parsed, "prefix", prefix, *this));
-  TRY_ASSIGN(KeyTemplate parsed_error, KeyTemplate::Parse(effective_error_prefix(),
-                                                          KeyTemplate::Use::kErrorPrefix, "error_prefix"));
+  TRY_ASSIGN(
+      KeyTemplate parsed_error,
+      KeyTemplate::Parse(effective_error_prefix(), KeyTemplate::Use::kErrorPrefix, "error_prefix"));
   TRY(CheckKeys(parsed_error, "error_prefix", effective_error_prefix(), *this));
   if (backup.enabled()) {
-    if (Status s = objstore::ValidateBucketName(backup.bucket); !s.ok()) return s.WithContext("backup.bucket");
-    if (backup.prefix.size() > 512) return InvalidArgument("backup.prefix: longer than 512 characters");
+    if (Status s = objstore::ValidateBucketName(backup.bucket); !s.ok())
+      return s.WithContext("backup.bucket");
+    if (backup.prefix.size() > 512)
+      return InvalidArgument("backup.prefix: longer than 512 characters");
     TRY_ASSIGN(KeyTemplate parsed_backup,
                KeyTemplate::Parse(backup.prefix, KeyTemplate::Use::kBackupPrefix, "backup.prefix"));
     TRY(CheckKeys(parsed_backup, "backup.prefix", backup.prefix, *this));
@@ -188,12 +193,15 @@ constexpr std::pair<std::string_view, int StreamConfig::*> kIntKeys[] = {
 Result<SourceBackup> SourceBackupFromJson(const nlohmann::json& json) {
   SourceBackup b;
   if (json.is_null()) return b;
-  if (!json.is_object()) return InvalidArgument("backup: expected an object {bucket, prefix, compression}");
+  if (!json.is_object())
+    return InvalidArgument("backup: expected an object {bucket, prefix, compression}");
   for (const auto& [key, value] : json.items()) {
     if (key != "bucket" && key != "prefix" && key != "compression") {
-      return InvalidArgument(fmt::format("backup.{}: unknown key (known: bucket, prefix, compression)", key));
+      return InvalidArgument(
+          fmt::format("backup.{}: unknown key (known: bucket, prefix, compression)", key));
     }
-    if (!value.is_string()) return InvalidArgument(fmt::format("backup.{}: expected a string", key));
+    if (!value.is_string())
+      return InvalidArgument(fmt::format("backup.{}: expected a string", key));
     const std::string text = value.get<std::string>();
     if (key == "bucket") b.bucket = text;
     if (key == "prefix") b.prefix = text;
@@ -256,10 +264,11 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       known = true;
     }
     if (!known) {
-      return InvalidArgument(fmt::format(
-          "{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
-          "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
-          "partition_query, record_delimiter, format_conversion, backup)", key));
+      return InvalidArgument(
+          fmt::format("{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
+                      "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
+                      "partition_query, record_delimiter, format_conversion, backup)",
+                      key));
     }
   }
   return c;
