@@ -109,13 +109,31 @@ Result<TransformSpec> ParseTransform(const json& v, const std::string& where) {
     return t;
   }
   if (!v.is_object() || v.size() != 1) {
-    return At(where, "must be an object with one of apply_mapping, filter, derive, dedupe, drop_null_fields");
+    return At(where, "must be an object with one of explode, apply_mapping, filter, derive, dedupe, drop_null_fields");
   }
   const std::string& name = v.begin().key();
   const json& arg = v.begin().value();
   std::string at = where + "." + name;
   TransformSpec t;
-  if (name == "apply_mapping") {
+  if (name == "explode") {
+    t.kind = TransformSpec::Kind::kExplode;
+    if (arg.is_string()) {
+      t.explode_field = arg.get<std::string>();
+    } else if (arg.is_object()) {
+      for (auto it = arg.begin(); it != arg.end(); ++it) {
+        if (it.key() != "field" && it.key() != "as") return At(at + "." + it.key(), "unknown key (known: field, as)");
+      }
+      TRY_ASSIGN(t.explode_field, StringAt(arg, "field", at, true));
+      TRY_ASSIGN(t.explode_as, StringAt(arg, "as", at, false));
+    } else {
+      return At(at, "must be a field name or {\"field\": ..., \"as\": ...}");
+    }
+    if (t.explode_field.empty()) return At(at, "needs the array's field name");
+    if (t.explode_field.find('.') != std::string::npos) {
+      return At(at, "'" + t.explode_field + "' is a path; explode takes a top-level field");
+    }
+    if (t.explode_as.empty()) t.explode_as = t.explode_field;
+  } else if (name == "apply_mapping") {
     TRY_ASSIGN(t, ParseMapping(arg, at));
   } else if (name == "filter") {
     t.kind = TransformSpec::Kind::kFilter;
@@ -155,7 +173,7 @@ Result<TransformSpec> ParseTransform(const json& v, const std::string& where) {
       TRY_ASSIGN(t.columns, StringList(arg, at));
     }
   } else {
-    return At(where, "unknown transform '" + name + "' (known: apply_mapping, filter, derive, dedupe, drop_null_fields)");
+    return At(where, "unknown transform '" + name + "' (known: explode, apply_mapping, filter, derive, dedupe, drop_null_fields)");
   }
   return t;
 }
@@ -230,8 +248,12 @@ Result<JobSpec> ParseJobSpec(const json& doc) {
       std::string where = "$.transforms[" + std::to_string(i) + "]";
       TRY_ASSIGN(TransformSpec t, ParseTransform((*transforms)[i], where));
       t.where = where;
-      if (t.kind == TransformSpec::Kind::kApplyMapping && i != 0) {
-        return At(where + ".apply_mapping", "must be the first transform (it reads the source records)");
+      const bool after_explode = i == 1 && spec.transforms[0].kind == TransformSpec::Kind::kExplode;
+      if (t.kind == TransformSpec::Kind::kApplyMapping && i != 0 && !after_explode) {
+        return At(where + ".apply_mapping", "must be the first transform (it reads the source records), or follow explode");
+      }
+      if (t.kind == TransformSpec::Kind::kExplode && i != 0) {
+        return At(where + ".explode", "must be the first transform (it reads the source records)");
       }
       spec.transforms.push_back(std::move(t));
     }

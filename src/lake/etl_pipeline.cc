@@ -483,14 +483,40 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
     return false;
   };
   size_t first = 0;
-  if (!spec.transforms.empty() && spec.transforms[0].kind == TransformSpec::Kind::kApplyMapping) {
-    for (const FieldMapping& m : spec.transforms[0].mappings) {
+  // Explode (etl_run.cc makes its records): the records Process sees carry the element in
+  // place of the array, so the source's columns do too.
+  std::vector<Column> columns_in = source_columns;
+  if (!spec.transforms.empty() && spec.transforms[0].kind == TransformSpec::Kind::kExplode) {
+    const TransformSpec& ex = spec.transforms[0];
+    auto array = std::find_if(columns_in.begin(), columns_in.end(),
+                              [&](const Column& c) { return c.name == ex.explode_field; });
+    if (array == columns_in.end()) {
+      return InvalidArgument(ex.where + ".explode: the source table has no column '" + ex.explode_field + "'");
+    }
+    auto type = ParseHiveType(array->type);
+    if (!type.ok() || type->kind != HiveType::Kind::kArray) {
+      return InvalidArgument(ex.where + ".explode: column '" + ex.explode_field + "' is " + array->type +
+                             ", not an array");
+    }
+    const std::string element = FormatHiveType(type->element.front());
+    columns_in.erase(array);
+    auto as = std::find_if(columns_in.begin(), columns_in.end(),
+                           [&](const Column& c) { return c.name == ex.explode_as; });
+    if (as != columns_in.end()) {
+      as->type = element;
+    } else {
+      columns_in.push_back({ex.explode_as, element});
+    }
+    first = 1;
+  }
+  if (spec.transforms.size() > first && spec.transforms[first].kind == TransformSpec::Kind::kApplyMapping) {
+    for (const FieldMapping& m : spec.transforms[first].mappings) {
       p.inputs_.push_back({m.path, m.source_path, m.path.size() == 1 && is_partition(m.path[0])});
       p.columns_.push_back({m.target_name, m.target_type, m.target_decimal});
     }
-    first = 1;
+    ++first;
   } else {
-    for (const Column& c : source_columns) {
+    for (const Column& c : columns_in) {
       p.inputs_.push_back({{c.name}, c.name, is_partition(c.name)});
       DecimalSpec decimal;
       EtlType type = ParseEtlType(c.type, &decimal).value_or(EtlType::kString);
@@ -516,6 +542,8 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
     switch (ts.kind) {
       case TransformSpec::Kind::kApplyMapping:
         return InvalidArgument(ts.where + ".apply_mapping: must be the first transform");
+      case TransformSpec::Kind::kExplode:
+        return InvalidArgument(ts.where + ".explode: must be the first transform");
       case TransformSpec::Kind::kFilter: {
         auto e = expr::Expression::Compile(ts.condition);
         if (!e.ok()) return InvalidArgument(ts.where + ".filter: " + e.status().message());

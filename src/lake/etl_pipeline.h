@@ -58,6 +58,9 @@ using PartitionValues = std::vector<std::pair<std::string, std::string>>;
 // Per-thread buffers of Process.
 struct RowScratch {
   std::string payload;
+  // An explode transform's records, made from the source record (etl_run.cc).
+  std::string exploded;
+  simdjson::dom::parser exploded_parser;
   // The record's value of each first path segment (Pipeline::top_names_), found in one
   // pass over its fields; `seen` marks which were there.
   std::vector<simdjson::dom::element> top_values;

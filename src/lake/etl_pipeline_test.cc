@@ -64,9 +64,17 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
       {[](json& j) { j["transforms"][2]["derive"]["hour"] = "nosuchfn(ts)"; },
        "$.transforms[2].derive.hour: "},
       {[](json& j) {
-         j["transforms"][3] = json{{"explode", 1}};
+         j["transforms"][3] = json{{"unnest", 1}};
        },
-       "$.transforms[3]: unknown transform 'explode'"},
+       "$.transforms[3]: unknown transform 'unnest' (known: explode, apply_mapping"},
+      {[](json& j) { j["transforms"][3] = json{{"explode", "readings"}}; },
+       "$.transforms[3].explode: must be the first transform"},
+      {[](json& j) { j["transforms"].insert(j["transforms"].begin(), json{{"explode", 1}}); },
+       "$.transforms[0].explode: must be a field name or {\"field\": ..., \"as\": ...}"},
+      {[](json& j) { j["transforms"].insert(j["transforms"].begin(), json{{"explode", "a.b"}}); },
+       "$.transforms[0].explode: 'a.b' is a path; explode takes a top-level field"},
+      {[](json& j) { j["transforms"].insert(j["transforms"].begin(), json{{"explode", {{"field", "r"}, {"into", "x"}}}}); },
+       "$.transforms[0].explode.into: unknown key (known: field, as)"},
       {[](json& j) {
          j["transforms"][3] = json{{"dedupe", json::array()}};
        },
@@ -91,6 +99,14 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
   }
   EXPECT_NE(ParseJobSpecText("{\"source\": ").status().message().find("not valid JSON"),
             std::string::npos);
+  // explode, then apply_mapping: both in their places.
+  json exploded = BaseJob();
+  exploded["transforms"].insert(exploded["transforms"].begin(), json{{"explode", {{"field", "readings"}, {"as", "r"}}}});
+  auto spec = ParseJobSpec(exploded);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->transforms[0].kind, TransformSpec::Kind::kExplode);
+  EXPECT_EQ(spec->transforms[0].explode_field, "readings");
+  EXPECT_EQ(spec->transforms[0].explode_as, "r");
 }
 
 TEST(JobSpecTest, CompileErrorsNameColumnsAndPaths) {

@@ -343,6 +343,52 @@ class Run {
   Status ProcessRecord(simdjson::dom::object record, const PartitionValues& partition, int w,
                        const std::string& key, LineFn line, std::string_view text, RowScratch* scratch,
                        Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+    if (!spec().transforms.empty() && spec().transforms[0].kind == TransformSpec::Kind::kExplode) {
+      return ExplodeRecord(spec().transforms[0], record, partition, w, key, line, text, scratch, row,
+                           reason, writer, c);
+    }
+    return ProcessOne(record, partition, w, key, line, text, scratch, row, reason, writer, c);
+  }
+
+  // Explode: one record per element of the array field, the element under `as` in place of
+  // the array and the record's other fields kept. No array (missing, null, another type)
+  // or an empty one: no row, counted as filtered.
+  template <typename LineFn>
+  Status ExplodeRecord(const TransformSpec& ex, simdjson::dom::object record, const PartitionValues& partition,
+                       int w, const std::string& key, LineFn line, std::string_view text, RowScratch* scratch,
+                       Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
+    simdjson::dom::array elements;
+    if (record[ex.explode_field].get_array().get(elements) != simdjson::SUCCESS || elements.size() == 0) {
+      ++c->filtered;
+      return Status::Ok();
+    }
+    for (simdjson::dom::element element : elements) {
+      std::string& out = scratch->exploded;
+      out.assign("{");
+      for (auto field : record) {
+        if (field.key == ex.explode_field || field.key == ex.explode_as) continue;
+        expr::AppendJsonString(field.key, &out);
+        out += ':';
+        out += simdjson::minify(field.value);
+        out += ',';
+      }
+      expr::AppendJsonString(ex.explode_as, &out);
+      out += ':';
+      out += simdjson::minify(element);
+      out += '}';
+      simdjson::dom::object exploded;
+      if (scratch->exploded_parser.parse(out).get_object().get(exploded) != simdjson::SUCCESS) {
+        return Internal("explode made a record that does not parse: " + out.substr(0, 200));
+      }
+      TRY(ProcessOne(exploded, partition, w, key, line, text, scratch, row, reason, writer, c));
+    }
+    return Status::Ok();
+  }
+
+  template <typename LineFn>
+  Status ProcessOne(simdjson::dom::object record, const PartitionValues& partition, int w,
+                    const std::string& key, LineFn line, std::string_view text, RowScratch* scratch,
+                    Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
     switch (pipeline_->Process(record, partition, &dedupe_, scratch, row, reason)) {
       case Outcome::kKept: {
         Status st = writer.Append(*row);

@@ -461,6 +461,64 @@ TEST_F(EtlRunTest, DropNullFieldsRemovesColumnsThatStayedNull) {
   EXPECT_EQ(t.columns.size(), 2u);
 }
 
+TEST_F(EtlRunTest, ExplodeMakesARowOfEachElementOfABatchedReading) {
+  // A device that batches its readings: one message, several readings.
+  Put("2026/11/30/14/a.json",
+      R"({"device": "s1", "readings": [{"id": 1, "ozone": 3}, {"id": 2, "ozone": -1}, {"id": 3, "ozone": 5}]})" "\n"
+      R"({"device": "s2", "readings": []})" "\n"
+      R"({"device": "s3"})" "\n"
+      R"({"device": "s4", "readings": [{"id": 4, "ozone": "high"}]})" "\n");
+  Crawl();
+  json doc = BaseJob();
+  doc["transforms"] = json::parse(R"([
+      {"explode": {"field": "readings", "as": "r"}},
+      {"apply_mapping": [["r.id", "bigint", "id", "bigint"], ["r.ozone", "bigint", "ozone", "double"],
+                         ["device", "string", "device", "string"],
+                         ["year", "string", "year", "string"], ["month", "string", "month", "string"]]},
+      {"filter": "ozone >= 0"}])");
+  CreateJob(doc);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(TargetRows(), (std::vector<std::string>{"1:3:year=2026/month=11", "3:5:year=2026/month=11"}));
+  EXPECT_EQ(run.rows_read, 4);
+  EXPECT_EQ(run.rows_written, 2);
+  // -1 by the filter, the empty and the missing array each: filtered; "high": rejected.
+  EXPECT_EQ(run.rows_filtered, 3);
+  EXPECT_EQ(run.rows_rejected, 1);
+  ASSERT_EQ(ErrorLines().size(), 1u);
+  EXPECT_NE(ErrorLines()[0].find("ozone"), std::string::npos) << ErrorLines()[0];
+
+  // A column that is not an array is refused by name.
+  doc["transforms"] = json::parse(R"([{"explode": "device"}])");
+  CreateJob(doc);
+  run = RunOnce();
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.message.find("$.transforms[0].explode: column 'device' is string, not an array"), std::string::npos)
+      << run.message;
+}
+
+TEST_F(EtlRunTest, ExplodeWithoutAMappingGivesTheElementColumnTheElementsType) {
+  Put("2026/11/30/14/a.json", R"({"device": "s1", "readings": [{"id": 1}, {"id": 2}], "levels": [1.5, 2.5]})" "\n");
+  Crawl();
+  json doc = BaseJob();
+  // The element is the column `as` names (here the array's own name), typed as the
+  // array's elements (a struct here, written as JSON text); other arrays stay JSON text.
+  doc["transforms"] = json::parse(R"([{"explode": "readings"}])");
+  doc["target"]["path"] = "curated/exploded/";
+  doc["target"]["table"] = "exploded";
+  doc["target"]["partition_keys"] = json::array();
+  CreateJob(doc);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_written, 2);
+  Table t = catalog_->GetTable("iot", "exploded").value();
+  std::vector<std::string> names;
+  for (const Column& c : t.columns) names.push_back(c.name + ":" + c.type);
+  EXPECT_NE(std::find(names.begin(), names.end(), "readings:string"), names.end()) << ::testing::PrintToString(names);
+  EXPECT_NE(std::find(names.begin(), names.end(), "device:string"), names.end()) << ::testing::PrintToString(names);
+  EXPECT_NE(std::find(names.begin(), names.end(), "levels:string"), names.end()) << ::testing::PrintToString(names);
+}
+
 TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {
   Put("2026/11/30/14/a.json", Reading(1, 10));
   Crawl();
