@@ -5,7 +5,8 @@
 // hour, partitioned by date, deduplicated by seq) writes Parquet. DuckDB then reads the
 // output directory with hive_partitioning and must see exactly the published records
 // minus duplicates and rejects; the rejects are in the error prefix with their reasons.
-// A second run reads nothing (bookmark); a new record is picked up by the third.
+// A second run reads nothing (bookmark); a new record is picked up by the third. A device
+// that batches its readings into one message gets a row per reading (explode).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -15,6 +16,7 @@ const path = require('node:path');
 const { Server, describeRun, thingName, pollutionPayload, makeTempDir } = require('./harness');
 const { thingOptions, connect, publish, end } = require('./clients');
 const { waitForLake, lakeRecords } = require('./lake');
+const duckdb = require('@duckdb/node-api');
 const { referenceJob, expectedRow, duckRows } = require('./etl');
 
 describe('lake → crawler → ETL job → Parquet → DuckDB', { timeout: 110000 }, () => {
@@ -121,6 +123,57 @@ describe('lake → crawler → ETL job → Parquet → DuckDB', { timeout: 11000
     const runs = (await cli(['job', 'runs', 'curate'])).stdout;
     assert.equal(runs.trim().split('\n').length, 4, runs);  // header + 3 runs
     assert.match((await cli(['job', 'list'])).stdout, /curate\s+ready\s+iot\.raw\s+iot\.pollution/);
+  });
+
+  test('explode: a device\'s batched readings become a row each (YAML job, DuckDB reads them)', async () => {
+    await cli(['stream', 'create', 'batched', '--bucket', 'iot-batched', '--buffer-interval-s', '300']);
+    const rule = { topicRulePayload: { sql: "SELECT * FROM 'devices/+/batch'",
+                                       actions: [{ firehose: { deliveryStreamName: 'batched', separator: '\n' } }] } };
+    fs.writeFileSync(path.join(dir, 'batched-rule.json'), JSON.stringify(rule));
+    await cli(['rule', 'create', 'batched_to_lake', '--payload', path.join(dir, 'batched-rule.json')]);
+    const kit = await server.createThing(thingName('batch'));
+    const device = await connect(thingOptions(server, kit));
+    clients.push(device);
+    // Three messages of 2, 3 and 0 readings each, taken a minute apart.
+    const batches = [[0, 1], [2, 3, 4], []];
+    const topic = `devices/${kit.thing}/batch`;  // the default policy: the thing's own topics
+    for (const batch of batches) {
+      const readings = batch.map((i) => ({ seq: i, ozone: 10 + i, ts: new Date(Date.UTC(2026, 11, 4, 12, i)).toISOString() }));
+      const payload = JSON.stringify({ device: kit.thing, readings });
+      assert.ifError((await publish(device, topic, payload, { qos: 1 })).err);
+    }
+    await cli(['stream', 'flush', 'batched']);
+    await waitForLake(server, 'iot-batched', (l) => l.records.length >= batches.length, { what: 'the batched messages' });
+    await cli(['crawler', 'create', 'batched', '--source', 's3://iot-batched/', '--database', 'iot', '--table', 'batched']);
+    assert.match((await cli(['crawler', 'run', 'batched'])).stdout, /succeeded/);
+    fs.writeFileSync(path.join(dir, 'explode.yaml'), `source: {database: iot, table: batched}
+transforms:
+  - explode: {field: readings, as: r}
+  - apply_mapping:
+      - [device, string, device, string]
+      - [r.seq, bigint, seq, bigint]
+      - [r.ozone, bigint, ozone, double]
+      - [r.ts, string, ts, timestamp]
+target: {path: curated/readings/, database: iot, table: readings_exploded}
+`);
+    await cli(['job', 'create', 'explode', '--file', path.join(dir, 'explode.yaml')]);
+    const run = await cliJson(['job', 'run', 'explode']);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run.rows_read, 3);
+    assert.equal(run.rows_written, 5);
+    assert.equal(run.rows_filtered, 1);  // the empty batch
+    const inst = await duckdb.DuckDBInstance.create(':memory:');
+    const con = await inst.connect();
+    try {
+      const out = path.join(server.dataDir, 'lake', 'curated', 'readings');
+      const result = await con.runAndReadAll(
+        `SELECT device, seq, ozone, epoch_ms(ts) AS ts_ms FROM read_parquet('${out}/**/*.parquet') ORDER BY seq`);
+      const rows = result.getRows().map(([d, seq, ozone, ts]) => [d, Number(seq), ozone, Number(ts)]);
+      assert.deepEqual(rows, [0, 1, 2, 3, 4].map((i) => [kit.thing, i, 10 + i, Date.UTC(2026, 11, 4, 12, i)]));
+    } finally {
+      con.closeSync();
+      inst.closeSync();
+    }
   });
 
   test('a bad job is refused naming the JSON path; unknown jobs are named', async () => {
