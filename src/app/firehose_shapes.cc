@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "base/base64.h"
+
 namespace tributary::app {
 namespace {
 
@@ -150,6 +152,46 @@ Status ApplyAppendDelimiter(const json& parameters, const std::string& where, St
   });
 }
 
+// RecordDeAggregation's SubRecordType (JSON or DELIMITED) and, for DELIMITED, its Delimiter
+// in base64 as Firehose takes it.
+Status ApplyDeaggregation(const json& parameters, const std::string& where, StreamConfig* c) {
+  streams::Deaggregation d;
+  std::string delimiter_at;
+  TRY(ForEachParameter(parameters, where, [&](const std::string& name, const std::string& value, const std::string& at) {
+    if (name == "SubRecordType") {
+      if (value == "JSON") {
+        d.kind = streams::Deaggregation::Kind::kJson;
+      } else if (value == "DELIMITED") {
+        d.kind = streams::Deaggregation::Kind::kDelimited;
+      } else {
+        return InvalidArgument(at + ".ParameterValue: SubRecordType '" + value +
+                               "' is not supported (JSON or DELIMITED; KPL aggregation is not)");
+      }
+      return Status::Ok();
+    }
+    if (name == "Delimiter") {
+      auto decoded = Base64Decode(value);
+      if (!decoded.ok() || decoded->empty()) {
+        return InvalidArgument(at + ".ParameterValue: the Delimiter must be base64 (\"##\" is \"IyM=\")");
+      }
+      d.delimiter = *decoded;
+      delimiter_at = at;
+      return Status::Ok();
+    }
+    return InvalidArgument(at + ".ParameterName: '" + name +
+                           "' is not a RecordDeAggregation parameter (SubRecordType, Delimiter)");
+  }));
+  if (d.kind == streams::Deaggregation::Kind::kNone) return InvalidArgument(where + ": needs a SubRecordType");
+  if (d.kind == streams::Deaggregation::Kind::kDelimited && d.delimiter.empty()) {
+    return InvalidArgument(where + ": SubRecordType DELIMITED needs a Delimiter");
+  }
+  if (d.kind == streams::Deaggregation::Kind::kJson && !d.delimiter.empty()) {
+    return InvalidArgument(delimiter_at + ": a Delimiter is for SubRecordType DELIMITED");
+  }
+  c->deaggregation = d;
+  return Status::Ok();
+}
+
 Status ApplyProcessing(const json& processing, const std::string& where, StreamConfig* c) {
   TRY(ExpectObject(processing, where));
   bool enabled = false;
@@ -163,6 +205,7 @@ Status ApplyProcessing(const json& processing, const std::string& where, StreamC
   }
   c->partition_query.clear();
   c->record_delimiter.clear();
+  c->deaggregation = {};
   if (!enabled) return Status::Ok();
   const json processors = processing.value("Processors", json::array());
   if (!processors.is_array()) return InvalidArgument(where + ".Processors: expected an array");
@@ -175,10 +218,14 @@ Status ApplyProcessing(const json& processing, const std::string& where, StreamC
       TRY(ApplyAppendDelimiter(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
       continue;
     }
+    if (type == "RecordDeAggregation") {
+      TRY(ApplyDeaggregation(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
+      continue;
+    }
     if (type != "MetadataExtraction") {
       return InvalidArgument(at + ".Type: '" + type +
-                             "' is not supported (MetadataExtraction and AppendDelimiterToRecord; "
-                             "records are stored as they are put)");
+                             "' is not supported (RecordDeAggregation, MetadataExtraction and "
+                             "AppendDelimiterToRecord; records are stored as they are put)");
     }
     TRY(ApplyMetadataExtraction(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
   }
@@ -531,6 +578,14 @@ Result<const json*> S3DestinationOf(const json& request, std::initializer_list<s
 
 json ProcessingJson(const StreamConfig& c) {
   json processors = json::array();
+  if (c.deaggregation.enabled()) {
+    const bool json_type = c.deaggregation.kind == streams::Deaggregation::Kind::kJson;
+    json parameters = {{{"ParameterName", "SubRecordType"}, {"ParameterValue", json_type ? "JSON" : "DELIMITED"}}};
+    if (!json_type) {
+      parameters.push_back({{"ParameterName", "Delimiter"}, {"ParameterValue", Base64Encode(c.deaggregation.delimiter)}});
+    }
+    processors.push_back({{"Type", "RecordDeAggregation"}, {"Parameters", parameters}});
+  }
   if (!c.partition_query.empty()) {
     processors.push_back(
         {{"Type", "MetadataExtraction"},

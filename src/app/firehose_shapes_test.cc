@@ -124,6 +124,46 @@ TEST(FirehoseShapesTest, UpdateChangesOnlyWhatItNames) {
       << none.message();
 }
 
+// RecordDeAggregation: JSON, or DELIMITED with a base64 Delimiter; described back first.
+TEST(FirehoseShapesTest, RecordDeAggregationIsTheStreamsDeaggregation) {
+  json dest = PartitionedDestination();
+  json& processors = dest["ProcessingConfiguration"]["Processors"];
+  json deaggregate = json::parse(R"({"Type": "RecordDeAggregation", "Parameters": [
+      {"ParameterName": "SubRecordType", "ParameterValue": "DELIMITED"},
+      {"ParameterName": "Delimiter", "ParameterValue": "IyM="}]})");
+  processors.insert(processors.begin(), deaggregate);
+  auto c = StreamConfigFromCreateRequest(CreateRequest(dest));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->deaggregation.kind, streams::Deaggregation::Kind::kDelimited);
+  EXPECT_EQ(c->deaggregation.delimiter, "##");
+  EXPECT_EQ(c->partition_query, "{device: .meta.id}");
+  EXPECT_TRUE(c->Validate().ok()) << c->Validate().message();
+  streams::StreamDescription d;
+  d.config = *c;
+  d.status = "active";
+  json described = DescribeDeliveryStreamJson(d)["Destinations"][0]["ExtendedS3DestinationDescription"]
+                                                ["ProcessingConfiguration"]["Processors"];
+  EXPECT_EQ(described[0], processors[0]);
+
+  auto param = [](const char* name, const char* value) {
+    return json{{"ParameterName", name}, {"ParameterValue", value}};
+  };
+  const std::vector<std::pair<json, std::string>> refused = {
+      {json::array({param("SubRecordType", "KPL")}), "SubRecordType 'KPL' is not supported"},
+      {json::array({param("SubRecordType", "DELIMITED")}), "DELIMITED needs a Delimiter"},
+      {json::array({param("SubRecordType", "DELIMITED"), param("Delimiter", "not base64!")}),
+       "the Delimiter must be base64"},
+      {json::array(), "needs a SubRecordType"},
+  };
+  for (const auto& [parameters, want] : refused) {
+    json bad = dest;
+    bad["ProcessingConfiguration"]["Processors"][0]["Parameters"] = parameters;
+    auto r = StreamConfigFromCreateRequest(CreateRequest(bad));
+    ASSERT_FALSE(r.ok()) << want;
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
+  }
+}
+
 // S3BackupMode Enabled with its S3BackupConfiguration: the stream's backup, described back;
 // an update may change it or turn it off.
 TEST(FirehoseShapesTest, SourceRecordBackupIsTheStreamsBackup) {

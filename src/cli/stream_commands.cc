@@ -61,11 +61,19 @@ json BackupOf(const std::string& bucket, const std::string& prefix,
   return json{{"bucket", bucket}, {"prefix", prefix}, {"compression", compression}};
 }
 
+// --deaggregate json|delimited|none [--deaggregate-delimiter D] as the API's deaggregation.
+json DeaggregationOf(const std::string& type, const std::string& delimiter) {
+  if (type.empty() || type == "none") return nullptr;
+  json d = {{"type", type}};
+  if (!delimiter.empty()) d["delimiter"] = Unescape(delimiter);
+  return d;
+}
+
 struct CreateArgs {
   std::string name, bucket, prefix, error_prefix,
       compression = "none", time_zone = "UTC", file_extension, partition_query, record_delimiter,
       parquet_table, parquet_compression = "snappy", backup_bucket, backup_prefix,
-      backup_compression = "none";
+      backup_compression = "none", deaggregate, deaggregate_delimiter;
   int buffer_size_mib = 5;
   int buffer_interval_s = 300;
 };
@@ -89,6 +97,9 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
   }
   if (!a.backup_bucket.empty())
     body["backup"] = BackupOf(a.backup_bucket, a.backup_prefix, a.backup_compression);
+  if (!a.deaggregate.empty()) {
+    body["deaggregation"] = DeaggregationOf(a.deaggregate, a.deaggregate_delimiter);
+  }
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
                        "created stream " + a.name + " -> bucket " + a.bucket);
 }
@@ -97,8 +108,9 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
 struct UpdateArgs {
   std::string name;
   std::optional<std::string> bucket, prefix, error_prefix, compression, time_zone, file_extension,
-      partition_query, record_delimiter, parquet_table, backup_bucket;
-  std::string parquet_compression = "snappy", backup_prefix, backup_compression = "none";
+      partition_query, record_delimiter, parquet_table, backup_bucket, deaggregate;
+  std::string parquet_compression = "snappy", backup_prefix, backup_compression = "none",
+      deaggregate_delimiter;
   std::optional<int> buffer_size_mib, buffer_interval_s;
 };
 
@@ -121,13 +133,16 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
   }
   if (a.backup_bucket)
     body["backup"] = BackupOf(*a.backup_bucket, a.backup_prefix, a.backup_compression);
+  if (a.deaggregate) {
+    body["deaggregation"] = DeaggregationOf(*a.deaggregate, a.deaggregate_delimiter);
+  }
   if (body.empty()) {
     return Fail("stream update",
                 InvalidArgument("nothing to change: give at least one of --bucket, --prefix, "
                                 "--error-prefix, --buffer-size-mib, --buffer-interval-s, "
                                 "--compression, --time-zone, --file-extension, "
                                 "--partition-query, --record-delimiter, --parquet-table, "
-                                "--backup-bucket"));
+                                "--backup-bucket, --deaggregate"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
                        "updated stream " + a.name);
@@ -293,6 +308,14 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                    "the backup's compression: none or gzip")
       ->capture_default_str()
       ->needs(create_backup);
+  auto* create_deaggregate = create->add_option(
+      "--deaggregate", args->deaggregate,
+      "take records put as several apart (Firehose's RecordDeAggregation): json (objects one "
+      "after another) or delimited (with --deaggregate-delimiter)");
+  create
+      ->add_option("--deaggregate-delimiter", args->deaggregate_delimiter,
+                   "what separates the records of one put (escapes \\n \\r \\t \\\\ read)")
+      ->needs(create_deaggregate);
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateStream(*opts, *args); }; });
 
@@ -334,6 +357,12 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                    "with --backup-bucket: none or gzip")
       ->capture_default_str()
       ->needs(update_backup);
+  auto* update_deaggregate = update->add_option("--deaggregate", update_args->deaggregate,
+                                                "json, delimited, or none to stop");
+  update
+      ->add_option("--deaggregate-delimiter", update_args->deaggregate_delimiter,
+                   "with --deaggregate delimited: what separates the records")
+      ->needs(update_deaggregate);
   AddClientFlags(update, opts.get());
   update->callback([=] { ctx->run = [=] { return UpdateStream(*opts, *update_args); }; });
 

@@ -18,10 +18,17 @@
 #include "base/log_throttle.h"
 #include "base/thread_name.h"
 #include "streams/gzip.h"
+#include "streams/record_split.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
 namespace {
+
+// Records that do not split, reported once a second at most.
+LogThrottle& SplitFailureThrottle() {
+  static LogThrottle throttle;
+  return throttle;
+}
 
 // Counts the calling thread inside Put for its lifetime.
 class InPut {
@@ -161,13 +168,58 @@ DeliveryStream::DeliveryStream(DeliveryStreamOptions options,
     : options_(std::move(options)),
       epoch_(options_.epoch),
       log_external_(options_.logs != nullptr),
-      destination_(std::move(destination)) {}
+      destination_(std::move(destination)) {
+  deaggregate_ = destination_->config.deaggregation.enabled();
+}
 
 DeliveryStream::~DeliveryStream() {
   if (delivery_thread_.joinable() || log_) (void)Stop(0);
 }
 
 void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone done) {
+  if (!deaggregate_.load(std::memory_order_acquire)) return PutOne(record, arrival_ms, std::move(done));
+  Deaggregation how;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    how = destination_->config.deaggregation;
+  }
+  auto parts = SplitRecord(record, how);
+  if (!parts.ok()) {
+    // Kept whole: it is delivered (or fails partitioning) as any record would, never lost.
+    if (uint64_t held; SplitFailureThrottle().Allow(&held)) {
+      Logger("streams")->warn("stream={} record put whole, it does not split: {} (and {} more since "
+                              "the last report)", name(), parts.status().message(), held);
+    }
+    return PutOne(record, arrival_ms, std::move(done));
+  }
+  if (parts->size() == 1) return PutOne((*parts)[0], arrival_ms, std::move(done));
+  // One answer for the pieces: the first error, else OK with the first piece's number.
+  struct Pieces {
+    std::mutex mu;
+    size_t left;
+    Status error;
+    uint64_t first_seq = 0;
+    PutDone done;
+  };
+  auto pieces = std::make_shared<Pieces>();
+  pieces->left = parts->size();
+  pieces->done = std::move(done);
+  if (arrival_ms <= 0) arrival_ms = options_.clock();
+  for (size_t i = 0; i < parts->size(); ++i) {
+    PutOne((*parts)[i], arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
+      bool last;
+      {
+        std::lock_guard<std::mutex> lock(pieces->mu);
+        if (!s.ok() && pieces->error.ok()) pieces->error = s;
+        if (i == 0) pieces->first_seq = seq;
+        last = --pieces->left == 0;
+      }
+      if (last) pieces->done(pieces->error, pieces->error.ok() ? pieces->first_seq : 0);
+    });
+  }
+}
+
+void DeliveryStream::PutOne(std::string_view record, int64_t arrival_ms, PutDone done) {
   StreamMetrics& m = *options_.metrics;
   const std::string& name = options_.config.name;
   if (record.empty()) {
@@ -467,6 +519,7 @@ Status DeliveryStream::Update(const StreamConfig& config,
                                         std::move(backup_bucket)));
   uint64_t old_generation = destination_->generation;
   destination_ = std::move(dest);
+  deaggregate_ = destination_->config.deaggregation.enabled();
   if (SealBuffersOfLocked(old_generation)) cv_.notify_one();
   return Status::Ok();
 }

@@ -85,7 +85,10 @@ class DeliveryStream {
   ~DeliveryStream();
 
   // `done` goes to the WAL as it is: no wrapping, no allocation per record. `arrival_ms`
-  // (Unix ms; 0: now, by the stream's clock) dates the record for time-based keys.
+  // (Unix ms; 0: now, by the stream's clock) dates the record for time-based keys. With
+  // deaggregation on, a record holding several is put as each of them, and `done` hears
+  // once all are in (the first error, or OK with the first one's sequence number); a
+  // record that does not split is put whole.
   void Put(std::string_view record, int64_t arrival_ms, PutDone done);
   void Put(std::string_view record, PutDone done) { Put(record, 0, std::move(done)); }
   uint64_t epoch() const { return epoch_; }
@@ -143,6 +146,9 @@ class DeliveryStream {
   };
 
   struct Staged;  // one thread's records for this stream in its open CompletionBatch
+
+  // Put of one record as it is.
+  void PutOne(std::string_view record, int64_t arrival_ms, PutDone done);
 
   DeliveryStream(DeliveryStreamOptions options, std::shared_ptr<const Destination> destination);
   // Starts the delivery thread, and the log's own (once log_ is set).
@@ -210,6 +216,8 @@ class DeliveryStream {
   // Put reads accepting_ without mu_, after counting itself in puts_in_progress_; Stop
   // clears it and then waits for the count to drop to 0, so no Put slips past a Stop.
   std::atomic<bool> accepting_{true};
+  // The destination's deaggregation is on (read by Put without mu_; set under it).
+  std::atomic<bool> deaggregate_{false};
   bool stopping_ = false;
   bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
   std::atomic<uint64_t> puts_in_progress_{0};  // from Put until the WAL's batch is done

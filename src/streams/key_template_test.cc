@@ -280,6 +280,24 @@ TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
   }
 }
 
+TEST(StreamConfigTest, DeaggregationIsJsonOrDelimitedByOneToSixtyFourBytes) {
+  StreamConfig c;
+  c.name = "s";
+  c.bucket = "iot-data";
+  c.deaggregation = {Deaggregation::Kind::kDelimited, "##"};
+  ASSERT_TRUE(c.Validate().ok()) << c.Validate().ToString();
+  auto back = StreamConfigFromJson(ToJson(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->deaggregation.kind, Deaggregation::Kind::kDelimited);
+  EXPECT_EQ(back->deaggregation.delimiter, "##");
+  c.deaggregation.delimiter = "";
+  EXPECT_EQ(c.Validate().message(), "deaggregation.delimiter: 0 bytes; a delimiter is 1..64");
+  c.deaggregation = {Deaggregation::Kind::kJson, ","};
+  EXPECT_EQ(c.Validate().message(), "deaggregation.delimiter: only with type delimited");
+  auto bad = StreamConfigFromJson(nlohmann::json::parse(R"({"name":"s","bucket":"b","deaggregation":{"type":"kpl"}})"));
+  EXPECT_EQ(bad.status().message(), "deaggregation.type: 'kpl' is not one of json, delimited, none");
+}
+
 TEST(StreamConfigTest, JsonRoundTripAndErrors) {
   auto c = StreamConfigFromJson(nlohmann::json::parse(
       R"({"name":"s","bucket":"iot-data","compression":"gzip","buffer_interval_s":60})"));

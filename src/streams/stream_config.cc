@@ -120,6 +120,14 @@ Status StreamConfig::Validate() const {
   } else if (!backup.prefix.empty()) {
     return InvalidArgument("backup.prefix: given without backup.bucket");
   }
+  if (deaggregation.kind == Deaggregation::Kind::kDelimited &&
+      (deaggregation.delimiter.empty() || deaggregation.delimiter.size() > 64)) {
+    return InvalidArgument(fmt::format("deaggregation.delimiter: {} bytes; a delimiter is 1..64",
+                                       deaggregation.delimiter.size()));
+  }
+  if (deaggregation.kind != Deaggregation::Kind::kDelimited && !deaggregation.delimiter.empty()) {
+    return InvalidArgument("deaggregation.delimiter: only with type delimited");
+  }
   if (buffer_size_mib < 1 || buffer_size_mib > 128) {
     return InvalidArgument(
         fmt::format("buffer_size_mib: {} is not in 1..128", buffer_size_mib));
@@ -163,6 +171,11 @@ nlohmann::json ToJson(const StreamConfig& c) {
           {"partition_query", c.partition_query},
           {"record_delimiter", c.record_delimiter}};
   if (c.format_conversion.configured()) out["format_conversion"] = ToJson(c.format_conversion);
+  if (c.deaggregation.enabled()) {
+    out["deaggregation"] = {
+        {"type", c.deaggregation.kind == Deaggregation::Kind::kJson ? "json" : "delimited"}};
+    if (!c.deaggregation.delimiter.empty()) out["deaggregation"]["delimiter"] = c.deaggregation.delimiter;
+  }
   if (c.backup.enabled()) {
     out["backup"] = {{"bucket", c.backup.bucket},
                      {"prefix", c.backup.prefix},
@@ -214,6 +227,31 @@ Result<SourceBackup> SourceBackupFromJson(const nlohmann::json& json) {
   return b;
 }
 
+// {"type": "json" | "delimited" | "none", "delimiter": ...}; null for none.
+Result<Deaggregation> DeaggregationFromJson(const nlohmann::json& json) {
+  Deaggregation d;
+  if (json.is_null()) return d;
+  if (!json.is_object()) return InvalidArgument("deaggregation: expected an object {type, delimiter}");
+  for (const auto& [key, value] : json.items()) {
+    if (key != "type" && key != "delimiter") {
+      return InvalidArgument(fmt::format("deaggregation.{}: unknown key (known: type, delimiter)", key));
+    }
+    if (!value.is_string()) return InvalidArgument(fmt::format("deaggregation.{}: expected a string", key));
+    const std::string text = value.get<std::string>();
+    if (key == "delimiter") d.delimiter = text;
+    if (key == "type") {
+      if (text == "json") {
+        d.kind = Deaggregation::Kind::kJson;
+      } else if (text == "delimited") {
+        d.kind = Deaggregation::Kind::kDelimited;
+      } else if (text != "none") {
+        return InvalidArgument("deaggregation.type: '" + text + "' is not one of json, delimited, none");
+      }
+    }
+  }
+  return d;
+}
+
 }  // namespace
 
 Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
@@ -263,11 +301,15 @@ Result<StreamConfig> StreamConfigFromJson(const nlohmann::json& json) {
       TRY_ASSIGN(c.backup, SourceBackupFromJson(value));
       known = true;
     }
+    if (key == "deaggregation") {
+      TRY_ASSIGN(c.deaggregation, DeaggregationFromJson(value));
+      known = true;
+    }
     if (!known) {
       return InvalidArgument(
           fmt::format("{}: unknown stream config key (known: name, bucket, prefix, error_prefix, "
                       "buffer_size_mib, buffer_interval_s, compression, time_zone, file_extension, "
-                      "partition_query, record_delimiter, format_conversion, backup)",
+                      "partition_query, record_delimiter, format_conversion, backup, deaggregation)",
                       key));
     }
   }

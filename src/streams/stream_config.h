@@ -41,6 +41,16 @@ struct SourceBackup {
   bool enabled() const { return !bucket.empty(); }
 };
 
+// Records put as several (Firehose's RecordDeAggregation processor): JSON objects one
+// after another ({"a":1}{"a":2}, or one a line), or pieces between a delimiter. Each piece
+// is then a record of its own (record_split.h). Off by default.
+struct Deaggregation {
+  enum class Kind { kNone, kJson, kDelimited };
+  Kind kind = Kind::kNone;
+  std::string delimiter;  // kDelimited: 1..64 bytes
+  bool enabled() const { return kind != Kind::kNone; }
+};
+
 struct StreamConfig {
   std::string name;          // [A-Za-z0-9_.-]{1,64}
   std::string bucket;        // a bucket of the lake (objstore::ValidateBucketName)
@@ -75,6 +85,7 @@ struct StreamConfig {
   // record_delimiter empty (the Parquet file compresses its pages; records become rows).
   FormatConversion format_conversion;
   SourceBackup backup;
+  Deaggregation deaggregation;
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
@@ -87,8 +98,9 @@ struct StreamConfig {
 // {"name":..., "bucket":..., "prefix":..., "error_prefix":..., "buffer_size_mib":5,
 //  "buffer_interval_s":300, "compression":"none", "time_zone":"UTC", "file_extension":"",
 //  "partition_query":"", "record_delimiter":""}, "format_conversion":{...} when one is
-// configured (format_conversion.h), and "backup":{"bucket":..., "prefix":...,
-// "compression":"none"} when the records are backed up
+// configured (format_conversion.h), "backup":{"bucket":..., "prefix":...,
+// "compression":"none"} when the records are backed up, and "deaggregation":{"type":
+// "json"|"delimited", "delimiter":...} when records are split
 nlohmann::json ToJson(const StreamConfig& config);
 // Missing keys take the defaults above; unknown keys and wrong types are InvalidArgument
 // naming the key. Does not call Validate().

@@ -435,6 +435,31 @@ TEST_F(StreamManagerTest, TheBackupHoldsEveryRecordAsPutThoseThatFailedPartition
   EXPECT_EQ(copies, (std::vector<std::string>{"not json\n", "{\"device\":\"a\",\"v\":1}\n"}));
 }
 
+TEST_F(StreamManagerTest, DeaggregationPutsEachRecordARecordHolds) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "d/!{partitionKeyFromQuery:device}/";
+  c.record_delimiter = "\n";
+  c.deaggregation.kind = Deaggregation::Kind::kJson;
+  ASSERT_TRUE(m->Create(c).ok());
+  // One put of three readings of two devices: each reading lands under its device.
+  ASSERT_TRUE(PutSync(*m, "s", R"({"device":"a","v":1}{"device":"b","v":2})" "\n" R"({"device":"a","v":3})").ok());
+  // One that does not split is put whole (and fails partitioning, as any non-object would).
+  ASSERT_TRUE(PutSync(*m, "s", R"([{"device":"a"}])").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, object] : Objects()) by_prefix[key.substr(0, key.find('/', key.find('/') + 1))] += object.data;
+  EXPECT_EQ(by_prefix["d/a"], "{\"device\":\"a\",\"v\":1}\n{\"device\":\"a\",\"v\":3}\n");
+  EXPECT_EQ(by_prefix["d/b"], "{\"device\":\"b\",\"v\":2}\n");
+  // The whole record, in the error prefix as a record that is not a JSON object.
+  std::string failed;
+  for (const auto& [key, object] : Objects()) {
+    if (key.rfind("partitioning-failed/", 0) == 0) failed += object.data;
+  }
+  EXPECT_NE(failed.find("not a JSON object"), std::string::npos) << failed;
+  EXPECT_EQ(m->Describe("s")->stats.records_in, 4u);  // three pieces and the whole one
+}
+
 TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
   auto bucket = lake_.Get("iot-data");
   {

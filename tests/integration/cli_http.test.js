@@ -331,6 +331,24 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     const timed = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://pq-time-bucket/', '--recursive', '--json'])).objects;
     assert.equal(timed.length, 1, JSON.stringify(timed));
     assert.match(timed[0].key, /^day=2023-11-14\/site=north\/pq-time-1-/);
+
+    // A put that holds several records (Firehose's RecordDeAggregation, JSON): each lands
+    // under its own device; one that does not split is kept whole.
+    await server.cliOk(['stream', 'create', 'pq-batch', '--bucket', 'pq-batch-bucket',
+      '--prefix', 'd=!{partitionKeyFromQuery:device}/', '--record-delimiter', '\\n', '--deaggregate', 'json']);
+    const described = JSON.parse((await server.cliOk(['stream', 'describe', 'pq-batch', '--json'])).stdout);
+    assert.deepEqual(described.config.deaggregation, { type: 'json' });
+    await server.cliOk(['stream', 'put', 'pq-batch', '--data', '{"device": "x", "v": 1}{"device": "y", "v": 2}\n{"device": "x", "v": 3}']);
+    await server.cliOk(['stream', 'flush', 'pq-batch']);
+    const split = parseJson('lake ls', await server.cli(['lake', 'ls', 's3://pq-batch-bucket/', '--recursive', '--json'])).objects;
+    const texts = {};
+    for (const o of split) {
+      texts[o.key.split('/')[0]] = (await server.cliOk(['lake', 'cat', `s3://pq-batch-bucket/${o.key}`])).stdout;
+    }
+    assert.deepEqual(texts, { 'd=x': '{"device": "x", "v": 1}\n{"device": "x", "v": 3}\n', 'd=y': '{"device": "y", "v": 2}\n' });
+    const badType = await server.cli(['stream', 'create', 'pq-bad2', '--bucket', 'pq-batch-bucket', '--deaggregate', 'kpl']);
+    assert.notEqual(badType.code, 0);
+    assert.match(badType.stderr, /deaggregation\.type: 'kpl' is not one of json, delimited, none/);
   });
 
   test('an object the local lake refuses goes to the error prefix at once; the stream\'s other records are delivered', async () => {
