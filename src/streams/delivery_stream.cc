@@ -24,6 +24,22 @@
 namespace tributary::streams {
 namespace {
 
+// `raw` as `*compression` asks, in `storage` when compressed. Only a zlib failure (out of
+// memory) leaves it raw, with `*compression` set to none: raw records beat losing them.
+std::string_view Compressed(std::string_view raw, Compression* compression, std::string* storage,
+                            const std::string& stream) {
+  if (*compression != Compression::kGzip) return raw;
+  auto gz = GzipCompress(raw);
+  if (!gz.ok()) {
+    Logger("streams")->error("stream={} gzip failed, writing the object uncompressed: {}", stream,
+                             gz.status().ToString());
+    *compression = Compression::kNone;
+    return raw;
+  }
+  *storage = std::move(gz).value();
+  return *storage;
+}
+
 // Records that do not split, reported once a second at most.
 LogThrottle& SplitFailureThrottle() {
   static LogThrottle throttle;
@@ -590,20 +606,8 @@ bool DeliveryStream::Deliver(Buffer& b) {
     if (!DeliverConverted(b, raw, context)) return false;
   } else {
     std::string compressed;
-    std::string_view body = raw;
     Compression compression = config.compression;
-    if (compression == Compression::kGzip) {
-      auto gz = GzipCompress(raw);
-      if (gz.ok()) {
-        compressed = std::move(gz).value();
-        body = compressed;
-      } else {
-        // Only a zlib failure (out of memory) gets here; raw records beat losing them.
-        log->error("stream={} gzip failed, delivering uncompressed: {}", config.name,
-                   gz.status().ToString());
-        compression = Compression::kNone;
-      }
-    }
+    std::string_view body = Compressed(raw, &compression, &compressed, config.name);
     // The stream's file extension names what it configured: not a gzip fallen back to raw,
     // nor the JSON error lines of a stream that writes Parquet.
     std::string_view extension =
@@ -760,21 +764,9 @@ bool DeliveryStream::DeliverConverted(Buffer& b, std::string_view raw, KeyContex
 
 bool DeliveryStream::DeliverBackup(const Buffer& b, std::string_view raw, KeyContext context) {
   const Destination& dest = *b.destination;
-  const SourceBackup& backup = dest.config.backup;
   std::string compressed;
-  std::string_view body = raw;
-  Compression compression = backup.compression;
-  if (compression == Compression::kGzip) {
-    auto gz = GzipCompress(raw);
-    if (gz.ok()) {
-      compressed = std::move(gz).value();
-      body = compressed;
-    } else {
-      Logger("streams")->error("stream={} gzip failed, backing up uncompressed: {}",
-                               dest.config.name, gz.status().ToString());
-      compression = Compression::kNone;
-    }
-  }
+  Compression compression = dest.config.backup.compression;
+  std::string_view body = Compressed(raw, &compression, &compressed, dest.config.name);
   std::string object_name =
       ObjectName(dest.config.name, b.oldest_arrival_ms, NewUuid(), compression, context.zone);
   objstore::PutOptions put;
