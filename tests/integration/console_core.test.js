@@ -278,11 +278,16 @@ describe('console: serving, sign-in, devices and ingest', () => {
     await page.fill('dialog #f-file_extension', '.jsonl');
     await page.fill('dialog #f-backup_bucket', 'console-backup');
     await page.fill('dialog #f-backup_prefix', 'copies/');
+    await page.selectOption('dialog #f-deaggregation', 'delimited');
+    await page.fill('dialog #f-deaggregation_delimiter', '||');
     await page.click('dialog button[type=submit]');
     await page.waitForSelector('[data-testid=stream-config]');
     assert.match(await page.textContent('[data-testid=stream-config]'), /s3:\/\/console-direct-lake\/direct\//);
     assert.match(await page.textContent('[data-testid=stream-config]'),
                  /every record as put to s3:\/\/console-backup\/copies\/ \(none\)/);
+    assert.match(await page.textContent('[data-testid=stream-config]'), /pieces between \|\|, a record each/);
+    assert.deepEqual((await server.api('GET', '/v1/streams/console-direct')).json.config.deaggregation,
+                     { type: 'delimited', delimiter: '||' });
     assert.match(await page.textContent('[data-testid=stream-config]'), /Asia\/Tokyo/);
     await page.click('[data-testid=put-record]');
     await page.fill('dialog #f-data', '{"device": "console", "pm25": 42.5}');

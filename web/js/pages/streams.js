@@ -20,6 +20,8 @@ const STREAM_FIELDS = (c = {}) => [
   { name: 'backup_bucket', label: 'Backup bucket', value: c.backup?.bucket ?? '', help: 'Also keep every record as put in this bucket, as Firehose\'s source record backup (beside Parquet, say). Empty: no backup.' },
   { name: 'backup_prefix', label: 'Backup prefix', value: c.backup?.prefix ?? '', help: 'Default YYYY/MM/DD/HH/. Templates: !{timestamp:yyyy/MM/dd}, !{firehose:random-string}.' },
   { name: 'backup_compression', label: 'Backup compression', type: 'select', options: ['none', 'gzip'], value: c.backup?.compression ?? 'none' },
+  { name: 'deaggregation', label: 'Deaggregation', type: 'select', options: ['none', 'json', 'delimited'], value: c.deaggregation?.type ?? 'none', help: 'Take a put of several records apart, as Firehose\'s RecordDeAggregation: json (objects one after another or one a line), or delimited by the delimiter below.' },
+  { name: 'deaggregation_delimiter', label: 'Deaggregation delimiter', value: escapeDelimiter(c.deaggregation?.delimiter ?? ''), help: 'With delimited: what separates the records of one put (\\n for a newline).' },
 ];
 
 // The table a converting stream writes Parquet by, as DATABASE.TABLE ('' when it does not convert).
@@ -39,8 +41,11 @@ function unescapeDelimiter(text) {
 // from `c`'s (so a configuration made through Firehose's API keeps its other settings).
 function streamConfig(v, c = {}) {
   const { parquet_table: table = '', backup_bucket: backupBucket = '', backup_prefix: backupPrefix = '',
-          backup_compression: backupCompression = 'none', ...rest } = v;
+          backup_compression: backupCompression = 'none', deaggregation = 'none',
+          deaggregation_delimiter: deaggregationDelimiter = '', ...rest } = v;
   const out = { ...rest, record_delimiter: unescapeDelimiter(v.record_delimiter ?? '') };
+  out.deaggregation = deaggregation === 'none' ? null
+    : { type: deaggregation, ...(deaggregation === 'delimited' ? { delimiter: unescapeDelimiter(deaggregationDelimiter) } : {}) };
   out.backup = backupBucket.trim() === '' ? null
     : { bucket: backupBucket.trim(), prefix: backupPrefix, compression: backupCompression };
   const wanted = table.trim();
@@ -165,6 +170,9 @@ async function renderStream(ctx) {
       ['Record delimiter', c.record_delimiter ? escapeDelimiter(c.record_delimiter) : '(none: records as put)'],
       ['Format', parquetTable(c) ? `Parquet by table ${parquetTable(c)} (${c.format_conversion.compression}); records that do not fit to the error prefix` : 'records as put'],
       ['Backup', c.backup ? `every record as put to s3://${c.backup.bucket}/${c.backup.prefix} (${c.backup.compression})` : '(none)'],
+      ['Deaggregation', !c.deaggregation ? '(none: a put is one record)'
+        : c.deaggregation.type === 'json' ? 'JSON objects one after another, a record each'
+          : `pieces between ${escapeDelimiter(c.deaggregation.delimiter)}, a record each`],
       ['Created', fmt.time(d.created)],
     ], { testid: 'stream-config' })),
     stats);
