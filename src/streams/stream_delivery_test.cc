@@ -1,0 +1,371 @@
+// What a stream's records become in the lake: objects by size and by age with the records
+// as given and their ids in the metadata, record delimiters, arrival times, gzip,
+// partitions (by field, by query) and their failures, retries and the error prefix, the
+// backup, deaggregation, the local object store. The manager's API, lifecycle and updates:
+// stream_manager_test.cc.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "objstore/object_store.h"
+#include "streams/gzip.h"
+#include "streams/testing/stream_manager_fixture.h"
+
+namespace tributary::streams {
+namespace {
+
+using testing::kStart;
+using testing::StoredObject;
+using testing::StreamManagerTest;
+
+TEST_F(StreamManagerTest, DeliversBySizeWithRecordsAsGivenAndIdsInMetadata) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_size_mib = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  std::string expected;
+  std::vector<std::string> batch;
+  for (int i = 0; i < 1100; ++i) {
+    std::string rec = "{\"i\":" + std::to_string(i) + ",\"pad\":\"" + std::string(1000, 'p') + "\"}\n";
+    expected += rec;
+    batch.push_back(rec);
+  }
+  auto results = m->PutRecordBatch("s", batch);
+  ASSERT_EQ(results.size(), batch.size());
+  for (const auto& r : results) ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(results[0].record_id.size(), 32u);
+  EXPECT_LT(results[0].record_id, results[1].record_id);
+  ASSERT_TRUE(WaitForObjects(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto objects = Objects();
+  // The buffer is cut at the record that reaches 1 MiB; the rest waits for the interval.
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  size_t count = 0, bytes = 0;
+  while (bytes < (1u << 20)) bytes += batch[count++].size();
+  EXPECT_LT(count, batch.size());
+  EXPECT_EQ(obj.data, expected.substr(0, bytes));
+  EXPECT_EQ(key.rfind("2026/11/30/14/s-1-2026-11-30-14-02-11-", 0), 0u) << key;
+  EXPECT_EQ(obj.options.metadata.at("first-record-id"), results.front().record_id);
+  EXPECT_EQ(obj.options.metadata.at("last-record-id"), results[count - 1].record_id);
+  EXPECT_EQ(obj.options.metadata.at("record-count"), std::to_string(count));
+  for (int i = 0; i < 200 && m->Describe("s")->stats.buffered_bytes != expected.size() - bytes;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(m->Describe("s")->stats.buffered_bytes, expected.size() - bytes);
+}
+
+TEST_F(StreamManagerTest, DeliversByIntervalOfTheInjectedClock) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_interval_s = 60;
+  c.prefix = "raw/";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "a\n").ok());
+  now_ += 30'000;
+  ASSERT_TRUE(PutSync(*m, "s", "b\n").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(Objects().empty()) << "delivered before the interval";
+  now_ += 31'000;  // the oldest record is now 61 s old
+  ASSERT_TRUE(WaitForObjects(1));
+  auto objects = Objects();
+  EXPECT_EQ(objects.begin()->second.data, "a\nb\n");
+  EXPECT_EQ(objects.begin()->first.rfind("raw/2026/11/30/14/s-1-", 0), 0u);
+  ASSERT_TRUE(m->Flush("s").ok());  // the object is visible a moment before the checkpoint
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.objects_delivered, 1u);
+  EXPECT_GE(d->stats.last_delivery_latency_ms, 61'000);
+  EXPECT_EQ(d->stats.buffered_bytes, 0u);
+}
+
+// A record delimiter (Firehose's AppendDelimiterToRecord) follows every record in the
+// objects; records put before an update that adds one are delivered as they were put.
+TEST_F(StreamManagerTest, ARecordDelimiterFollowsEveryRecord) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_interval_s = 60;
+  c.record_delimiter = "\n";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"a\":1}").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"a\":2}").ok());
+  now_ += 61'000;
+  ASSERT_TRUE(WaitForObjects(1));
+  EXPECT_EQ(Objects().begin()->second.data, "{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_EQ(m->Describe("s")->config.record_delimiter, "\n");
+
+  StreamConfig u = c;
+  u.record_delimiter = "";
+  ASSERT_TRUE(m->Update(u).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "x|").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "y|").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 2u);
+  std::vector<std::string> bodies;
+  for (const auto& [key, object] : objects) bodies.push_back(object.data);
+  EXPECT_NE(std::find(bodies.begin(), bodies.end(), "x|y|"), bodies.end());
+  // The buffer's size hint counts the delimiters: 70,000 one-byte records with 15 bytes
+  // after each are past 1 MiB, and go out by size long before the interval.
+  StreamConfig small = Config();
+  small.name = "t";
+  small.bucket = "tiny";
+  small.buffer_size_mib = 1;
+  small.buffer_interval_s = 900;
+  small.record_delimiter = std::string(15, '.');
+  ASSERT_TRUE(m->Create(small).ok());
+  std::vector<std::string> ones(70000, "x");
+  for (const auto& r : m->PutRecordBatch("t", ones)) ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  std::map<std::string, StoredObject> tiny;
+  for (int i = 0; i < 300 && tiny.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    tiny = lake_.Get("tiny")->Objects();
+  }
+  ASSERT_EQ(tiny.size(), 1u) << "not delivered by size";
+  EXPECT_EQ(tiny.begin()->second.data.size(), 65536u * 16);  // 1 MiB of "x..............."
+  StreamConfig too_long = c;
+  too_long.record_delimiter = std::string(17, ';');
+  EXPECT_NE(too_long.Validate().message().find("record_delimiter: 17 bytes, over 16"), std::string::npos);
+}
+
+TEST_F(StreamManagerTest, ARecordIsDatedByTheArrivalItWasGiven) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  // Received by the broker three hours before the stream's clock says now.
+  std::promise<Status> put;
+  m->Put("s", "late\n", kStart - 3 * 3600 * 1000,
+         [&](const Status& st, uint64_t) { put.set_value(st); });
+  ASSERT_TRUE(put.get_future().get().ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects.begin()->first.rfind("2026/11/30/11/s-1-", 0), 0u) << objects.begin()->first;
+  EXPECT_EQ(objects.begin()->second.data, "late\n");
+}
+
+TEST_F(StreamManagerTest, GzipObjectsDecompressToTheRecords) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.compression = Compression::kGzip;
+  ASSERT_TRUE(m->Create(c).ok());
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    std::string rec = "{\"n\":" + std::to_string(i) + "}\n";
+    expected += rec;
+    ASSERT_TRUE(PutSync(*m, "s", rec).ok());
+  }
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  EXPECT_EQ(key.substr(key.size() - 3), ".gz");
+  EXPECT_NE(obj.data, expected);
+  auto plain = GzipDecompress(obj.data);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(*plain, expected);
+}
+
+TEST_F(StreamManagerTest, InterleavedPartitionsInOneBatchEachKeepTheirRecordsInOrder) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "device=!{partitionKeyFromQuery:device}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  // One PutRecordBatch: its records reach the buffers together, the keys alternating
+  // (and a record that fails partitioning in between).
+  std::vector<std::string> records;
+  std::map<std::string, std::string> expected;
+  for (int i = 0; i < 60; ++i) {
+    std::string device = i % 3 == 0 ? "s1" : (i % 3 == 1 ? "s2" : "s3");
+    std::string rec = R"({"device":")" + device + R"(","i":)" + std::to_string(i) + "}\n";
+    records.push_back(rec);
+    expected["device=" + device + "/"] += rec;
+    if (i == 30) records.push_back("not json\n");
+  }
+  for (const PutRecordResult& r : m->PutRecordBatch("s", records)) ASSERT_TRUE(r.status.ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, obj] : Objects()) {
+    std::string prefix = key.substr(0, key.rfind('/') + 1);
+    if (prefix.rfind("device=", 0) == 0) by_prefix[prefix] += obj.data;
+  }
+  EXPECT_EQ(by_prefix, expected);
+  EXPECT_EQ(m->Describe("s")->stats.records_to_error_prefix, 1u);
+}
+
+TEST_F(StreamManagerTest, PartitionKeyFromQuerySplitsObjectsAndRefusesToTheErrorPrefix) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "device=!{partitionKeyFromQuery:device}/!{timestamp:yyyy/MM/dd}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  for (std::string rec : {R"({"device":"s1","v":1})", R"({"device":"s2","v":2})",
+                          R"({"device":"s1","v":3})", R"(not json)", R"({"v":5})",
+                          R"({"device":"a/b"})", R"({"device":7})"}) {
+    ASSERT_TRUE(PutSync(*m, "s", rec + "\n").ok());
+  }
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, obj] : Objects()) {
+    by_prefix[key.substr(0, key.rfind('/') + 1)] += obj.data;
+  }
+  ASSERT_EQ(by_prefix.size(), 4u);
+  EXPECT_EQ(by_prefix["device=s1/2026/11/30/"], "{\"device\":\"s1\",\"v\":1}\n{\"device\":\"s1\",\"v\":3}\n");
+  EXPECT_EQ(by_prefix["device=s2/2026/11/30/"], "{\"device\":\"s2\",\"v\":2}\n");
+  EXPECT_EQ(by_prefix["device=7/2026/11/30/"], "{\"device\":7}\n");
+  const std::string& errors = by_prefix["partitioning-failed/2026/11/30/14/"];
+  std::vector<nlohmann::json> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = errors.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(nlohmann::json::parse(errors.substr(start, nl - start)));
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(*Base64Decode(lines[0]["rawData"].get<std::string>()), "not json\n");
+  EXPECT_NE(lines[0]["errorMessage"].get<std::string>().find("not a JSON object"),
+            std::string::npos);
+  EXPECT_NE(lines[1]["errorMessage"].get<std::string>().find("'device' is missing"),
+            std::string::npos);
+  EXPECT_NE(lines[2]["errorMessage"].get<std::string>().find("'/'"), std::string::npos);
+  EXPECT_EQ(m->Describe("s")->stats.records_to_error_prefix, 3u);
+}
+
+TEST_F(StreamManagerTest, FailingDestinationIsRetriedThenWrittenToTheErrorPrefix) {
+  StreamManagerOptions o = Options();
+  o.retry_window_ms = 150;
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.error_prefix = "failed/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  auto bucket = lake_.Get("iot-data");
+  std::atomic<bool> error_prefix_down{true};
+  bucket->FailPutsWhere([&](const std::string& key) {
+    return key.rfind("failed/", 0) != 0 || error_prefix_down.load();
+  });
+  ASSERT_TRUE(PutSync(*m, "s", "r1\n").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "r2\n").ok());
+  // Both the bucket and the error prefix fail: retried, never dropped, Flush times out.
+  std::thread heal([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    error_prefix_down = false;
+  });
+  ASSERT_TRUE(m->Flush("s").ok());
+  heal.join();
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  EXPECT_EQ(key.rfind("failed/delivery-failed/s-1-", 0), 0u) << key;
+  EXPECT_EQ(obj.data, "r1\nr2\n");
+  EXPECT_NE(obj.options.metadata.at("error-message").find("injected failure"), std::string::npos);
+  auto d = m->Describe("s");
+  EXPECT_GT(d->stats.delivery_errors, 3u);
+  EXPECT_EQ(d->stats.records_to_error_prefix, 2u);
+  EXPECT_NE(d->stats.last_error.find("injected failure"), std::string::npos);
+  EXPECT_GT(bucket->put_attempts(), 4);
+}
+
+TEST_F(StreamManagerTest, AnObjectTheStoreRefusesGoesToTheErrorPrefixAtOnce) {
+  StreamManagerOptions o = Options();
+  o.retry_window_ms = 600'000;  // a store that is down would be retried for ten minutes
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.error_prefix = "failed/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  auto bucket = lake_.Get("iot-data");
+  // The store refuses the key itself (as the local lake refuses a segment over 255 bytes):
+  // a retry cannot help.
+  bucket->FailPutsWhere([](const std::string& key) { return key.rfind("failed/", 0) != 0; },
+                        ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(PutSync(*m, "s", "r1\n").ok());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, obj] = *objects.begin();
+  EXPECT_EQ(key.rfind("failed/delivery-failed/s-1-", 0), 0u) << key;
+  EXPECT_EQ(obj.data, "r1\n");
+  EXPECT_NE(obj.options.metadata.at("error-message").find("injected failure"), std::string::npos);
+  EXPECT_EQ(bucket->put_attempts(), 2);  // the refused key once, then the error prefix
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.delivery_errors, 1u);
+  EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
+}
+
+TEST_F(StreamManagerTest, TheBackupHoldsEveryRecordAsPutThoseThatFailedPartitioningToo) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "d/!{partitionKeyFromQuery:device}/";
+  c.backup.bucket = "raw-copy";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"device\":\"a\",\"v\":1}\n").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "not json\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  // The stream's objects: one under d/a/, one of error lines under partitioning-failed/.
+  ASSERT_EQ(Objects().size(), 2u);
+  // The backup: each buffer's records as they were put.
+  std::vector<std::string> copies;
+  for (const auto& [key, object] : lake_.Get("raw-copy")->Objects()) {
+    EXPECT_EQ(object.options.metadata.at("backup"), "source-records") << key;
+    copies.push_back(object.data);
+  }
+  std::sort(copies.begin(), copies.end());
+  EXPECT_EQ(copies, (std::vector<std::string>{"not json\n", "{\"device\":\"a\",\"v\":1}\n"}));
+}
+
+TEST_F(StreamManagerTest, DeaggregationPutsEachRecordARecordHolds) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "d/!{partitionKeyFromQuery:device}/";
+  c.record_delimiter = "\n";
+  c.deaggregation.kind = Deaggregation::Kind::kJson;
+  ASSERT_TRUE(m->Create(c).ok());
+  // One put of three readings of two devices: each reading lands under its device.
+  ASSERT_TRUE(PutSync(*m, "s", R"({"device":"a","v":1}{"device":"b","v":2})" "\n" R"({"device":"a","v":3})").ok());
+  // One that does not split is put whole (and fails partitioning, as any non-object would).
+  ASSERT_TRUE(PutSync(*m, "s", R"([{"device":"a"}])").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::map<std::string, std::string> by_prefix;
+  for (const auto& [key, object] : Objects()) by_prefix[key.substr(0, key.find('/', key.find('/') + 1))] += object.data;
+  EXPECT_EQ(by_prefix["d/a"], "{\"device\":\"a\",\"v\":1}\n{\"device\":\"a\",\"v\":3}\n");
+  EXPECT_EQ(by_prefix["d/b"], "{\"device\":\"b\",\"v\":2}\n");
+  // The whole record, in the error prefix as a record that is not a JSON object.
+  std::string failed;
+  for (const auto& [key, object] : Objects()) {
+    if (key.rfind("partitioning-failed/", 0) == 0) failed += object.data;
+  }
+  EXPECT_NE(failed.find("not a JSON object"), std::string::npos) << failed;
+  EXPECT_EQ(m->Describe("s")->stats.records_in, 4u);  // three pieces and the whole one
+}
+
+TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
+  objstore::ObjectStoreConfig lc;
+  lc.backend = "local";
+  lc.local_root = dir_.path() + "/lake";
+  auto local = objstore::OpenObjectStores(lc);
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  StreamManagerOptions o = Options();
+  o.lake = local->get();
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.compression = Compression::kGzip;
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"a\":1}\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto bucket = (*local)->Bucket("iot-data");
+  ASSERT_TRUE(bucket.ok());
+  auto listing = (*bucket)->List("2026/11/30/14/");
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->objects.size(), 1u);
+  auto data = (*bucket)->Get(listing->objects[0].key);
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(*GzipDecompress(*data), "{\"a\":1}\n");
+}
+
+}  // namespace
+}  // namespace tributary::streams

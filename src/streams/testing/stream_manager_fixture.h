@@ -1,0 +1,88 @@
+// What the stream manager's tests share (stream_manager_test.cc: the manager's API, its
+// lifecycle, puts and updates; stream_delivery_test.cc: what lands in the lake): a real
+// metadata database, a lake in memory, an injected clock. The fixture is StreamManagerTest
+// in both, which the PostgreSQL run selects. Test-only.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
+#include "streams/stream_manager.h"
+#include "streams/testing/memory_object_store.h"
+
+namespace tributary::streams::testing {
+
+using testing_support::TempDir;
+
+// 2026-11-30T14:02:11.500Z
+constexpr int64_t kStart = 1796047331500;
+
+class StreamManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+
+  StreamManagerOptions Options() {
+    StreamManagerOptions o;
+    o.wal_dir = dir_.path() + "/wal";
+    o.db = db_.get();
+    o.lake = &lake_;
+    o.metrics = &registry_;
+    o.clock = [this] { return now_.load(); };
+    o.retry_initial_backoff_ms = 5;
+    o.retry_max_backoff_ms = 20;
+    o.stop_timeout_ms = 5000;
+    return o;
+  }
+
+  std::unique_ptr<StreamManager> OpenManager(StreamManagerOptions o) {
+    auto m = StreamManager::Open(std::move(o));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? std::move(m).value() : nullptr;
+  }
+
+  static StreamConfig Config(const std::string& name = "s") {
+    StreamConfig c;
+    c.name = name;
+    c.bucket = "iot-data";
+    c.buffer_interval_s = 900;
+    return c;
+  }
+
+  static Status PutSync(StreamManager& m, const std::string& stream, const std::string& rec) {
+    std::promise<Status> p;
+    m.Put(stream, rec, [&](const Status& s, uint64_t) { p.set_value(s); });
+    return p.get_future().get();
+  }
+
+  std::map<std::string, StoredObject> Objects() { return lake_.Get("iot-data")->Objects(); }
+
+  // Waits (real time) until the bucket holds `n` objects.
+  bool WaitForObjects(size_t n, int timeout_ms = 5000) {
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+      if (Objects().size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<metadata::Database> db_;
+  MemoryObjectStores lake_;
+  MetricsRegistry registry_;
+  std::atomic<int64_t> now_{kStart};
+};
+
+}  // namespace tributary::streams::testing
