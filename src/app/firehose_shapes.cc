@@ -71,17 +71,13 @@ Status ApplyBufferingHints(const json& hints, const std::string& where, StreamCo
   return Status::Ok();
 }
 
-Status ApplyCompression(const json& value, const std::string& where, StreamConfig* c) {
+// A CompressionFormat: the stream's, or its backup's.
+Result<Compression> CompressionFormatOf(const json& value, const std::string& where) {
   TRY_ASSIGN(std::string format, StringField(value, where));
-  if (format == "UNCOMPRESSED") {
-    c->compression = Compression::kNone;
-  } else if (format == "GZIP") {
-    c->compression = Compression::kGzip;
-  } else {
-    return InvalidArgument(where + ": '" + format +
-                           "' is not supported (UNCOMPRESSED or GZIP; ZIP and Snappy are not)");
-  }
-  return Status::Ok();
+  if (format == "UNCOMPRESSED") return Compression::kNone;
+  if (format == "GZIP") return Compression::kGzip;
+  return InvalidArgument(where + ": '" + format +
+                         "' is not supported (UNCOMPRESSED or GZIP; ZIP and Snappy are not)");
 }
 
 Status CheckEncryption(const json& value, const std::string& where) {
@@ -476,9 +472,7 @@ Status ApplyS3Backup(const json& config, const std::string& where, streams::Sour
     } else if (key == "Prefix") {
       TRY_ASSIGN(backup->prefix, StringField(value, at));
     } else if (key == "CompressionFormat") {
-      StreamConfig scratch;
-      TRY(ApplyCompression(value, at, &scratch));
-      backup->compression = scratch.compression;
+      TRY_ASSIGN(backup->compression, CompressionFormatOf(value, at));
     } else if (key == "EncryptionConfiguration") {
       TRY(CheckEncryption(value, at));
     } else if (IsOneOf(key, {"RoleARN", "CloudWatchLoggingOptions", "BufferingHints"})) {
@@ -512,7 +506,7 @@ Status ApplyS3Destination(const json& dest, const std::string& where, StreamConf
     } else if (key == "BufferingHints") {
       TRY(ApplyBufferingHints(value, at, c));
     } else if (key == "CompressionFormat") {
-      TRY(ApplyCompression(value, at, c));
+      TRY_ASSIGN(c->compression, CompressionFormatOf(value, at));
     } else if (key == "ProcessingConfiguration") {
       TRY(ApplyProcessing(value, at, c));
     } else if (key == "EncryptionConfiguration") {
