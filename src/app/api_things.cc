@@ -19,7 +19,8 @@ json EndpointInfo(Server* server) {
   return json{{"host", server->config().advertised_host},
               {"mqtt_tls_port", server->broker().tls_port()},
               {"mqtt_ws_port", server->broker().ws_port()},
-              {"http_port", server->http_port()}};
+              {"http_port", server->http_port()},
+              {"https_port", server->https_port()}};
 }
 
 Result<std::string> RequiredString(const json& body, const std::string& key) {

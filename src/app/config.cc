@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "net/listen_address.h"
 
 namespace tributary::app {
 
@@ -33,6 +34,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   for (const auto& [key, value] : j.items()) {
     if (key == "data_dir") TRY(Take(j, key, &c->data_dir, path));
     else if (key == "bind_address") TRY(Take(j, key, &c->bind_address, path));
+    else if (key == "http_bind_address")
+      TRY(Take(j, key, &c->http_bind_address, path));
     else if (key == "http_port") TRY(Take(j, key, &c->http_port, path));
     else if (key == "https_port") TRY(Take(j, key, &c->https_port, path));
     else if (key == "mqtt_tls_port") TRY(Take(j, key, &c->mqtt_tls_port, path));
@@ -75,6 +78,15 @@ std::string LocalLakeRoot(const ServerConfig& c) { return c.data_dir + "/lake"; 
 Status ValidateConfig(const ServerConfig& c) {
   auto port_ok = [](int p, bool may_disable) { return (p >= 0 && p <= 65535) || (may_disable && p == -1); };
   if (!port_ok(c.http_port, false)) return InvalidArgument("http_port must be 0..65535, got " + std::to_string(c.http_port));
+  for (const auto& [key, address] : {std::pair{"bind_address", &c.bind_address},
+                                     std::pair{"http_bind_address", &c.http_bind_address}}) {
+    if (!net::IsIpAddress(*address)) {
+      return InvalidArgument(std::string(key) +
+                             " must be an IP address (0.0.0.0: every interface, "
+                             "127.0.0.1: this machine only), got '" +
+                             *address + "'");
+    }
+  }
   if (!port_ok(c.mqtt_tls_port, true)) return InvalidArgument("mqtt_tls_port must be -1 (off) or 0..65535");
   if (!port_ok(c.mqtt_ws_port, true)) return InvalidArgument("mqtt_ws_port must be -1 (off) or 0..65535");
   if (!port_ok(c.https_port, true)) return InvalidArgument("https_port must be -1 (off) or 0..65535, got " + std::to_string(c.https_port));

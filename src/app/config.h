@@ -11,7 +11,10 @@ namespace tributary::app {
 
 struct ServerConfig {
   std::string data_dir = "./tributary-data";
-  std::string bind_address = "0.0.0.0";
+  std::string bind_address = "0.0.0.0";  // the TLS listeners, HTTPS and plain MQTT
+  // Plain HTTP carries the admin token and every body unencrypted: loopback only unless
+  // told otherwise. Past this machine the API is https_port's.
+  std::string http_bind_address = "127.0.0.1";
   int http_port = 8080;
   int https_port = 8444;  // the HTTP API over TLS, the server's certificate; -1 off
   int mqtt_tls_port = 8883;

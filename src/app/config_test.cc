@@ -19,9 +19,12 @@ std::string TempFile(const std::string& name, const std::string& text) {
 
 TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
-  std::string path = TempFile("ok.json", R"({"http_port": 9000, "https_port": 9443, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
+  std::string path = TempFile(
+      "ok.json",
+      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
+  EXPECT_EQ(c.http_bind_address, "0.0.0.0");
   EXPECT_EQ(c.https_port, 9443);
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
@@ -55,6 +58,17 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   ServerConfig c;
   c.http_port = 70000;
   EXPECT_NE(ValidateConfig(c).message().find("http_port"), std::string::npos);
+  c = ServerConfig();
+  EXPECT_EQ(c.http_bind_address, "127.0.0.1");  // plain HTTP: this machine only
+  EXPECT_EQ(c.bind_address, "0.0.0.0");
+  c.http_bind_address = "localhost";
+  EXPECT_NE(ValidateConfig(c).message().find("http_bind_address must be an IP address"),
+            std::string::npos)
+      << ValidateConfig(c).message();
+  c = ServerConfig();
+  c.bind_address = "*";
+  EXPECT_NE(ValidateConfig(c).message().find("bind_address must be an IP address"),
+            std::string::npos);
   c = ServerConfig();
   EXPECT_EQ(c.https_port, 8444);  // the API over TLS, on unless turned off
   c.https_port = -2;

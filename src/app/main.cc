@@ -20,7 +20,13 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto flags = std::make_shared<ServerConfig>();
   cmd->add_option("--config", *config_file, "JSON config file (keys as in docs/configuration.md)");
   auto* data_dir = cmd->add_option("--data-dir", flags->data_dir, "data directory")->capture_default_str();
-  auto* bind = cmd->add_option("--bind", flags->bind_address, "address to listen on")->capture_default_str();
+  auto* bind = cmd->add_option("--bind", flags->bind_address,
+                               "address the MQTT listeners and the HTTPS API listen on")
+                   ->capture_default_str();
+  auto* http_bind = cmd->add_option("--http-bind", flags->http_bind_address,
+                                    "address the plain HTTP API listens on (loopback by default: "
+                                    "past this machine use --https-port's listener)")
+                        ->capture_default_str();
   auto* http = cmd->add_option("--http-port", flags->http_port, "HTTP API port")->capture_default_str();
   auto* https = cmd->add_option("--https-port", flags->https_port,
                                 "the HTTP API over TLS, with the server's certificate (-1 off)")->capture_default_str();
@@ -62,6 +68,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       }
       if (data_dir->count()) c.data_dir = flags->data_dir;
       if (bind->count()) c.bind_address = flags->bind_address;
+      if (http_bind->count()) c.http_bind_address = flags->http_bind_address;
       if (http->count()) c.http_port = flags->http_port;
       if (https->count()) c.https_port = flags->https_port;
       if (tls->count()) c.mqtt_tls_port = flags->mqtt_tls_port;

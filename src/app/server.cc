@@ -1,25 +1,25 @@
 #include "app/server.h"
 
-#include <csignal>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "app/admin_token.h"
+#include "app/api.h"
 #include "app/aws_api.h"
-#include "app/s3_api.h"
-#include "app/s3_api_util.h"
 #include "app/console.h"
 #include "app/lake_object_sink.h"
-#include "app/rule_shadow_reads.h"
 #include "app/live_topics.h"
+#include "app/monitor_services.h"
 #include "app/resource_tags.h"
+#include "app/rule_shadow_reads.h"
+#include "app/s3_api.h"
+#include "app/s3_api_util.h"
 #include "app/server_directory.h"
 #include "app/server_role.h"
-#include "app/api.h"
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/log.h"
@@ -30,25 +30,25 @@
 #include "devices/shadow_store.h"
 #include "devices/thing_registry.h"
 #include "lake/catalog.h"
-#include "lake/record_conversion.h"
 #include "lake/crawler_manager.h"
 #include "lake/job_manager.h"
+#include "lake/record_conversion.h"
 #include "metadata/database.h"
+#include "monitor/monitors.h"
 #include "net/http_server.h"
-#include "net/tls_context.h"
+#include "net/listen_address.h"
 #include "net/runtime.h"
+#include "net/tls_context.h"
+#include "objstore/object_store.h"
 #include "rules/http_post_queue.h"
 #include "rules/rule_registry.h"
 #include "rules/rules_engine.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
 #include "serving/transform_jobs.h"
-#include "app/monitor_services.h"
-#include "monitor/monitors.h"
-#include "training/training_jobs.h"
-#include "objstore/object_store.h"
 #include "streams/jetstream_log.h"
 #include "streams/stream_manager.h"
+#include "training/training_jobs.h"
 
 namespace tributary::app {
 
@@ -263,7 +263,7 @@ Status Server::Init() {
   // The console drives every stage: the control server's alone.
   if (config_.console && !ingest) console = std::make_shared<const Console>(config_.console_dir);
   net::HttpServerOptions h;
-  h.bind_address = config_.bind_address;
+  h.bind_address = config_.http_bind_address;
   h.port = config_.http_port;
   h.body_too_large = [limit = h.max_body_bytes](const net::HttpRequest& req) {
     const std::string what = "the request body is larger than " + std::to_string(limit) + " bytes";
@@ -315,10 +315,17 @@ Status Server::Init() {
       };
   http_ = std::make_unique<net::HttpServer>(h, runtime_.get(), handler);
   TRY(http_->Start());
+  if (!net::IsLoopbackAddress(config_.http_bind_address)) {
+    log->warn(
+        "the plain HTTP API listens on {}:{}, past loopback: the admin token and every body cross "
+        "the network unencrypted (the API over TLS is https_port's)",
+        config_.http_bind_address, http_->port());
+  }
   // The same API over TLS, with the certificate the MQTT TLS listener shows.
   if (config_.https_port >= 0) {
     TRY_ASSIGN(h.tls, net::MakeServerTlsContext({devices_->ca().server_cert_path(), devices_->ca().server_key_path(),
                                                  "", /*require_client_cert=*/false}));
+    h.bind_address = config_.bind_address;
     h.port = config_.https_port;
     https_ = std::make_unique<net::HttpServer>(h, runtime_.get(), std::move(handler));
     TRY(https_->Start());
@@ -363,7 +370,8 @@ Status Server::WriteServerInfo() const {
                          {"mqtt_ws_port", broker_->ws_port()},
                          {"mqtt_port", broker_->tcp_port()},
                          {"https_port", https_port()},
-                         {"endpoint", "http://127.0.0.1:" + std::to_string(http_->port())},
+                         {"endpoint", "http://" + net::LocalUrlHost(config_.http_bind_address) +
+                                          ":" + std::to_string(http_->port())},
                          {"started_at", FormatIso8601Millis(started_at_ms_)}};
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
 }

@@ -30,6 +30,7 @@ int CreateThing(const ClientOptions& opts, const std::string& name, std::string 
   kit.endpoint.mqtt_tls_port = c["endpoint"]["mqtt_tls_port"];
   kit.endpoint.mqtt_ws_port = c["endpoint"]["mqtt_ws_port"];
   kit.endpoint.http_port = c["endpoint"]["http_port"];
+  kit.endpoint.https_port = c["endpoint"].value("https_port", -1);
   Status st = devices::WriteConnectionKit(out_dir, kit);
   if (!st.ok()) {
     return Fail("thing create",

@@ -65,28 +65,37 @@ Result<std::vector<KitFile>> BuildConnectionKit(const ConnectionKitInput& in) {
   // A server with its WebSocket listener off (-1) still gives kits; they name TLS only.
   if (in.endpoint.mqtt_ws_port != -1) TRY(ValidatePort("mqtt_ws_port", in.endpoint.mqtt_ws_port));
   TRY(ValidatePort("http_port", in.endpoint.http_port));
+  if (in.endpoint.https_port != -1) TRY(ValidatePort("https_port", in.endpoint.https_port));
   if (in.cert_pem.empty() || in.key_pem.empty() || in.ca_pem.empty())
     return InvalidArgument("connection kit for '" + in.thing +
                            "' needs the certificate, the key and the CA certificate");
 
   const std::string topic = KitTopic(in.thing);
-  nlohmann::json endpoint = {{"host", in.endpoint.host},
-                             {"mqtt_tls_port", in.endpoint.mqtt_tls_port},
-                             {"mqtt_ws_port", in.endpoint.mqtt_ws_port == -1 ? nlohmann::json(nullptr)
-                                                                             : nlohmann::json(in.endpoint.mqtt_ws_port)},
-                             {"http_port", in.endpoint.http_port},
-                             {"thing", in.thing},
-                             {"client_id", in.thing},
-                             {"topic", topic}};
+  nlohmann::json endpoint = {
+      {"host", in.endpoint.host},
+      {"mqtt_tls_port", in.endpoint.mqtt_tls_port},
+      {"mqtt_ws_port", in.endpoint.mqtt_ws_port == -1 ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(in.endpoint.mqtt_ws_port)},
+      {"http_port", in.endpoint.http_port},
+      {"https_port", in.endpoint.https_port == -1 ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(in.endpoint.https_port)},
+      {"thing", in.thing},
+      {"client_id", in.thing},
+      {"topic", topic}};
   const std::vector<std::pair<std::string, std::string>> vars = {
       {"THING", in.thing},
       {"HOST", in.endpoint.host},
       {"TLS_PORT", std::to_string(in.endpoint.mqtt_tls_port)},
-      {"WS_URL", in.endpoint.mqtt_ws_port == -1 ? std::string()
-                                                : " and\n`wss://" + in.endpoint.host + ":" +
-                                                      std::to_string(in.endpoint.mqtt_ws_port) +
-                                                      "` (MQTT over WebSocket)"},
-      {"HTTP_PORT", std::to_string(in.endpoint.http_port)},
+      {"WS_URL", in.endpoint.mqtt_ws_port == -1
+                     ? std::string()
+                     : " and\n`wss://" + in.endpoint.host + ":" +
+                           std::to_string(in.endpoint.mqtt_ws_port) + "` (MQTT over WebSocket)"},
+      {"HTTP_API", in.endpoint.https_port == -1
+                       ? "port " + std::to_string(in.endpoint.http_port) +
+                             " (plain HTTP: by default on the server's own machine only)"
+                       : "`https://" + in.endpoint.host + ":" +
+                             std::to_string(in.endpoint.https_port) +
+                             "` (its certificate checks against `ca.crt`)"},
       {"TOPIC", topic},
       {"PACKAGE", PackageName(in.thing)}};
   return std::vector<KitFile>{

@@ -27,7 +27,8 @@ struct KitEndpoint {
   std::string host = "localhost";  // a DNS name or IP address in the server certificate
   int mqtt_tls_port = 8883;
   int mqtt_ws_port = 8443;
-  int http_port = 8080;
+  int http_port = 8080;   // plain HTTP: the server's own machine unless configured otherwise
+  int https_port = 8444;  // the HTTP API over TLS, the one to use past that machine; -1 off
 };
 
 struct ConnectionKitInput {

@@ -190,7 +190,7 @@ This directory lets a device publish to Tributary as the thing `{{THING}}`.
 | `publish.sh` | publishes with `mosquitto_pub` |
 | `device.js` | a Node.js device publishing every 250 ms |
 
-The broker listens on `mqtts://{{HOST}}:{{TLS_PORT}}` (MQTT over TLS){{WS_URL}}; the HTTP API is on port {{HTTP_PORT}}.
+The broker listens on `mqtts://{{HOST}}:{{TLS_PORT}}` (MQTT over TLS){{WS_URL}}; the HTTP API is on {{HTTP_API}}.
 The default policy lets this thing connect only with the client id `{{THING}}` and
 publish, subscribe and receive only under `devices/{{THING}}/`, and on its device shadows'
 topics, `$aws/things/{{THING}}/shadow/...` (AWS IoT's Device Shadow service: `get`, `update`

@@ -1,6 +1,6 @@
 // The text of a connection kit's example files, with {{PLACEHOLDERS}} that
 // connection_kit.cc fills in: {{THING}}, {{HOST}}, {{TLS_PORT}}, {{WS_PORT}},
-// {{HTTP_PORT}}, {{TOPIC}}, {{PACKAGE}}. Internal to devices/.
+// {{HTTP_API}}, {{TOPIC}}, {{PACKAGE}}. Internal to devices/.
 #pragma once
 
 namespace tributary::devices::kit_templates {

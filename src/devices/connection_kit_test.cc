@@ -38,8 +38,11 @@ TEST_F(ConnectionKitTest, WritesEveryFileWithTheRightPermissions) {
   auto created = registry_->CreateThing("sensor-1");
   ASSERT_TRUE(created.ok());
   std::string kit = dir_.path() + "/kits/sensor-1";
-  KitEndpoint endpoint{.host = "127.0.0.1", .mqtt_tls_port = 18883, .mqtt_ws_port = 18443,
-                       .http_port = 18080};
+  KitEndpoint endpoint{.host = "127.0.0.1",
+                       .mqtt_tls_port = 18883,
+                       .mqtt_ws_port = 18443,
+                       .http_port = 18080,
+                       .https_port = 18444};
   Status st = WriteConnectionKit(kit, KitInputFor(*created, registry_->ca(), endpoint));
   ASSERT_TRUE(st.ok()) << st.ToString();
 
@@ -59,6 +62,9 @@ TEST_F(ConnectionKitTest, WritesEveryFileWithTheRightPermissions) {
   EXPECT_EQ(endpoint_json["mqtt_tls_port"], 18883);
   EXPECT_EQ(endpoint_json["mqtt_ws_port"], 18443);
   EXPECT_EQ(endpoint_json["http_port"], 18080);
+  EXPECT_EQ(endpoint_json["https_port"], 18444);
+  EXPECT_NE(ReadFile(kit + "/README.md")->find("the HTTP API is on `https://127.0.0.1:18444`"),
+            std::string::npos);
   EXPECT_EQ(endpoint_json["thing"], "sensor-1");
   EXPECT_EQ(endpoint_json["client_id"], "sensor-1");
   EXPECT_EQ(endpoint_json["topic"], "devices/sensor-1/pollution");
@@ -100,14 +106,23 @@ TEST_F(ConnectionKitTest, WritesEveryFileWithTheRightPermissions) {
 TEST_F(ConnectionKitTest, AServerWithoutWebSocketStillGivesKits) {
   auto created = registry_->CreateThing("sensor-2");
   ASSERT_TRUE(created.ok());
-  KitEndpoint endpoint{.host = "127.0.0.1", .mqtt_tls_port = 18883, .mqtt_ws_port = -1, .http_port = 18080};
+  KitEndpoint endpoint{.host = "127.0.0.1",
+                       .mqtt_tls_port = 18883,
+                       .mqtt_ws_port = -1,
+                       .http_port = 18080,
+                       .https_port = -1};
   auto files = BuildConnectionKit(KitInputFor(*created, registry_->ca(), endpoint));
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   for (const KitFile& f : *files) {
     EXPECT_EQ(f.contents.find("{{"), std::string::npos) << f.name;
-    if (f.name == "endpoint.json") EXPECT_TRUE(nlohmann::json::parse(f.contents)["mqtt_ws_port"].is_null());
+    if (f.name == "endpoint.json") {
+      EXPECT_TRUE(nlohmann::json::parse(f.contents)["mqtt_ws_port"].is_null());
+      EXPECT_TRUE(nlohmann::json::parse(f.contents)["https_port"].is_null());
+    }
     if (f.name == "README.md") {
       EXPECT_EQ(f.contents.find("wss://"), std::string::npos);
+      EXPECT_EQ(f.contents.find("https://"), std::string::npos);
+      EXPECT_NE(f.contents.find("the HTTP API is on port 18080 (plain HTTP"), std::string::npos);
       EXPECT_NE(f.contents.find("mqtts://127.0.0.1:18883"), std::string::npos);
     }
   }

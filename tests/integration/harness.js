@@ -163,7 +163,8 @@ class Server {
     // Free ports for every listener, but those the test's own arguments set.
     const ports = ['--http-port', '--mqtt-tls-port', '--mqtt-ws-port', '--https-port']
       .filter((flag) => !this.extraArgs.includes(flag)).flatMap((flag) => [flag, '0']);
-    const args = ['server', '--data-dir', this.dataDir, '--bind', '127.0.0.1', ...ports, '--log-level', 'debug',
+    const bind = this.extraArgs.includes('--bind') ? [] : ['--bind', '127.0.0.1'];
+    const args = ['server', '--data-dir', this.dataDir, ...bind, ...ports, '--log-level', 'debug',
                   ...this.extraArgs];
     this.logs += `\n=== ${BIN} ${args.join(' ')}\n`;
     const child = spawnTracked(BIN, args);

@@ -7,7 +7,11 @@
 // read back byte for byte; the CLI (`--endpoint https://...`, the CA found in the data
 // directory or given with --ca-file, refused under another CA). A client that speaks plain
 // HTTP to the TLS port loses only its own connection; `--https-port -1` opens no listener
-// and server.json says -1.
+// and server.json says -1. Plain HTTP listens on 127.0.0.1 whatever `--bind` says (the
+// token and the bodies are not encrypted there), HTTPS on `--bind`'s address; `--http-bind`
+// moves plain HTTP, server.json's endpoint (what the CLI calls) follows it, and a host name
+// is refused naming the setting. Other loopback addresses (127.0.0.2, .3) stand in for the
+// machine's other interfaces.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -15,17 +19,19 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const https = require('node:https');
 const path = require('node:path');
 const { Readable } = require('node:stream');
 const S3 = require('@aws-sdk/client-s3');
 const { NodeHttpHandler } = require('@smithy/node-http-handler');
-const { Server, BIN, run, describeRun, makeTempDir } = require('./harness');
+const { Server, BIN, run, describeRun, makeTempDir, startRefused } = require('./harness');
 
 // GET/PUT over https; resolves {status, headers, body}. `ca` null: the system's CAs only.
-function httpsRequest(server, pathname, { method = 'GET', headers = {}, body, ca = server.ca, servername } = {}) {
+function httpsRequest(server, pathname, { method = 'GET', headers = {}, body, ca = server.ca, servername,
+                                          host = '127.0.0.1' } = {}) {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: server.httpsPort, path: pathname, method, headers,
+    const req = https.request({ host, port: server.httpsPort, path: pathname, method, headers,
                                 ca: ca || undefined, servername, timeout: 10000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -167,4 +173,48 @@ describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
       await off.stop();
     }
   });
+
+  // GET /healthz over plain HTTP at host:port: the status, or the connection error's code.
+  function plainHealth(host, port) {
+    return new Promise((resolve) => {
+      const req = http.get({ host, port, path: '/healthz', timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('timeout', () => { req.destroy(); resolve('timed out'); });
+      req.on('error', (e) => resolve(e.code));
+    });
+  }
+
+  test('plain HTTP stays on loopback while --bind moves HTTPS and MQTT; --http-bind moves it', async () => {
+    const wide = await Server.start({ tag: 'http-bind', args: ['--bind', '127.0.0.2'] });
+    try {
+      assert.equal(await plainHealth('127.0.0.1', wide.httpPort), 200);
+      assert.equal(await plainHealth('127.0.0.2', wide.httpPort), 'ECONNREFUSED');
+      const tls = await httpsRequest(wide, '/healthz', { host: '127.0.0.2', servername: 'localhost' });
+      assert.equal(tls.status, 200, tls.body);
+      assert.equal(wide.info.endpoint, `http://127.0.0.1:${wide.httpPort}`);
+      const devices = await new Promise((resolve) => {
+        const socket = net.connect({ host: '127.0.0.2', port: wide.tlsPort }, () => { socket.destroy(); resolve('open'); });
+        socket.on('error', (e) => resolve(e.code));
+      });
+      assert.equal(devices, 'open', 'the MQTT TLS listener follows --bind');
+    } finally {
+      await wide.stop();
+    }
+
+    const moved = await Server.start({ tag: 'http-bind-moved', args: ['--http-bind', '127.0.0.3'] });
+    try {
+      assert.equal(await plainHealth('127.0.0.3', moved.httpPort), 200);
+      assert.equal(await plainHealth('127.0.0.1', moved.httpPort), 'ECONNREFUSED');
+      assert.equal(moved.info.endpoint, `http://127.0.0.3:${moved.httpPort}`);
+      // The CLI finds the server through server.json's endpoint.
+      const listed = await run(BIN, ['thing', 'list', '--data-dir', moved.dataDir], { timeoutMs: 15000 });
+      assert.equal(listed.code, 0, describeRun('thing list', listed));
+    } finally {
+      await moved.stop();
+    }
+
+    const refused = await startRefused(['--http-bind', 'localhost']);
+    assert.notEqual(refused.code, 0, describeRun('server --http-bind localhost', refused));
+    assert.match(refused.stderr, /http_bind_address must be an IP address .*got 'localhost'/);
+  });
 });
+
