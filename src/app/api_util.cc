@@ -1,6 +1,7 @@
-#include "app/api.h"
-
 #include <charconv>
+
+#include "app/api.h"
+#include "base/json_text.h"
 
 namespace tributary::app {
 
@@ -18,14 +19,7 @@ net::HttpResponse ErrorResponse(const Status& status) {
 
 Result<nlohmann::json> ParseBody(const net::HttpRequest& request) {
   if (request.body.empty()) return InvalidArgument("request body is empty; expected a JSON object");
-  try {
-    return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& e) {
-    return InvalidArgument("request body is not valid JSON at byte " + std::to_string(e.byte) + ": " +
-                           e.what());
-  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number like 1e999
-    return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
-  }
+  return ParseJsonText(request.body, "the request body");
 }
 
 Result<int64_t> QueryInt(const net::HttpRequest& req, const std::string& key, int64_t fallback, int64_t max) {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -35,9 +36,12 @@ int CreateJob(const ClientOptions& opts, const std::string& name, const std::str
     body["job_yaml"] = *text;
     body["file"] = file;
   } else {
-    json doc = json::parse(*text, nullptr, false);
-    if (doc.is_discarded()) return Fail(command, InvalidArgument(file + " is not valid JSON (name a YAML file *.yaml or *.yml)"));
-    body["job"] = doc;
+    Result<json> doc = ParseJsonText(*text, "'" + file + "'");
+    if (!doc.ok()) {
+      return Fail(command,
+                  InvalidArgument(doc.status().message() + " (name a YAML file *.yaml or *.yml)"));
+    }
+    body["job"] = std::move(*doc);
   }
   return CallAndReport(opts, command, "POST", "/v1/jobs", &body,
                        (replace ? "updated job " : "created job ") + name + " from " + file);

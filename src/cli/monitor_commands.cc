@@ -6,15 +6,16 @@
 //       --retrain-from pm25-1 --channels s3://iot-data/monitor/pm25-drift/ --interval-s 3600
 //   tributary monitor create pm25-drift --spec monitor.json
 //   tributary monitor evaluate pm25-drift --wait
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
 
-#include <fmt/format.h>
-
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -45,8 +46,8 @@ Result<json> Definition(const CreateArgs& a) {
   if (!a.spec.empty()) {
     Result<std::string> text = ReadFile(a.spec);
     if (!text.ok()) return text.status().WithContext("--spec");
-    json body = json::parse(*text, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return InvalidArgument("--spec " + a.spec + ": not a JSON object");
+    TRY_ASSIGN(json body, ParseJsonText(*text, "--spec " + a.spec));
+    if (!body.is_object()) return InvalidArgument("--spec " + a.spec + ": not a JSON object");
     if (body.contains("MonitorName") && body["MonitorName"] != a.name) {
       return InvalidArgument("--spec " + a.spec + ": MonitorName " + body["MonitorName"].dump() +
                              " differs from the name given, '" + a.name + "'");
@@ -85,9 +86,8 @@ Result<json> Definition(const CreateArgs& a) {
     if (!a.deployment.empty()) {
       Result<std::string> text = ReadFile(a.deployment);
       if (!text.ok()) return text.status().WithContext("--deployment");
-      json d = json::parse(*text, nullptr, false);
-      if (d.is_discarded()) return InvalidArgument("--deployment " + a.deployment + ": not JSON");
-      body["Retraining"]["DeploymentConfig"] = d;
+      TRY_ASSIGN(json d, ParseJsonText(*text, "--deployment " + a.deployment));
+      body["Retraining"]["DeploymentConfig"] = std::move(d);
     }
   } else if (!a.deployment.empty()) {
     return InvalidArgument("--deployment needs --retrain-from and --channels");

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -17,9 +18,9 @@ using nlohmann::json;
 int CreatePolicy(const ClientOptions& opts, const std::string& name, const std::string& file) {
   auto text = ReadFile(file);
   if (!text.ok()) return Fail("policy create", text.status());
-  json doc = json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) return Fail("policy create", InvalidArgument("'" + file + "' is not valid JSON"));
-  json body{{"name", name}, {"document", doc}};
+  Result<json> doc = ParseJsonText(*text, "'" + file + "'");
+  if (!doc.ok()) return Fail("policy create", doc.status());
+  json body{{"name", name}, {"document", std::move(*doc)}};
   auto r = ApiClient(opts).Call("POST", "/v1/policies", &body);
   if (!r.ok()) return Fail("policy create", r.status());
   if (opts.json) return PrintJson(*r), 0;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -23,11 +24,9 @@ int PutRule(const ClientOptions& opts, const std::string& verb, const std::strin
   const std::string command = "rule " + verb;
   auto text = ReadFile(file);
   if (!text.ok()) return Fail(command, text.status());
-  json payload = json::parse(*text, nullptr, false);
-  if (payload.is_discarded()) {
-    return Fail(command, InvalidArgument("'" + file + "' is not valid JSON"));
-  }
-  return CallAndReport(opts, command, verb == "create" ? "POST" : "PUT", RulePath(name), &payload,
+  Result<json> payload = ParseJsonText(*text, "'" + file + "'");
+  if (!payload.ok()) return Fail(command, payload.status());
+  return CallAndReport(opts, command, verb == "create" ? "POST" : "PUT", RulePath(name), &*payload,
                        (verb == "create" ? "created rule " : "replaced rule ") + name);
 }
 
@@ -73,9 +72,9 @@ int TestRule(const ClientOptions& opts, const std::string& name, const TrialMess
   if (!file.empty()) {
     auto text = ReadFile(file);
     if (!text.ok()) return Fail("rule test", text.status());
-    json rule = json::parse(*text, nullptr, false);
-    if (rule.is_discarded()) return Fail("rule test", InvalidArgument("'" + file + "' is not valid JSON"));
-    body["rule"] = rule;
+    Result<json> rule = ParseJsonText(*text, "'" + file + "'");
+    if (!rule.ok()) return Fail("rule test", rule.status());
+    body["rule"] = std::move(*rule);
   }
   auto r = ApiClient(opts).Call("POST", RulePath(name) + "/test", &body);
   if (!r.ok()) return Fail("rule test", r.status());

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -503,8 +504,8 @@ int Invoke(const ClientOptions& opts, const InvokeArgs& a) {
   if (!a.variant.empty()) headers["X-Amzn-SageMaker-Target-Variant"] = a.variant;
   if (!a.target_model.empty()) headers["X-Amzn-SageMaker-Target-Model"] = a.target_model;
   if (!a.inference_config.empty()) {
-    if (json::parse(a.inference_config, nullptr, false).is_discarded())
-      return Fail(command, InvalidArgument("--inference-config is not valid JSON: " + a.inference_config));
+    if (Result<json> config = ParseJsonText(a.inference_config, "--inference-config"); !config.ok())
+      return Fail(command, config.status());
     headers["X-Tributary-Inference-Config"] = a.inference_config;
   }
   // Invocations are not under /v1 and answer with the model's bytes, not API JSON.

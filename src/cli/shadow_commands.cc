@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -28,9 +29,7 @@ Result<json> UpdateRequest(const std::string& file, const std::string& desired, 
       return InvalidArgument("give --document, or --desired and/or --reported, not both");
     }
     TRY_ASSIGN(std::string text, ReadFile(file));
-    json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) return InvalidArgument("'" + file + "' is not valid JSON");
-    return doc;
+    return ParseJsonText(text, "'" + file + "'");
   }
   if (desired.empty() && reported.empty()) return InvalidArgument("give --desired, --reported or --document");
   json state = json::object();

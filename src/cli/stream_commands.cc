@@ -321,8 +321,9 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
 
   auto update_args = std::make_shared<UpdateArgs>();
   auto* update = stream->add_subcommand(
-      "update", "Change a stream's bucket, prefixes, buffering, compression or time zone while it runs "
-                "(what is buffered is delivered as it was)");
+      "update",
+      "Change a stream's destination, buffering, conversion, backup or splitting while it runs "
+      "(what is buffered is delivered as it was)");
   update->add_option("name", update_args->name, "stream name")->required();
   update->add_option("--bucket", update_args->bucket, "destination bucket in the lake");
   update->add_option("--prefix", update_args->prefix, "key prefix (as for create; \"\" for the default)");

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -43,8 +44,8 @@ struct CreateArgs {
 Result<json> ReadHyperparameters(const std::string& path) {
   Result<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status().WithContext("--hyperparameters");
-  json parsed = json::parse(*text, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  TRY_ASSIGN(json parsed, ParseJsonText(*text, "--hyperparameters " + path));
+  if (!parsed.is_object()) {
     return InvalidArgument("--hyperparameters " + path + ": not a JSON object of hyperparameters");
   }
   json out = json::object();

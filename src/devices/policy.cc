@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/ascii.h"
+#include "base/json_text.h"
 
 namespace tributary::devices {
 namespace {
@@ -157,12 +158,7 @@ ResourceType ResourceTypeFor(PolicyAction action) {
 }
 
 Result<PolicyDocument> ParsePolicy(std::string_view json_text) {
-  json doc;
-  try {
-    doc = json::parse(json_text);
-  } catch (const json::exception& e) {
-    return InvalidArgument(std::string("policy is not valid JSON: ") + e.what());
-  }
+  TRY_ASSIGN(json doc, ParseJsonText(json_text, "the policy"));
   return ParsePolicyJson(doc);
 }
 

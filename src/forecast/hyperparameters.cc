@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/json_text.h"
+
 namespace tributary::forecast {
 namespace {
 
@@ -214,8 +216,8 @@ Result<Hyperparameters> ParseHyperparameters(const std::map<std::string, std::st
 }
 
 Result<Hyperparameters> ParseHyperparametersJson(std::string_view text, const std::string& origin) {
-  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  TRY_ASSIGN(json j, ParseJsonText(text, origin));
+  if (!j.is_object()) {
     return InvalidArgument(origin + ": expected a JSON object of hyperparameter names to values");
   }
   std::map<std::string, std::string> values;

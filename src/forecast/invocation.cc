@@ -8,6 +8,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 namespace tributary::forecast {
 namespace {
 
@@ -18,23 +20,6 @@ std::string Lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return out;
-}
-
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
-std::string ParseErrorText(const json::exception& e) {
-  std::string what = e.what();
-  if (size_t p = what.find("] "); p != std::string::npos && what.starts_with("[json.exception")) {
-    what.erase(0, p + 2);
-  }
-  return what;
-}
-
-Result<json> ParseJson(std::string_view text, const std::string& where) {
-  try {
-    return json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {  // parse_error; out_of_range for a number like 1e999
-    return InvalidArgument(where + "malformed JSON: " + ParseErrorText(e));
-  }
 }
 
 // A quantile given as "0.1" (SageMaker's form, the key kept as spelled) or 0.1.
@@ -168,7 +153,7 @@ Result<Invocation> ParseInvocation(BodyFormat format, std::string_view body,
   Invocation inv;
   for (double q : inv.config.quantiles) inv.quantile_keys.push_back(QuantileKey(q));
   if (format == BodyFormat::kJson) {
-    TRY_ASSIGN(json j, ParseJson(body, ""));
+    TRY_ASSIGN(json j, ParseJsonText(body, "the body"));
     if (!j.is_object())
       return InvalidArgument("body: expected a JSON object {\"instances\": [...]}");
     auto instances = j.find("instances");
@@ -195,7 +180,7 @@ Result<Invocation> ParseInvocation(BodyFormat format, std::string_view body,
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
       const std::string origin = "line " + std::to_string(line_no);
-      TRY_ASSIGN(json j, ParseJson(line, origin + ": "));
+      TRY_ASSIGN(json j, ParseJsonText(line, origin));
       TRY_ASSIGN(TimeSeries s, ParseSeriesJson(j, origin));
       inv.instances.push_back(std::move(s));
     }

@@ -25,8 +25,8 @@
 // with a JSON Lines body, whose answer SageMaker gives as JSON Lines.
 //
 //   status  when                                          error (examples)
-//   400     body is not JSON (with position)              "malformed JSON: parse error at line 1,
-//   column 9: ..."
+//   400     body is not JSON (with position)              "the body is not valid JSON: column 9:
+//   ..."
 //           no `instances` array                          "instances: missing; the body must be
 //           {\"instances\": [...]}" a field has the wrong type or shape           "instances[2]:
 //           field 'cat': has 0 values, the model expects 1" num_samples outside 1..1000

@@ -79,7 +79,7 @@ TEST(ContentTypeTest, JsonAndJsonLinesWithParameters) {
 
 TEST_F(InvocationTest, MalformedBodiesNameWhatAndWhere) {
   std::string e = JsonError("{\"instances\": [{\"start\": ]}");
-  EXPECT_NE(e.find("malformed JSON: parse error at line 1, column 26"), std::string::npos) << e;
+  EXPECT_NE(e.find("the body is not valid JSON: column 26: syntax error"), std::string::npos) << e;
   EXPECT_EQ(JsonError("[1, 2]"), "body: expected a JSON object {\"instances\": [...]}");
   EXPECT_EQ(JsonError("{\"configuration\": {}}"),
             "instances: missing; the body must be {\"instances\": [...]}");
@@ -171,7 +171,7 @@ TEST_F(InvocationTest, JsonLinesTakeTheHeaderConfiguration) {
   auto bad = ParseInvocation(BodyFormat::kJsonLines, Instance().dump() + "\n{\"start\": x}\n",
                              nullptr, predictor_->info());
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("line 2: malformed JSON: parse error at line 1, column 11"),
+  EXPECT_NE(bad.status().message().find("line 2 is not valid JSON: column 11: syntax error"),
             std::string::npos)
       << bad.status().message();
   json bad_config = {{"num_samples", -1}};

@@ -11,6 +11,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "forecast/frequency.h"
 
 namespace tributary::forecast {
@@ -66,8 +67,7 @@ Status CheckCrossSeries(const std::vector<TimeSeries>& all) {
 }  // namespace
 
 Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& origin) {
-  json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument(origin + ": not valid JSON");
+  TRY_ASSIGN(json j, ParseJsonText(line, origin));
   if (!j.is_object()) return InvalidArgument(origin + ": expected a JSON object per line");
   return ParseSeriesJson(j, origin);
 }

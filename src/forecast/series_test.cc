@@ -73,10 +73,12 @@ TEST_F(SeriesTest, ErrorsNameOriginAndField) {
       {R"({"start": "2021-02-05", "target": [1, 2], "cat": [1.5]})", "field 'cat[0]'"},
       {R"({"start": "2021-02-05", "target": [1, 2], "dynamic_feat": [[1, 2], [1, 2, 3]]})",
        "field 'dynamic_feat[1]'"},
-      {R"({"start": "2021-02-05", "target": [1, 2], "dynamic_feat": [[1]]})", "field 'dynamic_feat[0]'"},
+      {R"({"start": "2021-02-05", "target": [1, 2], "dynamic_feat": [[1]]})",
+       "field 'dynamic_feat[0]'"},
       {R"({"start": "2021-02-05", "target": [1, 2], "dynamic_feat": [[1, "NaN"]]})",
        "field 'dynamic_feat[0][1]'"},
-      {R"({"start": "2021-02-05", "target": [1, 2)", "f:7: not valid JSON"},
+      {R"({"start": "2021-02-05", "target": [1, 2)",
+       "f:7 is not valid JSON: column 40: syntax error"},
   };
   for (const Case& c : cases) {
     auto s = ParseSeriesLine(c.line, "f:7");

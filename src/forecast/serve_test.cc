@@ -59,7 +59,7 @@ void ExpectThreeAnswers(std::istream& in) {
   Answer bad = ReadAnswer(in);
   EXPECT_EQ(bad.header["id"], "two");
   EXPECT_EQ(bad.header["status"], 400);
-  EXPECT_NE(bad.header["error"].get<std::string>().find("malformed JSON"), std::string::npos)
+  EXPECT_NE(bad.header["error"].get<std::string>().find("is not valid JSON: "), std::string::npos)
       << bad.header;
   Answer third = ReadAnswer(in);
   EXPECT_EQ(third.header["id"], 3);

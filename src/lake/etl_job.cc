@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "base/json_text.h"
 #include "expr/compiled.h"
 #include "parquet/compression.h"
 #include "parquet/decimal.h"
@@ -299,16 +300,7 @@ Result<JobSpec> ParseJobSpec(const json& doc) {
 }
 
 Result<JobSpec> ParseJobSpecText(std::string_view text) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    try {
-      json again = json::parse(text);
-      (void)again;
-    } catch (const json::exception& e) {  // parse_error; out_of_range for a number like 1e999
-      return InvalidArgument("the job is not valid JSON: " + std::string(e.what()));
-    }
-    return InvalidArgument("the job is not valid JSON");
-  }
+  TRY_ASSIGN(json doc, ParseJsonText(text, "the job"));
   return ParseJobSpec(doc);
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/json_text.h"
 #include "mqtt/utf8.h"
 
 namespace tributary::lake {
@@ -221,16 +222,10 @@ Result<JobDocument> YamlToJson(std::string_view text, std::string_view file_name
 Result<JobDocument> ParseJobDocument(std::string_view text, std::string_view file_name) {
   if (IsYamlFileName(file_name)) return YamlToJson(text, file_name);
   JobDocument out;
-  out.doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out.doc.is_discarded()) {
-    try {
-      (void)json::parse(text);
-    } catch (const json::exception& e) {  // parse_error; out_of_range for a number like 1e999
-      return InvalidArgument(std::string(file_name) + " is not valid JSON: " + e.what() +
-                             " (name a YAML file *.yaml or *.yml)");
-    }
-    return InvalidArgument(std::string(file_name) + " is not valid JSON");
-  }
+  Result<json> doc = ParseJsonText(text, file_name);
+  if (!doc.ok())
+    return InvalidArgument(doc.status().message() + " (name a YAML file *.yaml or *.yml)");
+  out.doc = std::move(*doc);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "parquet/render.h"
 
 namespace tributary::parquet {
@@ -133,8 +134,8 @@ Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json obj = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (obj.is_discarded() || !obj.is_object()) {
+    TRY_ASSIGN(json obj, ParseJsonText(line, "line " + std::to_string(line_no)));
+    if (!obj.is_object()) {
       return InvalidArgument("line " + std::to_string(line_no) + ": not a JSON object");
     }
     for (size_t c = 0; c < schema.columns.size(); ++c) {

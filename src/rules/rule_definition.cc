@@ -1,10 +1,10 @@
 #include "rules/rule_definition.h"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "base/ascii.h"
+#include "base/json_text.h"
 #include "mqtt/topic.h"
 #include "objstore/http_transport.h"
 #include "objstore/object_store.h"
@@ -259,8 +259,7 @@ bool IsValidRuleName(std::string_view name) {
 }
 
 Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text) {
-  Json root = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return InvalidArgument("rule definition is not valid JSON");
+  TRY_ASSIGN(Json root, ParseJsonText(json_text, "the rule definition"));
   if (!root.is_object()) return InvalidArgument("rule definition must be a JSON object");
   RuleDefinition def;
   std::string path = "topicRulePayload";

@@ -88,7 +88,10 @@ TEST(RuleDefinitionTest, S3ActionKeysAreRenderedPerMessage) {
 
 TEST(RuleDefinitionTest, ErrorsNameThePath) {
   EXPECT_EQ(ErrorOf("[1]"), "rule definition must be a JSON object");
-  EXPECT_EQ(ErrorOf("{"), "rule definition is not valid JSON");
+  EXPECT_EQ(
+      ErrorOf("{"),
+      "the rule definition is not valid JSON: column 2: syntax error while parsing object key - "
+      "unexpected end of input; expected string literal");
   EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"actions": []}})"),
             "topicRulePayload.sql: must be a non-empty string");
   EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "SELECT * FROM 'a'"}})"),

@@ -131,7 +131,7 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
       method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body,
       signal: AbortSignal.timeout(5000),
     });
-    for (const [body, want] of [['{"name": ', /not valid JSON at byte/],
+    for (const [body, want] of [['{"name": ', /the request body is not valid JSON: column 10: syntax error/],
                                 ['{"name": "s", "buffer_size_mib": 1e99999}', /not valid JSON: .*number overflow/]]) {
       const r = await post(body);
       const text = await r.text();

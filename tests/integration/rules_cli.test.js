@@ -382,5 +382,11 @@ describe('topic rules', { timeout: 90000 }, () => {
     r = await server.cli(['rule', 'create', 'x', '--payload', path.join(dir, 'missing.json')]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /missing\.json/);
+    // A payload file that is not JSON: where it stops being JSON.
+    const broken = path.join(dir, 'broken.json');
+    fs.writeFileSync(broken, '{"topicRulePayload": {\n  "sql": "SELECT * FROM \'a/b\'",\n  "actions": [}\n}\n');
+    r = await server.cli(['rule', 'create', 'broken', '--payload', broken]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /broken\.json' is not valid JSON: line 3, column 15: syntax error while parsing value/, r.stderr);
   });
 });

@@ -1,0 +1,45 @@
+#include "base/json_text.h"
+
+#include <gtest/gtest.h>
+
+namespace tributary {
+namespace {
+
+TEST(JsonText, ParsesJson) {
+  auto doc = ParseJsonText(R"({"a": [1, 2.5, "x"]})", "'doc.json'");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ((*doc)["a"][1], 2.5);
+}
+
+TEST(JsonText, TheErrorSaysWhatAndWhere) {
+  auto doc = ParseJsonText("{\n  \"a\": 1,\n  \"b\": [1, 2}\n}\n", "'rule.json'");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(doc.status().message(),
+            "'rule.json' is not valid JSON: line 3, column 13: syntax error while parsing array - "
+            "unexpected '}'; expected ']'");
+}
+
+TEST(JsonText, OneLineIsPlacedByColumn) {
+  auto doc = ParseJsonText(R"({"start": "x", "target": [1,2})", "in.jsonl:2");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().message(),
+            "in.jsonl:2 is not valid JSON: column 30: syntax error while parsing array - "
+            "unexpected '}'; expected ']'");
+}
+
+TEST(JsonText, EmptyTextAndHugeNumbers) {
+  auto empty = ParseJsonText("", "'hp.json'");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("'hp.json' is not valid JSON: column 1: "),
+            std::string::npos)
+      << empty.status().message();
+  EXPECT_NE(empty.status().message().find("unexpected end of input"), std::string::npos);
+  auto huge = ParseJsonText(R"({"x": 1e999})", "the request body");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().message(),
+            "the request body is not valid JSON: number overflow parsing '1e999'");
+}
+
+}  // namespace
+}  // namespace tributary
