@@ -8,11 +8,12 @@
 //   POST /endpoints/{name}/invocations  (answered asynchronously: the model runs in a worker)
 //   POST|GET /v1/transform-jobs         GET /v1/transform-jobs/{name}   (batch transform)
 //   POST /v1/transform-jobs/{name}/stop
-#include "app/sagemaker_api.h"
-#include "app/aws_tags.h"
 #include "app/api.h"
-#include "base/ids.h"
+#include "app/aws_tags.h"
+#include "app/sagemaker_api.h"
 #include "app/server.h"
+#include "base/ids.h"
+#include "base/json_text.h"
 #include "serving/artifact_fetch.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
@@ -161,10 +162,13 @@ void Invoke(Server* server, HttpRequest& req, net::HttpRespond respond) {
   r.invocation.accept = accept.empty() || accept == "*/*" ? r.invocation.content_type : accept;
   const std::string& config = req.Header("x-tributary-inference-config");
   if (!config.empty()) {
-    r.invocation.inference_config = json::parse(config, nullptr, false);
-    if (r.invocation.inference_config.is_discarded() || !r.invocation.inference_config.is_object()) {
+    Result<json> parsed = ParseJsonText(config, "X-Tributary-Inference-Config");
+    if (!parsed.ok())
+      return respond(InvokeError(400, "invalid_argument", parsed.status().message()));
+    if (!parsed->is_object()) {
       return respond(InvokeError(400, "invalid_argument", "X-Tributary-Inference-Config is not a JSON object"));
     }
+    r.invocation.inference_config = std::move(*parsed);
   }
   r.invocation.body = std::move(req.body);
   server->endpoints().Invoke(std::move(r), [respond = std::move(respond)](serving::InvokeAnswer a) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json_text.h"
 #include "net/listen_address.h"
 
 namespace tributary::app {
@@ -24,12 +25,7 @@ Status Take(const nlohmann::json& j, const std::string& key, T* out, const std::
 
 Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   TRY_ASSIGN(std::string text, ReadFile(path));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for 1e999
-    return InvalidArgument("config file '" + path + "' is not valid JSON: " + e.what());
-  }
+  TRY_ASSIGN(nlohmann::json j, ParseJsonText(text, "config file '" + path + "'"));
   if (!j.is_object()) return InvalidArgument("config file '" + path + "' must hold a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (key == "data_dir") TRY(Take(j, key, &c->data_dir, path));

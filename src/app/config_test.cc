@@ -50,8 +50,12 @@ TEST(ConfigTest, ErrorsNameKeyAndFile) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("wrong type"), std::string::npos);
 
-  path = TempFile("syntax.json", R"({"http_port": )");
-  EXPECT_FALSE(LoadConfigFile(path, &c).ok());
+  path = TempFile("syntax.json", "{\n  \"http_port\": 8080,\n  \"https_port\": \n}\n");
+  st = LoadConfigFile(path, &c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "config file '" + path +
+                              "' is not valid JSON: line 4, column 1: syntax error while "
+                              "parsing value - unexpected '}'; expected '[', '{', or a literal");
 }
 
 TEST(ConfigTest, ValidationNamesTheSetting) {
