@@ -4,7 +4,11 @@
 //   GET /v1/lake/buckets                          the buckets known to the server
 //   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N&start_after=K
 //   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
+//   GET|PUT|DELETE /v1/lake/buckets/{bucket}/lifecycle   the bucket's expiry rules, in the
+//                                                 AWS CLI's JSON form (lake/lifecycle.h)
+//   POST /v1/lake/buckets/{bucket}/lifecycle/run  apply them now: what was deleted
 #include "app/api.h"
+#include "app/lake_lifecycle.h"
 #include "app/lake_reads.h"
 #include "app/server.h"
 #include "base/clock.h"
@@ -86,6 +90,33 @@ void AddLakeRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/v1/lake/buckets/{bucket}/object", [server](net::HttpRequest& req) {
     Result<net::HttpResponse> r = ReadObject(server, req);
     return r.ok() ? std::move(r).value() : ErrorResponse(r.status());
+  });
+  router->Add("GET", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
+    Result<lake::LifecycleConfiguration> config = GetLifecycle(server, req.params.at("bucket"));
+    return config.ok() ? JsonResponse(lake::LifecycleToJson(*config))
+                       : ErrorResponse(config.status());
+  });
+  router->Add("PUT", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
+    Result<nlohmann::json> body = ParseBody(req);
+    if (!body.ok()) return ErrorResponse(body.status());
+    Result<lake::LifecycleConfiguration> config = lake::LifecycleFromJson(*body);
+    if (!config.ok()) return ErrorResponse(config.status());
+    Status st = PutLifecycle(server, req.params.at("bucket"), *config);
+    return st.ok() ? JsonResponse(lake::LifecycleToJson(*config)) : ErrorResponse(st);
+  });
+  router->Add("DELETE", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
+    Status st = DeleteLifecycle(server, req.params.at("bucket"));
+    return st.ok() ? JsonResponse({{"deleted", true}}) : ErrorResponse(st);
+  });
+  router->Add("POST", "/v1/lake/buckets/{bucket}/lifecycle/run", [server](net::HttpRequest& req) {
+    Result<lake::ExpirySummary> s = SweepLifecycle(server, req.params.at("bucket"));
+    if (!s.ok()) return ErrorResponse(s.status());
+    nlohmann::json out{{"examined", s->examined},
+                       {"expired", s->expired},
+                       {"bytes", s->bytes},
+                       {"failed", s->failed}};
+    if (!s->first_error.empty()) out["first_error"] = s->first_error;
+    return JsonResponse(out);
   });
 }
 

@@ -7,6 +7,7 @@
 //                                             continuation-token, start-after, encoding-type)
 //   GET  /{bucket}[?prefix&delimiter&marker&max-keys]   ListObjects (the first version)
 //   GET  /{bucket}?location                   GetBucketLocation
+//   *    /{bucket}?lifecycle                  the lifecycle calls (api_s3_lifecycle.cc)
 //   HEAD /{bucket}                            HeadBucket
 //   GET  /{bucket}/{key} [Range: bytes=a-b]   GetObject (206 with Content-Range)
 //   HEAD /{bucket}/{key}                      HeadObject
@@ -199,6 +200,7 @@ HttpResponse ServeS3(S3Api* api, HttpRequest& req) {
     size_t slash = path.find('/');
     std::string bucket(path.substr(0, slash));
     std::string key = slash == std::string_view::npos ? "" : std::string(path.substr(slash + 1));
+    if (key.empty() && req.query.count("lifecycle")) return ServeS3Lifecycle(server, req, bucket);
     if (req.method != "GET" && req.method != "HEAD") return ServeS3Write(server, api->uploads(), req, bucket, key);
     if (!key.empty()) return GetObject(api, req, bucket, key);
     if (req.method == "HEAD") {
@@ -216,8 +218,10 @@ HttpResponse ServeS3(S3Api* api, HttpRequest& req) {
     for (const auto& [name, value] : req.query) {
       if (std::find(std::begin(kListParams), std::end(kListParams), name) == std::end(kListParams)) {
         return S3Error(501, "NotImplemented",
-                       "'?" + name + "' on a bucket is not served: ListObjectsV2 (list-type=2), ListObjects and "
-                       "GetBucketLocation are; versioning, policies, ACLs and the other sub-resources are not");
+                       "'?" + name +
+                           "' on a bucket is not served: ListObjectsV2 (list-type=2), ListObjects, "
+                           "GetBucketLocation and the lifecycle calls are; versioning, policies, "
+                           "ACLs and the other sub-resources are not");
       }
     }
     return ListObjects(server, req, bucket, false);

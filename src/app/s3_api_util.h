@@ -47,6 +47,9 @@ net::HttpResponse ServeS3(S3Api* api, net::HttpRequest& request);
 // "" for the bucket itself).
 net::HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const net::HttpRequest& request,
                                const std::string& bucket, const std::string& key);
+// S3's lifecycle calls on `bucket` (api_s3_lifecycle.cc): GET, PUT and DELETE ?lifecycle.
+net::HttpResponse ServeS3Lifecycle(Server* server, const net::HttpRequest& request,
+                                   const std::string& bucket);
 // The copies (api_s3_copies.cc): PUTs with x-amz-copy-source. UploadPartCopy's upload
 // `id` and part `number` are checked by the caller.
 net::HttpResponse CopyObject(Server* server, const net::HttpRequest& request, const std::string& bucket,

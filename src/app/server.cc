@@ -32,6 +32,7 @@
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
 #include "lake/job_manager.h"
+#include "lake/lifecycle_sweeper.h"
 #include "lake/record_conversion.h"
 #include "metadata/database.h"
 #include "monitor/monitors.h"
@@ -346,6 +347,10 @@ Status Server::StartControlServices() {
   const std::string& dir = config_.data_dir;
   TRY_ASSIGN(crawlers_, lake::CrawlerManager::Open(db_.get(), catalog_.get(), lake_.get()));
   TRY_ASSIGN(jobs_, lake::JobManager::Open(db_.get(), catalog_.get(), lake_.get(), dir + "/tmp/etl"));
+  TRY_ASSIGN(lifecycle_, lake::LifecycleStore::Open(db_.get()));
+  lifecycle_sweeper_ = std::make_unique<lake::LifecycleSweeper>(
+      lifecycle_.get(), lake_.get(), lake::LifecycleSweeper::Options{.metrics = &metrics_});
+  lifecycle_sweeper_->Start();
   // Endpoints come back now: their worker processes load while the rest starts.
   TRY_ASSIGN(serving_store_, serving::ServingStore::Open(db_.get()));
   serving::ServingOptions serving_options;
@@ -448,6 +453,7 @@ void Server::Stop() {
   if (streams_) streams_->Stop();
   if (rule_objects_) rule_objects_->Drain();
   if (rule_http_) rule_http_->Stop();
+  lifecycle_sweeper_.reset();  // ends after the object it is deleting
   crawlers_.reset();  // cancels running crawls and waits for them
   jobs_.reset();      // cancels running ETL runs (nothing of them becomes visible)
   transforms_.reset();                // running batch transforms end Stopped

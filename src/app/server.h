@@ -30,7 +30,13 @@ class RuleMetricsTable;
 class RulesEngine;
 class HttpPostQueue;
 }  // namespace tributary::rules
-namespace tributary::lake { class Catalog; class CrawlerManager; class JobManager; }
+namespace tributary::lake {
+class Catalog;
+class CrawlerManager;
+class JobManager;
+class LifecycleStore;
+class LifecycleSweeper;
+}  // namespace tributary::lake
 namespace tributary::serving { class ServingStore; class EndpointManager; class TransformJobs; }
 namespace tributary::training { class TrainingJobs; }
 namespace tributary::monitor { class MonitorServices; class Monitors; }
@@ -70,6 +76,9 @@ class Server {
   ResourceTags& tags() { return *tags_; }
   lake::CrawlerManager& crawlers() { return *crawlers_; }
   lake::JobManager& jobs() { return *jobs_; }
+  // Buckets' lifecycle rules and what applies them; null in an ingest server.
+  lake::LifecycleStore* lifecycle() { return lifecycle_.get(); }
+  lake::LifecycleSweeper* lifecycle_sweeper() { return lifecycle_sweeper_.get(); }
   rules::RuleMetricsTable& rule_metrics() { return *rule_metrics_; }
   serving::ServingStore& serving_store() { return *serving_store_; }
   serving::EndpointManager& endpoints() { return *endpoints_; }
@@ -125,6 +134,8 @@ class Server {
   std::unique_ptr<ResourceTags> tags_;  // AWS tags on streams and SageMaker resources
   std::unique_ptr<lake::CrawlerManager> crawlers_;
   std::unique_ptr<lake::JobManager> jobs_;
+  std::unique_ptr<lake::LifecycleStore> lifecycle_;
+  std::unique_ptr<lake::LifecycleSweeper> lifecycle_sweeper_;
   std::unique_ptr<rules::RuleRegistry> rules_;
   std::unique_ptr<rules::RuleMetricsTable> rule_metrics_;
   std::unique_ptr<LakeObjectSink> rule_objects_;  // s3 actions' objects

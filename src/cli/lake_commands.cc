@@ -1,5 +1,5 @@
-// tributary lake buckets|ls|cat: the lake as the server sees it (/v1/lake), local or S3,
-// without an S3 client of one's own.
+// tributary lake buckets|ls|cat (and lifecycle: lake_lifecycle_commands.cc): the lake as the server
+// sees it (/v1/lake), local or S3, without an S3 client of one's own.
 #include <strings.h>
 
 #include <cstdio>
@@ -129,6 +129,8 @@ void AddLakeCommands(CLI::App* parent, CommandContext* ctx) {
   cat->add_option("--length", *length, "at most this many bytes (default: to the end)");
   AddClientFlags(cat, opts.get());
   cat->callback([=] { ctx->run = [=] { return Cat(*opts, *uri, *offset, *length); }; });
+
+  AddLakeLifecycleCommands(lake, ctx);
 }
 
 }  // namespace tributary::cli

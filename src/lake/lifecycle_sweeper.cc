@@ -1,0 +1,148 @@
+#include "lake/lifecycle_sweeper.h"
+
+#include <set>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/thread_name.h"
+
+namespace tributary::lake {
+
+ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfiguration& config,
+                            int64_t now_ms) {
+  ExpirySummary s;
+  std::set<std::string> prefixes;  // each listed once; a prefix under another is listed with it
+  for (const LifecycleRule& r : config.rules) {
+    if (r.enabled) prefixes.insert(r.prefix);
+  }
+  std::string covering;  // the last prefix listed, which lists those under it too
+  bool listed_any = false;
+  for (const std::string& prefix : prefixes) {
+    if (listed_any && prefix.starts_with(covering)) continue;
+    covering = prefix;
+    listed_any = true;
+    Result<objstore::ListResult> listing = bucket.List(prefix, "");
+    if (!listing.ok()) {
+      ++s.failed;
+      if (s.first_error.empty())
+        s.first_error = "listing '" + prefix + "': " + listing.status().message();
+      continue;
+    }
+    for (const objstore::ObjectInfo& o : listing->objects) {
+      ++s.examined;
+      const LifecycleRule* rule = RuleFor(config, o.key);
+      if (rule == nullptr || ExpiresAtMs(o.modified_ms, rule->days) > now_ms) continue;
+      if (Status st = bucket.Delete(o.key); !st.ok()) {
+        ++s.failed;
+        if (s.first_error.empty()) s.first_error = "deleting '" + o.key + "': " + st.message();
+        continue;
+      }
+      ++s.expired;
+      s.bytes += static_cast<int64_t>(o.size);
+    }
+  }
+  return s;
+}
+
+LifecycleSweeper::LifecycleSweeper(LifecycleStore* store, objstore::ObjectStoreProvider* lake,
+                                   Options options)
+    : store_(store), lake_(lake), options_(std::move(options)) {
+  if (!options_.now) options_.now = WallMillis;
+  if (options_.metrics != nullptr) {
+    expired_ = options_.metrics->NewCounter("tributary_lake_lifecycle_expired_objects_total",
+                                            "objects deleted by buckets' lifecycle rules");
+    expired_bytes_ =
+        options_.metrics->NewCounter("tributary_lake_lifecycle_expired_bytes_total",
+                                     "bytes of the objects deleted by buckets' lifecycle rules");
+    failures_ = options_.metrics->NewCounter(
+        "tributary_lake_lifecycle_failures_total",
+        "expired objects (or listings) the lake refused to delete (or give)");
+  }
+}
+
+LifecycleSweeper::~LifecycleSweeper() { Stop(); }
+
+void LifecycleSweeper::Start() {
+  thread_ = std::thread([this] {
+    SetThreadName("lake-lifecycle");
+    Loop();
+  });
+}
+
+void LifecycleSweeper::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LifecycleSweeper::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+void LifecycleSweeper::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    wake_ = false;
+    lock.unlock();
+    SweepAll();
+    lock.lock();
+    cv_.wait_for(lock, options_.interval, [this] { return stop_ || wake_; });
+  }
+}
+
+void LifecycleSweeper::SweepAll() {
+  static auto log = Logger("lake");
+  Result<std::map<std::string, LifecycleConfiguration>> configs = store_->List();
+  if (!configs.ok()) {
+    log->warn("lifecycle: cannot read the buckets' configurations: {}", configs.status().message());
+    return;
+  }
+  for (const auto& [bucket, config] : *configs) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+    }
+    (void)Sweep(bucket, config);
+  }
+}
+
+Result<ExpirySummary> LifecycleSweeper::SweepBucket(const std::string& bucket) {
+  TRY_ASSIGN(LifecycleConfiguration config, store_->Get(bucket));
+  return Sweep(bucket, config);
+}
+
+Result<ExpirySummary> LifecycleSweeper::Sweep(const std::string& bucket,
+                                              const LifecycleConfiguration& config) {
+  static auto log = Logger("lake");
+  std::lock_guard<std::mutex> one_at_a_time(sweep_mu_);
+  Result<std::shared_ptr<objstore::ObjectStore>> store = lake_->Bucket(bucket);
+  if (!store.ok()) {
+    log->warn("lifecycle: bucket '{}': {}", bucket, store.status().message());
+    if (failures_ != nullptr) failures_->Add();
+    return store.status();
+  }
+  ExpirySummary s = ExpireObjects(**store, config, options_.now());
+  if (expired_ != nullptr) {
+    expired_->Add(static_cast<uint64_t>(s.expired));
+    expired_bytes_->Add(static_cast<uint64_t>(s.bytes));
+    failures_->Add(static_cast<uint64_t>(s.failed));
+  }
+  if (s.expired > 0)
+    log->info("lifecycle: bucket '{}': {} objects ({} bytes) expired", bucket, s.expired, s.bytes);
+  if (s.failed > 0) {
+    log->warn(
+        "lifecycle: bucket '{}': {} expired objects not deleted (tried again at the next sweep): "
+        "{}",
+        bucket, s.failed, s.first_error);
+  }
+  return s;
+}
+
+}  // namespace tributary::lake

@@ -1,0 +1,80 @@
+// Applies buckets' lifecycle configurations (lifecycle.h): deletes the objects whose
+// expiry has come. A thread sweeps every configured bucket at start, every `interval`
+// after, and as soon as a configuration is put (Wake); SweepBucket sweeps one bucket now
+// and says what it deleted. S3 applies lifecycle rules once a day, and an expired object
+// may live on for a while there too: here it lives at most `interval` past its expiry.
+//
+// Runs in the control server only (one sweeper per deployment). An object that cannot be
+// deleted is counted, the first reason kept, and tried again at the next sweep; the
+// others go on. Thread-safe; one sweep at a time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/metrics.h"
+#include "base/status.h"
+#include "lake/lifecycle.h"
+#include "lake/lifecycle_store.h"
+#include "objstore/object_store.h"
+
+namespace tributary::lake {
+
+struct ExpirySummary {
+  int64_t examined = 0;  // objects under the rules' prefixes
+  int64_t expired = 0;   // deleted
+  int64_t bytes = 0;     // their size
+  int64_t failed = 0;    // expired but not deleted (the store refused)
+  std::string first_error;
+};
+
+// Deletes the objects of `bucket` that `config` has expired by `now_ms` (Unix ms).
+ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfiguration& config,
+                            int64_t now_ms);
+
+class LifecycleSweeper {
+ public:
+  struct Options {
+    std::chrono::milliseconds interval = std::chrono::hours(1);
+    MetricsRegistry* metrics = nullptr;  // optional
+    std::function<int64_t()> now;        // Unix ms; default the wall clock
+  };
+
+  // `store` and `lake` must outlive the sweeper.
+  LifecycleSweeper(LifecycleStore* store, objstore::ObjectStoreProvider* lake, Options options);
+  ~LifecycleSweeper();
+
+  void Start();
+  void Stop();  // waits for a sweep in progress to end
+
+  // Sweeps `bucket` now by its configuration (NotFound when it has none).
+  Result<ExpirySummary> SweepBucket(const std::string& bucket);
+  // Has the thread sweep every bucket now.
+  void Wake();
+
+ private:
+  void Loop();
+  void SweepAll();
+  Result<ExpirySummary> Sweep(const std::string& bucket, const LifecycleConfiguration& config);
+
+  LifecycleStore* store_;
+  objstore::ObjectStoreProvider* lake_;
+  Options options_;
+  Counter* expired_ = nullptr;
+  Counter* expired_bytes_ = nullptr;
+  Counter* failures_ = nullptr;
+
+  std::mutex sweep_mu_;  // one sweep at a time
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool wake_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tributary::lake
