@@ -5,7 +5,8 @@
 //   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N&start_after=K
 //   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
 //   GET|PUT|DELETE /v1/lake/buckets/{bucket}/lifecycle   the bucket's expiry rules, in the
-//                                                 AWS CLI's JSON form (lake/lifecycle.h)
+//                                                 AWS CLI's JSON form (lake/lifecycle.h;
+//                                                 none: {"Rules": []})
 //   POST /v1/lake/buckets/{bucket}/lifecycle/run  apply them now: what was deleted
 #include "app/api.h"
 #include "app/lake_lifecycle.h"
@@ -92,7 +93,10 @@ void AddLakeRoutes(net::Router* router, Server* server) {
     return r.ok() ? std::move(r).value() : ErrorResponse(r.status());
   });
   router->Add("GET", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
+    // No rules is an empty list here (S3's API answers 404 NoSuchLifecycleConfiguration).
     Result<lake::LifecycleConfiguration> config = GetLifecycle(server, req.params.at("bucket"));
+    if (config.status().code() == ErrorCode::kNotFound)
+      return JsonResponse({{"Rules", nlohmann::json::array()}});
     return config.ok() ? JsonResponse(lake::LifecycleToJson(*config))
                        : ErrorResponse(config.status());
   });

@@ -47,6 +47,11 @@ int Get(const ClientOptions& opts, const LifecycleArgs& a) {
   auto r = ApiClient(opts).Call("GET", PathOf(a));
   if (!r.ok()) return Fail("lake lifecycle get", r.status());
   if (opts.json) return PrintJson(*r), 0;
+  if ((*r)["Rules"].empty()) {
+    std::printf("%s has no lifecycle rules: its objects are kept until deleted\n",
+                BucketOf(a.bucket).c_str());
+    return 0;
+  }
   PrintRules(*r);
   return 0;
 }

@@ -1,12 +1,14 @@
-// Lake: a read-only browser of the data lake. '/lake' lists the buckets the server knows
+// Lake: a browser of the data lake. '/lake' lists the buckets the server knows
 // of; '/lake/:bucket?prefix=P' one level of a bucket (breadcrumbs for the prefix, its
-// folders first, then its objects with size and time); '/lake/:bucket?key=K' one object:
+// folders first, then its objects with size and time; at the top level also the bucket's
+// lifecycle rules, which expire objects under a prefix after a number of days: add,
+// remove, apply now); '/lake/:bucket?key=K' one object:
 // the first 64 KiB of JSON Lines or other text as text, gzip objects decompressed here
 // (DecompressionStream) and shown the same way, Parquet named with a hint to look inside
 // with `tributary parquet cat`, anything else as a hex dump; and a Download button that
 // fetches the whole object. Object bytes only ever become text nodes.
-import { api, enc, get } from '../api.js';
-import { button, clear, errorBox, fmt, h, kv, link, pre, section, table } from '../dom.js';
+import { api, del, enc, get, post, put } from '../api.js';
+import { button, clear, errorBox, fmt, formDialog, h, kv, link, pre, section, table } from '../dom.js';
 
 const PREVIEW_BYTES = 64 * 1024;   // what the viewer shows, after decompression
 const READ_CHUNK = 4 * 1024 * 1024; // the most /object returns in one answer
@@ -58,6 +60,76 @@ async function bucketsPage(ctx) {
     ], r.buckets, { testid: 'buckets', rowKey: (b) => b.name, empty: 'No buckets yet: create a stream to fill one.' }));
 }
 
+// What "Apply now" did, shown once by the listing it re-renders, by bucket.
+const lastSweep = new Map();
+
+// The bucket's lifecycle rules: a table, a form to add (or replace, by ID) one, a button
+// per rule to remove it, and one to apply them now.
+async function lifecycleSection(ctx, bucket) {
+  const url = `/v1/lake/buckets/${enc(bucket)}/lifecycle`;
+  const body = h('div');
+  const messages = h('div', { 'data-testid': 'lifecycle-messages' });
+  const say = (node) => messages.replaceChildren(node);
+  let rules = [];
+  const save = async (next) => {
+    if (next.length) await put(url, { Rules: next });
+    else await del(url);
+    await show();
+  };
+  const show = async () => {
+    rules = (await get(url)).Rules;
+    if (!ctx.alive()) return;
+    body.replaceChildren(table([
+      { title: 'ID', value: (r) => r.ID },
+      { title: 'Status', value: (r) => r.Status },
+      { title: 'Prefix', value: (r) => (r.Filter.Prefix ? h('code', {}, r.Filter.Prefix) : '(the whole bucket)') },
+      { title: 'Expire after', class: 'num', value: (r) => `${fmt.number(r.Expiration.Days)} days` },
+      { title: '', value: (r) => button('Remove', () => save(rules.filter((x) => x.ID !== r.ID)).catch((e) => say(errorBox(e, 'Remove'))),
+        { kind: 'danger', testid: `remove-rule-${r.ID}` }) },
+    ], rules, { testid: 'lifecycle-rules', rowKey: (r) => r.ID,
+      empty: 'No rules: objects are kept until deleted.' }));
+  };
+  const actions = h('div', { class: 'toolbar' },
+    button('Add rule', () => formDialog({
+      title: `Expire objects of ${bucket}`, submitLabel: 'Save', testid: 'add-lifecycle-rule',
+      fields: [
+        { name: 'id', label: 'ID', required: true, value: `expire-${rules.length + 1}`, help: 'a rule with the same ID is replaced' },
+        { name: 'prefix', label: 'Key prefix', placeholder: '2026/', help: 'empty: the whole bucket' },
+        { name: 'days', label: 'Days', type: 'number', required: true, value: 90,
+          help: 'objects go at the first midnight UTC this many days after they were written' },
+        { name: 'enabled', label: 'Enabled', type: 'checkbox', value: true },
+      ],
+      submit: async (v) => {
+        const rule = { ID: v.id.trim(), Status: v.enabled ? 'Enabled' : 'Disabled', Filter: { Prefix: v.prefix },
+                       Expiration: { Days: v.days } };
+        await save([...rules.filter((r) => r.ID !== rule.ID), rule]);
+      },
+    }), { testid: 'add-lifecycle-rule' }),
+    button('Apply now', async (ev) => {
+      ev.target.disabled = true;
+      try {
+        const r = await post(`${url}/run`);
+        lastSweep.set(bucket, `Expired ${fmt.number(r.expired)} of ${fmt.number(r.examined)} objects (${fmt.bytes(r.bytes)}).` +
+          (r.failed ? ` ${fmt.number(r.failed)} could not be deleted: ${r.first_error}` : ''));
+        ctx.rerender();  // the listing without what went
+      } catch (e) {
+        say(errorBox(e, 'Apply the rules'));
+      } finally {
+        ev.target.disabled = false;
+      }
+    }, { testid: 'apply-lifecycle' }));
+  if (lastSweep.has(bucket)) {
+    say(h('p', { class: 'note', 'data-testid': 'lifecycle-result' }, lastSweep.get(bucket)));
+    lastSweep.delete(bucket);
+  }
+  try {
+    await show();
+  } catch (e) {
+    body.replaceChildren(errorBox(e, 'Could not read the lifecycle rules'));
+  }
+  return section('Lifecycle rules', actions, messages, body);
+}
+
 async function listingPage(ctx, bucket, prefix, after) {
   ctx.main.append(crumbs(bucket, prefix), h('div', { class: 'toolbar' }, h('h1', {}, prefix ? `${bucket}/${prefix}` : bucket)));
   let r;
@@ -83,6 +155,10 @@ async function listingPage(ctx, bucket, prefix, after) {
   if (r.truncated) {
     ctx.main.append(h('p', { class: 'note', 'data-testid': 'truncated' }, `${rows.length} entries shown. `,
       link(`${lakeHref(bucket, prefix)}${prefix ? '&' : '?'}after=${enc(r.next_start_after)}`, 'Next page →', { 'data-testid': 'next-page' })));
+  }
+  if (!prefix && !after) {
+    const rules = await lifecycleSection(ctx, bucket);
+    if (ctx.alive()) ctx.main.append(rules);
   }
 }
 
