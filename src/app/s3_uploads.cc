@@ -11,9 +11,11 @@
 #include "app/s3_api_util.h"
 #include "base/ascii.h"
 #include "base/base64.h"
+#include "base/clock.h"
 #include "base/files.h"
 #include "base/hex.h"
 #include "base/ids.h"
+#include "base/log.h"
 #include "objstore/local_files.h"
 
 namespace tributary::app {
@@ -34,18 +36,43 @@ std::string Md5Hex(std::string_view data) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
-S3UploadStore::S3UploadStore(std::string dir) : dir_(std::move(dir)) {
+S3UploadStore::S3UploadStore(std::string dir) : S3UploadStore(std::move(dir), Options{}) {}
+
+S3UploadStore::S3UploadStore(std::string dir, Options options)
+    : dir_(std::move(dir)), options_(std::move(options)) {
+  if (!options_.now) options_.now = WallMillis;
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
 
 Result<std::string> S3UploadStore::Create(Upload upload) {
+  (void)AbortStale();
   std::string id = RandomHex(16);
   TRY(MakeDirs(dir_ + "/" + id));
   std::lock_guard lock(mu_);
   uploads_[id] = std::move(upload);
   part_etags_[id];
+  Touch(id);
   return id;
+}
+
+int S3UploadStore::AbortStale() {
+  std::vector<std::string> stale;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t before = options_.now() - options_.stale_after.count();
+    for (const auto& [id, touched] : touched_ms_) {
+      if (touched < before) stale.push_back(id);
+    }
+  }
+  int aborted = 0;
+  for (const std::string& id : stale) aborted += Abort(id).ok() ? 1 : 0;
+  if (aborted > 0) {
+    Logger("s3")->info(
+        "aborted {} multipart upload(s) with no part for {} h (their parts removed)", aborted,
+        std::chrono::duration_cast<std::chrono::hours>(options_.stale_after).count());
+  }
+  return aborted;
 }
 
 Result<S3UploadStore::Upload> S3UploadStore::Get(const std::string& id, const std::string& bucket,
@@ -122,6 +149,7 @@ Result<std::unique_ptr<objstore::ObjectWriter>> S3UploadStore::NewPartWriter(con
   {
     std::lock_guard lock(mu_);
     if (!uploads_.count(id)) return NotFound("no upload '" + id + "'");
+    Touch(id);
   }
   const std::string path = PartPath(id, number);
   int fd = ::open((path + ".partial").c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
@@ -134,6 +162,7 @@ Status S3UploadStore::NotePart(const std::string& id, int number, const std::str
   auto it = part_etags_.find(id);
   if (it == part_etags_.end()) return NotFound("no upload '" + id + "' (aborted meanwhile)");
   it->second[number] = etag;
+  Touch(id);
   return Status::Ok();
 }
 
@@ -144,6 +173,7 @@ Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, st
   {
     std::lock_guard lock(mu_);
     if (!uploads_.count(id)) return NotFound("no upload '" + id + "'");
+    Touch(id);
   }
   TRY(WriteFileAtomic(PartPath(id, number), std::string(bytes)));
   std::string etag = Md5Hex(bytes);
@@ -244,6 +274,7 @@ Status S3UploadStore::Abort(const std::string& id) {
     std::lock_guard lock(mu_);
     if (!uploads_.erase(id)) return NotFound("no upload '" + id + "'");
     part_etags_.erase(id);
+    touched_ms_.erase(id);
   }
   std::error_code ec;
   fs::remove_all(dir_ + "/" + id, ec);

@@ -3,13 +3,17 @@
 // <dir>/<upload id>/ until the upload completes, when the parts are written in order
 // through one ObjectWriter (the object appears whole, or not at all) and the directory is
 // removed. Uploads live as long as the server: a restart forgets them (their parts are
-// removed at start) and a client's next call gets NoSuchUpload.
+// removed at start) and a client's next call gets NoSuchUpload. An upload a client
+// abandoned (no part for `stale_after`, a day by default, as MinIO's stale upload expiry) is
+// aborted at the next CreateMultipartUpload, so its parts do not fill the disk.
 //
 // Thread-safety: every method may be called from any thread at once (parts of one
 // upload arrive in parallel).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,8 +33,13 @@ std::string Md5Hex(std::string_view data);
 
 class S3UploadStore {
  public:
+  struct Options {
+    std::chrono::milliseconds stale_after = std::chrono::hours(24);
+    std::function<int64_t()> now;  // Unix ms; default the wall clock
+  };
   // Removes what a previous server left under `dir`.
   explicit S3UploadStore(std::string dir);
+  S3UploadStore(std::string dir, Options options);
 
   struct Upload {
     std::string bucket;
@@ -73,6 +82,8 @@ class S3UploadStore {
                              objstore::ObjectStore* bucket);
   // Forgets the upload and its parts (NotFound if there is none).
   Status Abort(const std::string& id);
+  // Aborts the uploads that got no part for `stale_after`; how many. Create calls it.
+  int AbortStale();
 
  private:
   class PartWriter;
@@ -80,9 +91,14 @@ class S3UploadStore {
   // Records part `number`'s ETag (NotFound if the upload was aborted meanwhile).
   Status NotePart(const std::string& id, int number, const std::string& etag);
 
+  // Notes a call on upload `id` (mu_ held).
+  void Touch(const std::string& id) { touched_ms_[id] = options_.now(); }
+
   const std::string dir_;
+  Options options_;
   mutable std::mutex mu_;
   std::map<std::string, Upload> uploads_;
+  std::map<std::string, int64_t> touched_ms_;  // id -> the last call on it, Unix ms
   std::map<std::string, std::map<int, std::string>> part_etags_;  // id -> number -> md5 hex
 };
 

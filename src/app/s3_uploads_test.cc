@@ -162,6 +162,27 @@ TEST_F(S3UploadStoreTest, AnUploadBelongsToItsBucketAndKeyAndPartNumbersAreBound
   EXPECT_EQ(uploads_->PutPart(*id, 10001, "x").status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(S3UploadStoreTest, AnUploadWithNoPartForADayIsAbortedByTheNextOne) {
+  int64_t now = 1'800'000'000'000;
+  S3UploadStore uploads(root_ + "/aging",
+                        {.stale_after = std::chrono::hours(24), .now = [&now] { return now; }});
+  auto abandoned = uploads.Create(UploadOf("deepar", "abandoned"));
+  auto active = uploads.Create(UploadOf("deepar", "active"));
+  ASSERT_TRUE(abandoned.ok() && active.ok());
+  ASSERT_TRUE(uploads.PutPart(*abandoned, 1, "x").ok());
+  now += 23 * 3600'000;
+  ASSERT_TRUE(uploads.PutPart(*active, 1, "y").ok());  // a part keeps an upload alive
+  EXPECT_EQ(uploads.AbortStale(), 0);
+  now += 2 * 3600'000;  // 25 h after the abandoned one's last part, 2 h after the active one's
+  auto next = uploads.Create(UploadOf("deepar", "next"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(uploads.Get(*abandoned, "deepar", "abandoned").status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(fs::exists(root_ + "/aging/" + *abandoned));
+  EXPECT_TRUE(uploads.Get(*active, "deepar", "active").ok());
+  EXPECT_TRUE(fs::exists(root_ + "/aging/" + *active + "/1"));
+  EXPECT_EQ(uploads.AbortStale(), 0);
+}
+
 TEST(S3UploadStoreStartTest, ARestartRemovesWhatWasLeft) {
   std::string dir = (fs::temp_directory_path() / ("tributary-s3-left-" + std::to_string(::getpid()))).string();
   ASSERT_TRUE(MakeDirs(dir + "/abc").ok());

@@ -21,7 +21,8 @@ const char* Unsupported(std::string_view member) {
     return "the lake has one storage class, so there is nothing to move objects to";
   if (member == "NoncurrentVersionExpiration" || member == "ExpiredObjectDeleteMarker")
     return "the lake keeps no object versions";
-  if (member == "AbortIncompleteMultipartUpload") return "the server ends abandoned uploads itself";
+  if (member == "AbortIncompleteMultipartUpload")
+    return "the server aborts an upload itself after a day with no part";
   if (member == "Date") return "only Days is supported (an object's age, not a calendar date)";
   if (member == "Tag" || member == "And" || member == "ObjectSizeGreaterThan" ||
       member == "ObjectSizeLessThan")
