@@ -64,6 +64,12 @@ void PrintRun(const json& run) {
               Cell(run["table_version"]).c_str(),
               run.value("schema_changed", false) ? " (schema changed)" : "",
               Cell(run["partitions_added"]).c_str());
+  if (run.value("objects_gone", 0) > 0) {
+    std::printf(
+        "  gone:    %s objects no longer in the lake (their records no longer count), %s "
+        "partitions removed\n",
+        Cell(run["objects_gone"]).c_str(), Cell(run["partitions_removed"]).c_str());
+  }
   if (!run["columns_added"].empty())
     std::printf("  new columns: %s\n", run["columns_added"].dump().c_str());
   for (const auto& c : run["conflicts"]) {

@@ -115,6 +115,11 @@ class Crawl {
     if (!existing.ok()) seen.clear();
     std::vector<objstore::ObjectInfo> todo;
     const GlueGlobSet excluded(crawler_.exclusions);
+    std::set<std::string_view> listed;
+    for (const auto& o : listing->objects) listed.insert(o.key);
+    for (const auto& [key, previous] : seen) {
+      if (!listed.count(key)) Gone(previous);
+    }
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(prefix.size());
       if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
@@ -141,8 +146,20 @@ class Crawl {
       ReadObject(o, previous == seen.end() ? nullptr : &previous->second);
       Progress();
     }
-    if (updates_.empty()) return Status::Ok();  // nothing new: the catalog stays as it is
+    if (updates_.empty() && gone_.empty())
+      return Status::Ok();  // nothing new: the catalog stays as it is
     return WriteCatalog(table_name);
+  }
+
+  // An object read before that is no longer listed: what it held no longer counts.
+  void Gone(const SeenObject& previous) {
+    PartitionDelta& old = deltas_[previous.partition_values];
+    old.records -= previous.records;
+    old.objects -= 1;
+    old.bytes -= previous.size;
+    run_.records -= previous.records;
+    ++run_.objects_gone;
+    gone_.push_back(previous.key);
   }
 
   static std::vector<std::string> SplitKeys(const std::string& text) {
@@ -290,6 +307,7 @@ class Crawl {
       // No record in any object yet: mark them seen only if they held nothing at all.
       run_.message =
           "no records found under " + crawler_.source.ToUri() + "; no table written";
+      TRY(ctx_.store->ForgetSeen(crawler_.name, gone_));
       return ctx_.store->MarkSeen(crawler_.name, updates_);
     }
     run_.conflicts = builder_.conflicts();
@@ -350,6 +368,8 @@ class Crawl {
       for (const auto& p : existing) known.insert(p.values);
       std::vector<Partition> partitions;
       for (const auto& [values, d] : deltas_) {
+        if (!known.count(values) && d.objects <= 0)
+          continue;  // gone from a partition no longer listed
         if (!known.count(values)) ++run_.partitions_added;
         Partition p;
         p.values = values;
@@ -361,7 +381,17 @@ class Crawl {
       }
       TRY(ctx_.catalog->AddPartitions(crawler_.database, table_name, partitions,
                                       PartitionMerge::kAddCounts));
+      // A partition whose objects are all gone goes too.
+      for (const auto& [values, d] : deltas_) {
+        if (d.objects >= 0) continue;
+        Result<Partition> p = ctx_.catalog->GetPartition(crawler_.database, table_name, values);
+        if (p.ok() && p->object_count <= 0) {
+          TRY(ctx_.catalog->DeletePartition(crawler_.database, table_name, values));
+          ++run_.partitions_removed;
+        }
+      }
     }
+    TRY(ctx_.store->ForgetSeen(crawler_.name, gone_));
     return ctx_.store->MarkSeen(crawler_.name, updates_);
   }
 
@@ -374,6 +404,7 @@ class Crawl {
   simdjson::dom::parser parser_;
   std::map<std::vector<std::string>, PartitionDelta> deltas_;
   std::vector<SeenObject> updates_;
+  std::vector<std::string> gone_;  // keys read before and no longer listed
   // The objects' format: the table's once it holds objects, else the first object's.
   std::optional<DataFormat> format_;
   std::string compression_;  // "gzip", a Parquet codec ("snappy"), or "" when none seen

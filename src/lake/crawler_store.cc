@@ -102,6 +102,8 @@ CrawlRun RunFromJson(const json& j) {
   r.records = j.value("records", int64_t{0});
   r.records_bad = j.value("records_bad", int64_t{0});
   r.partitions_added = j.value("partitions_added", int64_t{0});
+  r.objects_gone = j.value("objects_gone", int64_t{0});
+  r.partitions_removed = j.value("partitions_removed", int64_t{0});
   r.table = j.value("table", "");
   r.table_version = j.value("table_version", int64_t{0});
   r.schema_changed = j.value("schema_changed", false);
@@ -164,6 +166,8 @@ json ToJson(const CrawlRun& r) {
           {"records", r.records},
           {"records_bad", r.records_bad},
           {"partitions_added", r.partitions_added},
+          {"objects_gone", r.objects_gone},
+          {"partitions_removed", r.partitions_removed},
           {"table", r.table},
           {"table_version", r.table_version},
           {"schema_changed", r.schema_changed},
@@ -301,6 +305,17 @@ Status CrawlerStore::MarkSeen(const std::string& crawler, const std::vector<Seen
                     "partition_values=excluded.partition_values",
                     {Value(crawler), Value(o.key), Value(o.etag), Value(o.size), Value(o.records),
                      Value(json(o.partition_values).dump())})
+              .status());
+    }
+    return Status::Ok();
+  });
+}
+
+Status CrawlerStore::ForgetSeen(const std::string& crawler, const std::vector<std::string>& keys) {
+  return db_->Transaction([&]() -> Status {
+    for (const std::string& key : keys) {
+      TRY(db_->Exec("DELETE FROM lake_crawler_objects WHERE crawler=? AND key=?",
+                    {Value(crawler), Value(key)})
               .status());
     }
     return Status::Ok();

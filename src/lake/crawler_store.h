@@ -61,6 +61,11 @@ struct CrawlRun {
   int64_t records = 0;      // records added to the table
   int64_t records_bad = 0;  // records that did not parse (see errors)
   int64_t partitions_added = 0;
+  // Objects read by earlier runs that are no longer in the lake (deleted, expired by a
+  // lifecycle rule): their records no longer count, and partitions left with no object
+  // are removed.
+  int64_t objects_gone = 0;
+  int64_t partitions_removed = 0;
   std::string table;  // "db.table", once known
   int64_t table_version = 0;
   bool schema_changed = false;  // this run made a new table version
@@ -90,6 +95,8 @@ class CrawlerStore {
 
   Result<std::map<std::string, SeenObject>> SeenObjects(const std::string& crawler) const;
   Status MarkSeen(const std::string& crawler, const std::vector<SeenObject>& objects);
+  // Forgets objects that are no longer in the lake.
+  Status ForgetSeen(const std::string& crawler, const std::vector<std::string>& keys);
 
   // Inserts the run (id assigned) or updates it by id.
   Result<int64_t> InsertRun(const CrawlRun& run);

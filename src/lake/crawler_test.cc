@@ -223,6 +223,45 @@ TEST_F(CrawlerTest, ExcludedObjectsAreNeitherCrawledNorReadFromTheTable) {
   EXPECT_TRUE(TableExclusions({{"exclusions", "not json"}}).empty());
 }
 
+TEST_F(CrawlerTest, ObjectsGoneFromTheLakeNoLongerCountAndEmptyPartitionsGo) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n" + kReading + "\n");
+  Put("raw/2026/11/30/15/b", std::string(kReading) + "\n");
+  Put("raw/2026/11/30/15/c", std::string(kReading) + "\n" + kReading + "\n" + kReading + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  EXPECT_EQ(GetTable().record_count, 6);
+
+  // Hour 14's only object and one of hour 15's are deleted (a lifecycle rule, say).
+  ASSERT_TRUE(bucket_->Delete("raw/2026/11/30/14/a").ok());
+  ASSERT_TRUE(bucket_->Delete("raw/2026/11/30/15/b").ok());
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_gone, 2);
+  EXPECT_EQ(run.partitions_removed, 1);
+  EXPECT_EQ(run.partitions_added, 0);
+  EXPECT_EQ(run.objects_read, 0);
+  EXPECT_EQ(run.records, -3);
+  Table t = GetTable();
+  EXPECT_EQ(t.record_count, 3);
+  EXPECT_EQ(t.object_count, 1);
+  EXPECT_EQ(t.version, 1);  // the schema stays
+  auto partitions = catalog_->ListPartitions("iot", "raw");
+  ASSERT_TRUE(partitions.ok());
+  ASSERT_EQ(partitions->size(), 1u);
+  EXPECT_EQ((*partitions)[0].values, (std::vector<std::string>{"2026", "11", "30", "15"}));
+  EXPECT_EQ((*partitions)[0].record_count, 3);
+  EXPECT_EQ((*partitions)[0].object_count, 1);
+
+  // Forgotten: the next run has nothing to do; an object put back is read again.
+  CrawlRun idle = Crawl();
+  EXPECT_EQ(idle.objects_gone, 0);
+  EXPECT_EQ(GetTable().record_count, 3);
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  CrawlRun back = Crawl();
+  EXPECT_EQ(back.objects_read, 1);
+  EXPECT_EQ(back.partitions_added, 1);
+  EXPECT_EQ(GetTable().record_count, 4);
+}
+
 TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
   ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);

@@ -8,7 +8,8 @@
 // and a bucket that does not exist are refused by name; DeleteBucketLifecycle removes them
 // (GetBucketLifecycleConfiguration then NoSuchLifecycleConfiguration). The CLI's `lake
 // lifecycle put --days --prefix`, `get` and `run` (what it deleted), and the metrics'
-// counters.
+// counters. A crawl after expiry takes the expired objects' records out of the catalog
+// table and removes the partition they left empty.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -109,4 +110,25 @@ describe('lake lifecycle rules', { timeout: 90000 }, () => {
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /give --days N/);
   });
+
+  test('a crawl after expiry drops the expired objects\' records and their emptied partitions', async () => {
+    await putAged('hourly/2026/11/30/14/a.json', 10);
+    await putAged('hourly/2026/11/30/15/b.json', 0);
+    await server.cliOk(['crawler', 'create', 'hourly', '--source', `s3://${LAKE}/hourly/`, '--database', 'aging_db',
+                        '--table', 'hourly']);
+    await server.cliOk(['crawler', 'run', 'hourly']);
+    const describe = async () => JSON.parse((await server.cliOk(['catalog', 'describe', 'aging_db.hourly', '--json'])).stdout);
+    let table = await describe();
+    assert.equal(table.record_count, 2, JSON.stringify(table));
+    assert.equal(table.partitions.length, 2, JSON.stringify(table.partitions));
+
+    await server.cliOk(['lake', 'lifecycle', 'put', LAKE, '--days', '3', '--prefix', 'hourly/']);
+    await eventually(async () => !fs.existsSync(fileOf('hourly/2026/11/30/14/a.json')), 'hour 14 to expire');
+    const crawled = await server.cliOk(['crawler', 'run', 'hourly']);
+    assert.match(crawled.stdout, /gone: +1 objects no longer in the lake .*1 partitions removed/);
+    table = await describe();
+    assert.equal(table.record_count, 1, JSON.stringify(table));
+    assert.deepEqual(table.partitions.map((p) => p.values), [['2026', '11', '30', '15']]);
+  });
 });
+

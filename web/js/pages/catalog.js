@@ -237,7 +237,8 @@ async function crawlerPage(ctx) {
       { title: 'Outcome', value: (x) => badge(x.status) },
       { title: 'Started', value: (x) => fmt.time(x.started_at) },
       { title: 'Duration', class: 'num', value: (x) => fmt.duration(x.duration_ms) },
-      { title: 'Objects read', class: 'num', value: (x) => `${fmt.number(x.objects_read)}/${fmt.number(x.objects_total)}` },
+      { title: 'Objects read', class: 'num', value: (x) => `${fmt.number(x.objects_read)}/${fmt.number(x.objects_total)}` +
+        (x.objects_gone ? `, ${fmt.number(x.objects_gone)} gone` : '') },
       { title: 'Records', class: 'num', value: (x) => fmt.number(x.records) },
       { title: 'Bad', class: 'num', value: (x) => fmt.number(x.records_bad) },
       { title: 'Partitions added', class: 'num', value: (x) => fmt.number(x.partitions_added) },
