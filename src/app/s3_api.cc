@@ -22,7 +22,13 @@ void S3Api::Stop() { workers_.Stop(); }
 void S3Api::Serve(net::HttpRequest& request, net::HttpRespond respond) {
   const uint64_t bytes = request.body.size();
   std::function<void()> call = [this, request = std::move(request), respond]() mutable {
-    respond(ServeS3(this, request));
+    net::HttpResponse answer;
+    try {
+      answer = ServeS3(this, request);
+    } catch (const std::exception& e) {  // a bug's exception must not end the server's workers
+      answer = S3Error(500, "InternalError", std::string("unexpected error: ") + e.what());
+    }
+    respond(std::move(answer));
   };
   if (Status refused = workers_.Push(call, bytes); !refused.ok()) {
     respond(S3Error(503, "SlowDown", refused.message()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/utf8.h"
 #include "objstore/xml.h"
 
 namespace tributary::lake {
@@ -42,11 +43,23 @@ Status CheckMembers(const json& object, const std::string& where,
   return Status::Ok();
 }
 
+bool WellFormedUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// A member's text; XML's bytes are checked here (JSON's parser has checked them).
 Result<std::string> StringMember(const json& object, const char* name, const std::string& where) {
   auto it = object.find(name);
   if (it == object.end()) return std::string();
   if (!it->is_string()) return InvalidArgument(where + "." + name + " must be a string");
-  return it->get<std::string>();
+  std::string text = it->get<std::string>();
+  if (!WellFormedUtf8(text)) return InvalidArgument(where + "." + name + " is not valid UTF-8");
+  return text;
 }
 
 Result<LifecycleRule> RuleFromJson(const json& r, const std::string& where) {
@@ -76,9 +89,11 @@ Result<LifecycleRule> RuleFromJson(const json& r, const std::string& where) {
   auto days = expiration->find("Days");
   if (days == expiration->end() || !days->is_number_integer() || days->get<int64_t>() < 1 ||
       days->get<int64_t>() > kMaxDays) {
-    return InvalidArgument(where + ".Expiration.Days must be a whole number of days, 1.." +
-                           std::to_string(kMaxDays) +
-                           (days == expiration->end() ? std::string() : ", got " + days->dump()));
+    return InvalidArgument(
+        where + ".Expiration.Days must be a whole number of days, 1.." + std::to_string(kMaxDays) +
+        (days == expiration->end()
+             ? std::string()
+             : ", got " + days->dump(-1, ' ', false, json::error_handler_t::replace)));
   }
   rule.days = days->get<int>();
   return rule;

@@ -68,6 +68,17 @@ TEST(Lifecycle, ReadsAndWritesS3sXml) {
       "</LifecycleConfiguration>");
   EXPECT_EQ(days.status().message(),
             "Rules[0].Expiration.Days must be a whole number of days, 1..365000, got \"soon\"");
+  // Bytes that are not UTF-8 (XML's text is not checked by the XML reader): refused, not
+  // stored where JSON would later choke on them.
+  auto id = LifecycleFromXml(
+      "<LifecycleConfiguration><Rule><ID>a\xff</ID><Status>Enabled</Status>"
+      "<Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>");
+  EXPECT_EQ(id.status().message(), "Rules[0].ID is not valid UTF-8");
+  auto bad_days = LifecycleFromXml(
+      "<LifecycleConfiguration><Rule><Status>Enabled</Status>"
+      "<Expiration><Days>(\xc3</Days></Expiration></Rule></LifecycleConfiguration>");
+  EXPECT_NE(bad_days.status().message().find("Rules[0].Expiration.Days must be a whole number"),
+            std::string::npos);
 }
 
 TEST(Lifecycle, RefusesWhatTheLakeCannotDoByName) {
