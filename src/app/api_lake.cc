@@ -94,6 +94,8 @@ void AddLakeRoutes(net::Router* router, Server* server) {
   });
   router->Add("GET", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
     // No rules is an empty list here (S3's API answers 404 NoSuchLifecycleConfiguration).
+    if (Status st = BucketToRead(server, req.params.at("bucket")).status(); !st.ok())
+      return ErrorResponse(st);
     Result<lake::LifecycleConfiguration> config = GetLifecycle(server, req.params.at("bucket"));
     if (config.status().code() == ErrorCode::kNotFound)
       return JsonResponse({{"Rules", nlohmann::json::array()}});
@@ -109,6 +111,8 @@ void AddLakeRoutes(net::Router* router, Server* server) {
     return st.ok() ? JsonResponse(lake::LifecycleToJson(*config)) : ErrorResponse(st);
   });
   router->Add("DELETE", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
+    if (Status st = BucketToRead(server, req.params.at("bucket")).status(); !st.ok())
+      return ErrorResponse(st);
     Status st = DeleteLifecycle(server, req.params.at("bucket"));
     return st.ok() ? JsonResponse({{"deleted", true}}) : ErrorResponse(st);
   });

@@ -5,6 +5,7 @@
 //   GET    /{bucket}?lifecycle   GetBucketLifecycleConfiguration
 //   DELETE /{bucket}?lifecycle   DeleteBucketLifecycle
 #include "app/lake_lifecycle.h"
+#include "app/lake_reads.h"
 #include "app/s3_api_util.h"
 
 namespace tributary::app {
@@ -16,6 +17,8 @@ net::HttpResponse ServeS3Lifecycle(Server* server, const net::HttpRequest& req,
       return S3Error(501, "NotImplemented", st.message());
     return S3Error(st, false);
   };
+  if (Status st = BucketToRead(server, bucket).status(); !st.ok())
+    return S3Error(st, false);  // NoSuchBucket
   if (req.method == "GET") {
     Result<lake::LifecycleConfiguration> config = GetLifecycle(server, bucket);
     if (config.status().code() == ErrorCode::kNotFound) {

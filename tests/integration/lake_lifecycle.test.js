@@ -80,6 +80,7 @@ describe('lake lifecycle rules', { timeout: 90000 }, () => {
     await send(new S3.DeleteBucketLifecycleCommand({ Bucket: LAKE }));
     await rejectsAws(send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket: LAKE })),
                      'NoSuchLifecycleConfiguration', 404);
+    await rejectsAws(send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket: 'no-such-lake' })), 'NoSuchBucket', 404);
     assert.deepEqual(await keys(), ['curated/old.json', 'raw/2026/new.json']);
   });
 
@@ -109,6 +110,9 @@ describe('lake lifecycle rules', { timeout: 90000 }, () => {
     const refused = await server.cli(['lake', 'lifecycle', 'put', LAKE, '--days', '0']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /give --days N/);
+    const missing = await server.cli(['lake', 'lifecycle', 'get', 'no-such-lake']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no bucket 'no-such-lake' in the lake/);
   });
 
   test('a crawl after expiry drops the expired objects\' records and their emptied partitions', async () => {
