@@ -106,13 +106,6 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
     c.table = prefix->get<std::string>() + plain.TableName();
     for (char& ch : c.table) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
-  if (auto policy = body.find("SchemaChangePolicy"); policy != body.end() && policy->is_object()) {
-    const std::string del = policy->value("DeleteBehavior", "DEPRECATE_IN_DATABASE");
-    if (del == "DELETE_FROM_DATABASE") {
-      return GlueFieldError("SchemaChangePolicy.DeleteBehavior", "DELETE_FROM_DATABASE is not served: a crawl keeps the "
-                                                         "partitions whose objects are gone (LOG or DEPRECATE_IN_DATABASE)");
-    }
-  }
   c.created_ms = WallMillis();
   return c;
 }

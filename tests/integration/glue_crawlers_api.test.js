@@ -131,7 +131,7 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
       Description: 'the devices\' raw readings',
       Targets: { S3Targets: [{ Path: `s3://${BUCKET}/raw/`, Exclusions: [EXCLUSION], SampleSize: 10 }] },
       TablePrefix: 'iot_',
-      SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'DEPRECATE_IN_DATABASE' },
+      SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'DELETE_FROM_DATABASE' },
       RecrawlPolicy: { RecrawlBehavior: 'CRAWL_EVERYTHING' },
       LineageConfiguration: { CrawlerLineageSettings: 'DISABLE' },
       LakeFormationConfiguration: { UseLakeFormationCredentials: false },
@@ -252,9 +252,6 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
        /^Targets\.S3Targets\[0\]\.EventQueueArn: .*event queue/],
       ['an exclusion glob that does not parse', crawlerInput('c-glob', s3Target({ Exclusions: ['**.json', '*.{csv,avro'] })),
        /exclusions\[1\]: glob '\*\.\{csv,avro': unclosed '\{' at position 2/],
-      ['DeleteBehavior DELETE_FROM_DATABASE', crawlerInput('c-delete', {
-        SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'DELETE_FROM_DATABASE' } }),
-       /^SchemaChangePolicy\.DeleteBehavior: DELETE_FROM_DATABASE/],
     ];
     for (const [what, input, message] of invalid) {
       await rejectsAws(send(new G.CreateCrawlerCommand(input)), 'InvalidInputException', 400, message, what);
