@@ -7,7 +7,8 @@
 //   GET|PUT|DELETE /v1/lake/buckets/{bucket}/lifecycle   the bucket's expiry rules, in the
 //                                                 AWS CLI's JSON form (lake/lifecycle.h;
 //                                                 none: {"Rules": []})
-//   POST /v1/lake/buckets/{bucket}/lifecycle/run  apply them now: what was deleted
+//   POST /v1/lake/buckets/{bucket}/lifecycle/run  apply them now: what was deleted (GET
+//                                                 gives the last sweep's too, LastSweep)
 #include "app/api.h"
 #include "app/lake_lifecycle.h"
 #include "app/lake_reads.h"
@@ -72,6 +73,17 @@ Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& req
   return r;
 }
 
+// What a lifecycle sweep of a bucket did.
+nlohmann::json SweepJson(const lake::ExpirySummary& s) {
+  nlohmann::json out{{"finished", FormatIso8601Millis(s.finished_ms)},
+                     {"examined", s.examined},
+                     {"expired", s.expired},
+                     {"bytes", s.bytes},
+                     {"failed", s.failed}};
+  if (!s.first_error.empty()) out["first_error"] = s.first_error;
+  return out;
+}
+
 }  // namespace
 
 void AddLakeRoutes(net::Router* router, Server* server) {
@@ -93,14 +105,17 @@ void AddLakeRoutes(net::Router* router, Server* server) {
     return r.ok() ? std::move(r).value() : ErrorResponse(r.status());
   });
   router->Add("GET", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
+    const std::string& bucket = req.params.at("bucket");
+    if (Status st = BucketToRead(server, bucket).status(); !st.ok()) return ErrorResponse(st);
     // No rules is an empty list here (S3's API answers 404 NoSuchLifecycleConfiguration).
-    if (Status st = BucketToRead(server, req.params.at("bucket")).status(); !st.ok())
-      return ErrorResponse(st);
-    Result<lake::LifecycleConfiguration> config = GetLifecycle(server, req.params.at("bucket"));
-    if (config.status().code() == ErrorCode::kNotFound)
-      return JsonResponse({{"Rules", nlohmann::json::array()}});
-    return config.ok() ? JsonResponse(lake::LifecycleToJson(*config))
-                       : ErrorResponse(config.status());
+    Result<lake::LifecycleConfiguration> config = GetLifecycle(server, bucket);
+    if (!config.ok() && config.status().code() != ErrorCode::kNotFound)
+      return ErrorResponse(config.status());
+    nlohmann::json out = config.ok() ? lake::LifecycleToJson(*config)
+                                     : nlohmann::json{{"Rules", nlohmann::json::array()}};
+    if (auto last = server->lifecycle_sweeper()->LastSweep(bucket))
+      out["LastSweep"] = SweepJson(*last);
+    return JsonResponse(out);
   });
   router->Add("PUT", "/v1/lake/buckets/{bucket}/lifecycle", [server](net::HttpRequest& req) {
     Result<nlohmann::json> body = ParseBody(req);
@@ -118,13 +133,7 @@ void AddLakeRoutes(net::Router* router, Server* server) {
   });
   router->Add("POST", "/v1/lake/buckets/{bucket}/lifecycle/run", [server](net::HttpRequest& req) {
     Result<lake::ExpirySummary> s = SweepLifecycle(server, req.params.at("bucket"));
-    if (!s.ok()) return ErrorResponse(s.status());
-    nlohmann::json out{{"examined", s->examined},
-                       {"expired", s->expired},
-                       {"bytes", s->bytes},
-                       {"failed", s->failed}};
-    if (!s->first_error.empty()) out["first_error"] = s->first_error;
-    return JsonResponse(out);
+    return s.ok() ? JsonResponse(SweepJson(*s)) : ErrorResponse(s.status());
   });
 }
 

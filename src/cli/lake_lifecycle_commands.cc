@@ -53,6 +53,15 @@ int Get(const ClientOptions& opts, const LifecycleArgs& a) {
     return 0;
   }
   PrintRules(*r);
+  if (r->contains("LastSweep")) {
+    const json& s = (*r)["LastSweep"];
+    std::printf("last applied %s: expired %s of %s objects (%s bytes)%s\n",
+                Cell(s["finished"]).c_str(), Cell(s["expired"]).c_str(),
+                Cell(s["examined"]).c_str(), Cell(s["bytes"]).c_str(),
+                s.value("failed", 0) > 0
+                    ? ("; " + Cell(s["failed"]) + " not deleted: " + Cell(s["first_error"])).c_str()
+                    : "");
+  }
   return 0;
 }
 

@@ -113,6 +113,13 @@ void LifecycleSweeper::SweepAll() {
   }
 }
 
+std::optional<ExpirySummary> LifecycleSweeper::LastSweep(const std::string& bucket) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = last_.find(bucket);
+  if (it == last_.end()) return std::nullopt;
+  return it->second;
+}
+
 Result<ExpirySummary> LifecycleSweeper::SweepBucket(const std::string& bucket) {
   TRY_ASSIGN(LifecycleConfiguration config, store_->Get(bucket));
   return Sweep(bucket, config);
@@ -126,9 +133,17 @@ Result<ExpirySummary> LifecycleSweeper::Sweep(const std::string& bucket,
   if (!store.ok()) {
     log->warn("lifecycle: bucket '{}': {}", bucket, store.status().message());
     if (failures_ != nullptr) failures_->Add();
+    std::lock_guard<std::mutex> lock(mu_);
+    last_[bucket] = ExpirySummary{
+        .finished_ms = options_.now(), .failed = 1, .first_error = store.status().message()};
     return store.status();
   }
   ExpirySummary s = ExpireObjects(**store, config, options_.now());
+  s.finished_ms = options_.now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_[bucket] = s;
+  }
   if (expired_ != nullptr) {
     expired_->Add(static_cast<uint64_t>(s.expired));
     expired_bytes_->Add(static_cast<uint64_t>(s.bytes));

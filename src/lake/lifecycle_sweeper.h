@@ -13,7 +13,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -26,6 +28,7 @@
 namespace tributary::lake {
 
 struct ExpirySummary {
+  int64_t finished_ms = 0;  // when the sweep ended (Unix ms)
   int64_t examined = 0;  // objects under the rules' prefixes
   int64_t expired = 0;   // deleted
   int64_t bytes = 0;     // their size
@@ -56,6 +59,9 @@ class LifecycleSweeper {
   Result<ExpirySummary> SweepBucket(const std::string& bucket);
   // Has the thread sweep every bucket now.
   void Wake();
+  // The last sweep of `bucket` since the server started (hourly, after a put, or asked
+  // for), if any.
+  std::optional<ExpirySummary> LastSweep(const std::string& bucket) const;
 
  private:
   void Loop();
@@ -70,7 +76,8 @@ class LifecycleSweeper {
   Counter* failures_ = nullptr;
 
   std::mutex sweep_mu_;  // one sweep at a time
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::map<std::string, ExpirySummary> last_;  // by bucket
   std::condition_variable cv_;
   bool stop_ = false;
   bool wake_ = false;

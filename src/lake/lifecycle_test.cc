@@ -232,6 +232,7 @@ TEST_F(LifecycleLakeTest, TheSweeperSweepsWhenWokenAndOnDemand) {
       store_.get(), lake_.get(),
       {.interval = std::chrono::hours(1), .metrics = &metrics, .now = [&now] { return now; }});
   EXPECT_EQ(sweeper.SweepBucket("iot-data").status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(sweeper.LastSweep("iot-data").has_value());
   sweeper.Start();
   ASSERT_TRUE(store_->Put("iot-data", {{{"raw", true, "raw/2026/", 1}}}).ok());
   sweeper.Wake();
@@ -244,6 +245,10 @@ TEST_F(LifecycleLakeTest, TheSweeperSweepsWhenWokenAndOnDemand) {
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(swept->expired, 2);
   EXPECT_TRUE(Keys().empty());
+  auto last = sweeper.LastSweep("iot-data");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->expired, 2);
+  EXPECT_EQ(last->finished_ms, now);
   sweeper.Stop();
   EXPECT_NE(metrics.Render().find("tributary_lake_lifecycle_expired_objects_total 4"),
             std::string::npos)

@@ -198,6 +198,7 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     // The put has the sweeper apply the rule at once, so Apply may find it already gone.
     assert.match(await text('lifecycle-result'), /^Expired [01] of [01] objects/);
     assert.ok(!fs.existsSync(file), 'the bin/ object is past its day');
+    assert.match(await text('lifecycle-last'), /^Last applied .+: expired [01] of [01] objects/);
     assert.deepEqual((await tableRows(page, 'lake-objects')).map((r) => r[0]), ['text/']);
 
     await page.click('button[data-testid="remove-rule-bin-1d"]');

@@ -102,6 +102,9 @@ describe('lake lifecycle rules', { timeout: 90000 }, () => {
     assert.deepEqual(await keys(), ['curated/recent.json', 'raw/2026/new.json']);
     const shown = await server.cliOk(['lake', 'lifecycle', 'get', LAKE, '--json']);
     assert.deepEqual(JSON.parse(shown.stdout).Rules[0].Expiration, { Days: 3 });
+    assert.equal(JSON.parse(shown.stdout).LastSweep.failed, 0);
+    const text = await server.cliOk(['lake', 'lifecycle', 'get', LAKE]);
+    assert.match(text.stdout, /^last applied \d{4}-\d\d-\d\dT[\d:.]+Z: expired \d+ of \d+ objects/m);
 
     const metrics = await (await fetch(`${server.endpoint}/metrics`)).text();
     const expired = Number(/^tributary_lake_lifecycle_expired_objects_total (\d+)$/m.exec(metrics)?.[1]);

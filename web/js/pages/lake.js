@@ -77,9 +77,14 @@ async function lifecycleSection(ctx, bucket) {
     await show();
   };
   const show = async () => {
-    rules = (await get(url)).Rules;
+    const r = await get(url);
+    rules = r.Rules;
     if (!ctx.alive()) return;
-    body.replaceChildren(table([
+    const last = r.LastSweep;
+    body.replaceChildren(...(last ? [h('p', { class: 'note', 'data-testid': 'lifecycle-last' },
+      `Last applied ${fmt.time(last.finished)}: expired ${fmt.number(last.expired)} of ${fmt.number(last.examined)} objects (${fmt.bytes(last.bytes)})` +
+      (last.failed ? `; ${fmt.number(last.failed)} could not be deleted: ${last.first_error}` : '') + '.')] : []));
+    body.append(table([
       { title: 'ID', value: (r) => r.ID },
       { title: 'Status', value: (r) => r.Status },
       { title: 'Prefix', value: (r) => (r.Filter.Prefix ? h('code', {}, r.Filter.Prefix) : '(the whole bucket)') },
