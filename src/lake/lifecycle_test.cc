@@ -11,6 +11,7 @@
 #include "lake/lifecycle_sweeper.h"
 #include "metadata/testing/test_database.h"
 #include "objstore/local_object_store.h"
+#include "objstore/testing/forwarding_store.h"
 
 namespace tributary::lake {
 namespace {
@@ -206,6 +207,29 @@ TEST_F(LifecycleLakeTest, ExpiresOnlyWhatIsDueUnderEnabledRules) {
   ExpirySummary curated = ExpireObjects(*bucket_, config, now + 32 * kDay);
   EXPECT_EQ(curated.expired, 1);
   EXPECT_EQ(Keys(), (std::vector<std::string>{"raw/keep/c.json"}));  // under no enabled rule
+}
+
+// A bucket that refuses to delete one key.
+class StubbornBucket : public objstore::testing::ForwardingStore {
+ public:
+  StubbornBucket(std::shared_ptr<objstore::ObjectStore> inner, std::string key)
+      : ForwardingStore(std::move(inner)), key_(std::move(key)) {}
+  Status Delete(const std::string& key) override {
+    if (key == key_) return Unavailable("the store is read-only for now");
+    return ForwardingStore::Delete(key);
+  }
+
+ private:
+  std::string key_;
+};
+
+TEST_F(LifecycleLakeTest, AnObjectTheStoreWillNotDeleteIsCountedAndTheOthersGo) {
+  StubbornBucket bucket(bucket_, "raw/2026/a.json");
+  ExpirySummary s = ExpireObjects(bucket, {{{"raw", true, "raw/", 1}}}, WallMillis() + 2 * kDay);
+  EXPECT_EQ(s.expired, 2);  // raw/2026/b.json and raw/keep/c.json
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.first_error, "deleting 'raw/2026/a.json': the store is read-only for now");
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"curated/d.parquet", "raw/2026/a.json"}));
 }
 
 TEST_F(LifecycleLakeTest, TheStoreKeepsOneConfigurationPerBucket) {
