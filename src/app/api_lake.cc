@@ -1,7 +1,8 @@
 // /v1/lake: read-only browsing of the lake's buckets, for the console and for anyone
 // who wants to look at what the streams delivered without a separate S3 client.
 //
-//   GET /v1/lake/buckets                          the buckets known to the server
+//   GET /v1/lake/buckets                          the buckets known to the server (with
+//                                                 their lifecycle rules counted)
 //   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N&start_after=K
 //   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
 //   GET|PUT|DELETE /v1/lake/buckets/{bucket}/lifecycle   the bucket's expiry rules, in the
@@ -14,6 +15,7 @@
 #include "app/lake_reads.h"
 #include "app/server.h"
 #include "base/clock.h"
+#include "lake/lifecycle_store.h"
 #include "objstore/object_store.h"
 
 namespace tributary::app {
@@ -88,10 +90,24 @@ nlohmann::json SweepJson(const lake::ExpirySummary& s) {
 
 void AddLakeRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/v1/lake/buckets", [server](net::HttpRequest&) {
+    // Each bucket's lifecycle rules, counted (the control server's; none listed elsewhere).
+    std::map<std::string, lake::LifecycleConfiguration> rules;
+    if (server->lifecycle() != nullptr) {
+      Result<std::map<std::string, lake::LifecycleConfiguration>> all = server->lifecycle()->List();
+      if (!all.ok()) return ErrorResponse(all.status());
+      rules = std::move(*all);
+    }
     nlohmann::json buckets = nlohmann::json::array();
     for (const auto& [b, created_ms] : KnownBuckets(server)) {
       nlohmann::json bucket = {{"name", b}, {"uri", "s3://" + b + "/"}};
       if (created_ms > 0) bucket["created"] = FormatIso8601Millis(created_ms);
+      if (auto it = rules.find(b); it != rules.end()) {
+        int64_t enabled = 0;
+        for (const lake::LifecycleRule& r : it->second.rules) enabled += r.enabled ? 1 : 0;
+        bucket["lifecycle"] = {{"rules", it->second.rules.size()}, {"enabled", enabled}};
+        if (auto last = server->lifecycle_sweeper()->LastSweep(b))
+          bucket["lifecycle"]["last_sweep"] = SweepJson(*last);
+      }
       buckets.push_back(std::move(bucket));
     }
     return JsonResponse({{"backend", server->config().lake_backend}, {"buckets", buckets}});

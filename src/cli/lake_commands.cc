@@ -35,8 +35,15 @@ int Buckets(const ClientOptions& opts) {
   if (!r.ok()) return Fail("lake buckets", r.status());
   if (opts.json) return PrintJson(*r), 0;
   std::vector<std::vector<std::string>> rows;
-  for (const auto& b : (*r)["buckets"]) rows.push_back({Cell(b["uri"])});
-  PrintTable({"BUCKET (" + Cell((*r)["backend"]) + ")"}, rows);
+  for (const auto& b : (*r)["buckets"]) {
+    std::string lifecycle = "-";
+    if (b.contains("lifecycle")) {
+      lifecycle =
+          Cell(b["lifecycle"]["rules"]) + " rules, " + Cell(b["lifecycle"]["enabled"]) + " enabled";
+    }
+    rows.push_back({Cell(b["uri"]), lifecycle});
+  }
+  PrintTable({"BUCKET (" + Cell((*r)["backend"]) + ")", "LIFECYCLE"}, rows);
   return 0;
 }
 

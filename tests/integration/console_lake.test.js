@@ -193,6 +193,13 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     await page.fill('dialog[data-testid="add-lifecycle-rule"] input[name="days"]', '1');
     await page.click('dialog[data-testid="add-lifecycle-rule"] button[type="submit"]');
     await page.waitForFunction(() => /Enabled/.test(document.querySelector('[data-testid="lifecycle-rules"]').textContent));
+    // The bucket list counts the rules.
+    await clickNav('/lake');
+    await page.waitForSelector(row('buckets', 'iot-bulk'));
+    assert.deepEqual((await tableRows(page, 'buckets')).map((r) => [r[0], r[2]]),
+                     [['iot-archive', '—'], ['iot-bulk', '1 rule'], ['iot-data', '—']]);
+    await page.click(`${row('buckets', 'iot-bulk')} a`);
+    await page.waitForSelector('button[data-testid="apply-lifecycle"]');
     await page.click('button[data-testid="apply-lifecycle"]');
     await page.waitForSelector('[data-testid="lifecycle-result"]');
     // The put has the sweeper apply the rule at once, so Apply may find it already gone.

@@ -100,6 +100,8 @@ describe('lake lifecycle rules', { timeout: 90000 }, () => {
     const run = await server.cliOk(['lake', 'lifecycle', 'run', LAKE]);
     assert.match(run.stdout, /^expired \d+ of \d+ objects \(\d+ bytes\) in aging/m);
     assert.deepEqual(await keys(), ['curated/recent.json', 'raw/2026/new.json']);
+    const buckets = await server.cliOk(['lake', 'buckets']);
+    assert.match(buckets.stdout, /s3:\/\/aging\/\s+1 rules, 1 enabled/);
     const shown = await server.cliOk(['lake', 'lifecycle', 'get', LAKE, '--json']);
     assert.deepEqual(JSON.parse(shown.stdout).Rules[0].Expiration, { Days: 3 });
     assert.equal(JSON.parse(shown.stdout).LastSweep.failed, 0);

@@ -42,6 +42,15 @@ function crumbs(bucket, prefix, last) {
   return el;
 }
 
+// "2 rules (1 enabled)", and what the last sweep could not delete.
+function lifecycleCell(b) {
+  const l = b.lifecycle;
+  if (!l) return '—';
+  const text = `${l.rules} rule${l.rules === 1 ? '' : 's'}${l.enabled === l.rules ? '' : ` (${l.enabled} enabled)`}`;
+  const failed = l.last_sweep?.failed;
+  return failed ? `${text}; ${fmt.number(failed)} expired not deleted: ${l.last_sweep.first_error}` : text;
+}
+
 async function bucketsPage(ctx) {
   ctx.main.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Lake')));
   let r;
@@ -57,6 +66,7 @@ async function bucketsPage(ctx) {
     table([
       { title: 'Bucket', value: (b) => link(lakeHref(b.name), b.name) },
       { title: 'URI', value: (b) => h('code', {}, b.uri) },
+      { title: 'Lifecycle', value: lifecycleCell },
     ], r.buckets, { testid: 'buckets', rowKey: (b) => b.name, empty: 'No buckets yet: create a stream to fill one.' }));
 }
 
