@@ -9,7 +9,7 @@
 namespace tributary::lake {
 
 ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfiguration& config,
-                            int64_t now_ms) {
+                            int64_t now_ms, const std::function<bool()>& stop) {
   ExpirySummary s;
   std::set<std::string> prefixes;  // each listed once; a prefix under another is listed with it
   for (const LifecycleRule& r : config.rules) {
@@ -29,6 +29,7 @@ ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfig
       continue;
     }
     for (const objstore::ObjectInfo& o : listing->objects) {
+      if (stop && stop()) return s;
       ++s.examined;
       const LifecycleRule* rule = RuleFor(config, o.key);
       if (rule == nullptr || ExpiresAtMs(o.modified_ms, rule->days) > now_ms) continue;
@@ -74,6 +75,7 @@ void LifecycleSweeper::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
+  stopping_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -138,7 +140,8 @@ Result<ExpirySummary> LifecycleSweeper::Sweep(const std::string& bucket,
         .finished_ms = options_.now(), .failed = 1, .first_error = store.status().message()};
     return store.status();
   }
-  ExpirySummary s = ExpireObjects(**store, config, options_.now());
+  ExpirySummary s =
+      ExpireObjects(**store, config, options_.now(), [this] { return stopping_.load(); });
   s.finished_ms = options_.now();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -9,6 +9,7 @@
 // others go on. Thread-safe; one sweep at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -36,9 +37,10 @@ struct ExpirySummary {
   std::string first_error;
 };
 
-// Deletes the objects of `bucket` that `config` has expired by `now_ms` (Unix ms).
+// Deletes the objects of `bucket` that `config` has expired by `now_ms` (Unix ms); stops
+// early, between two objects, once `stop` (if given) says so.
 ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfiguration& config,
-                            int64_t now_ms);
+                            int64_t now_ms, const std::function<bool()>& stop = {});
 
 class LifecycleSweeper {
  public:
@@ -53,7 +55,7 @@ class LifecycleSweeper {
   ~LifecycleSweeper();
 
   void Start();
-  void Stop();  // waits for a sweep in progress to end
+  void Stop();  // ends a sweep in progress after the object it is deleting
 
   // Sweeps `bucket` now by its configuration (NotFound when it has none).
   Result<ExpirySummary> SweepBucket(const std::string& bucket);
@@ -80,6 +82,7 @@ class LifecycleSweeper {
   std::map<std::string, ExpirySummary> last_;  // by bucket
   std::condition_variable cv_;
   bool stop_ = false;
+  std::atomic<bool> stopping_{false};  // stop_, read by a sweep between two objects
   bool wake_ = false;
   std::thread thread_;
 };

@@ -232,6 +232,14 @@ TEST_F(LifecycleLakeTest, AnObjectTheStoreWillNotDeleteIsCountedAndTheOthersGo) 
   EXPECT_EQ(Keys(), (std::vector<std::string>{"curated/d.parquet", "raw/2026/a.json"}));
 }
 
+TEST_F(LifecycleLakeTest, ASweepStopsBetweenTwoObjectsWhenAsked) {
+  int asked = 0;
+  ExpirySummary s = ExpireObjects(*bucket_, {{{"all", true, "", 1}}}, WallMillis() + 2 * kDay,
+                                  [&asked] { return ++asked > 2; });
+  EXPECT_EQ(s.expired, 2);
+  EXPECT_EQ(Keys().size(), 2u);
+}
+
 TEST_F(LifecycleLakeTest, TheStoreKeepsOneConfigurationPerBucket) {
   EXPECT_EQ(store_->Get("iot-data").status().code(), ErrorCode::kNotFound);
   LifecycleConfiguration config{{{"raw", true, "raw/", 30}}};
