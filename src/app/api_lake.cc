@@ -138,6 +138,8 @@ void AddLakeRoutes(net::Router* router, Server* server) {
     if (!body.ok()) return ErrorResponse(body.status());
     Result<lake::LifecycleConfiguration> config = lake::LifecycleFromJson(*body);
     if (!config.ok()) return ErrorResponse(config.status());
+    if (Status st = BucketToRead(server, req.params.at("bucket")).status(); !st.ok())
+      return ErrorResponse(st);
     Status st = PutLifecycle(server, req.params.at("bucket"), *config);
     return st.ok() ? JsonResponse(lake::LifecycleToJson(*config)) : ErrorResponse(st);
   });

@@ -1,6 +1,5 @@
 #include "app/lake_lifecycle.h"
 
-#include "app/lake_reads.h"
 #include "app/server.h"
 #include "lake/lifecycle_store.h"
 
@@ -21,7 +20,6 @@ Result<lake::LifecycleStore*> Store(Server* server) {
 Status PutLifecycle(Server* server, const std::string& bucket,
                     const lake::LifecycleConfiguration& config) {
   TRY_ASSIGN(lake::LifecycleStore * store, Store(server));
-  TRY(BucketToRead(server, bucket).status());
   TRY(store->Put(bucket, config));
   server->lifecycle_sweeper()->Wake();
   return Status::Ok();

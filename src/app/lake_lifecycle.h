@@ -1,6 +1,7 @@
 // Buckets' lifecycle rules (lake/lifecycle.h) as the API's two views serve them: S3's
 // Put/Get/DeleteBucketLifecycleConfiguration (api_s3_lifecycle.cc) and
-// /v1/lake/buckets/{bucket}/lifecycle (api_lake.cc). The control server's: an ingest
+// /v1/lake/buckets/{bucket}/lifecycle (api_lake.cc), which check first that the bucket is
+// in the lake (each answers a missing one its own way). The control server's: an ingest
 // server answers FailedPrecondition.
 #pragma once
 
@@ -14,7 +15,7 @@ namespace tributary::app {
 
 class Server;
 
-// Replaces the bucket's rules (the bucket must exist) and has the sweeper apply them now.
+// Replaces the bucket's rules and has the sweeper apply them now.
 Status PutLifecycle(Server* server, const std::string& bucket,
                     const lake::LifecycleConfiguration& config);
 // NotFound when the bucket has no rules.

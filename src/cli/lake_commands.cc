@@ -7,19 +7,11 @@
 
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/lake_uri.h"
 #include "cli/output.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {
-
-namespace {
-
-using nlohmann::json;
-
-struct LakeUri {
-  std::string bucket;
-  std::string key;  // a prefix for ls, a key for cat
-};
 
 // "s3://bucket/rest" or "bucket/rest".
 Result<LakeUri> ParseLakeUri(std::string text) {
@@ -29,6 +21,10 @@ Result<LakeUri> ParseLakeUri(std::string text) {
   if (u.bucket.empty()) return InvalidArgument("'" + text + "' names no bucket: give s3://BUCKET/PREFIX");
   return u;
 }
+
+namespace {
+
+using nlohmann::json;
 
 int Buckets(const ClientOptions& opts) {
   auto r = ApiClient(opts).Call("GET", "/v1/lake/buckets");

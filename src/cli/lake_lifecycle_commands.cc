@@ -1,12 +1,14 @@
 // tributary lake lifecycle get|put|delete|run BUCKET: a bucket's expiry rules
 // (/v1/lake/buckets/{bucket}/lifecycle; S3's lifecycle configuration, lake/lifecycle.h).
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "base/files.h"
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/lake_uri.h"
 #include "cli/output.h"
 #include "net/http_types.h"
 
@@ -24,14 +26,19 @@ struct LifecycleArgs {
   int days = 0;
 };
 
-// "s3://bucket[/...]" or "bucket".
-std::string BucketOf(std::string text) {
-  if (text.rfind("s3://", 0) == 0) text = text.substr(5);
-  return text.substr(0, text.find('/'));
+// Runs `fn` once the bucket argument (BUCKET or s3://BUCKET) has become the bucket's name.
+std::function<int()> OnBucket(std::shared_ptr<LifecycleArgs> a, std::string command,
+                              std::function<int()> fn) {
+  return [=] {
+    Result<LakeUri> uri = ParseLakeUri(a->bucket);
+    if (!uri.ok()) return Fail(command, uri.status());
+    a->bucket = uri->bucket;
+    return fn();
+  };
 }
 
 std::string PathOf(const LifecycleArgs& a) {
-  return "/v1/lake/buckets/" + net::UrlEncode(BucketOf(a.bucket)) + "/lifecycle";
+  return "/v1/lake/buckets/" + net::UrlEncode(a.bucket) + "/lifecycle";
 }
 
 void PrintRules(const json& config) {
@@ -49,7 +56,7 @@ int Get(const ClientOptions& opts, const LifecycleArgs& a) {
   if (opts.json) return PrintJson(*r), 0;
   if ((*r)["Rules"].empty()) {
     std::printf("%s has no lifecycle rules: its objects are kept until deleted\n",
-                BucketOf(a.bucket).c_str());
+                a.bucket.c_str());
     return 0;
   }
   PrintRules(*r);
@@ -101,8 +108,7 @@ int Run(const ClientOptions& opts, const LifecycleArgs& a) {
   if (!r.ok()) return Fail("lake lifecycle run", r.status());
   if (opts.json) return PrintJson(*r), 0;
   std::printf("expired %s of %s objects (%s bytes) in %s\n", Cell((*r)["expired"]).c_str(),
-              Cell((*r)["examined"]).c_str(), Cell((*r)["bytes"]).c_str(),
-              BucketOf(a.bucket).c_str());
+              Cell((*r)["examined"]).c_str(), Cell((*r)["bytes"]).c_str(), a.bucket.c_str());
   if ((*r).value("failed", 0) > 0) {
     std::fprintf(stderr, "tributary lake lifecycle run: %s not deleted: %s\n",
                  Cell((*r)["failed"]).c_str(), Cell((*r)["first_error"]).c_str());
@@ -125,7 +131,8 @@ void AddLakeLifecycleCommands(CLI::App* lake, CommandContext* ctx) {
   auto* get = lifecycle->add_subcommand("get", "Show the bucket's rules");
   get->add_option("bucket", a->bucket, "BUCKET or s3://BUCKET")->required();
   AddClientFlags(get, opts.get());
-  get->callback([=] { ctx->run = [=] { return Get(*opts, *a); }; });
+  get->callback(
+      [=] { ctx->run = OnBucket(a, "lake lifecycle get", [=] { return Get(*opts, *a); }); });
 
   auto* put = lifecycle->add_subcommand(
       "put", "Set the bucket's rules (replacing those it had) and apply them now");
@@ -140,24 +147,26 @@ void AddLakeLifecycleCommands(CLI::App* lake, CommandContext* ctx) {
       "the rules in the AWS CLI's JSON form: {\"Rules\": [{\"ID\", \"Status\", \"Filter\": "
       "{\"Prefix\"}, \"Expiration\": {\"Days\"}}]}");
   AddClientFlags(put, opts.get());
-  put->callback([=] { ctx->run = [=] { return Put(*opts, *a); }; });
+  put->callback(
+      [=] { ctx->run = OnBucket(a, "lake lifecycle put", [=] { return Put(*opts, *a); }); });
 
   auto* del =
       lifecycle->add_subcommand("delete", "Remove the bucket's rules (nothing expires any more)");
   del->add_option("bucket", a->bucket, "BUCKET or s3://BUCKET")->required();
   AddClientFlags(del, opts.get());
   del->callback([=] {
-    ctx->run = [=] {
+    ctx->run = OnBucket(a, "lake lifecycle delete", [=] {
       return CallAndReport(*opts, "lake lifecycle delete", "DELETE", PathOf(*a), nullptr,
-                           "removed the lifecycle rules of " + BucketOf(a->bucket));
-    };
+                           "removed the lifecycle rules of " + a->bucket);
+    });
   });
 
   auto* run = lifecycle->add_subcommand(
       "run", "Apply the bucket's rules now (the server also does every hour)");
   run->add_option("bucket", a->bucket, "BUCKET or s3://BUCKET")->required();
   AddClientFlags(run, opts.get());
-  run->callback([=] { ctx->run = [=] { return Run(*opts, *a); }; });
+  run->callback(
+      [=] { ctx->run = OnBucket(a, "lake lifecycle run", [=] { return Run(*opts, *a); }); });
 }
 
 }  // namespace tributary::cli

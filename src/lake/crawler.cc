@@ -364,13 +364,20 @@ class Crawl {
 
     if (!keys_->empty()) {
       TRY_ASSIGN(auto existing, ctx_.catalog->ListPartitions(crawler_.database, table_name));
-      std::set<std::vector<std::string>> known;
-      for (const auto& p : existing) known.insert(p.values);
+      std::map<std::vector<std::string>, int64_t> known;  // values -> objects it counts
+      for (const auto& p : existing) known[p.values] = p.object_count;
       std::vector<Partition> partitions;
       for (const auto& [values, d] : deltas_) {
-        if (!known.count(values) && d.objects <= 0)
-          continue;  // gone from a partition no longer listed
-        if (!known.count(values)) ++run_.partitions_added;
+        auto it = known.find(values);
+        if (it == known.end()) {
+          if (d.objects <= 0) continue;  // gone from a partition no longer listed
+          ++run_.partitions_added;
+        } else if (d.objects < 0 &&
+                   it->second + d.objects <= 0) {  // its objects are all gone: it goes too
+          TRY(ctx_.catalog->DeletePartition(crawler_.database, table_name, values));
+          ++run_.partitions_removed;
+          continue;
+        }
         Partition p;
         p.values = values;
         p.location = crawler_.source.Child(d.prefix);
@@ -381,15 +388,6 @@ class Crawl {
       }
       TRY(ctx_.catalog->AddPartitions(crawler_.database, table_name, partitions,
                                       PartitionMerge::kAddCounts));
-      // A partition whose objects are all gone goes too.
-      for (const auto& [values, d] : deltas_) {
-        if (d.objects >= 0) continue;
-        Result<Partition> p = ctx_.catalog->GetPartition(crawler_.database, table_name, values);
-        if (p.ok() && p->object_count <= 0) {
-          TRY(ctx_.catalog->DeletePartition(crawler_.database, table_name, values));
-          ++run_.partitions_removed;
-        }
-      }
     }
     TRY(ctx_.store->ForgetSeen(crawler_.name, gone_));
     return ctx_.store->MarkSeen(crawler_.name, updates_);

@@ -1,5 +1,6 @@
 #include "lake/lifecycle_sweeper.h"
 
+#include <optional>
 #include <set>
 
 #include "base/clock.h"
@@ -15,12 +16,10 @@ ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfig
   for (const LifecycleRule& r : config.rules) {
     if (r.enabled) prefixes.insert(r.prefix);
   }
-  std::string covering;  // the last prefix listed, which lists those under it too
-  bool listed_any = false;
+  std::optional<std::string> covering;  // the last prefix listed, which lists those under it too
   for (const std::string& prefix : prefixes) {
-    if (listed_any && prefix.starts_with(covering)) continue;
+    if (covering && prefix.starts_with(*covering)) continue;
     covering = prefix;
-    listed_any = true;
     Result<objstore::ListResult> listing = bucket.List(prefix, "");
     if (!listing.ok()) {
       ++s.failed;
@@ -75,7 +74,6 @@ void LifecycleSweeper::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
-  stopping_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -107,10 +105,7 @@ void LifecycleSweeper::SweepAll() {
     return;
   }
   for (const auto& [bucket, config] : *configs) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return;
-    }
+    if (stop_) return;
     (void)Sweep(bucket, config);
   }
 }
@@ -140,8 +135,7 @@ Result<ExpirySummary> LifecycleSweeper::Sweep(const std::string& bucket,
         .finished_ms = options_.now(), .failed = 1, .first_error = store.status().message()};
     return store.status();
   }
-  ExpirySummary s =
-      ExpireObjects(**store, config, options_.now(), [this] { return stopping_.load(); });
+  ExpirySummary s = ExpireObjects(**store, config, options_.now(), [this] { return stop_.load(); });
   s.finished_ms = options_.now();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -81,8 +81,8 @@ class LifecycleSweeper {
   mutable std::mutex mu_;
   std::map<std::string, ExpirySummary> last_;  // by bucket
   std::condition_variable cv_;
-  bool stop_ = false;
-  std::atomic<bool> stopping_{false};  // stop_, read by a sweep between two objects
+  std::atomic<bool> stop_{
+      false};  // set under mu_ (the wait reads it there); a sweep reads it between objects
   bool wake_ = false;
   std::thread thread_;
 };
