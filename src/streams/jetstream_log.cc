@@ -152,6 +152,18 @@ RecordLogProvider::Link JetStreamLogs::link() const {
   return {conn_->connected(), conn_->server(), conn_->known_servers()};
 }
 
+uint64_t JetStreamDeliveredThrough(uint64_t through, std::string* created,
+                                   const nats::StreamState& state) {
+  uint64_t through_message = state.messages == 0 ? state.last_seq : state.first_seq - 1;
+  // Every record of those messages.
+  uint64_t reported = through_message == 0 ? 0 : JetStreamLastRecordSeq(through_message);
+  if (state.created != *created) {
+    *created = state.created;
+    return reported;
+  }
+  return std::max(through, reported);
+}
+
 // ---- JetStreamLog ----
 
 thread_local const JetStreamLog* JetStreamLog::publishing_ = nullptr;
@@ -569,18 +581,17 @@ void JetStreamLog::RefreshState() {
 
 void JetStreamLog::ApplyState(const nats::StreamState& state) {
   size_bytes_.store(state.bytes);
-  // Work-queue retention: an acknowledged record is removed, so every sequence number
-  // below the first one left is delivered (by this server or another).
-  uint64_t through_message = state.messages == 0 ? state.last_seq : state.first_seq - 1;
+  uint64_t before = 0;
+  uint64_t through = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    before = delivered_through_.load();
+    through = JetStreamDeliveredThrough(before, &created_, state);
+    delivered_through_.store(through);
+    uint64_t through_message = through >> kJetStreamIndexBits;
     delivered_.erase(delivered_.begin(), delivered_.upper_bound(through_message));
   }
-  // Every record of those messages.
-  uint64_t through = through_message == 0 ? 0 : JetStreamLastRecordSeq(through_message);
-  if (through != delivered_through_.exchange(through) && hooks_.on_progress) {
-    hooks_.on_progress();
-  }
+  if (through != before && hooks_.on_progress) hooks_.on_progress();
 }
 
 }  // namespace tributary::streams

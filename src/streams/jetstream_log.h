@@ -91,6 +91,15 @@ inline constexpr uint64_t JetStreamLastRecordSeq(uint64_t message_seq) {
   return JetStreamRecordSeq(message_seq + 1, 0) - 1;
 }
 
+// Where a log's delivered-through stands after JetStream reports `state`, when it stood
+// at `through` for the stream made at `*created` (updated). Work-queue retention removes
+// acknowledged messages, so everything below the first message left is delivered. Two
+// reports asked for at once (the puller's and a delivery's) may be answered out of order:
+// for one stream the figure only grows. A stream made again (another creation time) starts
+// over.
+uint64_t JetStreamDeliveredThrough(uint64_t through, std::string* created,
+                                   const nats::StreamState& state);
+
 // The JetStream stream and subject names of delivery stream `stream`.
 std::string JetStreamName(std::string_view stream);
 std::string JetStreamSubject(std::string_view stream);
@@ -237,6 +246,7 @@ class JetStreamLog : public RecordLog {
 
   uint64_t held_at_open_ = 0;
   std::optional<uint64_t> shared_epoch_;
+  std::string created_;  // mu_; the JetStream stream's creation time last reported
   std::atomic<uint64_t> last_appended_seq_{0};
   std::atomic<uint64_t> delivered_through_{0};
   std::atomic<uint64_t> size_bytes_{0};

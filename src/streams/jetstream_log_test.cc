@@ -35,6 +35,33 @@ TEST(JetStreamNames, EncodeWhatJetStreamRefuses) {
   EXPECT_NE(JetStreamName("a_2Eb"), JetStreamName("a.b"));
 }
 
+TEST(JetStreamDeliveredThrough, OnlyGrowsForOneStreamAndStartsOverForANewOne) {
+  auto state = [](uint64_t first, uint64_t last, uint64_t messages, std::string created) {
+    nats::StreamState s;
+    s.first_seq = first;
+    s.last_seq = last;
+    s.messages = messages;
+    s.created = std::move(created);
+    return s;
+  };
+  const std::string made = "2026-12-04T19:09:06.9Z";
+  std::string created;
+  // Messages 3..5 left: 1 and 2 are delivered, every record of them.
+  uint64_t through = JetStreamDeliveredThrough(0, &created, state(3, 5, 3, made));
+  EXPECT_EQ(through, JetStreamLastRecordSeq(2));
+  EXPECT_EQ(created, made);
+  // None left: all of them.
+  through = JetStreamDeliveredThrough(through, &created, state(6, 5, 0, made));
+  EXPECT_EQ(through, JetStreamLastRecordSeq(5));
+  // A report asked for before that one and answered after it does not take it back.
+  through = JetStreamDeliveredThrough(through, &created, state(2, 5, 4, made));
+  EXPECT_EQ(through, JetStreamLastRecordSeq(5));
+  // The stream made again (by another server) starts over.
+  through = JetStreamDeliveredThrough(through, &created, state(1, 1, 1, "2026-12-04T19:10:00Z"));
+  EXPECT_EQ(through, 0u);
+  EXPECT_EQ(created, "2026-12-04T19:10:00Z");
+}
+
 TEST(JetStreamLogsConnect, RefusesBadUrlsAndAnAbsentServer) {
   auto bad = JetStreamLogs::Connect("nats://127.0.0.1:4222?replicas=7");
   ASSERT_FALSE(bad.ok());
