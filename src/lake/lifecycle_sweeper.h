@@ -47,7 +47,7 @@ class LifecycleSweeper {
   struct Options {
     std::chrono::milliseconds interval = std::chrono::hours(1);
     MetricsRegistry* metrics = nullptr;  // optional
-    std::function<int64_t()> now;        // Unix ms; default the wall clock
+    std::function<int64_t()> now = nullptr;  // Unix ms; default the wall clock
   };
 
   // `store` and `lake` must outlive the sweeper.

@@ -86,19 +86,23 @@ class ChunkDecoder {
  public:
   ChunkDecoder(const FileColumn& column, const ColumnMetaData& meta, const std::string& chunk,
                uint64_t chunk_offset, int64_t num_rows, const ReaderLimits& limits,
-               ColumnBatch* out)
+               ColumnBatch* out, std::vector<uint32_t>* def, std::vector<uint32_t>* rep)
       : col_(column),
         meta_(meta),
         chunk_(chunk),
         base_(chunk_offset),
         num_rows_(num_rows),
         limits_(limits),
-        out_(out) {}
+        out_(out),
+        def_out_(def),
+        rep_out_(rep) {}
 
   Status Run() {
     out_->Clear();
     out_->type = kType;
-    const bool optional = col_.column.optional;
+    if (def_out_) def_out_->clear();
+    if (rep_out_) rep_out_->clear();
+    const bool optional = col_.max_def > 0;
     if constexpr (!kIsString)
       Traits<kType>::Out(*out_).reserve(std::min<int64_t>(num_rows_, 1 << 20));
     if (optional) out_->validity.reserve(std::min<int64_t>(num_rows_, 1 << 20));
@@ -303,7 +307,24 @@ class ChunkDecoder {
     TRY(Inflate(payload, h.uncompressed_page_size, &page_buf_, &body));
     size_t n = static_cast<size_t>(d.num_values);
     size_t non_null = n;
-    if (col_.column.optional) {
+    if (col_.max_rep > 0) {
+      if (d.repetition_level_encoding != Encoding::kRle) {
+        return Unimplemented(Where(page_off_, "page") + ": repetition level encoding " +
+                             std::string(EncodingName(d.repetition_level_encoding)) +
+                             " is not supported");
+      }
+      if (body.size() < 4) return Err(page_off_, "repetition levels without a length prefix");
+      uint32_t len;
+      std::memcpy(&len, body.data(), 4);
+      if (len > body.size() - 4) {
+        return Err(page_off_, "repetition levels length " + std::to_string(len) +
+                                  " runs past the page (" + std::to_string(body.size() - 4) +
+                                  " bytes)");
+      }
+      TRY(DecodeRepLevels(body.substr(4, len), n));
+      body.remove_prefix(4 + len);
+    }
+    if (col_.max_def > 0) {
       if (d.definition_level_encoding != Encoding::kRle) {
         return Unimplemented(Where(page_off_, "page") + ": definition level encoding " +
                              std::string(EncodingName(d.definition_level_encoding)) +
@@ -339,7 +360,10 @@ class ChunkDecoder {
     size_t levels_len = d.repetition_levels_byte_length + d.definition_levels_byte_length;
     size_t n = static_cast<size_t>(d.num_values);
     size_t non_null = n;
-    if (col_.column.optional) {
+    if (col_.max_rep > 0) {
+      TRY(DecodeRepLevels(payload.substr(0, d.repetition_levels_byte_length), n));
+    }
+    if (col_.max_def > 0) {
       TRY(DecodeLevels(
           payload.substr(d.repetition_levels_byte_length, d.definition_levels_byte_length), n,
           &non_null));
@@ -360,19 +384,49 @@ class ChunkDecoder {
 
   Status DecodeLevels(std::string_view data, size_t n, size_t* non_null) {
     levels_.resize(n);
-    RleDecoder dec(reinterpret_cast<const uint8_t*>(data.data()), data.size(), 1);
-    Status st = dec.DecodeBounded(levels_.data(), n, 1);
+    const uint32_t max = static_cast<uint32_t>(col_.max_def);
+    RleDecoder dec(reinterpret_cast<const uint8_t*>(data.data()), data.size(), BitWidth(max));
+    Status st = dec.DecodeBounded(levels_.data(), n, max);
     if (!st.ok()) return st.WithContext(Where(page_off_, "definition levels of page"));
-    *non_null = static_cast<size_t>(std::count(levels_.begin(), levels_.end(), 1u));
+    *non_null = static_cast<size_t>(std::count(levels_.begin(), levels_.end(), max));
     return Status::Ok();
   }
 
+  Status DecodeRepLevels(std::string_view data, size_t n) {
+    rep_levels_.resize(n);
+    const uint32_t max = static_cast<uint32_t>(col_.max_rep);
+    RleDecoder dec(reinterpret_cast<const uint8_t*>(data.data()), data.size(), BitWidth(max));
+    Status st = dec.DecodeBounded(rep_levels_.data(), n, max);
+    if (!st.ok()) return st.WithContext(Where(page_off_, "repetition levels of page"));
+    return Status::Ok();
+  }
+
+  // The page's levels to the caller's (a nested column's leaf).
+  void KeepLevels(size_t n) {
+    if (def_out_) {
+      if (col_.max_def > 0) {
+        def_out_->insert(def_out_->end(), levels_.begin(), levels_.begin() + n);
+      } else {
+        def_out_->insert(def_out_->end(), n, 0);
+      }
+    }
+    if (rep_out_) {
+      if (col_.max_rep > 0) {
+        rep_out_->insert(rep_out_->end(), rep_levels_.begin(), rep_levels_.begin() + n);
+      } else {
+        rep_out_->insert(rep_out_->end(), n, 0);
+      }
+    }
+  }
+
   void Scatter(size_t n) {
-    const bool optional = col_.column.optional;
+    KeepLevels(n);
+    const bool optional = col_.max_def > 0;
+    const uint32_t max = static_cast<uint32_t>(col_.max_def);
     if constexpr (kIsString) {
       size_t v = 0;
       for (size_t i = 0; i < n; ++i) {
-        bool valid = !optional || levels_[i] != 0;
+        bool valid = !optional || levels_[i] == max;
         if (valid) out_->chars.append(vals_[v++]);
         out_->offsets.push_back(out_->chars.size());
         if (optional) out_->validity.push_back(valid ? 1 : 0);
@@ -384,7 +438,7 @@ class ChunkDecoder {
       } else {
         size_t v = 0;
         for (size_t i = 0; i < n; ++i) {
-          bool valid = levels_[i] != 0;
+          bool valid = levels_[i] == max;
           dst.push_back(valid ? vals_[v++] : T{});
           out_->validity.push_back(valid ? 1 : 0);
         }
@@ -413,6 +467,8 @@ class ChunkDecoder {
   int64_t num_rows_;
   const ReaderLimits& limits_;
   ColumnBatch* out_;
+  std::vector<uint32_t>* def_out_;
+  std::vector<uint32_t>* rep_out_;
 
   int64_t read_ = 0;
   uint64_t page_off_ = 0;
@@ -420,30 +476,34 @@ class ChunkDecoder {
   std::string dict_buf_, page_buf_, arena_;
   std::vector<int64_t> wide_;
   std::vector<T> dict_, vals_;
-  std::vector<uint32_t> levels_, idx_;
+  std::vector<uint32_t> levels_, rep_levels_, idx_;
 };
 
 template <ColumnType kType>
 Status Decode(const FileColumn& c, const ColumnMetaData& m, const std::string& chunk, uint64_t off,
-              int64_t rows, const ReaderLimits& l, ColumnBatch* out) {
-  return ChunkDecoder<kType>(c, m, chunk, off, rows, l, out).Run();
+              int64_t rows, const ReaderLimits& l, ColumnBatch* out,
+              std::vector<uint32_t>* def = nullptr, std::vector<uint32_t>* rep = nullptr) {
+  return ChunkDecoder<kType>(c, m, chunk, off, rows, l, out, def, rep).Run();
 }
 
 // A DECIMAL column: decoded as its physical type (INT32, INT64, or the bytes of a
 // FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY), then widened to 128-bit unscaled values.
 Status DecodeDecimal(const FileColumn& column, const ColumnMetaData& meta, const std::string& chunk,
                      uint64_t chunk_offset, int64_t num_rows, const ReaderLimits& limits,
-                     ColumnBatch* out) {
+                     ColumnBatch* out, std::vector<uint32_t>* def, std::vector<uint32_t>* rep) {
   ColumnBatch raw;
   switch (column.physical) {
     case PhysicalType::kInt32:
-      TRY(Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, &raw));
+      TRY(Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, &raw, def,
+                                     rep));
       break;
     case PhysicalType::kInt64:
-      TRY(Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, &raw));
+      TRY(Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, &raw, def,
+                                     rep));
       break;
     default:
-      TRY(Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, &raw));
+      TRY(Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, &raw,
+                                      def, rep));
   }
   out->Clear();
   out->type = ColumnType::kDecimal;
@@ -472,27 +532,32 @@ Status DecodeDecimal(const FileColumn& column, const ColumnMetaData& meta, const
 
 Status DecodeColumnChunk(const FileColumn& column, const ColumnMetaData& meta,
                          const std::string& chunk, uint64_t chunk_offset, int64_t num_rows,
-                         const ReaderLimits& limits, ColumnBatch* out) {
+                         const ReaderLimits& limits, ColumnBatch* out, std::vector<uint32_t>* def,
+                         std::vector<uint32_t>* rep) {
+  const FileColumn& c = column;
+  const ColumnMetaData& m = meta;
+  const std::string& k = chunk;
+  const uint64_t o = chunk_offset;
+  const int64_t n = num_rows;
   switch (column.column.type) {
     case ColumnType::kBoolean:
-      return Decode<ColumnType::kBoolean>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kBoolean>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kInt32:
-      return Decode<ColumnType::kInt32>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kInt32>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kInt64:
-      return Decode<ColumnType::kInt64>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kInt64>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kTimestamp:
-      return Decode<ColumnType::kTimestamp>(column, meta, chunk, chunk_offset, num_rows, limits,
-                                            out);
+      return Decode<ColumnType::kTimestamp>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kDate:
-      return Decode<ColumnType::kDate>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kDate>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kFloat:
-      return Decode<ColumnType::kFloat>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kFloat>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kDouble:
-      return Decode<ColumnType::kDouble>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kDouble>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kString:
-      return Decode<ColumnType::kString>(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return Decode<ColumnType::kString>(c, m, k, o, n, limits, out, def, rep);
     case ColumnType::kDecimal:
-      return DecodeDecimal(column, meta, chunk, chunk_offset, num_rows, limits, out);
+      return DecodeDecimal(c, m, k, o, n, limits, out, def, rep);
   }
   return Internal("unknown column type");
 }

@@ -71,19 +71,22 @@ struct Traits<ColumnType::kDecimal> {
 };
 
 template <ColumnType kType>
-class TypedColumnWriter final : public ColumnChunkWriter {
+class TypedColumnWriter final : public ColumnChunkWriter, public LeafChunkWriter {
   using T = typename Traits<kType>::T;
   static constexpr bool kIsBool = std::is_same_v<T, bool>;
   // Decimals are written PLAIN only: their bytes depend on the column's precision.
   static constexpr bool kIsDecimal = kType == ColumnType::kDecimal;
 
  public:
-  TypedColumnWriter(const Column& column, const WriterOptions& options)
+  // `leaf`: a nested column's leaf (its path and levels); null for a top-level column.
+  TypedColumnWriter(const Column& column, const WriterOptions& options, const NestedLeaf* leaf)
       : column_(column),
         options_(options),
         physical_(PhysicalTypeOf(column)),
         width_(kIsDecimal ? DecimalByteWidth(column.precision) : 0) {
-    max_def_ = column.optional ? 1 : 0;
+    max_def_ = leaf ? leaf->max_def : (column.optional ? 1 : 0);
+    max_rep_ = leaf ? leaf->max_rep : 0;
+    path_ = leaf ? leaf->path : std::vector<std::string>{column.name};
     Reset();
   }
 
@@ -96,27 +99,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
       if (!valid) {
         ++page_nulls_;
       } else {
-        T v = Traits<kType>::Get(batch, i);
-        if (options_.statistics) stats_.Update(v);
-        if constexpr (kIsDecimal) {
-          AppendDecimal(v, &values_);
-        } else if (dict_mode_) {
-          bool inserted;
-          uint32_t idx = dict_.Insert(v, &inserted);
-          indices_.push_back(idx);
-          dict_values_ += 1;
-          dict_values_plain_bytes_ += PlainSize(v);
-          if ((inserted && static_cast<int64_t>(dict_.plain().size()) > options_.dictionary_page_size_limit) ||
-              ((dict_values_ & (kDictionaryCheckValues - 1)) == 0 && !DictionaryPays())) {
-            TRY(FlushPage());
-            dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
-            continue;
-          }
-        } else if constexpr (kIsBool) {
-          bools_.push_back(v ? 1 : 0);
-        } else {
-          AppendPlain(v, &values_);
-        }
+        TRY_ASSIGN(bool flushed, AddValue(Traits<kType>::Get(batch, i)));
+        if (flushed) continue;
       }
       if (((page_values_ & 63) == 0 && OpenPageBytes() >= options_.page_size) ||
           page_values_ >= kMaxPageValues) {
@@ -130,6 +114,37 @@ class TypedColumnWriter final : public ColumnChunkWriter {
     return Status::Ok();
   }
 
+  Status WriteLeaf(const LeafValues& leaf) override {
+    const size_t n = leaf.def.size();
+    int64_t v = 0;
+    for (size_t i = 0; i < n; ++i) {
+      // A page starts at a row's first entry (readers count rows by pages).
+      if (leaf.rep[i] == 0 && page_values_ > 0 &&
+          (OpenPageBytes() >= options_.page_size || page_values_ >= kMaxPageValues)) {
+        TRY(FlushPage());
+      }
+      rep_levels_.push_back(leaf.rep[i]);
+      def_levels_.push_back(leaf.def[i]);
+      ++page_values_;
+      if (leaf.rep[i] == 0) ++page_rows_;
+      if (static_cast<int>(leaf.def[i]) < max_def_) {
+        ++page_nulls_;
+        stats_.AddNulls(1);
+        continue;
+      }
+      if (v >= leaf.values.length)
+        return Internal("leaf '" + column_.name + "': fewer values than levels");
+      TRY(AddValue(Traits<kType>::Get(leaf.values, v++)).status());
+    }
+    num_values_ += static_cast<int64_t>(n);
+    return Status::Ok();
+  }
+
+  Status Finish(std::vector<ChunkOutput>* out) override {
+    out->emplace_back();
+    return Finish(&out->back());
+  }
+
   int64_t BufferedBytes() const override {
     return static_cast<int64_t>(pages_.size() + dict_.plain().size()) + OpenPageBytes();
   }
@@ -140,7 +155,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
     ColumnMetaData& m = out->meta;
     m = ColumnMetaData();
     m.type = physical_;
-    m.path_in_schema = {column_.name};
+    m.path_in_schema = path_;
     m.codec = options_.codec;
     m.num_values = num_values_;
     int64_t uncompressed = uncompressed_pages_;
@@ -179,6 +194,33 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   }
 
  private:
+  // Adds a value to the open page; true if the dictionary was given up, which flushed
+  // the page before this value's turn to be counted.
+  Result<bool> AddValue(T v) {
+    if (options_.statistics) stats_.Update(v);
+    if constexpr (kIsDecimal) {
+      AppendDecimal(v, &values_);
+    } else if (dict_mode_) {
+      bool inserted;
+      uint32_t idx = dict_.Insert(v, &inserted);
+      indices_.push_back(idx);
+      dict_values_ += 1;
+      dict_values_plain_bytes_ += PlainSize(v);
+      if ((inserted &&
+           static_cast<int64_t>(dict_.plain().size()) > options_.dictionary_page_size_limit) ||
+          ((dict_values_ & (kDictionaryCheckValues - 1)) == 0 && !DictionaryPays())) {
+        TRY(FlushPage());
+        dict_mode_ = false;  // fall back to PLAIN for the rest of this chunk
+        return true;
+      }
+    } else if constexpr (kIsBool) {
+      bools_.push_back(v ? 1 : 0);
+    } else {
+      AppendPlain(v, &values_);
+    }
+    return false;
+  }
+
   // A decimal's PLAIN bytes: INT32 or INT64 little-endian, or big-endian in width_ bytes.
   void AppendDecimal(Int128 v, std::string* out) const {
     if (physical_ == PhysicalType::kInt32) {
@@ -217,7 +259,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   }
 
   int64_t OpenPageBytes() const {
-    int64_t levels = static_cast<int64_t>(def_levels_.size()) / 8;
+    int64_t levels = static_cast<int64_t>(def_levels_.size() + rep_levels_.size()) *
+                     std::max(1, BitWidth(static_cast<uint64_t>(max_def_))) / 8;
     if (dict_mode_) {
       return levels + static_cast<int64_t>(indices_.size()) * BitWidth(dict_.size()) / 8;
     }
@@ -226,8 +269,16 @@ class TypedColumnWriter final : public ColumnChunkWriter {
 
   Status FlushPage() {
     // Encode levels and values.
+    rep_buf_.clear();
+    if (max_rep_ > 0) {
+      RleEncode(rep_levels_.data(), rep_levels_.size(), BitWidth(static_cast<uint64_t>(max_rep_)),
+                &rep_buf_);
+    }
     levels_buf_.clear();
-    if (max_def_ > 0) RleEncode(def_levels_.data(), def_levels_.size(), 1, &levels_buf_);
+    if (max_def_ > 0) {
+      RleEncode(def_levels_.data(), def_levels_.size(), BitWidth(static_cast<uint64_t>(max_def_)),
+                &levels_buf_);
+    }
     std::string& vals = values_buf_;
     Encoding encoding = Encoding::kPlain;
     if (dict_mode_ && !indices_.empty()) {
@@ -242,11 +293,15 @@ class TypedColumnWriter final : public ColumnChunkWriter {
       vals.swap(values_);
     }
     encodings_.insert(encoding);
-    if (max_def_ > 0) encodings_.insert(Encoding::kRle);
+    if (max_def_ > 0 || max_rep_ > 0) encodings_.insert(Encoding::kRle);
 
     PageHeader h;
     if (!options_.data_page_v2) {
       body_.clear();
+      if (max_rep_ > 0) {
+        PlainAppendOne(static_cast<uint32_t>(rep_buf_.size()), &body_);
+        body_ += rep_buf_;
+      }
       if (max_def_ > 0) {
         PlainAppendOne(static_cast<uint32_t>(levels_buf_.size()), &body_);
         body_ += levels_buf_;
@@ -261,17 +316,20 @@ class TypedColumnWriter final : public ColumnChunkWriter {
       d.encoding = encoding;
     } else {
       TRY(Compress(options_.codec, vals, &body_));
-      scratch_ = levels_buf_;
+      scratch_ = rep_buf_;
+      scratch_ += levels_buf_;
       scratch_ += body_;
       h.type = PageType::kDataPageV2;
-      h.uncompressed_page_size = static_cast<int32_t>(levels_buf_.size() + vals.size());
+      h.uncompressed_page_size =
+          static_cast<int32_t>(rep_buf_.size() + levels_buf_.size() + vals.size());
       h.compressed_page_size = static_cast<int32_t>(scratch_.size());
       DataPageHeaderV2& d = h.data_page_header_v2.emplace();
       d.num_values = static_cast<int32_t>(page_values_);
       d.num_nulls = static_cast<int32_t>(page_nulls_);
-      d.num_rows = static_cast<int32_t>(page_values_);
+      d.num_rows = static_cast<int32_t>(max_rep_ > 0 ? page_rows_ : page_values_);
       d.encoding = encoding;
       d.definition_levels_byte_length = static_cast<int32_t>(levels_buf_.size());
+      d.repetition_levels_byte_length = static_cast<int32_t>(rep_buf_.size());
       d.is_compressed = options_.codec != Codec::kUncompressed;
     }
     size_t before = pages_.size();
@@ -280,6 +338,8 @@ class TypedColumnWriter final : public ColumnChunkWriter {
     pages_ += scratch_;
 
     def_levels_.clear();
+    rep_levels_.clear();
+    page_rows_ = 0;
     indices_.clear();
     values_.clear();
     bools_.clear();
@@ -305,12 +365,16 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   PhysicalType physical_;
   int width_;  // decimals written as FIXED_LEN_BYTE_ARRAY: bytes a value
   int max_def_ = 0;
+  int max_rep_ = 0;
+  std::vector<std::string> path_;  // path_in_schema
   bool dict_mode_ = true;
   Dictionary<T> dict_;
   int64_t dict_values_ = 0;              // values of this chunk dictionary-encoded so far
   int64_t dict_values_plain_bytes_ = 0;  // and their PLAIN size
   // Open page.
   std::vector<uint32_t> def_levels_;
+  std::vector<uint32_t> rep_levels_;
+  int64_t page_rows_ = 0;  // entries with repetition level 0
   std::vector<uint32_t> indices_;
   std::string values_;
   std::vector<uint8_t> bools_;
@@ -323,7 +387,7 @@ class TypedColumnWriter final : public ColumnChunkWriter {
   int64_t num_values_ = 0;
   StatsAccumulator<T> stats_;
   // Scratch buffers reused across pages.
-  std::string levels_buf_, values_buf_, body_, scratch_;
+  std::string rep_buf_, levels_buf_, values_buf_, body_, scratch_;
 };
 
 }  // namespace
@@ -378,29 +442,84 @@ SchemaElement ToSchemaElement(const Column& column) {
   return e;
 }
 
-std::unique_ptr<ColumnChunkWriter> ColumnChunkWriter::Make(const Column& column,
-                                                           const WriterOptions& options) {
+namespace {
+
+template <typename Writer>
+std::unique_ptr<Writer> MakeTyped(const Column& column, const WriterOptions& options,
+                                  const NestedLeaf* leaf) {
   switch (column.type) {
     case ColumnType::kBoolean:
-      return std::make_unique<TypedColumnWriter<ColumnType::kBoolean>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kBoolean>>(column, options, leaf);
     case ColumnType::kInt32:
-      return std::make_unique<TypedColumnWriter<ColumnType::kInt32>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kInt32>>(column, options, leaf);
     case ColumnType::kInt64:
-      return std::make_unique<TypedColumnWriter<ColumnType::kInt64>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kInt64>>(column, options, leaf);
     case ColumnType::kTimestamp:
-      return std::make_unique<TypedColumnWriter<ColumnType::kTimestamp>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kTimestamp>>(column, options, leaf);
     case ColumnType::kDate:
-      return std::make_unique<TypedColumnWriter<ColumnType::kDate>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kDate>>(column, options, leaf);
     case ColumnType::kFloat:
-      return std::make_unique<TypedColumnWriter<ColumnType::kFloat>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kFloat>>(column, options, leaf);
     case ColumnType::kDouble:
-      return std::make_unique<TypedColumnWriter<ColumnType::kDouble>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kDouble>>(column, options, leaf);
     case ColumnType::kString:
-      return std::make_unique<TypedColumnWriter<ColumnType::kString>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kString>>(column, options, leaf);
     case ColumnType::kDecimal:
-      return std::make_unique<TypedColumnWriter<ColumnType::kDecimal>>(column, options);
+      return std::make_unique<TypedColumnWriter<ColumnType::kDecimal>>(column, options, leaf);
   }
   return nullptr;
+}
+
+// A nested column: each slice's rows shredded, then written leaf by leaf.
+class NestedColumnWriter final : public ColumnChunkWriter {
+ public:
+  NestedColumnWriter(const Column& column, const WriterOptions& options) : shredder_(column) {
+    for (const NestedLeaf& leaf : shredder_.layout().leaves) {
+      leaves_.push_back(LeafChunkWriter::Make(leaf, options));
+    }
+  }
+
+  Status Write(const ColumnBatch& batch, int64_t begin, int64_t end) override {
+    shredder_.Clear();
+    for (int64_t i = begin; i < end; ++i) {
+      std::optional<std::string_view> text;
+      if (batch.IsValid(i)) text = batch.StringAt(i);
+      TRY(shredder_.AddText(text));
+    }
+    for (size_t k = 0; k < leaves_.size(); ++k) TRY(leaves_[k]->WriteLeaf(shredder_.leaves()[k]));
+    return Status::Ok();
+  }
+
+  int64_t BufferedBytes() const override {
+    int64_t bytes = 0;
+    for (const auto& leaf : leaves_) bytes += leaf->BufferedBytes();
+    return bytes;
+  }
+
+  Status Finish(std::vector<ChunkOutput>* out) override {
+    for (const auto& leaf : leaves_) {
+      out->emplace_back();
+      TRY(leaf->Finish(&out->back()));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  NestedShredder shredder_;
+  std::vector<std::unique_ptr<LeafChunkWriter>> leaves_;
+};
+
+}  // namespace
+
+std::unique_ptr<ColumnChunkWriter> ColumnChunkWriter::Make(const Column& column,
+                                                           const WriterOptions& options) {
+  if (column.nested) return std::make_unique<NestedColumnWriter>(column, options);
+  return MakeTyped<ColumnChunkWriter>(column, options, nullptr);
+}
+
+std::unique_ptr<LeafChunkWriter> LeafChunkWriter::Make(const NestedLeaf& leaf,
+                                                       const WriterOptions& options) {
+  return MakeTyped<LeafChunkWriter>(leaf.column, options, &leaf);
 }
 
 }  // namespace tributary::parquet

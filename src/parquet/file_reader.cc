@@ -4,6 +4,7 @@
 
 #include "parquet/column_reader.h"
 #include "parquet/decimal.h"
+#include "parquet/nested_assemble.h"
 
 namespace tributary::parquet {
 namespace {
@@ -65,8 +66,9 @@ FileColumn MapLeaf(const SchemaElement& e, int index) {
   fc.schema_index = index;
   fc.column.name = e.name;
   fc.column.optional = e.repetition_type.value_or(Repetition::kRequired) == Repetition::kOptional;
+  fc.max_def = fc.column.optional ? 1 : 0;
   if (e.repetition_type == Repetition::kRepeated)
-    fc.unsupported = "repeated columns are not supported";
+    fc.unsupported = "repeated fields outside a LIST or MAP group are not supported";
   fc.physical = *e.type;
   const LogicalType& lt = e.logical_type;
   switch (*e.type) {
@@ -170,26 +172,87 @@ Status ParquetReader::MapSchema() {
   const auto& s = meta_.schema;
   int64_t children = s[0].num_children.value_or(0);
   if (s[0].type) return DataLoss("footer: schema root '" + s[0].name + "' is a leaf");
-  if (children != static_cast<int64_t>(s.size()) - 1) {
-    return Unimplemented("footer: schema has nested groups (root has " + std::to_string(children) +
-                         " children, " + std::to_string(s.size() - 1) +
-                         " elements); only flat schemas are supported");
+  if (children < 0 || children > static_cast<int64_t>(s.size()) - 1) {
+    return DataLoss("footer: schema root has " + std::to_string(children) + " children and " +
+                    std::to_string(s.size() - 1) + " elements");
   }
-  for (size_t i = 1; i < s.size(); ++i) {
-    if (!s[i].type || s[i].num_children.value_or(0) != 0) {
-      return Unimplemented("footer: schema element '" + s[i].name +
-                           "' is a group; only flat schemas are supported");
+  int chunks = 0;
+  size_t i = 1;
+  for (int64_t c = 0; c < children; ++c) {
+    if (i >= s.size()) return DataLoss("footer: schema ends before the root's children");
+    if (s[i].type) {
+      if (s[i].num_children.value_or(0) != 0) {
+        return DataLoss("footer: schema element '" + s[i].name + "' is a leaf with children");
+      }
+      columns_.push_back(MapLeaf(s[i], static_cast<int>(i)));
+      ++i;
+    } else {
+      FileColumn fc;
+      fc.schema_index = static_cast<int>(i);
+      fc.column.name = s[i].name;
+      fc.column.type = ColumnType::kString;
+      fc.column.optional = s[i].repetition_type == Repetition::kOptional;
+      auto layout = std::make_shared<NestedLayout>();
+      NestedType type;
+      Status st = ReadNestedSchema(
+          s, &i, [](const SchemaElement& e, int index) { return MapLeaf(e, index).column; }, &type,
+          layout.get());
+      if (st.code() == ErrorCode::kDataLoss) return st;
+      if (!st.ok()) {
+        // Kept (and named when read): the other columns stay readable.
+        fc.unsupported = st.message();
+        size_t end = static_cast<size_t>(fc.schema_index) + 1;
+        for (int64_t left = s[fc.schema_index].num_children.value_or(0); left > 0; --left) {
+          if (end >= s.size())
+            return DataLoss("footer: schema ends inside '" + fc.column.name + "'");
+          left += s[end].num_children.value_or(0);
+          ++end;
+        }
+        i = end;
+        int leaves = 0;
+        for (size_t k = static_cast<size_t>(fc.schema_index) + 1; k < end; ++k)
+          leaves += s[k].type ? 1 : 0;
+        fc.first_chunk = chunks;
+        chunks += leaves;
+        fc.leaves.resize(leaves);
+        columns_.push_back(std::move(fc));
+        schema_.columns.push_back(columns_.back().column);
+        continue;
+      }
+      fc.column.nested = std::make_shared<const NestedType>(std::move(type));
+      for (const NestedLeaf& leaf : layout->leaves) {
+        FileColumn lc = MapLeaf(s[leaf.schema_index], leaf.schema_index);
+        lc.column.name = leaf.column.name;
+        lc.max_def = leaf.max_def;
+        lc.max_rep = leaf.max_rep;
+        // A two-level list's element is repeated itself: its levels say so.
+        if (s[leaf.schema_index].repetition_type == Repetition::kRepeated) lc.unsupported.clear();
+        if (!lc.unsupported.empty() && fc.unsupported.empty()) {
+          fc.unsupported = "member '" + leaf.path.back() + "': " + lc.unsupported;
+        }
+        fc.leaves.push_back(std::move(lc));
+      }
+      fc.layout = std::move(layout);
+      fc.first_chunk = chunks;
+      chunks += static_cast<int>(fc.leaves.size());
+      columns_.push_back(std::move(fc));
+      schema_.columns.push_back(columns_.back().column);
+      continue;
     }
-    columns_.push_back(MapLeaf(s[i], static_cast<int>(i)));
+    columns_.back().first_chunk = chunks++;
     schema_.columns.push_back(columns_.back().column);
+  }
+  if (i != s.size()) {
+    return DataLoss("footer: schema has " + std::to_string(s.size() - i) +
+                    " elements past the root's children");
   }
   if (meta_.num_rows < 0) return DataLoss("footer: negative row count");
   for (size_t g = 0; g < meta_.row_groups.size(); ++g) {
     const RowGroup& rg = meta_.row_groups[g];
-    if (rg.columns.size() != columns_.size()) {
+    if (rg.columns.size() != static_cast<size_t>(chunks)) {
       return DataLoss("footer: row group " + std::to_string(g) + " has " +
                       std::to_string(rg.columns.size()) + " column chunks for " +
-                      std::to_string(columns_.size()) + " columns");
+                      std::to_string(chunks) + " leaf columns");
     }
     if (rg.num_rows < 0 || rg.num_rows > limits_.max_row_group_rows) {
       return DataLoss("footer: row group " + std::to_string(g) + " claims " +
@@ -222,13 +285,54 @@ Result<bool> ParquetReader::RowGroupMayMatch(int rg, const Predicate& p) const {
   if (rg < 0 || rg >= num_row_groups())
     return InvalidArgument("row group " + std::to_string(rg) + " out of range");
   const RowGroup& group = meta_.row_groups[rg];
-  const auto& md = group.columns[c].meta_data;
+  const auto& md = group.columns[columns_[c].first_chunk].meta_data;
   std::optional<Statistics> stats;
   // Timestamps in other units would need rescaling: do not skip on them.
   bool usable =
       columns_[c].column.type != ColumnType::kTimestamp || columns_[c].unit == TimeUnit::kMicros;
-  if (md && usable) stats = md->statistics;
+  if (md && usable && !columns_[c].column.nested) stats = md->statistics;
   return MayMatch(p, columns_[c].column.type, stats, group.num_rows);
+}
+
+Status ParquetReader::ReadChunk(int rg, const FileColumn& fc, int chunk_index,
+                                const std::string& where, ColumnBatch* out,
+                                std::vector<uint32_t>* def, std::vector<uint32_t>* rep) {
+  const RowGroup& group = meta_.row_groups[rg];
+  const ColumnChunk& cc = group.columns[chunk_index];
+  if (cc.file_path) return Unimplemented(where + ": column data in another file is not supported");
+  if (!cc.meta_data) return DataLoss(where + ": column chunk has no metadata");
+  const ColumnMetaData& m = *cc.meta_data;
+  if (m.type != fc.physical) return DataLoss(where + ": chunk type differs from the schema");
+  // A leaf of a nested column holds an entry for each value, null, empty list or map.
+  int64_t values = group.num_rows;
+  if (def != nullptr) {
+    if (m.num_values < group.num_rows || m.num_values > limits_.max_row_group_rows) {
+      return DataLoss(where + ": chunk holds " + std::to_string(m.num_values) + " entries for " +
+                      std::to_string(group.num_rows) + " rows");
+    }
+    values = m.num_values;
+  } else if (m.num_values != group.num_rows) {
+    return DataLoss(where + ": chunk holds " + std::to_string(m.num_values) + " values for " +
+                    std::to_string(group.num_rows) + " rows");
+  }
+  int64_t start = m.data_page_offset;
+  // Some writers set dictionary_page_offset to 0 when there is none.
+  if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+      *m.dictionary_page_offset < start) {
+    start = *m.dictionary_page_offset;
+  }
+  if (start < 4 || m.total_compressed_size < 0 || static_cast<uint64_t>(start) > footer_start_ ||
+      static_cast<uint64_t>(m.total_compressed_size) > footer_start_ - start) {
+    return DataLoss(where + ": chunk at offset " + std::to_string(start) + " of " +
+                    std::to_string(m.total_compressed_size) +
+                    " bytes lies outside the data (which ends at " + std::to_string(footer_start_) +
+                    ")");
+  }
+  TRY(source_->ReadAt(start, m.total_compressed_size, &chunk_));
+  *out = ColumnBatch(fc.column.type);
+  Status st = DecodeColumnChunk(fc, m, chunk_, start, values, limits_, out, def, rep);
+  if (!st.ok()) return st.WithContext("row group " + std::to_string(rg));
+  return Status::Ok();
 }
 
 Result<RecordBatch> ParquetReader::ReadRowGroup(int rg, const std::vector<int>& cols) {
@@ -237,7 +341,6 @@ Result<RecordBatch> ParquetReader::ReadRowGroup(int rg, const std::vector<int>& 
   const RowGroup& group = meta_.row_groups[rg];
   RecordBatch batch;
   batch.num_rows = group.num_rows;
-  std::string chunk;
   for (int c : cols) {
     if (c < 0 || c >= static_cast<int>(columns_.size()))
       return InvalidArgument("column index out of range");
@@ -245,33 +348,20 @@ Result<RecordBatch> ParquetReader::ReadRowGroup(int rg, const std::vector<int>& 
     const std::string where =
         "row group " + std::to_string(rg) + ", column '" + fc.column.name + "'";
     if (!fc.unsupported.empty()) return Unimplemented(where + ": " + fc.unsupported);
-    const ColumnChunk& cc = group.columns[c];
-    if (cc.file_path)
-      return Unimplemented(where + ": column data in another file is not supported");
-    if (!cc.meta_data) return DataLoss(where + ": column chunk has no metadata");
-    const ColumnMetaData& m = *cc.meta_data;
-    if (m.type != fc.physical) return DataLoss(where + ": chunk type differs from the schema");
-    if (m.num_values != group.num_rows) {
-      return DataLoss(where + ": chunk holds " + std::to_string(m.num_values) + " values for " +
-                      std::to_string(group.num_rows) + " rows");
-    }
-    int64_t start = m.data_page_offset;
-    // Some writers set dictionary_page_offset to 0 when there is none.
-    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
-        *m.dictionary_page_offset < start) {
-      start = *m.dictionary_page_offset;
-    }
-    if (start < 4 || m.total_compressed_size < 0 || static_cast<uint64_t>(start) > footer_start_ ||
-        static_cast<uint64_t>(m.total_compressed_size) > footer_start_ - start) {
-      return DataLoss(where + ": chunk at offset " + std::to_string(start) + " of " +
-                      std::to_string(m.total_compressed_size) +
-                      " bytes lies outside the data (which ends at " +
-                      std::to_string(footer_start_) + ")");
-    }
-    TRY(source_->ReadAt(start, m.total_compressed_size, &chunk));
     ColumnBatch col(fc.column.type);
-    Status st = DecodeColumnChunk(fc, m, chunk, start, group.num_rows, limits_, &col);
-    if (!st.ok()) return st.WithContext("row group " + std::to_string(rg));
+    if (fc.layout) {
+      std::vector<LeafEntries> leaves(fc.leaves.size());
+      for (size_t k = 0; k < fc.leaves.size(); ++k) {
+        const std::string leaf_where =
+            where + ", member '" + fc.layout->leaves[k].path.back() + "'";
+        TRY(ReadChunk(rg, fc.leaves[k], fc.first_chunk + static_cast<int>(k), leaf_where,
+                      &leaves[k].values, &leaves[k].def, &leaves[k].rep));
+      }
+      Status st = AssembleNested(fc.column.name, *fc.layout, leaves, group.num_rows, &col);
+      if (!st.ok()) return st.WithContext("row group " + std::to_string(rg));
+    } else {
+      TRY(ReadChunk(rg, fc, fc.first_chunk, where, &col, nullptr, nullptr));
+    }
     batch.schema.columns.push_back(fc.column);
     batch.columns.push_back(std::move(col));
   }

@@ -14,8 +14,11 @@
 // BYTE_ARRAY, required/optional; PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY, RLE
 // (booleans), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
 // BYTE_STREAM_SPLIT encodings; data page V1 and V2; uncompressed, snappy, gzip, zstd.
-// Not supported (an error naming the column when read): nested or repeated columns,
-// FIXED_LEN_BYTE_ARRAY other than DECIMAL, INT96, unsigned 32- and 64-bit integers.
+// Nested columns (structs, lists, maps; nested_schema.h has the layouts read) are read
+// as JSON text, one string a row (a Column with `nested` set).
+// Not supported (an error naming the column when read): repeated fields outside a LIST
+// or MAP group, FIXED_LEN_BYTE_ARRAY other than DECIMAL, INT96, unsigned 32- and 64-bit
+// integers.
 //
 // Corrupt input gives a DataLoss status naming the file offset, never a crash;
 // sizes from the file are checked against the file and ReaderLimits before any
@@ -32,6 +35,7 @@
 #include "parquet/column_batch.h"
 #include "parquet/format.h"
 #include "parquet/io.h"
+#include "parquet/nested_schema.h"
 #include "parquet/predicate.h"
 #include "parquet/schema.h"
 
@@ -45,12 +49,18 @@ struct ReaderLimits {
 
 // How a file column maps onto our schema.
 struct FileColumn {
-  Column column;  // name, our type, optional
+  Column column;  // name, our type, optional (a nested column: JSON text, `nested` set)
   PhysicalType physical = PhysicalType::kInt64;
   int schema_index = 0;               // index in FileMetaData::schema
   TimeUnit unit = TimeUnit::kMicros;  // kTimestamp: unit stored in the file
   int type_length = 0;                // FIXED_LEN_BYTE_ARRAY: bytes a value
   std::string unsupported;            // non-empty: why this column cannot be read
+  int max_def = 0;                    // definition and repetition levels (a leaf's)
+  int max_rep = 0;
+  int first_chunk = 0;  // its (first) column chunk in each row group
+  // A nested column: its layout and leaves (one column chunk each, from first_chunk).
+  std::shared_ptr<const NestedLayout> layout;
+  std::vector<FileColumn> leaves;
 };
 
 struct ReadOptions {
@@ -87,6 +97,10 @@ class ParquetReader {
       : source_(std::move(source)), limits_(limits) {}
   Status ReadFooter();
   Status MapSchema();
+  // Reads and decodes chunk `chunk_index` of row group `rg` as column `fc`; a nested
+  // column's leaf (def, rep not null) with its levels.
+  Status ReadChunk(int rg, const FileColumn& fc, int chunk_index, const std::string& where,
+                   ColumnBatch* out, std::vector<uint32_t>* def, std::vector<uint32_t>* rep);
 
   std::unique_ptr<Source> source_;
   ReaderLimits limits_;
@@ -94,6 +108,7 @@ class ParquetReader {
   uint64_t footer_start_ = 0;
   std::vector<FileColumn> columns_;
   Schema schema_;
+  std::string chunk_;  // the chunk being read, reused
 };
 
 }  // namespace tributary::parquet

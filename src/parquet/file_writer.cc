@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "parquet/nested_schema.h"
 #include "parquet/plain.h"
 
 namespace tributary::parquet {
@@ -22,10 +23,18 @@ ParquetWriter::ParquetWriter(std::unique_ptr<Sink> sink, Schema schema, WriterOp
   root.name = "schema";
   root.num_children = static_cast<int32_t>(schema_.columns.size());
   meta_.schema.push_back(root);
-  for (const Column& c : schema_.columns) meta_.schema.push_back(ToSchemaElement(c));
+  int leaves = 0;
+  for (const Column& c : schema_.columns) {
+    if (c.nested) {
+      leaves += static_cast<int>(LayoutOf(c, &meta_.schema).leaves.size());
+    } else {
+      meta_.schema.push_back(ToSchemaElement(c));
+      ++leaves;
+    }
+  }
   meta_.key_value_metadata = options_.key_value_metadata;
   meta_.created_by = options_.created_by;
-  if (options_.statistics) meta_.num_column_orders = static_cast<int32_t>(schema_.columns.size());
+  if (options_.statistics) meta_.num_column_orders = leaves;
 }
 
 Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(const std::string& path, Schema schema,
@@ -118,9 +127,9 @@ Status ParquetWriter::FlushRowGroup() {
   rg.file_offset = static_cast<int64_t>(sink_->position());
   rg.ordinal = static_cast<int16_t>(std::min<size_t>(meta_.row_groups.size(), INT16_MAX));
   int64_t compressed = 0;
-  ChunkOutput chunk;
-  for (auto& writer : columns_) {
-    TRY(writer->Finish(&chunk));
+  std::vector<ChunkOutput> chunks;
+  for (auto& writer : columns_) TRY(writer->Finish(&chunks));
+  for (ChunkOutput& chunk : chunks) {
     int64_t start = static_cast<int64_t>(sink_->position());
     TRY(sink_->Append(chunk.bytes));
     ColumnChunk cc;

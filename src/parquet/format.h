@@ -27,6 +27,9 @@ enum class PhysicalType : int32_t {
 
 enum class ConvertedType : int32_t {
   kUtf8 = 0,
+  kMap = 1,
+  kMapKeyValue = 2,
+  kList = 3,
   kDecimal = 5,
   kDate = 6,
   kUint32 = 13,
@@ -76,7 +79,18 @@ enum class TimeUnit : int32_t { kMillis = 1, kMicros = 2, kNanos = 3 };
 
 // LogicalType union (field 10 of SchemaElement); only the members we act on.
 struct LogicalType {
-  enum class Kind { kNone, kString, kDate, kTimestamp, kInteger, kJson, kDecimal, kOther };
+  enum class Kind {
+    kNone,
+    kString,
+    kMap,
+    kList,
+    kDate,
+    kTimestamp,
+    kInteger,
+    kJson,
+    kDecimal,
+    kOther
+  };
   Kind kind = Kind::kNone;
   bool is_adjusted_to_utc = false;    // TIMESTAMP
   TimeUnit unit = TimeUnit::kMicros;  // TIMESTAMP

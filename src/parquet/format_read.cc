@@ -148,6 +148,12 @@ Status ReadLogicalType(CompactReader& r, LogicalType* lt) {
       case 1:
         lt->kind = Kind::kString;
         return r.Skip(t);
+      case 2:
+        lt->kind = Kind::kMap;
+        return r.Skip(t);
+      case 3:
+        lt->kind = Kind::kList;
+        return r.Skip(t);
       case 5:
         lt->kind = Kind::kDecimal;
         return ReadStruct(r, [&](int16_t fid, ThriftType ft) -> Status {

@@ -33,6 +33,14 @@ void WriteLogicalType(CompactWriter& w, const LogicalType& t) {
       w.FieldStructBegin(1);
       w.EndStruct();
       break;
+    case Kind::kMap:
+      w.FieldStructBegin(2);
+      w.EndStruct();
+      break;
+    case Kind::kList:
+      w.FieldStructBegin(3);
+      w.EndStruct();
+      break;
     case Kind::kDate:
       w.FieldStructBegin(6);
       w.EndStruct();

@@ -14,7 +14,9 @@ using json = nlohmann::json;
 
 std::string KindName(const json& v) { return v.type_name(); }
 
-Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
+}  // namespace
+
+Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
   auto mismatch = [&]() {
     return InvalidArgument("column '" + col.name + "': expected " + col.TypeText() + ", got " +
                            KindName(v) + " " + v.dump());
@@ -89,6 +91,10 @@ Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
       return Status::Ok();
     }
     case ColumnType::kString:
+      if (col.nested) {  // a struct, list or map: its compact JSON text
+        b->AppendString(v.dump());
+        return Status::Ok();
+      }
       if (!v.is_string()) return mismatch();
       b->AppendString(v.get_ref<const std::string&>());
       return Status::Ok();
@@ -114,8 +120,6 @@ Status AppendValue(const Column& col, const json& v, ColumnBatch* b) {
   }
   return mismatch();
 }
-
-}  // namespace
 
 Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema,
                                           const WriterOptions& options, const std::string& out_path,
@@ -149,7 +153,7 @@ Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema
         batch.columns[c].AppendNull();
         continue;
       }
-      Status st = AppendValue(col, *it, &batch.columns[c]);
+      Status st = AppendJsonValue(col, *it, &batch.columns[c]);
       if (!st.ok()) return st.WithContext("line " + std::to_string(line_no));
     }
     ++batch.num_rows;

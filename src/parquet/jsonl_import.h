@@ -7,10 +7,12 @@
 //   float/double  numbers, or "NaN", "Infinity", "-Infinity"
 //   string    JSON strings           timestamp  integer microseconds since the epoch,
 //                                               or "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
-// Unknown keys are ignored. Errors name the line and column. Thread-compatible.
+// A nested column (struct, list, map) takes any JSON value. Unknown keys are ignored. Errors name
+// the line and column. Thread-compatible.
 #pragma once
 
 #include <istream>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "base/status.h"
@@ -21,6 +23,10 @@ namespace tributary::parquet {
 struct JsonLinesStats {
   int64_t rows = 0;
 };
+
+// Appends `v` to `b` as column `col` reads it (above; a nested column takes its compact
+// JSON text); InvalidArgument naming the column and the value otherwise.
+Status AppendJsonValue(const Column& col, const nlohmann::json& v, ColumnBatch* b);
 
 Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema,
                                           const WriterOptions& options, const std::string& out_path,

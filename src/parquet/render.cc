@@ -26,6 +26,8 @@ size_t Utf8Len(std::string_view s, size_t i) {
   return n;
 }
 
+}  // namespace
+
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
@@ -55,6 +57,8 @@ void AppendJsonString(std::string_view s, std::string* out) {
   }
   out->push_back('"');
 }
+
+namespace {
 
 template <typename F>
 void AppendFloating(F v, std::string* out) {
@@ -184,50 +188,57 @@ Result<int64_t> ParseTimestampMicros(std::string_view t) {
   return ((days * 86400 + h * 3600 + mi * 60 + s) * 1000000) + frac;
 }
 
+void AppendValueAsJson(const Column& column, const ColumnBatch& b, int64_t row, std::string* out) {
+  if (!b.IsValid(row)) {
+    out->append("null");
+    return;
+  }
+  switch (b.type) {
+    case ColumnType::kBoolean:
+      out->append(b.bools[row] ? "true" : "false");
+      break;
+    case ColumnType::kInt32:
+      AppendInt(b.i32[row], out);
+      break;
+    case ColumnType::kInt64:
+      AppendInt(b.i64[row], out);
+      break;
+    case ColumnType::kFloat:
+      AppendFloating(b.f32[row], out);
+      break;
+    case ColumnType::kDouble:
+      AppendFloating(b.f64[row], out);
+      break;
+    case ColumnType::kString:
+      if (column.nested) {
+        out->append(b.StringAt(row));  // already JSON
+      } else {
+        AppendJsonString(b.StringAt(row), out);
+      }
+      break;
+    case ColumnType::kTimestamp:
+      out->push_back('"');
+      out->append(FormatTimestampMicros(b.i64[row]));
+      out->push_back('"');
+      break;
+    case ColumnType::kDate:
+      out->push_back('"');
+      out->append(FormatDate(b.i32[row]));
+      out->push_back('"');
+      break;
+    case ColumnType::kDecimal:  // a JSON number with every digit of the scale
+      out->append(FormatDecimal(b.i128[row], column.scale));
+      break;
+  }
+}
+
 void AppendJsonRow(const RecordBatch& batch, int64_t row, std::string* out) {
   out->push_back('{');
   for (size_t c = 0; c < batch.columns.size(); ++c) {
     if (c > 0) out->push_back(',');
     AppendJsonString(batch.schema.columns[c].name, out);
     out->push_back(':');
-    const ColumnBatch& b = batch.columns[c];
-    if (!b.IsValid(row)) {
-      out->append("null");
-      continue;
-    }
-    switch (b.type) {
-      case ColumnType::kBoolean:
-        out->append(b.bools[row] ? "true" : "false");
-        break;
-      case ColumnType::kInt32:
-        AppendInt(b.i32[row], out);
-        break;
-      case ColumnType::kInt64:
-        AppendInt(b.i64[row], out);
-        break;
-      case ColumnType::kFloat:
-        AppendFloating(b.f32[row], out);
-        break;
-      case ColumnType::kDouble:
-        AppendFloating(b.f64[row], out);
-        break;
-      case ColumnType::kString:
-        AppendJsonString(b.StringAt(row), out);
-        break;
-      case ColumnType::kTimestamp:
-        out->push_back('"');
-        out->append(FormatTimestampMicros(b.i64[row]));
-        out->push_back('"');
-        break;
-      case ColumnType::kDate:
-        out->push_back('"');
-        out->append(FormatDate(b.i32[row]));
-        out->push_back('"');
-        break;
-      case ColumnType::kDecimal:  // a JSON number with every digit of the scale
-        out->append(FormatDecimal(b.i128[row], batch.schema.columns[c].scale));
-        break;
-    }
+    AppendValueAsJson(batch.schema.columns[c], batch.columns[c], row, out);
   }
   out->push_back('}');
 }

@@ -21,8 +21,13 @@
 
 namespace tributary::parquet {
 
-// Appends row `row` of `batch` as one JSON object (no newline).
+// Appends row `row` of `batch` as one JSON object (no newline). A nested column's value
+// is its JSON text as it is (an object or array, not a string).
 void AppendJsonRow(const RecordBatch& batch, int64_t row, std::string* out);
+// One value of `b` (column `column`) as JSON, as AppendJsonRow writes it.
+void AppendValueAsJson(const Column& column, const ColumnBatch& b, int64_t row, std::string* out);
+// `s` as a JSON string (invalid UTF-8 bytes become U+FFFD).
+void AppendJsonString(std::string_view s, std::string* out);
 // "2024-05-01T12:00:00.000001Z" for microseconds since the epoch.
 std::string FormatTimestampMicros(int64_t micros);
 // Parses the form above (the fraction and 'Z' are optional; "+00:00" accepted).

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "parquet/decimal.h"
+#include "parquet/nested_type.h"
 
 namespace tributary::parquet {
 
@@ -34,6 +35,13 @@ namespace {
 
 // `text` is a type as Column::TypeText writes it.
 Status ParseColumnType(std::string_view text, Column* c) {
+  if (text.find('<') != std::string_view::npos) {
+    TRY_ASSIGN(NestedType t, NestedType::Parse(text));
+    if (!t.nested()) return InvalidArgument("type '" + std::string(text) + "' is not nested");
+    c->type = ColumnType::kString;
+    c->nested = std::make_shared<const NestedType>(std::move(t));
+    return Status::Ok();
+  }
   if (IsDecimalType(text)) {
     c->type = ColumnType::kDecimal;
     return ParseDecimalType(text, &c->precision, &c->scale);
@@ -53,7 +61,16 @@ Status ParseColumnType(std::string_view text, Column* c) {
 
 }  // namespace
 
+bool Column::operator==(const Column& o) const {
+  if (name != o.name || type != o.type || optional != o.optional || precision != o.precision ||
+      scale != o.scale || (nested == nullptr) != (o.nested == nullptr)) {
+    return false;
+  }
+  return nested == nullptr || *nested == *o.nested;
+}
+
 std::string Column::TypeText() const {
+  if (nested) return nested->ToString();
   if (type == ColumnType::kDecimal) {
     return "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
   }
@@ -81,6 +98,12 @@ Status Schema::Validate() const {
       Status st = ValidateDecimal(columns[i].precision, columns[i].scale);
       if (!st.ok()) return st.WithContext("column '" + columns[i].name + "'");
     }
+    if (columns[i].nested) {
+      Status st = columns[i].nested->nested() && columns[i].type == ColumnType::kString
+                      ? columns[i].nested->Validate()
+                      : InvalidArgument("a nested column is a struct, list or map held as string");
+      if (!st.ok()) return st.WithContext("column '" + columns[i].name + "'");
+    }
   }
   return Status::Ok();
 }
@@ -101,13 +124,18 @@ Result<Schema> Schema::Parse(std::string_view text) {
   Schema schema;
   size_t start = 0;
   while (start <= text.size()) {
-    // A comma inside decimal(p,s) does not end the item.
-    size_t open = text.find('(', start);
-    size_t end = text.find(',', start);
-    if (open != std::string_view::npos && open < end) end = text.find(',', text.find(')', open));
-    if (end == std::string_view::npos) end = text.size();
+    // A comma inside decimal(p,s) or struct<...> does not end the item.
+    size_t end = start;
+    int depth = 0;
+    for (; end < text.size(); ++end) {
+      char ch = text[end];
+      if (ch == '(' || ch == '<') ++depth;
+      if (ch == ')' || ch == '>') --depth;
+      if (ch == ',' && depth <= 0) break;
+    }
     std::string_view item = text.substr(start, end - start);
-    size_t colon = item.rfind(':');
+    // A nested type has colons of its own: the name ends at the first.
+    size_t colon = item.find('<') == std::string_view::npos ? item.rfind(':') : item.find(':');
     if (colon == std::string_view::npos) {
       return InvalidArgument("schema item '" + std::string(item) + "' is not name:type");
     }

@@ -13,12 +13,16 @@
 //   kDecimal     INT32 (p<=9), INT64 (p<=18),                        DECIMAL(p,s)
 //                FIXED_LEN_BYTE_ARRAY   DECIMAL(p,s) / DECIMAL
 //
+// Nested columns (structs, lists and maps; nested_type.h) are columns of JSON text in
+// batches, and Parquet groups in files.
+//
 // Schema text form (used by the CLI and tests):
-// "id:int64,name:string?,ts:timestamp,price:decimal(10,2)" where a trailing '?' marks an
-// optional (nullable) column. Value types.
+// "id:int64,name:string?,ts:timestamp,price:decimal(10,2),loc:struct<lat:double>?" where a
+// trailing '?' marks an optional (nullable) column. Value types.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,17 +36,22 @@ enum class ColumnType { kBoolean, kInt32, kInt64, kFloat, kDouble, kString, kTim
 // "boolean", "int32", "int64", "float", "double", "string", "timestamp", "date", "decimal".
 std::string_view ColumnTypeName(ColumnType t);
 
+struct NestedType;  // nested_type.h
+
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kInt64;
   bool optional = false;
   int precision = 0;  // kDecimal: 1..38 digits
   int scale = 0;      // kDecimal: 0..precision digits after the point
+  // Set for a nested column (type kString, each value its compact JSON text): the
+  // struct, list or map the file holds it as (nested_type.h).
+  std::shared_ptr<const NestedType> nested = nullptr;
 
-  // "int64", "decimal(10,2)".
+  // "int64", "decimal(10,2)", "struct<lat:double,lon:double>".
   std::string TypeText() const;
 
-  bool operator==(const Column&) const = default;
+  bool operator==(const Column& o) const;
 };
 
 struct Schema {
