@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "lake/glue_glob.h"
+#include "lake/hive_parquet.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
 #include "lake/schema_inference.h"
@@ -31,22 +32,6 @@ struct PartitionDelta {
 bool IsParquet(std::string_view bytes) {
   return bytes.size() >= 12 && bytes.substr(0, 4) == "PAR1" &&
          bytes.substr(bytes.size() - 4) == "PAR1";
-}
-
-// The Hive type a Parquet column is read as.
-std::string HiveTypeOfParquet(const parquet::Column& column) {
-  switch (column.type) {
-    case parquet::ColumnType::kBoolean: return "boolean";
-    case parquet::ColumnType::kInt32: return "int";
-    case parquet::ColumnType::kInt64: return "bigint";
-    case parquet::ColumnType::kFloat: return "float";
-    case parquet::ColumnType::kDouble: return "double";
-    case parquet::ColumnType::kString: return "string";
-    case parquet::ColumnType::kTimestamp: return "timestamp";
-    case parquet::ColumnType::kDate: return "date";
-    case parquet::ColumnType::kDecimal: return column.TypeText();
-  }
-  return "string";
 }
 
 std::string JoinNames(const std::vector<std::string>& names) {

@@ -135,6 +135,50 @@ std::string ParquetObject(int rows, parquet::Codec codec = parquet::Codec::kSnap
   return bytes;
 }
 
+// Nested Parquet columns (what record format conversion writes for struct, array and map
+// columns, or another engine's structs and lists) get their Hive types, and read back as
+// JSON objects and arrays.
+TEST_F(CrawlerTest, NestedParquetColumnsGetHiveTypesAndReadBackAsJson) {
+  auto schema = parquet::Schema::Parse(
+      "device:string?,pos:struct<lat:double,tags:list<string>>?,labels:map<string,int32>?");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  std::string bytes;
+  auto writer = parquet::ParquetWriter::Open(parquet::MakeStringSink(&bytes), *schema);
+  ASSERT_TRUE(writer.ok());
+  parquet::RecordBatch batch = parquet::RecordBatch::Empty(*schema);
+  batch.columns[0].AppendString("s1");
+  batch.columns[1].AppendString(R"({"lat":1.5,"tags":["a"]})");
+  batch.columns[2].AppendString(R"({"x":1})");
+  batch.num_rows = 1;
+  ASSERT_TRUE((*writer)->Write(batch).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  Put("raw/2026/11/30/14/s-1-2026-11-30-14-02-11-a", bytes);
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  Table t = GetTable();
+  EXPECT_EQ(t.columns, (std::vector<Column>{{"device", "string"},
+                                            {"pos", "struct<lat:double,tags:array<string>>"},
+                                            {"labels", "map<string,int>"}}));
+  auto reader = TableReader::Open(t, provider_.get());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto objects = reader->List({});
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 1u);
+  std::vector<std::string> rows;
+  simdjson::dom::parser parser;
+  ASSERT_TRUE(reader
+                  ->Read((*objects)[0], &parser,
+                         [&](const TableRecord& r) {
+                           rows.emplace_back(r.text);
+                           return true;
+                         },
+                         [](const TableRecord&, const std::string&) { return true; })
+                  .ok());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows[0].find(R"("pos":{"lat":1.5,"tags":["a"]},"labels":{"x":1})"), std::string::npos)
+      << rows[0];
+}
+
 TEST_F(CrawlerTest, ParquetObjectsMakeAParquetTableReadBackWhole) {
   // What a stream with record format conversion writes: Parquet objects, no extension.
   Put("raw/2026/11/30/14/s-1-2026-11-30-14-02-11-a", ParquetObject(3));

@@ -1,18 +1,20 @@
 #include "lake/record_conversion.h"
 
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <cctype>
 #include <optional>
 #include <unordered_map>
 
-#include <fmt/format.h>
-#include <simdjson.h>
-
 #include "lake/etl_pipeline.h"
 #include "lake/etl_writer.h"
+#include "lake/hive_parquet.h"
 #include "lake/hive_type.h"
 #include "lake/timestamp_format.h"
 #include "parquet/file_writer.h"
 #include "parquet/io.h"
+#include "parquet/nested_shred.h"
 
 namespace tributary::lake {
 namespace {
@@ -28,6 +30,8 @@ struct ColumnPlan {
   EtlType type = EtlType::kString;
   DecimalSpec decimal;     // type kDecimal
   bool json_text = false;  // struct, array, map: the value's compact JSON
+  // json_text: the nested Parquet column it is written as.
+  std::shared_ptr<const parquet::NestedType> nested;
 };
 
 // What a Convert needs of the table and the settings.
@@ -84,6 +88,14 @@ Result<ColumnPlan> PlanColumn(const Column& c) {
         p.type = EtlType::kString;  // varchar(n), char(n), binary
       }
       break;
+  }
+  if (p.json_text) {
+    auto nested = NestedTypeOfHive(*hive);
+    if (!nested.ok()) {
+      return InvalidArgument(fmt::format("column {}: type '{}' has no Parquet form: {}", c.name,
+                                         c.type, nested.status().message()));
+    }
+    p.nested = std::make_shared<const parquet::NestedType>(std::move(*nested));
   }
   return p;
 }
@@ -152,6 +164,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const FormatConversion& f) {
     int index = static_cast<int>(plan.columns.size());
     plan.schema.columns.push_back(
         ParquetColumnOf(p.name, p.json_text ? EtlType::kString : p.type, p.decimal));
+    plan.schema.columns.back().nested = p.nested;
     plan.by_key[Lower(p.name)] = index;
     plan.columns.push_back(std::move(p));
   }
@@ -210,6 +223,19 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
   return ConvertJson(value, column.type, cell, reason, column.decimal);
 }
 
+// Whether a struct, array or map cell fits its nested type (`shredder`; none: not nested).
+bool FitsNested(parquet::NestedShredder* shredder, const Cell& cell, std::string* reason) {
+  if (shredder == nullptr || cell.kind != Cell::Kind::kString) return true;
+  Status st = shredder->AddText(cell.s);
+  shredder->Clear();
+  if (st.ok()) return true;
+  // The shredder names the column; the caller does too.
+  std::string_view message = st.message();
+  size_t named = message.find("': ");
+  *reason = std::string(named == std::string_view::npos ? message : message.substr(named + 3));
+  return false;
+}
+
 }  // namespace
 
 Status CatalogRecordConverter::Check(const FormatConversion& conversion) {
@@ -226,6 +252,14 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
 
   simdjson::dom::parser parser;
   ColumnFinder finder(plan, conversion);
+  // A struct, array or map value is checked against its nested type here, so that one that
+  // does not fit fails its record alone (the writer would fail the whole object).
+  std::vector<std::unique_ptr<parquet::NestedShredder>> nested(plan.columns.size());
+  for (size_t c = 0; c < plan.columns.size(); ++c) {
+    if (plan.columns[c].nested) {
+      nested[c] = std::make_unique<parquet::NestedShredder>(plan.schema.columns[c]);
+    }
+  }
   std::string padded;
   std::vector<Row> rows;  // one record's
   std::string reason;
@@ -259,7 +293,8 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
           const ColumnPlan& column = plan.columns[index];
           Cell& cell = row[index];
           cell = Cell{};
-          if (!Fill(field.value, column, plan, &cell, &reason)) {
+          if (!Fill(field.value, column, plan, &cell, &reason) ||
+              !FitsNested(nested[index].get(), cell, &reason)) {
             problem = fmt::format("column {} ({}): {}", column.name, column.hive_type, reason);
             break;
           }

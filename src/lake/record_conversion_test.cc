@@ -108,10 +108,52 @@ TEST_F(RecordConversionTest, RecordsBecomeRowsOfTheTablesColumns) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0],
             R"({"device":"s1","ts":"2026-12-04T10:00:00.000000Z","ozone":41,"temp":21.5,"level":3,)"
-            R"("ok":true,"pos":"{\"lat\":1.5,\"lon\":2}","labels":"{\"room\":\"a\"}","site_name":"north"})");
+            R"("ok":true,"pos":{"lat":1.5,"lon":2},"labels":{"room":"a"},"site_name":"north"})");
   EXPECT_EQ(rows[1],
             R"({"device":"s2","ts":"2025-12-04T10:00:00.000000Z","ozone":7,"temp":null,"level":null,)"
             R"("ok":null,"pos":null,"labels":null,"site_name":null})");
+}
+
+// A struct, array or map column is a nested Parquet column (a group, LIST, MAP) of the
+// catalog type's members; a value that does not fit them fails its record alone.
+TEST_F(RecordConversionTest, StructArrayAndMapColumnsAreNestedParquetColumns) {
+  SetColumns({{"device", "string"},
+              {"pos", "struct<lat:double,lon:double,`floor no`:int>"},
+              {"readings", "array<struct<at:timestamp,v:decimal(6,2)>>"},
+              {"labels", "map<string,array<bigint>>"}});
+  auto out = Convert({
+      R"({"device":"a","pos":{"lat":1.5,"LON":-2,"floor no":3},"readings":[{"at":"2026-12-04T10:00:00Z","v":"12.345"},null],"labels":{"x":[1,2],"y":[]}})",
+      R"({"device":"b","pos":{"lat":"north"}})",
+      R"({"device":"c","readings":[{"v":1e9}]})",
+      R"({"device":"d","labels":{"x":["one"]}})",
+      R"({"device":"e","pos":null,"readings":[],"labels":{}})",
+  });
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->failed.size(), 3u);
+  EXPECT_EQ(out->failed[0].index, 1u);
+  EXPECT_EQ(out->failed[0].message,
+            "column pos (struct<lat:double,lon:double,`floor no`:int>): field 'lat': expected "
+            "double, got string \"north\"");
+  EXPECT_EQ(out->failed[1].index, 2u);
+  EXPECT_NE(out->failed[1].message.find("column readings"), std::string::npos)
+      << out->failed[1].message;
+  EXPECT_NE(out->failed[1].message.find("element 0: field 'v'"), std::string::npos)
+      << out->failed[1].message;
+  EXPECT_EQ(out->failed[2].index, 3u);
+  EXPECT_NE(out->failed[2].message.find("key 'x': element 0: expected int64"), std::string::npos)
+      << out->failed[2].message;
+  auto reader = parquet::ParquetReader::Open(parquet::MakeMemorySource(out->bytes));
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->schema().ToString(),
+            "device:string?,pos:struct<lat:double,lon:double,floor no:int32>?,"
+            "readings:list<struct<at:timestamp,v:decimal(6,2)>>?,labels:map<string,list<int64>>?");
+  // One column chunk per leaf: device, lat, lon, floor no, at, v, key, element.
+  EXPECT_EQ((*reader)->metadata().row_groups[0].columns.size(), 8u);
+  EXPECT_EQ(
+      Rows(*out),
+      (std::vector<std::string>{
+          R"({"device":"a","pos":{"lat":1.5,"lon":-2,"floor no":3},"readings":[{"at":"2026-12-04T10:00:00.000000Z","v":12.35},null],"labels":{"x":[1,2],"y":[]}})",
+          R"({"device":"e","pos":null,"readings":[],"labels":{}})"}));
 }
 
 // A Hive date column is a Parquet DATE: from YYYY-MM-DD, a date-time (its UTC day) or epoch

@@ -115,8 +115,13 @@ Status NestedShredder::Shred(const NestedNode& n, const json* v, uint32_t rep, u
         leaf.values.AppendString(v->dump());
       } else {
         Status st = AppendJsonValue(c, *v, &leaf.values);
-        // AppendJsonValue names the leaf as a column: say where it is instead.
-        if (!st.ok()) return InvalidArgument(where + ": " + st.message());
+        if (!st.ok()) {
+          // AppendJsonValue names the leaf as a column: say where it is instead.
+          std::string_view message = st.message();
+          const std::string named = "column '" + c.name + "': ";
+          if (message.substr(0, named.size()) == named) message.remove_prefix(named.size());
+          return InvalidArgument(where + ": " + std::string(message));
+        }
       }
       leaf.rep.push_back(rep);
       leaf.def.push_back(def);
