@@ -13,14 +13,15 @@
 //   date                              DATE (from YYYY-MM-DD, a date-time's UTC day, or
 //                                     epoch milliseconds)
 //   binary                            STRING (the text as it came)
-//   struct<...>, array<...>, map<...> STRING holding the value's compact JSON
+//   struct<...>, array<...>, map<...> a nested column (lake/hive_parquet.h): group, LIST,
+//                                     MAP of its members typed as above
 //
 // A record's keys match column names without regard to case (the catalog's names are
 // lower case); with the OpenX deserializer, column_to_json_key maps a column to another
 // key and convert_dots_to_underscores lets "a.b" fill column a_b. Keys that match no column
 // are dropped, columns without a key are null (as Firehose does). A record may hold several
 // JSON objects one after another ({"a":1}{"a":2}): each is a row. A record that is not JSON
-// objects, or one value that does not fit its column, fails the whole record (its rows are
+// objects, or one value that does not fit its column (or a member of a nested one), fails the whole record (its rows are
 // not written) with "DataFormatConversion.MalformedData" and what was wrong.
 //
 // The table is read at each Convert (VersionId "LATEST" follows schema changes at once).

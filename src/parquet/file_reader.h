@@ -1,4 +1,4 @@
-// ParquetReader: reads flat Parquet files (ours and other engines') into
+// ParquetReader: reads Parquet files (ours and other engines') into
 // RecordBatches, one row group at a time, with column projection and row-group
 // skipping by statistics.
 //

@@ -1,4 +1,4 @@
-// ParquetWriter: writes a flat Schema to a Parquet file, batch by batch.
+// ParquetWriter: writes a Schema (nested columns included) to a Parquet file, batch by batch.
 //
 //   TRY_ASSIGN(auto w, ParquetWriter::Open("/lake/t/part-0.parquet", schema, options));
 //   RecordBatch b = RecordBatch::Empty(schema);

@@ -1,5 +1,5 @@
-// The logical schema Tributary works with: a flat list of typed, named columns,
-// each required or optional. It maps onto Parquet physical/logical types:
+// The logical schema Tributary works with: a list of typed, named columns (a nested one
+// as JSON text, below), each required or optional. It maps onto Parquet physical/logical types:
 //
 //   ColumnType   physical     logical / converted                 DuckDB reads as
 //   kBoolean     BOOLEAN      -                                   BOOLEAN
