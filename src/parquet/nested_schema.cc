@@ -164,6 +164,7 @@ class SchemaReader {
                      r.name != name + "_tuple";
         if (three) {
           ++*i;
+          if (*i >= s_.size()) return DataLoss("footer: schema ends inside " + where);
           const SchemaElement& el = s_[*i];
           if (el.repetition_type == Repetition::kRepeated) {
             return Unimplemented(where + ": a list element that is repeated itself");

@@ -262,9 +262,19 @@ Status PrintSchema(const std::string& path, std::ostream& os) {
     const SchemaElement& e = m.schema[fc.schema_index];
     int p = static_cast<int>(fc.physical);
     os << "  " << fc.column.name << ": " << fc.column.TypeText()
-       << (fc.column.optional ? " optional" : " required") << " ("
-       << (p >= 0 && p < 8 ? kPhysical[p] : "?");
+       << (fc.column.optional ? " optional" : " required") << " (";
+    if (!e.type) {
+      os << "group of " << fc.leaves.size() << (fc.leaves.size() == 1 ? " leaf" : " leaves");
+    } else {
+      os << (p >= 0 && p < 8 ? kPhysical[p] : "?");
+    }
     switch (e.logical_type.kind) {
+      case LogicalType::Kind::kList:
+        os << " LIST";
+        break;
+      case LogicalType::Kind::kMap:
+        os << " MAP";
+        break;
       case LogicalType::Kind::kString:
         os << " STRING";
         break;

@@ -12,7 +12,9 @@
 //     every value `cat` prints must equal what DuckDB itself reads from that file.
 // Values are compared as canonical trees built with the column's type: 64-bit integers
 // and decimals exactly (BigInt), doubles by value (NaN, -0, inf included), floats at
-// float precision, timestamps in microseconds, struct fields in schema order.
+// float precision, timestamps in microseconds, struct fields in schema order. Map
+// entries: in file order when reading DuckDB's files; in key order for files written
+// by from-jsonl, which takes a map from a JSON object and writes its entries by key.
 //   node duckdb_nested.js path/to/tributary-parquet
 'use strict';
 const fs = require('fs');
@@ -242,30 +244,35 @@ function leaf(t, n, input) {
   throw new Error(t.name);
 }
 
-function canon(t, n, input) {
+// sortMaps: map entries in key order, for files written from JSON objects, whose key
+// order from-jsonl does not keep (it writes a map's entries sorted by key).
+function canon(t, n, input, sortMaps = false) {
   if (n === null || n.k === 'null') return null;
   switch (t.kind) {
     case 'prim': return leaf(t, n, input);
     case 'list':
       if (n.k !== 'arr') throw new Error(`not a list: ${JSON.stringify(n)}`);
-      return n.v.map(e => canon(t.elem, e, input));
-    case 'map':
+      return n.v.map(e => canon(t.elem, e, input, sortMaps));
+    case 'map': {
       if (n.k !== 'obj') throw new Error(`not a map: ${JSON.stringify(n)}`);
-      return { entries: n.v.map(([k, v]) => [leaf(t.key, t.key.name === 'string' ? { k: 'str', v: k } : parseJson(k), input),
-                                             canon(t.value, v, input)]) };
+      const entries = n.v.map(([k, v]) => [leaf(t.key, t.key.name === 'string' ? { k: 'str', v: k } : parseJson(k), input),
+                                           canon(t.value, v, input, sortMaps)]);
+      if (sortMaps) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      return { entries };
+    }
     case 'struct': {
       if (n.k !== 'obj') throw new Error(`not a struct: ${JSON.stringify(n)}`);
       if (!input) {
         const names = n.v.map(([k]) => k).join(',');
         const want = t.fields.map(([f]) => f).join(',');
         if (names !== want) throw new Error(`struct fields ${names}, expected ${want}`);
-        return { entries: t.fields.map(([f, ft], i) => [f, canon(ft, n.v[i][1], input)]) };
+        return { entries: t.fields.map(([f, ft], i) => [f, canon(ft, n.v[i][1], input, sortMaps)]) };
       }
       return {
         entries: t.fields.map(([f, ft]) => {
           let hit = n.v.find(([k]) => k === f);
           if (!hit) hit = n.v.find(([k]) => k.toLowerCase() === f.toLowerCase());
-          return [f, hit ? canon(ft, hit[1], input) : null];
+          return [f, hit ? canon(ft, hit[1], input, sortMaps) : null];
         }),
       };
     }
@@ -306,16 +313,18 @@ const OURS_SCHEMA = [
   'm:list<list<int32>>?',
   'pts:list<struct<x:int64,y:string>>?',
   'req:struct<a:int32,b:list<int64>>',
-  'misc:struct<f:float,ok:boolean,t:timestamp,d:date,dec:decimal(18,6),n:double>?',
+  'misc:struct<f:float,ok:boolean,t:timestamp,d:date,amount:decimal(18,6),n:double>?',
   'deep:map<string,list<struct<k:string,v:list<double>>>>?',
   'lm:list<map<string,int64>>?',
   'codes:map<int32,string>?',
+  'rl:list<string>',
+  'ms:map<string,struct<a:int32,b:list<boolean>>>?',
 ].join(',');
 const OURS_COLUMNS = parseSchema(OURS_SCHEMA);
 const ROWS = 2000;
 
 const STRINGS = ['', 'a', 'caf\u00e9', '\u2603 snow', 'emoji \u{1F600}\u{1F680}', 'quote " and \\ backslash',
-  'tab\tnew\nline', '\u65e5\u672c\u8a9e', 'z'.repeat(120), '\u00ff\u0100', 'null', '[1,2]'];
+  'tab\tnew\nline', 'nul\u0000byte', '\u65e5\u672c\u8a9e', 'z'.repeat(120), '\u00ff\u0100', 'null', '[1,2]'];
 const INT64_EDGES = [-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n];
 
 // JSON text for generated values: BigInt as integers, {raw} as written, objects as
@@ -346,12 +355,12 @@ function generator(seed) {
   const i32 = () => (r.int(10) === 0 ? r.pick([-2147483648n, 2147483647n, 0n]) : BigInt(r.int(2000001) - 1000000));
   const dbl = () => (r.int(15) === 0 ? r.pick([NaN, Infinity, -Infinity, -0, Number.MAX_VALUE, Number.MIN_VALUE])
                                      : (r.float() - 0.5) * 10 ** (r.int(30) - 15));
-  // A list: null, empty, short, and now and then long enough to span pages.
-  const list = (f, nullOdds = 6) => {
+  // A list: null, empty, short, and (when `long`) now and then long enough to span pages.
+  const list = (f, { nullOdds = 6, long = false } = {}) => {
     const x = r.int(20);
     if (x === 0) return null;
     if (x === 1) return [];
-    const n = x === 2 ? 150 + r.int(250) : r.int(6);
+    const n = x === 2 && long ? 150 + r.int(250) : r.int(6);
     const out = [];
     for (let i = 0; i < n; i++) out.push(r.int(nullOdds) === 0 ? null : f());
     return out;
@@ -401,26 +410,30 @@ function generator(seed) {
     let digits = (neg ? -v : v).toString().padStart(7, '0');
     digits = digits.slice(0, -6) + '.' + digits.slice(-6);
     const t = (neg ? '-' : '') + digits;
-    return r.int(2) ? t : { raw: t };  // as a JSON string or as a JSON number
+    // As a JSON string (digit for digit), or as a JSON number when exact as a double
+    // (from-jsonl reads a number with a fraction through its double).
+    return r.int(2) || digits.length > 16 ? t : { raw: t };
   };
 
   return (i) => ({
     id: BigInt(i),
-    loc: maybe(6, () => struct([['lat', dbl], ['lon', dbl], ['tags', () => list(str)]])),
+    loc: maybe(6, () => struct([['lat', dbl], ['lon', dbl], ['tags', () => list(str, { long: true })]])),
     attrs: map(() => (r.int(2) ? str() : 'k' + r.int(40)), i64),
-    m: list(() => list(i32, 5), 5),
-    pts: list(() => struct([['x', i64], ['y', str]])),
-    req: struct([['a', i32], ['b', () => list(i64)]]),
+    m: list(() => list(i32, { nullOdds: 5 }), { nullOdds: 5, long: true }),
+    pts: list(() => struct([['x', i64], ['y', str]]), { long: true }),
+    req: struct([['a', i32], ['b', () => list(i64, { long: true })]]),
     misc: maybe(5, () => struct([
       ['f', () => Math.fround((r.float() - 0.5) * 10 ** r.int(12))],
       ['ok', () => r.int(2) === 1],
       ['t', () => { const us = micros(); return r.int(2) ? isoOf(us) : us; }],
       ['d', () => { const d = r.int(40000) - 10000; return r.int(2) ? new Date(d * 86400000).toISOString().slice(0, 10) : BigInt(d); }],
-      ['dec', decimal],
+      ['amount', decimal],
       ['n', dbl]])),
     deep: map(() => str() + r.int(9), () => list(() => struct([['k', str], ['v', () => list(dbl)]]))),
     lm: list(() => map(() => 'k' + r.int(10), i64)),
     codes: map(() => String(r.int(200001) - 100000), str),
+    rl: list(str, { long: true }) || [],
+    ms: map(str, () => struct([['a', i32], ['b', () => list(() => r.int(2) === 1, { long: true })]])),
   });
 }
 
@@ -429,13 +442,13 @@ async function oursToDuckdb(con, dir) {
     { codec: 'snappy', args: [] },
     { codec: 'snappy', args: ['--data-page-v2'] },
     { codec: 'uncompressed', args: [] },
-    { codec: 'uncompressed', args: ['--data-page-v2'] },
+    { codec: 'uncompressed', args: ['--data-page-v2', '--dictionary-limit', '600'] },
     { codec: 'snappy', args: ['--data-page-v2', '--no-dictionary'] },
   ];
   let checked = 0;
   for (let v = 0; v < variants.length; v++) {
     const { codec, args } = variants[v];
-    const what = `ours->DuckDB variant ${v} (${codec} ${args.join(' ')})`;
+    const what = `ours->DuckDB variant ${v} (${[codec, ...args].join(' ')})`;
     const gen = generator(7000 + v);
     const lines = [];
     for (let i = 0; i < ROWS; i++) {
@@ -447,7 +460,7 @@ async function oursToDuckdb(con, dir) {
       const obj = parseJson(line).v;
       return OURS_COLUMNS.map((c, j) => {
         try {
-          return canon(c.type, obj[j][1], true);
+          return canon(c.type, obj[j][1], true, true);
         } catch (e) {
           throw new Error(`${what}: row ${i} column ${c.name}: cannot read the input ${line}: ${e.message}`);
         }
@@ -501,7 +514,7 @@ async function oursToDuckdb(con, dir) {
         const c = OURS_COLUMNS[j];
         let value;
         try {
-          value = got[i][j] === null ? null : canon(c.type, parseJson(got[i][j]), false);
+          value = got[i][j] === null ? null : canon(c.type, parseJson(got[i][j]), false, true);
         } catch (e) {
           fail(`${what}: row ${i} column ${c.name}: DuckDB's ${got[i][j]} does not fit ${c.typeText}: ${e.message}`);
         }
@@ -520,7 +533,7 @@ async function oursToDuckdb(con, dir) {
       OURS_COLUMNS.forEach((c, j) => {
         let value;
         try {
-          value = canon(c.type, obj[j][1], false);
+          value = canon(c.type, obj[j][1], false, true);
         } catch (e) {
           fail(`${what}: row ${i} column ${c.name}: cat printed ${ours[i]}, which does not fit ${c.typeText}: ${e.message}`);
         }
@@ -550,17 +563,19 @@ CREATE TABLE n AS SELECT
   CASE WHEN i % 9 = 0 THEN NULL
        ELSE list_transform(range(CASE WHEN i % 97 = 5 THEN 700 ELSE (hash(i * 5) % 6)::BIGINT END),
               lambda j: CASE WHEN (i + j) % 7 = 3 THEN NULL WHEN j % 3 = 1 THEN '\u65e5\u672c\u8a9e ' || j::VARCHAR
-                             WHEN j % 5 = 4 THEN '' ELSE 's' || (i * j)::VARCHAR || ' "q" \\ \t' END) END AS l,
+                             WHEN j % 5 = 4 THEN '' WHEN j = 7 THEN 'nul' || chr(0) || chr(1) || 'ctl' ELSE 's' || (i * j)::VARCHAR || ' "q" \\ \t' END) END AS l,
   CASE WHEN i % 10 = 0 THEN NULL
        ELSE map_from_entries(list_transform(range((i % 5)::BIGINT), lambda j: {
-              'k': 'key' || j::VARCHAR || CASE WHEN j = 1 THEN ' \u00fc' ELSE '' END,
+              'k': 'key' || (4 - j)::VARCHAR || CASE WHEN j = 1 THEN ' \u00fc' ELSE '' END,
               'v': CASE WHEN j = 2 THEN NULL WHEN i = 3 THEN -9223372036854775808 WHEN i = 4 THEN 9223372036854775807
                         ELSE (hash(i * 7 + j) >> 1)::BIGINT END})) END AS mp,
   CASE WHEN i % 8 = 0 THEN NULL
-       ELSE map_from_entries(list_transform(range((i % 3)::BIGINT), lambda j: {'k': (j * 100000 - i)::INTEGER, 'v': CASE WHEN j = 1 THEN NULL ELSE 'x' || j::VARCHAR END})) END AS mi,
+       ELSE map_from_entries(list_transform(range((i % 3)::BIGINT), lambda j: {'k': ((1 - j) * 100000 + i)::INTEGER, 'v': CASE WHEN j = 1 THEN NULL ELSE 'x' || j::VARCHAR END})) END AS mi,
   CASE WHEN i % 12 = 0 THEN NULL
        ELSE list_transform(range((i % 4)::BIGINT), lambda j: CASE WHEN j = 1 AND i % 3 = 0 THEN NULL
               ELSE list_transform(range(((i + j) % 4)::BIGINT), lambda k: CASE WHEN k = 2 THEN NULL ELSE (i * k - j)::INTEGER END) END) END AS ll,
+  CASE WHEN i % 18 = 0 THEN NULL
+       ELSE list_transform(range((hash(i * 11) % 12)::BIGINT), lambda j: CASE WHEN j % 5 = 4 THEN NULL ELSE hash(i + j) % 3 = 0 END) END AS lb,
   CASE WHEN i % 14 = 0 THEN NULL
        ELSE list_transform(range((i % 4)::BIGINT), lambda j: CASE WHEN j = 2 THEN NULL
               ELSE {'x': CASE WHEN j = 1 AND i % 2 = 0 THEN NULL ELSE (i * 100 + j)::BIGINT END,
@@ -570,7 +585,7 @@ CREATE TABLE n AS SELECT
     'ok': CASE WHEN i % 19 = 0 THEN NULL ELSE i % 3 = 0 END,
     't': CASE WHEN i % 6 = 0 THEN NULL ELSE make_timestamp(1700000000000000 + i * 1000001)::TIMESTAMPTZ END,
     'd': CASE WHEN i % 23 = 0 THEN NULL ELSE DATE '1969-12-25' + (i * 37)::INTEGER END,
-    'dec': CASE WHEN i % 29 = 0 THEN NULL ELSE (((hash(i) % 2000000000)::BIGINT - 1000000000) / 1000)::DECIMAL(18,3) END,
+    'amount': CASE WHEN i % 29 = 0 THEN NULL ELSE (((hash(i) % 2000000000)::BIGINT - 1000000000) / 1000)::DECIMAL(18,3) END,
     'n': CASE WHEN i = 1 THEN 'nan'::DOUBLE WHEN i = 2 THEN 'inf'::DOUBLE WHEN i = 3 THEN '-inf'::DOUBLE
               WHEN i = 5 THEN '-0.0'::DOUBLE WHEN i % 31 = 0 THEN NULL ELSE i / 3.0 END
   } END AS misc,
@@ -578,7 +593,7 @@ CREATE TABLE n AS SELECT
        ELSE list_transform(range((i % 3)::BIGINT), lambda j: {
               'k': 'k' || j::VARCHAR,
               'v': {'p': list_transform(range(j), lambda q: (q * i)::INTEGER),
-                    'q': map_from_entries(list_transform(range(j + i % 2), lambda q: {'k': 'q' || q::VARCHAR, 'v': (q / 2.0)::DOUBLE}))}}) END AS deep
+                    'q': map_from_entries(list_transform(range(j + i % 2), lambda q: {'k': 'q' || (9 - q)::VARCHAR, 'v': (q / 2.0)::DOUBLE}))}}) END AS deep
 FROM range(${DUCK_ROWS}) r(i)`;
 
 // The columns' types as our schema text names them.
@@ -589,8 +604,9 @@ const DUCK_COLUMNS = parseSchema([
   'mp:map<string,int64>?',
   'mi:map<int32,string>?',
   'll:list<list<int32>>?',
+  'lb:list<boolean>?',
   'sl:list<struct<x:int64,y:string>>?',
-  'misc:struct<f:float,ok:boolean,t:timestamp,d:date,dec:decimal(18,3),n:double>?',
+  'misc:struct<f:float,ok:boolean,t:timestamp,d:date,amount:decimal(18,3),n:double>?',
   'deep:list<struct<k:string,v:struct<p:list<int32>,q:map<string,double>>>>?',
 ].join(','));
 
@@ -650,6 +666,7 @@ async function duckdbToOurs(con, dir) {
 async function main() {
   const dir = tmpdir();
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => fail(`${sig} received`));
   const inst = await duckdb.DuckDBInstance.create(':memory:');
   const con = await inst.connect();
   await con.run(`SET TimeZone = 'UTC'`);
