@@ -85,12 +85,29 @@ Result<TransformSpec> ParseMapping(const json& v, const std::string& where) {
     f.source_path = m[0].get<std::string>();
     TRY_ASSIGN(f.path, SplitPath(f.source_path, at + "[0]"));
     f.source_type = m[1].get<std::string>();
-    if (!ParseEtlType(f.source_type)) {
+    const std::string source_word = AsciiLowered(f.source_type);
+    const bool bare_nested =
+        source_word == "struct" || source_word == "array" || source_word == "map";
+    if (!bare_nested && !ParseEtlType(f.source_type)) {
       auto hive = ParseHiveType(f.source_type);
       if (!hive.ok()) return At(at + "[1]", "source type '" + f.source_type + "': " + hive.status().message());
     }
     f.target_name = m[2].get<std::string>();
-    TRY_ASSIGN(f.target_type, TypeAt(m[3], at + "[3]", &f.target_decimal));
+    const std::string target = AsciiLowered(m[3].get<std::string>());
+    if (target == "struct" || target == "array" || target == "map" ||
+        target.rfind("struct<", 0) == 0 || target.rfind("array<", 0) == 0 ||
+        target.rfind("map<", 0) == 0) {
+      if (target.find('<') != std::string::npos) {
+        auto hive = ParseHiveType(target);
+        if (!hive.ok())
+          return At(at + "[3]",
+                    "target type '" + m[3].get<std::string>() + "': " + hive.status().message());
+      }
+      f.target_type = EtlType::kString;
+      f.target_nested = target;
+    } else {
+      TRY_ASSIGN(f.target_type, TypeAt(m[3], at + "[3]", &f.target_decimal));
+    }
     if (!names.insert(f.target_name).second) return At(at + "[2]", "target name '" + f.target_name + "' is used twice");
     t.mappings.push_back(std::move(f));
   }

@@ -96,6 +96,10 @@ struct FieldMapping {
   std::string target_name;
   EtlType target_type = EtlType::kString;
   DecimalSpec target_decimal;  // target_type kDecimal
+  // A struct, array or map target (target_type kString: the value's JSON, written as a
+  // nested Parquet column): its Hive type ("struct<lat:double>"), or "struct", "array",
+  // "map" alone for the source's own type.
+  std::string target_nested;
 };
 
 struct DerivedColumn {

@@ -1,9 +1,9 @@
 #include "lake/etl_pipeline.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +12,8 @@
 
 #include "expr/functions.h"
 #include "expr/parser.h"
+#include "lake/etl_writer.h"
+#include "lake/hive_parquet.h"
 #include "parquet/render.h"
 
 namespace tributary::lake {
@@ -444,6 +446,17 @@ void AppendCellJson(const Cell& c, std::string* out) {
   }
 }
 
+std::string HiveTypeOf(const OutputColumn& column) {
+  if (column.nested) {
+    parquet::Column c;
+    c.name = column.name;
+    c.type = parquet::ColumnType::kString;
+    c.nested = column.nested;
+    return HiveTypeOfParquet(c);
+  }
+  return EtlTypeText(column.type, column.decimal);
+}
+
 std::string CellText(const Cell& c) {
   std::string text;
   switch (c.kind) {
@@ -474,6 +487,66 @@ std::string PartitionValueText(const Cell& c) {
   }
   return out;
 }
+
+namespace {
+
+bool IsNestedHive(const HiveType& t) {
+  return t.kind == HiveType::Kind::kStruct || t.kind == HiveType::Kind::kArray ||
+         (t.kind == HiveType::Kind::kOther && t.other.rfind("map<", 0) == 0);
+}
+
+// The Hive type of the value at `path` of the source (columns `columns`), through its
+// structs; NotFound if the path leaves what the types say.
+Result<HiveType> SourceTypeAt(const std::vector<Column>& columns,
+                              const std::vector<std::string>& path) {
+  for (const Column& c : columns) {
+    if (c.name != path[0]) continue;
+    TRY_ASSIGN(HiveType t, ParseHiveType(c.type));
+    for (size_t k = 1; k < path.size(); ++k) {
+      const HiveType* f = t.kind == HiveType::Kind::kStruct ? t.FindField(path[k]) : nullptr;
+      if (f == nullptr) return NotFound("the source's type has no field '" + path[k] + "' there");
+      HiveType next = *f;
+      t = std::move(next);
+    }
+    return t;
+  }
+  return NotFound("the source table has no column '" + path[0] + "'");
+}
+
+// A mapping's struct, array or map target: its own type, or for "struct", "array" and
+// "map" alone the source's (the mapping's source type if it says more, else the table's).
+Result<parquet::NestedType> TargetNestedType(const FieldMapping& m,
+                                             const std::vector<Column>& columns) {
+  const std::string& target = m.target_nested;
+  HiveType type;
+  if (target.find('<') != std::string::npos) {
+    TRY_ASSIGN(type, ParseHiveType(target));
+  } else {
+    auto given = ParseHiveType(m.source_type);
+    if (given.ok() && IsNestedHive(*given)) {
+      type = std::move(*given);
+    } else {
+      auto source = SourceTypeAt(columns, m.path);
+      if (!source.ok() || !IsNestedHive(*source)) {
+        return InvalidArgument("target type '" + target + "' takes the source's type, and " +
+                               m.source_path + " is " +
+                               (source.ok() ? FormatHiveType(*source) : source.status().message()) +
+                               ": give it in full (" + target + "<...>)");
+      }
+      type = std::move(*source);
+    }
+    const bool kind_matches = (target == "struct" && type.kind == HiveType::Kind::kStruct) ||
+                              (target == "array" && type.kind == HiveType::Kind::kArray) ||
+                              (target == "map" && type.kind == HiveType::Kind::kOther);
+    if (!kind_matches) {
+      return InvalidArgument("target type '" + target + "', but " + m.source_path + " is " +
+                             FormatHiveType(type));
+    }
+  }
+  return NestedTypeOfHive(type);
+}
+
+}  // namespace
 
 Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column>& source_columns,
                                    const std::vector<std::string>& partition_keys) {
@@ -510,9 +583,20 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
     first = 1;
   }
   if (spec.transforms.size() > first && spec.transforms[first].kind == TransformSpec::Kind::kApplyMapping) {
-    for (const FieldMapping& m : spec.transforms[first].mappings) {
+    const TransformSpec& mapping = spec.transforms[first];
+    for (size_t k = 0; k < mapping.mappings.size(); ++k) {
+      const FieldMapping& m = mapping.mappings[k];
       p.inputs_.push_back({m.path, m.source_path, m.path.size() == 1 && is_partition(m.path[0])});
-      p.columns_.push_back({m.target_name, m.target_type, m.target_decimal});
+      OutputColumn out{m.target_name, m.target_type, m.target_decimal, nullptr};
+      if (!m.target_nested.empty()) {
+        auto nested = TargetNestedType(m, columns_in);
+        if (!nested.ok()) {
+          return InvalidArgument(mapping.where + ".apply_mapping[" + std::to_string(k) +
+                                 "][3]: " + nested.status().message());
+        }
+        out.nested = std::make_shared<const parquet::NestedType>(std::move(*nested));
+      }
+      p.columns_.push_back(std::move(out));
     }
     ++first;
   } else {
@@ -520,7 +604,14 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
       p.inputs_.push_back({{c.name}, c.name, is_partition(c.name)});
       DecimalSpec decimal;
       EtlType type = ParseEtlType(c.type, &decimal).value_or(EtlType::kString);
-      p.columns_.push_back({c.name, type, decimal});
+      OutputColumn out{c.name, type, decimal, nullptr};
+      // A struct, array or map column stays one (a nested Parquet column).
+      if (auto hive = ParseHiveType(c.type); hive.ok() && IsNestedHive(*hive)) {
+        if (auto nested = NestedTypeOfHive(*hive); nested.ok()) {
+          out.nested = std::make_shared<const parquet::NestedType>(std::move(*nested));
+        }
+      }
+      p.columns_.push_back(std::move(out));
     }
     for (const std::string& k : partition_keys) {
       if (FindColumn(p.columns_, k) >= 0) continue;
@@ -618,6 +709,11 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
                              "' is not a column of the output (columns: " + ColumnNames(p.columns_) +
                              "); map or derive it first");
     }
+    if (p.columns_[idx].nested) {
+      return InvalidArgument("$.target.partition_keys[" + std::to_string(k) + "]: '" +
+                             spec.target.partition_keys[k] + "' is a " +
+                             HiveTypeOf(p.columns_[idx]) + ", which cannot name a partition");
+    }
     p.partition_columns_.push_back(idx);
   }
   if (p.partition_columns_.size() == p.columns_.size()) {
@@ -666,6 +762,23 @@ void Pipeline::FindTopValues(simdjson::dom::object record, RowScratch* scratch) 
   }
 }
 
+bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch,
+                          std::string* reason) const {
+  const OutputColumn& c = columns_[column];
+  if (!c.nested || cell.kind != Cell::Kind::kString) return true;
+  if (scratch->nested.size() < columns_.size()) scratch->nested.resize(columns_.size());
+  auto& shredder = scratch->nested[column];
+  if (!shredder) shredder = std::make_unique<parquet::NestedShredder>(ParquetColumnOf(c));
+  Status st = shredder->AddText(cell.s);
+  shredder->Clear();
+  if (st.ok()) return true;
+  // The shredder names the column; the caller names the source path.
+  std::string_view message = st.message();
+  size_t named = message.find("': ");
+  *reason = std::string(named == std::string_view::npos ? message : message.substr(named + 3));
+  return false;
+}
+
 Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                           RowScratch* scratch, Row* row, std::string* reason) const {
   row->resize(inputs_.size());
@@ -675,7 +788,13 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
     Cell& c = (*row)[i];
     simdjson::dom::element e;
     if (scratch->seen[in.top] && Descend(scratch->top_values[in.top], in.path, &e)) {
-      if (!ConvertJson(e, columns_[i].type, &c, reason, columns_[i].decimal)) {
+      if (columns_[i].nested && !e.is_object() && !e.is_array() && !e.is_null()) {
+        *reason = in.source_path + ": expected " + HiveTypeOf(columns_[i]) + ", found " +
+                  std::string(simdjson::minify(e)).substr(0, 64);
+        return Outcome::kRejected;
+      }
+      if (!ConvertJson(e, columns_[i].type, &c, reason, columns_[i].decimal) ||
+          !FitsNested(i, c, scratch, reason)) {
         *reason = in.source_path + ": " + *reason;
         return Outcome::kRejected;
       }
@@ -703,7 +822,12 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         if (i) p.push_back(',');
         expr::AppendJsonString(columns_[i].name, &p);
         p.push_back(':');
-        AppendCellJson((*row)[i], &p);
+        const Cell& cell = (*row)[i];
+        if (columns_[i].nested && cell.kind == Cell::Kind::kString) {
+          p += cell.s;  // a struct, array or map: expressions reach into it
+        } else {
+          AppendCellJson(cell, &p);
+        }
       }
       p.push_back('}');
       message.emplace("", p);

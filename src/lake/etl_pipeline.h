@@ -15,13 +15,13 @@
 //   Outcome o = p.Process(record, partition_values, &dedupe, &scratch, &row, &reason);
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "base/status.h"
 #include "expr/compiled.h"
@@ -29,6 +29,7 @@
 #include "lake/dedupe_keys.h"
 #include "lake/etl_job.h"
 #include "parquet/decimal.h"
+#include "parquet/nested_shred.h"
 
 namespace tributary::lake {
 
@@ -50,7 +51,12 @@ struct OutputColumn {
   std::string name;
   EtlType type = EtlType::kString;
   DecimalSpec decimal;  // type kDecimal
+  // A struct, array or map column (type kString, each value its JSON text): the nested
+  // Parquet column it is written as.
+  std::shared_ptr<const parquet::NestedType> nested = nullptr;
 };
+// The column's type as the catalog writes it ("bigint", "struct<lat:double>").
+std::string HiveTypeOf(const OutputColumn& column);
 
 // The source's partition values of one object, by key name.
 using PartitionValues = std::vector<std::pair<std::string, std::string>>;
@@ -70,6 +76,9 @@ struct RowScratch {
   // usually checked by one comparison instead of searched.
   std::vector<std::string> order_keys;
   std::vector<int> order_slots;
+  // Per output column: the shredder that checks a nested column's values (made when
+  // first needed).
+  std::vector<std::unique_ptr<parquet::NestedShredder>> nested;
 };
 
 enum class Outcome { kKept, kFiltered, kDuplicate, kRejected };
@@ -97,6 +106,9 @@ class Pipeline {
 
   Outcome Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                   RowScratch* scratch, Row* row, std::string* reason) const;
+  // Whether a struct, array or map cell of column `column` fits its nested type (other
+  // cells always do); `reason` says why not.
+  bool FitsNested(size_t column, const Cell& cell, RowScratch* scratch, std::string* reason) const;
 
  private:
   struct Input {  // one initial column: a path into the record, or a partition value

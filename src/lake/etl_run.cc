@@ -581,9 +581,11 @@ class Run {
     std::vector<bool> is_part(cols.size(), false);
     for (int p : pipeline_->partition_columns()) is_part[p] = true;
     for (size_t i = 0; i < cols.size(); ++i) {
-      if (!is_part[i] && !dropped.count(cols[i].name)) in.columns.push_back({cols[i].name, EtlTypeText(cols[i].type, cols[i].decimal), ""});
+      if (!is_part[i] && !dropped.count(cols[i].name))
+        in.columns.push_back({cols[i].name, HiveTypeOf(cols[i]), ""});
     }
-    for (int p : pipeline_->partition_columns()) in.partition_keys.push_back({cols[p].name, EtlTypeText(cols[p].type, cols[p].decimal), ""});
+    for (int p : pipeline_->partition_columns())
+      in.partition_keys.push_back({cols[p].name, HiveTypeOf(cols[p]), ""});
     in.location = t.path;
     in.format = DataFormat::kParquet;
     in.compression = t.compression;

@@ -278,6 +278,79 @@ TEST_F(EtlRunTest, ADecimalTargetIsAParquetDecimalAndCatalogedWithItsDigits) {
                                             "same decimal(6,2)"}));
 }
 
+// A struct, array or map target is a nested Parquet column, cataloged with its Hive type:
+// "struct" alone takes the source's type, a full type is checked value by value (a value
+// that does not fit is rejected with the member named), and expressions reach into it.
+TEST_F(EtlRunTest, StructArrayAndMapTargetsAreNestedParquetColumns) {
+  auto reading = [](int id, const json& tags, const json& pos) {
+    return json{{"id", id}, {"pos", pos}, {"tags", tags}, {"timestamp", "2026-11-30T14:02:11Z"}}
+               .dump() +
+           "\n";
+  };
+  Put("2026/11/30/14/a.json", reading(1, {3, 4}, {{"lat", 56.25}, {"lon", 2.5}}) +
+                                  reading(2, {"x"}, {{"lat", 57.0}, {"lon", 1.0}}) +
+                                  reading(3, json::array(), {{"lat", 10.0}, {"lon", 0.0}}) +
+                                  reading(4, nullptr, {{"lat", 58.5}}));
+  Crawl();
+  json job = json::parse(R"json({
+    "source": {"database": "iot", "table": "raw"},
+    "transforms": [
+      {"apply_mapping": [["id", "bigint", "id", "bigint"],
+                         ["pos", "struct", "pos", "struct"],
+                         ["tags", "array", "tags", "array<bigint>"],
+                         ["pos", "struct", "where", "map<string,double>"]]},
+      {"filter": "pos.lat > 50"}],
+    "target": {"path": "curated/pollution/", "database": "iot", "table": "pollution"}})json");
+  CreateJob(job);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_written, 2);   // 1 and 4; 3 is filtered out by pos.lat
+  EXPECT_EQ(run.rows_rejected, 1);  // 2: a tag that is not a bigint
+  std::vector<std::string> errors = ErrorLines();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("tags: element 0: expected int64, got string"), std::string::npos)
+      << errors[0];
+
+  std::vector<std::string> rows;
+  auto bucket = *local_->Bucket("curated");
+  auto listing = bucket->List("pollution/").value();
+  for (const auto& o : listing.objects) {
+    if (!o.key.ends_with(".parquet")) continue;
+    auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
+    EXPECT_EQ(reader->schema().ToString(),
+              "id:int64?,pos:struct<lat:double,lon:double>?,tags:list<int64>?,"
+              "where:map<string,double>?");
+    for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+      auto b = reader->ReadRowGroup(rg, *reader->Resolve({})).value();
+      for (int64_t r = 0; r < b.num_rows; ++r) {
+        std::string line;
+        parquet::AppendJsonRow(b, r, &line);
+        rows.push_back(line);
+      }
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(
+      rows,
+      (std::vector<std::string>{
+          R"({"id":1,"pos":{"lat":56.25,"lon":2.5},"tags":[3,4],"where":{"lat":56.25,"lon":2.5}})",
+          R"({"id":4,"pos":{"lat":58.5,"lon":null},"tags":null,"where":{"lat":58.5}})"}));
+  Table t = catalog_->GetTable("iot", "pollution").value();
+  std::vector<std::string> cols;
+  for (const auto& c : t.columns) cols.push_back(c.name + " " + c.type);
+  EXPECT_EQ(cols, (std::vector<std::string>{"id bigint", "pos struct<lat:double,lon:double>",
+                                            "tags array<bigint>", "where map<string,double>"}));
+
+  // "struct" alone for what is not a struct is refused when the job runs, naming it.
+  job["transforms"][0]["apply_mapping"][2] = json::array({"tags", "array", "tags", "struct"});
+  CreateJob(job);
+  JobRun refused = RunOnce();
+  EXPECT_EQ(refused.status, RunStatus::kFailed);
+  EXPECT_NE(refused.message.find("apply_mapping[2][3]: target type 'struct', but tags is array<"),
+            std::string::npos)
+      << refused.message;
+}
+
 TEST_F(EtlRunTest, TheTablesExclusionsAreLeftOutAsTheCrawlerLeftThemOut) {
   crawler_.exclusions = {"deepar/**"};
   Put("2026/11/30/14/a.json", Reading(1, 10));
@@ -502,7 +575,7 @@ TEST_F(EtlRunTest, ExplodeWithoutAMappingGivesTheElementColumnTheElementsType) {
   Crawl();
   json doc = BaseJob();
   // The element is the column `as` names (here the array's own name), typed as the
-  // array's elements (a struct here, written as JSON text); other arrays stay JSON text.
+  // array's elements (a struct here, a nested column); other arrays stay arrays.
   doc["transforms"] = json::parse(R"([{"explode": "readings"}])");
   doc["target"]["path"] = "curated/exploded/";
   doc["target"]["table"] = "exploded";
@@ -514,9 +587,11 @@ TEST_F(EtlRunTest, ExplodeWithoutAMappingGivesTheElementColumnTheElementsType) {
   Table t = catalog_->GetTable("iot", "exploded").value();
   std::vector<std::string> names;
   for (const Column& c : t.columns) names.push_back(c.name + ":" + c.type);
-  EXPECT_NE(std::find(names.begin(), names.end(), "readings:string"), names.end()) << ::testing::PrintToString(names);
+  EXPECT_NE(std::find(names.begin(), names.end(), "readings:struct<id:bigint>"), names.end())
+      << ::testing::PrintToString(names);
   EXPECT_NE(std::find(names.begin(), names.end(), "device:string"), names.end()) << ::testing::PrintToString(names);
-  EXPECT_NE(std::find(names.begin(), names.end(), "levels:string"), names.end()) << ::testing::PrintToString(names);
+  EXPECT_NE(std::find(names.begin(), names.end(), "levels:array<double>"), names.end())
+      << ::testing::PrintToString(names);
 }
 
 TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {

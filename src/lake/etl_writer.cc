@@ -40,6 +40,12 @@ parquet::Column ParquetColumnOf(const std::string& name, EtlType type, DecimalSp
   return c;
 }
 
+parquet::Column ParquetColumnOf(const OutputColumn& column) {
+  parquet::Column c = ParquetColumnOf(column.name, column.type, column.decimal);
+  c.nested = column.nested;
+  return c;
+}
+
 void AppendCell(const Cell& c, parquet::ColumnBatch* b) {
   if (c.is_null()) {
     b->AppendNull();
@@ -70,7 +76,7 @@ PartitionedWriter::PartitionedWriter(const Pipeline& pipeline, std::string scrat
     for (int p : pipeline_.partition_columns()) part = part || p == static_cast<int>(i);
     if (part) continue;
     data_columns_.push_back(static_cast<int>(i));
-    schema_.columns.push_back(ParquetColumnOf(cols[i].name, cols[i].type, cols[i].decimal));
+    schema_.columns.push_back(ParquetColumnOf(cols[i]));
   }
   has_value_.assign(cols.size(), 0);
 }

@@ -43,6 +43,8 @@ struct StagedFile {
 parquet::ColumnType ParquetTypeOf(EtlType type);
 // An optional Parquet column of that type (a decimal with its precision and scale).
 parquet::Column ParquetColumnOf(const std::string& name, EtlType type, DecimalSpec decimal);
+// An output column's Parquet column (a nested one with its type).
+parquet::Column ParquetColumnOf(const OutputColumn& column);
 // Appends `cell` (null, or of the column's ETL type) to a column of ParquetTypeOf that type.
 void AppendCell(const Cell& cell, parquet::ColumnBatch* column);
 
