@@ -10,16 +10,19 @@
 // order except names starting with '.' and `_SUCCESS`, as SageMaker does.
 // Errors name the file, the 1-based line and the field. Thread-compatible.
 //
-// Parquet files (detected by their "PAR1" magic) hold the same columns in a
-// "long" layout, one row per time step, because our reader (src/parquet/) reads
-// flat schemas only, not list<double>:
+// Parquet files (detected by their "PAR1" magic) hold the same fields, in one of two
+// layouts. SageMaker's: a row a series, `start` (string, timestamp or date), `target` a
+// list of numbers (null or NaN missing), `cat` a list of integers and `dynamic_feat` a
+// list of lists of numbers, both optional; each row is read as the JSON line of those
+// fields ("f.parquet:row 3: target: ..."). Or a "long" layout, one row per time step,
+// when `target` is not a list:
 //
 //   item_id   string or integer, optional   rows with the same id form one series, in row
 //                                           order; series in order of first appearance;
 //                                           without the column the file is one series
-//   start     string, timestamp or date     the series' start (a date: its midnight UTC), repeated on each of its rows
-//   target    double/float/int, nullable    one value per row; null or NaN is missing
-//   cat, cat_0, cat_1, ...  integer         static categories, the same on each row
+//   start     string, timestamp or date     the series' start (a date: its midnight UTC), repeated
+//   on each of its rows target    double/float/int, nullable    one value per row; null or NaN is
+//   missing cat, cat_0, cat_1, ...  integer         static categories, the same on each row
 //   dynamic_feat_0, ...     numeric         one value per row, never null
 //
 // Errors name the file, the 1-based row and the column ("f.parquet:row 7: column 'start': ...").

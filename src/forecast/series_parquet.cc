@@ -1,6 +1,6 @@
-// Series from Parquet in the "long" layout (series.h): one row per time step,
-// grouped into series by item_id, read through our reader (src/parquet/), which
-// reads flat schemas only, hence no list<double> target column.
+// Series from Parquet (series.h): in SageMaker's layout, a row a series with a list
+// `target` column (each row read as the JSON line it stands for), or in the "long"
+// layout, one row per time step, grouped into series by item_id.
 #include <cmath>
 #include <limits>
 #include <map>
@@ -12,6 +12,8 @@
 #include "forecast/series.h"
 #include "parquet/decimal.h"
 #include "parquet/file_reader.h"
+#include "parquet/nested_type.h"
+#include "parquet/render.h"
 
 namespace tributary::forecast {
 namespace {
@@ -125,9 +127,66 @@ struct Pending {
 
 }  // namespace
 
+// SageMaker's layout: `target` is a list column.
+bool IsWideLayout(const parquet::Schema& schema) {
+  int target = schema.Find("target");
+  return target >= 0 && schema.columns[target].nested &&
+         schema.columns[target].nested->kind == parquet::NestedType::Kind::kList;
+}
+
+// A row a series: start, target and, if there, cat and dynamic_feat, read as the JSON
+// line of the same fields would be (ParseSeriesJson's checks and messages).
+Result<std::vector<TimeSeries>> ReadWideLayout(parquet::ParquetReader& reader,
+                                               const std::string& path) {
+  const parquet::Schema& schema = reader.schema();
+  std::vector<int> wanted;
+  for (const char* name : {"start", "target", "cat", "dynamic_feat"}) {
+    if (int i = schema.Find(name); i >= 0) wanted.push_back(i);
+  }
+  if (schema.Find("start") < 0) {
+    return InvalidArgument(
+        path + ": no column 'start' (a row a series: start, target[, cat][, dynamic_feat])");
+  }
+  for (int i : wanted) {
+    const auto& fc = reader.columns()[i];
+    if (!fc.unsupported.empty()) return ColumnError(path, fc.column.name, fc.unsupported);
+  }
+  std::vector<TimeSeries> out;
+  int64_t row_base = 0;
+  std::string line;
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
+    TRY_ASSIGN(parquet::RecordBatch batch, reader.ReadRowGroup(rg, wanted));
+    for (int64_t r = 0; r < batch.num_rows; ++r) {
+      line.assign("{");
+      for (size_t c = 0; c < batch.columns.size(); ++c) {
+        const parquet::Column& column = batch.schema.columns[c];
+        const ColumnBatch& values = batch.columns[c];
+        if (!values.IsValid(r)) continue;  // absent, as a JSON line would leave it
+        if (line.size() > 1) line += ',';
+        parquet::AppendJsonString(column.name, &line);
+        line += ':';
+        if (column.name == "start" && column.type == ColumnType::kTimestamp) {
+          // DeepAR's form; a start is a whole second.
+          int64_t micros = values.i64[r];
+          int64_t seconds = micros / 1000000 - (micros % 1000000 < 0 ? 1 : 0);
+          parquet::AppendJsonString(FormatTimestamp(seconds), &line);
+        } else {
+          parquet::AppendValueAsJson(column, values, r, &line);
+        }
+      }
+      line += '}';
+      TRY_ASSIGN(TimeSeries s, ParseSeriesLine(line, RowOrigin(path, row_base + r)));
+      out.push_back(std::move(s));
+    }
+    row_base += batch.num_rows;
+  }
+  return out;
+}
+
 Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
   TRY_ASSIGN(auto reader, parquet::ParquetReader::Open(path));
   const parquet::Schema& schema = reader->schema();
+  if (IsWideLayout(schema)) return ReadWideLayout(*reader, path);
   TRY_ASSIGN(Layout layout, FindLayout(schema, path));
   std::vector<int> wanted = {layout.start, layout.target};
   if (layout.item_id >= 0) wanted.push_back(layout.item_id);

@@ -237,3 +237,62 @@ TEST_F(ParquetSeriesTest, MissingOrMistypedColumnsAreNamed) {
 
 }  // namespace
 }  // namespace tributary::forecast
+
+namespace tributary::forecast {
+namespace {
+
+// SageMaker's Parquet layout: a row a series, `target` a list; each row reads as the JSON
+// line of its fields would.
+TEST_F(ParquetSeriesTest, SageMakersLayoutIsARowASeriesWithListColumns) {
+  RecordBatch b = Empty(
+      "start:string,target:list<double>,cat:list<int64>?,"
+      "dynamic_feat:list<list<double>>?,note:string?");
+  auto add = [&](const char* start, const char* target, const char* cat, const char* feat) {
+    b.columns[0].AppendString(start);
+    b.columns[1].AppendString(target);
+    b.columns[2].AppendString(cat);
+    b.columns[3].AppendString(feat);
+    b.columns[4].AppendString("ignored");
+    ++b.num_rows;
+  };
+  add("2021-02-05 00:00:00", R"([1.0,"NaN",null,4])", "[0,2]", "[[0.1,0.2,0.3,0.4]]");
+  add("2021-02-06", "[5,6]", "[3,1]", "[[1,2]]");
+  add("2021-02-07 01:00:00", "[7]", "[1,0]", "[[9]]");
+  std::string path = WriteParquet("wide.parquet", b, /*group_rows=*/2);
+  auto series = ReadSeriesFile(path);
+  ASSERT_TRUE(series.ok()) << series.status().ToString();
+  ASSERT_EQ(series->size(), 3u);
+  const TimeSeries& first = (*series)[0];
+  EXPECT_EQ(FormatTimestamp(first.start), "2021-02-05 00:00:00");
+  ASSERT_EQ(first.target.size(), 4u);
+  EXPECT_EQ(first.target[0], 1.0f);
+  EXPECT_TRUE(std::isnan(first.target[1]));
+  EXPECT_TRUE(std::isnan(first.target[2]));
+  EXPECT_EQ(first.target[3], 4.0f);
+  EXPECT_EQ(first.cat, (std::vector<int64_t>{0, 2}));
+  ASSERT_EQ(first.dynamic_feat.size(), 1u);
+  EXPECT_EQ(first.dynamic_feat[0], (std::vector<float>{0.1f, 0.2f, 0.3f, 0.4f}));
+  EXPECT_EQ(FormatTimestamp((*series)[1].start), "2021-02-06 00:00:00");
+  EXPECT_EQ((*series)[1].target, (std::vector<float>{5, 6}));
+  EXPECT_EQ((*series)[1].cat, (std::vector<int64_t>{3, 1}));
+  EXPECT_EQ((*series)[2].cat, (std::vector<int64_t>{1, 0}));  // in the second row group
+  EXPECT_EQ((*series)[2].dynamic_feat, (std::vector<std::vector<float>>{{9}}));
+
+  // A timestamp start; an error names the file, the row and the field.
+  RecordBatch t = Empty("start:timestamp,target:list<double>?");
+  t.columns[0].AppendInt64(1612483200000000);  // 2021-02-05 00:00:00 UTC
+  t.columns[1].AppendString("[1,2]");
+  t.columns[0].AppendInt64(1612483200000000);
+  t.columns[1].AppendNull();
+  t.num_rows = 2;
+  path = WriteParquet("wide_ts.parquet", t);
+  series = ReadSeriesFile(path);
+  ASSERT_FALSE(series.ok());
+  EXPECT_NE(series.status().message().find(path + ":row 2"), std::string::npos)
+      << series.status().message();
+  EXPECT_NE(series.status().message().find("target"), std::string::npos)
+      << series.status().message();
+}
+
+}  // namespace
+}  // namespace tributary::forecast
