@@ -189,6 +189,39 @@ void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone do
     return PutOne(record, arrival_ms, std::move(done));
   }
   if (parts->size() == 1) return PutOne((*parts)[0], arrival_ms, std::move(done));
+  PutPieces(*parts, arrival_ms, std::move(done));
+}
+
+void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64_t arrival_ms,
+                               PutDone done) {
+  StreamMetrics& m = *options_.metrics;
+  const std::string& name = options_.config.name;
+  uint64_t total = 0;
+  for (std::string_view part : parts) {
+    if (part.empty() || part.size() > kMaxRecordBytes) {
+      m.records_rejected->Add(parts.size());
+      done(InvalidArgument(
+               fmt::format("stream '{}': a deaggregated record of {} bytes (a record needs 1..{})",
+                           name, part.size(), kMaxRecordBytes)),
+           0);
+      return;
+    }
+    total += part.size();
+  }
+  // All or none: the pieces are admitted together, their bytes counted at once, so that a
+  // refusal (the pending limit, a stop) never leaves some of them in the log for a retry
+  // to duplicate. They bypass the per-thread staging, which admits records one by one.
+  const uint64_t n = parts.size();
+  puts_in_progress_.fetch_add(n);
+  InPut in_put(&in_put_);
+  Status refused = Refusal(total, accepting_.load(), pending_bytes_.load());
+  if (!refused.ok()) {
+    EndPuts(n);
+    m.records_rejected->Add(n);
+    done(refused, 0);
+    return;
+  }
+  pending_bytes_ += total;
   // One answer for the pieces: the first error, else OK with the first piece's number.
   struct Pieces {
     std::mutex mu;
@@ -198,11 +231,11 @@ void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone do
     PutDone done;
   };
   auto pieces = std::make_shared<Pieces>();
-  pieces->left = parts->size();
+  pieces->left = parts.size();
   pieces->done = std::move(done);
   if (arrival_ms <= 0) arrival_ms = options_.clock();
-  for (size_t i = 0; i < parts->size(); ++i) {
-    PutOne((*parts)[i], arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    log_->Append(parts[i], arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
       bool last;
       {
         std::lock_guard<std::mutex> lock(pieces->mu);

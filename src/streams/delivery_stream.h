@@ -149,6 +149,8 @@ class DeliveryStream {
 
   // Put of one record as it is.
   void PutOne(std::string_view record, int64_t arrival_ms, PutDone done);
+  // Put of a deaggregated record's pieces, all admitted or none; one answer.
+  void PutPieces(const std::vector<std::string_view>& parts, int64_t arrival_ms, PutDone done);
 
   DeliveryStream(DeliveryStreamOptions options, std::shared_ptr<const Destination> destination);
   // Starts the delivery thread, and the log's own (once log_ is set).

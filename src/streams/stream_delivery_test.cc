@@ -343,6 +343,35 @@ TEST_F(StreamManagerTest, DeaggregationPutsEachRecordARecordHolds) {
   EXPECT_EQ(m->Describe("s")->stats.records_in, 4u);  // three pieces and the whole one
 }
 
+// A deaggregated record is admitted whole or not at all: pieces over the pending limit
+// together are all refused, none left in the log for the device's retry to duplicate.
+TEST_F(StreamManagerTest, ADeaggregatedRecordIsAdmittedWholeOrNotAtAll) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 100;
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.deaggregation.kind = Deaggregation::Kind::kJson;
+  ASSERT_TRUE(m->Create(c).ok());
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  // 40 bytes held; three pieces of 30 would fit one or two at a time, not all three.
+  ASSERT_TRUE(PutSync(*m, "s", std::string(39, 'x') + "\n").ok());
+  const std::string piece = R"({"device":"a","v":"0123456"})";  // 28 bytes
+  ASSERT_EQ(piece.size(), 28u);
+  Status refused = PutSync(*m, "s", piece + piece + piece);
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.buffered_bytes, 40u);   // none of the pieces counted
+  EXPECT_EQ(d->stats.records_rejected, 3u);  // each piece refused
+  // Two pieces fit together: both are taken.
+  EXPECT_TRUE(PutSync(*m, "s", piece + piece).ok());
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::string delivered;
+  for (const auto& [key, object] : Objects()) delivered += object.data;
+  EXPECT_EQ(delivered.size(), 40u + 2 * 28u) << delivered;
+  EXPECT_EQ(m->Describe("s")->stats.records_in, 3u);
+}
+
 TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
   objstore::ObjectStoreConfig lc;
   lc.backend = "local";
