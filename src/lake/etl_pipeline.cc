@@ -769,14 +769,9 @@ bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch,
   if (scratch->nested.size() < columns_.size()) scratch->nested.resize(columns_.size());
   auto& shredder = scratch->nested[column];
   if (!shredder) shredder = std::make_unique<parquet::NestedShredder>(ParquetColumnOf(c));
-  Status st = shredder->AddText(cell.s);
-  shredder->Clear();
-  if (st.ok()) return true;
-  // The shredder names the column; the caller names the source path.
-  std::string_view message = st.message();
-  size_t named = message.find("': ");
-  *reason = std::string(named == std::string_view::npos ? message : message.substr(named + 3));
-  return false;
+  Status st = shredder->Check(cell.s);
+  if (!st.ok()) *reason = st.message();
+  return st.ok();
 }
 
 Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,

@@ -226,14 +226,9 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
 // Whether a struct, array or map cell fits its nested type (`shredder`; none: not nested).
 bool FitsNested(parquet::NestedShredder* shredder, const Cell& cell, std::string* reason) {
   if (shredder == nullptr || cell.kind != Cell::Kind::kString) return true;
-  Status st = shredder->AddText(cell.s);
-  shredder->Clear();
-  if (st.ok()) return true;
-  // The shredder names the column; the caller does too.
-  std::string_view message = st.message();
-  size_t named = message.find("': ");
-  *reason = std::string(named == std::string_view::npos ? message : message.substr(named + 3));
-  return false;
+  Status st = shredder->Check(cell.s);
+  if (!st.ok()) *reason = st.message();
+  return st.ok();
 }
 
 }  // namespace

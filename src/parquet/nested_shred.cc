@@ -63,6 +63,16 @@ Status NestedShredder::AddText(std::optional<std::string_view> text) {
   return Add(&v);
 }
 
+Status NestedShredder::Check(std::string_view text) {
+  Status st = AddText(text);
+  Clear();
+  if (st.ok()) return st;
+  std::string_view message = st.message();
+  const std::string named = "column '" + column_.name + "': ";
+  if (message.substr(0, named.size()) == named) message.remove_prefix(named.size());
+  return Status(st.code(), std::string(message));
+}
+
 Status NestedShredder::Add(const json* value) {
   std::vector<size_t> levels(leaves_.size());
   std::vector<int64_t> values(leaves_.size());

@@ -43,6 +43,9 @@ class NestedShredder {
   Status AddText(std::optional<std::string_view> text);
   // One row: its parsed value (nullptr or JSON null: a null row).
   Status Add(const nlohmann::json* value);
+  // Whether `text` would make a row, keeping nothing (the rows added so far are
+  // cleared); the error names the member, not the column ("field 'lat': expected ...").
+  Status Check(std::string_view text);
 
   const NestedLayout& layout() const { return layout_; }
   const std::vector<LeafValues>& leaves() const { return leaves_; }
