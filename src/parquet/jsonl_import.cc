@@ -12,11 +12,11 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string KindName(const json& v) { return v.type_name(); }
-
 }  // namespace
 
-Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
+template <typename Json>
+Status AppendJsonValue(const Column& col, const Json& v, ColumnBatch* b) {
+  auto KindName = [](const Json& j) { return std::string(j.type_name()); };
   auto mismatch = [&]() {
     return InvalidArgument("column '" + col.name + "': expected " + col.TypeText() + ", got " +
                            KindName(v) + " " + v.dump());
@@ -24,16 +24,17 @@ Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
   switch (col.type) {
     case ColumnType::kBoolean:
       if (!v.is_boolean()) return mismatch();
-      b->AppendBool(v.get<bool>());
+      b->AppendBool(v.template get<bool>());
       return Status::Ok();
     case ColumnType::kDate: {
-      if (v.is_number_integer() && v.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
-          v.get<int64_t>() <= std::numeric_limits<int32_t>::max()) {
-        b->AppendInt32(static_cast<int32_t>(v.get<int64_t>()));
+      if (v.is_number_integer() &&
+          v.template get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+          v.template get<int64_t>() <= std::numeric_limits<int32_t>::max()) {
+        b->AppendInt32(static_cast<int32_t>(v.template get<int64_t>()));
         return Status::Ok();
       }
       if (!v.is_string()) return mismatch();
-      auto r = ParseDate(v.get<std::string>());
+      auto r = ParseDate(v.template get<std::string>());
       if (!r.ok()) return r.status().WithContext("column '" + col.name + "'");
       b->AppendInt32(*r);
       return Status::Ok();
@@ -43,13 +44,13 @@ Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
     case ColumnType::kTimestamp: {
       int64_t x;
       if (v.is_number_unsigned()) {
-        uint64_t u = v.get<uint64_t>();
+        uint64_t u = v.template get<uint64_t>();
         if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return mismatch();
         x = static_cast<int64_t>(u);
       } else if (v.is_number_integer()) {
-        x = v.get<int64_t>();
+        x = v.template get<int64_t>();
       } else if (col.type == ColumnType::kTimestamp && v.is_string()) {
-        auto r = ParseTimestampMicros(v.get<std::string>());
+        auto r = ParseTimestampMicros(v.template get<std::string>());
         if (!r.ok()) return r.status().WithContext("column '" + col.name + "'");
         x = *r;
       } else {
@@ -70,9 +71,9 @@ Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
     case ColumnType::kDouble: {
       double d;
       if (v.is_number()) {
-        d = v.get<double>();
+        d = v.template get<double>();
       } else if (v.is_string()) {
-        const std::string& s = v.get_ref<const std::string&>();
+        const std::string& s = v.template get_ref<const std::string&>();
         if (s == "NaN")
           d = std::numeric_limits<double>::quiet_NaN();
         else if (s == "Infinity")
@@ -96,20 +97,20 @@ Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
         return Status::Ok();
       }
       if (!v.is_string()) return mismatch();
-      b->AppendString(v.get_ref<const std::string&>());
+      b->AppendString(v.template get_ref<const std::string&>());
       return Status::Ok();
     case ColumnType::kDecimal: {
       // A string is read digit for digit; a JSON number with a fraction or exponent
       // arrives as a double, exact to about 15 significant digits.
       Result<Int128> r = InvalidArgument("");
       if (v.is_string()) {
-        r = ParseDecimal(v.get_ref<const std::string&>(), col.precision, col.scale);
-      } else if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}) {
+        r = ParseDecimal(v.template get_ref<const std::string&>(), col.precision, col.scale);
+      } else if (v.is_number_unsigned() && v.template get<uint64_t>() > uint64_t{INT64_MAX}) {
         r = ParseDecimal(v.dump(), col.precision, col.scale);
       } else if (v.is_number_integer()) {
-        r = DecimalFromInt(v.get<int64_t>(), col.precision, col.scale);
+        r = DecimalFromInt(v.template get<int64_t>(), col.precision, col.scale);
       } else if (v.is_number()) {
-        r = DecimalFromDouble(v.get<double>(), col.precision, col.scale);
+        r = DecimalFromDouble(v.template get<double>(), col.precision, col.scale);
       } else {
         return mismatch();
       }
@@ -120,6 +121,9 @@ Status AppendJsonValue(const Column& col, const json& v, ColumnBatch* b) {
   }
   return mismatch();
 }
+
+template Status AppendJsonValue(const Column&, const nlohmann::json&, ColumnBatch*);
+template Status AppendJsonValue(const Column&, const nlohmann::ordered_json&, ColumnBatch*);
 
 Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema,
                                           const WriterOptions& options, const std::string& out_path,

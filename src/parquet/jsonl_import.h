@@ -25,8 +25,10 @@ struct JsonLinesStats {
 };
 
 // Appends `v` to `b` as column `col` reads it (above; a nested column takes its compact
-// JSON text); InvalidArgument naming the column and the value otherwise.
-Status AppendJsonValue(const Column& col, const nlohmann::json& v, ColumnBatch* b);
+// JSON text); InvalidArgument naming the column and the value otherwise. For
+// nlohmann::json and nlohmann::ordered_json.
+template <typename Json>
+Status AppendJsonValue(const Column& col, const Json& v, ColumnBatch* b);
 
 Result<JsonLinesStats> JsonLinesToParquet(std::istream& in, const Schema& schema,
                                           const WriterOptions& options, const std::string& out_path,

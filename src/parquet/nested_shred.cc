@@ -9,7 +9,8 @@
 namespace tributary::parquet {
 namespace {
 
-using json = nlohmann::json;
+// Objects keep their keys' order: a map's entries are written as the value lists them.
+using json = nlohmann::ordered_json;
 using Kind = NestedType::Kind;
 
 bool SameIgnoringCase(std::string_view a, std::string_view b) {
@@ -59,7 +60,11 @@ void NestedShredder::Clear() {
 
 Status NestedShredder::AddText(std::optional<std::string_view> text) {
   if (!text) return Add(nullptr);
-  TRY_ASSIGN(json v, ParseJsonText(*text, "column '" + column_.name + "'"));
+  json v = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (v.is_discarded()) {
+    // ParseJsonText says where the text stops being JSON.
+    return ParseJsonText(*text, "column '" + column_.name + "'").status();
+  }
   return Add(&v);
 }
 

@@ -11,9 +11,9 @@
 // member takes any other JSON value as its compact text. A struct's fields match the
 // object's keys exactly, else without regard to case; keys that match no field are
 // dropped; a missing member is null. A map's keys are strings, or read as JSON for
-// another primitive key type. A row that does not fit the type leaves nothing behind,
-// and its error names the member ("column 'loc': field 'lat': expected double, got ...").
-// Not thread-safe.
+// another primitive key type; entries are written in the value's order. A row that does not fit the
+// type leaves nothing behind, and its error names the member ("column 'loc': field 'lat': expected
+// double, got ..."). Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,7 @@ class NestedShredder {
   // One row: its JSON text, or null (std::nullopt).
   Status AddText(std::optional<std::string_view> text);
   // One row: its parsed value (nullptr or JSON null: a null row).
-  Status Add(const nlohmann::json* value);
+  Status Add(const nlohmann::ordered_json* value);
   // Whether `text` would make a row, keeping nothing (the rows added so far are
   // cleared); the error names the member, not the column ("field 'lat': expected ...").
   Status Check(std::string_view text);
@@ -54,8 +54,8 @@ class NestedShredder {
   void Clear();
 
  private:
-  Status Shred(const NestedNode& n, const nlohmann::json* v, uint32_t rep, uint32_t parent_def,
-               const std::string& where);
+  Status Shred(const NestedNode& n, const nlohmann::ordered_json* v, uint32_t rep,
+               uint32_t parent_def, const std::string& where);
   // An entry with no value at `n` and below: null, or an empty list or map.
   void Absent(const NestedNode& n, uint32_t rep, uint32_t def);
   void Truncate(const std::vector<size_t>& levels, const std::vector<int64_t>& values);

@@ -235,7 +235,7 @@ TEST(NestedRoundTrip, PrimitivesOfEveryTypeInsideAStruct) {
   EXPECT_EQ((*groups)[0].columns[0].StringAt(0),
             R"({"b":true,"i":-7,"l":9007199254740993,"f":0.5,"d":"NaN",)"
             R"("t":"2024-05-01T12:00:00.000001Z","day":"2024-02-29","p":-12345678901234567.125,)"
-            R"("k":{"-1":"minus","3":"three"}})");
+            R"("k":{"3":"three","-1":"minus"}})");  // a map keeps its entries' order
 }
 
 TEST(NestedAssemble, CorruptLevelsAreDataLossNotACrash) {
