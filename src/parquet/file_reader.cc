@@ -212,6 +212,7 @@ Status ParquetReader::MapSchema() {
         int leaves = 0;
         for (size_t k = static_cast<size_t>(fc.schema_index) + 1; k < end; ++k)
           leaves += s[k].type ? 1 : 0;
+        if (leaves == 0) return DataLoss("footer: group '" + fc.column.name + "' has no leaf");
         fc.first_chunk = chunks;
         chunks += leaves;
         fc.leaves.resize(leaves);
@@ -290,7 +291,8 @@ Result<bool> ParquetReader::RowGroupMayMatch(int rg, const Predicate& p) const {
   // Timestamps in other units would need rescaling: do not skip on them.
   bool usable =
       columns_[c].column.type != ColumnType::kTimestamp || columns_[c].unit == TimeUnit::kMicros;
-  if (md && usable && !columns_[c].column.nested) stats = md->statistics;
+  // A nested column's chunks are its leaves': no statistics of its own.
+  if (md && usable && columns_[c].leaves.empty()) stats = md->statistics;
   return MayMatch(p, columns_[c].column.type, stats, group.num_rows);
 }
 
