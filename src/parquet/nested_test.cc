@@ -3,6 +3,7 @@
 // dictionaries and both data page versions.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <tuple>
 
 #include "parquet/nested_assemble.h"
@@ -236,6 +237,49 @@ TEST(NestedRoundTrip, PrimitivesOfEveryTypeInsideAStruct) {
             R"({"b":true,"i":-7,"l":9007199254740993,"f":0.5,"d":"NaN",)"
             R"("t":"2024-05-01T12:00:00.000001Z","day":"2024-02-29","p":-12345678901234567.125,)"
             R"("k":{"3":"three","-1":"minus"}})");  // a map keeps its entries' order
+}
+
+// A layout the reader does not take (a repeated field outside a LIST or MAP group, as
+// protobuf writers make) is named when that column is read; the others stay readable.
+TEST(NestedRead, AnUnreadableLayoutIsNamedAndTheOtherColumnsStayReadable) {
+  auto schema = Schema::Parse("a:int64,l:list<int64>?");
+  ASSERT_TRUE(schema.ok());
+  RecordBatch batch = RecordBatch::Empty(*schema);
+  batch.columns[0].AppendInt64(7);
+  batch.columns[1].AppendString("[1,2]");
+  batch.num_rows = 1;
+  std::string file = WriteToString(batch, WriterOptions());
+  // The footer again, with the LIST annotation taken off: a group holding a repeated group.
+  uint32_t len;
+  std::memcpy(&len, file.data() + file.size() - 8, 4);
+  const size_t footer_start = file.size() - 8 - len;
+  FileMetaData meta;
+  ASSERT_TRUE(ParseFileMetaData(reinterpret_cast<const uint8_t*>(file.data()) + footer_start, len,
+                                footer_start, &meta)
+                  .ok());
+  ASSERT_EQ(meta.schema[2].name, "l");
+  meta.schema[2].converted_type.reset();
+  meta.schema[2].logical_type = LogicalType();
+  std::string rewritten = file.substr(0, footer_start);
+  std::string footer;
+  SerializeFileMetaData(meta, &footer);
+  rewritten += footer;
+  uint32_t footer_len = static_cast<uint32_t>(footer.size());
+  rewritten.append(reinterpret_cast<const char*>(&footer_len), 4);
+  rewritten += "PAR1";
+
+  auto reader = ParquetReader::Open(MakeMemorySource(rewritten));
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_EQ((*reader)->columns().size(), 2u);
+  auto a = (*reader)->ReadRowGroup(0, {0});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->columns[0].i64[0], 7);
+  auto l = (*reader)->ReadRowGroup(0, {1});
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.status().code(), ErrorCode::kUnimplemented);
+  EXPECT_NE(l.status().message().find("'l.list' is repeated outside a LIST or MAP group"),
+            std::string::npos)
+      << l.status().message();
 }
 
 TEST(NestedAssemble, CorruptLevelsAreDataLossNotACrash) {
