@@ -12,6 +12,19 @@ namespace {
 
 using json = nlohmann::json;
 
+// Years 0000-9999: what the text forms (render.h) write and read back.
+bool DateInRange(int64_t days) {
+  static const int64_t kMin = ParseDate("0000-01-01").value();
+  static const int64_t kMax = ParseDate("9999-12-31").value();
+  return days >= kMin && days <= kMax;
+}
+
+bool TimestampInRange(int64_t micros) {
+  static const int64_t kMin = ParseTimestampMicros("0000-01-01T00:00:00Z").value();
+  static const int64_t kMax = ParseTimestampMicros("9999-12-31T23:59:59.999999Z").value();
+  return micros >= kMin && micros <= kMax;
+}
+
 }  // namespace
 
 template <typename Json>
@@ -27,9 +40,15 @@ Status AppendJsonValue(const Column& col, const Json& v, ColumnBatch* b) {
       b->AppendBool(v.template get<bool>());
       return Status::Ok();
     case ColumnType::kDate: {
-      if (v.is_number_integer() &&
-          v.template get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
-          v.template get<int64_t>() <= std::numeric_limits<int32_t>::max()) {
+      if (v.is_number_integer()) {
+        if (!v.is_number_unsigned() && !DateInRange(v.template get<int64_t>())) {
+          return InvalidArgument("column '" + col.name + "': " + v.dump() +
+                                 " days is outside the years 0000-9999");
+        }
+        if (v.is_number_unsigned() && v.template get<uint64_t>() > uint64_t{INT32_MAX}) {
+          return InvalidArgument("column '" + col.name + "': " + v.dump() +
+                                 " days is outside the years 0000-9999");
+        }
         b->AppendInt32(static_cast<int32_t>(v.template get<int64_t>()));
         return Status::Ok();
       }
@@ -55,6 +74,10 @@ Status AppendJsonValue(const Column& col, const Json& v, ColumnBatch* b) {
         x = *r;
       } else {
         return mismatch();
+      }
+      if (col.type == ColumnType::kTimestamp && !TimestampInRange(x)) {
+        return InvalidArgument("column '" + col.name + "': " + std::to_string(x) +
+                               " microseconds is outside the years 0000-9999");
       }
       if (col.type == ColumnType::kInt32) {
         if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {

@@ -7,6 +7,8 @@
 //   float/double  numbers, or "NaN", "Infinity", "-Infinity"
 //   string    JSON strings           timestamp  integer microseconds since the epoch,
 //                                               or "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
+//   date      "YYYY-MM-DD" or integer days since the epoch
+// Timestamps and dates are within the years 0000-9999 (the text forms' range).
 // A nested column (struct, list, map) takes any JSON value. Unknown keys are ignored. Errors name
 // the line and column. Thread-compatible.
 #pragma once
