@@ -768,7 +768,11 @@ bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch,
   if (!c.nested || cell.kind != Cell::Kind::kString) return true;
   if (scratch->nested.size() < columns_.size()) scratch->nested.resize(columns_.size());
   auto& shredder = scratch->nested[column];
-  if (!shredder) shredder = std::make_unique<parquet::NestedShredder>(ParquetColumnOf(c));
+  if (!shredder) {
+    // Integers in timestamp and date members are Unix milliseconds, as in flat columns.
+    shredder =
+        std::make_unique<parquet::NestedShredder>(ParquetColumnOf(c), parquet::JsonTimes::kMillis);
+  }
   Status st = shredder->Check(cell.s);
   if (!st.ok()) *reason = st.message();
   return st.ok();

@@ -70,6 +70,8 @@ PartitionedWriter::PartitionedWriter(const Pipeline& pipeline, std::string scrat
       scratch_dir_(std::move(scratch_dir)),
       file_prefix_(std::move(file_prefix)),
       options_(std::move(options)) {
+  // Integers in nested timestamp and date members are Unix milliseconds, as in flat columns.
+  options_.parquet.nested_json_times = parquet::JsonTimes::kMillis;
   const auto& cols = pipeline_.columns();
   for (size_t i = 0; i < cols.size(); ++i) {
     bool part = false;

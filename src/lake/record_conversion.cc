@@ -252,7 +252,8 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
   std::vector<std::unique_ptr<parquet::NestedShredder>> nested(plan.columns.size());
   for (size_t c = 0; c < plan.columns.size(); ++c) {
     if (plan.columns[c].nested) {
-      nested[c] = std::make_unique<parquet::NestedShredder>(plan.schema.columns[c]);
+      nested[c] = std::make_unique<parquet::NestedShredder>(plan.schema.columns[c],
+                                                            parquet::JsonTimes::kMillis);
     }
   }
   std::string padded;
@@ -322,6 +323,7 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
   options.page_size = conversion.page_size_bytes;
   options.row_group_bytes = conversion.block_size_bytes;
   options.data_page_v2 = conversion.writer_v2;
+  options.nested_json_times = parquet::JsonTimes::kMillis;  // as the flat columns read them
   TRY_ASSIGN(auto writer,
              parquet::ParquetWriter::Open(parquet::MakeStringSink(&out.bytes), plan.schema, options));
   TRY(writer->Write(batch));

@@ -156,6 +156,18 @@ TEST_F(RecordConversionTest, StructArrayAndMapColumnsAreNestedParquetColumns) {
           R"({"device":"e","pos":null,"readings":[],"labels":{}})"}));
 }
 
+// An integer in a nested timestamp or date member is Unix milliseconds, as in a flat column.
+TEST_F(RecordConversionTest, NestedTimestampsAndDatesReadIntegersAsTheFlatColumnsDo) {
+  SetColumns({{"ts", "timestamp"}, {"pos", "struct<at:timestamp,day:date>"}});
+  auto out = Convert({R"({"ts":1764842400000,"pos":{"at":1764842400000,"day":1764842400000}})"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_TRUE(out->failed.empty()) << out->failed[0].message;
+  EXPECT_EQ(
+      Rows(*out),
+      (std::vector<std::string>{
+          R"({"ts":"2025-12-04T10:00:00.000000Z","pos":{"at":"2025-12-04T10:00:00.000000Z","day":"2025-12-04"}})"}));
+}
+
 // A Hive date column is a Parquet DATE: from YYYY-MM-DD, a date-time (its UTC day) or epoch
 // milliseconds; anything else fails the record with the reason.
 TEST_F(RecordConversionTest, ADateColumnIsAParquetDate) {

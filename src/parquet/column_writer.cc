@@ -473,7 +473,8 @@ std::unique_ptr<Writer> MakeTyped(const Column& column, const WriterOptions& opt
 // A nested column: each slice's rows shredded, then written leaf by leaf.
 class NestedColumnWriter final : public ColumnChunkWriter {
  public:
-  NestedColumnWriter(const Column& column, const WriterOptions& options) : shredder_(column) {
+  NestedColumnWriter(const Column& column, const WriterOptions& options)
+      : shredder_(column, options.nested_json_times) {
     for (const NestedLeaf& leaf : shredder_.layout().leaves) {
       leaves_.push_back(LeafChunkWriter::Make(leaf, options));
     }

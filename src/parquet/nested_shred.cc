@@ -42,7 +42,8 @@ void TruncateBatch(ColumnBatch* b, int64_t n) {
 
 }  // namespace
 
-NestedShredder::NestedShredder(const Column& column) : column_(column), layout_(LayoutOf(column)) {
+NestedShredder::NestedShredder(const Column& column, JsonTimes times)
+    : column_(column), times_(times), layout_(LayoutOf(column)) {
   leaves_.resize(layout_.leaves.size());
   for (size_t i = 0; i < leaves_.size(); ++i) {
     leaves_[i].values = ColumnBatch(layout_.leaves[i].column.type);
@@ -126,10 +127,26 @@ Status NestedShredder::Shred(const NestedNode& n, const json* v, uint32_t rep, u
     case Kind::kPrimitive: {
       LeafValues& leaf = leaves_[n.leaf];
       const Column& c = layout_.leaves[n.leaf].column;
+      const bool millis = times_ == JsonTimes::kMillis && v->is_number_integer() &&
+                          (c.type == ColumnType::kTimestamp || c.type == ColumnType::kDate);
       if (c.type == ColumnType::kString && !v->is_string()) {
         leaf.values.AppendString(v->dump());
       } else {
-        Status st = AppendJsonValue(c, *v, &leaf.values);
+        json value;
+        if (millis) {
+          // Unix milliseconds: as microseconds, or as their UTC day.
+          int64_t ms = v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX}
+                           ? INT64_MAX
+                           : v->get<int64_t>();
+          int64_t micros;
+          if (__builtin_mul_overflow(ms, int64_t{1000}, &micros)) {
+            micros = ms < 0 ? INT64_MIN : INT64_MAX;  // refused as out of range
+          }
+          constexpr int64_t kMsPerDay = 86400000;
+          int64_t days = ms / kMsPerDay - (ms % kMsPerDay < 0 ? 1 : 0);
+          value = c.type == ColumnType::kTimestamp ? json(micros) : json(days);
+        }
+        Status st = AppendJsonValue(c, millis ? value : *v, &leaf.values);
         if (!st.ok()) {
           // AppendJsonValue names the leaf as a column: say where it is instead.
           std::string_view message = st.message();

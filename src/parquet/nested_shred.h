@@ -8,7 +8,8 @@
 //   for (const LeafValues& leaf : s.leaves()) ...
 //
 // Values are read as `from-jsonl` reads a column (jsonl_import.h), except that a string
-// member takes any other JSON value as its compact text. A struct's fields match the
+// member takes any other JSON value as its compact text, and that integer timestamps and
+// dates may be Unix milliseconds instead (JsonTimes, writer_options.h). A struct's fields match the
 // object's keys exactly, else without regard to case; keys that match no field are
 // dropped; a missing member is null. A map's keys are strings, or read as JSON for
 // another primitive key type; entries are written in the value's order. A row that does not fit the
@@ -25,6 +26,7 @@
 #include "base/status.h"
 #include "parquet/column_batch.h"
 #include "parquet/nested_schema.h"
+#include "parquet/writer_options.h"
 
 namespace tributary::parquet {
 
@@ -37,7 +39,7 @@ struct LeafValues {
 
 class NestedShredder {
  public:
-  explicit NestedShredder(const Column& column);
+  explicit NestedShredder(const Column& column, JsonTimes times = JsonTimes::kMicrosAndDays);
 
   // One row: its JSON text, or null (std::nullopt).
   Status AddText(std::optional<std::string_view> text);
@@ -61,6 +63,7 @@ class NestedShredder {
   void Truncate(const std::vector<size_t>& levels, const std::vector<int64_t>& values);
 
   Column column_;
+  JsonTimes times_;
   NestedLayout layout_;
   std::vector<LeafValues> leaves_;
   int64_t rows_ = 0;

@@ -9,6 +9,11 @@
 
 namespace tributary::parquet {
 
+// How a JSON integer is read as a timestamp or date inside a nested column's value:
+// microseconds since the epoch and days since it (as `from-jsonl` reads columns), or Unix
+// milliseconds for both (a date: their UTC day), as Hive's and Firehose's JSON readers do.
+enum class JsonTimes { kMicrosAndDays, kMillis };
+
 struct WriterOptions {
   Codec codec = Codec::kSnappy;
   // Dictionary-encode columns (not booleans) until a chunk's dictionary grows past
@@ -27,6 +32,7 @@ struct WriterOptions {
   // instead of V1 pages.
   bool data_page_v2 = false;
   bool statistics = true;
+  JsonTimes nested_json_times = JsonTimes::kMicrosAndDays;
   std::vector<KeyValue> key_value_metadata;
   std::string created_by = "tributary version 0.1.0";
 };
