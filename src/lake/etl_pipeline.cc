@@ -72,6 +72,13 @@ int64_t DayOfMicros(int64_t micros) {
   return micros / kPerDay - (micros % kPerDay < 0 ? 1 : 0);
 }
 
+// Years 0000-9999: what the lake's timestamp and date texts hold and read back.
+bool InYearRange(int64_t micros) {
+  static const int64_t kMin = parquet::ParseTimestampMicros("0000-01-01T00:00:00Z").value();
+  static const int64_t kMax = parquet::ParseTimestampMicros("9999-12-31T23:59:59.999999Z").value();
+  return micros >= kMin && micros <= kMax;
+}
+
 bool SetDate(int64_t days, Cell* out) {
   out->kind = Cell::Kind::kDate;
   out->i = days;
@@ -162,13 +169,15 @@ bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason, DecimalSpe
       return true;
     case EtlType::kBoolean: return Fail(reason, "number", std::to_string(v), t);
     case EtlType::kTimestamp:  // Unix milliseconds
-      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) return Fail(reason, "number", std::to_string(v), t);
+    case EtlType::kDate:       // Unix milliseconds, as for timestamps: their UTC day
+      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000 || !InYearRange(v * 1000)) {
+        return Fail(reason, "number",
+                    std::to_string(v) + " (Unix milliseconds outside the years 0000-9999)", t);
+      }
+      if (t == EtlType::kDate) return SetDate(DayOfMicros(v * 1000), out);
       out->kind = Cell::Kind::kTimestamp;
       out->i = v * 1000;
       return true;
-    case EtlType::kDate:  // Unix milliseconds, as for timestamps: their UTC day
-      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000) return Fail(reason, "number", std::to_string(v), t);
-      return SetDate(DayOfMicros(v * 1000), out);
   }
   return false;
 }
@@ -200,7 +209,11 @@ bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason, DecimalS
     case EtlType::kBoolean: return Fail(reason, "number", text(), t);
     case EtlType::kTimestamp:
     case EtlType::kDate:
-      if (!std::isfinite(v) || std::fabs(v) > 9e15) return Fail(reason, "number", text(), t);
+      if (!std::isfinite(v) || std::fabs(v) > 9e15 ||
+          !InYearRange(static_cast<int64_t>(std::llround(v * 1000)))) {
+        return Fail(reason, "number", text() + " (Unix milliseconds outside the years 0000-9999)",
+                    t);
+      }
       if (t == EtlType::kDate) return SetDate(DayOfMicros(static_cast<int64_t>(std::llround(v * 1000))), out);
       out->kind = Cell::Kind::kTimestamp;
       out->i = static_cast<int64_t>(std::llround(v * 1000));

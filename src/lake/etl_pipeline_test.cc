@@ -182,6 +182,13 @@ TEST(ConversionTest, Table) {
       {"\"2026-11-30T14:02:11.5+01:00\"", EtlType::kTimestamp, "ts 2026-11-30T13:02:11.500000Z"},
       {"\"2026-11-30 14:02:11\"", EtlType::kTimestamp, "ts 2026-11-30T14:02:11Z"},
       {"1700000000123", EtlType::kTimestamp, "ts 2023-11-14T22:13:20.123000Z"},
+      // Microseconds sent for milliseconds: a year past 9999, which no text form holds.
+      {"1700000000123000", EtlType::kTimestamp,
+       "reject: cannot convert number 1700000000123000 (Unix milliseconds outside the years "
+       "0000-9999) to timestamp"},
+      {"1.7e15", EtlType::kDate,
+       "reject: cannot convert number 1.7e+15 (Unix milliseconds outside the years 0000-9999) to "
+       "date"},
       {"\"yesterday\"", EtlType::kTimestamp,
        "reject: cannot convert string \"yesterday\" (not an ISO 8601 date-time) to timestamp"},
       {"\"2026-12-04\"", EtlType::kDate, "date 2026-12-04 (20791)"},
@@ -192,7 +199,8 @@ TEST(ConversionTest, Table) {
       {"-1", EtlType::kDate, "date 1969-12-31 (-1)"},
       {"86400000.5", EtlType::kDate, "date 1970-01-02 (1)"},
       {"\"2026-02-29\"", EtlType::kDate,
-       "reject: cannot convert string \"2026-02-29\" (not YYYY-MM-DD or an ISO 8601 date-time) to date"},
+       "reject: cannot convert string \"2026-02-29\" (not YYYY-MM-DD or an ISO 8601 date-time) to "
+       "date"},
       {"true", EtlType::kDate, "reject: cannot convert boolean true to date"},
   };
   for (const Case& c : cases) {
