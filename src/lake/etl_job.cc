@@ -67,6 +67,11 @@ Result<EtlType> TypeAt(const json& v, const std::string& where, DecimalSpec* dec
   return *t;
 }
 
+// "struct", "array", "map": Glue's names of the nested kinds (alone, or before <...>).
+bool IsNestedKindName(std::string_view lowered) {
+  return lowered == "struct" || lowered == "array" || lowered == "map";
+}
+
 Result<TransformSpec> ParseMapping(const json& v, const std::string& where) {
   TransformSpec t;
   t.kind = TransformSpec::Kind::kApplyMapping;
@@ -85,18 +90,13 @@ Result<TransformSpec> ParseMapping(const json& v, const std::string& where) {
     f.source_path = m[0].get<std::string>();
     TRY_ASSIGN(f.path, SplitPath(f.source_path, at + "[0]"));
     f.source_type = m[1].get<std::string>();
-    const std::string source_word = AsciiLowered(f.source_type);
-    const bool bare_nested =
-        source_word == "struct" || source_word == "array" || source_word == "map";
-    if (!bare_nested && !ParseEtlType(f.source_type)) {
+    if (!IsNestedKindName(AsciiLowered(f.source_type)) && !ParseEtlType(f.source_type)) {
       auto hive = ParseHiveType(f.source_type);
       if (!hive.ok()) return At(at + "[1]", "source type '" + f.source_type + "': " + hive.status().message());
     }
     f.target_name = m[2].get<std::string>();
     const std::string target = AsciiLowered(m[3].get<std::string>());
-    if (target == "struct" || target == "array" || target == "map" ||
-        target.rfind("struct<", 0) == 0 || target.rfind("array<", 0) == 0 ||
-        target.rfind("map<", 0) == 0) {
+    if (IsNestedKindName(target.substr(0, target.find('<')))) {
       if (target.find('<') != std::string::npos) {
         auto hive = ParseHiveType(target);
         if (!hive.ok())

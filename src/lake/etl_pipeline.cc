@@ -72,13 +72,6 @@ int64_t DayOfMicros(int64_t micros) {
   return micros / kPerDay - (micros % kPerDay < 0 ? 1 : 0);
 }
 
-// Years 0000-9999: what the lake's timestamp and date texts hold and read back.
-bool InYearRange(int64_t micros) {
-  static const int64_t kMin = parquet::ParseTimestampMicros("0000-01-01T00:00:00Z").value();
-  static const int64_t kMax = parquet::ParseTimestampMicros("9999-12-31T23:59:59.999999Z").value();
-  return micros >= kMin && micros <= kMax;
-}
-
 bool SetDate(int64_t days, Cell* out) {
   out->kind = Cell::Kind::kDate;
   out->i = days;
@@ -170,7 +163,8 @@ bool ConvertInt(int64_t v, EtlType t, Cell* out, std::string* reason, DecimalSpe
     case EtlType::kBoolean: return Fail(reason, "number", std::to_string(v), t);
     case EtlType::kTimestamp:  // Unix milliseconds
     case EtlType::kDate:       // Unix milliseconds, as for timestamps: their UTC day
-      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000 || !InYearRange(v * 1000)) {
+      if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000 ||
+          !parquet::TimestampInTextRange(v * 1000)) {
         return Fail(reason, "number",
                     std::to_string(v) + " (Unix milliseconds outside the years 0000-9999)", t);
       }
@@ -210,7 +204,7 @@ bool ConvertDouble(double v, EtlType t, Cell* out, std::string* reason, DecimalS
     case EtlType::kTimestamp:
     case EtlType::kDate:
       if (!std::isfinite(v) || std::fabs(v) > 9e15 ||
-          !InYearRange(static_cast<int64_t>(std::llround(v * 1000)))) {
+          !parquet::TimestampInTextRange(static_cast<int64_t>(std::llround(v * 1000)))) {
         return Fail(reason, "number", text() + " (Unix milliseconds outside the years 0000-9999)",
                     t);
       }
@@ -460,13 +454,7 @@ void AppendCellJson(const Cell& c, std::string* out) {
 }
 
 std::string HiveTypeOf(const OutputColumn& column) {
-  if (column.nested) {
-    parquet::Column c;
-    c.name = column.name;
-    c.type = parquet::ColumnType::kString;
-    c.nested = column.nested;
-    return HiveTypeOfParquet(c);
-  }
+  if (column.nested) return HiveTypeOfNested(*column.nested);
   return EtlTypeText(column.type, column.decimal);
 }
 
@@ -502,11 +490,6 @@ std::string PartitionValueText(const Cell& c) {
 }
 
 namespace {
-
-bool IsNestedHive(const HiveType& t) {
-  return t.kind == HiveType::Kind::kStruct || t.kind == HiveType::Kind::kArray ||
-         (t.kind == HiveType::Kind::kOther && t.other.rfind("map<", 0) == 0);
-}
 
 // The Hive type of the value at `path` of the source (columns `columns`), through its
 // structs; NotFound if the path leaves what the types say.

@@ -142,6 +142,13 @@ Result<NestedType> Convert(const HiveType& t, int depth) {
 
 }  // namespace
 
+std::string HiveTypeOfNested(const parquet::NestedType& type) { return HiveOfNested(type); }
+
+bool IsNestedHive(const HiveType& t) {
+  return t.kind == HiveType::Kind::kStruct || t.kind == HiveType::Kind::kArray ||
+         (t.kind == HiveType::Kind::kOther && t.other.rfind("map<", 0) == 0);
+}
+
 std::string HiveTypeOfParquet(const parquet::Column& column) {
   if (column.nested) return HiveOfNested(*column.nested);
   return HiveOfPrimitive(column.type, column.TypeText());
@@ -149,7 +156,9 @@ std::string HiveTypeOfParquet(const parquet::Column& column) {
 
 Result<NestedType> NestedTypeOfHive(const HiveType& type) {
   TRY_ASSIGN(NestedType t, Convert(type, 0));
-  if (!t.nested()) return InvalidArgument(FormatHiveType(type) + " is not a struct, array or map");
+  if (!IsNestedHive(type)) {
+    return InvalidArgument(FormatHiveType(type) + " is not a struct, array or map");
+  }
   TRY(t.Validate());
   return t;
 }

@@ -26,6 +26,11 @@ namespace tributary::lake {
 
 // The Hive type a Parquet column is read as ("bigint", "struct<lat:double>").
 std::string HiveTypeOfParquet(const parquet::Column& column);
+// The Hive type of a nested column's type ("array<bigint>").
+std::string HiveTypeOfNested(const parquet::NestedType& type);
+
+// A struct, array or map (what NestedTypeOfHive takes).
+bool IsNestedHive(const HiveType& type);
 
 // The nested Parquet type of a struct, array or map Hive type; InvalidArgument naming
 // what has no Parquet form (a map key that is not a primitive).

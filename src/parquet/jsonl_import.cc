@@ -12,19 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// Years 0000-9999: what the text forms (render.h) write and read back.
-bool DateInRange(int64_t days) {
-  static const int64_t kMin = ParseDate("0000-01-01").value();
-  static const int64_t kMax = ParseDate("9999-12-31").value();
-  return days >= kMin && days <= kMax;
-}
-
-bool TimestampInRange(int64_t micros) {
-  static const int64_t kMin = ParseTimestampMicros("0000-01-01T00:00:00Z").value();
-  static const int64_t kMax = ParseTimestampMicros("9999-12-31T23:59:59.999999Z").value();
-  return micros >= kMin && micros <= kMax;
-}
-
 }  // namespace
 
 template <typename Json>
@@ -41,7 +28,7 @@ Status AppendJsonValue(const Column& col, const Json& v, ColumnBatch* b) {
       return Status::Ok();
     case ColumnType::kDate: {
       if (v.is_number_integer()) {
-        if (!v.is_number_unsigned() && !DateInRange(v.template get<int64_t>())) {
+        if (!v.is_number_unsigned() && !DateInTextRange(v.template get<int64_t>())) {
           return InvalidArgument("column '" + col.name + "': " + v.dump() +
                                  " days is outside the years 0000-9999");
         }
@@ -75,7 +62,7 @@ Status AppendJsonValue(const Column& col, const Json& v, ColumnBatch* b) {
       } else {
         return mismatch();
       }
-      if (col.type == ColumnType::kTimestamp && !TimestampInRange(x)) {
+      if (col.type == ColumnType::kTimestamp && !TimestampInTextRange(x)) {
         return InvalidArgument("column '" + col.name + "': " + std::to_string(x) +
                                " microseconds is outside the years 0000-9999");
       }

@@ -188,6 +188,18 @@ Result<int64_t> ParseTimestampMicros(std::string_view t) {
   return ((days * 86400 + h * 3600 + mi * 60 + s) * 1000000) + frac;
 }
 
+bool TimestampInTextRange(int64_t micros) {
+  static const int64_t kMin = ParseTimestampMicros("0000-01-01T00:00:00Z").value();
+  static const int64_t kMax = ParseTimestampMicros("9999-12-31T23:59:59.999999Z").value();
+  return micros >= kMin && micros <= kMax;
+}
+
+bool DateInTextRange(int64_t days) {
+  static const int64_t kMin = ParseDate("0000-01-01").value();
+  static const int64_t kMax = ParseDate("9999-12-31").value();
+  return days >= kMin && days <= kMax;
+}
+
 void AppendValueAsJson(const Column& column, const ColumnBatch& b, int64_t row, std::string* out) {
   if (!b.IsValid(row)) {
     out->append("null");

@@ -35,6 +35,10 @@ Result<int64_t> ParseTimestampMicros(std::string_view text);
 // "2024-05-01" for days since 1970-01-01, and back (exactly that form).
 std::string FormatDate(int64_t days);
 Result<int32_t> ParseDate(std::string_view text);
+// Whether a timestamp (microseconds) or date (days) lies in the years 0000-9999, which the
+// text forms above hold (and read back).
+bool TimestampInTextRange(int64_t micros);
+bool DateInTextRange(int64_t days);
 
 Status PrintSchema(const std::string& path, std::ostream& os);
 // Prints up to `limit` rows (all if limit < 0) of the given columns (all if
