@@ -139,18 +139,29 @@ Result<TransformSpec> ParseTransform(const json& v, const std::string& where) {
       t.explode_field = arg.get<std::string>();
     } else if (arg.is_object()) {
       for (auto it = arg.begin(); it != arg.end(); ++it) {
-        if (it.key() != "field" && it.key() != "as") return At(at + "." + it.key(), "unknown key (known: field, as)");
+        if (it.key() != "field" && it.key() != "as" && it.key() != "include_nulls") {
+          return At(at + "." + it.key(), "unknown key (known: field, as, include_nulls)");
+        }
       }
       TRY_ASSIGN(t.explode_field, StringAt(arg, "field", at, true));
       TRY_ASSIGN(t.explode_as, StringAt(arg, "as", at, false));
+      if (arg.contains("include_nulls")) {
+        if (!arg["include_nulls"].is_boolean())
+          return At(at + ".include_nulls", "must be true or false");
+        t.explode_include_nulls = arg["include_nulls"].get<bool>();
+      }
     } else {
       return At(at, "must be a field name or {\"field\": ..., \"as\": ...}");
     }
     if (t.explode_field.empty()) return At(at, "needs the array's field name");
-    if (t.explode_field.find('.') != std::string::npos) {
-      return At(at, "'" + t.explode_field + "' is a path; explode takes a top-level field");
+    if (t.explode_field.front() == '.' || t.explode_field.back() == '.' ||
+        t.explode_field.find("..") != std::string::npos) {
+      return At(at, "'" + t.explode_field + "' has an empty name in its path");
     }
-    if (t.explode_as.empty()) t.explode_as = t.explode_field;
+    if (t.explode_as.empty()) t.explode_as = t.explode_field.substr(t.explode_field.rfind('.') + 1);
+    if (t.explode_as.find('.') != std::string::npos) {
+      return At(at + ".as", "'" + t.explode_as + "' must be a top-level field name, not a path");
+    }
   } else if (name == "apply_mapping") {
     TRY_ASSIGN(t, ParseMapping(arg, at));
   } else if (name == "filter") {

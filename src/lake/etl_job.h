@@ -17,20 +17,23 @@
 //    "workers": 0}
 //
 // transform          does
-//   explode          a top-level array field (a name, or {"field": ..., "as": ...}): one
-//                    record per element, the element in the field `as` (default: the
-//                    field's own name) in place of the array, the record's other fields
-//                    kept (Glue Studio's "Explode array into rows"). A record whose field
-//                    is missing, null, not an array or empty gives no row (counted as
-//                    filtered). Must come first; apply_mapping may follow it and read
-//                    the element's fields ("reading.t").
+//   explode          an array or map field, top-level or a dotted path through structs (a
+//                    name, or {"field": ..., "as": ..., "include_nulls": bool}): one record
+//                    per element (a map's entry: {"key": k, "value": v}), the element in
+//                    the top-level field `as` (default: the field's last name), the array
+//                    taken out, the record's other fields kept (Glue Studio's "Explode
+//                    Array Or Map Into Rows"; etl_explode.h). A record whose field is
+//                    missing, null, of another kind or empty gives no row (counted as
+//                    filtered), or with include_nulls one whose element is null. Must
+//                    come first; apply_mapping may follow it and read the element's
+//                    fields ("reading.t").
 //   apply_mapping    Glue ApplyMapping tuples [source path, source type, target name,
 //                    target type]: the only columns after it; fields not listed are dropped.
 //                    A path is dotted ("pos.lat"); a name that is one of the source's
 //                    partition keys (year, month, ...) reads the object's partition value.
-//                    Must be the first transform (after explode) when present; without it the columns
-//                    are the source table's (struct and array columns as JSON text) and
-//                    its partition keys (strings).
+//                    Must be the first transform (after explode) when present; without it the
+//                    columns are the source table's (struct and array columns as JSON text) and its
+//                    partition keys (strings).
 //   filter           an expression of the rules language (expr/); a record is kept when
 //                    it yields true (false, null or undefined drop it)
 //   derive           name -> expression (or {"expression", "type"}): a new column; the
@@ -112,8 +115,9 @@ struct DerivedColumn {
 struct TransformSpec {
   enum class Kind { kExplode, kApplyMapping, kFilter, kDerive, kDedupe, kDropNullFields };
   Kind kind = Kind::kFilter;
-  std::string explode_field;           // kExplode: the array's top-level field
-  std::string explode_as;              // kExplode: the element's field
+  std::string explode_field;           // kExplode: the array's or map's field ("batch.readings")
+  std::string explode_as;              // kExplode: the element's top-level field
+  bool explode_include_nulls = false;  // kExplode: a record without elements keeps one row
   std::vector<FieldMapping> mappings;  // kApplyMapping
   std::string condition;               // kFilter
   std::vector<DerivedColumn> derived;  // kDerive

@@ -556,26 +556,7 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
   // place of the array, so the source's columns do too.
   std::vector<Column> columns_in = source_columns;
   if (!spec.transforms.empty() && spec.transforms[0].kind == TransformSpec::Kind::kExplode) {
-    const TransformSpec& ex = spec.transforms[0];
-    auto array = std::find_if(columns_in.begin(), columns_in.end(),
-                              [&](const Column& c) { return c.name == ex.explode_field; });
-    if (array == columns_in.end()) {
-      return InvalidArgument(ex.where + ".explode: the source table has no column '" + ex.explode_field + "'");
-    }
-    auto type = ParseHiveType(array->type);
-    if (!type.ok() || type->kind != HiveType::Kind::kArray) {
-      return InvalidArgument(ex.where + ".explode: column '" + ex.explode_field + "' is " + array->type +
-                             ", not an array");
-    }
-    const std::string element = FormatHiveType(type->element.front());
-    columns_in.erase(array);
-    auto as = std::find_if(columns_in.begin(), columns_in.end(),
-                           [&](const Column& c) { return c.name == ex.explode_as; });
-    if (as != columns_in.end()) {
-      as->type = element;
-    } else {
-      columns_in.push_back({ex.explode_as, element});
-    }
+    TRY_ASSIGN(p.explode_, CompileExplode(spec.transforms[0], &columns_in));
     first = 1;
   }
   if (spec.transforms.size() > first && spec.transforms[first].kind == TransformSpec::Kind::kApplyMapping) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "expr/compiled.h"
 #include "lake/catalog.h"
 #include "lake/dedupe_keys.h"
+#include "lake/etl_explode.h"
 #include "lake/etl_job.h"
 #include "parquet/decimal.h"
 #include "parquet/nested_shred.h"
@@ -66,6 +68,7 @@ struct RowScratch {
   std::string payload;
   // An explode transform's records, made from the source record (etl_run.cc).
   std::string exploded;
+  std::string explode_rest;  // the record without its array, up to the element's value
   simdjson::dom::parser exploded_parser;
   // The record's value of each first path segment (Pipeline::top_names_), found in one
   // pass over its fields; `seen` marks which were there.
@@ -92,6 +95,8 @@ class Pipeline {
 
   // All output columns (partition keys included), in order.
   const std::vector<OutputColumn>& columns() const { return columns_; }
+  // The job's explode (etl_explode.h; the run makes the records Process sees), if any.
+  const std::optional<ExplodePlan>& explode() const { return explode_; }
   // Indices into columns() of the target's partition keys, in partition order.
   const std::vector<int>& partition_columns() const { return partition_columns_; }
   // Columns subject to drop_null_fields (empty: the transform is absent).
@@ -129,6 +134,7 @@ class Pipeline {
     int width = 0;                                        // columns after this stage
   };
 
+  std::optional<ExplodePlan> explode_;
   std::vector<Input> inputs_;
   std::vector<std::string> top_names_;  // distinct first path segments of inputs_
   std::vector<Stage> stages_;

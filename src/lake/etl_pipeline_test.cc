@@ -52,7 +52,9 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
        "$.transforms[0].apply_mapping[1][3]: decimal precision 40 is out of range (1 to 38)"},
       {[](json& j) { j["transforms"][0]["apply_mapping"][1][3] = "decimal(5,x)"; },
        "$.transforms[0].apply_mapping[1][3]: type 'decimal(5,x)' is not decimal(precision,scale)"},
-      {[](json& j) { j["transforms"][2]["derive"]["hour"] = json{{"expression", "1"}, {"type", "decimal(3,4)"}}; },
+      {[](json& j) {
+         j["transforms"][2]["derive"]["hour"] = json{{"expression", "1"}, {"type", "decimal(3,4)"}};
+       },
        "$.transforms[2].derive.hour.type: decimal scale 4 is out of range (0 to the precision, 3)"},
       {[](json& j) {
          j["transforms"][0]["apply_mapping"][1] = json::array({"a", "bigint"});
@@ -67,14 +69,33 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
          j["transforms"][3] = json{{"unnest", 1}};
        },
        "$.transforms[3]: unknown transform 'unnest' (known: explode, apply_mapping"},
-      {[](json& j) { j["transforms"][3] = json{{"explode", "readings"}}; },
+      {[](json& j) {
+         j["transforms"][3] = json{{"explode", "readings"}};
+       },
        "$.transforms[3].explode: must be the first transform"},
-      {[](json& j) { j["transforms"].insert(j["transforms"].begin(), json{{"explode", 1}}); },
+      {[](json& j) {
+         j["transforms"].insert(j["transforms"].begin(), json{{"explode", 1}});
+       },
        "$.transforms[0].explode: must be a field name or {\"field\": ..., \"as\": ...}"},
-      {[](json& j) { j["transforms"].insert(j["transforms"].begin(), json{{"explode", "a.b"}}); },
-       "$.transforms[0].explode: 'a.b' is a path; explode takes a top-level field"},
-      {[](json& j) { j["transforms"].insert(j["transforms"].begin(), json{{"explode", {{"field", "r"}, {"into", "x"}}}}); },
-       "$.transforms[0].explode.into: unknown key (known: field, as)"},
+      {[](json& j) {
+         j["transforms"].insert(j["transforms"].begin(), json{{"explode", "a..b"}});
+       },
+       "$.transforms[0].explode: 'a..b' has an empty name in its path"},
+      {[](json& j) {
+         j["transforms"].insert(j["transforms"].begin(),
+                                json{{"explode", {{"field", "r"}, {"into", "x"}}}});
+       },
+       "$.transforms[0].explode.into: unknown key (known: field, as, include_nulls)"},
+      {[](json& j) {
+         j["transforms"].insert(j["transforms"].begin(),
+                                json{{"explode", {{"field", "r"}, {"as", "x.y"}}}});
+       },
+       "$.transforms[0].explode.as: 'x.y' must be a top-level field name, not a path"},
+      {[](json& j) {
+         j["transforms"].insert(j["transforms"].begin(),
+                                json{{"explode", {{"field", "r"}, {"include_nulls", "yes"}}}});
+       },
+       "$.transforms[0].explode.include_nulls: must be true or false"},
       {[](json& j) {
          j["transforms"][3] = json{{"dedupe", json::array()}};
        },
@@ -107,6 +128,15 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
   EXPECT_EQ(spec->transforms[0].kind, TransformSpec::Kind::kExplode);
   EXPECT_EQ(spec->transforms[0].explode_field, "readings");
   EXPECT_EQ(spec->transforms[0].explode_as, "r");
+  EXPECT_FALSE(spec->transforms[0].explode_include_nulls);
+  // A path's element is named by its last name unless `as` says otherwise.
+  exploded["transforms"][0] =
+      json{{"explode", {{"field", "batch.readings"}, {"include_nulls", true}}}};
+  spec = ParseJobSpec(exploded);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->transforms[0].explode_field, "batch.readings");
+  EXPECT_EQ(spec->transforms[0].explode_as, "readings");
+  EXPECT_TRUE(spec->transforms[0].explode_include_nulls);
 }
 
 TEST(JobSpecTest, CompileErrorsNameColumnsAndPaths) {

@@ -343,45 +343,24 @@ class Run {
   Status ProcessRecord(simdjson::dom::object record, const PartitionValues& partition, int w,
                        const std::string& key, LineFn line, std::string_view text, RowScratch* scratch,
                        Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
-    if (!spec().transforms.empty() && spec().transforms[0].kind == TransformSpec::Kind::kExplode) {
-      return ExplodeRecord(spec().transforms[0], record, partition, w, key, line, text, scratch, row,
-                           reason, writer, c);
-    }
-    return ProcessOne(record, partition, w, key, line, text, scratch, row, reason, writer, c);
-  }
-
-  // Explode: one record per element of the array field, the element under `as` in place of
-  // the array and the record's other fields kept. No array (missing, null, another type)
-  // or an empty one: no row, counted as filtered.
-  template <typename LineFn>
-  Status ExplodeRecord(const TransformSpec& ex, simdjson::dom::object record, const PartitionValues& partition,
-                       int w, const std::string& key, LineFn line, std::string_view text, RowScratch* scratch,
-                       Row* row, std::string* reason, PartitionedWriter& writer, Counts* c) {
-    simdjson::dom::array elements;
-    if (record[ex.explode_field].get_array().get(elements) != simdjson::SUCCESS || elements.size() == 0) {
-      ++c->filtered;
-      return Status::Ok();
-    }
-    for (simdjson::dom::element element : elements) {
-      std::string& out = scratch->exploded;
-      out.assign("{");
-      for (auto field : record) {
-        if (field.key == ex.explode_field || field.key == ex.explode_as) continue;
-        expr::AppendJsonString(field.key, &out);
-        out += ':';
-        out += simdjson::minify(field.value);
-        out += ',';
-      }
-      expr::AppendJsonString(ex.explode_as, &out);
-      out += ':';
-      out += simdjson::minify(element);
-      out += '}';
-      simdjson::dom::object exploded;
-      if (scratch->exploded_parser.parse(out).get_object().get(exploded) != simdjson::SUCCESS) {
-        return Internal("explode made a record that does not parse: " + out.substr(0, 200));
-      }
-      TRY(ProcessOne(exploded, partition, w, key, line, text, scratch, row, reason, writer, c));
-    }
+    if (!pipeline_->explode())
+      return ProcessOne(record, partition, w, key, line, text, scratch, row, reason, writer, c);
+    // Explode (etl_explode.h): each record it makes goes through the pipeline; a record
+    // that makes none is counted as filtered.
+    size_t made = 0;
+    TRY(ExplodeRecord(*pipeline_->explode(), record, &scratch->explode_rest, &scratch->exploded,
+                      [&](const std::string& json) -> Status {
+                        ++made;
+                        simdjson::dom::object exploded;
+                        if (scratch->exploded_parser.parse(json).get_object().get(exploded) !=
+                            simdjson::SUCCESS) {
+                          return Internal("explode made a record that does not parse: " +
+                                          json.substr(0, 200));
+                        }
+                        return ProcessOne(exploded, partition, w, key, line, text, scratch, row,
+                                          reason, writer, c);
+                      }));
+    if (made == 0) ++c->filtered;
     return Status::Ok();
   }
 

@@ -1,24 +1,26 @@
 // Whole ETL runs over a local lake: Hive partitions, rejects in the error prefix, the
 // catalog, bookmarks, dedupe history, a failed commit leaving nothing visible, recovery
 // after a crash while committing, Parquet sources.
+#include "lake/etl_run.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
+#include "base/testing/temp_dir.h"
 #include "lake/crawler.h"
 #include "lake/etl_job.h"
 #include "lake/etl_pipeline.h"
-#include "lake/etl_run.h"
 #include "lake/etl_test_job.h"
 #include "lake/job_manager.h"
 #include "lake/job_store.h"
+#include "lake/table_reader.h"
+#include "metadata/testing/test_database.h"
 #include "objstore/local_object_store.h"
 #include "objstore/testing/forwarding_store.h"
 #include "parquet/file_reader.h"
 #include "parquet/render.h"
 #include "streams/gzip.h"
-#include "base/testing/temp_dir.h"
-#include "metadata/testing/test_database.h"
 
 namespace tributary::lake {
 namespace {
@@ -592,6 +594,94 @@ TEST_F(EtlRunTest, ExplodeWithoutAMappingGivesTheElementColumnTheElementsType) {
   EXPECT_NE(std::find(names.begin(), names.end(), "device:string"), names.end()) << ::testing::PrintToString(names);
   EXPECT_NE(std::find(names.begin(), names.end(), "levels:array<double>"), names.end())
       << ::testing::PrintToString(names);
+}
+
+TEST_F(EtlRunTest, ExplodeReachesIntoStructsAndMapsAndKeepsEmptyRecordsWithIncludeNulls) {
+  Put("2026/11/30/14/a.json",
+      R"({"device": "s1", "batch": {"seq": 1, "readings": [{"id": 1, "ozone": 3}, {"id": 2, "ozone": 4}]},)"
+      R"( "sensors": {"a": 1.5, "b": 2.5}})"
+      "\n"
+      R"({"device": "s2", "batch": {"seq": 2, "readings": []}, "sensors": {}})"
+      "\n"
+      R"({"device": "s3"})"
+      "\n");
+  Crawl();
+  // Every row of the target table, as the lake's readers see it.
+  auto target_rows = [&](const std::string& name) {
+    Table t = catalog_->GetTable("iot", name).value();
+    auto reader = TableReader::Open(t, provider_.get()).value();
+    std::vector<std::string> rows;
+    simdjson::dom::parser parser;
+    std::vector<TableObject> objects = reader.List({}).value();
+    for (const TableObject& o : objects) {
+      EXPECT_TRUE(reader
+                      .Read(
+                          o, &parser,
+                          [&](const TableRecord& r) {
+                            rows.emplace_back(r.text);
+                            return true;
+                          },
+                          [](const TableRecord&, const std::string&) { return false; })
+                      .ok());
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  json doc = BaseJob();
+  doc["transforms"] = json::parse(
+      R"([{"explode": {"field": "batch.readings", "as": "r", "include_nulls": true}}])");
+  doc["target"]["path"] = "curated/readings/";
+  doc["target"]["table"] = "readings";
+  doc["target"]["partition_keys"] = json::array();
+  CreateJob(doc);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_read, 3);
+  EXPECT_EQ(run.rows_written, 4);
+  EXPECT_EQ(run.rows_filtered, 0);
+  Table t = catalog_->GetTable("iot", "readings").value();
+  std::vector<std::string> columns;
+  for (const Column& c : t.columns) columns.push_back(c.name + ":" + c.type);
+  EXPECT_EQ(columns, (std::vector<std::string>{"device:string", "batch:struct<seq:bigint>",
+                                               "sensors:struct<a:double,b:double>",
+                                               "r:struct<id:bigint,ozone:bigint>", "year:string",
+                                               "month:string", "day:string", "hour:string"}));
+  std::vector<std::string> rows = target_rows("readings");
+  ASSERT_EQ(rows.size(), 4u) << ::testing::PrintToString(rows);
+  EXPECT_NE(rows[0].find(R"("device":"s1","batch":{"seq":1},)"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[0].find(R"("r":{"id":1,"ozone":3})"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[1].find(R"("r":{"id":2,"ozone":4})"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[2].find(R"("device":"s2","batch":{"seq":2},)"), std::string::npos) << rows[2];
+  EXPECT_NE(rows[2].find(R"("r":null)"), std::string::npos) << rows[2];
+  EXPECT_NE(rows[3].find(R"("device":"s3","batch":null,)"), std::string::npos) << rows[3];
+  EXPECT_NE(rows[3].find(R"("r":null)"), std::string::npos) << rows[3];
+
+  // A map column (declared so in the catalog): a row per entry, its key and value.
+  Table raw = catalog_->GetTable("iot", "raw").value();
+  TableInput in;
+  in.columns = raw.columns;
+  for (Column& c : in.columns) {
+    if (c.name == "sensors") c.type = "map<string,double>";
+  }
+  in.partition_keys = raw.partition_keys;
+  in.location = raw.location;
+  in.format = raw.format;
+  in.parameters = raw.parameters;
+  ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", in).ok());
+  doc["transforms"] = json::parse(R"([{"explode": {"field": "sensors", "as": "s"}},
+      {"apply_mapping": [["device", "string", "device", "string"], ["s.key", "string", "sensor", "string"],
+                         ["s.value", "double", "value", "double"]]}])");
+  doc["target"]["path"] = "curated/sensors/";
+  doc["target"]["table"] = "sensors";
+  CreateJob(doc);
+  ASSERT_TRUE(jobs_->ResetBookmark("curate").ok());
+  run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_written, 2);
+  EXPECT_EQ(run.rows_filtered, 2);  // s2's empty map, s3 without one
+  EXPECT_EQ(target_rows("sensors"),
+            (std::vector<std::string>{R"({"device":"s1","sensor":"a","value":1.5})",
+                                      R"({"device":"s1","sensor":"b","value":2.5})"}));
 }
 
 TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {

@@ -33,7 +33,7 @@ async function createJobDialog(onCreated) {
     fields: [
       { name: 'name', label: 'Name', required: true, placeholder: 'curate', help: 'Letters, digits, _ and -.' },
       { name: 'job', label: 'Job document (JSON)', type: 'textarea', rows: 16, required: true, value: await templateDocument(),
-        help: 'source {database, table}; transforms: explode (first: a row per element of an array), apply_mapping, filter, derive, dedupe, drop_null_fields; target {path, format, compression, partition_keys, database, table}.' },
+        help: 'source {database, table}; transforms: explode (first: a row per element of an array or entry of a map, a field or a path), apply_mapping, filter, derive, dedupe, drop_null_fields; target {path, format, compression, partition_keys, database, table}.' },
     ],
     async submit(v) {
       const job = parseJsonField(v.job, 'The job document');
