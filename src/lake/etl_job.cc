@@ -182,7 +182,24 @@ Result<TransformSpec> ParseTransform(const json& v, const std::string& where) {
       } else if (it->is_object()) {
         TRY_ASSIGN(d.expression, StringAt(*it, "expression", cat, true));
         if (it->contains("type")) {
-          TRY_ASSIGN(d.type, TypeAt((*it)["type"], cat + ".type", &d.decimal));
+          const json& type = (*it)["type"];
+          const std::string lowered = type.is_string() ? AsciiLowered(type.get<std::string>()) : "";
+          if (IsNestedKindName(lowered.substr(0, lowered.find('<')))) {
+            if (lowered.find('<') == std::string::npos) {
+              return At(cat + ".type", "'" + type.get<std::string>() + "' needs its members (" +
+                                           lowered +
+                                           "<...>): a derived column has no source type to take");
+            }
+            auto hive = ParseHiveType(lowered);
+            if (!hive.ok()) {
+              return At(cat + ".type",
+                        "'" + type.get<std::string>() + "': " + hive.status().message());
+            }
+            d.type = EtlType::kString;
+            d.nested = lowered;
+          } else {
+            TRY_ASSIGN(d.type, TypeAt(type, cat + ".type", &d.decimal));
+          }
         }
       } else {
         return At(cat, "must be an expression or {\"expression\": ..., \"type\": ...}");

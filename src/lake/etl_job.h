@@ -37,7 +37,10 @@
 //   filter           an expression of the rules language (expr/); a record is kept when
 //                    it yields true (false, null or undefined drop it)
 //   derive           name -> expression (or {"expression", "type"}): a new column; the
-//                    type is inferred from the expression when not given
+//                    type is inferred from the expression when not given. It may be a
+//                    struct, array or map ("{'lat': lat, 'lon': lon}", "[a, b]", a nested
+//                    column by name; or the type given in full, "struct<lat:double>"),
+//                    written as a nested column
 //   dedupe           key columns: a record whose key was seen before, in this run or an
 //                    earlier successful run of the job (dedupe_keys.h), is dropped
 //   drop_null_fields true (all columns) or a list: columns null in every record of the run
@@ -110,6 +113,9 @@ struct DerivedColumn {
   std::string expression;
   std::optional<EtlType> type;  // nullopt: inferred
   DecimalSpec decimal;          // type kDecimal
+  // A struct, array or map type given in full (type kString): its Hive type, lowered
+  // ("struct<lat:double,lon:double>").
+  std::string nested;
 };
 
 struct TransformSpec {

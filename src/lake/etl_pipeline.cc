@@ -309,6 +309,66 @@ EtlType InferType(const Ast& a, const std::vector<OutputColumn>& cols) {
   }
 }
 
+// The nested type a derived expression gets when the job does not say: a nested column
+// by name keeps its type, an object literal is a struct of its members' types, an array
+// literal a list of its elements' (bigint and double make double); nullopt for anything
+// else (a primitive: InferType). InvalidArgument for an array literal whose type cannot
+// be told (empty, or elements of different types).
+Result<std::optional<parquet::NestedType>> InferNested(const Ast& a,
+                                                       const std::vector<OutputColumn>& cols) {
+  using parquet::NestedType;
+  auto member = [&](const Ast& kid) -> Result<NestedType> {
+    TRY_ASSIGN(std::optional<NestedType> nested, InferNested(kid, cols));
+    if (nested) return std::move(*nested);
+    const parquet::Column c = ParquetColumnOf("", InferType(kid, cols), DecimalSpec{});
+    return NestedType::Primitive(c.type, c.precision, c.scale);
+  };
+  switch (a.kind) {
+    case AstKind::kField: {
+      int i = FindColumn(cols, a.name);
+      if (i < 0 || !cols[i].nested) return std::optional<NestedType>();
+      return std::optional<NestedType>(*cols[i].nested);
+    }
+    case AstKind::kObjectLit: {
+      std::vector<NestedType> members;
+      for (const auto& kid : a.kids) {
+        TRY_ASSIGN(NestedType m, member(*kid));
+        members.push_back(std::move(m));
+      }
+      if (members.empty())
+        return InvalidArgument("an empty object has no members to type: give the column's type");
+      return std::optional<NestedType>(NestedType::Struct(a.keys, std::move(members)));
+    }
+    case AstKind::kArrayLit: {
+      std::optional<NestedType> element;
+      for (const auto& kid : a.kids) {
+        TRY_ASSIGN(NestedType e, member(*kid));
+        if (!element || *element == e) {
+          element = std::move(e);
+          continue;
+        }
+        auto numeric = [](const NestedType& t) {
+          return t.kind == NestedType::Kind::kPrimitive &&
+                 (t.primitive == parquet::ColumnType::kInt64 ||
+                  t.primitive == parquet::ColumnType::kDouble);
+        };
+        if (numeric(*element) && numeric(e)) {
+          element = NestedType::Primitive(parquet::ColumnType::kDouble);
+          continue;
+        }
+        return InvalidArgument("the array's elements are of different types (" +
+                               HiveTypeOfNested(*element) + ", " + HiveTypeOfNested(e) +
+                               "): give the column's type");
+      }
+      if (!element)
+        return InvalidArgument("an empty array has no element to type: give the column's type");
+      return std::optional<NestedType>(NestedType::List(std::move(*element)));
+    }
+    default:
+      return std::optional<NestedType>();
+  }
+}
+
 // The key of a row for dedupe: each key cell's kind and bytes, length-prefixed.
 void AppendKey(const Cell& c, std::string* out) {
   out->push_back(static_cast<char>(c.kind));
@@ -626,12 +686,23 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
           if (!e.ok()) return InvalidArgument(at + ": " + e.status().message());
           EtlType type = EtlType::kString;
           DecimalSpec decimal = d.decimal;
-          if (d.type) {
+          std::shared_ptr<const parquet::NestedType> nested;
+          if (!d.nested.empty()) {
+            auto hive = ParseHiveType(d.nested);
+            auto given =
+                hive.ok() ? NestedTypeOfHive(*hive) : Result<parquet::NestedType>(hive.status());
+            if (!given.ok()) return InvalidArgument(at + ".type: " + given.status().message());
+            nested = std::make_shared<const parquet::NestedType>(std::move(*given));
+          } else if (d.type) {
             type = *d.type;
           } else {
             auto ast = expr::ParseExpressionText(d.expression);
             if (!ast.ok()) return InvalidArgument(at + ": " + ast.status().message());
-            type = InferType(**ast, before);
+            auto inferred = InferNested(**ast, before);
+            if (!inferred.ok()) return InvalidArgument(at + ": " + inferred.status().message());
+            if (*inferred)
+              nested = std::make_shared<const parquet::NestedType>(std::move(**inferred));
+            type = nested ? EtlType::kString : InferType(**ast, before);
             // A decimal column named alone keeps its digits (in arithmetic it is a double).
             int field = (*ast)->kind == AstKind::kField ? FindColumn(before, (*ast)->name) : -1;
             if (field >= 0 && before[field].type == EtlType::kDecimal) {
@@ -642,10 +713,11 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
           int idx = FindColumn(p.columns_, d.name);
           if (idx < 0) {
             idx = static_cast<int>(p.columns_.size());
-            p.columns_.push_back({d.name, type, decimal});
+            p.columns_.push_back({d.name, type, decimal, nested});
           } else {
             p.columns_[idx].type = type;
             p.columns_[idx].decimal = decimal;
+            p.columns_[idx].nested = nested;
           }
           st.derived.push_back(std::make_shared<const expr::Expression>(std::move(*e)));
           st.derived_columns.push_back(idx);
@@ -825,7 +897,17 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         row->resize(st.width);
         for (size_t k = 0; k < values.size(); ++k) {
           int idx = st.derived_columns[k];
-          if (!ConvertValue(values[k], columns_[idx].type, &(*row)[idx], reason, columns_[idx].decimal)) {
+          const expr::ValueKind kind = values[k].kind();
+          if (columns_[idx].nested && kind != expr::ValueKind::kObject &&
+              kind != expr::ValueKind::kArray && kind != expr::ValueKind::kNull &&
+              kind != expr::ValueKind::kUndefined) {
+            *reason = "derived column " + columns_[idx].name + ": expected " +
+                      HiveTypeOf(columns_[idx]) + ", got " + values[k].ToJson().substr(0, 64);
+            return Outcome::kRejected;
+          }
+          if (!ConvertValue(values[k], columns_[idx].type, &(*row)[idx], reason,
+                            columns_[idx].decimal) ||
+              !FitsNested(idx, (*row)[idx], scratch, reason)) {
             *reason = "derived column " + columns_[idx].name + ": " + *reason;
             return Outcome::kRejected;
           }

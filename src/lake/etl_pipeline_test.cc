@@ -410,6 +410,82 @@ TEST_F(PipelineTest, DeriveInfersTypesAndSeesEarlierDerivedColumns) {
   EXPECT_EQ(Run(job, R"({"id": 1, "ozone": 10})", &row, &reason), Outcome::kFiltered);
 }
 
+TEST_F(PipelineTest, DeriveMakesStructsArraysAndMaps) {
+  json job = BaseJob();
+  job["transforms"][1] =
+      json{{"derive",
+            {{"pos", "{'lat': lat, 'ozone': ozone, 'at': ts}"},
+             {"levels", "[ozone, id]"},
+             {"given", {{"expression", "{'a': id}"}, {"type", "STRUCT<a:bigint,b:string>"}}},
+             {"tags", {{"expression", "{'k': 'v'}"}, {"type", "map<string,string>"}}}}}};
+  job["transforms"][2] = json{{"derive", {{"copy", "pos"}}}};
+  job["transforms"][3] = json{{"filter", "pos.lat > 50 AND copy.ozone = 7"}};
+  Row row;
+  std::string reason;
+  ASSERT_EQ(
+      Run(job,
+          R"({"id": 1, "ozone": 7, "pos": {"lat": 56.2}, "timestamp": "2026-11-30T14:02:11Z"})",
+          &row, &reason),
+      Outcome::kKept)
+      << reason;
+  auto type = [&](const std::string& name) { return HiveTypeOf(pipeline_->columns()[Col(name)]); };
+  EXPECT_EQ(type("pos"), "struct<lat:double,ozone:double,at:timestamp>");
+  EXPECT_EQ(type("levels"), "array<double>");
+  EXPECT_EQ(type("given"), "struct<a:bigint,b:string>");
+  EXPECT_EQ(type("tags"), "map<string,string>");
+  EXPECT_EQ(type("copy"), type("pos"));
+  EXPECT_EQ(row[Col("pos")].s, R"({"lat":56.2,"ozone":7,"at":"2026-11-30T14:02:11Z"})");
+  EXPECT_EQ(row[Col("levels")].s, "[7,1]");
+  EXPECT_EQ(row[Col("given")].s, R"({"a":1})");
+  EXPECT_EQ(row[Col("copy")].s, row[Col("pos")].s);
+  // A value that does not fit its type rejects the record, naming the column.
+  ASSERT_EQ(Run(job, R"({"id": 2, "ozone": 7, "pos": {"lat": 56.2}, "timestamp": "2500 BC"})", &row,
+                &reason),
+            Outcome::kRejected);
+  job["transforms"][1]["derive"]["given"]["expression"] = "{'a': 'one'}";
+  ASSERT_EQ(Run(job, R"({"id": 3, "ozone": 7, "pos": {"lat": 56.2}})", &row, &reason),
+            Outcome::kRejected);
+  EXPECT_NE(reason.find("derived column given: "), std::string::npos) << reason;
+  EXPECT_NE(reason.find("'a'"), std::string::npos) << reason;
+  job["transforms"][1]["derive"]["given"]["expression"] = "'one'";
+  ASSERT_EQ(Run(job, R"({"id": 4, "ozone": 7, "pos": {"lat": 56.2}})", &row, &reason),
+            Outcome::kRejected);
+  EXPECT_EQ(reason, "derived column given: expected struct<a:bigint,b:string>, got \"one\"");
+  // What cannot be typed is refused when the job is compiled, naming the column.
+  for (const auto& [expression, want] : std::vector<std::pair<std::string, std::string>>{
+           {"[]",
+            "$.transforms[1].derive.levels: an empty array has no element to type: give the "
+            "column's type"},
+           {"[1, 'a']",
+            "$.transforms[1].derive.levels: the array's elements are of different types (bigint, "
+            "string): give "
+            "the column's type"},
+           {"{}",
+            "$.transforms[1].derive.levels: an empty object has no members to type: give the "
+            "column's type"}}) {
+    json bad = job;
+    bad["transforms"][1]["derive"]["levels"] = expression;
+    auto spec = ParseJobSpec(bad);
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    auto p = Pipeline::Compile(*spec, {{"id", "bigint", ""}}, {"year", "month"});
+    ASSERT_FALSE(p.ok()) << expression;
+    EXPECT_EQ(p.status().message(), want);
+  }
+  json bad = job;
+  bad["transforms"][1]["derive"]["given"]["type"] = "struct";
+  EXPECT_EQ(ParseJobSpec(bad).status().message(),
+            "$.transforms[1].derive.given.type: 'struct' needs its members (struct<...>): a "
+            "derived column has no "
+            "source type to take");
+  bad["transforms"][1]["derive"]["given"]["type"] = "map<struct<a:int>,int>";
+  auto spec = ParseJobSpec(bad);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto p = Pipeline::Compile(*spec, {{"id", "bigint", ""}}, {"year", "month"});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("$.transforms[1].derive.given.type: "), std::string::npos)
+      << p.status().message();
+}
+
 // A date column: mapped from a date-time (its UTC day), seen by later expressions as
 // YYYY-MM-DD, a partition value as that text.
 TEST_F(PipelineTest, DateColumnsFromMappingsIntoExpressionsAndPartitions) {

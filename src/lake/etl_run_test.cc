@@ -670,7 +670,8 @@ TEST_F(EtlRunTest, ExplodeReachesIntoStructsAndMapsAndKeepsEmptyRecordsWithInclu
   ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", in).ok());
   doc["transforms"] = json::parse(R"([{"explode": {"field": "sensors", "as": "s"}},
       {"apply_mapping": [["device", "string", "device", "string"], ["s.key", "string", "sensor", "string"],
-                         ["s.value", "double", "value", "double"]]}])");
+                         ["s.value", "double", "value", "double"]]},
+      {"derive": {"entry": "{'k': sensor, 'v': [value, value * 2]}"}}])");
   doc["target"]["path"] = "curated/sensors/";
   doc["target"]["table"] = "sensors";
   CreateJob(doc);
@@ -680,8 +681,12 @@ TEST_F(EtlRunTest, ExplodeReachesIntoStructsAndMapsAndKeepsEmptyRecordsWithInclu
   EXPECT_EQ(run.rows_written, 2);
   EXPECT_EQ(run.rows_filtered, 2);  // s2's empty map, s3 without one
   EXPECT_EQ(target_rows("sensors"),
-            (std::vector<std::string>{R"({"device":"s1","sensor":"a","value":1.5})",
-                                      R"({"device":"s1","sensor":"b","value":2.5})"}));
+            (std::vector<std::string>{
+                R"({"device":"s1","sensor":"a","value":1.5,"entry":{"k":"a","v":[1.5,3]}})",
+                R"({"device":"s1","sensor":"b","value":2.5,"entry":{"k":"b","v":[2.5,5]}})"}));
+  // A derived struct is a nested column, cataloged with its type.
+  EXPECT_EQ(catalog_->GetTable("iot", "sensors").value().columns.back().type,
+            "struct<k:string,v:array<double>>");
 }
 
 TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {
