@@ -4,7 +4,11 @@
 //   GET    /v1/catalog/databases
 //   GET    /v1/catalog/tables[?database=D]
 //   GET    /v1/catalog/databases/{db}/tables/{table}   -> table + versions + partitions
-//   POST   /v1/crawlers            {"name", "source": "s3://b/p/", "database", "table"?, "exclusions"?: ["deepar/**"]}
+//   POST   /v1/crawlers            {"name", "source": "s3://b/p/", "database", "table"?,
+//   "exclusions"?: ["deepar/**"],
+//                                    "update_behavior"?: "UPDATE_IN_DATABASE"|"LOG",
+//                                    "delete_behavior"?:
+//                                    "DELETE_FROM_DATABASE"|"LOG"|"DEPRECATE_IN_DATABASE"}
 //   GET    /v1/crawlers            GET /v1/crawlers/{name}   DELETE /v1/crawlers/{name}
 //   POST   /v1/crawlers/{name}/run -> 202 {"run_id"}  (the crawl goes on a worker thread)
 //   POST   /v1/crawlers/{name}/stop
@@ -121,6 +125,22 @@ HttpResponse CreateCrawler(Server* server, HttpRequest& req) {
     for (const auto& g : ok ? *it : json::array()) ok = ok && g.is_string();
     if (!ok) return ErrorResponse(InvalidArgument("'exclusions' must be an array of glob patterns (strings)"));
     c.exclusions = it->get<std::vector<std::string>>();
+  }
+  if (auto it = body->find("update_behavior"); it != body->end() && !it->is_null()) {
+    auto b =
+        it->is_string()
+            ? lake::ParseUpdateBehavior(it->get<std::string>())
+            : Result<lake::CrawlerDefinition::UpdateBehavior>(InvalidArgument("must be a string"));
+    if (!b.ok()) return ErrorResponse(b.status().WithContext("update_behavior"));
+    c.update_behavior = *b;
+  }
+  if (auto it = body->find("delete_behavior"); it != body->end() && !it->is_null()) {
+    auto b =
+        it->is_string()
+            ? lake::ParseDeleteBehavior(it->get<std::string>())
+            : Result<lake::CrawlerDefinition::DeleteBehavior>(InvalidArgument("must be a string"));
+    if (!b.ok()) return ErrorResponse(b.status().WithContext("delete_behavior"));
+    c.delete_behavior = *b;
   }
   c.created_ms = WallMillis();
   Status st = server->crawlers().Create(c);

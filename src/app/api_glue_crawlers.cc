@@ -99,6 +99,28 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
     if (!ok) return GlueFieldError("Targets.S3Targets[0].Exclusions", "must be an array of glob patterns (strings)");
     c.exclusions = ex->get<std::vector<std::string>>();
   }
+  if (auto policy = body.find("SchemaChangePolicy"); policy != body.end() && !policy->is_null()) {
+    if (!policy->is_object()) {
+      return GlueFieldError("SchemaChangePolicy",
+                            "must be {\"UpdateBehavior\": ..., \"DeleteBehavior\": ...}");
+    }
+    for (const auto& [key, value] : policy->items()) {
+      const std::string field = "SchemaChangePolicy." + key;
+      if (key != "UpdateBehavior" && key != "DeleteBehavior")
+        return GlueFieldError(field, "unknown field");
+      if (value.is_null()) continue;
+      if (!value.is_string()) return GlueFieldError(field, "must be a string");
+      if (key == "UpdateBehavior") {
+        auto b = lake::ParseUpdateBehavior(value.get<std::string>());
+        if (!b.ok()) return GlueFieldError(field, b.status().message());
+        c.update_behavior = *b;
+      } else {
+        auto b = lake::ParseDeleteBehavior(value.get<std::string>());
+        if (!b.ok()) return GlueFieldError(field, b.status().message());
+        c.delete_behavior = *b;
+      }
+    }
+  }
   if (auto prefix = body.find("TablePrefix"); prefix != body.end() && !prefix->is_null()) {
     if (!prefix->is_string()) return GlueFieldError("TablePrefix", "must be a string");
     // Glue names the table <prefix><the target's last folder>, in lower case.
@@ -136,6 +158,16 @@ HttpResponse UpdateCrawler(Server* server, const json& body) {
   if (!Given(body, "Targets")) {
     merged["Targets"] = {{"S3Targets", {{{"Path", existing->source.ToUri()}, {"Exclusions", existing->exclusions}}}}};
   }
+  // A policy's behaviours not given stay as they were.
+  json policy = Given(body, "SchemaChangePolicy") && body["SchemaChangePolicy"].is_object()
+                    ? body["SchemaChangePolicy"]
+                    : json::object();
+  if (!Given(policy, "UpdateBehavior"))
+    policy["UpdateBehavior"] = lake::UpdateBehaviorName(existing->update_behavior);
+  if (!Given(policy, "DeleteBehavior"))
+    policy["DeleteBehavior"] = lake::DeleteBehaviorName(existing->delete_behavior);
+  if (!Given(body, "SchemaChangePolicy") || body["SchemaChangePolicy"].is_object())
+    merged["SchemaChangePolicy"] = policy;
   if (!body.contains("TablePrefix")) {
     // The prefix the table was named with: what comes before the old target's folder name.
     lake::CrawlerDefinition plain = *existing;

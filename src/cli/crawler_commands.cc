@@ -20,12 +20,15 @@ std::string CrawlerPath(const std::string& name) { return "/v1/crawlers/" + net:
 struct CreateArgs {
   std::string name, source, database, table;
   std::vector<std::string> exclusions;
+  std::string update_behavior, delete_behavior;
 };
 
 int CreateCrawler(const ClientOptions& opts, const CreateArgs& a) {
   json body{{"name", a.name}, {"source", a.source}, {"database", a.database}};
   if (!a.table.empty()) body["table"] = a.table;
   if (!a.exclusions.empty()) body["exclusions"] = a.exclusions;
+  if (!a.update_behavior.empty()) body["update_behavior"] = a.update_behavior;
+  if (!a.delete_behavior.empty()) body["delete_behavior"] = a.delete_behavior;
   return CallAndReport(
       opts, "crawler create", "POST", "/v1/crawlers", &body,
       "created crawler " + a.name + ": " + a.source + " -> database " + a.database);
@@ -64,11 +67,19 @@ void PrintRun(const json& run) {
               Cell(run["table_version"]).c_str(),
               run.value("schema_changed", false) ? " (schema changed)" : "",
               Cell(run["partitions_added"]).c_str());
-  if (run.value("objects_gone", 0) > 0) {
+  if (run.value("objects_gone", 0) > 0 && run.value("gone_kept", false)) {
+    std::printf(
+        "  gone:    %s objects no longer in the lake (kept in the catalog, as the delete behavior "
+        "says)\n",
+        Cell(run["objects_gone"]).c_str());
+  } else if (run.value("objects_gone", 0) > 0) {
     std::printf(
         "  gone:    %s objects no longer in the lake (their records no longer count), %s "
         "partitions removed\n",
         Cell(run["objects_gone"]).c_str(), Cell(run["partitions_removed"]).c_str());
+  }
+  for (const auto& change : run.value("schema_changes_logged", json::array())) {
+    std::printf("  schema change logged, not applied: %s\n", Cell(change).c_str());
   }
   if (!run["columns_added"].empty())
     std::printf("  new columns: %s\n", run["columns_added"].dump().c_str());
@@ -140,6 +151,15 @@ void AddCrawlerCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--exclude", args->exclusions,
                      "glob of keys under the source to leave out, e.g. 'deepar/**' (repeatable; readers "
                      "of the table leave them out too)");
+  create->add_option(
+      "--update-behavior", args->update_behavior,
+      "when the records' schema differs from the table's: update (default) the table, or log "
+      "the change and keep the table's schema (Glue's SchemaChangePolicy.UpdateBehavior)");
+  create->add_option(
+      "--delete-behavior", args->delete_behavior,
+      "when objects read before are gone: delete (default) their records and emptied partitions "
+      "from the table, log them, or deprecate (log; a table with no object left is marked "
+      "DEPRECATED_BY_CRAWLER)");
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateCrawler(*opts, *args); }; });
 

@@ -19,6 +19,9 @@
 namespace tributary::lake {
 namespace {
 
+// The table parameter DeleteBehavior DEPRECATE_IN_DATABASE sets (epoch milliseconds).
+constexpr const char* kDeprecatedParameter = "DEPRECATED_BY_CRAWLER";
+
 constexpr size_t kMaxErrors = 100;  // a run keeps the first ones; the count says the rest
 
 struct PartitionDelta {
@@ -105,6 +108,8 @@ class Crawl {
     for (const auto& [key, previous] : seen) {
       if (!listed.count(key)) Gone(previous);
     }
+    const bool deprecating =
+        crawler_.delete_behavior == CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase;
     for (const auto& o : listing->objects) {
       std::string_view relative = std::string_view(o.key).substr(prefix.size());
       if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
@@ -117,6 +122,10 @@ class Crawl {
       run_.bytes_total += static_cast<int64_t>(o.size);
     }
     run_.objects_total = static_cast<int64_t>(todo.size());
+    // DeleteBehavior DEPRECATE_IN_DATABASE: a table whose every object is gone is marked,
+    // and unmarked when objects come back.
+    deprecated_ = deprecating && table_ && !seen.empty() && run_.objects_listed == 0;
+    const bool was_deprecated = table_ && table_->parameters.count(kDeprecatedParameter) > 0;
     Progress();
 
     for (const auto& o : todo) {
@@ -131,13 +140,20 @@ class Crawl {
       ReadObject(o, previous == seen.end() ? nullptr : &previous->second);
       Progress();
     }
-    if (updates_.empty() && gone_.empty())
+    if (updates_.empty() && gone_.empty() && deprecated_ == was_deprecated)
       return Status::Ok();  // nothing new: the catalog stays as it is
     return WriteCatalog(table_name);
   }
 
-  // An object read before that is no longer listed: what it held no longer counts.
+  // An object read before that is no longer listed: what it held no longer counts, or
+  // under DeleteBehavior LOG and DEPRECATE_IN_DATABASE it is only counted as gone (it
+  // stays seen, its records in the table and its partition).
   void Gone(const SeenObject& previous) {
+    if (crawler_.delete_behavior != CrawlerDefinition::DeleteBehavior::kDeleteFromDatabase) {
+      ++run_.objects_gone;
+      run_.gone_kept = true;
+      return;
+    }
     PartitionDelta& old = deltas_[previous.partition_values];
     old.records -= previous.records;
     old.objects -= 1;
@@ -334,7 +350,18 @@ class Crawl {
     }
     in.updated_by = "crawler:" + crawler_.name;
 
-    if (table_) {
+    if (deprecated_) {
+      in.parameters[kDeprecatedParameter] = std::to_string(WallMillis());
+    } else {
+      in.parameters.erase(kDeprecatedParameter);
+    }
+    if (table_ && crawler_.update_behavior == CrawlerDefinition::UpdateBehavior::kLog) {
+      // UpdateBehavior LOG: the table keeps its schema; the run says how the records differ.
+      run_.schema_changes_logged = SchemaDifferences(*table_, in);
+      in.columns = table_->columns;
+      in.partition_keys = table_->partition_keys;
+      in.format = table_->format;
+    } else if (table_) {
       std::set<std::string> old;
       for (const auto& c : table_->columns) old.insert(c.name);
       for (const auto& c : columns) {
@@ -378,6 +405,34 @@ class Crawl {
     return ctx_.store->MarkSeen(crawler_.name, updates_);
   }
 
+  // How `found` (what the records say) differs from `table`'s schema, one line a change.
+  static std::vector<std::string> SchemaDifferences(const Table& table, const TableInput& found) {
+    std::vector<std::string> out;
+    for (const Column& c : found.columns) {
+      auto old = std::find_if(table.columns.begin(), table.columns.end(),
+                              [&](const Column& o) { return o.name == c.name; });
+      if (old == table.columns.end()) {
+        out.push_back("column added: " + c.name + " " + c.type);
+      } else if (old->type != c.type) {
+        out.push_back("column " + c.name + ": " + old->type + " -> " + c.type);
+      }
+    }
+    auto names = [](const std::vector<Column>& keys) {
+      std::string s;
+      for (const Column& k : keys) s += (s.empty() ? "" : ",") + k.name;
+      return s;
+    };
+    if (names(table.partition_keys) != names(found.partition_keys)) {
+      out.push_back("partition keys: " + names(table.partition_keys) + " -> " +
+                    names(found.partition_keys));
+    }
+    if (table.object_count > 0 && table.format != found.format) {
+      out.push_back("format: " + std::string(DataFormatName(table.format)) + " -> " +
+                    std::string(DataFormatName(found.format)));
+    }
+    return out;
+  }
+
   const CrawlerDefinition& crawler_;
   CrawlRun run_;
   const CrawlContext& ctx_;
@@ -391,6 +446,7 @@ class Crawl {
   // The objects' format: the table's once it holds objects, else the first object's.
   std::optional<DataFormat> format_;
   std::string compression_;  // "gzip", a Parquet codec ("snappy"), or "" when none seen
+  bool deprecated_ = false;  // DEPRECATE_IN_DATABASE and every object gone
 };
 
 }  // namespace

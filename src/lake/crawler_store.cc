@@ -44,6 +44,21 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE lake_crawlers ADD COLUMN exclusions TEXT NOT NULL DEFAULT '[]';  -- JSON array of globs
 )sql";
 
+// Glue's SchemaChangePolicy (UpdateBehavior, DeleteBehavior), stored by Glue's names.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE lake_crawlers ADD COLUMN update_behavior TEXT NOT NULL DEFAULT 'UPDATE_IN_DATABASE';
+ALTER TABLE lake_crawlers ADD COLUMN delete_behavior TEXT NOT NULL DEFAULT 'DELETE_FROM_DATABASE';
+)sql";
+
+constexpr const char* kCrawlerColumns =
+    "name, source, database, table_name, created_ms, exclusions, update_behavior, delete_behavior";
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 Status ValidateCrawlerName(const std::string& name) {
   if (name.empty() || name.size() > 255)
     return InvalidArgument("crawler name '" + name + "' must be 1..255 characters");
@@ -72,6 +87,14 @@ Result<CrawlerDefinition> FromRow(const Row& r) {
       if (g.is_string()) c.exclusions.push_back(g.get<std::string>());
     }
   }
+  auto update = ParseUpdateBehavior(r.Text(6));
+  auto remove = ParseDeleteBehavior(r.Text(7));
+  if (!update.ok() || !remove.ok()) {
+    return DataLoss("crawler '" + c.name + "': stored schema change policy: " +
+                    (update.ok() ? remove.status() : update.status()).message());
+  }
+  c.update_behavior = *update;
+  c.delete_behavior = *remove;
   return c;
 }
 
@@ -108,6 +131,8 @@ CrawlRun RunFromJson(const json& j) {
   r.table_version = j.value("table_version", int64_t{0});
   r.schema_changed = j.value("schema_changed", false);
   r.columns_added = j.value("columns_added", std::vector<std::string>{});
+  r.schema_changes_logged = j.value("schema_changes_logged", std::vector<std::string>{});
+  r.gone_kept = j.value("gone_kept", false);
   r.errors = j.value("errors", std::vector<std::string>{});
   r.message = j.value("message", "");
   if (j.contains("conflicts") && j["conflicts"].is_array()) {
@@ -172,9 +197,47 @@ json ToJson(const CrawlRun& r) {
           {"table_version", r.table_version},
           {"schema_changed", r.schema_changed},
           {"columns_added", r.columns_added},
+          {"schema_changes_logged", r.schema_changes_logged},
+          {"gone_kept", r.gone_kept},
           {"conflicts", conflicts},
           {"errors", r.errors},
           {"message", r.message}};
+}
+
+std::string_view UpdateBehaviorName(CrawlerDefinition::UpdateBehavior b) {
+  return b == CrawlerDefinition::UpdateBehavior::kLog ? "LOG" : "UPDATE_IN_DATABASE";
+}
+
+std::string_view DeleteBehaviorName(CrawlerDefinition::DeleteBehavior b) {
+  switch (b) {
+    case CrawlerDefinition::DeleteBehavior::kLog:
+      return "LOG";
+    case CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase:
+      return "DEPRECATE_IN_DATABASE";
+    case CrawlerDefinition::DeleteBehavior::kDeleteFromDatabase:
+      break;
+  }
+  return "DELETE_FROM_DATABASE";
+}
+
+Result<CrawlerDefinition::UpdateBehavior> ParseUpdateBehavior(std::string_view name) {
+  const std::string n = Upper(name);
+  if (n == "UPDATE_IN_DATABASE" || n == "UPDATE")
+    return CrawlerDefinition::UpdateBehavior::kUpdateInDatabase;
+  if (n == "LOG") return CrawlerDefinition::UpdateBehavior::kLog;
+  return InvalidArgument("update behavior '" + std::string(name) +
+                         "' is not one of UPDATE_IN_DATABASE, LOG");
+}
+
+Result<CrawlerDefinition::DeleteBehavior> ParseDeleteBehavior(std::string_view name) {
+  const std::string n = Upper(name);
+  if (n == "DELETE_FROM_DATABASE" || n == "DELETE")
+    return CrawlerDefinition::DeleteBehavior::kDeleteFromDatabase;
+  if (n == "LOG") return CrawlerDefinition::DeleteBehavior::kLog;
+  if (n == "DEPRECATE_IN_DATABASE" || n == "DEPRECATE")
+    return CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase;
+  return InvalidArgument("delete behavior '" + std::string(name) +
+                         "' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE");
 }
 
 json ToJson(const CrawlerDefinition& c) {
@@ -183,6 +246,8 @@ json ToJson(const CrawlerDefinition& c) {
           {"database", c.database},
           {"table", c.TableName()},
           {"exclusions", c.exclusions},
+          {"update_behavior", UpdateBehaviorName(c.update_behavior)},
+          {"delete_behavior", DeleteBehaviorName(c.delete_behavior)},
           {"created_ms", c.created_ms},
           {"created_at", FormatIso8601Millis(c.created_ms)}};
 }
@@ -190,6 +255,7 @@ json ToJson(const CrawlerDefinition& c) {
 Result<std::unique_ptr<CrawlerStore>> CrawlerStore::Open(metadata::Database* db) {
   TRY(db->Migrate("lake.crawlers", 1, kSchemaV1));
   TRY(db->Migrate("lake.crawlers", 2, kSchemaV2));
+  TRY(db->Migrate("lake.crawlers", 3, kSchemaV3));
   return std::unique_ptr<CrawlerStore>(new CrawlerStore(db));
 }
 
@@ -218,11 +284,13 @@ Status CrawlerStore::Create(const CrawlerDefinition& c) {
                db_->Query("SELECT name FROM lake_crawlers WHERE name=?", {Value(c.name)}));
     if (!rows.empty()) return AlreadyExists("crawler '" + c.name + "' already exists");
     return db_
-        ->Exec(
-            "INSERT INTO lake_crawlers(name, source, database, table_name, created_ms, exclusions) "
-            "VALUES(?, ?, ?, ?, ?, ?)",
-            {Value(c.name), Value(c.source.ToString()), Value(c.database), Value(c.table),
-             Value(c.created_ms != 0 ? c.created_ms : WallMillis()), Value(json(c.exclusions).dump())})
+        ->Exec(std::string("INSERT INTO lake_crawlers(") + kCrawlerColumns +
+                   ") VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+               {Value(c.name), Value(c.source.ToString()), Value(c.database), Value(c.table),
+                Value(c.created_ms != 0 ? c.created_ms : WallMillis()),
+                Value(json(c.exclusions).dump()),
+                Value(std::string(UpdateBehaviorName(c.update_behavior))),
+                Value(std::string(DeleteBehaviorName(c.delete_behavior)))})
         .status();
   });
 }
@@ -236,27 +304,30 @@ Status CrawlerStore::Update(const CrawlerDefinition& c) {
       TRY(db_->Exec("DELETE FROM lake_crawler_objects WHERE crawler=?", {Value(c.name)}).status());
     }
     return db_
-        ->Exec("UPDATE lake_crawlers SET source=?, database=?, table_name=?, exclusions=? WHERE name=?",
-               {Value(c.source.ToString()), Value(c.database), Value(c.table), Value(json(c.exclusions).dump()),
-                Value(c.name)})
+        ->Exec(
+            "UPDATE lake_crawlers SET source=?, database=?, table_name=?, exclusions=?, "
+            "update_behavior=?, "
+            "delete_behavior=? WHERE name=?",
+            {Value(c.source.ToString()), Value(c.database), Value(c.table),
+             Value(json(c.exclusions).dump()),
+             Value(std::string(UpdateBehaviorName(c.update_behavior))),
+             Value(std::string(DeleteBehaviorName(c.delete_behavior))), Value(c.name)})
         .status();
   });
 }
 
 Result<CrawlerDefinition> CrawlerStore::Get(const std::string& name) const {
-  TRY_ASSIGN(auto rows,
-             db_->Query("SELECT name, source, database, table_name, created_ms, exclusions FROM lake_crawlers "
-                        "WHERE name=?",
-                        {Value(name)}));
+  TRY_ASSIGN(auto rows, db_->Query(std::string("SELECT ") + kCrawlerColumns +
+                                       " FROM lake_crawlers WHERE name=?",
+                                   {Value(name)}));
   if (rows.empty())
     return NotFound("crawler '" + name + "' does not exist (see 'tributary crawler list')");
   return FromRow(rows[0]);
 }
 
 Result<std::vector<CrawlerDefinition>> CrawlerStore::List() const {
-  TRY_ASSIGN(auto rows,
-             db_->Query("SELECT name, source, database, table_name, created_ms, exclusions FROM lake_crawlers "
-                        "ORDER BY name"));
+  TRY_ASSIGN(auto rows, db_->Query(std::string("SELECT ") + kCrawlerColumns +
+                                   " FROM lake_crawlers ORDER BY name"));
   std::vector<CrawlerDefinition> out;
   for (const auto& r : rows) {
     TRY_ASSIGN(auto c, FromRow(r));

@@ -28,11 +28,29 @@ struct CrawlerDefinition {
   // Glue's Exclusions: globs over keys relative to the source (glue_glob.h, checked by
   // Create and Update); such objects are not crawled, and readers of the table skip them.
   std::vector<std::string> exclusions;
+  // Glue's SchemaChangePolicy: what a run does when the records' schema differs from the
+  // table's (kLog: keeps the table's columns and names the difference in the run), and
+  // when objects it read before are gone (kLog: they and their partitions keep counting;
+  // kDeprecate: the same, and a table whose every object is gone gets the parameter
+  // DEPRECATED_BY_CRAWLER, the time in epoch milliseconds). New tables and partitions
+  // are added whatever the policy.
+  enum class UpdateBehavior { kUpdateInDatabase, kLog };
+  enum class DeleteBehavior { kDeleteFromDatabase, kLog, kDeprecateInDatabase };
+  UpdateBehavior update_behavior = UpdateBehavior::kUpdateInDatabase;
+  DeleteBehavior delete_behavior = DeleteBehavior::kDeleteFromDatabase;
   int64_t created_ms = 0;
 
   // The table name a run writes: `table`, or SanitizeName(last prefix segment or bucket).
   std::string TableName() const;
 };
+
+// Glue's names: "UPDATE_IN_DATABASE", "LOG"; "DELETE_FROM_DATABASE", "LOG",
+// "DEPRECATE_IN_DATABASE". The parsers take them in any case, and "update", "delete",
+// "deprecate" (the CLI's); InvalidArgument listing the names otherwise.
+std::string_view UpdateBehaviorName(CrawlerDefinition::UpdateBehavior b);
+std::string_view DeleteBehaviorName(CrawlerDefinition::DeleteBehavior b);
+Result<CrawlerDefinition::UpdateBehavior> ParseUpdateBehavior(std::string_view name);
+Result<CrawlerDefinition::DeleteBehavior> ParseDeleteBehavior(std::string_view name);
 
 // One object a crawler has read.
 struct SeenObject {
@@ -66,6 +84,10 @@ struct CrawlRun {
   // are removed.
   int64_t objects_gone = 0;
   int64_t partitions_removed = 0;
+  bool gone_kept = false;  // DeleteBehavior LOG or DEPRECATE_IN_DATABASE: gone objects still count
+  // UpdateBehavior LOG: how the records' schema differs from the table's, which stays
+  // ("column added: ozone double", "column pos: struct<lat:double> → ...").
+  std::vector<std::string> schema_changes_logged;
   std::string table;  // "db.table", once known
   int64_t table_version = 0;
   bool schema_changed = false;  // this run made a new table version

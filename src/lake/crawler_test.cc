@@ -306,6 +306,108 @@ TEST_F(CrawlerTest, ObjectsGoneFromTheLakeNoLongerCountAndEmptyPartitionsGo) {
   EXPECT_EQ(GetTable().record_count, 4);
 }
 
+TEST_F(CrawlerTest, UpdateBehaviorLogKeepsTheTablesSchemaAndNamesTheChanges) {
+  Put("raw/2026/11/30/14/a", R"({"ozone":1,"site":"a"})"
+                             "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  crawler_.update_behavior = CrawlerDefinition::UpdateBehavior::kLog;
+  ASSERT_TRUE(store_->Update(crawler_).ok());
+  Put("raw/2026/11/30/15/b", R"({"ozone":1.5,"site":"b","humidity":30})"
+                             "\n");
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.schema_changes_logged, (std::vector<std::string>{"column ozone: bigint -> double",
+                                                                 "column added: humidity bigint"}));
+  EXPECT_TRUE(run.columns_added.empty());
+  EXPECT_FALSE(run.schema_changed);
+  // The schema stays; new partitions and counts are added all the same.
+  Table t = GetTable();
+  EXPECT_EQ(t.version, 1);
+  EXPECT_EQ(t.columns, (std::vector<Column>{{"ozone", "bigint"}, {"site", "string"}}));
+  EXPECT_EQ(t.record_count, 2);
+  EXPECT_EQ(run.partitions_added, 1);
+  EXPECT_EQ(ToJson(run)["schema_changes_logged"].size(), 2u);
+
+  // Back to UPDATE_IN_DATABASE: the next change is applied (what the seen objects held
+  // was taken in the run that logged it).
+  crawler_.update_behavior = CrawlerDefinition::UpdateBehavior::kUpdateInDatabase;
+  ASSERT_TRUE(store_->Update(crawler_).ok());
+  Put("raw/2026/11/30/16/c", R"({"ozone":2,"wind":"n"})"
+                             "\n");
+  run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_TRUE(run.schema_changes_logged.empty());
+  EXPECT_EQ(TypeOf(GetTable(), "wind"), "string");
+  EXPECT_EQ(GetTable().version, 2);
+}
+
+TEST_F(CrawlerTest, DeleteBehaviorLogAndDeprecateKeepWhatIsGone) {
+  Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
+  Put("raw/2026/11/30/15/b", std::string(kReading) + "\n" + kReading + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  crawler_.delete_behavior = CrawlerDefinition::DeleteBehavior::kLog;
+  ASSERT_TRUE(store_->Update(crawler_).ok());
+  ASSERT_TRUE(bucket_->Delete("raw/2026/11/30/14/a").ok());
+  for (int i = 0; i < 2; ++i) {  // logged at every run: the object stays seen
+    CrawlRun run = Crawl();
+    ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+    EXPECT_EQ(run.objects_gone, 1);
+    EXPECT_TRUE(run.gone_kept);
+    EXPECT_EQ(run.partitions_removed, 0);
+    EXPECT_EQ(run.records, 0);
+    Table t = GetTable();
+    EXPECT_EQ(t.record_count, 3);
+    EXPECT_EQ(t.object_count, 2);
+    EXPECT_EQ(catalog_->ListPartitions("iot", "raw").value().size(), 2u);
+    EXPECT_EQ(t.parameters.count("DEPRECATED_BY_CRAWLER"), 0u);
+  }
+
+  // DEPRECATE_IN_DATABASE: the same, and a table whose every object is gone is marked.
+  crawler_.delete_behavior = CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase;
+  ASSERT_TRUE(store_->Update(crawler_).ok());
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  EXPECT_EQ(GetTable().parameters.count("DEPRECATED_BY_CRAWLER"), 0u);  // b is still there
+  ASSERT_TRUE(bucket_->Delete("raw/2026/11/30/15/b").ok());
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_gone, 2);
+  Table t = GetTable();
+  ASSERT_EQ(t.parameters.count("DEPRECATED_BY_CRAWLER"), 1u);
+  EXPECT_GT(std::stoll(t.parameters["DEPRECATED_BY_CRAWLER"]), 1700000000000);
+  EXPECT_EQ(t.record_count, 3);
+  EXPECT_EQ(catalog_->ListPartitions("iot", "raw").value().size(), 2u);
+  // Objects back: the mark goes.
+  Put("raw/2026/11/30/16/c", std::string(kReading) + "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  t = GetTable();
+  EXPECT_EQ(t.parameters.count("DEPRECATED_BY_CRAWLER"), 0u);
+  EXPECT_EQ(t.record_count, 4);
+}
+
+TEST_F(CrawlerTest, SchemaChangePolicyIsStoredAndNamedAsGlueNamesIt) {
+  CrawlerDefinition c = crawler_;
+  c.name = "logging";
+  c.update_behavior = CrawlerDefinition::UpdateBehavior::kLog;
+  c.delete_behavior = CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase;
+  ASSERT_TRUE(store_->Create(c).ok());
+  CrawlerDefinition back = store_->Get("logging").value();
+  EXPECT_EQ(back.update_behavior, CrawlerDefinition::UpdateBehavior::kLog);
+  EXPECT_EQ(back.delete_behavior, CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase);
+  EXPECT_EQ(ToJson(back)["update_behavior"], "LOG");
+  EXPECT_EQ(ToJson(back)["delete_behavior"], "DEPRECATE_IN_DATABASE");
+  EXPECT_EQ(ToJson(store_->Get("raw").value())["delete_behavior"], "DELETE_FROM_DATABASE");
+  EXPECT_EQ(ParseDeleteBehavior("log").value(), CrawlerDefinition::DeleteBehavior::kLog);
+  EXPECT_EQ(ParseDeleteBehavior("delete").value(),
+            CrawlerDefinition::DeleteBehavior::kDeleteFromDatabase);
+  EXPECT_EQ(ParseUpdateBehavior("Update_In_Database").value(),
+            CrawlerDefinition::UpdateBehavior::kUpdateInDatabase);
+  EXPECT_EQ(
+      ParseDeleteBehavior("drop").status().message(),
+      "delete behavior 'drop' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE");
+  EXPECT_EQ(ParseUpdateBehavior("merge").status().message(),
+            "update behavior 'merge' is not one of UPDATE_IN_DATABASE, LOG");
+}
+
 TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
   ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);

@@ -325,6 +325,50 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
     await send(new G.DeleteCrawlerCommand({ Name: 'movable' }));
   });
 
+  test('SchemaChangePolicy: UpdateBehavior LOG keeps the table\'s schema, DeleteBehavior LOG its gone objects; UpdateCrawler changes one, the other stays', async () => {
+    const put = (Key, records) => s3.send(new S3.PutObjectCommand({ Bucket: BUCKET, Key, Body: jsonLines(records) }));
+    await put('policy/2026/12/04/10/a.json', [{ device: 'p', level: 1 }, { device: 'p', level: 2 }]);
+    await send(new G.CreateCrawlerCommand(crawlerInput('policed', {
+      Targets: { S3Targets: [{ Path: `s3://${BUCKET}/policy/` }] },
+      SchemaChangePolicy: { UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' },
+    })));
+    assert.deepEqual((await getCrawler('policed')).SchemaChangePolicy, { UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    const crawl = async () => {
+      const since = Date.now();
+      await send(new G.StartCrawlerCommand({ Name: 'policed' }));
+      const { crawler } = await waitCrawled('policed', since);
+      assert.equal(crawler.LastCrawl.Status, 'SUCCEEDED', JSON.stringify(crawler));
+    };
+    await crawl();
+    assert.deepEqual(typesOf((await getTable('iot', 'policy')).StorageDescriptor.Columns), [['device', 'string'], ['level', 'bigint']]);
+    // A new field and a wider type: logged, not applied; the records still count.
+    await put('policy/2026/12/04/11/b.json', [{ device: 'p', level: 2.5, battery: 90 }]);
+    await s3.send(new S3.DeleteObjectCommand({ Bucket: BUCKET, Key: 'policy/2026/12/04/10/a.json' }));
+    await crawl();
+    let table = await getTable('iot', 'policy');
+    assert.deepEqual(typesOf(table.StorageDescriptor.Columns), [['device', 'string'], ['level', 'bigint']]);
+    assert.equal(table.Parameters.recordCount, '3', 'the gone object\'s records still count under DeleteBehavior LOG');
+    const runs = await api('GET', '/v1/crawlers/policed/runs');
+    assert.deepEqual(runs.runs[0].schema_changes_logged, ['column level: bigint -> double', 'column added: battery bigint']);
+    assert.equal(runs.runs[0].objects_gone, 1);
+
+    // UpdateCrawler with DeleteBehavior alone: UpdateBehavior stays LOG; the next crawl
+    // takes the gone object's records out.
+    await send(new G.UpdateCrawlerCommand({ Name: 'policed', SchemaChangePolicy: { DeleteBehavior: 'DELETE_FROM_DATABASE' } }));
+    assert.deepEqual((await getCrawler('policed')).SchemaChangePolicy, { UpdateBehavior: 'LOG', DeleteBehavior: 'DELETE_FROM_DATABASE' });
+    await crawl();
+    table = await getTable('iot', 'policy');
+    assert.equal(table.Parameters.recordCount, '1');
+    assert.deepEqual(typesOf(table.StorageDescriptor.Columns), [['device', 'string'], ['level', 'bigint']]);
+
+    await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'policed', SchemaChangePolicy: { DeleteBehavior: 'FORGET' } })),
+                     'InvalidInputException', 400, /^SchemaChangePolicy\.DeleteBehavior: delete behavior 'FORGET' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE/);
+    await rejectsAws(send(new G.CreateCrawlerCommand(crawlerInput('bad-policy', { SchemaChangePolicy: { UpdateBehavior: 'MERGE' } }))),
+                     'InvalidInputException', 400, /^SchemaChangePolicy\.UpdateBehavior: /);
+    assert.ok(!(await crawlerNames()).includes('bad-policy'));
+    await send(new G.DeleteCrawlerCommand({ Name: 'policed' }));
+  });
+
   test('a long crawl: DeleteCrawler refused with CrawlerRunningException, StopCrawler cancels it, then DeleteCrawler', async () => {
     // One large, very compressible object put with the SDK.
     const chunk = Buffer.from(BULK_LINE.repeat(Math.floor((1 << 20) / BULK_LINE.length)));

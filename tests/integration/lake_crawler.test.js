@@ -135,5 +135,30 @@ describe('lake → crawler → catalog', { timeout: 100000 }, () => {
     r = await server.cli(['crawler', 'run', 'missing']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /missing/);
+    r = await server.cli(['crawler', 'create', 'odd', '--source', 'iot-data/', '--database', 'iot', '--delete-behavior', 'forget']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /delete_behavior: delete behavior 'forget' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE/);
+  });
+
+  test('a crawler whose schema change policy logs: the table keeps its schema, the run names the change', async () => {
+    await cli(['crawler', 'create', 'careful', '--source', 's3://iot-data/', '--database', 'iot', '--table', 'careful',
+               '--update-behavior', 'log', '--delete-behavior', 'deprecate']);
+    const crawler = await cliJson(['crawler', 'describe', 'careful']);
+    assert.equal(crawler.update_behavior, 'LOG');
+    assert.equal(crawler.delete_behavior, 'DEPRECATE_IN_DATABASE');
+    await cliJson(['crawler', 'run', 'careful']);
+    const before = await cliJson(['catalog', 'describe', 'iot.careful']);
+    // A record with a field no record had.
+    await cli(['stream', 'put', 'pollution', '--data', '{"ozone": 3, "humidity": 41, "seq": 100, "dew": "yes"}\n']);
+    await cli(['stream', 'flush', 'pollution']);
+    await waitForLake(server, 'iot-data', (l) => l.records.length >= sent + 2, { what: 'the second put record' });
+    const run = await cliJson(['crawler', 'run', 'careful']);
+    assert.equal(run.status, 'succeeded');
+    assert.deepEqual(run.schema_changes_logged, ['column added: dew string']);
+    const after = await cliJson(['catalog', 'describe', 'iot.careful']);
+    assert.deepEqual(after.columns, before.columns);
+    assert.equal(after.version, before.version);
+    assert.equal(after.record_count, before.record_count + 1);
+    assert.match((await cli(['crawler', 'run', 'careful'])).stdout, /^run \d+ of crawler careful: succeeded/m);
   });
 });
