@@ -223,10 +223,12 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
   return ConvertJson(value, column.type, cell, reason, column.decimal);
 }
 
-// Whether a struct, array or map cell fits its nested type (`shredder`; none: not nested).
-bool FitsNested(parquet::NestedShredder* shredder, const Cell& cell, std::string* reason) {
+// Whether a struct, array or map cell fits its nested type (`shredder`; none: not nested),
+// checked on the record's value as parsed.
+bool FitsNested(parquet::NestedShredder* shredder, const Cell& cell, simdjson::dom::element value,
+                std::string* reason) {
   if (shredder == nullptr || cell.kind != Cell::Kind::kString) return true;
-  Status st = shredder->Check(cell.s);
+  Status st = shredder->Check(value);
   if (!st.ok()) *reason = st.message();
   return st.ok();
 }
@@ -290,7 +292,7 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
           Cell& cell = row[index];
           cell = Cell{};
           if (!Fill(field.value, column, plan, &cell, &reason) ||
-              !FitsNested(nested[index].get(), cell, &reason)) {
+              !FitsNested(nested[index].get(), cell, field.value, &reason)) {
             problem = fmt::format("column {} ({}): {}", column.name, column.hive_type, reason);
             break;
           }

@@ -18,8 +18,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +29,11 @@
 #include "parquet/column_batch.h"
 #include "parquet/nested_schema.h"
 #include "parquet/writer_options.h"
+
+namespace simdjson::dom {
+class element;
+class parser;
+}  // namespace simdjson::dom
 
 namespace tributary::parquet {
 
@@ -40,14 +47,18 @@ struct LeafValues {
 class NestedShredder {
  public:
   explicit NestedShredder(const Column& column, JsonTimes times = JsonTimes::kMicrosAndDays);
+  ~NestedShredder();
+  NestedShredder(NestedShredder&&) noexcept;
+  NestedShredder& operator=(NestedShredder&&) noexcept;
 
-  // One row: its JSON text, or null (std::nullopt).
+  // One row: its JSON text, or null (std::nullopt). The text is parsed with simdjson (an
+  // integer too large for 64 bits is read as a double, as nlohmann reads it).
   Status AddText(std::optional<std::string_view> text);
-  // One row: its parsed value (nullptr or JSON null: a null row).
-  Status Add(const nlohmann::ordered_json* value);
   // Whether `text` would make a row, keeping nothing (the rows added so far are
   // cleared); the error names the member, not the column ("field 'lat': expected ...").
   Status Check(std::string_view text);
+  // The same for a value already parsed (a member of a record being read).
+  Status Check(const simdjson::dom::element& value);
 
   const NestedLayout& layout() const { return layout_; }
   const std::vector<LeafValues>& leaves() const { return leaves_; }
@@ -56,8 +67,17 @@ class NestedShredder {
   void Clear();
 
  private:
-  Status Shred(const NestedNode& n, const nlohmann::ordered_json* v, uint32_t rep,
-               uint32_t parent_def, const std::string& where);
+  // Where a value sits ("column 'loc': field 'tags': element 2"), put into words only
+  // for an error message.
+  struct Where;
+  Status AddValue(const simdjson::dom::element* value);
+  // Check's answer once the row was tried: the rows cleared, the column's name taken off.
+  Status Checked(Status st);
+  Status Shred(const NestedNode& n, const simdjson::dom::element* v, uint32_t rep,
+               uint32_t parent_def, const Where& where);
+  // A primitive leaf's value (a JSON scalar, as nlohmann holds it).
+  Status AppendPrimitive(const NestedNode& n, const nlohmann::ordered_json& v, uint32_t rep,
+                         uint32_t def, const Where& where);
   // An entry with no value at `n` and below: null, or an empty list or map.
   void Absent(const NestedNode& n, uint32_t rep, uint32_t def);
   void Truncate(const std::vector<size_t>& levels, const std::vector<int64_t>& values);
@@ -67,6 +87,10 @@ class NestedShredder {
   NestedLayout layout_;
   std::vector<LeafValues> leaves_;
   int64_t rows_ = 0;
+  std::unique_ptr<simdjson::dom::parser> parser_;
+  std::string padded_;             // the text, with simdjson's padding
+  std::vector<size_t> levels_at_;  // per leaf, before the row being added
+  std::vector<int64_t> values_at_;
 };
 
 }  // namespace tributary::parquet

@@ -140,6 +140,35 @@ TEST(NestedShredder, ARowThatDoesNotFitLeavesNothingBehindAndSaysWhere) {
   EXPECT_EQ(required.AddText(std::nullopt).message(), "column 'r': a value is required");
 }
 
+TEST(NestedShredder, ReadsWhatNlohmannReadsAsItReadsIt) {
+  // An integer past 64 bits, which simdjson refuses, is read as a double.
+  NestedShredder d(NestedColumn("d", "list<double>"));
+  ASSERT_TRUE(d.AddText("[123456789012345678901234567890, 1.5]").ok());
+  ASSERT_EQ(d.leaves()[0].values.f64.size(), 2u);
+  EXPECT_DOUBLE_EQ(d.leaves()[0].values.f64[0], 1.2345678901234568e29);
+  NestedShredder i(NestedColumn("i", "list<int64>"));
+  EXPECT_NE(i.AddText("[123456789012345678901234567890]").message().find("column 'i': element 0: "),
+            std::string::npos);
+  EXPECT_EQ(i.rows(), 0);
+  // A map's key given twice is one entry, at its first place with its last value; a
+  // struct's field given twice takes the last.
+  NestedShredder m(NestedColumn("m", "map<string,int32>"));
+  ASSERT_TRUE(m.AddText(R"({"a":1,"b":2,"a":3})").ok());
+  EXPECT_EQ(m.leaves()[0].values.StringAt(0), "a");
+  EXPECT_EQ(m.leaves()[0].values.StringAt(1), "b");
+  EXPECT_EQ(m.leaves()[1].values.i32, (std::vector<int32_t>{3, 2}));
+  NestedShredder f(NestedColumn("f", "struct<x:int32>"));
+  ASSERT_TRUE(f.AddText(R"({"x":1,"x":2})").ok());
+  EXPECT_EQ(f.leaves()[0].values.i32, (std::vector<int32_t>{2}));
+  // A string member takes another value as its compact text; a number that does not fit
+  // says what it got.
+  NestedShredder t(NestedColumn("t", "struct<s:string,n:int32>"));
+  ASSERT_TRUE(t.AddText(R"({"s": {"k": [1, true, null]}, "n": 4})").ok());
+  EXPECT_EQ(t.leaves()[0].values.StringAt(0), R"({"k":[1,true,null]})");
+  EXPECT_EQ(t.Check(R"({"n": [1]})").message().substr(0, 13), "field 'n': ex");
+  EXPECT_EQ(t.rows(), 0);  // Check keeps nothing
+}
+
 // Rows as given, and as they read back (fields in order, a missing one null, keys as
 // strings, values as `cat` prints them).
 const std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> kRows = {
