@@ -126,21 +126,23 @@ HttpResponse CreateCrawler(Server* server, HttpRequest& req) {
     if (!ok) return ErrorResponse(InvalidArgument("'exclusions' must be an array of glob patterns (strings)"));
     c.exclusions = it->get<std::vector<std::string>>();
   }
-  if (auto it = body->find("update_behavior"); it != body->end() && !it->is_null()) {
-    auto b =
-        it->is_string()
-            ? lake::ParseUpdateBehavior(it->get<std::string>())
-            : Result<lake::CrawlerDefinition::UpdateBehavior>(InvalidArgument("must be a string"));
-    if (!b.ok()) return ErrorResponse(b.status().WithContext("update_behavior"));
-    c.update_behavior = *b;
+  // The schema change policy's two behaviours, by Glue's names.
+  auto behavior = [&](const char* key, auto parse, auto* out) -> Status {
+    auto it = body->find(key);
+    if (it == body->end() || it->is_null()) return Status::Ok();
+    if (!it->is_string()) return InvalidArgument(std::string(key) + ": must be a string");
+    auto b = parse(it->template get<std::string>());
+    if (!b.ok()) return b.status().WithContext(key);
+    *out = *b;
+    return Status::Ok();
+  };
+  if (Status st = behavior("update_behavior", lake::ParseUpdateBehavior, &c.update_behavior);
+      !st.ok()) {
+    return ErrorResponse(st);
   }
-  if (auto it = body->find("delete_behavior"); it != body->end() && !it->is_null()) {
-    auto b =
-        it->is_string()
-            ? lake::ParseDeleteBehavior(it->get<std::string>())
-            : Result<lake::CrawlerDefinition::DeleteBehavior>(InvalidArgument("must be a string"));
-    if (!b.ok()) return ErrorResponse(b.status().WithContext("delete_behavior"));
-    c.delete_behavior = *b;
+  if (Status st = behavior("delete_behavior", lake::ParseDeleteBehavior, &c.delete_behavior);
+      !st.ok()) {
+    return ErrorResponse(st);
   }
   c.created_ms = WallMillis();
   Status st = server->crawlers().Create(c);
