@@ -189,8 +189,10 @@ Result<Plan> MakePlan(const Catalog& catalog, const FormatConversion& f) {
 }
 
 // One value into its column's cell; false with `reason` when it does not fit.
+// One value into its cell. A struct, array or map is its compact JSON text, or with
+// `text` false an empty string (the caller shreds the value itself).
 bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& plan, Cell* cell,
-          std::string* reason) {
+          std::string* reason, bool text = true) {
   using simdjson::dom::element_type;
   const element_type kind = value.type();
   if (column.json_text) {
@@ -204,7 +206,7 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
       return false;
     }
     cell->kind = Cell::Kind::kString;
-    cell->s = simdjson::minify(value);
+    if (text) cell->s = simdjson::minify(value);
     return true;
   }
   if (column.type == EtlType::kTimestamp && kind == element_type::STRING &&
@@ -223,16 +225,6 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
   return ConvertJson(value, column.type, cell, reason, column.decimal);
 }
 
-// Whether a struct, array or map cell fits its nested type (`shredder`; none: not nested),
-// checked on the record's value as parsed.
-bool FitsNested(parquet::NestedShredder* shredder, const Cell& cell, simdjson::dom::element value,
-                std::string* reason) {
-  if (shredder == nullptr || cell.kind != Cell::Kind::kString) return true;
-  Status st = shredder->Check(value);
-  if (!st.ok()) *reason = st.message();
-  return st.ok();
-}
-
 }  // namespace
 
 Status CatalogRecordConverter::Check(const FormatConversion& conversion) {
@@ -249,12 +241,16 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
 
   simdjson::dom::parser parser;
   ColumnFinder finder(plan, conversion);
-  // A struct, array or map value is checked against its nested type here, so that one that
-  // does not fit fails its record alone (the writer would fail the whole object).
-  std::vector<std::unique_ptr<parquet::NestedShredder>> nested(plan.columns.size());
+  // A struct, array or map column's values are shredded here, from the record as parsed,
+  // so that one that does not fit fails its record alone (the writer would fail the whole
+  // object); the writer takes the shredded rows (ColumnBatch::shredded), the column's
+  // text in the batch left empty.
+  std::vector<std::shared_ptr<parquet::NestedShredder>> nested(plan.columns.size());
+  std::vector<parquet::NestedShredder::Mark> marks(plan.columns.size());
+  std::vector<std::optional<simdjson::dom::element>> pending(plan.columns.size());
   for (size_t c = 0; c < plan.columns.size(); ++c) {
     if (plan.columns[c].nested) {
-      nested[c] = std::make_unique<parquet::NestedShredder>(plan.schema.columns[c],
+      nested[c] = std::make_shared<parquet::NestedShredder>(plan.schema.columns[c],
                                                             parquet::JsonTimes::kMillis);
     }
   }
@@ -266,6 +262,9 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
     padded.assign(record);
     padded.resize(record.size() + simdjson::SIMDJSON_PADDING);
     rows.clear();
+    for (size_t c = 0; c < nested.size(); ++c) {
+      if (nested[c]) nested[c]->Position(&marks[c]);
+    }
     std::string problem;
     simdjson::dom::document_stream docs;
     if (auto err = parser.parse_many(padded.data(), record.size(),
@@ -285,16 +284,32 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
         }
         Row row(plan.columns.size());
         size_t position = 0;
+        for (auto& p : pending) p.reset();
         for (auto field : object) {
           int index = finder.Find(position++, field.key);
           if (index < 0) continue;  // not a column: dropped
           const ColumnPlan& column = plan.columns[index];
           Cell& cell = row[index];
           cell = Cell{};
-          if (!Fill(field.value, column, plan, &cell, &reason) ||
-              !FitsNested(nested[index].get(), cell, field.value, &reason)) {
+          if (!Fill(field.value, column, plan, &cell, &reason, /*text=*/!nested[index])) {
             problem = fmt::format("column {} ({}): {}", column.name, column.hive_type, reason);
             break;
+          }
+          if (nested[index]) {
+            if (cell.kind == Cell::Kind::kString) {
+              pending[index] = field.value;
+            } else {
+              pending[index].reset();  // null (a key given twice: the last counts)
+            }
+          }
+        }
+        // The row's nested values, each column's shredded once (a missing one: null).
+        for (size_t c = 0; problem.empty() && c < nested.size(); ++c) {
+          if (!nested[c]) continue;
+          Status st = nested[c]->AddParsed(pending[c] ? &*pending[c] : nullptr);
+          if (!st.ok()) {
+            problem = fmt::format("column {} ({}): {}", plan.columns[c].name,
+                                  plan.columns[c].hive_type, st.message());
           }
         }
         if (!problem.empty()) break;
@@ -303,6 +318,9 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
       if (problem.empty() && rows.empty()) problem = "not JSON: empty record";
     }
     if (!problem.empty()) {
+      for (size_t c = 0; c < nested.size(); ++c) {
+        if (nested[c]) nested[c]->Rollback(marks[c]);
+      }
       out.failed.push_back({r, std::string(kMalformed), std::move(problem)});
       continue;
     }
@@ -312,6 +330,7 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
     }
   }
   if (batch.num_rows == 0) return out;
+  for (size_t c = 0; c < nested.size(); ++c) batch.columns[c].shredded = std::move(nested[c]);
 
   parquet::WriterOptions options;
   switch (conversion.compression) {

@@ -127,9 +127,12 @@ TEST_F(RecordConversionTest, StructArrayAndMapColumnsAreNestedParquetColumns) {
       R"({"device":"c","readings":[{"v":1e9}]})",
       R"({"device":"d","labels":{"x":["one"]}})",
       R"({"device":"e","pos":null,"readings":[],"labels":{}})",
+      // Two objects in one record, the second not fitting: neither is a row.
+      R"({"device":"f","pos":{"lat":1},"labels":{"z":[9]}}{"device":"g","readings":[{"v":"x"}]})",
   });
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  ASSERT_EQ(out->failed.size(), 3u);
+  ASSERT_EQ(out->failed.size(), 4u);
+  EXPECT_EQ(out->failed[3].index, 5u);
   EXPECT_EQ(out->failed[0].index, 1u);
   EXPECT_EQ(out->failed[0].message,
             "column pos (struct<lat:double,lon:double,`floor no`:int>): field 'lat': expected "

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@
 #include "parquet/schema.h"
 
 namespace tributary::parquet {
+
+class NestedShredder;
 
 struct ColumnBatch {
   ColumnType type = ColumnType::kInt64;
@@ -36,6 +39,9 @@ struct ColumnBatch {
   std::vector<uint64_t> offsets{0};  // kString: length + 1 entries
   std::string chars;                 // kString
   std::vector<Int128> i128;          // kDecimal: unscaled values (the column has the scale)
+  // A nested column's rows already shredded (nested_shred.h), one a row of this batch: the
+  // writer takes their levels instead of parsing the rows' text, which may then be empty.
+  std::shared_ptr<const NestedShredder> shredded;
 
   ColumnBatch() = default;
   explicit ColumnBatch(ColumnType t) : type(t) {}

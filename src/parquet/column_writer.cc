@@ -481,6 +481,7 @@ class NestedColumnWriter final : public ColumnChunkWriter {
   }
 
   Status Write(const ColumnBatch& batch, int64_t begin, int64_t end) override {
+    if (batch.shredded) return WriteShredded(*batch.shredded, batch.length, begin, end);
     shredder_.Clear();
     for (int64_t i = begin; i < end; ++i) {
       std::optional<std::string_view> text;
@@ -506,8 +507,91 @@ class NestedColumnWriter final : public ColumnChunkWriter {
   }
 
  private:
+  // Rows [begin, end) of rows shredded before: each leaf's entries from the one that
+  // starts row `begin` (repetition level 0) to the one that starts row `end`, and the
+  // values of those whose definition level is the leaf's highest. Slices come in order,
+  // so where the last one ended is kept.
+  Status WriteShredded(const NestedShredder& rows, int64_t length, int64_t begin, int64_t end) {
+    if (rows.rows() != length || rows.leaves().size() != leaves_.size()) {
+      return Internal("a nested column's shredded rows (" + std::to_string(rows.rows()) +
+                      ") do not match its batch (" + std::to_string(length) + " rows)");
+    }
+    if (&rows != cursor_rows_ || begin != cursor_row_) {
+      cursor_rows_ = &rows;
+      cursor_row_ = 0;
+      cursor_level_.assign(leaves_.size(), 0);
+      cursor_value_.assign(leaves_.size(), 0);
+    }
+    if (slice_.size() != leaves_.size()) slice_.resize(leaves_.size());
+    for (size_t k = 0; k < leaves_.size(); ++k) {
+      const LeafValues& leaf = rows.leaves()[k];
+      const uint32_t max_def = static_cast<uint32_t>(shredder_.layout().leaves[k].max_def);
+      size_t p = cursor_level_[k];
+      int64_t v = cursor_value_[k];
+      auto skip_row = [&] {
+        do {
+          if (leaf.def[p] == max_def) ++v;
+          ++p;
+        } while (p < leaf.rep.size() && leaf.rep[p] != 0);
+      };
+      for (int64_t r = cursor_row_; r < begin; ++r) skip_row();
+      const size_t first_level = p;
+      const int64_t first_value = v;
+      for (int64_t r = begin; r < end; ++r) skip_row();
+      LeafValues& out = slice_[k];
+      out.def.assign(leaf.def.begin() + first_level, leaf.def.begin() + p);
+      out.rep.assign(leaf.rep.begin() + first_level, leaf.rep.begin() + p);
+      out.values = ColumnBatch(leaf.values.type);
+      AppendValues(leaf.values, first_value, v, &out.values);
+      cursor_level_[k] = p;
+      cursor_value_[k] = v;
+      TRY(leaves_[k]->WriteLeaf(out));
+    }
+    cursor_row_ = end;
+    return Status::Ok();
+  }
+
+  // Values [b, e) of a leaf's batch (no nulls: a leaf's values are its defined ones).
+  static void AppendValues(const ColumnBatch& from, int64_t b, int64_t e, ColumnBatch* to) {
+    auto range = [&](const auto& v, auto* out) { out->assign(v.begin() + b, v.begin() + e); };
+    switch (from.type) {
+      case ColumnType::kBoolean:
+        range(from.bools, &to->bools);
+        break;
+      case ColumnType::kInt32:
+      case ColumnType::kDate:
+        range(from.i32, &to->i32);
+        break;
+      case ColumnType::kInt64:
+      case ColumnType::kTimestamp:
+        range(from.i64, &to->i64);
+        break;
+      case ColumnType::kFloat:
+        range(from.f32, &to->f32);
+        break;
+      case ColumnType::kDouble:
+        range(from.f64, &to->f64);
+        break;
+      case ColumnType::kDecimal:
+        range(from.i128, &to->i128);
+        break;
+      case ColumnType::kString:
+        to->chars.assign(from.chars, from.offsets[b], from.offsets[e] - from.offsets[b]);
+        to->offsets.resize(static_cast<size_t>(e - b) + 1);
+        for (int64_t i = b; i <= e; ++i) to->offsets[i - b] = from.offsets[i] - from.offsets[b];
+        break;
+    }
+    to->length = e - b;
+  }
+
   NestedShredder shredder_;
   std::vector<std::unique_ptr<LeafChunkWriter>> leaves_;
+  // WriteShredded's place in the rows it was last given.
+  const NestedShredder* cursor_rows_ = nullptr;
+  int64_t cursor_row_ = 0;
+  std::vector<size_t> cursor_level_;
+  std::vector<int64_t> cursor_value_;
+  std::vector<LeafValues> slice_;
 };
 
 }  // namespace

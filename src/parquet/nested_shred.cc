@@ -162,8 +162,31 @@ Status NestedShredder::Check(const simdjson::dom::element& value) {
   return Checked(AddValue(&value));
 }
 
+Status NestedShredder::AddParsed(const simdjson::dom::element* value) {
+  return Unnamed(AddValue(value));
+}
+
+void NestedShredder::Position(Mark* mark) const {
+  mark->levels.resize(leaves_.size());
+  mark->values.resize(leaves_.size());
+  for (size_t i = 0; i < leaves_.size(); ++i) {
+    mark->levels[i] = leaves_[i].def.size();
+    mark->values[i] = leaves_[i].values.length;
+  }
+  mark->rows = rows_;
+}
+
+void NestedShredder::Rollback(const Mark& mark) {
+  Truncate(mark.levels, mark.values);
+  rows_ = mark.rows;
+}
+
 Status NestedShredder::Checked(Status st) {
   Clear();
+  return Unnamed(std::move(st));
+}
+
+Status NestedShredder::Unnamed(Status st) const {
   if (st.ok()) return st;
   std::string_view message = st.message();
   const std::string named = "column '" + column_.name + "': ";

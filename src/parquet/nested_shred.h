@@ -59,6 +59,18 @@ class NestedShredder {
   Status Check(std::string_view text);
   // The same for a value already parsed (a member of a record being read).
   Status Check(const simdjson::dom::element& value);
+  // One row from a value already parsed (nullptr: a null row), kept; an error names the
+  // member, not the column, as Check's do, and leaves nothing behind.
+  Status AddParsed(const simdjson::dom::element* value);
+
+  // Where the rows end now, to go back to: the rows of a record that fails as a whole.
+  struct Mark {
+    std::vector<size_t> levels;
+    std::vector<int64_t> values;
+    int64_t rows = 0;
+  };
+  void Position(Mark* mark) const;
+  void Rollback(const Mark& mark);
 
   const NestedLayout& layout() const { return layout_; }
   const std::vector<LeafValues>& leaves() const { return leaves_; }
@@ -73,6 +85,8 @@ class NestedShredder {
   Status AddValue(const simdjson::dom::element* value);
   // Check's answer once the row was tried: the rows cleared, the column's name taken off.
   Status Checked(Status st);
+  // An error without the column's name in front.
+  Status Unnamed(Status st) const;
   Status Shred(const NestedNode& n, const simdjson::dom::element* v, uint32_t rep,
                uint32_t parent_def, const Where& where);
   // A primitive leaf's value (a JSON scalar, as nlohmann holds it).

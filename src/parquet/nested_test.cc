@@ -6,6 +6,8 @@
 #include <cstring>
 #include <tuple>
 
+#include "parquet/file_writer.h"
+#include "parquet/io.h"
 #include "parquet/nested_assemble.h"
 #include "parquet/nested_shred.h"
 #include "parquet/nested_type.h"
@@ -167,6 +169,55 @@ TEST(NestedShredder, ReadsWhatNlohmannReadsAsItReadsIt) {
   EXPECT_EQ(t.leaves()[0].values.StringAt(0), R"({"k":[1,true,null]})");
   EXPECT_EQ(t.Check(R"({"n": [1]})").message().substr(0, 13), "field 'n': ex");
   EXPECT_EQ(t.rows(), 0);  // Check keeps nothing
+}
+
+// Rows shredded before (ColumnBatch::shredded, what a stream's record conversion hands
+// the writer) make the same file as their text, over slices and row groups.
+TEST(NestedShredder, RowsShreddedBeforeWriteTheSameFileAsTheirText) {
+  Column c = NestedColumn("r", "list<struct<at:int64,tags:list<string>>>");
+  Schema schema;
+  schema.columns = {c};
+  RecordBatch text = RecordBatch::Empty(schema);
+  RecordBatch shredded = RecordBatch::Empty(schema);
+  auto rows = std::make_shared<NestedShredder>(c);
+  NestedShredder::Mark mark;
+  for (int i = 0; i < 5000; ++i) {
+    std::optional<std::string> row;
+    if (i % 7 != 3) {
+      row = i % 11 == 0
+                ? "[]"
+                : "[{\"at\":" + std::to_string(i) + ",\"tags\":[\"t" + std::to_string(i % 5) +
+                      "\",null]}" + (i % 2 ? ",null,{\"at\":1}" : "") + "]";
+    }
+    if (i % 1000 == 999) {  // a row taken back: as if its record failed
+      rows->Position(&mark);
+      ASSERT_TRUE(rows->AddText(R"([{"at":5}])").ok());
+      rows->Rollback(mark);
+    }
+    ASSERT_TRUE(rows->AddText(row).ok()) << i;
+    if (row) {
+      text.columns[0].AppendString(*row);
+      shredded.columns[0].AppendString("");
+    } else {
+      text.columns[0].AppendNull();
+      shredded.columns[0].AppendNull();
+    }
+  }
+  text.num_rows = shredded.num_rows = 5000;
+  shredded.columns[0].shredded = rows;
+  WriterOptions options;
+  options.row_group_rows = 1500;  // slices of 1024 rows cross row groups
+  const std::string want = WriteToString(text, options);
+  EXPECT_EQ(WriteToString(shredded, options), want);
+  // Shredded rows that are not the batch's are refused, not written.
+  shredded.columns[0].AppendNull();
+  ++shredded.num_rows;
+  std::string sink;
+  auto writer = ParquetWriter::Open(MakeStringSink(&sink), schema, options);
+  ASSERT_TRUE(writer.ok());
+  EXPECT_NE((*writer)->Write(shredded).message().find(
+                "shredded rows (5000) do not match its batch (5001 rows)"),
+            std::string::npos);
 }
 
 // Rows as given, and as they read back (fields in order, a missing one null, keys as
