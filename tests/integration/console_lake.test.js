@@ -231,12 +231,15 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     assert.equal((await server.api('GET', '/v1/crawlers/raw')).status, 404);
 
     await page.fill('#f-source', 's3://iot-data/raw/');
+    await page.selectOption('#f-delete_behavior', 'LOG');
     await page.click('[data-testid="crawler-form"] button[type=submit]');
     await page.waitForSelector('[data-testid="crawler-form"]', { state: 'detached' });
     const made = await apiOk('GET', '/v1/crawlers/raw');
     assert.equal(made.source, 's3://iot-data/raw/');
     assert.equal(made.table, 'readings');
     assert.deepEqual(made.exclusions, ['tmp/**', '*.bak']);
+    assert.equal(made.update_behavior, 'UPDATE_IN_DATABASE');
+    assert.equal(made.delete_behavior, 'LOG');
     await page.waitForSelector(row('crawlers', 'raw'));
     assert.deepEqual((await tableRows(page, 'crawlers'))[0].slice(0, 5),
       ['raw', 's3://iot-data/raw/', 'iot.readings', 'ready', '—']);
@@ -255,6 +258,7 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     assert.equal(apiRun.records, READINGS);
     assert.equal(apiRun.table, 'iot.readings');
     assert.match(await text('crawler-info'), /Exclusionstmp\/\*\*, \*\.bak/);
+    assert.match(await text('crawler-info'), /Schema change policyupdate UPDATE_IN_DATABASE, delete LOG/);
   });
 
   test('the catalog lists the table and its page shows the inferred schema', async () => {

@@ -138,12 +138,18 @@ function createCrawlerDialog(onCreated) {
       { name: 'table', label: 'Table', placeholder: 'readings', help: 'Optional: by default the table is named after the last segment of the source.' },
       { name: 'exclusions', label: 'Exclusions', type: 'textarea', rows: 3, placeholder: 'deepar/**',
         help: 'One glob a line, relative to the source, as Glue reads them (* within a folder, ** across, {csv,json}): such keys are neither crawled nor read from the table.' },
+      { name: 'update_behavior', label: 'When the schema changes', type: 'select', options: ['UPDATE_IN_DATABASE', 'LOG'], value: 'UPDATE_IN_DATABASE',
+        help: 'LOG keeps the table\'s schema and lists each change in the run (Glue\'s SchemaChangePolicy).' },
+      { name: 'delete_behavior', label: 'When objects are gone', type: 'select', options: ['DELETE_FROM_DATABASE', 'LOG', 'DEPRECATE_IN_DATABASE'], value: 'DELETE_FROM_DATABASE',
+        help: 'DELETE takes their records and emptied partitions out of the table; LOG keeps them; DEPRECATE keeps them and marks a table whose every object is gone.' },
     ],
     async submit(v) {
       const body = { name: v.name.trim(), database: v.database.trim(), source: v.source.trim() };
       if (v.table.trim()) body.table = v.table.trim();
       const exclusions = v.exclusions.split('\n').map((l) => l.trim()).filter(Boolean);
       if (exclusions.length) body.exclusions = exclusions;
+      body.update_behavior = v.update_behavior;
+      body.delete_behavior = v.delete_behavior;
       await post('/v1/crawlers', body);
       onCreated(body.name);
     },
@@ -219,6 +225,7 @@ async function crawlerPage(ctx) {
       ['Source', lakeLink(c.source)],
       ['Table', tableLink(`${c.database}.${c.table}`)],
       ['Exclusions', c.exclusions.length ? c.exclusions.join(', ') : 'none'],
+      ['Schema change policy', `update ${c.update_behavior}, delete ${c.delete_behavior}`],
       ['Created', fmt.time(c.created_at)],
     ], { testid: 'crawler-info' })));
     const live = r.runs.find((x) => x.status === 'running');
