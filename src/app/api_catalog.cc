@@ -6,7 +6,8 @@
 //   GET    /v1/catalog/databases/{db}/tables/{table}   -> table + versions + partitions
 //   POST   /v1/crawlers            {"name", "source": "s3://b/p/", "database", "table"?,
 //   "exclusions"?: ["deepar/**"],
-//                                    "update_behavior"?: "UPDATE_IN_DATABASE"|"LOG",
+//                                    "update_behavior"?:
+//                                    "UPDATE_IN_DATABASE"|"MERGE_NEW_COLUMNS"|"LOG",
 //                                    "delete_behavior"?:
 //                                    "DELETE_FROM_DATABASE"|"LOG"|"DEPRECATE_IN_DATABASE"}
 //   GET    /v1/crawlers            GET /v1/crawlers/{name}   DELETE /v1/crawlers/{name}

@@ -109,15 +109,19 @@ json PartitionJson(const lake::Table& t, const lake::Partition& p) {
 // Glue's crawler states from the last run: RUNNING while one runs, else READY with its
 // outcome as LastCrawl.
 json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
+  const bool merge = c.update_behavior == lake::CrawlerDefinition::UpdateBehavior::kMergeNewColumns;
   json crawler = {
       {"Name", c.name},
       {"DatabaseName", c.database},
       {"Targets", {{"S3Targets", {{{"Path", c.source.ToUri()}, {"Exclusions", c.exclusions}}}}}},
       {"CreationTime", EpochSeconds(c.created_ms)},
       {"SchemaChangePolicy",
-       {{"UpdateBehavior", lake::UpdateBehaviorName(c.update_behavior)},
+       {{"UpdateBehavior", merge ? std::string_view("UPDATE_IN_DATABASE")
+                                 : lake::UpdateBehaviorName(c.update_behavior)},
         {"DeleteBehavior", lake::DeleteBehaviorName(c.delete_behavior)}}},
       {"State", "READY"}};
+  // "Add new columns only" is Glue's UPDATE_IN_DATABASE with this configuration.
+  if (merge) crawler["Configuration"] = std::string(kMergeNewColumnsConfiguration);
   // The latest run, and while it runs the one before it: LastCrawl stays the last
   // finished crawl's, as Glue shows it.
   auto runs = server->crawlers().ListRuns(c.name, 2);

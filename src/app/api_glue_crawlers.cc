@@ -112,6 +112,13 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
       if (!value.is_string()) return GlueFieldError(field, "must be a string");
       if (key == "UpdateBehavior") {
         auto b = lake::ParseUpdateBehavior(value.get<std::string>());
+        if (b.ok() && *b == lake::CrawlerDefinition::UpdateBehavior::kMergeNewColumns) {
+          // Glue says "add new columns only" in Configuration, not here.
+          b = InvalidArgument(
+              "update behavior '" + value.get<std::string>() +
+              "' is not one of UPDATE_IN_DATABASE, LOG (new columns only: Configuration's "
+              "CrawlerOutput.Tables.AddOrUpdateBehavior MergeNewColumns)");
+        }
         if (!b.ok()) return GlueFieldError(field, b.status().message());
         c.update_behavior = *b;
       } else {
@@ -119,6 +126,23 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
         if (!b.ok()) return GlueFieldError(field, b.status().message());
         c.delete_behavior = *b;
       }
+    }
+  }
+  // Configuration (a JSON text): CrawlerOutput.Tables.AddOrUpdateBehavior MergeNewColumns
+  // is "add new columns only"; its other settings are taken and unused.
+  if (auto config = body.find("Configuration"); config != body.end() && !config->is_null()) {
+    if (!config->is_string()) return GlueFieldError("Configuration", "must be a string of JSON");
+    json parsed = json::parse(config->get<std::string>(), nullptr, false);
+    if (!parsed.is_object()) return GlueFieldError("Configuration", "must be a JSON object");
+    const json* tables = &parsed;
+    for (const char* key : {"CrawlerOutput", "Tables", "AddOrUpdateBehavior"}) {
+      auto it = tables->is_object() ? tables->find(key) : tables->end();
+      tables = it == tables->end() ? nullptr : &*it;
+      if (tables == nullptr) break;
+    }
+    if (tables != nullptr && *tables == "MergeNewColumns" &&
+        c.update_behavior == lake::CrawlerDefinition::UpdateBehavior::kUpdateInDatabase) {
+      c.update_behavior = lake::CrawlerDefinition::UpdateBehavior::kMergeNewColumns;
     }
   }
   if (auto prefix = body.find("TablePrefix"); prefix != body.end() && !prefix->is_null()) {
@@ -162,6 +186,14 @@ HttpResponse UpdateCrawler(Server* server, const json& body) {
   json policy = Given(body, "SchemaChangePolicy") && body["SchemaChangePolicy"].is_object()
                     ? body["SchemaChangePolicy"]
                     : json::object();
+  // "Add new columns only" is UPDATE_IN_DATABASE and a Configuration: kept unless the
+  // request gives an UpdateBehavior or a Configuration of its own.
+  if (!Given(policy, "UpdateBehavior") &&
+      existing->update_behavior == lake::CrawlerDefinition::UpdateBehavior::kMergeNewColumns) {
+    policy["UpdateBehavior"] = "UPDATE_IN_DATABASE";
+    if (!Given(body, "Configuration"))
+      merged["Configuration"] = std::string(kMergeNewColumnsConfiguration);
+  }
   if (!Given(policy, "UpdateBehavior"))
     policy["UpdateBehavior"] = lake::UpdateBehaviorName(existing->update_behavior);
   if (!Given(policy, "DeleteBehavior"))

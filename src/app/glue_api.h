@@ -46,6 +46,11 @@ nlohmann::json GluePage(const std::vector<T>& items, const GluePaging& paging, N
   return out;
 }
 
+// A crawler's Configuration for "add new columns only" (UpdateBehavior MERGE_NEW_COLUMNS
+// here), as Glue's console writes it.
+inline constexpr std::string_view kMergeNewColumnsConfiguration =
+    R"({"Version":1.0,"CrawlerOutput":{"Tables":{"AddOrUpdateBehavior":"MergeNewColumns"}}})";
+
 // InvalidArgument "<field>: <why>", as Glue's refusals of a request field read.
 inline Status GlueFieldError(const std::string& field, const std::string& why) {
   return InvalidArgument(field + ": " + why);

@@ -153,8 +153,9 @@ void AddCrawlerCommands(CLI::App* parent, CommandContext* ctx) {
                      "of the table leave them out too)");
   create->add_option(
       "--update-behavior", args->update_behavior,
-      "when the records' schema differs from the table's: update (default) the table, or log "
-      "the change and keep the table's schema (Glue's SchemaChangePolicy.UpdateBehavior)");
+      "when the records' schema differs from the table's: update (default) the table, merge (add "
+      "new columns only, existing ones keep their types), or log the change and keep the "
+      "table's schema (Glue's SchemaChangePolicy.UpdateBehavior)");
   create->add_option(
       "--delete-behavior", args->delete_behavior,
       "when objects read before are gone: delete (default) their records and emptied partitions "

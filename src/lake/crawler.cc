@@ -361,6 +361,25 @@ class Crawl {
       in.columns = table_->columns;
       in.partition_keys = table_->partition_keys;
       in.format = table_->format;
+    } else if (table_ &&
+               crawler_.update_behavior == CrawlerDefinition::UpdateBehavior::kMergeNewColumns) {
+      // New columns only: the existing ones keep their types (the run names the changes
+      // not made), the partition keys and format stay.
+      std::vector<Column> merged = table_->columns;
+      for (const Column& c : in.columns) {
+        auto old = std::find_if(merged.begin(), merged.end(),
+                                [&](const Column& o) { return o.name == c.name; });
+        if (old != merged.end()) continue;
+        merged.push_back(c);
+        run_.columns_added.push_back(c.name);
+      }
+      for (std::string& change : SchemaDifferences(*table_, in)) {
+        if (!change.starts_with("column added: "))
+          run_.schema_changes_logged.push_back(std::move(change));
+      }
+      in.columns = std::move(merged);
+      in.partition_keys = table_->partition_keys;
+      in.format = table_->format;
     } else if (table_) {
       std::set<std::string> old;
       for (const auto& c : table_->columns) old.insert(c.name);

@@ -205,7 +205,15 @@ json ToJson(const CrawlRun& r) {
 }
 
 std::string_view UpdateBehaviorName(CrawlerDefinition::UpdateBehavior b) {
-  return b == CrawlerDefinition::UpdateBehavior::kLog ? "LOG" : "UPDATE_IN_DATABASE";
+  switch (b) {
+    case CrawlerDefinition::UpdateBehavior::kLog:
+      return "LOG";
+    case CrawlerDefinition::UpdateBehavior::kMergeNewColumns:
+      return "MERGE_NEW_COLUMNS";
+    case CrawlerDefinition::UpdateBehavior::kUpdateInDatabase:
+      break;
+  }
+  return "UPDATE_IN_DATABASE";
 }
 
 std::string_view DeleteBehaviorName(CrawlerDefinition::DeleteBehavior b) {
@@ -225,8 +233,10 @@ Result<CrawlerDefinition::UpdateBehavior> ParseUpdateBehavior(std::string_view n
   if (n == "UPDATE_IN_DATABASE" || n == "UPDATE")
     return CrawlerDefinition::UpdateBehavior::kUpdateInDatabase;
   if (n == "LOG") return CrawlerDefinition::UpdateBehavior::kLog;
+  if (n == "MERGE_NEW_COLUMNS" || n == "MERGE")
+    return CrawlerDefinition::UpdateBehavior::kMergeNewColumns;
   return InvalidArgument("update behavior '" + std::string(name) +
-                         "' is not one of UPDATE_IN_DATABASE, LOG");
+                         "' is not one of UPDATE_IN_DATABASE, LOG, MERGE_NEW_COLUMNS");
 }
 
 Result<CrawlerDefinition::DeleteBehavior> ParseDeleteBehavior(std::string_view name) {

@@ -29,12 +29,14 @@ struct CrawlerDefinition {
   // Create and Update); such objects are not crawled, and readers of the table skip them.
   std::vector<std::string> exclusions;
   // Glue's SchemaChangePolicy: what a run does when the records' schema differs from the
-  // table's (kLog: keeps the table's columns and names the difference in the run), and
+  // table's (kLog: keeps the table's columns and names the difference in the run;
+  // kMergeNewColumns, Glue's Configuration AddOrUpdateBehavior MergeNewColumns: adds new
+  // columns and keeps the existing ones' types, naming the type changes), and
   // when objects it read before are gone (kLog: they and their partitions keep counting;
   // kDeprecate: the same, and a table whose every object is gone gets the parameter
   // DEPRECATED_BY_CRAWLER, the time in epoch milliseconds). New tables and partitions
   // are added whatever the policy.
-  enum class UpdateBehavior { kUpdateInDatabase, kLog };
+  enum class UpdateBehavior { kUpdateInDatabase, kLog, kMergeNewColumns };
   enum class DeleteBehavior { kDeleteFromDatabase, kLog, kDeprecateInDatabase };
   UpdateBehavior update_behavior = UpdateBehavior::kUpdateInDatabase;
   DeleteBehavior delete_behavior = DeleteBehavior::kDeleteFromDatabase;
@@ -44,9 +46,10 @@ struct CrawlerDefinition {
   std::string TableName() const;
 };
 
-// Glue's names: "UPDATE_IN_DATABASE", "LOG"; "DELETE_FROM_DATABASE", "LOG",
-// "DEPRECATE_IN_DATABASE". The parsers take them in any case, and "update", "delete",
-// "deprecate" (the CLI's); InvalidArgument listing the names otherwise.
+// Glue's names: "UPDATE_IN_DATABASE", "LOG" (and ours, "MERGE_NEW_COLUMNS", which Glue
+// spells as UPDATE_IN_DATABASE with a Configuration); "DELETE_FROM_DATABASE", "LOG",
+// "DEPRECATE_IN_DATABASE". The parsers take them in any case, and "update", "merge",
+// "delete", "deprecate" (the CLI's); InvalidArgument listing the names otherwise.
 std::string_view UpdateBehaviorName(CrawlerDefinition::UpdateBehavior b);
 std::string_view DeleteBehaviorName(CrawlerDefinition::DeleteBehavior b);
 Result<CrawlerDefinition::UpdateBehavior> ParseUpdateBehavior(std::string_view name);

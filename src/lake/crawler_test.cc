@@ -341,6 +341,30 @@ TEST_F(CrawlerTest, UpdateBehaviorLogKeepsTheTablesSchemaAndNamesTheChanges) {
   EXPECT_EQ(GetTable().version, 2);
 }
 
+TEST_F(CrawlerTest, MergeNewColumnsAddsColumnsAndKeepsTheExistingTypes) {
+  Put("raw/2026/11/30/14/a", R"({"ozone":1,"site":"a"})"
+                             "\n");
+  ASSERT_EQ(Crawl().status, RunStatus::kSucceeded);
+  crawler_.update_behavior = CrawlerDefinition::UpdateBehavior::kMergeNewColumns;
+  ASSERT_TRUE(store_->Update(crawler_).ok());
+  EXPECT_EQ(store_->Get("raw").value().update_behavior,
+            CrawlerDefinition::UpdateBehavior::kMergeNewColumns);
+  Put("raw/2026/11/30/15/b", R"({"ozone":1.5,"humidity":30,"site":"b"})"
+                             "\n");
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.columns_added, (std::vector<std::string>{"humidity"}));
+  EXPECT_EQ(run.schema_changes_logged,
+            (std::vector<std::string>{"column ozone: bigint -> double"}));
+  Table t = GetTable();
+  EXPECT_EQ(t.columns,
+            (std::vector<Column>{{"ozone", "bigint"}, {"site", "string"}, {"humidity", "bigint"}}));
+  EXPECT_EQ(t.version, 2);
+  EXPECT_EQ(t.record_count, 2);
+  EXPECT_EQ(ParseUpdateBehavior("merge").value(),
+            CrawlerDefinition::UpdateBehavior::kMergeNewColumns);
+}
+
 TEST_F(CrawlerTest, DeleteBehaviorLogAndDeprecateKeepWhatIsGone) {
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
   Put("raw/2026/11/30/15/b", std::string(kReading) + "\n" + kReading + "\n");
@@ -404,8 +428,8 @@ TEST_F(CrawlerTest, SchemaChangePolicyIsStoredAndNamedAsGlueNamesIt) {
   EXPECT_EQ(
       ParseDeleteBehavior("drop").status().message(),
       "delete behavior 'drop' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE");
-  EXPECT_EQ(ParseUpdateBehavior("merge").status().message(),
-            "update behavior 'merge' is not one of UPDATE_IN_DATABASE, LOG");
+  EXPECT_EQ(ParseUpdateBehavior("mix").status().message(),
+            "update behavior 'mix' is not one of UPDATE_IN_DATABASE, LOG, MERGE_NEW_COLUMNS");
 }
 
 TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {

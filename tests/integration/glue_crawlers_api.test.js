@@ -369,6 +369,39 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
     await send(new G.DeleteCrawlerCommand({ Name: 'policed' }));
   });
 
+  test('Configuration AddOrUpdateBehavior MergeNewColumns: new columns only, the existing ones keep their types', async () => {
+    const put = (Key, records) => s3.send(new S3.PutObjectCommand({ Bucket: BUCKET, Key, Body: jsonLines(records) }));
+    const MERGE = JSON.stringify({ Version: 1.0, CrawlerOutput: { Tables: { AddOrUpdateBehavior: 'MergeNewColumns' } } });
+    await put('merged/2026/12/04/10/a.json', [{ device: 'm', level: 1 }]);
+    await send(new G.CreateCrawlerCommand(crawlerInput('merging', {
+      Targets: { S3Targets: [{ Path: `s3://${BUCKET}/merged/` }] }, Configuration: MERGE,
+    })));
+    let crawler = await getCrawler('merging');
+    assert.equal(crawler.SchemaChangePolicy.UpdateBehavior, 'UPDATE_IN_DATABASE');
+    assert.deepEqual(JSON.parse(crawler.Configuration), JSON.parse(MERGE));
+    const crawl = async () => {
+      const since = Date.now();
+      await send(new G.StartCrawlerCommand({ Name: 'merging' }));
+      const { crawler: done } = await waitCrawled('merging', since);
+      assert.equal(done.LastCrawl.Status, 'SUCCEEDED', JSON.stringify(done));
+    };
+    await crawl();
+    await put('merged/2026/12/04/11/b.json', [{ device: 'm', level: 2.5, battery: 90 }]);
+    await crawl();
+    assert.deepEqual(typesOf((await getTable('iot', 'merged')).StorageDescriptor.Columns),
+                     [['device', 'string'], ['level', 'bigint'], ['battery', 'bigint']]);
+    // UpdateCrawler without a Configuration keeps it; with one that does not merge, drops it.
+    await send(new G.UpdateCrawlerCommand({ Name: 'merging', SchemaChangePolicy: { DeleteBehavior: 'LOG' } }));
+    assert.deepEqual(JSON.parse((await getCrawler('merging')).Configuration), JSON.parse(MERGE));
+    await send(new G.UpdateCrawlerCommand({ Name: 'merging', Configuration: JSON.stringify({ Version: 1.0 }) }));
+    crawler = await getCrawler('merging');
+    assert.equal(crawler.Configuration, undefined);
+    assert.deepEqual(crawler.SchemaChangePolicy, { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+    await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'merging', Configuration: 'merge please' })),
+                     'InvalidInputException', 400, /^Configuration: must be a JSON object/);
+    await send(new G.DeleteCrawlerCommand({ Name: 'merging' }));
+  });
+
   test('a long crawl: DeleteCrawler refused with CrawlerRunningException, StopCrawler cancels it, then DeleteCrawler', async () => {
     // One large, very compressible object put with the SDK.
     const chunk = Buffer.from(BULK_LINE.repeat(Math.floor((1 << 20) / BULK_LINE.length)));
