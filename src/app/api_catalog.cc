@@ -101,6 +101,45 @@ json CrawlerJson(Server* server, const lake::CrawlerDefinition& c) {
   return out;
 }
 
+// The fields of a crawler's definition a request body gives, over `c`: source, database,
+// table, exclusions, update_behavior, delete_behavior (each optional here).
+Status ReadCrawlerFields(const json& body, lake::CrawlerDefinition* c) {
+  auto text = [&](const char* key, std::string* out) -> Status {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return Status::Ok();
+    if (!it->is_string()) return InvalidArgument("'" + std::string(key) + "' must be a string");
+    *out = it->get<std::string>();
+    return Status::Ok();
+  };
+  std::string source;
+  TRY(text("source", &source));
+  if (!source.empty()) {
+    auto path = lake::LakePath::Parse(source);
+    if (!path.ok()) return path.status().WithContext("source");
+    c->source = *path;
+  }
+  TRY(text("database", &c->database));
+  TRY(text("table", &c->table));
+  if (auto it = body.find("exclusions"); it != body.end() && !it->is_null()) {
+    bool ok = it->is_array();
+    for (const auto& g : ok ? *it : json::array()) ok = ok && g.is_string();
+    if (!ok) return InvalidArgument("'exclusions' must be an array of glob patterns (strings)");
+    c->exclusions = it->get<std::vector<std::string>>();
+  }
+  // The schema change policy's two behaviours, by Glue's names.
+  auto behavior = [&](const char* key, auto parse, auto* out) -> Status {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return Status::Ok();
+    if (!it->is_string()) return InvalidArgument(std::string(key) + ": must be a string");
+    auto b = parse(it->template get<std::string>());
+    if (!b.ok()) return b.status().WithContext(key);
+    *out = *b;
+    return Status::Ok();
+  };
+  TRY(behavior("update_behavior", lake::ParseUpdateBehavior, &c->update_behavior));
+  return behavior("delete_behavior", lake::ParseDeleteBehavior, &c->delete_behavior);
+}
+
 HttpResponse CreateCrawler(Server* server, HttpRequest& req) {
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
@@ -112,43 +151,28 @@ HttpResponse CreateCrawler(Server* server, HttpRequest& req) {
   }
   lake::CrawlerDefinition c;
   c.name = (*body)["name"].get<std::string>();
-  auto source = lake::LakePath::Parse((*body)["source"].get<std::string>());
-  if (!source.ok()) return ErrorResponse(source.status().WithContext("source"));
-  c.source = *source;
-  c.database = (*body)["database"].get<std::string>();
-  if (body->contains("table")) {
-    if (!(*body)["table"].is_string())
-      return ErrorResponse(InvalidArgument("'table' must be a string"));
-    c.table = (*body)["table"].get<std::string>();
-  }
-  if (auto it = body->find("exclusions"); it != body->end() && !it->is_null()) {
-    bool ok = it->is_array();
-    for (const auto& g : ok ? *it : json::array()) ok = ok && g.is_string();
-    if (!ok) return ErrorResponse(InvalidArgument("'exclusions' must be an array of glob patterns (strings)"));
-    c.exclusions = it->get<std::vector<std::string>>();
-  }
-  // The schema change policy's two behaviours, by Glue's names.
-  auto behavior = [&](const char* key, auto parse, auto* out) -> Status {
-    auto it = body->find(key);
-    if (it == body->end() || it->is_null()) return Status::Ok();
-    if (!it->is_string()) return InvalidArgument(std::string(key) + ": must be a string");
-    auto b = parse(it->template get<std::string>());
-    if (!b.ok()) return b.status().WithContext(key);
-    *out = *b;
-    return Status::Ok();
-  };
-  if (Status st = behavior("update_behavior", lake::ParseUpdateBehavior, &c.update_behavior);
-      !st.ok()) {
-    return ErrorResponse(st);
-  }
-  if (Status st = behavior("delete_behavior", lake::ParseDeleteBehavior, &c.delete_behavior);
-      !st.ok()) {
-    return ErrorResponse(st);
-  }
+  if (Status st = ReadCrawlerFields(*body, &c); !st.ok()) return ErrorResponse(st);
   c.created_ms = WallMillis();
   Status st = server->crawlers().Create(c);
   if (!st.ok()) return ErrorResponse(st);
   return JsonResponse(CrawlerJson(server, c), 201);
+}
+
+// The fields given replace the crawler's; the others stay. A new source forgets what it
+// had read (CrawlerStore::Update); refused while it runs.
+HttpResponse UpdateCrawler(Server* server, HttpRequest& req) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (!body->is_object())
+    return ErrorResponse(InvalidArgument("request body must be a JSON object"));
+  auto c = server->crawlers().Get(req.params["name"]);
+  if (!c.ok()) return ErrorResponse(c.status());
+  if (auto it = body->find("name"); it != body->end() && *it != c->name) {
+    return ErrorResponse(InvalidArgument("'name' cannot change (delete and create the crawler)"));
+  }
+  if (Status st = ReadCrawlerFields(*body, &*c); !st.ok()) return ErrorResponse(st);
+  if (Status st = server->crawlers().Update(*c); !st.ok()) return ErrorResponse(st);
+  return JsonResponse(CrawlerJson(server, *c));
 }
 
 }  // namespace
@@ -192,6 +216,8 @@ void AddCatalogRoutes(net::Router* router, Server* server) {
     if (!c.ok()) return ErrorResponse(c.status());
     return JsonResponse(CrawlerJson(server, *c));
   });
+  router->Add("PATCH", "/v1/crawlers/{name}",
+              [server](HttpRequest& req) { return UpdateCrawler(server, req); });
   router->Add("DELETE", "/v1/crawlers/{name}", [server](HttpRequest& req) {
     Status st = server->crawlers().Delete(req.params["name"]);
     if (!st.ok()) return ErrorResponse(st);

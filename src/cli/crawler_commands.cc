@@ -1,4 +1,4 @@
-// tributary crawler create|list|describe|run|stop|delete
+// tributary crawler create|update|list|describe|run|stop|delete
 
 #include <cstdio>
 #include <memory>
@@ -20,18 +20,69 @@ std::string CrawlerPath(const std::string& name) { return "/v1/crawlers/" + net:
 struct CreateArgs {
   std::string name, source, database, table;
   std::vector<std::string> exclusions;
+  bool no_exclusions = false;  // update: drop them
   std::string update_behavior, delete_behavior;
 };
 
-int CreateCrawler(const ClientOptions& opts, const CreateArgs& a) {
-  json body{{"name", a.name}, {"source", a.source}, {"database", a.database}};
+// The definition's fields given on the command line.
+json DefinitionBody(const CreateArgs& a) {
+  json body = json::object();
+  if (!a.source.empty()) body["source"] = a.source;
+  if (!a.database.empty()) body["database"] = a.database;
   if (!a.table.empty()) body["table"] = a.table;
   if (!a.exclusions.empty()) body["exclusions"] = a.exclusions;
+  if (a.no_exclusions) body["exclusions"] = json::array();
   if (!a.update_behavior.empty()) body["update_behavior"] = a.update_behavior;
   if (!a.delete_behavior.empty()) body["delete_behavior"] = a.delete_behavior;
+  return body;
+}
+
+int CreateCrawler(const ClientOptions& opts, const CreateArgs& a) {
+  json body = DefinitionBody(a);
+  body["name"] = a.name;
   return CallAndReport(
       opts, "crawler create", "POST", "/v1/crawlers", &body,
       "created crawler " + a.name + ": " + a.source + " -> database " + a.database);
+}
+
+int UpdateCrawler(const ClientOptions& opts, const CreateArgs& a) {
+  json body = DefinitionBody(a);
+  return CallAndReport(opts, "crawler update", "PATCH", CrawlerPath(a.name), &body,
+                       "updated crawler " + a.name);
+}
+
+// The options create and update share (create requires --source and --database).
+void AddDefinitionOptions(CLI::App* command, CreateArgs* args, bool create) {
+  command->add_option("name", args->name, "crawler name (letters, digits, _ and -)")->required();
+  auto* source = command->add_option("--source", args->source,
+                                     create ? "lake path: bucket/prefix/ or s3://bucket/prefix/"
+                                            : "lake path: bucket/prefix/ or s3://bucket/prefix/ (a "
+                                              "new one forgets what was read: the next "
+                                              "run reads the new prefix whole)");
+  auto* database = command->add_option("--database", args->database,
+                                       "catalog database for the table (created if missing)");
+  if (create) {
+    source->required();
+    database->required();
+  }
+  command->add_option("--table", args->table,
+                      "table name; default: the last segment of the source");
+  command->add_option(
+      "--exclude", args->exclusions,
+      "glob of keys under the source to leave out, e.g. 'deepar/**' (repeatable; readers "
+      "of the table leave them out too)");
+  if (!create)
+    command->add_flag("--no-exclusions", args->no_exclusions, "drop the crawler's exclusions");
+  command->add_option(
+      "--update-behavior", args->update_behavior,
+      "when the records' schema differs from the table's: update (default) the table, merge (add "
+      "new columns only, existing ones keep their types), or log the change and keep the "
+      "table's schema (Glue's SchemaChangePolicy.UpdateBehavior)");
+  command->add_option(
+      "--delete-behavior", args->delete_behavior,
+      "when objects read before are gone: delete (default) their records and emptied partitions "
+      "from the table, log them, or deprecate (log; a table with no object left is marked "
+      "DEPRECATED_BY_CRAWLER)");
 }
 
 std::string LastRunCell(const json& c) {
@@ -140,29 +191,17 @@ void AddCrawlerCommands(CLI::App* parent, CommandContext* ctx) {
 
   auto args = std::make_shared<CreateArgs>();
   auto* create = crawler->add_subcommand("create", "Create a crawler over a prefix of the lake");
-  create->add_option("name", args->name, "crawler name (letters, digits, _ and -)")->required();
-  create->add_option("--source", args->source, "lake path: bucket/prefix/ or s3://bucket/prefix/")
-      ->required();
-  create
-      ->add_option("--database", args->database,
-                   "catalog database for the table (created if missing)")
-      ->required();
-  create->add_option("--table", args->table, "table name; default: the last segment of the source");
-  create->add_option("--exclude", args->exclusions,
-                     "glob of keys under the source to leave out, e.g. 'deepar/**' (repeatable; readers "
-                     "of the table leave them out too)");
-  create->add_option(
-      "--update-behavior", args->update_behavior,
-      "when the records' schema differs from the table's: update (default) the table, merge (add "
-      "new columns only, existing ones keep their types), or log the change and keep the "
-      "table's schema (Glue's SchemaChangePolicy.UpdateBehavior)");
-  create->add_option(
-      "--delete-behavior", args->delete_behavior,
-      "when objects read before are gone: delete (default) their records and emptied partitions "
-      "from the table, log them, or deprecate (log; a table with no object left is marked "
-      "DEPRECATED_BY_CRAWLER)");
+  AddDefinitionOptions(create, args.get(), /*create=*/true);
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateCrawler(*opts, *args); }; });
+
+  auto update_args = std::make_shared<CreateArgs>();
+  auto* update = crawler->add_subcommand("update",
+                                         "Change a crawler: the options given replace its "
+                                         "settings, the others stay (Glue's UpdateCrawler)");
+  AddDefinitionOptions(update, update_args.get(), /*create=*/false);
+  AddClientFlags(update, opts.get());
+  update->callback([=] { ctx->run = [=] { return UpdateCrawler(*opts, *update_args); }; });
 
   auto* list = crawler->add_subcommand("list", "List crawlers");
   AddClientFlags(list, opts.get());

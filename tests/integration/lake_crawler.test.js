@@ -160,5 +160,26 @@ describe('lake → crawler → catalog', { timeout: 100000 }, () => {
     assert.equal(after.version, before.version);
     assert.equal(after.record_count, before.record_count + 1);
     assert.match((await cli(['crawler', 'run', 'careful'])).stdout, /^run \d+ of crawler careful: succeeded/m);
+
+    // `crawler update`: the options given replace, the others stay; the next run applies
+    // the change it had logged.
+    await cli(['crawler', 'update', 'careful', '--update-behavior', 'update', '--exclude', 'tmp/**']);
+    let updated = await cliJson(['crawler', 'describe', 'careful']);
+    assert.equal(updated.update_behavior, 'UPDATE_IN_DATABASE');
+    assert.equal(updated.delete_behavior, 'DEPRECATE_IN_DATABASE');
+    assert.deepEqual(updated.exclusions, ['tmp/**']);
+    assert.equal(updated.table, 'careful');
+    await cli(['crawler', 'update', 'careful', '--no-exclusions']);
+    updated = await cliJson(['crawler', 'describe', 'careful']);
+    assert.deepEqual(updated.exclusions, []);
+    assert.equal(updated.update_behavior, 'UPDATE_IN_DATABASE');
+    await cli(['stream', 'put', 'pollution', '--data', '{"ozone": 4, "humidity": 42, "seq": 101, "dew": "no"}\n']);
+    await cli(['stream', 'flush', 'pollution']);
+    await waitForLake(server, 'iot-data', (l) => l.records.length >= sent + 3, { what: 'the third put record' });
+    await cliJson(['crawler', 'run', 'careful']);
+    assert.equal(typesOf((await cliJson(['catalog', 'describe', 'iot.careful'])).columns).dew, 'string');
+    const r = await server.cli(['crawler', 'update', 'nowhere', '--table', 't']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /crawler 'nowhere' does not exist/);
   });
 });
