@@ -811,8 +811,8 @@ void Pipeline::FindTopValues(simdjson::dom::object record, RowScratch* scratch) 
   }
 }
 
-bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch,
-                          std::string* reason) const {
+bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch, std::string* reason,
+                          const simdjson::dom::element* parsed) const {
   const OutputColumn& c = columns_[column];
   if (!c.nested || cell.kind != Cell::Kind::kString) return true;
   if (scratch->nested.size() < columns_.size()) scratch->nested.resize(columns_.size());
@@ -822,7 +822,7 @@ bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch,
     shredder =
         std::make_unique<parquet::NestedShredder>(ParquetColumnOf(c), parquet::JsonTimes::kMillis);
   }
-  Status st = shredder->Check(cell.s);
+  Status st = parsed != nullptr ? shredder->Check(*parsed) : shredder->Check(cell.s);
   if (!st.ok()) *reason = st.message();
   return st.ok();
 }
@@ -842,7 +842,7 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         return Outcome::kRejected;
       }
       if (!ConvertJson(e, columns_[i].type, &c, reason, columns_[i].decimal) ||
-          !FitsNested(i, c, scratch, reason)) {
+          !FitsNested(i, c, scratch, reason, &e)) {
         *reason = in.source_path + ": " + *reason;
         return Outcome::kRejected;
       }

@@ -112,8 +112,10 @@ class Pipeline {
   Outcome Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                   RowScratch* scratch, Row* row, std::string* reason) const;
   // Whether a struct, array or map cell of column `column` fits its nested type (other
-  // cells always do); `reason` says why not.
-  bool FitsNested(size_t column, const Cell& cell, RowScratch* scratch, std::string* reason) const;
+  // cells always do); `reason` says why not. `parsed`, when given, is the cell's value as
+  // parsed from the record (checked without parsing the cell's text again).
+  bool FitsNested(size_t column, const Cell& cell, RowScratch* scratch, std::string* reason,
+                  const simdjson::dom::element* parsed = nullptr) const;
 
  private:
   struct Input {  // one initial column: a path into the record, or a partition value
