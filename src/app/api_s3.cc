@@ -11,6 +11,8 @@
 //   HEAD /{bucket}                            HeadBucket
 //   GET  /{bucket}/{key} [Range: bytes=a-b]   GetObject (206 with Content-Range)
 //   HEAD /{bucket}/{key}                      HeadObject
+//   (both with If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since:
+//   412 or 304 as RFC 9110 orders them, s3_conditions.h)
 // Writes: api_s3_writes.cc.
 #include <algorithm>
 
@@ -19,6 +21,7 @@
 #include "app/lake_reads.h"
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
+#include "app/s3_conditions.h"
 #include "base/ascii.h"
 #include "base/base64.h"
 #include "base/clock.h"
@@ -137,6 +140,7 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(st, true);
   auto info = (*store)->Head(key);
   if (!info.ok()) return S3Error(info.status(), true);
+  if (auto answer = AnswerToReadConditions(req, *info)) return std::move(*answer);
   Range range;
   if (!ParseRange(req.Header("range"), info->size, &range)) {
     HttpResponse r = S3Error(416, "InvalidRange", "the requested range is not satisfiable (the object has " +

@@ -12,6 +12,7 @@
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
 #include "app/s3_checksums.h"
+#include "app/s3_conditions.h"
 #include "app/s3_uploads.h"
 #include "app/server.h"
 #include "base/clock.h"
@@ -121,6 +122,8 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
   } else {
     options.checksum = source.info.checksum;
   }
+  // If-None-Match and If-Match are about the copy's target, as on PutObject.
+  if (auto refused = RefuseWriteConditions(req, &options.condition)) return std::move(*refused);
   auto writer = (*target)->NewWriter(key, options);
   if (!writer.ok()) return S3Error(writer.status(), false);
   for (uint64_t at = 0; at < source.info.size; at += S3Api::kPieceBytes) {
@@ -134,7 +137,10 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
     if (whole) whole->Update(*piece);
   }
   if (whole) (*writer)->SetChecksum(whole_header + ":" + whole->Base64());
-  if (Status st = (*writer)->Commit(); !st.ok()) return S3Error(st, false);
+  if (Status st = (*writer)->Commit(); !st.ok()) {
+    if (auto failed = ConditionFailure(st, options.condition)) return std::move(*failed);
+    return S3Error(st, false);
+  }
   auto copied = (*target)->Head(key);
   if (!copied.ok()) return S3Error(copied.status(), true);
   return CopyResult("CopyObjectResult", copied->etag, copied->modified_ms);

@@ -14,14 +14,17 @@
 //   DELETE /{bucket}/{key}?uploadId           AbortMultipartUpload
 //   DELETE /{bucket}/{key}                    DeleteObject
 //   POST   /{bucket}?delete                   DeleteObjects
-// An object appears whole or not at all (ObjectStore's promise).
+// An object appears whole or not at all (ObjectStore's promise). PutObject,
+// CompleteMultipartUpload and CopyObject take If-None-Match: * and If-Match
+// (s3_conditions.h), checked by the lake as the object appears.
 #include "app/api.h"
 #include "app/lake_reads.h"
 #include "app/s3_api_util.h"
 #include "app/s3_checksums.h"
-#include "base/ascii.h"
+#include "app/s3_conditions.h"
 #include "app/s3_uploads.h"
 #include "app/server.h"
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "base/hex.h"
 #include "objstore/xml.h"
@@ -73,8 +76,12 @@ HttpResponse PutObject(Server* server, const HttpRequest& req, const std::string
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(400, "InvalidArgument", st.message());
+  if (auto refused = RefuseWriteConditions(req, &options->condition)) return std::move(*refused);
   options->etag = Md5Hex(req.body);
-  if (Status st = (*store)->Put(key, req.body, *options); !st.ok()) return S3Error(st, false);
+  if (Status st = (*store)->Put(key, req.body, *options); !st.ok()) {
+    if (auto failed = ConditionFailure(st, options->condition)) return std::move(*failed);
+    return S3Error(st, false);
+  }
   answer.headers["ETag"] = QuotedEtag(options->etag);
   return answer;
 }
@@ -226,16 +233,25 @@ HttpResponse CompleteUpload(Server* server, S3UploadStore* uploads, const HttpRe
     }
     parts.push_back({std::stoi(number), part->ChildText("ETag"), std::move(checksum)});
   }
+  objstore::WriteCondition condition;
+  if (auto refused = RefuseWriteConditions(req, &condition)) return std::move(*refused);
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
-  auto done = uploads->Complete(id, parts, store->get());
-  if (!done.ok()) {
-    const Status& st = done.status();
+  auto assembled = uploads->Assemble(id, parts, store->get(), condition);
+  if (!assembled.ok()) {
+    const Status& st = assembled.status();
     if (st.code() == ErrorCode::kInvalidArgument) return S3Error(400, "InvalidPart", st.message());
     if (st.code() == ErrorCode::kFailedPrecondition) return S3Error(400, "EntityTooSmall", st.message());
     if (st.code() == ErrorCode::kNotFound) return S3Error(404, "NoSuchUpload", st.message());
     return S3Error(st, false);
   }
+  // A condition that does not hold leaves the upload, to be completed again or aborted.
+  if (Status st = assembled->writer->Commit(); !st.ok()) {
+    if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
+    return S3Error(st, false);
+  }
+  (void)uploads->Abort(id);
+  const S3UploadStore::Completed* done = &assembled->done;
   std::string checksum;
   if (upload->checksum_algorithm) {
     const std::string element = "Checksum" + std::string(ChecksumAlgorithmName(*upload->checksum_algorithm));

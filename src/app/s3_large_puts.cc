@@ -26,6 +26,7 @@
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
 #include "app/s3_checksums.h"
+#include "app/s3_conditions.h"
 #include "app/server.h"
 #include "app/sigv4_auth.h"
 #include "base/ascii.h"
@@ -78,6 +79,7 @@ struct LargePut {
   std::optional<DeclaredChecksum> checksum;        // an x-amz-checksum-* header
   std::optional<BodyChecksum> checksum_sum;
   std::optional<DeclaredChecksum> trailer;         // the one an aws-chunked trailer carries
+  objstore::WriteCondition condition;              // a PutObject's If-None-Match / If-Match
   Digest sha256 = NewDigest(EVP_sha256());
   Digest md5 = NewDigest(EVP_md5());
   std::string decoded;  // a piece's data, reused
@@ -161,6 +163,7 @@ struct LargePut {
     }
     writer->SetEtag(md5_hex);
     if (Status st = writer->Commit(); !st.ok()) {
+      if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
       return st.code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", st.message()) : S3Error(st, false);
     }
     r.headers["ETag"] = QuotedEtag(md5_hex);
@@ -283,6 +286,11 @@ std::shared_ptr<net::HttpBodySink> S3Api::TakeLargeBody(const net::HttpRequest& 
       *refusal = S3Error(400, "InvalidRequest", options.status().message());
       return nullptr;
     }
+    if (auto refused = RefuseWriteConditions(header, &options->condition)) {
+      *refusal = std::move(*refused);
+      return nullptr;
+    }
+    put->condition = options->condition;
     auto store = BucketToRead(server_, bucket);
     if (!store.ok()) {
       *refusal = S3Error(store.status(), false);

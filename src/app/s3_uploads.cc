@@ -183,6 +183,15 @@ Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, st
 
 Result<S3UploadStore::Completed> S3UploadStore::Complete(const std::string& id, const std::vector<PartRef>& parts,
                                                          objstore::ObjectStore* bucket) {
+  TRY_ASSIGN(Assembled assembled, Assemble(id, parts, bucket, {}));
+  TRY(assembled.writer->Commit());
+  (void)Abort(id);
+  return std::move(assembled.done);
+}
+
+Result<S3UploadStore::Assembled> S3UploadStore::Assemble(
+    const std::string& id, const std::vector<PartRef>& parts, objstore::ObjectStore* bucket,
+    const objstore::WriteCondition& condition) {
   Upload upload;
   std::map<int, std::string> stored;
   {
@@ -222,6 +231,7 @@ Result<S3UploadStore::Completed> S3UploadStore::Complete(const std::string& id, 
   std::string binary;
   for (size_t i = 0; i + 1 < md5s.size(); i += 2) binary += static_cast<char>(std::stoi(md5s.substr(i, 2), nullptr, 16));
   upload.options.etag = Md5Hex(binary) + "-" + std::to_string(parts.size());
+  upload.options.condition = condition;
   Completed done;
   done.etag = upload.options.etag;
   TRY_ASSIGN(auto writer, bucket->NewWriter(upload.key, upload.options));
@@ -264,9 +274,7 @@ Result<S3UploadStore::Completed> S3UploadStore::Complete(const std::string& id, 
     }
     writer->SetChecksum(done.checksum_header + ":" + done.checksum);
   }
-  TRY(writer->Commit());
-  (void)Abort(id);
-  return done;
+  return Assembled{std::move(writer), std::move(done)};
 }
 
 Status S3UploadStore::Abort(const std::string& id) {

@@ -80,6 +80,16 @@ class S3UploadStore {
   // differ), and the object keeps its checksum (PutOptions::checksum).
   Result<Completed> Complete(const std::string& id, const std::vector<PartRef>& parts,
                              objstore::ObjectStore* bucket);
+  // Complete up to the object's appearance: the parts checked and written to `writer`,
+  // which makes the object on its Commit (refused there if `condition` does not hold,
+  // objstore::WriteCondition); after a Commit the caller forgets the upload (Abort).
+  struct Assembled {
+    std::unique_ptr<objstore::ObjectWriter> writer;
+    Completed done;
+  };
+  Result<Assembled> Assemble(const std::string& id, const std::vector<PartRef>& parts,
+                             objstore::ObjectStore* bucket,
+                             const objstore::WriteCondition& condition);
   // Forgets the upload and its parts (NotFound if there is none).
   Status Abort(const std::string& id);
   // Aborts the uploads that got no part for `stale_after`; how many. Create calls it.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 
 #include "base/clock.h"
@@ -81,6 +82,26 @@ void ReadEtag(const std::string& path, ObjectInfo* info) {
   if (length > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(length)), info);
 }
 
+// Whether `condition` holds for the object now at `path` (key `key` of `bucket`): OK, or
+// why not. Called under the key's lock.
+Status CheckCondition(const WriteCondition& condition, const std::string& path,
+                      const std::string& key, const std::string& bucket) {
+  if (condition.if_match.empty()) return Status::Ok();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket +
+                    "', so it has no ETag '" + condition.if_match + "' to match");
+  }
+  ObjectInfo info = InfoFromStat(key, st);
+  ReadEtag(path, &info);
+  if (condition.if_match != "*" && info.etag != condition.if_match) {
+    return FailedPrecondition("object '" + key + "' in bucket '" + bucket + "' has ETag '" +
+                              info.etag + "', not '" + condition.if_match +
+                              "': it changed since it was read");
+  }
+  return Status::Ok();
+}
+
 // The PutOptions SetAttributes stored on `path`, into `info` (none where the file system
 // keeps no extended attributes).
 void ReadAttributes(const std::string& path, ObjectInfo* info) {
@@ -123,7 +144,8 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
 class LocalObjectWriter : public ObjectWriter {
  public:
   LocalObjectWriter(std::string bucket, std::string dir, std::string key, std::string temp_path,
-                    int fd, PutOptions options, std::shared_ptr<std::atomic<bool>> warned)
+                    int fd, PutOptions options, std::shared_ptr<std::atomic<bool>> warned,
+                    std::shared_ptr<KeyLocks> locks)
       : bucket_(std::move(bucket)),
         dir_(std::move(dir)),
         key_(std::move(key)),
@@ -131,7 +153,8 @@ class LocalObjectWriter : public ObjectWriter {
         fd_(fd),
         appender_(fd, temp_path_),
         options_(std::move(options)),
-        warned_xattrs_(std::move(warned)) {}
+        warned_xattrs_(std::move(warned)),
+        locks_(std::move(locks)) {}
   ~LocalObjectWriter() override { Abort(); }
 
   Status Write(std::string_view data) override {
@@ -184,17 +207,49 @@ class LocalObjectWriter : public ObjectWriter {
     // A concurrent Delete may remove an empty parent between mkdir and rename: retry.
     for (int attempt = 0;; ++attempt) {
       TRY(local::MakeDirsDurable(dir_, parent_rel));
-      if (::rename(temp_path_.c_str(), path.c_str()) == 0) break;
-      int err = errno;
+      int err = 0;
+      {
+        // The key's writes and deletes one at a time, so that a condition checked still
+        // holds when the object appears.
+        std::lock_guard lock(locks_->For(key_));
+        TRY(CheckCondition(options_.condition, path, key_, bucket_));
+        err = Place(path);
+      }
+      if (err == 0) break;
       if (err == ENOENT && attempt < 3) continue;
+      if (err == EEXIST && options_.condition.if_absent) {
+        struct stat st;
+        if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+          return FailedPrecondition("object '" + key_ + "' already exists in bucket '" + bucket_ +
+                                    "' (the write was to create it only)");
+        }
+      }
       if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
         return FailedPrecondition("cannot put '" + key_ + "' in bucket '" + bucket_ +
                                   "': other objects have it as a prefix ('" + key_ +
                                   "/...'); the local backend cannot hold both");
-      return IoError("cannot rename '" + temp_path_ + "' to '" + path + "': " + ErrnoText(err));
+      return IoError("cannot move '" + temp_path_ + "' to '" + path + "': " + ErrnoText(err));
     }
     temp_path_.clear();
     return local::SyncDir(parent);
+  }
+
+  // The temp file becomes the object at `path`: renamed over what is there, or, to create
+  // only, linked (which fails with EEXIST when the key is taken) and unlinked. 0 or errno.
+  int Place(const std::string& path) {
+    if (!options_.condition.if_absent)
+      return ::rename(temp_path_.c_str(), path.c_str()) == 0 ? 0 : errno;
+    if (::link(temp_path_.c_str(), path.c_str()) != 0) {
+      int err = errno;
+      if (err != EPERM && err != ENOTSUP) return err;
+      // A file system without hard links: a rename that does not replace.
+      return ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) ==
+                     0
+                 ? 0
+                 : errno;
+    }
+    ::unlink(temp_path_.c_str());  // a crash before it leaves a temp file the next open sweeps
+    return 0;
   }
 
   std::string bucket_, dir_, key_, temp_path_;
@@ -202,6 +257,7 @@ class LocalObjectWriter : public ObjectWriter {
   local::FileAppender appender_;  // large objects bypass the page cache
   PutOptions options_;
   std::shared_ptr<std::atomic<bool>> warned_xattrs_;
+  std::shared_ptr<KeyLocks> locks_;
 };
 
 void SweepStaleTempFiles(const std::string& temp_dir) {
@@ -220,7 +276,8 @@ void SweepStaleTempFiles(const std::string& temp_dir) {
 LocalObjectStore::LocalObjectStore(std::string bucket, std::string dir)
     : bucket_(std::move(bucket)),
       dir_(std::move(dir)),
-      warned_xattrs_(std::make_shared<std::atomic<bool>>(false)) {}
+      warned_xattrs_(std::make_shared<std::atomic<bool>>(false)),
+      locks_(std::make_shared<KeyLocks>()) {}
 
 Result<std::string> LocalObjectStore::PathOf(const std::string& key) const {
   TRY(ValidateKey(key));
@@ -256,7 +313,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(const std::str
   }
   if (fd < 0) return IoError("cannot create '" + temp_path + "': " + ErrnoText(errno));
   return std::unique_ptr<ObjectWriter>(std::make_unique<LocalObjectWriter>(
-      bucket_, dir_, key, temp_path, fd, options, warned_xattrs_));
+      bucket_, dir_, key, temp_path, fd, options, warned_xattrs_, locks_));
 }
 
 Result<std::string> LocalObjectStore::Get(const std::string& key, std::optional<ByteRange> range) {
@@ -344,8 +401,12 @@ Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::
 
 Status LocalObjectStore::Delete(const std::string& key) {
   TRY_ASSIGN(std::string path, PathOf(key));
-  if (::unlink(path.c_str()) != 0) {
-    int err = errno;
+  int err = 0;
+  {
+    std::lock_guard lock(locks_->For(key));
+    if (::unlink(path.c_str()) != 0) err = errno;
+  }
+  if (err != 0) {
     if (err == ENOENT || err == ENOTDIR || err == EISDIR) return Status::Ok();
     return IoError("cannot delete '" + path + "': " + ErrnoText(err));
   }

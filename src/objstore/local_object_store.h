@@ -20,11 +20,21 @@
 //    they are dropped with one warning per bucket; object bytes are never affected.
 //  - Delete removes the file and then every directory it leaves empty, up to the bucket.
 //
+//  - conditional writes (PutOptions::condition): the key's writes and deletes through
+//    this process take turns at the moment they make or remove the object (one of 64
+//    locks, by the key's hash), so a condition is checked and the object placed with no
+//    other write of the key between; to create only, the temp file is linked into place,
+//    which the file system refuses when the key is taken. Another process writing the
+//    same directory is not held off. If-Match compares ETags: an object put without one
+//    (PutOptions::etag) has the file's own, of its size and time, which two writes of one
+//    size within a tick of the file system's clock share.
+//
 // Thread-safety: all methods may be called from any thread; concurrent Puts of the same
 // key are last-rename-wins, as on S3.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +46,17 @@ namespace tributary::objstore {
 
 // The name of the per-bucket directory that holds objects being written.
 inline constexpr char kLocalTempDir[] = ".tributary-tmp";
+
+// A bucket's key locks: a key's writes and deletes hold its lock while they place or
+// remove the object (shared with writers, which may outlive the store).
+class KeyLocks {
+ public:
+  std::mutex& For(const std::string& key) { return locks_[std::hash<std::string>{}(key) % kCount]; }
+
+ private:
+  static constexpr size_t kCount = 64;
+  std::mutex locks_[kCount];
+};
 
 class LocalObjectStore : public ObjectStore {
  public:
@@ -60,6 +81,7 @@ class LocalObjectStore : public ObjectStore {
   // Shared with writers, which may outlive this object: set once the missing-xattr
   // warning has been logged.
   std::shared_ptr<std::atomic<bool>> warned_xattrs_;
+  std::shared_ptr<KeyLocks> locks_;
 };
 
 class LocalObjectStoreProvider : public ObjectStoreProvider {

@@ -55,6 +55,17 @@ struct ByteRange {
   std::optional<uint64_t> length;
 };
 
+// What a write requires of the object it would replace (S3's conditional writes,
+// If-None-Match: * and If-Match), checked at Commit atomically with making the object
+// visible: no other write or delete of the key comes between the check and the write.
+// A condition that does not hold fails the Commit with kFailedPrecondition naming what
+// was found (if_match of a key that has no object: kNotFound), and nothing is written.
+struct WriteCondition {
+  bool if_absent = false;  // only if the key has no object
+  std::string if_match;    // only if the key's object has this ETag (unquoted; "*": any object)
+  bool any() const { return if_absent || !if_match.empty(); }
+};
+
 struct PutOptions {
   std::string content_type = "application/octet-stream";
   std::string content_encoding;               // "gzip" for compressed records
@@ -67,6 +78,7 @@ struct PutOptions {
   // value ("x-amz-checksum-crc32:<base64>"): kept and given back like `etag` (by Head) by a
   // backend that does not compute its own (the local one); S3 stores ignore it.
   std::string checksum;
+  WriteCondition condition;
 };
 
 // A streamed upload. Nothing is visible until Commit() returns OK; destroying a writer

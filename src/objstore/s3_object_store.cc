@@ -15,7 +15,7 @@ Result<std::unique_ptr<ObjectWriter>> S3ObjectStore::NewWriter(const std::string
   TRY(ValidateKey(key));
   TRY_ASSIGN(auto headers, s3::HeadersFor(options));
   return std::unique_ptr<ObjectWriter>(
-      std::make_unique<s3::S3Writer>(client_, bucket_, key, std::move(headers)));
+      std::make_unique<s3::S3Writer>(client_, bucket_, key, std::move(headers), options.condition));
 }
 
 Result<std::string> S3ObjectStore::Get(const std::string& key, std::optional<ByteRange> range) {

@@ -27,12 +27,25 @@ Result<std::vector<std::pair<std::string, std::string>>> HeadersFor(const PutOpt
   return headers;
 }
 
+std::vector<std::pair<std::string, std::string>> ConditionHeaders(const WriteCondition& condition) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (condition.if_absent) headers.emplace_back("if-none-match", "*");
+  if (condition.if_match == "*") {
+    headers.emplace_back("if-match", "*");
+  } else if (!condition.if_match.empty()) {
+    headers.emplace_back("if-match", "\"" + condition.if_match + "\"");
+  }
+  return headers;
+}
+
 S3Writer::S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
-                   std::vector<std::pair<std::string, std::string>> headers)
+                   std::vector<std::pair<std::string, std::string>> headers,
+                   WriteCondition condition)
     : client_(std::move(client)),
       bucket_(std::move(bucket)),
       key_(std::move(key)),
-      headers_(std::move(headers)) {}
+      headers_(std::move(headers)),
+      condition_headers_(ConditionHeaders(condition)) {}
 
 S3Writer::~S3Writer() { Abort(); }
 
@@ -59,6 +72,7 @@ Status S3Writer::Commit() {
   Status st;
   if (upload_id_.empty()) {
     Call call{"PutObject", "PUT", bucket_, key_, {}, headers_, buffer_};
+    call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
     st = client_->SendOk(call).status();
   } else {
     if (!buffer_.empty() || etags_.empty()) st = UploadPart(buffer_);
@@ -121,6 +135,7 @@ Status S3Writer::Complete() {
             {{"uploadId", upload_id_}},
             {{"content-type", "application/xml"}},
             xml};
+  call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
   TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
   // S3 may answer 200 and still fail the completion, with an <Error> body.
   if (auto err = ParseErrorBody(response.body)) {

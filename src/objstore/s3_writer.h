@@ -19,11 +19,15 @@ namespace tributary::objstore::s3 {
 // Content-Type, Content-Encoding and x-amz-meta-* headers for PutOptions; a metadata
 // name that is not an HTTP token is kInvalidArgument.
 Result<std::vector<std::pair<std::string, std::string>>> HeadersFor(const PutOptions& options);
+// If-None-Match: * and If-Match: "<etag>" for a WriteCondition, sent with the request
+// that makes the object (PutObject or CompleteMultipartUpload); the store checks them
+// (AWS S3 and MinIO do; a store that ignores them writes unconditionally).
+std::vector<std::pair<std::string, std::string>> ConditionHeaders(const WriteCondition& condition);
 
 class S3Writer : public ObjectWriter {
  public:
   S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
-           std::vector<std::pair<std::string, std::string>> headers);
+           std::vector<std::pair<std::string, std::string>> headers, WriteCondition condition = {});
   ~S3Writer() override;
 
   Status Write(std::string_view data) override;
@@ -38,6 +42,7 @@ class S3Writer : public ObjectWriter {
   std::shared_ptr<S3Client> client_;
   std::string bucket_, key_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  std::vector<std::pair<std::string, std::string>> condition_headers_;
   std::string buffer_;
   std::string upload_id_;           // set once multipart has started
   std::vector<std::string> etags_;  // of the parts sent, in order
