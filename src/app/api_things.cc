@@ -74,6 +74,29 @@ void AddThings(net::Router* router, Server* server) {
   router->Add("GET", "/v1/things/{name}", [server](HttpRequest& req) {
     return Reply(server->devices().DescribeThing(req.params["name"]));
   });
+  // {"attributes": {...}, "merge": true}: merged by default (null or "" removes one), or
+  // with "merge": false the thing's attributes become these.
+  router->Add("PATCH", "/v1/things/{name}", [server](HttpRequest& req) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return ErrorResponse(body.status());
+    if (!body->is_object() || !body->contains("attributes") || !(*body)["attributes"].is_object()) {
+      return ErrorResponse(InvalidArgument("request body needs an object field 'attributes'"));
+    }
+    for (const auto& [key, value] : body->items()) {
+      if (key != "attributes" && key != "merge") {
+        return ErrorResponse(InvalidArgument(
+            "unknown field '" + key + "' (a thing's update takes 'attributes' and 'merge')"));
+      }
+    }
+    bool merge = true;
+    if (body->contains("merge")) {
+      if (!(*body)["merge"].is_boolean())
+        return ErrorResponse(InvalidArgument("'merge' must be true or false"));
+      merge = (*body)["merge"].get<bool>();
+    }
+    return Reply(
+        server->devices().UpdateThingAttributes(req.params["name"], (*body)["attributes"], merge));
+  });
   router->Add("POST", "/v1/things/{name}/deactivate", [server](HttpRequest& req) {
     const std::string& name = req.params["name"];
     return ReplyStatus(server->devices().DeactivateThing(name), {{"name", name}, {"active", false}});

@@ -15,7 +15,7 @@
 #include "app/live_topics.h"
 #include "app/monitor_services.h"
 #include "app/resource_tags.h"
-#include "app/rule_shadow_reads.h"
+#include "app/rule_external_state.h"
 #include "app/s3_api.h"
 #include "app/s3_api_util.h"
 #include "app/server_directory.h"
@@ -181,8 +181,8 @@ Status Server::Init() {
   // Device shadows' requests ($aws/things/<thing>/shadow/...) are answered before the
   // rules see them; watchers of live topics see each message before either.
   TRY_ASSIGN(shadow_store_, devices::ShadowStore::Open(db_.get()));
-  rule_shadow_reads_ = std::make_unique<RuleShadowReads>(shadow_store_.get());
-  rules_engine_->set_external_state(rule_shadow_reads_.get());
+  rule_state_ = std::make_unique<RuleExternalState>(shadow_store_.get(), devices_.get());
+  rules_engine_->set_external_state(rule_state_.get());
   shadows_ = std::make_unique<devices::ShadowService>(
       shadow_store_.get(),
       [this](const std::string& topic, std::string payload) {
@@ -381,7 +381,7 @@ Status Server::WriteServerInfo() const {
   return WriteFileAtomic(config_.data_dir + "/server.json", info.dump(2) + "\n", 0644);
 }
 
-const expr::ExternalState* Server::rule_state() const { return rule_shadow_reads_.get(); }
+const expr::ExternalState* Server::rule_state() const { return rule_state_.get(); }
 
 Status Server::StartDirectory() {
   ServerDirectory::Options o;

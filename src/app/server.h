@@ -47,7 +47,7 @@ namespace tributary::app {
 class LiveTopics;
 class LakeObjectSink;
 class ResourceTags;
-class RuleShadowReads;
+class RuleExternalState;
 class ServerDirectory;
 class S3Api;
 
@@ -142,7 +142,8 @@ class Server {
   std::unique_ptr<rules::HttpPostQueue> rule_http_;  // http actions' requests
   std::unique_ptr<rules::RulesEngine> rules_engine_;
   std::unique_ptr<devices::ShadowStore> shadow_store_;
-  std::unique_ptr<RuleShadowReads> rule_shadow_reads_;  // the rules' get_thing_shadow()
+  std::unique_ptr<RuleExternalState>
+      rule_state_;  // the rules' get_thing_shadow(), get_registry_data()
   std::unique_ptr<devices::ShadowService> shadows_;  // in front of the rules engine
   std::unique_ptr<LiveTopics> live_;  // in front of the rules engine; outlives the broker
   std::unique_ptr<broker::NatsBridge> bridge_;  // in front of live_, with broker_nats_url

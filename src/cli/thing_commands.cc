@@ -1,4 +1,4 @@
-// tributary thing create|list|describe|deactivate|activate|delete|update-certificate
+// tributary thing create|list|describe|update|deactivate|activate|delete|update-certificate
 #include <cstdio>
 #include <memory>
 
@@ -14,9 +14,25 @@ namespace {
 
 using nlohmann::json;
 
-int CreateThing(const ClientOptions& opts, const std::string& name, std::string out_dir) {
+// --attribute KEY=VALUE flags as a JSON object of strings (a key given twice: the last).
+Result<json> AttributesOf(const std::vector<std::string>& flags) {
+  json attributes = json::object();
+  for (const std::string& kv : flags) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return InvalidArgument("--attribute '" + kv + "': must be KEY=VALUE");
+    }
+    attributes[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return attributes;
+}
+
+int CreateThing(const ClientOptions& opts, const std::string& name, std::string out_dir,
+                const std::vector<std::string>& attribute_flags) {
+  auto attributes = AttributesOf(attribute_flags);
+  if (!attributes.ok()) return Fail("thing create", attributes.status());
   ApiClient api(opts);
-  json body{{"name", name}};
+  json body{{"name", name}, {"attributes", *attributes}};
   auto created = api.Call("POST", "/v1/things", &body);
   if (!created.ok()) return Fail("thing create", created.status());
   if (out_dir.empty()) out_dir = "./" + name + "-kit";
@@ -77,6 +93,30 @@ int DescribeThing(const ClientOptions& opts, const std::string& name) {
   return 0;
 }
 
+// The flags' attributes merged into the thing's (--remove-attribute: gone), or with
+// `replace` its only ones.
+int UpdateThing(const ClientOptions& opts, const std::string& name,
+                const std::vector<std::string>& set, const std::vector<std::string>& removed,
+                bool replace) {
+  auto attributes = AttributesOf(set);
+  if (!attributes.ok()) return Fail("thing update", attributes.status());
+  if (set.empty() && removed.empty() && !replace) {
+    return Fail("thing update", InvalidArgument("nothing to change: give --attribute KEY=VALUE, "
+                                                "--remove-attribute KEY or --replace"));
+  }
+  if (replace && !removed.empty()) {
+    return Fail("thing update", InvalidArgument("--remove-attribute with --replace: the attributes "
+                                                "not given are removed already"));
+  }
+  for (const std::string& key : removed) (*attributes)[key] = nullptr;
+  json body{{"attributes", *attributes}, {"merge", !replace}};
+  auto r = ApiClient(opts).Call("PATCH", "/v1/things/" + net::UrlEncode(name), &body);
+  if (!r.ok()) return Fail("thing update", r.status());
+  if (opts.json) return PrintJson(*r), 0;
+  std::printf("updated thing %s: attributes %s\n", name.c_str(), Cell((*r)["attributes"]).c_str());
+  return 0;
+}
+
 int SimplePost(const ClientOptions& opts, const std::string& command, const std::string& method,
                const std::string& path, const std::string& done) {
   auto r = ApiClient(opts).Call(method, path);
@@ -98,8 +138,24 @@ void AddThingCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("name", *name, "thing name (1-128 of a-z A-Z 0-9 : _ -)")->required();
   auto out = std::make_shared<std::string>();
   create->add_option("--out", *out, "kit directory (default ./<name>-kit)");
+  auto attributes = std::make_shared<std::vector<std::string>>();
+  create->add_option("--attribute", *attributes,
+                     "an attribute KEY=VALUE (repeatable), read by rules with get_registry_data()");
   AddClientFlags(create, opts.get());
-  create->callback([=] { ctx->run = [=] { return CreateThing(*opts, *name, *out); }; });
+  create->callback(
+      [=] { ctx->run = [=] { return CreateThing(*opts, *name, *out, *attributes); }; });
+
+  auto* update = thing->add_subcommand("update", "Set or remove a thing's attributes");
+  update->add_option("name", *name, "thing name")->required();
+  update->add_option("--attribute", *attributes, "set attribute KEY=VALUE (repeatable)");
+  auto removed = std::make_shared<std::vector<std::string>>();
+  update->add_option("--remove-attribute", *removed, "remove attribute KEY (repeatable)");
+  auto replace = std::make_shared<bool>(false);
+  update->add_flag("--replace", *replace, "the attributes given become the thing's only ones");
+  AddClientFlags(update, opts.get());
+  update->callback([=] {
+    ctx->run = [=] { return UpdateThing(*opts, *name, *attributes, *removed, *replace); };
+  });
 
   auto* list = thing->add_subcommand("list", "List things");
   AddClientFlags(list, opts.get());

@@ -55,6 +55,27 @@ Certificate CertificateFromRow(const metadata::Row& r) {
   return c;
 }
 
+constexpr const char* kThingColumns = "SELECT name, created_at, active, attributes FROM things";
+
+Thing ThingFromRow(const metadata::Row& row) {
+  Thing t;
+  t.name = row.Text(0);
+  t.created_at_ms = row.Int(1);
+  t.active = row.Int(2) != 0;
+  t.attributes = json::parse(row.Text(3), nullptr, /*allow_exceptions=*/false);
+  if (t.attributes.is_discarded()) t.attributes = json::object();
+  return t;
+}
+
+// DescribeThing's answer as AWS IoT gives it, of what the registry keeps of a thing.
+std::string RegistryDescriptionJson(const Thing& thing) {
+  json d = {{"thingName", thing.name},
+            {"thingArn", "arn:aws:iot:local:000000000000:thing/" + thing.name},
+            {"defaultClientId", thing.name},
+            {"attributes", thing.attributes}};
+  return d.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string NotFoundThing(const std::string& name) {
   return "thing '" + name + "' does not exist (see `tributary thing list`)";
 }
@@ -171,7 +192,8 @@ Status DeviceRegistry::MirrorPolicy(const std::string& name) {
 }
 
 Status DeviceRegistry::MirrorThing(const std::string& name) {
-  TRY_ASSIGN(auto thing_rows, db_->Query("SELECT active FROM things WHERE name=?", {Value(name)}));
+  TRY_ASSIGN(auto thing_rows,
+             db_->Query(std::string(kThingColumns) + " WHERE name=?", {Value(name)}));
   TRY_ASSIGN(auto cert_rows, db_->Query("SELECT fingerprint, status FROM thing_certificates "
                                         "WHERE thing=?",
                                         {Value(name)}));
@@ -186,7 +208,9 @@ Status DeviceRegistry::MirrorThing(const std::string& name) {
   }
   if (thing_rows.empty()) return Status::Ok();
   CachedThing& t = things_[name];
-  t.active = thing_rows[0].Int(0) != 0;
+  const Thing thing = ThingFromRow(thing_rows[0]);
+  t.active = thing.active;
+  t.description = std::make_shared<const std::string>(RegistryDescriptionJson(thing));
   for (const auto& row : cert_rows) {
     auto status = ParseCertificateStatus(row.Text(1));
     certs_[row.Text(0)] = {name, status.ok() ? *status : CertificateStatus::kInactive};
@@ -206,6 +230,13 @@ Status DeviceRegistry::RefreshPolicy(const std::string& name) {
   TRY(MirrorPolicy(name));
   db_->Announce("policies", name);
   return Status::Ok();
+}
+
+std::shared_ptr<const std::string> DeviceRegistry::RegistryDescription(
+    const std::string& name) const {
+  std::shared_lock<std::shared_mutex> lock(mirror_mu_);
+  auto thing = things_.find(name);
+  return thing == things_.end() ? nullptr : thing->second.description;
 }
 
 std::optional<CertificateLookup> DeviceRegistry::LookupCertificate(
@@ -242,38 +273,30 @@ void DeviceRegistry::FireDeactivated(const std::string& thing) {
   if (callback) callback(thing);
 }
 
-namespace {
-
-constexpr const char* kThingColumns = "SELECT name, created_at, active, attributes FROM things";
-
-Thing ThingFromRow(const metadata::Row& row) {
-  Thing t;
-  t.name = row.Text(0);
-  t.created_at_ms = row.Int(1);
-  t.active = row.Int(2) != 0;
-  t.attributes = json::parse(row.Text(3), nullptr, /*allow_exceptions=*/false);
-  if (t.attributes.is_discarded()) t.attributes = json::object();
-  return t;
-}
-
-}  // namespace
-
 Result<Thing> DeviceRegistry::ReadThing(const std::string& name) const {
   TRY_ASSIGN(auto rows, db_->Query(std::string(kThingColumns) + " WHERE name=?", {Value(name)}));
   if (rows.empty()) return NotFound(NotFoundThing(name));
   return ThingFromRow(rows[0]);
 }
 
-Result<CreatedThing> DeviceRegistry::CreateThing(const std::string& name, const json& attributes,
-                                                 const std::vector<std::string>& policies) {
-  TRY(ValidateThingName(name));
+namespace {
+// A thing's attributes as stored: a JSON object of at most kMaxAttributesBytes.
+Result<std::string> AttributesText(const json& attributes) {
   if (!attributes.is_object())
     return InvalidArgument("thing attributes must be a JSON object, got " +
                            std::string(attributes.type_name()));
-  std::string attributes_text = attributes.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (attributes_text.size() > kMaxAttributesBytes)
-    return InvalidArgument("thing attributes are " + std::to_string(attributes_text.size()) +
+  std::string text = attributes.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > kMaxAttributesBytes)
+    return InvalidArgument("thing attributes are " + std::to_string(text.size()) +
                            " bytes of JSON; the limit is " + std::to_string(kMaxAttributesBytes));
+  return text;
+}
+}  // namespace
+
+Result<CreatedThing> DeviceRegistry::CreateThing(const std::string& name, const json& attributes,
+                                                 const std::vector<std::string>& policies) {
+  TRY(ValidateThingName(name));
+  TRY_ASSIGN(std::string attributes_text, AttributesText(attributes));
   std::vector<std::string> attached = policies;
   std::sort(attached.begin(), attached.end());
   attached.erase(std::unique(attached.begin(), attached.end()), attached.end());
@@ -309,6 +332,32 @@ Result<CreatedThing> DeviceRegistry::CreateThing(const std::string& name, const 
   out.certificate = std::move(cert);
   out.policies = std::move(attached);
   return out;
+}
+
+Result<Thing> DeviceRegistry::UpdateThingAttributes(const std::string& name, const json& attributes,
+                                                    bool merge) {
+  if (!attributes.is_object())
+    return InvalidArgument("thing attributes must be a JSON object, got " +
+                           std::string(attributes.type_name()));
+  std::lock_guard<std::mutex> write(write_mu_);
+  TRY_ASSIGN(Thing thing, ReadThing(name));
+  if (merge) {
+    for (const auto& [key, value] : attributes.items()) {
+      if (value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty())) {
+        thing.attributes.erase(key);
+      } else {
+        thing.attributes[key] = value;
+      }
+    }
+  } else {
+    thing.attributes = attributes;
+  }
+  TRY_ASSIGN(std::string text, AttributesText(thing.attributes));
+  TRY(db_->Exec("UPDATE things SET attributes=? WHERE name=?", {Value(text), Value(name)})
+          .status());
+  TRY(RefreshThing(name));
+  Logger("devices")->info("thing attributes updated thing={} merge={}", name, merge);
+  return thing;
 }
 
 Result<std::vector<Thing>> DeviceRegistry::ListThings() const {

@@ -121,6 +121,17 @@ class DeviceRegistry {
                                    const std::vector<std::string>& policies = {kDefaultPolicyName});
   Result<std::vector<Thing>> ListThings() const;  // by name
   Result<ThingDescription> DescribeThing(const std::string& name) const;
+  // Sets a thing's attributes: `attributes` (a JSON object) replaces them, or with
+  // `merge` its members are added or replace those of the same name, and a member whose
+  // value is null or "" removes one (as AWS IoT's UpdateThing merges). The size limit of
+  // CreateThing holds for the result. Returns the thing as it now is.
+  Result<Thing> UpdateThingAttributes(const std::string& name, const nlohmann::json& attributes,
+                                      bool merge);
+  // The thing as AWS IoT's DescribeThing answers it (thingName, thingArn,
+  // defaultClientId, attributes), JSON text from the mirror, which follows every change
+  // (another server's too): what the rules' get_registry_data() reads on the broker's
+  // threads without a query. Null when there is no such thing.
+  std::shared_ptr<const std::string> RegistryDescription(const std::string& name) const;
   // Marks the thing and its active certificates inactive, then fires the callback.
   Status DeactivateThing(const std::string& name);
   // Marks the thing and its inactive (not revoked) certificates active.
@@ -159,6 +170,7 @@ class DeviceRegistry {
  private:
   struct CachedThing {
     bool active = true;
+    std::shared_ptr<const std::string> description;  // RegistryDescription's
     std::vector<std::string> fingerprints;
     std::vector<std::string> policies;
   };

@@ -85,6 +85,45 @@ TEST_F(ThingRegistryTest, CreateListDescribe) {
             ErrorCode::kInvalidArgument);
 }
 
+TEST_F(ThingRegistryTest, AttributesAreMergedOrReplacedAndDescribedToRules) {
+  ASSERT_TRUE(registry_->CreateThing("t1", {{"site", "Gracia"}, {"floor", "3"}}).ok());
+  auto description = [&](const std::string& name) {
+    auto d = registry_->RegistryDescription(name);
+    return d ? nlohmann::json::parse(*d) : nlohmann::json();
+  };
+  EXPECT_EQ(description("t1"), nlohmann::json::parse(R"({"thingName": "t1", "defaultClientId": "t1",
+      "thingArn": "arn:aws:iot:local:000000000000:thing/t1", "attributes": {"site": "Gracia", "floor": "3"}})"));
+  EXPECT_EQ(registry_->RegistryDescription("t2"), nullptr);
+
+  // Merged: set, replaced, and removed by null or "" (AWS's way).
+  auto merged = registry_->UpdateThingAttributes(
+      "t1", {{"site", "Sants"}, {"floor", nullptr}, {"room", "2"}}, true);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->attributes, nlohmann::json({{"site", "Sants"}, {"room", "2"}}));
+  ASSERT_TRUE(registry_->UpdateThingAttributes("t1", {{"room", ""}}, true).ok());
+  EXPECT_EQ(description("t1")["attributes"], nlohmann::json({{"site", "Sants"}}));
+  // Replaced.
+  ASSERT_TRUE(registry_->UpdateThingAttributes("t1", {{"zone", "north"}}, false).ok());
+  EXPECT_EQ(description("t1")["attributes"], nlohmann::json({{"zone", "north"}}));
+  EXPECT_EQ(registry_->DescribeThing("t1")->thing.attributes, nlohmann::json({{"zone", "north"}}));
+
+  // Refused, nothing changed: not an object, too big once merged, no such thing.
+  EXPECT_EQ(registry_->UpdateThingAttributes("t1", "zone=south", true).status().code(),
+            ErrorCode::kInvalidArgument);
+  auto big = registry_->UpdateThingAttributes("t1", {{"note", std::string(9000, 'x')}}, true);
+  EXPECT_EQ(big.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("the limit is 8192"), std::string::npos)
+      << big.status().message();
+  EXPECT_EQ(registry_->UpdateThingAttributes("t9", {{"a", "1"}}, true).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(description("t1")["attributes"], nlohmann::json({{"zone", "north"}}));
+
+  // Kept across a restart, and no connection was closed by any of it.
+  OpenRegistry();
+  EXPECT_EQ(description("t1")["attributes"], nlohmann::json({{"zone", "north"}}));
+  EXPECT_TRUE(closed_.empty());
+}
+
 TEST_F(ThingRegistryTest, ValidatesThingNames) {
   struct Case {
     std::string name;
@@ -341,6 +380,14 @@ TEST_F(ThingRegistryTest, AServerFollowsTheThingsAndPoliciesAnotherChanges) {
   ASSERT_TRUE(registry_->DetachPolicy("extra", "t1").ok());
   ASSERT_TRUE(wait_until([&] { return closed().size() == 2; }));
   EXPECT_EQ(other->LookupCertificate(fp)->policy_names, std::vector<std::string>{"default"});
+
+  // Attributes changed: the other server's rules read them, nobody is disconnected.
+  ASSERT_TRUE(registry_->UpdateThingAttributes("t1", {{"site", "Sants"}}, true).ok());
+  ASSERT_TRUE(wait_until([&] {
+    auto d = other->RegistryDescription("t1");
+    return d && d->find("Sants") != std::string::npos;
+  }));
+  EXPECT_EQ(closed().size(), 2u);
 
   // Changes go both ways: deactivated there, refused here.
   ASSERT_TRUE(other->DeactivateThing("t1").ok());

@@ -388,6 +388,76 @@ TEST(EvalTest, GetThingShadowReadsTheExternalState) {
   EXPECT_FALSE(Expression::Compile("get_thing_shadow('a', 'b', 'c', 'd')").ok());
 }
 
+// Things by name, as DescribeThing answers them, counting reads.
+class FakeRegistry : public ExternalState {
+ public:
+  std::map<std::string, std::string> things;
+  mutable std::vector<std::string> reads;
+  std::optional<std::string> ThingShadow(std::string_view, std::string_view) const override {
+    return std::nullopt;
+  }
+  std::optional<std::string> RegistryThing(std::string_view thing) const override {
+    reads.push_back(std::string(thing));
+    auto it = things.find(std::string(thing));
+    if (it == things.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+TEST(EvalTest, GetRegistryDataDescribesAThing) {
+  FakeRegistry registry;
+  registry.things["dev-7"] =
+      R"({"thingName":"dev-7","thingArn":"arn:aws:iot:local:000000000000:thing/dev-7","attributes":{"site":"Gracia","floor":"3"}})";
+  auto eval = [&](const char* text, const ExternalState* external) {
+    auto e = Expression::Compile(text);
+    EXPECT_TRUE(e.ok()) << text << ": " << e.status().ToString();
+    if (!e.ok()) return std::string();
+    Message m("devices/dev-7/pollution", kPayload);
+    m.external = external;
+    return e->Evaluate(m).DebugString();
+  };
+  EXPECT_EQ(
+      eval("get_registry_data('DescribeThing', 'dev-7', 'arn:aws:iam::1:role/r').attributes.site",
+           &registry),
+      "String \"Gracia\"");
+  EXPECT_EQ(eval("get_registry_data('DescribeThing', topic(2), 'r').thingName", &registry),
+            "String \"dev-7\"");
+  EXPECT_EQ(
+      eval("get_registry_data('DescribeThing', topic(2), 'r').attributes.floor = '3'", &registry),
+      "Boolean true");
+  EXPECT_EQ(eval("get_registry_data('DescribeThing', topic(2), 'r').attributes.room", &registry),
+            "undefined");
+  EXPECT_EQ(eval("get_registry_data('DescribeThing', 'dev-8', 'r')", &registry), "undefined");
+  EXPECT_EQ(eval("get_registry_data('DescribeThing', 'dev-7', 'r')", nullptr), "undefined");
+  registry.reads.clear();
+  EXPECT_EQ(eval("get_registry_data(name, topic(2), 'r')", &registry),
+            "undefined");  // not a registry call
+  EXPECT_EQ(eval("get_registry_data('DescribeThing', concat(name, ' x'), 'r')", &registry),
+            "undefined");
+  EXPECT_TRUE(registry.reads.empty()) << registry.reads.front();
+  // Once per message, however many expressions name the thing.
+  {
+    Message m("devices/dev-7/pollution", kPayload);
+    m.external = &registry;
+    auto site =
+        Expression::Compile("get_registry_data('DescribeThing', topic(2), 'r').attributes.site");
+    auto arn = Expression::Compile("get_registry_data('DescribeThing', 'dev-7', 'r').thingArn");
+    ASSERT_TRUE(site.ok() && arn.ok());
+    EXPECT_EQ(site->Evaluate(m).DebugString(), "String \"Gracia\"");
+    EXPECT_EQ(arn->Evaluate(m).DebugString(),
+              "String \"arn:aws:iot:local:000000000000:thing/dev-7\"");
+    EXPECT_EQ(registry.reads, std::vector<std::string>{"dev-7"});
+  }
+  auto groups = Expression::Compile("get_registry_data('ListThingGroupsForThing', 'dev-7', 'r')");
+  ASSERT_FALSE(groups.ok());
+  EXPECT_NE(groups.status().message().find("the registry has no thing groups"), std::string::npos)
+      << groups.status().message();
+  EXPECT_FALSE(Expression::Compile("get_registry_data('DescribeThings', 'dev-7', 'r')").ok());
+  EXPECT_FALSE(Expression::Compile("get_registry_data('DescribeThing', 'not a thing!', 'r')").ok());
+  EXPECT_FALSE(Expression::Compile("get_registry_data('DescribeThing', 'dev-7')").ok());
+  EXPECT_EQ(eval("accountid()", nullptr), "String \"000000000000\"");
+}
+
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {
   auto bad_letter = Expression::Compile("parse_time('yyyy-qq', 0)");
   ASSERT_FALSE(bad_letter.ok());

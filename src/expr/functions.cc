@@ -80,6 +80,44 @@ Value GetThingShadow(Args a, size_t n, const Message& m) {
   Result<Value> v = ValueFromJson(**doc);
   return v.ok() ? std::move(*v) : Value();
 }
+// get_registry_data('DescribeThing', thing, roleArn): the thing as AWS IoT's DescribeThing
+// answers it (its attributes ...), Undefined when there is none. AWS's other registry
+// call, 'ListThingGroupsForThing', has nothing to read here: the registry has no groups.
+constexpr char kDescribeThing[] = "DescribeThing";
+Value GetRegistryData(Args a, size_t, const Message& m) {
+  if (m.external == nullptr || !a[0].is_string() || !a[1].is_string() || !a[2].is_string())
+    return Value();
+  if (a[0].as_string() != kDescribeThing || !IsThingName(a[1].as_string())) return Value();
+  const std::string key = std::string(kDescribeThing) + " " + a[1].as_string();
+  const std::optional<std::string>* doc = nullptr;
+  for (const auto& [read, answer] : m.external_reads) {
+    if (read == key) doc = &answer;
+  }
+  if (doc == nullptr)
+    doc = &m.external_reads.emplace_back(key, m.external->RegistryThing(a[1].as_string())).second;
+  if (!*doc) return Value();
+  Result<Value> v = ValueFromJson(**doc);
+  return v.ok() ? std::move(*v) : Value();
+}
+Status CheckGetRegistryDataLiteral(size_t index, size_t, const Value& literal) {
+  if (index == 0) {
+    if (literal.is_string() && literal.as_string() == "ListThingGroupsForThing") {
+      return InvalidArgument(
+          "'ListThingGroupsForThing': the registry has no thing groups; 'DescribeThing' "
+          "reads a thing and its attributes");
+    }
+    if (!literal.is_string() || literal.as_string() != kDescribeThing) {
+      return InvalidArgument(literal.ToJson() + " is not a registry call ('DescribeThing')");
+    }
+  }
+  if (index == 1 && (!literal.is_string() || !IsThingName(literal.as_string()))) {
+    return InvalidArgument(literal.ToJson() +
+                           " is not a thing name (1..128 of letters, digits, ':', '_' and '-')");
+  }
+  if (index == 2 && !literal.is_string())
+    return InvalidArgument(literal.ToJson() + " is not a string (a role ARN)");
+  return Status::Ok();
+}
 Status CheckGetThingShadowLiteral(size_t index, size_t count, const Value& literal) {
   if (index == 0 && (!literal.is_string() || !IsThingName(literal.as_string()))) {
     return InvalidArgument(literal.ToJson() + " is not a thing name (1..128 of letters, digits, ':', '_' and '-')");
@@ -118,6 +156,8 @@ Value GetUserProperties(Args a, size_t, const Message& m) {
 }
 Value NewUuidFn(Args, size_t, const Message&) { return Value::String(NewUuid()); }
 Value SqlVersion(Args, size_t, const Message&) { return Value::String("2016-03-23"); }
+// The account in every ARN the server gives (arn:aws:iot:local:000000000000:...).
+Value AccountId(Args, size_t, const Message&) { return Value::String("000000000000"); }
 
 // ---- numbers ----
 
@@ -536,6 +576,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"get", 2, 2, Purity::kPure, &Get},
     {"get_mqtt_property", 1, 1, Purity::kMessage, &GetMqttProperty},
     {"get_thing_shadow", 2, 3, Purity::kVolatile, &GetThingShadow, &CheckGetThingShadowLiteral},
+    {"get_registry_data", 3, 3, Purity::kVolatile, &GetRegistryData, &CheckGetRegistryDataLiteral},
     {"get_user_properties", 1, 1, Purity::kMessage, &GetUserProperties},
     {"hour", 1, 1, Purity::kPure, &DatePartFn<DatePart::kHour>},
     {"indexof", 2, 2, Purity::kPure, &StringTest<2>},
@@ -577,6 +618,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"sinh", 1, 1, Purity::kPure, &DoubleFn<Sinh>},
     {"sourceip", 0, 0, Purity::kMessage, &SourceIp},
     {"sql_version", 0, 0, Purity::kPure, &SqlVersion},
+    {"accountid", 0, 0, Purity::kPure, &AccountId},
     {"sqrt", 1, 1, Purity::kPure, &DoubleFn<Sqrt>},
     {"startswith", 2, 2, Purity::kPure, &StringTest<0>},
     {"substring", 2, 3, Purity::kPure, &Substring},

@@ -4,7 +4,8 @@
 // Thread-safe (the table is immutable; newuuid() uses a thread-safe generator).
 //
 //   message:  topic() topic(n) clientid() timestamp() principal() traceid() newuuid()
-//             sql_version() sourceip() get_mqtt_property(name) get_user_properties(key)
+//             sql_version() accountid() sourceip() get_mqtt_property(name)
+//             get_user_properties(key)
 //   numbers:  abs ceil floor round trunc(x, places) mod remainder sign sqrt power ln log
 //             exp acos asin atan atan2(y, x) cos cosh sin sinh tan tanh rand()
 //             bitand bitor bitxor bitnot (on Ints; a Decimal is rounded down)
@@ -13,8 +14,10 @@
 //             chr(code point)
 //   regexps:  regexp_matches regexp_replace regexp_substr (RE2; regexp_functions.h)
 //   hashes:   md5 sha1 sha224 sha256 sha384 sha512 (hex; hash_functions.h)
-//   state:    get_thing_shadow(thing[, shadow], roleArn): a device shadow, read through the
-//             Message's ExternalState (Undefined without one, or without the shadow)
+//   state:    get_thing_shadow(thing[, shadow], roleArn): a device shadow, and
+//             get_registry_data('DescribeThing', thing, roleArn): a thing of the registry
+//             (its attributes), read through the Message's ExternalState (Undefined
+//             without one, or without the shadow or thing)
 //   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
 //             time_to_epoch(text, pattern) (time_parse.h)
 //   dates:    year month day hour minute second dayofweek (Monday = 1): parts of a time in

@@ -30,9 +30,10 @@ namespace tributary::expr {
 
 class VariableFrame;
 
-// State outside the message that functions read: get_thing_shadow()'s device shadows.
-// Given by whoever evaluates (the rules engine, from the server's shadow store); without
-// one those functions yield Undefined. Called on the evaluating thread.
+// State outside the message that functions read: get_thing_shadow()'s device shadows and
+// get_registry_data()'s things. Given by whoever evaluates (the rules engine, from the
+// server's shadow store and device registry); without one those functions yield
+// Undefined. Called on the evaluating thread.
 class ExternalState {
  public:
   virtual ~ExternalState() = default;
@@ -40,6 +41,12 @@ class ExternalState {
   // GetThingShadow answers it (state, metadata, version, timestamp), or nullopt when
   // there is none (or it cannot be read now).
   virtual std::optional<std::string> ThingShadow(std::string_view thing, std::string_view shadow) const = 0;
+  // `thing` as AWS IoT's DescribeThing answers it (thingName, thingArn, attributes ...),
+  // or nullopt when there is none.
+  virtual std::optional<std::string> RegistryThing(std::string_view thing) const {
+    (void)thing;
+    return std::nullopt;
+  }
 };
 
 class Message {
@@ -60,9 +67,9 @@ class Message {
   const mqtt::Properties* properties = nullptr;  // MQTT 5 PUBLISH properties, or none
   int64_t received_at_ms = 0;   // timestamp(): when the broker accepted it
   const ExternalState* external = nullptr;  // get_thing_shadow()'s shadows, or none
-  // What get_thing_shadow() read for this message ("<thing>/<shadow>" and the document),
-  // so that a rule naming a shadow in SELECT and WHERE, or several rules, read it once
-  // and see one version of it.
+  // What get_thing_shadow() and get_registry_data() read for this message ("<thing>/<shadow>"
+  // or "DescribeThing <thing>", and the document), so that a rule naming a shadow or thing
+  // in SELECT and WHERE, or several rules, read it once and see one version of it.
   mutable std::vector<std::pair<std::string, std::optional<std::string>>> external_reads;
   // The SET variables of the statement being evaluated (expr/variables.h), or none.
   // Bound and unbound around evaluations, hence mutable.
