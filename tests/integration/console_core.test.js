@@ -2,8 +2,8 @@
 // its files are served (security headers, no token needed for them, nothing outside
 // web/ reachable), signing in and out (the token only in the tab's sessionStorage),
 // and the device and ingest pages: the overview's live counters, a thing created from
-// the console whose downloaded kit connects over mTLS, a rule created and disabled from
-// the console counting real MQTT messages, live messages watched from the console, a
+// the console whose downloaded kit connects over mTLS and whose attributes are edited
+// there, a rule created and disabled from the console counting real MQTT messages, live messages watched from the console, a
 // delivery stream created, fed and flushed from the console into the lake; the
 // deployment's servers (one killed, one stopped) listed and forgotten. Names a device
 // chose are shown as text, never markup.
@@ -142,6 +142,16 @@ describe('console: serving, sign-in, devices and ingest', () => {
 
     await page.click('text=console-sensor');
     await page.waitForSelector('table[data-testid=certificates]');
+    // Its attributes edited as JSON: a bad object is refused in the dialog, a good one replaces them.
+    await page.click('button[data-testid=edit-attributes]');
+    await page.fill('dialog #f-attributes', '{"site": ');
+    await page.click('dialog button[type=submit]');
+    await page.waitForSelector('dialog .error:not([hidden])');
+    assert.match(await page.textContent('dialog .error'), /Attributes is not valid JSON/);
+    await page.fill('dialog #f-attributes', '{"site": "Sants", "floor": "2"}');
+    await page.click('dialog button[type=submit]');
+    await eventually(async () => (await page.textContent('main')).includes('"floor":"2"'), 'the new attributes shown');
+    assert.deepEqual((await server.api('GET', '/v1/things/console-sensor')).json.attributes, { site: 'Sants', floor: '2' });
     // Revoking the kit's certificate from the page closes the device's connection, and the
     // certificate no longer connects; revoked is final.
     const fingerprint = (await server.api('GET', '/v1/things/console-sensor')).json.certificates[0].fingerprint;

@@ -52,6 +52,7 @@ export async function api(method, path, body, { raw = false, headers = {} } = {}
 export const get = (path, options) => api('GET', path, undefined, options);
 export const post = (path, body, options) => api('POST', path, body === undefined ? {} : body, options);
 export const put = (path, body) => api('PUT', path, body);
+export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 
 // One path segment or query value.

@@ -1,8 +1,9 @@
 // Devices: things with their certificates and policies, and the policies themselves.
 // Creating a thing (or a new certificate) shows its connection kit once: the private
 // key is not kept by the server, so the page offers each file for download right away.
-// Each certificate can be deactivated, activated again or revoked for good.
-import { del, enc, get, post, put } from '../api.js';
+// Each certificate can be deactivated, activated again or revoked for good. A thing's
+// attributes (what rules read with get_registry_data) are edited as one JSON object.
+import { del, enc, get, patch, post, put } from '../api.js';
 import { badge, button, clear, errorBox, fmt, formDialog, h, kv, link, parseJsonField, pre, section, table } from '../dom.js';
 import { downloadText } from '../download.js';
 
@@ -74,6 +75,18 @@ async function renderThing(ctx) {
     h('div', { class: 'toolbar' }, h('h1', {}, name), badge(t.active ? 'active' : 'deactivated'),
       t.active ? button('Deactivate', act('deactivate', 'Deactivate'), { testid: 'deactivate' })
         : button('Activate', act('activate', 'Activate'), { testid: 'activate' }),
+      button('Edit attributes', () => formDialog({
+        title: `Attributes of ${name}`,
+        testid: 'edit-attributes',
+        submitLabel: 'Save',
+        fields: [{ name: 'attributes', label: 'Attributes (JSON object)', type: 'textarea', rows: 6,
+                   value: JSON.stringify(t.attributes || {}, null, 2),
+                   help: 'Rules read them with get_registry_data(\'DescribeThing\', thing, role).' }],
+        submit: async (v) => {
+          await patch(`/v1/things/${enc(name)}`, { attributes: parseJsonField(v.attributes, 'Attributes'), merge: false });
+          ctx.rerender();
+        },
+      }), { testid: 'edit-attributes' }),
       button('New certificate', async () => {
         try {
           const issued = await post(`/v1/things/${enc(name)}/certificates`);
