@@ -3,8 +3,9 @@
 // web/ reachable), signing in and out (the token only in the tab's sessionStorage),
 // and the device and ingest pages: the overview's live counters, a thing created from
 // the console whose downloaded kit connects over mTLS and whose attributes are edited
-// there, a rule created and disabled from the console counting real MQTT messages, live messages watched from the console, a
-// delivery stream created, fed and flushed from the console into the lake; the
+// there, a rule created and disabled from the console counting real MQTT messages, live
+// messages watched from the console, a delivery stream created, fed and flushed from the
+// console into the lake; the
 // deployment's servers (one killed, one stopped) listed and forgotten. Names a device
 // chose are shown as text, never markup.
 'use strict';
