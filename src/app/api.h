@@ -28,6 +28,8 @@ void HandleGlue(Server* server, net::HttpRequest& request, net::HttpRespond resp
 void HandleSageMaker(Server* server, net::HttpRequest& request, net::HttpRespond respond);
 // /rules in AWS's REST-JSON protocol: AWS IoT's topic rule API (api_iot_rules.cc)
 void AddIotRuleRoutes(net::Router* router, Server* server);
+// AWS IoT's DescribeThing, ListThings and UpdateThing on /things (api_iot_things.cc).
+void AddIotThingRoutes(net::Router* router, Server* server);
 void AddCatalogRoutes(net::Router* router, Server* server); // /v1/catalog, /v1/crawlers
 void AddJobRoutes(net::Router* router, Server* server);     // /v1/jobs (ETL)
 // /v1/models, /v1/endpoint-configs, /v1/endpoints, /endpoints/{name}/invocations

@@ -31,33 +31,6 @@ bool IsSqlError(std::string_view message) {
   return message.rfind("sql:", 0) == 0 || message.rfind("topicRulePayload.sql:", 0) == 0;
 }
 
-// A Status as AWS IoT's error of its kind: NotFound -> ResourceNotFoundException (404),
-// InvalidArgument -> SqlParseException (400) for the SQL, InvalidRequestException (400)
-// otherwise, AlreadyExists -> ResourceAlreadyExistsException (409), FailedPrecondition ->
-// ConflictingResourceUpdateException (409), ResourceExhausted and Unavailable ->
-// ServiceUnavailableException (503), anything else -> InternalException (500).
-HttpResponse IotError(const Status& status) {
-  auto error = [&](int code, std::string_view type) {
-    return AwsError(kIotRulesService, code, type, status.message());
-  };
-  switch (status.code()) {
-    case ErrorCode::kNotFound:
-      return error(404, "ResourceNotFoundException");
-    case ErrorCode::kInvalidArgument:
-      return IsSqlError(status.message()) ? error(400, "SqlParseException")
-                                          : error(400, "InvalidRequestException");
-    case ErrorCode::kAlreadyExists:
-      return error(409, "ResourceAlreadyExistsException");
-    case ErrorCode::kFailedPrecondition:
-      return error(409, "ConflictingResourceUpdateException");
-    case ErrorCode::kResourceExhausted:
-    case ErrorCode::kUnavailable:
-      return error(503, "ServiceUnavailableException");
-    default:
-      return error(500, "InternalException");
-  }
-}
-
 HttpResponse Ok(const json& body = json::object()) { return AwsResponse(kIotRulesService, body); }
 
 // GetTopicRule's `rule`: the definition as created (createdAt in epoch seconds).
@@ -126,6 +99,33 @@ HttpResponse ListRules(Server* server, HttpRequest& req) {
 }
 
 }  // namespace
+
+// A Status as AWS IoT's error of its kind: NotFound -> ResourceNotFoundException (404),
+// InvalidArgument -> SqlParseException (400) for the SQL, InvalidRequestException (400)
+// otherwise, AlreadyExists -> ResourceAlreadyExistsException (409), FailedPrecondition ->
+// ConflictingResourceUpdateException (409), ResourceExhausted and Unavailable ->
+// ServiceUnavailableException (503), anything else -> InternalException (500).
+HttpResponse IotError(const Status& status) {
+  auto error = [&](int code, std::string_view type) {
+    return AwsError(kIotRulesService, code, type, status.message());
+  };
+  switch (status.code()) {
+    case ErrorCode::kNotFound:
+      return error(404, "ResourceNotFoundException");
+    case ErrorCode::kInvalidArgument:
+      return IsSqlError(status.message()) ? error(400, "SqlParseException")
+                                          : error(400, "InvalidRequestException");
+    case ErrorCode::kAlreadyExists:
+      return error(409, "ResourceAlreadyExistsException");
+    case ErrorCode::kFailedPrecondition:
+      return error(409, "ConflictingResourceUpdateException");
+    case ErrorCode::kResourceExhausted:
+    case ErrorCode::kUnavailable:
+      return error(503, "ServiceUnavailableException");
+    default:
+      return error(500, "InternalException");
+  }
+}
 
 void AddIotRuleRoutes(net::Router* router, Server* server) {
   router->Add("POST", "/rules/{name}", [server](HttpRequest& req) { return PutRule(server, req, true); });

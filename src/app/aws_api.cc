@@ -10,9 +10,10 @@
 namespace tributary::app {
 namespace {
 
-constexpr AwsService kServices[] = {kFirehoseService, kGlueService,         kSageMakerService,      kIotRulesService,
-                                    kIotDataService,  kIotDataListService, kIotDataPublishService,
-                                    kSageMakerRuntimeService};
+constexpr AwsService kServices[] = {
+    kFirehoseService,    kGlueService,           kSageMakerService,
+    kIotRulesService,    kIotDataService,        kIotThingsService,
+    kIotDataListService, kIotDataPublishService, kSageMakerRuntimeService};
 constexpr std::string_view kS3Scope = "/s3/aws4_request";
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
@@ -24,18 +25,37 @@ bool IsJsonTargetRequest(const net::HttpRequest& request) {
   return request.method == "POST" && request.path == "/" && !request.Header("x-amz-target").empty();
 }
 
+// The service of the SigV4 credential scope in the Authorization header
+// ("Credential=<key>/<day>/<region>/<service>/aws4_request"), or "".
+std::string_view SignedServiceOf(const net::HttpRequest& request) {
+  std::string_view authorization = request.Header("authorization");
+  size_t at = authorization.find("Credential=");
+  if (at == std::string_view::npos) return {};
+  std::string_view scope = authorization.substr(at + 11);
+  scope = scope.substr(0, scope.find_first_of(", "));
+  for (int skip = 0; skip < 3; ++skip) {
+    size_t slash = scope.find('/');
+    if (slash == std::string_view::npos) return {};
+    scope.remove_prefix(slash + 1);
+  }
+  return scope.substr(0, scope.find('/'));
+}
+
 const AwsService* ServiceOf(const net::HttpRequest& request) {
   if (IsS3Request(request)) return &kS3Service;  // any path: /<bucket>/<key>
+  const AwsService* by_path = nullptr;
   for (const AwsService& service : kServices) {
     if (service.protocol == AwsProtocol::kJson) {
       if (!IsJsonTargetRequest(request)) continue;
       std::string_view target = request.Header("x-amz-target");
       if (target.substr(0, service.prefix.size()) == service.prefix) return &service;
     } else if (UnderPrefix(request.path, service.prefix)) {
-      return &service;
+      // Of the services under one path, the one the request was signed for.
+      if (service.signing_name == SignedServiceOf(request)) return &service;
+      if (by_path == nullptr) by_path = &service;
     }
   }
-  return nullptr;
+  return by_path;
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ enum class AwsProtocol { kJson, kRestJson, kRestXml };
 struct AwsService {
   AwsProtocol protocol;
   // JSON: the X-Amz-Target prefix ("Firehose_20150804."); REST-JSON: the path's first
-  // segment ("/rules"), which no other route uses.
+  // segment ("/rules"), which no other route uses but another service's with another
+  // signing name (the SigV4 credential scope tells them apart).
   std::string_view prefix;
   std::string_view signing_name;  // the SigV4 credential scope's service: "firehose"
 };
@@ -50,6 +51,9 @@ struct AwsService {
 inline constexpr AwsService kFirehoseService{AwsProtocol::kJson, "Firehose_20150804.", "firehose"};
 inline constexpr AwsService kGlueService{AwsProtocol::kJson, "AWSGlue.", "glue"};
 inline constexpr AwsService kIotRulesService{AwsProtocol::kRestJson, "/rules", "iot"};
+// AWS IoT's thing registry calls (api_iot_things.cc) share /things with the data plane's
+// shadows below: a request is theirs when it is signed for service iot.
+inline constexpr AwsService kIotThingsService{AwsProtocol::kRestJson, "/things", "iot"};
 // AWS IoT's data plane (api_iot_data.cc): device shadows, under two paths, ...
 inline constexpr AwsService kIotDataService{AwsProtocol::kRestJson, "/things", "iotdata"};
 inline constexpr AwsService kIotDataListService{AwsProtocol::kRestJson, "/api/things/shadow", "iotdata"};
@@ -95,6 +99,9 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
 // `body` with `status` in the service's content type.
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status = 200);
 // An error of `type` ("ResourceNotFoundException", "NoSuchKey") with `status`.
+// A Status as AWS IoT's control plane answers an error of its kind (api_iot_rules.cc
+// says which exception each code becomes: NotFound -> ResourceNotFoundException ...).
+net::HttpResponse IotError(const Status& status);
 net::HttpResponse AwsError(const AwsService& service, int status, std::string_view type,
                            const std::string& message);
 

@@ -246,6 +246,7 @@ Status Server::Init() {
   AddStreamRoutes(router.get(), this);
   AddAwsJsonRoutes(router.get(), this, /*with_glue=*/!ingest);
   AddIotRuleRoutes(router.get(), this);
+  AddIotThingRoutes(router.get(), this);
   if (!ingest) {
     AddCatalogRoutes(router.get(), this);
     AddJobRoutes(router.get(), this);

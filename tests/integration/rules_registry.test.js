@@ -6,14 +6,21 @@
 // registry leaves the fields out; the whole answer is DescribeThing's (thingName,
 // thingArn, attributes); the WHERE clause can filter on an attribute. PATCH /v1/things
 // refusals and the CLI's name what is wrong; ListThingGroupsForThing is refused when the
-// rule is created; accountid() is the account of the server's ARNs.
+// rule is created; accountid() is the account of the server's ARNs. The AWS SDK's IoT
+// client (`@aws-sdk/client-iot`, SigV4 for service iot on /things, beside the data
+// plane's shadows there) describes, lists (by attribute, in pages) and updates things,
+// and the rule reads what UpdateThing set; what the registry does not keep (thing types,
+// versions) and CreateThing are refused by name.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const I = require('@aws-sdk/client-iot');
+const D = require('@aws-sdk/client-iot-data-plane');
 const { Server, makeTempDir } = require('./harness');
+const { rejectsAws } = require('./aws');
 const { adminOptions, connect, subscribe, publish, waitMessages, end } = require('./clients');
 
 const ROLE = 'arn:aws:iam::000000000000:role/registry-reader';
@@ -108,6 +115,51 @@ describe("rules' get_registry_data()", { timeout: 60000 }, () => {
     await enriched('site-7', 3);                  // later than both: the rules have run on them
     const north = sub.received.slice(from).filter((m) => m.topic.startsWith('north/')).map((m) => JSON.parse(m.payload));
     assert.deepEqual(north, [{ pm: 2, thing: 'site-9' }]);
+  });
+
+  test("AWS IoT's DescribeThing, ListThings and UpdateThing through the AWS SDK", async () => {
+    const credentials = { accessKeyId: 'admin', secretAccessKey: server.token };
+    const iot = new I.IoTClient({ endpoint: server.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const data = new D.IoTDataPlaneClient({ endpoint: server.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    try {
+      const d = await iot.send(new I.DescribeThingCommand({ thingName: 'site-9' }));
+      assert.equal(d.thingName, 'site-9');
+      assert.equal(d.thingArn, 'arn:aws:iot:local:000000000000:thing/site-9');
+      assert.equal(d.defaultClientId, 'site-9');
+      assert.deepEqual(d.attributes, { site: 'Sarria', zone: 'north' });
+
+      await iot.send(new I.UpdateThingCommand({ thingName: 'site-9',
+                                                attributePayload: { attributes: { site: 'Les Corts', zone: '' }, merge: true } }));
+      assert.deepEqual((await iot.send(new I.DescribeThingCommand({ thingName: 'site-9' }))).attributes, { site: 'Les Corts' });
+      assert.deepEqual((await enriched('site-9', 21)).site, 'Les Corts');
+      await iot.send(new I.UpdateThingCommand({ thingName: 'site-9', attributePayload: { attributes: { zone: 'north' } } }));
+      assert.deepEqual((await iot.send(new I.DescribeThingCommand({ thingName: 'site-9' }))).attributes, { zone: 'north' });
+
+      const all = await iot.send(new I.ListThingsCommand({}));
+      assert.deepEqual(all.things.map((t) => t.thingName), ['site-7', 'site-9']);
+      const north = await iot.send(new I.ListThingsCommand({ attributeName: 'zone', attributeValue: 'north' }));
+      assert.deepEqual(north.things.map((t) => [t.thingName, t.attributes]), [['site-9', { zone: 'north' }]]);
+      const first = await iot.send(new I.ListThingsCommand({ maxResults: 1 }));
+      assert.deepEqual(first.things.map((t) => t.thingName), ['site-7']);
+      const second = await iot.send(new I.ListThingsCommand({ maxResults: 1, nextToken: first.nextToken }));
+      assert.deepEqual(second.things.map((t) => t.thingName), ['site-9']);
+      assert.equal(second.nextToken, undefined);
+
+      // The data plane's shadows under /things still answer, signed for iotdata.
+      await rejectsAws(data.send(new D.GetThingShadowCommand({ thingName: 'site-9' })), 'ResourceNotFoundException', 404);
+
+      await rejectsAws(iot.send(new I.DescribeThingCommand({ thingName: 'nobody' })), 'ResourceNotFoundException', 404);
+      await rejectsAws(iot.send(new I.UpdateThingCommand({ thingName: 'site-9', thingTypeName: 'sensor' })),
+                       'InvalidRequestException', 400, /no thing types/);
+      await rejectsAws(iot.send(new I.UpdateThingCommand({ thingName: 'site-9', expectedVersion: 3 })),
+                       'InvalidRequestException', 400, /no versions/);
+      await rejectsAws(iot.send(new I.CreateThingCommand({ thingName: 'site-10' })), 'InvalidRequestException', 400,
+                       /CreateThing is not served here.*tributary thing create/);
+      assert.equal((await server.api('GET', '/v1/things/site-10')).status, 404);
+    } finally {
+      iot.destroy();
+      data.destroy();
+    }
   });
 
   test('refusals name what is wrong', async () => {
