@@ -16,7 +16,8 @@
 //   POST   /{bucket}?delete                   DeleteObjects
 // An object appears whole or not at all (ObjectStore's promise). PutObject,
 // CompleteMultipartUpload and CopyObject take If-None-Match: * and If-Match
-// (s3_conditions.h), checked by the lake as the object appears.
+// (s3_conditions.h), checked by the lake as the object appears; DeleteObject If-Match,
+// and DeleteObjects an <ETag> per object, as it goes.
 #include "app/api.h"
 #include "app/lake_reads.h"
 #include "app/s3_api_util.h"
@@ -103,10 +104,23 @@ HttpResponse CreateBucket(Server* server, const std::string& bucket) {
   return r;
 }
 
-HttpResponse DeleteObject(Server* server, const std::string& bucket, const std::string& key) {
+// With If-Match (an ETag, or "*"), only the object that has it, checked as it goes.
+HttpResponse DeleteObject(Server* server, const HttpRequest& req, const std::string& bucket,
+                          const std::string& key) {
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
-  if (objstore::ValidateKey(key).ok()) {  // a key the lake cannot hold is already gone
+  objstore::WriteCondition condition;
+  if (auto refused = RefuseWriteConditions(req, &condition)) return std::move(*refused);
+  if (condition.if_absent)
+    return S3Error(501, "NotImplemented", "If-None-Match on a delete: If-Match is served");
+  if (!condition.if_match.empty()) {
+    Status st = objstore::ValidateKey(key).ok() ? (*store)->DeleteIf(key, condition.if_match)
+                                                : NotFound("object '" + key + "' does not exist");
+    if (!st.ok()) {
+      if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
+      return S3Error(st, true);
+    }
+  } else if (objstore::ValidateKey(key).ok()) {  // a key the lake cannot hold is already gone
     if (Status st = (*store)->Delete(key); !st.ok()) return S3Error(st, true);
   }
   HttpResponse r;
@@ -129,11 +143,22 @@ HttpResponse DeleteObjects(Server* server, const HttpRequest& req, const std::st
   std::string xml = "<DeleteResult" + std::string(kS3Namespace) + ">";
   for (const objstore::XmlNode* object : objects) {
     std::string key = object->ChildText("Key");
-    Status st = objstore::ValidateKey(key).ok() ? (*store)->Delete(key) : Status::Ok();
+    // An <ETag>: deleted only if the object has it (S3's conditional delete).
+    const std::string etag = UnquotedEtag(object->ChildText("ETag"));
+    Status st;
+    if (!etag.empty()) {
+      st = objstore::ValidateKey(key).ok() ? (*store)->DeleteIf(key, etag)
+                                           : NotFound("object '" + key + "' does not exist");
+    } else if (objstore::ValidateKey(key).ok()) {
+      st = (*store)->Delete(key);
+    }
     if (st.ok()) {
       if (!quiet) xml += "<Deleted>" + XmlElement("Key", key) + "</Deleted>";
     } else {
-      xml += "<Error>" + XmlElement("Key", key) + XmlElement("Code", "InternalError") +
+      const char* code = st.code() == ErrorCode::kFailedPrecondition ? "PreconditionFailed"
+                         : st.code() == ErrorCode::kNotFound         ? "NoSuchKey"
+                                                                     : "InternalError";
+      xml += "<Error>" + XmlElement("Key", key) + XmlElement("Code", code) +
              XmlElement("Message", st.message()) + "</Error>";
     }
   }
@@ -292,7 +317,7 @@ HttpResponse ServeS3Write(Server* server, S3UploadStore* uploads, const HttpRequ
     if (HasParam(req, "uploadId")) return CompleteUpload(server, uploads, req, bucket, key);
   } else if (m == "DELETE") {
     if (HasParam(req, "uploadId")) return AbortUpload(uploads, req, bucket, key);
-    if (req.query.empty()) return DeleteObject(server, bucket, key);
+    if (req.query.empty()) return DeleteObject(server, req, bucket, key);
   }
   return S3Error(501, "NotImplemented",
                  m + " " + (key.empty() ? "on a bucket" : "on an object") +

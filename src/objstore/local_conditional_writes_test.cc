@@ -122,6 +122,27 @@ TEST_F(ConditionalWriteTest, ObjectsWithoutAGivenEtagAreMatchedByTheirOwn) {
             ErrorCode::kFailedPrecondition);
 }
 
+TEST_F(ConditionalWriteTest, ConditionalDeleteRemovesOnlyTheVersionRead) {
+  PutOptions o;
+  o.etag = "aaaa";
+  ASSERT_TRUE(store_->Put("lease", "mine", o).ok());
+  Status stale = store_->DeleteIf("lease", "bbbb");
+  EXPECT_EQ(stale.code(), ErrorCode::kFailedPrecondition) << stale.ToString();
+  EXPECT_NE(stale.message().find("has ETag 'aaaa', not 'bbbb'"), std::string::npos)
+      << stale.message();
+  EXPECT_EQ(Read("lease"), "mine");
+  EXPECT_TRUE(store_->DeleteIf("lease", "aaaa").ok());
+  EXPECT_FALSE(store_->Head("lease").ok());
+  EXPECT_FALSE(fs::exists(root_ + "/lake/lease"));
+  // No object: kNotFound (an unconditional Delete of it is OK); "*" deletes any object.
+  EXPECT_EQ(store_->DeleteIf("lease", "aaaa").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteIf("lease", "*").code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->Delete("lease").ok());
+  ASSERT_TRUE(store_->Put("nested/dir/lease", "x").ok());
+  EXPECT_TRUE(store_->DeleteIf("nested/dir/lease", "*").ok());
+  EXPECT_FALSE(fs::exists(root_ + "/lake/nested"));  // the directories it left empty are gone
+}
+
 TEST_F(ConditionalWriteTest, OfManyCreatorsExactlyOneWins) {
   constexpr int kWriters = 8;
   for (int round = 0; round < 20; ++round) {

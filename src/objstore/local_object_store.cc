@@ -89,8 +89,10 @@ Status CheckCondition(const WriteCondition& condition, const std::string& path,
   if (condition.if_match.empty()) return Status::Ok();
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return NotFound("object '" + key + "' does not exist in bucket '" + bucket +
-                    "', so it has no ETag '" + condition.if_match + "' to match");
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket + "'" +
+                    (condition.if_match == "*"
+                         ? ""
+                         : ", so it has no ETag '" + condition.if_match + "' to match"));
   }
   ObjectInfo info = InfoFromStat(key, st);
   ReadEtag(path, &info);
@@ -399,11 +401,20 @@ Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::
   return FoldByDelimiter(std::move(objects), prefix, delimiter);
 }
 
-Status LocalObjectStore::Delete(const std::string& key) {
+Status LocalObjectStore::Delete(const std::string& key) { return Remove(key, nullptr); }
+
+Status LocalObjectStore::DeleteIf(const std::string& key, const std::string& if_match) {
+  WriteCondition condition;
+  condition.if_match = if_match.empty() ? "*" : if_match;
+  return Remove(key, &condition);
+}
+
+Status LocalObjectStore::Remove(const std::string& key, const WriteCondition* condition) {
   TRY_ASSIGN(std::string path, PathOf(key));
   int err = 0;
   {
     std::lock_guard lock(locks_->For(key));
+    if (condition != nullptr) TRY(CheckCondition(*condition, path, key, bucket_));
     if (::unlink(path.c_str()) != 0) err = errno;
   }
   if (err != 0) {

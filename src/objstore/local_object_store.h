@@ -70,12 +70,16 @@ class LocalObjectStore : public ObjectStore {
   Result<ObjectInfo> Head(const std::string& key) override;
   Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "") override;
   Status Delete(const std::string& key) override;
+  Status DeleteIf(const std::string& key, const std::string& if_match) override;
   std::string Describe() const override;
 
   // The path a key maps to, after every check above; exposed for tests.
   Result<std::string> PathOf(const std::string& key) const;
 
  private:
+  // Delete, under `condition` if given (its if_match).
+  Status Remove(const std::string& key, const WriteCondition* condition);
+
   std::string bucket_;
   std::string dir_;
   // Shared with writers, which may outlive this object: set once the missing-xattr

@@ -88,6 +88,11 @@ Status ObjectStore::Put(const std::string& key, std::string_view data, const Put
   return writer->Commit();
 }
 
+Status ObjectStore::DeleteIf(const std::string& key, const std::string&) {
+  return Unimplemented("a conditional delete of '" + key + "': " + Describe() +
+                       " cannot check one");
+}
+
 Result<std::unique_ptr<ObjectStoreProvider>> OpenObjectStores(const ObjectStoreConfig& config) {
   if (config.backend == "local") {
     TRY_ASSIGN(auto provider, LocalObjectStoreProvider::Open(config.local_root));

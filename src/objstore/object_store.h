@@ -114,6 +114,11 @@ class ObjectStore {
                                   const std::string& delimiter = "") = 0;
   // Deleting a missing key is OK (as in S3).
   virtual Status Delete(const std::string& key) = 0;
+  // Deletes only if the key's object has ETag `if_match` (unquoted; "*": any object),
+  // checked atomically with the delete (S3's conditional delete): else kFailedPrecondition
+  // naming the ETag found, or kNotFound when there is no object. A backend that cannot
+  // check so answers kUnimplemented.
+  virtual Status DeleteIf(const std::string& key, const std::string& if_match);
 
   // "local:/srv/tributary-data/lake/iot-data" or "s3://iot-data (http://127.0.0.1:9000)".
   virtual std::string Describe() const = 0;

@@ -120,6 +120,14 @@ Status S3ObjectStore::Delete(const std::string& key) {
   return client_->ErrorFor(call, response);
 }
 
+Status S3ObjectStore::DeleteIf(const std::string& key, const std::string& if_match) {
+  TRY(ValidateKey(key));
+  WriteCondition condition;
+  condition.if_match = if_match.empty() ? "*" : if_match;
+  Call call{"DeleteObject", "DELETE", bucket_, key, {}, s3::ConditionHeaders(condition), {}};
+  return client_->SendOk(call).status();  // 412: kFailedPrecondition; 404: kNotFound
+}
+
 std::string S3ObjectStore::Describe() const { return client_->Where(bucket_, ""); }
 
 Result<std::unique_ptr<S3ObjectStoreProvider>> S3ObjectStoreProvider::Open(

@@ -38,6 +38,8 @@ class S3ObjectStore : public ObjectStore {
   Result<ObjectInfo> Head(const std::string& key) override;
   Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "") override;
   Status Delete(const std::string& key) override;
+  // DeleteObject with If-Match, which the store checks (AWS S3 does).
+  Status DeleteIf(const std::string& key, const std::string& if_match) override;
   std::string Describe() const override;
 
  private:

@@ -9,9 +9,12 @@
 // version read: a stale ETag 412, a key with no object 404 NoSuchKey), If-None-Match
 // other than * 501 NotImplemented; a body past the HTTP limit, streamed in, held to the
 // same; CompleteMultipartUpload (refused, the upload stays to be completed once the key is
-// free) and CopyObject onto a taken key. Last, the S3 backend passes the conditions on: a
-// second server whose lake is the first server's S3 API (`--lake-backend s3`) refuses a
-// create-only PutObject and a stale If-Match, which the first server checked.
+// free) and CopyObject onto a taken key. Deletes: DeleteObject with If-Match (a stale ETag
+// 412 and the object stays, no object 404 NoSuchKey), DeleteObjects with an ETag per
+// object (PreconditionFailed in Errors for the stale one, the others deleted). Last, the
+// S3 backend passes the conditions on: a second server whose lake is the first server's
+// S3 API (`--lake-backend s3`) refuses a create-only PutObject, a stale If-Match and a
+// stale conditional delete, which the first server checked.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -170,6 +173,33 @@ describe('S3 conditional reads and writes through the AWS SDK', { timeout: 12000
     assert.equal(onDisk('big/taken'), 'anyone');
   });
 
+  test('DeleteObject and DeleteObjects delete only the version read', async () => {
+    const del = (Key, more = {}) => send(new S3.DeleteObjectCommand({ Bucket: LAKE, Key, ...more }));
+    const v1 = await put('deletes/a', 'v1');
+    const v2 = await put('deletes/a', 'v2');
+    await preconditionFailed(del('deletes/a', { IfMatch: v1.ETag }), 'a stale ETag', /not '[0-9a-f]{32}'/);
+    assert.equal(onDisk('deletes/a'), 'v2');
+    await rejectsAws(del('deletes/none', { IfMatch: v1.ETag }), 'NoSuchKey', 404, /does not exist/, 'no object');
+    await del('deletes/a', { IfMatch: v2.ETag });
+    assert.equal(onDisk('deletes/a'), null);
+    await put('deletes/b', 'b');
+    await del('deletes/b', { IfMatch: '*' });
+    assert.equal(onDisk('deletes/b'), null);
+    await del('deletes/none');  // unconditional: a missing key is fine, as on S3
+
+    const c = await put('deletes/c', 'c');
+    const d = await put('deletes/d', 'd');
+    const r = await send(new S3.DeleteObjectsCommand({ Bucket: LAKE, Delete: { Objects: [
+      { Key: 'deletes/c', ETag: c.ETag }, { Key: 'deletes/d', ETag: v1.ETag }, { Key: 'deletes/e', ETag: c.ETag },
+    ] } }));
+    assert.deepEqual((r.Deleted || []).map((x) => x.Key), ['deletes/c']);
+    assert.deepEqual((r.Errors || []).map((x) => [x.Key, x.Code]),
+                     [['deletes/d', 'PreconditionFailed'], ['deletes/e', 'NoSuchKey']]);
+    assert.equal(onDisk('deletes/c'), null);
+    assert.equal(onDisk('deletes/d'), 'd');
+    assert.equal(d.ETag, `"${md5Hex('d')}"`);
+  });
+
   test('a server whose lake is on S3 passes the conditions on to the store', async () => {
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     process.env.AWS_ACCESS_KEY_ID = 'admin';
@@ -187,6 +217,11 @@ describe('S3 conditional reads and writes through the AWS SDK', { timeout: 12000
       await putVia('front/lock', 'replaced', { IfMatch: first.ETag });
       await preconditionFailed(putVia('front/lock', 'stale', { IfMatch: first.ETag }), 'a stale ETag through S3');
       assert.equal(onDisk('front/lock'), 'replaced');
+      const delVia = (Key, more) => via.send(new S3.DeleteObjectCommand({ Bucket: LAKE, Key, ...more }));
+      await preconditionFailed(delVia('front/lock', { IfMatch: first.ETag }), 'a stale conditional delete through S3');
+      assert.equal(onDisk('front/lock'), 'replaced');
+      await delVia('front/lock', { IfMatch: `"${md5Hex('replaced')}"` });
+      assert.equal(onDisk('front/lock'), null);
     } finally {
       via.destroy();
       await front.dispose();

@@ -36,6 +36,9 @@ class ForwardingStore : public ObjectStore {
     return inner_->List(prefix, delimiter);
   }
   Status Delete(const std::string& key) override { return inner_->Delete(key); }
+  Status DeleteIf(const std::string& key, const std::string& if_match) override {
+    return inner_->DeleteIf(key, if_match);
+  }
   std::string Describe() const override { return "wrapped " + inner_->Describe(); }
 
  private:
