@@ -499,18 +499,27 @@ void HandleGlue(Server* server, HttpRequest& req, net::HttpRespond respond) {
   if (op == "StartCrawler") return respond(StartCrawler(server, *body));
   if (auto answer = HandleGlueCatalogWrite(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleGlueTableWrite(server, op, *body)) return respond(std::move(*answer));
+  if (auto answer = HandleGluePartitionIndexOperation(server, op, *body))
+    return respond(std::move(*answer));
   if (auto answer = HandleGlueJobOperation(server, op, *body)) return respond(std::move(*answer));
   if (auto answer = HandleGlueTagOperation(server, op, *body)) return respond(std::move(*answer));
-  respond(GlueError(400, "UnknownOperationException",
-                    "Glue operation '" + std::string(op) +
-                        "' is not served here (GetDatabases, GetDatabase, GetUserDefinedFunctions, GetTables, GetTable, GetTableVersions, "
-                        "GetTableVersion, "
-                        "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, CreateCrawler, UpdateCrawler, "
-                        "DeleteCrawler, StopCrawler, CreateDatabase, UpdateDatabase, DeleteDatabase, CreateTable, UpdateTable, "
-                        "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, BatchUpdatePartition, "
-                        "DeletePartition, BatchDeletePartition, CreateJob, UpdateJob, "
-                        "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun, "
-                        "TagResource, UntagResource, GetTags)"));
+  respond(GlueError(
+      400, "UnknownOperationException",
+      "Glue operation '" + std::string(op) +
+          "' is not served here (GetDatabases, GetDatabase, GetUserDefinedFunctions, GetTables, "
+          "GetTable, GetTableVersions, "
+          "GetTableVersion, "
+          "GetPartitions, GetPartition, BatchGetPartition, GetCrawler, GetCrawlers, StartCrawler, "
+          "CreateCrawler, UpdateCrawler, "
+          "DeleteCrawler, StopCrawler, CreateDatabase, UpdateDatabase, DeleteDatabase, "
+          "CreateTable, UpdateTable, "
+          "DeleteTable, BatchDeleteTable, CreatePartition, BatchCreatePartition, UpdatePartition, "
+          "BatchUpdatePartition, "
+          "DeletePartition, BatchDeletePartition, CreatePartitionIndex, GetPartitionIndexes, "
+          "DeletePartitionIndex, "
+          "CreateJob, UpdateJob, "
+          "GetJob, GetJobs, DeleteJob, StartJobRun, GetJobRun, GetJobRuns, BatchStopJobRun, "
+          "TagResource, UntagResource, GetTags)"));
 }
 
 }  // namespace tributary::app

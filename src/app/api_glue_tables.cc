@@ -179,6 +179,26 @@ HttpResponse PutTable(Server* server, const json& body, bool create) {
   auto parsed = ParseTableInput(body);
   if (!parsed.ok()) return GlueError(parsed.status());
   auto& [name, input] = *parsed;
+  // CreateTable's PartitionIndexes, checked against the keys before the table is made.
+  std::vector<lake::PartitionIndex> indexes;
+  if (auto list = body.find("PartitionIndexes"); create && list != body.end() && !list->is_null()) {
+    if (!list->is_array() || list->size() > lake::Catalog::kMaxPartitionIndexes) {
+      return GlueError(GlueFieldError("PartitionIndexes", "a list of at most 3 PartitionIndex"));
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string where = "PartitionIndexes[" + std::to_string(i) + "]";
+      auto index = GluePartitionIndex((*list)[i], where);
+      if (!index.ok()) return GlueError(index.status());
+      for (const std::string& key : index->keys) {
+        const bool known = std::any_of(input.partition_keys.begin(), input.partition_keys.end(),
+                                       [&](const lake::Column& c) { return c.name == key; });
+        if (!known)
+          return GlueError(
+              GlueFieldError(where + ".Keys", "'" + key + "' is not one of the PartitionKeys"));
+      }
+      indexes.push_back(std::move(*index));
+    }
+  }
   lake::Catalog& catalog = server->catalog();
   auto existing = catalog.GetTable(*database, name);
   if (create && existing.ok()) {
@@ -200,6 +220,12 @@ HttpResponse PutTable(Server* server, const json& body, bool create) {
   input.updated_by = create ? "glue:CreateTable" : "glue:UpdateTable";
   auto stored = catalog.UpsertTable(*database, name, input);
   if (!stored.ok()) return TableWriteError(stored.status());
+  for (const lake::PartitionIndex& index : indexes) {
+    if (Status st = catalog.CreatePartitionIndex(*database, name, index); !st.ok()) {
+      return GlueError(
+          st.WithContext("table " + *database + "." + name + " was made, but its partition index"));
+    }
+  }
   return GlueOk(json::object());
 }
 

@@ -72,6 +72,13 @@ std::optional<net::HttpResponse> HandleGlueCatalogWrite(Server* server, std::str
 // `operation` is not one of them.
 std::optional<net::HttpResponse> HandleGlueTableWrite(Server* server, std::string_view operation,
                                                       const nlohmann::json& body);
+// Glue's partition index operations (api_glue_partition_indexes.cc); nullopt when
+// `operation` is not one of them.
+std::optional<net::HttpResponse> HandleGluePartitionIndexOperation(Server* server,
+                                                                   std::string_view operation,
+                                                                   const nlohmann::json& body);
+// A PartitionIndex ({"IndexName", "Keys"}) as the catalog's; InvalidArgument naming `where`.
+Result<lake::PartitionIndex> GluePartitionIndex(const nlohmann::json& j, const std::string& where);
 // Glue's job operations (api_glue_jobs.cc); nullopt when `operation` is not one of them.
 std::optional<net::HttpResponse> HandleGlueJobOperation(Server* server, std::string_view operation,
                                                         const nlohmann::json& body);

@@ -61,6 +61,18 @@ CREATE TABLE lake_partitions(
 );
 )sql";
 
+// Glue's partition indexes: named lists of a table's partition keys (catalog_partition_indexes.cc).
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE lake_partition_indexes(
+  database TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  keys TEXT NOT NULL,               -- JSON array of partition key names
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(database, table_name, name)
+);
+)sql";
+
 std::string ColumnsToJson(const std::vector<Column>& columns) {
   json out = json::array();
   for (const auto& c : columns)
@@ -209,6 +221,7 @@ std::string SanitizeName(std::string_view text) {
 
 Result<std::unique_ptr<Catalog>> Catalog::Open(metadata::Database* db) {
   TRY(db->Migrate("lake", 1, kSchemaV1));
+  TRY(db->Migrate("lake", 2, kSchemaV2));
   return std::unique_ptr<Catalog>(new Catalog(db));
 }
 
@@ -276,6 +289,7 @@ Status Catalog::DeleteDatabase(const std::string& name, bool cascade) {
     }
     for (const char* sql :
          {"DELETE FROM lake_partitions WHERE database=?",
+          "DELETE FROM lake_partition_indexes WHERE database=?",
           "DELETE FROM lake_table_versions WHERE database=?",
           "DELETE FROM lake_tables WHERE database=?", "DELETE FROM lake_databases WHERE name=?"}) {
       TRY(db_->Exec(sql, {Value(name)}).status());
@@ -391,6 +405,9 @@ Status Catalog::DeleteTable(const std::string& database, const std::string& tabl
                                     {Value(database), Value(table)}));
     if (n == 0) return NotFound(Qualified(database, table) + " does not exist");
     TRY(db_->Exec("DELETE FROM lake_table_versions WHERE database=? AND name=?",
+                  {Value(database), Value(table)})
+            .status());
+    TRY(db_->Exec("DELETE FROM lake_partition_indexes WHERE database=? AND table_name=?",
                   {Value(database), Value(table)})
             .status());
     return db_

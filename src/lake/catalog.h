@@ -158,6 +158,14 @@ struct Partition {
   int64_t updated_ms = 0;  // set by the catalog
 };
 
+// A partition index: what Glue keeps so that engines can look partitions up by these
+// keys (here every GetPartitions filter reads the catalog's partitions as they are).
+struct PartitionIndex {
+  std::string name;               // 1..255 characters
+  std::vector<std::string> keys;  // partition key names, in the index's order
+  int64_t created_ms = 0;         // set by the catalog
+};
+
 // How AddPartitions treats a partition that already exists (same values).
 enum class PartitionMerge {
   kReplace,    // its location and counts become the given ones
@@ -213,6 +221,20 @@ class Catalog {
                                  const std::vector<std::string>& values) const;
   Status DeletePartition(const std::string& database, const std::string& table,
                          const std::vector<std::string>& values);
+
+  // --- partition indexes (Glue's: named lists of partition keys; catalog_partition_indexes.cc) ---
+  // Adds index `index` of a table: 1..3 of its partition keys, each once (kInvalidArgument
+  // naming the key otherwise); at most kMaxPartitionIndexes a table (kResourceExhausted);
+  // a name taken is kAlreadyExists; no such table, kNotFound.
+  static constexpr size_t kMaxPartitionIndexes = 3;
+  Status CreatePartitionIndex(const std::string& database, const std::string& table,
+                              const PartitionIndex& index);
+  Result<std::vector<PartitionIndex>> ListPartitionIndexes(
+      const std::string& database,
+      const std::string& table) const;  // by name
+  // kNotFound when the table has no such index.
+  Status DeletePartitionIndex(const std::string& database, const std::string& table,
+                              const std::string& index);
 
  private:
   explicit Catalog(metadata::Database* db) : db_(db) {}

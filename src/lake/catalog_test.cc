@@ -94,6 +94,51 @@ TEST_F(CatalogTest, Databases) {
   EXPECT_EQ(catalog_->SetDatabaseDescription("nope", "x").code(), ErrorCode::kNotFound);
 }
 
+TEST_F(CatalogTest, PartitionIndexesNameTheTablesPartitionKeys) {
+  ASSERT_TRUE(catalog_->CreateDatabase("iot").ok());
+  ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}})).ok());
+  EXPECT_TRUE(catalog_->CreatePartitionIndex("iot", "raw", {"by_year", {"year"}}).ok());
+  EXPECT_TRUE(catalog_->CreatePartitionIndex("iot", "raw", {"by_month", {"month", "year"}}).ok());
+  auto indexes = catalog_->ListPartitionIndexes("iot", "raw");
+  ASSERT_TRUE(indexes.ok()) << indexes.status().ToString();
+  ASSERT_EQ(indexes->size(), 2u);
+  EXPECT_EQ((*indexes)[0].name, "by_month");  // by name
+  EXPECT_EQ((*indexes)[0].keys, (std::vector<std::string>{"month", "year"}));
+  EXPECT_GT((*indexes)[0].created_ms, 0);
+
+  // Refused, naming why.
+  auto taken = catalog_->CreatePartitionIndex("iot", "raw", {"by_year", {"month"}});
+  EXPECT_EQ(taken.code(), ErrorCode::kAlreadyExists);
+  auto not_a_key = catalog_->CreatePartitionIndex("iot", "raw", {"by_a", {"a"}});
+  EXPECT_EQ(not_a_key.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(not_a_key.message().find("'a' is not a partition key of table 'iot.raw' (year, month)"),
+            std::string::npos)
+      << not_a_key.message();
+  EXPECT_EQ(catalog_->CreatePartitionIndex("iot", "raw", {"twice", {"year", "year"}}).code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->CreatePartitionIndex("iot", "raw", {"none", {}}).code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->CreatePartitionIndex("iot", "nope", {"x", {"year"}}).code(),
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(catalog_->CreatePartitionIndex("iot", "raw", {"third", {"month"}}).ok());
+  EXPECT_EQ(catalog_->CreatePartitionIndex("iot", "raw", {"fourth", {"year"}}).code(),
+            ErrorCode::kResourceExhausted);
+
+  // Deleted one by one; a table's go with it; kept across a restart.
+  EXPECT_TRUE(catalog_->DeletePartitionIndex("iot", "raw", "third").ok());
+  EXPECT_EQ(catalog_->DeletePartitionIndex("iot", "raw", "third").code(), ErrorCode::kNotFound);
+  Reopen();
+  EXPECT_EQ(catalog_->ListPartitionIndexes("iot", "raw")->size(), 2u);
+  ASSERT_TRUE(catalog_->DeleteTable("iot", "raw").ok());
+  ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}})).ok());
+  EXPECT_TRUE(catalog_->ListPartitionIndexes("iot", "raw")->empty());
+  ASSERT_TRUE(catalog_->CreatePartitionIndex("iot", "raw", {"by_year", {"year"}}).ok());
+  ASSERT_TRUE(catalog_->DeleteDatabase("iot", /*cascade=*/true).ok());
+  ASSERT_TRUE(catalog_->CreateDatabase("iot").ok());
+  ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}})).ok());
+  EXPECT_TRUE(catalog_->ListPartitionIndexes("iot", "raw")->empty());
+}
+
 TEST_F(CatalogTest, UpsertMakesVersionsOnlyWhenTheSchemaChanges) {
   EXPECT_EQ(catalog_->UpsertTable("iot", "raw", Input({{"a", "bigint"}})).status().code(),
             ErrorCode::kNotFound);

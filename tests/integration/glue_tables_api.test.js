@@ -12,8 +12,10 @@
 // sent back (as Terraform does) is taken. The refusals by Glue's names, each naming the
 // field: a table that exists (AlreadyExistsException), a missing database or table
 // (EntityNotFoundException), a type that is not a Hive type, no columns, no location, a
-// format not served (CSV), views, bucketed storage. DeleteTable and BatchDeleteTable (its
-// per-table errors).
+// format not served (CSV), views, bucketed storage. Partition indexes: CreateTable's
+// PartitionIndexes, CreatePartitionIndex, GetPartitionIndexes (keys with their types,
+// ACTIVE), DeletePartitionIndex and their refusals (not a partition key, a name taken, a
+// fourth index). DeleteTable and BatchDeleteTable (its per-table errors).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -250,6 +252,36 @@ target: {path: ${BUCKET}/curated/, format: parquet, database: iot, table: curate
     await rejectsAws(send(new G.GetPartitionsCommand({ DatabaseName: 'iot', TableName: 'by_year', Expression: 'month = 1' })),
                      'InvalidInputException', 400, /Expression 'month = 1': column 1: expected a partition key \(year, site\)/);
     await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'by_year' }));
+  });
+
+  test('partition indexes: with CreateTable, created, listed and deleted; refusals by Glue\'s names', async () => {
+    await send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('indexed', {
+      PartitionKeys: [{ Name: 'year', Type: 'int' }, { Name: 'site', Type: 'string' }],
+    }), PartitionIndexes: [{ IndexName: 'by_site', Keys: ['site'] }] }));
+    await send(new G.CreatePartitionIndexCommand({ DatabaseName: 'iot', TableName: 'indexed',
+                                                   PartitionIndex: { IndexName: 'by_year_site', Keys: ['year', 'site'] } }));
+    const listed = async () => (await send(new G.GetPartitionIndexesCommand({ DatabaseName: 'iot', TableName: 'indexed' })))
+      .PartitionIndexDescriptorList.map((d) => [d.IndexName, d.Keys.map((k) => `${k.Name}:${k.Type}`), d.IndexStatus]);
+    assert.deepEqual(await listed(), [['by_site', ['site:string'], 'ACTIVE'], ['by_year_site', ['year:int', 'site:string'], 'ACTIVE']]);
+
+    const create = (IndexName, Keys) => send(new G.CreatePartitionIndexCommand({
+      DatabaseName: 'iot', TableName: 'indexed', PartitionIndex: { IndexName, Keys } }));
+    await rejectsAws(create('by_device', ['device']), 'InvalidInputException', 400, /'device' is not a partition key of table 'iot.indexed' \(year, site\)/);
+    await rejectsAws(create('by_site', ['year']), 'AlreadyExistsException', 400);
+    await create('by_year', ['year']);
+    await rejectsAws(create('fourth', ['site']), 'ResourceNumberLimitExceededException', 400);
+    await rejectsAws(send(new G.CreateTableCommand({ DatabaseName: 'iot', TableInput: tableInput('bad_index'),
+                                                     PartitionIndexes: [{ IndexName: 'x', Keys: ['year'] }] })),
+                     'InvalidInputException', 400, /PartitionIndexes\[0\]\.Keys: 'year' is not one of the PartitionKeys/);
+    await rejectsAws(getTable('bad_index'), 'EntityNotFoundException', 400);  // nothing was made
+
+    await send(new G.DeletePartitionIndexCommand({ DatabaseName: 'iot', TableName: 'indexed', IndexName: 'by_year' }));
+    await rejectsAws(send(new G.DeletePartitionIndexCommand({ DatabaseName: 'iot', TableName: 'indexed', IndexName: 'by_year' })),
+                     'EntityNotFoundException', 400);
+    assert.deepEqual((await listed()).map((d) => d[0]), ['by_site', 'by_year_site']);
+    await send(new G.DeleteTableCommand({ DatabaseName: 'iot', Name: 'indexed' }));
+    await rejectsAws(send(new G.GetPartitionIndexesCommand({ DatabaseName: 'iot', TableName: 'indexed' })),
+                     'EntityNotFoundException', 400);
   });
 
   test('DeleteTable and BatchDeleteTable (per-table errors); the objects stay', async () => {
