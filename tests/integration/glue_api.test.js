@@ -472,9 +472,12 @@ describe('Glue Data Catalog and crawler API through the AWS SDK', { timeout: 900
       await rejectsAws(send(command), 'InvalidInputException', 400, message, what);
     }
 
-    // Not served: partition indexes (partitions are listed whole).
+    // Not served: column statistics; a table's partition indexes are (glue_tables_api.test.js).
+    await rejectsAws(send(new G.GetColumnStatisticsForTableCommand({ DatabaseName: 'plant', TableName: 'made',
+                                                                     ColumnNames: ['ozone'] })),
+                     'UnknownOperationException', 400, /GetColumnStatisticsForTable/);
     await rejectsAws(send(new G.GetPartitionIndexesCommand({ DatabaseName: 'plant', TableName: 'made' })),
-                     'UnknownOperationException', 400, /GetPartitionIndexes/);
+                     'EntityNotFoundException', 400);
     await rejectsAws(getTable('plant', 'made'), 'EntityNotFoundException', 400);
 
     // Refused signatures do nothing.
