@@ -135,11 +135,20 @@ HttpResponse NotServed(const std::string& call) {
 }  // namespace
 
 void AddIotThingRoutes(net::Router* router, Server* server) {
-  router->Add("GET", "/things", [server](HttpRequest& req) { return ListThings(server, req); });
-  router->Add("GET", "/things/{name}",
-              [server](HttpRequest& req) { return DescribeThing(server, req); });
-  router->Add("PATCH", "/things/{name}",
-              [server](HttpRequest& req) { return UpdateThing(server, req); });
+  // The data plane's shadows share /things: a call signed for another service is not one of these.
+  auto iot = [server](HttpResponse (*call)(Server*, HttpRequest&)) {
+    return [call, server](HttpRequest& req) {
+      if (SignedServiceOf(req) != kIotThingsService.signing_name) {
+        return IotError(NotFound(req.method + " " + req.path +
+                                 " is AWS IoT's registry (DescribeThing, ListThings, "
+                                 "UpdateThing): sign it for service iot"));
+      }
+      return call(server, req);
+    };
+  };
+  router->Add("GET", "/things", iot(&ListThings));
+  router->Add("GET", "/things/{name}", iot(&DescribeThing));
+  router->Add("PATCH", "/things/{name}", iot(&UpdateThing));
   router->Add("POST", "/things/{name}", [](HttpRequest&) { return NotServed("CreateThing"); });
   router->Add("DELETE", "/things/{name}", [](HttpRequest&) { return NotServed("DeleteThing"); });
 }

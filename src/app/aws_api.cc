@@ -25,22 +25,6 @@ bool IsJsonTargetRequest(const net::HttpRequest& request) {
   return request.method == "POST" && request.path == "/" && !request.Header("x-amz-target").empty();
 }
 
-// The service of the SigV4 credential scope in the Authorization header
-// ("Credential=<key>/<day>/<region>/<service>/aws4_request"), or "".
-std::string_view SignedServiceOf(const net::HttpRequest& request) {
-  std::string_view authorization = request.Header("authorization");
-  size_t at = authorization.find("Credential=");
-  if (at == std::string_view::npos) return {};
-  std::string_view scope = authorization.substr(at + 11);
-  scope = scope.substr(0, scope.find_first_of(", "));
-  for (int skip = 0; skip < 3; ++skip) {
-    size_t slash = scope.find('/');
-    if (slash == std::string_view::npos) return {};
-    scope.remove_prefix(slash + 1);
-  }
-  return scope.substr(0, scope.find('/'));
-}
-
 const AwsService* ServiceOf(const net::HttpRequest& request) {
   if (IsS3Request(request)) return &kS3Service;  // any path: /<bucket>/<key>
   const AwsService* by_path = nullptr;
@@ -59,6 +43,22 @@ const AwsService* ServiceOf(const net::HttpRequest& request) {
 }
 
 }  // namespace
+
+// The service of the SigV4 credential scope in the Authorization header
+// ("Credential=<key>/<day>/<region>/<service>/aws4_request"), or "".
+std::string_view SignedServiceOf(const net::HttpRequest& request) {
+  std::string_view authorization = request.Header("authorization");
+  size_t at = authorization.find("Credential=");
+  if (at == std::string_view::npos) return {};
+  std::string_view scope = authorization.substr(at + 11);
+  scope = scope.substr(0, scope.find_first_of(", "));
+  for (int skip = 0; skip < 3; ++skip) {
+    size_t slash = scope.find('/');
+    if (slash == std::string_view::npos) return {};
+    scope.remove_prefix(slash + 1);
+  }
+  return scope.substr(0, scope.find('/'));
+}
 
 bool IsS3Request(const net::HttpRequest& request) {
   auto scoped_to_s3 = [](std::string_view scope) {

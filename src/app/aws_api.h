@@ -75,6 +75,8 @@ inline constexpr AwsService kS3Service{AwsProtocol::kRestXml, "", "s3"};
 bool IsAwsRequest(const net::HttpRequest& request);
 // A request signed with SigV4 for service s3 (an S3 client's).
 bool IsS3Request(const net::HttpRequest& request);
+// The service a SigV4 Authorization header's credential scope names ("iot"), or "".
+std::string_view SignedServiceOf(const net::HttpRequest& request);
 // Whether an S3 request's body is in aws-chunked encoding (Content-Encoding aws-chunked,
 // or x-amz-content-sha256 one of its STREAMING-* forms).
 bool IsAwsChunkedUpload(const net::HttpRequest& request);

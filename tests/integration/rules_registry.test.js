@@ -10,13 +10,15 @@
 // client (`@aws-sdk/client-iot`, SigV4 for service iot on /things, beside the data
 // plane's shadows there) describes, lists (by attribute, in pages) and updates things,
 // and the rule reads what UpdateThing set; what the registry does not keep (thing types,
-// versions) and CreateThing are refused by name.
+// versions) and CreateThing are refused by name, and a registry call signed for the data
+// plane (iotdata) is not served.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const aws4 = require('aws4');
 const I = require('@aws-sdk/client-iot');
 const D = require('@aws-sdk/client-iot-data-plane');
 const { Server, makeTempDir } = require('./harness');
@@ -145,8 +147,16 @@ describe("rules' get_registry_data()", { timeout: 60000 }, () => {
       assert.deepEqual(second.things.map((t) => t.thingName), ['site-9']);
       assert.equal(second.nextToken, undefined);
 
-      // The data plane's shadows under /things still answer, signed for iotdata.
+      // The data plane's shadows under /things still answer, signed for iotdata; the
+      // registry's calls are not reached with a signature for iotdata.
       await rejectsAws(data.send(new D.GetThingShadowCommand({ thingName: 'site-9' })), 'ResourceNotFoundException', 404);
+      const url = new URL(server.endpoint);
+      const signed = aws4.sign({ host: url.host, path: '/things/site-9', service: 'iotdata', region: 'us-east-1', method: 'GET' },
+                               credentials);
+      const r = await fetch(`${server.endpoint}/things/site-9`, { headers: { authorization: signed.headers.Authorization,
+        'x-amz-date': signed.headers['X-Amz-Date'] }, signal: AbortSignal.timeout(10000) });
+      assert.equal(r.status, 404);
+      assert.match(await r.text(), /sign it for service iot/);
 
       await rejectsAws(iot.send(new I.DescribeThingCommand({ thingName: 'nobody' })), 'ResourceNotFoundException', 404);
       await rejectsAws(iot.send(new I.UpdateThingCommand({ thingName: 'site-9', thingTypeName: 'sensor' })),
