@@ -24,10 +24,6 @@ using nlohmann::json;
 
 constexpr int64_t kMaxListResults = 250;  // AWS's limit for ListThings
 
-std::string ThingArn(const std::string& name) {
-  return "arn:aws:iot:local:000000000000:thing/" + name;
-}
-
 HttpResponse Ok(const json& body = json::object()) { return AwsResponse(kIotThingsService, body); }
 
 std::string Param(const HttpRequest& req, const char* key) {
@@ -73,7 +69,7 @@ HttpResponse ListThings(Server* server, HttpRequest& req) {
   json list = json::array();
   for (const devices::Thing* t : page.items) {
     list.push_back({{"thingName", t->name},
-                    {"thingArn", ThingArn(t->name)},
+                    {"thingArn", devices::ThingArn(t->name)},
                     {"attributes", StringAttributes(t->attributes)}});
   }
   json body = {{"things", list}};
@@ -86,7 +82,7 @@ HttpResponse DescribeThing(Server* server, HttpRequest& req) {
   auto d = server->devices().DescribeThing(name);
   if (!d.ok()) return IotError(d.status());
   return Ok({{"thingName", name},
-             {"thingArn", ThingArn(name)},
+             {"thingArn", devices::ThingArn(name)},
              {"defaultClientId", name},
              {"attributes", StringAttributes(d->thing.attributes)}});
 }

@@ -181,14 +181,6 @@ Result<std::string> S3UploadStore::PutPart(const std::string& id, int number, st
   return etag;
 }
 
-Result<S3UploadStore::Completed> S3UploadStore::Complete(const std::string& id, const std::vector<PartRef>& parts,
-                                                         objstore::ObjectStore* bucket) {
-  TRY_ASSIGN(Assembled assembled, Assemble(id, parts, bucket, {}));
-  TRY(assembled.writer->Commit());
-  (void)Abort(id);
-  return std::move(assembled.done);
-}
-
 Result<S3UploadStore::Assembled> S3UploadStore::Assemble(
     const std::string& id, const std::vector<PartRef>& parts, objstore::ObjectStore* bucket,
     const objstore::WriteCondition& condition) {

@@ -56,7 +56,7 @@ class S3UploadStore {
     std::string etag;      // as UploadPart answered it, quotes optional
     std::string checksum;  // the part's checksum in the upload's algorithm (base64), if given
   };
-  // What Complete made.
+  // What CompleteMultipartUpload made.
   struct Completed {
     std::string etag;             // "<md5 of the parts' md5s>-<n>"
     std::string checksum_header;  // "x-amz-checksum-crc32", "" without an algorithm
@@ -73,16 +73,14 @@ class S3UploadStore {
   // limit): it takes the place of an earlier one with that number on Commit, with the
   // ETag given to SetEtag (its MD5), which must come first. NotFound for no such upload.
   Result<std::unique_ptr<objstore::ObjectWriter>> NewPartWriter(const std::string& id, int number);
-  // Writes the parts `parts` names, in their order (ascending numbers, ETags matching what
-  // was stored; every part but the last at least 5 MiB, as S3 requires), as the object,
-  // then forgets the upload. With a checksum algorithm, each part's is computed as it is
-  // written and checked against the one listed (InvalidArgument, and no object, if they
-  // differ), and the object keeps its checksum (PutOptions::checksum).
-  Result<Completed> Complete(const std::string& id, const std::vector<PartRef>& parts,
-                             objstore::ObjectStore* bucket);
-  // Complete up to the object's appearance: the parts checked and written to `writer`,
-  // which makes the object on its Commit (refused there if `condition` does not hold,
-  // objstore::WriteCondition); after a Commit the caller forgets the upload (Abort).
+  // CompleteMultipartUpload up to the object's appearance: the parts `parts` names, in
+  // their order (ascending numbers, ETags matching what was stored; every part but the
+  // last at least 5 MiB, as S3 requires), written to `writer`, which makes the object on
+  // its Commit (refused there if `condition` does not hold, objstore::WriteCondition);
+  // after a Commit the caller forgets the upload (Abort). With a checksum algorithm, each
+  // part's is computed as it is written and checked against the one listed
+  // (InvalidArgument, and no writer, if they differ), and the object keeps its checksum
+  // (PutOptions::checksum).
   struct Assembled {
     std::unique_ptr<objstore::ObjectWriter> writer;
     Completed done;

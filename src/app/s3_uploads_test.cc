@@ -28,6 +28,17 @@ class S3UploadStoreTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
+  // CompleteMultipartUpload's work: the parts assembled, the object committed, the upload
+  // forgotten.
+  Result<S3UploadStore::Completed> Complete(const std::string& id,
+                                            const std::vector<S3UploadStore::PartRef>& parts) {
+    TRY_ASSIGN(S3UploadStore::Assembled assembled,
+               uploads_->Assemble(id, parts, bucket_.get(), {}));
+    TRY(assembled.writer->Commit());
+    (void)uploads_->Abort(id);
+    return std::move(assembled.done);
+  }
+
   std::string root_;
   std::unique_ptr<objstore::LocalObjectStoreProvider> lake_;
   std::shared_ptr<objstore::ObjectStore> bucket_;
@@ -73,7 +84,7 @@ TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
   ASSERT_TRUE(e1.ok() && e2.ok() && e3.ok());
   EXPECT_EQ(*e3, Md5Hex("tail"));
   EXPECT_FALSE(bucket_->Head("train/big.bin").ok());  // nothing before Complete
-  auto etag = uploads_->Complete(*id, {Part(1, "\"" + *e1 + "\""), Part(2, *e2), Part(3, *e3)}, bucket_.get());
+  auto etag = Complete(*id, {Part(1, "\"" + *e1 + "\""), Part(2, *e2), Part(3, *e3)});
   ASSERT_TRUE(etag.ok()) << etag.status().message();
   EXPECT_EQ(etag->etag.substr(etag->etag.size() - 2), "-3");
   EXPECT_EQ(etag->checksum_header, "");  // no algorithm, no checksum
@@ -90,19 +101,19 @@ TEST_F(S3UploadStoreTest, CompleteRefusesWhatWasNotUploadedAsNamed) {
   auto e1 = uploads_->PutPart(*id, 1, "small");
   auto e2 = uploads_->PutPart(*id, 2, "last");
   ASSERT_TRUE(e1.ok() && e2.ok());
-  auto wrong_etag = uploads_->Complete(*id, {Part(1, Md5Hex("other"))}, bucket_.get());
+  auto wrong_etag = Complete(*id, {Part(1, Md5Hex("other"))});
   EXPECT_EQ(wrong_etag.status().code(), ErrorCode::kInvalidArgument);
-  auto missing = uploads_->Complete(*id, {Part(7, *e1)}, bucket_.get());
+  auto missing = Complete(*id, {Part(7, *e1)});
   EXPECT_EQ(missing.status().code(), ErrorCode::kInvalidArgument);
-  auto descending = uploads_->Complete(*id, {Part(2, *e2), Part(1, *e1)}, bucket_.get());
+  auto descending = Complete(*id, {Part(2, *e2), Part(1, *e1)});
   EXPECT_EQ(descending.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(descending.status().message().find("ascending"), std::string::npos);
-  auto small = uploads_->Complete(*id, {Part(1, *e1), Part(2, *e2)}, bucket_.get());
+  auto small = Complete(*id, {Part(1, *e1), Part(2, *e2)});
   EXPECT_EQ(small.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(small.status().message().find("5 MiB"), std::string::npos) << small.status().message();
   EXPECT_FALSE(bucket_->Head("k").ok());
   // A lone small part is the last one: fine.
-  auto alone = uploads_->Complete(*id, {Part(2, *e2)}, bucket_.get());
+  auto alone = Complete(*id, {Part(2, *e2)});
   ASSERT_TRUE(alone.ok()) << alone.status().message();
   EXPECT_EQ(*bucket_->Get("k"), "last");
 }
@@ -116,12 +127,12 @@ TEST_F(S3UploadStoreTest, ChecksumsOfThePartsOrOfTheWholeObjectAreKeptAndChecked
   auto e2 = uploads_->PutPart(*id, 2, two);
   ASSERT_TRUE(e1.ok() && e2.ok());
   // A part listed with another checksum: refused, and no object.
-  auto wrong = uploads_->Complete(*id, {Part(1, *e1, Crc32Of("other")), Part(2, *e2)}, bucket_.get());
+  auto wrong = Complete(*id, {Part(1, *e1, Crc32Of("other")), Part(2, *e2)});
   EXPECT_EQ(wrong.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(wrong.status().message().find("part 1's CRC32 is " + Crc32Of(one)), std::string::npos)
       << wrong.status().message();
   EXPECT_FALSE(bucket_->Head("composite").ok());
-  auto done = uploads_->Complete(*id, {Part(1, *e1, Crc32Of(one)), Part(2, *e2)}, bucket_.get());
+  auto done = Complete(*id, {Part(1, *e1, Crc32Of(one)), Part(2, *e2)});
   ASSERT_TRUE(done.ok()) << done.status().message();
   EXPECT_EQ(done->checksum_header, "x-amz-checksum-crc32");
   EXPECT_EQ(done->checksum, Crc32Of(Crc32Of(one, true) + Crc32Of(two, true)) + "-2");
@@ -135,7 +146,7 @@ TEST_F(S3UploadStoreTest, ChecksumsOfThePartsOrOfTheWholeObjectAreKeptAndChecked
   e1 = uploads_->PutPart(*id, 1, one);
   e2 = uploads_->PutPart(*id, 2, two);
   ASSERT_TRUE(e1.ok() && e2.ok());
-  done = uploads_->Complete(*id, {Part(1, *e1), Part(2, *e2)}, bucket_.get());
+  done = Complete(*id, {Part(1, *e1), Part(2, *e2)});
   ASSERT_TRUE(done.ok()) << done.status().message();
   EXPECT_EQ(done->checksum, Crc32Of(one + two));
   EXPECT_EQ(bucket_->Head("whole")->checksum, "x-amz-checksum-crc32:" + Crc32Of(one + two));

@@ -70,7 +70,7 @@ Thing ThingFromRow(const metadata::Row& row) {
 // DescribeThing's answer as AWS IoT gives it, of what the registry keeps of a thing.
 std::string RegistryDescriptionJson(const Thing& thing) {
   json d = {{"thingName", thing.name},
-            {"thingArn", "arn:aws:iot:local:000000000000:thing/" + thing.name},
+            {"thingArn", ThingArn(thing.name)},
             {"defaultClientId", thing.name},
             {"attributes", thing.attributes}};
   return d.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -81,6 +81,10 @@ std::string NotFoundThing(const std::string& name) {
 }
 
 }  // namespace
+
+std::string ThingArn(const std::string& name) {
+  return "arn:aws:iot:local:000000000000:thing/" + name;
+}
 
 const char* CertificateStatusName(CertificateStatus status) {
   switch (status) {

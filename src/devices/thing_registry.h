@@ -66,6 +66,9 @@ struct Thing {
   nlohmann::json attributes = nlohmann::json::object();
 };
 
+// A thing's ARN as AWS IoT writes it: "arn:aws:iot:local:000000000000:thing/<name>".
+std::string ThingArn(const std::string& name);
+
 struct Certificate {
   std::string fingerprint;  // lower-case hex SHA-256 of the DER certificate
   std::string thing;

@@ -62,6 +62,20 @@ bool IsShadowNameChar(char c) {
 bool IsThingName(const std::string& s) {
   return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), IsShadowNameChar);
 }
+// A document of the ExternalState as a Value: read once per message under `key` (kept in
+// Message::external_reads, so every expression of every rule sees the same version), by
+// `read` the first time; Undefined when there is none or it is not JSON.
+template <typename Read>
+Value ReadExternal(const Message& m, const std::string& key, Read read) {
+  const std::optional<std::string>* doc = nullptr;
+  for (const auto& [name, answer] : m.external_reads) {
+    if (name == key) doc = &answer;
+  }
+  if (doc == nullptr) doc = &m.external_reads.emplace_back(key, read()).second;
+  if (!*doc) return Value();
+  Result<Value> v = ValueFromJson(**doc);
+  return v.ok() ? std::move(*v) : Value();
+}
 Value GetThingShadow(Args a, size_t n, const Message& m) {
   if (m.external == nullptr) return Value();
   for (size_t i = 0; i < n; ++i) {
@@ -70,15 +84,8 @@ Value GetThingShadow(Args a, size_t n, const Message& m) {
   const std::string& thing = a[0].as_string();
   const std::string shadow = n == 3 ? a[1].as_string() : std::string();
   if (!IsThingName(thing) || (n == 3 && (shadow.size() > 64 || !IsThingName(shadow)))) return Value();
-  const std::string key = thing + "/" + shadow;
-  const std::optional<std::string>* doc = nullptr;
-  for (const auto& [read, answer] : m.external_reads) {
-    if (read == key) doc = &answer;
-  }
-  if (doc == nullptr) doc = &m.external_reads.emplace_back(key, m.external->ThingShadow(thing, shadow)).second;
-  if (!*doc) return Value();
-  Result<Value> v = ValueFromJson(**doc);
-  return v.ok() ? std::move(*v) : Value();
+  return ReadExternal(m, thing + "/" + shadow,
+                      [&] { return m.external->ThingShadow(thing, shadow); });
 }
 // get_registry_data('DescribeThing', thing, roleArn): the thing as AWS IoT's DescribeThing
 // answers it (its attributes ...), Undefined when there is none. AWS's other registry
@@ -88,16 +95,8 @@ Value GetRegistryData(Args a, size_t, const Message& m) {
   if (m.external == nullptr || !a[0].is_string() || !a[1].is_string() || !a[2].is_string())
     return Value();
   if (a[0].as_string() != kDescribeThing || !IsThingName(a[1].as_string())) return Value();
-  const std::string key = std::string(kDescribeThing) + " " + a[1].as_string();
-  const std::optional<std::string>* doc = nullptr;
-  for (const auto& [read, answer] : m.external_reads) {
-    if (read == key) doc = &answer;
-  }
-  if (doc == nullptr)
-    doc = &m.external_reads.emplace_back(key, m.external->RegistryThing(a[1].as_string())).second;
-  if (!*doc) return Value();
-  Result<Value> v = ValueFromJson(**doc);
-  return v.ok() ? std::move(*v) : Value();
+  return ReadExternal(m, std::string(kDescribeThing) + " " + a[1].as_string(),
+                      [&] { return m.external->RegistryThing(a[1].as_string()); });
 }
 Status CheckGetRegistryDataLiteral(size_t index, size_t, const Value& literal) {
   if (index == 0) {
