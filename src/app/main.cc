@@ -44,7 +44,12 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* console_dir = cmd->add_option("--console-dir", flags->console_dir, "serve the console from this directory (web/) instead of the copy built in");
   auto* fsync = cmd->add_option("--wal-fsync", flags->wal_fsync, "streams' WAL: always, interval:<ms> or never")->capture_default_str();
   auto* segment = cmd->add_option("--wal-segment-mib", flags->wal_segment_mib, "streams' WAL segment size, MiB (1..1024)")->capture_default_str();
-  auto* commit_delay = cmd->add_option("--wal-commit-delay-us", flags->wal_commit_delay_us, "streams' WAL: the most a group commit waits for more records, µs (25 µs per record of the last commit, at most 3x its cost, up to this; 0..100000)")->capture_default_str();
+  auto* commit_delay =
+      cmd->add_option("--wal-commit-delay-us", flags->wal_commit_delay_us,
+                      "streams' WAL: the most a group commit waits for more records, µs (25 µs per "
+                      "record of the last commit, at most 3x its cost, up to this, ending once 256 "
+                      "records wait; 0..100000)")
+          ->capture_default_str();
   auto* max_pending = cmd->add_option("--stream-max-pending-mib", flags->stream_max_pending_mib, "per stream, MiB acknowledged and not yet delivered before records are refused (1..65536); buffers go out early past half")->capture_default_str();
   auto* wal_dir = cmd->add_option("--wal-dir", flags->wal_dir, "streams' WAL directory (default <data-dir>/wal), e.g. on a faster device of its own");
   auto* streams_nats_url = cmd->add_option("--streams-nats-url", flags->streams_nats_url, "keep the streams' records in NATS JetStream instead of local WALs: nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");

@@ -429,7 +429,8 @@ uint64_t Wal::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
     seq = QueueLocked(data, arrival_ms, done);
     // A busy writer takes this record with its next batch: waking it is a wasted
     // system call per record under load.
-    if (!writer_waiting_) return seq;
+    if (!writer_waiting_ && !(writer_delaying_ && queue_.size() == options_.commit_batch_records))
+      return seq;
   }
   queue_cv_.notify_one();
   return seq;
@@ -439,8 +440,11 @@ void Wal::AppendAll(std::string_view data, std::vector<Entry>& entries) {
   if (entries.empty()) return;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
+    const size_t before = queue_.size();
     for (Entry& e : entries) QueueLocked(data.substr(e.offset, e.size), e.arrival_ms, e.done);
-    if (!writer_waiting_) return;
+    const bool batch_full =
+        before < options_.commit_batch_records && queue_.size() >= options_.commit_batch_records;
+    if (!writer_waiting_ && !(writer_delaying_ && batch_full)) return;
   }
   queue_cv_.notify_one();
 }
@@ -481,7 +485,11 @@ void Wal::WriterLoop() {
       if (SteadyNanos() < last_commit_start_ns_ + delay_ns) {
         auto until = std::chrono::steady_clock::time_point(
             std::chrono::nanoseconds(last_commit_start_ns_ + delay_ns));
-        queue_cv_.wait_until(lock, until, [this] { return stopping_; });
+        writer_delaying_ = true;
+        queue_cv_.wait_until(lock, until, [this] {
+          return stopping_ || queue_.size() >= options_.commit_batch_records;
+        });
+        writer_delaying_ = false;
       }
     }
     // Take the queue and its frames; the appenders get this thread's emptied containers,

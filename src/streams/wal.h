@@ -15,7 +15,10 @@
 // It takes the next batch no sooner than `commit_delay_per_record_ns` times the records
 // the last commit held, no sooner than `commit_delay_max_commits` times what the last
 // commit kept it busy (its write, sync and callbacks), and at most `commit_delay_us`,
-// after it took the last one: whichever is least. So the wait grows with the rate, and
+// after it took the last one: whichever is least; and it ends as soon as
+// `commit_batch_records` records wait, a batch that spreads the commit's fixed cost thin
+// already (so a load whose commits hold hundreds of records, where each commit's own
+// duration gathers the next batch, is never held). So the wait grows with the rate, and
 // reaches the cap only where records arrive faster than one per
 // `commit_delay_per_record_ns` (40,000 a second at the default 25 µs) and commits are
 // costly (a device flush each, under fsync `always`); at moderate rates, or when commits
@@ -98,6 +101,9 @@ struct WalOptions {
   int64_t commit_delay_per_record_ns = 25'000;
   // ... and no longer than this many times what the last commit kept the writer busy.
   int64_t commit_delay_max_commits = 3;
+  // ... and no longer than until this many records wait: a batch that size spreads a
+  // commit's fixed cost thin already, and waiting longer would only hold them.
+  size_t commit_batch_records = 256;
   // Delivered segments kept for reuse (preallocation only): at most this many bytes of
   // them, and at least two segments.
   uint64_t reuse_bytes = 128ull << 20;
@@ -202,6 +208,9 @@ class Wal : public RecordLog {
   uint64_t last_appended_seq_ = 0;
   bool stopping_ = false;
   bool writer_waiting_ = false;  // the writer sleeps on queue_cv_: Append must wake it
+  // The writer waits out a commit delay on queue_cv_: Append wakes it when the queue
+  // reaches commit_batch_records.
+  bool writer_delaying_ = false;
 
   // Writer thread only. Swapped with queue_/queue_bytes_ each batch, so both keep their
   // capacity and a batch allocates nothing.

@@ -228,8 +228,8 @@ struct TimedCommits {
   std::unique_ptr<Wal> wal;
 
   // A WAL in `dir` with the commit delay's three bounds.
-  TimedCommits(const std::string& dir, int64_t cap_us, int64_t per_record_ns,
-               int64_t max_commits, int sleep_ms) {
+  TimedCommits(const std::string& dir, int64_t cap_us, int64_t per_record_ns, int64_t max_commits,
+               int sleep_ms, size_t batch_records = 100'000) {
     WalOptions o;
     o.dir = dir;
     // Not synced: these tests time the commit delay, and a busy disk's fdatasync (another
@@ -239,6 +239,7 @@ struct TimedCommits {
     o.commit_delay_us = cap_us;
     o.commit_delay_per_record_ns = per_record_ns;
     o.commit_delay_max_commits = max_commits;
+    o.commit_batch_records = batch_records;
     o.on_durable = [this, sleep_ms](const std::vector<WalFrame>& frames) {
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -261,21 +262,26 @@ struct TimedCommits {
       ++acked;
     };
   }
-  // A commit of `n` records, then one record, which waits for the delay the n earn; the
-  // time between the two commits in ms (-1 if they did not come).
-  int64_t BurstThenOne(size_t n) {
+  // `n` records appended together.
+  void AppendMany(size_t n) {
     std::string data(n, 'r');
     std::vector<Wal::Entry> entries;
     for (size_t i = 0; i < n; ++i) entries.push_back({i, 1, 1, Ack()});
-    size_t before = Count();
     wal->AppendAll(data, entries);
+    appended += n;
+  }
+  // A commit of `n` records, then `then` records (one by one), which wait for the delay
+  // the n earn; the time between the two commits in ms (-1 if they did not come).
+  int64_t BurstThenOne(size_t n, size_t then = 1) {
+    size_t before = Count();
+    AppendMany(n);
     if (!WaitUntil([&] { return Count() == before + 1; }, 5000)) return -1;
-    wal->Append("next", 1, Ack());
+    for (size_t i = 0; i < then; ++i) wal->Append("next", 1, Ack());
     if (!WaitUntil([&] { return Count() == before + 2; }, 5000)) return -1;
-    appended += n + 1;
+    appended += then;
     std::lock_guard<std::mutex> lock(mu);
     EXPECT_EQ(commits[before].second, n);
-    EXPECT_EQ(commits[before + 1].second, 1u);
+    EXPECT_EQ(commits[before + 1].second, then);
     return std::chrono::duration_cast<std::chrono::milliseconds>(commits[before + 1].first -
                                                                  commits[before].first)
         .count();
@@ -316,6 +322,30 @@ TEST(WalTest, TheWaitIsBoundedByWhatTheLastCommitCost) {
   ASSERT_TRUE(t.AllAcked());
   EXPECT_GE(gap, 50);
   EXPECT_LT(gap, 300) << "without the bound: 500 ms";
+}
+
+// The wait ends once `commit_batch_records` records are waiting: here a commit of 500
+// records earns the next a 500 ms wait, which 63 records sit out, and 64 (the batch) do not.
+TEST(WalTest, TheWaitEndsWhenAWholeBatchIsWaiting) {
+  TempDir dir;
+  TimedCommits t(dir.path(), 1'000'000, 1'000'000, /*max_commits=*/1'000'000, /*sleep_ms=*/0,
+                 /*batch_records=*/64);
+  ASSERT_TRUE(t.wal);
+  int64_t short_of_a_batch = t.BurstThenOne(500, 63);
+  int64_t a_batch = t.BurstThenOne(500, 64);
+  ASSERT_TRUE(t.AllAcked());
+  EXPECT_GE(short_of_a_batch, 450);
+  EXPECT_LT(a_batch, 250) << "the whole delay: 500 ms";
+  // Appended together, past the batch in one go, they do not wait either.
+  size_t before = t.Count();
+  t.AppendMany(500);
+  ASSERT_TRUE(WaitUntil([&] { return t.Count() == before + 1; }, 5000));
+  t.AppendMany(100);
+  ASSERT_TRUE(WaitUntil([&] { return t.Count() == before + 2; }, 5000));
+  ASSERT_TRUE(t.AllAcked());
+  std::lock_guard<std::mutex> lock(t.mu);
+  EXPECT_EQ(t.commits[before + 1].second, 100u);
+  EXPECT_LT(t.commits[before + 1].first - t.commits[before].first, std::chrono::milliseconds(250));
 }
 
 // The delay counts from the start of the last commit: after one that took longer than
