@@ -227,7 +227,7 @@ struct TimedCommits {
   size_t appended = 0;
   std::unique_ptr<Wal> wal;
 
-  // A WAL in `dir` with the commit delay's three bounds.
+  // A WAL in `dir` with the commit delay's bounds (by default no batch ends the wait).
   TimedCommits(const std::string& dir, int64_t cap_us, int64_t per_record_ns, int64_t max_commits,
                int sleep_ms, size_t batch_records = 100'000) {
     WalOptions o;
