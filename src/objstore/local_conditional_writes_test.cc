@@ -1,8 +1,6 @@
 // Conditional writes on the local lake (PutOptions::condition): create only, replace only
 // the version read, and both held to under concurrent writers of one key.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -122,29 +120,6 @@ TEST_F(ConditionalWriteTest, ObjectsWithoutAGivenEtagAreMatchedByTheirOwn) {
   EXPECT_TRUE(store_->Put("raw/a", "bytes 2", IfMatch(info->etag)).ok());
   EXPECT_EQ(store_->Put("raw/a", "bytes 3", IfMatch(info->etag)).code(),
             ErrorCode::kFailedPrecondition);
-}
-
-TEST_F(ConditionalWriteTest, AReplacementOfOneSizeAndTimeStillHasANewEtag) {
-  // Two writes of one size within one tick of the file system's clock: made certain here
-  // by giving the second file the first one's modification time.
-  ASSERT_TRUE(store_->Put("raw/b", "version 1").ok());
-  auto first = store_->Head("raw/b");
-  ASSERT_TRUE(first.ok());
-  const std::string path = root_ + "/lake/raw/b";
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  ASSERT_TRUE(store_->Put("raw/b", "version 2").ok());
-  const struct timespec times[2] = {st.st_atim, st.st_mtim};
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
-
-  auto second = store_->Head("raw/b");
-  ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->size, first->size);
-  EXPECT_EQ(second->modified_ms, first->modified_ms);
-  EXPECT_NE(second->etag, first->etag);
-  Status stale = store_->Put("raw/b", "version 3", IfMatch(first->etag));
-  EXPECT_EQ(stale.code(), ErrorCode::kFailedPrecondition) << stale.ToString();
-  EXPECT_EQ(Read("raw/b"), "version 2");
 }
 
 TEST_F(ConditionalWriteTest, ConditionalDeleteRemovesOnlyTheVersionRead) {

@@ -32,12 +32,9 @@ ObjectInfo InfoFromStat(const std::string& key, const struct stat& st) {
   info.size = static_cast<uint64_t>(st.st_size);
   int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   info.modified_ms = mtime_ns / 1000000;
-  // The inode number too: an object is replaced by renaming a new file over it, so the
-  // version that replaces another is always a different file, whatever the clock says.
-  char etag[80];
-  std::snprintf(etag, sizeof(etag), "%llx-%llx-%llx", static_cast<unsigned long long>(st.st_size),
-                static_cast<unsigned long long>(mtime_ns),
-                static_cast<unsigned long long>(st.st_ino));
+  char etag[64];
+  std::snprintf(etag, sizeof(etag), "%llx-%llx", static_cast<unsigned long long>(st.st_size),
+                static_cast<unsigned long long>(mtime_ns));
   info.etag = etag;
   return info;
 }
@@ -57,7 +54,7 @@ int SetAttributes(int fd, const PutOptions& options) {
   for (const auto& [name, value] : options.metadata)
     if (int err = set("user.tributary.meta." + name, value)) return err;
   if (!options.etag.empty() || !options.checksum.empty()) {
-    // With the file's own tag (size, time and inode) beside them: an edit in place by another
+    // With the file's own tag (size and time) beside them: an edit in place by another
     // program changes that, and the given ETag and checksum, no longer the bytes', are not
     // read back.
     struct stat st;

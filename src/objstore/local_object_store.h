@@ -12,9 +12,8 @@
 //    paths: empty segments ("a//b", "a/"), segments over 255 bytes, and keys under
 //    ".tributary-tmp/". A key cannot be both an object and a "directory" of others
 //    ("a" and "a/b"): the second Put fails with kFailedPrecondition naming both.
-//  - Head: size and mtime from stat(2); the etag is "<size hex>-<mtime ns hex>-<inode
-//    hex>" — it changes whenever the object is replaced (a replacement is a new file,
-//    renamed over the old one), but it is not an MD5 as on S3.
+//  - Head: size and mtime from stat(2); the etag is "<size hex>-<mtime ns hex>" — it
+//    changes whenever the object is replaced, but it is not an MD5 as on S3.
 //  - PutOptions (content type, encoding, user metadata) are kept as extended attributes
 //    (user.tributary.content_type, user.tributary.content_encoding,
 //    user.tributary.meta.<name>) set before the rename. On a filesystem without xattrs
@@ -27,8 +26,11 @@
 //    other write of the key between; to create only, the temp file is linked into place,
 //    which the file system refuses when the key is taken. Another process writing the
 //    same directory is not held off. If-Match compares ETags: an object put without one
-//    (PutOptions::etag) has the file's own, of its size, time and inode: a version and
-//    the one that replaces it never share it (two files alive at once have two inodes).
+//    (PutOptions::etag) has the file's own, of its size and time, which two writes of one
+//    size within a tick of the file system's clock share. (The inode number would tell
+//    them apart, but crawlers and ETL bookmarks keep ETags: a lake copied or restored with
+//    its times kept, `cp -a` or `rsync -a`, would then look entirely new to them, and a
+//    job would process every object again.)
 //
 // Thread-safety: all methods may be called from any thread; concurrent Puts of the same
 // key are last-rename-wins, as on S3.
