@@ -104,6 +104,15 @@ HttpResponse CreateBucket(Server* server, const std::string& bucket) {
   return r;
 }
 
+// Deletes `key`; with `if_match` (an ETag, or "*") only the object that has it, checked
+// as it goes. A key the lake cannot hold has no object: already gone, or not found.
+Status DeleteKey(objstore::ObjectStore& store, const std::string& key,
+                 const std::string& if_match) {
+  const bool valid = objstore::ValidateKey(key).ok();
+  if (if_match.empty()) return valid ? store.Delete(key) : Status::Ok();
+  return valid ? store.DeleteIf(key, if_match) : NotFound("object '" + key + "' does not exist");
+}
+
 // With If-Match (an ETag, or "*"), only the object that has it, checked as it goes.
 HttpResponse DeleteObject(Server* server, const HttpRequest& req, const std::string& bucket,
                           const std::string& key) {
@@ -113,15 +122,9 @@ HttpResponse DeleteObject(Server* server, const HttpRequest& req, const std::str
   if (auto refused = RefuseWriteConditions(req, &condition)) return std::move(*refused);
   if (condition.if_absent)
     return S3Error(501, "NotImplemented", "If-None-Match on a delete: If-Match is served");
-  if (!condition.if_match.empty()) {
-    Status st = objstore::ValidateKey(key).ok() ? (*store)->DeleteIf(key, condition.if_match)
-                                                : NotFound("object '" + key + "' does not exist");
-    if (!st.ok()) {
-      if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
-      return S3Error(st, true);
-    }
-  } else if (objstore::ValidateKey(key).ok()) {  // a key the lake cannot hold is already gone
-    if (Status st = (*store)->Delete(key); !st.ok()) return S3Error(st, true);
+  if (Status st = DeleteKey(**store, key, condition.if_match); !st.ok()) {
+    if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
+    return S3Error(st, true);
   }
   HttpResponse r;
   r.status = 204;
@@ -145,13 +148,7 @@ HttpResponse DeleteObjects(Server* server, const HttpRequest& req, const std::st
     std::string key = object->ChildText("Key");
     // An <ETag>: deleted only if the object has it (S3's conditional delete).
     const std::string etag = UnquotedEtag(object->ChildText("ETag"));
-    Status st;
-    if (!etag.empty()) {
-      st = objstore::ValidateKey(key).ok() ? (*store)->DeleteIf(key, etag)
-                                           : NotFound("object '" + key + "' does not exist");
-    } else if (objstore::ValidateKey(key).ok()) {
-      st = (*store)->Delete(key);
-    }
+    Status st = DeleteKey(**store, key, etag);
     if (st.ok()) {
       if (!quiet) xml += "<Deleted>" + XmlElement("Key", key) + "</Deleted>";
     } else {
