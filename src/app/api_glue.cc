@@ -21,6 +21,7 @@
 #include "app/name_paging.h"
 #include "app/server.h"
 #include "base/ascii.h"
+#include "base/aws_arn.h"
 #include "base/fnv1a.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
@@ -33,10 +34,9 @@ using nlohmann::json;
 using net::HttpRequest;
 using net::HttpResponse;
 
-constexpr char kCatalogId[] = "000000000000";
-
 json DatabaseJson(const lake::CatalogDatabase& d) {
-  json j = {{"Name", d.name}, {"CreateTime", EpochSeconds(d.created_ms)}, {"CatalogId", kCatalogId}};
+  json j = {
+      {"Name", d.name}, {"CreateTime", EpochSeconds(d.created_ms)}, {"CatalogId", kAwsAccountId}};
   if (!d.description.empty()) j["Description"] = d.description;
   return j;
 }
@@ -79,7 +79,7 @@ json TableJson(const lake::Table& t) {
   parameters["sizeKey"] = std::to_string(t.size_bytes);
   json j = {{"Name", t.name},
             {"DatabaseName", t.database},
-            {"CatalogId", kCatalogId},
+            {"CatalogId", kAwsAccountId},
             {"CreateTime", EpochSeconds(t.created_ms)},
             {"UpdateTime", EpochSeconds(t.updated_ms)},
             {"Retention", 0},
@@ -97,7 +97,7 @@ json PartitionJson(const lake::Table& t, const lake::Partition& p) {
   return {{"Values", p.values},
           {"DatabaseName", t.database},
           {"TableName", t.name},
-          {"CatalogId", kCatalogId},
+          {"CatalogId", kAwsAccountId},
           {"CreationTime", EpochSeconds(p.created_ms)},
           {"StorageDescriptor", StorageJson(t, p.location)},
           {"Parameters",

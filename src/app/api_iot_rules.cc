@@ -11,6 +11,7 @@
 #include "app/aws_api.h"
 #include "app/name_paging.h"
 #include "app/server.h"
+#include "base/aws_arn.h"
 #include "rules/compiled_rule.h"
 #include "rules/rule_registry.h"
 
@@ -23,7 +24,7 @@ using net::HttpResponse;
 
 constexpr int64_t kMaxListResults = 10000;
 
-std::string RuleArn(const std::string& name) { return "arn:aws:iot:local:000000000000:rule/" + name; }
+std::string RuleArn(const std::string& name) { return LocalArn("iot", "rule/" + name); }
 
 double EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 

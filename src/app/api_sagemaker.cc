@@ -19,6 +19,7 @@
 #include "app/aws_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
+#include "base/aws_arn.h"
 #include "serving/artifact_fetch.h"
 #include "serving/endpoint_manager.h"
 #include "serving/store.h"
@@ -60,7 +61,7 @@ HttpResponse SageMakerError(const Status& st) {
 HttpResponse SageMakerOk(const json& body) { return AwsResponse(kSageMakerService, body); }
 
 std::string SageMakerArn(std::string_view kind, const std::string& name) {
-  return "arn:aws:sagemaker:local:000000000000:" + std::string(kind) + "/" + name;
+  return LocalArn("sagemaker", std::string(kind) + "/" + name);
 }
 
 Status FilterByJobStatus(const json& body, std::vector<json>* jobs, const char* status_key, std::string_view what) {

@@ -17,6 +17,7 @@
 #include "app/resource_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
+#include "base/aws_arn.h"
 #include "base/log.h"
 #include "lake/crawler_manager.h"
 #include "lake/job_manager.h"
@@ -240,7 +241,7 @@ Result<std::string> ArnResourceOf(const std::string& arn, std::string_view servi
   return arn.substr(at);
 }
 
-std::string GlueArn(const std::string& resource) { return "arn:aws:glue:local:000000000000:" + resource; }
+std::string GlueArn(const std::string& resource) { return LocalArn("glue", resource); }
 
 Result<Tags> TagMapOf(const json& body, const char* field) {
   Tags tags;

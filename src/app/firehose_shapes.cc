@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "base/aws_arn.h"
 #include "base/base64.h"
 
 namespace tributary::app {
@@ -600,7 +601,7 @@ json ProcessingJson(const StreamConfig& c) {
 }  // namespace
 
 std::string DeliveryStreamArn(const std::string& name) {
-  return "arn:aws:firehose:local:000000000000:deliverystream/" + name;
+  return LocalArn("firehose", "deliverystream/" + name);
 }
 
 Result<StreamConfig> StreamConfigFromCreateRequest(const json& request) {

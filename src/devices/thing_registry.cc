@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "base/aws_arn.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "devices/device_authorizer.h"
@@ -82,9 +83,7 @@ std::string NotFoundThing(const std::string& name) {
 
 }  // namespace
 
-std::string ThingArn(const std::string& name) {
-  return "arn:aws:iot:local:000000000000:thing/" + name;
-}
+std::string ThingArn(const std::string& name) { return LocalArn("iot", "thing/" + name); }
 
 const char* CertificateStatusName(CertificateStatus status) {
   switch (status) {

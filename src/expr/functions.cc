@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <random>
 
+#include "base/aws_arn.h"
 #include "base/base64.h"
 #include "base/ids.h"
 #include "base/utf8.h"
@@ -155,8 +156,8 @@ Value GetUserProperties(Args a, size_t, const Message& m) {
 }
 Value NewUuidFn(Args, size_t, const Message&) { return Value::String(NewUuid()); }
 Value SqlVersion(Args, size_t, const Message&) { return Value::String("2016-03-23"); }
-// The account in every ARN the server gives (arn:aws:iot:local:000000000000:...).
-Value AccountId(Args, size_t, const Message&) { return Value::String("000000000000"); }
+// The account every ARN the server gives names (base/aws_arn.h).
+Value AccountId(Args, size_t, const Message&) { return Value::String(std::string(kAwsAccountId)); }
 
 // ---- numbers ----
 
