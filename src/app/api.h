@@ -47,6 +47,8 @@ net::HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);
 net::HttpResponse ErrorResponse(const Status& status);
 // Parses a JSON request body; an error response names the position of the problem.
 Result<nlohmann::json> ParseBody(const net::HttpRequest& request);
+// A query parameter, or "".
+std::string QueryParam(const net::HttpRequest& request, const std::string& name);
 // A query parameter that must be a whole number 0..max, or `fallback` when absent or empty.
 Result<int64_t> QueryInt(const net::HttpRequest& request, const std::string& key, int64_t fallback, int64_t max);
 

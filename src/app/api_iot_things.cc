@@ -26,11 +26,6 @@ constexpr int64_t kMaxListResults = 250;  // AWS's limit for ListThings
 
 HttpResponse Ok(const json& body = json::object()) { return AwsResponse(kIotThingsService, body); }
 
-std::string Param(const HttpRequest& req, const char* key) {
-  auto it = req.query.find(key);
-  return it == req.query.end() ? "" : it->second;
-}
-
 // Attribute values as AWS gives them: strings (a number or boolean set over /v1/things as
 // its JSON text).
 json StringAttributes(const json& attributes) {
@@ -43,14 +38,15 @@ json StringAttributes(const json& attributes) {
 HttpResponse ListThings(Server* server, HttpRequest& req) {
   auto max = QueryInt(req, "maxResults", 50, kMaxListResults);
   if (!max.ok() || *max < 1) {
-    return IotError(InvalidArgument("query parameter 'maxResults': '" + Param(req, "maxResults") +
-                                    "' is not an integer 1..250"));
+    return IotError(InvalidArgument("query parameter 'maxResults': '" +
+                                    QueryParam(req, "maxResults") + "' is not an integer 1..250"));
   }
-  const std::string attribute = Param(req, "attributeName"), value = Param(req, "attributeValue");
+  const std::string attribute = QueryParam(req, "attributeName"),
+                    value = QueryParam(req, "attributeValue");
   if (attribute.empty() != value.empty()) {
     return IotError(InvalidArgument("attributeName and attributeValue go together"));
   }
-  if (!Param(req, "thingTypeName").empty()) {
+  if (!QueryParam(req, "thingTypeName").empty()) {
     return IotError(InvalidArgument("thingTypeName: the registry keeps no thing types"));
   }
   auto things = server->devices().ListThings();  // by name
@@ -64,7 +60,7 @@ HttpResponse ListThings(Server* server, HttpRequest& req) {
     kept.push_back(std::move(t));
   }
   NamePage<devices::Thing> page =
-      PageByName(kept, Param(req, "nextToken"), static_cast<size_t>(*max),
+      PageByName(kept, QueryParam(req, "nextToken"), static_cast<size_t>(*max),
                  [](const devices::Thing& t) { return t.name; });
   json list = json::array();
   for (const devices::Thing* t : page.items) {

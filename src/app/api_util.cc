@@ -22,6 +22,11 @@ Result<nlohmann::json> ParseBody(const net::HttpRequest& request) {
   return ParseJsonText(request.body, "the request body");
 }
 
+std::string QueryParam(const net::HttpRequest& request, const std::string& name) {
+  auto it = request.query.find(name);
+  return it == request.query.end() ? std::string() : it->second;
+}
+
 Result<int64_t> QueryInt(const net::HttpRequest& req, const std::string& key, int64_t fallback, int64_t max) {
   auto it = req.query.find(key);
   if (it == req.query.end() || it->second.empty()) return fallback;

@@ -57,11 +57,6 @@ std::string UnquotedEtag(std::string etag) {
   return etag;
 }
 
-std::string QueryParam(const net::HttpRequest& request, const std::string& name) {
-  auto it = request.query.find(name);
-  return it == request.query.end() ? std::string() : it->second;
-}
-
 Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& req) {
   objstore::PutOptions o;
   if (!req.Header("content-type").empty()) o.content_type = req.Header("content-type");

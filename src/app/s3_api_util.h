@@ -30,8 +30,6 @@ std::string HttpDate(int64_t unix_ms);
 // The ETag in the quotes S3 puts around it, and without them.
 std::string QuotedEtag(const std::string& etag);
 std::string UnquotedEtag(std::string etag);
-// A query parameter, or "".
-std::string QueryParam(const net::HttpRequest& request, const std::string& name);
 // What an upload keeps of the request: Content-Type and -Encoding (without aws-chunked,
 // the encoding the body came in), x-amz-meta-* metadata.
 Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& request);

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 
+#include "app/api.h"
 #include "app/aws_api.h"
 #include "app/aws_chunked.h"
 #include "app/lake_reads.h"
