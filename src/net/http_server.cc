@@ -1,16 +1,16 @@
 #include "net/http_server.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
-#include <boost/asio/write.hpp>
-
-#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 #include "base/log.h"
 
@@ -57,6 +57,8 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
 
 // How long a client has to finish the TLS handshake, and a closing one.
 constexpr int kTlsHandshakeSeconds = 10;
+// The reads that drop what a client sends after the connection's last answer.
+constexpr size_t kLingerReadBytes = 64 * 1024;
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -277,15 +279,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Lowest().socket().close(ec);
   }
 
+  // Ends the connection after its last answer, which the client must be able to read.
   void Close() {
     if constexpr (kTls) {
       // TLS's close_notify first, so that the client sees the end of the answer, not a cut.
       Lowest().expires_after(std::chrono::seconds(kTlsHandshakeSeconds));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->Abort(); });
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Linger(); });
     } else {
       beast::error_code ec;
       Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      Linger();
     }
+  }
+
+  // Reads what the client still sends and drops it, until the client closes or linger_ms
+  // have passed since the first call. A socket closed with bytes unread is reset, and a
+  // client still sending a body the server refused before reading it (a chunked body past
+  // the limit, a large one sent without "Expect: 100-continue") could lose the answer.
+  void Linger() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!linger_until_) linger_until_ = now + std::chrono::milliseconds(options_->linger_ms);
+    if (now >= *linger_until_) return Abort();
+    Lowest().expires_after(*linger_until_ - now);
+    piece_.resize(kLingerReadBytes);
+    Lowest().async_read_some(
+        asio::buffer(piece_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->Abort();  // the client's end (EOF), a reset, or the time is over
+          self->Linger();
+        });
   }
 
   static Stream MakeStream(tcp::socket socket, const HttpServerOptions* options) {
@@ -310,6 +332,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpAsyncHandler* handler_;
   const HttpServerOptions* options_;
   std::string remote_;
+  std::optional<std::chrono::steady_clock::time_point> linger_until_;  // set by the first Linger()
 };
 
 }  // namespace

@@ -42,6 +42,9 @@ struct HttpServerOptions {
   std::function<bool(const HttpRequest& header)> body_in_pieces;
   // The size of the pieces a sink is given.
   size_t large_body_piece_bytes = 1 << 20;
+  // After the last answer on a connection, how long what the client still sends is read
+  // and dropped before the connection closes (the client closing ends it sooner).
+  int linger_ms = 5000;
 };
 
 class HttpServer {

@@ -1,18 +1,21 @@
 #include "net/http_server.h"
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "net/http_client.h"
@@ -424,6 +427,86 @@ TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
   runtime.Join();
   std::lock_guard<std::mutex> lock(mu);
   for (auto& t : writers) t.join();
+}
+
+// A refusal answered before the body is read, to a client that sends the body anyway
+// before it reads (a chunked body past the limit, or a large body without "Expect:
+// 100-continue"): the server reads and drops what still comes, and closes only when
+// the client has closed or the lingering time is over. Closed with the body unread, the
+// connection would be reset, and the client could lose the answer it had not read.
+TEST(HttpServerTest, ARefusalReachesAClientStillSendingItsBody) {
+  Runtime runtime(1);
+  Router router;
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.max_body_bytes = 1 << 20;
+  opts.linger_ms = 1500;
+  opts.large_body = [](const HttpRequest&,
+                       std::optional<HttpResponse>* refusal) -> std::shared_ptr<HttpBodySink> {
+    *refusal = Text(403, "not you");
+    return nullptr;
+  };
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  const std::string body(8 << 20, 'x');
+  auto send_all = [](int fd, const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0)
+        return std::string(std::strerror(errno)) + " after " + std::to_string(sent) + " bytes";
+      sent += static_cast<size_t>(n);
+    }
+    return std::string("sent");
+  };
+  // Announced past the limit, refused from the header; chunked past the limit, refused
+  // once 1 MiB of it was read.
+  std::string chunked_body;
+  for (size_t at = 0; at < body.size(); at += 65536)
+    chunked_body += "10000\r\n" + body.substr(at, 65536) + "\r\n";
+  chunked_body += "0\r\n\r\n";
+  for (const auto& [head, rest, want] :
+       {std::tuple<std::string, const std::string*, std::string>{
+            "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\n\r\n",
+            &body, "HTTP/1.1 403"},
+        {"PUT /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", &chunked_body,
+         "HTTP/1.1 413"}}) {
+    int fd = ConnectLoopback(server.port(), 5);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(send_all(fd, head + *rest), "sent") << want;
+    ::shutdown(fd, SHUT_WR);
+    std::string answer = ReadUntil(fd, "never there");
+    EXPECT_EQ(answer.rfind(want, 0), 0u) << answer;
+    ::close(fd);
+  }
+
+  // A client that never stops sending is closed once the lingering time is over.
+  int fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  std::string head = "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  const auto start = std::chrono::steady_clock::now();
+  std::string ended;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+    ssize_t n = ::send(fd, body.data(), 65536, MSG_NOSIGNAL);
+    if (n <= 0) {
+      ended = std::strerror(errno);
+      break;
+    }
+  }
+  const double after_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(ended.empty()) << "still connected after 10 s";
+  EXPECT_GE(after_s, 1.0) << ended;
+  EXPECT_LT(after_s, 5.0) << ended;
+  ::close(fd);
+
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
 }
 
 // An asynchronous route answers from another thread while the Runtime's single
