@@ -1,7 +1,8 @@
 // The HTTP server over TLS (HttpServerOptions::tls), against Asio's TLS client and Beast's
 // HTTP: requests and keep-alive through the handshake, a body taken piece by piece, the
-// close_notify that ends a "Connection: close" answer (not a cut), a client that does not
-// speak TLS, which loses only its own connection; and the CLI's client over https://.
+// close_notify that ends a "Connection: close" answer (not a cut), a refusal that reaches a
+// client still sending its body, a client that does not speak TLS, which loses only its own
+// connection; and the CLI's client over https://.
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -152,6 +153,27 @@ TEST_F(HttpsServerTest, APlainHttpClientLosesOnlyItsConnection) {
   // The server goes on.
   auto s = Connect();
   EXPECT_EQ(Call(*s, http::verb::get, "/after").body(), "GET /after 0");
+}
+
+// A chunked body past the limit is refused (413) once the limit is passed; a client that
+// writes all of it before it reads gets the answer: after TLS's close_notify the server
+// reads and drops what still comes (HttpServerOptions::linger_ms) instead of closing on
+// unread bytes, which would reset the connection.
+TEST_F(HttpsServerTest, ARefusalReachesAClientStillSendingItsBody) {
+  auto s = Connect();
+  boost::system::error_code ec;
+  asio::write(*s,
+              asio::buffer(std::string(
+                  "PUT /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")),
+              ec);
+  const std::string chunk = "10000\r\n" + std::string(65536, 'x') + "\r\n";
+  for (int i = 0; i < 256 && !ec; ++i) asio::write(*s, asio::buffer(chunk), ec);  // 16 MiB
+  if (!ec) asio::write(*s, asio::buffer(std::string("0\r\n\r\n")), ec);
+  EXPECT_FALSE(ec) << "writing the body: " << ec.message();
+  http::response<http::string_body> res;
+  http::read(*s, buffer_, res, ec);
+  EXPECT_FALSE(ec) << "reading the answer: " << ec.message();
+  EXPECT_EQ(res.result_int(), 413) << res;
 }
 
 // The CLI's client (HttpCall) over https://: the certificate checked against the CA file
