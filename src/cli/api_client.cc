@@ -111,10 +111,10 @@ int Fail(const std::string& command, const Status& status) {
 }
 
 int CallAndReport(const ClientOptions& options, const std::string& command,
-                  const std::string& method, const std::string& path,
-                  const nlohmann::json* body, const std::string& done) {
+                  const std::string& method, const std::string& path, const nlohmann::json* body,
+                  const std::string& done, Status (*explain)(const Status&)) {
   auto r = ApiClient(options).Call(method, path, body);
-  if (!r.ok()) return Fail(command, r.status());
+  if (!r.ok()) return Fail(command, explain ? explain(r.status()) : r.status());
   if (options.json) {
     PrintJson(*r);
   } else {

@@ -55,11 +55,12 @@ class ApiClient {
   ClientOptions options_;
 };
 
-// Calls the API and reports: the JSON answer with --json, else `done` on one line.
-// Returns the exit code.
+// Calls the API and reports: the JSON answer with --json, else `done` on one line; a
+// refusal passes through `explain`, when given, before it is printed (Fail). Returns the
+// exit code.
 int CallAndReport(const ClientOptions& options, const std::string& command,
-                  const std::string& method, const std::string& path,
-                  const nlohmann::json* body, const std::string& done);
+                  const std::string& method, const std::string& path, const nlohmann::json* body,
+                  const std::string& done, Status (*explain)(const Status&) = nullptr);
 
 // Prints the error as "tributary <command>: <message>" on stderr and returns 1.
 int Fail(const std::string& command, const Status& status);

@@ -253,7 +253,7 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
   test('a stream with a time zone writes its keys on that clock; a bad zone is refused', async () => {
     const bad = await server.cli(['stream', 'create', 'tz-bad', '--bucket', 'tz-bucket', '--time-zone', 'Mars/Base']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /time_zone: .*Mars\/Base/);
+    assert.match(bad.stderr, /--time-zone: .*Mars\/Base/);
     await server.cliOk(['stream', 'create', 'tz-tokyo', '--bucket', 'tz-bucket', '--prefix', 'jst/',
       '--time-zone', 'Asia/Tokyo']);
     const described = parseJson('stream describe', await server.cli(['stream', 'describe', 'tz-tokyo', '--json']));
@@ -281,7 +281,7 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     // A file extension set later names the next objects; a bad one is refused.
     const badExt = await server.cli(['stream', 'update', 'tz-tokyo', '--file-extension', 'jsonl']);
     assert.notEqual(badExt.code, 0);
-    assert.match(badExt.stderr, /file_extension: 'jsonl' must start with '\.'/);
+    assert.match(badExt.stderr, /--file-extension: 'jsonl' must start with '\.'/);
     await server.cliOk(['stream', 'update', 'tz-tokyo', '--file-extension', '.jsonl']);
     await server.cliOk(['stream', 'put', 'tz-tokyo', '--data', '{"i": 2}']);
     await server.cliOk(['stream', 'flush', 'tz-tokyo']);
@@ -296,7 +296,7 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     const bad = await server.cli(['stream', 'create', 'pq-bad', '--bucket', 'pq-bucket',
       '--prefix', 'site=!{partitionKeyFromQuery:site}/', '--partition-query', '{site: .loc.site | test("n")}']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /partition_query: unknown filter 'test' \(supported: strftime/);
+    assert.match(bad.stderr, /--partition-query: unknown filter 'test' \(supported: strftime/);
     const unknown = await server.cli(['stream', 'create', 'pq-bad', '--bucket', 'pq-bucket',
       '--prefix', 'd=!{partitionKeyFromQuery:device}/', '--partition-query', '{site: .loc.site}']);
     assert.notEqual(unknown.code, 0);
@@ -348,7 +348,7 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.deepEqual(texts, { 'd=x': '{"device": "x", "v": 1}\n{"device": "x", "v": 3}\n', 'd=y': '{"device": "y", "v": 2}\n' });
     const badType = await server.cli(['stream', 'create', 'pq-bad2', '--bucket', 'pq-batch-bucket', '--deaggregate', 'kpl']);
     assert.notEqual(badType.code, 0);
-    assert.match(badType.stderr, /deaggregation\.type: 'kpl' is not one of json, delimited, none/);
+    assert.match(badType.stderr, /--deaggregate: 'kpl' is not one of json, delimited, none/);
   });
 
   test('an object the local lake refuses goes to the error prefix at once; the stream\'s other records are delivered', async () => {

@@ -459,7 +459,7 @@ describe('Firehose record format conversion to Parquet', { timeout: 60000 }, () 
     const refused = await server.cli(['stream', 'update', 'backed-up', '--backup-bucket', 'raw-backup',
                                       '--backup-prefix', 'd/!{partitionKeyFromQuery:device}/']);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /backup\.prefix: partitionKeyFromQuery at position 2 is only allowed in the prefix/);
+    assert.match(refused.stderr, /--backup-prefix: partitionKeyFromQuery at position 2 is only allowed in the prefix/);
   });
 
   test('the CLI: stream create --parquet-table, describe --json, put read by DuckDB, update --parquet-table ""', async () => {

@@ -196,7 +196,7 @@ describe('rule → stream → lake', { timeout: 100000 }, () => {
     const again = JSON.parse((await cli(['stream', 'describe', 'moving', '--json'])).stdout);
     assert.equal(again.config.prefix, 'second/');
     // Bad updates name the problem and change nothing.
-    for (const [args, why] of [[['--buffer-size-mib', '500'], /buffer_size_mib: 500 is not in 1..128/],
+    for (const [args, why] of [[['--buffer-size-mib', '500'], /--buffer-size-mib: 500 is not in 1..128/],
                                [['--prefix', '!{nonsense:x}/'], /prefix/],
                                [[], /nothing to change/]]) {
       const bad = await server.cli(['stream', 'update', 'moving', ...args]);
@@ -211,15 +211,20 @@ describe('rule → stream → lake', { timeout: 100000 }, () => {
   test('bad settings and unknown streams are refused with the reason', async () => {
     let r = await server.cli(['stream', 'create', 'bad', '--bucket', 'bucket-one', '--buffer-size-mib', '500']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /buffer_size_mib/);
+    assert.match(r.stderr, /--buffer-size-mib: 500 is not in 1\.\.128/);
     r = await server.cli(['stream', 'create', 'bad', '--bucket', 'Bad_Bucket']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /bucket/);
+    assert.match(r.stderr, /--bucket: bucket name 'Bad_Bucket' contains 'B'/);
     r = await server.cli(['stream', 'put', 'nope', '--data', 'x']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /nope/);
     r = await server.cli(['stream', 'create', 'bad', '--bucket', 'bucket-one', '--prefix', '!{nonsense:x}/']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /prefix/);
+    assert.match(r.stderr, /--prefix: unknown expression 'nonsense:x'/);
+    // Messages that do not begin with a setting's field stay as they are.
+    await server.cliOk(['stream', 'create', 'twice', '--bucket', 'bucket-one']);
+    r = await server.cli(['stream', 'create', 'twice', '--bucket', 'bucket-one']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^tributary stream create: delivery stream 'twice' already exists/m);
   });
 });
