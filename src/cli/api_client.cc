@@ -105,6 +105,17 @@ Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::str
   return Status(code, message);
 }
 
+Status WithFlagName(const Status& status, std::span<const FieldFlag> flags) {
+  const std::string& message = status.message();
+  const size_t colon = message.find(": ");
+  if (colon == std::string::npos) return status;
+  const std::string_view field = std::string_view(message).substr(0, colon);
+  for (const auto& [api, flag] : flags) {
+    if (field == api) return Status(status.code(), std::string(flag) + message.substr(colon));
+  }
+  return status;
+}
+
 int Fail(const std::string& command, const Status& status) {
   std::fprintf(stderr, "tributary %s: %s\n", command.c_str(), status.message().c_str());
   return 1;

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "base/status.h"
 #include "net/http_types.h"
@@ -61,6 +63,14 @@ class ApiClient {
 int CallAndReport(const ClientOptions& options, const std::string& command,
                   const std::string& method, const std::string& path, const nlohmann::json* body,
                   const std::string& done, Status (*explain)(const Status&) = nullptr);
+
+// An API field and the flag that sets it, for the commands that build a request from flags.
+using FieldFlag = std::pair<std::string_view, std::string_view>;
+
+// A refusal that begins with one of `flags`' API fields ("buffer_size_mib: 500 is not in
+// 1..128") begins with the flag instead ("--buffer-size-mib: ..."): on the command line
+// the flag is what was typed. Other messages are returned as they are.
+Status WithFlagName(const Status& status, std::span<const FieldFlag> flags);
 
 // Prints the error as "tributary <command>: <message>" on stderr and returns 1.
 int Fail(const std::string& command, const Status& status);

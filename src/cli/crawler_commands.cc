@@ -37,18 +37,30 @@ json DefinitionBody(const CreateArgs& a) {
   return body;
 }
 
+// The crawler definition's API fields and the flags that set them.
+constexpr FieldFlag kCrawlerFlags[] = {
+    {"source", "--source"},
+    {"database", "--database"},
+    {"table", "--table"},
+    {"exclusions", "--exclude"},
+    {"update_behavior", "--update-behavior"},
+    {"delete_behavior", "--delete-behavior"},
+};
+
+Status WithCrawlerFlagName(const Status& status) { return WithFlagName(status, kCrawlerFlags); }
+
 int CreateCrawler(const ClientOptions& opts, const CreateArgs& a) {
   json body = DefinitionBody(a);
   body["name"] = a.name;
-  return CallAndReport(
-      opts, "crawler create", "POST", "/v1/crawlers", &body,
-      "created crawler " + a.name + ": " + a.source + " -> database " + a.database);
+  return CallAndReport(opts, "crawler create", "POST", "/v1/crawlers", &body,
+                       "created crawler " + a.name + ": " + a.source + " -> database " + a.database,
+                       WithCrawlerFlagName);
 }
 
 int UpdateCrawler(const ClientOptions& opts, const CreateArgs& a) {
   json body = DefinitionBody(a);
   return CallAndReport(opts, "crawler update", "PATCH", CrawlerPath(a.name), &body,
-                       "updated crawler " + a.name);
+                       "updated crawler " + a.name, WithCrawlerFlagName);
 }
 
 // The options create and update share (create requires --source and --database).

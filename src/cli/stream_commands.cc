@@ -72,40 +72,30 @@ json DeaggregationOf(const std::string& type, const std::string& delimiter) {
   return d;
 }
 
-// The API names a bad setting by its field in the stream's JSON; on the command line it is
-// the flag that was typed, so "buffer_size_mib: 500 is not in 1..128" reads
-// "--buffer-size-mib: 500 is not in 1..128". Other messages are left as they are.
-Status WithFlagName(const Status& status) {
-  static constexpr std::pair<std::string_view, std::string_view> kFlags[] = {
-      {"bucket", "--bucket"},
-      {"prefix", "--prefix"},
-      {"error_prefix", "--error-prefix"},
-      {"buffer_size_mib", "--buffer-size-mib"},
-      {"buffer_interval_s", "--buffer-interval-s"},
-      {"compression", "--compression"},
-      {"time_zone", "--time-zone"},
-      {"file_extension", "--file-extension"},
-      {"partition_query", "--partition-query"},
-      {"record_delimiter", "--record-delimiter"},
-      {"format_conversion", "--parquet-table"},
-      {"format_conversion.database", "--parquet-table"},
-      {"format_conversion.table", "--parquet-table"},
-      {"format_conversion.compression", "--parquet-compression"},
-      {"backup.bucket", "--backup-bucket"},
-      {"backup.prefix", "--backup-prefix"},
-      {"backup.compression", "--backup-compression"},
-      {"deaggregation.type", "--deaggregate"},
-      {"deaggregation.delimiter", "--deaggregate-delimiter"},
-  };
-  const std::string& message = status.message();
-  const size_t colon = message.find(": ");
-  if (colon == std::string::npos) return status;
-  const std::string_view field = std::string_view(message).substr(0, colon);
-  for (const auto& [api, flag] : kFlags) {
-    if (field == api) return Status(status.code(), std::string(flag) + message.substr(colon));
-  }
-  return status;
-}
+// The stream settings' API fields and the flags that set them.
+constexpr FieldFlag kStreamFlags[] = {
+    {"bucket", "--bucket"},
+    {"prefix", "--prefix"},
+    {"error_prefix", "--error-prefix"},
+    {"buffer_size_mib", "--buffer-size-mib"},
+    {"buffer_interval_s", "--buffer-interval-s"},
+    {"compression", "--compression"},
+    {"time_zone", "--time-zone"},
+    {"file_extension", "--file-extension"},
+    {"partition_query", "--partition-query"},
+    {"record_delimiter", "--record-delimiter"},
+    {"format_conversion", "--parquet-table"},
+    {"format_conversion.database", "--parquet-table"},
+    {"format_conversion.table", "--parquet-table"},
+    {"format_conversion.compression", "--parquet-compression"},
+    {"backup.bucket", "--backup-bucket"},
+    {"backup.prefix", "--backup-prefix"},
+    {"backup.compression", "--backup-compression"},
+    {"deaggregation.type", "--deaggregate"},
+    {"deaggregation.delimiter", "--deaggregate-delimiter"},
+};
+
+Status WithStreamFlagName(const Status& status) { return WithFlagName(status, kStreamFlags); }
 
 struct CreateArgs {
   std::string name, bucket, prefix, error_prefix,
@@ -139,7 +129,7 @@ int CreateStream(const ClientOptions& opts, const CreateArgs& a) {
     body["deaggregation"] = DeaggregationOf(a.deaggregate, a.deaggregate_delimiter);
   }
   return CallAndReport(opts, "stream create", "POST", "/v1/streams", &body,
-                       "created stream " + a.name + " -> bucket " + a.bucket, WithFlagName);
+                       "created stream " + a.name + " -> bucket " + a.bucket, WithStreamFlagName);
 }
 
 // The settings `stream update` was given; those not given keep their values.
@@ -183,7 +173,7 @@ int UpdateStream(const ClientOptions& opts, const UpdateArgs& a) {
                                 "--backup-bucket, --deaggregate"));
   }
   return CallAndReport(opts, "stream update", "POST", StreamPath(a.name) + "/destination", &body,
-                       "updated stream " + a.name, WithFlagName);
+                       "updated stream " + a.name, WithStreamFlagName);
 }
 
 int ListStreams(const ClientOptions& opts) {

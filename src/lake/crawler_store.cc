@@ -236,7 +236,8 @@ Result<CrawlerDefinition::UpdateBehavior> ParseUpdateBehavior(std::string_view n
   if (n == "MERGE_NEW_COLUMNS" || n == "MERGE")
     return CrawlerDefinition::UpdateBehavior::kMergeNewColumns;
   return InvalidArgument("update behavior '" + std::string(name) +
-                         "' is not one of UPDATE_IN_DATABASE, LOG, MERGE_NEW_COLUMNS");
+                         "' is not one of UPDATE_IN_DATABASE, MERGE_NEW_COLUMNS, LOG "
+                         "(or update, merge, log)");
 }
 
 Result<CrawlerDefinition::DeleteBehavior> ParseDeleteBehavior(std::string_view name) {
@@ -247,7 +248,8 @@ Result<CrawlerDefinition::DeleteBehavior> ParseDeleteBehavior(std::string_view n
   if (n == "DEPRECATE_IN_DATABASE" || n == "DEPRECATE")
     return CrawlerDefinition::DeleteBehavior::kDeprecateInDatabase;
   return InvalidArgument("delete behavior '" + std::string(name) +
-                         "' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE");
+                         "' is not one of DELETE_FROM_DATABASE, DEPRECATE_IN_DATABASE, LOG "
+                         "(or delete, deprecate, log)");
 }
 
 json ToJson(const CrawlerDefinition& c) {

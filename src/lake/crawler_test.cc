@@ -427,9 +427,11 @@ TEST_F(CrawlerTest, SchemaChangePolicyIsStoredAndNamedAsGlueNamesIt) {
             CrawlerDefinition::UpdateBehavior::kUpdateInDatabase);
   EXPECT_EQ(
       ParseDeleteBehavior("drop").status().message(),
-      "delete behavior 'drop' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE");
+      "delete behavior 'drop' is not one of DELETE_FROM_DATABASE, DEPRECATE_IN_DATABASE, LOG (or "
+      "delete, deprecate, log)");
   EXPECT_EQ(ParseUpdateBehavior("mix").status().message(),
-            "update behavior 'mix' is not one of UPDATE_IN_DATABASE, LOG, MERGE_NEW_COLUMNS");
+            "update behavior 'mix' is not one of UPDATE_IN_DATABASE, MERGE_NEW_COLUMNS, LOG (or "
+            "update, merge, log)");
 }
 
 TEST_F(CrawlerTest, RerunReadsOnlyNewObjectsAndVersionsTheSchema) {

@@ -362,7 +362,7 @@ describe('Glue CreateCrawler, DeleteCrawler, StopCrawler, CreateDatabase, Delete
     assert.deepEqual(typesOf(table.StorageDescriptor.Columns), [['device', 'string'], ['level', 'bigint']]);
 
     await rejectsAws(send(new G.UpdateCrawlerCommand({ Name: 'policed', SchemaChangePolicy: { DeleteBehavior: 'FORGET' } })),
-                     'InvalidInputException', 400, /^SchemaChangePolicy\.DeleteBehavior: delete behavior 'FORGET' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE/);
+                     'InvalidInputException', 400, /^SchemaChangePolicy\.DeleteBehavior: delete behavior 'FORGET' is not one of DELETE_FROM_DATABASE, DEPRECATE_IN_DATABASE, LOG/);
     await rejectsAws(send(new G.CreateCrawlerCommand(crawlerInput('bad-policy', { SchemaChangePolicy: { UpdateBehavior: 'MERGE' } }))),
                      'InvalidInputException', 400, /^SchemaChangePolicy\.UpdateBehavior: /);
     assert.ok(!(await crawlerNames()).includes('bad-policy'));

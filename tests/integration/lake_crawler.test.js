@@ -137,7 +137,7 @@ describe('lake → crawler → catalog', { timeout: 100000 }, () => {
     assert.match(r.stderr, /missing/);
     r = await server.cli(['crawler', 'create', 'odd', '--source', 'iot-data/', '--database', 'iot', '--delete-behavior', 'forget']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /delete_behavior: delete behavior 'forget' is not one of DELETE_FROM_DATABASE, LOG, DEPRECATE_IN_DATABASE/);
+    assert.match(r.stderr, /--delete-behavior: delete behavior 'forget' is not one of DELETE_FROM_DATABASE, DEPRECATE_IN_DATABASE, LOG \(or delete, deprecate, log\)/);
   });
 
   test('a crawler whose schema change policy logs: the table keeps its schema, the run names the change', async () => {
