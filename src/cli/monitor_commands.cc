@@ -107,10 +107,31 @@ std::string EvaluationLine(const json& d, const json& e) {
                      e.value("Series", int64_t{0}), verdict);
 }
 
+// The monitor definition's fields that flags set, and the flags (a definition from
+// --spec keeps its own field names in messages: they are what the file says).
+constexpr FieldFlag kMonitorFlags[] = {
+    {"MonitorName", "name"},
+    {"EndpointName", "--endpoint-name"},
+    {"ScheduleIntervalSeconds", "--interval-s"},
+    {"Metric", "--metric"},
+    {"NumSamples", "--num-samples"},
+    {"Baseline.Value", "--baseline"},
+    {"Baseline.TrainingJobName", "--baseline-job"},
+    {"DriftThreshold", "--threshold"},
+    {"ConsecutiveBreaches", "--breaches"},
+    {"Data.prediction_length", "--prediction-length"},
+    {"Retraining.TrainingJobTemplate", "--retrain-from"},
+    {"Retraining.ChannelsUri", "--channels"},
+    {"Retraining.DeploymentConfig", "--deployment"},
+};
+
+Status WithMonitorFlagName(const Status& status) { return WithFlagName(status, kMonitorFlags); }
+
 int Create(const ClientOptions& opts, const CreateArgs& a) {
   auto body = Definition(a);
   if (!body.ok()) return Fail("monitor create", body.status());
-  return CallAndReport(opts, "monitor create", "POST", "/v1/monitors", &*body, "created monitor " + a.name);
+  return CallAndReport(opts, "monitor create", "POST", "/v1/monitors", &*body,
+                       "created monitor " + a.name, a.spec.empty() ? WithMonitorFlagName : nullptr);
 }
 
 int List(const ClientOptions& opts) {

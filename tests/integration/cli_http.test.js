@@ -228,6 +228,26 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.ok(!thingNames(remaining).includes(name), `deleted thing ${name} still listed`);
   });
 
+  test('monitor create names the flag at fault; with --spec, the field of the file', async () => {
+    const flags = ['monitor', 'create', 'm-bad', '--endpoint-name', 'no-endpoint', '--table', 't', '--target', 'pm',
+      '--prediction-length', '24'];
+    let r = await server.cli([...flags, '--interval-s', '5']);
+    assert.notEqual(r.code, 0, describeRun('monitor create --interval-s 5', r));
+    assert.match(r.stderr, /^tributary monitor create: --interval-s: must be 0 \(on demand only\) or 60\.\.86400/m);
+    r = await server.cli([...flags, '--metric', 'test:foo']);
+    assert.match(r.stderr, /--metric: 'test:foo' is not one of test:RMSE/);
+    r = await server.cli(flags);
+    assert.match(r.stderr, /--endpoint-name: endpoint 'no-endpoint' does not exist/);
+    const spec = path.join(makeTempDir('monitor-spec'), 'spec.json');
+    fs.writeFileSync(spec, JSON.stringify({
+      EndpointName: 'no-endpoint', ScheduleIntervalSeconds: 5,
+      Data: { table: 't', target: 'pm', prediction_length: 24 },
+    }));
+    r = await server.cli(['monitor', 'create', 'm-bad', '--spec', spec]);
+    assert.notEqual(r.code, 0, describeRun('monitor create --spec', r));
+    assert.match(r.stderr, /^tributary monitor create: ScheduleIntervalSeconds: must be 0 \(on demand only\) or 60\.\.86400/m);
+  });
+
   test('creating a thing twice fails with a clear message', async () => {
     const name = thingName('twice');
     await server.createThing(name);
