@@ -88,6 +88,15 @@ struct ModelArgs {
   bool multi_model = false;
 };
 
+// The model request's fields that flags set, and the flags.
+constexpr FieldFlag kModelFlags[] = {
+    {"ModelName", "name"},
+    {"Artifact", "--artifact"},
+    {"Command", "--command"},
+};
+
+Status WithModelFlagName(const Status& status) { return WithFlagName(status, kModelFlags); }
+
 int CreateModel(const ClientOptions& opts, const ModelArgs& a) {
   json body{{"ModelName", a.name}, {"MultiModel", a.multi_model}};
   std::string source;
@@ -106,7 +115,7 @@ int CreateModel(const ClientOptions& opts, const ModelArgs& a) {
     source = "command '" + a.command + "'";
   }
   return CallAndReport(opts, "model create", "POST", "/v1/models", &body,
-                       "created model " + a.name + " from " + source);
+                       "created model " + a.name + " from " + source, WithModelFlagName);
 }
 
 int ListModels(const ClientOptions& opts) {

@@ -108,6 +108,20 @@ int Follow(const ClientOptions& opts, const std::string& command, const std::str
   return Fail(command, Internal("training job " + name + " ended " + status + ": " + reason));
 }
 
+// The training job request's fields that flags set, and the flags.
+constexpr FieldFlag kTrainingJobFlags[] = {
+    {"TrainingJobName", "name"},
+    {"HyperParameters", "--hyperparameters"},
+    {"InputDataConfig[0].DataSource.S3DataSource.S3Uri", "--train"},
+    {"InputDataConfig[1].DataSource.S3DataSource.S3Uri", "--test"},
+    {"OutputDataConfig.S3OutputPath", "--output-path"},
+    {"StoppingCondition.MaxRuntimeInSeconds", "--max-runtime-s"},
+};
+
+Status WithTrainingJobFlagName(const Status& status) {
+  return WithFlagName(status, kTrainingJobFlags);
+}
+
 int Create(const ClientOptions& opts, const CreateArgs& a) {
   auto hp = ReadHyperparameters(a.hyperparameters);
   if (!hp.ok()) return Fail("training-job create", hp.status());
@@ -123,10 +137,10 @@ int Create(const ClientOptions& opts, const CreateArgs& a) {
   if (a.max_runtime_s > 0) body["StoppingCondition"] = {{"MaxRuntimeInSeconds", a.max_runtime_s}};
   if (!a.wait) {
     return CallAndReport(opts, "training-job create", "POST", "/v1/training-jobs", &body,
-                         "created training job " + a.name);
+                         "created training job " + a.name, WithTrainingJobFlagName);
   }
   auto r = ApiClient(opts).Call("POST", "/v1/training-jobs", &body);
-  if (!r.ok()) return Fail("training-job create", r.status());
+  if (!r.ok()) return Fail("training-job create", WithTrainingJobFlagName(r.status()));
   return Follow(opts, "training-job create", a.name, a.timeout_s);
 }
 

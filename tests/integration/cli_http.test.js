@@ -228,7 +228,20 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.ok(!thingNames(remaining).includes(name), `deleted thing ${name} still listed`);
   });
 
-  test('monitor create names the flag at fault; with --spec, the field of the file', async () => {
+  test('commands built from flags name the flag at fault; monitor create --spec, the field of the file', async () => {
+    const hp = path.join(makeTempDir('hyperparameters'), 'hp.json');
+    fs.writeFileSync(hp, JSON.stringify({ epochs: '5', prediction_length: '3', context_length: '3', time_freq: 'H' }));
+    let t = await server.cli(['training-job', 'create', 'j-bad', '--train', 'lake-b/x/', '--test', 'Bad_B/x/',
+      '--hyperparameters', hp]);
+    assert.notEqual(t.code, 0, describeRun('training-job create --test Bad_B/x/', t));
+    assert.match(t.stderr, /^tributary training-job create: --test: lake path 'Bad_B\/x\/'/m);
+    t = await server.cli(['training-job', 'create', 'j-bad', '--train', 'lake-b/x/', '--hyperparameters', hp,
+      '--output-path', 'bad path/']);
+    assert.match(t.stderr, /^tributary training-job create: --output-path: lake path 'bad path\/'/m);
+    t = await server.cli(['model', 'create', 'm-bad', '--artifact', path.join(makeTempDir('no-model'), 'absent')]);
+    assert.notEqual(t.code, 0, describeRun('model create --artifact absent', t));
+    assert.match(t.stderr, /^tributary model create: --artifact: '.*absent' is not a directory/m);
+
     const flags = ['monitor', 'create', 'm-bad', '--endpoint-name', 'no-endpoint', '--table', 't', '--target', 'pm',
       '--prediction-length', '24'];
     let r = await server.cli([...flags, '--interval-s', '5']);
