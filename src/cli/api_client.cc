@@ -123,7 +123,7 @@ int Fail(const std::string& command, const Status& status) {
 
 int CallAndReport(const ClientOptions& options, const std::string& command,
                   const std::string& method, const std::string& path, const nlohmann::json* body,
-                  const std::string& done, Status (*explain)(const Status&)) {
+                  const std::string& done, const std::function<Status(const Status&)>& explain) {
   auto r = ApiClient(options).Call(method, path, body);
   if (!r.ok()) return Fail(command, explain ? explain(r.status()) : r.status());
   if (options.json) {

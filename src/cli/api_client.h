@@ -9,6 +9,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -62,7 +63,8 @@ class ApiClient {
 // exit code.
 int CallAndReport(const ClientOptions& options, const std::string& command,
                   const std::string& method, const std::string& path, const nlohmann::json* body,
-                  const std::string& done, Status (*explain)(const Status&) = nullptr);
+                  const std::string& done,
+                  const std::function<Status(const Status&)>& explain = {});
 
 // An API field and the flag that sets it, for the commands that build a request from flags.
 using FieldFlag = std::pair<std::string_view, std::string_view>;

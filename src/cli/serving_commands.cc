@@ -9,6 +9,7 @@
 //   tributary endpoint update ep --config c2 --traffic canary --canary-percent 10
 //       --wait-s 30 --rollback-max-error-rate 0.05 --wait
 //   tributary endpoint invoke ep --body request.json      (the answer on stdout)
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -209,6 +210,42 @@ json CaptureConfig(const CaptureArgs& a) {
           {"FlushIntervalInSeconds", a.flush_s}};
 }
 
+// A refusal about "ProductionVariants[i].<field>" names the --variant it came from and the
+// key there, as ParseVariant's own messages do; one about the data capture, its flag.
+Status WithVariantFlag(const Status& status, const std::vector<std::string>& specs) {
+  static constexpr FieldFlag kVariantKeys[] = {
+      {"VariantName", "name"},
+      {"ModelName", "model"},
+      {"InitialVariantWeight", "weight"},
+      {"InitialInstanceCount", "instances"},
+      {"MaxQueuedRequestsPerInstance", "max-queued"},
+      {"MemoryBudgetMiB", "memory-budget-mib"},
+  };
+  static constexpr FieldFlag kCaptureFlags[] = {
+      {"DataCaptureConfig.DestinationS3Uri", "--data-capture"},
+      {"DataCaptureConfig.InitialSamplingPercentage", "--capture-percent"},
+      {"DataCaptureConfig.FlushIntervalInSeconds", "--capture-flush-s"},
+  };
+  const std::string& message = status.message();
+  constexpr std::string_view kVariants = "ProductionVariants[";
+  if (!message.starts_with(kVariants)) return WithFlagName(status, kCaptureFlags);
+  const size_t close = message.find("].", kVariants.size());
+  const size_t colon = message.find(": ", kVariants.size());
+  if (close == std::string::npos || colon == std::string::npos || close > colon) return status;
+  size_t index = 0;
+  const char* digits = message.data() + kVariants.size();
+  auto [end, ec] = std::from_chars(digits, message.data() + close, index);
+  if (ec != std::errc() || end != message.data() + close || index >= specs.size()) return status;
+  const std::string_view field = std::string_view(message).substr(close + 2, colon - close - 2);
+  for (const auto& [api, key] : kVariantKeys) {
+    if (field == api) {
+      return Status(status.code(), "--variant '" + specs[index] + "': " + std::string(key) +
+                                       message.substr(colon));
+    }
+  }
+  return status;
+}
+
 int CreateEndpointConfig(const ClientOptions& opts, const std::string& name, const std::vector<std::string>& specs,
                          const CaptureArgs& capture) {
   json variants = json::array();
@@ -220,8 +257,10 @@ int CreateEndpointConfig(const ClientOptions& opts, const std::string& name, con
   json body{{"EndpointConfigName", name}, {"ProductionVariants", variants}};
   if (!capture.destination.empty()) body["DataCaptureConfig"] = CaptureConfig(capture);
   return CallAndReport(opts, "endpoint-config create", "POST", "/v1/endpoint-configs", &body,
-                       "created endpoint config " + name + " with " + std::to_string(variants.size()) +
-                           (variants.size() == 1 ? " variant" : " variants"));
+                       "created endpoint config " + name + " with " +
+                           std::to_string(variants.size()) +
+                           (variants.size() == 1 ? " variant" : " variants"),
+                       [&specs](const Status& status) { return WithVariantFlag(status, specs); });
 }
 
 int ListEndpointConfigs(const ClientOptions& opts) {

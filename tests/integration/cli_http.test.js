@@ -241,6 +241,13 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     t = await server.cli(['model', 'create', 'm-bad', '--artifact', path.join(makeTempDir('no-model'), 'absent')]);
     assert.notEqual(t.code, 0, describeRun('model create --artifact absent', t));
     assert.match(t.stderr, /^tributary model create: --artifact: '.*absent' is not a directory/m);
+    await server.cliOk(['model', 'create', 'm-cat', '--command', 'cat']);
+    t = await server.cli(['endpoint-config', 'create', 'c-bad', '--variant', 'name=a,model=m-cat',
+      '--variant', 'name=b,model=m-cat,instances=99']);
+    assert.notEqual(t.code, 0, describeRun('endpoint-config create instances=99', t));
+    assert.match(t.stderr, /^tributary endpoint-config create: --variant 'name=b,model=m-cat,instances=99': instances: must be 1\.\.16, got 99/m);
+    t = await server.cli(['endpoint-config', 'create', 'c-bad', '--variant', 'name=a,model=m-cat', '--data-capture', 'Bad_B/x/']);
+    assert.match(t.stderr, /^tributary endpoint-config create: --data-capture: lake path 'Bad_B\/x\/'/m);
 
     const flags = ['monitor', 'create', 'm-bad', '--endpoint-name', 'no-endpoint', '--table', 't', '--target', 'pm',
       '--prediction-length', '24'];

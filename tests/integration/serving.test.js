@@ -461,7 +461,7 @@ describe('model serving: endpoints, variants, deployments', { timeout: 280000 },
     let r = await server.cli(['endpoint-config', 'create', 'x', '--variant', 'name=a,model=m1',
                               '--data-capture', 'ftp://lake/capture/']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /DataCaptureConfig\.DestinationS3Uri/);
+    assert.match(r.stderr, /--data-capture: lake path 'ftp:\/\/lake\/capture\/': scheme 'ftp' is not s3:\/\//);
     r = await server.cli(['endpoint-config', 'create', 'x', '--variant', 'name=a,model=m1', '--capture-percent', '50']);
     assert.notEqual(r.code, 0, 'a capture option without --data-capture');
 
