@@ -2,14 +2,13 @@
 // (the resources and their JSON are in serving/README.md).
 //
 //   tributary model create m1 --artifact model/          (the path is sent absolute)
-//   tributary model create m2 --artifact s3://iot-data/models/job-1/output/model/  (copied by the server)
-//   tributary endpoint-config create c1 --variant name=blue,model=m1,weight=1,instances=2
+//   tributary model create m2 --artifact s3://iot-data/models/job-1/output/model/  (copied by the
+//   server) tributary endpoint-config create c1 --variant name=blue,model=m1,weight=1,instances=2
 //       [--data-capture s3://iot-data/capture/ --capture-percent 20 --capture-mode both]
 //   tributary endpoint create ep --config c1 --wait
 //   tributary endpoint update ep --config c2 --traffic canary --canary-percent 10
 //       --wait-s 30 --rollback-max-error-rate 0.05 --wait
 //   tributary endpoint invoke ep --body request.json      (the answer on stdout)
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,7 +18,10 @@
 #include <iterator>
 #include <memory>
 #include <set>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "base/files.h"
 #include "base/json_text.h"
@@ -221,29 +223,20 @@ Status WithVariantFlag(const Status& status, const std::vector<std::string>& spe
       {"MaxQueuedRequestsPerInstance", "max-queued"},
       {"MemoryBudgetMiB", "memory-budget-mib"},
   };
-  static constexpr FieldFlag kCaptureFlags[] = {
+  std::vector<std::pair<std::string, std::string>> names;  // field, what to call it instead
+  for (size_t i = 0; i < specs.size(); ++i) {
+    for (const auto& [api, key] : kVariantKeys) {
+      names.emplace_back("ProductionVariants[" + std::to_string(i) + "]." + std::string(api),
+                         "--variant '" + specs[i] + "': " + std::string(key));
+    }
+  }
+  std::vector<FieldFlag> flags = {
       {"DataCaptureConfig.DestinationS3Uri", "--data-capture"},
       {"DataCaptureConfig.InitialSamplingPercentage", "--capture-percent"},
       {"DataCaptureConfig.FlushIntervalInSeconds", "--capture-flush-s"},
   };
-  const std::string& message = status.message();
-  constexpr std::string_view kVariants = "ProductionVariants[";
-  if (!message.starts_with(kVariants)) return WithFlagName(status, kCaptureFlags);
-  const size_t close = message.find("].", kVariants.size());
-  const size_t colon = message.find(": ", kVariants.size());
-  if (close == std::string::npos || colon == std::string::npos || close > colon) return status;
-  size_t index = 0;
-  const char* digits = message.data() + kVariants.size();
-  auto [end, ec] = std::from_chars(digits, message.data() + close, index);
-  if (ec != std::errc() || end != message.data() + close || index >= specs.size()) return status;
-  const std::string_view field = std::string_view(message).substr(close + 2, colon - close - 2);
-  for (const auto& [api, key] : kVariantKeys) {
-    if (field == api) {
-      return Status(status.code(), "--variant '" + specs[index] + "': " + std::string(key) +
-                                       message.substr(colon));
-    }
-  }
-  return status;
+  for (const auto& [field, flag] : names) flags.emplace_back(field, flag);
+  return WithFlagName(status, flags);
 }
 
 int CreateEndpointConfig(const ClientOptions& opts, const std::string& name, const std::vector<std::string>& specs,

@@ -4,9 +4,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
 
 #include "base/base64.h"
 #include "cli/api_client.h"

@@ -426,14 +426,20 @@ uint64_t Wal::Append(std::string_view data, int64_t arrival_ms, DoneFn done) {
   uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
+    const size_t before = queue_.size();
     seq = QueueLocked(data, arrival_ms, done);
     // A busy writer takes this record with its next batch: waking it is a wasted
     // system call per record under load.
-    if (!writer_waiting_ && !(writer_delaying_ && queue_.size() == options_.commit_batch_records))
-      return seq;
+    if (!MustWakeWriterLocked(before)) return seq;
   }
   queue_cv_.notify_one();
   return seq;
+}
+
+bool Wal::MustWakeWriterLocked(size_t queued_before) const {
+  if (writer_waiting_) return true;
+  const size_t batch = options_.commit_batch_records;
+  return writer_delaying_ && queued_before < batch && queue_.size() >= batch;
 }
 
 void Wal::AppendAll(std::string_view data, std::vector<Entry>& entries) {
@@ -442,9 +448,7 @@ void Wal::AppendAll(std::string_view data, std::vector<Entry>& entries) {
     std::lock_guard<std::mutex> lock(queue_mu_);
     const size_t before = queue_.size();
     for (Entry& e : entries) QueueLocked(data.substr(e.offset, e.size), e.arrival_ms, e.done);
-    const bool batch_full =
-        before < options_.commit_batch_records && queue_.size() >= options_.commit_batch_records;
-    if (!writer_waiting_ && !(writer_delaying_ && batch_full)) return;
+    if (!MustWakeWriterLocked(before)) return;
   }
   queue_cv_.notify_one();
 }

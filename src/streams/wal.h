@@ -173,6 +173,10 @@ class Wal : public RecordLog {
   Status Recover(std::vector<WalRecord>* undelivered);
   // Numbers, frames and queues one record (queue_mu_ held); returns its sequence number.
   uint64_t QueueLocked(std::string_view data, int64_t arrival_ms, DoneFn& done);
+  // Whether appenders must wake the writer, the queue having held `queued_before` records
+  // before their append: it sleeps for want of records, or it waits out a commit delay and
+  // this append filled a batch (commit_batch_records). queue_mu_ held.
+  bool MustWakeWriterLocked(size_t queued_before) const;
   Status OpenSegment(uint64_t first_seq);
   void WriterLoop();
   Status WriteBatch(const std::string& bytes, uint64_t first_seq);
