@@ -11,6 +11,7 @@ const fs = require('fs');
 const LOADS = {
   sub: 'P → 1 subscriber, QoS 1',
   nosub: 'P publishers, no subscriber, QoS 1',
+  fleet: 'P devices, I in flight each, no subscriber, QoS 1',
 };
 
 function merge(extra) {
@@ -70,8 +71,9 @@ function table(path) {
       if (!alone.length && !rule.length) continue;
       const a = median(alone.map((r) => r.msgs_per_s));
       const w = median(rule.map((r) => r.msgs_per_s));
-      const p = (rule[0] || alone[0]).publishers;
-      out.push(`| ${fsync} | ${LOADS[load].replace('P', p)} | ${fmt(a)} | ${fmt(w)} ` +
+      const { publishers, inflight } = rule[0] || alone[0];
+      const label = LOADS[load].replace('P', publishers).replace('I', inflight);
+      out.push(`| ${fsync} | ${label} | ${fmt(a)} | ${fmt(w)} ` +
                `| ${a && w !== null ? (w / a).toFixed(2) : 'n/a'} ` +
                `| ${fmt(median(rule.map((r) => r.lake_records_per_s)))} ` +
                `| ${fmt(ms(median(rule.map((r) => r.lake_p50_us))), 1)} ` +
