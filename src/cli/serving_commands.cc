@@ -2,8 +2,9 @@
 // (the resources and their JSON are in serving/README.md).
 //
 //   tributary model create m1 --artifact model/          (the path is sent absolute)
-//   tributary model create m2 --artifact s3://iot-data/models/job-1/output/model/  (copied by the
-//   server) tributary endpoint-config create c1 --variant name=blue,model=m1,weight=1,instances=2
+//   tributary model create m2 --artifact s3://iot-data/models/job-1/output/model/
+//       (a lake URI: the server copies it)
+//   tributary endpoint-config create c1 --variant name=blue,model=m1,weight=1,instances=2
 //       [--data-capture s3://iot-data/capture/ --capture-percent 20 --capture-mode both]
 //   tributary endpoint create ep --config c1 --wait
 //   tributary endpoint update ep --config c2 --traffic canary --canary-percent 10
