@@ -304,6 +304,32 @@ bool ConvertValue(const expr::Value& v, EtlType t, Cell* out, std::string* reaso
   }
 }
 
+bool ConvertCell(const Cell& c, EtlType t, Cell* out, std::string* reason, DecimalSpec dec) {
+  switch (c.kind) {
+    case Cell::Kind::kNull:
+      out->kind = Cell::Kind::kNull;
+      return true;
+    case Cell::Kind::kBool:
+      return ConvertBool(c.i != 0, t, out, reason);
+    case Cell::Kind::kInt:
+      return ConvertInt(c.i, t, out, reason, dec);
+    case Cell::Kind::kDouble:
+      return ConvertDouble(c.d, t, out, reason, dec);
+    case Cell::Kind::kString:
+      return ConvertString(c.s, t, out, reason, dec);
+    case Cell::Kind::kTimestamp:
+    case Cell::Kind::kDate:
+      if (t == (c.kind == Cell::Kind::kDate ? EtlType::kDate : EtlType::kTimestamp)) {
+        *out = c;
+        return true;
+      }
+      break;
+    case Cell::Kind::kDecimal:
+      break;
+  }
+  return ConvertString(CellText(c), t, out, reason, dec);
+}
+
 std::string FormatTimestampMicros(int64_t micros) {
   using namespace std::chrono;
   int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);

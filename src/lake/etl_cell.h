@@ -41,6 +41,11 @@ bool ConvertValue(const expr::Value& value, EtlType type, Cell* out, std::string
 // timestamps parsed from it.
 bool ConvertString(std::string_view text, EtlType type, Cell* out, std::string* reason,
                    DecimalSpec decimal = {});
+// The same for a cell of a row (an apply_mapping after other transforms): numbers and
+// booleans as ConvertValue takes them, strings as ConvertString, timestamps, dates and
+// decimals as their text (CellText; kept as they are into their own type).
+bool ConvertCell(const Cell& cell, EtlType type, Cell* out, std::string* reason,
+                 DecimalSpec decimal = {});
 // A timestamp as "2026-11-30T14:02:11.123456Z" (fraction only when non-zero).
 std::string FormatTimestampMicros(int64_t micros);
 // The compact JSON of a cell (timestamps as ISO 8601 strings).

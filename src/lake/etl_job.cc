@@ -294,10 +294,6 @@ Result<JobSpec> ParseJobSpec(const json& doc) {
       std::string where = "$.transforms[" + std::to_string(i) + "]";
       TRY_ASSIGN(TransformSpec t, ParseTransform((*transforms)[i], where));
       t.where = where;
-      const bool after_explode = i == 1 && spec.transforms[0].kind == TransformSpec::Kind::kExplode;
-      if (t.kind == TransformSpec::Kind::kApplyMapping && i != 0 && !after_explode) {
-        return At(where + ".apply_mapping", "must be the first transform (it reads the source records), or follow explode");
-      }
       if (t.kind == TransformSpec::Kind::kExplode && i != 0) {
         return At(where + ".explode", "must be the first transform (it reads the source records)");
       }

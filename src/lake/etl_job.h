@@ -25,15 +25,18 @@
 //                    Array Or Map Into Rows"; etl_explode.h). A record whose field is
 //                    missing, null, of another kind or empty gives no row (counted as
 //                    filtered), or with include_nulls one whose element is null. Must
-//                    come first; apply_mapping may follow it and read the element's
+//                    come first; an apply_mapping right after it reads the element's
 //                    fields ("reading.t").
 //   apply_mapping    Glue ApplyMapping tuples [source path, source type, target name,
 //                    target type]: the only columns after it; fields not listed are dropped.
-//                    A path is dotted ("pos.lat"); a name that is one of the source's
-//                    partition keys (year, month, ...) reads the object's partition value.
-//                    Must be the first transform (after explode) when present; without it the
-//                    columns are the source table's (struct and array columns as JSON text) and its
-//                    partition keys (strings).
+//                    A path is dotted ("pos.lat"). First (or after explode) it reads the
+//                    source record, and a name that is one of the source's partition keys
+//                    (year, month, ...) reads the object's partition value; without a first
+//                    one the columns are the source table's and its partition keys
+//                    (strings). After other transforms it reads the columns so far: a
+//                    column's name, or a path into a struct or map column, its value cast
+//                    to the target type as a record's would be (timestamps, dates and
+//                    decimals through their text).
 //   filter           an expression of the rules language (expr/); a record is kept when
 //                    it yields true (false, null or undefined drop it)
 //   derive           name -> expression (or {"expression", "type"}): a new column; the

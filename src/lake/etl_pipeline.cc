@@ -322,15 +322,54 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
     in.top = static_cast<int>(it - p.top_names_.begin());
     if (it == p.top_names_.end()) p.top_names_.push_back(in.path[0]);
   }
+  // Each nested column a stage makes gets a shredder slot of its own (RowScratch::nested).
+  int next_slot = 0;
+  auto assign_slots = [&next_slot](std::vector<OutputColumn>& cols) {
+    for (OutputColumn& c : cols) {
+      if (c.nested && c.nested_slot < 0) c.nested_slot = next_slot++;
+    }
+  };
+  assign_slots(p.columns_);
+  p.initial_columns_ = std::make_shared<const std::vector<OutputColumn>>(p.columns_);
   bool drop_nulls = false;
-  std::vector<std::string> drop_names;
+  // drop_null_fields' columns, and where a listed one was named (empty: all columns).
+  std::vector<std::pair<std::string, std::string>> drop_names;
   for (size_t t = first; t < spec.transforms.size(); ++t) {
     const TransformSpec& ts = spec.transforms[t];
     Stage st;
     st.kind = ts.kind;
     switch (ts.kind) {
-      case TransformSpec::Kind::kApplyMapping:
-        return InvalidArgument(ts.where + ".apply_mapping: must be the first transform");
+      case TransformSpec::Kind::kApplyMapping: {
+        // After other transforms, a mapping reads the columns so far: the only columns
+        // after it are its targets.
+        std::vector<Column> so_far;  // as a table's, for nested targets' types
+        for (const OutputColumn& c : p.columns_) so_far.push_back({c.name, HiveTypeOf(c), ""});
+        std::vector<OutputColumn> next;
+        for (size_t k = 0; k < ts.mappings.size(); ++k) {
+          const FieldMapping& m = ts.mappings[k];
+          const std::string at = ts.where + ".apply_mapping[" + std::to_string(k) + "]";
+          int idx = FindColumn(p.columns_, m.path[0]);
+          if (idx < 0) {
+            return InvalidArgument(at + "[0]: no column '" + m.path[0] +
+                                   "' at this point (columns: " + ColumnNames(p.columns_) + ")");
+          }
+          if (m.path.size() > 1 && !p.columns_[idx].nested) {
+            return InvalidArgument(at + "[0]: '" + m.path[0] + "' is a " +
+                                   HiveTypeOf(p.columns_[idx]) +
+                                   " column here; a path reads into a struct or map column");
+          }
+          OutputColumn out{m.target_name, m.target_type, m.target_decimal, nullptr};
+          if (!m.target_nested.empty()) {
+            auto nested = TargetNestedType(m, so_far);
+            if (!nested.ok()) return InvalidArgument(at + "[3]: " + nested.status().message());
+            out.nested = std::make_shared<const parquet::NestedType>(std::move(*nested));
+          }
+          st.projection.push_back({idx, m.path, m.source_path});
+          next.push_back(std::move(out));
+        }
+        p.columns_ = std::move(next);
+        break;
+      }
       case TransformSpec::Kind::kExplode:
         return InvalidArgument(ts.where + ".explode: must be the first transform");
       case TransformSpec::Kind::kFilter: {
@@ -379,6 +418,7 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
             p.columns_[idx].type = type;
             p.columns_[idx].decimal = decimal;
             p.columns_[idx].nested = nested;
+            p.columns_[idx].nested_slot = -1;  // its own type now: a slot of its own
           }
           st.derived.push_back(std::make_shared<const expr::Expression>(std::move(*e)));
           st.derived_columns.push_back(idx);
@@ -402,14 +442,17 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
             return InvalidArgument(ts.where + ".drop_null_fields[" + std::to_string(k) + "]: no column '" +
                                    ts.columns[k] + "' at this point (columns: " + ColumnNames(p.columns_) + ")");
           }
-          drop_names.push_back(ts.columns[k]);
+          drop_names.emplace_back(ts.columns[k],
+                                  ts.where + ".drop_null_fields[" + std::to_string(k) + "]");
         }
         if (ts.columns.empty()) {
-          for (const auto& c : p.columns_) drop_names.push_back(c.name);
+          for (const auto& c : p.columns_) drop_names.emplace_back(c.name, "");
         }
         continue;  // no per-record stage
     }
+    assign_slots(p.columns_);
     st.width = static_cast<int>(p.columns_.size());
+    st.columns = std::make_shared<const std::vector<OutputColumn>>(p.columns_);
     p.stages_.push_back(std::move(st));
   }
   for (size_t k = 0; k < spec.target.partition_keys.size(); ++k) {
@@ -430,8 +473,14 @@ Result<Pipeline> Pipeline::Compile(const JobSpec& spec, const std::vector<Column
     return InvalidArgument("$.target.partition_keys: every output column is a partition key; a Parquet file needs at least one other column");
   }
   if (drop_nulls) {
-    for (const auto& name : drop_names) {
+    for (const auto& [name, where] : drop_names) {
       int idx = FindColumn(p.columns_, name);
+      if (idx < 0 && !where.empty()) {
+        return InvalidArgument(where + ": '" + name +
+                               "' is not a column of the output (a later apply_mapping leaves it "
+                               "out; columns: " +
+                               ColumnNames(p.columns_) + ")");
+      }
       bool part = false;
       for (int pc : p.partition_columns_) part = part || pc == idx;
       if (idx >= 0 && !part) p.drop_null_.push_back(idx);
@@ -472,12 +521,12 @@ void Pipeline::FindTopValues(simdjson::dom::object record, RowScratch* scratch) 
   }
 }
 
-bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch, std::string* reason,
-                          const simdjson::dom::element* parsed) const {
-  const OutputColumn& c = columns_[column];
+bool Pipeline::FitsNested(const OutputColumn& c, const Cell& cell, RowScratch* scratch,
+                          std::string* reason, const simdjson::dom::element* parsed) const {
   if (!c.nested || cell.kind != Cell::Kind::kString) return true;
-  if (scratch->nested.size() < columns_.size()) scratch->nested.resize(columns_.size());
-  auto& shredder = scratch->nested[column];
+  const size_t slot = static_cast<size_t>(c.nested_slot);  // Compile gave every nested column one
+  if (scratch->nested.size() <= slot) scratch->nested.resize(slot + 1);
+  auto& shredder = scratch->nested[slot];
   if (!shredder) {
     // Integers in timestamp and date members are Unix milliseconds, as in flat columns.
     shredder =
@@ -490,6 +539,7 @@ bool Pipeline::FitsNested(size_t column, const Cell& cell, RowScratch* scratch, 
 
 Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                           RowScratch* scratch, Row* row, std::string* reason) const {
+  const std::vector<OutputColumn>& initial = *initial_columns_;
   row->resize(inputs_.size());
   FindTopValues(record, scratch);
   for (size_t i = 0; i < inputs_.size(); ++i) {
@@ -497,13 +547,13 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
     Cell& c = (*row)[i];
     simdjson::dom::element e;
     if (scratch->seen[in.top] && Descend(scratch->top_values[in.top], in.path, &e)) {
-      if (columns_[i].nested && !e.is_object() && !e.is_array() && !e.is_null()) {
-        *reason = in.source_path + ": expected " + HiveTypeOf(columns_[i]) + ", found " +
+      if (initial[i].nested && !e.is_object() && !e.is_array() && !e.is_null()) {
+        *reason = in.source_path + ": expected " + HiveTypeOf(initial[i]) + ", found " +
                   std::string(simdjson::minify(e)).substr(0, 64);
         return Outcome::kRejected;
       }
-      if (!ConvertJson(e, columns_[i].type, &c, reason, columns_[i].decimal) ||
-          !FitsNested(i, c, scratch, reason, &e)) {
+      if (!ConvertJson(e, initial[i].type, &c, reason, initial[i].decimal) ||
+          !FitsNested(initial[i], c, scratch, reason, &e)) {
         *reason = in.source_path + ": " + *reason;
         return Outcome::kRejected;
       }
@@ -513,7 +563,7 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
     if (in.partition) {
       for (const auto& [k, v] : partition) {
         if (k != in.path[0]) continue;
-        if (!ConvertString(v, columns_[i].type, &c, reason, columns_[i].decimal)) {
+        if (!ConvertString(v, initial[i].type, &c, reason, initial[i].decimal)) {
           *reason = in.source_path + " (partition value): " + *reason;
           return Outcome::kRejected;
         }
@@ -521,6 +571,8 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
       }
     }
   }
+  // The columns so far (a later apply_mapping replaces them; derive adds to them).
+  const std::vector<OutputColumn>* cols = &initial;
   int width = static_cast<int>(inputs_.size());
   std::optional<expr::Message> message;
   auto payload = [&]() -> const expr::Message& {
@@ -529,10 +581,10 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
       p.assign("{");
       for (int i = 0; i < width; ++i) {
         if (i) p.push_back(',');
-        expr::AppendJsonString(columns_[i].name, &p);
+        expr::AppendJsonString((*cols)[i].name, &p);
         p.push_back(':');
         const Cell& cell = (*row)[i];
-        if (columns_[i].nested && cell.kind == Cell::Kind::kString) {
+        if ((*cols)[i].nested && cell.kind == Cell::Kind::kString) {
           p += cell.s;  // a struct, array or map: expressions reach into it
         } else {
           AppendCellJson(cell, &p);
@@ -556,23 +608,59 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         values.reserve(st.derived.size());
         for (const auto& e : st.derived) values.push_back(e->Evaluate(m));
         row->resize(st.width);
+        const std::vector<OutputColumn>& after = *st.columns;
         for (size_t k = 0; k < values.size(); ++k) {
           int idx = st.derived_columns[k];
           const expr::ValueKind kind = values[k].kind();
-          if (columns_[idx].nested && kind != expr::ValueKind::kObject &&
+          if (after[idx].nested && kind != expr::ValueKind::kObject &&
               kind != expr::ValueKind::kArray && kind != expr::ValueKind::kNull &&
               kind != expr::ValueKind::kUndefined) {
-            *reason = "derived column " + columns_[idx].name + ": expected " +
-                      HiveTypeOf(columns_[idx]) + ", got " + values[k].ToJson().substr(0, 64);
+            *reason = "derived column " + after[idx].name + ": expected " + HiveTypeOf(after[idx]) +
+                      ", got " + values[k].ToJson().substr(0, 64);
             return Outcome::kRejected;
           }
-          if (!ConvertValue(values[k], columns_[idx].type, &(*row)[idx], reason,
-                            columns_[idx].decimal) ||
-              !FitsNested(idx, (*row)[idx], scratch, reason)) {
-            *reason = "derived column " + columns_[idx].name + ": " + *reason;
+          if (!ConvertValue(values[k], after[idx].type, &(*row)[idx], reason, after[idx].decimal) ||
+              !FitsNested(after[idx], (*row)[idx], scratch, reason)) {
+            *reason = "derived column " + after[idx].name + ": " + *reason;
             return Outcome::kRejected;
           }
         }
+        cols = &after;
+        width = st.width;
+        message.reset();
+        break;
+      }
+      case TransformSpec::Kind::kApplyMapping: {
+        const std::vector<OutputColumn>& after = *st.columns;
+        Row& mapped = scratch->mapped;
+        mapped.resize(after.size());
+        for (size_t k = 0; k < st.projection.size(); ++k) {
+          const Projection& pr = st.projection[k];
+          const Cell& from = (*row)[pr.column];
+          Cell& to = mapped[k];
+          bool ok = true;
+          if (pr.path.size() == 1) {
+            ok = ConvertCell(from, after[k].type, &to, reason, after[k].decimal) &&
+                 FitsNested(after[k], to, scratch, reason);
+          } else {
+            // A path into a struct or map column: read from its JSON, as the first mapping
+            // reads a record (a missing field is null).
+            to.kind = Cell::Kind::kNull;
+            simdjson::dom::element root, e;
+            if (from.kind == Cell::Kind::kString &&
+                scratch->nested_parser.parse(from.s).get(root) == simdjson::SUCCESS &&
+                Descend(root, pr.path, &e)) {
+              ok = ConvertJson(e, after[k].type, &to, reason, after[k].decimal) &&
+                   FitsNested(after[k], to, scratch, reason, &e);
+            }
+          }
+          if (!ok) {
+            *reason = pr.source_path + ": " + *reason;
+            return Outcome::kRejected;
+          }
+        }
+        row->swap(mapped);
+        cols = &after;
         width = st.width;
         message.reset();
         break;

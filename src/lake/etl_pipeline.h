@@ -3,7 +3,8 @@
 // (a value that cannot be converted, with the reason). Filters and derived columns are
 // expressions of the rules language (expr/): the row so far is handed to them as a JSON
 // payload (timestamps as ISO 8601 text), so `hour(ts)`, `ozone >= 0` and the like read
-// it as a rule reads a message.
+// it as a rule reads a message. An apply_mapping after other transforms makes a new row
+// of its targets from the row so far; each stage keeps the columns it leaves behind.
 //
 // A Pipeline is immutable once compiled and may be used by many threads at once; each
 // thread passes its own RowScratch. DedupeSet (dedupe_keys.h) is thread-safe.
@@ -43,6 +44,9 @@ struct OutputColumn {
   // A struct, array or map column (type kString, each value its JSON text): the nested
   // Parquet column it is written as.
   std::shared_ptr<const parquet::NestedType> nested = nullptr;
+  // A nested column's index into RowScratch::nested (set by Pipeline::Compile; one per
+  // distinct nested type a job makes).
+  int nested_slot = -1;
 };
 // The column's type as the catalog writes it ("bigint", "struct<lat:double>").
 std::string HiveTypeOf(const OutputColumn& column);
@@ -66,9 +70,13 @@ struct RowScratch {
   // usually checked by one comparison instead of searched.
   std::vector<std::string> order_keys;
   std::vector<int> order_slots;
-  // Per output column: the shredder that checks a nested column's values (made when
-  // first needed).
+  // Per nested column (OutputColumn::nested_slot): the shredder that checks its values
+  // (made when first needed).
   std::vector<std::unique_ptr<parquet::NestedShredder>> nested;
+  // An apply_mapping after other transforms: the row it makes, and the parser of the
+  // nested cells its paths read into.
+  Row mapped;
+  simdjson::dom::parser nested_parser;
 };
 
 enum class Outcome { kKept, kFiltered, kDuplicate, kRejected };
@@ -98,11 +106,11 @@ class Pipeline {
 
   Outcome Process(simdjson::dom::object record, const PartitionValues& partition, DedupeSet* dedupe,
                   RowScratch* scratch, Row* row, std::string* reason) const;
-  // Whether a struct, array or map cell of column `column` fits its nested type (other
-  // cells always do); `reason` says why not. `parsed`, when given, is the cell's value as
+  // Whether a struct, array or map cell of `column` fits its nested type (other cells
+  // always do); `reason` says why not. `parsed`, when given, is the cell's value as
   // parsed from the record (checked without parsing the cell's text again).
-  bool FitsNested(size_t column, const Cell& cell, RowScratch* scratch, std::string* reason,
-                  const simdjson::dom::element* parsed = nullptr) const;
+  bool FitsNested(const OutputColumn& column, const Cell& cell, RowScratch* scratch,
+                  std::string* reason, const simdjson::dom::element* parsed = nullptr) const;
 
  private:
   struct Input {  // one initial column: a path into the record, or a partition value
@@ -114,20 +122,32 @@ class Pipeline {
   // Finds every input's first segment in `record`, one pass over its fields.
   void FindTopValues(simdjson::dom::object record, RowScratch* scratch) const;
   int TopIndex(std::string_view key) const;
+  // One column of an apply_mapping that follows other transforms: the current column it
+  // reads and, for a path into a struct or map column, the path (path[0] that column).
+  struct Projection {
+    int column = 0;
+    std::vector<std::string> path;
+    std::string source_path;  // as written, for messages
+  };
   struct Stage {
     TransformSpec::Kind kind;
     std::shared_ptr<const expr::Expression> expression;  // filter
     std::vector<std::shared_ptr<const expr::Expression>> derived;  // derive, one per column
     std::vector<int> derived_columns;                     // derive: their indices
     std::vector<int> keys;                                // dedupe
+    std::vector<Projection> projection;                   // apply_mapping, one per column
     int width = 0;                                        // columns after this stage
+    // The columns after this stage (what later stages' expressions see).
+    std::shared_ptr<const std::vector<OutputColumn>> columns;
   };
 
   std::optional<ExplodePlan> explode_;
   std::vector<Input> inputs_;
   std::vector<std::string> top_names_;  // distinct first path segments of inputs_
   std::vector<Stage> stages_;
-  std::vector<OutputColumn> columns_;
+  // The columns the record's inputs make, before the first stage.
+  std::shared_ptr<const std::vector<OutputColumn>> initial_columns_;
+  std::vector<OutputColumn> columns_;  // after the last stage: the output's
   std::vector<int> partition_columns_;
   std::vector<int> drop_null_;
 };

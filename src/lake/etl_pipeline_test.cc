@@ -100,8 +100,6 @@ TEST(JobSpecTest, ErrorsNameTheJsonPath) {
          j["transforms"][3] = json{{"dedupe", json::array()}};
        },
        "$.transforms[3].dedupe: needs"},
-      {[](json& j) { std::swap(j["transforms"][0], j["transforms"][1]); },
-       "$.transforms[1].apply_mapping: must be the first"},
       {[](json& j) { j["target"]["compression"] = "lz4"; }, "$.target.compression: 'lz4'"},
       {[](json& j) { j["target"]["format"] = "csv"; }, "$.target.format"},
       {[](json& j) { j["target"]["path"] = "http://x/"; }, "$.target.path"},
@@ -507,6 +505,106 @@ TEST_F(PipelineTest, DateColumnsFromMappingsIntoExpressionsAndPartitions) {
   EXPECT_EQ(Run(job, R"({"id": 2, "timestamp": "2026-11-29T12:00:00Z"})", &row, &reason), Outcome::kFiltered);
   EXPECT_EQ(Run(job, R"({"id": 3, "timestamp": "someday"})", &row, &reason), Outcome::kRejected);
   EXPECT_NE(reason.find("to date"), std::string::npos) << reason;
+}
+
+// An apply_mapping after a filter and a derive reads the columns so far, by name or by a
+// path into a struct column, casts them, and its targets are the columns from there on.
+TEST_F(PipelineTest, ApplyMappingAfterOtherTransformsReadsTheColumnsSoFar) {
+  json job = BaseJob();
+  job["transforms"] =
+      json::array({json{{"filter", "ozone >= 0"}},
+                   json{{"derive",
+                         {{"pos", "{'lat': 56.5, 'site': 'north'}"},
+                          {"at", {{"expression", "'2026-11-30T14:02:11Z'"}, {"type", "timestamp"}}},
+                          {"price", {{"expression", "'12.345'"}, {"type", "decimal(6,3)"}}}}}},
+                   json{{"apply_mapping",
+                         {{"id", "bigint", "device", "string"},
+                          {"ozone", "bigint", "ozone_ppb", "double"},
+                          {"pos.lat", "double", "lat", "double"},
+                          {"pos.site", "string", "site", "string"},
+                          {"pos.missing", "string", "gone", "string"},
+                          {"at", "timestamp", "day", "date"},
+                          {"price", "decimal(6,3)", "price", "decimal(5,2)"},
+                          {"year", "string", "year", "int"},
+                          {"pos", "struct", "where", "struct"}}}},
+                   json{{"derive", {{"twice", "ozone_ppb * 2"}}}}, json{{"dedupe", {"device"}}}});
+  job["target"]["partition_keys"] = json::array({"year"});
+  Row row;
+  std::string reason;
+  ASSERT_EQ(Run(job, R"({"id": 7, "ozone": 60, "extra": 1})", &row, &reason), Outcome::kKept)
+      << reason;
+  std::vector<std::string> names;
+  for (const OutputColumn& c : pipeline_->columns()) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"device", "ozone_ppb", "lat", "site", "gone", "day",
+                                             "price", "year", "where", "twice"}));
+  ASSERT_EQ(row.size(), names.size());
+  EXPECT_EQ(row[Col("device")].kind, Cell::Kind::kString);
+  EXPECT_EQ(row[Col("device")].s, "7");
+  EXPECT_EQ(row[Col("ozone_ppb")].kind, Cell::Kind::kDouble);
+  EXPECT_EQ(row[Col("ozone_ppb")].d, 60.0);
+  EXPECT_EQ(row[Col("lat")].d, 56.5);
+  EXPECT_EQ(row[Col("site")].s, "north");
+  EXPECT_TRUE(row[Col("gone")].is_null());
+  ASSERT_EQ(row[Col("day")].kind, Cell::Kind::kDate);
+  EXPECT_EQ(CellText(row[Col("day")]), "2026-11-30");
+  ASSERT_EQ(row[Col("price")].kind, Cell::Kind::kDecimal);
+  EXPECT_EQ(CellText(row[Col("price")]), "12.35");  // rounded half away from zero
+  EXPECT_EQ(row[Col("year")].kind, Cell::Kind::kInt);
+  EXPECT_EQ(row[Col("year")].i, 2026);
+  EXPECT_EQ(HiveTypeOf(pipeline_->columns()[Col("where")]), "struct<lat:double,site:string>");
+  EXPECT_EQ(row[Col("where")].s, R"({"lat":56.5,"site":"north"})");
+  EXPECT_EQ(row[Col("twice")].d, 120.0);  // a later derive sees the mapped names
+  // The filter ran before the mapping, the dedupe after it, on the new column.
+  EXPECT_EQ(Run(job, R"({"id": 8, "ozone": -1})", &row, &reason), Outcome::kFiltered);
+  EXPECT_EQ(Run(job, R"({"id": 7, "ozone": 61})", &row, &reason), Outcome::kDuplicate);
+
+  // A value the mapping cannot cast rejects its record, naming the mapping's source.
+  job["transforms"][2]["apply_mapping"][1] =
+      json::array({"ozone", "bigint", "ozone_ppb", "boolean"});
+  ASSERT_EQ(Run(job, R"({"id": 9, "ozone": 1})", &row, &reason), Outcome::kRejected);
+  EXPECT_EQ(reason.rfind("ozone: cannot convert number 1 to boolean", 0), 0u) << reason;
+  // A struct target that the column's value does not fit rejects too.
+  job["transforms"][2]["apply_mapping"][1] =
+      json::array({"ozone", "bigint", "ozone_ppb", "struct<a:bigint>"});
+  ASSERT_EQ(Run(job, R"({"id": 10, "ozone": 1})", &row, &reason), Outcome::kRejected);
+  EXPECT_EQ(reason.rfind("ozone: ", 0), 0u) << reason;
+}
+
+TEST(PipelineCompileTest, ALaterApplyMappingNamesWhatIsNotThere) {
+  auto compile_error = [](const json& transforms) {
+    json job = BaseJob();
+    job["transforms"] = transforms;
+    job["target"]["partition_keys"] = json::array();
+    auto spec = ParseJobSpec(job);
+    if (!spec.ok()) return "spec: " + spec.status().message();
+    auto p = Pipeline::Compile(*spec, {{"id", "bigint", ""}, {"ozone", "bigint", ""}}, {"year"});
+    return p.ok() ? std::string("compiled") : p.status().message();
+  };
+  EXPECT_EQ(
+      compile_error(json::array({json{{"filter", "ozone > 0"}},
+                                 json{{"apply_mapping", {{"nope", "bigint", "x", "bigint"}}}}})),
+      "$.transforms[1].apply_mapping[0][0]: no column 'nope' at this point (columns: id, "
+      "ozone, year)");
+  EXPECT_EQ(
+      compile_error(json::array({json{{"filter", "ozone > 0"}},
+                                 json{{"apply_mapping", {{"ozone.x", "bigint", "x", "bigint"}}}}})),
+      "$.transforms[1].apply_mapping[0][0]: 'ozone' is a bigint column here; a path reads "
+      "into a struct or map column");
+  // A renamed column is gone for what follows.
+  EXPECT_EQ(
+      compile_error(json::array({json{{"apply_mapping", {{"ozone", "bigint", "o", "double"}}}},
+                                 json{{"apply_mapping", {{"ozone", "double", "p", "double"}}}}})),
+      "$.transforms[1].apply_mapping[0][0]: no column 'ozone' at this point (columns: o)");
+  EXPECT_EQ(
+      compile_error(json::array({json{{"drop_null_fields", {"ozone"}}},
+                                 json{{"apply_mapping", {{"id", "bigint", "id", "bigint"}}}}})),
+      "$.transforms[0].drop_null_fields[0]: 'ozone' is not a column of the output (a later "
+      "apply_mapping leaves it out; columns: id)");
+  // Two mappings in a row compile: the second reads the first's targets.
+  EXPECT_EQ(
+      compile_error(json::array({json{{"apply_mapping", {{"ozone", "bigint", "o", "double"}}}},
+                                 json{{"apply_mapping", {{"o", "double", "p", "string"}}}}})),
+      "compiled");
 }
 
 }  // namespace

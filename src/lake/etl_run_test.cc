@@ -152,6 +152,31 @@ class EtlRunTest : public ::testing::Test {
     return rows;
   }
 
+  // Every row of every Parquet file under the target as JSON, sorted; every file's
+  // schema must be `schema`, and its key start with `key_prefix`.
+  std::vector<std::string> TargetJsonRows(const std::string& schema,
+                                          const std::string& key_prefix = "pollution/") {
+    auto bucket = *local_->Bucket("curated");
+    auto listing = bucket->List("pollution/").value();
+    std::vector<std::string> rows;
+    for (const auto& o : listing.objects) {
+      if (!o.key.ends_with(".parquet")) continue;
+      EXPECT_EQ(o.key.rfind(key_prefix, 0), 0u) << o.key;
+      auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
+      EXPECT_EQ(reader->schema().ToString(), schema) << o.key;
+      for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+        auto b = reader->ReadRowGroup(rg, *reader->Resolve({})).value();
+        for (int64_t r = 0; r < b.num_rows; ++r) {
+          std::string line;
+          parquet::AppendJsonRow(b, r, &line);
+          rows.push_back(line);
+        }
+      }
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
   std::vector<std::string> ErrorLines() {
     auto bucket = *local_->Bucket("curated");
     std::vector<std::string> lines;
@@ -313,25 +338,8 @@ TEST_F(EtlRunTest, StructArrayAndMapTargetsAreNestedParquetColumns) {
   EXPECT_NE(errors[0].find("tags: element 0: expected int64, got string"), std::string::npos)
       << errors[0];
 
-  std::vector<std::string> rows;
-  auto bucket = *local_->Bucket("curated");
-  auto listing = bucket->List("pollution/").value();
-  for (const auto& o : listing.objects) {
-    if (!o.key.ends_with(".parquet")) continue;
-    auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
-    EXPECT_EQ(reader->schema().ToString(),
-              "id:int64?,pos:struct<lat:double,lon:double>?,tags:list<int64>?,"
-              "where:map<string,double>?");
-    for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
-      auto b = reader->ReadRowGroup(rg, *reader->Resolve({})).value();
-      for (int64_t r = 0; r < b.num_rows; ++r) {
-        std::string line;
-        parquet::AppendJsonRow(b, r, &line);
-        rows.push_back(line);
-      }
-    }
-  }
-  std::sort(rows.begin(), rows.end());
+  std::vector<std::string> rows = TargetJsonRows(
+      "id:int64?,pos:struct<lat:double,lon:double>?,tags:list<int64>?,where:map<string,double>?");
   EXPECT_EQ(
       rows,
       (std::vector<std::string>{
@@ -351,6 +359,50 @@ TEST_F(EtlRunTest, StructArrayAndMapTargetsAreNestedParquetColumns) {
   EXPECT_NE(refused.message.find("apply_mapping[2][3]: target type 'struct', but tags is array<"),
             std::string::npos)
       << refused.message;
+}
+
+// Glue Studio's order Filter -> Derived column -> Change Schema: an apply_mapping after
+// other transforms renames and casts the columns so far, reads into a derived struct, and
+// its columns are what is written, partitioned and cataloged.
+TEST_F(EtlRunTest, AnApplyMappingAfterAFilterAndADeriveShapesTheOutput) {
+  Put("2026/11/30/14/a.json",
+      "{\"id\": 1, \"ozone\": 30, \"timestamp\": \"2026-11-30T14:02:11Z\"}\n"
+      "{\"id\": 2, \"ozone\": -1, \"timestamp\": \"2026-11-30T14:03:00Z\"}\n"
+      "{\"id\": 3, \"ozone\": 45, \"timestamp\": \"2026-11-30T15:00:00Z\"}\n");
+  Crawl();
+  json job = json::parse(R"json({
+    "source": {"database": "iot", "table": "raw"},
+    "transforms": [
+      {"filter": "ozone >= 0"},
+      {"derive": {"reading": "{'level': ozone / 10, 'at': timestamp}"}},
+      {"apply_mapping": [["id", "bigint", "device", "string"],
+                         ["ozone", "bigint", "ozone", "double"],
+                         ["reading.level", "double", "level", "int"],
+                         ["reading.at", "timestamp", "day", "date"],
+                         ["reading", "struct", "reading", "struct"]]}],
+    "target": {"path": "curated/pollution/", "partition_keys": ["day"], "database": "iot",
+               "table": "pollution"}})json");
+  CreateJob(job);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_written, 2);
+  EXPECT_EQ(run.rows_rejected, 0);
+
+  std::vector<std::string> rows = TargetJsonRows(
+      "device:string?,ozone:double?,level:int32?,reading:struct<level:double,at:timestamp>?",
+      "pollution/day=2026-11-30/");
+  EXPECT_EQ(
+      rows,
+      (std::vector<std::string>{
+          R"({"device":"1","ozone":30,"level":3,"reading":{"level":3,"at":"2026-11-30T14:02:11.000000Z"}})",
+          R"({"device":"3","ozone":45,"level":4,"reading":{"level":4,"at":"2026-11-30T15:00:00.000000Z"}})"}));
+  Table t = catalog_->GetTable("iot", "pollution").value();
+  std::vector<std::string> cols;
+  for (const auto& c : t.columns) cols.push_back(c.name + " " + c.type);
+  EXPECT_EQ(cols, (std::vector<std::string>{"device string", "ozone double", "level int",
+                                            "reading struct<level:double,at:timestamp>"}));
+  ASSERT_EQ(t.partition_keys.size(), 1u);
+  EXPECT_EQ(t.partition_keys[0].name, "day");
 }
 
 TEST_F(EtlRunTest, TheTablesExclusionsAreLeftOutAsTheCrawlerLeftThemOut) {
