@@ -44,8 +44,8 @@ struct OutputColumn {
   // A struct, array or map column (type kString, each value its JSON text): the nested
   // Parquet column it is written as.
   std::shared_ptr<const parquet::NestedType> nested = nullptr;
-  // A nested column's index into RowScratch::nested (set by Pipeline::Compile; one per
-  // distinct nested type a job makes).
+  // A nested column's index into RowScratch::nested, set by Pipeline::Compile: one for
+  // each nested column a stage makes (later stages' copies of it keep its slot).
   int nested_slot = -1;
 };
 // The column's type as the catalog writes it ("bigint", "struct<lat:double>").
