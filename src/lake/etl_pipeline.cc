@@ -634,6 +634,11 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
         const std::vector<OutputColumn>& after = *st.columns;
         Row& mapped = scratch->mapped;
         mapped.resize(after.size());
+        // The nested column whose JSON `root` holds: paths into one column (its members,
+        // listed together) share one parse.
+        int parsed = -1;
+        bool parsed_ok = false;
+        simdjson::dom::element root;
         for (size_t k = 0; k < st.projection.size(); ++k) {
           const Projection& pr = st.projection[k];
           const Cell& from = (*row)[pr.column];
@@ -646,10 +651,13 @@ Outcome Pipeline::Process(simdjson::dom::object record, const PartitionValues& p
             // A path into a struct or map column: read from its JSON, as the first mapping
             // reads a record (a missing field is null).
             to.kind = Cell::Kind::kNull;
-            simdjson::dom::element root, e;
-            if (from.kind == Cell::Kind::kString &&
-                scratch->nested_parser.parse(from.s).get(root) == simdjson::SUCCESS &&
-                Descend(root, pr.path, &e)) {
+            if (pr.column != parsed) {
+              parsed = pr.column;
+              parsed_ok = from.kind == Cell::Kind::kString &&
+                          scratch->nested_parser.parse(from.s).get(root) == simdjson::SUCCESS;
+            }
+            simdjson::dom::element e;
+            if (parsed_ok && Descend(root, pr.path, &e)) {
               ok = ConvertJson(e, after[k].type, &to, reason, after[k].decimal) &&
                    FitsNested(after[k], to, scratch, reason, &e);
             }
