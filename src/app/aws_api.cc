@@ -139,6 +139,8 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
     case SigV4Failure::kExpired:  // S3 answers an expired presigned URL with AccessDenied
       return AwsError(*service, 403, !s3 ? "InvalidSignatureException" : check.presigned ? "AccessDenied" : "RequestTimeTooSkewed",
                       check.message);
+    case SigV4Failure::kUnsignedHeaders:
+      return AwsError(*service, 403, s3 ? "AccessDenied" : "AccessDeniedException", check.message);
     case SigV4Failure::kMismatch:
       break;
   }

@@ -250,6 +250,24 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
     has_date |= name == "x-amz-date";
     canonical.headers.emplace_back(key, it->second);
   }
+  if (presigned) {
+    // Whoever holds a presigned URL may choose the body, not what is done with it: an
+    // x-amz-* header it did not sign (x-amz-copy-source would turn a PUT into a copy of any
+    // object) is refused, as S3 refuses it.
+    std::string unsigned_names;
+    for (const auto& [name, value] : request.headers) {
+      if (name.rfind("x-amz-", 0) != 0) continue;
+      if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+      unsigned_names += (unsigned_names.empty() ? "" : ", ") + name;
+    }
+    if (!unsigned_names.empty()) {
+      return Fail(
+          SigV4Failure::kUnsignedHeaders,
+          "there were headers present in the request which were not signed: " + unsigned_names +
+              " (X-Amz-SignedHeaders=" + std::string(auth.signed_headers) + ")",
+          region);
+    }
+  }
   if (!has_host || (!has_date && !presigned)) {  // a presigned URL signs its date in the query
     return Fail(SigV4Failure::kMalformed,
                 std::string("SignedHeaders must include ") + (has_host ? "x-amz-date" : "host"),

@@ -44,11 +44,12 @@ struct SigV4Expectation {
 
 enum class SigV4Failure {
   kNone,
-  kMissing,     // no Authorization header, or not SigV4
-  kMalformed,   // a part of it missing or unreadable
-  kUnknownKey,  // another access key id
-  kExpired,     // x-amz-date more than 15 minutes from now
-  kMismatch,    // the signature (or the body's hash) does not match
+  kMissing,          // no Authorization header, or not SigV4
+  kMalformed,        // a part of it missing or unreadable
+  kUnknownKey,       // another access key id
+  kExpired,          // x-amz-date more than 15 minutes from now
+  kMismatch,         // the signature (or the body's hash) does not match
+  kUnsignedHeaders,  // a presigned URL's request carries x-amz-* headers it did not sign
 };
 
 struct SigV4Check {

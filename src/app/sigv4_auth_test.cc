@@ -309,6 +309,25 @@ TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
   EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["versionId"] = "1"; }), SigV4Failure::kMismatch);
   EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["X-Amz-Signature"][0] = 'b'; }), SigV4Failure::kMismatch);
 
+  // An x-amz-* header the URL did not sign is refused, naming it: whoever holds a URL for a
+  // PUT must not make it a copy (x-amz-copy-source) or give the object other metadata.
+  check = VerifySigV4(
+      [] {
+        net::HttpRequest r = DocPresignedGet();
+        r.headers["x-amz-copy-source"] = "other-bucket/secret";
+        r.headers["x-amz-meta-owner"] = "me";
+        return r;
+      }(),
+      key, signed_at + 60);
+  EXPECT_EQ(check.failure, SigV4Failure::kUnsignedHeaders);
+  EXPECT_NE(check.message.find("not signed: x-amz-copy-source, x-amz-meta-owner"),
+            std::string::npos)
+      << check.message;
+  // Other headers (a range, a condition) are the holder's to choose, as on S3.
+  net::HttpRequest ranged = DocPresignedGet();
+  ranged.headers["range"] = "bytes=0-9";
+  EXPECT_TRUE(VerifySigV4(ranged, key, signed_at + 60).ok());
+
   // Malformed: each part named.
   auto malformed = [&](const char* name, const char* value) {
     net::HttpRequest r = DocPresignedGet();

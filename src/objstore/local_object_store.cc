@@ -366,8 +366,11 @@ Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::
   // Walk only the directory the prefix's last '/' names; filter the rest by name.
   size_t slash = prefix.rfind('/');
   std::string start_rel = slash == std::string::npos ? "" : prefix.substr(0, slash);
+  // No key has a '.', '..' or empty segment, or lies under .tributary-tmp/: a prefix whose
+  // directory part does names nothing, and that directory is not walked ("../" would
+  // leave the bucket).
+  if (!start_rel.empty() && !PathOf(start_rel).ok()) return ListResult{};
   std::string start = start_rel.empty() ? dir_ : dir_ + "/" + start_rel;
-  if (start_rel.substr(0, start_rel.find('/')) == kLocalTempDir) return ListResult{};
   std::vector<ObjectInfo> objects;
   std::error_code ec;
   fs::recursive_directory_iterator it(start, ec), end;

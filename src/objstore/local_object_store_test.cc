@@ -180,6 +180,32 @@ TEST_F(LocalStoreTest, ListWithPrefixAndDelimiterIsInByteOrder) {
   EXPECT_TRUE(Keys(*store_->List(std::string(kLocalTempDir) + "/")).empty());
 }
 
+TEST_F(LocalStoreTest, AListingNeverLeavesTheBucket) {
+  // What lies beside the bucket: another bucket's object and a file of the root.
+  auto other = provider_->Bucket("other");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Put("secret/x.txt", "not yours").ok());
+  { std::ofstream(root_ + "/admin.token") << "token"; }
+  ASSERT_TRUE(store_->Put("a/b/c", "1").ok());
+  // No key has a '.', '..' or empty segment, so such a prefix names nothing: its
+  // directory is not walked (it would be the root, or the other bucket, or '/').
+  for (const std::string& prefix : std::vector<std::string>{
+           "../", "../other/", "../other/secret/x", "../../", "../../../../../../etc/host", "a/../",
+           "a/../../other/", "./", "a/./b/", "a//b/", "/", "/a/",
+           std::string(kLocalTempDir) + "/x/"}) {
+    for (const char* delimiter : {"", "/"}) {
+      auto listed = store_->List(prefix, delimiter);
+      ASSERT_TRUE(listed.ok()) << prefix << ": " << listed.status().ToString();
+      EXPECT_TRUE(listed->objects.empty() && listed->common_prefixes.empty())
+          << "prefix '" << prefix << "' listed " << listed->objects.size() << " objects, first "
+          << (listed->objects.empty() ? "" : listed->objects[0].key);
+    }
+  }
+  // Prefixes whose last piece is dots are names, filtered as ever ("a/.." matches no key).
+  EXPECT_TRUE(Keys(*store_->List("a/..")).empty());
+  EXPECT_EQ(Keys(*store_->List("a/b/")), std::vector<std::string>{"a/b/c"});
+}
+
 TEST_F(LocalStoreTest, UnsafeKeysAreRejected) {
   for (const std::string& key : std::vector<std::string>{
            "", "/abs", "../escape", "a/../../x", "a/./b", ".", "..", "a//b", "a/",

@@ -426,6 +426,14 @@ describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK',
     const other = Buffer.from('another body through the same URL\n');
     assert.equal((await fetchBytes(putUrl, { method: 'PUT', body: other })).status, 200);
     assert.ok(onDisk(DST, putKey).equals(other));
+    // The URL's holder chooses the body, not what is done: a header the URL did not sign
+    // that would make the PUT a copy of another object is refused, and nothing changes.
+    const copyTry = await fetchBytes(putUrl, {
+      method: 'PUT', body: '', headers: { 'x-amz-copy-source': `${SRC}/${key}` } });
+    assert.equal(copyTry.status, 403, copyTry.text);
+    assert.equal(s3ErrorOf(copyTry.text).code, 'AccessDenied');
+    assert.match(s3ErrorOf(copyTry.text).message, /not signed: x-amz-copy-source/);
+    assert.ok(onDisk(DST, putKey).equals(other), 'a refused request changed the object');
   });
 
   test('presigned URLs refused: expired, dated ahead, tampered, another method, another secret or key id, Signature Version 2', async () => {
