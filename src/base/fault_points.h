@@ -8,7 +8,8 @@
 //
 //   testing_support::ArmFault("wal.fdatasync", EIO);  // in a test: the next call fails
 //
-// Points in use: "wal.fdatasync" (streams/wal.cc). Thread-safe.
+// Points in use: "wal.fdatasync", "wal.fsync_dir" and "wal.open_direct" (streams/wal.cc),
+// "streams.stop_flush" (streams/delivery_stream.cc). Thread-safe.
 #pragma once
 
 #include <string_view>

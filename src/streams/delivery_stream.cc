@@ -1,17 +1,18 @@
 #include "streams/delivery_stream.h"
 
-#include <algorithm>
-#include <chrono>
-#include <limits>
-#include <thread>
-
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/base64.h"
 #include "base/clock.h"
 #include "base/completion_batch.h"
+#include "base/fault_points.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/log_throttle.h"
@@ -234,18 +235,29 @@ void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64
   pieces->left = parts.size();
   pieces->done = std::move(done);
   if (arrival_ms <= 0) arrival_ms = options_.clock();
+  // Queued together, so that the WAL commits them together: a commit that fails fails
+  // them all, and a retry duplicates none.
+  std::string data;
+  data.reserve(total);
+  std::vector<LogEntry> entries;
+  entries.reserve(parts.size());
   for (size_t i = 0; i < parts.size(); ++i) {
-    log_->Append(parts[i], arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
-      bool last;
-      {
-        std::lock_guard<std::mutex> lock(pieces->mu);
-        if (!s.ok() && pieces->error.ok()) pieces->error = s;
-        if (i == 0) pieces->first_seq = seq;
-        last = --pieces->left == 0;
-      }
-      if (last) pieces->done(pieces->error, pieces->error.ok() ? pieces->first_seq : 0);
-    });
+    entries.push_back(
+        {data.size(), parts[i].size(), arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
+           bool last;
+           {
+             std::lock_guard<std::mutex> lock(pieces->mu);
+             if (!s.ok() && pieces->error.ok()) pieces->error = s;
+             if (i == 0) pieces->first_seq = seq;
+             last = --pieces->left == 0;
+           }
+           if (last) {
+             pieces->done(pieces->error, pieces->error.ok() ? pieces->first_seq : 0);
+           }
+         }});
+    data.append(parts[i]);
   }
+  log_->AppendAll(data, entries);
 }
 
 void DeliveryStream::PutOne(std::string_view record, int64_t arrival_ms, PutDone done) {
@@ -662,6 +674,9 @@ Status DeliveryStream::Stop(int64_t timeout_ms) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   Status flushed = Flush(std::max<int64_t>(0, left.count()));
+  if (int err = InjectedFault("streams.stop_flush")) {  // a test's stand-in for a failing lake
+    flushed = Unavailable(fmt::format("stream '{}': {}", name(), std::strerror(err)));
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

@@ -92,6 +92,7 @@ class DeliveryStream {
   void Put(std::string_view record, int64_t arrival_ms, PutDone done);
   void Put(std::string_view record, PutDone done) { Put(record, 0, std::move(done)); }
   uint64_t epoch() const { return epoch_; }
+  int64_t created_ms() const { return options_.created_ms; }
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.
   Status Flush(int64_t timeout_ms);

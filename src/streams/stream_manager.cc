@@ -332,7 +332,27 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
     streams_.erase(name);
     StreamsChangedLocked();
   }
-  (void)stream->Stop(options_.stop_timeout_ms);
+  if (Status stopped = stream->Stop(options_.stop_timeout_ms); !stopped.ok()) {
+    // A record put while the flush above ran is still in the log, undelivered (the lake
+    // failed it since): the stream starts again from its log and is not deleted.
+    auto epoch = table_epochs_.find(name);  // under changes_mu_, as every caller holds it
+    auto again =
+        epoch == table_epochs_.end()
+            ? Result<std::shared_ptr<DeliveryStream>>(Internal("the stream's epoch is not known"))
+            : StartStream(stream->config(), LocalEpoch(epoch->second), stream->created_ms());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (again.ok()) {
+      streams_[name] = std::move(again).value();
+      StreamsChangedLocked();
+    } else {
+      Logger("streams")->error(
+          "stream={} stopped with undelivered records and not started "
+          "again: {}; they are delivered when the server starts",
+          name, again.status().ToString());
+    }
+    return Unavailable(
+        fmt::format("delivery stream '{}' not deleted: {}", name, stopped.message()));
+  }
   if (options_.logs) {
     if (!remove_shared_log) return Status::Ok();
     if (Status st = options_.logs->Remove(std::string(name)); !st.ok()) {

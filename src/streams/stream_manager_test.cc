@@ -3,10 +3,10 @@
 // sharing a PostgreSQL schema. What lands in the lake: stream_delivery_test.cc.
 #include "streams/stream_manager.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -14,18 +14,17 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "base/completion_batch.h"
+#include "base/fault_points.h"
+#include "base/testing/temp_dir.h"
+#include "metadata/testing/test_database.h"
 #include "streams/gzip.h"
 #include "streams/testing/stream_manager_fixture.h"
-#include "base/testing/temp_dir.h"
 #include "streams/wal.h"
-#include "metadata/testing/test_database.h"
 
 namespace tributary::streams {
 namespace {
@@ -79,6 +78,32 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   ASSERT_EQ(again->List().size(), 1u);
   EXPECT_EQ(again->List()[0].name, "b");
   ASSERT_TRUE(again->Create(Config("a")).ok());  // the name is free again
+}
+
+// A stream whose last flush fails while it stops (a record that came in as the delete
+// began, and the lake failing it) is not deleted: it starts again from its log, with its
+// records, and a later delete goes through.
+TEST_F(StreamManagerTest, ADeleteWhoseStopFailsKeepsTheStreamAndItsRecords) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "a\n").ok());
+  {
+    struct Disarm {
+      ~Disarm() { testing_support::DisarmFaults(); }
+    } disarm;
+    testing_support::ArmFault("streams.stop_flush", EIO);
+    Status st = m->Delete("s");
+    EXPECT_EQ(st.code(), ErrorCode::kUnavailable) << st.ToString();
+    EXPECT_NE(st.message().find("not deleted"), std::string::npos) << st.ToString();
+  }
+  ASSERT_EQ(m->List().size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/wal/s"));
+  ASSERT_TRUE(PutSync(*m, "s", "b\n").ok());
+  ASSERT_TRUE(m->Delete("s").ok());
+  std::string all;
+  for (const auto& [key, obj] : Objects()) all += obj.data;
+  EXPECT_EQ(all, "a\nb\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/s"));
 }
 
 TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {

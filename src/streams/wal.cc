@@ -58,10 +58,17 @@ int SyncData(int fd) {
   return ::fdatasync(fd);
 }
 
+// fsync of the directory, or the failure a test armed at "wal.fsync_dir".
 Status SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return IoError(fmt::format("WAL {}: open directory: {}", dir, std::strerror(errno)));
-  int rc = ::fsync(fd);
+  int rc = 0;
+  if (int err = InjectedFault("wal.fsync_dir")) {
+    errno = err;
+    rc = -1;
+  } else {
+    rc = ::fsync(fd);
+  }
   int err = errno;
   ::close(fd);
   if (rc != 0) return IoError(fmt::format("WAL {}: fsync directory: {}", dir, std::strerror(err)));
@@ -179,7 +186,9 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   if (ec) return IoError(fmt::format("WAL {}: list: {}", options_.dir, ec.message()));
   std::sort(files.begin(), files.end());
 
-  uint64_t max_seq = checkpoint_.delivered_through();
+  // A number the checkpoint counts as delivered is never handed out again, even one above
+  // every frame on disk (a refused commit's).
+  uint64_t max_seq = checkpoint_.highest_delivered();
   for (const auto& [first, path] : files) {
     TRY_ASSIGN(std::string bytes, ReadFile(path));
     size_t offset = 0;
@@ -237,6 +246,24 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   std::sort(undelivered->begin(), undelivered->end(),
             [](const WalRecord& a, const WalRecord& b) { return a.seq < b.seq; });
   next_seq_ = max_seq + 1;
+  // A number below next_seq_ that no frame holds and the checkpoint lacks will never be
+  // delivered: one skipped past a damaged tail, one of a refused commit whose checkpoint
+  // was not saved. Counted as delivered, so that the watermark passes them (else it would
+  // stop below them for good: no segment trimmed again, no flush ever complete).
+  uint64_t from = checkpoint_.delivered_through() + 1;
+  bool gaps = false;
+  auto mark_gap = [&](uint64_t below) {
+    if (from < below) {
+      checkpoint_.MarkDeliveredRange(from, below - 1);
+      gaps = true;
+    }
+  };
+  for (const WalRecord& r : *undelivered) {
+    mark_gap(r.seq);
+    from = r.seq + 1;
+  }
+  mark_gap(next_seq_);
+  if (gaps) TRY(checkpoint_.Save(options_.dir + "/checkpoint").WithContext("WAL checkpoint"));
   std::lock_guard<std::mutex> lock(state_mu_);
   RemoveSegmentFiles(TakeDeliveredSegmentsLocked(checkpoint_.delivered_through()));
   return Status::Ok();
@@ -249,7 +276,13 @@ Status Wal::OpenSegment(uint64_t first_seq) {
   // (each is a batch's first seq), so nothing of value can be under `path`.
   bool preallocated = TakeSpare(path);
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (preallocated ? 0 : O_TRUNC);
-  int fd = ::open(path.c_str(), flags | (direct_ ? O_DIRECT : 0), 0644);
+  int fd = -1;
+  // "wal.open_direct": a test's stand-in for a file system that refuses O_DIRECT.
+  if (int err = direct_ ? InjectedFault("wal.open_direct") : 0) {
+    errno = err;
+  } else {
+    fd = ::open(path.c_str(), flags | (direct_ ? O_DIRECT : 0), 0644);
+  }
   if (fd < 0 && errno == EINVAL && direct_) {
     Logger("streams")->info("WAL {}: the file system refuses O_DIRECT; commits go through the "
                             "page cache", options_.dir);
@@ -257,14 +290,17 @@ Status Wal::OpenSegment(uint64_t first_seq) {
     fd = ::open(path.c_str(), flags, 0644);
   }
   if (fd < 0) return IoError(fmt::format("WAL {}: create: {}", path, std::strerror(errno)));
-  direct_writer_.StartSegment();
   if (options_.fsync.mode != FsyncPolicy::Mode::kNever) {
     Status synced = SyncDir(options_.dir);
     if (!synced.ok()) {
+      // The segment written so far stays the active one (its tail block held); the next
+      // commit tries the switch again, under another name.
       ::close(fd);
+      ::unlink(path.c_str());
       return synced;
     }
   }
+  direct_writer_.StartSegment();
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   segment_preallocated_ = preallocated;
@@ -570,13 +606,14 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
     size = segments_.back().size;
   }
   if (size >= options_.segment_bytes || new_segment_due_) {
-    new_segment_due_ = false;
     // `interval` promises a sync within its interval, which the closed segment would not
     // get after the switch; `never` leaves the flushing to the OS.
     if (dirty_ && options_.fsync.mode == FsyncPolicy::Mode::kInterval) {
       SyncUnwaited("segment switch", /*then_switch=*/false);
     }
+    // A switch that fails is tried again by the next commit.
     TRY(OpenSegment(first_seq));
+    new_segment_due_ = false;
     size = 0;
   }
   if (direct_) {
@@ -593,9 +630,19 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
       StopDirectIo(fd_);
     }
   }
-  size_t written = direct_ ? bytes.size() : 0;
-  while (written < bytes.size()) {
-    ssize_t n = ::pwrite(fd_, bytes.data() + written, bytes.size() - written,
+  // A preallocated segment written through the page cache (the file system refused direct
+  // writes) gets the direct writer's end mark too: a padding frame after the new frames,
+  // which the next commit overwrites. Without it a reused segment's old bytes would follow
+  // the last frame, mid-frame, and recovery would take them for damage.
+  std::string_view out = bytes;
+  if (!direct_ && segment_preallocated_) {
+    padded_buffer_.assign(bytes);
+    EncodeFrame(options_.epoch, 0, 0, {}, &padded_buffer_);
+    out = padded_buffer_;
+  }
+  size_t written = direct_ ? out.size() : 0;
+  while (written < out.size()) {
+    ssize_t n = ::pwrite(fd_, out.data() + written, out.size() - written,
                          static_cast<off_t>(size + written));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

@@ -234,6 +234,7 @@ class Wal : public RecordLog {
   WalDirectWriter direct_writer_;
   bool spare_asked_ = false;           // for the active segment, or a spare is still due
   bool segment_preallocated_ = false;  // the active segment was a spare
+  std::string padded_buffer_;  // a buffered commit into a preallocated segment, end mark added
   bool new_segment_due_ = false;       // a sync failed: switch segments
 
   std::thread preparer_;  // only when preallocating

@@ -47,22 +47,22 @@ bool WalCheckpoint::IsDelivered(uint64_t seq) const {
   return seq <= it->second;
 }
 
-void WalCheckpoint::MarkDelivered(uint64_t seq) {
-  if (IsDelivered(seq)) return;
-  uint64_t first = seq, last = seq;
-  // Merge with a range ending just before and one starting just after.
-  auto next = ranges_.find(seq + 1);
-  if (next != ranges_.end()) {
-    last = next->second;
-    ranges_.erase(next);
-  }
-  auto prev = ranges_.upper_bound(seq);
-  if (prev != ranges_.begin()) {
-    --prev;
-    if (prev->second + 1 == seq) {
+void WalCheckpoint::MarkDeliveredRange(uint64_t first, uint64_t last) {
+  if (first > last || last <= through_) return;
+  first = std::max(first, through_ + 1);
+  // Absorb the ranges that overlap [first, last] or touch it.
+  auto it = ranges_.upper_bound(first);
+  if (it != ranges_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second + 1 >= first) {
       first = prev->first;
-      ranges_.erase(prev);
+      last = std::max(last, prev->second);
+      it = ranges_.erase(prev);
     }
+  }
+  while (it != ranges_.end() && it->first <= last + 1) {
+    last = std::max(last, it->second);
+    it = ranges_.erase(it);
   }
   if (first == through_ + 1) {
     through_ = last;

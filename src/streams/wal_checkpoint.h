@@ -6,6 +6,7 @@
 // Thread-compatible: the Wal guards it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -20,9 +21,15 @@ class WalCheckpoint {
   static Result<WalCheckpoint> Load(const std::string& path);
   Status Save(const std::string& path) const;
 
-  void MarkDelivered(uint64_t seq);
+  void MarkDelivered(uint64_t seq) { MarkDeliveredRange(seq, seq); }
+  // Every seq in [first, last] (none when first > last).
+  void MarkDeliveredRange(uint64_t first, uint64_t last);
   bool IsDelivered(uint64_t seq) const;
   uint64_t delivered_through() const { return through_; }
+  // The highest seq counted as delivered, in a range or under the watermark.
+  uint64_t highest_delivered() const {
+    return ranges_.empty() ? through_ : std::max(through_, ranges_.rbegin()->second);
+  }
   size_t range_count() const { return ranges_.size(); }
 
  private:

@@ -132,6 +132,57 @@ TEST(WalFailureTest, AFailedSyncRefusesItsCommitAndTheLogGoesOnInANewSegment) {
   EXPECT_EQ(warnings.text(), "");
 }
 
+// A segment switch that fails (the directory's fsync, after a failed sync asked for a new
+// segment) refuses its commit; the next commit tries the switch again and the log goes on.
+TEST(WalFailureTest, AFailedSegmentSwitchIsTriedAgainByTheNextCommit) {
+  TempDir dir;
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("always"));
+    h.AppendSync("a");
+    h.AppendSync("b");
+    DisarmAtEnd disarm;
+    testing_support::ArmFault("wal.fdatasync", EIO);
+    uint64_t seq = 0;
+    EXPECT_FALSE(AppendAndWait(*h.wal, "x", &seq).ok());
+    testing_support::ArmFault("wal.fsync_dir", EIO);
+    Status failed = AppendAndWait(*h.wal, "y", &seq);
+    EXPECT_THAT(failed.ToString(), HasSubstr("fsync directory: Input/output error"));
+    EXPECT_EQ(h.wal->segment_count(), 1u);
+    for (std::string s : {"c", "d"}) h.AppendSync(s);
+    EXPECT_EQ(h.wal->segment_count(), 2u);
+    EXPECT_EQ(Data(h.durable), (std::vector<std::string>{"a", "b", "c", "d"}));
+  }
+  WarningCapture warnings;
+  Harness h(dir.path(), *FsyncPolicy::Parse("always"));
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(warnings.text(), "");
+}
+
+// A refused commit's numbers are counted as delivered; once the checkpoint says so they
+// are never handed out again, even when they were above every frame on disk.
+TEST(WalFailureTest, RefusedNumbersAreNotHandedOutAgainAfterARestart) {
+  TempDir dir;
+  uint64_t refused = 0;
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("never"));
+    h.AppendSync("a");
+    {
+      FileSizeLimit limit(h.wal->size_bytes());
+      EXPECT_FALSE(AppendAndWait(*h.wal, std::string(100, 'r'), &refused).ok());
+    }
+    ASSERT_TRUE(h.wal->MarkDelivered({}).ok());  // the checkpoint saved with the refusal
+  }
+  uint64_t d = 0;
+  {
+    Harness h(dir.path(), *FsyncPolicy::Parse("never"));
+    EXPECT_EQ(Data(h.recovered), std::vector<std::string>{"a"});
+    d = h.AppendSync("d");
+    EXPECT_GT(d, refused);
+  }
+  Harness h(dir.path(), *FsyncPolicy::Parse("never"));
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"a", "d"}));
+}
+
 // Under `interval` nobody waits for the periodic sync: its failure is logged, naming the
 // segment, and the next commit starts a new segment instead of trusting this one.
 TEST(WalFailureTest, AFailedPeriodicSyncIsLoggedAndTheNextCommitStartsANewSegment) {

@@ -1,6 +1,4 @@
 // The write-ahead log's tests: Recovery: what Open finds after a crash, damage or a recycled segment's old frames.
-#include "streams/wal.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -16,10 +14,12 @@
 #include <vector>
 
 #include "base/completion_batch.h"
+#include "base/fault_points.h"
 #include "base/files.h"
 #include "base/testing/temp_dir.h"
 #include "base/thread_name.h"
 #include "streams/testing/wal_test_support.h"
+#include "streams/wal.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
@@ -28,6 +28,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing;  // streams::testing: the WAL's test helpers
 using testing_support::TempDir;
+
+// Disarms every fault point when the test ends, however it ends.
+struct DisarmAtEnd {
+  ~DisarmAtEnd() { testing_support::DisarmFaults(); }
+};
 
 TEST(WalTest, AppendThenRecoverReturnsUndeliveredInOrder) {
   TempDir dir;
@@ -137,6 +142,54 @@ TEST(WalTest, GarbageBeforeAZeroTailIsCutAndSkipsOnlyForTheGarbage) {
   EXPECT_NE(warnings.text().find("WAL tail cut off"), std::string::npos) << warnings.text();
 }
 
+// The numbers skipped past a damaged tail are never delivered (no record has them): the
+// watermark must pass them, or it would stop below them for good, no segment would be
+// trimmed again and no flush would ever see its records delivered.
+TEST(WalTest, TheWatermarkPassesTheNumbersSkippedPastADamagedTail) {
+  TempDir dir;
+  {
+    Harness h(dir.path(), {}, /*segment=*/200);
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  {
+    std::ofstream f(Segments(dir.path()).back(), std::ios::app | std::ios::binary);
+    f << std::string(500, '\xff');
+  }
+  uint64_t four = 0;
+  {
+    Harness h(dir.path(), {}, /*segment=*/200);
+    ASSERT_EQ(h.recovered.size(), 3u);
+    four = h.AppendSync(std::string(150, '4'));
+    EXPECT_GT(four, 4u);  // numbers skipped for what the garbage could have held
+    uint64_t five = h.AppendSync(std::string(150, '5'));
+    ASSERT_TRUE(h.wal->MarkDelivered({1, 2, 3, four}).ok());
+    EXPECT_EQ(h.wal->delivered_through(), four);
+    ASSERT_TRUE(h.wal->MarkDelivered({five}).ok());
+    EXPECT_EQ(h.wal->delivered_through(), five);
+    EXPECT_EQ(h.wal->segment_count(), 1u);  // the delivered segments went
+  }
+  Harness h(dir.path(), {}, /*segment=*/200);
+  EXPECT_TRUE(h.recovered.empty());
+}
+
+// A watermark already stopped below such numbers (a checkpoint an older build saved) is
+// mended when the log opens: every number no frame holds is counted as delivered.
+TEST(WalTest, OpenCountsNumbersNoFrameHoldsAsDelivered) {
+  TempDir dir;
+  std::string frames;
+  EncodeFrame(0xabc, 40, 1, "forty", &frames);
+  EncodeFrame(0xabc, 45, 1, "forty-five", &frames);
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/00000000000000000040.wal", frames).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/checkpoint",
+                              R"({"delivered_through": 3, "delivered_ranges": [[40, 40]]})")
+                  .ok());
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), std::vector<std::string>{"forty-five"});
+  EXPECT_EQ(h.wal->delivered_through(), 44u);
+  ASSERT_TRUE(h.wal->MarkDelivered({45}).ok());
+  EXPECT_EQ(h.wal->delivered_through(), 45u);
+}
+
 // What a crash leaves: a preallocated segment with frames and then zeros (the spare's),
 // and a spare half filled. Every frame comes back, nothing is reported as damage, and the
 // next sequence number follows the last frame.
@@ -193,10 +246,14 @@ TEST(WalTest, OlderFramesAfterTheNewOnesAreARecycledTail) {
 // end. Records of mixed sizes through reused segments, whose old frames lie at other
 // offsets than the new ones: a crash at any commit recovers exactly the records not
 // delivered, with no warning and no sequence number skipped.
-TEST(WalTest, DirectCommitsRecoverQuietlyThroughReusedSegments) {
+void ExpectQuietRecoveryThroughReusedSegments(bool direct) {
   constexpr uint64_t kSegment = 64 << 10;
   TempDir dir;
   if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+  // A file system that refuses O_DIRECT: segments are still preallocated and reused, and
+  // commits go through the page cache.
+  DisarmAtEnd disarm;
+  if (!direct) testing_support::ArmFault("wal.open_direct", EINVAL, 1 << 20);
   auto record = [](int i) { return std::string(50 + (i * 977) % 3000, char('a' + i % 26)); };
   std::vector<std::string> crashes;  // directories holding a copy of the log at a commit
   std::vector<std::vector<uint64_t>> undelivered_at;  // what each copy must give back
@@ -207,7 +264,7 @@ TEST(WalTest, DirectCommitsRecoverQuietlyThroughReusedSegments) {
     int copy = 0;
     for (int i = 0; i < 400 && copy < 6; ++i) {
       pending.push_back(h.AppendSync(record(i)));
-      if (i == 0) {
+      if (i == 0 && direct) {
         // The first commit: one frame and its padding, in a file of whole blocks.
         const std::string first = Segments(dir.path()).front();
         EXPECT_EQ(fs::file_size(first) % 4096, 0u);
@@ -247,6 +304,14 @@ TEST(WalTest, DirectCommitsRecoverQuietlyThroughReusedSegments) {
     EXPECT_EQ(h.AppendSync("next"), undelivered_at[c].back() + 1) << "copy " << c;
     EXPECT_EQ(warnings.text(), "") << "copy " << c;
   }
+}
+
+TEST(WalTest, DirectCommitsRecoverQuietlyThroughReusedSegments) {
+  ExpectQuietRecoveryThroughReusedSegments(/*direct=*/true);
+}
+
+TEST(WalTest, BufferedCommitsRecoverQuietlyThroughReusedSegments) {
+  ExpectQuietRecoveryThroughReusedSegments(/*direct=*/false);
 }
 
 TEST(WalTest, IntervalAndNeverPoliciesStillPersistOnClose) {

@@ -233,6 +233,24 @@ TEST(WalTest, CheckpointRangesMerge) {
   EXPECT_EQ(back->delivered_through(), 5u);
   EXPECT_TRUE(back->IsDelivered(9));
   EXPECT_FALSE(back->IsDelivered(6));
+  // Ranges at once: across, touching and inside the ones there.
+  WalCheckpoint r;
+  r.MarkDeliveredRange(10, 12);
+  r.MarkDeliveredRange(20, 25);
+  r.MarkDeliveredRange(30, 30);
+  EXPECT_EQ(r.highest_delivered(), 30u);
+  r.MarkDeliveredRange(13, 21);  // joins [10,12] and [20,25]
+  EXPECT_EQ(r.range_count(), 2u);
+  EXPECT_TRUE(r.IsDelivered(17));
+  EXPECT_FALSE(r.IsDelivered(26));
+  r.MarkDeliveredRange(1, 9);  // reaches the watermark: it runs to the end of [10,25]
+  EXPECT_EQ(r.delivered_through(), 25u);
+  EXPECT_EQ(r.range_count(), 1u);
+  r.MarkDeliveredRange(5, 3);  // empty
+  r.MarkDeliveredRange(26, 40);
+  EXPECT_EQ(r.delivered_through(), 40u);
+  EXPECT_EQ(r.range_count(), 0u);
+  EXPECT_EQ(r.highest_delivered(), 40u);
   ASSERT_TRUE(WriteFileAtomic(dir.path() + "/bad", "{not json").ok());
   EXPECT_EQ(WalCheckpoint::Load(dir.path() + "/bad").status().code(), ErrorCode::kDataLoss);
 }
