@@ -175,6 +175,9 @@ Status Server::Init() {
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
       [this](const std::string& topic, std::string payload, int qos, mqtt::Properties properties) {
+        // A republish to a shadow's request topic is a request to the shadow, as on AWS;
+        // subscribers of the topic hear it too.
+        if (shadows_) shadows_->OnServerPublish(topic, payload);
         PublishInternal(topic, std::move(payload), qos, std::move(properties));
       },
       rule_metrics_.get(), rule_objects_.get(), rule_http_.get());

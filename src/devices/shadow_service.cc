@@ -57,6 +57,17 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
   });
 }
 
+bool ShadowService::OnServerPublish(const std::string& topic, std::string payload) {
+  auto parsed = ParseShadowTopic(topic);
+  if (!parsed) return false;
+  Request r;
+  r.topic = std::move(*parsed);
+  r.payload = std::move(payload);
+  r.over_mqtt = true;
+  Push(std::move(r));
+  return true;
+}
+
 void ShadowService::Execute(const std::string& thing, const std::string& shadow, const std::string& operation,
                             std::string payload, std::function<void(ShadowOutcome)> done) {
   Request r;

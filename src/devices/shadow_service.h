@@ -51,6 +51,12 @@ class ShadowService : public broker::MessageInterceptor {
   void Execute(const std::string& thing, const std::string& shadow, const std::string& operation,
                std::string payload, std::function<void(ShadowOutcome)> done);
 
+  // A request the server itself publishes (a rule's republish to
+  // $aws/things/<thing>/shadow/update, written "$$aws/..." in the action): carried out and
+  // answered as a device's over MQTT, and not passed on to the rules. false (nothing done)
+  // when `topic` is not a shadow's request topic.
+  bool OnServerPublish(const std::string& topic, std::string payload);
+
   // Lets queued requests finish, then ends the worker.
   void Stop();
 

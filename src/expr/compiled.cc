@@ -233,6 +233,7 @@ class CaseNode final : public Node {
       : subject_(std::move(subject)), whens_(std::move(whens)), else_(std::move(otherwise)) {}
   Value Eval(const Message& m) const override {
     Value subject = subject_ ? subject_->Eval(m) : Value();
+    if (subject_ && subject.is_undefined()) return Value();  // AWS: no WHEN, no ELSE
     for (const auto& [when, then] : whens_) {
       Value w = when->Eval(m);
       bool hit;
@@ -284,8 +285,9 @@ class ObjectNode final : public Node {
   std::vector<NodePtr> values_;
 };
 
-// (SELECT [VALUE] items FROM array [WHERE condition]): the items and the condition are
-// compiled as for a rule and evaluated against each element of the array as the
+// (SELECT [VALUE] items FROM source [WHERE condition]): the items and the condition are
+// compiled as for a rule and evaluated against each element of an array source (an
+// array of the results), or against an object source once (its one result), as the
 // payload of a message that is otherwise the outer one (topic(), clientid() ... read
 // the same). Elements are handed over as JSON text, so field references inside work
 // exactly as at the top level.
@@ -301,40 +303,45 @@ class SubqueryNode final : public Node {
 
   Value Eval(const Message& m) const override {
     Value source = from_->Eval(m);
+    std::string json;
+    // An object is one row, and gives one result; an array gives one per element.
+    if (source.is_object()) return Row(source, m, &json);
     if (!source.is_array()) return Value();
     Array out;
-    std::string json;
     for (const Value& element : source.as_array()) {
-      json.clear();
-      AppendJson(element, &json);
-      Message row(m.topic, json);
-      row.CopySenderFrom(m);
-      if (where_) {
-        auto keep = ToBoolean(where_->Eval(row));
-        if (!keep || !*keep) continue;
-      }
-      if (value_) {
-        Value v = items_[0].node->Eval(row);
-        if (!v.is_undefined()) out.push_back(std::move(v));
-        continue;
-      }
-      Object o;
-      for (const Item& item : items_) {
-        if (!item.node) {
-          if (element.is_object()) {
-            for (const auto& member : element.as_object()) o.push_back(member);
-          }
-          continue;
-        }
-        Value v = item.node->Eval(row);
-        if (!v.is_undefined()) o.emplace_back(item.name, std::move(v));
-      }
-      out.push_back(Value::MakeObject(std::move(o)));
+      Value v = Row(element, m, &json);
+      if (!v.is_undefined()) out.push_back(std::move(v));
     }
     return Value::MakeArray(std::move(out));
   }
 
  private:
+  // The select list over one element; Undefined when WHERE leaves it out (or VALUE's
+  // item is Undefined). `json` is scratch space.
+  Value Row(const Value& element, const Message& m, std::string* json) const {
+    json->clear();
+    AppendJson(element, json);
+    Message row(m.topic, *json);
+    row.CopySenderFrom(m);
+    if (where_) {
+      auto keep = ToBoolean(where_->Eval(row));
+      if (!keep || !*keep) return Value();
+    }
+    if (value_) return items_[0].node->Eval(row);
+    Object o;
+    for (const Item& item : items_) {
+      if (!item.node) {
+        if (element.is_object()) {
+          for (const auto& member : element.as_object()) o.push_back(member);
+        }
+        continue;
+      }
+      Value v = item.node->Eval(row);
+      if (!v.is_undefined()) o.emplace_back(item.name, std::move(v));
+    }
+    return Value::MakeObject(std::move(o));
+  }
+
   NodePtr from_;
   NodePtr where_;
   std::vector<Item> items_;

@@ -138,4 +138,6 @@ Value NormalizeDecimal(double d) {
   return Value::Decimal(d);
 }
 
+Value FiniteDecimal(double d) { return std::isfinite(d) ? Value::Decimal(d) : Value(); }
+
 }  // namespace tributary::expr

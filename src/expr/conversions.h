@@ -47,4 +47,8 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b);
 // when they fit in int64.
 Value NormalizeDecimal(double d);
 
+// A computed double as a Value: Undefined when it is not a real number (NaN, or an
+// infinity: AWS's Decimal has neither), else a Decimal.
+Value FiniteDecimal(double d);
+
 }  // namespace tributary::expr

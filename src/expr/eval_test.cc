@@ -157,7 +157,7 @@ TEST(EvalTest, Case) {
       {"CASE count WHEN 1 THEN 'one' ELSE 'other' END", "String \"other\""},
       {"CASE WHEN temp > 30 THEN 'hot' WHEN temp > 20 THEN 'warm' ELSE 'cold' END",
        "String \"warm\""},
-      {"CASE missing WHEN 1 THEN 'x' ELSE 'y' END", "String \"y\""},
+      {"CASE missing WHEN 1 THEN 'x' ELSE 'y' END", "undefined"},  // AWS: an Undefined subject
       {"CASE WHEN missing THEN 'x' END", "undefined"},
   });
 }
@@ -216,6 +216,14 @@ TEST(EvalTest, NumberFunctions) {
       {"sqrt(-1)", "undefined"},
       {"power(2, 5)", "Decimal 32"},
       {"log(100)", "Decimal 2"},
+      // Infinities are not real numbers either: Undefined, not a Decimal.
+      {"ln(0)", "undefined"},
+      {"log(0)", "undefined"},
+      {"exp(1000)", "undefined"},
+      {"power(0, -1)", "undefined"},
+      {"1e308 * 10", "undefined"},
+      {"-1e308 - 1e308", "undefined"},
+      {"isUndefined(ln(0))", "Boolean true"},
   });
 }
 
@@ -252,6 +260,14 @@ TEST(EvalTest, StringFunctions) {
       {"indexof('abcd', 'bc')", "Int 1"},
       {"replace('abcdabcd', 'b', 'x')", "String \"axcdaxcd\""},
       {"encode('hello', 'base64')", "String \"aGVsbG8=\""},
+      // decode: a JSON document comes back as its value, to be read by paths; other text
+      // as a string; what is not base64 is Null.
+      {"decode('eyAidGVtcGVyYXR1cmUiOiAzMyB9Cg==', 'base64').temperature", "Int 33"},
+      {"decode('WzEsIDJd', 'base64')", "Array [1,2]"},
+      {"decode('aGVsbG8=', 'base64')", "String \"hello\""},
+      {"decode('eyJub3QganNvbg==', 'base64')", "String \"{\\\"not json\""},
+      {"decode('!!!', 'base64')", "Null null"},
+      {"decode(5, 'base64')", "undefined"},
   });
 }
 
@@ -456,6 +472,69 @@ TEST(EvalTest, GetRegistryDataDescribesAThing) {
   EXPECT_FALSE(Expression::Compile("get_registry_data('DescribeThing', 'not a thing!', 'r')").ok());
   EXPECT_FALSE(Expression::Compile("get_registry_data('DescribeThing', 'dev-7')").ok());
   EXPECT_EQ(eval("accountid()", nullptr), "String \"000000000000\"");
+}
+
+// transform('enrichArray', object, array) and nested queries over an object, with
+// AWS's three examples (iot-sql-functions, "transform").
+TEST(EvalTest, TransformEnrichesEachElement) {
+  const std::string payload =
+      R"({"attributes": {"data1": 1, "data2": 2}, "values": [{"a": 3}, {"b": 4}, {"c": 5}],
+          "data2": {"a": "first attribute", "b": "second attribute",
+                    "c": [{"x": {"someInt": 5, "someString": "hello"}, "y": true},
+                          {"x": {"someInt": 10, "someString": "world"}, "y": false}]},
+          "clash": [{"data1": 0, "k": 1}], "mixed": [{"a": 1}, 2]})";
+  auto eval = [&](const std::string& text) {
+    auto e = Expression::Compile(text);
+    EXPECT_TRUE(e.ok()) << text << ": " << e.status().ToString();
+    if (!e.ok()) return std::string();
+    Message m("A/B", payload);
+    return e->Evaluate(m).DebugString();
+  };
+  EXPECT_EQ(eval("transform('enrichArray', attributes, values)"),
+            R"(Array [{"a":3,"data1":1,"data2":2},{"b":4,"data1":1,"data2":2},)"
+            R"({"c":5,"data1":1,"data2":2}])");
+  EXPECT_EQ(eval("transform(\"enrichArray\", {\"key\": attributes.data1}, values)"),
+            R"(Array [{"a":3,"key":1},{"b":4,"key":1},{"c":5,"key":1}])");
+  EXPECT_EQ(eval("transform('enrichArray', (select a, b from data2), (select value c from data2))"),
+            R"(Array [{"x":{"someInt":5,"someString":"hello"},"y":true,"a":"first attribute",)"
+            R"("b":"second attribute"},{"x":{"someInt":10,"someString":"world"},"y":false,)"
+            R"("a":"first attribute","b":"second attribute"}])");
+  // A member both have takes the object's value, in the element's place.
+  EXPECT_EQ(eval("transform('enrichArray', attributes, clash)"),
+            R"(Array [{"data1":1,"k":1,"data2":2}])");
+  // Anything else is Undefined: an element not an object, no object, no array, a mode
+  // read from the payload that is not enrichArray.
+  EXPECT_EQ(eval("transform('enrichArray', attributes, mixed)"), "undefined");
+  EXPECT_EQ(eval("transform('enrichArray', values, values)"), "undefined");
+  EXPECT_EQ(eval("transform('enrichArray', attributes, attributes)"), "undefined");
+  EXPECT_EQ(eval("transform(data2.a, attributes, values)"), "undefined");
+  EXPECT_EQ(eval("transform('enrichArray', attributes, [])"), "Array []");
+  // A nested query over an object: one result, not an array; WHERE may leave it out.
+  EXPECT_EQ(eval("(select a from data2)"), R"(Object {"a":"first attribute"})");
+  EXPECT_EQ(eval("(select value b from data2)"), R"(String "second attribute")");
+  EXPECT_EQ(eval("(select a from data2 where b = 'no')"), "undefined");
+  EXPECT_EQ(eval("(select a from data2.a)"), "undefined");  // a string
+  // A literal mode that cannot work is refused with the rule.
+  auto bad = Expression::Compile("transform('enrich', attributes, values)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("\"enrich\" is not a transformation mode ('enrichArray')"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+// Over 128 KiB of JSON (AWS's limit for transform's result): Undefined.
+TEST(EvalTest, TransformIsLimitedTo128KiB) {
+  std::string many = "[";
+  for (int i = 0; i < 3000; ++i)
+    many += std::string(i ? "," : "") + "{\"i\":" + std::to_string(i) + "}";
+  many += "]";
+  const std::string payload = R"({"big": ")" + std::string(40, 'x') + R"(", "rows": )" + many + "}";
+  auto fits = Expression::Compile("transform('enrichArray', {'k': 1}, rows)");
+  auto over = Expression::Compile("transform('enrichArray', {'k': big}, rows)");
+  ASSERT_TRUE(fits.ok() && over.ok());
+  Message m("t", payload);
+  EXPECT_TRUE(fits->Evaluate(m).is_array());      // ~45 KiB
+  EXPECT_TRUE(over->Evaluate(m).is_undefined());  // ~170 KiB
 }
 
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {

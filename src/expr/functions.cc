@@ -224,9 +224,7 @@ Value DoubleFn(Args a, size_t, const Message&) {
   if (!a[0].is_number() && !a[0].is_string()) return Value();
   auto d = ToDecimal(a[0]);
   if (!d) return Value();
-  double r = F(*d);
-  if (std::isnan(r)) return Value();  // imaginary results
-  return Value::Decimal(r);
+  return FiniteDecimal(F(*d));  // imaginary results (NaN) and infinities are Undefined
 }
 double Log10(double x) { return std::log10(x); }
 double Acos(double x) { return std::acos(x); }
@@ -253,8 +251,7 @@ Value Power(Args a, size_t, const Message&) {
   auto x = ToDecimal(a[0]);
   auto y = ToDecimal(a[1]);
   if (!x || !y) return Value();
-  double r = std::pow(*x, *y);
-  return std::isnan(r) ? Value() : Value::Decimal(r);
+  return FiniteDecimal(std::pow(*x, *y));
 }
 
 // atan2(y, x): the angle of the point (x, y) from the positive x axis, in radians.
@@ -430,11 +427,17 @@ Value Encode(Args a, size_t, const Message&) {
   return Value::String(Base64Encode(*s));
 }
 
-// decode(v, 'base64'): the text whose base64 `v` is; Undefined if `v` is not base64.
+// decode(v, 'base64'): what `v` encodes: a JSON document (an object or an array) as its
+// value, which paths can then read (decode(v, 'base64').temperature), other text as a
+// string; Null if `v` is not base64.
 Value Decode(Args a, size_t, const Message&) {
   if (!a[1].is_string() || a[1].as_string() != "base64" || !a[0].is_string()) return Value();
   auto text = Base64Decode(a[0].as_string());
-  if (!text.ok()) return Value();
+  if (!text.ok()) return Value::Null();
+  size_t first = text->find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && ((*text)[first] == '{' || (*text)[first] == '[')) {
+    if (Result<Value> doc = ValueFromJson(*text); doc.ok()) return std::move(doc).value();
+  }
   return Value::String(std::move(text).value());
 }
 
@@ -450,6 +453,46 @@ Value Chr(Args a, size_t, const Message&) {
 }
 
 // ---- others ----
+
+// transform('enrichArray', object, array): each element of `array` (an object) with the
+// members of `object` added, in the element's order and then the object's; a member
+// both have takes the object's value. Undefined for another mode, when an element is not
+// an object, or when the result would be over 128 KiB of JSON (AWS's limit).
+constexpr char kEnrichArray[] = "enrichArray";
+constexpr size_t kMaxTransformJsonBytes = 128 << 10;
+Value Transform(Args a, size_t, const Message&) {
+  if (!a[0].is_string() || a[0].as_string() != kEnrichArray || !a[1].is_object() ||
+      !a[2].is_array()) {
+    return Value();
+  }
+  const Object& added = a[1].as_object();
+  Array out;
+  out.reserve(a[2].as_array().size());
+  for (const Value& element : a[2].as_array()) {
+    if (!element.is_object()) return Value();
+    Object o = element.as_object();
+    for (const auto& [key, value] : added) {
+      auto same = std::find_if(o.begin(), o.end(), [&](const auto& m) { return m.first == key; });
+      if (same != o.end()) {
+        same->second = value;
+      } else {
+        o.emplace_back(key, value);
+      }
+    }
+    out.push_back(Value::MakeObject(std::move(o)));
+  }
+  Value result = Value::MakeArray(std::move(out));
+  std::string json;
+  AppendJson(result, &json);
+  return json.size() > kMaxTransformJsonBytes ? Value() : result;
+}
+Status CheckTransformLiteral(size_t index, size_t, const Value& literal) {
+  if (index == 0 && (!literal.is_string() || literal.as_string() != kEnrichArray)) {
+    return InvalidArgument(literal.ToJson() + " is not a transformation mode ('" + kEnrichArray +
+                           "')");
+  }
+  return Status::Ok();
+}
 
 Value IsNull(Args a, size_t, const Message&) { return Value::Bool(a[0].is_null()); }
 Value IsUndefined(Args a, size_t, const Message&) { return Value::Bool(a[0].is_undefined()); }
@@ -628,6 +671,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"timestamp", 0, 0, Purity::kMessage, &Timestamp},
     {"topic", 0, 1, Purity::kMessage, &Topic},
     {"traceid", 0, 0, Purity::kMessage, &TraceId},
+    {"transform", 3, 3, Purity::kPure, &Transform, &CheckTransformLiteral},
     {"trim", 1, 1, Purity::kPure, &TrimFn<true, true>},
     {"trunc", 2, 2, Purity::kPure, &Trunc},
     {"upper", 1, 1, Purity::kPure, &MapChars<ToUpper>},

@@ -41,15 +41,18 @@ Value Arithmetic(Arith op, const Value& a, const Value& b) {
   auto y = ToDecimal(b);
   if (!x || !y) return Value();
   switch (op) {
-    case Arith::kAdd: return Value::Decimal(*x + *y);
-    case Arith::kSub: return Value::Decimal(*x - *y);
-    case Arith::kMul: return Value::Decimal(*x * *y);
+    case Arith::kAdd:
+      return FiniteDecimal(*x + *y);
+    case Arith::kSub:
+      return FiniteDecimal(*x - *y);
+    case Arith::kMul:
+      return FiniteDecimal(*x * *y);
     case Arith::kDiv:
       if (*y == 0) return Value();
-      return Value::Decimal(*x / *y);
+      return FiniteDecimal(*x / *y);
     case Arith::kMod:
       if (*y == 0) return Value();
-      return Value::Decimal(std::fmod(*x, *y));
+      return FiniteDecimal(std::fmod(*x, *y));
   }
   return Value();
 }

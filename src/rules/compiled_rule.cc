@@ -255,6 +255,8 @@ Result<std::string> CompiledRule::RepublishTopic(int action_index, const Message
   expr::VariableBinding bind(variables_, m);
   const SubstitutionTemplate* t = &*ref.templates->main;
   std::string topic = t->Render(m);
+  // "$$aws/things/..." names the reserved topic "$aws/things/...", as on AWS.
+  if (topic.starts_with("$$")) topic.erase(0, 1);
   if (!mqtt::IsValidTopicName(topic)) {
     return InvalidArgument("republish topic template '" + t->text() + "' rendered '" + topic +
                            "', which is not a valid topic name");

@@ -56,6 +56,22 @@ TEST(RuleDefinitionTest, ReferencePayload) {
   EXPECT_FALSE((*rule)->RepublishTopic(0, m).ok());  // a firehose action
 }
 
+// "$$" starts a reserved topic in a republish action, as on AWS: a rule can update a
+// device's shadow through $aws/things/<thing>/shadow/update.
+TEST(RuleDefinitionTest, ARepublishTopicOfDoubleDollarNamesAReservedTopic) {
+  auto def = ParseRuleDefinition(R"({"sql": "SELECT state FROM 'devices/+/desired'",
+    "actions": [{"republish": {"topic": "$$aws/things/${topic(2)}/shadow/update"}}],
+    "errorAction": {"republish": {"topic": "$$aws/rules/errors/${topic(2)}"}}})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  auto rule = CompiledRule::Compile(*def);
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  expr::Message m("devices/lamp-1/desired", R"({"state": {"desired": {"on": true}}})");
+  auto topic = (*rule)->RepublishTopic(0, m);
+  ASSERT_TRUE(topic.ok()) << topic.status().ToString();
+  EXPECT_EQ(*topic, "$aws/things/lamp-1/shadow/update");
+  EXPECT_EQ(*(*rule)->RepublishTopic(-1, m), "$aws/rules/errors/lamp-1");
+}
+
 TEST(RuleDefinitionTest, S3ActionKeysAreRenderedPerMessage) {
   auto def = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'devices/+/images'",
     "actions": [{"s3": {"bucketName": "raw-images", "key": "${topic(2)}/${timestamp()}.json",

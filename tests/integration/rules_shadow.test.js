@@ -231,6 +231,26 @@ describe("rules' get_thing_shadow()", { timeout: 50000 }, () => {
     assert.equal(seenAgain.s?.version, again.version, JSON.stringify(seenAgain));
   });
 
+  test("a republish to $$aws/things/<thing>/shadow/update updates the thing's shadow", async () => {
+    await createRule('desired_from_app', "SELECT {'state': {'desired': {'rate_s': rate}}} AS doc " +
+      "FROM 'apps/+/rate'", '$$aws/things/${topic(2)}/shadow/update');
+    // The select list makes {"doc": {...}}: the shadow refuses it (no state), on .../rejected;
+    // a rule whose output is the document itself is carried out.
+    await createRule('desired_value', "SELECT VALUE {'state': {'desired': {'rate_s': rate}}} " +
+      "FROM 'apps/+/rate2'", '$$aws/things/${topic(2)}/shadow/update');
+    const from = sub.received.length;
+    await send('apps/pump-9/rate2', { rate: 30 });
+    const [accepted] = await waitFor('$aws/things/pump-9/shadow/update/accepted', 1, from, 'the accepted update');
+    assert.equal(accepted.state.desired.rate_s, 30);
+    const doc = await get('pump-9');
+    assert.equal(doc.state.desired.rate_s, 30);
+    assert.equal(doc.version, 1);
+    // What the first rule sends is refused by the shadow, as a device's would be.
+    await send('apps/pump-9/rate', { rate: 40 });
+    await sleep(SETTLE_MS);
+    assert.equal((await get('pump-9')).version, 1, 'a refused request changed the shadow');
+  });
+
   test('a literal argument that is not a thing name is refused when the rule is created', async () => {
     const bad = `SELECT temp, get_thing_shadow('not a thing!', '${ROLE}') AS s FROM 'sensors/+/temp'`;
     const payload = (sql) => ({ sql, ruleDisabled: false, awsIotSqlVersion: '2016-03-23',
