@@ -15,6 +15,8 @@
 //   412 or 304 as RFC 9110 orders them, s3_conditions.h)
 // Writes: api_s3_writes.cc.
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "app/api.h"
 #include "app/aws_api.h"
@@ -133,10 +135,58 @@ bool ParseRange(const std::string& header, uint64_t size, Range* out) {
   return true;
 }
 
+// The response-* parameters of GetObject and HeadObject: the header each sets.
+constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
+};
+
+// The parameters GetObject and HeadObject take: the response-* overrides, partNumber
+// (objects are kept whole, so part 1 is the whole object), versionId=null (no versions
+// are kept), a presigned URL's x-amz-* headers. A sub-resource (?tagging, ?acl, ?uploadId,
+// ?attributes ...) is another call, which is not served: answering it with the object's bytes would
+// be wrong.
+std::optional<HttpResponse> RefuseObjectParams(const HttpRequest& req) {
+  for (const auto& [name, value] : req.query) {
+    bool override_param = false;
+    for (const auto& [param, header] : kResponseOverrides) override_param |= name == param;
+    if (override_param) continue;
+    if (name == "versionId" && value == "null") continue;
+    // A presigned URL's hoisted headers (x-amz-checksum-mode ...), signed with it.
+    if (name.size() > 6 && EqualsIgnoreCase(std::string_view(name).substr(0, 6), "x-amz-"))
+      continue;
+    if (name == "partNumber") {
+      if (value.empty() || value.size() > 5 ||
+          value.find_first_not_of("0123456789") != std::string::npos || std::stoi(value) < 1 ||
+          std::stoi(value) > 10000) {
+        return S3Error(400, "InvalidArgument", "partNumber '" + value + "' is not 1..10000");
+      }
+      if (value != "1") {
+        return S3Error(416, "InvalidPartNumber",
+                       "the requested part number is not satisfiable: objects here are kept whole "
+                       "(one part)");
+      }
+      continue;
+    }
+    return S3Error(
+        501, "NotImplemented",
+        "'?" + name +
+            "' on an object is not served: GetObject and HeadObject take "
+            "partNumber and the response-* overrides; versions, tagging, ACLs, attributes "
+            "and the other sub-resources are not");
+  }
+  return std::nullopt;
+}
+
 HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bucket, const std::string& key) {
   const bool head = req.method == "HEAD";
   auto store = BucketToRead(api->server(), bucket);
   if (!store.ok()) return S3Error(store.status(), false);
+  if (auto refused = RefuseObjectParams(req)) return std::move(*refused);
   if (Status st = objstore::ValidateKey(key); !st.ok()) return S3Error(st, true);
   auto info = (*store)->Head(key);
   if (!info.ok()) return S3Error(info.status(), true);
@@ -163,6 +213,15 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
     r.headers[info->checksum.substr(0, colon)] = value;
     // A multipart upload's composite checksum ends in -<parts>: the SDKs do not check those.
     r.headers["x-amz-checksum-type"] = value.find('-') != std::string::npos ? "COMPOSITE" : "FULL_OBJECT";
+  }
+  for (const auto& [param, header] : kResponseOverrides) {
+    auto it = req.query.find(param);
+    if (it == req.query.end()) continue;
+    if (std::string_view(header) == "Content-Type") {
+      r.content_type = it->second;
+    } else {
+      r.headers[header] = it->second;
+    }
   }
   uint64_t length = info->size;
   if (range.given) {

@@ -90,11 +90,20 @@ std::string S3UploadStore::PartPath(const std::string& id, int number) const {
   return dir_ + "/" + id + "/" + std::to_string(number);
 }
 
-// A part's file written as it comes: <part>.partial until Commit renames it into place.
+// A part's file written as it comes: <part>.<random>.partial until Commit renames it into
+// place. Each writer has a file of its own: a client's retry of a part may run while its
+// first try, given up, is still being read, and neither may write into or remove the
+// other's file.
 class S3UploadStore::PartWriter : public objstore::ObjectWriter {
  public:
-  PartWriter(S3UploadStore* store, std::string id, int number, std::string path, int fd)
-      : store_(store), id_(std::move(id)), number_(number), path_(std::move(path)), fd_(fd) {}
+  PartWriter(S3UploadStore* store, std::string id, int number, std::string path,
+             std::string partial, int fd)
+      : store_(store),
+        id_(std::move(id)),
+        number_(number),
+        path_(std::move(path)),
+        partial_(std::move(partial)),
+        fd_(fd) {}
   ~PartWriter() override { Abort(); }
 
   Status Write(std::string_view data) override {
@@ -116,21 +125,19 @@ class S3UploadStore::PartWriter : public objstore::ObjectWriter {
     if (fd_ < 0) return FailedPrecondition("part " + std::to_string(number_) + " is already closed");
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) return IoError("cannot close part " + std::to_string(number_) + ": " + objstore::local::ErrnoText(errno));
-    if (::rename((path_ + ".partial").c_str(), path_.c_str()) != 0) {
+    if (::close(fd) != 0) {
       const int err = errno;
-      Status st = err == ENOENT ? NotFound("no upload '" + id_ + "' (aborted meanwhile)")
-                                : IoError("cannot keep part " + std::to_string(number_) + ": " + objstore::local::ErrnoText(err));
-      ::unlink((path_ + ".partial").c_str());
-      return st;
+      ::unlink(partial_.c_str());
+      return IoError("cannot close part " + std::to_string(number_) + ": " +
+                     objstore::local::ErrnoText(err));
     }
-    return store_->NotePart(id_, number_, etag_);
+    return store_->KeepPart(id_, number_, partial_, path_, etag_);
   }
   void Abort() override {
     if (fd_ < 0) return;
     ::close(fd_);
     fd_ = -1;
-    ::unlink((path_ + ".partial").c_str());
+    ::unlink(partial_.c_str());
   }
 
  private:
@@ -138,6 +145,7 @@ class S3UploadStore::PartWriter : public objstore::ObjectWriter {
   std::string id_;
   int number_;
   std::string path_;
+  std::string partial_;
   int fd_;
   std::string etag_;
 };
@@ -152,9 +160,29 @@ Result<std::unique_ptr<objstore::ObjectWriter>> S3UploadStore::NewPartWriter(con
     Touch(id);
   }
   const std::string path = PartPath(id, number);
-  int fd = ::open((path + ".partial").c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+  std::string partial = path + "." + RandomHex(8) + ".partial";
+  int fd = ::open(partial.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("cannot start part " + std::to_string(number) + " of upload '" + id + "': " + objstore::local::ErrnoText(errno));
-  return std::unique_ptr<objstore::ObjectWriter>(std::make_unique<PartWriter>(this, id, number, path, fd));
+  return std::unique_ptr<objstore::ObjectWriter>(
+      std::make_unique<PartWriter>(this, id, number, path, std::move(partial), fd));
+}
+
+Status S3UploadStore::KeepPart(const std::string& id, int number, const std::string& partial,
+                               const std::string& path, const std::string& etag) {
+  std::lock_guard lock(mu_);
+  auto it = part_etags_.find(id);
+  int err = it == part_etags_.end()                        ? ENOENT
+            : ::rename(partial.c_str(), path.c_str()) == 0 ? 0
+                                                           : errno;
+  if (err != 0) {
+    ::unlink(partial.c_str());
+    if (err == ENOENT) return NotFound("no upload '" + id + "' (aborted meanwhile)");
+    return IoError("cannot keep part " + std::to_string(number) + ": " +
+                   objstore::local::ErrnoText(err));
+  }
+  it->second[number] = etag;
+  Touch(id);
+  return Status::Ok();
 }
 
 Status S3UploadStore::NotePart(const std::string& id, int number, const std::string& etag) {

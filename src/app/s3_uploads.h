@@ -98,6 +98,10 @@ class S3UploadStore {
   std::string PartPath(const std::string& id, int number) const;
   // Records part `number`'s ETag (NotFound if the upload was aborted meanwhile).
   Status NotePart(const std::string& id, int number, const std::string& etag);
+  // Renames a part writer's file (`partial`) into place as part `number` and notes its
+  // ETag, under mu_: of two writers of one part, the ETag kept is the bytes' kept.
+  Status KeepPart(const std::string& id, int number, const std::string& partial,
+                  const std::string& path, const std::string& etag);
 
   // Notes a call on upload `id` (mu_ held).
   void Touch(const std::string& id) { touched_ms_[id] = options_.now(); }

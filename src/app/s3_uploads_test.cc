@@ -95,6 +95,42 @@ TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
   EXPECT_EQ(uploads_->Abort(*id).code(), ErrorCode::kNotFound);  // it is over
 }
 
+// A client gives up on a slow part and sends it again: the first try, still being read,
+// and the retry each write a file of their own. The one given up (aborted when its
+// connection goes) removes nothing of the retry's, and the part is the retry's bytes and
+// ETag whichever ends first.
+TEST_F(S3UploadStoreTest, TwoWritersOfOnePartKeepApart) {
+  auto id = uploads_->Create(UploadOf("deepar", "train/retried.bin"));
+  ASSERT_TRUE(id.ok());
+  auto first = uploads_->NewPartWriter(*id, 1);
+  auto retry = uploads_->NewPartWriter(*id, 1);
+  ASSERT_TRUE(first.ok() && retry.ok());
+  ASSERT_TRUE((*first)->Write("given up ").ok());
+  ASSERT_TRUE((*retry)->Write("the retry's bytes").ok());
+  ASSERT_TRUE((*first)->Write("half way").ok());
+  (*first)->Abort();  // the abandoned connection
+  (*retry)->SetEtag(Md5Hex("the retry's bytes"));
+  ASSERT_TRUE((*retry)->Commit().ok());
+  auto done = Complete(*id, {Part(1, Md5Hex("the retry's bytes"))});
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(*bucket_->Get("train/retried.bin"), "the retry's bytes");
+
+  // Both end: the part is the one committed last, with its own ETag.
+  id = uploads_->Create(UploadOf("deepar", "train/twice.bin"));
+  ASSERT_TRUE(id.ok());
+  auto a = uploads_->NewPartWriter(*id, 1);
+  auto b = uploads_->NewPartWriter(*id, 1);
+  ASSERT_TRUE((*a)->Write("aaaa").ok() && (*b)->Write("bb").ok());
+  (*b)->SetEtag(Md5Hex("bb"));
+  (*a)->SetEtag(Md5Hex("aaaa"));
+  ASSERT_TRUE((*b)->Commit().ok());
+  ASSERT_TRUE((*a)->Commit().ok());
+  EXPECT_FALSE(Complete(*id, {Part(1, Md5Hex("bb"))}).ok());  // b's was replaced
+  done = Complete(*id, {Part(1, Md5Hex("aaaa"))});
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(*bucket_->Get("train/twice.bin"), "aaaa");
+}
+
 TEST_F(S3UploadStoreTest, CompleteRefusesWhatWasNotUploadedAsNamed) {
   auto id = uploads_->Create(UploadOf("deepar", "k"));
   ASSERT_TRUE(id.ok());

@@ -413,7 +413,15 @@ Status LocalObjectStore::DeleteIf(const std::string& key, const std::string& if_
 }
 
 Status LocalObjectStore::Remove(const std::string& key, const WriteCondition* condition) {
-  TRY_ASSIGN(std::string path, PathOf(key));
+  auto mapped = PathOf(key);
+  if (!mapped.ok()) {
+    // A key S3 takes but this backend cannot hold ("folder/", "a//b") names no object:
+    // deleting it is done, as on S3 (s3fs and rclone delete such folder markers).
+    TRY(ValidateKey(key));
+    if (condition == nullptr) return Status::Ok();
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+  }
+  const std::string& path = *mapped;
   int err = 0;
   {
     std::lock_guard lock(locks_->For(key));

@@ -436,6 +436,41 @@ describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK',
     assert.ok(onDisk(DST, putKey).equals(other), 'a refused request changed the object');
   });
 
+  test("GetObject's parameters: the response-* overrides, partNumber, versionId=null; a sub-resource it does not serve is refused, not answered with the bytes", async () => {
+    const key = 'params/report.csv';
+    const body = Buffer.from('a,b\n1,2\n');
+    await put(SRC, key, body, { ContentType: 'text/csv' });
+    const got = await get(SRC, key, {
+      ResponseContentDisposition: 'attachment; filename="r.csv"', ResponseContentType: 'application/octet-stream',
+      ResponseCacheControl: 'no-store', ResponseContentLanguage: 'ca' });
+    assert.ok((await bytesOf(got)).equals(body));
+    assert.equal(got.ContentDisposition, 'attachment; filename="r.csv"');
+    assert.equal(got.ContentType, 'application/octet-stream');
+    assert.equal(got.CacheControl, 'no-store');
+    assert.equal(got.ContentLanguage, 'ca');
+    // A presigned URL carries them too: a browser download under another name.
+    const url = await getSignedUrl(s3, new S3.GetObjectCommand({
+      Bucket: SRC, Key: key, ResponseContentDisposition: 'attachment; filename="x.csv"' }), { expiresIn: 60 });
+    const fetched = await fetchBytes(url);
+    assert.equal(fetched.status, 200, fetched.text);
+    assert.equal(fetched.headers.get('content-disposition'), 'attachment; filename="x.csv"');
+    assert.equal(fetched.headers.get('content-type'), 'text/csv');
+    // Objects are kept whole: part 1 is the object, part 2 is not there.
+    assert.ok((await bytesOf(await get(SRC, key, { PartNumber: 1 }))).equals(body));
+    await assert.rejects(get(SRC, key, { PartNumber: 2 }),
+      (e) => e.$metadata?.httpStatusCode === 416 && e.name === 'InvalidPartNumber');
+    assert.ok((await bytesOf(await get(SRC, key, { VersionId: 'null' }))).equals(body));
+    // Sub-resources are other calls: 501 naming them, never the object's bytes.
+    const notServed = (e) => e.$metadata?.httpStatusCode === 501 && e.name === 'NotImplemented';
+    await assert.rejects(send(new S3.GetObjectTaggingCommand({ Bucket: SRC, Key: key })), notServed);
+    await assert.rejects(send(new S3.GetObjectAclCommand({ Bucket: SRC, Key: key })), notServed);
+    await assert.rejects(get(SRC, key, { VersionId: 'v123' }), notServed);
+    const tagging = await fetchBytes(
+      await getSignedUrl(s3, new S3.GetObjectTaggingCommand({ Bucket: SRC, Key: key }), { expiresIn: 60 }));
+    assert.equal(tagging.status, 501, tagging.text);
+    assert.match(s3ErrorOf(tagging.text).message, /'\?tagging' on an object is not served/);
+  });
+
   test('presigned URLs refused: expired, dated ahead, tampered, another method, another secret or key id, Signature Version 2', async () => {
     const key = 'presigned/guarded.txt';
     const body = Buffer.from('guarded bytes\n');

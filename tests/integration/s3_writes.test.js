@@ -344,11 +344,14 @@ describe('S3 writes to the lake through the AWS SDK', { timeout: 90000 }, () => 
     assert.equal(deleted.$metadata.httpStatusCode, 204);
     assert.equal(onDisk(LAKE, keys[0]), null, `${keys[0]} is still on disk`);
     await rejectsAws(get(keys[0]), 'NoSuchKey', 404);
-    for (const key of [keys[0], 'trash/never-there']) {
+    // Missing keys, and keys the local lake cannot hold (a folder marker 'trash/', an empty
+    // segment): nothing to delete, 204 as on S3 (s3fs and rclone delete folder markers).
+    for (const key of [keys[0], 'trash/never-there', 'trash/', 'trash//x']) {
       assert.equal((await send(new S3.DeleteObjectCommand({ Bucket: LAKE, Key: key }))).$metadata.httpStatusCode, 204, key);
     }
+    assert.ok(onDisk(LAKE, keys[1]), 'deleting the folder marker removed what is under it');
 
-    const many = [keys[1], keys[2], keys[3], 'trash/never-there'];
+    const many = [keys[1], keys[2], keys[3], 'trash/never-there', 'trash/sub/'];
     const out = await send(new S3.DeleteObjectsCommand({ Bucket: LAKE, Delete: { Objects: many.map((Key) => ({ Key })) } }));
     assert.equal(out.$metadata.httpStatusCode, 200);
     assert.deepEqual((out.Deleted || []).map((d) => d.Key).sort(), [...many].sort());
