@@ -182,7 +182,9 @@ std::optional<HttpResponse> RefuseObjectParams(const HttpRequest& req) {
   return std::nullopt;
 }
 
-HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bucket, const std::string& key) {
+// `attempt`: a small object replaced between its Head and its read is read again, whole.
+HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bucket,
+                       const std::string& key, int attempt = 0) {
   const bool head = req.method == "HEAD";
   auto store = BucketToRead(api->server(), bucket);
   if (!store.ok()) return S3Error(store.status(), false);
@@ -235,9 +237,13 @@ HttpResponse GetObject(S3Api* api, const HttpRequest& req, const std::string& bu
     return r;
   }
   if (length > S3Api::kPieceBytes) {  // read as the client takes it
-    r.body_source = api->PiecesOf(*store, key, range.first, length);
+    r.body_source = api->PiecesOf(*store, key, range.first, length, info->etag);
   } else if (length > 0) {
-    auto bytes = (*store)->Get(key, objstore::ByteRange{range.first, length});
+    // The bytes of the object whose headers these are (its ETag), not of a later one.
+    auto bytes = (*store)->Get(key, objstore::ByteRange{range.first, length, info->etag});
+    if (bytes.status().code() == ErrorCode::kFailedPrecondition && attempt < 3) {
+      return GetObject(api, req, bucket, key, attempt + 1);
+    }
     if (!bytes.ok()) return S3Error(bytes.status(), true);
     r.body = std::move(*bytes);
   }

@@ -128,8 +128,11 @@ HttpResponse CopyObject(Server* server, const HttpRequest& req, const std::strin
   if (!writer.ok()) return S3Error(writer.status(), false);
   for (uint64_t at = 0; at < source.info.size; at += S3Api::kPieceBytes) {
     const uint64_t n = std::min(S3Api::kPieceBytes, source.info.size - at);
-    auto piece = source.store->Get(source.key, objstore::ByteRange{at, n});
-    if (piece.ok() && piece->size() != n) {
+    // Each piece from the source the copy began with: a source replaced meanwhile aborts
+    // the copy rather than mixing two objects under the first one's ETag.
+    auto piece = source.store->Get(source.key, objstore::ByteRange{at, n, source.info.etag});
+    if (piece.status().code() == ErrorCode::kFailedPrecondition ||
+        (piece.ok() && piece->size() != n)) {
       return S3Error(409, "OperationAborted", "the source '" + source.key + "' changed while it was copied");
     }
     if (!piece.ok()) return S3Error(piece.status(), true);

@@ -35,18 +35,22 @@ void S3Api::Serve(net::HttpRequest& request, net::HttpRespond respond) {
   }
 }
 
-std::shared_ptr<net::HttpBodySource> S3Api::PiecesOf(std::shared_ptr<objstore::ObjectStore> store, std::string key,
-                                                     uint64_t offset, uint64_t length) {
+std::shared_ptr<net::HttpBodySource> S3Api::PiecesOf(std::shared_ptr<objstore::ObjectStore> store,
+                                                     std::string key, uint64_t offset,
+                                                     uint64_t length, std::string etag) {
   auto source = std::make_shared<net::HttpBodySource>();
   source->length = length;
   auto next = std::make_shared<uint64_t>(offset);  // where the next piece starts
   const uint64_t end = offset + length;
-  source->next = [this, store = std::move(store), key = std::move(key), next,
-                  end](std::function<void(Result<std::string>)> done) {
-    std::function<void()> read = [store, key, next, end, done]() {
+  source->next = [this, store = std::move(store), key = std::move(key), next, end,
+                  etag = std::move(etag)](std::function<void(Result<std::string>)> done) {
+    std::function<void()> read = [store, key, next, end, etag, done]() {
       const uint64_t n = std::min(kPieceBytes, end - *next);
-      auto piece = store->Get(key, objstore::ByteRange{*next, n});
-      if (piece.ok() && piece->size() != n) {
+      auto piece = store->Get(key, objstore::ByteRange{*next, n, etag});
+      if (piece.status().code() == ErrorCode::kFailedPrecondition) {
+        piece = Unavailable("object '" + key +
+                            "' was replaced while it was read: " + piece.status().message());
+      } else if (piece.ok() && piece->size() != n) {
         piece = Unavailable("object '" + key + "' changed while it was read: " + std::to_string(piece->size()) +
                             " bytes where " + std::to_string(n) + " were expected at offset " +
                             std::to_string(*next));

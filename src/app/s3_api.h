@@ -54,9 +54,11 @@ class S3Api {
   void Stop();
 
   // A body of `length` bytes of `key` in `store` from `offset`, read on the workers a
-  // piece at a time as the connection asks for it.
-  std::shared_ptr<net::HttpBodySource> PiecesOf(std::shared_ptr<objstore::ObjectStore> store, std::string key,
-                                                uint64_t offset, uint64_t length);
+  // piece at a time as the connection asks for it, each from the object of ETag `etag`:
+  // if the object is replaced meanwhile the body ends short (an error), never mixing two.
+  std::shared_ptr<net::HttpBodySource> PiecesOf(std::shared_ptr<objstore::ObjectStore> store,
+                                                std::string key, uint64_t offset, uint64_t length,
+                                                std::string etag);
 
   Server* server() const { return server_; }
   S3UploadStore* uploads() { return &uploads_; }

@@ -332,6 +332,18 @@ Result<std::string> LocalObjectStore::Get(const std::string& key, std::optional<
     ::close(fd);
     return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
   }
+  if (range && !range->if_match.empty()) {
+    // The ETag of the file this descriptor reads, as Head gives it.
+    ObjectInfo info = InfoFromStat(key, st);
+    char value[160];
+    ssize_t n = ::fgetxattr(fd, kEtagAttribute, value, sizeof value);
+    if (n > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(n)), &info);
+    if (info.etag != range->if_match) {
+      ::close(fd);
+      return FailedPrecondition("object '" + key + "' in bucket '" + bucket_ + "' has ETag '" +
+                                info.etag + "', not '" + range->if_match + "': it was replaced");
+    }
+  }
   uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t offset = range ? range->offset : 0;
   if (offset > size) {

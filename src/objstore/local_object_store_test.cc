@@ -79,6 +79,26 @@ TEST_F(LocalStoreTest, ByteRanges) {
   EXPECT_NE(beyond.status().message().find("10 bytes"), std::string::npos);
 }
 
+// A read in pieces names the ETag of the object it began with: once the object is
+// replaced, the next piece is refused instead of coming from the new one.
+TEST_F(LocalStoreTest, ARangeReadOfAnotherEtagIsRefused) {
+  PutOptions given;
+  given.etag = "0123456789abcdef0123456789abcdef";
+  for (const PutOptions& options : {PutOptions{}, given}) {
+    ASSERT_TRUE(store_->Put("r", "first version", options).ok());
+    const std::string etag = store_->Head("r")->etag;
+    EXPECT_EQ(*store_->Get("r", ByteRange{0, 5, etag}), "first");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // another mtime
+    ASSERT_TRUE(store_->Put("r", "second version").ok());
+    auto refused = store_->Get("r", ByteRange{6, 7, etag});
+    EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition)
+        << refused.status().ToString();
+    EXPECT_NE(refused.status().message().find("not '" + etag + "'"), std::string::npos)
+        << refused.status().message();
+    EXPECT_EQ(*store_->Get("r", ByteRange{7, 7, store_->Head("r")->etag}), "version");
+  }
+}
+
 TEST_F(LocalStoreTest, WriterIsInvisibleUntilCommit) {
   auto writer = store_->NewWriter("big/object.bin");
   ASSERT_TRUE(writer.ok());

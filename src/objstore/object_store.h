@@ -53,6 +53,10 @@ struct ListResult {
 struct ByteRange {
   uint64_t offset = 0;
   std::optional<uint64_t> length;
+  // When not empty: the bytes are read only from the object that has this ETag (as Head
+  // gives it), else FailedPrecondition. A read in pieces passes the first Head's, so that
+  // it never mixes two versions of an object replaced meanwhile.
+  std::string if_match;
 };
 
 // What a write requires of the object it would replace (S3's conditional writes,

@@ -96,6 +96,8 @@ TEST(Errors, MappedToCodesWithS3sWords) {
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kUnavailable);
   r.status = 409;
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kFailedPrecondition);
+  r.status = 412;  // a read or write's If-Match that the object does not meet
+  EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kFailedPrecondition);
   r.status = 400;
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
   // A 400 that a retry may cure: the service timed the connection out.

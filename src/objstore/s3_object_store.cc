@@ -34,6 +34,8 @@ Result<std::string> S3ObjectStore::Get(const std::string& key, std::optional<Byt
     std::string spec = "bytes=" + std::to_string(range->offset) + "-";
     if (range->length) spec += std::to_string(range->offset + *range->length - 1);
     call.headers.emplace_back("range", spec);
+    if (!range->if_match.empty())
+      call.headers.emplace_back("if-match", "\"" + range->if_match + "\"");
   }
   TRY_ASSIGN(HttpResponse response, client_->Send(call));
   if (response.status == 416 && range) {
