@@ -63,16 +63,7 @@ std::optional<HttpResponse> FindCopySource(Server* server, const HttpRequest& re
   auto info = out->store->Head(out->key);
   if (!info.ok()) return S3Error(info.status(), true);
   out->info = std::move(*info);
-  const std::string etag = UnquotedEtag(out->info.etag);
-  const std::string& if_match = req.Header("x-amz-copy-source-if-match");
-  if (!if_match.empty() && UnquotedEtag(if_match) != etag) {
-    return S3Error(412, "PreconditionFailed", "the source's ETag is \"" + etag + "\", not " + if_match);
-  }
-  const std::string& if_none_match = req.Header("x-amz-copy-source-if-none-match");
-  if (!if_none_match.empty() && UnquotedEtag(if_none_match) == etag) {
-    return S3Error(412, "PreconditionFailed", "the source's ETag is " + if_none_match);
-  }
-  return std::nullopt;
+  return RefuseCopySourceConditions(req, out->info);
 }
 
 // CopyPartResult's and CopyObjectResult's body.

@@ -79,34 +79,64 @@ HttpResponse PreconditionFailed(const std::string& condition, const std::string&
 
 }  // namespace
 
-std::optional<HttpResponse> AnswerToReadConditions(const HttpRequest& req,
-                                                   const objstore::ObjectInfo& object) {
+namespace {
+
+// A read's conditions weighed in RFC 9110's order, the headers named `prefix` + "if-match"
+// ...: `failed` (412) when If-Match (else If-Unmodified-Since) does not hold, else
+// `not_modified` (naming the condition) when If-None-Match (else If-Modified-Since) does not.
+struct Verdict {
+  std::optional<HttpResponse> failed;
+  std::string not_modified;  // "" when the object is to be served
+};
+Verdict Weigh(const HttpRequest& req, const objstore::ObjectInfo& object,
+              const std::string& prefix) {
   const std::string etag = UnquotedEtag(object.etag);
   const int64_t modified_s = object.modified_ms / 1000;  // Last-Modified's precision
-  const std::string& if_match = req.Header("if-match");
+  const std::string& if_match = req.Header(prefix + "if-match");
+  Verdict v;
   if (!if_match.empty()) {
     if (!AnyMatches(if_match, etag, true)) {
-      return PreconditionFailed("If-Match",
-                                "the object's ETag is \"" + etag + "\", not " + if_match);
+      v.failed = PreconditionFailed(prefix + "If-Match",
+                                    "the object's ETag is \"" + etag + "\", not " + if_match);
+      return v;
     }
-  } else if (auto since = DateSeconds(req.Header("if-unmodified-since"));
+  } else if (auto since = DateSeconds(req.Header(prefix + "if-unmodified-since"));
              since && modified_s > *since) {
-    return PreconditionFailed("If-Unmodified-Since",
-                              "the object was modified " + HttpDate(object.modified_ms));
+    v.failed = PreconditionFailed(prefix + "If-Unmodified-Since",
+                                  "the object was modified " + HttpDate(object.modified_ms));
+    return v;
   }
-  bool not_modified = false;
-  const std::string& if_none_match = req.Header("if-none-match");
+  const std::string& if_none_match = req.Header(prefix + "if-none-match");
   if (!if_none_match.empty()) {
-    not_modified = AnyMatches(if_none_match, etag, false);
-  } else if (auto since = DateSeconds(req.Header("if-modified-since")); since) {
-    not_modified = modified_s <= *since;
+    if (AnyMatches(if_none_match, etag, false)) v.not_modified = prefix + "If-None-Match";
+  } else if (auto since = DateSeconds(req.Header(prefix + "if-modified-since"));
+             since && modified_s <= *since) {
+    v.not_modified = prefix + "If-Modified-Since";
   }
-  if (!not_modified) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> AnswerToReadConditions(const HttpRequest& req,
+                                                   const objstore::ObjectInfo& object) {
+  Verdict v = Weigh(req, object, "");
+  if (v.failed) return std::move(v.failed);
+  if (v.not_modified.empty()) return std::nullopt;
   HttpResponse r;
   r.status = 304;
-  r.headers["ETag"] = QuotedEtag(etag);
+  r.headers["ETag"] = QuotedEtag(object.etag);
   r.headers["Last-Modified"] = HttpDate(object.modified_ms);
   return r;
+}
+
+std::optional<HttpResponse> RefuseCopySourceConditions(const HttpRequest& req,
+                                                       const objstore::ObjectInfo& source) {
+  Verdict v = Weigh(req, source, "x-amz-copy-source-");
+  if (v.failed) return std::move(v.failed);
+  if (v.not_modified.empty()) return std::nullopt;
+  return PreconditionFailed(v.not_modified, "the source's ETag is \"" + UnquotedEtag(source.etag) +
+                                                "\", modified " + HttpDate(source.modified_ms));
 }
 
 std::optional<HttpResponse> RefuseWriteConditions(const HttpRequest& req,

@@ -21,6 +21,12 @@ namespace tributary::app {
 std::optional<net::HttpResponse> AnswerToReadConditions(const net::HttpRequest& request,
                                                         const objstore::ObjectInfo& object);
 
+// A copy's conditions on its source (CopyObject's and UploadPartCopy's
+// x-amz-copy-source-if-match, -if-none-match, -if-unmodified-since, -if-modified-since),
+// weighed as a read's, each that does not hold a 412 PreconditionFailed naming it.
+std::optional<net::HttpResponse> RefuseCopySourceConditions(const net::HttpRequest& request,
+                                                            const objstore::ObjectInfo& source);
+
 // The condition a write's If-None-Match and If-Match set, into `*out`; or S3's refusal:
 // If-None-Match other than "*" (501 NotImplemented), both at once (400 InvalidArgument).
 std::optional<net::HttpResponse> RefuseWriteConditions(const net::HttpRequest& request,

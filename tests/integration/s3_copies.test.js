@@ -176,6 +176,18 @@ describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK',
     assert.equal((await copy(DST, 'refusals/if-match.txt', [SRC, key], { CopySourceIfMatch: etag })).CopyObjectResult.ETag, etag);
     const noneMatch = await copy(DST, 'refusals/if-none-match.txt', [SRC, key], { CopySourceIfNoneMatch: other });
     assert.equal(noneMatch.CopyObjectResult.ETag, etag);
+    const past = new Date(Date.UTC(2000, 0, 1));
+    const future = new Date(Date.now() + 86400e3);
+    const dated = await copy(DST, 'refusals/dated.txt', [SRC, key],
+      { CopySourceIfUnmodifiedSince: future, CopySourceIfModifiedSince: past });
+    assert.equal(dated.CopyObjectResult.ETag, etag);
+    // S3's order: a matching ETag wins over an unmodified-since that does not hold.
+    const both = await copy(DST, 'refusals/both.txt', [SRC, key],
+      { CopySourceIfMatch: etag, CopySourceIfUnmodifiedSince: past });
+    assert.equal(both.CopyObjectResult.ETag, etag);
+    // A list of ETags, one of them the source's.
+    assert.equal((await copy(DST, 'refusals/list.txt', [SRC, key],
+      { CopySourceIfMatch: `${other}, ${etag}` })).CopyObjectResult.ETag, etag);
     // A source of version "null" is the object itself (S3's version id of an unversioned object).
     const nullVersion = await send(new S3.CopyObjectCommand({
       Bucket: DST, Key: 'refusals/null-version.txt', CopySource: `${copySource(SRC, key)}?versionId=null`,
@@ -191,6 +203,13 @@ describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK',
       ['onto itself, COPY', () => copy(SRC, key, [SRC, key], { MetadataDirective: 'COPY' }), 'InvalidRequest', 400, /REPLACE/],
       ['if-match another ETag', () => copy(DST, target, [SRC, key], { CopySourceIfMatch: other }), 'PreconditionFailed', 412],
       ['if-none-match its ETag', () => copy(DST, target, [SRC, key], { CopySourceIfNoneMatch: etag }), 'PreconditionFailed', 412],
+      ['if-none-match *', () => copy(DST, target, [SRC, key], { CopySourceIfNoneMatch: '*' }), 'PreconditionFailed', 412],
+      ['if-unmodified-since a past date', () => copy(DST, target, [SRC, key],
+        { CopySourceIfUnmodifiedSince: new Date(Date.UTC(2000, 0, 1)) }), 'PreconditionFailed', 412,
+       /x-amz-copy-source-If-Unmodified-Since/],
+      ['if-modified-since a later date', () => copy(DST, target, [SRC, key],
+        { CopySourceIfModifiedSince: new Date(Date.now() + 86400e3) }), 'PreconditionFailed', 412,
+       /x-amz-copy-source-If-Modified-Since/],
       ['a missing source key', () => copy(DST, target, [SRC, 'refusals/not-there.txt']), 'NoSuchKey', 404],
       ['a missing source bucket', () => copy(DST, target, [MISSING, key]), 'NoSuchBucket', 404, new RegExp(MISSING)],
       ['a missing target bucket', () => copy(MISSING, target, [SRC, key]), 'NoSuchBucket', 404, new RegExp(MISSING)],
