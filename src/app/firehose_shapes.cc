@@ -689,9 +689,16 @@ Status WithFirehoseFields(const Status& st, std::string_view destination) {
   return st;
 }
 
+// The RoleARN a destination description must carry (the SDKs' shapes require it): there
+// are no IAM roles here, the server writes its own lake, so one role stands for it.
+std::string DeliveryRoleArn() {
+  return "arn:aws:iam::" + std::string(kAwsAccountId) + ":role/tributary";
+}
+
 json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
   const StreamConfig& c = d.config;
-  json s3 = {{"BucketARN", "arn:aws:s3:::" + c.bucket},
+  json s3 = {{"RoleARN", DeliveryRoleArn()},
+             {"BucketARN", "arn:aws:s3:::" + c.bucket},
              {"Prefix", c.prefix},
              {"BufferingHints",
               {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
@@ -706,6 +713,7 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
   if (!c.error_prefix.empty()) s3["ErrorOutputPrefix"] = c.error_prefix;
   if (c.backup.enabled()) {
     s3["S3BackupDescription"] = {
+        {"RoleARN", DeliveryRoleArn()},
         {"BucketARN", "arn:aws:s3:::" + c.backup.bucket},
         {"Prefix", c.backup.prefix},
         {"BufferingHints",

@@ -87,6 +87,8 @@ TEST(FirehoseShapesTest, DescriptionRoundTripsThroughCreate) {
   ASSERT_EQ(described["Destinations"].size(), 1u);
   const json& s3 = described["Destinations"][0]["ExtendedS3DestinationDescription"];
   EXPECT_EQ(s3["DynamicPartitioningConfiguration"]["Enabled"], true);
+  // Required by the SDKs' shapes: the one role the server writes as.
+  EXPECT_EQ(s3["RoleARN"], "arn:aws:iam::000000000000:role/tributary");
 
   // What Describe says, given back to Create, makes the same stream.
   json again = s3;

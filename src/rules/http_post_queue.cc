@@ -49,13 +49,17 @@ Status HttpPostQueue::SendOnce(const HttpPost& post, bool* retry) {
   request.method = "POST";
   request.target = post.target;
   request.headers.emplace_back("Host", objstore::HostHeader(ep.host, ep));
-  bool content_type = false;
+  bool content_type = false, user_agent = false;
   for (const auto& [name, value] : post.headers) {
     content_type = content_type || EqualsIgnoreCase(name, "content-type");
+    user_agent = user_agent || EqualsIgnoreCase(name, "user-agent");
     request.headers.emplace_back(name, value);
   }
-  if (!content_type) request.headers.emplace_back("Content-Type", "application/json");
-  request.headers.emplace_back("User-Agent", "tributary-rules");
+  if (!content_type) {
+    request.headers.emplace_back("Content-Type",
+                                 post.json ? "application/json" : "application/octet-stream");
+  }
+  if (!user_agent) request.headers.emplace_back("User-Agent", "tributary-rules");
   request.body = post.body;
   Result<objstore::HttpResponse> response = (*transport)->Send(ep.host, request, options_.timeout_ms);
   if (!response.ok()) {

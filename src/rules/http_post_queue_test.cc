@@ -116,6 +116,29 @@ TEST(HttpPostQueueTest, PostsTheBodyAndHeadersAndRetriesA503) {
   }
 }
 
+// A body that is not JSON goes as application/octet-stream, as AWS IoT's http action
+// sends it; a rule's own Content-Type or User-Agent is sent instead of ours, not beside it.
+TEST(HttpPostQueueTest, TheDefaultHeadersGiveWayToTheRulesAndFollowTheBody) {
+  ScriptedServer server({200, 200});
+  HttpPostQueue q({.threads = 1});
+  HttpPost binary{server.base(), "/raw", {}, std::string("\x00\x01bin", 5)};
+  binary.json = false;
+  ASSERT_TRUE(PostAndWait(q, binary).ok());
+  ASSERT_TRUE(PostAndWait(q, {server.base(),
+                              "/own",
+                              {{"user-agent", "meter/2"}, {"Content-Type", "text/csv"}},
+                              "a,b\n"})
+                  .ok());
+  auto got = server.requests();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(Has(got[0], "Content-Type: application/octet-stream\r\n")) << got[0];
+  EXPECT_TRUE(Has(got[0], "User-Agent: tributary-rules\r\n")) << got[0];
+  EXPECT_TRUE(Has(got[1], "user-agent: meter/2\r\n")) << got[1];
+  EXPECT_TRUE(Has(got[1], "Content-Type: text/csv\r\n")) << got[1];
+  EXPECT_FALSE(Has(got[1], "tributary-rules")) << got[1];
+  EXPECT_FALSE(Has(got[1], "application/json")) << got[1];
+}
+
 TEST(HttpPostQueueTest, A4xxIsFinalAndRepeated5xxFailAfterTheAttempts) {
   ScriptedServer server({404, 500, 502, 503});
   HttpPostQueue q({.threads = 1, .attempts = 3, .initial_backoff_ms = 5});

@@ -16,6 +16,9 @@ struct HttpPost {
   std::string target;  // "/path?query"
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The default Content-Type (the headers may name another): application/json for a JSON
+  // body, application/octet-stream otherwise, as AWS IoT's http action sends.
+  bool json = true;
 };
 
 using HttpDone = std::function<void(const Status&)>;

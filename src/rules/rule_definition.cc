@@ -1,5 +1,7 @@
 #include "rules/rule_definition.h"
 
+#include <arpa/inet.h>
+
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -83,8 +85,12 @@ Result<std::vector<std::pair<std::string, std::string>>> KeyValueTemplates(
   return out;
 }
 
+// localhost, ::1, or an IPv4 literal in 127.0.0.0/8 ("127.example.com" is a name that
+// DNS may send anywhere).
 bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr address{};
+  return ::inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // An HTTP header name: an RFC 9110 token.

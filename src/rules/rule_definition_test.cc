@@ -226,6 +226,17 @@ TEST(RuleDefinitionTest, HttpActionErrorsNameThePath) {
   EXPECT_EQ(error_of(R"({"url": "http://hooks.example/x"})"),
             "actions[0].http.url: must be https:// (http:// only to a loopback host: the "
             "messages would cross the network in the clear)");
+  // A name that starts like a loopback address is a name, which DNS may send anywhere.
+  for (const char* host : {"127.example.com", "127.0.0.1.example.com", "1270.0.0.1"}) {
+    EXPECT_NE(
+        error_of(std::string(R"({"url": "http://)") + host + R"(/x"})").find("must be https://"),
+        std::string::npos)
+        << host;
+  }
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "[::1]"}) {
+    EXPECT_EQ(error_of(std::string(R"({"url": "http://)") + host + R"(:9000/x"})"), "(accepted)")
+        << host;
+  }
   EXPECT_EQ(error_of(R"({"url": "https://${topic(1)}.example/x"})"),
             "actions[0].http.url: the scheme, host and port must be written out, not "
             "substituted: only the path and query may hold ${...}");

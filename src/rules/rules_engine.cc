@@ -131,6 +131,14 @@ struct RulesEngine::Pending {
   void Release() {
     if (outstanding.fetch_sub(1, std::memory_order_acq_rel) == 1 && done) done(verdict.load());
   }
+  // One more outcome to wait for, if the acknowledgement has not gone yet.
+  bool HoldIfOutstanding() {
+    int n = outstanding.load(std::memory_order_acquire);
+    while (n > 0) {
+      if (outstanding.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel)) return true;
+    }
+    return false;
+  }
 };
 
 // One rule's failed actions on one message. As in AWS IoT, the error action gets one
@@ -139,6 +147,7 @@ struct RulesEngine::Pending {
 struct RulesEngine::FailureReport {
   std::shared_ptr<const RuleSet> set;  // keeps `rule` alive
   const CompiledRule* rule = nullptr;
+  std::shared_ptr<Pending> pending;  // the message's acknowledgement, for the error action
   std::shared_ptr<const Original> original;
   std::vector<expr::Value> variables;  // the rule's SET values for the message
   std::mutex mu;
@@ -240,7 +249,7 @@ void RulesEngine::Settle(const CompiledRule& rule, const RuleMetrics* rm,
   if (!out.ok()) {
     rm->errors->Add();
     Log()->debug("rule={} topic={} failed: {}", rule.name(), m.topic, out.status().message());
-    RunErrorAction(rule, m, {{"", "", out.status().message()}});
+    RunErrorAction(rule, m, {{"", "", out.status().message()}}, pending);
     return;
   }
   if (!out->has_value()) return;
@@ -283,8 +292,9 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
 }
 
 std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
-    const CompiledRule& rule, const MessageContext& m, Pending& pending) {
+    const CompiledRule& rule, const MessageContext& m, const std::shared_ptr<Pending>& held) {
   if (!rule.definition().error_action) return nullptr;
+  Pending& pending = *held;
   if (!pending.original) {
     auto o = std::make_shared<Original>(Original{std::string(m.topic), std::string(m.payload),
                                                  std::string(m.client_id), m.received_at_ms,
@@ -295,6 +305,7 @@ std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
   auto report = std::make_shared<FailureReport>();
   report->set = pending.set;
   report->rule = &rule;
+  report->pending = held;
   report->original = pending.original;
   // The values the actions saw, for the error action's templates: a variable is set once
   // per message (newuuid() included).
@@ -328,7 +339,7 @@ void RulesEngine::ReleaseReport(const std::shared_ptr<FailureReport>& report) {
   again.external = external_;
   if (o.properties) again.properties = &*o.properties;
   expr::VariableBinding bind(report->rule->variables(), again, &report->variables);
-  RunErrorAction(*report->rule, again, failures);
+  RunErrorAction(*report->rule, again, failures, report->pending);
 }
 
 void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
@@ -338,7 +349,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
   // a rule without an error action, whose failures are counted and logged only.
   std::shared_ptr<FailureReport> report;
   auto need_report = [&]() -> FailureReport* {
-    if (!report) report = StartReport(rule, m, *pending);
+    if (!report) report = StartReport(rule, m, pending);
     return report.get();
   };
   // One more action whose outcome the report waits for.
@@ -433,8 +444,11 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       await_outcome();
       std::string url = request->base + request->target;
       HttpPost post{std::move(request->base), std::move(request->target),
-                    std::move(request->headers), out.payload};
-      http_->Post(std::move(post), [this, report, rm, &rule, url = std::move(url)](const Status& s) {
+                    std::move(request->headers), out.payload, out.is_json};
+      // `set` keeps `rule` alive while the request retries: the rule may be replaced or
+      // deleted meanwhile, and a rule without an error action has no report holding it.
+      http_->Post(std::move(post), [this, report, rm, &rule, set = pending->set,
+                                    url = std::move(url)](const Status& s) {
         if (!s.ok()) {
           if (uint64_t held; RefusedThrottle().Allow(&held)) {
             Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
@@ -467,9 +481,20 @@ void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what
 }
 
 void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,
-                                 const std::vector<ActionFailure>& failures) {
+                                 const std::vector<ActionFailure>& failures,
+                                 const std::shared_ptr<Pending>& pending) {
   const auto& error_action = rule.definition().error_action;
   if (!error_action) return;
+  // The acknowledgement, held by a stored error document until it is stored (see the
+  // header); null once it has gone (an http action's failure settles later).
+  auto hold = [&]() -> std::shared_ptr<Pending> {
+    return pending && pending->done && pending->HoldIfOutstanding() ? pending : nullptr;
+  };
+  auto settle = [](const std::shared_ptr<Pending>& held, const Status& s, bool permanent) {
+    if (!held) return;
+    if (!s.ok() && !permanent) held->verdict.store(TransientRefusal(s));
+    held->Release();
+  };
   nlohmann::json list = nlohmann::json::array();
   for (const ActionFailure& f : failures) {
     nlohmann::json entry = {{"failedAction", f.action.empty() ? "RuleEvaluation" : f.action}};
@@ -488,13 +513,17 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     if (sink_ == nullptr) return;
     std::string rule_name = rule.name();
     sink_->Put(fh->delivery_stream_name, text + fh->separator, /*arrival_ms=*/0,
-               [rule_name, stream = fh->delivery_stream_name](const Status& s, uint64_t) {
+               [rule_name, stream = fh->delivery_stream_name, ack = hold(), settle](const Status& s,
+                                                                                    uint64_t) {
                  uint64_t held;
                  if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
-                   Log()->error("rule={} error action to stream {} failed too: {} (and {} "
-                                "more since the last report)",
-                                rule_name, stream, s.message(), held);
+                   Log()->error(
+                       "rule={} error action to stream {} failed too: {}{} (and {} "
+                       "more since the last report)",
+                       rule_name, stream, s.message(),
+                       ack && !IsPermanent(s) ? "; the device will send it again" : "", held);
                  }
+                 settle(ack, s, IsPermanent(s));
                });
   } else if (const auto* rp = std::get_if<RepublishAction>(&*error_action)) {
     auto topic = rule.RepublishTopic(-1, m);
@@ -517,10 +546,12 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     auto key = rule.ObjectKey(-1, m);
     if (!key.ok()) return ErrorActionFailed(rule.name(), key.status().message());
     std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "': ";
-    objects_->Put(s3->bucket_name, std::move(*key), std::move(text),
-                  [rule_name = rule.name(), where = std::move(where)](const Status& s) {
-                    if (!s.ok()) ErrorActionFailed(rule_name, where + s.message());
-                  });
+    objects_->Put(
+        s3->bucket_name, std::move(*key), std::move(text),
+        [rule_name = rule.name(), where = std::move(where), ack = hold(), settle](const Status& s) {
+          if (!s.ok()) ErrorActionFailed(rule_name, where + s.message());
+          settle(ack, s, IsPermanentForObjects(s));
+        });
   }
 }
 

@@ -107,7 +107,8 @@ class RulesEngine : public broker::MessageInterceptor {
   // keeps a copy of the message, shared by the rules through `pending`, and the rule's
   // SET values.
   static std::shared_ptr<FailureReport> StartReport(const CompiledRule& rule,
-                                                    const MessageContext& m, Pending& pending);
+                                                    const MessageContext& m,
+                                                    const std::shared_ptr<Pending>& pending);
   // An action failed for good: counted, logged, added to the report (if any).
   static void Fail(const RuleMetrics& rm, const CompiledRule& rule, FailureReport* report,
                    ActionFailure failure);
@@ -132,9 +133,13 @@ class RulesEngine : public broker::MessageInterceptor {
   void RunActions(const CompiledRule& rule, const RuleMetrics* rm, OutputRecord& out,
                   const MessageContext& m, const std::shared_ptr<Pending>& pending);
   // Sends the error document listing `failures` to the rule's error action, its
-  // templates rendered for `m`.
+  // templates rendered for `m`. While `pending`'s acknowledgement is still to come, a
+  // firehose or s3 error action holds it until its record or object is stored, and one
+  // refused for a passing reason (a stream backed up) refuses the message, which the
+  // device sends again: a message acknowledged has its error document stored.
   void RunErrorAction(const CompiledRule& rule, const MessageContext& m,
-                      const std::vector<ActionFailure>& failures);
+                      const std::vector<ActionFailure>& failures,
+                      const std::shared_ptr<Pending>& pending);
 
   const RuleSetHolder* rules_;
   RecordSink* sink_;

@@ -240,6 +240,41 @@ TEST_F(RulesEngineTest, MissingStreamGoesToTheErrorActionAndIsAcknowledged) {
   EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"ozone":1})");
 }
 
+// A message acknowledged has its error document stored: a firehose error action holds the
+// acknowledgement until its record is durable, and one its stream refuses for a passing
+// reason (backed up) refuses the message, which the device sends again.
+TEST_F(RulesEngineTest, TheAcknowledgementWaitsForTheErrorActionsRecord) {
+  ASSERT_TRUE(registry_
+                  ->Create("to_lake", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM 'devices/+/pollution'",
+    "actions": [{"firehose": {"deliveryStreamName": "nope"}}],
+    "errorAction": {"firehose": {"deliveryStreamName": "errors"}}}})")
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->Create("bad_sql", R"({"topicRulePayload": {
+    "sql": "SELECT *, 1 AS one FROM 'devices/+/raw'",
+    "actions": [{"firehose": {"deliveryStreamName": "raw"}}],
+    "errorAction": {"firehose": {"deliveryStreamName": "errors"}}}})")
+                  .ok());
+  sink_.answers["nope"] = NotFound("delivery stream 'nope' does not exist");
+  sink_.answers["errors"] = ResourceExhausted("stream buffer full");
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 2);
+  // So does an evaluation error's document (the payload is not an object).
+  EXPECT_EQ(Publish("devices/a/raw", "[1]", mqtt::QoS::kAtLeastOnce), 2);
+  // Stored: acknowledged, once the record is durable.
+  sink_.answers.erase("errors");
+  sink_.defer = true;
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), -1);
+  for (size_t i = 0; i < sink_.deferred.size(); ++i) sink_.deferred[i]();  // may add more
+  EXPECT_EQ(*last_ack_, 1);
+  EXPECT_EQ(sink_.records["errors"].size(), 3u);
+  // A stream that does not exist cannot take it ever: the message is acknowledged (the
+  // failure logged), as a device's resend would fail the same way.
+  sink_.defer = false;
+  sink_.answers["errors"] = NotFound("delivery stream 'errors' does not exist");
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 1);
+}
+
 TEST_F(RulesEngineTest, EvaluationErrorGoesToTheErrorActionAndOtherRulesGoOn) {
   ASSERT_TRUE(registry_->Create("a_bad", R"({"sql": "SELECT *, 1 AS one FROM 'd/#'",
     "actions": [{"firehose": {"deliveryStreamName": "s"}}],
@@ -508,6 +543,7 @@ TEST_F(RulesEngineTest, HttpActionPostsWithoutHoldingTheAcknowledgement) {
   EXPECT_EQ(http_.posts[0].base, "https://hooks.example");
   EXPECT_EQ(http_.posts[0].target, "/alarm/d1");
   EXPECT_EQ(http_.posts[0].body, R"({"level":3})");
+  EXPECT_TRUE(http_.posts[0].json);
   ASSERT_EQ(http_.posts[0].headers.size(), 1u);
   EXPECT_EQ(http_.posts[0].headers[0].second, "sensor-1");
   http_.dones[0](Status::Ok());
