@@ -451,6 +451,57 @@ TEST(BrokerProtocolTest, InterceptorGatesTheAcknowledgement) {
   EXPECT_EQ(ic.payloads, (std::vector<std::string>{"x", "y", "z"}));
 }
 
+// QoS 2 messages waiting for the verdict count once against Receive Maximum (the broker
+// announces 100 here): a client may fill the window it was given. One over it is not
+// taken, and neither is its identifier held, nor that of one refused after its client
+// went: their resends on the next connection are routed.
+TEST(BrokerProtocolTest, Qos2WaitingForTheVerdictFillsTheWindowOnce) {
+  DeferringInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto session = [](bool clean) {
+    mqtt::Connect con = V5("window");
+    con.clean_start = clean;
+    con.properties.session_expiry_interval = 300;
+    return con;
+  };
+  auto c = MustConnect(b.port(), session(true));
+  const uint16_t window = 100;
+  for (uint16_t id = 1; id <= window; ++id) {
+    mqtt::Publish p = Qos1("q2/in", "m" + std::to_string(id), id);
+    p.qos = QoS::kExactlyOnce;
+    ASSERT_TRUE(c->Send(p).ok());
+  }
+  ic.Settle(window - 1, kAccept);  // all reached the interceptor: none was refused
+  auto rec = c->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->packet_id, window);
+  EXPECT_EQ(rec->reason, ReasonCode::kSuccess);
+  // One more while 99 wait plus the one accepted (held until PUBREL): over the window.
+  mqtt::Publish over = Qos1("q2/in", "over", window + 1);
+  over.qos = QoS::kExactlyOnce;
+  ASSERT_TRUE(c->Send(over).ok());
+  auto d = c->Expect<mqtt::Disconnect>();
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->reason, ReasonCode::kReceiveMaximumExceeded);
+  c.reset();
+  // Refused after the client went: their identifiers are let go.
+  for (size_t i = 0; i + 1 < window; ++i) ic.Settle(i, kRefuse);
+  auto again = MustConnect(b.port(), session(false));
+  for (uint16_t id : {uint16_t(1), uint16_t(window + 1)}) {
+    mqtt::Publish p = Qos1("q2/in", "resent", id);
+    p.qos = QoS::kExactlyOnce;
+    p.dup = true;
+    ASSERT_TRUE(again->Send(p).ok());
+  }
+  // Both resends reach the interceptor as new messages (a held identifier would be
+  // answered at once and never routed).
+  ic.Settle(window + 1, kAccept);
+  ic.Settle(window, kAccept);
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.payloads.size(), window + 2u);
+  EXPECT_EQ(ic.payloads[window], "resent");
+}
+
 // With an interceptor, only the acknowledgement of a QoS 1 message waits for the verdict:
 // subscribers get it at once. QoS 2 and retained messages reach subscribers and the
 // retained store only once the interceptor has accepted them.

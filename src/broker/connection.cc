@@ -425,6 +425,7 @@ void Connection::Terminate() {
                      transport_->peer().remote_address);
   }
   if (registered_) core_->RemoveConnection(this);
+  former_session_ = session_;
   session_.reset();
 }
 

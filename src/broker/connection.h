@@ -112,6 +112,9 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   std::string client_id_;
   std::shared_ptr<const ClientGrant> grant_;
   std::shared_ptr<Session> session_;
+  // The session after the connection closed (session_ is reset then): a QoS 2 message
+  // refused later lets its identifier go there.
+  std::weak_ptr<Session> former_session_;
   // On the heap: a Will takes about 560 bytes, and most connections have none.
   std::unique_ptr<mqtt::Will> will_;
   // Client -> server, index = alias; made by the first PUBLISH that sets an alias.
@@ -119,6 +122,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   uint32_t client_max_packet_size_ = 0;  // 0: no limit announced
   uint32_t session_expiry_s_ = 0;
   uint32_t pending_inbound_ = 0;  // QoS 1/2 waiting for the interceptor
+  uint32_t pending_inbound_qos2_ = 0;  // of which QoS 2 (their identifiers held already)
   uint16_t keep_alive_s_ = 0;
   mqtt::Version version_ = mqtt::Version::kV5;
   State state_ = State::kAwaitConnect;

@@ -94,9 +94,14 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
       return;
     }
   }
-  if (qos != mqtt::QoS::kAtMostOnce &&
-      pending_inbound_ + session_->InboundQos2Count() + (qos == mqtt::QoS::kAtLeastOnce) >
-          limit) {
+  // In flight from the client: QoS 1 waiting for the verdict, and the QoS 2 identifiers
+  // held (this one's included; those waiting for the verdict are among them, once).
+  if (qos != mqtt::QoS::kAtMostOnce && (pending_inbound_ - pending_inbound_qos2_) +
+                                               session_->InboundQos2Count() +
+                                               (qos == mqtt::QoS::kAtLeastOnce) >
+                                           limit) {
+    // Not taken: its identifier is not held, so a resend after the reconnect is routed.
+    if (qos == mqtt::QoS::kExactlyOnce) session_->InboundQos2Release(id);
     Fail(mqtt::ReasonCode::kReceiveMaximumExceeded,
          "more than " + std::to_string(opt.receive_maximum) + " QoS 1/2 PUBLISH unacknowledged");
     return;
@@ -139,6 +144,7 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   }
   ++pending_inbound_;
   mqtt::QoS qos = p.qos;
+  if (qos == mqtt::QoS::kExactlyOnce) ++pending_inbound_qos2_;
   // A Message is built only when somebody could receive it: a retained message, or one
   // with matching subscriptions now. Device telemetry that only rules consume (the
   // common case) is never copied into one, and the wait for durability holds a packet
@@ -214,17 +220,24 @@ void Connection::DrainInterceptorVerdicts() {
 void Connection::OnInterceptorDone(Verdict& v) {
   --pending_inbound_;
   const bool ok = v.verdict == PublishVerdict::kAccepted;
+  uint16_t packet_id = v.packet_id;
+  bool qos2 = v.qos == mqtt::QoS::kExactlyOnce;
+  if (qos2) --pending_inbound_qos2_;
   // Accepted even if the client is gone meanwhile.
   if (ok && v.msg) core_->Route(v.msg);
   v.msg.reset();
+  // Refused: the identifier is let go even if the client is gone meanwhile, so that its
+  // resend on the next connection is routed, not taken for one already held.
+  if (!ok && qos2) {
+    if (std::shared_ptr<Session> s = session_ ? session_ : former_session_.lock()) {
+      s->InboundQos2Release(packet_id);
+    }
+  }
   if (state_ != State::kConnected || !session_) return;
-  uint16_t packet_id = v.packet_id;
-  bool qos2 = v.qos == mqtt::QoS::kExactlyOnce;
   auto type = qos2 ? mqtt::PacketType::kPubrec : mqtt::PacketType::kPuback;
   if (ok) {
     Send(MakeAck(type, packet_id, mqtt::ReasonCode::kSuccess));
   } else {
-    if (qos2) session_->InboundQos2Release(packet_id);
     if (version_ == mqtt::Version::kV5) {
       Send(MakeAck(type, packet_id,
                    v.verdict == PublishVerdict::kQuotaExceeded ? mqtt::ReasonCode::kQuotaExceeded
