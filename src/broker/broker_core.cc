@@ -165,7 +165,7 @@ void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos,
   }
 }
 
-void BrokerCore::ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms) {
+void BrokerCore::ScheduleWill(const std::string& client_id, mqtt::Publish will, int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
   wills_[client_id] = PendingWill{std::move(will), due_ms};
 }
@@ -182,7 +182,7 @@ size_t BrokerCore::SweepWills(int64_t now_ms) {
     for (auto it = wills_.begin(); it != wills_.end();) {
       bool session_gone = FindSession(it->first) == nullptr;
       if (it->second.due_ms <= now_ms || session_gone) {
-        due.push_back(std::move(it->second.msg));
+        due.push_back(MessageFromPublish(std::move(it->second.publish), it->first, now_ms));
         it = wills_.erase(it);
       } else {
         ++it;

@@ -92,7 +92,9 @@ class BrokerCore {
                std::vector<uint32_t> subscription_ids);
 
   // ---- wills
-  void ScheduleWill(const std::string& client_id, MessagePtr will, int64_t due_ms);
+  // A will to publish at `due_ms`, or when its session ends first. The message is built
+  // then, so that its expiry interval counts from its publication (MQTT 5 3.1.3.2.4).
+  void ScheduleWill(const std::string& client_id, mqtt::Publish will, int64_t due_ms);
   void CancelWill(const std::string& client_id);
   // Publishes wills that are due, or whose session is gone; returns how many.
   size_t SweepWills(int64_t now_ms);
@@ -112,7 +114,7 @@ class BrokerCore {
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
 
   struct PendingWill {
-    MessagePtr msg;
+    mqtt::Publish publish;
     int64_t due_ms;
   };
   std::mutex wills_mu_;

@@ -302,23 +302,27 @@ TEST(BrokerQosTest, WillDelayAndDisconnectWithWill) {
   ASSERT_TRUE(tb);
   auto watcher = MustConnect(tb->port(), V5("watcher"));
   ASSERT_TRUE(watcher->Subscribe("wills/#", QoS::kAtLeastOnce).ok());
-  auto will_connect = [](const std::string& id, uint32_t delay) {
+  auto will_connect = [](const std::string& id, uint32_t delay, uint32_t expiry = 0) {
     mqtt::Connect c = V5(id, true, 30);
     mqtt::Will w;
     w.topic = "wills/" + id;
     w.payload = id + " gone";
     w.qos = QoS::kAtLeastOnce;
     if (delay) w.properties.will_delay_interval = delay;
+    if (expiry) w.properties.message_expiry_interval = expiry;
     c.will = w;
     return c;
   };
-  // Abnormal close with a 1 s delay: nothing at once, the will after ~1 s.
+  // Abnormal close with a 1 s delay: nothing at once, the will after ~1 s. Its expiry
+  // interval (1 s too) counts from its publication, not from the disconnect: it arrives,
+  // with the whole interval.
   auto start = std::chrono::steady_clock::now();
-  { auto c = MustConnect(tb->port(), will_connect("delayed", 1)); }
+  { auto c = MustConnect(tb->port(), will_connect("delayed", 1, 1)); }
   EXPECT_FALSE(watcher->Receive(500).ok());
   auto w = watcher->Expect<mqtt::Publish>(2500);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_EQ(w->payload, "delayed gone");
+  EXPECT_EQ(w->properties.message_expiry_interval.value_or(0), 1u);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
   ASSERT_TRUE(watcher->Send(Ack(mqtt::PacketType::kPuback, w->packet_id)).ok());
 

@@ -302,15 +302,14 @@ void Connection::PublishWill() {
   p.properties.will_delay_interval.reset();
   will_.reset();
   int64_t now = WallMillis();
-  auto msg = MessageFromPublish(std::move(p), client_id_, now);
   if (delay > session_expiry_s_) delay = session_expiry_s_;
   if (delay == 0) {
+    auto msg = MessageFromPublish(std::move(p), client_id_, now);
     core_->log->info("publishing will client_id={} topic={}", client_id_, msg->topic);
     core_->Route(msg);
   } else {
-    core_->log->info("will scheduled client_id={} topic={} delay_s={}", client_id_, msg->topic,
-                     delay);
-    core_->ScheduleWill(client_id_, msg, now + int64_t{delay} * 1000);
+    core_->log->info("will scheduled client_id={} topic={} delay_s={}", client_id_, p.topic, delay);
+    core_->ScheduleWill(client_id_, std::move(p), now + int64_t{delay} * 1000);
   }
 }
 
