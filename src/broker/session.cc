@@ -65,9 +65,14 @@ bool Session::Enqueue(MessagePtr msg, mqtt::QoS qos, bool retain, std::vector<ui
       return false;
     }
     size_t limit = sink_ ? OnlineQueueLimit(max_queued_) : max_queued_;
-    if (state_.queue.size() >= limit) {
+    if (limit == 0) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
-      if (limit == 0) return false;
+      return false;
+    }
+    const uint64_t bytes = OutgoingQueue::BytesOf(msg.get());
+    while (!state_.queue.empty() &&
+           (state_.queue.size() >= limit || state_.queue.bytes() + bytes > kMaxQueuedBytes)) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
       state_.queue.DropOldest([](const Outgoing& o) { return o.qos == mqtt::QoS::kAtMostOnce; });
       if (displaced != nullptr) *displaced = true;
     }

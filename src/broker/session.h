@@ -16,8 +16,9 @@
 //
 // The queue of an offline session is bounded by max_queued_messages and holds QoS 1/2
 // only. An online session's queue (messages not yet written to its socket) absorbs
-// bursts up to OnlineQueueLimit(max_queued_messages). When full, the oldest QoS 0
-// message is dropped first, else the oldest message.
+// bursts up to OnlineQueueLimit(max_queued_messages). Either holds at most
+// kMaxQueuedBytes of topics and payloads. When full, the oldest QoS 0 message is dropped
+// first, else the oldest message.
 //
 // Thread-safety: every method takes the session's mutex, so delivery may come from any
 // thread. The attached SessionSink (the connection) is woken through Wake(), which must
@@ -33,6 +34,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/message.h"
@@ -64,7 +66,13 @@ struct Outgoing {
   uint16_t packet_id = 0;
   OutState state = OutState::kQueued;
   bool resend = false;  // in flight and not yet sent on the current connection
+  uint32_t queued_bytes = 0;  // the topic's and payload's, counted by OutgoingQueue
 };
+
+// The most bytes (topics and payloads) a session's queue holds, online or not: a client
+// that stops reading must not make the broker hold thousands of large messages for it.
+// Past it the oldest QoS 0 message is dropped first, as past the count.
+inline constexpr uint64_t kMaxQueuedBytes = 64ull << 20;
 
 // A session's messages not yet sent, oldest first. A std::deque allocates a 512-byte
 // block and its map as soon as it is constructed, and most sessions (devices that only
@@ -75,37 +83,61 @@ class OutgoingQueue {
  public:
   OutgoingQueue() = default;
   OutgoingQueue(const OutgoingQueue& other)
-      : q_(other.empty() ? nullptr : std::make_unique<Deque>(*other.q_)) {}
+      : q_(other.empty() ? nullptr : std::make_unique<Deque>(*other.q_)), bytes_(other.bytes_) {}
   OutgoingQueue& operator=(const OutgoingQueue& other) {
-    if (this != &other) q_ = other.empty() ? nullptr : std::make_unique<Deque>(*other.q_);
+    if (this != &other) {
+      q_ = other.empty() ? nullptr : std::make_unique<Deque>(*other.q_);
+      bytes_ = other.bytes_;
+    }
     return *this;
   }
-  OutgoingQueue(OutgoingQueue&&) noexcept = default;
-  OutgoingQueue& operator=(OutgoingQueue&&) noexcept = default;
+  OutgoingQueue(OutgoingQueue&& other) noexcept
+      : q_(std::move(other.q_)), bytes_(std::exchange(other.bytes_, 0)) {}
+  OutgoingQueue& operator=(OutgoingQueue&& other) noexcept {
+    q_ = std::move(other.q_);
+    bytes_ = std::exchange(other.bytes_, 0);
+    return *this;
+  }
 
   bool empty() const { return !q_ || q_->empty(); }
   size_t size() const { return q_ ? q_->size() : 0; }
+  uint64_t bytes() const { return bytes_; }  // of the messages' topics and payloads
   // Not empty():
   Outgoing& front() { return q_->front(); }
   const Outgoing& front() const { return q_->front(); }
-  void pop_front() { q_->pop_front(); }
+  void pop_front() {
+    bytes_ -= q_->front().queued_bytes;
+    q_->pop_front();
+  }
   const Outgoing& operator[](size_t i) const { return (*q_)[i]; }
 
+  static uint32_t BytesOf(const Message* m) {
+    return m == nullptr ? 0 : static_cast<uint32_t>(m->topic.size() + m->payload.size());
+  }
   void push_back(Outgoing o) {
     if (!q_) q_ = std::make_unique<Deque>();
+    o.queued_bytes = BytesOf(o.msg.get());
+    bytes_ += o.queued_bytes;
     q_->push_back(std::move(o));
   }
   // Removes the messages `pred` holds for.
   template <class Pred>
   void EraseIf(Pred pred) {
-    if (q_) std::erase_if(*q_, pred);
+    if (!q_) return;
+    std::erase_if(*q_, [&](const Outgoing& o) {
+      if (!pred(o)) return false;
+      bytes_ -= o.queued_bytes;
+      return true;
+    });
   }
   // Removes the oldest message `pred` holds for, or else the oldest; false if empty.
   template <class Pred>
   bool DropOldest(Pred pred) {
     if (empty()) return false;
     auto victim = std::find_if(q_->begin(), q_->end(), pred);
-    q_->erase(victim == q_->end() ? q_->begin() : victim);
+    if (victim == q_->end()) victim = q_->begin();
+    bytes_ -= victim->queued_bytes;
+    q_->erase(victim);
     return true;
   }
 
@@ -118,6 +150,7 @@ class OutgoingQueue {
     return empty;
   }
   std::unique_ptr<Deque> q_;
+  uint64_t bytes_ = 0;
 };
 
 struct SubscriptionRecord {

@@ -248,6 +248,32 @@ TEST(SessionTest, ResendsSpanBatchesAndEachReconnect) {
   EXPECT_FALSE(s.HasSendable());
 }
 
+// A client that stops reading cannot make its session hold more than kMaxQueuedBytes:
+// past it the oldest messages go (QoS 0 first), each counted as dropped.
+TEST(SessionTest, TheQueueIsBoundedInBytesToo) {
+  Session s("slow", 1000);
+  auto sink = std::make_shared<FakeSink>();
+  s.Attach(sink, mqtt::Version::kV5, 100, 0);
+  const std::string mib(1 << 20, 'x');
+  const uint64_t fit = kMaxQueuedBytes / (mib.size() + 5);  // topic "big/n"
+  for (uint64_t i = 0; i < fit + 10; ++i) {
+    ASSERT_TRUE(s.Enqueue(Msg("big/" + std::to_string(i % 10), i % 2, mib),
+                          static_cast<mqtt::QoS>(i % 2), false, {}));
+  }
+  EXPECT_LE(s.queued(), fit);
+  EXPECT_GE(s.dropped(), 10u);
+  // QoS 0 went first: the oldest QoS 1 messages are still there.
+  std::vector<Outbound> out;
+  s.NextBatch(sink.get(), 1, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].qos, mqtt::QoS::kAtLeastOnce);
+  // Small messages are bounded by the count, as before.
+  Session small("small", 3);
+  for (int i = 0; i < 5; ++i) small.Enqueue(Msg("t", 1), mqtt::QoS::kAtLeastOnce, false, {});
+  EXPECT_EQ(small.queued(), 3u);
+  EXPECT_EQ(small.dropped(), 2u);
+}
+
 TEST(SessionTest, InboundQos2IdentifiersDetectResends) {
   Session s("c", 10);
   EXPECT_TRUE(s.InboundQos2Begin(5));
