@@ -124,11 +124,15 @@ void BrokerCore::RestoreSession(SessionState state) {
   metrics.subscriptions->Set(static_cast<int64_t>(tree.size()));
 }
 
-void BrokerCore::Route(const MessagePtr& msg) {
+void BrokerCore::Retain(const MessagePtr& msg) {
   if (msg->retain && !IsBasicIngestTopic(msg->topic)) {
     retained.Apply(msg);
     metrics.retained->Set(static_cast<int64_t>(retained.size()));
   }
+}
+
+void BrokerCore::Route(const MessagePtr& msg) {
+  Retain(msg);
   thread_local std::vector<SubscriptionMatch> matches;
   matches.clear();
   MatchSubscribers(msg->topic, msg->origin_client_id, &matches);

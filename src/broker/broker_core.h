@@ -79,6 +79,8 @@ class BrokerCore {
   // ---- routing
   // Applies the retain flag to the retained store and delivers to every subscriber.
   void Route(const MessagePtr& msg);
+  // Only the first half: the retained store (for a message delivered already).
+  void Retain(const MessagePtr& msg);
   // Route in two steps, for a caller that needs to know whether anybody subscribes
   // before it builds the message: the subscriptions a message on `topic` from
   // `publisher` reaches now, then the delivery to them (retain flag not applied).

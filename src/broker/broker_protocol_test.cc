@@ -502,9 +502,49 @@ TEST(BrokerProtocolTest, Qos2WaitingForTheVerdictFillsTheWindowOnce) {
   EXPECT_EQ(ic.payloads[window], "resent");
 }
 
+// A publisher's QoS 1 messages reach subscribers in the order sent, retained or not
+// (MQTT-4.6.0-6), while their verdicts wait; and the retained store keeps the later of
+// two retained messages whatever order their verdicts come back in (a QoS 0 one is
+// applied at once, a QoS 1 one at its verdict).
+TEST(BrokerProtocolTest, RetainedQos1KeepsThePublishersOrder) {
+  DeferringInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto sub = MustConnect(b.port(), V5("sub"));
+  ASSERT_EQ(*sub->Subscribe("ord/#", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto pub = MustConnect(b.port(), V5("pub"));
+  ASSERT_TRUE(pub->Send(Qos1("ord/t", "n1", 1, /*retain=*/true)).ok());
+  ASSERT_TRUE(pub->Send(Qos1("ord/t", "n2", 2)).ok());
+  for (const char* want : {"n1", "n2"}) {
+    auto got = sub->Expect<mqtt::Publish>();
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->payload, want);
+    mqtt::PubAck ack;
+    ack.type = mqtt::PacketType::kPuback;
+    ack.packet_id = got->packet_id;
+    ASSERT_TRUE(sub->Send(ack).ok());
+  }
+  // n3 retained, QoS 1, its verdict still to come; n4 retained, QoS 0, stored at once.
+  ASSERT_TRUE(pub->Send(Qos1("ord/s", "n3", 3, /*retain=*/true)).ok());
+  mqtt::Publish n4 = Qos1("ord/s", "n4", 0, /*retain=*/true);
+  n4.qos = QoS::kAtMostOnce;
+  ASSERT_TRUE(pub->Send(n4).ok());
+  ic.Settle(0, kAccept);
+  ic.Settle(1, kAccept);
+  ic.Settle(2, kAccept);  // n3's, after n4 was stored
+  ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
+  ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
+  ASSERT_TRUE(pub->Expect<mqtt::PubAck>().ok());
+  auto late = MustConnect(b.port(), V5("late"));
+  ASSERT_EQ(*late->Subscribe("ord/s", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+  auto retained = late->Expect<mqtt::Publish>();
+  ASSERT_TRUE(retained.ok()) << retained.status().ToString();
+  EXPECT_EQ(retained->payload, "n4");
+}
+
 // With an interceptor, only the acknowledgement of a QoS 1 message waits for the verdict:
-// subscribers get it at once. QoS 2 and retained messages reach subscribers and the
-// retained store only once the interceptor has accepted them.
+// subscribers get it at once (a retained one too; the retained store waits). QoS 2
+// messages reach subscribers, and retained ones the store, only once the interceptor has
+// accepted them.
 TEST(BrokerProtocolTest, InterceptorHoldsRoutingUntilTheVerdict) {
   DeferringInterceptor ic;
   InterceptedBroker b(&ic);

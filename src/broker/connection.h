@@ -141,6 +141,7 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
     uint16_t packet_id;
     mqtt::QoS qos;
     PublishVerdict verdict;
+    bool retain_only = false;  // `msg` was delivered already: only the retained store waits
   };
   struct VerdictQueue {
     std::mutex mu;

@@ -154,14 +154,20 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   core_->MatchSubscribers(p.topic, client_id_, &matches);
   MessagePtr msg;
   if (p.retain || !matches.empty()) msg = MessageFromPublish(std::move(p), client_id_, now_ms);
-  // A QoS 1 message that is not retained goes to its subscribers now; only the
-  // acknowledgement waits for the verdict, so subscribers never wait for a stream's WAL.
-  // If the verdict refuses it the publisher sends it again and subscribers may get it
-  // twice, which QoS 1 allows. QoS 2 (exactly once) and retained messages (the retained
-  // store must hold only accepted ones) are routed after an accepting verdict.
+  // A QoS 1 message goes to its subscribers now; only the acknowledgement (and for a
+  // retained one, the retained store, which must hold only accepted messages) waits for
+  // the verdict, so subscribers never wait for a stream's WAL and get a publisher's
+  // messages in the order sent. If the verdict refuses it the publisher sends it again
+  // and subscribers may get it twice, which QoS 1 allows. QoS 2 (exactly once) is routed
+  // after an accepting verdict.
   MessagePtr held;
-  if (msg && qos == mqtt::QoS::kAtLeastOnce && !msg->retain) {
+  bool retain_only = false;
+  if (msg && qos == mqtt::QoS::kAtLeastOnce) {
     core_->Deliver(msg, matches);
+    if (msg->retain) {
+      held = msg;
+      retain_only = true;
+    }
   } else {
     held = msg;
     matches.clear();
@@ -176,8 +182,8 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   inline_verdict.connection = this;
   inline_verdict.packet_id = packet_id;
   InlineVerdict* outer = std::exchange(t_inline_verdict, &inline_verdict);
-  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(held), packet_id,
-                    qos](PublishVerdict verdict) mutable {
+  ic->OnPublish(im, [self = shared_from_this(), msg = std::move(held), packet_id, qos,
+                     retain_only](PublishVerdict verdict) mutable {
     if (InlineVerdict* v = t_inline_verdict;
         v != nullptr && v->connection == self.get() && v->packet_id == packet_id) {
       v->given = true;
@@ -189,7 +195,7 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
     {
       VerdictQueue& q = *self->verdicts_;
       std::lock_guard<std::mutex> lock(q.mu);
-      q.queued.push_back({std::move(msg), packet_id, qos, verdict});
+      q.queued.push_back({std::move(msg), packet_id, qos, verdict, retain_only});
       post = !std::exchange(q.drain_posted, true);
     }
     // Inside a stream's group commit, one post per I/O thread for all its connections.
@@ -200,7 +206,7 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
   });
   t_inline_verdict = outer;
   if (inline_verdict.given) {
-    Verdict v{std::move(inline_verdict.msg), packet_id, qos, inline_verdict.verdict};
+    Verdict v{std::move(inline_verdict.msg), packet_id, qos, inline_verdict.verdict, retain_only};
     OnInterceptorDone(v);
   }
 }
@@ -224,7 +230,13 @@ void Connection::OnInterceptorDone(Verdict& v) {
   bool qos2 = v.qos == mqtt::QoS::kExactlyOnce;
   if (qos2) --pending_inbound_qos2_;
   // Accepted even if the client is gone meanwhile.
-  if (ok && v.msg) core_->Route(v.msg);
+  if (ok && v.msg) {
+    if (v.retain_only) {
+      core_->Retain(v.msg);
+    } else {
+      core_->Route(v.msg);
+    }
+  }
   v.msg.reset();
   // Refused: the identifier is let go even if the client is gone meanwhile, so that its
   // resend on the next connection is routed, not taken for one already held.

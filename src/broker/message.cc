@@ -1,5 +1,7 @@
 #include "broker/message.h"
 
+#include <atomic>
+
 #include "mqtt/codec.h"
 
 namespace tributary::broker {
@@ -94,6 +96,8 @@ MessagePtr MessageFromPublish(mqtt::Publish&& publish, std::string origin_client
   m->properties.subscription_identifiers.clear();
   m->origin_client_id = std::move(origin_client_id);
   m->received_at_ms = now_ms;
+  static std::atomic<uint64_t> next_seq{1};
+  m->seq = next_seq.fetch_add(1, std::memory_order_relaxed);
   return m;
 }
 

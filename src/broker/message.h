@@ -31,6 +31,10 @@ struct Message {
   std::string origin_client_id;  // for no-local; "" for server-side publishes
   int64_t received_at_ms = 0;    // wall clock
   std::optional<int64_t> expires_at_ms;  // wall clock, from the message expiry interval
+  // Arrival order in this process (MessageFromPublish counts up from 1; 0: read back from
+  // disk): the retained store keeps the later of two messages whose verdicts came back in
+  // another order.
+  uint64_t seq = 0;
 
   // Whether the message has expired at `now_ms` (wall clock).
   bool Expired(int64_t now_ms) const { return expires_at_ms && *expires_at_ms <= now_ms; }

@@ -6,6 +6,10 @@ namespace tributary::broker {
 
 void RetainedStore::Apply(const MessagePtr& msg) {
   std::lock_guard<std::mutex> lock(mu_);
+  // A message that arrived before the one retained now (its verdict came back later) does
+  // not replace it.
+  if (auto it = messages_.find(msg->topic); it != messages_.end() && it->second->seq > msg->seq)
+    return;
   if (msg->payload.empty()) {
     messages_.erase(msg->topic);
   } else {

@@ -20,7 +20,8 @@ namespace tributary::broker {
 
 class RetainedStore {
  public:
-  // Sets (non-empty payload) or clears (empty payload) the retained message of its topic.
+  // Sets (non-empty payload) or clears (empty payload) the retained message of its topic,
+  // unless the one retained arrived after it (Message::seq).
   void Apply(const MessagePtr& msg);
   // Messages whose topic matches `filter` (non-shared) and that have not expired.
   std::vector<MessagePtr> Match(std::string_view filter, int64_t now_ms) const;

@@ -471,12 +471,13 @@ Value Transform(Args a, size_t, const Message&) {
   for (const Value& element : a[2].as_array()) {
     if (!element.is_object()) return Value();
     Object o = element.as_object();
-    for (const auto& [key, value] : added) {
-      auto same = std::find_if(o.begin(), o.end(), [&](const auto& m) { return m.first == key; });
+    for (const auto& member : added) {
+      auto same =
+          std::find_if(o.begin(), o.end(), [&](const auto& m) { return m.first == member.first; });
       if (same != o.end()) {
-        same->second = value;
+        same->second = member.second;
       } else {
-        o.emplace_back(key, value);
+        o.push_back(member);
       }
     }
     out.push_back(Value::MakeObject(std::move(o)));
