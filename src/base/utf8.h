@@ -40,6 +40,17 @@ inline size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+// The longest prefix of `s` of at most `max_bytes` that does not end inside a UTF-8
+// sequence (for quoting the start of a value in a message).
+inline std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t end = max_bytes;
+  // Back off continuation bytes (at most 3) to the start of the sequence cut.
+  while (end > 0 && max_bytes - end < 3 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+    --end;
+  return s.substr(0, end);
+}
+
 // Appends code point `cp` (at most U+10FFFF; the caller rules out surrogates where they
 // matter) as UTF-8.
 inline void AppendUtf8(uint32_t cp, std::string* out) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/utf8.h"
 #include "lake/etl_pipeline.h"
 #include "lake/etl_writer.h"
 #include "lake/hive_parquet.h"
@@ -202,7 +203,7 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
     }
     if (kind != element_type::OBJECT && kind != element_type::ARRAY) {
       *reason = fmt::format("expected an object or array, found {}",
-                            simdjson::minify(value).substr(0, 64));
+                            Utf8Prefix(simdjson::minify(value), 64));
       return false;
     }
     cell->kind = Cell::Kind::kString;
@@ -219,7 +220,7 @@ bool Fill(simdjson::dom::element value, const ColumnPlan& column, const Plan& pl
         return true;
       }
     }
-    *reason = fmt::format("\"{}\" matches none of the timestamp formats", text.substr(0, 64));
+    *reason = fmt::format("\"{}\" matches none of the timestamp formats", Utf8Prefix(text, 64));
     return false;
   }
   return ConvertJson(value, column.type, cell, reason, column.decimal);
@@ -276,7 +277,7 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
         if (auto err = doc.get(object)) {
           if (err == simdjson::INCORRECT_TYPE) {
             problem = fmt::format("expected a JSON object, found {}",
-                                  simdjson::minify(doc.value_unsafe()).substr(0, 64));
+                                  Utf8Prefix(simdjson::minify(doc.value_unsafe()), 64));
           } else {
             problem = fmt::format("not JSON: {}", simdjson::error_message(err));
           }

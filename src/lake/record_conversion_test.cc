@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/testing/temp_dir.h"
+#include "base/utf8.h"
 #include "metadata/testing/test_database.h"
 #include "parquet/file_reader.h"
 #include "parquet/io.h"
@@ -213,6 +214,25 @@ TEST_F(RecordConversionTest, ADecimalColumnIsAParquetDecimal) {
                             R"({"device":"a","price":12.35,"total":-12345678901234567890.1235})",
                             R"({"device":"b","price":7.00,"total":18446744073709551615.0000})",
                             R"({"device":"e","price":null,"total":null})"}));
+}
+
+// A message quotes the start of the value that did not fit: never cut inside a UTF-8
+// character (the error line that carries it is JSON, which must be UTF-8).
+TEST_F(RecordConversionTest, AQuotedValueIsCutOnACharacterBoundary) {
+  std::string accents;
+  for (int i = 0; i < 40; ++i) accents += "\xC3\xA9";  // U+00E9, two bytes each
+  auto out = Convert(
+      {"\"" + accents + "\"", R"({"device":")" + accents + R"(","ozone":")" + accents + "\"}"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->failed.size(), 2u);
+  for (const auto& f : out->failed) {
+    for (size_t i = 0; i < f.message.size();) {
+      size_t n = Utf8SequenceLength(f.message, i);
+      ASSERT_GT(n, 0u) << "not UTF-8 at byte " << i << " of: " << f.message;
+      i += n;
+    }
+    EXPECT_NE(f.message.find("\xC3\xA9\xC3\xA9"), std::string::npos) << f.message;
+  }
 }
 
 TEST_F(RecordConversionTest, ARecordThatDoesNotFitFailsAloneAndSaysWhy) {

@@ -197,7 +197,8 @@ bool DeliveryStream::DeliverConverted(Buffer& b, std::string_view raw, KeyContex
             {"tableName", conversion.table},
             {"region", conversion.region},
             {"versionId", out.version_id.empty() ? conversion.version_id : out.version_id}}}};
-      lines += line.dump();
+      // Replacing what is not UTF-8: a message quoting a record must not throw here.
+      lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       lines += '\n';
     }
     std::string object_name = ObjectName(config.name, b.oldest_arrival_ms, NewUuid(),

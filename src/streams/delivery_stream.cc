@@ -62,7 +62,7 @@ std::string PartitioningErrorLine(const WalFrame& record, uint64_t epoch,
                          {"attemptEndingTimestamp", now_ms},
                          {"rawData", Base64Encode(record.data)},
                          {"recordId", RecordId(epoch, record.seq)}};
-  return line.dump() + "\n";
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace

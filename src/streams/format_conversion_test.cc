@@ -148,7 +148,10 @@ class LineConverter : public RecordConverter {
     out.version_id = "7";
     for (size_t i = 0; i < records.size(); ++i) {
       if (records[i].rfind("bad", 0) == 0) {
-        out.failed.push_back({i, "DataFormatConversion.MalformedData", "record " + std::to_string(i)});
+        // A message may quote the record, bytes that are not UTF-8 included.
+        out.failed.push_back({i, "DataFormatConversion.MalformedData",
+                              "record " + std::to_string(i) +
+                                  (records[i] == "bad\xC3" ? ": " + std::string(records[i]) : "")});
         continue;
       }
       out.bytes += "row:" + std::string(records[i]) + ";";
@@ -249,6 +252,23 @@ TEST_F(ConvertingStreamTest, ConvertedRecordsMakeTheObjectAndTheOthersGoToTheErr
   EXPECT_EQ(d->stats.records_delivered, 4u);
   EXPECT_EQ(d->stats.records_to_error_prefix, 2u);
   EXPECT_EQ(d->stats.objects_delivered, 2u);
+}
+
+// A failure's message that is not UTF-8 (quoting a record cut mid-character) is written
+// with U+FFFD in its place: the error line is JSON, and writing it must not throw on the
+// delivery thread (which would end the process, and again at every restart).
+TEST_F(ConvertingStreamTest, AMessageThatIsNotUtf8IsWrittenReplaced) {
+  auto m = Open();
+  ASSERT_TRUE(m->Create(Config()).ok());
+  ASSERT_TRUE(PutSync(*m, "bad\xC3").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  const auto& [key, object] = *objects.begin();
+  EXPECT_EQ(key.rfind("err/format-conversion-failed/", 0), 0u) << key;
+  json line = json::parse(object.data.substr(0, object.data.find('\n')));
+  EXPECT_EQ(line["ErrorMessage"], "record 0: bad\xEF\xBF\xBD");
+  EXPECT_EQ(Base64Decode(line["rawData"].get<std::string>()).value(), "bad\xC3");
 }
 
 TEST_F(ConvertingStreamTest, SourceRecordsAreBackedUpBesideTheParquetObjects) {
