@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -11,8 +12,10 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <thread>
 
 #include "base/log.h"
+#include "base/log_throttle.h"
 
 namespace tributary::net {
 
@@ -62,14 +65,27 @@ constexpr size_t kLingerReadBytes = 64 * 1024;
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// What a server's connections share with it: whether it stopped, and how many handlers
+// are running. A connection counts itself in before it calls the handler and looks at
+// `stopped` after, and Stop sets `stopped` before it waits for the count to fall to 0:
+// so no handler starts after Stop returns (the components it reaches may be gone).
+struct ServerState {
+  std::atomic<bool> stopped{false};
+  std::atomic<int> in_handler{0};
+};
+
 // One connection: plain (beast::tcp_stream) or HTTPS (TlsStream, the handshake first).
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(tcp::socket socket, const HttpAsyncHandler* handler, const HttpServerOptions* options)
-      : stream_(MakeStream(std::move(socket), options)), handler_(handler), options_(options) {
+  Session(tcp::socket socket, const HttpAsyncHandler* handler, const HttpServerOptions* options,
+          std::shared_ptr<ServerState> state)
+      : stream_(MakeStream(std::move(socket), options)),
+        handler_(handler),
+        options_(options),
+        state_(std::move(state)) {
     beast::error_code ec;
     auto ep = Lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -105,7 +121,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnRead(ec);
+    if (state_->stopped) return Close();  // the server stopped: no request is begun
     const auto& header = parser_->get();
+    head_request_ = header.method() == http::verb::head;
     auto expect = header.find(http::field::expect);
     const bool wants_continue = expect != header.end() && beast::iequals(expect->value(), "100-continue");
     const bool no_body = parser_->is_done();
@@ -213,11 +231,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.body = std::move(req.body());
     // A handler that throws before answering gets a 500.
     HttpRespond respond = Responder(keep_alive);
+    state_->in_handler.fetch_add(1);
+    if (state_->stopped) {  // after counting in: see ServerState
+      state_->in_handler.fetch_sub(1);
+      return Close();
+    }
     try {
       (*handler_)(request, respond);
     } catch (const std::exception& e) {
       respond(JsonError(500, "internal", std::string("unexpected error: ") + e.what()));
     }
+    state_->in_handler.fetch_sub(1);
   }
 
   void Write(HttpResponse r, bool keep_alive) {
@@ -228,6 +252,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive);
+    // An answer to HEAD has the header of the answer to GET and no body, whatever the
+    // handler gave: bytes after it would be read as the start of the next answer.
+    if (head_request_ && !r.head_length && !r.body_source) {
+      r.head_length = r.body.size();
+      r.body.clear();
+    }
     std::shared_ptr<HttpBodySource> source = std::move(r.body_source);
     if (source) {
       res->content_length(source->length);  // the pieces follow the header
@@ -331,6 +361,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string piece_;
   const HttpAsyncHandler* handler_;
   const HttpServerOptions* options_;
+  std::shared_ptr<ServerState> state_;
+  bool head_request_ = false;  // the request being answered is a HEAD
   std::string remote_;
   std::optional<std::chrono::steady_clock::time_point> linger_until_;  // set by the first Linger()
 };
@@ -365,22 +397,46 @@ class HttpServer::Impl {
 
   void Stop() {
     stopped_ = true;
+    state_->stopped = true;
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ec;
       acceptor_.close(ec);
+      retry_.cancel();
     });
+    // Handlers running now finish before the server's components go (a bounded wait: a
+    // handler that never returns does not hold the shutdown for ever). Requests read
+    // later are not handled; their connections close.
+    for (int waited_ms = 0; state_->in_handler.load() > 0 && waited_ms < 10000; ++waited_ms) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
  private:
   void Accept() {
     acceptor_.async_accept(runtime_->Next(), [this](beast::error_code ec, tcp::socket socket) {
       if (stopped_ || !acceptor_.is_open()) return;
-      if (!ec) {
-        if (options_.tls) {
-          std::make_shared<Session<TlsStream>>(std::move(socket), &handler_, &options_)->Run();
-        } else {
-          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), &handler_, &options_)->Run();
+      if (ec) {
+        // Out of file descriptors (EMFILE) and the like: accepting again at once would
+        // fail again at once, spinning a core. Try again in 100 ms.
+        if (uint64_t held; accept_errors_.Allow(&held)) {
+          Logger("http")->warn(
+              "accepting a connection failed: {} (and {} more since the last "
+              "report); trying again in 100 ms",
+              ec.message(), held);
         }
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && !stopped_) Accept();
+        });
+        return;
+      }
+      if (options_.tls) {
+        std::make_shared<Session<TlsStream>>(std::move(socket), &handler_, &options_, state_)
+            ->Run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), &handler_, &options_,
+                                                     state_)
+            ->Run();
       }
       Accept();
     });
@@ -390,7 +446,10 @@ class HttpServer::Impl {
   Runtime* runtime_;
   HttpAsyncHandler handler_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_{acceptor_.get_executor()};
+  LogThrottle accept_errors_{10000};
   std::atomic<bool> stopped_{false};
+  std::shared_ptr<ServerState> state_ = std::make_shared<ServerState>();
 };
 
 HttpServer::HttpServer(HttpServerOptions options, Runtime* runtime, HttpAsyncHandler handler)

@@ -170,9 +170,51 @@ TEST(HttpServerTest, AnswersExpectContinueAndHead) {
   std::string head_answer = ReadUntil(fd, "\r\n\r\n");
   EXPECT_EQ(head_answer.rfind("HTTP/1.1 200", 0), 0u) << head_answer;
   EXPECT_NE(head_answer.find("Content-Length: 12345\r\n"), std::string::npos) << head_answer;
+
+  // A HEAD the router refuses (405, with a JSON body for GET) gets the header alone: the
+  // next answer on the connection starts right after it.
+  std::string two =
+      "HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\n"
+      "Content-Length: 4\r\n\r\nnext";
+  ASSERT_EQ(::send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size()));
+  std::string both = ReadUntil(fd, "next");
+  ASSERT_EQ(both.rfind("HTTP/1.1 405", 0), 0u) << both;
+  size_t end_of_first = both.find("\r\n\r\n") + 4;
+  EXPECT_EQ(both.compare(end_of_first, 12, "HTTP/1.1 200"), 0) << both;
   ::close(fd);
 
   server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
+// Once Stop returns no handler runs: a request read later on an open keep-alive
+// connection is not handled (the server's components may be gone), the connection closes.
+TEST(HttpServerTest, NoHandlerRunsAfterStop) {
+  Runtime runtime(1);
+  std::atomic<int> handled{0};
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  HttpServer server(opts, &runtime, [&](HttpRequest&) {
+    ++handled;
+    return Text(200, "ok");
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  int fd = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(fd, 0);
+  std::string get = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+  EXPECT_NE(ReadUntil(fd, "ok").find("ok"), std::string::npos);
+  EXPECT_EQ(handled.load(), 1);
+  server.Stop();
+  ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+  char buf[256];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);  // the close (0), not an answer
+  EXPECT_LE(n, 0) << std::string(buf, n > 0 ? n : 0);
+  EXPECT_EQ(handled.load(), 1);
+  ::close(fd);
   runtime.Stop();
   runtime.Join();
 }
