@@ -463,8 +463,11 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       if (b.seqs.empty()) {
         TakeSpareLocked(&b);
         b.destination = dest;
-        // Sized like the last object, so a buffer is not copied as it doubles its way up.
-        b.bytes.reserve(std::min<uint64_t>(last_object_raw_bytes_, buffer_size_bytes));
+        // Sized like the last object, so a buffer is not copied as it doubles its way up;
+        // with dynamic partitioning at most 64 KiB (thousands of devices' buffers, most of
+        // them small, must not each reserve a large object's size).
+        b.bytes.reserve(std::min<uint64_t>({last_object_raw_bytes_, buffer_size_bytes,
+                                            partitioned ? uint64_t{64} << 10 : buffer_size_bytes}));
         b.partitioning_failed = !part.ok();
         if (part.ok()) b.partition_values = *part;
         b.oldest_arrival_ms = r.arrival_ms;

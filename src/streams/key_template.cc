@@ -21,6 +21,16 @@ Status CheckTimePattern(std::string_view pattern, size_t pos, std::string_view w
   }
   size_t i = 0;
   while (i < pattern.size()) {
+    if (pattern[i] == '\'') {
+      // Java's quoted text: 'T' is the letter T, '' a quote.
+      size_t close = pattern.find('\'', i + 1);
+      if (close == std::string_view::npos) {
+        return InvalidArgument(fmt::format(
+            "{}: the quote at position {} of the timestamp pattern is not closed", what, pos + i));
+      }
+      i = close + 1;
+      continue;
+    }
     if (!IsLetter(pattern[i])) {
       ++i;
       continue;
@@ -66,6 +76,19 @@ std::string FormatTime(int64_t unix_ms, std::string_view pattern, const TimeZone
   std::string out;
   size_t i = 0;
   while (i < pattern.size()) {
+    if (pattern[i] == '\'') {
+      // Quoted text, as Java's DateTimeFormatter has it: copied without the quotes, and
+      // '' is one quote.
+      size_t close = pattern.find('\'', i + 1);
+      if (close == std::string_view::npos) close = pattern.size();
+      if (close == i + 1) {
+        out.push_back('\'');
+      } else {
+        out.append(pattern.substr(i + 1, close - i - 1));
+      }
+      i = close + 1;
+      continue;
+    }
     std::string_view rest = pattern.substr(i);
     auto take = [&](std::string_view token, int width, int value) {
       if (rest.substr(0, token.size()) != token) return false;
