@@ -291,8 +291,22 @@ Status Server::Init() {
     }
     return s3_->TakeLargeBody(req, signature, refusal);
   };
-  net::HttpAsyncHandler handler = [this, router, token, unauthorized, console, ingest](net::HttpRequest& req,
-                                                                                       net::HttpRespond respond) {
+  // A request the token does not let in (AWS's calls are authenticated their own way).
+  auto refuse_without_token = [token, unauthorized, console](
+                                  const net::HttpRequest& req) -> std::optional<net::HttpResponse> {
+    if (IsAwsRequest(req) || (console && Console::Handles(req.path))) return std::nullopt;
+    bool open = req.path == "/healthz" || req.path == "/metrics";
+    if (open || BearerTokenMatches(req.Header("authorization"), token)) return std::nullopt;
+    unauthorized->Add();
+    return net::JsonError(401, "unauthenticated",
+                          "missing or wrong token: send 'Authorization: Bearer <token>' "
+                          "(the token is in <data-dir>/admin.token)");
+  };
+  // Before a body is read, too: without the token no body is buffered.
+  h.refuse_before_body = refuse_without_token;
+  net::HttpAsyncHandler handler =
+      [this, router, token, unauthorized, console, ingest, refuse_without_token](
+          net::HttpRequest& req, net::HttpRespond respond) {
         if (IsAwsRequest(req)) {  // an AWS SDK's call: authenticated its way
           if (auto refused = RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000)) {
             if (refused->status != 400 || refused->headers["x-amzn-ErrorType"] != "UnknownOperationException") {
@@ -304,13 +318,7 @@ Status Server::Init() {
           return router->Dispatch(req, std::move(respond));
         }
         if (console && Console::Handles(req.path)) return respond(*console->Serve(req));
-        bool open = req.path == "/healthz" || req.path == "/metrics";
-        if (!open && !BearerTokenMatches(req.Header("authorization"), token)) {
-          unauthorized->Add();
-          return respond(net::JsonError(401, "unauthenticated",
-                                        "missing or wrong token: send 'Authorization: Bearer <token>' "
-                                        "(the token is in <data-dir>/admin.token)"));
-        }
+        if (auto refused = refuse_without_token(req)) return respond(std::move(*refused));
         if (ingest) {
           if (auto refused = ControlServerOnly(req.path)) {
             return respond(net::JsonError(409, "failed_precondition", *refused));

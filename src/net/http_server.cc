@@ -124,6 +124,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (state_->stopped) return Close();  // the server stopped: no request is begun
     const auto& header = parser_->get();
     head_request_ = header.method() == http::verb::head;
+    if (!parser_->is_done() && options_->refuse_before_body) {
+      if (auto refusal = options_->refuse_before_body(ToRequest(header, remote_))) {
+        return Write(std::move(*refusal), false);
+      }
+    }
     auto expect = header.find(http::field::expect);
     const bool wants_continue = expect != header.end() && beast::iequals(expect->value(), "100-continue");
     const bool no_body = parser_->is_done();

@@ -40,6 +40,10 @@ struct HttpServerOptions {
   // without a Content-Length), when this says so given the header: a body in an encoding
   // that is decoded as it comes. Unset: only bodies announced past max_body_bytes.
   std::function<bool(const HttpRequest& header)> body_in_pieces;
+  // Asked with the header of a request that has a body, before the body is read: an
+  // answer refuses the request at once (a missing token), and the connection closes,
+  // so that nobody without the token can make the server hold bodies of 16 MiB.
+  std::function<std::optional<HttpResponse>(const HttpRequest& header)> refuse_before_body;
   // The size of the pieces a sink is given.
   size_t large_body_piece_bytes = 1 << 20;
   // After the last answer on a connection, how long what the client still sends is read

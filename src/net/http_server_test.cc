@@ -188,6 +188,45 @@ TEST(HttpServerTest, AnswersExpectContinueAndHead) {
   runtime.Join();
 }
 
+// A request refused on its header (no token) is answered before its body is read: a
+// client that announces 15 MiB and sends none of it gets the refusal at once.
+TEST(HttpServerTest, ARefusalOnTheHeaderComesBeforeTheBody) {
+  Runtime runtime(1);
+  std::atomic<int> handled{0};
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.refuse_before_body = [](const HttpRequest& header) -> std::optional<HttpResponse> {
+    if (header.Header("authorization") == "Bearer yes") return std::nullopt;
+    return Text(401, "no token");
+  };
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) {
+    ++handled;
+    return Text(200, "took " + std::to_string(r.body.size()));
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  int fd = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(fd, 0);
+  std::string head = "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 15728640\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  std::string answer = ReadUntil(fd, "no token");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 401", 0), 0u) << answer;
+  EXPECT_EQ(handled.load(), 0);
+  ::close(fd);
+  // With the token, the body is read and the handler answers.
+  fd = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(fd, 0);
+  std::string ok =
+      "POST /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer yes\r\nContent-Length: 3\r\n\r\nabc";
+  ASSERT_EQ(::send(fd, ok.data(), ok.size(), 0), static_cast<ssize_t>(ok.size()));
+  EXPECT_NE(ReadUntil(fd, "took 3").find("took 3"), std::string::npos);
+  ::close(fd);
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
 // Once Stop returns no handler runs: a request read later on an open keep-alive
 // connection is not handled (the server's components may be gone), the connection closes.
 TEST(HttpServerTest, NoHandlerRunsAfterStop) {
