@@ -65,6 +65,19 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "a b|1 2|yes");
 
+  // Each segment is decoded once: %25 is '%', %2F a slash inside the name, %252F the
+  // three characters %2F.
+  for (const auto& [sent, name] :
+       std::vector<std::pair<std::string, std::string>>{{"/things/a%2Fb", "a/b"},
+                                                        {"/things/a%252Fb", "a%2Fb"},
+                                                        {"/things/%25", "%"},
+                                                        {"/things/%252e%252e", "%2e%2e"}}) {
+    r = HttpCall(base, "GET", sent);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200) << sent;
+    EXPECT_EQ(r->body, name + "||") << sent;
+  }
+
   r = HttpCall(base, "POST", "/echo", "{\"k\":1}");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 201);

@@ -51,7 +51,12 @@ HttpResponse Router::Route(HttpRequest& request) const {
 }
 
 void Router::Dispatch(HttpRequest& request, HttpRespond respond) const {
-  std::vector<std::string> parts = Split(request.path);
+  // The path's segments as sent, each decoded once: an encoded slash (%2F) stays inside
+  // its segment, and %25 is a '%' (decoding the decoded path again made %252F a '/').
+  // A request built without raw_path (by hand) gives its path as it would be sent.
+  std::vector<std::string> parts =
+      Split(request.raw_path.empty() ? request.path : request.raw_path);
+  for (std::string& part : parts) part = UrlDecode(part, false);
   bool path_known = false;
   for (const auto& route : routes_) {
     // A last "{name+}" takes the rest of the path, one segment or more.
@@ -67,7 +72,7 @@ void Router::Dispatch(HttpRequest& request, HttpRespond respond) const {
         for (size_t j = i + 1; j < parts.size(); ++j) rest += "/" + parts[j];
         params[seg.substr(1, seg.size() - 3)] = std::move(rest);
       } else if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        params[seg.substr(1, seg.size() - 2)] = UrlDecode(parts[i], false);
+        params[seg.substr(1, seg.size() - 2)] = parts[i];
       } else {
         match = seg == parts[i];
       }
