@@ -57,12 +57,12 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
   });
 }
 
-bool ShadowService::OnServerPublish(const std::string& topic, std::string payload) {
+bool ShadowService::OnServerPublish(const std::string& topic, std::string_view payload) {
   auto parsed = ParseShadowTopic(topic);
   if (!parsed) return false;
   Request r;
   r.topic = std::move(*parsed);
-  r.payload = std::move(payload);
+  r.payload = std::string(payload);  // copied only for a shadow's topic
   r.over_mqtt = true;
   Push(std::move(r));
   return true;

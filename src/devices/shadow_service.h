@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "base/bounded_work_queue.h"
 #include "broker/hooks.h"
@@ -55,7 +55,7 @@ class ShadowService : public broker::MessageInterceptor {
   // $aws/things/<thing>/shadow/update, written "$$aws/..." in the action): carried out and
   // answered as a device's over MQTT, and not passed on to the rules. false (nothing done)
   // when `topic` is not a shadow's request topic.
-  bool OnServerPublish(const std::string& topic, std::string payload);
+  bool OnServerPublish(const std::string& topic, std::string_view payload);
 
   // Lets queued requests finish, then ends the worker.
   void Stop();

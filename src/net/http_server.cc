@@ -124,20 +124,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (state_->stopped) return Close();  // the server stopped: no request is begun
     const auto& header = parser_->get();
     head_request_ = header.method() == http::verb::head;
-    if (!parser_->is_done() && options_->refuse_before_body) {
-      if (auto refusal = options_->refuse_before_body(ToRequest(header, remote_))) {
+    const bool no_body = parser_->is_done();
+    // The header as a request, converted at most once for the questions asked of it.
+    std::optional<HttpRequest> converted;
+    auto header_request = [&]() -> HttpRequest& {
+      if (!converted) converted = ToRequest(header, remote_);
+      return *converted;
+    };
+    if (!no_body && options_->refuse_before_body) {
+      if (auto refusal = options_->refuse_before_body(header_request())) {
         return Write(std::move(*refusal), false);
       }
     }
     auto expect = header.find(http::field::expect);
-    const bool wants_continue = expect != header.end() && beast::iequals(expect->value(), "100-continue");
-    const bool no_body = parser_->is_done();
+    const bool wants_continue =
+        expect != header.end() && beast::iequals(expect->value(), "100-continue");
     std::shared_ptr<HttpBodySink> sink;
     std::optional<HttpRequest> request;
     if (auto length = parser_->content_length(); length && *length > options_->max_body_bytes) {
-      request = ToRequest(parser_->get(), remote_);
+      request = std::move(header_request());
     } else if (!no_body && options_->body_in_pieces) {
-      request = ToRequest(parser_->get(), remote_);
+      request = std::move(header_request());
       if (!options_->body_in_pieces(*request)) {
         header_request_ = std::move(request);  // converted once: the body joins it when read
         request.reset();

@@ -82,6 +82,13 @@ void ReadEtag(const std::string& path, ObjectInfo* info) {
   if (length > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(length)), info);
 }
 
+// ReadEtag for the file open as `fd`.
+void ReadEtag(int fd, ObjectInfo* info) {
+  char value[160];
+  ssize_t length = ::fgetxattr(fd, kEtagAttribute, value, sizeof value);
+  if (length > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(length)), info);
+}
+
 // Whether `condition` holds for the object now at `path` (key `key` of `bucket`): OK, or
 // why not. Called under the key's lock.
 Status CheckCondition(const WriteCondition& condition, const std::string& path,
@@ -335,9 +342,7 @@ Result<std::string> LocalObjectStore::Get(const std::string& key, std::optional<
   if (range && !range->if_match.empty()) {
     // The ETag of the file this descriptor reads, as Head gives it.
     ObjectInfo info = InfoFromStat(key, st);
-    char value[160];
-    ssize_t n = ::fgetxattr(fd, kEtagAttribute, value, sizeof value);
-    if (n > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(n)), &info);
+    ReadEtag(fd, &info);
     if (info.etag != range->if_match) {
       ::close(fd);
       return FailedPrecondition("object '" + key + "' in bucket '" + bucket_ + "' has ETag '" +
