@@ -10,7 +10,6 @@ Result<std::string> DecodeDirectPutRecord(const nlohmann::json& record, const st
   }
   auto data = Base64Decode(record["Data"].get<std::string>());
   if (!data.ok()) return InvalidArgument(where + ".Data: " + data.status().message());
-  if (data->empty()) return InvalidArgument(where + ".Data is empty");
   if (data->size() > kMaxRecordBytes) {
     return InvalidArgument(where + ".Data is " + std::to_string(data->size()) +
                            " bytes; a record may hold at most 1,024,000");

@@ -263,11 +263,8 @@ void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64
 void DeliveryStream::PutOne(std::string_view record, int64_t arrival_ms, PutDone done) {
   StreamMetrics& m = *options_.metrics;
   const std::string& name = options_.config.name;
-  if (record.empty()) {
-    m.records_rejected->Add();
-    done(InvalidArgument(fmt::format("stream '{}': a record needs at least 1 byte", name)), 0);
-    return;
-  }
+  // An empty record is a record (Firehose's Data may be 0 bytes): it takes a number and an
+  // id, and adds nothing but the rule's separator to its object.
   if (record.size() > kMaxRecordBytes) {
     m.records_rejected->Add();
     done(InvalidArgument(fmt::format("stream '{}': a record of {} bytes is over the limit of {}",

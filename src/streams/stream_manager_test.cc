@@ -505,10 +505,16 @@ TEST_F(StreamManagerTest, PutRecordBatchAnswersPerRecord) {
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[3].status.code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(r[0].status.ok());
-  EXPECT_EQ(r[1].status.code(), ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(r[1].record_id.empty());
+  // Firehose takes a record of 0 bytes: it gets an id of its own.
+  EXPECT_TRUE(r[1].status.ok()) << r[1].status.ToString();
+  EXPECT_EQ(r[1].record_id.size(), 32u);
   EXPECT_TRUE(r[2].status.ok());
   EXPECT_NE(r[0].record_id, r[2].record_id);
+  EXPECT_NE(r[1].record_id, r[2].record_id);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::string all;
+  for (const auto& [key, obj] : Objects()) all += obj.data;
+  EXPECT_EQ(all, "ac");
   EXPECT_TRUE(m->PutRecordBatch("s", {}).empty());
   auto missing = m->PutRecordBatch("nope", {"a"});
   EXPECT_EQ(missing[0].status.code(), ErrorCode::kNotFound);
