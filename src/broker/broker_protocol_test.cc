@@ -502,6 +502,80 @@ TEST(BrokerProtocolTest, Qos2WaitingForTheVerdictFillsTheWindowOnce) {
   EXPECT_EQ(ic.payloads[window], "resent");
 }
 
+// A QoS 2 message resent on a new connection while its first copy's verdict is still to
+// come is answered with that verdict, not taken for stored: refused, the client learns it
+// and may send it again; accepted, it is acknowledged and routed once.
+TEST(BrokerProtocolTest, AQos2ResendWaitsForItsFirstCopysVerdict) {
+  DeferringInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto session = [](bool clean) {
+    mqtt::Connect con = V5("resend");
+    con.clean_start = clean;
+    con.properties.session_expiry_interval = 300;
+    return con;
+  };
+  auto reached = [&](size_t n) {
+    return testing::WaitFor(
+        [&] {
+          std::lock_guard<std::mutex> lock(ic.mu);
+          return ic.pending.size() >= n;
+        },
+        2000);
+  };
+  mqtt::Publish p = Qos1("q2/resend", "first", 1);
+  p.qos = QoS::kExactlyOnce;
+  auto c = MustConnect(b.port(), session(true));
+  ASSERT_TRUE(c->Send(p).ok());
+  ASSERT_TRUE(reached(1));
+  c.reset();  // lost before the verdict
+  auto again = MustConnect(b.port(), session(false));
+  p.dup = true;
+  ASSERT_TRUE(again->Send(p).ok());
+  EXPECT_FALSE(again->Receive(300).ok());  // no PUBREC before the verdict
+  ic.Settle(0, kRefuse);
+  auto rec = again->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->type, mqtt::PacketType::kPubrec);
+  EXPECT_EQ(rec->packet_id, 1);
+  EXPECT_EQ(rec->reason, ReasonCode::kUnspecifiedError);
+  // Sent again, it is a new message: it reaches the interceptor.
+  p.dup = false;
+  p.payload = "second";
+  ASSERT_TRUE(again->Send(p).ok());
+  ic.Settle(1, kAccept);
+  rec = again->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->reason, ReasonCode::kSuccess);
+
+  // Accepted after the loss: the resend is acknowledged once the verdict comes, and
+  // routed no second time.
+  p.packet_id = 2;
+  p.payload = "third";
+  ASSERT_TRUE(again->Send(p).ok());
+  ASSERT_TRUE(reached(3));
+  again.reset();
+  auto third = MustConnect(b.port(), session(false));
+  p.dup = true;
+  ASSERT_TRUE(third->Send(p).ok());
+  EXPECT_FALSE(third->Receive(300).ok());
+  ic.Settle(2, kAccept);
+  rec = third->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->type, mqtt::PacketType::kPubrec);
+  EXPECT_EQ(rec->packet_id, 2);
+  EXPECT_EQ(rec->reason, ReasonCode::kSuccess);
+  mqtt::PubAck rel;
+  rel.type = mqtt::PacketType::kPubrel;
+  rel.packet_id = 2;
+  ASSERT_TRUE(third->Send(rel).ok());
+  auto comp = third->Expect<mqtt::PubAck>();
+  ASSERT_TRUE(comp.ok()) << comp.status().ToString();
+  EXPECT_EQ(comp->type, mqtt::PacketType::kPubcomp);
+  EXPECT_EQ(comp->reason, ReasonCode::kSuccess);
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.payloads, (std::vector<std::string>{"first", "second", "third"}));
+}
+
 // A publisher's QoS 1 messages reach subscribers in the order sent, retained or not
 // (MQTT-4.6.0-6), while their verdicts wait; and the retained store keeps the later of
 // two retained messages whatever order their verdicts come back in (a QoS 0 one is

@@ -152,6 +152,12 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   // Routes an accepted message and queues its acknowledgement for the next write (the
   // drain's, or the read loop's for a verdict given during OnPublish).
   void OnInterceptorDone(Verdict& v);
+  // Answers a QoS 1/2 PUBLISH with its verdict: the acknowledgement, with the refusal's
+  // reason in MQTT 5; a refused 3.1.1 connection is closed (the client sends it again).
+  void Acknowledge(mqtt::PacketType type, uint16_t packet_id, PublishVerdict verdict);
+  // For a resent QoS 2 PUBLISH whose first copy's verdict is still to come: answers it
+  // with that verdict, on this connection's thread, if the client is still here.
+  Session::Qos2Waiter ResendWaiter(uint16_t packet_id);
   // Made on the connection's thread before the first message goes to the interceptor,
   // kept until the connection is destroyed (other threads reach it through the verdict
   // callbacks, which hold the connection).

@@ -87,11 +87,30 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
   mqtt::QoS qos = p.qos;
   // Receive Maximum is announced only in MQTT 5; 3.1.1 clients are not limited.
   size_t limit = version_ == mqtt::Version::kV5 ? opt.receive_maximum : SIZE_MAX;
+  // With an interceptor, a QoS 2 message's identifier waits for the verdict before it is
+  // held for good.
+  const bool verdict_to_come = core_->interceptor != nullptr;
+  auto let_go = [&] {
+    if (verdict_to_come) {
+      session_->InboundQos2Settle(id, PublishVerdict::kRefused);
+    } else {
+      session_->InboundQos2Release(id);
+    }
+  };
   if (qos == mqtt::QoS::kExactlyOnce) {
-    if (!session_->InboundQos2Begin(id)) {
-      // A resend of a message we already hold: acknowledge, do not route it again.
-      Send(MakeAck(mqtt::PacketType::kPubrec, id, mqtt::ReasonCode::kSuccess));
-      return;
+    switch (session_->InboundQos2Begin(
+        id, verdict_to_come, verdict_to_come ? ResendWaiter(id) : Session::Qos2Waiter{})) {
+      case Session::Qos2Begin::kNew:
+        break;
+      case Session::Qos2Begin::kHeld:
+        // A resend of a message we already hold: acknowledge, do not route it again.
+        Send(MakeAck(mqtt::PacketType::kPubrec, id, mqtt::ReasonCode::kSuccess));
+        return;
+      case Session::Qos2Begin::kAwaitingVerdict:
+        // A resend of one whose verdict is still to come (its first copy came on a
+        // connection since lost): answered with that verdict, so that a refused message
+        // is sent again, not taken for stored.
+        return;
     }
   }
   // In flight from the client: QoS 1 waiting for the verdict, and the QoS 2 identifiers
@@ -101,7 +120,7 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
                                                (qos == mqtt::QoS::kAtLeastOnce) >
                                            limit) {
     // Not taken: its identifier is not held, so a resend after the reconnect is routed.
-    if (qos == mqtt::QoS::kExactlyOnce) session_->InboundQos2Release(id);
+    if (qos == mqtt::QoS::kExactlyOnce) let_go();
     Fail(mqtt::ReasonCode::kReceiveMaximumExceeded,
          "more than " + std::to_string(opt.receive_maximum) + " QoS 1/2 PUBLISH unacknowledged");
     return;
@@ -114,7 +133,11 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
     if (qos == mqtt::QoS::kAtLeastOnce) {
       Send(MakeAck(mqtt::PacketType::kPuback, id, rc));
     } else if (qos == mqtt::QoS::kExactlyOnce) {
-      if (v5) session_->InboundQos2Release(id);
+      if (v5) {
+        let_go();
+      } else if (verdict_to_come) {
+        session_->InboundQos2Settle(id, PublishVerdict::kAccepted);  // held until PUBREL
+      }
       Send(MakeAck(mqtt::PacketType::kPubrec, id, rc));
     }
     return;
@@ -238,31 +261,42 @@ void Connection::OnInterceptorDone(Verdict& v) {
     }
   }
   v.msg.reset();
-  // Refused: the identifier is let go even if the client is gone meanwhile, so that its
-  // resend on the next connection is routed, not taken for one already held.
-  if (!ok && qos2) {
+  // The identifier is settled even if the client is gone meanwhile: held if accepted;
+  // let go if refused, so that its resend on the next connection is routed, not taken for
+  // one already held. A resend waiting for this verdict gets it.
+  if (qos2) {
     if (std::shared_ptr<Session> s = session_ ? session_ : former_session_.lock()) {
-      s->InboundQos2Release(packet_id);
+      s->InboundQos2Settle(packet_id, v.verdict);
     }
   }
   if (state_ != State::kConnected || !session_) return;
-  auto type = qos2 ? mqtt::PacketType::kPubrec : mqtt::PacketType::kPuback;
-  if (ok) {
+  Acknowledge(qos2 ? mqtt::PacketType::kPubrec : mqtt::PacketType::kPuback, packet_id, v.verdict);
+}
+
+void Connection::Acknowledge(mqtt::PacketType type, uint16_t packet_id, PublishVerdict verdict) {
+  if (verdict == PublishVerdict::kAccepted) {
     Send(MakeAck(type, packet_id, mqtt::ReasonCode::kSuccess));
+  } else if (version_ == mqtt::Version::kV5) {
+    Send(MakeAck(type, packet_id,
+                 verdict == PublishVerdict::kQuotaExceeded ? mqtt::ReasonCode::kQuotaExceeded
+                                                           : mqtt::ReasonCode::kUnspecifiedError));
   } else {
-    if (version_ == mqtt::Version::kV5) {
-      Send(MakeAck(type, packet_id,
-                   v.verdict == PublishVerdict::kQuotaExceeded ? mqtt::ReasonCode::kQuotaExceeded
-                                                               : mqtt::ReasonCode::kUnspecifiedError));
-    } else {
-      publish_will_ = true;
-      Fail(mqtt::ReasonCode::kUnspecifiedError,
-           v.verdict == PublishVerdict::kQuotaExceeded
-               ? "message interceptor refused a PUBLISH: a limit was hit (quota exceeded)"
-               : "message interceptor refused a PUBLISH");
-      return;
-    }
+    publish_will_ = true;
+    Fail(mqtt::ReasonCode::kUnspecifiedError,
+         verdict == PublishVerdict::kQuotaExceeded
+             ? "message interceptor refused a PUBLISH: a limit was hit (quota exceeded)"
+             : "message interceptor refused a PUBLISH");
   }
+}
+
+Session::Qos2Waiter Connection::ResendWaiter(uint16_t packet_id) {
+  return [self = shared_from_this(), packet_id](PublishVerdict verdict) {
+    boost::asio::post(self->transport_->context(), [self, packet_id, verdict] {
+      if (self->state_ != State::kConnected || !self->session_) return;
+      self->Acknowledge(mqtt::PacketType::kPubrec, packet_id, verdict);
+      self->StartWrite();
+    });
+  };
 }
 
 void Connection::HandleAck(const mqtt::PubAck& a) {

@@ -209,11 +209,37 @@ bool Session::OnPubcomp(uint16_t packet_id) {
   return true;
 }
 
-bool Session::InboundQos2Begin(uint16_t packet_id) {
+Session::Qos2Begin Session::InboundQos2Begin(uint16_t packet_id, bool verdict_to_come,
+                                             Qos2Waiter on_verdict) {
   std::lock_guard<std::mutex> lock(mu_);
-  bool inserted = state_.inbound_qos2.insert(packet_id).second;
-  if (inserted) Changed();
-  return inserted;
+  if (state_.inbound_qos2.count(packet_id) != 0) return Qos2Begin::kHeld;
+  if (auto it = inbound_qos2_awaiting_.find(packet_id); it != inbound_qos2_awaiting_.end()) {
+    if (on_verdict) it->second.push_back(std::move(on_verdict));
+    return Qos2Begin::kAwaitingVerdict;
+  }
+  if (verdict_to_come) {
+    inbound_qos2_awaiting_.emplace(packet_id, std::vector<Qos2Waiter>{});
+  } else {
+    state_.inbound_qos2.insert(packet_id);
+    Changed();
+  }
+  return Qos2Begin::kNew;
+}
+
+void Session::InboundQos2Settle(uint16_t packet_id, PublishVerdict verdict) {
+  std::vector<Qos2Waiter> waiters;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = inbound_qos2_awaiting_.find(packet_id);
+    if (it == inbound_qos2_awaiting_.end()) return;
+    waiters = std::move(it->second);
+    inbound_qos2_awaiting_.erase(it);
+    if (verdict == PublishVerdict::kAccepted) {
+      state_.inbound_qos2.insert(packet_id);
+      Changed();
+    }
+  }
+  for (Qos2Waiter& w : waiters) w(verdict);
 }
 
 bool Session::InboundQos2Release(uint16_t packet_id) {
@@ -225,7 +251,7 @@ bool Session::InboundQos2Release(uint16_t packet_id) {
 
 size_t Session::InboundQos2Count() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return state_.inbound_qos2.size();
+  return state_.inbound_qos2.size() + inbound_qos2_awaiting_.size();
 }
 
 bool Session::AddSubscription(const std::string& filter, const SubscriptionRecord& rec) {

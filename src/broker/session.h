@@ -29,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/hooks.h"
 #include "broker/message.h"
 #include "broker/subscription_tree.h"
 
@@ -228,11 +230,24 @@ class Session : public Subscriber {
   bool OnPubrec(uint16_t packet_id, bool error);  // error: PUBREC reason >= 0x80
   bool OnPubcomp(uint16_t packet_id);
 
-  // QoS 2 from the client: Begin returns false if the identifier is already held
-  // (a resent PUBLISH: do not route it again).
-  bool InboundQos2Begin(uint16_t packet_id);
+  // QoS 2 from the client. Begin takes the identifier of a new PUBLISH, or finds it taken
+  // (a resent PUBLISH: do not route it again). With `verdict_to_come` (an interceptor
+  // decides whether the message is accepted) the identifier waits for Settle: it is not
+  // saved meanwhile (after a restart the resend is routed: at least once, never lost),
+  // and a resend that finds it waiting gets its answer through `on_verdict`, called once
+  // from Settle's thread (kAwaitingVerdict), never while the session's lock is held.
+  enum class Qos2Begin : uint8_t { kNew, kHeld, kAwaitingVerdict };
+  using Qos2Waiter = std::function<void(PublishVerdict)>;
+  Qos2Begin InboundQos2Begin(uint16_t packet_id, bool verdict_to_come = false,
+                             Qos2Waiter on_verdict = {});
+  // The verdict on an identifier taken with `verdict_to_come`: accepted, it is held until
+  // PUBREL (and saved); refused, it is let go, so that a resend is routed. Answers the
+  // resends waiting for it. An identifier not waiting is left as it is.
+  void InboundQos2Settle(uint16_t packet_id, PublishVerdict verdict);
+  // PUBREL: lets go of a held identifier; false if none is held (one still waiting for
+  // its verdict stays: the client has had no PUBREC for it).
   bool InboundQos2Release(uint16_t packet_id);
-  size_t InboundQos2Count() const;
+  size_t InboundQos2Count() const;  // held and waiting
 
   // Subscriptions as the session remembers them (the tree holds the routing copy).
   // Returns true when the filter is new.
@@ -263,6 +278,9 @@ class Session : public Subscriber {
   mutable std::mutex mu_;
   int64_t attached_at_ms_ = 0;  // mu_
   SessionState state_;
+  // QoS 2 identifiers from the client whose verdict is to come, each with the resends
+  // waiting for it. In memory only (see InboundQos2Begin).
+  std::map<uint16_t, std::vector<Qos2Waiter>> inbound_qos2_awaiting_;
   std::shared_ptr<SessionSink> sink_;
   uint16_t receive_maximum_ = 65535;
   bool resend_due_ = false;  // some in-flight message may still have `resend` set

@@ -276,11 +276,39 @@ TEST(SessionTest, TheQueueIsBoundedInBytesToo) {
 
 TEST(SessionTest, InboundQos2IdentifiersDetectResends) {
   Session s("c", 10);
-  EXPECT_TRUE(s.InboundQos2Begin(5));
-  EXPECT_FALSE(s.InboundQos2Begin(5));  // resent PUBLISH
+  EXPECT_EQ(s.InboundQos2Begin(5), Session::Qos2Begin::kNew);
+  EXPECT_EQ(s.InboundQos2Begin(5), Session::Qos2Begin::kHeld);  // resent PUBLISH
   EXPECT_EQ(s.InboundQos2Count(), 1u);
   EXPECT_TRUE(s.InboundQos2Release(5));
   EXPECT_FALSE(s.InboundQos2Release(5));
+}
+
+// An identifier whose verdict is to come is taken (a resend is not routed), not saved
+// (a restart routes the resend), and answers the resends that wait for it.
+TEST(SessionTest, InboundQos2IdentifiersWaitForTheVerdict) {
+  Session s("c", 10);
+  std::vector<PublishVerdict> answered;
+  auto waiter = [&](PublishVerdict v) { answered.push_back(v); };
+  EXPECT_EQ(s.InboundQos2Begin(7, true, waiter), Session::Qos2Begin::kNew);
+  EXPECT_TRUE(s.Snapshot().inbound_qos2.empty());
+  EXPECT_EQ(s.InboundQos2Count(), 1u);
+  EXPECT_EQ(s.InboundQos2Begin(7, true, waiter), Session::Qos2Begin::kAwaitingVerdict);
+  EXPECT_FALSE(s.InboundQos2Release(7));  // PUBREL before any PUBREC: still waiting
+  EXPECT_TRUE(answered.empty());
+  s.InboundQos2Settle(7, PublishVerdict::kRefused);
+  EXPECT_EQ(answered, std::vector<PublishVerdict>{PublishVerdict::kRefused});
+  EXPECT_EQ(s.InboundQos2Count(), 0u);
+  // Let go: the resend is a new message; accepted, it is held and saved.
+  EXPECT_EQ(s.InboundQos2Begin(7, true, waiter), Session::Qos2Begin::kNew);
+  EXPECT_EQ(s.InboundQos2Begin(7, true, waiter), Session::Qos2Begin::kAwaitingVerdict);
+  s.InboundQos2Settle(7, PublishVerdict::kAccepted);
+  EXPECT_EQ(answered.back(), PublishVerdict::kAccepted);
+  EXPECT_EQ(answered.size(), 2u);
+  EXPECT_EQ(s.Snapshot().inbound_qos2, std::set<uint16_t>{7});
+  EXPECT_EQ(s.InboundQos2Begin(7, true, waiter), Session::Qos2Begin::kHeld);
+  s.InboundQos2Settle(7, PublishVerdict::kRefused);  // none waiting: nothing changes
+  EXPECT_EQ(answered.size(), 2u);
+  EXPECT_TRUE(s.InboundQos2Release(7));
 }
 
 TEST(SessionTest, PacketIdentifiersSkipThoseInFlight) {
