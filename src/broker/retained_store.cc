@@ -6,16 +6,29 @@ namespace tributary::broker {
 
 void RetainedStore::Apply(const MessagePtr& msg) {
   std::lock_guard<std::mutex> lock(mu_);
-  // A message that arrived before the one retained now (its verdict came back later) does
-  // not replace it.
+  // A message that arrived before the one retained now, or before the topic's last clear
+  // (its verdict came back later), does not replace it.
   if (auto it = messages_.find(msg->topic); it != messages_.end() && it->second->seq > msg->seq)
     return;
+  if (auto it = cleared_.find(msg->topic); it != cleared_.end() && it->second > msg->seq) return;
   if (msg->payload.empty()) {
     messages_.erase(msg->topic);
+    if (msg->seq != 0) {
+      cleared_.insert_or_assign(msg->topic, msg->seq);
+      clears_.push_back({msg->received_at_ms, msg->seq, msg->topic});
+    }
   } else {
     messages_.insert_or_assign(msg->topic, msg);
   }
   changed_.insert(msg->topic);
+  while (!clears_.empty() && (clears_.size() > kMaxClearsKept ||
+                              clears_.front().at_ms < msg->received_at_ms - kClearKeptMs)) {
+    Clear& c = clears_.front();
+    if (auto it = cleared_.find(c.topic); it != cleared_.end() && it->second == c.seq) {
+      cleared_.erase(it);
+    }
+    clears_.pop_front();
+  }
 }
 
 void RetainedStore::Load(const MessagePtr& msg) {

@@ -7,6 +7,7 @@
 // since the last TakeChanges() is kept for the persistence flusher.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,8 +22,13 @@ namespace tributary::broker {
 class RetainedStore {
  public:
   // Sets (non-empty payload) or clears (empty payload) the retained message of its topic,
-  // unless the one retained arrived after it (Message::seq).
+  // unless the one retained, or the clear applied last, arrived after it (Message::seq).
   void Apply(const MessagePtr& msg);
+
+  // How long, and how many, clears are remembered: a message older than a clear whose
+  // verdict comes back later than this would set its topic again.
+  static constexpr int64_t kClearKeptMs = 10 * 60 * 1000;
+  static constexpr size_t kMaxClearsKept = 65536;
   // Messages whose topic matches `filter` (non-shared) and that have not expired.
   std::vector<MessagePtr> Match(std::string_view filter, int64_t now_ms) const;
   MessagePtr Get(const std::string& topic) const;
@@ -39,6 +45,15 @@ class RetainedStore {
   mutable std::mutex mu_;
   std::map<std::string, MessagePtr, std::less<>> messages_;
   std::set<std::string> changed_;
+  // Topics cleared lately, with the clear's Message::seq, and the same in the order
+  // applied with their arrival times, for forgetting them.
+  struct Clear {
+    int64_t at_ms;
+    uint64_t seq;
+    std::string topic;
+  };
+  std::map<std::string, uint64_t, std::less<>> cleared_;
+  std::deque<Clear> clears_;
 };
 
 }  // namespace tributary::broker
