@@ -17,6 +17,7 @@
 #include "app/glue_api.h"
 #include "app/server.h"
 #include "base/clock.h"
+#include "base/json_text.h"
 #include "lake/catalog.h"
 #include "lake/crawler_manager.h"
 
@@ -132,6 +133,9 @@ Result<lake::CrawlerDefinition> ParseCreateCrawler(const json& body) {
   // is "add new columns only"; its other settings are taken and unused.
   if (auto config = body.find("Configuration"); config != body.end() && !config->is_null()) {
     if (!config->is_string()) return GlueFieldError("Configuration", "must be a string of JSON");
+    if (Status deep = CheckJsonDepth(config->get<std::string>(), "the text"); !deep.ok()) {
+      return GlueFieldError("Configuration", deep.message());
+    }
     json parsed = json::parse(config->get<std::string>(), nullptr, false);
     if (!parsed.is_object()) return GlueFieldError("Configuration", "must be a JSON object");
     const json* tables = &parsed;

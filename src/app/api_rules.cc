@@ -4,10 +4,11 @@
 // a rule (stored, or the "rule" given) would do with one message (rules/rule_trial.h).
 #include "app/api.h"
 #include "app/server.h"
-#include "rules/rule_registry.h"
 #include "base/base64.h"
 #include "base/clock.h"
+#include "base/json_text.h"
 #include "mqtt/topic.h"
+#include "rules/rule_registry.h"
 #include "rules/rule_trial.h"
 #include "rules/rules_engine.h"
 
@@ -77,6 +78,7 @@ Result<mqtt::Properties> TrialProperties(const json& body) {
 //  "rule": {"topicRulePayload": ...} (optional: a definition to try instead of the stored)}
 HttpResponse TestRule(Server* server, HttpRequest& req) {
   const std::string& name = req.params["name"];
+  if (Status deep = CheckJsonDepth(req.body, "the body"); !deep.ok()) return ErrorResponse(deep);
   json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) return ErrorResponse(InvalidArgument("the body must be a JSON object"));
   auto topic = body.find("topic");

@@ -21,6 +21,7 @@
 #include "app/aws_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
+#include "base/json_text.h"
 #include "serving/transform_jobs.h"
 
 namespace tributary::app {
@@ -91,6 +92,9 @@ Result<json> NativeRequestOf(const json& body) {
   if (body.value("BatchStrategy", "") == "SingleRecord") native["MaxRecordsPerBatch"] = 1;
   if (auto env = body.find("Environment"); env != body.end() && env->is_object()) {
     if (auto config = env->find("DEEPAR_INFERENCE_CONFIG"); config != env->end()) {
+      if (config->is_string()) {
+        TRY(CheckJsonDepth(config->get<std::string>(), "Environment.DEEPAR_INFERENCE_CONFIG"));
+      }
       json parsed = config->is_string() ? json::parse(config->get<std::string>(), nullptr, false) : json();
       if (!parsed.is_object()) {
         return InvalidArgument("Environment.DEEPAR_INFERENCE_CONFIG: expected a JSON object as text "

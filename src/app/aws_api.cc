@@ -4,6 +4,7 @@
 #include "app/api.h"
 #include "app/sigv4_auth.h"
 #include "base/ids.h"
+#include "base/json_text.h"
 #include "objstore/sigv4.h"
 #include "objstore/xml.h"
 
@@ -178,6 +179,10 @@ net::HttpResponse AwsError(const AwsService& service, int status, std::string_vi
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
                                            net::HttpResponse* refusal) {
   std::string problem;
+  if (Status deep = CheckJsonDepth(request.body, "the request body"); !deep.ok()) {
+    *refusal = AwsError(service, 400, "SerializationException", deep.message());
+    return std::nullopt;
+  }
   try {
     nlohmann::json body = nlohmann::json::parse(request.body.empty() ? "{}" : request.body);
     if (body.is_object()) return body;

@@ -21,7 +21,36 @@ std::string Where(const nlohmann::json::exception& e, std::string_view text) {
 
 }  // namespace
 
+Status CheckJsonDepth(std::string_view text, std::string_view what, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return InvalidArgument(std::string(what) + " nests arrays and objects more than " +
+                               std::to_string(max_depth) + " deep (at byte " + std::to_string(i) +
+                               ")");
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
+
 Result<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what) {
+  TRY(CheckJsonDepth(text, what));
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for 1e999

@@ -41,5 +41,20 @@ TEST(JsonText, EmptyTextAndHugeNumbers) {
             "the request body is not valid JSON: number overflow parsing '1e999'");
 }
 
+// Deep nesting is refused before anything recurses over it; brackets inside strings do
+// not count.
+TEST(JsonText, NestingHasALimit) {
+  std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_TRUE(ParseJsonText(ok, "the body").ok());
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto doc = ParseJsonText(deep, "the request body");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().message(),
+            "the request body nests arrays and objects more than 512 deep (at byte 512)");
+  std::string quoted = R"({"a": "[[[[{{{{\"[[[[", "b": [{"c": 1}]})";
+  EXPECT_TRUE(CheckJsonDepth(quoted, "x", 3).ok());
+  EXPECT_FALSE(CheckJsonDepth(quoted, "x", 2).ok());
+}
+
 }  // namespace
 }  // namespace tributary

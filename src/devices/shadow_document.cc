@@ -1,5 +1,7 @@
 #include "devices/shadow_document.h"
 
+#include "base/json_text.h"
+
 namespace tributary::devices {
 namespace {
 
@@ -106,6 +108,10 @@ std::optional<ShadowError> ParseShadowRequest(std::string_view payload, json* ou
   if (payload.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     *out = json::object();
     return std::nullopt;
+  }
+  if (!CheckJsonDepth(payload, "the payload").ok()) {
+    return ShadowError{400, "JSON contains too many levels of nesting; maximum is " +
+                                std::to_string(kMaxShadowDepth)};
   }
   json parsed = json::parse(payload, nullptr, false);
   if (parsed.is_discarded()) return ShadowError{400, "Payload contains invalid json"};
