@@ -92,7 +92,8 @@ HttpResponse PutRecordBatch(Server* server, HttpRequest& req) {
     return ErrorResponse(InvalidArgument("'Records' must hold 1.." + std::to_string(kMaxBatchRecords) +
                                          " records, got " + std::to_string(in.size())));
   }
-  // A record that does not decode is refused on its own, as Firehose does; the others go on.
+  // A record that does not decode is refused on its own and the others go on (Firehose's
+  // PutRecordBatch refuses the whole request instead: api_firehose.cc).
   std::vector<std::string> records;
   std::vector<Status> decode_errors(in.size());
   std::vector<size_t> index_of;  // records[k] is in[index_of[k]]
@@ -112,7 +113,11 @@ HttpResponse PutRecordBatch(Server* server, HttpRequest& req) {
                                          " bytes of data; at most 4 MiB are allowed"));
   }
   std::vector<streams::PutRecordResult> results;
-  if (!records.empty()) results = server->streams().PutRecordBatch(req.params["name"], std::move(records));
+  if (!records.empty()) {
+    results = server->streams().PutRecordBatch(req.params["name"], std::move(records));
+  } else if (auto known = server->streams().Describe(req.params["name"]); !known.ok()) {
+    return ErrorResponse(known.status());  // no record to ask with
+  }
   // A stream that does not exist is the request's error, not each record's.
   if (!results.empty() && results[0].status.code() == ErrorCode::kNotFound) {
     return ErrorResponse(results[0].status);

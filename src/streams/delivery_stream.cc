@@ -153,6 +153,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
 
 void DeliveryStream::StartDelivery() {
   options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
+  // What the log held at open waits for delivery as any acknowledged record does.
+  options_.metrics->buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
   delivery_thread_ = std::thread([this] {
     SetThreadName("deliver:" + name());
     DeliveryLoop();
@@ -302,8 +304,9 @@ Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) 
   }
   if (pending + size > options_.max_pending_bytes) {
     return ResourceExhausted(fmt::format(
-        "stream '{}': {} bytes acknowledged and not yet delivered, limit {}; retry later", name,
-        pending, options_.max_pending_bytes));
+        "stream '{}': a record of {} bytes would take the bytes waiting for delivery (taken, "
+        "or ahead of it in this request) from {} past the limit of {}; retry later",
+        name, size, pending, options_.max_pending_bytes));
   }
   return Status::Ok();
 }
@@ -710,26 +713,30 @@ StreamDescription DeliveryStream::Describe() const {
   StreamMetrics& m = *options_.metrics;
   StreamDescription d;
   d.created_ms = options_.created_ms;
+  const StreamMetrics::Since& since = m.since;
   StreamStats& s = d.stats;
-  s.records_in = m.records_in->Value();
-  s.bytes_in = m.bytes_in->Value();
-  s.records_rejected = m.records_rejected->Value();
-  s.objects_delivered = m.objects_delivered->Value();
-  s.bytes_delivered = m.bytes_delivered->Value();
-  s.records_delivered = m.records_delivered->Value();
-  s.records_to_error_prefix = m.records_to_error_prefix->Value();
-  s.delivery_errors = m.delivery_errors->Value();
-  s.buffers_sealed_early = m.buffers_sealed_early->Value();
+  s.records_in = m.records_in->Value() - since.records_in;
+  s.bytes_in = m.bytes_in->Value() - since.bytes_in;
+  s.records_rejected = m.records_rejected->Value() - since.records_rejected;
+  s.objects_delivered = m.objects_delivered->Value() - since.objects_delivered;
+  s.bytes_delivered = m.bytes_delivered->Value() - since.bytes_delivered;
+  s.records_delivered = m.records_delivered->Value() - since.records_delivered;
+  s.records_to_error_prefix = m.records_to_error_prefix->Value() - since.records_to_error_prefix;
+  s.delivery_errors = m.delivery_errors->Value() - since.delivery_errors;
+  s.buffers_sealed_early = m.buffers_sealed_early->Value() - since.buffers_sealed_early;
   s.last_delivery_latency_ms = m.last_latency_ms->Value();
   s.max_delivery_latency_ms = m.max_latency_ms->Value();
-  uint64_t n = m.delivery_latency->Count();
-  s.avg_delivery_latency_ms = n ? int64_t(m.delivery_latency->Sum() * 1000.0 / double(n)) : 0;
+  uint64_t n = m.delivery_latency->Count() - since.latency_count;
+  s.avg_delivery_latency_ms =
+      n ? int64_t((m.delivery_latency->Sum() - since.latency_sum) * 1000.0 / double(n)) : 0;
   s.buffered_bytes = pending_bytes_.load();
-  s.wal_commits = m.wal_commit_seconds->Count();
+  s.wal_commits = m.wal_commit_seconds->Count() - since.commits;
   if (s.wal_commits > 0) {
-    s.avg_wal_commit_us = int64_t(m.wal_commit_seconds->Sum() * 1e6 / double(s.wal_commits));
-    s.avg_records_per_commit =
-        std::round(m.wal_commit_records->Sum() * 10 / double(s.wal_commits)) / 10;
+    s.avg_wal_commit_us = int64_t((m.wal_commit_seconds->Sum() - since.commit_seconds_sum) * 1e6 /
+                                  double(s.wal_commits));
+    s.avg_records_per_commit = std::round((m.wal_commit_records->Sum() - since.commit_records_sum) *
+                                          10 / double(s.wal_commits)) /
+                               10;
   }
   std::lock_guard<std::mutex> lock(mu_);
   d.config = destination_->config;

@@ -13,6 +13,27 @@ constexpr std::string_view kDefaultTimePattern = "yyyy/MM/dd/HH";
 
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+// Java's quoted text in a timestamp pattern, from the quote at `open`: inside it '' is a
+// quote, and '' alone is one too. Sets `*text` to what it stands for and returns the
+// position after the closing quote, or npos when it is not closed.
+size_t QuotedText(std::string_view pattern, size_t open, std::string* text) {
+  text->clear();
+  size_t i = open + 1;
+  for (; i < pattern.size(); ++i) {
+    if (pattern[i] != '\'') {
+      text->push_back(pattern[i]);
+    } else if (i + 1 < pattern.size() && pattern[i + 1] == '\'') {
+      text->push_back('\'');
+      ++i;
+    } else {
+      break;
+    }
+  }
+  if (i >= pattern.size()) return std::string_view::npos;
+  if (i == open + 1) *text = "'";
+  return i + 1;
+}
+
 // Checks a timestamp pattern that starts at `pos` in the template.
 Status CheckTimePattern(std::string_view pattern, size_t pos, std::string_view what) {
   static constexpr std::string_view kTokens[] = {"yyyy", "MM", "dd", "HH", "mm", "ss"};
@@ -23,12 +44,13 @@ Status CheckTimePattern(std::string_view pattern, size_t pos, std::string_view w
   while (i < pattern.size()) {
     if (pattern[i] == '\'') {
       // Java's quoted text: 'T' is the letter T, '' a quote.
-      size_t close = pattern.find('\'', i + 1);
-      if (close == std::string_view::npos) {
+      std::string text;
+      size_t after = QuotedText(pattern, i, &text);
+      if (after == std::string_view::npos) {
         return InvalidArgument(fmt::format(
             "{}: the quote at position {} of the timestamp pattern is not closed", what, pos + i));
       }
-      i = close + 1;
+      i = after;
       continue;
     }
     if (!IsLetter(pattern[i])) {
@@ -78,15 +100,11 @@ std::string FormatTime(int64_t unix_ms, std::string_view pattern, const TimeZone
   while (i < pattern.size()) {
     if (pattern[i] == '\'') {
       // Quoted text, as Java's DateTimeFormatter has it: copied without the quotes, and
-      // '' is one quote.
-      size_t close = pattern.find('\'', i + 1);
-      if (close == std::string_view::npos) close = pattern.size();
-      if (close == i + 1) {
-        out.push_back('\'');
-      } else {
-        out.append(pattern.substr(i + 1, close - i - 1));
-      }
-      i = close + 1;
+      // '' is one quote (patterns are checked when the stream is made: it is closed).
+      std::string text;
+      size_t after = QuotedText(pattern, i, &text);
+      out += text;
+      i = after == std::string_view::npos ? pattern.size() : after;
       continue;
     }
     std::string_view rest = pattern.substr(i);

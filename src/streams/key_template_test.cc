@@ -52,6 +52,9 @@ TEST(KeyTemplateTest, RendersTable) {
        "dt=2026-11-30/h=14/"},
       {"!{timestamp:'year='yyyy'/month='MM}/", U::kPrefix, {}, "", "year=2026/month=11/"},
       {"!{timestamp:yyyy''MM}/", U::kPrefix, {}, "", "2026'11/"},
+      // Inside quoted text too: 'h''x' is h'x.
+      {"q/!{timestamp:'h''x'HH}/", U::kPrefix, {}, "", "q/h'x14/"},
+      {"!{timestamp:'''y'yyyy}/", U::kPrefix, {}, "", "'y2026/"},
   };
   for (const auto& c : cases) {
     auto t = KeyTemplate::Parse(c.templ, c.use, "prefix");

@@ -149,6 +149,7 @@ void StreamManager::FollowTable() {
     if (stopped_) return;
     if (streams_.count(name)) continue;  // stopping it failed: it keeps running as it was
     Status st = RemoveStaleWalDir(name);
+    MetricsFor(name)->MarkCreated();
     auto stream = st.ok() ? StartStream(row.config, LocalEpoch(row.epoch), row.created_ms)
                           : Result<std::shared_ptr<DeliveryStream>>(st);
     if (!stream.ok()) {
@@ -243,6 +244,7 @@ Status StreamManager::Create(const StreamConfig& config) {
           ->Exec("INSERT INTO streams(name, config, epoch, created_ms) VALUES(?, ?, ?, ?)",
                  {config.name, ToJson(config).dump(), fmt::format("{:016x}", epoch), created})
           .status());
+  MetricsFor(config.name)->MarkCreated();
   auto stream = StartStream(config, LocalEpoch(epoch), created);
   if (!stream.ok()) {
     (void)options_.db->Exec("DELETE FROM streams WHERE name=?", {config.name});

@@ -73,6 +73,20 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   EXPECT_EQ(Objects().size(), 1u);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/a"));
   EXPECT_EQ(m->List().size(), 1u);
+  // Created again: it describes its own records only; the series go on counting.
+  ASSERT_TRUE(m->Create(Config("a")).ok());
+  d = m->Describe("a");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->stats.records_in, 0u);
+  EXPECT_EQ(d->stats.records_delivered, 0u);
+  EXPECT_EQ(d->stats.objects_delivered, 0u);
+  EXPECT_EQ(d->stats.wal_commits, 0u);
+  EXPECT_EQ(d->stats.max_delivery_latency_ms, 0);
+  ASSERT_TRUE(PutSync(*m, "a", "{\"x\":2}\n").ok());
+  EXPECT_EQ(m->Describe("a")->stats.records_in, 1u);
+  EXPECT_NE(registry_.Render().find("tributary_stream_records_in_total{stream=\"a\"} 2"),
+            std::string::npos);
+  ASSERT_TRUE(m->Delete("a").ok());
   m.reset();
   auto again = OpenManager(Options());
   ASSERT_EQ(again->List().size(), 1u);
@@ -123,8 +137,15 @@ TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
   }
   ASSERT_EQ(Objects().size(), 1u);
   bucket->FailPutsWhere(nullptr);
-  auto m = OpenManager(Options());
+  MetricsRegistry fresh;  // a new process's
+  StreamManagerOptions reopened = Options();
+  reopened.metrics = &fresh;
+  auto m = OpenManager(reopened);
   ASSERT_EQ(m->Describe("s")->stats.buffered_bytes, 50 * 10u + 40u);  // recovered
+  // The gauge says so too, before anything else is put.
+  EXPECT_NE(fresh.Render().find("tributary_stream_buffered_bytes{stream=\"s\"} 540"),
+            std::string::npos)
+      << fresh.Render();
   ASSERT_TRUE(m->Flush("s").ok());
   std::string all;
   for (const auto& [key, obj] : Objects()) all += obj.data;
@@ -472,7 +493,7 @@ TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoo
   EXPECT_TRUE(out[0].status.ok());
   EXPECT_TRUE(out[1].status.ok());
   EXPECT_EQ(out[2].status.code(), ErrorCode::kResourceExhausted) << out[2].status.ToString();
-  EXPECT_NE(out[2].status.message().find("limit 1000"), std::string::npos);
+  EXPECT_NE(out[2].status.message().find("limit of 1000"), std::string::npos);
   auto d = m->Describe("s");
   EXPECT_EQ(d->stats.records_rejected, 1u);
   EXPECT_EQ(d->stats.buffered_bytes, 800u);

@@ -64,4 +64,23 @@ StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& strea
                                        "Records per WAL group commit", CommitSizeBuckets(), l);
 }
 
+void StreamMetrics::MarkCreated() {
+  since.records_in = records_in->Value();
+  since.bytes_in = bytes_in->Value();
+  since.records_rejected = records_rejected->Value();
+  since.objects_delivered = objects_delivered->Value();
+  since.bytes_delivered = bytes_delivered->Value();
+  since.records_delivered = records_delivered->Value();
+  since.records_to_error_prefix = records_to_error_prefix->Value();
+  since.delivery_errors = delivery_errors->Value();
+  since.buffers_sealed_early = buffers_sealed_early->Value();
+  since.latency_count = delivery_latency->Count();
+  since.latency_sum = delivery_latency->Sum();
+  since.commits = wal_commit_seconds->Count();
+  since.commit_seconds_sum = wal_commit_seconds->Sum();
+  since.commit_records_sum = wal_commit_records->Sum();
+  last_latency_ms->Set(0);
+  max_latency_ms->Set(0);
+}
+
 }  // namespace tributary::streams

@@ -31,6 +31,19 @@ struct StreamMetrics {
   Gauge* wal_bytes;
   Histogram* wal_commit_seconds;  // a group commit's write and sync
   Histogram* wal_commit_records;  // records per group commit
+
+  // The counters when the stream of this name was last created. The series live as long
+  // as the process (Prometheus needs them monotonic), but a stream deleted and created
+  // again describes its own records only: Describe subtracts these.
+  struct Since {
+    uint64_t records_in = 0, bytes_in = 0, records_rejected = 0, objects_delivered = 0,
+             bytes_delivered = 0, records_delivered = 0, records_to_error_prefix = 0,
+             delivery_errors = 0, buffers_sealed_early = 0, latency_count = 0, commits = 0;
+    double latency_sum = 0, commit_seconds_sum = 0, commit_records_sum = 0;
+  };
+  Since since;
+  // A new stream of this name: counts start again (Since), its freshness gauges at 0.
+  void MarkCreated();
 };
 
 }  // namespace tributary::streams

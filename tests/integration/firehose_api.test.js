@@ -260,6 +260,10 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
     await send(new F.DeleteDeliveryStreamCommand({ DeliveryStreamName: 'moving' }));
     await rejectsAws(describeStream('moving'), 'ResourceNotFoundException', 400, /moving/);
     assert.equal((await server.api('GET', '/v1/streams/moving')).status, 404);
+    // A batch to a stream that is gone is refused whole, whether or not a record decodes.
+    for (const Data of ['eQ==', '!!!!']) {
+      assert.equal((await server.api('POST', '/v1/streams/moving/records/batch', { Records: [{ Data }] })).status, 404, Data);
+    }
     assert.ok(!(await send(new F.ListDeliveryStreamsCommand({ Limit: 10000 }))).DeliveryStreamNames.includes('moving'));
     await rejectsAws(send(new F.UpdateDestinationCommand({
       DeliveryStreamName: 'moving', CurrentDeliveryStreamVersionId: '1', DestinationId: DESTINATION_ID,
