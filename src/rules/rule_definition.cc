@@ -320,13 +320,20 @@ Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text) {
   if (actions == p.end() || !actions->is_array()) {
     return Bad(at("actions"), "must be an array of actions");
   }
+  if (actions->size() > kMaxRuleActions) {
+    return Bad(at("actions"), "holds " + std::to_string(actions->size()) +
+                                  " actions; a rule has at most " +
+                                  std::to_string(kMaxRuleActions));
+  }
   for (size_t i = 0; i < actions->size(); ++i) {
     TRY_ASSIGN(RuleAction a, ParseAction((*actions)[i], at("actions[" + std::to_string(i) + "]")));
     def.actions.push_back(std::move(a));
   }
+  def.actions_given = *actions;
   if (auto it = p.find("errorAction"); it != p.end()) {
     TRY_ASSIGN(RuleAction a, ParseAction(*it, at("errorAction")));
     def.error_action = std::move(a);
+    def.error_action_given = *it;
   }
   return def;
 }

@@ -19,9 +19,12 @@
 // path: "topicRulePayload.actions[1].republish.topic: must be a non-empty string".
 // roleArn (and the s3 action's cannedAcl, the http action's confirmationUrl) is accepted
 // and ignored (there is no IAM here, and no destination to confirm: the rule's author is
-// the administrator). Pure; thread-compatible.
+// the administrator), and kept with the rest of each action as given, so that a rule read
+// back (GetTopicRule) can be sent again as it is. A rule has at most 10 actions, as in AWS
+// IoT. Pure; thread-compatible.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,7 +99,13 @@ struct RuleDefinition {
   std::string sql_version = "2016-03-23";
   std::vector<RuleAction> actions;
   std::optional<RuleAction> error_action;
+  // The actions and errorAction as given, every field kept (those taken and unused too):
+  // what the rule reads back as. Null when the definition was not parsed from JSON.
+  nlohmann::json actions_given;
+  nlohmann::json error_action_given;
 };
+
+inline constexpr size_t kMaxRuleActions = 10;
 
 // Parses and validates the JSON text. Does not compile the SQL.
 Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text);

@@ -102,6 +102,20 @@ TEST(RuleDefinitionTest, S3ActionKeysAreRenderedPerMessage) {
             "s3 key template '${principal()}' rendered an unusable key: object key is empty");
 }
 
+// As in AWS IoT: a rule has at most 10 actions.
+TEST(RuleDefinitionTest, ARuleHasAtMostTenActions) {
+  auto payload = [](int n) {
+    std::string actions;
+    for (int i = 0; i < n; ++i) {
+      actions += std::string(i ? "," : "") + R"({"republish": {"topic": "out/)" +
+                 std::to_string(i) + R"("}})";
+    }
+    return R"({"sql": "SELECT * FROM 'a'", "actions": [)" + actions + "]}";
+  };
+  EXPECT_EQ(ErrorOf(payload(10)), "OK");
+  EXPECT_EQ(ErrorOf(payload(11)), "actions: holds 11 actions; a rule has at most 10");
+}
+
 TEST(RuleDefinitionTest, ErrorsNameThePath) {
   EXPECT_EQ(ErrorOf("[1]"), "rule definition must be a JSON object");
   EXPECT_EQ(

@@ -31,6 +31,24 @@ Result<std::shared_ptr<const CompiledRule>> Parse(const std::string& name, std::
   return CompiledRule::Compile(*def);
 }
 
+// What can be shown of a stored payload that no longer parses or compiles: its SQL and
+// description as stored, disabled, no actions.
+RuleDefinition BrokenDefinition(const std::string& name, std::string_view text) {
+  RuleDefinition def;
+  def.name = name;
+  def.disabled = true;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("topicRulePayload")) j = j["topicRulePayload"];
+  if (j.is_object()) {
+    if (auto it = j.find("sql"); it != j.end() && it->is_string()) def.sql = it->get<std::string>();
+    if (auto it = j.find("description"); it != j.end() && it->is_string()) {
+      def.description = it->get<std::string>();
+    }
+    if (auto it = j.find("actions"); it != j.end() && it->is_array()) def.actions_given = *it;
+  }
+  return def;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RuleRegistry>> RuleRegistry::Open(metadata::Database* db) {
@@ -58,11 +76,17 @@ Status RuleRegistry::Load() {
     StoredRule rule;
     rule.name = row.Text(0);
     auto compiled = Parse(rule.name, row.Text(1), &rule.definition);
+    rule.created_at_ms = row.Int(3);
+    rule.updated_at_ms = row.Int(4);
     if (!compiled.ok()) {
       // Kept out of the running set but not deleted: the user sees it in `rule list`
-      // as disabled and can fix it with `rule replace`.
+      // as disabled, with why, and can fix it with `rule replace`.
       Logger("rules")->error("stored rule {} does not compile and is not run: {}", rule.name,
                              compiled.status().message());
+      rule.definition = BrokenDefinition(rule.name, row.Text(1));
+      rule.error = "the stored rule does not compile: " + compiled.status().message();
+      rules.push_back(std::move(rule));
+      compiled_rules.push_back(nullptr);
       continue;
     }
     bool disabled = row.Int(2) != 0;
@@ -72,8 +96,6 @@ Status RuleRegistry::Load() {
       compiled = CompiledRule::Compile(rule.definition);
       if (!compiled.ok()) continue;
     }
-    rule.created_at_ms = row.Int(3);
-    rule.updated_at_ms = row.Int(4);
     rules.push_back(std::move(rule));
     compiled_rules.push_back(*compiled);
   }
@@ -108,14 +130,27 @@ Result<StoredRule> RuleRegistry::Store(const std::string& name, std::string_view
   int64_t now = WallMillis();
   rule.created_at_ms = exists ? it->created_at_ms : now;
   rule.updated_at_ms = now;
-  TRY(db_->Exec("INSERT INTO rules(name, payload, disabled, created_at_ms, updated_at_ms) "
-                "VALUES(?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET payload=excluded.payload, "
-                "disabled=excluded.disabled, created_at_ms=excluded.created_at_ms, "
-                "updated_at_ms=excluded.updated_at_ms",
-                {metadata::Value(name), metadata::Value(std::string(payload_json)),
-                 metadata::Value(int64_t{rule.definition.disabled}),
-                 metadata::Value(rule.created_at_ms), metadata::Value(rule.updated_at_ms)})
-            .status());
+  // The database decides, not this server's copy, which may lag another server's change
+  // sharing it (until the change notice arrives): a name taken there is taken, a rule
+  // deleted there is gone.
+  if (create) {
+    TRY_ASSIGN(
+        int64_t added,
+        db_->Exec("INSERT INTO rules(name, payload, disabled, created_at_ms, updated_at_ms) "
+                  "VALUES(?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING",
+                  {metadata::Value(name), metadata::Value(std::string(payload_json)),
+                   metadata::Value(int64_t{rule.definition.disabled}),
+                   metadata::Value(rule.created_at_ms), metadata::Value(rule.updated_at_ms)}));
+    if (added == 0) return AlreadyExists("rule '" + name + "' already exists");
+  } else {
+    TRY_ASSIGN(
+        int64_t changed,
+        db_->Exec("UPDATE rules SET payload = ?, disabled = ?, updated_at_ms = ? WHERE name = ?",
+                  {metadata::Value(std::string(payload_json)),
+                   metadata::Value(int64_t{rule.definition.disabled}),
+                   metadata::Value(rule.updated_at_ms), metadata::Value(name)}));
+    if (changed == 0) return NotFound("rule '" + name + "' does not exist");
+  }
   size_t index = static_cast<size_t>(it - rules_.begin());
   if (exists) {
     rules_[index] = rule;
@@ -146,13 +181,20 @@ Status RuleRegistry::SetEnabled(const std::string& name, bool enabled) {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < rules_.size(); ++i) {
     if (rules_[i].name != name) continue;
+    const bool broken = !rules_[i].error.empty();
+    if (broken && enabled) {
+      return FailedPrecondition("rule '" + name + "' cannot be enabled: " + rules_[i].error +
+                                "; replace it with a definition that compiles");
+    }
     int64_t now = WallMillis();
-    TRY(db_->Exec("UPDATE rules SET disabled = ?, updated_at_ms = ? WHERE name = ?",
-                  {metadata::Value(int64_t{!enabled}), metadata::Value(now),
-                   metadata::Value(name)})
-            .status());
+    TRY_ASSIGN(int64_t changed,
+               db_->Exec("UPDATE rules SET disabled = ?, updated_at_ms = ? WHERE name = ?",
+                         {metadata::Value(int64_t{!enabled}), metadata::Value(now),
+                          metadata::Value(name)}));
+    if (changed == 0) return NotFound("rule '" + name + "' does not exist");  // deleted elsewhere
     rules_[i].definition.disabled = !enabled;
     rules_[i].updated_at_ms = now;
+    if (broken) return Status::Ok();  // stays out of the running set
     RuleDefinition def = rules_[i].definition;
     TRY_ASSIGN(compiled_[i], CompiledRule::Compile(def));
     Rebuild();
@@ -166,10 +208,12 @@ Status RuleRegistry::Delete(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < rules_.size(); ++i) {
     if (rules_[i].name != name) continue;
-    TRY(db_->Exec("DELETE FROM rules WHERE name = ?", {metadata::Value(name)}).status());
+    TRY_ASSIGN(int64_t deleted,
+               db_->Exec("DELETE FROM rules WHERE name = ?", {metadata::Value(name)}));
     rules_.erase(rules_.begin() + static_cast<std::ptrdiff_t>(i));
     compiled_.erase(compiled_.begin() + static_cast<std::ptrdiff_t>(i));
     Rebuild();
+    if (deleted == 0) return NotFound("rule '" + name + "' does not exist");  // gone already
     db_->Announce("rules", name);
     return Status::Ok();
   }
@@ -179,7 +223,9 @@ Status RuleRegistry::Delete(const std::string& name) {
 Result<std::shared_ptr<const CompiledRule>> RuleRegistry::Compiled(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < rules_.size(); ++i) {
-    if (rules_[i].name == name) return compiled_[i];
+    if (rules_[i].name != name) continue;
+    if (!compiled_[i]) return FailedPrecondition("rule '" + name + "': " + rules_[i].error);
+    return compiled_[i];
   }
   return NotFound("rule '" + name + "' does not exist");
 }
@@ -197,9 +243,10 @@ void RuleRegistry::Rebuild() { holder_.Replace(RuleSet::Build(compiled_)); }
 
 nlohmann::json ToJson(const RuleAction& action) {
   if (const auto* fh = std::get_if<FirehoseAction>(&action)) {
-    return {{"firehose", {{"deliveryStreamName", fh->delivery_stream_name},
-                          {"separator", fh->separator},
-                          {"batchMode", fh->batch_mode}}}};
+    nlohmann::json out = {{"deliveryStreamName", fh->delivery_stream_name},
+                          {"batchMode", fh->batch_mode}};
+    if (!fh->separator.empty()) out["separator"] = fh->separator;  // none: records as they are
+    return {{"firehose", out}};
   }
   if (const auto* s3 = std::get_if<S3Action>(&action)) {
     return {{"s3", {{"bucketName", s3->bucket_name}, {"key", s3->key}}}};
@@ -234,8 +281,11 @@ nlohmann::json ToJson(const RuleAction& action) {
 
 nlohmann::json ToJson(const StoredRule& rule, const RuleMetrics* metrics) {
   const RuleDefinition& d = rule.definition;
-  nlohmann::json actions = nlohmann::json::array();
-  for (const auto& a : d.actions) actions.push_back(ToJson(a));
+  nlohmann::json actions = d.actions_given;
+  if (!actions.is_array()) {
+    actions = nlohmann::json::array();
+    for (const auto& a : d.actions) actions.push_back(ToJson(a));
+  }
   nlohmann::json j = {{"ruleName", rule.name},
                       {"sql", d.sql},
                       {"description", d.description},
@@ -244,7 +294,11 @@ nlohmann::json ToJson(const StoredRule& rule, const RuleMetrics* metrics) {
                       {"actions", actions},
                       {"createdAt", FormatIso8601Millis(rule.created_at_ms)},
                       {"updatedAt", FormatIso8601Millis(rule.updated_at_ms)}};
-  if (d.error_action) j["errorAction"] = ToJson(*d.error_action);
+  if (!rule.error.empty()) j["error"] = rule.error;
+  if (d.error_action) {
+    j["errorAction"] =
+        d.error_action_given.is_object() ? d.error_action_given : ToJson(*d.error_action);
+  }
   if (metrics != nullptr) {
     j["metrics"] = {{"matched", metrics->matched->Value()},
                     {"errors", metrics->errors->Value()},

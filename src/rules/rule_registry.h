@@ -38,6 +38,10 @@ struct StoredRule {
   RuleDefinition definition;  // definition.disabled is the current state
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  // Why a stored rule is not run: it no longer compiles (a server that checks more than
+  // the one that stored it). Listed as disabled, with this; it can be replaced, disabled
+  // or deleted, not enabled. Empty for a rule that runs.
+  std::string error;
 };
 
 class RuleRegistry {

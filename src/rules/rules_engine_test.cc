@@ -355,6 +355,109 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
   std::filesystem::remove_all(dir);
 }
 
+// A rule read back can be sent again as it is: every field of its actions is kept (roleArn
+// too, which the AWS CLI requires), and a firehose action without a separator reads back
+// without one.
+TEST(RuleRegistryTest, ARuleReadBackCanBeSentAgain) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("rule-readback-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
+  ASSERT_TRUE(db.ok());
+  auto reg = RuleRegistry::Open(db->get());
+  ASSERT_TRUE(reg.ok());
+  ASSERT_TRUE((*reg)
+                  ->Create("fh", R"({"sql": "SELECT * FROM 'a/#'", "actions": [
+      {"firehose": {"deliveryStreamName": "s1", "roleArn": "arn:aws:iam::1:role/r"}}],
+      "errorAction": {"s3": {"bucketName": "errs", "key": "${newuuid()}", "cannedAcl": "private",
+                             "roleArn": "arn:aws:iam::1:role/r"}}})")
+                  .ok());
+  auto got = (*reg)->Get("fh");
+  ASSERT_TRUE(got.ok());
+  nlohmann::json j = ToJson(*got);
+  EXPECT_EQ(j["actions"][0]["firehose"]["roleArn"], "arn:aws:iam::1:role/r");
+  EXPECT_FALSE(j["actions"][0]["firehose"].contains("separator"));
+  EXPECT_EQ(j["errorAction"]["s3"]["cannedAcl"], "private");
+  nlohmann::json again = {{"sql", j["sql"]},
+                          {"ruleDisabled", j["ruleDisabled"]},
+                          {"awsIotSqlVersion", j["awsIotSqlVersion"]},
+                          {"actions", j["actions"]},
+                          {"errorAction", j["errorAction"]}};
+  auto replaced = (*reg)->Replace("fh", again.dump());
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(ToJson(*replaced)["actions"], j["actions"]);
+  std::filesystem::remove_all(dir);
+}
+
+// A stored rule that no longer compiles (stored by a server that checked less) is listed,
+// disabled, with why; it can be replaced, disabled or deleted, not enabled.
+TEST(RuleRegistryTest, AStoredRuleThatNoLongerCompilesCanBeMended) {
+  auto dir = std::filesystem::temp_directory_path() / ("rule-broken-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(RuleRegistry::Open(db->get()).ok());  // makes the table
+  for (const char* name : {"legacy", "old"}) {
+    ASSERT_TRUE(
+        (*db)
+            ->Exec("INSERT INTO rules(name, payload, disabled, created_at_ms, updated_at_ms) "
+                   "VALUES(?, ?, 0, 5, 5)",
+                   {metadata::Value(std::string(name)),
+                    metadata::Value(std::string(R"({"sql": "SELECT FROM 'x'", "description": "d",)"
+                                                R"( "actions": []})"))})
+            .ok());
+  }
+  auto reg = RuleRegistry::Open(db->get());
+  ASSERT_TRUE(reg.ok());
+  auto legacy = (*reg)->Get("legacy");
+  ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
+  EXPECT_TRUE(legacy->definition.disabled);
+  EXPECT_EQ(legacy->definition.sql, "SELECT FROM 'x'");
+  EXPECT_NE(legacy->error.find("does not compile"), std::string::npos) << legacy->error;
+  EXPECT_EQ(ToJson(*legacy)["error"], legacy->error);
+  EXPECT_EQ((*reg)->List().size(), 2u);
+  EXPECT_EQ((*reg)->rule_set()->Get()->size(), 0u);
+  EXPECT_EQ((*reg)->Compiled("legacy").status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ((*reg)->SetEnabled("legacy", true).code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE((*reg)->SetEnabled("legacy", false).ok());
+  EXPECT_EQ((*reg)->Create("legacy", kReferenceRule).status().code(), ErrorCode::kAlreadyExists);
+  auto mended = (*reg)->Replace("legacy", kReferenceRule);
+  ASSERT_TRUE(mended.ok()) << mended.status().ToString();
+  EXPECT_TRUE(mended->error.empty());
+  EXPECT_EQ(mended->created_at_ms, 5);
+  EXPECT_EQ((*reg)->rule_set()->Get()->size(), 1u);
+  EXPECT_TRUE((*reg)->Delete("old").ok());
+  EXPECT_EQ((*reg)->List().size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+// The database decides what exists, not a server's copy, which lags another server's
+// changes until their notice comes (never, between two SQLite handles here).
+TEST(RuleRegistryTest, TheDatabaseDecidesWhetherARuleExists) {
+  auto dir = std::filesystem::temp_directory_path() / ("rule-shared-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto db_a = metadata::Database::Open((dir / "m.db").string());
+  auto db_b = metadata::Database::Open((dir / "m.db").string());
+  ASSERT_TRUE(db_a.ok() && db_b.ok());
+  auto a = RuleRegistry::Open(db_a->get());
+  auto b = RuleRegistry::Open(db_b->get());
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Create("r", kReferenceRule).ok());
+  EXPECT_EQ((*b)->Create("r", kReferenceRule).status().code(), ErrorCode::kAlreadyExists);
+  auto b_again = RuleRegistry::Open(db_b->get());  // learns of it
+  ASSERT_TRUE(b_again.ok());
+  EXPECT_TRUE((*b_again)->Get("r").ok());
+  ASSERT_TRUE((*a)->Delete("r").ok());
+  EXPECT_EQ((*b_again)->Replace("r", kReferenceRule).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ((*b_again)->SetEnabled("r", false).code(), ErrorCode::kNotFound);
+  auto a_again = RuleRegistry::Open(db_a->get());
+  ASSERT_TRUE(a_again.ok());
+  EXPECT_TRUE((*a_again)->List().empty());  // the refused replace wrote nothing
+  std::filesystem::remove_all(dir);
+}
 
 // Two servers sharing one PostgreSQL schema (rules_test_postgres): each runs what the
 // other creates, replaces, disables and deletes.

@@ -150,7 +150,7 @@ describe('topic rules', { timeout: 90000 }, () => {
     });
     await cli(['rule', 'create', 'frames', '--payload', file]);
     const described = JSON.parse((await cli(['rule', 'describe', 'frames', '--json'])).stdout);
-    assert.deepEqual(described.actions[0].s3, { bucketName: 'frames', key: '${topic(2)}/${seq}.json' });
+    assert.deepEqual(described.actions[0].s3, { bucketName: 'frames', key: '${topic(2)}/${seq}.json', cannedAcl: 'private' });
 
     const errors = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'errors/#']);
     subs.push(errors);
