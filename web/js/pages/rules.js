@@ -112,6 +112,7 @@ async function renderRule(ctx) {
         if (!confirm(`Delete rule ${name}?`)) return;
         try { await del(`/v1/rules/${enc(name)}`); ctx.navigate('#/rules'); } catch (e) { ctx.main.prepend(errorBox(e, 'Delete')); }
       }, { kind: 'danger', testid: 'delete-rule' })),
+    ...(r.error ? [h('div', { class: 'error', 'data-testid': 'rule-error' }, `Not run: ${r.error}`)] : []),
     section('Statement', pre(r.sql, { 'data-testid': 'rule-sql' })),
     h('div', { class: 'grid2' },
       section('Counters', stats),
