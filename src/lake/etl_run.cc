@@ -310,13 +310,17 @@ class Run {
       TRY_ASSIGN(*out, source_bucket_->Get(o.key));
       return Status::Ok();
     }
-    out->reserve(o.size);
-    for (uint64_t offset = 0; offset < o.size;) {
-      const uint64_t want = std::min<uint64_t>(kReadChunk, o.size - offset);
-      auto part = source_bucket_->Get(o.key, objstore::ByteRange{offset, want});
+    // The pieces name the ETag the object has now, so that they all come from one
+    // version of it even if it is replaced while they are read.
+    TRY_ASSIGN(objstore::ObjectInfo now, source_bucket_->Head(o.key));
+    out->reserve(now.size);
+    for (uint64_t offset = 0; offset < now.size;) {
+      const uint64_t want = std::min<uint64_t>(kReadChunk, now.size - offset);
+      auto part = source_bucket_->Get(o.key, objstore::ByteRange{offset, want, now.etag});
       if (!part.ok()) {
-        if (offset == 0) return part.status();
-        TRY_ASSIGN(*out, source_bucket_->Get(o.key));  // it changed since the listing: as it is now
+        if (offset == 0 && part.status().code() != ErrorCode::kFailedPrecondition)
+          return part.status();
+        TRY_ASSIGN(*out, source_bucket_->Get(o.key));  // replaced meanwhile: as it is now, whole
         return Status::Ok();
       }
       out->append(*part);

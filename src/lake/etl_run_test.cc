@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 #include "base/testing/temp_dir.h"
@@ -30,11 +32,23 @@ using testing::BaseJob;
 
 // --- whole runs over a local lake ---
 
-// Fails writes of keys that contain `fail_on` (set it to inject a failed commit).
+using BeforeRangedGet = std::function<void(const std::string& key, uint64_t offset)>;
+
+// Fails writes of keys that contain `fail_on` (set it to inject a failed commit); calls
+// `before_ranged_get` (when set) before each ranged read.
 class FaultyBucket : public objstore::testing::ForwardingStore {
  public:
-  FaultyBucket(std::shared_ptr<objstore::ObjectStore> inner, const std::string* fail_on, int* writes)
-      : ForwardingStore(std::move(inner)), fail_on_(fail_on), writes_(writes) {}
+  FaultyBucket(std::shared_ptr<objstore::ObjectStore> inner, const std::string* fail_on,
+               int* writes, const BeforeRangedGet* before_ranged_get)
+      : ForwardingStore(std::move(inner)),
+        fail_on_(fail_on),
+        writes_(writes),
+        before_ranged_get_(before_ranged_get) {}
+  Result<std::string> Get(const std::string& key,
+                          std::optional<objstore::ByteRange> range) override {
+    if (range && *before_ranged_get_) (*before_ranged_get_)(key, range->offset);
+    return ForwardingStore::Get(key, range);
+  }
   Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(const std::string& key,
                                                             const objstore::PutOptions& o) override {
     if (!fail_on_->empty() && key.find(*fail_on_) != std::string::npos)
@@ -46,16 +60,19 @@ class FaultyBucket : public objstore::testing::ForwardingStore {
  private:
   const std::string* fail_on_;
   int* writes_;
+  const BeforeRangedGet* before_ranged_get_;
 };
 
 // The lake with every bucket a FaultyBucket sharing `fail_on` and `writes`.
 struct FaultyProvider : objstore::testing::WrappingProvider {
   explicit FaultyProvider(objstore::ObjectStoreProvider* inner)
       : WrappingProvider(inner, [this](std::shared_ptr<objstore::ObjectStore> bucket) {
-          return std::make_shared<FaultyBucket>(std::move(bucket), &fail_on, &writes);
+          return std::make_shared<FaultyBucket>(std::move(bucket), &fail_on, &writes,
+                                                &before_ranged_get);
         }) {}
   std::string fail_on;
   int writes = 0;
+  BeforeRangedGet before_ranged_get;
 };
 
 class EtlRunTest : public ::testing::Test {
@@ -757,6 +774,44 @@ TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {
   EXPECT_EQ(manager->Start("nope").status().code(), ErrorCode::kNotFound);
   ASSERT_TRUE(manager->Delete("curate").ok());
   EXPECT_EQ(manager->Get("curate").status().code(), ErrorCode::kNotFound);
+}
+
+// An object replaced while it is read in pieces is read as one version: the pieces name
+// the ETag the first had, and when it no longer holds the object is read again whole.
+TEST_F(EtlRunTest, AnObjectReplacedWhileReadInPiecesIsReadAsOneVersion) {
+  auto version = [](int first_id, size_t bytes) {
+    const std::string note(2000, 'n');
+    std::string text;
+    for (int id = first_id; text.size() < bytes; ++id) {
+      text += json{{"id", id}, {"ozone", 1}, {"note", note}, {"timestamp", "2026-11-30T14:02:11Z"}}
+                  .dump() +
+              "\n";
+    }
+    return text;
+  };
+  const std::string key = "2026/11/30/14/replaced.json";
+  Put(key, version(1, 17u << 20));
+  Crawl();
+  CreateJob(BaseJob());
+  // The second piece's read finds the object replaced: a newer version, of other ids and
+  // another length, so that mixing the two would cut a line.
+  const std::string newer = version(1000000, (17u << 20) + 777);
+  bool replaced = false;
+  provider_->before_ranged_get = [&](const std::string& k, uint64_t offset) {
+    if (k == key && offset > 0 && !replaced) {
+      replaced = true;
+      ASSERT_TRUE(raw_->Put(key, newer).ok());
+    }
+  };
+  JobRun run = RunOnce();
+  ASSERT_TRUE(replaced);
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.rows_rejected, 0);
+  const int64_t newer_lines = std::count(newer.begin(), newer.end(), '\n');
+  EXPECT_EQ(run.rows_written, newer_lines);
+  std::vector<std::string> rows = TargetRows();
+  ASSERT_FALSE(rows.empty());
+  for (const std::string& r : rows) ASSERT_GE(std::stoi(r.substr(0, r.find(':'))), 1000000) << r;
 }
 
 }  // namespace
