@@ -21,6 +21,7 @@
 #include "app/server_directory.h"
 #include "app/server_role.h"
 #include "base/clock.h"
+#include "base/file_limit.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -65,6 +66,16 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {}
 Status Server::Init() {
   auto log = Logger("server");
   started_at_ms_ = WallMillis();
+  if (auto files = RaiseOpenFileLimit(); !files.ok()) {
+    log->warn("the open-file limit was not raised: {}", files.status().message());
+  } else if (files->now < 4096) {
+    log->warn(
+        "this process may hold only {} open files (the hard limit): every device connection "
+        "takes one; raise it (ulimit -Hn, systemd's LimitNOFILE=)",
+        files->now);
+  } else if (files->now != files->before) {
+    log->info("open-file limit raised from {} to {}", files->before, files->now);
+  }
   const std::string& dir = config_.data_dir;
   TRY(MakeDirs(dir, 0700));
   TRY_ASSIGN(data_dir_lock_, DirLock::Acquire(dir, "tributary.lock", "data directory"));
