@@ -315,6 +315,16 @@ Status Server::Init() {
   };
   // Before a body is read, too: without the token no body is buffered.
   h.refuse_before_body = refuse_without_token;
+  // An AWS signature covers the body, so a signed request is read before it is checked:
+  // such bodies share 1 GiB (64 of the largest), and a request past it is asked to retry.
+  h.unchecked_body_budget_bytes = 1ull << 30;
+  h.checked_on_header = [](const net::HttpRequest& req) { return !IsAwsRequest(req); };
+  h.busy = [](const net::HttpRequest& req) {
+    const std::string what =
+        "the server is reading as many signed request bodies as it takes at once; retry";
+    if (IsS3Request(req)) return S3Error(503, "SlowDown", what);
+    return net::JsonError(503, "ServiceUnavailableException", what);
+  };
   net::HttpAsyncHandler handler =
       [this, router, token, unauthorized, console, ingest, refuse_without_token](
           net::HttpRequest& req, net::HttpRespond respond) {

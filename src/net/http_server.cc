@@ -72,6 +72,8 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 struct ServerState {
   std::atomic<bool> stopped{false};
   std::atomic<int> in_handler{0};
+  // Body bytes being read for requests not yet checked (unchecked_body_budget_bytes).
+  std::atomic<uint64_t> unchecked_body_bytes{0};
 };
 
 // One connection: plain (beast::tcp_stream) or HTTPS (TlsStream, the handshake first).
@@ -90,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = Lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
+  ~Session() { ReleaseBudget(); }
 
   void Run() {
     if constexpr (kTls) {
@@ -162,6 +165,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } else {
       parser_->body_limit(options_->max_body_bytes);  // a chunked body is counted as it comes
     }
+    if (!sink && !no_body && !TakeBudget(header_request)) {
+      HttpRequest& h = header_request_ ? *header_request_ : header_request();
+      return Write(options_->busy
+                       ? options_->busy(h)
+                       : JsonError(503, "unavailable",
+                                   "the server is reading as many request bodies from clients "
+                                   "not yet authenticated as it takes; retry"),
+                   false);
+    }
     auto go_on = [self = this->shared_from_this(), sink] {
       if (sink) return self->ReadPiece(sink);
       self->ReadBody();
@@ -172,6 +184,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (ec) return self->Close();
       go_on();
     });
+  }
+
+  // Counts this request's body against the budget of bodies read before they are checked,
+  // if it is one of them; false when the budget has no room for it.
+  template <typename HeaderFn>
+  bool TakeBudget(HeaderFn& header_request) {
+    const uint64_t budget = options_->unchecked_body_budget_bytes;
+    if (budget == 0) return true;
+    if (options_->checked_on_header &&
+        options_->checked_on_header(header_request_ ? *header_request_ : header_request())) {
+      return true;
+    }
+    auto length = parser_->content_length();
+    const uint64_t want =
+        length ? std::min<uint64_t>(*length, options_->max_body_bytes) : options_->max_body_bytes;
+    uint64_t held = state_->unchecked_body_bytes.load();
+    do {
+      if (held + want > budget) return false;
+    } while (!state_->unchecked_body_bytes.compare_exchange_weak(held, held + want));
+    reserved_ = want;
+    return true;
+  }
+  void ReleaseBudget() {
+    if (reserved_ != 0) state_->unchecked_body_bytes.fetch_sub(reserved_);
+    reserved_ = 0;
   }
 
   // Reads the next piece of a large body into `sink`; after the last, `sink` answers.
@@ -231,6 +268,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnRead(beast::error_code ec) {
+    ReleaseBudget();  // read (the handler checks it now), or never to be
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
     if (ec) {
       if (ec == http::error::body_limit) return RefuseBodyTooLarge();
@@ -375,6 +413,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpServerOptions* options_;
   std::shared_ptr<ServerState> state_;
   bool head_request_ = false;  // the request being answered is a HEAD
+  uint64_t reserved_ = 0;      // of ServerState::unchecked_body_bytes, for the body being read
   std::string remote_;
   std::optional<std::chrono::steady_clock::time_point> linger_until_;  // set by the first Linger()
 };

@@ -44,6 +44,17 @@ struct HttpServerOptions {
   // answer refuses the request at once (a missing token), and the connection closes,
   // so that nobody without the token can make the server hold bodies of 16 MiB.
   std::function<std::optional<HttpResponse>(const HttpRequest& header)> refuse_before_body;
+  // Requests whose header alone cannot show who sent them (an AWS signature covers the
+  // body's hash) are read whole before they are checked. So that clients without the
+  // secret cannot make the server hold unbounded memory (many connections, 16 MiB each),
+  // the bodies of such requests being read share this budget (their Content-Length, or
+  // max_body_bytes when chunked); past it a request is answered `busy` (unset: a JSON
+  // 503) and its connection closed, before its body is read. 0: no budget.
+  // `checked_on_header` tells them apart: true when the header was enough (the
+  // refuse_before_body question passed on a token); unset: every request counts.
+  uint64_t unchecked_body_budget_bytes = 0;
+  std::function<bool(const HttpRequest& header)> checked_on_header;
+  std::function<HttpResponse(const HttpRequest& header)> busy;
   // The size of the pieces a sink is given.
   size_t large_body_piece_bytes = 1 << 20;
   // After the last answer on a connection, how long what the client still sends is read

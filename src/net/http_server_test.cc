@@ -240,6 +240,64 @@ TEST(HttpServerTest, ARefusalOnTheHeaderComesBeforeTheBody) {
   runtime.Join();
 }
 
+// Bodies read before their request can be checked share a budget: past it a request is
+// answered 503 before its body is read; a body read (or a connection gone) gives its
+// share back; requests the header let in do not count.
+TEST(HttpServerTest, UncheckedBodiesShareABudget) {
+  Runtime runtime(1);
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.unchecked_body_budget_bytes = 100;
+  opts.checked_on_header = [](const HttpRequest& h) {
+    return h.Header("authorization") == "Bearer yes";
+  };
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) {
+    return Text(200, "took " + std::to_string(r.body.size()));
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  auto post = [](int length, const std::string& extra = "") {
+    return "POST /x HTTP/1.1\r\nHost: x\r\n" + extra + "Content-Length: " + std::to_string(length) +
+           "\r\n\r\n";
+  };
+  // A holds 80 of the 100 while its body trickles.
+  int a = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(a, 0);
+  std::string head_a = post(80) + std::string(10, 'a');
+  ASSERT_EQ(::send(a, head_a.data(), head_a.size(), 0), static_cast<ssize_t>(head_a.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int b = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(b, 0);
+  std::string head_b = post(50);
+  ASSERT_EQ(::send(b, head_b.data(), head_b.size(), 0), static_cast<ssize_t>(head_b.size()));
+  std::string answer = ReadUntil(b, "retry");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer;
+  ::close(b);
+  // One the header lets in is read whatever the budget.
+  int c = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(c, 0);
+  std::string with_token = post(50, "Authorization: Bearer yes\r\n") + std::string(50, 'c');
+  ASSERT_EQ(::send(c, with_token.data(), with_token.size(), 0),
+            static_cast<ssize_t>(with_token.size()));
+  EXPECT_NE(ReadUntil(c, "took 50").find("took 50"), std::string::npos);
+  ::close(c);
+  // A's body ends: its share comes back, and the next one is read.
+  std::string rest(70, 'a');
+  ASSERT_EQ(::send(a, rest.data(), rest.size(), 0), static_cast<ssize_t>(rest.size()));
+  EXPECT_NE(ReadUntil(a, "took 80").find("took 80"), std::string::npos);
+  ::close(a);
+  int d = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(d, 0);
+  std::string full_d = post(90) + std::string(90, 'd');
+  ASSERT_EQ(::send(d, full_d.data(), full_d.size(), 0), static_cast<ssize_t>(full_d.size()));
+  EXPECT_NE(ReadUntil(d, "took 90").find("took 90"), std::string::npos);
+  ::close(d);
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
 // Once Stop returns no handler runs: a request read later on an open keep-alive
 // connection is not handled (the server's components may be gone), the connection closes.
 TEST(HttpServerTest, NoHandlerRunsAfterStop) {
