@@ -1,5 +1,6 @@
 #include "objstore/http_transport.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,15 +20,40 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Runs one asynchronous operation to completion or until the deadline. On timeout the
-// operation is cancelled through `cancel` and beast::error::timeout is returned.
+using Clock = std::chrono::steady_clock;
+
+// Runs one asynchronous operation at a time to completion or until its deadline. On
+// timeout the operation is cancelled through `cancel` and beast::error::timeout is
+// returned. Setting the connection up has one deadline for all its steps; each write or
+// read step has a deadline of its own, idle_ms from its start, so that a transfer that
+// keeps making progress is never cut off. A total_ms caps them all.
 class Stepper {
  public:
-  Stepper(asio::io_context& ioc, std::chrono::steady_clock::time_point deadline)
-      : ioc_(ioc), deadline_(deadline) {}
+  Stepper(asio::io_context& ioc, const Timeouts& timeouts)
+      : ioc_(ioc), timeouts_(timeouts), start_(Clock::now()) {
+    connect_deadline_ = Capped(start_ + std::chrono::milliseconds(timeouts_.connect_ms));
+  }
+
+  // Resolving, connecting, the TLS handshake.
+  template <typename Start, typename Cancel>
+  beast::error_code Connecting(Start start, Cancel cancel) {
+    return Run(connect_deadline_, start, cancel);
+  }
+
+  // One write_some or read_some: it completes as soon as some bytes have moved.
+  template <typename Start, typename Cancel>
+  beast::error_code Transferring(Start start, Cancel cancel) {
+    return Run(Capped(Clock::now() + std::chrono::milliseconds(timeouts_.idle_ms)), start, cancel);
+  }
+
+ private:
+  Clock::time_point Capped(Clock::time_point deadline) const {
+    if (timeouts_.total_ms <= 0) return deadline;
+    return std::min(deadline, start_ + std::chrono::milliseconds(timeouts_.total_ms));
+  }
 
   template <typename Start, typename Cancel>
-  beast::error_code Run(Start start, Cancel cancel) {
+  beast::error_code Run(Clock::time_point deadline, Start start, Cancel cancel) {
     bool done = false;
     beast::error_code result;
     start([&](beast::error_code ec, auto&&...) {
@@ -35,7 +61,7 @@ class Stepper {
       result = ec;
     });
     ioc_.restart();
-    ioc_.run_until(deadline_);
+    ioc_.run_until(deadline);
     if (done) return result;
     cancel();
     ioc_.restart();
@@ -43,9 +69,10 @@ class Stepper {
     return beast::error::timeout;
   }
 
- private:
   asio::io_context& ioc_;
-  std::chrono::steady_clock::time_point deadline_;
+  Timeouts timeouts_;
+  Clock::time_point start_;
+  Clock::time_point connect_deadline_;
 };
 
 Status TransportError(const std::string& what, const std::string& where, beast::error_code ec) {
@@ -54,9 +81,11 @@ Status TransportError(const std::string& what, const std::string& where, beast::
   return Unavailable(msg);
 }
 
+// Writes the request and reads the response, one write_some / read_some step at a time
+// (each with the idle timeout). `*request_sent` turns true once the last byte is written.
 template <typename Stream>
 Result<HttpResponse> Exchange(Stream& stream, Stepper& step, const std::string& where,
-                              const HttpRequest& request) {
+                              const HttpRequest& request, bool* request_sent) {
   http::request<http::string_body> req;
   req.method_string(request.method);
   req.target(request.target);
@@ -66,17 +95,25 @@ Result<HttpResponse> Exchange(Stream& stream, Stepper& step, const std::string& 
   req.prepare_payload();
 
   auto cancel = [&] { beast::get_lowest_layer(stream).socket().close(); };
-  beast::error_code ec =
-      step.Run([&](auto handler) { http::async_write(stream, req, std::move(handler)); }, cancel);
-  if (ec) return TransportError("sending " + request.method + " to", where, ec);
+  http::request_serializer<http::string_body> serializer(req);
+  while (!serializer.is_done()) {
+    beast::error_code ec = step.Transferring(
+        [&](auto handler) { http::async_write_some(stream, serializer, std::move(handler)); },
+        cancel);
+    if (ec) return TransportError("sending " + request.method + " to", where, ec);
+  }
+  if (request_sent) *request_sent = true;
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (request.method == "HEAD") parser.skip(true);  // Content-Length describes the object
-  ec = step.Run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); },
-                cancel);
-  if (ec) return TransportError("reading the response from", where, ec);
+  while (!parser.is_done()) {
+    beast::error_code ec = step.Transferring(
+        [&](auto handler) { http::async_read_some(stream, buffer, parser, std::move(handler)); },
+        cancel);
+    if (ec) return TransportError("reading the response from", where, ec);
+  }
 
   auto res = parser.release();
   HttpResponse out;
@@ -176,15 +213,16 @@ HttpTransport::HttpTransport(Endpoint endpoint, TransportOptions options,
 HttpTransport::~HttpTransport() = default;
 
 Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequest& request,
-                                         int timeout_ms) {
+                                         const Timeouts& timeouts, bool* request_sent) {
+  if (request_sent) *request_sent = false;
   std::string connect_host = options_.connect_host.empty() ? host : options_.connect_host;
   std::string where = (endpoint_.tls ? "https://" : "http://") + host + ":" + endpoint_.port;
   asio::io_context ioc;
-  Stepper step(ioc, std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms));
+  Stepper step(ioc, timeouts);
 
   tcp::resolver resolver(ioc);
   tcp::resolver::results_type addresses;
-  beast::error_code ec = step.Run(
+  beast::error_code ec = step.Connecting(
       [&](auto handler) {
         resolver.async_resolve(connect_host, endpoint_.port,
                                [&, handler](beast::error_code e, tcp::resolver::results_type r) {
@@ -196,12 +234,13 @@ Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequ
   if (ec) return TransportError("resolving", where, ec);
 
   beast::tcp_stream tcp_stream(ioc);
-  ec = step.Run([&](auto handler) { tcp_stream.async_connect(addresses, std::move(handler)); },
-                [&] { tcp_stream.socket().close(); });
+  ec = step.Connecting(
+      [&](auto handler) { tcp_stream.async_connect(addresses, std::move(handler)); },
+      [&] { tcp_stream.socket().close(); });
   if (ec) return TransportError("connecting to", where, ec);
 
   if (!endpoint_.tls) {
-    auto response = Exchange(tcp_stream, step, where, request);
+    auto response = Exchange(tcp_stream, step, where, request, request_sent);
     beast::error_code ignored;
     tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     return response;
@@ -211,7 +250,7 @@ Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequ
   if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
     return Unavailable("cannot set TLS SNI name '" + host + "' for " + where);
   if (options_.verify_peer) stream.set_verify_callback(asio::ssl::host_name_verification(host));
-  ec = step.Run(
+  ec = step.Connecting(
       [&](auto handler) {
         stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
       },
@@ -222,7 +261,7 @@ Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequ
                               (options_.verify_peer ? " (is the server's certificate trusted and "
                                                       "issued for this name?)"
                                                     : ""));
-  auto response = Exchange(stream, step, where, request);
+  auto response = Exchange(stream, step, where, request, request_sent);
   // No TLS close_notify round trip: the response is complete, and S3 servers commonly
   // drop the connection without one anyway.
   beast::error_code ignored;

@@ -18,7 +18,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -521,6 +523,125 @@ TEST(S3Retries, ClientErrorsAreNotRetried) {
   auto data = FlakyStore(server.port(), 5)->Get("k");
   EXPECT_EQ(data.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(server.requests(), 1);
+}
+
+// A loopback server that hands each connection to `serve` on its own thread (joined
+// when the server goes away), for misbehaviours FlakyServer does not cover.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(std::function<void(int fd)> serve, int receive_buffer = 0)
+      : serve_(std::move(serve)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // Set before listen, so that accepted sockets inherit it: a small window makes a
+    // slow reader slow the writer down.
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::listen(fd_, 16);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        ++connections_;
+        workers_.emplace_back([this, c] {
+          serve_(c);
+          ::close(c);
+        });
+      }
+    });
+  }
+  ~LoopbackServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+    for (auto& w : workers_) w.join();
+  }
+  int port() const { return port_; }
+  int connections() const { return connections_; }
+
+ private:
+  std::function<void(int)> serve_;
+  int fd_ = -1, port_ = 0;
+  std::atomic<int> connections_{0};
+  std::vector<std::thread> workers_;  // only the accepting thread adds to it
+  std::thread thread_;
+};
+
+// Reads a request's header and its Content-Length body, `chunk` bytes at a time with
+// `pause_ms` between reads; returns the body's size.
+size_t ReadRequestSlowly(int c, size_t chunk, int pause_ms) {
+  std::string request;
+  char buf[4096];
+  while (request.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = ::read(c, buf, sizeof(buf));
+    if (n <= 0) return 0;
+    request.append(buf, static_cast<size_t>(n));
+  }
+  size_t header_end = request.find("\r\n\r\n") + 4;
+  size_t length = 0;
+  for (const char* name : {"content-length: ", "Content-Length: "})
+    if (size_t at = request.find(name); at != std::string::npos && at < header_end)
+      length = std::stoull(request.substr(at + std::strlen(name)));
+  size_t got = request.size() - header_end;
+  std::vector<char> big(chunk);
+  while (got < length) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+    ssize_t n = ::read(c, big.data(), std::min(chunk, length - got));
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return got;
+}
+
+// A transfer slower than timeout_ms as a whole but never idle that long is not cut off:
+// the request body is read slowly (8 MiB through a small window, about 1 s) and the
+// response trickles out, a byte per 40 ms (1.2 s), each against a 500 ms timeout.
+TEST(S3Timeouts, ATransferThatKeepsMovingIsNotCutOff) {
+  const std::string body(8u << 20, 'x');
+  std::atomic<size_t> received{0};
+  LoopbackServer server(
+      [&](int c) {
+        received = ReadRequestSlowly(c, 256u << 10, 10);
+        std::string reply = "0123456789abcdefghij0123456789";
+        std::string head =
+            "HTTP/1.1 200 OK\r\nETag: \"e\"\r\nContent-Length: " + std::to_string(reply.size()) +
+            "\r\nConnection: close\r\n\r\n";
+        (void)!::write(c, head.data(), head.size());
+        for (char ch : reply) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(40));
+          (void)!::write(c, &ch, 1);
+        }
+      },
+      64 << 10);
+  auto store = FlakyStore(server.port(), 1, 500);
+  ASSERT_NE(store, nullptr);
+  auto started = std::chrono::steady_clock::now();
+  Status st = store->Put("slow/object", body);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(received, body.size());
+  EXPECT_GT(took, std::chrono::milliseconds(1200)) << "the transfer should have been slow";
+  EXPECT_EQ(server.connections(), 1);
+}
+
+// ...while one that stops moving mid-body times out after timeout_ms of silence.
+TEST(S3Timeouts, ATransferThatStallsTimesOut) {
+  LoopbackServer server([](int c) {
+    ReadRequestSlowly(c, 4096, 0);
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello";
+    (void)!::write(c, head.data(), head.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto data = FlakyStore(server.port(), 1, 200)->Get("k");
+  EXPECT_EQ(data.status().code(), ErrorCode::kDeadlineExceeded) << data.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(700));
 }
 
 }  // namespace
