@@ -1,5 +1,9 @@
 #include "objstore/http_transport.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -79,6 +83,29 @@ Status TransportError(const std::string& what, const std::string& where, beast::
   std::string msg = what + " " + where + " failed: " + ec.message();
   if (ec == beast::error::timeout) return {ErrorCode::kDeadlineExceeded, msg + " (timed out)"};
   return Unavailable(msg);
+}
+
+// A failed TLS handshake. Only a certificate the handshake refused is the
+// configuration's fault (kFailedPrecondition); a connection closed or reset half-way
+// (stream_truncated, EOF, ECONNRESET: a restarting server, a proxy, a load balancer) or
+// any other failure is worth another attempt.
+Status HandshakeError(const std::string& where, beast::error_code ec, SSL* ssl, bool verify_peer) {
+  std::string msg = "TLS handshake with " + where + " failed: ";
+  if (ec == beast::error::timeout) return TransportError("TLS handshake with", where, ec);
+  bool refused_certificate = ec.category() == asio::error::get_ssl_category() &&
+                             ERR_GET_REASON(ec.value()) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+  long verify_result = SSL_get_verify_result(ssl);
+  if (verify_peer && (refused_certificate || verify_result != X509_V_OK)) {
+    std::string why = verify_result != X509_V_OK ? X509_verify_cert_error_string(verify_result)
+                                                 : "it is not issued for this host name";
+    return FailedPrecondition(msg + "the server's certificate is not accepted (" + why +
+                              "; is it issued by a CA this host trusts, for this name?)");
+  }
+  if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof ||
+      ec == asio::error::connection_reset)
+    return Unavailable(msg + "the connection was closed before the handshake finished (" +
+                       ec.message() + ")");
+  return Unavailable(msg + ec.message());
 }
 
 // Writes the request and reads the response, one write_some / read_some step at a time
@@ -255,12 +282,7 @@ Result<HttpResponse> HttpTransport::Send(const std::string& host, const HttpRequ
         stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
       },
       [&] { beast::get_lowest_layer(stream).socket().close(); });
-  if (ec == beast::error::timeout) return TransportError("TLS handshake with", where, ec);
-  if (ec)
-    return FailedPrecondition("TLS handshake with " + where + " failed: " + ec.message() +
-                              (options_.verify_peer ? " (is the server's certificate trusted and "
-                                                      "issued for this name?)"
-                                                    : ""));
+  if (ec) return HandshakeError(where, ec, stream.native_handle(), options_.verify_peer);
   auto response = Exchange(stream, step, where, request, request_sent);
   // No TLS close_notify round trip: the response is complete, and S3 servers commonly
   // drop the connection without one anyway.

@@ -6,9 +6,10 @@
 // large object on a slow link that keeps moving is not cut off.
 //
 // net/'s HttpCall is not used: it speaks plain http only and words its errors for the
-// Tributary API. Transport failures come back as kUnavailable (refused, reset, DNS) or
-// kDeadlineExceeded (timeout), which the S3 client retries; a failed TLS handshake is
-// kFailedPrecondition (retrying would not help).
+// Tributary API. Transport failures come back as kUnavailable (refused, reset, DNS, a
+// connection lost during the TLS handshake) or kDeadlineExceeded (timeout), which the S3
+// client retries; a certificate the handshake does not accept is kFailedPrecondition
+// (retrying would not help).
 //
 // Thread-safety: Send may be called from many threads at once; each call has its own
 // io_context and connection.

@@ -396,6 +396,8 @@ TEST_F(S3IntegrationTest, HttpsVerifiesThePeer) {
   auto refused = untrusted->Get("tls/a");
   EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition) << refused.status().ToString();
   EXPECT_NE(refused.status().message().find("TLS handshake"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("certificate is not accepted"), std::string::npos)
+      << refused.status().message();
   fs::remove_all(tls_dir);
 }
 
@@ -642,6 +644,33 @@ TEST(S3Timeouts, ATransferThatStallsTimesOut) {
   auto data = FlakyStore(server.port(), 1, 200)->Get("k");
   EXPECT_EQ(data.status().code(), ErrorCode::kDeadlineExceeded) << data.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(700));
+}
+
+// A TLS handshake the server hangs up on (a restarting server, a proxy) is a transient
+// failure: retried, and not blamed on the certificate.
+TEST(S3Tls, AHandshakeCutShortIsRetried) {
+  LoopbackServer server([](int c) {
+    char buf[512];
+    (void)!::read(c, buf, sizeof(buf));  // the ClientHello, unanswered
+  });
+  ObjectStoreConfig config;
+  config.backend = "s3";
+  config.endpoint = "https://127.0.0.1:" + std::to_string(server.port());
+  config.access_key_id = "k";
+  config.secret_access_key = "s";
+  config.max_attempts = 3;
+  config.timeout_ms = 2000;
+  s3::S3Options options;
+  options.retry_base_ms = 1;
+  auto provider = S3ObjectStoreProvider::Open(config, options);
+  ASSERT_TRUE(provider.ok()) << provider.status().ToString();
+  auto data = (*(*provider)->Bucket(kBucket))->Get("k");
+  EXPECT_EQ(data.status().code(), ErrorCode::kUnavailable) << data.status().ToString();
+  EXPECT_NE(data.status().message().find("closed before the handshake finished"), std::string::npos)
+      << data.status().message();
+  EXPECT_EQ(data.status().message().find("certificate"), std::string::npos)
+      << data.status().message();
+  EXPECT_EQ(server.connections(), 3);
 }
 
 }  // namespace
