@@ -43,14 +43,16 @@ TEST(OpenObjectStores, NamesTheBadSetting) {
   config.backend = "local";
   EXPECT_NE(OpenObjectStores(config).status().message().find("lake.local_root"), std::string::npos);
   config.backend = "s3";
-  EXPECT_NE(OpenObjectStores(config).status().message().find("lake.endpoint"), std::string::npos);
+  EXPECT_NE(OpenObjectStores(config).status().message().find("s3_endpoint"), std::string::npos);
   config.endpoint = "http://127.0.0.1:9000";
-  EXPECT_NE(OpenObjectStores(config).status().message().find("lake.access_key_id"),
+  EXPECT_NE(OpenObjectStores(config).status().message().find("s3_access_key_id"),
+            std::string::npos);
+  EXPECT_NE(OpenObjectStores(config).status().message().find("AWS_SECRET_ACCESS_KEY"),
             std::string::npos);
   config.access_key_id = "k";
   config.secret_access_key = "s";
   config.part_size = 1 << 20;
-  EXPECT_NE(OpenObjectStores(config).status().message().find("lake.part_size"), std::string::npos);
+  EXPECT_NE(OpenObjectStores(config).status().message().find("part_size"), std::string::npos);
   config.part_size = 8 << 20;
   EXPECT_TRUE(OpenObjectStores(config).ok());
   config.endpoint = "ftp://x";

@@ -12,14 +12,56 @@
 namespace tributary::objstore::s3 {
 namespace {
 
+// Where the server's settings for the lake are (src/app/config.cc, server.cc): errors
+// point there rather than at ObjectStoreConfig's field names, which users never see.
+constexpr char kCredentialsHint[] =
+    "check s3_access_key_id / s3_secret_access_key in the server's configuration, or "
+    "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in its environment";
+constexpr char kRegionHint[] =
+    "check s3_region (--s3-region): it must be the bucket's region, as the store expects it";
+
+// 400s that say the server's S3 settings are wrong, not the object: every request fails
+// the same way until someone fixes them. Credentials first, then the region.
+bool CredentialsError(std::string_view code) {
+  return code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" ||
+         code == "InvalidToken" || code == "InvalidSecurity" || code == "MissingSecurityHeader";
+}
+bool RegionError(std::string_view code) {
+  return code == "AuthorizationHeaderMalformed" || code == "InvalidRegion" ||
+         code == "IllegalLocationConstraintException" ||
+         code == "AuthorizationQueryParametersError";
+}
+
+// A 400 that is neither transient (RetryableStatus) nor a configuration error is the
+// request's own (KeyTooLong, InvalidArgument, EntityTooLarge, InvalidPart...):
+// kInvalidArgument, which a delivery stream sends to its error prefix at once. So only
+// those may be kInvalidArgument: a wrong region there would send every record to the
+// error prefix.
+Status BadRequestError(std::string_view code, const std::string& msg) {
+  if (CredentialsError(code)) return Unauthenticated(msg + " (" + kCredentialsHint + ")");
+  if (RegionError(code)) return FailedPrecondition(msg + " (" + kRegionHint + ")");
+  if (code == "InvalidBucketName")
+    return FailedPrecondition(msg +
+                              " (the bucket name comes from the stream or rule that "
+                              "writes it)");
+  return InvalidArgument(msg);
+}
+
+std::string AfterAttempts(int attempts) {
+  return attempts > 1 ? " (after " + std::to_string(attempts) + " attempts)" : "";
+}
+
 }  // namespace
 
 // The 400s a later attempt may not meet: the service timed the connection out, the body
-// arrived short or garbled, temporary credentials expired (renewed out of band). Other
-// 400s (a key too long, a bad bucket name, a malformed request) are the request's own.
+// arrived short or garbled (its SHA-256 or MD5 does not match what was signed: a
+// corrupting proxy or NIC), temporary credentials expired (renewed out of band). Other
+// 400s (a key too long, a bad bucket name, a malformed request) are the request's own,
+// or the configuration's (BadRequestError).
 bool TransientBadRequest(std::string_view error_code) {
   return error_code == "RequestTimeout" || error_code == "IncompleteBody" ||
-         error_code == "BadDigest" || error_code == "ExpiredToken" ||
+         error_code == "BadDigest" || error_code == "InvalidDigest" ||
+         error_code == "XAmzContentSHA256Mismatch" || error_code == "ExpiredToken" ||
          error_code == "TokenRefreshRequired";
 }
 
@@ -32,17 +74,25 @@ bool RetryableStatus(int status, std::string_view error_code) {
 Result<std::shared_ptr<S3Client>> S3Client::Create(const ObjectStoreConfig& config,
                                                    S3Options options) {
   if (config.endpoint.empty())
-    return InvalidArgument("lake.endpoint is empty; the s3 backend needs the service's URL");
+    return InvalidArgument(
+        "s3_endpoint (--s3-endpoint) is empty; the s3 lake backend needs the service's URL "
+        "(e.g. http://127.0.0.1:9000)");
   TRY_ASSIGN(Endpoint endpoint, ParseEndpoint(config.endpoint));
   if (config.access_key_id.empty() || config.secret_access_key.empty())
     return InvalidArgument(
-        "lake.access_key_id and lake.secret_access_key are required for the s3 backend");
-  if (config.region.empty()) return InvalidArgument("lake.region is empty (e.g. us-east-1)");
+        "the s3 lake backend needs credentials: set s3_access_key_id and s3_secret_access_key "
+        "in the server's configuration, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its "
+        "environment");
+  if (config.region.empty())
+    return InvalidArgument("s3_region (--s3-region) is empty (e.g. us-east-1)");
+  // The rest are ObjectStoreConfig fields the program sets, not server settings.
   if (config.part_size < (5ull << 20) || config.part_size > (5ull << 30))
-    return InvalidArgument("lake.part_size is " + std::to_string(config.part_size) +
+    return InvalidArgument("ObjectStoreConfig.part_size is " + std::to_string(config.part_size) +
                            "; S3 needs parts of 5 MiB to 5 GiB");
-  if (config.max_attempts < 1) return InvalidArgument("lake.max_attempts must be at least 1");
-  if (config.timeout_ms < 1) return InvalidArgument("lake.timeout_ms must be positive");
+  if (config.max_attempts < 1)
+    return InvalidArgument("ObjectStoreConfig.max_attempts must be at least 1");
+  if (config.timeout_ms < 1)
+    return InvalidArgument("ObjectStoreConfig.timeout_ms must be positive");
   TRY_ASSIGN(auto transport, HttpTransport::Create(endpoint, options.transport));
   return std::shared_ptr<S3Client>(new S3Client(config, std::move(options), std::move(transport)));
 }
@@ -127,7 +177,7 @@ Result<HttpResponse> S3Client::Send(const Call& call) {
         if (auto err = ParseErrorBody(response->body)) code = err->code;
       retry = RetryableStatus(response->status, code);
       if (!retry || attempt >= config_.max_attempts) return response;
-      last_error = ErrorFor(call, *response);
+      last_error = ErrorFor(call, *response, 1);  // this attempt's error, for the log
     } else {
       ErrorCode c = response.status().code();
       retry = c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded;
@@ -147,11 +197,12 @@ Result<HttpResponse> S3Client::Send(const Call& call) {
 
 Result<HttpResponse> S3Client::SendOk(const Call& call) {
   TRY_ASSIGN(HttpResponse response, Send(call));
-  if (response.status < 200 || response.status > 299) return ErrorFor(call, response);
+  if (response.status < 200 || response.status > 299)
+    return ErrorFor(call, response, config_.max_attempts);
   return response;
 }
 
-Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const {
+Status S3Client::ErrorFor(const Call& call, const HttpResponse& response, int attempts) const {
   std::string detail = std::to_string(response.status);
   std::string code;
   if (auto err = ParseErrorBody(response.body)) {
@@ -163,17 +214,12 @@ Status S3Client::ErrorFor(const Call& call, const HttpResponse& response) const 
   }
   std::string msg = call.op + " " + Where(call.bucket, call.key) + " failed: " + detail;
   int s = response.status;
-  // Transient, retried: 429, 5xx and the transient 400s, unlike the other 400s (a request
-  // that will never be taken: InvalidArgument, which a delivery stream does not retry).
-  if (RetryableStatus(s, code))
-    return Unavailable(msg + " (after " + std::to_string(config_.max_attempts) + " attempts)");
-  if (s == 400 || s == 416) return InvalidArgument(msg);
-  if (s == 401)
-    return Unauthenticated(msg + " (check lake.access_key_id / lake.secret_access_key)");
-  if (s == 403)
-    return PermissionDenied(msg +
-                            " (check lake.access_key_id / lake.secret_access_key and the "
-                            "bucket policy)");
+  // Transient, retried: 429, 5xx and the transient 400s.
+  if (RetryableStatus(s, code)) return Unavailable(msg + AfterAttempts(attempts));
+  if (s == 400) return BadRequestError(code, msg);
+  if (s == 416) return InvalidArgument(msg);
+  if (s == 401) return Unauthenticated(msg + " (" + kCredentialsHint + ")");
+  if (s == 403) return PermissionDenied(msg + " (" + kCredentialsHint + "; and the bucket policy)");
   if (s == 404) return NotFound(msg);
   if (s == 409 || s == 412) return FailedPrecondition(msg);
   if (s >= 500) return Unavailable(msg);

@@ -4,9 +4,16 @@
 // The ObjectStore and ObjectWriter for S3 are built on it.
 //
 // Retried (up to max_attempts, each attempt re-signed): connection failures, timeouts,
-// 500/502/503/504, 429 and S3's 400 RequestTimeout. Not retried: other 4xx.
-// Status mapping: 400/416 kInvalidArgument, 401 kUnauthenticated, 403 kPermissionDenied,
-// 404 kNotFound, 409/412 kFailedPrecondition, 5xx/429 kUnavailable (after retries).
+// 500/502/503/504, 429 and S3's transient 400s (RequestTimeout, IncompleteBody, BadDigest,
+// InvalidDigest, XAmzContentSHA256Mismatch, ExpiredToken). Not retried: other 4xx.
+// Status mapping: 400 by S3's Code: credentials (InvalidAccessKeyId,
+// SignatureDoesNotMatch, InvalidToken...) kUnauthenticated, region
+// (AuthorizationHeaderMalformed, InvalidRegion...) and InvalidBucketName
+// kFailedPrecondition, the rest (KeyTooLong, InvalidArgument, EntityTooLarge, InvalidPart)
+// kInvalidArgument, which delivery streams take as "this object will never be taken";
+// 416 kInvalidArgument, 401 kUnauthenticated, 403 kPermissionDenied, 404 kNotFound,
+// 409/412 kFailedPrecondition, 5xx/429/transient 400s kUnavailable (after retries).
+// Messages name the server's settings (s3_endpoint, s3_region, s3_access_key_id...).
 //
 // Thread-safety: Send is thread-safe; calls block the calling thread (including backoff
 // sleeps), so run them on worker threads, never on an event loop.
@@ -44,7 +51,8 @@ struct Call {
 
 class S3Client {
  public:
-  // Checks the endpoint, credentials and sizes (names the lake.* key that is wrong).
+  // Checks the endpoint, credentials and sizes (names the server setting that is wrong:
+  // s3_endpoint, s3_region, s3_access_key_id...).
   static Result<std::shared_ptr<S3Client>> Create(const ObjectStoreConfig& config,
                                                   S3Options options = {});
 
@@ -53,8 +61,9 @@ class S3Client {
   Result<HttpResponse> Send(const Call& call);
   // Send, and turn any non-2xx response into a Status.
   Result<HttpResponse> SendOk(const Call& call);
-  // The Status for a non-2xx response to `call`.
-  Status ErrorFor(const Call& call, const HttpResponse& response) const;
+  // The Status for a non-2xx response to `call`, the last of `attempts` (said in the
+  // message when more than one).
+  Status ErrorFor(const Call& call, const HttpResponse& response, int attempts = 1) const;
 
   // The Host header and request target for a call (addressing style applied).
   std::pair<std::string, std::string> HostAndTarget(const std::string& bucket,

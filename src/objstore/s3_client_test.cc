@@ -109,6 +109,61 @@ TEST(Errors, MappedToCodesWithS3sWords) {
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
 }
 
+// A 400 is mapped by S3's Code, because a delivery stream sends an object whose write is
+// kInvalidArgument to its error prefix at once: that must mean "this object", never "the
+// server's settings" or "the network garbled it".
+TEST(Errors, BadRequestsByCode) {
+  auto client = Client("http://127.0.0.1:9000", true);
+  Call call{"PutObject", "PUT", "iot-data", "a.json", {}, {}, {}};
+  auto for_code = [&](const std::string& code) {
+    HttpResponse r;
+    r.status = 400;
+    r.body = "<Error><Code>" + code + "</Code><Message>m</Message></Error>";
+    return client->ErrorFor(call, r);
+  };
+  for (const char* config : {"AuthorizationHeaderMalformed", "InvalidRegion"}) {
+    Status st = for_code(config);
+    EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition) << config;
+    EXPECT_NE(st.message().find("s3_region (--s3-region)"), std::string::npos) << st.message();
+  }
+  for (const char* credentials : {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken"}) {
+    Status st = for_code(credentials);
+    EXPECT_EQ(st.code(), ErrorCode::kUnauthenticated) << credentials;
+    EXPECT_NE(st.message().find("s3_access_key_id / s3_secret_access_key"), std::string::npos)
+        << st.message();
+    EXPECT_NE(st.message().find("AWS_ACCESS_KEY_ID"), std::string::npos) << st.message();
+  }
+  for (const char* transient :
+       {"XAmzContentSHA256Mismatch", "BadDigest", "InvalidDigest", "RequestTimeout"}) {
+    EXPECT_EQ(for_code(transient).code(), ErrorCode::kUnavailable) << transient;
+    EXPECT_TRUE(RetryableStatus(400, transient)) << transient;
+  }
+  for (const char* own :
+       {"KeyTooLongError", "InvalidArgument", "EntityTooLarge", "InvalidPart", "MalformedXML"})
+    EXPECT_EQ(for_code(own).code(), ErrorCode::kInvalidArgument) << own;
+  EXPECT_EQ(for_code("InvalidBucketName").code(), ErrorCode::kFailedPrecondition);
+}
+
+// Messages name the server's settings, not ObjectStoreConfig's fields, and an error says
+// how many attempts it took only when it took more than one.
+TEST(Errors, NameTheServersSettings) {
+  auto client = Client("http://127.0.0.1:9000", true);
+  Call call{"GetObject", "GET", "iot-data", "a.json", {}, {}, {}};
+  HttpResponse r;
+  r.status = 403;
+  r.body = "<Error><Code>AccessDenied</Code><Message>m</Message></Error>";
+  Status st = client->ErrorFor(call, r);
+  EXPECT_NE(st.message().find("s3_access_key_id / s3_secret_access_key"), std::string::npos)
+      << st.message();
+  EXPECT_EQ(st.message().find("lake."), std::string::npos) << st.message();
+  r.status = 503;
+  r.body = "<Error><Code>SlowDown</Code><Message>m</Message></Error>";
+  EXPECT_EQ(client->ErrorFor(call, r).message().find("attempts"), std::string::npos);
+  EXPECT_NE(client->ErrorFor(call, r, 5).message().find("(after 5 attempts)"), std::string::npos);
+  EXPECT_NE(ParseEndpoint("ftp://x").status().message().find("s3_endpoint 'ftp://x'"),
+            std::string::npos);
+}
+
 TEST(Transport, RefusedConnectionIsUnavailableAfterRetries) {
   ObjectStoreConfig config;
   config.endpoint = "http://127.0.0.1:1";  // nothing listens on port 1

@@ -46,7 +46,8 @@ Result<std::string> S3ObjectStore::Get(const std::string& key, std::optional<Byt
                            client_->Where(bucket_, key) + " has " + std::to_string(info.size) +
                            " bytes");
   }
-  if (response.status < 200 || response.status > 299) return client_->ErrorFor(call, response);
+  if (response.status < 200 || response.status > 299)
+    return client_->ErrorFor(call, response, client_->config().max_attempts);
   if (range && response.status == 200) {
     // The server ignored the Range header and sent the whole object: cut it here.
     if (range->offset > response.body.size())
@@ -119,7 +120,7 @@ Status S3ObjectStore::Delete(const std::string& key) {
     auto err = s3::ParseErrorBody(response.body);
     if (!err || err->code == "NoSuchKey") return Status::Ok();
   }
-  return client_->ErrorFor(call, response);
+  return client_->ErrorFor(call, response, client_->config().max_attempts);
 }
 
 Status S3ObjectStore::DeleteIf(const std::string& key, const std::string& if_match) {
