@@ -149,15 +149,28 @@ HttpRequest S3Client::Build(const Call& call, const std::string& host, const std
   return out;
 }
 
-int S3Client::BackoffMs(int attempt) const {
+static bool Throttled(int status) { return status == 429 || status == 503; }
+
+int RetryDelayMs(const S3Options& options, int attempt, int status, std::string_view retry_after) {
   // Exponential backoff with "equal jitter": half the delay is fixed, half random, so
-  // clients that failed together do not retry together.
-  int64_t delay = options_.retry_base_ms;
-  for (int i = 1; i < attempt && delay < options_.retry_max_ms; ++i) delay *= 2;
-  delay = std::min<int64_t>(delay, options_.retry_max_ms);
+  // clients that failed together do not retry together. A store that says it is
+  // overloaded (429, 503 SlowDown) gets a longer first pause than a dropped connection:
+  // with 100 ms, five attempts were over in about 1.3 s, too soon for S3's per-prefix
+  // scaling or a busy MinIO to catch up.
+  int64_t delay = Throttled(status) ? options.throttle_base_ms : options.retry_base_ms;
+  for (int i = 1; i < attempt && delay < options.retry_max_ms; ++i) delay *= 2;
+  delay = std::min<int64_t>(delay, options.retry_max_ms);
   thread_local std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
-  return static_cast<int>(delay - delay / 2 + jitter(rng));
+  delay = delay - delay / 2 + jitter(rng);
+  // Retry-After in seconds (the HTTP-date form is not used by S3 stores), honoured up
+  // to a cap so that one answer cannot park a writer for an hour.
+  if (!retry_after.empty() && retry_after.size() <= 6 &&
+      retry_after.find_first_not_of("0123456789") == std::string_view::npos) {
+    int64_t asked = std::stoll(std::string(retry_after)) * 1000;
+    delay = std::max(delay, std::min<int64_t>(asked, options.retry_after_max_ms));
+  }
+  return static_cast<int>(delay);
 }
 
 Result<HttpResponse> S3Client::Send(const Call& call) {
@@ -169,25 +182,30 @@ Result<HttpResponse> S3Client::Send(const Call& call) {
     // timeout_ms bounds setting up the connection and each wait for progress, not the
     // whole transfer: 15 MiB at 400 KB/s takes 40 s and is fine as long as it moves.
     Timeouts timeouts{config_.timeout_ms, config_.timeout_ms, 0};
-    auto response = transport_->Send(host, request, timeouts);
+    bool sent = false;
+    auto response = options_.send ? options_.send(host, request, timeouts, &sent)
+                                  : transport_->Send(host, request, timeouts, &sent);
     bool retry;
+    int status = 0;
+    std::string retry_after;
     if (response.ok()) {
       std::string code;
-      if (response->status >= 400)
+      status = response->status;
+      if (status >= 400)
         if (auto err = ParseErrorBody(response->body)) code = err->code;
-      retry = RetryableStatus(response->status, code);
+      retry = RetryableStatus(status, code);
       if (!retry || attempt >= config_.max_attempts) return response;
       last_error = ErrorFor(call, *response, 1);  // this attempt's error, for the log
+      retry_after = response->Header("retry-after");
     } else {
       ErrorCode c = response.status().code();
       retry = c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded;
       last_error = response.status();
       if (!retry || attempt >= config_.max_attempts)
         return Status(c, call.op + " " + Where(call.bucket, call.key) + ": " +
-                             response.status().message() +
-                             (retry ? " (after " + std::to_string(attempt) + " attempts)" : ""));
+                             response.status().message() + AfterAttempts(attempt));
     }
-    int delay = BackoffMs(attempt);
+    int delay = RetryDelayMs(options_, attempt, status, retry_after);
     Logger("objstore")
         ->debug("op={} where=\"{}\" attempt={} retry_in_ms={} error=\"{}\"", call.op,
                 Where(call.bucket, call.key), attempt, delay, last_error.message());

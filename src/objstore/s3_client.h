@@ -3,7 +3,8 @@
 // jitter, and errors that name the operation, bucket, key and S3's Code/Message.
 // The ObjectStore and ObjectWriter for S3 are built on it.
 //
-// Retried (up to max_attempts, each attempt re-signed): connection failures, timeouts,
+// Retried (up to max_attempts, each attempt re-signed; the pause grows from 100 ms, or
+// from 1 s when the store says it is busy, and honours Retry-After): connection failures, timeouts,
 // 500/502/503/504, 429 and S3's transient 400s (RequestTimeout, IncompleteBody, BadDigest,
 // InvalidDigest, XAmzContentSHA256Mismatch, ExpiredToken). Not retried: other 4xx.
 // Status mapping: 400 by S3's Code: credentials (InvalidAccessKeyId,
@@ -19,6 +20,7 @@
 // sleeps), so run them on worker threads, never on an event loop.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,12 +33,20 @@
 
 namespace tributary::objstore::s3 {
 
+// One attempt's exchange: HttpTransport::Send, or a test's stand-in for the network.
+using SendFunction =
+    std::function<Result<HttpResponse>(const std::string& host, const HttpRequest& request,
+                                       const Timeouts& timeouts, bool* request_sent)>;
+
 // Knobs that are not user configuration: tests and tools set them.
 struct S3Options {
   TransportOptions transport;
-  int retry_base_ms = 100;    // first backoff; doubles per attempt, with jitter
-  int retry_max_ms = 10000;   // backoff cap
-  int list_page_size = 1000;  // ListObjectsV2 max-keys
+  int retry_base_ms = 100;         // first backoff; doubles per attempt, with jitter
+  int throttle_base_ms = 1000;     // the same after 429 or 503 (SlowDown): the store is busy
+  int retry_max_ms = 10000;        // backoff cap
+  int retry_after_max_ms = 20000;  // a Retry-After header is honoured up to this
+  int list_page_size = 1000;       // ListObjectsV2 max-keys
+  SendFunction send;               // tests: attempts go here instead of the network
 };
 
 struct Call {
@@ -79,7 +89,6 @@ class S3Client {
   S3Client(ObjectStoreConfig config, S3Options options, std::unique_ptr<HttpTransport> transport);
   HttpRequest Build(const Call& call, const std::string& host, const std::string& target,
                     const std::string& payload_hash) const;
-  int BackoffMs(int attempt) const;
 
   ObjectStoreConfig config_;
   S3Options options_;
@@ -88,5 +97,11 @@ class S3Client {
 
 // Whether a response status is worth another attempt.
 bool RetryableStatus(int status, std::string_view error_code);
+
+// The pause before attempt `attempt` + 1, after one that failed with HTTP `status` (0: a
+// transport failure) and `retry_after` (the header, "" if none): exponential from
+// retry_base_ms, or from throttle_base_ms after 429/503, capped at retry_max_ms, with
+// jitter; at least Retry-After's seconds, up to retry_after_max_ms.
+int RetryDelayMs(const S3Options& options, int attempt, int status, std::string_view retry_after);
 
 }  // namespace tributary::objstore::s3

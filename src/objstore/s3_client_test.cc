@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+#include <map>
+
 #include "objstore/s3_writer.h"
 
 namespace tributary::objstore::s3 {
@@ -179,6 +183,81 @@ TEST(Transport, RefusedConnectionIsUnavailableAfterRetries) {
   EXPECT_NE(r.status().message().find("after 3 attempts"), std::string::npos)
       << r.status().message();
   EXPECT_NE(r.status().message().find("s3://iot-data/k"), std::string::npos);
+}
+
+// A stand-in for the network: each attempt goes to `answer`, which sees the requests so
+// far. Tests script what the store does (and what the network loses).
+struct FakeNetwork {
+  std::function<Result<HttpResponse>(const HttpRequest&, bool* sent)> answer;
+  std::vector<HttpRequest> requests;
+  SendFunction Send() {
+    return [this](const std::string&, const HttpRequest& request, const Timeouts&, bool* sent) {
+      requests.push_back(request);
+      *sent = true;
+      return answer(request, sent);
+    };
+  }
+};
+
+HttpResponse Answer(int status, std::string body = "",
+                    std::map<std::string, std::string> headers = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::shared_ptr<S3Client> FakeClient(FakeNetwork* network, int max_attempts = 5,
+                                     S3Options options = {}) {
+  ObjectStoreConfig config;
+  config.backend = "s3";
+  config.endpoint = "http://127.0.0.1:9000";
+  config.access_key_id = "AKID";
+  config.secret_access_key = "secret";
+  config.max_attempts = max_attempts;
+  options.retry_base_ms = 1;
+  options.send = network->Send();
+  auto client = S3Client::Create(config, std::move(options));
+  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  return client.ok() ? *client : nullptr;
+}
+
+// A busy store gets time to recover: the first pause after 429/503 is about 1 s, not
+// 100 ms, and grows from there (capped); a Retry-After is honoured up to its cap.
+TEST(Retries, ThrottlingWaitsLongerAndHonoursRetryAfter) {
+  S3Options options;
+  for (int i = 0; i < 20; ++i) {
+    int dropped = RetryDelayMs(options, 1, 0, "");
+    EXPECT_GE(dropped, 50);
+    EXPECT_LE(dropped, 100);
+    for (int status : {429, 503}) {
+      int busy = RetryDelayMs(options, 1, status, "");
+      EXPECT_GE(busy, 500) << status;
+      EXPECT_LE(busy, 1000) << status;
+    }
+    EXPECT_GE(RetryDelayMs(options, 4, 503, ""), 4000);
+    EXPECT_LE(RetryDelayMs(options, 30, 503, ""), options.retry_max_ms);
+    EXPECT_GE(RetryDelayMs(options, 1, 503, "7"), 7000);
+    EXPECT_EQ(RetryDelayMs(options, 1, 503, "3600"), options.retry_after_max_ms);
+    EXPECT_LE(RetryDelayMs(options, 1, 503, "Wed, 21 Oct 2015 07:28:00 GMT"), 1000);
+  }
+  // End to end: a 503 asking for 1 s is retried after 1 s, not after throttle_base_ms.
+  FakeNetwork network;
+  network.answer = [&](const HttpRequest&, bool*) -> Result<HttpResponse> {
+    if (network.requests.size() == 1)
+      return Answer(503, "<Error><Code>SlowDown</Code><Message>m</Message></Error>",
+                    {{"retry-after", "1"}});
+    return Answer(200, "hello");
+  };
+  S3Options fast;
+  fast.throttle_base_ms = 1;
+  auto client = FakeClient(&network, 2, fast);
+  auto started = std::chrono::steady_clock::now();
+  auto r = client->SendOk(Call{"GetObject", "GET", "iot-data", "k", {}, {}, {}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+  EXPECT_EQ(network.requests.size(), 2u);
 }
 
 TEST(Metadata, Headers) {

@@ -476,6 +476,7 @@ std::shared_ptr<ObjectStore> FlakyStore(int port, int max_attempts, int timeout_
   config.timeout_ms = timeout_ms;
   s3::S3Options options;
   options.retry_base_ms = 5;
+  options.throttle_base_ms = 5;
   auto provider = S3ObjectStoreProvider::Open(config, options);
   return provider.ok() ? *(*provider)->Bucket(kBucket) : nullptr;
 }
