@@ -173,11 +173,14 @@ int RetryDelayMs(const S3Options& options, int attempt, int status, std::string_
   return static_cast<int>(delay);
 }
 
-Result<HttpResponse> S3Client::Send(const Call& call) {
+Result<HttpResponse> S3Client::Send(const Call& call, Attempts* attempts) {
+  Attempts local;
+  if (!attempts) attempts = &local;
+  *attempts = Attempts{};
   auto [host, target] = HostAndTarget(call.bucket, call.key, call.query);
   std::string payload_hash = sigv4::Sha256Hex(call.body);
-  Status last_error;
   for (int attempt = 1;; ++attempt) {
+    attempts->count = attempt;
     HttpRequest request = Build(call, host, target, payload_hash);
     // timeout_ms bounds setting up the connection and each wait for progress, not the
     // whole transfer: 15 MiB at 400 KB/s takes 40 s and is fine as long as it moves.
@@ -185,38 +188,55 @@ Result<HttpResponse> S3Client::Send(const Call& call) {
     bool sent = false;
     auto response = options_.send ? options_.send(host, request, timeouts, &sent)
                                   : transport_->Send(host, request, timeouts, &sent);
-    bool retry;
+    bool retry, maybe_applied;
     int status = 0;
     std::string retry_after;
+    Status error;
     if (response.ok()) {
-      std::string code;
       status = response->status;
+      std::string code;
       if (status >= 400)
         if (auto err = ParseErrorBody(response->body)) code = err->code;
       retry = RetryableStatus(status, code);
-      if (!retry || attempt >= config_.max_attempts) return response;
-      last_error = ErrorFor(call, *response, 1);  // this attempt's error, for the log
+      // A 500 may come after the store wrote the object; 503 and 429 are refusals.
+      maybe_applied = status >= 500 && status != 503;
+      error = ErrorFor(call, *response, 1);  // this attempt's error, for the log
       retry_after = response->Header("retry-after");
     } else {
       ErrorCode c = response.status().code();
       retry = c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded;
-      last_error = response.status();
-      if (!retry || attempt >= config_.max_attempts)
-        return Status(c, call.op + " " + Where(call.bucket, call.key) + ": " +
-                             response.status().message() + AfterAttempts(attempt));
+      maybe_applied = sent;
+      error = Status(
+          c, call.op + " " + Where(call.bucket, call.key) + ": " + response.status().message());
+    }
+    attempts->maybe_applied = attempts->maybe_applied || maybe_applied;
+    bool last = !retry || attempt >= config_.max_attempts;
+    if (!last && maybe_applied && !call.retry_if_maybe_applied) {
+      Logger("objstore")
+          ->warn(
+              "op={} where=\"{}\" msg=\"not retried: the request was sent and the store may have "
+              "carried it out\" error=\"{}\"",
+              call.op, Where(call.bucket, call.key), error.message());
+      last = true;
+    }
+    if (last) {
+      if (response.ok()) return response;
+      return Status(error.code(), error.message() + AfterAttempts(attempt));
     }
     int delay = RetryDelayMs(options_, attempt, status, retry_after);
     Logger("objstore")
         ->debug("op={} where=\"{}\" attempt={} retry_in_ms={} error=\"{}\"", call.op,
-                Where(call.bucket, call.key), attempt, delay, last_error.message());
+                Where(call.bucket, call.key), attempt, delay, error.message());
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
 }
 
-Result<HttpResponse> S3Client::SendOk(const Call& call) {
-  TRY_ASSIGN(HttpResponse response, Send(call));
+Result<HttpResponse> S3Client::SendOk(const Call& call, Attempts* attempts) {
+  Attempts local;
+  if (!attempts) attempts = &local;
+  TRY_ASSIGN(HttpResponse response, Send(call, attempts));
   if (response.status < 200 || response.status > 299)
-    return ErrorFor(call, response, config_.max_attempts);
+    return ErrorFor(call, response, attempts->count);
   return response;
 }
 

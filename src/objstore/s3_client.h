@@ -57,6 +57,24 @@ struct Call {
   sigv4::Pairs query;                                        // raw names and values
   std::vector<std::pair<std::string, std::string>> headers;  // signed along with the rest
   std::string_view body;
+  // false for a request whose repetition makes something new (CreateMultipartUpload: a
+  // second upload, the first never aborted): not retried once an attempt may have
+  // reached the store (see Attempts); retried as usual when it cannot have.
+  bool retry_if_maybe_applied = true;
+};
+
+// What became of Send's attempts. An attempt "may have been applied" when it failed after
+// the whole request was written (a timeout, reset or EOF while waiting for the answer)
+// or was answered 500, 502 or 504: the store may have carried it out. A failure before
+// the request was all sent (DNS, refused, connect or TLS timeout, a reset while
+// writing), 503/429 (refused for load) and 4xx cannot have been. After such an attempt a
+// conditional request's later answer may be about its own first attempt: PutObject with
+// If-None-Match gets 412 from the object it made, CompleteMultipartUpload gets
+// NoSuchUpload, a conditional DeleteObject gets 404. Callers check (s3_writer.cc,
+// S3ObjectStore::DeleteIf).
+struct Attempts {
+  int count = 0;
+  bool maybe_applied = false;  // some attempt, the last included, may have been applied
 };
 
 class S3Client {
@@ -67,10 +85,11 @@ class S3Client {
                                                   S3Options options = {});
 
   // Sends with retries. Returns the final response whatever its status (transport
-  // failures after the last attempt are a Status).
-  Result<HttpResponse> Send(const Call& call);
+  // failures after the last attempt are a Status). `attempts` (optional) says what
+  // became of them.
+  Result<HttpResponse> Send(const Call& call, Attempts* attempts = nullptr);
   // Send, and turn any non-2xx response into a Status.
-  Result<HttpResponse> SendOk(const Call& call);
+  Result<HttpResponse> SendOk(const Call& call, Attempts* attempts = nullptr);
   // The Status for a non-2xx response to `call`, the last of `attempts` (said in the
   // message when more than one).
   Status ErrorFor(const Call& call, const HttpResponse& response, int attempts = 1) const;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 
+#include "objstore/s3_object_store.h"
 #include "objstore/s3_writer.h"
 
 namespace tributary::objstore::s3 {
@@ -258,6 +259,192 @@ TEST(Retries, ThrottlingWaitsLongerAndHonoursRetryAfter) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
   EXPECT_EQ(network.requests.size(), 2u);
+}
+
+TEST(Etags, AsS3MakesThem) {
+  EXPECT_EQ(PutEtag("hello"), "5d41402abc4b2a76b9719d911017c592");
+  // Checked with Python's hashlib: md5(md5(p1) + md5(p2)) + "-2".
+  EXPECT_EQ(MultipartEtag(
+                {"\"3303e12af474ca11d85ed2966a932992\"", "\"3ea4e15b91a17dc76052c56cfcdf67a2\""}),
+            "0732917abc3288784e318ac0aab1757a-2");
+  EXPECT_EQ(MultipartEtag({"\"not-an-md5\""}), "") << "cannot tell: no guess";
+}
+
+bool Has(const HttpRequest& request, std::string_view method, std::string_view target_part) {
+  return request.method == method && request.target.find(target_part) != std::string::npos;
+}
+
+// The response to an attempt that the store carried out is lost: the client sees a
+// reset after the whole request was sent, as a proxy dropping the connection shows it.
+Result<HttpResponse> Lost(bool* sent) {
+  *sent = true;
+  return Unavailable("reading the response from http://127.0.0.1:9000 failed: Connection reset");
+}
+// A failure before the request was all sent: the store cannot have acted on it.
+Result<HttpResponse> NotSent(bool* sent) {
+  *sent = false;
+  return Unavailable("connecting to http://127.0.0.1:9000 failed: Connection refused");
+}
+
+std::unique_ptr<ObjectWriter> Writer(std::shared_ptr<S3Client> client, WriteCondition condition) {
+  return std::make_unique<S3Writer>(client, "iot-data", "k", HeadersFor(PutOptions{}).value(),
+                                    condition);
+}
+
+// A create-only PutObject whose first attempt wrote the object but lost its answer: the
+// retry's 412 is about that object, which holds the bytes sent, so the write succeeded.
+TEST(AmbiguousRetries, ConditionalPutThatWroteTheObjectSucceeds) {
+  FakeNetwork network;
+  std::string stored_etag;
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (r.method == "PUT") {
+      if (stored_etag.empty()) {
+        stored_etag = PutEtag(r.body);
+        return Lost(sent);
+      }
+      return Answer(412, "<Error><Code>PreconditionFailed</Code><Message>m</Message></Error>");
+    }
+    if (r.method == "HEAD")
+      return Answer(200, "", {{"etag", "\"" + stored_etag + "\""}, {"content-length", "5"}});
+    return Answer(500);
+  };
+  WriteCondition create_only;
+  create_only.if_absent = true;
+  auto writer = Writer(FakeClient(&network), create_only);
+  ASSERT_TRUE(writer->Write("hello").ok());
+  Status st = writer->Commit();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(network.requests.size(), 3u);
+  EXPECT_TRUE(Has(network.requests[2], "HEAD", "/iot-data/k"));
+}
+
+// ...but a 412 is a conflict when the object is another's, or when no earlier attempt
+// can have written it (it failed before the request was sent): then no HEAD either.
+TEST(AmbiguousRetries, ConditionalPutConflictsStayConflicts) {
+  FakeNetwork network;
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (r.method == "PUT" && network.requests.size() == 1) return Lost(sent);
+    if (r.method == "HEAD")
+      return Answer(200, "", {{"etag", "\"0123456789abcdef0123456789abcdef\""}});
+    return Answer(412, "<Error><Code>PreconditionFailed</Code><Message>m</Message></Error>");
+  };
+  WriteCondition create_only;
+  create_only.if_absent = true;
+  auto writer = Writer(FakeClient(&network), create_only);
+  ASSERT_TRUE(writer->Write("hello").ok());
+  EXPECT_EQ(writer->Commit().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(network.requests.size(), 3u);  // PUT, PUT, HEAD (another's object)
+
+  network.requests.clear();
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (network.requests.size() == 1) return NotSent(sent);
+    if (r.method == "HEAD") return Answer(200, "", {{"etag", "\"" + PutEtag("hello") + "\""}});
+    return Answer(412, "<Error><Code>PreconditionFailed</Code><Message>m</Message></Error>");
+  };
+  writer = Writer(FakeClient(&network), create_only);
+  ASSERT_TRUE(writer->Write("hello").ok());
+  EXPECT_EQ(writer->Commit().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(network.requests.size(), 2u) << "no earlier attempt reached the store: no HEAD";
+}
+
+std::shared_ptr<S3Client> MultipartClient(FakeNetwork* network) {
+  ObjectStoreConfig config;
+  config.backend = "s3";
+  config.endpoint = "http://127.0.0.1:9000";
+  config.access_key_id = "AKID";
+  config.secret_access_key = "secret";
+  config.multipart_threshold = 5u << 20;
+  config.part_size = 5u << 20;
+  S3Options options;
+  options.retry_base_ms = 1;
+  options.send = network->Send();
+  return S3Client::Create(config, options).value();
+}
+
+constexpr char kInitiated[] =
+    "<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>";
+
+// A CompleteMultipartUpload that completed the upload but lost its answer: the retry
+// gets NoSuchUpload; the object at the key has the upload's ETag, so Commit succeeds
+// (and aborts nothing).
+TEST(AmbiguousRetries, CompleteThatCompletedSucceeds) {
+  FakeNetwork network;
+  std::vector<std::string> part_etags;
+  bool completed = false;
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads")) return Answer(200, kInitiated);
+    if (Has(r, "PUT", "partNumber=")) {
+      part_etags.push_back("\"" + PutEtag(r.body) + "\"");
+      return Answer(200, "", {{"etag", part_etags.back()}});
+    }
+    if (Has(r, "POST", "uploadId=up-1")) {
+      if (!completed) {
+        completed = true;
+        return Lost(sent);
+      }
+      return Answer(404, "<Error><Code>NoSuchUpload</Code><Message>m</Message></Error>");
+    }
+    if (r.method == "HEAD")
+      return Answer(200, "", {{"etag", "\"" + MultipartEtag(part_etags) + "\""}});
+    return Answer(500);
+  };
+  auto writer = Writer(MultipartClient(&network), {});
+  ASSERT_TRUE(writer->Write(std::string((6u << 20) + 7, 'x')).ok());
+  Status st = writer->Commit();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(part_etags.size(), 2u);
+  for (const auto& r : network.requests)
+    EXPECT_FALSE(Has(r, "DELETE", "uploadId")) << "a completed upload was aborted";
+  EXPECT_TRUE(Has(network.requests.back(), "HEAD", "/iot-data/k"));
+}
+
+// CreateMultipartUpload is not repeated after an attempt that may have created an
+// upload (the first would stay, unaborted), but is after one that cannot have.
+TEST(AmbiguousRetries, CreateMultipartUploadIsNotRepeatedBlindly) {
+  FakeNetwork network;
+  int creates = 0;
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads") && ++creates == 1) return Lost(sent);
+    if (Has(r, "POST", "?uploads")) return Answer(200, kInitiated);
+    return Answer(200, "", {{"etag", "\"" + PutEtag(r.body) + "\""}});
+  };
+  auto writer = Writer(MultipartClient(&network), {});
+  Status st = writer->Write(std::string((6u << 20), 'x'));
+  EXPECT_EQ(st.code(), ErrorCode::kUnavailable) << st.ToString();
+  EXPECT_EQ(creates, 1);
+
+  creates = 0;
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads") && ++creates == 1) return NotSent(sent);
+    if (Has(r, "POST", "?uploads")) return Answer(200, kInitiated);
+    return Answer(200, "", {{"etag", "\"" + PutEtag(r.body) + "\""}});
+  };
+  writer = Writer(MultipartClient(&network), {});
+  st = writer->Write(std::string((6u << 20), 'x'));
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(creates, 2);
+  writer->Abort();
+}
+
+// A conditional DeleteObject whose first attempt deleted the object: the retry's 404
+// is success. Without such an attempt a 404 stays kNotFound.
+TEST(AmbiguousRetries, ConditionalDeleteThatDeletedSucceeds) {
+  FakeNetwork network;
+  network.answer = [&](const HttpRequest&, bool* sent) -> Result<HttpResponse> {
+    if (network.requests.size() == 1) return Lost(sent);
+    return Answer(404, "<Error><Code>NoSuchKey</Code><Message>m</Message></Error>");
+  };
+  S3ObjectStore store("iot-data", FakeClient(&network));
+  Status st = store.DeleteIf("k", "0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(network.requests.size(), 2u);
+
+  network.requests.clear();
+  network.answer = [&](const HttpRequest&, bool* sent) -> Result<HttpResponse> {
+    if (network.requests.size() == 1) return NotSent(sent);
+    return Answer(404, "<Error><Code>NoSuchKey</Code><Message>m</Message></Error>");
+  };
+  EXPECT_EQ(store.DeleteIf("k", "0123456789abcdef0123456789abcdef").code(), ErrorCode::kNotFound);
 }
 
 TEST(Metadata, Headers) {

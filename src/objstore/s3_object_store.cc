@@ -37,7 +37,8 @@ Result<std::string> S3ObjectStore::Get(const std::string& key, std::optional<Byt
     if (!range->if_match.empty())
       call.headers.emplace_back("if-match", "\"" + range->if_match + "\"");
   }
-  TRY_ASSIGN(HttpResponse response, client_->Send(call));
+  s3::Attempts attempts;
+  TRY_ASSIGN(HttpResponse response, client_->Send(call, &attempts));
   if (response.status == 416 && range) {
     // S3 refuses "bytes=<size>-"; the local backend returns "" there, and so do we.
     TRY_ASSIGN(ObjectInfo info, Head(key));
@@ -47,7 +48,7 @@ Result<std::string> S3ObjectStore::Get(const std::string& key, std::optional<Byt
                            " bytes");
   }
   if (response.status < 200 || response.status > 299)
-    return client_->ErrorFor(call, response, client_->config().max_attempts);
+    return client_->ErrorFor(call, response, attempts.count);
   if (range && response.status == 200) {
     // The server ignored the Range header and sent the whole object: cut it here.
     if (range->offset > response.body.size())
@@ -113,14 +114,15 @@ Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::str
 Status S3ObjectStore::Delete(const std::string& key) {
   TRY(ValidateKey(key));
   Call call{"DeleteObject", "DELETE", bucket_, key, {}, {}, {}};
-  TRY_ASSIGN(HttpResponse response, client_->Send(call));
+  s3::Attempts attempts;
+  TRY_ASSIGN(HttpResponse response, client_->Send(call, &attempts));
   if (response.status >= 200 && response.status <= 299) return Status::Ok();
   if (response.status == 404) {
     // S3 itself answers 204 for a missing key; some compatible servers say NoSuchKey.
     auto err = s3::ParseErrorBody(response.body);
     if (!err || err->code == "NoSuchKey") return Status::Ok();
   }
-  return client_->ErrorFor(call, response, client_->config().max_attempts);
+  return client_->ErrorFor(call, response, attempts.count);
 }
 
 Status S3ObjectStore::DeleteIf(const std::string& key, const std::string& if_match) {
@@ -128,7 +130,16 @@ Status S3ObjectStore::DeleteIf(const std::string& key, const std::string& if_mat
   WriteCondition condition;
   condition.if_match = if_match.empty() ? "*" : if_match;
   Call call{"DeleteObject", "DELETE", bucket_, key, {}, s3::ConditionHeaders(condition), {}};
-  return client_->SendOk(call).status();  // 412: kFailedPrecondition; 404: kNotFound
+  s3::Attempts attempts;
+  TRY_ASSIGN(HttpResponse response, client_->Send(call, &attempts));
+  if (response.status >= 200 && response.status <= 299) return Status::Ok();
+  // A 404 after an attempt that may have been carried out is that attempt's doing: the
+  // object it was to delete is gone, as asked.
+  if (response.status == 404 && attempts.maybe_applied) {
+    auto err = s3::ParseErrorBody(response.body);
+    if (!err || err->code == "NoSuchKey") return Status::Ok();
+  }
+  return client_->ErrorFor(call, response, attempts.count);  // 412: kFailedPrecondition
 }
 
 std::string S3ObjectStore::Describe() const { return client_->Where(bucket_, ""); }

@@ -1,5 +1,8 @@
 #include "objstore/s3_writer.h"
 
+#include <openssl/evp.h>
+
+#include "base/hex.h"
 #include "base/log.h"
 #include "objstore/s3_responses.h"
 
@@ -38,6 +41,40 @@ std::vector<std::pair<std::string, std::string>> ConditionHeaders(const WriteCon
   return headers;
 }
 
+namespace {
+
+std::string Md5(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+// "\"0123...ef\"" -> the 16 bytes; "" if it is not 32 hex digits.
+std::string Md5FromEtag(std::string_view etag) {
+  std::string hex = Unquote(etag);
+  if (hex.size() != 32 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return "";
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return bytes;
+}
+
+}  // namespace
+
+std::string PutEtag(std::string_view body) { return HexEncode(Md5(body)); }
+
+std::string MultipartEtag(const std::vector<std::string>& part_etags) {
+  std::string digests;
+  for (const auto& etag : part_etags) {
+    std::string md5 = Md5FromEtag(etag);
+    if (md5.empty()) return "";
+    digests += md5;
+  }
+  return HexEncode(Md5(digests)) + "-" + std::to_string(part_etags.size());
+}
+
 S3Writer::S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
                    std::vector<std::pair<std::string, std::string>> headers,
                    WriteCondition condition)
@@ -71,9 +108,7 @@ Status S3Writer::Commit() {
     return FailedPrecondition("writer for " + client_->Where(bucket_, key_) + " is closed");
   Status st;
   if (upload_id_.empty()) {
-    Call call{"PutObject", "PUT", bucket_, key_, {}, headers_, buffer_};
-    call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
-    st = client_->SendOk(call).status();
+    st = PutWhole();
   } else {
     if (!buffer_.empty() || etags_.empty()) st = UploadPart(buffer_);
     if (st.ok()) st = Complete();
@@ -104,8 +139,35 @@ void S3Writer::Abort() {
   upload_id_.clear();
 }
 
+Status S3Writer::PutWhole() {
+  Call call{"PutObject", "PUT", bucket_, key_, {}, headers_, buffer_};
+  call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
+  Attempts attempts;
+  Status st = client_->SendOk(call, &attempts).status();
+  // Unconditional, a repeated PutObject is harmless; conditional, its 412 may be about
+  // the object an earlier attempt of it made.
+  if (!st.ok() && !condition_headers_.empty() && attempts.maybe_applied &&
+      WrittenByEarlierAttempt(call.op, PutEtag(buffer_)))
+    return Status::Ok();
+  return st;
+}
+
+bool S3Writer::WrittenByEarlierAttempt(const std::string& op, const std::string& expected) {
+  if (expected.empty()) return false;  // the parts' ETags are not MD5s: cannot tell
+  Call head{"HeadObject", "HEAD", bucket_, key_, {}, {}, {}};
+  auto response = client_->SendOk(head);
+  if (!response.ok() || Unquote(response->Header("etag")) != expected) return false;
+  Logger("objstore")
+      ->info(
+          "op={} where=\"{}\" msg=\"the request failed after an attempt that may have been "
+          "applied, and the object is the one sent: taken as written\" etag={}",
+          op, client_->Where(bucket_, key_), expected);
+  return true;
+}
+
 Status S3Writer::StartMultipart() {
   Call call{"CreateMultipartUpload", "POST", bucket_, key_, {{"uploads", ""}}, headers_, {}};
+  call.retry_if_maybe_applied = false;  // another upload would orphan the first
   TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
   auto id = ParseUploadId(response.body);
   if (!id.ok()) return id.status().WithContext(call.op + " " + client_->Where(bucket_, key_));
@@ -126,6 +188,18 @@ Status S3Writer::UploadPart(std::string_view part) {
   return Status::Ok();
 }
 
+// CompleteMultipartUpload's answer: S3 may answer 200 and still fail the completion,
+// with an <Error> body.
+Status S3Writer::CompletionStatus(const Call& call, const Result<HttpResponse>& response) {
+  if (!response.ok()) return response.status();
+  if (auto err = ParseErrorBody(response->body)) {
+    HttpResponse failed = *response;
+    failed.status = err->code == "InternalError" || err->code == "SlowDown" ? 503 : 400;
+    return client_->ErrorFor(call, failed);
+  }
+  return Status::Ok();
+}
+
 Status S3Writer::Complete() {
   std::string xml = CompleteMultipartUploadXml(etags_);
   Call call{"CompleteMultipartUpload",
@@ -136,15 +210,14 @@ Status S3Writer::Complete() {
             {{"content-type", "application/xml"}},
             xml};
   call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
-  TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
-  // S3 may answer 200 and still fail the completion, with an <Error> body.
-  if (auto err = ParseErrorBody(response.body)) {
-    HttpResponse failed = response;
-    failed.status = err->code == "InternalError" || err->code == "SlowDown" ? 503 : 400;
-    return client_->ErrorFor(call, failed);
-  }
-  upload_id_.clear();  // completed: nothing to abort
-  return Status::Ok();
+  Attempts attempts;
+  Status st = CompletionStatus(call, client_->SendOk(call, &attempts));
+  // A retry after an attempt that may have completed the upload finds it gone
+  // (NoSuchUpload) or the key taken (412): see whether the object is ours.
+  if (!st.ok() && attempts.maybe_applied && WrittenByEarlierAttempt(call.op, MultipartEtag(etags_)))
+    st = Status::Ok();
+  if (st.ok()) upload_id_.clear();  // completed: nothing to abort
+  return st;
 }
 
 }  // namespace tributary::objstore::s3

@@ -4,6 +4,14 @@
 // Commit sends the rest as the last part and completes the upload. Abort (or destroying
 // an uncommitted writer) aborts the multipart upload so S3 keeps no orphaned parts.
 //
+// Requests retried after an attempt that may have been applied (S3Client's Attempts):
+// a conditional PutObject answered 412, or a CompleteMultipartUpload answered
+// NoSuchUpload (or failing otherwise), may be seeing the object its own first attempt
+// made: the writer then reads the key's ETag and succeeds if it is the one its bytes
+// give (PutEtag, MultipartEtag). CreateMultipartUpload is not retried after such an
+// attempt (a second upload would leave the first one unaborted): the write fails, and
+// the caller writes again.
+//
 // Thread-compatible: one writer is used by one thread at a time.
 #pragma once
 
@@ -24,6 +32,12 @@ Result<std::vector<std::pair<std::string, std::string>>> HeadersFor(const PutOpt
 // (AWS S3 and MinIO do; a store that ignores them writes unconditionally).
 std::vector<std::pair<std::string, std::string>> ConditionHeaders(const WriteCondition& condition);
 
+// The ETags S3 gives what it stores, without quotes: PutObject's is the hex MD5 of the
+// body; a multipart upload's the hex MD5 of its parts' binary MD5s, then "-<parts>".
+// MultipartEtag is "" if a part's ETag is not an MD5 (SSE-KMS, some compatible stores).
+std::string PutEtag(std::string_view body);
+std::string MultipartEtag(const std::vector<std::string>& part_etags);
+
 class S3Writer : public ObjectWriter {
  public:
   S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
@@ -37,7 +51,12 @@ class S3Writer : public ObjectWriter {
  private:
   Status StartMultipart();
   Status UploadPart(std::string_view part);
+  Status PutWhole();
   Status Complete();
+  Status CompletionStatus(const Call& call, const Result<HttpResponse>& response);
+  // After a request that failed although an attempt of it may have been applied: whether
+  // the object at the key is the one this writer sent (its ETag is `expected`).
+  bool WrittenByEarlierAttempt(const std::string& op, const std::string& expected);
 
   std::shared_ptr<S3Client> client_;
   std::string bucket_, key_;
