@@ -46,6 +46,8 @@ struct S3Options {
   int retry_max_ms = 10000;        // backoff cap
   int retry_after_max_ms = 20000;  // a Retry-After header is honoured up to this
   int list_page_size = 1000;       // ListObjectsV2 max-keys
+  int max_parts = 10000;           // S3's limit on a multipart upload's parts
+  int parts_per_size_step = 1000;  // the part size doubles after each this many parts
   SendFunction send;               // tests: attempts go here instead of the network
 };
 

@@ -447,6 +447,60 @@ TEST(AmbiguousRetries, ConditionalDeleteThatDeletedSucceeds) {
   EXPECT_EQ(store.DeleteIf("k", "0123456789abcdef0123456789abcdef").code(), ErrorCode::kNotFound);
 }
 
+// Part sizes grow so that 10,000 parts hold what S3 holds (5 TiB), small objects keep
+// small parts, and no part passes S3's 5 GiB.
+TEST(Multipart, PartSizesGrow) {
+  constexpr uint64_t kMiB = 1 << 20;
+  EXPECT_EQ(PartSizeFor(8 * kMiB, 1, 1000), 8 * kMiB);
+  EXPECT_EQ(PartSizeFor(8 * kMiB, 1000, 1000), 8 * kMiB);
+  EXPECT_EQ(PartSizeFor(8 * kMiB, 1001, 1000), 16 * kMiB);
+  EXPECT_EQ(PartSizeFor(8 * kMiB, 10000, 1000), 4096 * kMiB);
+  EXPECT_EQ(PartSizeFor(4096 * kMiB, 10000, 1000), 5120 * kMiB);
+  uint64_t total = 0;
+  for (size_t n = 1; n <= 10000; ++n) total += PartSizeFor(8 * kMiB, n, 1000);
+  EXPECT_GE(total, 5ull << 40);
+}
+
+// With S3's limit scaled down (3 parts, sizes doubling every part), the writer sends
+// parts of 5, 10 and 20 MiB, then refuses the fourth before sending it.
+TEST(Multipart, RefusesAPartPastTheLimitBeforeSendingIt) {
+  FakeNetwork network;
+  std::vector<size_t> parts;
+  network.answer = [&](const HttpRequest& r, bool*) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads"))
+      return Answer(200,
+                    "<InitiateMultipartUploadResult><UploadId>up-1</UploadId>"
+                    "</InitiateMultipartUploadResult>");
+    if (Has(r, "PUT", "partNumber=")) {
+      parts.push_back(r.body.size());
+      return Answer(200, "", {{"etag", "\"" + PutEtag(r.body) + "\""}});
+    }
+    return Answer(204);  // the abort
+  };
+  ObjectStoreConfig config;
+  config.backend = "s3";
+  config.endpoint = "http://127.0.0.1:9000";
+  config.access_key_id = "AKID";
+  config.secret_access_key = "secret";
+  config.multipart_threshold = 5u << 20;
+  config.part_size = 5u << 20;
+  S3Options options;
+  options.send = network.Send();
+  options.max_parts = 3;
+  options.parts_per_size_step = 1;
+  auto client = S3Client::Create(config, options).value();
+  S3Writer writer(client, "iot-data", "big", {});
+  const std::string mib(1u << 20, 'x');
+  for (int i = 0; i < 35; ++i) ASSERT_TRUE(writer.Write(mib).ok()) << i;
+  EXPECT_EQ(parts, (std::vector<size_t>{5u << 20, 10u << 20, 20u << 20}));
+  ASSERT_TRUE(writer.Write("one byte more").ok());
+  Status st = writer.Commit();
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << st.ToString();
+  EXPECT_NE(st.message().find("at most 3 parts"), std::string::npos) << st.message();
+  EXPECT_EQ(parts.size(), 3u) << "the part past the limit was sent";
+  EXPECT_TRUE(Has(network.requests.back(), "DELETE", "uploadId=up-1")) << "not aborted";
+}
+
 TEST(Metadata, Headers) {
   PutOptions options;
   options.content_type = "application/json";

@@ -1,10 +1,11 @@
 // S3ObjectStore: one bucket of an S3-compatible service (AWS S3, MinIO, Ceph RGW,
 // s3rver in tests), spoken to through S3Client (signing, retries, error mapping).
 //
-//   Put / NewWriter   PutObject; above lake.multipart_threshold the writer switches to
-//                     CreateMultipartUpload + UploadPart (lake.part_size each) +
-//                     CompleteMultipartUpload, and AbortMultipartUpload if not committed.
-//                     Memory per writer: about max(threshold, part_size) bytes.
+//   Put / NewWriter   PutObject; above multipart_threshold the writer switches to
+//                     CreateMultipartUpload + UploadPart (part_size each, doubling every
+//                     1,000 parts; at most 10,000 parts) + CompleteMultipartUpload, and
+//                     AbortMultipartUpload if not committed. Memory per writer: about
+//                     max(threshold, current part size) bytes.
 //   Get               GetObject, with a Range header for a ByteRange
 //   Head              HeadObject (size, Last-Modified, ETag without quotes)
 //   List              ListObjectsV2, following continuation tokens to the last page
@@ -38,7 +39,8 @@ class S3ObjectStore : public ObjectStore {
   Result<ObjectInfo> Head(const std::string& key) override;
   Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "") override;
   Status Delete(const std::string& key) override;
-  // DeleteObject with If-Match, which the store checks (AWS S3 does).
+  // DeleteObject with If-Match, which the store checks (AWS S3 does). A 404 after an
+  // attempt that may have deleted the object is success.
   Status DeleteIf(const std::string& key, const std::string& if_match) override;
   std::string Describe() const override;
 

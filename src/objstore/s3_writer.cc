@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "base/hex.h"
 #include "base/log.h"
 #include "objstore/s3_responses.h"
@@ -75,6 +77,15 @@ std::string MultipartEtag(const std::vector<std::string>& part_etags) {
   return HexEncode(Md5(digests)) + "-" + std::to_string(part_etags.size());
 }
 
+uint64_t PartSizeFor(uint64_t base, size_t part_number, int parts_per_step) {
+  constexpr uint64_t kMaxPart = 5ull << 30;
+  uint64_t size = base;
+  size_t step = parts_per_step > 0 ? static_cast<size_t>(parts_per_step) : 1;
+  for (size_t doublings = (part_number - 1) / step; doublings > 0 && size < kMaxPart; --doublings)
+    size *= 2;
+  return std::min(size, kMaxPart);
+}
+
 S3Writer::S3Writer(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
                    std::vector<std::pair<std::string, std::string>> headers,
                    WriteCondition condition)
@@ -94,9 +105,10 @@ Status S3Writer::Write(std::string_view data) {
   Status st;
   if (upload_id_.empty() && buffer_.size() > config.multipart_threshold) st = StartMultipart();
   size_t sent = 0;
-  while (st.ok() && !upload_id_.empty() && buffer_.size() - sent >= config.part_size) {
-    st = UploadPart(std::string_view(buffer_).substr(sent, config.part_size));
-    sent += config.part_size;
+  while (st.ok() && !upload_id_.empty() && buffer_.size() - sent >= NextPartSize()) {
+    uint64_t size = NextPartSize();
+    st = UploadPart(std::string_view(buffer_).substr(sent, size));
+    sent += size;
   }
   buffer_.erase(0, sent);
   if (!st.ok()) Abort();
@@ -175,7 +187,24 @@ Status S3Writer::StartMultipart() {
   return Status::Ok();
 }
 
+uint64_t S3Writer::NextPartSize() const {
+  return PartSizeFor(client_->config().part_size, etags_.size() + 1,
+                     client_->options().parts_per_size_step);
+}
+
 Status S3Writer::UploadPart(std::string_view part) {
+  // Refused here rather than by the store, which would answer part 10,001 only after
+  // every byte before it was uploaded... and still refuse the object.
+  const int max_parts = client_->options().max_parts;
+  if (etags_.size() >= static_cast<size_t>(max_parts)) {
+    uint64_t sent = 0;
+    for (size_t n = 1; n <= etags_.size(); ++n)
+      sent += PartSizeFor(client_->config().part_size, n, client_->options().parts_per_size_step);
+    return InvalidArgument("UploadPart " + std::to_string(etags_.size() + 1) + " of " +
+                           client_->Where(bucket_, key_) + ": an S3 multipart upload has at most " +
+                           std::to_string(max_parts) + " parts, and " + std::to_string(sent) +
+                           " bytes are sent in them; the object is too large for the store");
+  }
   std::string number = std::to_string(etags_.size() + 1);
   Call call{"UploadPart", "PUT", bucket_, key_, {{"partNumber", number}, {"uploadId", upload_id_}},
             {},           part};
