@@ -317,6 +317,11 @@ Status Server::Init() {
   h.refuse_before_body = refuse_without_token;
   // An AWS signature covers the body, so a signed request is read before it is checked:
   // such bodies share 1 GiB (64 of the largest), and a request past it is asked to retry.
+  // Whatever an answer carries (an object a device uploaded as text/html, a presigned
+  // GET's response-content-type) never runs as a page of the console's origin, where
+  // the console keeps the token: a sandbox, and no guessing of types.
+  h.default_headers = {{"Content-Security-Policy", "sandbox; default-src 'none'"},
+                       {"X-Content-Type-Options", "nosniff"}};
   h.unchecked_body_budget_bytes = 1ull << 30;
   h.checked_on_header = [](const net::HttpRequest& req) { return !IsAwsRequest(req); };
   h.busy = [](const net::HttpRequest& req) {

@@ -301,6 +301,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->set(http::field::server, "tributary");
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
+    for (const auto& [k, v] : options_->default_headers) {
+      if (res->find(k) == res->end()) res->set(k, v);  // beast compares names case-insensitively
+    }
     res->keep_alive(keep_alive);
     // An answer to HEAD has the header of the answer to GET and no body, whatever the
     // handler gave: bytes after it would be read as the start of the next answer.

@@ -55,6 +55,10 @@ struct HttpServerOptions {
   uint64_t unchecked_body_budget_bytes = 0;
   std::function<bool(const HttpRequest& header)> checked_on_header;
   std::function<HttpResponse(const HttpRequest& header)> busy;
+  // Headers every answer carries unless it sets them itself (case-insensitive names):
+  // the server's keep stored objects (an S3 GetObject of text/html a device uploaded)
+  // from running as pages of the console's origin.
+  std::map<std::string, std::string> default_headers;
   // The size of the pieces a sink is given.
   size_t large_body_piece_bytes = 1 << 20;
   // After the last answer on a connection, how long what the client still sends is read

@@ -240,6 +240,42 @@ TEST(HttpServerTest, ARefusalOnTheHeaderComesBeforeTheBody) {
   runtime.Join();
 }
 
+// Default headers go on every answer that does not set them itself.
+TEST(HttpServerTest, DefaultHeadersGoOnAnswersThatLackThem) {
+  Runtime runtime(1);
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.default_headers = {{"Content-Security-Policy", "sandbox"},
+                          {"X-Content-Type-Options", "nosniff"}};
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) {
+    HttpResponse res = Text(200, "<script>x</script>");
+    res.content_type = "text/html";
+    if (r.path == "/own") res.headers["content-security-policy"] = "default-src 'self'";
+    return res;
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  for (const std::string path : {"/stored", "/own"}) {
+    int fd = ConnectLoopback(server.port(), 2);
+    ASSERT_GE(fd, 0);
+    std::string get = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+    std::string answer = ReadUntil(fd, "</script>");
+    ::close(fd);
+    EXPECT_NE(answer.find("X-Content-Type-Options: nosniff\r\n"), std::string::npos) << answer;
+    if (path == "/stored") {
+      EXPECT_NE(answer.find("Content-Security-Policy: sandbox\r\n"), std::string::npos) << answer;
+    } else {
+      EXPECT_NE(answer.find("default-src 'self'"), std::string::npos) << answer;
+      EXPECT_EQ(answer.find(": sandbox"), std::string::npos) << answer;
+    }
+  }
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
 // Bodies read before their request can be checked share a budget: past it a request is
 // answered 503 before its body is read; a body read (or a connection gone) gives its
 // share back; requests the header let in do not count.

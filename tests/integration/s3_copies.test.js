@@ -490,6 +490,16 @@ describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK',
     assert.equal(s3ErrorOf(copyTry.text).code, 'AccessDenied');
     assert.match(s3ErrorOf(copyTry.text).message, /not signed: x-amz-copy-source/);
     assert.ok(onDisk(DST, putKey).equals(other), 'a refused request changed the object');
+    // The holder chooses the Content-Type too: a page uploaded as text/html is served in a
+    // sandbox, never as a page of the console's origin (where the console keeps the token).
+    const page = '<script>document.title = sessionStorage.getItem("tributary.token")</script>';
+    assert.equal((await fetchBytes(putUrl, { method: 'PUT', body: page, headers: { 'content-type': 'text/html' } })).status, 200);
+    const pageUrl = await getSignedUrl(s3, new S3.GetObjectCommand({ Bucket: DST, Key: putKey }), { expiresIn: 60 });
+    const served = await fetchBytes(pageUrl);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get('content-type'), 'text/html');
+    assert.match(served.headers.get('content-security-policy') || '', /^sandbox\b/);
+    assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
   });
 
   test("GetObject's parameters: the response-* overrides, partNumber, versionId=null; a sub-resource it does not serve is refused, not answered with the bytes", async () => {
