@@ -305,6 +305,15 @@ Status Server::Init() {
   // A request the token does not let in (AWS's calls are authenticated their own way).
   auto refuse_without_token = [token, unauthorized, console](
                                   const net::HttpRequest& req) -> std::optional<net::HttpResponse> {
+    if (IsS3Request(req) && req.body.empty()) {
+      // Before its body: an S3 request's signature covers the body's SHA-256 as its
+      // x-amz-content-sha256 header names it (a presigned URL's, no body), so it is
+      // checked on the header; the body's hash is compared once read.
+      auto refused =
+          RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000, /*body_follows=*/true);
+      if (refused) unauthorized->Add();
+      return refused;
+    }
     if (IsAwsRequest(req) || (console && Console::Handles(req.path))) return std::nullopt;
     bool open = req.path == "/healthz" || req.path == "/metrics";
     if (open || BearerTokenMatches(req.Header("authorization"), token)) return std::nullopt;
@@ -323,7 +332,14 @@ Status Server::Init() {
   h.default_headers = {{"Content-Security-Policy", "sandbox; default-src 'none'"},
                        {"X-Content-Type-Options", "nosniff"}};
   h.unchecked_body_budget_bytes = 1ull << 30;
-  h.checked_on_header = [](const net::HttpRequest& req) { return !IsAwsRequest(req); };
+  h.unchecked_body_budget_per_peer_bytes = 64ull << 20;
+  h.checked_on_header = [](const net::HttpRequest& req) {
+    return !IsAwsRequest(req) || IsS3Request(req);
+  };
+  // A quarter of the descriptors this process may hold (device connections, WALs and the
+  // lake need the rest); 256 from one address but this machine's.
+  h.max_connections = std::max<uint64_t>(64, OpenFileLimit() / 4);
+  h.max_connections_per_peer = 256;
   h.busy = [](const net::HttpRequest& req) {
     const std::string what =
         "the server is reading as many signed request bodies as it takes at once; retry";

@@ -30,4 +30,10 @@ Result<FileLimit> RaiseOpenFileLimit(uint64_t cap) {
   return out;
 }
 
+uint64_t OpenFileLimit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  return limit.rlim_cur == RLIM_INFINITY ? (1u << 20) : limit.rlim_cur;
+}
+
 }  // namespace tributary

@@ -21,4 +21,7 @@ struct FileLimit {
 // report an unlimited hard limit that the kernel's nr_open refuses).
 Result<FileLimit> RaiseOpenFileLimit(uint64_t cap = 1u << 20);
 
+// The soft limit now (1,024 if it cannot be read; a cap of 1 << 20 for "unlimited").
+uint64_t OpenFileLimit();
+
 }  // namespace tributary

@@ -23,6 +23,7 @@ TEST(FileLimit, TheSoftLimitIsRaisedToTheHardOne) {
   struct rlimit now {};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
   EXPECT_EQ(now.rlim_cur, want);
+  EXPECT_EQ(OpenFileLimit(), want);
   // A cap below the soft limit leaves it as it is.
   auto capped = RaiseOpenFileLimit(100);
   ASSERT_TRUE(capped.ok());

@@ -11,8 +11,11 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "base/log.h"
 #include "base/log_throttle.h"
@@ -74,6 +77,54 @@ struct ServerState {
   std::atomic<int> in_handler{0};
   // Body bytes being read for requests not yet checked (unchecked_body_budget_bytes).
   std::atomic<uint64_t> unchecked_body_bytes{0};
+  // Connections held, and per address what it holds (an entry while it has connections).
+  struct Peer {
+    size_t connections = 0;
+    uint64_t unchecked_body_bytes = 0;
+  };
+  std::mutex mu;
+  size_t connections = 0;                       // mu
+  std::unordered_map<std::string, Peer> peers;  // mu
+
+  // Counts a new connection from `ip` in, unless a cap says no.
+  bool Admit(const std::string& ip, bool loopback, const HttpServerOptions& o) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (o.max_connections != 0 && connections >= o.max_connections) return false;
+    Peer& p = peers[ip];
+    if (!loopback && o.max_connections_per_peer != 0 &&
+        p.connections >= o.max_connections_per_peer) {
+      if (p.connections == 0) peers.erase(ip);
+      return false;
+    }
+    ++connections;
+    ++p.connections;
+    return true;
+  }
+  void Leave(const std::string& ip) {
+    std::lock_guard<std::mutex> lock(mu);
+    --connections;
+    auto it = peers.find(ip);
+    if (it != peers.end() && --it->second.connections == 0) peers.erase(it);
+  }
+  // Takes `bytes` of the unchecked-body budgets (all, and `ip`'s unless loopback).
+  bool TakeUnchecked(const std::string& ip, bool loopback, uint64_t bytes,
+                     const HttpServerOptions& o) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (unchecked_body_bytes.load() + bytes > o.unchecked_body_budget_bytes) return false;
+    Peer& p = peers[ip];
+    if (!loopback && o.unchecked_body_budget_per_peer_bytes != 0 &&
+        p.unchecked_body_bytes + bytes > o.unchecked_body_budget_per_peer_bytes) {
+      return false;
+    }
+    unchecked_body_bytes += bytes;
+    p.unchecked_body_bytes += bytes;
+    return true;
+  }
+  void ReturnUnchecked(const std::string& ip, uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(mu);
+    unchecked_body_bytes -= bytes;
+    if (auto it = peers.find(ip); it != peers.end()) it->second.unchecked_body_bytes -= bytes;
+  }
 };
 
 // One connection: plain (beast::tcp_stream) or HTTPS (TlsStream, the handshake first).
@@ -82,17 +133,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
+  // `ip`: the peer's address, admitted (ServerState::Admit) for this connection.
   Session(tcp::socket socket, const HttpAsyncHandler* handler, const HttpServerOptions* options,
-          std::shared_ptr<ServerState> state)
+          std::shared_ptr<ServerState> state, std::string ip, bool loopback)
       : stream_(MakeStream(std::move(socket), options)),
         handler_(handler),
         options_(options),
-        state_(std::move(state)) {
+        state_(std::move(state)),
+        ip_(std::move(ip)),
+        loopback_(loopback) {
     beast::error_code ec;
     auto ep = Lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  ~Session() { ReleaseBudget(); }
+  ~Session() {
+    ReleaseBudget();
+    state_->Leave(ip_);
+  }
 
   void Run() {
     if constexpr (kTls) {
@@ -199,15 +256,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto length = parser_->content_length();
     const uint64_t want =
         length ? std::min<uint64_t>(*length, options_->max_body_bytes) : options_->max_body_bytes;
-    uint64_t held = state_->unchecked_body_bytes.load();
-    do {
-      if (held + want > budget) return false;
-    } while (!state_->unchecked_body_bytes.compare_exchange_weak(held, held + want));
+    if (!state_->TakeUnchecked(ip_, loopback_, want, *options_)) return false;
     reserved_ = want;
     return true;
   }
   void ReleaseBudget() {
-    if (reserved_ != 0) state_->unchecked_body_bytes.fetch_sub(reserved_);
+    if (reserved_ != 0) state_->ReturnUnchecked(ip_, reserved_);
     reserved_ = 0;
   }
 
@@ -417,6 +471,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<ServerState> state_;
   bool head_request_ = false;  // the request being answered is a HEAD
   uint64_t reserved_ = 0;      // of ServerState::unchecked_body_bytes, for the body being read
+  const std::string ip_;       // the peer's address, as ServerState counts it
+  const bool loopback_;
   std::string remote_;
   std::optional<std::chrono::steady_clock::time_point> linger_until_;  // set by the first Linger()
 };
@@ -484,12 +540,29 @@ class HttpServer::Impl {
         });
         return;
       }
+      beast::error_code peer_ec;
+      const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+      std::string ip = peer_ec ? std::string() : peer.address().to_string();
+      const bool loopback =
+          !peer_ec && peer.address().is_loopback() && options_.loopback_peers_unlimited;
+      if (!state_->Admit(ip, loopback, options_)) {
+        if (uint64_t held; refused_.Allow(&held)) {
+          Logger("http")->warn(
+              "connection from {} closed at once: at most {} connections in all, {} from one "
+              "address (and {} more since the last report)",
+              ip, options_.max_connections, options_.max_connections_per_peer, held);
+        }
+        beast::error_code close_ec;
+        socket.close(close_ec);
+        return Accept();
+      }
       if (options_.tls) {
-        std::make_shared<Session<TlsStream>>(std::move(socket), &handler_, &options_, state_)
+        std::make_shared<Session<TlsStream>>(std::move(socket), &handler_, &options_, state_,
+                                             std::move(ip), loopback)
             ->Run();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(std::move(socket), &handler_, &options_,
-                                                     state_)
+                                                     state_, std::move(ip), loopback)
             ->Run();
       }
       Accept();
@@ -502,6 +575,7 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_{acceptor_.get_executor()};
   LogThrottle accept_errors_{10000};
+  LogThrottle refused_{10000};
   std::atomic<bool> stopped_{false};
   std::shared_ptr<ServerState> state_ = std::make_shared<ServerState>();
 };

@@ -53,8 +53,16 @@ struct HttpServerOptions {
   // `checked_on_header` tells them apart: true when the header was enough (the
   // refuse_before_body question passed on a token); unset: every request counts.
   uint64_t unchecked_body_budget_bytes = 0;
+  uint64_t unchecked_body_budget_per_peer_bytes =
+      0;  // of it, one address's (not loopback's); 0: none
   std::function<bool(const HttpRequest& header)> checked_on_header;
   std::function<HttpResponse(const HttpRequest& header)> busy;
+  // Connections held at once, in all and from one address (loopback's are not counted
+  // against that): past either a new connection is closed as soon as it is accepted, so
+  // that clients holding idle connections cannot take every descriptor. 0: no cap.
+  size_t max_connections = 0;
+  size_t max_connections_per_peer = 0;
+  bool loopback_peers_unlimited = true;  // false: loopback's counted as any address's (tests)
   // Headers every answer carries unless it sets them itself (case-insensitive names):
   // the server's keep stored objects (an S3 GetObject of text/html a device uploaded)
   // from running as pages of the console's origin.

@@ -276,6 +276,46 @@ TEST(HttpServerTest, DefaultHeadersGoOnAnswersThatLackThem) {
   runtime.Join();
 }
 
+// Past the cap on connections (in all, from one address) a new one is closed as soon as
+// it is accepted; one closing makes room again.
+TEST(HttpServerTest, ConnectionsPastTheCapAreClosedAtOnce) {
+  Runtime runtime(1);
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.max_connections = 3;
+  opts.max_connections_per_peer = 2;
+  opts.loopback_peers_unlimited = false;
+  HttpServer server(opts, &runtime, [&](HttpRequest&) { return Text(200, "here"); });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  auto ask = [](int fd) {
+    std::string get = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (::send(fd, get.data(), get.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(get.size()))
+      return std::string();
+    return ReadUntil(fd, "here");
+  };
+  int a = ConnectLoopback(server.port(), 2), b = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  EXPECT_NE(ask(a).find("here"), std::string::npos);
+  EXPECT_NE(ask(b).find("here"), std::string::npos);
+  int c = ConnectLoopback(server.port(), 2);  // a third from the same address
+  ASSERT_GE(c, 0);
+  EXPECT_EQ(ask(c).find("here"), std::string::npos);
+  ::close(c);
+  ::close(a);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int d = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(d, 0);
+  EXPECT_NE(ask(d).find("here"), std::string::npos);
+  ::close(b);
+  ::close(d);
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
 // Bodies read before their request can be checked share a budget: past it a request is
 // answered 503 before its body is read; a body read (or a connection gone) gives its
 // share back; requests the header let in do not count.

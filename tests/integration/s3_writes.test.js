@@ -25,6 +25,7 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const S3 = require('@aws-sdk/client-s3');
@@ -368,6 +369,34 @@ describe('S3 writes to the lake through the AWS SDK', { timeout: 90000 }, () => 
     await rejectsAws(send(new S3.DeleteObjectCommand({ Bucket: MISSING, Key: 'x' })), 'NoSuchBucket', 404);
     await rejectsAws(send(new S3.DeleteObjectsCommand({ Bucket: MISSING, Delete: { Objects: [{ Key: 'x' }] } })), 'NoSuchBucket', 404);
     assert.equal(fs.existsSync(bucketDir(MISSING)), false);
+  });
+
+  test('a PUT signed with a wrong secret is refused on its header: its body is never read', async () => {
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const url = new URL(`${server.endpoint}/${LAKE}/refused/never.bin`);
+    const answer = await new Promise((resolve, reject) => {
+      const req = http.request(url, {
+        method: 'PUT',
+        headers: {
+          'content-length': String(8 * MiB),
+          'x-amz-date': amzDate,
+          'x-amz-content-sha256': 'a'.repeat(64),
+          authorization: `AWS4-HMAC-SHA256 Credential=admin/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request, ` +
+                         `SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'0'.repeat(64)}`,
+        },
+        signal: AbortSignal.timeout(10000),
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();  // the header alone: not a byte of the 8 MiB follows
+    });
+    assert.equal(answer.status, 403, answer.body);
+    assert.match(answer.body, /SignatureDoesNotMatch/);
+    assert.equal(onDisk(LAKE, 'refused/never.bin'), null);
   });
 
   test('what the SDK writes is the lake the server reads: its lake API lists and reads it, a crawler counts its records', async () => {
