@@ -470,14 +470,19 @@ class Crawl {
 
 }  // namespace
 
-Result<std::string> DecodeObject(const std::string& key, std::string bytes) {
+Result<std::string> DecodeObject(const std::string& key, std::string bytes, size_t max_text) {
   bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
                static_cast<unsigned char>(bytes[1]) == 0x8b;
   bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;
   if (!magic && !gz_name) return bytes;
   if (!magic)
     return DataLoss("object " + key + ": named .gz but does not start with the gzip magic bytes");
-  auto text = streams::GzipDecompress(bytes);
+  auto text = streams::GzipDecompress(bytes, max_text);
+  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
+    return DataLoss("object " + key + ": its gzip data inflates past " + std::to_string(max_text) +
+                    " bytes, the most an object's text may hold here (" +
+                    std::to_string(bytes.size()) + " bytes compressed)");
+  }
   if (!text.ok())
     return DataLoss("object " + key + ": corrupt gzip data: " + text.status().message());
   return text;

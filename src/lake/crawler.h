@@ -37,8 +37,14 @@ struct CrawlContext {
 // the run as it ended; its status says how. Never throws.
 CrawlRun RunCrawl(const CrawlerDefinition& crawler, CrawlRun run, const CrawlContext& context);
 
+// The most text one gzipped object may inflate to: a delivery stream's objects hold at
+// most 128 MiB; a few MB of crafted gzip would otherwise take gigabytes of memory.
+inline constexpr size_t kMaxDecodedObjectBytes = size_t{1} << 30;
+
 // The text of a raw object: gunzipped when `key` ends in ".gz" or the bytes start with
-// the gzip magic; kDataLoss naming the key when the gzip stream is corrupt.
-Result<std::string> DecodeObject(const std::string& key, std::string bytes);
+// the gzip magic; kDataLoss naming the key when the gzip stream is corrupt or inflates
+// past `max_text` bytes.
+Result<std::string> DecodeObject(const std::string& key, std::string bytes,
+                                 size_t max_text = kMaxDecodedObjectBytes);
 
 }  // namespace tributary::lake

@@ -75,6 +75,24 @@ constexpr const char* kReading =
     R"({"ozone":42,"particulate_matter":7,"longitude":10.250786139881143,"latitude":56.20251117218925,)"
     R"("timestamp":"2026-11-30T14:02:11.123Z","seq":0})";
 
+// A gzipped object inflates at most to the limit: a small object of zeros that would
+// take gigabytes is a bad object, named, not an allocation of everything it asks.
+TEST(DecodeObjectTest, GzipInflatesNoFurtherThanTheLimit) {
+  const std::string text(2 << 20, '0');
+  std::string packed = streams::GzipCompress(text).value();
+  ASSERT_LT(packed.size(), 64u << 10);
+  auto bomb = DecodeObject("up/zeros.json.gz", packed, 1 << 20);
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_EQ(bomb.status().code(), ErrorCode::kDataLoss);
+  EXPECT_NE(bomb.status().message().find(
+                "object up/zeros.json.gz: its gzip data inflates past 1048576 bytes"),
+            std::string::npos)
+      << bomb.status().message();
+  auto whole = DecodeObject("up/zeros.json.gz", packed, 2 << 20);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_EQ(*whole, text);
+}
+
 TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n" + kReading + "\n");
   Put("raw/2026/11/30/14/b.gz",

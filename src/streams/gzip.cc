@@ -26,7 +26,7 @@ Result<std::string> GzipCompress(std::string_view data) {
   return out;
 }
 
-Result<std::string> GzipDecompress(std::string_view data) {
+Result<std::string> GzipDecompress(std::string_view data, size_t max_output) {
   std::string out;
   size_t offset = 0;
   while (offset < data.size()) {
@@ -45,7 +45,12 @@ Result<std::string> GzipDecompress(std::string_view data) {
         return DataLoss(fmt::format("gzip: corrupt data at byte {} of the input ({})",
                                     offset + z.total_in, z.msg ? z.msg : "inflate error"));
       }
-      out.append(chunk, sizeof(chunk) - z.avail_out);
+      const size_t got = sizeof(chunk) - z.avail_out;
+      if (got > max_output - out.size()) {
+        inflateEnd(&z);
+        return ResourceExhausted(fmt::format("gzip: the data inflates past {} bytes", max_output));
+      }
+      out.append(chunk, got);
     } while (rc != Z_STREAM_END);
     offset += z.total_in;
     inflateEnd(&z);

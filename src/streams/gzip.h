@@ -1,6 +1,7 @@
 // Gzip (RFC 1952) in one call, for objects of gzip-compressed streams. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,7 +10,8 @@
 namespace tributary::streams {
 
 Result<std::string> GzipCompress(std::string_view data);
-// For tests and tools: the concatenation of every gzip member in `data`.
-Result<std::string> GzipDecompress(std::string_view data);
+// The concatenation of every gzip member in `data`; past `max_output` bytes of it,
+// ResourceExhausted (a few MB can inflate to gigabytes).
+Result<std::string> GzipDecompress(std::string_view data, size_t max_output = SIZE_MAX);
 
 }  // namespace tributary::streams
