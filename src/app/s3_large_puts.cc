@@ -251,6 +251,17 @@ std::shared_ptr<net::HttpBodySink> S3Api::TakeLargeBody(const net::HttpRequest& 
   } else {
     put->length = std::stoull(header.Header("content-length"));
   }
+  // As S3: one PutObject or part holds at most 5 GiB (larger objects are uploaded in
+  // parts), so that a presigned URL's holder cannot fill the disk with one request.
+  constexpr uint64_t kMaxSinglePut = 5ull << 30;
+  if (put->length > kMaxSinglePut) {
+    *refusal =
+        S3Error(400, "EntityTooLarge",
+                "a body of " + std::to_string(put->length) +
+                    " bytes: one PutObject or part holds at most " + std::to_string(kMaxSinglePut) +
+                    " bytes (5 GiB); upload a larger object in parts");
+    return nullptr;
+  }
   auto declared = DeclaredChecksumOf(header);
   if (!declared.ok()) {
     *refusal = S3Error(400, "InvalidRequest", declared.status().message());

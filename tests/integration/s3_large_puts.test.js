@@ -363,6 +363,11 @@ describe('S3 PutObject past 16 MiB streams into the lake', { timeout: 120000 }, 
                     new RegExp(`x-amz-decoded-content-length is required with x-amz-content-sha256 ${sha256}`));
       await expectNoObject(key, sha256);
     }
+    // As S3: one PUT holds at most 5 GiB, so that one request (a presigned URL's) cannot fill the disk.
+    await refused('a body past 5 GiB', {
+      pathAndQuery: `/${LAKE}/refused/huge.bin`, headers: { 'Content-Length': String(5 * 1024 * MiB + 1) },
+    }, 400, 'EntityTooLarge', /at most 5368709120 bytes \(5 GiB\)/);
+    await expectNoObject('refused/huge.bin', 'a body past 5 GiB');
     await refused('a PUT to a bucket', { pathAndQuery: `/${LAKE}` }, 400, 'EntityTooLarge', /larger than 16 MiB.*takes no such body/);
     await refused('a POST', { method: 'POST', pathAndQuery: `/${LAKE}?delete` }, 400, 'EntityTooLarge', /larger than 16 MiB/);
     await refused('CopyObject with a body', {
