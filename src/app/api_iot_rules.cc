@@ -29,6 +29,8 @@ std::string RuleArn(const std::string& name) { return LocalArn("iot", "rule/" + 
 double EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
 bool IsSqlError(std::string_view message) {
+  if (message.find("sql: must be a non-empty string") != std::string_view::npos)
+    return false;  // not SQL at all
   return message.rfind("sql:", 0) == 0 || message.rfind("topicRulePayload.sql:", 0) == 0;
 }
 
