@@ -252,7 +252,36 @@ TEST_F(InvocationTest, StatusCodes) {
   // Checked by the predictor itself: the category is out of the model's range.
   r = Call(json{{"instances", {Instance(), Instance(7)}}}.dump());
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.error, "instances[1]: field 'cat[0]': 7 is not below the model's cardinality 2");
+  EXPECT_EQ(r.error,
+            "instances[1]: field 'cat[0]': 7 is not in 0..1 (the model's cardinality is 2)");
+  // A negative one is refused by the parser, in either form, never reaching the embeddings.
+  json negative = Instance();
+  negative["cat"] = -1;
+  r = Call(json{{"instances", {Instance(), negative}}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.error,
+            "instances[1]: field 'cat': expected an integer in 0..9007199254740992, got -1");
+  negative["cat"] = {1e19};
+  r = Call(json{{"instances", {negative}}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.error.find("instances[0]: field 'cat[0]': expected an integer"), std::string::npos)
+      << r.error;
+}
+
+// Predict checks both ends of the range itself: a series built in code skips the parser.
+TEST_F(InvocationTest, PredictRefusesACatOutsideTheEmbeddings) {
+  auto series = ParseSeriesJson(Instance(), "built");
+  ASSERT_TRUE(series.ok()) << series.status().ToString();
+  ForecastConfig config;
+  config.num_samples = 2;
+  for (int64_t cat : {int64_t{-1}, int64_t{2}, int64_t{-4000000000}}) {
+    series->cat = {cat};
+    auto f = predictor_->Predict(*series, config);
+    ASSERT_FALSE(f.ok()) << cat;
+    EXPECT_EQ(f.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(f.status().message(), "built: field 'cat[0]': " + std::to_string(cat) +
+                                        " is not in 0..1 (the model's cardinality is 2)");
+  }
 }
 
 TEST_F(InvocationTest, EveryForecastGetsTheNextSeed) {

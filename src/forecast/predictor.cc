@@ -157,10 +157,13 @@ Result<Forecast> Predictor::Predict(const TimeSeries& input, const ForecastConfi
   if (series.target.empty()) return InvalidArgument(series.origin + ": field 'target': is empty");
   TRY(CheckShapes({series}, spec.cardinality.size(), spec.num_dynamic_feat, spec.prediction_length));
   for (size_t i = 0; i < series.cat.size(); ++i) {
-    if (series.cat[i] >= spec.cardinality[i]) {
-      return InvalidArgument(series.origin + ": field 'cat[" + std::to_string(i) + "]': " +
-                             std::to_string(series.cat[i]) + " is not below the model's cardinality " +
-                             std::to_string(spec.cardinality[i]));
+    // Both ends: the value indexes the embedding table (fast_sampler.cc).
+    if (series.cat[i] < 0 || series.cat[i] >= spec.cardinality[i]) {
+      return InvalidArgument(series.origin + ": field 'cat[" + std::to_string(i) +
+                             "]': " + std::to_string(series.cat[i]) + " is not in 0.." +
+                             std::to_string(spec.cardinality[i] - 1) +
+                             " (the model's cardinality is " + std::to_string(spec.cardinality[i]) +
+                             ")");
     }
   }
   TRY(internal::CheckSupport(hp.likelihood, series.target, series.origin));

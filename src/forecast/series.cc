@@ -46,6 +46,32 @@ Result<std::vector<float>> ParseArray(const json& a, const std::string& origin, 
   return out;
 }
 
+// One `cat` value: an integer in 0..kMaxCat, written as an integer or as a whole
+// double (2.0). A negative or fractional value would index outside the embeddings.
+Result<int64_t> ParseCat(const json& c, const std::string& origin, const std::string& field) {
+  auto bad = [&] {
+    return FieldError(origin, field,
+                      "expected an integer in 0.." + std::to_string(kMaxCat) + ", got " + c.dump());
+  };
+  if (c.is_number_unsigned()) {
+    uint64_t u = c.get<uint64_t>();
+    if (u > static_cast<uint64_t>(kMaxCat)) return bad();
+    return static_cast<int64_t>(u);
+  }
+  if (c.is_number_integer()) {
+    int64_t i = c.get<int64_t>();
+    if (i < 0 || i > kMaxCat) return bad();
+    return i;
+  }
+  if (c.is_number_float()) {
+    // Compared as doubles before the cast: the cast of one above 2^63 is undefined.
+    double d = c.get<double>();
+    if (!(d >= 0 && d <= static_cast<double>(kMaxCat)) || d != std::floor(d)) return bad();
+    return static_cast<int64_t>(d);
+  }
+  return bad();
+}
+
 Status CheckCrossSeries(const std::vector<TimeSeries>& all) {
   if (all.empty()) return Status::Ok();
   const TimeSeries& first = all.front();
@@ -89,17 +115,13 @@ Result<TimeSeries> ParseSeriesJson(const nlohmann::json& j, const std::string& o
   if (s.target.empty()) return FieldError(origin, "target", "is empty");
 
   if (auto cat = j.find("cat"); cat != j.end() && !cat->is_null()) {
-    if (cat->is_number_integer()) {
-      s.cat.push_back(cat->get<int64_t>());  // SageMaker accepts a single integer
+    if (cat->is_number()) {
+      TRY_ASSIGN(int64_t c, ParseCat(*cat, origin, "cat"));  // SageMaker accepts a single integer
+      s.cat.push_back(c);
     } else if (cat->is_array()) {
       for (size_t i = 0; i < cat->size(); ++i) {
-        const json& c = (*cat)[i];
-        double d = c.is_number() ? c.get<double>() : -1;
-        if (!c.is_number() || d < 0 || d != std::floor(d)) {
-          return FieldError(origin, "cat[" + std::to_string(i) + "]",
-                            "expected a non-negative integer, got " + c.dump());
-        }
-        s.cat.push_back(static_cast<int64_t>(d));
+        TRY_ASSIGN(int64_t c, ParseCat((*cat)[i], origin, "cat[" + std::to_string(i) + "]"));
+        s.cat.push_back(c);
       }
     } else {
       return FieldError(origin, "cat", "expected an array of non-negative integers");

@@ -5,6 +5,8 @@
 //    "dynamic_feat": [[0.1, 0.2, 0.3, 0.4]]}
 //
 // Missing target values are "NaN" (any case) or null and become quiet NaN.
+// `cat` values must be integers in 0..kMaxCat (a single integer is taken as a list of
+// one).
 // Files may be gzip-compressed (detected from the content, not the name). A
 // channel is a file or a directory; in a directory every file is read in name
 // order except names starting with '.' and `_SUCCESS`, as SageMaker does.
@@ -39,6 +41,9 @@
 #include "base/status.h"
 
 namespace tributary::forecast {
+
+// The largest `cat` value: integers above 2^53 do not survive JSON's doubles.
+inline constexpr int64_t kMaxCat = int64_t{1} << 53;
 
 struct TimeSeries {
   int64_t start = 0;                             // seconds, see frequency.h

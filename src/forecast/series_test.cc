@@ -87,6 +87,50 @@ TEST_F(SeriesTest, ErrorsNameOriginAndField) {
   }
 }
 
+// A cat indexes the model's embedding table: one that would read outside it, or whose
+// conversion to an integer is undefined, is refused here, naming the field.
+TEST_F(SeriesTest, RefusesCatsOutsideTheEmbeddings) {
+  struct Case {
+    const char* line;
+    const char* expect;
+  } cases[] = {
+      {R"({"start": "2021-02-05", "target": [1], "cat": -1})",
+       "f:7: field 'cat': expected an integer in 0..9007199254740992, got -1"},
+      {R"({"start": "2021-02-05", "target": [1], "cat": 1.5})", "f:7: field 'cat': expected"},
+      {R"({"start": "2021-02-05", "target": [1], "cat": 18446744073709551615})",
+       "f:7: field 'cat': expected"},
+      {R"({"start": "2021-02-05", "target": [1], "cat": [0, 1e19]})",
+       "f:7: field 'cat[1]': expected an integer in 0..9007199254740992, got 1e+19"},
+      {R"({"start": "2021-02-05", "target": [1], "cat": [9007199254740993]})", "field 'cat[0]'"},
+      {R"({"start": "2021-02-05", "target": [1], "cat": [-0.5]})", "field 'cat[0]'"},
+  };
+  for (const Case& c : cases) {
+    auto s = ParseSeriesLine(c.line, "f:7");
+    ASSERT_FALSE(s.ok()) << c.line;
+    EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status().message();
+  }
+  // The largest still parses; a single integer is a list of one; 2.0 is 2.
+  auto s =
+      ParseSeriesLine(R"({"start": "2021-02-05", "target": [1], "cat": 9007199254740992})", "f:7");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->cat, std::vector<int64_t>{kMaxCat});
+  s = ParseSeriesLine(R"({"start": "2021-02-05", "target": [1], "cat": [2.0, 0]})", "f:7");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->cat, (std::vector<int64_t>{2, 0}));
+
+  // Training input says where: the file and line (not a libtorch backtrace later).
+  std::string path =
+      Write("train.json",
+            "{\"start\": \"2021-01-01 00:00:00\", \"target\": [1, 2], \"cat\": 0}\n"
+            "{\"start\": \"2021-01-01 00:00:00\", \"target\": [1, 2], \"cat\": -3}\n");
+  auto r = ReadSeriesFile(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(path + ":2: field 'cat': expected an integer"),
+            std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(SeriesTest, FileErrorsNameFileAndLine) {
   std::string path = Write("train.json",
                            "{\"start\": \"2021-01-01 00:00:00\", \"target\": [1, 2], \"cat\": [0]}\n"

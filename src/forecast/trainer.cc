@@ -64,9 +64,10 @@ Result<FeatureSpec> ResolveSpec(const Hyperparameters& hp, std::vector<TimeSerie
     for (const TimeSeries& s : *channel) {
       TRY(internal::CheckSupport(hp.likelihood, s.target, s.origin));
       for (size_t i = 0; i < s.cat.size(); ++i) {
-        if (s.cat[i] >= cardinality[i]) {
-          return InvalidArgument(fmt::format("{}: field 'cat[{}]': {} is not below cardinality {}", s.origin, i,
-                                             s.cat[i], cardinality[i]));
+        if (s.cat[i] < 0 || s.cat[i] >= cardinality[i]) {
+          return InvalidArgument(
+              fmt::format("{}: field 'cat[{}]': {} is not in 0..{} (cardinality {})", s.origin, i,
+                          s.cat[i], cardinality[i] - 1, cardinality[i]));
         }
       }
     }
