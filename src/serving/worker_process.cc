@@ -289,7 +289,9 @@ WorkerAnswer WorkerProcess::Call(WorkerRequest request, int timeout_ms) {
                &fully_written);
   Status status = message.ok() ? CheckAnswerTo(request.id, *message) : message.status();
   if (!status.ok()) {
-    answer.error = Fail(status.message());
+    // The answer goes to the client, the stderr tail only to the log: it may hold what
+    // the worker logged about other callers' requests.
+    answer.error = Fail(status.message(), /*tail_in_result=*/false);
     return answer;
   }
   answer.status = message->status;
@@ -301,17 +303,18 @@ WorkerAnswer WorkerProcess::Call(WorkerRequest request, int timeout_ms) {
   }
   if (!fully_written) {
     // The rest of the request would be read as the next one: end this worker.
-    Log()->warn("{}", Fail("model server answered before reading the whole request"));
+    (void)Fail("model server answered before reading the whole request");  // logs it
   }
   return answer;
 }
 
-std::string WorkerProcess::Fail(const std::string& what) {
+std::string WorkerProcess::Fail(const std::string& what, bool tail_in_result) {
   std::string ending = KillAndReap(kExitWaitAfterEofMs);
   std::string message =
-      WithTail(fmt::format("worker {} (pid {}): {}; it {}", options_.name, pid_, what, ending));
-  Log()->warn("{}", message);
-  return message;
+      fmt::format("worker {} (pid {}): {}; it {}", options_.name, pid_, what, ending);
+  std::string with_tail = WithTail(message);
+  Log()->warn("{}", with_tail);
+  return tail_in_result ? with_tail : message;
 }
 
 void WorkerProcess::Stop(int grace_ms) {

@@ -45,6 +45,8 @@ struct WorkerOptions {
 
 // The outcome of one Call. A failure of the worker itself (timeout, exit, broken
 // protocol) is status 500 with `error` saying what happened, and ends the worker.
+// `error` never carries the worker's stderr (it goes to the server's log): what a
+// worker logged may be about other callers' requests.
 struct WorkerAnswer {
   int status = 500;
   std::string content_type = "application/json";
@@ -89,8 +91,10 @@ class WorkerProcess {
   // (kDeadlineExceeded), EOF (kUnavailable) or a protocol error.
   Result<WorkerMessage> Exchange(std::string_view header, std::string_view body,
                                  int64_t deadline_ns, int timeout_ms, bool* fully_written);
-  // Ends the process after a failure: kill, reap, and describe it with the tail.
-  std::string Fail(const std::string& what);
+  // Ends the process after a failure: kill, reap, and log it with the stderr tail.
+  // Returns the description, with the tail only if `tail_in_result` (a failed start,
+  // whose stderr holds no request's data).
+  std::string Fail(const std::string& what, bool tail_in_result = true);
   // Waits up to grace_ms for the process to exit, SIGKILLs its group, reaps it and
   // stops the stderr thread. Returns "exited with status 3" / "was killed by signal
   // 9 (Killed)".
