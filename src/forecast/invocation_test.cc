@@ -284,6 +284,25 @@ TEST_F(InvocationTest, PredictRefusesACatOutsideTheEmbeddings) {
   }
 }
 
+// Values the model's floats cannot hold are the client's error (400), not a model
+// failure (500) that would count against a deployment's alarms.
+TEST_F(InvocationTest, HugeValuesAreBadRequests) {
+  json huge = Instance();
+  huge["target"][5] = 3e38;
+  InvocationReply r = Call(json{{"instances", {huge}}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.error.find("instances[0]: field 'target[5]': 3e+38 is out of range"),
+            std::string::npos)
+      << r.error;
+  huge = Instance();
+  huge["dynamic_feat"][0][25] = -1e39;
+  r = Call(huge.dump() + "\n", kJsonLinesType);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.error.find("line 1: field 'dynamic_feat[0][25]': -1e+39 is out of range"),
+            std::string::npos)
+      << r.error;
+}
+
 TEST_F(InvocationTest, EveryForecastGetsTheNextSeed) {
   std::string body = json{{"instances", {Instance(), Instance()}},
                           {"configuration", {{"output_types", {"samples"}}}}}

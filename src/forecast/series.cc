@@ -25,7 +25,11 @@ Status FieldError(const std::string& origin, std::string_view field, const std::
 
 // One number of a target or dynamic_feat array; NaN for "NaN" / null.
 Result<float> ParseValue(const json& v, const std::string& origin, const std::string& field) {
-  if (v.is_number()) return static_cast<float>(v.get<double>());
+  if (v.is_number()) {
+    double d = v.get<double>();
+    if (!IsSeriesValueInRange(d)) return FieldError(origin, field, SeriesValueOutOfRange(d));
+    return static_cast<float>(d);
+  }
   if (v.is_null()) return std::numeric_limits<float>::quiet_NaN();
   if (v.is_string()) {
     std::string s = v.get<std::string>();
@@ -91,6 +95,14 @@ Status CheckCrossSeries(const std::vector<TimeSeries>& all) {
 }
 
 }  // namespace
+
+bool IsSeriesValueInRange(double v) { return std::isnan(v) || std::fabs(v) <= kMaxSeriesValue; }
+
+std::string SeriesValueOutOfRange(double v) {
+  static_assert(kMaxSeriesValue == 1e30, "the message below names the bound");
+  std::string text = std::isinf(v) ? (v > 0 ? "infinity" : "-infinity") : json(v).dump();
+  return text + " is out of range; values must be at most 1e30 in magnitude";
+}
 
 Result<TimeSeries> ParseSeriesLine(std::string_view line, const std::string& origin) {
   TRY_ASSIGN(json j, ParseJsonText(line, origin));

@@ -5,8 +5,8 @@
 //    "dynamic_feat": [[0.1, 0.2, 0.3, 0.4]]}
 //
 // Missing target values are "NaN" (any case) or null and become quiet NaN.
-// `cat` values must be integers in 0..kMaxCat (a single integer is taken as a list of
-// one).
+// Values of target and dynamic_feat must be at most kMaxSeriesValue in magnitude, and
+// `cat` values integers in 0..kMaxCat (a single integer is taken as a list of one).
 // Files may be gzip-compressed (detected from the content, not the name). A
 // channel is a file or a directory; in a directory every file is read in name
 // order except names starting with '.' and `_SUCCESS`, as SageMaker does.
@@ -42,8 +42,19 @@
 
 namespace tributary::forecast {
 
+// The largest magnitude of a target or dynamic_feat value. The model computes in float
+// (largest ~3.4e38): scaled lags, sampled paths and squared errors of larger inputs
+// overflow to infinity, which would pass for a model failure.
+inline constexpr double kMaxSeriesValue = 1e30;
+
 // The largest `cat` value: integers above 2^53 do not survive JSON's doubles.
 inline constexpr int64_t kMaxCat = int64_t{1} << 53;
+
+// True if `v` may be a value of a target or dynamic_feat: NaN (missing) or finite and
+// at most kMaxSeriesValue in magnitude. Readers of other formats call it too.
+bool IsSeriesValueInRange(double v);
+// The reason a value is not: "1e+39 is out of range; values must be at most 1e30 in magnitude".
+std::string SeriesValueOutOfRange(double v);
 
 struct TimeSeries {
   int64_t start = 0;                             // seconds, see frequency.h

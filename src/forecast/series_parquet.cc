@@ -29,6 +29,11 @@ Status ColumnError(const std::string& origin, std::string_view column, const std
   return InvalidArgument(origin + ": column '" + std::string(column) + "': " + what);
 }
 
+// A value beyond kMaxSeriesValue (series.h), as ParseSeriesJson words it.
+Status OutOfRange(const std::string& origin, std::string_view column, double v) {
+  return ColumnError(origin, column, SeriesValueOutOfRange(v));
+}
+
 bool IsInteger(ColumnType t) { return t == ColumnType::kInt32 || t == ColumnType::kInt64; }
 bool IsNumber(ColumnType t) {
   return IsInteger(t) || t == ColumnType::kFloat || t == ColumnType::kDouble ||
@@ -269,15 +274,17 @@ Result<std::vector<TimeSeries>> ReadParquetSeriesFile(const std::string& path) {
         }
       }
       Pending& p = series[it->second];
-      p.series.target.push_back(target.IsValid(r) ? static_cast<float>(NumberAt(target, r))
-                                                  : std::numeric_limits<float>::quiet_NaN());
+      double y = target.IsValid(r) ? NumberAt(target, r) : std::numeric_limits<double>::quiet_NaN();
+      if (!IsSeriesValueInRange(y)) return OutOfRange(origin, "target", y);
+      p.series.target.push_back(static_cast<float>(y));
       for (size_t d = 0; d < layout.dynamic_feat.size(); ++d) {
         const ColumnBatch& col = batch.columns[dyn_begin + d];
+        const std::string& name = schema.columns[layout.dynamic_feat[d]].name;
         double v = col.IsValid(r) ? NumberAt(col, r) : std::numeric_limits<double>::quiet_NaN();
         if (std::isnan(v)) {
-          return ColumnError(origin, schema.columns[layout.dynamic_feat[d]].name,
-                             "missing values are not allowed in dynamic features");
+          return ColumnError(origin, name, "missing values are not allowed in dynamic features");
         }
+        if (!IsSeriesValueInRange(v)) return OutOfRange(origin, name, v);
         p.series.dynamic_feat[d].push_back(static_cast<float>(v));
       }
     }

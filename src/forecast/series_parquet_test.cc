@@ -207,6 +207,11 @@ TEST_F(ParquetSeriesTest, ErrorsNameFileRowAndColumn) {
        ":row 2: column 'dynamic_feat_0': missing values are not allowed"},
       {{{"a", "yesterday", 1, 0, 0}}, ":row 1: column 'start': "},
       {{{"a", "2021-01-01", 1, -1, 0}}, ":row 1: column 'cat_0': expected a non-negative integer"},
+      // Past what the model's floats hold (series.h, kMaxSeriesValue).
+      {{{"a", "2021-01-01", 1, 0, 0}, {"a", "2021-01-01", 3e38, 0, 0}},
+       ":row 2: column 'target': 3e+38 is out of range; values must be at most 1e30 in magnitude"},
+      {{{"a", "2021-01-01", 1, 0, -1e39}},
+       ":row 1: column 'dynamic_feat_0': -1e+39 is out of range"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     std::string path =

@@ -131,6 +131,37 @@ TEST_F(SeriesTest, RefusesCatsOutsideTheEmbeddings) {
       << r.status().message();
 }
 
+// A value becomes a float: what would overflow to infinity in the model's arithmetic is
+// refused here, naming the field, instead of failing as the model's error later.
+TEST_F(SeriesTest, RefusesValuesTheModelsFloatsCannotHold) {
+  struct Case {
+    const char* line;
+    const char* expect;
+  } cases[] = {
+      {R"({"start": "2021-02-05", "target": [1, 3e38]})",
+       "f:7: field 'target[1]': 3e+38 is out of range; values must be at most 1e30 in magnitude"},
+      {R"({"start": "2021-02-05", "target": [-1e31]})", "f:7: field 'target[0]': -1e+31 is out"},
+      {R"({"start": "2021-02-05", "target": [1, 2], "dynamic_feat": [[1, 1e39]]})",
+       "f:7: field 'dynamic_feat[0][1]': 1e+39 is out of range"},
+  };
+  for (const Case& c : cases) {
+    auto s = ParseSeriesLine(c.line, "f:7");
+    ASSERT_FALSE(s.ok()) << c.line;
+    EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status().message();
+  }
+  auto s = ParseSeriesLine(R"({"start": "2021-02-05", "target": [1e30, -1e30]})", "f:7");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+
+  std::string path =
+      Write("huge.json", "{\"start\": \"2021-01-01 00:00:00\", \"target\": [1, 5e35]}\n");
+  auto r = ReadSeriesFile(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(path + ":1: field 'target[1]': 5e+35 is out of range"),
+            std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(SeriesTest, FileErrorsNameFileAndLine) {
   std::string path = Write("train.json",
                            "{\"start\": \"2021-01-01 00:00:00\", \"target\": [1, 2], \"cat\": [0]}\n"
