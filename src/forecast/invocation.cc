@@ -84,6 +84,12 @@ void AppendPrediction(fmt::memory_buffer& out, const Invocation& inv, const Fore
   out.push_back('}');
 }
 
+Status TooManyInstances(size_t n) {
+  return ResourceExhausted(
+      "instances: " + std::to_string(n) + (n > kMaxInstances ? " or more" : "") + ", more than " +
+      std::to_string(kMaxInstances) + " per request; split them over several requests");
+}
+
 InvocationReply Error(int status, std::string message) {
   InvocationReply r;
   r.status = status;
@@ -136,6 +142,10 @@ Status ParseConfiguration(const json& configuration, const std::string& where, I
     } else if (key == "quantiles") {
       if (!v.is_array())
         return InvalidArgument(field + ": expected an array such as [\"0.1\", \"0.9\"]");
+      if (v.size() > kMaxQuantiles) {
+        return InvalidArgument(field + ": " + std::to_string(v.size()) + " quantiles, more than " +
+                               std::to_string(kMaxQuantiles) + " per request");
+      }
       out.config.quantiles.clear();
       out.quantile_keys.clear();
       for (size_t i = 0; i < v.size(); ++i)
@@ -163,6 +173,7 @@ Result<Invocation> ParseInvocation(BodyFormat format, std::string_view body,
       return InvalidArgument("instances: expected an array of series objects");
     if (auto c = j.find("configuration"); c != j.end())
       TRY(ParseConfiguration(*c, "configuration", inv));
+    if (instances->size() > kMaxInstances) return TooManyInstances(instances->size());
     for (size_t i = 0; i < instances->size(); ++i) {
       TRY_ASSIGN(TimeSeries s,
                  ParseSeriesJson((*instances)[i], "instances[" + std::to_string(i) + "]"));
@@ -179,6 +190,7 @@ Result<Invocation> ParseInvocation(BodyFormat format, std::string_view body,
       ++line_no;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      if (inv.instances.size() == kMaxInstances) return TooManyInstances(kMaxInstances + 1);
       const std::string origin = "line " + std::to_string(line_no);
       TRY_ASSIGN(json j, ParseJsonText(line, origin));
       TRY_ASSIGN(TimeSeries s, ParseSeriesJson(j, origin));
@@ -192,7 +204,24 @@ Result<Invocation> ParseInvocation(BodyFormat format, std::string_view body,
   }
   TRY(CheckShapes(inv.instances, model.spec.cardinality.size(), model.spec.num_dynamic_feat,
                   model.spec.prediction_length));
+  if (int64_t n = AnswerValues(inv, model.spec.prediction_length); n > kMaxAnswerValues) {
+    return ResourceExhausted(fmt::format(
+        "the answer would hold {} numbers ({} instances x prediction_length {} x {} per step: "
+        "the mean, each quantile and each sample asked for), more than {} per request; ask for "
+        "fewer instances or samples, or leave \"samples\" out of output_types",
+        n, inv.instances.size(), model.spec.prediction_length,
+        n / (static_cast<int64_t>(inv.instances.size()) * model.spec.prediction_length),
+        kMaxAnswerValues));
+  }
   return inv;
+}
+
+int64_t AnswerValues(const Invocation& inv, int prediction_length) {
+  const ForecastConfig& c = inv.config;
+  int64_t per_step = (c.output_mean ? 1 : 0) +
+                     (c.output_quantiles ? static_cast<int64_t>(c.quantiles.size()) : 0) +
+                     (c.output_samples ? c.num_samples : 0);
+  return static_cast<int64_t>(inv.instances.size()) * prediction_length * per_step;
 }
 
 std::string FormatPredictions(BodyFormat format, const Invocation& inv,
@@ -237,7 +266,10 @@ InvocationReply Invoke(Predictor& predictor, std::string_view content_type, std:
                             kJsonType + " or " + kJsonLinesType);
     }
     auto inv = ParseInvocation(*in_format, body, inference_config, predictor.info());
-    if (!inv.ok()) return Error(400, inv.status().message());
+    if (!inv.ok()) {
+      bool too_large = inv.status().code() == ErrorCode::kResourceExhausted;
+      return Error(too_large ? 413 : 400, inv.status().message());
+    }
     std::vector<Forecast> forecasts;
     forecasts.reserve(inv->instances.size());
     for (size_t i = 0; i < inv->instances.size(); ++i) {
@@ -248,6 +280,8 @@ InvocationReply Invoke(Predictor& predictor, std::string_view content_type, std:
         return Error(bad_input ? 400 : 500, f.status().message());
       }
       if (Status s = CheckFinite(*f, i); !s.ok()) return Error(500, s.message());
+      // num_samples x prediction_length doubles per instance: kept only to be answered.
+      if (!inv->config.output_samples) std::vector<std::vector<double>>().swap(f->samples);
       forecasts.push_back(std::move(*f));
     }
     InvocationReply r;

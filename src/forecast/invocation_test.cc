@@ -303,6 +303,43 @@ TEST_F(InvocationTest, HugeValuesAreBadRequests) {
       << r.error;
 }
 
+// Work and answer size are bounded per request (invocation.h): instances, quantiles
+// and the numbers the answer would hold, each refused with what to change.
+TEST_F(InvocationTest, LimitsOfOneRequest) {
+  json quantiles = json::array();
+  for (int i = 1; i <= kMaxQuantiles + 1; ++i) quantiles.push_back(i / 102.0);
+  EXPECT_EQ(ConfigError({{"quantiles", quantiles}}),
+            "configuration.quantiles: 101 quantiles, more than 100 per request");
+
+  json many = json::array();
+  for (int i = 0; i <= kMaxInstances; ++i) many.push_back(Instance());
+  InvocationReply r = Call(json{{"instances", many}}.dump());
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(
+      r.error,
+      "instances: 1001 or more, more than 1000 per request; split them over several requests");
+  std::string lines;
+  for (int i = 0; i <= kMaxInstances; ++i) lines += Instance().dump() + "\n";
+  r = Call(lines, kJsonLinesType);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(
+      r.error,
+      "instances: 1001 or more, more than 1000 per request; split them over several requests");
+
+  // 200 instances x 6 steps x (mean + 9 quantiles + 1000 samples) = 1,212,000 numbers.
+  many.erase(many.begin() + 200, many.end());
+  json samples = {{"num_samples", 1000}, {"output_types", {"mean", "quantiles", "samples"}}};
+  r = Call(json{{"instances", many}, {"configuration", samples}}.dump());
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(
+      r.error,
+      "the answer would hold 1212000 numbers (200 instances x prediction_length 6 x 1010 per "
+      "step: the mean, each quantile and each sample asked for), more than 1000000 per "
+      "request; ask for fewer instances or samples, or leave \"samples\" out of output_types");
+  samples["output_types"] = {"mean", "quantiles"};
+  EXPECT_EQ(JsonError(json{{"instances", many}, {"configuration", samples}}.dump()), "");
+}
+
 TEST_F(InvocationTest, EveryForecastGetsTheNextSeed) {
   std::string body = json{{"instances", {Instance(), Instance()}},
                           {"configuration", {{"output_types", {"samples"}}}}}

@@ -50,6 +50,11 @@ struct ServingOptions {
   std::string model_cache_dir;
 };
 
+// The largest request body Invoke takes (SageMaker's real-time payload limit, 6 MB);
+// a larger one is answered 413 before any model sees it. Batch transform's batches do
+// not pass here.
+inline constexpr size_t kMaxInvocationBodyBytes = 6 * 1024 * 1024;
+
 struct InvokeRequest {
   std::string endpoint;
   std::string target_variant;  // "" = by weight

@@ -344,6 +344,22 @@ TEST_F(EndpointManagerTest, OverloadedVariantAnswers503Quickly) {
   EXPECT_EQ(m["Invocation5XXErrors"].get<int>(), refused.load()) << m.dump();
 }
 
+// SageMaker's real-time payload limit: a larger body never reaches a worker.
+TEST_F(EndpointManagerTest, BodyPastTheInvocationLimitIs413) {
+  AddModel("m1", "ok");
+  AddConfig("c1", {{"blue", "m1"}});
+  ASSERT_TRUE(manager_->Create("ep", "c1").ok());
+  ASSERT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
+  InvokeAnswer a = Call("ep", std::string(kMaxInvocationBodyBytes + 1, 'x'));
+  EXPECT_EQ(a.status, 413);
+  EXPECT_EQ(a.variant, "");
+  EXPECT_NE(a.body.find("the request body is 6291457 bytes, more than an invocation may carry"),
+            std::string::npos)
+      << a.body;
+  // One byte less passes the check (and meets no such endpoint).
+  EXPECT_EQ(Call("none", std::string(kMaxInvocationBodyBytes, 'x')).status, 404);
+}
+
 TEST_F(EndpointManagerTest, EndpointsComeBackAfterARestart) {
   AddModel("m1", "ok");
   AddModel("m2", "ok");

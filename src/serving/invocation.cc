@@ -54,6 +54,13 @@ bool Contains(const std::vector<std::shared_ptr<V>>& side, const V* v) {
 
 void EndpointManager::Invoke(InvokeRequest request, std::function<void(InvokeAnswer)> done) {
   int64_t start = SteadyNanos();
+  if (request.invocation.body.size() > kMaxInvocationBodyBytes) {
+    return done(Error(413, "payload_too_large",
+                      "the request body is " + std::to_string(request.invocation.body.size()) +
+                          " bytes, more than an invocation may carry (" +
+                          std::to_string(kMaxInvocationBodyBytes) +
+                          ", SageMaker's 6 MB); split the instances over several requests"));
+  }
   auto ep = Find(request.endpoint);
   if (!ep) return done(Error(404, "not_found", "endpoint '" + request.endpoint + "' does not exist"));
   std::shared_ptr<const Routing> routing = ep->Current();

@@ -59,7 +59,9 @@ Status CheckAnswerTo(uint64_t request_id, const WorkerMessage& answer);
 class WorkerDecoder {
  public:
   static constexpr size_t kDefaultMaxHeaderBytes = 64 * 1024;
-  static constexpr size_t kDefaultMaxBodyBytes = size_t{1} << 30;
+  // Several times the largest answer a DeepAR worker gives (forecast/invocation.h): a
+  // worker that announces more is broken, and the server should not buffer it.
+  static constexpr size_t kDefaultMaxBodyBytes = size_t{64} << 20;
 
   explicit WorkerDecoder(size_t max_header_bytes = kDefaultMaxHeaderBytes,
                          size_t max_body_bytes = kDefaultMaxBodyBytes)

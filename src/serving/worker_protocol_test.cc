@@ -123,6 +123,22 @@ TEST(WorkerProtocolTest, BoundsAHeaderLineThatArrivesWhole) {
             "worker header line at byte 16 is 100 bytes, over the 64 byte limit");
 }
 
+// By default an answer may be 64 MiB: a worker announcing more is ended before the
+// server buffers it (a DeepAR answer is at most ~11 MB, forecast/invocation.h).
+TEST(WorkerProtocolTest, DefaultAnswerLimitIs64MiB) {
+  WorkerDecoder decoder;
+  decoder.Feed("{\"id\": 1, \"status\": 200, \"length\": 67108865}\n");
+  auto message = decoder.Next();
+  ASSERT_FALSE(message.ok());
+  EXPECT_EQ(message.status().message(),
+            "worker answer at byte 0: length 67108865 is over the 67108864 byte limit");
+  WorkerDecoder fits;
+  fits.Feed("{\"id\": 1, \"status\": 200, \"length\": 67108864}\n");
+  auto pending = fits.Next();
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  EXPECT_FALSE(pending->has_value());  // waiting for the body
+}
+
 TEST(WorkerProtocolTest, ErrorsAreSticky) {
   WorkerDecoder decoder;
   decoder.Feed("oops\n{\"ready\": true}\n");
