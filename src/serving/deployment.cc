@@ -187,6 +187,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     {
       std::lock_guard<std::mutex> lock(ep->mu);
       ep->pending.reset();
+      ep->record.deploying_config.clear();
       ep->record.status = "InService";
       ep->record.failure_reason = "update to endpoint config '" + config.name +
                                   "' failed before any traffic moved: " + green.status().message();
@@ -235,6 +236,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     {
       std::lock_guard<std::mutex> lock(ep->mu);
       ep->pending.reset();
+      ep->record.deploying_config.clear();
       ep->record.status = "InService";
       ep->record.failure_reason = "update to endpoint config '" + config.name + "' rolled back: " + why;
     }
@@ -247,6 +249,7 @@ void EndpointManager::RunUpdate(const std::shared_ptr<Endpoint>& ep, EndpointCon
     std::lock_guard<std::mutex> lock(ep->mu);
     ep->routing = done;
     ep->pending.reset();
+    ep->record.deploying_config.clear();
     ep->record.config = config.name;
     ep->record.weights.clear();
     ep->record.status = "InService";

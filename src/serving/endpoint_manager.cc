@@ -61,6 +61,7 @@ Result<std::unique_ptr<EndpointManager>> EndpointManager::Open(ServingStore* sto
                               record.config + "' as before it";
     }
     if (restart) record.status = "Creating";
+    record.deploying_config.clear();  // an interrupted update is abandoned (above)
     ep->record = record;
     m->endpoints_[record.name] = ep;
     if (restart) {
@@ -144,9 +145,17 @@ Status EndpointManager::Update(const std::string& name, const std::string& confi
     ep->record.status = "Updating";
     ep->record.failure_reason.clear();
     ep->record.last_deployment = ToJson(deployment).dump();
+    ep->record.deploying_config = c.name;  // from now on the config cannot be deleted
     ep->pending = PendingDeployment{c.name, WallMillis(), "Starting", 0, 0};
   }
-  TRY(Persist(*ep));
+  if (Status st = Persist(*ep); !st.ok()) {
+    // Not recorded (or the config was deleted since it was read): nothing started.
+    std::lock_guard<std::mutex> lock(ep->mu);
+    ep->record.status = "InService";
+    ep->record.deploying_config.clear();
+    ep->pending.reset();
+    return st;
+  }
   StartOperation(ep, [this, ep, c, deployment] { RunUpdate(ep, c, deployment); });
   return Status::Ok();
 }

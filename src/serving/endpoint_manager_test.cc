@@ -344,6 +344,54 @@ TEST_F(EndpointManagerTest, OverloadedVariantAnswers503Quickly) {
   EXPECT_EQ(m["Invocation5XXErrors"].get<int>(), refused.load()) << m.dump();
 }
 
+// The config an update is rolling out lives only in memory until the update ends; the
+// store must still refuse to delete it (or its model), or the endpoint would end up
+// serving a config that no longer exists and fail at its next start.
+TEST_F(EndpointManagerTest, ConfigAndModelBeingRolledOutCannotBeDeleted) {
+  AddModel("m1", "ok");
+  AddModel("m2", "ok");
+  AddConfig("c1", {{"blue", "m1"}});
+  AddConfig("c2", {{"green", "m2"}});
+  ASSERT_TRUE(manager_->Create("ep", "c1").ok());
+  ASSERT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
+  DeploymentConfig d;
+  d.wait_interval_s = 1;
+  ASSERT_TRUE(manager_->Update("ep", "c2", d).ok());
+  Status st = store_->DeleteConfig("c2");
+  EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(
+      st.message(),
+      "endpoint config 'c2' is being rolled out to endpoint 'ep'; wait until its update ends");
+  st = store_->DeleteModel("m2");
+  EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(st.message().find("used by endpoint config 'c2'"), std::string::npos) << st.message();
+  EXPECT_EQ(store_->DeleteConfig("c1").code(), ErrorCode::kFailedPrecondition);  // still serving
+
+  json after = WaitSettled("ep");
+  EXPECT_EQ(after["EndpointConfigName"], "c2");
+  EXPECT_EQ(store_->DeleteConfig("c2").code(), ErrorCode::kFailedPrecondition);  // now it serves
+  EXPECT_TRUE(store_->DeleteConfig("c1").ok());
+  EXPECT_TRUE(store_->DeleteModel("m1").ok());
+  // It still starts after a restart: its config is there.
+  OpenManager();
+  EXPECT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
+}
+
+// An update whose config was deleted between its start and its record starts nothing.
+TEST_F(EndpointManagerTest, UpdateToADeletedConfigIsRefused) {
+  AddModel("m1", "ok");
+  AddConfig("c1", {{"blue", "m1"}});
+  ASSERT_TRUE(manager_->Create("ep", "c1").ok());
+  ASSERT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
+  auto record = store_->FindEndpoint("ep");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EndpointRecord r = **record;
+  r.deploying_config = "gone";
+  EXPECT_EQ(store_->PutEndpoint(r).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(manager_->Update("ep", "gone", DeploymentConfig{}).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
+}
+
 // SageMaker's real-time payload limit: a larger body never reaches a worker.
 TEST_F(EndpointManagerTest, BodyPastTheInvocationLimitIs413) {
   AddModel("m1", "ok");

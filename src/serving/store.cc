@@ -17,10 +17,15 @@ CREATE TABLE serving_endpoints(name TEXT PRIMARY KEY, document TEXT NOT NULL);
 )sql";
 
 json RecordJson(const EndpointRecord& e) {
-  return {{"name", e.name},         {"config", e.config},
-          {"status", e.status},     {"failure_reason", e.failure_reason},
-          {"weights", e.weights},   {"last_deployment", e.last_deployment},
-          {"created_ms", e.created_ms}, {"modified_ms", e.modified_ms}};
+  return {{"name", e.name},
+          {"config", e.config},
+          {"deploying_config", e.deploying_config},
+          {"status", e.status},
+          {"failure_reason", e.failure_reason},
+          {"weights", e.weights},
+          {"last_deployment", e.last_deployment},
+          {"created_ms", e.created_ms},
+          {"modified_ms", e.modified_ms}};
 }
 
 Result<EndpointRecord> RecordFrom(const std::string& text) {
@@ -31,6 +36,7 @@ Result<EndpointRecord> RecordFrom(const std::string& text) {
     e.name = j.at("name").get<std::string>();
     e.config = j.at("config").get<std::string>();
     e.status = j.at("status").get<std::string>();
+    e.deploying_config = j.value("deploying_config", "");
     e.failure_reason = j.value("failure_reason", "");
     e.weights = j.value("weights", std::map<std::string, double>{});
     e.last_deployment = j.value("last_deployment", "");
@@ -156,6 +162,11 @@ Status ServingStore::DeleteConfig(const std::string& name) {
       if (e.config == name) {
         return FailedPrecondition("endpoint config '" + name + "' is in use by endpoint '" + e.name + "'");
       }
+      if (e.deploying_config == name) {
+        return FailedPrecondition("endpoint config '" + name +
+                                  "' is being rolled out to endpoint '" + e.name +
+                                  "'; wait until its update ends");
+      }
     }
     TRY_ASSIGN(int64_t n, db_->Exec("DELETE FROM serving_endpoint_configs WHERE name=?", {Value(name)}));
     if (n == 0) return NotFound("endpoint config '" + name + "' does not exist");
@@ -164,10 +175,14 @@ Status ServingStore::DeleteConfig(const std::string& name) {
 }
 
 Status ServingStore::PutEndpoint(const EndpointRecord& e) {
-  return db_->Exec("INSERT INTO serving_endpoints(name, document) VALUES(?, ?) "
-                   "ON CONFLICT(name) DO UPDATE SET document=excluded.document",
-                   {Value(e.name), Value(RecordJson(e).dump())})
-      .status();
+  return db_->Transaction([&]() -> Status {
+    if (!e.deploying_config.empty()) TRY(GetConfig(e.deploying_config).status());
+    auto put = db_->Exec(
+        "INSERT INTO serving_endpoints(name, document) VALUES(?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET document=excluded.document",
+        {Value(e.name), Value(RecordJson(e).dump())});
+    return put.status();
+  });
 }
 
 Result<std::optional<EndpointRecord>> ServingStore::FindEndpoint(const std::string& name) const {

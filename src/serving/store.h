@@ -22,6 +22,7 @@ namespace tributary::serving {
 struct EndpointRecord {
   std::string name;
   std::string config;  // the config whose variants serve (an update switches it at the end)
+  std::string deploying_config;  // the config an update is rolling out, else ""
   std::string status;  // Creating, InService, Updating, RollingBack, Failed, Deleting
   std::string failure_reason;
   std::map<std::string, double> weights;  // variant -> weight (update-weights), else the config's
@@ -37,14 +38,21 @@ class ServingStore {
   Status CreateModel(const Model& m);  // AlreadyExists
   Result<Model> GetModel(const std::string& name) const;
   Result<std::vector<Model>> ListModels() const;
-  Status DeleteModel(const std::string& name);  // FailedPrecondition while a config names it
+  // FailedPrecondition while a config names it (a config an endpoint serves or is being
+  // updated to cannot go first, see DeleteConfig).
+  Status DeleteModel(const std::string& name);
 
   Status CreateConfig(const EndpointConfig& c);  // every model must exist
   Result<EndpointConfig> GetConfig(const std::string& name) const;
   Result<std::vector<EndpointConfig>> ListConfigs() const;
-  Status DeleteConfig(const std::string& name);  // FailedPrecondition while an endpoint uses it
+  // FailedPrecondition, naming the endpoint, while an endpoint serves it or an update
+  // is rolling it out (EndpointRecord::deploying_config).
+  Status DeleteConfig(const std::string& name);
 
-  Status PutEndpoint(const EndpointRecord& e);  // insert or replace
+  // Insert or replace. With a deploying_config, checks in the same transaction that the
+  // config still exists (NotFound): a delete cannot slip in between an update's start
+  // and its record.
+  Status PutEndpoint(const EndpointRecord& e);
   Result<std::optional<EndpointRecord>> FindEndpoint(const std::string& name) const;
   Result<std::vector<EndpointRecord>> ListEndpoints() const;
   Status DeleteEndpoint(const std::string& name);

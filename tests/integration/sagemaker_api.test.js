@@ -15,9 +15,10 @@
 // ListEndpointConfigs, ListEndpoints (StatusEquals, NameContains, SortBy, paging); /v1
 // sees what the SDK made; the errors the SDK raises by name (ValidationException for a
 // missing endpoint or model, a duplicate, a model without container or with two, a bad
-// Mode, DesiredInstanceCount; ResourceInUse for a model a config uses and for an update
-// while one runs; UnknownOperationException for an operation not served; a wrong secret);
-// and DeleteEndpoint (gone from ListEndpoints), DeleteEndpointConfig, DeleteModel.
+// Mode, DesiredInstanceCount; ResourceInUse for a model a config uses, for an update while
+// one runs and for deleting the config it rolls out; UnknownOperationException for an
+// operation not served; a wrong secret); and DeleteEndpoint (gone from ListEndpoints),
+// DeleteEndpointConfig, DeleteModel.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -204,6 +205,10 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
     // A second update while one runs is refused.
     await rejectsAws(send(new SM.UpdateEndpointCommand({ EndpointName: 'forecaster', EndpointConfigName: 'forecaster-ab' })),
                      'ResourceInUse', 400, /Updating/, 'an update while one runs');
+    // The config being rolled out is in use, although the endpoint does not serve it yet.
+    await rejectsAws(send(new SM.DeleteEndpointConfigCommand({ EndpointConfigName: 'forecaster-green' })),
+                     'ResourceInUse', 400, /being rolled out to endpoint 'forecaster'/,
+                     'DeleteEndpointConfig of the config an update is rolling out');
 
     await waitInService('forecaster');
     const d = await describeEndpoint('forecaster');
