@@ -11,6 +11,45 @@ namespace {
 using nlohmann::json;
 constexpr int kFormatVersion = 1;
 
+// The largest lag a model may name: no frequency's lags reach it (frequency.h: a week of
+// 5-minute steps is 2016), and the window a forecast builds grows with it.
+constexpr int kMaxLag = 100000;
+
+// What inference takes on trust from model.json, checked: the sampler indexes the
+// target by lags.back() as the largest lag and embeddings by cardinality, and the
+// window lengths must be the ones the network was trained with.
+Status CheckFeatureSpec(const FeatureSpec& s, const Hyperparameters& hp, const std::string& path) {
+  auto bad = [&](const std::string& what) { return DataLoss(path + ": " + what); };
+  if (s.context_length < 1)
+    return bad("context_length " + std::to_string(s.context_length) + " is below 1");
+  if (s.prediction_length < 1) {
+    return bad("prediction_length " + std::to_string(s.prediction_length) + " is below 1");
+  }
+  if (s.context_length != hp.context_length || s.prediction_length != hp.prediction_length) {
+    return bad("context_length " + std::to_string(s.context_length) + " and prediction_length " +
+               std::to_string(s.prediction_length) + " differ from " + kHyperparametersFile +
+               "'s " + std::to_string(hp.context_length) + " and " +
+               std::to_string(hp.prediction_length));
+  }
+  if (s.lags.empty()) return bad("lags is empty");
+  for (size_t i = 0; i < s.lags.size(); ++i) {
+    int lag = s.lags[i];
+    std::string where = "lags[" + std::to_string(i) + "]: " + std::to_string(lag);
+    if (lag < 1 || lag > kMaxLag) return bad(where + " is not in 1.." + std::to_string(kMaxLag));
+    if (i > 0 && lag <= s.lags[i - 1]) {
+      return bad(where + " is not above lags[" + std::to_string(i - 1) + "] (lags must increase)");
+    }
+  }
+  if (s.num_dynamic_feat < 0) return bad("num_dynamic_feat is negative");
+  for (size_t i = 0; i < s.cardinality.size(); ++i) {
+    if (s.cardinality[i] < 1) {
+      return bad("cardinality[" + std::to_string(i) + "]: " + std::to_string(s.cardinality[i]) +
+                 " is below 1");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteModelInfo(const std::string& dir, const ModelInfo& info) {
@@ -70,6 +109,7 @@ Result<ModelInfo> ReadModelInfo(const std::string& dir) {
   } catch (const json::exception& e) {
     return DataLoss(path + ": " + e.what());
   }
+  TRY(CheckFeatureSpec(info.spec, info.hyperparameters, path));
   return info;
 }
 
