@@ -143,16 +143,16 @@ std::string EndpointManager::Bake(const Endpoint& ep, const Routing& routing, co
     for (const RollbackAlarm& alarm : d.alarms) {
       for (const auto& v : routing.pending) {
         AlarmWindow::Snapshot s = v->window.Read();
-        if (alarm.metric == RollbackAlarm::Metric::kErrorRate && s.invocations >= 5 &&
-            s.error_rate > alarm.threshold) {
+        if (!AlarmFires(alarm, s)) continue;
+        if (alarm.metric == RollbackAlarm::Metric::kErrorRate) {
           return "alarm '" + alarm.name + "' fired: ErrorRate " + FormatNumber(s.error_rate) + " > " +
                  FormatNumber(alarm.threshold) + " on variant '" + v->config.name + "' (" +
                  std::to_string(s.errors_5xx) + " of " + std::to_string(s.invocations) + " requests failed)";
         }
-        if (alarm.metric == RollbackAlarm::Metric::kModelLatencyP99Ms && s.p99_model_ms > alarm.threshold) {
-          return "alarm '" + alarm.name + "' fired: ModelLatencyP99Ms " + FormatNumber(s.p99_model_ms) +
-                 " > " + FormatNumber(alarm.threshold) + " on variant '" + v->config.name + "'";
-        }
+        return "alarm '" + alarm.name + "' fired: ModelLatencyP99Ms " +
+               FormatNumber(s.p99_model_ms) + " > " + FormatNumber(alarm.threshold) +
+               " on variant '" + v->config.name + "' (over " + std::to_string(s.invocations) +
+               " requests)";
       }
     }
     auto now = std::chrono::steady_clock::now();

@@ -408,6 +408,23 @@ TEST_F(EndpointManagerTest, BodyPastTheInvocationLimitIs413) {
   EXPECT_EQ(Call("none", std::string(kMaxInvocationBodyBytes, 'x')).status, 404);
 }
 
+TEST(AlarmTest, NeedsAMinimumOfRequestsBeforeFiring) {
+  RollbackAlarm errors{"errors", RollbackAlarm::Metric::kErrorRate, 0.05};
+  RollbackAlarm latency{"latency", RollbackAlarm::Metric::kModelLatencyP99Ms, 100};
+  AlarmWindow w;
+  // One failure and one slow answer among the first few requests: too few to judge.
+  w.Record(500, 5000);
+  for (int i = 0; i < 3; ++i) w.Record(200, 1);
+  EXPECT_FALSE(AlarmFires(errors, w.Read()));
+  for (int i = 0; i < 11; ++i) w.Record(200, 1);
+  ASSERT_EQ(w.Read().invocations, kMinLatencyAlarmRequests - 5);
+  EXPECT_GT(w.Read().p99_model_ms, 100);  // the slow one is the p99 of 15
+  EXPECT_FALSE(AlarmFires(latency, w.Read()));
+  EXPECT_TRUE(AlarmFires(errors, w.Read()));  // 1 of 15 > 5%
+  for (int i = 0; i < 5; ++i) w.Record(200, 1);
+  EXPECT_TRUE(AlarmFires(latency, w.Read()));  // 20 requests, p99 still the slow one
+}
+
 TEST_F(EndpointManagerTest, EndpointsComeBackAfterARestart) {
   AddModel("m1", "ok");
   AddModel("m2", "ok");

@@ -95,4 +95,14 @@ AlarmWindow::Snapshot AlarmWindow::Read() const {
   return s;
 }
 
+bool AlarmFires(const RollbackAlarm& alarm, const AlarmWindow::Snapshot& s) {
+  switch (alarm.metric) {
+    case RollbackAlarm::Metric::kErrorRate:
+      return s.invocations >= kMinErrorRateAlarmRequests && s.error_rate > alarm.threshold;
+    case RollbackAlarm::Metric::kModelLatencyP99Ms:
+      return s.invocations >= kMinLatencyAlarmRequests && s.p99_model_ms > alarm.threshold;
+  }
+  return false;
+}
+
 }  // namespace tributary::serving

@@ -13,13 +13,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/metrics.h"
+#include "serving/resources.h"
 
 namespace tributary::serving {
 
@@ -69,5 +69,15 @@ class AlarmWindow {
   std::vector<double> latencies_ms_;  // ring of the latest samples
   size_t next_ = 0;
 };
+
+// How many requests a new fleet must have answered before an alarm may judge it. Over
+// a handful of requests a rate or a p99 is one request: a single failure or one slow
+// first answer (a cold cache) would roll back a healthy deployment.
+inline constexpr int64_t kMinErrorRateAlarmRequests = 5;
+inline constexpr int64_t kMinLatencyAlarmRequests = 20;
+
+// True when `alarm` is in breach on `s`: its metric above the threshold, and at least
+// the minimum number of requests above seen.
+bool AlarmFires(const RollbackAlarm& alarm, const AlarmWindow::Snapshot& s);
 
 }  // namespace tributary::serving
