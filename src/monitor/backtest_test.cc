@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
+
+#include "monitor/monitor_spec.h"
 
 namespace tributary::monitor {
 namespace {
@@ -71,6 +72,37 @@ TEST(BacktestTest, HoldsOutTheLastValuesAndScoresThem) {
   EXPECT_NEAR(r->worst[0].value, 40.0 / 60.0, 1e-12);
   EXPECT_EQ(r->worst[2].group, "a");
   EXPECT_EQ(r->worst[2].value, 0);
+}
+
+// A monitor whose Quantiles are spelled "0.50": the request asks for the spelling the
+// spec kept, the worker keys its answer by that spelling (as DeepAR's does), and the
+// scoring finds it.
+TEST(BacktestTest, QuantilesSpelledWithATrailingZeroEvaluate) {
+  json body = {{"MonitorName", "m"},
+               {"EndpointName", "ep"},
+               {"Data", {{"table", "raw"}, {"target", "pm25"}, {"prediction_length", 2}}},
+               {"Metric", "test:wQuantileLoss[0.5]"},
+               {"Quantiles", {"0.10", "0.50"}}};
+  auto spec = MonitorSpec::FromJson(body);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  BacktestOptions o = Options();
+  o.metric = spec->metric;
+  o.quantiles = spec->quantiles;
+  o.quantile_values = spec->quantile_values;
+  auto keyed_as_asked = [](const std::string& text) -> Result<std::string> {
+    json request = json::parse(text);
+    json predictions = json::array();
+    for (size_t i = 0; i < request["instances"].size(); ++i) {
+      json quantiles = json::object();
+      for (const auto& key : request["configuration"]["quantiles"]) quantiles[key] = {10, 10};
+      predictions.push_back({{"mean", {10, 10}}, {"quantiles", quantiles}});
+    }
+    return json{{"predictions", predictions}}.dump();
+  };
+  auto r = RunBacktest({R"({"start":"2026-01-01 00:00:00","target":[1,2,3,10,20]})"}, {"a"}, o,
+                       keyed_as_asked);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NEAR(r->value, 10.0 / 30.0, 1e-12);  // 2 * 0.5 * |20 - 10| / (10 + 20)
 }
 
 TEST(BacktestTest, ErrorsNameTheSeriesOrTheRequest) {

@@ -82,6 +82,16 @@ Status ParseQuantiles(const json& body, MonitorSpec& spec) {
     if (ec != std::errc() || end != text.data() + text.size() || !(v > 0 && v < 1)) {
       return Bad("Quantiles[" + std::to_string(i) + "]", "'" + text + "' is not a number between 0 and 1");
     }
+    // The worker keys its answer by the spelling asked for and the scoring looks answers
+    // up by QuantileKey: "0.50" is asked for, and kept, as "0.5".
+    std::string key = forecast::QuantileKey(v);
+    for (size_t k = 0; k < i; ++k) {
+      if (spec.quantiles[k] == key) {
+        return Bad("Quantiles[" + std::to_string(i) + "]",
+                   "'" + text + "' is the same quantile as Quantiles[" + std::to_string(k) + "]");
+      }
+    }
+    spec.quantiles[i] = std::move(key);
     spec.quantile_values.push_back(v);
   }
   return Status::Ok();

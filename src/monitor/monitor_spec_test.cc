@@ -50,6 +50,26 @@ TEST(MonitorSpecTest, DefaultsAndRoundTrip) {
   EXPECT_EQ(again->ToJson(), spec->ToJson());
 }
 
+// Quantiles are kept as the scoring names them (forecast::QuantileKey), whatever the
+// spelling: the endpoint's answer is keyed by the spelling the request used.
+TEST(MonitorSpecTest, QuantilesAreKeptInTheirShortestSpelling) {
+  json body = Minimal();
+  body["Quantiles"] = {"0.50", ".9", "1e-1"};
+  body["Metric"] = "test:wQuantileLoss[0.5]";
+  auto spec = MonitorSpec::FromJson(body);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->quantiles, (std::vector<std::string>{"0.5", "0.9", "0.1"}));
+  EXPECT_EQ(spec->ToJson()["Quantiles"], json::array({"0.5", "0.9", "0.1"}));
+  // Two spellings of one quantile would be one answer key twice.
+  body["Quantiles"] = {"0.5", "0.50"};
+  spec = MonitorSpec::FromJson(body);
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(
+      spec.status().message().find("Quantiles[1]: '0.50' is the same quantile as Quantiles[0]"),
+      std::string::npos)
+      << spec.status().message();
+}
+
 TEST(MonitorSpecTest, ErrorsNameTheField) {
   struct Case {
     std::function<void(json&)> change;
