@@ -122,7 +122,9 @@ HttpResponse CreateModel(Server* server, const json& body) {
       request["Command"] = *command;
     }
   }
-  const std::string mode = container->value("Mode", "SingleModel");
+  auto mode_field = OptionalAwsString(*container, "Mode", "SingleModel", "PrimaryContainer.");
+  if (!mode_field.ok()) return SageMakerError(mode_field.status());
+  const std::string mode = *mode_field;
   if (mode != "SingleModel" && mode != "MultiModel") {
     return SageMakerError(InvalidArgument("PrimaryContainer.Mode '" + mode + "' is neither SingleModel nor MultiModel"));
   }
@@ -280,7 +282,9 @@ HttpResponse UpdateEndpoint(Server* server, const json& body) {
   if (!name.ok()) return SageMakerError(name.status());
   auto config = RequiredAwsString(body, "EndpointConfigName");
   if (!config.ok()) return SageMakerError(config.status());
-  if (body.value("RetainAllVariantProperties", false) || body.contains("ExcludeRetainedVariantProperties")) {
+  auto retain = OptionalAwsBool(body, "RetainAllVariantProperties", false);
+  if (!retain.ok()) return SageMakerError(retain.status());
+  if (*retain || body.contains("ExcludeRetainedVariantProperties")) {
     return SageMakerError(InvalidArgument("RetainAllVariantProperties is not served: the new config's variants "
                                           "are taken as they are"));
   }

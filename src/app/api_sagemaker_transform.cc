@@ -18,6 +18,7 @@
 // KMS) is refused naming the field.
 #include <set>
 
+#include "app/aws_api.h"
 #include "app/aws_tags.h"
 #include "app/sagemaker_api.h"
 #include "app/server.h"
@@ -60,8 +61,15 @@ Result<json> NativeRequestOf(const json& body) {
 
   const json input = body.value("TransformInput", json());
   if (!input.is_object()) return InvalidArgument("TransformInput: required");
-  const json source = input.value("DataSource", json()).value("S3DataSource", json());
-  if (!source.is_object()) return InvalidArgument("TransformInput.DataSource.S3DataSource: required");
+  TRY_ASSIGN(const json* data_source, OptionalAwsObject(input, "DataSource", "TransformInput."));
+  const json* source_field = nullptr;
+  if (data_source != nullptr) {
+    TRY_ASSIGN(source_field,
+               OptionalAwsObject(*data_source, "S3DataSource", "TransformInput.DataSource."));
+  }
+  if (source_field == nullptr)
+    return InvalidArgument("TransformInput.DataSource.S3DataSource: required");
+  const json& source = *source_field;
   TRY(OneOf(source, "S3DataType", {"S3Prefix"}, "TransformInput.DataSource.S3DataSource",
             "the objects under S3Uri are read; no manifests"));
   TRY_ASSIGN(auto in, S3UriOf(source.value("S3Uri", json()), "TransformInput.DataSource.S3DataSource.S3Uri"));
@@ -89,7 +97,8 @@ Result<json> NativeRequestOf(const json& body) {
   }
   native["InstanceCount"] = resources["InstanceCount"];
   TRY(OneOf(body, "BatchStrategy", {"MultiRecord", "SingleRecord"}, "", "MultiRecord or SingleRecord"));
-  if (body.value("BatchStrategy", "") == "SingleRecord") native["MaxRecordsPerBatch"] = 1;
+  TRY_ASSIGN(std::string strategy, OptionalAwsString(body, "BatchStrategy", "MultiRecord"));
+  if (strategy == "SingleRecord") native["MaxRecordsPerBatch"] = 1;
   if (auto env = body.find("Environment"); env != body.end() && env->is_object()) {
     if (auto config = env->find("DEEPAR_INFERENCE_CONFIG"); config != env->end()) {
       if (config->is_string()) {

@@ -215,6 +215,52 @@ Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* ke
   return it->get<std::string>();
 }
 
+namespace {
+
+// The member `key` of `body` unless absent or null; InvalidArgument when `body` is no object.
+Result<const nlohmann::json*> OptionalMember(const nlohmann::json& body, const char* key,
+                                             const std::string& where) {
+  if (!body.is_object()) {
+    std::string object = where.empty() ? "the request" : where.substr(0, where.size() - 1);
+    return InvalidArgument(object + ": expected an object, got " + body.dump());
+  }
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return static_cast<const nlohmann::json*>(nullptr);
+  return &*it;
+}
+
+Status WrongType(const std::string& where, const char* key, const char* expected,
+                 const nlohmann::json& value) {
+  std::string text = value.dump();
+  if (text.size() > 64) text = text.substr(0, 64) + "...";
+  return InvalidArgument(where + key + ": expected " + expected + ", got " + text);
+}
+
+}  // namespace
+
+Result<bool> OptionalAwsBool(const nlohmann::json& body, const char* key, bool fallback,
+                             const std::string& where) {
+  TRY_ASSIGN(const nlohmann::json* v, OptionalMember(body, key, where));
+  if (v == nullptr) return fallback;
+  if (!v->is_boolean()) return WrongType(where, key, "true or false", *v);
+  return v->get<bool>();
+}
+
+Result<std::string> OptionalAwsString(const nlohmann::json& body, const char* key,
+                                      const std::string& fallback, const std::string& where) {
+  TRY_ASSIGN(const nlohmann::json* v, OptionalMember(body, key, where));
+  if (v == nullptr) return fallback;
+  if (!v->is_string()) return WrongType(where, key, "a string", *v);
+  return v->get<std::string>();
+}
+
+Result<const nlohmann::json*> OptionalAwsObject(const nlohmann::json& body, const char* key,
+                                                const std::string& where) {
+  TRY_ASSIGN(const nlohmann::json* v, OptionalMember(body, key, where));
+  if (v != nullptr && !v->is_object()) return WrongType(where, key, "an object", *v);
+  return v;
+}
+
 Result<size_t> PositionToken(const std::string& token) {
   if (token.empty()) return size_t{0};
   if (token.size() > 9 || token.find_first_not_of("0123456789") != std::string::npos) {

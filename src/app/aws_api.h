@@ -123,4 +123,15 @@ Result<size_t> PositionToken(const std::string& token);
 // (a string)".
 Result<std::string> RequiredAwsString(const nlohmann::json& body, const char* key);
 
+// Optional members of a client's JSON object, type-checked (nlohmann's value(key, default)
+// throws on a mismatch, which would answer 500). Absent or null: `fallback` (nullptr for
+// an object). Wrong type: InvalidArgument naming `where` + key, e.g.
+// "PrimaryContainer.Mode: expected a string, got 5". `where` is "" or ends with '.'.
+Result<bool> OptionalAwsBool(const nlohmann::json& body, const char* key, bool fallback,
+                             const std::string& where = "");
+Result<std::string> OptionalAwsString(const nlohmann::json& body, const char* key,
+                                      const std::string& fallback, const std::string& where = "");
+Result<const nlohmann::json*> OptionalAwsObject(const nlohmann::json& body, const char* key,
+                                                const std::string& where = "");
+
 }  // namespace tributary::app

@@ -33,6 +33,21 @@ Result<std::pair<std::string, std::string>> Location(const json& request, const 
   return std::make_pair((*loc)["Bucket"].get<std::string>(), prefix);
 }
 
+// An optional integer member in lo..hi; InvalidArgument naming it for any other value
+// or type (json's value(key, default) would throw on a string).
+Result<int> IntField(const json& request, const char* key, int fallback, int lo, int hi) {
+  auto it = request.find(key);
+  if (it == request.end() || it->is_null()) return fallback;
+  // An unsigned one past int64's range is refused before it is read as one.
+  if (!it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(hi)) ||
+      it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
+    return InvalidArgument(std::string(key) + ": must be an integer " + std::to_string(lo) + ".." +
+                           std::to_string(hi) + ", got " + it->dump());
+  }
+  return static_cast<int>(it->get<int64_t>());
+}
+
 }  // namespace
 
 struct TransformJobs::Job {
@@ -80,10 +95,8 @@ Status TransformJobs::Start(const json& request) {
   }
   TRY(Location(request, "TransformInput").status());
   TRY(Location(request, "TransformOutput").status());
-  int instances = request.value("InstanceCount", 1);
-  if (instances < 1 || instances > 16) return InvalidArgument("InstanceCount: must be 1..16");
-  int batch = request.value("MaxRecordsPerBatch", 32);
-  if (batch < 1 || batch > 1000) return InvalidArgument("MaxRecordsPerBatch: must be 1..1000");
+  TRY_ASSIGN(int instances, IntField(request, "InstanceCount", 1, 1, 16));
+  TRY_ASSIGN(int batch, IntField(request, "MaxRecordsPerBatch", 32, 1, 1000));
   if (request.contains("Configuration") && !request["Configuration"].is_object()) {
     return InvalidArgument("Configuration: must be an object (DeepAR's inference configuration)");
   }

@@ -126,5 +126,32 @@ TEST_F(TransformJobsTest, AFailingModelFailsTheJobNamingTheLines) {
   EXPECT_NE(WaitDone("t4").value("FailureReason", "").find("missing-model"), std::string::npos);
 }
 
+// A wrongly typed count is the client's error, named; it used to escape as a json
+// type_error (500 "internal").
+TEST_F(TransformJobsTest, CountsOfTheWrongTypeAreRefusedByName) {
+  struct Case {
+    const char* key;
+    json value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"InstanceCount", "2", "InstanceCount: must be an integer 1..16, got \"2\""},
+      {"InstanceCount", 1.5, "InstanceCount: must be an integer 1..16, got 1.5"},
+      {"InstanceCount", 17, "InstanceCount: must be an integer 1..16, got 17"},
+      {"InstanceCount", json(18446744073709551615ull),
+       "InstanceCount: must be an integer 1..16, got 18446744073709551615"},
+      {"MaxRecordsPerBatch", json::array({2}),
+       "MaxRecordsPerBatch: must be an integer 1..1000, got [2]"},
+      {"MaxRecordsPerBatch", 0, "MaxRecordsPerBatch: must be an integer 1..1000, got 0"},
+  };
+  for (const Case& c : cases) {
+    json request = Request("typed", "ok");
+    request[c.key] = c.value;
+    Status st = jobs_->Start(request);
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << c.message;
+    EXPECT_EQ(st.message(), c.message);
+  }
+}
+
 }  // namespace
 }  // namespace tributary::serving

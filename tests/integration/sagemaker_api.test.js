@@ -15,8 +15,9 @@
 // ListEndpointConfigs, ListEndpoints (StatusEquals, NameContains, SortBy, paging); /v1
 // sees what the SDK made; the errors the SDK raises by name (ValidationException for a
 // missing endpoint or model, a duplicate, a model without container or with two, a bad
-// Mode, DesiredInstanceCount; ResourceInUse for a model a config uses, for an update while
-// one runs and for deleting the config it rolls out; UnknownOperationException for an
+// Mode or one that is no string, RetainAllVariantProperties that is no boolean,
+// DesiredInstanceCount; ResourceInUse for a model a config uses, for an update while one
+// runs and for deleting the config it rolls out; UnknownOperationException for an
 // operation not served; a wrong secret); and DeleteEndpoint (gone from ListEndpoints),
 // DeleteEndpointConfig, DeleteModel.
 'use strict';
@@ -229,6 +230,10 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
       EndpointName: 'forecaster', EndpointConfigName: 'forecaster-ab',
       DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'SIDEWAYS' } } },
     })), 'ValidationException', 400, /SIDEWAYS/, 'an unknown traffic routing Type');
+    await rejectsAws(send(new SM.UpdateEndpointCommand({
+      EndpointName: 'forecaster', EndpointConfigName: 'forecaster-ab', RetainAllVariantProperties: 'yes',
+    })), 'ValidationException', 400, /RetainAllVariantProperties: expected true or false, got "yes"/,
+                     'RetainAllVariantProperties of the wrong type');
     assert.equal((await describeEndpoint('forecaster')).EndpointStatus, 'InService', 'a refused update changed the status');
   });
 
@@ -329,6 +334,9 @@ describe('SageMaker hosting control plane through the AWS SDK', { timeout: 90000
                      'ValidationException', 400, /ModelDataUrl/, 'CreateModel with neither ModelDataUrl nor a command');
     await rejectsAws(echoModel('bad-mode', { PrimaryContainer: { ...container, Mode: 'Ensemble' } }),
                      'ValidationException', 400, /Ensemble/, 'CreateModel with an unknown Mode');
+    await rejectsAws(echoModel('number-mode', { PrimaryContainer: { ...container, Mode: 5 } }),
+                     'ValidationException', 400, /PrimaryContainer\.Mode: expected a string, got 5/,
+                     'CreateModel with a Mode that is no string');
     await rejectsAws(send(new SM.CreateModelCommand({ ModelName: 'relative', ExecutionRoleArn: ROLE,
                                                       PrimaryContainer: { ModelDataUrl: 'models/relative' } })),
                      'ValidationException', 400, /absolute/, 'CreateModel with a relative ModelDataUrl');

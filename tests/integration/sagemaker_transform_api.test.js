@@ -10,7 +10,8 @@
 // ListTransformJobs filters (StatusEquals, NameContains) and sorts; ListTags by the job's
 // ARN. StopTransformJob on a slow model's job: Stopping, then Stopped; on an ended job
 // ValidationException. Refusals: a manifest, RecordIO, a missing model (ValidationException
-// naming it), a name in use (ResourceInUse), a bad DEEPAR_INFERENCE_CONFIG.
+// naming it), a name in use (ResourceInUse), a bad DEEPAR_INFERENCE_CONFIG, a DataSource
+// that is no object and an InstanceCount past 16 (each named, not a 500).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -147,6 +148,11 @@ describe('SageMaker batch transform through the AWS SDK', { timeout: 90000 }, ()
       [request('r3', { ModelName: 'no-such-model' }), /no-such-model/],
       [request('r4', { Environment: { DEEPAR_INFERENCE_CONFIG: 'num_samples=5' } }), /DEEPAR_INFERENCE_CONFIG: expected a JSON object/],
       [request('r5', { TransformOutput: { S3OutputPath: 'xform-out/x' } }), /S3OutputPath: 'xform-out\/x' is not s3:/],
+      // Wrong types are named, not a json type error answered 500.
+      [request('r6', { TransformInput: { DataSource: 's3://xform-in/series/' } }),
+       /TransformInput\.DataSource: expected an object, got "s3:\/\/xform-in\/series\/"/],
+      [request('r7', { TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 99 } }),
+       /InstanceCount: must be an integer 1\.\.16, got 99/],
     ];
     for (const [input, message] of refusals) {
       await rejectsAws(send(new SM.CreateTransformJobCommand(input)), 'ValidationException', 400, message, input.TransformJobName);
