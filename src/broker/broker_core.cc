@@ -169,9 +169,25 @@ void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos,
   }
 }
 
-void BrokerCore::ScheduleWill(const std::string& client_id, mqtt::Publish will, int64_t due_ms) {
+void BrokerCore::ScheduleWill(const std::string& client_id, const std::string& thing,
+                              mqtt::Publish will, int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
-  wills_[client_id] = PendingWill{std::move(will), due_ms};
+  wills_[client_id] = PendingWill{std::move(will), due_ms, thing};
+}
+
+void BrokerCore::PublishWill(const MessagePtr& will, const std::string& thing) {
+  Route(will);
+  if (interceptor == nullptr) return;
+  InboundMessage im{will->origin_client_id,
+                    thing,
+                    will->topic,
+                    will->payload,
+                    will->qos,
+                    will->retain,
+                    &will->properties,
+                    will->received_at_ms,
+                    ""};
+  interceptor->OnPublish(im, {});
 }
 
 void BrokerCore::CancelWill(const std::string& client_id) {
@@ -180,20 +196,21 @@ void BrokerCore::CancelWill(const std::string& client_id) {
 }
 
 size_t BrokerCore::SweepWills(int64_t now_ms) {
-  std::vector<MessagePtr> due;
+  std::vector<std::pair<MessagePtr, std::string>> due;  // with the client's thing
   {
     std::lock_guard<std::mutex> lock(wills_mu_);
     for (auto it = wills_.begin(); it != wills_.end();) {
       bool session_gone = FindSession(it->first) == nullptr;
       if (it->second.due_ms <= now_ms || session_gone) {
-        due.push_back(MessageFromPublish(std::move(it->second.publish), it->first, now_ms));
+        due.emplace_back(MessageFromPublish(std::move(it->second.publish), it->first, now_ms),
+                         std::move(it->second.thing));
         it = wills_.erase(it);
       } else {
         ++it;
       }
     }
   }
-  for (const auto& m : due) Route(m);
+  for (const auto& [m, thing] : due) PublishWill(m, thing);
   return due.size();
 }
 

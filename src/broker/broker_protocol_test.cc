@@ -2,6 +2,7 @@
 // unexpected packets, timeouts, takeover, authorization, interceptor, admin disconnects.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "base/clock.h"
@@ -574,6 +575,38 @@ TEST(BrokerProtocolTest, AQos2ResendWaitsForItsFirstCopysVerdict) {
   EXPECT_EQ(comp->reason, ReasonCode::kSuccess);
   std::lock_guard<std::mutex> lock(ic.mu);
   EXPECT_EQ(ic.payloads, (std::vector<std::string>{"first", "second", "third"}));
+}
+
+// A will goes where its client's own PUBLISH would: to the interceptor too (the rules, the
+// shadows), immediate or delayed, with the client's id and topic.
+TEST(BrokerProtocolTest, WillsReachTheInterceptor) {
+  DeferringInterceptor ic;
+  InterceptedBroker b(&ic);
+  auto with_will = [](const std::string& id, uint32_t delay) {
+    mqtt::Connect c = V5(id);
+    c.properties.session_expiry_interval = 10;
+    mqtt::Will w;
+    w.topic = "devices/" + id + "/status";
+    w.payload = R"({"online":false})";
+    w.qos = QoS::kAtLeastOnce;
+    if (delay) w.properties.will_delay_interval = delay;
+    c.will = w;
+    return c;
+  };
+  { auto gone = MustConnect(b.port(), with_will("now", 0)); }  // closed without DISCONNECT
+  { auto later = MustConnect(b.port(), with_will("later", 1)); }
+  auto seen = [&](const std::string& topic) {
+    return testing::WaitFor(
+        [&] {
+          std::lock_guard<std::mutex> lock(ic.mu);
+          return std::find(ic.topics.begin(), ic.topics.end(), topic) != ic.topics.end();
+        },
+        5000);
+  };
+  EXPECT_TRUE(seen("devices/now/status"));
+  EXPECT_TRUE(seen("devices/later/status"));
+  std::lock_guard<std::mutex> lock(ic.mu);
+  EXPECT_EQ(ic.payloads.front(), R"({"online":false})");
 }
 
 // A publisher's QoS 1 messages reach subscribers in the order sent, retained or not

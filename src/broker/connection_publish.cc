@@ -352,10 +352,11 @@ void Connection::PublishWill() {
   if (delay == 0) {
     auto msg = MessageFromPublish(std::move(p), client_id_, now);
     core_->log->info("publishing will client_id={} topic={}", client_id_, msg->topic);
-    core_->Route(msg);
+    core_->PublishWill(msg, grant_ ? std::string(grant_->thing()) : std::string());
   } else {
     core_->log->info("will scheduled client_id={} topic={} delay_s={}", client_id_, p.topic, delay);
-    core_->ScheduleWill(client_id_, std::move(p), now + int64_t{delay} * 1000);
+    core_->ScheduleWill(client_id_, grant_ ? std::string(grant_->thing()) : std::string(),
+                        std::move(p), now + int64_t{delay} * 1000);
   }
 }
 
