@@ -7,31 +7,19 @@
 #include <thread>
 
 #include "broker/testing/test_client.h"
+#include "broker/testing/test_connect.h"
 #include "broker/testing/test_util.h"
 
 namespace tributary::broker {
 namespace {
 
+using mqtt::QoS;
+using mqtt::ReasonCode;
+using testing::MustConnect;
 using testing::TestBroker;
 using testing::TestClient;
 using testing::TestOptions;
-using mqtt::QoS;
-using mqtt::ReasonCode;
-
-mqtt::Connect V5(const std::string& id, bool clean = true, uint32_t expiry = 0) {
-  mqtt::Connect c;
-  c.version = mqtt::Version::kV5;
-  c.client_id = id;
-  c.clean_start = clean;
-  if (expiry) c.properties.session_expiry_interval = expiry;
-  return c;
-}
-
-std::unique_ptr<TestClient> MustConnect(int port, mqtt::Connect c) {
-  auto r = TestClient::Connected(port, std::move(c));
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : nullptr;
-}
+using testing::V5;
 
 mqtt::PubAck Ack(mqtt::PacketType t, uint16_t id) {
   mqtt::PubAck a;
