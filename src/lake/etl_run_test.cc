@@ -1,25 +1,25 @@
 // Whole ETL runs over a local lake: Hive partitions, rejects in the error prefix, the
 // catalog, bookmarks, dedupe history, a failed commit leaving nothing visible, recovery
-// after a crash while committing, Parquet sources.
+// after a crash while committing, explode and mappings. What the runs read (exclusions,
+// Parquet sources, objects larger than a read) is etl_run_sources_test.cc.
 #include "lake/etl_run.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <functional>
 #include <set>
 
 #include "base/testing/temp_dir.h"
 #include "lake/crawler.h"
 #include "lake/etl_job.h"
 #include "lake/etl_pipeline.h"
+#include "lake/etl_run_fixture.h"
 #include "lake/etl_test_job.h"
 #include "lake/job_manager.h"
 #include "lake/job_store.h"
 #include "lake/table_reader.h"
 #include "metadata/testing/test_database.h"
 #include "objstore/local_object_store.h"
-#include "objstore/testing/forwarding_store.h"
 #include "parquet/file_reader.h"
 #include "parquet/render.h"
 #include "streams/gzip.h"
@@ -27,201 +27,9 @@
 namespace tributary::lake {
 namespace {
 
+using etl_run_testing::EtlRunTest;
 using nlohmann::json;
 using testing::BaseJob;
-
-// --- whole runs over a local lake ---
-
-using BeforeRangedGet = std::function<void(const std::string& key, uint64_t offset)>;
-
-// Fails writes of keys that contain `fail_on` (set it to inject a failed commit); calls
-// `before_ranged_get` (when set) before each ranged read.
-class FaultyBucket : public objstore::testing::ForwardingStore {
- public:
-  FaultyBucket(std::shared_ptr<objstore::ObjectStore> inner, const std::string* fail_on,
-               int* writes, const BeforeRangedGet* before_ranged_get)
-      : ForwardingStore(std::move(inner)),
-        fail_on_(fail_on),
-        writes_(writes),
-        before_ranged_get_(before_ranged_get) {}
-  Result<std::string> Get(const std::string& key,
-                          std::optional<objstore::ByteRange> range) override {
-    if (range && *before_ranged_get_) (*before_ranged_get_)(key, range->offset);
-    return ForwardingStore::Get(key, range);
-  }
-  Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(const std::string& key,
-                                                            const objstore::PutOptions& o) override {
-    if (!fail_on_->empty() && key.find(*fail_on_) != std::string::npos)
-      return Unavailable("injected failure writing " + key);
-    ++*writes_;
-    return ForwardingStore::NewWriter(key, o);
-  }
-
- private:
-  const std::string* fail_on_;
-  int* writes_;
-  const BeforeRangedGet* before_ranged_get_;
-};
-
-// The lake with every bucket a FaultyBucket sharing `fail_on` and `writes`.
-struct FaultyProvider : objstore::testing::WrappingProvider {
-  explicit FaultyProvider(objstore::ObjectStoreProvider* inner)
-      : WrappingProvider(inner, [this](std::shared_ptr<objstore::ObjectStore> bucket) {
-          return std::make_shared<FaultyBucket>(std::move(bucket), &fail_on, &writes,
-                                                &before_ranged_get);
-        }) {}
-  std::string fail_on;
-  int writes = 0;
-  BeforeRangedGet before_ranged_get;
-};
-
-class EtlRunTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    db_ = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db").value();
-    catalog_ = Catalog::Open(db_.get()).value();
-    crawlers_ = CrawlerStore::Open(db_.get()).value();
-    jobs_ = JobStore::Open(db_.get()).value();
-    local_ = objstore::LocalObjectStoreProvider::Open(dir_.path() + "/lake").value();
-    provider_ = std::make_unique<FaultyProvider>(local_.get());
-    raw_ = *local_->Bucket("iot-data");
-    crawler_.name = "raw";
-    crawler_.source = *LakePath::Parse("iot-data/");
-    crawler_.database = "iot";
-    crawler_.table = "raw";
-    ASSERT_TRUE(crawlers_->Create(crawler_).ok());
-  }
-
-  // One reading as the reference's device sends it.
-  static std::string Reading(int id, int ozone, const std::string& ts = "2026-11-30T14:02:11Z") {
-    return json{{"id", id}, {"ozone", ozone}, {"pos", {{"lat", 56.25}}}, {"timestamp", ts}}.dump() +
-           "\n";
-  }
-
-  void Put(const std::string& key, const std::string& data) {
-    ASSERT_TRUE(raw_->Put(key, data).ok());
-  }
-
-  void Crawl() {
-    CrawlRun run;
-    run.crawler = "raw";
-    run.id = ++crawls_;
-    CrawlContext ctx{raw_.get(), catalog_.get(), crawlers_.get(), nullptr, nullptr};
-    CrawlRun out = RunCrawl(crawler_, run, ctx);
-    ASSERT_EQ(out.status, RunStatus::kSucceeded) << out.message;
-  }
-
-  void CreateJob(const json& doc) {
-    ASSERT_TRUE(jobs_->Create("curate", doc, /*replace=*/true).ok());
-  }
-
-  // What a run of this fixture's jobs needs: its lake, catalog and job store, and
-  // run_workers_ workers (the context's count wins over the job's).
-  JobRunContext Context() {
-    JobRunContext ctx;
-    ctx.lake = provider_.get();
-    ctx.catalog = catalog_.get();
-    ctx.store = jobs_.get();
-    ctx.scratch_root = dir_.path() + "/scratch";
-    ctx.workers = run_workers_;
-    return ctx;
-  }
-
-  JobRun RunOnce() {
-    JobRun run;
-    run.job = "curate";
-    run.started_ms = 1;
-    run.id = jobs_->InsertRun(run).value();
-    JobDefinition job = jobs_->Get("curate").value();
-    JobRunContext ctx = Context();
-    ctx.writer.max_open_files = 2;  // forces files to close and reopen
-    ctx.writer.batch_rows = 3;
-    JobRun out = RunJob(job, run, ctx);
-    if (out.status != RunStatus::kSucceeded) {
-      EXPECT_TRUE(jobs_->UpdateRun(out).ok());
-    }
-    return out;
-  }
-
-  // Every row of every Parquet file under the target, as "id:ozone:year/month" sorted.
-  std::vector<std::string> TargetRows(std::vector<std::string>* keys = nullptr) {
-    auto bucket = *local_->Bucket("curated");
-    auto listing = bucket->List("pollution/").value();
-    std::vector<std::string> rows;
-    for (const auto& o : listing.objects) {
-      if (keys) keys->push_back(o.key);
-      if (!o.key.ends_with(".parquet")) continue;
-      auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
-      int id = reader->schema().Find("id"), ozone = reader->schema().Find("ozone");
-      std::string part = o.key.substr(std::string("pollution/").size());
-      part = part.substr(0, part.rfind('/'));
-      EXPECT_EQ(reader->schema().Find("year"), -1)
-          << "partition columns are in the path, not the file";
-      for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
-        auto b = reader->ReadRowGroup(rg, {id, ozone}).value();
-        for (int64_t r = 0; r < b.num_rows; ++r) {
-          rows.push_back(std::to_string(b.columns[0].i64[r]) + ":" +
-                         std::to_string(static_cast<int>(b.columns[1].f64[r])) + ":" + part);
-        }
-      }
-    }
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
-
-  // Every row of every Parquet file under the target as JSON, sorted; every file's
-  // schema must be `schema`, and its key start with `key_prefix`.
-  std::vector<std::string> TargetJsonRows(const std::string& schema,
-                                          const std::string& key_prefix = "pollution/") {
-    auto bucket = *local_->Bucket("curated");
-    auto listing = bucket->List("pollution/").value();
-    std::vector<std::string> rows;
-    for (const auto& o : listing.objects) {
-      if (!o.key.ends_with(".parquet")) continue;
-      EXPECT_EQ(o.key.rfind(key_prefix, 0), 0u) << o.key;
-      auto reader = parquet::ParquetReader::Open(dir_.path() + "/lake/curated/" + o.key).value();
-      EXPECT_EQ(reader->schema().ToString(), schema) << o.key;
-      for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
-        auto b = reader->ReadRowGroup(rg, *reader->Resolve({})).value();
-        for (int64_t r = 0; r < b.num_rows; ++r) {
-          std::string line;
-          parquet::AppendJsonRow(b, r, &line);
-          rows.push_back(line);
-        }
-      }
-    }
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
-
-  std::vector<std::string> ErrorLines() {
-    auto bucket = *local_->Bucket("curated");
-    std::vector<std::string> lines;
-    auto listing = bucket->List("pollution_errors/").value();
-    for (const auto& o : listing.objects) {
-      std::string text = bucket->Get(o.key).value();
-      size_t start = 0;
-      while (start < text.size()) {
-        size_t nl = text.find('\n', start);
-        lines.push_back(text.substr(start, nl - start));
-        start = nl + 1;
-      }
-    }
-    return lines;
-  }
-
-  testing_support::TempDir dir_;
-  std::unique_ptr<metadata::Database> db_;
-  std::unique_ptr<Catalog> catalog_;
-  std::unique_ptr<CrawlerStore> crawlers_;
-  std::unique_ptr<JobStore> jobs_;
-  std::unique_ptr<objstore::ObjectStoreProvider> local_;
-  std::unique_ptr<FaultyProvider> provider_;
-  std::shared_ptr<objstore::ObjectStore> raw_;
-  CrawlerDefinition crawler_;
-  int crawls_ = 0;
-  int run_workers_ = 2;  // Context()'s
-};
 
 TEST_F(EtlRunTest, WritesHivePartitionsRejectsToTheErrorPrefixAndRegistersTheTable) {
   Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 20) + Reading(2, 20) + Reading(3, -4) +
@@ -420,20 +228,6 @@ TEST_F(EtlRunTest, AnApplyMappingAfterAFilterAndADeriveShapesTheOutput) {
                                             "reading struct<level:double,at:timestamp>"}));
   ASSERT_EQ(t.partition_keys.size(), 1u);
   EXPECT_EQ(t.partition_keys[0].name, "day");
-}
-
-TEST_F(EtlRunTest, TheTablesExclusionsAreLeftOutAsTheCrawlerLeftThemOut) {
-  crawler_.exclusions = {"deepar/**"};
-  Put("2026/11/30/14/a.json", Reading(1, 10));
-  Put("deepar/train/series.json", Reading(9, 90));
-  Crawl();
-  ASSERT_EQ(catalog_->GetTable("iot", "raw").value().record_count, 1);
-  CreateJob(BaseJob());
-  JobRun run = RunOnce();
-  EXPECT_EQ(run.status, RunStatus::kSucceeded) << run.message;
-  EXPECT_EQ(run.objects_listed, 1);
-  EXPECT_EQ(run.rows_read, 1);
-  EXPECT_EQ(TargetRows(), (std::vector<std::string>{"1:10:year=2026/month=11"}));
 }
 
 TEST_F(EtlRunTest, BookmarksProcessOnlyNewObjects) {
@@ -774,133 +568,6 @@ TEST_F(EtlRunTest, ManagerRunsOnAWorkerAndRecordsRuns) {
   EXPECT_EQ(manager->Start("nope").status().code(), ErrorCode::kNotFound);
   ASSERT_TRUE(manager->Delete("curate").ok());
   EXPECT_EQ(manager->Get("curate").status().code(), ErrorCode::kNotFound);
-}
-
-// An object replaced while it is read in pieces is read as one version: the pieces name
-// the ETag the first had, and when it no longer holds the object is read again whole.
-TEST_F(EtlRunTest, AnObjectReplacedWhileReadInPiecesIsReadAsOneVersion) {
-  auto version = [](int first_id, size_t bytes) {
-    const std::string note(2000, 'n');
-    std::string text;
-    for (int id = first_id; text.size() < bytes; ++id) {
-      text += json{{"id", id}, {"ozone", 1}, {"note", note}, {"timestamp", "2026-11-30T14:02:11Z"}}
-                  .dump() +
-              "\n";
-    }
-    return text;
-  };
-  const std::string key = "2026/11/30/14/replaced.json";
-  Put(key, version(1, 17u << 20));
-  Crawl();
-  CreateJob(BaseJob());
-  // The second piece's read finds the object replaced: a newer version, of other ids and
-  // another length, so that mixing the two would cut a line.
-  const std::string newer = version(1000000, (17u << 20) + 777);
-  bool replaced = false;
-  provider_->before_ranged_get = [&](const std::string& k, uint64_t offset) {
-    if (k == key && offset > 0 && !replaced) {
-      replaced = true;
-      ASSERT_TRUE(raw_->Put(key, newer).ok());
-    }
-  };
-  JobRun run = RunOnce();
-  ASSERT_TRUE(replaced);
-  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
-  EXPECT_EQ(run.rows_rejected, 0);
-  const int64_t newer_lines = std::count(newer.begin(), newer.end(), '\n');
-  EXPECT_EQ(run.rows_written, newer_lines);
-  std::vector<std::string> rows = TargetRows();
-  ASSERT_FALSE(rows.empty());
-  for (const std::string& r : rows) ASSERT_GE(std::stoi(r.substr(0, r.find(':'))), 1000000) << r;
-}
-
-}  // namespace
-}  // namespace tributary::lake
-
-namespace tributary::lake {
-namespace {
-
-// A job whose source is another job's Parquet table (issue 4): curated -> daily.
-TEST_F(EtlRunTest, AParquetSourceTableIsReadWithItsPartitionsAndBookmarked) {
-  Put("2026/11/30/14/a.json", Reading(1, 10) + Reading(2, 20));
-  Put("2026/12/01/01/b.json", Reading(3, 30, "2026-12-01T01:00:00Z"));
-  Crawl();
-  CreateJob(BaseJob());
-  ASSERT_EQ(RunOnce().rows_written, 3);
-  json second = json::parse(R"json({
-    "source": {"database": "iot", "table": "pollution"},
-    "transforms": [
-      {"apply_mapping": [["id", "bigint", "id", "bigint"],
-                         ["ozone", "double", "ozone", "double"],
-                         ["ts", "timestamp", "ts", "timestamp"],
-                         ["month", "string", "month", "string"]]},
-      {"filter": "ozone > 10"},
-      {"derive": {"day": "day(ts)"}}],
-    "target": {"path": "curated/high/", "compression": "zstd",
-               "partition_keys": ["month"], "database": "iot", "table": "high"}})json");
-  ASSERT_TRUE(jobs_->Create("high", second, /*replace=*/true).ok());
-  auto run = [&] {
-    JobRun r;
-    r.job = "high";
-    r.started_ms = 1;
-    r.id = jobs_->InsertRun(r).value();
-    return RunJob(jobs_->Get("high").value(), r, Context());
-  };
-  JobRun first = run();
-  ASSERT_EQ(first.status, RunStatus::kSucceeded) << first.message << ::testing::PrintToString(first.errors);
-  EXPECT_EQ(first.rows_read, 3);
-  EXPECT_EQ(first.rows_written, 2);
-  EXPECT_EQ(first.rows_filtered, 1);
-  Table high = catalog_->GetTable("iot", "high").value();
-  EXPECT_EQ(high.format, DataFormat::kParquet);
-  EXPECT_EQ(high.record_count, 2);
-  auto parts = catalog_->ListPartitions("iot", "high").value();
-  ASSERT_EQ(parts.size(), 2u);  // month 11 and 12, from the source's key folders
-  EXPECT_EQ(parts[0].values, (std::vector<std::string>{"11"}));
-  EXPECT_EQ(parts[1].values, (std::vector<std::string>{"12"}));
-  JobRun again = run();  // the bookmark holds the Parquet objects read
-  EXPECT_EQ(again.status, RunStatus::kSucceeded);
-  EXPECT_EQ(again.objects_total, 0);
-  // A corrupt Parquet object is rejected by name and the run goes on.
-  auto curated = *local_->Bucket("curated");
-  ASSERT_TRUE(curated->Put("pollution/year=2026/month=12/part-bad.parquet", "PAR1 nonsense").ok());
-  JobRun third = run();
-  EXPECT_EQ(third.status, RunStatus::kSucceeded) << third.message;
-  EXPECT_EQ(third.rows_rejected, 1);
-  ASSERT_FALSE(third.errors.empty());
-  EXPECT_NE(third.errors[0].find("curated/pollution/year=2026/month=12/part-bad.parquet"), std::string::npos)
-      << third.errors[0];
-}
-
-TEST_F(EtlRunTest, ObjectsLargerThanAReadChunkAreReadWholeAndRejectsKeepTheirLines) {
-  // Two objects of about 17 MB (the run reads in ranged gets of 16 MB), one per worker.
-  const std::string note(2000, 'n');
-  for (int object = 0; object < 2; ++object) {
-    std::string text;
-    int line = 0;
-    while (text.size() < (17u << 20)) {
-      ++line;
-      int id = object * 100000 + line;
-      if (object == 1 && line == 8000) {
-        text += "{\"id\": " + std::to_string(id) + ", \"ozone\": }\n";
-        continue;
-      }
-      text += json{{"id", id}, {"ozone", 1}, {"note", note}, {"timestamp", "2026-11-30T14:02:11Z"}}.dump() + "\n";
-    }
-    Put("2026/11/30/14/big-" + std::to_string(object) + ".json", text);
-  }
-  Crawl();
-  CreateJob(BaseJob());
-  JobRun run = RunOnce();
-  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
-  EXPECT_EQ(run.rows_rejected, 1);
-  EXPECT_EQ(run.rows_written, run.rows_read - 1);
-  EXPECT_GT(run.rows_written, 17000);
-  std::vector<std::string> errors = ErrorLines();
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("\"object\":\"2026/11/30/14/big-1.json\",\"line\":8000,\"reason\":\"not valid JSON"),
-            std::string::npos)
-      << errors[0];
 }
 
 }  // namespace
