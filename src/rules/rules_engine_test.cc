@@ -6,17 +6,17 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "base/base64.h"
 #include "base/log.h"
+#include "base/testing/temp_dir.h"
+#include "broker/basic_ingest.h"
 #include "metadata/database.h"
 #include "metadata/testing/test_database.h"
-#include "broker/basic_ingest.h"
 #include "rules/rule_registry.h"
 
 namespace tributary::rules {
@@ -359,11 +359,8 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
 // too, which the AWS CLI requires), and a firehose action without a separator reads back
 // without one.
 TEST(RuleRegistryTest, ARuleReadBackCanBeSentAgain) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("rule-readback-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
+  testing_support::TempDir dir;
+  auto db = metadata::testing::OpenTestDatabase(dir.path() + "/m.db");
   ASSERT_TRUE(db.ok());
   auto reg = RuleRegistry::Open(db->get());
   ASSERT_TRUE(reg.ok());
@@ -387,16 +384,13 @@ TEST(RuleRegistryTest, ARuleReadBackCanBeSentAgain) {
   auto replaced = (*reg)->Replace("fh", again.dump());
   ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
   EXPECT_EQ(ToJson(*replaced)["actions"], j["actions"]);
-  std::filesystem::remove_all(dir);
 }
 
 // A stored rule that no longer compiles (stored by a server that checked less) is listed,
 // disabled, with why; it can be replaced, disabled or deleted, not enabled.
 TEST(RuleRegistryTest, AStoredRuleThatNoLongerCompilesCanBeMended) {
-  auto dir = std::filesystem::temp_directory_path() / ("rule-broken-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
+  testing_support::TempDir dir;
+  auto db = metadata::testing::OpenTestDatabase(dir.path() + "/m.db");
   ASSERT_TRUE(db.ok());
   ASSERT_TRUE(RuleRegistry::Open(db->get()).ok());  // makes the table
   for (const char* name : {"legacy", "old"}) {
@@ -430,17 +424,14 @@ TEST(RuleRegistryTest, AStoredRuleThatNoLongerCompilesCanBeMended) {
   EXPECT_EQ((*reg)->rule_set()->Get()->size(), 1u);
   EXPECT_TRUE((*reg)->Delete("old").ok());
   EXPECT_EQ((*reg)->List().size(), 1u);
-  std::filesystem::remove_all(dir);
 }
 
 // The database decides what exists, not a server's copy, which lags another server's
 // changes until their notice comes (never, between two SQLite handles here).
 TEST(RuleRegistryTest, TheDatabaseDecidesWhetherARuleExists) {
-  auto dir = std::filesystem::temp_directory_path() / ("rule-shared-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db_a = metadata::Database::Open((dir / "m.db").string());
-  auto db_b = metadata::Database::Open((dir / "m.db").string());
+  testing_support::TempDir dir;
+  auto db_a = metadata::Database::Open(dir.path() + "/m.db");
+  auto db_b = metadata::Database::Open(dir.path() + "/m.db");
   ASSERT_TRUE(db_a.ok() && db_b.ok());
   auto a = RuleRegistry::Open(db_a->get());
   auto b = RuleRegistry::Open(db_b->get());
@@ -456,7 +447,6 @@ TEST(RuleRegistryTest, TheDatabaseDecidesWhetherARuleExists) {
   auto a_again = RuleRegistry::Open(db_a->get());
   ASSERT_TRUE(a_again.ok());
   EXPECT_TRUE((*a_again)->List().empty());  // the refused replace wrote nothing
-  std::filesystem::remove_all(dir);
 }
 
 // Two servers sharing one PostgreSQL schema (rules_test_postgres): each runs what the
