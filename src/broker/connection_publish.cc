@@ -98,8 +98,8 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
     }
   };
   if (qos == mqtt::QoS::kExactlyOnce) {
-    switch (session_->InboundQos2Begin(
-        id, verdict_to_come, verdict_to_come ? ResendWaiter(id) : Session::Qos2Waiter{})) {
+    switch (
+        session_->InboundQos2Begin(id, verdict_to_come, [this, id] { return ResendWaiter(id); })) {
       case Session::Qos2Begin::kNew:
         break;
       case Session::Qos2Begin::kHeld:

@@ -210,11 +210,11 @@ bool Session::OnPubcomp(uint16_t packet_id) {
 }
 
 Session::Qos2Begin Session::InboundQos2Begin(uint16_t packet_id, bool verdict_to_come,
-                                             Qos2Waiter on_verdict) {
+                                             const std::function<Qos2Waiter()>& waiter_for_resend) {
   std::lock_guard<std::mutex> lock(mu_);
   if (state_.inbound_qos2.count(packet_id) != 0) return Qos2Begin::kHeld;
   if (auto it = inbound_qos2_awaiting_.find(packet_id); it != inbound_qos2_awaiting_.end()) {
-    if (on_verdict) it->second.push_back(std::move(on_verdict));
+    if (waiter_for_resend) it->second.push_back(waiter_for_resend());
     return Qos2Begin::kAwaitingVerdict;
   }
   if (verdict_to_come) {

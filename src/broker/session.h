@@ -234,12 +234,13 @@ class Session : public Subscriber {
   // (a resent PUBLISH: do not route it again). With `verdict_to_come` (an interceptor
   // decides whether the message is accepted) the identifier waits for Settle: it is not
   // saved meanwhile (after a restart the resend is routed: at least once, never lost),
-  // and a resend that finds it waiting gets its answer through `on_verdict`, called once
-  // from Settle's thread (kAwaitingVerdict), never while the session's lock is held.
+  // and a resend that finds it waiting gets its answer through the waiter
+  // `waiter_for_resend` makes (asked only then, so that a new message costs no waiter),
+  // called once from Settle's thread, never while the session's lock is held.
   enum class Qos2Begin : uint8_t { kNew, kHeld, kAwaitingVerdict };
   using Qos2Waiter = std::function<void(PublishVerdict)>;
   Qos2Begin InboundQos2Begin(uint16_t packet_id, bool verdict_to_come = false,
-                             Qos2Waiter on_verdict = {});
+                             const std::function<Qos2Waiter()>& waiter_for_resend = {});
   // The verdict on an identifier taken with `verdict_to_come`: accepted, it is held until
   // PUBREL (and saved); refused, it is let go, so that a resend is routed. Answers the
   // resends waiting for it. An identifier not waiting is left as it is.

@@ -288,7 +288,9 @@ TEST(SessionTest, InboundQos2IdentifiersDetectResends) {
 TEST(SessionTest, InboundQos2IdentifiersWaitForTheVerdict) {
   Session s("c", 10);
   std::vector<PublishVerdict> answered;
-  auto waiter = [&](PublishVerdict v) { answered.push_back(v); };
+  auto waiter = [&] {
+    return Session::Qos2Waiter([&](PublishVerdict v) { answered.push_back(v); });
+  };
   EXPECT_EQ(s.InboundQos2Begin(7, true, waiter), Session::Qos2Begin::kNew);
   EXPECT_TRUE(s.Snapshot().inbound_qos2.empty());
   EXPECT_EQ(s.InboundQos2Count(), 1u);
