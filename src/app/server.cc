@@ -305,15 +305,6 @@ Status Server::Init() {
   // A request the token does not let in (AWS's calls are authenticated their own way).
   auto refuse_without_token = [token, unauthorized, console](
                                   const net::HttpRequest& req) -> std::optional<net::HttpResponse> {
-    if (IsS3Request(req) && req.body.empty()) {
-      // Before its body: an S3 request's signature covers the body's SHA-256 as its
-      // x-amz-content-sha256 header names it (a presigned URL's, no body), so it is
-      // checked on the header; the body's hash is compared once read.
-      auto refused =
-          RefuseUnauthenticatedAwsRequest(req, token, WallMillis() / 1000, /*body_follows=*/true);
-      if (refused) unauthorized->Add();
-      return refused;
-    }
     if (IsAwsRequest(req) || (console && Console::Handles(req.path))) return std::nullopt;
     bool open = req.path == "/healthz" || req.path == "/metrics";
     if (open || BearerTokenMatches(req.Header("authorization"), token)) return std::nullopt;
@@ -322,8 +313,18 @@ Status Server::Init() {
                           "missing or wrong token: send 'Authorization: Bearer <token>' "
                           "(the token is in <data-dir>/admin.token)");
   };
-  // Before a body is read, too: without the token no body is buffered.
-  h.refuse_before_body = refuse_without_token;
+  // Before a body is read, too: without the token no body is buffered. An S3 request's
+  // signature covers the body's SHA-256 as its x-amz-content-sha256 header names it (a
+  // presigned URL's, no body), so it is checked on the header; the body's hash is
+  // compared once read.
+  h.refuse_before_body = [token, unauthorized,
+                          refuse_without_token](const net::HttpRequest& header) {
+    if (!IsS3Request(header)) return refuse_without_token(header);
+    auto refused =
+        RefuseUnauthenticatedAwsRequest(header, token, WallMillis() / 1000, /*body_follows=*/true);
+    if (refused) unauthorized->Add();
+    return refused;
+  };
   // An AWS signature covers the body, so a signed request is read before it is checked:
   // such bodies share 1 GiB (64 of the largest), and a request past it is asked to retry.
   // Whatever an answer carries (an object a device uploaded as text/html, a presigned

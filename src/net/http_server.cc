@@ -75,15 +75,15 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 struct ServerState {
   std::atomic<bool> stopped{false};
   std::atomic<int> in_handler{0};
-  // Body bytes being read for requests not yet checked (unchecked_body_budget_bytes).
-  std::atomic<uint64_t> unchecked_body_bytes{0};
-  // Connections held, and per address what it holds (an entry while it has connections).
+  // Connections held, and per address what it holds (an entry while it has connections);
+  // body bytes being read for requests not yet checked (unchecked_body_budget_bytes).
   struct Peer {
     size_t connections = 0;
     uint64_t unchecked_body_bytes = 0;
   };
   std::mutex mu;
   size_t connections = 0;                       // mu
+  uint64_t unchecked_body_bytes = 0;            // mu
   std::unordered_map<std::string, Peer> peers;  // mu
 
   // Counts a new connection from `ip` in, unless a cap says no.
@@ -110,7 +110,7 @@ struct ServerState {
   bool TakeUnchecked(const std::string& ip, bool loopback, uint64_t bytes,
                      const HttpServerOptions& o) {
     std::lock_guard<std::mutex> lock(mu);
-    if (unchecked_body_bytes.load() + bytes > o.unchecked_body_budget_bytes) return false;
+    if (unchecked_body_bytes + bytes > o.unchecked_body_budget_bytes) return false;
     Peer& p = peers[ip];
     if (!loopback && o.unchecked_body_budget_per_peer_bytes != 0 &&
         p.unchecked_body_bytes + bytes > o.unchecked_body_budget_per_peer_bytes) {
