@@ -7,12 +7,12 @@ namespace {
 
 using nlohmann::json;
 
-// Depth of nested objects in `v` (an object counts 1; an array counts its deepest element).
+// Levels of nesting in `v`: an object or an array is one more than its deepest member.
 int Depth(const json& v) {
   if (!v.is_object() && !v.is_array()) return 0;
   int deepest = 0;
   for (const auto& member : v) deepest = std::max(deepest, Depth(member));
-  return (v.is_object() ? 1 : 0) + deepest;
+  return 1 + deepest;
 }
 
 // The metadata of the values `delta` holds, from `meta` (the metadata of desired): the
@@ -29,7 +29,9 @@ json MetadataOf(const json& delta, const json& meta) {
 
 // Merges `update` into `target` (both objects) and records each value set in `meta`
 // (the metadata object at the same place) and in `changed` (the metadata of what this
-// update set): null removes, objects recurse, anything else replaces.
+// update set): null removes, objects recurse, anything else replaces. An object the
+// update's nulls leave empty goes too (`{"x":{"y":null}}` on `{"x":{"y":1}}` leaves no
+// `x`); an empty object the update gives (`{"x":{}}`) is set as given.
 void Merge(json& target, json& meta, json& changed, const json& update, int64_t now_s) {
   for (const auto& [key, value] : update.items()) {
     if (value.is_null()) {
@@ -46,6 +48,10 @@ void Merge(json& target, json& meta, json& changed, const json& update, int64_t 
       json sub = json::object();
       Merge(target[key], meta[key], sub, value, now_s);
       changed[key] = std::move(sub);
+      if (target[key].empty() && !value.empty()) {
+        target.erase(key);
+        meta.erase(key);
+      }
       continue;
     }
     target[key] = value;

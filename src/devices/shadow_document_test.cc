@@ -77,6 +77,16 @@ std::vector<UpdateCase> UpdateCases() {
        J(R"({"reported":{"cfg":{"a":1,"b":{"x":1,"y":2}}}})")},
       {"NullRemovesNestedMember", J(R"({"reported":{"cfg":{"a":1,"b":2}}})"), 1,
        R"({"state":{"reported":{"cfg":{"a":null}}}})", J(R"({"reported":{"cfg":{"b":2}}})")},
+      // An object the update's nulls empty goes with its last member, at every level; an
+      // empty object given is set.
+      {"NullsEmptyingAnObjectRemoveIt", J(R"({"desired":{"x":{"y":1},"a":1}})"), 1,
+       R"({"state":{"desired":{"x":{"y":null}}}})", J(R"({"desired":{"a":1}})")},
+      {"NullsEmptyingNestedObjectsRemoveEach", J(R"({"reported":{"k":1,"a":{"b":{"c":1}}}})"), 1,
+       R"({"state":{"reported":{"a":{"b":{"c":null}}}}})", J(R"({"reported":{"k":1}})")},
+      {"NullsOfAbsentNestedMembersAddNothing", J(R"({"reported":{"a":1}})"), 1,
+       R"({"state":{"reported":{"x":{"y":null}}}})", J(R"({"reported":{"a":1}})")},
+      {"EmptyObjectGivenIsSet", J(R"({"reported":{"a":1}})"), 1,
+       R"({"state":{"reported":{"x":{}}}})", J(R"({"reported":{"a":1,"x":{}}})")},
       {"ArraysReplaceWhole", J(R"({"desired":{"list":[1,2,3]}})"), 1,
        R"({"state":{"desired":{"list":[9]}}})", J(R"({"desired":{"list":[9]}})")},
       {"ArraysOfObjectsReplaceNotMerge", J(R"({"desired":{"l":[{"a":1}]}})"), 1,
@@ -134,6 +144,11 @@ std::vector<UpdateCase> UpdateCases() {
       {"NestingInsideArray", J("{}"), 0,
        json{{"state", {{"reported", {{"list", json::array({Nested(8)})}}}}}}.dump(), std::nullopt,
        400, "too many levels of nesting"},
+      // Arrays are levels too: reported > a > five arrays is six; six arrays is seven.
+      {"NestingOfArraysSixDeepAccepted", J("{}"), 0, R"({"state":{"reported":{"a":[[[[[1]]]]]}}})",
+       J(R"({"reported":{"a":[[[[[1]]]]]}})")},
+      {"NestingOfArraysSevenDeep", J("{}"), 0, R"({"state":{"reported":{"a":[[[[[[1]]]]]]}}})",
+       std::nullopt, 400, "too many levels of nesting; maximum is 6"},
       // Limits: the state's size (the merged state as JSON text, metadata excluded).
       {"StateExactly8KiB", J("{}"), 0, json{{"state", {{"reported", {{"s", big}}}}}}.dump(),
        json{{"reported", {{"s", big}}}}},

@@ -37,12 +37,13 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
     if (done) done(broker::PublishVerdict::kAccepted);
     return;
   }
-  auto r = std::make_shared<Request>();
-  r->topic = std::move(*topic);
-  r->payload = std::string(msg.payload);
-  r->over_mqtt = true;
+  Request r;
+  r.topic = std::move(*topic);
+  r.payload = std::string(msg.payload);
+  r.over_mqtt = true;
+  std::shared_ptr<InLine> in_line = Enter(std::move(r));
   if (!done || next_ == nullptr) {  // QoS 0, or nothing after: taken as it is
-    Push(std::move(*r));
+    Settle(in_line, true);
     if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
     if (done) done(broker::PublishVerdict::kAccepted);
     return;
@@ -51,10 +52,53 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
   // not acknowledged and the device sends it again, so carrying it out now would apply
   // an update twice.
   auto boxed = std::make_shared<broker::PublishDone>(std::move(done));
-  next_->OnPublish(msg, [this, r, boxed](broker::PublishVerdict verdict) {
-    if (verdict == broker::PublishVerdict::kAccepted) Push(std::move(*r));
+  next_->OnPublish(msg, [this, in_line, boxed](broker::PublishVerdict verdict) {
+    Settle(in_line, verdict == broker::PublishVerdict::kAccepted);
     (*boxed)(verdict);
   });
+}
+
+std::shared_ptr<ShadowService::InLine> ShadowService::Enter(Request request) {
+  auto in_line = std::make_shared<InLine>();
+  in_line->shadow = request.topic.thing + '\0' + request.topic.shadow;
+  in_line->request = std::move(request);
+  std::lock_guard lock(line_mu_);
+  lines_[in_line->shadow].push_back(in_line);
+  return in_line;
+}
+
+void ShadowService::Settle(const std::shared_ptr<InLine>& in_line, bool take) {
+  {
+    std::lock_guard lock(line_mu_);
+    in_line->state = take ? InLine::State::kTake : InLine::State::kDrop;
+    settled_.push_back(in_line->shadow);
+    if (releasing_) return;  // the thread releasing sees it before it stops
+    releasing_ = true;
+  }
+  std::vector<Request> ready;
+  for (;;) {
+    {
+      std::lock_guard lock(line_mu_);
+      for (const std::string& key : settled_) {
+        auto line = lines_.find(key);
+        if (line == lines_.end()) continue;
+        auto& queue = line->second;
+        while (!queue.empty() && queue.front()->state != InLine::State::kWaiting) {
+          if (queue.front()->state == InLine::State::kTake)
+            ready.push_back(std::move(queue.front()->request));
+          queue.pop_front();
+        }
+        if (queue.empty()) lines_.erase(line);
+      }
+      settled_.clear();
+      if (ready.empty()) {
+        releasing_ = false;
+        return;
+      }
+    }
+    for (Request& r : ready) Push(std::move(r));  // outside the lock: a refusal publishes
+    ready.clear();
+  }
 }
 
 bool ShadowService::OnServerPublish(const std::string& topic, std::string_view payload) {

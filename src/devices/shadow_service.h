@@ -6,7 +6,10 @@
 // has the documents' rules). Every message, requests included, goes on to the next
 // interceptor (the rules engine), so rules see shadow traffic as AWS IoT's do; a QoS 1 or 2
 // request is carried out once the rules have taken it (one they refuse is not
-// acknowledged, and the device's retry is the one carried out). The HTTP
+// acknowledged, and the device's retry is the one carried out). Requests over MQTT to one
+// shadow are carried out in the order they arrived: one waiting for the rules' verdict
+// holds back those that came after it (a QoS 0 update sent after a QoS 1 one is applied
+// after it, never before). The HTTP
 // API (/things/<thing>/shadow) calls Execute, which answers through a callback and
 // publishes what an update or delete publishes.
 //
@@ -14,11 +17,15 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "base/bounded_work_queue.h"
 #include "broker/hooks.h"
@@ -67,13 +74,29 @@ class ShadowService : public broker::MessageInterceptor {
     bool over_mqtt = false;
     std::function<void(ShadowOutcome)> done;
   };
+  // A request over MQTT in its shadow's line, until it may be carried out or dropped.
+  struct InLine {
+    std::string shadow;  // the line's key: thing, NUL, shadow name
+    Request request;
+    enum class State { kWaiting, kTake, kDrop } state = State::kWaiting;
+  };
   void Handle(Request& r);
   ShadowOutcome Run(const Request& r, const nlohmann::json& request);
   void Push(Request r);
+  // Puts `request` at the end of its shadow's line.
+  std::shared_ptr<InLine> Enter(Request request);
+  // Says whether `in_line` is carried out (`take`) or dropped, then pushes, in order, the
+  // settled requests at the heads of the lines. One thread at a time pushes; one that
+  // finds another at it leaves its request to that one.
+  void Settle(const std::shared_ptr<InLine>& in_line, bool take);
 
   ShadowStore* store_;
   ShadowPublish publish_;
   broker::MessageInterceptor* next_;
+  std::mutex line_mu_;
+  std::unordered_map<std::string, std::deque<std::shared_ptr<InLine>>> lines_;  // by shadow
+  std::vector<std::string> settled_;  // shadows whose line has a newly settled request
+  bool releasing_ = false;
   BoundedWorkQueue<Request> queue_;
 };
 

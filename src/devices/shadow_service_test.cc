@@ -323,6 +323,75 @@ TEST_F(ShadowServiceTest, WithoutNextDoneIsAcceptedOnce) {
                                       "$aws/things/lamp/shadow/update/documents"}));
 }
 
+// The interceptor after the service, holding each verdict until the test gives it.
+class HoldingNext : public broker::MessageInterceptor {
+ public:
+  void OnPublish(const broker::InboundMessage&, broker::PublishDone done) override {
+    std::lock_guard lock(mu_);
+    if (done) held_.push_back(std::move(done));
+  }
+  // Gives the verdict of the `i`th held message.
+  void Give(size_t i, broker::PublishVerdict verdict) {
+    broker::PublishDone done;
+    {
+      std::lock_guard lock(mu_);
+      ASSERT_LT(i, held_.size());
+      done = std::move(held_[i]);
+    }
+    done(verdict);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<broker::PublishDone> held_;
+};
+
+TEST_F(ShadowServiceTest, RequestsToOneShadowAreCarriedOutInTheOrderTheyArrived) {
+  HoldingNext next;
+  auto service = NewService(&next);
+  const std::string update = "$aws/things/lamp/shadow/update";
+  // QoS 1 (its verdict held), then QoS 0 and a get right after it: neither overtakes it.
+  Send(update, R"({"state":{"reported":{"mode":"old"}}})", mqtt::QoS::kAtLeastOnce, service.get());
+  Send(update, R"({"state":{"reported":{"mode":"new"}}})", mqtt::QoS::kAtMostOnce, service.get());
+  Send("$aws/things/lamp/shadow/get", "", mqtt::QoS::kAtMostOnce, service.get());
+  // Another shadow's request is not held back by this one's line.
+  Send("$aws/things/desk/shadow/update", R"({"state":{"reported":{"on":true}}})",
+       mqtt::QoS::kAtMostOnce, service.get());
+  Drain(service.get());
+  EXPECT_EQ(PublishedTopics(),
+            (std::vector<std::string>{"$aws/things/desk/shadow/update/accepted",
+                                      "$aws/things/desk/shadow/update/documents"}));
+  EXPECT_EQ(Stored("lamp", "").version, 0);
+
+  next.Give(0, broker::PublishVerdict::kAccepted);
+  Drain(service.get());
+  ShadowDocument lamp = Stored("lamp", "");
+  EXPECT_EQ(lamp.version, 2);
+  EXPECT_EQ(lamp.state, json::parse(R"({"reported":{"mode":"new"}})"));
+  auto out = PublishedNow();
+  ASSERT_EQ(out.size(), 7u);
+  EXPECT_EQ(out[2].topic, update + "/accepted");
+  EXPECT_EQ(out[2].body()["state"]["reported"]["mode"], "old");
+  EXPECT_EQ(out[4].topic, update + "/accepted");
+  EXPECT_EQ(out[4].body()["state"]["reported"]["mode"], "new");
+  EXPECT_EQ(out[6].topic, "$aws/things/lamp/shadow/get/accepted");
+  EXPECT_EQ(out[6].body()["version"], 2);
+
+  // One the rules refuse is dropped, and what waited behind it goes on.
+  ClearPublished();
+  Send(update, R"({"state":{"reported":{"mode":"refused"}}})", mqtt::QoS::kAtLeastOnce,
+       service.get());
+  Send(update, R"({"state":{"reported":{"mode":"last"}}})", mqtt::QoS::kAtLeastOnce, service.get());
+  next.Give(2, broker::PublishVerdict::kAccepted);  // the later one settles first: it waits
+  Drain(service.get());
+  EXPECT_EQ(Stored("lamp", "").version, 2);
+  next.Give(1, broker::PublishVerdict::kRefused);
+  Drain(service.get());
+  lamp = Stored("lamp", "");
+  EXPECT_EQ(lamp.version, 3);
+  EXPECT_EQ(lamp.state, json::parse(R"({"reported":{"mode":"last"}})"));
+}
+
 // ---------------------------------------------------------------------------------------
 // Execute (the HTTP API).
 
