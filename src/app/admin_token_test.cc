@@ -23,6 +23,14 @@ TEST(AdminTokenTest, CreatedOnceWithPrivateModeThenReused) {
   auto second = LoadOrCreateAdminToken(dir);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*first, *second);
+  // The scraper's token is its own file, and not the administrator's.
+  auto metrics = LoadOrCreateMetricsToken(dir);
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_EQ(metrics->size(), 48u);
+  EXPECT_NE(*metrics, *first);
+  ASSERT_EQ(::stat((dir + "/metrics.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(*LoadOrCreateMetricsToken(dir), *metrics);
   std::filesystem::remove_all(dir);
 }
 
@@ -32,6 +40,21 @@ TEST(AdminTokenTest, BearerComparison) {
   EXPECT_FALSE(BearerTokenMatches("abc", "abc"));
   EXPECT_FALSE(BearerTokenMatches("Bearer abcd", "abc"));
   EXPECT_FALSE(BearerTokenMatches("", "abc"));
+}
+
+TEST(AdminTokenTest, MetricsOpenToThisMachineOrTheScrapersToken) {
+  net::HttpRequest req;
+  req.method = "GET";
+  req.path = "/metrics";
+  req.remote_address = "192.0.2.7:40000";
+  EXPECT_FALSE(MetricsOpenTo(req, "scrape-token-0123456789"));
+  req.headers["authorization"] = "Bearer wrong-token-0123456789";
+  EXPECT_FALSE(MetricsOpenTo(req, "scrape-token-0123456789"));
+  req.headers["authorization"] = "Bearer scrape-token-0123456789";
+  EXPECT_TRUE(MetricsOpenTo(req, "scrape-token-0123456789"));
+  req.headers.clear();
+  req.from_loopback = true;
+  EXPECT_TRUE(MetricsOpenTo(req, "scrape-token-0123456789"));
 }
 
 }  // namespace

@@ -87,6 +87,7 @@ Status Server::Init() {
   }
   TRY(MakeDirs(dir + "/broker", 0700));
   TRY_ASSIGN(admin_token_, LoadOrCreateAdminToken(dir));
+  TRY_ASSIGN(metrics_token_, LoadOrCreateMetricsToken(dir));
   TRY_ASSIGN(db_, metadata::OpenDatabase(config_.metadata_url, dir + "/metadata.db"));
   // The control server holds the schema alone; ingest servers join it (server_role.h).
   const bool ingest = IsIngestRole(config_);
@@ -303,15 +304,20 @@ Status Server::Init() {
     return s3_->TakeLargeBody(req, signature, refusal);
   };
   // A request the token does not let in (AWS's calls are authenticated their own way).
-  auto refuse_without_token = [token, unauthorized, console](
+  // /metrics is open to this machine; a scraper elsewhere sends the metrics token.
+  auto refuse_without_token = [token, metrics_token = metrics_token_, unauthorized, console](
                                   const net::HttpRequest& req) -> std::optional<net::HttpResponse> {
     if (IsAwsRequest(req) || (console && Console::Handles(req.path))) return std::nullopt;
-    bool open = req.path == "/healthz" || req.path == "/metrics";
+    const bool metrics = req.path == "/metrics";
+    bool open = req.path == "/healthz" || (metrics && MetricsOpenTo(req, metrics_token));
     if (open || BearerTokenMatches(req.Header("authorization"), token)) return std::nullopt;
     unauthorized->Add();
     return net::JsonError(401, "unauthenticated",
-                          "missing or wrong token: send 'Authorization: Bearer <token>' "
-                          "(the token is in <data-dir>/admin.token)");
+                          metrics ? "missing or wrong token: from another machine, /metrics wants "
+                                    "'Authorization: Bearer <token>' with the token in "
+                                    "<data-dir>/metrics.token (or the admin token)"
+                                  : "missing or wrong token: send 'Authorization: Bearer <token>' "
+                                    "(the token is in <data-dir>/admin.token)");
   };
   // Before a body is read, too: without the token no body is buffered. An S3 request's
   // signature covers the body's SHA-256 as its x-amz-content-sha256 header names it (a

@@ -122,6 +122,7 @@ class Server {
   DirLock data_dir_lock_;
   DirLock wal_dir_lock_;
   std::string admin_token_;
+  std::string metrics_token_;  // GET /metrics from another machine
   int64_t started_at_ms_ = 0;
   MetricsRegistry metrics_;
   std::unique_ptr<metadata::Database> db_;

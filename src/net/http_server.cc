@@ -30,7 +30,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 // The request line and header fields (not the body: the caller moves it in).
-HttpRequest ToRequest(const http::request<http::string_body>& in, const std::string& remote) {
+HttpRequest ToRequest(const http::request<http::string_body>& in, const std::string& remote,
+                      bool from_loopback) {
   HttpRequest r;
   r.method = std::string(in.method_string());
   std::string target(in.target());
@@ -58,6 +59,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
     r.headers[name] = std::string(field.value());
   }
   r.remote_address = remote;
+  r.from_loopback = from_loopback;
   return r;
 }
 
@@ -144,7 +146,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         loopback_(loopback) {
     beast::error_code ec;
     auto ep = Lowest().socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ec) {
+      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+      remote_loopback_ = ep.address().is_loopback();
+    }
   }
   ~Session() {
     ReleaseBudget();
@@ -188,7 +193,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // The header as a request, converted at most once for the questions asked of it.
     std::optional<HttpRequest> converted;
     auto header_request = [&]() -> HttpRequest& {
-      if (!converted) converted = ToRequest(header, remote_);
+      if (!converted) converted = ToRequest(header, remote_, remote_loopback_);
       return *converted;
     };
     if (!no_body && options_->refuse_before_body) {
@@ -296,7 +301,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void RefuseBodyTooLarge() {
     if (options_->body_too_large) {
-      HttpRequest header = ToRequest(parser_->get(), remote_);
+      HttpRequest header = ToRequest(parser_->get(), remote_, remote_loopback_);
       return Write(options_->body_too_large(header), false);
     }
     return Write(JsonError(413, "resource_exhausted",
@@ -330,7 +335,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     http::request<http::string_body> req = parser_->release();
     bool keep_alive = req.keep_alive();
-    HttpRequest request = header_request_ ? std::move(*header_request_) : ToRequest(req, remote_);
+    HttpRequest request =
+        header_request_ ? std::move(*header_request_) : ToRequest(req, remote_, remote_loopback_);
     header_request_.reset();
     request.body = std::move(req.body());
     // A handler that throws before answering gets a 500.
@@ -474,6 +480,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const std::string ip_;       // the peer's address, as ServerState counts it
   const bool loopback_;
   std::string remote_;
+  bool remote_loopback_ = false;
   std::optional<std::chrono::steady_clock::time_point> linger_until_;  // set by the first Linger()
 };
 

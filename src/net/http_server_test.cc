@@ -37,7 +37,8 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   Router router;
   router.Add("GET", "/things/{name}", [](HttpRequest& r) {
     HttpResponse res;
-    res.body = r.params["name"] + "|" + r.query["x"] + "|" + r.Header("x-test");
+    res.body = r.params["name"] + "|" + r.query["x"] + "|" + r.Header("x-test") +
+               (r.from_loopback ? "" : "|not loopback");
     return res;
   });
   router.Add("POST", "/echo", [](HttpRequest& r) {

@@ -21,7 +21,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::map<std::string, std::string> params;   // path parameters filled in by the Router
   std::string body;
-  std::string remote_address;
+  std::string remote_address;  // "<address>:<port>"
+  bool from_loopback = false;  // the peer is this machine (127.0.0.0/8, ::1)
 
   // Header value or "" (name must be lower-case).
   const std::string& Header(const std::string& name) const;
