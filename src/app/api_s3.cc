@@ -147,18 +147,15 @@ constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
 
 // The parameters GetObject and HeadObject take: the response-* overrides, partNumber
 // (objects are kept whole, so part 1 is the whole object), versionId=null (no versions
-// are kept), a presigned URL's x-amz-* headers. A sub-resource (?tagging, ?acl, ?uploadId,
-// ?attributes ...) is another call, which is not served: answering it with the object's bytes would
-// be wrong.
+// are kept); a presigned URL's x-amz-* parameters are headers by then (ServeS3). A sub-resource
+// (?tagging, ?acl, ?uploadId, ?attributes ...) is another call, which is not served: answering it
+// with the object's bytes would be wrong.
 std::optional<HttpResponse> RefuseObjectParams(const HttpRequest& req) {
   for (const auto& [name, value] : req.query) {
     bool override_param = false;
     for (const auto& [param, header] : kResponseOverrides) override_param |= name == param;
     if (override_param) continue;
     if (name == "versionId" && value == "null") continue;
-    // A presigned URL's hoisted headers (x-amz-checksum-mode ...), signed with it.
-    if (name.size() > 6 && EqualsIgnoreCase(std::string_view(name).substr(0, 6), "x-amz-"))
-      continue;
     if (name == "partNumber") {
       if (value.empty() || value.size() > 5 ||
           value.find_first_not_of("0123456789") != std::string::npos || std::stoi(value) < 1 ||
@@ -258,6 +255,7 @@ HttpResponse ServeS3(S3Api* api, HttpRequest& req) {
   // PutObject) and the operation's name that the SDKs add (the method and path say it).
   std::erase_if(req.query, [](const auto& param) { return param.first.rfind("X-Amz-", 0) == 0; });
   req.query.erase("x-id");
+  HoistPresignedHeaders(req);
   HttpResponse r = [&]() -> HttpResponse {
     // Path-style: /<bucket>[/<key>].
     std::string_view path = req.path;

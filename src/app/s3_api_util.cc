@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "app/aws_api.h"
+#include "base/ascii.h"
 #include "objstore/xml.h"
 
 namespace tributary::app {
@@ -55,6 +56,19 @@ std::string QuotedEtag(const std::string& etag) {
 std::string UnquotedEtag(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   return etag;
+}
+
+void HoistPresignedHeaders(net::HttpRequest& req) {
+  for (auto it = req.query.begin(); it != req.query.end();) {
+    const std::string& name = it->first;
+    if (name.size() > 6 && EqualsIgnoreCase(std::string_view(name).substr(0, 6), "x-amz-") &&
+        name.rfind("X-Amz-", 0) != 0) {
+      req.headers.emplace(AsciiLowered(name), it->second);
+      it = req.query.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& req) {

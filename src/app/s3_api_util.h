@@ -33,6 +33,11 @@ std::string UnquotedEtag(std::string etag);
 // What an upload keeps of the request: Content-Type and -Encoding (without aws-chunked,
 // the encoding the body came in), x-amz-meta-* metadata.
 Result<objstore::PutOptions> PutOptionsOf(const net::HttpRequest& request);
+// Moves the query's x-amz-* parameters (but a presigned URL's own X-Amz-Signature ...,
+// which stay) into the headers, as S3 takes them: the headers a presigned URL carries,
+// signed with it (the SDKs' checksum of the body, x-amz-checksum-crc32 ...). One the
+// request also sends as a header is the header's.
+void HoistPresignedHeaders(net::HttpRequest& request);
 
 class Server;
 class S3Api;

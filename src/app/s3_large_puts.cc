@@ -221,8 +221,11 @@ Result<AwsChunkedDecoder> ChunkedDecoderOf(const net::HttpRequest& header, const
 
 }  // namespace
 
-std::shared_ptr<net::HttpBodySink> S3Api::TakeLargeBody(const net::HttpRequest& header, const SigV4Check& signature,
-                                                         std::optional<HttpResponse>* refusal) {
+std::shared_ptr<net::HttpBodySink> S3Api::TakeLargeBody(const net::HttpRequest& request,
+                                                        const SigV4Check& signature,
+                                                        std::optional<HttpResponse>* refusal) {
+  net::HttpRequest header = request;  // the header alone: no body yet
+  HoistPresignedHeaders(header);
   // Path-style: /<bucket>/<key>.
   std::string_view path = header.path;
   path.remove_prefix(std::min<size_t>(1, path.size()));

@@ -24,6 +24,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const zlib = require('node:zlib');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -482,6 +483,21 @@ describe('S3 copies, ETags, large reads and presigned URLs through the AWS SDK',
     const other = Buffer.from('another body through the same URL\n');
     assert.equal((await fetchBytes(putUrl, { method: 'PUT', body: other })).status, 200);
     assert.ok(onDisk(DST, putKey).equals(other));
+    // The SDK's default presigner puts the body's CRC32 in the URL (of an empty body when
+    // none is given): S3 takes such parameters as headers, so the body must match it.
+    const crcBody = Buffer.from('a body whose CRC32 the URL names\n');
+    const crcOf = (b) => { const x = Buffer.alloc(4); x.writeUInt32BE(zlib.crc32(b)); return x.toString('base64'); };
+    const crcKey = 'presigned/with a checksum.bin';
+    const crcUrl = await getSignedUrl(s3, new S3.PutObjectCommand({ Bucket: DST, Key: crcKey, ChecksumCRC32: crcOf(crcBody) }), { expiresIn: 300 });
+    assert.match(crcUrl, /x-amz-checksum-crc32=/);
+    const crcPut = await fetchBytes(crcUrl, { method: 'PUT', body: crcBody });
+    assert.equal(crcPut.status, 200, crcPut.text);
+    assert.equal(crcPut.headers.get('x-amz-checksum-crc32'), crcOf(crcBody));
+    assert.ok(onDisk(DST, crcKey)?.equals(crcBody), 'a presigned PUT with a checksum did not write the body');
+    const crcWrong = await fetchBytes(crcUrl, { method: 'PUT', body: 'another body' });
+    assert.equal(crcWrong.status, 400, crcWrong.text);
+    assert.equal(s3ErrorOf(crcWrong.text).code, 'BadDigest');
+    assert.ok(onDisk(DST, crcKey).equals(crcBody), 'a body that is not the checksum\'s replaced the object');
     // The URL's holder chooses the body, not what is done: a header the URL did not sign
     // that would make the PUT a copy of another object is refused, and nothing changes.
     const copyTry = await fetchBytes(putUrl, {
