@@ -68,6 +68,11 @@ void PrintRun(const json& run) {
               Cell(run["objects_read"]).c_str(), Cell(run["objects_total"]).c_str(),
               Cell(run["objects_listed"]).c_str(), Cell(run["bytes_read"]).c_str(), run.value("mb_per_s", 0.0),
               Cell(run["workers"]).c_str());
+  if (run.value("objects_skipped", int64_t{0}) > 0) {
+    std::printf(
+        "  skipped: %s objects whose folders do not fit the source table's partition keys\n",
+        Cell(run["objects_skipped"]).c_str());
+  }
   std::printf("  rows:    %s read, %s written, %s rejected, %s filtered, %s duplicates\n",
               Cell(run["rows_read"]).c_str(), Cell(run["rows_written"]).c_str(), Cell(run["rows_rejected"]).c_str(),
               Cell(run["rows_filtered"]).c_str(), Cell(run["rows_duplicate"]).c_str());

@@ -113,6 +113,10 @@ class Run {
       if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
       if (under(spec().target.path, loc.bucket, o.key) || under(spec().target.error_path, loc.bucket, o.key)) continue;
       ++run_.objects_listed;
+      if (!FitsTableLayout(*source, relative)) {  // as the crawler skipped it
+        ++run_.objects_skipped;
+        continue;
+      }
       std::string id = loc.bucket + "/" + o.key;
       auto it = bookmark.find(id);
       if (it != bookmark.end() && it->second.etag == o.etag && it->second.size == static_cast<int64_t>(o.size)) {

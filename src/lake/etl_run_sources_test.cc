@@ -1,6 +1,6 @@
 // Whole ETL runs over a local lake, on what they read: objects the table's exclusions
-// leave out, a Parquet table as the source, objects larger than one read, an object
-// replaced while it is read in pieces.
+// leave out, objects off the table's partition layout, a Parquet table as the source, objects
+// larger than one read, an object replaced while it is read in pieces.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,6 +27,23 @@ TEST_F(EtlRunTest, TheTablesExclusionsAreLeftOutAsTheCrawlerLeftThemOut) {
   EXPECT_EQ(run.status, RunStatus::kSucceeded) << run.message;
   EXPECT_EQ(run.objects_listed, 1);
   EXPECT_EQ(run.rows_read, 1);
+  EXPECT_EQ(TargetRows(), (std::vector<std::string>{"1:10:year=2026/month=11"}));
+}
+
+TEST_F(EtlRunTest, ObjectsWhoseFoldersDoNotFitThePartitionKeysAreSkippedAsTheCrawlerSkippedThem) {
+  Put("2026/11/30/14/a.json", Reading(1, 10));
+  Put("big/export.bin", std::string("\x8f\x00 random bytes {{{\n", 22));
+  Put("capture/forecaster/b.jsonl", Reading(9, 90));
+  Crawl();
+  ASSERT_EQ(catalog_->GetTable("iot", "raw").value().record_count, 1);
+  CreateJob(BaseJob());
+  JobRun run = RunOnce();
+  EXPECT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_listed, 3);
+  EXPECT_EQ(run.objects_skipped, 2);
+  EXPECT_EQ(run.rows_read, 1);
+  EXPECT_EQ(run.rows_rejected, 0);
+  EXPECT_EQ(ToJson(run)["objects_skipped"], 2);
   EXPECT_EQ(TargetRows(), (std::vector<std::string>{"1:10:year=2026/month=11"}));
 }
 

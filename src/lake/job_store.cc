@@ -93,6 +93,7 @@ json ToJson(const JobRun& r) {
           {"duration_ms", duration},
           {"workers", r.workers},
           {"objects_listed", r.objects_listed},
+          {"objects_skipped", r.objects_skipped},
           {"objects_total", r.objects_total},
           {"objects_read", r.objects_read},
           {"bytes_total", r.bytes_total},
@@ -130,6 +131,7 @@ JobRun JobRunFromJson(const json& j) {
   r.finished_ms = j.value("finished_ms", int64_t{0});
   r.workers = j.value("workers", 0);
   r.objects_listed = j.value("objects_listed", int64_t{0});
+  r.objects_skipped = j.value("objects_skipped", int64_t{0});
   r.objects_total = j.value("objects_total", int64_t{0});
   r.objects_read = j.value("objects_read", int64_t{0});
   r.bytes_total = j.value("bytes_total", int64_t{0});

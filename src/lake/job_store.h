@@ -53,6 +53,8 @@ struct JobRun {
   int64_t finished_ms = 0;
   int workers = 0;
   int64_t objects_listed = 0;      // under the source location
+  int64_t objects_skipped =
+      0;  // of those, not fitting the source's partition keys (FitsTableLayout)
   int64_t objects_total = 0;       // new since the bookmark: what this run reads
   int64_t objects_read = 0;
   int64_t bytes_total = 0;

@@ -24,7 +24,41 @@ std::string ColumnList(const Table& table) {
   return out;
 }
 
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    out.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
 }  // namespace
+
+bool FitsTableLayout(const Table& table, std::string_view relative_key) {
+  auto pattern = table.parameters.find("partition_pattern");
+  if (pattern != table.parameters.end()) {
+    return DetectPartition(relative_key).keys == SplitCommas(pattern->second);
+  }
+  if (table.partition_keys.empty()) return true;
+  size_t level = 0, start = 0;
+  for (size_t slash; (slash = relative_key.find('/', start)) != std::string_view::npos;
+       start = slash + 1) {
+    if (level == table.partition_keys.size()) return false;
+    std::string_view segment = relative_key.substr(start, slash - start);
+    size_t eq = segment.find('=');
+    if (eq != std::string_view::npos && eq > 0 &&
+        segment.substr(0, eq) != table.partition_keys[level].name) {
+      return false;
+    }
+    ++level;
+  }
+  return level == table.partition_keys.size();
+}
 
 Result<TableReader> TableReader::Open(const Table& table, objstore::ObjectStoreProvider* lake,
                                       std::vector<std::string> columns) {
@@ -54,6 +88,10 @@ Result<std::vector<TableObject>> TableReader::List(const TableScanOptions& optio
     if (IsHiddenKey(relative) || excluded.AnyMatches(relative)) continue;
     if (std::any_of(options.exclude.begin(), options.exclude.end(),
                     [&](const LakePath& p) { return Under(p, loc.bucket, o.key); })) {
+      continue;
+    }
+    if (!FitsTableLayout(table_, relative)) {
+      if (options.off_layout != nullptr) options.off_layout->Add(loc.bucket + "/" + o.key);
       continue;
     }
     if (options.modified_after_ms > 0 && o.modified_ms <= options.modified_after_ms) continue;

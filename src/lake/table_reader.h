@@ -57,6 +57,30 @@ struct TableObject {
   std::string id;  // "bucket/key", how errors and bookmarks name it
 };
 
+// Objects under a table's location that List leaves out because their folders do not
+// fit the table's partition keys (FitsTableLayout): counted, the first few named.
+struct OffLayoutObjects {
+  static constexpr size_t kMaxListed = 10;
+  int64_t count = 0;
+  std::vector<std::string> listed;  // "bucket/key", up to kMaxListed
+  void Add(std::string id) {
+    ++count;
+    if (listed.size() < kMaxListed) listed.push_back(std::move(id));
+  }
+};
+
+// Whether an object at `relative_key` (relative to the table's location) is one of the
+// table's objects by its folders, as the crawler decides (crawler.cc):
+//   a crawled table (parameter "partition_pattern", the keys as detected, before renames)
+//     the folders must give exactly those keys (partition_detect.h):
+//     pattern year,month,day,hour: 2026/11/30/14/obj yes; capture/x/obj, big/obj, obj no
+//   any other table (ETL jobs' output, Glue's CreateTable) with partition keys
+//     one folder per key, and a key=value folder must name the key of its level:
+//     keys device,day: device=a/day=01/obj and a/01/obj yes; a/obj, day=01/device=a/obj no
+//   any other table without partition keys: every object
+// Hidden keys and exclusions are the caller's to check (List does).
+bool FitsTableLayout(const Table& table, std::string_view relative_key);
+
 // Which objects List returns (all conditions hold at once).
 struct TableScanOptions {
   // Only objects whose partition values (in the table's partition-key order) equal one
@@ -69,6 +93,8 @@ struct TableScanOptions {
   int64_t modified_after_ms = 0;
   // Objects under these paths are skipped (a job's own target and error prefixes).
   std::vector<LakePath> exclude;
+  // When set, the objects left out for not fitting the table's layout are counted here.
+  OffLayoutObjects* off_layout = nullptr;
 };
 
 // One row as the caller sees it. The views live until the callback returns.
@@ -96,7 +122,9 @@ class TableReader {
   std::string table_name() const { return table_.database + "." + table_.name; }
 
   // The table's objects under its location, in key order, without hidden keys
-  // (partition_detect.h's IsHiddenKey) and as `options` say.
+  // (partition_detect.h's IsHiddenKey), the table's exclusions, objects whose folders do
+  // not fit its partition keys (FitsTableLayout: what its crawler skipped), and as
+  // `options` say.
   Result<std::vector<TableObject>> List(const TableScanOptions& options) const;
 
   // Reads one object. Errors: the store's (with the object named) when it cannot be

@@ -163,6 +163,58 @@ TEST_F(TableReaderTest, ListFiltersByPartitionBookmarkTimeAndExclusions) {
   EXPECT_TRUE(keys(newer).empty());
 }
 
+TEST(FitsTableLayoutTest, ACrawledTableTakesTheKeysItsCrawlerDetected) {
+  Table t;
+  t.partition_keys = {
+      {"year", "string"}, {"month", "string"}, {"day", "string"}, {"partition_3", "string"}};
+  t.parameters["partition_pattern"] =
+      "year,month,day,hour";  // "hour" renamed: a field of the records
+  EXPECT_TRUE(FitsTableLayout(t, "2026/11/30/14/pollution-1"));
+  EXPECT_FALSE(FitsTableLayout(t, "big/export.bin"));
+  EXPECT_FALSE(FitsTableLayout(t, "capture/forecaster/2026/11/30/14/a.jsonl"));
+  EXPECT_FALSE(FitsTableLayout(t, "2026/11/30/a.json"));
+  EXPECT_FALSE(FitsTableLayout(t, "a.json"));
+  t.parameters["partition_pattern"] = "";  // crawled objects sat at the top
+  EXPECT_TRUE(FitsTableLayout(t, "a.json"));
+  EXPECT_FALSE(FitsTableLayout(t, "2026/a.json"));
+}
+
+TEST(FitsTableLayoutTest, OtherTablesTakeAFolderPerKeyNamedOrNot) {
+  Table t;
+  EXPECT_TRUE(FitsTableLayout(t, "a/b/c.json"));  // no partition keys: everything
+  t.partition_keys = {{"device", "string"}, {"day", "string"}};
+  EXPECT_TRUE(FitsTableLayout(t, "device=a/day=01/part-0.parquet"));
+  EXPECT_TRUE(FitsTableLayout(t, "a/01/part-0.parquet"));
+  EXPECT_FALSE(FitsTableLayout(t, "day=01/device=a/part-0.parquet"));
+  EXPECT_FALSE(FitsTableLayout(t, "device=a/part-0.parquet"));
+  EXPECT_FALSE(FitsTableLayout(t, "device=a/day=01/x/part-0.parquet"));
+  EXPECT_FALSE(FitsTableLayout(t, "part-0.parquet"));
+}
+
+TEST_F(TableReaderTest, ListLeavesOutAndCountsObjectsOffTheTablesLayout) {
+  json_.parameters["partition_pattern"] = "year,month";
+  Put("raw/2026/11/a.json", "{\"device\":\"d1\"}\n");
+  Put("raw/big/export.bin", "\x01\x02 not json");
+  Put("raw/capture/forecaster/x.jsonl", "{\"device\":\"d2\"}\n");
+  Put("raw/b.json", "{\"device\":\"d3\"}\n");
+  auto reader = TableReader::Open(json_, provider_.get());
+  ASSERT_TRUE(reader.ok());
+  OffLayoutObjects off;
+  TableScanOptions options;
+  options.off_layout = &off;
+  auto objects = reader->List(options);
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  ASSERT_EQ(objects->size(), 1u);
+  EXPECT_EQ((*objects)[0].id, "iot-data/raw/2026/11/a.json");
+  EXPECT_EQ(off.count, 3);
+  EXPECT_EQ(off.listed,
+            (std::vector<std::string>{"iot-data/raw/b.json", "iot-data/raw/big/export.bin",
+                                      "iot-data/raw/capture/forecaster/x.jsonl"}));
+  Seen seen = ReadAll(*reader, *objects);
+  EXPECT_EQ(seen.rows.size(), 1u);
+  EXPECT_TRUE(seen.bad.empty());
+}
+
 TEST_F(TableReaderTest, ParquetObjectsWithProjectionAndHivePartitions) {
   Put("curated/day=01/part-0.parquet", ParquetBytes({{"d1", 1.5, 1764511200000000}, {"d2", 2.5, 1764514800000000}}));
   Put("curated/day=02/part-0.parquet", ParquetBytes({{"d3", 3.5, 1764597600000000}}));
