@@ -22,6 +22,13 @@ using nlohmann::json;
 
 constexpr int kTimeoutSeconds = 3600;  // the server reads the whole table in the request
 
+// The request's API fields and the flags that set them.
+constexpr FieldFlag kPrepareFlags[] = {
+    {"out", "--out"},
+    {"start", "--start"},
+    {"end", "--end"},
+};
+
 struct PrepareFlags {
   std::string database, table, target, timestamp, group_by = "device", freq = "H", agg = "mean";
   std::string start, end, out;
@@ -44,6 +51,17 @@ void PrintSummary(const json& s) {
   std::printf("  rows left out: %s without a timestamp, %s without a group, %s out of range, %s bad records\n",
               Cell(s["rows_without_timestamp"]).c_str(), Cell(s["rows_without_group"]).c_str(),
               Cell(s["rows_out_of_range"]).c_str(), Cell(s["bad_records"]).c_str());
+  if (s.value("objects_skipped", 0) > 0) {
+    const json listed = s.value("skipped_objects", json::array());
+    std::string names;
+    for (const auto& o : listed) names += (names.empty() ? "" : ", ") + o.get<std::string>();
+    if (s.value("objects_skipped", int64_t{0}) > static_cast<int64_t>(listed.size()))
+      names += ", ...";
+    std::printf(
+        "  skipped %s objects whose folders do not fit the table's partition keys (as its crawler "
+        "did): %s\n",
+        Cell(s["objects_skipped"]).c_str(), names.c_str());
+  }
   if (s.value("skipped_groups", 0) > 0) {
     std::string names;
     for (const auto& g : s["skipped"]) names += (names.empty() ? "" : ", ") + g.get<std::string>();
@@ -83,7 +101,7 @@ int Prepare(const ClientOptions& opts, const PrepareFlags& f) {
   if (res->status < 200 || res->status >= 300) {
     std::string message = "HTTP " + std::to_string(res->status);
     if (!answer.is_discarded() && answer.contains("error")) message = answer["error"].value("message", message);
-    return Fail(command, InvalidArgument(message));
+    return Fail(command, WithFlagName(InvalidArgument(message), kPrepareFlags));
   }
   if (opts.json) return PrintJson(answer), 0;
   PrintSummary(answer);
@@ -114,7 +132,9 @@ void AddForecastPrepareCommands(CLI::App* parent, CommandContext* ctx) {
   cmd->add_option("--dynamic-feat", f->dynamic_feat, "columns resampled as dynamic_feat (comma-separated)")->delimiter(',');
   cmd->add_option("--min-train-points", f->min_train_points,
                   "groups with fewer target values before the test window are skipped")->capture_default_str();
-  cmd->add_option("--out", f->out, "local directory, or s3://bucket/prefix/ in the lake")->required();
+  cmd->add_option("--out", f->out,
+                  "local directory, or s3://bucket/ or s3://bucket/prefix/ in the lake")
+      ->required();
   cmd->add_flag("--overwrite", f->overwrite, "replace channel files that exist already");
   AddClientFlags(cmd, opts.get());
   cmd->callback([=] { ctx->run = [=] { return Prepare(*opts, *f); }; });

@@ -84,7 +84,9 @@ Result<std::string> TimestampColumn(const PrepareRequest& r, const lake::Table& 
 Result<std::optional<int64_t>> ParseBound(const std::string& text, const char* what) {
   if (text.empty()) return std::optional<int64_t>();
   auto micros = expr::ParseIso8601Micros(text);
-  if (!micros) return InvalidArgument(std::string(what) + " '" + text + "' is not an ISO 8601 date or date-time");
+  if (!micros)
+    return InvalidArgument(std::string(what) + ": '" + text +
+                           "' is not an ISO 8601 date or date-time");
   return std::optional<int64_t>(*micros / 1000000 - (*micros % 1000000 < 0 ? 1 : 0));
 }
 
@@ -94,15 +96,19 @@ class Output {
   static Result<Output> Open(const std::string& out, objstore::ObjectStoreProvider* lake) {
     Output o;
     if (out.rfind("s3://", 0) == 0 || out.rfind("s3a://", 0) == 0) {
-      TRY_ASSIGN(auto path, lake::LakePath::Parse(out));
-      if (path.prefix.empty()) return InvalidArgument("out '" + out + "': name a prefix under the bucket, e.g. s3://" + path.bucket + "/forecast/input/");
-      TRY_ASSIGN(o.bucket_, lake->Bucket(path.bucket));
-      o.lake_path_ = path;
-      o.where_ = path.ToUri();
+      // A bucket's root is as good as a prefix: train/, test/ and series.json go directly under it.
+      auto path = lake::LakePath::Parse(out);
+      if (!path.ok()) return InvalidArgument("out: " + path.status().message());
+      auto bucket = lake->Bucket(path->bucket);
+      if (!bucket.ok()) return Status(bucket.status().code(), "out: " + bucket.status().message());
+      o.bucket_ = std::move(*bucket);
+      o.lake_path_ = *path;
+      o.where_ = path->ToUri();
       return o;
     }
     if (out.empty() || out[0] != '/') {
-      return InvalidArgument("out '" + out + "' must be an absolute directory or a lake path s3://bucket/prefix/");
+      return InvalidArgument("out: '" + out +
+                             "' must be an absolute directory or a lake path s3://bucket/prefix/");
     }
     o.dir_ = out;
     while (o.dir_.size() > 1 && o.dir_.back() == '/') o.dir_.pop_back();
@@ -320,6 +326,8 @@ json PrepareSummary::ToJson() const {
           {"out", out},
           {"files", files},
           {"objects", objects},
+          {"objects_skipped", objects_skipped},
+          {"skipped_objects", skipped_objects},
           {"rows", rows},
           {"rows_without_timestamp", rows_without_timestamp},
           {"rows_without_group", rows_without_group},
@@ -383,7 +391,10 @@ Result<PrepareSummary> PrepareFromTable(const PrepareRequest& r, lake::Catalog* 
   if (r.group_by) columns.push_back(*r.group_by);
   columns.insert(columns.end(), r.dynamic_feat.begin(), r.dynamic_feat.end());
   TRY_ASSIGN(lake::TableReader reader, lake::TableReader::Open(table, lake, columns));
-  TRY_ASSIGN(auto objects, reader.List({}));
+  lake::OffLayoutObjects off_layout;
+  lake::TableScanOptions scan;
+  scan.off_layout = &off_layout;
+  TRY_ASSIGN(auto objects, reader.List(scan));
 
   PrepareSummary summary;
   summary.table = name;
@@ -393,6 +404,8 @@ Result<PrepareSummary> PrepareFromTable(const PrepareRequest& r, lake::Catalog* 
   summary.agg = std::string(AggregationName(options.agg));
   summary.prediction_length = r.prediction_length;
   summary.objects = static_cast<int64_t>(objects.size());
+  summary.objects_skipped = off_layout.count;
+  summary.skipped_objects = std::move(off_layout.listed);
   RowFeeder feeder(r, name, ts, table.format == lake::DataFormat::kParquet, &builder, &summary);
   simdjson::dom::parser parser;
   for (const auto& o : objects) {

@@ -6,11 +6,13 @@
 //     -> one series per group, resampled and split in time (series_builder.h)
 //     -> <out>/train/train.json   training series, one JSON line each (series.h's format)
 //        <out>/test/test.json     the same series plus the last prediction_length periods
-//        <out>/series.json        {"series": [{"cat": 0, "group": "sensor-1", ...}], the request, the summary}
+//        <out>/series.json        {"series": [{"cat": 0, "group": "sensor-1", ...}], the request,
+//        the summary}
 //
 // `out` is a local directory (the server writes it, on the machine the CLI runs on) or
-// a lake path "s3://bucket/prefix/" (objects <prefix>train/train.json, ...), from which
-// training jobs read their channels.
+// a lake path "s3://bucket/prefix/" (objects <prefix>train/train.json, ...) or a bucket's
+// root "s3://bucket/" (train/train.json, ...), from which training jobs read their channels.
+// Errors about it begin "out: " (the CLI names its flag instead).
 //
 // Row values:
 //   timestamp  ISO 8601 text (expr::ParseIso8601Micros; no zone = UTC) or a number of
@@ -54,7 +56,7 @@ struct PrepareRequest {
   bool cat = false;   // write each series' group index as "cat": [i]
   std::vector<std::string> dynamic_feat;
   int64_t min_train_points = 1;
-  std::string out;  // a local directory (absolute path) or "s3://bucket/prefix/"
+  std::string out;  // a local directory (absolute path), "s3://bucket/prefix/" or "s3://bucket/"
   bool overwrite = false;  // replace channel files that exist already
 
   // From the API body {"table", "target", "database"?, "timestamp"?, "group_by"?: string|null,
@@ -70,6 +72,10 @@ struct PrepareSummary {
   std::string out;              // where the files went (absolute dir or s3:// URI)
   std::vector<std::string> files;  // train, test, series.json paths or URIs
   int64_t objects = 0, rows = 0;
+  // Objects under the table's location left out because their folders do not fit its
+  // partition keys (lake::FitsTableLayout: what the crawler skipped), the first few named.
+  int64_t objects_skipped = 0;
+  std::vector<std::string> skipped_objects;
   int64_t rows_without_timestamp = 0, rows_without_group = 0, rows_out_of_range = 0, bad_records = 0;
   int64_t series = 0, skipped_groups = 0;
   std::vector<std::string> skipped;  // up to 20 group names

@@ -112,7 +112,12 @@ TEST_F(PrepareTest, ErrorsNameTableColumnObjectAndRow) {
   EXPECT_NE(message(r).find("no database holds a table 'nope'"), std::string::npos) << message(r);
   r = Request();
   r.out = "relative/dir";
-  EXPECT_NE(message(r).find("must be an absolute directory or a lake path"), std::string::npos) << message(r);
+  EXPECT_EQ(message(r).rfind("out: 'relative/dir' must be an absolute directory or a lake path", 0),
+            0u)
+      << message(r);
+  r = Request();
+  r.start = "yesterday";
+  EXPECT_EQ(message(r).rfind("start: 'yesterday' is not an ISO 8601", 0), 0u) << message(r);
   r = Request();
   r.freq = "fortnight";
   EXPECT_NE(message(r).find("time_freq 'fortnight'"), std::string::npos) << message(r);
@@ -137,6 +142,56 @@ TEST_F(PrepareTest, WritesToALakePrefix) {
   auto text = models->Get("forecast/input/test/test.json");
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(*text, "{\"start\":\"2026-03-01 00:00:00\",\"target\":[1.0,2.0]}\n");
+}
+
+TEST_F(PrepareTest, ObjectsTheCrawlerSkippedAreSkippedAndCountedNotBadRecords) {
+  lake::TableInput in;
+  in.columns = {{"device", "string"}, {"temp", "double"}, {"timestamp", "timestamp"}};
+  in.partition_keys = {{"year", "string"}};
+  in.location = *lake::LakePath::Parse("iot-data/raw/");
+  in.parameters["partition_pattern"] = "year";
+  ASSERT_TRUE(catalog_->UpsertTable("iot", "raw", in).ok());
+  ASSERT_TRUE(bucket_
+                  ->Put("raw/2026/a.json",
+                        "{\"device\":\"a\",\"temp\":1,\"timestamp\":\"2026-03-01T00:05:00Z\"}\n"
+                        "{\"device\":\"a\",\"temp\":2,\"timestamp\":\"2026-03-01T01:05:00Z\"}\n")
+                  .ok());
+  ASSERT_TRUE(
+      bucket_->Put("raw/big/export.bin", std::string("\x8f\x00\x13 random bytes\n{{{\n", 20)).ok());
+  ASSERT_TRUE(bucket_
+                  ->Put("raw/capture/forecaster/2026/c.jsonl",
+                        "{\"device\":\"z\",\"temp\":9,\"timestamp\":\"2026-03-01T00:05:00Z\"}\n")
+                  .ok());
+  auto s = PrepareFromTable(Request(), catalog_.get(), provider_.get());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->objects, 1);
+  EXPECT_EQ(s->rows, 2);
+  EXPECT_EQ(s->bad_records, 0);
+  EXPECT_EQ(s->series, 1);
+  EXPECT_EQ(s->objects_skipped, 2);
+  EXPECT_EQ(s->skipped_objects,
+            (std::vector<std::string>{"iot-data/raw/big/export.bin",
+                                      "iot-data/raw/capture/forecaster/2026/c.jsonl"}));
+  EXPECT_EQ(s->ToJson()["objects_skipped"], 2);
+}
+
+TEST_F(PrepareTest, WritesToABucketsRoot) {
+  ASSERT_TRUE(bucket_
+                  ->Put("raw/2026/a.json",
+                        "{\"device\":\"a\",\"temp\":1,\"timestamp\":\"2026-03-01T00:05:00Z\"}\n"
+                        "{\"device\":\"a\",\"temp\":2,\"timestamp\":\"2026-03-01T01:05:00Z\"}\n")
+                  .ok());
+  PrepareRequest r = Request();
+  r.out = "s3://deepar/";
+  auto s = PrepareFromTable(r, catalog_.get(), provider_.get());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->out, "s3://deepar/");
+  EXPECT_EQ(s->files[0], "s3://deepar/train/train.json");
+  EXPECT_EQ(s->files[1], "s3://deepar/test/test.json");
+  auto deepar = *provider_->Bucket("deepar");
+  EXPECT_TRUE(deepar->Get("train/train.json").ok());
+  EXPECT_TRUE(deepar->Get("test/test.json").ok());
+  EXPECT_TRUE(deepar->Get("series.json").ok());
 }
 
 }  // namespace

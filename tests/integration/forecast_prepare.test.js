@@ -5,8 +5,9 @@
 // (partitioned by device). Both must hold exactly the series computed here from the
 // readings: a series per device, hourly means, NaN for the hours without readings, the
 // test channel the training series plus the last prediction_length hours. The lake
-// output, errors and (with the forecasting tool built) `tributary train` on the files
-// are checked too.
+// output (under a prefix or at a bucket's root), objects the crawler left out of the
+// table (skipped and counted, not read as bad records), errors and (with the forecasting
+// tool built) `tributary train` on the files are checked too.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -14,7 +15,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { BIN, Server, run, describeRun, makeTempDir } = require('./harness');
+const crypto = require('node:crypto');
+const S3 = require('@aws-sdk/client-s3');
 const { waitForLake } = require('./lake');
+const { tributaryS3 } = require('./s3');
 
 const HOURS = 48;
 const PREDICTION_LENGTH = 4;
@@ -111,12 +115,20 @@ describe('lake table → forecast prepare → DeepAR channels', { timeout: 10000
     }
     await cli(['stream', 'flush', 'readings']);
     await waitForLake(server, 'iot-data', (l) => l.records.length >= sent.length, { what: `${sent.length} records` });
+    // Objects in the bucket that are not the stream's: folders of another layout, which
+    // the crawler leaves out of the table and so must every reader of it.
+    const s3 = tributaryS3(server);
+    await s3.send(new S3.PutObjectCommand({ Bucket: 'iot-data', Key: 'big/export.bin', Body: crypto.randomBytes(64 << 10) }));
+    await s3.send(new S3.PutObjectCommand({ Bucket: 'iot-data', Key: 'capture/forecaster/x.jsonl',
+                                            Body: `${JSON.stringify({ device: 'sensor-z', temp: 1, timestamp: new Date(T0).toISOString() })}\n` }));
     await cli(['crawler', 'create', 'raw', '--source', 's3://iot-data/', '--database', 'iot', '--table', 'raw']);
     assert.match((await cli(['crawler', 'run', 'raw'])).stdout, /succeeded/);
 
     const out = path.join(dir, 'raw');
     const r = await cli(prepareArgs('raw', out));
     assert.match(r.stdout, new RegExp(`prepared 3 series from iot.raw \\(json, ${sent.length} rows`));
+    assert.match(r.stdout, /, 0 bad records\n/);
+    assert.match(r.stdout, /skipped 2 objects whose folders do not fit the table's partition keys .*iot-data\/big\/export\.bin, iot-data\/capture\/forecaster\/x\.jsonl/);
     assert.match(r.stdout, /test window from 2026-03-02 20:00:00 \(4 periods\)/);
     const mapping = checkChannels(out, expected);
     assert.equal(mapping.summary.timestamp, 'timestamp');
@@ -127,6 +139,12 @@ describe('lake table → forecast prepare → DeepAR channels', { timeout: 10000
     assert.deepEqual(json.files, ['train/train.json', 'test/test.json', 'series.json'].map((f) => `s3://models/prepared/raw/${f}`));
     const lakeDir = path.join(server.dataDir, 'lake', 'models', 'prepared', 'raw');
     assert.deepEqual(readLines(path.join(lakeDir, 'test', 'test.json')), readLines(path.join(out, 'test', 'test.json')));
+ 
+    // A bucket's root will do as well: train/ and test/ directly under it, as training jobs read them.
+    const root = JSON.parse((await cli([...prepareArgs('raw', 's3://deepar/'), '--json'])).stdout);
+    assert.deepEqual(root.files, ['train/train.json', 'test/test.json', 'series.json'].map((f) => `s3://deepar/${f}`));
+    assert.equal(root.objects_skipped, 2);
+    assert.equal(root.bad_records, 0);
   });
 
   test('an ETL job\'s Parquet table, partitioned by device, gives the same series', async () => {
@@ -154,6 +172,12 @@ describe('lake table → forecast prepare → DeepAR channels', { timeout: 10000
     const again = await server.cli(prepareArgs('raw', path.join(dir, 'raw')));
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /train\.json exists already: choose another output or pass --overwrite/);
+    const badStart = await server.cli([...prepareArgs('raw', path.join(dir, 'z')), '--start', 'yesterday']);
+    assert.notEqual(badStart.code, 0);
+    assert.match(badStart.stderr, /^tributary forecast prepare: --start: 'yesterday' is not an ISO 8601/);
+    const badOut = await server.cli(prepareArgs('raw', 's3://Bad_Bucket/'));
+    assert.notEqual(badOut.code, 0);
+    assert.match(badOut.stderr, /^tributary forecast prepare: --out: /);
     const early = await server.cli([...prepareArgs('raw', path.join(dir, 'y')), '--end', '2026-03-01T02:00:00Z']);
     assert.notEqual(early.code, 0);
     assert.match(early.stderr, /every group was skipped/);

@@ -54,7 +54,8 @@ class FakeServices : public MonitorServices {
     s.end = "2026-01-01 04:00:00";
     if (r.out.rfind("s3://", 0) == 0) return s;  // channels for a retraining: only noted
     if (r.out.empty() || r.out.front() != '/') {    // as forecast prepare refuses it
-      return InvalidArgument("out '" + r.out + "' must be an absolute directory or a lake path s3://bucket/prefix/");
+      return InvalidArgument("out: '" + r.out +
+                             "' must be an absolute directory or a lake path s3://bucket/prefix/");
     }
     std::string lines, groups;
     for (int i = 0; i < 3; ++i) {
