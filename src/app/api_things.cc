@@ -122,9 +122,9 @@ void AddThings(net::Router* router, Server* server) {
   });
 }
 
-// PUT /v1/certificates/{fingerprint} {"status": "active" | "inactive" | "revoked"}
-// (AWS IoT's UpdateCertificate): one certificate of a thing on or off; leaving active
-// closes the thing's connections; revoked is final.
+// PUT /v1/certificates/{fingerprint or a unique prefix of 8+ hex digits} {"status": "active" |
+// "inactive" | "revoked"} (AWS IoT's UpdateCertificate): one certificate of a thing on or off;
+// leaving active closes the thing's connections; revoked is final.
 void AddCertificates(net::Router* router, Server* server) {
   router->Add("PUT", "/v1/certificates/{fingerprint}", [server](HttpRequest& req) {
     auto body = ParseBody(req);
@@ -135,9 +135,12 @@ void AddCertificates(net::Router* router, Server* server) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // AWS spells REVOKED
     auto status = devices::ParseCertificateStatus(name);
     if (!status.ok()) return ErrorResponse(status.status());
-    const std::string& fingerprint = req.params["fingerprint"];
-    return ReplyStatus(server->devices().SetCertificateStatus(fingerprint, *status),
-                       {{"fingerprint", fingerprint}, {"status", name}});
+    // The whole fingerprint or a unique prefix of it (8 hex digits or more); the answer
+    // names the whole one.
+    auto fingerprint = server->devices().ResolveFingerprint(req.params["fingerprint"]);
+    if (!fingerprint.ok()) return ErrorResponse(fingerprint.status());
+    return ReplyStatus(server->devices().SetCertificateStatus(*fingerprint, *status),
+                       {{"fingerprint", *fingerprint}, {"status", name}});
   });
 }
 

@@ -183,7 +183,11 @@ void AddThingCommands(CLI::App* parent, CommandContext* ctx) {
   auto* update_cert = thing->add_subcommand(
       "update-certificate", "Set one certificate active, inactive or revoked (revoked is final); leaving active closes "
                             "the thing's connections");
-  update_cert->add_option("fingerprint", *fingerprint, "the certificate's SHA-256 fingerprint (thing describe)")->required();
+  update_cert
+      ->add_option("fingerprint", *fingerprint,
+                   "the certificate's SHA-256 fingerprint, or a unique prefix of 8 or more hex "
+                   "digits (as thing describe shows)")
+      ->required();
   update_cert->add_option("--status", *status, "active, inactive or revoked")
       ->required()
       ->check(CLI::IsMember({"active", "inactive", "revoked"}));

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "base/ascii.h"
 #include "base/aws_arn.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -450,11 +451,45 @@ Result<IssuedCertificate> DeviceRegistry::IssueCertificate(const std::string& th
   return cert;
 }
 
-Status DeviceRegistry::SetCertificateStatus(const std::string& fingerprint,
+Result<std::string> DeviceRegistry::ResolveFingerprint(
+    const std::string& fingerprint_or_prefix) const {
+  const std::string prefix = AsciiLowered(fingerprint_or_prefix);
+  const bool hex = !prefix.empty() && std::all_of(prefix.begin(), prefix.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (!hex || prefix.size() < kMinFingerprintPrefix) {
+    return InvalidArgument("certificate '" + fingerprint_or_prefix +
+                           "': name it by its SHA-256 fingerprint or at least " +
+                           std::to_string(kMinFingerprintPrefix) +
+                           " of its first hex digits (see `tributary thing describe <name>`)");
+  }
+  // Hex digits only, so the pattern holds no wildcard but its last '%'.
+  TRY_ASSIGN(
+      auto rows,
+      db_->Query("SELECT fingerprint, thing FROM thing_certificates WHERE fingerprint LIKE ? "
+                 "ORDER BY fingerprint",
+                 {Value(prefix + "%")}));
+  if (rows.empty()) {
+    return NotFound("no certificate has fingerprint " + fingerprint_or_prefix +
+                    (prefix.size() < 64 ? "..." : "") + " (see `tributary thing describe <name>`)");
+  }
+  if (rows.size() > 1) {
+    std::string matches;
+    for (const auto& r : rows)
+      matches += (matches.empty() ? "" : ", ") + r.Text(0) + " (thing '" + r.Text(1) + "')";
+    return InvalidArgument("certificate '" + fingerprint_or_prefix + "' is the start of " +
+                           std::to_string(rows.size()) + " fingerprints: " + matches +
+                           "; give more of its digits");
+  }
+  return rows[0].Text(0);
+}
+
+Status DeviceRegistry::SetCertificateStatus(const std::string& fingerprint_or_prefix,
                                             CertificateStatus status) {
   std::string thing;
   {
     std::lock_guard<std::mutex> write(write_mu_);
+    TRY_ASSIGN(const std::string fingerprint, ResolveFingerprint(fingerprint_or_prefix));
     TRY_ASSIGN(auto rows, db_->Query("SELECT thing, status FROM thing_certificates "
                                      "WHERE fingerprint=?",
                                      {Value(fingerprint)}));

@@ -144,8 +144,15 @@ class DeviceRegistry {
 
   // Certificates: a further certificate for an existing thing (rotation), and changing
   // one's status; leaving "active" fires the callback for its thing.
+  // A certificate is named by its fingerprint or any unique prefix of it of at least
+  // kMinFingerprintPrefix hex digits (what `thing describe` shows is one), in either case.
   Result<IssuedCertificate> IssueCertificate(const std::string& thing);
   Status SetCertificateStatus(const std::string& fingerprint, CertificateStatus status);
+  // The whole fingerprint a fingerprint or prefix names: kNotFound when none has it,
+  // kInvalidArgument for fewer than kMinFingerprintPrefix hex digits or for a prefix
+  // several certificates share (the message lists them with their things).
+  Result<std::string> ResolveFingerprint(const std::string& fingerprint_or_prefix) const;
+  static constexpr size_t kMinFingerprintPrefix = 8;
 
   // Policies. `document` is the JSON text (see policy.h). The default policy cannot be
   // deleted, nor can a policy that is still attached. UpdatePolicy and DetachPolicy fire

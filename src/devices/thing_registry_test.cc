@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/ascii.h"
 #include "devices/test_util.h"
 #include "metadata/testing/test_database.h"
 
@@ -326,9 +327,56 @@ TEST_F(ThingRegistryTest, CertificateRotationAndRevocation) {
   ASSERT_TRUE(registry_->ActivateThing("t1").ok());
   EXPECT_EQ(registry_->LookupCertificate(created->certificate.fingerprint)->status,
             CertificateStatus::kRevoked);
-  EXPECT_EQ(registry_->SetCertificateStatus("00ff", CertificateStatus::kInactive).code(),
+  EXPECT_EQ(registry_->SetCertificateStatus("00ff00ff", CertificateStatus::kInactive).code(),
             ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->SetCertificateStatus("00ff", CertificateStatus::kInactive).code(),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(registry_->IssueCertificate("ghost").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ThingRegistryTest, ACertificateIsNamedByAUniquePrefixOfItsFingerprint) {
+  auto created = registry_->CreateThing("t1");
+  ASSERT_TRUE(created.ok());
+  const std::string fp = created->certificate.fingerprint;
+  ASSERT_EQ(fp.size(), 64u);
+  auto resolve = [&](const std::string& name) {
+    auto r = registry_->ResolveFingerprint(name);
+    return r.ok() ? *r : r.status().ToString();
+  };
+  // What `thing describe` shows: the first 16 digits, in any case.
+  EXPECT_EQ(resolve(fp.substr(0, 16)), fp);
+  EXPECT_EQ(resolve(AsciiUppered(fp.substr(0, 8))), fp);
+  EXPECT_EQ(resolve(fp), fp);
+  ASSERT_TRUE(registry_->SetCertificateStatus(fp.substr(0, 16), CertificateStatus::kInactive).ok());
+  EXPECT_EQ(registry_->LookupCertificate(fp)->status, CertificateStatus::kInactive);
+  EXPECT_EQ(closed_, std::vector<std::string>{"t1"});
+
+  auto short_prefix = registry_->ResolveFingerprint(fp.substr(0, 7));
+  EXPECT_EQ(short_prefix.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(short_prefix.status().message().find("at least 8 of its first hex digits"),
+            std::string::npos)
+      << short_prefix.status().ToString();
+  EXPECT_EQ(registry_->ResolveFingerprint(fp.substr(0, 15) + "%").status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(registry_->ResolveFingerprint(fp.substr(0, 15) + "_").status().code(),
+            ErrorCode::kInvalidArgument);
+
+  // Two certificates whose fingerprints begin alike (made by hand: issuing until two do is slow).
+  const std::string twin = fp.substr(0, 8) + std::string(56, fp[8] == '0' ? '1' : '0');
+  ASSERT_TRUE(db_->Exec("INSERT INTO thing_certificates(fingerprint, thing, pem, status, "
+                        "created_at, expires_at) "
+                        "VALUES(?, 't1', '', 'active', 0, 0)",
+                        {metadata::Value(twin)})
+                  .ok());
+  auto ambiguous = registry_->ResolveFingerprint(fp.substr(0, 8));
+  EXPECT_EQ(ambiguous.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(ambiguous.status().message().find("is the start of 2 fingerprints"), std::string::npos)
+      << ambiguous.status().ToString();
+  EXPECT_NE(ambiguous.status().message().find(fp + " (thing 't1')"), std::string::npos);
+  EXPECT_NE(ambiguous.status().message().find(twin), std::string::npos);
+  EXPECT_EQ(registry_->SetCertificateStatus(fp.substr(0, 8), CertificateStatus::kActive).code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(resolve(fp.substr(0, 9)), fp);  // twin differs at digit 9
 }
 
 // Two servers sharing one PostgreSQL schema (devices_test_postgres): each sees what the

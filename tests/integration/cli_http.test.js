@@ -212,6 +212,21 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     assert.match(r.stdout, new RegExp(`certificate ${fp.slice(0, 16)} is inactive`));
     d = parseJson('describe after update-certificate', await server.cli(['thing', 'describe', name, '--json']));
     assert.equal(d.certificates[0].status, 'inactive');
+    // What `thing describe` shows (16 digits), or any unique prefix of 8 or more, names it too.
+    r = await server.cli(['thing', 'describe', name]);
+    assert.ok(r.stdout.includes(fp.slice(0, 16)), describeRun('thing describe', r));
+    r = await server.cli(['thing', 'update-certificate', fp.slice(0, 16), '--status', 'active']);
+    assert.equal(r.code, 0, describeRun('thing update-certificate <16 digits>', r));
+    d = parseJson('describe after update-certificate', await server.cli(['thing', 'describe', name, '--json']));
+    assert.equal(d.certificates[0].status, 'active');
+    const answer = await fetch(`${server.endpoint}/v1/certificates/${fp.slice(0, 8).toUpperCase()}`,
+                               { method: 'PUT', headers: { ...auth(), 'Content-Type': 'application/json' },
+                                 body: JSON.stringify({ status: 'active' }), signal: AbortSignal.timeout(5000) });
+    assert.equal(answer.status, 200);
+    assert.equal((await answer.json()).fingerprint, fp);
+    r = await server.cli(['thing', 'update-certificate', fp.slice(0, 7), '--status', 'active']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /at least 8 of its first hex digits/);
     r = await server.cli(['thing', 'update-certificate', fp, '--status', 'lost']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /lost/);
