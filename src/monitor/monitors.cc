@@ -1,6 +1,7 @@
 #include "monitor/monitors.h"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -189,6 +190,40 @@ Monitors::Monitors(MonitorServices* services, MonitorOptions options, std::uniqu
 
 Monitors::~Monitors() { Shutdown(); }
 
+namespace {
+
+// A training job's hyperparameter prediction_length (SageMaker's are strings), if any.
+std::optional<int64_t> JobPredictionLength(const json& description) {
+  auto hp = description.find("HyperParameters");
+  if (hp == description.end() || !hp->is_object()) return std::nullopt;
+  auto it = hp->find("prediction_length");
+  if (it == hp->end()) return std::nullopt;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (!it->is_string()) return std::nullopt;
+  const std::string text = it->get<std::string>();
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// The monitor scores forecasts of Data.prediction_length periods; a model trained for
+// another length answers with that many values, and every evaluation would fail.
+Status SamePredictionLength(const MonitorSpec& spec, const json& job, const std::string& role) {
+  std::optional<int64_t> trained = JobPredictionLength(job);
+  if (!trained || *trained == spec.prepare.prediction_length) return Status::Ok();
+  const std::string name = job.value("TrainingJobName", "?");
+  const std::string asked = std::to_string(spec.prepare.prediction_length);
+  const std::string trained_for = std::to_string(*trained);
+  return InvalidArgument("Data.prediction_length: " + asked + " but the " + role +
+                         " training job '" + name + "' has prediction_length " + trained_for +
+                         ": its model forecasts " + trained_for +
+                         " periods, so every evaluation would fail; give " + trained_for +
+                         ", or a training job trained for " + asked);
+}
+
+}  // namespace
+
 Status Monitors::CheckReferences(const MonitorSpec& spec, double* baseline, std::string* source) {
   if (!services_->DescribeEndpoint(spec.endpoint).ok()) {
     return InvalidArgument("EndpointName: endpoint '" + spec.endpoint + "' does not exist (see 'tributary endpoint list')");
@@ -206,12 +241,17 @@ Status Monitors::CheckReferences(const MonitorSpec& spec, double* baseline, std:
                              d->value("TrainingJobStatus", "?") + ") has no " + spec.metric +
                              " above 0 in its FinalMetricDataList (it needs a completed run with a test channel)");
     }
+    TRY(SamePredictionLength(spec, *d, "baseline"));
     *baseline = *v;
     *source = "TrainingJob " + job;
   }
-  if (spec.retraining && !services_->DescribeTrainingJob(spec.retraining->template_job).ok()) {
-    return InvalidArgument("Retraining.TrainingJobTemplate: training job '" + spec.retraining->template_job +
-                           "' does not exist");
+  if (spec.retraining) {
+    auto d = services_->DescribeTrainingJob(spec.retraining->template_job);
+    if (!d.ok()) {
+      return InvalidArgument("Retraining.TrainingJobTemplate: training job '" +
+                             spec.retraining->template_job + "' does not exist");
+    }
+    TRY(SamePredictionLength(spec, *d, "retraining template"));
   }
   return Status::Ok();
 }

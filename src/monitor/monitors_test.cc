@@ -266,6 +266,20 @@ TEST_F(MonitorsTest, CreateChecksWhatTheDefinitionNames) {
   body = Body();
   body["Retraining"]["TrainingJobTemplate"] = "ghost";
   fails(body, "Retraining.TrainingJobTemplate: training job 'ghost' does not exist");
+  // A model trained for another prediction length answers with that many values: every
+  // evaluation would fail, so the definition is refused, naming both lengths.
+  body = Body();
+  body["Data"]["prediction_length"] = 24;
+  fails(body,
+        "Data.prediction_length: 24 but the baseline training job 'base' has prediction_length 2");
+  body.erase("Baseline");
+  fails(body,
+        "Data.prediction_length: 24 but the retraining template training job 'base' has "
+        "prediction_length 2");
+  body.erase("Retraining");
+  ASSERT_TRUE(
+      monitors_->Create(body).ok());  // nothing to compare with: the endpoint's answers will tell
+  ASSERT_TRUE(monitors_->Delete("m").ok());
   EXPECT_TRUE(monitors_->List().empty());
 
   ASSERT_TRUE(monitors_->Create(Body()).ok());
