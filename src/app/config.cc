@@ -4,7 +4,9 @@
 
 #include "base/files.h"
 #include "base/json_text.h"
+#include "metadata/database.h"
 #include "net/listen_address.h"
+#include "streams/fsync_policy.h"
 
 namespace tributary::app {
 
@@ -71,58 +73,138 @@ std::string WalDir(const ServerConfig& c) { return c.wal_dir.empty() ? c.data_di
 
 std::string LocalLakeRoot(const ServerConfig& c) { return c.data_dir + "/lake"; }
 
-Status ValidateConfig(const ServerConfig& c) {
+std::string_view ServerFlagOf(std::string_view key) {
+  static constexpr std::pair<std::string_view, std::string_view> kFlags[] = {
+      {"data_dir", "--data-dir"},
+      {"bind_address", "--bind"},
+      {"http_bind_address", "--http-bind"},
+      {"http_port", "--http-port"},
+      {"https_port", "--https-port"},
+      {"mqtt_tls_port", "--mqtt-tls-port"},
+      {"mqtt_ws_port", "--mqtt-ws-port"},
+      {"mqtt_port", "--mqtt-port"},
+      {"allow_anonymous", "--allow-anonymous"},
+      {"log_level", "--log-level"},
+      {"threads", "--threads"},
+      {"max_payload_bytes", "--max-payload-bytes"},
+      {"advertised_host", "--advertised-host"},
+      {"console", "--no-console"},
+      {"console_dir", "--console-dir"},
+      {"wal_fsync", "--wal-fsync"},
+      {"wal_segment_mib", "--wal-segment-mib"},
+      {"wal_commit_delay_us", "--wal-commit-delay-us"},
+      {"wal_dir", "--wal-dir"},
+      {"stream_max_pending_mib", "--stream-max-pending-mib"},
+      {"streams_nats_url", "--streams-nats-url"},
+      {"broker_nats_url", "--broker-nats-url"},
+      {"rule_http_ca_file", "--rule-http-ca-file"},
+      {"metadata_url", "--metadata-url"},
+      {"role", "--role"},
+      {"lake_backend", "--lake-backend"},
+      {"s3_endpoint", "--s3-endpoint"},
+      {"s3_region", "--s3-region"},
+      {"s3_virtual_host", "--s3-virtual-host"},
+  };
+  for (const auto& [k, flag] : kFlags) {
+    if (k == key) return flag;
+  }
+  return {};
+}
+
+Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_flags) {
+  // The setting at fault as it was given: "--bind (bind_address)" when a flag set it,
+  // else the config key. `Other` names one the message asks for, both ways.
+  auto name = [&](const std::string& key) {
+    return from_flags.count(key) ? std::string(ServerFlagOf(key)) + " (" + key + ")" : key;
+  };
+  auto other = [](const std::string& key) {
+    return key + " (" + std::string(ServerFlagOf(key)) + ")";
+  };
   auto port_ok = [](int p, bool may_disable) { return (p >= 0 && p <= 65535) || (may_disable && p == -1); };
-  if (!port_ok(c.http_port, false)) return InvalidArgument("http_port must be 0..65535, got " + std::to_string(c.http_port));
+  if (!port_ok(c.http_port, false)) {
+    return InvalidArgument(name("http_port") + " must be 0..65535, got " +
+                           std::to_string(c.http_port));
+  }
   for (const auto& [key, address] : {std::pair{"bind_address", &c.bind_address},
                                      std::pair{"http_bind_address", &c.http_bind_address}}) {
     if (!net::IsIpAddress(*address)) {
-      return InvalidArgument(std::string(key) +
+      return InvalidArgument(name(key) +
                              " must be an IP address (0.0.0.0: every interface, "
                              "127.0.0.1: this machine only), got '" +
                              *address + "'");
     }
   }
-  if (!port_ok(c.mqtt_tls_port, true)) return InvalidArgument("mqtt_tls_port must be -1 (off) or 0..65535");
-  if (!port_ok(c.mqtt_ws_port, true)) return InvalidArgument("mqtt_ws_port must be -1 (off) or 0..65535");
-  if (!port_ok(c.https_port, true)) return InvalidArgument("https_port must be -1 (off) or 0..65535, got " + std::to_string(c.https_port));
-  if (!port_ok(c.mqtt_port, true)) return InvalidArgument("mqtt_port must be -1 (off) or 0..65535");
-  if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024)
-    return InvalidArgument("max_payload_bytes must be between 1024 and 268435456");
-  if (c.threads < 0 || c.threads > 256) return InvalidArgument("threads must be 0..256");
+  for (const auto& [key, port] :
+       {std::pair{"mqtt_tls_port", c.mqtt_tls_port}, std::pair{"mqtt_ws_port", c.mqtt_ws_port},
+        std::pair{"https_port", c.https_port}, std::pair{"mqtt_port", c.mqtt_port}}) {
+    if (!port_ok(port, true)) {
+      return InvalidArgument(name(key) + " must be -1 (off) or 0..65535, got " +
+                             std::to_string(port));
+    }
+  }
+  if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024) {
+    return InvalidArgument(name("max_payload_bytes") + " must be between 1024 and 268435456, got " +
+                           std::to_string(c.max_payload_bytes));
+  }
+  if (c.threads < 0 || c.threads > 256) {
+    return InvalidArgument(name("threads") + " must be 0..256, got " + std::to_string(c.threads));
+  }
   if (c.wal_segment_mib < 1 || c.wal_segment_mib > 1024) {
-    return InvalidArgument("wal_segment_mib must be 1..1024, got " + std::to_string(c.wal_segment_mib));
+    return InvalidArgument(name("wal_segment_mib") + " must be 1..1024, got " +
+                           std::to_string(c.wal_segment_mib));
   }
   if (c.wal_commit_delay_us < 0 || c.wal_commit_delay_us > 100000) {
-    return InvalidArgument("wal_commit_delay_us must be 0..100000, got " +
+    return InvalidArgument(name("wal_commit_delay_us") + " must be 0..100000, got " +
                            std::to_string(c.wal_commit_delay_us));
   }
   if (c.stream_max_pending_mib < 1 || c.stream_max_pending_mib > 65536) {
-    return InvalidArgument("stream_max_pending_mib must be 1..65536, got " +
+    return InvalidArgument(name("stream_max_pending_mib") + " must be 1..65536, got " +
                            std::to_string(c.stream_max_pending_mib));
+  }
+  if (auto fsync = streams::FsyncPolicy::Parse(c.wal_fsync); !fsync.ok()) {
+    std::string why = fsync.status().message();
+    if (why.rfind("wal_fsync: ", 0) == 0) why.erase(0, 11);  // named below as it was given
+    return InvalidArgument(name("wal_fsync") + ": " + why);
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok |= c.log_level == l;
-  if (!level_ok) return InvalidArgument("log_level must be one of trace, debug, info, warn, error, got '" + c.log_level + "'");
-  if (c.data_dir.empty()) return InvalidArgument("data_dir must not be empty");
+  if (!level_ok) {
+    return InvalidArgument(name("log_level") +
+                           " must be one of trace, debug, info, warn, error, critical, off, got '" +
+                           c.log_level + "'");
+  }
+  if (c.data_dir.empty()) return InvalidArgument(name("data_dir") + " must not be empty");
+  if (!c.metadata_url.empty() && !metadata::IsPostgresUrl(c.metadata_url)) {
+    const size_t colon = c.metadata_url.find("://");
+    return InvalidArgument(
+        name("metadata_url") + ": '" +
+        (colon == std::string::npos ? c.metadata_url
+                                    : c.metadata_url.substr(0, colon + 3) + "...") +
+        "' is not a PostgreSQL URL (postgresql://[user[:password]@]host[:port]/database"
+        "[?schema=name]); leave it out for the SQLite file in the data directory");
+  }
   if (c.lake_backend != "local" && c.lake_backend != "s3") {
-    return InvalidArgument("lake_backend must be 'local' or 's3', got '" + c.lake_backend + "'");
+    return InvalidArgument(name("lake_backend") + " must be 'local' or 's3', got '" +
+                           c.lake_backend + "'");
   }
   if (c.lake_backend == "s3" && c.s3_endpoint.empty()) {
-    return InvalidArgument("lake_backend 's3' needs s3_endpoint (e.g. http://127.0.0.1:9000)");
+    return InvalidArgument(name("lake_backend") + " 's3' needs " + other("s3_endpoint") +
+                           ", the store's URL (e.g. http://127.0.0.1:9000)");
   }
   if (c.role != "all" && c.role != "ingest") {
-    return InvalidArgument("role must be 'all' or 'ingest', got '" + c.role + "'");
+    return InvalidArgument(name("role") + " must be 'all' or 'ingest', got '" + c.role + "'");
   }
   if (IsIngestRole(c)) {
     if (c.metadata_url.empty()) {
-      return InvalidArgument("role 'ingest' needs metadata_url: the PostgreSQL schema of the "
+      return InvalidArgument(name("role") + " 'ingest' needs " + other("metadata_url") +
+                             ": the PostgreSQL schema of the "
                              "control server it joins (postgresql://user@host/db?schema=name)");
     }
     if (c.lake_backend != "s3") {
-      return InvalidArgument("role 'ingest' needs a lake the servers share (lake_backend 's3' "
-                             "and s3_endpoint): a local lake would keep this server's objects "
+      return InvalidArgument(name("role") + " 'ingest' needs a lake the servers share (" +
+                             other("lake_backend") + " 's3' and " + other("s3_endpoint") +
+                             "): a local lake would keep this server's objects "
                              "where the control server's crawlers and jobs never see them");
     }
   }

@@ -3,7 +3,9 @@
 // every key.
 #pragma once
 
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -93,7 +95,14 @@ Status LoadConfigFile(const std::string& path, ServerConfig* config);
 
 inline bool IsIngestRole(const ServerConfig& config) { return config.role == "ingest"; }
 
-// Checks ports and values; errors name the setting.
-Status ValidateConfig(const ServerConfig& config);
+// Checks ports and values without touching anything (call it before the data directory
+// is made); errors name the setting: its config key, or, for the keys in `from_flags`
+// (settings a command-line flag gave), the flag and the key ("--bind (bind_address) must
+// be an IP address ..., got 'localhost'").
+Status ValidateConfig(const ServerConfig& config, const std::set<std::string>& from_flags = {});
+
+// The `tributary server` flag that sets a config key ("bind_address" -> "--bind"); "" for
+// none.
+std::string_view ServerFlagOf(std::string_view key);
 
 }  // namespace tributary::app

@@ -100,12 +100,60 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   EXPECT_TRUE(ValidateConfig(c).ok());
 }
 
+TEST(ConfigTest, ASettingAFlagGaveIsNamedByTheFlagAndTheKey) {
+  ServerConfig c;
+  c.bind_address = "localhost";
+  EXPECT_EQ(ValidateConfig(c, {"bind_address"}).message(),
+            "--bind (bind_address) must be an IP address (0.0.0.0: every interface, 127.0.0.1: "
+            "this machine only), "
+            "got 'localhost'");
+  EXPECT_EQ(ValidateConfig(c, {"http_port"}).message().rfind("bind_address must be", 0),
+            0u);  // from the file
+  c = ServerConfig();
+  c.log_level = "loud";
+  EXPECT_EQ(
+      ValidateConfig(c, {"log_level"}).message().rfind("--log-level (log_level) must be one of", 0),
+      0u);
+  c = ServerConfig();
+  c.lake_backend = "s3";
+  EXPECT_EQ(
+      ValidateConfig(c, {"lake_backend"}).message(),
+      "--lake-backend (lake_backend) 's3' needs s3_endpoint (--s3-endpoint), the store's URL (e.g. "
+      "http://127.0.0.1:9000)");
+  c = ServerConfig();
+  c.wal_fsync = "sometimes";
+  EXPECT_EQ(ValidateConfig(c, {"wal_fsync"}).message(),
+            "--wal-fsync (wal_fsync): 'sometimes' is not one of always, never, interval:<ms> (ms "
+            "in 1..3600000)");
+  EXPECT_EQ(ValidateConfig(c).message().rfind("wal_fsync: 'sometimes'", 0), 0u);
+  c = ServerConfig();
+  c.mqtt_ws_port = 70000;
+  EXPECT_EQ(ValidateConfig(c, {"mqtt_ws_port"}).message(),
+            "--mqtt-ws-port (mqtt_ws_port) must be -1 (off) or 0..65535, got 70000");
+  EXPECT_EQ(ServerFlagOf("http_bind_address"), "--http-bind");
+  EXPECT_EQ(ServerFlagOf("nope"), "");
+}
+
+TEST(ConfigTest, TheMetadataUrlIsCheckedBeforeAnythingIsOpened) {
+  ServerConfig c;
+  c.metadata_url = "mysql://root:secret@db/iot";
+  Status st = ValidateConfig(c, {"metadata_url"});
+  EXPECT_EQ(
+      st.message().rfind("--metadata-url (metadata_url): 'mysql://...' is not a PostgreSQL URL", 0),
+      0u)
+      << st.message();
+  EXPECT_EQ(st.message().find("secret"), std::string::npos);
+  c.metadata_url = "postgresql://tributary@db/iot";
+  EXPECT_TRUE(ValidateConfig(c).ok());
+}
+
 TEST(ConfigTest, AnIngestServerNeedsASharedDatabaseAndLake) {
   ServerConfig c;
   c.role = "worker";
   EXPECT_EQ(ValidateConfig(c).message(), "role must be 'all' or 'ingest', got 'worker'");
   c.role = "ingest";
-  EXPECT_NE(ValidateConfig(c).message().find("role 'ingest' needs metadata_url"), std::string::npos)
+  EXPECT_NE(ValidateConfig(c).message().find("role 'ingest' needs metadata_url (--metadata-url)"),
+            std::string::npos)
       << ValidateConfig(c).message();
   c.metadata_url = "postgresql://tributary@db/iot";
   EXPECT_NE(ValidateConfig(c).message().find("role 'ingest' needs a lake the servers share"),

@@ -1,7 +1,8 @@
 // The `tributary` binary: one table of command groups, dispatched by CLI11.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
+#include <set>
+#include <string>
 
 #include "app/config.h"
 #include "app/server.h"
@@ -71,35 +72,56 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
           return 2;
         }
       }
-      if (data_dir->count()) c.data_dir = flags->data_dir;
-      if (bind->count()) c.bind_address = flags->bind_address;
-      if (http_bind->count()) c.http_bind_address = flags->http_bind_address;
-      if (http->count()) c.http_port = flags->http_port;
-      if (https->count()) c.https_port = flags->https_port;
-      if (tls->count()) c.mqtt_tls_port = flags->mqtt_tls_port;
-      if (ws->count()) c.mqtt_ws_port = flags->mqtt_ws_port;
-      if (tcp->count()) c.mqtt_port = flags->mqtt_port;
-      if (anon->count()) c.allow_anonymous = true;
-      if (level->count()) c.log_level = flags->log_level;
-      if (threads->count()) c.threads = flags->threads;
-      if (payload->count()) c.max_payload_bytes = flags->max_payload_bytes;
-      if (*no_console) c.console = false;
-      if (console_dir->count()) c.console_dir = flags->console_dir;
-      if (host->count()) c.advertised_host = flags->advertised_host;
-      if (fsync->count()) c.wal_fsync = flags->wal_fsync;
-      if (segment->count()) c.wal_segment_mib = flags->wal_segment_mib;
-      if (commit_delay->count()) c.wal_commit_delay_us = flags->wal_commit_delay_us;
-      if (wal_dir->count()) c.wal_dir = flags->wal_dir;
-      if (max_pending->count()) c.stream_max_pending_mib = flags->stream_max_pending_mib;
-      if (metadata_url->count()) c.metadata_url = flags->metadata_url;
-      if (streams_nats_url->count()) c.streams_nats_url = flags->streams_nats_url;
-      if (broker_nats_url->count()) c.broker_nats_url = flags->broker_nats_url;
-      if (rule_http_ca->count()) c.rule_http_ca_file = flags->rule_http_ca_file;
-      if (role->count()) c.role = flags->role;
-      if (lake->count()) c.lake_backend = flags->lake_backend;
-      if (s3_endpoint->count()) c.s3_endpoint = flags->s3_endpoint;
-      if (s3_region->count()) c.s3_region = flags->s3_region;
-      if (s3_vhost->count()) c.s3_virtual_host = true;
+      // Which keys the flags set, so that a refusal names the flag that was typed.
+      std::set<std::string> from_flags;
+      auto set = [&](const char* key, const auto& apply) {
+        apply();
+        from_flags.insert(key);
+      };
+      if (data_dir->count()) set("data_dir", [&] { c.data_dir = flags->data_dir; });
+      if (bind->count()) set("bind_address", [&] { c.bind_address = flags->bind_address; });
+      if (http_bind->count())
+        set("http_bind_address", [&] { c.http_bind_address = flags->http_bind_address; });
+      if (http->count()) set("http_port", [&] { c.http_port = flags->http_port; });
+      if (https->count()) set("https_port", [&] { c.https_port = flags->https_port; });
+      if (tls->count()) set("mqtt_tls_port", [&] { c.mqtt_tls_port = flags->mqtt_tls_port; });
+      if (ws->count()) set("mqtt_ws_port", [&] { c.mqtt_ws_port = flags->mqtt_ws_port; });
+      if (tcp->count()) set("mqtt_port", [&] { c.mqtt_port = flags->mqtt_port; });
+      if (anon->count()) set("allow_anonymous", [&] { c.allow_anonymous = true; });
+      if (level->count()) set("log_level", [&] { c.log_level = flags->log_level; });
+      if (threads->count()) set("threads", [&] { c.threads = flags->threads; });
+      if (payload->count())
+        set("max_payload_bytes", [&] { c.max_payload_bytes = flags->max_payload_bytes; });
+      if (*no_console) set("console", [&] { c.console = false; });
+      if (console_dir->count()) set("console_dir", [&] { c.console_dir = flags->console_dir; });
+      if (host->count())
+        set("advertised_host", [&] { c.advertised_host = flags->advertised_host; });
+      if (fsync->count()) set("wal_fsync", [&] { c.wal_fsync = flags->wal_fsync; });
+      if (segment->count())
+        set("wal_segment_mib", [&] { c.wal_segment_mib = flags->wal_segment_mib; });
+      if (commit_delay->count())
+        set("wal_commit_delay_us", [&] { c.wal_commit_delay_us = flags->wal_commit_delay_us; });
+      if (wal_dir->count()) set("wal_dir", [&] { c.wal_dir = flags->wal_dir; });
+      if (max_pending->count())
+        set("stream_max_pending_mib",
+            [&] { c.stream_max_pending_mib = flags->stream_max_pending_mib; });
+      if (metadata_url->count()) set("metadata_url", [&] { c.metadata_url = flags->metadata_url; });
+      if (streams_nats_url->count())
+        set("streams_nats_url", [&] { c.streams_nats_url = flags->streams_nats_url; });
+      if (broker_nats_url->count())
+        set("broker_nats_url", [&] { c.broker_nats_url = flags->broker_nats_url; });
+      if (rule_http_ca->count())
+        set("rule_http_ca_file", [&] { c.rule_http_ca_file = flags->rule_http_ca_file; });
+      if (role->count()) set("role", [&] { c.role = flags->role; });
+      if (lake->count()) set("lake_backend", [&] { c.lake_backend = flags->lake_backend; });
+      if (s3_endpoint->count()) set("s3_endpoint", [&] { c.s3_endpoint = flags->s3_endpoint; });
+      if (s3_region->count()) set("s3_region", [&] { c.s3_region = flags->s3_region; });
+      if (s3_vhost->count()) set("s3_virtual_host", [&] { c.s3_virtual_host = true; });
+      // Checked before anything is made: a refused setting leaves the data directory as it was.
+      if (Status st = ValidateConfig(c, from_flags); !st.ok()) {
+        std::fprintf(stderr, "tributary server: %s\n", st.message().c_str());
+        return 2;
+      }
       return RunServer(c);
     };
   });

@@ -234,7 +234,7 @@ describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
 
     const refused = await startRefused(['--http-bind', 'localhost']);
     assert.notEqual(refused.code, 0, describeRun('server --http-bind localhost', refused));
-    assert.match(refused.stderr, /http_bind_address must be an IP address .*got 'localhost'/);
+    assert.match(refused.stderr, /--http-bind \(http_bind_address\) must be an IP address .*got 'localhost'/);
   });
 });
 

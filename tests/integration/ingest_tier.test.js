@@ -85,8 +85,8 @@ if (!PG_URL) {
         assert.match(r.stderr, expected, describeRun('tributary server', r));
       };
       await refused(ingestArgs(), /role 'ingest': .*\/pki\/ca\.crt is missing\. Copy ca\.crt and ca\.key from the control server's/);
-      await refused(['--role', 'ingest', ...lakeArgs], /role 'ingest' needs metadata_url/);
-      await refused(['--role', 'ingest', '--metadata-url', metadataUrl], /role 'ingest' needs a lake the servers share/);
+      await refused(['--role', 'ingest', ...lakeArgs], /--role \(role\) 'ingest' needs metadata_url \(--metadata-url\)/);
+      await refused(['--role', 'ingest', '--metadata-url', metadataUrl], /--role \(role\) 'ingest' needs a lake the servers share/);
       await refused(['--metadata-url', `${metadataUrl}x`, ...lakeArgs.slice(0, 4), '--broker-nats-url', 'nats://127.0.0.1:1'],
                     /--broker-nats-url: .*127\.0\.0\.1:1/);
       // The control server holds the schema: a second one is still refused.

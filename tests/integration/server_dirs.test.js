@@ -30,6 +30,32 @@ describe('server directories', { timeout: 60000 }, () => {
     for (const d of dirs) removeTempDir(d);
   });
 
+  test('a bad setting is refused naming the flag typed, before the data directory is touched', async () => {
+    const cases = [
+      [['--bind', 'localhost'], /^tributary server: --bind \(bind_address\) must be an IP address .*got 'localhost'\n$/],
+      [['--log-level', 'loud'], /^tributary server: --log-level \(log_level\) must be one of trace, .*got 'loud'\n$/],
+      [['--lake-backend', 's3'], /^tributary server: --lake-backend \(lake_backend\) 's3' needs s3_endpoint \(--s3-endpoint\)/],
+      [['--metadata-url', 'mysql://x'], /^tributary server: --metadata-url \(metadata_url\): 'mysql:\/\/\.\.\.' is not a PostgreSQL URL/],
+      [['--wal-fsync', 'sometimes'], /^tributary server: --wal-fsync \(wal_fsync\): 'sometimes' is not one of always/],
+    ];
+    for (const [flags, expected] of cases) {
+      const dataDir = path.join(makeTempDir('dirs-refused'), 'fresh');
+      dirs.push(path.dirname(dataDir));
+      const r = await startRefused(dataDir, flags);
+      assert.equal(r.code, 2, describeRun(`server ${flags.join(' ')}`, r));
+      assert.match(r.stderr, expected, describeRun(`server ${flags.join(' ')}`, r));
+      assert.equal(fs.existsSync(dataDir), false, `server ${flags.join(' ')} made ${dataDir}: ${fs.existsSync(dataDir) && fs.readdirSync(dataDir)}`);
+    }
+    // From a config file, the message names the key.
+    const configDir = makeTempDir('dirs-config');
+    dirs.push(configDir);
+    fs.writeFileSync(path.join(configDir, 'c.json'), JSON.stringify({ log_level: 'loud' }));
+    const r = await run(BIN, ['server', '--config', path.join(configDir, 'c.json'), '--data-dir', path.join(configDir, 'd')],
+                        { timeoutMs: 15000 });
+    assert.match(r.stderr, /^tributary server: log_level must be one of/, describeRun('server --config', r));
+    assert.equal(fs.existsSync(path.join(configDir, 'd')), false);
+  });
+
   test('a second server on a data directory in use is refused, naming the directory and the holder', async () => {
     const first = await Server.start({ tag: 'dirs-one' });
     servers.push(first);
