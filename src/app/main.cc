@@ -8,6 +8,7 @@
 #include "app/server.h"
 #include "base/version.h"
 #include "cli/command.h"
+#include "cli/parse_errors.h"
 
 namespace tributary::app {
 namespace {
@@ -180,7 +181,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return tributary::cli::ReportParseError(app, e);
   }
   if (!ctx.run) {
     std::fprintf(stderr, "tributary: no command given; see --help\n");

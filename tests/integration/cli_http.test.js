@@ -104,6 +104,24 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
               `the message does not name the unknown command\n${describeRun('tributary no-such-command', r)}`);
   });
 
+  test('a parse error is one line naming the command and the word at fault', async () => {
+    const cases = [
+      [['thing', 'creat', 'x'], /^tributary thing: unknown command 'creat' \(did you mean 'create'\? commands: create, .*list.*; see tributary thing --help\)\n$/],
+      [['server', '--http-prot', '5'], /^tributary server: unknown option '--http-prot' \(did you mean '--http-port'\? see tributary server --help\)\n$/],
+      [['thing'], /^tributary thing: name a command: create, .*\(see tributary thing --help\)\n$/],
+      [['thing', 'describe'], /^tributary thing describe: .*name.*\(see tributary thing describe --help\)\n$/],
+      [['thing', 'list', 'extra'], /^tributary thing list: unexpected argument 'extra' \(see tributary thing list --help\)\n$/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await run(BIN, args, { timeoutMs: 10000 });
+      assert.equal(r.code, 2, describeRun(`tributary ${args.join(' ')}`, r));
+      assert.match(r.stderr, expected, describeRun(`tributary ${args.join(' ')}`, r));
+    }
+    const help = await run(BIN, ['thing', '--help'], { timeoutMs: 10000 });
+    assert.equal(help.code, 0, describeRun('tributary thing --help', help));
+    assert.match(help.stdout, /update-certificate/);
+  });
+
   test('/healthz and /metrics answer without a token', async () => {
     const health = await api('/healthz');
     assert.equal(health.status, 200, `/healthz status ${health.status}: ${await health.text()}`);
