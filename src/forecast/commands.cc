@@ -22,12 +22,12 @@ namespace tributary::forecast {
 int RunTrainCommand(const TrainCommandOptions& o, std::ostream& out, std::ostream& err) {
   auto text = ReadFile(o.hyperparameters);
   if (!text.ok()) {
-    err << "error: --hyperparameters: " << text.status().message() << "\n";
+    err << "tributary train: --hyperparameters: " << text.status().message() << "\n";
     return 2;
   }
   auto hp = ParseHyperparametersJson(*text, o.hyperparameters);
   if (!hp.ok()) {
-    err << "error: " << hp.status().message() << "\n";
+    err << "tributary train: " << hp.status().message() << "\n";
     return 2;
   }
   TrainRequest req;
@@ -47,7 +47,7 @@ int RunTrainCommand(const TrainCommandOptions& o, std::ostream& out, std::ostrea
   req.stop = &stop_requested;
   auto report = Train(req, [&](const EpochProgress& p) { out << FormatProgress(p) << std::endl; });
   if (!report.ok()) {
-    err << "error: " << report.status().message() << "\n";
+    err << "tributary train: " << report.status().message() << "\n";
     return report.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
   }
   out << fmt::format("trained {} epochs in {:.1f}s ({:.0f} samples/s), best epoch {}{}; model in {}\n",
@@ -64,25 +64,25 @@ int RunPredictCommand(const PredictCommandOptions& o, std::ostream& out, std::os
   config.quantiles = o.quantiles;
   config.seed = o.seed;
   if (Status s = config.SetOutputTypes(o.output_types); !s.ok()) {
-    err << "error: " << s.message() << "\n";
+    err << "tributary predict: " << s.message() << "\n";
     return 2;
   }
   SetComputeThreads(o.threads);
   auto predictor = Predictor::Load(o.model);
   if (!predictor.ok()) {
-    err << "error: " << predictor.status().message() << "\n";
+    err << "tributary predict: " << predictor.status().message() << "\n";
     return 1;
   }
   auto series = ReadSeriesFile(o.input);
   if (!series.ok()) {
-    err << "error: " << series.status().message() << "\n";
+    err << "tributary predict: " << series.status().message() << "\n";
     return 2;
   }
   std::ostringstream lines;
   for (const TimeSeries& s : *series) {
     auto f = (*predictor)->Predict(s, config);
     if (!f.ok()) {
-      err << "error: " << f.status().message() << "\n";
+      err << "tributary predict: " << f.status().message() << "\n";
       return f.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
     }
     lines << f->ToJson(config) << "\n";
@@ -90,7 +90,7 @@ int RunPredictCommand(const PredictCommandOptions& o, std::ostream& out, std::os
   if (o.output == "-") {
     out << lines.str();
   } else if (Status s = WriteFileAtomic(o.output, lines.str()); !s.ok()) {
-    err << "error: " << s.message() << "\n";
+    err << "tributary predict: " << s.message() << "\n";
     return 1;
   }
   return 0;

@@ -1,7 +1,9 @@
 // The forecasting subcommands as plain functions over option structs; the
 // `tributary` binary's flags (cli/forecast_commands.cc) fill them in.
-// Both print progress/results to `out`, a one-line reason to `err` on failure,
-// and return the process exit code (0 on success).
+// Both print progress/results to `out`, a one-line reason to `err` on failure
+// ("tributary train: <message>", as every command's errors begin; training jobs find the
+// trainer's error in their log by that prefix), and return the process exit code (0 on
+// success).
 //
 //   tributary train --train F [--test F] --hyperparameters H.json --output DIR
 //   tributary predict --model DIR --input F.jsonl --output F.jsonl [--num-samples N]

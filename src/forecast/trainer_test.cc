@@ -345,10 +345,13 @@ TEST_F(TrainerTest, CommandsTrainAndPredictLikeSageMaker) {
   std::ostringstream err2;
   EXPECT_EQ(RunTrainCommand(t, out, err2), 2);
   EXPECT_NE(err2.str().find("hyperparameter 'prediction_length' is required"), std::string::npos) << err2.str();
+  EXPECT_EQ(err2.str().rfind("tributary train: ", 0), 0u)
+      << err2.str();  // as every command's errors begin
   p.output_types = {"median"};
   std::ostringstream err3;
   EXPECT_EQ(RunPredictCommand(p, out, err3), 2);
   EXPECT_NE(err3.str().find("'median'"), std::string::npos);
+  EXPECT_EQ(err3.str().rfind("tributary predict: ", 0), 0u) << err3.str();
 }
 
 }  // namespace

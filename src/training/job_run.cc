@@ -109,7 +109,8 @@ Status TrainingJobs::Train(Job& job, const std::string& dir, bool* saved_when_st
   bool server_stopped = false;
   int64_t terminated_ns = 0;
   auto on_line = [&](std::string line) {
-    if (line.rfind("error: ", 0) == 0) last_error = line.substr(7);
+    constexpr std::string_view kError = "tributary train: ";  // forecast/commands.h
+    if (line.rfind(kError, 0) == 0) last_error = line.substr(kError.size());
     if (line.find_first_not_of(" \t") != std::string::npos) last_line = line;
     std::optional<EpochProgress> progress = ParseProgressLine(line);
     std::lock_guard<std::mutex> lock(mu_);

@@ -31,8 +31,9 @@ TEST(ProgressTest, MissingAndUnknownFields) {
 }
 
 TEST(ProgressTest, OtherLinesAreNotProgress) {
-  for (const char* line : {"", "trained 5 epochs in 1.0s", "#metric test:RMSE=1.2", "epoch", "epoch x/5 loss=1",
-                           "epoch 3 loss=1", "error: epochs: must be >= 1", "epochs 1/2"}) {
+  for (const char* line :
+       {"", "trained 5 epochs in 1.0s", "#metric test:RMSE=1.2", "epoch", "epoch x/5 loss=1",
+        "epoch 3 loss=1", "tributary train: epochs: must be >= 1", "epochs 1/2"}) {
     EXPECT_FALSE(ParseProgressLine(line)) << line;
   }
 }

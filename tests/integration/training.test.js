@@ -152,7 +152,7 @@ describe('training jobs: lake channels in, a model artifact out', { timeout: 120
     const failed = JSON.parse((await cli(['training-job', 'describe', 't3', '--json'])).stdout);
     assert.match(failed.FailureReason, /likelihood/);
     assert.match((await cli(['training-job', 'list'])).stdout, /t3\s+Failed/);
-    assert.match((await cli(['training-job', 'logs', 't3'])).stdout, /error: .*likelihood/);
+    assert.match((await cli(['training-job', 'logs', 't3'])).stdout, /tributary train: .*likelihood/);
   });
 
   test('a long job is stopped; a running one is Failed by a server restart', async () => {
