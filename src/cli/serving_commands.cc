@@ -555,16 +555,18 @@ int Invoke(const ClientOptions& opts, const InvokeArgs& a) {
                                   headers, 120);
   if (!res.ok()) return Fail(command, res.status());
   const std::string variant = HeaderValue(res->headers, "X-Amzn-Invoked-Production-Variant");
-  if (!variant.empty()) std::fprintf(stderr, "invoked variant: %s\n", variant.c_str());
-  if (res->status < 200 || res->status >= 300) {
+  if (res->status < 200 ||
+      res->status >= 300) {  // one line, the error; the variant in it when one answered
     std::string message = res->body;
     json parsed = json::parse(res->body, nullptr, false);
     if (parsed.is_object() && parsed.contains("error")) {
       const json& e = parsed["error"];
       message = e.is_object() ? e.value("message", res->body) : Cell(e);
     }
-    return Fail(command, Internal("HTTP " + std::to_string(res->status) + ": " + message));
+    const std::string who = variant.empty() ? "" : "variant " + variant + " answered ";
+    return Fail(command, Internal(who + "HTTP " + std::to_string(res->status) + ": " + message));
   }
+  if (!variant.empty()) std::fprintf(stderr, "invoked variant: %s\n", variant.c_str());
   if (!a.output.empty() && a.output != "-") {
     Status st = WriteFileAtomic(a.output, res->body);
     if (!st.ok()) return Fail(command, st);
