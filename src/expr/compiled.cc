@@ -154,7 +154,7 @@ class ValuePathNode final : public Node {
 class BinaryNode final : public Node {
  public:
   BinaryNode(BinaryFn fn, NodePtr a, NodePtr b) : fn_(fn), a_(std::move(a)), b_(std::move(b)) {}
-  Value Eval(const Message& m) const override { return fn_(a_->Eval(m), b_->Eval(m)); }
+  Value Eval(const Message& m) const override { return fn_(a_->Eval(m), b_->Eval(m), m); }
 
  private:
   BinaryFn fn_;
@@ -262,7 +262,9 @@ class ArrayNode final : public Node {
     Array a;
     a.reserve(items_.size());
     for (const NodePtr& n : items_) a.push_back(n->Eval(m));
-    return Value::MakeArray(std::move(a));
+    Value v = Value::MakeArray(std::move(a));
+    // The elements may share one big value many times over: charge what the JSON would be.
+    return m.ChargeBuild(JsonSizeAtMost(v, kBuildBudgetBytes)) ? v : Value();
   }
 
  private:
@@ -277,7 +279,8 @@ class ObjectNode final : public Node {
     Object o;
     o.reserve(keys_.size());
     for (size_t i = 0; i < keys_.size(); ++i) o.emplace_back(keys_[i], values_[i]->Eval(m));
-    return Value::MakeObject(std::move(o));
+    Value v = Value::MakeObject(std::move(o));
+    return m.ChargeBuild(JsonSizeAtMost(v, kBuildBudgetBytes)) ? v : Value();
   }
 
  private:
@@ -371,7 +374,14 @@ class Compiler {
     Compiled c = std::move(built).value();
     if (c.constant && dynamic_cast<const LiteralNode*>(c.node.get()) == nullptr) {
       Message none;
-      c.node = std::make_unique<LiteralNode>(c.node->Eval(none));
+      Value v = c.node->Eval(none);
+      if (none.BuildBudgetExceeded()) {
+        return Error(ast.pos,
+                     "this constant expression builds more than " +
+                         std::to_string(kBuildBudgetBytes) +
+                         " bytes of strings and arrays (the most one evaluation may build)");
+      }
+      c.node = std::make_unique<LiteralNode>(std::move(v));
     }
     return c;
   }

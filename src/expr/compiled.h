@@ -51,7 +51,11 @@ class Expression {
   // Parses and compiles; errors name the position ("column 7: ...").
   static Result<Expression> Compile(std::string_view text);
 
-  Value Evaluate(const Message& m) const { return root_->Eval(m); }
+  // Starts `m`'s build budget afresh (Message::ChargeBuild), then evaluates.
+  Value Evaluate(const Message& m) const {
+    m.ResetBuildBudget();
+    return root_->Eval(m);
+  }
   const std::string& text() const { return text_; }
 
  private:

@@ -537,6 +537,61 @@ TEST(EvalTest, TransformIsLimitedTo128KiB) {
   EXPECT_TRUE(over->Evaluate(m).is_undefined());  // ~170 KiB
 }
 
+// Runs `cases` against `payload`, each expression an evaluation of its own.
+void RunTableOn(std::string_view payload, const std::vector<Case>& cases) {
+  Message m("devices/dev-7/pollution", payload);
+  for (const Case& c : cases) {
+    auto e = Expression::Compile(c.expr);
+    ASSERT_TRUE(e.ok()) << c.expr << ": " << e.status().ToString();
+    EXPECT_EQ(e->Evaluate(m).DebugString(), c.want) << "expression: " << c.expr;
+  }
+}
+
+std::string Repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// What one evaluation may build is bounded (kBuildBudgetBytes, 1 MiB): past it a
+// function gives Undefined without building, and the message is marked over budget.
+TEST(EvalTest, BuildingIsBoundedPerEvaluation) {
+  const std::string payload = R"({"msg": ")" + Repeat("{name}", 20000) + R"(", "name": ")" +
+                              std::string(5000, 'n') + R"(", "aaa": ")" + std::string(120000, 'a') +
+                              R"("})";
+  RunTableOn(
+      payload,
+      {
+          {"length(replace(msg, '{name}', name))", "undefined"},  // 100 MB
+          {"length(replace(msg, '{name}', 'ab'))", "Int 40000"},
+          {"length(regexp_replace(msg, '[{]name[}]', name))", "undefined"},
+          {"length(regexp_replace(msg, '[{](name)[}]', '$1'))", "Int 80000"},
+          {"length(concat(msg, msg))", "Int 240000"},
+          {"length(concat(msg, msg, msg, msg, msg, msg, msg, msg, msg))", "undefined"},
+          {"length(msg + msg + msg + msg + msg + msg + msg + msg + msg)", "undefined"},
+          {"length(concat(msg, msg) + concat(msg, msg) + concat(msg, msg) + msg)", "undefined"},
+          {"length(encode(concat(msg, msg, msg, msg, msg, msg), 'base64'))", "undefined"},
+          {"length(encode(concat(msg, msg, msg), 'base64'))", "Int 480000"},
+          {"isUndefined([msg, msg, msg, msg, msg, msg, msg, msg, msg])", "Boolean true"},
+          {"isUndefined({'a': [msg, msg, msg, msg], 'b': [msg, msg, msg, msg, msg]})",
+           "Boolean true"},
+          {"length(concat([msg, msg], [msg, msg], [msg, msg], [msg, msg], [msg]))", "undefined"},
+          {"length(lpad(msg, 10))", "Int 120010"},
+          {"length(regexp_replace(aaa, 'a', 'bb'))", "Int 240000"},
+      });
+  Message m("t", payload);
+  auto e = Expression::Compile("length(replace(msg, '{name}', name))");
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->Evaluate(m).is_undefined());
+  EXPECT_TRUE(m.BuildBudgetExceeded());
+  // A constant that would build too much is refused when it is compiled.
+  auto folded =
+      Expression::Compile("replace(replace(lpad('', 1000), ' ', 'xx'), 'x', lpad('', 1000))");
+  ASSERT_FALSE(folded.ok());
+  EXPECT_NE(folded.status().message().find("builds more than 1048576 bytes"), std::string::npos)
+      << folded.status().message();
+}
+
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {
   auto bad_letter = Expression::Compile("parse_time('yyyy-qq', 0)");
   ASSERT_FALSE(bad_letter.ok());

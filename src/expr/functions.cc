@@ -317,11 +317,16 @@ Value MapChars(Args a, size_t, const Message&) {
 int ToLower(int c) { return std::tolower(c); }
 int ToUpper(int c) { return std::toupper(c); }
 
-Value Concat(Args a, size_t n, const Message&) {
+Value Concat(Args a, size_t n, const Message& m) {
   if (n == 0) return Value();
   if (n == 1) return a[0];
   bool any_array = std::any_of(a, a + n, [](const Value& v) { return v.is_array(); });
   if (any_array) {
+    size_t size = 0;
+    for (size_t i = 0; i < n && size <= kBuildBudgetBytes; ++i) {
+      size += JsonSizeAtMost(a[i], kBuildBudgetBytes);
+    }
+    if (!m.ChargeBuild(size)) return Value();
     Array out;
     for (size_t i = 0; i < n; ++i) {
       if (a[i].is_array()) {
@@ -332,12 +337,19 @@ Value Concat(Args a, size_t n, const Message&) {
     }
     return Value::MakeArray(std::move(out));
   }
-  std::string out;
+  std::vector<std::string> texts;
+  texts.reserve(n);
+  size_t size = 0;
   for (size_t i = 0; i < n; ++i) {
     auto s = ToText(a[i]);
     if (!s) return Value();
-    out += *s;
+    size += s->size();
+    texts.push_back(std::move(*s));
   }
+  if (!m.ChargeBuild(size)) return Value();
+  std::string out;
+  out.reserve(size);
+  for (const std::string& t : texts) out += t;
   return Value::String(std::move(out));
 }
 
@@ -380,12 +392,14 @@ Value TrimFn(Args a, size_t, const Message&) {
 }
 
 template <bool kLeft>
-Value Pad(Args a, size_t, const Message&) {
+Value Pad(Args a, size_t, const Message& m) {
   auto s = ToText(a[0]);
   if (!(a[1].is_number() || a[1].is_string())) return Value();
   auto count = ToIntFloor(a[1]);
   if (!s || !count) return Value();
-  std::string pad(static_cast<size_t>(std::clamp<int64_t>(*count, 0, 1000)), ' ');
+  size_t width = static_cast<size_t>(std::clamp<int64_t>(*count, 0, 1000));
+  if (!m.ChargeBuild(s->size() + width)) return Value();
+  std::string pad(width, ' ');
   return Value::String(kLeft ? pad + *s : *s + pad);
 }
 
@@ -401,13 +415,28 @@ Value StringTest(Args a, size_t, const Message&) {
   return Value::Int(Utf8Length(std::string_view(*s).substr(0, pos)));
 }
 
-Value Replace(Args a, size_t, const Message&) {
+Value Replace(Args a, size_t, const Message& m) {
   auto s = ToText(a[0]);
   auto from = ToText(a[1]);
   auto to = ToText(a[2]);
   if (!s || !from || !to) return Value();
   if (from->empty()) return Value::String(*s);
+  // The size of the result, charged before it is built.
+  size_t hits = 0;
+  for (size_t pos = s->find(*from); pos != std::string::npos;
+       pos = s->find(*from, pos + from->size())) {
+    ++hits;
+  }
+  if (hits == 0) return Value::String(std::move(*s));
+  if (to->size() > from->size() &&
+      hits > (kBuildBudgetBytes - s->size()) / (to->size() - from->size())) {
+    m.ChargeBuild(kBuildBudgetBytes + 1);  // marks the evaluation over budget
+    return Value();
+  }
+  size_t size = s->size() + hits * to->size() - hits * from->size();
+  if (!m.ChargeBuild(size)) return Value();
   std::string out;
+  out.reserve(size);
   size_t at = 0;
   while (true) {
     size_t pos = s->find(*from, at);
@@ -420,10 +449,10 @@ Value Replace(Args a, size_t, const Message&) {
   return Value::String(std::move(out));
 }
 
-Value Encode(Args a, size_t, const Message&) {
+Value Encode(Args a, size_t, const Message& m) {
   if (!a[1].is_string() || a[1].as_string() != "base64") return Value();
   auto s = ToText(a[0]);
-  if (!s) return Value();
+  if (!s || !m.ChargeBuild((s->size() + 2) / 3 * 4)) return Value();
   return Value::String(Base64Encode(*s));
 }
 
@@ -460,11 +489,19 @@ Value Chr(Args a, size_t, const Message&) {
 // an object, or when the result would be over 128 KiB of JSON (AWS's limit).
 constexpr char kEnrichArray[] = "enrichArray";
 constexpr size_t kMaxTransformJsonBytes = 128 << 10;
-Value Transform(Args a, size_t, const Message&) {
+Value Transform(Args a, size_t, const Message& m) {
   if (!a[0].is_string() || a[0].as_string() != kEnrichArray || !a[1].is_object() ||
       !a[2].is_array()) {
     return Value();
   }
+  // What the result would be at most, known before building it: each element with all of
+  // the object's members.
+  size_t elements = a[2].as_array().size();
+  size_t added_size = JsonSizeAtMost(a[1], kMaxTransformJsonBytes);
+  size_t size = JsonSizeAtMost(a[2], kMaxTransformJsonBytes);
+  if (elements > 0 && added_size > (kMaxTransformJsonBytes * 2) / elements) return Value();
+  size += elements * added_size;
+  if (size > kMaxTransformJsonBytes * 2 || !m.ChargeBuild(size)) return Value();
   const Object& added = a[1].as_object();
   Array out;
   out.reserve(a[2].as_array().size());

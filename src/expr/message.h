@@ -12,6 +12,7 @@
 // broker thread that received the PUBLISH). The views must outlive the Message.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,15 @@ struct Properties;
 namespace tributary::expr {
 
 class VariableFrame;
+
+// How many bytes the string- and array-building functions and operators (concat, '+',
+// replace, regexp_replace, lpad/rpad, encode, transform, array and object literals ...)
+// may build for one evaluation: 8 times the 128 KiB that AWS IoT lets a message or a
+// rule's output be. A function whose result would pass it gives Undefined without
+// building it, and the evaluation is marked over budget (a rule then fails with an
+// error for its error action). Without it `replace(big, 'x', big)` or a chain of
+// `SET @b = concat(@a, @a)` could build gigabytes from one message.
+inline constexpr size_t kBuildBudgetBytes = 1 << 20;
 
 // State outside the message that functions read: get_thing_shadow()'s device shadows and
 // get_registry_data()'s things. Given by whoever evaluates (the rules engine, from the
@@ -87,7 +97,30 @@ class Message {
     received_at_ms = o.received_at_ms;
     external = o.external;
     variables = o.variables;
+    budget_ = o.budget_;
   }
+
+  // Charges `bytes`, about to be built, to the budget of the evaluation under way (shared
+  // with the Messages CopySenderFrom made of this one). False when that would pass
+  // kBuildBudgetBytes: the caller then gives Undefined without building anything, and
+  // the evaluation stays over budget until ResetBuildBudget.
+  bool ChargeBuild(size_t bytes) const {
+    if (budget_->exceeded || bytes > kBuildBudgetBytes - budget_->used) {
+      budget_->exceeded = true;
+      return false;
+    }
+    budget_->used += bytes;
+    return true;
+  }
+  // What is left of the budget, for a function that learns the size of its result only
+  // as it builds it (it stops past this, and charges what it built).
+  size_t BuildBudgetLeft() const {
+    return budget_->exceeded ? 0 : kBuildBudgetBytes - budget_->used;
+  }
+  // Whether a function gave Undefined for want of budget since the last reset.
+  bool BuildBudgetExceeded() const { return budget_->exceeded; }
+  // Starts a new evaluation's budget (a rule's evaluation, an expression's, a template's).
+  void ResetBuildBudget() const { *budget_ = BuildBudget{}; }
 
   // Whether the payload parsed as JSON (parses it on first call).
   bool PayloadIsJson() const;
@@ -98,6 +131,12 @@ class Message {
   mutable ParseState state_ = ParseState::kNotParsed;
   // Borrowed from a per-thread pool while this Message holds a parsed document.
   mutable simdjson::dom::parser* parser_ = nullptr;
+  struct BuildBudget {
+    size_t used = 0;
+    bool exceeded = false;
+  };
+  mutable BuildBudget own_budget_;
+  BuildBudget* budget_ = &own_budget_;  // a nested query's rows share the outer message's
 };
 
 }  // namespace tributary::expr

@@ -57,47 +57,47 @@ Value Arithmetic(Arith op, const Value& a, const Value& b) {
   return Value();
 }
 
-Value Add(const Value& a, const Value& b) {
+Value Add(const Value& a, const Value& b, const Message& m) {
   if (a.is_string() || b.is_string()) {
     auto x = ToText(a);
     auto y = ToText(b);
-    if (!x || !y) return Value();
+    if (!x || !y || !m.ChargeBuild(x->size() + y->size())) return Value();
     return Value::String(*x + *y);
   }
   if (!a.is_number() || !b.is_number()) return Value();
   return Arithmetic(Arith::kAdd, a, b);
 }
-Value Sub(const Value& a, const Value& b) { return Arithmetic(Arith::kSub, a, b); }
-Value Mul(const Value& a, const Value& b) { return Arithmetic(Arith::kMul, a, b); }
-Value Div(const Value& a, const Value& b) { return Arithmetic(Arith::kDiv, a, b); }
+Value Sub(const Value& a, const Value& b, const Message&) { return Arithmetic(Arith::kSub, a, b); }
+Value Mul(const Value& a, const Value& b, const Message&) { return Arithmetic(Arith::kMul, a, b); }
+Value Div(const Value& a, const Value& b, const Message&) { return Arithmetic(Arith::kDiv, a, b); }
 
-Value Eq(const Value& a, const Value& b) {
+Value Eq(const Value& a, const Value& b, const Message&) {
   auto r = Equals(a, b);
   return r ? Value::Bool(*r) : Value();
 }
-Value Ne(const Value& a, const Value& b) {
+Value Ne(const Value& a, const Value& b, const Message&) {
   auto r = Equals(a, b);
   return r ? Value::Bool(!*r) : Value();
 }
-Value Lt(const Value& a, const Value& b) {
+Value Lt(const Value& a, const Value& b, const Message&) {
   auto r = CompareNumbers(a, b);
   return r ? Value::Bool(*r < 0) : Value();
 }
-Value Le(const Value& a, const Value& b) {
+Value Le(const Value& a, const Value& b, const Message&) {
   auto r = CompareNumbers(a, b);
   return r ? Value::Bool(*r <= 0) : Value();
 }
-Value Gt(const Value& a, const Value& b) {
+Value Gt(const Value& a, const Value& b, const Message&) {
   auto r = CompareNumbers(a, b);
   return r ? Value::Bool(*r > 0) : Value();
 }
-Value Ge(const Value& a, const Value& b) {
+Value Ge(const Value& a, const Value& b, const Message&) {
   auto r = CompareNumbers(a, b);
   return r ? Value::Bool(*r >= 0) : Value();
 }
 // x IN array: whether an element equals x (as '=' has it). Undefined when x is
 // Undefined or the right side is not an array.
-Value In(const Value& a, const Value& b) {
+Value In(const Value& a, const Value& b, const Message&) {
   if (a.is_undefined() || !b.is_array()) return Value();
   for (const Value& e : b.as_array()) {
     auto r = Equals(a, e);
@@ -107,14 +107,14 @@ Value In(const Value& a, const Value& b) {
 }
 // Three-valued (SQL) logic: a side that is not a boolean is unknown, and decides
 // nothing unless the other side does (false AND ? = false, true OR ? = true).
-Value And(const Value& a, const Value& b) {
+Value And(const Value& a, const Value& b, const Message&) {
   auto x = ToBoolean(a);
   auto y = ToBoolean(b);
   if ((x && !*x) || (y && !*y)) return Value::Bool(false);
   if (!x || !y) return Value();
   return Value::Bool(true);
 }
-Value Or(const Value& a, const Value& b) {
+Value Or(const Value& a, const Value& b, const Message&) {
   auto x = ToBoolean(a);
   auto y = ToBoolean(b);
   if ((x && *x) || (y && *y)) return Value::Bool(true);
@@ -126,13 +126,18 @@ Value Or(const Value& a, const Value& b) {
 
 Value Remainder(const Value& a, const Value& b) { return Arithmetic(Arith::kMod, a, b); }
 
+namespace {
+Value RemainderOp(const Value& a, const Value& b, const Message&) { return Remainder(a, b); }
+}  // namespace
+
 BinaryFn BinaryOperator(Op op) {
   switch (op) {
     case Op::kAdd: return &Add;
     case Op::kSub: return &Sub;
     case Op::kMul: return &Mul;
     case Op::kDiv: return &Div;
-    case Op::kMod: return &Remainder;
+    case Op::kMod:
+      return &RemainderOp;
     case Op::kEq: return &Eq;
     case Op::kNe: return &Ne;
     case Op::kLt: return &Lt;

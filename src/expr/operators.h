@@ -16,11 +16,14 @@
 #pragma once
 
 #include "expr/ast.h"
+#include "expr/message.h"
 #include "expr/value.h"
 
 namespace tributary::expr {
 
-using BinaryFn = Value (*)(const Value& a, const Value& b);
+// `m` is the message under evaluation: '+' charges the strings it joins to its budget
+// (Message::ChargeBuild).
+using BinaryFn = Value (*)(const Value& a, const Value& b, const Message& m);
 
 // The implementation of a binary operator (kAdd ... kOr).
 BinaryFn BinaryOperator(Op op);

@@ -135,7 +135,7 @@ Value RegexpSubstr(const Value* a, size_t, const Message&) {
   return Value::String(std::string(match.data(), match.size()));
 }
 
-Value RegexpReplace(const Value* a, size_t, const Message&) {
+Value RegexpReplace(const Value* a, size_t, const Message& m) {
   auto in = ReadSubject(a);
   auto with = ToText(a[2]);
   if (!in || !with) return Value();
@@ -151,10 +151,18 @@ Value RegexpReplace(const Value* a, size_t, const Message&) {
   std::vector<re2::StringPiece> match(static_cast<size_t>(groups) + 1);
   std::string out;
   size_t pos = 0;
-  while (pos <= s->size() &&
-         re->Match(*s, pos, s->size(), RE2::UNANCHORED, match.data(), groups + 1)) {
+  const size_t budget = m.BuildBudgetLeft();
+  for (size_t n = 1;
+       pos <= s->size() && re->Match(*s, pos, s->size(), RE2::UNANCHORED, match.data(), groups + 1);
+       ++n) {
     size_t start = static_cast<size_t>(match[0].data() - s->data());
     size_t end = start + match[0].size();
+    size_t add = start - pos + 4;  // 4: the character kept after an empty match
+    for (const Piece& p : *pieces) add += p.group >= 0 ? match[p.group].size() : p.text.size();
+    if (add > budget - out.size()) {
+      m.ChargeBuild(kBuildBudgetBytes + 1);  // marks the evaluation over budget
+      return Value();
+    }
     out.append(*s, pos, start - pos);
     for (const Piece& p : *pieces) {
       if (p.group >= 0) {
@@ -177,6 +185,7 @@ Value RegexpReplace(const Value* a, size_t, const Message&) {
     }
   }
   if (pos < s->size()) out.append(*s, pos, std::string::npos);
+  if (!m.ChargeBuild(out.size())) return Value();
   return Value::String(std::move(out));
 }
 

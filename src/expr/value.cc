@@ -36,6 +36,48 @@ Value Value::Element(int64_t index) const {
   return a[static_cast<size_t>(index)];
 }
 
+namespace {
+
+// Adds v's size to *total, stopping once it passes `limit`.
+void AddJsonSize(const Value& v, size_t limit, size_t* total) {
+  if (*total > limit) return;
+  switch (v.kind()) {
+    case ValueKind::kString:
+      *total += v.as_string().size() + 3;
+      return;
+    case ValueKind::kArray:
+      *total += 2;
+      for (const Value& e : v.as_array()) {
+        if (*total > limit) return;
+        AddJsonSize(e, limit, total);
+      }
+      return;
+    case ValueKind::kObject:
+      *total += 2;
+      for (const auto& [k, e] : v.as_object()) {
+        if (*total > limit) return;
+        *total += k.size() + 3;
+        AddJsonSize(e, limit, total);
+      }
+      return;
+    case ValueKind::kInt:
+    case ValueKind::kDecimal:
+      *total += 2;
+      return;
+    default:
+      *total += 5;
+      return;
+  }
+}
+
+}  // namespace
+
+size_t JsonSizeAtMost(const Value& v, size_t limit) {
+  size_t total = 0;
+  AddJsonSize(v, limit, &total);
+  return total;
+}
+
 std::string Value::ToJson() const {
   std::string out;
   AppendJson(*this, &out);

@@ -103,6 +103,12 @@ class Value {
 // 2016-03-23). Errors say where the text is not JSON.
 Result<Value> ValueFromJson(std::string_view text);
 
+// About how many bytes `v` occupies as JSON (string escapes not counted; every element
+// at least one, an Undefined one too), or a number over `limit` once it is larger: the
+// walk stops there, so an array that holds one shared array many times over costs at
+// most `limit` steps. What the expression functions charge for what they build.
+size_t JsonSizeAtMost(const Value& v, size_t limit);
+
 // Appends the compact JSON of `v` to `out` (nothing for Undefined).
 void AppendJson(const Value& v, std::string* out);
 // Appends `s` as a JSON string literal with quotes and escapes. Bytes that are not

@@ -187,9 +187,23 @@ bool CompiledRule::OutputIsPayload(std::string_view payload) const {
          payload.size() <= kMaxOutputBytes && !HasJsonWhitespace(payload);
 }
 
+namespace {
+
+Status OverBuildBudget() {
+  return ResourceExhausted("the rule's SQL would build more than " +
+                           std::to_string(expr::kBuildBudgetBytes) +
+                           " bytes of strings and arrays for this message (replace(), "
+                           "concat(), regexp_replace() ... give Undefined past that)");
+}
+
+}  // namespace
+
 Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext& m) const {
+  m.ResetBuildBudget();
   expr::VariableBinding bind(variables_, m);
-  if (!WhereHolds(m)) return std::optional<OutputRecord>();
+  bool holds = WhereHolds(m);
+  if (m.BuildBudgetExceeded()) return OverBuildBudget();
+  if (!holds) return std::optional<OutputRecord>();
   OutputRecord rec;
   if (select_value_) {
     items_[0].node->AppendJsonTo(m, &rec.payload);
@@ -226,6 +240,7 @@ Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext&
     }
     rec.payload.push_back('}');
   }
+  if (m.BuildBudgetExceeded()) return OverBuildBudget();
   if (rec.payload.size() > kMaxOutputBytes) {
     return ResourceExhausted("rule output is " + std::to_string(rec.payload.size()) +
                              " bytes, over the " + std::to_string(kMaxOutputBytes) +

@@ -55,6 +55,7 @@ Result<SubstitutionTemplate> SubstitutionTemplate::Compile(std::string_view text
 }
 
 std::string SubstitutionTemplate::Render(const expr::Message& m) const {
+  m.ResetBuildBudget();  // a template is an evaluation of its own
   std::string out;
   for (const Part& p : parts_) {
     if (!p.node) {
