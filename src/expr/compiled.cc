@@ -114,6 +114,7 @@ class PayloadPathNode final : public Node {
         e = r.value_unsafe();
       }
     }
+    if (IsOutOfRangeNumber(e)) return false;  // 1e400: Undefined
     *out = e;
     return true;
   }

@@ -595,6 +595,28 @@ TEST(EvalTest, BuildingIsBoundedPerEvaluation) {
       << folded.status().message();
 }
 
+// A number simdjson cannot read leaves the rest of the payload readable: an integer
+// beyond 64 bits is a Decimal, one beyond a double's range Undefined.
+TEST(EvalTest, OutOfRangeNumbersSpoilOnlyThemselves) {
+  RunTableOn(R"({"id": 18446744073709551616, "temp": 21, "x": 1e400, "y": 1,
+                 "arr": [1, -1E+400, 2], "neg": -99999999999999999999, "tiny": 1e-400,
+                 "s": "1e400 \" 123456789012345678901234567890", "o": {"big": 1e999}})",
+             {
+                 {"temp > 20", "Boolean true"},
+                 {"id", "Decimal 18446744073709551616"},
+                 {"neg", "Decimal -1e+20"},
+                 {"x", "undefined"},
+                 {"isUndefined(x)", "Boolean true"},
+                 {"y", "Int 1"},
+                 {"arr", "Array [1,2]"},
+                 {"arr[2]", "Int 2"},
+                 {"tiny", "Int 0"},
+                 {"s", "String \"1e400 \\\" 123456789012345678901234567890\""},
+                 {"o", "Object {}"},
+                 {"decode(encode('{\"a\": 1e400, \"b\": 2}', 'base64'), 'base64').b", "Int 2"},
+             });
+}
+
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {
   auto bad_letter = Expression::Compile("parse_time('yyyy-qq', 0)");
   ASSERT_FALSE(bad_letter.ok());

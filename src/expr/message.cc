@@ -1,5 +1,8 @@
 #include "expr/message.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -32,7 +35,90 @@ void Release(simdjson::dom::parser* p) {
   }
 }
 
+// What stands in the parsed document for a number a double cannot hold (1e400): a string
+// no JSON text holds by accident, read back as Undefined.
+constexpr char kOutOfRangeText[] = "\0tributary:number-out-of-range";
+constexpr std::string_view kOutOfRange(kOutOfRangeText, sizeof kOutOfRangeText - 1);
+constexpr std::string_view kOutOfRangeJson = "\"\\u0000tributary:number-out-of-range\"";
+
+// `token` (a JSON number) as simdjson takes it: integers beyond 64 bits as the nearest
+// double ("1.8446744073709552e+19"), numbers beyond a double's range as kOutOfRangeJson.
+void AppendReadableNumber(std::string_view token, std::string* out) {
+  double d = 0;
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
+  if (ec == std::errc() && end == token.data() + token.size() && std::isfinite(d)) {
+    bool integer = token.find_first_of(".eE") == std::string_view::npos;
+    if (!integer) {
+      out->append(token);  // simdjson read it: not the one that failed
+      return;
+    }
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+    out->append(buf, r.ptr);
+    return;
+  }
+  if (ec == std::errc::result_out_of_range) {
+    // Too small reads as zero (as simdjson has it); too large has no double.
+    size_t e = token.find_first_of("eE");
+    if (e != std::string_view::npos && e + 1 < token.size() && token[e + 1] == '-') {
+      out->append("0.0");
+      return;
+    }
+    out->append(kOutOfRangeJson);
+    return;
+  }
+  out->append(token);  // not a number at all: let the parser say so
+}
+
+// `text` with every number rewritten as AppendReadableNumber does; strings are copied
+// as they are.
+std::string ReadableNumbers(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, text.size());
+      out.append(text.substr(i, j - i));
+      i = j;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i + 1;
+      while (j < text.size() &&
+             ((text[j] >= '0' && text[j] <= '9') || text[j] == '.' || text[j] == 'e' ||
+              text[j] == 'E' || text[j] == '+' || text[j] == '-')) {
+        ++j;
+      }
+      AppendReadableNumber(text.substr(i, j - i), &out);
+      i = j;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+// Parses `text` into `parser`'s document. A number simdjson cannot read (an integer
+// beyond 64 bits, 1e400) does not make the whole text not JSON: the text is read again
+// with such numbers rewritten (see AppendReadableNumber).
+simdjson::error_code ParseInto(simdjson::dom::parser* parser, std::string_view text) {
+  auto result = parser->parse(text.data(), text.size(), true);
+  if (result.error() != simdjson::NUMBER_ERROR && result.error() != simdjson::NUMBER_OUT_OF_RANGE) {
+    return result.error();
+  }
+  std::string readable = ReadableNumbers(text);
+  return parser->parse(readable.data(), readable.size(), true).error();
+}
+
 }  // namespace
+
+bool IsOutOfRangeNumber(simdjson::dom::element e) {
+  return e.type() == simdjson::dom::element_type::STRING &&
+         e.get_string().value_unsafe() == kOutOfRange;
+}
 
 Message::~Message() {
   if (parser_ != nullptr) Release(parser_);
@@ -47,8 +133,7 @@ const simdjson::dom::element* PayloadAccess::Root(const Message& m,
                                                   simdjson::dom::element* slot) {
   if (m.state_ == Message::ParseState::kNotParsed) {
     m.parser_ = Acquire();
-    auto result = m.parser_->parse(m.payload.data(), m.payload.size(), true);
-    if (result.error() != simdjson::SUCCESS) {
+    if (ParseInto(m.parser_, m.payload) != simdjson::SUCCESS) {
       m.state_ = Message::ParseState::kNotJson;
       Release(m.parser_);
       m.parser_ = nullptr;
@@ -72,7 +157,11 @@ Value DomToValue(simdjson::dom::element e) {
       return Value::Decimal(static_cast<double>(u));
     }
     case element_type::DOUBLE: return NormalizeDecimal(e.get_double().value_unsafe());
-    case element_type::STRING: return Value::String(std::string(e.get_string().value_unsafe()));
+    case element_type::STRING: {
+      std::string_view text = e.get_string().value_unsafe();
+      if (text == kOutOfRange) return Value();
+      return Value::String(std::string(text));
+    }
     case element_type::ARRAY: {
       Array a;
       simdjson::dom::array arr = e.get_array().value_unsafe();
@@ -94,12 +183,11 @@ Value DomToValue(simdjson::dom::element e) {
 
 Result<Value> ValueFromJson(std::string_view text) {
   simdjson::dom::parser* parser = Acquire();
-  auto result = parser->parse(text.data(), text.size(), true);
-  if (result.error() != simdjson::SUCCESS) {
+  if (auto error = ParseInto(parser, text); error != simdjson::SUCCESS) {
     Release(parser);
-    return InvalidArgument(std::string("not JSON: ") + simdjson::error_message(result.error()));
+    return InvalidArgument(std::string("not JSON: ") + simdjson::error_message(error));
   }
-  Value v = DomToValue(result.value_unsafe());
+  Value v = DomToValue(parser->doc.root());
   Release(parser);
   return v;
 }
@@ -112,6 +200,7 @@ void AppendDomJson(simdjson::dom::element e, std::string* out) {
       bool first = true;
       simdjson::dom::array arr = e.get_array().value_unsafe();
       for (simdjson::dom::element x : arr) {
+        if (IsOutOfRangeNumber(x)) continue;  // Undefined: left out
         if (!first) out->push_back(',');
         first = false;
         AppendDomJson(x, out);
@@ -124,6 +213,7 @@ void AppendDomJson(simdjson::dom::element e, std::string* out) {
       bool first = true;
       simdjson::dom::object obj = e.get_object().value_unsafe();
       for (auto field : obj) {
+        if (IsOutOfRangeNumber(field.value)) continue;  // Undefined: left out
         if (!first) out->push_back(',');
         first = false;
         AppendJsonString(field.key, out);

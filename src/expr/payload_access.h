@@ -18,6 +18,9 @@ class PayloadAccess {
   static const simdjson::dom::element* Root(const Message& m, simdjson::dom::element* slot);
 };
 
+// Whether `e` stands for a payload number beyond a double's range (1e400): Undefined, as
+// DomToValue gives it, left out by AppendDomJson.
+bool IsOutOfRangeNumber(simdjson::dom::element e);
 // A DOM element as a Value (whole-number doubles become Int, as in SQL 2016-03-23).
 Value DomToValue(simdjson::dom::element e);
 // Appends the compact JSON of a DOM element.

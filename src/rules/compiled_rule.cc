@@ -159,7 +159,8 @@ Status CompiledRule::AppendStarMembers(const MessageContext& m, std::string* out
   for (auto field : obj) {
     bool replaced = false;
     for (const Item& it : items_) replaced = replaced || it.name == field.key;
-    if (replaced) continue;  // the select list's value wins
+    if (replaced || expr::IsOutOfRangeNumber(field.value))
+      continue;  // the select list's value wins; 1e400 is Undefined
     if (!*first) out->push_back(',');
     *first = false;
     expr::AppendJsonString(field.key, out);
