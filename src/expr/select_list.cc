@@ -1,5 +1,7 @@
 #include "expr/select_list.h"
 
+#include <string_view>
+
 #include "expr/parser.h"
 
 namespace tributary::expr {
@@ -25,13 +27,42 @@ std::string DefaultName(const Ast& ast, size_t position) {
   return "_" + std::to_string(position);
 }
 
+// Whether the VALUE ahead is the keyword of SELECT VALUE rather than a field named
+// "value": it is when what follows starts an expression and is neither '.', '[' nor a
+// binary operator (SELECT VALUE x, VALUE {'a': 1}, VALUE NOT x, VALUE * FROM ...; but
+// value - 1, value[0], value.a, value AS v, value FROM, value IN [...]).
+bool ValueIsKeyword(const Parser& p) {
+  if (!p.PeekKeyword("VALUE")) return false;
+  const Token& t = p.Peek(1);
+  switch (t.kind) {
+    case TokenKind::kEnd:
+      return false;
+    case TokenKind::kInt:
+    case TokenKind::kDecimal:
+    case TokenKind::kString:
+    case TokenKind::kVariable:
+      return true;
+    case TokenKind::kOp:
+      if (t.text == "(" || t.text == "{") return true;
+      // '*' alone is the payload (SELECT VALUE * FROM ...); followed by more, a product.
+      if (t.text == "*") return p.PeekKeyword("FROM", 2) || p.Peek(2).kind == TokenKind::kEnd;
+      return false;  // '.', '[', ',', ')', and the operators ('-' too: value - 1)
+    case TokenKind::kIdent:
+      if (t.quoted_ident) return true;
+      if (p.PeekKeyword("NOT", 1)) return !p.PeekKeyword("IN", 2);
+      for (std::string_view word : {"AND", "OR", "IN", "IS", "AS", "FROM", "WHERE"}) {
+        if (p.PeekKeyword(word, 1)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<SelectList> ParseSelectList(Parser& p) {
   SelectList list;
-  // VALUE is a keyword only where an expression follows it.
-  if (p.PeekKeyword("VALUE") && !p.PeekKeyword("FROM", 1) && !p.PeekOp(",", 1) &&
-      !p.PeekKeyword("AS", 1)) {
+  if (ValueIsKeyword(p)) {
     p.Next();
     list.value = true;
     SelectItem item;

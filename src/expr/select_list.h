@@ -4,6 +4,10 @@
 //   <item>[, <item>...]  |  VALUE <expression>
 //   item:  *  |  <expression> [AS <name>]
 //
+// VALUE is the keyword only when what follows starts an expression and is neither '.',
+// '[' nor a binary operator: `SELECT value - 1`, `value[0]`, `value.a AS v` and
+// `SELECT value FROM` read the payload's field "value".
+//
 // Output names: the alias; else a field's last name (a.b.c -> "c"; @v -> "v"); else a function's
 // name (upper(x) -> "upper"); else "_<n>" for the n-th item. Two items with the same
 // output name, or two '*', are an error naming the position. Pure; thread-compatible.
