@@ -28,11 +28,12 @@ std::optional<double> ParseDecimalString(std::string_view s) {
   double d = 0;
   auto res = std::from_chars(s.data(), s.data() + s.size(), d);
   if (res.ec == std::errc::result_out_of_range) {
-    // Overflow reads as infinity, underflow as zero, like Java's parseDouble.
+    // Underflow reads as zero, like Java's parseDouble; overflow has no Decimal here
+    // (AWS's goes to 9.999E999, a double to 1.8E308) and is not a number.
     bool exp_negative = s.find("e-") != std::string_view::npos ||
                         s.find("E-") != std::string_view::npos;
-    d = exp_negative ? 0.0 : HUGE_VAL;
-    if (s[0] == '-') d = -d;
+    if (!exp_negative) return std::nullopt;
+    d = s[0] == '-' ? -0.0 : 0.0;
   } else if (res.ec != std::errc()) {
     return std::nullopt;
   }
@@ -132,7 +133,8 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b) {
 }
 
 Value NormalizeDecimal(double d) {
-  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
+  if (!std::isfinite(d)) return Value();
+  if (d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
     return Value::Int(static_cast<int64_t>(d));
   }
   return Value::Decimal(d);

@@ -22,7 +22,8 @@
 namespace tributary::expr {
 
 // Parses strings matching ^-?\d+(\.\d+)?([eE]-?\d+)?$ (the only ones AWS IoT turns
-// into numbers); nullopt for anything else, including " 1", "1.", "+1", "0x10".
+// into numbers); nullopt for anything else, including " 1", "1.", "+1", "0x10", and
+// for numbers beyond a double's range ("1e400": not a finite Decimal). Underflow is 0.
 std::optional<double> ParseDecimalString(std::string_view s);
 
 // Int, Decimal, or a String of the form above.
@@ -44,7 +45,7 @@ std::optional<bool> Equals(const Value& a, const Value& b);
 std::optional<int> CompareNumbers(const Value& a, const Value& b);
 
 // A double as a Value: 2016-03-23 treats whole numbers as Int ("10.0" is Int 10)
-// when they fit in int64.
+// when they fit in int64. Undefined for NaN and the infinities, as FiniteDecimal.
 Value NormalizeDecimal(double d);
 
 // A computed double as a Value: Undefined when it is not a real number (NaN, or an

@@ -41,6 +41,22 @@ void RunTable(const std::vector<Case>& cases) {
   }
 }
 
+// Runs `cases` against `payload`, each expression an evaluation of its own.
+void RunTableOn(std::string_view payload, const std::vector<Case>& cases) {
+  Message m("devices/dev-7/pollution", payload);
+  for (const Case& c : cases) {
+    auto e = Expression::Compile(c.expr);
+    ASSERT_TRUE(e.ok()) << c.expr << ": " << e.status().ToString();
+    EXPECT_EQ(e->Evaluate(m).DebugString(), c.want) << "expression: " << c.expr;
+  }
+}
+
+std::string Repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
 TEST(EvalTest, LiteralsAndFields) {
   RunTable({
       {"42", "Int 42"},
@@ -300,6 +316,29 @@ TEST(EvalTest, CastAndPredicates) {
   });
 }
 
+// A number text beyond a double's range ("1e400") converts to no Decimal: whatever
+// would be computed from it is Undefined, never null, "null" or a clamped Int.
+TEST(EvalTest, NonFiniteDecimalsAreUndefined) {
+  RunTableOn(R"({"s": "1e400", "n": "-1e400", "tiny": "1e-400"})",
+             {
+                 {"cast(s AS Decimal)", "undefined"},
+                 {"abs(s)", "undefined"},
+                 {"-s", "undefined"},
+                 {"isNull(cast(s AS Decimal))", "Boolean false"},
+                 {"isUndefined(cast(s AS Decimal))", "Boolean true"},
+                 {"cast(cast(s AS Decimal) AS String)", "undefined"},
+                 {"cast(s AS Int)", "undefined"},
+                 {"cast(n AS Int)", "undefined"},
+                 {"s > 1", "undefined"},
+                 {"s + 1", "String \"1e4001\""},
+                 {"s * 1", "undefined"},
+                 {"floor(s)", "undefined"},
+                 {"sign(n)", "undefined"},
+                 {"cast(tiny AS Decimal)", "Int 0"},
+                 {"{'v': cast(s AS Decimal)}", "Object {}"},
+             });
+}
+
 TEST(EvalTest, ParseTimeFunction) {
   RunTable({
       {"parse_time('yyyy-MM-dd''T''HH:mm:ss.SSSZ', 1700000000123)",
@@ -535,22 +574,6 @@ TEST(EvalTest, TransformIsLimitedTo128KiB) {
   Message m("t", payload);
   EXPECT_TRUE(fits->Evaluate(m).is_array());      // ~45 KiB
   EXPECT_TRUE(over->Evaluate(m).is_undefined());  // ~170 KiB
-}
-
-// Runs `cases` against `payload`, each expression an evaluation of its own.
-void RunTableOn(std::string_view payload, const std::vector<Case>& cases) {
-  Message m("devices/dev-7/pollution", payload);
-  for (const Case& c : cases) {
-    auto e = Expression::Compile(c.expr);
-    ASSERT_TRUE(e.ok()) << c.expr << ": " << e.status().ToString();
-    EXPECT_EQ(e->Evaluate(m).DebugString(), c.want) << "expression: " << c.expr;
-  }
-}
-
-std::string Repeat(std::string_view s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
 }
 
 // What one evaluation may build is bounded (kBuildBudgetBytes, 1 MiB): past it a

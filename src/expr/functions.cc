@@ -169,7 +169,7 @@ Value Abs(Args a, size_t, const Message&) {
   }
   if (!a[0].is_decimal() && !a[0].is_string()) return Value();
   auto d = ToDecimal(a[0]);
-  return d ? Value::Decimal(std::fabs(*d)) : Value();
+  return d ? FiniteDecimal(std::fabs(*d)) : Value();
 }
 
 template <double (*F)(double)>

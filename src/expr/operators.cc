@@ -159,7 +159,7 @@ Value Negate(const Value& v) {
   if (v.is_decimal() || v.is_string()) {
     auto d = ToDecimal(v);
     if (!d) return Value();
-    return Value::Decimal(-*d);
+    return FiniteDecimal(-*d);
   }
   return Value();
 }
