@@ -122,6 +122,13 @@ class PayloadPathNode final : public Node {
   std::vector<Step> steps_;
 };
 
+// The payload's bytes as they came, as a String: encode(*, 'base64')'s argument, which
+// AWS encodes "regardless of whether it's in JSON format" (not re-serialised JSON).
+class RawPayloadNode final : public Node {
+ public:
+  Value Eval(const Message& m) const override { return Value::String(std::string(m.payload)); }
+};
+
 // A path applied to a computed value: upper(x).y, [1,2][0], func()[i].
 class ValuePathNode final : public Node {
  public:
@@ -518,6 +525,11 @@ class Compiler {
         std::vector<NodePtr> args;
         bool constant = f->purity == Purity::kPure;
         for (const AstPtr& k : ast.kids) {
+          if (f->name == "encode" && k == ast.kids[0] && k->kind == AstKind::kPayload) {
+            args.push_back(std::make_unique<RawPayloadNode>());
+            constant = false;
+            continue;
+          }
           TRY_ASSIGN(Compiled a, Run(*k));
           constant = constant && a.constant;
           args.push_back(std::move(a.node));
