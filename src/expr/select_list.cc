@@ -1,5 +1,6 @@
 #include "expr/select_list.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "expr/parser.h"
@@ -58,6 +59,51 @@ bool ValueIsKeyword(const Parser& p) {
   return false;
 }
 
+// An alias's name: an identifier (not a reserved word unless quoted) or a string.
+bool IsName(const Token& t) {
+  return (t.kind == TokenKind::kIdent || t.kind == TokenKind::kString) && !t.text.empty() &&
+         !(t.kind == TokenKind::kIdent && !t.quoted_ident && Parser::IsReserved(t.text));
+}
+
+// The objects that dotted aliases build (SELECT a AS x.y, b AS x.z: {"x": {"y", "z"}}),
+// told apart from object literals the statement wrote, which are values like any other.
+using Groups = std::vector<const Ast*>;
+
+std::string JoinPath(const std::vector<std::string>& path, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += (i ? "." : "") + path[i];
+  return out;
+}
+
+// Puts `value` at path[i..] inside the group object `obj`.
+Status InsertAt(const Parser& p, const SourcePos& pos, Ast* obj,
+                const std::vector<std::string>& path, size_t i, AstPtr value, Groups* groups) {
+  auto it = std::find(obj->keys.begin(), obj->keys.end(), path[i]);
+  Ast* existing = it == obj->keys.end() ? nullptr : obj->kids[it - obj->keys.begin()].get();
+  if (i + 1 == path.size()) {
+    if (existing != nullptr) {
+      return p.ErrorAt(pos, "duplicate output name '" + JoinPath(path, path.size()) +
+                                "' in the select list (rename one with AS)");
+    }
+    obj->keys.push_back(path[i]);
+    obj->kids.push_back(std::move(value));
+    return Status::Ok();
+  }
+  if (existing == nullptr) {
+    auto group = std::make_unique<Ast>();
+    group->kind = AstKind::kObjectLit;
+    group->pos = pos;
+    existing = group.get();
+    groups->push_back(existing);
+    obj->keys.push_back(path[i]);
+    obj->kids.push_back(std::move(group));
+  } else if (std::find(groups->begin(), groups->end(), existing) == groups->end()) {
+    return p.ErrorAt(pos, "the output name '" + JoinPath(path, i + 1) +
+                              "' is both a value and an object in the select list");
+  }
+  return InsertAt(p, pos, existing, path, i + 1, std::move(value), groups);
+}
+
 }  // namespace
 
 Result<SelectList> ParseSelectList(Parser& p) {
@@ -71,6 +117,7 @@ Result<SelectList> ParseSelectList(Parser& p) {
     list.items.push_back(std::move(item));
     return list;
   }
+  Groups groups;
   while (true) {
     SelectItem item;
     item.pos = p.Peek().pos;
@@ -83,24 +130,41 @@ Result<SelectList> ParseSelectList(Parser& p) {
     } else {
       if (p.PeekKeyword("FROM")) return p.Expected("an expression or '*'", "after SELECT");
       TRY_ASSIGN(item.expr, p.ParseExpression());
+      std::vector<std::string> path;
       if (p.ConsumeKeyword("AS")) {
-        const Token& alias = p.Peek();
-        if ((alias.kind != TokenKind::kIdent && alias.kind != TokenKind::kString) ||
-            alias.text.empty() ||
-            (alias.kind == TokenKind::kIdent && !alias.quoted_ident &&
-             Parser::IsReserved(alias.text))) {
-          return p.Expected("a name", "after AS");
+        if (!IsName(p.Peek())) return p.Expected("a name", "after AS");
+        path.push_back(p.Next().text);
+        // AS a.b.c: the value goes in the object "a", under "b", under "c".
+        while (p.ConsumeOp(".")) {
+          if (!IsName(p.Peek())) return p.Expected("a name", "after '.' in the alias");
+          path.push_back(p.Next().text);
         }
-        item.name = alias.text;
-        p.Next();
+        item.name = path[0];
       } else {
         item.name = DefaultName(*item.expr, list.items.size() + 1);
       }
-      for (const SelectItem& other : list.items) {
-        if (!other.star && other.name == item.name) {
+      SelectItem* group = nullptr;
+      for (SelectItem& other : list.items) {
+        if (other.star || other.name != item.name) continue;
+        bool is_group = std::find(groups.begin(), groups.end(), other.expr.get()) != groups.end();
+        if (path.size() < 2 || !is_group) {
           return p.ErrorAt(item.pos, "duplicate output name '" + item.name +
                                          "' in the select list (rename one with AS)");
         }
+        group = &other;
+      }
+      if (path.size() >= 2) {
+        if (group != nullptr) {
+          TRY(InsertAt(p, item.pos, group->expr.get(), path, 1, std::move(item.expr), &groups));
+          if (!p.ConsumeOp(",")) break;
+          continue;
+        }
+        auto object = std::make_unique<Ast>();
+        object->kind = AstKind::kObjectLit;
+        object->pos = item.pos;
+        groups.push_back(object.get());
+        TRY(InsertAt(p, item.pos, object.get(), path, 1, std::move(item.expr), &groups));
+        item.expr = std::move(object);
       }
     }
     list.items.push_back(std::move(item));

@@ -8,7 +8,9 @@
 // '[' nor a binary operator: `SELECT value - 1`, `value[0]`, `value.a AS v` and
 // `SELECT value FROM` read the payload's field "value".
 //
-// Output names: the alias; else a field's last name (a.b.c -> "c"; @v -> "v"); else a function's
+// Output names: the alias (AS a.b.c: the value under "c" under "b" in the object "a",
+// which aliases sharing the prefix fill together; a name both a value and an object is
+// an error); else a field's last name (a.b.c -> "c"; @v -> "v"); else a function's
 // name (upper(x) -> "upper"); else "_<n>" for the n-th item. Two items with the same
 // output name, or two '*', are an error naming the position. Pure; thread-compatible.
 #pragma once

@@ -64,6 +64,16 @@ TEST(RuleSqlTest, ErrorsNamePositionAndProblem) {
   EXPECT_EQ(ErrorOf("SELECT a AS FROM FROM 'a'"),
             "column 13: expected a name after AS, found 'FROM'");
   EXPECT_EQ(ErrorOf("SELECT *, * FROM 'a'"), "column 11: '*' appears twice in the select list");
+  EXPECT_EQ(ErrorOf("SELECT a AS x, b AS x.y FROM 'a'"),
+            "column 16: duplicate output name 'x' in the select list (rename one with AS)");
+  EXPECT_EQ(ErrorOf("SELECT a AS x.y, b AS x FROM 'a'"),
+            "column 18: duplicate output name 'x' in the select list (rename one with AS)");
+  EXPECT_EQ(ErrorOf("SELECT a AS x.y, b AS x.y FROM 'a'"),
+            "column 18: duplicate output name 'x.y' in the select list (rename one with AS)");
+  EXPECT_EQ(ErrorOf("SELECT a AS x.y, b AS x.y.z FROM 'a'"),
+            "column 18: the output name 'x.y' is both a value and an object in the select list");
+  EXPECT_EQ(ErrorOf("SELECT a AS x. FROM 'a'"),
+            "column 16: expected a name after '.' in the alias, found 'FROM'");
   EXPECT_EQ(ErrorOf("SELECT a\nFROM 'x'\nWHERE (b"),
             "line 3, column 9: expected ')' to close the '(' at line 3, column 7, found end "
             "of input");
