@@ -24,6 +24,28 @@ std::string Offset(int32_t seconds, bool colon) {
   return s;
 }
 
+// The ISO 8601 week date of a day (Joda's weekyear 'x' and week of weekyear 'w'): weeks
+// start on Monday, and week 1 is the one holding the year's first Thursday, so the
+// days around New Year may belong to the neighbouring weekyear.
+struct WeekDate {
+  int64_t weekyear;
+  int64_t week;
+};
+WeekDate IsoWeekDate(int64_t days, int weekday) {
+  int64_t thursday = days + (4 - weekday);
+  int64_t weekyear = CivilFromDays(thursday).year;
+  return WeekDate{weekyear, (thursday - DaysFromCivil(weekyear, 1, 1)) / 7 + 1};
+}
+
+// A year as 'y' writes it with `count` letters: the last two digits for "yy".
+void PadYear(std::string* out, int64_t year, int count) {
+  if (count == 2) {
+    Pad(out, ((year % 100) + 100) % 100, 2);
+  } else {
+    Pad(out, year, count);
+  }
+}
+
 }  // namespace
 
 Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const TimeZone& zone) {
@@ -57,13 +79,18 @@ Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const 
       case 'Y':
       case 'u': {
         int64_t year = (ch == 'u' || c.year > 0) ? c.year : 1 - c.year;
-        if (count == 2) {
-          Pad(&out, ((year % 100) + 100) % 100, 2);
-        } else {
-          Pad(&out, year, count);
-        }
+        PadYear(&out, year, count);
         break;
       }
+      case 'x':
+        PadYear(&out, IsoWeekDate(days, c.weekday).weekyear, count);
+        break;
+      case 'w':
+        Pad(&out, IsoWeekDate(days, c.weekday).week, count);
+        break;
+      case 'C':
+        Pad(&out, (c.year > 0 ? c.year : 1 - c.year) / 100, count);
+        break;
       case 'M':
         if (count >= 4) {
           out.append(kMonthNames[c.month - 1]);

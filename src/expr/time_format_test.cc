@@ -30,6 +30,28 @@ TEST(TimeFormatTest, PatternLetters) {
   EXPECT_EQ(Format("kk", 0), "24");
 }
 
+// Joda's ISO week date letters: weekyear (x), week of weekyear (w), and century (C).
+TEST(TimeFormatTest, WeekDateAndCentury) {
+  struct {
+    int64_t ms;
+    const char* pattern;
+    const char* want;
+  } cases[] = {
+      {kFriday, "xxxx-'W'ww-e", "2017-W23-5"},
+      {1609459200000, "xxxx-'W'ww-e", "2020-W53-5"},  // 2021-01-01, a Friday
+      {1546214400000, "xxxx-'W'ww-e", "2019-W01-1"},  // 2018-12-31, a Monday
+      {1230508800000, "xx w", "09 1"},                // 2008-12-29
+      {1262304000000, "x-w", "2009-53"},              // 2010-01-01
+      {1483142400000, "x-w yyyy", "2016-52 2016"},    // 2016-12-31, a Saturday
+      {kFriday, "C CC", "20 20"},
+      {0, "C", "19"},
+      {-62135596800001, "C G yyyy", "0 BC 0001"},  // 0000-12-31
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Format(c.pattern, c.ms), c.want) << c.pattern << " at " << c.ms;
+  }
+}
+
 TEST(TimeFormatTest, EdgesOfTheCalendar) {
   EXPECT_EQ(Format("yyyy-MM-dd HH:mm:ss.SSS", 0), "1970-01-01 00:00:00.000");
   EXPECT_EQ(Format("yyyy-MM-dd HH:mm:ss.SSS", -1), "1969-12-31 23:59:59.999");
