@@ -75,6 +75,13 @@ class LocalObjectStore : public ObjectStore {
   Status Delete(const std::string& key) override;
   Status DeleteIf(const std::string& key, const std::string& if_match) override;
   std::string Describe() const override;
+  Status CheckKey(const std::string& key) const override { return PathOf(key).status(); }
+  // Also kFailedPrecondition: a key conflict (an object where a prefix is wanted, or the
+  // reverse) stays until someone deletes the object, and a failed condition is final.
+  bool IsPermanentRefusal(const Status& status) const override {
+    return status.code() == ErrorCode::kInvalidArgument ||
+           status.code() == ErrorCode::kFailedPrecondition;
+  }
 
   // The path a key maps to, after every check above; exposed for tests.
   Result<std::string> PathOf(const std::string& key) const;

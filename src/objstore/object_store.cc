@@ -54,6 +54,8 @@ Status ValidateKey(std::string_view key) {
   return Status::Ok();
 }
 
+Status ObjectStore::CheckKey(const std::string& key) const { return ValidateKey(key); }
+
 Status ValidateBucketName(std::string_view bucket) {
   auto bad = [&](const std::string& why) {
     return InvalidArgument("bucket name " + Quoted(bucket) + " " + why +

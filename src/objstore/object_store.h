@@ -126,6 +126,19 @@ class ObjectStore {
 
   // "local:/srv/tributary-data/lake/iot-data" or "s3://iot-data (http://127.0.0.1:9000)".
   virtual std::string Describe() const = 0;
+
+  // Whether this bucket can hold `key` at all, by its backend's own rules: ValidateKey's,
+  // plus the local lake's (segments of 1..255 bytes, nothing under .tributary-tmp/).
+  // InvalidArgument naming the key and the rule if not. For callers that make keys from a
+  // template, to refuse the template before any object waits on it.
+  virtual Status CheckKey(const std::string& key) const;
+  // Whether a write that failed with `status` would fail however often it was retried:
+  // the store refuses the key or the object as such, and only another key would do.
+  // kInvalidArgument on every backend; the local lake adds kFailedPrecondition, its key
+  // conflicts ("a" an object and "a/b" wanted), which no retry clears.
+  virtual bool IsPermanentRefusal(const Status& status) const {
+    return status.code() == ErrorCode::kInvalidArgument;
+  }
 };
 
 // Where the lake lives. Config keys under "lake" (docs/configuration.md).

@@ -257,10 +257,11 @@ bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
     log->warn("stream={} delivery failed key={} error=\"{}\" retry_in_ms={}", config.name, key,
               st.ToString(), backoff);
     // A request the store refuses as such (a key it cannot hold: a partition value too
-    // long for a segment of the local lake, say) will not be taken on a retry either: to
-    // the error prefix at once, so that one device's records do not hold the stream's
-    // delivery for the whole retry window.
-    const bool refused = st.code() == ErrorCode::kInvalidArgument;
+    // long for a segment of the local lake, or one that is an object already where the
+    // key needs a prefix) will not be taken on a retry either: to the error prefix at
+    // once, so that one device's records do not hold the stream's delivery for the whole
+    // retry window.
+    const bool refused = bucket.IsPermanentRefusal(st);
     if (!to_error && (refused || SteadyMillis() - started >= options_.retry_window_ms)) {
       to_error = true;
       context.error_output_type = kDeliveryFailed;

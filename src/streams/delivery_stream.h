@@ -186,8 +186,8 @@ class DeliveryStream {
   bool DeliverBackup(const Buffer& buffer, std::string_view raw, KeyContext context);
   // Puts one object under the prefix (the backup's with `backup`), or the error prefix for
   // `error_output_type`, retried with backoff; falls back to the error prefix after the
-  // retry window, or at once for an object the store refuses as such (invalid_argument).
-  // Counts it in the metrics. false if Stop gave up.
+  // retry window, or at once for an object the store refuses as such
+  // (ObjectStore::IsPermanentRefusal). Counts it in the metrics. false if Stop gave up.
   bool WriteObject(const Destination& dest, KeyContext context, const std::string& object_name,
                    std::string_view body, objstore::PutOptions put,
                    std::string_view error_output_type, uint64_t records, bool backup = false);

@@ -396,5 +396,42 @@ TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
   EXPECT_EQ(*GzipDecompress(*data), "{\"a\":1}\n");
 }
 
+// The local lake cannot hold "dev=zz/..." once "dev=zz" is an object: a conflict no
+// retry clears. That partition's batch goes to the error prefix at once, and the stream's
+// other partitions are not held behind it for the retry window.
+TEST_F(StreamManagerTest, AKeyConflictInTheLocalLakeGoesToTheErrorPrefixAtOnce) {
+  objstore::ObjectStoreConfig lc;
+  lc.backend = "local";
+  lc.local_root = dir_.path() + "/lake";
+  auto local = objstore::OpenObjectStores(lc);
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  auto bucket = (*local)->Bucket("iot-data");
+  ASSERT_TRUE(bucket.ok());
+  ASSERT_TRUE((*bucket)->Put("dev=zz", "an object in the way").ok());
+  StreamManagerOptions o = Options();
+  o.lake = local->get();
+  o.retry_window_ms = 600'000;
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.prefix = "dev=!{partitionKeyFromQuery:dev}/";
+  c.error_prefix = "failed/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"dev\":\"zz\"}\n").ok());
+  ASSERT_TRUE(PutSync(*m, "s", "{\"dev\":\"ok\"}\n").ok());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  auto ok = (*bucket)->List("dev=ok/");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->objects.size(), 1u);
+  auto failed = (*bucket)->List("failed/delivery-failed/");
+  ASSERT_TRUE(failed.ok());
+  ASSERT_EQ(failed->objects.size(), 1u);
+  EXPECT_EQ(*(*bucket)->Get(failed->objects[0].key), "{\"dev\":\"zz\"}\n");
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
+  EXPECT_EQ(d->stats.delivery_errors, 1u);
+}
+
 }  // namespace
 }  // namespace tributary::streams

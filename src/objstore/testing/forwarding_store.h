@@ -40,6 +40,10 @@ class ForwardingStore : public ObjectStore {
     return inner_->DeleteIf(key, if_match);
   }
   std::string Describe() const override { return "wrapped " + inner_->Describe(); }
+  Status CheckKey(const std::string& key) const override { return inner_->CheckKey(key); }
+  bool IsPermanentRefusal(const Status& status) const override {
+    return inner_->IsPermanentRefusal(status);
+  }
 
  private:
   std::shared_ptr<ObjectStore> inner_;
