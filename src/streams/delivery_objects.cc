@@ -39,6 +39,15 @@ std::string_view Compressed(std::string_view raw, Compression* compression, std:
 
 int64_t SteadyMillis() { return SteadyNanos() / 1'000'000; }
 
+// kDefaultErrorPrefix, parsed: where records go when the stream's own error prefix makes
+// keys the store refuses.
+const KeyTemplate& DefaultErrorPrefix() {
+  static const KeyTemplate t = KeyTemplate::Parse(std::string(kDefaultErrorPrefix),
+                                                  KeyTemplate::Use::kErrorPrefix, "error_prefix")
+                                   .value();
+  return t;
+}
+
 }  // namespace
 
 bool DeliveryStream::Deliver(Buffer& b) {
@@ -237,23 +246,33 @@ bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
   const StreamConfig& config = dest.config;
   auto log = Logger("streams");
   bool to_error = !error_output_type.empty();
+  // Set once the error prefix's own key was refused: the built-in one is used from then.
+  bool default_error_prefix = false;
+  // The destination an error-prefix write follows: the buffer's, then, on a retry, the
+  // stream's current one (an update may have mended its error prefix meanwhile).
+  std::shared_ptr<const Destination> current;
+  const Destination* error_dest = &dest;
+  auto error_key = [&] {
+    const KeyTemplate& t = default_error_prefix ? DefaultErrorPrefix() : error_dest->error_prefix;
+    return t.Render(context) + object_name;
+  };
   std::string key;
   if (to_error) {
     context.error_output_type = error_output_type;
     put.metadata["error-output-type"] = std::string(error_output_type);
-    key = dest.error_prefix.Render(context) + object_name;
+    key = error_key();
   } else {
     key = (backup ? dest.backup_prefix : dest.prefix).Render(context) + object_name;
   }
-  objstore::ObjectStore& bucket = backup ? *dest.backup_bucket : *dest.bucket;
+  objstore::ObjectStore* bucket = backup ? dest.backup_bucket.get() : dest.bucket.get();
 
   int64_t started = SteadyMillis();
   int64_t backoff = options_.retry_initial_backoff_ms;
   while (true) {
-    Status st = bucket.Put(key, body, put);
+    Status st = bucket->Put(key, body, put);
     if (st.ok()) break;
     m.delivery_errors->Add();
-    NoteError(fmt::format("writing {} to {}: {}", key, bucket.Describe(), st.ToString()));
+    NoteError(fmt::format("writing {} to {}: {}", key, bucket->Describe(), st.ToString()));
     log->warn("stream={} delivery failed key={} error=\"{}\" retry_in_ms={}", config.name, key,
               st.ToString(), backoff);
     // A request the store refuses as such (a key it cannot hold: a partition value too
@@ -261,23 +280,56 @@ bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
     // key needs a prefix) will not be taken on a retry either: to the error prefix at
     // once, so that one device's records do not hold the stream's delivery for the whole
     // retry window.
-    const bool refused = bucket.IsPermanentRefusal(st);
+    const bool refused = bucket->IsPermanentRefusal(st);
     if (!to_error && (refused || SteadyMillis() - started >= options_.retry_window_ms)) {
       to_error = true;
       context.error_output_type = kDeliveryFailed;
       put.metadata["error-output-type"] = std::string(kDeliveryFailed);
       put.metadata["error-message"] = st.message().substr(0, 1024);
-      std::string error_key = dest.error_prefix.Render(context) + object_name;
+      std::string to_key = error_key();
       log->error("stream={} {}, writing {} records to the error prefix key={} last_error=\"{}\"",
                  config.name,
                  refused ? std::string("destination refused the object")
                          : fmt::format("destination failing for {} ms", options_.retry_window_ms),
-                 records, error_key, st.ToString());
-      key = std::move(error_key);
+                 records, to_key, st.ToString());
+      key = std::move(to_key);
       continue;  // try the error prefix at once
+    }
+    if (to_error && refused && !default_error_prefix) {
+      // The error prefix makes keys the store will never take: retrying them would hold
+      // the stream (and its Stop, and its Delete) for good. The built-in error prefix
+      // makes keys every store takes.
+      default_error_prefix = true;
+      std::string to_key = error_key();
+      std::string why = fmt::format(
+          "the error prefix's key {} was refused by {} ({}); writing {} records under the "
+          "built-in error prefix instead, key={}",
+          key, bucket->Describe(), st.ToString(), records, to_key);
+      log->error("stream={} {}", config.name, why);
+      NoteError(std::move(why));
+      key = std::move(to_key);
+      continue;
     }
     if (!SleepUnlessAbandoned(backoff)) return false;
     backoff = std::min(backoff * 2, options_.retry_max_backoff_ms);
+    if (to_error) {
+      // The retry goes where the stream's error prefix is now.
+      std::shared_ptr<const Destination> now;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        now = destination_;
+      }
+      if (now.get() != error_dest) {
+        current = std::move(now);
+        error_dest = current.get();
+        if (!backup) {
+          bucket = current->bucket.get();
+        } else if (current->backup_bucket) {
+          bucket = current->backup_bucket.get();
+        }
+        key = error_key();
+      }
+    }
   }
   log->debug("stream={} delivered key={} records={} bytes={}", config.name, key, records,
              body.size());

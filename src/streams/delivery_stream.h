@@ -187,7 +187,9 @@ class DeliveryStream {
   // Puts one object under the prefix (the backup's with `backup`), or the error prefix for
   // `error_output_type`, retried with backoff; falls back to the error prefix after the
   // retry window, or at once for an object the store refuses as such
-  // (ObjectStore::IsPermanentRefusal). Counts it in the metrics. false if Stop gave up.
+  // (ObjectStore::IsPermanentRefusal). Under the error prefix, retries follow the stream's
+  // current destination, and a key the store refuses falls back to the built-in error
+  // prefix. Counts it in the metrics. false if Stop gave up.
   bool WriteObject(const Destination& dest, KeyContext context, const std::string& object_name,
                    std::string_view body, objstore::PutOptions put,
                    std::string_view error_output_type, uint64_t records, bool backup = false);

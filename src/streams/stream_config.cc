@@ -72,15 +72,19 @@ namespace {
 // segment, which the local lake cannot store) would have every object of the stream
 // refused at delivery, retried, and finally moved to the error prefix. Rendered with a
 // sample time and partition value (the values themselves are made safe at delivery).
-Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view text,
-                 const StreamConfig& c) {
+std::string SampleKey(const KeyTemplate& t, const StreamConfig& c) {
   KeyContext sample;
   sample.time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
   sample.partition_values.assign(t.partition_fields().size(), "value");
   sample.error_output_type = kDeliveryFailed;
-  const std::string key =
-      t.Render(sample) + ObjectName(c.name, sample.time_ms, "00000000-0000-0000-0000-000000000000",
-                                    c.compression, nullptr, c.file_extension);
+  return t.Render(sample) + ObjectName(c.name, sample.time_ms,
+                                       "00000000-0000-0000-0000-000000000000", c.compression,
+                                       nullptr, c.file_extension);
+}
+
+Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view text,
+                 const StreamConfig& c) {
+  const std::string key = SampleKey(t, c);
   Status s = objstore::ValidateKey(key);
   if (s.ok() && key.find("//") != std::string::npos) {
     s = InvalidArgument("object key '" + key +
@@ -92,6 +96,28 @@ Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view t
 }
 
 }  // namespace
+
+Status StreamConfig::CheckKeysIn(const objstore::ObjectStore& bucket,
+                                 const objstore::ObjectStore* backup_bucket) const {
+  auto check = [&](const objstore::ObjectStore& store, const std::string& text,
+                   KeyTemplate::Use use, std::string_view what) -> Status {
+    TRY_ASSIGN(KeyTemplate t, KeyTemplate::Parse(text, use, what));
+    const std::string key = SampleKey(t, *this);
+    Status s = store.CheckKey(key);
+    if (s.ok()) return s;
+    return InvalidArgument(fmt::format("{}: '{}' makes keys the bucket '{}' refuses: {}", what,
+                                       text, store.Describe(), s.message()));
+  };
+  TRY(check(bucket, prefix, KeyTemplate::Use::kPrefix, "prefix"));
+  TRY(check(bucket, effective_error_prefix(), KeyTemplate::Use::kErrorPrefix, "error_prefix"));
+  if (backup.enabled() && backup_bucket != nullptr) {
+    TRY(check(*backup_bucket, backup.prefix, KeyTemplate::Use::kBackupPrefix, "backup.prefix"));
+    // A backup that fails goes to the stream's error prefix, in the backup bucket.
+    TRY(check(*backup_bucket, effective_error_prefix(), KeyTemplate::Use::kErrorPrefix,
+              "error_prefix"));
+  }
+  return Status::Ok();
+}
 
 std::string StreamConfig::effective_error_prefix() const {
   return error_prefix.empty() ? std::string(kDefaultErrorPrefix) : error_prefix;

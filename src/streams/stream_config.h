@@ -17,6 +17,10 @@
 #include "base/status.h"
 #include "streams/format_conversion.h"
 
+namespace tributary::objstore {
+class ObjectStore;
+}
+
 namespace tributary::streams {
 
 enum class Compression { kNone, kGzip };
@@ -89,6 +93,12 @@ struct StreamConfig {
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
+  // After Validate: InvalidArgument naming the field if a prefix makes sample keys the
+  // bucket itself refuses (ObjectStore::CheckKey: the local lake's own rules, such as a
+  // segment over 255 bytes or a key under .tributary-tmp/). `backup_bucket` is the
+  // backup's, or null.
+  Status CheckKeysIn(const objstore::ObjectStore& bucket,
+                     const objstore::ObjectStore* backup_bucket) const;
 
   uint64_t buffer_size_bytes() const { return uint64_t(buffer_size_mib) << 20; }
   // error_prefix, or kDefaultErrorPrefix when empty.

@@ -297,6 +297,61 @@ TEST_F(StreamManagerTest, AnObjectTheStoreRefusesGoesToTheErrorPrefixAtOnce) {
   EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
 }
 
+// An error prefix whose keys the store refuses (a stream created before Create checked
+// them against the bucket, or a store with rules of its own) does not hold the stream for
+// good: the batch goes under the built-in error prefix, and last_error says so.
+TEST_F(StreamManagerTest, AnErrorPrefixTheStoreRefusesFallsBackToTheBuiltInOne) {
+  StreamManagerOptions o = Options();
+  o.retry_window_ms = 600'000;
+  auto m = OpenManager(o);
+  StreamConfig c = Config();
+  c.prefix = "dev=!{partitionKeyFromQuery:dev}/";
+  c.error_prefix = "refused/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  auto bucket = lake_.Get("iot-data");
+  bucket->FailPutsWhere([](const std::string& key) { return key.rfind("refused/", 0) == 0; },
+                        ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(PutSync(*m, "s", "not json\n").ok());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects.begin()->first.rfind("partitioning-failed/2026/11/30/14/s-1-", 0), 0u)
+      << objects.begin()->first;
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
+  EXPECT_NE(d->stats.last_error.find("built-in error prefix"), std::string::npos)
+      << d->stats.last_error;
+}
+
+// A batch retried under an error prefix that keeps failing follows an update of the error
+// prefix: the retry writes where the stream's error prefix is now.
+TEST_F(StreamManagerTest, RetriesUnderTheErrorPrefixFollowAnUpdateOfIt) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.prefix = "dev=!{partitionKeyFromQuery:dev}/";
+  c.error_prefix = "down/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  auto bucket = lake_.Get("iot-data");
+  bucket->FailPutsWhere([](const std::string& key) { return key.rfind("down/", 0) == 0; });
+  ASSERT_TRUE(PutSync(*m, "s", "not json\n").ok());
+  Status flushed;
+  std::thread flush([&] { flushed = m->Flush("s"); });
+  for (int i = 0; i < 500 && bucket->put_attempts() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(bucket->put_attempts(), 3);  // retried under down/, failing
+  c.error_prefix = "mended/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Update(c).ok());
+  flush.join();
+  ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects.begin()->first.rfind("mended/partitioning-failed/s-1-", 0), 0u)
+      << objects.begin()->first;
+}
+
 TEST_F(StreamManagerTest, TheBackupHoldsEveryRecordAsPutThoseThatFailedPartitioningToo) {
   auto m = OpenManager(Options());
   StreamConfig c = Config();
@@ -431,6 +486,44 @@ TEST_F(StreamManagerTest, AKeyConflictInTheLocalLakeGoesToTheErrorPrefixAtOnce) 
   auto d = m->Describe("s");
   EXPECT_EQ(d->stats.records_to_error_prefix, 1u);
   EXPECT_EQ(d->stats.delivery_errors, 1u);
+}
+
+// Create and Update check sample keys with the bucket's own rules: the local lake's
+// reserved .tributary-tmp/ and its 255-byte segments are refused up front, naming the
+// field, instead of stalling delivery.
+TEST_F(StreamManagerTest, CreateAndUpdateRefusePrefixesTheLocalLakeCannotHold) {
+  objstore::ObjectStoreConfig lc;
+  lc.backend = "local";
+  lc.local_root = dir_.path() + "/lake";
+  auto local = objstore::OpenObjectStores(lc);
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  StreamManagerOptions o = Options();
+  o.lake = local->get();
+  auto m = OpenManager(o);
+  struct Case {
+    std::string prefix, error_prefix, field;
+  };
+  const std::string long_segment(300, 'x');
+  for (const Case& k : std::vector<Case>{
+           {"dev=!{partitionKeyFromQuery:dev}/", ".tributary-tmp/!{firehose:error-output-type}/",
+            "error_prefix"},
+           {".tributary-tmp/", "", "prefix"},
+           {long_segment + "/", "", "prefix"},
+           {"ok/", "e/" + long_segment + "/!{firehose:error-output-type}/", "error_prefix"}}) {
+    StreamConfig c = Config("stuck");
+    c.prefix = k.prefix;
+    c.error_prefix = k.error_prefix;
+    Status st = m->Create(c);
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << k.prefix << " " << st.ToString();
+    EXPECT_EQ(st.message().rfind(k.field + ":", 0), 0u) << st.message();
+  }
+  EXPECT_TRUE(m->List().empty());
+  StreamConfig c = Config("fine");
+  ASSERT_TRUE(m->Create(c).ok());
+  c.error_prefix = ".tributary-tmp/!{firehose:error-output-type}/";
+  Status st = m->Update(c);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << st.ToString();
+  EXPECT_EQ(m->Describe("fine")->config.error_prefix, "");
 }
 
 }  // namespace

@@ -218,6 +218,12 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   return std::shared_ptr<DeliveryStream>(std::move(stream));
 }
 
+Status StreamManager::CheckKeysInBuckets(const StreamConfig& config) const {
+  TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
+  TRY_ASSIGN(auto backup_bucket, BackupBucketOf(config));
+  return config.CheckKeysIn(*bucket, backup_bucket.get());
+}
+
 Status StreamManager::CheckConversion(const StreamConfig& config) const {
   const FormatConversion& conversion = config.format_conversion;
   if (!conversion.enabled) return Status::Ok();
@@ -230,6 +236,7 @@ Status StreamManager::CheckConversion(const StreamConfig& config) const {
 Status StreamManager::Create(const StreamConfig& config) {
   TRY(config.Validate());
   TRY(CheckConversion(config));
+  TRY(CheckKeysInBuckets(config));
   std::lock_guard<std::mutex> changes(changes_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return FailedPrecondition("streams are stopped (the server is shutting down)");
@@ -270,6 +277,7 @@ Status StreamManager::Update(const StreamConfig& config) {
   }
   TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
   TRY_ASSIGN(auto backup_bucket, BackupBucketOf(config));
+  TRY(config.CheckKeysIn(*bucket, backup_bucket.get()));
   StreamConfig before = it->second->config();
   TRY(options_.db
           ->Exec("UPDATE streams SET config=? WHERE name=?", {ToJson(config).dump(), config.name})

@@ -157,6 +157,8 @@ class StreamManager : public rules::RecordSink {
   // A stream that converts its records: the converter's Check (the table is there, its
   // columns can be written).
   Status CheckConversion(const StreamConfig& config) const;
+  // StreamConfig::CheckKeysIn with the config's buckets (opened for it).
+  Status CheckKeysInBuckets(const StreamConfig& config) const;
   explicit StreamManager(StreamManagerOptions options);
   Status LoadStreams();
   // Follows the table after another server changed it (see the top of this file).
