@@ -1,6 +1,7 @@
 #include "streams/delivery_stream.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -130,7 +131,14 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.on_durable = std::move(hooks.on_durable);
   wal_options.on_batch_done = std::move(hooks.on_batch_done);
   std::vector<WalRecord> undelivered;
-  TRY_ASSIGN(s->log_, Wal::Open(std::move(wal_options), &undelivered));
+  TRY_ASSIGN(std::unique_ptr<Wal> wal, Wal::Open(std::move(wal_options), &undelivered));
+  // Damage recovery worked around is the stream's news: counted, and its last error.
+  const WalRecoveryReport& recovery = wal->recovery();
+  s->options_.metrics->wal_records_lost->Add(recovery.records_lost);
+  if (!recovery.problems.empty()) {
+    s->NoteError(fmt::format("{}", fmt::join(recovery.problems, "; ")));
+  }
+  s->log_ = std::move(wal);
   if (!undelivered.empty()) {
     uint64_t bytes = 0;
     for (const WalRecord& r : undelivered) bytes += r.data.size();
@@ -724,6 +732,7 @@ StreamDescription DeliveryStream::Describe() const {
   s.records_to_error_prefix = m.records_to_error_prefix->Value() - since.records_to_error_prefix;
   s.delivery_errors = m.delivery_errors->Value() - since.delivery_errors;
   s.buffers_sealed_early = m.buffers_sealed_early->Value() - since.buffers_sealed_early;
+  s.wal_records_lost = m.wal_records_lost->Value() - since.wal_records_lost;
   s.last_delivery_latency_ms = m.last_latency_ms->Value();
   s.max_delivery_latency_ms = m.max_latency_ms->Value();
   uint64_t n = m.delivery_latency->Count() - since.latency_count;

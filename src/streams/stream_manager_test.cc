@@ -20,6 +20,7 @@
 
 #include "base/completion_batch.h"
 #include "base/fault_points.h"
+#include "base/files.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
 #include "streams/gzip.h"
@@ -159,6 +160,68 @@ TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
   EXPECT_EQ(m2->Describe("s")->stats.buffered_bytes, 0u);
   ASSERT_TRUE(m2->Flush("s").ok());
   EXPECT_EQ(Objects().size(), 2u);
+}
+
+// Restarts after damage to a stream's WAL directory.
+class StreamRecoveryTest : public StreamManagerTest {
+ protected:
+  // Leaves `records` records of stream "s" in its WAL, undelivered (the bucket fails
+  // until Stop gives up), after one delivered (so a checkpoint is saved).
+  void LeaveRecordsInTheWal(int records) {
+    auto bucket = lake_.Get("iot-data");
+    StreamManagerOptions o = Options();
+    o.stop_timeout_ms = 200;
+    auto m = OpenManager(o);
+    ASSERT_TRUE(m->Create(Config()).ok());
+    ASSERT_TRUE(PutSync(*m, "s", "delivered-1\n").ok());
+    ASSERT_TRUE(m->Flush("s").ok());
+    bucket->FailPutsWhere([](const std::string&) { return true; });
+    for (int i = 0; i < records; ++i) {
+      ASSERT_TRUE(PutSync(*m, "s", fmt::format("pending-{:03d}\n", i)).ok());
+    }
+    m->Stop();
+    bucket->FailPutsWhere(nullptr);
+  }
+};
+
+// A damaged frame in the middle of a stream's WAL: the records after it are delivered,
+// the one lost is counted (Describe, /metrics) and last_error says where.
+TEST_F(StreamRecoveryTest, AWalDamagedInTheMiddleDeliversTheRestAndSaysWhatWasLost) {
+  LeaveRecordsInTheWal(20);
+  // The segment holding the pending records: damage the 10th of them.
+  std::string segment;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/wal/s")) {
+    if (e.path().extension() == ".wal" && std::filesystem::file_size(e.path()) > 0) {
+      segment = e.path().string();
+    }
+  }
+  ASSERT_FALSE(segment.empty());
+  auto bytes = ReadFile(segment);
+  ASSERT_TRUE(bytes.ok());
+  size_t at = bytes->find("pending-009");
+  ASSERT_NE(at, std::string::npos);
+  (*bytes)[at + 3] ^= 0x20;
+  ASSERT_TRUE(WriteFileAtomic(segment, *bytes).ok());
+
+  MetricsRegistry fresh;  // a new process's
+  StreamManagerOptions reopened = Options();
+  reopened.metrics = &fresh;
+  auto m = OpenManager(reopened);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::string all;
+  for (const auto& [key, obj] : Objects()) all += obj.data;
+  EXPECT_EQ(all.find("pending-009"), std::string::npos);
+  EXPECT_NE(all.find("pending-010"), std::string::npos) << all;
+  EXPECT_NE(all.find("pending-019"), std::string::npos) << all;
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.wal_records_lost, 1u);
+  EXPECT_NE(d->stats.last_error.find(segment), std::string::npos) << d->stats.last_error;
+  EXPECT_NE(d->stats.last_error.find("offset"), std::string::npos) << d->stats.last_error;
+  EXPECT_NE(fresh.Render().find("tributary_stream_wal_records_lost_total{stream=\"s\"} 1"),
+            std::string::npos)
+      << fresh.Render();
+  EXPECT_TRUE(std::filesystem::exists(segment + ".corrupt"));
 }
 
 TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {

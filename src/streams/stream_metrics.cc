@@ -45,6 +45,9 @@ StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& strea
   buffers_sealed_early = r->NewCounter(
       "tributary_stream_buffers_sealed_early_total",
       "Buffers delivered before their size or interval: records pending passed half the limit", l);
+  wal_records_lost = r->NewCounter(
+      "tributary_stream_wal_records_lost_total",
+      "Acknowledged records lost to damage in the middle of a WAL segment (found at recovery)", l);
   delivery_latency = r->NewHistogram(
       "tributary_stream_delivery_latency_seconds",
       "Age of an object's oldest record when the object became visible (data freshness)",
@@ -74,6 +77,7 @@ void StreamMetrics::MarkCreated() {
   since.records_to_error_prefix = records_to_error_prefix->Value();
   since.delivery_errors = delivery_errors->Value();
   since.buffers_sealed_early = buffers_sealed_early->Value();
+  since.wal_records_lost = wal_records_lost->Value();
   since.latency_count = delivery_latency->Count();
   since.latency_sum = delivery_latency->Sum();
   since.commits = wal_commit_seconds->Count();

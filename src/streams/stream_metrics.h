@@ -24,6 +24,7 @@ struct StreamMetrics {
   Counter* records_to_error_prefix;
   Counter* delivery_errors;
   Counter* buffers_sealed_early;  // under pressure, before their size or interval
+  Counter* wal_records_lost;      // to damage in the middle of a WAL segment, found at recovery
   Histogram* delivery_latency;  // seconds: age of an object's oldest record when it landed
   Gauge* last_latency_ms;
   Gauge* max_latency_ms;
@@ -38,7 +39,8 @@ struct StreamMetrics {
   struct Since {
     uint64_t records_in = 0, bytes_in = 0, records_rejected = 0, objects_delivered = 0,
              bytes_delivered = 0, records_delivered = 0, records_to_error_prefix = 0,
-             delivery_errors = 0, buffers_sealed_early = 0, latency_count = 0, commits = 0;
+             delivery_errors = 0, buffers_sealed_early = 0, wal_records_lost = 0, latency_count = 0,
+             commits = 0;
     double latency_sum = 0, commit_seconds_sum = 0, commit_records_sum = 0;
   };
   Since since;

@@ -24,6 +24,7 @@ nlohmann::json ToJson(const StreamStats& s) {
           {"wal_commits", s.wal_commits},
           {"avg_wal_commit_us", s.avg_wal_commit_us},
           {"avg_records_per_commit", s.avg_records_per_commit},
+          {"wal_records_lost", s.wal_records_lost},
           {"last_error", s.last_error},
           {"last_error_time", s.last_error_ms ? FormatIso8601Millis(s.last_error_ms) : ""}};
 }

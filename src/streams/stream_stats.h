@@ -30,6 +30,9 @@ struct StreamStats {
   uint64_t wal_commits = 0;         // group commits that succeeded
   int64_t avg_wal_commit_us = 0;    // their write and sync, on average
   double avg_records_per_commit = 0;
+  // Acknowledged records lost to damage in the middle of a WAL segment, found at recovery
+  // (last_error says where; the segment as found is kept as <segment>.corrupt).
+  uint64_t wal_records_lost = 0;
   std::string last_error;           // "" if none since start
   int64_t last_error_ms = 0;        // Unix ms of last_error, 0 if none
 };

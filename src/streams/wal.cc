@@ -1,6 +1,8 @@
 #include "streams/wal.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -11,8 +13,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "base/clock.h"
 #include "base/completion_batch.h"
@@ -93,6 +93,21 @@ size_t EndOfNonZero(std::string_view bytes, size_t from) {
   }
   while (end > from && bytes[end - 1] == 0) --end;
   return end;
+}
+
+// Copies a damaged segment to `<path>.corrupt` (or `.corrupt.1`, ... if taken) before
+// recovery changes it; returns the copy's path, "" (logged) if it could not be made.
+std::string CopyAside(const std::string& path) {
+  std::string copy = path + ".corrupt";
+  std::error_code ec;
+  for (int i = 1; fs::exists(copy, ec) && i < 1000; ++i)
+    copy = fmt::format("{}.corrupt.{}", path, i);
+  if (!fs::copy_file(path, copy, fs::copy_options::none, ec)) {
+    Logger("streams")->error("WAL damaged segment not copied aside file={} to={} error=\"{}\"",
+                             path, copy, ec.message());
+    return "";
+  }
+  return copy;
 }
 
 }  // namespace
@@ -197,7 +212,35 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
     WalFrame frame;
     DecodeResult r;
     bool recycled_tail = false;
-    for (size_t at = offset; (r = DecodeFrame(bytes, &offset, &frame)) == DecodeResult::kOk; at = offset) {
+    // Damaged stretches skipped in the middle of the segment: [start, end) byte ranges.
+    std::vector<std::pair<size_t, size_t>> skipped;
+    std::vector<std::string> skip_notes;
+    while (true) {
+      const size_t at = offset;
+      r = DecodeFrame(bytes, &offset, &frame);
+      if (r == DecodeResult::kEnd) break;
+      if (r != DecodeResult::kOk) {
+        // Only zeros after it: the unwritten end of a preallocated segment (below).
+        if (EndOfNonZero(bytes, at) == at) break;
+        // Damage: a flipped bit, a torn write. If a later frame continues the segment's
+        // sequence, the damage is in the middle: its frames are lost, those after it are
+        // intact and acknowledged, and are kept. Else it runs to the end: a tail (below).
+        const size_t next = FindNextFrame(bytes, at, last_seq, &frame);
+        if (next == std::string_view::npos) break;
+        uint64_t lost = 0;
+        for (uint64_t seq = last_seq + 1; seq < frame.seq; ++seq) {
+          if (!checkpoint_.IsDelivered(seq)) ++lost;
+        }
+        skipped.emplace_back(at, next);
+        skip_notes.push_back(
+            fmt::format("offset {} ({}, {} bytes): {} undelivered record(s) of "
+                        "#{}..#{} lost",
+                        at, DecodeResultName(r), next - at, lost, last_seq + 1, frame.seq - 1));
+        recovery_.records_lost += lost;
+        recovery_.damaged_stretches += 1;
+        offset = next;
+        continue;
+      }
       // Sequence numbers rise through a segment from its name's. An older frame is what a
       // recycled segment held before: the end of this one's records.
       if (frame.seq < first || (records > 0 && frame.seq <= last_seq)) {
@@ -212,6 +255,7 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
         undelivered->push_back({frame.seq, frame.arrival_ms, std::string(frame.data)});
       }
     }
+    bool damaged_tail = false;
     if (recycled_tail) {
       log->debug("WAL recycled tail cut off file={} offset={} bytes={}", path, offset,
                  bytes.size() - offset);
@@ -223,8 +267,8 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
                    bytes.size() - offset);
       } else {
         // A crash mid-write leaves a short tail or one with zeros where pages were not
-        // written; a flipped bit a bad CRC. Frames after it cannot be trusted to start at a
-        // frame boundary, so the rest is cut off.
+        // written; no frame of the segment's sequence follows it, so the rest is cut off.
+        damaged_tail = true;
         log->warn("WAL tail cut off file={} offset={} reason=\"{}\" bytes_dropped={}", path, offset,
                   DecodeResultName(r), bytes.size() - offset);
         // The cut bytes may have held acknowledged records whose ids someone has seen: skip
@@ -234,7 +278,38 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
         max_seq = std::max(max_seq, last_seq + could_hold + 1);
       }
     }
-    if (offset < bytes.size() && ::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
+    if (!skipped.empty() || damaged_tail) {
+      // The damaged file as it was, for whoever wants to look at it or salvage from it.
+      std::string copy = CopyAside(path);
+      if (!skipped.empty()) {
+        std::string where = fmt::format(
+            "WAL {}: damaged frames skipped at recovery at {}; the "
+            "segment as found is in {}",
+            path, fmt::join(skip_notes, "; "), copy.empty() ? "(not copied)" : copy);
+        log->error("{}", where);
+        recovery_.problems.push_back(std::move(where));
+      }
+      if (damaged_tail) {
+        recovery_.problems.push_back(fmt::format(
+            "WAL {}: damaged tail cut off at recovery at offset {} ({} bytes); the segment as "
+            "found is in {}",
+            path, offset, bytes.size() - offset, copy.empty() ? "(not copied)" : copy));
+      }
+    }
+    if (!skipped.empty()) {
+      // The segment is rewritten without the damage, so that the next recovery reads it
+      // cleanly (it is never appended to again: Open starts a new segment).
+      std::string kept;
+      kept.reserve(offset);
+      size_t from = 0;
+      for (const auto& [bad_start, bad_end] : skipped) {
+        kept.append(bytes, from, bad_start - from);
+        from = bad_end;
+      }
+      kept.append(bytes, from, offset - from);
+      TRY(WriteFileAtomic(path, kept).WithContext("WAL segment without its damaged frames"));
+      offset = kept.size();
+    } else if (offset < bytes.size() && ::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
       return IoError(fmt::format("WAL {}: truncate to {}: {}", path, offset, std::strerror(errno)));
     }
     if (records == 0) {

@@ -50,11 +50,15 @@
 // is older than the frame before it or than the segment's name (a recycled segment's old
 // frames, or a direct commit's padding frame). If only zero bytes or old frames follow,
 // that is the end of a preallocated segment and they are cut off quietly. Otherwise
-// (short, bad length, bad CRC) the tail is damaged: it is cut off with a warning naming
-// file and offset, and as many sequence numbers are skipped as frames could have fitted
-// before its last non-zero byte (in a recycled segment, the whole rest). Leftover spare
-// and recycled files are deleted. The records after the checkpoint are returned to be
-// delivered again.
+// (short, bad length, bad CRC) the frame is damaged. If a later frame decodes and
+// continues the segment's sequence (FindNextFrame), the damage is in the middle: the
+// frames it covers are lost, those after it kept, the segment copied as found to
+// `<segment>.corrupt` and rewritten without the damage, and the loss reported
+// (recovery()). Else the tail is damaged: the segment is copied aside, the tail cut off
+// with a warning naming file and offset, and as many sequence numbers are skipped as
+// frames could have fitted before its last non-zero byte (in a recycled segment, the
+// whole rest). Leftover spare and recycled files are deleted. The records after the
+// checkpoint are returned to be delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.
@@ -84,6 +88,15 @@ struct WalRecord {
   uint64_t seq = 0;
   int64_t arrival_ms = 0;
   std::string data;
+};
+
+// What Open found wrong in the log and worked around (Wal::recovery()).
+struct WalRecoveryReport {
+  // Undelivered records in damaged stretches skipped in the middle of segments: lost.
+  uint64_t records_lost = 0;
+  uint64_t damaged_stretches = 0;
+  // Each problem: what was found, where (file, offset) and what was done.
+  std::vector<std::string> problems;
 };
 
 // What WalOptions::on_batch_done learns of a batch.
@@ -146,6 +159,8 @@ class Wal : public RecordLog {
   // not counted: on disk, a stream takes up to two `segment_bytes` more).
   uint64_t size_bytes() const override;
   size_t segment_count() const;
+  // What recovery found wrong (damage skipped or cut); empty if none.
+  const WalRecoveryReport& recovery() const { return recovery_; }
   const std::string& dir() const { return options_.dir; }
 
  private:
@@ -250,6 +265,7 @@ class Wal : public RecordLog {
   mutable std::mutex state_mu_;  // segments_ and checkpoint_
   std::vector<Segment> segments_;  // in sequence order; the last is being appended to
   WalCheckpoint checkpoint_;
+  WalRecoveryReport recovery_;  // set by Recover, then constant
 };
 
 }  // namespace tributary::streams

@@ -72,6 +72,23 @@ DecodeResult DecodeFrame(std::string_view buf, size_t* offset, WalFrame* frame) 
   return DecodeResult::kOk;
 }
 
+size_t FindNextFrame(std::string_view buf, size_t from, uint64_t after_seq, WalFrame* frame) {
+  constexpr size_t kMinFrame = kFrameHeaderBytes + kFrameFixedBodyBytes;
+  constexpr uint64_t kMaxSeqGap = uint64_t{1} << 24;
+  for (size_t at = from + 1; at + kMinFrame <= buf.size(); ++at) {
+    uint64_t body_len = GetLe(buf, at, 4);
+    if (body_len < kFrameFixedBodyBytes || body_len > kMaxFrameBodyBytes ||
+        body_len > buf.size() - at - kFrameHeaderBytes) {
+      continue;
+    }
+    uint64_t seq = GetLe(buf, at + kFrameHeaderBytes + 8, 8);
+    if (seq <= after_seq || seq - after_seq > (at - from) / kMinFrame + kMaxSeqGap) continue;
+    size_t offset = at;
+    if (DecodeFrame(buf, &offset, frame) == DecodeResult::kOk) return at;
+  }
+  return std::string_view::npos;
+}
+
 std::string RecordId(uint64_t epoch, uint64_t seq) {
   return fmt::format("{:016x}{:016x}", epoch, seq);
 }

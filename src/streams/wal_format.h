@@ -44,6 +44,14 @@ std::string_view DecodeResultName(DecodeResult r);
 // `*offset` is exactly the end of `buf`.
 DecodeResult DecodeFrame(std::string_view buf, size_t* offset, WalFrame* frame);
 
+// Resynchronizes after a frame that did not decode at `from`: the first offset after
+// `from` where a whole frame decodes (its CRC valid) with a sequence number above
+// `after_seq` and not implausibly far above it (no more than the frames the bytes skipped
+// could have held, plus the numbers refused commits may have left unused: 2^24). The
+// length and the sequence number are checked before the CRC, so random bytes cost little.
+// npos if there is none: the damage runs to the end. On success `*frame` is that frame.
+size_t FindNextFrame(std::string_view buf, size_t from, uint64_t after_seq, WalFrame* frame);
+
 // "<epoch hex16><seq hex16>": the record id users see.
 std::string RecordId(uint64_t epoch, uint64_t seq);
 

@@ -71,6 +71,7 @@ void ExpectTailCut(const std::function<void(const std::string& segment)>& corrup
   Harness h(dir.path());
   want.push_back("four");
   EXPECT_EQ(Data(h.recovered), want);
+  EXPECT_TRUE(fs::exists(segment + ".corrupt"));  // the segment as found, before the cut
 }
 
 TEST(WalTest, TruncatedTailIsCutOff) {
@@ -85,12 +86,96 @@ TEST(WalTest, TornHeaderIsCutOff) {
   }, {"one", "two"});
 }
 
-TEST(WalTest, BadCrcInTheMiddleCutsFromThere) {
-  ExpectTailCut([](const std::string& seg) {
-    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(FrameSize(3) + kFrameHeaderBytes + 26));  // in "two"
+// A damaged frame in the middle of a segment loses that frame only: recovery resyncs on
+// the next frame that decodes and continues the sequence, keeps the acknowledged records
+// after it, copies the segment as found aside, rewrites it without the damage and reports
+// what was lost and where.
+TEST(WalTest, ABadFrameInTheMiddleIsSkippedAndTheFramesAfterItKept) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+  }
+  const std::string segment = OnlySegment(dir.path());
+  auto original = ReadFile(segment);
+  ASSERT_TRUE(original.ok());
+  const size_t damaged_at = FrameSize(3) + kFrameHeaderBytes + 26;  // in "two"
+  {
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(damaged_at));
     f.put('X');
-  }, {"one"});
+  }
+  {
+    Harness h(dir.path());
+    EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "three"}));
+    EXPECT_EQ(h.recovered[1].seq, 3u);
+    const WalRecoveryReport& report = h.wal->recovery();
+    EXPECT_EQ(report.records_lost, 1u);
+    EXPECT_EQ(report.damaged_stretches, 1u);
+    ASSERT_EQ(report.problems.size(), 1u);
+    EXPECT_NE(report.problems[0].find(segment), std::string::npos) << report.problems[0];
+    EXPECT_NE(report.problems[0].find("offset " + std::to_string(FrameSize(3))), std::string::npos)
+        << report.problems[0];
+    EXPECT_NE(report.problems[0].find("#2..#2"), std::string::npos) << report.problems[0];
+    // The segment as found, byte for byte, beside it; the segment without the damage.
+    auto aside = ReadFile(segment + ".corrupt");
+    ASSERT_TRUE(aside.ok());
+    EXPECT_EQ(aside->size(), original->size());
+    EXPECT_EQ((*aside)[damaged_at], 'X');
+    EXPECT_EQ(fs::file_size(segment), FrameSize(3) + FrameSize(5));
+    EXPECT_EQ(h.AppendSync("four"), 4u);
+  }
+  // The next recovery finds a clean segment.
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "three", "four"}));
+  EXPECT_EQ(h.wal->recovery().records_lost, 0u);
+  EXPECT_TRUE(h.wal->recovery().problems.empty());
+}
+
+// Damage that wrecks a frame's length (it then spans the frames after it) in a segment
+// of many records: only the frames the damage covers are lost. Records already delivered
+// are not counted as lost.
+TEST(WalTest, ADamagedLengthLosesOnlyItsFrame) {
+  TempDir dir;
+  const std::string record(500, 'r');
+  {
+    Harness h(dir.path());
+    for (int i = 0; i < 100; ++i) h.AppendSync(record + std::to_string(i));
+    ASSERT_TRUE(h.wal->MarkDelivered({1, 2, 3}).ok());
+  }
+  const std::string segment = OnlySegment(dir.path());
+  {
+    // Frame 40 (seq 41): its length's second byte, so that it spans the next frames.
+    const size_t at = 10 * FrameSize(record.size() + 1) + 30 * FrameSize(record.size() + 2);
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at + 1));
+    f.put('\x10');
+  }
+  Harness h(dir.path());
+  EXPECT_EQ(h.recovered.size(), 96u);  // 100, less 3 delivered, less the damaged one
+  EXPECT_EQ(h.wal->recovery().records_lost, 1u);
+  EXPECT_EQ(h.recovered.back().seq, 100u);
+  EXPECT_TRUE(fs::exists(segment + ".corrupt"));
+}
+
+// Damage over frames already delivered loses nothing undelivered: counted as 0 lost.
+TEST(WalTest, DamageOverDeliveredFramesLosesNothing) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+    ASSERT_TRUE(h.wal->MarkDelivered({2}).ok());
+  }
+  const std::string segment = OnlySegment(dir.path());
+  {
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(FrameSize(3) + kFrameHeaderBytes + 26));
+    f.put('X');
+  }
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "three"}));
+  EXPECT_EQ(h.wal->recovery().records_lost, 0u);
+  EXPECT_EQ(h.wal->recovery().damaged_stretches, 1u);
 }
 
 // Zeros after the last frame are the unwritten rest of a preallocated segment: no record

@@ -103,6 +103,7 @@ function statsView(d) {
       ['Records refused', fmt.number(s.records_rejected)],
       ['Buffered (not yet delivered)', fmt.bytes(s.buffered_bytes)],
       ['Write-ahead log', fmt.bytes(s.wal_bytes)],
+      ['Records lost to log damage', fmt.number(s.wal_records_lost)],
       ['Group commits', `${fmt.number(s.wal_commits)} (avg ${fmt.number(s.avg_wal_commit_us)} µs, ${fmt.number(s.avg_records_per_commit)} records each)`],
     ], { testid: 'stream-in' })),
     section('Into the lake', kv([
