@@ -224,6 +224,26 @@ TEST_F(StreamRecoveryTest, AWalDamagedInTheMiddleDeliversTheRestAndSaysWhatWasLo
   EXPECT_TRUE(std::filesystem::exists(segment + ".corrupt"));
 }
 
+// One stream's checkpoint that does not parse keeps neither the server nor the stream
+// down: it is set aside, the stream starts from the records its WAL holds (delivered
+// again: duplicates, with their ids), and last_error says so.
+TEST_F(StreamRecoveryTest, ACorruptCheckpointIsSetAsideAndTheStreamStarts) {
+  LeaveRecordsInTheWal(5);
+  const std::string checkpoint = dir_.path() + "/wal/s/checkpoint";
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  ASSERT_TRUE(WriteFileAtomic(checkpoint, "{\"delivered_through\": 1, \"deliv").ok());
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::string all;
+  for (const auto& [key, obj] : Objects()) all += obj.data;
+  EXPECT_NE(all.find("pending-004"), std::string::npos) << all;
+  auto d = m->Describe("s");
+  EXPECT_NE(d->stats.last_error.find("checkpoint.corrupt"), std::string::npos)
+      << d->stats.last_error;
+  EXPECT_TRUE(std::filesystem::exists(checkpoint + ".corrupt"));
+}
+
 TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {
   {
     auto m = OpenManager(Options());

@@ -174,7 +174,28 @@ Wal::~Wal() {
 Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   auto log = Logger("streams");
   TRY(MakeDirs(options_.dir));
-  TRY_ASSIGN(checkpoint_, WalCheckpoint::Load(options_.dir + "/checkpoint"));
+  const std::string checkpoint_path = options_.dir + "/checkpoint";
+  auto checkpoint = WalCheckpoint::Load(checkpoint_path);
+  if (checkpoint.ok()) {
+    checkpoint_ = std::move(checkpoint).value();
+  } else if (checkpoint.status().code() == ErrorCode::kDataLoss) {
+    // One stream's unreadable checkpoint must not keep the server (and every other
+    // stream) down. Without it every record the log holds is delivered again: duplicates,
+    // which record ids let later stages drop, rather than losses.
+    const std::string aside = checkpoint_path + ".corrupt";
+    std::error_code rename_ec;
+    fs::rename(checkpoint_path, aside, rename_ec);
+    std::string problem = fmt::format(
+        "{}; renamed to {} and started with an empty checkpoint: every record in the WAL is "
+        "delivered again",
+        checkpoint.status().message(),
+        rename_ec ? fmt::format("(not renamed: {})", rename_ec.message()) : aside);
+    log->error("{}", problem);
+    recovery_.checkpoint_reset = true;
+    recovery_.problems.push_back(std::move(problem));
+  } else {
+    return checkpoint.status();
+  }
   // A spare left by a crash may be half filled; a new one is made when needed.
   for (const char* name : {kSpareName, kSpareTmpName}) {
     std::error_code ec;

@@ -57,8 +57,9 @@
 // (recovery()). Else the tail is damaged: the segment is copied aside, the tail cut off
 // with a warning naming file and offset, and as many sequence numbers are skipped as
 // frames could have fitted before its last non-zero byte (in a recycled segment, the
-// whole rest). Leftover spare and recycled files are deleted. The records after the
-// checkpoint are returned to be delivered again.
+// whole rest). A checkpoint that does not parse is renamed `checkpoint.corrupt` and the
+// log opens with an empty one (reported too). Leftover spare and recycled files are
+// deleted. The records after the checkpoint are returned to be delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.
@@ -95,6 +96,9 @@ struct WalRecoveryReport {
   // Undelivered records in damaged stretches skipped in the middle of segments: lost.
   uint64_t records_lost = 0;
   uint64_t damaged_stretches = 0;
+  // The checkpoint did not parse: it was renamed checkpoint.corrupt and the log's records
+  // are all delivered again.
+  bool checkpoint_reset = false;
   // Each problem: what was found, where (file, offset) and what was done.
   std::vector<std::string> problems;
 };
@@ -159,7 +163,7 @@ class Wal : public RecordLog {
   // not counted: on disk, a stream takes up to two `segment_bytes` more).
   uint64_t size_bytes() const override;
   size_t segment_count() const;
-  // What recovery found wrong (damage skipped or cut); empty if none.
+  // What recovery found wrong (damage skipped or cut, a corrupt checkpoint); empty if none.
   const WalRecoveryReport& recovery() const { return recovery_; }
   const std::string& dir() const { return options_.dir; }
 

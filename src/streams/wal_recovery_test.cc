@@ -178,6 +178,35 @@ TEST(WalTest, DamageOverDeliveredFramesLosesNothing) {
   EXPECT_EQ(h.wal->recovery().damaged_stretches, 1u);
 }
 
+// A checkpoint that does not parse does not keep the log closed: it is renamed
+// checkpoint.corrupt, every record is given back to be delivered again, and the report
+// says so.
+TEST(WalTest, ACorruptCheckpointIsSetAsideAndEverythingRedelivered) {
+  TempDir dir;
+  {
+    Harness h(dir.path());
+    for (std::string s : {"one", "two", "three"}) h.AppendSync(s);
+    ASSERT_TRUE(h.wal->MarkDelivered({1, 2}).ok());
+  }
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/checkpoint", "{\"delivered_thr").ok());
+  {
+    WarningCapture errors;
+    Harness h(dir.path());
+    ASSERT_TRUE(h.wal);
+    EXPECT_EQ(Data(h.recovered), (std::vector<std::string>{"one", "two", "three"}));
+    EXPECT_TRUE(h.wal->recovery().checkpoint_reset);
+    ASSERT_EQ(h.wal->recovery().problems.size(), 1u);
+    EXPECT_NE(h.wal->recovery().problems[0].find("checkpoint.corrupt"), std::string::npos);
+    EXPECT_TRUE(fs::exists(dir.path() + "/checkpoint.corrupt"));
+    EXPECT_NE(errors.text().find("is corrupt"), std::string::npos) << errors.text();
+    EXPECT_EQ(h.AppendSync("four"), 4u);
+    ASSERT_TRUE(h.wal->MarkDelivered({1, 2, 3}).ok());
+  }
+  Harness h(dir.path());
+  EXPECT_EQ(Data(h.recovered), std::vector<std::string>{"four"});
+  EXPECT_FALSE(h.wal->recovery().checkpoint_reset);
+}
+
 // Zeros after the last frame are the unwritten rest of a preallocated segment: no record
 // can have been there, so they go quietly and no sequence number is skipped.
 TEST(WalTest, ZeroFilledTailIsANormalEnd) {
