@@ -97,24 +97,26 @@ Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view t
 
 }  // namespace
 
-Status StreamConfig::CheckKeysIn(const objstore::ObjectStore& bucket,
-                                 const objstore::ObjectStore* backup_bucket) const {
-  auto check = [&](const objstore::ObjectStore& store, const std::string& text,
-                   KeyTemplate::Use use, std::string_view what) -> Status {
+Status StreamConfig::CheckKeysIn(const objstore::ObjectStore& bucket_store,
+                                 const objstore::ObjectStore* backup_store) const {
+  // The bucket by its name: its place on the server's disk is not the client's business.
+  auto check = [&](const objstore::ObjectStore& store, const std::string& name,
+                   const std::string& text, KeyTemplate::Use use, std::string_view what) -> Status {
     TRY_ASSIGN(KeyTemplate t, KeyTemplate::Parse(text, use, what));
-    const std::string key = SampleKey(t, *this);
-    Status s = store.CheckKey(key);
+    Status s = store.CheckKey(SampleKey(t, *this));
     if (s.ok()) return s;
     return InvalidArgument(fmt::format("{}: '{}' makes keys the bucket '{}' refuses: {}", what,
-                                       text, store.Describe(), s.message()));
+                                       text, name, s.message()));
   };
-  TRY(check(bucket, prefix, KeyTemplate::Use::kPrefix, "prefix"));
-  TRY(check(bucket, effective_error_prefix(), KeyTemplate::Use::kErrorPrefix, "error_prefix"));
-  if (backup.enabled() && backup_bucket != nullptr) {
-    TRY(check(*backup_bucket, backup.prefix, KeyTemplate::Use::kBackupPrefix, "backup.prefix"));
+  TRY(check(bucket_store, bucket, prefix, KeyTemplate::Use::kPrefix, "prefix"));
+  TRY(check(bucket_store, bucket, effective_error_prefix(), KeyTemplate::Use::kErrorPrefix,
+            "error_prefix"));
+  if (backup.enabled() && backup_store != nullptr) {
+    TRY(check(*backup_store, backup.bucket, backup.prefix, KeyTemplate::Use::kBackupPrefix,
+              "backup.prefix"));
     // A backup that fails goes to the stream's error prefix, in the backup bucket.
-    TRY(check(*backup_bucket, effective_error_prefix(), KeyTemplate::Use::kErrorPrefix,
-              "error_prefix"));
+    TRY(check(*backup_store, backup.bucket, effective_error_prefix(),
+              KeyTemplate::Use::kErrorPrefix, "error_prefix"));
   }
   return Status::Ok();
 }

@@ -95,10 +95,10 @@ struct StreamConfig {
   Status Validate() const;
   // After Validate: InvalidArgument naming the field if a prefix makes sample keys the
   // bucket itself refuses (ObjectStore::CheckKey: the local lake's own rules, such as a
-  // segment over 255 bytes or a key under .tributary-tmp/). `backup_bucket` is the
-  // backup's, or null.
-  Status CheckKeysIn(const objstore::ObjectStore& bucket,
-                     const objstore::ObjectStore* backup_bucket) const;
+  // segment over 255 bytes or a key under .tributary-tmp/). `bucket_store` is `bucket`
+  // opened, `backup_store` the backup's (or null).
+  Status CheckKeysIn(const objstore::ObjectStore& bucket_store,
+                     const objstore::ObjectStore* backup_store) const;
 
   uint64_t buffer_size_bytes() const { return uint64_t(buffer_size_mib) << 20; }
   // error_prefix, or kDefaultErrorPrefix when empty.

@@ -100,7 +100,7 @@ describe('a damaged write-ahead log', { timeout: 90000 }, () => {
                                 'dev=!{partitionKeyFromQuery:dev}/', '--error-prefix',
                                 '.tributary-tmp/!{firehose:error-output-type}/']);
     assert.notEqual(r.code, 0, r.stdout);
-    assert.match(r.stderr + r.stdout, /error_prefix/);
+    assert.match(r.stderr + r.stdout, /error.prefix.*reserved \.tributary-tmp/);
     const list = JSON.parse((await server.cliOk(['stream', 'list', '--json'])).stdout);
     assert.equal(JSON.stringify(list).includes('stuck'), false, JSON.stringify(list));
   });
