@@ -12,9 +12,11 @@ const { BIN, Server, run, describeRun, makeTempDir, removeTempDir } = require('.
 const { waitForLake } = require('./lake');
 
 // `tributary server` on `dataDir` with `extra` flags, expected to fail at start.
+// A server start on loopback with free ports; `extra` may give one of these flags anew.
 function startRefused(dataDir, extra = []) {
-  return run(BIN, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--http-port', '0',
-                   '--mqtt-tls-port', '0', '--mqtt-ws-port', '0', '--https-port', '0', ...extra], { timeoutMs: 15000 });
+  const defaults = { '--bind': '127.0.0.1', '--http-port': '0', '--mqtt-tls-port': '0', '--mqtt-ws-port': '0', '--https-port': '0' };
+  const flags = Object.entries(defaults).filter(([flag]) => !extra.includes(flag)).flat();
+  return run(BIN, ['server', '--data-dir', dataDir, ...flags, ...extra], { timeoutMs: 15000 });
 }
 
 async function healthy(server) {
