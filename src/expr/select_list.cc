@@ -28,10 +28,31 @@ std::string DefaultName(const Ast& ast, size_t position) {
   return "_" + std::to_string(position);
 }
 
+// Whether the select list from token `from` on is one expression running to FROM (or the
+// end): no ',' or AS outside brackets, as SELECT VALUE's is.
+bool OneExpressionToFrom(const Parser& p, size_t from) {
+  int depth = 0;
+  for (size_t i = from;; ++i) {
+    const Token& t = p.Peek(i);
+    if (t.kind == TokenKind::kEnd) return true;
+    if (t.kind == TokenKind::kOp) {
+      if (t.text == "(" || t.text == "[" || t.text == "{") ++depth;
+      if (t.text == ")" || t.text == "]" || t.text == "}") --depth;
+      if (depth == 0 && t.text == ",") return false;
+    } else if (depth == 0 && t.kind == TokenKind::kIdent && !t.quoted_ident) {
+      if (p.PeekKeyword("FROM", i)) return true;
+      if (p.PeekKeyword("AS", i)) return false;
+    }
+  }
+}
+
 // Whether the VALUE ahead is the keyword of SELECT VALUE rather than a field named
-// "value": it is when what follows starts an expression and is neither '.', '[' nor a
-// binary operator (SELECT VALUE x, VALUE {'a': 1}, VALUE NOT x, VALUE * FROM ...; but
-// value - 1, value[0], value.a, value AS v, value FROM, value IN [...]).
+// "value": it is when what follows starts an expression and is neither '.' nor a binary
+// operator (SELECT VALUE x, VALUE {'a': 1}, VALUE NOT x, VALUE * FROM ...; but value.a,
+// value AS v, value FROM, value IN [...], value + 1). '[' and '-' start an expression as
+// well as go on from a field: VALUE [a, b] and VALUE -a are the keyword when one
+// expression runs from there to FROM, as SELECT VALUE's does, and the field in a list
+// (value[0] AS first, value - 1 AS minus, ...); `value` in backquotes is the field always.
 bool ValueIsKeyword(const Parser& p) {
   if (!p.PeekKeyword("VALUE")) return false;
   const Token& t = p.Peek(1);
@@ -45,9 +66,10 @@ bool ValueIsKeyword(const Parser& p) {
       return true;
     case TokenKind::kOp:
       if (t.text == "(" || t.text == "{") return true;
+      if (t.text == "[" || t.text == "-") return OneExpressionToFrom(p, 1);
       // '*' alone is the payload (SELECT VALUE * FROM ...); followed by more, a product.
       if (t.text == "*") return p.PeekKeyword("FROM", 2) || p.Peek(2).kind == TokenKind::kEnd;
-      return false;  // '.', '[', ',', ')', and the operators ('-' too: value - 1)
+      return false;  // '.', ',', ')', and the binary operators
     case TokenKind::kIdent:
       if (t.quoted_ident) return true;
       if (p.PeekKeyword("NOT", 1)) return !p.PeekKeyword("IN", 2);

@@ -4,10 +4,11 @@
 //   <item>[, <item>...]  |  VALUE <expression>
 //   item:  *  |  <expression> [AS <name>]
 //
-// VALUE is the keyword only when what follows starts an expression and is neither '.',
-// '[' nor a binary operator: `SELECT value - 1`, `value[0]`, `value.a AS v` and
-// `SELECT value FROM` read the payload's field "value".
-//
+// VALUE is the keyword only when what follows starts an expression and is neither '.'
+// nor a binary operator: `SELECT value.a AS v`, `value + 1` and `SELECT value FROM` read
+// the payload's field "value". Before '[' or '-' it is the keyword when one expression
+// runs from there to FROM (`SELECT VALUE [a, b]`, `VALUE -a`), the field in a list
+// (`value[0] AS first, value - 1 AS minus`); `value` in backquotes is always the field.
 // Output names: the alias (AS a.b.c: the value under "c" under "b" in the object "a",
 // which aliases sharing the prefix fill together; a name both a value and an object is
 // an error); else a field's last name (a.b.c -> "c"; @v -> "v"); else a function's
