@@ -182,15 +182,16 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
     // One stream's unreadable checkpoint must not keep the server (and every other
     // stream) down. Without it every record the log holds is delivered again: duplicates,
     // which record ids let later stages drop, rather than losses.
+    // The problem is shown to API clients: it names the file, not the server's directory.
     const std::string aside = checkpoint_path + ".corrupt";
     std::error_code rename_ec;
     fs::rename(checkpoint_path, aside, rename_ec);
     std::string problem = fmt::format(
-        "{}; renamed to {} and started with an empty checkpoint: every record in the WAL is "
-        "delivered again",
-        checkpoint.status().message(),
-        rename_ec ? fmt::format("(not renamed: {})", rename_ec.message()) : aside);
-    log->error("{}", problem);
+        "the WAL's checkpoint did not read back; {} and started with an empty checkpoint: every "
+        "record in the WAL is delivered again",
+        rename_ec ? fmt::format("not renamed ({})", rename_ec.message())
+                  : "renamed to checkpoint.corrupt");
+    log->error("{}: {}", checkpoint.status().message(), problem);
     recovery_.checkpoint_reset = true;
     recovery_.problems.push_back(std::move(problem));
   } else {
@@ -226,6 +227,10 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   // every frame on disk (a refused commit's).
   uint64_t max_seq = checkpoint_.highest_delivered();
   for (const auto& [first, path] : files) {
+    // A segment is named after the first number it was to hold: every number below it was
+    // handed out. With the checkpoint lost and the segments of delivered records gone,
+    // the names are what keeps a new record from taking an old one's number (its id).
+    if (first > 0) max_seq = std::max(max_seq, first - 1);
     TRY_ASSIGN(std::string bytes, ReadFile(path));
     size_t offset = 0;
     size_t records = 0;
@@ -299,23 +304,24 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
         max_seq = std::max(max_seq, last_seq + could_hold + 1);
       }
     }
-    if (!skipped.empty() || damaged_tail) {
-      // The damaged file as it was, for whoever wants to look at it or salvage from it.
+    // Problems name the segment by its file name: they are shown to API clients, who have
+    // no business with the server's directories (the log has the whole path).
+    const std::string segment_name = fs::path(path).filename().string();
+    if (!skipped.empty()) {
+      // The damaged file as it was, for whoever wants to look at it or salvage from it. (A
+      // damaged tail, what a crash mid-write leaves, is cut without a copy, as always.)
       std::string copy = CopyAside(path);
-      if (!skipped.empty()) {
-        std::string where = fmt::format(
-            "WAL {}: damaged frames skipped at recovery at {}; the "
-            "segment as found is in {}",
-            path, fmt::join(skip_notes, "; "), copy.empty() ? "(not copied)" : copy);
-        log->error("{}", where);
-        recovery_.problems.push_back(std::move(where));
-      }
-      if (damaged_tail) {
-        recovery_.problems.push_back(fmt::format(
-            "WAL {}: damaged tail cut off at recovery at offset {} ({} bytes); the segment as "
-            "found is in {}",
-            path, offset, bytes.size() - offset, copy.empty() ? "(not copied)" : copy));
-      }
+      std::string where = fmt::format(
+          "WAL {}: damaged frames skipped at recovery at {}; the segment as found is in {}",
+          segment_name, fmt::join(skip_notes, "; "),
+          copy.empty() ? "(not copied)" : fs::path(copy).filename().string());
+      log->error("{} (file={})", where, path);
+      recovery_.problems.push_back(std::move(where));
+    }
+    if (damaged_tail) {
+      recovery_.problems.push_back(
+          fmt::format("WAL {}: damaged tail cut off at recovery at offset {} ({} bytes)",
+                      segment_name, offset, bytes.size() - offset));
     }
     if (!skipped.empty()) {
       // The segment is rewritten without the damage, so that the next recovery reads it
