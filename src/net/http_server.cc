@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "base/log_throttle.h"
+#include "net/listen_address.h"
 
 namespace tributary::net {
 
@@ -148,7 +149,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = Lowest().socket().remote_endpoint(ec);
     if (!ec) {
       remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-      remote_loopback_ = ep.address().is_loopback();
+      remote_loopback_ = IsLoopbackAddress(ep.address().to_string());
     }
   }
   ~Session() {
@@ -550,8 +551,7 @@ class HttpServer::Impl {
       beast::error_code peer_ec;
       const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
       std::string ip = peer_ec ? std::string() : peer.address().to_string();
-      const bool loopback =
-          !peer_ec && peer.address().is_loopback() && options_.loopback_peers_unlimited;
+      const bool loopback = !peer_ec && IsLoopbackAddress(ip) && options_.loopback_peers_unlimited;
       if (!state_->Admit(ip, loopback, options_)) {
         if (uint64_t held; refused_.Allow(&held)) {
           Logger("http")->warn(

@@ -15,7 +15,10 @@ bool IsIpAddress(std::string_view text) {
 bool IsLoopbackAddress(std::string_view address) {
   boost::system::error_code ec;
   ip::address a = ip::make_address(std::string(address), ec);
-  return !ec && a.is_loopback();
+  if (ec) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return ip::make_address_v4(ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
 }
 
 std::string LocalUrlHost(std::string_view address) {

@@ -18,6 +18,8 @@ TEST(ListenAddress, LoopbackIsThisMachineOnly) {
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1"));
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.2"));
   EXPECT_TRUE(IsLoopbackAddress("::1"));
+  EXPECT_TRUE(IsLoopbackAddress("::ffff:127.0.0.1"));  // an IPv4 peer of a dual-stack listener
+  EXPECT_FALSE(IsLoopbackAddress("::ffff:10.0.0.5"));
   EXPECT_FALSE(IsLoopbackAddress("0.0.0.0"));
   EXPECT_FALSE(IsLoopbackAddress("::"));
   EXPECT_FALSE(IsLoopbackAddress("10.0.0.5"));
