@@ -48,7 +48,9 @@ bool FitsTableLayout(const Table& table, std::string_view relative_key) {
   size_t level = 0, start = 0;
   for (size_t slash; (slash = relative_key.find('/', start)) != std::string_view::npos;
        start = slash + 1) {
-    if (level == table.partition_keys.size()) return false;
+    // Folders below the keys' are the table's too (Hive and Athena read them), as the
+    // hour folder under a table keyed by year, month and day.
+    if (level == table.partition_keys.size()) return true;
     std::string_view segment = relative_key.substr(start, slash - start);
     size_t eq = segment.find('=');
     if (eq != std::string_view::npos && eq > 0 &&

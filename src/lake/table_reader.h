@@ -75,8 +75,9 @@ struct OffLayoutObjects {
 //     the folders must give exactly those keys (partition_detect.h):
 //     pattern year,month,day,hour: 2026/11/30/14/obj yes; capture/x/obj, big/obj, obj no
 //   any other table (ETL jobs' output, Glue's CreateTable) with partition keys
-//     one folder per key, and a key=value folder must name the key of its level:
-//     keys device,day: device=a/day=01/obj and a/01/obj yes; a/obj, day=01/device=a/obj no
+//     a folder per key, and a key=value folder must name the key of its level; folders
+//     below them are the table's too (as Hive and Athena read them): keys device,day:
+//     device=a/day=01/obj, a/01/obj and a/01/14/obj yes; a/obj, day=01/device=a/obj no
 //   any other table without partition keys: every object
 // Hidden keys and exclusions are the caller's to check (List does).
 bool FitsTableLayout(const Table& table, std::string_view relative_key);

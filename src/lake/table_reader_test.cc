@@ -179,7 +179,7 @@ TEST(FitsTableLayoutTest, ACrawledTableTakesTheKeysItsCrawlerDetected) {
   EXPECT_FALSE(FitsTableLayout(t, "2026/a.json"));
 }
 
-TEST(FitsTableLayoutTest, OtherTablesTakeAFolderPerKeyNamedOrNot) {
+TEST(FitsTableLayoutTest, OtherTablesTakeAFolderPerKeyNamedOrNotAndWhatIsBelow) {
   Table t;
   EXPECT_TRUE(FitsTableLayout(t, "a/b/c.json"));  // no partition keys: everything
   t.partition_keys = {{"device", "string"}, {"day", "string"}};
@@ -187,7 +187,9 @@ TEST(FitsTableLayoutTest, OtherTablesTakeAFolderPerKeyNamedOrNot) {
   EXPECT_TRUE(FitsTableLayout(t, "a/01/part-0.parquet"));
   EXPECT_FALSE(FitsTableLayout(t, "day=01/device=a/part-0.parquet"));
   EXPECT_FALSE(FitsTableLayout(t, "device=a/part-0.parquet"));
-  EXPECT_FALSE(FitsTableLayout(t, "device=a/day=01/x/part-0.parquet"));
+  // Folders below the keys' are read, as Hive and Athena read them (an hour under a day).
+  EXPECT_TRUE(FitsTableLayout(t, "device=a/day=01/x/part-0.parquet"));
+  EXPECT_TRUE(FitsTableLayout(t, "a/01/14/part-0.parquet"));
   EXPECT_FALSE(FitsTableLayout(t, "part-0.parquet"));
 }
 
