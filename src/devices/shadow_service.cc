@@ -42,6 +42,12 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
   r.payload = std::string(msg.payload);
   r.over_mqtt = true;
   std::shared_ptr<InLine> in_line = Enter(std::move(r));
+  if (!in_line) {  // too many waiting: refused as the queue refuses, the message goes on
+    Refuse(*ParseShadowTopic(msg.topic), "too many requests waiting for earlier ones");
+    if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
+    if (done) done(broker::PublishVerdict::kAccepted);
+    return;
+  }
   if (!done || next_ == nullptr) {  // QoS 0, or nothing after: taken as it is
     Settle(in_line, true);
     if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
@@ -63,6 +69,8 @@ std::shared_ptr<ShadowService::InLine> ShadowService::Enter(Request request) {
   in_line->shadow = request.topic.thing + '\0' + request.topic.shadow;
   in_line->request = std::move(request);
   std::lock_guard lock(line_mu_);
+  if (in_line_ >= kMaxInLine) return nullptr;
+  ++in_line_;
   lines_[in_line->shadow].push_back(in_line);
   return in_line;
 }
@@ -87,6 +95,7 @@ void ShadowService::Settle(const std::shared_ptr<InLine>& in_line, bool take) {
           if (queue.front()->state == InLine::State::kTake)
             ready.push_back(std::move(queue.front()->request));
           queue.pop_front();
+          --in_line_;
         }
         if (queue.empty()) lines_.erase(line);
       }
@@ -124,13 +133,18 @@ void ShadowService::Execute(const std::string& thing, const std::string& shadow,
 void ShadowService::Push(Request r) {
   const uint64_t bytes = r.payload.size();
   if (Status refused = queue_.Push(r, bytes); !refused.ok()) {
-    ShadowOutcome busy = Refused({429, "Too many requests: " + refused.message()}, json::object());
     if (r.over_mqtt) {
-      publish_(ShadowTopicPrefix(r.topic.thing, r.topic.shadow) + r.topic.operation + "/rejected", busy.body.dump());
+      Refuse(r.topic, refused.message());
     } else if (r.done) {
-      r.done(std::move(busy));
+      r.done(Refused({429, "Too many requests: " + refused.message()}, json::object()));
     }
   }
+}
+
+void ShadowService::Refuse(const ShadowTopic& topic, const std::string& why) {
+  ShadowOutcome busy = Refused({429, "Too many requests: " + why}, json::object());
+  publish_(ShadowTopicPrefix(topic.thing, topic.shadow) + topic.operation + "/rejected",
+           busy.body.dump());
 }
 
 void ShadowService::Handle(Request& r) {

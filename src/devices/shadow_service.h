@@ -83,6 +83,8 @@ class ShadowService : public broker::MessageInterceptor {
   void Handle(Request& r);
   ShadowOutcome Run(const Request& r, const nlohmann::json& request);
   void Push(Request r);
+  // Answers a request over MQTT with 429 on its .../rejected topic.
+  void Refuse(const ShadowTopic& topic, const std::string& why);
   // Puts `request` at the end of its shadow's line.
   std::shared_ptr<InLine> Enter(Request request);
   // Says whether `in_line` is carried out (`take`) or dropped, then pushes, in order, the
@@ -97,6 +99,10 @@ class ShadowService : public broker::MessageInterceptor {
   std::unordered_map<std::string, std::deque<std::shared_ptr<InLine>>> lines_;  // by shadow
   std::vector<std::string> settled_;  // shadows whose line has a newly settled request
   bool releasing_ = false;
+  // Requests in the lines, at most kMaxInLine: past it a request is refused (429), as past
+  // the work queue's bound, rather than held without limit behind a slow verdict.
+  static constexpr size_t kMaxInLine = 10000;
+  size_t in_line_ = 0;
   BoundedWorkQueue<Request> queue_;
 };
 

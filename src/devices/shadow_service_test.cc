@@ -392,6 +392,27 @@ TEST_F(ShadowServiceTest, RequestsToOneShadowAreCarriedOutInTheOrderTheyArrived)
   EXPECT_EQ(lamp.state, json::parse(R"({"reported":{"mode":"last"}})"));
 }
 
+TEST_F(ShadowServiceTest, RequestsWaitingInLineAreBounded) {
+  HoldingNext next;
+  auto service = NewService(&next);
+  const std::string update = "$aws/things/lamp/shadow/update";
+  Send(update, R"({"state":{"reported":{"n":0}}})", mqtt::QoS::kAtLeastOnce, service.get());
+  // 9,999 more wait behind the one whose verdict is held: 10,000 in line in all.
+  for (int i = 1; i < 10000; ++i) {
+    Send(update, R"({"state":{"reported":{"n":1}}})", mqtt::QoS::kAtMostOnce, service.get());
+  }
+  Drain(service.get());
+  EXPECT_TRUE(PublishedTopics().empty());
+  // The next is refused at once, as a full work queue refuses, rather than held.
+  Send(update, R"({"state":{"reported":{"n":2}}})", mqtt::QoS::kAtMostOnce, service.get());
+  auto out = WaitForPublished(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].topic, update + "/rejected");
+  EXPECT_EQ(out[0].body()["code"], 429);
+  EXPECT_NE(out[0].body()["message"].get<std::string>().find("waiting"), std::string::npos);
+  EXPECT_EQ(Stored("lamp", "").version, 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Execute (the HTTP API).
 
