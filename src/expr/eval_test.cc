@@ -640,6 +640,21 @@ TEST(EvalTest, OutOfRangeNumbersSpoilOnlyThemselves) {
              });
 }
 
+// Out-of-range numbers are read again rewritten; what is no JSON number at all (a leading
+// zero, a bare '-', a point without digits) still makes the payload not JSON.
+TEST(EvalTest, NumbersJsonDoesNotAllowStayRefused) {
+  for (const char* payload :
+       {R"({"a": 007})", R"({"a": 007, "b": 1e400})", R"({"a": 1., "b": 1e400})",
+        R"({"a": -, "b": 1e400})", R"([01, 18446744073709551616])"}) {
+    Message m("t", payload);
+    EXPECT_FALSE(m.PayloadIsJson()) << payload;
+  }
+  for (const char* payload : {R"({"a": 7, "b": 1e400})", R"([0, -0.5e-3, 18446744073709551616])"}) {
+    Message m("t", payload);
+    EXPECT_TRUE(m.PayloadIsJson()) << payload;
+  }
+}
+
 TEST(EvalTest, LiteralArgumentsThatCannotWorkAreRefused) {
   auto bad_letter = Expression::Compile("parse_time('yyyy-qq', 0)");
   ASSERT_FALSE(bad_letter.ok());

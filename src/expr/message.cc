@@ -41,9 +41,40 @@ constexpr char kOutOfRangeText[] = "\0tributary:number-out-of-range";
 constexpr std::string_view kOutOfRange(kOutOfRangeText, sizeof kOutOfRangeText - 1);
 constexpr std::string_view kOutOfRangeJson = "\"\\u0000tributary:number-out-of-range\"";
 
+// Whether `token` is a number as JSON writes them: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view token) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t from = i;
+    while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < token.size() && token[i] == '-') ++i;
+  if (i < token.size() && token[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < token.size() && token[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == token.size();
+}
+
 // `token` (a JSON number) as simdjson takes it: integers beyond 64 bits as the nearest
 // double ("1.8446744073709552e+19"), numbers beyond a double's range as kOutOfRangeJson.
+// What is not a JSON number (007, 1., -) is left as it is, for the parser to refuse.
 void AppendReadableNumber(std::string_view token, std::string* out) {
+  if (!IsJsonNumber(token)) {
+    out->append(token);
+    return;
+  }
   double d = 0;
   auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
   if (ec == std::errc() && end == token.data() + token.size() && std::isfinite(d)) {
