@@ -428,20 +428,17 @@ TEST_F(StreamManagerTest, ADeaggregatedRecordIsAdmittedWholeOrNotAtAll) {
 }
 
 TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
-  objstore::ObjectStoreConfig lc;
-  lc.backend = "local";
-  lc.local_root = dir_.path() + "/lake";
-  auto local = objstore::OpenObjectStores(lc);
-  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  auto local = LocalLake();
+  ASSERT_TRUE(local);
   StreamManagerOptions o = Options();
-  o.lake = local->get();
+  o.lake = local.get();
   auto m = OpenManager(o);
   StreamConfig c = Config();
   c.compression = Compression::kGzip;
   ASSERT_TRUE(m->Create(c).ok());
   ASSERT_TRUE(PutSync(*m, "s", "{\"a\":1}\n").ok());
   ASSERT_TRUE(m->Flush("s").ok());
-  auto bucket = (*local)->Bucket("iot-data");
+  auto bucket = local->Bucket("iot-data");
   ASSERT_TRUE(bucket.ok());
   auto listing = (*bucket)->List("2026/11/30/14/");
   ASSERT_TRUE(listing.ok());
@@ -455,16 +452,13 @@ TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
 // retry clears. That partition's batch goes to the error prefix at once, and the stream's
 // other partitions are not held behind it for the retry window.
 TEST_F(StreamManagerTest, AKeyConflictInTheLocalLakeGoesToTheErrorPrefixAtOnce) {
-  objstore::ObjectStoreConfig lc;
-  lc.backend = "local";
-  lc.local_root = dir_.path() + "/lake";
-  auto local = objstore::OpenObjectStores(lc);
-  ASSERT_TRUE(local.ok()) << local.status().ToString();
-  auto bucket = (*local)->Bucket("iot-data");
+  auto local = LocalLake();
+  ASSERT_TRUE(local);
+  auto bucket = local->Bucket("iot-data");
   ASSERT_TRUE(bucket.ok());
   ASSERT_TRUE((*bucket)->Put("dev=zz", "an object in the way").ok());
   StreamManagerOptions o = Options();
-  o.lake = local->get();
+  o.lake = local.get();
   o.retry_window_ms = 600'000;
   auto m = OpenManager(o);
   StreamConfig c = Config();
@@ -492,13 +486,10 @@ TEST_F(StreamManagerTest, AKeyConflictInTheLocalLakeGoesToTheErrorPrefixAtOnce) 
 // reserved .tributary-tmp/ and its 255-byte segments are refused up front, naming the
 // field, instead of stalling delivery.
 TEST_F(StreamManagerTest, CreateAndUpdateRefusePrefixesTheLocalLakeCannotHold) {
-  objstore::ObjectStoreConfig lc;
-  lc.backend = "local";
-  lc.local_root = dir_.path() + "/lake";
-  auto local = objstore::OpenObjectStores(lc);
-  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  auto local = LocalLake();
+  ASSERT_TRUE(local);
   StreamManagerOptions o = Options();
-  o.lake = local->get();
+  o.lake = local.get();
   auto m = OpenManager(o);
   struct Case {
     std::string prefix, error_prefix, field;

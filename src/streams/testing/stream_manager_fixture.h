@@ -16,6 +16,7 @@
 
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
+#include "objstore/object_store.h"
 #include "streams/stream_manager.h"
 #include "streams/testing/memory_object_store.h"
 
@@ -45,6 +46,17 @@ class StreamManagerTest : public ::testing::Test {
     o.retry_max_backoff_ms = 20;
     o.stop_timeout_ms = 5000;
     return o;
+  }
+
+  // The local-directory lake under the test's directory, for tests of what only a real
+  // store refuses (the fixture's lake_ is an in-memory one).
+  std::unique_ptr<objstore::ObjectStoreProvider> LocalLake() {
+    objstore::ObjectStoreConfig lc;
+    lc.backend = "local";
+    lc.local_root = dir_.path() + "/lake";
+    auto local = objstore::OpenObjectStores(lc);
+    EXPECT_TRUE(local.ok()) << local.status().ToString();
+    return local.ok() ? std::move(local).value() : nullptr;
   }
 
   std::unique_ptr<StreamManager> OpenManager(StreamManagerOptions o) {
