@@ -119,6 +119,11 @@ class Message {
   }
   // Whether a function gave Undefined for want of budget since the last reset.
   bool BuildBudgetExceeded() const { return budget_->exceeded; }
+  // A function that gave Undefined for running past its time (regexp_replace) says so
+  // here, so that the rule fails for its error action as past the byte budget.
+  void MarkTooSlow(const char* function) const { budget_->too_slow = function; }
+  // The function that ran past its time since the last reset, or nullptr.
+  const char* TooSlow() const { return budget_->too_slow; }
   // Starts a new evaluation's budget (a rule's evaluation, an expression's, a template's).
   void ResetBuildBudget() const { *budget_ = BuildBudget{}; }
 
@@ -134,6 +139,7 @@ class Message {
   struct BuildBudget {
     size_t used = 0;
     bool exceeded = false;
+    const char* too_slow = nullptr;
   };
   mutable BuildBudget own_budget_;
   BuildBudget* budget_ = &own_budget_;  // a nested query's rows share the outer message's

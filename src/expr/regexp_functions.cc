@@ -173,7 +173,10 @@ Value RegexpReplace(const Value* a, size_t, const Message& m) {
   for (size_t n = 1;
        pos <= s->size() && re->Match(*s, pos, s->size(), RE2::UNANCHORED, match.data(), groups + 1);
        ++n) {
-    if (n % 64 == 0 && ThreadCpuNs() > deadline) return Value();
+    if (n % 64 == 0 && ThreadCpuNs() > deadline) {
+      m.MarkTooSlow("regexp_replace()");
+      return Value();
+    }
     size_t start = static_cast<size_t>(match[0].data() - s->data());
     size_t end = start + match[0].size();
     size_t add = start - pos + 4;  // 4: the character kept after an empty match

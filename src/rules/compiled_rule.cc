@@ -2,8 +2,9 @@
 
 #include <charconv>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "base/base64.h"
 #include "expr/conversions.h"
@@ -197,13 +198,24 @@ Status OverBuildBudget() {
                            "concat(), regexp_replace() ... give Undefined past that)");
 }
 
+// Why the evaluation of `m` ran out of its bounds, if it did.
+std::optional<Status> OverBounds(const MessageContext& m) {
+  if (m.BuildBudgetExceeded()) return OverBuildBudget();
+  if (const char* function = m.TooSlow()) {
+    return ResourceExhausted(std::string(function) +
+                             " ran past its 100 ms of CPU time for this message (its "
+                             "pattern reads far ahead for every match of a long text)");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext& m) const {
   m.ResetBuildBudget();
   expr::VariableBinding bind(variables_, m);
   bool holds = WhereHolds(m);
-  if (m.BuildBudgetExceeded()) return OverBuildBudget();
+  if (auto over = OverBounds(m)) return *over;
   if (!holds) return std::optional<OutputRecord>();
   OutputRecord rec;
   if (select_value_) {
@@ -241,7 +253,7 @@ Result<std::optional<OutputRecord>> CompiledRule::Evaluate(const MessageContext&
     }
     rec.payload.push_back('}');
   }
-  if (m.BuildBudgetExceeded()) return OverBuildBudget();
+  if (auto over = OverBounds(m)) return *over;
   if (rec.payload.size() > kMaxOutputBytes) {
     return ResourceExhausted("rule output is " + std::to_string(rec.payload.size()) +
                              " bytes, over the " + std::to_string(kMaxOutputBytes) +
