@@ -440,6 +440,17 @@ void Monitors::EvaluateOnce(Monitor& m) {
     TRY_ASSIGN(forecast::PrepareSummary summary, services_->Prepare(request));
     e["ForecastStart"] = summary.split;
     e["DataEnd"] = summary.end;
+    e["Objects"] = summary.objects;
+    e["Rows"] = summary.rows;
+    // What the preparation left out, so a lake gone wrong shows here rather than as a
+    // quietly better or worse metric.
+    if (summary.objects_skipped > 0) {
+      e["ObjectsSkipped"] = summary.objects_skipped;
+      e["SkippedObjects"] = summary.skipped_objects;
+      Logger("monitor")->warn("evaluation skipped objects monitor={} count={} first=\"{}\"",
+                              spec.name, summary.objects_skipped, summary.skipped_objects.front());
+    }
+    if (summary.bad_records > 0) e["BadRecords"] = summary.bad_records;
     TRY_ASSIGN(std::vector<std::string> lines, Lines(request.out + "/test/test.json"));
     std::vector<std::string> groups;
     if (auto text = ReadFile(request.out + "/series.json"); text.ok()) {

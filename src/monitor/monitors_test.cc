@@ -87,6 +87,10 @@ TEST_F(MonitorsTest, DriftRetrainsAndTheNewModelBecomesTheBaseline) {
   EXPECT_EQ(first["Value"], 0.0);
   EXPECT_EQ(first["Breach"], false);
   EXPECT_EQ(first["ForecastStart"], "2026-01-01 02:00:00");
+  EXPECT_EQ(first["Objects"], 2);
+  EXPECT_EQ(first["Rows"], 12);
+  EXPECT_FALSE(first.contains("ObjectsSkipped")) << first.dump();
+  EXPECT_FALSE(first.contains("BadRecords")) << first.dump();
   EXPECT_EQ(first["WorstSeries"][0]["Group"], "sensor-0");
   EXPECT_TRUE(d["Retrainings"].empty());
 
@@ -180,6 +184,15 @@ TEST_F(MonitorsTest, ConsecutiveBreachesRollbackAndFailures) {
   EXPECT_NE(d["Retrainings"][0]["FailureReason"].get<std::string>().find("rolled back"), std::string::npos);
   EXPECT_EQ(d["BaselineValue"], 0.1);  // unchanged
   EXPECT_EQ(d["Breaches"], 0);         // counting starts again
+
+  // What the preparation left out of the table is in the evaluation, named.
+  services_.SetWorldLevel(10);  // no breach: the count stays 0
+  services_.objects_skipped = 3;
+  services_.bad_records = 5;
+  d = EvaluateAndSettle();
+  EXPECT_EQ(d["LastEvaluation"]["ObjectsSkipped"], 3) << d["LastEvaluation"].dump();
+  EXPECT_EQ(d["LastEvaluation"]["SkippedObjects"][0], "data/raw/stray.json");
+  EXPECT_EQ(d["LastEvaluation"]["BadRecords"], 5);
 
   // An evaluation that fails is recorded with the reason and does not judge.
   services_.prepare_error = NotFound("table 'raw' does not exist");

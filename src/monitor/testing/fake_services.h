@@ -52,6 +52,11 @@ class FakeServices : public MonitorServices {
     forecast::PrepareSummary s;
     s.split = "2026-01-01 02:00:00";
     s.end = "2026-01-01 04:00:00";
+    s.objects = 2;
+    s.rows = 12;
+    s.objects_skipped = objects_skipped;
+    if (objects_skipped > 0) s.skipped_objects = {"data/raw/stray.json"};
+    s.bad_records = bad_records;
     if (r.out.rfind("s3://", 0) == 0) return s;  // channels for a retraining: only noted
     if (r.out.empty() || r.out.front() != '/') {    // as forecast prepare refuses it
       return InvalidArgument("out: '" + r.out +
@@ -156,6 +161,7 @@ class FakeServices : public MonitorServices {
   double new_model_level = 50;
   bool roll_back = false;
   Status prepare_error;
+  int64_t objects_skipped = 0, bad_records = 0;  // what Prepare reports having left out
   int invocations = 0;
 };
 
