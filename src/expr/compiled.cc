@@ -315,18 +315,26 @@ class SubqueryNode final : public Node {
   Value Eval(const Message& m) const override {
     Value source = from_->Eval(m);
     std::string json;
-    // An object is one row, and gives one result; an array gives one per element.
-    if (source.is_object()) return Row(source, m, &json);
+    // An object is one row, and gives one result; an array gives one per element. Each
+    // row is charged to the build budget as it is made (a select list may repeat a big
+    // field many times over, for every element).
+    if (source.is_object()) return Charged(Row(source, m, &json), m);
     if (!source.is_array()) return Value();
     Array out;
     for (const Value& element : source.as_array()) {
-      Value v = Row(element, m, &json);
+      Value v = Charged(Row(element, m, &json), m);
+      if (m.BuildBudgetExceeded()) return Value();
       if (!v.is_undefined()) out.push_back(std::move(v));
     }
     return Value::MakeArray(std::move(out));
   }
 
  private:
+  static Value Charged(Value v, const Message& m) {
+    if (v.is_undefined()) return v;
+    return m.ChargeBuild(JsonSizeAtMost(v, kBuildBudgetBytes)) ? v : Value();
+  }
+
   // The select list over one element; Undefined when WHERE leaves it out (or VALUE's
   // item is Undefined). `json` is scratch space.
   Value Row(const Value& element, const Message& m, std::string* json) const {

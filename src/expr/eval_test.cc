@@ -605,6 +605,26 @@ TEST(EvalTest, BuildingIsBoundedPerEvaluation) {
           {"length(regexp_replace(aaa, 'a[^z]*z|a', 'b'))", "undefined"},
           {"length(regexp_replace(aaa, 'a', 'bb'))", "Int 240000"},
       });
+  // A nested query's rows are charged as they are made: ten elements of 12 KB, each
+  // repeated ten times, would be 1.2 MB.
+  std::string rows = R"({"arr": [)";
+  for (int i = 0; i < 10; ++i)
+    rows += std::string(i ? "," : "") + R"({"v": ")" + std::string(12000, 'v') + R"("})";
+  rows += "]}";
+  std::string ten, five;
+  for (char c = 'a'; c < 'k'; ++c) {
+    ten += std::string(ten.empty() ? "" : ", ") + "v AS " + c;
+    if (c < 'f') five += std::string(five.empty() ? "" : ", ") + "v AS " + c;
+  }
+  const std::string fits = "length(get((SELECT " + five + " FROM arr), 9).e)";
+  const std::string over = "isUndefined((SELECT " + ten + " FROM arr))";
+  const std::string one_row = "isUndefined((SELECT *, " + ten + " FROM arr[0]))";
+  RunTableOn(rows, {
+                       {fits.c_str(), "Int 12000"},
+                       {over.c_str(), "Boolean true"},
+                       {one_row.c_str(), "Boolean false"},
+                   });
+
   Message m("t", payload);
   auto e = Expression::Compile("length(replace(msg, '{name}', name))");
   ASSERT_TRUE(e.ok());
