@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -95,18 +96,57 @@ size_t EndOfNonZero(std::string_view bytes, size_t from) {
   return end;
 }
 
-// Copies a damaged segment to `<path>.corrupt` (or `.corrupt.1`, ... if taken) before
-// recovery changes it; returns the copy's path, "" (logged) if it could not be made.
-std::string CopyAside(const std::string& path) {
-  std::string copy = path + ".corrupt";
+// Damaged files set aside (segments' copies, checkpoints) a log keeps, the newest.
+constexpr size_t kAsideFilesKept = 8;
+
+// Where a damaged `path` is set aside: `<path>.corrupt`, or if one of its copies is
+// there, `.corrupt.<n>` numbered past the highest (so that none set aside earlier is
+// overwritten, and the numbers say which came last even after older ones are pruned).
+std::string AsidePath(const std::string& path) {
+  const std::string stem = fs::path(path).filename().string() + ".corrupt";
+  long highest = -1;  // none; 0: "<stem>" itself
   std::error_code ec;
-  for (int i = 1; fs::exists(copy, ec) && i < 1000; ++i)
-    copy = fmt::format("{}.corrupt.{}", path, i);
+  for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == stem) {
+      highest = std::max(highest, 0L);
+    } else if (name.size() > stem.size() + 1 && name.compare(0, stem.size() + 1, stem + ".") == 0) {
+      highest = std::max(highest, std::strtol(name.c_str() + stem.size() + 1, nullptr, 10));
+    }
+  }
+  return highest < 0 ? path + ".corrupt" : fmt::format("{}.corrupt.{}", path, highest + 1);
+}
+
+// Deletes all but the newest kAsideFilesKept files set aside in `dir`, so that damage
+// that keeps coming back does not fill the disk.
+void PruneAsideFiles(const std::string& dir) {
+  std::vector<std::pair<fs::file_time_type, fs::path>> aside;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().find(".corrupt") == std::string::npos) continue;
+    aside.emplace_back(entry.last_write_time(ec), entry.path());
+  }
+  if (aside.size() <= kAsideFilesKept) return;
+  std::sort(aside.begin(), aside.end());
+  for (size_t i = 0; i + kAsideFilesKept < aside.size(); ++i) {
+    fs::remove(aside[i].second, ec);
+    Logger("streams")->warn(
+        "WAL damaged file set aside earlier deleted (only the newest {} are kept) file={}",
+        kAsideFilesKept, aside[i].second.string());
+  }
+}
+
+// Copies a damaged segment aside (AsidePath) before recovery changes it; returns the
+// copy's path, "" (logged) if it could not be made.
+std::string CopyAside(const std::string& path) {
+  std::string copy = AsidePath(path);
+  std::error_code ec;
   if (!fs::copy_file(path, copy, fs::copy_options::none, ec)) {
     Logger("streams")->error("WAL damaged segment not copied aside file={} to={} error=\"{}\"",
                              path, copy, ec.message());
     return "";
   }
+  PruneAsideFiles(fs::path(path).parent_path().string());
   return copy;
 }
 
@@ -183,14 +223,15 @@ Status Wal::Recover(std::vector<WalRecord>* undelivered) {
     // stream) down. Without it every record the log holds is delivered again: duplicates,
     // which record ids let later stages drop, rather than losses.
     // The problem is shown to API clients: it names the file, not the server's directory.
-    const std::string aside = checkpoint_path + ".corrupt";
+    const std::string aside = AsidePath(checkpoint_path);
     std::error_code rename_ec;
     fs::rename(checkpoint_path, aside, rename_ec);
+    if (!rename_ec) PruneAsideFiles(options_.dir);
     std::string problem = fmt::format(
         "the WAL's checkpoint did not read back; {} and started with an empty checkpoint: every "
         "record in the WAL is delivered again",
         rename_ec ? fmt::format("not renamed ({})", rename_ec.message())
-                  : "renamed to checkpoint.corrupt");
+                  : "renamed to " + fs::path(aside).filename().string());
     log->error("{}: {}", checkpoint.status().message(), problem);
     recovery_.checkpoint_reset = true;
     recovery_.problems.push_back(std::move(problem));

@@ -54,12 +54,14 @@
 // continues the segment's sequence (FindNextFrame), the damage is in the middle: the
 // frames it covers are lost, those after it kept, the segment copied as found to
 // `<segment>.corrupt` and rewritten without the damage, and the loss reported
-// (recovery()). Else the tail is damaged: the segment is copied aside, the tail cut off
-// with a warning naming file and offset, and as many sequence numbers are skipped as
-// frames could have fitted before its last non-zero byte (in a recycled segment, the
-// whole rest). A checkpoint that does not parse is renamed `checkpoint.corrupt` and the
-// log opens with an empty one (reported too). Leftover spare and recycled files are
-// deleted. The records after the checkpoint are returned to be delivered again.
+// (recovery()). Else the tail is damaged (what a crash mid-write leaves): it is cut off,
+// without a copy, with a warning naming file and offset, and as many sequence numbers are
+// skipped as frames could have fitted before its last non-zero byte (in a recycled
+// segment, the whole rest). A checkpoint that does not parse is renamed
+// `checkpoint.corrupt` and the log opens with an empty one (reported too). A name already
+// taken gets a number (`.corrupt.1`, ...), and the log keeps the newest 8 files set aside.
+// Leftover spare and recycled files are deleted. The records after the checkpoint are returned to
+// be delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.

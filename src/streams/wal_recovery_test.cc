@@ -207,9 +207,37 @@ TEST(WalTest, ACorruptCheckpointIsSetAsideAndEverythingRedelivered) {
     EXPECT_EQ(h.AppendSync("four"), 4u);
     ASSERT_TRUE(h.wal->MarkDelivered({1, 2, 3}).ok());
   }
-  Harness h(dir.path());
-  EXPECT_EQ(Data(h.recovered), std::vector<std::string>{"four"});
-  EXPECT_FALSE(h.wal->recovery().checkpoint_reset);
+  {
+    Harness h(dir.path());
+    EXPECT_EQ(Data(h.recovered), std::vector<std::string>{"four"});
+    EXPECT_FALSE(h.wal->recovery().checkpoint_reset);
+  }
+  // A second damaged checkpoint does not overwrite the first one set aside.
+  ASSERT_TRUE(WriteFileAtomic(dir.path() + "/checkpoint", "{\"second").ok());
+  {
+    WarningCapture errors;
+    Harness h(dir.path());
+    ASSERT_TRUE(h.wal);
+    ASSERT_EQ(h.wal->recovery().problems.size(), 1u);
+    EXPECT_NE(h.wal->recovery().problems[0].find("checkpoint.corrupt.1"), std::string::npos)
+        << h.wal->recovery().problems[0];
+    EXPECT_EQ(*ReadFile(dir.path() + "/checkpoint.corrupt"), "{\"delivered_thr");
+    EXPECT_EQ(*ReadFile(dir.path() + "/checkpoint.corrupt.1"), "{\"second");
+  }
+  // Damage that keeps coming back does not fill the disk: the newest 8 are kept.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(WriteFileAtomic(dir.path() + "/checkpoint", "{\"again " + std::to_string(i)).ok());
+    WarningCapture errors;
+    Harness h(dir.path());
+    ASSERT_TRUE(h.wal);
+  }
+  int aside = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    aside += entry.path().filename().string().find(".corrupt") != std::string::npos;
+  }
+  EXPECT_EQ(aside, 8);
+  EXPECT_FALSE(fs::exists(dir.path() + "/checkpoint.corrupt"));  // the oldest went first
+  EXPECT_EQ(*ReadFile(dir.path() + "/checkpoint.corrupt.11"), "{\"again 9");
 }
 
 // Once every record is delivered and its segment gone, the checkpoint is not the only
