@@ -283,8 +283,16 @@ Result<std::string> CompiledRule::RepublishTopic(int action_index, const Message
   expr::VariableBinding bind(variables_, m);
   const SubstitutionTemplate* t = &*ref.templates->main;
   std::string topic = t->Render(m);
-  // "$$aws/things/..." names the reserved topic "$aws/things/...", as on AWS.
-  if (topic.starts_with("$$")) topic.erase(0, 1);
+  // "$$aws/things/..." names the reserved topic "$aws/things/...", as on AWS. Only the
+  // template's own text can: a '$' that a message's data put first is refused, or a
+  // device could write to another's shadow through the rule.
+  if (t->literal_prefix().starts_with("$$")) {
+    topic.erase(0, 1);
+  } else if (topic.starts_with("$")) {
+    return InvalidArgument(
+        "republish topic template '" + t->text() + "' rendered '" + topic +
+        "', a reserved topic: only a template that starts with '$$' republishes to one");
+  }
   if (!mqtt::IsValidTopicName(topic)) {
     return InvalidArgument("republish topic template '" + t->text() + "' rendered '" + topic +
                            "', which is not a valid topic name");
@@ -372,7 +380,14 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
     }
     p.message_expiry_interval = static_cast<uint32_t>(seconds);
   }
-  for (const auto& [k, v] : t->user_properties) p.user_properties.emplace_back(k.Render(m), v.Render(m));
+  for (const auto& [k, v] : t->user_properties) {
+    std::string key = k.Render(m);
+    if (key.empty()) {
+      return InvalidArgument("republish userProperties key template '" + k.text() +
+                             "' rendered an empty key");
+    }
+    p.user_properties.emplace_back(std::move(key), v.Render(m));
+  }
   return p;
 }
 

@@ -168,8 +168,10 @@ Result<RepublishHeaders> ParseRepublishHeaders(const Json& j, const std::string&
   }
   TRY_ASSIGN(h.content_type, TemplateField(j, path, "contentType"));
   TRY_ASSIGN(h.response_topic, TemplateField(j, path, "responseTopic"));
-  if (!h.response_topic.empty() && SubstitutionTemplate::Compile(h.response_topic)->is_literal() &&
-      !mqtt::IsValidTopicName(h.response_topic)) {
+  if (auto t = SubstitutionTemplate::Compile(h.response_topic);
+      !h.response_topic.empty() && t.ok() &&
+      (t->LiteralHoldsAnyOf(std::string_view("+#\0", 3)) ||
+       (t->is_literal() && !mqtt::IsValidTopicName(h.response_topic)))) {
     return Bad(path + ".responseTopic", "'" + h.response_topic + "' is not a valid topic name");
   }
   TRY_ASSIGN(h.correlation_data, TemplateField(j, path, "correlationData"));
@@ -232,8 +234,15 @@ Result<RuleAction> ParseAction(const Json& j, const std::string& path) {
   TRY_ASSIGN(a.topic, RequiredString(body, bpath, "topic"));
   auto tmpl = SubstitutionTemplate::Compile(a.topic);
   if (!tmpl.ok()) return tmpl.status().WithContext(bpath + ".topic");
-  if (tmpl->is_literal() && !mqtt::IsValidTopicName(a.topic)) {
+  if (tmpl->LiteralHoldsAnyOf(std::string_view("+#\0", 3)) ||
+      (tmpl->is_literal() && !mqtt::IsValidTopicName(a.topic))) {
     return Bad(bpath + ".topic", "'" + a.topic + "' is not a valid topic name (no '+' or '#')");
+  }
+  // A reserved topic ($aws/...) is the rule author's to name, as '$$' (AWS IoT's
+  // convention), never a message's: RepublishTopic refuses one rendered from data.
+  if (tmpl->literal_prefix().starts_with("$") && !tmpl->literal_prefix().starts_with("$$")) {
+    return Bad(bpath + ".topic", "'" + a.topic + "' is a reserved topic: write '$" + a.topic +
+                                     "' to republish to it, as on AWS IoT");
   }
   if (auto it = body.find("qos"); it != body.end()) {
     if (!it->is_number_integer() || (it->get<int64_t>() != 0 && it->get<int64_t>() != 1)) {

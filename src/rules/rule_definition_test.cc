@@ -72,6 +72,76 @@ TEST(RuleDefinitionTest, ARepublishTopicOfDoubleDollarNamesAReservedTopic) {
   EXPECT_EQ(*(*rule)->RepublishTopic(-1, m), "$aws/rules/errors/lamp-1");
 }
 
+// Only the rule's own text names a reserved topic: a '$' (or "$$") that a message's data
+// puts first is refused, or a device could write to any thing's shadow through the rule;
+// a literal single '$' is refused when the rule is created, naming the "$$" spelling.
+TEST(RuleDefinitionTest, AMessageCannotRepublishToAReservedTopic) {
+  auto def = ParseRuleDefinition(R"({"sql": "SELECT state FROM 'in/+'",
+    "actions": [{"republish": {"topic": "${dest}"}}]})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  auto rule = CompiledRule::Compile(*def);
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  for (const char* dest :
+       {"$aws/things/victim/shadow/update", "$$aws/things/victim/shadow/update"}) {
+    const std::string payload = std::string(R"({"dest": ")") + dest + R"("})";
+    expr::Message m("in/q", payload);
+    auto topic = (*rule)->RepublishTopic(0, m);
+    ASSERT_FALSE(topic.ok()) << *topic;
+    EXPECT_NE(
+        topic.status().message().find("a reserved topic: only a template that starts with '$$'"),
+        std::string::npos)
+        << topic.status().message();
+  }
+  expr::Message fine("in/q", R"({"dest": "out/x"})");
+  EXPECT_EQ(*(*rule)->RepublishTopic(0, fine), "out/x");
+  // "$${dest}" is a literal '$' and then the data: not the "$$" convention, refused.
+  EXPECT_FALSE(
+      ParseRuleDefinition(
+          R"({"sql": "SELECT * FROM 'in/+'", "actions": [{"republish": {"topic": "$${dest}"}}]})")
+          .ok());
+
+  auto literal = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'a'",
+    "actions": [{"republish": {"topic": "$aws/things/lt/shadow/update"}}]})");
+  ASSERT_FALSE(literal.ok());
+  EXPECT_EQ(literal.status().message(),
+            "actions[0].republish.topic: '$aws/things/lt/shadow/update' is a reserved "
+            "topic: write '$$aws/things/lt/shadow/update' to republish to it, as on AWS IoT");
+}
+
+// Literal '+' or '#' beside a ${...} part make every rendering invalid: refused when the
+// rule is created, as for a wholly literal topic. A user property whose key renders
+// empty fails the action (MQTT has no empty key to send).
+TEST(RuleDefinitionTest, TopicTemplatesThatCanNeverRenderAValidTopicAreRefused) {
+  for (const char* topic : {"w/${topic(2)}/+/x", "ev/${topic(2)}/err#"}) {
+    auto def = ParseRuleDefinition(
+        std::string(R"({"sql": "SELECT * FROM 'w/+'", "actions": [{"republish": {"topic": ")") +
+        topic + R"("}}]})");
+    ASSERT_FALSE(def.ok()) << topic;
+    EXPECT_NE(def.status().message().find("is not a valid topic name"), std::string::npos)
+        << def.status().message();
+  }
+  auto headers =
+      ParseRuleDefinition(R"({"sql": "SELECT * FROM 'w/+'", "actions": [{"republish": {"topic": "o",
+    "headers": {"responseTopic": "r/${topic(2)}/#"}}}]})");
+  ASSERT_FALSE(headers.ok());
+  EXPECT_NE(headers.status().message().find("responseTopic"), std::string::npos)
+      << headers.status().message();
+
+  auto def =
+      ParseRuleDefinition(R"({"sql": "SELECT * FROM 'w/+'", "actions": [{"republish": {"topic": "o",
+    "headers": {"userProperties": [{"key": "${k}", "value": "v"}]}}}]})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  auto rule = CompiledRule::Compile(*def);
+  ASSERT_TRUE(rule.ok());
+  auto none = (*rule)->RepublishProperties(0, expr::Message("w/a", "{}"));
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("rendered an empty key"), std::string::npos)
+      << none.status().message();
+  auto some = (*rule)->RepublishProperties(0, expr::Message("w/a", R"({"k": "site"})"));
+  ASSERT_TRUE(some.ok());
+  EXPECT_EQ(some->user_properties.at(0).first, "site");
+}
+
 TEST(RuleDefinitionTest, S3ActionKeysAreRenderedPerMessage) {
   auto def = ParseRuleDefinition(R"({"sql": "SELECT * FROM 'devices/+/images'",
     "actions": [{"s3": {"bucketName": "raw-images", "key": "${topic(2)}/${timestamp()}.json",

@@ -36,6 +36,19 @@ class SubstitutionTemplate {
   const std::string& text() const { return text_; }
   // True when there is no ${...} part.
   bool is_literal() const { return parts_.size() <= 1 && (parts_.empty() || !parts_[0].node); }
+  // The text before the first ${...} part (the whole text when literal): what every
+  // rendering starts with.
+  std::string_view literal_prefix() const {
+    return parts_.empty() || parts_[0].node ? std::string_view()
+                                            : std::string_view(parts_[0].literal);
+  }
+  // Whether a literal part (not substituted text) holds one of `chars`.
+  bool LiteralHoldsAnyOf(std::string_view chars) const {
+    for (const Part& part : parts_) {
+      if (!part.node && part.literal.find_first_of(chars) != std::string::npos) return true;
+    }
+    return false;
+  }
 
  private:
   struct Part {
