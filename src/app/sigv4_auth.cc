@@ -250,24 +250,6 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
     has_date |= name == "x-amz-date";
     canonical.headers.emplace_back(key, it->second);
   }
-  if (presigned) {
-    // Whoever holds a presigned URL may choose the body, not what is done with it: an
-    // x-amz-* header it did not sign (x-amz-copy-source would turn a PUT into a copy of any
-    // object) is refused, as S3 refuses it.
-    std::string unsigned_names;
-    for (const auto& [name, value] : request.headers) {
-      if (name.rfind("x-amz-", 0) != 0) continue;
-      if (std::find(names.begin(), names.end(), name) != names.end()) continue;
-      unsigned_names += (unsigned_names.empty() ? "" : ", ") + name;
-    }
-    if (!unsigned_names.empty()) {
-      return Fail(
-          SigV4Failure::kUnsignedHeaders,
-          "there were headers present in the request which were not signed: " + unsigned_names +
-              " (X-Amz-SignedHeaders=" + std::string(auth.signed_headers) + ")",
-          region);
-    }
-  }
   if (!has_host || (!has_date && !presigned)) {  // a presigned URL signs its date in the query
     return Fail(SigV4Failure::kMalformed,
                 std::string("SignedHeaders must include ") + (has_host ? "x-amz-date" : "host"),
@@ -348,6 +330,27 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
                 "the request signature does not match: sign with the admin token as the secret "
                 "access key, and send the request as signed",
                 region);
+  }
+  {
+    // Whoever holds a signed request or a presigned URL may choose the body, not what is
+    // done with it: an x-amz-* header the signature does not cover (x-amz-copy-source would
+    // turn a PUT into a copy of any object, within the signature's 15 minutes) is refused,
+    // as S3 refuses it. x-amz-content-sha256 of a header-signed request may go unsigned:
+    // the body's hash is checked against it and signed in the canonical request anyway.
+    std::string unsigned_names;
+    for (const auto& [name, value] : request.headers) {
+      if (name.rfind("x-amz-", 0) != 0) continue;
+      if (!presigned && name == "x-amz-content-sha256") continue;
+      if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+      unsigned_names += (unsigned_names.empty() ? "" : ", ") + name;
+    }
+    if (!unsigned_names.empty()) {
+      return Fail(
+          SigV4Failure::kUnsignedHeaders,
+          "there were headers present in the request which were not signed: " + unsigned_names +
+              " (X-Amz-SignedHeaders=" + std::string(auth.signed_headers) + ")",
+          region);
+    }
   }
   SigV4Check ok;
   ok.region = region;

@@ -122,6 +122,16 @@ TEST(SigV4AuthTest, RefusesAnyChangeToWhatWasSigned) {
     r.headers["user-agent"] = "something else";
     EXPECT_TRUE(VerifySigV4(r, SdkKey(), now).ok());
   }
+  {
+    // An x-amz-* header added after signing is refused, naming it, as S3 refuses it
+    // (x-amz-copy-source would turn a signed PUT into a copy of another object).
+    net::HttpRequest r = SdkPutRecord();
+    r.headers["x-amz-copy-source"] = "/rev1/x-1";
+    SigV4Check check = VerifySigV4(r, SdkKey(), now);
+    EXPECT_EQ(check.failure, SigV4Failure::kUnsignedHeaders);
+    EXPECT_NE(check.message.find("not signed: x-amz-copy-source"), std::string::npos)
+        << check.message;
+  }
 }
 
 TEST(SigV4AuthTest, RefusesAnotherSecretOrKey) {
