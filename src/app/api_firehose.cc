@@ -206,12 +206,17 @@ HttpResponse UpdateDestination(Server* server, const json& body) {
   return AwsResponse(kFirehoseService, json::object());
 }
 
-HttpResponse DeleteDeliveryStream(Server* server, const json& body) {
+// Waits for the stream's buffers to reach the lake (up to the stop timeout when it
+// fails): on the server's slow-call workers, not the HTTP thread.
+void DeleteDeliveryStream(Server* server, const json& body, HttpRespond respond) {
   auto name = StreamName(body);
-  if (!name.ok()) return FirehoseError(name.status());
-  if (Status st = server->streams().Delete(*name); !st.ok()) return FirehoseError(st);
-  ForgetTags(server, DeliveryStreamArn(*name));
-  return AwsResponse(kFirehoseService, json::object());
+  if (!name.ok()) return respond(FirehoseError(name.status()));
+  Status refused = server->RunSlowApiWork([server, name = *name, respond] {
+    if (Status st = server->streams().Delete(name); !st.ok()) return respond(FirehoseError(st));
+    ForgetTags(server, DeliveryStreamArn(name));
+    respond(AwsResponse(kFirehoseService, json::object()));
+  });
+  if (!refused.ok()) respond(FirehoseError(refused));
 }
 
 }  // namespace
@@ -228,7 +233,7 @@ void HandleFirehose(Server* server, HttpRequest& req, HttpRespond respond) {
   if (op == "DescribeDeliveryStream") return respond(DescribeDeliveryStream(server, *body));
   if (op == "ListDeliveryStreams") return respond(ListDeliveryStreams(server, *body));
   if (op == "UpdateDestination") return respond(UpdateDestination(server, *body));
-  if (op == "DeleteDeliveryStream") return respond(DeleteDeliveryStream(server, *body));
+  if (op == "DeleteDeliveryStream") return DeleteDeliveryStream(server, *body, std::move(respond));
   if (auto answer = HandleFirehoseTagOperation(server, op, *body)) return respond(std::move(*answer));
   respond(AwsError(kFirehoseService, 400, "UnknownOperationException",
                        "Firehose operation '" + std::string(op) +

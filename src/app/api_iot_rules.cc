@@ -14,6 +14,7 @@
 #include "base/aws_arn.h"
 #include "rules/compiled_rule.h"
 #include "rules/rule_registry.h"
+#include "rules/rules_engine.h"
 
 namespace tributary::app {
 namespace {
@@ -142,7 +143,10 @@ void AddIotRuleRoutes(net::Router* router, Server* server) {
   });
   router->Add("DELETE", "/rules/{name}", [server](HttpRequest& req) {
     Status st = server->rules().Delete(req.params["name"]);
-    return st.ok() ? Ok() : IotError(st);
+    if (!st.ok()) return IotError(st);
+    server->rule_metrics().Restart(
+        req.params["name"]);  // a rule created under the name counts afresh
+    return Ok();
   });
   for (const char* verb : {"enable", "disable"}) {
     bool enable = std::string(verb) == "enable";

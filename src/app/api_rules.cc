@@ -155,6 +155,7 @@ void AddRuleRoutes(net::Router* router, Server* server) {
     const std::string& name = req.params["name"];
     Status st = server->rules().Delete(name);
     if (!st.ok()) return ErrorResponse(st);
+    server->rule_metrics().Restart(name);  // a rule created under the name counts afresh
     return JsonResponse({{"ruleName", name}, {"deleted", true}});
   });
 }

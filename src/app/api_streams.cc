@@ -22,6 +22,13 @@ using nlohmann::json;
 using net::HttpRequest;
 using net::HttpResponse;
 
+// Runs `work` (which answers through `respond`) on the server's slow-call workers, or
+// answers at once why it cannot (too many waiting: 503).
+void RunSlow(Server* server, const net::HttpRespond& respond, std::function<void()> work) {
+  if (Status refused = server->RunSlowApiWork(std::move(work)); !refused.ok())
+    respond(ErrorResponse(refused));
+}
+
 HttpResponse CreateStream(Server* server, HttpRequest& req) {
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
@@ -163,21 +170,28 @@ void AddStreamRoutes(net::Router* router, Server* server) {
     if (!d.ok()) return ErrorResponse(d.status());
     return JsonResponse(streams::ToJson(*d));
   });
-  router->Add("DELETE", "/v1/streams/{name}", [server](HttpRequest& req) {
-    const std::string& name = req.params["name"];
-    Status st = server->streams().Delete(name);
-    if (!st.ok()) return ErrorResponse(st);
-    ForgetTags(server, DeliveryStreamArn(name));  // Firehose's tags on it
-    return JsonResponse({{"name", name}, {"deleted", true}});
-  });
+  // A delete or flush waits for the stream's buffers to reach the lake (up to the stop
+  // timeout when the lake fails): on a worker, not on the HTTP thread that also carries
+  // other requests and devices' messages.
+  router->AddAsync("DELETE", "/v1/streams/{name}",
+                   [server](HttpRequest& req, net::HttpRespond respond) {
+                     RunSlow(server, respond, [server, name = req.params["name"], respond] {
+                       Status st = server->streams().Delete(name);
+                       if (!st.ok()) return respond(ErrorResponse(st));
+                       ForgetTags(server, DeliveryStreamArn(name));  // Firehose's tags on it
+                       respond(JsonResponse({{"name", name}, {"deleted", true}}));
+                     });
+                   });
   router->Add("POST", "/v1/streams/{name}/destination",
               [server](HttpRequest& req) { return UpdateStream(server, req); });
-  router->Add("POST", "/v1/streams/{name}/flush", [server](HttpRequest& req) {
-    const std::string& name = req.params["name"];
-    Status st = server->streams().Flush(name);
-    if (!st.ok()) return ErrorResponse(st);
-    return JsonResponse({{"name", name}, {"flushed", true}});
-  });
+  router->AddAsync("POST", "/v1/streams/{name}/flush",
+                   [server](HttpRequest& req, net::HttpRespond respond) {
+                     RunSlow(server, respond, [server, name = req.params["name"], respond] {
+                       Status st = server->streams().Flush(name);
+                       if (!st.ok()) return respond(ErrorResponse(st));
+                       respond(JsonResponse({{"name", name}, {"flushed", true}}));
+                     });
+                   });
   router->Add("POST", "/v1/streams/{name}/records", [server](HttpRequest& req) { return PutRecord(server, req); });
   router->Add("POST", "/v1/streams/{name}/records/batch",
               [server](HttpRequest& req) { return PutRecordBatch(server, req); });

@@ -176,6 +176,19 @@ net::HttpResponse AwsError(const AwsService& service, int status, std::string_vi
   return r;
 }
 
+std::optional<net::HttpResponse> AwsBodyTooLarge(const net::HttpRequest& request,
+                                                 const std::string& what) {
+  if (!IsAwsRequest(request) || IsS3Request(request)) return std::nullopt;
+  const AwsService* service = ServiceOf(request);
+  if (service == nullptr) return std::nullopt;
+  const std::string_view name = service->signing_name;
+  const std::string_view type = name == "firehose"    ? "InvalidArgumentException"
+                                : name == "glue"      ? "InvalidInputException"
+                                : name == "sagemaker" ? "ValidationException"
+                                                      : "InvalidRequestException";
+  return AwsError(*service, 413, type, what);
+}
+
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
                                            net::HttpResponse* refusal) {
   std::string problem;

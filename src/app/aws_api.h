@@ -107,6 +107,13 @@ net::HttpResponse IotError(const Status& status);
 net::HttpResponse AwsError(const AwsService& service, int status, std::string_view type,
                            const std::string& message);
 
+// The answer to a request of an AWS JSON or REST-JSON service whose body is past the
+// server's limit (`what` says which), 413 with the error type its SDK reads as a bad
+// request (InvalidArgumentException, InvalidInputException, ValidationException,
+// InvalidRequestException); nullopt for any other request (S3's are answered by S3's rules).
+std::optional<net::HttpResponse> AwsBodyTooLarge(const net::HttpRequest& request,
+                                                 const std::string& what);
+
 // The request's JSON object body (an empty body is {}); nullopt with `refusal` set to a
 // 400 SerializationException naming the problem.
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,

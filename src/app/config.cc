@@ -51,6 +51,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "wal_commit_delay_us") TRY(Take(j, key, &c->wal_commit_delay_us, path));
     else if (key == "wal_dir") TRY(Take(j, key, &c->wal_dir, path));
     else if (key == "stream_max_pending_mib") TRY(Take(j, key, &c->stream_max_pending_mib, path));
+    else if (key == "stream_stop_timeout_s")
+      TRY(Take(j, key, &c->stream_stop_timeout_s, path));
     else if (key == "metadata_url") TRY(Take(j, key, &c->metadata_url, path));
     else if (key == "streams_nats_url") TRY(Take(j, key, &c->streams_nats_url, path));
     else if (key == "broker_nats_url") TRY(Take(j, key, &c->broker_nats_url, path));
@@ -95,6 +97,7 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"wal_commit_delay_us", "--wal-commit-delay-us"},
       {"wal_dir", "--wal-dir"},
       {"stream_max_pending_mib", "--stream-max-pending-mib"},
+      {"stream_stop_timeout_s", "--stream-stop-timeout-s"},
       {"streams_nats_url", "--streams-nats-url"},
       {"broker_nats_url", "--broker-nats-url"},
       {"rule_http_ca_file", "--rule-http-ca-file"},
@@ -156,6 +159,10 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   if (c.wal_commit_delay_us < 0 || c.wal_commit_delay_us > 100000) {
     return InvalidArgument(name("wal_commit_delay_us") + " must be 0..100000, got " +
                            std::to_string(c.wal_commit_delay_us));
+  }
+  if (c.stream_stop_timeout_s < 1 || c.stream_stop_timeout_s > 3600) {
+    return InvalidArgument(name("stream_stop_timeout_s") + " must be 1..3600, got " +
+                           std::to_string(c.stream_stop_timeout_s));
   }
   if (c.stream_max_pending_mib < 1 || c.stream_max_pending_mib > 65536) {
     return InvalidArgument(name("stream_max_pending_mib") + " must be 1..65536, got " +

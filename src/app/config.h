@@ -47,6 +47,10 @@ struct ServerConfig {
   // log) before new ones are refused (MQTT 5: PUBACK 0x97); buffers are delivered early
   // past half of it (streams/delivery_stream.h, "Buffering under pressure").
   int stream_max_pending_mib = 512;
+  // How long a stream's delete, flush or stop waits for its buffers to reach the lake,
+  // seconds; past it the delete or flush fails (the stream carries on) and a stop leaves
+  // them to its write-ahead log.
+  int stream_stop_timeout_s = 30;
   // Where the streams keep their records: "" = write-ahead logs in wal_dir;
   // "nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F
   // &tls_cert=F&tls_key=F&creds=F&nkey_seed=F]" = a NATS

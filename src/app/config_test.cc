@@ -92,6 +92,10 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   c.wal_commit_delay_us = 0;
   EXPECT_TRUE(ValidateConfig(c).ok());
   c = ServerConfig();
+  c.stream_stop_timeout_s = 0;
+  EXPECT_NE(ValidateConfig(c).message().find("stream_stop_timeout_s must be 1..3600, got 0"),
+            std::string::npos);
+  c = ServerConfig();
   c.stream_max_pending_mib = 0;
   EXPECT_NE(ValidateConfig(c).message().find("stream_max_pending_mib must be 1..65536, got 0"),
             std::string::npos);

@@ -53,6 +53,10 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
                       "records wait; 0..100000)")
           ->capture_default_str();
   auto* max_pending = cmd->add_option("--stream-max-pending-mib", flags->stream_max_pending_mib, "per stream, MiB acknowledged and not yet delivered before records are refused (1..65536); buffers go out early past half")->capture_default_str();
+  auto* stop_timeout = cmd->add_option("--stream-stop-timeout-s", flags->stream_stop_timeout_s,
+                                       "how long a stream's delete, flush or stop waits for its "
+                                       "buffers to reach the lake (1..3600)")
+                           ->capture_default_str();
   auto* wal_dir = cmd->add_option("--wal-dir", flags->wal_dir, "streams' WAL directory (default <data-dir>/wal), e.g. on a faster device of its own");
   auto* streams_nats_url = cmd->add_option("--streams-nats-url", flags->streams_nats_url, "keep the streams' records in NATS JetStream instead of local WALs: nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
   auto* broker_nats_url = cmd->add_option("--broker-nats-url", flags->broker_nats_url, "bridge MQTT messages between servers over NATS core: nats:// or tls://host:port[?prefix=P&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
@@ -106,6 +110,9 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (max_pending->count())
         set("stream_max_pending_mib",
             [&] { c.stream_max_pending_mib = flags->stream_max_pending_mib; });
+      if (stop_timeout->count())
+        set("stream_stop_timeout_s",
+            [&] { c.stream_stop_timeout_s = flags->stream_stop_timeout_s; });
       if (metadata_url->count()) set("metadata_url", [&] { c.metadata_url = flags->metadata_url; });
       if (streams_nats_url->count())
         set("streams_nats_url", [&] { c.streams_nats_url = flags->streams_nats_url; });

@@ -130,6 +130,7 @@ Status Server::Init() {
   so.wal_segment_bytes = uint64_t(config_.wal_segment_mib) << 20;
   so.wal_commit_delay_us = config_.wal_commit_delay_us;
   so.max_pending_bytes = uint64_t(config_.stream_max_pending_mib) << 20;
+  so.stop_timeout_ms = int64_t(config_.stream_stop_timeout_s) * 1000;
   if (ingest) {
     TRY_ASSIGN(so.epoch_salt, LoadOrCreateEpochSalt(dir));
   }
@@ -167,8 +168,9 @@ Status Server::Init() {
   devices_->SetDeactivationCallback([broker_ptr](const std::string& thing) {
     broker_ptr->DisconnectThing(thing, mqtt::ReasonCode::kNotAuthorized);
   });
-  // The rules engine sits on the broker's publish path; republish goes back through
-  // the broker (not intercepted again, so a rule cannot loop on its own output).
+  // The rules engine sits on the broker's publish path; a republish goes to the shadows
+  // and the rules as a client's message does, then to subscribers (the engine ends loops:
+  // RulesEngine::kMaxRuleHops).
   TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get()));
   rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
   rule_objects_ = std::make_unique<LakeObjectSink>(lake_.get(), &metrics_);
@@ -186,10 +188,19 @@ Status Server::Init() {
                             [q = rule_http_.get()] { return static_cast<double>(q->requests()); });
   rules_engine_ = std::make_unique<rules::RulesEngine>(
       rules_->rule_set(), streams_.get(),
-      [this](const std::string& topic, std::string payload, int qos, mqtt::Properties properties) {
-        // A republish to a shadow's request topic is a request to the shadow, as on AWS;
-        // subscribers of the topic hear it too.
-        if (shadows_) shadows_->OnServerPublish(topic, payload);
+      [this](const std::string& topic, std::string payload, int qos, mqtt::Properties properties,
+             int rule_hops) {
+        // As on AWS, a republished message acts like one any client sent: a republish to a
+        // shadow's request topic is a request to the shadow (in its line with the
+        // devices' requests), the rules see it, and subscribers of the topic hear it.
+        broker::InboundMessage again{};
+        again.topic = topic;
+        again.payload = payload;
+        again.qos = static_cast<mqtt::QoS>(qos);
+        again.properties = &properties;
+        again.received_at_ms = WallMillis();
+        again.rule_hops = rule_hops;
+        shadows_->OnPublish(again, {});  // passes it on to the rules
         PublishInternal(topic, std::move(payload), qos, std::move(properties));
       },
       rule_metrics_.get(), rule_objects_.get(), rule_http_.get());
@@ -200,13 +211,15 @@ Status Server::Init() {
   rules_engine_->set_external_state(rule_state_.get());
   shadows_ = std::make_unique<devices::ShadowService>(
       shadow_store_.get(),
-      [this](const std::string& topic, std::string payload) {
-        // The answers go to the rules too, as AWS IoT's do ($aws/things/+/shadow/update/accepted).
+      [this](const std::string& topic, std::string payload, int rule_hops) {
+        // The answers go to the rules too, as AWS IoT's do ($aws/things/+/shadow/update/accepted),
+        // as deep in rules' republishes as the request was.
         broker::InboundMessage answer{};
         answer.topic = topic;
         answer.payload = payload;
         answer.qos = mqtt::QoS::kAtMostOnce;
         answer.received_at_ms = WallMillis();
+        answer.rule_hops = rule_hops;
         rules_engine_->OnPublish(answer, {});
         PublishInternal(topic, std::move(payload), 1);
       },
@@ -276,6 +289,13 @@ Status Server::Init() {
                                               "API requests refused for a missing or wrong token");
   const std::string token = admin_token_;
   s3_ = std::make_unique<S3Api>(this, dir + "/tmp/s3-uploads");
+  slow_api_work_ = std::make_unique<BoundedWorkQueue<std::function<void()>>>(
+      BoundedWorkQueueOptions{.threads = 2,
+                              .max_items = 64,
+                              .name = "slow API calls",
+                              .unit = "calls",
+                              .thread_name = "api-slow"},
+      [](std::function<void()>& work) { work(); });
   std::shared_ptr<const Console> console;
   // The console drives every stage: the control server's alone.
   if (config_.console && !ingest) console = std::make_shared<const Console>(config_.console_dir);
@@ -285,6 +305,7 @@ Status Server::Init() {
   h.body_too_large = [limit = h.max_body_bytes](const net::HttpRequest& req) {
     const std::string what = "the request body is larger than " + std::to_string(limit) + " bytes";
     if (IsS3Request(req)) return S3Error(400, "EntityTooLarge", what + " and comes without a Content-Length: send its length, or upload it in parts (multipart upload; the AWS CLI and SDKs do so)");
+    if (auto aws = AwsBodyTooLarge(req, what)) return std::move(*aws);
     return net::JsonError(413, "resource_exhausted", what);
   };
   // A PutObject past the body limit streams into the lake (s3_large_puts.cc), its
@@ -474,6 +495,8 @@ Status Server::StartDirectory() {
   return Status::Ok();
 }
 
+Status Server::RunSlowApiWork(std::function<void()> work) { return slow_api_work_->Push(work, 1); }
+
 void Server::PublishInternal(const std::string& topic, std::string payload, int qos,
                              mqtt::Properties properties) {
   if (bridge_) bridge_->Forward(topic, payload, static_cast<mqtt::QoS>(qos), false, &properties);
@@ -503,6 +526,7 @@ void Server::Stop() {
   if (http_) http_->Stop();
   if (https_) https_->Stop();
   if (s3_) s3_->Stop();  // the S3 calls under way finish
+  if (slow_api_work_) slow_api_work_->Stop();  // so do the slow API calls (streams still run)
   if (bridge_) bridge_->Close();  // no other server's message is delivered here any more
   // Waiting live-topic polls are answered while the runtime can still write them.
   if (live_) live_->Close();

@@ -6,10 +6,12 @@
 // HTTP handler threads once Start has returned.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "app/config.h"
+#include "base/bounded_work_queue.h"
 #include "base/dir_lock.h"
 #include "base/metrics.h"
 #include "base/status.h"
@@ -100,6 +102,10 @@ class Server {
   // other servers.
   void PublishInternal(const std::string& topic, std::string payload, int qos,
                        mqtt::Properties properties = {});
+  // Runs `work` on one of the server's workers for API calls that may wait (a stream's
+  // delete or flush waits for its lake): the HTTP threads, which also carry the broker,
+  // must not. Unavailable (work not run) when too much waits or the server is stopping.
+  Status RunSlowApiWork(std::function<void()> work);
   int64_t started_at_ms() const { return started_at_ms_; }
   // The deployment's servers, this one among them (server_directory.h).
   ServerDirectory& directory() { return *directory_; }
@@ -159,6 +165,7 @@ class Server {
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::HttpServer> https_;  // the same API over TLS (https_port)
   std::unique_ptr<S3Api> s3_;  // the S3 API's workers; before http_'s last answers
+  std::unique_ptr<BoundedWorkQueue<std::function<void()>>> slow_api_work_;  // RunSlowApiWork
   std::unique_ptr<ServerDirectory> directory_;  // written once the ports are known
   bool stopped_ = false;
 };

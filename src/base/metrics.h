@@ -26,6 +26,9 @@ class Counter {
  public:
   void Add(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t Value() const { return value_.load(std::memory_order_relaxed); }
+  // Starts again from zero, for a counter whose subject was deleted and made anew under
+  // its labels: Prometheus reads the drop as a counter reset.
+  void Reset() { value_.store(0, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint64_t> value_{0};

@@ -72,6 +72,9 @@ struct InboundMessage {
   const mqtt::Properties* properties;  // v5 properties (user properties, content type...)
   int64_t received_at_ms;         // wall clock, Unix epoch
   std::string_view source_ip;     // the sender's address without port, or ""
+  // How many rules' republishes led to this message (0: a client's own). The rules
+  // engine stops a loop by it (rules_engine.h).
+  int rule_hops = 0;
 };
 
 // The interceptor's verdict on one PUBLISH.

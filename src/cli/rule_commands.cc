@@ -96,9 +96,11 @@ int DescribeRule(const ClientOptions& opts, const std::string& name) {
   if (j.contains("errorAction")) std::printf("errorAction: %s\n", j["errorAction"].dump().c_str());
   if (j.contains("metrics")) {
     const json& m = j["metrics"];
-    std::printf("matched:     %s\nerrors:      %s\nfailures:    %s (actions)\n",
-                Cell(m["matched"]).c_str(), Cell(m["errors"]).c_str(),
-                Cell(m["actionFailures"]).c_str());
+    std::printf(
+        "matched:     %s\nerrors:      %s (evaluation)\nfailures:    %s (actions), %s (error "
+        "action)\n",
+        Cell(m["matched"]).c_str(), Cell(m["errors"]).c_str(), Cell(m["actionFailures"]).c_str(),
+        Cell(m.value("errorActionFailures", json(0))).c_str());
   }
   std::printf("created:     %s\nupdated:     %s\n", Cell(j["createdAt"]).c_str(),
               Cell(j["updatedAt"]).c_str());

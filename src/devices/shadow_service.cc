@@ -41,9 +41,11 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
   r.topic = std::move(*topic);
   r.payload = std::string(msg.payload);
   r.over_mqtt = true;
+  r.rule_hops = msg.rule_hops;
   std::shared_ptr<InLine> in_line = Enter(std::move(r));
   if (!in_line) {  // too many waiting: refused as the queue refuses, the message goes on
-    Refuse(*ParseShadowTopic(msg.topic), "too many requests waiting for earlier ones");
+    Refuse(*ParseShadowTopic(msg.topic), "too many requests waiting for earlier ones",
+           msg.rule_hops);
     if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
     if (done) done(broker::PublishVerdict::kAccepted);
     return;
@@ -110,17 +112,6 @@ void ShadowService::Settle(const std::shared_ptr<InLine>& in_line, bool take) {
   }
 }
 
-bool ShadowService::OnServerPublish(const std::string& topic, std::string_view payload) {
-  auto parsed = ParseShadowTopic(topic);
-  if (!parsed) return false;
-  Request r;
-  r.topic = std::move(*parsed);
-  r.payload = std::string(payload);  // copied only for a shadow's topic
-  r.over_mqtt = true;
-  Push(std::move(r));
-  return true;
-}
-
 void ShadowService::Execute(const std::string& thing, const std::string& shadow, const std::string& operation,
                             std::string payload, std::function<void(ShadowOutcome)> done) {
   Request r;
@@ -134,17 +125,17 @@ void ShadowService::Push(Request r) {
   const uint64_t bytes = r.payload.size();
   if (Status refused = queue_.Push(r, bytes); !refused.ok()) {
     if (r.over_mqtt) {
-      Refuse(r.topic, refused.message());
+      Refuse(r.topic, refused.message(), r.rule_hops);
     } else if (r.done) {
       r.done(Refused({429, "Too many requests: " + refused.message()}, json::object()));
     }
   }
 }
 
-void ShadowService::Refuse(const ShadowTopic& topic, const std::string& why) {
+void ShadowService::Refuse(const ShadowTopic& topic, const std::string& why, int rule_hops) {
   ShadowOutcome busy = Refused({429, "Too many requests: " + why}, json::object());
   publish_(ShadowTopicPrefix(topic.thing, topic.shadow) + topic.operation + "/rejected",
-           busy.body.dump());
+           busy.body.dump(), rule_hops);
 }
 
 void ShadowService::Handle(Request& r) {
@@ -162,9 +153,9 @@ void ShadowService::Handle(Request& r) {
     // Accepted updates and deletes were published by Run; a get's answer and refusals go
     // to the requester's topics here.
     if (outcome.status != 200) {
-      publish_(prefix + "/rejected", outcome.body.dump());
+      publish_(prefix + "/rejected", outcome.body.dump(), r.rule_hops);
     } else if (r.topic.operation == "get") {
-      publish_(prefix + "/accepted", outcome.body.dump());
+      publish_(prefix + "/accepted", outcome.body.dump(), r.rule_hops);
     }
   }
   if (r.done) r.done(std::move(outcome));
@@ -188,7 +179,7 @@ ShadowOutcome ShadowService::Run(const Request& r, const json& request) {
       if (st.code() == ErrorCode::kFailedPrecondition) continue;  // changed meanwhile: read again
       if (!st.ok()) return Refused({500, "Internal service failure: " + st.message()}, request);
       json answer = ShadowDeleteAnswer(*stored, request, now);
-      publish_(prefix + "delete/accepted", answer.dump());
+      publish_(prefix + "delete/accepted", answer.dump(), r.rule_hops);
       return {200, answer};
     }
     auto applied = ApplyShadowUpdate(*stored, request, now);
@@ -200,9 +191,9 @@ ShadowOutcome ShadowService::Run(const Request& r, const json& request) {
       return Refused({409, "Version conflict: the shadow changed while it was updated"}, request);
     }
     if (!st.ok()) return Refused({500, "Internal service failure: " + st.message()}, request);
-    publish_(prefix + "update/accepted", update.accepted.dump());
-    publish_(prefix + "update/documents", update.documents.dump());
-    if (update.delta) publish_(prefix + "update/delta", update.delta->dump());
+    publish_(prefix + "update/accepted", update.accepted.dump(), r.rule_hops);
+    publish_(prefix + "update/documents", update.documents.dump(), r.rule_hops);
+    if (update.delta) publish_(prefix + "update/delta", update.delta->dump(), r.rule_hops);
     return {200, update.accepted};
   }
   return Refused({409, "Version conflict: the shadow kept changing while it was written"}, request);

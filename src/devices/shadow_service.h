@@ -34,8 +34,10 @@
 
 namespace tributary::devices {
 
-// Publishes an answer (QoS 1) to the broker's subscribers.
-using ShadowPublish = std::function<void(const std::string& topic, std::string payload)>;
+// Publishes an answer (QoS 1) to the broker's subscribers. `rule_hops`: the request's
+// (broker::InboundMessage::rule_hops), which its answers carry on to the rules.
+using ShadowPublish =
+    std::function<void(const std::string& topic, std::string payload, int rule_hops)>;
 
 // An operation's outcome: 200 with the answer document, or an error code with
 // {"code", "message", ...}.
@@ -58,12 +60,6 @@ class ShadowService : public broker::MessageInterceptor {
   void Execute(const std::string& thing, const std::string& shadow, const std::string& operation,
                std::string payload, std::function<void(ShadowOutcome)> done);
 
-  // A request the server itself publishes (a rule's republish to
-  // $aws/things/<thing>/shadow/update, written "$$aws/..." in the action): carried out and
-  // answered as a device's over MQTT, and not passed on to the rules. false (nothing done)
-  // when `topic` is not a shadow's request topic.
-  bool OnServerPublish(const std::string& topic, std::string_view payload);
-
   // Lets queued requests finish, then ends the worker.
   void Stop();
 
@@ -72,6 +68,7 @@ class ShadowService : public broker::MessageInterceptor {
     ShadowTopic topic;
     std::string payload;
     bool over_mqtt = false;
+    int rule_hops = 0;
     std::function<void(ShadowOutcome)> done;
   };
   // A request over MQTT in its shadow's line, until it may be carried out or dropped.
@@ -84,7 +81,7 @@ class ShadowService : public broker::MessageInterceptor {
   ShadowOutcome Run(const Request& r, const nlohmann::json& request);
   void Push(Request r);
   // Answers a request over MQTT with 429 on its .../rejected topic.
-  void Refuse(const ShadowTopic& topic, const std::string& why);
+  void Refuse(const ShadowTopic& topic, const std::string& why, int rule_hops);
   // Puts `request` at the end of its shadow's line.
   std::shared_ptr<InLine> Enter(Request request);
   // Says whether `in_line` is carried out (`take`) or dropped, then pushes, in order, the

@@ -74,7 +74,7 @@ TEST_F(ShadowServiceTest, ConcurrentWriteIsReadAgain) {
   ASSERT_TRUE(racing_store.ok()) << racing_store.status().ToString();
   auto raced = std::make_unique<ShadowService>(
       racing_store->get(),
-      [this](const std::string& topic, std::string payload) {
+      [this](const std::string& topic, std::string payload, int /*rule_hops*/) {
         std::lock_guard lock(mu_);
         published_.push_back({topic, std::move(payload)});
       },
@@ -156,7 +156,7 @@ TEST_F(ShadowServiceTest, UpdateRacingADeleteDoesNotBringTheDeletedStateBack) {
   auto racing_store = ShadowStore::Open(&racing);
   ASSERT_TRUE(racing_store.ok()) << racing_store.status().ToString();
   auto raced = std::make_unique<ShadowService>(
-      racing_store->get(), [](const std::string&, std::string) {}, nullptr);
+      racing_store->get(), [](const std::string&, std::string, int) {}, nullptr);
   ASSERT_TRUE(store_->Put("lamp", "", Doc(R"({"reported":{"secret":1}})", 1), 0).ok());
   racing.before_write = [this, &racing] {
     racing.before_write = nullptr;

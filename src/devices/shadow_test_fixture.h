@@ -118,7 +118,7 @@ class ShadowServiceTest : public ::testing::Test {
   std::unique_ptr<ShadowService> NewService(broker::MessageInterceptor* next) {
     return std::make_unique<ShadowService>(
         store_.get(),
-        [this](const std::string& topic, std::string payload) {
+        [this](const std::string& topic, std::string payload, int /*rule_hops*/) {
           std::lock_guard lock(mu_);
           published_.push_back({topic, std::move(payload)});
           cv_.notify_all();

@@ -76,6 +76,7 @@ class Message {
   std::string_view source_ip;   // the sender's address without port; "" -> Undefined
   const mqtt::Properties* properties = nullptr;  // MQTT 5 PUBLISH properties, or none
   int64_t received_at_ms = 0;   // timestamp(): when the broker accepted it
+  int rule_hops = 0;            // broker::InboundMessage::rule_hops
   const ExternalState* external = nullptr;  // get_thing_shadow()'s shadows, or none
   // What get_thing_shadow() and get_registry_data() read for this message ("<thing>/<shadow>"
   // or "DescribeThing <thing>", and the document), so that a rule naming a shadow or thing
@@ -95,6 +96,7 @@ class Message {
     source_ip = o.source_ip;
     properties = o.properties;
     received_at_ms = o.received_at_ms;
+    rule_hops = o.rule_hops;
     external = o.external;
     variables = o.variables;
     budget_ = o.budget_;

@@ -302,7 +302,8 @@ nlohmann::json ToJson(const StoredRule& rule, const RuleMetrics* metrics) {
   if (metrics != nullptr) {
     j["metrics"] = {{"matched", metrics->matched->Value()},
                     {"errors", metrics->errors->Value()},
-                    {"actionFailures", metrics->action_failures->Value()}};
+                    {"actionFailures", metrics->action_failures->Value()},
+                    {"errorActionFailures", metrics->error_action_failures->Value()}};
   }
   return j;
 }

@@ -36,6 +36,11 @@ LogThrottle& BasicIngestThrottle() {
   return throttle;
 }
 
+LogThrottle& LoopThrottle() {
+  static LogThrottle throttle;
+  return throttle;
+}
+
 // A stream or bucket that does not exist, or a key the store refuses, will not change
 // because the device sends again: that record goes to the error action. Anything else (a
 // full buffer, a log or store that cannot be written) may pass, so a QoS 1/2 message is
@@ -51,8 +56,10 @@ bool IsPermanentForObjects(const Status& s) {
          s.code() == ErrorCode::kPermissionDenied;
 }
 
-// An error action that could not run, or failed: logged (throttled), nothing else to do.
-void ErrorActionFailed(const std::string& rule, const std::string& why) {
+// An error action that could not run, or failed: counted (the rule's
+// error_action_failures) and logged (throttled); nothing else to do.
+void ErrorActionFailed(Counter* failures, const std::string& rule, const std::string& why) {
+  failures->Add();
   if (uint64_t held; ErrorActionThrottle().Allow(&held)) {
     Log()->error("rule={} error action failed: {} (and {} more since the last report)", rule,
                  why, held);
@@ -70,9 +77,12 @@ broker::PublishVerdict TransientRefusal(const Status& s) {
 
 RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry)
     : registry_(registry),
-      basic_ingest_dropped_(registry->NewCounter(
-          "tributary_rules_basic_ingest_dropped_total",
-          "Basic Ingest messages ($aws/rules/<rule>/...) whose rule does not exist or is disabled")),
+      basic_ingest_dropped_(registry->NewCounter("tributary_rules_basic_ingest_dropped_total",
+                                                 "Basic Ingest messages ($aws/rules/<rule>/...) "
+                                                 "whose rule does not exist or is disabled")),
+      loop_dropped_(registry->NewCounter("tributary_rules_loop_dropped_total",
+                                         "Messages not given to the rules because more than 8 "
+                                         "rules' republishes led to them (a loop)")),
       id_(NextProcessUniqueId()) {}
 
 const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
@@ -101,12 +111,23 @@ const RuleMetrics* RuleMetricsTable::Lookup(const std::string& rule) {
     Labels labels{{"rule", rule}};
     slot->matched = registry_->NewCounter("tributary_rule_matched_total",
                                           "Messages a topic rule selected", labels);
-    slot->errors = registry_->NewCounter("tributary_rule_errors_total",
-                                         "Messages a topic rule failed on", labels);
+    slot->errors = registry_->NewCounter(
+        "tributary_rule_errors_total",
+        "Messages a topic rule's evaluation failed on (its SQL; action failures are counted apart)",
+        labels);
     slot->action_failures = registry_->NewCounter(
         "tributary_rule_action_failures_total", "Rule actions that failed", labels);
+    slot->error_action_failures = registry_->NewCounter(
+        "tributary_rule_error_action_failures_total",
+        "Error documents a topic rule's error action could not send or store", labels);
   }
   return slot.get();
+}
+
+void RuleMetricsTable::Restart(const std::string& rule) {
+  const RuleMetrics* m = Lookup(rule);
+  for (Counter* c : {m->matched, m->errors, m->action_failures, m->error_action_failures})
+    c->Reset();
 }
 
 // The message as the error action needs it once OnPublish has returned.
@@ -115,6 +136,7 @@ struct RulesEngine::Original {
   int64_t received_at_ms;
   std::string source_ip;
   std::optional<mqtt::Properties> properties;  // for an MQTT 5 PUBLISH
+  int rule_hops = 0;
 };
 
 // One PUBLISH's outstanding firehose records and s3 objects. `done` runs when the last
@@ -170,6 +192,18 @@ RulesEngine::RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher
       http_(http) {}
 
 void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
+  if (msg.rule_hops > kMaxRuleHops) {
+    metrics_->loop_dropped()->Add();
+    if (uint64_t held; LoopThrottle().Allow(&held)) {
+      Log()->warn(
+          "message on {} not given to the rules: {} rules' republishes led to it, more than {}; "
+          "rules republishing to each other's topics (or to a shadow whose answers they read) "
+          "loop (and {} more since the last report)",
+          msg.topic, msg.rule_hops, kMaxRuleHops, held);
+    }
+    if (done) done(broker::PublishVerdict::kAccepted);
+    return;
+  }
   // Held by reference: the paths that outlive this call copy it into their Pending
   // before any action runs (an action could re-enter and replace this thread's cache).
   const std::shared_ptr<const RuleSet>& set = rules_->GetCached();
@@ -203,6 +237,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   m.received_at_ms = msg.received_at_ms;
   m.source_ip = msg.source_ip;
   m.properties = msg.properties;
+  m.rule_hops = msg.rule_hops;
   m.external = external_;
 
   if (matching.size() == 1) {
@@ -231,8 +266,8 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   auto pending = std::make_shared<Pending>();
   pending->done = std::move(done);
   pending->set = set;
-  // `matching` is thread-local and actions may re-enter OnPublish on this thread
-  // (a republish is not intercepted today, but keep the loop independent of it).
+  // `matching` is thread-local and actions re-enter OnPublish on this thread (a
+  // republish goes to the rules again).
   std::vector<const CompiledRule*> rules(matching.begin(), matching.end());
   for (const CompiledRule* rule : rules) {
     const RuleMetrics* rm = metrics_->For(rule->name());
@@ -300,6 +335,7 @@ std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
                                                  std::string(m.client_id), m.received_at_ms,
                                                  std::string(m.source_ip), std::nullopt});
     if (m.properties) o->properties = *m.properties;
+    o->rule_hops = m.rule_hops;
     pending.original = std::move(o);
   }
   auto report = std::make_shared<FailureReport>();
@@ -336,6 +372,7 @@ void RulesEngine::ReleaseReport(const std::shared_ptr<FailureReport>& report) {
   again.client_id = o.client_id;
   again.received_at_ms = o.received_at_ms;
   again.source_ip = o.source_ip;
+  again.rule_hops = o.rule_hops;
   again.external = external_;
   if (o.properties) again.properties = &*o.properties;
   expr::VariableBinding bind(report->rule->variables(), again, &report->variables);
@@ -405,7 +442,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
              {"RepublishAction", topic.ok() ? *topic : rp->topic, properties.status().message()});
         continue;
       }
-      publish_(*topic, out.payload, rp->qos, std::move(*properties));
+      publish_(*topic, out.payload, rp->qos, std::move(*properties), m.rule_hops + 1);
     } else if (const auto* s3 = std::get_if<S3Action>(&actions[i])) {
       if (objects_ == nullptr) {
         Fail(*rm, rule, need_report(),
@@ -509,12 +546,16 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
                         {"base64OriginalPayload", Base64Encode(m.payload)},
                         {"failures", list}};
   std::string text = doc.dump();
+  // Stable for the process's life (RuleMetricsTable), so callbacks may keep it.
+  Counter* failed = metrics_->For(rule.name())->error_action_failures;
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
-    if (sink_ == nullptr) return;
+    if (sink_ == nullptr)
+      return ErrorActionFailed(failed, rule.name(), "no delivery streams are configured");
     std::string rule_name = rule.name();
     sink_->Put(fh->delivery_stream_name, text + fh->separator, /*arrival_ms=*/0,
-               [rule_name, stream = fh->delivery_stream_name, ack = hold(), settle](const Status& s,
-                                                                                    uint64_t) {
+               [failed, rule_name, stream = fh->delivery_stream_name, ack = hold(), settle](
+                   const Status& s, uint64_t) {
+                 if (!s.ok()) failed->Add();
                  uint64_t held;
                  if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
                    Log()->error(
@@ -529,29 +570,31 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     auto topic = rule.RepublishTopic(-1, m);
     auto properties =
         topic.ok() ? rule.RepublishProperties(-1, m) : Result<mqtt::Properties>(topic.status());
-    if (!properties.ok()) return ErrorActionFailed(rule.name(), properties.status().message());
-    publish_(*topic, std::move(text), rp->qos, std::move(*properties));
+    if (!properties.ok())
+      return ErrorActionFailed(failed, rule.name(), properties.status().message());
+    publish_(*topic, std::move(text), rp->qos, std::move(*properties), m.rule_hops + 1);
   } else if (std::holds_alternative<HttpAction>(*error_action)) {
     auto request = http_ ? rule.HttpRequest(-1, m)
                          : Result<HttpRequestParts>(
                                FailedPrecondition("no http action client is configured"));
-    if (!request.ok()) return ErrorActionFailed(rule.name(), request.status().message());
+    if (!request.ok()) return ErrorActionFailed(failed, rule.name(), request.status().message());
     HttpPost post{std::move(request->base), std::move(request->target),
                   std::move(request->headers), std::move(text)};
-    http_->Post(std::move(post), [rule_name = rule.name()](const Status& s) {
-      if (!s.ok()) ErrorActionFailed(rule_name, s.message());
+    http_->Post(std::move(post), [failed, rule_name = rule.name()](const Status& s) {
+      if (!s.ok()) ErrorActionFailed(failed, rule_name, s.message());
     });
   } else if (const auto* s3 = std::get_if<S3Action>(&*error_action)) {
-    if (objects_ == nullptr) return ErrorActionFailed(rule.name(), "no object store is configured");
+    if (objects_ == nullptr)
+      return ErrorActionFailed(failed, rule.name(), "no object store is configured");
     auto key = rule.ObjectKey(-1, m);
-    if (!key.ok()) return ErrorActionFailed(rule.name(), key.status().message());
+    if (!key.ok()) return ErrorActionFailed(failed, rule.name(), key.status().message());
     std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "': ";
-    objects_->Put(
-        s3->bucket_name, std::move(*key), std::move(text),
-        [rule_name = rule.name(), where = std::move(where), ack = hold(), settle](const Status& s) {
-          if (!s.ok()) ErrorActionFailed(rule_name, where + s.message());
-          settle(ack, s, IsPermanentForObjects(s));
-        });
+    objects_->Put(s3->bucket_name, std::move(*key), std::move(text),
+                  [failed, rule_name = rule.name(), where = std::move(where), ack = hold(),
+                   settle](const Status& s) {
+                    if (!s.ok()) ErrorActionFailed(failed, rule_name, where + s.message());
+                    settle(ack, s, IsPermanentForObjects(s));
+                  });
   }
 }
 

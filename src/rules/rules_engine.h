@@ -3,8 +3,8 @@
 //
 // Per PUBLISH: the rules whose FROM filter matches the topic are found in the RuleSet's
 // topic trie (a Basic Ingest topic, $aws/rules/<rule>/<topic>, goes to the rule it names
-// alone, which sees <topic>: broker/basic_ingest.h), the payload is parsed at most once (simdjson, lazily, only when a rule
-// reads a field), and each matching rule's output goes to its actions:
+// alone, which sees <topic>: broker/basic_ingest.h), the payload is parsed at most once (simdjson,
+// lazily, only when a rule reads a field), and each matching rule's output goes to its actions:
 //  - firehose: the record (output + the action's separator) goes to the RecordSink;
 //  - republish: the output is published on the rendered topic through `publish`;
 //  - s3: the output is written as one object, at the rendered key, through the
@@ -28,6 +28,10 @@
 // and does not hold the device back. With no rule for the topic the cost is
 // one trie walk.
 //
+// Republished messages reach the rules again (the Publisher's business): each carries one
+// more rule hop than the message it came from, and past kMaxRuleHops the rules do not see
+// it (a loop).
+//
 // Thread-safety: OnPublish runs on any number of broker threads at once; rule changes
 // arrive through the RuleSetHolder and per-rule metrics through RuleMetricsTable.
 #pragma once
@@ -49,12 +53,14 @@
 
 namespace tributary::rules {
 
-// Counters of one rule, created on first use and kept for the process's life (a rule
-// deleted and created again continues its series, as Prometheus expects).
+// Counters of one rule, created on first use and kept for the process's life; a rule
+// created anew under a deleted one's name starts them from zero (Restart), which
+// Prometheus reads as a counter reset.
 struct RuleMetrics {
   Counter* matched = nullptr;         // messages the rule's WHERE accepted
-  Counter* errors = nullptr;          // messages the rule failed on
+  Counter* errors = nullptr;          // messages the rule's evaluation failed on
   Counter* action_failures = nullptr; // action attempts that failed
+  Counter* error_action_failures = nullptr;  // error documents not sent or stored
 };
 
 class RuleMetricsTable {
@@ -62,26 +68,40 @@ class RuleMetricsTable {
   explicit RuleMetricsTable(MetricsRegistry* registry);
   // Stable pointer for `rule`; thread-safe.
   const RuleMetrics* For(const std::string& rule);
+  // Sets `rule`'s counters to zero: a rule of that name was deleted or created anew, and
+  // what is counted is this rule's alone.
+  void Restart(const std::string& rule);
   // Basic Ingest messages that named a rule which does not exist or is disabled.
   Counter* basic_ingest_dropped() const { return basic_ingest_dropped_; }
+  // Messages the rules did not see for being more than kMaxRuleHops republishes deep.
+  Counter* loop_dropped() const { return loop_dropped_; }
 
  private:
   const RuleMetrics* Lookup(const std::string& rule);
 
   MetricsRegistry* registry_;
   Counter* basic_ingest_dropped_;
+  Counter* loop_dropped_;
   uint64_t id_;
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<RuleMetrics>> by_rule_;
 };
 
-// Publishes from inside the server (the broker's Publish), for republish actions.
-// `properties`: the MQTT 5 properties of a republish action's headers.
+// Publishes from inside the server, for republish actions: to subscribers, and to the
+// rules as any client's message is (AWS: a republished message acts like one any client
+// sent). `properties`: the MQTT 5 properties of a republish action's headers; `rule_hops`:
+// the message's broker::InboundMessage::rule_hops (one more than the message republished).
 using Publisher = std::function<void(const std::string& topic, std::string payload, int qos,
-                                     mqtt::Properties properties)>;
+                                     mqtt::Properties properties, int rule_hops)>;
 
 class RulesEngine : public broker::MessageInterceptor {
  public:
+  // A message that more than this many republishes led to (rule A republishes to B's
+  // topic, B to A's; or a rule updating the shadow whose update/accepted it reads) is not
+  // given to the rules: a loop ends there, counted and logged, instead of spinning the
+  // server. Subscribers still get it. Chains of rules up to this deep work.
+  static constexpr int kMaxRuleHops = 8;
+
   // All pointers must outlive the engine. `sink` may be null (firehose actions then fail),
   // and so may `objects` (s3 actions then fail) and `http` (http actions then fail).
   RulesEngine(const RuleSetHolder* rules, RecordSink* sink, Publisher publish,

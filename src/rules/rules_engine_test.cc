@@ -79,6 +79,7 @@ struct Published {
   std::string topic, payload;
   int qos;
   mqtt::Properties properties;
+  int rule_hops;
 };
 
 class RulesEngineTest : public ::testing::Test {
@@ -97,8 +98,16 @@ class RulesEngineTest : public ::testing::Test {
     registry_ = std::move(*reg);
     engine_ = std::make_unique<RulesEngine>(
         registry_->rule_set(), &sink_,
-        [this](const std::string& t, std::string p, int q, mqtt::Properties props) {
-          published_.push_back({t, p, q, std::move(props)});
+        [this](const std::string& t, std::string p, int q, mqtt::Properties props, int hops) {
+          published_.push_back({t, p, q, std::move(props), hops});
+          if (!loop_back_) return;
+          // As the server does: the republished message goes to the rules again.
+          broker::InboundMessage again{};
+          again.topic = t;
+          again.payload = p;
+          again.qos = static_cast<mqtt::QoS>(q);
+          again.rule_hops = hops;
+          engine_->OnPublish(again, {});
         },
         &table_, &objects_, &http_);
   }
@@ -137,6 +146,7 @@ class RulesEngineTest : public ::testing::Test {
   RecordingObjects objects_;
   RecordingHttp http_;
   std::vector<Published> published_;
+  bool loop_back_ = false;  // republished messages go to the engine again
   std::unique_ptr<RulesEngine> engine_;
   std::shared_ptr<int> last_ack_;
 };
@@ -290,6 +300,75 @@ TEST_F(RulesEngineTest, EvaluationErrorGoesToTheErrorActionAndOtherRulesGoOn) {
   EXPECT_EQ(published_[0].topic, "out/x");
   EXPECT_EQ(published_[0].payload, R"({"device":"x"})");
   EXPECT_EQ(table_.For("a_bad")->errors->Value(), 1u);
+}
+
+// A republished message reaches the rules as a client's does, one rule hop deeper: rules
+// chain. Rules that republish to each other's topics loop until the message is more than
+// kMaxRuleHops deep; there the rules no longer see it, and the drop is counted.
+TEST_F(RulesEngineTest, RepublishedMessagesReachTheRulesAndALoopEnds) {
+  loop_back_ = true;
+  ASSERT_TRUE(registry_
+                  ->Create("chain_a", R"({"sql": "SELECT * FROM 'chain/in'",
+    "actions": [{"republish": {"topic": "chain/mid", "qos": 1}}]})")
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->Create("chain_b", R"({"sql": "SELECT *, 'B' AS via FROM 'chain/mid'",
+    "actions": [{"republish": {"topic": "chain/out"}}]})")
+                  .ok());
+  EXPECT_EQ(Publish("chain/in", R"({"x":1})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_EQ(published_[0].topic, "chain/mid");
+  EXPECT_EQ(published_[0].rule_hops, 1);
+  EXPECT_EQ(published_[1].topic, "chain/out");
+  EXPECT_EQ(published_[1].payload, R"({"x":1,"via":"B"})");
+  EXPECT_EQ(published_[1].rule_hops, 2);
+
+  ASSERT_TRUE(registry_
+                  ->Create("ping", R"({"sql": "SELECT * FROM 'loop/a'",
+    "actions": [{"republish": {"topic": "loop/b"}}]})")
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->Create("pong", R"({"sql": "SELECT * FROM 'loop/b'",
+    "actions": [{"republish": {"topic": "loop/a"}}]})")
+                  .ok());
+  published_.clear();
+  EXPECT_EQ(Publish("loop/a", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), static_cast<size_t>(RulesEngine::kMaxRuleHops + 1));
+  EXPECT_EQ(published_.back().rule_hops, RulesEngine::kMaxRuleHops + 1);
+  EXPECT_EQ(table_.For("ping")->matched->Value() + table_.For("pong")->matched->Value(),
+            static_cast<uint64_t>(RulesEngine::kMaxRuleHops + 1));
+  EXPECT_EQ(table_.loop_dropped()->Value(), 1u);
+}
+
+// An error action that fails counts apart from the actions' failures and the
+// evaluation's; deleting a rule starts its counters again for a rule of the same name.
+TEST_F(RulesEngineTest, ErrorActionFailuresAreCountedAndARuleCreatedAgainCountsAfresh) {
+  ASSERT_TRUE(registry_
+                  ->Create("bad", R"({"sql": "SELECT *, 1 AS one FROM 'd/#'",
+    "actions": [{"firehose": {"deliveryStreamName": "s"}}],
+    "errorAction": {"republish": {"topic": "errors/${dest}"}}})")
+                  .ok());
+  // Not JSON: the evaluation fails; the error document's topic renders "errors/": sent.
+  Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
+  EXPECT_EQ(table_.For("bad")->errors->Value(), 1u);
+  EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 0u);
+  ASSERT_EQ(published_.size(), 1u);
+  ASSERT_TRUE(registry_
+                  ->Replace("bad", R"({"sql": "SELECT *, 1 AS one FROM 'd/#'",
+    "actions": [{"firehose": {"deliveryStreamName": "s"}}],
+    "errorAction": {"republish": {"topic": "${dest}"}}})")
+                  .ok());
+  // Now it renders "": no topic, the error document goes nowhere, counted.
+  Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
+  EXPECT_EQ(table_.For("bad")->errors->Value(), 2u);
+  EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 1u);
+  EXPECT_EQ(published_.size(), 1u);
+  EXPECT_NE(metrics_.Render().find("tributary_rule_error_action_failures_total{rule=\"bad\"} 1"),
+            std::string::npos);
+
+  table_.Restart("bad");
+  EXPECT_EQ(table_.For("bad")->errors->Value(), 0u);
+  EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 0u);
 }
 
 TEST_F(RulesEngineTest, WhereFiltersAndDisabledRulesDoNothing) {

@@ -307,7 +307,9 @@ void DeliveryStream::PutOne(std::string_view record, int64_t arrival_ms, PutDone
 Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) const {
   const std::string& name = options_.config.name;
   if (!accepting) {
-    return FailedPrecondition(
+    // Unavailable, which clients send again (Firehose's ServiceUnavailableException, MQTT's
+    // refusal): a delete that cannot reach the lake in time fails and the stream carries on.
+    return Unavailable(
         fmt::format("stream '{}' is not accepting records (stopping or being deleted)", name));
   }
   if (pending + size > options_.max_pending_bytes) {

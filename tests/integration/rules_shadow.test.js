@@ -251,6 +251,57 @@ describe("rules' get_thing_shadow()", { timeout: 50000 }, () => {
     assert.equal((await get('pump-9')).version, 1, 'a refused request changed the shadow');
   });
 
+  test("a message's data cannot name a reserved topic: no shadow of another thing is reached", async () => {
+    const r = await server.api('POST', '/v1/rules/inject_raw', { topicRulePayload: {
+      sql: "SELECT state FROM 'inject/+'", ruleDisabled: false, awsIotSqlVersion: '2016-03-23',
+      actions: [{ republish: { topic: '${dest}', qos: 1 } }] } });
+    assert.equal(r.status, 201, r.text);
+    for (const dest of ['$aws/things/victim/shadow/update', '$$aws/things/victim/shadow/update']) {
+      await send('inject/q', { dest, state: { reported: { owned: true } } });
+    }
+    await sleep(SETTLE_MS);
+    await assert.rejects(get('victim'), (e) => e.name === 'ResourceNotFoundException', 'the victim has a shadow');
+    assert.equal((await metrics('inject_raw')).actionFailures, 2);
+    // A literal single '$' is refused when the rule is created, naming the '$$' spelling.
+    const literal = await server.api('POST', '/v1/rules/literal_dollar', { topicRulePayload: {
+      sql: "SELECT * FROM 'x'", actions: [{ republish: { topic: '$aws/things/t/shadow/update' } }] } });
+    assert.equal(literal.status, 400, literal.text);
+    assert.match(literal.text, /write '\$\$aws\/things\/t\/shadow\/update'/);
+    for (const name of ['inject_raw']) assert.equal((await server.api('DELETE', `/v1/rules/${name}`)).status, 200);
+  });
+
+  test('republished messages reach other rules; a rule looping through a shadow stops after 8 hops', async () => {
+    await subscribe(sub, 'chain/#', { qos: 1 });
+    await createRule('chain_a', "SELECT * FROM 'chain/in'", 'chain/mid');
+    const b = await server.api('POST', '/v1/rules/chain_b', { topicRulePayload: {
+      sql: "SELECT *, 'B' AS via FROM 'chain/mid'", actions: [{ republish: { topic: 'chain/out', qos: 1 } }] } });
+    assert.equal(b.status, 201, b.text);
+    const from = sub.received.length;
+    await send('chain/in', { x: 1 });
+    assert.deepEqual((await waitFor('chain/out', 1, from, 'the second rule\'s output'))[0], { x: 1, via: 'B' });
+
+    // Each accepted update of 'lt' asks for another: without a bound it spins for ever.
+    await createRule('loop_lt', "SELECT VALUE {'state': {'reported': {'n': state.reported.n + 1}}} " +
+      "FROM '$aws/things/lt/shadow/update/accepted'", '$$aws/things/lt/shadow/update');
+    await update('lt', { state: { reported: { n: 1 } } });
+    let doc;
+    for (let i = 0; i < 40; ++i) {
+      await sleep(100);
+      doc = await get('lt');
+      if (doc.version >= 10) break;
+    }
+    await sleep(SETTLE_MS * 2);
+    doc = await get('lt');
+    // The device's update and 9 from the rule: its 9th republish is 9 hops deep, past 8.
+    assert.equal(doc.version, 10, JSON.stringify(doc));
+    assert.equal(doc.state.reported.n, 10);
+    const m = await server.api('GET', '/metrics');
+    assert.match(m.text, /^tributary_rules_loop_dropped_total [1-9]/m);
+    for (const name of ['loop_lt', 'chain_a', 'chain_b']) {
+      assert.equal((await server.api('DELETE', `/v1/rules/${name}`)).status, 200);
+    }
+  });
+
   test('a literal argument that is not a thing name is refused when the rule is created', async () => {
     const bad = `SELECT temp, get_thing_shadow('not a thing!', '${ROLE}') AS s FROM 'sensors/+/temp'`;
     const payload = (sql) => ({ sql, ruleDisabled: false, awsIotSqlVersion: '2016-03-23',
