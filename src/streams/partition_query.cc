@@ -12,20 +12,6 @@ namespace {
 bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 
-// One JSON Pointer reference token: '~' and '/' escaped.
-void AppendPointerToken(std::string_view token, std::string* out) {
-  out->push_back('/');
-  for (char c : token) {
-    if (c == '~') {
-      *out += "~0";
-    } else if (c == '/') {
-      *out += "~1";
-    } else {
-      out->push_back(c);
-    }
-  }
-}
-
 class QueryParser {
  public:
   explicit QueryParser(std::string_view text) : text_(text) {}
@@ -133,7 +119,7 @@ class QueryParser {
       } else {
         TRY_ASSIGN(segment, Name());
       }
-      AppendPointerToken(segment, &key->pointer);
+      key->segments.push_back(std::move(segment));
     }
     key->path = std::string(text_.substr(start, i_ - start));
     return Status::Ok();
@@ -224,9 +210,7 @@ Result<std::vector<PartitionKey>> ResolvePartitionKeys(std::string_view query,
   std::vector<PartitionKey> keys;
   for (const std::string& name : names) {
     if (query.empty()) {
-      PartitionKey key{name, "." + name, "", {}};
-      AppendPointerToken(name, &key.pointer);
-      keys.push_back(std::move(key));
+      keys.push_back(PartitionKey{name, "." + name, {name}, {}});
       continue;
     }
     const PartitionKey* found = nullptr;

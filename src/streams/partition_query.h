@@ -50,7 +50,7 @@ struct PartitionFilter {
 struct PartitionKey {
   std::string name;     // what !{partitionKeyFromQuery:<name>} says
   std::string path;     // as written, for messages: ".device.id"
-  std::string pointer;  // the same as a JSON Pointer (RFC 6901): "/device/id"
+  std::vector<std::string> segments;  // the object names along it: {"device", "id"}
   std::vector<PartitionFilter> filters;
 };
 

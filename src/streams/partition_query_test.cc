@@ -15,16 +15,17 @@ TEST(PartitionQueryTest, ParsesTheObjectPathsSubsetOfJq) {
   ASSERT_EQ(keys->size(), 4u);
   EXPECT_EQ((*keys)[0].name, "device");
   EXPECT_EQ((*keys)[0].path, ".device.id");
-  EXPECT_EQ((*keys)[0].pointer, "/device/id");
+  using Segments = std::vector<std::string>;
+  EXPECT_EQ((*keys)[0].segments, (Segments{"device", "id"}));
   EXPECT_EQ((*keys)[1].name, "model");
-  EXPECT_EQ((*keys)[1].pointer, "/meta/hw-model");
-  EXPECT_EQ((*keys)[2].pointer, "/event day");
-  EXPECT_EQ((*keys)[3].pointer, "/x/y/z");
-  // '~' and '/' in a name are escaped for the JSON Pointer.
-  auto escaped = ParsePartitionQuery(R"({k: ."a/b"."c~d", j: .a["b c"].d})");
-  ASSERT_TRUE(escaped.ok()) << escaped.status().ToString();
-  EXPECT_EQ((*escaped)[0].pointer, "/a~1b/c~0d");
-  EXPECT_EQ((*escaped)[1].pointer, "/a/b c/d");
+  EXPECT_EQ((*keys)[1].segments, (Segments{"meta", "hw-model"}));
+  EXPECT_EQ((*keys)[2].segments, (Segments{"event day"}));
+  EXPECT_EQ((*keys)[3].segments, (Segments{"x", "y", "z"}));
+  // Quoted and bracketed names are taken as they are, '/' and '~' included.
+  auto quoted = ParsePartitionQuery(R"({k: ."a/b"."c~d", j: .a["b c"].d})");
+  ASSERT_TRUE(quoted.ok()) << quoted.status().ToString();
+  EXPECT_EQ((*quoted)[0].segments, (Segments{"a/b", "c~d"}));
+  EXPECT_EQ((*quoted)[1].segments, (Segments{"a", "b c", "d"}));
   EXPECT_TRUE(ParsePartitionQuery("")->empty());
 }
 
@@ -115,7 +116,7 @@ TEST(PartitionerTest, FiltersMakeKeysOfTheEventsTime) {
 TEST(PartitionQueryTest, ResolvesThePrefixNames) {
   auto top = ResolvePartitionKeys("", {"device"});
   ASSERT_TRUE(top.ok());
-  EXPECT_EQ((*top)[0].pointer, "/device");
+  EXPECT_EQ((*top)[0].segments, std::vector<std::string>{"device"});
   auto from_query = ResolvePartitionKeys("{site: .loc.site, device: .device.id}", {"device", "site"});
   ASSERT_TRUE(from_query.ok());
   EXPECT_EQ((*from_query)[0].path, ".device.id");
@@ -132,7 +133,7 @@ TEST(PartitionerTest, ReadsNestedValuesAndSaysWhatIsMissing) {
   auto v = p.Extract(R"({"loc": {"site": "north"}, "device": {"id": "s-7", "fw": 3}, "t": 1})");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, (std::vector<std::string>{"s-7", "north"}));
-  // Numbers and booleans as their JSON text; the next record is read from the top again.
+  // Numbers and booleans as jq prints them; the next record is read from the top again.
   v = p.Extract(R"({"device": {"id": 42}, "loc": {"site": true}})");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, (std::vector<std::string>{"42", "true"}));
@@ -148,6 +149,75 @@ TEST(PartitionerTest, ReadsNestedValuesAndSaysWhatIsMissing) {
   Partitioner top(*ResolvePartitionKeys("", {"device"}));
   EXPECT_EQ(*top.Extract(R"({"device": "s1"})"), (std::vector<std::string>{"s1"}));
   EXPECT_EQ(top.Extract(R"({"x": 1})").status().message(), "field 'device' is missing");
+}
+
+// Firehose runs jq 1.6, so a key made of a number is the number as jq prints it, with a
+// query or without, whatever the record's spelling (expected values: jq 1.6's output).
+TEST(PartitionerTest, PrintsNumbersAsJqDoes) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"1", "1"},
+      {"100", "100"},
+      {"1.0", "1"},
+      {"1e2", "100"},
+      {"1E+2", "100"},
+      {"10.50", "10.5"},
+      {"-7", "-7"},
+      {"-0", "-0"},
+      {"-0.0", "-0"},
+      {"0.5", "0.5"},
+      {"0.0001", "0.0001"},
+      {"0.00015", "0.00015"},
+      {"1e-5", "1e-05"},
+      {"5e-324", "5e-324"},
+      {"123456789012345", "123456789012345"},
+      {"1e15", "1000000000000000"},
+      {"1e16", "1e+16"},
+      {"1e17", "1e+17"},
+      {"123456789012345678", "123456789012345680"},
+      {"1152921504606846976", "1152921504606847000"},
+      {"9007199254740993", "9007199254740992"},
+      {"1.5e300", "1.5e+300"},
+  };
+  Partitioner field(*ResolvePartitionKeys("", {"device"}));
+  Partitioner query(*ResolvePartitionKeys("{device: .device | tostring}", {"device"}));
+  for (const auto& [json, jq] : cases) {
+    const std::string record = R"({"device": )" + json + "}";
+    auto from_field = field.Extract(record);
+    ASSERT_TRUE(from_field.ok()) << json << ": " << from_field.status().ToString();
+    EXPECT_EQ(*from_field, std::vector<std::string>{jq}) << json;
+    auto from_query = query.Extract(record);
+    ASSERT_TRUE(from_query.ok()) << json << ": " << from_query.status().ToString();
+    EXPECT_EQ(*from_query, std::vector<std::string>{jq}) << json;
+  }
+}
+
+// jq keeps the last of an object's repeated names; simdjson's pointer lookup found the
+// first.
+TEST(PartitionerTest, ARepeatedNameTakesItsLastValueAsJqDoes) {
+  Partitioner field(*ResolvePartitionKeys("", {"device"}));
+  EXPECT_EQ(*field.Extract(R"({"device":"first","device":"second"})"),
+            std::vector<std::string>{"second"});
+  EXPECT_EQ(*field.Extract(R"({"device":"first","t":1,"device":2.50})"),
+            std::vector<std::string>{"2.5"});
+  // The last value counts even when it cannot be a key.
+  EXPECT_EQ(field.Extract(R"({"device":"first","device":null})").status().message(),
+            "field 'device' is null, an object or an array, not a key value");
+  // A name that appears again, but not as a name of the object, is no repeat.
+  EXPECT_EQ(*field.Extract(R"({"kind":"device","device":"d1","x":{"device":"d2"}})"),
+            std::vector<std::string>{"d1"});
+  // Names are compared as jq reads them, escapes undone.
+  EXPECT_EQ(*field.Extract(R"({"\u0064evice":"s1"})"), std::vector<std::string>{"s1"});
+
+  Partitioner nested(*ResolvePartitionKeys("{id: .device.id}", {"id"}));
+  EXPECT_EQ(*nested.Extract(R"({"device":{"id":"a","id":"b"},"device":{"id":"c"}})"),
+            std::vector<std::string>{"c"});
+  EXPECT_EQ(*nested.Extract(R"({"device":{"id":"a","id":"b"},"x":{"id":"c"}})"),
+            std::vector<std::string>{"b"});
+  // A later "device" without the id hides the earlier one's, as in jq.
+  EXPECT_EQ(nested.Extract(R"({"device":{"id":"a"},"device":{"fw":1}})").status().message(),
+            "key 'id' (.device.id) is missing");
+  EXPECT_EQ(nested.Extract(R"({"device":{"id":"a"},"device":"flat"})").status().message(),
+            "key 'id' (.device.id) is missing");
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <ctime>
 #include <optional>
+#include <span>
 
 namespace tributary::streams {
 
@@ -31,13 +33,46 @@ struct FilterValue {
   std::string text;
 };
 
-// A number as jq prints it: integers without a fraction, others in their shortest form.
+// A number as jq 1.6 prints it (its jvp_dtoa_fmt: output and tostring alike): the
+// shortest digits that read back as the same double, in plain notation unless the
+// exponent is below -4 or the number would take more than 15 zeros after its digits.
+//   1.0 -> 1   1e2 -> 100   10.50 -> 10.5   0.0001 -> 0.0001   1e-5 -> 1e-05
+//   1e17 -> 1e+17   2^60 -> 1152921504606847000   -0 -> -0
 std::string NumberText(double v) {
-  if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0)
-    return fmt::format("{}", static_cast<int64_t>(v));
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : fmt::format("{}", v);
+  if (std::isinf(v)) v = std::copysign(DBL_MAX, v);  // as jq does
+  // The shortest round-trip digits: "-d.ddde+XX".
+  char sci[64];
+  auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  if (ec != std::errc()) return fmt::format("{}", v);
+  std::string_view text(sci, end - sci);
+  const bool negative = text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t e = text.find('e');
+  if (e == std::string_view::npos) return "null";  // NaN, which jq prints so (no filter makes one)
+  std::string digits;
+  for (char c : text.substr(0, e)) {
+    if (c != '.') digits.push_back(c);
+  }
+  int exponent = 0;
+  std::string_view exp_text = text.substr(e + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
+  const int decpt = exponent + 1;  // digits before the decimal point
+  const int ndigits = static_cast<int>(digits.size());
+
+  std::string out = negative ? "-" : "";
+  if (decpt <= -4 || decpt > ndigits + 15) {
+    out += digits.front();
+    if (ndigits > 1) out += "." + digits.substr(1);
+    out += fmt::format("e{}{:02}", exponent < 0 ? '-' : '+', std::abs(exponent));
+  } else if (decpt <= 0) {
+    out += "0." + std::string(-decpt, '0') + digits;
+  } else if (decpt >= ndigits) {
+    out += digits + std::string(decpt - ndigits, '0');
+  } else {
+    out += digits.substr(0, decpt) + "." + digits.substr(decpt);
+  }
+  return out;
 }
 
 // "YYYY-MM-DDTHH:MM:SS[.fff]Z" -> epoch seconds.
@@ -182,6 +217,151 @@ Status CheckSegment(std::string_view field, std::string_view value) {
   return Status::Ok();
 }
 
+using simdjson::ondemand::json_type;
+
+// A key's value as the record holds it: a string unescaped, a number as its JSON text,
+// a boolean as true/false. Views into the record or the parser: valid for this record.
+struct FoundValue {
+  bool present = false;
+  json_type type = json_type::null;
+  std::string_view text;
+};
+
+// Whether a field's name is `name`, compared as jq reads names (unescaped). The name is
+// compared as it stands in the record up to the first difference; only if a backslash is
+// there can the unescaped name still be `name`, and only then is it unescaped.
+simdjson::simdjson_result<bool> NameIs(simdjson::ondemand::field& field, std::string_view name) {
+  // The record passed simdjson's first stage, so the name's closing quote is there.
+  const char* raw = field.key().raw();
+  size_t i = 0;
+  while (i < name.size() && raw[i] == name[i] && raw[i] != '"' && raw[i] != '\\') ++i;
+  if (raw[i] != '\\') return i == name.size() && raw[i] == '"';
+  std::string_view unescaped;
+  SIMDJSON_TRY(field.unescaped_key().get(unescaped));
+  return unescaped == name;
+}
+
+simdjson::error_code ReadLeaf(simdjson::ondemand::value value, FoundValue* found) {
+  found->present = true;
+  SIMDJSON_TRY(value.type().get(found->type));
+  switch (found->type) {
+    case json_type::string:
+      return value.get_string().get(found->text);
+    case json_type::number: {
+      std::string_view raw = value.raw_json_token();
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
+                              raw.back() == '\r')) {
+        raw.remove_suffix(1);
+      }
+      found->text = raw;
+      return simdjson::SUCCESS;
+    }
+    case json_type::boolean: {
+      bool b = false;
+      SIMDJSON_TRY(value.get_bool().get(b));
+      found->text = b ? "true" : "false";
+      return simdjson::SUCCESS;
+    }
+    default:  // null, object, array: the caller refuses them
+      return simdjson::SUCCESS;
+  }
+}
+
+// Looks `path` up in `object` as jq does. When a name repeats, its last value counts (jq
+// keeps the last of duplicate keys, where simdjson's find_field stops at the first), so
+// every field of each object on the path is read; a repeat that is not an object where
+// the path goes on hides the earlier ones, as in jq ({"a":{"x":1},"a":2} has no .a.x).
+simdjson::error_code FindLast(simdjson::ondemand::object object, std::span<const std::string> path,
+                              FoundValue* found) {
+  for (auto field_or_error : object) {
+    simdjson::ondemand::field field;
+    SIMDJSON_TRY(std::move(field_or_error).get(field));
+    bool match = false;
+    SIMDJSON_TRY(NameIs(field, path.front()).get(match));
+    if (!match) continue;  // the value is skipped unread
+    *found = FoundValue();
+    if (path.size() == 1) {
+      SIMDJSON_TRY(ReadLeaf(field.value(), found));
+      continue;
+    }
+    simdjson::ondemand::object inner;
+    if (field.value().get_object().get(inner) != simdjson::SUCCESS) continue;  // not there
+    SIMDJSON_TRY(FindLast(inner, path.subspan(1), found));
+  }
+  return simdjson::SUCCESS;
+}
+
+// Looks `path` up stopping at the first match, which is jq's value when no name on the
+// path repeats (MayRepeatAName): most records are not read past the key's value.
+simdjson::error_code FindFirst(simdjson::ondemand::document& doc, std::span<const std::string> path,
+                               FoundValue* found) {
+  simdjson::simdjson_result<simdjson::ondemand::value> at = doc.find_field(path.front());
+  for (const std::string& name : path.subspan(1)) at = at.find_field(name);
+  simdjson::ondemand::value value;
+  simdjson::error_code error = std::move(at).get(value);
+  // A name missing, or the path going through a string or a number: not there.
+  if (error == simdjson::NO_SUCH_FIELD || error == simdjson::INCORRECT_TYPE) {
+    return simdjson::SUCCESS;
+  }
+  SIMDJSON_TRY(error);
+  return ReadLeaf(value, found);
+}
+
+// Whether a name on `path` may appear twice in the record, or spelt with escapes. If
+// not, no object on the path can repeat it and the first match is the last. (The name
+// is looked for unquoted: a search for '"' first would stop at every quote.)
+bool MayRepeatAName(std::string_view record, std::span<const std::string> path) {
+  if (record.find('\\') != std::string_view::npos) return true;
+  for (const std::string& name : path) {
+    const size_t first = record.find(name);
+    if (first != std::string_view::npos &&
+        record.find(name, first + name.size()) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A JSON integer of at most 15 digits, which jq prints as it is written: the usual device
+// number skips the round trip through a double.
+bool IsShortInteger(std::string_view token) {
+  if (!token.empty() && token.front() == '-') token.remove_prefix(1);
+  if (token.empty() || token.size() > 15 || (token.front() == '0' && token.size() > 1)) {
+    return false;
+  }
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// The found value as a filter's input (`v`, empty): a number read as jq reads it.
+Status ToFilterValue(const FoundValue& found, const std::string& what, bool has_filters,
+                     FilterValue* v) {
+  switch (found.type) {
+    case json_type::string:
+    case json_type::boolean:
+      v->text = found.text;
+      return Status::Ok();
+    case json_type::number: {
+      if (!has_filters && IsShortInteger(found.text)) {
+        v->text = found.text;
+        return Status::Ok();
+      }
+      v->is_number = true;
+      const char* end = found.text.data() + found.text.size();
+      auto [at, ec] = std::from_chars(found.text.data(), end, v->number);
+      if (ec != std::errc() || at != end) {
+        return InvalidArgument(fmt::format("{} is not a number jq reads", what));
+      }
+      return Status::Ok();
+    }
+    default:
+      return InvalidArgument(
+          fmt::format("{} is null, an object or an array, not a key value", what));
+  }
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> Partitioner::Extract(std::string_view record) {
@@ -198,58 +378,25 @@ Result<std::vector<std::string>> Partitioner::Extract(std::string_view record) {
   for (size_t k = 0; k < keys_.size(); ++k) {
     const PartitionKey& key = keys_[k];
     const std::string& what = impl_->descriptions[k];
-    // at_pointer rewinds the document: each key is looked up from the top.
-    ondemand::value value;
-    auto error = doc.at_pointer(key.pointer).get(value);
-    // The pointers are built from a checked query: a pointer that "does not fit" the
-    // record (a segment through a string or number) means the value is not there.
-    if (error == NO_SUCH_FIELD || error == INCORRECT_TYPE || error == INDEX_OUT_OF_BOUNDS ||
-        error == INVALID_JSON_POINTER) {
-      return InvalidArgument(fmt::format("{} is missing", what));
+    // Each key is looked up from the top of the record.
+    doc.rewind();
+    FoundValue found;
+    error_code error = SUCCESS;
+    if (MayRepeatAName(record, key.segments)) {
+      ondemand::object object;
+      error = doc.get_object().get(object);
+      if (error == SUCCESS) error = FindLast(object, key.segments, &found);
+    } else {
+      error = FindFirst(doc, key.segments, &found);
     }
     if (error != SUCCESS) {
       return InvalidArgument(fmt::format("record is not valid JSON ({})", error_message(error)));
     }
-    ondemand::json_type type;
-    if (value.type().get(type) != SUCCESS) return InvalidArgument("record is not valid JSON");
-    std::string text;
-    switch (type) {
-      case ondemand::json_type::string: {
-        std::string_view s;
-        if (value.get_string().get(s) != SUCCESS) {
-          return InvalidArgument(fmt::format("{} is not a valid string", what));
-        }
-        text = s;
-        break;
-      }
-      case ondemand::json_type::number:
-      case ondemand::json_type::boolean: {
-        std::string_view raw = value.raw_json_token();
-        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
-                                raw.back() == '\r')) {
-          raw.remove_suffix(1);
-        }
-        text = raw;
-        break;
-      }
-      default:
-        return InvalidArgument(
-            fmt::format("{} is null, an object or an array, not a key value", what));
-    }
-    if (!key.filters.empty()) {
-      FilterValue v;
-      if (type == ondemand::json_type::number) {
-        v.is_number = true;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v.number);
-        if (ec != std::errc() || end != text.data() + text.size()) {
-          return InvalidArgument(fmt::format("{} is not a number jq reads", what));
-        }
-      } else {
-        v.text = std::move(text);
-      }
-      for (const PartitionFilter& f : key.filters) TRY(ApplyFilter(f, what, &v));
-      text = v.is_number ? NumberText(v.number) : std::move(v.text);
-    }
+    if (!found.present) return InvalidArgument(fmt::format("{} is missing", what));
+    FilterValue v;
+    TRY(ToFilterValue(found, what, !key.filters.empty(), &v));
+    for (const PartitionFilter& f : key.filters) TRY(ApplyFilter(f, what, &v));
+    std::string text = v.is_number ? NumberText(v.number) : std::move(v.text);
     TRY(CheckSegment(what, text));
     values.push_back(std::move(text));
   }

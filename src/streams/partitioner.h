@@ -6,9 +6,14 @@
 //
 //   value in the record        key segment
 //   "s1"                       s1
-//   42, 4.5, true              42, 4.5, true (the JSON text)
+//   42, 4.5, true              42, 4.5, true
+//   1.0, 1e2, 10.50, 1e-5      1, 100, 10.5, 1e-05: numbers as jq 1.6 prints them
 //   null, {..}, [..], ""       refused
 //   "a/b", ".", ".."           refused: would change the key's folder structure
+//
+// Values are read as jq reads them (Firehose's MetadataExtraction runs jq 1.6), with or
+// without filters: of a name repeated in an object the last value counts
+// ({"device":"first","device":"second"} gives second), and names are compared unescaped.
 //
 // Thread-compatible: one Partitioner per thread (it keeps a simdjson parser).
 #pragma once
