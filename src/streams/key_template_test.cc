@@ -1,12 +1,12 @@
 #include "streams/key_template.h"
 
-#include <functional>
-#include <set>
-
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "objstore/object_store.h"
 #include "streams/stream_config.h"
 
 namespace tributary::streams {
@@ -251,6 +251,78 @@ TEST(StreamConfigTest, APrefixWhoseKeysTheLakeRefusesIsRefused) {
             "prefix: '/abs/' makes keys the lake refuses: object key "
             "'/abs/2026/01/01/00/s-1-2026-01-01-00-00-00-00000000-0000-0000-0000-000000000000' "
             "starts with '/'");
+}
+
+// `n` bytes of folders of 99 characters, ending with '/'.
+std::string Folders(size_t n) {
+  std::string s;
+  while (s.size() + 1 < n) s += s.size() % 100 == 99 ? '/' : 'a';
+  return s + "/";
+}
+
+// Firehose takes prefixes of up to 1024 characters; an object key, prefix and object name
+// together, is at most 1024 bytes (S3's limit). Stream "s" makes 60-byte object names,
+// and a prefix without expressions gets "2026/01/01/00/" (14 bytes) appended.
+TEST(StreamConfigTest, APrefixIsUpTo1024BytesAndMustLeaveTheObjectNameRoom) {
+  StreamConfig good;
+  good.name = "s";
+  good.bucket = "iot-data";
+  const std::string name = "s-1-2026-01-01-00-00-00-00000000-0000-0000-0000-000000000000";
+  ASSERT_EQ(name.size(), 60u);
+
+  StreamConfig fits = good;
+  fits.prefix = Folders(950);  // 964 bytes rendered: keys of exactly 1024
+  EXPECT_TRUE(fits.Validate().ok()) << fits.Validate().ToString();
+  auto t = KeyTemplate::Parse(fits.prefix, KeyTemplate::Use::kPrefix, "prefix");
+  ASSERT_TRUE(t.ok());
+  KeyContext context;
+  context.time_ms = 1'767'225'600'000;
+  const std::string key =
+      t->Render(context) +
+      ObjectName("s", context.time_ms, "00000000-0000-0000-0000-000000000000", Compression::kNone);
+  EXPECT_EQ(key.size(), 1024u);
+  EXPECT_TRUE(objstore::ValidateKey(key).ok());
+
+  StreamConfig over = good;
+  over.prefix = Folders(951);
+  EXPECT_EQ(over.Validate().message(),
+            "prefix: leaves no room for the object name: rendered it is 965 bytes, and with an "
+            "object name such as '" +
+                name +
+                "' (60 bytes) a key would be 1025 bytes, over the 1024 an object key may have "
+                "(S3's limit); the prefix may render to at most 964 bytes here");
+  // Firehose's own limit is not what refuses 1024 bytes: the room for the name is.
+  over.prefix = Folders(1024);
+  EXPECT_EQ(over.Validate().message().rfind("prefix: leaves no room for the object name", 0), 0u)
+      << over.Validate().message();
+  over.prefix = Folders(1025);
+  EXPECT_EQ(over.Validate().message(),
+            "prefix: 1025 bytes long; a prefix is at most 1024 (Firehose's limit)");
+
+  StreamConfig error = good;
+  error.error_prefix = Folders(1024);
+  EXPECT_EQ(error.Validate().message().rfind("error_prefix: leaves no room for the object name", 0),
+            0u)
+      << error.Validate().message();
+  error.error_prefix = Folders(1025);
+  EXPECT_EQ(error.Validate().message(),
+            "error_prefix: 1025 bytes long; a prefix is at most 1024 (Firehose's limit)");
+  // The error prefix is checked with the longest error output type the stream writes:
+  // "delivery-failed" (15 bytes) fits here, "partitioning-failed" (19) does not.
+  error.error_prefix = "!{firehose:error-output-type}/" + Folders(946);
+  EXPECT_TRUE(error.Validate().ok()) << error.Validate().ToString();
+  error.prefix = "d=!{partitionKeyFromQuery:d}/";
+  EXPECT_EQ(error.Validate().message().rfind("error_prefix: leaves no room for the object name", 0),
+            0u)
+      << error.Validate().message();
+
+  StreamConfig backup = good;
+  backup.backup.bucket = "iot-raw";
+  backup.backup.prefix = Folders(1025);
+  EXPECT_EQ(backup.Validate().message(),
+            "backup.prefix: 1025 bytes long; a prefix is at most 1024 (Firehose's limit)");
+  backup.backup.prefix = Folders(950);
+  EXPECT_TRUE(backup.Validate().ok()) << backup.Validate().ToString();
 }
 
 TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {

@@ -1,10 +1,10 @@
 #include "streams/stream_config.h"
 
-#include <utility>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/time_zone.h"
 #include "objstore/object_store.h"
@@ -67,24 +67,61 @@ Status ValidateFileExtension(std::string_view ext) {
 
 namespace {
 
-// The keys a prefix makes, checked before any record waits on them: a prefix whose own
-// text gives keys the lake refuses (a leading '/', a '.' or '..' segment, an empty
-// segment, which the local lake cannot store) would have every object of the stream
+// The longest error output type the stream can write under its error prefix: its sample
+// keys are made with it, so that the longest key the error prefix makes is checked.
+std::string_view LongestErrorOutputType(const StreamConfig& c) {
+  if (c.format_conversion.enabled) return kFormatConversionFailed;
+  if (c.prefix.find("!{partitionKeyFromQuery:") != std::string::npos) return kPartitioningFailed;
+  return kDeliveryFailed;
+}
+
+// A sample of the keys a prefix makes, checked before any record waits on them: a prefix
+// whose own text gives keys the lake refuses (a leading '/', a '.' or '..' segment, an
+// empty segment, which the local lake cannot store) would have every object of the stream
 // refused at delivery, retried, and finally moved to the error prefix. Rendered with a
 // sample time and partition value (the values themselves are made safe at delivery).
-std::string SampleKey(const KeyTemplate& t, const StreamConfig& c) {
+struct SampleKeyParts {
+  std::string prefix;       // rendered
+  std::string object_name;  // ObjectName()
+  std::string key() const { return prefix + object_name; }
+};
+
+SampleKeyParts SampleKey(const KeyTemplate& t, const StreamConfig& c) {
   KeyContext sample;
   sample.time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
   sample.partition_values.assign(t.partition_fields().size(), "value");
-  sample.error_output_type = kDeliveryFailed;
-  return t.Render(sample) + ObjectName(c.name, sample.time_ms,
-                                       "00000000-0000-0000-0000-000000000000", c.compression,
-                                       nullptr, c.file_extension);
+  sample.error_output_type = LongestErrorOutputType(c);
+  return {t.Render(sample),
+          ObjectName(c.name, sample.time_ms, "00000000-0000-0000-0000-000000000000", c.compression,
+                     nullptr, c.file_extension)};
+}
+
+Status CheckPrefixLength(std::string_view what, std::string_view text) {
+  if (text.size() <= kMaxPrefixBytes) return Status::Ok();
+  return InvalidArgument(fmt::format("{}: {} bytes long; a prefix is at most {} (Firehose's limit)",
+                                     what, text.size(), kMaxPrefixBytes));
+}
+
+// A prefix within Firehose's 1024 characters can still leave the object name no room in
+// a key of 1024 bytes: every object would be refused. Checked apart from the lake's other
+// key rules so that the message names this limit and how long the prefix may be.
+Status CheckRoomForObjectName(const SampleKeyParts& sample, std::string_view what) {
+  const size_t total = sample.prefix.size() + sample.object_name.size();
+  if (total <= kMaxKeyBytes) return Status::Ok();
+  const size_t room = kMaxKeyBytes - std::min(kMaxKeyBytes, sample.object_name.size());
+  return InvalidArgument(fmt::format(
+      "{}: leaves no room for the object name: rendered it is {} bytes, and with an object "
+      "name such as '{}' ({} bytes) a key would be {} bytes, over the {} an object key may "
+      "have (S3's limit); the prefix may render to at most {} bytes here",
+      what, sample.prefix.size(), sample.object_name, sample.object_name.size(), total,
+      kMaxKeyBytes, room));
 }
 
 Status CheckKeys(const KeyTemplate& t, std::string_view what, std::string_view text,
                  const StreamConfig& c) {
-  const std::string key = SampleKey(t, c);
+  const SampleKeyParts sample = SampleKey(t, c);
+  TRY(CheckRoomForObjectName(sample, what));
+  const std::string key = sample.key();
   Status s = objstore::ValidateKey(key);
   if (s.ok() && key.find("//") != std::string::npos) {
     s = InvalidArgument("object key '" + key +
@@ -103,7 +140,7 @@ Status StreamConfig::CheckKeysIn(const objstore::ObjectStore& bucket_store,
   auto check = [&](const objstore::ObjectStore& store, const std::string& name,
                    const std::string& text, KeyTemplate::Use use, std::string_view what) -> Status {
     TRY_ASSIGN(KeyTemplate t, KeyTemplate::Parse(text, use, what));
-    Status s = store.CheckKey(SampleKey(t, *this));
+    Status s = store.CheckKey(SampleKey(t, *this).key());
     if (s.ok()) return s;
     return InvalidArgument(fmt::format("{}: '{}' makes keys the bucket '{}' refuses: {}", what,
                                        text, name, s.message()));
@@ -128,8 +165,8 @@ std::string StreamConfig::effective_error_prefix() const {
 Status StreamConfig::Validate() const {
   TRY(ValidateStreamName(name));
   if (Status s = objstore::ValidateBucketName(bucket); !s.ok()) return s.WithContext("bucket");
-  if (prefix.size() > 512) return InvalidArgument("prefix: longer than 512 characters");
-  if (error_prefix.size() > 512) return InvalidArgument("error_prefix: longer than 512 characters");
+  TRY(CheckPrefixLength("prefix", prefix));
+  TRY(CheckPrefixLength("error_prefix", error_prefix));
   TRY_ASSIGN(KeyTemplate parsed, KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix"));
   TRY(ResolvePartitionKeys(partition_query, parsed.partition_fields()).status());
   TRY(CheckKeys(parsed, "prefix", prefix, *this));
@@ -140,8 +177,7 @@ Status StreamConfig::Validate() const {
   if (backup.enabled()) {
     if (Status s = objstore::ValidateBucketName(backup.bucket); !s.ok())
       return s.WithContext("backup.bucket");
-    if (backup.prefix.size() > 512)
-      return InvalidArgument("backup.prefix: longer than 512 characters");
+    TRY(CheckPrefixLength("backup.prefix", backup.prefix));
     TRY_ASSIGN(KeyTemplate parsed_backup,
                KeyTemplate::Parse(backup.prefix, KeyTemplate::Use::kBackupPrefix, "backup.prefix"));
     TRY(CheckKeys(parsed_backup, "backup.prefix", backup.prefix, *this));

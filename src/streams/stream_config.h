@@ -33,6 +33,13 @@ Result<Compression> ParseCompression(std::string_view text);
 inline constexpr std::string_view kDefaultErrorPrefix =
     "!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/";
 
+// A prefix's length, as Firehose's Prefix and ErrorOutputPrefix (1024 characters; counted
+// here in bytes, which an object key is counted in).
+inline constexpr size_t kMaxPrefixBytes = 1024;
+// An object key's length: S3's limit, which the lake keeps (objstore::ValidateKey). The
+// rendered prefix and the object name share it.
+inline constexpr size_t kMaxKeyBytes = 1024;
+
 // A copy of every record as it was put, besides what the stream delivers (the Parquet of a
 // converting stream, say), as Firehose's S3BackupMode "Enabled" with its
 // S3BackupConfiguration: objects in `bucket` under `prefix` (key_template.h: timestamps
@@ -60,10 +67,12 @@ struct StreamConfig {
   std::string bucket;        // a bucket of the lake (objstore::ValidateBucketName)
   // Key prefix template (key_template.h). Empty: "YYYY/MM/dd/HH/" of the oldest record's
   // arrival time (UTC). A prefix without any !{...} expression gets that default
-  // appended, as Firehose does.
+  // appended, as Firehose does. At most kMaxPrefixBytes, and rendered it must leave the
+  // object name room in a key of kMaxKeyBytes.
   std::string prefix;
   // Where records that cannot be delivered go (key_template.h). Empty: kDefaultErrorPrefix.
   // May use !{timestamp:...} and !{firehose:error-output-type}, not partitionKeyFromQuery.
+  // Limits as the prefix's.
   std::string error_prefix;
   int buffer_size_mib = 5;       // 1..128: deliver once a buffer holds this much
   int buffer_interval_s = 300;   // 0..900: or once its oldest record is this old

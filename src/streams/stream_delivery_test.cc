@@ -482,6 +482,41 @@ TEST_F(StreamManagerTest, AKeyConflictInTheLocalLakeGoesToTheErrorPrefixAtOnce) 
   EXPECT_EQ(d->stats.delivery_errors, 1u);
 }
 
+// A prefix may take all the room the object name leaves in a 1024-byte key (S3's limit,
+// the lake's too): such keys are stored. A partition value that takes a key past 1024
+// bytes sends its records to the error prefix at once, and the error says which limit.
+TEST_F(StreamManagerTest, KeysOf1024BytesAreStoredAndALongerOneGoesToTheErrorPrefix) {
+  auto local = LocalLake();
+  ASSERT_TRUE(local);
+  StreamManagerOptions o = Options();
+  o.lake = local.get();
+  auto m = OpenManager(o);
+  std::string folders;  // 956 bytes: folders of 99 characters
+  while (folders.size() + 1 < 956) folders += folders.size() % 100 == 99 ? '/' : 'f';
+  folders += '/';
+  StreamConfig c = Config();
+  // "d=value/" (8 bytes), the folders and the 60-byte object name: 1024 bytes.
+  c.prefix = "d=!{partitionKeyFromQuery:d}/" + folders;
+  c.error_prefix = "failed/!{firehose:error-output-type}/";
+  ASSERT_TRUE(m->Create(c).ok()) << m->Create(c).ToString();
+  ASSERT_TRUE(PutSync(*m, "s", R"({"d":"value"})").ok());
+  ASSERT_TRUE(PutSync(*m, "s", R"({"d":"values"})").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto bucket = local->Bucket("iot-data");
+  ASSERT_TRUE(bucket.ok());
+  auto stored = (*bucket)->List("d=value/");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->objects.size(), 1u);
+  EXPECT_EQ(stored->objects[0].key.size(), 1024u);
+  auto failed = (*bucket)->List("failed/delivery-failed/");
+  ASSERT_TRUE(failed.ok());
+  ASSERT_EQ(failed->objects.size(), 1u);
+  EXPECT_EQ(*(*bucket)->Get(failed->objects[0].key), R"({"d":"values"})");
+  const std::string last_error = m->Describe("s")->stats.last_error;
+  EXPECT_NE(last_error.find("is 1025 bytes; at most 1024 are allowed"), std::string::npos)
+      << last_error;
+}
+
 // Create and Update check sample keys with the bucket's own rules: the local lake's
 // reserved .tributary-tmp/ and its 255-byte segments are refused up front, naming the
 // field, instead of stalling delivery.
