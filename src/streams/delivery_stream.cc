@@ -469,6 +469,20 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
         }
         last_ok = part.ok();
       }
+      // What the record adds to its object: itself and its delimiter, or its error line.
+      const std::string& delimiter = dest->config.record_delimiter;  // AppendDelimiterToRecord's
+      std::string error_line;
+      if (!part.ok()) error_line = PartitioningErrorLine(r, epoch_, part.status().message(), now);
+      const uint64_t adds = part.ok() ? r.data.size() + delimiter.size() : error_line.size();
+      // A record that would take a buffer past the size hint starts the next object, so
+      // that objects keep within the hint; only a record larger than the hint by itself
+      // makes a larger object (of its own).
+      if (!last->seqs.empty() && last->bytes.size() + adds > buffer_size_bytes) {
+        last_object_raw_bytes_ = last->bytes.size();
+        SealLocked(buffers_.find(key));
+        last = &buffers_[key];
+        wake = true;
+      }
       Buffer& b = *last;
       if (b.seqs.empty()) {
         TakeSpareLocked(&b);
@@ -485,23 +499,23 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       b.oldest_arrival_ms = std::min(b.oldest_arrival_ms, r.arrival_ms);
       if (part.ok()) {
         b.bytes += r.data;
-        const std::string& delimiter = dest->config.record_delimiter;  // AppendDelimiterToRecord's
         if (!delimiter.empty()) b.bytes += delimiter;
         if (converting) {
           b.ends.push_back(static_cast<uint32_t>(b.bytes.size()));
           b.arrivals.push_back(r.arrival_ms);
         }
       } else {
-        b.bytes += PartitioningErrorLine(r, epoch_, part.status().message(), now);
+        b.bytes += error_line;
         if (dest->config.backup.enabled()) b.source += r.data;
       }
       b.raw_bytes += r.data.size();
       open_bytes_ += r.data.size();
       b.seqs.push_back(r.seq);
-      // The object's size (records, their delimiters, error lines) against the hint.
+      // The object's size (records, their delimiters, error lines) against the hint: a
+      // buffer that reached it is sealed now, so one large group commit still makes
+      // objects of about the size.
       if (b.bytes.size() >= buffer_size_bytes) {
         last_object_raw_bytes_ = b.bytes.size();
-        // Sealed now, so one large group commit still makes objects of about the size.
         SealLocked(buffers_.find(key));
         last = nullptr;
         wake = true;

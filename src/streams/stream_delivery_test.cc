@@ -46,11 +46,12 @@ TEST_F(StreamManagerTest, DeliversBySizeWithRecordsAsGivenAndIdsInMetadata) {
   ASSERT_TRUE(WaitForObjects(1));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto objects = Objects();
-  // The buffer is cut at the record that reaches 1 MiB; the rest waits for the interval.
+  // The buffer is cut before the record that would take it past 1 MiB; the rest waits for
+  // the interval.
   ASSERT_EQ(objects.size(), 1u);
   const auto& [key, obj] = *objects.begin();
   size_t count = 0, bytes = 0;
-  while (bytes < (1u << 20)) bytes += batch[count++].size();
+  while (bytes + batch[count].size() <= (1u << 20)) bytes += batch[count++].size();
   EXPECT_LT(count, batch.size());
   EXPECT_EQ(obj.data, expected.substr(0, bytes));
   EXPECT_EQ(key.rfind("2026/11/30/14/s-1-2026-11-30-14-02-11-", 0), 0u) << key;
@@ -62,6 +63,44 @@ TEST_F(StreamManagerTest, DeliversBySizeWithRecordsAsGivenAndIdsInMetadata) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(m->Describe("s")->stats.buffered_bytes, expected.size() - bytes);
+}
+
+// An object keeps within the size hint: a record that would take a buffer past it starts
+// the next object (appended first, 1,024,000-byte records made 2,048,000-byte objects
+// under a 1 MiB hint). A record larger than the hint by itself (here a partitioning error
+// line, its record in base64) makes an object of its own.
+TEST_F(StreamManagerTest, ARecordThatWouldPassTheSizeHintStartsTheNextObject) {
+  auto m = OpenManager(Options());
+  StreamConfig c = Config();
+  c.buffer_size_mib = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  const std::vector<std::string> batch(3, std::string(1'024'000, 'r'));
+  for (const auto& r : m->PutRecordBatch("s", batch))
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_TRUE(WaitForObjects(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Objects().size(), 2u) << "the third record waits for the next";
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto objects = Objects();
+  ASSERT_EQ(objects.size(), 3u);
+  for (const auto& [key, object] : objects) EXPECT_EQ(object.data.size(), 1'024'000u) << key;
+
+  StreamConfig p = Config("p");
+  p.buffer_size_mib = 1;
+  p.prefix = "d=!{partitionKeyFromQuery:d}/";
+  p.error_prefix = "failed/";
+  ASSERT_TRUE(m->Create(p).ok());
+  const std::vector<std::string> not_json(2, std::string(900'000, 'x'));
+  for (const auto& r : m->PutRecordBatch("p", not_json)) ASSERT_TRUE(r.status.ok());
+  ASSERT_TRUE(m->Flush("p").ok());
+  size_t error_objects = 0;
+  for (const auto& [key, object] : Objects()) {
+    if (key.rfind("failed/", 0) != 0) continue;
+    ++error_objects;
+    EXPECT_GT(object.data.size(), 1u << 20) << key;
+    EXPECT_EQ(std::count(object.data.begin(), object.data.end(), '\n'), 1) << key;
+  }
+  EXPECT_EQ(error_objects, 2u);
 }
 
 TEST_F(StreamManagerTest, DeliversByIntervalOfTheInjectedClock) {
