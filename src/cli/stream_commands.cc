@@ -1,4 +1,6 @@
 // tributary stream create|update|list|describe|delete|flush|put
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/stream_records.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {
@@ -214,47 +217,41 @@ int DescribeStream(const ClientOptions& opts, const std::string& name) {
 }
 
 // Records come from --data (each one record, as given) and --file (each line one record,
-// its newline kept, so the objects hold newline-delimited JSON); "-" reads stdin.
-Result<std::vector<std::string>> CollectRecords(const std::vector<std::string>& data,
-                                                const std::string& file) {
-  std::vector<std::string> records = data;
-  if (!file.empty()) {
-    std::ifstream in;
-    std::istream* is = &std::cin;
-    if (file != "-") {
-      in.open(file);
-      if (!in) return NotFound("cannot open '" + file + "'");
-      is = &in;
-    }
-    std::string line;
-    while (std::getline(*is, line)) {
-      if (!line.empty()) records.push_back(line + "\n");
-    }
-  }
-  if (records.empty()) return InvalidArgument("nothing to put: give --data TEXT or --file FILE");
-  return records;
+// its newline kept, so the objects hold newline-delimited JSON); "-" reads stdin. All are
+// read and checked before the first call (stream_records.h).
+Result<std::vector<PutRecordInput>> ReadPutRecords(const std::vector<std::string>& data,
+                                                   const std::string& file) {
+  if (file.empty()) return CollectPutRecords(data, nullptr, file);
+  if (file == "-") return CollectPutRecords(data, &std::cin, file);
+  std::ifstream in(file);
+  if (!in) return NotFound("cannot open '" + file + "'");
+  return CollectPutRecords(data, &in, file);
 }
 
 int PutRecords(const ClientOptions& opts, const std::string& name, const std::vector<std::string>& data,
                const std::string& file) {
-  auto records = CollectRecords(data, file);
+  auto records = ReadPutRecords(data, file);
   if (!records.ok()) return Fail("stream put", records.status());
   ApiClient client(opts);
   json all_ids = json::array();
   int failed = 0;
-  // Batches within Firehose's limits (500 records, 4 MiB).
-  for (size_t i = 0; i < records->size();) {
+  size_t sent = 0;
+  for (const auto& [begin, end] : PutBatches(*records)) {
     json batch = json::array();
-    size_t bytes = 0;
-    while (i < records->size() && batch.size() < 500 && bytes + (*records)[i].size() <= (4u << 20)) {
-      bytes += (*records)[i].size();
-      batch.push_back({{"Data", Base64Encode((*records)[i])}});
-      ++i;
-    }
-    if (batch.empty()) return Fail("stream put", InvalidArgument("record " + std::to_string(i) + " is larger than 4 MiB"));
+    for (size_t i = begin; i < end; ++i)
+      batch.push_back({{"Data", Base64Encode((*records)[i].data)}});
     json body{{"Records", batch}};
     auto r = client.Call("POST", StreamPath(name) + "/records/batch", &body);
-    if (!r.ok()) return Fail("stream put", r.status());
+    if (!r.ok()) {
+      // The calls before this one were answered: say how far the put got.
+      return Fail("stream put",
+                  r.status().WithContext(fmt::format(
+                      "putting records {}..{} ({} to {}), after {} of {} records were put ({} "
+                      "refused)",
+                      begin + 1, end, (*records)[begin].origin, (*records)[end - 1].origin,
+                      sent - static_cast<size_t>(failed), records->size(), failed)));
+    }
+    sent += end - begin;
     failed += (*r)["FailedPutCount"].get<int>();
     for (const auto& resp : (*r)["RequestResponses"]) {
       all_ids.push_back(resp);
