@@ -17,7 +17,8 @@ inline constexpr size_t kMaxBatchBytes = 4u << 20;
 inline constexpr size_t kMaxRecordBytes = 1000u << 10;
 
 // Decodes one {"Data": "<base64>"} record; `where` names it in errors ("Records[3]").
-// InvalidArgument if Data is missing, not base64, empty or over kMaxRecordBytes.
+// InvalidArgument if Data is missing, not base64 or over kMaxRecordBytes. Empty Data is a
+// record of 0 bytes, which Firehose takes too.
 Result<std::string> DecodeDirectPutRecord(const nlohmann::json& record, const std::string& where);
 
 }  // namespace tributary::app

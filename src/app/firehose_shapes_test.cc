@@ -6,6 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "app/direct_put.h"
+#include "base/base64.h"
+
 namespace tributary::app {
 namespace {
 
@@ -55,6 +58,35 @@ TEST(FirehoseShapesTest, CreateRequestMapsOntoAStream) {
   EXPECT_EQ(c->file_extension, ".jsonl.gz");
   EXPECT_EQ(c->partition_query, "{device: .meta.id}");
   EXPECT_TRUE(c->Validate().ok()) << c->Validate().message();
+}
+
+// Firehose refuses a Prefix with expressions without an ErrorOutputPrefix; a stream takes
+// it, and its failed records go under the default error prefix.
+TEST(FirehoseShapesTest, APrefixWithExpressionsNeedsNoErrorOutputPrefix) {
+  json destination = PartitionedDestination();
+  destination.erase("ErrorOutputPrefix");
+  auto c = StreamConfigFromCreateRequest(CreateRequest(destination));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->error_prefix, "");
+  EXPECT_EQ(c->effective_error_prefix(), streams::kDefaultErrorPrefix);
+  EXPECT_TRUE(ValidateAsFirehose(*c, "ExtendedS3DestinationConfiguration").ok());
+}
+
+// Firehose's Data may be 0 bytes: an empty record is a record, not an error.
+TEST(FirehoseShapesTest, DirectPutTakesAnEmptyRecordAndRefusesOneOverTheLimit) {
+  auto empty = DecodeDirectPutRecord({{"Data", ""}}, "Records[0]");
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(*empty, "");
+  auto largest =
+      DecodeDirectPutRecord({{"Data", Base64Encode(std::string(1'024'000, 'x'))}}, "Records[1]");
+  ASSERT_TRUE(largest.ok()) << largest.status().ToString();
+  EXPECT_EQ(
+      DecodeDirectPutRecord({{"Data", Base64Encode(std::string(1'024'001, 'x'))}}, "Records[2]")
+          .status()
+          .message(),
+      "Records[2].Data is 1024001 bytes; a record may hold at most 1,024,000");
+  EXPECT_EQ(DecodeDirectPutRecord(json::object(), "Record").status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(FirehoseShapesTest, PlainS3DestinationTakesFirehosesDefaults) {

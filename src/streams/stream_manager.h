@@ -137,9 +137,10 @@ class StreamManager : public rules::RecordSink {
   void PutRecord(std::string_view stream, std::string_view record,
                  std::function<void(const Status&, const std::string& record_id)> done);
   // Firehose PutRecordBatch: each record is accepted or refused on its own; `done` gets
-  // one result per record, in order, once all of them are settled. Empty records and
-  // records over 1000 KiB are refused (InvalidArgument), as Firehose does. The batch limits
-  // (500 records, 4 MiB) are the HTTP layer's to enforce.
+  // one result per record, in order, once all of them are settled. Records over 1000 KiB
+  // are refused (InvalidArgument), as Firehose does; an empty record is accepted, as
+  // Firehose's Data may be 0 bytes. The batch limits (500 records, 4 MiB) are the HTTP
+  // layer's to enforce.
   void PutRecordBatch(std::string_view stream, std::vector<std::string> records,
                       std::function<void(std::vector<PutRecordResult>)> done);
   // Blocking form of PutRecordBatch, for callers that may block (CLI, tests).
