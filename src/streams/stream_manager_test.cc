@@ -320,7 +320,7 @@ TEST_F(StreamManagerTest, PutsRacingDeleteAreRefusedOrDelivered) {
   EXPECT_GE(refused[ErrorCode::kNotFound], 4);  // the puts after Delete
   EXPECT_EQ(in_lake, acked);  // nothing acknowledged is missing, nothing refused is there
   for (const auto& [code, n] : refused) {
-    EXPECT_TRUE(code == ErrorCode::kFailedPrecondition || code == ErrorCode::kNotFound)
+    EXPECT_TRUE(code == ErrorCode::kUnavailable || code == ErrorCode::kNotFound)
         << n << " records refused with " << static_cast<int>(code);
   }
 }
@@ -599,7 +599,7 @@ TEST_F(StreamManagerTest, DeleteWaitsForStagedRecordsAndRefusesThem) {
   ASSERT_TRUE(deleted.get().ok());
   for (Outcome& x : out) {
     ASSERT_TRUE(x.WaitGiven());
-    EXPECT_EQ(x.status.code(), ErrorCode::kFailedPrecondition) << x.status.ToString();
+    EXPECT_EQ(x.status.code(), ErrorCode::kUnavailable) << x.status.ToString();
   }
   EXPECT_TRUE(Objects().empty());
 }
