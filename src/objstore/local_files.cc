@@ -47,17 +47,26 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
   return out;
 }
 
-Status SyncDir(const std::string& dir) {
+int FsyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open directory '" + dir + "': " + ErrnoText(errno));
-  int rc = ::fsync(fd);
-  int err = errno;
+  if (fd < 0) return errno;
+  int err = ::fsync(fd) == 0 ? 0 : errno;
   ::close(fd);
-  if (rc != 0) return IoError("cannot fsync directory '" + dir + "': " + ErrnoText(err));
-  return Status::Ok();
+  return err;
 }
 
-Status MakeDirsDurable(const std::string& base, const std::string& relative_dir) {
+namespace {
+
+// How often MakeDirsDurable starts over when a directory it made, or was about to make
+// one in, is removed under it. Each time needs a delete to empty and prune the folder
+// exactly between two of its steps, so a handful of racing deletes never use them up.
+constexpr int kMakeDirsAttempts = 100;
+
+// One pass of MakeDirsDurable: OK with *vanished false when every directory exists, OK
+// with *vanished true when one was removed under it (a concurrent delete pruning the
+// folder it emptied: mkdir or the parent's fsync then meets ENOENT), an error otherwise.
+Status MakeDirsOnce(const std::string& base, const std::string& relative_dir, bool* vanished) {
+  *vanished = false;
   std::string current = base;
   size_t start = 0;
   while (start < relative_dir.size()) {
@@ -67,17 +76,30 @@ Status MakeDirsDurable(const std::string& base, const std::string& relative_dir)
     current += "/" + relative_dir.substr(start, end - start);
     start = end + 1;
     if (::mkdir(current.c_str(), 0755) == 0) {
-      TRY(SyncDir(parent));
+      int err = FsyncDir(parent);
+      if (err == ENOENT) {
+        *vanished = true;
+        return Status::Ok();
+      }
+      if (err != 0) return IoError("cannot fsync directory '" + parent + "': " + ErrnoText(err));
       continue;
     }
     int err = errno;
     if (err == EEXIST) {
       struct stat st;
       if (::stat(current.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
+      if (errno == ENOENT) {  // pruned between the mkdir and the stat
+        *vanished = true;
+        return Status::Ok();
+      }
       // Named relative to `base` (the bucket): the server's directories are not the
       // client's business.
       return FailedPrecondition("'" + relative_dir.substr(0, end) +
                                 "' is an object, so it cannot also be a prefix of other objects");
+    }
+    if (err == ENOENT) {
+      *vanished = true;
+      return Status::Ok();
     }
     if (err == ENOTDIR)
       return FailedPrecondition("a parent of '" + relative_dir.substr(0, end) +
@@ -85,6 +107,25 @@ Status MakeDirsDurable(const std::string& base, const std::string& relative_dir)
     return IoError("cannot create directory '" + current + "': " + ErrnoText(err));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status SyncDir(const std::string& dir) {
+  if (int err = FsyncDir(dir); err != 0)
+    return IoError("cannot fsync directory '" + dir + "': " + ErrnoText(err));
+  return Status::Ok();
+}
+
+Status MakeDirsDurable(const std::string& base, const std::string& relative_dir) {
+  for (int attempt = 0; attempt < kMakeDirsAttempts; ++attempt) {
+    bool vanished = false;
+    TRY(MakeDirsOnce(base, relative_dir, &vanished));
+    if (!vanished) return Status::Ok();
+  }
+  return Unavailable("cannot create directory '" + base + "/" + relative_dir + "': it was " +
+                     "removed again by concurrent deletes emptying it " +
+                     std::to_string(kMakeDirsAttempts) + " times running; try again");
 }
 
 }  // namespace tributary::objstore::local

@@ -23,9 +23,14 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
 
 // fsync(2) of a directory, so renames and creations in it survive a crash.
 Status SyncDir(const std::string& dir);
+// SyncDir's fsync: 0, or the errno of what failed (ENOENT: `dir` is gone), for callers
+// that take a directory removed meanwhile as no failure.
+int FsyncDir(const std::string& dir);
 
 // mkdir -p of `dir` below `base` (which must exist), fsyncing each parent of a directory it
-// creates. A component that exists but is not a directory is kFailedPrecondition.
+// creates. A component that exists but is not a directory is kFailedPrecondition. A
+// directory removed under it (a concurrent delete pruning the folder it emptied) is made
+// again from `base`, a bounded number of times (then kUnavailable).
 Status MakeDirsDurable(const std::string& base, const std::string& relative_dir);
 
 // "<strerror(errno)>" for messages.

@@ -25,6 +25,9 @@ using local::ErrnoText;
 namespace {
 
 constexpr int64_t kStaleTempAgeMs = 3600 * 1000;
+// How often a writer makes its folder again and retries when a concurrent delete pruned it
+// between the mkdir and the rename.
+constexpr int kPlaceAttempts = 100;
 
 ObjectInfo InfoFromStat(const std::string& key, const struct stat& st) {
   ObjectInfo info;
@@ -213,8 +216,9 @@ class LocalObjectWriter : public ObjectWriter {
     size_t slash = key_.rfind('/');
     std::string parent_rel = slash == std::string::npos ? "" : key_.substr(0, slash);
     std::string parent = parent_rel.empty() ? dir_ : dir_ + "/" + parent_rel;
-    // A concurrent Delete may remove an empty parent between mkdir and rename: retry.
-    for (int attempt = 0;; ++attempt) {
+    // A concurrent Delete may remove an empty parent between mkdir and rename: make it
+    // again and retry (bounded; each retry needs another delete to land in between).
+    for (int attempt = 1;; ++attempt) {
       TRY(local::MakeDirsDurable(dir_, parent_rel));
       int err = 0;
       {
@@ -225,7 +229,7 @@ class LocalObjectWriter : public ObjectWriter {
         err = Place(path);
       }
       if (err == 0) break;
-      if (err == ENOENT && attempt < 3) continue;
+      if (err == ENOENT && attempt < kPlaceAttempts) continue;
       if (err == EEXIST && options_.condition.if_absent) {
         struct stat st;
         if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -237,10 +241,19 @@ class LocalObjectWriter : public ObjectWriter {
         return FailedPrecondition("cannot put '" + key_ + "' in bucket '" + bucket_ +
                                   "': other objects have it as a prefix ('" + key_ +
                                   "/...'); the local backend cannot hold both");
+      if (err == ENOENT)
+        return Unavailable("cannot put '" + key_ + "' in bucket '" + bucket_ + "': its folder '" +
+                           parent_rel + "' was removed by concurrent deletes " +
+                           std::to_string(kPlaceAttempts) + " times running; try again");
       return IoError("cannot move '" + temp_path_ + "' to '" + path + "': " + ErrnoText(err));
     }
     temp_path_.clear();
-    return local::SyncDir(parent);
+    // The folder holds the object now, so only a delete of this very key, done since,
+    // can have emptied and pruned it: the put happened, and there is nothing to sync.
+    int err = local::FsyncDir(parent);
+    if (err != 0 && err != ENOENT)
+      return IoError("cannot fsync directory '" + parent + "': " + ErrnoText(err));
+    return Status::Ok();
   }
 
   // The temp file becomes the object at `path`: renamed over what is there, or, to create
@@ -449,10 +462,29 @@ Status LocalObjectStore::Remove(const std::string& key, const WriteCondition* co
     if (err == ENOENT || err == ENOTDIR || err == EISDIR) return Status::Ok();
     return IoError("cannot delete '" + path + "': " + ErrnoText(err));
   }
-  // Remove the directories this left empty; rmdir fails harmlessly on the first that is not.
-  std::string dir = path.substr(0, path.rfind('/'));
-  while (dir.size() > dir_.size() && ::rmdir(dir.c_str()) == 0) dir = dir.substr(0, dir.rfind('/'));
-  return local::SyncDir(dir);
+  return PruneEmptyFolders(path);
+}
+
+Status LocalObjectStore::PruneEmptyFolders(const std::string& path) {
+  auto parent_of = [](const std::string& p) { return p.substr(0, p.rfind('/')); };
+  // Other deletes prune the same folders at once, and puts fill them again: a folder
+  // already gone (ENOENT) is passed over, and the first that will not go (ENOTEMPTY, or
+  // anything else: pruning is tidying, not part of the delete) ends the climb.
+  std::string dir = parent_of(path);
+  while (dir.size() > dir_.size()) {
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) break;
+    dir = parent_of(dir);
+  }
+  // The last removal is recorded in `dir`. If another delete pruned it since, that delete's
+  // removal is recorded further up: sync the nearest folder that is still there.
+  while (true) {
+    int err = local::FsyncDir(dir);
+    if (err == 0) return Status::Ok();
+    if (err != ENOENT || dir.size() <= dir_.size())
+      return IoError("deleted '" + path + "' but cannot fsync directory '" + dir +
+                     "' (the delete may not survive a crash): " + ErrnoText(err));
+    dir = parent_of(dir);
+  }
 }
 
 std::string LocalObjectStore::Describe() const { return "local:" + dir_; }

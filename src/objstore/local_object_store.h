@@ -89,6 +89,9 @@ class LocalObjectStore : public ObjectStore {
  private:
   // Delete, under `condition` if given (its if_match).
   Status Remove(const std::string& key, const WriteCondition* condition);
+  // After the object at `path` was unlinked: removes the folders that left empty, up to
+  // the bucket, and syncs the folder the last removal was made in.
+  Status PruneEmptyFolders(const std::string& path);
 
   std::string bucket_;
   std::string dir_;

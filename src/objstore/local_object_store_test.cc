@@ -1,12 +1,14 @@
 #include "objstore/local_object_store.h"
 
 #include <gtest/gtest.h>
-
-#include <fstream>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "base/ids.h"
@@ -272,6 +274,38 @@ TEST_F(LocalStoreTest, DeleteIsIdempotentAndPrunesEmptyDirectories) {
   EXPECT_EQ(store_->Get("x/y/z").status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(store_->Head("x").status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(store_->Get("x").status().code(), ErrorCode::kNotFound);
+}
+
+// A delete prunes the folders it empties while another key's put may be creating them
+// again: each side meets the other's half-done work (a parent gone between two mkdirs, a
+// folder another pruner removed first) and must carry on, not fail.
+TEST_F(LocalStoreTest, PutsAndDeletesRacingInOneFolderAllSucceed) {
+  constexpr int kThreads = 4;
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex failure_mu;
+  auto note = [&](const Status& st, const std::string& what) {
+    if (st.ok()) return;
+    if (failures.fetch_add(1) == 0) {
+      std::lock_guard lock(failure_mu);
+      first_failure = what + ": " + st.ToString();
+    }
+  };
+  const auto stop_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string key = "deep/a/b/c/d/e/key-" + std::to_string(t);
+      while (std::chrono::steady_clock::now() < stop_at) {
+        note(store_->Put(key, "x"), "put " + key);
+        note(store_->Delete(key), "delete " + key);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0) << "first: " << first_failure;
+  EXPECT_FALSE(fs::exists(root_ + "/iot-data/deep")) << "the last delete left empty folders";
+  EXPECT_EQ(TempFiles(), 0u);
 }
 
 TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
