@@ -131,5 +131,21 @@ TEST(Xml, Structure) {
   EXPECT_EQ(*DecodeXmlEntities("&#65;&#x42;"), "AB");
 }
 
+// An XML reader turns a literal "\r" or "\r\n" into "\n" and may fold tabs and line ends
+// in attributes into spaces, so a key like "a\rb" written as is would come back as "a\nb".
+// As AWS does, control characters go as numeric character references, which every reader
+// (this one too) gives back as the byte they name.
+TEST(Xml, ControlCharactersGoAsCharacterReferences) {
+  EXPECT_EQ(XmlEscape("a\rb\nc\td"), "a&#13;b&#10;c&#9;d");
+  EXPECT_EQ(XmlEscape(std::string("\x01\x1F\x7F\xC3\xA9 ~", 7)), "&#1;&#31;\x7F\xC3\xA9 ~");
+  std::string every_control;
+  for (char c = 1; c < 0x20; ++c) every_control += c;
+  const std::string key = "2026/line\r\nend" + every_control + "<&>";
+  auto root = ParseXml("<Contents><Key>" + XmlEscape(key) + "</Key></Contents>");
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  EXPECT_EQ(root->ChildText("Key"), key);
+  EXPECT_EQ(XmlEscape(key).find_first_of(every_control), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tributary::objstore::s3

@@ -1,6 +1,7 @@
 #include "objstore/xml.h"
 
 #include <cstdlib>
+#include <string>
 
 #include "base/utf8.h"
 
@@ -208,7 +209,14 @@ std::string XmlEscape(std::string_view text) {
         out += "&apos;";
         break;
       default:
-        out += c;
+        // A reader turns a literal '\r' into '\n' (XML's end-of-line handling) and may fold
+        // tabs and line ends in attributes into spaces: control bytes go as character
+        // references, which read back as the byte itself (AWS writes "\r" as "&#13;").
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "&#" + std::to_string(static_cast<int>(c)) + ";";
+        } else {
+          out += c;
+        }
     }
   }
   return out;

@@ -31,7 +31,9 @@ Result<XmlNode> ParseXml(std::string_view document);
 // Decodes &lt; &gt; &amp; &quot; &apos; &#N; &#xH; (as UTF-8).
 Result<std::string> DecodeXmlEntities(std::string_view text);
 
-// Escapes & < > " ' for element text and attribute values.
+// Escapes & < > " ' for element text and attribute values, and writes control bytes
+// (0x01..0x1F, "\r" "\n" "\t" among them) as numeric character references ("&#13;"), as
+// AWS does, so that a reader gives them back unchanged rather than normalised.
 std::string XmlEscape(std::string_view text);
 
 }  // namespace tributary::objstore
