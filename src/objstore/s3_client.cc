@@ -1,5 +1,8 @@
 #include "objstore/s3_client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -65,6 +68,15 @@ bool TransientBadRequest(std::string_view error_code) {
          error_code == "TokenRefreshRequired";
 }
 
+bool IsIpAddress(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string address(host.substr(0, host.find('%')));  // fe80::1%eth0: a link-local zone
+  unsigned char bytes[sizeof(struct in6_addr)];
+  return ::inet_pton(AF_INET, address.c_str(), bytes) == 1 ||
+         ::inet_pton(AF_INET6, address.c_str(), bytes) == 1;
+}
+
 bool RetryableStatus(int status, std::string_view error_code) {
   if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504)
     return true;
@@ -93,6 +105,14 @@ Result<std::shared_ptr<S3Client>> S3Client::Create(const ObjectStoreConfig& conf
     return InvalidArgument("ObjectStoreConfig.max_attempts must be at least 1");
   if (config.timeout_ms < 1)
     return InvalidArgument("ObjectStoreConfig.timeout_ms must be positive");
+  if (!config.path_style && IsIpAddress(endpoint.host)) {
+    Logger("objstore")
+        ->warn(
+            "endpoint={} msg=\"s3_virtual_host is set, but the endpoint's host is an IP address, "
+            "which cannot carry a bucket name: buckets are addressed path-style (host/bucket), as "
+            "the AWS SDKs do\"",
+            config.endpoint);
+  }
   TRY_ASSIGN(auto transport, HttpTransport::Create(endpoint, options.transport));
   return std::shared_ptr<S3Client>(new S3Client(config, std::move(options), std::move(transport)));
 }
@@ -101,12 +121,19 @@ S3Client::S3Client(ObjectStoreConfig config, S3Options options,
                    std::unique_ptr<HttpTransport> transport)
     : config_(std::move(config)), options_(std::move(options)), transport_(std::move(transport)) {}
 
+bool S3Client::PathStyleFor(const std::string& bucket) const {
+  if (config_.path_style) return true;
+  const Endpoint& ep = transport_->endpoint();
+  if (IsIpAddress(ep.host)) return true;
+  return ep.tls && bucket.find('.') != std::string::npos;
+}
+
 std::pair<std::string, std::string> S3Client::HostAndTarget(const std::string& bucket,
                                                             const std::string& key,
                                                             const sigv4::Pairs& query) const {
   const Endpoint& ep = transport_->endpoint();
   std::string host, path;
-  if (config_.path_style || bucket.empty()) {
+  if (bucket.empty() || PathStyleFor(bucket)) {
     host = ep.host;
     path = bucket.empty() ? "/" : "/" + bucket;
     if (!key.empty()) path += "/" + sigv4::UriEncode(key, false);

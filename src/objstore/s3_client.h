@@ -96,6 +96,11 @@ class S3Client {
   // message when more than one).
   Status ErrorFor(const Call& call, const HttpResponse& response, int attempts = 1) const;
 
+  // Whether calls for `bucket` address it path-style (host/bucket/key): when the
+  // configuration says so, and also, as AWS's SDKs do, where virtual-host addressing
+  // (bucket.host) cannot work: the endpoint's host is an IP address, or the bucket's name
+  // has dots and the endpoint is https (a certificate's "*.host" covers one label).
+  bool PathStyleFor(const std::string& bucket) const;
   // The Host header and request target for a call (addressing style applied).
   std::pair<std::string, std::string> HostAndTarget(const std::string& bucket,
                                                     const std::string& key,
@@ -104,6 +109,7 @@ class S3Client {
   std::string Where(const std::string& bucket, const std::string& key) const;
 
   const ObjectStoreConfig& config() const { return config_; }
+  const Endpoint& endpoint() const { return transport_->endpoint(); }
   const S3Options& options() const { return options_; }
 
  private:
@@ -115,6 +121,9 @@ class S3Client {
   S3Options options_;
   std::unique_ptr<HttpTransport> transport_;
 };
+
+// Whether `host` is an IPv4 or IPv6 address (brackets and a "%zone" allowed), not a name.
+bool IsIpAddress(std::string_view host);
 
 // Whether a response status is worth another attempt.
 bool RetryableStatus(int status, std::string_view error_code);

@@ -72,6 +72,37 @@ TEST(Addressing, VirtualHostStyle) {
   EXPECT_EQ(target, "/a//b");
 }
 
+// Virtual-host addressing puts the bucket in the host name, which only works where a
+// name can take it: not an IP address ("iot-data.127.0.0.1" resolves nowhere, and every
+// call failed as transient), and not a dotted bucket over https (the certificate's
+// "*.host" covers one label). There, as AWS's SDKs do, the bucket goes in the path.
+TEST(Addressing, VirtualHostFallsBackToPathStyleWhereANameCannotCarryTheBucket) {
+  for (const char* endpoint : {"http://127.0.0.1:9000", "http://[::1]:9000", "https://10.0.0.7"}) {
+    auto client = Client(endpoint, false);
+    ASSERT_NE(client, nullptr) << endpoint;
+    EXPECT_TRUE(client->PathStyleFor("iot-data")) << endpoint;
+    auto [host, target] = client->HostAndTarget("iot-data", "2026/x.json", {});
+    EXPECT_EQ(host, ParseEndpoint(endpoint)->host) << endpoint;
+    EXPECT_EQ(target, "/iot-data/2026/x.json") << endpoint;
+  }
+  auto aws = Client("https://s3.eu-west-1.amazonaws.com", false);
+  EXPECT_FALSE(aws->PathStyleFor("iot-data"));
+  EXPECT_TRUE(aws->PathStyleFor("logs.example.com"));
+  auto [host, target] = aws->HostAndTarget("logs.example.com", "a", {});
+  EXPECT_EQ(host, "s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(target, "/logs.example.com/a");
+  // Over http no certificate is checked: a dotted bucket keeps its virtual host.
+  auto minio = Client("http://minio.internal:9000", false);
+  EXPECT_FALSE(minio->PathStyleFor("logs.example.com"));
+  EXPECT_EQ(minio->HostAndTarget("logs.example.com", "a", {}).first,
+            "logs.example.com.minio.internal");
+
+  for (const char* ip : {"127.0.0.1", "::1", "[::1]", "fe80::1%eth0", "2001:db8::8a2e:370:7334"})
+    EXPECT_TRUE(IsIpAddress(ip)) << ip;
+  for (const char* name : {"localhost", "s3.amazonaws.com", "127.0.0.1.nip.io", "minio", ""})
+    EXPECT_FALSE(IsIpAddress(name)) << name;
+}
+
 TEST(Retries, WhatIsRetried) {
   for (int status : {429, 500, 502, 503, 504}) EXPECT_TRUE(RetryableStatus(status, "")) << status;
   EXPECT_TRUE(RetryableStatus(503, "SlowDown"));

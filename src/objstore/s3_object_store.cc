@@ -1,5 +1,6 @@
 #include "objstore/s3_object_store.h"
 
+#include "base/log.h"
 #include "objstore/s3_responses.h"
 #include "objstore/s3_writer.h"
 
@@ -154,7 +155,19 @@ Result<std::shared_ptr<ObjectStore>> S3ObjectStoreProvider::Bucket(const std::st
   TRY(ValidateBucketName(name));
   std::lock_guard lock(mu_);
   auto& slot = buckets_[name];
-  if (!slot) slot = std::make_shared<S3ObjectStore>(name, client_);
+  if (!slot) {
+    slot = std::make_shared<S3ObjectStore>(name, client_);
+    // Said once, as the bucket is first used (S3Client::Create says it for an IP address).
+    if (!client_->config().path_style && !s3::IsIpAddress(client_->endpoint().host) &&
+        client_->PathStyleFor(name)) {
+      Logger("objstore")
+          ->warn(
+              "bucket={} endpoint={} msg=\"s3_virtual_host is set, but the bucket's name has dots, "
+              "which the https endpoint's certificate does not cover as a host name: it is "
+              "addressed path-style (host/bucket), as the AWS SDKs do\"",
+              name, client_->config().endpoint);
+    }
+  }
   return slot;
 }
 
