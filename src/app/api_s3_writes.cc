@@ -268,12 +268,14 @@ HttpResponse CompleteUpload(Server* server, S3UploadStore* uploads, const HttpRe
     return S3Error(st, false);
   }
   // A condition that does not hold leaves the upload, to be completed again or aborted.
-  if (Status st = assembled->writer->Commit(); !st.ok()) {
-    if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
-    return S3Error(st, false);
+  auto completed = assembled->Commit();
+  if (!completed.ok()) {
+    if (auto failed = ConditionFailure(completed.status(), condition)) return std::move(*failed);
+    return S3Error(completed.status(), false);
   }
   (void)uploads->Abort(id);
-  const S3UploadStore::Completed* done = &assembled->done;
+  // Its ETag as the lake stored it, which reads give back (an S3 lake makes its own).
+  const S3UploadStore::Completed* done = &*completed;
   std::string checksum;
   if (upload->checksum_algorithm) {
     const std::string element = "Checksum" + std::string(ChecksumAlgorithmName(*upload->checksum_algorithm));

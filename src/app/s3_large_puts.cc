@@ -167,7 +167,10 @@ struct LargePut {
       if (auto failed = ConditionFailure(st, condition)) return std::move(*failed);
       return st.code() == ErrorCode::kNotFound ? S3Error(404, "NoSuchUpload", st.message()) : S3Error(st, false);
     }
-    r.headers["ETag"] = QuotedEtag(md5_hex);
+    // The ETag reads give back: the MD5 where the lake keeps a given one, an S3 lake's own
+    // (past its multipart threshold, the ETag of the parts it uploaded) otherwise.
+    const std::string stored = writer->StoredEtag();
+    r.headers["ETag"] = QuotedEtag(stored.empty() ? md5_hex : stored);
     return r;
   }
 };

@@ -294,7 +294,18 @@ Result<S3UploadStore::Assembled> S3UploadStore::Assemble(
     }
     writer->SetChecksum(done.checksum_header + ":" + done.checksum);
   }
-  return Assembled{std::move(writer), std::move(done)};
+  return Assembled{std::move(writer), std::move(done), bucket, upload.key};
+}
+
+Result<S3UploadStore::Completed> S3UploadStore::Assembled::Commit() {
+  TRY(writer->Commit());
+  std::string stored = writer->StoredEtag();
+  if (stored.empty()) {  // a writer that cannot tell: read it back
+    TRY_ASSIGN(objstore::ObjectInfo info, bucket->Head(key));
+    stored = info.etag;
+  }
+  done.etag = std::move(stored);
+  return done;
 }
 
 Status S3UploadStore::Abort(const std::string& id) {

@@ -83,7 +83,15 @@ class S3UploadStore {
   // (PutOptions::checksum).
   struct Assembled {
     std::unique_ptr<objstore::ObjectWriter> writer;
-    Completed done;
+    Completed done;  // its etag the parts' multipart ETag, given to the writer
+    objstore::ObjectStore* bucket = nullptr;
+    std::string key;
+
+    // Makes the object (the writer's Commit) and answers `done` with the ETag the lake
+    // stored, which reads give back: the parts' multipart ETag where the lake keeps a
+    // given one (a local lake), the store's own on an S3 lake (its writer uploads in its
+    // own part sizes, and S3 makes the ETag).
+    Result<Completed> Commit();
   };
   Result<Assembled> Assemble(const std::string& id, const std::vector<PartRef>& parts,
                              objstore::ObjectStore* bucket,

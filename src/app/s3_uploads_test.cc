@@ -7,6 +7,7 @@
 
 #include "base/files.h"
 #include "objstore/local_object_store.h"
+#include "objstore/testing/forwarding_store.h"
 
 namespace tributary::app {
 namespace {
@@ -32,11 +33,14 @@ class S3UploadStoreTest : public ::testing::Test {
   // forgotten.
   Result<S3UploadStore::Completed> Complete(const std::string& id,
                                             const std::vector<S3UploadStore::PartRef>& parts) {
-    TRY_ASSIGN(S3UploadStore::Assembled assembled,
-               uploads_->Assemble(id, parts, bucket_.get(), {}));
-    TRY(assembled.writer->Commit());
+    return CompleteIn(bucket_.get(), id, parts);
+  }
+  Result<S3UploadStore::Completed> CompleteIn(objstore::ObjectStore* bucket, const std::string& id,
+                                              const std::vector<S3UploadStore::PartRef>& parts) {
+    TRY_ASSIGN(S3UploadStore::Assembled assembled, uploads_->Assemble(id, parts, bucket, {}));
+    TRY_ASSIGN(S3UploadStore::Completed done, assembled.Commit());
     (void)uploads_->Abort(id);
-    return std::move(assembled.done);
+    return done;
   }
 
   std::string root_;
@@ -93,6 +97,39 @@ TEST_F(S3UploadStoreTest, PartsUploadedOutOfOrderMakeOneObjectInOrder) {
   EXPECT_EQ(*bytes, one + two + three);
   EXPECT_FALSE(fs::exists(root_ + "/uploads/" + *id));
   EXPECT_EQ(uploads_->Abort(*id).code(), ErrorCode::kNotFound);  // it is over
+}
+
+// A lake that makes its own ETags, as an S3 store does: it drops the one it is given.
+class OwnEtagsStore : public objstore::testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Result<std::unique_ptr<objstore::ObjectWriter>> NewWriter(
+      const std::string& key, const objstore::PutOptions& options) override {
+    objstore::PutOptions dropped = options;
+    dropped.etag.clear();
+    return ForwardingStore::NewWriter(key, dropped);
+  }
+};
+
+// What CompleteMultipartUpload answers is what reads give back, also from a lake that
+// does not keep the parts' multipart ETag (an S3 lake re-uploads in its own part sizes):
+// GetObject If-Match with the answered ETag must find the object.
+TEST_F(S3UploadStoreTest, CompleteAnswersTheEtagTheLakeStored) {
+  OwnEtagsStore own_etags(bucket_);
+  auto id = uploads_->Create(UploadOf("deepar", "train/own.bin"));
+  ASSERT_TRUE(id.ok());
+  const std::string one(5 << 20, 'a'), two = "tail";
+  auto e1 = uploads_->PutPart(*id, 1, one);
+  auto e2 = uploads_->PutPart(*id, 2, two);
+  ASSERT_TRUE(e1.ok() && e2.ok());
+  auto done = CompleteIn(&own_etags, *id, {Part(1, *e1), Part(2, *e2)});
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  auto head = bucket_->Head("train/own.bin");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(done->etag, head->etag);
+  EXPECT_NE(done->etag.substr(done->etag.size() - 2), "-2")
+      << "the parts' ETag, which the lake dropped";
+  EXPECT_EQ(*bucket_->Get("train/own.bin", objstore::ByteRange{0, 4, done->etag}), "aaaa");
 }
 
 // A client gives up on a slow part and sends it again: the first try, still being read,

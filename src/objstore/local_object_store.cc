@@ -92,6 +92,16 @@ void ReadEtag(int fd, ObjectInfo* info) {
   if (length > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(length)), info);
 }
 
+// The ETag reads will give the file open as `fd` (its own, or the given one its attribute
+// keeps), "" if it cannot be told.
+std::string EtagAsRead(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return "";
+  ObjectInfo info = InfoFromStat("", st);
+  ReadEtag(fd, &info);
+  return info.etag;
+}
+
 // Whether `condition` holds for the object now at `path` (key `key` of `bucket`): OK, or
 // why not. Called under the key's lock.
 Status CheckCondition(const WriteCondition& condition, const std::string& path,
@@ -178,6 +188,7 @@ class LocalObjectWriter : public ObjectWriter {
 
   void SetEtag(std::string etag) override { options_.etag = std::move(etag); }
   void SetChecksum(std::string checksum) override { options_.checksum = std::move(checksum); }
+  std::string StoredEtag() const override { return committed_ ? etag_ : ""; }
 
   Status Commit() override {
     if (fd_ < 0) return FailedPrecondition("writer for '" + key_ + "' is already closed");
@@ -208,6 +219,9 @@ class LocalObjectWriter : public ObjectWriter {
               bucket_, dir_, ErrnoText(err));
     }
     if (::fsync(fd_) != 0) return IoError("cannot fsync '" + temp_path_ + "': " + ErrnoText(errno));
+    // Read back rather than assumed: a file system that kept no attribute (or not the
+    // ETag's) gives the file's own tag to reads, and so to whoever answers this one.
+    etag_ = EtagAsRead(fd_);
     int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) return IoError("cannot close '" + temp_path_ + "': " + ErrnoText(errno));
@@ -248,6 +262,7 @@ class LocalObjectWriter : public ObjectWriter {
       return IoError("cannot move '" + temp_path_ + "' to '" + path + "': " + ErrnoText(err));
     }
     temp_path_.clear();
+    committed_ = true;
     // The folder holds the object now, so only a delete of this very key, done since,
     // can have emptied and pruned it: the put happened, and there is nothing to sync.
     int err = local::FsyncDir(parent);
@@ -280,6 +295,8 @@ class LocalObjectWriter : public ObjectWriter {
   PutOptions options_;
   std::shared_ptr<std::atomic<bool>> warned_xattrs_;
   std::shared_ptr<KeyLocks> locks_;
+  std::string etag_;        // as reads will give it, once the bytes are synced
+  bool committed_ = false;  // the object is in place
 };
 
 void SweepStaleTempFiles(const std::string& temp_dir) {

@@ -379,6 +379,23 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   }
 }
 
+// The ETag a writer tells is the one reads give back: the given one, kept in an extended
+// attribute, or the file's own when none was given.
+TEST_F(LocalStoreTest, AWriterTellsTheEtagReadsGiveBack) {
+  PutOptions given;
+  given.etag = "0732917abc3288784e318ac0aab1757a-2";
+  for (const PutOptions& options : {given, PutOptions{}}) {
+    auto writer = store_->NewWriter("told/k", options);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Write("bytes").ok());
+    EXPECT_EQ((*writer)->StoredEtag(), "") << "nothing stored yet";
+    ASSERT_TRUE((*writer)->Commit().ok());
+    auto head = store_->Head("told/k");
+    ASSERT_TRUE(head.ok());
+    EXPECT_EQ((*writer)->StoredEtag(), head->etag);
+  }
+}
+
 TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {
   std::string stale = TempDir() + "/crashed-writer";
   ASSERT_TRUE(fs::exists(TempDir()));

@@ -76,7 +76,8 @@ struct PutOptions {
   std::map<std::string, std::string> metadata;  // user metadata (x-amz-meta-*)
   // An ETag the caller computed for the bytes (the S3 API's MD5, as it answered the
   // upload): a backend without ETags of its own (the local one) gives it back from Head
-  // and List from then on; S3 stores make their own and ignore it.
+  // and List from then on; S3 stores make their own and ignore it (a writer's StoredEtag
+  // says which the object got).
   std::string etag;
   // An S3 additional checksum the caller checked the bytes against, as its header and
   // value ("x-amz-checksum-crc32:<base64>"): kept and given back like `etag` (by Head) by a
@@ -98,6 +99,13 @@ class ObjectWriter {
   virtual void SetChecksum(std::string checksum) { (void)checksum; }
   virtual Status Commit() = 0;
   virtual void Abort() = 0;
+  // After a Commit that returned OK: the ETag the object was stored with, the one Head,
+  // List and ByteRange::if_match give back, for a caller that answers it (the S3 API).
+  // The given one (PutOptions::etag, SetEtag) where the backend keeps it (the local lake,
+  // on a file system with extended attributes), else the backend's own: on S3 the MD5 of
+  // a single PutObject, or the multipart ETag of the parts this writer sent, in its own
+  // part sizes. "" before Commit, or from a writer that cannot tell (then ask Head).
+  virtual std::string StoredEtag() const { return ""; }
 };
 
 // One bucket.

@@ -427,6 +427,56 @@ TEST(AmbiguousRetries, CompleteThatCompletedSucceeds) {
   for (const auto& r : network.requests)
     EXPECT_FALSE(Has(r, "DELETE", "uploadId")) << "a completed upload was aborted";
   EXPECT_TRUE(Has(network.requests.back(), "HEAD", "/iot-data/k"));
+  EXPECT_EQ(writer->StoredEtag(), MultipartEtag(part_etags));
+}
+
+// S3 makes its own ETags, so a writer drops PutOptions::etag (the S3 API's multipart
+// ETag, of the client's parts) and uploads in its own part sizes: what it tells is the
+// ETag the store gave, which HEAD and GET give back, for its caller to answer.
+TEST(Etags, AWriterTellsTheEtagTheStoreGaveNotTheOneItWasGiven) {
+  FakeNetwork network;
+  std::vector<std::string> part_etags;
+  std::string completion;  // CompleteMultipartUpload's answer
+  network.answer = [&](const HttpRequest& r, bool* sent) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads")) return Answer(200, kInitiated);
+    if (Has(r, "PUT", "partNumber=")) {
+      part_etags.push_back("\"" + PutEtag(r.body) + "\"");
+      return Answer(200, "", {{"etag", part_etags.back()}});
+    }
+    if (Has(r, "POST", "uploadId=up-1")) return Answer(200, completion);
+    if (r.method == "PUT") return Answer(200, "", {{"etag", "\"" + PutEtag(r.body) + "\""}});
+    return Answer(500);
+  };
+  S3ObjectStore store("iot-data", MultipartClient(&network));
+  PutOptions given;
+  given.etag = "0732917abc3288784e318ac0aab1757a-3";  // what the client's three parts make
+
+  // Under the threshold, one PutObject: the body's MD5, from the answer's ETag header.
+  auto writer = store.NewWriter("k", given).value();
+  EXPECT_EQ(writer->StoredEtag(), "") << "nothing stored yet";
+  ASSERT_TRUE(writer->Write("small").ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  EXPECT_EQ(writer->StoredEtag(), PutEtag("small"));
+
+  // Past it, the writer's own parts: the <ETag> of CompleteMultipartUpload's answer...
+  completion =
+      "<CompleteMultipartUploadResult><Bucket>iot-data</Bucket><Key>k</Key>"
+      "<ETag>&quot;3858f62230ac3c915f300c664312c11f-2&quot;</ETag>"
+      "</CompleteMultipartUploadResult>";
+  writer = store.NewWriter("k", given).value();
+  ASSERT_TRUE(writer->Write(std::string((6u << 20) + 7, 'x')).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  EXPECT_EQ(writer->StoredEtag(), "3858f62230ac3c915f300c664312c11f-2");
+
+  // ...or, from a store whose answer names none, the ETag S3 makes of those parts.
+  completion = "<CompleteMultipartUploadResult><Key>k</Key></CompleteMultipartUploadResult>";
+  part_etags.clear();
+  writer = store.NewWriter("k", given).value();
+  ASSERT_TRUE(writer->Write(std::string((6u << 20) + 7, 'x')).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  ASSERT_EQ(part_etags.size(), 2u);
+  EXPECT_EQ(writer->StoredEtag(), MultipartEtag(part_etags));
+  EXPECT_NE(writer->StoredEtag(), given.etag);
 }
 
 // CreateMultipartUpload is not repeated after an attempt that may have created an

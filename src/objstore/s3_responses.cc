@@ -106,6 +106,12 @@ Result<std::string> ParseUploadId(std::string_view body) {
   return id;
 }
 
+std::string ParseCompletedEtag(std::string_view body) {
+  auto root = ParseXml(body);
+  if (!root.ok() || root->name != "CompleteMultipartUploadResult") return "";
+  return Unquote(root->ChildText("ETag"));
+}
+
 std::string CompleteMultipartUploadXml(const std::vector<std::string>& part_etags) {
   std::string xml = "<CompleteMultipartUpload>";
   for (size_t i = 0; i < part_etags.size(); ++i) {

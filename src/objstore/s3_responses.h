@@ -32,6 +32,10 @@ std::optional<ErrorBody> ParseErrorBody(std::string_view body);
 // <InitiateMultipartUploadResult><UploadId>...</UploadId>...
 Result<std::string> ParseUploadId(std::string_view body);
 
+// <CompleteMultipartUploadResult>'s <ETag>, unquoted: the object's; "" when the body is
+// not such a document or names none (some compatible stores).
+std::string ParseCompletedEtag(std::string_view body);
+
 // Parts are numbered from 1 in the order given; etags as UploadPart returned them.
 std::string CompleteMultipartUploadXml(const std::vector<std::string>& part_etags);
 

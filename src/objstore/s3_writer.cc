@@ -155,13 +155,21 @@ Status S3Writer::PutWhole() {
   Call call{"PutObject", "PUT", bucket_, key_, {}, headers_, buffer_};
   call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
   Attempts attempts;
-  Status st = client_->SendOk(call, &attempts).status();
+  auto response = client_->SendOk(call, &attempts);
+  const std::string expected = PutEtag(buffer_);
+  if (response.ok()) {
+    std::string etag = Unquote(response->Header("etag"));
+    stored_etag_ = etag.empty() ? expected : etag;
+    return Status::Ok();
+  }
   // Unconditional, a repeated PutObject is harmless; conditional, its 412 may be about
   // the object an earlier attempt of it made.
-  if (!st.ok() && !condition_headers_.empty() && attempts.maybe_applied &&
-      WrittenByEarlierAttempt(call.op, PutEtag(buffer_)))
+  if (!condition_headers_.empty() && attempts.maybe_applied &&
+      WrittenByEarlierAttempt(call.op, expected)) {
+    stored_etag_ = expected;
     return Status::Ok();
-  return st;
+  }
+  return response.status();
 }
 
 bool S3Writer::WrittenByEarlierAttempt(const std::string& op, const std::string& expected) {
@@ -240,11 +248,18 @@ Status S3Writer::Complete() {
             xml};
   call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
   Attempts attempts;
-  Status st = CompletionStatus(call, client_->SendOk(call, &attempts));
-  // A retry after an attempt that may have completed the upload finds it gone
-  // (NoSuchUpload) or the key taken (412): see whether the object is ours.
-  if (!st.ok() && attempts.maybe_applied && WrittenByEarlierAttempt(call.op, MultipartEtag(etags_)))
+  auto response = client_->SendOk(call, &attempts);
+  Status st = CompletionStatus(call, response);
+  const std::string expected = MultipartEtag(etags_);
+  if (st.ok()) {
+    std::string etag = ParseCompletedEtag(response->body);
+    stored_etag_ = etag.empty() ? expected : etag;
+  } else if (attempts.maybe_applied && WrittenByEarlierAttempt(call.op, expected)) {
+    // A retry after an attempt that may have completed the upload finds it gone
+    // (NoSuchUpload) or the key taken (412), and the object is ours.
     st = Status::Ok();
+    stored_etag_ = expected;
+  }
   if (st.ok()) upload_id_.clear();  // completed: nothing to abort
   return st;
 }

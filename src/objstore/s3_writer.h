@@ -54,6 +54,10 @@ class S3Writer : public ObjectWriter {
   Status Write(std::string_view data) override;
   Status Commit() override;
   void Abort() override;
+  // S3's ETag for the object (it makes its own; PutOptions::etag is not sent): PutObject's
+  // ETag header or CompleteMultipartUpload's <ETag>, else what S3 makes of the bytes or
+  // parts sent (PutEtag, MultipartEtag), "" if neither can be told.
+  std::string StoredEtag() const override { return stored_etag_; }
 
  private:
   Status StartMultipart();
@@ -74,6 +78,7 @@ class S3Writer : public ObjectWriter {
   std::string upload_id_;           // set once multipart has started
   std::vector<std::string> etags_;  // of the parts sent, in order
   bool closed_ = false;
+  std::string stored_etag_;  // set by a Commit that succeeded
 };
 
 }  // namespace tributary::objstore::s3
