@@ -36,8 +36,11 @@ Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& reque
   std::string prefix = Query(request, "prefix");
   std::string delimiter = Query(request, "delimiter");
   TRY_ASSIGN(auto store, BucketToRead(server, bucket));
-  TRY_ASSIGN(objstore::ListResult listing, store->List(prefix, delimiter));
-  ListingPage page = PageOf(listing, Query(request, "start_after"), static_cast<size_t>(max_keys));
+  const std::string start_after = Query(request, "start_after");
+  const size_t page_size = static_cast<size_t>(max_keys);
+  TRY_ASSIGN(objstore::ListResult listing,
+             store->List(prefix, delimiter, ListPageOptions(start_after, page_size)));
+  ListingPage page = PageOf(listing, start_after, page_size);
   nlohmann::json objects = nlohmann::json::array();
   for (const objstore::ObjectInfo& info : page.objects) {
     objects.push_back({{"key", info.key},

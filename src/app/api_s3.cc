@@ -69,7 +69,9 @@ HttpResponse ListObjects(Server* server, const HttpRequest& req, const std::stri
   }
   auto store = BucketToRead(server, bucket);
   if (!store.ok()) return S3Error(store.status(), false);
-  auto listing = (*store)->List(prefix, delimiter);
+  // Only the page: a local lake walks its folders in key order and stops there, rather
+  // than reading every object under the prefix for each page.
+  auto listing = (*store)->List(prefix, delimiter, ListPageOptions(after, max_keys));
   if (!listing.ok()) return S3Error(listing.status(), false);
   ListingPage page = PageOf(*listing, after, max_keys);
 

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "app/server.h"
 #include "lake/catalog.h"
 #include "streams/stream_manager.h"
@@ -70,6 +72,13 @@ Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, cons
   return server->lake().Bucket(bucket);
 }
 
+objstore::ListOptions ListPageOptions(const std::string& start_after, size_t max_keys) {
+  objstore::ListOptions options;
+  options.start_after = start_after;
+  options.max_keys = std::max<size_t>(max_keys, 1);
+  return options;
+}
+
 ListingPage PageOf(const objstore::ListResult& listing, const std::string& start_after, size_t max_keys) {
   ListingPage page;
   if (max_keys == 0) return page;  // nothing asked for: nothing to continue either
@@ -94,6 +103,8 @@ ListingPage PageOf(const objstore::ListResult& listing, const std::string& start
       page.objects.push_back(files[o++]);
     }
   }
+  // A listing the store cut at this page's size (objstore::ListOptions) goes on past it.
+  if (listing.truncated) page.truncated = true;
   return page;
 }
 

@@ -29,7 +29,9 @@ Result<std::shared_ptr<objstore::ObjectStore>> BucketToRead(Server* server, cons
 
 // Folders (common prefixes) and objects of `listing` merged in key order, from after
 // `start_after`, at most `max_keys` of them (ListObjectsV2's paging; 0 keys: an empty,
-// complete page).
+// complete page). `listing` may be the whole listing or the page itself, as the store
+// gave it for ListOptions{start_after, max_keys} (ListPageOptions): a listing cut short
+// (truncated) leaves the page truncated.
 struct ListingPage {
   std::vector<objstore::ObjectInfo> objects;
   std::vector<std::string> common_prefixes;
@@ -37,5 +39,8 @@ struct ListingPage {
   std::string last;  // the last key or folder of the page: where the next one starts
 };
 ListingPage PageOf(const objstore::ListResult& listing, const std::string& start_after, size_t max_keys);
+// What to ask the store for so that it reads no more than PageOf takes: at least one
+// entry even for an empty page (0 would be every one).
+objstore::ListOptions ListPageOptions(const std::string& start_after, size_t max_keys);
 
 }  // namespace tributary::app

@@ -47,5 +47,22 @@ TEST(LakeReadsTest, PagesMergeFoldersAndObjectsInKeyOrder) {
   EXPECT_FALSE(none.truncated);  // a client looping on IsTruncated would never end
 }
 
+// The store lists only the page (ListPageOptions): what it leaves out past the page, it
+// says by truncated, which the page keeps even though it holds every entry it was given.
+TEST(LakeReadsTest, APageTheStoreCutShortStaysTruncated) {
+  objstore::ListResult cut = Listing();
+  cut.objects.resize(1);          // a.json
+  cut.common_prefixes.resize(1);  // b/
+  cut.truncated = true;
+  ListingPage page = PageOf(cut, "", 2);
+  EXPECT_EQ(Keys(page), (std::vector<std::string>{"a.json", "b/"}));
+  EXPECT_TRUE(page.truncated);
+  EXPECT_EQ(page.last, "b/");
+  EXPECT_FALSE(PageOf(cut, "", 0).truncated);
+  EXPECT_EQ(ListPageOptions("b/", 2).start_after, "b/");
+  EXPECT_EQ(ListPageOptions("", 2).max_keys, 2u);
+  EXPECT_EQ(ListPageOptions("", 0).max_keys, 1u) << "0 would ask the store for every entry";
+}
+
 }  // namespace
 }  // namespace tributary::app

@@ -15,8 +15,8 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "objstore/file_appender.h"
-#include "objstore/list_folding.h"
 #include "objstore/local_files.h"
+#include "objstore/local_listing.h"
 
 namespace tributary::objstore {
 namespace fs = std::filesystem;
@@ -409,7 +409,8 @@ Result<ObjectInfo> LocalObjectStore::Head(const std::string& key) {
   return info;
 }
 
-Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::string& delimiter) {
+Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::string& delimiter,
+                                          const ListOptions& options) {
   // Walk only the directory the prefix's last '/' names; filter the rest by name.
   size_t slash = prefix.rfind('/');
   std::string start_rel = slash == std::string::npos ? "" : prefix.substr(0, slash);
@@ -417,38 +418,14 @@ Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::
   // directory part does names nothing, and that directory is not walked ("../" would
   // leave the bucket).
   if (!start_rel.empty() && !PathOf(start_rel).ok()) return ListResult{};
-  std::string start = start_rel.empty() ? dir_ : dir_ + "/" + start_rel;
-  std::vector<ObjectInfo> objects;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(start, ec), end;
-  if (ec) {
-    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
-      return ListResult{};
-    return IoError("cannot list '" + start + "': " + ec.message());
-  }
-  for (; it != end; it.increment(ec)) {
-    if (ec) return IoError("cannot list under '" + start + "': " + ec.message());
-    const fs::path& p = it->path();
-    std::string key = p.string().substr(dir_.size() + 1);
-    if (it.depth() == 0 && start_rel.empty() && p.filename() == kLocalTempDir) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (key.compare(0, std::min(key.size(), prefix.size()), prefix, 0,
-                    std::min(key.size(), prefix.size())) != 0) {
-      // Neither under the prefix nor an ancestor of keys that are: skip the subtree.
-      it.disable_recursion_pending();
-      continue;
-    }
+  auto describe = [](const std::string& key, const std::string& path) -> std::optional<ObjectInfo> {
     struct stat st;
-    if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (key.size() < prefix.size()) continue;
-    objects.push_back(InfoFromStat(key, st));
-    ReadEtag(p.string(), &objects.back());
-  }
-  std::sort(objects.begin(), objects.end(),
-            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-  return FoldByDelimiter(std::move(objects), prefix, delimiter);
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    ObjectInfo info = InfoFromStat(key, st);
+    ReadEtag(path, &info);
+    return info;
+  };
+  return local::WalkListing(dir_, start_rel, kLocalTempDir, prefix, delimiter, options, describe);
 }
 
 Status LocalObjectStore::Delete(const std::string& key) { return Remove(key, nullptr); }

@@ -71,7 +71,8 @@ class LocalObjectStore : public ObjectStore {
   Result<std::string> Get(const std::string& key,
                           std::optional<ByteRange> range = std::nullopt) override;
   Result<ObjectInfo> Head(const std::string& key) override;
-  Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "") override;
+  Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "",
+                          const ListOptions& options = {}) override;
   Status Delete(const std::string& key) override;
   Status DeleteIf(const std::string& key, const std::string& if_match) override;
   std::string Describe() const override;

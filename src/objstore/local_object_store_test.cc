@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "base/ids.h"
 #include "base/testing/file_size_limit.h"
+#include "objstore/list_folding.h"
 
 namespace tributary::objstore {
 namespace {
@@ -200,6 +202,144 @@ TEST_F(LocalStoreTest, ListWithPrefixAndDelimiterIsInByteOrder) {
   EXPECT_EQ(dash->objects.size(), 8u);
   // The temp directory is never listed, not even when asked for by name.
   EXPECT_TRUE(Keys(*store_->List(std::string(kLocalTempDir) + "/")).empty());
+}
+
+// The listing as it was made before pages: every regular file under the bucket, sorted,
+// filtered by the prefix and folded by the delimiter; then the entries after
+// `start_after`, at most `max_keys` (0: all) — the oracle for the walk in key order.
+ListResult ReferenceListing(const std::string& bucket_dir, const std::string& prefix,
+                            const std::string& delimiter, const ListOptions& options = {}) {
+  std::vector<ObjectInfo> objects;
+  for (auto it = fs::recursive_directory_iterator(bucket_dir); it != fs::end(it); ++it) {
+    std::string key = it->path().string().substr(bucket_dir.size() + 1);
+    if (key == kLocalTempDir) it.disable_recursion_pending();
+    if (!it->is_regular_file() || key.rfind(prefix, 0) != 0) continue;
+    objects.push_back(ObjectInfo{.key = key});
+  }
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  ListResult all = FoldByDelimiter(std::move(objects), prefix, delimiter);
+  ListResult page;
+  size_t o = 0, c = 0;
+  while (o < all.objects.size() || c < all.common_prefixes.size()) {
+    bool common = o == all.objects.size() ||
+                  (c < all.common_prefixes.size() && all.common_prefixes[c] < all.objects[o].key);
+    const std::string& name = common ? all.common_prefixes[c] : all.objects[o].key;
+    if (name > options.start_after) {
+      if (options.max_keys != 0 &&
+          page.objects.size() + page.common_prefixes.size() == options.max_keys) {
+        page.truncated = true;
+        break;
+      }
+      if (common) {
+        page.common_prefixes.push_back(name);
+      } else {
+        page.objects.push_back(all.objects[o]);
+      }
+    }
+    common ? ++c : ++o;
+  }
+  return page;
+}
+
+// Objects and common prefixes of a listing as one sorted list, prefixes marked with "+".
+std::vector<std::string> Entries(const ListResult& r) {
+  std::vector<std::string> entries;
+  for (const auto& o : r.objects) entries.push_back(o.key);
+  for (const auto& p : r.common_prefixes) entries.push_back("+" + p);
+  return entries;
+}
+
+// The walk lists in key order and rolls folders up without entering them: for every
+// prefix, delimiter and page it must give what sorting and folding the whole tree gives.
+TEST_F(LocalStoreTest, AWalkInKeyOrderListsWhatTheWholeTreeSortedAndFoldedGives) {
+  // Names chosen to sort around '/' (0x2F): '-' and '.' before it, '0' and 'A'.. after.
+  std::vector<std::string> keys;
+  for (const char* top : {"2026", "2026-x", "2026.old", "20260", "a-b", "b"}) {
+    for (const char* mid : {"01", "01-a", "01.z", "010", "1"}) {
+      for (const char* leaf : {"e.json", "f-g", "f0", "\xC3\xA9"})
+        keys.push_back(std::string(top) + "/" + mid + "/" + leaf);
+      keys.push_back(std::string(top) + "/" + mid + "-top");
+    }
+  }
+  keys.push_back("2026-x-loose");
+  keys.push_back("a");
+  keys.push_back("a-b-c");
+  for (const auto& key : keys) ASSERT_TRUE(store_->Put(key, "x").ok()) << key;
+  // An empty folder (a put's before its rename) is no common prefix.
+  fs::create_directories(root_ + "/iot-data/empty/nested");
+  const std::string bucket_dir = root_ + "/iot-data";
+
+  for (const std::string prefix :
+       {"", "2026", "2026/", "2026/01", "2026/01/", "a", "empty/", "zz"}) {
+    for (const std::string delimiter : {"", "/", "-", "/0", "1/"}) {
+      auto whole = store_->List(prefix, delimiter);
+      ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+      ListResult expected = ReferenceListing(bucket_dir, prefix, delimiter);
+      EXPECT_EQ(Entries(*whole), Entries(expected))
+          << "prefix '" << prefix << "' delimiter '" << delimiter << "'";
+      EXPECT_FALSE(whole->truncated);
+      // Page by page, each from after the last entry of the one before.
+      for (size_t page_size : {1, 3, 7}) {
+        ListOptions options;
+        options.max_keys = page_size;
+        for (int page = 0; page < 1000; ++page) {
+          auto got = store_->List(prefix, delimiter, options);
+          ASSERT_TRUE(got.ok()) << got.status().ToString();
+          ListResult want = ReferenceListing(bucket_dir, prefix, delimiter, options);
+          ASSERT_EQ(Entries(*got), Entries(want))
+              << "prefix '" << prefix << "' delimiter '" << delimiter << "' page " << page << " of "
+              << page_size << " after '" << options.start_after << "'";
+          ASSERT_EQ(got->truncated, want.truncated);
+          if (!got->truncated) break;
+          std::vector<std::string> entries = Entries(*got);
+          for (auto& e : entries)
+            if (e[0] == '+') e.erase(0, 1);
+          options.start_after = *std::max_element(entries.begin(), entries.end());
+        }
+      }
+    }
+  }
+  // Object infos are the objects' own, as Head gives them.
+  auto one = store_->List("2026/01/", "/");
+  ASSERT_FALSE(one->objects.empty());
+  EXPECT_EQ(one->objects[0].etag, store_->Head(one->objects[0].key)->etag);
+}
+
+// S3's order is the keys' bytes: "a-b" < "a.c" < "a/b" < "a0", so the folder "a" is
+// walked between the files "a.c" and "a0", not where the name "a" sorts; a page that
+// ends inside it goes on inside it.
+TEST_F(LocalStoreTest, PagesFollowByteOrderAroundAFolder) {
+  for (const char* key : {"a0", "a/b", "a-b", "a/c/d", "a.c", "A", "a/c-e", "b"})
+    ASSERT_TRUE(store_->Put(key, key).ok()) << key;
+  auto page_by_page = [&](const std::string& prefix, const std::string& delimiter) {
+    std::vector<std::string> seen;
+    ListOptions options;
+    options.max_keys = 1;
+    while (true) {
+      auto page = store_->List(prefix, delimiter, options);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) break;
+      std::vector<std::string> entries = Entries(*page);
+      EXPECT_LE(entries.size(), 1u);
+      seen.insert(seen.end(), entries.begin(), entries.end());
+      if (!page->truncated) break;
+      options.start_after = entries.back()[0] == '+' ? entries.back().substr(1) : entries.back();
+    }
+    return seen;
+  };
+  EXPECT_EQ(page_by_page("", ""),
+            (std::vector<std::string>{"A", "a-b", "a.c", "a/b", "a/c-e", "a/c/d", "a0", "b"}));
+  EXPECT_EQ(page_by_page("", "/"), (std::vector<std::string>{"A", "a-b", "a.c", "+a/", "a0", "b"}));
+  EXPECT_EQ(page_by_page("a", "/"), (std::vector<std::string>{"a-b", "a.c", "+a/", "a0"}));
+  EXPECT_EQ(page_by_page("a/", "/"), (std::vector<std::string>{"a/b", "a/c-e", "+a/c/"}));
+  // Starting inside the folder: after "a/b", the rest of a/, then what follows it.
+  ListOptions after;
+  after.start_after = "a/b";
+  EXPECT_EQ(Entries(*store_->List("", "", after)),
+            (std::vector<std::string>{"a/c-e", "a/c/d", "a0", "b"}));
+  // A folder is not after a key inside it ("a/" <= "a/b"): the page goes on with a0.
+  EXPECT_EQ(Entries(*store_->List("", "/", after)), (std::vector<std::string>{"a0", "b"}));
 }
 
 TEST_F(LocalStoreTest, AListingNeverLeavesTheBucket) {

@@ -8,7 +8,8 @@
 //  - keys are 1..1024 bytes of UTF-8 without NUL, "." or ".." segments, or a leading
 //    "/"; anything else is kInvalidArgument naming the key;
 //  - List returns keys in byte order; with a delimiter, keys that contain it after the
-//    prefix are folded into common prefixes (S3's ListObjectsV2 semantics);
+//    prefix are folded into common prefixes (S3's ListObjectsV2 semantics); ListOptions
+//    asks for one page (entries after a key, at most so many);
 //  - a missing key is kNotFound; a backend that is down is kUnavailable (after the
 //    backend's own retries).
 //
@@ -47,6 +48,17 @@ struct ObjectInfo {
 struct ListResult {
   std::vector<ObjectInfo> objects;           // in key order
   std::vector<std::string> common_prefixes;  // in order, each ending with the delimiter
+  bool truncated = false;  // ListOptions::max_keys cut it short: more entries follow
+};
+
+// One page of a listing (S3's start-after or continuation token, and max-keys). Its
+// entries are the objects and common prefixes together, in byte order as one list.
+struct ListOptions {
+  // Only entries that sort after this (a common prefix as the string it is: "a/" is not
+  // after "a/b", so a page never repeats the folder it ended in).
+  std::string start_after;
+  // At most this many entries; 0: every one. A listing cut short says so (truncated).
+  size_t max_keys = 0;
 };
 
 // Bytes [offset, offset + length) of an object; no length means to the end.
@@ -121,9 +133,11 @@ class ObjectStore {
   virtual Result<std::string> Get(const std::string& key,
                                   std::optional<ByteRange> range = std::nullopt) = 0;
   virtual Result<ObjectInfo> Head(const std::string& key) = 0;
-  // Every object under `prefix` (all pages). An empty delimiter lists recursively.
-  virtual Result<ListResult> List(const std::string& prefix,
-                                  const std::string& delimiter = "") = 0;
+  // The objects under `prefix`: all of them, or the page `options` asks for. An empty
+  // delimiter lists recursively. A backend reads no more than the page needs where it
+  // can (the local one walks folders in key order and stops; S3 pages by start-after).
+  virtual Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "",
+                                  const ListOptions& options = {}) = 0;
   // Deleting a missing key is OK (as in S3).
   virtual Status Delete(const std::string& key) = 0;
   // Deletes only if the key's object has ETag `if_match` (unquoted; "*": any object),

@@ -24,7 +24,7 @@ class ListedBucket : public ObjectStore {
   }
   Result<std::string> Get(const std::string& key, std::optional<ByteRange>) override { return key; }
   Result<ObjectInfo> Head(const std::string& key) override { return NotFound(key); }
-  Result<ListResult> List(const std::string&, const std::string&) override {
+  Result<ListResult> List(const std::string&, const std::string&, const ListOptions&) override {
     ListResult r;
     for (const std::string& k : keys_) r.objects.push_back(ObjectInfo{.key = k});
     return r;

@@ -479,6 +479,58 @@ TEST(Etags, AWriterTellsTheEtagTheStoreGaveNotTheOneItWasGiven) {
   EXPECT_NE(writer->StoredEtag(), given.etag);
 }
 
+// A page of a listing (ListOptions): S3 skips the keys up to start-after itself; a common
+// prefix it still gives from later keys ("a/" after "a/b") is not after start_after and is
+// dropped; the store stops once it has an entry past max_keys, without asking for more.
+TEST(Listing, APageSendsStartAfterAndStopsOnePastMaxKeys) {
+  FakeNetwork network;
+  network.answer = [&](const HttpRequest& r, bool*) -> Result<HttpResponse> {
+    if (r.target.find("continuation-token=t1") == std::string::npos) {
+      return Answer(200,
+                    "<ListBucketResult><IsTruncated>true</IsTruncated>"
+                    "<NextContinuationToken>t1</NextContinuationToken>"
+                    "<Contents><Key>b1</Key><Size>1</Size></Contents>"
+                    "<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes></ListBucketResult>");
+    }
+    if (r.target.find("continuation-token=t2") == std::string::npos) {
+      return Answer(200,
+                    "<ListBucketResult><IsTruncated>true</IsTruncated>"
+                    "<NextContinuationToken>t2</NextContinuationToken>"
+                    "<Contents><Key>b2</Key><Size>1</Size></Contents>"
+                    "<CommonPrefixes><Prefix>c/</Prefix></CommonPrefixes></ListBucketResult>");
+    }
+    return Answer(500);  // a third page is never asked for
+  };
+  S3ObjectStore store("iot-data", FakeClient(&network));
+  ListOptions options;
+  options.start_after = "a/b";
+  options.max_keys = 2;
+  auto page = store.List("", "/", options);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ(page->objects[0].key, "b1");
+  EXPECT_EQ(page->objects[1].key, "b2");
+  EXPECT_TRUE(page->common_prefixes.empty());
+  EXPECT_TRUE(page->truncated) << "c/ follows";
+  ASSERT_EQ(network.requests.size(), 2u);
+  EXPECT_NE(network.requests[0].target.find("start-after=a%2Fb"), std::string::npos)
+      << network.requests[0].target;
+
+  // Without options: every page, no start-after, the folder kept.
+  network.requests.clear();
+  network.answer = [&](const HttpRequest& r, bool*) -> Result<HttpResponse> {
+    return Answer(200,
+                  "<ListBucketResult><IsTruncated>false</IsTruncated>"
+                  "<Contents><Key>b1</Key><Size>1</Size></Contents>"
+                  "<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes></ListBucketResult>");
+  };
+  auto all = store.List("", "/");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->common_prefixes, std::vector<std::string>{"a/"});
+  EXPECT_FALSE(all->truncated);
+  EXPECT_EQ(network.requests[0].target.find("start-after"), std::string::npos);
+}
+
 // CreateMultipartUpload is not repeated after an attempt that may have created an
 // upload (the first would stay, unaborted), but is after one that cannot have.
 TEST(AmbiguousRetries, CreateMultipartUploadIsNotRepeatedBlindly) {

@@ -85,8 +85,17 @@ Result<ObjectInfo> S3ObjectStore::Head(const std::string& key) {
   return info;
 }
 
-Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::string& delimiter) {
+Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::string& delimiter,
+                                       const ListOptions& options) {
   ListResult out;
+  // Entries in the order S3 gives them (keys and common prefixes, each in order), kept
+  // when past start_after and while the page has room: one past it means more follow.
+  size_t entries = 0;
+  auto room = [&] {
+    if (options.max_keys == 0 || entries < options.max_keys) return true;
+    out.truncated = true;
+    return false;
+  };
   std::string token;
   for (int page = 0;; ++page) {
     Call call{"ListObjectsV2", "GET", bucket_, "", {{"list-type", "2"}}, {}, {}};
@@ -94,16 +103,35 @@ Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::str
     if (!delimiter.empty()) call.query.emplace_back("delimiter", delimiter);
     if (client_->options().list_page_size != 1000)
       call.query.emplace_back("max-keys", std::to_string(client_->options().list_page_size));
+    // S3 skips the keys up to start-after; a common prefix it still gives from later keys
+    // ("a/" after "a/b") is dropped below, as ListOptions says.
+    if (!options.start_after.empty()) call.query.emplace_back("start-after", options.start_after);
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
     TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
     auto parsed = s3::ParseListObjectsV2(response.body);
     if (!parsed.ok())
       return parsed.status().WithContext("ListObjectsV2 " + client_->Where(bucket_, prefix) +
                                          " page " + std::to_string(page + 1));
-    for (auto& object : parsed->objects) out.objects.push_back(std::move(object));
-    for (auto& common : parsed->common_prefixes)
-      if (out.common_prefixes.empty() || out.common_prefixes.back() != common)
-        out.common_prefixes.push_back(std::move(common));
+    // A page holds keys and common prefixes each in order: merged, they are the listing's.
+    auto& objects = parsed->objects;
+    auto& commons = parsed->common_prefixes;
+    size_t o = 0, c = 0;
+    while (o < objects.size() || c < commons.size()) {
+      bool common = o == objects.size() || (c < commons.size() && commons[c] < objects[o].key);
+      const std::string& name = common ? commons[c] : objects[o].key;
+      bool repeated = common && !out.common_prefixes.empty() && out.common_prefixes.back() == name;
+      if (repeated || name <= options.start_after) {
+        common ? ++c : ++o;
+        continue;
+      }
+      if (!room()) return out;
+      ++entries;
+      if (common) {
+        out.common_prefixes.push_back(std::move(commons[c++]));
+      } else {
+        out.objects.push_back(std::move(objects[o++]));
+      }
+    }
     if (!parsed->truncated) return out;
     if (parsed->next_continuation_token == token)
       return ProtocolError("ListObjectsV2 " + client_->Where(bucket_, prefix) +

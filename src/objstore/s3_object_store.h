@@ -37,7 +37,8 @@ class S3ObjectStore : public ObjectStore {
   Result<std::string> Get(const std::string& key,
                           std::optional<ByteRange> range = std::nullopt) override;
   Result<ObjectInfo> Head(const std::string& key) override;
-  Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "") override;
+  Result<ListResult> List(const std::string& prefix, const std::string& delimiter = "",
+                          const ListOptions& options = {}) override;
   Status Delete(const std::string& key) override;
   // DeleteObject with If-Match, which the store checks (AWS S3 does). A 404 after an
   // attempt that may have deleted the object is success.

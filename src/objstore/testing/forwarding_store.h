@@ -32,8 +32,9 @@ class ForwardingStore : public ObjectStore {
     return inner_->Get(key, range);
   }
   Result<ObjectInfo> Head(const std::string& key) override { return inner_->Head(key); }
-  Result<ListResult> List(const std::string& prefix, const std::string& delimiter) override {
-    return inner_->List(prefix, delimiter);
+  Result<ListResult> List(const std::string& prefix, const std::string& delimiter,
+                          const ListOptions& options) override {
+    return inner_->List(prefix, delimiter, options);
   }
   Status Delete(const std::string& key) override { return inner_->Delete(key); }
   Status DeleteIf(const std::string& key, const std::string& if_match) override {

@@ -63,7 +63,9 @@ class MemoryObjectStore : public objstore::ObjectStore {
     info.size = it->second.data.size();
     return info;
   }
-  Result<objstore::ListResult> List(const std::string& prefix, const std::string&) override {
+  // Every object under the prefix: the delimiter and paging are not applied.
+  Result<objstore::ListResult> List(const std::string& prefix, const std::string&,
+                                    const objstore::ListOptions&) override {
     std::lock_guard<std::mutex> lock(mu_);
     objstore::ListResult r;
     for (const auto& [k, o] : objects_) {
