@@ -145,6 +145,13 @@ TEST(Xml, ControlCharactersGoAsCharacterReferences) {
   ASSERT_TRUE(root.ok()) << root.status().ToString();
   EXPECT_EQ(root->ChildText("Key"), key);
   EXPECT_EQ(XmlEscape(key).find_first_of(every_control), std::string::npos);
+  // NUL has no character reference: it stays, and reads back (a lifecycle rule's ID with
+  // one read back unlike it was written once "&#0;" was).
+  const std::string with_nul("a\x01\0l", 4);
+  EXPECT_EQ(XmlEscape(with_nul), std::string("a&#1;\0l", 7));
+  auto nul_root = ParseXml("<ID>" + XmlEscape(with_nul) + "</ID>");
+  ASSERT_TRUE(nul_root.ok()) << nul_root.status().ToString();
+  EXPECT_EQ(nul_root->text, with_nul);
 }
 
 }  // namespace

@@ -211,8 +211,10 @@ std::string XmlEscape(std::string_view text) {
       default:
         // A reader turns a literal '\r' into '\n' (XML's end-of-line handling) and may fold
         // tabs and line ends in attributes into spaces: control bytes go as character
-        // references, which read back as the byte itself (AWS writes "\r" as "&#13;").
-        if (static_cast<unsigned char>(c) < 0x20) {
+        // references, which read back as the byte itself (AWS writes "\r" as "&#13;"). NUL
+        // has no reference in XML ("&#0;" is not well-formed): it goes as it is, as before,
+        // and ParseXml reads it back so.
+        if (c != '\0' && static_cast<unsigned char>(c) < 0x20) {
           out += "&#" + std::to_string(static_cast<int>(c)) + ";";
         } else {
           out += c;
