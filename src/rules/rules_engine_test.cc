@@ -343,21 +343,18 @@ TEST_F(RulesEngineTest, RepublishedMessagesReachTheRulesAndALoopEnds) {
 // An error action that fails counts apart from the actions' failures and the
 // evaluation's; deleting a rule starts its counters again for a rule of the same name.
 TEST_F(RulesEngineTest, ErrorActionFailuresAreCountedAndARuleCreatedAgainCountsAfresh) {
-  ASSERT_TRUE(registry_
-                  ->Create("bad", R"({"sql": "SELECT *, 1 AS one FROM 'd/#'",
-    "actions": [{"firehose": {"deliveryStreamName": "s"}}],
-    "errorAction": {"republish": {"topic": "errors/${dest}"}}})")
-                  .ok());
+  auto failing_with_error_topic = [](const std::string& topic) {
+    return R"({"sql": "SELECT *, 1 AS one FROM 'd/#'", "actions": [{"firehose": {"deliveryStreamName": "s"}}],
+               "errorAction": {"republish": {"topic": ")" +
+           topic + R"("}}})";
+  };
+  ASSERT_TRUE(registry_->Create("bad", failing_with_error_topic("errors/${dest}")).ok());
   // Not JSON: the evaluation fails; the error document's topic renders "errors/": sent.
   Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
   EXPECT_EQ(table_.For("bad")->errors->Value(), 1u);
   EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 0u);
   ASSERT_EQ(published_.size(), 1u);
-  ASSERT_TRUE(registry_
-                  ->Replace("bad", R"({"sql": "SELECT *, 1 AS one FROM 'd/#'",
-    "actions": [{"firehose": {"deliveryStreamName": "s"}}],
-    "errorAction": {"republish": {"topic": "${dest}"}}})")
-                  .ok());
+  ASSERT_TRUE(registry_->Replace("bad", failing_with_error_topic("${dest}")).ok());
   // Now it renders "": no topic, the error document goes nowhere, counted.
   Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
   EXPECT_EQ(table_.For("bad")->errors->Value(), 2u);

@@ -467,11 +467,9 @@ TEST_F(StreamManagerTest, ADeaggregatedRecordIsAdmittedWholeOrNotAtAll) {
 }
 
 TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {
-  auto local = LocalLake();
-  ASSERT_TRUE(local);
-  StreamManagerOptions o = Options();
-  o.lake = local.get();
-  auto m = OpenManager(o);
+  std::unique_ptr<objstore::ObjectStoreProvider> local;
+  auto m = OpenOnLocalLake(&local);
+  ASSERT_TRUE(m);
   StreamConfig c = Config();
   c.compression = Compression::kGzip;
   ASSERT_TRUE(m->Create(c).ok());
@@ -525,11 +523,9 @@ TEST_F(StreamManagerTest, AKeyConflictInTheLocalLakeGoesToTheErrorPrefixAtOnce) 
 // the lake's too): such keys are stored. A partition value that takes a key past 1024
 // bytes sends its records to the error prefix at once, and the error says which limit.
 TEST_F(StreamManagerTest, KeysOf1024BytesAreStoredAndALongerOneGoesToTheErrorPrefix) {
-  auto local = LocalLake();
-  ASSERT_TRUE(local);
-  StreamManagerOptions o = Options();
-  o.lake = local.get();
-  auto m = OpenManager(o);
+  std::unique_ptr<objstore::ObjectStoreProvider> local;
+  auto m = OpenOnLocalLake(&local);
+  ASSERT_TRUE(m);
   std::string folders;  // 956 bytes: folders of 99 characters
   while (folders.size() + 1 < 956) folders += folders.size() % 100 == 99 ? '/' : 'f';
   folders += '/';
@@ -560,11 +556,9 @@ TEST_F(StreamManagerTest, KeysOf1024BytesAreStoredAndALongerOneGoesToTheErrorPre
 // reserved .tributary-tmp/ and its 255-byte segments are refused up front, naming the
 // field, instead of stalling delivery.
 TEST_F(StreamManagerTest, CreateAndUpdateRefusePrefixesTheLocalLakeCannotHold) {
-  auto local = LocalLake();
-  ASSERT_TRUE(local);
-  StreamManagerOptions o = Options();
-  o.lake = local.get();
-  auto m = OpenManager(o);
+  std::unique_ptr<objstore::ObjectStoreProvider> local;
+  auto m = OpenOnLocalLake(&local);
+  ASSERT_TRUE(m);
   struct Case {
     std::string prefix, error_prefix, field;
   };

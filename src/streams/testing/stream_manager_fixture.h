@@ -65,6 +65,17 @@ class StreamManagerTest : public ::testing::Test {
     return m.ok() ? std::move(m).value() : nullptr;
   }
 
+  // A manager as Options() makes it, over the local lake it puts in `*local` (LocalLake()),
+  // which must outlive the manager.
+  std::unique_ptr<StreamManager> OpenOnLocalLake(
+      std::unique_ptr<objstore::ObjectStoreProvider>* local) {
+    *local = LocalLake();
+    if (!*local) return nullptr;
+    StreamManagerOptions o = Options();
+    o.lake = local->get();
+    return OpenManager(std::move(o));
+  }
+
   static StreamConfig Config(const std::string& name = "s") {
     StreamConfig c;
     c.name = name;
