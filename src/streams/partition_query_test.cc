@@ -177,6 +177,10 @@ TEST(PartitionerTest, PrintsNumbersAsJqDoes) {
       {"1152921504606846976", "1152921504606847000"},
       {"9007199254740993", "9007199254740992"},
       {"1.5e300", "1.5e+300"},
+      {"1e1000", "1.7976931348623157e+308"},
+      {"-1e1000", "-1.7976931348623157e+308"},
+      {"1e-1000", "0"},
+      {"-1e-1000", "-0"},
   };
   Partitioner field(*ResolvePartitionKeys("", {"device"}));
   Partitioner query(*ResolvePartitionKeys("{device: .device | tostring}", {"device"}));

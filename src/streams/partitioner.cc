@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <span>
@@ -351,6 +352,12 @@ Status ToFilterValue(const FoundValue& found, const std::string& what, bool has_
       v->is_number = true;
       const char* end = found.text.data() + found.text.size();
       auto [at, ec] = std::from_chars(found.text.data(), end, v->number);
+      if (ec == std::errc::result_out_of_range && at == end) {
+        // Past a double's range: jq reads it with strtod, as infinity (printed as the
+        // largest double) or zero.
+        v->number = std::strtod(std::string(found.text).c_str(), nullptr);
+        return Status::Ok();
+      }
       if (ec != std::errc() || at != end) {
         return InvalidArgument(fmt::format("{} is not a number jq reads", what));
       }
