@@ -24,7 +24,6 @@ using local::ErrnoText;
 
 namespace {
 
-constexpr int64_t kStaleTempAgeMs = 3600 * 1000;
 // How often a writer makes its folder again and retries when a concurrent delete pruned it
 // between the mkdir and the rename.
 constexpr int kPlaceAttempts = 100;
@@ -312,11 +311,13 @@ void SweepStaleTempFiles(const std::string& temp_dir) {
 
 }  // namespace
 
-LocalObjectStore::LocalObjectStore(std::string bucket, std::string dir)
+LocalObjectStore::LocalObjectStore(std::string bucket, std::string dir, int64_t temp_sweep_every_ms)
     : bucket_(std::move(bucket)),
       dir_(std::move(dir)),
       warned_xattrs_(std::make_shared<std::atomic<bool>>(false)),
-      locks_(std::make_shared<KeyLocks>()) {}
+      locks_(std::make_shared<KeyLocks>()),
+      temp_sweep_every_ms_(temp_sweep_every_ms),
+      next_temp_sweep_ms_(WallMillis() + temp_sweep_every_ms) {}
 
 Result<std::string> LocalObjectStore::PathOf(const std::string& key) const {
   TRY(ValidateKey(key));
@@ -344,6 +345,12 @@ Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(const std::str
                                                                   const PutOptions& options) {
   TRY(PathOf(key).status());
   std::string temp_dir = dir_ + "/" + kLocalTempDir;
+  // A server that runs for long still clears what a crash before its start left.
+  int64_t due = next_temp_sweep_ms_.load(std::memory_order_relaxed);
+  if (WallMillis() >= due &&
+      next_temp_sweep_ms_.compare_exchange_strong(due, WallMillis() + temp_sweep_every_ms_)) {
+    SweepStaleTempFiles(temp_dir);
+  }
   std::string temp_path = temp_dir + "/" + RandomHex(12);
   int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0 && errno == ENOENT) {  // someone removed the temp dir: recreate it once

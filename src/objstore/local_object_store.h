@@ -5,7 +5,8 @@
 //  - atomic objects: a writer fills <root>/<bucket>/.tributary-tmp/<random>, fsyncs it,
 //    renames it into place and fsyncs the directory, so a reader (or a crash) sees the
 //    old object or the new one, never a mix. List never shows .tributary-tmp/; temp
-//    files older than an hour (a crashed writer's) are removed when the bucket is opened.
+//    files older than an hour (a crashed writer's) are removed when the bucket is opened
+//    and, while it is in use, by the first writer after each hour.
 //  - large objects: past 1 MiB a writer switches its temp file to O_DIRECT, so a lake
 //    object costs no page-cache copy (file_appender.h); smaller ones are written as usual.
 //  - keys: on top of ValidateKey, this backend refuses keys it cannot map to distinct
@@ -37,6 +38,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,6 +51,8 @@ namespace tributary::objstore {
 
 // The name of the per-bucket directory that holds objects being written.
 inline constexpr char kLocalTempDir[] = ".tributary-tmp";
+// How old a temp file is when it is taken for a crashed writer's and removed.
+inline constexpr int64_t kStaleTempAgeMs = 3600 * 1000;
 
 // A bucket's key locks: a key's writes and deletes hold its lock while they place or
 // remove the object (shared with writers, which may outlive the store).
@@ -63,8 +67,10 @@ class KeyLocks {
 
 class LocalObjectStore : public ObjectStore {
  public:
-  // `dir` is the bucket directory; it must exist (the provider creates it).
-  LocalObjectStore(std::string bucket, std::string dir);
+  // `dir` is the bucket directory; it must exist (the provider creates it, and sweeps its
+  // temp directory). Writers sweep it again every `temp_sweep_every_ms` from now.
+  LocalObjectStore(std::string bucket, std::string dir,
+                   int64_t temp_sweep_every_ms = kStaleTempAgeMs);
 
   Result<std::unique_ptr<ObjectWriter>> NewWriter(const std::string& key,
                                                   const PutOptions& options = {}) override;
@@ -100,6 +106,9 @@ class LocalObjectStore : public ObjectStore {
   // warning has been logged.
   std::shared_ptr<std::atomic<bool>> warned_xattrs_;
   std::shared_ptr<KeyLocks> locks_;
+  // When a writer next sweeps the temp directory of stale files (ms since the epoch).
+  const int64_t temp_sweep_every_ms_;
+  std::atomic<int64_t> next_temp_sweep_ms_;
 };
 
 class LocalObjectStoreProvider : public ObjectStoreProvider {

@@ -557,6 +557,33 @@ TEST_F(LocalStoreTest, StaleTempFilesAreSweptWhenTheBucketOpens) {
   EXPECT_TRUE(fs::exists(fresh));
 }
 
+// A server that runs for days clears a crashed writer's file too (a crash, then a restart
+// within the hour, left it fresh at the bucket's opening).
+TEST_F(LocalStoreTest, WritersSweepStaleTempFilesWhileTheStoreRuns) {
+  LocalObjectStore store("iot-data", root_ + "/iot-data", /*temp_sweep_every_ms=*/0);
+  std::string stale = TempDir() + "/crashed-writer";
+  std::string fresh = TempDir() + "/live-writer";
+  for (const std::string& path : {stale, fresh}) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr) << path;
+    std::fclose(f);
+  }
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  ASSERT_TRUE(store.Put("a/b.json", "{}").ok());
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));
+
+  // Not before its time: the store made with the hour's default leaves it.
+  LocalObjectStore hourly("iot-data", root_ + "/iot-data");
+  std::string later = TempDir() + "/crashed-later";
+  FILE* f = std::fopen(later.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  fs::last_write_time(later, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  ASSERT_TRUE(hourly.Put("a/c.json", "{}").ok());
+  EXPECT_TRUE(fs::exists(later));
+}
+
 TEST_F(LocalStoreTest, ConcurrentWritersOfOneKeyLeaveOneWholeObject) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
