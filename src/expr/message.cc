@@ -255,6 +255,13 @@ void AppendDomJson(simdjson::dom::element e, std::string* out) {
       return;
     }
     case element_type::STRING: AppendJsonString(e.get_string().value_unsafe(), out); return;
+    case element_type::UINT64: {
+      // 2^63..2^64-1: as it came, where DomToValue can only give the nearest Decimal.
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe());
+      out->append(buf, res.ptr);
+      return;
+    }
     default: AppendJson(DomToValue(e), out); return;
   }
 }

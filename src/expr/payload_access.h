@@ -23,7 +23,8 @@ class PayloadAccess {
 bool IsOutOfRangeNumber(simdjson::dom::element e);
 // A DOM element as a Value (whole-number doubles become Int, as in SQL 2016-03-23).
 Value DomToValue(simdjson::dom::element e);
-// Appends the compact JSON of a DOM element.
+// Appends the compact JSON of a DOM element; an integer from 2^63 to 2^64 - 1 as it came
+// (DomToValue gives only the nearest Decimal).
 void AppendDomJson(simdjson::dom::element e, std::string* out);
 
 }  // namespace tributary::expr
