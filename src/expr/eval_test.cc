@@ -276,10 +276,16 @@ TEST(EvalTest, StringFunctions) {
       {"indexof('abcd', 'bc')", "Int 1"},
       {"replace('abcdabcd', 'b', 'x')", "String \"axcdaxcd\""},
       {"encode('hello', 'base64')", "String \"aGVsbG8=\""},
-      // decode: a JSON document comes back as its value, to be read by paths; other text
-      // as a string; what is not base64 is Null.
+      // decode: a JSON document comes back as its value, to be read by paths (a number,
+      // true, a quoted string are documents too); other text as a string; what is not
+      // base64 is Null.
       {"decode('eyAidGVtcGVyYXR1cmUiOiAzMyB9Cg==', 'base64').temperature", "Int 33"},
       {"decode('WzEsIDJd', 'base64')", "Array [1,2]"},
+      {"decode('ODA=', 'base64')", "Int 80"},             // 80
+      {"decode('Mi41', 'base64')", "Decimal 2.5"},        // 2.5
+      {"decode('dHJ1ZQ==', 'base64')", "Boolean true"},   // true
+      {"decode('ICJoaSIg', 'base64')", "String \"hi\""},  // "hi" with spaces around
+      {"decode('ODAgYXBwbGVz', 'base64')", "String \"80 apples\""},
       {"decode('aGVsbG8=', 'base64')", "String \"hello\""},
       {"decode('eyJub3QganNvbg==', 'base64')", "String \"{\\\"not json\""},
       {"decode('!!!', 'base64')", "Null null"},

@@ -456,17 +456,14 @@ Value Encode(Args a, size_t, const Message& m) {
   return Value::String(Base64Encode(*s));
 }
 
-// decode(v, 'base64'): what `v` encodes: a JSON document (an object or an array) as its
-// value, which paths can then read (decode(v, 'base64').temperature), other text as a
-// string; Null if `v` is not base64.
+// decode(v, 'base64'): what `v` encodes: a JSON document (an object, an array, a number,
+// true, a quoted string ...) as its value, which paths can then read
+// (decode(v, 'base64').temperature), other text as a string; Null if `v` is not base64.
 Value Decode(Args a, size_t, const Message&) {
   if (!a[1].is_string() || a[1].as_string() != "base64" || !a[0].is_string()) return Value();
   auto text = Base64Decode(a[0].as_string());
   if (!text.ok()) return Value::Null();
-  size_t first = text->find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && ((*text)[first] == '{' || (*text)[first] == '[')) {
-    if (Result<Value> doc = ValueFromJson(*text); doc.ok()) return std::move(doc).value();
-  }
+  if (Result<Value> doc = ValueFromJson(*text); doc.ok()) return std::move(doc).value();
   return Value::String(std::move(text).value());
 }
 
