@@ -210,6 +210,8 @@ Value CastTo(CastType type, const Value& v) {
       if (v.is_bool()) return Value::Int(v.as_bool() ? 1 : 0);
       if (!v.is_number() && !v.is_string()) return Value();
       if (auto i = ToIntFloor(v)) return Value::Int(*i);
+      // Beyond int64 (AWS's Int has 34 digits): the whole number, as a Decimal.
+      if (auto d = ToDecimal(v)) return FiniteDecimal(std::floor(*d));
       return Value();
     case CastType::kDecimal:
       if (v.is_bool()) return NormalizeDecimal(v.as_bool() ? 1.0 : 0.0);

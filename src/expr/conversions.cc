@@ -5,6 +5,12 @@
 #include <cmath>
 
 namespace tributary::expr {
+namespace {
+
+// 2^63, the least whole double beyond int64's range (-2^63 is its least value).
+constexpr double kTwoTo63 = 9223372036854775808.0;
+
+}  // namespace
 
 std::optional<double> ParseDecimalString(std::string_view s) {
   size_t i = 0;
@@ -54,9 +60,15 @@ std::optional<int64_t> ToIntFloor(const Value& v) {
   auto d = ToDecimal(v);
   if (!d || std::isnan(*d)) return std::nullopt;
   double f = std::floor(*d);
-  if (f >= 9.2233720368547758e18) return INT64_MAX;
-  if (f <= -9.2233720368547758e18) return INT64_MIN;
+  if (f >= kTwoTo63 || f < -kTwoTo63) return std::nullopt;
   return static_cast<int64_t>(f);
+}
+
+std::optional<int64_t> ToIntFloorClamped(const Value& v) {
+  if (auto i = ToIntFloor(v)) return i;
+  auto d = ToDecimal(v);
+  if (!d || std::isnan(*d)) return std::nullopt;
+  return *d > 0 ? INT64_MAX : INT64_MIN;
 }
 
 namespace {

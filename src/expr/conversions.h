@@ -28,8 +28,13 @@ std::optional<double> ParseDecimalString(std::string_view s);
 
 // Int, Decimal, or a String of the form above.
 std::optional<double> ToDecimal(const Value& v);
-// Like ToDecimal, then rounded down (floor) to an Int; Ints are exact.
+// Like ToDecimal, then rounded down (floor) to an Int; Ints are exact. nullopt for a
+// number beyond int64's range too (1e19, which AWS's 34-digit Int holds): the nearest
+// int64 would be a wrong answer.
 std::optional<int64_t> ToIntFloor(const Value& v);
+// ToIntFloor, but a number beyond int64's range is the nearest end of it: for a position
+// or count that only has to be past every string (substring(s, 0, 1e30), lpad(s, 1e30)).
+std::optional<int64_t> ToIntFloorClamped(const Value& v);
 // Boolean, or the String "true"/"false" in any case.
 std::optional<bool> ToBoolean(const Value& v);
 // The "To String" conversion: nullopt for Null and Undefined.

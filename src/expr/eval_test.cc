@@ -240,6 +240,17 @@ TEST(EvalTest, NumberFunctions) {
       {"1e308 * 10", "undefined"},
       {"-1e308 - 1e308", "undefined"},
       {"isUndefined(ln(0))", "Boolean true"},
+      // The bit functions work on int64: an operand beyond it has no bits to give.
+      {"bitand(13.9, 5)", "Int 5"},
+      {"bitnot(9.2e18)", "Int -9200000000000000001"},
+      {"bitand(1e30, 1)", "undefined"},
+      {"bitor(1, -1e19)", "undefined"},
+      {"bitxor('1e19', 1)", "undefined"},
+      {"bitnot(1e19)", "undefined"},
+      // A position or count past every string stays one.
+      {"substring('012345', -1e30, 1e30)", "String \"012345\""},
+      {"substring('012345', 1e30)", "String \"\""},
+      {"trunc(2.5, 1e30)", "Decimal 2.5"},
   });
 }
 
@@ -310,6 +321,12 @@ TEST(EvalTest, CastAndPredicates) {
       {"cast(tags AS String)", "String \"[\\\"a\\\",\\\"b\\\",\\\"c\\\"]\""},
       {"cast(nothing AS String)", "undefined"},
       {"cast(missing AS Int)", "undefined"},
+      // Beyond int64 (AWS's Int has 34 digits): the whole number, as a Decimal.
+      {"cast(1e30 AS Int)", "Decimal 1e+30"},
+      {"cast('-1.5e19' AS Int)", "Decimal -1.5e+19"},
+      {"cast(-1e19 - 0.5 AS Int)", "Decimal -1e+19"},
+      {"cast(9.2e18 AS Int)", "Int 9200000000000000000"},
+      {"cast(-9223372036854775807 - 1 AS Int)", "Int -9223372036854775808"},
       {"isNull(nothing)", "Boolean true"},
       {"isNull(missing)", "Boolean false"},
       {"isUndefined(missing)", "Boolean true"},

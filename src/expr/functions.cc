@@ -198,7 +198,7 @@ Value Trunc(Args a, size_t, const Message&) {
   }
   if (a[0].is_int()) return a[0];
   auto d = ToDecimal(a[0]);
-  auto places = ToIntFloor(a[1]);
+  auto places = ToIntFloorClamped(a[1]);
   if (!d || !places || !std::isfinite(*d)) return Value();
   int64_t p = std::clamp<int64_t>(*places, 0, 34);
   char buf[40];
@@ -263,7 +263,8 @@ Value Atan2(Args a, size_t, const Message&) {
   return Value::Decimal(std::atan2(*y, *x));
 }
 
-// Bitwise operations on Ints (a Decimal or numeric String is rounded down first).
+// Bitwise operations on Ints (a Decimal or numeric String is rounded down first; one
+// beyond int64's range has no bits here, and gives Undefined).
 enum class BitOp { kAnd, kOr, kXor };
 template <BitOp kOp>
 Value Bits(Args a, size_t, const Message&) {
@@ -364,13 +365,13 @@ Value NumBytes(Args a, size_t, const Message&) {
 
 Value Substring(Args a, size_t n, const Message&) {
   auto s = ToText(a[0]);
-  auto start = ToIntFloor(a[1]);
+  auto start = ToIntFloorClamped(a[1]);
   if (!s || !start) return Value();
   int64_t len = Utf8Length(*s);
   int64_t b = std::clamp<int64_t>(*start, 0, len);
   int64_t e = len;
   if (n == 3) {
-    auto end = ToIntFloor(a[2]);
+    auto end = ToIntFloorClamped(a[2]);
     if (!end) return Value();
     e = std::clamp<int64_t>(*end, 0, len);
   }
@@ -395,7 +396,7 @@ template <bool kLeft>
 Value Pad(Args a, size_t, const Message& m) {
   auto s = ToText(a[0]);
   if (!(a[1].is_number() || a[1].is_string())) return Value();
-  auto count = ToIntFloor(a[1]);
+  auto count = ToIntFloorClamped(a[1]);
   if (!s || !count) return Value();
   size_t width = static_cast<size_t>(std::clamp<int64_t>(*count, 0, 1000));
   if (!m.ChargeBuild(s->size() + width)) return Value();
