@@ -146,7 +146,8 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b) {
 
 Value NormalizeDecimal(double d) {
   if (!std::isfinite(d)) return Value();
-  if (d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
+  // Every whole double in [-2^63, 2^63) is exactly an int64.
+  if (d == std::floor(d) && d >= -kTwoTo63 && d < kTwoTo63) {
     return Value::Int(static_cast<int64_t>(d));
   }
   return Value::Decimal(d);

@@ -50,7 +50,8 @@ std::optional<bool> Equals(const Value& a, const Value& b);
 std::optional<int> CompareNumbers(const Value& a, const Value& b);
 
 // A double as a Value: 2016-03-23 treats whole numbers as Int ("10.0" is Int 10)
-// when they fit in int64. Undefined for NaN and the infinities, as FiniteDecimal.
+// when they fit in int64 (-2^63 does, 2^63 does not). Undefined for NaN and the infinities, as
+// FiniteDecimal.
 Value NormalizeDecimal(double d);
 
 // A computed double as a Value: Undefined when it is not a real number (NaN, or an

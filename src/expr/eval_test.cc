@@ -362,6 +362,26 @@ TEST(EvalTest, NonFiniteDecimalsAreUndefined) {
              });
 }
 
+// A whole number is an Int (2016-03-23) wherever it fits in int64, as every whole double
+// below 2^63 does: x / 3 divides as Ints. 2^63 itself does not fit.
+TEST(EvalTest, WholeDecimalsWithinInt64AreInts) {
+  RunTableOn(R"({"x": 10000000000000000.0, "top": 9223372036854774784.0,
+                 "over": 9223372036854775808.0, "least": -9223372036854775808.0})",
+             {
+                 {"x", "Int 10000000000000000"},
+                 {"x / 3", "Int 3333333333333333"},
+                 {"top", "Int 9223372036854774784"},
+                 {"over", "Decimal 9223372036854775808"},
+                 {"least", "Int -9223372036854775808"},
+                 {"cast('1e17' AS Decimal)", "Int 100000000000000000"},
+                 {"cast(9223372036854775808.0 AS Decimal)", "Decimal 9223372036854775808"},
+                 {"round(9.22e18)", "Int 9220000000000000000"},
+                 {"floor(-9.22e18)", "Int -9220000000000000000"},
+                 {"ceil(9223372036854775808.0)", "Decimal 9223372036854775808"},
+                 {"trunc(1e17, 2)", "Int 100000000000000000"},
+             });
+}
+
 TEST(EvalTest, ParseTimeFunction) {
   RunTable({
       {"parse_time('yyyy-MM-dd''T''HH:mm:ss.SSSZ', 1700000000123)",

@@ -178,9 +178,7 @@ Value RoundTo(Args a, size_t, const Message&) {
   if (!a[0].is_decimal() && !a[0].is_string()) return Value();
   auto d = ToDecimal(a[0]);
   if (!d || !std::isfinite(*d)) return Value();
-  double r = F(*d);
-  if (std::fabs(r) >= 9.2e18) return Value::Decimal(r);
-  return Value::Int(static_cast<int64_t>(r));
+  return NormalizeDecimal(F(*d));
 }
 
 Value Sign(Args a, size_t, const Message&) {
