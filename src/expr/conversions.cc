@@ -39,11 +39,11 @@ std::optional<double> ParseDecimalString(std::string_view s) {
     bool exp_negative = s.find("e-") != std::string_view::npos ||
                         s.find("E-") != std::string_view::npos;
     if (!exp_negative) return std::nullopt;
-    d = s[0] == '-' ? -0.0 : 0.0;
+    d = 0.0;
   } else if (res.ec != std::errc()) {
     return std::nullopt;
   }
-  return d;
+  return d == 0 ? 0.0 : d;  // "-0": AWS's Decimal has no negative zero
 }
 
 std::optional<double> ToDecimal(const Value& v) {
@@ -153,6 +153,9 @@ Value NormalizeDecimal(double d) {
   return Value::Decimal(d);
 }
 
-Value FiniteDecimal(double d) { return std::isfinite(d) ? Value::Decimal(d) : Value(); }
+Value FiniteDecimal(double d) {
+  if (!std::isfinite(d)) return Value();
+  return Value::Decimal(d == 0 ? 0.0 : d);  // -0.0 is 0: AWS's Decimal has no negative zero
+}
 
 }  // namespace tributary::expr

@@ -23,7 +23,8 @@ namespace tributary::expr {
 
 // Parses strings matching ^-?\d+(\.\d+)?([eE]-?\d+)?$ (the only ones AWS IoT turns
 // into numbers); nullopt for anything else, including " 1", "1.", "+1", "0x10", and
-// for numbers beyond a double's range ("1e400": not a finite Decimal). Underflow is 0.
+// for numbers beyond a double's range ("1e400": not a finite Decimal). Underflow is 0,
+// and so is "-0" (never -0.0).
 std::optional<double> ParseDecimalString(std::string_view s);
 
 // Int, Decimal, or a String of the form above.
@@ -55,7 +56,7 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b);
 Value NormalizeDecimal(double d);
 
 // A computed double as a Value: Undefined when it is not a real number (NaN, or an
-// infinity: AWS's Decimal has neither), else a Decimal.
+// infinity: AWS's Decimal has neither), else a Decimal, 0 for -0.0 (which it lacks too).
 Value FiniteDecimal(double d);
 
 }  // namespace tributary::expr

@@ -382,6 +382,32 @@ TEST(EvalTest, WholeDecimalsWithinInt64AreInts) {
              });
 }
 
+// AWS's Decimal has no negative zero: a zero computed from a negative operand, the
+// literal -0.0 and the text "-0" are all 0, and read, print and compare as 0.
+TEST(EvalTest, NoNegativeZero) {
+  RunTable({
+      {"0 * -1.5", "Decimal 0"},
+      {"-0.0", "Decimal 0"},
+      {"-(count * 0.0)", "Decimal 0"},
+      {"-5 % 5.0", "Decimal 0"},
+      {"-1e-200 * 1e-200", "Decimal 0"},
+      {"cast(0 * -1.5 AS String)", "String \"0\""},
+      {"concat('v=', 0 * -1.5)", "String \"v=0\""},
+      {"atan2(0, 0 * -1.5)", "Decimal 0"},  // pi for a negative zero
+      {"atan2(0, '-0.0')", "Decimal 0"},
+      {"atan2(0, '-1e-400')", "Decimal 0"},
+      {"'-0' * 1", "Decimal 0"},
+      {"sqrt('-0')", "Decimal 0"},
+      {"round(-0.4)", "Int 0"},
+      {"ceil(-0.5)", "Int 0"},
+      {"floor(-0.0)", "Int 0"},
+      {"trunc(-0.5, 0)", "Int 0"},
+      {"trunc(-0.04, 1)", "Int 0"},
+      {"cast('-0.0' AS Decimal)", "Int 0"},
+  });
+  RunTableOn(R"({"z": -0.0})", {{"z", "Int 0"}, {"z * -1.5", "Decimal 0"}});
+}
+
 TEST(EvalTest, ParseTimeFunction) {
   RunTable({
       {"parse_time('yyyy-MM-dd''T''HH:mm:ss.SSSZ', 1700000000123)",

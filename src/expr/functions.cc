@@ -258,7 +258,7 @@ Value Atan2(Args a, size_t, const Message&) {
   auto y = ToDecimal(a[0]);
   auto x = ToDecimal(a[1]);
   if (!y || !x) return Value();
-  return Value::Decimal(std::atan2(*y, *x));
+  return FiniteDecimal(std::atan2(*y, *x));
 }
 
 // Bitwise operations on Ints (a Decimal or numeric String is rounded down first; one

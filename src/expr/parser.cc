@@ -1,11 +1,11 @@
 #include "expr/parser.h"
 
-#include "expr/select_list.h"
-
 #include <algorithm>
 #include <cctype>
 
 #include "base/ascii.h"
+#include "expr/operators.h"
+#include "expr/select_list.h"
 
 namespace tributary::expr {
 namespace {
@@ -209,11 +209,10 @@ Result<AstPtr> Parser::ParsePrefix() {
     --depth_;
     if (!operand.ok()) return operand.status();
     AstPtr operand_ast = std::move(operand).value();
-    // Fold "-5" into a literal so that the minimum Int reads back.
+    // Fold "-5" into a literal so that the minimum Int reads back; it is what negating
+    // the number at run time gives (-0.0 is 0).
     if (!is_not && operand_ast->kind == AstKind::kLiteral && operand_ast->literal.is_number()) {
-      const Value& v = operand_ast->literal;
-      operand_ast->literal = v.is_int() ? Value::Int(0 - static_cast<uint64_t>(v.as_int()))
-                                        : Value::Decimal(-v.as_decimal());
+      operand_ast->literal = Negate(operand_ast->literal);
       operand_ast->pos = pos;
       return operand_ast;
     }
