@@ -36,6 +36,9 @@ constexpr int kIsPrec = 4;  // x IS [NOT] NULL | UNDEFINED binds as a comparison
 constexpr int kInPrec = 4;  // x [NOT] IN array too
 constexpr int kNotPrec = 3;
 constexpr int kNegPrec = 7;
+// The digits of the least Int, -9223372036854775808: alone they are beyond int64 (the
+// lexer's Decimal), after a '-' they are that Int.
+constexpr std::string_view kLeastIntDigits = "9223372036854775808";
 
 AstPtr MakeNode(AstKind kind, const SourcePos& pos) {
   auto a = std::make_unique<Ast>();
@@ -204,15 +207,17 @@ Result<AstPtr> Parser::ParsePrefix() {
     bool is_not = PeekKeyword("NOT");
     SourcePos pos = t.pos;
     Next();
+    bool least_int =
+        !is_not && Peek().kind == TokenKind::kDecimal && Peek().text == kLeastIntDigits;
     if (++depth_ > kMaxDepth) return ErrorAt(pos, "expression nested too deeply");
     auto operand = ParseBinary(is_not ? kNotPrec : kNegPrec);
     --depth_;
     if (!operand.ok()) return operand.status();
     AstPtr operand_ast = std::move(operand).value();
-    // Fold "-5" into a literal so that the minimum Int reads back; it is what negating
-    // the number at run time gives (-0.0 is 0).
+    // Fold "-5" into a literal, what negating the number at run time gives (-0.0 is 0);
+    // a literal operand that starts with the least Int's digits is those digits alone.
     if (!is_not && operand_ast->kind == AstKind::kLiteral && operand_ast->literal.is_number()) {
-      operand_ast->literal = Negate(operand_ast->literal);
+      operand_ast->literal = least_int ? Value::Int(INT64_MIN) : Negate(operand_ast->literal);
       operand_ast->pos = pos;
       return operand_ast;
     }
