@@ -318,14 +318,19 @@ class SubqueryNode final : public Node {
     Value source = from_->Eval(m);
     std::string json;
     // An object is one row, and gives one result; an array gives one per element. Each
-    // row is charged to the build budget as it is made (a select list may repeat a big
-    // field many times over, for every element).
-    if (source.is_object()) return Charged(Row(source, m, &json), m);
+    // row read counts against the evaluation's rows (kept or not: a WHERE that keeps
+    // none can still make the work grow with the square of the array), and each row
+    // made is charged to the build budget (a select list may repeat a big field many
+    // times over, for every element).
+    if (source.is_object()) {
+      return m.ChargeNestedRow() ? Charged(Row(source, m, &json), m) : Value();
+    }
     if (!source.is_array()) return Value();
     Array out;
     for (const Value& element : source.as_array()) {
+      if (!m.ChargeNestedRow()) return Value();
       Value v = Charged(Row(element, m, &json), m);
-      if (m.BuildBudgetExceeded()) return Value();
+      if (m.BuildBudgetExceeded() || m.NestedRowsExceeded()) return Value();
       if (!v.is_undefined()) out.push_back(std::move(v));
     }
     return Value::MakeArray(std::move(out));

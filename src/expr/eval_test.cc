@@ -717,6 +717,28 @@ TEST(EvalTest, BuildingIsBoundedPerEvaluation) {
       << folded.status().message();
 }
 
+// The rows nested queries read are bounded per evaluation (kNestedQueryRowBudget), all
+// of them together, kept by WHERE or not: ten rows that each read an array of n read
+// 10 + 10 * n rows, so n = 99,999 fits in 1,000,000 and n = 100,000 does not.
+TEST(EvalTest, NestedQueriesReadBoundedRows) {
+  auto rows_of = [](int n) {
+    std::string inner = "[0" + Repeat(",0", n - 1) + "]";
+    return R"({"a": [{"b": )" + inner + Repeat(R"(}, {"b": )" + inner, 9) + "}]}";
+  };
+  auto e = Expression::Compile(
+      "(SELECT VALUE 1 FROM a WHERE isUndefined((SELECT VALUE 1 FROM b WHERE false)))");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::string fits = rows_of(99999);
+  Message under("t", fits);
+  EXPECT_EQ(e->Evaluate(under).DebugString(), "Array []");  // every row read, none kept
+  EXPECT_FALSE(under.NestedRowsExceeded());
+  std::string too_many = rows_of(100000);
+  Message over("t", too_many);
+  EXPECT_EQ(e->Evaluate(over).DebugString(), "undefined");
+  EXPECT_TRUE(over.NestedRowsExceeded());
+  EXPECT_FALSE(over.BuildBudgetExceeded());
+}
+
 // A number simdjson cannot read leaves the rest of the payload readable: an integer
 // beyond 64 bits is a Decimal, one beyond a double's range Undefined.
 TEST(EvalTest, OutOfRangeNumbersSpoilOnlyThemselves) {

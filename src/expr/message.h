@@ -40,6 +40,14 @@ class VariableFrame;
 // `SET @b = concat(@a, @a)` could build gigabytes from one message.
 inline constexpr size_t kBuildBudgetBytes = 1 << 20;
 
+// How many rows the nested queries of one evaluation may read, all together: each element
+// a nested query's FROM yields counts, whether its WHERE keeps it or not. A query that
+// reads its array again for every element reads n * n rows and keeps none, which the
+// build budget does not see: 30,000 elements (60 KB) would be 900,000,000 rows, seconds
+// on the evaluating thread. Past the bound a nested query gives Undefined and the
+// evaluation is marked (a rule then fails for its error action).
+inline constexpr size_t kNestedQueryRowBudget = 1'000'000;
+
 // State outside the message that functions read: get_thing_shadow()'s device shadows and
 // get_registry_data()'s things. Given by whoever evaluates (the rules engine, from the
 // server's shadow store and device registry); without one those functions yield
@@ -121,12 +129,17 @@ class Message {
   }
   // Whether a function gave Undefined for want of budget since the last reset.
   bool BuildBudgetExceeded() const { return budget_->exceeded; }
+  // Counts a row a nested query is about to read against kNestedQueryRowBudget, in the
+  // same evaluation's budget. False once past it: the query then gives Undefined.
+  bool ChargeNestedRow() const { return ++budget_->nested_rows <= kNestedQueryRowBudget; }
+  // Whether a nested query gave Undefined for want of rows since the last reset.
+  bool NestedRowsExceeded() const { return budget_->nested_rows > kNestedQueryRowBudget; }
   // A function that gave Undefined for running past its time (regexp_replace) says so
   // here, so that the rule fails for its error action as past the byte budget.
   void MarkTooSlow(const char* function) const { budget_->too_slow = function; }
   // The function that ran past its time since the last reset, or nullptr.
   const char* TooSlow() const { return budget_->too_slow; }
-  // Starts a new evaluation's budget (a rule's evaluation, an expression's, a template's).
+  // Starts a new evaluation's budgets (a rule's evaluation, an expression's, a template's).
   void ResetBuildBudget() const { *budget_ = BuildBudget{}; }
 
   // Whether the payload parsed as JSON (parses it on first call).
@@ -141,6 +154,7 @@ class Message {
   struct BuildBudget {
     size_t used = 0;
     bool exceeded = false;
+    size_t nested_rows = 0;
     const char* too_slow = nullptr;
   };
   mutable BuildBudget own_budget_;

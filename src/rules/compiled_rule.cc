@@ -201,6 +201,12 @@ Status OverBuildBudget() {
 // Why the evaluation of `m` ran out of its bounds, if it did.
 std::optional<Status> OverBounds(const MessageContext& m) {
   if (m.BuildBudgetExceeded()) return OverBuildBudget();
+  if (m.NestedRowsExceeded()) {
+    return ResourceExhausted("the rule's nested queries would read more than " +
+                             std::to_string(expr::kNestedQueryRowBudget) +
+                             " rows for this message (each element of a nested query's FROM "
+                             "counts, whether its WHERE keeps it or not)");
+  }
   if (const char* function = m.TooSlow()) {
     return ResourceExhausted(std::string(function) +
                              " ran past its 100 ms of CPU time for this message (its "

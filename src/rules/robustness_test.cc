@@ -2,9 +2,9 @@
 // a bounded, deterministic stand-in for the fuzz target (same seeds every run).
 #include <gtest/gtest.h>
 
-#include <random>
-
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "rules/compiled_rule.h"
 
@@ -109,6 +109,41 @@ TEST(RobustnessTest, OutputIsPayloadOnlyWhenEvaluateGivesThePayloadBack) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace tributary::rules
+
+namespace tributary::rules {
+namespace {
+
+// A nested query that reads its array again for each element (WHERE dropping every row)
+// would read 900,000,000 rows of a 60 KB payload, for seconds on the broker thread: the
+// rows an evaluation's nested queries read are bounded, and the rule fails at once for
+// its error action. A nested query within the bound still answers.
+TEST(RobustnessTest, NestedQueriesCannotStallTheBroker) {
+  auto rule = CompiledRule::CompileSql(
+      "SET @a = a SELECT (SELECT VALUE 1 FROM @a WHERE isUndefined((SELECT VALUE 1 FROM @a "
+      "WHERE false))) AS r FROM 'dos/#'");
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  std::string payload = R"({"a":[0)";
+  for (int i = 1; i < 30000; ++i) payload += ",0";
+  payload += "]}";
+  expr::Message m("dos/1", payload);
+  auto start = std::chrono::steady_clock::now();
+  auto out = (*rule)->Evaluate(m);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(out.status().message().find("nested queries would read more than 1000000 rows"),
+            std::string::npos)
+      << out.status().message();
+  EXPECT_LT(took, std::chrono::seconds(1));
+
+  expr::Message small("dos/2", R"({"a":[0,0,0]})");  // 3 + 3 * 3 rows, none kept
+  auto fine = (*rule)->Evaluate(small);
+  ASSERT_TRUE(fine.ok() && *fine) << fine.status().ToString();
+  EXPECT_EQ((*fine)->payload, R"({"r":[]})");
 }
 
 }  // namespace
