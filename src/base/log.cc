@@ -1,5 +1,6 @@
 #include "base/log.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -52,6 +53,32 @@ class LogTap : public spdlog::sinks::base_sink<std::mutex> {
 namespace {
 std::mutex g_mu;
 
+// The message with its control characters escaped (a newline as \n, others as \xHH), so
+// that text from outside (a client id, a topic, a key) cannot end a line and forge the
+// next one. The pattern's %* flag.
+class EscapedMessage : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : msg.payload) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && u != 0x7f) {
+        dest.push_back(c);
+      } else if (c == '\n' || c == '\r' || c == '\t') {
+        dest.push_back('\\');
+        dest.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+      } else {
+        const char escaped[] = {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+        dest.append(escaped, escaped + sizeof escaped);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>();
+  }
+};
+
 std::shared_ptr<LogTap> TapOf(const std::shared_ptr<spdlog::logger>& logger) {
   for (const auto& sink : logger->sinks()) {
     if (auto tap = std::dynamic_pointer_cast<LogTap>(sink)) return tap;
@@ -62,7 +89,10 @@ std::shared_ptr<LogTap> TapOf(const std::shared_ptr<spdlog::logger>& logger) {
 
 void InitLogging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l component=%n %v", spdlog::pattern_time_type::utc);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<EscapedMessage>('*').set_pattern(
+      "ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l component=%n %*");
+  spdlog::set_formatter(std::move(formatter));
 }
 
 std::shared_ptr<spdlog::logger> Logger(const std::string& component) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -32,6 +33,25 @@ TEST(LogCaptureTest, CollectsItsComponentsLinesAtItsLevelWhileItLives) {
   EXPECT_EQ(text.find("not ours"), std::string::npos) << text;
   LogCapture later("log-test");
   EXPECT_EQ(later.text(), "");
+}
+
+// Text from outside (a client id) cannot end a line and forge the next one: control
+// characters are escaped, in the format the server sets up.
+TEST(LogFormatTest, ControlCharactersInAMessageAreEscaped) {
+  InitLogging("info");
+  auto log = Logger("log-test-escapes");
+  LogCapture capture("log-test-escapes");
+  log->info("client connected client_id={}",
+            std::string("x\nts=2026-01-01T00:00:00.000Z level=info client_id=forged\r\t\x01\x7f\0"
+                        "caf\xc3\xa9",
+                        67));
+  const std::string text = capture.text();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_NE(text.find("component=log-test-escapes client connected client_id=x\\nts=2026-01-01"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("forged\\r\\t\\x01\\x7f\\x00caf\xc3\xa9\n"), std::string::npos) << text;
 }
 
 // Captures come and go while another thread logs (run under -fsanitize=thread to see
