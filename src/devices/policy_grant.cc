@@ -1,12 +1,32 @@
 #include "devices/policy_grant.h"
 
+#include "devices/shadow_document.h"
+
 namespace tributary::devices {
 namespace {
 
 constexpr PolicyAction kRuleActions[4] = {kActionConnect, kActionPublish, kActionSubscribe,
                                           kActionReceive};
 
+// A shadow's topic other than its requests' (update/accepted, update/documents,
+// get/rejected, ...): the shadow service's answers, which devices may only subscribe to,
+// as on AWS IoT, whatever their policies say (a device publishing there would pass for
+// the service to whoever listens).
+bool IsShadowAnswerTopic(std::string_view topic) {
+  constexpr std::string_view kThings = "$aws/things/";
+  if (!topic.starts_with(kThings)) return false;
+  const size_t slash = topic.find('/', kThings.size());
+  if (slash == std::string_view::npos || !topic.substr(slash + 1).starts_with("shadow/")) {
+    return false;
+  }
+  return !ParseShadowTopic(topic).has_value();
+}
+
 }  // namespace
+
+bool PolicyGrant::CanPublish(std::string_view topic) const {
+  return rules_[1].Allows(topic) && !IsShadowAnswerTopic(topic);
+}
 
 GlobPattern GlobPattern::Compile(std::string_view pattern, std::string_view thing,
                                  std::string_view client_id) {

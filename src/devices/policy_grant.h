@@ -43,7 +43,8 @@ class PolicyGrant final : public broker::ClientGrant {
       std::string_view client_id);
 
   bool CanConnect(std::string_view client_id) const { return rules_[0].Allows(client_id); }
-  bool CanPublish(std::string_view topic) const override { return rules_[1].Allows(topic); }
+  // Never a shadow's answer topic (.../update/accepted), whatever the policies say.
+  bool CanPublish(std::string_view topic) const override;
   bool CanSubscribe(std::string_view filter) const override { return rules_[2].Allows(filter); }
   bool CanReceive(std::string_view topic) const override { return rules_[3].Allows(topic); }
   const std::string& thing() const override { return thing_; }

@@ -172,6 +172,24 @@ TEST(PolicyGrantTest, DefaultPolicyConfinesAThingToItsOwnTopics) {
   EXPECT_FALSE(g->CanSubscribe("$aws/things/+/shadow/update/delta"));
   EXPECT_FALSE(g->CanReceive("$aws/things/t2/shadow/update/accepted"));
   EXPECT_FALSE(g->CanPublish("$aws/things/t1/jobs/notify"));
+  // The shadow service's answers are its own to publish, even on the device's shadow.
+  for (const char* answer :
+       {"update/accepted", "update/rejected", "update/delta", "update/documents", "get/accepted",
+        "delete/rejected", "name/config/update/documents", "update/accepted/x"}) {
+    EXPECT_FALSE(g->CanPublish(std::string("$aws/things/t1/shadow/") + answer)) << answer;
+  }
+}
+
+// No policy lets a device publish a shadow's answers, as on AWS IoT (subscribe-only).
+TEST(PolicyGrantTest, ShadowAnswersAreNeverPublishedByDevices) {
+  auto g = Grant({Doc(R"([{"Effect": "Allow", "Action": "iot:*", "Resource": "*"}])")}, "t1", "t1");
+  EXPECT_TRUE(g->CanPublish("$aws/things/t1/shadow/update"));
+  EXPECT_TRUE(g->CanPublish("$aws/things/t2/shadow/name/n/delete"));
+  EXPECT_TRUE(g->CanPublish("$aws/things/t1/shadowy/update/accepted"));  // not a shadow topic
+  EXPECT_FALSE(g->CanPublish("$aws/things/t1/shadow/update/accepted"));
+  EXPECT_FALSE(g->CanPublish("$aws/things/t2/shadow/name/n/get/rejected"));
+  EXPECT_TRUE(g->CanSubscribe("$aws/things/t1/shadow/update/accepted"));
+  EXPECT_TRUE(g->CanReceive("$aws/things/t1/shadow/update/accepted"));
 }
 
 TEST(PolicyGrantTest, ExplicitDenyBeatsAllowAndDefaultIsDeny) {
