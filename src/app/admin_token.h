@@ -17,8 +17,10 @@ Result<std::string> LoadOrCreateMetricsToken(const std::string& data_dir);
 // Constant-time comparison of a request's Authorization header with the token.
 bool BearerTokenMatches(const std::string& authorization_header, const std::string& token);
 
-// Whether `req` may read /metrics without the administrator's token: from this machine,
-// or with the scraper's token (Prometheus's `authorization: credentials_file:`).
+// Whether `req` may read /metrics without the administrator's token: from this machine
+// addressed as this machine (its Host an address, localhost or the host name: a web page
+// that rebinds its own name to 127.0.0.1 does not read it), or with the scraper's token
+// (Prometheus's `authorization: credentials_file:`).
 bool MetricsOpenTo(const net::HttpRequest& req, const std::string& metrics_token);
 
 }  // namespace tributary::app

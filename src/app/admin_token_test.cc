@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace tributary::app {
 namespace {
@@ -54,6 +57,23 @@ TEST(AdminTokenTest, MetricsOpenToThisMachineOrTheScrapersToken) {
   EXPECT_TRUE(MetricsOpenTo(req, "scrape-token-0123456789"));
   req.headers.clear();
   req.from_loopback = true;
+  EXPECT_TRUE(MetricsOpenTo(req, "scrape-token-0123456789"));
+  // From this machine, addressed as this machine.
+  char own[256] = {};
+  ASSERT_EQ(gethostname(own, sizeof own - 1), 0);
+  for (const std::string& host :
+       std::vector<std::string>{"localhost:8080", "LOCALHOST", "127.0.0.1:8080", "[::1]:8080",
+                                "10.1.2.3", "tributary.localhost:80", own}) {
+    req.headers["host"] = host;
+    EXPECT_TRUE(MetricsOpenTo(req, "scrape-token-0123456789")) << host;
+  }
+  // A page whose domain was rebound to 127.0.0.1 sends its own name: refused unless it has
+  // the token.
+  for (const char* host : {"attacker.example:8080", "attacker.example", "localhost.evil.example"}) {
+    req.headers["host"] = host;
+    EXPECT_FALSE(MetricsOpenTo(req, "scrape-token-0123456789")) << host;
+  }
+  req.headers["authorization"] = "Bearer scrape-token-0123456789";
   EXPECT_TRUE(MetricsOpenTo(req, "scrape-token-0123456789"));
 }
 
