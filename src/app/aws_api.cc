@@ -148,6 +148,24 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
   return AwsError(*service, 403, s3 ? "SignatureDoesNotMatch" : "InvalidSignatureException", check.message);
 }
 
+std::optional<net::HttpResponse> RefuseAwsRequestOnItsHeader(const net::HttpRequest& header,
+                                                             const std::string& admin_token,
+                                                             int64_t now) {
+  SigV4Check check;
+  auto refused =
+      RefuseUnauthenticatedAwsRequest(header, admin_token, now, /*body_follows=*/false, &check);
+  // Without the body its hash, and so the signature, cannot match yet: judged once read.
+  if (refused && check.failure == SigV4Failure::kMismatch) return std::nullopt;
+  return refused;
+}
+
+net::HttpResponse AwsBusy(const net::HttpRequest& request, const std::string& what) {
+  const AwsService* service = ServiceOf(request);
+  if (service == nullptr) return net::JsonError(503, "ServiceUnavailableException", what);
+  const bool s3 = service->protocol == AwsProtocol::kRestXml;
+  return AwsError(*service, 503, s3 ? "SlowDown" : "ServiceUnavailableException", what);
+}
+
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status) {
   net::HttpResponse r;
   r.status = status;

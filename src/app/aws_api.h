@@ -98,6 +98,19 @@ std::optional<net::HttpResponse> RefuseUnauthenticatedAwsRequest(const net::Http
                                                                  int64_t now_unix_seconds, bool body_follows = false,
                                                                  SigV4Check* verified = nullptr);
 
+// The same on the header of a request of an AWS JSON or REST-JSON service, before its
+// body is read: what the header alone shows wrong (no credentials, a wrong bearer token,
+// another access key id, a stale date, an unknown service); the signature itself, which
+// covers the body, is left for RefuseUnauthenticatedAwsRequest once the body is in. So
+// that clients without the secret are refused before the server holds their bodies.
+std::optional<net::HttpResponse> RefuseAwsRequestOnItsHeader(const net::HttpRequest& header,
+                                                             const std::string& admin_token,
+                                                             int64_t now_unix_seconds);
+
+// A request of an AWS service answered 503 for a while (`what` says why), in its
+// service's shape (SlowDown for S3, ServiceUnavailableException for the others).
+net::HttpResponse AwsBusy(const net::HttpRequest& request, const std::string& what);
+
 // `body` with `status` in the service's content type.
 net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& body, int status = 200);
 // An error of `type` ("ResourceNotFoundException", "NoSuchKey") with `status`.

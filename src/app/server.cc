@@ -346,9 +346,11 @@ Status Server::Init() {
   // compared once read.
   h.refuse_before_body = [token, unauthorized,
                           refuse_without_token](const net::HttpRequest& header) {
-    if (!IsS3Request(header)) return refuse_without_token(header);
-    auto refused =
-        RefuseUnauthenticatedAwsRequest(header, token, WallMillis() / 1000, /*body_follows=*/true);
+    if (!IsAwsRequest(header)) return refuse_without_token(header);
+    auto refused = IsS3Request(header)
+                       ? RefuseUnauthenticatedAwsRequest(header, token, WallMillis() / 1000,
+                                                         /*body_follows=*/true)
+                       : RefuseAwsRequestOnItsHeader(header, token, WallMillis() / 1000);
     if (refused) unauthorized->Add();
     return refused;
   };
@@ -369,10 +371,8 @@ Status Server::Init() {
   h.max_connections = std::max<uint64_t>(64, OpenFileLimit() / 4);
   h.max_connections_per_peer = 256;
   h.busy = [](const net::HttpRequest& req) {
-    const std::string what =
-        "the server is reading as many signed request bodies as it takes at once; retry";
-    if (IsS3Request(req)) return S3Error(503, "SlowDown", what);
-    return net::JsonError(503, "ServiceUnavailableException", what);
+    return AwsBusy(
+        req, "the server is reading as many signed request bodies as it takes at once; retry");
   };
   net::HttpAsyncHandler handler =
       [this, router, token, unauthorized, console, ingest, refuse_without_token](

@@ -12,7 +12,9 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const net = require('node:net');
 const F = require('@aws-sdk/client-firehose');
+const aws4 = require('aws4');
 const { Server } = require('./harness');
 const { rejectsAws } = require('./aws');
 const { lakeRecords, waitForLake, firehoseKeyPattern, objectText } = require('./lake');
@@ -366,6 +368,69 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
   });
 
   // Last: the tests above list every stream by name.
+  // The server holds a signed request's body before it can check the signature (which
+  // covers it), within a budget: whoever has no credentials must not take that budget.
+  test('a request without good credentials is refused on its header, before its body', async () => {
+    const url = new URL(server.endpoint);
+    const data = Buffer.from('{"device":"meter-1","via":"header-check"}\n').toString('base64');
+    const body = JSON.stringify({ DeliveryStreamName: 'list-b', Record: { Data: data } });
+    const target = 'Firehose_20150804.PutRecord';
+    const signed = (credentials, date) => {
+      const opts = {
+        host: url.host, path: '/', method: 'POST', service: 'firehose', region: 'us-east-1', body,
+        headers: { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1',
+                   ...(date ? { 'X-Amz-Date': date } : {}) },
+      };
+      return aws4.sign(opts, credentials).headers;
+    };
+    const good = { accessKeyId: 'admin', secretAccessKey: server.token };
+    const hourAgo = new Date(Date.now() - 3600e3).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    // Sends the header announcing `length` body bytes and waits up to `ms` for an answer;
+    // then sends `bodyText` (if any) and waits for the answer to it.
+    const headerFirst = (headers, length, ms, bodyText) => new Promise((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      let received = '';
+      let sentBody = false;
+      const done = (early) => { socket.destroy(); resolve({ early, text: received }); };
+      const timer = setTimeout(() => {
+        if (bodyText === undefined || received) return done(received !== '');
+        sentBody = true;
+        socket.write(bodyText);
+      }, ms);
+      const overall = setTimeout(() => { socket.destroy(); reject(new Error(`no answer: ${received}`)); }, ms + 10000);
+      socket.on('data', (d) => {
+        received += d;
+        if (/\r\n\r\n/.test(received) && (!/content-length: (\d+)/i.test(received) ||
+            received.split('\r\n\r\n')[1].length >= Number(/content-length: (\d+)/i.exec(received)[1]))) {
+          clearTimeout(timer);
+          clearTimeout(overall);
+          done(!sentBody);
+        }
+      });
+      socket.on('error', reject);
+      const lines = [`POST / HTTP/1.1`, `Host: ${url.host}`, `Content-Length: ${length}`,
+                     ...Object.entries(headers).filter(([k]) => !/^(host|content-length)$/i.test(k)).map(([k, v]) => `${k}: ${v}`)];
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    });
+    const big = 16 * 1024 * 1024;
+    const cases = [
+      ['no credentials', { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1' }, /403 [\s\S]*MissingAuthenticationTokenException/],
+      ['another access key id', signed({ accessKeyId: 'AKIDOTHER', secretAccessKey: 'x' }), /403 [\s\S]*UnrecognizedClientException/],
+      ['a date an hour old', signed(good, hourAgo), /403 [\s\S]*InvalidSignatureException/],
+    ];
+    for (const [what, headers, expected] of cases) {
+      const answer = await headerFirst(headers, big, 3000);
+      assert.ok(answer.early, `${what}: no answer before the body`);
+      assert.match(answer.text, expected, what);
+    }
+    // Signed with the secret: the header alone cannot show it (the signature covers the
+    // body), so the server waits for the body, then takes the record.
+    const answer = await headerFirst(signed(good), Buffer.byteLength(body), 700, body);
+    assert.equal(answer.early, false, `answered before its body: ${answer.text}`);
+    assert.match(answer.text, /^HTTP\/1\.1 200 /, answer.text);
+    assert.match(answer.text, /"RecordId"/);
+  });
+
   test('AppendDelimiterToRecord writes its delimiter after every record; --record-delimiter on the CLI', async () => {
     const textLength = (objects) => objects.reduce((n, o) => n + objectText(o).length, 0);
     const processing = (s3) => s3.ProcessingConfiguration;
