@@ -18,13 +18,21 @@ ShadowOutcome Refused(const ShadowError& error, const json& request) {
 
 }  // namespace
 
-ShadowService::ShadowService(ShadowStore* store, ShadowPublish publish, broker::MessageInterceptor* next)
+ShadowService::ShadowService(ShadowStore* store, ShadowPublish publish,
+                             broker::MessageInterceptor* next)
     : store_(store),
       publish_(std::move(publish)),
       next_(next),
-      queue_({.threads = 1, .max_items = 10000, .max_bytes = 64ull << 20, .name = "shadow queue",
-              .unit = "requests", .thread_name = "shadow"},
-             [this](Request& r) { Handle(r); }) {}
+      queue_({.threads = 1,
+              .max_items = 10000,
+              .max_bytes = 64ull << 20,
+              .name = "shadow queue",
+              .unit = "requests",
+              .thread_name = "shadow"},
+             [this](Request& r) {
+               Handle(r);
+               Release(r.topic.thing);
+             }) {}
 
 ShadowService::~ShadowService() { Stop(); }
 
@@ -42,10 +50,18 @@ void ShadowService::OnPublish(const broker::InboundMessage& msg, broker::Publish
   r.payload = std::string(msg.payload);
   r.over_mqtt = true;
   r.rule_hops = msg.rule_hops;
-  std::shared_ptr<InLine> in_line = Enter(std::move(r));
-  if (!in_line) {  // too many waiting: refused as the queue refuses, the message goes on
-    Refuse(*ParseShadowTopic(msg.topic), "too many requests waiting for earlier ones",
-           msg.rule_hops);
+  const std::string thing = r.topic.thing;
+  std::shared_ptr<InLine> in_line;
+  std::string refusal;
+  if (!Admit(thing)) {
+    refusal = "thing '" + thing + "' has " + std::to_string(kMaxPerThing) +
+              " requests waiting to be carried out";
+  } else if (in_line = Enter(std::move(r)); !in_line) {
+    Release(thing);
+    refusal = "too many requests waiting for earlier ones";
+  }
+  if (!in_line) {  // refused as the queue refuses; the message goes on
+    Refuse(*ParseShadowTopic(msg.topic), refusal, msg.rule_hops, msg.payload);
     if (next_ != nullptr) return next_->OnPublish(msg, std::move(done));
     if (done) done(broker::PublishVerdict::kAccepted);
     return;
@@ -86,6 +102,7 @@ void ShadowService::Settle(const std::shared_ptr<InLine>& in_line, bool take) {
     releasing_ = true;
   }
   std::vector<Request> ready;
+  std::vector<std::string> dropped;  // the things of requests the rules refused
   for (;;) {
     {
       std::lock_guard lock(line_mu_);
@@ -94,21 +111,26 @@ void ShadowService::Settle(const std::shared_ptr<InLine>& in_line, bool take) {
         if (line == lines_.end()) continue;
         auto& queue = line->second;
         while (!queue.empty() && queue.front()->state != InLine::State::kWaiting) {
-          if (queue.front()->state == InLine::State::kTake)
+          if (queue.front()->state == InLine::State::kTake) {
             ready.push_back(std::move(queue.front()->request));
+          } else {
+            dropped.push_back(std::move(queue.front()->request.topic.thing));
+          }
           queue.pop_front();
           --in_line_;
         }
         if (queue.empty()) lines_.erase(line);
       }
       settled_.clear();
-      if (ready.empty()) {
+      if (ready.empty() && dropped.empty()) {
         releasing_ = false;
         return;
       }
     }
     for (Request& r : ready) Push(std::move(r));  // outside the lock: a refusal publishes
     ready.clear();
+    for (const std::string& thing : dropped) Release(thing);
+    dropped.clear();
   }
 }
 
@@ -118,22 +140,46 @@ void ShadowService::Execute(const std::string& thing, const std::string& shadow,
   r.topic = {thing, shadow, operation};
   r.payload = std::move(payload);
   r.done = std::move(done);
+  if (!Admit(thing)) {
+    r.done(Refused({429, "Too many requests: thing '" + thing + "' has " +
+                             std::to_string(kMaxPerThing) + " requests waiting to be carried out"},
+                   json::parse(r.payload, nullptr, false)));
+    return;
+  }
   Push(std::move(r));
+}
+
+bool ShadowService::Admit(const std::string& thing) {
+  std::lock_guard lock(things_mu_);
+  size_t& n = per_thing_[thing];
+  if (n >= kMaxPerThing) return false;
+  ++n;
+  return true;
+}
+
+void ShadowService::Release(const std::string& thing) {
+  std::lock_guard lock(things_mu_);
+  auto it = per_thing_.find(thing);
+  if (it != per_thing_.end() && --it->second == 0) per_thing_.erase(it);
 }
 
 void ShadowService::Push(Request r) {
   const uint64_t bytes = r.payload.size();
   if (Status refused = queue_.Push(r, bytes); !refused.ok()) {
     if (r.over_mqtt) {
-      Refuse(r.topic, refused.message(), r.rule_hops);
+      Refuse(r.topic, refused.message(), r.rule_hops, r.payload);
     } else if (r.done) {
-      r.done(Refused({429, "Too many requests: " + refused.message()}, json::object()));
+      r.done(Refused({429, "Too many requests: " + refused.message()},
+                     json::parse(r.payload, nullptr, false)));
     }
+    Release(r.topic.thing);
   }
 }
 
-void ShadowService::Refuse(const ShadowTopic& topic, const std::string& why, int rule_hops) {
-  ShadowOutcome busy = Refused({429, "Too many requests: " + why}, json::object());
+void ShadowService::Refuse(const ShadowTopic& topic, const std::string& why, int rule_hops,
+                           std::string_view payload) {
+  ShadowOutcome busy =
+      Refused({429, "Too many requests: " + why}, json::parse(payload, nullptr, false));
   publish_(ShadowTopicPrefix(topic.thing, topic.shadow) + topic.operation + "/rejected",
            busy.body.dump(), rule_hops);
 }

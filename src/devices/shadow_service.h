@@ -80,8 +80,14 @@ class ShadowService : public broker::MessageInterceptor {
   void Handle(Request& r);
   ShadowOutcome Run(const Request& r, const nlohmann::json& request);
   void Push(Request r);
-  // Answers a request over MQTT with 429 on its .../rejected topic.
-  void Refuse(const ShadowTopic& topic, const std::string& why, int rule_hops);
+  // Answers a request over MQTT with 429 on its .../rejected topic (with the clientToken
+  // of `payload`, when it has one).
+  void Refuse(const ShadowTopic& topic, const std::string& why, int rule_hops,
+              std::string_view payload);
+  // Counts a request of `thing` from its arrival until it is carried out, dropped or
+  // refused (Release): false, counting nothing, when the thing has kMaxPerThing already.
+  bool Admit(const std::string& thing);
+  void Release(const std::string& thing);
   // Puts `request` at the end of its shadow's line.
   std::shared_ptr<InLine> Enter(Request request);
   // Says whether `in_line` is carried out (`take`) or dropped, then pushes, in order, the
@@ -100,6 +106,12 @@ class ShadowService : public broker::MessageInterceptor {
   // the work queue's bound, rather than held without limit behind a slow verdict.
   static constexpr size_t kMaxInLine = 10000;
   size_t in_line_ = 0;
+  // A thing's requests admitted and not yet carried out, at most kMaxPerThing: past it
+  // that thing's are refused (429), so that a device flooding its own shadow cannot fill
+  // the lines and the queue every other thing's requests go through.
+  static constexpr size_t kMaxPerThing = 100;
+  std::mutex things_mu_;
+  std::unordered_map<std::string, size_t> per_thing_;  // things_mu_
   BoundedWorkQueue<Request> queue_;
 };
 

@@ -395,22 +395,79 @@ TEST_F(ShadowServiceTest, RequestsToOneShadowAreCarriedOutInTheOrderTheyArrived)
 TEST_F(ShadowServiceTest, RequestsWaitingInLineAreBounded) {
   HoldingNext next;
   auto service = NewService(&next);
-  const std::string update = "$aws/things/lamp/shadow/update";
-  Send(update, R"({"state":{"reported":{"n":0}}})", mqtt::QoS::kAtLeastOnce, service.get());
-  // 9,999 more wait behind the one whose verdict is held: 10,000 in line in all.
-  for (int i = 1; i < 10000; ++i) {
-    Send(update, R"({"state":{"reported":{"n":1}}})", mqtt::QoS::kAtMostOnce, service.get());
+  // 100 things, each with a request whose verdict is held and 99 more waiting behind it
+  // (a thing's most): 10,000 in line in all.
+  for (int t = 0; t < 100; ++t) {
+    const std::string update = "$aws/things/lamp" + std::to_string(t) + "/shadow/update";
+    Send(update, R"({"state":{"reported":{"n":0}}})", mqtt::QoS::kAtLeastOnce, service.get());
+    for (int i = 1; i < 100; ++i) {
+      Send(update, R"({"state":{"reported":{"n":1}}})", mqtt::QoS::kAtMostOnce, service.get());
+    }
   }
   Drain(service.get());
   EXPECT_TRUE(PublishedTopics().empty());
   // The next is refused at once, as a full work queue refuses, rather than held.
+  const std::string update = "$aws/things/desk/shadow/update";
   Send(update, R"({"state":{"reported":{"n":2}}})", mqtt::QoS::kAtMostOnce, service.get());
   auto out = WaitForPublished(1);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].topic, update + "/rejected");
   EXPECT_EQ(out[0].body()["code"], 429);
   EXPECT_NE(out[0].body()["message"].get<std::string>().find("waiting"), std::string::npos);
-  EXPECT_EQ(Stored("lamp", "").version, 0);
+  EXPECT_EQ(Stored("desk", "").version, 0);
+}
+
+// A device flooding its own shadow gets 429s past its 100 waiting requests; another
+// thing's requests still go through, and the flooding one's once its line moves.
+TEST_F(ShadowServiceTest, OneThingCannotCrowdOutTheOthers) {
+  HoldingNext next;
+  auto service = NewService(&next);
+  const std::string lamp = "$aws/things/lamp/shadow/update";
+  Send(lamp, R"({"state":{"reported":{"n":0}}})", mqtt::QoS::kAtLeastOnce, service.get());
+  for (int i = 1; i < 100; ++i) {
+    Send(lamp, R"({"state":{"reported":{"n":)" + std::to_string(i) + "}}}", mqtt::QoS::kAtMostOnce,
+         service.get());
+  }
+  Send(lamp, R"({"state":{"reported":{"n":100}},"clientToken":"flood-100"})",
+       mqtt::QoS::kAtMostOnce, service.get());
+  auto out = WaitForPublished(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].topic, lamp + "/rejected");
+  EXPECT_EQ(out[0].body()["code"], 429);
+  EXPECT_EQ(out[0].body()["clientToken"], "flood-100");  // the device can tell which
+  EXPECT_NE(out[0].body()["message"].get<std::string>().find("thing 'lamp' has 100"),
+            std::string::npos)
+      << out[0].payload;
+  // Over HTTP too, with its clientToken.
+  ShadowOutcome http = Call(service.get(), "lamp", "", "update",
+                            R"({"state":{"reported":{"n":101}},"clientToken":"http-101"})");
+  EXPECT_EQ(http.status, 429);
+  EXPECT_EQ(http.body["clientToken"], "http-101");
+
+  ClearPublished();
+  Send("$aws/things/desk/shadow/update", R"({"state":{"reported":{"on":true}}})",
+       mqtt::QoS::kAtMostOnce, service.get());
+  Drain(service.get());
+  EXPECT_EQ(Stored("desk", "").version, 1);
+
+  // The held verdict given, lamp's 100 are carried out, and it may send again.
+  next.Give(0, broker::PublishVerdict::kAccepted);
+  Drain(service.get());
+  EXPECT_EQ(Stored("lamp", "").version, 100);
+  Send(lamp, R"({"state":{"reported":{"n":"again"}}})", mqtt::QoS::kAtMostOnce, service.get());
+  Drain(service.get());
+  EXPECT_EQ(Stored("lamp", "").version, 101);
+
+  // Requests the rules refuse leave the count too.
+  for (int i = 0; i < 100; ++i) {
+    Send(lamp, R"({"state":{"reported":{"n":"refused"}}})", mqtt::QoS::kAtLeastOnce, service.get());
+  }
+  for (size_t i = 1; i <= 100; ++i) next.Give(i, broker::PublishVerdict::kRefused);
+  Drain(service.get());
+  EXPECT_EQ(Stored("lamp", "").version, 101);
+  Send(lamp, R"({"state":{"reported":{"n":"after"}}})", mqtt::QoS::kAtMostOnce, service.get());
+  Drain(service.get());
+  EXPECT_EQ(Stored("lamp", "").version, 102);
 }
 
 // ---------------------------------------------------------------------------------------
