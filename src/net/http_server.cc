@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "base/log_throttle.h"
+#include "net/connection_limiter.h"
 #include "net/listen_address.h"
 
 namespace tributary::net {
@@ -78,55 +79,33 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 struct ServerState {
   std::atomic<bool> stopped{false};
   std::atomic<int> in_handler{0};
-  // Connections held, and per address what it holds (an entry while it has connections);
-  // body bytes being read for requests not yet checked (unchecked_body_budget_bytes).
-  struct Peer {
-    size_t connections = 0;
-    uint64_t unchecked_body_bytes = 0;
-  };
+  // Body bytes being read for requests not yet checked (unchecked_body_budget_bytes), in
+  // all and per address (an entry while it has some).
   std::mutex mu;
-  size_t connections = 0;                       // mu
-  uint64_t unchecked_body_bytes = 0;            // mu
-  std::unordered_map<std::string, Peer> peers;  // mu
+  uint64_t unchecked_body_bytes = 0;                            // mu
+  std::unordered_map<std::string, uint64_t> unchecked_by_peer;  // mu
 
-  // Counts a new connection from `ip` in, unless a cap says no.
-  bool Admit(const std::string& ip, bool loopback, const HttpServerOptions& o) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (o.max_connections != 0 && connections >= o.max_connections) return false;
-    Peer& p = peers[ip];
-    if (!loopback && o.max_connections_per_peer != 0 &&
-        p.connections >= o.max_connections_per_peer) {
-      if (p.connections == 0) peers.erase(ip);
-      return false;
-    }
-    ++connections;
-    ++p.connections;
-    return true;
-  }
-  void Leave(const std::string& ip) {
-    std::lock_guard<std::mutex> lock(mu);
-    --connections;
-    auto it = peers.find(ip);
-    if (it != peers.end() && --it->second.connections == 0) peers.erase(it);
-  }
   // Takes `bytes` of the unchecked-body budgets (all, and `ip`'s unless loopback).
   bool TakeUnchecked(const std::string& ip, bool loopback, uint64_t bytes,
                      const HttpServerOptions& o) {
     std::lock_guard<std::mutex> lock(mu);
     if (unchecked_body_bytes + bytes > o.unchecked_body_budget_bytes) return false;
-    Peer& p = peers[ip];
+    auto it = unchecked_by_peer.find(ip);
+    uint64_t held = it == unchecked_by_peer.end() ? 0 : it->second;
     if (!loopback && o.unchecked_body_budget_per_peer_bytes != 0 &&
-        p.unchecked_body_bytes + bytes > o.unchecked_body_budget_per_peer_bytes) {
+        held + bytes > o.unchecked_body_budget_per_peer_bytes) {
       return false;
     }
     unchecked_body_bytes += bytes;
-    p.unchecked_body_bytes += bytes;
+    unchecked_by_peer[ip] = held + bytes;
     return true;
   }
   void ReturnUnchecked(const std::string& ip, uint64_t bytes) {
     std::lock_guard<std::mutex> lock(mu);
     unchecked_body_bytes -= bytes;
-    if (auto it = peers.find(ip); it != peers.end()) it->second.unchecked_body_bytes -= bytes;
+    if (auto it = unchecked_by_peer.find(ip); it != unchecked_by_peer.end()) {
+      if ((it->second -= bytes) == 0) unchecked_by_peer.erase(it);
+    }
   }
 };
 
@@ -136,13 +115,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  // `ip`: the peer's address, admitted (ServerState::Admit) for this connection.
+  // `ip`: the peer's address; `admission` counts this connection against the caps.
   Session(tcp::socket socket, const HttpAsyncHandler* handler, const HttpServerOptions* options,
-          std::shared_ptr<ServerState> state, std::string ip, bool loopback)
+          std::shared_ptr<ServerState> state, std::string ip, bool loopback,
+          ConnectionLimiter::Ticket admission)
       : stream_(MakeStream(std::move(socket), options)),
         handler_(handler),
         options_(options),
         state_(std::move(state)),
+        admission_(std::move(admission)),
         ip_(std::move(ip)),
         loopback_(loopback) {
     beast::error_code ec;
@@ -152,10 +133,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       remote_loopback_ = IsLoopbackAddress(ep.address().to_string());
     }
   }
-  ~Session() {
-    ReleaseBudget();
-    state_->Leave(ip_);
-  }
+  ~Session() { ReleaseBudget(); }
 
   void Run() {
     if constexpr (kTls) {
@@ -476,6 +454,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpAsyncHandler* handler_;
   const HttpServerOptions* options_;
   std::shared_ptr<ServerState> state_;
+  ConnectionLimiter::Ticket admission_;  // counts this connection against the caps
   bool head_request_ = false;  // the request being answered is a HEAD
   uint64_t reserved_ = 0;      // of ServerState::unchecked_body_bytes, for the body being read
   const std::string ip_;       // the peer's address, as ServerState counts it
@@ -552,7 +531,8 @@ class HttpServer::Impl {
       const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
       std::string ip = peer_ec ? std::string() : peer.address().to_string();
       const bool loopback = !peer_ec && IsLoopbackAddress(ip) && options_.loopback_peers_unlimited;
-      if (!state_->Admit(ip, loopback, options_)) {
+      ConnectionLimiter::Ticket admission = limiter_->Admit(ip);
+      if (!admission) {
         if (uint64_t held; refused_.Allow(&held)) {
           Logger("http")->warn(
               "connection from {} closed at once: at most {} connections in all, {} from one "
@@ -565,11 +545,12 @@ class HttpServer::Impl {
       }
       if (options_.tls) {
         std::make_shared<Session<TlsStream>>(std::move(socket), &handler_, &options_, state_,
-                                             std::move(ip), loopback)
+                                             std::move(ip), loopback, std::move(admission))
             ->Run();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(std::move(socket), &handler_, &options_,
-                                                     state_, std::move(ip), loopback)
+                                                     state_, std::move(ip), loopback,
+                                                     std::move(admission))
             ->Run();
       }
       Accept();
@@ -585,6 +566,9 @@ class HttpServer::Impl {
   LogThrottle refused_{10000};
   std::atomic<bool> stopped_{false};
   std::shared_ptr<ServerState> state_ = std::make_shared<ServerState>();
+  std::shared_ptr<ConnectionLimiter> limiter_ =
+      ConnectionLimiter::Create({options_.max_connections, options_.max_connections_per_peer,
+                                 options_.loopback_peers_unlimited});
 };
 
 HttpServer::HttpServer(HttpServerOptions options, Runtime* runtime, HttpAsyncHandler handler)
