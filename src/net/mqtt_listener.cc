@@ -27,6 +27,10 @@ using tcp = asio::ip::tcp;
 using SslStream = asio::ssl::stream<tcp::socket>;
 using WsStream = websocket::stream<SslStream>;
 
+// An upgrade request's header is read whole before it is looked at: at most this much
+// (as the HTTP server's). It has no body.
+constexpr uint32_t kMaxUpgradeHeaderBytes = 8 * 1024;
+
 class TcpTransport : public MqttTransport {
  public:
   explicit TcpTransport(tcp::socket s) : TcpTransport(AddressOf(s), s) {}
@@ -220,8 +224,9 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
 
   struct WsPending {
     std::unique_ptr<WsStream> ws;
-    beast::flat_buffer buffer;
-    http::request<http::string_body> request;
+    beast::flat_buffer buffer{2 * kMaxUpgradeHeaderBytes};
+    http::request_parser<http::empty_body> parser;
+    http::response<http::string_body> refusal;
     std::string remote;
   };
 
@@ -230,6 +235,7 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
     auto p = std::make_shared<WsPending>();
     p->remote = AddressOf(s);
     p->ws = std::make_unique<WsStream>(std::move(s), *options.tls);
+    p->parser.header_limit(kMaxUpgradeHeaderBytes);
     auto timer = std::make_shared<asio::steady_timer>(ctx, options.handshake_timeout);
     timer->async_wait([p](boost::system::error_code ec) {
       if (!ec && p->ws) {
@@ -245,31 +251,50 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
         self->log->info("tls handshake failed listener=ws error=\"{}\"", ec.message());
         return;
       }
-      http::async_read(p->ws->next_layer(), p->buffer, p->request,
-                       [self, p, timer](boost::system::error_code ec, size_t) {
-        if (ec || !websocket::is_upgrade(p->request)) {
-          timer->cancel();
-          self->log->info("websocket upgrade failed remote={} error=\"{}\"", p->remote,
-                          ec ? ec.message() : "not a websocket upgrade request");
-          return;
-        }
-        auto proto = p->request[http::field::sec_websocket_protocol];
-        bool wants_mqtt = proto.find("mqtt") != beast::string_view::npos;
-        p->ws->set_option(websocket::stream_base::decorator(
-            [wants_mqtt](websocket::response_type& res) {
-              if (wants_mqtt) res.set(http::field::sec_websocket_protocol, "mqtt");
-            }));
-        p->ws->async_accept(p->request, [self, p, timer](boost::system::error_code ec) {
-          timer->cancel();
-          if (ec) {
-            self->log->info("websocket accept failed remote={} error=\"{}\"", p->remote,
-                            ec.message());
-            return;
-          }
-          self->Deliver(std::make_unique<WsTransport>(std::move(p->ws), p->remote));
-        });
-      });
+      http::async_read_header(
+          p->ws->next_layer(), p->buffer, p->parser,
+          [self, p, timer](boost::system::error_code ec, size_t) {
+            if (!ec && (p->parser.chunked() || p->parser.content_length().value_or(0) > 0)) {
+              return self->RefuseUpgrade(p, timer, "a WebSocket upgrade request has no body");
+            }
+            const http::request<http::empty_body>& request = p->parser.get();
+            if (ec || !websocket::is_upgrade(request)) {
+              timer->cancel();
+              self->log->info("websocket upgrade failed remote={} error=\"{}\"", p->remote,
+                              ec ? ec.message() : "not a websocket upgrade request");
+              return;
+            }
+            auto proto = request[http::field::sec_websocket_protocol];
+            bool wants_mqtt = proto.find("mqtt") != beast::string_view::npos;
+            p->ws->set_option(
+                websocket::stream_base::decorator([wants_mqtt](websocket::response_type& res) {
+                  if (wants_mqtt) res.set(http::field::sec_websocket_protocol, "mqtt");
+                }));
+            p->ws->async_accept(request, [self, p, timer](boost::system::error_code ec) {
+              timer->cancel();
+              if (ec) {
+                self->log->info("websocket accept failed remote={} error=\"{}\"", p->remote,
+                                ec.message());
+                return;
+              }
+              self->Deliver(std::make_unique<WsTransport>(std::move(p->ws), p->remote));
+            });
+          });
     });
+  }
+
+  // Answers 400 with `why` and closes, the body not read (the handshake's timer still
+  // bounds the write).
+  void RefuseUpgrade(const std::shared_ptr<WsPending>& p,
+                     const std::shared_ptr<asio::steady_timer>& timer, const std::string& why) {
+    log->info("websocket upgrade refused remote={}: {}", p->remote, why);
+    p->refusal = http::response<http::string_body>(http::status::bad_request, 11);
+    p->refusal.set(http::field::connection, "close");
+    p->refusal.set(http::field::content_type, "text/plain");
+    p->refusal.body() = why + "\n";
+    p->refusal.prepare_payload();
+    http::async_write(p->ws->next_layer(), p->refusal,
+                      [p, timer](boost::system::error_code, size_t) { timer->cancel(); });
   }
 
   Runtime* runtime;

@@ -1,7 +1,9 @@
 // Accepts MQTT connections on one port and hands each, after its TLS / WebSocket
 // handshake, to the broker as an MqttTransport on the io_context it will live on
 // (connections are spread round-robin over the Runtime's io_contexts). A handshake that
-// does not finish within `handshake_timeout` is abandoned.
+// does not finish within `handshake_timeout` is abandoned. A WebSocket upgrade request
+// is read as a header alone, of at most 8 KiB: one that announces a body (a
+// Content-Length above 0, or chunked) is answered 400 and closed before its body is read.
 //
 //   kind  transport                         client certificate
 //   tcp   plain TCP                          none
