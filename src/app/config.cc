@@ -43,6 +43,10 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "log_level") TRY(Take(j, key, &c->log_level, path));
     else if (key == "threads") TRY(Take(j, key, &c->threads, path));
     else if (key == "max_payload_bytes") TRY(Take(j, key, &c->max_payload_bytes, path));
+    else if (key == "mqtt_max_connections")
+      TRY(Take(j, key, &c->mqtt_max_connections, path));
+    else if (key == "mqtt_max_connections_per_address")
+      TRY(Take(j, key, &c->mqtt_max_connections_per_address, path));
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
     else if (key == "console") TRY(Take(j, key, &c->console, path));
     else if (key == "console_dir") TRY(Take(j, key, &c->console_dir, path));
@@ -89,6 +93,8 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"log_level", "--log-level"},
       {"threads", "--threads"},
       {"max_payload_bytes", "--max-payload-bytes"},
+      {"mqtt_max_connections", "--mqtt-max-connections"},
+      {"mqtt_max_connections_per_address", "--mqtt-max-connections-per-address"},
       {"advertised_host", "--advertised-host"},
       {"console", "--no-console"},
       {"console_dir", "--console-dir"},
@@ -148,6 +154,24 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024) {
     return InvalidArgument(name("max_payload_bytes") + " must be between 1024 and 268435456, got " +
                            std::to_string(c.max_payload_bytes));
+  }
+  // The MQTT limits: 0 means what `zero` says.
+  struct Limit {
+    const char* key;
+    int64_t value;
+    int64_t max;
+    const char* zero;
+  };
+  for (const Limit& l : {
+           Limit{"mqtt_max_connections", c.mqtt_max_connections, 1 << 24,
+                 "3/8 of the open-file limit"},
+           Limit{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, 1 << 24,
+                 "no cap"},
+       }) {
+    if (l.value < 0 || l.value > l.max) {
+      return InvalidArgument(name(l.key) + " must be 0.." + std::to_string(l.max) +
+                             " (0: " + l.zero + "), got " + std::to_string(l.value));
+    }
   }
   if (c.threads < 0 || c.threads > 256) {
     return InvalidArgument(name("threads") + " must be 0..256, got " + std::to_string(c.threads));

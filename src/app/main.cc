@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/config.h"
 #include "app/server.h"
@@ -12,6 +14,20 @@
 
 namespace tributary::app {
 namespace {
+
+// The flags of what MQTT clients can make the broker hold (docs/configuration.md), each
+// named as ServerFlagOf names its key.
+struct MqttLimitFlag {
+  const char* key;
+  int64_t ServerConfig::*member;
+  const char* help;
+};
+constexpr MqttLimitFlag kMqttLimitFlags[] = {
+    {"mqtt_max_connections", &ServerConfig::mqtt_max_connections,
+     "MQTT connections held at once, handshakes included (0: 3/8 of the open-file limit)"},
+    {"mqtt_max_connections_per_address", &ServerConfig::mqtt_max_connections_per_address,
+     "MQTT connections held at once from one address, loopback's not counted (0: no cap)"},
+};
 
 void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* cmd = parent->add_subcommand("server", "Run the Tributary server (broker, HTTP API, pipeline)");
@@ -39,6 +55,12 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* level = cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn or error")->capture_default_str();
   auto* threads = cmd->add_option("--threads", flags->threads, "I/O threads (0 = one per core)")->capture_default_str();
   auto* payload = cmd->add_option("--max-payload-bytes", flags->max_payload_bytes, "largest MQTT payload accepted")->capture_default_str();
+  std::vector<std::pair<const MqttLimitFlag*, CLI::Option*>> mqtt_limits;
+  for (const MqttLimitFlag& f : kMqttLimitFlags) {
+    mqtt_limits.emplace_back(
+        &f, cmd->add_option(std::string(ServerFlagOf(f.key)), (*flags).*f.member, f.help)
+                ->capture_default_str());
+  }
   auto* host = cmd->add_option("--advertised-host", flags->advertised_host, "host name written into connection kits")->capture_default_str();
   // Read in the callback below, which keeps it alive until parsing is done.
   auto no_console = std::make_shared<bool>(false);
@@ -97,6 +119,9 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (threads->count()) set("threads", [&] { c.threads = flags->threads; });
       if (payload->count())
         set("max_payload_bytes", [&] { c.max_payload_bytes = flags->max_payload_bytes; });
+      for (const auto& [f, option] : mqtt_limits) {
+        if (option->count()) set(f->key, [&] { c.*f->member = (*flags).*f->member; });
+      }
       if (*no_console) set("console", [&] { c.console = false; });
       if (console_dir->count()) set("console_dir", [&] { c.console_dir = flags->console_dir; });
       if (host->count())

@@ -163,6 +163,20 @@ Status Server::Init() {
   b.tls_require_client_cert = false;
   b.max_payload_size = config_.max_payload_bytes;
   b.state_dir = dir + "/broker";
+  // By default 3/8 of the descriptors this process may hold: with the HTTP and HTTPS
+  // listeners' quarter each, an eighth is left to files (WALs, the lake, SQLite). None per
+  // address, so that a fleet behind one NAT connects (docs/configuration.md).
+  const uint64_t files = OpenFileLimit();
+  b.max_connections = config_.mqtt_max_connections != 0
+                          ? static_cast<size_t>(config_.mqtt_max_connections)
+                          : static_cast<size_t>(std::max<uint64_t>(64, files / 8 * 3));
+  if (b.max_connections >= files) {
+    Logger("server")->warn(
+        "mqtt_max_connections {} is not below the open-file limit ({}): "
+        "the MQTT listeners may take every descriptor",
+        b.max_connections, files);
+  }
+  b.max_connections_per_address = static_cast<size_t>(config_.mqtt_max_connections_per_address);
   TRY_ASSIGN(broker_, broker::Broker::Create(b, runtime_.get(), devices_->authorizer(), &metrics_));
   broker::Broker* broker_ptr = broker_.get();
   devices_->SetDeactivationCallback([broker_ptr](const std::string& thing) {

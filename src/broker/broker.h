@@ -39,6 +39,12 @@ struct BrokerOptions {
   std::string state_dir;                   // persistent sessions and retained messages
   uint32_t connect_timeout_ms = 10000;     // a connection must send CONNECT within this
   uint32_t sys_interval_ms = 10000;        // how often $SYS topics are published
+
+  // Connections held at once over all listeners, from the accept (handshakes included)
+  // until closed; past either a new one is closed as soon as it is accepted. 0: no cap.
+  size_t max_connections = 0;
+  size_t max_connections_per_address = 0;  // loopback's never counted against it
+  bool loopback_unlimited = true;          // false: loopback as any address (tests)
 };
 
 struct BrokerStats {

@@ -51,6 +51,9 @@ class BrokerImpl : public Broker {
     if (!o.state_dir.empty()) {
       TRY(LoadState());
     }
+    // One count for the three listeners: the caps are on the descriptors they hold.
+    limiter_ = net::ConnectionLimiter::Create(
+        {o.max_connections, o.max_connections_per_address, o.loopback_unlimited});
     if (o.tcp_port >= 0) {
       TRY_ASSIGN(tcp_, Listen(net::ListenerKind::kTcp, o.tcp_port, nullptr));
     }
@@ -155,6 +158,8 @@ class BrokerImpl : public Broker {
     lo.port = port;
     lo.tls = std::move(tls);
     lo.handshake_timeout = std::chrono::milliseconds(core_->options.connect_timeout_ms);
+    lo.limiter = limiter_;
+    lo.refused = core_->metrics.refused_connections;
     std::shared_ptr<BrokerCore> core = core_;
     return net::MqttListener::Create(core_->runtime, lo,
                                      [core](std::unique_ptr<net::MqttTransport> t) {
@@ -259,6 +264,7 @@ class BrokerImpl : public Broker {
   }
 
   std::shared_ptr<BrokerCore> core_;
+  std::shared_ptr<net::ConnectionLimiter> limiter_;
   std::unique_ptr<net::MqttListener> tcp_, tls_, ws_;
   std::unique_ptr<StateStore> store_;
   std::unordered_map<std::string, uint64_t> saved_;  // client id -> change count written

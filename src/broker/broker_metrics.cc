@@ -1,6 +1,15 @@
 #include "broker/broker_metrics.h"
 
 namespace tributary::broker {
+namespace {
+
+Counter* Refusals(MetricsRegistry* r, const char* limit) {
+  return r->NewCounter("tributary_mqtt_limit_refusals_total",
+                       "Refused for a limit: connections closed as soon as accepted",
+                       {{"limit", limit}});
+}
+
+}  // namespace
 
 BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
     : connections_total(r->NewCounter("tributary_mqtt_connections_total",
@@ -9,8 +18,8 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
       sessions(r->NewGauge("tributary_mqtt_sessions", "MQTT sessions, online and offline")),
       subscriptions(r->NewGauge("tributary_mqtt_subscriptions", "MQTT subscriptions")),
       retained(r->NewGauge("tributary_mqtt_retained_messages", "Retained messages")),
-      messages_received(r->NewCounter("tributary_mqtt_messages_received_total",
-                                      "PUBLISH packets received")),
+      messages_received(
+          r->NewCounter("tributary_mqtt_messages_received_total", "PUBLISH packets received")),
       messages_sent(r->NewCounter("tributary_mqtt_messages_sent_total", "PUBLISH packets sent")),
       bytes_received(r->NewCounter("tributary_mqtt_bytes_received_total", "Bytes received")),
       bytes_sent(r->NewCounter("tributary_mqtt_bytes_sent_total", "Bytes sent")),
@@ -24,6 +33,7 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
       protocol_errors(r->NewCounter("tributary_mqtt_protocol_errors_total",
                                     "Connections closed for a malformed or unexpected packet")),
       auth_failures(r->NewCounter("tributary_mqtt_auth_failures_total",
-                                  "CONNECTs refused by the authorizer")) {}
+                                  "CONNECTs refused by the authorizer")),
+      refused_connections(Refusals(r, "connections")) {}
 
 }  // namespace tributary::broker

@@ -23,6 +23,8 @@ struct BrokerMetrics {
   Counter* messages_dropped;     // queue overflow, too large for the client, expired, CanReceive
   Counter* protocol_errors;      // connections closed for a malformed or wrong packet
   Counter* auth_failures;
+  // tributary_mqtt_limit_refusals_total{limit=...}: what a limit refused (BrokerOptions).
+  Counter* refused_connections;  // closed as soon as accepted
 };
 
 }  // namespace tributary::broker

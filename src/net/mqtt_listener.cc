@@ -1,5 +1,6 @@
 #include "net/mqtt_listener.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -9,11 +10,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-
-#include <atomic>
 #include <mutex>
 
 #include "base/log.h"
+#include "base/log_throttle.h"
 #include "net/tls_transport.h"
 
 namespace tributary::net {
@@ -180,9 +180,30 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
         });
         return;
       }
-      self->Handshake(std::move(s));
+      ConnectionLimiter::Ticket admission;
+      if (self->options.limiter && !self->Admit(s, &admission)) return self->Accept();
+      self->Handshake(std::move(s), std::move(admission));
       self->Accept();
     });
+  }
+
+  // Counts the connection in, or closes it at once when a cap says no.
+  bool Admit(tcp::socket& s, ConnectionLimiter::Ticket* admission) {
+    boost::system::error_code ec;
+    tcp::endpoint peer = s.remote_endpoint(ec);
+    std::string ip = ec ? std::string() : peer.address().to_string();
+    *admission = options.limiter->Admit(ip);
+    if (*admission) return true;
+    if (options.refused != nullptr) options.refused->Add();
+    if (uint64_t held; refused_log.Allow(&held)) {
+      const ConnectionCaps& caps = options.limiter->caps();
+      log->warn(
+          "connection closed at once listener={} remote={}: at most {} MQTT connections in "
+          "all, {} from one address (0: no cap); more since the last report={}",
+          ListenerKindName(options.kind), ip, caps.max_connections, caps.max_per_address, held);
+    }
+    s.close(ec);
+    return false;
   }
 
   void Deliver(std::unique_ptr<MqttTransport> t) {
@@ -192,34 +213,44 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   // Runs the handshake on the io_context the connection will live on.
-  void Handshake(tcp::socket s) {
+  void Handshake(tcp::socket s, ConnectionLimiter::Ticket admission) {
     auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
-    auto sp = std::make_shared<tcp::socket>(std::move(s));
-    asio::post(ctx, [self = shared_from_this(), sp] {
+    struct Accepted {
+      tcp::socket socket;
+      ConnectionLimiter::Ticket admission;
+    };
+    auto a = std::make_shared<Accepted>(Accepted{std::move(s), std::move(admission)});
+    asio::post(ctx, [self = shared_from_this(), a] {
       switch (self->options.kind) {
-        case ListenerKind::kTcp:
-          self->Deliver(std::make_unique<TcpTransport>(std::move(*sp)));
+        case ListenerKind::kTcp: {
+          auto t = std::make_unique<TcpTransport>(std::move(a->socket));
+          t->set_admission(std::move(a->admission));
+          self->Deliver(std::move(t));
           break;
+        }
         case ListenerKind::kTls:
-          self->TlsHandshake(std::move(*sp));
+          self->TlsHandshake(std::move(a->socket), std::move(a->admission));
           break;
         case ListenerKind::kWs:
-          self->WsHandshake(std::move(*sp));
+          self->WsHandshake(std::move(a->socket), std::move(a->admission));
           break;
       }
     });
   }
 
-  void TlsHandshake(tcp::socket s) {
+  void TlsHandshake(tcp::socket s, ConnectionLimiter::Ticket admission) {
     auto self = shared_from_this();
+    auto held = std::make_shared<ConnectionLimiter::Ticket>(std::move(admission));
     AcceptTls(std::move(s), *options.tls, options.handshake_timeout,
-              [self](Result<std::unique_ptr<MqttTransport>> t) {
-      if (!t.ok()) {
-        self->log->info("tls handshake failed listener=tls error=\"{}\"", t.status().message());
-        return;
-      }
-      self->Deliver(std::move(t).value());
-    });
+              [self, held](Result<std::unique_ptr<MqttTransport>> t) {
+                if (!t.ok()) {
+                  self->log->info("tls handshake failed listener=tls error=\"{}\"",
+                                  t.status().message());
+                  return;
+                }
+                (*t)->set_admission(std::move(*held));
+                self->Deliver(std::move(t).value());
+              });
   }
 
   struct WsPending {
@@ -228,12 +259,14 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
     http::request_parser<http::empty_body> parser;
     http::response<http::string_body> refusal;
     std::string remote;
+    ConnectionLimiter::Ticket admission;
   };
 
-  void WsHandshake(tcp::socket s) {
+  void WsHandshake(tcp::socket s, ConnectionLimiter::Ticket admission) {
     auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
     auto p = std::make_shared<WsPending>();
     p->remote = AddressOf(s);
+    p->admission = std::move(admission);
     p->ws = std::make_unique<WsStream>(std::move(s), *options.tls);
     p->parser.header_limit(kMaxUpgradeHeaderBytes);
     auto timer = std::make_shared<asio::steady_timer>(ctx, options.handshake_timeout);
@@ -277,7 +310,9 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
                                 ec.message());
                 return;
               }
-              self->Deliver(std::make_unique<WsTransport>(std::move(p->ws), p->remote));
+              auto t = std::make_unique<WsTransport>(std::move(p->ws), p->remote);
+              t->set_admission(std::move(p->admission));
+              self->Deliver(std::move(t));
             });
           });
     });
@@ -303,6 +338,7 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor;
   asio::steady_timer retry;
   std::shared_ptr<spdlog::logger> log;
+  LogThrottle refused_log{10000};
   std::mutex mu;
   bool stopped = false;
 };

@@ -4,6 +4,8 @@
 // does not finish within `handshake_timeout` is abandoned. A WebSocket upgrade request
 // is read as a header alone, of at most 8 KiB: one that announces a body (a
 // Content-Length above 0, or chunked) is answered 400 and closed before its body is read.
+// With a `limiter`, each accepted socket is counted against its caps from the accept,
+// handshake included, until its transport is destroyed; past a cap it is closed at once.
 //
 //   kind  transport                         client certificate
 //   tcp   plain TCP                          none
@@ -15,13 +17,14 @@
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "base/metrics.h"
 #include "base/status.h"
+#include "net/connection_limiter.h"
 #include "net/mqtt_transport.h"
 #include "net/runtime.h"
 
@@ -36,6 +39,9 @@ struct MqttListenerOptions {
   int port = 0;  // 0 picks a free port
   std::shared_ptr<boost::asio::ssl::context> tls;  // for kTls and kWs
   std::chrono::milliseconds handshake_timeout{10000};
+  // Connections held at once; the listeners of one broker share it. Null: no caps.
+  std::shared_ptr<ConnectionLimiter> limiter;
+  Counter* refused = nullptr;  // counts the connections a cap closed at once; may be null
 };
 
 class MqttListener {

@@ -1,9 +1,15 @@
-// The MQTT listeners' defences against clients that hold what they open: a WebSocket
-// upgrade request read as a bounded header, never with a body. Certificates are made
-// once with the openssl command line (test_pki.h).
+// The MQTT listeners' defences against clients that hold what they open: caps on the
+// connections held at once (in all, from one address, a handshake included) and a
+// WebSocket upgrade request read as a bounded header, never with a body. Certificates
+// are made once with the openssl command line (test_pki.h).
 #include "net/mqtt_listener.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/asio/post.hpp>
@@ -27,7 +33,28 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-// The connections a listener delivered, kept until the test ends.
+int ConnectLoopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the server closed `fd` (end of stream or reset) within `wait_ms`, sending nothing.
+bool ClosedByServer(int fd, int wait_ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, wait_ms) != 1) return false;
+  char c;
+  return ::recv(fd, &c, 1, 0) <= 0;
+}
+
+// What a listener keeps of the connections it delivered, until told to let them go.
 class Delivered {
  public:
   MqttListener::OnConnection Sink() {
@@ -45,6 +72,13 @@ class Delivered {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return count() >= n;
+  }
+  // Destroys the first one on its own thread, as a broker connection ends.
+  void DropFirst() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_ptr<MqttTransport> t = std::move(held_.front());
+    held_.front() = nullptr;
+    asio::post(t->context(), [t] {});
   }
 
  private:
@@ -70,10 +104,12 @@ class MqttListenerTest : public ::testing::Test {
     runtime_.Join();
   }
 
-  void Listen(ListenerKind kind) {
+  void Listen(ListenerKind kind, std::shared_ptr<ConnectionLimiter> limiter = nullptr) {
     MqttListenerOptions o;
     o.kind = kind;
     o.bind_address = "127.0.0.1";
+    o.limiter = std::move(limiter);
+    o.refused = &refused_;
     if (kind != ListenerKind::kTcp) {
       const std::string dir = pki_->path() + "/";
       auto tls =
@@ -132,11 +168,48 @@ class MqttListenerTest : public ::testing::Test {
 
   static testing_support::TempDir* pki_;
   Runtime runtime_{1};
+  Counter refused_;
   Delivered delivered_;
   std::unique_ptr<MqttListener> listener_;
 };
 
 testing_support::TempDir* MqttListenerTest::pki_ = nullptr;
+
+// Past the cap in all a new connection is closed as soon as it is accepted; a connection
+// ending (its transport destroyed) makes room again.
+TEST_F(MqttListenerTest, ConnectionsPastTheCapAreClosedAtOnce) {
+  auto limiter = ConnectionLimiter::Create({/*max_connections=*/2, 0, true});
+  Listen(ListenerKind::kTcp, limiter);
+  int a = ConnectLoopback(listener_->port()), b = ConnectLoopback(listener_->port());
+  ASSERT_TRUE(delivered_.WaitFor(2));
+  int c = ConnectLoopback(listener_->port());
+  EXPECT_TRUE(ClosedByServer(c, 2000));
+  EXPECT_EQ(refused_.Value(), 1u);
+  EXPECT_EQ(delivered_.count(), 2u);
+  delivered_.DropFirst();
+  for (int i = 0; i < 100 && limiter->connections() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int d = ConnectLoopback(listener_->port());
+  EXPECT_TRUE(delivered_.WaitFor(3));
+  EXPECT_FALSE(ClosedByServer(d, 100));
+  for (int fd : {a, b, c, d}) ::close(fd);
+}
+
+// A connection still in its handshake is held, and counts: with one address's cap of
+// one, a second connection from it is closed at once while the first has not even
+// begun TLS.
+TEST_F(MqttListenerTest, AConnectionInItsHandshakeCountsAgainstItsAddress) {
+  Listen(ListenerKind::kWs, ConnectionLimiter::Create({0, /*max_per_address=*/1,
+                                                       /*loopback_unlimited=*/false}));
+  int first = ConnectLoopback(listener_->port());
+  int second = ConnectLoopback(listener_->port());
+  EXPECT_TRUE(ClosedByServer(second, 2000));
+  EXPECT_FALSE(ClosedByServer(first, 100));
+  EXPECT_EQ(refused_.Value(), 1u);
+  ::close(first);
+  ::close(second);
+}
 
 // An upgrade request has no body: one announcing a body (of any length, or chunked) is
 // answered 400 and closed at once, its body never read or waited for.

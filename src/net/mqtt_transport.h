@@ -10,12 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "net/connection_limiter.h"
 #include "net/tls_context.h"
 
 namespace tributary::net {
@@ -58,9 +58,14 @@ class MqttTransport {
   virtual void Close() = 0;
 
   const TransportPeer& peer() const { return peer_; }
+  // Counts the connection against its listener's caps until the transport is destroyed.
+  void set_admission(ConnectionLimiter::Ticket admission) { admission_ = std::move(admission); }
 
  protected:
   TransportPeer peer_;
+
+ private:
+  ConnectionLimiter::Ticket admission_;
 };
 
 // "address:port" of the socket's peer, or "unknown".
