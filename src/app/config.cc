@@ -47,6 +47,16 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
       TRY(Take(j, key, &c->mqtt_max_connections, path));
     else if (key == "mqtt_max_connections_per_address")
       TRY(Take(j, key, &c->mqtt_max_connections_per_address, path));
+    else if (key == "mqtt_max_subscriptions_per_session")
+      TRY(Take(j, key, &c->mqtt_max_subscriptions_per_session, path));
+    else if (key == "mqtt_max_topic_filter_bytes")
+      TRY(Take(j, key, &c->mqtt_max_topic_filter_bytes, path));
+    else if (key == "mqtt_max_retained_messages")
+      TRY(Take(j, key, &c->mqtt_max_retained_messages, path));
+    else if (key == "mqtt_max_retained_mib")
+      TRY(Take(j, key, &c->mqtt_max_retained_mib, path));
+    else if (key == "mqtt_max_retained_payload_bytes")
+      TRY(Take(j, key, &c->mqtt_max_retained_payload_bytes, path));
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
     else if (key == "console") TRY(Take(j, key, &c->console, path));
     else if (key == "console_dir") TRY(Take(j, key, &c->console_dir, path));
@@ -95,6 +105,11 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"max_payload_bytes", "--max-payload-bytes"},
       {"mqtt_max_connections", "--mqtt-max-connections"},
       {"mqtt_max_connections_per_address", "--mqtt-max-connections-per-address"},
+      {"mqtt_max_subscriptions_per_session", "--mqtt-max-subscriptions-per-session"},
+      {"mqtt_max_topic_filter_bytes", "--mqtt-max-topic-filter-bytes"},
+      {"mqtt_max_retained_messages", "--mqtt-max-retained-messages"},
+      {"mqtt_max_retained_mib", "--mqtt-max-retained-mib"},
+      {"mqtt_max_retained_payload_bytes", "--mqtt-max-retained-payload-bytes"},
       {"advertised_host", "--advertised-host"},
       {"console", "--no-console"},
       {"console_dir", "--console-dir"},
@@ -167,6 +182,13 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
                  "3/8 of the open-file limit"},
            Limit{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, 1 << 24,
                  "no cap"},
+           Limit{"mqtt_max_subscriptions_per_session", c.mqtt_max_subscriptions_per_session,
+                 1000000, "no limit"},
+           Limit{"mqtt_max_topic_filter_bytes", c.mqtt_max_topic_filter_bytes, 65535, "no limit"},
+           Limit{"mqtt_max_retained_messages", c.mqtt_max_retained_messages, 100000000, "no limit"},
+           Limit{"mqtt_max_retained_mib", c.mqtt_max_retained_mib, 1 << 20, "no limit"},
+           Limit{"mqtt_max_retained_payload_bytes", c.mqtt_max_retained_payload_bytes, 256 << 20,
+                 "no limit"},
        }) {
     if (l.value < 0 || l.value > l.max) {
       return InvalidArgument(name(l.key) + " must be 0.." + std::to_string(l.max) +

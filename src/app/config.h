@@ -27,10 +27,17 @@ struct ServerConfig {
   std::string log_level = "info";
   int threads = 0;                // io threads; 0 = one per core
   uint32_t max_payload_bytes = 128 * 1024;
-  // The connections the MQTT listeners hold at once, handshakes included: 0 = 3/8 of the
+  // What MQTT clients can make the broker hold (broker/broker.h, BrokerOptions). The
+  // connections the MQTT listeners hold at once, handshakes included: 0 = 3/8 of the
   // process's open-file limit; from one address: 0 = no cap (a fleet behind one NAT).
   int64_t mqtt_max_connections = 0;
   int64_t mqtt_max_connections_per_address = 0;
+  // 0 = no limit for each of these.
+  int64_t mqtt_max_subscriptions_per_session = 100;
+  int64_t mqtt_max_topic_filter_bytes = 1024;
+  int64_t mqtt_max_retained_messages = 100000;
+  int64_t mqtt_max_retained_mib = 64;  // topics and payloads of the retained messages
+  int64_t mqtt_max_retained_payload_bytes = 64 * 1024;
   std::string advertised_host = "localhost";  // host written into connection kits
   // The web console at /console/ (app/console.h); console_dir serves web/ from disk
   // instead of the copy compiled in, for working on the console without rebuilding.

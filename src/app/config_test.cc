@@ -126,6 +126,35 @@ TEST(ConfigTest, MqttConnectionCapsHaveDefaultsAndRanges) {
             "mqtt_max_connections must be 0..16777216 (0: 3/8 of the open-file limit), got -1");
 }
 
+// What a client can make the broker keep: defaults (AWS IoT Core's limits, loosened
+// for a self-hosted broker), 0 for none, and a refusal naming the setting.
+TEST(ConfigTest, MqttBrokerLimitsHaveDefaultsAndRanges) {
+  ServerConfig c;
+  EXPECT_EQ(c.mqtt_max_subscriptions_per_session, 100);
+  EXPECT_EQ(c.mqtt_max_topic_filter_bytes, 1024);
+  EXPECT_EQ(c.mqtt_max_retained_messages, 100000);
+  EXPECT_EQ(c.mqtt_max_retained_mib, 64);
+  EXPECT_EQ(c.mqtt_max_retained_payload_bytes, 65536);
+  std::string path = TempFile(
+      "mqtt-limits.json",
+      R"({"mqtt_max_subscriptions_per_session": 0, "mqtt_max_topic_filter_bytes": 256, "mqtt_max_retained_messages": 10, "mqtt_max_retained_mib": 1, "mqtt_max_retained_payload_bytes": 8192})");
+  ASSERT_TRUE(LoadConfigFile(path, &c).ok());
+  EXPECT_EQ(c.mqtt_max_subscriptions_per_session, 0);
+  EXPECT_EQ(c.mqtt_max_topic_filter_bytes, 256);
+  EXPECT_EQ(c.mqtt_max_retained_messages, 10);
+  EXPECT_EQ(c.mqtt_max_retained_mib, 1);
+  EXPECT_EQ(c.mqtt_max_retained_payload_bytes, 8192);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  c.mqtt_max_topic_filter_bytes = 65536;
+  EXPECT_EQ(ValidateConfig(c, {"mqtt_max_topic_filter_bytes"}).message(),
+            "--mqtt-max-topic-filter-bytes (mqtt_max_topic_filter_bytes) must be 0..65535 (0: no "
+            "limit), got 65536");
+  c = ServerConfig();
+  c.mqtt_max_retained_mib = -1;
+  EXPECT_EQ(ValidateConfig(c).message(),
+            "mqtt_max_retained_mib must be 0..1048576 (0: no limit), got -1");
+}
+
 TEST(ConfigTest, ASettingAFlagGaveIsNamedByTheFlagAndTheKey) {
   ServerConfig c;
   c.bind_address = "localhost";

@@ -27,6 +27,16 @@ constexpr MqttLimitFlag kMqttLimitFlags[] = {
      "MQTT connections held at once, handshakes included (0: 3/8 of the open-file limit)"},
     {"mqtt_max_connections_per_address", &ServerConfig::mqtt_max_connections_per_address,
      "MQTT connections held at once from one address, loopback's not counted (0: no cap)"},
+    {"mqtt_max_subscriptions_per_session", &ServerConfig::mqtt_max_subscriptions_per_session,
+     "topic filters one MQTT session may hold; past it SUBSCRIBE gets 0x97 (0: no limit)"},
+    {"mqtt_max_topic_filter_bytes", &ServerConfig::mqtt_max_topic_filter_bytes,
+     "longest topic filter a SUBSCRIBE may hold, bytes (0: no limit)"},
+    {"mqtt_max_retained_messages", &ServerConfig::mqtt_max_retained_messages,
+     "retained MQTT messages kept in all (0: no limit)"},
+    {"mqtt_max_retained_mib", &ServerConfig::mqtt_max_retained_mib,
+     "MiB of topics and payloads the retained MQTT messages hold in all (0: no limit)"},
+    {"mqtt_max_retained_payload_bytes", &ServerConfig::mqtt_max_retained_payload_bytes,
+     "largest payload a retained MQTT message may have (0: no limit)"},
 };
 
 void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {

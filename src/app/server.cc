@@ -177,6 +177,12 @@ Status Server::Init() {
         b.max_connections, files);
   }
   b.max_connections_per_address = static_cast<size_t>(config_.mqtt_max_connections_per_address);
+  b.max_subscriptions_per_session =
+      static_cast<uint32_t>(config_.mqtt_max_subscriptions_per_session);
+  b.max_topic_filter_bytes = static_cast<uint32_t>(config_.mqtt_max_topic_filter_bytes);
+  b.max_retained_messages = static_cast<uint32_t>(config_.mqtt_max_retained_messages);
+  b.max_retained_bytes = static_cast<uint64_t>(config_.mqtt_max_retained_mib) << 20;
+  b.max_retained_payload_bytes = static_cast<uint32_t>(config_.mqtt_max_retained_payload_bytes);
   TRY_ASSIGN(broker_, broker::Broker::Create(b, runtime_.get(), devices_->authorizer(), &metrics_));
   broker::Broker* broker_ptr = broker_.get();
   devices_->SetDeactivationCallback([broker_ptr](const std::string& thing) {

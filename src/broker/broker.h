@@ -45,6 +45,16 @@ struct BrokerOptions {
   size_t max_connections = 0;
   size_t max_connections_per_address = 0;  // loopback's never counted against it
   bool loopback_unlimited = true;          // false: loopback as any address (tests)
+
+  // What clients can make the broker keep, in memory and in state_dir (src/broker/
+  // README.md, "Limits"). 0: no limit. Past one a SUBSCRIBE's filter is refused (v5 0x97
+  // Quota exceeded, or 0x8F for a filter too long; 3.1.1 0x80), and a retained PUBLISH
+  // is refused (v5 QoS 1/2: PUBACK/PUBREC 0x97) or delivered without being retained.
+  uint32_t max_subscriptions_per_session = 100;
+  uint32_t max_topic_filter_bytes = 1024;
+  uint32_t max_retained_messages = 100000;
+  uint64_t max_retained_bytes = 64ull << 20;  // topics and payloads together
+  uint32_t max_retained_payload_bytes = 64 * 1024;
 };
 
 struct BrokerStats {

@@ -15,11 +15,19 @@ MetricsRegistry* OrOwn(MetricsRegistry* given, std::unique_ptr<MetricsRegistry>*
   return own->get();
 }
 
+RetainedLimits RetainedLimitsOf(const BrokerOptions& o) {
+  return {o.max_retained_payload_bytes, o.max_retained_messages, o.max_retained_bytes};
+}
+
 }  // namespace
 
-BrokerCore::BrokerCore(const BrokerOptions& o, net::Runtime* rt, Authorizer* a,
-                       MetricsRegistry* m)
-    : options(o), runtime(rt), auth(a), metrics(OrOwn(m, &own_metrics)), log(Logger("broker")) {}
+BrokerCore::BrokerCore(const BrokerOptions& o, net::Runtime* rt, Authorizer* a, MetricsRegistry* m)
+    : options(o),
+      runtime(rt),
+      auth(a),
+      metrics(OrOwn(m, &own_metrics)),
+      retained(RetainedLimitsOf(o)),
+      log(Logger("broker")) {}
 
 BrokerCore::OpenResult BrokerCore::OpenSession(const std::string& client_id, bool clean_start,
                                                std::shared_ptr<SessionSink> sink,
@@ -125,10 +133,36 @@ void BrokerCore::RestoreSession(SessionState state) {
 }
 
 void BrokerCore::Retain(const MessagePtr& msg) {
-  if (msg->retain && !IsBasicIngestTopic(msg->topic)) {
-    retained.Apply(msg);
-    metrics.retained->Set(static_cast<int64_t>(retained.size()));
+  if (!msg->retain || IsBasicIngestTopic(msg->topic)) return;
+  // The server's own $SYS topics (a fixed few, never saved) take none of the limits.
+  const bool counted = !(msg->origin_client_id.empty() && msg->topic.starts_with("$SYS/"));
+  if (RetainRefusal why = retained.Apply(msg, counted); why != RetainRefusal::kNone) {
+    RetainRefused(msg->origin_client_id, msg->topic, msg->payload.size(), why);
+    return;
   }
+  metrics.retained->Set(static_cast<int64_t>(retained.size()));
+  metrics.retained_bytes->Set(static_cast<int64_t>(retained.bytes()));
+}
+
+void BrokerCore::RetainRefused(std::string_view client_id, std::string_view topic,
+                               size_t payload_bytes, RetainRefusal why) {
+  const bool payload = why == RetainRefusal::kPayloadTooLarge;
+  (payload ? metrics.refused_retained_payload : metrics.refused_retained_store)->Add(1);
+  static LogThrottle throttle(10000);
+  uint64_t held = 0;
+  if (!throttle.Allow(&held)) return;
+  const RetainedLimits& l = retained.limits();
+  std::string what = payload ? "its payload is over max_retained_payload_bytes (" +
+                                   std::to_string(l.max_payload_bytes) + ")"
+                             : "the retained store is full (max_retained_messages " +
+                                   std::to_string(l.max_messages) + ", max_retained_bytes " +
+                                   std::to_string(l.max_bytes) + "; it holds " +
+                                   std::to_string(retained.counted_messages()) + " messages, " +
+                                   std::to_string(retained.bytes()) + " bytes)";
+  log->warn(
+      "retained message not retained client_id={} topic={} payload_bytes={}: {}; a clear "
+      "(an empty retained message) makes room; more since the last report={}",
+      client_id, topic.substr(0, 256), payload_bytes, what, held);
 }
 
 void BrokerCore::Route(const MessagePtr& msg) {

@@ -79,8 +79,13 @@ class BrokerCore {
   // ---- routing
   // Applies the retain flag to the retained store and delivers to every subscriber.
   void Route(const MessagePtr& msg);
-  // Only the first half: the retained store (for a message delivered already).
+  // Only the first half: the retained store (for a message delivered already). A message
+  // the store's limits refuse is not retained (RetainRefused).
   void Retain(const MessagePtr& msg);
+  // Counts a retained message from `client_id` ("" the server's) refused by the store's
+  // limits, and logs it (at most once per 10 s).
+  void RetainRefused(std::string_view client_id, std::string_view topic, size_t payload_bytes,
+                     RetainRefusal why);
   // Route in two steps, for a caller that needs to know whether anybody subscribes
   // before it builds the message: the subscriptions a message on `topic` from
   // `publisher` reaches now, then the delivery to them (retain flag not applied).

@@ -178,8 +178,18 @@ class BrokerImpl : public Broker {
     for (auto& s : sessions) core_->RestoreSession(std::move(s));
     for (auto& s : core_->AllSessions()) saved_[s->client_id()] = s->change_count();
     core_->metrics.retained->Set(static_cast<int64_t>(core_->retained.size()));
+    core_->metrics.retained_bytes->Set(static_cast<int64_t>(core_->retained.bytes()));
     core_->log->info("broker state loaded dir={} retained={} sessions={} skipped={}",
                      core_->options.state_dir, retained.size(), n, skipped);
+    const RetainedLimits& l = core_->retained.limits();
+    if ((l.max_messages != 0 && core_->retained.counted_messages() > l.max_messages) ||
+        (l.max_bytes != 0 && core_->retained.bytes() > l.max_bytes)) {
+      core_->log->warn(
+          "the retained messages loaded ({}, {} bytes) are past max_retained_messages "
+          "({}) or max_retained_bytes ({}): all are kept, and new ones are refused "
+          "until clears (empty retained messages) bring the store under",
+          core_->retained.counted_messages(), core_->retained.bytes(), l.max_messages, l.max_bytes);
+    }
     return Status::Ok();
   }
 

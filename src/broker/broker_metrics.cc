@@ -5,7 +5,8 @@ namespace {
 
 Counter* Refusals(MetricsRegistry* r, const char* limit) {
   return r->NewCounter("tributary_mqtt_limit_refusals_total",
-                       "Refused for a limit: connections closed as soon as accepted",
+                       "Refused for a limit: connections closed as soon as accepted, topic "
+                       "filters refused, retained messages not retained",
                        {{"limit", limit}});
 }
 
@@ -34,6 +35,12 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
                                     "Connections closed for a malformed or unexpected packet")),
       auth_failures(r->NewCounter("tributary_mqtt_auth_failures_total",
                                   "CONNECTs refused by the authorizer")),
-      refused_connections(Refusals(r, "connections")) {}
+      retained_bytes(r->NewGauge("tributary_mqtt_retained_bytes",
+                                 "Topics and payloads of the retained messages, bytes")),
+      refused_connections(Refusals(r, "connections")),
+      refused_subscriptions(Refusals(r, "subscriptions_per_session")),
+      refused_topic_filters(Refusals(r, "topic_filter_bytes")),
+      refused_retained_payload(Refusals(r, "retained_payload_bytes")),
+      refused_retained_store(Refusals(r, "retained_store")) {}
 
 }  // namespace tributary::broker

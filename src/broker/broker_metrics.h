@@ -23,8 +23,13 @@ struct BrokerMetrics {
   Counter* messages_dropped;     // queue overflow, too large for the client, expired, CanReceive
   Counter* protocol_errors;      // connections closed for a malformed or wrong packet
   Counter* auth_failures;
+  Gauge* retained_bytes;  // topics and payloads of the retained messages
   // tributary_mqtt_limit_refusals_total{limit=...}: what a limit refused (BrokerOptions).
-  Counter* refused_connections;  // closed as soon as accepted
+  Counter* refused_connections;       // closed as soon as accepted
+  Counter* refused_subscriptions;     // a SUBSCRIBE's filter past the session's count
+  Counter* refused_topic_filters;     // a filter too long
+  Counter* refused_retained_payload;  // a retained message's payload too large
+  Counter* refused_retained_store;    // a retained message past the store's count or bytes
 };
 
 }  // namespace tributary::broker

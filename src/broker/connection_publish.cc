@@ -9,13 +9,20 @@
 // interceptor's done(kAccepted); a refusal answers 0x80, or 0x97 for kQuotaExceeded (v5),
 // or closes a 3.1.1 connection without acknowledging. QoS 1 messages are routed at once,
 // QoS 2 and retained ones only once accepted (see AcceptPublish).
+//
+// A retained PUBLISH the retained store's limits refuse (RetainedStore::Check: a payload
+// over max_retained_payload_bytes, a store at max_retained_messages or max_retained_bytes)
+// is counted in tributary_mqtt_limit_refusals_total and logged at most once per 10 s, and
+//   v5 QoS 1/2: refused, PUBACK / PUBREC 0x97 Quota exceeded: not delivered either
+//   v5 QoS 0, 3.1.1: delivered as a message that is not retained (3.1.1 acks carry no
+//                    reason code); the topic keeps the message it retained before
+#include <boost/asio/post.hpp>
 #include <mutex>
 #include <utility>
 
-#include <boost/asio/post.hpp>
-
 #include "base/clock.h"
 #include "base/completion_batch.h"
+#include "broker/basic_ingest.h"
 #include "broker/connection.h"
 #include "mqtt/topic.h"
 
@@ -141,6 +148,20 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
       Send(MakeAck(mqtt::PacketType::kPubrec, id, rc));
     }
     return;
+  }
+  if (p.retain && !p.payload.empty() && !IsBasicIngestTopic(p.topic)) {
+    if (RetainRefusal why = core_->retained.Check(p.topic, p.payload.size());
+        why != RetainRefusal::kNone) {
+      core_->RetainRefused(client_id_, p.topic, p.payload.size(), why);
+      if (version_ == mqtt::Version::kV5 && qos != mqtt::QoS::kAtMostOnce) {
+        if (qos == mqtt::QoS::kExactlyOnce) let_go();
+        Send(MakeAck(
+            qos == mqtt::QoS::kAtLeastOnce ? mqtt::PacketType::kPuback : mqtt::PacketType::kPubrec,
+            id, mqtt::ReasonCode::kQuotaExceeded));
+        return;
+      }
+      p.retain = false;
+    }
   }
   AcceptPublish(std::move(p), id);
 }

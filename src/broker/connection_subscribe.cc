@@ -3,20 +3,34 @@
 //   filter case                          v5 SUBACK reason        3.1.1
 //   granted                              0x00 / 0x01 / 0x02      same
 //   invalid filter                       0x8F Topic filter invalid  0x80
+//   longer than max_topic_filter_bytes   0x8F Topic filter invalid  0x80
 //   under $aws/rules/ (Basic Ingest)     0x8F Topic filter invalid  0x80
 //   ClientGrant::CanSubscribe false      0x87 Not authorized        0x80
+//   new, the session at                  0x97 Quota exceeded        0x80
+//     max_subscriptions_per_session      (a filter it has already is replaced)
 //   no-local on a $share filter          DISCONNECT 0x82 (protocol error)
+//
+// Refusals for a limit are counted in tributary_mqtt_limit_refusals_total and logged at
+// most once per 10 s.
 //
 // Retained messages go out after the SUBACK, with RETAIN set, for non-shared filters:
 // retain handling 0 always, 1 only when the subscription is new, 2 never.
 #include "base/clock.h"
+#include "base/log_throttle.h"
 #include "broker/basic_ingest.h"
 #include "broker/connection.h"
 #include "mqtt/topic.h"
 
 namespace tributary::broker {
+namespace {
+
+LogThrottle long_filter_log(10000);
+LogThrottle quota_log(10000);
+
+}  // namespace
 
 void Connection::HandleSubscribe(mqtt::Subscribe&& s) {
+  const BrokerOptions& opt = core_->options;
   bool v5 = version_ == mqtt::Version::kV5;
   uint32_t sub_id = 0;
   if (v5 && !s.properties.subscription_identifiers.empty()) {
@@ -36,6 +50,17 @@ void Connection::HandleSubscribe(mqtt::Subscribe&& s) {
   int64_t now = WallMillis();
   for (auto& [filter, opts] : s.filters) {
     if (!mqtt::IsValidTopicFilter(filter)) {
+      ack.reasons.push_back(mqtt::ReasonCode::kTopicFilterInvalid);
+      continue;
+    }
+    if (opt.max_topic_filter_bytes != 0 && filter.size() > opt.max_topic_filter_bytes) {
+      core_->metrics.refused_topic_filters->Add(1);
+      if (uint64_t held; long_filter_log.Allow(&held)) {
+        core_->log->warn(
+            "subscribe refused client_id={}: a topic filter of {} bytes, over "
+            "max_topic_filter_bytes ({}); more since the last report={}",
+            client_id_, filter.size(), opt.max_topic_filter_bytes, held);
+      }
       ack.reasons.push_back(mqtt::ReasonCode::kTopicFilterInvalid);
       continue;
     }
@@ -59,7 +84,21 @@ void Connection::HandleSubscribe(mqtt::Subscribe&& s) {
       continue;
     }
     if (!v5) opts = mqtt::SubscribeOptions{opts.max_qos, false, false, 0};
-    bool is_new = session_->AddSubscription(filter, SubscriptionRecord{opts, sub_id});
+    auto added = session_->AddSubscription(filter, SubscriptionRecord{opts, sub_id},
+                                           opt.max_subscriptions_per_session);
+    if (added == Session::SubscriptionAdded::kOverQuota) {
+      core_->metrics.refused_subscriptions->Add(1);
+      if (uint64_t held; quota_log.Allow(&held)) {
+        core_->log->warn(
+            "subscribe refused client_id={} filter={}: the session has {} "
+            "subscriptions (max_subscriptions_per_session); more since the last "
+            "report={}",
+            client_id_, filter, opt.max_subscriptions_per_session, held);
+      }
+      ack.reasons.push_back(mqtt::ReasonCode::kQuotaExceeded);
+      continue;
+    }
+    bool is_new = added == Session::SubscriptionAdded::kNew;
     core_->tree.Subscribe(session_, filter, opts, sub_id);
     ack.reasons.push_back(static_cast<mqtt::ReasonCode>(opts.max_qos));
     if (!shared && (opts.retain_handling == 0 || (opts.retain_handling == 1 && is_new))) {

@@ -4,21 +4,34 @@
 
 namespace tributary::broker {
 
-void RetainedStore::Apply(const MessagePtr& msg) {
+namespace {
+
+uint64_t Footprint(const Message& m) { return m.topic.size() + m.payload.size(); }
+
+}  // namespace
+
+RetainRefusal RetainedStore::Apply(const MessagePtr& msg, bool counted) {
   std::lock_guard<std::mutex> lock(mu_);
   // A message that arrived before the one retained now, or before the topic's last clear
   // (its verdict came back later), does not replace it.
   if (auto it = messages_.find(msg->topic); it != messages_.end() && it->second->seq > msg->seq)
-    return;
-  if (auto it = cleared_.find(msg->topic); it != cleared_.end() && it->second > msg->seq) return;
+    return RetainRefusal::kNone;
+  if (auto it = cleared_.find(msg->topic); it != cleared_.end() && it->second > msg->seq) {
+    return RetainRefusal::kNone;
+  }
   if (msg->payload.empty()) {
-    messages_.erase(msg->topic);
+    Remove(msg->topic);
     if (msg->seq != 0) {
       cleared_.insert_or_assign(msg->topic, msg->seq);
       clears_.push_back({msg->received_at_ms, msg->seq, msg->topic});
     }
   } else {
-    messages_.insert_or_assign(msg->topic, msg);
+    if (RetainRefusal why =
+            counted ? CheckLocked(msg->topic, msg->payload.size()) : RetainRefusal::kNone;
+        why != RetainRefusal::kNone) {
+      return why;
+    }
+    Put(msg, counted);
   }
   changed_.insert(msg->topic);
   while (!clears_.empty() && (clears_.size() > kMaxClearsKept ||
@@ -29,11 +42,65 @@ void RetainedStore::Apply(const MessagePtr& msg) {
     }
     clears_.pop_front();
   }
+  return RetainRefusal::kNone;
+}
+
+RetainRefusal RetainedStore::Check(std::string_view topic, size_t payload_bytes) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CheckLocked(topic, payload_bytes);
+}
+
+RetainRefusal RetainedStore::CheckLocked(std::string_view topic, size_t payload_bytes) const {
+  if (payload_bytes == 0) return RetainRefusal::kNone;  // a clear
+  if (limits_.max_payload_bytes != 0 && payload_bytes > limits_.max_payload_bytes) {
+    return RetainRefusal::kPayloadTooLarge;
+  }
+  auto it = messages_.find(topic);
+  const bool counted_now = it != messages_.end() && Counted(topic);
+  const uint64_t held = counted_now ? Footprint(*it->second) : 0;
+  const uint64_t wanted = topic.size() + payload_bytes;
+  if (!counted_now && limits_.max_messages != 0 &&
+      messages_.size() - uncounted_.size() >= limits_.max_messages) {
+    return RetainRefusal::kStoreFull;
+  }
+  // Only growth is refused: a store over its limit (lowered since it was saved) still
+  // takes a topic's message replaced by one no larger.
+  if (wanted > held && limits_.max_bytes != 0 && bytes_ - held + wanted > limits_.max_bytes) {
+    return RetainRefusal::kStoreFull;
+  }
+  return RetainRefusal::kNone;
+}
+
+void RetainedStore::Put(const MessagePtr& msg, bool counted) {
+  auto [it, inserted] = messages_.try_emplace(msg->topic, msg);
+  bool was_counted = true;
+  if (!inserted) {
+    was_counted = Counted(msg->topic);
+    if (was_counted) bytes_ -= Footprint(*it->second);
+    it->second = msg;
+  }
+  if (counted) {
+    bytes_ += Footprint(*msg);
+    if (!was_counted) uncounted_.erase(uncounted_.find(msg->topic));
+  } else if (inserted || was_counted) {
+    uncounted_.insert(msg->topic);
+  }
+}
+
+void RetainedStore::Remove(std::string_view topic) {
+  auto it = messages_.find(topic);
+  if (it == messages_.end()) return;
+  if (auto u = uncounted_.find(topic); u != uncounted_.end()) {
+    uncounted_.erase(u);
+  } else {
+    bytes_ -= Footprint(*it->second);
+  }
+  messages_.erase(it);
 }
 
 void RetainedStore::Load(const MessagePtr& msg) {
   std::lock_guard<std::mutex> lock(mu_);
-  messages_.insert_or_assign(msg->topic, msg);
+  Put(msg, /*counted=*/true);
 }
 
 std::vector<MessagePtr> RetainedStore::Match(std::string_view filter, int64_t now_ms) const {
@@ -60,6 +127,16 @@ MessagePtr RetainedStore::Get(const std::string& topic) const {
 size_t RetainedStore::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return messages_.size();
+}
+
+size_t RetainedStore::counted_messages() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return messages_.size() - uncounted_.size();
+}
+
+uint64_t RetainedStore::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
 }
 
 std::vector<std::pair<std::string, MessagePtr>> RetainedStore::TakeChanges() {

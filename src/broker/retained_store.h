@@ -3,6 +3,19 @@
 // their filter matches (lookup scans the store: it runs at SUBSCRIBE time, not on the
 // publish path).
 //
+// Limits (0: none) bound what clients can make it hold, in memory and on disk: a
+// payload's size, and the messages and bytes (topics and payloads) held in all. A
+// message that would pass one is not stored; replacing a topic's message without growing
+// the store is always allowed, and so is a clear. Load() takes what was saved whatever
+// the limits (set lower since, they refuse new messages until the store is back under).
+// A message applied as not counted (the server's own $SYS topics: a fixed few, never
+// saved) passes no limit and takes none of them.
+//
+//   limits: 2 messages                 held            Apply(...)
+//                                      a, b            set c        -> kStoreFull
+//                                      a, b            set a again  -> stored
+//                                      a, b            clear b      -> cleared; set c: stored
+//
 // Thread-safety: all methods are thread-safe (one mutex). The set of topics changed
 // since the last TakeChanges() is kept for the persistence flusher.
 #pragma once
@@ -19,11 +32,28 @@
 
 namespace tributary::broker {
 
+struct RetainedLimits {
+  size_t max_payload_bytes = 0;  // one message's payload
+  size_t max_messages = 0;       // held in all
+  uint64_t max_bytes = 0;        // topics and payloads held in all
+};
+
+// Why a retained message was not stored.
+enum class RetainRefusal : uint8_t { kNone, kPayloadTooLarge, kStoreFull };
+
 class RetainedStore {
  public:
+  RetainedStore() = default;
+  explicit RetainedStore(RetainedLimits limits) : limits_(limits) {}
+
   // Sets (non-empty payload) or clears (empty payload) the retained message of its topic,
-  // unless the one retained, or the clear applied last, arrived after it (Message::seq).
-  void Apply(const MessagePtr& msg);
+  // unless the one retained, or the clear applied last, arrived after it (Message::seq),
+  // or the limits refuse it: returns which (kNone: stored, cleared or stale).
+  RetainRefusal Apply(const MessagePtr& msg, bool counted = true);
+  // What Apply would say now of a message on `topic` with a payload of `payload_bytes`
+  // (a later Apply may still refuse it, if others filled the store meanwhile).
+  RetainRefusal Check(std::string_view topic, size_t payload_bytes) const;
+  const RetainedLimits& limits() const { return limits_; }
 
   // How long, and how many, clears are remembered: a message older than a clear whose
   // verdict comes back later than this would set its topic again.
@@ -32,7 +62,9 @@ class RetainedStore {
   // Messages whose topic matches `filter` (non-shared) and that have not expired.
   std::vector<MessagePtr> Match(std::string_view filter, int64_t now_ms) const;
   MessagePtr Get(const std::string& topic) const;
-  size_t size() const;
+  size_t size() const;              // every message
+  size_t counted_messages() const;  // of them, those the limits count
+  uint64_t bytes() const;           // their topics and payloads
 
   // Loads without marking changes (at start-up).
   void Load(const MessagePtr& msg);
@@ -42,8 +74,17 @@ class RetainedStore {
   std::vector<MessagePtr> All() const;
 
  private:
+  RetainRefusal CheckLocked(std::string_view topic, size_t payload_bytes) const;
+  // Sets or replaces the topic's message, or removes it (null); keeps the counts.
+  void Put(const MessagePtr& msg, bool counted);
+  void Remove(std::string_view topic);
+  bool Counted(std::string_view topic) const { return uncounted_.count(topic) == 0; }
+
+  const RetainedLimits limits_;
   mutable std::mutex mu_;
   std::map<std::string, MessagePtr, std::less<>> messages_;
+  std::set<std::string, std::less<>> uncounted_;  // topics of messages_ not counted
+  uint64_t bytes_ = 0;                            // topics and payloads of the counted messages
   std::set<std::string> changed_;
   // Topics cleared lately, with the clear's Message::seq, and the same in the order
   // applied with their arrival times, for forgetting them.

@@ -53,5 +53,58 @@ TEST(RetainedStoreTest, ClearsAreForgottenAfterAWhile) {
   EXPECT_EQ(Payload(kept, "d"), "<none>");
 }
 
+// Past its limits the store refuses a message that would grow it: a payload too large, a
+// new topic past the count, a message past the bytes. Replacing a topic's message no
+// larger, and a clear, always go through, and a clear makes room.
+TEST(RetainedStoreTest, LimitsRefuseWhatWouldGrowTheStorePastThem) {
+  RetainedStore store({/*max_payload_bytes=*/10, /*max_messages=*/2, /*max_bytes=*/20});
+  EXPECT_EQ(store.Apply(Retained("big", std::string(11, 'x'), 1)), RetainRefusal::kPayloadTooLarge);
+  EXPECT_EQ(store.Apply(Retained("a", "12345", 2)), RetainRefusal::kNone);  // 6 bytes
+  EXPECT_EQ(store.Apply(Retained("b", "123", 3)), RetainRefusal::kNone);    // 4 more
+  EXPECT_EQ(store.bytes(), 10u);
+  EXPECT_EQ(store.Check("c", 1), RetainRefusal::kStoreFull);  // a third message
+  EXPECT_EQ(store.Apply(Retained("c", "1", 4)), RetainRefusal::kStoreFull);
+  EXPECT_EQ(Payload(store, "c"), "<none>");
+  // Replacing: within the bytes, yes; past them, no (the topic keeps its message).
+  EXPECT_EQ(store.Apply(Retained("a", "123456789", 5)), RetainRefusal::kNone);  // 10 bytes
+  EXPECT_EQ(store.bytes(), 14u);
+  EXPECT_EQ(store.Apply(Retained("b", "1234567890", 6)), RetainRefusal::kStoreFull);  // 25
+  EXPECT_EQ(Payload(store, "b"), "123");
+  // A clear goes through and makes room.
+  EXPECT_EQ(store.Apply(Retained("a", "", 7)), RetainRefusal::kNone);
+  EXPECT_EQ(store.bytes(), 4u);
+  EXPECT_EQ(store.Apply(Retained("c", "1", 8)), RetainRefusal::kNone);
+  EXPECT_EQ(store.size(), 2u);
+}
+
+// What was saved is loaded whatever the limits; over them, the store refuses growth but
+// still takes a topic's message replaced by one no larger.
+TEST(RetainedStoreTest, LoadTakesEverythingAndLimitsThenStopGrowth) {
+  RetainedStore store({0, /*max_messages=*/1, /*max_bytes=*/5});
+  store.Load(Retained("a", "12345", 1));
+  store.Load(Retained("b", "12345", 2));
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(store.bytes(), 12u);
+  EXPECT_EQ(store.Apply(Retained("c", "1", 3)), RetainRefusal::kStoreFull);
+  EXPECT_EQ(store.Apply(Retained("a", "123456", 4)), RetainRefusal::kStoreFull);
+  EXPECT_EQ(store.Apply(Retained("a", "1", 5)), RetainRefusal::kNone);
+  EXPECT_EQ(Payload(store, "a"), "1");
+  EXPECT_EQ(store.bytes(), 8u);
+}
+
+// Messages applied as not counted (the server's $SYS topics) pass no limit and take none.
+TEST(RetainedStoreTest, UncountedMessagesTakeNoShareOfTheLimits) {
+  RetainedStore store({0, /*max_messages=*/1, /*max_bytes=*/100});
+  EXPECT_EQ(store.Apply(Retained("$SYS/x", std::string(200, 'x'), 1), /*counted=*/false),
+            RetainRefusal::kNone);
+  EXPECT_EQ(store.Apply(Retained("a", "1", 2)), RetainRefusal::kNone);
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(store.counted_messages(), 1u);
+  EXPECT_EQ(store.bytes(), 2u);
+  EXPECT_EQ(store.Apply(Retained("$SYS/x", "", 3), /*counted=*/false), RetainRefusal::kNone);
+  EXPECT_EQ(store.bytes(), 2u);
+  EXPECT_EQ(store.size(), 1u);
+}
+
 }  // namespace
 }  // namespace tributary::broker

@@ -254,11 +254,17 @@ size_t Session::InboundQos2Count() const {
   return state_.inbound_qos2.size() + inbound_qos2_awaiting_.size();
 }
 
-bool Session::AddSubscription(const std::string& filter, const SubscriptionRecord& rec) {
+Session::SubscriptionAdded Session::AddSubscription(const std::string& filter,
+                                                    const SubscriptionRecord& rec,
+                                                    size_t max_subscriptions) {
   std::lock_guard<std::mutex> lock(mu_);
-  bool is_new = state_.subscriptions.insert_or_assign(filter, rec).second;
+  auto& subs = state_.subscriptions;
+  if (max_subscriptions != 0 && subs.size() >= max_subscriptions && subs.count(filter) == 0) {
+    return SubscriptionAdded::kOverQuota;
+  }
+  bool is_new = subs.insert_or_assign(filter, rec).second;
   Changed();
-  return is_new;
+  return is_new ? SubscriptionAdded::kNew : SubscriptionAdded::kReplaced;
 }
 
 bool Session::RemoveSubscription(const std::string& filter) {

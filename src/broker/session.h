@@ -251,8 +251,11 @@ class Session : public Subscriber {
   size_t InboundQos2Count() const;  // held and waiting
 
   // Subscriptions as the session remembers them (the tree holds the routing copy).
-  // Returns true when the filter is new.
-  bool AddSubscription(const std::string& filter, const SubscriptionRecord& rec);
+  // Adds or replaces the one to `filter`; a new one past `max_subscriptions` (0: no cap)
+  // is not added. Replacing one is always allowed.
+  enum class SubscriptionAdded : uint8_t { kNew, kReplaced, kOverQuota };
+  SubscriptionAdded AddSubscription(const std::string& filter, const SubscriptionRecord& rec,
+                                    size_t max_subscriptions = 0);
   bool RemoveSubscription(const std::string& filter);
   std::map<std::string, SubscriptionRecord> Subscriptions() const;
 

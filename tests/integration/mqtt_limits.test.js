@@ -1,14 +1,18 @@
 // The limits on what MQTT clients can make the server hold, set by the server's flags and
-// seen by real clients: a WebSocket upgrade announcing a body answered 400 at once, and
-// connections past the cap closed as soon as accepted, counted in /metrics.
+// seen by real clients: a WebSocket upgrade announcing a body answered 400 at once,
+// connections past the cap closed as soon as accepted, a thing on the default policy
+// refused subscriptions past its session's cap or a filter too long, and retained
+// messages past the store's limits (PUBACK 0x97 in MQTT 5, not retained in 3.1.1), also
+// after a restart; every refusal counted in /metrics.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
 const tls = require('node:tls');
-const { Server, eventually, withTimeout } = require('./harness');
-const { adminOptions, connect, connectRefused, end } = require('./clients');
+const { Server, thingName, sleep, eventually, withTimeout } = require('./harness');
+const { thingOptions, adminOptions, connect, connectRefused, waitMessages, subscribe, publish, end } =
+  require('./clients');
 
 // What the server answers to `request` over TLS on `port`: the text it sent before it
 // closed the connection or `ms` passed.
@@ -35,11 +39,18 @@ async function refusals(server, limit) {
 
 describe('MQTT limits', { timeout: 120000 }, () => {
   let server;
+  const clients = [];
+  const open = async (options, what) => { const c = await connect(options, { what }); clients.push(c); return c; };
 
   before(async () => {
-    server = await Server.start({ tag: 'mqtt-limits' });
+    server = await Server.start({
+      tag: 'mqtt-limits',
+      args: ['--mqtt-max-subscriptions-per-session', '2', '--mqtt-max-topic-filter-bytes', '64',
+             '--mqtt-max-retained-messages', '2', '--mqtt-max-retained-payload-bytes', '100'],
+    });
   });
   after(async () => {
+    for (const c of clients) await end(c);
     if (server) await server.dispose();
   });
 
@@ -53,6 +64,59 @@ describe('MQTT limits', { timeout: 120000 }, () => {
       assert.match(r.text, /^HTTP\/1\.1 400 /, `${field}: ${r.text}\n${server.tail(20)}`);
       assert.ok(r.closed && Date.now() - started < 2500, `${field}: the connection was not closed at once`);
     }
+  });
+
+  for (const version of [5, 4]) {
+    const v = version === 5 ? 'MQTT 5' : 'MQTT 3.1.1';
+    const refused = version === 5 ? 0x97 : 0x80;
+
+    test(`${v}: a thing's session holds at most its subscriptions, of filters at most so long`, async () => {
+      const kit = await server.createThing(thingName(`subs${version}`));
+      const dev = await open(thingOptions(server, kit, { version }), `${v} thing connect`);
+      const base = `devices/${kit.thing}`;
+      assert.equal((await subscribe(dev, `${base}/a`, { qos: 1 }))[0].qos, 1);
+      assert.equal((await subscribe(dev, `${base}/b`, { qos: 1 }))[0].qos, 1);
+      assert.equal((await subscribe(dev, `${base}/c`, { qos: 1 }))[0].qos, refused);
+      assert.equal((await subscribe(dev, `${base}/a`, { qos: 0 }))[0].qos, 0, 'a filter held is replaced');
+      const long = `${base}/${'x'.repeat(64)}`;
+      assert.equal((await subscribe(dev, long, { qos: 1 }))[0].qos, version === 5 ? 0x8F : 0x80);
+      assert.ok(dev.connected);
+    });
+  }
+
+  test('retained messages past the store\'s limits: MQTT 5 gets 0x97, 3.1.1 is delivered not retained, ' +
+       'and a restart keeps the store as it was', async () => {
+    const kit = await server.createThing(thingName('retain'));
+    const admin = await open(adminOptions(server), 'admin subscriber');
+    const base = `devices/${kit.thing}`;
+    await subscribe(admin, `${base}/#`, { qos: 1 });
+    const dev = await open(thingOptions(server, kit), 'MQTT 5 thing');
+    for (const [i, payload] of [[1, 'one'], [2, 'two']]) {
+      const r = await publish(dev, `${base}/r/${i}`, payload, { qos: 1, retain: true });
+      assert.equal(r.err ?? null, null, `retained publish ${i} failed: ${r.err}`);
+    }
+    const full = await publish(dev, `${base}/r/3`, 'three', { qos: 1, retain: true });
+    assert.equal(full.err?.code, 0x97, `PUBACK reason ${full.err?.code}, expected 0x97 (store full)`);
+    const big = await publish(dev, `${base}/r/1`, 'x'.repeat(101), { qos: 1, retain: true });
+    assert.equal(big.err?.code, 0x97, `PUBACK reason ${big.err?.code}, expected 0x97 (payload too large)`);
+    const old = await open(thingOptions(server, kit, { version: 4, clientId: kit.thing }), 'MQTT 3.1.1 thing');
+    const r4 = await publish(old, `${base}/r/4`, 'four', { qos: 1, retain: true });
+    assert.equal(r4.err ?? null, null, `a 3.1.1 retained publish past the limit was not acknowledged: ${r4.err}`);
+    await waitMessages(admin, 3, { what: 'the messages delivered' });
+    await sleep(300);
+    assert.deepEqual(admin.received.map((m) => m.payload), ['one', 'two', 'four'], 'the refused ones went nowhere');
+    assert.equal(await refusals(server, 'retained_store'), 2);
+    assert.equal(await refusals(server, 'retained_payload_bytes'), 1);
+
+    await server.restart();
+    const late = await open(adminOptions(server), 'late subscriber after a restart');
+    await subscribe(late, `${base}/r/#`, { qos: 0 });
+    await waitMessages(late, 2, { what: 'the retained messages' });
+    await sleep(300);
+    assert.deepEqual(late.received.map((m) => m.payload).sort(), ['one', 'two']);
+    const again = await open(thingOptions(server, kit), 'MQTT 5 thing after the restart');
+    const stillFull = await publish(again, `${base}/r/5`, 'five', { qos: 1, retain: true });
+    assert.equal(stillFull.err?.code, 0x97, 'the reloaded store is still at its limit');
   });
 });
 
