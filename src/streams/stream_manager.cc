@@ -1,12 +1,11 @@
 #include "streams/stream_manager.h"
 
-#include <filesystem>
-#include <future>
-#include <thread>
-
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/completion_batch.h"
@@ -14,6 +13,7 @@
 #include "base/log.h"
 #include "streams/delivery_stream.h"
 #include "streams/stream_metrics.h"
+#include "streams/wal.h"
 
 namespace tributary::streams {
 namespace {
@@ -93,13 +93,54 @@ Status StreamManager::LoadStreams() {
   TRY_ASSIGN(auto rows, ReadStreamsTable(options_.db));
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [name, row] : rows) {
-    auto stream = StartStream(row.config, LocalEpoch(row.epoch), row.created_ms);
+    TRY_ASSIGN(uint64_t epoch, EpochForExistingStream(name, row.epoch));
+    auto stream = StartStream(row.config, LocalEpoch(epoch), row.created_ms);
     if (!stream.ok()) return stream.status().WithContext(fmt::format("stream '{}'", name));
     streams_[name] = std::move(stream).value();
-    table_epochs_[name] = row.epoch;
+    table_epochs_[name] = epoch;
     StreamsChangedLocked();
   }
   return Status::Ok();
+}
+
+Result<uint64_t> StreamManager::EpochForExistingStream(const std::string& name,
+                                                       uint64_t table_epoch) {
+  // Record ids are the epoch and a sequence number that only the WAL knows: a log that
+  // holds nothing numbers from 1 again, and under the same epoch its records would take
+  // the ids of records given out before (a moved --wal-dir, a lost directory).
+  if (options_.logs) return table_epoch;  // JetStream numbers the records itself
+  const std::string dir = options_.wal_dir + "/" + name;
+  if (!Wal::HoldsNothing(dir)) return table_epoch;
+  auto log = Logger("streams");
+  if (options_.epoch_salt != 0) {
+    // An ingest server does not renew the table's epoch: every server sharing the table
+    // would take that for the stream deleted and created again. Its ids stay apart from
+    // the other servers' through its salt, which it must renew itself if this WAL has
+    // numbered records before.
+    log->warn(
+        "stream={} starts on a WAL directory that holds nothing dir={}: its records are "
+        "numbered from 1 again under this server's epoch salt; if this server gave out "
+        "record ids for the stream before (its WAL directory was lost or moved), stop it "
+        "and delete its epoch.salt so that it makes a new one",
+        name, dir);
+    return table_epoch;
+  }
+  uint64_t epoch = NewEpoch();
+  while (epoch == table_epoch) epoch = NewEpoch();
+  TRY_ASSIGN(int64_t changed, options_.db->Exec("UPDATE streams SET epoch=? WHERE name=?",
+                                                {fmt::format("{:016x}", epoch), name}));
+  if (changed != 1) {
+    return FailedPrecondition(fmt::format(
+        "stream '{}': its row changed while its epoch was renewed; start the server again", name));
+  }
+  options_.db->Announce("streams", name);
+  log->warn(
+      "stream={} starts on a WAL directory that holds nothing (no checkpoint, no segment) "
+      "dir={}: its records are numbered from 1 again: it takes a fresh epoch {:016x} "
+      "(was {:016x}), so that no record id given out before is given again; undelivered "
+      "records a moved or lost directory held are not delivered from here",
+      name, dir, epoch, table_epoch);
+  return epoch;
 }
 
 void StreamManager::FollowTable() {

@@ -162,6 +162,12 @@ class StreamManager : public rules::RecordSink {
   Status CheckKeysInBuckets(const StreamConfig& config) const;
   explicit StreamManager(StreamManagerOptions options);
   Status LoadStreams();
+  // The epoch an existing stream (not one just created) starts with: the table's, unless
+  // its local WAL holds nothing (Wal::HoldsNothing: the directory was moved or lost), when
+  // its records would be numbered from 1 again and take the ids of records given out
+  // before; then a fresh one, saved in the table (on a server with an epoch salt, a
+  // warning only). Under changes_mu_.
+  Result<uint64_t> EpochForExistingStream(const std::string& name, uint64_t table_epoch);
   // Follows the table after another server changed it (see the top of this file).
   void FollowTable();
   // Stops a stream this server runs and removes its WAL (and, with `remove_shared_log`,

@@ -246,6 +246,71 @@ TEST_F(StreamRecoveryTest, ACorruptCheckpointIsSetAsideAndTheStreamStarts) {
   EXPECT_TRUE(std::filesystem::exists(checkpoint + ".corrupt"));
 }
 
+// A stream's record ids are its epoch (in the table) and a sequence number only its WAL
+// knows. A WAL directory that holds nothing at a restart (--wal-dir moved, the directory
+// lost) numbers from 1 again: the stream takes a fresh epoch, kept in the table, so that
+// no id is given twice. A WAL that holds its files keeps the epoch.
+TEST_F(StreamManagerTest, AStreamWhoseWalStartsEmptyTakesAFreshEpoch) {
+  auto put_id = [](StreamManager& m) {
+    std::promise<std::string> p;
+    m.PutRecord("s", "{\"x\":1}\n", [&](const Status& s, const std::string& id) {
+      p.set_value(s.ok() ? id : s.ToString());
+    });
+    return p.get_future().get();
+  };
+  auto table_epoch = [this] {
+    auto rows = db_->Query("SELECT epoch FROM streams WHERE name='s'");
+    return rows.ok() && rows->size() == 1 ? (*rows)[0].Text(0) : std::string("?");
+  };
+  std::string first;
+  {
+    auto m = OpenManager(Options());
+    ASSERT_TRUE(m->Create(Config()).ok());
+    first = put_id(*m);
+    ASSERT_EQ(first.size(), 32u) << first;
+    EXPECT_EQ(first.substr(0, 16), table_epoch());
+  }
+  std::string second;
+  {
+    auto m = OpenManager(Options());  // the WAL as it was: the same epoch, the next number
+    second = put_id(*m);
+    ASSERT_EQ(second.size(), 32u) << second;
+    EXPECT_EQ(second.substr(0, 16), first.substr(0, 16));
+    EXPECT_GT(second, first);
+  }
+  // The WAL directory moves to a new device and starts empty.
+  StreamManagerOptions moved = Options();
+  moved.wal_dir = dir_.path() + "/wal-elsewhere";
+  std::string third;
+  {
+    auto m = OpenManager(moved);
+    third = put_id(*m);
+    ASSERT_EQ(third.size(), 32u) << third;
+    EXPECT_EQ(third.substr(16), first.substr(16)) << "numbered from 1 again";
+    EXPECT_NE(third.substr(0, 16), first.substr(0, 16)) << "under a fresh epoch";
+    EXPECT_EQ(third.substr(0, 16), table_epoch()) << "kept in the table";
+    ASSERT_TRUE(m->Flush("s").ok());
+  }
+  // Lost: the directory is gone.
+  std::filesystem::remove_all(moved.wal_dir + "/s");
+  std::string fourth;
+  {
+    auto m = OpenManager(moved);
+    fourth = put_id(*m);
+    ASSERT_EQ(fourth.size(), 32u) << fourth;
+    EXPECT_NE(fourth.substr(0, 16), third.substr(0, 16));
+    EXPECT_NE(fourth.substr(0, 16), first.substr(0, 16));
+    EXPECT_EQ(fourth.substr(0, 16), table_epoch());
+  }
+  // The renewed epoch holds across a restart on the WAL it started.
+  auto m = OpenManager(moved);
+  std::string fifth = put_id(*m);
+  EXPECT_EQ(fifth.substr(0, 16), fourth.substr(0, 16));
+  EXPECT_GT(fifth, fourth);
+  std::set<std::string> ids{first, second, third, fourth, fifth};
+  EXPECT_EQ(ids.size(), 5u);
+}
+
 TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {
   {
     auto m = OpenManager(Options());

@@ -140,6 +140,12 @@ class Wal : public RecordLog {
   // checkpoint does not cover, in sequence order.
   static Result<std::unique_ptr<Wal>> Open(WalOptions options,
                                            std::vector<WalRecord>* undelivered);
+  // True when `dir` holds neither a checkpoint nor a segment (missing, empty, or only
+  // spares, recycled segments or damaged files set aside): a log opened there numbers its
+  // records from 1, as if no record had ever been numbered. A log that has been opened
+  // always holds its active segment, so for a stream that had one, this means the
+  // directory was lost or moved (StreamManager then gives the stream a fresh epoch).
+  static bool HoldsNothing(const std::string& dir);
   // Commits what is queued, then stops the writer thread.
   ~Wal() override;
   Wal(const Wal&) = delete;

@@ -92,6 +92,18 @@ std::string CopyAside(const std::string& path) {
 
 }  // namespace
 
+bool Wal::HoldsNothing(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    uint64_t first = 0;
+    const std::string name = entry.path().filename().string();
+    if (name == "checkpoint" || ParseSegmentName(name, &first)) return false;
+  }
+  // A directory that cannot be listed (other than missing) is not taken for empty: Open
+  // reports the error.
+  return !ec || ec == std::errc::no_such_file_or_directory;
+}
+
 Status Wal::Recover(std::vector<WalRecord>* undelivered) {
   auto log = Logger("streams");
   TRY(MakeDirs(options_.dir));

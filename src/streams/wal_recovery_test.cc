@@ -52,6 +52,32 @@ TEST(WalTest, AppendThenRecoverReturnsUndeliveredInOrder) {
   EXPECT_EQ(h.AppendSync("d"), 4u);
 }
 
+// HoldsNothing tells a directory a log has never numbered a record in (or whose files
+// were lost) from one that has: a log once opened keeps its active segment, even empty.
+TEST(WalTest, HoldsNothingUntilALogHasBeenOpenedThere) {
+  TempDir dir;
+  const std::string wal_dir = dir.path() + "/s";
+  EXPECT_TRUE(Wal::HoldsNothing(wal_dir));  // missing
+  fs::create_directories(wal_dir);
+  std::ofstream(wal_dir + "/spare.wal") << "zeros";
+  std::ofstream(wal_dir + "/recycled-00000000000000000001.wal") << "old";
+  std::ofstream(wal_dir + "/checkpoint.corrupt") << "{";
+  EXPECT_TRUE(Wal::HoldsNothing(wal_dir));  // none of these numbers anything
+  { Harness h(wal_dir); }
+  EXPECT_FALSE(Wal::HoldsNothing(wal_dir));  // its (empty) active segment
+  {
+    Harness h(wal_dir);
+    EXPECT_EQ(h.AppendSync("a"), 1u);
+    ASSERT_TRUE(h.wal->MarkDelivered({1}).ok());
+  }
+  for (const auto& e : fs::directory_iterator(wal_dir)) {
+    if (e.path().extension() == ".wal") fs::remove(e.path());
+  }
+  EXPECT_FALSE(Wal::HoldsNothing(wal_dir));  // the checkpoint alone
+  fs::remove(wal_dir + "/checkpoint");
+  EXPECT_TRUE(Wal::HoldsNothing(wal_dir));
+}
+
 // Each corruption leaves the records before it and cuts the rest, without crashing.
 void ExpectTailCut(const std::function<void(const std::string& segment)>& corrupt,
                    std::vector<std::string> want) {
