@@ -79,6 +79,15 @@ Result<std::map<std::string, StreamRow>> ReadStreamsTable(metadata::Database* db
     } catch (const std::exception& e) {
       return DataLoss(fmt::format("streams table: config of '{}' is not JSON: {}", name, e.what()));
     }
+    // The row's name (the primary key) is the stream's: streams are found, and their WALs
+    // placed and removed, by it. A config without one takes it; one naming another stream
+    // is a damaged row.
+    if (r.config.name.empty()) r.config.name = name;
+    if (r.config.name != name) {
+      return DataLoss(fmt::format(
+          "streams table: the row of stream '{}' holds the config of a stream named '{}'", name,
+          r.config.name));
+    }
     r.epoch = std::stoull(row.Text(2), nullptr, 16);
     r.created_ms = row.Int(3);
     out.emplace(std::move(name), std::move(r));
@@ -109,7 +118,7 @@ Result<uint64_t> StreamManager::EpochForExistingStream(const std::string& name,
   // holds nothing numbers from 1 again, and under the same epoch its records would take
   // the ids of records given out before (a moved --wal-dir, a lost directory).
   if (options_.logs) return table_epoch;  // JetStream numbers the records itself
-  const std::string dir = options_.wal_dir + "/" + name;
+  TRY_ASSIGN(const std::string dir, WalDirOf(name));
   if (!Wal::HoldsNothing(dir)) return table_epoch;
   auto log = Logger("streams");
   if (options_.epoch_salt != 0) {
@@ -206,16 +215,36 @@ void StreamManager::FollowTable() {
   }
 }
 
+Result<std::string> StreamManager::WalDirOf(std::string_view name) const {
+  if (Status valid = ValidateStreamName(name); !valid.ok()) {
+    return valid.WithContext("the WAL directory of a stream");
+  }
+  return options_.wal_dir + "/" + std::string(name);
+}
+
+Status StreamManager::RemoveWalDir(const std::string& name, const std::string& dir) const {
+  // Whatever the caller holds, nothing but one stream's own directory is removed: one
+  // named wrongly would take every stream's records with it (the WAL root, say).
+  auto own = WalDirOf(name);
+  if (!own.ok() || *own != dir) {
+    return FailedPrecondition(
+        fmt::format("not removing '{}': it is not the WAL directory of stream '{}' ({})", dir, name,
+                    own.ok() ? *own : own.status().message()));
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) return IoError(fmt::format("removing WAL directory {}: {}", dir, ec.message()));
+  return Status::Ok();
+}
+
 Status StreamManager::RemoveStaleWalDir(const std::string& name) {
   if (options_.logs) return Status::Ok();
-  std::string dir = options_.wal_dir + "/" + name;
+  TRY_ASSIGN(std::string dir, WalDirOf(name));
   std::error_code ec;
   if (!fs::exists(dir, ec)) return Status::Ok();
   Logger("streams")->warn("removing a stale WAL directory before creating stream={} dir={}", name,
                           dir);
-  fs::remove_all(dir, ec);
-  if (ec) return IoError(fmt::format("removing stale WAL directory {}: {}", dir, ec.message()));
-  return Status::Ok();
+  return RemoveWalDir(name, dir).WithContext("stale WAL directory");
 }
 
 std::shared_ptr<StreamMetrics> StreamManager::MetricsFor(const std::string& name) {
@@ -241,7 +270,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   o.config = config;
   o.epoch = epoch;
   o.created_ms = created_ms;
-  o.wal_dir = options_.wal_dir + "/" + config.name;
+  TRY_ASSIGN(o.wal_dir, WalDirOf(config.name));
   o.logs = options_.logs.get();
   o.fsync = options_.fsync;
   o.wal_segment_bytes = options_.wal_segment_bytes;
@@ -410,13 +439,9 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
       Logger("streams")->warn("stream={} log not removed from {}: {}", name,
                               options_.logs->Describe(), st.ToString());
     }
-  } else {
-    std::error_code ec;
-    fs::remove_all(stream->wal_dir(), ec);
-    if (ec) {
-      Logger("streams")->warn("stream={} WAL directory not removed dir={} error=\"{}\"", name,
-                              stream->wal_dir(), ec.message());
-    }
+  } else if (Status removed = RemoveWalDir(name, stream->wal_dir()); !removed.ok()) {
+    Logger("streams")->warn("stream={} WAL directory not removed dir={}: {}", name,
+                            stream->wal_dir(), removed.ToString());
   }
   return Status::Ok();
 }

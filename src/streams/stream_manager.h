@@ -181,6 +181,12 @@ class StreamManager : public rules::RecordSink {
   // Removes a WAL directory no stream owns (left by a Delete that crashed after
   // delivering everything: nothing in it is owed to anyone).
   Status RemoveStaleWalDir(const std::string& name);
+  // <wal_dir>/<name>; InvalidArgument if `name` is not a stream's (ValidateStreamName), so
+  // that the path is always one directory directly under wal_dir.
+  Result<std::string> WalDirOf(std::string_view name) const;
+  // Removes `dir` and what it holds, only if it is WalDirOf(name); FailedPrecondition
+  // (nothing removed) for any other path.
+  Status RemoveWalDir(const std::string& name, const std::string& dir) const;
   // The bucket of config.backup, opened (null when the stream backs nothing up).
   Result<std::shared_ptr<objstore::ObjectStore>> BackupBucketOf(const StreamConfig& config) const;
   Result<std::shared_ptr<DeliveryStream>> StartStream(const StreamConfig& config,

@@ -311,6 +311,42 @@ TEST_F(StreamManagerTest, AStreamWhoseWalStartsEmptyTakesAFreshEpoch) {
   EXPECT_EQ(ids.size(), 5u);
 }
 
+// A stream is its row's name (the table's primary key): a config JSON without a name
+// takes it, so the stream's WAL is <wal-dir>/<name> like any other, and deleting the
+// stream removes that directory alone, never the WAL root with every stream's records.
+TEST_F(StreamManagerTest, ARowWhoseConfigLacksANameIsTheRowsStream) {
+  {
+    StreamManagerOptions o = Options();
+    o.stop_timeout_ms = 200;
+    auto m = OpenManager(o);
+    ASSERT_TRUE(m->Create(Config("other")).ok());
+    lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+    ASSERT_TRUE(PutSync(*m, "other", "owed\n").ok());
+    m->Stop();  // gives up on the failing lake: the record stays in other's WAL
+    lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  }
+  ASSERT_TRUE(
+      db_->Exec("INSERT INTO streams(name, config, epoch, created_ms) VALUES(?, ?, ?, ?)",
+                {std::string("d1"), std::string(R"({"bucket":"iot-data","buffer_interval_s":900})"),
+                 std::string("00000000000000d1"), int64_t{testing::kStart}})
+          .ok());
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m);
+  auto d = m->Describe("d1");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->config.name, "d1");
+  ASSERT_TRUE(PutSync(*m, "d1", "x\n").ok());
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/wal/d1"));
+  ASSERT_TRUE(m->Delete("d1").ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/d1"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/wal/other"));
+  // The other stream's record, still owed, is delivered.
+  ASSERT_TRUE(m->Flush("other").ok());
+  bool owed_delivered = false;
+  for (const auto& [key, obj] : Objects()) owed_delivered |= obj.data == "owed\n";
+  EXPECT_TRUE(owed_delivered);
+}
+
 TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {
   {
     auto m = OpenManager(Options());
