@@ -724,16 +724,25 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
   if (c.format_conversion.configured()) {
     s3["DataFormatConversionConfiguration"] = FormatConversionJson(c.format_conversion);
   }
-  return {{"DeliveryStreamName", c.name},
-          {"DeliveryStreamARN", DeliveryStreamArn(c.name)},
-          {"DeliveryStreamStatus", d.status == "active" ? "ACTIVE" : "DELETING"},
-          {"DeliveryStreamEncryptionConfiguration", {{"Status", "DISABLED"}}},
-          {"DeliveryStreamType", "DirectPut"},
-          {"VersionId", "1"},
-          {"CreateTimestamp", static_cast<double>(d.created_ms) / 1000.0},
-          {"Destinations",
-           {{{"DestinationId", "destinationId-000000000001"}, {"ExtendedS3DestinationDescription", s3}}}},
-          {"HasMoreDestinations", false}};
+  // A stream that did not start (streams/README.md) is Firehose's CREATING_FAILED, its
+  // reason the FailureDescription's details.
+  const bool failed = d.status == "failed";
+  json out = {{"DeliveryStreamName", c.name},
+              {"DeliveryStreamARN", DeliveryStreamArn(c.name)},
+              {"DeliveryStreamStatus", failed                 ? "CREATING_FAILED"
+                                       : d.status == "active" ? "ACTIVE"
+                                                              : "DELETING"},
+              {"DeliveryStreamEncryptionConfiguration", {{"Status", "DISABLED"}}},
+              {"DeliveryStreamType", "DirectPut"},
+              {"VersionId", "1"},
+              {"CreateTimestamp", static_cast<double>(d.created_ms) / 1000.0},
+              {"Destinations",
+               {{{"DestinationId", "destinationId-000000000001"},
+                 {"ExtendedS3DestinationDescription", s3}}}},
+              {"HasMoreDestinations", false}};
+  if (failed)
+    out["FailureDescription"] = {{"Type", "UNKNOWN_ERROR"}, {"Details", d.stats.last_error}};
+  return out;
 }
 
 }  // namespace tributary::app

@@ -131,6 +131,14 @@ TEST(FirehoseShapesTest, DescriptionRoundTripsThroughCreate) {
 
   d.status = "deleting";
   EXPECT_EQ(DescribeDeliveryStreamJson(d)["DeliveryStreamStatus"], "DELETING");
+  EXPECT_FALSE(DescribeDeliveryStreamJson(d).contains("FailureDescription"));
+  // A stream that did not start: CREATING_FAILED, the reason in FailureDescription.
+  d.status = "failed";
+  d.stats.last_error = "its row in the streams table holds a config that is not JSON";
+  json failed = DescribeDeliveryStreamJson(d);
+  EXPECT_EQ(failed["DeliveryStreamStatus"], "CREATING_FAILED");
+  EXPECT_EQ(failed["FailureDescription"]["Type"], "UNKNOWN_ERROR");
+  EXPECT_EQ(failed["FailureDescription"]["Details"], d.stats.last_error);
 }
 
 TEST(FirehoseShapesTest, UpdateChangesOnlyWhatItNames) {

@@ -54,6 +54,8 @@ std::map<std::string, int64_t> KnownBuckets(Server* server) {
     Note(&buckets, bucket, created_ms);
   };
   for (const streams::StreamConfig& s : server->streams().List()) {
+    // A failed stream's row may name no bucket (streams/README.md).
+    if (!objstore::ValidateBucketName(s.bucket).ok()) continue;
     auto d = server->streams().Describe(s.name);
     note(s.bucket, d.ok() ? d->created_ms : 0);
   }

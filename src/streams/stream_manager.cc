@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -61,37 +62,66 @@ StreamManager::~StreamManager() {
 
 namespace {
 
+// One row of the streams table, read. A row that does not read, or whose config does not
+// pass the checks Create makes of it (Validate), has `problem` set: its stream is not
+// started and shows as failed, and the other streams run (one damaged row must not keep
+// the server down).
 struct StreamRow {
-  StreamConfig config;
+  StreamConfig config;  // as far as the row reads; its name at least
   uint64_t epoch = 0;
+  bool epoch_read = false;
   int64_t created_ms = 0;
+  Status problem;  // DataLoss saying what is wrong with the row
 };
 
+StreamRow ReadStreamRow(const metadata::Row& row) {
+  StreamRow r;
+  const std::string name = row.Text(0);
+  r.config.name = name;
+  r.created_ms = row.Int(3);
+  const std::string epoch = row.Text(2);
+  const char* epoch_end = epoch.data() + epoch.size();
+  auto [end, ec] = std::from_chars(epoch.data(), epoch_end, r.epoch, 16);
+  r.epoch_read = epoch.size() == 16 && ec == std::errc() && end == epoch_end;
+  auto damaged = [&](const std::string& what) {
+    r.problem = DataLoss("its row in the streams table " + what);
+    return r;
+  };
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(row.Text(1));
+  } catch (const std::exception& e) {
+    return damaged(fmt::format("holds a config that is not JSON: {}", e.what()));
+  }
+  // An unknown key (one a newer version wrote, say) is refused like any other error: the
+  // stream would otherwise run without a setting it was given.
+  auto config = StreamConfigFromJson(json);
+  if (!config.ok()) {
+    return damaged("holds a config that does not read: " + config.status().message());
+  }
+  // The row's name (the primary key) is the stream's: streams are found, and their WALs
+  // placed and removed, by it. A config without one takes it; one naming another stream
+  // is a damaged row.
+  if (config->name.empty()) config->name = name;
+  if (config->name != name) {
+    return damaged(fmt::format("holds the config of a stream named '{}'", config->name));
+  }
+  r.config = std::move(config).value();
+  if (Status valid = r.config.Validate(); !valid.ok()) {
+    return damaged("holds a config that is not valid: " + valid.message());
+  }
+  if (!r.epoch_read) {
+    return damaged(fmt::format("holds an epoch '{}' that is not 16 hex digits", epoch));
+  }
+  return r;
+}
+
+// Every row, read; an error only if the table cannot be queried.
 Result<std::map<std::string, StreamRow>> ReadStreamsTable(metadata::Database* db) {
   TRY_ASSIGN(auto rows,
              db->Query("SELECT name, config, epoch, created_ms FROM streams ORDER BY name"));
   std::map<std::string, StreamRow> out;
-  for (const auto& row : rows) {
-    std::string name = row.Text(0);
-    StreamRow r;
-    try {
-      TRY_ASSIGN(r.config, StreamConfigFromJson(nlohmann::json::parse(row.Text(1))));
-    } catch (const std::exception& e) {
-      return DataLoss(fmt::format("streams table: config of '{}' is not JSON: {}", name, e.what()));
-    }
-    // The row's name (the primary key) is the stream's: streams are found, and their WALs
-    // placed and removed, by it. A config without one takes it; one naming another stream
-    // is a damaged row.
-    if (r.config.name.empty()) r.config.name = name;
-    if (r.config.name != name) {
-      return DataLoss(fmt::format(
-          "streams table: the row of stream '{}' holds the config of a stream named '{}'", name,
-          r.config.name));
-    }
-    r.epoch = std::stoull(row.Text(2), nullptr, 16);
-    r.created_ms = row.Int(3);
-    out.emplace(std::move(name), std::move(r));
-  }
+  for (const auto& row : rows) out.emplace(row.Text(0), ReadStreamRow(row));
   return out;
 }
 
@@ -102,14 +132,52 @@ Status StreamManager::LoadStreams() {
   TRY_ASSIGN(auto rows, ReadStreamsTable(options_.db));
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [name, row] : rows) {
-    TRY_ASSIGN(uint64_t epoch, EpochForExistingStream(name, row.epoch));
-    auto stream = StartStream(row.config, LocalEpoch(epoch), row.created_ms);
-    if (!stream.ok()) return stream.status().WithContext(fmt::format("stream '{}'", name));
-    streams_[name] = std::move(stream).value();
-    table_epochs_[name] = epoch;
-    StreamsChangedLocked();
+    Status st = row.problem;
+    if (st.ok()) st = StartExistingLocked(name, row.config, row.epoch, row.created_ms);
+    if (!st.ok()) {
+      MarkFailedLocked(name, row.config, row.epoch_read ? std::optional(row.epoch) : std::nullopt,
+                       row.created_ms, st);
+    }
   }
   return Status::Ok();
+}
+
+Status StreamManager::StartExistingLocked(const std::string& name, const StreamConfig& config,
+                                          uint64_t table_epoch, int64_t created_ms) {
+  TRY_ASSIGN(uint64_t epoch, EpochForExistingStream(name, table_epoch));
+  TRY_ASSIGN(auto stream, StartStream(config, LocalEpoch(epoch), created_ms));
+  streams_[name] = std::move(stream);
+  table_epochs_[name] = epoch;
+  failed_.erase(name);
+  StreamsChangedLocked();
+  return Status::Ok();
+}
+
+void StreamManager::MarkFailedLocked(const std::string& name, const StreamConfig& config,
+                                     std::optional<uint64_t> table_epoch, int64_t created_ms,
+                                     const Status& why) {
+  failed_[name] = FailedStream{config, table_epoch, created_ms, why, WallMillis()};
+  auto dir = WalDirOf(name);
+  Logger("streams")->error(
+      "stream={} not started: {}; its WAL is left as it is ({}); the other streams run. Update "
+      "it with a whole valid configuration to start it with the records its WAL holds, or "
+      "delete it",
+      name, why.ToString(),
+      options_.logs ? options_.logs->Describe()
+      : dir.ok()    ? "dir=" + *dir
+                    : "it has no WAL directory: its name is not a stream's");
+}
+
+Status StreamManager::NotRunning(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto failed = failed_.find(name);
+  if (failed == failed_.end()) {
+    return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  }
+  return FailedPrecondition(fmt::format(
+      "delivery stream '{}' did not start, and takes no records until it is mended (updated "
+      "with a valid configuration) or deleted: {}",
+      name, failed->second.why.message()));
 }
 
 Result<uint64_t> StreamManager::EpochForExistingStream(const std::string& name,
@@ -161,14 +229,23 @@ void StreamManager::FollowTable() {
     return;
   }
   std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> running;
+  std::vector<std::string> failed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
     running = streams_;
+    for (const auto& [name, f] : failed_) failed.push_back(name);
   }
   // Gone, or deleted and created again (another epoch): stopped here.
   for (const auto& [name, stream] : running) {
     auto row = rows->find(name);
+    if (row != rows->end() && !row->second.problem.ok()) {
+      log->error(
+          "stream={} keeps running here as it was: its row, changed by another server, "
+          "does not read here: {}",
+          name, row->second.problem.ToString());
+      continue;
+    }
     if (row != rows->end() && row->second.epoch == table_epochs_[name]) continue;
     if (Status st = StopAndRemoveLocal(name, stream, /*remove_shared_log=*/false); !st.ok()) {
       log->error("stream={} deleted by another server but still running here: {}", name,
@@ -178,10 +255,30 @@ void StreamManager::FollowTable() {
     table_epochs_.erase(name);
     log->info("stream stopped here after another server deleted it stream={}", name);
   }
+  // Failed here and deleted by another server: its WAL goes, as a running one's would.
+  for (const std::string& name : failed) {
+    if (rows->count(name)) continue;
+    if (!options_.logs) {
+      auto dir = WalDirOf(name);
+      std::error_code ec;
+      Status removed = !dir.ok()               ? Status::Ok()
+                       : !fs::exists(*dir, ec) ? Status::Ok()
+                                               : RemoveWalDir(name, *dir);
+      if (!removed.ok()) {
+        log->warn("stream={} WAL directory not removed: {}", name, removed.ToString());
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    failed_.erase(name);
+    log->info(
+        "stream forgotten here (it had not started) after another server deleted it "
+        "stream={}",
+        name);
+  }
   for (const auto& [name, row] : *rows) {
     auto it = running.find(name);
     if (it != running.end() && table_epochs_.count(name)) {
-      if (ToJson(it->second->config()) == ToJson(row.config)) continue;
+      if (!row.problem.ok() || ToJson(it->second->config()) == ToJson(row.config)) continue;
       auto bucket = options_.lake->Bucket(row.config.bucket);
       auto backup_bucket = BackupBucketOf(row.config);
       Status st = !bucket.ok()          ? bucket.status()
@@ -198,6 +295,32 @@ void StreamManager::FollowTable() {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
     if (streams_.count(name)) continue;  // stopping it failed: it keeps running as it was
+    const std::optional<uint64_t> row_epoch =
+        row.epoch_read ? std::optional(row.epoch) : std::nullopt;
+    auto was_failed = failed_.find(name);
+    if (!row.problem.ok()) {
+      // Still failing, or created by another server with a row that does not read here:
+      // its WAL, if it has one, is left alone.
+      if (was_failed != failed_.end() &&
+          was_failed->second.why.ToString() == row.problem.ToString() &&
+          was_failed->second.table_epoch == row_epoch) {
+        continue;
+      }
+      MarkFailedLocked(name, row.config, row_epoch, row.created_ms, row.problem);
+      continue;
+    }
+    if (was_failed != failed_.end() &&
+        (!was_failed->second.table_epoch || was_failed->second.table_epoch == row_epoch)) {
+      // Mended by another server: it starts with the records its WAL kept. (Another epoch
+      // is another stream: deleted and created again, its old WAL goes below.)
+      if (Status st = StartExistingLocked(name, row.config, row.epoch, row.created_ms); !st.ok()) {
+        MarkFailedLocked(name, row.config, row_epoch, row.created_ms, st);
+        continue;
+      }
+      log->info("stream started here after another server mended it stream={} bucket={}", name,
+                row.config.bucket);
+      continue;
+    }
     Status st = RemoveStaleWalDir(name);
     MetricsFor(name)->MarkCreated();
     auto stream = st.ok() ? StartStream(row.config, LocalEpoch(row.epoch), row.created_ms)
@@ -205,10 +328,12 @@ void StreamManager::FollowTable() {
     if (!stream.ok()) {
       log->error("stream={} created by another server not started here: {}", name,
                  stream.status().ToString());
+      MarkFailedLocked(name, row.config, row_epoch, row.created_ms, stream.status());
       continue;
     }
     streams_[name] = std::move(stream).value();
     table_epochs_[name] = row.epoch;
+    failed_.erase(name);
     StreamsChangedLocked();
     log->info("stream started here after another server created it stream={} bucket={}", name,
               row.config.bucket);
@@ -313,6 +438,11 @@ Status StreamManager::Create(const StreamConfig& config) {
   if (streams_.count(config.name)) {
     return AlreadyExists(fmt::format("delivery stream '{}' already exists", config.name));
   }
+  if (auto failed = failed_.find(config.name); failed != failed_.end()) {
+    return AlreadyExists(fmt::format(
+        "delivery stream '{}' already exists (it did not start: {}); update or delete it",
+        config.name, failed->second.why.message()));
+  }
   // Delete removes the row only after the WAL.
   TRY(RemoveStaleWalDir(config.name));
   uint64_t epoch = NewEpoch();
@@ -343,6 +473,9 @@ Status StreamManager::Update(const StreamConfig& config) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(config.name);
   if (it == streams_.end()) {
+    if (auto failed = failed_.find(config.name); failed != failed_.end()) {
+      return MendLocked(config, failed->second);
+    }
     return NotFound(fmt::format("delivery stream '{}' does not exist", config.name));
   }
   TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
@@ -367,11 +500,41 @@ Status StreamManager::Update(const StreamConfig& config) {
   return Status::Ok();
 }
 
+Status StreamManager::MendLocked(const StreamConfig& config, FailedStream failed) {
+  // The row is rewritten whole (a damaged epoch too: the WAL's records then get ids under
+  // the new one), and the stream starts as at a restart, with the records its WAL holds.
+  TRY(CheckKeysInBuckets(config));
+  auto rows = options_.db->Query("SELECT config, epoch FROM streams WHERE name=?", {config.name});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return NotFound(fmt::format("delivery stream '{}' does not exist", config.name));
+  }
+  const std::string before_config = (*rows)[0].Text(0), before_epoch = (*rows)[0].Text(1);
+  const uint64_t epoch = failed.table_epoch ? *failed.table_epoch : NewEpoch();
+  TRY(options_.db
+          ->Exec("UPDATE streams SET config=?, epoch=? WHERE name=?",
+                 {ToJson(config).dump(), fmt::format("{:016x}", epoch), config.name})
+          .status());
+  if (Status st = StartExistingLocked(config.name, config, epoch, failed.created_ms); !st.ok()) {
+    (void)options_.db->Exec("UPDATE streams SET config=?, epoch=? WHERE name=?",
+                            {before_config, before_epoch, config.name});
+    return st.WithContext(fmt::format("delivery stream '{}' not started", config.name));
+  }
+  options_.db->Announce("streams", config.name);
+  Logger("streams")->info("stream started after an update mended it stream={} bucket={}",
+                          config.name, config.bucket);
+  return Status::Ok();
+}
+
 std::vector<StreamConfig> StreamManager::List() const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<StreamConfig> out;
-  for (const auto& [name, stream] : streams_) out.push_back(stream->config());
-  return out;
+  std::map<std::string_view, StreamConfig> out;
+  for (const auto& [name, stream] : streams_) out.emplace(name, stream->config());
+  for (const auto& [name, failed] : failed_) out.emplace(name, failed.config);
+  std::vector<StreamConfig> list;
+  list.reserve(out.size());
+  for (auto& [name, config] : out) list.push_back(std::move(config));
+  return list;
 }
 
 std::shared_ptr<DeliveryStream> StreamManager::Find(std::string_view name) const {
@@ -381,15 +544,56 @@ std::shared_ptr<DeliveryStream> StreamManager::Find(std::string_view name) const
 }
 
 Result<StreamDescription> StreamManager::Describe(std::string_view name) const {
-  auto stream = Find(name);
+  std::shared_ptr<DeliveryStream> stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = streams_.find(name); it != streams_.end()) {
+      stream = it->second;
+    } else if (auto failed = failed_.find(name); failed != failed_.end()) {
+      StreamDescription d;
+      d.config = failed->second.config;
+      d.status = "failed";
+      d.created_ms = failed->second.created_ms;
+      d.stats.last_error = failed->second.why.message();
+      d.stats.last_error_ms = failed->second.since_ms;
+      return d;
+    }
+  }
   if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
   return stream->Describe();
+}
+
+Status StreamManager::DeleteFailed(const std::string& name) {
+  // Nothing runs: its WAL (or shared log) and its row go. Its undelivered records with
+  // them, as for a running stream whose records the lake never took.
+  if (options_.logs) {
+    if (Status st = options_.logs->Remove(name); !st.ok()) {
+      Logger("streams")->warn("stream={} log not removed from {}: {}", name,
+                              options_.logs->Describe(), st.ToString());
+    }
+  } else if (auto dir = WalDirOf(name); !dir.ok()) {
+    Logger("streams")->warn("stream={} has no WAL directory to remove: {}", name,
+                            dir.status().ToString());
+  } else if (std::error_code ec; fs::exists(*dir, ec)) {
+    TRY(RemoveWalDir(name, *dir));
+  }
+  TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {name}).status());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    failed_.erase(name);
+  }
+  options_.db->Announce("streams", name);
+  Logger("streams")->info("stream deleted (it had not started) stream={}", name);
+  return Status::Ok();
 }
 
 Status StreamManager::Delete(std::string_view name) {
   std::lock_guard<std::mutex> changes(changes_mu_);
   auto stream = Find(name);
-  if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  if (!stream) {
+    if (Status why = NotRunning(name); why.code() == ErrorCode::kNotFound) return why;
+    return DeleteFailed(std::string(name));
+  }
   TRY(StopAndRemoveLocal(std::string(name), stream, /*remove_shared_log=*/true));
   table_epochs_.erase(std::string(name));
   TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {std::string(name)}).status());
@@ -429,6 +633,9 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
           "stream={} stopped with undelivered records and not started "
           "again: {}; they are delivered when the server starts",
           name, again.status().ToString());
+      MarkFailedLocked(name, stream->config(),
+                       epoch == table_epochs_.end() ? std::nullopt : std::optional(epoch->second),
+                       stream->created_ms(), again.status());
     }
     return Unavailable(
         fmt::format("delivery stream '{}' not deleted: {}", name, stopped.message()));
@@ -469,7 +676,7 @@ void StreamManager::Put(std::string_view stream, std::string_view record, int64_
     last.generation = generation;
   }
   if (!last.stream) {
-    done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), 0);
+    done(NotRunning(stream), 0);
     return;
   }
   last.stream->Put(record, arrival_ms, std::move(done));
@@ -480,7 +687,7 @@ void StreamManager::PutRecord(
     std::function<void(const Status&, const std::string& record_id)> done) {
   auto s = Find(stream);
   if (!s) {
-    done(NotFound(fmt::format("delivery stream '{}' does not exist", stream)), "");
+    done(NotRunning(stream), "");
     return;
   }
   s->Put(record, [done = std::move(done), epoch = s->epoch()](const Status& st, uint64_t seq) {
@@ -531,7 +738,7 @@ std::vector<PutRecordResult> StreamManager::PutRecordBatch(std::string_view stre
 
 Status StreamManager::Flush(std::string_view name) {
   auto stream = Find(name);
-  if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
+  if (!stream) return NotRunning(name);
   return stream->Flush(options_.stop_timeout_ms);
 }
 

@@ -16,6 +16,14 @@
 // gone (after delivering their buffers; their WALs are removed). A server's epochs differ
 // from the table's by its `epoch_salt`, so that record ids stay unique across servers.
 //
+// A stream whose row does not read (config not JSON, an unknown key, a config naming
+// another stream, a bad epoch), whose config does not pass Validate(), or that does not
+// start (its bucket, its WAL) is failed: it is logged and left out, its WAL untouched, and
+// the other streams run. List and Describe show it with status "failed" and the reason as
+// last_error; puts to it are refused (FailedPrecondition); an Update with a whole valid
+// configuration mends it (rewrites the row and starts it with the records its WAL holds);
+// Delete removes its row and its WAL.
+//
 // Thread-safety: every method may be called from any thread at once (Put is the hot path:
 // it takes short locks only, the disk write happens on the stream's WAL writer thread).
 // `done` callbacks run on WAL writer threads: keep them short, never call Stop, Delete or
@@ -32,12 +40,13 @@
 //   streams->Put("pollution", "{\"ozone\":3}\n", [](const Status& s) { ... });
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,24 +118,27 @@ class StreamManager : public rules::RecordSink {
   StreamManager(const StreamManager&) = delete;
   StreamManager& operator=(const StreamManager&) = delete;
 
-  // Validates, persists and starts a stream. AlreadyExists if the name is taken.
+  // Validates, persists and starts a stream. AlreadyExists if the name is taken (by a
+  // failed stream too).
   Status Create(const StreamConfig& config);
   // Firehose's UpdateDestination: validates `config` (the whole new configuration of the
   // stream it names), persists it and applies it to the running stream without stopping
   // it (DeliveryStream::Update: records buffered from now on follow it; the buffers
   // filling now are delivered as they were configured). NotFound if no such stream;
-  // InvalidArgument naming the field otherwise, and nothing changes.
+  // InvalidArgument naming the field otherwise, and nothing changes. A failed stream (see
+  // the top of this file) is mended: its row takes `config` and it starts.
   Status Update(const StreamConfig& config);
-  // Configurations in name order.
+  // Configurations in name order, the failed streams' included (as far as their rows read).
   std::vector<StreamConfig> List() const;
-  // NotFound if no such stream.
+  // NotFound if no such stream. A failed stream: status "failed", stats.last_error why.
   Result<StreamDescription> Describe(std::string_view name) const;
   // Stops accepting records, delivers what is buffered, removes the WAL and the row.
   // Unavailable (and the stream keeps running) if delivery did not finish within
-  // stop_timeout_ms.
+  // stop_timeout_ms. A failed stream: its WAL and its row are removed.
   Status Delete(std::string_view name);
 
-  // rules::RecordSink: `record` is taken as-is (separator included).
+  // rules::RecordSink: `record` is taken as-is (separator included). NotFound if no such
+  // stream, FailedPrecondition (with the reason) if it failed.
   void Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
            rules::RecordDone done) override;
   // As Put, arriving now (the manager's clock).
@@ -148,7 +160,8 @@ class StreamManager : public rules::RecordSink {
                                               std::vector<std::string> records);
 
   // Delivers every buffer of the stream now and waits for it (up to stop_timeout_ms).
-  // For tests and an operator's "flush"; NotFound, or Unavailable on timeout.
+  // For tests and an operator's "flush"; NotFound, FailedPrecondition for a failed stream,
+  // or Unavailable on timeout.
   Status Flush(std::string_view name);
 
   // Refuses new records, delivers every buffer, stops the threads. Idempotent.
@@ -162,6 +175,28 @@ class StreamManager : public rules::RecordSink {
   Status CheckKeysInBuckets(const StreamConfig& config) const;
   explicit StreamManager(StreamManagerOptions options);
   Status LoadStreams();
+  // A stream of the table that does not run here (see the top of this file).
+  struct FailedStream {
+    StreamConfig config;                  // as far as its row reads; its name at least
+    std::optional<uint64_t> table_epoch;  // its row's, when that reads
+    int64_t created_ms = 0;
+    Status why;
+    int64_t since_ms = 0;  // Unix ms
+  };
+  // Starts a stream of the table that already existed (its WAL kept, its epoch checked by
+  // EpochForExistingStream); under changes_mu_ and mu_.
+  Status StartExistingLocked(const std::string& name, const StreamConfig& config,
+                             uint64_t table_epoch, int64_t created_ms);
+  // Records `name` as failed for `why` and logs it; under mu_.
+  void MarkFailedLocked(const std::string& name, const StreamConfig& config,
+                        std::optional<uint64_t> table_epoch, int64_t created_ms, const Status& why);
+  // Why a stream that is not running takes no records: NotFound, or FailedPrecondition
+  // naming why it failed. Takes mu_.
+  Status NotRunning(std::string_view name) const;
+  // Update of a failed stream; under changes_mu_ and mu_.
+  Status MendLocked(const StreamConfig& config, FailedStream failed);  // a copy: it leaves failed_
+  // Delete of a failed stream; under changes_mu_.
+  Status DeleteFailed(const std::string& name);
   // The epoch an existing stream (not one just created) starts with: the table's, unless
   // its local WAL holds nothing (Wal::HoldsNothing: the directory was moved or lost), when
   // its records would be numbered from 1 again and take the ids of records given out
@@ -201,6 +236,7 @@ class StreamManager : public rules::RecordSink {
   mutable std::mutex mu_;
   bool stopped_ = false;
   std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> streams_;
+  std::map<std::string, FailedStream, std::less<>> failed_;  // none of them in streams_
   // Changes (to a value no manager has had) whenever streams_ does; Put's per-thread
   // cache of the stream it found last is valid while it stays the same.
   std::atomic<uint64_t> generation_;

@@ -39,7 +39,9 @@ struct StreamStats {
 
 struct StreamDescription {
   StreamConfig config;
-  std::string status;     // "active" or "deleting"
+  // "active", "deleting" (no longer accepting records), "stopped", or "failed" (not
+  // running: its row does not read or it did not start; stats.last_error says why)
+  std::string status;
   int64_t created_ms = 0; // Unix ms
   StreamStats stats;
 };
