@@ -100,6 +100,7 @@ bool DeliveryStream::Deliver(Buffer& b) {
   // Before the checkpoint, so whoever sees the checkpoint cover these records (Flush) also
   // sees them gone from the backpressure count.
   pending_bytes_ -= b.raw_bytes;
+  pending_records_ -= b.seqs.size();
   m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
   if (Status st = log_->MarkDelivered(b.seqs); !st.ok()) {
     // The object is in the lake; only a restart could deliver these records a second time.

@@ -112,7 +112,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     };
     // Half the pending limit for pulled records, the rest for appends awaiting JetStream.
     hooks.may_pull = [p = s.get()] {
-      return p->pending_bytes_.load() < p->options_.max_pending_bytes / 2;
+      return p->PendingCharge() < p->options_.max_pending_bytes / 2;
     };
     TRY_ASSIGN(s->log_, s->options_.logs->Open(s->options_.config.name, s->options_.epoch,
                                                std::move(hooks)));
@@ -146,6 +146,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
                             s->options_.config.name, undelivered.size(), bytes,
                             undelivered.front().seq);
     s->pending_bytes_ += bytes;
+    s->pending_records_ += undelivered.size();
     s->recovered_through_ = undelivered.back().seq;
     // No Put has run yet, so using the partitioner here does not race the writer thread.
     std::vector<WalFrame> frames;
@@ -177,6 +178,7 @@ DeliveryStream::DeliveryStream(DeliveryStreamOptions options,
       log_external_(options_.logs != nullptr),
       destination_(std::move(destination)) {
   deaggregate_ = destination_->config.deaggregation.enabled();
+  delimiter_bytes_ = static_cast<uint32_t>(destination_->config.record_delimiter.size());
 }
 
 DeliveryStream::~DeliveryStream() {
@@ -225,7 +227,7 @@ void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64
   const uint64_t n = parts.size();
   puts_in_progress_.fetch_add(n);
   InPut in_put(&in_put_);
-  Status refused = Refusal(total, accepting_.load(), pending_bytes_.load());
+  Status refused = Refusal(total, n, accepting_.load(), PendingCharge());
   if (!refused.ok()) {
     EndPuts(n);
     m.records_rejected->Add(n);
@@ -233,6 +235,7 @@ void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64
     return;
   }
   pending_bytes_ += total;
+  pending_records_ += n;
   // One answer for the pieces: the first error, else OK with the first piece's number.
   struct Pieces {
     std::mutex mu;
@@ -293,7 +296,7 @@ void DeliveryStream::PutOne(std::string_view record, int64_t arrival_ms, PutDone
   // accepting_ is what lets Stop wait for it (see accepting_).
   puts_in_progress_.fetch_add(1);
   InPut in_put(&in_put_);
-  Status refused = Refusal(size, accepting_.load(), pending_bytes_.load());
+  Status refused = Refusal(size, 1, accepting_.load(), PendingCharge());
   if (!refused.ok()) {
     EndPuts(1);
     m.records_rejected->Add();
@@ -301,10 +304,12 @@ void DeliveryStream::PutOne(std::string_view record, int64_t arrival_ms, PutDone
     return;
   }
   pending_bytes_ += size;
+  pending_records_ += 1;
   log_->Append(record, arrival_ms, std::move(done));
 }
 
-Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) const {
+Status DeliveryStream::Refusal(uint64_t bytes, uint64_t records, bool accepting,
+                               uint64_t pending) const {
   const std::string& name = options_.config.name;
   if (!accepting) {
     // Unavailable, which clients send again (Firehose's ServiceUnavailableException, MQTT's
@@ -312,11 +317,16 @@ Status DeliveryStream::Refusal(uint64_t size, bool accepting, uint64_t pending) 
     return Unavailable(
         fmt::format("stream '{}' is not accepting records (stopping or being deleted)", name));
   }
-  if (pending + size > options_.max_pending_bytes) {
+  // Each record counts with its frame in the WAL and its delimiter in the buffer, so that
+  // the limit bounds what the WAL and the buffers hold (an empty record is not free).
+  const uint64_t charge = bytes + records * RecordOverhead();
+  if (pending + charge > options_.max_pending_bytes) {
     return ResourceExhausted(fmt::format(
-        "stream '{}': a record of {} bytes would take the bytes waiting for delivery (taken, "
-        "or ahead of it in this request) from {} past the limit of {}; retry later",
-        name, size, pending, options_.max_pending_bytes));
+        "stream '{}': {} of {} bytes ({} with {} WAL frame header and delimiter) would take "
+        "what waits for delivery (taken, or ahead of it in this request, each record with its "
+        "frame header and delimiter) from {} past the limit of {}; retry later",
+        name, records == 1 ? std::string("a record") : fmt::format("{} records", records), bytes,
+        charge, records == 1 ? "its" : "their", pending, options_.max_pending_bytes));
   }
   return Status::Ok();
 }
@@ -359,13 +369,15 @@ void DeliveryStream::AppendStaged(Staged& staged) {
   StreamMetrics& m = *options_.metrics;
   std::vector<LogEntry>& entries = staged.entries;
   const bool accepting = accepting_.load();
-  const uint64_t pending = pending_bytes_.load();
+  const uint64_t pending = PendingCharge();
+  const uint64_t overhead = RecordOverhead();
   uint64_t admitted_bytes = 0;
   size_t admitted = 0;
   // Answered last, once this thread's hold on the stream is released: a `done` may Put.
   std::vector<std::pair<PutDone, Status>> refused;
   for (size_t i = 0; i < entries.size(); ++i) {
-    Status why = Refusal(entries[i].size, accepting, pending + admitted_bytes);
+    Status why =
+        Refusal(entries[i].size, 1, accepting, pending + admitted_bytes + admitted * overhead);
     if (!why.ok()) {
       refused.emplace_back(std::move(entries[i].done), std::move(why));
       continue;
@@ -378,6 +390,7 @@ void DeliveryStream::AppendStaged(Staged& staged) {
   if (admitted > 0) {
     puts_in_progress_.fetch_add(admitted);
     pending_bytes_ += admitted_bytes;
+    pending_records_ += admitted;
     log_->AppendAll(staged.bytes, entries);
   }
   if (!refused.empty()) m.records_rejected->Add(refused.size());
@@ -405,9 +418,13 @@ void DeliveryStream::OnBatchDone(const Status& status, const WalBatchDone& batch
     m.wal_commit_seconds->Observe(double(batch.commit_ns) / 1e9);
     m.wal_commit_records->Observe(double(batch.records));
     // An external log holds the records from here; they count again once pulled back.
-    if (log_external_) pending_bytes_ -= batch.bytes;
+    if (log_external_) {
+      pending_bytes_ -= batch.bytes;
+      pending_records_ -= batch.records;
+    }
   } else {
     pending_bytes_ -= batch.bytes;
+    pending_records_ -= batch.records;
     m.records_rejected->Add(batch.records);
     NoteError(status.ToString());
   }
@@ -433,6 +450,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     uint64_t bytes = 0;
     for (const WalFrame& r : records) bytes += r.data.size();
     pending_bytes_ += bytes;
+    pending_records_ += records.size();
   }
   int64_t now = options_.clock();
   const uint64_t buffer_size_bytes = dest->config.buffer_size_bytes();
@@ -509,7 +527,12 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
         if (dest->config.backup.enabled()) b.source += r.data;
       }
       b.raw_bytes += r.data.size();
-      open_bytes_ += r.data.size();
+      // Counted as backpressure counts it (RecordOverhead), so that pressure seals buffers
+      // before the limit refuses records, small ones too.
+      const uint64_t held =
+          r.data.size() + kFrameHeaderBytes + kFrameFixedBodyBytes + delimiter.size();
+      b.held_bytes += held;
+      open_bytes_ += held;
       b.seqs.push_back(r.seq);
       // The object's size (records, their delimiters, error lines) against the hint: a
       // buffer that reached it is sealed now, so one large group commit still makes
@@ -532,7 +555,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
 }
 
 void DeliveryStream::SealLocked(std::map<std::string, Buffer>::iterator it) {
-  open_bytes_ -= it->second.raw_bytes;
+  open_bytes_ -= it->second.held_bytes;
   sealed_.push_back(std::move(it->second));
   buffers_.erase(it);
 }
@@ -588,6 +611,7 @@ Status DeliveryStream::Update(const StreamConfig& config,
   uint64_t old_generation = destination_->generation;
   destination_ = std::move(dest);
   deaggregate_ = destination_->config.deaggregation.enabled();
+  delimiter_bytes_ = static_cast<uint32_t>(destination_->config.record_delimiter.size());
   if (SealBuffersOfLocked(old_generation)) cv_.notify_one();
   return Status::Ok();
 }
@@ -619,7 +643,7 @@ void DeliveryStream::DeliveryLoop() {
     for (auto it = buffers_.begin(); it != buffers_.end();) {
       if (ReadyLocked(it->second, now)) {
         last_object_raw_bytes_ = it->second.bytes.size();
-        open_bytes_ -= it->second.raw_bytes;
+        open_bytes_ -= it->second.held_bytes;
         ready.push_back(std::move(it->second));
         it = buffers_.erase(it);
       } else {

@@ -1,8 +1,8 @@
 // DeliveryStream: one stream at work. Put appends to the stream's log (record_log.h: its
-// local Wal, or a JetStream stream); once durable a record joins the buffer of its partition (or the partitioning-failed buffer); a delivery thread
-// turns each buffer that is big or old enough into one object in the bucket, retries a
-// failing bucket with backoff, falls back to the error prefix after the retry window, and
-// then marks the records delivered in the WAL checkpoint.
+// local Wal, or a JetStream stream); once durable a record joins the buffer of its partition (or
+// the partitioning-failed buffer); a delivery thread turns each buffer that is big or old enough
+// into one object in the bucket, retries a failing bucket with backoff, falls back to the error
+// prefix after the retry window, and then marks the records delivered in the WAL checkpoint.
 //
 // Put inside a CompletionBatch (base/completion_batch.h; a broker connection opens one
 // for each read) stages the record on the calling thread; when the batch closes, the
@@ -10,10 +10,14 @@
 // lock and one round of the shared counters for a read's worth of PUBLISH, not one per
 // record. A staged record that is refused (stopping, backpressure) gets its `done` then.
 //
+// Backpressure: records acknowledged and not yet delivered are capped at
+// `max_pending_bytes`, each counted with its WAL frame header and delimiter
+// (RecordOverhead()), so that the cap bounds the WAL however small the records.
+//
 // Buffering under pressure: the buffering hints are hints, as Firehose's are. Once the
-// records in filling buffers come to half of `max_pending_bytes` (many partitions, each
-// under its size and within its interval), the oldest buffers are sealed and delivered
-// early until a quarter is left. So backpressure refuses records only when delivery falls
+// records in filling buffers (counted the same way) come to half of `max_pending_bytes` (many
+// partitions, each under its size and within its interval), the oldest buffers are sealed and
+// delivered early until a quarter is left. So backpressure refuses records only when delivery falls
 // behind, never while records merely wait for their buffers' timers.
 //
 // Update replaces the stream's destination settings (bucket, prefixes, buffering hints,
@@ -65,6 +69,8 @@ struct DeliveryStreamOptions {
   int64_t retry_window_ms = 300'000;
   int64_t retry_initial_backoff_ms = 100;
   int64_t retry_max_backoff_ms = 10'000;
+  // Backpressure: what may wait for delivery, each record counted with its WAL frame
+  // header and the record delimiter (RecordOverhead()), so that it bounds the WAL too.
   uint64_t max_pending_bytes = 512ull << 20;
   std::shared_ptr<objstore::ObjectStore> bucket;
   std::shared_ptr<objstore::ObjectStore> backup_bucket;  // config.backup's; null when off
@@ -135,7 +141,8 @@ class DeliveryStream {
     bool partitioning_failed = false;
     std::vector<std::string> partition_values;
     std::string bytes;             // object contents before compression
-    uint64_t raw_bytes = 0;        // record bytes, as counted by backpressure
+    uint64_t raw_bytes = 0;        // record bytes (pending_bytes_ counts them)
+    uint64_t held_bytes = 0;       // raw_bytes, each record with its frame and delimiter
     std::vector<uint64_t> seqs;    // increasing
     int64_t oldest_arrival_ms = 0;
     // With format conversion: where each record ends in `bytes`, and when it arrived.
@@ -159,9 +166,19 @@ class DeliveryStream {
   void Stage(std::string_view record, int64_t arrival_ms, PutDone done);
   // Admits what `staged` holds and appends it to the WAL; refuses the rest.
   void AppendStaged(Staged& staged);
-  // Why a record of `size` bytes is refused (not `accepting`, or `pending` bytes not yet
-  // delivered leave no room), or OK.
-  Status Refusal(uint64_t size, bool accepting, uint64_t pending) const;
+  // Why `records` records of `bytes` bytes in all are refused (not `accepting`, or
+  // `pending` (PendingCharge()) leaves no room for them with their overhead), or OK.
+  Status Refusal(uint64_t bytes, uint64_t records, bool accepting, uint64_t pending) const;
+  // What one record takes besides its bytes, as backpressure counts it: its WAL frame's
+  // header (wal_format.h) and the delimiter written after it in its object.
+  uint64_t RecordOverhead() const {
+    return kFrameHeaderBytes + kFrameFixedBodyBytes + delimiter_bytes_.load();
+  }
+  // What waits for delivery as the pending limit counts it: the records' bytes and each
+  // record's RecordOverhead().
+  uint64_t PendingCharge() const {
+    return pending_bytes_.load() + pending_records_.load() * RecordOverhead();
+  }
   void OnDurable(const std::vector<WalFrame>& records);
   // Metrics and backpressure for one WAL batch (WalOptions::on_batch_done).
   void OnBatchDone(const Status& status, const WalBatchDone& batch);
@@ -212,7 +229,12 @@ class DeliveryStream {
   uint64_t partitioner_generation_ = 0;
   std::vector<Result<std::vector<std::string>>> partitions_;  // OnDurable's, reused
 
+  // Acknowledged (or being appended) and not yet delivered: their bytes (what Describe and
+  // the metrics call buffered_bytes) and how many they are (for RecordOverhead()).
   std::atomic<uint64_t> pending_bytes_{0};
+  std::atomic<uint64_t> pending_records_{0};
+  // The destination's record delimiter's length (read by Put without mu_; set under it).
+  std::atomic<uint32_t> delimiter_bytes_{0};
 
   mutable std::mutex mu_;
   std::shared_ptr<const Destination> destination_;  // mu_
@@ -232,7 +254,7 @@ class DeliveryStream {
   uint64_t recovered_through_ = 0;      // the last record recovered from the WAL at Open
   uint64_t flush_through_ = 0;          // buffers holding seqs <= this are ready now
   std::map<std::string, Buffer> buffers_;  // filling, by partition key
-  uint64_t open_bytes_ = 0;                // mu_; the raw bytes in buffers_
+  uint64_t open_bytes_ = 0;                // mu_; the held_bytes of buffers_
   LogThrottle pressure_log_;               // SealUnderPressureLocked's report
   std::vector<Buffer> sealed_;             // reached the size: next object, in order
   // The storage of delivered buffers, for the next ones to fill (mu_): a fresh buffer of

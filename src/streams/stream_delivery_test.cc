@@ -441,13 +441,14 @@ TEST_F(StreamManagerTest, DeaggregationPutsEachRecordARecordHolds) {
 // together are all refused, none left in the log for the device's retry to duplicate.
 TEST_F(StreamManagerTest, ADeaggregatedRecordIsAdmittedWholeOrNotAtAll) {
   StreamManagerOptions o = Options();
-  o.max_pending_bytes = 100;
+  o.max_pending_bytes = 250;
   auto m = OpenManager(o);
   StreamConfig c = Config();
   c.deaggregation.kind = Deaggregation::Kind::kJson;
   ASSERT_TRUE(m->Create(c).ok());
   lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
-  // 40 bytes held; three pieces of 30 would fit one or two at a time, not all three.
+  // 72 held (40 bytes and a 32-byte WAL frame header); three pieces of 60 (28 bytes and
+  // a frame header each) would fit one or two at a time, not all three.
   ASSERT_TRUE(PutSync(*m, "s", std::string(39, 'x') + "\n").ok());
   const std::string piece = R"({"device":"a","v":"0123456"})";  // 28 bytes
   ASSERT_EQ(piece.size(), 28u);

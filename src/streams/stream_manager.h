@@ -82,7 +82,8 @@ struct StreamManagerOptions {
   int64_t retry_initial_backoff_ms = 100;
   int64_t retry_max_backoff_ms = 10'000;
   // Backpressure: per stream, acknowledged-but-undelivered plus queued bytes beyond which
-  // Put answers kResourceExhausted.
+  // Put answers kResourceExhausted; each record counts with its WAL frame header and the
+  // stream's record delimiter, so that this bounds what the WAL holds.
   uint64_t max_pending_bytes = 512ull << 20;
   uint64_t wal_segment_bytes = 64ull << 20;  // a new segment after this many bytes
   int64_t wal_commit_delay_us = 0;            // WalOptions::commit_delay_us

@@ -555,6 +555,7 @@ TEST_F(StreamManagerTest, BackpressureRefusesBeyondThePendingLimit) {
   auto m = OpenManager(o);
   ASSERT_TRUE(m->Create(Config()).ok());
   lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  // Each record counts with its 32-byte WAL frame header: 232 bytes, four of them fit.
   std::string rec(200, 'r');
   int ok = 0, exhausted = 0;
   for (int i = 0; i < 8; ++i) {
@@ -562,15 +563,105 @@ TEST_F(StreamManagerTest, BackpressureRefusesBeyondThePendingLimit) {
     if (s.ok()) ok++;
     if (s.code() == ErrorCode::kResourceExhausted) exhausted++;
   }
-  EXPECT_EQ(ok, 5);
-  EXPECT_EQ(exhausted, 3);
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(exhausted, 4);
   auto d = m->Describe("s");
-  EXPECT_EQ(d->stats.records_rejected, 3u);
-  EXPECT_EQ(d->stats.buffered_bytes, 1000u);
+  EXPECT_EQ(d->stats.records_rejected, 4u);
+  EXPECT_EQ(d->stats.buffered_bytes, 800u);  // the records' own bytes
   // Once the bucket is back and the buffer delivered, records are accepted again.
   lake_.Get("iot-data")->FailPutsWhere(nullptr);
   ASSERT_TRUE(m->Flush("s").ok());
   EXPECT_TRUE(PutSync(*m, "s", rec).ok());
+}
+
+// The pending limit bounds what the WAL holds: each record counts with its WAL frame
+// header (32 bytes) and the stream's record delimiter, so empty and tiny records are
+// refused too once the limit is reached (counting their bytes alone, they never were, and
+// the WAL grew 40 times faster than the count).
+TEST_F(StreamManagerTest, EmptyAndTinyRecordsCountWithTheirFramesAgainstThePendingLimit) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 1000;
+  o.stop_timeout_ms = 100;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config("empty")).ok());
+  StreamConfig delimited = Config("delimited");
+  delimited.record_delimiter = "\n";
+  ASSERT_TRUE(m->Create(delimited).ok());
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  auto accepted_until_refused = [&](const std::string& stream, const std::string& rec) {
+    int accepted = 0;
+    for (; accepted < 100; ++accepted) {
+      Status s = PutSync(*m, stream, rec);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), ErrorCode::kResourceExhausted) << s.ToString();
+        EXPECT_NE(s.message().find("limit of 1000"), std::string::npos) << s.ToString();
+        break;
+      }
+    }
+    return accepted;
+  };
+  EXPECT_EQ(accepted_until_refused("empty", ""), 1000 / 32);
+  EXPECT_EQ(accepted_until_refused("delimited", "x"), 1000 / (1 + 32 + 1));
+  auto empty = m->Describe("empty")->stats;
+  EXPECT_EQ(empty.buffered_bytes, 0u);  // the records' bytes
+  EXPECT_LE(empty.wal_bytes, o.max_pending_bytes);
+  EXPECT_LE(m->Describe("delimited")->stats.wal_bytes, o.max_pending_bytes);
+}
+
+// The same through a batch (records staged and admitted together): the WAL stays within
+// the limit however small the records.
+TEST_F(StreamManagerTest, ABatchOfTinyRecordsKeepsTheWalWithinThePendingLimit) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 64 << 10;
+  o.stop_timeout_ms = 100;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  size_t accepted = 0, refused = 0;
+  for (int batch = 0; batch < 20 && refused == 0; ++batch) {
+    for (const PutRecordResult& r : m->PutRecordBatch("s", std::vector<std::string>(500, "x"))) {
+      if (r.status.ok()) {
+        ++accepted;
+      } else {
+        EXPECT_EQ(r.status.code(), ErrorCode::kResourceExhausted) << r.status.ToString();
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_EQ(accepted, o.max_pending_bytes / 33);
+  auto stats = m->Describe("s")->stats;
+  EXPECT_EQ(stats.buffered_bytes, accepted);
+  EXPECT_LE(stats.wal_bytes, o.max_pending_bytes);
+}
+
+// Small records of many partitions: buffers are sealed early as the limit counts them
+// (with their frames), before the limit refuses any for good.
+TEST_F(StreamManagerTest, ManySmallRecordsInManyPartitionsAreDeliveredEarlyInsteadOfRefused) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 8 << 10;
+  auto m = OpenManager(o);
+  StreamConfig c = Config();  // 900 s interval: timers never fire, the clock stands still
+  c.prefix = "device=!{partitionKeyFromQuery:device}/";
+  ASSERT_TRUE(m->Create(c).ok());
+  // 17 bytes, 49 as the limit counts them: without the frames counted the buffers would
+  // never reach half the limit, and the limit would refuse records until their timers.
+  size_t delivered_bytes = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string rec = fmt::format(R"({{"device":"d{:02d}"}})", i % 30) + "\n";
+    delivered_bytes += rec.size();
+    Status s = PutSync(*m, "s", rec);
+    for (int tries = 0; s.code() == ErrorCode::kResourceExhausted && tries < 500; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      s = PutSync(*m, "s", rec);
+    }
+    ASSERT_TRUE(s.ok()) << "record " << i << ": " << s.ToString();
+  }
+  EXPECT_GT(m->Describe("s")->stats.buffers_sealed_early, 0u);
+  ASSERT_TRUE(m->Flush("s").ok());
+  size_t in_lake = 0;
+  for (const auto& [key, obj] : Objects()) in_lake += obj.data.size();
+  EXPECT_EQ(in_lake, delivered_bytes);
 }
 
 // Many partitions, each far under its buffer size and interval, would otherwise hold the

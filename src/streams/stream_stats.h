@@ -25,7 +25,9 @@ struct StreamStats {
   int64_t last_delivery_latency_ms = 0;
   int64_t avg_delivery_latency_ms = 0;
   int64_t max_delivery_latency_ms = 0;
-  uint64_t buffered_bytes = 0;      // acknowledged, not yet delivered (what backpressure counts)
+  // Acknowledged, not yet delivered: the records' bytes. (The pending limit counts each
+  // record also with its WAL frame header and delimiter: DeliveryStream::RecordOverhead.)
+  uint64_t buffered_bytes = 0;
   uint64_t wal_bytes = 0;           // size of the stream's WAL segments on disk
   uint64_t wal_commits = 0;         // group commits that succeeded
   int64_t avg_wal_commit_us = 0;    // their write and sync, on average
