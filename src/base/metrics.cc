@@ -80,6 +80,30 @@ Histogram* MetricsRegistry::NewHistogram(const std::string& name, const std::str
   return s->histogram.get();
 }
 
+std::shared_ptr<void> MetricsRegistry::RemoveSeries(std::string_view name_prefix,
+                                                    const Labels& labels) {
+  auto removed = std::make_shared<std::vector<std::unique_ptr<Series>>>();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto fam = families_.begin(); fam != families_.end();) {
+    std::vector<std::unique_ptr<Series>>& series = fam->second.series;
+    if (std::string_view(fam->first).substr(0, name_prefix.size()) != name_prefix) {
+      ++fam;
+      continue;
+    }
+    for (auto s = series.begin(); s != series.end();) {
+      if ((*s)->labels == labels) {
+        removed->push_back(std::move(*s));
+        s = series.erase(s);
+      } else {
+        ++s;
+      }
+    }
+    // A family left without series is not rendered at all (no HELP without samples).
+    fam = series.empty() ? families_.erase(fam) : std::next(fam);
+  }
+  return removed;
+}
+
 void MetricsRegistry::NewCallbackGauge(const std::string& name, const std::string& help,
                                        const Labels& labels, std::function<double()> fn) {
   Series* s = AddSeries(name, help, Kind::kCallback, labels);

@@ -1,7 +1,9 @@
 // In-process metrics rendered in the Prometheus text format at /metrics.
 //
 // A MetricsRegistry owns every metric; modules register theirs once at start-up and
-// keep the returned pointer. Updating a Counter, Gauge or Histogram is lock-free
+// keep the returned pointer. Series of a subject that goes away (a deleted stream) can be
+// removed from the registry (RemoveSeries); their pointers stay valid as long as the
+// caller keeps what RemoveSeries returns. Updating a Counter, Gauge or Histogram is lock-free
 // (relaxed atomics) and safe from any thread; registration and Render take a mutex.
 //
 //   auto* published = registry.NewCounter("tributary_mqtt_messages_received_total",
@@ -16,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tributary {
@@ -75,6 +78,14 @@ class MetricsRegistry {
   // A gauge whose value is computed at render time (e.g. a queue's size).
   void NewCallbackGauge(const std::string& name, const std::string& help, const Labels& labels,
                         std::function<double()> fn);
+
+  // Stops rendering the series whose labels are exactly `labels` in the families whose
+  // names start with `name_prefix` (a deleted subject's: {"stream", "pollution"} under
+  // "tributary_stream_"). The pointers handed out for them stay valid as long as the
+  // returned object lives: keep it with whatever may still update them. A series
+  // registered again under those labels is a new one, from zero.
+  [[nodiscard]] std::shared_ptr<void> RemoveSeries(std::string_view name_prefix,
+                                                   const Labels& labels);
 
   // Prometheus text exposition format, version 0.0.4.
   std::string Render() const;

@@ -23,6 +23,34 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("t_not_yet NaN\n"), std::string::npos) << text;
 }
 
+// A deleted subject's series leave the output; what was handed out for them stays usable
+// while the caller keeps what RemoveSeries returned; registered again, they start anew.
+TEST(MetricsTest, RemovedSeriesAreNoLongerRendered) {
+  MetricsRegistry reg;
+  Counter* a = reg.NewCounter("t_stream_in_total", "In", {{"stream", "a"}});
+  Counter* b = reg.NewCounter("t_stream_in_total", "In", {{"stream", "b"}});
+  Histogram* h = reg.NewHistogram("t_stream_seconds", "Time", {1.0}, {{"stream", "a"}});
+  Gauge* other = reg.NewGauge("t_other", "Not a stream's", {{"stream", "a"}});
+  a->Add(2);
+  b->Add(3);
+  other->Set(4);
+  std::shared_ptr<void> kept = reg.RemoveSeries("t_stream_", {{"stream", "a"}});
+  a->Add(1);  // still valid
+  h->Observe(0.5);
+  EXPECT_EQ(a->Value(), 3u);
+  std::string text = reg.Render();
+  EXPECT_EQ(text.find("t_stream_in_total{stream=\"a\"}"), std::string::npos) << text;
+  EXPECT_EQ(text.find("t_stream_seconds"), std::string::npos) << text;  // the family is empty
+  EXPECT_NE(text.find("t_stream_in_total{stream=\"b\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("t_other{stream=\"a\"} 4\n"), std::string::npos) << text;  // other prefix
+  Counter* again = reg.NewCounter("t_stream_in_total", "In", {{"stream", "a"}});
+  again->Add(1);
+  text = reg.Render();
+  EXPECT_NE(text.find("t_stream_in_total{stream=\"a\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# HELP t_stream_in_total In\n"), std::string::npos) << text;
+  kept.reset();
+}
+
 TEST(MetricsTest, HistogramBucketsAreCumulative) {
   MetricsRegistry reg;
   Histogram* h = reg.NewHistogram("t_latency_seconds", "Latency", {0.1, 1.0});

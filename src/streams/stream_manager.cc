@@ -268,6 +268,7 @@ void StreamManager::FollowTable() {
         log->warn("stream={} WAL directory not removed: {}", name, removed.ToString());
       }
     }
+    DropMetrics(name);
     std::lock_guard<std::mutex> lock(mu_);
     failed_.erase(name);
     log->info(
@@ -376,6 +377,15 @@ std::shared_ptr<StreamMetrics> StreamManager::MetricsFor(const std::string& name
   auto& m = metrics_[name];
   if (!m) m = std::make_shared<StreamMetrics>(options_.metrics, name);
   return m;
+}
+
+void StreamManager::DropMetrics(const std::string& name) {
+  auto it = metrics_.find(name);
+  if (it == metrics_.end()) return;
+  // Out of /metrics; the series themselves live on with the StreamMetrics, which a
+  // DeliveryStream still referenced somewhere (a Put's per-thread cache) keeps updating.
+  it->second->Unregister();
+  metrics_.erase(it);
 }
 
 Result<std::shared_ptr<objstore::ObjectStore>> StreamManager::BackupBucketOf(
@@ -582,6 +592,7 @@ Status StreamManager::DeleteFailed(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     failed_.erase(name);
   }
+  DropMetrics(name);  // registered if it failed as it started
   options_.db->Announce("streams", name);
   Logger("streams")->info("stream deleted (it had not started) stream={}", name);
   return Status::Ok();
@@ -641,15 +652,17 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
         fmt::format("delivery stream '{}' not deleted: {}", name, stopped.message()));
   }
   if (options_.logs) {
-    if (!remove_shared_log) return Status::Ok();
-    if (Status st = options_.logs->Remove(std::string(name)); !st.ok()) {
-      Logger("streams")->warn("stream={} log not removed from {}: {}", name,
-                              options_.logs->Describe(), st.ToString());
+    if (remove_shared_log) {
+      if (Status st = options_.logs->Remove(std::string(name)); !st.ok()) {
+        Logger("streams")->warn("stream={} log not removed from {}: {}", name,
+                                options_.logs->Describe(), st.ToString());
+      }
     }
   } else if (Status removed = RemoveWalDir(name, stream->wal_dir()); !removed.ok()) {
     Logger("streams")->warn("stream={} WAL directory not removed dir={}: {}", name,
                             stream->wal_dir(), removed.ToString());
   }
+  DropMetrics(name);
   return Status::Ok();
 }
 

@@ -228,7 +228,11 @@ class StreamManager : public rules::RecordSink {
   Result<std::shared_ptr<DeliveryStream>> StartStream(const StreamConfig& config,
                                                       uint64_t epoch, int64_t created_ms);
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
+  // The stream's metrics (made at its first start); under changes_mu_.
   std::shared_ptr<StreamMetrics> MetricsFor(const std::string& name);
+  // The stream is gone from this server: its series leave /metrics (StreamMetrics::
+  // Unregister); a stream created again under the name gets new ones. Under changes_mu_.
+  void DropMetrics(const std::string& name);
 
   StreamManagerOptions options_;
   // Serialises Create, Update, Delete and FollowTable, so that the table and the streams
@@ -242,7 +246,7 @@ class StreamManager : public rules::RecordSink {
   // cache of the stream it found last is valid while it stays the same.
   std::atomic<uint64_t> generation_;
   void StreamsChangedLocked();
-  // Kept across Delete/Create of the same name: the registry cannot drop series.
+  // By stream name, under changes_mu_; dropped (and unregistered) when the stream goes.
   std::map<std::string, std::shared_ptr<StreamMetrics>> metrics_;
   std::map<std::string, uint64_t> table_epochs_;  // of the streams running, under changes_mu_
   std::unique_ptr<metadata::ChangeWatch> watch_;

@@ -74,7 +74,7 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   EXPECT_EQ(Objects().size(), 1u);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/a"));
   EXPECT_EQ(m->List().size(), 1u);
-  // Created again: it describes its own records only; the series go on counting.
+  // Created again: it describes its own records only; its series start again.
   ASSERT_TRUE(m->Create(Config("a")).ok());
   d = m->Describe("a");
   ASSERT_TRUE(d.ok());
@@ -85,7 +85,7 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   EXPECT_EQ(d->stats.max_delivery_latency_ms, 0);
   ASSERT_TRUE(PutSync(*m, "a", "{\"x\":2}\n").ok());
   EXPECT_EQ(m->Describe("a")->stats.records_in, 1u);
-  EXPECT_NE(registry_.Render().find("tributary_stream_records_in_total{stream=\"a\"} 2"),
+  EXPECT_NE(registry_.Render().find("tributary_stream_records_in_total{stream=\"a\"} 1"),
             std::string::npos);
   ASSERT_TRUE(m->Delete("a").ok());
   m.reset();
@@ -93,6 +93,37 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   ASSERT_EQ(again->List().size(), 1u);
   EXPECT_EQ(again->List()[0].name, "b");
   ASSERT_TRUE(again->Create(Config("a")).ok());  // the name is free again
+}
+
+// A deleted stream's series leave /metrics with it (a gauge such as its WAL's size would
+// otherwise report a WAL that no longer exists until the server restarts); the other
+// streams' stay, and a stream created again under the name starts series of its own.
+TEST_F(StreamManagerTest, ADeletedStreamsSeriesLeaveTheMetrics) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config("d1")).ok());
+  ASSERT_TRUE(m->Create(Config("other")).ok());
+  ASSERT_TRUE(PutSync(*m, "d1", "x\n").ok());
+  ASSERT_TRUE(PutSync(*m, "other", "y\n").ok());
+  std::string rendered = registry_.Render();
+  ASSERT_NE(rendered.find("tributary_stream_wal_bytes{stream=\"d1\"}"), std::string::npos);
+  ASSERT_TRUE(m->Delete("d1").ok());
+  rendered = registry_.Render();
+  EXPECT_EQ(rendered.find("stream=\"d1\""), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("tributary_stream_records_in_total{stream=\"other\"} 1"),
+            std::string::npos)
+      << rendered;
+  ASSERT_TRUE(m->Create(Config("d1")).ok());
+  ASSERT_TRUE(PutSync(*m, "d1", "z\n").ok());
+  rendered = registry_.Render();
+  EXPECT_NE(rendered.find("tributary_stream_records_in_total{stream=\"d1\"} 1"), std::string::npos)
+      << rendered;
+  // A series appears once: the old one is gone, not beside the new one.
+  const std::string series = "tributary_stream_wal_bytes{stream=\"d1\"}";
+  size_t at = rendered.find(series);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(rendered.find(series, at + 1), std::string::npos) << rendered;
+  ASSERT_TRUE(m->Delete("d1").ok());
+  EXPECT_EQ(registry_.Render().find("stream=\"d1\""), std::string::npos);
 }
 
 // A stream whose last flush fails while it stops (a record that came in as the delete

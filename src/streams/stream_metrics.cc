@@ -23,8 +23,9 @@ std::vector<double> CommitSizeBuckets() {
 
 }  // namespace
 
-StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& stream) {
-  MetricsRegistry* r = Pick(registry, &own_registry);
+StreamMetrics::StreamMetrics(MetricsRegistry* given, const std::string& stream_name)
+    : registry(Pick(given, &own_registry)), stream(stream_name) {
+  MetricsRegistry* r = registry;
   Labels l{{"stream", stream}};
   records_in = r->NewCounter("tributary_stream_records_in_total",
                              "Records acknowledged by a delivery stream (durable in its WAL)", l);
@@ -65,6 +66,11 @@ StreamMetrics::StreamMetrics(MetricsRegistry* registry, const std::string& strea
       LatencyBuckets(), l);
   wal_commit_records = r->NewHistogram("tributary_stream_wal_commit_records",
                                        "Records per WAL group commit", CommitSizeBuckets(), l);
+}
+
+void StreamMetrics::Unregister() {
+  if (!unregistered)
+    unregistered = registry->RemoveSeries("tributary_stream_", {{"stream", stream}});
 }
 
 void StreamMetrics::MarkCreated() {

@@ -13,8 +13,14 @@ namespace tributary::streams {
 struct StreamMetrics {
   // Registers the series in `registry`, or in a private registry when it is null.
   StreamMetrics(MetricsRegistry* registry, const std::string& stream);
+  // The stream is deleted: its series leave the registry (and /metrics). The pointers
+  // below stay valid, and updating them harmless, as long as this object lives.
+  void Unregister();
 
   std::unique_ptr<MetricsRegistry> own_registry;  // set when no registry was given
+  MetricsRegistry* registry;                      // where the series are
+  const std::string stream;
+  std::shared_ptr<void> unregistered;  // the series Unregister took out of the registry
   Counter* records_in;
   Counter* bytes_in;
   Counter* records_rejected;
@@ -33,9 +39,9 @@ struct StreamMetrics {
   Histogram* wal_commit_seconds;  // a group commit's write and sync
   Histogram* wal_commit_records;  // records per group commit
 
-  // The counters when the stream of this name was last created. The series live as long
-  // as the process (Prometheus needs them monotonic), but a stream deleted and created
-  // again describes its own records only: Describe subtracts these.
+  // The counters when the stream of this name was last created: Describe subtracts them.
+  // (A deleted stream's series leave the registry with it, so a stream created again
+  // under the name starts new ones from zero anyway.)
   struct Since {
     uint64_t records_in = 0, bytes_in = 0, records_rejected = 0, objects_delivered = 0,
              bytes_delivered = 0, records_delivered = 0, records_to_error_prefix = 0,
