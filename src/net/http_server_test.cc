@@ -19,9 +19,12 @@
 #include <vector>
 
 #include "net/http_client.h"
+#include "net/testing/loopback_socket.h"
 
 namespace tributary::net {
 namespace {
+
+using testing_support::ConnectLoopback;
 
 // A plain-text answer.
 HttpResponse Text(int status, std::string body) {
@@ -114,24 +117,6 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   server.Stop();
   runtime.Stop();
   runtime.Join();
-}
-
-// A socket connected to `port` on the loopback address with a receive timeout of
-// `timeout_s`, or -1.
-int ConnectLoopback(int port, int timeout_s) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  timeval timeout{timeout_s, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 // Reads from `fd` until `until` appears (or the 2 s receive timeout ends it).

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/testing/temp_dir.h"
+#include "net/testing/loopback_socket.h"
 #include "net/testing/test_pki.h"
 
 namespace tributary::net {
@@ -32,19 +33,7 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-
-int ConnectLoopback(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using testing_support::ConnectLoopback;
 
 // Whether the server closed `fd` (end of stream or reset) within `wait_ms`, sending nothing.
 bool ClosedByServer(int fd, int wait_ms) {

@@ -982,12 +982,7 @@ TEST_F(StreamManagerTest, AServerFollowsTheStreamsAnotherChanges) {
   auto other_db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
   ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
   MetricsRegistry other_registry;
-  StreamManagerOptions o = Options();
-  o.wal_dir = dir_.path() + "/wal-ingest";
-  o.db = other_db->get();
-  o.metrics = &other_registry;
-  o.epoch_salt = 0x5a5a5a5a5a5a5a5aull;
-  auto ingest = OpenManager(std::move(o));
+  auto ingest = OpenManager(SecondServerOptions(other_db->get(), &other_registry));
   ASSERT_TRUE(ingest);
   auto wait_until = [](const std::function<bool()>& cond) {
     for (int i = 0; i < 200 && !cond(); ++i)
@@ -1049,11 +1044,7 @@ TEST_F(StreamManagerTest, AServerFollowsAFailedStreamMendedOrDeletedByAnother) {
   auto other_db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
   ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
   MetricsRegistry other_registry;
-  StreamManagerOptions o = Options();
-  o.wal_dir = dir_.path() + "/wal-ingest";
-  o.db = other_db->get();
-  o.metrics = &other_registry;
-  o.epoch_salt = 0x5a5a5a5a5a5a5a5aull;
+  const StreamManagerOptions o = SecondServerOptions(other_db->get(), &other_registry);
   auto ingest = OpenManager(o);
   ASSERT_TRUE(ingest);
   auto wait_until = [](const std::function<bool()>& cond) {

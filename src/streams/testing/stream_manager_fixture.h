@@ -48,6 +48,18 @@ class StreamManagerTest : public ::testing::Test {
     return o;
   }
 
+  // Options for a second server sharing the streams table through `db` (another
+  // connection to the same PostgreSQL schema), as an ingest server: a WAL directory,
+  // metrics and an epoch salt of its own.
+  StreamManagerOptions SecondServerOptions(metadata::Database* db, MetricsRegistry* metrics) {
+    StreamManagerOptions o = Options();
+    o.wal_dir = dir_.path() + "/wal-ingest";
+    o.db = db;
+    o.metrics = metrics;
+    o.epoch_salt = 0x5a5a5a5a5a5a5a5aull;
+    return o;
+  }
+
   // The local-directory lake under the test's directory, for tests of what only a real
   // store refuses (the fixture's lake_ is an in-memory one).
   std::unique_ptr<objstore::ObjectStoreProvider> LocalLake() {
