@@ -529,8 +529,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       b.raw_bytes += r.data.size();
       // Counted as backpressure counts it (RecordOverhead), so that pressure seals buffers
       // before the limit refuses records, small ones too.
-      const uint64_t held =
-          r.data.size() + kFrameHeaderBytes + kFrameFixedBodyBytes + delimiter.size();
+      const uint64_t held = r.data.size() + RecordOverhead(delimiter.size());
       b.held_bytes += held;
       open_bytes_ += held;
       b.seqs.push_back(r.seq);

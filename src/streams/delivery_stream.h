@@ -171,8 +171,9 @@ class DeliveryStream {
   Status Refusal(uint64_t bytes, uint64_t records, bool accepting, uint64_t pending) const;
   // What one record takes besides its bytes, as backpressure counts it: its WAL frame's
   // header (wal_format.h) and the delimiter written after it in its object.
-  uint64_t RecordOverhead() const {
-    return kFrameHeaderBytes + kFrameFixedBodyBytes + delimiter_bytes_.load();
+  uint64_t RecordOverhead() const { return RecordOverhead(delimiter_bytes_.load()); }
+  static uint64_t RecordOverhead(uint64_t delimiter_bytes) {
+    return kFrameHeaderBytes + kFrameFixedBodyBytes + delimiter_bytes;
   }
   // What waits for delivery as the pending limit counts it: the records' bytes and each
   // record's RecordOverhead().
