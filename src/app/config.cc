@@ -57,6 +57,10 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
       TRY(Take(j, key, &c->mqtt_max_retained_mib, path));
     else if (key == "mqtt_max_retained_payload_bytes")
       TRY(Take(j, key, &c->mqtt_max_retained_payload_bytes, path));
+    else if (key == "mqtt_max_retained_messages_per_client")
+      TRY(Take(j, key, &c->mqtt_max_retained_messages_per_client, path));
+    else if (key == "mqtt_max_retained_mib_per_client")
+      TRY(Take(j, key, &c->mqtt_max_retained_mib_per_client, path));
     else if (key == "advertised_host") TRY(Take(j, key, &c->advertised_host, path));
     else if (key == "console") TRY(Take(j, key, &c->console, path));
     else if (key == "console_dir") TRY(Take(j, key, &c->console_dir, path));
@@ -110,6 +114,8 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"mqtt_max_retained_messages", "--mqtt-max-retained-messages"},
       {"mqtt_max_retained_mib", "--mqtt-max-retained-mib"},
       {"mqtt_max_retained_payload_bytes", "--mqtt-max-retained-payload-bytes"},
+      {"mqtt_max_retained_messages_per_client", "--mqtt-max-retained-messages-per-client"},
+      {"mqtt_max_retained_mib_per_client", "--mqtt-max-retained-mib-per-client"},
       {"advertised_host", "--advertised-host"},
       {"console", "--no-console"},
       {"console_dir", "--console-dir"},
@@ -188,6 +194,10 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
            Limit{"mqtt_max_retained_messages", c.mqtt_max_retained_messages, 100000000, "no limit"},
            Limit{"mqtt_max_retained_mib", c.mqtt_max_retained_mib, 1 << 20, "no limit"},
            Limit{"mqtt_max_retained_payload_bytes", c.mqtt_max_retained_payload_bytes, 256 << 20,
+                 "no limit"},
+           Limit{"mqtt_max_retained_messages_per_client", c.mqtt_max_retained_messages_per_client,
+                 100000000, "no limit"},
+           Limit{"mqtt_max_retained_mib_per_client", c.mqtt_max_retained_mib_per_client, 1 << 20,
                  "no limit"},
        }) {
     if (l.value < 0 || l.value > l.max) {

@@ -38,6 +38,8 @@ struct ServerConfig {
   int64_t mqtt_max_retained_messages = 100000;
   int64_t mqtt_max_retained_mib = 64;  // topics and payloads of the retained messages
   int64_t mqtt_max_retained_payload_bytes = 64 * 1024;
+  int64_t mqtt_max_retained_messages_per_client = 10000;  // of those, one client's
+  int64_t mqtt_max_retained_mib_per_client = 8;
   std::string advertised_host = "localhost";  // host written into connection kits
   // The web console at /console/ (app/console.h); console_dir serves web/ from disk
   // instead of the copy compiled in, for working on the console without rebuilding.

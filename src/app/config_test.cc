@@ -135,15 +135,19 @@ TEST(ConfigTest, MqttBrokerLimitsHaveDefaultsAndRanges) {
   EXPECT_EQ(c.mqtt_max_retained_messages, 100000);
   EXPECT_EQ(c.mqtt_max_retained_mib, 64);
   EXPECT_EQ(c.mqtt_max_retained_payload_bytes, 65536);
+  EXPECT_EQ(c.mqtt_max_retained_messages_per_client, 10000);
+  EXPECT_EQ(c.mqtt_max_retained_mib_per_client, 8);
   std::string path = TempFile(
       "mqtt-limits.json",
-      R"({"mqtt_max_subscriptions_per_session": 0, "mqtt_max_topic_filter_bytes": 256, "mqtt_max_retained_messages": 10, "mqtt_max_retained_mib": 1, "mqtt_max_retained_payload_bytes": 8192})");
+      R"({"mqtt_max_subscriptions_per_session": 0, "mqtt_max_topic_filter_bytes": 256, "mqtt_max_retained_messages": 10, "mqtt_max_retained_mib": 1, "mqtt_max_retained_payload_bytes": 8192, "mqtt_max_retained_messages_per_client": 5, "mqtt_max_retained_mib_per_client": 0})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.mqtt_max_subscriptions_per_session, 0);
   EXPECT_EQ(c.mqtt_max_topic_filter_bytes, 256);
   EXPECT_EQ(c.mqtt_max_retained_messages, 10);
   EXPECT_EQ(c.mqtt_max_retained_mib, 1);
   EXPECT_EQ(c.mqtt_max_retained_payload_bytes, 8192);
+  EXPECT_EQ(c.mqtt_max_retained_messages_per_client, 5);
+  EXPECT_EQ(c.mqtt_max_retained_mib_per_client, 0);
   EXPECT_TRUE(ValidateConfig(c).ok());
   c.mqtt_max_topic_filter_bytes = 65536;
   EXPECT_EQ(ValidateConfig(c, {"mqtt_max_topic_filter_bytes"}).message(),
@@ -153,6 +157,10 @@ TEST(ConfigTest, MqttBrokerLimitsHaveDefaultsAndRanges) {
   c.mqtt_max_retained_mib = -1;
   EXPECT_EQ(ValidateConfig(c).message(),
             "mqtt_max_retained_mib must be 0..1048576 (0: no limit), got -1");
+  c = ServerConfig();
+  c.mqtt_max_retained_messages_per_client = -2;
+  EXPECT_EQ(ValidateConfig(c).message(),
+            "mqtt_max_retained_messages_per_client must be 0..100000000 (0: no limit), got -2");
 }
 
 TEST(ConfigTest, ASettingAFlagGaveIsNamedByTheFlagAndTheKey) {

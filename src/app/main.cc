@@ -37,6 +37,10 @@ constexpr MqttLimitFlag kMqttLimitFlags[] = {
      "MiB of topics and payloads the retained MQTT messages hold in all (0: no limit)"},
     {"mqtt_max_retained_payload_bytes", &ServerConfig::mqtt_max_retained_payload_bytes,
      "largest payload a retained MQTT message may have (0: no limit)"},
+    {"mqtt_max_retained_messages_per_client", &ServerConfig::mqtt_max_retained_messages_per_client,
+     "retained MQTT messages kept for one client's publishes (0: no limit)"},
+    {"mqtt_max_retained_mib_per_client", &ServerConfig::mqtt_max_retained_mib_per_client,
+     "MiB of topics and payloads kept for one client's retained MQTT messages (0: no limit)"},
 };
 
 void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {

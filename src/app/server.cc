@@ -183,6 +183,10 @@ Status Server::Init() {
   b.max_retained_messages = static_cast<uint32_t>(config_.mqtt_max_retained_messages);
   b.max_retained_bytes = static_cast<uint64_t>(config_.mqtt_max_retained_mib) << 20;
   b.max_retained_payload_bytes = static_cast<uint32_t>(config_.mqtt_max_retained_payload_bytes);
+  b.max_retained_messages_per_client =
+      static_cast<uint32_t>(config_.mqtt_max_retained_messages_per_client);
+  b.max_retained_bytes_per_client = static_cast<uint64_t>(config_.mqtt_max_retained_mib_per_client)
+                                    << 20;
   TRY_ASSIGN(broker_, broker::Broker::Create(b, runtime_.get(), devices_->authorizer(), &metrics_));
   broker::Broker* broker_ptr = broker_.get();
   devices_->SetDeactivationCallback([broker_ptr](const std::string& thing) {

@@ -55,6 +55,10 @@ struct BrokerOptions {
   uint32_t max_retained_messages = 100000;
   uint64_t max_retained_bytes = 64ull << 20;  // topics and payloads together
   uint32_t max_retained_payload_bytes = 64 * 1024;
+  // Of those, what one client's retained messages may hold (the server's own publishes
+  // take no share), so that one device cannot fill the store for all.
+  uint32_t max_retained_messages_per_client = 10000;
+  uint64_t max_retained_bytes_per_client = 8ull << 20;
 };
 
 struct BrokerStats {

@@ -1,5 +1,7 @@
 #include "broker/broker_core.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "base/clock.h"
@@ -16,7 +18,8 @@ MetricsRegistry* OrOwn(MetricsRegistry* given, std::unique_ptr<MetricsRegistry>*
 }
 
 RetainedLimits RetainedLimitsOf(const BrokerOptions& o) {
-  return {o.max_retained_payload_bytes, o.max_retained_messages, o.max_retained_bytes};
+  return {o.max_retained_payload_bytes, o.max_retained_messages, o.max_retained_bytes,
+          o.max_retained_messages_per_client, o.max_retained_bytes_per_client};
 }
 
 }  // namespace
@@ -146,19 +149,33 @@ void BrokerCore::Retain(const MessagePtr& msg) {
 
 void BrokerCore::RetainRefused(std::string_view client_id, std::string_view topic,
                                size_t payload_bytes, RetainRefusal why) {
-  const bool payload = why == RetainRefusal::kPayloadTooLarge;
-  (payload ? metrics.refused_retained_payload : metrics.refused_retained_store)->Add(1);
+  const RetainedLimits& l = retained.limits();
+  std::string what;
+  switch (why) {
+    case RetainRefusal::kPayloadTooLarge:
+      metrics.refused_retained_payload->Add(1);
+      what =
+          fmt::format("its payload is over max_retained_payload_bytes ({})", l.max_payload_bytes);
+      break;
+    case RetainRefusal::kClientShareFull: {
+      metrics.refused_retained_client->Add(1);
+      RetainedShare share = retained.share(client_id);
+      what = fmt::format(
+          "the client's retained messages are at max_retained_messages_per_client ({}) or "
+          "max_retained_bytes_per_client ({}) (it holds {} messages, {} bytes)",
+          l.max_messages_per_client, l.max_bytes_per_client, share.messages, share.bytes);
+      break;
+    }
+    default:
+      metrics.refused_retained_store->Add(1);
+      what = fmt::format(
+          "the retained store is full (max_retained_messages {}, max_retained_bytes {}; it "
+          "holds {} messages, {} bytes)",
+          l.max_messages, l.max_bytes, retained.counted_messages(), retained.bytes());
+  }
   static LogThrottle throttle(10000);
   uint64_t held = 0;
   if (!throttle.Allow(&held)) return;
-  const RetainedLimits& l = retained.limits();
-  std::string what = payload ? "its payload is over max_retained_payload_bytes (" +
-                                   std::to_string(l.max_payload_bytes) + ")"
-                             : "the retained store is full (max_retained_messages " +
-                                   std::to_string(l.max_messages) + ", max_retained_bytes " +
-                                   std::to_string(l.max_bytes) + "; it holds " +
-                                   std::to_string(retained.counted_messages()) + " messages, " +
-                                   std::to_string(retained.bytes()) + " bytes)";
   log->warn(
       "retained message not retained client_id={} topic={} payload_bytes={}: {}; a clear "
       "(an empty retained message) makes room; more since the last report={}",

@@ -1,7 +1,7 @@
 // Socket tests of the limits on what clients can make the broker hold (BrokerOptions):
 // connections held at once, subscriptions per session, a topic filter's length, and the
-// retained store's payload, count and bytes; for MQTT 5 and 3.1.1, each refusal counted
-// in tributary_mqtt_limit_refusals_total.
+// retained store's payload, count and bytes, in all and per client; for MQTT 5 and 3.1.1, each
+// refusal counted in tributary_mqtt_limit_refusals_total.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -193,6 +193,34 @@ TEST(BrokerLimitsTest, RetainedPastTheStoreLimitsIsDeliveredNotRetainedIn311AndA
   auto got = late->Expect<mqtt::Publish>();
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->topic, "k/1");
+  EXPECT_FALSE(late->Receive(300).ok());
+}
+
+// One client's retained messages are bounded on their own: past its share its retained
+// PUBLISH is refused (v5: 0x97), while another client still retains.
+TEST(BrokerLimitsTest, OneClientCannotTakeEveryRetainedMessage) {
+  BrokerOptions o = TestOptions();
+  o.max_retained_messages_per_client = 2;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  auto greedy = MustConnect(tb->port(), V5("greedy"));
+  EXPECT_EQ(*greedy->Publish("g/1", "1", QoS::kAtLeastOnce, true), ReasonCode::kSuccess);
+  EXPECT_EQ(*greedy->Publish("g/2", "2", QoS::kAtLeastOnce, true), ReasonCode::kSuccess);
+  EXPECT_EQ(*greedy->Publish("g/3", "3", QoS::kAtLeastOnce, true), ReasonCode::kQuotaExceeded);
+  EXPECT_EQ(*greedy->Publish("g/1", "one", QoS::kAtLeastOnce, true), ReasonCode::kSuccess);
+  auto other = MustConnect(tb->port(), V5("other"));
+  EXPECT_EQ(*other->Publish("o/1", "1", QoS::kAtLeastOnce, true), ReasonCode::kSuccess);
+  EXPECT_EQ(Refusals(*tb, "retained_per_client"), 1);
+  EXPECT_EQ(Refusals(*tb, "retained_store"), 0);
+  auto late = MustConnect(tb->port(), V5("late"));
+  ASSERT_EQ(*late->Subscribe("#", QoS::kAtMostOnce), ReasonCode::kSuccess);
+  std::set<std::string> kept;
+  for (int i = 0; i < 3; ++i) {
+    auto got = late->Expect<mqtt::Publish>();
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    kept.insert(got->topic + "=" + got->payload);
+  }
+  EXPECT_EQ(kept, (std::set<std::string>{"g/1=one", "g/2=2", "o/1=1"}));
   EXPECT_FALSE(late->Receive(300).ok());
 }
 

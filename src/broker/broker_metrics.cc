@@ -41,6 +41,7 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
       refused_subscriptions(Refusals(r, "subscriptions_per_session")),
       refused_topic_filters(Refusals(r, "topic_filter_bytes")),
       refused_retained_payload(Refusals(r, "retained_payload_bytes")),
-      refused_retained_store(Refusals(r, "retained_store")) {}
+      refused_retained_store(Refusals(r, "retained_store")),
+      refused_retained_client(Refusals(r, "retained_per_client")) {}
 
 }  // namespace tributary::broker

@@ -30,6 +30,7 @@ struct BrokerMetrics {
   Counter* refused_topic_filters;     // a filter too long
   Counter* refused_retained_payload;  // a retained message's payload too large
   Counter* refused_retained_store;    // a retained message past the store's count or bytes
+  Counter* refused_retained_client;   // past its publisher's share of them
 };
 
 }  // namespace tributary::broker

@@ -150,7 +150,7 @@ void Connection::HandlePublish(mqtt::Publish&& p) {
     return;
   }
   if (p.retain && !p.payload.empty() && !IsBasicIngestTopic(p.topic)) {
-    if (RetainRefusal why = core_->retained.Check(p.topic, p.payload.size());
+    if (RetainRefusal why = core_->retained.Check(p.topic, p.payload.size(), client_id_);
         why != RetainRefusal::kNone) {
       core_->RetainRefused(client_id_, p.topic, p.payload.size(), why);
       if (version_ == mqtt::Version::kV5 && qos != mqtt::QoS::kAtMostOnce) {

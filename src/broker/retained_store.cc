@@ -27,7 +27,8 @@ RetainRefusal RetainedStore::Apply(const MessagePtr& msg, bool counted) {
     }
   } else {
     if (RetainRefusal why =
-            counted ? CheckLocked(msg->topic, msg->payload.size()) : RetainRefusal::kNone;
+            counted ? CheckLocked(msg->topic, msg->payload.size(), msg->origin_client_id)
+                    : RetainRefusal::kNone;
         why != RetainRefusal::kNone) {
       return why;
     }
@@ -45,21 +46,23 @@ RetainRefusal RetainedStore::Apply(const MessagePtr& msg, bool counted) {
   return RetainRefusal::kNone;
 }
 
-RetainRefusal RetainedStore::Check(std::string_view topic, size_t payload_bytes) const {
+RetainRefusal RetainedStore::Check(std::string_view topic, size_t payload_bytes,
+                                   std::string_view client_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return CheckLocked(topic, payload_bytes);
+  return CheckLocked(topic, payload_bytes, client_id);
 }
 
-RetainRefusal RetainedStore::CheckLocked(std::string_view topic, size_t payload_bytes) const {
+RetainRefusal RetainedStore::CheckLocked(std::string_view topic, size_t payload_bytes,
+                                         std::string_view client_id) const {
   if (payload_bytes == 0) return RetainRefusal::kNone;  // a clear
   if (limits_.max_payload_bytes != 0 && payload_bytes > limits_.max_payload_bytes) {
     return RetainRefusal::kPayloadTooLarge;
   }
   auto it = messages_.find(topic);
-  const bool counted_now = it != messages_.end() && Counted(topic);
-  const uint64_t held = counted_now ? Footprint(*it->second) : 0;
+  const Message* now = it != messages_.end() && Counted(topic) ? it->second.get() : nullptr;
+  const uint64_t held = now != nullptr ? Footprint(*now) : 0;
   const uint64_t wanted = topic.size() + payload_bytes;
-  if (!counted_now && limits_.max_messages != 0 &&
+  if (now == nullptr && limits_.max_messages != 0 &&
       messages_.size() - uncounted_.size() >= limits_.max_messages) {
     return RetainRefusal::kStoreFull;
   }
@@ -67,6 +70,20 @@ RetainRefusal RetainedStore::CheckLocked(std::string_view topic, size_t payload_
   // takes a topic's message replaced by one no larger.
   if (wanted > held && limits_.max_bytes != 0 && bytes_ - held + wanted > limits_.max_bytes) {
     return RetainRefusal::kStoreFull;
+  }
+  if (client_id.empty()) return RetainRefusal::kNone;
+  // The publisher's share, growth only as above: its own message on the topic is replaced.
+  const bool own = now != nullptr && now->origin_client_id == client_id;
+  RetainedShare share;
+  if (auto s = shares_.find(client_id); s != shares_.end()) share = s->second;
+  const uint64_t own_held = own ? held : 0;
+  if (!own && limits_.max_messages_per_client != 0 &&
+      share.messages >= limits_.max_messages_per_client) {
+    return RetainRefusal::kClientShareFull;
+  }
+  if (wanted > own_held && limits_.max_bytes_per_client != 0 &&
+      share.bytes - own_held + wanted > limits_.max_bytes_per_client) {
+    return RetainRefusal::kClientShareFull;
   }
   return RetainRefusal::kNone;
 }
@@ -76,11 +93,11 @@ void RetainedStore::Put(const MessagePtr& msg, bool counted) {
   bool was_counted = true;
   if (!inserted) {
     was_counted = Counted(msg->topic);
-    if (was_counted) bytes_ -= Footprint(*it->second);
+    if (was_counted) Count(*it->second, -1);
     it->second = msg;
   }
   if (counted) {
-    bytes_ += Footprint(*msg);
+    Count(*msg, 1);
     if (!was_counted) uncounted_.erase(uncounted_.find(msg->topic));
   } else if (inserted || was_counted) {
     uncounted_.insert(msg->topic);
@@ -93,9 +110,28 @@ void RetainedStore::Remove(std::string_view topic) {
   if (auto u = uncounted_.find(topic); u != uncounted_.end()) {
     uncounted_.erase(u);
   } else {
-    bytes_ -= Footprint(*it->second);
+    Count(*it->second, -1);
   }
   messages_.erase(it);
+}
+
+void RetainedStore::Count(const Message& m, int sign) {
+  const uint64_t footprint = Footprint(m);
+  if (sign > 0) {
+    bytes_ += footprint;
+  } else {
+    bytes_ -= footprint;
+  }
+  if (m.origin_client_id.empty()) return;
+  auto s = shares_.try_emplace(m.origin_client_id).first;
+  if (sign > 0) {
+    s->second.messages += 1;
+    s->second.bytes += footprint;
+  } else {
+    s->second.messages -= 1;
+    s->second.bytes -= footprint;
+    if (s->second.messages == 0) shares_.erase(s);
+  }
 }
 
 void RetainedStore::Load(const MessagePtr& msg) {
@@ -137,6 +173,12 @@ size_t RetainedStore::counted_messages() const {
 uint64_t RetainedStore::bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_;
+}
+
+RetainedShare RetainedStore::share(std::string_view client_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto s = shares_.find(client_id);
+  return s == shares_.end() ? RetainedShare{} : s->second;
 }
 
 std::vector<std::pair<std::string, MessagePtr>> RetainedStore::TakeChanges() {

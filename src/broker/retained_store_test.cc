@@ -6,8 +6,9 @@ namespace tributary::broker {
 namespace {
 
 MessagePtr Retained(const std::string& topic, const std::string& payload, uint64_t seq,
-                    int64_t at_ms = 1000) {
+                    int64_t at_ms = 1000, const std::string& client_id = "") {
   auto m = std::make_shared<Message>();
+  m->origin_client_id = client_id;
   m->topic = topic;
   m->payload = payload;
   m->retain = true;
@@ -62,7 +63,7 @@ TEST(RetainedStoreTest, LimitsRefuseWhatWouldGrowTheStorePastThem) {
   EXPECT_EQ(store.Apply(Retained("a", "12345", 2)), RetainRefusal::kNone);  // 6 bytes
   EXPECT_EQ(store.Apply(Retained("b", "123", 3)), RetainRefusal::kNone);    // 4 more
   EXPECT_EQ(store.bytes(), 10u);
-  EXPECT_EQ(store.Check("c", 1), RetainRefusal::kStoreFull);  // a third message
+  EXPECT_EQ(store.Check("c", 1, ""), RetainRefusal::kStoreFull);  // a third message
   EXPECT_EQ(store.Apply(Retained("c", "1", 4)), RetainRefusal::kStoreFull);
   EXPECT_EQ(Payload(store, "c"), "<none>");
   // Replacing: within the bytes, yes; past them, no (the topic keeps its message).
@@ -104,6 +105,51 @@ TEST(RetainedStoreTest, UncountedMessagesTakeNoShareOfTheLimits) {
   EXPECT_EQ(store.Apply(Retained("$SYS/x", "", 3), /*counted=*/false), RetainRefusal::kNone);
   EXPECT_EQ(store.bytes(), 2u);
   EXPECT_EQ(store.size(), 1u);
+}
+
+// One publisher's share is bounded on its own, so that it cannot fill the store for all:
+// others still retain, and a topic taken over by another publisher moves to its share.
+TEST(RetainedStoreTest, EachPublisherHasItsOwnShare) {
+  RetainedLimits limits;
+  limits.max_messages = 10;
+  limits.max_messages_per_client = 2;
+  limits.max_bytes_per_client = 12;
+  RetainedStore store(limits);
+  auto by = [](const std::string& client, const std::string& topic, const std::string& payload,
+               uint64_t seq) { return Retained(topic, payload, seq, 1000, client); };
+  EXPECT_EQ(store.Apply(by("d1", "a", "1234", 1)), RetainRefusal::kNone);  // 5 bytes
+  EXPECT_EQ(store.Apply(by("d1", "b", "1234", 2)), RetainRefusal::kNone);  // 10
+  EXPECT_EQ(store.Check("c", 1, "d1"), RetainRefusal::kClientShareFull);
+  EXPECT_EQ(store.Apply(by("d1", "c", "1", 3)), RetainRefusal::kClientShareFull);
+  EXPECT_EQ(Payload(store, "c"), "<none>");
+  // Its own topics: replaced within its bytes, yes; grown past them, no.
+  EXPECT_EQ(store.Apply(by("d1", "a", "12345", 4)), RetainRefusal::kNone);  // 11
+  EXPECT_EQ(store.Apply(by("d1", "a", "1234567", 5)), RetainRefusal::kClientShareFull);
+  EXPECT_EQ(Payload(store, "a"), "12345");
+  EXPECT_EQ(store.share("d1").messages, 2u);
+  EXPECT_EQ(store.share("d1").bytes, 11u);
+  // Another device and the server itself still retain.
+  EXPECT_EQ(store.Apply(by("d2", "c", "1", 6)), RetainRefusal::kNone);
+  EXPECT_EQ(store.Apply(by("", "s1", "1", 7)), RetainRefusal::kNone);
+  EXPECT_EQ(store.Apply(by("", "s2", "1", 8)), RetainRefusal::kNone);
+  EXPECT_EQ(store.Apply(by("", "s3", "1", 9)), RetainRefusal::kNone);
+  EXPECT_EQ(store.share("").messages, 0u);
+  // d2 takes over d1's topic: it leaves d1's share for d2's, and d1 has room again.
+  EXPECT_EQ(store.Apply(by("d2", "b", "1", 10)), RetainRefusal::kNone);
+  EXPECT_EQ(store.share("d1").messages, 1u);
+  EXPECT_EQ(store.share("d1").bytes, 6u);
+  EXPECT_EQ(store.share("d2").messages, 2u);
+  EXPECT_EQ(store.Apply(by("d1", "c2", "1", 11)), RetainRefusal::kNone);
+  // A clear by anyone frees its topic's share; a publisher holding nothing is forgotten.
+  EXPECT_EQ(store.Apply(by("d1", "c", "", 12)), RetainRefusal::kNone);
+  EXPECT_EQ(store.Apply(by("d1", "b", "", 13)), RetainRefusal::kNone);
+  EXPECT_EQ(store.share("d2").messages, 0u);
+  EXPECT_EQ(store.share("d2").bytes, 0u);
+  // Loaded messages count too.
+  RetainedStore loaded(limits);
+  loaded.Load(by("d1", "x", "1", 1));
+  loaded.Load(by("d1", "y", "1", 2));
+  EXPECT_EQ(loaded.Apply(by("d1", "z", "1", 3)), RetainRefusal::kClientShareFull);
 }
 
 }  // namespace
