@@ -8,7 +8,9 @@ namespace tributary::app {
 net::HttpResponse JsonResponse(const nlohmann::json& body, int status) {
   net::HttpResponse r;
   r.status = status;
-  r.body = body.dump() + "\n";
+  // Answers echo device data (a rule trial's output, a rendered header): a byte that is not
+  // UTF-8 becomes U+FFFD rather than an exception on the HTTP thread.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return r;
 }
 

@@ -172,7 +172,8 @@ net::HttpResponse AwsResponse(const AwsService& service, const nlohmann::json& b
   r.content_type = service.protocol == AwsProtocol::kJson ? "application/x-amz-json-1.1"
                                                           : "application/json";
   r.headers["x-amzn-RequestId"] = NewUuid();
-  r.body = body.dump();
+  // As JsonResponse: bytes that are not UTF-8 become U+FFFD rather than an exception.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -2,7 +2,7 @@
 // surrogates U+D800..U+DFFF, nothing above U+10FFFF). Object keys are checked with it and
 // JSON output replaces what it refuses; the MQTT codec has its own, faster whole-string
 // check with MQTT's extra rule against U+0000 (mqtt/utf8.h). And the encoding of one code
-// point. Pure functions.
+// point, and a quotable form of any bytes (PrintableUtf8). Pure functions.
 #pragma once
 
 #include <cstddef>
@@ -49,6 +49,40 @@ inline std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
   while (end > 0 && max_bytes - end < 3 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
     --end;
   return s.substr(0, end);
+}
+
+// Whether all of `s` is well-formed UTF-8.
+inline bool IsWellFormedUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// `s` fit to quote in a message (an error text, a JSON string): its well-formed UTF-8 as
+// it is, but each control character (U+0000..U+001F, U+007F) and each byte that is not
+// part of a well-formed sequence as "\xNN". The quote is one line of valid UTF-8 that
+// still shows which bytes were there (a device's binary data, bytes a template decoded).
+inline std::string PrintableUtf8(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x20 || c == 0x7F ? 0 : Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
 }
 
 // Appends code point `cp` (at most U+10FFFF; the caller rules out surrogates where they

@@ -43,22 +43,13 @@ Status CheckMembers(const json& object, const std::string& where,
   return Status::Ok();
 }
 
-bool WellFormedUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 // A member's text; XML's bytes are checked here (JSON's parser has checked them).
 Result<std::string> StringMember(const json& object, const char* name, const std::string& where) {
   auto it = object.find(name);
   if (it == object.end()) return std::string();
   if (!it->is_string()) return InvalidArgument(where + "." + name + " must be a string");
   std::string text = it->get<std::string>();
-  if (!WellFormedUtf8(text)) return InvalidArgument(where + "." + name + " is not valid UTF-8");
+  if (!IsWellFormedUtf8(text)) return InvalidArgument(where + "." + name + " is not valid UTF-8");
   return text;
 }
 

@@ -26,7 +26,11 @@ std::vector<std::string> Split(const std::string& path) {
 HttpResponse JsonError(int status, const std::string& code, const std::string& message) {
   HttpResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump() + "\n";
+  // A message may quote what a request or a device sent: bytes that are not UTF-8 become
+  // U+FFFD rather than an exception.
+  r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(
+               -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
   return r;
 }
 

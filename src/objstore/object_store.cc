@@ -10,19 +10,10 @@ namespace tributary::objstore {
 namespace {
 
 std::string Quoted(std::string_view s) {
-  // Keys can hold anything printable; show control bytes so the message stays one line.
-  std::string out = "'";
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      static const char* kHex = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[(c >> 4) & 0xF];
-      out += kHex[c & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
+  // Keys can hold anything printable; control bytes and bytes that are not UTF-8 (a rule's
+  // key rendered from a device's data) are shown as \xNN, so that the message stays one
+  // line of valid UTF-8.
+  return "'" + PrintableUtf8(s) + "'";
 }
 
 }  // namespace
@@ -30,7 +21,7 @@ std::string Quoted(std::string_view s) {
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return InvalidArgument("object key is empty");
   if (key.size() > 1024)
-    return InvalidArgument("object key " + Quoted(key.substr(0, 64)) + "... is " +
+    return InvalidArgument("object key " + Quoted(Utf8Prefix(key, 64)) + "... is " +
                            std::to_string(key.size()) + " bytes; at most 1024 are allowed");
   if (key.front() == '/') return InvalidArgument("object key " + Quoted(key) + " starts with '/'");
   for (size_t i = 0; i < key.size();) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
 #include "mqtt/topic.h"
@@ -296,12 +297,12 @@ Result<std::string> CompiledRule::RepublishTopic(int action_index, const Message
     topic.erase(0, 1);
   } else if (topic.starts_with("$")) {
     return InvalidArgument(
-        "republish topic template '" + t->text() + "' rendered '" + topic +
+        "republish topic template '" + t->text() + "' rendered '" + PrintableUtf8(topic) +
         "', a reserved topic: only a template that starts with '$$' republishes to one");
   }
   if (!mqtt::IsValidTopicName(topic)) {
-    return InvalidArgument("republish topic template '" + t->text() + "' rendered '" + topic +
-                           "', which is not a valid topic name");
+    return InvalidArgument("republish topic template '" + t->text() + "' rendered '" +
+                           PrintableUtf8(topic) + "', which is not a valid topic name");
   }
   return topic;
 }
@@ -330,7 +331,7 @@ Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
   for (char c : out.target) {
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '#') {
       return InvalidArgument("http url template '" + action.url + "' rendered the path '" +
-                             out.target.substr(0, 200) +
+                             PrintableUtf8(Utf8Prefix(out.target, 200)) +
                              "', which holds a blank, control character or '#'");
     }
   }
@@ -361,7 +362,7 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
   if (t->response_topic) {
     std::string topic = t->response_topic->Render(m);
     if (!mqtt::IsValidTopicName(topic)) {
-      return InvalidArgument("republish responseTopic rendered '" + topic +
+      return InvalidArgument("republish responseTopic rendered '" + PrintableUtf8(topic) +
                              "', which is not a valid topic name");
     }
     p.response_topic = std::move(topic);
@@ -370,7 +371,8 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
     std::string text = t->correlation_data->Render(m);
     Result<std::string> bytes = Base64Decode(text);
     if (!bytes.ok()) {
-      return InvalidArgument("republish correlationData rendered '" + text.substr(0, 100) +
+      return InvalidArgument("republish correlationData rendered '" +
+                             PrintableUtf8(Utf8Prefix(text, 100)) +
                              "', which is not base64: " + bytes.status().message());
     }
     p.correlation_data = std::move(*bytes);
@@ -381,7 +383,8 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
         seconds > 0xffffffffull) {
-      return InvalidArgument("republish messageExpiry rendered '" + text.substr(0, 100) +
+      return InvalidArgument("republish messageExpiry rendered '" +
+                             PrintableUtf8(Utf8Prefix(text, 100)) +
                              "', which is not a number of seconds (0..4294967295)");
     }
     p.message_expiry_interval = static_cast<uint32_t>(seconds);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "base/ascii.h"
+#include "base/utf8.h"
 #include "objstore/http_transport.h"
 
 namespace tributary::rules {
@@ -65,15 +66,14 @@ Status HttpPostQueue::SendOnce(const HttpPost& post, bool* retry) {
   if (!response.ok()) {
     ErrorCode code = response.status().code();
     *retry = code == ErrorCode::kUnavailable || code == ErrorCode::kDeadlineExceeded;
-    return Status(code, "POST " + url + ": " + response.status().message());
+    return Status(code, "POST " + PrintableUtf8(url) + ": " + response.status().message());
   }
   if (response->status >= 200 && response->status < 300) return Status::Ok();
   *retry = response->status == 429 || response->status >= 500;
-  std::string body = response->body.substr(0, 200);
-  for (char& c : body) {
-    if (static_cast<unsigned char>(c) < ' ') c = ' ';
-  }
-  std::string m = "POST " + url + " answered " + std::to_string(response->status) +
+  // The start of the answer, one line of valid UTF-8 whatever the endpoint sent: the
+  // message goes into the rule's error document.
+  std::string body = PrintableUtf8(Utf8Prefix(response->body, 200));
+  std::string m = "POST " + PrintableUtf8(url) + " answered " + std::to_string(response->status) +
                   (body.empty() ? "" : ": " + body);
   return *retry ? Unavailable(std::move(m)) : FailedPrecondition(std::move(m));
 }

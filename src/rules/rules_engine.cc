@@ -1,14 +1,14 @@
 #include "rules/rules_engine.h"
 
 #include <atomic>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/base64.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/log_throttle.h"
+#include "base/utf8.h"
 #include "broker/basic_ingest.h"
 #include "mqtt/packet.h"
 
@@ -479,7 +479,8 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       // Not waited for by the acknowledgement; the report (and with it the rule's error
       // document) waits for it.
       await_outcome();
-      std::string url = request->base + request->target;
+      // The failure names it as one line of valid UTF-8 (the path may hold a device's bytes).
+      std::string url = PrintableUtf8(request->base + request->target);
       HttpPost post{std::move(request->base), std::move(request->target),
                     std::move(request->headers), out.payload, out.is_json};
       // `set` keeps `rule` alive while the request retries: the rule may be replaced or
@@ -545,7 +546,10 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
                         {"timestamp", m.received_at_ms},
                         {"base64OriginalPayload", Base64Encode(m.payload)},
                         {"failures", list}};
-  std::string text = doc.dump();
+  // Every text above is valid UTF-8 (failures quote rendered values through PrintableUtf8),
+  // but a byte that is not must not throw on the thread that sends the document: it
+  // becomes U+FFFD.
+  std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // Stable for the process's life (RuleMetricsTable), so callbacks may keep it.
   Counter* failed = metrics_->For(rule.name())->error_action_failures;
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {

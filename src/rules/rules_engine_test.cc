@@ -818,3 +818,60 @@ TEST(BasicIngestTopicTest, NamesTheRuleAndTheTopicItSees) {
 
 }  // namespace
 }  // namespace tributary::rules
+
+namespace tributary::rules {
+namespace {
+
+// Bytes a device sent that are not UTF-8 (here decoded from base64: ff fe 41) and that a
+// failure quotes: the error document is still valid JSON that quotes them as \xNN, and
+// nothing throws out of OnPublish (the broker's thread) or out of a callback.
+TEST_F(RulesEngineTest, FailuresQuotingBytesThatAreNotUtf8StillReachTheErrorAction) {
+  ASSERT_TRUE(registry_
+                  ->Create("c1", R"({"sql": "SELECT * FROM 'c1/+'",
+    "actions": [{"republish": {"topic": "c1o/${decode(b,'base64')}"}}],
+    "errorAction": {"republish": {"topic": "c1err"}}})")
+                  .ok());
+  EXPECT_NO_THROW(Publish("c1/a", R"({"b":"//5B"})", mqtt::QoS::kAtLeastOnce));
+  EXPECT_EQ(*last_ack_, 1);
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].topic, "c1err");
+  auto doc = nlohmann::json::parse(published_[0].payload);
+  EXPECT_EQ(doc["ruleName"], "c1");
+  EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"b":"//5B"})");
+  ASSERT_EQ(doc["failures"].size(), 1u);
+  EXPECT_EQ(doc["failures"][0]["failedAction"], "RepublishAction");
+  EXPECT_EQ(doc["failures"][0]["errorMessage"],
+            "republish topic template 'c1o/${decode(b,'base64')}' rendered 'c1o/\\xff\\xfeA', "
+            "which is not a valid topic name");
+  EXPECT_EQ(table_.For("c1")->action_failures->Value(), 1u);
+
+  // An s3 key and an http path rendered from the same bytes, and an endpoint answering
+  // with bytes that are not UTF-8.
+  ASSERT_TRUE(registry_
+                  ->Create("c2", R"({"sql": "SELECT * FROM 'c2/+'",
+    "actions": [{"s3": {"bucketName": "raw", "key": "k/${decode(b,'base64')}"}},
+                {"http": {"url": "https://hooks.example/p/${decode(b,'base64')}"}}],
+    "errorAction": {"republish": {"topic": "c2err"}}})")
+                  .ok());
+  EXPECT_NO_THROW(Publish("c2/a", R"({"b":"//5B"})", mqtt::QoS::kAtLeastOnce));
+  ASSERT_EQ(http_.dones.size(), 1u);
+  EXPECT_EQ(http_.posts[0].target,
+            "/p/\xff\xfe"
+            "A");
+  EXPECT_NO_THROW(http_.dones[0](FailedPrecondition("answered 400: \xc3(")));
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_EQ(published_[1].topic, "c2err");
+  doc = nlohmann::json::parse(published_[1].payload);
+  ASSERT_EQ(doc["failures"].size(), 2u) << doc.dump();
+  EXPECT_EQ(doc["failures"][0]["failedAction"], "S3Action");
+  EXPECT_EQ(doc["failures"][0]["errorMessage"],
+            "s3 key template 'k/${decode(b,'base64')}' rendered an unusable key: object key "
+            "'k/\\xff\\xfeA' is not valid UTF-8 at byte 2");
+  EXPECT_EQ(doc["failures"][1]["failedAction"], "HttpAction");
+  EXPECT_EQ(doc["failures"][1]["failedResource"], "https://hooks.example/p/\\xff\\xfeA");
+  // What the sink said, not quoted by the engine: its bytes become U+FFFD.
+  EXPECT_EQ(doc["failures"][1]["errorMessage"], "answered 400: \xef\xbf\xbd(");
+}
+
+}  // namespace
+}  // namespace tributary::rules
