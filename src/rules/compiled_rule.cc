@@ -11,6 +11,7 @@
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
 #include "mqtt/topic.h"
+#include "mqtt/utf8.h"
 #include "objstore/object_store.h"
 #include "rules/rule_sql.h"
 
@@ -348,6 +349,25 @@ Result<HttpRequestParts> CompiledRule::HttpRequest(int action_index,
   return out;
 }
 
+namespace {
+
+// OK when MQTT can carry `text` as a UTF-8 Encoded String (spec 1.5.4: at most 65535
+// bytes of well-formed UTF-8 without U+0000); else why not, naming the header `what`.
+Status CheckMqttString(const std::string& what, const std::string& text) {
+  if (text.size() > 65535) {
+    return InvalidArgument("republish " + what + " rendered " + std::to_string(text.size()) +
+                           " bytes, more than an MQTT string holds (65535)");
+  }
+  if (!mqtt::IsValidMqttUtf8(text)) {
+    return InvalidArgument("republish " + what + " rendered '" +
+                           PrintableUtf8(Utf8Prefix(text, 100)) +
+                           "', which MQTT cannot carry: not UTF-8, or it holds U+0000");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
                                                          const MessageContext& m) const {
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
@@ -358,7 +378,11 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
   if (!action.headers.payload_format.empty()) {
     p.payload_format_indicator = action.headers.payload_format == "UTF8_DATA" ? 1 : 0;
   }
-  if (t->content_type) p.content_type = t->content_type->Render(m);
+  if (t->content_type) {
+    std::string type = t->content_type->Render(m);
+    TRY(CheckMqttString("contentType", type));
+    p.content_type = std::move(type);
+  }
   if (t->response_topic) {
     std::string topic = t->response_topic->Render(m);
     if (!mqtt::IsValidTopicName(topic)) {
@@ -375,6 +399,10 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
                              PrintableUtf8(Utf8Prefix(text, 100)) +
                              "', which is not base64: " + bytes.status().message());
     }
+    if (bytes->size() > 65535) {
+      return InvalidArgument("republish correlationData rendered " + std::to_string(bytes->size()) +
+                             " bytes, more than MQTT binary data holds (65535)");
+    }
     p.correlation_data = std::move(*bytes);
   }
   if (t->message_expiry) {
@@ -389,13 +417,18 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
     }
     p.message_expiry_interval = static_cast<uint32_t>(seconds);
   }
-  for (const auto& [k, v] : t->user_properties) {
+  for (size_t i = 0; i < t->user_properties.size(); ++i) {
+    const auto& [k, v] = t->user_properties[i];
     std::string key = k.Render(m);
     if (key.empty()) {
       return InvalidArgument("republish userProperties key template '" + k.text() +
                              "' rendered an empty key");
     }
-    p.user_properties.emplace_back(std::move(key), v.Render(m));
+    std::string value = v.Render(m);
+    const std::string field = "userProperties[" + std::to_string(i) + "]";
+    TRY(CheckMqttString(field + ".key", key));
+    TRY(CheckMqttString(field + ".value", value));
+    p.user_properties.emplace_back(std::move(key), std::move(value));
   }
   return p;
 }

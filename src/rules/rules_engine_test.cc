@@ -875,3 +875,50 @@ TEST_F(RulesEngineTest, FailuresQuotingBytesThatAreNotUtf8StillReachTheErrorActi
 
 }  // namespace
 }  // namespace tributary::rules
+
+namespace tributary::rules {
+namespace {
+
+// MQTT 5 string properties carry UTF-8 without U+0000: a content type or user property
+// rendered from bytes that are not (ff fe 41, or a NUL) goes to the error action, and
+// nothing is published that would get a subscriber disconnected.
+TEST_F(RulesEngineTest, HeadersRenderingWhatMqttCannotCarryGoToTheErrorAction) {
+  ASSERT_TRUE(registry_
+                  ->Create("hdr", R"({"sql": "SELECT * FROM 'h/+'",
+    "actions": [{"republish": {"topic": "ho/${topic(2)}", "headers": {
+      "contentType": "${decode(ct,'base64')}",
+      "userProperties": [{"key": "k", "value": "${decode(v,'base64')}"}]}}}],
+    "errorAction": {"republish": {"topic": "herr"}}})")
+                  .ok());
+  auto error_of = [&](const std::string& payload) -> std::string {
+    size_t before = published_.size();
+    EXPECT_NO_THROW(Publish("h/a", payload, mqtt::QoS::kAtLeastOnce));
+    EXPECT_EQ(published_.size(), before + 1);
+    if (published_.size() != before + 1) return "";
+    EXPECT_EQ(published_.back().topic, "herr");
+    auto doc = nlohmann::json::parse(published_.back().payload);
+    EXPECT_EQ(doc["failures"][0]["failedAction"], "RepublishAction");
+    return doc["failures"][0]["errorMessage"].get<std::string>();
+  };
+  // Valid: "text/plain" and "ok".
+  Publish("h/a", R"({"ct":"dGV4dC9wbGFpbg==","v":"b2s="})", mqtt::QoS::kAtLeastOnce);
+  ASSERT_EQ(published_.size(), 1u);
+  EXPECT_EQ(published_[0].topic, "ho/a");
+  EXPECT_EQ(published_[0].properties.content_type, std::optional<std::string>("text/plain"));
+  EXPECT_EQ(published_[0].properties.user_properties, (mqtt::UserProperties{{"k", "ok"}}));
+
+  EXPECT_EQ(error_of(R"({"ct":"//5B","v":"b2s="})"),
+            "republish contentType rendered '\\xff\\xfeA', which MQTT cannot carry: not UTF-8, "
+            "or it holds U+0000");
+  EXPECT_EQ(error_of(R"({"ct":"dGV4dC9wbGFpbg==","v":"//5B"})"),
+            "republish userProperties[0].value rendered '\\xff\\xfeA', which MQTT cannot "
+            "carry: not UTF-8, or it holds U+0000");
+  EXPECT_EQ(error_of(R"({"ct":"dGV4dC9wbGFpbg==","v":"YQBi"})"),  // "a\0b"
+            "republish userProperties[0].value rendered 'a\\x00b', which MQTT cannot carry: "
+            "not UTF-8, or it holds U+0000");
+  EXPECT_EQ(published_.size(), 4u) << "a message went out with a property MQTT cannot carry";
+  EXPECT_EQ(table_.For("hdr")->action_failures->Value(), 3u);
+}
+
+}  // namespace
+}  // namespace tributary::rules

@@ -3,7 +3,9 @@
 // rendered from them fails the rule, and its error action gets a valid JSON document
 // quoting them as \xNN while the server goes on (the error document used to throw on the
 // broker's thread and abort the server); `POST /v1/rules/{name}/test` answers the same
-// failure instead of a 500.
+// failure instead of a 500. Republish headers (contentType, userProperties) rendered from
+// such bytes send the message to the error action instead of to an MQTT 5 subscriber, which
+// stays connected and gets the next message.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -63,6 +65,35 @@ describe('rules and device bytes that are not UTF-8', { timeout: 60000 }, () => 
     assert.equal(t.status, 200, `${t.text}\n${server.tail(30)}`);
     assert.equal(t.json.failures[0].failedAction, 'RepublishAction');
     assert.match(t.json.failures[0].errorMessage, /c1o\/\\xff\\xfeA/);
+    await alive();
+  });
+
+  test('republish headers rendered from bytes that are not UTF-8 go to the error action', async () => {
+    await createRule('c2', { topicRulePayload: {
+      sql: "SELECT n FROM 'c2/+'",
+      actions: [{ republish: { topic: 'c2o/${topic(2)}', qos: 1, headers: {
+        contentType: "${decode(ct,'base64')}",
+        userProperties: [{ key: 'k', value: "${decode(v,'base64')}" }] } } }],
+      errorAction: { republish: { topic: 'c2err' } },
+    } });
+    const out = await startSub(['-t', 'c2o/#'], { properties: true });
+    const errors = await startSub(['-t', 'c2err']);
+    const ok = Buffer.from('ok').toString('base64');
+    const text = Buffer.from('text/plain').toString('base64');
+    await pub('c2/a', JSON.stringify({ n: 1, ct: '//5B', v: ok }));
+    await pub('c2/a', JSON.stringify({ n: 2, ct: text, v: '//5B' }));
+    await pub('c2/a', JSON.stringify({ n: 3, ct: text, v: ok }));
+    const failed = await errors.waitMessages(2);
+    const messages = failed.map((m) => JSON.parse(m.payload).failures[0].errorMessage);
+    assert.match(messages[0], /^republish contentType rendered '\\xff\\xfeA', which MQTT cannot carry/);
+    assert.match(messages[1], /^republish userProperties\[0\]\.value rendered '\\xff\\xfeA'/);
+    // The subscriber stayed connected: the valid message reaches it, and only that one.
+    const [m] = await out.waitMessages(1);
+    assert.deepEqual(JSON.parse(m.payload), { n: 3 });
+    assert.equal(m.contentType, 'text/plain');
+    assert.match(m.userProperties, /k:ok/);
+    assert.equal(out.messages().length, 1, out.describe());
+    assert.doesNotMatch(out.child.err, /disconnect|malformed|protocol error/i, out.describe());
     await alive();
   });
 });
