@@ -80,6 +80,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefi
         return Status::Ok();
       };
       const RepublishHeaders& h = r->headers;
+      TRY(compile(h.payload_format, "payloadFormatIndicator", &out.payload_format));
       TRY(compile(h.content_type, "contentType", &out.content_type));
       TRY(compile(h.response_topic, "responseTopic", &out.response_topic));
       TRY(compile(h.correlation_data, "correlationData", &out.correlation_data));
@@ -373,10 +374,15 @@ Result<mqtt::Properties> CompiledRule::RepublishProperties(int action_index,
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
   expr::VariableBinding bind(variables_, m);
   const ActionTemplates* t = ref.templates;
-  const RepublishAction& action = std::get<RepublishAction>(*ref.action);
   mqtt::Properties p;
-  if (!action.headers.payload_format.empty()) {
-    p.payload_format_indicator = action.headers.payload_format == "UTF8_DATA" ? 1 : 0;
+  if (t->payload_format) {
+    std::string name = t->payload_format->Render(m);
+    if (!IsPayloadFormatName(name)) {
+      return InvalidArgument("republish payloadFormatIndicator rendered '" +
+                             PrintableUtf8(Utf8Prefix(name, 100)) +
+                             "', which is neither UTF8_DATA nor UNSPECIFIED_BYTES");
+    }
+    p.payload_format_indicator = name == "UTF8_DATA" ? 1 : 0;
   }
   if (t->content_type) {
     std::string type = t->content_type->Render(m);

@@ -88,8 +88,8 @@ class CompiledRule {
   // The MQTT 5 properties of the republish action's headers (none set without headers);
   // an error when one renders what MQTT cannot carry (correlation data that is not
   // base64, an expiry that is not a number of seconds, a response topic that is not a
-  // topic name, a content type or user property that is not UTF-8, holds U+0000 or is
-  // over 65535 bytes).
+  // topic name, a payload format indicator that is neither name, a content type or user property
+  // that is not UTF-8, holds U+0000 or is over 65535 bytes).
   Result<mqtt::Properties> RepublishProperties(int action_index, const MessageContext& m) const;
   // Renders the object key of actions[i] (an s3 action), -1 for the error action; an
   // error when the result is not a valid object key (empty, '..' segments, ...).
@@ -120,8 +120,8 @@ class CompiledRule {
     std::optional<SubstitutionTemplate> main;
     std::vector<SubstitutionTemplate> headers;  // an http action's header values
     // A republish action's headers (RepublishHeaders' templates).
-    std::optional<SubstitutionTemplate> content_type, response_topic, correlation_data,
-        message_expiry;
+    std::optional<SubstitutionTemplate> payload_format, content_type, response_topic,
+        correlation_data, message_expiry;
     std::vector<std::pair<SubstitutionTemplate, SubstitutionTemplate>> user_properties;
   };
   struct ActionRef {

@@ -159,12 +159,15 @@ Result<RepublishHeaders> ParseRepublishHeaders(const Json& j, const std::string&
   TRY(CheckKeys(j, path, {"payloadFormatIndicator", "contentType", "responseTopic",
                           "correlationData", "messageExpiry", "userProperties"}));
   RepublishHeaders h;
-  if (auto it = j.find("payloadFormatIndicator"); it != j.end()) {
-    if (!it->is_string() ||
-        (it->get<std::string>() != "UTF8_DATA" && it->get<std::string>() != "UNSPECIFIED_BYTES")) {
-      return Bad(path + ".payloadFormatIndicator", "must be \"UTF8_DATA\" or \"UNSPECIFIED_BYTES\"");
-    }
-    h.payload_format = it->get<std::string>();
+  // A template, as on AWS: what it renders is checked per message. Written out, it is
+  // checked here.
+  TRY_ASSIGN(h.payload_format, TemplateField(j, path, "payloadFormatIndicator"));
+  if (auto t = SubstitutionTemplate::Compile(h.payload_format);
+      j.contains("payloadFormatIndicator") && t.ok() && t->is_literal() &&
+      !IsPayloadFormatName(h.payload_format)) {
+    return Bad(path + ".payloadFormatIndicator",
+               "must be \"UTF8_DATA\" or \"UNSPECIFIED_BYTES\" (or a substitution template "
+               "rendering one of them)");
   }
   TRY_ASSIGN(h.content_type, TemplateField(j, path, "contentType"));
   TRY_ASSIGN(h.response_topic, TemplateField(j, path, "responseTopic"));
@@ -263,6 +266,10 @@ std::string_view ActionType(const RuleAction& a) {
   if (std::holds_alternative<RepublishAction>(a)) return "republish";
   if (std::holds_alternative<S3Action>(a)) return "s3";
   return "http";
+}
+
+bool IsPayloadFormatName(std::string_view name) {
+  return name == "UTF8_DATA" || name == "UNSPECIFIED_BYTES";
 }
 
 bool IsValidRuleName(std::string_view name) {

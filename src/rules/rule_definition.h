@@ -43,9 +43,9 @@ struct FirehoseAction {
 };
 
 // MQTT 5 properties of a republished message, as AWS IoT's republish `headers` give them.
-// Every string but payload_format is a substitution template; empty: not set.
+// Every string is a substitution template; empty: not set.
 struct RepublishHeaders {
-  std::string payload_format;    // "", "UTF8_DATA" or "UNSPECIFIED_BYTES"
+  std::string payload_format;  // renders "UTF8_DATA" or "UNSPECIFIED_BYTES"
   std::string content_type;
   std::string response_topic;    // renders a topic name
   std::string correlation_data;  // renders base64, sent decoded
@@ -112,5 +112,9 @@ Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text);
 
 // Rule names as AWS IoT allows them: 1-128 characters of [A-Za-z0-9_].
 bool IsValidRuleName(std::string_view name);
+
+// Whether `name` is one a republish payloadFormatIndicator may give: "UTF8_DATA" (MQTT's
+// payload format indicator 1) or "UNSPECIFIED_BYTES" (0).
+bool IsPayloadFormatName(std::string_view name);
 
 }  // namespace tributary::rules

@@ -352,7 +352,15 @@ TEST(RuleDefinitionTest, RepublishHeaderErrorsNameThePath) {
             "(accepted)");
   EXPECT_EQ(error_of(R"({"payloadFormatIndicator": "UTF16"})"),
             "actions[0].republish.headers.payloadFormatIndicator: must be \"UTF8_DATA\" or "
-            "\"UNSPECIFIED_BYTES\"");
+            "\"UNSPECIFIED_BYTES\" (or a substitution template rendering one of them)");
+  // A template, as AWS's MqttHeaders allows: what it renders is checked per message.
+  EXPECT_EQ(error_of(R"({"payloadFormatIndicator": "${get_mqtt_property('format_indicator')}"})"),
+            "(accepted)");
+  EXPECT_EQ(error_of(R"({"payloadFormatIndicator": "${x(}"})"),
+            "actions[0].republish.headers.payloadFormatIndicator: ${...} at position 1: column 3: "
+            "expected an expression, found end of input");
+  EXPECT_EQ(error_of(R"({"payloadFormatIndicator": 1})"),
+            "actions[0].republish.headers.payloadFormatIndicator: must be a string");
   EXPECT_EQ(error_of(R"({"responseTopic": "a/#"})"),
             "actions[0].republish.headers.responseTopic: 'a/#' is not a valid topic name");
   EXPECT_EQ(error_of(R"({"messageExpiry": 30})"),

@@ -922,3 +922,32 @@ TEST_F(RulesEngineTest, HeadersRenderingWhatMqttCannotCarryGoToTheErrorAction) {
 
 }  // namespace
 }  // namespace tributary::rules
+
+namespace tributary::rules {
+namespace {
+
+// payloadFormatIndicator as a substitution template (AWS's MqttHeaders): rendering either
+// name sets the property; anything else sends the message to the error action.
+TEST_F(RulesEngineTest, APayloadFormatIndicatorTemplateRendersPerMessage) {
+  ASSERT_TRUE(registry_
+                  ->Create("fmt", R"({"sql": "SELECT * FROM 'f/+'",
+    "actions": [{"republish": {"topic": "fo/${topic(2)}", "headers": {
+      "payloadFormatIndicator": "${format}"}}}],
+    "errorAction": {"republish": {"topic": "ferr"}}})")
+                  .ok());
+  Publish("f/a", R"({"format":"UTF8_DATA"})", mqtt::QoS::kAtMostOnce);
+  Publish("f/b", R"({"format":"UNSPECIFIED_BYTES"})", mqtt::QoS::kAtMostOnce);
+  Publish("f/c", R"({"format":"utf8"})", mqtt::QoS::kAtMostOnce);
+  ASSERT_EQ(published_.size(), 3u);
+  EXPECT_EQ(published_[0].topic, "fo/a");
+  EXPECT_EQ(published_[0].properties.payload_format_indicator, std::optional<uint8_t>(1));
+  EXPECT_EQ(published_[1].topic, "fo/b");
+  EXPECT_EQ(published_[1].properties.payload_format_indicator, std::optional<uint8_t>(0));
+  EXPECT_EQ(published_[2].topic, "ferr");
+  EXPECT_EQ(nlohmann::json::parse(published_[2].payload)["failures"][0]["errorMessage"],
+            "republish payloadFormatIndicator rendered 'utf8', which is neither UTF8_DATA nor "
+            "UNSPECIFIED_BYTES");
+}
+
+}  // namespace
+}  // namespace tributary::rules
