@@ -287,11 +287,13 @@ Result<CompiledRule::ActionRef> CompiledRule::ActionOf(int action_index,
   return ref;
 }
 
-Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m) const {
+Result<std::string> CompiledRule::RepublishTopic(int action_index, const MessageContext& m,
+                                                 std::string* rendered) const {
   TRY_ASSIGN(ActionRef ref, ActionOf(action_index, "republish"));
   expr::VariableBinding bind(variables_, m);
   const SubstitutionTemplate* t = &*ref.templates->main;
   std::string topic = t->Render(m);
+  if (rendered != nullptr) *rendered = topic;
   // "$$aws/things/..." names the reserved topic "$aws/things/...", as on AWS. Only the
   // template's own text can: a '$' that a message's data put first is refused, or a
   // device could write to another's shadow through the rule.

@@ -84,7 +84,10 @@ class CompiledRule {
 
   // Renders the topic of actions[i] (a republish action) for `m`; an error when the
   // result is not a valid topic name. The same for the error action with index -1.
-  Result<std::string> RepublishTopic(int action_index, const MessageContext& m) const;
+  // `rendered`, when given, gets what the template rendered, valid or not (left empty when
+  // there is no such action to render).
+  Result<std::string> RepublishTopic(int action_index, const MessageContext& m,
+                                     std::string* rendered = nullptr) const;
   // The MQTT 5 properties of the republish action's headers (none set without headers);
   // an error when one renders what MQTT cannot carry (correlation data that is not
   // base64, an expiry that is not a number of seconds, a response topic that is not a

@@ -434,12 +434,18 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
                    });
       }
     } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
-      auto topic = rule.RepublishTopic(static_cast<int>(i), m);
+      std::string rendered;
+      auto topic = rule.RepublishTopic(static_cast<int>(i), m, &rendered);
       auto properties = topic.ok() ? rule.RepublishProperties(static_cast<int>(i), m)
                                    : Result<mqtt::Properties>(topic.status());
       if (!properties.ok()) {
+        // The topic it was sending to: as rendered, valid or not (quoted as one line of
+        // UTF-8); the template only when nothing rendered.
+        std::string resource = topic.ok()         ? *topic
+                               : rendered.empty() ? rp->topic
+                                                  : PrintableUtf8(rendered);
         Fail(*rm, rule, need_report(),
-             {"RepublishAction", topic.ok() ? *topic : rp->topic, properties.status().message()});
+             {"RepublishAction", std::move(resource), properties.status().message()});
         continue;
       }
       publish_(*topic, out.payload, rp->qos, std::move(*properties), m.rule_hops + 1);

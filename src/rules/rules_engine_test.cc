@@ -684,7 +684,9 @@ TEST_F(RulesEngineTest, OneErrorDocumentListsEveryFailedActionOfTheMessage) {
   ASSERT_EQ(doc["failures"].size(), 3u) << doc.dump();
   std::map<std::string, nlohmann::json> by_resource;
   for (const auto& f : doc["failures"]) by_resource[f["failedResource"].get<std::string>()] = f;
-  EXPECT_EQ(by_resource["out/${bad}"]["failedAction"], "RepublishAction");
+  // The topic as rendered, not the template.
+  EXPECT_EQ(by_resource["out/a/#"]["failedAction"], "RepublishAction");
+  EXPECT_EQ(by_resource.count("out/${bad}"), 0u);
   EXPECT_EQ(by_resource["gone"]["failedAction"], "FirehoseAction");
   EXPECT_EQ(by_resource["gone"]["errorMessage"],
             "delivery stream 'gone': delivery stream 'gone' does not exist");
@@ -840,6 +842,7 @@ TEST_F(RulesEngineTest, FailuresQuotingBytesThatAreNotUtf8StillReachTheErrorActi
   EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"b":"//5B"})");
   ASSERT_EQ(doc["failures"].size(), 1u);
   EXPECT_EQ(doc["failures"][0]["failedAction"], "RepublishAction");
+  EXPECT_EQ(doc["failures"][0]["failedResource"], "c1o/\\xff\\xfeA");
   EXPECT_EQ(doc["failures"][0]["errorMessage"],
             "republish topic template 'c1o/${decode(b,'base64')}' rendered 'c1o/\\xff\\xfeA', "
             "which is not a valid topic name");

@@ -57,6 +57,7 @@ describe('rules and device bytes that are not UTF-8', { timeout: 60000 }, () => 
     assert.equal(Buffer.from(doc.base64OriginalPayload, 'base64').toString(), '{"b":"//5B"}');
     assert.equal(doc.failures.length, 1, m.payload);
     assert.equal(doc.failures[0].failedAction, 'RepublishAction');
+    assert.equal(doc.failures[0].failedResource, 'c1o/\\xff\\xfeA', 'failedResource is the topic as rendered');
     assert.match(doc.failures[0].errorMessage, /rendered 'c1o\/\\xff\\xfeA', which is not a valid topic name/);
     await alive();
 
