@@ -142,10 +142,9 @@ void AddIotRuleRoutes(net::Router* router, Server* server) {
     return Ok({{"ruleArn", RuleArn(name)}, {"rule", TopicRuleJson(*rule)}});
   });
   router->Add("DELETE", "/rules/{name}", [server](HttpRequest& req) {
+    // Its counters go with it (RuleRegistry::Delete): a rule created again counts afresh.
     Status st = server->rules().Delete(req.params["name"]);
     if (!st.ok()) return IotError(st);
-    server->rule_metrics().Restart(
-        req.params["name"]);  // a rule created under the name counts afresh
     return Ok();
   });
   for (const char* verb : {"enable", "disable"}) {

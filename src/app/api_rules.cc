@@ -25,7 +25,7 @@ HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
   auto stored = create ? server->rules().Create(name, req.body)
                        : server->rules().Replace(name, req.body);
   if (!stored.ok()) return ErrorResponse(stored.status());
-  return JsonResponse(rules::ToJson(*stored, server->rule_metrics().For(name)), create ? 201 : 200);
+  return JsonResponse(rules::ToJson(*stored, stored->metrics), create ? 201 : 200);
 }
 
 // The MQTT 5 properties of a trial message: "contentType", "responseTopic",
@@ -130,7 +130,7 @@ void AddRuleRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/v1/rules", [server](HttpRequest&) {
     json list = json::array();
     for (const auto& r : server->rules().List()) {
-      list.push_back(rules::ToJson(r, server->rule_metrics().For(r.name)));
+      list.push_back(rules::ToJson(r, r.metrics));
     }
     return JsonResponse({{"rules", list}});
   });
@@ -138,7 +138,7 @@ void AddRuleRoutes(net::Router* router, Server* server) {
     const std::string& name = req.params["name"];
     auto r = server->rules().Get(name);
     if (!r.ok()) return ErrorResponse(r.status());
-    return JsonResponse(rules::ToJson(*r, server->rule_metrics().For(name)));
+    return JsonResponse(rules::ToJson(*r, r->metrics));
   });
   for (const char* verb : {"enable", "disable"}) {
     bool enable = std::string(verb) == "enable";
@@ -153,9 +153,9 @@ void AddRuleRoutes(net::Router* router, Server* server) {
               [server](HttpRequest& req) { return TestRule(server, req); });
   router->Add("DELETE", "/v1/rules/{name}", [server](HttpRequest& req) {
     const std::string& name = req.params["name"];
+    // Its counters go with it (RuleRegistry::Delete): a rule created again counts afresh.
     Status st = server->rules().Delete(name);
     if (!st.ok()) return ErrorResponse(st);
-    server->rule_metrics().Restart(name);  // a rule created under the name counts afresh
     return JsonResponse({{"ruleName", name}, {"deleted", true}});
   });
 }

@@ -195,8 +195,8 @@ Status Server::Init() {
   // The rules engine sits on the broker's publish path; a republish goes to the shadows
   // and the rules as a client's message does, then to subscribers (the engine ends loops:
   // RulesEngine::kMaxRuleHops).
-  TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get()));
   rule_metrics_ = std::make_unique<rules::RuleMetricsTable>(&metrics_);
+  TRY_ASSIGN(rules_, rules::RuleRegistry::Open(db_.get(), rule_metrics_.get()));
   rule_objects_ = std::make_unique<LakeObjectSink>(lake_.get(), &metrics_);
   rules::HttpPostQueueOptions http_options;
   http_options.ca_file = config_.rule_http_ca_file;

@@ -29,6 +29,8 @@
 
 namespace tributary::rules {
 
+struct RuleMetrics;
+
 // The message a rule is evaluated against (topic, payload, client id, timestamp ...).
 using MessageContext = expr::Message;
 
@@ -54,13 +56,18 @@ inline constexpr size_t kMaxOutputBytes = 128 * 1024;
 class CompiledRule {
  public:
   // Compiles a validated definition; SQL errors read "topicRulePayload.sql: column 18: ...".
-  static Result<std::shared_ptr<const CompiledRule>> Compile(const RuleDefinition& def);
+  // `metrics`: the counters of this incarnation of the rule (RuleMetricsTable::Start),
+  // which the RulesEngine counts into; null for a rule that is not run.
+  static Result<std::shared_ptr<const CompiledRule>> Compile(const RuleDefinition& def,
+                                                             const RuleMetrics* metrics = nullptr);
   // Compiles a bare statement (no actions), for tests and tools.
   static Result<std::shared_ptr<const CompiledRule>> CompileSql(std::string_view sql);
 
   const RuleDefinition& definition() const { return def_; }
   const std::string& name() const { return def_.name; }
   const std::string& topic_filter() const { return topic_filter_; }
+  // What the rule's messages and actions count into, whenever they settle; see Compile.
+  const RuleMetrics* metrics() const { return metrics_; }
 
   // The SET clause's variables (empty without one). Evaluate and the action renderers
   // compute them for the message they are given; to have them computed once for all
@@ -112,6 +119,7 @@ class CompiledRule {
   Status AppendStarMembers(const MessageContext& m, std::string* out, bool* first) const;
 
   RuleDefinition def_;
+  const RuleMetrics* metrics_ = nullptr;
   std::string topic_filter_;
   expr::Variables variables_;
   bool select_value_ = false;

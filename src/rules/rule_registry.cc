@@ -5,7 +5,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "rules/compiled_rule.h"
-#include "rules/rules_engine.h"
+#include "rules/rule_metrics.h"
 
 namespace tributary::rules {
 namespace {
@@ -21,14 +21,15 @@ CREATE TABLE rules(
 )sql";
 
 Result<std::shared_ptr<const CompiledRule>> Parse(const std::string& name, std::string_view text,
-                                                  RuleDefinition* def) {
+                                                  RuleDefinition* def,
+                                                  const RuleMetrics* metrics = nullptr) {
   TRY_ASSIGN(*def, ParseRuleDefinition(text));
   if (!def->name.empty() && def->name != name) {
     return InvalidArgument("ruleName '" + def->name + "' in the payload differs from the rule name '" +
                            name + "'");
   }
   def->name = name;
-  return CompiledRule::Compile(*def);
+  return CompiledRule::Compile(*def, metrics);
 }
 
 // What can be shown of a stored payload that no longer parses or compiles: its SQL and
@@ -51,9 +52,10 @@ RuleDefinition BrokenDefinition(const std::string& name, std::string_view text) 
 
 }  // namespace
 
-Result<std::unique_ptr<RuleRegistry>> RuleRegistry::Open(metadata::Database* db) {
+Result<std::unique_ptr<RuleRegistry>> RuleRegistry::Open(metadata::Database* db,
+                                                         RuleMetricsTable* metrics) {
   TRY(db->Migrate("rules", 1, kSchemaV1));
-  std::unique_ptr<RuleRegistry> r(new RuleRegistry(db));
+  std::unique_ptr<RuleRegistry> r(new RuleRegistry(db, metrics));
   // Before loading, so that no change another server makes is missed.
   TRY_ASSIGN(r->watch_, db->Watch("rules", [p = r.get()](const std::string& name) {
     if (Status st = p->Load(); !st.ok()) {
@@ -72,12 +74,20 @@ Status RuleRegistry::Load() {
                                    "FROM rules ORDER BY name"));
   std::vector<StoredRule> rules;
   std::vector<std::shared_ptr<const CompiledRule>> compiled_rules;
+  // A rule held already (the same name, created at the same time) keeps its counters;
+  // one new here, or deleted and made again on another server, starts its own.
+  std::vector<const RuleMetrics*> kept;
   for (const auto& row : rows) {
     StoredRule rule;
     rule.name = row.Text(0);
-    auto compiled = Parse(rule.name, row.Text(1), &rule.definition);
     rule.created_at_ms = row.Int(3);
     rule.updated_at_ms = row.Int(4);
+    auto held = std::find_if(rules_.begin(), rules_.end(), [&](const StoredRule& r) {
+      return r.name == rule.name && r.created_at_ms == rule.created_at_ms;
+    });
+    rule.metrics = held != rules_.end() ? held->metrics : metrics_->Start(rule.name);
+    kept.push_back(rule.metrics);
+    auto compiled = Parse(rule.name, row.Text(1), &rule.definition, rule.metrics);
     if (!compiled.ok()) {
       // Kept out of the running set but not deleted: the user sees it in `rule list`
       // as disabled, with why, and can fix it with `rule replace`.
@@ -93,11 +103,15 @@ Status RuleRegistry::Load() {
     if (disabled != rule.definition.disabled) {
       // `rule enable|disable` changed it after the payload was stored.
       rule.definition.disabled = disabled;
-      compiled = CompiledRule::Compile(rule.definition);
+      compiled = CompiledRule::Compile(rule.definition, rule.metrics);
       if (!compiled.ok()) continue;
     }
     rules.push_back(std::move(rule));
     compiled_rules.push_back(*compiled);
+  }
+  // Rules deleted on another server.
+  for (const StoredRule& r : rules_) {
+    if (std::find(kept.begin(), kept.end(), r.metrics) == kept.end()) metrics_->Retire(r.metrics);
   }
   rules_ = std::move(rules);
   compiled_ = std::move(compiled_rules);
@@ -151,6 +165,10 @@ Result<StoredRule> RuleRegistry::Store(const std::string& name, std::string_view
                    metadata::Value(rule.updated_at_ms), metadata::Value(name)}));
     if (changed == 0) return NotFound("rule '" + name + "' does not exist");
   }
+  // Compiled again with its counters: a rule's own when replaced, a new set when created
+  // (the name's earlier rule, deleted, may still be finishing an action).
+  rule.metrics = exists ? it->metrics : metrics_->Start(name);
+  TRY_ASSIGN(compiled, CompiledRule::Compile(rule.definition, rule.metrics));
   size_t index = static_cast<size_t>(it - rules_.begin());
   if (exists) {
     rules_[index] = rule;
@@ -196,7 +214,7 @@ Status RuleRegistry::SetEnabled(const std::string& name, bool enabled) {
     rules_[i].updated_at_ms = now;
     if (broken) return Status::Ok();  // stays out of the running set
     RuleDefinition def = rules_[i].definition;
-    TRY_ASSIGN(compiled_[i], CompiledRule::Compile(def));
+    TRY_ASSIGN(compiled_[i], CompiledRule::Compile(def, rules_[i].metrics));
     Rebuild();
     db_->Announce("rules", name);
     return Status::Ok();
@@ -210,6 +228,9 @@ Status RuleRegistry::Delete(const std::string& name) {
     if (rules_[i].name != name) continue;
     TRY_ASSIGN(int64_t deleted,
                db_->Exec("DELETE FROM rules WHERE name = ?", {metadata::Value(name)}));
+    // Its counters leave /metrics; what it still finishes counts into them, unseen, not
+    // into a rule created again under the name.
+    metrics_->Retire(rules_[i].metrics);
     rules_.erase(rules_.begin() + static_cast<std::ptrdiff_t>(i));
     compiled_.erase(compiled_.begin() + static_cast<std::ptrdiff_t>(i));
     Rebuild();

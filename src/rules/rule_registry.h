@@ -10,7 +10,7 @@
 // Thread-safety: every method may be called from any thread (one mutex serialises
 // changes; the RuleSetHolder is lock-free for readers).
 //
-//   TRY_ASSIGN(auto rules, RuleRegistry::Open(db));
+//   TRY_ASSIGN(auto rules, RuleRegistry::Open(db, &metrics_table));
 //   TRY(rules->Create("to_lake", R"({"topicRulePayload": {"sql": "SELECT * FROM 'd/#'", ...}})"));
 //   RulesEngine engine(rules->rule_set(), sink, publish, &metrics_table);
 #pragma once
@@ -32,6 +32,7 @@
 namespace tributary::rules {
 
 struct RuleMetrics;
+class RuleMetricsTable;
 
 struct StoredRule {
   std::string name;
@@ -42,11 +43,17 @@ struct StoredRule {
   // the one that stored it). Listed as disabled, with this; it can be replaced, disabled
   // or deleted, not enabled. Empty for a rule that runs.
   std::string error;
+  // This incarnation's counters (RuleMetricsTable::Start when it was created or first
+  // read), which its compiled form counts into.
+  const RuleMetrics* metrics = nullptr;
 };
 
 class RuleRegistry {
  public:
-  static Result<std::unique_ptr<RuleRegistry>> Open(metadata::Database* db);
+  // Each rule created or read gets its counters from `metrics` (which must outlive the
+  // registry); a deleted rule's are retired.
+  static Result<std::unique_ptr<RuleRegistry>> Open(metadata::Database* db,
+                                                    RuleMetricsTable* metrics);
 
   // `payload_json` is the CreateTopicRule body ({"topicRulePayload": {...}}, or the inner
   // object). Its SQL is compiled before anything is stored, so a rule that is stored
@@ -68,12 +75,13 @@ class RuleRegistry {
   const RuleSetHolder* rule_set() const { return &holder_; }
 
  private:
-  explicit RuleRegistry(metadata::Database* db) : db_(db) {}
+  RuleRegistry(metadata::Database* db, RuleMetricsTable* metrics) : db_(db), metrics_(metrics) {}
   Status Load();  // every rule from the database, replacing what is held
   Result<StoredRule> Store(const std::string& name, std::string_view payload_json, bool create);
   void Rebuild();  // mu_ held
 
   metadata::Database* db_;
+  RuleMetricsTable* metrics_;
   mutable std::mutex mu_;
   std::vector<StoredRule> rules_;  // by name
   std::vector<std::shared_ptr<const CompiledRule>> compiled_;  // same order

@@ -75,61 +75,6 @@ broker::PublishVerdict TransientRefusal(const Status& s) {
 
 }  // namespace
 
-RuleMetricsTable::RuleMetricsTable(MetricsRegistry* registry)
-    : registry_(registry),
-      basic_ingest_dropped_(registry->NewCounter("tributary_rules_basic_ingest_dropped_total",
-                                                 "Basic Ingest messages ($aws/rules/<rule>/...) "
-                                                 "whose rule does not exist or is disabled")),
-      loop_dropped_(registry->NewCounter("tributary_rules_loop_dropped_total",
-                                         "Messages not given to the rules because more than 8 "
-                                         "rules' republishes led to them (a loop)")),
-      id_(NextProcessUniqueId()) {}
-
-const RuleMetrics* RuleMetricsTable::For(const std::string& rule) {
-  // Asked once per message and rule, from every connection thread: the last answer is
-  // kept per thread so that the table's lock is taken only when the rule changes. The
-  // table's id (never reused) keeps one table's answer from serving another.
-  struct LastHit {
-    uint64_t table = 0;
-    std::string rule;
-    const RuleMetrics* metrics = nullptr;
-  };
-  thread_local LastHit last;
-  if (last.table == id_ && last.rule == rule) return last.metrics;
-  const RuleMetrics* found = Lookup(rule);
-  last.table = id_;
-  last.rule = rule;
-  last.metrics = found;
-  return found;
-}
-
-const RuleMetrics* RuleMetricsTable::Lookup(const std::string& rule) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& slot = by_rule_[rule];
-  if (!slot) {
-    slot = std::make_unique<RuleMetrics>();
-    Labels labels{{"rule", rule}};
-    slot->matched = registry_->NewCounter("tributary_rule_matched_total",
-                                          "Messages a topic rule selected", labels);
-    slot->errors = registry_->NewCounter(
-        "tributary_rule_errors_total",
-        "Messages a topic rule's evaluation failed on (its SQL; action failures are counted apart)",
-        labels);
-    slot->action_failures = registry_->NewCounter(
-        "tributary_rule_action_failures_total", "Rule actions that failed", labels);
-    slot->error_action_failures = registry_->NewCounter(
-        "tributary_rule_error_action_failures_total",
-        "Error documents a topic rule's error action could not send or store", labels);
-  }
-  return slot.get();
-}
-
-void RuleMetricsTable::Restart(const std::string& rule) {
-  const RuleMetrics* m = Lookup(rule);
-  for (Counter* c : {m->matched, m->errors, m->action_failures, m->error_action_failures})
-    c->Reset();
-}
-
 // The message as the error action needs it once OnPublish has returned.
 struct RulesEngine::Original {
   std::string topic, payload, client_id;
@@ -242,7 +187,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
 
   if (matching.size() == 1) {
     const CompiledRule* rule = matching.front();
-    const RuleMetrics* rm = metrics_->For(rule->name());
+    const RuleMetrics* rm = rule->metrics();
     if (rule->OutputIsPayload(msg.payload) &&
         TrySingleFirehose(*rule, rm, msg.payload, msg.received_at_ms, done)) {
       return;
@@ -270,7 +215,7 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   // republish goes to the rules again).
   std::vector<const CompiledRule*> rules(matching.begin(), matching.end());
   for (const CompiledRule* rule : rules) {
-    const RuleMetrics* rm = metrics_->For(rule->name());
+    const RuleMetrics* rm = rule->metrics();
     expr::VariableBinding bind(rule->variables(), m);
     auto out = rule->Evaluate(m);
     Settle(*rule, rm, out, m, pending);
@@ -556,8 +501,9 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
   // but a byte that is not must not throw on the thread that sends the document: it
   // becomes U+FFFD.
   std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  // Stable for the process's life (RuleMetricsTable), so callbacks may keep it.
-  Counter* failed = metrics_->For(rule.name())->error_action_failures;
+  // This incarnation's counter (not the name's: the rule may have been deleted and made
+  // again meanwhile), stable for the process's life, so callbacks may keep it.
+  Counter* failed = rule.metrics()->error_action_failures;
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
     if (sink_ == nullptr)
       return ErrorActionFailed(failed, rule.name(), "no delivery streams are configured");

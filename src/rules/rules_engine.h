@@ -33,7 +33,9 @@
 // it (a loop).
 //
 // Thread-safety: OnPublish runs on any number of broker threads at once; rule changes
-// arrive through the RuleSetHolder and per-rule metrics through RuleMetricsTable.
+// arrive through the RuleSetHolder. Each rule counts into the RuleMetrics its
+// CompiledRule holds (the RuleRegistry's, from RuleMetricsTable::Start), and the table
+// counts the messages dropped before any rule.
 #pragma once
 
 #include <atomic>
@@ -49,43 +51,10 @@
 #include "rules/http_sink.h"
 #include "rules/object_sink.h"
 #include "rules/record_sink.h"
+#include "rules/rule_metrics.h"
 #include "rules/rule_set.h"
 
 namespace tributary::rules {
-
-// Counters of one rule, created on first use and kept for the process's life; a rule
-// created anew under a deleted one's name starts them from zero (Restart), which
-// Prometheus reads as a counter reset.
-struct RuleMetrics {
-  Counter* matched = nullptr;         // messages the rule's WHERE accepted
-  Counter* errors = nullptr;          // messages the rule's evaluation failed on
-  Counter* action_failures = nullptr; // action attempts that failed
-  Counter* error_action_failures = nullptr;  // error documents not sent or stored
-};
-
-class RuleMetricsTable {
- public:
-  explicit RuleMetricsTable(MetricsRegistry* registry);
-  // Stable pointer for `rule`; thread-safe.
-  const RuleMetrics* For(const std::string& rule);
-  // Sets `rule`'s counters to zero: a rule of that name was deleted or created anew, and
-  // what is counted is this rule's alone.
-  void Restart(const std::string& rule);
-  // Basic Ingest messages that named a rule which does not exist or is disabled.
-  Counter* basic_ingest_dropped() const { return basic_ingest_dropped_; }
-  // Messages the rules did not see for being more than kMaxRuleHops republishes deep.
-  Counter* loop_dropped() const { return loop_dropped_; }
-
- private:
-  const RuleMetrics* Lookup(const std::string& rule);
-
-  MetricsRegistry* registry_;
-  Counter* basic_ingest_dropped_;
-  Counter* loop_dropped_;
-  uint64_t id_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::unique_ptr<RuleMetrics>> by_rule_;
-};
 
 // Publishes from inside the server, for republish actions: to subscribers, and to the
 // rules as any client's message is (AWS: a republished message acts like one any client

@@ -75,6 +75,13 @@ class RecordingHttp : public HttpSink {
   std::vector<HttpDone> dones;
 };
 
+// Counters for the registries opened without an engine.
+RuleMetricsTable* TestMetrics() {
+  static MetricsRegistry registry;
+  static RuleMetricsTable table(&registry);
+  return &table;
+}
+
 struct Published {
   std::string topic, payload;
   int qos;
@@ -93,7 +100,7 @@ class RulesEngineTest : public ::testing::Test {
     auto db = metadata::testing::OpenTestDatabase((dir_ / "metadata.db").string());
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
-    auto reg = RuleRegistry::Open(db_.get());
+    auto reg = RuleRegistry::Open(db_.get(), &table_);
     ASSERT_TRUE(reg.ok()) << reg.status().message();
     registry_ = std::move(*reg);
     engine_ = std::make_unique<RulesEngine>(
@@ -112,6 +119,14 @@ class RulesEngineTest : public ::testing::Test {
         &table_, &objects_, &http_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // The counters of rule `name` as it is now.
+  const RuleMetrics& Metrics(const std::string& name) {
+    auto r = registry_->Get(name);
+    EXPECT_TRUE(r.ok() && r->metrics != nullptr) << name;
+    static const RuleMetrics none{};
+    return r.ok() && r->metrics ? *r->metrics : none;
+  }
 
   // Publishes and returns the acknowledgement: 1 accepted, 0 refused, 2 refused for a
   // limit (quota exceeded), -1 not (yet) called.
@@ -167,7 +182,7 @@ TEST_F(RulesEngineTest, ReferenceRuleSendsEveryMessageToTheStream) {
   ASSERT_EQ(sink_.records["pollution"].size(), 2u);
   EXPECT_EQ(sink_.records["pollution"][0], "{\"ozone\":41,\"pm10\":7}\n");
   EXPECT_EQ(sink_.records["pollution"][1], "{\"ozone\":3}\n");
-  EXPECT_EQ(table_.For("to_lake")->matched->Value(), 2u);
+  EXPECT_EQ(Metrics("to_lake").matched->Value(), 2u);
   // Records arrive when the broker received the message (the stream dates its keys by it).
   EXPECT_EQ(sink_.arrivals, (std::vector<int64_t>{1764460800000, 1764460800000}));
 }
@@ -189,7 +204,7 @@ TEST_F(RulesEngineTest, TransientSinkFailureRefusesTheAcknowledgement) {
   // A log that cannot be written: an error (0x80).
   sink_.answers["pollution"] = IoError("WAL write: No space left on device");
   EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), 0);
-  EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), 2u);
+  EXPECT_EQ(Metrics("to_lake").action_failures->Value(), 2u);
   // The same through the general path (a rule with an error action, two records).
   ASSERT_TRUE(registry_->Create("twice", R"({"topicRulePayload": {
     "sql": "SELECT * FROM 'devices/+/twice'",
@@ -219,7 +234,7 @@ TEST_F(RulesEngineTest, ARefusalRepeatedPerMessageIsLoggedAboutOnceASecond) {
   capture.reset();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  EXPECT_EQ(table_.For("to_lake")->action_failures->Value(), static_cast<uint64_t>(refused));
+  EXPECT_EQ(Metrics("to_lake").action_failures->Value(), static_cast<uint64_t>(refused));
   std::regex report("record not accepted, the device will send again: stream buffer full "
                     "\\(and ([0-9]+) more since the last report\\)");
   size_t reports = 0;
@@ -299,7 +314,7 @@ TEST_F(RulesEngineTest, EvaluationErrorGoesToTheErrorActionAndOtherRulesGoOn) {
   ASSERT_EQ(published_.size(), 1u);
   EXPECT_EQ(published_[0].topic, "out/x");
   EXPECT_EQ(published_[0].payload, R"({"device":"x"})");
-  EXPECT_EQ(table_.For("a_bad")->errors->Value(), 1u);
+  EXPECT_EQ(Metrics("a_bad").errors->Value(), 1u);
 }
 
 // A republished message reaches the rules as a client's does, one rule hop deeper: rules
@@ -335,7 +350,7 @@ TEST_F(RulesEngineTest, RepublishedMessagesReachTheRulesAndALoopEnds) {
   EXPECT_EQ(Publish("loop/a", "{}", mqtt::QoS::kAtLeastOnce), 1);
   ASSERT_EQ(published_.size(), static_cast<size_t>(RulesEngine::kMaxRuleHops + 1));
   EXPECT_EQ(published_.back().rule_hops, RulesEngine::kMaxRuleHops + 1);
-  EXPECT_EQ(table_.For("ping")->matched->Value() + table_.For("pong")->matched->Value(),
+  EXPECT_EQ(Metrics("ping").matched->Value() + Metrics("pong").matched->Value(),
             static_cast<uint64_t>(RulesEngine::kMaxRuleHops + 1));
   EXPECT_EQ(table_.loop_dropped()->Value(), 1u);
 }
@@ -351,21 +366,65 @@ TEST_F(RulesEngineTest, ErrorActionFailuresAreCountedAndARuleCreatedAgainCountsA
   ASSERT_TRUE(registry_->Create("bad", failing_with_error_topic("errors/${dest}")).ok());
   // Not JSON: the evaluation fails; the error document's topic renders "errors/": sent.
   Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
-  EXPECT_EQ(table_.For("bad")->errors->Value(), 1u);
-  EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 0u);
+  EXPECT_EQ(Metrics("bad").errors->Value(), 1u);
+  EXPECT_EQ(Metrics("bad").error_action_failures->Value(), 0u);
   ASSERT_EQ(published_.size(), 1u);
   ASSERT_TRUE(registry_->Replace("bad", failing_with_error_topic("${dest}")).ok());
   // Now it renders "": no topic, the error document goes nowhere, counted.
   Publish("d/x", "not json", mqtt::QoS::kAtMostOnce);
-  EXPECT_EQ(table_.For("bad")->errors->Value(), 2u);
-  EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 1u);
+  EXPECT_EQ(Metrics("bad").errors->Value(), 2u);
+  EXPECT_EQ(Metrics("bad").error_action_failures->Value(), 1u);
   EXPECT_EQ(published_.size(), 1u);
   EXPECT_NE(metrics_.Render().find("tributary_rule_error_action_failures_total{rule=\"bad\"} 1"),
             std::string::npos);
 
-  table_.Restart("bad");
-  EXPECT_EQ(table_.For("bad")->errors->Value(), 0u);
-  EXPECT_EQ(table_.For("bad")->error_action_failures->Value(), 0u);
+  ASSERT_TRUE(registry_->Delete("bad").ok());
+  EXPECT_EQ(metrics_.Render().find("rule=\"bad\""), std::string::npos) << "deleted, still shown";
+  ASSERT_TRUE(registry_->Create("bad", failing_with_error_topic("${dest}")).ok());
+  EXPECT_EQ(Metrics("bad").errors->Value(), 0u);
+  EXPECT_EQ(Metrics("bad").error_action_failures->Value(), 0u);
+  EXPECT_NE(metrics_.Render().find("tributary_rule_error_action_failures_total{rule=\"bad\"} 0"),
+            std::string::npos);
+}
+
+// What a deleted rule's actions report after it is gone (an http request retrying, its
+// error document not sent) counts into its own counters, not into a rule created again
+// under its name, which counts its own messages only.
+TEST_F(RulesEngineTest, ADeletedRulesLateFailuresDoNotCountOnARuleCreatedAgain) {
+  const std::string rule = R"({"sql": "SELECT level FROM 'devices/+/alarm'",
+    "actions": [{"http": {"url": "https://hooks.example/alarm"}}],
+    "errorAction": {"republish": {"topic": "${nowhere}"}}})";
+  ASSERT_TRUE(registry_->Create("alarms", rule).ok());
+  const RuleMetrics* old = &Metrics("alarms");
+  EXPECT_EQ(Publish("devices/d1/alarm", R"({"level":3})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(http_.dones.size(), 1u);
+  ASSERT_TRUE(registry_->Delete("alarms").ok());
+  ASSERT_TRUE(registry_->Create("alarms", rule).ok());
+  EXPECT_NE(&Metrics("alarms"), old);
+
+  // The old rule's request fails for good now; its error document renders no topic.
+  http_.dones[0](Unavailable("POST https://hooks.example/alarm answered 503"));
+  EXPECT_EQ(old->action_failures->Value(), 1u);
+  EXPECT_EQ(old->error_action_failures->Value(), 1u);
+  const RuleMetrics& fresh = Metrics("alarms");
+  EXPECT_EQ(fresh.matched->Value(), 0u);
+  EXPECT_EQ(fresh.action_failures->Value(), 0u);
+  EXPECT_EQ(fresh.error_action_failures->Value(), 0u);
+  const std::string text = metrics_.Render();
+  EXPECT_NE(text.find("tributary_rule_action_failures_total{rule=\"alarms\"} 0"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tributary_rule_error_action_failures_total{rule=\"alarms\"} 0"),
+            std::string::npos)
+      << text;
+
+  // The new rule counts its own.
+  EXPECT_EQ(Publish("devices/d1/alarm", R"({"level":4})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(http_.dones.size(), 2u);
+  http_.dones[1](Unavailable("POST https://hooks.example/alarm answered 503"));
+  EXPECT_EQ(fresh.matched->Value(), 1u);
+  EXPECT_EQ(fresh.action_failures->Value(), 1u);
+  EXPECT_EQ(fresh.error_action_failures->Value(), 1u);
+  EXPECT_EQ(old->action_failures->Value(), 1u);
 }
 
 TEST_F(RulesEngineTest, WhereFiltersAndDisabledRulesDoNothing) {
@@ -402,7 +461,7 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
   {
     auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
     ASSERT_TRUE(db.ok());
-    auto reg = RuleRegistry::Open(db->get());
+    auto reg = RuleRegistry::Open(db->get(), TestMetrics());
     ASSERT_TRUE(reg.ok());
     ASSERT_TRUE((*reg)->Create("to_lake", kReferenceRule).ok());
     EXPECT_EQ((*reg)->Create("to_lake", kReferenceRule).status().code(), ErrorCode::kAlreadyExists);
@@ -415,7 +474,7 @@ TEST(RuleRegistryTest, PersistsAcrossReopenAndValidates) {
     EXPECT_EQ((*reg)->Delete("nope").code(), ErrorCode::kNotFound);
   }
   auto db = metadata::testing::OpenTestDatabase((dir / "m.db").string());
-  auto reg = RuleRegistry::Open(db->get());
+  auto reg = RuleRegistry::Open(db->get(), TestMetrics());
   ASSERT_TRUE(reg.ok());
   auto rules = (*reg)->List();
   ASSERT_EQ(rules.size(), 1u);
@@ -438,7 +497,7 @@ TEST(RuleRegistryTest, ARuleReadBackCanBeSentAgain) {
   testing_support::TempDir dir;
   auto db = metadata::testing::OpenTestDatabase(dir.path() + "/m.db");
   ASSERT_TRUE(db.ok());
-  auto reg = RuleRegistry::Open(db->get());
+  auto reg = RuleRegistry::Open(db->get(), TestMetrics());
   ASSERT_TRUE(reg.ok());
   ASSERT_TRUE((*reg)
                   ->Create("fh", R"({"sql": "SELECT * FROM 'a/#'", "actions": [
@@ -468,7 +527,7 @@ TEST(RuleRegistryTest, AStoredRuleThatNoLongerCompilesCanBeMended) {
   testing_support::TempDir dir;
   auto db = metadata::testing::OpenTestDatabase(dir.path() + "/m.db");
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE(RuleRegistry::Open(db->get()).ok());  // makes the table
+  ASSERT_TRUE(RuleRegistry::Open(db->get(), TestMetrics()).ok());  // makes the table
   for (const char* name : {"legacy", "old"}) {
     ASSERT_TRUE(
         (*db)
@@ -479,7 +538,7 @@ TEST(RuleRegistryTest, AStoredRuleThatNoLongerCompilesCanBeMended) {
                                                 R"( "actions": []})"))})
             .ok());
   }
-  auto reg = RuleRegistry::Open(db->get());
+  auto reg = RuleRegistry::Open(db->get(), TestMetrics());
   ASSERT_TRUE(reg.ok());
   auto legacy = (*reg)->Get("legacy");
   ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
@@ -509,18 +568,18 @@ TEST(RuleRegistryTest, TheDatabaseDecidesWhetherARuleExists) {
   auto db_a = metadata::Database::Open(dir.path() + "/m.db");
   auto db_b = metadata::Database::Open(dir.path() + "/m.db");
   ASSERT_TRUE(db_a.ok() && db_b.ok());
-  auto a = RuleRegistry::Open(db_a->get());
-  auto b = RuleRegistry::Open(db_b->get());
+  auto a = RuleRegistry::Open(db_a->get(), TestMetrics());
+  auto b = RuleRegistry::Open(db_b->get(), TestMetrics());
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_TRUE((*a)->Create("r", kReferenceRule).ok());
   EXPECT_EQ((*b)->Create("r", kReferenceRule).status().code(), ErrorCode::kAlreadyExists);
-  auto b_again = RuleRegistry::Open(db_b->get());  // learns of it
+  auto b_again = RuleRegistry::Open(db_b->get(), TestMetrics());  // learns of it
   ASSERT_TRUE(b_again.ok());
   EXPECT_TRUE((*b_again)->Get("r").ok());
   ASSERT_TRUE((*a)->Delete("r").ok());
   EXPECT_EQ((*b_again)->Replace("r", kReferenceRule).status().code(), ErrorCode::kNotFound);
   EXPECT_EQ((*b_again)->SetEnabled("r", false).code(), ErrorCode::kNotFound);
-  auto a_again = RuleRegistry::Open(db_a->get());
+  auto a_again = RuleRegistry::Open(db_a->get(), TestMetrics());
   ASSERT_TRUE(a_again.ok());
   EXPECT_TRUE((*a_again)->List().empty());  // the refused replace wrote nothing
 }
@@ -535,8 +594,8 @@ TEST(RuleRegistryTest, AServerRunsTheRulesAnotherChanges) {
   auto db_a = metadata::testing::OpenTestDatabase(path);
   auto db_b = metadata::testing::OpenTestDatabase(path);  // the same schema
   ASSERT_TRUE(db_a.ok() && db_b.ok());
-  auto a = RuleRegistry::Open(db_a->get());
-  auto b = RuleRegistry::Open(db_b->get());
+  auto a = RuleRegistry::Open(db_a->get(), TestMetrics());
+  auto b = RuleRegistry::Open(db_b->get(), TestMetrics());
   ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString() << b.status().ToString();
   auto running = [&](RuleRegistry& r) { return r.rule_set()->Get()->size(); };
   auto wait_until = [](const std::function<bool()>& cond) {
@@ -571,7 +630,7 @@ TEST_F(RulesEngineTest, S3ActionWritesOneObjectPerMessageAndAcknowledgesOnceStor
   objects_.deferred[0]();
   EXPECT_EQ(*last_ack_, 1);
   EXPECT_EQ(objects_.objects.at("frames/c1/1764460800000.json"), R"({"w":640})");
-  EXPECT_EQ(table_.For("images")->matched->Value(), 1u);
+  EXPECT_EQ(Metrics("images").matched->Value(), 1u);
 }
 
 TEST_F(RulesEngineTest, S3ActionFailuresRefuseOrGoToTheErrorAction) {
@@ -605,7 +664,7 @@ TEST_F(RulesEngineTest, S3ActionFailuresRefuseOrGoToTheErrorAction) {
                 .get<std::string>()
                 .find("rendered an unusable key"),
             std::string::npos);
-  EXPECT_EQ(table_.For("images")->action_failures->Value(), 4u);
+  EXPECT_EQ(Metrics("images").action_failures->Value(), 4u);
 }
 
 TEST_F(RulesEngineTest, S3ErrorActionStoresTheErrorDocument) {
@@ -693,7 +752,7 @@ TEST_F(RulesEngineTest, OneErrorDocumentListsEveryFailedActionOfTheMessage) {
   EXPECT_EQ(by_resource["archive"]["failedAction"], "S3Action");
   EXPECT_EQ(by_resource["archive"]["errorMessage"], "bucket 'archive' key 'c1.json': key refused");
   EXPECT_EQ(sink_.records["frames"].size(), 1u);
-  EXPECT_EQ(table_.For("fanout")->action_failures->Value(), 3u);
+  EXPECT_EQ(Metrics("fanout").action_failures->Value(), 3u);
   // A message on which nothing fails sends no document.
   objects_.defer = false;
   objects_.answer = Status::Ok();
@@ -731,7 +790,7 @@ TEST_F(RulesEngineTest, HttpActionPostsWithoutHoldingTheAcknowledgement) {
   EXPECT_EQ(doc["failures"][0]["errorMessage"],
             "POST https://hooks.example/alarm/d2 answered 503 (after 3 attempts)");
   EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"level":9})");
-  EXPECT_EQ(table_.For("alarms")->action_failures->Value(), 1u);
+  EXPECT_EQ(Metrics("alarms").action_failures->Value(), 1u);
 }
 
 TEST_F(RulesEngineTest, RepublishHeadersBecomeMqtt5Properties) {
@@ -789,7 +848,7 @@ TEST_F(RulesEngineTest, BasicIngestRunsTheRuleItNamesOnTheTopicAfterThePrefix) {
   EXPECT_EQ(sink_.records["pollution"][0], R"({"pm10":7,"t":"devices/d7/pollution","device":"d7"})");
   EXPECT_EQ(sink_.records["pollution"][1], R"({"pm10":8,"t":"elsewhere/x","device":"x"})");
   EXPECT_TRUE(sink_.records["other"].empty()) << "a rule the topic did not name ran";
-  EXPECT_EQ(table_.For("to_lake")->matched->Value(), 2u);
+  EXPECT_EQ(Metrics("to_lake").matched->Value(), 2u);
 
   // The plain topic still reaches the rule through its filter.
   EXPECT_EQ(Publish("devices/d8/pollution", R"({"pm10":9})", mqtt::QoS::kAtLeastOnce), 1);
@@ -846,7 +905,7 @@ TEST_F(RulesEngineTest, FailuresQuotingBytesThatAreNotUtf8StillReachTheErrorActi
   EXPECT_EQ(doc["failures"][0]["errorMessage"],
             "republish topic template 'c1o/${decode(b,'base64')}' rendered 'c1o/\\xff\\xfeA', "
             "which is not a valid topic name");
-  EXPECT_EQ(table_.For("c1")->action_failures->Value(), 1u);
+  EXPECT_EQ(Metrics("c1").action_failures->Value(), 1u);
 
   // An s3 key and an http path rendered from the same bytes, and an endpoint answering
   // with bytes that are not UTF-8.
@@ -920,7 +979,7 @@ TEST_F(RulesEngineTest, HeadersRenderingWhatMqttCannotCarryGoToTheErrorAction) {
             "republish userProperties[0].value rendered 'a\\x00b', which MQTT cannot carry: "
             "not UTF-8, or it holds U+0000");
   EXPECT_EQ(published_.size(), 4u) << "a message went out with a property MQTT cannot carry";
-  EXPECT_EQ(table_.For("hdr")->action_failures->Value(), 3u);
+  EXPECT_EQ(Metrics("hdr").action_failures->Value(), 3u);
 }
 
 }  // namespace
