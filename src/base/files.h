@@ -8,6 +8,9 @@
 
 namespace tributary {
 
+// The whole file. Errors name the path and say why: NotFound "cannot open 'x': No such
+// file or directory" (any reason open(2) gives), InvalidArgument for a directory, IoError
+// for a read that fails.
 Result<std::string> ReadFile(const std::string& path);
 
 // Writes atomically: a temporary file beside `path`, fsync, rename. `mode` is the

@@ -2,12 +2,13 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "base/base64.h"
+#include "base/files.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -223,8 +224,8 @@ Result<std::vector<PutRecordInput>> ReadPutRecords(const std::vector<std::string
                                                    const std::string& file) {
   if (file.empty()) return CollectPutRecords(data, nullptr, file);
   if (file == "-") return CollectPutRecords(data, &std::cin, file);
-  std::ifstream in(file);
-  if (!in) return NotFound("cannot open '" + file + "'");
+  TRY_ASSIGN(std::string text, ReadFile(file));  // says why it cannot (a directory, ...)
+  std::istringstream in(std::move(text));
   return CollectPutRecords(data, &in, file);
 }
 

@@ -33,6 +33,10 @@ Result<std::vector<PutRecordInput>> CollectPutRecords(const std::vector<std::str
       records.push_back({line + "\n", fmt::format("line {} of {}", number, source)});
       TRY(CheckSize(records.back(), /*newline_kept=*/true));
     }
+    if (records.empty()) {
+      return InvalidArgument(fmt::format(
+          "nothing to put: {} holds no records (each line that is not empty is one)", source));
+    }
   }
   if (records.empty()) return InvalidArgument("nothing to put: give --data TEXT or --file FILE");
   return records;

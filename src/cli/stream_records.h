@@ -33,7 +33,8 @@ struct PutRecordInput {
 
 // The --data values (each a record as given), then `file`'s non-empty lines (each a record
 // with its newline; `file_name` names it in messages, "-" as stdin; `file` may be null).
-// InvalidArgument naming the first record over kMaxPutRecordBytes, or if there is none.
+// InvalidArgument naming the first record over kMaxPutRecordBytes, or if there is none
+// (naming the file when one was given).
 Result<std::vector<PutRecordInput>> CollectPutRecords(const std::vector<std::string>& data,
                                                       std::istream* file,
                                                       const std::string& file_name);

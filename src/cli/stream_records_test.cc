@@ -47,6 +47,16 @@ TEST(StreamRecordsTest, RecordsAreDataThenTheFilesNonEmptyLinesWithTheirNewlines
             "nothing to put: give --data TEXT or --file FILE");
 }
 
+// A file with no record is named: the records were to come from it, not from --data.
+TEST(StreamRecordsTest, AFileWithoutRecordsIsRefusedNamingIt) {
+  std::istringstream empty("");
+  EXPECT_EQ(CollectPutRecords({}, &empty, "empty.txt").status().message(),
+            "nothing to put: 'empty.txt' holds no records (each line that is not empty is one)");
+  std::istringstream blank("\n\n");
+  EXPECT_EQ(CollectPutRecords({}, &blank, "-").status().message(),
+            "nothing to put: stdin holds no records (each line that is not empty is one)");
+}
+
 std::vector<PutRecordInput> Records(size_t n, size_t size) {
   return std::vector<PutRecordInput>(n, PutRecordInput{std::string(size, 'r'), "x"});
 }
