@@ -368,6 +368,14 @@ TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
     ASSERT_FALSE(parsed.ok()) << json;
     EXPECT_EQ(parsed.status().message().rfind("backup", 0), 0u) << parsed.status().message();
   }
+  // The field's whole path, as the CLI's flag table knows it (--backup-compression).
+  EXPECT_EQ(
+      StreamConfigFromJson(
+          nlohmann::json::parse(
+              R"({"name":"s","bucket":"iot-data","backup":{"bucket":"b","compression":"zip"}})"))
+          .status()
+          .message(),
+      "backup.compression: 'zip' is not one of none, gzip");
 }
 
 TEST(StreamConfigTest, DeaggregationIsJsonOrDelimitedByOneToSixtyFourBytes) {

@@ -17,10 +17,10 @@ std::string_view CompressionName(Compression c) {
   return c == Compression::kGzip ? "gzip" : "none";
 }
 
-Result<Compression> ParseCompression(std::string_view text) {
+Result<Compression> ParseCompression(std::string_view text, std::string_view field) {
   if (text == "none" || text == "UNCOMPRESSED") return Compression::kNone;
   if (text == "gzip" || text == "GZIP") return Compression::kGzip;
-  return InvalidArgument(fmt::format("compression: '{}' is not one of none, gzip", text));
+  return InvalidArgument(fmt::format("{}: '{}' is not one of none, gzip", field, text));
 }
 
 Status ValidateStreamName(std::string_view name) {
@@ -283,9 +283,7 @@ Result<SourceBackup> SourceBackupFromJson(const nlohmann::json& json) {
     if (key == "bucket") b.bucket = text;
     if (key == "prefix") b.prefix = text;
     if (key == "compression") {
-      auto c = ParseCompression(text);
-      if (!c.ok()) return c.status().WithContext("backup");
-      b.compression = *c;
+      TRY_ASSIGN(b.compression, ParseCompression(text, "backup.compression"));
     }
   }
   return b;

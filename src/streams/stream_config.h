@@ -26,7 +26,9 @@ namespace tributary::streams {
 enum class Compression { kNone, kGzip };
 
 std::string_view CompressionName(Compression c);  // "none", "gzip"
-Result<Compression> ParseCompression(std::string_view text);
+// "none"/"UNCOMPRESSED" or "gzip"/"GZIP"; else InvalidArgument naming `field`
+// ("backup.compression: 'zip' is not one of none, gzip").
+Result<Compression> ParseCompression(std::string_view text, std::string_view field = "compression");
 
 // The default error prefix, as Firehose behaves when none is given: failed records land
 // under "<error-output-type>/YYYY/MM/dd/HH/".
