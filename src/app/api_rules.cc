@@ -2,6 +2,8 @@
 // is the topicRulePayload document), GetTopicRule, ListTopicRules, Enable/Disable,
 // ReplaceTopicRule and DeleteTopicRule; and POST /v1/rules/{name}/test, which shows what
 // a rule (stored, or the "rule" given) would do with one message (rules/rule_trial.h).
+// Creating or replacing a rule whose firehose action names a stream that does not exist
+// succeeds, with "warnings": ["actions[0].firehose: delivery stream 'x' does not exist; ..."].
 #include "app/api.h"
 #include "app/server.h"
 #include "base/base64.h"
@@ -11,6 +13,7 @@
 #include "rules/rule_registry.h"
 #include "rules/rule_trial.h"
 #include "rules/rules_engine.h"
+#include "streams/stream_manager.h"
 
 namespace tributary::app {
 
@@ -20,12 +23,48 @@ using nlohmann::json;
 using net::HttpRequest;
 using net::HttpResponse;
 
+// NotFound naming `stream` when no delivery stream has that name (one that failed to start
+// exists: its records are refused for now, not for good), else OK.
+Status MissingStream(Server* server, std::string_view stream) {
+  Status s = server->streams().Describe(stream).status();
+  return s.code() == ErrorCode::kNotFound ? s : Status::Ok();
+}
+
+// What a rule's firehose actions would meet now: one line per action (the error action's
+// included) whose stream does not exist. The rule is stored all the same, as AWS IoT
+// stores it (the stream may be created after).
+json MissingStreamWarnings(Server* server, const rules::RuleDefinition& d) {
+  json warnings = json::array();
+  auto check = [&](const rules::RuleAction& a, const std::string& where, const char* then) {
+    const auto* fh = std::get_if<rules::FirehoseAction>(&a);
+    if (fh == nullptr) return;
+    if (Status s = MissingStream(server, fh->delivery_stream_name); !s.ok())
+      warnings.push_back(where + ": " + s.message() + "; " + then);
+  };
+  const char* then = d.error_action
+                         ? "until it is created, the rule's messages go to its error action"
+                         : "until it is created, the rule's records are dropped (it has no "
+                           "error action)";
+  for (size_t i = 0; i < d.actions.size(); ++i)
+    check(d.actions[i], "actions[" + std::to_string(i) + "].firehose", then);
+  if (d.error_action) {
+    check(*d.error_action, "errorAction.firehose",
+          "until it is created, the rule's error documents are lost");
+  }
+  return warnings;
+}
+
+// The rule as GetTopicRule shows it, and "warnings" (MissingStreamWarnings) when there are
+// any. CreateTopicRule and ReplaceTopicRule (api_iot_rules.cc) answer as AWS does instead.
 HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
   const std::string& name = req.params["name"];
   auto stored = create ? server->rules().Create(name, req.body)
                        : server->rules().Replace(name, req.body);
   if (!stored.ok()) return ErrorResponse(stored.status());
-  return JsonResponse(rules::ToJson(*stored, stored->metrics), create ? 201 : 200);
+  json out = rules::ToJson(*stored, stored->metrics);
+  if (json warnings = MissingStreamWarnings(server, stored->definition); !warnings.empty())
+    out["warnings"] = std::move(warnings);
+  return JsonResponse(out, create ? 201 : 200);
 }
 
 // The MQTT 5 properties of a trial message: "contentType", "responseTopic",
@@ -117,7 +156,8 @@ HttpResponse TestRule(Server* server, HttpRequest& req) {
   m.properties = &*properties;
   m.external = server->rule_state();
   m.received_at_ms = timestamp == body.end() ? WallMillis() : timestamp->get<int64_t>();
-  return JsonResponse(rules::TryRule(**rule, m));
+  return JsonResponse(rules::TryRule(
+      **rule, m, [server](std::string_view stream) { return MissingStream(server, stream); }));
 }
 
 }  // namespace

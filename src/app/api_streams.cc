@@ -4,14 +4,17 @@
 //   POST /v1/streams/{name}/records        {"Record": {"Data": "<base64>"}}
 //        -> {"RecordId": "...", "Encrypted": false}
 //   POST /v1/streams/{name}/records/batch  {"Records": [{"Data": "<base64>"}, ...]}
-//        -> {"FailedPutCount": n, "RequestResponses": [{"RecordId"} | {"ErrorCode", "ErrorMessage"}]}
+//        -> {"FailedPutCount": n, "RequestResponses": [{"RecordId"} | {"ErrorCode",
+//        "ErrorMessage"}]}
 // The limits are Firehose's: 500 records and 4 MiB per batch, 1,000 KiB per record.
+// Deleting a stream that enabled rules still send to succeeds, with "warnings" naming them.
 // The answer goes out once every accepted record is in the stream's write-ahead log.
-#include "app/firehose_shapes.h"
-#include "app/aws_tags.h"
 #include "app/api.h"
+#include "app/aws_tags.h"
 #include "app/direct_put.h"
+#include "app/firehose_shapes.h"
 #include "app/server.h"
+#include "rules/rule_registry.h"
 #include "streams/stream_manager.h"
 
 namespace tributary::app {
@@ -27,6 +30,21 @@ using net::HttpResponse;
 void RunSlow(Server* server, const net::HttpRespond& respond, std::function<void()> work) {
   if (Status refused = server->RunSlowApiWork(std::move(work)); !refused.ok())
     respond(ErrorResponse(refused));
+}
+
+// The enabled rules whose firehose actions (or error action) send to stream `name`: after
+// it is deleted, their records go to their error actions. Empty when there are none.
+json RulesStillSendingTo(Server* server, const std::string& name) {
+  std::string names;
+  for (const rules::StoredRule& r : server->rules().List()) {
+    if (r.definition.disabled || !r.error.empty() || !rules::SendsToStream(r.definition, name))
+      continue;
+    names += (names.empty() ? "" : ", ") + r.name;
+  }
+  if (names.empty()) return json::array();
+  return json::array({"enabled rules still send to delivery stream '" + name + "': " + names +
+                      "; their records go to their error actions (or are dropped) until the "
+                      "stream is created again or the rules are changed"});
 }
 
 HttpResponse CreateStream(Server* server, HttpRequest& req) {
@@ -179,7 +197,10 @@ void AddStreamRoutes(net::Router* router, Server* server) {
                        Status st = server->streams().Delete(name);
                        if (!st.ok()) return respond(ErrorResponse(st));
                        ForgetTags(server, DeliveryStreamArn(name));  // Firehose's tags on it
-                       respond(JsonResponse({{"name", name}, {"deleted", true}}));
+                       json out = {{"name", name}, {"deleted", true}};
+                       if (json w = RulesStillSendingTo(server, name); !w.empty())
+                         out["warnings"] = std::move(w);
+                       respond(JsonResponse(out));
                      });
                    });
   router->Add("POST", "/v1/streams/{name}/destination",

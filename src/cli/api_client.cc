@@ -126,6 +126,12 @@ int CallAndReport(const ClientOptions& options, const std::string& command,
                   const std::string& done, const std::function<Status(const Status&)>& explain) {
   auto r = ApiClient(options).Call(method, path, body);
   if (!r.ok()) return Fail(command, explain ? explain(r.status()) : r.status());
+  if (r->is_object() && r->contains("warnings") && (*r)["warnings"].is_array()) {
+    for (const auto& w : (*r)["warnings"]) {
+      std::fprintf(stderr, "tributary %s: warning: %s\n", command.c_str(),
+                   w.is_string() ? w.get<std::string>().c_str() : w.dump().c_str());
+    }
+  }
   if (options.json) {
     PrintJson(*r);
   } else {

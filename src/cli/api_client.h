@@ -59,8 +59,9 @@ class ApiClient {
 };
 
 // Calls the API and reports: the JSON answer with --json, else `done` on one line; a
-// refusal passes through `explain`, when given, before it is printed (Fail). Returns the
-// exit code.
+// refusal passes through `explain`, when given, before it is printed (Fail). Each of the
+// answer's "warnings" (the change was made, but something is amiss) is printed on stderr
+// as "tributary <command>: warning: <text>". Returns the exit code.
 int CallAndReport(const ClientOptions& options, const std::string& command,
                   const std::string& method, const std::string& path, const nlohmann::json* body,
                   const std::string& done,

@@ -272,6 +272,17 @@ bool IsPayloadFormatName(std::string_view name) {
   return name == "UTF8_DATA" || name == "UNSPECIFIED_BYTES";
 }
 
+bool SendsToStream(const RuleDefinition& d, std::string_view stream) {
+  auto names = [stream](const RuleAction& a) {
+    const auto* fh = std::get_if<FirehoseAction>(&a);
+    return fh != nullptr && fh->delivery_stream_name == stream;
+  };
+  for (const RuleAction& a : d.actions) {
+    if (names(a)) return true;
+  }
+  return d.error_action && names(*d.error_action);
+}
+
 bool IsValidRuleName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
   for (char c : name) {

@@ -110,6 +110,9 @@ inline constexpr size_t kMaxRuleActions = 10;
 // Parses and validates the JSON text. Does not compile the SQL.
 Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text);
 
+// Whether one of `d`'s firehose actions, or its firehose error action, names `stream`.
+bool SendsToStream(const RuleDefinition& d, std::string_view stream);
+
 // Rule names as AWS IoT allows them: 1-128 characters of [A-Za-z0-9_].
 bool IsValidRuleName(std::string_view name);
 

@@ -16,6 +16,7 @@ const RuleMetrics* RuleMetricsTable::Start(const std::string& rule) {
   RemoveShown(rule);
   auto m = std::make_unique<RuleMetrics>();
   m->rule = rule;
+  m->failure_log = std::make_unique<LogThrottle>();
   Labels labels{{"rule", rule}};
   m->matched = registry_->NewCounter("tributary_rule_matched_total",
                                      "Messages a topic rule selected", labels);

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log_throttle.h"
 #include "base/metrics.h"
 
 namespace tributary::rules {
@@ -28,6 +29,9 @@ struct RuleMetrics {
   Counter* errors = nullptr;                 // messages the rule's evaluation failed on
   Counter* action_failures = nullptr;        // action attempts that failed
   Counter* error_action_failures = nullptr;  // error documents not sent or stored
+  // The rule's action failures are logged at warn through this, at most once a second
+  // per rule (one rule's flood neither fills the log nor hides another rule's failures).
+  std::unique_ptr<LogThrottle> failure_log;
 };
 
 class RuleMetricsTable {

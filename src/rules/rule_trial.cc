@@ -33,9 +33,9 @@ Json PropertiesJson(const mqtt::Properties& p) {
 }
 
 // Where action `i` (-1: the error action) would send `output`, or the failure.
-void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
-               const std::string& output, const MessageContext& m, Json* actions, Json* failures) {
-  Json error(nullptr);
+void TryAction(const CompiledRule& rule, int i, const RuleAction& action, const std::string& output,
+               const MessageContext& m, const StreamCheck& check_stream, Json* actions,
+               Json* failures) {
   if (const auto* fh = std::get_if<FirehoseAction>(&action)) {
     Json a = {{"deliveryStreamName", fh->delivery_stream_name}};
     if (fh->batch_mode) {
@@ -49,6 +49,10 @@ void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
       a["records"] = records;
     } else {
       a["record"] = output + fh->separator;
+    }
+    if (check_stream) {
+      if (Status s = check_stream(fh->delivery_stream_name); !s.ok())
+        return failures->push_back(Failure("FirehoseAction", s.message()));
     }
     actions->push_back({{"firehose", a}});
   } else if (const auto* rp = std::get_if<RepublishAction>(&action)) {
@@ -75,7 +79,8 @@ void TryAction(const CompiledRule& rule, int i, const RuleAction& action,
 
 }  // namespace
 
-Json TryRule(const CompiledRule& rule, const MessageContext& given) {
+Json TryRule(const CompiledRule& rule, const MessageContext& given,
+             const StreamCheck& check_stream) {
   // A Basic Ingest topic is for the rule it names, which sees the topic after the prefix.
   MessageContext m(given.topic, given.payload);
   m.CopySenderFrom(given);
@@ -104,7 +109,8 @@ Json TryRule(const CompiledRule& rule, const MessageContext& given) {
     out["output"] = output;
     const auto& actions = rule.definition().actions;
     for (size_t i = 0; i < actions.size(); ++i) {
-      TryAction(rule, static_cast<int>(i), actions[i], output, m, &out["actions"], &out["failures"]);
+      TryAction(rule, static_cast<int>(i), actions[i], output, m, check_stream, &out["actions"],
+                &out["failures"]);
     }
   }
   // Every SET variable's value for this message (Undefined ones left out).
@@ -124,7 +130,7 @@ Json TryRule(const CompiledRule& rule, const MessageContext& given) {
   if (!out["failures"].empty() && rule.definition().error_action) {
     Json error_actions = Json::array();
     Json ignored = Json::array();
-    TryAction(rule, -1, *rule.definition().error_action, "<the error document>", m,
+    TryAction(rule, -1, *rule.definition().error_action, "<the error document>", m, check_stream,
               &error_actions, &ignored);
     if (!error_actions.empty()) out["errorAction"] = error_actions.front();
     if (!ignored.empty()) out["errorActionFailure"] = ignored.front()["errorMessage"];

@@ -16,11 +16,12 @@ std::shared_ptr<const CompiledRule> Compile(const std::string& json) {
 }
 
 // TryRule on a message from client "d1" at 2025-11-30T00:00:00Z.
-nlohmann::json Try(const CompiledRule& rule, const std::string& topic, const std::string& payload) {
+nlohmann::json Try(const CompiledRule& rule, const std::string& topic, const std::string& payload,
+                   const StreamCheck& check_stream = {}) {
   MessageContext m(topic, payload);
   m.client_id = "d1";
   m.received_at_ms = 1764460800000;
-  return TryRule(rule, m);
+  return TryRule(rule, m, check_stream);
 }
 
 TEST(RuleTrialTest, ShowsTheOutputAndWhereEachActionWouldSendIt) {
@@ -89,6 +90,32 @@ TEST(RuleTrialTest, ShowsFailuresAndWhereTheErrorActionWouldSendThem) {
   EXPECT_EQ(not_json["errorAction"]["republish"]["topic"], "errors/d2");
   // Another topic: the rule would not run at all.
   EXPECT_EQ(Try(*rule, "other/d1/x", "{}")["matches"], false);
+}
+
+// At run time a record for a stream that does not exist goes to the error action: so the
+// trial lists it as a failure, with the stream's own error, and not as an action.
+TEST(RuleTrialTest, AFirehoseActionToAStreamThatDoesNotExistIsAFailure) {
+  auto rule = Compile(R"({"sql": "SELECT * FROM 'devices/+/x'",
+    "actions": [{"firehose": {"deliveryStreamName": "nosuch"}},
+                {"firehose": {"deliveryStreamName": "raw"}}],
+    "errorAction": {"firehose": {"deliveryStreamName": "errors_gone"}}})");
+  ASSERT_NE(rule, nullptr);
+  StreamCheck only_raw = [](std::string_view stream) {
+    return stream == "raw"
+               ? Status::Ok()
+               : NotFound("delivery stream '" + std::string(stream) + "' does not exist");
+  };
+  nlohmann::json t = Try(*rule, "devices/d1/x", R"({"a": 1})", only_raw);
+  ASSERT_EQ(t["actions"].size(), 1u) << t.dump();
+  EXPECT_EQ(t["actions"][0]["firehose"]["deliveryStreamName"], "raw");
+  ASSERT_EQ(t["failures"].size(), 1u) << t.dump();
+  EXPECT_EQ(t["failures"][0]["failedAction"], "FirehoseAction");
+  EXPECT_EQ(t["failures"][0]["errorMessage"], "delivery stream 'nosuch' does not exist");
+  // The error action's own stream is missing too: it would fail in turn.
+  EXPECT_FALSE(t.contains("errorAction")) << t.dump();
+  EXPECT_EQ(t["errorActionFailure"], "delivery stream 'errors_gone' does not exist");
+  // Without a check every stream is taken to exist.
+  EXPECT_TRUE(Try(*rule, "devices/d1/x", R"({"a": 1})")["failures"].empty());
 }
 
 TEST(RuleTrialTest, AWhereThatDoesNotHoldSelectsNothing) {

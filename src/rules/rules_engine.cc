@@ -66,6 +66,27 @@ void ErrorActionFailed(Counter* failures, const std::string& rule, const std::st
   }
 }
 
+// An action of rm's rule failed for good: logged at warn, at most once a second per rule
+// (RuleMetrics::failure_log), with the count of the rule's failures held back. `resource`
+// may be "" when `message` names it.
+void LogActionFailure(const RuleMetrics& rm, std::string_view action, std::string_view resource,
+                      std::string_view message) {
+  if (uint64_t held; rm.failure_log->Allow(&held)) {
+    Log()->warn(
+        "rule={} {}{}{} failed: {} (and {} more failures of the rule's actions since "
+        "the last report)",
+        rm.rule, action, resource.empty() ? "" : " on ", resource, message, held);
+  }
+}
+
+// A sink's error about `where` ("delivery stream 'x'"), as the error document says it: the
+// stream's own errors name it already ("delivery stream 'x' does not exist").
+std::string NamingResource(const std::string& where, const std::string& quoted_name,
+                           const Status& s) {
+  if (s.message().find(quoted_name) != std::string::npos) return s.message();
+  return where + ": " + s.message();
+}
+
 // How the broker answers a message whose record a stream refused for now: a limit (the
 // stream's backlog) asks MQTT 5 devices to slow down (0x97); anything else is an error.
 broker::PublishVerdict TransientRefusal(const Status& s) {
@@ -249,15 +270,17 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
   thread_local std::string record;
   record.assign(output);
   record += fh->separator;
-  // A permanent failure (no such stream) with no error action drops the record, as the
-  // general path does; a transient one refuses the message so that the device sends it
+  // A permanent failure (no such stream) with no error action drops the record, logged, as
+  // the general path does; a transient one refuses the message so that the device sends it
   // again. The stream's error names the stream.
   sink_->Put(fh->delivery_stream_name, record, arrival_ms,
              [done = std::move(done), rm](const Status& s, uint64_t) {
                broker::PublishVerdict verdict = broker::PublishVerdict::kAccepted;
                if (!s.ok()) {
                  rm->action_failures->Add();
-                 if (!IsPermanent(s)) {
+                 if (IsPermanent(s)) {
+                   LogActionFailure(*rm, "FirehoseAction", "", s.message());
+                 } else {
                    if (uint64_t held; RefusedThrottle().Allow(&held)) {
                      Log()->warn("record not accepted, the device will send again: {} "
                                  "(and {} more since the last report)",
@@ -296,11 +319,9 @@ std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
   return report;
 }
 
-void RulesEngine::Fail(const RuleMetrics& rm, const CompiledRule& rule,
-                       FailureReport* report, ActionFailure failure) {
+void RulesEngine::Fail(const RuleMetrics& rm, FailureReport* report, ActionFailure failure) {
   rm.action_failures->Add();
-  Log()->debug("rule={} {} action on {} failed: {}", rule.name(), failure.action,
-               failure.resource, failure.message);
+  LogActionFailure(rm, failure.action, failure.resource, failure.message);
   if (report != nullptr) report->Add(std::move(failure));
 }
 
@@ -342,8 +363,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
     if (const auto* fh = std::get_if<FirehoseAction>(&actions[i])) {
       const std::string& stream = fh->delivery_stream_name;
       if (sink_ == nullptr) {
-        Fail(*rm, rule, need_report(),
-             {"FirehoseAction", stream, "no delivery streams are configured"});
+        Fail(*rm, need_report(), {"FirehoseAction", stream, "no delivery streams are configured"});
         continue;
       }
       std::vector<std::string> records;
@@ -351,7 +371,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         // batchMode: the output is a JSON array whose elements are the records.
         auto elements = BatchRecords(out.payload);
         if (!elements.ok()) {
-          Fail(*rm, rule, need_report(),
+          Fail(*rm, need_report(),
                {"FirehoseAction", stream, "firehose batchMode: " + elements.status().message()});
           continue;
         }
@@ -368,10 +388,11 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         sink_->Put(stream, record, m.received_at_ms,
                    [this, pending, report, rm, &rule, fh](const Status& s, uint64_t) {
                      if (!s.ok()) {
-                       std::string where = "delivery stream '" + fh->delivery_stream_name + "'";
+                       const std::string quoted = "'" + fh->delivery_stream_name + "'";
+                       std::string where = "delivery stream " + quoted;
                        ActionFailed(rule, where,
                                     {"FirehoseAction", fh->delivery_stream_name,
-                                     where + ": " + s.message()},
+                                     NamingResource(where, quoted, s)},
                                     IsPermanent(s), *rm, s, *pending, report.get());
                      }
                      ReleaseReport(report);
@@ -389,20 +410,19 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         std::string resource = topic.ok()         ? *topic
                                : rendered.empty() ? rp->topic
                                                   : PrintableUtf8(rendered);
-        Fail(*rm, rule, need_report(),
+        Fail(*rm, need_report(),
              {"RepublishAction", std::move(resource), properties.status().message()});
         continue;
       }
       publish_(*topic, out.payload, rp->qos, std::move(*properties), m.rule_hops + 1);
     } else if (const auto* s3 = std::get_if<S3Action>(&actions[i])) {
       if (objects_ == nullptr) {
-        Fail(*rm, rule, need_report(),
-             {"S3Action", s3->bucket_name, "no object store is configured"});
+        Fail(*rm, need_report(), {"S3Action", s3->bucket_name, "no object store is configured"});
         continue;
       }
       auto key = rule.ObjectKey(static_cast<int>(i), m);
       if (!key.ok()) {
-        Fail(*rm, rule, need_report(), {"S3Action", s3->bucket_name, key.status().message()});
+        Fail(*rm, need_report(), {"S3Action", s3->bucket_name, key.status().message()});
         continue;
       }
       pending->outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -424,7 +444,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
                            : Result<HttpRequestParts>(
                                  FailedPrecondition("no http action client is configured"));
       if (!request.ok()) {
-        Fail(*rm, rule, need_report(), {"HttpAction", http->url, request.status().message()});
+        Fail(*rm, need_report(), {"HttpAction", http->url, request.status().message()});
         continue;
       }
       // Not waited for by the acknowledgement; the report (and with it the rule's error
@@ -434,17 +454,10 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       std::string url = PrintableUtf8(request->base + request->target);
       HttpPost post{std::move(request->base), std::move(request->target),
                     std::move(request->headers), out.payload, out.is_json};
-      // `set` keeps `rule` alive while the request retries: the rule may be replaced or
-      // deleted meanwhile, and a rule without an error action has no report holding it.
-      http_->Post(std::move(post), [this, report, rm, &rule, set = pending->set,
-                                    url = std::move(url)](const Status& s) {
-        if (!s.ok()) {
-          if (uint64_t held; RefusedThrottle().Allow(&held)) {
-            Log()->warn("rule={} http action failed: {} (and {} more since the last report)",
-                        rule.name(), s.message(), held);
-          }
-          Fail(*rm, rule, report.get(), {"HttpAction", url, s.message()});
-        }
+      // Neither the rule nor its set is held while the request retries (the rule may be
+      // replaced or deleted meanwhile): the report holds them, and `rm` lives on.
+      http_->Post(std::move(post), [this, report, rm, url = std::move(url)](const Status& s) {
+        if (!s.ok()) Fail(*rm, report.get(), {"HttpAction", url, s.message()});
         ReleaseReport(report);
       });
     }
@@ -466,7 +479,7 @@ void RulesEngine::ActionFailed(const CompiledRule& rule, const std::string& what
     }
     return;
   }
-  Fail(rm, rule, report, std::move(failure));
+  Fail(rm, report, std::move(failure));
 }
 
 void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext& m,

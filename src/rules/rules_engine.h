@@ -46,6 +46,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log_throttle.h"
 #include "base/metrics.h"
 #include "broker/hooks.h"
 #include "rules/http_sink.h"
@@ -98,9 +99,9 @@ class RulesEngine : public broker::MessageInterceptor {
   static std::shared_ptr<FailureReport> StartReport(const CompiledRule& rule,
                                                     const MessageContext& m,
                                                     const std::shared_ptr<Pending>& pending);
-  // An action failed for good: counted, logged, added to the report (if any).
-  static void Fail(const RuleMetrics& rm, const CompiledRule& rule, FailureReport* report,
-                   ActionFailure failure);
+  // An action failed for good: counted, logged (warn, throttled per rule), added to the
+  // report (if any).
+  static void Fail(const RuleMetrics& rm, FailureReport* report, ActionFailure failure);
   // One of the report's actions settled; after the last, the error document goes out
   // if anything failed.
   void ReleaseReport(const std::shared_ptr<FailureReport>& report);

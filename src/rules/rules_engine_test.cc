@@ -265,6 +265,50 @@ TEST_F(RulesEngineTest, MissingStreamGoesToTheErrorActionAndIsAcknowledged) {
   EXPECT_EQ(*Base64Decode(doc["base64OriginalPayload"].get<std::string>()), R"({"ozone":1})");
 }
 
+// A rule's action failures are logged at warn, at most once a second per rule: a flood of
+// one rule's failures takes one line a second, and does not keep another rule's out.
+TEST_F(RulesEngineTest, ActionFailuresAreLoggedAtWarnAboutOnceASecondPerRule) {
+  // One firehose action and no error action (the engine's short path)...
+  ASSERT_TRUE(registry_
+                  ->Create("lost", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM 'devices/+/lost'",
+    "actions": [{"firehose": {"deliveryStreamName": "gone"}}]}})")
+                  .ok());
+  // ...and the general one.
+  ASSERT_TRUE(registry_
+                  ->Create("reported", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM 'devices/+/reported'",
+    "actions": [{"firehose": {"deliveryStreamName": "gone"}}],
+    "errorAction": {"republish": {"topic": "errors"}}}})")
+                  .ok());
+  sink_.answers["gone"] = NotFound("delivery stream 'gone' does not exist");
+  LogCapture capture("rules", spdlog::level::warn);
+  const auto start = std::chrono::steady_clock::now();
+  constexpr int kMessages = 200;
+  for (int i = 0; i < kMessages; ++i) {
+    EXPECT_EQ(Publish("devices/a/lost", "{}", mqtt::QoS::kAtLeastOnce), 1);
+    EXPECT_EQ(Publish("devices/a/reported", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string text = capture.text();
+  auto count = [&text](const std::string& line) {
+    size_t n = 0;
+    for (size_t at = text.find(line); at != std::string::npos; at = text.find(line, at + 1)) ++n;
+    return n;
+  };
+  const size_t lost =
+      count("rule=lost FirehoseAction failed: delivery stream 'gone' does not exist");
+  const size_t reported =
+      count("rule=reported FirehoseAction on gone failed: delivery stream 'gone' does not exist");
+  EXPECT_GE(lost, 1u) << text;
+  EXPECT_GE(reported, 1u) << text;
+  EXPECT_LE(lost, static_cast<size_t>(seconds) + 1) << text;
+  EXPECT_LE(reported, static_cast<size_t>(seconds) + 1) << text;
+  EXPECT_EQ(table_.For("lost")->action_failures->Value(), static_cast<uint64_t>(kMessages));
+  EXPECT_EQ(table_.For("reported")->action_failures->Value(), static_cast<uint64_t>(kMessages));
+}
+
 // A message acknowledged has its error document stored: a firehose error action holds the
 // acknowledgement until its record is durable, and one its stream refuses for a passing
 // reason (backed up) refuses the message, which the device sends again.
@@ -747,8 +791,8 @@ TEST_F(RulesEngineTest, OneErrorDocumentListsEveryFailedActionOfTheMessage) {
   EXPECT_EQ(by_resource["out/a/#"]["failedAction"], "RepublishAction");
   EXPECT_EQ(by_resource.count("out/${bad}"), 0u);
   EXPECT_EQ(by_resource["gone"]["failedAction"], "FirehoseAction");
-  EXPECT_EQ(by_resource["gone"]["errorMessage"],
-            "delivery stream 'gone': delivery stream 'gone' does not exist");
+  // The stream's error names it: not said twice.
+  EXPECT_EQ(by_resource["gone"]["errorMessage"], "delivery stream 'gone' does not exist");
   EXPECT_EQ(by_resource["archive"]["failedAction"], "S3Action");
   EXPECT_EQ(by_resource["archive"]["errorMessage"], "bucket 'archive' key 'c1.json': key refused");
   EXPECT_EQ(sink_.records["frames"].size(), 1u);
