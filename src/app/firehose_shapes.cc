@@ -655,7 +655,7 @@ std::string_view DestinationKey(const json& request) {
 }
 
 Status ValidateAsFirehose(const StreamConfig& config, std::string_view destination) {
-  return WithFirehoseFields(config.Validate(), destination);
+  return WithFirehoseFields(config.ValidateChange(), destination);
 }
 
 Status WithFirehoseFields(const Status& st, std::string_view destination) {
@@ -676,7 +676,16 @@ Status WithFirehoseFields(const Status& st, std::string_view destination) {
       {"backup.prefix", "S3BackupConfiguration.Prefix"},
   };
   if (st.ok()) return st;
-  std::string_view message = st.message();
+  // Another field the message mentions, in backquotes (`prefix`): Firehose's name, as bare.
+  std::string renamed = st.message();
+  for (const auto& [ours, theirs] : kNames) {
+    const std::string quoted = "`" + std::string(ours) + "`";
+    for (size_t at = renamed.find(quoted); at != std::string::npos;
+         at = renamed.find(quoted, at + theirs.size() + 2)) {
+      renamed.replace(at, quoted.size(), "`" + std::string(theirs) + "`");
+    }
+  }
+  std::string_view message = renamed;
   for (const auto& [ours, theirs] : kNames) {
     if (message.size() > ours.size() && message.substr(0, ours.size()) == ours &&
         (message[ours.size()] == ':' ||
@@ -686,7 +695,7 @@ Status WithFirehoseFields(const Status& st, std::string_view destination) {
       return Status(st.code(), field + std::string(message.substr(ours.size())));
     }
   }
-  return st;
+  return Status(st.code(), renamed);
 }
 
 // The RoleARN a destination description must carry (the SDKs' shapes require it): there

@@ -106,14 +106,24 @@ Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::str
 }
 
 Status WithFlagName(const Status& status, std::span<const FieldFlag> flags) {
-  const std::string& message = status.message();
-  const size_t colon = message.find(": ");
-  if (colon == std::string::npos) return status;
-  const std::string_view field = std::string_view(message).substr(0, colon);
+  if (status.ok()) return status;
+  std::string message = status.message();
+  // Another field the message mentions, in backquotes.
   for (const auto& [api, flag] : flags) {
-    if (field == api) return Status(status.code(), std::string(flag) + message.substr(colon));
+    const std::string quoted = "`" + std::string(api) + "`";
+    for (size_t at = message.find(quoted); at != std::string::npos;
+         at = message.find(quoted, at + flag.size())) {
+      message.replace(at, quoted.size(), flag);
+    }
   }
-  return status;
+  const size_t colon = message.find(": ");
+  if (colon != std::string::npos) {
+    const std::string_view field = std::string_view(message).substr(0, colon);
+    for (const auto& [api, flag] : flags) {
+      if (field == api) return Status(status.code(), std::string(flag) + message.substr(colon));
+    }
+  }
+  return Status(status.code(), std::move(message));
 }
 
 int Fail(const std::string& command, const Status& status) {

@@ -72,7 +72,9 @@ using FieldFlag = std::pair<std::string_view, std::string_view>;
 
 // A refusal that begins with one of `flags`' API fields ("buffer_size_mib: 500 is not in
 // 1..128") begins with the flag instead ("--buffer-size-mib: ..."): on the command line
-// the flag is what was typed. Other messages are returned as they are.
+// the flag is what was typed; so does another field it mentions in backquotes ("prefix:
+// ... not a key of `partition_query`" -> "--prefix: ... not a key of --partition-query").
+// Other messages are returned as they are.
 Status WithFlagName(const Status& status, std::span<const FieldFlag> flags);
 
 // Prints the error as "tributary <command>: <message>" on stderr and returns 1.

@@ -325,6 +325,31 @@ TEST(StreamConfigTest, APrefixIsUpTo1024BytesAndMustLeaveTheObjectNameRoom) {
   EXPECT_TRUE(backup.Validate().ok()) << backup.Validate().ToString();
 }
 
+// A create or an update (ValidateChange) is refused a partition query with a key the
+// prefix does not use; a stream stored before that check (Validate, at start-up) still
+// starts. Where the query and the prefix differ both ways, the query's unused keys are
+// named: an update that gives only a new query blames it, not the prefix it kept.
+TEST(StreamConfigTest, APartitionQueryKeyThePrefixDoesNotUseIsRefusedForAChange) {
+  StreamConfig c;
+  c.name = "pq3";
+  c.bucket = "iot-data";
+  c.partition_query = "{d: .a}";
+  EXPECT_TRUE(c.Validate().ok()) << c.Validate().ToString();
+  EXPECT_EQ(c.ValidateChange().message(),
+            "partition_query: key d is not used by `prefix` (it uses no partitionKeyFromQuery): "
+            "each key of the query must be in the prefix as !{partitionKeyFromQuery:<key>}");
+  c.prefix = "dev=!{partitionKeyFromQuery:dev}/";
+  c.partition_query = "{site: .site}";
+  EXPECT_EQ(c.ValidateChange().message().rfind(
+                "partition_query: key site is not used by `prefix` (its partitionKeyFromQuery "
+                "names: dev)",
+                0),
+            0u)
+      << c.ValidateChange().message();
+  c.partition_query = "{dev: .device.id}";
+  EXPECT_TRUE(c.ValidateChange().ok()) << c.ValidateChange().ToString();
+}
+
 TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
   StreamConfig good;
   good.name = "s";

@@ -1,7 +1,9 @@
 #include "streams/partition_query.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -221,12 +223,32 @@ Result<std::vector<PartitionKey>> ResolvePartitionKeys(std::string_view query,
       std::string known;
       for (const PartitionKey& k : defined) known += (known.empty() ? "" : ", ") + k.name;
       return InvalidArgument(fmt::format(
-          "prefix: partitionKeyFromQuery:{} is not a key of partition_query (its keys: {})",
-          name, known));
+          "prefix: partitionKeyFromQuery:{} is not a key of `partition_query` (its keys: {})", name,
+          known));
     }
     keys.push_back(*found);
   }
   return keys;
+}
+
+Status CheckQueryKeysUsed(std::string_view query, const std::vector<std::string>& names) {
+  TRY_ASSIGN(std::vector<PartitionKey> defined, ParsePartitionQuery(query));
+  std::vector<std::string> unused;
+  for (const PartitionKey& k : defined) {
+    if (std::find(names.begin(), names.end(), k.name) == names.end()) unused.push_back(k.name);
+  }
+  if (unused.empty()) return Status::Ok();
+  std::vector<std::string> used;  // each once, in the prefix's order
+  for (const std::string& n : names) {
+    if (std::find(used.begin(), used.end(), n) == used.end()) used.push_back(n);
+  }
+  return InvalidArgument(fmt::format(
+      "partition_query: {} {} {} not used by `prefix` ({}): each key of the query must be "
+      "in the prefix as !{{partitionKeyFromQuery:<key>}}",
+      unused.size() == 1 ? "key" : "keys", fmt::join(unused, ", "),
+      unused.size() == 1 ? "is" : "are",
+      used.empty() ? std::string("it uses no partitionKeyFromQuery")
+                   : fmt::format("its partitionKeyFromQuery names: {}", fmt::join(used, ", "))));
 }
 
 }  // namespace tributary::streams

@@ -25,8 +25,11 @@
 //   tostring                 a number's JSON text; a string as it is
 //   ascii_downcase, ascii_upcase
 //
-// Every name the prefix uses must be in the query. Errors name the position in the query
-// (0-based): "partition_query: expected ':' after 'device' at position 8".
+// Every name the prefix uses must be in the query, and (for a configuration given now:
+// CheckQueryKeysUsed) every key of the query must be used by the prefix. Errors name the
+// position in the query (0-based): "partition_query: expected ':' after 'device' at
+// position 8"; another field they mention is in backquotes (`prefix`), so that a caller
+// can name it as its user knows it.
 // Pure; thread-compatible.
 #pragma once
 
@@ -58,8 +61,15 @@ struct PartitionKey {
 Result<std::vector<PartitionKey>> ParsePartitionQuery(std::string_view query);
 
 // The keys for `names` (a prefix's partitionKeyFromQuery names, in order): from `query`
-// when it is not empty, each name a top-level field otherwise.
+// when it is not empty, each name a top-level field otherwise. A name the query lacks:
+// "prefix: partitionKeyFromQuery:dev is not a key of `partition_query` (its keys: site)".
 Result<std::vector<PartitionKey>> ResolvePartitionKeys(std::string_view query,
                                                        const std::vector<std::string>& names);
+
+// A key of `query` that none of `names` (the prefix's partitionKeyFromQuery names) is
+// would be extracted for nothing, and is most likely a typo of the name the prefix meant:
+// "partition_query: key d is not used by `prefix` (it uses no partitionKeyFromQuery) ...".
+// Also the query's own parse errors.
+Status CheckQueryKeysUsed(std::string_view query, const std::vector<std::string>& names);
 
 }  // namespace tributary::streams

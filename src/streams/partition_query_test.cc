@@ -124,8 +124,27 @@ TEST(PartitionQueryTest, ResolvesThePrefixNames) {
   auto missing = ResolvePartitionKeys("{site: .loc.site}", {"device"});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(),
-            "prefix: partitionKeyFromQuery:device is not a key of partition_query (its keys: "
+            "prefix: partitionKeyFromQuery:device is not a key of `partition_query` (its keys: "
             "site)");
+}
+
+// A key of the query the prefix does not use would be extracted for nothing (a typo of the
+// name the prefix meant, or a prefix left without the key): refused, naming each such key
+// and the names the prefix does use.
+TEST(PartitionQueryTest, EveryKeyOfTheQueryMustBeUsedByThePrefix) {
+  EXPECT_TRUE(CheckQueryKeysUsed("{site: .loc.site, device: .device.id}", {"device", "site"}).ok());
+  EXPECT_TRUE(CheckQueryKeysUsed("", {"device"}).ok());
+  EXPECT_TRUE(CheckQueryKeysUsed("", {}).ok());
+  EXPECT_EQ(CheckQueryKeysUsed("{d: .a}", {}).message(),
+            "partition_query: key d is not used by `prefix` (it uses no partitionKeyFromQuery): "
+            "each key of the query must be in the prefix as !{partitionKeyFromQuery:<key>}");
+  EXPECT_EQ(CheckQueryKeysUsed("{site: .site, x: .x, dev: .dev}", {"dev", "dev"}).message(),
+            "partition_query: keys site, x are not used by `prefix` (its partitionKeyFromQuery "
+            "names: dev): each key of the query must be in the prefix as "
+            "!{partitionKeyFromQuery:<key>}");
+  // The query's own errors come first.
+  EXPECT_EQ(CheckQueryKeysUsed("{}", {}).message(),
+            "partition_query: the query names no key at position 2");
 }
 
 TEST(PartitionerTest, ReadsNestedValuesAndSaysWhatIsMissing) {

@@ -162,6 +162,14 @@ std::string StreamConfig::effective_error_prefix() const {
   return error_prefix.empty() ? std::string(kDefaultErrorPrefix) : error_prefix;
 }
 
+Status StreamConfig::ValidateChange() const {
+  // Before Validate: a query whose keys and the prefix's names differ both ways (an update
+  // giving a new query for the prefix there) is refused naming the query's unused keys.
+  if (auto parsed = KeyTemplate::Parse(prefix, KeyTemplate::Use::kPrefix, "prefix"); parsed.ok())
+    TRY(CheckQueryKeysUsed(partition_query, parsed->partition_fields()));
+  return Validate();
+}
+
 Status StreamConfig::Validate() const {
   TRY(ValidateStreamName(name));
   if (Status s = objstore::ValidateBucketName(bucket); !s.ok()) return s.WithContext("bucket");

@@ -104,6 +104,10 @@ struct StreamConfig {
 
   // InvalidArgument naming the first bad field and why.
   Status Validate() const;
+  // Validate, and first what a configuration given now (a create or an update) must also
+  // pass, though one stored before the check existed need not, so that it still starts:
+  // every key of partition_query is used by the prefix (CheckQueryKeysUsed).
+  Status ValidateChange() const;
   // After Validate: InvalidArgument naming the field if a prefix makes sample keys the
   // bucket itself refuses (ObjectStore::CheckKey: the local lake's own rules, such as a
   // segment over 255 bytes or a key under .tributary-tmp/). `bucket_store` is `bucket`

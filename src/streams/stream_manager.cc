@@ -439,7 +439,7 @@ Status StreamManager::CheckConversion(const StreamConfig& config) const {
 }
 
 Status StreamManager::Create(const StreamConfig& config) {
-  TRY(config.Validate());
+  TRY(config.ValidateChange());
   TRY(CheckConversion(config));
   TRY(CheckKeysInBuckets(config));
   std::lock_guard<std::mutex> changes(changes_mu_);
@@ -477,7 +477,7 @@ Status StreamManager::Create(const StreamConfig& config) {
 }
 
 Status StreamManager::Update(const StreamConfig& config) {
-  TRY(config.Validate());
+  TRY(config.ValidateChange());
   TRY(CheckConversion(config));
   std::lock_guard<std::mutex> changes(changes_mu_);  // the row and the stream agree
   std::lock_guard<std::mutex> lock(mu_);

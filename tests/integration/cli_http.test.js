@@ -373,7 +373,8 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     const unknown = await server.cli(['stream', 'create', 'pq-bad', '--bucket', 'pq-bucket',
       '--prefix', 'd=!{partitionKeyFromQuery:device}/', '--partition-query', '{site: .loc.site}']);
     assert.notEqual(unknown.code, 0);
-    assert.match(unknown.stderr, /partitionKeyFromQuery:device is not a key of partition_query/);
+    // The query's key is not the prefix's name: the key it does not use is named.
+    assert.match(unknown.stderr, /--partition-query: key site is not used by --prefix \(its partitionKeyFromQuery names: device\)/);
     await server.cliOk(['stream', 'create', 'pq', '--bucket', 'pq-bucket',
       '--prefix', 'site=!{partitionKeyFromQuery:site}/dev=!{partitionKeyFromQuery:device}/',
       '--partition-query', '{device: .device.id, site: .loc.site}']);
