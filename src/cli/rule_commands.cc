@@ -87,8 +87,9 @@ int DescribeRule(const ClientOptions& opts, const std::string& name) {
   if (!r.ok()) return Fail("rule describe", r.status());
   if (opts.json) return PrintJson(*r), 0;
   const json& j = *r;
-  std::printf("name:        %s\nstate:       %s\nsql:         %s\n", Cell(j["ruleName"]).c_str(),
-              j["ruleDisabled"].get<bool>() ? "disabled" : "enabled", Cell(j["sql"]).c_str());
+  std::printf("name:        %s\nstate:       %s\nsql:         %s\nsqlVersion:  %s\n",
+              Cell(j["ruleName"]).c_str(), j["ruleDisabled"].get<bool>() ? "disabled" : "enabled",
+              Cell(j["sql"]).c_str(), Cell(j.value("awsIotSqlVersion", json())).c_str());
   if (!j.value("description", "").empty()) {
     std::printf("description: %s\n", Cell(j["description"]).c_str());
   }
