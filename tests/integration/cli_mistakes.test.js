@@ -1,0 +1,137 @@
+// What the CLI and the HTTP API say about a mistake, through the real binary: a rule whose
+// firehose action names a stream that does not exist (the warning on create and replace,
+// the failure a trial lists, the error document and the server's warn line at run time),
+// a stream deleted while an enabled rule still sends to it, a partition query with a key
+// the prefix does not use, refusals naming the flag typed (--backup-compression,
+// --partition-query against --prefix), files that cannot be read (a directory, an empty
+// file, a path that does not exist), and `rule describe` showing the SQL version.
+'use strict';
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Server, describeRun, makeTempDir, eventually } = require('./harness');
+
+describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
+  let server;
+  const dir = makeTempDir('cli-mistakes');
+  const writePayload = (name, doc) => {
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+  const refused = async (args) => {
+    const r = await server.cli(args);
+    assert.notEqual(r.code, 0, describeRun(args.join(' '), r));
+    return r.stderr;
+  };
+
+  before(async () => {
+    server = await Server.start({ tag: 'mistakes' });
+  });
+  after(async () => {
+    if (server) await server.dispose();
+  });
+
+  test('a firehose action to a stream that does not exist: warned, tried, reported once, logged', async () => {
+    const file = writePayload('nosuch', {
+      topicRulePayload: {
+        sql: "SELECT * FROM 'devices/+/nosuch'",
+        actions: [{ firehose: { deliveryStreamName: 'nosuch', separator: '\n' } }],
+        errorAction: { republish: { topic: 'errors/${topic(2)}' } },
+      },
+    });
+    // Stored (AWS IoT does not check either), with a warning naming the stream.
+    let r = await server.cliOk(['rule', 'create', 'to_nosuch', '--payload', file]);
+    assert.match(r.stderr, /^tributary rule create: warning: actions\[0\]\.firehose: delivery stream 'nosuch' does not exist; until it is created, the rule's messages go to its error action$/m);
+    assert.equal(r.stdout.trim(), 'created rule to_nosuch');
+    r = await server.cliOk(['rule', 'replace', 'to_nosuch', '--payload', file]);
+    assert.match(r.stderr, /tributary rule replace: warning: actions\[0\]\.firehose: delivery stream 'nosuch' does not exist/);
+    // The API's answer carries them; AWS's CreateTopicRule shape is left alone.
+    const api = await server.api('PUT', '/v1/rules/to_nosuch', JSON.parse(fs.readFileSync(file)));
+    assert.equal(api.status, 200, api.text);
+    assert.equal(api.json.warnings.length, 1, api.text);
+
+    // The trial lists the failure that would go to the error action.
+    r = await server.cliOk(['rule', 'test', 'to_nosuch', '--topic', 'devices/d1/nosuch', '--message', '{"a":1}']);
+    const trial = JSON.parse(r.stdout);
+    assert.deepEqual(trial.failures, [{ failedAction: 'FirehoseAction', errorMessage: "delivery stream 'nosuch' does not exist" }]);
+    assert.deepEqual(trial.actions, []);
+    assert.equal(trial.errorAction.republish.topic, 'errors/d1');
+
+    // At run time: the error document says the stream's error once; the server logs it at warn.
+    const watch = await server.api('POST', '/v1/live/watches', { filter: 'errors/#' });
+    assert.equal(watch.status, 201, watch.text);
+    const pub = await server.api('POST', '/v1/live/publish', { topic: 'devices/d1/nosuch', payload: '{"a":1}', qos: 1 });
+    assert.equal(pub.status, 200, pub.text);
+    const got = await server.api('GET', `/v1/live/watches/${watch.json.id}/messages?after=0&wait_ms=5000`);
+    assert.equal(got.json.messages.length, 1, got.text);
+    const doc = JSON.parse(got.json.messages[0].payload);
+    assert.equal(doc.failures[0].errorMessage, "delivery stream 'nosuch' does not exist", got.text);
+    await eventually(() => /level=warn .*rule=to_nosuch FirehoseAction on nosuch failed: delivery stream 'nosuch' does not exist/.test(server.logs),
+      `no warn line for the rule\n${server.tail(20)}`);
+  });
+
+  test('deleting a stream an enabled rule still sends to is warned about, naming the rule', async () => {
+    await server.cliOk(['stream', 'create', 'doomed', '--bucket', 'doomed-bucket']);
+    const file = writePayload('doomed', {
+      topicRulePayload: { sql: "SELECT * FROM 'd/doomed'", actions: [{ firehose: { deliveryStreamName: 'doomed' } }] },
+    });
+    const created = await server.cliOk(['rule', 'create', 'to_doomed', '--payload', file]);
+    assert.equal(created.stderr, '', 'the stream exists: no warning');
+    await server.cliOk(['rule', 'create', 'to_doomed_off', '--payload', writePayload('doomed_off', {
+      topicRulePayload: { sql: "SELECT * FROM 'd/doomed'", ruleDisabled: true,
+                          actions: [{ firehose: { deliveryStreamName: 'doomed' } }] },
+    })]);
+    const r = await server.cliOk(['stream', 'delete', 'doomed']);
+    assert.equal(r.stdout.trim(), 'deleted stream doomed');
+    assert.match(r.stderr, /^tributary stream delete: warning: enabled rules still send to delivery stream 'doomed': to_doomed; /m);
+    assert.doesNotMatch(r.stderr, /to_doomed_off/);
+  });
+
+  test('a partition query whose key the prefix does not use is refused, naming the flag and the key', async () => {
+    let stderr = await refused(['stream', 'create', 'pq3', '--bucket', 'b', '--partition-query', '{d: .a}']);
+    assert.match(stderr, /tributary stream create: --partition-query: key d is not used by --prefix \(it uses no partitionKeyFromQuery\)/);
+    const api = await server.api('POST', '/v1/streams', { name: 'pq3', bucket: 'bucket-pq3', partition_query: '{d: .a}' });
+    assert.equal(api.status, 400);
+    assert.match(api.json.error.message, /^partition_query: key d is not used by `prefix`/);
+    // An update giving a query for another key than the prefix uses blames the query, and
+    // names the prefix by its flag.
+    await server.cliOk(['stream', 'create', 's7', '--bucket', 'bucket-s7', '--prefix', 'dev=!{partitionKeyFromQuery:dev}/']);
+    stderr = await refused(['stream', 'update', 's7', '--partition-query', '{site: .site}']);
+    assert.match(stderr, /^tributary stream update: --partition-query: key site is not used by --prefix \(its partitionKeyFromQuery names: dev\)/m);
+    assert.doesNotMatch(stderr, /partition_query|`/);
+    // A prefix naming a key the query lacks names the query by its flag.
+    stderr = await refused(['stream', 'create', 's8', '--bucket', 'bucket-s8',
+      '--prefix', 'dev=!{partitionKeyFromQuery:dev}/site=!{partitionKeyFromQuery:site}/', '--partition-query', '{site: .site}']);
+    assert.match(stderr, /--prefix: partitionKeyFromQuery:dev is not a key of --partition-query \(its keys: site\)/);
+  });
+
+  test('a refusal of a backup setting names its flag', async () => {
+    const stderr = await refused(['stream', 'create', 's9', '--bucket', 'b1', '--backup-bucket', 'b2', '--backup-compression', 'zip']);
+    assert.match(stderr, /^tributary stream create: --backup-compression: 'zip' is not one of none, gzip$/m);
+  });
+
+  test('a file that cannot be read says why', async () => {
+    await server.cliOk(['stream', 'create', 'files', '--bucket', 'files-bucket']);
+    let stderr = await refused(['stream', 'put', 'files', '--file', dir]);
+    assert.match(stderr, new RegExp(`'${dir}' is a directory, not a file`));
+    const empty = path.join(dir, 'empty.txt');
+    fs.writeFileSync(empty, '');
+    stderr = await refused(['stream', 'put', 'files', '--file', empty]);
+    assert.match(stderr, /nothing to put: '.*empty\.txt' holds no records/);
+    stderr = await refused(['stream', 'put', 'files', '--file', '/nonexistent']);
+    assert.match(stderr, /cannot open '\/nonexistent': No such file or directory/);
+    stderr = await refused(['rule', 'create', 'r', '--payload', dir]);
+    assert.match(stderr, new RegExp(`tributary rule create: '${dir}' is a directory, not a file`));
+  });
+
+  test('rule describe shows the SQL version the rule runs as', async () => {
+    await server.cliOk(['rule', 'create', 'versioned', '--payload', writePayload('versioned', {
+      topicRulePayload: { sql: "SELECT * FROM 'v/x'", actions: [] },
+    })]);
+    const r = await server.cliOk(['rule', 'describe', 'versioned']);
+    assert.match(r.stdout, /^sqlVersion: +2016-03-23$/m);
+  });
+});
