@@ -305,8 +305,8 @@ TEST_F(RulesEngineTest, ActionFailuresAreLoggedAtWarnAboutOnceASecondPerRule) {
   EXPECT_GE(reported, 1u) << text;
   EXPECT_LE(lost, static_cast<size_t>(seconds) + 1) << text;
   EXPECT_LE(reported, static_cast<size_t>(seconds) + 1) << text;
-  EXPECT_EQ(table_.For("lost")->action_failures->Value(), static_cast<uint64_t>(kMessages));
-  EXPECT_EQ(table_.For("reported")->action_failures->Value(), static_cast<uint64_t>(kMessages));
+  EXPECT_EQ(Metrics("lost").action_failures->Value(), static_cast<uint64_t>(kMessages));
+  EXPECT_EQ(Metrics("reported").action_failures->Value(), static_cast<uint64_t>(kMessages));
 }
 
 // A message acknowledged has its error document stored: a firehose error action holds the
