@@ -15,6 +15,8 @@
 #include "streams/delivery_stream.h"
 #include "streams/stream_metrics.h"
 #include "streams/wal.h"
+#include "streams/wal_drainer.h"
+#include "streams/wal_stream_file.h"
 
 namespace tributary::streams {
 namespace {
@@ -36,7 +38,22 @@ uint64_t NewEpoch() {
 }  // namespace
 
 StreamManager::StreamManager(StreamManagerOptions options)
-    : options_(std::move(options)), generation_(NextProcessUniqueId()) {}
+    : options_(std::move(options)), generation_(NextProcessUniqueId()) {
+  if (options_.logs) return;  // JetStream keeps the records: no WAL to drain
+  drainer_ = std::make_unique<WalDrainer>(
+      options_.wal_dir,
+      [this](const WalStreamFile& file,
+             const std::string& dir) -> Result<std::shared_ptr<DeliveryStream>> {
+        // Series of its own, out of /metrics: a stream created again under the name has
+        // the name's.
+        TRY_ASSIGN(auto stream,
+                   StartStreamIn(file.config, file.epoch, file.created_ms, dir,
+                                 std::make_shared<StreamMetrics>(nullptr, file.config.name)));
+        stream->SetAccepting(false);
+        return stream;
+      },
+      options_.stop_timeout_ms);
+}
 
 Result<std::unique_ptr<StreamManager>> StreamManager::Open(StreamManagerOptions options) {
   if (options.wal_dir.empty()) return InvalidArgument("StreamManagerOptions.wal_dir is empty");
@@ -131,7 +148,9 @@ Status StreamManager::LoadStreams() {
   std::lock_guard<std::mutex> changes(changes_mu_);
   TRY_ASSIGN(auto rows, ReadStreamsTable(options_.db));
   std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> table;
   for (auto& [name, row] : rows) {
+    table.insert(name);
     Status st = row.problem;
     if (st.ok()) st = StartExistingLocked(name, row.config, row.epoch, row.created_ms);
     if (!st.ok()) {
@@ -139,7 +158,30 @@ Status StreamManager::LoadStreams() {
                        row.created_ms, st);
     }
   }
+  if (drainer_) {
+    drainer_->ResumeAll();
+    SetAsideOrphanWalDirs(table);
+  }
   return Status::Ok();
+}
+
+void StreamManager::SetAsideOrphanWalDirs(const std::set<std::string>& table) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(options_.wal_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    // Not a stream's (+draining, say), or a stream of the table's.
+    if (!entry.is_directory(ec) || !ValidateStreamName(name).ok() || table.count(name)) continue;
+    names.push_back(name);
+  }
+  for (const std::string& name : names) {
+    if (Status st = SetAsideWalDir(name,
+                                   "is not in the streams table (deleted while this server "
+                                   "was down, or while its records waited for the lake)");
+        !st.ok()) {
+      Logger("streams")->error("stream={} WAL directory left as it is: {}", name, st.ToString());
+    }
+  }
 }
 
 Status StreamManager::StartExistingLocked(const std::string& name, const StreamConfig& config,
@@ -248,6 +290,14 @@ void StreamManager::FollowTable() {
     }
     if (row != rows->end() && row->second.epoch == table_epochs_[name]) continue;
     if (Status st = StopAndRemoveLocal(name, stream, /*remove_shared_log=*/false); !st.ok()) {
+      if (drainer_) {
+        // Its undelivered records are owed to the lake whatever the table says.
+        if (Status drained = DrainLocal(name); !drained.ok()) {
+          log->error("stream={} deleted by another server, its WAL not set aside: {}", name,
+                     drained.ToString());
+        }
+        continue;
+      }
       log->error("stream={} deleted by another server but still running here: {}", name,
                  st.ToString());
       continue;
@@ -258,14 +308,10 @@ void StreamManager::FollowTable() {
   // Failed here and deleted by another server: its WAL goes, as a running one's would.
   for (const std::string& name : failed) {
     if (rows->count(name)) continue;
-    if (!options_.logs) {
-      auto dir = WalDirOf(name);
-      std::error_code ec;
-      Status removed = !dir.ok()               ? Status::Ok()
-                       : !fs::exists(*dir, ec) ? Status::Ok()
-                                               : RemoveWalDir(name, *dir);
-      if (!removed.ok()) {
-        log->warn("stream={} WAL directory not removed: {}", name, removed.ToString());
+    if (!options_.logs && ValidateStreamName(name).ok()) {
+      if (Status st = SetAsideWalDir(name, "deleted by another server (it had not started here)");
+          !st.ok()) {
+        log->warn("stream={} WAL directory not set aside: {}", name, st.ToString());
       }
     }
     DropMetrics(name);
@@ -287,6 +333,7 @@ void StreamManager::FollowTable() {
                                         : it->second->Update(row.config, std::move(bucket).value(),
                                                              std::move(backup_bucket).value());
       if (st.ok()) {
+        SaveWalStreamFileOf(it->second);
         log->info("stream updated after a change on another server stream={}", name);
       } else {
         log->error("stream={} not updated as another server asked: {}", name, st.ToString());
@@ -322,7 +369,7 @@ void StreamManager::FollowTable() {
                 row.config.bucket);
       continue;
     }
-    Status st = RemoveStaleWalDir(name);
+    Status st = SetAsideWalDir(name, "created again by another server");
     MetricsFor(name)->MarkCreated();
     auto stream = st.ok() ? StartStream(row.config, LocalEpoch(row.epoch), row.created_ms)
                           : Result<std::shared_ptr<DeliveryStream>>(st);
@@ -363,14 +410,39 @@ Status StreamManager::RemoveWalDir(const std::string& name, const std::string& d
   return Status::Ok();
 }
 
-Status StreamManager::RemoveStaleWalDir(const std::string& name) {
-  if (options_.logs) return Status::Ok();
+Status StreamManager::SetAsideWalDir(const std::string& name, const std::string& why) {
+  if (!drainer_) return Status::Ok();
   TRY_ASSIGN(std::string dir, WalDirOf(name));
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return Status::Ok();
-  Logger("streams")->warn("removing a stale WAL directory before creating stream={} dir={}", name,
-                          dir);
-  return RemoveWalDir(name, dir).WithContext("stale WAL directory");
+  return drainer_->SetAside(name, dir, why).WithContext("an old WAL directory of the stream");
+}
+
+Status StreamManager::DrainLocal(const std::string& name) {
+  std::shared_ptr<DeliveryStream> stream;
+  {
+    // The one running now: a failed stop may have started it again, or failed it.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = streams_.find(name); it != streams_.end()) {
+      stream = it->second;
+      stream->SetAccepting(false);
+      streams_.erase(it);
+    }
+    failed_.erase(name);
+    StreamsChangedLocked();
+  }
+  table_epochs_.erase(name);
+  // What is not delivered stays in its WAL (no waiting: the delete's flush waited already),
+  // which is then delivered from +draining.
+  if (stream) (void)stream->Stop(0);
+  DropMetrics(name);
+  return SetAsideWalDir(name, "deleted by another server while records waited for the lake");
+}
+
+void StreamManager::SaveWalStreamFileOf(const std::shared_ptr<DeliveryStream>& stream) {
+  if (options_.logs) return;
+  WalStreamFile file{stream->config(), stream->epoch(), stream->created_ms()};
+  if (Status st = SaveWalStreamFile(stream->wal_dir(), file); !st.ok()) {
+    Logger("streams")->error("stream={} {}", stream->name(), st.ToString());
+  }
 }
 
 std::shared_ptr<StreamMetrics> StreamManager::MetricsFor(const std::string& name) {
@@ -399,13 +471,24 @@ Result<std::shared_ptr<objstore::ObjectStore>> StreamManager::BackupBucketOf(
 Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamConfig& config,
                                                                    uint64_t epoch,
                                                                    int64_t created_ms) {
+  TRY_ASSIGN(std::string wal_dir, WalDirOf(config.name));
+  if (!options_.logs) {
+    // Before any record: a WAL whose stream leaves the table is delivered by it.
+    TRY(SaveWalStreamFile(wal_dir, WalStreamFile{config, epoch, created_ms}));
+  }
+  return StartStreamIn(config, epoch, created_ms, wal_dir, MetricsFor(config.name));
+}
+
+Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
+    const StreamConfig& config, uint64_t epoch, int64_t created_ms, const std::string& wal_dir,
+    std::shared_ptr<StreamMetrics> metrics) {
   TRY_ASSIGN(auto bucket, options_.lake->Bucket(config.bucket));
   TRY_ASSIGN(auto backup_bucket, BackupBucketOf(config));
   DeliveryStreamOptions o;
   o.config = config;
   o.epoch = epoch;
   o.created_ms = created_ms;
-  TRY_ASSIGN(o.wal_dir, WalDirOf(config.name));
+  o.wal_dir = wal_dir;
   o.logs = options_.logs.get();
   o.fsync = options_.fsync;
   o.wal_segment_bytes = options_.wal_segment_bytes;
@@ -417,7 +500,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   o.max_pending_bytes = options_.max_pending_bytes;
   o.bucket = std::move(bucket);
   o.backup_bucket = std::move(backup_bucket);
-  o.metrics = MetricsFor(config.name);
+  o.metrics = std::move(metrics);
   o.converter = options_.converter;
   TRY_ASSIGN(auto stream, DeliveryStream::Open(std::move(o)));
   return std::shared_ptr<DeliveryStream>(std::move(stream));
@@ -453,8 +536,8 @@ Status StreamManager::Create(const StreamConfig& config) {
         "delivery stream '{}' already exists (it did not start: {}); update or delete it",
         config.name, failed->second.why.message()));
   }
-  // Delete removes the row only after the WAL.
-  TRY(RemoveStaleWalDir(config.name));
+  // Delete removes the row only after the WAL; what an old WAL still holds is delivered.
+  TRY(SetAsideWalDir(config.name, "created again over an old WAL directory"));
   uint64_t epoch = NewEpoch();
   int64_t created = WallMillis();
   TRY(options_.db
@@ -501,6 +584,7 @@ Status StreamManager::Update(const StreamConfig& config) {
                             {ToJson(before).dump(), config.name});
     return st;
   }
+  SaveWalStreamFileOf(it->second);
   options_.db->Announce("streams", config.name);
   Logger("streams")->info("stream updated stream={} bucket={} prefix=\"{}\" buffer_size_mib={} "
                           "buffer_interval_s={} compression={} time_zone={}",
@@ -541,6 +625,9 @@ std::vector<StreamConfig> StreamManager::List() const {
   std::map<std::string_view, StreamConfig> out;
   for (const auto& [name, stream] : streams_) out.emplace(name, stream->config());
   for (const auto& [name, failed] : failed_) out.emplace(name, failed.config);
+  std::vector<std::shared_ptr<DeliveryStream>> draining;
+  if (drainer_) draining = drainer_->All();
+  for (const auto& stream : draining) out.emplace(stream->name(), stream->config());
   std::vector<StreamConfig> list;
   list.reserve(out.size());
   for (auto& [name, config] : out) list.push_back(std::move(config));
@@ -569,6 +656,15 @@ Result<StreamDescription> StreamManager::Describe(std::string_view name) const {
       return d;
     }
   }
+  if (!stream && drainer_) {
+    // Deleted, and still delivering what its WAL held here.
+    auto draining = drainer_->Find(std::string(name));
+    if (!draining.empty()) {
+      StreamDescription d = draining.front()->Describe();
+      d.status = "draining";
+      return d;
+    }
+  }
   if (!stream) return NotFound(fmt::format("delivery stream '{}' does not exist", name));
   return stream->Describe();
 }
@@ -584,8 +680,8 @@ Status StreamManager::DeleteFailed(const std::string& name) {
   } else if (auto dir = WalDirOf(name); !dir.ok()) {
     Logger("streams")->warn("stream={} has no WAL directory to remove: {}", name,
                             dir.status().ToString());
-  } else if (std::error_code ec; fs::exists(*dir, ec)) {
-    TRY(RemoveWalDir(name, *dir));
+  } else {
+    TRY(SetAsideWalDir(name, "deleted (it had not started)"));
   }
   TRY(options_.db->Exec("DELETE FROM streams WHERE name=?", {name}).status());
   {
@@ -772,6 +868,7 @@ void StreamManager::Stop() {
     });
   }
   for (auto& t : stoppers) t.join();
+  if (drainer_) drainer_->Stop();
 }
 
 }  // namespace tributary::streams

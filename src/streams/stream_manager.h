@@ -47,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,7 @@ namespace tributary::streams {
 
 class DeliveryStream;
 struct StreamMetrics;
+class WalDrainer;
 
 struct StreamManagerOptions {
   std::string wal_dir;                          // required: "<data-dir>/wal"
@@ -214,9 +216,17 @@ class StreamManager : public rules::RecordSink {
   uint64_t LocalEpoch(uint64_t table_epoch) const {
     return options_.logs ? table_epoch : table_epoch ^ options_.epoch_salt;
   }
-  // Removes a WAL directory no stream owns (left by a Delete that crashed after
-  // delivering everything: nothing in it is owed to anyone).
-  Status RemoveStaleWalDir(const std::string& name);
+  // Sets aside the WAL directory of `name`, which no stream running here uses (a Delete
+  // that crashed, a stream deleted while it held records, a server that was down): removed
+  // if it holds nothing undelivered, else drained (wal_drainer.h). `why` is for the log.
+  Status SetAsideWalDir(const std::string& name, const std::string& why);
+  // At start: the WAL directories whose streams are not in `table` are set aside.
+  void SetAsideOrphanWalDirs(const std::set<std::string>& table);
+  // A running stream that left the table while its WAL holds undelivered records: it
+  // stops here (accepting nothing) and its WAL is drained. Under changes_mu_.
+  Status DrainLocal(const std::string& name);
+  // Saves the stream's configuration beside its WAL (wal_stream_file.h); logged if it fails.
+  void SaveWalStreamFileOf(const std::shared_ptr<DeliveryStream>& stream);
   // <wal_dir>/<name>; InvalidArgument if `name` is not a stream's (ValidateStreamName), so
   // that the path is always one directory directly under wal_dir.
   Result<std::string> WalDirOf(std::string_view name) const;
@@ -227,6 +237,11 @@ class StreamManager : public rules::RecordSink {
   Result<std::shared_ptr<objstore::ObjectStore>> BackupBucketOf(const StreamConfig& config) const;
   Result<std::shared_ptr<DeliveryStream>> StartStream(const StreamConfig& config,
                                                       uint64_t epoch, int64_t created_ms);
+  // StartStream's work, on the WAL in `wal_dir` and with `metrics`.
+  Result<std::shared_ptr<DeliveryStream>> StartStreamIn(const StreamConfig& config, uint64_t epoch,
+                                                        int64_t created_ms,
+                                                        const std::string& wal_dir,
+                                                        std::shared_ptr<StreamMetrics> metrics);
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
   // The stream's metrics (made at its first start); under changes_mu_.
   std::shared_ptr<StreamMetrics> MetricsFor(const std::string& name);
@@ -250,6 +265,8 @@ class StreamManager : public rules::RecordSink {
   std::map<std::string, std::shared_ptr<StreamMetrics>> metrics_;
   std::map<std::string, uint64_t> table_epochs_;  // of the streams running, under changes_mu_
   std::unique_ptr<metadata::ChangeWatch> watch_;
+  // The WALs of streams gone from the table, delivered before they go (null with `logs`).
+  std::unique_ptr<WalDrainer> drainer_;
 };
 
 }  // namespace tributary::streams

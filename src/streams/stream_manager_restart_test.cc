@@ -9,12 +9,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "base/fault_points.h"
 #include "base/files.h"
 #include "streams/gzip.h"
 #include "streams/stream_manager.h"
 #include "streams/testing/stream_manager_fixture.h"
+#include "streams/wal.h"
 
 namespace tributary::streams {
 namespace {
@@ -368,6 +370,95 @@ TEST_F(StreamManagerTest, DamagedRowsFailWithTheirReasonAndCanBeDeleted) {
   ASSERT_TRUE(m->Flush("good").ok());
   ASSERT_EQ(Objects().size(), 1u);
   EXPECT_EQ(Objects().begin()->second.data, "kept\n");
+}
+
+// A stream deleted from the table while its WAL held acknowledged, undelivered records
+// (another server deleted it while this one was down, or before its lake took them): at
+// start the WAL is delivered ("draining", by the configuration saved beside it), a
+// stream created again under the name does not throw it away, and the WAL goes once
+// every record it held is in the lake.
+TEST_F(StreamManagerTest, AWalWhoseStreamLeftTheTableIsDeliveredNotThrownAway) {
+  auto bucket = lake_.Get("iot-data");
+  StreamManagerOptions o = Options();
+  o.stop_timeout_ms = 200;  // Stop gives up on the failing bucket and keeps the WAL
+  {
+    auto m = OpenManager(o);
+    ASSERT_TRUE(m->Create(Config("w1")).ok());
+    bucket->FailPutsWhere([](const std::string&) { return true; });
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_TRUE(PutSync(*m, "w1", fmt::format("old-{:02d}\n", i)).ok());
+    }
+  }
+  // Deleted by another server meanwhile.
+  ASSERT_TRUE(db_->Exec("DELETE FROM streams WHERE name='w1'").ok());
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m);
+  auto d = m->Describe("w1");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->status, "draining");
+  ASSERT_EQ(m->List().size(), 1u);
+  EXPECT_EQ(PutSync(*m, "w1", "refused\n").code(), ErrorCode::kNotFound) << "accepts nothing";
+  EXPECT_FALSE(std::filesystem::exists(o.wal_dir + "/w1")) << "moved aside";
+
+  // Created again while the old records still wait: they are kept, and delivered.
+  ASSERT_TRUE(m->Create(Config("w1")).ok());
+  EXPECT_EQ(m->Describe("w1")->status, "active");
+  ASSERT_TRUE(PutSync(*m, "w1", "new\n").ok());
+  bucket->FailPutsWhere(nullptr);
+  ASSERT_TRUE(m->Flush("w1").ok());
+  auto all = [&] {
+    std::string out;
+    for (const auto& [key, obj] : Objects()) out += obj.data;
+    return out;
+  };
+  for (int i = 0; i < 200 && all().find("old-29") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  const std::string delivered = all();
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_NE(delivered.find(fmt::format("old-{:02d}\n", i)), std::string::npos) << i;
+  }
+  EXPECT_NE(delivered.find("new\n"), std::string::npos);
+  // Drained: its WAL removed, and only the new stream is left.
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = std::filesystem::is_empty(o.wal_dir + "/+draining");
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(m->List().size(), 1u);
+  EXPECT_EQ(m->Describe("w1")->status, "active");
+}
+
+// Created again over an old WAL directory that still holds undelivered records (and no
+// saved configuration, as an older version left it): the WAL is moved aside and kept,
+// never deleted; one that holds nothing undelivered is removed.
+TEST_F(StreamManagerTest, ACreateNeverDeletesAnOldWalWithUndeliveredRecords) {
+  auto bucket = lake_.Get("iot-data");
+  StreamManagerOptions o = Options();
+  o.stop_timeout_ms = 200;
+  {
+    auto m = OpenManager(o);
+    ASSERT_TRUE(m->Create(Config("w2")).ok());
+    ASSERT_TRUE(m->Create(Config("w3")).ok());
+    ASSERT_TRUE(PutSync(*m, "w3", "delivered\n").ok());
+    ASSERT_TRUE(m->Flush("w3").ok());
+    bucket->FailPutsWhere([](const std::string&) { return true; });
+    ASSERT_TRUE(PutSync(*m, "w2", "owed\n").ok());
+  }
+  bucket->FailPutsWhere(nullptr);
+  std::filesystem::remove(o.wal_dir + "/w2/stream.json");
+  ASSERT_TRUE(db_->Exec("DELETE FROM streams").ok());
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config("w2")).ok());
+  ASSERT_TRUE(m->Create(Config("w3")).ok());
+  size_t kept = 0;
+  for (const auto& e : std::filesystem::directory_iterator(o.wal_dir + "/+draining")) {
+    EXPECT_EQ(e.path().filename().string().rfind("w2-", 0), 0u) << e.path();
+    EXPECT_FALSE(Wal::HoldsNothing(e.path().string())) << e.path();
+    ++kept;
+  }
+  EXPECT_EQ(kept, 1u);
 }
 
 }  // namespace

@@ -141,5 +141,55 @@ TEST_F(StreamManagerTest, AServerFollowsAFailedStreamMendedOrDeletedByAnother) {
   EXPECT_FALSE(std::filesystem::exists(o.wal_dir + "/d1"));
 }
 
+// Servers sharing the table (streams_test_postgres): a stream deleted by one while the
+// other's lake fails keeps its acknowledged records on the other, which stops taking
+// records for it and delivers them ("draining") once its lake is back, then removes its WAL.
+TEST_F(StreamManagerTest, AStreamDeletedElsewhereDrainsWhatThisServerHolds) {
+  const char* pg = std::getenv("TRIBUTARY_TEST_POSTGRES_URL");
+  if (pg == nullptr || *pg == '\0') GTEST_SKIP() << "runs as streams_test_postgres";
+  auto control = OpenManager(Options());
+  ASSERT_TRUE(control);
+  ASSERT_TRUE(control->Create(Config("w1")).ok());
+  auto other_db = metadata::testing::OpenTestDatabase(dir_.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
+  MetricsRegistry other_registry;
+  StreamManagerOptions o = SecondServerOptions(other_db->get(), &other_registry);
+  o.stop_timeout_ms = 300;
+  auto ingest = OpenManager(o);
+  ASSERT_TRUE(ingest);
+  auto wait_until = [](const std::function<bool()>& cond) {
+    for (int i = 0; i < 400 && !cond(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    return cond();
+  };
+  auto status_of = [](StreamManager& m, const std::string& name) {
+    auto d = m.Describe(name);
+    return d.ok() ? d->status : d.status().ToString();
+  };
+  auto bucket = lake_.Get("iot-data");
+  bucket->FailPutsWhere([](const std::string&) { return true; });
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(PutSync(*ingest, "w1", "held-" + std::to_string(i) + "\n").ok());
+  }
+  ASSERT_TRUE(control->Delete("w1").ok());
+  ASSERT_TRUE(wait_until([&] { return status_of(*ingest, "w1") == "draining"; }))
+      << status_of(*ingest, "w1");
+  EXPECT_FALSE(PutSync(*ingest, "w1", "refused\n").ok()) << "accepts nothing new";
+  // Created again meanwhile: the old records are not thrown away.
+  ASSERT_TRUE(control->Create(Config("w1")).ok());
+  ASSERT_TRUE(wait_until([&] { return status_of(*ingest, "w1") == "active"; }));
+  bucket->FailPutsWhere(nullptr);
+  auto delivered = [&] {
+    std::string all;
+    for (const auto& [key, obj] : Objects()) all += obj.data;
+    return all;
+  };
+  ASSERT_TRUE(wait_until([&] { return delivered().find("held-29\n") != std::string::npos; }));
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_NE(delivered().find("held-" + std::to_string(i) + "\n"), std::string::npos) << i;
+  }
+  EXPECT_TRUE(wait_until([&] { return std::filesystem::is_empty(o.wal_dir + "/+draining"); }));
+}
+
 }  // namespace
 }  // namespace tributary::streams

@@ -1,0 +1,207 @@
+#include "streams/wal_drainer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "base/log.h"
+#include "base/thread_name.h"
+#include "streams/stream_config.h"
+#include "streams/wal.h"
+
+namespace tributary::streams {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kDrainingDir[] = "+draining";  // '+' is in no stream's name
+constexpr int64_t kCheckEveryMs = 250;
+
+}  // namespace
+
+Result<bool> WalHoldsUndelivered(const std::string& dir) {
+  if (Wal::HoldsNothing(dir)) return false;
+  WalOptions options;
+  options.dir = dir;
+  std::vector<WalRecord> undelivered;
+  TRY_ASSIGN(auto wal, Wal::Open(std::move(options), &undelivered));
+  return !undelivered.empty();
+}
+
+WalDrainer::WalDrainer(std::string wal_dir, OpenFn open, int64_t stop_timeout_ms)
+    : wal_dir_(std::move(wal_dir)),
+      root_(wal_dir_ + "/" + kDrainingDir),
+      open_(std::move(open)),
+      stop_timeout_ms_(stop_timeout_ms) {
+  thread_ = std::thread([this] {
+    SetThreadName("wal-drainer");
+    Loop();
+  });
+}
+
+WalDrainer::~WalDrainer() { Stop(); }
+
+Status WalDrainer::SetAside(const std::string& name, const std::string& dir,
+                            const std::string& why) {
+  auto log = Logger("streams");
+  // Only ever a stream's own directory, directly under the WAL root.
+  if (!ValidateStreamName(name).ok() || dir != wal_dir_ + "/" + name) {
+    return FailedPrecondition(fmt::format(
+        "not setting '{}' aside: it is not the WAL directory of stream '{}'", dir, name));
+  }
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return Status::Ok();
+  auto holds = WalHoldsUndelivered(dir);
+  if (holds.ok() && !*holds) {
+    fs::remove_all(dir, ec);
+    if (ec) return IoError(fmt::format("removing WAL directory {}: {}", dir, ec.message()));
+    log->info("stream={} WAL directory removed: {}; it held nothing undelivered dir={}", name, why,
+              dir);
+    return Status::Ok();
+  }
+  auto saved = LoadWalStreamFile(dir);
+  std::string target = fmt::format("{}/{}-{}", root_, name,
+                                   saved.ok() ? fmt::format("{:016x}", saved->epoch) : "unknown");
+  for (int n = 2; fs::exists(target, ec); ++n) {
+    target = fmt::format("{}/{}-{}-{}", root_, name,
+                         saved.ok() ? fmt::format("{:016x}", saved->epoch) : "unknown", n);
+  }
+  fs::create_directories(root_, ec);
+  if (!ec) fs::rename(dir, target, ec);
+  if (ec) {
+    return IoError(
+        fmt::format("stream '{}': moving its WAL {} aside to {} to deliver what it holds: {}", name,
+                    dir, target, ec.message()));
+  }
+  log->warn("stream={} {}: its WAL holds undelivered records: moved to {} and delivered from there",
+            name, why,
+            holds.ok()
+                ? target
+                : fmt::format("{} (it could not be read: {})", target, holds.status().ToString()));
+  return OpenDraining(target);
+}
+
+void WalDrainer::ResumeAll() {
+  std::error_code ec;
+  std::vector<std::string> dirs;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    if (entry.is_directory(ec)) dirs.push_back(entry.path().string());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  for (const std::string& dir : dirs) {
+    if (Status st = OpenDraining(dir); !st.ok()) {
+      Logger("streams")->error("draining WAL not opened dir={}: {}", dir, st.ToString());
+    }
+  }
+}
+
+Status WalDrainer::OpenDraining(const std::string& dir) {
+  auto log = Logger("streams");
+  auto saved = LoadWalStreamFile(dir);
+  if (!saved.ok()) {
+    log->error(
+        "undelivered records kept in {} and not delivered: {}. Nothing removes them; to deliver "
+        "them, put them under a stream's WAL directory while the server is stopped",
+        dir, saved.status().ToString());
+    return Status::Ok();
+  }
+  TRY_ASSIGN(auto stream, open_(*saved, dir));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      (void)stream->Stop(0);
+      return Status::Ok();
+    }
+    draining_[dir] = std::move(stream);
+  }
+  cv_.notify_all();
+  log->warn("stream={} draining: delivering what its WAL holds, accepting nothing dir={}",
+            saved->config.name, dir);
+  return Status::Ok();
+}
+
+Status WalDrainer::RemoveDrained(const std::string& dir) const {
+  const fs::path p(dir);
+  const std::string leaf = p.filename().string();
+  if (p.parent_path().string() != root_ || leaf.empty() || leaf == "." || leaf == "..") {
+    return FailedPrecondition(
+        fmt::format("not removing '{}': it is not a draining WAL directory under {}", dir, root_));
+  }
+  std::error_code ec;
+  fs::remove_all(p, ec);
+  if (ec) return IoError(fmt::format("removing drained WAL directory {}: {}", dir, ec.message()));
+  return Status::Ok();
+}
+
+std::vector<std::shared_ptr<DeliveryStream>> WalDrainer::Find(const std::string& name) const {
+  std::vector<std::shared_ptr<DeliveryStream>> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [dir, stream] : draining_) {
+    if (stream->name() == name) out.push_back(stream);
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<DeliveryStream>> WalDrainer::All() const {
+  std::vector<std::shared_ptr<DeliveryStream>> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [dir, stream] : draining_) out.push_back(stream);
+  return out;
+}
+
+void WalDrainer::Loop() {
+  auto log = Logger("streams");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (draining_.empty()) {
+      cv_.wait(lock, [this] { return stopping_ || !draining_.empty(); });
+      continue;
+    }
+    auto draining = draining_;
+    lock.unlock();
+    for (const auto& [dir, stream] : draining) {
+      // Flush with no wait: its buffers go at once, and OK once every record is delivered.
+      if (!stream->Flush(0).ok()) continue;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (stopping_) break;
+        draining_.erase(dir);
+      }
+      if (Status st = stream->Stop(stop_timeout_ms_); !st.ok()) {
+        log->error("stream={} drained WAL kept dir={}: {}", stream->name(), dir, st.ToString());
+        continue;  // opened again at the next start
+      }
+      if (Status st = RemoveDrained(dir); !st.ok()) {
+        log->error("stream={} drained WAL not removed: {}", stream->name(), st.ToString());
+        continue;
+      }
+      log->info("stream={} drained: every record its WAL held is delivered; removed dir={}",
+                stream->name(), dir);
+    }
+    lock.lock();
+    cv_.wait_for(lock, std::chrono::milliseconds(kCheckEveryMs), [this] { return stopping_; });
+  }
+}
+
+void WalDrainer::Stop() {
+  std::map<std::string, std::shared_ptr<DeliveryStream>> draining;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining.swap(draining_);
+  }
+  std::vector<std::thread> stoppers;
+  for (auto& [dir, stream] : draining) {
+    stoppers.emplace_back([s = stream, timeout = stop_timeout_ms_] { (void)s->Stop(timeout); });
+  }
+  for (auto& t : stoppers) t.join();
+}
+
+}  // namespace tributary::streams
