@@ -713,6 +713,36 @@ Status DeliveryStream::Flush(int64_t timeout_ms) {
   return Status::Ok();
 }
 
+Status DeliveryStream::DrainShared(int64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  uint64_t flush_before = 0;
+  RecordLog* log = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!log_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
+    log = log_.get();  // Stop, which resets it, is not called meanwhile
+    flush_before = flush_through_;
+    flush_through_ = std::numeric_limits<uint64_t>::max();  // every buffer is ready at once
+  }
+  cv_.notify_all();
+  while (true) {
+    auto left = log->CountHeld();
+    if (left.ok() && *left == 0) return Status::Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::lock_guard<std::mutex> lock(mu_);
+      flush_through_ = flush_before;
+      return Unavailable(fmt::format(
+          "stream '{}': {} within {} ms (last delivery error: {})", name(),
+          left.ok()
+              ? fmt::format("{} messages of records still in its shared log, not delivered", *left)
+              : fmt::format("its shared log's state not known ({})", left.status().message()),
+          timeout_ms, last_error_.empty() ? "none" : last_error_));
+    }
+    cv_.notify_all();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 Status DeliveryStream::Stop(int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   {

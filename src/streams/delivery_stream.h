@@ -102,6 +102,10 @@ class DeliveryStream {
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.
   Status Flush(int64_t timeout_ms);
+  // A log shared with other servers (JetStream), its intake closed: delivers every buffer
+  // at once and keeps delivering what is pulled until the log holds nothing for anyone
+  // (RecordLog::CountHeld() is 0). Unavailable, saying how much is left, after `timeout_ms`.
+  Status DrainShared(int64_t timeout_ms);
   // Refuses new records, waits for appends in progress, flushes (up to `timeout_ms`), stops
   // the threads and closes the WAL. What was not delivered stays in the WAL.
   Status Stop(int64_t timeout_ms);

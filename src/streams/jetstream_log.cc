@@ -107,14 +107,36 @@ JetStreamLogs::JetStreamLogs(JetStreamLogOptions options, std::unique_ptr<nats::
 
 JetStreamLogs::~JetStreamLogs() = default;
 
-Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream,
-                                                       uint64_t /*epoch*/,
-                                                       RecordLogHooks hooks) {
+nats::StreamSettings JetStreamLogs::Settings(const std::string& stream,
+                                             const std::string& subject) const {
   nats::StreamSettings settings;
   settings.name = JetStreamName(stream);
-  settings.subjects = {JetStreamSubject(stream)};
+  settings.subjects = {subject};
   settings.replicas = options_.replicas;
   settings.max_bytes = options_.max_bytes;
+  return settings;
+}
+
+Status JetStreamLogs::CloseIntake(const std::string& stream) {
+  // A stream that is gone (deleted by another server) is not made again to be closed.
+  if (auto info = js_.StreamInfo(JetStreamName(stream)); !info.ok()) {
+    return info.status().WithContext(
+        fmt::format("stream '{}': JetStream stream {}", stream, JetStreamName(stream)));
+  }
+  auto state = js_.EnsureStream(Settings(stream, "tributary.closed." + Encode(stream)));
+  return state.status().WithContext(fmt::format(
+      "stream '{}': closing JetStream stream {} to new records", stream, JetStreamName(stream)));
+}
+
+Status JetStreamLogs::ReopenIntake(const std::string& stream) {
+  auto state = js_.EnsureStream(Settings(stream, JetStreamSubject(stream)));
+  return state.status().WithContext(fmt::format(
+      "stream '{}': opening JetStream stream {} to records again", stream, JetStreamName(stream)));
+}
+
+Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream,
+                                                       uint64_t /*epoch*/, RecordLogHooks hooks) {
+  const nats::StreamSettings settings = Settings(stream, JetStreamSubject(stream));
   auto state = js_.EnsureStream(settings);
   if (!state.ok()) {
     return state.status().WithContext(
@@ -573,6 +595,16 @@ Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
   }
   RefreshState();  // Flush waits for the first sequence number left to move
   return Status::Ok();
+}
+
+Result<uint64_t> JetStreamLog::CountHeld() {
+  auto state = js_->StreamInfo(js_stream_);
+  if (!state.ok()) {
+    return state.status().WithContext(
+        fmt::format("stream '{}': JetStream stream {}", stream_, js_stream_));
+  }
+  ApplyState(*state);
+  return state->messages;
 }
 
 void JetStreamLog::RefreshState() {

@@ -118,6 +118,12 @@ class JetStreamLogs : public RecordLogProvider {
   Result<std::unique_ptr<RecordLog>> Open(const std::string& stream, uint64_t epoch,
                                           RecordLogHooks hooks) override;
   Status Remove(const std::string& stream) override;
+  // The JetStream stream's subject is moved to `tributary.closed.<S>` (CloseIntake), which
+  // nobody publishes to, so that every server's publishes are refused ("no responders")
+  // while the delete drains it, and back (ReopenIntake). Its messages and consumer stay.
+  // CloseIntake of a JetStream stream that does not exist: NotFound.
+  Status CloseIntake(const std::string& stream) override;
+  Status ReopenIntake(const std::string& stream) override;
   std::string Describe() const override;
   // The NATS connection: up or not, the server in use, the servers known.
   Link link() const override;
@@ -126,6 +132,9 @@ class JetStreamLogs : public RecordLogProvider {
   nats::Connection* connection() const { return conn_.get(); }
 
  private:
+  // The JetStream stream of `stream` as this server makes it, on `subject`.
+  nats::StreamSettings Settings(const std::string& stream, const std::string& subject) const;
+
   const JetStreamLogOptions options_;
   std::unique_ptr<nats::Connection> conn_;
   nats::JetStream js_;
@@ -151,6 +160,8 @@ class JetStreamLog : public RecordLog {
   uint64_t size_bytes() const override { return size_bytes_.load(); }
   // From the JetStream stream's name and creation time: the same on every server.
   std::optional<uint64_t> shared_epoch() const override { return shared_epoch_; }
+  // The JetStream stream's message count, asked now.
+  Result<uint64_t> CountHeld() override;
 
  private:
   // One published message's appends: its records' `done`, in index order.

@@ -751,5 +751,56 @@ TEST_F(JetStreamLogTest, DeleteRemovesTheJetStreamStream) {
   EXPECT_EQ(state.status().code(), ErrorCode::kNotFound);
 }
 
+// Two servers share a JetStream stream: records one of them took in and gave back to
+// JetStream (it stopped while its lake was down) are delivered by the server that
+// deletes the stream before the JetStream stream goes, not deleted with it.
+TEST_F(JetStreamLogTest, ADeleteDeliversWhatAnotherServerTookInFirst) {
+  auto other_db = metadata::testing::OpenTestDatabase(other_dir_.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
+  other_db_ = std::move(other_db).value();
+  auto b = OpenManager(Logs());
+  auto c = OpenManager(Logs(), other_db_.get(), /*stop_timeout_ms=*/500);
+  ASSERT_TRUE(b && c);
+  ASSERT_TRUE(b->Create(Config("j1")).ok());
+  ASSERT_TRUE(c->Create(Config("j1")).ok());
+  auto bucket = lake_.Get("iot-data");
+  bucket->FailPutsWhere([](const std::string&) { return true; });
+  ASSERT_EQ(PutMany(*c, "j1", "c", 200), 200);
+  c.reset();  // gives back what it pulled
+  bucket->FailPutsWhere(nullptr);
+  Status deleted = b->Delete("j1");
+  ASSERT_TRUE(deleted.ok()) << deleted.ToString();
+  EXPECT_EQ(Lines(), Expected("c", 200));
+  auto state = JetStreamState("j1");
+  EXPECT_EQ(state.status().code(), ErrorCode::kNotFound);
+}
+
+// Records another server holds (pulled, buffered) and does not deliver in time: the delete
+// fails saying so, the JetStream stream stays, and they are delivered later.
+TEST_F(JetStreamLogTest, ADeleteThatCannotDrainTheSharedLogRemovesNothing) {
+  auto other_db = metadata::testing::OpenTestDatabase(other_dir_.path() + "/metadata.db");
+  ASSERT_TRUE(other_db.ok()) << other_db.status().ToString();
+  other_db_ = std::move(other_db).value();
+  auto c = OpenManager(Logs(), other_db_.get());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->Create(Config("j2")).ok());
+  ASSERT_EQ(PutMany(*c, "j2", "c", 50), 50);
+  for (int i = 0; i < 200 && c->Describe("j2")->stats.buffered_bytes < 10 * 4 + 40 * 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto b = OpenManager(Logs(), nullptr, /*stop_timeout_ms=*/1000);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->Create(Config("j2")).ok());
+  Status deleted = b->Delete("j2");
+  EXPECT_EQ(deleted.code(), ErrorCode::kUnavailable) << deleted.ToString();
+  EXPECT_NE(deleted.message().find("still in its shared log"), std::string::npos)
+      << deleted.ToString();
+  ASSERT_TRUE(JetStreamState("j2").ok()) << "the JetStream stream stays";
+  EXPECT_EQ(b->Describe("j2")->status, "active");
+  ASSERT_EQ(PutMany(*b, "j2", "b", 5), 5) << "and takes records again";
+  ASSERT_TRUE(c->Flush("j2").ok());
+  EXPECT_TRUE(WaitForLines(50, 5000));
+}
+
 }  // namespace
 }  // namespace tributary::streams

@@ -89,6 +89,10 @@ class RecordLog {
   // whichever server published or delivered it, and later stages can drop duplicates
   // across servers. nullopt: the stream's own epoch.
   virtual std::optional<uint64_t> shared_epoch() const { return std::nullopt; }
+  // How many messages the log holds for every server sharing it, delivered or not yet
+  // acknowledged, asked of where it is kept now (an external log); a delete that drains a
+  // shared log waits for 0. A local WAL: 0 (Flush covers what it holds).
+  virtual Result<uint64_t> CountHeld() { return uint64_t{0}; }
 };
 
 // Opens each stream's log where it is kept outside the data directory (jetstream_log.h).
@@ -106,6 +110,11 @@ class RecordLogProvider {
                                                   RecordLogHooks hooks) = 0;
   // The stream is deleted: remove its log (after the last Open'd one is destroyed).
   virtual Status Remove(const std::string& stream) = 0;
+  // Before a delete drains the log: appends of every server sharing it are refused from
+  // now on (CloseIntake; NotFound if the log is gone already, and there is nothing to
+  // drain), or taken again after a drain that did not finish (ReopenIntake).
+  virtual Status CloseIntake(const std::string& stream) = 0;
+  virtual Status ReopenIntake(const std::string& stream) = 0;
   // For messages and GET /v1/server: "NATS JetStream at nats://host:4222".
   virtual std::string Describe() const = 0;
 

@@ -713,6 +713,26 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
                                          const std::shared_ptr<DeliveryStream>& stream,
                                          bool remove_shared_log) {
   stream->SetAccepting(false);
+  if (options_.logs && remove_shared_log) {
+    // The shared log holds other servers' acknowledged records too: every server's intake
+    // is closed and the log drained by this server before it may go.
+    Status closed = options_.logs->CloseIntake(name);
+    if (!closed.ok() && closed.code() != ErrorCode::kNotFound) {
+      stream->SetAccepting(true);
+      return Unavailable(
+          fmt::format("delivery stream '{}' not deleted: {}", name, closed.message()));
+    }
+    if (!closed.ok()) {
+      // Gone already (another server deleted it): nothing is left in it to deliver.
+    } else if (Status drained = stream->DrainShared(options_.stop_timeout_ms); !drained.ok()) {
+      Status reopened = options_.logs->ReopenIntake(name);
+      stream->SetAccepting(true);
+      return Unavailable(fmt::format(
+          "delivery stream '{}' not deleted, nothing removed: {}{}", name, drained.message(),
+          reopened.ok() ? "; it takes records again"
+                        : "; and it could not take records again: " + reopened.message()));
+    }
+  }
   if (Status flushed = stream->Flush(options_.stop_timeout_ms); !flushed.ok()) {
     stream->SetAccepting(true);
     return Unavailable(fmt::format("delivery stream '{}' not deleted: {}", name,
