@@ -71,6 +71,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "stream_max_pending_mib") TRY(Take(j, key, &c->stream_max_pending_mib, path));
     else if (key == "stream_stop_timeout_s")
       TRY(Take(j, key, &c->stream_stop_timeout_s, path));
+    else if (key == "stream_retry_window_s")
+      TRY(Take(j, key, &c->stream_retry_window_s, path));
     else if (key == "metadata_url") TRY(Take(j, key, &c->metadata_url, path));
     else if (key == "streams_nats_url") TRY(Take(j, key, &c->streams_nats_url, path));
     else if (key == "broker_nats_url") TRY(Take(j, key, &c->broker_nats_url, path));
@@ -125,6 +127,7 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"wal_dir", "--wal-dir"},
       {"stream_max_pending_mib", "--stream-max-pending-mib"},
       {"stream_stop_timeout_s", "--stream-stop-timeout-s"},
+      {"stream_retry_window_s", "--stream-retry-window-s"},
       {"streams_nats_url", "--streams-nats-url"},
       {"broker_nats_url", "--broker-nats-url"},
       {"rule_http_ca_file", "--rule-http-ca-file"},
@@ -219,6 +222,10 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   if (c.stream_stop_timeout_s < 1 || c.stream_stop_timeout_s > 3600) {
     return InvalidArgument(name("stream_stop_timeout_s") + " must be 1..3600, got " +
                            std::to_string(c.stream_stop_timeout_s));
+  }
+  if (c.stream_retry_window_s < 0 || c.stream_retry_window_s > 86400) {
+    return InvalidArgument(name("stream_retry_window_s") + " must be 0..86400, got " +
+                           std::to_string(c.stream_retry_window_s));
   }
   if (c.stream_max_pending_mib < 1 || c.stream_max_pending_mib > 65536) {
     return InvalidArgument(name("stream_max_pending_mib") + " must be 1..65536, got " +

@@ -65,6 +65,9 @@ struct ServerConfig {
   // seconds; past it the delete or flush fails (the stream carries on) and a stop leaves
   // them to its write-ahead log.
   int stream_stop_timeout_s = 30;
+  // How long a stream retries a batch its bucket keeps failing, seconds, before the batch
+  // goes to the error prefix (retried there for ever); 0: at once after the first failure.
+  int stream_retry_window_s = 300;
   // Where the streams keep their records: "" = write-ahead logs in wal_dir;
   // "nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F
   // &tls_cert=F&tls_key=F&creds=F&nkey_seed=F]" = a NATS

@@ -21,7 +21,7 @@ TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
   std::string path = TempFile(
       "ok.json",
-      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
+      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "stream_retry_window_s": 3600, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
   EXPECT_EQ(c.http_bind_address, "0.0.0.0");
@@ -29,6 +29,7 @@ TEST(ConfigTest, FileOverridesDefaults) {
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
   EXPECT_EQ(c.stream_max_pending_mib, 64);
+  EXPECT_EQ(c.stream_retry_window_s, 3600);
   EXPECT_EQ(c.streams_nats_url, "nats://nats:4222?replicas=3");
   EXPECT_EQ(c.rule_http_ca_file, "/etc/hooks-ca.pem");
   EXPECT_TRUE(c.allow_anonymous);
@@ -96,6 +97,10 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   EXPECT_NE(ValidateConfig(c).message().find("stream_stop_timeout_s must be 1..3600, got 0"),
             std::string::npos);
   c = ServerConfig();
+  c.stream_retry_window_s = 86401;
+  EXPECT_NE(ValidateConfig(c).message().find("stream_retry_window_s must be 0..86400, got 86401"),
+            std::string::npos);
+  c.stream_retry_window_s = 300;
   c.stream_max_pending_mib = 0;
   EXPECT_NE(ValidateConfig(c).message().find("stream_max_pending_mib must be 1..65536, got 0"),
             std::string::npos);

@@ -390,7 +390,9 @@ TEST(FirehoseShapesTest, AStreamsOwnChecksNameFirehosesFields) {
       {"BucketARN", "arn:aws:s3:::UPPER", "BucketARN: bucket name 'UPPER'"},
       {"CustomTimeZone", "Mars/Olympus", "CustomTimeZone: "},
       {"FileExtension", "jsonl", "FileExtension: 'jsonl' must start with '.'"},
-      {"Prefix", "!{partitionKeyFromQuery:site}/", "Prefix: "},
+      {"Prefix", "!{partitionKeyFromQuery:device}/!{partitionKeyFromQuery:site}/", "Prefix: "},
+      {"Prefix", "!{timestamp:yyyy}/",
+       "MetadataExtractionQuery: key device is not used by `Prefix`"},
   };
   for (const Case& c : cases) {
     json d = PartitionedDestination();

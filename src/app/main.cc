@@ -93,6 +93,11 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
                                        "how long a stream's delete, flush or stop waits for its "
                                        "buffers to reach the lake (1..3600)")
                            ->capture_default_str();
+  auto* retry_window =
+      cmd->add_option("--stream-retry-window-s", flags->stream_retry_window_s,
+                      "how long a stream retries a batch its bucket keeps failing before the "
+                      "batch goes to the error prefix, seconds (0..86400)")
+          ->capture_default_str();
   auto* wal_dir = cmd->add_option("--wal-dir", flags->wal_dir, "streams' WAL directory (default <data-dir>/wal), e.g. on a faster device of its own");
   auto* streams_nats_url = cmd->add_option("--streams-nats-url", flags->streams_nats_url, "keep the streams' records in NATS JetStream instead of local WALs: nats:// or tls://[user:password@]host:port[?replicas=N&ack_wait_s=S&max_bytes=B&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
   auto* broker_nats_url = cmd->add_option("--broker-nats-url", flags->broker_nats_url, "bridge MQTT messages between servers over NATS core: nats:// or tls://host:port[?prefix=P&tls_ca=F&tls_cert=F&tls_key=F&creds=F&nkey_seed=F]");
@@ -152,6 +157,9 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (stop_timeout->count())
         set("stream_stop_timeout_s",
             [&] { c.stream_stop_timeout_s = flags->stream_stop_timeout_s; });
+      if (retry_window->count())
+        set("stream_retry_window_s",
+            [&] { c.stream_retry_window_s = flags->stream_retry_window_s; });
       if (metadata_url->count()) set("metadata_url", [&] { c.metadata_url = flags->metadata_url; });
       if (streams_nats_url->count())
         set("streams_nats_url", [&] { c.streams_nats_url = flags->streams_nats_url; });

@@ -131,6 +131,7 @@ Status Server::Init() {
   so.wal_commit_delay_us = config_.wal_commit_delay_us;
   so.max_pending_bytes = uint64_t(config_.stream_max_pending_mib) << 20;
   so.stop_timeout_ms = int64_t(config_.stream_stop_timeout_s) * 1000;
+  so.retry_window_ms = int64_t(config_.stream_retry_window_s) * 1000;
   if (ingest) {
     TRY_ASSIGN(so.epoch_salt, LoadOrCreateEpochSalt(dir));
   }

@@ -540,10 +540,16 @@ Status StreamManager::Create(const StreamConfig& config) {
   TRY(SetAsideWalDir(config.name, "created again over an old WAL directory"));
   uint64_t epoch = NewEpoch();
   int64_t created = WallMillis();
-  TRY(options_.db
-          ->Exec("INSERT INTO streams(name, config, epoch, created_ms) VALUES(?, ?, ?, ?)",
-                 {config.name, ToJson(config).dump(), fmt::format("{:016x}", epoch), created})
-          .status());
+  // The database decides, not this server's table, which may lag another server's create
+  // of the same name (until its change notice arrives).
+  TRY_ASSIGN(int64_t added,
+             options_.db->Exec("INSERT INTO streams(name, config, epoch, created_ms) "
+                               "VALUES(?, ?, ?, ?) ON CONFLICT(name) DO NOTHING",
+                               {config.name, ToJson(config).dump(),
+                                fmt::format("{:016x}", epoch), created}));
+  if (added == 0) {
+    return AlreadyExists(fmt::format("delivery stream '{}' already exists", config.name));
+  }
   MetricsFor(config.name)->MarkCreated();
   auto stream = StartStream(config, LocalEpoch(epoch), created);
   if (!stream.ok()) {

@@ -91,6 +91,21 @@ TEST_F(StreamManagerTest, CreateListDescribeDelete) {
   ASSERT_TRUE(again->Create(Config("a")).ok());  // the name is free again
 }
 
+// The table decides whether a name is taken, not this server's copy of it, which lags
+// another server's create of the same name until its change notice arrives: the second
+// create is AlreadyExists (Firehose's ResourceInUseException), not the database's error.
+TEST_F(StreamManagerTest, ANameAnotherServerTookFirstIsAlreadyExists) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(
+      db_->Exec("INSERT INTO streams(name, config, epoch, created_ms) VALUES(?, ?, ?, ?)",
+                {std::string("raced"), std::string(R"({"name":"raced","bucket":"iot-data"})"),
+                 std::string("00000000000000aa"), int64_t{testing::kStart}})
+          .ok());
+  Status s = m->Create(Config("raced"));
+  EXPECT_EQ(s.code(), ErrorCode::kAlreadyExists) << s.ToString();
+  EXPECT_EQ(s.message(), "delivery stream 'raced' already exists");
+}
+
 // A deleted stream's series leave /metrics with it (a gauge such as its WAL's size would
 // otherwise report a WAL that no longer exists until the server restarts); the other
 // streams' stay, and a stream created again under the name starts series of its own.

@@ -69,7 +69,7 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     assert.equal(got.json.messages.length, 1, got.text);
     const doc = JSON.parse(got.json.messages[0].payload);
     assert.equal(doc.failures[0].errorMessage, "delivery stream 'nosuch' does not exist", got.text);
-    await eventually(() => /level=warn .*rule=to_nosuch FirehoseAction on nosuch failed: delivery stream 'nosuch' does not exist/.test(server.logs),
+    await eventually(() => /level=warn(ing)? .*rule=to_nosuch FirehoseAction on nosuch failed: delivery stream 'nosuch' does not exist/.test(server.logs),
       `no warn line for the rule\n${server.tail(20)}`);
   });
 
