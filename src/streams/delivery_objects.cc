@@ -76,8 +76,8 @@ bool DeliveryStream::Deliver(Buffer& b) {
     std::string object_name = ObjectName(config.name, b.oldest_arrival_ms, NewUuid(),
                                          compression, context.zone, extension);
     objstore::PutOptions put;
-    put.metadata["first-record-id"] = RecordId(epoch_, b.seqs.front());
-    put.metadata["last-record-id"] = RecordId(epoch_, b.seqs.back());
+    put.metadata["first-record-id"] = RecordId(b.epoch, b.seqs.front());
+    put.metadata["last-record-id"] = RecordId(b.epoch, b.seqs.back());
     put.metadata["record-count"] = std::to_string(b.seqs.size());
     std::string_view error_type = b.partitioning_failed ? kPartitioningFailed : "";
     if (!WriteObject(dest, context, object_name, body, std::move(put), error_type,
@@ -102,7 +102,7 @@ bool DeliveryStream::Deliver(Buffer& b) {
   pending_bytes_ -= b.raw_bytes;
   pending_records_ -= b.seqs.size();
   m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-  if (Status st = log_->MarkDelivered(b.seqs); !st.ok()) {
+  if (Status st = log_->MarkDelivered(b.epoch, b.seqs); !st.ok()) {
     // The object is in the lake; only a restart could deliver these records a second time.
     NoteError(st.ToString());
     log->error("stream={} checkpoint not saved, records may be delivered again after a "
@@ -171,8 +171,8 @@ bool DeliveryStream::DeliverConverted(Buffer& b, std::string_view raw, KeyContex
       last = i;
       any = true;
     }
-    put->metadata["first-record-id"] = RecordId(epoch_, b.seqs[first]);
-    put->metadata["last-record-id"] = RecordId(epoch_, b.seqs[last]);
+    put->metadata["first-record-id"] = RecordId(b.epoch, b.seqs[first]);
+    put->metadata["last-record-id"] = RecordId(b.epoch, b.seqs[last]);
     put->metadata["record-count"] = std::to_string(count);
   };
 
@@ -200,7 +200,7 @@ bool DeliveryStream::DeliverConverted(Buffer& b, std::string_view raw, KeyContex
           {"rawData", Base64Encode(records[f.index])},
           {"sequenceNumber", std::to_string(b.seqs[f.index])},
           {"subSequenceNumber", 0},
-          {"recordId", RecordId(epoch_, b.seqs[f.index])},
+          {"recordId", RecordId(b.epoch, b.seqs[f.index])},
           {"dataCatalogTable",
            {{"catalogId", conversion.catalog_id},
             {"databaseName", conversion.database},
@@ -231,8 +231,8 @@ bool DeliveryStream::DeliverBackup(const Buffer& b, std::string_view raw, KeyCon
   std::string object_name =
       ObjectName(dest.config.name, b.oldest_arrival_ms, NewUuid(), compression, context.zone);
   objstore::PutOptions put;
-  put.metadata["first-record-id"] = RecordId(epoch_, b.seqs.front());
-  put.metadata["last-record-id"] = RecordId(epoch_, b.seqs.back());
+  put.metadata["first-record-id"] = RecordId(b.epoch, b.seqs.front());
+  put.metadata["last-record-id"] = RecordId(b.epoch, b.seqs.back());
   put.metadata["record-count"] = std::to_string(b.seqs.size());
   put.metadata["backup"] = "source-records";
   return WriteObject(dest, context, object_name, body, std::move(put), "", b.seqs.size(),

@@ -114,6 +114,14 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     hooks.may_pull = [p = s.get()] {
       return p->PendingCharge() < p->options_.max_pending_bytes / 2;
     };
+    // The shared log was made again: records put from now on take ids of its new epoch,
+    // and what it held at open is gone with the old one (Flush no longer waits for it).
+    hooks.on_epoch = [p = s.get()](uint64_t epoch) {
+      std::lock_guard<std::mutex> lock(p->mu_);
+      p->epoch_ = epoch;
+      p->recovered_through_ = 0;
+      p->progress_cv_.notify_all();
+    };
     TRY_ASSIGN(s->log_, s->options_.logs->Open(s->options_.config.name, s->options_.epoch,
                                                std::move(hooks)));
     // Record ids as every server sharing the log gives them.
@@ -469,9 +477,12 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     for (size_t i = 0; i < records.size(); ++i) {
       const WalFrame& r = records[i];
       const auto& part = partitions[i];
-      if (last == nullptr || last_ok != part.ok() || (part.ok() && partitioned)) {
-        // Buffers of different destinations never mix.
+      if (last == nullptr || last_ok != part.ok() || (part.ok() && partitioned) ||
+          r.epoch != last->epoch) {
+        // Buffers of different destinations never mix, nor records of different epochs
+        // (an object's first and last record ids share one).
         std::string new_key = std::to_string(dest->generation);
+        if (log_external_) new_key += fmt::format("/{:016x}", r.epoch);
         if (part.ok()) {
           new_key += "p";
           for (const std::string& v : *part) {
@@ -490,7 +501,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       // What the record adds to its object: itself and its delimiter, or its error line.
       const std::string& delimiter = dest->config.record_delimiter;  // AppendDelimiterToRecord's
       std::string error_line;
-      if (!part.ok()) error_line = PartitioningErrorLine(r, epoch_, part.status().message(), now);
+      if (!part.ok()) error_line = PartitioningErrorLine(r, r.epoch, part.status().message(), now);
       const uint64_t adds = part.ok() ? r.data.size() + delimiter.size() : error_line.size();
       // A record that would take a buffer past the size hint starts the next object, so
       // that objects keep within the hint; only a record larger than the hint by itself
@@ -505,6 +516,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       if (b.seqs.empty()) {
         TakeSpareLocked(&b);
         b.destination = dest;
+        b.epoch = r.epoch;
         // Sized like the last object, so a buffer is not copied as it doubles its way up;
         // with dynamic partitioning at most 64 KiB (thousands of devices' buffers, most of
         // them small, must not each reserve a large object's size).

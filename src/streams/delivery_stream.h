@@ -82,7 +82,8 @@ struct DeliveryStreamOptions {
 
 class DeliveryStream {
  public:
-  // The record's outcome and sequence number (RecordId(epoch(), seq) is its id).
+  // The record's outcome and sequence number (RecordId(epoch(), seq) is its id, epoch()
+  // read when `done` hears it).
   using PutDone = RecordLog::DoneFn;
 
   // Opens the log: a local WAL is recovered (undelivered records are buffered again).
@@ -97,7 +98,9 @@ class DeliveryStream {
   // record that does not split is put whole.
   void Put(std::string_view record, int64_t arrival_ms, PutDone done);
   void Put(std::string_view record, PutDone done) { Put(record, 0, std::move(done)); }
-  uint64_t epoch() const { return epoch_; }
+  // The first half of the ids of records put now: the stream's own epoch, or its shared
+  // log's, which changes when that log is made again (RecordLogHooks::on_epoch).
+  uint64_t epoch() const { return epoch_.load(); }
   int64_t created_ms() const { return options_.created_ms; }
   // Delivers every buffer holding records acknowledged before the call and waits until the
   // checkpoint covers them; Unavailable after `timeout_ms`.
@@ -142,6 +145,7 @@ class DeliveryStream {
 
   struct Buffer {
     std::shared_ptr<const Destination> destination;
+    uint64_t epoch = 0;  // of its records' ids (a shared log made again starts another buffer)
     bool partitioning_failed = false;
     std::vector<std::string> partition_values;
     std::string bytes;             // object contents before compression
@@ -223,8 +227,9 @@ class DeliveryStream {
   // options_.config and options_.bucket are the settings at Open; destination_ has the
   // current ones.
   const DeliveryStreamOptions options_;
-  // The first half of record ids: options_.epoch, or the log's shared epoch (Open).
-  uint64_t epoch_;
+  // The first half of the ids of records put now: options_.epoch, or the log's shared
+  // epoch (Open, on_epoch). Records carry theirs (WalFrame::epoch) into their buffers.
+  std::atomic<uint64_t> epoch_;
   // options_.logs is set: the log is external (record_log.h, RecordLogProvider).
   const bool log_external_;
   std::unique_ptr<RecordLog> log_;

@@ -202,8 +202,7 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       hooks_(std::move(hooks)) {
   // Every record of the last message held.
   if (state.messages > 0) held_at_open_ = JetStreamLastRecordSeq(state.last_seq);
-  if (!state.created.empty()) shared_epoch_ = SharedEpoch(js_stream_, state.created);
-  ApplyState(state);
+  ApplyState(state, 0);  // the epoch
 }
 
 JetStreamLog::~JetStreamLog() {
@@ -420,7 +419,7 @@ void JetStreamLog::PullLoop() {
     // The stream's state (what Flush waits for) a few times a second, not at every pull.
     if (now - last_refresh_ns_ >= kRefreshEveryNs) {
       last_refresh_ns_ = now;
-      RefreshState();
+      (void)RefreshState();
     }
     if (ok) {
       backoff_ms = 100;
@@ -445,6 +444,9 @@ bool JetStreamLog::PullOnce() {
     std::vector<nats::Delivered> messages;
   };
   auto pull = std::make_shared<Pull>();
+  // The epoch of the JetStream stream as last reported, before the pull: if a report after
+  // it names the same one, the messages came from it.
+  const uint64_t epoch = shared_epoch_.load();
   // Room for the largest message this log may have written, whatever fetch_bytes says.
   const int64_t max_bytes =
       std::max<int64_t>(options_.fetch_bytes, int64_t(options_.batch_bytes + 2 * kMessageOverhead));
@@ -472,12 +474,22 @@ bool JetStreamLog::PullOnce() {
                 pull->status.ToString());
   }
   if (messages.empty()) return pull->status.ok();
+  last_refresh_ns_ = SteadyNanos();
+  (void)RefreshState();  // was the stream made again meanwhile? (the epoch moves)
   frames_.clear();
   int64_t now = SteadyNanos();
   std::vector<std::string> acked_again;
   std::vector<std::string> unreadable;
+  std::vector<std::string> given_back;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (shared_epoch_.load() != epoch) {
+      // Made again while they were pulled: whether they are the old stream's or the new
+      // one's is not known, so they go back (-NAK) to be pulled again under the new epoch.
+      // The old stream's are gone with it.
+      for (nats::Delivered& d : messages) given_back.push_back(std::move(d.ack_subject));
+      messages.clear();
+    }
     for (nats::Delivered& d : messages) {
       if (delivered_.count(d.stream_seq)) {
         // In the lake already: its +ACK was lost or not yet processed.
@@ -491,7 +503,7 @@ bool JetStreamLog::PullOnce() {
         continue;
       }
       size_t first = frames_.size();
-      if (!AddFrames(d, &frames_)) {
+      if (!AddFrames(d, epoch, &frames_)) {
         frames_.resize(first);
         unreadable.push_back(std::move(d.ack_subject));
         continue;
@@ -499,6 +511,13 @@ bool JetStreamLog::PullOnce() {
       held_.emplace(d.stream_seq,
                     Held{d.ack_subject, now, static_cast<uint32_t>(frames_.size() - first)});
     }
+  }
+  for (const std::string& s : given_back) (void)js_->Nak(s);
+  if (!given_back.empty()) {
+    Log()->warn(
+        "stream={} gave {} messages back to JetStream stream={}: it was made again "
+        "while they were pulled",
+        stream_, given_back.size(), js_stream_);
   }
   for (const std::string& s : acked_again) (void)js_->Ack(s);
   // A message no version of this log wrote: left unacknowledged it would come back for
@@ -509,7 +528,8 @@ bool JetStreamLog::PullOnce() {
   return pull->status.ok();
 }
 
-bool JetStreamLog::AddFrames(const nats::Delivered& d, std::vector<WalFrame>* frames) const {
+bool JetStreamLog::AddFrames(const nats::Delivered& d, uint64_t epoch,
+                             std::vector<WalFrame>* frames) const {
   std::string_view count_header = d.msg.Header(kRecordsHeader);
   if (count_header.empty()) {
     // One record.
@@ -517,7 +537,7 @@ bool JetStreamLog::AddFrames(const nats::Delivered& d, std::vector<WalFrame>* fr
     std::string_view header = d.msg.Header(kArrivalHeader);
     std::from_chars(header.data(), header.data() + header.size(), arrival_ms);
     if (arrival_ms <= 0) arrival_ms = d.timestamp_ns / 1'000'000;
-    frames->push_back(WalFrame{0, JetStreamRecordSeq(d.stream_seq, 0), arrival_ms, d.msg.data});
+    frames->push_back(WalFrame{epoch, JetStreamRecordSeq(d.stream_seq, 0), arrival_ms, d.msg.data});
     return true;
   }
   uint64_t count = 0;
@@ -530,7 +550,7 @@ bool JetStreamLog::AddFrames(const nats::Delivered& d, std::vector<WalFrame>* fr
     // Frames number the records 1, 2, ...: anything else is not a batch this log wrote.
     if (frame.seq != ++index || index >= kMaxPerMessage) break;
     frames->push_back(
-        WalFrame{0, JetStreamRecordSeq(d.stream_seq, frame.seq), frame.arrival_ms, frame.data});
+        WalFrame{epoch, JetStreamRecordSeq(d.stream_seq, frame.seq), frame.arrival_ms, frame.data});
   }
   if (r != DecodeResult::kEnd || index != count || count == 0) {
     Log()->error("stream={} JetStream stream={} message {} is not a batch of records this "
@@ -558,10 +578,13 @@ void JetStreamLog::TouchHeld(int64_t now_ns) {
   for (const std::string& s : subjects) (void)js_->InProgress(s);
 }
 
-Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
+Status JetStreamLog::MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) {
   std::vector<std::string> subjects;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Pulled from a JetStream stream since made again: gone with it, nothing to acknowledge
+    // (and its numbers are the new stream's now).
+    if (epoch != shared_epoch_.load()) return Status::Ok();
     // A message is acknowledged once its last record is in the lake. Consecutive seqs
     // mostly share a message: look it up once per run.
     auto it = held_.end();
@@ -593,37 +616,72 @@ Status JetStreamLog::MarkDelivered(const std::vector<uint64_t>& seqs) {
         "JetStream stream {} (they will be delivered again): {}",
         stream_, failed, subjects.size(), js_stream_, first_error.message()));
   }
-  RefreshState();  // Flush waits for the first sequence number left to move
+  (void)RefreshState();  // Flush waits for the first sequence number left to move
   return Status::Ok();
 }
 
 Result<uint64_t> JetStreamLog::CountHeld() {
-  auto state = js_->StreamInfo(js_stream_);
+  auto state = RefreshState();
   if (!state.ok()) {
     return state.status().WithContext(
         fmt::format("stream '{}': JetStream stream {}", stream_, js_stream_));
   }
-  ApplyState(*state);
   return state->messages;
 }
 
-void JetStreamLog::RefreshState() {
-  if (auto state = js_->StreamInfo(js_stream_); state.ok()) ApplyState(*state);
+Result<nats::StreamState> JetStreamLog::RefreshState() {
+  const uint64_t asked = next_report_.fetch_add(1);
+  auto state = js_->StreamInfo(js_stream_);
+  if (state.ok()) ApplyState(*state, asked);
+  return state;
 }
 
-void JetStreamLog::ApplyState(const nats::StreamState& state) {
-  size_bytes_.store(state.bytes);
+void JetStreamLog::ApplyState(const nats::StreamState& state, uint64_t asked) {
   uint64_t before = 0;
   uint64_t through = 0;
+  bool made_again = false;
+  uint64_t epoch = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (state.created != created_) {
+      if (asked < created_asked_) return;  // asked for before the report of the newer one
+      if (!state.created.empty()) made_again = NewStreamLocked(state);
+    }
+    created_asked_ = std::max(created_asked_, asked);
+    epoch = shared_epoch_.load();
+    size_bytes_.store(state.bytes);
     before = delivered_through_.load();
     through = JetStreamDeliveredThrough(before, &created_, state);
     delivered_through_.store(through);
     uint64_t through_message = through >> kJetStreamIndexBits;
     delivered_.erase(delivered_.begin(), delivered_.upper_bound(through_message));
   }
+  if (made_again && hooks_.on_epoch) hooks_.on_epoch(epoch);
   if (through != before && hooks_.on_progress) hooks_.on_progress();
+}
+
+bool JetStreamLog::NewStreamLocked(const nats::StreamState& state) {
+  const uint64_t old_epoch = shared_epoch_.load();
+  const uint64_t epoch = SharedEpoch(js_stream_, state.created);
+  shared_epoch_.store(epoch);
+  if (created_.empty()) return false;  // the first report: the stream as opened
+  // The old stream's messages are gone: none of them is to be acknowledged or waited for.
+  // Records pulled from it and not yet delivered still are, under its epoch.
+  const size_t held = held_.size();
+  held_.clear();
+  delivered_.clear();
+  // What this server appended to the old one is no longer there for a Flush to wait for;
+  // what it appended to the new one is at most the new one's last.
+  const uint64_t new_last = state.last_seq == 0 ? 0 : JetStreamLastRecordSeq(state.last_seq);
+  uint64_t last = last_appended_seq_.load();
+  while (last > new_last && !last_appended_seq_.compare_exchange_weak(last, new_last)) {
+  }
+  Log()->warn(
+      "stream={} JetStream stream={} was made again (created {}, was {}): its records "
+      "are numbered anew under epoch {:016x} (was {:016x}); {} messages pulled from the "
+      "old one and not yet in the lake are delivered under the old epoch",
+      stream_, js_stream_, state.created, created_, epoch, old_epoch, held);
+  return true;
 }
 
 }  // namespace tributary::streams

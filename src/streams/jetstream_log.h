@@ -152,14 +152,20 @@ class JetStreamLog : public RecordLog {
 
   uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done) override;
   void AppendAll(std::string_view data, std::vector<LogEntry>& entries) override;
-  Status MarkDelivered(const std::vector<uint64_t>& seqs) override;
+  Status MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) override;
   void Start() override;
   uint64_t last_appended_seq() const override { return last_appended_seq_.load(); }
   uint64_t held_at_open() const override { return held_at_open_; }
   uint64_t delivered_through() const override { return delivered_through_.load(); }
   uint64_t size_bytes() const override { return size_bytes_.load(); }
-  // From the JetStream stream's name and creation time: the same on every server.
-  std::optional<uint64_t> shared_epoch() const override { return shared_epoch_; }
+  // From the JetStream stream's name and creation time: the same on every server. A
+  // JetStream stream made again (NATS lost its store, or it was deleted and created) is
+  // another: its epoch is new from the first report of it (on_epoch), and the records
+  // pulled from it carry that one.
+  std::optional<uint64_t> shared_epoch() const override {
+    uint64_t epoch = shared_epoch_.load();
+    return epoch == 0 ? std::nullopt : std::optional(epoch);
+  }
   // The JetStream stream's message count, asked now.
   Result<uint64_t> CountHeld() override;
 
@@ -223,15 +229,23 @@ class JetStreamLog : public RecordLog {
   void PullLoop();
   // One pull: records not held already go to on_durable. False if the pull failed.
   bool PullOnce();
-  // The records of pulled message `d` as frames numbered JetStreamRecordSeq(its sequence
-  // number, index); false (logged) if it is a batch that does not decode.
-  bool AddFrames(const nats::Delivered& d, std::vector<WalFrame>* frames) const;
+  // The records of pulled message `d` as frames of `epoch` numbered JetStreamRecordSeq(its
+  // sequence number, index); false (logged) if it is a batch that does not decode.
+  bool AddFrames(const nats::Delivered& d, uint64_t epoch, std::vector<WalFrame>* frames) const;
   void TouchHeld(int64_t now_ns);
   // Asks JetStream for the stream's state and applies it (ApplyState).
-  void RefreshState();
+  Result<nats::StreamState> RefreshState();
   // Bytes held; delivered_through_ (on_progress if it moved); forgets delivered records
-  // JetStream no longer holds.
-  void ApplyState(const nats::StreamState& state);
+  // JetStream no longer holds. `asked`: the report's number (next_report_, taken before
+  // it was asked for): a report of another JetStream stream than the last one applied
+  // counts only if asked for after it (reports may come out of order), and then the
+  // stream was made again (NewStreamLocked).
+  void ApplyState(const nats::StreamState& state, uint64_t asked);
+  // The JetStream stream reported as `state` is not the one last reported: its epoch. True
+  // if it was made again (not the first report): what was pulled or appended under the
+  // old one is nothing to the new one, and the hooks hear of it. mu_ held, before
+  // created_ moves.
+  bool NewStreamLocked(const nats::StreamState& state);
   // Waits `ms`, or less if the log stops.
   void WaitUnlessStopping(int64_t ms);
 
@@ -256,8 +270,10 @@ class JetStreamLog : public RecordLog {
   int64_t last_refresh_ns_ = 0;     // puller only
 
   uint64_t held_at_open_ = 0;
-  std::optional<uint64_t> shared_epoch_;
+  std::atomic<uint64_t> shared_epoch_{0};  // set under mu_; 0: not known
   std::string created_;  // mu_; the JetStream stream's creation time last reported
+  uint64_t created_asked_ = 0;            // mu_; the number of the report that said so
+  std::atomic<uint64_t> next_report_{1};  // numbers the stream's state reports as asked
   std::atomic<uint64_t> last_appended_seq_{0};
   std::atomic<uint64_t> delivered_through_{0};
   std::atomic<uint64_t> size_bytes_{0};

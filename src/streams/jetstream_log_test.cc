@@ -168,6 +168,43 @@ class JetStreamLogTest : public ::testing::Test {
     return false;
   }
 
+  // PutRecord's answer: the record's id ("" if refused, the test failing).
+  static std::string PutRecordId(StreamManager& m, const std::string& stream,
+                                 const std::string& record) {
+    std::promise<std::string> id;
+    m.PutRecord(stream, record, [&](const Status& st, const std::string& record_id) {
+      EXPECT_TRUE(st.ok()) << st.ToString();
+      id.set_value(record_id);
+    });
+    return id.get_future().get();
+  }
+
+  // What another server does when it opens `stream` and finds no JetStream stream (NATS
+  // lost its store, or it was deleted): the JetStream stream and its consumer made again,
+  // here with `records` records published to it (one a message, as a lone put does).
+  void MakeJetStreamStreamAgain(const std::string& stream,
+                                const std::vector<std::string>& records) {
+    auto conn = Client();
+    ASSERT_TRUE(conn);
+    nats::JetStream js(conn.get());
+    ASSERT_TRUE(js.DeleteStream(JetStreamName(stream)).ok());
+    nats::StreamSettings settings;
+    settings.name = JetStreamName(stream);
+    settings.subjects = {JetStreamSubject(stream)};
+    ASSERT_TRUE(js.EnsureStream(settings).ok());
+    nats::ConsumerSettings consumer;
+    consumer.durable = "deliver";
+    consumer.ack_wait_ms = 2000;
+    ASSERT_TRUE(js.EnsureConsumer(settings.name, consumer).ok());
+    for (const std::string& record : records) {
+      std::promise<Status> acked;
+      nats::Headers headers{{"Tributary-Arrival-Ms", "1796047331500"}};
+      js.Publish(JetStreamSubject(stream), record, &headers, 2000,
+                 [&](const Status& st, uint64_t) { acked.set_value(st); });
+      ASSERT_TRUE(acked.get_future().get().ok());
+    }
+  }
+
   Result<nats::StreamState> JetStreamState(const std::string& stream) {
     auto conn = Client();
     if (!conn) return Unavailable("no client");
@@ -550,6 +587,46 @@ TEST_F(JetStreamLogTest, RecordIdsAreTheSameWhicheverServerGivesThem) {
   ASSERT_TRUE(b->Delete("s").ok());
   ASSERT_TRUE(a->Create(c).ok());
   EXPECT_NE(put(*a, "again\n").substr(0, 16), via_a.substr(0, 16));
+}
+
+// The JetStream stream made again under a running server (another server found it gone
+// and made it): its messages are numbered from 1 again, so the records taken from it get
+// ids of a new epoch, those this server hands out and those in the objects alike, never an
+// id an older record had.
+TEST_F(JetStreamLogTest, AJetStreamStreamMadeAgainNumbersItsRecordsUnderANewEpoch) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  const std::string before = PutRecordId(*m, "s", "before\n");
+  ASSERT_EQ(before.size(), 32u);
+  ASSERT_TRUE(m->Flush("s").ok());
+  ASSERT_NO_FATAL_FAILURE(MakeJetStreamStreamAgain("s", {"other\n"}));
+  ASSERT_TRUE(WaitForLines(2, 8000));  // the other server's record, pulled and delivered here
+  const std::string after = PutRecordId(*m, "s", "after\n");
+  ASSERT_EQ(after.size(), 32u);
+  EXPECT_NE(after.substr(0, 16), before.substr(0, 16)) << before << " then " << after;
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), (std::multiset<std::string>{"before", "other", "after"}));
+  // Every record's id is its own: the first message of the new stream is not taken for
+  // the first of the old one.
+  std::set<std::string> ids;
+  size_t records = 0;
+  for (const auto& [key, o] : lake_.Get("iot-data")->Objects()) {
+    const std::string& first = o.options.metadata.at("first-record-id");
+    const std::string& last = o.options.metadata.at("last-record-id");
+    EXPECT_EQ(first.substr(0, 16), last.substr(0, 16)) << key << ": one epoch an object";
+    records += std::stoul(o.options.metadata.at("record-count"));
+    ids.insert(first);
+    ids.insert(last);
+    bool old = o.data.find("before") != std::string::npos;
+    EXPECT_EQ(first.substr(0, 16) == before.substr(0, 16), old) << key << ": " << first;
+  }
+  EXPECT_EQ(records, 3u);
+  EXPECT_EQ(ids.size(), 3u) << "an id given twice";
+  EXPECT_TRUE(ids.count(before));
+  EXPECT_TRUE(ids.count(after));
 }
 
 TEST_F(JetStreamLogTest, RecordsAVanishedReaderPulledAreDeliveredAfterTheAckWait) {

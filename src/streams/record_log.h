@@ -52,6 +52,10 @@ struct RecordLogHooks {
   std::function<void(const Status&, const LogBatchDone&)> on_batch_done;
   // An external log's delivered_through() moved (Flush waits for it). Optional.
   std::function<void()> on_progress;
+  // An external log's shared_epoch() changed: the log it is kept in was made again (its
+  // numbering starts over), and the records on_durable hands over from now on carry the
+  // new epoch. Optional.
+  std::function<void(uint64_t epoch)> on_epoch;
   // Asked by an external log before it pulls more records for on_durable: false while
   // the stream's buffers hold enough (the lake is slow). Optional.
   std::function<bool()> may_pull;
@@ -72,8 +76,10 @@ class RecordLog {
   // Queues `entries` in order, as many Appends would; their bytes are in `data`. Their
   // `done` are moved from.
   virtual void AppendAll(std::string_view data, std::vector<LogEntry>& entries) = 0;
-  // The records `seqs` (as on_durable numbered them) are in the lake: the log may forget them.
-  virtual Status MarkDelivered(const std::vector<uint64_t>& seqs) = 0;
+  // The records `seqs` of `epoch` (as on_durable numbered and stamped them) are in the
+  // lake: the log may forget them. Records of an epoch the log no longer numbers under (an
+  // external log made again) are nothing to it any more.
+  virtual Status MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) = 0;
 
   // The highest sequence number an Append of this process was given (0: none).
   virtual uint64_t last_appended_seq() const = 0;
@@ -87,7 +93,8 @@ class RecordLog {
   // The first half of record ids, when the log numbers records for every server alike
   // (a JetStream stream shared by several servers): then a record has the same id
   // whichever server published or delivered it, and later stages can drop duplicates
-  // across servers. nullopt: the stream's own epoch.
+  // across servers. nullopt: the stream's own epoch. It changes when the external log is
+  // made again (on_epoch).
   virtual std::optional<uint64_t> shared_epoch() const { return std::nullopt; }
   // How many messages the log holds for every server sharing it, delivered or not yet
   // acknowledged, asked of where it is kept now (an external log); a delete that drains a

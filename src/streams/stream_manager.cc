@@ -825,8 +825,11 @@ void StreamManager::PutRecord(
     done(NotRunning(stream), "");
     return;
   }
-  s->Put(record, [done = std::move(done), epoch = s->epoch()](const Status& st, uint64_t seq) {
-    done(st, st.ok() ? RecordId(epoch, seq) : std::string());
+  // The epoch as the record is numbered, not as it is put: a shared log made again
+  // meanwhile numbers it under its new one. `s` is alive while its records are answered
+  // OK (Stop waits for them).
+  s->Put(record, [done = std::move(done), stream = s.get()](const Status& st, uint64_t seq) {
+    done(st, st.ok() ? RecordId(stream->epoch(), seq) : std::string());
   });
 }
 

@@ -163,7 +163,11 @@ class Wal : public RecordLog {
 
   // Records `seqs` as delivered, saves the checkpoint and deletes segments that hold only
   // delivered records.
-  Status MarkDelivered(const std::vector<uint64_t>& seqs) override;
+  Status MarkDelivered(const std::vector<uint64_t>& seqs);
+  // The same: a WAL's records all carry its one epoch.
+  Status MarkDelivered(uint64_t /*epoch*/, const std::vector<uint64_t>& seqs) override {
+    return MarkDelivered(seqs);
+  }
 
   uint64_t epoch() const { return options_.epoch; }
   uint64_t delivered_through() const override;
