@@ -149,14 +149,16 @@ class BrokerMemoryTest : public ::testing::Test {
 };
 
 TEST_F(BrokerMemoryTest, AnIdleConnectionHoldsLittleHeap) {
-  // About 1.28 KB today: the Connection (about 300 bytes), its Session (about 320), Asio's
-  // socket state (168) and its pending wait for readability, the transport (about 110),
-  // the registry entries, the deadline sweep's entry (16). It was 2.3 KB while each
+  // About 1.38 KB today (1,381.6 on a quiet machine; up to 1,457 seen while other tests
+  // loaded both cores, allocations in flight when the heap is read): the Connection
+  // (about 300 bytes), its Session (about 320), Asio's socket state (168) and its pending
+  // wait for readability, the transport (about 110, its connection-limiter ticket
+  // included), the registry entries, the deadline sweep's entry (16). It was 2.3 KB while each
   // connection had its own Asio timer (about 340 bytes with its pending wait), read buffer
   // (256) and write buffers, and 3.48 KB while every Connection embedded a will (about
   // 560 bytes; most clients have none) and every Session a std::deque (which allocates
   // 576 bytes even when empty).
-  constexpr double kBudgetBytes = 1450;
+  constexpr double kBudgetBytes = 1600;
   const size_t before = HeapInUse();
   for (int i = 0; i < kMeasured; ++i) Connect("device-" + std::to_string(1000 + i));
   ASSERT_TRUE(WaitForConnections(kWarm + kMeasured));
