@@ -11,7 +11,7 @@
 //             bitand bitor bitxor bitnot (on Ints; a Decimal is rounded down)
 //   strings:  lower upper concat length numbytes substring trim ltrim rtrim lpad rpad
 //             startswith endswith indexof replace encode(v, 'base64') decode(v, 'base64')
-//             chr(code point)
+//             chr(code point) (string_functions.h)
 //   regexps:  regexp_matches regexp_replace regexp_substr (RE2; regexp_functions.h)
 //   hashes:   md5 sha1 sha224 sha256 sha384 sha512 (hex; hash_functions.h)
 //   state:    get_thing_shadow(thing[, shadow], roleArn): a device shadow, and
