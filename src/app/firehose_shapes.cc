@@ -4,49 +4,27 @@
 #include <optional>
 #include <string_view>
 
+#include "app/firehose_fields.h"
+#include "app/firehose_format_shapes.h"
 #include "base/aws_arn.h"
 #include "base/base64.h"
 
 namespace tributary::app {
 namespace {
 
+using firehose::ApplyFormatConversion;
+using firehose::BoolField;
+using firehose::ExpectObject;
+using firehose::FormatConversionJson;
+using firehose::IntField;
+using firehose::IsOneOf;
+using firehose::StringField;
 using nlohmann::json;
 using streams::Compression;
 using streams::StreamConfig;
 
 constexpr std::string_view kBucketArnPrefix = ":s3:::";
 constexpr char kNoEncryption[] = "NoEncryption";
-
-bool IsOneOf(std::string_view key, std::initializer_list<std::string_view> names) {
-  for (std::string_view name : names) {
-    if (key == name) return true;
-  }
-  return false;
-}
-
-Status ExpectObject(const json& value, const std::string& where) {
-  if (!value.is_object()) return InvalidArgument(where + ": expected an object");
-  return Status::Ok();
-}
-
-Result<std::string> StringField(const json& value, const std::string& where) {
-  if (!value.is_string()) return InvalidArgument(where + ": expected a string");
-  return value.get<std::string>();
-}
-
-Result<int> IntField(const json& value, const std::string& where) {
-  if (!value.is_number_integer()) return InvalidArgument(where + ": expected an integer");
-  int64_t v = value.get<int64_t>();
-  if (v < -1'000'000 || v > 1'000'000) {
-    return InvalidArgument(where + ": " + std::to_string(v) + " is out of range");
-  }
-  return static_cast<int>(v);
-}
-
-Result<bool> BoolField(const json& value, const std::string& where) {
-  if (!value.is_boolean()) return InvalidArgument(where + ": expected true or false");
-  return value.get<bool>();
-}
 
 // "arn:aws:s3:::iot-data" -> "iot-data" (any partition).
 Result<std::string> BucketFromArn(const std::string& arn, const std::string& where) {
@@ -227,222 +205,6 @@ Status ApplyProcessing(const json& processing, const std::string& where, StreamC
     TRY(ApplyMetadataExtraction(processors[i].value("Parameters", json::array()), at + ".Parameters", c));
   }
   return Status::Ok();
-}
-
-Result<int64_t> Int64Field(const json& value, const std::string& where, int64_t min) {
-  if (!value.is_number_integer()) return InvalidArgument(where + ": expected an integer");
-  int64_t v = value.get<int64_t>();
-  if (v < min) {
-    return InvalidArgument(where + ": " + std::to_string(v) + " is under the minimum of " +
-                           std::to_string(min));
-  }
-  return v;
-}
-
-// The one member of a union shape ({"OpenXJsonSerDe": {...}}) and its name.
-Result<std::pair<std::string, const json*>> OneOf(const json& value, const std::string& where,
-                                                  std::initializer_list<std::string_view> names) {
-  TRY(ExpectObject(value, where));
-  if (value.size() != 1 || !IsOneOf(value.begin().key(), names)) {
-    std::string known;
-    for (std::string_view n : names) known += (known.empty() ? "" : ", ") + std::string(n);
-    return InvalidArgument(where + ": name exactly one of " + known);
-  }
-  TRY(ExpectObject(value.begin().value(), where + "." + value.begin().key()));
-  return std::make_pair(value.begin().key(), &value.begin().value());
-}
-
-Status ApplySchemaConfiguration(const json& value, const std::string& where,
-                                streams::FormatConversion* f) {
-  static constexpr std::pair<std::string_view, std::string streams::FormatConversion::*>
-      kFields[] = {{"CatalogId", &streams::FormatConversion::catalog_id},
-                   {"DatabaseName", &streams::FormatConversion::database},
-                   {"TableName", &streams::FormatConversion::table},
-                   {"Region", &streams::FormatConversion::region},
-                   {"RoleARN", &streams::FormatConversion::role_arn},
-                   {"VersionId", &streams::FormatConversion::version_id}};
-  TRY(ExpectObject(value, where));
-  for (const auto& [key, v] : value.items()) {
-    bool known = false;
-    for (const auto& [name, member] : kFields) {
-      if (key != name) continue;
-      TRY_ASSIGN(f->*member, StringField(v, where + "." + key));
-      known = true;
-    }
-    if (!known) return InvalidArgument(where + "." + key + ": not a SchemaConfiguration field");
-  }
-  return Status::Ok();
-}
-
-Status ApplyDeserializer(const json& value, const std::string& where,
-                         streams::FormatConversion* f) {
-  TRY(ExpectObject(value, where));
-  for (const auto& [key, v] : value.items()) {
-    if (key != "Deserializer") return InvalidArgument(where + "." + key + ": not supported");
-    const std::string at = where + ".Deserializer";
-    TRY_ASSIGN(auto serde, OneOf(v, at, {"OpenXJsonSerDe", "HiveJsonSerDe"}));
-    const std::string serde_at = at + "." + serde.first;
-    if (serde.first == "HiveJsonSerDe") {
-      f->deserializer = streams::JsonDeserializer::kHive;
-      for (const auto& [field, x] : serde.second->items()) {
-        if (field != "TimestampFormats") {
-          return InvalidArgument(serde_at + "." + field + ": not a HiveJsonSerDe field");
-        }
-        if (!x.is_array()) return InvalidArgument(serde_at + ".TimestampFormats: expected an array");
-        for (const json& format : x) {
-          TRY_ASSIGN(std::string text, StringField(format, serde_at + ".TimestampFormats[]"));
-          f->timestamp_formats.push_back(std::move(text));
-        }
-      }
-      continue;
-    }
-    f->deserializer = streams::JsonDeserializer::kOpenX;
-    for (const auto& [field, x] : serde.second->items()) {
-      const std::string field_at = serde_at + "." + field;
-      if (field == "ConvertDotsInJsonKeysToUnderscores") {
-        TRY_ASSIGN(f->convert_dots_to_underscores, BoolField(x, field_at));
-      } else if (field == "CaseInsensitive") {
-        TRY_ASSIGN(f->case_insensitive, BoolField(x, field_at));
-      } else if (field == "ColumnToJsonKeyMappings") {
-        TRY(ExpectObject(x, field_at));
-        for (const auto& [column, record_key] : x.items()) {
-          TRY_ASSIGN(f->column_to_json_key[column], StringField(record_key, field_at + "." + column));
-        }
-      } else {
-        return InvalidArgument(field_at + ": not an OpenXJsonSerDe field");
-      }
-    }
-  }
-  return Status::Ok();
-}
-
-Status ApplySerializer(const json& value, const std::string& where, streams::FormatConversion* f) {
-  TRY(ExpectObject(value, where));
-  for (const auto& [key, v] : value.items()) {
-    if (key != "Serializer") return InvalidArgument(where + "." + key + ": not supported");
-    const std::string at = where + ".Serializer";
-    TRY_ASSIGN(auto serde, OneOf(v, at, {"ParquetSerDe", "OrcSerDe"}));
-    if (serde.first == "OrcSerDe") {
-      return InvalidArgument(at + ".OrcSerDe: ORC is not supported (ParquetSerDe: Parquet files)");
-    }
-    const std::string serde_at = at + ".ParquetSerDe";
-    for (const auto& [field, x] : serde.second->items()) {
-      const std::string field_at = serde_at + "." + field;
-      if (field == "BlockSizeBytes") {
-        TRY_ASSIGN(f->block_size_bytes, Int64Field(x, field_at, 64 << 20));
-      } else if (field == "PageSizeBytes") {
-        TRY_ASSIGN(f->page_size_bytes, Int64Field(x, field_at, 64 << 10));
-      } else if (field == "MaxPaddingBytes") {
-        TRY_ASSIGN(f->max_padding_bytes, Int64Field(x, field_at, 0));
-      } else if (field == "EnableDictionaryCompression") {
-        TRY_ASSIGN(f->dictionary, BoolField(x, field_at));
-      } else if (field == "Compression") {
-        TRY_ASSIGN(std::string text, StringField(x, field_at));
-        if (!IsOneOf(text, {"UNCOMPRESSED", "GZIP", "SNAPPY"})) {
-          return InvalidArgument(field_at + ": '" + text + "' is not one of UNCOMPRESSED, GZIP, SNAPPY");
-        }
-        f->compression = *streams::ParseParquetCompression(text);
-      } else if (field == "WriterVersion") {
-        TRY_ASSIGN(std::string text, StringField(x, field_at));
-        if (!IsOneOf(text, {"V1", "V2"})) {
-          return InvalidArgument(field_at + ": '" + text + "' is not one of V1, V2");
-        }
-        f->writer_v2 = text == "V2";
-      } else {
-        return InvalidArgument(field_at + ": not a ParquetSerDe field");
-      }
-    }
-  }
-  return Status::Ok();
-}
-
-// DataFormatConversionConfiguration onto the stream's: each part given (SchemaConfiguration,
-// InputFormatConfiguration, OutputFormatConfiguration) replaces that part, a part not
-// given stays as the stream has it, so an update of {"Enabled": false} alone turns
-// conversion off and keeps its settings (as Firehose describes Enabled). Enabled, the
-// three must be there in the end.
-Status ApplyFormatConversion(const json& value, const std::string& where, StreamConfig* c) {
-  TRY(ExpectObject(value, where));
-  streams::FormatConversion f = c->format_conversion;
-  const streams::FormatConversion defaults;
-  f.enabled = true;  // Firehose's default
-  const bool had = f.configured();  // a stream's configuration has all three parts
-  bool schema = had, input = had, output = had;
-  for (const auto& [key, v] : value.items()) {
-    const std::string at = where + "." + key;
-    if (key == "Enabled") {
-      TRY_ASSIGN(f.enabled, BoolField(v, at));
-    } else if (key == "SchemaConfiguration") {
-      f.database = f.table = f.catalog_id = f.region = f.role_arn = "";
-      f.version_id = defaults.version_id;
-      TRY(ApplySchemaConfiguration(v, at, &f));
-      schema = true;
-    } else if (key == "InputFormatConfiguration") {
-      f.deserializer = defaults.deserializer;
-      f.convert_dots_to_underscores = defaults.convert_dots_to_underscores;
-      f.case_insensitive = defaults.case_insensitive;
-      f.column_to_json_key.clear();
-      f.timestamp_formats.clear();
-      TRY(ApplyDeserializer(v, at, &f));
-      input = true;
-    } else if (key == "OutputFormatConfiguration") {
-      f.compression = defaults.compression;
-      f.dictionary = defaults.dictionary;
-      f.page_size_bytes = defaults.page_size_bytes;
-      f.block_size_bytes = defaults.block_size_bytes;
-      f.max_padding_bytes = defaults.max_padding_bytes;
-      f.writer_v2 = defaults.writer_v2;
-      TRY(ApplySerializer(v, at, &f));
-      output = true;
-    } else {
-      return InvalidArgument(at + ": not a DataFormatConversionConfiguration field");
-    }
-  }
-  if (f.enabled) {
-    if (!schema || !input || !output) {
-      return InvalidArgument(where + ": SchemaConfiguration, InputFormatConfiguration and "
-                             "OutputFormatConfiguration are required when Enabled");
-    }
-    if (f.database.empty()) return InvalidArgument(where + ".SchemaConfiguration.DatabaseName is required");
-    if (f.table.empty()) return InvalidArgument(where + ".SchemaConfiguration.TableName is required");
-  }
-  c->format_conversion = std::move(f);
-  return Status::Ok();
-}
-
-json FormatConversionJson(const streams::FormatConversion& f) {
-  json schema = {{"DatabaseName", f.database}, {"TableName", f.table}, {"VersionId", f.version_id}};
-  if (!f.catalog_id.empty()) schema["CatalogId"] = f.catalog_id;
-  if (!f.region.empty()) schema["Region"] = f.region;
-  if (!f.role_arn.empty()) schema["RoleARN"] = f.role_arn;
-  json deserializer;
-  if (f.deserializer == streams::JsonDeserializer::kHive) {
-    deserializer["HiveJsonSerDe"] = json::object();
-    if (!f.timestamp_formats.empty()) {
-      deserializer["HiveJsonSerDe"]["TimestampFormats"] = f.timestamp_formats;
-    }
-  } else {
-    deserializer["OpenXJsonSerDe"] = {
-        {"ConvertDotsInJsonKeysToUnderscores", f.convert_dots_to_underscores},
-        {"CaseInsensitive", f.case_insensitive}};
-    if (!f.column_to_json_key.empty()) {
-      deserializer["OpenXJsonSerDe"]["ColumnToJsonKeyMappings"] = f.column_to_json_key;
-    }
-  }
-  std::string compression = f.compression == streams::ParquetCompression::kGzip ? "GZIP"
-                            : f.compression == streams::ParquetCompression::kUncompressed
-                                ? "UNCOMPRESSED"
-                                : "SNAPPY";
-  json parquet = {{"BlockSizeBytes", f.block_size_bytes},
-                  {"PageSizeBytes", f.page_size_bytes},
-                  {"Compression", compression},
-                  {"EnableDictionaryCompression", f.dictionary},
-                  {"MaxPaddingBytes", f.max_padding_bytes},
-                  {"WriterVersion", f.writer_v2 ? "V2" : "V1"}};
-  return {{"Enabled", f.enabled},
-          {"SchemaConfiguration", schema},
-          {"InputFormatConfiguration", {{"Deserializer", deserializer}}},
-          {"OutputFormatConfiguration", {{"Serializer", {{"ParquetSerDe", parquet}}}}}};
 }
 
 // The destination's fields that are a stream's strings as they are; null for another key.
