@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
 
 namespace tributary::testing_support {
 
@@ -30,6 +31,19 @@ inline int ConnectLoopback(int port, int timeout_s = 0) {
     return -1;
   }
   return fd;
+}
+
+// Reads from `fd` until `until` appears, the peer closes, or the read timeout ends it;
+// what was read.
+inline std::string ReadUntil(int fd, const std::string& until) {
+  std::string got;
+  char buf[4096];
+  while (got.find(until) == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
 }
 
 }  // namespace tributary::testing_support
