@@ -72,7 +72,7 @@ Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& req
   r.headers["X-Object-Modified"] = FormatIso8601Millis(info.modified_ms);
   if (offset < info.size) {
     uint64_t n = std::min<uint64_t>(length, info.size - offset);
-    TRY_ASSIGN(r.body, store->Get(key, objstore::ByteRange{offset, n}));
+    TRY_ASSIGN(r.body, store->Get(key, objstore::ByteRange{offset, n, /*if_match=*/{}}));
   }
   r.headers["X-Range"] = std::to_string(offset) + "-" + std::to_string(offset + r.body.size());
   return r;

@@ -164,7 +164,7 @@ HttpResponse UploadPartCopy(Server* server, S3UploadStore* uploads, const HttpRe
   }
   std::string bytes;
   if (length > 0) {
-    auto got = source.store->Get(source.key, objstore::ByteRange{first, length});
+    auto got = source.store->Get(source.key, objstore::ByteRange{first, length, /*if_match=*/{}});
     if (!got.ok()) return S3Error(got.status(), true);
     bytes = std::move(*got);
   }

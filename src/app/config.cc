@@ -47,6 +47,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
       TRY(Take(j, key, &c->mqtt_max_connections, path));
     else if (key == "mqtt_max_connections_per_address")
       TRY(Take(j, key, &c->mqtt_max_connections_per_address, path));
+    else if (key == "mqtt_max_handshakes_per_address")
+      TRY(Take(j, key, &c->mqtt_max_handshakes_per_address, path));
     else if (key == "mqtt_max_subscriptions_per_session")
       TRY(Take(j, key, &c->mqtt_max_subscriptions_per_session, path));
     else if (key == "mqtt_max_topic_filter_bytes")
@@ -111,6 +113,7 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"max_payload_bytes", "--max-payload-bytes"},
       {"mqtt_max_connections", "--mqtt-max-connections"},
       {"mqtt_max_connections_per_address", "--mqtt-max-connections-per-address"},
+      {"mqtt_max_handshakes_per_address", "--mqtt-max-handshakes-per-address"},
       {"mqtt_max_subscriptions_per_session", "--mqtt-max-subscriptions-per-session"},
       {"mqtt_max_topic_filter_bytes", "--mqtt-max-topic-filter-bytes"},
       {"mqtt_max_retained_messages", "--mqtt-max-retained-messages"},
@@ -190,6 +193,8 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
            Limit{"mqtt_max_connections", c.mqtt_max_connections, 1 << 24,
                  "3/8 of the open-file limit"},
            Limit{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, 1 << 24,
+                 "no cap"},
+           Limit{"mqtt_max_handshakes_per_address", c.mqtt_max_handshakes_per_address, 1 << 24,
                  "no cap"},
            Limit{"mqtt_max_subscriptions_per_session", c.mqtt_max_subscriptions_per_session,
                  1000000, "no limit"},

@@ -32,6 +32,8 @@ struct ServerConfig {
   // process's open-file limit; from one address: 0 = no cap (a fleet behind one NAT).
   int64_t mqtt_max_connections = 0;
   int64_t mqtt_max_connections_per_address = 0;
+  // Of those from one address, the ones without an accepted CONNECT yet: 0 = no cap.
+  int64_t mqtt_max_handshakes_per_address = 64;
   // 0 = no limit for each of these.
   int64_t mqtt_max_subscriptions_per_session = 100;
   int64_t mqtt_max_topic_filter_bytes = 1024;

@@ -109,18 +109,28 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   EXPECT_TRUE(ValidateConfig(c).ok());
 }
 
-// The MQTT connection caps: by default 3/8 of the open-file limit in all and none per
-// address (a fleet behind one NAT), and a refusal naming the setting.
+// The MQTT connection caps: by default 3/8 of the open-file limit in all, none per
+// address (a fleet behind one NAT) but 64 handshakes per address, and a refusal naming
+// the setting.
 TEST(ConfigTest, MqttConnectionCapsHaveDefaultsAndRanges) {
   ServerConfig c;
   EXPECT_EQ(c.mqtt_max_connections, 0);
   EXPECT_EQ(c.mqtt_max_connections_per_address, 0);
-  std::string path = TempFile(
-      "mqtt.json", R"({"mqtt_max_connections": 5000, "mqtt_max_connections_per_address": 2000})");
+  EXPECT_EQ(c.mqtt_max_handshakes_per_address, 64);
+  std::string path =
+      TempFile("mqtt.json",
+               R"({"mqtt_max_connections": 5000, "mqtt_max_connections_per_address": 2000,
+                                  "mqtt_max_handshakes_per_address": 0})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.mqtt_max_connections, 5000);
   EXPECT_EQ(c.mqtt_max_connections_per_address, 2000);
+  EXPECT_EQ(c.mqtt_max_handshakes_per_address, 0);
   EXPECT_TRUE(ValidateConfig(c).ok());
+  c.mqtt_max_handshakes_per_address = -1;
+  EXPECT_EQ(ValidateConfig(c, {"mqtt_max_handshakes_per_address"}).message(),
+            "--mqtt-max-handshakes-per-address (mqtt_max_handshakes_per_address) must be "
+            "0..16777216 (0: no cap), got -1");
+  c.mqtt_max_handshakes_per_address = 0;
   c.mqtt_max_connections_per_address = (1 << 24) + 1;
   EXPECT_EQ(ValidateConfig(c, {"mqtt_max_connections_per_address"}).message(),
             "--mqtt-max-connections-per-address (mqtt_max_connections_per_address) must be "

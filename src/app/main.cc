@@ -27,6 +27,9 @@ constexpr MqttLimitFlag kMqttLimitFlags[] = {
      "MQTT connections held at once, handshakes included (0: 3/8 of the open-file limit)"},
     {"mqtt_max_connections_per_address", &ServerConfig::mqtt_max_connections_per_address,
      "MQTT connections held at once from one address, loopback's not counted (0: no cap)"},
+    {"mqtt_max_handshakes_per_address", &ServerConfig::mqtt_max_handshakes_per_address,
+     "MQTT connections from one address without an accepted CONNECT yet (TLS, WebSocket "
+     "upgrade, CONNECT awaited), loopback's not counted (0: no cap)"},
     {"mqtt_max_subscriptions_per_session", &ServerConfig::mqtt_max_subscriptions_per_session,
      "topic filters one MQTT session may hold; past it SUBSCRIBE gets 0x97 (0: no limit)"},
     {"mqtt_max_topic_filter_bytes", &ServerConfig::mqtt_max_topic_filter_bytes,

@@ -178,6 +178,7 @@ Status Server::Init() {
         b.max_connections, files);
   }
   b.max_connections_per_address = static_cast<size_t>(config_.mqtt_max_connections_per_address);
+  b.max_handshakes_per_address = static_cast<size_t>(config_.mqtt_max_handshakes_per_address);
   b.max_subscriptions_per_session =
       static_cast<uint32_t>(config_.mqtt_max_subscriptions_per_session);
   b.max_topic_filter_bytes = static_cast<uint32_t>(config_.mqtt_max_topic_filter_bytes);

@@ -45,6 +45,10 @@ struct BrokerOptions {
   size_t max_connections = 0;
   size_t max_connections_per_address = 0;  // loopback's never counted against it
   bool loopback_unlimited = true;          // false: loopback as any address (tests)
+  // Of those, the ones from one address whose CONNECT has not been accepted yet (a TLS
+  // or WebSocket handshake, or a CONNECT awaited), so that one address cannot take the
+  // whole cap with connections that never connect. Loopback's never counted. 0: no cap.
+  size_t max_handshakes_per_address = 64;
 
   // What clients can make the broker keep, in memory and in state_dir (src/broker/
   // README.md, "Limits"). 0: no limit. Past one a SUBSCRIBE's filter is refused (v5 0x97

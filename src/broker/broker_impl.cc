@@ -54,6 +54,10 @@ class BrokerImpl : public Broker {
     // One count for the three listeners: the caps are on the descriptors they hold.
     limiter_ = net::ConnectionLimiter::Create(
         {o.max_connections, o.max_connections_per_address, o.loopback_unlimited});
+    if (o.max_handshakes_per_address != 0) {
+      handshakes_ =
+          net::ConnectionLimiter::Create({0, o.max_handshakes_per_address, o.loopback_unlimited});
+    }
     if (o.tcp_port >= 0) {
       TRY_ASSIGN(tcp_, Listen(net::ListenerKind::kTcp, o.tcp_port, nullptr));
     }
@@ -160,6 +164,8 @@ class BrokerImpl : public Broker {
     lo.handshake_timeout = std::chrono::milliseconds(core_->options.connect_timeout_ms);
     lo.limiter = limiter_;
     lo.refused = core_->metrics.refused_connections;
+    lo.handshake_limiter = handshakes_;
+    lo.refused_handshakes = core_->metrics.refused_handshakes;
     std::shared_ptr<BrokerCore> core = core_;
     return net::MqttListener::Create(core_->runtime, lo,
                                      [core](std::unique_ptr<net::MqttTransport> t) {
@@ -275,6 +281,7 @@ class BrokerImpl : public Broker {
 
   std::shared_ptr<BrokerCore> core_;
   std::shared_ptr<net::ConnectionLimiter> limiter_;
+  std::shared_ptr<net::ConnectionLimiter> handshakes_;  // per address, until CONNECT; or null
   std::unique_ptr<net::MqttListener> tcp_, tls_, ws_;
   std::unique_ptr<StateStore> store_;
   std::unordered_map<std::string, uint64_t> saved_;  // client id -> change count written

@@ -1,7 +1,8 @@
 // Socket tests of the limits on what clients can make the broker hold (BrokerOptions):
-// connections held at once, subscriptions per session, a topic filter's length, and the
-// retained store's payload, count and bytes, in all and per client; for MQTT 5 and 3.1.1, each
-// refusal counted in tributary_mqtt_limit_refusals_total.
+// connections held at once, handshakes per address, subscriptions per session, a topic
+// filter's length, and the retained store's payload, count and bytes, in all and per
+// client; for MQTT 5 and 3.1.1, each refusal counted in
+// tributary_mqtt_limit_refusals_total.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -67,6 +68,40 @@ TEST(BrokerLimitsTest, ConnectionsPastTheCapPerAddressAreClosedAtOnce) {
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE((*b)->WaitClosed());
   EXPECT_EQ(Refusals(*tb, "connections"), 1);
+}
+
+// One address holds at most max_handshakes_per_address connections without an accepted
+// CONNECT (loopback counted here as any address): the next is closed at once. Connected
+// clients are not counted, and one that connects makes room for another handshake.
+TEST(BrokerLimitsTest, HandshakesPastTheCapPerAddressAreClosedAtOnce) {
+  BrokerOptions o = TestOptions();
+  o.max_handshakes_per_address = 2;
+  o.loopback_unlimited = false;
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  auto a = MustConnect(tb->port(), V5("a"));
+  auto b = MustConnect(tb->port(), V5("b"));
+  auto c = MustConnect(tb->port(), V5("c"));  // three connected: past the cap, not counted
+  auto p1 = TestClient::Open(tb->port());
+  auto p2 = TestClient::Open(tb->port());
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  // Both are counted once the broker has accepted them: a third is then refused.
+  auto p3 = TestClient::Open(tb->port());
+  ASSERT_TRUE(p3.ok());
+  EXPECT_TRUE((*p3)->WaitClosed());
+  EXPECT_EQ(Refusals(*tb, "handshakes_per_address"), 1);
+  EXPECT_EQ(Refusals(*tb, "connections"), 0);
+
+  ASSERT_TRUE((*p1)->Send(V5("p1")).ok());
+  ASSERT_TRUE((*p1)->Expect<mqtt::Connack>().ok());
+  bool admitted = false;  // p1 connected: its handshake no longer counts
+  for (int i = 0; i < 50 && !admitted; ++i) {
+    auto p4 = TestClient::Open(tb->port());
+    ASSERT_TRUE(p4.ok());
+    admitted = !(*p4)->WaitClosed(200);
+  }
+  EXPECT_TRUE(admitted);
+  EXPECT_FALSE((*p2)->WaitClosed(100));  // still waiting for its CONNECT, not closed
 }
 
 // A session holds at most max_subscriptions_per_session filters: a new one past it is

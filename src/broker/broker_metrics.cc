@@ -38,6 +38,7 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
       retained_bytes(r->NewGauge("tributary_mqtt_retained_bytes",
                                  "Topics and payloads of the retained messages, bytes")),
       refused_connections(Refusals(r, "connections")),
+      refused_handshakes(Refusals(r, "handshakes_per_address")),
       refused_subscriptions(Refusals(r, "subscriptions_per_session")),
       refused_topic_filters(Refusals(r, "topic_filter_bytes")),
       refused_retained_payload(Refusals(r, "retained_payload_bytes")),

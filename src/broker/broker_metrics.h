@@ -26,6 +26,7 @@ struct BrokerMetrics {
   Gauge* retained_bytes;  // topics and payloads of the retained messages
   // tributary_mqtt_limit_refusals_total{limit=...}: what a limit refused (BrokerOptions).
   Counter* refused_connections;       // closed as soon as accepted
+  Counter* refused_handshakes;        // closed as soon as accepted: its address's handshakes
   Counter* refused_subscriptions;     // a SUBSCRIBE's filter past the session's count
   Counter* refused_topic_filters;     // a filter too long
   Counter* refused_retained_payload;  // a retained message's payload too large

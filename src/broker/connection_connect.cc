@@ -189,6 +189,7 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
   }
   Send(ack);
   state_ = State::kConnected;
+  transport_->EndHandshake();  // out of the per-address handshake cap
   registered_ = true;
   core_->AddConnection(this, weak_from_this(), grant_->thing());
   core_->metrics.connections_total->Add(1);

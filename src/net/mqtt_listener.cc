@@ -160,6 +160,18 @@ const char* ListenerKindName(ListenerKind k) {
   return "?";
 }
 
+// The tickets an accepted socket holds: the connection caps' until its transport is
+// destroyed, the handshake cap's until the broker accepts its CONNECT.
+struct Admission {
+  ConnectionLimiter::Ticket connection;
+  ConnectionLimiter::Ticket handshake;
+
+  void GiveTo(MqttTransport* t) {
+    t->set_admission(std::move(connection));
+    t->set_handshake_admission(std::move(handshake));
+  }
+};
+
 class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(Runtime* rt, MqttListenerOptions o, OnConnection cb)
@@ -180,30 +192,52 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
         });
         return;
       }
-      ConnectionLimiter::Ticket admission;
-      if (self->options.limiter && !self->Admit(s, &admission)) return self->Accept();
+      Admission admission;
+      if (!self->Admit(s, &admission)) return self->Accept();
       self->Handshake(std::move(s), std::move(admission));
       self->Accept();
     });
   }
 
   // Counts the connection in, or closes it at once when a cap says no.
-  bool Admit(tcp::socket& s, ConnectionLimiter::Ticket* admission) {
+  bool Admit(tcp::socket& s, Admission* admission) {
+    if (!options.limiter && !options.handshake_limiter) return true;
     boost::system::error_code ec;
     tcp::endpoint peer = s.remote_endpoint(ec);
     std::string ip = ec ? std::string() : peer.address().to_string();
-    *admission = options.limiter->Admit(ip);
-    if (*admission) return true;
-    if (options.refused != nullptr) options.refused->Add();
-    if (uint64_t held; refused_log.Allow(&held)) {
-      const ConnectionCaps& caps = options.limiter->caps();
-      log->warn(
-          "connection closed at once listener={} remote={}: at most {} MQTT connections in "
-          "all, {} from one address (0: no cap); more since the last report={}",
-          ListenerKindName(options.kind), ip, caps.max_connections, caps.max_per_address, held);
+    if (options.limiter) {
+      admission->connection = options.limiter->Admit(ip);
+      if (!admission->connection) {
+        if (options.refused != nullptr) options.refused->Add();
+        if (uint64_t held; refused_log.Allow(&held)) {
+          const ConnectionCaps& caps = options.limiter->caps();
+          log->warn(
+              "connection closed at once listener={} remote={}: at most {} MQTT connections "
+              "in all, {} from one address (0: no cap); more since the last report={}",
+              ListenerKindName(options.kind), ip, caps.max_connections, caps.max_per_address, held);
+        }
+        s.close(ec);
+        return false;
+      }
     }
-    s.close(ec);
-    return false;
+    if (options.handshake_limiter) {
+      admission->handshake = options.handshake_limiter->Admit(ip);
+      if (!admission->handshake) {
+        admission->connection.Reset();
+        if (options.refused_handshakes != nullptr) options.refused_handshakes->Add();
+        if (uint64_t held; refused_handshake_log.Allow(&held)) {
+          log->warn(
+              "connection closed at once listener={} remote={}: at most {} MQTT connections "
+              "from one address may be without an accepted CONNECT "
+              "(--mqtt-max-handshakes-per-address); more since the last report={}",
+              ListenerKindName(options.kind), ip, options.handshake_limiter->caps().max_per_address,
+              held);
+        }
+        s.close(ec);
+        return false;
+      }
+    }
+    return true;
   }
 
   void Deliver(std::unique_ptr<MqttTransport> t) {
@@ -213,18 +247,18 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   // Runs the handshake on the io_context the connection will live on.
-  void Handshake(tcp::socket s, ConnectionLimiter::Ticket admission) {
+  void Handshake(tcp::socket s, Admission admission) {
     auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
     struct Accepted {
       tcp::socket socket;
-      ConnectionLimiter::Ticket admission;
+      Admission admission;
     };
     auto a = std::make_shared<Accepted>(Accepted{std::move(s), std::move(admission)});
     asio::post(ctx, [self = shared_from_this(), a] {
       switch (self->options.kind) {
         case ListenerKind::kTcp: {
           auto t = std::make_unique<TcpTransport>(std::move(a->socket));
-          t->set_admission(std::move(a->admission));
+          a->admission.GiveTo(t.get());
           self->Deliver(std::move(t));
           break;
         }
@@ -238,9 +272,9 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
     });
   }
 
-  void TlsHandshake(tcp::socket s, ConnectionLimiter::Ticket admission) {
+  void TlsHandshake(tcp::socket s, Admission admission) {
     auto self = shared_from_this();
-    auto held = std::make_shared<ConnectionLimiter::Ticket>(std::move(admission));
+    auto held = std::make_shared<Admission>(std::move(admission));
     AcceptTls(std::move(s), *options.tls, options.handshake_timeout,
               [self, held](Result<std::unique_ptr<MqttTransport>> t) {
                 if (!t.ok()) {
@@ -248,7 +282,7 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
                                   t.status().message());
                   return;
                 }
-                (*t)->set_admission(std::move(*held));
+                held->GiveTo(t->get());
                 self->Deliver(std::move(t).value());
               });
   }
@@ -259,10 +293,10 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
     http::request_parser<http::empty_body> parser;
     http::response<http::string_body> refusal;
     std::string remote;
-    ConnectionLimiter::Ticket admission;
+    Admission admission;
   };
 
-  void WsHandshake(tcp::socket s, ConnectionLimiter::Ticket admission) {
+  void WsHandshake(tcp::socket s, Admission admission) {
     auto& ctx = static_cast<asio::io_context&>(s.get_executor().context());
     auto p = std::make_shared<WsPending>();
     p->remote = AddressOf(s);
@@ -311,7 +345,7 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
                 return;
               }
               auto t = std::make_unique<WsTransport>(std::move(p->ws), p->remote);
-              t->set_admission(std::move(p->admission));
+              p->admission.GiveTo(t.get());
               self->Deliver(std::move(t));
             });
           });
@@ -339,6 +373,7 @@ class MqttListener::Impl : public std::enable_shared_from_this<Impl> {
   asio::steady_timer retry;
   std::shared_ptr<spdlog::logger> log;
   LogThrottle refused_log{10000};
+  LogThrottle refused_handshake_log{10000};
   std::mutex mu;
   bool stopped = false;
 };

@@ -5,7 +5,8 @@
 // is read as a header alone, of at most 8 KiB: one that announces a body (a
 // Content-Length above 0, or chunked) is answered 400 and closed before its body is read.
 // With a `limiter`, each accepted socket is counted against its caps from the accept,
-// handshake included, until its transport is destroyed; past a cap it is closed at once.
+// handshake included, until its transport is destroyed; with a `handshake_limiter`, also
+// against that one's until the broker accepts its CONNECT. Past a cap it is closed at once.
 //
 //   kind  transport                         client certificate
 //   tcp   plain TCP                          none
@@ -42,6 +43,11 @@ struct MqttListenerOptions {
   // Connections held at once; the listeners of one broker share it. Null: no caps.
   std::shared_ptr<ConnectionLimiter> limiter;
   Counter* refused = nullptr;  // counts the connections a cap closed at once; may be null
+  // Connections still in their handshake, counted from the accept until the broker
+  // accepts their CONNECT (MqttTransport::EndHandshake); the listeners of one broker
+  // share it. Null: no cap.
+  std::shared_ptr<ConnectionLimiter> handshake_limiter;
+  Counter* refused_handshakes = nullptr;  // counts the connections that cap closed; may be null
 };
 
 class MqttListener {

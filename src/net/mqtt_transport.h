@@ -60,12 +60,19 @@ class MqttTransport {
   const TransportPeer& peer() const { return peer_; }
   // Counts the connection against its listener's caps until the transport is destroyed.
   void set_admission(ConnectionLimiter::Ticket admission) { admission_ = std::move(admission); }
+  // Counts the connection against its listener's handshake cap until EndHandshake (the
+  // broker calls it once it has accepted the CONNECT) or the transport is destroyed.
+  void set_handshake_admission(ConnectionLimiter::Ticket admission) {
+    handshake_ = std::move(admission);
+  }
+  void EndHandshake() { handshake_.Reset(); }
 
  protected:
   TransportPeer peer_;
 
  private:
   ConnectionLimiter::Ticket admission_;
+  ConnectionLimiter::Ticket handshake_;
 };
 
 // "address:port" of the socket's peer, or "unknown".
