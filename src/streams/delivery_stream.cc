@@ -122,6 +122,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
       p->recovered_through_ = 0;
       p->progress_cv_.notify_all();
     };
+    hooks.may_restore = s->options_.still_in_table;
     TRY_ASSIGN(s->log_, s->options_.logs->Open(s->options_.config.name, s->options_.epoch,
                                                std::move(hooks)));
     // Record ids as every server sharing the log gives them.
@@ -786,9 +787,14 @@ Status DeliveryStream::Stop(int64_t timeout_ms) {
   }
   log.reset();  // commits anything still queued (its callbacks take mu_), joins the writer
   if (!flushed.ok()) {
-    Logger("streams")->warn("stream={} stopped with undelivered records (kept in the WAL, "
-                            "delivered at the next start): {}",
-                            name(), flushed.ToString());
+    // An external log gave its undelivered records back (record_log.h): whichever server
+    // pulls first delivers them.
+    const std::string where = log_external_
+                                  ? fmt::format("left in {} for the next server that pulls them",
+                                                options_.logs->Describe())
+                                  : std::string("kept in the WAL, delivered at the next start");
+    Logger("streams")->warn("stream={} stopped with undelivered records ({}): {}", name(), where,
+                            flushed.ToString());
   }
   return flushed;
 }

@@ -78,6 +78,10 @@ struct DeliveryStreamOptions {
   // Converts the records of a stream with format conversion enabled (format_conversion.h);
   // null: such a stream's objects wait in the WAL, retried, then go to the error prefix.
   std::shared_ptr<RecordConverter> converter;
+  // With `logs`: whether the stream is still the one in the streams table, asked before a
+  // lost shared log is made again (RecordLogHooks::may_restore). Null: it is never made
+  // again.
+  std::function<Status()> still_in_table;
 };
 
 class DeliveryStream {
@@ -110,7 +114,8 @@ class DeliveryStream {
   // (RecordLog::CountHeld() is 0). Unavailable, saying how much is left, after `timeout_ms`.
   Status DrainShared(int64_t timeout_ms);
   // Refuses new records, waits for appends in progress, flushes (up to `timeout_ms`), stops
-  // the threads and closes the WAL. What was not delivered stays in the WAL.
+  // the threads and closes the WAL. What was not delivered stays in the WAL (delivered at
+  // the next start), or in the shared log (given back, for whichever server pulls first).
   Status Stop(int64_t timeout_ms);
   // false: Put answers FailedPrecondition (a Delete in progress).
   void SetAccepting(bool accepting);

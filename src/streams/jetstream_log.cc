@@ -29,6 +29,12 @@ constexpr size_t kMessageOverhead = 4096;
 constexpr uint64_t kMaxPerMessage = uint64_t(1) << kJetStreamIndexBits;
 constexpr char kConsumer[] = "deliver";
 constexpr int64_t kRefreshEveryNs = 100'000'000;
+// How long a log's JetStream stream (or consumer) must have been found gone before the
+// log makes it again (JetStreamLog::Restore): a delete under way, another server's or an
+// operator's, is over by then. nats-server 2.9 lets a stream be created while one of the
+// same name is still being deleted, and the new stream's consumer then never hands out
+// the messages it holds (its info says 1 pending and 1 pull waiting, for ever).
+constexpr int64_t kRestoreAfterNs = 1'000'000'000;
 // The most delivered sequence numbers remembered against redeliveries (the oldest go).
 constexpr size_t kMaxRemembered = 2'000'000;
 
@@ -117,6 +123,30 @@ nats::StreamSettings JetStreamLogs::Settings(const std::string& stream,
   return settings;
 }
 
+nats::ConsumerSettings JetStreamLogs::Consumer() const {
+  nats::ConsumerSettings consumer;
+  consumer.durable = kConsumer;
+  consumer.ack_wait_ms = options_.ack_wait_ms;
+  return consumer;
+}
+
+Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
+  const std::string name = JetStreamName(stream);
+  auto state = js_.StreamInfo(name);
+  if (!state.ok() && state.status().code() == ErrorCode::kNotFound) {
+    state = js_.EnsureStream(Settings(stream, JetStreamSubject(stream)));
+  }
+  if (!state.ok()) {
+    return state.status().WithContext(
+        fmt::format("stream '{}': making JetStream stream {} again", stream, name));
+  }
+  if (Status st = js_.EnsureConsumer(name, Consumer()); !st.ok()) {
+    return st.WithContext(fmt::format("stream '{}': making JetStream consumer {} of {} again",
+                                      stream, kConsumer, name));
+  }
+  return state;
+}
+
 Status JetStreamLogs::CloseIntake(const std::string& stream) {
   // A stream that is gone (deleted by another server) is not made again to be closed.
   if (auto info = js_.StreamInfo(JetStreamName(stream)); !info.ok()) {
@@ -142,10 +172,7 @@ Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream
     return state.status().WithContext(
         fmt::format("stream '{}': JetStream stream {} on {}", stream, settings.name, Describe()));
   }
-  nats::ConsumerSettings consumer;
-  consumer.durable = kConsumer;
-  consumer.ack_wait_ms = options_.ack_wait_ms;
-  if (Status st = js_.EnsureConsumer(settings.name, consumer); !st.ok()) {
+  if (Status st = js_.EnsureConsumer(settings.name, Consumer()); !st.ok()) {
     return st.WithContext(fmt::format("stream '{}': JetStream consumer {} of {}", stream,
                                       kConsumer, settings.name));
   }
@@ -156,8 +183,10 @@ Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream
   JetStreamLogOptions log_options = options_;
   size_t max_payload = conn_->max_payload();
   log_options.batch_bytes = max_payload > 2 * kMessageOverhead ? max_payload - kMessageOverhead : 0;
+  // The logs outlive the stream's log (the stream manager holds them).
   return std::unique_ptr<RecordLog>(
-      std::make_unique<JetStreamLog>(log_options, &js_, stream, std::move(hooks), *state));
+      std::make_unique<JetStreamLog>(log_options, &js_, stream, std::move(hooks), *state,
+                                     [this, stream] { return Restore(stream); }));
 }
 
 Status JetStreamLogs::Remove(const std::string& stream) {
@@ -192,14 +221,15 @@ thread_local const JetStreamLog* JetStreamLog::publishing_ = nullptr;
 thread_local std::vector<JetStreamLog::Deferred> JetStreamLog::deferred_;
 
 JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js,
-                           std::string stream, RecordLogHooks hooks,
-                           const nats::StreamState& state)
+                           std::string stream, RecordLogHooks hooks, const nats::StreamState& state,
+                           RestoreFn restore)
     : options_(options),
       js_(js),
       stream_(std::move(stream)),
       js_stream_(JetStreamName(stream_)),
       subject_(JetStreamSubject(stream_)),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      restore_(std::move(restore)) {
   // Every record of the last message held.
   if (state.messages > 0) held_at_open_ = JetStreamLastRecordSeq(state.last_seq);
   ApplyState(state, 0);  // the epoch
@@ -408,19 +438,33 @@ void JetStreamLog::PullLoop() {
     }
     // The stream's buffers are full enough (the lake is slow or down): leave the records
     // in JetStream, where another server may take them, until they drain.
-    bool ok = true;
+    Status pulled;
     if (!hooks_.may_pull || hooks_.may_pull()) {
-      ok = PullOnce();
+      pulled = PullOnce();
     } else {
       WaitUnlessStopping(options_.fetch_wait_ms);
     }
     int64_t now = SteadyNanos();
     TouchHeld(now);
     // The stream's state (what Flush waits for) a few times a second, not at every pull.
+    Status refreshed;
     if (now - last_refresh_ns_ >= kRefreshEveryNs) {
       last_refresh_ns_ = now;
-      (void)RefreshState();
+      refreshed = RefreshState().status();
     }
+    // The JetStream stream or its consumer gone: made again once it has been gone a while.
+    const Status& lost = pulled.code() == ErrorCode::kNotFound ? pulled : refreshed;
+    if (lost.code() == ErrorCode::kNotFound) {
+      if (lost_since_ns_ == 0) {
+        lost_since_ns_ = now;
+      } else if (now - lost_since_ns_ >= kRestoreAfterNs) {
+        Restore(lost);
+      }
+    } else if (pulled.ok()) {
+      lost_since_ns_ = 0;
+      restore_refused_ = false;
+    }
+    const bool ok = pulled.ok();
     if (ok) {
       backoff_ms = 100;
       continue;
@@ -430,12 +474,44 @@ void JetStreamLog::PullLoop() {
   }
 }
 
+void JetStreamLog::Restore(const Status& why) {
+  if (!restore_) return;
+  // Not if the delivery stream left the streams table (another server deleted it, and
+  // the JetStream stream with it), or was created again there (its new incarnation makes
+  // its own): the stream manager stops this one when it follows the table.
+  Status may = hooks_.may_restore
+                   ? hooks_.may_restore()
+                   : FailedPrecondition("this server does not make lost JetStream streams again");
+  if (!may.ok()) {
+    if (!restore_refused_) {
+      Log()->warn("stream={} JetStream stream={} is gone ({}) and is not made again: {}", stream_,
+                  js_stream_, why.message(), may.ToString());
+      restore_refused_ = true;
+    }
+    return;
+  }
+  const uint64_t asked = next_report_.fetch_add(1);
+  auto state = restore_();
+  if (!state.ok()) {
+    Log()->warn("stream={} JetStream stream={} is gone ({}) and could not be made again: {}",
+                stream_, js_stream_, why.message(), state.status().ToString());
+    return;
+  }
+  Log()->warn(
+      "stream={} JetStream stream={} was gone ({}): made again (created {}), it takes "
+      "and hands out records again",
+      stream_, js_stream_, why.message(), state->created);
+  lost_since_ns_ = 0;
+  restore_refused_ = false;
+  ApplyState(*state, asked);
+}
+
 void JetStreamLog::WaitUnlessStopping(int64_t ms) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
 }
 
-bool JetStreamLog::PullOnce() {
+Status JetStreamLog::PullOnce() {
   struct Pull {
     std::mutex mu;
     std::condition_variable cv;
@@ -473,7 +549,7 @@ bool JetStreamLog::PullOnce() {
     Log()->warn("stream={} pulling from JetStream stream={} failed: {}", stream_, js_stream_,
                 pull->status.ToString());
   }
-  if (messages.empty()) return pull->status.ok();
+  if (messages.empty()) return pull->status;
   last_refresh_ns_ = SteadyNanos();
   (void)RefreshState();  // was the stream made again meanwhile? (the epoch moves)
   frames_.clear();
@@ -525,7 +601,7 @@ bool JetStreamLog::PullOnce() {
   // its sequence number, in AddFrames).
   for (const std::string& s : unreadable) (void)js_->Ack(s);
   if (!frames_.empty() && hooks_.on_durable) hooks_.on_durable(frames_);
-  return pull->status.ok();
+  return pull->status;
 }
 
 bool JetStreamLog::AddFrames(const nats::Delivered& d, uint64_t epoch,

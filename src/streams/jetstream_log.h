@@ -41,17 +41,27 @@
 // loss of that machine can lose the last acknowledged records; a crash of Tributary
 // cannot.
 //
+// A JetStream stream lost under a running server (NATS restarted without its store, or the
+// stream deleted by hand) refuses publishes ("no responders") and pulls (NotFound). The
+// log makes it again, with its consumer, once it has been found gone for a second (a
+// delete under way is over by then), if the delivery stream is still the one in the
+// streams table (RecordLogHooks::may_restore): one deleted by another server, or deleted
+// and created again there, is left alone for the stream manager to stop. The stream made
+// again has another creation time, so another epoch (below); the records the old one held
+// are gone with it.
+//
 // Thread-safety: JetStreamLogs and each log may be used from any thread.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
-#include <set>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -134,6 +144,12 @@ class JetStreamLogs : public RecordLogProvider {
  private:
   // The JetStream stream of `stream` as this server makes it, on `subject`.
   nats::StreamSettings Settings(const std::string& stream, const std::string& subject) const;
+  // The consumer `deliver` as this server makes it.
+  nats::ConsumerSettings Consumer() const;
+  // A running log's JetStream stream is gone (JetStreamLog::Restore): made again, as
+  // `stream` takes records, with its consumer; a stream that is there (its intake closed
+  // by a delete, say) is left as it is and only its consumer made if missing.
+  Result<nats::StreamState> Restore(const std::string& stream);
 
   const JetStreamLogOptions options_;
   std::unique_ptr<nats::Connection> conn_;
@@ -143,9 +159,11 @@ class JetStreamLogs : public RecordLogProvider {
 // One delivery stream's log in JetStream (made by JetStreamLogs::Open).
 class JetStreamLog : public RecordLog {
  public:
-  // `state`: the JetStream stream's, as JetStreamLogs::Open found it.
+  // `state`: the JetStream stream's, as JetStreamLogs::Open found it. `restore`: makes the
+  // JetStream stream and its consumer again if they are gone (JetStreamLogs::Restore).
+  using RestoreFn = std::function<Result<nats::StreamState>()>;
   JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* js, std::string stream,
-               RecordLogHooks hooks, const nats::StreamState& state);
+               RecordLogHooks hooks, const nats::StreamState& state, RestoreFn restore);
   // Waits (up to publish_timeout_ms) for the PubAcks of records appended, stops pulling
   // and gives back (-NAK) the records pulled and not delivered.
   ~JetStreamLog() override;
@@ -227,8 +245,8 @@ class JetStreamLog : public RecordLog {
   // Answers one message's appends (their `done`, after on_batch_done's accounting).
   void Answer(Waiting& w, const Status& status, uint64_t message_seq);
   void PullLoop();
-  // One pull: records not held already go to on_durable. False if the pull failed.
-  bool PullOnce();
+  // One pull: records not held already go to on_durable. The pull's error, if it failed.
+  Status PullOnce();
   // The records of pulled message `d` as frames of `epoch` numbered JetStreamRecordSeq(its
   // sequence number, index); false (logged) if it is a batch that does not decode.
   bool AddFrames(const nats::Delivered& d, uint64_t epoch, std::vector<WalFrame>* frames) const;
@@ -246,6 +264,13 @@ class JetStreamLog : public RecordLog {
   // old one is nothing to the new one, and the hooks hear of it. mu_ held, before
   // created_ moves.
   bool NewStreamLocked(const nats::StreamState& state);
+  // Pulls or reports have said NotFound for kRestoreAfterNs: the JetStream stream (or its
+  // consumer) is gone under this running stream (NATS restarted without its store, or it
+  // was deleted by hand). Made again (a new epoch, ApplyState), logged at warn, so that
+  // publishing and pulling resume by themselves; unless hooks_.may_restore says the
+  // delivery stream left the streams table or was created again there (logged once).
+  // Puller only.
+  void Restore(const Status& why);
   // Waits `ms`, or less if the log stops.
   void WaitUnlessStopping(int64_t ms);
 
@@ -255,6 +280,7 @@ class JetStreamLog : public RecordLog {
   const std::string js_stream_;    // TRIBUTARY_...
   const std::string subject_;
   const RecordLogHooks hooks_;
+  const RestoreFn restore_;
 
   const std::shared_ptr<Outstanding> outstanding_ = std::make_shared<Outstanding>();
   std::mutex mu_;
@@ -268,6 +294,8 @@ class JetStreamLog : public RecordLog {
   bool stopping_ = false;
   int64_t last_touch_scan_ns_ = 0;  // puller only
   int64_t last_refresh_ns_ = 0;     // puller only
+  int64_t lost_since_ns_ = 0;       // puller only; when the stream was first found gone
+  bool restore_refused_ = false;    // puller only; may_restore said no (logged once)
 
   uint64_t held_at_open_ = 0;
   std::atomic<uint64_t> shared_epoch_{0};  // set under mu_; 0: not known

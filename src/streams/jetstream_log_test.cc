@@ -2,15 +2,15 @@
 // real nats-server that each test starts on a free loopback port.
 #include "streams/jetstream_log.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <mutex>
+#include <filesystem>
 #include <future>
+#include <mutex>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "base/completion_batch.h"
 #include "base/testing/temp_dir.h"
@@ -179,6 +179,22 @@ class JetStreamLogTest : public ::testing::Test {
     return id.get_future().get();
   }
 
+  // Puts `record` until the stream accepts it (as a device sends again), up to `tries`
+  // times 100 ms apart; its id, or "" if it was refused every time.
+  static std::string PutUntilAccepted(StreamManager& m, const std::string& stream,
+                                      const std::string& record, int tries = 100) {
+    for (int i = 0; i < tries; ++i) {
+      std::promise<std::pair<Status, std::string>> p;
+      m.PutRecord(stream, record, [&](const Status& st, const std::string& id) {
+        p.set_value({st, id});
+      });
+      auto [st, id] = p.get_future().get();
+      if (st.ok()) return id;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "";
+  }
+
   // What another server does when it opens `stream` and finds no JetStream stream (NATS
   // lost its store, or it was deleted): the JetStream stream and its consumer made again,
   // here with `records` records published to it (one a message, as a lone put does).
@@ -201,7 +217,8 @@ class JetStreamLogTest : public ::testing::Test {
       nats::Headers headers{{"Tributary-Arrival-Ms", "1796047331500"}};
       js.Publish(JetStreamSubject(stream), record, &headers, 2000,
                  [&](const Status& st, uint64_t) { acked.set_value(st); });
-      ASSERT_TRUE(acked.get_future().get().ok());
+      Status st = acked.get_future().get();
+      ASSERT_TRUE(st.ok()) << st.ToString();
     }
   }
 
@@ -699,6 +716,95 @@ TEST_F(JetStreamLogTest, RecordsAreRefusedWhileJetStreamIsDownAndAcceptedAfter) 
   for (const auto& l : Expected("up", 10)) want.insert(l);
   want.insert("after");
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), want);
+}
+
+// NATS restarted without its store: the JetStream stream is gone under the running server,
+// which makes it again by itself (a new epoch) and takes and delivers records again,
+// without a restart of its own.
+TEST_F(JetStreamLogTest, AJetStreamStreamLostUnderARunningServerIsMadeAgain) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  const std::string before = PutRecordId(*m, "s", "before\n");
+  ASSERT_TRUE(m->Flush("s").ok());
+  nats_.Kill();
+  std::filesystem::remove_all(nats_.store_dir());
+  ASSERT_TRUE(nats_.Start().ok());
+  // Refused until the stream is back; the device sends again, as devices do.
+  const std::string after = PutUntilAccepted(*m, "s", "after\n");
+  ASSERT_FALSE(after.empty()) << "records refused for 10 s after NATS came back";
+  ASSERT_TRUE(JetStreamState("s").ok()) << "the JetStream stream is back";
+  EXPECT_NE(after.substr(0, 16), before.substr(0, 16)) << "a new stream, a new epoch";
+  ASSERT_TRUE(m->Flush("s").ok());  // pulled and delivered from the new stream
+  EXPECT_EQ(Lines(), (std::multiset<std::string>{"before", "after"}));
+  EXPECT_EQ(JetStreamState("s")->messages, 0u);
+}
+
+// The JetStream stream deleted by hand (`nats stream rm`) under a running delivery stream
+// that is still in the streams table: made again, with its consumer, and the records put
+// from then on are accepted and delivered.
+TEST_F(JetStreamLogTest, AJetStreamStreamDeletedUnderARunningStreamIsMadeAgain) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  const std::string before = PutRecordId(*m, "s", "before\n");
+  ASSERT_TRUE(m->Flush("s").ok());
+  {
+    auto conn = Client();
+    ASSERT_TRUE(conn);
+    nats::JetStream js(conn.get());
+    ASSERT_TRUE(js.DeleteStream(JetStreamName("s")).ok());
+  }
+  const std::string after = PutUntilAccepted(*m, "s", "after\n");
+  ASSERT_FALSE(after.empty()) << "records refused for 10 s after the JetStream stream went";
+  ASSERT_EQ(PutMany(*m, "s", "then", 50), 50);
+  ASSERT_TRUE(JetStreamState("s").ok()) << "the JetStream stream is back";
+  EXPECT_NE(after.substr(0, 16), before.substr(0, 16)) << "a new stream, a new epoch";
+  ASSERT_TRUE(m->Flush("s").ok());  // pulled and delivered from the new stream
+  std::multiset<std::string> want = Expected("then", 50);
+  want.insert("before");
+  want.insert("after");
+  EXPECT_EQ(Lines(), want);
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->messages, 0u) << "all of them acknowledged";
+  EXPECT_EQ(m->Describe("s")->status, "active");
+}
+
+// Another server deleted the delivery stream (its row left the table, then the JetStream
+// stream went), or deleted it and created it again (a row of another epoch), and this
+// server has not yet followed the table (SQLite announces nothing, so here it never
+// does): the JetStream stream is not made again for the old stream, and records are
+// refused rather than kept where nobody delivers them.
+TEST_F(JetStreamLogTest, AJetStreamStreamIsNotMadeAgainForAStreamThatLeftTheTable) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config("deleted")).ok());
+  ASSERT_TRUE(m->Create(Config("replaced")).ok());
+  ASSERT_TRUE(db_->Exec("DELETE FROM streams WHERE name='deleted'").ok());
+  ASSERT_TRUE(db_->Exec("UPDATE streams SET epoch='0123456789abcdef' WHERE name='replaced'").ok());
+  {
+    auto conn = Client();
+    ASSERT_TRUE(conn);
+    nats::JetStream js(conn.get());
+    ASSERT_TRUE(js.DeleteStream(JetStreamName("deleted")).ok());
+    ASSERT_TRUE(js.DeleteStream(JetStreamName("replaced")).ok());
+  }
+  // Long past the second a lost stream waits before it is made again, and a pull of a
+  // consumer that is gone (fetch_wait_ms and a second) after that.
+  std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+  for (const std::string name : {"deleted", "replaced"}) {
+    auto state = JetStreamState(name);
+    EXPECT_EQ(state.status().code(), ErrorCode::kNotFound)
+        << name << ": made again: " << (state.ok() ? state->created : state.status().ToString());
+    std::promise<Status> p;
+    m->Put(name, "refused\n", [&](const Status& st, uint64_t) { p.set_value(st); });
+    EXPECT_FALSE(p.get_future().get().ok()) << name;
+  }
 }
 
 TEST_F(JetStreamLogTest, AFullJetStreamStreamRefusesRecordsUntilDeliveryCatchesUp) {

@@ -59,6 +59,14 @@ struct RecordLogHooks {
   // Asked by an external log before it pulls more records for on_durable: false while
   // the stream's buffers hold enough (the lake is slow). Optional.
   std::function<bool()> may_pull;
+  // Asked by an external log that finds where it is kept lost it (the JetStream stream
+  // deleted, or NATS restarted without its store) before it makes it again: OK while the
+  // delivery stream is still the one in the streams table (its row there, with the epoch
+  // it runs under); else why not (NotFound: deleted; FailedPrecondition: deleted and
+  // created again), and the log is not made again: the stream manager stops the stream
+  // when it follows the table. Called on the log's thread; it may query the database.
+  // Optional: without it, a lost log is never made again.
+  std::function<Status()> may_restore;
 };
 
 class RecordLog {

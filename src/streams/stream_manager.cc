@@ -242,6 +242,13 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
   o.backup_bucket = std::move(backup_bucket);
   o.metrics = std::move(metrics);
   o.converter = options_.converter;
+  if (options_.logs) {
+    // With a shared log the stream runs under its row's epoch (LocalEpoch). The database
+    // outlives the streams (the manager stops them first).
+    o.still_in_table = [db = options_.db, name = config.name, epoch] {
+      return StillInTable(db, name, epoch);
+    };
+  }
   TRY_ASSIGN(auto stream, DeliveryStream::Open(std::move(o)));
   return std::shared_ptr<DeliveryStream>(std::move(stream));
 }

@@ -208,6 +208,11 @@ class StreamManager : public rules::RecordSink {
   Result<uint64_t> EpochForExistingStream(const std::string& name, uint64_t table_epoch);
   // Follows the table after another server changed it (see the top of this file).
   void FollowTable();
+  // OK if `name` has its row in the table with `table_epoch`; NotFound if it has none (a
+  // delete, by any server), FailedPrecondition if the row has another epoch (deleted and
+  // created again), or the error reading it. Asked before a stream's lost shared log is
+  // made again (DeliveryStreamOptions::still_in_table), from the log's thread.
+  static Status StillInTable(metadata::Database* db, const std::string& name, uint64_t table_epoch);
   // Stops a stream this server runs and removes its WAL (and, with `remove_shared_log`,
   // its JetStream stream), leaving the table's row alone. Unavailable (and the stream
   // keeps running) if its buffers are not delivered in time.

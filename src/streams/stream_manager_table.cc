@@ -149,6 +149,24 @@ void StreamManager::MarkFailedLocked(const std::string& name, const StreamConfig
                     : "it has no WAL directory: its name is not a stream's");
 }
 
+Status StreamManager::StillInTable(metadata::Database* db, const std::string& name,
+                                   uint64_t table_epoch) {
+  TRY_ASSIGN(auto rows, db->Query("SELECT epoch FROM streams WHERE name=?", {name}));
+  if (rows.empty()) {
+    return NotFound(fmt::format("delivery stream '{}' is no longer in the streams table", name));
+  }
+  const std::string epoch = rows[0].Text(0);
+  uint64_t row_epoch = 0;
+  auto [end, ec] = std::from_chars(epoch.data(), epoch.data() + epoch.size(), row_epoch, 16);
+  if (ec != std::errc() || end != epoch.data() + epoch.size() || row_epoch != table_epoch) {
+    return FailedPrecondition(fmt::format(
+        "delivery stream '{}' was deleted and created again (its row's epoch is {}, this "
+        "server runs it under {:016x})",
+        name, epoch, table_epoch));
+  }
+  return Status::Ok();
+}
+
 void StreamManager::FollowTable() {
   auto log = Logger("streams");
   std::lock_guard<std::mutex> changes(changes_mu_);
