@@ -141,6 +141,16 @@ Status Server::Init() {
     Logger("server")->info("streams keep their records in {}", (*logs)->Describe());
     so.logs = std::move(logs).value();
     streams_logs_ = so.logs;
+    // The link all the streams share (each stream counts its own failed publishes, pulls
+    // and acknowledgements: tributary_stream_jetstream_*).
+    metrics_.NewCallbackGauge(
+        "tributary_streams_nats_connected",
+        "1 while the delivery streams' NATS connection is up, else 0", {},
+        [l = streams_logs_.get()] { return l->link().connected ? 1.0 : 0.0; });
+    metrics_.NewCallbackCounter(
+        "tributary_streams_nats_reconnects_total",
+        "Times the delivery streams' NATS connection was made again after it was lost", {},
+        [l = streams_logs_.get()] { return static_cast<double>(l->link().reconnects); });
   }
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   so.converter = std::make_shared<lake::CatalogRecordConverter>(catalog_.get());

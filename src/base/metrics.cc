@@ -110,6 +110,12 @@ void MetricsRegistry::NewCallbackGauge(const std::string& name, const std::strin
   s->callback = std::move(fn);
 }
 
+void MetricsRegistry::NewCallbackCounter(const std::string& name, const std::string& help,
+                                         const Labels& labels, std::function<double()> fn) {
+  Series* s = AddSeries(name, help, Kind::kCallbackCounter, labels);
+  s->callback = std::move(fn);
+}
+
 namespace {
 
 std::string EscapeLabel(const std::string& v) {
@@ -156,7 +162,7 @@ std::string MetricsRegistry::Render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, fam] : families_) {
-    static const char* kTypes[] = {"counter", "gauge", "histogram", "gauge"};
+    static const char* kTypes[] = {"counter", "gauge", "histogram", "gauge", "counter"};
     out += "# HELP " + name + " " + fam.help + "\n";
     out += "# TYPE " + name + " " + kTypes[static_cast<int>(fam.kind)] + "\n";
     for (const auto& s : fam.series) {
@@ -168,6 +174,7 @@ std::string MetricsRegistry::Render() const {
           out += name + LabelText(s->labels) + " " + std::to_string(s->gauge->Value()) + "\n";
           break;
         case Kind::kCallback:
+        case Kind::kCallbackCounter:
           out += name + LabelText(s->labels) + " " + Num(s->callback()) + "\n";
           break;
         case Kind::kHistogram: {

@@ -78,6 +78,10 @@ class MetricsRegistry {
   // A gauge whose value is computed at render time (e.g. a queue's size).
   void NewCallbackGauge(const std::string& name, const std::string& help, const Labels& labels,
                         std::function<double()> fn);
+  // A counter kept elsewhere (a connection's reconnects), read at render time; `fn` must
+  // never go down.
+  void NewCallbackCounter(const std::string& name, const std::string& help, const Labels& labels,
+                          std::function<double()> fn);
 
   // Stops rendering the series whose labels are exactly `labels` in the families whose
   // names start with `name_prefix` (a deleted subject's: {"stream", "pollution"} under
@@ -91,7 +95,7 @@ class MetricsRegistry {
   std::string Render() const;
 
  private:
-  enum class Kind { kCounter, kGauge, kHistogram, kCallback };
+  enum class Kind { kCounter, kGauge, kHistogram, kCallback, kCallbackCounter };
   struct Series {
     Labels labels;
     std::unique_ptr<Counter> counter;

@@ -15,7 +15,12 @@ TEST(MetricsTest, RendersPrometheusText) {
   g->Set(7);
   reg.NewCallbackGauge("t_queue", "Queue", {}, [] { return 2.5; });
   reg.NewCallbackGauge("t_not_yet", "No value yet", {}, [] { return std::nan(""); });
+  reg.NewCallbackCounter("t_reconnects_total", "Kept elsewhere", {}, [] { return 4.0; });
   std::string text = reg.Render();
+  EXPECT_NE(text.find("# TYPE t_queue gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE t_reconnects_total counter\nt_reconnects_total 4\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("# TYPE t_messages_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("t_messages_total{listener=\"tls\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("t_connections 7\n"), std::string::npos);

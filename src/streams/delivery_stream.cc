@@ -123,6 +123,13 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
       p->progress_cv_.notify_all();
     };
     hooks.may_restore = s->options_.still_in_table;
+    // The metrics, not the stream: the log's destructor may count a -NAK that failed.
+    hooks.on_failure = [m = s->options_.metrics](LogFailure what) {
+      Counter* c = what == LogFailure::kPublish ? m->jetstream_publish_failures
+                   : what == LogFailure::kPull  ? m->jetstream_pull_failures
+                                                : m->jetstream_ack_failures;
+      if (c) c->Add();
+    };
     TRY_ASSIGN(s->log_, s->options_.logs->Open(s->options_.config.name, s->options_.epoch,
                                                std::move(hooks)));
     // Record ids as every server sharing the log gives them.
@@ -820,6 +827,12 @@ StreamDescription DeliveryStream::Describe() const {
   s.delivery_errors = m.delivery_errors->Value() - since.delivery_errors;
   s.buffers_sealed_early = m.buffers_sealed_early->Value() - since.buffers_sealed_early;
   s.wal_records_lost = m.wal_records_lost->Value() - since.wal_records_lost;
+  if (m.jetstream_publish_failures) {
+    s.jetstream_publish_failures =
+        m.jetstream_publish_failures->Value() - since.jetstream_publish_failures;
+    s.jetstream_pull_failures = m.jetstream_pull_failures->Value() - since.jetstream_pull_failures;
+    s.jetstream_ack_failures = m.jetstream_ack_failures->Value() - since.jetstream_ack_failures;
+  }
   s.last_delivery_latency_ms = m.last_latency_ms->Value();
   s.max_delivery_latency_ms = m.max_latency_ms->Value();
   uint64_t n = m.delivery_latency->Count() - since.latency_count;

@@ -200,7 +200,7 @@ std::string JetStreamLogs::Describe() const {
 }
 
 RecordLogProvider::Link JetStreamLogs::link() const {
-  return {conn_->connected(), conn_->server(), conn_->known_servers()};
+  return {conn_->connected(), conn_->server(), conn_->known_servers(), conn_->reconnects()};
 }
 
 uint64_t JetStreamDeliveredThrough(uint64_t through, std::string* created,
@@ -270,7 +270,7 @@ JetStreamLog::~JetStreamLog() {
     std::lock_guard<std::mutex> lock(mu_);
     held.swap(held_);
   }
-  for (const auto& [seq, h] : held) (void)js_->Nak(h.ack_subject);
+  for (const auto& [seq, h] : held) Sent(js_->Nak(h.ack_subject));
   if (!held.empty()) {
     Log()->info("stream={} gave {} messages of undelivered records back to JetStream stream={}",
                 stream_, held.size(), js_stream_);
@@ -415,6 +415,7 @@ void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq
     while (seq > last && !last_appended_seq_.compare_exchange_weak(last, seq)) {
     }
   }
+  if (!st.ok()) Failed(LogFailure::kPublish);
   LogBatchDone batch{w.dones.size(), w.bytes, SteadyNanos() - w.started_ns};
   if (hooks_.on_batch_done) hooks_.on_batch_done(st, batch);
   for (size_t i = 0; i < w.dones.size(); ++i) {
@@ -506,6 +507,14 @@ void JetStreamLog::Restore(const Status& why) {
   ApplyState(*state, asked);
 }
 
+void JetStreamLog::Failed(LogFailure what) const {
+  if (hooks_.on_failure) hooks_.on_failure(what);
+}
+
+void JetStreamLog::Sent(const Status& ack) const {
+  if (!ack.ok()) Failed(LogFailure::kAck);
+}
+
 void JetStreamLog::WaitUnlessStopping(int64_t ms) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
@@ -546,6 +555,7 @@ Status JetStreamLog::PullOnce() {
     messages = std::move(pull->messages);
   }
   if (!pull->status.ok()) {
+    Failed(LogFailure::kPull);
     Log()->warn("stream={} pulling from JetStream stream={} failed: {}", stream_, js_stream_,
                 pull->status.ToString());
   }
@@ -588,18 +598,18 @@ Status JetStreamLog::PullOnce() {
                     Held{d.ack_subject, now, static_cast<uint32_t>(frames_.size() - first)});
     }
   }
-  for (const std::string& s : given_back) (void)js_->Nak(s);
+  for (const std::string& s : given_back) Sent(js_->Nak(s));
   if (!given_back.empty()) {
     Log()->warn(
         "stream={} gave {} messages back to JetStream stream={}: it was made again "
         "while they were pulled",
         stream_, given_back.size(), js_stream_);
   }
-  for (const std::string& s : acked_again) (void)js_->Ack(s);
+  for (const std::string& s : acked_again) Sent(js_->Ack(s));
   // A message no version of this log wrote: left unacknowledged it would come back for
   // ever and hold back every Flush, so it is acknowledged, that is dropped (logged, with
   // its sequence number, in AddFrames).
-  for (const std::string& s : unreadable) (void)js_->Ack(s);
+  for (const std::string& s : unreadable) Sent(js_->Ack(s));
   if (!frames_.empty() && hooks_.on_durable) hooks_.on_durable(frames_);
   return pull->status;
 }
@@ -651,7 +661,7 @@ void JetStreamLog::TouchHeld(int64_t now_ns) {
       subjects.push_back(h.ack_subject);
     }
   }
-  for (const std::string& s : subjects) (void)js_->InProgress(s);
+  for (const std::string& s : subjects) Sent(js_->InProgress(s));
 }
 
 Status JetStreamLog::MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) {
@@ -684,6 +694,7 @@ Status JetStreamLog::MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& 
   size_t failed = 0;
   for (const std::string& s : subjects) {
     Status st = js_->Ack(s);
+    Sent(st);
     if (!st.ok() && failed++ == 0) first_error = st;
   }
   if (failed > 0) {

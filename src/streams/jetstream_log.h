@@ -273,6 +273,9 @@ class JetStreamLog : public RecordLog {
   void Restore(const Status& why);
   // Waits `ms`, or less if the log stops.
   void WaitUnlessStopping(int64_t ms);
+  // Tells hooks_.on_failure; Sent: of an acknowledgement (+ACK, +WPI, -NAK) that failed.
+  void Failed(LogFailure what) const;
+  void Sent(const Status& ack) const;
 
   const JetStreamLogOptions options_;
   nats::JetStream* js_;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <set>
@@ -18,6 +19,7 @@
 #include "nats/testing/jwt.h"
 #include "nats/testing/nats_server.h"
 #include "streams/stream_manager.h"
+#include "streams/stream_metrics.h"
 #include "streams/testing/memory_object_store.h"
 
 namespace tributary::streams {
@@ -95,7 +97,8 @@ class JetStreamLogTest : public ::testing::Test {
   // A manager (a server, as far as the streams go) on its own metadata database.
   std::unique_ptr<StreamManager> OpenManager(std::shared_ptr<JetStreamLogs> logs,
                                              metadata::Database* db = nullptr,
-                                             int64_t stop_timeout_ms = 10'000) {
+                                             int64_t stop_timeout_ms = 10'000,
+                                             MetricsRegistry* metrics = nullptr) {
     StreamManagerOptions o;
     o.wal_dir = dir_.path() + "/wal";
     o.db = db ? db : db_.get();
@@ -104,6 +107,7 @@ class JetStreamLogTest : public ::testing::Test {
     o.retry_initial_backoff_ms = 5;
     o.retry_max_backoff_ms = 20;
     o.stop_timeout_ms = stop_timeout_ms;
+    o.metrics = metrics;
     auto m = StreamManager::Open(std::move(o));
     EXPECT_TRUE(m.ok()) << m.status().ToString();
     return m.ok() ? std::move(m).value() : nullptr;
@@ -805,6 +809,72 @@ TEST_F(JetStreamLogTest, AJetStreamStreamIsNotMadeAgainForAStreamThatLeftTheTabl
     m->Put(name, "refused\n", [&](const Status& st, uint64_t) { p.set_value(st); });
     EXPECT_FALSE(p.get_future().get().ok()) << name;
   }
+}
+
+// NATS down under a running stream: the publishes, pulls and acknowledgements that fail
+// are counted, in Describe and in /metrics, and the link's reconnect is too.
+TEST_F(JetStreamLogTest, FailuresToTalkToJetStreamAreCounted) {
+  MetricsRegistry registry;
+  auto logs = Logs();
+  ASSERT_TRUE(logs);
+  auto m = OpenManager(logs, nullptr, /*stop_timeout_ms=*/3000, &registry);
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Create(c).ok());
+  auto stats = [&] { return m->Describe("s")->stats; };
+  auto wait_for = [](const std::function<bool()>& cond) {
+    for (int i = 0; i < 200 && !cond(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return cond();
+  };
+  EXPECT_EQ(stats().jetstream_publish_failures, 0u);
+  EXPECT_NE(
+      registry.Render().find("tributary_stream_jetstream_pull_failures_total{stream=\"s\"} 0\n"),
+      std::string::npos);
+  // Records pulled and held while the lake refuses them.
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  ASSERT_EQ(PutMany(*m, "s", "held", 5), 5);
+  ASSERT_TRUE(wait_for([&] { return stats().buffered_bytes > 0; }));
+  const uint64_t reconnects = logs->link().reconnects;
+
+  nats_.Kill();
+  std::promise<Status> refused;
+  m->Put("s", "down\n", [&](const Status& st, uint64_t) { refused.set_value(st); });
+  EXPECT_FALSE(refused.get_future().get().ok());
+  EXPECT_EQ(stats().jetstream_publish_failures, 1u);
+  ASSERT_TRUE(wait_for([&] { return stats().jetstream_pull_failures > 0; }));
+  // The lake takes them now, and their +ACKs cannot be sent.
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  ASSERT_TRUE(wait_for([&] { return stats().jetstream_ack_failures > 0; }))
+      << stats().jetstream_ack_failures;
+  const std::string text = registry.Render();
+  EXPECT_NE(text.find("tributary_stream_jetstream_publish_failures_total{stream=\"s\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("tributary_stream_jetstream_ack_failures_total{stream=\"s\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tributary_stream_jetstream_ack_failures_total{stream=\"s\"}"),
+            std::string::npos);
+
+  ASSERT_TRUE(nats_.Start().ok());
+  ASSERT_TRUE(wait_for([&] { return logs->link().connected; }));
+  EXPECT_EQ(logs->link().reconnects, reconnects + 1);
+  EXPECT_FALSE(PutUntilAccepted(*m, "s", "after\n").empty());
+}
+
+// A stream on a local WAL has no JetStream counters in /metrics.
+TEST(JetStreamMetrics, OnlyStreamsOnJetStreamHaveThem) {
+  MetricsRegistry registry;
+  StreamMetrics wal(&registry, "w");
+  StreamMetrics js(&registry, "j", /*jetstream=*/true);
+  const std::string text = registry.Render();
+  EXPECT_EQ(text.find("jetstream_publish_failures_total{stream=\"w\"}"), std::string::npos);
+  EXPECT_NE(text.find("tributary_stream_jetstream_publish_failures_total{stream=\"j\"} 0\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(JetStreamLogTest, AFullJetStreamStreamRefusesRecordsUntilDeliveryCatchesUp) {

@@ -43,6 +43,14 @@ struct LogBatchDone {
   int64_t commit_ns = 0;   // writing the batch and syncing it (per the policy)
 };
 
+// What an external log failed to do with where it keeps the records (RecordLogHooks::
+// on_failure; tributary_stream_jetstream_*_failures_total).
+enum class LogFailure {
+  kPublish,  // a message of records not taken (no PubAck: refused, unanswered, not sent)
+  kPull,     // a pull that failed (the connection down, the stream or its consumer gone)
+  kAck,      // a +ACK, +WPI or -NAK that could not be sent
+};
+
 struct RecordLogHooks {
   // Records ready for the stream's buffers, in the order they are to be delivered. The
   // frames' data views are valid only during the call. Called from one thread at a time.
@@ -67,6 +75,9 @@ struct RecordLogHooks {
   // when it follows the table. Called on the log's thread; it may query the database.
   // Optional: without it, a lost log is never made again.
   std::function<Status()> may_restore;
+  // An external log failed to talk to where it keeps the records (logged by the log);
+  // once per failed message, pull or acknowledgement. Optional.
+  std::function<void(LogFailure)> on_failure;
 };
 
 class RecordLog {
@@ -138,6 +149,7 @@ class RecordLogProvider {
     bool connected = false;
     std::string server;              // host:port in use (or being tried)
     std::vector<std::string> known;  // every server it may use (a cluster's members)
+    uint64_t reconnects = 0;         // times the link was made again after it was lost
   };
   virtual Link link() const = 0;
 };

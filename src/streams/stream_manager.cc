@@ -187,7 +187,7 @@ void StreamManager::SaveWalStreamFileOf(const std::shared_ptr<DeliveryStream>& s
 
 std::shared_ptr<StreamMetrics> StreamManager::MetricsFor(const std::string& name) {
   auto& m = metrics_[name];
-  if (!m) m = std::make_shared<StreamMetrics>(options_.metrics, name);
+  if (!m) m = std::make_shared<StreamMetrics>(options_.metrics, name, options_.logs != nullptr);
   return m;
 }
 

@@ -23,7 +23,7 @@ std::vector<double> CommitSizeBuckets() {
 
 }  // namespace
 
-StreamMetrics::StreamMetrics(MetricsRegistry* given, const std::string& stream_name)
+StreamMetrics::StreamMetrics(MetricsRegistry* given, const std::string& stream_name, bool jetstream)
     : registry(Pick(given, &own_registry)), stream(stream_name) {
   MetricsRegistry* r = registry;
   Labels l{{"stream", stream}};
@@ -66,6 +66,22 @@ StreamMetrics::StreamMetrics(MetricsRegistry* given, const std::string& stream_n
       LatencyBuckets(), l);
   wal_commit_records = r->NewHistogram("tributary_stream_wal_commit_records",
                                        "Records per WAL group commit", CommitSizeBuckets(), l);
+  if (jetstream) {
+    jetstream_publish_failures = r->NewCounter(
+        "tributary_stream_jetstream_publish_failures_total",
+        "JetStream messages of records not taken: refused, unanswered, or not sent (NATS down, "
+        "the JetStream stream gone or full); their records were refused",
+        l);
+    jetstream_pull_failures = r->NewCounter(
+        "tributary_stream_jetstream_pull_failures_total",
+        "Pulls from the JetStream consumer that failed (NATS down, the stream or consumer gone)",
+        l);
+    jetstream_ack_failures = r->NewCounter(
+        "tributary_stream_jetstream_ack_failures_total",
+        "Acknowledgements (+ACK, +WPI, -NAK) of pulled messages that could not be sent to "
+        "JetStream (NATS down): those messages are delivered again",
+        l);
+  }
 }
 
 void StreamMetrics::Unregister() {
@@ -89,6 +105,11 @@ void StreamMetrics::MarkCreated() {
   since.commits = wal_commit_seconds->Count();
   since.commit_seconds_sum = wal_commit_seconds->Sum();
   since.commit_records_sum = wal_commit_records->Sum();
+  if (jetstream_publish_failures) {
+    since.jetstream_publish_failures = jetstream_publish_failures->Value();
+    since.jetstream_pull_failures = jetstream_pull_failures->Value();
+    since.jetstream_ack_failures = jetstream_ack_failures->Value();
+  }
   last_latency_ms->Set(0);
   max_latency_ms->Set(0);
 }

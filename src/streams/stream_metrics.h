@@ -11,8 +11,9 @@
 namespace tributary::streams {
 
 struct StreamMetrics {
-  // Registers the series in `registry`, or in a private registry when it is null.
-  StreamMetrics(MetricsRegistry* registry, const std::string& stream);
+  // Registers the series in `registry`, or in a private registry when it is null; the
+  // jetstream_* ones only for a stream whose records are kept in JetStream (`jetstream`).
+  StreamMetrics(MetricsRegistry* registry, const std::string& stream, bool jetstream = false);
   // The stream is deleted: its series leave the registry (and /metrics). The pointers
   // below stay valid, and updating them harmless, as long as this object lives.
   void Unregister();
@@ -38,6 +39,10 @@ struct StreamMetrics {
   Gauge* wal_bytes;
   Histogram* wal_commit_seconds;  // a group commit's write and sync
   Histogram* wal_commit_records;  // records per group commit
+  // The stream's talk with JetStream that failed (LogFailure); null without JetStream.
+  Counter* jetstream_publish_failures = nullptr;
+  Counter* jetstream_pull_failures = nullptr;
+  Counter* jetstream_ack_failures = nullptr;
 
   // The counters when the stream of this name was last created: Describe subtracts them.
   // (A deleted stream's series leave the registry with it, so a stream created again
@@ -46,7 +51,8 @@ struct StreamMetrics {
     uint64_t records_in = 0, bytes_in = 0, records_rejected = 0, objects_delivered = 0,
              bytes_delivered = 0, records_delivered = 0, records_to_error_prefix = 0,
              delivery_errors = 0, buffers_sealed_early = 0, wal_records_lost = 0, latency_count = 0,
-             commits = 0;
+             commits = 0, jetstream_publish_failures = 0, jetstream_pull_failures = 0,
+             jetstream_ack_failures = 0;
     double latency_sum = 0, commit_seconds_sum = 0, commit_records_sum = 0;
   };
   Since since;

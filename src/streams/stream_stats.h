@@ -35,6 +35,11 @@ struct StreamStats {
   // Acknowledged records lost to damage in the middle of a WAL segment, found at recovery
   // (last_error says where; the segment as found is kept as <segment>.corrupt).
   uint64_t wal_records_lost = 0;
+  // Records kept in JetStream: its messages not taken, pulls and acknowledgements that
+  // failed (tributary_stream_jetstream_*_failures_total); 0 on a local WAL.
+  uint64_t jetstream_publish_failures = 0;
+  uint64_t jetstream_pull_failures = 0;
+  uint64_t jetstream_ack_failures = 0;
   std::string last_error;           // "" if none since start
   int64_t last_error_ms = 0;        // Unix ms of last_error, 0 if none
 };
