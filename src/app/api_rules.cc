@@ -61,7 +61,7 @@ HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
   auto stored = create ? server->rules().Create(name, req.body)
                        : server->rules().Replace(name, req.body);
   if (!stored.ok()) return ErrorResponse(stored.status());
-  json out = rules::ToJson(*stored, stored->metrics);
+  json out = rules::ToJson(*stored, stored->metrics.get());
   if (json warnings = MissingStreamWarnings(server, stored->definition); !warnings.empty())
     out["warnings"] = std::move(warnings);
   return JsonResponse(out, create ? 201 : 200);
@@ -170,7 +170,7 @@ void AddRuleRoutes(net::Router* router, Server* server) {
   router->Add("GET", "/v1/rules", [server](HttpRequest&) {
     json list = json::array();
     for (const auto& r : server->rules().List()) {
-      list.push_back(rules::ToJson(r, r.metrics));
+      list.push_back(rules::ToJson(r, r.metrics.get()));
     }
     return JsonResponse({{"rules", list}});
   });
@@ -178,7 +178,7 @@ void AddRuleRoutes(net::Router* router, Server* server) {
     const std::string& name = req.params["name"];
     auto r = server->rules().Get(name);
     if (!r.ok()) return ErrorResponse(r.status());
-    return JsonResponse(rules::ToJson(*r, r->metrics));
+    return JsonResponse(rules::ToJson(*r, r->metrics.get()));
   });
   for (const char* verb : {"enable", "disable"}) {
     bool enable = std::string(verb) == "enable";

@@ -23,11 +23,11 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::CompileSql(std::string
   return Compile(def);
 }
 
-Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(const RuleDefinition& def,
-                                                                  const RuleMetrics* metrics) {
+Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
+    const RuleDefinition& def, std::shared_ptr<const RuleMetrics> metrics) {
   auto rule = std::shared_ptr<CompiledRule>(new CompiledRule());
   rule->def_ = def;
-  rule->metrics_ = metrics;
+  rule->metrics_ = std::move(metrics);
   auto query = ParseRuleSql(def.sql);
   if (!query.ok()) return query.status().WithContext("topicRulePayload.sql");
   RuleQuery& q = *query;

@@ -57,9 +57,10 @@ class CompiledRule {
  public:
   // Compiles a validated definition; SQL errors read "topicRulePayload.sql: column 18: ...".
   // `metrics`: the counters of this incarnation of the rule (RuleMetricsTable::Start),
-  // which the RulesEngine counts into; null for a rule that is not run.
-  static Result<std::shared_ptr<const CompiledRule>> Compile(const RuleDefinition& def,
-                                                             const RuleMetrics* metrics = nullptr);
+  // which the RulesEngine counts into and the compiled rule holds; null for a rule that is
+  // not run.
+  static Result<std::shared_ptr<const CompiledRule>> Compile(
+      const RuleDefinition& def, std::shared_ptr<const RuleMetrics> metrics = nullptr);
   // Compiles a bare statement (no actions), for tests and tools.
   static Result<std::shared_ptr<const CompiledRule>> CompileSql(std::string_view sql);
 
@@ -67,7 +68,9 @@ class CompiledRule {
   const std::string& name() const { return def_.name; }
   const std::string& topic_filter() const { return topic_filter_; }
   // What the rule's messages and actions count into, whenever they settle; see Compile.
-  const RuleMetrics* metrics() const { return metrics_; }
+  // Valid while this rule is; hold shared_metrics() to count after it may be gone.
+  const RuleMetrics* metrics() const { return metrics_.get(); }
+  const std::shared_ptr<const RuleMetrics>& shared_metrics() const { return metrics_; }
 
   // The SET clause's variables (empty without one). Evaluate and the action renderers
   // compute them for the message they are given; to have them computed once for all
@@ -119,7 +122,7 @@ class CompiledRule {
   Status AppendStarMembers(const MessageContext& m, std::string* out, bool* first) const;
 
   RuleDefinition def_;
-  const RuleMetrics* metrics_ = nullptr;
+  std::shared_ptr<const RuleMetrics> metrics_;
   std::string topic_filter_;
   expr::Variables variables_;
   bool select_value_ = false;

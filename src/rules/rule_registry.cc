@@ -20,16 +20,16 @@ CREATE TABLE rules(
 );
 )sql";
 
-Result<std::shared_ptr<const CompiledRule>> Parse(const std::string& name, std::string_view text,
-                                                  RuleDefinition* def,
-                                                  const RuleMetrics* metrics = nullptr) {
+Result<std::shared_ptr<const CompiledRule>> Parse(
+    const std::string& name, std::string_view text, RuleDefinition* def,
+    std::shared_ptr<const RuleMetrics> metrics = nullptr) {
   TRY_ASSIGN(*def, ParseRuleDefinition(text));
   if (!def->name.empty() && def->name != name) {
     return InvalidArgument("ruleName '" + def->name + "' in the payload differs from the rule name '" +
                            name + "'");
   }
   def->name = name;
-  return CompiledRule::Compile(*def, metrics);
+  return CompiledRule::Compile(*def, std::move(metrics));
 }
 
 // What can be shown of a stored payload that no longer parses or compiles: its SQL and
@@ -76,7 +76,7 @@ Status RuleRegistry::Load() {
   std::vector<std::shared_ptr<const CompiledRule>> compiled_rules;
   // A rule held already (the same name, created at the same time) keeps its counters;
   // one new here, or deleted and made again on another server, starts its own.
-  std::vector<const RuleMetrics*> kept;
+  std::vector<const RuleMetrics*> kept;  // valid: `rules` holds them
   for (const auto& row : rows) {
     StoredRule rule;
     rule.name = row.Text(0);
@@ -86,7 +86,7 @@ Status RuleRegistry::Load() {
       return r.name == rule.name && r.created_at_ms == rule.created_at_ms;
     });
     rule.metrics = held != rules_.end() ? held->metrics : metrics_->Start(rule.name);
-    kept.push_back(rule.metrics);
+    kept.push_back(rule.metrics.get());
     auto compiled = Parse(rule.name, row.Text(1), &rule.definition, rule.metrics);
     if (!compiled.ok()) {
       // Kept out of the running set but not deleted: the user sees it in `rule list`
@@ -111,7 +111,9 @@ Status RuleRegistry::Load() {
   }
   // Rules deleted on another server.
   for (const StoredRule& r : rules_) {
-    if (std::find(kept.begin(), kept.end(), r.metrics) == kept.end()) metrics_->Retire(r.metrics);
+    if (std::find(kept.begin(), kept.end(), r.metrics.get()) == kept.end()) {
+      metrics_->Retire(r.metrics.get());
+    }
   }
   rules_ = std::move(rules);
   compiled_ = std::move(compiled_rules);
@@ -230,7 +232,7 @@ Status RuleRegistry::Delete(const std::string& name) {
                db_->Exec("DELETE FROM rules WHERE name = ?", {metadata::Value(name)}));
     // Its counters leave /metrics; what it still finishes counts into them, unseen, not
     // into a rule created again under the name.
-    metrics_->Retire(rules_[i].metrics);
+    metrics_->Retire(rules_[i].metrics.get());
     rules_.erase(rules_.begin() + static_cast<std::ptrdiff_t>(i));
     compiled_.erase(compiled_.begin() + static_cast<std::ptrdiff_t>(i));
     Rebuild();

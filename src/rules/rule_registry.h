@@ -45,7 +45,7 @@ struct StoredRule {
   std::string error;
   // This incarnation's counters (RuleMetricsTable::Start when it was created or first
   // read), which its compiled form counts into.
-  const RuleMetrics* metrics = nullptr;
+  std::shared_ptr<const RuleMetrics> metrics;
 };
 
 class RuleRegistry {

@@ -273,24 +273,38 @@ bool RulesEngine::TrySingleFirehose(const CompiledRule& rule, const RuleMetrics*
   // A permanent failure (no such stream) with no error action drops the record, logged, as
   // the general path does; a transient one refuses the message so that the device sends it
   // again. The stream's error names the stream.
-  sink_->Put(fh->delivery_stream_name, record, arrival_ms,
-             [done = std::move(done), rm](const Status& s, uint64_t) {
-               broker::PublishVerdict verdict = broker::PublishVerdict::kAccepted;
-               if (!s.ok()) {
-                 rm->action_failures->Add();
-                 if (IsPermanent(s)) {
-                   LogActionFailure(*rm, "FirehoseAction", "", s.message());
-                 } else {
-                   if (uint64_t held; RefusedThrottle().Allow(&held)) {
-                     Log()->warn("record not accepted, the device will send again: {} "
-                                 "(and {} more since the last report)",
-                                 s.message(), held);
-                   }
-                   verdict = TransientRefusal(s);
-                 }
-               }
-               if (done) done(verdict);
-             });
+  // Nothing holds the rule meanwhile (holding its counters would touch one reference
+  // count from every thread once a message): a failure looks them up by incarnation, and
+  // counts nowhere if the rule was deleted and let go meanwhile (its series left /metrics).
+  auto settle = [done = std::move(done), this, incarnation = rm->incarnation](const Status& s,
+                                                                              uint64_t) {
+    broker::PublishVerdict verdict = broker::PublishVerdict::kAccepted;
+    if (!s.ok()) {
+      std::shared_ptr<const RuleMetrics> set = metrics_->Find(incarnation);
+      if (set) set->action_failures->Add();
+      if (IsPermanent(s)) {
+        if (set) {
+          LogActionFailure(*set, "FirehoseAction", "", s.message());
+        } else if (uint64_t n; RefusedThrottle().Allow(&n)) {
+          Log()->warn(
+              "a deleted rule's FirehoseAction failed: {} (and {} more since "
+              "the last report)",
+              s.message(), n);
+        }
+      } else {
+        if (uint64_t held; RefusedThrottle().Allow(&held)) {
+          Log()->warn(
+              "record not accepted, the device will send again: {} "
+              "(and {} more since the last report)",
+              s.message(), held);
+        }
+        verdict = TransientRefusal(s);
+      }
+    }
+    if (done) done(verdict);
+  };
+  static_assert(sizeof(settle) <= 88, "RecordDone holds it without allocating");
+  sink_->Put(fh->delivery_stream_name, record, arrival_ms, std::move(settle));
   return true;
 }
 
@@ -385,6 +399,7 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         record += fh->separator;
         pending->outstanding.fetch_add(1, std::memory_order_relaxed);
         await_outcome();
+        // `pending` holds the rule set, and with it `rule`, `fh` and `rm`.
         sink_->Put(stream, record, m.received_at_ms,
                    [this, pending, report, rm, &rule, fh](const Status& s, uint64_t) {
                      if (!s.ok()) {
@@ -455,9 +470,10 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
       HttpPost post{std::move(request->base), std::move(request->target),
                     std::move(request->headers), out.payload, out.is_json};
       // Neither the rule nor its set is held while the request retries (the rule may be
-      // replaced or deleted meanwhile): the report holds them, and `rm` lives on.
-      http_->Post(std::move(post), [this, report, rm, url = std::move(url)](const Status& s) {
-        if (!s.ok()) Fail(*rm, report.get(), {"HttpAction", url, s.message()});
+      // replaced or deleted meanwhile), unless the report holds them: its counters are.
+      http_->Post(std::move(post), [this, report, held = rule.shared_metrics(),
+                                    url = std::move(url)](const Status& s) {
+        if (!s.ok()) Fail(*held, report.get(), {"HttpAction", url, s.message()});
         ReleaseReport(report);
       });
     }
@@ -515,14 +531,15 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
   // becomes U+FFFD.
   std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // This incarnation's counter (not the name's: the rule may have been deleted and made
-  // again meanwhile), stable for the process's life, so callbacks may keep it.
-  Counter* failed = rule.metrics()->error_action_failures;
+  // again meanwhile); the callbacks below hold its set (`held`), not the rule.
+  std::shared_ptr<const RuleMetrics> held = rule.shared_metrics();
+  Counter* failed = held->error_action_failures;
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
     if (sink_ == nullptr)
       return ErrorActionFailed(failed, rule.name(), "no delivery streams are configured");
     std::string rule_name = rule.name();
     sink_->Put(fh->delivery_stream_name, text + fh->separator, /*arrival_ms=*/0,
-               [failed, rule_name, stream = fh->delivery_stream_name, ack = hold(), settle](
+               [held, failed, rule_name, stream = fh->delivery_stream_name, ack = hold(), settle](
                    const Status& s, uint64_t) {
                  if (!s.ok()) failed->Add();
                  uint64_t held;
@@ -549,7 +566,7 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     if (!request.ok()) return ErrorActionFailed(failed, rule.name(), request.status().message());
     HttpPost post{std::move(request->base), std::move(request->target),
                   std::move(request->headers), std::move(text)};
-    http_->Post(std::move(post), [failed, rule_name = rule.name()](const Status& s) {
+    http_->Post(std::move(post), [held, failed, rule_name = rule.name()](const Status& s) {
       if (!s.ok()) ErrorActionFailed(failed, rule_name, s.message());
     });
   } else if (const auto* s3 = std::get_if<S3Action>(&*error_action)) {
@@ -559,7 +576,7 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     if (!key.ok()) return ErrorActionFailed(failed, rule.name(), key.status().message());
     std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "': ";
     objects_->Put(s3->bucket_name, std::move(*key), std::move(text),
-                  [failed, rule_name = rule.name(), where = std::move(where), ack = hold(),
+                  [held, failed, rule_name = rule.name(), where = std::move(where), ack = hold(),
                    settle](const Status& s) {
                     if (!s.ok()) ErrorActionFailed(failed, rule_name, where + s.message());
                     settle(ack, s, IsPermanentForObjects(s));

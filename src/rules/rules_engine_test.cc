@@ -284,12 +284,13 @@ TEST_F(RulesEngineTest, ADeletedRulesLateFailuresDoNotCountOnARuleCreatedAgain) 
     "actions": [{"http": {"url": "https://hooks.example/alarm"}}],
     "errorAction": {"republish": {"topic": "${nowhere}"}}})";
   ASSERT_TRUE(registry_->Create("alarms", rule).ok());
-  const RuleMetrics* old = &Metrics("alarms");
+  // Held here to read it once the request is answered (it would be let go then).
+  const std::shared_ptr<const RuleMetrics> old = registry_->Get("alarms")->metrics;
   EXPECT_EQ(Publish("devices/d1/alarm", R"({"level":3})", mqtt::QoS::kAtLeastOnce), 1);
   ASSERT_EQ(http_.dones.size(), 1u);
   ASSERT_TRUE(registry_->Delete("alarms").ok());
   ASSERT_TRUE(registry_->Create("alarms", rule).ok());
-  EXPECT_NE(&Metrics("alarms"), old);
+  EXPECT_NE(&Metrics("alarms"), old.get());
 
   // The old rule's request fails for good now; its error document renders no topic.
   http_.dones[0](Unavailable("POST https://hooks.example/alarm answered 503"));
@@ -314,6 +315,54 @@ TEST_F(RulesEngineTest, ADeletedRulesLateFailuresDoNotCountOnARuleCreatedAgain) 
   EXPECT_EQ(fresh.action_failures->Value(), 1u);
   EXPECT_EQ(fresh.error_action_failures->Value(), 1u);
   EXPECT_EQ(old->action_failures->Value(), 1u);
+}
+
+// A rule created and deleted over and over (by automation, say) leaves no counters
+// behind: a deleted rule's set is freed once nothing of its work is under way, so the
+// sets held stay those of the rules there are (and of a rule set a thread last read).
+TEST_F(RulesEngineTest, RulesCreatedAndDeletedOverAndOverKeepNoCountersBehind) {
+  const std::string rule = R"({"sql": "SELECT level FROM 'devices/+/alarm'",
+    "actions": [{"firehose": {"deliveryStreamName": "alarms"}}],
+    "errorAction": {"republish": {"topic": "errors"}}})";
+  ASSERT_TRUE(registry_->Create("steady", kReferenceRule).ok());
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(registry_->Create("churn", rule).ok());
+    EXPECT_EQ(Publish("devices/d1/alarm", R"({"level":3})", mqtt::QoS::kAtLeastOnce), 1);
+    EXPECT_EQ(Metrics("churn").matched->Value(), 1u);
+    ASSERT_TRUE(registry_->Delete("churn").ok());
+    // "steady" and the last "churn", held by this thread's cached rule set at most.
+    ASSERT_LE(table_.sets_held(), 2u) << "after " << i + 1 << " rules";
+  }
+  EXPECT_EQ(Publish("devices/d1/pollution", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(table_.sets_held(), 1u);
+  const std::string text = metrics_.Render();
+  EXPECT_EQ(text.find("rule=\"churn\""), std::string::npos) << text;
+  EXPECT_NE(text.find("tributary_rule_matched_total{rule=\"steady\"} 1"), std::string::npos)
+      << text;
+}
+
+// A single firehose action's record settles after its rule was deleted, created again,
+// and the deleted one's counters let go: the failure counts nowhere (the old series are
+// off /metrics), never into the new rule, and touches nothing freed.
+TEST_F(RulesEngineTest, ASingleFirehoseFailureAfterItsRuleWasLetGoCountsNowhere) {
+  ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  sink_.defer = true;
+  sink_.answers["pollution"] = ResourceExhausted("delivery stream 'pollution' is backed up");
+  EXPECT_EQ(Publish("devices/a/pollution", "{}", mqtt::QoS::kAtLeastOnce), -1);
+  auto first_ack = last_ack_;
+  ASSERT_TRUE(registry_->Delete("to_lake").ok());
+  ASSERT_TRUE(registry_->Create("to_lake", kReferenceRule).ok());
+  // Publishing again refreshes this thread's rule set: nothing holds the old rule now.
+  sink_.answers.erase("pollution");
+  EXPECT_EQ(Publish("devices/a/other", "{}", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(table_.sets_held(), 1u);
+
+  ASSERT_EQ(sink_.deferred.size(), 1u);
+  sink_.deferred[0]();
+  EXPECT_EQ(*first_ack, 2) << "refused for a limit: the device sends it again";
+  EXPECT_EQ(Metrics("to_lake").action_failures->Value(), 0u);
+  EXPECT_NE(metrics_.Render().find("tributary_rule_action_failures_total{rule=\"to_lake\"} 0"),
+            std::string::npos);
 }
 
 TEST_F(RulesEngineTest, WhereFiltersAndDisabledRulesDoNothing) {
