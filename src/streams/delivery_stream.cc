@@ -163,6 +163,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
                             undelivered.front().seq);
     s->pending_bytes_ += bytes;
     s->pending_records_ += undelivered.size();
+    // Delivered like any record; not counted in (that was an earlier process's).
+    s->options_.metrics->records_recovered->Add(undelivered.size());
     s->recovered_through_ = undelivered.back().seq;
     // No Put has run yet, so using the partitioner here does not race the writer thread.
     std::vector<WalFrame> frames;
@@ -819,6 +821,7 @@ StreamDescription DeliveryStream::Describe() const {
   StreamStats& s = d.stats;
   s.records_in = m.records_in->Value() - since.records_in;
   s.bytes_in = m.bytes_in->Value() - since.bytes_in;
+  s.records_recovered = m.records_recovered->Value() - since.records_recovered;
   s.records_rejected = m.records_rejected->Value() - since.records_rejected;
   s.objects_delivered = m.objects_delivered->Value() - since.objects_delivered;
   s.bytes_delivered = m.bytes_delivered->Value() - since.bytes_delivered;

@@ -57,12 +57,34 @@ TEST_F(StreamManagerTest, RestartRedeliversExactlyTheUndeliveredRecords) {
   for (int i = 0; i < 50; ++i) want += "pending-" + std::to_string(i) + "\n";
   EXPECT_EQ(all.size(), want.size()) << all;
   EXPECT_EQ(Objects().size(), 2u);
+  // This process took none of them in: they count as recovered, so that what was
+  // delivered is never more than what came in or was recovered.
+  StreamStats stats = m->Describe("s")->stats;
+  EXPECT_EQ(stats.records_in, 0u);
+  EXPECT_EQ(stats.records_recovered, 50u);
+  EXPECT_EQ(stats.records_delivered, 50u);
+  ASSERT_TRUE(PutSync(*m, "s", "after-restart\n").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  stats = m->Describe("s")->stats;
+  EXPECT_EQ(stats.records_in, 1u);
+  EXPECT_EQ(stats.records_delivered, 51u);
+  EXPECT_EQ(stats.records_in + stats.records_recovered, stats.records_delivered);
+  const std::string text = fresh.Render();
+  EXPECT_NE(text.find("tributary_stream_records_recovered_total{stream=\"s\"} 50"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tributary_stream_records_in_total{stream=\"s\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tributary_stream_records_delivered_total{stream=\"s\"} 51"),
+            std::string::npos)
+      << text;
   // And once more: now nothing is owed.
   m.reset();
   auto m2 = OpenManager(Options());
   EXPECT_EQ(m2->Describe("s")->stats.buffered_bytes, 0u);
+  EXPECT_EQ(m2->Describe("s")->stats.records_recovered, 0u);
   ASSERT_TRUE(m2->Flush("s").ok());
-  EXPECT_EQ(Objects().size(), 2u);
+  EXPECT_EQ(Objects().size(), 3u);
 }
 
 // Restarts after damage to a stream's WAL directory.

@@ -30,6 +30,11 @@ StreamMetrics::StreamMetrics(MetricsRegistry* given, const std::string& stream_n
   records_in = r->NewCounter("tributary_stream_records_in_total",
                              "Records acknowledged by a delivery stream (durable in its WAL)", l);
   bytes_in = r->NewCounter("tributary_stream_bytes_in_total", "Record bytes acknowledged", l);
+  records_recovered = r->NewCounter(
+      "tributary_stream_records_recovered_total",
+      "Records found undelivered in the stream's WAL when it opened (acknowledged before this "
+      "process started): delivered, never counted in records_in",
+      l);
   records_rejected = r->NewCounter("tributary_stream_records_rejected_total",
                                    "Records refused: buffer full, WAL error, stream stopping", l);
   objects_delivered = r->NewCounter("tributary_stream_objects_delivered_total",
@@ -92,6 +97,7 @@ void StreamMetrics::Unregister() {
 void StreamMetrics::MarkCreated() {
   since.records_in = records_in->Value();
   since.bytes_in = bytes_in->Value();
+  since.records_recovered = records_recovered->Value();
   since.records_rejected = records_rejected->Value();
   since.objects_delivered = objects_delivered->Value();
   since.bytes_delivered = bytes_delivered->Value();

@@ -22,8 +22,12 @@ struct StreamMetrics {
   MetricsRegistry* registry;                      // where the series are
   const std::string stream;
   std::shared_ptr<void> unregistered;  // the series Unregister took out of the registry
-  Counter* records_in;
+  Counter* records_in;                 // acknowledged by this process
   Counter* bytes_in;
+  // Found undelivered in the WAL when the stream opened (acknowledged by an earlier
+  // process, or before the stream failed): they will count as delivered without having
+  // counted in, so records_in + records_recovered is what delivery owes.
+  Counter* records_recovered;
   Counter* records_rejected;
   Counter* objects_delivered;
   Counter* bytes_delivered;
@@ -48,11 +52,11 @@ struct StreamMetrics {
   // (A deleted stream's series leave the registry with it, so a stream created again
   // under the name starts new ones from zero anyway.)
   struct Since {
-    uint64_t records_in = 0, bytes_in = 0, records_rejected = 0, objects_delivered = 0,
-             bytes_delivered = 0, records_delivered = 0, records_to_error_prefix = 0,
-             delivery_errors = 0, buffers_sealed_early = 0, wal_records_lost = 0, latency_count = 0,
-             commits = 0, jetstream_publish_failures = 0, jetstream_pull_failures = 0,
-             jetstream_ack_failures = 0;
+    uint64_t records_in = 0, bytes_in = 0, records_recovered = 0, records_rejected = 0,
+             objects_delivered = 0, bytes_delivered = 0, records_delivered = 0,
+             records_to_error_prefix = 0, delivery_errors = 0, buffers_sealed_early = 0,
+             wal_records_lost = 0, latency_count = 0, commits = 0, jetstream_publish_failures = 0,
+             jetstream_pull_failures = 0, jetstream_ack_failures = 0;
     double latency_sum = 0, commit_seconds_sum = 0, commit_records_sum = 0;
   };
   Since since;

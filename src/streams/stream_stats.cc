@@ -9,6 +9,7 @@ namespace tributary::streams {
 nlohmann::json ToJson(const StreamStats& s) {
   return {{"records_in", s.records_in},
           {"bytes_in", s.bytes_in},
+          {"records_recovered", s.records_recovered},
           {"records_rejected", s.records_rejected},
           {"objects_delivered", s.objects_delivered},
           {"bytes_delivered", s.bytes_delivered},

@@ -14,6 +14,10 @@ namespace tributary::streams {
 struct StreamStats {
   uint64_t records_in = 0;          // records acknowledged (durable in the WAL)
   uint64_t bytes_in = 0;
+  // Records the WAL held undelivered when the stream opened (acknowledged before the
+  // server started): delivered like the others, not counted in records_in. What delivery
+  // owes is records_in + records_recovered.
+  uint64_t records_recovered = 0;
   uint64_t records_rejected = 0;    // Puts refused: backpressure, WAL errors, stream stopping
   uint64_t objects_delivered = 0;   // objects Put to the bucket (including the error prefix)
   uint64_t bytes_delivered = 0;     // object bytes, after compression

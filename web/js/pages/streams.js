@@ -100,6 +100,7 @@ function statsView(d) {
     section('Into the stream', kv([
       ['Records in', fmt.number(s.records_in)],
       ['Bytes in', fmt.bytes(s.bytes_in)],
+      ['Recovered from the log at start', fmt.number(s.records_recovered)],
       ['Records refused', fmt.number(s.records_rejected)],
       ['Buffered (not yet delivered)', fmt.bytes(s.buffered_bytes)],
       ['Write-ahead log', fmt.bytes(s.wal_bytes)],
