@@ -150,7 +150,7 @@ Status Server::Init() {
     metrics_.NewCallbackCounter(
         "tributary_streams_nats_reconnects_total",
         "Times the delivery streams' NATS connection was made again after it was lost", {},
-        [l = streams_logs_.get()] { return static_cast<double>(l->link().reconnects); });
+        [l = streams_logs_.get()] { return l->link().reconnects; });
   }
   TRY_ASSIGN(catalog_, lake::Catalog::Open(db_.get()));
   so.converter = std::make_shared<lake::CatalogRecordConverter>(catalog_.get());

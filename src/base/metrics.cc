@@ -111,9 +111,9 @@ void MetricsRegistry::NewCallbackGauge(const std::string& name, const std::strin
 }
 
 void MetricsRegistry::NewCallbackCounter(const std::string& name, const std::string& help,
-                                         const Labels& labels, std::function<double()> fn) {
+                                         const Labels& labels, std::function<uint64_t()> fn) {
   Series* s = AddSeries(name, help, Kind::kCallbackCounter, labels);
-  s->callback = std::move(fn);
+  s->counter_callback = std::move(fn);
 }
 
 namespace {
@@ -174,8 +174,10 @@ std::string MetricsRegistry::Render() const {
           out += name + LabelText(s->labels) + " " + std::to_string(s->gauge->Value()) + "\n";
           break;
         case Kind::kCallback:
-        case Kind::kCallbackCounter:
           out += name + LabelText(s->labels) + " " + Num(s->callback()) + "\n";
+          break;
+        case Kind::kCallbackCounter:
+          out += name + LabelText(s->labels) + " " + std::to_string(s->counter_callback()) + "\n";
           break;
         case Kind::kHistogram: {
           const Histogram& h = *s->histogram;

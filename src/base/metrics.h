@@ -78,10 +78,11 @@ class MetricsRegistry {
   // A gauge whose value is computed at render time (e.g. a queue's size).
   void NewCallbackGauge(const std::string& name, const std::string& help, const Labels& labels,
                         std::function<double()> fn);
-  // A counter kept elsewhere (a connection's reconnects), read at render time; `fn` must
-  // never go down.
+  // A counter whose value is computed at render time (a total kept by its owner); `fn`
+  // must never return less than it did before. Render calls it under the registry's
+  // lock: it must not register or render.
   void NewCallbackCounter(const std::string& name, const std::string& help, const Labels& labels,
-                          std::function<double()> fn);
+                          std::function<uint64_t()> fn);
 
   // Stops rendering the series whose labels are exactly `labels` in the families whose
   // names start with `name_prefix` (a deleted subject's: {"stream", "pollution"} under
@@ -102,6 +103,7 @@ class MetricsRegistry {
     std::unique_ptr<Gauge> gauge;
     std::unique_ptr<Histogram> histogram;
     std::function<double()> callback;
+    std::function<uint64_t()> counter_callback;
   };
   struct Family {
     Kind kind;

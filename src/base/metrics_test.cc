@@ -15,7 +15,7 @@ TEST(MetricsTest, RendersPrometheusText) {
   g->Set(7);
   reg.NewCallbackGauge("t_queue", "Queue", {}, [] { return 2.5; });
   reg.NewCallbackGauge("t_not_yet", "No value yet", {}, [] { return std::nan(""); });
-  reg.NewCallbackCounter("t_reconnects_total", "Kept elsewhere", {}, [] { return 4.0; });
+  reg.NewCallbackCounter("t_reconnects_total", "Kept elsewhere", {}, [] { return uint64_t{4}; });
   std::string text = reg.Render();
   EXPECT_NE(text.find("# TYPE t_queue gauge\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE t_reconnects_total counter\nt_reconnects_total 4\n"),
@@ -26,6 +26,18 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("t_connections 7\n"), std::string::npos);
   EXPECT_NE(text.find("t_queue 2.5\n"), std::string::npos);
   EXPECT_NE(text.find("t_not_yet NaN\n"), std::string::npos) << text;
+}
+
+// A total its owner keeps renders as a counter.
+TEST(MetricsTest, RendersCallbackCounters) {
+  MetricsRegistry reg;
+  uint64_t total = 41;
+  reg.NewCallbackCounter("t_drained_total", "Drained", {}, [&total] { return ++total; });
+  std::string text = reg.Render();
+  EXPECT_NE(text.find("# TYPE t_drained_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("t_drained_total 42\n"), std::string::npos) << text;
+  std::shared_ptr<void> gone = reg.RemoveSeries("t_drained_", {});
+  EXPECT_EQ(reg.Render().find("t_drained_total"), std::string::npos);
 }
 
 // A deleted subject's series leave the output; what was handed out for them stays usable

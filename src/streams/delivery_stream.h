@@ -129,6 +129,8 @@ class DeliveryStream {
   StreamConfig config() const;  // the current settings
   const std::string& name() const { return options_.config.name; }
   const std::string& wal_dir() const { return options_.wal_dir; }
+  // Records acknowledged (or recovered) and not yet delivered.
+  uint64_t buffered_records() const { return pending_records_.load(); }
 
  private:
   // What a buffer is delivered by: the settings of the time it started.

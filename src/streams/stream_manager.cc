@@ -51,7 +51,7 @@ StreamManager::StreamManager(StreamManagerOptions options)
         stream->SetAccepting(false);
         return stream;
       },
-      options_.stop_timeout_ms);
+      options_.stop_timeout_ms, options_.metrics);
 }
 
 Result<std::unique_ptr<StreamManager>> StreamManager::Open(StreamManagerOptions options) {

@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 
 constexpr char kDrainingDir[] = "+draining";  // '+' is in no stream's name
 constexpr int64_t kCheckEveryMs = 250;
+constexpr char kMetricPrefix[] = "tributary_stream_draining_";
 
 }  // namespace
 
@@ -29,18 +30,63 @@ Result<bool> WalHoldsUndelivered(const std::string& dir) {
   return !undelivered.empty();
 }
 
-WalDrainer::WalDrainer(std::string wal_dir, OpenFn open, int64_t stop_timeout_ms)
+WalDrainer::WalDrainer(std::string wal_dir, OpenFn open, int64_t stop_timeout_ms,
+                       MetricsRegistry* metrics)
     : wal_dir_(std::move(wal_dir)),
       root_(wal_dir_ + "/" + kDrainingDir),
       open_(std::move(open)),
-      stop_timeout_ms_(stop_timeout_ms) {
+      stop_timeout_ms_(stop_timeout_ms),
+      metrics_(metrics) {
+  if (metrics_) RegisterMetrics();
   thread_ = std::thread([this] {
     SetThreadName("wal-drainer");
     Loop();
   });
 }
 
-WalDrainer::~WalDrainer() { Stop(); }
+WalDrainer::~WalDrainer() {
+  Stop();
+  // Their callbacks read this drainer: out of the registry before it goes (a Render under
+  // way holds the registry's lock, which RemoveSeries waits for).
+  if (metrics_) (void)metrics_->RemoveSeries(kMetricPrefix, {});
+}
+
+void WalDrainer::RegisterMetrics() {
+  // Unlabelled, so that no stream's series (labelled {stream=...}) is one of them.
+  auto gauge = [this](const std::string& name, const std::string& help,
+                      uint64_t DrainingTotals::*field) {
+    metrics_->NewCallbackGauge(std::string(kMetricPrefix) + name, help, {},
+                               [this, field] { return double(Totals().*field); });
+  };
+  auto counter = [this](const std::string& name, const std::string& help,
+                        uint64_t DrainingTotals::*field) {
+    metrics_->NewCallbackCounter(std::string(kMetricPrefix) + name, help, {},
+                                 [this, field] { return Totals().*field; });
+  };
+  gauge("wals", "WALs of streams gone from the streams table, being delivered (+draining)",
+        &DrainingTotals::wals);
+  gauge("buffered_records", "Records the draining WALs hold that are not delivered yet",
+        &DrainingTotals::buffered_records);
+  gauge("buffered_bytes", "Bytes of the records the draining WALs hold, not delivered yet",
+        &DrainingTotals::buffered_bytes);
+  counter("records_recovered_total",
+          "Records found undelivered in WALs opened for draining (each time one is opened)",
+          &DrainingTotals::records_recovered);
+  counter("records_delivered_total",
+          "Records of draining WALs written to the lake (error prefix included)",
+          &DrainingTotals::records_delivered);
+  counter("objects_delivered_total",
+          "Objects written to the lake from draining WALs (error prefix included)",
+          &DrainingTotals::objects_delivered);
+  counter("bytes_delivered_total",
+          "Object bytes written to the lake from draining WALs, after compression",
+          &DrainingTotals::bytes_delivered);
+  counter("records_to_error_prefix_total",
+          "Records of draining WALs written under the error prefix",
+          &DrainingTotals::records_to_error_prefix);
+  counter("delivery_errors_total", "Failed object writes of draining WALs (each retry counts)",
+          &DrainingTotals::delivery_errors);
+}
 
 Status WalDrainer::SetAside(const std::string& name, const std::string& dir,
                             const std::string& why) {
@@ -150,6 +196,34 @@ std::vector<std::shared_ptr<DeliveryStream>> WalDrainer::All() const {
   return out;
 }
 
+DrainingTotals WalDrainer::Totals() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  DrainingTotals t = done_;
+  for (const auto& [dir, stream] : draining_) {
+    const StreamStats s = stream->Describe().stats;
+    t.wals += 1;
+    t.buffered_records += stream->buffered_records();
+    t.buffered_bytes += s.buffered_bytes;
+    t.records_recovered += s.records_recovered;
+    t.records_delivered += s.records_delivered;
+    t.objects_delivered += s.objects_delivered;
+    t.bytes_delivered += s.bytes_delivered;
+    t.records_to_error_prefix += s.records_to_error_prefix;
+    t.delivery_errors += s.delivery_errors;
+  }
+  return t;
+}
+
+void WalDrainer::KeepCountsLocked(const DeliveryStream& stream) {
+  const StreamStats s = stream.Describe().stats;
+  done_.records_recovered += s.records_recovered;
+  done_.records_delivered += s.records_delivered;
+  done_.objects_delivered += s.objects_delivered;
+  done_.bytes_delivered += s.bytes_delivered;
+  done_.records_to_error_prefix += s.records_to_error_prefix;
+  done_.delivery_errors += s.delivery_errors;
+}
+
 void WalDrainer::Loop() {
   auto log = Logger("streams");
   std::unique_lock<std::mutex> lock(mu_);
@@ -166,10 +240,18 @@ void WalDrainer::Loop() {
       {
         std::lock_guard<std::mutex> l(mu_);
         if (stopping_) break;
+      }
+      // Stopped while still listed, so that its counts are always in Totals: then they
+      // move to done_.
+      Status stopped = stream->Stop(stop_timeout_ms_);
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        KeepCountsLocked(*stream);
         draining_.erase(dir);
       }
-      if (Status st = stream->Stop(stop_timeout_ms_); !st.ok()) {
-        log->error("stream={} drained WAL kept dir={}: {}", stream->name(), dir, st.ToString());
+      if (!stopped.ok()) {
+        log->error("stream={} drained WAL kept dir={}: {}", stream->name(), dir,
+                   stopped.ToString());
         continue;  // opened again at the next start
       }
       if (Status st = RemoveDrained(dir); !st.ok()) {
@@ -195,13 +277,18 @@ void WalDrainer::Stop() {
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    draining.swap(draining_);
+    draining = draining_;  // listed (and counted in Totals) until stopped
   }
   std::vector<std::thread> stoppers;
   for (auto& [dir, stream] : draining) {
     stoppers.emplace_back([s = stream, timeout = stop_timeout_ms_] { (void)s->Stop(timeout); });
   }
   for (auto& t : stoppers) t.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [dir, stream] : draining) {
+    KeepCountsLocked(*stream);
+    draining_.erase(dir);
+  }
 }
 
 }  // namespace tributary::streams

@@ -14,6 +14,11 @@
 // by a version that did not save one) is moved aside and left there, logged as an error:
 // never deleted.
 //
+// A draining stream's own counters are kept out of /metrics (a stream created again under
+// the name has the name's series); the drainer shows them summed over every WAL it drains,
+// without a stream label, as tributary_stream_draining_* (Totals): how many WALs drain,
+// what they still hold, and what they delivered since the server started.
+//
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
@@ -27,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/metrics.h"
 #include "base/status.h"
 #include "streams/delivery_stream.h"
 #include "streams/wal_stream_file.h"
@@ -37,14 +43,31 @@ namespace tributary::streams {
 // is recovered to find out). An error if it cannot be read: take that for "it does".
 Result<bool> WalHoldsUndelivered(const std::string& dir);
 
+// What the drainer shows at /metrics. The counts are since the drainer started: those
+// of WALs drained since are kept in the totals.
+struct DrainingTotals {
+  uint64_t wals = 0;              // draining now
+  uint64_t buffered_records = 0;  // held by them, not yet delivered
+  uint64_t buffered_bytes = 0;
+  uint64_t records_recovered = 0;  // found undelivered when the WALs were opened
+  uint64_t records_delivered = 0;  // into the lake, the error prefix included
+  uint64_t objects_delivered = 0;
+  uint64_t bytes_delivered = 0;
+  uint64_t records_to_error_prefix = 0;
+  uint64_t delivery_errors = 0;  // failed object writes, each retry counted
+};
+
 class WalDrainer {
  public:
   // Opens a stream that delivers the records of the WAL in `dir` by `file`'s
   // configuration and accepts none.
   using OpenFn = std::function<Result<std::shared_ptr<DeliveryStream>>(const WalStreamFile& file,
                                                                        const std::string& dir)>;
-  WalDrainer(std::string wal_dir, OpenFn open, int64_t stop_timeout_ms);
-  ~WalDrainer();  // Stop()
+  // With `metrics`, Totals is rendered there (tributary_stream_draining_*) while the
+  // drainer lives.
+  WalDrainer(std::string wal_dir, OpenFn open, int64_t stop_timeout_ms,
+             MetricsRegistry* metrics = nullptr);
+  ~WalDrainer();  // Stop(), and the series leave `metrics`
   WalDrainer(const WalDrainer&) = delete;
   WalDrainer& operator=(const WalDrainer&) = delete;
 
@@ -57,6 +80,7 @@ class WalDrainer {
   // The streams draining under `name` (oldest first), for List and Describe.
   std::vector<std::shared_ptr<DeliveryStream>> Find(const std::string& name) const;
   std::vector<std::shared_ptr<DeliveryStream>> All() const;
+  DrainingTotals Totals() const;
   // Stops draining: what is not delivered within stop_timeout_ms stays under +draining
   // for the next start. Idempotent.
   void Stop();
@@ -67,6 +91,9 @@ class WalDrainer {
   // Removes `dir` only if it is a directory directly under +draining.
   Status RemoveDrained(const std::string& dir) const;
   void Loop();
+  // The counts of `stream`, no longer draining here, go into done_. mu_ held.
+  void KeepCountsLocked(const DeliveryStream& stream);
+  void RegisterMetrics();
 
   const std::string wal_dir_;
   const std::string root_;  // <wal-dir>/+draining
@@ -76,6 +103,8 @@ class WalDrainer {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::map<std::string, std::shared_ptr<DeliveryStream>> draining_;  // by directory
+  DrainingTotals done_;  // the counts of the WALs no longer in draining_
+  MetricsRegistry* const metrics_;
   std::thread thread_;
 };
 
