@@ -125,9 +125,7 @@ TEST_F(JetStreamLogTest, RecordsAreRefusedWhileJetStreamIsDownAndAcceptedAfter) 
   // The connection comes back by itself; the device sends again until it is accepted.
   bool accepted = false;
   for (int i = 0; i < 100 && !accepted; ++i) {
-    std::promise<Status> p;
-    m->Put("s", "after\n", [&](const Status& st, uint64_t) { p.set_value(st); });
-    accepted = p.get_future().get().ok();
+    accepted = PutAndWait(m.get(), "s", "after\n").ok();
     if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(accepted);
@@ -224,9 +222,7 @@ TEST_F(JetStreamLogTest, AJetStreamStreamIsNotMadeAgainForAStreamThatLeftTheTabl
     auto state = JetStreamState(name);
     EXPECT_EQ(state.status().code(), ErrorCode::kNotFound)
         << name << ": made again: " << (state.ok() ? state->created : state.status().ToString());
-    std::promise<Status> p;
-    m->Put(name, "refused\n", [&](const Status& st, uint64_t) { p.set_value(st); });
-    EXPECT_FALSE(p.get_future().get().ok()) << name;
+    EXPECT_FALSE(PutAndWait(m.get(), name, "refused\n").ok()) << name;
   }
 }
 
@@ -307,10 +303,8 @@ TEST_F(JetStreamLogTest, AFullJetStreamStreamRefusesRecordsUntilDeliveryCatchesU
   Status refused;
   int accepted = 0;
   for (int i = 0; i < 200 && refused.ok(); ++i) {
-    std::promise<Status> p;
-    m->Put("s", fmt::format("{{\"record\":{},\"pad\":\"{}\"}}\n", i, std::string(60, 'x')),
-           [&](const Status& st, uint64_t) { p.set_value(st); });
-    refused = p.get_future().get();
+    refused = PutAndWait(
+        m.get(), "s", fmt::format("{{\"record\":{},\"pad\":\"{}\"}}\n", i, std::string(60, 'x')));
     if (refused.ok()) ++accepted;
   }
   ASSERT_FALSE(refused.ok()) << "200 records of 80 bytes went into 4 KB";
@@ -322,9 +316,7 @@ TEST_F(JetStreamLogTest, AFullJetStreamStreamRefusesRecordsUntilDeliveryCatchesU
   ASSERT_TRUE(WaitForLines(static_cast<size_t>(accepted), 10'000));
   bool again = false;
   for (int i = 0; i < 100 && !again; ++i) {
-    std::promise<Status> p;
-    m->Put("s", "{\"after\":true}\n", [&](const Status& st, uint64_t) { p.set_value(st); });
-    again = p.get_future().get().ok();
+    again = PutAndWait(m.get(), "s", "{\"after\":true}\n").ok();
     if (!again) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(again);
@@ -355,9 +347,7 @@ TEST_F(JetStreamLogTest, OnAClusterRecordsOutliveTheServerInUse) {
   std::set<std::string> acknowledged;
   auto put = [&](const std::string& line) {
     for (int i = 0; i < 300; ++i) {
-      std::promise<Status> p;
-      m->Put("s", line + "\n", [&](const Status& st, uint64_t) { p.set_value(st); });
-      if (p.get_future().get().ok()) {
+      if (PutAndWait(m.get(), "s", line + "\n").ok()) {
         acknowledged.insert(line);
         return true;
       }

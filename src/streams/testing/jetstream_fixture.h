@@ -174,6 +174,13 @@ class JetStreamLogTest : public ::testing::Test {
     }
   }
 
+  // Puts `record` into `stream` through `m` and waits for its answer.
+  static Status PutAndWait(StreamManager* m, const std::string& stream, const std::string& record) {
+    std::promise<Status> answered;
+    m->Put(stream, record, [&](const Status& st, uint64_t) { answered.set_value(st); });
+    return answered.get_future().get();
+  }
+
   Result<nats::StreamState> JetStreamState(const std::string& stream) {
     auto conn = Client();
     if (!conn) return Unavailable("no client");
