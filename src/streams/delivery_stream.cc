@@ -131,6 +131,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     s->NoteError(fmt::format("{}", fmt::join(recovery.problems, "; ")));
   }
   s->log_ = std::move(wal);
+  // The first open of the WAL under these counters in this process (see recovery_counted).
+  const bool first_open = !s->options_.metrics->recovery_counted.exchange(true);
   if (!undelivered.empty()) {
     uint64_t bytes = 0;
     for (const WalRecord& r : undelivered) bytes += r.data.size();
@@ -139,8 +141,9 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
                             undelivered.front().seq);
     s->pending_bytes_ += bytes;
     s->pending_records_ += undelivered.size();
-    // Delivered like any record; not counted in (that was an earlier process's).
-    s->options_.metrics->records_recovered->Add(undelivered.size());
+    // Delivered like any record; not counted in (that was an earlier process's). Opened
+    // again in this process, the WAL holds only records counted already.
+    if (first_open) s->options_.metrics->records_recovered->Add(undelivered.size());
     s->recovered_through_ = undelivered.back().seq;
     // No Put has run yet, so using the partitioner here does not race the writer thread.
     std::vector<WalFrame> frames;

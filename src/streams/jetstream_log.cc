@@ -35,6 +35,10 @@ constexpr int64_t kRefreshEveryNs = 100'000'000;
 // same name is still being deleted, and the new stream's consumer then never hands out
 // the messages it holds (its info says 1 pending and 1 pull waiting, for ever).
 constexpr int64_t kRestoreAfterNs = 1'000'000'000;
+// After an attempt that failed or was refused, the wait before the next doubles up to this
+// (a NATS server without room for the stream, a stream left the table): each attempt costs
+// a database query and JetStream requests.
+constexpr int64_t kMaxRestoreWaitNs = 30'000'000'000;
 // The most delivered sequence numbers remembered against redeliveries (the oldest go).
 constexpr size_t kMaxRemembered = 2'000'000;
 
@@ -458,12 +462,17 @@ void JetStreamLog::PullLoop() {
     if (lost.code() == ErrorCode::kNotFound) {
       if (lost_since_ns_ == 0) {
         lost_since_ns_ = now;
-      } else if (now - lost_since_ns_ >= kRestoreAfterNs) {
+      } else if (now - lost_since_ns_ >= restore_wait_ns_) {
         Restore(lost);
       }
-    } else if (pulled.ok()) {
+    } else {
+      // Only a stream found gone throughout the wait is made again: any other answer (a
+      // pull that worked, NATS out of reach) starts the wait over.
       lost_since_ns_ = 0;
-      restore_refused_ = false;
+      if (pulled.ok()) {
+        restore_refused_ = false;
+        restore_wait_ns_ = kRestoreAfterNs;
+      }
     }
     const bool ok = pulled.ok();
     if (ok) {
@@ -483,6 +492,9 @@ void JetStreamLog::Restore(const Status& why) {
   Status may = hooks_.may_restore
                    ? hooks_.may_restore()
                    : FailedPrecondition("this server does not make lost JetStream streams again");
+  // Whatever the outcome, the next attempt waits longer (reset once a pull works).
+  lost_since_ns_ = SteadyNanos();
+  restore_wait_ns_ = std::min(restore_wait_ns_ * 2, kMaxRestoreWaitNs);
   if (!may.ok()) {
     if (!restore_refused_) {
       Log()->warn("stream={} JetStream stream={} is gone ({}) and is not made again: {}", stream_,
@@ -494,8 +506,13 @@ void JetStreamLog::Restore(const Status& why) {
   const uint64_t asked = next_report_.fetch_add(1);
   auto state = restore_();
   if (!state.ok()) {
-    Log()->warn("stream={} JetStream stream={} is gone ({}) and could not be made again: {}",
-                stream_, js_stream_, why.message(), state.status().ToString());
+    if (uint64_t held; restore_failed_log_.Allow(&held)) {
+      Log()->warn(
+          "stream={} JetStream stream={} is gone ({}) and could not be made again (next try in "
+          "{} s; {} more failures since the last report): {}",
+          stream_, js_stream_, why.message(), restore_wait_ns_ / 1'000'000'000, held,
+          state.status().ToString());
+    }
     return;
   }
   Log()->warn(
@@ -504,6 +521,7 @@ void JetStreamLog::Restore(const Status& why) {
       stream_, js_stream_, why.message(), state->created);
   lost_since_ns_ = 0;
   restore_refused_ = false;
+  restore_wait_ns_ = kRestoreAfterNs;
   ApplyState(*state, asked);
 }
 

@@ -67,6 +67,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log_throttle.h"
 #include "nats/connection.h"
 #include "nats/jetstream.h"
 #include "streams/record_log.h"
@@ -299,6 +300,8 @@ class JetStreamLog : public RecordLog {
   int64_t last_refresh_ns_ = 0;     // puller only
   int64_t lost_since_ns_ = 0;       // puller only; when the stream was first found gone
   bool restore_refused_ = false;    // puller only; may_restore said no (logged once)
+  int64_t restore_wait_ns_ = 1'000'000'000;  // puller only; grows after failed attempts
+  LogThrottle restore_failed_log_{60'000};   // failed attempts, logged once a minute at most
 
   uint64_t held_at_open_ = 0;
   std::atomic<uint64_t> shared_epoch_{0};  // set under mu_; 0: not known

@@ -3,6 +3,7 @@
 // private one. Updates are relaxed atomics: safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,10 @@ struct StreamMetrics {
   // process, or before the stream failed): they will count as delivered without having
   // counted in, so records_in + records_recovered is what delivery owes.
   Counter* records_recovered;
+  // Set by the first open of the stream's WAL under these counters: a WAL opened again in
+  // the same process (after a stop that failed) holds only records counted already, in
+  // records_in or at that first open, and adds none.
+  std::atomic<bool> recovery_counted{false};
   Counter* records_rejected;
   Counter* objects_delivered;
   Counter* bytes_delivered;
