@@ -531,16 +531,16 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
   // becomes U+FFFD.
   std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // This incarnation's counter (not the name's: the rule may have been deleted and made
-  // again meanwhile); the callbacks below hold its set (`held`), not the rule.
-  std::shared_ptr<const RuleMetrics> held = rule.shared_metrics();
-  Counter* failed = held->error_action_failures;
+  // again meanwhile); the callbacks below hold its set (`counters`), not the rule.
+  std::shared_ptr<const RuleMetrics> counters = rule.shared_metrics();
+  Counter* failed = counters->error_action_failures;
   if (const auto* fh = std::get_if<FirehoseAction>(&*error_action)) {
     if (sink_ == nullptr)
       return ErrorActionFailed(failed, rule.name(), "no delivery streams are configured");
     std::string rule_name = rule.name();
     sink_->Put(fh->delivery_stream_name, text + fh->separator, /*arrival_ms=*/0,
-               [held, failed, rule_name, stream = fh->delivery_stream_name, ack = hold(), settle](
-                   const Status& s, uint64_t) {
+               [counters, failed, rule_name, stream = fh->delivery_stream_name, ack = hold(),
+                settle](const Status& s, uint64_t) {
                  if (!s.ok()) failed->Add();
                  uint64_t held;
                  if (!s.ok() && ErrorActionThrottle().Allow(&held)) {
@@ -566,7 +566,7 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     if (!request.ok()) return ErrorActionFailed(failed, rule.name(), request.status().message());
     HttpPost post{std::move(request->base), std::move(request->target),
                   std::move(request->headers), std::move(text)};
-    http_->Post(std::move(post), [held, failed, rule_name = rule.name()](const Status& s) {
+    http_->Post(std::move(post), [counters, failed, rule_name = rule.name()](const Status& s) {
       if (!s.ok()) ErrorActionFailed(failed, rule_name, s.message());
     });
   } else if (const auto* s3 = std::get_if<S3Action>(&*error_action)) {
@@ -576,8 +576,8 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
     if (!key.ok()) return ErrorActionFailed(failed, rule.name(), key.status().message());
     std::string where = "bucket '" + s3->bucket_name + "' key '" + *key + "': ";
     objects_->Put(s3->bucket_name, std::move(*key), std::move(text),
-                  [held, failed, rule_name = rule.name(), where = std::move(where), ack = hold(),
-                   settle](const Status& s) {
+                  [counters, failed, rule_name = rule.name(), where = std::move(where),
+                   ack = hold(), settle](const Status& s) {
                     if (!s.ok()) ErrorActionFailed(failed, rule_name, where + s.message());
                     settle(ack, s, IsPermanentForObjects(s));
                   });

@@ -234,6 +234,7 @@ JetStreamLog::JetStreamLog(const JetStreamLogOptions& options, nats::JetStream* 
       subject_(JetStreamSubject(stream_)),
       hooks_(std::move(hooks)),
       restore_(std::move(restore)) {
+  restore_wait_ns_ = kRestoreAfterNs;
   // Every record of the last message held.
   if (state.messages > 0) held_at_open_ = JetStreamLastRecordSeq(state.last_seq);
   ApplyState(state, 0);  // the epoch

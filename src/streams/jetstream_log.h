@@ -300,7 +300,7 @@ class JetStreamLog : public RecordLog {
   int64_t last_refresh_ns_ = 0;     // puller only
   int64_t lost_since_ns_ = 0;       // puller only; when the stream was first found gone
   bool restore_refused_ = false;    // puller only; may_restore said no (logged once)
-  int64_t restore_wait_ns_ = 1'000'000'000;  // puller only; grows after failed attempts
+  int64_t restore_wait_ns_ = 0;     // puller only; kRestoreAfterNs, doubled after failed attempts
   LogThrottle restore_failed_log_{60'000};   // failed attempts, logged once a minute at most
 
   uint64_t held_at_open_ = 0;

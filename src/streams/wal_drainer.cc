@@ -30,6 +30,20 @@ Result<bool> WalHoldsUndelivered(const std::string& dir) {
   return !undelivered.empty();
 }
 
+namespace {
+
+// A stream's counters (what it recovered and delivered) into `t`.
+void AddCounts(const StreamStats& s, DrainingTotals* t) {
+  t->records_recovered += s.records_recovered;
+  t->records_delivered += s.records_delivered;
+  t->objects_delivered += s.objects_delivered;
+  t->bytes_delivered += s.bytes_delivered;
+  t->records_to_error_prefix += s.records_to_error_prefix;
+  t->delivery_errors += s.delivery_errors;
+}
+
+}  // namespace
+
 WalDrainer::WalDrainer(std::string wal_dir, OpenFn open, int64_t stop_timeout_ms,
                        MetricsRegistry* metrics)
     : wal_dir_(std::move(wal_dir)),
@@ -204,24 +218,13 @@ DrainingTotals WalDrainer::Totals() const {
     t.wals += 1;
     t.buffered_records += stream->buffered_records();
     t.buffered_bytes += s.buffered_bytes;
-    t.records_recovered += s.records_recovered;
-    t.records_delivered += s.records_delivered;
-    t.objects_delivered += s.objects_delivered;
-    t.bytes_delivered += s.bytes_delivered;
-    t.records_to_error_prefix += s.records_to_error_prefix;
-    t.delivery_errors += s.delivery_errors;
+    AddCounts(s, &t);
   }
   return t;
 }
 
 void WalDrainer::KeepCountsLocked(const DeliveryStream& stream) {
-  const StreamStats s = stream.Describe().stats;
-  done_.records_recovered += s.records_recovered;
-  done_.records_delivered += s.records_delivered;
-  done_.objects_delivered += s.objects_delivered;
-  done_.bytes_delivered += s.bytes_delivered;
-  done_.records_to_error_prefix += s.records_to_error_prefix;
-  done_.delivery_errors += s.delivery_errors;
+  AddCounts(stream.Describe().stats, &done_);
 }
 
 void WalDrainer::Loop() {
