@@ -68,18 +68,22 @@ Status JetStream::DeleteStream(std::string_view stream) {
   return Status::Ok();
 }
 
+Result<StreamState> JetStream::CreateStream(const StreamSettings& settings) {
+  TRY(ValidateStreamSettings(settings));
+  Result<json> created = Call("STREAM.CREATE." + settings.name, StreamConfigJson(settings).dump());
+  if (!created.ok()) {
+    return created.status().WithContext("creating JetStream stream '" + settings.name + "'");
+  }
+  return StateOf(*created);
+}
+
 Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
   TRY(ValidateStreamSettings(settings));
   const std::string where = "JetStream stream '" + settings.name + "'";
   Result<json> info = Call("STREAM.INFO." + settings.name, "");
   if (!info.ok() && info.status().code() != ErrorCode::kNotFound)
     return info.status().WithContext(where);
-  if (!info.ok()) {
-    Result<json> created =
-        Call("STREAM.CREATE." + settings.name, StreamConfigJson(settings).dump());
-    if (!created.ok()) return created.status().WithContext("creating " + where);
-    return StateOf(*created);
-  }
+  if (!info.ok()) return CreateStream(settings);
 
   json have = info->value("config", json::object());
   bool fixed = false;

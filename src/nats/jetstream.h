@@ -51,6 +51,11 @@ class JetStream {
   // retention or storage differ (which no update can change), or whose update the server
   // refuses, gives FailedPrecondition saying what differs.
   Result<StreamState> EnsureStream(const StreamSettings& settings);
+  // STREAM.CREATE alone: the server makes the stream, or answers with the one there if its
+  // settings are the same; AlreadyExists if one of that name has other settings, which is
+  // left as it is. What tells two servers making a stream at once apart: only one of
+  // two different settings can win.
+  Result<StreamState> CreateStream(const StreamSettings& settings);
   Result<StreamState> StreamInfo(std::string_view stream);  // NotFound if absent
   Status DeleteStream(std::string_view stream);             // NotFound if absent
 

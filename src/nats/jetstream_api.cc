@@ -102,6 +102,8 @@ Status JetStreamError(const json& error) {
     case 10054:  // message size exceeds maximum allowed
     case 10077:  // maximum bytes / messages exceeded (discard new)
       return ResourceExhausted(std::move(m));
+    case 10058:  // stream name already in use with a different configuration
+      return AlreadyExists(std::move(m));
     default:
       break;
   }

@@ -158,6 +158,31 @@ TEST_F(JetStreamTest, StreamInfoAndDeleteSayNotFound) {
   EXPECT_EQ(js_->StreamInfo("TEMP").status().code(), ErrorCode::kNotFound);
 }
 
+// CreateStream never changes a stream that is there: the same settings answer with it
+// (messages and all), other settings are AlreadyExists and leave it as it was.
+TEST_F(JetStreamTest, CreateStreamMakesOrFindsButNeverChanges) {
+  StreamSettings s{.name = "LOGS", .subjects = {"logs.>"}};
+  auto created = js_->CreateStream(s);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(PublishSync("logs.a", "1").ok());
+  auto same = js_->CreateStream(s);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_EQ(same->messages, 1u);
+  EXPECT_EQ(same->created, created->created);
+
+  StreamSettings other = s;
+  other.subjects = {"closed.logs"};
+  auto refused = js_->CreateStream(other);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kAlreadyExists) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("creating JetStream stream 'LOGS'"), std::string::npos)
+      << refused.status().message();
+  auto seq = PublishSync("logs.b", "2");
+  ASSERT_TRUE(seq.ok()) << "still on its own subjects: " << seq.status().ToString();
+  EXPECT_EQ(*seq, 2u);
+  EXPECT_EQ(js_->CreateStream({.name = "bad.name", .subjects = {"b"}}).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_F(JetStreamTest, EnsureConsumerCreatesAndUpdates) {
   MakeWorkQueue(30000);
   EXPECT_TRUE(js_->EnsureConsumer("WORK", {.durable = "w", .ack_wait_ms = 30000}).ok());

@@ -92,10 +92,15 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     };
     // The shared log was made again: records put from now on take ids of its new epoch,
     // and what it held at open is gone with the old one (Flush no longer waits for it).
+    // Records pulled from the old one go to the lake at once: their numbers are not the new
+    // one's, so no Flush could ask for them.
     hooks.on_epoch = [p = s.get()](uint64_t epoch) {
       std::lock_guard<std::mutex> lock(p->mu_);
       p->epoch_ = epoch;
       p->recovered_through_ = 0;
+      if (p->SealBuffersLocked([epoch](const Buffer& b) { return b.epoch != epoch; })) {
+        p->cv_.notify_all();
+      }
       p->progress_cv_.notify_all();
     };
     hooks.may_restore = s->options_.still_in_table;
@@ -300,7 +305,10 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       }
     }
     // An Update while this batch was parsed: its buffers are sealed like the others.
-    if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
+    if (destination_ != dest) {
+      wake |= SealBuffersLocked(
+          [g = dest->generation](const Buffer& b) { return b.destination->generation == g; });
+    }
     if (open_bytes_ > options_.max_pending_bytes / 2) wake |= SealUnderPressureLocked();
     if (log_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   }
@@ -313,11 +321,11 @@ void DeliveryStream::SealLocked(std::map<std::string, Buffer>::iterator it) {
   buffers_.erase(it);
 }
 
-bool DeliveryStream::SealBuffersOfLocked(uint64_t generation) {
+bool DeliveryStream::SealBuffersLocked(const std::function<bool(const Buffer&)>& which) {
   bool sealed = false;
   for (auto it = buffers_.begin(); it != buffers_.end();) {
     auto next = std::next(it);
-    if (it->second.destination->generation == generation) {
+    if (which(it->second)) {
       SealLocked(it);
       sealed = true;
     }
@@ -365,7 +373,11 @@ Status DeliveryStream::Update(const StreamConfig& config,
   destination_ = std::move(dest);
   deaggregate_ = destination_->config.deaggregation.enabled();
   delimiter_bytes_ = static_cast<uint32_t>(destination_->config.record_delimiter.size());
-  if (SealBuffersOfLocked(old_generation)) cv_.notify_one();
+  if (SealBuffersLocked([old_generation](const Buffer& b) {
+        return b.destination->generation == old_generation;
+      })) {
+    cv_.notify_one();
+  }
   return Status::Ok();
 }
 
@@ -454,11 +466,22 @@ Status DeliveryStream::Flush(int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
   if (!log_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
+  uint64_t epoch = epoch_;
   uint64_t target = std::max(recovered_through_, log_->last_appended_seq());
   flush_through_ = std::max(flush_through_, target);
   cv_.notify_all();
-  bool done = progress_cv_.wait_until(lock, deadline,
-                                      [&] { return log_->delivered_through() >= target; });
+  bool done = progress_cv_.wait_until(lock, deadline, [&] {
+    if (epoch_ != epoch) {
+      // The shared log was made again meanwhile: what was appended to the old one is gone
+      // with it (what was pulled from it is on its way to the lake, sealed); the new one's
+      // records are numbered anew.
+      epoch = epoch_;
+      target = std::max(recovered_through_, log_->last_appended_seq());
+      flush_through_ = std::max(flush_through_, target);
+      cv_.notify_all();
+    }
+    return log_->delivered_through() >= target;
+  });
   if (!done) {
     return Unavailable(fmt::format(
         "stream '{}': records up to #{} not delivered within {} ms (last error: {})",

@@ -174,12 +174,7 @@ TEST_F(JetStreamLogTest, AJetStreamStreamDeletedUnderARunningStreamIsMadeAgain) 
   ASSERT_TRUE(m->Create(c).ok());
   const std::string before = PutRecordId(*m, "s", "before\n");
   ASSERT_TRUE(m->Flush("s").ok());
-  {
-    auto conn = Client();
-    ASSERT_TRUE(conn);
-    nats::JetStream js(conn.get());
-    ASSERT_TRUE(js.DeleteStream(JetStreamName("s")).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(DeleteJetStreamStream("s"));
   const std::string after = PutUntilAccepted(*m, "s", "after\n");
   ASSERT_FALSE(after.empty()) << "records refused for 10 s after the JetStream stream went";
   ASSERT_EQ(PutMany(*m, "s", "then", 50), 50);
@@ -208,13 +203,8 @@ TEST_F(JetStreamLogTest, AJetStreamStreamIsNotMadeAgainForAStreamThatLeftTheTabl
   ASSERT_TRUE(m->Create(Config("replaced")).ok());
   ASSERT_TRUE(db_->Exec("DELETE FROM streams WHERE name='deleted'").ok());
   ASSERT_TRUE(db_->Exec("UPDATE streams SET epoch='0123456789abcdef' WHERE name='replaced'").ok());
-  {
-    auto conn = Client();
-    ASSERT_TRUE(conn);
-    nats::JetStream js(conn.get());
-    ASSERT_TRUE(js.DeleteStream(JetStreamName("deleted")).ok());
-    ASSERT_TRUE(js.DeleteStream(JetStreamName("replaced")).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(DeleteJetStreamStream("deleted"));
+  ASSERT_NO_FATAL_FAILURE(DeleteJetStreamStream("replaced"));
   // Long past the second a lost stream waits before it is made again, and a pull of a
   // consumer that is gone (fetch_wait_ms and a second) after that.
   std::this_thread::sleep_for(std::chrono::milliseconds(4000));
@@ -446,9 +436,7 @@ TEST_F(JetStreamLogTest, ADeleteThatCannotDrainTheSharedLogRemovesNothing) {
   ASSERT_TRUE(c);
   ASSERT_TRUE(c->Create(Config("j2")).ok());
   ASSERT_EQ(PutMany(*c, "j2", "c", 50), 50);
-  for (int i = 0; i < 200 && c->Describe("j2")->stats.buffered_bytes < 10 * 4 + 40 * 5; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_TRUE(WaitUntilBuffered(*c, "j2", 10 * 4 + 40 * 5));
   auto b = OpenManager(Logs(), nullptr, /*stop_timeout_ms=*/1000);
   ASSERT_TRUE(b);
   ASSERT_TRUE(b->Create(Config("j2")).ok());
@@ -461,6 +449,79 @@ TEST_F(JetStreamLogTest, ADeleteThatCannotDrainTheSharedLogRemovesNothing) {
   ASSERT_EQ(PutMany(*b, "j2", "b", 5), 5) << "and takes records again";
   ASSERT_TRUE(c->Flush("j2").ok());
   EXPECT_TRUE(WaitForLines(50, 5000));
+}
+
+// Server A deletes a delivery stream whose JetStream stream is lost, and its buffered
+// records wait for the lake, so the delete takes seconds. Server B, which runs the stream
+// too and finds the JetStream stream gone, must not make it again meanwhile: records it
+// took into it would be removed with it. The delete holds it closed and empty (CloseIntake
+// on a lost stream), which B's restore finds and leaves alone.
+TEST_F(JetStreamLogTest, ADeleteHoldsALostJetStreamStreamClosedUntilItIsDone) {
+  auto a = OpenManager(Logs("?ack_wait_s=60"), nullptr, /*stop_timeout_ms=*/20'000);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->Create(Config("s")).ok());
+  auto bucket = lake_.Get("iot-data");
+  bucket->FailPutsWhere([](const std::string&) { return true; });
+  ASSERT_EQ(PutMany(*a, "s", "a", 20), 20);
+  const uint64_t all = 10 * 4 + 10 * 5;  // "a-0\n" .. "a-19\n", pulled and buffered by A
+  ASSERT_TRUE(WaitUntilBuffered(*a, "s", all));
+  ASSERT_EQ(a->Describe("s")->stats.buffered_bytes, all);
+  auto b = OpenManager(Logs("?ack_wait_s=60"));  // another server on the same table
+  ASSERT_TRUE(b);
+  ASSERT_NO_FATAL_FAILURE(DeleteJetStreamStream("s"));
+  auto deleted = std::async(std::launch::async, [&] { return a->Delete("s"); });
+  // For 4 s (B gives up on a lost stream after 1 s) B is asked to take records.
+  std::vector<std::string> accepted;
+  for (int i = 0; i < 40; ++i) {
+    std::promise<std::pair<Status, std::string>> p;
+    b->PutRecord("s", fmt::format("b-{}\n", i), [&](const Status& st, const std::string& id) {
+      p.set_value({st, id});
+    });
+    auto [st, id] = p.get_future().get();
+    if (st.ok()) accepted.push_back(id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(deleted.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the delete did not wait for the lake: " << deleted.get().ToString();
+  bucket->FailPutsWhere(nullptr);
+  Status st = deleted.get();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(accepted.empty()) << accepted.size()
+                                << " records acknowledged into a JetStream stream that the "
+                                   "delete then removed, first "
+                                << accepted.front();
+  EXPECT_EQ(Lines(), Expected("a", 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past B's restore wait
+  EXPECT_EQ(JetStreamState("s").status().code(), ErrorCode::kNotFound) << "made again";
+}
+
+// The same delete failing (the lake down past the stop timeout): the lost JetStream
+// stream it held closed is let go, so that it is made again and the stream takes records.
+TEST_F(JetStreamLogTest, ADeleteThatFailsLetsGoOfTheLostJetStreamStreamItHeldClosed) {
+  auto a = OpenManager(Logs("?ack_wait_s=60"), nullptr, /*stop_timeout_ms=*/1000);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->Create(Config("s")).ok());
+  auto bucket = lake_.Get("iot-data");
+  bucket->FailPutsWhere([](const std::string&) { return true; });
+  ASSERT_EQ(PutMany(*a, "s", "a", 20), 20);
+  ASSERT_TRUE(WaitUntilBuffered(*a, "s", 10 * 4 + 10 * 5));
+  ASSERT_NO_FATAL_FAILURE(DeleteJetStreamStream("s"));
+  Status st = a->Delete("s");
+  EXPECT_EQ(st.code(), ErrorCode::kUnavailable) << st.ToString();
+  EXPECT_NE(st.message().find("not deleted"), std::string::npos) << st.ToString();
+  EXPECT_EQ(a->Describe("s")->status, "active");
+  bucket->FailPutsWhere(nullptr);
+  const std::string after = PutUntilAccepted(*a, "s", "after\n");
+  EXPECT_FALSE(after.empty()) << "records refused for 10 s after the failed delete";
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  Status flushed = a->Flush("s");
+  ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+  // The records pulled from the lost stream go under its epoch, at once, not waited for.
+  EXPECT_TRUE(WaitForLines(21, 5000));
+  std::multiset<std::string> want = Expected("a", 20);
+  want.insert("after");
+  EXPECT_EQ(Lines(), want);
 }
 
 }  // namespace

@@ -138,7 +138,12 @@ Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
   const std::string name = JetStreamName(stream);
   auto state = js_.StreamInfo(name);
   if (!state.ok() && state.status().code() == ErrorCode::kNotFound) {
-    state = js_.EnsureStream(Settings(stream, JetStreamSubject(stream)));
+    // Made only if nobody made it meanwhile: a delete under way leaves it closed
+    // (CloseIntake), and an update would open it again.
+    state = js_.CreateStream(Settings(stream, JetStreamSubject(stream)));
+    if (!state.ok() && state.status().code() == ErrorCode::kAlreadyExists) {
+      state = js_.StreamInfo(name);
+    }
   }
   if (!state.ok()) {
     return state.status().WithContext(
@@ -152,12 +157,29 @@ Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
 }
 
 Status JetStreamLogs::CloseIntake(const std::string& stream) {
-  // A stream that is gone (deleted by another server) is not made again to be closed.
-  if (auto info = js_.StreamInfo(JetStreamName(stream)); !info.ok()) {
+  const nats::StreamSettings closed = Settings(stream, "tributary.closed." + Encode(stream));
+  auto info = js_.StreamInfo(closed.name);
+  if (!info.ok() && info.status().code() == ErrorCode::kNotFound) {
+    // Gone (lost, or deleted by another server): made closed and empty, so that no server
+    // makes it again to take records until the delete removes it. One made meanwhile is
+    // closed as any other.
+    auto made = js_.CreateStream(closed);
+    if (made.ok()) {
+      return NotFound(fmt::format(
+          "stream '{}': JetStream stream {} was gone; it is held closed and empty until the "
+          "delete removes it",
+          stream, closed.name));
+    }
+    if (made.status().code() != ErrorCode::kAlreadyExists) {
+      return made.status().WithContext(
+          fmt::format("stream '{}': JetStream stream {} is gone and could not be held closed",
+                      stream, closed.name));
+    }
+  } else if (!info.ok()) {
     return info.status().WithContext(
-        fmt::format("stream '{}': JetStream stream {}", stream, JetStreamName(stream)));
+        fmt::format("stream '{}': JetStream stream {}", stream, closed.name));
   }
-  auto state = js_.EnsureStream(Settings(stream, "tributary.closed." + Encode(stream)));
+  auto state = js_.EnsureStream(closed);
   return state.status().WithContext(fmt::format(
       "stream '{}': closing JetStream stream {} to new records", stream, JetStreamName(stream)));
 }
@@ -463,8 +485,9 @@ void JetStreamLog::PullLoop() {
     if (lost.code() == ErrorCode::kNotFound) {
       if (lost_since_ns_ == 0) {
         lost_since_ns_ = now;
-      } else if (now - lost_since_ns_ >= restore_wait_ns_) {
-        Restore(lost);
+      } else if (now - lost_since_ns_ >= restore_wait_ns_ && Restore(lost)) {
+        backoff_ms = 100;
+        continue;  // pulls from the stream made again at once
       }
     } else {
       // Only a stream found gone throughout the wait is made again: any other answer (a
@@ -485,8 +508,8 @@ void JetStreamLog::PullLoop() {
   }
 }
 
-void JetStreamLog::Restore(const Status& why) {
-  if (!restore_) return;
+bool JetStreamLog::Restore(const Status& why) {
+  if (!restore_) return false;
   // Not if the delivery stream left the streams table (another server deleted it, and
   // the JetStream stream with it), or was created again there (its new incarnation makes
   // its own): the stream manager stops this one when it follows the table.
@@ -502,7 +525,7 @@ void JetStreamLog::Restore(const Status& why) {
                   js_stream_, why.message(), may.ToString());
       restore_refused_ = true;
     }
-    return;
+    return false;
   }
   const uint64_t asked = next_report_.fetch_add(1);
   auto state = restore_();
@@ -514,7 +537,7 @@ void JetStreamLog::Restore(const Status& why) {
           stream_, js_stream_, why.message(), restore_wait_ns_ / 1'000'000'000, held,
           state.status().ToString());
     }
-    return;
+    return false;
   }
   Log()->warn(
       "stream={} JetStream stream={} was gone ({}): made again (created {}), it takes "
@@ -524,6 +547,7 @@ void JetStreamLog::Restore(const Status& why) {
   restore_refused_ = false;
   restore_wait_ns_ = kRestoreAfterNs;
   ApplyState(*state, asked);
+  return true;
 }
 
 void JetStreamLog::Failed(LogFailure what) const {

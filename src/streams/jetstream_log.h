@@ -44,11 +44,10 @@
 // A JetStream stream lost under a running server (NATS restarted without its store, or the
 // stream deleted by hand) refuses publishes ("no responders") and pulls (NotFound). The
 // log makes it again, with its consumer, once it has been found gone for a second (a
-// delete under way is over by then), if the delivery stream is still the one in the
-// streams table (RecordLogHooks::may_restore): one deleted by another server, or deleted
-// and created again there, is left alone for the stream manager to stop. The stream made
-// again has another creation time, so another epoch (below); the records the old one held
-// are gone with it.
+// delete under way holds it closed, or is over by then), if the delivery stream is still the one in
+// the streams table (RecordLogHooks::may_restore): one deleted by another server, or deleted and
+// created again there, is left alone for the stream manager to stop. The stream made again has
+// another creation time, so another epoch (below); the records the old one held are gone with it.
 //
 // Thread-safety: JetStreamLogs and each log may be used from any thread.
 #pragma once
@@ -132,7 +131,9 @@ class JetStreamLogs : public RecordLogProvider {
   // The JetStream stream's subject is moved to `tributary.closed.<S>` (CloseIntake), which
   // nobody publishes to, so that every server's publishes are refused ("no responders")
   // while the delete drains it, and back (ReopenIntake). Its messages and consumer stay.
-  // CloseIntake of a JetStream stream that does not exist: NotFound.
+  // CloseIntake of a JetStream stream that does not exist makes it closed and empty, so
+  // that no server makes it again (Restore only creates, never updates) while the delete
+  // stops the delivery stream, and answers NotFound: there is nothing in it to deliver.
   Status CloseIntake(const std::string& stream) override;
   Status ReopenIntake(const std::string& stream) override;
   std::string Describe() const override;
@@ -270,8 +271,8 @@ class JetStreamLog : public RecordLog {
   // was deleted by hand). Made again (a new epoch, ApplyState), logged at warn, so that
   // publishing and pulling resume by themselves; unless hooks_.may_restore says the
   // delivery stream left the streams table or was created again there (logged once).
-  // Puller only.
-  void Restore(const Status& why);
+  // True if it was made again. Puller only.
+  bool Restore(const Status& why);
   // Waits `ms`, or less if the log stops.
   void WaitUnlessStopping(int64_t ms);
   // Tells hooks_.on_failure; Sent: of an acknowledgement (+ACK, +WPI, -NAK) that failed.

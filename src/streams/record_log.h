@@ -137,8 +137,9 @@ class RecordLogProvider {
   // The stream is deleted: remove its log (after the last Open'd one is destroyed).
   virtual Status Remove(const std::string& stream) = 0;
   // Before a delete drains the log: appends of every server sharing it are refused from
-  // now on (CloseIntake; NotFound if the log is gone already, and there is nothing to
-  // drain), or taken again after a drain that did not finish (ReopenIntake).
+  // now on (CloseIntake; NotFound if the log was gone already: there is nothing to drain,
+  // and it may be held closed and empty until Remove), or taken again after a delete that
+  // did not finish (ReopenIntake).
   virtual Status CloseIntake(const std::string& stream) = 0;
   virtual Status ReopenIntake(const std::string& stream) = 0;
   // For messages and GET /v1/server: "NATS JetStream at nats://host:4222".

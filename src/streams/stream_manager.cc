@@ -466,6 +466,7 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
                                          const std::shared_ptr<DeliveryStream>& stream,
                                          bool remove_shared_log) {
   stream->SetAccepting(false);
+  SharedIntake intake = SharedIntake::kOpen;
   if (options_.logs && remove_shared_log) {
     // The shared log holds other servers' acknowledged records too: every server's intake
     // is closed and the log drained by this server before it may go.
@@ -476,20 +477,20 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
           fmt::format("delivery stream '{}' not deleted: {}", name, closed.message()));
     }
     if (!closed.ok()) {
-      // Gone already (another server deleted it): nothing is left in it to deliver.
+      // Gone already (lost, or another server deleted it): nothing is left in it to
+      // deliver. It may be held closed and empty until the delete is done.
+      intake = SharedIntake::kGoneHeldClosed;
     } else if (Status drained = stream->DrainShared(options_.stop_timeout_ms); !drained.ok()) {
-      Status reopened = options_.logs->ReopenIntake(name);
-      stream->SetAccepting(true);
-      return Unavailable(fmt::format(
-          "delivery stream '{}' not deleted, nothing removed: {}{}", name, drained.message(),
-          reopened.ok() ? "; it takes records again"
-                        : "; and it could not take records again: " + reopened.message()));
+      return Unavailable(fmt::format("delivery stream '{}' not deleted, nothing removed: {}{}",
+                                     name, drained.message(),
+                                     UndoCloseIntake(name, stream, SharedIntake::kClosed)));
+    } else {
+      intake = SharedIntake::kClosed;
     }
   }
   if (Status flushed = stream->Flush(options_.stop_timeout_ms); !flushed.ok()) {
-    stream->SetAccepting(true);
-    return Unavailable(fmt::format("delivery stream '{}' not deleted: {}", name,
-                                   flushed.message()));
+    return Unavailable(fmt::format("delivery stream '{}' not deleted: {}{}", name,
+                                   flushed.message(), UndoCloseIntake(name, stream, intake)));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -504,21 +505,26 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
         epoch == table_epochs_.end()
             ? Result<std::shared_ptr<DeliveryStream>>(Internal("the stream's epoch is not known"))
             : StartStream(stream->config(), LocalEpoch(epoch->second), stream->created_ms());
-    std::lock_guard<std::mutex> lock(mu_);
-    if (again.ok()) {
-      streams_[name] = std::move(again).value();
-      StreamsChangedLocked();
-    } else {
-      Logger("streams")->error(
-          "stream={} stopped with undelivered records and not started "
-          "again: {}; they are delivered when the server starts",
-          name, again.status().ToString());
-      MarkFailedLocked(name, stream->config(),
-                       epoch == table_epochs_.end() ? std::nullopt : std::optional(epoch->second),
-                       stream->created_ms(), again.status());
+    const bool restarted = again.ok();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (restarted) {
+        streams_[name] = std::move(again).value();
+        StreamsChangedLocked();
+      } else {
+        Logger("streams")->error(
+            "stream={} stopped with undelivered records and not started "
+            "again: {}; they are delivered when the server starts",
+            name, again.status().ToString());
+        MarkFailedLocked(name, stream->config(),
+                         epoch == table_epochs_.end() ? std::nullopt : std::optional(epoch->second),
+                         stream->created_ms(), again.status());
+      }
     }
+    // Started again, the stream opened its shared log to records (JetStreamLogs::Open).
     return Unavailable(
-        fmt::format("delivery stream '{}' not deleted: {}", name, stopped.message()));
+        fmt::format("delivery stream '{}' not deleted: {}{}", name, stopped.message(),
+                    UndoCloseIntake(name, nullptr, restarted ? SharedIntake::kOpen : intake)));
   }
   if (options_.logs) {
     if (remove_shared_log) {
@@ -533,6 +539,28 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
   }
   DropMetrics(name);
   return Status::Ok();
+}
+
+std::string StreamManager::UndoCloseIntake(const std::string& name,
+                                           const std::shared_ptr<DeliveryStream>& stream,
+                                           SharedIntake intake) {
+  std::string outcome;
+  if (intake == SharedIntake::kClosed) {
+    Status reopened = options_.logs->ReopenIntake(name);
+    outcome = reopened.ok() ? "; it takes records again"
+                            : "; and it could not take records again: " + reopened.message();
+  } else if (intake == SharedIntake::kGoneHeldClosed) {
+    // Empty (nothing can be published to it closed): let go, so that a server running the
+    // stream makes it again.
+    if (Status removed = options_.logs->Remove(name); !removed.ok()) {
+      outcome =
+          "; and its lost shared log, held closed for the delete, could not be let go "
+          "(it is made again when this server starts): " +
+          removed.message();
+    }
+  }
+  if (stream) stream->SetAccepting(true);
+  return outcome;
 }
 
 void StreamManager::StreamsChangedLocked() {

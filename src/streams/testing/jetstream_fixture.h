@@ -181,6 +181,25 @@ class JetStreamLogTest : public ::testing::Test {
     return answered.get_future().get();
   }
 
+  // The JetStream stream of `stream` deleted by hand (`nats stream rm`), under whatever
+  // runs it.
+  void DeleteJetStreamStream(const std::string& stream) {
+    auto conn = Client();
+    ASSERT_TRUE(conn);
+    nats::JetStream js(conn.get());
+    ASSERT_TRUE(js.DeleteStream(JetStreamName(stream)).ok());
+  }
+
+  // Waits (real time, up to 5 s) until `m` buffers `bytes` of `stream`'s records; false if
+  // it does not.
+  static bool WaitUntilBuffered(StreamManager& m, const std::string& stream, uint64_t bytes) {
+    for (int i = 0; i < 250; ++i) {
+      if (m.Describe(stream)->stats.buffered_bytes >= bytes) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   Result<nats::StreamState> JetStreamState(const std::string& stream) {
     auto conn = Client();
     if (!conn) return Unavailable("no client");
