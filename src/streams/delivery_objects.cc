@@ -101,6 +101,14 @@ bool DeliveryStream::Deliver(Buffer& b) {
   // sees them gone from the backpressure count.
   pending_bytes_ -= b.raw_bytes;
   pending_records_ -= b.seqs.size();
+  if (log_external_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = undelivered_by_epoch_.find(b.epoch); it != undelivered_by_epoch_.end()) {
+      it->second -= std::min<uint64_t>(it->second, b.seqs.size());
+      if (it->second == 0) undelivered_by_epoch_.erase(it);
+    }
+    if (b.epoch != epoch_) progress_cv_.notify_all();  // a Flush may wait for it
+  }
   m.buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
   if (Status st = log_->MarkDelivered(b.epoch, b.seqs); !st.ok()) {
     // The object is in the lake; only a restart could deliver these records a second time.

@@ -92,15 +92,14 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     };
     // The shared log was made again: records put from now on take ids of its new epoch,
     // and what it held at open is gone with the old one (Flush no longer waits for it).
-    // Records pulled from the old one go to the lake at once: their numbers are not the new
-    // one's, so no Flush could ask for them.
+    // Records pulled from the old one go to the lake at once (ReadyLocked).
+    // The log's epoch as it is now, not the argument: two changes close together may be
+    // reported out of order.
     hooks.on_epoch = [p = s.get()](uint64_t epoch) {
       std::lock_guard<std::mutex> lock(p->mu_);
-      p->epoch_ = epoch;
+      p->epoch_ = p->log_ ? p->log_->shared_epoch().value_or(epoch) : epoch;
       p->recovered_through_ = 0;
-      if (p->SealBuffersLocked([epoch](const Buffer& b) { return b.epoch != epoch; })) {
-        p->cv_.notify_all();
-      }
+      p->cv_.notify_all();
       p->progress_cv_.notify_all();
     };
     hooks.may_restore = s->options_.still_in_table;
@@ -212,6 +211,14 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (log_external_) {
+      for (size_t i = 0; i < records.size();) {
+        size_t j = i + 1;
+        while (j < records.size() && records[j].epoch == records[i].epoch) ++j;
+        undelivered_by_epoch_[records[i].epoch] += j - i;
+        i = j;
+      }
+    }
     // Consecutive records mostly share a buffer (without partitioning, always): the last
     // one found is kept (a map's nodes stay put) instead of a lookup per record. Its key
     // is built only when it can differ: partitioned records, or a change between those
@@ -391,6 +398,8 @@ bool DeliveryStream::ReadyLocked(const Buffer& b, int64_t now_ms) const {
   if (stopping_) return true;
   const StreamConfig& config = b.destination->config;
   if (b.bytes.size() >= config.buffer_size_bytes()) return true;
+  // Pulled from a shared log since made again: nothing more comes under that epoch.
+  if (log_external_ && b.epoch != epoch_) return true;
   if (now_ms - b.oldest_arrival_ms >= int64_t(config.buffer_interval_s) * 1000) {
     return true;
   }
@@ -471,17 +480,19 @@ Status DeliveryStream::Flush(int64_t timeout_ms) {
   flush_through_ = std::max(flush_through_, target);
   cv_.notify_all();
   bool done = progress_cv_.wait_until(lock, deadline, [&] {
+    if (!log_) return true;  // stopped meanwhile (a delete)
     if (epoch_ != epoch) {
       // The shared log was made again meanwhile: what was appended to the old one is gone
-      // with it (what was pulled from it is on its way to the lake, sealed); the new one's
-      // records are numbered anew.
+      // with it, and the new one's records are numbered anew. What was pulled from it is
+      // on its way to the lake, and waited for below.
       epoch = epoch_;
       target = std::max(recovered_through_, log_->last_appended_seq());
       flush_through_ = std::max(flush_through_, target);
       cv_.notify_all();
     }
-    return log_->delivered_through() >= target;
+    return log_->delivered_through() >= target && !OlderEpochsUndeliveredLocked();
   });
+  if (!log_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
   if (!done) {
     return Unavailable(fmt::format(
         "stream '{}': records up to #{} not delivered within {} ms (last error: {})",

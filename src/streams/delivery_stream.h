@@ -250,6 +250,15 @@ class DeliveryStream {
   // the metrics call buffered_bytes) and how many they are (for RecordOverhead()).
   std::atomic<uint64_t> pending_bytes_{0};
   std::atomic<uint64_t> pending_records_{0};
+  // With an external log: records pulled and not yet delivered, by epoch (mu_). A Flush
+  // waits for those of epochs the log was numbered under before it was made again.
+  std::map<uint64_t, uint64_t> undelivered_by_epoch_;
+  bool OlderEpochsUndeliveredLocked() const {
+    for (const auto& [e, n] : undelivered_by_epoch_) {
+      if (e != epoch_ && n > 0) return true;
+    }
+    return false;
+  }
   // The destination's record delimiter's length (read by Put without mu_; set under it).
   std::atomic<uint32_t> delimiter_bytes_{0};
 

@@ -466,7 +466,7 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
                                          const std::shared_ptr<DeliveryStream>& stream,
                                          bool remove_shared_log) {
   stream->SetAccepting(false);
-  SharedIntake intake = SharedIntake::kOpen;
+  bool intake_closed = false;  // every server's, by this delete (undone if it fails)
   if (options_.logs && remove_shared_log) {
     // The shared log holds other servers' acknowledged records too: every server's intake
     // is closed and the log drained by this server before it may go.
@@ -479,18 +479,18 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
     if (!closed.ok()) {
       // Gone already (lost, or another server deleted it): nothing is left in it to
       // deliver. It may be held closed and empty until the delete is done.
-      intake = SharedIntake::kGoneHeldClosed;
+      intake_closed = true;
     } else if (Status drained = stream->DrainShared(options_.stop_timeout_ms); !drained.ok()) {
       return Unavailable(fmt::format("delivery stream '{}' not deleted, nothing removed: {}{}",
-                                     name, drained.message(),
-                                     UndoCloseIntake(name, stream, SharedIntake::kClosed)));
+                                     name, drained.message(), UndoCloseIntake(name, stream, true)));
     } else {
-      intake = SharedIntake::kClosed;
+      intake_closed = true;
     }
   }
   if (Status flushed = stream->Flush(options_.stop_timeout_ms); !flushed.ok()) {
     return Unavailable(fmt::format("delivery stream '{}' not deleted: {}{}", name,
-                                   flushed.message(), UndoCloseIntake(name, stream, intake)));
+                                   flushed.message(),
+                                   UndoCloseIntake(name, stream, intake_closed)));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -522,9 +522,9 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
       }
     }
     // Started again, the stream opened its shared log to records (JetStreamLogs::Open).
-    return Unavailable(
-        fmt::format("delivery stream '{}' not deleted: {}{}", name, stopped.message(),
-                    UndoCloseIntake(name, nullptr, restarted ? SharedIntake::kOpen : intake)));
+    return Unavailable(fmt::format("delivery stream '{}' not deleted: {}{}", name,
+                                   stopped.message(),
+                                   UndoCloseIntake(name, nullptr, !restarted && intake_closed)));
   }
   if (options_.logs) {
     if (remove_shared_log) {
@@ -543,21 +543,14 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
 
 std::string StreamManager::UndoCloseIntake(const std::string& name,
                                            const std::shared_ptr<DeliveryStream>& stream,
-                                           SharedIntake intake) {
+                                           bool intake_closed) {
   std::string outcome;
-  if (intake == SharedIntake::kClosed) {
+  if (intake_closed) {
+    // Closed by this delete, or made closed here while it was lost: open to records again,
+    // with whatever it holds (a server may have opened it meanwhile and taken records).
     Status reopened = options_.logs->ReopenIntake(name);
     outcome = reopened.ok() ? "; it takes records again"
                             : "; and it could not take records again: " + reopened.message();
-  } else if (intake == SharedIntake::kGoneHeldClosed) {
-    // Empty (nothing can be published to it closed): let go, so that a server running the
-    // stream makes it again.
-    if (Status removed = options_.logs->Remove(name); !removed.ok()) {
-      outcome =
-          "; and its lost shared log, held closed for the delete, could not be let go "
-          "(it is made again when this server starts): " +
-          removed.message();
-    }
   }
   if (stream) stream->SetAccepting(true);
   return outcome;

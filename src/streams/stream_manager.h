@@ -198,12 +198,11 @@ class StreamManager : public rules::RecordSink {
   Status NotRunning(std::string_view name) const;
   // Update of a failed stream; under changes_mu_ and mu_.
   Status MendLocked(const StreamConfig& config, FailedStream failed);  // a copy: it leaves failed_
-  // What a delete did to a shared log's intake (StopAndRemoveLocal).
-  enum class SharedIntake { kOpen, kClosed, kGoneHeldClosed };
-  // A delete that failed undoes that, and `stream` (if any) takes records again; "" or
-  // "; <what became of the intake>" for the delete's error message.
+  // A delete (StopAndRemoveLocal) that failed: with `intake_closed`, opens the shared log's
+  // intake it closed again; `stream` (if any) takes records again. "" or "; <what became
+  // of the intake>" for the delete's error message.
   std::string UndoCloseIntake(const std::string& name,
-                              const std::shared_ptr<DeliveryStream>& stream, SharedIntake intake);
+                              const std::shared_ptr<DeliveryStream>& stream, bool intake_closed);
   // Delete of a failed stream; under changes_mu_.
   Status DeleteFailed(const std::string& name);
   // The epoch an existing stream (not one just created) starts with: the table's, unless
