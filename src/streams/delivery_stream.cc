@@ -90,11 +90,11 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     hooks.may_pull = [p = s.get()] {
       return p->PendingCharge() < p->options_.max_pending_bytes / 2;
     };
-    // The shared log was made again: records put from now on take ids of its new epoch,
-    // and what it held at open is gone with the old one (Flush no longer waits for it).
-    // Records pulled from the old one go to the lake at once (ReadyLocked).
-    // The log's epoch as it is now, not the argument: two changes close together may be
-    // reported out of order.
+    // The shared log was made again: records put from now on take ids of its new epoch
+    // (the log's as it is now, not the argument: two changes close together may be
+    // reported out of order), and what it held at open is gone with the old one (Flush no
+    // longer waits for it). Records pulled from the old one go to the lake at once
+    // (ReadyLocked).
     hooks.on_epoch = [p = s.get()](uint64_t epoch) {
       std::lock_guard<std::mutex> lock(p->mu_);
       p->epoch_ = p->log_ ? p->log_->shared_epoch().value_or(epoch) : epoch;
@@ -312,10 +312,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
       }
     }
     // An Update while this batch was parsed: its buffers are sealed like the others.
-    if (destination_ != dest) {
-      wake |= SealBuffersLocked(
-          [g = dest->generation](const Buffer& b) { return b.destination->generation == g; });
-    }
+    if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
     if (open_bytes_ > options_.max_pending_bytes / 2) wake |= SealUnderPressureLocked();
     if (log_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   }
@@ -328,11 +325,11 @@ void DeliveryStream::SealLocked(std::map<std::string, Buffer>::iterator it) {
   buffers_.erase(it);
 }
 
-bool DeliveryStream::SealBuffersLocked(const std::function<bool(const Buffer&)>& which) {
+bool DeliveryStream::SealBuffersOfLocked(uint64_t generation) {
   bool sealed = false;
   for (auto it = buffers_.begin(); it != buffers_.end();) {
     auto next = std::next(it);
-    if (which(it->second)) {
+    if (it->second.destination->generation == generation) {
       SealLocked(it);
       sealed = true;
     }
@@ -380,11 +377,7 @@ Status DeliveryStream::Update(const StreamConfig& config,
   destination_ = std::move(dest);
   deaggregate_ = destination_->config.deaggregation.enabled();
   delimiter_bytes_ = static_cast<uint32_t>(destination_->config.record_delimiter.size());
-  if (SealBuffersLocked([old_generation](const Buffer& b) {
-        return b.destination->generation == old_generation;
-      })) {
-    cv_.notify_one();
-  }
+  if (SealBuffersOfLocked(old_generation)) cv_.notify_one();
   return Status::Ok();
 }
 

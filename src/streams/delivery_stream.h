@@ -202,8 +202,8 @@ class DeliveryStream {
   void EndPuts(uint64_t n);
   void DeliveryLoop();
   bool ReadyLocked(const Buffer& b, int64_t now_ms) const;
-  // Moves the buffers `which` picks to sealed_; true if there were any.
-  bool SealBuffersLocked(const std::function<bool(const Buffer&)>& which);
+  // Moves the buffers of destination `generation` to sealed_; true if there were any.
+  bool SealBuffersOfLocked(uint64_t generation);
   // Moves the buffer at `it` to sealed_.
   void SealLocked(std::map<std::string, Buffer>::iterator it);
   // Seals the oldest buffers while open_bytes_ is over a quarter of max_pending_bytes;

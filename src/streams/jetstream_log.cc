@@ -1,17 +1,16 @@
 #include "streams/jetstream_log.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <future>
 
-#include <fmt/format.h>
-
 #include "base/clock.h"
 #include "base/fnv1a.h"
 #include "base/log.h"
 #include "base/thread_name.h"
-#include "nats/url.h"
 
 namespace tributary::streams {
 namespace {
@@ -24,10 +23,7 @@ uint64_t SharedEpoch(const std::string& js_stream, const std::string& created) {
 
 constexpr char kArrivalHeader[] = "Tributary-Arrival-Ms";
 constexpr char kRecordsHeader[] = "Tributary-Records";  // a batch: its number of records
-// Room left in a message for its headers and the frames' own bytes.
-constexpr size_t kMessageOverhead = 4096;
 constexpr uint64_t kMaxPerMessage = uint64_t(1) << kJetStreamIndexBits;
-constexpr char kConsumer[] = "deliver";
 constexpr int64_t kRefreshEveryNs = 100'000'000;
 // How long a log's JetStream stream (or consumer) must have been found gone before the
 // log makes it again (JetStreamLog::Restore): a delete under way, another server's or an
@@ -47,187 +43,7 @@ const std::shared_ptr<spdlog::logger>& Log() {
   return log;
 }
 
-// Stream names are [A-Za-z0-9_.-]; JetStream names and subject tokens take no '.'.
-std::string Encode(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '_') {
-      out += "__";
-    } else if (c == '.') {
-      out += "_2E";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-Result<int64_t> IntParam(std::string_view key, std::string_view value, int64_t lo, int64_t hi) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec != std::errc() || end != value.data() + value.size() || v < lo || v > hi) {
-    return InvalidArgument(fmt::format("NATS URL parameter {}='{}' must be an integer in {}..{}",
-                                       key, value, lo, hi));
-  }
-  return v;
-}
-
 }  // namespace
-
-std::string JetStreamName(std::string_view stream) { return "TRIBUTARY_" + Encode(stream); }
-std::string JetStreamSubject(std::string_view stream) {
-  return "tributary.records." + Encode(stream);
-}
-
-// ---- JetStreamLogs ----
-
-Result<std::shared_ptr<JetStreamLogs>> JetStreamLogs::Connect(std::string_view url) {
-  JetStreamLogOptions options;
-  auto stream_parameter = [&options](std::string_view key, std::string_view value) -> Result<bool> {
-    if (key == "replicas") {
-      TRY_ASSIGN(int64_t r, IntParam(key, value, 1, 5));
-      options.replicas = static_cast<int>(r);
-    } else if (key == "ack_wait_s") {
-      TRY_ASSIGN(int64_t s, IntParam(key, value, 1, 3600));
-      options.ack_wait_ms = s * 1000;
-    } else if (key == "max_bytes") {
-      TRY_ASSIGN(options.max_bytes, IntParam(key, value, 1, INT64_MAX));
-    } else {
-      return false;
-    }
-    return true;
-  };
-  TRY_ASSIGN(options.connect, nats::ParseNatsUrlWithParameters(url, stream_parameter,
-                                                               "replicas, ack_wait_s, max_bytes"));
-  options.connect.name = "tributary streams";
-  TRY_ASSIGN(auto conn, nats::Connection::Connect(options.connect));
-  if (!conn->jetstream()) {
-    return FailedPrecondition(fmt::format(
-        "the NATS server at {} does not run JetStream (start it with -js, or `jetstream "
-        "{{}}` in its configuration)",
-        nats::RedactedUrl(options.connect)));
-  }
-  return std::make_shared<JetStreamLogs>(std::move(options), std::move(conn));
-}
-
-JetStreamLogs::JetStreamLogs(JetStreamLogOptions options, std::unique_ptr<nats::Connection> conn)
-    : options_(std::move(options)),
-      conn_(std::move(conn)),
-      js_(conn_.get(), options_.publish_timeout_ms) {}
-
-JetStreamLogs::~JetStreamLogs() = default;
-
-nats::StreamSettings JetStreamLogs::Settings(const std::string& stream,
-                                             const std::string& subject) const {
-  nats::StreamSettings settings;
-  settings.name = JetStreamName(stream);
-  settings.subjects = {subject};
-  settings.replicas = options_.replicas;
-  settings.max_bytes = options_.max_bytes;
-  return settings;
-}
-
-nats::ConsumerSettings JetStreamLogs::Consumer() const {
-  nats::ConsumerSettings consumer;
-  consumer.durable = kConsumer;
-  consumer.ack_wait_ms = options_.ack_wait_ms;
-  return consumer;
-}
-
-Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
-  const std::string name = JetStreamName(stream);
-  auto state = js_.StreamInfo(name);
-  if (!state.ok() && state.status().code() == ErrorCode::kNotFound) {
-    // Made only if nobody made it meanwhile: a delete under way leaves it closed
-    // (CloseIntake), and an update would open it again.
-    state = js_.CreateStream(Settings(stream, JetStreamSubject(stream)));
-    if (!state.ok() && state.status().code() == ErrorCode::kAlreadyExists) {
-      state = js_.StreamInfo(name);
-    }
-  }
-  if (!state.ok()) {
-    return state.status().WithContext(
-        fmt::format("stream '{}': making JetStream stream {} again", stream, name));
-  }
-  if (Status st = js_.EnsureConsumer(name, Consumer()); !st.ok()) {
-    return st.WithContext(fmt::format("stream '{}': making JetStream consumer {} of {} again",
-                                      stream, kConsumer, name));
-  }
-  return state;
-}
-
-Status JetStreamLogs::CloseIntake(const std::string& stream) {
-  const nats::StreamSettings closed = Settings(stream, "tributary.closed." + Encode(stream));
-  auto info = js_.StreamInfo(closed.name);
-  if (!info.ok() && info.status().code() == ErrorCode::kNotFound) {
-    // Gone (lost, or deleted by another server): made closed and empty, so that no server
-    // makes it again to take records until the delete removes it. One made meanwhile is
-    // closed as any other.
-    auto made = js_.CreateStream(closed);
-    if (made.ok()) {
-      return NotFound(fmt::format(
-          "stream '{}': JetStream stream {} was gone; it is held closed and empty until the "
-          "delete removes it",
-          stream, closed.name));
-    }
-    if (made.status().code() != ErrorCode::kAlreadyExists) {
-      return made.status().WithContext(
-          fmt::format("stream '{}': JetStream stream {} is gone and could not be held closed",
-                      stream, closed.name));
-    }
-  } else if (!info.ok()) {
-    return info.status().WithContext(
-        fmt::format("stream '{}': JetStream stream {}", stream, closed.name));
-  }
-  auto state = js_.EnsureStream(closed);
-  return state.status().WithContext(fmt::format(
-      "stream '{}': closing JetStream stream {} to new records", stream, JetStreamName(stream)));
-}
-
-Status JetStreamLogs::ReopenIntake(const std::string& stream) {
-  auto state = js_.EnsureStream(Settings(stream, JetStreamSubject(stream)));
-  return state.status().WithContext(fmt::format(
-      "stream '{}': opening JetStream stream {} to records again", stream, JetStreamName(stream)));
-}
-
-Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream,
-                                                       uint64_t /*epoch*/, RecordLogHooks hooks) {
-  const nats::StreamSettings settings = Settings(stream, JetStreamSubject(stream));
-  auto state = js_.EnsureStream(settings);
-  if (!state.ok()) {
-    return state.status().WithContext(
-        fmt::format("stream '{}': JetStream stream {} on {}", stream, settings.name, Describe()));
-  }
-  if (Status st = js_.EnsureConsumer(settings.name, Consumer()); !st.ok()) {
-    return st.WithContext(fmt::format("stream '{}': JetStream consumer {} of {}", stream,
-                                      kConsumer, settings.name));
-  }
-  if (state->messages > 0) {
-    Log()->info("stream={} resumes from JetStream stream={} records={} bytes={} first_seq={}",
-                stream, settings.name, state->messages, state->bytes, state->first_seq);
-  }
-  JetStreamLogOptions log_options = options_;
-  size_t max_payload = conn_->max_payload();
-  log_options.batch_bytes = max_payload > 2 * kMessageOverhead ? max_payload - kMessageOverhead : 0;
-  // The logs outlive the stream's log (the stream manager holds them).
-  return std::unique_ptr<RecordLog>(
-      std::make_unique<JetStreamLog>(log_options, &js_, stream, std::move(hooks), *state,
-                                     [this, stream] { return Restore(stream); }));
-}
-
-Status JetStreamLogs::Remove(const std::string& stream) {
-  Status st = js_.DeleteStream(JetStreamName(stream));
-  if (st.code() == ErrorCode::kNotFound) return Status::Ok();
-  return st;
-}
-
-std::string JetStreamLogs::Describe() const {
-  return "NATS JetStream at " + nats::RedactedUrl(options_.connect);
-}
-
-RecordLogProvider::Link JetStreamLogs::link() const {
-  return {conn_->connected(), conn_->server(), conn_->known_servers(), conn_->reconnects()};
-}
 
 uint64_t JetStreamDeliveredThrough(uint64_t through, std::string* created,
                                    const nats::StreamState& state) {
@@ -576,10 +392,10 @@ Status JetStreamLog::PullOnce() {
   // it names the same one, the messages came from it.
   const uint64_t epoch = shared_epoch_.load();
   // Room for the largest message this log may have written, whatever fetch_bytes says.
-  const int64_t max_bytes =
-      std::max<int64_t>(options_.fetch_bytes, int64_t(options_.batch_bytes + 2 * kMessageOverhead));
+  const int64_t max_bytes = std::max<int64_t>(
+      options_.fetch_bytes, int64_t(options_.batch_bytes + 2 * kJetStreamMessageOverhead));
   js_->Fetch(
-      js_stream_, kConsumer, options_.fetch_batch, options_.fetch_wait_ms,
+      js_stream_, kJetStreamConsumer, options_.fetch_batch, options_.fetch_wait_ms,
       [pull](nats::Delivered& d) {
         std::lock_guard<std::mutex> lock(pull->mu);
         pull->messages.push_back(std::move(d));

@@ -110,6 +110,11 @@ inline constexpr uint64_t JetStreamLastRecordSeq(uint64_t message_seq) {
 uint64_t JetStreamDeliveredThrough(uint64_t through, std::string* created,
                                    const nats::StreamState& state);
 
+// The consumer every server pulls a stream's records through, and the room left in a
+// message for its headers and the frames' own bytes.
+inline constexpr char kJetStreamConsumer[] = "deliver";
+inline constexpr size_t kJetStreamMessageOverhead = 4096;
+
 // The JetStream stream and subject names of delivery stream `stream`.
 std::string JetStreamName(std::string_view stream);
 std::string JetStreamSubject(std::string_view stream);
