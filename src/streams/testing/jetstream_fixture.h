@@ -23,6 +23,7 @@
 #include "streams/stream_manager.h"
 #include "streams/stream_metrics.h"
 #include "streams/testing/memory_object_store.h"
+#include "streams/testing/test_stream_config.h"
 
 namespace tributary::streams::testing {
 
@@ -62,13 +63,7 @@ class JetStreamLogTest : public ::testing::Test {
     return m.ok() ? std::move(m).value() : nullptr;
   }
 
-  static StreamConfig Config(const std::string& name = "s") {
-    StreamConfig c;
-    c.name = name;
-    c.bucket = "iot-data";
-    c.buffer_interval_s = 900;
-    return c;
-  }
+  static StreamConfig Config(const std::string& name = "s") { return TestStreamConfig(name); }
 
   // Puts `n` records "<tag>-<i>\n" and waits for every answer; returns how many were OK.
   static int PutMany(StreamManager& m, const std::string& stream, const std::string& tag, int n) {

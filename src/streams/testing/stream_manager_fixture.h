@@ -19,6 +19,7 @@
 #include "objstore/object_store.h"
 #include "streams/stream_manager.h"
 #include "streams/testing/memory_object_store.h"
+#include "streams/testing/test_stream_config.h"
 
 namespace tributary::streams::testing {
 
@@ -88,13 +89,7 @@ class StreamManagerTest : public ::testing::Test {
     return OpenManager(std::move(o));
   }
 
-  static StreamConfig Config(const std::string& name = "s") {
-    StreamConfig c;
-    c.name = name;
-    c.bucket = "iot-data";
-    c.buffer_interval_s = 900;
-    return c;
-  }
+  static StreamConfig Config(const std::string& name = "s") { return TestStreamConfig(name); }
 
   static Status PutSync(StreamManager& m, const std::string& stream, const std::string& rec) {
     std::promise<Status> p;
