@@ -28,6 +28,8 @@ constexpr int64_t kMaxIdleWaitMs = 50;
 // Delivered buffers kept for reuse: at most this many, of at most this capacity each.
 constexpr size_t kMaxSpares = 2;
 constexpr size_t kMaxSpareBytes = 32u << 20;
+// flush_through_ while a drain readies every buffer.
+constexpr uint64_t kFlushAll = std::numeric_limits<uint64_t>::max();
 
 // One line per refused record, in the shape Firehose gives dynamic-partitioning failures.
 std::string PartitioningErrorLine(const WalFrame& record, uint64_t epoch,
@@ -94,11 +96,14 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     // (the log's as it is now, not the argument: two changes close together may be
     // reported out of order), and what it held at open is gone with the old one (Flush no
     // longer waits for it). Records pulled from the old one go to the lake at once
-    // (ReadyLocked).
+    // (ReadyLocked). A Flush's target was a number in the old one's numbering, which the
+    // new one's records start again below: it is dropped (a Flush under way sets its own
+    // again), unless a drain readies everything.
     hooks.on_epoch = [p = s.get()](uint64_t epoch) {
       std::lock_guard<std::mutex> lock(p->mu_);
       p->epoch_ = p->log_ ? p->log_->shared_epoch().value_or(epoch) : epoch;
       p->recovered_through_ = 0;
+      if (p->flush_through_ != kFlushAll) p->flush_through_ = 0;
       p->cv_.notify_all();
       p->progress_cv_.notify_all();
     };
@@ -497,13 +502,15 @@ Status DeliveryStream::Flush(int64_t timeout_ms) {
 Status DeliveryStream::DrainShared(int64_t timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   uint64_t flush_before = 0;
+  uint64_t epoch_before = 0;
   RecordLog* log = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!log_) return FailedPrecondition(fmt::format("stream '{}' is stopped", name()));
     log = log_.get();  // Stop, which resets it, is not called meanwhile
     flush_before = flush_through_;
-    flush_through_ = std::numeric_limits<uint64_t>::max();  // every buffer is ready at once
+    epoch_before = epoch_;
+    flush_through_ = kFlushAll;  // every buffer is ready at once
   }
   cv_.notify_all();
   while (true) {
@@ -511,7 +518,7 @@ Status DeliveryStream::DrainShared(int64_t timeout_ms) {
     if (left.ok() && *left == 0) return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline) {
       std::lock_guard<std::mutex> lock(mu_);
-      flush_through_ = flush_before;
+      flush_through_ = epoch_ == epoch_before ? flush_before : 0;  // see on_epoch
       return Unavailable(fmt::format(
           "stream '{}': {} within {} ms (last delivery error: {})", name(),
           left.ok()

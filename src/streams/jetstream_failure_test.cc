@@ -191,6 +191,30 @@ TEST_F(JetStreamLogTest, AJetStreamStreamDeletedUnderARunningStreamIsMadeAgain) 
   EXPECT_EQ(m->Describe("s")->status, "active");
 }
 
+// A Flush before the JetStream stream was made again readies the records it covered, not
+// the new stream's, whose numbers start again from 1: those wait for their buffer's
+// interval or size, as any others, instead of going out one small object each.
+TEST_F(JetStreamLogTest, AFlushOfTheOldJetStreamStreamDoesNotHurryTheNewOnesRecords) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());  // 900 s interval
+  ASSERT_EQ(PutMany(*m, "s", "old", 40), 40);
+  ASSERT_TRUE(m->Flush("s").ok());
+  ASSERT_EQ(Lines(), Expected("old", 40));
+  ASSERT_NO_FATAL_FAILURE(DeleteJetStreamStream("s"));
+  ASSERT_FALSE(PutUntilAccepted(*m, "s", "new-first\n").empty());
+  ASSERT_EQ(PutMany(*m, "s", "new", 5), 5);
+  ASSERT_TRUE(WaitUntilBuffered(*m, "s", 10 + 5 * 6));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Lines().size(), 40u) << "the new stream's records went out before their interval";
+  EXPECT_GE(m->Describe("s")->stats.buffered_bytes, 10u + 5 * 6);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::multiset<std::string> want = Expected("old", 40);
+  for (const std::string& line : Expected("new", 5)) want.insert(line);
+  want.insert("new-first");
+  EXPECT_EQ(Lines(), want);
+}
+
 // Another server deleted the delivery stream (its row left the table, then the JetStream
 // stream went), or deleted it and created it again (a row of another epoch), and this
 // server has not yet followed the table (SQLite announces nothing, so here it never
