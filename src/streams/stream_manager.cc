@@ -78,6 +78,14 @@ StreamManager::~StreamManager() {
 
 Status StreamManager::NotRunning(std::string_view name) const {
   std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) {
+    return Unavailable(
+        fmt::format("delivery stream '{}' takes no records: the server is stopping", name));
+  }
+  if (changing_.count(name) || streams_.count(name)) {  // the latter: started again just now
+    return Unavailable(fmt::format(
+        "delivery stream '{}' is stopping, to start again or to go; send the record again", name));
+  }
   auto failed = failed_.find(name);
   if (failed == failed_.end()) {
     return NotFound(fmt::format("delivery stream '{}' does not exist", name));
@@ -165,6 +173,7 @@ Status StreamManager::DrainLocal(const std::string& name) {
       stream = it->second;
       stream->SetAccepting(false);
       streams_.erase(it);
+      changing_.insert(name);
     }
     failed_.erase(name);
     StreamsChangedLocked();
@@ -449,9 +458,11 @@ Status StreamManager::DeleteFailed(const std::string& name) {
 
 Status StreamManager::Delete(std::string_view name) {
   std::lock_guard<std::mutex> changes(changes_mu_);
+  ChangeDone done{this};
   auto stream = Find(name);
   if (!stream) {
-    if (Status why = NotRunning(name); why.code() == ErrorCode::kNotFound) return why;
+    // Only a stream that failed to start is deleted without running.
+    if (Status why = NotRunning(name); why.code() != ErrorCode::kFailedPrecondition) return why;
     return DeleteFailed(std::string(name));
   }
   TRY(StopAndRemoveLocal(std::string(name), stream, /*remove_shared_log=*/true));
@@ -495,6 +506,7 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
   {
     std::lock_guard<std::mutex> lock(mu_);
     streams_.erase(name);
+    changing_.insert(name);
     StreamsChangedLocked();
   }
   if (Status stopped = stream->Stop(options_.stop_timeout_ms); !stopped.ok()) {

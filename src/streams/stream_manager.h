@@ -193,8 +193,9 @@ class StreamManager : public rules::RecordSink {
   // Records `name` as failed for `why` and logs it; under mu_.
   void MarkFailedLocked(const std::string& name, const StreamConfig& config,
                         std::optional<uint64_t> table_epoch, int64_t created_ms, const Status& why);
-  // Why a stream that is not running takes no records: NotFound, or FailedPrecondition
-  // naming why it failed. Takes mu_.
+  // Why a stream that is not running takes no records: NotFound, FailedPrecondition
+  // naming why it failed, or Unavailable while it is stopped to start again or to go, or
+  // the server stops. Takes mu_.
   Status NotRunning(std::string_view name) const;
   // Update of a failed stream; under changes_mu_ and mu_.
   Status MendLocked(const StreamConfig& config, FailedStream failed);  // a copy: it leaves failed_
@@ -267,6 +268,18 @@ class StreamManager : public rules::RecordSink {
   bool stopped_ = false;
   std::map<std::string, std::shared_ptr<DeliveryStream>, std::less<>> streams_;
   std::map<std::string, FailedStream, std::less<>> failed_;  // none of them in streams_
+  // Streams that StopAndRemoveLocal took out of streams_ during the change under way
+  // (changes_mu_), to be started again or removed: until the change is done, a put is
+  // refused as Unavailable, to be sent again, not as NotFound, which drops the record.
+  std::set<std::string, std::less<>> changing_;
+  // Clears changing_ when it goes: made by each change that may stop streams.
+  struct ChangeDone {
+    StreamManager* m;
+    ~ChangeDone() {
+      std::lock_guard<std::mutex> lock(m->mu_);
+      m->changing_.clear();
+    }
+  };
   // Changes (to a value no manager has had) whenever streams_ does; Put's per-thread
   // cache of the stream it found last is valid while it stays the same.
   std::atomic<uint64_t> generation_;

@@ -170,6 +170,7 @@ Status StreamManager::StillInTable(metadata::Database* db, const std::string& na
 void StreamManager::FollowTable() {
   auto log = Logger("streams");
   std::lock_guard<std::mutex> changes(changes_mu_);
+  ChangeDone done{this};
   auto rows = ReadStreamsTable(options_.db);
   if (!rows.ok()) {
     log->error("streams not re-read after a change on another server: {}",

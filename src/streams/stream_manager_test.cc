@@ -163,13 +163,80 @@ TEST_F(StreamManagerTest, ADeleteWhoseStopFailsKeepsTheStreamAndItsRecords) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/s"));
 }
 
+// While a delete whose stop fails takes the stream out and starts it again, puts are
+// refused to be sent again (Unavailable), never told the stream does not exist, which
+// drops the record as acknowledged (a rule's QoS 1 message); what is acknowledged is
+// delivered.
+TEST_F(StreamManagerTest, PutsDuringAFailedDeleteAreRefusedToBeSentAgainNeverDropped) {
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m->Create(Config()).ok());
+  std::mutex mu;
+  std::set<std::string> acked;
+  std::map<ErrorCode, int> refused;
+  std::atomic<bool> done{false};
+  std::atomic<int> outstanding{0};
+  std::vector<std::thread> putters;
+  for (int t = 0; t < 4; ++t) {
+    putters.emplace_back([&, t] {
+      for (int i = 0; !done.load(); ++i) {
+        std::string rec = "t" + std::to_string(t) + "-" + std::to_string(i) + "\n";
+        outstanding.fetch_add(1);
+        m->Put("s", rec, [&, rec](const Status& st, uint64_t) {
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            if (st.ok()) {
+              acked.insert(rec);
+            } else {
+              refused[st.code()]++;
+            }
+          }
+          outstanding.fetch_sub(1);
+        });
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  {
+    struct Disarm {
+      ~Disarm() { testing_support::DisarmFaults(); }
+    } disarm;
+    for (int round = 0; round < 5; ++round) {
+      testing_support::ArmFault("streams.stop_flush", EIO);
+      Status st = m->Delete("s");
+      ASSERT_EQ(st.code(), ErrorCode::kUnavailable) << st.ToString();
+    }
+  }
+  done = true;
+  for (auto& t : putters) t.join();
+  for (int waited = 0; outstanding.load() != 0 && waited < 5000; waited += 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(outstanding.load(), 0) << "puts never answered";
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::set<std::string> in_lake;
+  for (const auto& [key, object] : Objects()) {
+    size_t start = 0;
+    for (size_t nl; (nl = object.data.find('\n', start)) != std::string::npos; start = nl + 1) {
+      in_lake.insert(object.data.substr(start, nl - start + 1));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_GT(acked.size(), 0u);
+  EXPECT_EQ(in_lake, acked);
+  for (const auto& [code, n] : refused) {
+    EXPECT_EQ(code, ErrorCode::kUnavailable)
+        << n << " records refused with " << static_cast<int>(code);
+  }
+}
+
 TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {
   {
     auto m = OpenManager(Options());
     ASSERT_TRUE(m->Create(Config()).ok());
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(PutSync(*m, "s", "x\n").ok());
     m->Stop();
-    EXPECT_EQ(PutSync(*m, "s", "late\n").code(), ErrorCode::kNotFound);
+    // Refused to be sent again (to the server that starts next), not dropped.
+    EXPECT_EQ(PutSync(*m, "s", "late\n").code(), ErrorCode::kUnavailable);
   }
   ASSERT_EQ(Objects().size(), 1u);
   std::string want;
