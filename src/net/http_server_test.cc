@@ -108,6 +108,8 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   r = HttpCall(base, "DELETE", "/echo");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 405);
+  EXPECT_NE(r->body.find("DELETE is not allowed on /echo (it takes POST)"), std::string::npos)
+      << r->body;
 
   r = HttpCall(base, "POST", "/echo", std::string(5000, 'x'));
   ASSERT_TRUE(r.ok());
@@ -165,6 +167,7 @@ TEST(HttpServerTest, AnswersExpectContinueAndHead) {
   ASSERT_EQ(::send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size()));
   std::string both = ReadUntil(fd, "next");
   ASSERT_EQ(both.rfind("HTTP/1.1 405", 0), 0u) << both;
+  EXPECT_NE(both.find("\r\nAllow: POST\r\n"), std::string::npos) << both;
   size_t end_of_first = both.find("\r\n\r\n") + 4;
   EXPECT_EQ(both.compare(end_of_first, 12, "HTTP/1.1 200"), 0) << both;
   ::close(fd);

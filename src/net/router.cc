@@ -61,7 +61,7 @@ void Router::Dispatch(HttpRequest& request, HttpRespond respond) const {
   std::vector<std::string> parts =
       Split(request.raw_path.empty() ? request.path : request.raw_path);
   for (std::string& part : parts) part = UrlDecode(part, false);
-  bool path_known = false;
+  std::string allowed;  // the methods the path takes, when it is known ("GET,PUT")
   for (const auto& route : routes_) {
     // A last "{name+}" takes the rest of the path, one segment or more.
     const bool greedy = !route.segments.empty() && route.segments.back().size() > 3 &&
@@ -82,15 +82,23 @@ void Router::Dispatch(HttpRequest& request, HttpRespond respond) const {
       }
     }
     if (!match) continue;
-    path_known = true;
-    if (route.method != request.method) continue;
+    if (route.method != request.method) {
+      if (("," + allowed + ",").find("," + route.method + ",") == std::string::npos) {
+        allowed += (allowed.empty() ? "" : ",") + route.method;
+      }
+      continue;
+    }
     request.params = std::move(params);
     if (route.async_handler) return route.async_handler(request, std::move(respond));
     return respond(route.handler(request));
   }
-  if (path_known)
-    return respond(JsonError(405, "method_not_allowed",
-                             request.method + " is not allowed on " + request.path));
+  if (!allowed.empty()) {
+    HttpResponse refused = JsonError(
+        405, "method_not_allowed",
+        request.method + " is not allowed on " + request.path + " (it takes " + allowed + ")");
+    refused.headers["Allow"] = allowed;
+    return respond(std::move(refused));
+  }
   respond(JsonError(404, "not_found", "no such API path: " + request.path));
 }
 
