@@ -38,8 +38,11 @@ int ListRules(const ClientOptions& opts) {
   for (const auto& rule : (*r)["rules"]) {
     std::string actions;
     for (const auto& a : rule["actions"]) actions += (actions.empty() ? "" : ",") + a.begin().key();
-    rows.push_back({Cell(rule["ruleName"]), rule["ruleDisabled"].get<bool>() ? "disabled" : "enabled",
-                    actions, Cell(rule["sql"])});
+    // A stored rule that does not compile: `rule describe` says why.
+    std::string state = rule.contains("error")             ? "disabled (error)"
+                        : rule["ruleDisabled"].get<bool>() ? "disabled"
+                                                           : "enabled";
+    rows.push_back({Cell(rule["ruleName"]), state, actions, Cell(rule["sql"])});
   }
   PrintTable({"NAME", "STATE", "ACTIONS", "SQL"}, rows);
   return 0;
@@ -87,9 +90,11 @@ int DescribeRule(const ClientOptions& opts, const std::string& name) {
   if (!r.ok()) return Fail("rule describe", r.status());
   if (opts.json) return PrintJson(*r), 0;
   const json& j = *r;
-  std::printf("name:        %s\nstate:       %s\nsql:         %s\nsqlVersion:  %s\n",
-              Cell(j["ruleName"]).c_str(), j["ruleDisabled"].get<bool>() ? "disabled" : "enabled",
-              Cell(j["sql"]).c_str(), Cell(j.value("awsIotSqlVersion", json())).c_str());
+  std::printf("name:        %s\nstate:       %s\n", Cell(j["ruleName"]).c_str(),
+              j["ruleDisabled"].get<bool>() ? "disabled" : "enabled");
+  if (j.contains("error")) std::printf("error:       %s\n", Cell(j["error"]).c_str());
+  std::printf("sql:         %s\nsqlVersion:  %s\n", Cell(j["sql"]).c_str(),
+              Cell(j.value("awsIotSqlVersion", json())).c_str());
   if (!j.value("description", "").empty()) {
     std::printf("description: %s\n", Cell(j["description"]).c_str());
   }

@@ -29,7 +29,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
   rule->def_ = def;
   rule->metrics_ = std::move(metrics);
   auto query = ParseRuleSql(def.sql);
-  if (!query.ok()) return query.status().WithContext("topicRulePayload.sql");
+  if (!query.ok()) return query.status().WithContext(RuleFieldPath(def, "sql"));
   RuleQuery& q = *query;
   rule->topic_filter_ = q.topic_filter;
   rule->select_value_ = q.select_value;
@@ -39,7 +39,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
   for (size_t i = 0; i < q.set.size(); ++i) {
     scope.visible = i;
     auto node = expr::CompileAst(*q.set[i].expr, q.multiline, scope);
-    if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
+    if (!node.ok()) return node.status().WithContext(RuleFieldPath(def, "sql"));
     rule->variables_.Define(i, std::move(node).value());
   }
   scope.visible = rule->variables_.size();
@@ -49,7 +49,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
       continue;
     }
     auto node = expr::CompileAst(*item.expr, q.multiline, scope);
-    if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
+    if (!node.ok()) return node.status().WithContext(RuleFieldPath(def, "sql"));
     Item it;
     expr::AppendJsonString(item.name, &it.key_json);
     it.key_json.push_back(':');
@@ -59,7 +59,7 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
   }
   if (q.where) {
     auto node = expr::CompileAst(*q.where, q.multiline, scope);
-    if (!node.ok()) return node.status().WithContext("topicRulePayload.sql");
+    if (!node.ok()) return node.status().WithContext(RuleFieldPath(def, "sql"));
     rule->where_ = std::move(node).value();
   }
   // A republish action's topic, an s3 action's key, an http action's path and headers;
@@ -117,13 +117,13 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
     return out;
   };
   for (size_t i = 0; i < def.actions.size(); ++i) {
-    TRY_ASSIGN(auto t, compile_template(def.actions[i], "topicRulePayload.actions[" +
-                                                            std::to_string(i) + "]"));
+    TRY_ASSIGN(auto t, compile_template(def.actions[i],
+                                        RuleFieldPath(def, "actions[" + std::to_string(i) + "]")));
     rule->action_templates_.push_back(std::move(t));
   }
   if (def.error_action) {
     TRY_ASSIGN(rule->error_action_template_,
-               compile_template(*def.error_action, "topicRulePayload.errorAction"));
+               compile_template(*def.error_action, RuleFieldPath(def, "errorAction")));
   }
   return std::shared_ptr<const CompiledRule>(std::move(rule));
 }

@@ -283,6 +283,10 @@ bool SendsToStream(const RuleDefinition& d, std::string_view stream) {
   return d.error_action && names(*d.error_action);
 }
 
+std::string RuleFieldPath(const RuleDefinition& d, std::string_view key) {
+  return d.fields_at.empty() ? std::string(key) : d.fields_at + "." + std::string(key);
+}
+
 bool IsValidRuleName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
   for (char c : name) {
@@ -307,18 +311,31 @@ Result<RuleDefinition> ParseRuleDefinition(std::string_view json_text) {
       }
       def.name = it->get<std::string>();
     }
+  } else if (root.contains("rule") && !root.contains("sql")) {
+    // GetTopicRule's answer, sent back as it was read.
+    TRY(CheckKeys(root, "", {"rule", "ruleArn"}));
+    path = "rule";
+    payload = &root["rule"];
+    if (!payload->is_object()) return Bad(path, "must be an object");
   } else if (!root.contains("sql")) {
     return InvalidArgument("rule definition needs \"topicRulePayload\" (or \"sql\" at the top)");
   } else {
     path = "";
   }
-  auto at = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  def.fields_at = path;
+  auto at = [&](const std::string& key) { return RuleFieldPath(def, key); };
   const Json& p = *payload;
+  // A rule as read back (`rule describe --json`, GetTopicRule's `rule`) also says what
+  // the server keeps about it; sent again, those fields are ignored.
+  const bool read_back = path != "topicRulePayload";
   for (auto it = p.begin(); it != p.end(); ++it) {
     static constexpr std::string_view kAllowed[] = {"sql", "description", "ruleDisabled",
                                                     "awsIotSqlVersion", "actions", "errorAction"};
+    static constexpr std::string_view kReadBack[] = {"ruleName",  "ruleArn", "createdAt",
+                                                     "updatedAt", "error",   "metrics"};
     bool ok = false;
     for (std::string_view a : kAllowed) ok = ok || it.key() == a;
+    for (std::string_view a : kReadBack) ok = ok || (read_back && it.key() == a);
     if (!ok) {
       return Bad(at(it.key()), "unknown field (allowed: sql, description, ruleDisabled, "
                                "awsIotSqlVersion, actions, errorAction)");

@@ -103,7 +103,14 @@ struct RuleDefinition {
   // what the rule reads back as. Null when the definition was not parsed from JSON.
   nlohmann::json actions_given;
   nlohmann::json error_action_given;
+  // Where the rule's fields were in its JSON, for errors found later (compiling):
+  // "topicRulePayload" (CreateTopicRule's form), or "" when they were at the top.
+  std::string fields_at = "topicRulePayload";
 };
+
+// The path of the rule's field `key` in the JSON it was read from ("topicRulePayload.sql",
+// or "sql" for a definition whose fields were at the top).
+std::string RuleFieldPath(const RuleDefinition& d, std::string_view key);
 
 inline constexpr size_t kMaxRuleActions = 10;
 

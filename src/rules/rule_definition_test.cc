@@ -258,8 +258,46 @@ TEST(RuleDefinitionTest, BareInnerObjectAndSqlErrors) {
   ASSERT_TRUE(def.ok()) << def.status().ToString();
   auto rule = CompiledRule::Compile(*def);
   ASSERT_FALSE(rule.ok());
-  EXPECT_EQ(rule.status().message(),
-            "topicRulePayload.sql: column 24: expected an expression, found end of input");
+  EXPECT_EQ(rule.status().message(), "sql: column 24: expected an expression, found end of input");
+  // Templates too are named where they are: at the top, or under topicRulePayload.
+  def = ParseRuleDefinition(
+      R"({"sql": "SELECT a FROM 'x'", "actions": [{"republish": {"topic": "t/${@v}"}}]})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(CompiledRule::Compile(*def).status().message().substr(0, 26),
+            "actions[0].republish.topic");
+  def = ParseRuleDefinition(R"({"topicRulePayload": {"sql": "SELECT a FROM 'x'", "actions": [],
+      "errorAction": {"republish": {"topic": "t/${@v}"}}}})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(CompiledRule::Compile(*def).status().message().substr(0, 29),
+            "topicRulePayload.errorAction.");
+}
+
+// What `rule describe --json` and GetTopicRule give can be sent again: the fields the
+// server keeps about a rule are ignored there, and refused in CreateTopicRule's form.
+TEST(RuleDefinitionTest, ARuleAsReadBackIsTakenAgain) {
+  auto def = ParseRuleDefinition(R"({"ruleName": "r", "sql": "SELECT a FROM 'x'",
+      "description": "d", "ruleDisabled": true, "awsIotSqlVersion": "2016-03-23",
+      "actions": [{"republish": {"topic": "t"}}], "createdAt": "2026-12-06T12:00:00.000Z",
+      "updatedAt": "2026-12-06T12:00:00.000Z", "metrics": {"matched": 3},
+      "error": "the stored rule does not compile"})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->sql, "SELECT a FROM 'x'");
+  EXPECT_EQ(def->description, "d");
+  EXPECT_TRUE(def->disabled);
+  ASSERT_EQ(def->actions.size(), 1u);
+  def = ParseRuleDefinition(R"({"ruleArn": "arn:aws:iot:local:000000000000:rule/r",
+      "rule": {"ruleName": "r", "sql": "SELECT a FROM 'x'", "createdAt": 1796047331.5,
+               "actions": [], "ruleDisabled": false}})");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->sql, "SELECT a FROM 'x'");
+  EXPECT_EQ(ErrorOf(R"({"rule": {"sql": "SELECT a FROM 'x'", "actions": [], "sqll": 1}})"),
+            "rule.sqll: unknown field (allowed: sql, description, ruleDisabled, "
+            "awsIotSqlVersion, actions, errorAction)");
+  EXPECT_EQ(ErrorOf(R"({"rule": {"sql": "x", "actions": []}, "tags": []})"),
+            "tags: unknown field (allowed: rule, ruleArn)");
+  EXPECT_EQ(ErrorOf(R"({"topicRulePayload": {"sql": "x", "actions": [], "createdAt": 1}})"),
+            "topicRulePayload.createdAt: unknown field (allowed: sql, description, ruleDisabled, "
+            "awsIotSqlVersion, actions, errorAction)");
 }
 
 TEST(RuleDefinitionTest, HttpActionsSendToAFixedHostWithTemplatedPathsAndHeaders) {

@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
-const { Server, describeRun, thingName, pollutionPayload, makeTempDir, sleep } = require('./harness');
+const { Server, describeRun, thingName, pollutionPayload, makeTempDir, run, sleep } = require('./harness');
 const { mosqArgs, mosquittoPub, MosquittoSub } = require('./clients');
 const { listObjects } = require('./lake');
 const { makeCertificates } = require('./nats');
@@ -388,5 +388,39 @@ describe('topic rules', { timeout: 90000 }, () => {
     r = await server.cli(['rule', 'create', 'broken', '--payload', broken]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /broken\.json' is not valid JSON: line 3, column 15: syntax error while parsing value/, r.stderr);
+    // A definition with its fields at the top: errors name them where they are.
+    const top = writePayload('top', { sql: "SELECT * FROM 'a/b'", actions: [{ republish: { topic: 'x/${@nov}' } }] });
+    r = await server.cli(['rule', 'create', 'top', '--payload', top]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /: actions\[0\]\.republish\.topic: .*@nov/, r.stderr);
+  });
+
+  test('a rule read back is sent again as it is; a stored rule that no longer compiles says why', async () => {
+    const file = writePayload('again', { topicRulePayload: {
+      sql: "SELECT ozone FROM 'again/+'", description: 'round trip', ruleDisabled: true,
+      actions: [{ republish: { topic: 'out/${topic(2)}', qos: 1, roleArn: 'arn:aws:iam::1:role/r' } }] } });
+    await cli(['rule', 'create', 'again', '--payload', file]);
+    const read = (await cli(['rule', 'describe', 'again', '--json'])).stdout;
+    const readFile = path.join(dir, 'again-read.json');
+    fs.writeFileSync(readFile, read);
+    await cli(['rule', 'replace', 'again', '--payload', readFile], 'rule replace with what rule describe --json gave');
+    const again = JSON.parse((await cli(['rule', 'describe', 'again', '--json'])).stdout);
+    const before = JSON.parse(read);
+    for (const key of ['sql', 'description', 'ruleDisabled', 'actions', 'createdAt']) {
+      assert.deepEqual(again[key], before[key], key);
+    }
+
+    // Stored by a server that checked less: shown, disabled, with why.
+    assert.equal((await server.stop()).code, 0);
+    const stored = JSON.stringify({ sql: 'SELECT * FORM x', actions: [] });
+    const r = await run('sqlite3', ['-batch', path.join(server.dataDir, 'metadata.db'),
+      `UPDATE rules SET payload = '${stored}', disabled = 0 WHERE name = 'again'`], { timeoutMs: 15000 });
+    assert.equal(r.code, 0, describeRun('sqlite3', r));
+    await server.launch();
+    const list = (await cli(['rule', 'list'])).stdout;
+    assert.match(list, /^again\s+disabled \(error\)\s+SELECT \* FORM x/m, list);
+    const described = (await cli(['rule', 'describe', 'again'])).stdout;
+    assert.match(described, /^state: +disabled\nerror: +the stored rule does not compile: sql: column \d+/m, described);
+    await cli(['rule', 'delete', 'again']);
   });
 });
