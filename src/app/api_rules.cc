@@ -2,8 +2,13 @@
 // is the topicRulePayload document), GetTopicRule, ListTopicRules, Enable/Disable,
 // ReplaceTopicRule and DeleteTopicRule; and POST /v1/rules/{name}/test, which shows what
 // a rule (stored, or the "rule" given) would do with one message (rules/rule_trial.h).
-// Creating or replacing a rule whose firehose action names a stream that does not exist
-// succeeds, with "warnings": ["actions[0].firehose: delivery stream 'x' does not exist; ..."].
+// Creating or replacing a rule whose firehose action names a stream that does not exist,
+// or one that partitions by a field the rule does not output, succeeds, with
+// "warnings": ["actions[0].firehose: delivery stream 'x' does not exist; ..."].
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "app/api.h"
 #include "app/server.h"
 #include "base/base64.h"
@@ -13,6 +18,8 @@
 #include "rules/rule_registry.h"
 #include "rules/rule_trial.h"
 #include "rules/rules_engine.h"
+#include "streams/key_template.h"
+#include "streams/partition_query.h"
 #include "streams/stream_manager.h"
 
 namespace tributary::app {
@@ -30,16 +37,42 @@ Status MissingStream(Server* server, std::string_view stream) {
   return s.code() == ErrorCode::kNotFound ? s : Status::Ok();
 }
 
-// What a rule's firehose actions would meet now: one line per action (the error action's
-// included) whose stream does not exist. The rule is stored all the same, as AWS IoT
-// stores it (the stream may be created after).
-json MissingStreamWarnings(Server* server, const rules::RuleDefinition& d) {
+// What a rule's firehose actions would meet now, one line per action (the error action's
+// included): a stream that does not exist, or one that partitions its objects by a field
+// of the record (!{partitionKeyFromQuery:...}) that this rule's SELECT never outputs, so
+// that every record goes to the stream's error prefix. The rule is stored all the same, as
+// AWS IoT stores it (the stream may be created, or changed, after).
+json StreamWarnings(Server* server, const rules::RuleDefinition& d,
+                    const rules::CompiledRule* compiled) {
   json warnings = json::array();
+  const auto fields = compiled ? compiled->OutputFields() : std::nullopt;
   auto check = [&](const rules::RuleAction& a, const std::string& where, const char* then) {
     const auto* fh = std::get_if<rules::FirehoseAction>(&a);
     if (fh == nullptr) return;
-    if (Status s = MissingStream(server, fh->delivery_stream_name); !s.ok())
-      warnings.push_back(where + ": " + s.message() + "; " + then);
+    auto stream = server->streams().Describe(fh->delivery_stream_name);
+    if (!stream.ok()) {
+      if (stream.status().code() == ErrorCode::kNotFound)
+        warnings.push_back(where + ": " + stream.status().message() + "; " + then);
+      return;
+    }
+    if (!fields || fh->batch_mode) return;  // the record's fields are not known here
+    const streams::StreamConfig& c = stream->config;
+    auto prefix =
+        streams::KeyTemplate::Parse(c.prefix, streams::KeyTemplate::Use::kPrefix, "prefix");
+    if (!prefix.ok()) return;
+    auto keys = streams::ResolvePartitionKeys(c.partition_query, prefix->partition_fields());
+    if (!keys.ok()) return;
+    for (const streams::PartitionKey& key : *keys) {
+      if (key.segments.empty() ||
+          std::find(fields->begin(), fields->end(), key.segments.front()) != fields->end()) {
+        continue;
+      }
+      warnings.push_back(fmt::format(
+          "{}: delivery stream '{}' partitions its objects by the record's field '{}' "
+          "(!{{partitionKeyFromQuery:{}}}), which this rule's SELECT does not output; its "
+          "records go to the stream's error prefix",
+          where, fh->delivery_stream_name, key.segments.front(), key.name));
+    }
   };
   const char* then = d.error_action
                          ? "until it is created, the rule's messages go to its error action"
@@ -54,7 +87,7 @@ json MissingStreamWarnings(Server* server, const rules::RuleDefinition& d) {
   return warnings;
 }
 
-// The rule as GetTopicRule shows it, and "warnings" (MissingStreamWarnings) when there are
+// The rule as GetTopicRule shows it, and "warnings" (StreamWarnings) when there are
 // any. CreateTopicRule and ReplaceTopicRule (api_iot_rules.cc) answer as AWS does instead.
 HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
   const std::string& name = req.params["name"];
@@ -62,8 +95,12 @@ HttpResponse PutRule(Server* server, HttpRequest& req, bool create) {
                        : server->rules().Replace(name, req.body);
   if (!stored.ok()) return ErrorResponse(stored.status());
   json out = rules::ToJson(*stored, stored->metrics.get());
-  if (json warnings = MissingStreamWarnings(server, stored->definition); !warnings.empty())
+  auto compiled = server->rules().Compiled(name);
+  if (json warnings =
+          StreamWarnings(server, stored->definition, compiled.ok() ? compiled->get() : nullptr);
+      !warnings.empty()) {
     out["warnings"] = std::move(warnings);
+  }
   return JsonResponse(out, create ? 201 : 200);
 }
 

@@ -141,6 +141,13 @@ Result<std::vector<std::string>> BatchRecords(const std::string& output) {
   return out;
 }
 
+std::optional<std::vector<std::string>> CompiledRule::OutputFields() const {
+  if (star_ || select_value_) return std::nullopt;
+  std::vector<std::string> fields;
+  for (const Item& item : items_) fields.push_back(item.name);
+  return fields;
+}
+
 bool CompiledRule::Matches(std::string_view topic) const {
   return mqtt::TopicMatches(topic_filter_, topic);
 }

@@ -81,6 +81,11 @@ class CompiledRule {
   // Whether a message on `topic` (a valid topic name) is for this rule.
   bool Matches(std::string_view topic) const;
 
+  // The top-level fields of every output when the SELECT names them all (no `*`, not
+  // SELECT VALUE): what a delivery stream that partitions by a record's field can find in
+  // this rule's records. nullopt when the fields depend on the message.
+  std::optional<std::vector<std::string>> OutputFields() const;
+
   // Runs WHERE and SELECT. nullopt when WHERE is not true (false, Undefined, Null...);
   // an error when the output cannot be built: SELECT *, x on a payload that is not a
   // JSON object, or an output over kMaxOutputBytes.

@@ -395,6 +395,22 @@ describe('topic rules', { timeout: 90000 }, () => {
     assert.match(r.stderr, /: actions\[0\]\.republish\.topic: .*@nov/, r.stderr);
   });
 
+  test('a rule whose SELECT never outputs the field its stream partitions by is warned about', async () => {
+    await cli(['stream', 'create', 'by_x', '--bucket', 'parts', '--prefix', 'x=!{partitionKeyFromQuery:x}/',
+               '--error-prefix', 'failed/']);
+    const warned = async (sql) => {
+      const file = writePayload('part', { topicRulePayload: { sql, actions: [{ firehose: { deliveryStreamName: 'by_x' } }] } });
+      const r = await cli(['rule', 'create', 'part', '--payload', file]);
+      await cli(['rule', 'delete', 'part']);
+      return r.stderr;
+    };
+    assert.match(await warned("SELECT a FROM 'px/1'"),
+      /^tributary rule create: warning: actions\[0\]\.firehose: delivery stream 'by_x' partitions its objects by the record's field 'x' \(!\{partitionKeyFromQuery:x\}\), which this rule's SELECT does not output; its records go to the stream's error prefix$/m);
+    assert.equal(await warned("SELECT a, b AS x FROM 'px/1'"), '');
+    assert.equal(await warned("SELECT * FROM 'px/1'"), '', 'a SELECT * may output it');
+    await cli(['stream', 'delete', 'by_x']);
+  });
+
   test('a rule read back is sent again as it is; a stored rule that no longer compiles says why', async () => {
     const file = writePayload('again', { topicRulePayload: {
       sql: "SELECT ozone FROM 'again/+'", description: 'round trip', ruleDisabled: true,
