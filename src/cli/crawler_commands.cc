@@ -5,6 +5,7 @@
 
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/run_follow.h"
 #include "net/http_types.h"
@@ -79,10 +80,10 @@ void AddDefinitionOptions(CLI::App* command, CreateArgs* args, bool create) {
   }
   command->add_option("--table", args->table,
                       "table name; default: the last segment of the source");
-  command->add_option(
+  OneValueEach(command->add_option(
       "--exclude", args->exclusions,
       "glob of keys under the source to leave out, e.g. 'deepar/**' (repeatable; readers "
-      "of the table leave them out too)");
+      "of the table leave them out too)"));
   if (!create)
     command->add_flag("--no-exclusions", args->no_exclusions, "drop the crawler's exclusions");
   command->add_option(

@@ -19,6 +19,7 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/serving_cli.h"
 #include "net/http_client.h"
@@ -395,7 +396,9 @@ void AddEndpointCommands(CLI::App* parent, CommandContext* ctx) {
   auto* reweigh =
       group->add_subcommand("update-weights", "Change variant weights without redeploying (A/B)");
   reweigh->add_option("name", *name, "endpoint name")->required();
-  reweigh->add_option("--variant", *weights, "VARIANT=WEIGHT; repeat for each variant")->required();
+  OneValueEach(
+      reweigh->add_option("--variant", *weights, "VARIANT=WEIGHT; repeat for each variant"))
+      ->required();
   AddClientFlags(reweigh, opts.get());
   reweigh->callback([=] { ctx->run = [=] { return UpdateWeights(*opts, *name, *weights); }; });
 

@@ -28,6 +28,7 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/serving_cli.h"
 #include "net/http_client.h"
@@ -284,9 +285,9 @@ void AddEndpointConfigCommands(CLI::App* parent, CommandContext* ctx) {
 
   auto* create = group->add_subcommand("create", "Create an endpoint config");
   create->add_option("name", *name, "endpoint config name")->required();
-  create->add_option("--variant", *variants,
-                     "a production variant: name=V,model=M[,weight=1][,instances=1][,max-queued=16]"
-                     "[,memory-budget-mib=2048]; repeat for more")
+  OneValueEach(create->add_option("--variant", *variants,
+                                  "a production variant: name=V,model=M[,weight=1][,instances=1]"
+                                  "[,max-queued=16][,memory-budget-mib=2048]; repeat for more"))
       ->required();
   auto capture = std::make_shared<CaptureArgs>();
   auto* dest = create->add_option("--data-capture", capture->destination,
@@ -299,10 +300,12 @@ void AddEndpointConfigCommands(CLI::App* parent, CommandContext* ctx) {
   needs_dest(create->add_option("--capture-mode", capture->mode, "what is captured")
                  ->check(CLI::IsMember({"input", "output", "both"}))
                  ->capture_default_str());
-  needs_dest(create->add_option("--capture-json-type", capture->json_types,
-                                "content types kept as JSON text (others as base64); repeat for more")
+  needs_dest(OneValueEach(create->add_option("--capture-json-type", capture->json_types,
+                                             "content types kept as JSON text (others as base64); "
+                                             "repeat for more"))
                  ->capture_default_str());
-  needs_dest(create->add_option("--capture-csv-type", capture->csv_types, "content types kept as CSV text")
+  needs_dest(OneValueEach(create->add_option("--capture-csv-type", capture->csv_types,
+                                             "content types kept as CSV text; repeat for more"))
                  ->capture_default_str());
   needs_dest(create->add_option("--capture-flush-s", capture->flush_s,
                                 "seconds a variant's captured lines wait before becoming an object, 1..900")

@@ -11,6 +11,7 @@
 #include "base/files.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/stream_records.h"
 #include "net/http_types.h"
@@ -421,7 +422,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   auto file = std::make_shared<std::string>();
   auto* put = stream->add_subcommand("put", "Put records into a stream (Direct PUT)");
   put->add_option("name", *name, "stream name")->required();
-  put->add_option("--data", *data, "a record, as given (repeatable)");
+  OneValueEach(put->add_option("--data", *data, "a record, as given (repeatable)"));
   put->add_option("--file", *file, "one record per line (newline kept); - for stdin");
   AddClientFlags(put, opts.get());
   put->callback([=] { ctx->run = [=] { return PutRecords(*opts, *name, *data, *file); }; });

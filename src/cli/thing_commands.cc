@@ -4,6 +4,7 @@
 
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "devices/connection_kit.h"
 #include "net/http_types.h"
@@ -139,17 +140,20 @@ void AddThingCommands(CLI::App* parent, CommandContext* ctx) {
   auto out = std::make_shared<std::string>();
   create->add_option("--out", *out, "kit directory (default ./<name>-kit)");
   auto attributes = std::make_shared<std::vector<std::string>>();
-  create->add_option("--attribute", *attributes,
-                     "an attribute KEY=VALUE (repeatable), read by rules with get_registry_data()");
+  OneValueEach(create->add_option(
+      "--attribute", *attributes,
+      "an attribute KEY=VALUE (repeatable), read by rules with get_registry_data()"));
   AddClientFlags(create, opts.get());
   create->callback(
       [=] { ctx->run = [=] { return CreateThing(*opts, *name, *out, *attributes); }; });
 
   auto* update = thing->add_subcommand("update", "Set or remove a thing's attributes");
   update->add_option("name", *name, "thing name")->required();
-  update->add_option("--attribute", *attributes, "set attribute KEY=VALUE (repeatable)");
+  OneValueEach(
+      update->add_option("--attribute", *attributes, "set attribute KEY=VALUE (repeatable)"));
   auto removed = std::make_shared<std::vector<std::string>>();
-  update->add_option("--remove-attribute", *removed, "remove attribute KEY (repeatable)");
+  OneValueEach(
+      update->add_option("--remove-attribute", *removed, "remove attribute KEY (repeatable)"));
   auto replace = std::make_shared<bool>(false);
   update->add_flag("--replace", *replace, "the attributes given become the thing's only ones");
   AddClientFlags(update, opts.get());

@@ -4,7 +4,8 @@
 // a stream deleted while an enabled rule still sends to it, a partition query with a key
 // the prefix does not use, refusals naming the flag typed (--backup-compression,
 // --partition-query against --prefix), files that cannot be read (a directory, an empty
-// file, a path that does not exist), and `rule describe` showing the SQL version.
+// file, a path that does not exist), `rule describe` showing the SQL version, and
+// repeatable flags taking each value as typed (a JSON array as one --data record).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -12,6 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Server, describeRun, makeTempDir, eventually } = require('./harness');
+const { waitForLake } = require('./lake');
 
 describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
   let server;
@@ -125,6 +127,26 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     assert.match(stderr, /cannot open '\/nonexistent': No such file or directory/);
     stderr = await refused(['rule', 'create', 'r', '--payload', dir]);
     assert.match(stderr, new RegExp(`tributary rule create: '${dir}' is a directory, not a file`));
+  });
+
+  // CLI11 split a value written [a,b] into a and b, took the word after [] (here --json) as
+  // the value, and took the words after a value as more values.
+  test('each --data is one record as typed, a JSON array too; each repeatable flag takes one word', async () => {
+    await server.cliOk(['stream', 'create', 'arrays', '--bucket', 'arrays-lake', '--record-delimiter', '\\n']);
+    let r = await server.cliOk(['stream', 'put', 'arrays', '--data', '[1,2]', '--data', 'plain', '--data', '[]',
+                                '--data', '{"a":[1]}']);
+    assert.equal(r.stdout.trim(), 'put 4 records into stream arrays (0 refused)');
+    r = await server.cliOk(['stream', 'put', 'arrays', '--data', '[]', '--json']);
+    assert.equal(JSON.parse(r.stdout).RequestResponses.length, 1, r.stdout);
+    let stderr = await refused(['stream', 'put', 'arrays', '--data', 'a', 'b']);
+    assert.match(stderr, /^tributary stream put: unexpected argument 'b'/m);
+    stderr = await refused(['thing', 'create', 'two-words', '--attribute', 'site=x', 'floor=2',
+                            '--out', path.join(dir, 'two-words-kit')]);
+    assert.match(stderr, /^tributary thing create: unexpected argument 'floor=2'/m);
+    await server.cliOk(['stream', 'flush', 'arrays']);
+    const lake = await waitForLake(server, 'arrays-lake', (l) => l.records.length >= 5,
+                                   { what: 'the records put with --data' });
+    assert.deepEqual(lake.records, ['[1,2]', 'plain', '[]', '{"a":[1]}', '[]']);
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {
