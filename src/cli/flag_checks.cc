@@ -1,5 +1,9 @@
 #include "cli/flag_checks.h"
 
+#include <charconv>
+#include <string>
+#include <system_error>
+
 namespace tributary::cli {
 
 CLI::Option* OneValueEach(CLI::Option* option) {
@@ -7,6 +11,33 @@ CLI::Option* OneValueEach(CLI::Option* option) {
   // a and b (and takes the next word in place of "[]", even an option), and keeps taking
   // words after the value until the next option. Without them it takes one value at a time.
   return option->allow_extra_args(false);
+}
+
+Result<int64_t> ParseWholeNumberIn(std::string_view text, int64_t min, int64_t max) {
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  std::string_view digits = text.substr(!text.empty() && text[0] == '-' ? 1 : 0);
+  bool all_digits =
+      !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!all_digits)
+    return InvalidArgument("'" + std::string(text) + "' is not a whole number in " + range);
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max)
+    return InvalidArgument(std::string(text) + " is not in " + range);
+  return value;
+}
+
+CLI::Option* WholeNumberIn(CLI::Option* option, int64_t min, int64_t max) {
+  // A transform, not a check: CLI11 gives checks a copy of the value, and would then read
+  // "010" as octal and "0x10" as hexadecimal.
+  return option->transform(CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        Result<int64_t> value = ParseWholeNumberIn(text, min, max);
+        if (!value.ok()) return value.status().message();
+        text = std::to_string(*value);
+        return "";
+      },
+      std::to_string(min) + ".." + std::to_string(max)));
 }
 
 }  // namespace tributary::cli

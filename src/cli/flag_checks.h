@@ -8,14 +8,36 @@
 //   --data '[]' --json           the record [] and the flag    (CLI11: the record --json)
 //   --attribute '[a=x,b=2]'      one, [a = x,b=2]              (CLI11: two, a = x and b = 2)
 //   --attribute a=1 b=2          unexpected argument 'b=2'     (CLI11: two attributes)
+//
+// Whole-number flags are checked as typed, before CLI11 converts them (which reads -1 as
+// 18446744073709551615 for an unsigned flag, and 010 as 8), against the range the command
+// can act on (WholeNumberIn):
+//
+//   --days -5                    --days: -5 is not in 1..365000
+//   --offset 1e3                 --offset: '1e3' is not a whole number in 0..9223372036854775807
+//   --offset 010                 10
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string_view>
+
+#include "base/status.h"
 
 namespace tributary::cli {
 
 // Makes each occurrence of the repeatable `option` add the one value after it, as typed:
 // no "[a,b]" list expansion, and the words after that value are not taken as more values.
 CLI::Option* OneValueEach(CLI::Option* option);
+
+// `text` as a decimal whole number in min..max; otherwise InvalidArgument "V is not in
+// MIN..MAX" (or "'V' is not a whole number in MIN..MAX"), for the caller to prefix with
+// the flag's name.
+Result<int64_t> ParseWholeNumberIn(std::string_view text, int64_t min, int64_t max);
+
+// Checks each value of `option` with ParseWholeNumberIn as it is parsed, and gives CLI11 the
+// number checked in plain decimal to convert. The parse error's message is
+// ParseWholeNumberIn's after the flag's name: "--days: -5 is not in 1..365000".
+CLI::Option* WholeNumberIn(CLI::Option* option, int64_t min, int64_t max);
 
 }  // namespace tributary::cli

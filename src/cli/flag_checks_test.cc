@@ -1,4 +1,4 @@
-// How repeatable free-text flags take what was typed.
+// How repeatable free-text flags and whole-number flags take what was typed.
 #include "cli/flag_checks.h"
 
 #include <gtest/gtest.h>
@@ -41,6 +41,45 @@ TEST(FlagChecksTest, ARepeatableFlagTakesEachValueAsTyped) {
   std::string name;
   EXPECT_EQ(DataOf({"--data", "a", "stream"}, nullptr, &name), (Values{"a"}));
   EXPECT_EQ(name, "stream");
+}
+
+TEST(FlagChecksTest, AWholeNumberOutsideItsRangeSaysWhichRange) {
+  EXPECT_EQ(*ParseWholeNumberIn("5", 1, 10), 5);
+  EXPECT_EQ(*ParseWholeNumberIn("010", 1, 10), 10);
+  EXPECT_EQ(*ParseWholeNumberIn("-3", -5, 0), -3);
+  EXPECT_EQ(ParseWholeNumberIn("-5", 1, 365000).status().message(), "-5 is not in 1..365000");
+  EXPECT_EQ(ParseWholeNumberIn("0", 1, 365000).status().message(), "0 is not in 1..365000");
+  EXPECT_EQ(ParseWholeNumberIn("18446744073709551615", 0, INT64_MAX).status().message(),
+            "18446744073709551615 is not in 0..9223372036854775807");
+  EXPECT_EQ(ParseWholeNumberIn("-99999999999999999999", 0, 1).status().message(),
+            "-99999999999999999999 is not in 0..1");
+  for (const char* bad : {"", "-", "1.5", "1e3", "0x10", " 1", "+1", "one"}) {
+    Result<int64_t> r = ParseWholeNumberIn(bad, 0, 9);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), "'" + std::string(bad) + "' is not a whole number in 0..9");
+  }
+}
+
+// Unsigned flags took -1 as 18446744073709551615 and 010 as 8.
+TEST(FlagChecksTest, AWholeNumberFlagIsCheckedAsTyped) {
+  auto parse = [](std::vector<std::string> args, uint64_t* out) -> std::string {
+    CLI::App app;
+    WholeNumberIn(app.add_option("--offset", *out), 0, INT64_MAX);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+      app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  uint64_t offset = 0;
+  EXPECT_EQ(parse({"--offset", "-1"}, &offset), "--offset: -1 is not in 0..9223372036854775807");
+  EXPECT_EQ(parse({"--offset", "0x10"}, &offset),
+            "--offset: '0x10' is not a whole number in 0..9223372036854775807");
+  EXPECT_EQ(parse({"--offset", "010"}, &offset), "");
+  EXPECT_EQ(offset, 10u);
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 // sees it (/v1/lake), local or S3, without an S3 client of one's own.
 #include <strings.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/lake_uri.h"
 #include "cli/output.h"
 #include "net/http_types.h"
@@ -72,14 +74,17 @@ int List(const ClientOptions& opts, const std::string& uri, bool recursive, int 
   return 0;
 }
 
-// The object's bytes (or a range of them) on stdout, in pieces the API allows.
+// The object's bytes (or a range of them) on stdout, in pieces the API allows. The API
+// answers a range past the object's end with no bytes and the object's size: an --offset
+// past the end is refused here rather than printing nothing. `length` 0: to the end.
 int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint64_t length) {
   auto u = ParseLakeUri(uri);
   if (!u.ok()) return Fail("lake cat", u.status());
   if (u->key.empty() || u->key.back() == '/') return Fail("lake cat", InvalidArgument("'" + uri + "' names no object"));
   ApiClient client(opts);
   constexpr uint64_t kPiece = 4ull << 20;
-  uint64_t end = length > 0 ? offset + length : UINT64_MAX;
+  // The flags' ranges keep offset + length below 2^64; saturated all the same.
+  uint64_t end = length > 0 && length <= UINT64_MAX - offset ? offset + length : UINT64_MAX;
   for (uint64_t at = offset; at < end;) {
     uint64_t n = std::min(kPiece, end - at);
     std::string path = "/v1/lake/buckets/" + net::UrlEncode(u->bucket) + "/object?key=" + net::UrlEncode(u->key) +
@@ -92,11 +97,16 @@ int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint
       std::fprintf(stderr, "tributary lake cat: %s\n", message.c_str());
       return 1;
     }
-    std::fwrite(r->body.data(), 1, r->body.size(), stdout);
     std::string size_text;
     for (const auto& [k, v] : r->headers)
       if (strcasecmp(k.c_str(), "X-Object-Size") == 0) size_text = v;
     uint64_t size = size_text.empty() ? 0 : std::stoull(size_text);
+    if (at == offset && !size_text.empty() && offset > size) {
+      return Fail("lake cat", InvalidArgument("--offset: " + std::to_string(offset) +
+                                              " is not in 0.." + std::to_string(size) + " (" + uri +
+                                              " holds " + std::to_string(size) + " bytes)"));
+    }
+    std::fwrite(r->body.data(), 1, r->body.size(), stdout);
     at += r->body.size();
     if (r->body.empty() || at >= size) break;
   }
@@ -122,14 +132,18 @@ void AddLakeCommands(CLI::App* parent, CommandContext* ctx) {
   auto* ls = lake->add_subcommand("ls", "List objects and folders under s3://BUCKET/PREFIX");
   ls->add_option("uri", *uri, "s3://BUCKET/PREFIX")->required();
   ls->add_flag("--recursive", *recursive, "every object under the prefix, not only this level");
-  ls->add_option("--max-keys", *max_keys, "at most this many entries (default: all)");
+  WholeNumberIn(ls->add_option("--max-keys", *max_keys, "at most this many entries (default: all)"),
+                1, INT32_MAX);
   AddClientFlags(ls, opts.get());
   ls->callback([=] { ctx->run = [=] { return List(*opts, *uri, *recursive, *max_keys); }; });
 
   auto* cat = lake->add_subcommand("cat", "Write an object's bytes to stdout");
   cat->add_option("uri", *uri, "s3://BUCKET/KEY")->required();
-  cat->add_option("--offset", *offset, "from this byte");
-  cat->add_option("--length", *length, "at most this many bytes (default: to the end)");
+  WholeNumberIn(cat->add_option("--offset", *offset, "from this byte, at most the object's size"),
+                0, INT64_MAX);
+  WholeNumberIn(
+      cat->add_option("--length", *length, "at most this many bytes (default: to the end)"), 1,
+      INT64_MAX);
   AddClientFlags(cat, opts.get());
   cat->callback([=] { ctx->run = [=] { return Cat(*opts, *uri, *offset, *length); }; });
 

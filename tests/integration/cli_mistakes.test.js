@@ -4,8 +4,10 @@
 // a stream deleted while an enabled rule still sends to it, a partition query with a key
 // the prefix does not use, refusals naming the flag typed (--backup-compression,
 // --partition-query against --prefix), files that cannot be read (a directory, an empty
-// file, a path that does not exist), `rule describe` showing the SQL version, and
-// repeatable flags taking each value as typed (a JSON array as one --data record).
+// file, a path that does not exist), `rule describe` showing the SQL version, repeatable
+// flags taking each value as typed (a JSON array as one --data record), and numbers out of
+// their flag's range refused naming the flag and the range (lake cat's --offset and
+// --length, lake ls --max-keys).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -147,6 +149,35 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     const lake = await waitForLake(server, 'arrays-lake', (l) => l.records.length >= 5,
                                    { what: 'the records put with --data' });
     assert.deepEqual(lake.records, ['[1,2]', 'plain', '[]', '{"a":[1]}', '[]']);
+  });
+
+  // Unsigned flags took -1 as 18446744073709551615 (an empty range, so nothing printed),
+  // --max-keys -3 listed everything, and an offset past the end printed nothing; all exited 0.
+  test('lake cat and lake ls refuse numbers out of range, naming the flag and the range', async () => {
+    await server.cliOk(['stream', 'create', 'ranges', '--bucket', 'ranges-lake']);
+    await server.cliOk(['stream', 'put', 'ranges', '--data', 'abcdef']);
+    await server.cliOk(['stream', 'flush', 'ranges']);
+    const [object] = (await waitForLake(server, 'ranges-lake', (l) => l.objects.length >= 1,
+                                        { what: 'the object to read' })).objects;
+    assert.equal(object.data.toString(), 'abcdef');
+    const uri = `s3://ranges-lake/${object.key}`;
+    assert.equal((await server.cliOk(['lake', 'cat', uri, '--offset', '2', '--length', '3'])).stdout, 'cde');
+    assert.equal((await server.cliOk(['lake', 'cat', uri, '--offset', '4', '--length', '18446744073709551'])).stdout, 'ef');
+    assert.equal((await server.cliOk(['lake', 'cat', uri, '--offset', '6'])).stdout, '');
+    const max = '9223372036854775807';
+    for (const [args, why] of [
+      [['--offset', '-1'], `--offset: -1 is not in 0..${max}`],
+      [['--offset', '5', '--length', '-1'], `--length: -1 is not in 1..${max}`],
+      [['--offset', '10', '--length', '18446744073709551615'], `--length: 18446744073709551615 is not in 1..${max}`],
+      [['--length', '0'], `--length: 0 is not in 1..${max}`],
+      [['--offset', '0x10'], `--offset: '0x10' is not a whole number in 0..${max}`],
+      [['--offset', '7'], `--offset: 7 is not in 0..6 (${uri} holds 6 bytes)`],
+    ]) {
+      const stderr = await refused(['lake', 'cat', uri, ...args]);
+      assert.ok(stderr.startsWith(`tributary lake cat: ${why}`), `${args.join(' ')}: ${stderr}`);
+    }
+    const ls = await refused(['lake', 'ls', 's3://ranges-lake/', '--recursive', '--max-keys', '-3']);
+    assert.match(ls, /^tributary lake ls: --max-keys: -3 is not in 1\.\.2147483647/m);
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {
