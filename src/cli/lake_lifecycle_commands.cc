@@ -8,8 +8,10 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/lake_uri.h"
 #include "cli/output.h"
+#include "lake/lifecycle.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {
@@ -137,8 +139,9 @@ void AddLakeLifecycleCommands(CLI::App* lake, CommandContext* ctx) {
   auto* put = lifecycle->add_subcommand(
       "put", "Set the bucket's rules (replacing those it had) and apply them now");
   put->add_option("bucket", a->bucket, "BUCKET or s3://BUCKET")->required();
-  put->add_option("--days", a->days,
-                  "one rule: objects expire this many days after they were written");
+  WholeNumberIn(put->add_option("--days", a->days,
+                                "one rule: objects expire this many days after they were written"),
+                1, lake::LifecycleRule::kMaxDays);
   put->add_option("--prefix", a->prefix,
                   "with --days: only objects under this key prefix (default: all)");
   put->add_option("--id", a->id, "with --days: the rule's ID")->capture_default_str();

@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kDayMs = 86'400'000;
-constexpr int kMaxDays = 365 * 1000;
+constexpr int kMaxDays = LifecycleRule::kMaxDays;
 
 // What S3 lifecycle rules have that the lake does not, and why.
 const char* Unsupported(std::string_view member) {

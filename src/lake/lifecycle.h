@@ -23,10 +23,12 @@
 namespace tributary::lake {
 
 struct LifecycleRule {
+  static constexpr int kMaxDays = 365 * 1000;
+
   std::string id;       // 1..255 characters, unique in the configuration
   bool enabled = true;  // Status "Enabled" / "Disabled"
   std::string prefix;   // "" = the whole bucket
-  int days = 0;         // Expiration.Days, >= 1
+  int days = 0;         // Expiration.Days, 1..kMaxDays
 
   bool operator==(const LifecycleRule&) const = default;
 };

@@ -7,7 +7,7 @@
 // file, a path that does not exist), `rule describe` showing the SQL version, repeatable
 // flags taking each value as typed (a JSON array as one --data record), and numbers out of
 // their flag's range refused naming the flag and the range (lake cat's --offset and
-// --length, lake ls --max-keys).
+// --length, lake ls --max-keys, lake lifecycle put --days).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -178,6 +178,15 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     }
     const ls = await refused(['lake', 'ls', 's3://ranges-lake/', '--recursive', '--max-keys', '-3']);
     assert.match(ls, /^tributary lake ls: --max-keys: -3 is not in 1\.\.2147483647/m);
+  });
+
+  test('lake lifecycle put says what is wrong with --days', async () => {
+    for (const days of ['-5', '0', '365001']) {
+      const stderr = await refused(['lake', 'lifecycle', 'put', 'iot-data', '--days', days]);
+      assert.match(stderr, new RegExp(`^tributary lake lifecycle put: --days: ${days} is not in 1\\.\\.365000`, 'm'));
+    }
+    const stderr = await refused(['lake', 'lifecycle', 'put', 'iot-data', '--days', '1.5']);
+    assert.match(stderr, /^tributary lake lifecycle put: --days: '1\.5' is not a whole number in 1\.\.365000/m);
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {

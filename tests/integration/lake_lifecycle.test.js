@@ -114,7 +114,10 @@ describe('lake lifecycle rules', { timeout: 90000 }, () => {
 
     const refused = await server.cli(['lake', 'lifecycle', 'put', LAKE, '--days', '0']);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /give --days N/);
+    assert.match(refused.stderr, /^tributary lake lifecycle put: --days: 0 is not in 1\.\.365000/m);
+    const neither = await server.cli(['lake', 'lifecycle', 'put', LAKE]);
+    assert.notEqual(neither.code, 0);
+    assert.match(neither.stderr, /give --days N/);
     const missing = await server.cli(['lake', 'lifecycle', 'get', 'no-such-lake']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /no bucket 'no-such-lake' in the lake/);
