@@ -369,13 +369,12 @@ void AddEndpointCommands(CLI::App* parent, CommandContext* ctx) {
                                "share shifted per step (linear)")
                   ->check(CLI::Range(0.0, 100.0))
                   ->capture_default_str();
-  u->wait_interval =
-      update->add_option("--wait-s", u->wait_s, "baking time after each traffic shift")
-          ->check(CLI::NonNegativeNumber);
-  u->termination = update
-                       ->add_option("--termination-wait-s", u->termination_wait_s,
-                                    "keep the old fleet this long after the shift")
-                       ->check(CLI::NonNegativeNumber);
+  u->wait_interval = WholeNumberIn(
+      update->add_option("--wait-s", u->wait_s, "baking time after each traffic shift"), 0,
+      INT32_MAX);
+  u->termination = WholeNumberIn(update->add_option("--termination-wait-s", u->termination_wait_s,
+                                                    "keep the old fleet this long after the shift"),
+                                 0, INT32_MAX);
   u->max_error_rate =
       update
           ->add_option("--rollback-max-error-rate", u->rollback_max_error_rate,

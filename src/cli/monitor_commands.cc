@@ -18,6 +18,7 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "expr/functions.h"
 #include "net/http_types.h"
@@ -275,8 +276,9 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   CLI::App* evaluate = AddNamedCommand(group, "evaluate", "Evaluate now (and retrain on drift)",
                                        "monitor name", opts.get(), name.get());
   evaluate->add_flag("--wait", *wait, "wait for the evaluation and print it; exit 1 if it failed");
-  evaluate->add_option("--timeout-s", *timeout_s, "with --wait: give up after this many seconds")
-      ->check(CLI::PositiveNumber)
+  WholeNumberIn(evaluate->add_option("--timeout-s", *timeout_s,
+                                     "with --wait: give up after this many seconds"),
+                1, INT32_MAX)
       ->capture_default_str();
   evaluate->callback([=] { ctx->run = [=] { return Evaluate(*opts, *name, *wait, *timeout_s); }; });
 

@@ -6,6 +6,7 @@
 
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "net/http_client.h"
 #include "net/http_types.h"
@@ -72,8 +73,9 @@ int Describe(const ClientOptions& opts, const std::string& command, const std::s
 
 void AddWaitFlags(CLI::App* cmd, WaitArgs* w) {
   cmd->add_flag("--wait", w->wait, "wait until it is done; exit 1 if it failed");
-  cmd->add_option("--timeout-s", w->timeout_s, "give up waiting after this many seconds")
-      ->check(CLI::PositiveNumber)
+  WholeNumberIn(
+      cmd->add_option("--timeout-s", w->timeout_s, "give up waiting after this many seconds"), 1,
+      INT32_MAX)
       ->capture_default_str();
 }
 

@@ -294,8 +294,9 @@ void AddEndpointConfigCommands(CLI::App* parent, CommandContext* ctx) {
                                   "capture sampled requests and answers into the lake under this prefix "
                                   "(s3://bucket/prefix/), as JSON Lines per endpoint, variant and hour");
   auto needs_dest = [dest](CLI::Option* o) { o->needs(dest); };
-  needs_dest(create->add_option("--capture-percent", capture->percent, "share of requests captured, 0..100")
-                 ->check(CLI::Range(0, 100))
+  needs_dest(WholeNumberIn(create->add_option("--capture-percent", capture->percent,
+                                              "share of requests captured, 0..100"),
+                           0, 100)
                  ->capture_default_str());
   needs_dest(create->add_option("--capture-mode", capture->mode, "what is captured")
                  ->check(CLI::IsMember({"input", "output", "both"}))
@@ -307,9 +308,10 @@ void AddEndpointConfigCommands(CLI::App* parent, CommandContext* ctx) {
   needs_dest(OneValueEach(create->add_option("--capture-csv-type", capture->csv_types,
                                              "content types kept as CSV text; repeat for more"))
                  ->capture_default_str());
-  needs_dest(create->add_option("--capture-flush-s", capture->flush_s,
-                                "seconds a variant's captured lines wait before becoming an object, 1..900")
-                 ->check(CLI::Range(1, 900))
+  needs_dest(WholeNumberIn(create->add_option("--capture-flush-s", capture->flush_s,
+                                              "seconds a variant's captured lines wait before "
+                                              "becoming an object, 1..900"),
+                           1, 900)
                  ->capture_default_str());
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return CreateEndpointConfig(*opts, *name, *variants, *capture); }; });

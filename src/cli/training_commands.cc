@@ -18,6 +18,7 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "net/http_types.h"
 
@@ -190,11 +191,13 @@ void AddTrainingCommands(CLI::App* parent, CommandContext* ctx) {
       ->required();
   create->add_option("--output-path", a->output_path,
                      "lake prefix for the model: <path><name>/output/model/ (default s3://<train bucket>/models/)");
-  create->add_option("--max-runtime-s", a->max_runtime_s, "stop the job after this many seconds (default one day)")
-      ->check(CLI::PositiveNumber);
+  WholeNumberIn(create->add_option("--max-runtime-s", a->max_runtime_s,
+                                   "stop the job after this many seconds (default one day)"),
+                1, INT64_MAX);
   create->add_flag("--wait", a->wait, "print its log until it ends; exit 1 unless it Completed");
-  create->add_option("--timeout-s", a->timeout_s, "with --wait: give up waiting after this many seconds")
-      ->check(CLI::PositiveNumber)
+  WholeNumberIn(create->add_option("--timeout-s", a->timeout_s,
+                                   "with --wait: give up waiting after this many seconds"),
+                1, INT32_MAX)
       ->capture_default_str();
   AddClientFlags(create, opts.get());
   create->callback([=] { ctx->run = [=] { return Create(*opts, *a); }; });

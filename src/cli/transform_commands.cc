@@ -17,6 +17,7 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/serving_cli.h"
 #include "net/http_client.h"
@@ -123,8 +124,7 @@ void AddTransformCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--model", t->model, "model name")->required();
   create->add_option("--input", t->input, "bucket/prefix of the JSON Lines requests")->required();
   create->add_option("--output", t->output, "bucket/prefix for the answers")->required();
-  create->add_option("--instances", t->instances, "worker processes")
-      ->check(CLI::PositiveNumber)
+  WholeNumberIn(create->add_option("--instances", t->instances, "worker processes"), 1, INT32_MAX)
       ->capture_default_str();
   AddWaitFlags(create, &t->wait);
   AddClientFlags(create, opts.get());

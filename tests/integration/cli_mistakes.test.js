@@ -7,7 +7,8 @@
 // file, a path that does not exist), `rule describe` showing the SQL version, repeatable
 // flags taking each value as typed (a JSON array as one --data record), and numbers out of
 // their flag's range refused naming the flag and the range (lake cat's --offset and
-// --length, lake ls --max-keys, lake lifecycle put --days).
+// --length, lake ls --max-keys, lake lifecycle put --days, the model hosting commands'
+// counts and times).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -187,6 +188,23 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     }
     const stderr = await refused(['lake', 'lifecycle', 'put', 'iot-data', '--days', '1.5']);
     assert.match(stderr, /^tributary lake lifecycle put: --days: '1\.5' is not a whole number in 1\.\.365000/m);
+  });
+
+  // CLI11's checks said "Value -1 not in range 0.000000 to 1797693...(309 digits).000000".
+  test('the model hosting commands\' counts and times say their range', async () => {
+    for (const [args, why] of [
+      [['transform', 'create', 't', '--model', 'm', '--input', 'b/in', '--output', 'b/out', '--instances', '-1'],
+       'tributary transform create: --instances: -1 is not in 1..2147483647'],
+      [['endpoint-config', 'create', 'c', '--variant', 'name=v,model=m', '--data-capture', 's3://b/c/',
+        '--capture-percent', '200'], 'tributary endpoint-config create: --capture-percent: 200 is not in 0..100'],
+      [['endpoint', 'create', 'e', '--config', 'c', '--timeout-s', '0'],
+       'tributary endpoint create: --timeout-s: 0 is not in 1..2147483647'],
+      [['endpoint', 'update', 'e', '--config', 'c', '--traffic', 'canary', '--wait-s', '1.5'],
+       "tributary endpoint update: --wait-s: '1.5' is not a whole number in 0..2147483647"],
+    ]) {
+      const stderr = await refused(args);
+      assert.ok(stderr.startsWith(why), `${args.join(' ')}: ${stderr}`);
+    }
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {
