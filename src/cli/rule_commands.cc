@@ -8,6 +8,7 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "net/http_types.h"
 
@@ -169,8 +170,9 @@ void AddRuleCommands(CLI::App* parent, CommandContext* ctx) {
   test->add_option("--source-ip", trial->source_ip, "the address sourceip() sees");
   test->add_option("--content-type", trial->content_type,
                    "the MQTT 5 content type get_mqtt_property('content_type') sees");
-  test->add_option("--user-property", trial->user_properties,
-                   "an MQTT 5 user property KEY=VALUE (repeatable) for get_user_properties()");
+  OneValueEach(
+      test->add_option("--user-property", trial->user_properties,
+                       "an MQTT 5 user property KEY=VALUE (repeatable) for get_user_properties()"));
   test->add_option("--payload", *file,
                    "try this CreateTopicRule JSON file instead of the stored rule (not saved)");
   AddClientFlags(test, opts.get());
