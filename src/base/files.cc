@@ -51,11 +51,27 @@ Status WriteFileAtomic(const std::string& path, const std::string& contents, int
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    return IoError("cannot sync '" + tmp + "': " + std::strerror(errno));
+  if (::fsync(fd) != 0) {
+    std::string err = std::strerror(errno);
+    ::close(fd);
+    return IoError("cannot sync '" + tmp + "': " + err);
+  }
+  if (::close(fd) != 0) return IoError("cannot sync '" + tmp + "': " + std::strerror(errno));
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return IoError("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (int err = FsyncDir(dir.empty() ? "." : dir); err != 0) {
+    return IoError("cannot sync the directory of '" + path + "': " + std::strerror(err));
+  }
   return Status::Ok();
+}
+
+int FsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  return err;
 }
 
 Status MakeDirs(const std::string& path, int mode) {

@@ -13,9 +13,14 @@ namespace tributary {
 // for a read that fails.
 Result<std::string> ReadFile(const std::string& path);
 
-// Writes atomically: a temporary file beside `path`, fsync, rename. `mode` is the
-// permission of the new file (0600 for secrets).
+// Writes atomically and durably: a temporary file beside `path`, fsync, rename, fsync of
+// the directory (so that the rename survives a crash). `mode` is the permission of the
+// new file (0600 for secrets).
 Status WriteFileAtomic(const std::string& path, const std::string& contents, int mode = 0644);
+
+// fsync(2) of a directory, so that renames and creations in it survive a crash: 0, or the
+// errno of what failed (ENOENT: `dir` is gone).
+int FsyncDir(const std::string& dir);
 
 // mkdir -p with the given mode for directories it creates.
 Status MakeDirs(const std::string& path, int mode = 0755);

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/files.h"
+
 namespace tributary::objstore::local {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
@@ -45,14 +47,6 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
   }
   out.resize(got);
   return out;
-}
-
-int FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int err = ::fsync(fd) == 0 ? 0 : errno;
-  ::close(fd);
-  return err;
 }
 
 namespace {

@@ -21,11 +21,10 @@ Status WriteFailure(const std::string& path, int err);
 // pread(2) of exactly `length` bytes at `offset` (fewer only if the file is shorter).
 Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::string& path);
 
-// fsync(2) of a directory, so renames and creations in it survive a crash.
+// fsync(2) of a directory, so renames and creations in it survive a crash (base/files.h's
+// FsyncDir gives the errno, for callers that take a directory removed meanwhile as no
+// failure).
 Status SyncDir(const std::string& dir);
-// SyncDir's fsync: 0, or the errno of what failed (ENOENT: `dir` is gone), for callers
-// that take a directory removed meanwhile as no failure.
-int FsyncDir(const std::string& dir);
 
 // mkdir -p of `dir` below `base` (which must exist), fsyncing each parent of a directory it
 // creates. A component that exists but is not a directory is kFailedPrecondition. A

@@ -264,7 +264,7 @@ class LocalObjectWriter : public ObjectWriter {
     committed_ = true;
     // The folder holds the object now, so only a delete of this very key, done since,
     // can have emptied and pruned it: the put happened, and there is nothing to sync.
-    int err = local::FsyncDir(parent);
+    int err = FsyncDir(parent);
     if (err != 0 && err != ENOENT)
       return IoError("cannot fsync directory '" + parent + "': " + ErrnoText(err));
     return Status::Ok();
@@ -479,7 +479,7 @@ Status LocalObjectStore::PruneEmptyFolders(const std::string& path) {
   // The last removal is recorded in `dir`. If another delete pruned it since, that delete's
   // removal is recorded further up: sync the nearest folder that is still there.
   while (true) {
-    int err = local::FsyncDir(dir);
+    int err = FsyncDir(dir);
     if (err == 0) return Status::Ok();
     if (err != ENOENT || dir.size() <= dir_.size())
       return IoError("deleted '" + path + "' but cannot fsync directory '" + dir +
