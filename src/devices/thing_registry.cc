@@ -284,11 +284,24 @@ Result<Thing> DeviceRegistry::ReadThing(const std::string& name) const {
 }
 
 namespace {
+// An attribute's name as AWS IoT takes it: 1-128 of [a-zA-Z0-9_.,@/:#-].
+Status ValidateAttributeName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 128;
+  for (char c : name) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) ||
+                std::string_view("_.,@/:#-").find(c) != std::string_view::npos);
+  }
+  if (ok) return Status::Ok();
+  return InvalidArgument("thing attribute name '" + name +
+                         "' must be 1-128 letters, digits and _ . , @ / : # -");
+}
+
 // A thing's attributes as stored: a JSON object of at most kMaxAttributesBytes.
 Result<std::string> AttributesText(const json& attributes) {
   if (!attributes.is_object())
     return InvalidArgument("thing attributes must be a JSON object, got " +
                            std::string(attributes.type_name()));
+  for (const auto& [name, value] : attributes.items()) TRY(ValidateAttributeName(name));
   std::string text = attributes.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > kMaxAttributesBytes)
     return InvalidArgument("thing attributes are " + std::to_string(text.size()) +

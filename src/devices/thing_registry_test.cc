@@ -117,6 +117,14 @@ TEST_F(ThingRegistryTest, AttributesAreMergedOrReplacedAndDescribedToRules) {
       << big.status().message();
   EXPECT_EQ(registry_->UpdateThingAttributes("t9", {{"a", "1"}}, true).status().code(),
             ErrorCode::kNotFound);
+  // A name AWS IoT would refuse (what `--attribute '[site=x,floor=2]'` makes).
+  EXPECT_EQ(
+      registry_->UpdateThingAttributes("t1", {{"[site", "x,floor=2]"}}, true).status().message(),
+      "thing attribute name '[site' must be 1-128 letters, digits and _ . , @ / : # -");
+  EXPECT_TRUE(registry_->UpdateThingAttributes("t1", {{"a_b.c,d@e/f:g#h-i", "1"}}, false).ok());
+  EXPECT_EQ(registry_->CreateThing("t3", {{std::string(129, 'a'), "1"}}).status().code(),
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(registry_->UpdateThingAttributes("t1", {{"zone", "north"}}, false).ok());
   EXPECT_EQ(description("t1")["attributes"], nlohmann::json({{"zone", "north"}}));
 
   // Kept across a restart, and no connection was closed by any of it.
