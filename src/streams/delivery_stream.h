@@ -107,7 +107,8 @@ class DeliveryStream {
   uint64_t epoch() const { return epoch_.load(); }
   int64_t created_ms() const { return options_.created_ms; }
   // Delivers every buffer holding records acknowledged before the call and waits until the
-  // checkpoint covers them; Unavailable after `timeout_ms`.
+  // checkpoint covers them (saving it then: RecordLog::SaveCheckpoint); Unavailable after
+  // `timeout_ms`, the save's error if it fails.
   Status Flush(int64_t timeout_ms);
   // A log shared with other servers (JetStream), its intake closed: delivers every buffer
   // at once and keeps delivering what is pulled until the log holds nothing for anyone

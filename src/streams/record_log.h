@@ -99,6 +99,9 @@ class RecordLog {
   // lake: the log may forget them. Records of an epoch the log no longer numbers under (an
   // external log made again) are nothing to it any more.
   virtual Status MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) = 0;
+  // Makes what MarkDelivered recorded durable now, where the log defers it (a local WAL
+  // coalesces its checkpoint saves). A Flush calls it once the records are delivered.
+  virtual Status SaveCheckpoint() { return Status::Ok(); }
 
   // The highest sequence number an Append of this process was given (0: none).
   virtual uint64_t last_appended_seq() const = 0;

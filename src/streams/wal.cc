@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "base/clock.h"
 #include "base/completion_batch.h"
@@ -98,6 +99,12 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
     SetThreadName("wal:" + stream);
     w->WriterLoop();
   });
+  if (wal->options_.checkpoint_interval_ms > 0) {
+    wal->saver_ = std::thread([w = wal.get(), stream] {
+      SetThreadName("walckpt:" + stream);
+      w->SaverLoop();
+    });
+  }
   return wal;
 }
 
@@ -115,6 +122,19 @@ Wal::~Wal() {
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (preparer_.joinable()) preparer_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    saver_stop_ = true;
+  }
+  saver_cv_.notify_all();
+  if (saver_.joinable()) saver_.join();
+  // The last deliveries, which the saver had not saved yet.
+  if (Status st = SaveNow(/*force=*/false); !st.ok()) {
+    Logger("streams")->error(
+        "{}; records delivered since the last save will be delivered "
+        "again at the next start",
+        st.ToString());
+  }
   if (fd_ >= 0) {
     // The zeros (or the padding frame) after the last frame are of no use to a closed
     // log; recovery would cut them off anyway.
@@ -418,8 +438,9 @@ void Wal::WriterLoop() {
     } else {
       // The sequence numbers of a failed write are never used: count them as delivered so
       // the checkpoint's watermark can pass them.
-      std::lock_guard<std::mutex> state_lock(state_mu_);
+      std::lock_guard<std::mutex> checkpoint_lock(checkpoint_mu_);
       for (const Pending& p : batch_) checkpoint_.MarkDelivered(p.seq);
+      checkpoint_dirty_ = true;  // saved with the next deliveries, or at the latest at close
     }
     if (options_.on_batch_done) options_.on_batch_done(status, summary);
     {
@@ -545,21 +566,70 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
 }
 
 Status Wal::MarkDelivered(const std::vector<uint64_t>& seqs) {
-  // The checkpoint is saved (a file written and fsynced) outside state_mu_, which the
-  // writer takes for every batch: a delivery must not hold up group commits.
-  std::lock_guard<std::mutex> save_lock(checkpoint_save_mu_);
-  WalCheckpoint snapshot;
+  Status failed;
   {
-    std::lock_guard<std::mutex> lock(state_mu_);
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
     for (uint64_t s : seqs) checkpoint_.MarkDelivered(s);
-    snapshot = checkpoint_;
+    checkpoint_dirty_ = true;
+    failed = std::exchange(save_error_, Status::Ok());
   }
-  TRY(snapshot.Save(options_.dir + "/checkpoint").WithContext("WAL checkpoint"));
+  // Without an interval the save is the caller's, as every one used to be.
+  if (options_.checkpoint_interval_ms <= 0) return SaveNow(/*force=*/true);
+  saver_cv_.notify_one();
+  return failed;
+}
+
+void Wal::SaverLoop() {
+  const int64_t interval_ns = options_.checkpoint_interval_ms * 1'000'000;
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  while (true) {
+    saver_cv_.wait(lock, [this] { return saver_stop_ || checkpoint_dirty_; });
+    if (saver_stop_) return;  // the destructor saves what is left
+    // No sooner than an interval after the last save began: what is delivered meanwhile
+    // joins this one. The first delivery after a quiet interval goes at once.
+    if (last_save_ns_ != 0) {
+      const auto due = std::chrono::steady_clock::time_point(
+          std::chrono::nanoseconds(last_save_ns_ + interval_ns));
+      if (saver_cv_.wait_until(lock, due, [this] { return saver_stop_; })) return;
+    }
+    lock.unlock();
+    Status st = SaveNow(/*force=*/false);
+    lock.lock();
+    if (!st.ok()) {
+      // Tried again an interval later (SaveNow set last_save_ns_); the next MarkDelivered
+      // returns it, for the stream's last_error.
+      Logger("streams")->error("{}; tried again in {} ms", st.ToString(),
+                               options_.checkpoint_interval_ms);
+      save_error_ = std::move(st);
+    }
+  }
+}
+
+Status Wal::SaveNow(bool force) {
+  std::lock_guard<std::mutex> save_lock(checkpoint_save_mu_);
+  std::string text;
+  uint64_t through = 0;
+  {
+    // Only the text is taken under the lock (no copy of the ranges), and not state_mu_:
+    // the writer's commits go on meanwhile.
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    if (!checkpoint_dirty_ && !force) return Status::Ok();
+    text = checkpoint_.Serialize();
+    through = checkpoint_.delivered_through();
+    checkpoint_dirty_ = false;
+    last_save_ns_ = SteadyNanos();
+  }
+  if (Status st = WriteFileAtomic(options_.dir + "/checkpoint", text); !st.ok()) {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_dirty_ = true;  // not saved: the next save must not skip it
+    return st.WithContext("WAL checkpoint");
+  }
+  checkpoint_saves_.fetch_add(1, std::memory_order_relaxed);
   // Only what the saved checkpoint covers may go.
   std::vector<std::string> doomed;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
-    doomed = TakeDeliveredSegmentsLocked(snapshot.delivered_through());
+    doomed = TakeDeliveredSegmentsLocked(through);
   }
   // The newest whole ones are kept for reuse (up to reuse_bytes), the rest deleted.
   while (!doomed.empty() && KeepForReuse(doomed.back())) doomed.pop_back();
@@ -618,7 +688,7 @@ uint64_t Wal::last_appended_seq() const {
 }
 
 uint64_t Wal::delivered_through() const {
-  std::lock_guard<std::mutex> lock(state_mu_);
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
   return checkpoint_.delivered_through();
 }
 

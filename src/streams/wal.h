@@ -63,6 +63,16 @@
 // Leftover spare and recycled files are deleted. The records after the checkpoint are returned to
 // be delivered again.
 //
+// Checkpoint saves are coalesced: MarkDelivered records the sequence numbers in memory and
+// returns; a saver thread writes the checkpoint (the whole of it, replaced atomically) at
+// most once per `checkpoint_interval_ms`, each save taking the latest state, and only then
+// deletes (or recycles) the segments the saved checkpoint covers. The first delivery after
+// a quiet interval is saved at once; SaveCheckpoint() (a flush) and the destructor save
+// what is pending before they return. With dynamic partitioning the delivered ranges
+// fragment into thousands, and saving them for every object cost milliseconds an object;
+// now it costs that once an interval. After a crash, the records delivered since the last
+// save (up to an interval's, plus a save in progress) are delivered again.
+//
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.
 #pragma once
@@ -126,6 +136,10 @@ struct WalOptions {
   // Delivered segments kept for reuse (preallocation only): at most this many bytes of
   // them, and at least two segments.
   uint64_t reuse_bytes = 128ull << 20;
+  // Checkpoint saves (a file written and fsynced) come at most once per this interval,
+  // each holding every MarkDelivered before it; 0: every MarkDelivered saves before it
+  // returns. After a crash, deliveries since the last save are delivered again.
+  int64_t checkpoint_interval_ms = 1000;
   // Called on the writer thread with each committed batch, before the callers' `done`.
   // The frames' data views are valid only during the call.
   std::function<void(const std::vector<WalFrame>&)> on_durable;
@@ -161,13 +175,20 @@ class Wal : public RecordLog {
   // The sequence number of the last Append since Open (0: none).
   uint64_t last_appended_seq() const override;
 
-  // Records `seqs` as delivered, saves the checkpoint and deletes segments that hold only
-  // delivered records.
+  // Records `seqs` as delivered. The checkpoint is saved (and the segments it shows hold
+  // only delivered records deleted) by the saver thread, at most once per
+  // `checkpoint_interval_ms`; with 0, before this returns. Returns the error of a save
+  // that failed since the last call (it is tried again an interval later).
   Status MarkDelivered(const std::vector<uint64_t>& seqs);
   // The same: a WAL's records all carry its one epoch.
   Status MarkDelivered(uint64_t /*epoch*/, const std::vector<uint64_t>& seqs) override {
     return MarkDelivered(seqs);
   }
+  // Saves what MarkDelivered recorded and no save holds yet, now (nothing if all is
+  // saved), and deletes the segments it covers.
+  Status SaveCheckpoint() override { return SaveNow(/*force=*/false); }
+  // Checkpoint saves that succeeded since Open (recovery's not counted).
+  uint64_t checkpoint_saves() const { return checkpoint_saves_.load(); }
 
   uint64_t epoch() const { return options_.epoch; }
   uint64_t delivered_through() const override;
@@ -225,6 +246,10 @@ class Wal : public RecordLog {
   bool TakeSpare(const std::string& segment_path);
   void PreparerLoop();
   SpareResult PrepareSpare();
+  // Saves the checkpoint if MarkDelivered changed it since the last save (or anyway, with
+  // `force`), then removes the segments the saved one covers. One at a time, in order.
+  Status SaveNow(bool force);
+  void SaverLoop();
   // Drops from segments_ those holding only seqs <= delivered_through; returns their paths.
   std::vector<std::string> TakeDeliveredSegmentsLocked(uint64_t delivered_through);
   static void RemoveSegmentFiles(const std::vector<std::string>& paths);
@@ -277,10 +302,21 @@ class Wal : public RecordLog {
   std::atomic<bool> spare_abandon_{false};
   std::vector<std::string> recycled_;  // under spare_mu_: delivered segments kept for reuse
 
-  std::mutex checkpoint_save_mu_;  // one MarkDelivered saves at a time, in order
-  mutable std::mutex state_mu_;  // segments_ and checkpoint_
-  std::vector<Segment> segments_;  // in sequence order; the last is being appended to
+  std::mutex checkpoint_save_mu_;  // one save at a time, in order
+  // checkpoint_ and the saver's state. Not state_mu_, which the writer takes every commit:
+  // marking deliveries and taking a save's snapshot never hold up a group commit.
+  mutable std::mutex checkpoint_mu_;
+  std::condition_variable saver_cv_;
   WalCheckpoint checkpoint_;
+  bool checkpoint_dirty_ = false;  // changed since the last save began
+  bool saver_stop_ = false;
+  int64_t last_save_ns_ = 0;  // when the last save began (0: none since Open)
+  Status save_error_;         // a failed save's, for the next MarkDelivered
+  std::atomic<uint64_t> checkpoint_saves_{0};
+  std::thread saver_;  // when checkpoint_interval_ms > 0
+
+  mutable std::mutex state_mu_;    // segments_
+  std::vector<Segment> segments_;  // in sequence order; the last is being appended to
   WalRecoveryReport recovery_;  // set by Recover, then constant
 };
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -98,6 +99,60 @@ void BM_WalAppendLaterSegment(benchmark::State& state) {
 BENCHMARK(BM_WalAppendLaterSegment)
     ->ArgsProduct({{0, 1}, {1, 16, 256}})
     ->ArgNames({"policy", "inflight"})
+    ->UseRealTime();
+
+// Delivery under dynamic partitioning: `partitions` devices send 10 records each, round
+// robin, and their objects are marked delivered in an order unrelated to sequence order,
+// so the checkpoint holds up to partitions * 5 ranges. One iteration is one object's
+// MarkDelivered (a fresh WAL each `partitions` objects, outside the timing).
+void BM_WalMarkDeliveredFragmented(benchmark::State& state) {
+  const int partitions = static_cast<int>(state.range(0));
+  constexpr int kPer = 10;
+  std::unique_ptr<testing_support::TempDir> dir;
+  std::unique_ptr<Wal> wal;
+  int next = partitions;
+  auto fresh = [&]() -> bool {
+    wal.reset();
+    dir = std::make_unique<testing_support::TempDir>();
+    WalOptions o;
+    o.dir = dir->path();
+    o.fsync = *FsyncPolicy::Parse("never");
+    o.on_durable = [](const std::vector<WalFrame>&) {};
+    std::vector<WalRecord> recovered;
+    auto opened = Wal::Open(o, &recovered);
+    if (!opened.ok()) {
+      state.SkipWithError(opened.status().ToString().c_str());
+      return false;
+    }
+    wal = std::move(opened).value();
+    AppendAndWait(*wal, "{\"device\":1}", partitions * kPer);
+    next = 0;
+    return true;
+  };
+  std::vector<uint64_t> seqs;
+  for (auto _ : state) {
+    if (next == partitions) {
+      state.PauseTiming();
+      bool ok = fresh();
+      state.ResumeTiming();
+      if (!ok) return;
+    }
+    const int p = static_cast<int>((int64_t(next++) * 7919) % partitions);
+    seqs.clear();
+    for (int k = 0; k < kPer; ++k) seqs.push_back(uint64_t(p + 1 + k * partitions));
+    if (!wal->MarkDelivered(seqs).ok()) {
+      state.SkipWithError("MarkDelivered failed");
+      return;
+    }
+  }
+  wal.reset();  // the final save, after the timed loop
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_WalMarkDeliveredFragmented)
+    ->Arg(300)
+    ->Arg(2000)
+    ->ArgName("partitions")
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "streams/wal_checkpoint.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
@@ -32,11 +32,22 @@ Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
   return c;
 }
 
+std::string WalCheckpoint::Serialize() const {
+  fmt::memory_buffer out;
+  out.reserve(64 + ranges_.size() * 24);
+  fmt::format_to(std::back_inserter(out), "{{\"delivered_through\": {}, \"delivered_ranges\": [",
+                 through_);
+  bool first_range = true;
+  for (const auto& [first, last] : ranges_) {
+    fmt::format_to(std::back_inserter(out), "{}[{}, {}]", first_range ? "" : ", ", first, last);
+    first_range = false;
+  }
+  fmt::format_to(std::back_inserter(out), "]}}\n");
+  return fmt::to_string(out);
+}
+
 Status WalCheckpoint::Save(const std::string& path) const {
-  nlohmann::json ranges = nlohmann::json::array();
-  for (const auto& [first, last] : ranges_) ranges.push_back({first, last});
-  nlohmann::json j = {{"delivered_through", through_}, {"delivered_ranges", ranges}};
-  return WriteFileAtomic(path, j.dump() + "\n");
+  return WriteFileAtomic(path, Serialize());
 }
 
 bool WalCheckpoint::IsDelivered(uint64_t seq) const {

@@ -45,6 +45,9 @@ struct Harness {
     o.fsync = fsync;
     o.segment_bytes = segment;
     o.reuse_bytes = reuse;
+    // Each MarkDelivered saves before it returns, so these tests see the saved checkpoint
+    // and the segments it lets go at once (wal_checkpoint_test.cc tests coalesced saves).
+    o.checkpoint_interval_ms = 0;
     o.on_durable = [this](const std::vector<WalFrame>& frames) {
       std::lock_guard<std::mutex> lock(mu);
       for (const WalFrame& f : frames) {
