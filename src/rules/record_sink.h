@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/inline_function.h"
 #include "base/status.h"
@@ -28,6 +29,13 @@ class RecordSink {
   // stream's buffer is full; kIoError: the log could not be written).
   virtual void Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
                    RecordDone done) = 0;
+  // Appends `records` (a batchMode action's elements, each with its separator) to
+  // `stream` together: every one of them is taken into the stream's log or none is, so
+  // that a refusal (the stream's buffer full, say) leaves nothing of them there for the
+  // device's retry to store a second time under new record ids. `done` is called once:
+  // OK with the first record's sequence number once all are durable, or the first error.
+  virtual void PutAll(std::string_view stream, const std::vector<std::string>& records,
+                      int64_t arrival_ms, RecordDone done) = 0;
 };
 
 }  // namespace tributary::rules

@@ -380,39 +380,43 @@ void RulesEngine::RunActions(const CompiledRule& rule, const RuleMetrics* rm, Ou
         Fail(*rm, need_report(), {"FirehoseAction", stream, "no delivery streams are configured"});
         continue;
       }
-      std::vector<std::string> records;
+      std::vector<std::string> elements;
       if (fh->batch_mode) {
         // batchMode: the output is a JSON array whose elements are the records.
-        auto elements = BatchRecords(out.payload);
-        if (!elements.ok()) {
+        auto batch = BatchRecords(out.payload);
+        if (!batch.ok()) {
           Fail(*rm, need_report(),
-               {"FirehoseAction", stream, "firehose batchMode: " + elements.status().message()});
+               {"FirehoseAction", stream, "firehose batchMode: " + batch.status().message()});
           continue;
         }
-        records = std::move(*elements);
-      } else {
-        records.emplace_back();
-        records.back().reserve(out.payload.size() + fh->separator.size());
-        records.back() = out.payload;
+        elements = std::move(*batch);
+        for (std::string& element : elements) element += fh->separator;
       }
-      for (std::string& record : records) {
+      pending->outstanding.fetch_add(1, std::memory_order_relaxed);
+      await_outcome();
+      // `pending` holds the rule set, and with it `rule`, `fh` and `rm`.
+      RecordDone settle = [this, pending, report, rm, &rule, fh](const Status& s, uint64_t) {
+        if (!s.ok()) {
+          const std::string quoted = "'" + fh->delivery_stream_name + "'";
+          std::string where = "delivery stream " + quoted;
+          ActionFailed(
+              rule, where,
+              {"FirehoseAction", fh->delivery_stream_name, NamingResource(where, quoted, s)},
+              IsPermanent(s), *rm, s, *pending, report.get());
+        }
+        ReleaseReport(report);
+        pending->Release();
+      };
+      if (fh->batch_mode) {
+        // The elements go together, all or none (RecordSink::PutAll): a refusal leaves none
+        // of them in the stream for the device's retry to store again.
+        sink_->PutAll(stream, elements, m.received_at_ms, std::move(settle));
+      } else {
+        std::string record;
+        record.reserve(out.payload.size() + fh->separator.size());
+        record = out.payload;
         record += fh->separator;
-        pending->outstanding.fetch_add(1, std::memory_order_relaxed);
-        await_outcome();
-        // `pending` holds the rule set, and with it `rule`, `fh` and `rm`.
-        sink_->Put(stream, record, m.received_at_ms,
-                   [this, pending, report, rm, &rule, fh](const Status& s, uint64_t) {
-                     if (!s.ok()) {
-                       const std::string quoted = "'" + fh->delivery_stream_name + "'";
-                       std::string where = "delivery stream " + quoted;
-                       ActionFailed(rule, where,
-                                    {"FirehoseAction", fh->delivery_stream_name,
-                                     NamingResource(where, quoted, s)},
-                                    IsPermanent(s), *rm, s, *pending, report.get());
-                     }
-                     ReleaseReport(report);
-                     pending->Release();
-                   });
+        sink_->Put(stream, record, m.received_at_ms, std::move(settle));
       }
     } else if (const auto* rp = std::get_if<RepublishAction>(&actions[i])) {
       std::string rendered;

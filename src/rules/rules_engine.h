@@ -5,7 +5,9 @@
 // topic trie (a Basic Ingest topic, $aws/rules/<rule>/<topic>, goes to the rule it names
 // alone, which sees <topic>: broker/basic_ingest.h), the payload is parsed at most once (simdjson,
 // lazily, only when a rule reads a field), and each matching rule's output goes to its actions:
-//  - firehose: the record (output + the action's separator) goes to the RecordSink;
+//  - firehose: the record (output + the action's separator) goes to the RecordSink; with
+//    batchMode, the elements of the output's array (each + the separator), all together:
+//    the stream takes every one of them or none (RecordSink::PutAll);
 //  - republish: the output is published on the rendered topic through `publish`;
 //  - s3: the output is written as one object, at the rendered key, through the
 //    ObjectSink;

@@ -382,6 +382,7 @@ TEST_F(RulesEngineTest, BatchModeSendsEachArrayElementAsARecord) {
     "errorAction": {"republish": {"topic": "errors/batch"}}})").ok());
   EXPECT_EQ(Publish("b/x", R"({"readings": [{"o": 1}, {"o": 2}, 3]})", mqtt::QoS::kAtLeastOnce), 1);
   ASSERT_EQ(sink_.records["s"].size(), 3u);
+  EXPECT_EQ(sink_.put_alls, std::vector<size_t>{3});  // together: all taken or none
   EXPECT_EQ(sink_.records["s"][0], "{\"o\":1}\n");
   EXPECT_EQ(sink_.records["s"][2], "3\n");
   EXPECT_EQ(sink_.arrivals, std::vector<int64_t>(3, 1764460800000));
@@ -390,6 +391,32 @@ TEST_F(RulesEngineTest, BatchModeSendsEachArrayElementAsARecord) {
   EXPECT_EQ(sink_.records["s"].size(), 3u);
   ASSERT_EQ(published_.size(), 1u);
   EXPECT_NE(published_[0].payload.find("batchMode"), std::string::npos) << published_[0].payload;
+}
+
+// A batchMode message's elements go to the stream in one put (the stream takes all of
+// them or none), answered once: refused, the message is refused once (the device sends
+// it again, no error document); each action's put is its own, to each of its streams.
+TEST_F(RulesEngineTest, BatchModeElementsArePutTogetherAndRefusedTogether) {
+  ASSERT_TRUE(registry_
+                  ->Create("batch", R"({"sql": "SELECT VALUE readings FROM 'b/+'",
+    "actions": [{"firehose": {"deliveryStreamName": "s", "separator": "\n", "batchMode": true}},
+                {"firehose": {"deliveryStreamName": "t", "batchMode": true}}],
+    "errorAction": {"republish": {"topic": "errors/batch"}}})")
+                  .ok());
+  sink_.answers["s"] = ResourceExhausted("delivery stream 's' is backed up");
+  EXPECT_EQ(Publish("b/x", R"({"readings": [1, 2, 3]})", mqtt::QoS::kAtLeastOnce), 2);
+  EXPECT_EQ(sink_.put_alls, (std::vector<size_t>{3, 3}));
+  EXPECT_EQ(sink_.records["s"], (std::vector<std::string>{"1\n", "2\n", "3\n"}));
+  EXPECT_EQ(sink_.records["t"], (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(Metrics("batch").action_failures->Value(), 1u);  // one refusal, not one per element
+  EXPECT_TRUE(published_.empty()) << "a refusal the device retries sends no error document";
+  // No such stream: one failure in the error document, not one per element.
+  sink_.answers["s"] = NotFound("delivery stream 's' does not exist");
+  EXPECT_EQ(Publish("b/x", R"({"readings": [1, 2]})", mqtt::QoS::kAtLeastOnce), 1);
+  ASSERT_EQ(published_.size(), 1u);
+  auto doc = nlohmann::json::parse(published_[0].payload);
+  ASSERT_EQ(doc["failures"].size(), 1u) << published_[0].payload;
+  EXPECT_EQ(doc["failures"][0]["failedResource"], "s");
 }
 
 TEST_F(RulesEngineTest, S3ActionWritesOneObjectPerMessageAndAcknowledgesOnceStored) {

@@ -38,7 +38,25 @@ class InPut {
 // Firehose's record limit (1000 KiB).
 constexpr size_t kMaxRecordBytes = 1'024'000;
 
+// A record put for deaggregation that does not split: it is put whole.
+void ReportUnsplit(const std::string& stream, const Status& why) {
+  if (uint64_t held; SplitFailureThrottle().Allow(&held)) {
+    Logger("streams")->warn(
+        "stream={} record put whole, it does not split: {} (and {} more since "
+        "the last report)",
+        stream, why.message(), held);
+  }
+}
+
 }  // namespace
+
+// One thread's staged records for one stream. Kept per thread for reuse, so that staging
+// allocates nothing once its buffers have grown.
+struct DeliveryStream::Staged {
+  DeliveryStream* stream = nullptr;  // null: free
+  std::string bytes;                 // the records, back to back
+  std::vector<LogEntry> entries;
+};
 
 void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone done) {
   if (!deaggregate_.load(std::memory_order_acquire))
@@ -51,16 +69,42 @@ void DeliveryStream::Put(std::string_view record, int64_t arrival_ms, PutDone do
   auto parts = SplitRecord(record, how);
   if (!parts.ok()) {
     // Kept whole: it is delivered (or fails partitioning) as any record would, never lost.
-    if (uint64_t held; SplitFailureThrottle().Allow(&held)) {
-      Logger("streams")->warn(
-          "stream={} record put whole, it does not split: {} (and {} more since "
-          "the last report)",
-          name(), parts.status().message(), held);
-    }
+    ReportUnsplit(name(), parts.status());
     return PutOne(record, arrival_ms, std::move(done));
   }
   if (parts->size() == 1) return PutOne((*parts)[0], arrival_ms, std::move(done));
   PutPieces(*parts, arrival_ms, std::move(done));
+}
+
+void DeliveryStream::PutAll(const std::vector<std::string>& records, int64_t arrival_ms,
+                            PutDone done) {
+  if (records.empty()) {
+    done(Status::Ok(), 0);  // nothing to keep, nothing refused
+    return;
+  }
+  if (records.size() == 1) return Put(records[0], arrival_ms, std::move(done));
+  std::vector<std::string_view> parts;
+  parts.reserve(records.size());
+  if (!deaggregate_.load(std::memory_order_acquire)) {
+    parts.assign(records.begin(), records.end());
+  } else {
+    // Each record as Put would put it (its pieces, or whole), all of them together.
+    Deaggregation how;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      how = destination_->config.deaggregation;
+    }
+    for (const std::string& record : records) {
+      auto pieces = SplitRecord(record, how);
+      if (!pieces.ok()) {
+        ReportUnsplit(name(), pieces.status());
+        parts.push_back(record);
+        continue;
+      }
+      parts.insert(parts.end(), pieces->begin(), pieces->end());
+    }
+  }
+  PutPieces(parts, arrival_ms, std::move(done));
 }
 
 void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64_t arrival_ms,
@@ -69,19 +113,60 @@ void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64
   const std::string& name = options_.config.name;
   uint64_t total = 0;
   for (std::string_view part : parts) {
-    if (part.empty() || part.size() > kMaxRecordBytes) {
+    // (SplitRecord gives no empty piece; a record put whole may be empty, as PutOne's.)
+    if (part.size() > kMaxRecordBytes) {
       m.records_rejected->Add(parts.size());
-      done(InvalidArgument(
-               fmt::format("stream '{}': a deaggregated record of {} bytes (a record needs 1..{})",
-                           name, part.size(), kMaxRecordBytes)),
+      done(InvalidArgument(fmt::format(
+               "stream '{}': a record of {} bytes, of {} put together, is over the limit of {}",
+               name, part.size(), parts.size(), kMaxRecordBytes)),
            0);
       return;
     }
     total += part.size();
   }
+  if (arrival_ms <= 0) arrival_ms = options_.clock();
+  // One answer for the pieces: the first error, else OK with the first piece's number.
+  struct Pieces {
+    std::mutex mu;
+    size_t left;
+    Status error;
+    uint64_t first_seq = 0;
+    PutDone done;
+  };
+  // The pieces' entries, after what `data` and `entries` hold: the first one says how many
+  // go together, so that an external log keeps them in one message.
+  auto add_pieces = [&](std::string* data, std::vector<LogEntry>* entries) {
+    auto pieces = std::make_shared<Pieces>();
+    pieces->left = parts.size();
+    pieces->done = std::move(done);
+    const size_t first = entries->size();
+    for (size_t i = 0; i < parts.size(); ++i) {
+      entries->push_back(
+          {data->size(), parts[i].size(), arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
+             bool last;
+             {
+               std::lock_guard<std::mutex> lock(pieces->mu);
+               if (!s.ok() && pieces->error.ok()) pieces->error = s;
+               if (i == 0) pieces->first_seq = seq;
+               last = --pieces->left == 0;
+             }
+             if (last) {
+               pieces->done(pieces->error, pieces->error.ok() ? pieces->first_seq : 0);
+             }
+           }});
+      data->append(parts[i]);
+    }
+    (*entries)[first].together = parts.size();
+  };
   // All or none: the pieces are admitted together, their bytes counted at once, so that a
   // refusal (the pending limit, a stop) never leaves some of them in the log for a retry
-  // to duplicate. They bypass the per-thread staging, which admits records one by one.
+  // to duplicate. Inside a CompletionBatch they are staged as one group, in their place
+  // among this thread's records, and judged as one when the batch closes (AppendStaged).
+  if (CompletionBatch::IsOpen()) {
+    Staged& staged = StagedHere();
+    add_pieces(&staged.bytes, &staged.entries);
+    return;
+  }
   const uint64_t n = parts.size();
   puts_in_progress_.fetch_add(n);
   InPut in_put(&in_put_);
@@ -94,40 +179,13 @@ void DeliveryStream::PutPieces(const std::vector<std::string_view>& parts, int64
   }
   pending_bytes_ += total;
   pending_records_ += n;
-  // One answer for the pieces: the first error, else OK with the first piece's number.
-  struct Pieces {
-    std::mutex mu;
-    size_t left;
-    Status error;
-    uint64_t first_seq = 0;
-    PutDone done;
-  };
-  auto pieces = std::make_shared<Pieces>();
-  pieces->left = parts.size();
-  pieces->done = std::move(done);
-  if (arrival_ms <= 0) arrival_ms = options_.clock();
   // Queued together, so that the WAL commits them together: a commit that fails fails
   // them all, and a retry duplicates none.
   std::string data;
   data.reserve(total);
   std::vector<LogEntry> entries;
   entries.reserve(parts.size());
-  for (size_t i = 0; i < parts.size(); ++i) {
-    entries.push_back(
-        {data.size(), parts[i].size(), arrival_ms, [pieces, i](const Status& s, uint64_t seq) {
-           bool last;
-           {
-             std::lock_guard<std::mutex> lock(pieces->mu);
-             if (!s.ok() && pieces->error.ok()) pieces->error = s;
-             if (i == 0) pieces->first_seq = seq;
-             last = --pieces->left == 0;
-           }
-           if (last) {
-             pieces->done(pieces->error, pieces->error.ok() ? pieces->first_seq : 0);
-           }
-         }});
-    data.append(parts[i]);
-  }
+  add_pieces(&data, &entries);
   log_->AppendAll(data, entries);
 }
 
@@ -189,38 +247,29 @@ Status DeliveryStream::Refusal(uint64_t bytes, uint64_t records, bool accepting,
   return Status::Ok();
 }
 
-// One thread's staged records for one stream. Kept per thread for reuse, so that staging
-// allocates nothing once its buffers have grown.
-struct DeliveryStream::Staged {
-  DeliveryStream* stream = nullptr;  // null: free
-  std::string bytes;                 // the records, back to back
-  std::vector<LogEntry> entries;
-};
-
 void DeliveryStream::Stage(std::string_view record, int64_t arrival_ms, PutDone done) {
+  Staged& staged = StagedHere();
+  staged.entries.push_back({staged.bytes.size(), record.size(), arrival_ms, std::move(done)});
+  staged.bytes.append(record);
+}
+
+DeliveryStream::Staged& DeliveryStream::StagedHere() {
   thread_local std::vector<std::unique_ptr<Staged>> pool;
-  Staged* staged = nullptr;
   Staged* free = nullptr;
   for (const auto& s : pool) {
-    if (s->stream == this) {
-      staged = s.get();
-      break;
-    }
+    if (s->stream == this) return *s;
     if (s->stream == nullptr && free == nullptr) free = s.get();
   }
-  if (staged == nullptr) {
-    if (free == nullptr) free = pool.emplace_back(std::make_unique<Staged>()).get();
-    staged = free;
-    staged->stream = this;
-    // Counted as one put, and as a thread inside Put, until the batch closes: Stop waits.
-    puts_in_progress_.fetch_add(1);
-    in_put_.fetch_add(1);
-    CompletionBatch::Post(
-        this, [](void*, CompletionBatch::Task run) { run(); },
-        [this, staged] { AppendStaged(*staged); });
-  }
-  staged->entries.push_back({staged->bytes.size(), record.size(), arrival_ms, std::move(done)});
-  staged->bytes.append(record);
+  if (free == nullptr) free = pool.emplace_back(std::make_unique<Staged>()).get();
+  Staged* staged = free;
+  staged->stream = this;
+  // Counted as one put, and as a thread inside Put, until the batch closes: Stop waits.
+  puts_in_progress_.fetch_add(1);
+  in_put_.fetch_add(1);
+  CompletionBatch::Post(
+      this, [](void*, CompletionBatch::Task run) { run(); },
+      [this, staged] { AppendStaged(*staged); });
+  return *staged;
 }
 
 void DeliveryStream::AppendStaged(Staged& staged) {
@@ -233,16 +282,21 @@ void DeliveryStream::AppendStaged(Staged& staged) {
   size_t admitted = 0;
   // Answered last, once this thread's hold on the stream is released: a `done` may Put.
   std::vector<std::pair<PutDone, Status>> refused;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    Status why =
-        Refusal(entries[i].size, 1, accepting, pending + admitted_bytes + admitted * overhead);
+  // A record, or records put together (judged as one: all admitted or all refused).
+  for (size_t i = 0, n; i < entries.size(); i += n) {
+    n = std::clamp<size_t>(entries[i].together, 1, entries.size() - i);
+    uint64_t bytes = 0;
+    for (size_t j = i; j < i + n; ++j) bytes += entries[j].size;
+    Status why = Refusal(bytes, n, accepting, pending + admitted_bytes + admitted * overhead);
     if (!why.ok()) {
-      refused.emplace_back(std::move(entries[i].done), std::move(why));
+      for (size_t j = i; j < i + n; ++j) refused.emplace_back(std::move(entries[j].done), why);
       continue;
     }
-    admitted_bytes += entries[i].size;
-    if (admitted != i) entries[admitted] = std::move(entries[i]);
-    ++admitted;
+    admitted_bytes += bytes;
+    for (size_t j = i; j < i + n; ++j) {
+      if (admitted != j) entries[admitted] = std::move(entries[j]);
+      ++admitted;
+    }
   }
   entries.erase(entries.begin() + static_cast<ptrdiff_t>(admitted), entries.end());
   if (admitted > 0) {

@@ -9,6 +9,8 @@
 // thread's records for the stream are admitted and appended to the WAL together: one WAL
 // lock and one round of the shared counters for a read's worth of PUBLISH, not one per
 // record. A staged record that is refused (stopping, backpressure) gets its `done` then.
+// Records put together (PutAll, a deaggregated record's pieces) are staged as one group
+// in their place among the others and admitted or refused as one.
 //
 // Backpressure: records acknowledged and not yet delivered are capped at
 // `max_pending_bytes`, each counted with its WAL frame header and delimiter
@@ -102,6 +104,12 @@ class DeliveryStream {
   // record that does not split is put whole.
   void Put(std::string_view record, int64_t arrival_ms, PutDone done);
   void Put(std::string_view record, PutDone done) { Put(record, 0, std::move(done)); }
+  // Put of `records` together (a rule's batchMode elements): all of them are admitted and
+  // appended or none is, as a deaggregated record's pieces are (with deaggregation on, the
+  // pieces of all of them), so that a refusal leaves nothing in the log for a retry to
+  // duplicate. `done` hears once: the first error, or OK with the first one's sequence
+  // number once all are in.
+  void PutAll(const std::vector<std::string>& records, int64_t arrival_ms, PutDone done);
   // The first half of the ids of records put now: the stream's own epoch, or its shared
   // log's, which changes when that log is made again (RecordLogHooks::on_epoch).
   uint64_t epoch() const { return epoch_.load(); }
@@ -173,14 +181,19 @@ class DeliveryStream {
 
   // Put of one record as it is.
   void PutOne(std::string_view record, int64_t arrival_ms, PutDone done);
-  // Put of a deaggregated record's pieces, all admitted or none; one answer.
+  // Put of records that go together (a deaggregated record's pieces, PutAll's records),
+  // all admitted or none, staged as one group inside a CompletionBatch; one answer.
   void PutPieces(const std::vector<std::string_view>& parts, int64_t arrival_ms, PutDone done);
 
   DeliveryStream(DeliveryStreamOptions options, std::shared_ptr<const Destination> destination);
   // Starts the delivery thread, and the log's own (once log_ is set).
   void StartDelivery();
   void Stage(std::string_view record, int64_t arrival_ms, PutDone done);
-  // Admits what `staged` holds and appends it to the WAL; refuses the rest.
+  // The calling thread's staged records for this stream in its open CompletionBatch (a
+  // slot taken, and its append posted for when the batch closes, on first use).
+  Staged& StagedHere();
+  // Admits what `staged` holds and appends it to the WAL; refuses the rest. Records put
+  // together (LogEntry::together) are admitted or refused as one.
   void AppendStaged(Staged& staged);
   // Why `records` records of `bytes` bytes in all are refused (not `accepting`, or
   // `pending` (PendingCharge()) leaves no room for them with their overhead), or OK.

@@ -132,11 +132,28 @@ void JetStreamLog::AppendAll(std::string_view data, std::vector<LogEntry>& entri
     for (LogEntry& e : entries) Append(data.substr(e.offset, e.size), e.arrival_ms, std::move(e.done));
     return;
   }
+  auto framed_size = [&](const LogEntry& e) {
+    return e.size + kFrameHeaderBytes + kFrameFixedBodyBytes;
+  };
   {
     std::lock_guard<std::mutex> lock(batch_mu_);
-    for (LogEntry& e : entries) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      LogEntry& e = entries[i];
+      if (e.together > 1 && i + e.together <= entries.size()) {
+        // Records put together go in one message, which JetStream takes or refuses whole,
+        // when they fit one: a batch that has no room for them all goes first. (More than
+        // a message holds are split as any records are.)
+        size_t group = 0;
+        for (size_t j = i; j < i + e.together; ++j) group += framed_size(entries[j]);
+        if (group <= options_.batch_bytes && e.together < kMaxPerMessage &&
+            !filling_.waiting.dones.empty() &&
+            (filling_.body.size() + group > options_.batch_bytes ||
+             filling_.waiting.dones.size() + e.together >= kMaxPerMessage)) {
+          PublishFillingLocked();  // full for them: it goes now, whatever the window
+        }
+      }
       std::string_view record = data.substr(e.offset, e.size);
-      const size_t framed = record.size() + kFrameHeaderBytes + kFrameFixedBodyBytes;
+      const size_t framed = framed_size(e);
       if (framed > options_.batch_bytes) {
         // Alone, as large as NATS takes it, after the records before it.
         if (!filling_.waiting.dones.empty()) PublishFillingLocked();

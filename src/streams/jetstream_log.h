@@ -24,7 +24,8 @@
 // when it is full. So while JetStream answers, the records of every connection and every
 // thread gather into the next message, and a quiet stream publishes each read at once.
 // Batches are published in the order they were filled: a connection's records keep
-// their order.
+// their order. Records put together (LogEntry::together) go in one message when they fit
+// one, so that JetStream takes them all or none.
 //
 // Records pulled and not yet in the lake are kept from redelivery with +WPI (work in
 // progress) every third of `ack_wait_ms`; those a stopping server still holds are given

@@ -326,6 +326,49 @@ TEST_F(JetStreamLogTest, ABatchLargerThanAMessageIsSplit) {
   EXPECT_EQ(state->messages, 0u);
 }
 
+// Records put together (PutAll: a rule's batchMode elements) go in one JetStream message,
+// which JetStream takes or refuses whole: when the batch filling has no room for all of
+// them, it goes first, rather than take some of them.
+TEST_F(JetStreamLogTest, RecordsPutTogetherShareOneMessage) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  StreamConfig c = Config();
+  c.buffer_size_mib = 8;
+  ASSERT_TRUE(m->Create(c).ok());
+  const std::string big(400 << 10, 'x');
+  Status alone_status, together_status;
+  uint64_t alone_seq = 0, together_seq = 0;
+  std::atomic<int> answered{0};
+  {
+    CompletionBatch batch;
+    m->Put("s", "0-" + big + "\n", 0, [&](const Status& st, uint64_t seq) {
+      alone_status = st;
+      alone_seq = seq;
+      ++answered;
+    });
+    // With the first, 1.2 MiB: more than a 1 MiB message holds.
+    m->PutAll("s", {"1-" + big + "\n", "2-" + big + "\n"}, 0, [&](const Status& st, uint64_t seq) {
+      together_status = st;
+      together_seq = seq;
+      ++answered;
+    });
+  }
+  for (int waited = 0; waited < 10'000 && answered < 2; waited += 5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(answered.load(), 2);
+  ASSERT_TRUE(alone_status.ok()) << alone_status.ToString();
+  ASSERT_TRUE(together_status.ok()) << together_status.ToString();
+  EXPECT_EQ(alone_seq, JetStreamRecordSeq(1, 1));
+  EXPECT_EQ(together_seq, JetStreamRecordSeq(2, 1)) << "split across two messages";
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines().size(), 3u);
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->last_seq, 2u);
+  EXPECT_EQ(state->messages, 0u);
+}
+
 // A message that claims to be a batch and does not decode is dropped with an error, and
 // does not hold back the records after it or a Flush.
 TEST_F(JetStreamLogTest, AnUnreadableBatchIsDroppedAndTheRestDelivered) {

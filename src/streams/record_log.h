@@ -34,6 +34,11 @@ struct LogEntry {
   size_t size;
   int64_t arrival_ms;
   rules::RecordDone done;
+  // On the first of records put together (a deaggregated record's pieces, a rule's
+  // batchMode elements): how many they are, itself included. The log keeps them all or
+  // none: a local WAL commits every AppendAll at once; an external log puts them in one
+  // message when they fit one. 1 for any other record.
+  size_t together = 1;
 };
 
 // What RecordLogHooks::on_batch_done learns of a batch of appends.
@@ -93,7 +98,8 @@ class RecordLog {
   // assigns it at once, else 0.
   virtual uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done) = 0;
   // Queues `entries` in order, as many Appends would; their bytes are in `data`. Their
-  // `done` are moved from.
+  // `done` are moved from. Records put together (LogEntry::together) are taken all or
+  // none.
   virtual void AppendAll(std::string_view data, std::vector<LogEntry>& entries) = 0;
   // The records `seqs` of `epoch` (as on_durable numbered and stamped them) are in the
   // lake: the log may forget them. Records of an epoch the log no longer numbers under (an

@@ -3,19 +3,25 @@
 // partitions (by field, by query) and their failures, retries and the error prefix, the
 // backup, deaggregation, the local object store. The manager's API, lifecycle and updates:
 // stream_manager_test.cc.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/base64.h"
+#include "base/completion_batch.h"
+#include "broker/hooks.h"
 #include "objstore/object_store.h"
+#include "rules/rule_registry.h"
+#include "rules/rules_engine.h"
 #include "streams/gzip.h"
 #include "streams/testing/stream_manager_fixture.h"
 
@@ -465,6 +471,78 @@ TEST_F(StreamManagerTest, ADeaggregatedRecordIsAdmittedWholeOrNotAtAll) {
   for (const auto& [key, object] : Objects()) delivered += object.data;
   EXPECT_EQ(delivered.size(), 40u + 2 * 28u) << delivered;
   EXPECT_EQ(m->Describe("s")->stats.records_in, 3u);
+}
+
+// A rule's firehose action with batchMode puts the elements of one message's array
+// together: all of them are taken or none is. Refused (the stream backed up), the message
+// leaves nothing in the log, so the device's retry stores each element once, not the
+// first ones again under new record ids. Inside a broker read's CompletionBatch, as the
+// broker runs the rules, and outside one.
+TEST_F(StreamManagerTest, ARulesBatchIsStoredWholeOrNotAtAll) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 250;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  MetricsRegistry rule_metrics;
+  rules::RuleMetricsTable table(&rule_metrics);
+  auto registry = rules::RuleRegistry::Open(db_.get(), &table);
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  auto rule = (*registry)->Create("batch", R"({"sql": "SELECT VALUE readings FROM 'b/+'",
+    "actions": [{"firehose": {"deliveryStreamName": "s", "separator": "\n",
+                              "batchMode": true}}]})");
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  rules::RulesEngine engine((*registry)->rule_set(), m.get(),
+                            [](const std::string&, std::string, int, mqtt::Properties, int) {},
+                            &table);
+  // Three elements of 34 bytes with the separator, 66 each with a WAL frame header.
+  std::vector<std::string> elements;
+  for (int i = 0; i < 3; ++i)
+    elements.push_back(fmt::format(R"({{"i":{},"v":"{}"}})", i, std::string(19, 'v')));
+  ASSERT_EQ(elements[0].size(), 33u);
+  const std::string payload =
+      R"({"readings": [)" + elements[0] + "," + elements[1] + "," + elements[2] + "]}";
+  // The verdict on the message, as the broker hears it; `in_read`: inside a read's batch.
+  auto publish = [&](bool in_read) {
+    broker::InboundMessage msg{};
+    msg.client_id = "sensor-1";
+    msg.topic = "b/sensor-1";
+    msg.payload = payload;
+    msg.qos = mqtt::QoS::kAtLeastOnce;
+    msg.received_at_ms = kStart;
+    std::promise<broker::PublishVerdict> verdict;
+    if (in_read) {
+      CompletionBatch read;
+      engine.OnPublish(msg, [&](broker::PublishVerdict v) { verdict.set_value(v); });
+    } else {
+      engine.OnPublish(msg, [&](broker::PublishVerdict v) { verdict.set_value(v); });
+    }
+    return verdict.get_future().get();
+  };
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  // 72 held (40 bytes and a frame header): two elements would fit, not three.
+  ASSERT_TRUE(PutSync(*m, "s", std::string(39, 'x') + "\n").ok());
+  for (bool in_read : {true, false}) {
+    EXPECT_EQ(publish(in_read), broker::PublishVerdict::kQuotaExceeded) << in_read;
+    auto d = m->Describe("s");
+    EXPECT_EQ(d->stats.buffered_bytes, 40u) << "elements of a refused message were kept";
+  }
+  EXPECT_EQ(m->Describe("s")->stats.records_rejected, 6u);  // each element, twice
+  // Delivery catches up; the device sends the message again.
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  ASSERT_TRUE(m->Flush("s").ok());
+  ASSERT_EQ(m->Describe("s")->stats.buffered_bytes, 0u);
+  EXPECT_EQ(publish(true), broker::PublishVerdict::kAccepted);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::multiset<std::string> lines;
+  for (const auto& [key, object] : Objects()) {
+    size_t start = 0;
+    for (size_t nl; (nl = object.data.find('\n', start)) != std::string::npos; start = nl + 1) {
+      lines.insert(object.data.substr(start, nl - start));
+    }
+  }
+  EXPECT_EQ(lines, (std::multiset<std::string>{std::string(39, 'x'), elements[0], elements[1],
+                                               elements[2]}));
+  EXPECT_EQ(m->Describe("s")->stats.records_in, 4u);
 }
 
 TEST_F(StreamManagerTest, DeliversToTheLocalObjectStore) {

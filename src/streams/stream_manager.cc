@@ -572,8 +572,7 @@ void StreamManager::StreamsChangedLocked() {
   generation_.store(NextProcessUniqueId(), std::memory_order_release);
 }
 
-void StreamManager::Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
-                        rules::RecordDone done) {
+const std::shared_ptr<DeliveryStream>& StreamManager::FindForPut(std::string_view stream) const {
   // The rules engine puts every matching message from each connection's thread: the
   // stream found last is kept per thread while the streams stay as they were, so the
   // lock and the shared count are not touched per record. A stream deleted meanwhile
@@ -590,11 +589,27 @@ void StreamManager::Put(std::string_view stream, std::string_view record, int64_
     last.name = stream;
     last.generation = generation;
   }
-  if (!last.stream) {
+  return last.stream;
+}
+
+void StreamManager::Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
+                        rules::RecordDone done) {
+  const std::shared_ptr<DeliveryStream>& s = FindForPut(stream);
+  if (!s) {
     done(NotRunning(stream), 0);
     return;
   }
-  last.stream->Put(record, arrival_ms, std::move(done));
+  s->Put(record, arrival_ms, std::move(done));
+}
+
+void StreamManager::PutAll(std::string_view stream, const std::vector<std::string>& records,
+                           int64_t arrival_ms, rules::RecordDone done) {
+  const std::shared_ptr<DeliveryStream>& s = FindForPut(stream);
+  if (!s) {
+    done(NotRunning(stream), 0);
+    return;
+  }
+  s->PutAll(records, arrival_ms, std::move(done));
 }
 
 void StreamManager::PutRecord(

@@ -144,6 +144,9 @@ class StreamManager : public rules::RecordSink {
   // stream, FailedPrecondition (with the reason) if it failed.
   void Put(std::string_view stream, std::string_view record, int64_t arrival_ms,
            rules::RecordDone done) override;
+  // rules::RecordSink: `records` all taken or none (DeliveryStream::PutAll); one answer.
+  void PutAll(std::string_view stream, const std::vector<std::string>& records, int64_t arrival_ms,
+              rules::RecordDone done) override;
   // As Put, arriving now (the manager's clock).
   void Put(std::string_view stream, std::string_view record, rules::RecordDone done) {
     Put(stream, record, 0, std::move(done));
@@ -254,6 +257,8 @@ class StreamManager : public rules::RecordSink {
                                                         const std::string& wal_dir,
                                                         std::shared_ptr<StreamMetrics> metrics);
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
+  // Find for Put and PutAll, kept per thread (see Put); valid until this thread's next call.
+  const std::shared_ptr<DeliveryStream>& FindForPut(std::string_view stream) const;
   // The stream's metrics (made at its first start); under changes_mu_.
   std::shared_ptr<StreamMetrics> MetricsFor(const std::string& name);
   // The stream is gone from this server: its series leave /metrics (StreamMetrics::

@@ -659,6 +659,45 @@ TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoo
   EXPECT_EQ(d->stats.buffered_bytes, 800u);
 }
 
+// Records put together (PutAll: a rule's batchMode elements) inside a CompletionBatch
+// keep their place among the thread's other records and are judged as one when it
+// closes: taken whole, in order, when they fit; refused whole when they do not all fit,
+// though one of them would (a record after them that fits is still taken).
+TEST_F(StreamManagerTest, RecordsPutTogetherInABatchKeepTheirPlaceAndAreJudgedAsOne) {
+  StreamManagerOptions o = Options();
+  o.max_pending_bytes = 1000;
+  o.stop_timeout_ms = 100;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  const std::string a(200, 'a'), b(300, 'b'), c(300, 'c'), d(40, 'd'), e(40, 'e'), f(20, 'f');
+  Outcome one, together, too_many, after;
+  {
+    CompletionBatch batch;
+    m->Put("s", a, 0, one.Done());               // 232 with its frame header
+    m->PutAll("s", {b, c}, 0, together.Done());  // 664: 896 in all
+    m->PutAll("s", {d, e}, 0, too_many.Done());  // 144: d alone would fit (968), not both
+    m->Put("s", f, 0, after.Done());             // 52: 948
+    EXPECT_FALSE(together.given);                // judged with the rest, when the batch closes
+  }
+  for (Outcome* x : {&one, &together, &too_many, &after}) ASSERT_TRUE(x->WaitGiven());
+  EXPECT_TRUE(one.status.ok()) << one.status.ToString();
+  EXPECT_TRUE(together.status.ok()) << together.status.ToString();
+  EXPECT_EQ(too_many.status.code(), ErrorCode::kResourceExhausted) << too_many.status.ToString();
+  EXPECT_TRUE(after.status.ok()) << after.status.ToString();
+  // In the order put: the first of b and c right after a.
+  EXPECT_EQ(together.seq, one.seq + 1);
+  EXPECT_EQ(after.seq, one.seq + 3);
+  auto desc = m->Describe("s");
+  EXPECT_EQ(desc->stats.buffered_bytes, 820u);  // nothing of d and e
+  EXPECT_EQ(desc->stats.records_rejected, 2u);
+  lake_.Get("iot-data")->FailPutsWhere(nullptr);
+  ASSERT_TRUE(m->Flush("s").ok());
+  std::string delivered;
+  for (const auto& [key, object] : Objects()) delivered += object.data;
+  EXPECT_EQ(delivered, a + b + c + f);
+}
+
 TEST_F(StreamManagerTest, DeleteWaitsForStagedRecordsAndRefusesThem) {
   auto m = OpenManager(Options());
   ASSERT_TRUE(m->Create(Config()).ok());

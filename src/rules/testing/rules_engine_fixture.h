@@ -37,8 +37,26 @@ class RecordingSink : public RecordSink {
       done(s, 0);
     }
   }
+  // As the stream takes them: all or none, one answer.
+  void PutAll(std::string_view stream, const std::vector<std::string>& batch, int64_t arrival_ms,
+              RecordDone done) override {
+    for (const std::string& record : batch) {
+      arrivals.push_back(arrival_ms);
+      records[std::string(stream)].push_back(record);
+    }
+    put_alls.push_back(batch.size());
+    Status s = Status::Ok();
+    if (auto it = answers.find(std::string(stream)); it != answers.end()) s = it->second;
+    if (defer) {
+      auto held = std::make_shared<RecordDone>(std::move(done));
+      deferred.push_back([held, s] { (*held)(s, 0); });
+    } else {
+      done(s, 0);
+    }
+  }
   std::map<std::string, std::vector<std::string>> records;
-  std::vector<int64_t> arrivals;  // of every Put, in order
+  std::vector<int64_t> arrivals;  // of every record put, in order
+  std::vector<size_t> put_alls;   // each PutAll's number of records, in order
   std::map<std::string, Status> answers;
   bool defer = false;
   std::vector<std::function<void()>> deferred;
