@@ -301,12 +301,8 @@ TEST_F(StreamManagerTest, PutsRacingDeleteAreRefusedOrDelivered) {
 }
 
 TEST_F(StreamManagerTest, BackpressureRefusesBeyondThePendingLimit) {
-  StreamManagerOptions o = Options();
-  o.max_pending_bytes = 1000;
-  o.stop_timeout_ms = 100;
-  auto m = OpenManager(o);
-  ASSERT_TRUE(m->Create(Config()).ok());
-  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  auto m = OpenWithLakeDownAndALimitOf1000Bytes();
+  ASSERT_TRUE(m);
   // Each record counts with its 32-byte WAL frame header: 232 bytes, four of them fit.
   std::string rec(200, 'r');
   int ok = 0, exhausted = 0;
@@ -625,14 +621,10 @@ TEST_F(StreamManagerTest, ABadUpdateNamesTheFieldAndChangesNothing) {
 }
 
 TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoom) {
-  StreamManagerOptions o = Options();
-  o.max_pending_bytes = 1000;
-  o.stop_timeout_ms = 100;
-  auto m = OpenManager(o);
-  ASSERT_TRUE(m->Create(Config()).ok());
   // Nothing is delivered (the buffers sealed under pressure included), so what was
   // admitted stays pending.
-  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  auto m = OpenWithLakeDownAndALimitOf1000Bytes();
+  ASSERT_TRUE(m);
   std::string rec(400, 'r');
   Outcome out[3];
   {
@@ -655,12 +647,8 @@ TEST_F(StreamManagerTest, AStagedRecordIsRefusedWhenTheBatchClosesIfThereIsNoRoo
 // closes: taken whole, in order, when they fit; refused whole when they do not all fit,
 // though one of them would (a record after them that fits is still taken).
 TEST_F(StreamManagerTest, RecordsPutTogetherInABatchKeepTheirPlaceAndAreJudgedAsOne) {
-  StreamManagerOptions o = Options();
-  o.max_pending_bytes = 1000;
-  o.stop_timeout_ms = 100;
-  auto m = OpenManager(o);
-  ASSERT_TRUE(m->Create(Config()).ok());
-  lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+  auto m = OpenWithLakeDownAndALimitOf1000Bytes();
+  ASSERT_TRUE(m);
   const std::string a(200, 'a'), b(300, 'b'), c(300, 'c'), d(40, 'd'), e(40, 'e'), f(20, 'f');
   Outcome one, together, too_many, after;
   {

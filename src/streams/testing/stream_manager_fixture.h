@@ -89,6 +89,18 @@ class StreamManagerTest : public ::testing::Test {
     return OpenManager(std::move(o));
   }
 
+  // A manager whose stream "s" (Config()) takes at most 1000 bytes (with the WAL's frame
+  // headers) while the lake refuses every object, so that what it takes stays pending.
+  std::unique_ptr<StreamManager> OpenWithLakeDownAndALimitOf1000Bytes() {
+    StreamManagerOptions o = Options();
+    o.max_pending_bytes = 1000;
+    o.stop_timeout_ms = 100;
+    auto m = OpenManager(o);
+    if (!m || !m->Create(Config()).ok()) return nullptr;
+    lake_.Get("iot-data")->FailPutsWhere([](const std::string&) { return true; });
+    return m;
+  }
+
   static StreamConfig Config(const std::string& name = "s") { return TestStreamConfig(name); }
 
   static Status PutSync(StreamManager& m, const std::string& stream, const std::string& rec) {
