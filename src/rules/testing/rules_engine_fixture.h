@@ -28,14 +28,7 @@ class RecordingSink : public RecordSink {
            RecordDone done) override {
     arrivals.push_back(arrival_ms);
     records[std::string(stream)].emplace_back(record);
-    Status s = Status::Ok();
-    if (auto it = answers.find(std::string(stream)); it != answers.end()) s = it->second;
-    if (defer) {
-      auto held = std::make_shared<RecordDone>(std::move(done));
-      deferred.push_back([held, s] { (*held)(s, 0); });
-    } else {
-      done(s, 0);
-    }
+    Answer(stream, std::move(done));
   }
   // As the stream takes them: all or none, one answer.
   void PutAll(std::string_view stream, const std::vector<std::string>& batch, int64_t arrival_ms,
@@ -45,6 +38,18 @@ class RecordingSink : public RecordSink {
       records[std::string(stream)].push_back(record);
     }
     put_alls.push_back(batch.size());
+    Answer(stream, std::move(done));
+  }
+  std::map<std::string, std::vector<std::string>> records;
+  std::vector<int64_t> arrivals;  // of every record put, in order
+  std::vector<size_t> put_alls;   // each PutAll's number of records, in order
+  std::map<std::string, Status> answers;
+  bool defer = false;
+  std::vector<std::function<void()>> deferred;
+
+ private:
+  // Answers a put to `stream` as `answers` says (OK by default), now or, with `defer`, later.
+  void Answer(std::string_view stream, RecordDone done) {
     Status s = Status::Ok();
     if (auto it = answers.find(std::string(stream)); it != answers.end()) s = it->second;
     if (defer) {
@@ -54,12 +59,6 @@ class RecordingSink : public RecordSink {
       done(s, 0);
     }
   }
-  std::map<std::string, std::vector<std::string>> records;
-  std::vector<int64_t> arrivals;  // of every record put, in order
-  std::vector<size_t> put_alls;   // each PutAll's number of records, in order
-  std::map<std::string, Status> answers;
-  bool defer = false;
-  std::vector<std::function<void()>> deferred;
 };
 
 // The same for objects (a rule's s3 action).
