@@ -344,7 +344,9 @@ bool DeliveryStream::WriteObject(const Destination& dest, KeyContext context,
              body.size());
   m.objects_delivered->Add();
   m.bytes_delivered->Add(body.size());
-  if (to_error) m.records_to_error_prefix->Add(records);
+  // A backup's records were delivered (or will be) by the stream's own object: a backup
+  // under the error prefix is a failed copy, counted in delivery_errors, not more records.
+  if (to_error && !backup) m.records_to_error_prefix->Add(records);
   return true;
 }
 

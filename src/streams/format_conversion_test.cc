@@ -325,6 +325,30 @@ TEST_F(ConvertingStreamTest, AFailingBackupIsRetriedBeforeTheRecordsCountAsDeliv
   EXPECT_EQ(m->Describe("s")->stats.records_to_error_prefix, 0u);
 }
 
+// A backup that fails for the whole retry window is written under the error prefix of the
+// backup bucket; the records themselves were delivered, so they do not count as sent to
+// the error prefix.
+TEST_F(ConvertingStreamTest, ABackupPastTheRetryWindowDoesNotCountTheRecordsAsErrors) {
+  auto m = Open([](StreamManagerOptions& o) { o.retry_window_ms = 100; });
+  StreamConfig c = Config();
+  c.backup.bucket = "raw-backup";
+  c.backup.prefix = "source/";
+  ASSERT_TRUE(m->Create(c).ok());
+  lake_.Get("raw-backup")->FailPutsWhere([](const std::string& key) {
+    return key.rfind("source/", 0) == 0;
+  });
+  ASSERT_TRUE(PutSync(*m, "a").ok());
+  ASSERT_TRUE(PutSync(*m, "b").ok());
+  ASSERT_TRUE(m->Flush("s").ok());
+  auto backups = lake_.Get("raw-backup")->Objects();
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(backups.begin()->first.rfind("err/delivery-failed/", 0), 0u) << backups.begin()->first;
+  EXPECT_EQ(backups.begin()->second.data, "ab");
+  auto d = m->Describe("s");
+  EXPECT_EQ(d->stats.records_delivered, 2u);
+  EXPECT_EQ(d->stats.records_to_error_prefix, 0u);
+}
+
 TEST_F(ConvertingStreamTest, PartitionsAndTheFileExtensionApplyToTheParquetObjects) {
   auto m = Open();
   StreamConfig c = Config();
