@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "streams/gzip.h"
 #include "streams/stream_manager.h"
 #include "streams/testing/stream_manager_fixture.h"
+#include "streams/testing/wal_test_support.h"
 #include "streams/wal.h"
 
 namespace tributary::streams {
@@ -553,6 +555,52 @@ TEST_F(StreamManagerTest, DrainingWalsShowInMetrics) {
   // The manager gone, so are the series (they read its drainer).
   m.reset();
   EXPECT_EQ(fresh.Render().find("tributary_stream_draining_"), std::string::npos);
+}
+
+// The WAL of a stream gone from the table is opened once to see whether it holds anything
+// (and then again, moved aside, to be drained): damage found in the middle of a segment
+// is repaired by the first open, and the records it cost count in
+// tributary_stream_draining_wal_records_lost_total all the same.
+TEST_F(StreamManagerTest, RecordsLostInALeftoverWalCountWhenItIsSetAside) {
+  auto bucket = lake_.Get("iot-data");
+  StreamManagerOptions o = Options();
+  o.stop_timeout_ms = 200;
+  {
+    auto m = OpenManager(o);
+    ASSERT_TRUE(m->Create(Config("w5")).ok());
+    bucket->FailPutsWhere([](const std::string&) { return true; });
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_TRUE(PutSync(*m, "w5", fmt::format("old-{:02d}\n", i)).ok());
+    }
+  }
+  bucket->FailPutsWhere(nullptr);
+  ASSERT_TRUE(db_->Exec("DELETE FROM streams WHERE name='w5'").ok());
+  {
+    const std::string segment = testing::OnlySegment(o.wal_dir + "/w5");
+    auto bytes = ReadFile(segment);
+    ASSERT_TRUE(bytes.ok());
+    const size_t at = bytes->find("old-10");
+    ASSERT_NE(at, std::string::npos);
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put('X');
+  }
+  MetricsRegistry fresh;
+  o.metrics = &fresh;
+  testing::WarningCapture warnings;
+  auto m = OpenManager(o);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(Sample(fresh, "tributary_stream_draining_wal_records_lost_total"), 1) << fresh.Render();
+  EXPECT_NE(warnings.text().find("#11..#11"), std::string::npos) << warnings.text();
+  bool gone = false;
+  for (int i = 0; i < 400 && !gone; ++i) {
+    gone = std::filesystem::is_empty(o.wal_dir + "/+draining");
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(Sample(fresh, "tributary_stream_draining_records_delivered_total"), 29);
+  EXPECT_EQ(Sample(fresh, "tributary_stream_draining_wal_records_lost_total"), 1)
+      << "counted once, not again when the drained WAL's counts are kept";
 }
 
 // Created again over an old WAL directory that still holds undelivered records (and no

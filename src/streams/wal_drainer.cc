@@ -1,6 +1,7 @@
 #include "streams/wal_drainer.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
@@ -21,12 +22,13 @@ constexpr char kMetricPrefix[] = "tributary_stream_draining_";
 
 }  // namespace
 
-Result<bool> WalHoldsUndelivered(const std::string& dir) {
+Result<bool> WalHoldsUndelivered(const std::string& dir, WalRecoveryReport* found) {
   if (Wal::HoldsNothing(dir)) return false;
   WalOptions options;
   options.dir = dir;
   std::vector<WalRecord> undelivered;
   TRY_ASSIGN(auto wal, Wal::Open(std::move(options), &undelivered));
+  if (found) *found = wal->recovery();
   return !undelivered.empty();
 }
 
@@ -40,6 +42,7 @@ void AddCounts(const StreamStats& s, DrainingTotals* t) {
   t->bytes_delivered += s.bytes_delivered;
   t->records_to_error_prefix += s.records_to_error_prefix;
   t->delivery_errors += s.delivery_errors;
+  t->wal_records_lost += s.wal_records_lost;
 }
 
 }  // namespace
@@ -100,6 +103,10 @@ void WalDrainer::RegisterMetrics() {
           &DrainingTotals::records_to_error_prefix);
   counter("delivery_errors_total", "Failed object writes of draining WALs (each retry counts)",
           &DrainingTotals::delivery_errors);
+  counter("wal_records_lost_total",
+          "Acknowledged records lost to damage in the middle of a segment of a WAL set aside "
+          "for draining (found at recovery)",
+          &DrainingTotals::wal_records_lost);
 }
 
 Status WalDrainer::SetAside(const std::string& name, const std::string& dir,
@@ -112,7 +119,16 @@ Status WalDrainer::SetAside(const std::string& name, const std::string& dir,
   }
   std::error_code ec;
   if (!fs::exists(dir, ec)) return Status::Ok();
-  auto holds = WalHoldsUndelivered(dir);
+  // Opening it repairs what damage it finds: a later open finds no loss to report, so this
+  // one's is counted here.
+  WalRecoveryReport found;
+  auto holds = WalHoldsUndelivered(dir, &found);
+  if (!found.problems.empty()) {
+    log->error("stream={} WAL set aside ({}) was damaged: {}", name, why,
+               fmt::join(found.problems, "; "));
+    std::lock_guard<std::mutex> lock(mu_);
+    done_.wal_records_lost += found.records_lost;
+  }
   if (holds.ok() && !*holds) {
     fs::remove_all(dir, ec);
     if (ec) return IoError(fmt::format("removing WAL directory {}: {}", dir, ec.message()));

@@ -35,13 +35,15 @@
 #include "base/metrics.h"
 #include "base/status.h"
 #include "streams/delivery_stream.h"
+#include "streams/wal.h"
 #include "streams/wal_stream_file.h"
 
 namespace tributary::streams {
 
 // True if the WAL in `dir` holds records its checkpoint does not count as delivered (it
-// is recovered to find out). An error if it cannot be read: take that for "it does".
-Result<bool> WalHoldsUndelivered(const std::string& dir);
+// is recovered to find out, which repairs damage it finds: what that recovery reported
+// goes into `found` if given). An error if it cannot be read: take that for "it does".
+Result<bool> WalHoldsUndelivered(const std::string& dir, WalRecoveryReport* found = nullptr);
 
 // What the drainer shows at /metrics. The counts are since the drainer started: those
 // of WALs drained since are kept in the totals.
@@ -55,6 +57,7 @@ struct DrainingTotals {
   uint64_t bytes_delivered = 0;
   uint64_t records_to_error_prefix = 0;
   uint64_t delivery_errors = 0;  // failed object writes, each retry counted
+  uint64_t wal_records_lost = 0;  // to damage in the middle of a segment, found at recovery
 };
 
 class WalDrainer {
