@@ -270,10 +270,8 @@ void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq
                           : status.WithContext(fmt::format("stream '{}': publishing to {}",
                                                            stream_, subject_));
   if (st.ok()) {
-    uint64_t seq = JetStreamRecordSeq(message_seq, w.first_index + w.dones.size() - 1);
-    uint64_t last = last_appended_seq_.load();
-    while (seq > last && !last_appended_seq_.compare_exchange_weak(last, seq)) {
-    }
+    append_mark_.Acked(JetStreamRecordSeq(message_seq, w.first_index + w.dones.size() - 1),
+                       next_report_.load());
   }
   if (!st.ok()) Failed(LogFailure::kPublish);
   LogBatchDone batch{w.dones.size(), w.bytes, SteadyNanos() - w.started_ns};
@@ -608,9 +606,10 @@ void JetStreamLog::ApplyState(const nats::StreamState& state, uint64_t asked) {
     std::lock_guard<std::mutex> lock(mu_);
     if (state.created != created_) {
       if (asked < created_asked_) return;  // asked for before the report of the newer one
-      if (!state.created.empty()) made_again = NewStreamLocked(state);
+      if (!state.created.empty()) made_again = NewStreamLocked(state, asked);
     }
     created_asked_ = std::max(created_asked_, asked);
+    append_mark_.Applied(created_asked_);
     epoch = shared_epoch_.load();
     size_bytes_.store(state.bytes);
     before = delivered_through_.load();
@@ -623,7 +622,7 @@ void JetStreamLog::ApplyState(const nats::StreamState& state, uint64_t asked) {
   if (through != before && hooks_.on_progress) hooks_.on_progress();
 }
 
-bool JetStreamLog::NewStreamLocked(const nats::StreamState& state) {
+bool JetStreamLog::NewStreamLocked(const nats::StreamState& state, uint64_t asked) {
   const uint64_t old_epoch = shared_epoch_.load();
   const uint64_t epoch = SharedEpoch(js_stream_, state.created);
   shared_epoch_.store(epoch);
@@ -634,11 +633,9 @@ bool JetStreamLog::NewStreamLocked(const nats::StreamState& state) {
   held_.clear();
   delivered_.clear();
   // What this server appended to the old one is no longer there for a Flush to wait for;
-  // what it appended to the new one is at most the new one's last.
-  const uint64_t new_last = state.last_seq == 0 ? 0 : JetStreamLastRecordSeq(state.last_seq);
-  uint64_t last = last_appended_seq_.load();
-  while (last > new_last && !last_appended_seq_.compare_exchange_weak(last, new_last)) {
-  }
+  // what it appended to the new one is at most the new one's last, or acknowledged after
+  // this report was asked for.
+  append_mark_.MadeAgain(asked, state.last_seq == 0 ? 0 : JetStreamLastRecordSeq(state.last_seq));
   Log()->warn(
       "stream={} JetStream stream={} was made again (created {}, was {}): its records "
       "are numbered anew under epoch {:016x} (was {:016x}); {} messages pulled from the "

@@ -70,6 +70,7 @@
 #include "base/log_throttle.h"
 #include "nats/connection.h"
 #include "nats/jetstream.h"
+#include "streams/jetstream_append_mark.h"
 #include "streams/record_log.h"
 
 namespace tributary::streams {
@@ -180,7 +181,7 @@ class JetStreamLog : public RecordLog {
   void AppendAll(std::string_view data, std::vector<LogEntry>& entries) override;
   Status MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) override;
   void Start() override;
-  uint64_t last_appended_seq() const override { return last_appended_seq_.load(); }
+  uint64_t last_appended_seq() const override { return append_mark_.value(); }
   uint64_t held_at_open() const override { return held_at_open_; }
   uint64_t delivered_through() const override { return delivered_through_.load(); }
   uint64_t size_bytes() const override { return size_bytes_.load(); }
@@ -269,9 +270,9 @@ class JetStreamLog : public RecordLog {
   void ApplyState(const nats::StreamState& state, uint64_t asked);
   // The JetStream stream reported as `state` is not the one last reported: its epoch. True
   // if it was made again (not the first report): what was pulled or appended under the
-  // old one is nothing to the new one, and the hooks hear of it. mu_ held, before
-  // created_ moves.
-  bool NewStreamLocked(const nats::StreamState& state);
+  // old one is nothing to the new one, and the hooks hear of it. `asked`: the report's
+  // number. mu_ held, before created_ moves.
+  bool NewStreamLocked(const nats::StreamState& state, uint64_t asked);
   // Pulls or reports have said NotFound for kRestoreAfterNs: the JetStream stream (or its
   // consumer) is gone under this running stream (NATS restarted without its store, or it
   // was deleted by hand). Made again (a new epoch, ApplyState), logged at warn, so that
@@ -315,7 +316,7 @@ class JetStreamLog : public RecordLog {
   std::string created_;  // mu_; the JetStream stream's creation time last reported
   uint64_t created_asked_ = 0;            // mu_; the number of the report that said so
   std::atomic<uint64_t> next_report_{1};  // numbers the stream's state reports as asked
-  std::atomic<uint64_t> last_appended_seq_{0};
+  JetStreamAppendMark append_mark_;       // last_appended_seq()
   std::atomic<uint64_t> delivered_through_{0};
   std::atomic<uint64_t> size_bytes_{0};
   std::thread puller_;
