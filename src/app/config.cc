@@ -69,6 +69,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "wal_fsync") TRY(Take(j, key, &c->wal_fsync, path));
     else if (key == "wal_segment_mib") TRY(Take(j, key, &c->wal_segment_mib, path));
     else if (key == "wal_commit_delay_us") TRY(Take(j, key, &c->wal_commit_delay_us, path));
+    else if (key == "wal_checkpoint_interval_ms")
+      TRY(Take(j, key, &c->wal_checkpoint_interval_ms, path));
     else if (key == "wal_dir") TRY(Take(j, key, &c->wal_dir, path));
     else if (key == "stream_max_pending_mib") TRY(Take(j, key, &c->stream_max_pending_mib, path));
     else if (key == "stream_stop_timeout_s")
@@ -127,6 +129,7 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"wal_fsync", "--wal-fsync"},
       {"wal_segment_mib", "--wal-segment-mib"},
       {"wal_commit_delay_us", "--wal-commit-delay-us"},
+      {"wal_checkpoint_interval_ms", "--wal-checkpoint-interval-ms"},
       {"wal_dir", "--wal-dir"},
       {"stream_max_pending_mib", "--stream-max-pending-mib"},
       {"stream_stop_timeout_s", "--stream-stop-timeout-s"},
@@ -223,6 +226,10 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   if (c.wal_commit_delay_us < 0 || c.wal_commit_delay_us > 100000) {
     return InvalidArgument(name("wal_commit_delay_us") + " must be 0..100000, got " +
                            std::to_string(c.wal_commit_delay_us));
+  }
+  if (c.wal_checkpoint_interval_ms < 0 || c.wal_checkpoint_interval_ms > 60000) {
+    return InvalidArgument(name("wal_checkpoint_interval_ms") + " must be 0..60000, got " +
+                           std::to_string(c.wal_checkpoint_interval_ms));
   }
   if (c.stream_stop_timeout_s < 1 || c.stream_stop_timeout_s > 3600) {
     return InvalidArgument(name("stream_stop_timeout_s") + " must be 1..3600, got " +

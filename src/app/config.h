@@ -56,6 +56,10 @@ struct ServerConfig {
   // The most a group commit waits for more records (25 µs per record of the last one,
   // at most three times its cost, at most this; streams/wal.h, "Commit delay"); 0: never.
   int wal_commit_delay_us = 2000;
+  // How often a write-ahead log's checkpoint (what is delivered) is saved at most, ms;
+  // after a crash, what was delivered since the last save is delivered again. 0: at every
+  // delivery (a file written and fsynced per object).
+  int wal_checkpoint_interval_ms = 1000;
   // Where the streams' write-ahead logs live; "" = <data-dir>/wal. A directory on a
   // device of its own keeps the logs' syncs from waiting on the lake's writes.
   std::string wal_dir;

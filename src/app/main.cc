@@ -91,6 +91,12 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
                       "record of the last commit, at most 3x its cost, up to this, ending once 256 "
                       "records wait; 0..100000)")
           ->capture_default_str();
+  auto* checkpoint_interval =
+      cmd->add_option("--wal-checkpoint-interval-ms", flags->wal_checkpoint_interval_ms,
+                      "streams' WAL: how often what is delivered is saved at most, ms; after a "
+                      "crash, what was delivered since the last save is delivered again "
+                      "(0..60000; 0: at every delivery)")
+          ->capture_default_str();
   auto* max_pending = cmd->add_option("--stream-max-pending-mib", flags->stream_max_pending_mib, "per stream, MiB acknowledged and not yet delivered before records are refused (1..65536); buffers go out early past half")->capture_default_str();
   auto* stop_timeout = cmd->add_option("--stream-stop-timeout-s", flags->stream_stop_timeout_s,
                                        "how long a stream's delete, flush or stop waits for its "
@@ -153,6 +159,10 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
         set("wal_segment_mib", [&] { c.wal_segment_mib = flags->wal_segment_mib; });
       if (commit_delay->count())
         set("wal_commit_delay_us", [&] { c.wal_commit_delay_us = flags->wal_commit_delay_us; });
+      if (checkpoint_interval->count()) {
+        set("wal_checkpoint_interval_ms",
+            [&] { c.wal_checkpoint_interval_ms = flags->wal_checkpoint_interval_ms; });
+      }
       if (wal_dir->count()) set("wal_dir", [&] { c.wal_dir = flags->wal_dir; });
       if (max_pending->count())
         set("stream_max_pending_mib",

@@ -129,6 +129,8 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.fsync = s->options_.fsync;
   wal_options.segment_bytes = s->options_.wal_segment_bytes;
   wal_options.commit_delay_us = s->options_.wal_commit_delay_us;
+  wal_options.checkpoint_interval_ms = s->options_.wal_checkpoint_interval_ms;
+  wal_options.on_checkpoint_saved = [m = s->options_.metrics] { m->wal_checkpoint_saves->Add(); };
   wal_options.on_durable = std::move(hooks.on_durable);
   wal_options.on_batch_done = std::move(hooks.on_batch_done);
   std::vector<WalRecord> undelivered;
@@ -603,6 +605,7 @@ StreamDescription DeliveryStream::Describe() const {
   s.delivery_errors = m.delivery_errors->Value() - since.delivery_errors;
   s.buffers_sealed_early = m.buffers_sealed_early->Value() - since.buffers_sealed_early;
   s.wal_records_lost = m.wal_records_lost->Value() - since.wal_records_lost;
+  s.wal_checkpoint_saves = m.wal_checkpoint_saves->Value() - since.wal_checkpoint_saves;
   if (m.jetstream_publish_failures) {
     s.jetstream_publish_failures =
         m.jetstream_publish_failures->Value() - since.jetstream_publish_failures;

@@ -132,6 +132,39 @@ TEST_F(StreamManagerTest, DeliversByIntervalOfTheInjectedClock) {
   EXPECT_EQ(d->stats.buffered_bytes, 0u);
 }
 
+// wal_checkpoint_interval_ms: 0 saves the checkpoint at every delivery; a long interval
+// saves the first at once and holds the rest until it passes or a flush. Each save counts
+// (tributary_stream_wal_checkpoint_saves_total, and Describe).
+TEST_F(StreamManagerTest, TheCheckpointIntervalSpacesTheSavesAndEachIsCounted) {
+  for (int64_t interval_ms : {0, 60'000}) {
+    SCOPED_TRACE(interval_ms);
+    StreamManagerOptions o = Options();
+    o.wal_checkpoint_interval_ms = interval_ms;
+    auto m = OpenManager(o);
+    StreamConfig c = Config(fmt::format("s{}", interval_ms));
+    c.buffer_interval_s = 60;
+    ASSERT_TRUE(m->Create(c).ok());
+    const size_t before = Objects().size();
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_TRUE(PutSync(*m, c.name, "r\n").ok());
+      now_ += 61'000;
+      ASSERT_TRUE(WaitForObjects(before + i));
+    }
+    auto saves = [&] { return m->Describe(c.name)->stats.wal_checkpoint_saves; };
+    for (int i = 0; i < 100 && saves() < (interval_ms == 0 ? 3u : 1u); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(saves(), interval_ms == 0 ? 3u : 1u);
+    ASSERT_TRUE(m->Flush(c.name).ok());
+    EXPECT_EQ(saves(), interval_ms == 0 ? 3u : 2u) << "a flush saves what is pending";
+    EXPECT_NE(
+        registry_.Render().find(fmt::format(
+            "tributary_stream_wal_checkpoint_saves_total{{stream=\"{}\"}} {}", c.name, saves())),
+        std::string::npos);
+  }
+}
+
 // A record delimiter (Firehose's AppendDelimiterToRecord) follows every record in the
 // objects; records put before an update that adds one are delivered as they were put.
 TEST_F(StreamManagerTest, ARecordDelimiterFollowsEveryRecord) {

@@ -242,6 +242,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
   o.fsync = options_.fsync;
   o.wal_segment_bytes = options_.wal_segment_bytes;
   o.wal_commit_delay_us = options_.wal_commit_delay_us;
+  o.wal_checkpoint_interval_ms = options_.wal_checkpoint_interval_ms;
   o.clock = options_.clock;
   o.retry_window_ms = options_.retry_window_ms;
   o.retry_initial_backoff_ms = options_.retry_initial_backoff_ms;

@@ -89,6 +89,7 @@ struct StreamManagerOptions {
   uint64_t max_pending_bytes = 512ull << 20;
   uint64_t wal_segment_bytes = 64ull << 20;  // a new segment after this many bytes
   int64_t wal_commit_delay_us = 0;            // WalOptions::commit_delay_us
+  int64_t wal_checkpoint_interval_ms = 1000;  // WalOptions::checkpoint_interval_ms
   // Where the streams keep their records instead of WALs under wal_dir (jetstream_log.h);
   // null: the local WALs.
   std::shared_ptr<RecordLogProvider> logs;

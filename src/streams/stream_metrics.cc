@@ -54,6 +54,11 @@ StreamMetrics::StreamMetrics(MetricsRegistry* given, const std::string& stream_n
   wal_records_lost = r->NewCounter(
       "tributary_stream_wal_records_lost_total",
       "Acknowledged records lost to damage in the middle of a WAL segment (found at recovery)", l);
+  wal_checkpoint_saves =
+      r->NewCounter("tributary_stream_wal_checkpoint_saves_total",
+                    "Saves of the WAL's checkpoint, what is delivered (at most one per "
+                    "wal_checkpoint_interval_ms, and at each flush)",
+                    l);
   delivery_latency = r->NewHistogram(
       "tributary_stream_delivery_latency_seconds",
       "Age of an object's oldest record when the object became visible (data freshness)",
@@ -106,6 +111,7 @@ void StreamMetrics::MarkCreated() {
   since.delivery_errors = delivery_errors->Value();
   since.buffers_sealed_early = buffers_sealed_early->Value();
   since.wal_records_lost = wal_records_lost->Value();
+  since.wal_checkpoint_saves = wal_checkpoint_saves->Value();
   since.latency_count = delivery_latency->Count();
   since.latency_sum = delivery_latency->Sum();
   since.commits = wal_commit_seconds->Count();

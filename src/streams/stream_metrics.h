@@ -41,6 +41,7 @@ struct StreamMetrics {
   Counter* delivery_errors;
   Counter* buffers_sealed_early;  // under pressure, before their size or interval
   Counter* wal_records_lost;      // to damage in the middle of a WAL segment, found at recovery
+  Counter* wal_checkpoint_saves;  // the local WAL's checkpoint written (WalOptions::on_saved)
   Histogram* delivery_latency;  // seconds: age of an object's oldest record when it landed
   Gauge* last_latency_ms;
   Gauge* max_latency_ms;
@@ -60,8 +61,9 @@ struct StreamMetrics {
     uint64_t records_in = 0, bytes_in = 0, records_recovered = 0, records_rejected = 0,
              objects_delivered = 0, bytes_delivered = 0, records_delivered = 0,
              records_to_error_prefix = 0, delivery_errors = 0, buffers_sealed_early = 0,
-             wal_records_lost = 0, latency_count = 0, commits = 0, jetstream_publish_failures = 0,
-             jetstream_pull_failures = 0, jetstream_ack_failures = 0;
+             wal_records_lost = 0, wal_checkpoint_saves = 0, latency_count = 0, commits = 0,
+             jetstream_publish_failures = 0, jetstream_pull_failures = 0,
+             jetstream_ack_failures = 0;
     double latency_sum = 0, commit_seconds_sum = 0, commit_records_sum = 0;
   };
   Since since;

@@ -26,6 +26,7 @@ nlohmann::json ToJson(const StreamStats& s) {
           {"avg_wal_commit_us", s.avg_wal_commit_us},
           {"avg_records_per_commit", s.avg_records_per_commit},
           {"wal_records_lost", s.wal_records_lost},
+          {"wal_checkpoint_saves", s.wal_checkpoint_saves},
           {"jetstream_publish_failures", s.jetstream_publish_failures},
           {"jetstream_pull_failures", s.jetstream_pull_failures},
           {"jetstream_ack_failures", s.jetstream_ack_failures},

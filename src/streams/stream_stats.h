@@ -39,6 +39,7 @@ struct StreamStats {
   // Acknowledged records lost to damage in the middle of a WAL segment, found at recovery
   // (last_error says where; the segment as found is kept as <segment>.corrupt).
   uint64_t wal_records_lost = 0;
+  uint64_t wal_checkpoint_saves = 0;  // the local WAL's checkpoint written
   // Records kept in JetStream: its messages not taken, pulls and acknowledgements that
   // failed (tributary_stream_jetstream_*_failures_total); 0 on a local WAL.
   uint64_t jetstream_publish_failures = 0;

@@ -625,6 +625,7 @@ Status Wal::SaveNow(bool force) {
     return st.WithContext("WAL checkpoint");
   }
   checkpoint_saves_.fetch_add(1, std::memory_order_relaxed);
+  if (options_.on_checkpoint_saved) options_.on_checkpoint_saved();
   // Only what the saved checkpoint covers may go.
   std::vector<std::string> doomed;
   {

@@ -140,6 +140,8 @@ struct WalOptions {
   // each holding every MarkDelivered before it; 0: every MarkDelivered saves before it
   // returns. After a crash, deliveries since the last save are delivered again.
   int64_t checkpoint_interval_ms = 1000;
+  // Called after each checkpoint save that succeeded (on the saver's or the caller's thread).
+  std::function<void()> on_checkpoint_saved;
   // Called on the writer thread with each committed batch, before the callers' `done`.
   // The frames' data views are valid only during the call.
   std::function<void(const std::vector<WalFrame>&)> on_durable;
