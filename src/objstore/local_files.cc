@@ -1,9 +1,13 @@
 #include "objstore/local_files.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -49,77 +53,156 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
   return out;
 }
 
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+void Fd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+int FolderOpenFlags() { return O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; }
+
+Status SymlinkInKey(const std::string& where) {
+  return FailedPrecondition("a segment of the key is a symbolic link in the lake directory ('" +
+                            where +
+                            "'); the local backend never follows one out of the lake: replace "
+                            "the link with a folder, or write another key");
+}
+
 namespace {
 
-// How often MakeDirsDurable starts over when a directory it made, or was about to make
-// one in, is removed under it. Each time needs a delete to empty and prune the folder
-// exactly between two of its steps, so a handful of racing deletes never use them up.
-constexpr int kMakeDirsAttempts = 100;
-
-// One pass of MakeDirsDurable: OK with *vanished false when every directory exists, OK
-// with *vanished true when one was removed under it (a concurrent delete pruning the
-// folder it emptied: mkdir or the parent's fsync then meets ENOENT), an error otherwise.
-Status MakeDirsOnce(const std::string& base, const std::string& relative_dir, bool* vanished) {
-  *vanished = false;
-  std::string current = base;
-  size_t start = 0;
-  while (start < relative_dir.size()) {
-    size_t end = relative_dir.find('/', start);
-    if (end == std::string::npos) end = relative_dir.size();
-    std::string parent = current;
-    current += "/" + relative_dir.substr(start, end - start);
-    start = end + 1;
-    if (::mkdir(current.c_str(), 0755) == 0) {
-      int err = FsyncDir(parent);
-      if (err == ENOENT) {
-        *vanished = true;
-        return Status::Ok();
-      }
-      if (err != 0) return IoError("cannot fsync directory '" + parent + "': " + ErrnoText(err));
-      continue;
-    }
-    int err = errno;
-    if (err == EEXIST) {
-      struct stat st;
-      if (::stat(current.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
-      if (errno == ENOENT) {  // pruned between the mkdir and the stat
-        *vanished = true;
-        return Status::Ok();
-      }
-      // Named relative to `base` (the bucket): the server's directories are not the
-      // client's business.
-      return FailedPrecondition("'" + relative_dir.substr(0, end) +
-                                "' is an object, so it cannot also be a prefix of other objects");
-    }
-    if (err == ENOENT) {
-      *vanished = true;
-      return Status::Ok();
-    }
-    if (err == ENOTDIR)
-      return FailedPrecondition("a parent of '" + relative_dir.substr(0, end) +
-                                "' is an object, so it cannot also be a prefix of other objects");
-    return IoError("cannot create directory '" + current + "': " + ErrnoText(err));
-  }
-  return Status::Ok();
-}
+// Whether openat2(2) may be tried: cleared when the kernel (or a seccomp filter) refuses it.
+std::atomic<bool> openat2_usable{true};
 
 }  // namespace
 
-Status SyncDir(const std::string& dir) {
-  if (int err = FsyncDir(dir); err != 0)
-    return IoError("cannot fsync directory '" + dir + "': " + ErrnoText(err));
+void SetOpenat2ForTesting(bool allowed) { openat2_usable.store(allowed); }
+
+int OpenBeneath(int dir_fd, const std::string& relative, int flags) {
+  if (openat2_usable.load(std::memory_order_relaxed)) {
+    struct open_how how;
+    std::memset(&how, 0, sizeof how);
+    how.flags = static_cast<uint64_t>(flags | O_NOFOLLOW);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, dir_fd, relative.c_str(), &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return static_cast<int>(fd);
+    openat2_usable.store(false);  // not in this kernel, or filtered out: walk from now on
+  }
+  Fd current;
+  int at = dir_fd;
+  size_t start = 0;
+  for (size_t slash; (slash = relative.find('/', start)) != std::string::npos; start = slash + 1) {
+    Fd next(::openat(at, relative.substr(start, slash - start).c_str(), FolderOpenFlags()));
+    if (!next.valid()) return -1;
+    current = std::move(next);
+    at = current.get();
+  }
+  return ::openat(at, relative.c_str() + start, flags | O_NOFOLLOW);
+}
+
+namespace {
+
+// How often Folders::Make starts over when a folder it made, or was about to make one in,
+// is removed under it. Each time needs a delete to empty and prune the folder exactly
+// between two of its steps, so a handful of racing deletes never use them up.
+constexpr int kMakeAttempts = 100;
+
+}  // namespace
+
+std::string Folders::PathTo(size_t level) const {
+  std::string path = base_;
+  for (size_t i = 1; i <= level && i <= names_.size(); ++i) path += "/" + names_[i - 1];
+  return path;
+}
+
+int Folders::Enter(const std::string& name) {
+  int parent = innermost();
+  int fd = ::openat(parent, name.c_str(), FolderOpenFlags());
+  if (fd < 0) {
+    int err = errno;
+    // O_DIRECTORY | O_NOFOLLOW on a link says ENOTDIR, as for a file: tell them apart.
+    struct stat st;
+    if (err == ENOTDIR && ::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
+      err = ELOOP;
+    return err;
+  }
+  fds_.emplace_back(fd);
+  names_.push_back(name);
+  return 0;
+}
+
+int Folders::Open(const std::string& base, std::string_view relative_dir) {
+  base_ = base;
+  fds_.clear();
+  names_.clear();
+  int fd = ::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  fds_.emplace_back(fd);
+  size_t start = 0;
+  while (start < relative_dir.size()) {
+    size_t end = std::min(relative_dir.find('/', start), relative_dir.size());
+    if (int err = Enter(std::string(relative_dir.substr(start, end - start))); err != 0) return err;
+    start = end + 1;
+  }
+  return 0;
+}
+
+Status Folders::MakeOnce(std::string_view relative_dir, bool* vanished) {
+  *vanished = false;
+  int err = Open(base_, "");
+  if (err != 0) return IoError("cannot open directory '" + base_ + "': " + ErrnoText(err));
+  size_t start = 0;
+  while (start < relative_dir.size()) {
+    size_t end = std::min(relative_dir.find('/', start), relative_dir.size());
+    const std::string name(relative_dir.substr(start, end - start));
+    // Named relative to the bucket: the server's directories are not the client's business.
+    const std::string shown(relative_dir.substr(0, end));
+    start = end + 1;
+    if (::mkdirat(innermost(), name.c_str(), 0755) == 0) {
+      // fsync of a folder a delete removed meanwhile succeeds; the Enter below, or the
+      // caller's rename into it, then meets ENOENT.
+      if (::fsync(innermost()) != 0)
+        return IoError("cannot fsync directory '" + PathTo(depth()) + "': " + ErrnoText(errno));
+    } else if (errno == ENOENT) {  // the folder to make it in was pruned
+      *vanished = true;
+      return Status::Ok();
+    } else if (errno != EEXIST) {
+      return IoError("cannot create directory '" + PathTo(depth()) + "/" + name +
+                     "': " + ErrnoText(errno));
+    }
+    err = Enter(name);
+    if (err == 0) continue;
+    if (err == ENOENT) {  // pruned between the mkdir and the open
+      *vanished = true;
+      return Status::Ok();
+    }
+    if (err == ELOOP) return SymlinkInKey(shown);
+    if (err == ENOTDIR)
+      return FailedPrecondition("'" + shown +
+                                "' is an object, so it cannot also be a prefix of other objects");
+    return IoError("cannot open directory '" + PathTo(depth()) + "/" + name +
+                   "': " + ErrnoText(err));
+  }
   return Status::Ok();
 }
 
-Status MakeDirsDurable(const std::string& base, const std::string& relative_dir) {
-  for (int attempt = 0; attempt < kMakeDirsAttempts; ++attempt) {
+Status Folders::Make(const std::string& base, std::string_view relative_dir) {
+  base_ = base;
+  for (int attempt = 0; attempt < kMakeAttempts; ++attempt) {
     bool vanished = false;
-    TRY(MakeDirsOnce(base, relative_dir, &vanished));
+    TRY(MakeOnce(relative_dir, &vanished));
     if (!vanished) return Status::Ok();
   }
-  return Unavailable("cannot create directory '" + base + "/" + relative_dir + "': it was " +
-                     "removed again by concurrent deletes emptying it " +
-                     std::to_string(kMakeDirsAttempts) + " times running; try again");
+  return Unavailable("cannot create directory '" + base + "/" + std::string(relative_dir) +
+                     "': it was removed again by concurrent deletes emptying it " +
+                     std::to_string(kMakeAttempts) + " times running; try again");
 }
 
 }  // namespace tributary::objstore::local

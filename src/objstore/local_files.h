@@ -1,11 +1,13 @@
 // POSIX helpers for the local backend: whole writes and reads on descriptors, durable
-// directory creation and renames. Errors name the path and the OS's reason.
-// Thread-compatible (no shared state).
+// directory creation, and walking folders without following symbolic links. Errors name
+// the path and the OS's reason. Thread-compatible (no shared state).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -26,11 +28,88 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
 // failure).
 Status SyncDir(const std::string& dir);
 
-// mkdir -p of `dir` below `base` (which must exist), fsyncing each parent of a directory it
-// creates. A component that exists but is not a directory is kFailedPrecondition. A
-// directory removed under it (a concurrent delete pruning the folder it emptied) is made
-// again from `base`, a bounded number of times (then kUnavailable).
-Status MakeDirsDurable(const std::string& base, const std::string& relative_dir);
+// An open file descriptor, closed when this is destroyed or reset.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void Reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// openat(2) flags for a folder below the bucket: a symbolic link in its place is not
+// followed (the open fails: ENOTDIR).
+int FolderOpenFlags();
+
+// The folders from a bucket's directory down to one below it ("a/b" of the key "a/b/c"),
+// each opened relative to the one above with O_NOFOLLOW: a symbolic link someone left in
+// the lake is never followed out of it (List never shows one either), and a folder
+// renamed or replaced by a link meanwhile is not followed into. The bucket's directory
+// itself is opened as configured, links and all.
+//
+// The descriptors stay open, so that a caller acts in the very folders it checked (makes,
+// renames and removes entries with the *at(2) calls) and can prune them upwards.
+class Folders {
+ public:
+  // Opens `base` and the folders `relative_dir` ("" for none) names below it: 0, or the
+  // errno: ENOENT (one is missing), ENOTDIR (one is a file or a device), ELOOP (one is a
+  // symbolic link), or what open(2) said.
+  int Open(const std::string& base, std::string_view relative_dir);
+
+  // mkdir -p of `relative_dir` below `base` (which must exist), fsyncing each parent of a
+  // folder it makes, and opens them as Open does. A segment that is a symbolic link is
+  // kFailedPrecondition ("a segment of the key is a symbolic link in the lake directory");
+  // one that is an object (a file) is kFailedPrecondition too. A folder removed under it
+  // (a concurrent delete pruning the folder it emptied) is made again from `base`, a
+  // bounded number of times (then kUnavailable).
+  Status Make(const std::string& base, std::string_view relative_dir);
+
+  // How many folders below the base are open (the segments of relative_dir).
+  size_t depth() const { return names_.size(); }
+  // The descriptor of the folder at `level` (0: the base; depth(): the deepest).
+  int fd(size_t level) const { return fds_[level].get(); }
+  int innermost() const { return fds_.back().get(); }
+  // The name of the folder at `level` (1..depth()) in its parent.
+  const std::string& name(size_t level) const { return names_[level - 1]; }
+  // "base/a/b" up to `level`, for messages.
+  std::string PathTo(size_t level) const;
+
+ private:
+  // One pass of Make; *vanished: a folder was removed under it, start again.
+  Status MakeOnce(std::string_view relative_dir, bool* vanished);
+  // Opens the folder `name` below the innermost one: 0 or errno, as Open.
+  int Enter(const std::string& name);
+
+  std::string base_;
+  std::vector<Fd> fds_;
+  std::vector<std::string> names_;
+};
+
+// Opens `relative` ("a/b/c") below the open folder `dir_fd` with open(2) `flags`, following
+// no symbolic link on the way or at its end: a descriptor, or -1 with errno set (ENOENT,
+// ENOTDIR, ELOOP for a link...). One openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+// where the kernel has it (Linux 5.6; a container's seccomp profile may still refuse it),
+// else a walk of openat(2) with O_NOFOLLOW, segment by segment, which costs a call per
+// segment (on the development VM, opening an object four folders deep took 31 us
+// walked, 9.4 us with openat2, 7.5 us by path).
+int OpenBeneath(int dir_fd, const std::string& relative, int flags);
+
+// Tests: whether OpenBeneath may use openat2 (true unless the kernel refused it once).
+void SetOpenat2ForTesting(bool allowed);
+
+// Why a key cannot be written: a segment of it is a symbolic link (`where`, a path for
+// the operator to look at). kFailedPrecondition.
+Status SymlinkInKey(const std::string& where);
 
 // "<strerror(errno)>" for messages.
 std::string ErrnoText(int err);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -22,7 +23,7 @@ struct DirEntry {
 // Whether `entry` (of the open directory `dir`) is a folder, a file, or neither (a
 // symbolic link, a socket...: never an object, as S3 has none).
 enum class Kind { kFolder, kFile, kOther };
-Kind KindOf(DIR* dir, const struct dirent* entry) {
+Kind KindOf(int dir, const struct dirent* entry) {
   switch (entry->d_type) {
     case DT_DIR:
       return Kind::kFolder;
@@ -34,7 +35,7 @@ Kind KindOf(DIR* dir, const struct dirent* entry) {
       return Kind::kOther;
   }
   struct stat st;
-  if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Kind::kOther;
+  if (::fstatat(dir, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Kind::kOther;
   if (S_ISDIR(st.st_mode)) return Kind::kFolder;
   return S_ISREG(st.st_mode) ? Kind::kFile : Kind::kOther;
 }
@@ -43,15 +44,29 @@ bool IsDotOrDotDot(const char* name) {
   return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
 
-// The folders and files of the directory `path`, sorted as their keys sort. 0, or the
-// errno of opening or reading it.
-int ReadSorted(const std::string& path, std::vector<DirEntry>* out) {
-  DIR* dir = ::opendir(path.c_str());
+// A stream of the entries of the open folder `fd` (which stays open, and is read from
+// its start), or nullptr with errno set.
+DIR* ReadEntries(int fd) {
+  int own = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (own < 0) return nullptr;
+  DIR* dir = ::fdopendir(own);
+  if (dir == nullptr) {
+    int err = errno;
+    ::close(own);
+    errno = err;
+  }
+  return dir;
+}
+
+// The folders and files of the open folder `fd`, sorted as their keys sort. 0, or the
+// errno of reading it.
+int ReadSorted(int fd, std::vector<DirEntry>* out) {
+  DIR* dir = ReadEntries(fd);
   if (dir == nullptr) return errno;
   errno = 0;
   while (const struct dirent* entry = ::readdir(dir)) {
     if (IsDotOrDotDot(entry->d_name)) continue;
-    Kind kind = KindOf(dir, entry);
+    Kind kind = KindOf(fd, entry);
     if (kind == Kind::kOther) continue;
     DirEntry e;
     e.name = entry->d_name;
@@ -67,26 +82,35 @@ int ReadSorted(const std::string& path, std::vector<DirEntry>* out) {
   return 0;
 }
 
-// Whether the folder at `path` holds an object (a regular file) at any depth: a folder
+// The folder `name` of the open folder `parent`, opened without following a link in its
+// place (one put there since the walk read `parent` lists nothing).
+Fd OpenFolder(int parent, const std::string& name) {
+  return Fd(::openat(parent, name.c_str(), FolderOpenFlags()));
+}
+
+// Whether the open folder `fd` holds an object (a regular file) at any depth: a folder
 // left empty (a put's before its rename, or one a crash kept from pruning) is no common
 // prefix, as it gives no key.
-bool HoldsAnObject(const std::string& path) {
-  DIR* dir = ::opendir(path.c_str());
+bool HoldsAnObject(int fd) {
+  DIR* dir = ReadEntries(fd);
   if (dir == nullptr) return false;
   std::vector<std::string> folders;
   bool found = false;
   while (const struct dirent* entry = ::readdir(dir)) {
     if (IsDotOrDotDot(entry->d_name)) continue;
-    Kind kind = KindOf(dir, entry);
+    Kind kind = KindOf(fd, entry);
     if (kind == Kind::kFile) {
       found = true;
       break;
     }
-    if (kind == Kind::kFolder) folders.push_back(path + "/" + entry->d_name);
+    if (kind == Kind::kFolder) folders.push_back(entry->d_name);
   }
   ::closedir(dir);
   if (found) return true;
-  return std::any_of(folders.begin(), folders.end(), HoldsAnObject);
+  return std::any_of(folders.begin(), folders.end(), [fd](const std::string& name) {
+    Fd child = OpenFolder(fd, name);
+    return child.valid() && HoldsAnObject(child.get());
+  });
 }
 
 bool StartsWith(const std::string& s, const std::string& start) {
@@ -104,10 +128,11 @@ class Walker {
         options_(options),
         describe_(describe) {}
 
-  // The directory `path`, whose keys begin with `rel` ("" at the bucket, else "a/b/").
-  Status Walk(const std::string& path, const std::string& rel) {
+  // The open folder `fd` at `path`, whose keys begin with `rel` ("" at the bucket, else
+  // "a/b/").
+  Status Walk(int fd, const std::string& path, const std::string& rel) {
     std::vector<DirEntry> entries;
-    if (int err = ReadSorted(path, &entries); err != 0) {
+    if (int err = ReadSorted(fd, &entries); err != 0) {
       // Not there (any more): a prefix naming no folder, or one a delete just pruned.
       if (err == ENOENT || err == ENOTDIR) return Status::Ok();
       return IoError("cannot list '" + path + "': " + ErrnoText(err));
@@ -119,7 +144,7 @@ class Walker {
       // Only the first level can hold names outside the prefix ("a/b" walks a/).
       if (!StartsWith(key, prefix_)) continue;
       const std::string child = path + "/" + entry.name;
-      TRY(entry.is_dir ? Folder(child, key) : File(child, key));
+      TRY(entry.is_dir ? Folder(fd, entry.name, child, key) : File(fd, entry.name, child, key));
     }
     return Status::Ok();
   }
@@ -127,29 +152,39 @@ class Walker {
   ListResult TakeResult() { return std::move(result_); }
 
  private:
-  // The folder at `path`, whose keys all begin with `folder` ("a/b/").
-  Status Folder(const std::string& path, const std::string& folder) {
+  // The folder `name` of the open folder `parent`, at `path`, whose keys all begin with
+  // `folder` ("a/b/").
+  Status Folder(int parent, const std::string& name, const std::string& path,
+                const std::string& folder) {
     // Its keys all sort before start_after unless start_after is among them or before it.
     if (folder < options_.start_after && !StartsWith(options_.start_after, folder))
       return Status::Ok();
     if (std::string common = CommonPrefixOf(folder); !common.empty()) {
       // Every key below has this common prefix: one entry, and no need to go in.
       if (common == last_common_ || common <= options_.start_after) return Status::Ok();
-      if (HoldsAnObject(path)) AddCommonPrefix(std::move(common));
+      Fd fd = OpenFolder(parent, name);
+      if (fd.valid() && HoldsAnObject(fd.get())) AddCommonPrefix(std::move(common));
       return Status::Ok();
     }
-    return Walk(path, folder);
+    Fd fd = OpenFolder(parent, name);
+    if (!fd.valid()) {
+      // Gone since the walk read its parent, or a link or a file in its place: no keys.
+      if (errno == ENOENT || errno == ENOTDIR) return Status::Ok();
+      return IoError("cannot list '" + path + "': " + ErrnoText(errno));
+    }
+    return Walk(fd.get(), path, folder);
   }
 
-  // The regular file at `path`, of key `key`.
-  Status File(const std::string& path, const std::string& key) {
+  // The regular file `name` of the open folder `parent`, at `path`, of key `key`.
+  Status File(int parent, const std::string& name, const std::string& path,
+              const std::string& key) {
     if (std::string common = CommonPrefixOf(key); !common.empty()) {
       if (common != last_common_ && common > options_.start_after)
         AddCommonPrefix(std::move(common));
       return Status::Ok();
     }
     if (key <= options_.start_after || !Room()) return Status::Ok();
-    if (auto info = describe_(key, path)) {
+    if (auto info = describe_(parent, name.c_str(), key, path)) {
       result_.objects.push_back(std::move(*info));
       ++entries_;
     }
@@ -199,7 +234,13 @@ Result<ListResult> WalkListing(const std::string& bucket_dir, const std::string&
                                const DescribeObject& describe) {
   Walker walker(skip_dir, prefix, delimiter, options, describe);
   const std::string start = start_rel.empty() ? bucket_dir : bucket_dir + "/" + start_rel;
-  TRY(walker.Walk(start, start_rel.empty() ? "" : start_rel + "/"));
+  Folders folders;
+  if (int err = folders.Open(bucket_dir, start_rel); err != 0) {
+    // A prefix naming no folder, one a delete just pruned, or one through a link.
+    if (err == ENOENT || err == ENOTDIR || err == ELOOP) return ListResult{};
+    return IoError("cannot list '" + start + "': " + ErrnoText(err));
+  }
+  TRY(walker.Walk(folders.innermost(), start, start_rel.empty() ? "" : start_rel + "/"));
   return walker.TakeResult();
 }
 

@@ -14,6 +14,9 @@
 // ListOptions::start_after are passed over, folders wholly before it unread, and the walk
 // stops at the first entry past max_keys.
 //
+// Folders are opened relative to the one above without following a symbolic link (a link
+// is never an object or a folder here, as S3 has none), from the bucket's directory down.
+//
 // Thread-compatible; the directories may change under the walk (objects put and deleted,
 // folders pruned): a folder gone before it is read lists nothing.
 #pragma once
@@ -26,14 +29,15 @@
 
 namespace tributary::objstore::local {
 
-// The object of `key` at `path`, a regular file when the walk saw it; nullopt if it is
-// gone meanwhile.
-using DescribeObject =
-    std::function<std::optional<ObjectInfo>(const std::string& key, const std::string& path)>;
+// The object of `key`, the entry `name` of the open folder `dir_fd` (at `path`), a regular
+// file when the walk saw it; nullopt if it is no longer one.
+using DescribeObject = std::function<std::optional<ObjectInfo>(
+    int dir_fd, const char* name, const std::string& key, const std::string& path)>;
 
 // The listing of the keys under `prefix` in the bucket directory `bucket_dir`, walked from
 // its subdirectory `start_rel` ("" for the bucket itself; the prefix's part up to its last
-// '/', which the caller has checked names no reserved or escaping path). The bucket's
+// '/', which the caller has checked names no reserved or escaping path; a link on the way
+// there lists nothing). The bucket's
 // top-level `skip_dir` (the temp directory) is never listed. IoError naming the directory
 // for a directory that cannot be read.
 Result<ListResult> WalkListing(const std::string& bucket_dir, const std::string& start_rel,

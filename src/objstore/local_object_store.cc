@@ -1,5 +1,6 @@
 #include "objstore/local_object_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -21,6 +22,8 @@
 namespace tributary::objstore {
 namespace fs = std::filesystem;
 using local::ErrnoText;
+using local::Fd;
+using local::Folders;
 
 namespace {
 
@@ -77,10 +80,10 @@ void TakeGivenEtag(std::string_view value, ObjectInfo* info) {
   if (space != std::string_view::npos && value.substr(space + 1) == info->etag) info->etag = value.substr(0, space);
 }
 
-// TakeGivenEtag for the object at `path`.
+// TakeGivenEtag for the object at `path` (a link there is not followed).
 void ReadEtag(const std::string& path, ObjectInfo* info) {
   char value[160];
-  ssize_t length = ::getxattr(path.c_str(), kEtagAttribute, value, sizeof value);
+  ssize_t length = ::lgetxattr(path.c_str(), kEtagAttribute, value, sizeof value);
   if (length > 0) TakeGivenEtag(std::string_view(value, static_cast<size_t>(length)), info);
 }
 
@@ -101,20 +104,48 @@ std::string EtagAsRead(int fd) {
   return info.etag;
 }
 
-// Whether `condition` holds for the object now at `path` (key `key` of `bucket`): OK, or
-// why not. Called under the key's lock.
-Status CheckCondition(const WriteCondition& condition, const std::string& path,
+// A key's folder ("a/b" of "a/b/c", "" for a key at the top) and its name in it ("c").
+std::pair<std::string_view, std::string> SplitKey(const std::string& key) {
+  size_t slash = key.rfind('/');
+  if (slash == std::string::npos) return {std::string_view(), key};
+  return {std::string_view(key).substr(0, slash), key.substr(slash + 1)};
+}
+
+// open(2) flags for reading an object: a link in its place is not followed (ELOOP), and a
+// FIFO someone left there does not block the open (it is no object: fstat tells).
+constexpr int kObjectOpenFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+
+// Whether an errno of opening a key's folders or the object names no object there: a
+// segment missing, a file where a folder would be, or a symbolic link (never followed;
+// EXDEV: one that would lead out of the bucket).
+bool NoObject(int err) { return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV; }
+
+// Opens the object `key` of the bucket directory `dir` for reading, through its folders,
+// following no symbolic link: 0, or the errno (NoObject: nothing there).
+int OpenObject(const std::string& dir, const std::string& key, Fd* out) {
+  Fd bucket(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!bucket.valid()) return errno;
+  Fd object(local::OpenBeneath(bucket.get(), key, kObjectOpenFlags));
+  if (!object.valid()) return errno;
+  *out = std::move(object);
+  return 0;
+}
+
+// Whether `condition` holds for the object now named `name` in the folder `dir_fd` (key
+// `key` of `bucket`): OK, or why not. Called under the key's lock.
+Status CheckCondition(const WriteCondition& condition, int dir_fd, const std::string& name,
                       const std::string& key, const std::string& bucket) {
   if (condition.if_match.empty()) return Status::Ok();
+  Fd fd(::openat(dir_fd, name.c_str(), kObjectOpenFlags));
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return NotFound("object '" + key + "' does not exist in bucket '" + bucket + "'" +
                     (condition.if_match == "*"
                          ? ""
                          : ", so it has no ETag '" + condition.if_match + "' to match"));
   }
   ObjectInfo info = InfoFromStat(key, st);
-  ReadEtag(path, &info);
+  ReadEtag(fd.get(), &info);
   if (condition.if_match != "*" && info.etag != condition.if_match) {
     return FailedPrecondition("object '" + key + "' in bucket '" + bucket + "' has ETag '" +
                               info.etag + "', not '" + condition.if_match +
@@ -123,13 +154,13 @@ Status CheckCondition(const WriteCondition& condition, const std::string& path,
   return Status::Ok();
 }
 
-// The PutOptions SetAttributes stored on `path`, into `info` (none where the file system
-// keeps no extended attributes).
-void ReadAttributes(const std::string& path, ObjectInfo* info) {
-  ssize_t size = ::listxattr(path.c_str(), nullptr, 0);
+// The PutOptions SetAttributes stored on the file open as `fd`, into `info` (none where
+// the file system keeps no extended attributes).
+void ReadAttributes(int fd, ObjectInfo* info) {
+  ssize_t size = ::flistxattr(fd, nullptr, 0);
   if (size <= 0) return;
   std::string names(static_cast<size_t>(size), '\0');
-  size = ::listxattr(path.c_str(), names.data(), names.size());
+  size = ::flistxattr(fd, names.data(), names.size());
   if (size <= 0) return;
   names.resize(static_cast<size_t>(size));
   const std::string own_tag = info->etag;  // InfoFromStat's
@@ -139,10 +170,10 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
     std::string name(names.c_str() + at);
     at += name.size() + 1;
     if (name.rfind(kPrefix, 0) != 0) continue;
-    ssize_t length = ::getxattr(path.c_str(), name.c_str(), nullptr, 0);
+    ssize_t length = ::fgetxattr(fd, name.c_str(), nullptr, 0);
     if (length < 0) continue;
     std::string value(static_cast<size_t>(length), '\0');
-    length = ::getxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    length = ::fgetxattr(fd, name.c_str(), value.data(), value.size());
     if (length < 0) continue;
     value.resize(static_cast<size_t>(length));
     if (name == "user.tributary.content_type") {
@@ -164,13 +195,16 @@ void ReadAttributes(const std::string& path, ObjectInfo* info) {
 // A temp file in <bucket>/.tributary-tmp/ renamed into place on Commit.
 class LocalObjectWriter : public ObjectWriter {
  public:
-  LocalObjectWriter(std::string bucket, std::string dir, std::string key, std::string temp_path,
-                    int fd, PutOptions options, std::shared_ptr<std::atomic<bool>> warned,
-                    std::shared_ptr<KeyLocks> locks)
+  // `temp_dir` is the open temp folder, `temp_name` the file `fd` is, in it.
+  LocalObjectWriter(std::string bucket, std::string dir, std::string key, Fd temp_dir,
+                    std::string temp_name, int fd, PutOptions options,
+                    std::shared_ptr<std::atomic<bool>> warned, std::shared_ptr<KeyLocks> locks)
       : bucket_(std::move(bucket)),
         dir_(std::move(dir)),
         key_(std::move(key)),
-        temp_path_(std::move(temp_path)),
+        temp_dir_(std::move(temp_dir)),
+        temp_name_(std::move(temp_name)),
+        temp_path_(dir_ + "/" + kLocalTempDir + "/" + temp_name_),
         fd_(fd),
         appender_(fd, temp_path_),
         options_(std::move(options)),
@@ -201,9 +235,9 @@ class LocalObjectWriter : public ObjectWriter {
       ::close(fd_);
       fd_ = -1;
     }
-    if (!temp_path_.empty()) {
-      ::unlink(temp_path_.c_str());
-      temp_path_.clear();
+    if (!temp_name_.empty()) {
+      ::unlinkat(temp_dir_.get(), temp_name_.c_str(), 0);
+      temp_name_.clear();
     }
   }
 
@@ -225,70 +259,80 @@ class LocalObjectWriter : public ObjectWriter {
     fd_ = -1;
     if (::close(fd) != 0) return IoError("cannot close '" + temp_path_ + "': " + ErrnoText(errno));
 
-    std::string path = dir_ + "/" + key_;
-    size_t slash = key_.rfind('/');
-    std::string parent_rel = slash == std::string::npos ? "" : key_.substr(0, slash);
-    std::string parent = parent_rel.empty() ? dir_ : dir_ + "/" + parent_rel;
+    auto [parent_rel, name] = SplitKey(key_);
+    // Made and opened without following a link, and the object placed relative to the
+    // folder opened: a link in the lake never takes the write elsewhere.
+    Folders folders;
     // A concurrent Delete may remove an empty parent between mkdir and rename: make it
     // again and retry (bounded; each retry needs another delete to land in between).
     for (int attempt = 1;; ++attempt) {
-      TRY(local::MakeDirsDurable(dir_, parent_rel));
+      TRY(folders.Make(dir_, parent_rel).WithContext(Refusal()));
+      const int parent = folders.innermost();
       int err = 0;
       {
         // The key's writes and deletes one at a time, so that a condition checked still
         // holds when the object appears.
         std::lock_guard lock(locks_->For(key_));
-        TRY(CheckCondition(options_.condition, path, key_, bucket_));
-        err = Place(path);
+        struct stat st;
+        if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+          return local::SymlinkInKey(key_).WithContext(Refusal());
+        TRY(CheckCondition(options_.condition, parent, name, key_, bucket_));
+        err = Place(parent, name);
       }
       if (err == 0) break;
       if (err == ENOENT && attempt < kPlaceAttempts) continue;
       if (err == EEXIST && options_.condition.if_absent) {
         struct stat st;
-        if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
           return FailedPrecondition("object '" + key_ + "' already exists in bucket '" + bucket_ +
                                     "' (the write was to create it only)");
         }
       }
       if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
-        return FailedPrecondition("cannot put '" + key_ + "' in bucket '" + bucket_ +
-                                  "': other objects have it as a prefix ('" + key_ +
+        return FailedPrecondition(Refusal() + ": other objects have it as a prefix ('" + key_ +
                                   "/...'); the local backend cannot hold both");
       if (err == ENOENT)
-        return Unavailable("cannot put '" + key_ + "' in bucket '" + bucket_ + "': its folder '" +
-                           parent_rel + "' was removed by concurrent deletes " +
-                           std::to_string(kPlaceAttempts) + " times running; try again");
-      return IoError("cannot move '" + temp_path_ + "' to '" + path + "': " + ErrnoText(err));
+        return Unavailable(Refusal() + ": its folder '" + std::string(parent_rel) +
+                           "' was removed by concurrent deletes " + std::to_string(kPlaceAttempts) +
+                           " times running; try again");
+      return IoError("cannot move '" + temp_path_ + "' to '" + dir_ + "/" + key_ +
+                     "': " + ErrnoText(err));
     }
-    temp_path_.clear();
+    temp_name_.clear();
     committed_ = true;
     // The folder holds the object now, so only a delete of this very key, done since,
-    // can have emptied and pruned it: the put happened, and there is nothing to sync.
-    int err = FsyncDir(parent);
-    if (err != 0 && err != ENOENT)
-      return IoError("cannot fsync directory '" + parent + "': " + ErrnoText(err));
+    // can have emptied and pruned it: the put happened, and there is nothing to sync
+    // (fsync of the removed folder does no harm).
+    if (::fsync(folders.innermost()) != 0)
+      return IoError("cannot fsync directory '" + folders.PathTo(folders.depth()) +
+                     "': " + ErrnoText(errno));
     return Status::Ok();
   }
 
-  // The temp file becomes the object at `path`: renamed over what is there, or, to create
-  // only, linked (which fails with EEXIST when the key is taken) and unlinked. 0 or errno.
-  int Place(const std::string& path) {
+  std::string Refusal() const { return "cannot put '" + key_ + "' in bucket '" + bucket_ + "'"; }
+
+  // The temp file becomes the object `name` in the folder `parent`: renamed over what is
+  // there, or, to create only, linked (which fails with EEXIST when the key is taken) and
+  // unlinked. 0 or errno.
+  int Place(int parent, const std::string& name) {
+    const int temp_dir = temp_dir_.get();
+    const char* temp = temp_name_.c_str();
     if (!options_.condition.if_absent)
-      return ::rename(temp_path_.c_str(), path.c_str()) == 0 ? 0 : errno;
-    if (::link(temp_path_.c_str(), path.c_str()) != 0) {
+      return ::renameat(temp_dir, temp, parent, name.c_str()) == 0 ? 0 : errno;
+    if (::linkat(temp_dir, temp, parent, name.c_str(), 0) != 0) {
       int err = errno;
       if (err != EPERM && err != ENOTSUP) return err;
       // A file system without hard links: a rename that does not replace.
-      return ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) ==
-                     0
-                 ? 0
-                 : errno;
+      return ::renameat2(temp_dir, temp, parent, name.c_str(), RENAME_NOREPLACE) == 0 ? 0 : errno;
     }
-    ::unlink(temp_path_.c_str());  // a crash before it leaves a temp file the next open sweeps
+    ::unlinkat(temp_dir, temp, 0);  // a crash before it leaves a temp file the next open sweeps
     return 0;
   }
 
-  std::string bucket_, dir_, key_, temp_path_;
+  std::string bucket_, dir_, key_;
+  Fd temp_dir_;
+  std::string temp_name_;  // "" once placed or removed
+  std::string temp_path_;  // for messages
   int fd_;
   local::FileAppender appender_;  // large objects bypass the page cache
   PutOptions options_;
@@ -298,15 +342,54 @@ class LocalObjectWriter : public ObjectWriter {
   bool committed_ = false;  // the object is in place
 };
 
-void SweepStaleTempFiles(const std::string& temp_dir) {
-  std::error_code ec;
-  int64_t now_ms = WallMillis();
-  for (fs::directory_iterator it(temp_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    struct stat st;
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    int64_t age_ms = now_ms - static_cast<int64_t>(st.st_mtim.tv_sec) * 1000;
-    if (age_ms > kStaleTempAgeMs) ::unlink(it->path().c_str());
+// The temp folder of the bucket directory `dir`, open, made if missing. A link in its
+// place is refused, not followed: temp files would be written, and old ones swept,
+// wherever it points.
+Result<Fd> OpenTempFolder(const std::string& dir) {
+  Folders bucket;
+  int err = bucket.Open(dir, "");
+  if (err == ENOENT) {  // someone removed the bucket's directory: make it again
+    TRY(MakeDirs(dir));
+    err = bucket.Open(dir, "");
   }
+  if (err != 0) return IoError("cannot open bucket directory '" + dir + "': " + ErrnoText(err));
+  const std::string temp_dir = dir + "/" + kLocalTempDir;
+  Fd fd(::openat(bucket.innermost(), kLocalTempDir, local::FolderOpenFlags()));
+  if (!fd.valid() && errno == ENOENT) {  // someone removed it: make it again
+    if (::mkdirat(bucket.innermost(), kLocalTempDir, 0755) != 0 && errno != EEXIST)
+      return IoError("cannot create directory '" + temp_dir + "': " + ErrnoText(errno));
+    fd = Fd(::openat(bucket.innermost(), kLocalTempDir, local::FolderOpenFlags()));
+  }
+  if (!fd.valid() && errno == ENOTDIR) {
+    return IoError("'" + temp_dir +
+                   "' is not a folder (a symbolic link or a file): the local lake keeps the "
+                   "objects being written there and follows no link; remove it, and it is made "
+                   "again");
+  }
+  if (!fd.valid()) return IoError("cannot open directory '" + temp_dir + "': " + ErrnoText(errno));
+  return fd;
+}
+
+// Removes the regular files older than kStaleTempAgeMs from the open temp folder.
+void SweepStaleTempFiles(int temp_dir) {
+  int listing = ::openat(temp_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (listing < 0) return;
+  DIR* entries = ::fdopendir(listing);  // owns `listing` from here
+  if (entries == nullptr) {
+    ::close(listing);
+    return;
+  }
+  std::vector<std::string> stale;
+  int64_t now_ms = WallMillis();
+  while (const struct dirent* entry = ::readdir(entries)) {
+    struct stat st;
+    if (::fstatat(temp_dir, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    int64_t age_ms = now_ms - static_cast<int64_t>(st.st_mtim.tv_sec) * 1000;
+    if (age_ms > kStaleTempAgeMs) stale.push_back(entry->d_name);
+  }
+  ::closedir(entries);
+  for (const std::string& name : stale) ::unlinkat(temp_dir, name.c_str(), 0);
 }
 
 }  // namespace
@@ -344,44 +427,42 @@ Result<std::string> LocalObjectStore::PathOf(const std::string& key) const {
 Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(const std::string& key,
                                                                   const PutOptions& options) {
   TRY(PathOf(key).status());
-  std::string temp_dir = dir_ + "/" + kLocalTempDir;
+  TRY_ASSIGN(Fd temp_dir, OpenTempFolder(dir_));
   // A server that runs for long still clears what a crash before its start left.
   int64_t due = next_temp_sweep_ms_.load(std::memory_order_relaxed);
   if (WallMillis() >= due &&
       next_temp_sweep_ms_.compare_exchange_strong(due, WallMillis() + temp_sweep_every_ms_)) {
-    SweepStaleTempFiles(temp_dir);
+    SweepStaleTempFiles(temp_dir.get());
   }
-  std::string temp_path = temp_dir + "/" + RandomHex(12);
-  int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {  // someone removed the temp dir: recreate it once
-    TRY(MakeDirs(temp_dir));
-    fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  std::string temp_name = RandomHex(12);
+  int fd =
+      ::openat(temp_dir.get(), temp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return IoError("cannot create '" + dir_ + "/" + kLocalTempDir + "/" + temp_name +
+                   "': " + ErrnoText(errno));
   }
-  if (fd < 0) return IoError("cannot create '" + temp_path + "': " + ErrnoText(errno));
   return std::unique_ptr<ObjectWriter>(std::make_unique<LocalObjectWriter>(
-      bucket_, dir_, key, temp_path, fd, options, warned_xattrs_, locks_));
+      bucket_, dir_, key, std::move(temp_dir), std::move(temp_name), fd, options, warned_xattrs_,
+      locks_));
 }
 
 Result<std::string> LocalObjectStore::Get(const std::string& key, std::optional<ByteRange> range) {
   TRY_ASSIGN(std::string path, PathOf(key));
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ENOENT || err == ENOTDIR)
+  Fd object;
+  if (int err = OpenObject(dir_, key, &object); err != 0) {
+    if (NoObject(err))
       return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
     return IoError("cannot open '" + path + "': " + ErrnoText(err));
   }
+  const int fd = object.get();
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
     return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
-  }
   if (range && !range->if_match.empty()) {
     // The ETag of the file this descriptor reads, as Head gives it.
     ObjectInfo info = InfoFromStat(key, st);
     ReadEtag(fd, &info);
     if (info.etag != range->if_match) {
-      ::close(fd);
       return FailedPrecondition("object '" + key + "' in bucket '" + bucket_ + "' has ETag '" +
                                 info.etag + "', not '" + range->if_match + "': it was replaced");
     }
@@ -389,30 +470,29 @@ Result<std::string> LocalObjectStore::Get(const std::string& key, std::optional<
   uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t offset = range ? range->offset : 0;
   if (offset > size) {
-    ::close(fd);
     return InvalidArgument("range starts at byte " + std::to_string(offset) + " but object '" +
                            key + "' has " + std::to_string(size) + " bytes");
   }
   uint64_t length = size - offset;
   if (range && range->length) length = std::min(length, *range->length);
-  auto data = local::ReadAt(fd, offset, length, path);
-  ::close(fd);
-  return data;
+  return local::ReadAt(fd, offset, length, path);
 }
 
 Result<ObjectInfo> LocalObjectStore::Head(const std::string& key) {
   TRY_ASSIGN(std::string path, PathOf(key));
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    int err = errno;
-    if (err == ENOENT || err == ENOTDIR)
+  Fd object;
+  if (int err = OpenObject(dir_, key, &object); err != 0) {
+    if (NoObject(err))
       return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
-    return IoError("cannot stat '" + path + "': " + ErrnoText(err));
+    return IoError("cannot open '" + path + "': " + ErrnoText(err));
   }
+  struct stat st;
+  if (::fstat(object.get(), &st) != 0)
+    return IoError("cannot stat '" + path + "': " + ErrnoText(errno));
   if (!S_ISREG(st.st_mode))
     return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
   ObjectInfo info = InfoFromStat(key, st);
-  ReadAttributes(path, &info);
+  ReadAttributes(object.get(), &info);
   return info;
 }
 
@@ -425,9 +505,11 @@ Result<ListResult> LocalObjectStore::List(const std::string& prefix, const std::
   // directory part does names nothing, and that directory is not walked ("../" would
   // leave the bucket).
   if (!start_rel.empty() && !PathOf(start_rel).ok()) return ListResult{};
-  auto describe = [](const std::string& key, const std::string& path) -> std::optional<ObjectInfo> {
+  auto describe = [](int dir_fd, const char* name, const std::string& key,
+                     const std::string& path) -> std::optional<ObjectInfo> {
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      return std::nullopt;
     ObjectInfo info = InfoFromStat(key, st);
     ReadEtag(path, &info);
     return info;
@@ -453,38 +535,63 @@ Status LocalObjectStore::Remove(const std::string& key, const WriteCondition* co
     return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
   }
   const std::string& path = *mapped;
+  auto no_object = [&] {
+    if (condition == nullptr) return Status::Ok();
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+  };
+  // Through folders opened without following a link, and only a regular file: a link in
+  // the lake is no object (List never shows one), and nothing it points at is removed.
+  auto [parent_rel, name] = SplitKey(key);
+  Folders folders;
+  if (int err = folders.Open(dir_, parent_rel); err != 0) {
+    if (NoObject(err)) return no_object();
+    return IoError("cannot open the folder of '" + path + "': " + ErrnoText(err));
+  }
+  const int parent = folders.innermost();
   int err = 0;
   {
     std::lock_guard lock(locks_->For(key));
-    if (condition != nullptr) TRY(CheckCondition(*condition, path, key, bucket_));
-    if (::unlink(path.c_str()) != 0) err = errno;
+    if (condition != nullptr) {
+      TRY(CheckCondition(*condition, parent, name, key, bucket_));
+    } else {
+      struct stat st;
+      if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        return Status::Ok();  // nothing, a folder ("a" of "a/b"), a link
+    }
+    if (::unlinkat(parent, name.c_str(), 0) != 0) err = errno;
   }
   if (err != 0) {
     if (err == ENOENT || err == ENOTDIR || err == EISDIR) return Status::Ok();
     return IoError("cannot delete '" + path + "': " + ErrnoText(err));
   }
-  return PruneEmptyFolders(path);
+  return PruneEmptyFolders(folders, path);
 }
 
-Status LocalObjectStore::PruneEmptyFolders(const std::string& path) {
-  auto parent_of = [](const std::string& p) { return p.substr(0, p.rfind('/')); };
+Status LocalObjectStore::PruneEmptyFolders(const Folders& folders, const std::string& path) {
   // Other deletes prune the same folders at once, and puts fill them again: a folder
   // already gone (ENOENT) is passed over, and the first that will not go (ENOTEMPTY, or
-  // anything else: pruning is tidying, not part of the delete) ends the climb.
-  std::string dir = parent_of(path);
-  while (dir.size() > dir_.size()) {
-    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) break;
-    dir = parent_of(dir);
+  // anything else: pruning is tidying, not part of the delete) ends the climb. Each is
+  // removed from the parent it was opened in, so the climb never leaves the bucket.
+  size_t level = folders.depth();
+  while (level > 0) {
+    if (::unlinkat(folders.fd(level - 1), folders.name(level).c_str(), AT_REMOVEDIR) != 0 &&
+        errno != ENOENT)
+      break;
+    --level;
   }
-  // The last removal is recorded in `dir`. If another delete pruned it since, that delete's
-  // removal is recorded further up: sync the nearest folder that is still there.
+  // The last removal is recorded in the folder at `level`. If another delete pruned it
+  // since (no links left), that delete's removal is recorded further up: sync the nearest
+  // folder that is still there.
   while (true) {
-    int err = FsyncDir(dir);
-    if (err == 0) return Status::Ok();
-    if (err != ENOENT || dir.size() <= dir_.size())
-      return IoError("deleted '" + path + "' but cannot fsync directory '" + dir +
-                     "' (the delete may not survive a crash): " + ErrnoText(err));
-    dir = parent_of(dir);
+    struct stat st;
+    const int fd = folders.fd(level);
+    if (level > 0 && ::fstat(fd, &st) == 0 && st.st_nlink == 0) {
+      --level;
+      continue;
+    }
+    if (::fsync(fd) == 0) return Status::Ok();
+    return IoError("deleted '" + path + "' but cannot fsync directory '" + folders.PathTo(level) +
+                   "' (the delete may not survive a crash): " + ErrnoText(errno));
   }
 }
 
@@ -507,9 +614,9 @@ Result<std::shared_ptr<ObjectStore>> LocalObjectStoreProvider::Bucket(const std:
   std::lock_guard lock(mu_);
   if (auto it = buckets_.find(name); it != buckets_.end()) return it->second;
   std::string dir = root_ + "/" + name;
-  std::string temp_dir = dir + "/" + kLocalTempDir;
-  TRY(MakeDirs(temp_dir));
-  SweepStaleTempFiles(temp_dir);
+  TRY(MakeDirs(dir));
+  TRY_ASSIGN(Fd temp_dir, OpenTempFolder(dir));
+  SweepStaleTempFiles(temp_dir.get());
   auto store = std::make_shared<LocalObjectStore>(name, dir);
   buckets_[name] = store;
   return std::shared_ptr<ObjectStore>(store);

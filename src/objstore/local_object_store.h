@@ -13,13 +13,20 @@
 //    paths: empty segments ("a//b", "a/"), segments over 255 bytes, and keys under
 //    ".tributary-tmp/". A key cannot be both an object and a "directory" of others
 //    ("a" and "a/b"): the second Put fails with kFailedPrecondition naming both.
-//  - Head: size and mtime from stat(2); the etag is "<size hex>-<mtime ns hex>" — it
+//  - Head: size and mtime from fstat(2); the etag is "<size hex>-<mtime ns hex>" — it
 //    changes whenever the object is replaced, but it is not an MD5 as on S3.
 //  - PutOptions (content type, encoding, user metadata) are kept as extended attributes
 //    (user.tributary.content_type, user.tributary.content_encoding,
 //    user.tributary.meta.<name>) set before the rename. On a filesystem without xattrs
 //    they are dropped with one warning per bucket; object bytes are never affected.
 //  - Delete removes the file and then every directory it leaves empty, up to the bucket.
+//  - symbolic links below the bucket's directory are never followed: every folder of a
+//    key is opened relative to the one above with O_NOFOLLOW (local_files.h, Folders), the
+//    object too, and the object is placed and removed relative to its folder. A key
+//    through a link names no object (Get, Head: kNotFound; Delete: nothing to delete, and
+//    nothing removed), a write of one is kFailedPrecondition ("a segment of the key is a
+//    symbolic link in the lake directory"), and List shows none. A link in the place of
+//    .tributary-tmp/ fails writers (kIoError) and is never swept.
 //
 //  - conditional writes (PutOptions::condition): the key's writes and deletes through
 //    this process take turns at the moment they make or remove the object (one of 64
@@ -45,6 +52,7 @@
 #include <mutex>
 #include <string>
 
+#include "objstore/local_files.h"
 #include "objstore/object_store.h"
 
 namespace tributary::objstore {
@@ -90,15 +98,17 @@ class LocalObjectStore : public ObjectStore {
            status.code() == ErrorCode::kFailedPrecondition;
   }
 
-  // The path a key maps to, after every check above; exposed for tests.
+  // The path a key maps to, after every check above, for messages and tests (the store
+  // itself never opens it by this path: see symbolic links above).
   Result<std::string> PathOf(const std::string& key) const;
 
  private:
   // Delete, under `condition` if given (its if_match).
   Status Remove(const std::string& key, const WriteCondition* condition);
-  // After the object at `path` was unlinked: removes the folders that left empty, up to
-  // the bucket, and syncs the folder the last removal was made in.
-  Status PruneEmptyFolders(const std::string& path);
+  // After the object at `path` was unlinked from the innermost of `folders`: removes the
+  // folders that left empty, up to the bucket, and syncs the folder the last removal was
+  // made in.
+  Status PruneEmptyFolders(const local::Folders& folders, const std::string& path);
 
   std::string bucket_;
   std::string dir_;
