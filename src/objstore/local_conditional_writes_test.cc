@@ -143,6 +143,39 @@ TEST_F(ConditionalWriteTest, ConditionalDeleteRemovesOnlyTheVersionRead) {
   EXPECT_FALSE(fs::exists(root_ + "/lake/nested"));  // the directories it left empty are gone
 }
 
+// A write its condition refuses makes no folder: one left behind, empty, would refuse the
+// key of its name for good ("newdir" cannot be an object while "newdir/" is a folder),
+// though nothing lists under it.
+TEST_F(ConditionalWriteTest, ARefusedWriteLeavesNoFolderBehind) {
+  EXPECT_EQ(store_->Put("newdir/x", "v", IfMatch("0123")).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Put("newdir/sub/x", "v", IfMatch("*")).code(), ErrorCode::kNotFound);
+  auto writer = store_->NewWriter("newdir/sub/y", IfMatch("0123"));
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(std::string(3 << 20, 'w')).ok());
+  EXPECT_EQ((*writer)->Commit().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(fs::exists(root_ + "/lake/newdir"));
+  Status st = store_->Put("newdir", "an object now");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(Read("newdir"), "an object now");
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
+// Whatever fails a write once its folders are made (here its temp file is gone), the
+// folders it made go with it; those that were there stay.
+TEST_F(ConditionalWriteTest, AFailedWriteRemovesTheFoldersItMade) {
+  ASSERT_TRUE(store_->Put("kept/other", "x").ok());
+  for (const PutOptions& options : {PutOptions{}, IfAbsent()}) {
+    auto writer = store_->NewWriter("kept/made/deeper/k", options);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Write("bytes").ok());
+    for (auto& e : fs::directory_iterator(root_ + "/lake/" + kLocalTempDir)) fs::remove(e.path());
+    EXPECT_FALSE((*writer)->Commit().ok());
+    EXPECT_FALSE(fs::exists(root_ + "/lake/kept/made"));
+    EXPECT_EQ(Read("kept/other"), "x");
+  }
+  EXPECT_TRUE(store_->Put("kept/made", "an object").ok());
+}
+
 TEST_F(ConditionalWriteTest, OfManyCreatorsExactlyOneWins) {
   constexpr int kWriters = 8;
   for (int round = 0; round < 20; ++round) {

@@ -1,5 +1,6 @@
 #include "objstore/local_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -168,8 +169,12 @@ Status Folders::MakeOnce(std::string_view relative_dir, bool* vanished) {
     if (::mkdirat(innermost(), name.c_str(), 0755) == 0) {
       // fsync of a folder a delete removed meanwhile succeeds; the Enter below, or the
       // caller's rename into it, then meets ENOENT.
-      if (::fsync(innermost()) != 0)
-        return IoError("cannot fsync directory '" + PathTo(depth()) + "': " + ErrnoText(errno));
+      if (::fsync(innermost()) != 0) {
+        int err = errno;
+        ::unlinkat(innermost(), name.c_str(), AT_REMOVEDIR);  // not entered: RemoveMade cannot
+        return IoError("cannot fsync directory '" + PathTo(depth()) + "': " + ErrnoText(err));
+      }
+      if (made_from_ == 0 || depth() + 1 < made_from_) made_from_ = depth() + 1;
     } else if (errno == ENOENT) {  // the folder to make it in was pruned
       *vanished = true;
       return Status::Ok();
@@ -191,6 +196,54 @@ Status Folders::MakeOnce(std::string_view relative_dir, bool* vanished) {
                    "': " + ErrnoText(err));
   }
   return Status::Ok();
+}
+
+void Folders::RemoveMade() {
+  if (made_from_ == 0) return;
+  for (size_t level = depth(); level >= made_from_; --level) {
+    if (::unlinkat(fd(level - 1), name(level).c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+      return;  // not empty: another write's object, or one on its way
+  }
+}
+
+FolderRemoval RemoveFoldersWithoutObjects(int parent, const std::string& name) {
+  Fd folder(::openat(parent, name.c_str(), FolderOpenFlags()));
+  if (!folder.valid())
+    return errno == ENOENT ? FolderRemoval::kRemoved : FolderRemoval::kNotRemoved;
+  int listing = ::openat(folder.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* entries = listing < 0 ? nullptr : ::fdopendir(listing);
+  if (entries == nullptr) {
+    if (listing >= 0) ::close(listing);
+    return FolderRemoval::kNotRemoved;
+  }
+  std::vector<std::string> folders;
+  FolderRemoval result = FolderRemoval::kRemoved;
+  while (const struct dirent* entry = ::readdir(entries)) {
+    const std::string child = entry->d_name;
+    if (child == "." || child == "..") continue;
+    struct stat st;
+    if (::fstatat(folder.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone
+    if (S_ISDIR(st.st_mode)) {
+      folders.push_back(child);
+    } else if (S_ISREG(st.st_mode)) {
+      result = FolderRemoval::kHoldsAnObject;
+      break;
+    } else {
+      result = FolderRemoval::kNotRemoved;
+    }
+  }
+  ::closedir(entries);
+  if (result == FolderRemoval::kHoldsAnObject) return result;
+  for (const std::string& child : folders) {
+    FolderRemoval below = RemoveFoldersWithoutObjects(folder.get(), child);
+    if (below == FolderRemoval::kHoldsAnObject) return below;
+    if (below != FolderRemoval::kRemoved) result = below;
+  }
+  if (result != FolderRemoval::kRemoved) return result;
+  if (::unlinkat(parent, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) return result;
+  // Filled meanwhile: by an object on its way, or a put's folder before its rename.
+  return errno == ENOTEMPTY || errno == EEXIST ? FolderRemoval::kHoldsAnObject
+                                               : FolderRemoval::kNotRemoved;
 }
 
 Status Folders::Make(const std::string& base, std::string_view relative_dir) {

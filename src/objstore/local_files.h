@@ -71,8 +71,14 @@ class Folders {
   // kFailedPrecondition ("a segment of the key is a symbolic link in the lake directory");
   // one that is an object (a file) is kFailedPrecondition too. A folder removed under it
   // (a concurrent delete pruning the folder it emptied) is made again from `base`, a
-  // bounded number of times (then kUnavailable).
+  // bounded number of times (then kUnavailable). made_from() tells which it made.
   Status Make(const std::string& base, std::string_view relative_dir);
+  // The shallowest level (1..) any Make of this object made a folder at, 0 if none: the
+  // folders from there down are this writer's, for it to remove if it fails.
+  size_t made_from() const { return made_from_; }
+  // Removes the folders Make made (from the deepest open one up to made_from()) as long
+  // as they are empty: a write that failed leaves none behind, to be taken for a prefix.
+  void RemoveMade();
 
   // How many folders below the base are open (the segments of relative_dir).
   size_t depth() const { return names_.size(); }
@@ -93,7 +99,20 @@ class Folders {
   std::string base_;
   std::vector<Fd> fds_;
   std::vector<std::string> names_;
+  size_t made_from_ = 0;
 };
+
+// What RemoveFoldersWithoutObjects did.
+enum class FolderRemoval {
+  kRemoved,        // it held no object: gone, with its folders (or it was gone already)
+  kHoldsAnObject,  // a regular file somewhere below: left as it is
+  kNotRemoved,     // no object, but something else (a link, a device) or an error: left
+};
+
+// Removes the folder `name` of the open folder `parent` and the folders in it, all the
+// way down, if none holds an object (a regular file): such a tree gives no key, and
+// stands in the way of an object of its name. Links are not followed, nor removed.
+FolderRemoval RemoveFoldersWithoutObjects(int parent, const std::string& name);
 
 // Opens `relative` ("a/b/c") below the open folder `dir_fd` with open(2) `flags`, following
 // no symbolic link on the way or at its end: a descriptor, or -1 with errno set (ENOENT,

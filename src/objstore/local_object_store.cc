@@ -131,6 +131,15 @@ int OpenObject(const std::string& dir, const std::string& key, Fd* out) {
   return 0;
 }
 
+// Why the if_match `condition` of a write of `key` does not hold: no object.
+Status MissingObject(const WriteCondition& condition, const std::string& key,
+                     const std::string& bucket) {
+  return NotFound("object '" + key + "' does not exist in bucket '" + bucket + "'" +
+                  (condition.if_match == "*"
+                       ? ""
+                       : ", so it has no ETag '" + condition.if_match + "' to match"));
+}
+
 // Whether `condition` holds for the object now named `name` in the folder `dir_fd` (key
 // `key` of `bucket`): OK, or why not. Called under the key's lock.
 Status CheckCondition(const WriteCondition& condition, int dir_fd, const std::string& name,
@@ -138,12 +147,8 @@ Status CheckCondition(const WriteCondition& condition, int dir_fd, const std::st
   if (condition.if_match.empty()) return Status::Ok();
   Fd fd(::openat(dir_fd, name.c_str(), kObjectOpenFlags));
   struct stat st;
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return NotFound("object '" + key + "' does not exist in bucket '" + bucket + "'" +
-                    (condition.if_match == "*"
-                         ? ""
-                         : ", so it has no ETag '" + condition.if_match + "' to match"));
-  }
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return MissingObject(condition, key, bucket);
   ObjectInfo info = InfoFromStat(key, st);
   ReadEtag(fd.get(), &info);
   if (condition.if_match != "*" && info.etag != condition.if_match) {
@@ -263,11 +268,44 @@ class LocalObjectWriter : public ObjectWriter {
     // Made and opened without following a link, and the object placed relative to the
     // folder opened: a link in the lake never takes the write elsewhere.
     Folders folders;
+    if (Status st = PlaceInto(&folders, parent_rel, name); !st.ok()) {
+      // No folder of a write that failed stays behind: an empty one would keep its name
+      // from ever being an object (and its own key, if_match, from being found).
+      folders.RemoveMade();
+      return st;
+    }
+    temp_name_.clear();
+    committed_ = true;
+    // The folder holds the object now, so only a delete of this very key, done since,
+    // can have emptied and pruned it: the put happened, and there is nothing to sync
+    // (fsync of the removed folder does no harm).
+    if (::fsync(folders.innermost()) != 0)
+      return IoError("cannot fsync directory '" + folders.PathTo(folders.depth()) +
+                     "': " + ErrnoText(errno));
+    return Status::Ok();
+  }
+
+  // Opens (or makes) the folder `parent_rel` into `folders` and places the temp file in it
+  // as `name`, under the write's condition.
+  Status PlaceInto(Folders* folders, std::string_view parent_rel, const std::string& name) {
+    // The object a replace-only write is for has its folders already: they are opened,
+    // not made, and a write refused for want of it makes nothing.
+    const bool replace_only = !options_.condition.if_match.empty();
+    bool cleared = false;  // a folder of the key's name, holding no object, was removed
     // A concurrent Delete may remove an empty parent between mkdir and rename: make it
     // again and retry (bounded; each retry needs another delete to land in between).
     for (int attempt = 1;; ++attempt) {
-      TRY(folders.Make(dir_, parent_rel).WithContext(Refusal()));
-      const int parent = folders.innermost();
+      if (replace_only) {
+        int err = folders->Open(dir_, parent_rel);
+        if (err == ELOOP) return local::SymlinkInKey(key_).WithContext(Refusal());
+        if (NoObject(err)) return MissingObject(options_.condition, key_, bucket_);
+        if (err != 0)
+          return IoError("cannot open directory '" + dir_ + "/" + std::string(parent_rel) +
+                         "': " + ErrnoText(err));
+      } else {
+        TRY(folders->Make(dir_, parent_rel).WithContext(Refusal()));
+      }
+      const int parent = folders->innermost();
       int err = 0;
       {
         // The key's writes and deletes one at a time, so that a condition checked still
@@ -279,18 +317,33 @@ class LocalObjectWriter : public ObjectWriter {
         TRY(CheckCondition(options_.condition, parent, name, key_, bucket_));
         err = Place(parent, name);
       }
-      if (err == 0) break;
+      if (err == 0) return Status::Ok();
       if (err == ENOENT && attempt < kPlaceAttempts) continue;
-      if (err == EEXIST && options_.condition.if_absent) {
-        struct stat st;
-        if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-          return FailedPrecondition("object '" + key_ + "' already exists in bucket '" + bucket_ +
-                                    "' (the write was to create it only)");
-        }
+      struct stat st;
+      const bool object_there =
+          ::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+      if (err == EEXIST && options_.condition.if_absent && object_there) {
+        return FailedPrecondition("object '" + key_ + "' already exists in bucket '" + bucket_ +
+                                  "' (the write was to create it only)");
       }
-      if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
+      if (err == EISDIR || err == ENOTEMPTY || err == EEXIST) {
+        // A folder of the key's name. One that holds no object gives no key (a crash's
+        // leftover, or a failed write's from before they were removed): it goes, and the
+        // write is tried again. One that holds an object refuses the key for good.
+        local::FolderRemoval removal = local::FolderRemoval::kHoldsAnObject;
+        if (!cleared && attempt < kPlaceAttempts) {
+          removal = local::RemoveFoldersWithoutObjects(parent, name);
+          cleared = removal == local::FolderRemoval::kRemoved;
+          if (cleared) continue;
+        }
+        if (removal == local::FolderRemoval::kNotRemoved)
+          return FailedPrecondition(Refusal() + ": the folder '" + key_ +
+                                    "/' is in the way; it holds no object, but something else "
+                                    "(a symbolic link, a device) that the lake leaves alone: "
+                                    "remove it, or write another key");
         return FailedPrecondition(Refusal() + ": other objects have it as a prefix ('" + key_ +
                                   "/...'); the local backend cannot hold both");
+      }
       if (err == ENOENT)
         return Unavailable(Refusal() + ": its folder '" + std::string(parent_rel) +
                            "' was removed by concurrent deletes " + std::to_string(kPlaceAttempts) +
@@ -298,15 +351,6 @@ class LocalObjectWriter : public ObjectWriter {
       return IoError("cannot move '" + temp_path_ + "' to '" + dir_ + "/" + key_ +
                      "': " + ErrnoText(err));
     }
-    temp_name_.clear();
-    committed_ = true;
-    // The folder holds the object now, so only a delete of this very key, done since,
-    // can have emptied and pruned it: the put happened, and there is nothing to sync
-    // (fsync of the removed folder does no harm).
-    if (::fsync(folders.innermost()) != 0)
-      return IoError("cannot fsync directory '" + folders.PathTo(folders.depth()) +
-                     "': " + ErrnoText(errno));
-    return Status::Ok();
   }
 
   std::string Refusal() const { return "cannot put '" + key_ + "' in bucket '" + bucket_ + "'"; }

@@ -12,7 +12,9 @@
 //  - keys: on top of ValidateKey, this backend refuses keys it cannot map to distinct
 //    paths: empty segments ("a//b", "a/"), segments over 255 bytes, and keys under
 //    ".tributary-tmp/". A key cannot be both an object and a "directory" of others
-//    ("a" and "a/b"): the second Put fails with kFailedPrecondition naming both.
+//    ("a" and "a/b"): the second Put fails with kFailedPrecondition naming both. A
+//    folder that holds no object is no prefix: a Put of its name removes it. A write that
+//    fails removes the folders it made (and one with if_match makes none).
 //  - Head: size and mtime from fstat(2); the etag is "<size hex>-<mtime ns hex>" — it
 //    changes whenever the object is replaced, but it is not an MD5 as on S3.
 //  - PutOptions (content type, encoding, user metadata) are kept as extended attributes

@@ -402,6 +402,41 @@ TEST_F(LocalStoreTest, ObjectAndPrefixOfTheSameNameConflict) {
   EXPECT_EQ(TempFiles(), 0u);
 }
 
+// Folders that hold no object (a crash's leftovers: a put's, made before its rename, or a
+// delete's, not yet pruned) do not keep their name from being put: they give no key, and
+// the put removes them. A folder that holds an object, or anything else the lake did not
+// make (a link), still refuses it.
+TEST_F(LocalStoreTest, EmptyFoldersDoNotKeepAnObjectFromTheirName) {
+  auto read = [&](const std::string& key) {
+    auto data = store_->Get(key);
+    return data.ok() ? *data : data.status().ToString();
+  };
+  fs::create_directories(root_ + "/iot-data/left/over/empty");
+  fs::create_directories(root_ + "/iot-data/left/also");
+  EXPECT_TRUE(store_->List("").value().objects.empty());
+  Status st = store_->Put("left", "now an object");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(read("left"), "now an object");
+  PutOptions create_only;
+  create_only.condition.if_absent = true;
+  fs::create_directories(root_ + "/iot-data/crash/left");
+  st = store_->Put("crash", "created", create_only);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(read("crash"), "created");
+
+  ASSERT_TRUE(store_->Put("full/deep/a", "1").ok());
+  fs::create_directories(root_ + "/iot-data/full/empty");
+  EXPECT_EQ(store_->Put("full", "2").code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Put("full", "2", create_only).code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(read("full/deep/a"), "1");
+
+  fs::create_directories(root_ + "/iot-data/linked");
+  fs::create_symlink("/etc/hostname", root_ + "/iot-data/linked/l");
+  EXPECT_EQ(store_->Put("linked", "x").code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(fs::is_symlink(root_ + "/iot-data/linked/l"));
+  EXPECT_EQ(TempFiles(), 0u);
+}
+
 TEST_F(LocalStoreTest, DeleteIsIdempotentAndPrunesEmptyDirectories) {
   ASSERT_TRUE(store_->Put("x/y/z", "1").ok());
   ASSERT_TRUE(store_->Put("x/keep", "2").ok());
