@@ -84,7 +84,8 @@ nlohmann::json SweepJson(const lake::ExpirySummary& s) {
                      {"examined", s.examined},
                      {"expired", s.expired},
                      {"bytes", s.bytes},
-                     {"failed", s.failed}};
+                     {"failed", s.failed},
+                     {"changed", s.changed}};
   if (!s.first_error.empty()) out["first_error"] = s.first_error;
   return out;
 }

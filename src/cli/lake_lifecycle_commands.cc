@@ -111,6 +111,10 @@ int Run(const ClientOptions& opts, const LifecycleArgs& a) {
   if (opts.json) return PrintJson(*r), 0;
   std::printf("expired %s of %s objects (%s bytes) in %s\n", Cell((*r)["expired"]).c_str(),
               Cell((*r)["examined"]).c_str(), Cell((*r)["bytes"]).c_str(), a.bucket.c_str());
+  if ((*r).value("changed", 0) > 0) {
+    std::printf("%s expired when listed but replaced or deleted since: left as they are\n",
+                Cell((*r)["changed"]).c_str());
+  }
   if ((*r).value("failed", 0) > 0) {
     std::fprintf(stderr, "tributary lake lifecycle run: %s not deleted: %s\n",
                  Cell((*r)["failed"]).c_str(), Cell((*r)["first_error"]).c_str());

@@ -8,6 +8,44 @@
 #include "base/thread_name.h"
 
 namespace tributary::lake {
+namespace {
+
+// What became of an expired object.
+enum class Expiry { kDeleted, kChanged, kFailed };
+
+// Deletes the object `listed` (as the listing described it, expired) only if it is still
+// that object: one replaced since the listing holds new data, and one deleted since is
+// nobody's failure. The check and the delete are one step where the store can make them
+// one (DeleteIf, with the listed ETag: the local lake, S3 stores that take If-Match on
+// DeleteObject); a HEAD just before narrows the window on stores that ignore the
+// condition, and stands in for it where the store cannot check one (kUnimplemented).
+Expiry DeleteAsListed(objstore::ObjectStore& bucket, const objstore::ObjectInfo& listed,
+                      Status* error) {
+  // In whole seconds: S3 lists times to the millisecond, but HEAD's Last-Modified has
+  // seconds only.
+  auto changed = [&](const objstore::ObjectInfo& now) {
+    return now.etag != listed.etag || now.size != listed.size ||
+           now.modified_ms / 1000 != listed.modified_ms / 1000;
+  };
+  Result<objstore::ObjectInfo> now = bucket.Head(listed.key);
+  if (!now.ok()) {
+    if (now.status().code() == ErrorCode::kNotFound) return Expiry::kChanged;
+    *error = now.status();
+    return Expiry::kFailed;
+  }
+  if (changed(*now)) return Expiry::kChanged;
+  Status st = listed.etag.empty() ? Unimplemented("no ETag to delete on")
+                                  : bucket.DeleteIf(listed.key, listed.etag);
+  if (st.code() == ErrorCode::kUnimplemented) st = bucket.Delete(listed.key);
+  if (st.ok()) return Expiry::kDeleted;
+  // Replaced (the ETag differs) or deleted between the HEAD and the delete.
+  if (st.code() == ErrorCode::kFailedPrecondition || st.code() == ErrorCode::kNotFound)
+    return Expiry::kChanged;
+  *error = st;
+  return Expiry::kFailed;
+}
+
+}  // namespace
 
 ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfiguration& config,
                             int64_t now_ms, const std::function<bool()>& stop) {
@@ -32,13 +70,20 @@ ExpirySummary ExpireObjects(objstore::ObjectStore& bucket, const LifecycleConfig
       ++s.examined;
       const LifecycleRule* rule = RuleFor(config, o.key);
       if (rule == nullptr || ExpiresAtMs(o.modified_ms, rule->days) > now_ms) continue;
-      if (Status st = bucket.Delete(o.key); !st.ok()) {
-        ++s.failed;
-        if (s.first_error.empty()) s.first_error = "deleting '" + o.key + "': " + st.message();
-        continue;
+      Status error;
+      switch (DeleteAsListed(bucket, o, &error)) {
+        case Expiry::kDeleted:
+          ++s.expired;
+          s.bytes += static_cast<int64_t>(o.size);
+          break;
+        case Expiry::kChanged:
+          ++s.changed;
+          break;
+        case Expiry::kFailed:
+          ++s.failed;
+          if (s.first_error.empty()) s.first_error = "deleting '" + o.key + "': " + error.message();
+          break;
       }
-      ++s.expired;
-      s.bytes += static_cast<int64_t>(o.size);
     }
   }
   return s;

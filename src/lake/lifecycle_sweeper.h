@@ -6,7 +6,10 @@
 //
 // Runs in the control server only (one sweeper per deployment). An object that cannot be
 // deleted is counted, the first reason kept, and tried again at the next sweep; the
-// others go on. Thread-safe; one sweep at a time.
+// others go on. Only the object listed is deleted: one replaced or deleted since the
+// listing is left (counted as changed), checked by HEAD and by deleting on the listed
+// ETag (ObjectStore::DeleteIf; a plain Delete after the HEAD where the store cannot).
+// Thread-safe; one sweep at a time.
 #pragma once
 
 #include <atomic>
@@ -34,6 +37,7 @@ struct ExpirySummary {
   int64_t expired = 0;   // deleted
   int64_t bytes = 0;     // their size
   int64_t failed = 0;    // expired but not deleted (the store refused)
+  int64_t changed = 0;   // expired as listed, but replaced or deleted since: left alone
   std::string first_error;
 };
 

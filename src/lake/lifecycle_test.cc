@@ -218,6 +218,10 @@ class StubbornBucket : public objstore::testing::ForwardingStore {
     if (key == key_) return Unavailable("the store is read-only for now");
     return ForwardingStore::Delete(key);
   }
+  Status DeleteIf(const std::string& key, const std::string& if_match) override {
+    if (key == key_) return Unavailable("the store is read-only for now");
+    return ForwardingStore::DeleteIf(key, if_match);
+  }
 
  private:
   std::string key_;
@@ -229,6 +233,83 @@ TEST_F(LifecycleLakeTest, AnObjectTheStoreWillNotDeleteIsCountedAndTheOthersGo) 
   EXPECT_EQ(s.expired, 2);  // raw/2026/b.json and raw/keep/c.json
   EXPECT_EQ(s.failed, 1);
   EXPECT_EQ(s.first_error, "deleting 'raw/2026/a.json': the store is read-only for now");
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"curated/d.parquet", "raw/2026/a.json"}));
+}
+
+// A bucket where, just after each listing, a writer replaces one object and another
+// deletes a second: the sweep acts on a listing already out of date for them.
+class ChangedAfterListing : public objstore::testing::ForwardingStore {
+ public:
+  // `conditional_deletes` false: a store that cannot delete on a condition (DeleteIf is
+  // kUnimplemented), as S3 stores that ignore If-Match on DeleteObject are taken for.
+  ChangedAfterListing(std::shared_ptr<objstore::ObjectStore> inner, std::string replaced,
+                      std::string deleted, bool conditional_deletes)
+      : ForwardingStore(std::move(inner)),
+        replaced_(std::move(replaced)),
+        deleted_(std::move(deleted)),
+        conditional_deletes_(conditional_deletes) {}
+  Status DeleteIf(const std::string& key, const std::string& if_match) override {
+    if (!conditional_deletes_) return ObjectStore::DeleteIf(key, if_match);
+    return ForwardingStore::DeleteIf(key, if_match);
+  }
+  Result<objstore::ListResult> List(const std::string& prefix, const std::string& delimiter,
+                                    const objstore::ListOptions& options) override {
+    auto listing = ForwardingStore::List(prefix, delimiter, options);
+    EXPECT_TRUE(Put(replaced_, "fresh data, written after the listing").ok());
+    EXPECT_TRUE(Delete(deleted_).ok());
+    return listing;
+  }
+
+ private:
+  std::string replaced_, deleted_;
+  bool conditional_deletes_;
+};
+
+// An object expired as listed but rewritten since is new data: the sweep leaves it (and
+// one deleted since is no failure). It deleted the rewritten object unconditionally.
+TEST_F(LifecycleLakeTest, AnObjectRewrittenSinceTheListingIsNotDeleted) {
+  for (bool conditional_deletes : {true, false}) {
+    SCOPED_TRACE(conditional_deletes ? "DeleteIf" : "Head, then Delete");
+    ASSERT_TRUE(bucket_->Put("raw/2026/a.json", std::string(10, 'x')).ok());
+    ASSERT_TRUE(bucket_->Put("raw/2026/b.json", std::string(10, 'x')).ok());
+    ASSERT_TRUE(bucket_->Put("raw/keep/c.json", std::string(10, 'x')).ok());
+    ChangedAfterListing bucket(bucket_, "raw/2026/a.json", "raw/2026/b.json", conditional_deletes);
+    ExpirySummary s = ExpireObjects(bucket, {{{"raw", true, "raw/", 1}}}, WallMillis() + 2 * kDay);
+    EXPECT_EQ(s.examined, 3);
+    EXPECT_EQ(s.expired, 1);  // raw/keep/c.json
+    EXPECT_EQ(s.changed, 2);
+    EXPECT_EQ(s.failed, 0) << s.first_error;
+    EXPECT_EQ(s.bytes, 10);
+    EXPECT_EQ(Keys(), (std::vector<std::string>{"curated/d.parquet", "raw/2026/a.json"}));
+    auto fresh = bucket_->Get("raw/2026/a.json");
+    ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+    EXPECT_EQ(*fresh, "fresh data, written after the listing");
+  }
+}
+
+// A bucket where a writer replaces `key` just after the sweep's last look at it (Head).
+class ReplacedAfterHead : public objstore::testing::ForwardingStore {
+ public:
+  ReplacedAfterHead(std::shared_ptr<objstore::ObjectStore> inner, std::string key)
+      : ForwardingStore(std::move(inner)), key_(std::move(key)) {}
+  Result<objstore::ObjectInfo> Head(const std::string& key) override {
+    auto info = ForwardingStore::Head(key);
+    if (key == key_) EXPECT_TRUE(Put(key_, "fresh data, written after the look").ok());
+    return info;
+  }
+
+ private:
+  std::string key_;
+};
+
+// Where the store can delete on a condition, the object's ETag as listed is that
+// condition: a replacement that lands after every look is not deleted either.
+TEST_F(LifecycleLakeTest, TheDeleteIsConditionalOnTheListedObject) {
+  ReplacedAfterHead bucket(bucket_, "raw/2026/a.json");
+  ExpirySummary s = ExpireObjects(bucket, {{{"raw", true, "raw/", 1}}}, WallMillis() + 2 * kDay);
+  EXPECT_EQ(s.expired, 2);
+  EXPECT_EQ(s.changed, 1);
+  EXPECT_EQ(s.failed, 0) << s.first_error;
   EXPECT_EQ(Keys(), (std::vector<std::string>{"curated/d.parquet", "raw/2026/a.json"}));
 }
 

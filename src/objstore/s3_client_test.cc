@@ -580,6 +580,20 @@ TEST(AmbiguousRetries, ConditionalDeleteThatDeletedSucceeds) {
   EXPECT_EQ(store.DeleteIf("k", "0123456789abcdef0123456789abcdef").code(), ErrorCode::kNotFound);
 }
 
+// A store that answers a conditional DeleteObject 501 NotImplemented cannot check the
+// condition: kUnimplemented, as ObjectStore::DeleteIf promises, for the caller to fall
+// back on (the lifecycle sweep looks with HEAD first), not kUnavailable.
+TEST(ConditionalDeletes, AStoreWithoutThemSaysUnimplemented) {
+  FakeNetwork network;
+  network.answer = [&](const HttpRequest&, bool*) -> Result<HttpResponse> {
+    return Answer(501, "<Error><Code>NotImplemented</Code><Message>If-Match</Message></Error>");
+  };
+  S3ObjectStore store("iot-data", FakeClient(&network));
+  Status st = store.DeleteIf("k", "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(st.code(), ErrorCode::kUnimplemented) << st.ToString();
+  EXPECT_EQ(network.requests.size(), 1u);
+}
+
 // Part sizes grow so that 10,000 parts hold what S3 holds (5 TiB), small objects keep
 // small parts, and no part passes S3's 5 GiB.
 TEST(Multipart, PartSizesGrow) {

@@ -168,6 +168,11 @@ Status S3ObjectStore::DeleteIf(const std::string& key, const std::string& if_mat
     auto err = s3::ParseErrorBody(response.body);
     if (!err || err->code == "NoSuchKey") return Status::Ok();
   }
+  // A store without conditional deletes that says so (one that ignores If-Match deletes).
+  if (response.status == 501) {
+    return Unimplemented(client_->ErrorFor(call, response, attempts.count).message() +
+                         " (the store cannot delete on a condition: If-Match on DeleteObject)");
+  }
   return client_->ErrorFor(call, response, attempts.count);  // 412: kFailedPrecondition
 }
 
