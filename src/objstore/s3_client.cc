@@ -77,6 +77,12 @@ bool IsIpAddress(std::string_view host) {
          ::inet_pton(AF_INET6, address.c_str(), bytes) == 1;
 }
 
+int StatusOfErrorIn2xx(std::string_view error_code) {
+  if (error_code == "InternalError") return 500;
+  if (error_code == "SlowDown" || error_code == "ServiceUnavailable") return 503;
+  return 400;
+}
+
 bool RetryableStatus(int status, std::string_view error_code) {
   if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504)
     return true;
@@ -220,10 +226,20 @@ Result<HttpResponse> S3Client::Send(const Call& call, Attempts* attempts) {
     std::string retry_after;
     Status error;
     if (response.ok()) {
-      status = response->status;
       std::string code;
-      if (status >= 400)
-        if (auto err = ParseErrorBody(response->body)) code = err->code;
+      if (response->status >= 400 || (call.error_in_2xx && response->status / 100 == 2)) {
+        if (auto err = ParseErrorBody(response->body)) {
+          code = err->code;
+          // S3 sent 200 before the work failed: the answer is the error's.
+          if (response->status / 100 == 2) {
+            Logger("objstore")
+                ->info("op={} where=\"{}\" msg=\"answered 200 with an error: {}\"", call.op,
+                       Where(call.bucket, call.key), code);
+            response->status = StatusOfErrorIn2xx(code);
+          }
+        }
+      }
+      status = response->status;
       retry = RetryableStatus(status, code);
       // A 500 may come after the store wrote the object; 503 and 429 are refusals.
       maybe_applied = status >= 500 && status != 503;

@@ -6,7 +6,8 @@
 // Retried (up to max_attempts, each attempt re-signed; the pause grows from 100 ms, or
 // from 1 s when the store says it is busy, and honours Retry-After): connection failures, timeouts,
 // 500/502/503/504, 429 and S3's transient 400s (RequestTimeout, IncompleteBody, BadDigest,
-// InvalidDigest, XAmzContentSHA256Mismatch, ExpiredToken). Not retried: other 4xx.
+// InvalidDigest, XAmzContentSHA256Mismatch, ExpiredToken), and a CompleteMultipartUpload
+// answered 200 with an InternalError or SlowDown body. Not retried: other 4xx.
 // Status mapping: 400 by S3's Code: credentials (InvalidAccessKeyId,
 // SignatureDoesNotMatch, InvalidToken...) kUnauthenticated, region
 // (AuthorizationHeaderMalformed, InvalidRegion...) and InvalidBucketName
@@ -63,6 +64,11 @@ struct Call {
   // second upload, the first never aborted): not retried once an attempt may have
   // reached the store (see Attempts); retried as usual when it cannot have.
   bool retry_if_maybe_applied = true;
+  // true for a request S3 may answer 200 and then fail, with an <Error> body
+  // (CompleteMultipartUpload: the status goes out as the work starts): Send reads such an
+  // answer as the status its Code stands for (StatusOfErrorIn2xx), retries it as that,
+  // and returns it with that status.
+  bool error_in_2xx = false;
 };
 
 // What became of Send's attempts. An attempt "may have been applied" when it failed after
@@ -124,6 +130,12 @@ class S3Client {
 
 // Whether `host` is an IPv4 or IPv6 address (brackets and a "%zone" allowed), not a name.
 bool IsIpAddress(std::string_view host);
+
+// The status an <Error> in a 2xx answer stands for (Call::error_in_2xx): 500 for
+// InternalError (retried, and it may have been applied, as a 500), 503 for SlowDown and
+// ServiceUnavailable (retried as throttling), else 400 (by its Code, as ErrorFor reads a
+// 400: RequestTimeout retried, InvalidPart the request's own).
+int StatusOfErrorIn2xx(std::string_view error_code);
 
 // Whether a response status is worth another attempt.
 bool RetryableStatus(int status, std::string_view error_code);

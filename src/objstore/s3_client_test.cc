@@ -430,6 +430,86 @@ TEST(AmbiguousRetries, CompleteThatCompletedSucceeds) {
   EXPECT_EQ(writer->StoredEtag(), MultipartEtag(part_etags));
 }
 
+// S3 answers CompleteMultipartUpload 200 as it starts, and the outcome in the body: an
+// <Error> there with InternalError (or SlowDown) is to be retried, as AWS documents, not
+// taken for the end of the upload (which was then aborted, its object lost).
+TEST(Multipart, ACompletionAnswered200WithAnInternalErrorIsRetried) {
+  FakeNetwork network;
+  std::vector<std::string> part_etags;
+  int completions = 0;
+  network.answer = [&](const HttpRequest& r, bool*) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads")) return Answer(200, kInitiated);
+    if (Has(r, "PUT", "partNumber=")) {
+      part_etags.push_back("\"" + PutEtag(r.body) + "\"");
+      return Answer(200, "", {{"etag", part_etags.back()}});
+    }
+    if (Has(r, "POST", "uploadId=up-1")) {
+      if (++completions == 1) {
+        return Answer(200,
+                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\n<Error><Code>InternalError"
+                      "</Code><Message>We encountered an internal error. Please try again."
+                      "</Message></Error>");
+      }
+      return Answer(200, "<CompleteMultipartUploadResult><Key>k</Key><ETag>\"" +
+                             MultipartEtag(part_etags) +
+                             "\"</ETag></CompleteMultipartUploadResult>");
+    }
+    return Answer(500);
+  };
+  auto writer = Writer(MultipartClient(&network), {});
+  ASSERT_TRUE(writer->Write(std::string((6u << 20) + 7, 'x')).ok());
+  Status st = writer->Commit();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(completions, 2);
+  for (const auto& r : network.requests)
+    EXPECT_FALSE(Has(r, "DELETE", "uploadId")) << "the upload was aborted";
+  EXPECT_EQ(writer->StoredEtag(), MultipartEtag(part_etags));
+}
+
+// The retry of a completion answered 200 with InternalError may find the upload already
+// completed by it (NoSuchUpload): the object is checked, as after a lost answer. An
+// <Error> no retry cures (InvalidPart) fails the write at once.
+TEST(Multipart, ACompletionsErrorIn200IsSettledLikeAnyOther) {
+  FakeNetwork network;
+  std::vector<std::string> part_etags;
+  int completions = 0;
+  std::string first_error = "InternalError";
+  network.answer = [&](const HttpRequest& r, bool*) -> Result<HttpResponse> {
+    if (Has(r, "POST", "?uploads")) return Answer(200, kInitiated);
+    if (Has(r, "PUT", "partNumber=")) {
+      part_etags.push_back("\"" + PutEtag(r.body) + "\"");
+      return Answer(200, "", {{"etag", part_etags.back()}});
+    }
+    if (Has(r, "POST", "uploadId=up-1")) {
+      if (++completions == 1)
+        return Answer(200, "<Error><Code>" + first_error + "</Code><Message>m</Message></Error>");
+      return Answer(404, "<Error><Code>NoSuchUpload</Code><Message>m</Message></Error>");
+    }
+    if (r.method == "HEAD")
+      return Answer(200, "", {{"etag", "\"" + MultipartEtag(part_etags) + "\""}});
+    if (r.method == "DELETE") return Answer(204);
+    return Answer(500);
+  };
+  auto writer = Writer(MultipartClient(&network), {});
+  ASSERT_TRUE(writer->Write(std::string((6u << 20) + 7, 'x')).ok());
+  Status st = writer->Commit();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(completions, 2);
+  EXPECT_TRUE(Has(network.requests.back(), "HEAD", "/iot-data/k"));
+
+  network.requests.clear();
+  part_etags.clear();
+  completions = 0;
+  first_error = "InvalidPart";
+  writer = Writer(MultipartClient(&network), {});
+  ASSERT_TRUE(writer->Write(std::string((6u << 20) + 7, 'x')).ok());
+  st = writer->Commit();
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << st.ToString();
+  EXPECT_NE(st.message().find("InvalidPart"), std::string::npos) << st.message();
+  EXPECT_EQ(completions, 1);
+  EXPECT_TRUE(Has(network.requests.back(), "DELETE", "uploadId=up-1"));
+}
+
 // S3 makes its own ETags, so a writer drops PutOptions::etag (the S3 API's multipart
 // ETag, of the client's parts) and uploads in its own part sizes: what it tells is the
 // ETag the store gave, which HEAD and GET give back, for its caller to answer.

@@ -225,18 +225,6 @@ Status S3Writer::UploadPart(std::string_view part) {
   return Status::Ok();
 }
 
-// CompleteMultipartUpload's answer: S3 may answer 200 and still fail the completion,
-// with an <Error> body.
-Status S3Writer::CompletionStatus(const Call& call, const Result<HttpResponse>& response) {
-  if (!response.ok()) return response.status();
-  if (auto err = ParseErrorBody(response->body)) {
-    HttpResponse failed = *response;
-    failed.status = err->code == "InternalError" || err->code == "SlowDown" ? 503 : 400;
-    return client_->ErrorFor(call, failed);
-  }
-  return Status::Ok();
-}
-
 Status S3Writer::Complete() {
   std::string xml = CompleteMultipartUploadXml(etags_);
   Call call{"CompleteMultipartUpload",
@@ -247,9 +235,12 @@ Status S3Writer::Complete() {
             {{"content-type", "application/xml"}},
             xml};
   call.headers.insert(call.headers.end(), condition_headers_.begin(), condition_headers_.end());
+  // S3 may answer 200 and still fail the completion, with an <Error> body: Send retries
+  // it (InternalError, SlowDown) and gives it back as the failure it is.
+  call.error_in_2xx = true;
   Attempts attempts;
   auto response = client_->SendOk(call, &attempts);
-  Status st = CompletionStatus(call, response);
+  Status st = response.status();
   const std::string expected = MultipartEtag(etags_);
   if (st.ok()) {
     std::string etag = ParseCompletedEtag(response->body);

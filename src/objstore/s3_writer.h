@@ -11,7 +11,9 @@
 // made: the writer then reads the key's ETag and succeeds if it is the one its bytes
 // give (PutEtag, MultipartEtag). CreateMultipartUpload is not retried after such an
 // attempt (a second upload would leave the first one unaborted): the write fails, and
-// the caller writes again.
+// the caller writes again. A CompleteMultipartUpload answered 200 with an <Error> body is
+// a failure (Call::error_in_2xx): retried if InternalError or SlowDown, with the same
+// NoSuchUpload check after it.
 //
 // Thread-compatible: one writer is used by one thread at a time.
 #pragma once
@@ -65,7 +67,6 @@ class S3Writer : public ObjectWriter {
   uint64_t NextPartSize() const;
   Status PutWhole();
   Status Complete();
-  Status CompletionStatus(const Call& call, const Result<HttpResponse>& response);
   // After a request that failed although an attempt of it may have been applied: whether
   // the object at the key is the one this writer sent (its ETag is `expected`).
   bool WrittenByEarlierAttempt(const std::string& op, const std::string& expected);
