@@ -360,14 +360,15 @@ void AddEndpointCommands(CLI::App* parent, CommandContext* ctx) {
   auto* traffic = update->add_option("--traffic", u->traffic, "how traffic shifts to the new fleet")
                       ->check(CLI::IsMember({"all-at-once", "canary", "linear"}));
   file->excludes(traffic);
-  u->canary =
-      update->add_option("--canary-percent", u->canary_percent, "canary share of capacity (canary)")
-          ->check(CLI::Range(0.0, 100.0))
-          ->capture_default_str();
-  u->linear = update
-                  ->add_option("--linear-step-percent", u->linear_step_percent,
-                               "share shifted per step (linear)")
-                  ->check(CLI::Range(0.0, 100.0))
+  // The DeploymentConfig's ranges (serving/resources.cc), here so that a refusal names the
+  // flag rather than the field: shares 1..99 %, the error rate 0..1, the p99 up to an hour.
+  u->canary = DecimalIn(update->add_option("--canary-percent", u->canary_percent,
+                                           "canary share of capacity (canary)"),
+                        1, 99)
+                  ->capture_default_str();
+  u->linear = DecimalIn(update->add_option("--linear-step-percent", u->linear_step_percent,
+                                           "share shifted per step (linear)"),
+                        1, 99)
                   ->capture_default_str();
   u->wait_interval = WholeNumberIn(
       update->add_option("--wait-s", u->wait_s, "baking time after each traffic shift"), 0,
@@ -376,14 +377,13 @@ void AddEndpointCommands(CLI::App* parent, CommandContext* ctx) {
                                                     "keep the old fleet this long after the shift"),
                                  0, INT32_MAX);
   u->max_error_rate =
-      update
-          ->add_option("--rollback-max-error-rate", u->rollback_max_error_rate,
-                       "roll back when the new fleet's error rate exceeds this (0-1)")
-          ->check(CLI::Range(0.0, 1.0));
-  u->max_p99 = update
-                   ->add_option("--rollback-max-p99-ms", u->rollback_max_p99_ms,
-                                "roll back when the new fleet's model latency p99 exceeds this")
-                   ->check(CLI::PositiveNumber);
+      DecimalIn(update->add_option("--rollback-max-error-rate", u->rollback_max_error_rate,
+                                   "roll back when the new fleet's error rate exceeds this (0-1)"),
+                0, 1);
+  u->max_p99 =
+      DecimalIn(update->add_option("--rollback-max-p99-ms", u->rollback_max_p99_ms,
+                                   "roll back when the new fleet's model latency p99 exceeds this"),
+                0.001, 3.6e6);
   for (CLI::Option* o :
        {u->canary, u->linear, u->wait_interval, u->termination, u->max_error_rate, u->max_p99})
     file->excludes(o);

@@ -1,10 +1,22 @@
 #include "cli/flag_checks.h"
 
 #include <charconv>
+#include <cmath>
 #include <string>
 #include <system_error>
 
 namespace tributary::cli {
+
+namespace {
+
+// The shortest text that reads back as `v`: 0.001, 3600000, 1e+300.
+std::string DecimalText(double v) {
+  char text[32];
+  auto [end, error] = std::to_chars(text, text + sizeof text, v);
+  return error == std::errc() ? std::string(text, end) : std::to_string(v);
+}
+
+}  // namespace
 
 CLI::Option* OneValueEach(CLI::Option* option) {
   // A vector option allows extra arguments: CLI11 then splits a value written "[a,b]" into
@@ -38,6 +50,37 @@ CLI::Option* WholeNumberIn(CLI::Option* option, int64_t min, int64_t max) {
         return "";
       },
       std::to_string(min) + ".." + std::to_string(max)));
+}
+
+Result<double> ParseDecimalIn(std::string_view text, double min, double max) {
+  const std::string range = DecimalText(min) + ".." + DecimalText(max);
+  // Only what a decimal number is written with: from_chars would also read inf and nan.
+  bool decimal = text.find_first_of("0123456789") != std::string_view::npos &&
+                 text.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
+                 text[0] != '+';
+  double value = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::general);
+  if (!decimal || end != text.data() + text.size() ||
+      (error != std::errc() && error != std::errc::result_out_of_range)) {
+    return InvalidArgument("'" + std::string(text) + "' is not a decimal number in " + range);
+  }
+  if (error != std::errc() || !std::isfinite(value) || value < min || value > max)
+    return InvalidArgument(std::string(text) + " is not in " + range);
+  return value;
+}
+
+CLI::Option* DecimalIn(CLI::Option* option, double min, double max) {
+  // A transform, as WholeNumberIn's: CLI11 then converts the number checked, written so
+  // that it reads back the same.
+  return option->transform(CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        Result<double> value = ParseDecimalIn(text, min, max);
+        if (!value.ok()) return value.status().message();
+        text = DecimalText(*value);
+        return "";
+      },
+      DecimalText(min) + ".." + DecimalText(max)));
 }
 
 }  // namespace tributary::cli

@@ -16,6 +16,14 @@
 //   --days -5                    --days: -5 is not in 1..365000
 //   --offset 1e3                 --offset: '1e3' is not a whole number in 0..9223372036854775807
 //   --offset 010                 10
+//
+// Decimal flags are checked the same way (DecimalIn): plain decimal numbers, with a
+// fraction and an exponent if need be, and none of the inf, nan and hexadecimal that
+// CLI11 reads (nan passed every CLI11 range):
+//
+//   --canary-percent 200         --canary-percent: 200 is not in 1..99
+//   --canary-percent nan         --canary-percent: 'nan' is not a decimal number in 1..99
+//   --canary-percent 1.25e1      12.5
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -39,5 +47,13 @@ Result<int64_t> ParseWholeNumberIn(std::string_view text, int64_t min, int64_t m
 // number checked in plain decimal to convert. The parse error's message is
 // ParseWholeNumberIn's after the flag's name: "--days: -5 is not in 1..365000".
 CLI::Option* WholeNumberIn(CLI::Option* option, int64_t min, int64_t max);
+
+// `text` as a finite decimal number in min..max; otherwise InvalidArgument "V is not in
+// MIN..MAX" (or "'V' is not a decimal number in MIN..MAX"), the bounds written as briefly
+// as they read back (0.001, 3600000), for the caller to prefix with the flag's name.
+Result<double> ParseDecimalIn(std::string_view text, double min, double max);
+
+// WholeNumberIn for a double: "--canary-percent: 200 is not in 1..99".
+CLI::Option* DecimalIn(CLI::Option* option, double min, double max);
 
 }  // namespace tributary::cli

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -253,9 +254,12 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--interval-s", a->interval_s, "evaluate every N seconds (60..86400; default: only on demand)");
   create->add_option("--metric", a->metric, "test:mean_wQuantileLoss (default), test:RMSE or test:wQuantileLoss[q]");
   create->add_option("--num-samples", a->num_samples, "sample paths per forecast (default 100)");
-  create->add_option("--baseline", a->baseline, "the baseline value of the metric");
+  DecimalIn(create->add_option("--baseline", a->baseline, "the baseline value of the metric"), 0,
+            std::numeric_limits<double>::max());
   create->add_option("--baseline-job", a->baseline_job, "take the baseline from this training job's test metric");
-  create->add_option("--threshold", a->threshold, "drift above this multiple of the baseline (default 1.5)");
+  DecimalIn(create->add_option("--threshold", a->threshold,
+                               "drift above this multiple of the baseline (default 1.5)"),
+            1, std::numeric_limits<double>::max());
   create->add_option("--breaches", a->breaches, "breaches in a row that make drift (default 1)");
   create->add_option("--retrain-from", a->retrain_from, "on drift, retrain with this training job's settings");
   create->add_option("--channels", a->channels, "lake prefix for each retraining's fresh channels");

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/flag_checks.h"
 #include "parquet/render.h"
 
 namespace tributary::cli {
@@ -12,7 +13,7 @@ void AddParquetCommands(CLI::App* parent, CommandContext* ctx) {
   auto* pq = parent->add_subcommand("parquet", "Inspect Parquet files");
   pq->require_subcommand(1);
   auto file = std::make_shared<std::string>();
-  auto limit = std::make_shared<int64_t>(-1);
+  auto limit = std::make_shared<int64_t>(-1);  // all
 
   auto* schema = pq->add_subcommand("schema", "Print a file's schema, row groups and metadata");
   schema->add_option("file", *file, "Parquet file")->required();
@@ -26,7 +27,8 @@ void AddParquetCommands(CLI::App* parent, CommandContext* ctx) {
 
   auto* cat = pq->add_subcommand("cat", "Print rows as JSON Lines");
   cat->add_option("file", *file, "Parquet file")->required();
-  cat->add_option("--limit", *limit, "at most this many rows (-1 = all)")->capture_default_str();
+  WholeNumberIn(cat->add_option("--limit", *limit, "at most this many rows (default: all)"), 0,
+                INT64_MAX);
   cat->callback([=] {
     ctx->run = [=]() -> int {
       Status st = parquet::Cat(*file, *limit, std::cout);

@@ -8,14 +8,15 @@
 // flags taking each value as typed (a JSON array as one --data record), and numbers out of
 // their flag's range refused naming the flag and the range (lake cat's --offset and
 // --length, lake ls --max-keys, lake lifecycle put --days, the model hosting commands'
-// counts and times).
+// counts and times, their decimal flags, monitor create's --baseline and --threshold,
+// parquet cat --limit).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Server, describeRun, makeTempDir, eventually } = require('./harness');
+const { BIN, Server, run, describeRun, makeTempDir, eventually } = require('./harness');
 const { waitForLake } = require('./lake');
 
 describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
@@ -205,6 +206,39 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
       const stderr = await refused(args);
       assert.ok(stderr.startsWith(why), `${args.join(' ')}: ${stderr}`);
     }
+  });
+
+  // CLI11's checks said "Value 200 not in range 0 to 100" (and took 0 and 100, which the
+  // server then refused naming CanarySize.Value); parquet cat --limit -5 printed every row.
+  test('decimal flags and parquet cat --limit say their range', async () => {
+    const update = ['endpoint', 'update', 'e', '--config', 'c'];
+    for (const [args, why] of [
+      [[...update, '--traffic', 'canary', '--canary-percent', '200'],
+       'tributary endpoint update: --canary-percent: 200 is not in 1..99'],
+      [[...update, '--traffic', 'canary', '--canary-percent', '0'],
+       'tributary endpoint update: --canary-percent: 0 is not in 1..99'],
+      [[...update, '--traffic', 'linear', '--linear-step-percent', 'half'],
+       "tributary endpoint update: --linear-step-percent: 'half' is not a decimal number in 1..99"],
+      [[...update, '--traffic', 'canary', '--rollback-max-error-rate', '1.5'],
+       'tributary endpoint update: --rollback-max-error-rate: 1.5 is not in 0..1'],
+      [[...update, '--traffic', 'canary', '--rollback-max-error-rate', 'nan'],
+       "tributary endpoint update: --rollback-max-error-rate: 'nan' is not a decimal number in 0..1"],
+      [[...update, '--traffic', 'canary', '--rollback-max-p99-ms', '0'],
+       'tributary endpoint update: --rollback-max-p99-ms: 0 is not in 0.001..3600000'],
+      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+        '--prediction-length', '12', '--threshold', '0.5'],
+       'tributary monitor create: --threshold: 0.5 is not in 1..'],
+      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+        '--prediction-length', '12', '--baseline', '-2'],
+       'tributary monitor create: --baseline: -2 is not in 0..'],
+    ]) {
+      const stderr = await refused(args);
+      assert.ok(stderr.startsWith(why), `${args.join(' ')}: ${stderr}`);
+    }
+    const limit = await run(BIN, ['parquet', 'cat', 'x.parquet', '--limit', '-5'], { timeoutMs: 10000 });
+    assert.equal(limit.code, 2, describeRun('parquet cat --limit -5', limit));
+    assert.ok(limit.stderr.startsWith('tributary parquet cat: --limit: -5 is not in 0..9223372036854775807'),
+              limit.stderr);
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {
