@@ -20,6 +20,12 @@ namespace {
 constexpr char kCredentialsHint[] =
     "check s3_access_key_id / s3_secret_access_key in the server's configuration, or "
     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in its environment";
+// The server reads AWS_SESSION_TOKEN once, at start (app/server.cc), and nothing renews it.
+constexpr char kSessionTokenHint[] =
+    "the session token of the server's temporary credentials (AWS_SESSION_TOKEN, with "
+    "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) has expired: the server reads them once, at "
+    "start, and does not renew them; renew them and restart the server, or give it long-lived "
+    "keys (s3_access_key_id / s3_secret_access_key)";
 constexpr char kRegionHint[] =
     "check s3_region (--s3-region): it must be the bucket's region, as the store expects it";
 
@@ -28,6 +34,10 @@ constexpr char kRegionHint[] =
 bool CredentialsError(std::string_view code) {
   return code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" ||
          code == "InvalidToken" || code == "InvalidSecurity" || code == "MissingSecurityHeader";
+}
+// Temporary credentials past their expiry: no retry brings them back.
+bool ExpiredSessionToken(std::string_view code) {
+  return code == "ExpiredToken" || code == "TokenRefreshRequired";
 }
 bool RegionError(std::string_view code) {
   return code == "AuthorizationHeaderMalformed" || code == "InvalidRegion" ||
@@ -58,14 +68,13 @@ std::string AfterAttempts(int attempts) {
 
 // The 400s a later attempt may not meet: the service timed the connection out, the body
 // arrived short or garbled (its SHA-256 or MD5 does not match what was signed: a
-// corrupting proxy or NIC), temporary credentials expired (renewed out of band). Other
-// 400s (a key too long, a bad bucket name, a malformed request) are the request's own,
-// or the configuration's (BadRequestError).
+// corrupting proxy or NIC). Other 400s (a key too long, a bad bucket name, a malformed
+// request) are the request's own, or the configuration's (BadRequestError), and expired
+// temporary credentials stay expired: the server does not renew its session token.
 bool TransientBadRequest(std::string_view error_code) {
   return error_code == "RequestTimeout" || error_code == "IncompleteBody" ||
          error_code == "BadDigest" || error_code == "InvalidDigest" ||
-         error_code == "XAmzContentSHA256Mismatch" || error_code == "ExpiredToken" ||
-         error_code == "TokenRefreshRequired";
+         error_code == "XAmzContentSHA256Mismatch";
 }
 
 bool IsIpAddress(std::string_view host) {
@@ -295,6 +304,9 @@ Status S3Client::ErrorFor(const Call& call, const HttpResponse& response, int at
   }
   std::string msg = call.op + " " + Where(call.bucket, call.key) + " failed: " + detail;
   int s = response.status;
+  // 400 on S3; some stores answer 403.
+  if ((s == 400 || s == 403) && ExpiredSessionToken(code))
+    return Unauthenticated(msg + " (" + kSessionTokenHint + ")");
   // Transient, retried: 429, 5xx and the transient 400s.
   if (RetryableStatus(s, code)) return Unavailable(msg + AfterAttempts(attempts));
   if (s == 400) return BadRequestError(code, msg);

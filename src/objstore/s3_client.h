@@ -6,10 +6,12 @@
 // Retried (up to max_attempts, each attempt re-signed; the pause grows from 100 ms, or
 // from 1 s when the store says it is busy, and honours Retry-After): connection failures, timeouts,
 // 500/502/503/504, 429 and S3's transient 400s (RequestTimeout, IncompleteBody, BadDigest,
-// InvalidDigest, XAmzContentSHA256Mismatch, ExpiredToken), and a CompleteMultipartUpload
-// answered 200 with an InternalError or SlowDown body. Not retried: other 4xx.
+// InvalidDigest, XAmzContentSHA256Mismatch), and a CompleteMultipartUpload answered 200
+// with an InternalError or SlowDown body. Not retried: other 4xx.
 // Status mapping: 400 by S3's Code: credentials (InvalidAccessKeyId,
-// SignatureDoesNotMatch, InvalidToken...) kUnauthenticated, region
+// SignatureDoesNotMatch, InvalidToken...; ExpiredToken and TokenRefreshRequired, 400 or
+// 403, saying that the session token expired and must be renewed, with a restart: it is
+// read once) kUnauthenticated, region
 // (AuthorizationHeaderMalformed, InvalidRegion...) and InvalidBucketName
 // kFailedPrecondition, the rest (KeyTooLong, InvalidArgument, EntityTooLarge, InvalidPart)
 // kInvalidArgument, which delivery streams take as "this object will never be taken";

@@ -137,7 +137,7 @@ TEST(Errors, MappedToCodesWithS3sWords) {
   r.status = 400;
   EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kInvalidArgument);
   // A 400 that a retry may cure: the service timed the connection out.
-  for (const char* transient : {"RequestTimeout", "IncompleteBody", "BadDigest", "ExpiredToken"}) {
+  for (const char* transient : {"RequestTimeout", "IncompleteBody", "BadDigest"}) {
     r.body = std::string("<Error><Code>") + transient + "</Code><Message>m</Message></Error>";
     EXPECT_EQ(client->ErrorFor(call, r).code(), ErrorCode::kUnavailable) << transient;
   }
@@ -320,6 +320,31 @@ Result<HttpResponse> NotSent(bool* sent) {
 std::unique_ptr<ObjectWriter> Writer(std::shared_ptr<S3Client> client, WriteCondition condition) {
   return std::make_unique<S3Writer>(client, "iot-data", "k", HeadersFor(PutOptions{}).value(),
                                     condition);
+}
+
+// Temporary credentials that expired do not come back by retrying: the server reads the
+// session token once, at start. So ExpiredToken is a credential error at once, saying
+// what to do, not kUnavailable ("the store is down") after five attempts.
+TEST(Errors, AnExpiredSessionTokenIsACredentialErrorNotRetried) {
+  for (const char* code : {"ExpiredToken", "TokenRefreshRequired"}) {
+    EXPECT_FALSE(RetryableStatus(400, code)) << code;
+    for (int status : {400, 403}) {
+      FakeNetwork network;
+      network.answer = [&](const HttpRequest&, bool*) -> Result<HttpResponse> {
+        return Answer(status,
+                      std::string("<Error><Code>") + code +
+                          "</Code><Message>The provided token has expired.</Message></Error>");
+      };
+      auto writer = Writer(FakeClient(&network), {});
+      ASSERT_TRUE(writer->Write("hello").ok());
+      Status st = writer->Commit();
+      EXPECT_EQ(st.code(), ErrorCode::kUnauthenticated)
+          << code << " " << status << ": " << st.ToString();
+      EXPECT_EQ(network.requests.size(), 1u) << code << " " << status;
+      for (const char* says : {"session token", "AWS_SESSION_TOKEN", "restart the server"})
+        EXPECT_NE(st.message().find(says), std::string::npos) << st.message();
+    }
+  }
 }
 
 // A create-only PutObject whose first attempt wrote the object but lost its answer: the
