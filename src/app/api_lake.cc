@@ -13,6 +13,7 @@
 #include "app/api.h"
 #include "app/lake_lifecycle.h"
 #include "app/lake_reads.h"
+#include "app/s3_conditions.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "lake/lifecycle_store.h"
@@ -55,6 +56,22 @@ Result<nlohmann::json> ListObjects(Server* server, const net::HttpRequest& reque
   return out;
 }
 
+// A read of an object that is not the one the request's If-Match names (`why`): 412,
+// failed_precondition, with the ETag it has (`etag`, "" when not known).
+net::HttpResponse ObjectIsAnother(const std::string& bucket, const std::string& key,
+                                  const std::string& etag, const std::string& why) {
+  net::HttpResponse r = ErrorResponse(FailedPrecondition(
+      "s3://" + bucket + "/" + key + " is not the object If-Match names: " + why +
+      "; it changed since it was read (a reader in pieces: start again)"));
+  r.status = 412;
+  if (!etag.empty()) r.headers["ETag"] = "\"" + etag + "\"";
+  return r;
+}
+
+// GET .../object: the bytes come from the object Head described, whose ETag the answer
+// carries (ETag), never from one that replaced it in between; with If-Match, only from the
+// object it names (else 412), so a client reading in pieces sends the first piece's ETag
+// with the others and never mixes two versions.
 Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& request) {
   const std::string& bucket = request.params.at("bucket");
   std::string key = Query(request, "key");
@@ -70,9 +87,17 @@ Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& req
   r.content_type = "application/octet-stream";
   r.headers["X-Object-Size"] = std::to_string(info.size);
   r.headers["X-Object-Modified"] = FormatIso8601Millis(info.modified_ms);
+  if (!info.etag.empty()) r.headers["ETag"] = "\"" + info.etag + "\"";
+  const std::string& if_match = request.Header("if-match");
+  if (!if_match.empty() && !IfMatchHolds(if_match, info.etag))
+    return ObjectIsAnother(bucket, key, info.etag,
+                           "it has ETag \"" + info.etag + "\", not " + if_match);
   if (offset < info.size) {
     uint64_t n = std::min<uint64_t>(length, info.size - offset);
-    TRY_ASSIGN(r.body, store->Get(key, objstore::ByteRange{offset, n, /*if_match=*/{}}));
+    Result<std::string> bytes = store->Get(key, objstore::ByteRange{offset, n, info.etag});
+    if (!bytes.ok() && bytes.status().code() == ErrorCode::kFailedPrecondition && !if_match.empty())
+      return ObjectIsAnother(bucket, key, "", bytes.status().message());
+    TRY_ASSIGN(r.body, std::move(bytes));
   }
   r.headers["X-Range"] = std::to_string(offset) + "-" + std::to_string(offset + r.body.size());
   return r;

@@ -79,6 +79,10 @@ HttpResponse PreconditionFailed(const std::string& condition, const std::string&
 
 }  // namespace
 
+bool IfMatchHolds(std::string_view header, const std::string& etag) {
+  return AnyMatches(header, etag, /*strong=*/true);
+}
+
 namespace {
 
 // A read's conditions weighed in RFC 9110's order, the headers named `prefix` + "if-match"

@@ -7,12 +7,18 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "net/http_types.h"
 #include "objstore/object_store.h"
 
 namespace tributary::app {
+
+// Whether an If-Match header (a list of entity tags, quotes optional, or "*") names
+// `etag` (unquoted), by strong comparison: a weak tag matches nothing.
+bool IfMatchHolds(std::string_view header, const std::string& etag);
 
 // The answer a GET or HEAD's conditions call for against `object`, in RFC 9110's order:
 // 412 PreconditionFailed when If-Match (else If-Unmodified-Since) does not hold, else 304

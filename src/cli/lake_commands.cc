@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <string>
 
 #include "cli/api_client.h"
 #include "cli/command.h"
@@ -27,6 +29,28 @@ Result<LakeUri> ParseLakeUri(std::string text) {
 namespace {
 
 using nlohmann::json;
+
+// One piece of a `lake cat` read, GET `path`: the first piece's ETag (its header) goes into
+// `*etag`, and later pieces ask for that object by If-Match. A 412 to one of them is the
+// object replaced while it was being read: FailedPrecondition, rather than bytes of
+// another version after those already printed.
+Result<net::HttpResponse> ReadPiece(const ApiClient& client, const std::string& uri,
+                                    const std::string& path, std::string* etag) {
+  std::map<std::string, std::string> headers;
+  if (!etag->empty()) headers["If-Match"] = *etag;
+  TRY_ASSIGN(net::HttpResponse r, client.Send("GET", path, "", headers));
+  if (r.status == 412 && !etag->empty()) {
+    return FailedPrecondition("object changed while reading: " + uri +
+                              " was replaced after the first bytes printed (ETag " + *etag +
+                              "); what was printed is of the first version only and incomplete: "
+                              "run the command again");
+  }
+  if (etag->empty() && r.status == 200) {
+    for (const auto& [k, v] : r.headers)
+      if (strcasecmp(k.c_str(), "ETag") == 0) *etag = v;
+  }
+  return r;
+}
 
 int Buckets(const ClientOptions& opts) {
   auto r = ApiClient(opts).Call("GET", "/v1/lake/buckets");
@@ -82,6 +106,7 @@ int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint
   if (!u.ok()) return Fail("lake cat", u.status());
   if (u->key.empty() || u->key.back() == '/') return Fail("lake cat", InvalidArgument("'" + uri + "' names no object"));
   ApiClient client(opts);
+  std::string etag;  // the first piece's: the others are read from the same object
   constexpr uint64_t kPiece = 4ull << 20;
   // The flags' ranges keep offset + length below 2^64; saturated all the same.
   uint64_t end = length > 0 && length <= UINT64_MAX - offset ? offset + length : UINT64_MAX;
@@ -89,7 +114,7 @@ int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint
     uint64_t n = std::min(kPiece, end - at);
     std::string path = "/v1/lake/buckets/" + net::UrlEncode(u->bucket) + "/object?key=" + net::UrlEncode(u->key) +
                        "&offset=" + std::to_string(at) + "&length=" + std::to_string(n);
-    auto r = client.Send("GET", path, "");
+    auto r = ReadPiece(client, uri, path, &etag);
     if (!r.ok()) return Fail("lake cat", r.status());
     if (r->status != 200) {
       json j = json::parse(r->body, nullptr, false);
