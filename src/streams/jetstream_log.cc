@@ -266,6 +266,13 @@ void JetStreamLog::OnPublished(Waiting w, const Status& status, uint64_t seq) {
 }
 
 void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq) {
+  if (status.ok()) {
+    std::lock_guard<std::mutex> lock(restoring_mu_);
+    if (restoring_) {
+      held_answers_.push_back({std::move(w), status, message_seq});
+      return;
+    }
+  }
   Status st = status.ok() ? status
                           : status.WithContext(fmt::format("stream '{}': publishing to {}",
                                                            stream_, subject_));
@@ -359,8 +366,13 @@ bool JetStreamLog::Restore(const Status& why) {
     return false;
   }
   const uint64_t asked = next_report_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(restoring_mu_);
+    restoring_ = true;
+  }
   auto state = restore_();
   if (!state.ok()) {
+    AnswerHeldSinceRestore();
     if (uint64_t held; restore_failed_log_.Allow(&held)) {
       Log()->warn(
           "stream={} JetStream stream={} is gone ({}) and could not be made again (next try in "
@@ -378,7 +390,18 @@ bool JetStreamLog::Restore(const Status& why) {
   restore_refused_ = false;
   restore_wait_ns_ = kRestoreAfterNs;
   ApplyState(*state, asked);
+  AnswerHeldSinceRestore();
   return true;
+}
+
+void JetStreamLog::AnswerHeldSinceRestore() {
+  std::vector<HeldAnswer> held;
+  {
+    std::lock_guard<std::mutex> lock(restoring_mu_);
+    restoring_ = false;
+    held.swap(held_answers_);
+  }
+  for (HeldAnswer& h : held) Answer(h.waiting, h.status, h.seq);
 }
 
 void JetStreamLog::Failed(LogFailure what) const {

@@ -49,6 +49,8 @@
 // the streams table (RecordLogHooks::may_restore): one deleted by another server, or deleted and
 // created again there, is left alone for the stream manager to stop. The stream made again has
 // another creation time, so another epoch (below); the records the old one held are gone with it.
+// Records it takes while it is being made are answered once its epoch is known, so that their
+// ids name it.
 //
 // Thread-safety: JetStreamLogs and each log may be used from any thread.
 #pragma once
@@ -251,8 +253,11 @@ class JetStreamLog : public RecordLog {
   void PublishIfRoomLocked();
   // Answers the PubAcks deferred on this thread (see Deferred); batch_mu_ not held.
   void AnswerDeferred();
-  // Answers one message's appends (their `done`, after on_batch_done's accounting).
+  // Answers one message's appends (their `done`, after on_batch_done's accounting); one
+  // acknowledged while Restore makes the stream again is held until it has done so.
   void Answer(Waiting& w, const Status& status, uint64_t message_seq);
+  // Restore is over: answers the appends acknowledged meanwhile (held_answers_).
+  void AnswerHeldSinceRestore();
   void PullLoop();
   // One pull: records not held already go to on_durable. The pull's error, if it failed.
   Status PullOnce();
@@ -310,6 +315,18 @@ class JetStreamLog : public RecordLog {
   bool restore_refused_ = false;    // puller only; may_restore said no (logged once)
   int64_t restore_wait_ns_ = 0;     // puller only; kRestoreAfterNs, doubled after failed attempts
   LogThrottle restore_failed_log_{60'000};   // failed attempts, logged once a minute at most
+
+  // Appends acknowledged while Restore makes the stream again: the new stream took them,
+  // and its epoch, which their ids name, is known only once Restore applies its state;
+  // answered then (restoring_mu_).
+  struct HeldAnswer {
+    Waiting waiting;
+    Status status;
+    uint64_t seq;
+  };
+  std::mutex restoring_mu_;
+  bool restoring_ = false;
+  std::vector<HeldAnswer> held_answers_;
 
   uint64_t held_at_open_ = 0;
   std::atomic<uint64_t> shared_epoch_{0};  // set under mu_; 0: not known
