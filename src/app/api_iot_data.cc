@@ -119,7 +119,7 @@ void Publish(Server* server, HttpRequest& req, net::HttpRespond respond) {
                   "the payload is " + std::to_string(req.body.size()) + " bytes; the broker takes at most " +
                       std::to_string(server->config().max_payload_bytes));
   }
-  PublishAsClient(server, {"https", topic, std::move(req.body), qos, retain},
+  PublishAsClient(server, {kAwsAccessKeyId, topic, std::move(req.body), qos, retain},
                   [topic, respond = std::move(respond)](broker::PublishVerdict verdict) {
                     if (verdict == broker::PublishVerdict::kAccepted) {
                       return respond(AwsResponse(kIotDataPublishService, json::object()));

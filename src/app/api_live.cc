@@ -1,19 +1,21 @@
 // /v1/live: watching topics over HTTP (app/live_topics.h), for the console's live view.
 //
-//   POST   /v1/live/watches                      {"filter": "sensors/#"} -> {"id", "filter", "next"}
-//   GET    /v1/live/watches                      the watches
+//   POST   /v1/live/watches             {"filter": "sensors/#"} -> {"id", "filter", "next"}
+//   GET    /v1/live/watches             the watches
 //   GET    /v1/live/watches/{id}/messages?after=N&wait_ms=M
 //          -> {"messages": [{seq, topic, payload | payload_base64, size, truncated, client_id,
-//              qos, retain, received_at}], "next", "dropped"}; waits up to M ms (at most
-//              25,000) for a first message when none is buffered after N
+//              over_http, qos, retain, received_at}], "next", "dropped"}; waits up to M ms
+//              (at most 25,000) for a first message when none is buffered after N
 //   DELETE /v1/live/watches/{id}
-//   POST   /v1/live/publish                      {"topic", "payload", "qos": 0|1, "retain": false}
-//          a message as if client 'console' had published it: the watches and the rules
-//          see it first (a QoS 1 answer waits for their verdict, a stream's log included),
-//          then the broker delivers it to subscribers -> {"topic", "qos", "verdict"}
+//   POST   /v1/live/publish             {"topic", "payload", "qos": 0|1, "retain": false}
+//          a message published over HTTP by the API's user (the rules' clientid() is n/a,
+//          principal() admin, traceid() Undefined): the watches and the rules see it first
+//          (a QoS 1 answer waits for their verdict, a stream's log included), then the
+//          broker delivers it to subscribers -> {"topic", "qos", "verdict"}
 #include <memory>
 
 #include "app/api.h"
+#include "app/aws_api.h"
 #include "app/client_publish.h"
 #include "app/live_topics.h"
 #include "app/server.h"
@@ -43,6 +45,7 @@ nlohmann::json ToJson(const LiveMessage& m) {
                       {"size", m.size},
                       {"truncated", m.truncated},
                       {"client_id", m.client_id},
+                      {"over_http", m.over_http},
                       {"qos", m.qos},
                       {"retain", m.retain},
                       {"received_at", FormatIso8601Millis(m.received_at_ms)}};
@@ -139,7 +142,8 @@ void AddLiveRoutes(net::Router* router, Server* server) {
     ConsolePublish p = std::move(parsed).value();
     const std::string topic = p.topic;
     const int qos = p.qos;
-    PublishAsClient(server, {"console", std::move(p.topic), std::move(p.payload), p.qos, p.retain},
+    PublishAsClient(server,
+                    {kAwsAccessKeyId, std::move(p.topic), std::move(p.payload), p.qos, p.retain},
                     [topic, qos, respond](broker::PublishVerdict verdict) {
                       if (verdict == broker::PublishVerdict::kAccepted) {
                         return respond(JsonResponse({{"topic", topic}, {"qos", qos}, {"verdict", VerdictName(verdict)}}));

@@ -150,7 +150,8 @@ Result<mqtt::Properties> TrialProperties(const json& body) {
 }
 
 // {"topic": "devices/d1/x", "payload": "{...}", "clientId": "d1", "timestamp": ms,
-//  "sourceIp": "192.0.2.7", MQTT 5 properties (TrialProperties),
+//  "sourceIp": "192.0.2.7", "principal": "<thumbprint or user>", MQTT 5 properties
+//  (TrialProperties),
 //  "rule": {"topicRulePayload": ...} (optional: a definition to try instead of the stored)}
 HttpResponse TestRule(Server* server, HttpRequest& req) {
   const std::string& name = req.params["name"];
@@ -185,11 +186,21 @@ HttpResponse TestRule(Server* server, HttpRequest& req) {
     return ErrorResponse(InvalidArgument("sourceIp: must be a string"));
   }
   std::string source_ip_text = source_ip == body.end() ? "" : source_ip->get<std::string>();
+  auto principal = body.find("principal");
+  if (principal != body.end() && !principal->is_string()) {
+    return ErrorResponse(InvalidArgument(
+        "principal: must be a string (a certificate's thumbprint, or a user such as admin)"));
+  }
+  std::string principal_text = principal == body.end() ? "" : principal->get<std::string>();
   auto properties = TrialProperties(body);
   if (!properties.ok()) return ErrorResponse(properties.status());
   rules::MessageContext m(topic_text, payload_text);
   m.client_id = client_id;
   m.source_ip = source_ip_text;
+  m.principal = principal_text;
+  // As a device's MQTT message: traceid() is a new id, made if the rule asks for it.
+  expr::LazyTraceId trace_id;
+  m.lazy_trace_id = &trace_id;
   m.properties = &*properties;
   m.external = server->rule_state();
   m.received_at_ms = timestamp == body.end() ? WallMillis() : timestamp->get<int64_t>();

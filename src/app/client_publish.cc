@@ -12,7 +12,8 @@ void PublishAsClient(Server* server, ClientMessage message, std::function<void(b
   auto m = std::make_shared<ClientMessage>(std::move(message));
   const mqtt::QoS qos = m->qos == 1 ? mqtt::QoS::kAtLeastOnce : mqtt::QoS::kAtMostOnce;
   broker::InboundMessage msg{};
-  msg.client_id = m->client_id;
+  msg.principal = m->principal;
+  msg.over_http = true;
   msg.topic = m->topic;
   msg.payload = m->payload;
   msg.qos = qos;

@@ -14,8 +14,10 @@ namespace tributary::app {
 
 class Server;
 
+// As the rules see it: published over HTTP, so clientid() is "n/a" and traceid()
+// Undefined, as on AWS IoT; principal() is who the request authenticated as.
 struct ClientMessage {
-  std::string client_id;  // as the rules' clientid() sees it
+  std::string principal;  // the HTTP API's user, kAwsAccessKeyId ("admin")
   std::string topic;
   std::string payload;
   int qos = 0;  // 0 or 1

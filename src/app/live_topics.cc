@@ -45,7 +45,8 @@ void LiveTopics::Close() {
 
 void LiveTopics::OnPublish(const broker::InboundMessage& msg, broker::PublishDone done) {
   if (active_.load(std::memory_order_relaxed) != 0)
-    Record(msg.topic, msg.payload, msg.client_id, static_cast<int>(msg.qos), msg.retain, msg.received_at_ms);
+    Record(msg.topic, msg.payload, msg.client_id, static_cast<int>(msg.qos), msg.retain,
+           msg.received_at_ms, msg.over_http);
   if (next_ != nullptr) {
     next_->OnPublish(msg, std::move(done));
   } else if (done) {
@@ -57,8 +58,9 @@ void LiveTopics::Offer(std::string_view topic, std::string_view payload, int qos
   if (active_.load(std::memory_order_relaxed) != 0) Record(topic, payload, "", qos, retain, WallMillis());
 }
 
-void LiveTopics::Record(std::string_view topic, std::string_view payload, std::string_view client_id, int qos,
-                        bool retain, int64_t received_at_ms) {
+void LiveTopics::Record(std::string_view topic, std::string_view payload,
+                        std::string_view client_id, int qos, bool retain, int64_t received_at_ms,
+                        bool over_http) {
   std::vector<Answer> answers;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -71,6 +73,7 @@ void LiveTopics::Record(std::string_view topic, std::string_view payload, std::s
       m.truncated = payload.size() > kMaxPayloadBytes;
       m.payload = std::string(payload.substr(0, kMaxPayloadBytes));
       m.client_id = std::string(client_id);
+      m.over_http = over_http;
       m.qos = qos;
       m.retain = retain;
       m.received_at_ms = received_at_ms;

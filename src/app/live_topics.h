@@ -39,7 +39,8 @@ struct LiveMessage {
   std::string payload;       // at most kMaxPayloadBytes of it
   bool truncated = false;    // the payload was longer
   size_t size = 0;           // the whole payload's size
-  std::string client_id;     // "" for the server's own messages
+  std::string client_id;     // "" for the server's own messages and HTTP publishes
+  bool over_http = false;    // published over HTTP (the console, AWS IoT's HTTPS publish)
   int qos = 0;
   bool retain = false;
   int64_t received_at_ms = 0;
@@ -103,8 +104,8 @@ class LiveTopics : public broker::MessageInterceptor {
   };
   using Answer = std::pair<std::function<void(Result<LiveBatch>)>, LiveBatch>;
 
-  void Record(std::string_view topic, std::string_view payload, std::string_view client_id, int qos, bool retain,
-              int64_t received_at_ms);
+  void Record(std::string_view topic, std::string_view payload, std::string_view client_id, int qos,
+              bool retain, int64_t received_at_ms, bool over_http = false);
   static LiveBatch Collect(const Watch_& w, uint64_t after);
   void Housekeeping();
 

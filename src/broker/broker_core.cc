@@ -220,24 +220,25 @@ void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos,
   }
 }
 
-void BrokerCore::ScheduleWill(const std::string& client_id, const std::string& thing,
-                              mqtt::Publish will, int64_t due_ms) {
+void BrokerCore::ScheduleWill(const std::string& client_id, WillSender sender, mqtt::Publish will,
+                              int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
-  wills_[client_id] = PendingWill{std::move(will), due_ms, thing};
+  wills_[client_id] = PendingWill{std::move(will), due_ms, std::move(sender)};
 }
 
-void BrokerCore::PublishWill(const MessagePtr& will, const std::string& thing) {
+void BrokerCore::PublishWill(const MessagePtr& will, const WillSender& sender) {
   Route(will);
   if (interceptor == nullptr) return;
   InboundMessage im{will->origin_client_id,
-                    thing,
+                    sender.thing,
                     will->topic,
                     will->payload,
                     will->qos,
                     will->retain,
                     &will->properties,
                     will->received_at_ms,
-                    ""};
+                    "",
+                    sender.principal};
   interceptor->OnPublish(im, {});
 }
 
@@ -247,21 +248,21 @@ void BrokerCore::CancelWill(const std::string& client_id) {
 }
 
 size_t BrokerCore::SweepWills(int64_t now_ms) {
-  std::vector<std::pair<MessagePtr, std::string>> due;  // with the client's thing
+  std::vector<std::pair<MessagePtr, WillSender>> due;
   {
     std::lock_guard<std::mutex> lock(wills_mu_);
     for (auto it = wills_.begin(); it != wills_.end();) {
       bool session_gone = FindSession(it->first) == nullptr;
       if (it->second.due_ms <= now_ms || session_gone) {
         due.emplace_back(MessageFromPublish(std::move(it->second.publish), it->first, now_ms),
-                         std::move(it->second.thing));
+                         std::move(it->second.sender));
         it = wills_.erase(it);
       } else {
         ++it;
       }
     }
   }
-  for (const auto& [m, thing] : due) PublishWill(m, thing);
+  for (const auto& [m, sender] : due) PublishWill(m, sender);
   return due.size();
 }
 

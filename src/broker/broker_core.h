@@ -99,14 +99,20 @@ class BrokerCore {
                std::vector<uint32_t> subscription_ids);
 
   // ---- wills
+  // Who sent a will, as the interceptor sees its client's PUBLISHes: the client's thing
+  // (ClientGrant::thing) and principal (InboundMessage::principal).
+  struct WillSender {
+    std::string thing;
+    std::string principal;
+  };
   // A will to publish at `due_ms`, or when its session ends first. The message is built
   // then, so that its expiry interval counts from its publication (MQTT 5 3.1.3.2.4).
-  void ScheduleWill(const std::string& client_id, const std::string& thing, mqtt::Publish will,
+  void ScheduleWill(const std::string& client_id, WillSender sender, mqtt::Publish will,
                     int64_t due_ms);
   // Publishes a will as its client's own PUBLISH would go: to subscribers and the retained
   // store (Route), and to the interceptor (rules, shadows, other servers), which takes it
-  // as it takes QoS 0: nobody waits for a verdict. `thing`: the client's (ClientGrant).
-  void PublishWill(const MessagePtr& will, const std::string& thing);
+  // as it takes QoS 0: nobody waits for a verdict.
+  void PublishWill(const MessagePtr& will, const WillSender& sender);
   void CancelWill(const std::string& client_id);
   // Publishes wills that are due, or whose session is gone; returns how many.
   size_t SweepWills(int64_t now_ms);
@@ -128,7 +134,7 @@ class BrokerCore {
   struct PendingWill {
     mqtt::Publish publish;
     int64_t due_ms;
-    std::string thing;
+    WillSender sender;
   };
   std::mutex wills_mu_;
   std::map<std::string, PendingWill> wills_;

@@ -111,6 +111,9 @@ class Connection : public SessionSink, public std::enable_shared_from_this<Conne
   // Set by CONNECT.
   std::string client_id_;
   std::shared_ptr<const ClientGrant> grant_;
+  // Who the client authenticated as (InboundMessage::principal): its certificate's
+  // thumbprint, else the grant's principal().
+  std::string principal_;
   std::shared_ptr<Session> session_;
   // The session after the connection closed (session_ is reset then): a QoS 2 message
   // refused later lets its identifier go there.

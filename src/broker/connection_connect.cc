@@ -137,6 +137,9 @@ void Connection::HandleConnect(mqtt::Connect&& c) {
     return;
   }
   grant_ = std::move(auth).value();
+  // As AWS IoT's principal(): a certificate's thumbprint (the certificate id), else who the
+  // Authorizer checked.
+  principal_ = id.cert_sha256.empty() ? grant_->principal() : id.cert_sha256;
   if (c.will && !grant_->CanPublish(c.will->topic)) {
     core_->metrics.publish_denied->Add(1);
     RefuseConnect(mqtt::ReasonCode::kNotAuthorized,

@@ -174,9 +174,16 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
     MessagePtr msg = MessageFromPublish(std::move(p), client_id_, now_ms);
     core_->Route(msg);
     if (ic != nullptr) {
-      InboundMessage im{client_id_,     grant_->thing(),     msg->topic,
-                        msg->payload,   msg->qos,            msg->retain,
-                        &msg->properties, msg->received_at_ms, transport_->peer().ip()};
+      InboundMessage im{client_id_,
+                        grant_->thing(),
+                        msg->topic,
+                        msg->payload,
+                        msg->qos,
+                        msg->retain,
+                        &msg->properties,
+                        msg->received_at_ms,
+                        transport_->peer().ip(),
+                        principal_};
       ic->OnPublish(im, {});
     }
     if (msg->qos == mqtt::QoS::kAtLeastOnce) {
@@ -217,10 +224,17 @@ void Connection::AcceptPublish(mqtt::Publish&& p, uint16_t packet_id) {
     matches.clear();
   }
   std::string_view ip = transport_->peer().ip();
-  InboundMessage im = msg ? InboundMessage{client_id_, grant_->thing(), msg->topic, msg->payload,
-                                           msg->qos, msg->retain, &msg->properties, now_ms, ip}
-                          : InboundMessage{client_id_, grant_->thing(), p.topic, p.payload,
-                                           p.qos, p.retain, &p.properties, now_ms, ip};
+  // The message's fields where they are now: in `msg` when one was built, else in `p`.
+  InboundMessage im{client_id_,
+                    grant_->thing(),
+                    msg ? msg->topic : p.topic,
+                    msg ? msg->payload : p.payload,
+                    msg ? msg->qos : p.qos,
+                    msg ? msg->retain : p.retain,
+                    msg ? &msg->properties : &p.properties,
+                    now_ms,
+                    ip,
+                    principal_};
   if (!verdicts_) verdicts_ = std::make_unique<VerdictQueue>();
   InlineVerdict inline_verdict;
   inline_verdict.connection = this;
@@ -373,10 +387,11 @@ void Connection::PublishWill() {
   if (delay == 0) {
     auto msg = MessageFromPublish(std::move(p), client_id_, now);
     core_->log->info("publishing will client_id={} topic={}", client_id_, msg->topic);
-    core_->PublishWill(msg, grant_ ? std::string(grant_->thing()) : std::string());
+    core_->PublishWill(msg, {grant_ ? std::string(grant_->thing()) : std::string(), principal_});
   } else {
     core_->log->info("will scheduled client_id={} topic={} delay_s={}", client_id_, p.topic, delay);
-    core_->ScheduleWill(client_id_, grant_ ? std::string(grant_->thing()) : std::string(),
+    core_->ScheduleWill(client_id_,
+                        {grant_ ? std::string(grant_->thing()) : std::string(), principal_},
                         std::move(p), now + int64_t{delay} * 1000);
   }
 }

@@ -42,6 +42,10 @@ class ClientGrant {
   virtual bool CanReceive(std::string_view topic) const = 0;
   // The thing this connection belongs to, or "" (anonymous or administrator).
   virtual const std::string& thing() const = 0;
+  // Who the client proved to be without a certificate, as the rules' principal() gives it:
+  // the user name the Authorizer checked the password of, or "" (anonymous). Asked once,
+  // at CONNECT; a client with a certificate is its certificate's thumbprint instead.
+  virtual std::string principal() const { return {}; }
 };
 
 class Authorizer {
@@ -72,6 +76,12 @@ struct InboundMessage {
   const mqtt::Properties* properties;  // v5 properties (user properties, content type...)
   int64_t received_at_ms;         // wall clock, Unix epoch
   std::string_view source_ip;     // the sender's address without port, or ""
+  // Who the sender authenticated as (the rules' principal()): the SHA-256 thumbprint of
+  // its certificate (lower-case hex), the user its password was checked for, or "".
+  std::string_view principal = {};
+  // Published over HTTP (AWS IoT's HTTPS publish, the console), not by an MQTT client:
+  // client_id is "" and the rules' traceid() is Undefined, as on AWS.
+  bool over_http = false;
   // How many rules' republishes led to this message (0: a client's own). The rules
   // engine stops a loop by it (rules_engine.h).
   int rule_hops = 0;

@@ -52,7 +52,7 @@ int ListRules(const ClientOptions& opts) {
 // What rule `name` (or the definition in `file`) would do with one message.
 // One message for `rule test`, as the flags give it.
 struct TrialMessage {
-  std::string topic, payload, client_id = "test", source_ip, content_type;
+  std::string topic, payload, client_id = "test", source_ip, principal, content_type;
   std::vector<std::string> user_properties;  // "key=value"
 };
 
@@ -60,6 +60,7 @@ int TestRule(const ClientOptions& opts, const std::string& name, const TrialMess
              const std::string& file) {
   json body = {{"topic", m.topic}, {"payload", m.payload}, {"clientId", m.client_id}};
   if (!m.source_ip.empty()) body["sourceIp"] = m.source_ip;
+  if (!m.principal.empty()) body["principal"] = m.principal;
   if (!m.content_type.empty()) body["contentType"] = m.content_type;
   if (!m.user_properties.empty()) {
     json list = json::array();
@@ -168,6 +169,9 @@ void AddRuleCommands(CLI::App* parent, CommandContext* ctx) {
   test->add_option("--client-id", trial->client_id, "the client id clientid() sees")
       ->capture_default_str();
   test->add_option("--source-ip", trial->source_ip, "the address sourceip() sees");
+  test->add_option("--principal", trial->principal,
+                   "who principal() sees the sender as: a certificate's SHA-256 thumbprint, or a "
+                   "user such as admin (default: none, Undefined)");
   test->add_option("--content-type", trial->content_type,
                    "the MQTT 5 content type get_mqtt_property('content_type') sees");
   OneValueEach(

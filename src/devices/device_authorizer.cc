@@ -97,7 +97,7 @@ DeviceAuthorizer::AuthenticateWithoutCertificate(const broker::ClientIdentity& i
       return Unauthenticated("wrong password for user 'admin' (" + Describe(id) +
                              "); the password is the admin token in <data-dir>/admin.token");
     if (allowed_admin_) allowed_admin_->Add();
-    return std::shared_ptr<const broker::ClientGrant>(std::make_shared<AllowAllGrant>());
+    return std::shared_ptr<const broker::ClientGrant>(std::make_shared<AllowAllGrant>(kAdminUser));
   }
   if (allow_anonymous_) {
     if (allowed_anonymous_) allowed_anonymous_->Add();

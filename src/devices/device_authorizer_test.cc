@@ -126,6 +126,7 @@ TEST_F(DeviceAuthorizerTest, AdminPasswordAndAnonymous) {
   auto admin = registry_->authorizer()->Authenticate(Password("admin", "s3cret"));
   ASSERT_TRUE(admin.ok()) << admin.status().ToString();
   EXPECT_EQ((*admin)->thing(), "");
+  EXPECT_EQ((*admin)->principal(), "admin");  // the rules' principal()
   EXPECT_TRUE((*admin)->CanPublish("anything/at/all"));
   EXPECT_TRUE((*admin)->CanSubscribe("#"));
 
@@ -145,6 +146,7 @@ TEST_F(DeviceAuthorizerTest, AdminPasswordAndAnonymous) {
   auto anon = open.Authenticate(nobody);
   ASSERT_TRUE(anon.ok());
   EXPECT_TRUE((*anon)->CanPublish("a/b"));
+  EXPECT_EQ((*anon)->principal(), "");
   // With no admin token configured the admin login is off, even when anonymous is allowed.
   EXPECT_EQ(open.Authenticate(Password("admin", "")).status().code(), ErrorCode::kUnauthenticated);
 }

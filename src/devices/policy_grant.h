@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/hooks.h"
@@ -62,16 +63,20 @@ class PolicyGrant final : public broker::ClientGrant {
 };
 
 // Everything allowed; thing() is "" (administrators, and anonymous clients when the
-// server allows them).
+// server allows them). `principal`: the user the password was checked for ("admin"), or
+// "" for an anonymous client.
 class AllowAllGrant final : public broker::ClientGrant {
  public:
+  explicit AllowAllGrant(std::string principal = {}) : principal_(std::move(principal)) {}
   bool CanPublish(std::string_view) const override { return true; }
   bool CanSubscribe(std::string_view) const override { return true; }
   bool CanReceive(std::string_view) const override { return true; }
   const std::string& thing() const override { return thing_; }
+  std::string principal() const override { return principal_; }
 
  private:
   std::string thing_;
+  std::string principal_;
 };
 
 }  // namespace tributary::devices

@@ -48,7 +48,8 @@ Value Principal(Args, size_t, const Message& m) {
   return m.principal.empty() ? Value() : Value::String(std::string(m.principal));
 }
 Value TraceId(Args, size_t, const Message& m) {
-  return m.trace_id.empty() ? Value() : Value::String(std::string(m.trace_id));
+  std::string_view id = m.TraceId();
+  return id.empty() ? Value() : Value::String(std::string(id));
 }
 Value SourceIp(Args, size_t, const Message& m) {
   return m.source_ip.empty() ? Value() : Value::String(std::string(m.source_ip));

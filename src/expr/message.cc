@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/ids.h"
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
 
@@ -149,6 +150,15 @@ simdjson::error_code ParseInto(simdjson::dom::parser* parser, std::string_view t
 bool IsOutOfRangeNumber(simdjson::dom::element e) {
   return e.type() == simdjson::dom::element_type::STRING &&
          e.get_string().value_unsafe() == kOutOfRange;
+}
+
+std::string_view LazyTraceId::Get() {
+  if (!made_) {
+    const std::string id = NewUuid();
+    id.copy(id_, sizeof id_);
+    made_ = true;
+  }
+  return std::string_view(id_, sizeof id_);
 }
 
 Message::~Message() {

@@ -67,6 +67,19 @@ class ExternalState {
   }
 };
 
+// traceid()'s UUID for one message, made the first time something asks for it and the
+// same every time after: most rules never ask, and a random UUID costs a read of the OS's
+// generator. Owned by whoever makes the Message (the rules engine, per PUBLISH) and used
+// on that thread only.
+class LazyTraceId {
+ public:
+  std::string_view Get();
+
+ private:
+  char id_[36];  // a UUID's canonical text, once made_
+  bool made_ = false;
+};
+
 class Message {
  public:
   Message() = default;
@@ -79,8 +92,9 @@ class Message {
   std::string_view payload;
   std::string_view client_id;   // "" -> clientid() yields "n/a"
   std::string_view thing;       // the thing the sender belongs to, or ""
-  std::string_view principal;   // certificate fingerprint or user; "" -> Undefined
-  std::string_view trace_id;    // "" -> traceid() yields Undefined
+  std::string_view principal;   // certificate thumbprint or user; "" -> Undefined
+  std::string_view trace_id;    // traceid(); "" -> lazy_trace_id's, else Undefined
+  LazyTraceId* lazy_trace_id = nullptr;  // made on first use when trace_id is ""
   std::string_view source_ip;   // the sender's address without port; "" -> Undefined
   const mqtt::Properties* properties = nullptr;  // MQTT 5 PUBLISH properties, or none
   int64_t received_at_ms = 0;   // timestamp(): when the broker accepted it
@@ -101,6 +115,7 @@ class Message {
     thing = o.thing;
     principal = o.principal;
     trace_id = o.trace_id;
+    lazy_trace_id = o.lazy_trace_id;
     source_ip = o.source_ip;
     properties = o.properties;
     received_at_ms = o.received_at_ms;
@@ -144,6 +159,12 @@ class Message {
 
   // Whether the payload parsed as JSON (parses it on first call).
   bool PayloadIsJson() const;
+
+  // traceid(): trace_id, else lazy_trace_id's (made now if need be), else "".
+  std::string_view TraceId() const {
+    if (!trace_id.empty() || lazy_trace_id == nullptr) return trace_id;
+    return lazy_trace_id->Get();
+  }
 
  private:
   friend class PayloadAccess;

@@ -16,6 +16,23 @@
 #include "rules/rule_sql.h"
 
 namespace tributary::rules {
+namespace {
+
+// Whether `text` names traceid() (in any case; perhaps in a string or a field name).
+bool NamesTraceId(std::string_view text) {
+  constexpr std::string_view kName = "traceid";
+  for (size_t i = 0; i + kName.size() <= text.size(); ++i) {
+    size_t k = 0;
+    while (k < kName.size() &&
+           (text[i + k] | 0x20) == kName[k]) {  // ASCII letters: 0x20 lower-cases them
+      ++k;
+    }
+    if (k == kName.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const CompiledRule>> CompiledRule::CompileSql(std::string_view sql) {
   RuleDefinition def;
@@ -124,6 +141,26 @@ Result<std::shared_ptr<const CompiledRule>> CompiledRule::Compile(
   if (def.error_action) {
     TRY_ASSIGN(rule->error_action_template_,
                compile_template(*def.error_action, RuleFieldPath(def, "errorAction")));
+  }
+  auto names_trace_id = [](const ActionTemplates& t) {
+    auto in = [](const std::optional<SubstitutionTemplate>& x) {
+      return x && NamesTraceId(x->text());
+    };
+    if (in(t.main) || in(t.payload_format) || in(t.content_type) || in(t.response_topic) ||
+        in(t.correlation_data) || in(t.message_expiry)) {
+      return true;
+    }
+    for (const SubstitutionTemplate& h : t.headers) {
+      if (NamesTraceId(h.text())) return true;
+    }
+    for (const auto& [key, value] : t.user_properties) {
+      if (NamesTraceId(key.text()) || NamesTraceId(value.text())) return true;
+    }
+    return false;
+  };
+  rule->may_use_trace_id_ = NamesTraceId(def.sql) || names_trace_id(rule->error_action_template_);
+  for (const ActionTemplates& t : rule->action_templates_) {
+    rule->may_use_trace_id_ = rule->may_use_trace_id_ || names_trace_id(t);
   }
   return std::shared_ptr<const CompiledRule>(std::move(rule));
 }

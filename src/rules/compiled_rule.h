@@ -81,6 +81,10 @@ class CompiledRule {
   // Whether a message on `topic` (a valid topic name) is for this rule.
   bool Matches(std::string_view topic) const;
 
+  // Whether the statement or a template may call traceid() (its text names it, perhaps
+  // in a string): the rules engine then keeps the message's trace id for the error action.
+  bool MayUseTraceId() const { return may_use_trace_id_; }
+
   // The top-level fields of every output when the SELECT names them all (no `*`, not
   // SELECT VALUE): what a delivery stream that partitions by a record's field can find in
   // this rule's records. nullopt when the fields depend on the message.
@@ -132,6 +136,7 @@ class CompiledRule {
   expr::Variables variables_;
   bool select_value_ = false;
   bool star_ = false;
+  bool may_use_trace_id_ = false;
   std::vector<Item> items_;
   expr::NodePtr where_;
   struct ActionTemplates {

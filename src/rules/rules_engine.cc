@@ -103,6 +103,7 @@ struct RulesEngine::Original {
   std::string source_ip;
   std::optional<mqtt::Properties> properties;  // for an MQTT 5 PUBLISH
   int rule_hops = 0;
+  std::string principal = {};
 };
 
 // One PUBLISH's outstanding firehose records and s3 objects. `done` runs when the last
@@ -138,6 +139,9 @@ struct RulesEngine::FailureReport {
   std::shared_ptr<Pending> pending;  // the message's acknowledgement, for the error action
   std::shared_ptr<const Original> original;
   std::vector<expr::Value> variables;  // the rule's SET values for the message
+  // The message's traceid() when the rule may ask for it ("" otherwise, or when the
+  // message has none): the id its SQL and actions saw, and other rules see.
+  std::string trace_id;
   std::mutex mu;
   std::vector<ActionFailure> failures;
   std::atomic<int> outstanding{1};  // 1 for RunActions itself
@@ -200,6 +204,10 @@ void RulesEngine::OnPublish(const broker::InboundMessage& msg, broker::PublishDo
   MessageContext m(topic, msg.payload);
   m.client_id = msg.client_id;
   m.thing = msg.thing;
+  m.principal = msg.principal;
+  // traceid(): made only if a rule asks, then the same for every rule and error action.
+  expr::LazyTraceId trace_id;
+  if (!msg.over_http) m.lazy_trace_id = &trace_id;
   m.received_at_ms = msg.received_at_ms;
   m.source_ip = msg.source_ip;
   m.properties = msg.properties;
@@ -318,6 +326,7 @@ std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
                                                  std::string(m.source_ip), std::nullopt});
     if (m.properties) o->properties = *m.properties;
     o->rule_hops = m.rule_hops;
+    o->principal = m.principal;
     pending.original = std::move(o);
   }
   auto report = std::make_shared<FailureReport>();
@@ -330,6 +339,9 @@ std::shared_ptr<RulesEngine::FailureReport> RulesEngine::StartReport(
   if (m.variables != nullptr && &m.variables->variables() == &rule.variables()) {
     report->variables = m.variables->Snapshot();
   }
+  // Made now if nothing asked yet, so that the error action's id is the one the other
+  // rules of the message see.
+  if (rule.MayUseTraceId()) report->trace_id = m.TraceId();
   return report;
 }
 
@@ -350,6 +362,8 @@ void RulesEngine::ReleaseReport(const std::shared_ptr<FailureReport>& report) {
   const Original& o = *report->original;
   MessageContext again(o.topic, o.payload);
   again.client_id = o.client_id;
+  again.principal = o.principal;
+  again.trace_id = report->trace_id;
   again.received_at_ms = o.received_at_ms;
   again.source_ip = o.source_ip;
   again.rule_hops = o.rule_hops;
@@ -526,7 +540,8 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
   }
   nlohmann::json doc = {{"ruleName", rule.name()},
                         {"topic", std::string(m.topic)},
-                        {"clientId", std::string(m.client_id)},
+                        // As clientid(): "n/a" for a message not sent by an MQTT client.
+                        {"clientId", m.client_id.empty() ? "n/a" : std::string(m.client_id)},
                         {"timestamp", m.received_at_ms},
                         {"base64OriginalPayload", Base64Encode(m.payload)},
                         {"failures", list}};

@@ -3,6 +3,7 @@
 // indicator rendered per message.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
@@ -184,6 +185,81 @@ TEST_F(RulesEngineTest, APayloadFormatIndicatorTemplateRendersPerMessage) {
   EXPECT_EQ(nlohmann::json::parse(published_[2].payload)["failures"][0]["errorMessage"],
             "republish payloadFormatIndicator rendered 'utf8', which is neither UTF8_DATA nor "
             "UNSPECIFIED_BYTES");
+}
+
+// traceid() is one UUID per message, made when a rule first asks for it: the same in the
+// output and templates of every rule the message reaches and in an error action that runs
+// after the publish returned (made then for a rule whose SQL did not ask), a new one for
+// the next message.
+TEST_F(RulesEngineTest, TraceIdIsOnePerMessageAcrossItsRulesAndErrorAction) {
+  ASSERT_TRUE(registry_
+                  ->Create("a_fails", R"({"sql": "SELECT * FROM 'tr/+'",
+    "actions": [{"firehose": {"deliveryStreamName": "missing"}}],
+    "errorAction": {"republish": {"topic": "errors/${traceid()}"}}})")
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->Create("b_asks", R"({"sql": "SELECT traceid() AS trace FROM 'tr/+'",
+    "actions": [{"republish": {"topic": "out/${traceid()}"}}]})")
+                  .ok());
+  sink_.answers["missing"] = NotFound("delivery stream 'missing' does not exist");
+  sink_.defer = true;  // the error action runs after OnPublish returned
+  for (const char* topic : {"tr/1", "tr/2"}) Publish(topic, "{}", mqtt::QoS::kAtLeastOnce);
+  for (size_t i = 0; i < sink_.deferred.size(); ++i) sink_.deferred[i]();
+  ASSERT_EQ(published_.size(), 4u);
+  std::map<std::string, std::vector<std::string>> topics;  // by trace id
+  for (const testing::Published& p : published_) {
+    std::string id = p.topic.substr(p.topic.find('/') + 1);
+    EXPECT_EQ(id.size(), 36u) << p.topic;
+    topics[id].push_back(p.topic);
+    if (p.topic.starts_with("out/")) {
+      EXPECT_EQ(p.payload, R"({"trace":")" + id + R"("})");
+    }
+  }
+  ASSERT_EQ(topics.size(), 2u) << "one id per message";
+  for (const auto& [id, list] : topics) {
+    EXPECT_EQ(list.size(), 2u) << id << ": the rule's output and the error action's topic";
+  }
+}
+
+// principal() and clientid() as the broker hands them over: the certificate's thumbprint
+// and the client id for a device over MQTT; for a message published over HTTP, the API's
+// user, "n/a" and no traceid() (AWS: Undefined when not sent over MQTT), also in the error
+// action.
+TEST_F(RulesEngineTest, PrincipalAndClientIdAreTheSendersAndHttpPublishesHaveNoTraceId) {
+  ASSERT_TRUE(registry_
+                  ->Create("who", R"({"sql":
+    "SELECT principal() AS who, clientid() AS client, traceid() AS trace FROM 'who/+'",
+    "actions": [{"republish": {"topic": "out/${topic(2)}"}},
+                {"firehose": {"deliveryStreamName": "missing"}}],
+    "errorAction": {"republish": {"topic": "errors/${principal()}/${clientid()}/${traceid()}"}}})")
+                  .ok());
+  sink_.answers["missing"] = NotFound("delivery stream 'missing' does not exist");
+  const std::string thumbprint(64, 'a');
+  broker::InboundMessage device{};
+  device.client_id = "sensor-1";
+  device.topic = "who/mqtt";
+  device.payload = "{}";
+  device.principal = thumbprint;
+  engine_->OnPublish(device, {});
+  broker::InboundMessage http{};
+  http.topic = "who/http";
+  http.payload = "{}";
+  http.principal = "admin";
+  http.over_http = true;
+  engine_->OnPublish(http, {});
+
+  ASSERT_EQ(published_.size(), 4u);
+  auto out = nlohmann::json::parse(published_[0].payload);
+  EXPECT_EQ(published_[0].topic, "out/mqtt");
+  EXPECT_EQ(out["who"], thumbprint);
+  EXPECT_EQ(out["client"], "sensor-1");
+  ASSERT_TRUE(out["trace"].is_string());
+  const std::string trace = out["trace"];
+  EXPECT_EQ(published_[1].topic, "errors/" + thumbprint + "/sensor-1/" + trace);
+  EXPECT_EQ(published_[2].topic, "out/http");
+  EXPECT_EQ(published_[2].payload, R"({"who":"admin","client":"n/a"})");
+  EXPECT_EQ(published_[3].topic, "errors/admin/n/a/");
+  EXPECT_EQ(nlohmann::json::parse(published_[3].payload)["clientId"], "n/a");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
@@ -268,12 +269,13 @@ describe('topic rules', { timeout: 90000 }, () => {
 
   test('a rule reads the sender\'s address, its MQTT 5 properties, times and regular expressions', async () => {
     const kit = await server.createThing(thingName('props'));
-    const sql = "SELECT sourceip() AS ip, get_user_properties('site') AS sites, " +
+    const sql = "SELECT sourceip() AS ip, principal() AS who, clientid() AS client, traceid() AS trace, " +
+      "get_user_properties('site') AS sites, " +
       "get_mqtt_property('content_type') AS ct, regexp_replace(serial, '[0-9]', '#') AS masked, " +
       "regexp_matches(serial, '^SN-') AS is_serial, time_to_epoch(at, 'yyyy-MM-dd HH:mm:ss z') AS t " +
       "FROM 'devices/+/props'";
     const file = writePayload('props', {
-      topicRulePayload: { sql, actions: [{ republish: { topic: 'props/${topic(2)}', qos: 1 } }] },
+      topicRulePayload: { sql, actions: [{ republish: { topic: 'props/${topic(2)}/${traceid()}', qos: 1 } }] },
     });
     await cli(['rule', 'create', 'props', '--payload', file]);
     const sub = new MosquittoSub([...mosqArgs(server, { admin: true, version: 'mqttv5' }), '-q', '1', '-t', 'props/#']);
@@ -286,18 +288,26 @@ describe('topic rules', { timeout: 90000 }, () => {
       '-m', JSON.stringify({ serial: 'SN-4711', at: '2026-07-01 12:00:00 Europe/Paris' })]);
     assert.equal(r.code, 0, describeRun('mosquitto_pub', r));
     const [m] = await sub.waitMessages(1);
-    assert.equal(m.topic, `props/${kit.thing}`);
-    assert.deepEqual(JSON.parse(m.payload), {
-      ip: '127.0.0.1', sites: ['lyon', 'paris'], ct: 'application/json', masked: 'SN-####',
-      is_serial: true, t: Date.UTC(2026, 6, 1, 10, 0, 0) });
+    const out = JSON.parse(m.payload);
+    // principal(): the device certificate's SHA-256 thumbprint (AWS's certificate id);
+    // traceid(): the message's UUID, the same in the output and the topic.
+    const thumbprint = new crypto.X509Certificate(kit.cert).fingerprint256.replace(/:/g, '').toLowerCase();
+    assert.match(out.trace || '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, m.payload);
+    assert.equal(m.topic, `props/${kit.thing}/${out.trace}`);
+    assert.deepEqual(out, {
+      ip: '127.0.0.1', who: thumbprint, client: kit.thing, trace: out.trace, sites: ['lyon', 'paris'],
+      ct: 'application/json', masked: 'SN-####', is_serial: true, t: Date.UTC(2026, 6, 1, 10, 0, 0) });
 
     // The same through `rule test`, with the address and properties given as flags.
     const t = await cli(['rule', 'test', 'props', '--topic', 'devices/d9/props',
       '--message', '{"serial":"X1","at":"2026-01-15 12:00:00 Europe/Paris"}', '--source-ip', '192.0.2.7',
-      '--user-property', 'site=nantes', '--content-type', 'text/plain']);
-    assert.deepEqual(JSON.parse(JSON.parse(t.stdout).output), {
-      ip: '192.0.2.7', sites: ['nantes'], ct: 'text/plain', masked: 'X#', is_serial: false,
-      t: Date.UTC(2026, 0, 15, 11, 0, 0) });
+      '--principal', 'ab12', '--client-id', 'd9', '--user-property', 'site=nantes', '--content-type', 'text/plain']);
+    const tried = JSON.parse(JSON.parse(t.stdout).output);
+    assert.match(tried.trace || '', /^[0-9a-f-]{36}$/, t.stdout);
+    assert.equal(JSON.parse(t.stdout).actions[0].republish.topic, `props/d9/${tried.trace}`);
+    assert.deepEqual(tried, {
+      ip: '192.0.2.7', who: 'ab12', client: 'd9', trace: tried.trace, sites: ['nantes'], ct: 'text/plain',
+      masked: 'X#', is_serial: false, t: Date.UTC(2026, 0, 15, 11, 0, 0) });
 
     // A pattern RE2 cannot compile is refused with the rule, saying where.
     const bad = writePayload('props-bad', { topicRulePayload: {

@@ -35,7 +35,7 @@ async function render(ctx) {
     list.replaceChildren(table([
       { title: 'Received', value: (m) => new Date(m.received_at).toLocaleTimeString() },
       { title: 'Topic', value: (m) => h('code', {}, m.topic) },
-      { title: 'Client', value: (m) => m.client_id || '(server)' },
+      { title: 'Client', value: (m) => m.client_id || (m.over_http ? '(HTTP publish)' : '(server)') },
       { title: 'QoS', class: 'num', value: (m) => String(m.qos) },
       { title: 'Payload', value: (m) => h('code', {}, payloadText(m), m.truncated ? ` … (${fmt.bytes(m.size)} in all)` : '') },
     ], messages, { testid: 'live-messages', empty: watch ? 'Waiting for messages…' : 'Start watching a topic filter.' }));
