@@ -133,16 +133,109 @@ std::string ReadableNumbers(std::string_view text) {
   return out;
 }
 
-// Parses `text` into `parser`'s document. A number simdjson cannot read (an integer
-// beyond 64 bits, 1e400) does not make the whole text not JSON: the text is read again
-// with such numbers rewritten (see AppendReadableNumber).
-simdjson::error_code ParseInto(simdjson::dom::parser* parser, std::string_view text) {
-  auto result = parser->parse(text.data(), text.size(), true);
-  if (result.error() != simdjson::NUMBER_ERROR && result.error() != simdjson::NUMBER_OUT_OF_RANGE) {
-    return result.error();
+// The hex value of the four characters at text[i..i+4), or -1.
+int Hex4(std::string_view text, size_t i) {
+  if (i + 4 > text.size()) return -1;
+  int v = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    char c = text[k];
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
   }
-  std::string readable = ReadableNumbers(text);
-  return parser->parse(readable.data(), readable.size(), true).error();
+  return v;
+}
+
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// `text` without a leading UTF-8 byte order mark and with each \u escape of a surrogate
+// that has no partner (\ud83d alone, a low one first) written \ufffd, the replacement
+// character: JSON's grammar allows them, but they encode no character, and simdjson
+// refuses the whole text for one. Everything else is copied as it is.
+std::string RepairedStrings(std::string_view text) {
+  if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
+  std::string out;
+  out.reserve(text.size() + 16);
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '"') {
+      size_t next = text.find('"', i);
+      if (next == std::string_view::npos) next = text.size();
+      out.append(text.substr(i, next - i));
+      i = next;
+      continue;
+    }
+    out.push_back('"');
+    ++i;
+    while (i < text.size() && text[i] != '"') {
+      if (text[i] != '\\' || i + 1 >= text.size()) {
+        out.push_back(text[i++]);
+        continue;
+      }
+      if (text[i + 1] != 'u') {
+        out.append(text.substr(i, 2));
+        i += 2;
+        continue;
+      }
+      int unit = Hex4(text, i + 2);
+      if (unit >= 0xD800 && unit <= 0xDBFF && i + 12 <= text.size() && text[i + 6] == '\\' &&
+          text[i + 7] == 'u') {
+        int low = Hex4(text, i + 8);
+        if (low >= 0xDC00 && low <= 0xDFFF) {  // a pair: one character
+          out.append(text.substr(i, 12));
+          i += 12;
+          continue;
+        }
+      }
+      if (unit >= 0xD800 && unit <= 0xDFFF) {
+        out.append("\\ufffd");
+      } else {
+        out.append(text.substr(i, 2));  // \u of anything else, or a bad escape: as it is
+        i += 2;
+        continue;
+      }
+      i += 6;
+    }
+    if (i < text.size()) {
+      out.push_back('"');
+      ++i;
+    }
+  }
+  return out;
+}
+
+// Parses `text` into `parser`'s document. What simdjson refuses in JSON that is valid
+// does not make the whole text not JSON: the text is read again once rewritten, only
+// when the first reading failed (the common path parses once):
+//  - a lone surrogate escape ("\ud83d", STRING_ERROR) or a leading byte order mark
+//    (which simdjson takes for a stray character): see RepairedStrings;
+//  - a number simdjson cannot read (an integer beyond 64 bits, 1e400): see
+//    AppendReadableNumber.
+// Either rewrite is made at most once, so a text needing both is read three times.
+simdjson::error_code ParseInto(simdjson::dom::parser* parser, std::string_view text) {
+  std::string repaired, readable;
+  bool strings_repaired = false, numbers_rewritten = false;
+  while (true) {
+    simdjson::error_code error = parser->parse(text.data(), text.size(), true).error();
+    if (error == simdjson::SUCCESS) return error;
+    if (!strings_repaired &&
+        (error == simdjson::STRING_ERROR || text.starts_with(kByteOrderMark))) {
+      strings_repaired = true;
+      repaired = RepairedStrings(text);
+      if (repaired == text) return error;  // not for want of a repair: not JSON
+      text = repaired;
+    } else if (!numbers_rewritten &&
+               (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE)) {
+      numbers_rewritten = true;
+      readable = ReadableNumbers(text);
+      text = readable;
+    } else {
+      return error;
+    }
+  }
 }
 
 }  // namespace
