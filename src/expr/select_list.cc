@@ -46,13 +46,33 @@ bool OneExpressionToFrom(const Parser& p, size_t from) {
   }
 }
 
+// Whether the token `ahead` starts right where the one before it ends (no space between).
+bool Touches(const Parser& p, size_t ahead) {
+  const Token& before = p.Peek(ahead - 1);
+  const Token& t = p.Peek(ahead);
+  return !before.quoted_ident && before.kind == TokenKind::kIdent &&
+         before.pos.offset + before.text.size() == t.pos.offset;
+}
+
 // Whether the VALUE ahead is the keyword of SELECT VALUE rather than a field named
-// "value": it is when what follows starts an expression and is neither '.' nor a binary
-// operator (SELECT VALUE x, VALUE {'a': 1}, VALUE NOT x, VALUE * FROM ...; but value.a,
-// value AS v, value FROM, value IN [...], value + 1). '[' and '-' start an expression as
-// well as go on from a field: VALUE [a, b] and VALUE -a are the keyword when one
-// expression runs from there to FROM, as SELECT VALUE's does, and the field in a list
-// (value[0] AS first, value - 1 AS minus, ...); `value` in backquotes is the field always.
+// "value". It is when what follows starts an expression and does not go on from a field:
+//
+//   SELECT VALUE x / VALUE {'a': 1} / VALUE NOT x / VALUE * FROM     the keyword
+//   SELECT value.a / value AS v / value FROM / value IN [...] / value + 1   the field
+//
+// '[' and '-' both start an expression and go on from a field; how they are written
+// decides:
+//
+//   SELECT value[0] FROM ...      '[' touching value: the field, indexed
+//   SELECT VALUE [a, b] FROM ...  a space, then '[': the keyword, of an array literal
+//   SELECT value - 1 FROM ...     '-' as a binary operator (spaces on both sides, or on
+//   SELECT value-1 FROM ...         neither): the field, minus 1
+//   SELECT VALUE -a FROM ...      a space before '-' and none after: the keyword, of a
+//                                   negation
+//
+// and the keyword only when one expression runs from there to FROM, as SELECT VALUE's
+// does (`value [0] AS first, ...` is the field). `value` in backquotes is the field
+// always; SELECT VALUE (...) the keyword always.
 bool ValueIsKeyword(const Parser& p) {
   if (!p.PeekKeyword("VALUE")) return false;
   const Token& t = p.Peek(1);
@@ -66,7 +86,14 @@ bool ValueIsKeyword(const Parser& p) {
       return true;
     case TokenKind::kOp:
       if (t.text == "(" || t.text == "{") return true;
-      if (t.text == "[" || t.text == "-") return OneExpressionToFrom(p, 1);
+      if (t.text == "[") return !Touches(p, 1) && OneExpressionToFrom(p, 1);
+      if (t.text == "-") {
+        // Unary as written: apart from VALUE, touching what follows it.
+        const Token& next = p.Peek(2);
+        bool unary =
+            !Touches(p, 1) && next.kind != TokenKind::kEnd && t.pos.offset + 1 == next.pos.offset;
+        return unary && OneExpressionToFrom(p, 1);
+      }
       // '*' alone is the payload (SELECT VALUE * FROM ...); followed by more, a product.
       if (t.text == "*") return p.PeekKeyword("FROM", 2) || p.Peek(2).kind == TokenKind::kEnd;
       return false;  // '.', ',', ')', and the binary operators

@@ -35,6 +35,36 @@ TEST(RuleSqlTest, Parts) {
   EXPECT_EQ(q->items[0].name, "value");
 }
 
+// A field named value before '[' or '-': how the operator is written decides (a field
+// indexed or subtracted from, or SELECT VALUE of an array literal or a negation).
+TEST(RuleSqlTest, ValueBeforeABracketOrAMinusIsTheFieldUnlessWrittenAsAnOperand) {
+  struct Case {
+    const char* sql;
+    bool select_value;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {"SELECT value[0] FROM 'a'", false},
+           {"SELECT value[0][1] FROM 'a'", false},
+           {"SELECT value - 1 FROM 'a'", false},
+           {"SELECT value-1 FROM 'a'", false},
+           {"SELECT value- 1 FROM 'a'", false},
+           {"SELECT value.a FROM 'a'", false},
+           {"SELECT value / 2 FROM 'a'", false},
+           {"SELECT value [0] AS first, value FROM 'a'", false},
+           {"SELECT `value` [0] FROM 'a'", false},
+           {"SELECT VALUE [a, b] FROM 'a'", true},
+           {"SELECT VALUE [a] FROM 'a'", true},
+           {"SELECT VALUE -a FROM 'a'", true},
+           {"SELECT VALUE (-a) FROM 'a'", true},
+           {"SELECT VALUE ([a]) FROM 'a'", true},
+           {"SELECT VALUE value[0] FROM 'a'", true},
+       }) {
+    auto q = ParseRuleSql(c.sql);
+    ASSERT_TRUE(q.ok()) << c.sql << ": " << q.status().message();
+    EXPECT_EQ(q->select_value, c.select_value) << c.sql;
+  }
+}
+
 TEST(RuleSqlTest, ErrorsNamePositionAndProblem) {
   EXPECT_EQ(ErrorOf("SELECT temp, humidity WHERE temp > 1"),
             "column 23: expected FROM after the select list, found 'WHERE'");
