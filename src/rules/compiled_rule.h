@@ -78,7 +78,8 @@ class CompiledRule {
   // expr::VariableBinding(variables(), m) across the calls.
   const expr::Variables& variables() const { return variables_; }
 
-  // Whether a message on `topic` (a valid topic name) is for this rule.
+  // Whether a message on `topic` (a valid topic name) is for this rule: never for a rule
+  // without FROM (topic_filter() ""), which Basic Ingest alone reaches.
   bool Matches(std::string_view topic) const;
 
   // Whether the statement or a template may call traceid() (its text names it, perhaps

@@ -12,7 +12,8 @@ std::shared_ptr<const RuleSet> RuleSet::Build(
     set->rules_.push_back(std::move(r));
   }
   for (size_t i = 0; i < set->rules_.size(); ++i) {
-    set->Insert(set->rules_[i]->topic_filter(), i);
+    // A rule without FROM is reached by Basic Ingest alone (Find), never by a topic.
+    if (!set->rules_[i]->topic_filter().empty()) set->Insert(set->rules_[i]->topic_filter(), i);
     set->by_name_.emplace(set->rules_[i]->name(), i);
   }
   return set;

@@ -37,6 +37,20 @@ Status ParseSetClause(Parser& p, RuleQuery* q) {
   return Status::Ok();
 }
 
+// The optional WHERE clause, then the end of the statement.
+Result<RuleQuery> ParseWhere(Parser& p, RuleQuery q) {
+  if (p.ConsumeKeyword("WHERE")) {
+    TRY_ASSIGN(q.where, p.ParseExpression());
+  }
+  if (!p.AtEnd()) {
+    return p.Expected("the end of the statement", q.where ? "after the WHERE condition"
+                                                  : q.topic_filter.empty()
+                                                      ? "after the select list"
+                                                      : "after the FROM topic filter");
+  }
+  return q;
+}
+
 }  // namespace
 
 Result<RuleQuery> ParseRuleSql(std::string_view sql) {
@@ -58,7 +72,13 @@ Result<RuleQuery> ParseRuleSql(std::string_view sql) {
   q.select_value = list.value;
   q.items = std::move(list.items);
 
-  if (!p.ConsumeKeyword("FROM")) return p.Expected("FROM", "after the select list");
+  // No FROM: a rule only Basic Ingest reaches ($aws/rules/<rule>/<topic>), as on AWS.
+  if (!p.ConsumeKeyword("FROM")) {
+    if (!p.PeekKeyword("WHERE") && !p.AtEnd()) {
+      return p.Expected("FROM, WHERE or the end of the statement", "after the select list");
+    }
+    return ParseWhere(p, std::move(q));
+  }
   const expr::Token& from = p.Peek();
   if (from.kind != TokenKind::kString) {
     return p.Expected("a quoted topic filter such as 'devices/+/pollution'", "after FROM");
@@ -76,15 +96,7 @@ Result<RuleQuery> ParseRuleSql(std::string_view sql) {
   }
   q.topic_filter = from.text;
   p.Next();
-
-  if (p.ConsumeKeyword("WHERE")) {
-    TRY_ASSIGN(q.where, p.ParseExpression());
-  }
-  if (!p.AtEnd()) {
-    return p.Expected("the end of the statement", q.where ? "after the WHERE condition"
-                                                          : "after the FROM topic filter");
-  }
-  return q;
+  return ParseWhere(p, std::move(q));
 }
 
 }  // namespace tributary::rules

@@ -65,9 +65,30 @@ TEST(RuleSqlTest, ValueBeforeABracketOrAMinusIsTheFieldUnlessWrittenAsAnOperand)
   }
 }
 
+// FROM is optional (AWS: for rules only Basic Ingest reaches): the filter is then "".
+TEST(RuleSqlTest, FromMayBeLeftOut) {
+  for (const char* sql : {"SELECT temp, humidity WHERE temp > 1", "SELECT *, topic() AS t",
+                          "SET @a = 1 SELECT @a AS a WHERE true"}) {
+    auto q = ParseRuleSql(sql);
+    ASSERT_TRUE(q.ok()) << sql << ": " << q.status().message();
+    EXPECT_EQ(q->topic_filter, "") << sql;
+  }
+  auto q = ParseRuleSql("SELECT temp WHERE temp > 1");
+  ASSERT_TRUE(q.ok());
+  EXPECT_NE(q->where, nullptr);
+  auto rule = CompiledRule::CompileSql("SELECT * WHERE a > 1");
+  ASSERT_TRUE(rule.ok());
+  EXPECT_FALSE((*rule)->Matches("a"));
+  EXPECT_FALSE((*rule)->Matches("$aws/rules/x/a"));
+}
+
 TEST(RuleSqlTest, ErrorsNamePositionAndProblem) {
-  EXPECT_EQ(ErrorOf("SELECT temp, humidity WHERE temp > 1"),
-            "column 23: expected FROM after the select list, found 'WHERE'");
+  EXPECT_EQ(ErrorOf("SELECT temp humidity FROM 'a'"),
+            "column 13: expected FROM, WHERE or the end of the statement after the select "
+            "list, found 'humidity'");
+  EXPECT_EQ(ErrorOf("SELECT temp WHERE temp > 1 FROM 'a'"),
+            "column 28: expected the end of the statement after the WHERE condition, found "
+            "'FROM'");
   EXPECT_EQ(ErrorOf("SELEC * FROM 'a'"),
             "column 1: expected SELECT at the start of the rule, found 'SELEC'");
   EXPECT_EQ(ErrorOf("SELECT FROM 'a'"),

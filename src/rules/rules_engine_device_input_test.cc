@@ -57,6 +57,30 @@ TEST_F(RulesEngineTest, BasicIngestRunsTheRuleItNamesOnTheTopicAfterThePrefix) {
   EXPECT_EQ(table_.basic_ingest_dropped()->Value(), 3u);
 }
 
+// A rule without FROM (AWS: optional for rules only Basic Ingest reaches) matches no
+// topic; Basic Ingest reaches it by name, with its WHERE and topic() as for any rule.
+TEST_F(RulesEngineTest, ARuleWithoutFromIsReachedByBasicIngestAlone) {
+  ASSERT_TRUE(registry_
+                  ->Create("ingest_only", R"({"topicRulePayload": {
+    "sql": "SELECT *, topic(2) AS device WHERE pm10 > 1",
+    "actions": [{"firehose": {"deliveryStreamName": "pollution"}}]}})")
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->Create("catch_all", R"({"topicRulePayload": {
+    "sql": "SELECT * FROM '#'",
+    "actions": [{"firehose": {"deliveryStreamName": "all"}}]}})")
+                  .ok());
+  EXPECT_EQ(Publish("$aws/rules/ingest_only/devices/d7", R"({"pm10":7})", mqtt::QoS::kAtLeastOnce),
+            1);
+  EXPECT_EQ(Publish("$aws/rules/ingest_only/devices/d8", R"({"pm10":0})", mqtt::QoS::kAtLeastOnce),
+            1);
+  EXPECT_EQ(Publish("devices/d9", R"({"pm10":9})", mqtt::QoS::kAtLeastOnce), 1);
+  EXPECT_EQ(sink_.records["pollution"], std::vector<std::string>{R"({"pm10":7,"device":"d7"})"});
+  EXPECT_EQ(sink_.records["all"], std::vector<std::string>{R"({"pm10":9})"});
+  EXPECT_EQ(Metrics("ingest_only").matched->Value(), 1u);
+  EXPECT_EQ(table_.basic_ingest_dropped()->Value(), 0u);
+}
+
 TEST(BasicIngestTopicTest, NamesTheRuleAndTheTopicItSees) {
   auto t = broker::ParseBasicIngestTopic("$aws/rules/r1/a/b");
   ASSERT_TRUE(t.has_value());
