@@ -234,6 +234,7 @@ class Lexer {
     }
     static constexpr std::string_view kOne = "()[]{},.:*+-/%=<>";
     char c = Peek();
+    if (static_cast<unsigned char>(c) >= 0x80) return NotAscii();
     if (kOne.find(c) == std::string_view::npos) {
       return Error(pos_, "unexpected character '" + std::string(1, c) + "'");
     }
@@ -241,6 +242,29 @@ class Lexer {
     t->text = std::string(1, c);
     Advance();
     return Status::Ok();
+  }
+
+  // A byte past ASCII where a token starts: the whole character it starts (or the byte,
+  // when it starts none), and for a name that holds it (température) the backquotes that
+  // make it one.
+  Status NotAscii() const {
+    size_t n = Utf8SequenceLength(text_, pos_.offset);
+    if (n == 0) {
+      return Error(pos_, "unexpected byte " + PrintableUtf8(text_.substr(pos_.offset, 1)) +
+                             ": the statement is not UTF-8");
+    }
+    auto in_name = [](char c) {
+      return IsNameChar(c) || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+    };
+    size_t from = pos_.offset, to = pos_.offset;
+    while (from > 0 && in_name(text_[from - 1])) --from;
+    while (to < text_.size() && in_name(text_[to])) ++to;
+    std::string_view name = text_.substr(from, to - from);
+    return Error(pos_, "unexpected character '" + std::string(text_.substr(pos_.offset, n)) +
+                           "': a name holding characters other than ASCII letters, digits, '_' "
+                           "and '$' goes in backquotes (" +
+                           (IsWellFormedUtf8(name) ? "`" + std::string(name) + "`" : "`name`") +
+                           ")");
   }
 
   std::string_view text_;

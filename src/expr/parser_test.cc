@@ -37,6 +37,18 @@ TEST(LexerTest, Errors) {
   r = Tokenize("a # b");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "column 3: unexpected character '#'");
+  // A character past ASCII: the whole of it, and how to write the name that holds it.
+  r = Tokenize("température > 1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "column 5: unexpected character 'é': a name holding characters other than ASCII "
+            "letters, digits, '_' and '$' goes in backquotes (`température`)");
+  r = Tokenize("a = \xff");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "column 5: unexpected byte \\xff: the statement is not UTF-8");
+  r = Tokenize("`température` > 1");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)[0].text, "température");
   r = Tokenize("12abc");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "column 3: unexpected 'a' after the number '12'");

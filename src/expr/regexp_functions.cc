@@ -53,15 +53,17 @@ std::optional<std::vector<Piece>> ParseReplacement(std::string_view r, std::stri
     char c = r[i];
     if (c == '\\') {
       if (i + 1 == r.size()) {
-        *why = "a '\\' ends the replacement (write '\\\\' for a backslash)";
+        // As a SQL string literal writes them: '\\' is one backslash, so the
+        // replacement's escaped backslash is '\\\\'.
+        *why = "a '\\' ends the replacement (write '\\\\\\\\' for a backslash)";
         return std::nullopt;
       }
       pieces.back().text.push_back(r[++i]);
     } else if (c == '$') {
       if (i + 1 == r.size() || r[i + 1] < '0' || r[i + 1] > '9') {
         *why = "'$' at position " + std::to_string(i + 1) +
-               " of the replacement is not followed by a group number (write '\\$' for a "
-               "dollar sign)";
+               " of the replacement is not followed by a group number (write '\\\\$' for "
+               "a dollar sign)";
         return std::nullopt;
       }
       pieces.push_back(Piece{"", r[++i] - '0'});
