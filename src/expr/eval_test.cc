@@ -2,6 +2,7 @@
 // Value::DebugString, so the type is checked too: "Int 3" differs from "Decimal 3").
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <map>
 #include <optional>
 #include <string>
@@ -295,8 +296,8 @@ TEST(EvalTest, CastAndPredicates) {
       {"cast(missing AS Int)", "undefined"},
       // Beyond int64 (AWS's Int has 34 digits): the whole number, as a Decimal.
       {"cast(1e30 AS Int)", "Decimal 1e+30"},
-      {"cast('-1.5e19' AS Int)", "Decimal -1.5e+19"},
-      {"cast(-1e19 - 0.5 AS Int)", "Decimal -1e+19"},
+      {"cast('-1.5e19' AS Int)", "Decimal -15000000000000000000"},
+      {"cast(-1e19 - 0.5 AS Int)", "Decimal -10000000000000000000"},
       {"cast(9.2e18 AS Int)", "Int 9200000000000000000"},
       {"cast(-9223372036854775807 - 1 AS Int)", "Int -9223372036854775808"},
       {"isNull(nothing)", "Boolean true"},
@@ -418,7 +419,7 @@ TEST(EvalTest, OutOfRangeNumbersSpoilOnlyThemselves) {
              {
                  {"temp > 20", "Boolean true"},
                  {"id", "Decimal 18446744073709551616"},
-                 {"neg", "Decimal -1e+20"},
+                 {"neg", "Decimal -100000000000000000000"},
                  {"x", "undefined"},
                  {"isUndefined(x)", "Boolean true"},
                  {"y", "Int 1"},
@@ -542,6 +543,36 @@ TEST(ValueTest, JsonRoundTrip) {
   EXPECT_EQ(Value::String(std::string("\x01\"q\"", 4)).ToJson(), R"("\u0001\"q\"")");
   EXPECT_EQ(Value::Decimal(1e21).ToJson(), "1e+21");
   EXPECT_EQ(Value::Decimal(0.1).ToJson(), "0.1");
+}
+
+// Plain notation from 1e-6 up to below 1e21, exponent form outside; the shortest digits
+// that read back as the same double either way.
+TEST(ValueTest, DecimalsPrintPlainBetweenTheExponentsMinus6And20) {
+  const std::pair<double, const char*> cases[] = {
+      {0.0001, "0.0001"},
+      {-0.00025, "-0.00025"},
+      {1e-6, "0.000001"},
+      {1.2345e-6, "0.0000012345"},
+      {9.99e-7, "9.99e-07"},
+      {1e-7, "1e-07"},
+      {5e-324, "5e-324"},
+      {0.1 + 0.2, "0.30000000000000004"},
+      {22.5, "22.5"},
+      {1e19, "10000000000000000000"},
+      {1.8446744073709552e19, "18446744073709551616"},
+      {1.25e20, "125000000000000000000"},
+      {1e21, "1e+21"},
+      {-1.5e300, "-1.5e+300"},
+      {0.0, "0"},
+  };
+  for (const auto& [d, text] : cases) {
+    std::string out;
+    AppendDecimal(d, &out);
+    EXPECT_EQ(out, text) << d;
+    double back = 0;
+    std::from_chars(out.data(), out.data() + out.size(), back);
+    EXPECT_EQ(back, d) << out << " does not read back";
+  }
   EXPECT_EQ(Value::Undefined().ToJson(), "");
   auto bad = ValueFromJson("{\"a\": }");
   ASSERT_FALSE(bad.ok());

@@ -1,5 +1,6 @@
 #include "expr/value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -148,9 +149,19 @@ void AppendDecimal(double d, std::string* out) {
     out->append("null");
     return;
   }
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, d);
-  out->append(buf, res.ptr);
+  // The shortest digits that read back as `d`, in exponent form first: its exponent
+  // chooses the notation.
+  char buf[64];
+  auto sci = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  const char* e = std::find(buf, sci.ptr, 'e');
+  int exponent = 0;
+  std::from_chars(e + (e[1] == '+' ? 2 : 1), sci.ptr, exponent);
+  if (exponent < kPlainDecimalMinExponent || exponent > kPlainDecimalMaxExponent) {
+    out->append(buf, sci.ptr);
+    return;
+  }
+  auto plain = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+  out->append(buf, plain.ptr);
 }
 
 void AppendJson(const Value& v, std::string* out) {

@@ -115,8 +115,16 @@ void AppendJson(const Value& v, std::string* out);
 // well-formed UTF-8 (a binary payload taken as a string) become U+FFFD, so the output is
 // always valid JSON.
 void AppendJsonString(std::string_view s, std::string* out);
-// Shortest text that reads back as the same double: "22.5", "1e+21"; whole values
-// print without a fraction ("10"), as AWS IoT SQL 2016-03-23 treats 10.0 as Int 10.
+// Decimals whose exponent is in [kPlainDecimalMinExponent, kPlainDecimalMaxExponent]
+// (1e-6 <= |d| < 1e21) print in plain notation, the others in exponent form: as
+// JavaScript prints numbers, and as Java's BigDecimal (AWS's Decimal) prints small ones.
+inline constexpr int kPlainDecimalMinExponent = -6;
+inline constexpr int kPlainDecimalMaxExponent = 20;
+
+// Shortest text that reads back as the same double, in plain notation within the
+// exponents above ("22.5", "0.0001", "125000000000000000000") and exponent form outside
+// ("1.5e-07", "1e+21"); whole values print without a fraction ("10"), as AWS IoT SQL
+// 2016-03-23 treats 10.0 as Int 10.
 void AppendDecimal(double d, std::string* out);
 
 }  // namespace tributary::expr

@@ -215,7 +215,8 @@ TEST(ConversionTest, Table) {
        "reject: cannot convert number 1700000000123000 (Unix milliseconds outside the years "
        "0000-9999) to timestamp"},
       {"1.7e15", EtlType::kDate,
-       "reject: cannot convert number 1.7e+15 (Unix milliseconds outside the years 0000-9999) to "
+       "reject: cannot convert number 1700000000000000 (Unix milliseconds outside the years "
+       "0000-9999) to "
        "date"},
       {"\"yesterday\"", EtlType::kTimestamp,
        "reject: cannot convert string \"yesterday\" (not an ISO 8601 date-time) to timestamp"},
