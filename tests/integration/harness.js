@@ -133,15 +133,16 @@ class Server {
     return server;
   }
 
-  // One call to the HTTP API with the admin token: {status, headers, text, json} (json
-  // undefined when the body is not JSON), whatever the status.
-  api(method, urlPath, body, { timeoutMs = 30000 } = {}) {
+  // One call to the HTTP API with the admin token (and `headers`): {status, headers, text,
+  // json} (json undefined when the body is not JSON), whatever the status.
+  api(method, urlPath, body, { timeoutMs = 30000, headers = {} } = {}) {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = http.request({
         host: '127.0.0.1', port: this.httpPort, path: urlPath, method,
         headers: { Authorization: `Bearer ${this.token}`,
-                   ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}) },
+                   ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}),
+                   ...headers },
       }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));

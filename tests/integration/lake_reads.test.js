@@ -16,26 +16,9 @@ const { BIN, Server, run, describeRun } = require('./harness');
 
 const PIECE = 4 * 1024 * 1024;
 
-// GET `urlPath` of `server`'s API with `headers` besides the token.
-function get(server, urlPath, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port: server.httpPort, path: urlPath, method: 'GET',
-      headers: { Authorization: `Bearer ${server.token}`, ...headers },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json;
-        try { json = JSON.parse(text); } catch (_) { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+// A GET of the lake API, with `headers` besides the token.
+const get = (server, urlPath, headers = {}) =>
+  server.api('GET', urlPath, undefined, { headers });
 
 describe('lake object reads', { timeout: 60000 }, () => {
   let server;
