@@ -16,19 +16,6 @@
 
 namespace tributary::nats {
 
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    Reset();
-    fd_ = std::exchange(o.fd_, -1);
-  }
-  return *this;
-}
-
-void Fd::Reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 std::string ErrnoText(int err) {
   char buf[128];
   // GNU strerror_r returns the message (maybe not in buf).

@@ -1,5 +1,5 @@
-// The TCP plumbing under Connection: an owning file descriptor, a dial with a deadline
-// that a wake-up descriptor can cut short, and the eventfd the I/O thread is woken with.
+// The TCP plumbing under Connection: a dial with a deadline that a wake-up descriptor can
+// cut short, and the eventfd the I/O thread is woken with, each an owning Fd (base/fd.h).
 // Plain POSIX; every descriptor is close-on-exec. Thread-compatible.
 #pragma once
 
@@ -9,29 +9,12 @@
 #include <string>
 #include <utility>
 
+#include "base/fd.h"
 #include "base/status.h"
 
 namespace tributary::nats {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset();
-
- private:
-  int fd_ = -1;
-};
 
 // An eventfd for waking a thread blocked in poll(): Signal from any thread; the woken
 // thread Drains it.

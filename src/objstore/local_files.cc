@@ -54,19 +54,6 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
   return out;
 }
 
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    Reset();
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-void Fd::Reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 int FolderOpenFlags() { return O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; }
 
 Status SymlinkInKey(const std::string& where) {

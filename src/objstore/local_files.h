@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/status.h"
 
 namespace tributary::objstore::local {
@@ -27,25 +28,6 @@ Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::
 // FsyncDir gives the errno, for callers that take a directory removed meanwhile as no
 // failure).
 Status SyncDir(const std::string& dir);
-
-// An open file descriptor, closed when this is destroyed or reset.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset();
-
- private:
-  int fd_ = -1;
-};
 
 // openat(2) flags for a folder below the bucket: a symbolic link in its place is not
 // followed (the open fails: ENOTDIR).

@@ -22,7 +22,6 @@
 namespace tributary::objstore {
 namespace fs = std::filesystem;
 using local::ErrnoText;
-using local::Fd;
 using local::Folders;
 
 namespace {
