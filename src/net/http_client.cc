@@ -27,7 +27,7 @@ Result<Url> ParseUrl(const std::string& url) {
   out.base_path = slash == std::string::npos ? "" : rest.substr(slash);
   while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
   size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos || hostport.find(']') > colon && hostport.front() == '[') {
+  if (colon == std::string::npos || (hostport.find(']') > colon && hostport.front() == '[')) {
     out.host = hostport;
     out.port = out.tls ? "443" : "80";
   } else {
