@@ -4,7 +4,10 @@
 //   GET /v1/lake/buckets                          the buckets known to the server (with
 //                                                 their lifecycle rules counted)
 //   GET /v1/lake/buckets/{bucket}/objects?prefix=P&delimiter=/&max_keys=N&start_after=K
-//   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes
+//   GET /v1/lake/buckets/{bucket}/object?key=K[&offset=O][&length=L]   the bytes (at most
+//                                                 L, cut at the object's end; an offset
+//                                                 past the end is 416 out_of_range, as S3's
+//                                                 InvalidRange; one at the end, no bytes)
 //   GET|PUT|DELETE /v1/lake/buckets/{bucket}/lifecycle   the bucket's expiry rules, in the
 //                                                 AWS CLI's JSON form (lake/lifecycle.h;
 //                                                 none: {"Rules": []})
@@ -83,6 +86,15 @@ Result<net::HttpResponse> ReadObject(Server* server, const net::HttpRequest& req
   const uint64_t offset = static_cast<uint64_t>(offset_q), length = static_cast<uint64_t>(length_q);
   TRY_ASSIGN(auto store, BucketToRead(server, bucket));
   TRY_ASSIGN(objstore::ObjectInfo info, store->Head(key));
+  if (offset > info.size) {
+    net::HttpResponse refused =
+        ErrorResponse(OutOfRange("offset " + std::to_string(offset) + " is past the end of s3://" +
+                                 bucket + "/" + key + ", which holds " + std::to_string(info.size) +
+                                 " bytes (offsets 0.." + std::to_string(info.size) + ")"));
+    refused.headers["Content-Range"] = "bytes */" + std::to_string(info.size);  // RFC 9110 15.5.17
+    refused.headers["X-Object-Size"] = std::to_string(info.size);
+    return refused;
+  }
   net::HttpResponse r;
   r.content_type = "application/octet-stream";
   r.headers["X-Object-Size"] = std::to_string(info.size);

@@ -60,6 +60,7 @@ inline Status IoError(std::string m) { return {ErrorCode::kIoError, std::move(m)
 inline Status ProtocolError(std::string m) { return {ErrorCode::kProtocolError, std::move(m)}; }
 inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 inline Status Unimplemented(std::string m) { return {ErrorCode::kUnimplemented, std::move(m)}; }
+inline Status OutOfRange(std::string m) { return {ErrorCode::kOutOfRange, std::move(m)}; }
 
 // Either a T or a non-OK Status.
 template <typename T>

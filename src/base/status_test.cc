@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string_view>
+
 namespace tributary {
 namespace {
 
@@ -34,6 +37,17 @@ TEST(StatusTest, CarriesCodeAndMessage) {
   EXPECT_EQ(s.ToString(), "not_found: thing 'x' does not exist");
   EXPECT_EQ(s.WithContext("describe").message(), "describe: thing 'x' does not exist");
   EXPECT_EQ(HttpStatusFor(s.code()), 404);
+}
+
+// Every code has a name of its own, which the CLI reads back from the API's error bodies.
+TEST(StatusTest, EachCodeHasANameAndAStatus) {
+  std::set<std::string_view> names;
+  for (int c = 0; c <= static_cast<int>(kLastErrorCode); ++c) {
+    EXPECT_TRUE(names.insert(ErrorCodeName(static_cast<ErrorCode>(c))).second) << c;
+  }
+  EXPECT_EQ(names.count("unknown"), 0u);
+  EXPECT_EQ(ErrorCodeName(OutOfRange("offset 7 is past the end").code()), "out_of_range");
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kOutOfRange), 416);
 }
 
 TEST(ResultTest, PropagatesThroughMacros) {

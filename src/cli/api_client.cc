@@ -91,7 +91,7 @@ Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::str
   if (!parsed.is_discarded() && parsed.contains("error")) {
     message = parsed["error"].value("message", message);
     std::string name = parsed["error"].value("code", "");
-    for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) {
+    for (int c = 0; c <= static_cast<int>(kLastErrorCode); ++c) {
       if (ErrorCodeName(static_cast<ErrorCode>(c)) == name) code = static_cast<ErrorCode>(c);
     }
   } else if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("__type")) {

@@ -99,8 +99,8 @@ int List(const ClientOptions& opts, const std::string& uri, bool recursive, int 
 }
 
 // The object's bytes (or a range of them) on stdout, in pieces the API allows. The API
-// answers a range past the object's end with no bytes and the object's size: an --offset
-// past the end is refused here rather than printing nothing. `length` 0: to the end.
+// answers an offset past the object's end with 416 and the object's size, which an
+// --offset past the end is refused with here, naming the flag. `length` 0: to the end.
 int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint64_t length) {
   auto u = ParseLakeUri(uri);
   if (!u.ok()) return Fail("lake cat", u.status());
@@ -116,20 +116,21 @@ int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint
                        "&offset=" + std::to_string(at) + "&length=" + std::to_string(n);
     auto r = ReadPiece(client, uri, path, &etag);
     if (!r.ok()) return Fail("lake cat", r.status());
-    if (r->status != 200) {
-      json j = json::parse(r->body, nullptr, false);
-      std::string message = j.is_object() && j.contains("error") ? Cell(j["error"]["message"]) : r->body;
-      std::fprintf(stderr, "tributary lake cat: %s\n", message.c_str());
-      return 1;
-    }
     std::string size_text;
     for (const auto& [k, v] : r->headers)
       if (strcasecmp(k.c_str(), "X-Object-Size") == 0) size_text = v;
     uint64_t size = size_text.empty() ? 0 : std::stoull(size_text);
-    if (at == offset && !size_text.empty() && offset > size) {
+    if (r->status == 416 && at == offset && !size_text.empty()) {
       return Fail("lake cat", InvalidArgument("--offset: " + std::to_string(offset) +
                                               " is not in 0.." + std::to_string(size) + " (" + uri +
                                               " holds " + std::to_string(size) + " bytes)"));
+    }
+    if (r->status != 200) {
+      json j = json::parse(r->body, nullptr, false);
+      std::string message =
+          j.is_object() && j.contains("error") ? Cell(j["error"]["message"]) : r->body;
+      std::fprintf(stderr, "tributary lake cat: %s\n", message.c_str());
+      return 1;
     }
     std::fwrite(r->body.data(), 1, r->body.size(), stdout);
     at += r->body.size();

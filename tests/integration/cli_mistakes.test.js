@@ -9,7 +9,7 @@
 // their flag's range refused naming the flag and the range (lake cat's --offset and
 // --length, lake ls --max-keys, lake lifecycle put --days, the model hosting commands'
 // counts and times, their decimal flags, monitor create's --baseline and --threshold,
-// parquet cat --limit).
+// parquet cat --limit), and the lake API's 416 for an offset past an object's end.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -180,6 +180,29 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     }
     const ls = await refused(['lake', 'ls', 's3://ranges-lake/', '--recursive', '--max-keys', '-3']);
     assert.match(ls, /^tributary lake ls: --max-keys: -3 is not in 1\.\.2147483647/m);
+  });
+
+  // The API answered an offset past the end with 200 and no bytes; S3 answers 416 InvalidRange.
+  test('the lake API refuses an offset past an object\'s end with 416, naming the offset and the size', async () => {
+    await server.cliOk(['stream', 'create', 'past-end', '--bucket', 'past-end-lake']);
+    await server.cliOk(['stream', 'put', 'past-end', '--data', 'abcdef']);
+    await server.cliOk(['stream', 'flush', 'past-end']);
+    const [object] = (await waitForLake(server, 'past-end-lake', (l) => l.objects.length >= 1,
+                                        { what: 'the object to read' })).objects;
+    assert.equal(object.data.toString(), 'abcdef');
+    const read = (query) =>
+      server.api('GET', `/v1/lake/buckets/past-end-lake/object?key=${encodeURIComponent(object.key)}${query}`);
+    const past = await read('&offset=7&length=3');
+    assert.equal(past.status, 416, past.text);
+    assert.deepEqual(past.json, { error: { code: 'out_of_range', message:
+      `offset 7 is past the end of s3://past-end-lake/${object.key}, which holds 6 bytes (offsets 0..6)` } });
+    assert.deepEqual([past.headers['content-range'], past.headers['x-object-size']], ['bytes */6', '6']);
+    // A range that starts inside the object and ends past it is cut at the end, as S3 does;
+    // one that starts at the end has no bytes.
+    const tail = await read('&offset=4&length=100');
+    assert.deepEqual([tail.status, tail.text, tail.headers['x-range']], [200, 'ef', '4-6']);
+    const end = await read('&offset=6');
+    assert.deepEqual([end.status, end.text, end.headers['x-object-size']], [200, '', '6']);
   });
 
   test('lake lifecycle put says what is wrong with --days', async () => {
