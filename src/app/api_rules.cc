@@ -13,7 +13,6 @@
 #include "app/server.h"
 #include "base/base64.h"
 #include "base/clock.h"
-#include "base/json_text.h"
 #include "mqtt/topic.h"
 #include "rules/rule_registry.h"
 #include "rules/rule_trial.h"
@@ -155,8 +154,9 @@ Result<mqtt::Properties> TrialProperties(const json& body) {
 //  "rule": {"topicRulePayload": ...} (optional: a definition to try instead of the stored)}
 HttpResponse TestRule(Server* server, HttpRequest& req) {
   const std::string& name = req.params["name"];
-  if (Status deep = CheckJsonDepth(req.body, "the body"); !deep.ok()) return ErrorResponse(deep);
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  Result<json> parsed = ParseBody(req);
+  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  json body = std::move(parsed).value();
   if (!body.is_object()) return ErrorResponse(InvalidArgument("the body must be a JSON object"));
   auto topic = body.find("topic");
   if (topic == body.end() || !topic->is_string() || !mqtt::IsValidTopicName(topic->get<std::string>())) {

@@ -210,21 +210,12 @@ std::optional<net::HttpResponse> AwsBodyTooLarge(const net::HttpRequest& request
 
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
                                            net::HttpResponse* refusal) {
-  std::string problem;
-  if (Status deep = CheckJsonDepth(request.body, "the request body"); !deep.ok()) {
-    *refusal = AwsError(service, 400, "SerializationException", deep.message());
-    return std::nullopt;
-  }
-  try {
-    nlohmann::json body = nlohmann::json::parse(request.body.empty() ? "{}" : request.body);
-    if (body.is_object()) return body;
-    problem = "the request body is not a JSON object";
-  } catch (const nlohmann::json::parse_error& e) {
-    problem = "the request body is not valid JSON at byte " + std::to_string(e.byte);
-  } catch (const nlohmann::json::exception& e) {
-    problem = std::string("the request body is not valid JSON: ") + e.what();
-  }
-  *refusal = AwsError(service, 400, "SerializationException", problem);
+  const std::string_view text = request.body.empty() ? std::string_view("{}") : request.body;
+  Result<nlohmann::json> body = ParseJsonText(text, "the request body");
+  if (body.ok() && body->is_object()) return std::move(body).value();
+  *refusal =
+      AwsError(service, 400, "SerializationException",
+               body.ok() ? "the request body is not a JSON object" : body.status().message());
   return std::nullopt;
 }
 

@@ -127,8 +127,9 @@ net::HttpResponse AwsError(const AwsService& service, int status, std::string_vi
 std::optional<net::HttpResponse> AwsBodyTooLarge(const net::HttpRequest& request,
                                                  const std::string& what);
 
-// The request's JSON object body (an empty body is {}); nullopt with `refusal` set to a
-// 400 SerializationException naming the problem.
+// The request's JSON object body (an empty body is {}), read as ParseJsonText reads it;
+// nullopt with `refusal` set to a 400 SerializationException naming the problem (where
+// the text stops being JSON, or the key an object gives twice).
 std::optional<nlohmann::json> ParseAwsBody(const AwsService& service, const net::HttpRequest& request,
                                            net::HttpResponse* refusal);
 

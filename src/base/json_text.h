@@ -8,7 +8,15 @@
 // A one-line text is placed by column alone ("column 33: ..."). Numbers out of a double's
 // range (1e999) are errors too, and so are arrays and objects nested deeper than
 // kMaxJsonDepth (nlohmann's dump() and comparisons recurse once a level: a 200 KB text of
-// brackets would overflow the stack of the thread that handles it). Thread-safe.
+// brackets would overflow the stack of the thread that handles it), and an object that
+// gives a key twice, which nlohmann alone takes with the last value winning, named by
+// its path:
+//
+//   {"topicRulePayload": {"sql": "SELECT a ...", "actions": [], "sql": "SELECT b ..."}}
+//   // 'rule.json' gives topicRulePayload.sql twice; keep one
+//   [{"republish": {"topic": "a", "topic": "b"}}]    [0].republish.topic
+//
+// Thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace tributary {
 namespace {
 
@@ -54,6 +58,29 @@ TEST(JsonText, NestingHasALimit) {
   std::string quoted = R"({"a": "[[[[{{{{\"[[[[", "b": [{"c": 1}]})";
   EXPECT_TRUE(CheckJsonDepth(quoted, "x", 3).ok());
   EXPECT_FALSE(CheckJsonDepth(quoted, "x", 2).ok());
+}
+
+// An object that gives a key twice is refused naming the key's path: nlohmann alone kept
+// the last value and dropped the first without a word.
+TEST(JsonText, AKeyGivenTwiceIsRefusedNamingItsPath) {
+  for (const auto& [text, path] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"sql": "a", "sql": "b"})", "sql"},
+           {R"({"topicRulePayload": {"sql": "a", "actions": [], "sql": "b"}})",
+            "topicRulePayload.sql"},
+           {R"({"actions": [{"s3": {}}, {"republish": {"topic": "a", "qos": 0, "topic": "b"}}]})",
+            "actions[1].republish.topic"},
+           {R"([1, [2, 3], {"x": {}, "x": []}])", "[2].x"},
+           {R"({"a": {"b": 1}, "a": {"b": 1}})", "a"},
+       }) {
+    auto doc = ParseJsonText(text, "'rule.json'");
+    ASSERT_FALSE(doc.ok()) << text;
+    EXPECT_EQ(doc.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(doc.status().message(), "'rule.json' gives " + path + " twice; keep one") << text;
+  }
+  // The same key in different objects, and a key equal to a value, are fine.
+  auto doc = ParseJsonText(R"({"a": {"a": 1}, "b": [{"a": 2}, {"a": "a"}], "c": {"b": 3}})", "x");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ((*doc)["b"][1]["a"], "a");
 }
 
 }  // namespace

@@ -203,11 +203,12 @@ int UpdateEndpoint(const ClientOptions& opts, const UpdateArgs& a) {
   if (!a.deployment_file.empty()) {
     auto text = ReadFile(a.deployment_file);
     if (!text.ok()) return Fail(command, text.status());
-    json doc = json::parse(*text, nullptr, false);
-    if (!doc.is_object())
+    Result<json> doc = ParseJsonText(*text, "--deployment " + a.deployment_file);
+    if (!doc.ok()) return Fail(command, doc.status());
+    if (!doc->is_object())
       return Fail(command,
                   InvalidArgument("--deployment " + a.deployment_file + " is not a JSON object"));
-    body["DeploymentConfig"] = doc;
+    body["DeploymentConfig"] = std::move(doc).value();
   } else {
     auto deployment = DeploymentFromFlags(a);
     if (!deployment.ok()) return Fail(command, deployment.status());

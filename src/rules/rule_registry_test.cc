@@ -138,6 +138,30 @@ TEST(RuleRegistryTest, AStoredRuleThatNoLongerCompilesCanBeMended) {
   EXPECT_EQ((*reg)->List().size(), 1u);
 }
 
+// A definition that gives a field twice is refused naming it (the last one used to win
+// without a word), and nothing is stored.
+TEST(RuleRegistryTest, ADefinitionGivingAFieldTwiceIsRefused) {
+  testing_support::TempDir dir;
+  auto db = metadata::Database::Open(dir.path() + "/m.db");
+  ASSERT_TRUE(db.ok());
+  auto reg = RuleRegistry::Open(db->get(), TestMetrics());
+  ASSERT_TRUE(reg.ok());
+  auto twice = (*reg)->Create("twice", R"({"topicRulePayload": {
+      "sql": "SELECT * FROM 'devices/+/telemetry'", "actions": [],
+      "sql": "SELECT * FROM 'devices/#'"}})");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(twice.status().message(),
+            "the rule definition gives topicRulePayload.sql twice; keep one");
+  EXPECT_EQ((*reg)->Get("twice").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE((*reg)->Create("once", kReferenceRule).ok());
+  auto replaced = (*reg)->Replace("once", R"({"sql": "SELECT * FROM 'a'", "actions": [
+      {"republish": {"topic": "b", "topic": "c"}}]})");
+  ASSERT_FALSE(replaced.ok());
+  EXPECT_EQ(replaced.status().message(),
+            "the rule definition gives actions[0].republish.topic twice; keep one");
+}
+
 // The database decides what exists, not a server's copy, which lags another server's
 // changes until their notice comes (never, between two SQLite handles here).
 TEST(RuleRegistryTest, TheDatabaseDecidesWhetherARuleExists) {

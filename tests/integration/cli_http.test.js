@@ -144,13 +144,16 @@ describe('tributary CLI and HTTP API', { timeout: 100000 }, () => {
     JSON.parse(body);
   });
 
-  test('a request body that is not JSON is a 400 naming the problem, not a 500', async () => {
+  test('a request body that is not JSON, or gives a key twice, is a 400 naming the problem, not a 500', async () => {
     const post = (body) => fetch(`${server.endpoint}/v1/streams`, {
       method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body,
       signal: AbortSignal.timeout(5000),
     });
     for (const [body, want] of [['{"name": ', /the request body is not valid JSON: column 10: syntax error/],
-                                ['{"name": "s", "buffer_size_mib": 1e99999}', /not valid JSON: .*number overflow/]]) {
+                                ['{"name": "s", "buffer_size_mib": 1e99999}', /not valid JSON: .*number overflow/],
+                                ['{"name": "twice-1", "bucket": "twice-lake", "name": "twice-2"}', /^the request body gives name twice; keep one$/],
+                                ['{"name": "twice-3", "bucket": "twice-lake", "backup": {"bucket": "twice-a", "bucket": "twice-b"}}',
+                                 /^the request body gives backup\.bucket twice; keep one$/]]) {
       const r = await post(body);
       const text = await r.text();
       assert.equal(r.status, 400, `${body} -> ${r.status} ${text}`);
