@@ -5,9 +5,9 @@
 
 #include "cli/api_client.h"
 #include "cli/command.h"
-#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/run_follow.h"
+#include "flags/flag_checks.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {

@@ -19,9 +19,9 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
-#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/serving_cli.h"
+#include "flags/flag_checks.h"
 #include "net/http_client.h"
 #include "net/http_types.h"
 

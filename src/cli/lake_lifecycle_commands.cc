@@ -8,9 +8,9 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
-#include "cli/flag_checks.h"
 #include "cli/lake_uri.h"
 #include "cli/output.h"
+#include "flags/flag_checks.h"
 #include "lake/lifecycle.h"
 #include "net/http_types.h"
 

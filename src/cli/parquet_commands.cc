@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "cli/flag_checks.h"
+#include "flags/flag_checks.h"
 #include "parquet/render.h"
 
 namespace tributary::cli {

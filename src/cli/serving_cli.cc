@@ -6,8 +6,8 @@
 
 #include "cli/api_client.h"
 #include "cli/command.h"
-#include "cli/flag_checks.h"
 #include "cli/output.h"
+#include "flags/flag_checks.h"
 #include "net/http_client.h"
 #include "net/http_types.h"
 

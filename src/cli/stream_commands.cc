@@ -11,9 +11,9 @@
 #include "base/files.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
-#include "cli/flag_checks.h"
 #include "cli/output.h"
 #include "cli/stream_records.h"
+#include "flags/flag_checks.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {

@@ -18,8 +18,8 @@
 #include "base/json_text.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
-#include "cli/flag_checks.h"
 #include "cli/output.h"
+#include "flags/flag_checks.h"
 #include "net/http_types.h"
 
 namespace tributary::cli {

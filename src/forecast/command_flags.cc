@@ -1,6 +1,10 @@
 #include "forecast/command_flags.h"
 
+#include <cstdint>
 #include <cstdio>
+#include <limits>
+
+#include "flags/flag_checks.h"
 
 namespace tributary::forecast {
 namespace {
@@ -15,6 +19,12 @@ std::vector<std::string> SplitCommas(const std::string& s) {
     begin = end + 1;
   }
   return out;
+}
+
+// A seed is any whole number a signed 64-bit integer holds, typed in plain decimal: CLI11
+// alone reads -1 as 18446744073709551615 and 010 as 8.
+void SeedFlag(CLI::Option* option) {
+  WholeNumberIn(option, 0, std::numeric_limits<int64_t>::max())->capture_default_str();
 }
 
 }  // namespace
@@ -56,11 +66,9 @@ void AddTrainFlags(CLI::App* cmd, TrainCommandOptions* o) {
   cmd->add_option("--output", o->output,
                   "model directory to write (weights, hyperparameters, metrics.json)")
       ->required();
-  cmd->add_option("--threads", o->threads, "compute threads")
-      ->check(CLI::Range(1, 256))
+  WholeNumberIn(cmd->add_option("--threads", o->threads, "compute threads (1..256)"), 1, 256)
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "random seed (same seed and threads, same model)")
-      ->capture_default_str();
+  SeedFlag(cmd->add_option("--seed", o->seed, "random seed (same seed and threads, same model)"));
 }
 
 void AddPredictFlags(CLI::App* cmd, PredictFlags* f) {
@@ -70,26 +78,27 @@ void AddPredictFlags(CLI::App* cmd, PredictFlags* f) {
   cmd->add_option("--output", o->output,
                   "forecasts as JSON Lines, one per input series; '-' for stdout")
       ->required();
-  cmd->add_option("--num-samples", o->num_samples, "sample paths per series")
-      ->check(CLI::Range(1, 100000))
+  WholeNumberIn(
+      cmd->add_option("--num-samples", o->num_samples, "sample paths per series (1..100000)"), 1,
+      100000)
       ->capture_default_str();
   cmd->add_option("--quantiles", f->quantiles,
                   "comma-separated quantiles (default 0.1,0.2,...,0.9)");
   cmd->add_option("--output-types", f->output_types,
                   "comma-separated: mean,quantiles,samples (default mean,quantiles)");
-  cmd->add_option("--threads", o->threads, "compute threads")
-      ->check(CLI::Range(1, 256))
+  WholeNumberIn(cmd->add_option("--threads", o->threads, "compute threads (1..256)"), 1, 256)
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "random seed of the sample paths")->capture_default_str();
+  SeedFlag(cmd->add_option("--seed", o->seed, "random seed of the sample paths"));
 }
 
 void AddServeFlags(CLI::App* cmd, ServeCommandOptions* o) {
   cmd->add_option("--model", o->model, "model directory written by 'train'")->required();
-  cmd->add_option("--threads", o->threads, "torch intra-op threads per worker")
-      ->check(CLI::Range(1, 256))
+  WholeNumberIn(
+      cmd->add_option("--threads", o->threads, "torch intra-op threads per worker (1..256)"), 1,
+      256)
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "base seed of the sample paths; 0 draws one at start")
-      ->capture_default_str();
+  SeedFlag(
+      cmd->add_option("--seed", o->seed, "base seed of the sample paths; 0 draws one at start"));
 }
 
 std::vector<std::string> TrainArgs(const TrainCommandOptions& o) {

@@ -8,9 +8,12 @@
 //
 // Exit code 0 on success, 1 with a one-line reason on stderr otherwise.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <limits>
 
+#include "flags/flag_checks.h"
 #include "parquet/compression.h"
 #include "parquet/jsonl_import.h"
 #include "parquet/render.h"
@@ -34,12 +37,15 @@ int main(int argc, char** argv) {
   auto* schema_cmd = app.add_subcommand("schema", "print a Parquet file's schema and metadata");
   schema_cmd->add_option("file", file, "Parquet file")->required();
 
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
   int64_t limit = -1;
   std::vector<std::string> columns;
   std::string where;
   auto* cat_cmd = app.add_subcommand("cat", "print rows as JSON Lines");
   cat_cmd->add_option("file", file, "Parquet file")->required();
-  cat_cmd->add_option("--limit,-n", limit, "at most this many rows");
+  tributary::WholeNumberIn(cat_cmd->add_option("--limit,-n", limit, "at most this many rows"), 0,
+                           kMax);
   cat_cmd->add_option("--columns,-c", columns, "only these columns")->delimiter(',');
   cat_cmd->add_option("--where", where,
                       "skip row groups whose statistics exclude 'column op literal'");
@@ -56,11 +62,16 @@ int main(int argc, char** argv) {
       ->required();
   from_cmd->add_option("--codec", codec, "uncompressed, snappy, gzip or zstd");
   from_cmd->add_flag("--no-dictionary", no_dictionary, "PLAIN encoding only");
-  from_cmd->add_option("--dictionary-limit", dictionary_limit,
-                       "dictionary bytes before falling back to PLAIN");
-  from_cmd->add_option("--page-size", page_size, "data page size in bytes");
-  from_cmd->add_option("--row-group-rows", row_group_rows, "rows per row group");
-  from_cmd->add_option("--row-group-bytes", row_group_bytes, "bytes per row group");
+  // A page's sizes are 32-bit in its header, so a page (and a dictionary) stays below 1 GiB.
+  tributary::WholeNumberIn(from_cmd->add_option("--dictionary-limit", dictionary_limit,
+                                                "dictionary bytes before falling back to PLAIN"),
+                           0, kMaxPageBytes);
+  tributary::WholeNumberIn(
+      from_cmd->add_option("--page-size", page_size, "data page size in bytes"), 1, kMaxPageBytes);
+  tributary::WholeNumberIn(
+      from_cmd->add_option("--row-group-rows", row_group_rows, "rows per row group"), 1, kMax);
+  tributary::WholeNumberIn(
+      from_cmd->add_option("--row-group-bytes", row_group_bytes, "bytes per row group"), 1, kMax);
   from_cmd->add_flag("--data-page-v2", v2, "write DataPageHeaderV2 pages");
   from_cmd->add_flag("--no-statistics", no_stats, "omit column statistics");
   from_cmd->add_option("--kv", kvs, "key=value file metadata (repeatable)");

@@ -9,7 +9,8 @@
 // their flag's range refused naming the flag and the range (lake cat's --offset and
 // --length, lake ls --max-keys, lake lifecycle put --days, the model hosting commands'
 // counts and times, their decimal flags, monitor create's --baseline and --threshold,
-// parquet cat --limit), and the lake API's 416 for an offset past an object's end.
+// parquet cat --limit, train/predict's threads, seeds and samples, tributary-parquet's
+// sizes), and the lake API's 416 for an offset past an object's end.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -262,6 +263,42 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     assert.equal(limit.code, 2, describeRun('parquet cat --limit -5', limit));
     assert.ok(limit.stderr.startsWith('tributary parquet cat: --limit: -5 is not in 0..9223372036854775807'),
               limit.stderr);
+  });
+
+  // train/predict/serve and tributary-parquet checked their numbers with CLI11 alone, which
+  // read --seed -1 as 18446744073709551615; tributary-parquet took --row-group-rows 0 and
+  // --limit -5 (every row).
+  test('train, predict and tributary-parquet say their flags\' range', async () => {
+    const train = ['train', '--train', 'x.jsonl', '--hyperparameters', 'h.json', '--output', 'm'];
+    const predict = ['predict', '--model', 'm', '--input', 'x.jsonl', '--output', '-'];
+    for (const [args, why] of [
+      [[...train, '--threads', '0'], 'tributary train: --threads: 0 is not in 1..256'],
+      [[...train, '--seed', '-1'], 'tributary train: --seed: -1 is not in 0..9223372036854775807'],
+      [[...predict, '--num-samples', '100001'],
+       'tributary predict: --num-samples: 100001 is not in 1..100000'],
+      [[...predict, '--threads', 'two'],
+       "tributary predict: --threads: 'two' is not a whole number in 1..256"],
+    ]) {
+      const r = await run(BIN, args, { timeoutMs: 10000 });
+      assert.equal(r.code, 2, describeRun(args.join(' '), r));
+      assert.ok(r.stderr.startsWith(why), `${args.join(' ')}: ${r.stderr}`);
+    }
+    const tool = path.join(path.dirname(BIN), 'src', 'parquet', 'tributary-parquet');
+    const jsonl = path.join(dir, 'rows.jsonl');
+    fs.writeFileSync(jsonl, '{"a":1}\n');
+    for (const [args, why] of [
+      [['from-jsonl', '--schema', 'a:int64', '--row-group-rows', '0', jsonl, path.join(dir, 'x.parquet')],
+       '--row-group-rows: 0 is not in 1..9223372036854775807'],
+      [['from-jsonl', '--schema', 'a:int64', '--page-size', '2147483648', jsonl, path.join(dir, 'x.parquet')],
+       '--page-size: 2147483648 is not in 1..1073741824'],
+      [['cat', path.join(dir, 'x.parquet'), '--limit', '-5'],
+       '--limit: -5 is not in 0..9223372036854775807'],
+    ]) {
+      const r = await run(tool, args, { timeoutMs: 10000 });
+      assert.notEqual(r.code, 0, describeRun(args.join(' '), r));
+      assert.ok(r.stderr.includes(why), `${args.join(' ')}: ${r.stderr}`);
+    }
+    assert.ok(!fs.existsSync(path.join(dir, 'x.parquet')), 'a refused from-jsonl wrote nothing');
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {

@@ -1,11 +1,11 @@
-#include "cli/flag_checks.h"
+#include "flags/flag_checks.h"
 
 #include <charconv>
 #include <cmath>
 #include <string>
 #include <system_error>
 
-namespace tributary::cli {
+namespace tributary {
 
 namespace {
 
@@ -83,4 +83,4 @@ CLI::Option* DecimalIn(CLI::Option* option, double min, double max) {
       DecimalText(min) + ".." + DecimalText(max)));
 }
 
-}  // namespace tributary::cli
+}  // namespace tributary

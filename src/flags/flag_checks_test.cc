@@ -1,5 +1,5 @@
 // How repeatable free-text flags, whole-number flags and decimal flags take what was typed.
-#include "cli/flag_checks.h"
+#include "flags/flag_checks.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace tributary::cli {
+namespace tributary {
 namespace {
 
 // Parses `args` (after the program's name) with a --data flag made OneValueEach, a --json
@@ -131,4 +131,4 @@ TEST(FlagChecksTest, ADecimalFlagIsCheckedAsTyped) {
 }
 
 }  // namespace
-}  // namespace tributary::cli
+}  // namespace tributary

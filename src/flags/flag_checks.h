@@ -32,7 +32,7 @@
 
 #include "base/status.h"
 
-namespace tributary::cli {
+namespace tributary {
 
 // Makes each occurrence of the repeatable `option` add the one value after it, as typed:
 // no "[a,b]" list expansion, and the words after that value are not taken as more values.
@@ -56,4 +56,4 @@ Result<double> ParseDecimalIn(std::string_view text, double min, double max);
 // WholeNumberIn for a double: "--canary-percent: 200 is not in 1..99".
 CLI::Option* DecimalIn(CLI::Option* option, double min, double max);
 
-}  // namespace tributary::cli
+}  // namespace tributary
