@@ -40,6 +40,7 @@ struct CreateArgs {
   bool no_group_by = false;
   int64_t prediction_length = 0, interval_s = -1, num_samples = 0, breaches = 0;
   double baseline = 0, threshold = 0;
+  bool baseline_given = false;  // --baseline 0 is given, and refused by the server
   std::string baseline_job, retrain_from, channels, deployment;
 };
 
@@ -75,8 +76,9 @@ Result<json> Definition(const CreateArgs& a) {
   if (a.interval_s >= 0) body["ScheduleIntervalSeconds"] = a.interval_s;
   if (!a.metric.empty()) body["Metric"] = a.metric;
   if (a.num_samples > 0) body["NumSamples"] = a.num_samples;
-  if (a.baseline > 0 && !a.baseline_job.empty()) return InvalidArgument("give --baseline or --baseline-job, not both");
-  if (a.baseline > 0) body["Baseline"] = {{"Value", a.baseline}};
+  if (a.baseline_given && !a.baseline_job.empty())
+    return InvalidArgument("give --baseline or --baseline-job, not both");
+  if (a.baseline_given) body["Baseline"] = {{"Value", a.baseline}};
   if (!a.baseline_job.empty()) body["Baseline"] = {{"TrainingJobName", a.baseline_job}};
   if (a.threshold > 0) body["DriftThreshold"] = a.threshold;
   if (a.breaches > 0) body["ConsecutiveBreaches"] = a.breaches;
@@ -254,8 +256,9 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--interval-s", a->interval_s, "evaluate every N seconds (60..86400; default: only on demand)");
   create->add_option("--metric", a->metric, "test:mean_wQuantileLoss (default), test:RMSE or test:wQuantileLoss[q]");
   create->add_option("--num-samples", a->num_samples, "sample paths per forecast (default 100)");
-  DecimalIn(create->add_option("--baseline", a->baseline, "the baseline value of the metric"), 0,
-            std::numeric_limits<double>::max());
+  CLI::Option* baseline = DecimalIn(
+      create->add_option("--baseline", a->baseline, "the baseline value of the metric (above 0)"),
+      0, std::numeric_limits<double>::max());
   create->add_option("--baseline-job", a->baseline_job, "take the baseline from this training job's test metric");
   DecimalIn(create->add_option("--threshold", a->threshold,
                                "drift above this multiple of the baseline (default 1.5)"),
@@ -265,7 +268,10 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--channels", a->channels, "lake prefix for each retraining's fresh channels");
   create->add_option("--deployment", a->deployment, "DeploymentConfig JSON for the rollout (default all at once)");
   AddClientFlags(create, opts.get());
-  create->callback([=] { ctx->run = [=] { return Create(*opts, *a); }; });
+  create->callback([=] {
+    a->baseline_given = baseline->count() > 0;
+    ctx->run = [=] { return Create(*opts, *a); };
+  });
 
   auto* list = group->add_subcommand("list", "List drift monitors");
   AddClientFlags(list, opts.get());

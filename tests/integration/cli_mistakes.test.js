@@ -10,7 +10,8 @@
 // --length, lake ls --max-keys, lake lifecycle put --days, the model hosting commands'
 // counts and times, their decimal flags, monitor create's --baseline and --threshold,
 // parquet cat --limit, train/predict's threads, seeds and samples, tributary-parquet's
-// sizes), and the lake API's 416 for an offset past an object's end.
+// sizes; monitor create --baseline 0 sent, and refused by the server), and the lake API's
+// 416 for an offset past an object's end.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -299,6 +300,17 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
       assert.ok(r.stderr.includes(why), `${args.join(' ')}: ${r.stderr}`);
     }
     assert.ok(!fs.existsSync(path.join(dir, 'x.parquet')), 'a refused from-jsonl wrote nothing');
+  });
+
+  // --baseline 0 was taken as "not given": the monitor was created with its baseline
+  // taken from elsewhere, or none. It is sent, and the server's refusal names the flag.
+  test('monitor create --baseline 0 is refused, not ignored', async () => {
+    const stderr = await refused(['monitor', 'create', 'zero', '--endpoint-name', 'e', '--table', 't',
+                                  '--target', 'x', '--prediction-length', '12', '--baseline', '0']);
+    assert.match(stderr, /--baseline/, stderr);
+    assert.match(stderr, /above 0/, stderr);
+    const listed = await server.cliOk(['monitor', 'list']);
+    assert.doesNotMatch(listed.stdout, /zero/, 'no monitor was made');
   });
 
   test('rule describe shows the SQL version the rule runs as', async () => {
