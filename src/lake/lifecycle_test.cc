@@ -294,7 +294,9 @@ class ReplacedAfterHead : public objstore::testing::ForwardingStore {
       : ForwardingStore(std::move(inner)), key_(std::move(key)) {}
   Result<objstore::ObjectInfo> Head(const std::string& key) override {
     auto info = ForwardingStore::Head(key);
-    if (key == key_) EXPECT_TRUE(Put(key_, "fresh data, written after the look").ok());
+    if (key == key_) {
+      EXPECT_TRUE(Put(key_, "fresh data, written after the look").ok());
+    }
     return info;
   }
 

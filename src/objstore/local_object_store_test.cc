@@ -73,12 +73,12 @@ TEST_F(LocalStoreTest, PutGetHeadRoundTrip) {
 
 TEST_F(LocalStoreTest, ByteRanges) {
   ASSERT_TRUE(store_->Put("r", "0123456789").ok());
-  EXPECT_EQ(*store_->Get("r", ByteRange{2, 3}), "234");
-  EXPECT_EQ(*store_->Get("r", ByteRange{7, std::nullopt}), "789");
-  EXPECT_EQ(*store_->Get("r", ByteRange{8, 100}), "89");
-  EXPECT_EQ(*store_->Get("r", ByteRange{10, std::nullopt}), "");
-  EXPECT_EQ(*store_->Get("r", ByteRange{0, 0}), "");
-  auto beyond = store_->Get("r", ByteRange{11, 1});
+  EXPECT_EQ(*store_->Get("r", ByteRange{2, 3, {}}), "234");
+  EXPECT_EQ(*store_->Get("r", ByteRange{7, std::nullopt, {}}), "789");
+  EXPECT_EQ(*store_->Get("r", ByteRange{8, 100, {}}), "89");
+  EXPECT_EQ(*store_->Get("r", ByteRange{10, std::nullopt, {}}), "");
+  EXPECT_EQ(*store_->Get("r", ByteRange{0, 0, {}}), "");
+  auto beyond = store_->Get("r", ByteRange{11, 1, {}});
   EXPECT_EQ(beyond.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(beyond.status().message().find("10 bytes"), std::string::npos);
 }
@@ -132,7 +132,7 @@ TEST_F(LocalStoreTest, LargeObjectsRoundTripExactly) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_TRUE(*back == data) << "sizes " << back->size() << " and " << data.size();
   EXPECT_EQ(store_->Head("2026/11/30/12/big.json")->size, data.size());
-  EXPECT_EQ(*store_->Get("2026/11/30/12/big.json", ByteRange{data.size() - 10, 10}),
+  EXPECT_EQ(*store_->Get("2026/11/30/12/big.json", ByteRange{data.size() - 10, 10, {}}),
             data.substr(data.size() - 10));
   EXPECT_EQ(TempFiles(), 0u);
 }
@@ -214,7 +214,7 @@ ListResult ReferenceListing(const std::string& bucket_dir, const std::string& pr
     std::string key = it->path().string().substr(bucket_dir.size() + 1);
     if (key == kLocalTempDir) it.disable_recursion_pending();
     if (!it->is_regular_file() || key.rfind(prefix, 0) != 0) continue;
-    objects.push_back(ObjectInfo{.key = key});
+    objects.emplace_back().key = key;
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
@@ -381,8 +381,9 @@ TEST_F(LocalStoreTest, UnsafeKeysAreRejected) {
     EXPECT_EQ(store_->Delete(key).code(),
               ValidateKey(key).ok() ? ErrorCode::kOk : ErrorCode::kInvalidArgument)
         << key;
-    if (ValidateKey(key).ok())
+    if (ValidateKey(key).ok()) {
       EXPECT_EQ(store_->DeleteIf(key, "*").code(), ErrorCode::kNotFound) << key;
+    }
   }
   EXPECT_FALSE(fs::exists(root_ + "/escape"));
   EXPECT_FALSE(fs::exists(root_ + "/x"));
@@ -550,7 +551,9 @@ TEST_F(LocalStoreTest, PutOptionsAreKeptAsExtendedAttributes) {
   listing = store_->List("");
   ASSERT_TRUE(listing.ok());
   for (const auto& o : listing->objects) {
-    if (o.key == "tagged") EXPECT_EQ(o.etag, edited->etag);
+    if (o.key == "tagged") {
+      EXPECT_EQ(o.etag, edited->etag);
+    }
   }
 }
 

@@ -26,7 +26,7 @@ class ListedBucket : public ObjectStore {
   Result<ObjectInfo> Head(const std::string& key) override { return NotFound(key); }
   Result<ListResult> List(const std::string&, const std::string&, const ListOptions&) override {
     ListResult r;
-    for (const std::string& k : keys_) r.objects.push_back(ObjectInfo{.key = k});
+    for (const std::string& k : keys_) r.objects.emplace_back().key = k;
     return r;
   }
   Status Delete(const std::string&) override { return Status::Ok(); }
