@@ -26,6 +26,9 @@ struct HttpServerOptions {
   // Set: HTTPS (a TLS handshake first, with this server context; net/tls_context.h).
   std::shared_ptr<boost::asio::ssl::context> tls;
   size_t max_body_bytes = 16 * 1024 * 1024;
+  // A connection is closed when a request's header (counted from the end of the request
+  // before, or the accept) takes longer than this, or when a body stops coming for this
+  // long: each part of a body that arrives starts the time again.
   int idle_timeout_s = 60;
   // The answer to a request whose body passes max_body_bytes, given the request as far
   // as it was read (no body); unset: a JSON 413. The connection closes after it.

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -378,8 +379,56 @@ TEST(HttpServerTest, ARefusalReachesAClientStillSendingItsBody) {
   runtime.Join();
 }
 
-// An asynchronous route answers from another thread while the Runtime's single
-// thread keeps serving other connections.
+// A body read whole (under max_body_bytes) is cut when its client stops sending for the
+// idle timeout, not when all of it takes longer: a slow link's upload is taken. It was cut
+// at the timeout counted from the header's start.
+TEST(HttpServerTest, ABodyIsReadWhileItKeepsComingAndCutWhenItStops) {
+  Runtime runtime(1);
+  std::atomic<int> handled{0};
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  opts.idle_timeout_s = 1;
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) {
+    ++handled;
+    return Text(200, "took " + r.body);
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+
+  // 12 bytes, one every 250 ms: 3 s for the body, never 1 s without a byte.
+  int fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  const std::string body = "slow-uplink!";
+  std::string head =
+      "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  for (char c : body) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    ASSERT_EQ(::send(fd, &c, 1, MSG_NOSIGNAL), 1) << "the server closed mid-body";
+  }
+  std::string answer = ReadUntil(fd, "took " + body);
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("took " + body), std::string::npos) << answer;
+  ::close(fd);
+
+  // A body that stops: the connection closes without an answer, and no handler runs.
+  fd = ConnectLoopback(server.port(), 5);
+  ASSERT_GE(fd, 0);
+  std::string part = "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc";
+  ASSERT_EQ(::send(fd, part.data(), part.size(), 0), static_cast<ssize_t>(part.size()));
+  auto start = std::chrono::steady_clock::now();
+  answer = ReadUntil(fd, "took");
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(answer, "");
+  EXPECT_LT(waited, std::chrono::seconds(4)) << "closed by the idle timeout, not the read's";
+  ::close(fd);
+  EXPECT_EQ(handled.load(), 1);
+
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
 
 }  // namespace
 }  // namespace tributary::net
