@@ -20,8 +20,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kProtocolError: return "protocol_error";
     case ErrorCode::kUnimplemented: return "unimplemented";
     case ErrorCode::kInternal: return "internal";
-    case ErrorCode::kOutOfRange:
-      return "out_of_range";
+    case ErrorCode::kOutOfRange: return "out_of_range";
   }
   return "unknown";
 }
@@ -34,8 +33,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kOutOfRange:
-      return 416;
+    case ErrorCode::kOutOfRange: return 416;
     case ErrorCode::kAlreadyExists: return 409;
     case ErrorCode::kFailedPrecondition: return 409;
     case ErrorCode::kResourceExhausted: return 429;

@@ -384,15 +384,14 @@ void Connection::PublishWill() {
   will_.reset();
   int64_t now = WallMillis();
   if (delay > session_expiry_s_) delay = session_expiry_s_;
+  BrokerCore::WillSender sender{grant_ ? std::string(grant_->thing()) : std::string(), principal_};
   if (delay == 0) {
     auto msg = MessageFromPublish(std::move(p), client_id_, now);
     core_->log->info("publishing will client_id={} topic={}", client_id_, msg->topic);
-    core_->PublishWill(msg, {grant_ ? std::string(grant_->thing()) : std::string(), principal_});
+    core_->PublishWill(msg, sender);
   } else {
     core_->log->info("will scheduled client_id={} topic={} delay_s={}", client_id_, p.topic, delay);
-    core_->ScheduleWill(client_id_,
-                        {grant_ ? std::string(grant_->thing()) : std::string(), principal_},
-                        std::move(p), now + int64_t{delay} * 1000);
+    core_->ScheduleWill(client_id_, std::move(sender), std::move(p), now + int64_t{delay} * 1000);
   }
 }
 

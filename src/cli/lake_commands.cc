@@ -30,6 +30,13 @@ namespace {
 
 using nlohmann::json;
 
+// The value of the answer's header `name` (the client keeps names as sent), or "".
+std::string HeaderValue(const net::HttpResponse& r, const char* name) {
+  for (const auto& [k, v] : r.headers)
+    if (strcasecmp(k.c_str(), name) == 0) return v;
+  return "";
+}
+
 // One piece of a `lake cat` read, GET `path`: the first piece's ETag (its header) goes into
 // `*etag`, and later pieces ask for that object by If-Match. A 412 to one of them is the
 // object replaced while it was being read: FailedPrecondition, rather than bytes of
@@ -45,10 +52,7 @@ Result<net::HttpResponse> ReadPiece(const ApiClient& client, const std::string& 
                               "); what was printed is of the first version only and incomplete: "
                               "run the command again");
   }
-  if (etag->empty() && r.status == 200) {
-    for (const auto& [k, v] : r.headers)
-      if (strcasecmp(k.c_str(), "ETag") == 0) *etag = v;
-  }
+  if (etag->empty() && r.status == 200) *etag = HeaderValue(r, "ETag");
   return r;
 }
 
@@ -116,9 +120,7 @@ int Cat(const ClientOptions& opts, const std::string& uri, uint64_t offset, uint
                        "&offset=" + std::to_string(at) + "&length=" + std::to_string(n);
     auto r = ReadPiece(client, uri, path, &etag);
     if (!r.ok()) return Fail("lake cat", r.status());
-    std::string size_text;
-    for (const auto& [k, v] : r->headers)
-      if (strcasecmp(k.c_str(), "X-Object-Size") == 0) size_text = v;
+    const std::string size_text = HeaderValue(*r, "X-Object-Size");
     uint64_t size = size_text.empty() ? 0 : std::stoull(size_text);
     if (r->status == 416 && at == offset && !size_text.empty()) {
       return Fail("lake cat", InvalidArgument("--offset: " + std::to_string(offset) +

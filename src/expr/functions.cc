@@ -41,7 +41,7 @@ Value Topic(Args a, size_t n, const Message& m) {
   }
 }
 Value ClientId(Args, size_t, const Message& m) {
-  return Value::String(m.client_id.empty() ? "n/a" : std::string(m.client_id));
+  return Value::String(std::string(m.ClientIdOrNa()));
 }
 Value Timestamp(Args, size_t, const Message& m) { return Value::Int(m.received_at_ms); }
 Value Principal(Args, size_t, const Message& m) {

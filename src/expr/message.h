@@ -160,6 +160,9 @@ class Message {
   // Whether the payload parsed as JSON (parses it on first call).
   bool PayloadIsJson() const;
 
+  // clientid(): client_id, or "n/a" for a message no MQTT client sent.
+  std::string_view ClientIdOrNa() const { return client_id.empty() ? "n/a" : client_id; }
+
   // traceid(): trace_id, else lazy_trace_id's (made now if need be), else "".
   std::string_view TraceId() const {
     if (!trace_id.empty() || lazy_trace_id == nullptr) return trace_id;

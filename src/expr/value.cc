@@ -149,19 +149,14 @@ void AppendDecimal(double d, std::string* out) {
     out->append("null");
     return;
   }
-  // The shortest digits that read back as `d`, in exponent form first: its exponent
-  // chooses the notation.
+  // The shortest digits that read back as `d`, in the notation its magnitude calls for.
+  const double magnitude = std::fabs(d);
+  const bool plain =
+      magnitude == 0 || (magnitude >= kPlainDecimalMin && magnitude < kPlainDecimalLimit);
   char buf[64];
-  auto sci = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  const char* e = std::find(buf, sci.ptr, 'e');
-  int exponent = 0;
-  std::from_chars(e + (e[1] == '+' ? 2 : 1), sci.ptr, exponent);
-  if (exponent < kPlainDecimalMinExponent || exponent > kPlainDecimalMaxExponent) {
-    out->append(buf, sci.ptr);
-    return;
-  }
-  auto plain = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-  out->append(buf, plain.ptr);
+  auto end = std::to_chars(buf, buf + sizeof buf, d,
+                           plain ? std::chars_format::fixed : std::chars_format::scientific);
+  out->append(buf, end.ptr);
 }
 
 void AppendJson(const Value& v, std::string* out) {

@@ -115,11 +115,13 @@ void AppendJson(const Value& v, std::string* out);
 // well-formed UTF-8 (a binary payload taken as a string) become U+FFFD, so the output is
 // always valid JSON.
 void AppendJsonString(std::string_view s, std::string* out);
-// Decimals whose exponent is in [kPlainDecimalMinExponent, kPlainDecimalMaxExponent]
-// (1e-6 <= |d| < 1e21) print in plain notation, the others in exponent form: as
-// JavaScript prints numbers, and as Java's BigDecimal (AWS's Decimal) prints small ones.
-inline constexpr int kPlainDecimalMinExponent = -6;
-inline constexpr int kPlainDecimalMaxExponent = 20;
+// Decimals with kPlainDecimalMin <= |d| < kPlainDecimalLimit (shortest exponents -6 to
+// 20), and zero, print in plain notation, the others in exponent form: as JavaScript
+// prints numbers, and as Java's BigDecimal (AWS's Decimal) prints small ones. The bounds
+// decide as the shortest text's exponent would: a double's shortest text is at least 1e-6
+// exactly when the double is at least the one nearest 1e-6, and 1e21 is a double.
+inline constexpr double kPlainDecimalMin = 1e-6;
+inline constexpr double kPlainDecimalLimit = 1e21;
 
 // Shortest text that reads back as the same double, in plain notation within the
 // exponents above ("22.5", "0.0001", "125000000000000000000") and exponent form outside

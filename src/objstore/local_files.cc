@@ -12,8 +12,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "base/files.h"
-
 namespace tributary::objstore::local {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
@@ -193,25 +191,36 @@ void Folders::RemoveMade() {
   }
 }
 
+bool IsDotOrDotDot(const char* name) {
+  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+DIR* ReadEntries(int fd) {
+  int own = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (own < 0) return nullptr;
+  DIR* dir = ::fdopendir(own);
+  if (dir == nullptr) {
+    int err = errno;
+    ::close(own);
+    errno = err;
+  }
+  return dir;
+}
+
 FolderRemoval RemoveFoldersWithoutObjects(int parent, const std::string& name) {
   Fd folder(::openat(parent, name.c_str(), FolderOpenFlags()));
   if (!folder.valid())
     return errno == ENOENT ? FolderRemoval::kRemoved : FolderRemoval::kNotRemoved;
-  int listing = ::openat(folder.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* entries = listing < 0 ? nullptr : ::fdopendir(listing);
-  if (entries == nullptr) {
-    if (listing >= 0) ::close(listing);
-    return FolderRemoval::kNotRemoved;
-  }
+  DIR* entries = ReadEntries(folder.get());
+  if (entries == nullptr) return FolderRemoval::kNotRemoved;
   std::vector<std::string> folders;
   FolderRemoval result = FolderRemoval::kRemoved;
   while (const struct dirent* entry = ::readdir(entries)) {
-    const std::string child = entry->d_name;
-    if (child == "." || child == "..") continue;
+    if (IsDotOrDotDot(entry->d_name)) continue;
     struct stat st;
     if (::fstatat(folder.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone
     if (S_ISDIR(st.st_mode)) {
-      folders.push_back(child);
+      folders.emplace_back(entry->d_name);
     } else if (S_ISREG(st.st_mode)) {
       result = FolderRemoval::kHoldsAnObject;
       break;

@@ -3,6 +3,8 @@
 // the path and the OS's reason. Thread-compatible (no shared state).
 #pragma once
 
+#include <dirent.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,10 +26,11 @@ Status WriteFailure(const std::string& path, int err);
 // pread(2) of exactly `length` bytes at `offset` (fewer only if the file is shorter).
 Result<std::string> ReadAt(int fd, uint64_t offset, uint64_t length, const std::string& path);
 
-// fsync(2) of a directory, so renames and creations in it survive a crash (base/files.h's
-// FsyncDir gives the errno, for callers that take a directory removed meanwhile as no
-// failure).
-Status SyncDir(const std::string& dir);
+// A stream of the entries of the open folder `fd` (which stays open, and is read from its
+// start; closedir(3) it), or nullptr with errno set.
+DIR* ReadEntries(int fd);
+// "." and "..", which ReadEntries gives too.
+bool IsDotOrDotDot(const char* name);
 
 // openat(2) flags for a folder below the bucket: a symbolic link in its place is not
 // followed (the open fails: ENOTDIR).

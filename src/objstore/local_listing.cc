@@ -40,24 +40,6 @@ Kind KindOf(int dir, const struct dirent* entry) {
   return S_ISREG(st.st_mode) ? Kind::kFile : Kind::kOther;
 }
 
-bool IsDotOrDotDot(const char* name) {
-  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
-}
-
-// A stream of the entries of the open folder `fd` (which stays open, and is read from
-// its start), or nullptr with errno set.
-DIR* ReadEntries(int fd) {
-  int own = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (own < 0) return nullptr;
-  DIR* dir = ::fdopendir(own);
-  if (dir == nullptr) {
-    int err = errno;
-    ::close(own);
-    errno = err;
-  }
-  return dir;
-}
-
 // The folders and files of the open folder `fd`, sorted as their keys sort. 0, or the
 // errno of reading it.
 int ReadSorted(int fd, std::vector<DirEntry>* out) {

@@ -319,9 +319,8 @@ class LocalObjectWriter : public ObjectWriter {
       if (err == 0) return Status::Ok();
       if (err == ENOENT && attempt < kPlaceAttempts) continue;
       struct stat st;
-      const bool object_there =
-          ::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-      if (err == EEXIST && options_.condition.if_absent && object_there) {
+      if (err == EEXIST && options_.condition.if_absent &&
+          ::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
         return FailedPrecondition("object '" + key_ + "' already exists in bucket '" + bucket_ +
                                   "' (the write was to create it only)");
       }
@@ -415,13 +414,8 @@ Result<Fd> OpenTempFolder(const std::string& dir) {
 
 // Removes the regular files older than kStaleTempAgeMs from the open temp folder.
 void SweepStaleTempFiles(int temp_dir) {
-  int listing = ::openat(temp_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (listing < 0) return;
-  DIR* entries = ::fdopendir(listing);  // owns `listing` from here
-  if (entries == nullptr) {
-    ::close(listing);
-    return;
-  }
+  DIR* entries = local::ReadEntries(temp_dir);
+  if (entries == nullptr) return;
   std::vector<std::string> stale;
   int64_t now_ms = WallMillis();
   while (const struct dirent* entry = ::readdir(entries)) {
@@ -569,19 +563,18 @@ Status LocalObjectStore::DeleteIf(const std::string& key, const std::string& if_
 }
 
 Status LocalObjectStore::Remove(const std::string& key, const WriteCondition* condition) {
+  auto no_object = [&] {
+    if (condition == nullptr) return Status::Ok();
+    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+  };
   auto mapped = PathOf(key);
   if (!mapped.ok()) {
     // A key S3 takes but this backend cannot hold ("folder/", "a//b") names no object:
     // deleting it is done, as on S3 (s3fs and rclone delete such folder markers).
     TRY(ValidateKey(key));
-    if (condition == nullptr) return Status::Ok();
-    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
+    return no_object();
   }
   const std::string& path = *mapped;
-  auto no_object = [&] {
-    if (condition == nullptr) return Status::Ok();
-    return NotFound("object '" + key + "' does not exist in bucket '" + bucket_ + "'");
-  };
   // Through folders opened without following a link, and only a regular file: a link in
   // the lake is no object (List never shows one), and nothing it points at is removed.
   auto [parent_rel, name] = SplitKey(key);

@@ -540,8 +540,7 @@ void RulesEngine::RunErrorAction(const CompiledRule& rule, const MessageContext&
   }
   nlohmann::json doc = {{"ruleName", rule.name()},
                         {"topic", std::string(m.topic)},
-                        // As clientid(): "n/a" for a message not sent by an MQTT client.
-                        {"clientId", m.client_id.empty() ? "n/a" : std::string(m.client_id)},
+                        {"clientId", std::string(m.ClientIdOrNa())},
                         {"timestamp", m.received_at_ms},
                         {"base64OriginalPayload", Base64Encode(m.payload)},
                         {"failures", list}};
