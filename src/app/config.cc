@@ -36,6 +36,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
       TRY(Take(j, key, &c->http_bind_address, path));
     else if (key == "http_port") TRY(Take(j, key, &c->http_port, path));
     else if (key == "https_port") TRY(Take(j, key, &c->https_port, path));
+    else if (key == "http_idle_timeout_s")
+      TRY(Take(j, key, &c->http_idle_timeout_s, path));
     else if (key == "mqtt_tls_port") TRY(Take(j, key, &c->mqtt_tls_port, path));
     else if (key == "mqtt_ws_port") TRY(Take(j, key, &c->mqtt_ws_port, path));
     else if (key == "mqtt_port") TRY(Take(j, key, &c->mqtt_port, path));
@@ -106,6 +108,7 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"http_bind_address", "--http-bind"},
       {"http_port", "--http-port"},
       {"https_port", "--https-port"},
+      {"http_idle_timeout_s", "--http-idle-timeout-s"},
       {"mqtt_tls_port", "--mqtt-tls-port"},
       {"mqtt_ws_port", "--mqtt-ws-port"},
       {"mqtt_port", "--mqtt-port"},
@@ -230,6 +233,10 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   if (c.wal_checkpoint_interval_ms < 0 || c.wal_checkpoint_interval_ms > 60000) {
     return InvalidArgument(name("wal_checkpoint_interval_ms") + " must be 0..60000, got " +
                            std::to_string(c.wal_checkpoint_interval_ms));
+  }
+  if (c.http_idle_timeout_s < 1 || c.http_idle_timeout_s > 3600) {
+    return InvalidArgument(name("http_idle_timeout_s") + " must be 1..3600, got " +
+                           std::to_string(c.http_idle_timeout_s));
   }
   if (c.stream_stop_timeout_s < 1 || c.stream_stop_timeout_s > 3600) {
     return InvalidArgument(name("stream_stop_timeout_s") + " must be 1..3600, got " +

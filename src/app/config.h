@@ -20,6 +20,9 @@ struct ServerConfig {
   std::string http_bind_address = "127.0.0.1";
   int http_port = 8080;
   int https_port = 8444;  // the HTTP API over TLS, the server's certificate; -1 off
+  // Both HTTP listeners close a connection whose request header takes longer than this, or
+  // whose body stops coming for this long (each part that arrives starts it again), seconds.
+  int http_idle_timeout_s = 60;
   int mqtt_tls_port = 8883;
   int mqtt_ws_port = 8443;
   int mqtt_port = -1;             // plain MQTT; -1 = off

@@ -21,11 +21,12 @@ TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
   std::string path = TempFile(
       "ok.json",
-      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_checkpoint_interval_ms": 5000, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "stream_retry_window_s": 3600, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
+      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "http_idle_timeout_s": 600, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_checkpoint_interval_ms": 5000, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "stream_retry_window_s": 3600, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
   EXPECT_EQ(c.http_bind_address, "0.0.0.0");
   EXPECT_EQ(c.https_port, 9443);
+  EXPECT_EQ(c.http_idle_timeout_s, 600);
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_checkpoint_interval_ms, 5000);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
@@ -100,6 +101,15 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   EXPECT_FALSE(ValidateConfig(c).ok());
   c.wal_checkpoint_interval_ms = 0;
   EXPECT_TRUE(ValidateConfig(c).ok());
+  c = ServerConfig();
+  c.http_idle_timeout_s = 0;
+  EXPECT_NE(ValidateConfig(c).message().find("http_idle_timeout_s must be 1..3600, got 0"),
+            std::string::npos);
+  c.http_idle_timeout_s = 3601;
+  EXPECT_NE(ValidateConfig(c, {"http_idle_timeout_s"})
+                .message()
+                .find("--http-idle-timeout-s (http_idle_timeout_s) must be 1..3600, got 3601"),
+            std::string::npos);
   c = ServerConfig();
   c.stream_stop_timeout_s = 0;
   EXPECT_NE(ValidateConfig(c).message().find("stream_stop_timeout_s must be 1..3600, got 0"),

@@ -65,6 +65,11 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* http = cmd->add_option("--http-port", flags->http_port, "HTTP API port")->capture_default_str();
   auto* https = cmd->add_option("--https-port", flags->https_port,
                                 "the HTTP API over TLS, with the server's certificate (-1 off)")->capture_default_str();
+  auto* http_idle = cmd->add_option("--http-idle-timeout-s", flags->http_idle_timeout_s,
+                                    "HTTP and HTTPS: close a connection whose request header takes "
+                                    "longer than this, or whose body stops coming for this long, "
+                                    "seconds (1..3600)")
+                        ->capture_default_str();
   auto* tls = cmd->add_option("--mqtt-tls-port", flags->mqtt_tls_port, "MQTT over TLS port (-1 off)")->capture_default_str();
   auto* ws = cmd->add_option("--mqtt-ws-port", flags->mqtt_ws_port, "MQTT over WebSocket port (-1 off)")->capture_default_str();
   auto* tcp = cmd->add_option("--mqtt-port", flags->mqtt_port, "plain MQTT port, off (-1) by default")->capture_default_str();
@@ -139,6 +144,8 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
         set("http_bind_address", [&] { c.http_bind_address = flags->http_bind_address; });
       if (http->count()) set("http_port", [&] { c.http_port = flags->http_port; });
       if (https->count()) set("https_port", [&] { c.https_port = flags->https_port; });
+      if (http_idle->count())
+        set("http_idle_timeout_s", [&] { c.http_idle_timeout_s = flags->http_idle_timeout_s; });
       if (tls->count()) set("mqtt_tls_port", [&] { c.mqtt_tls_port = flags->mqtt_tls_port; });
       if (ws->count()) set("mqtt_ws_port", [&] { c.mqtt_ws_port = flags->mqtt_ws_port; });
       if (tcp->count()) set("mqtt_port", [&] { c.mqtt_port = flags->mqtt_port; });

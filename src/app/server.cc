@@ -339,6 +339,7 @@ Status Server::Init() {
   net::HttpServerOptions h;
   h.bind_address = config_.http_bind_address;
   h.port = config_.http_port;
+  h.idle_timeout_s = config_.http_idle_timeout_s;
   h.body_too_large = [limit = h.max_body_bytes](const net::HttpRequest& req) {
     const std::string what = "the request body is larger than " + std::to_string(limit) + " bytes";
     if (IsS3Request(req)) return S3Error(400, "EntityTooLarge", what + " and comes without a Content-Length: send its length, or upload it in parts (multipart upload; the AWS CLI and SDKs do so)");

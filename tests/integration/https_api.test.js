@@ -10,7 +10,8 @@
 // and server.json says -1. Plain HTTP listens on 127.0.0.1 whatever `--bind` says (the
 // token and the bodies are not encrypted there), HTTPS on `--bind`'s address; `--http-bind`
 // moves plain HTTP, server.json's endpoint (what the CLI calls) follows it, and a host name
-// is refused naming the setting. Other loopback addresses (127.0.0.2, .3) stand in for the
+// is refused naming the setting. `--http-idle-timeout-s` closes a stalled header or body on
+// both listeners after its seconds. Other loopback addresses (127.0.0.2, .3) stand in for the
 // machine's other interfaces.
 'use strict';
 
@@ -171,6 +172,45 @@ describe('the HTTP API over HTTPS', { timeout: 120000 }, () => {
     } finally {
       await off.stop();
     }
+  });
+
+  // Writes `bytes` on a fresh connection (`tls`: over TLS with the server's CA) and waits
+  // for the server to close it: resolves the seconds that took, or 'still open' past 15 s.
+  function secondsUntilClosed(srv, bytes, { tls = false } = {}) {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const socket = tls
+        ? require('node:tls').connect({ host: '127.0.0.1', port: srv.httpsPort, ca: srv.ca, servername: 'localhost' },
+                                      () => socket.write(bytes))
+        : require('node:net').connect({ host: '127.0.0.1', port: srv.httpPort }, () => socket.write(bytes));
+      const timer = setTimeout(() => { socket.destroy(); resolve('still open'); }, 15000);
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+      socket.on('close', () => { clearTimeout(timer); resolve((Date.now() - started) / 1000); });
+    });
+  }
+
+  test('--http-idle-timeout-s: a stalled header or body is closed after it, on both listeners', async () => {
+    const quick = await Server.start({ tag: 'http-idle', args: ['--http-idle-timeout-s', '2'] });
+    try {
+      const [header, body] = await Promise.all([
+        secondsUntilClosed(quick, 'GET /healthz HTTP/1.1\r\nHost: x\r\n'),
+        secondsUntilClosed(quick, `PUT /v1/lake/buckets/b/object?key=k HTTP/1.1\r\nHost: x\r\n` +
+                                  `Authorization: Bearer ${quick.token}\r\nContent-Length: 10\r\n\r\n12345`,
+                           { tls: true }),
+      ]);
+      for (const [what, s] of [['the header', header], ['the body', body]]) {
+        assert.ok(typeof s === 'number' && s >= 1.5 && s < 10, `${what}: closed after ${s} s, not about 2`);
+      }
+      // A request that comes whole is answered as ever.
+      const r = await httpsRequest(quick, '/healthz');
+      assert.equal(r.status, 200);
+    } finally {
+      await quick.stop();
+    }
+    const refused = await startRefused(['--http-idle-timeout-s', '0'], { tag: 'http-idle-0' });
+    assert.equal(refused.code, 2, describeRun('server --http-idle-timeout-s 0', refused));
+    assert.match(refused.stderr, /--http-idle-timeout-s \(http_idle_timeout_s\) must be 1\.\.3600, got 0/);
   });
 
   // GET /healthz over plain HTTP at host:port: the status, or the connection error's code.
