@@ -27,13 +27,6 @@ Status FetchStatus(const Message& m, const std::string& where) {
   return FailedPrecondition(text);
 }
 
-// A STREAM.INFO, CREATE or UPDATE reply's state and creation time.
-StreamState StateOf(const json& reply) {
-  StreamState state = ParseStreamState(reply.value("state", json::object()));
-  state.created = reply.value("created", "");
-  return state;
-}
-
 }  // namespace
 
 JetStream::JetStream(Connection* c, int64_t timeout_ms, std::string api_prefix)
@@ -57,7 +50,7 @@ Result<StreamState> JetStream::StreamInfo(std::string_view stream) {
   std::string where = "JetStream stream '" + std::string(stream) + "'";
   Result<json> info = Call("STREAM.INFO." + std::string(stream), "");
   if (!info.ok()) return info.status().WithContext(where);
-  return StateOf(*info);
+  return ParseStreamInfo(*info);
 }
 
 Status JetStream::DeleteStream(std::string_view stream) {
@@ -74,7 +67,7 @@ Result<StreamState> JetStream::CreateStream(const StreamSettings& settings) {
   if (!created.ok()) {
     return created.status().WithContext("creating JetStream stream '" + settings.name + "'");
   }
-  return StateOf(*created);
+  return ParseStreamInfo(*created);
 }
 
 Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
@@ -88,7 +81,7 @@ Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
   json have = info->value("config", json::object());
   bool fixed = false;
   std::string difference = StreamDifference(settings, have, &fixed);
-  if (difference.empty()) return StateOf(*info);
+  if (difference.empty()) return ParseStreamInfo(*info);
   if (fixed) {
     return FailedPrecondition(where + " exists with other settings (" + difference +
                               "); retention and storage cannot be changed: delete the stream "
@@ -101,7 +94,7 @@ Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
         where + " exists with other settings (" + difference +
         ") and the server refused to update it: " + updated.status().message());
   }
-  return StateOf(*updated);
+  return ParseStreamInfo(*updated);
 }
 
 Status JetStream::EnsureConsumer(std::string_view stream, const ConsumerSettings& settings) {

@@ -154,6 +154,7 @@ json StreamConfigJson(const StreamSettings& s) {
             {"max_bytes", s.max_bytes}, {"max_msg_size", s.max_msg_size},
             {"discard", s.discard}};
   if (!s.subjects.empty()) j["subjects"] = s.subjects;
+  if (!s.description.empty()) j["description"] = s.description;
   return j;
 }
 
@@ -165,6 +166,15 @@ StreamState ParseStreamState(const json& state) {
   out.first_seq = Uint(state, "first_seq");
   out.last_seq = Uint(state, "last_seq");
   out.consumers = static_cast<int>(Int(state, "consumer_count", 0));
+  return out;
+}
+
+StreamState ParseStreamInfo(const json& reply) {
+  StreamState out = ParseStreamState(reply.value("state", json::object()));
+  out.created = Str(reply, "created");
+  const json config = reply.value("config", json::object());
+  out.subjects = Strings(config, "subjects");
+  out.description = Str(config, "description");
   return out;
 }
 
@@ -186,6 +196,8 @@ std::string StreamDifference(const StreamSettings& want, const json& have, bool*
   Differs(&diffs, "max_msg_size", std::to_string(Int(have, "max_msg_size", -1)),
           std::to_string(want.max_msg_size));
   Differs(&diffs, "discard", Str(have, "discard"), want.discard);
+  Differs(&diffs, "description", "'" + Str(have, "description") + "'",
+          "'" + want.description + "'");
 
   fixed_diffs.insert(fixed_diffs.end(), diffs.begin(), diffs.end());
   std::string out;
@@ -199,6 +211,11 @@ json UpdatedStreamConfig(const StreamSettings& want, json have) {
   have["max_bytes"] = want.max_bytes;
   have["max_msg_size"] = want.max_msg_size;
   have["discard"] = want.discard;
+  if (want.description.empty()) {
+    have.erase("description");
+  } else {
+    have["description"] = want.description;
+  }
   return have;
 }
 

@@ -51,6 +51,8 @@ nlohmann::json StreamConfigJson(const StreamSettings& settings);
 
 // The "state" object of a stream info reply.
 StreamState ParseStreamState(const nlohmann::json& state);
+// A STREAM.INFO, CREATE or UPDATE reply: its state, creation time, subjects and description.
+StreamState ParseStreamInfo(const nlohmann::json& reply);
 
 // How an existing stream's "config" differs from `want` ("" if in nothing EnsureStream
 // manages), e.g. "subjects [a.>] → [a.>, b.>], max_bytes -1 → 1048576". *fixed is set

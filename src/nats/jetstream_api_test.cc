@@ -139,6 +139,19 @@ TEST(JetStreamApiTest, DescribesStreamDifferences) {
   EXPECT_EQ(updated["subjects"], json::array({"a.>"}));
   EXPECT_EQ(updated["max_bytes"], -1);
   EXPECT_EQ(updated["retention"], "workqueue");
+  EXPECT_FALSE(updated.contains("description"));
+
+  // A description is set, changed and cleared by an update.
+  want.description = "closed";
+  EXPECT_NE(StreamDifference(want, updated, &fixed).find("description '' → 'closed'"),
+            std::string::npos);
+  updated = UpdatedStreamConfig(want, updated);
+  EXPECT_EQ(updated["description"], "closed");
+  EXPECT_EQ(StreamDifference(want, updated, &fixed), "");
+  want.description = "";
+  EXPECT_NE(StreamDifference(want, updated, &fixed).find("description 'closed' → ''"),
+            std::string::npos);
+  EXPECT_FALSE(UpdatedStreamConfig(want, updated).contains("description"));
 
   want.retention = "limits";
   EXPECT_NE(StreamDifference(want, have, &fixed).find("retention workqueue → limits"),
@@ -174,6 +187,20 @@ TEST(JetStreamApiTest, ReadsStreamState) {
   EXPECT_EQ(s.first_seq, 1u);
   EXPECT_EQ(s.last_seq, 6u);
   EXPECT_EQ(s.consumers, 2);
+}
+
+TEST(JetStreamApiTest, ReadsStreamInfo) {
+  StreamState s = ParseStreamInfo(json::parse(
+      R"({"created":"2026-12-06T22:00:00.1Z","config":{"name":"S","subjects":["a.>","b"],
+          "description":"held"},"state":{"messages":3,"first_seq":4}})"));
+  EXPECT_EQ(s.created, "2026-12-06T22:00:00.1Z");
+  EXPECT_EQ(s.subjects, (std::vector<std::string>{"a.>", "b"}));
+  EXPECT_EQ(s.description, "held");
+  EXPECT_EQ(s.messages, 3u);
+  EXPECT_EQ(s.first_seq, 4u);
+  s = ParseStreamInfo(json::parse(R"({"config":{"name":"S"}})"));
+  EXPECT_TRUE(s.subjects.empty());
+  EXPECT_EQ(s.description, "");
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ struct StreamSettings {
   // What a full stream does: "new" refuses the publish (ResourceExhausted, so that
   // producers push back), "old" drops the oldest messages to make room.
   std::string discard = "new";
+  // Free text the stream carries for whoever reads its info ("": none). Initialised so
+  // that designated initialisers may leave it out.
+  std::string description{};
 };
 
 struct StreamState {
@@ -29,6 +32,9 @@ struct StreamState {
   // When the stream was made (RFC 3339, STREAM.INFO's "created"): the same for every
   // client, and new if the stream is deleted and made again.
   std::string created;
+  // Its configuration as the server reports it: the subjects it takes and its description.
+  std::vector<std::string> subjects;
+  std::string description;
 };
 
 // A durable pull consumer with explicit acks, delivering everything in the stream.

@@ -316,10 +316,16 @@ void JetStreamLog::PullLoop() {
     Status refreshed;
     if (now - last_refresh_ns_ >= kRefreshEveryNs) {
       last_refresh_ns_ = now;
-      refreshed = RefreshState().status();
+      auto state = RefreshState();
+      refreshed = state.status();
+      held_past_hold_ = state.ok() && IntakeHeldPastItsHold(stream_, *state, WallMillis());
     }
-    // The JetStream stream or its consumer gone: made again once it has been gone a while.
-    const Status& lost = pulled.code() == ErrorCode::kNotFound ? pulled : refreshed;
+    // The JetStream stream or its consumer gone, or held closed by a delete that stopped
+    // half-way: made again, or opened again, once it has been so a while.
+    Status lost = pulled.code() == ErrorCode::kNotFound ? pulled : refreshed;
+    if (lost.code() != ErrorCode::kNotFound && held_past_hold_) {
+      lost = NotFound("it is held closed to records by a delete past the delete's hold");
+    }
     if (lost.code() == ErrorCode::kNotFound) {
       if (lost_since_ns_ == 0) {
         lost_since_ns_ = now;
@@ -388,6 +394,7 @@ bool JetStreamLog::Restore(const Status& why) {
       stream_, js_stream_, why.message(), state->created);
   lost_since_ns_ = 0;
   restore_refused_ = false;
+  held_past_hold_ = false;
   restore_wait_ns_ = kRestoreAfterNs;
   ApplyState(*state, asked);
   AnswerHeldSinceRestore();

@@ -45,7 +45,8 @@
 // A JetStream stream lost under a running server (NATS restarted without its store, or the
 // stream deleted by hand) refuses publishes ("no responders") and pulls (NotFound). The
 // log makes it again, with its consumer, once it has been found gone for a second (a
-// delete under way holds it closed, or is over by then), if the delivery stream is still the one in
+// delete under way holds it closed, or is over by then; a stream held closed past the
+// delete's hold is opened again the same way), if the delivery stream is still the one in
 // the streams table (RecordLogHooks::may_restore): one deleted by another server, or deleted and
 // created again there, is left alone for the stream manager to stop. The stream made again has
 // another creation time, so another epoch (below); the records the old one held are gone with it.
@@ -123,6 +124,14 @@ inline constexpr size_t kJetStreamMessageOverhead = 4096;
 std::string JetStreamName(std::string_view stream);
 std::string JetStreamSubject(std::string_view stream);
 
+// The description CloseIntake gives the JetStream stream it closes: the Unix time (ms)
+// until which the delete holding it closed may take.
+std::string ClosedIntakeDescription(int64_t until_ms);
+// Whether `state`, of delivery stream `stream`'s JetStream stream, shows it held closed
+// (on the closed subject) by a delete whose hold ended before `now_ms`: the server deleting
+// it stopped half-way. Not one that does not say until when (an earlier version's).
+bool IntakeHeldPastItsHold(std::string_view stream, const nats::StreamState& state, int64_t now_ms);
+
 class JetStreamLogs : public RecordLogProvider {
  public:
   // `url`: nats:// or tls://[user:password@|token@]host[:port][?replicas=N&ack_wait_s=S
@@ -140,10 +149,13 @@ class JetStreamLogs : public RecordLogProvider {
   // The JetStream stream's subject is moved to `tributary.closed.<S>` (CloseIntake), which
   // nobody publishes to, so that every server's publishes are refused ("no responders")
   // while the delete drains it, and back (ReopenIntake). Its messages and consumer stay.
+  // Its description says until when the delete holds it so (now + hold_ms): one still
+  // closed after that (its server stopped before removing or reopening it) is opened
+  // again by the first server whose log of it finds so (Restore).
   // CloseIntake of a JetStream stream that does not exist makes it closed and empty, so
   // that no server makes it again (Restore only creates, never updates) while the delete
   // stops the delivery stream, and answers NotFound: there is nothing in it to deliver.
-  Status CloseIntake(const std::string& stream) override;
+  Status CloseIntake(const std::string& stream, int64_t hold_ms) override;
   Status ReopenIntake(const std::string& stream) override;
   std::string Describe() const override;
   // The NATS connection: up or not, the server in use, the servers known.
@@ -159,7 +171,8 @@ class JetStreamLogs : public RecordLogProvider {
   nats::ConsumerSettings Consumer() const;
   // A running log's JetStream stream is gone (JetStreamLog::Restore): made again, as
   // `stream` takes records, with its consumer; a stream that is there (its intake closed
-  // by a delete, say) is left as it is and only its consumer made if missing.
+  // by a delete, say) is left as it is and only its consumer made if missing, unless a
+  // delete held it closed past its hold: then it is opened to records again.
   Result<nats::StreamState> Restore(const std::string& stream);
 
   const JetStreamLogOptions options_;
@@ -280,10 +293,10 @@ class JetStreamLog : public RecordLog {
   bool NewStreamLocked(const nats::StreamState& state, uint64_t asked);
   // Pulls or reports have said NotFound for kRestoreAfterNs: the JetStream stream (or its
   // consumer) is gone under this running stream (NATS restarted without its store, or it
-  // was deleted by hand). Made again (a new epoch, ApplyState), logged at warn, so that
-  // publishing and pulling resume by themselves; unless hooks_.may_restore says the
-  // delivery stream left the streams table or was created again there (logged once).
-  // True if it was made again. Puller only.
+  // was deleted by hand), or reports have shown it held closed past a delete's hold. Made again (a
+  // new epoch, ApplyState), logged at warn, so that publishing and pulling resume by themselves;
+  // unless hooks_.may_restore says the delivery stream left the streams table or was created again
+  // there (logged once). True if it was made again. Puller only.
   bool Restore(const Status& why);
   // Waits `ms`, or less if the log stops.
   void WaitUnlessStopping(int64_t ms);
@@ -313,6 +326,9 @@ class JetStreamLog : public RecordLog {
   int64_t last_refresh_ns_ = 0;     // puller only
   int64_t lost_since_ns_ = 0;       // puller only; when the stream was first found gone
   bool restore_refused_ = false;    // puller only; may_restore said no (logged once)
+  // Puller only: the last report showed the JetStream stream held closed by a delete past
+  // its hold (IntakeHeldPastItsHold), which Restore opens again as it makes a lost one.
+  bool held_past_hold_ = false;
   int64_t restore_wait_ns_ = 0;     // puller only; kRestoreAfterNs, doubled after failed attempts
   LogThrottle restore_failed_log_{60'000};   // failed attempts, logged once a minute at most
 

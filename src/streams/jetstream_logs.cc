@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "nats/url.h"
 #include "streams/jetstream_log.h"
@@ -37,11 +38,33 @@ Result<int64_t> IntParam(std::string_view key, std::string_view value, int64_t l
   return v;
 }
 
+// Where a closed JetStream stream's subject goes, and how its description starts.
+std::string ClosedSubject(std::string_view stream) { return "tributary.closed." + Encode(stream); }
+constexpr std::string_view kClosedUntil = "held until ";
+
 }  // namespace
 
 std::string JetStreamName(std::string_view stream) { return "TRIBUTARY_" + Encode(stream); }
 std::string JetStreamSubject(std::string_view stream) {
   return "tributary.records." + Encode(stream);
+}
+
+std::string ClosedIntakeDescription(int64_t until_ms) {
+  return fmt::format("{}{} (Unix ms); closed to records by a Tributary delete until then",
+                     kClosedUntil, until_ms);
+}
+
+bool IntakeHeldPastItsHold(std::string_view stream, const nats::StreamState& state,
+                           int64_t now_ms) {
+  if (state.subjects != std::vector<std::string>{ClosedSubject(stream)}) return false;
+  std::string_view d = state.description;
+  // No hold said (closed by an earlier version, whose delete may still be running): held
+  // until a server starts, as it was then.
+  if (d.substr(0, kClosedUntil.size()) != kClosedUntil) return false;
+  d.remove_prefix(kClosedUntil.size());
+  int64_t until = 0;
+  auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), until);
+  return ec == std::errc() && until < now_ms;
 }
 
 // ---- JetStreamLogs ----
@@ -110,6 +133,14 @@ Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
       state = js_.StreamInfo(name);
     }
   }
+  if (state.ok() && IntakeHeldPastItsHold(stream, *state, WallMillis())) {
+    // The server deleting it stopped before it removed the stream or opened it again.
+    Logger("streams")->warn(
+        "stream={} JetStream stream={} is held closed to records by a delete past its hold "
+        "({}): the delete stopped half-way; opened to records again",
+        stream, name, state->description.empty() ? "no hold said" : state->description);
+    state = js_.EnsureStream(Settings(stream, JetStreamSubject(stream)));
+  }
   if (!state.ok()) {
     return state.status().WithContext(
         fmt::format("stream '{}': making JetStream stream {} again", stream, name));
@@ -121,8 +152,9 @@ Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
   return state;
 }
 
-Status JetStreamLogs::CloseIntake(const std::string& stream) {
-  const nats::StreamSettings closed = Settings(stream, "tributary.closed." + Encode(stream));
+Status JetStreamLogs::CloseIntake(const std::string& stream, int64_t hold_ms) {
+  nats::StreamSettings closed = Settings(stream, ClosedSubject(stream));
+  closed.description = ClosedIntakeDescription(WallMillis() + hold_ms);
   auto info = js_.StreamInfo(closed.name);
   if (!info.ok() && info.status().code() == ErrorCode::kNotFound) {
     // Gone (lost, or deleted by another server): made closed and empty, so that no server

@@ -148,8 +148,10 @@ class RecordLogProvider {
   // Before a delete drains the log: appends of every server sharing it are refused from
   // now on (CloseIntake; NotFound if the log was gone already: there is nothing to drain,
   // and it may be held closed and empty until Remove), or taken again after a delete that
-  // did not finish (ReopenIntake).
-  virtual Status CloseIntake(const std::string& stream) = 0;
+  // did not finish (ReopenIntake). `hold_ms`: how long the delete may take at most; a log
+  // still closed after it (the deleting server stopped half-way) is opened again by the
+  // other servers sharing it, so that it does not refuse records for good.
+  virtual Status CloseIntake(const std::string& stream, int64_t hold_ms) = 0;
   virtual Status ReopenIntake(const std::string& stream) = 0;
   // For messages and GET /v1/server: "NATS JetStream at nats://host:4222".
   virtual std::string Describe() const = 0;

@@ -482,7 +482,11 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
   if (options_.logs && remove_shared_log) {
     // The shared log holds other servers' acknowledged records too: every server's intake
     // is closed and the log drained by this server before it may go.
-    Status closed = options_.logs->CloseIntake(name);
+    // Held closed for as long as this delete may take (its drain, flush and stop wait up
+    // to the stop timeout each), and a minute for the servers' clocks to differ: past
+    // that, the other servers open it again (the server deleting it stopped half-way).
+    const int64_t hold_ms = 3 * options_.stop_timeout_ms + 60'000;
+    Status closed = options_.logs->CloseIntake(name, hold_ms);
     if (!closed.ok() && closed.code() != ErrorCode::kNotFound) {
       stream->SetAccepting(true);
       return Unavailable(

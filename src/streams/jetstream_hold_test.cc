@@ -1,0 +1,90 @@
+// A delete holds a shared JetStream stream closed to records while it drains it
+// (JetStreamLogs::CloseIntake) for as long as the delete may take. When the server deleting
+// it stops half-way (killed, its machine lost), the other servers open it again once that
+// hold is over, instead of refusing the stream's records for good; within the hold they
+// leave it closed. Against a real nats-server (testing/jetstream_fixture.h).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "base/clock.h"
+#include "streams/jetstream_log.h"
+#include "streams/stream_manager.h"
+#include "streams/testing/jetstream_fixture.h"
+
+namespace tributary::streams {
+namespace {
+
+using testing::JetStreamLogTest;
+
+TEST(JetStreamHold, AStreamIsHeldPastItsHoldOnlyWhenClosedAndTheHoldIsOver) {
+  nats::StreamState closed;
+  closed.subjects = {"tributary.closed.s"};
+  closed.description = ClosedIntakeDescription(1000);
+  EXPECT_FALSE(IntakeHeldPastItsHold("s", closed, 999));
+  EXPECT_FALSE(IntakeHeldPastItsHold("s", closed, 1000));
+  EXPECT_TRUE(IntakeHeldPastItsHold("s", closed, 1001));
+  EXPECT_FALSE(IntakeHeldPastItsHold("other", closed, 1001)) << "another stream's subject";
+  // Closed without a hold said (by an earlier version, whose delete may be running yet):
+  // held, as it was then.
+  closed.description = "";
+  EXPECT_FALSE(IntakeHeldPastItsHold("s", closed, 1001));
+  closed.description = "held until soon";
+  EXPECT_FALSE(IntakeHeldPastItsHold("s", closed, 1001));
+  nats::StreamState open;
+  open.subjects = {JetStreamSubject("s")};
+  EXPECT_FALSE(IntakeHeldPastItsHold("s", open, 1001));
+  // Names are encoded in the subject as they are in the JetStream stream's name.
+  closed.subjects = {"tributary.closed.a__b_2Ec"};
+  closed.description = ClosedIntakeDescription(5);
+  EXPECT_TRUE(IntakeHeldPastItsHold("a_b.c", closed, 6));
+}
+
+// Another server's delete closed the intake with a 2 s hold and then stopped (nothing of
+// it runs on): this server's records are refused while the hold lasts, and taken and
+// delivered once it is over, with those taken before.
+TEST_F(JetStreamLogTest, AStreamLeftClosedByADeleteThatStoppedIsOpenedAgainAfterItsHold) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  const std::string before = PutRecordId(*m, "s", "before\n");
+  ASSERT_FALSE(before.empty());
+
+  auto deleting = Logs();  // the other server's, which stops after closing the intake
+  ASSERT_TRUE(deleting);
+  const int64_t closed_at = WallMillis();
+  ASSERT_TRUE(deleting->CloseIntake("s", /*hold_ms=*/2000).ok());
+  deleting.reset();
+  auto state = JetStreamState("s");
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_FALSE(IntakeHeldPastItsHold("s", *state, WallMillis())) << state->description;
+
+  std::string after;
+  for (int i = 0; i < 100 && after.empty(); ++i) {
+    std::promise<std::pair<Status, std::string>> p;
+    m->PutRecord("s", "after\n", [&](const Status& st, const std::string& id) {
+      p.set_value({st, id});
+    });
+    auto [st, id] = p.get_future().get();
+    if (st.ok()) {
+      after = id;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const int64_t accepted_at = WallMillis();
+  ASSERT_FALSE(after.empty()) << "records refused for 10 s after a 2 s hold";
+  EXPECT_GE(accepted_at - closed_at, 2000) << "taken while the delete's hold lasted";
+  EXPECT_EQ(after.substr(0, 16), before.substr(0, 16)) << "the same JetStream stream";
+  state = JetStreamState("s");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->subjects, std::vector<std::string>{JetStreamSubject("s")});
+  EXPECT_EQ(state->description, "");
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), (std::multiset<std::string>{"before", "after"}));
+}
+
+}  // namespace
+}  // namespace tributary::streams
