@@ -86,5 +86,46 @@ TEST_F(JetStreamLogTest, AStreamLeftClosedByADeleteThatStoppedIsOpenedAgainAfter
   EXPECT_EQ(Lines(), (std::multiset<std::string>{"before", "after"}));
 }
 
+// Within the hold a delete on another server is still under way: this server, restarted or
+// with the stream updated, leaves the JetStream stream closed (records taken into it now
+// could be removed with it) and refuses records, until the delete reopens it.
+TEST_F(JetStreamLogTest, AStreamStartedOrUpdatedWhileADeleteHoldsItClosedLeavesItClosed) {
+  auto m = OpenManager(Logs());
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->Create(Config()).ok());
+  ASSERT_FALSE(PutRecordId(*m, "s", "before\n").empty());
+  auto deleting = Logs();  // the other server's, its delete under way
+  ASSERT_TRUE(deleting);
+  ASSERT_TRUE(deleting->CloseIntake("s", /*hold_ms=*/60'000).ok());
+
+  auto refused = [&](const char* when) {
+    std::promise<Status> p;
+    m->PutRecord("s", "during\n", [&](const Status& st, const std::string&) { p.set_value(st); });
+    Status st = p.get_future().get();
+    EXPECT_FALSE(st.ok()) << "a record taken " << when << " while a delete holds the stream closed";
+    auto state = JetStreamState("s");
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    EXPECT_TRUE(IntakeHeldUntil("s", *state).has_value())
+        << when << ": subjects " << state->subjects.front() << ", description '"
+        << state->description << "'";
+  };
+  StreamConfig updated = Config();
+  updated.buffer_interval_s = 1;
+  ASSERT_TRUE(m->Update(updated).ok());
+  refused("after an update");
+  m.reset();
+  m = OpenManager(Logs());  // the server restarted
+  ASSERT_TRUE(m);
+  refused("after a restart");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past a restore wait
+  refused("1.5 s after a restart");
+
+  // The delete gives up: the stream takes records again and delivers all of them.
+  ASSERT_TRUE(deleting->ReopenIntake("s").ok());
+  EXPECT_FALSE(PutUntilAccepted(*m, "s", "after\n").empty());
+  ASSERT_TRUE(m->Flush("s").ok());
+  EXPECT_EQ(Lines(), (std::multiset<std::string>{"before", "after"}));
+}
+
 }  // namespace
 }  // namespace tributary::streams

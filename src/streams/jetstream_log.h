@@ -127,6 +127,10 @@ std::string JetStreamSubject(std::string_view stream);
 // The description CloseIntake gives the JetStream stream it closes: the Unix time (ms)
 // until which the delete holding it closed may take.
 std::string ClosedIntakeDescription(int64_t until_ms);
+// That time, if `state` (of delivery stream `stream`'s JetStream stream) shows it closed
+// by a delete that said it; nullopt if it is open, or closed without one (by an earlier
+// version).
+std::optional<int64_t> IntakeHeldUntil(std::string_view stream, const nats::StreamState& state);
 // Whether `state`, of delivery stream `stream`'s JetStream stream, shows it held closed
 // (on the closed subject) by a delete whose hold ended before `now_ms`: the server deleting
 // it stopped half-way. Not one that does not say until when (an earlier version's).

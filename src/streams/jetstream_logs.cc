@@ -54,17 +54,23 @@ std::string ClosedIntakeDescription(int64_t until_ms) {
                      kClosedUntil, until_ms);
 }
 
-bool IntakeHeldPastItsHold(std::string_view stream, const nats::StreamState& state,
-                           int64_t now_ms) {
-  if (state.subjects != std::vector<std::string>{ClosedSubject(stream)}) return false;
+std::optional<int64_t> IntakeHeldUntil(std::string_view stream, const nats::StreamState& state) {
+  if (state.subjects != std::vector<std::string>{ClosedSubject(stream)}) return std::nullopt;
   std::string_view d = state.description;
-  // No hold said (closed by an earlier version, whose delete may still be running): held
-  // until a server starts, as it was then.
-  if (d.substr(0, kClosedUntil.size()) != kClosedUntil) return false;
+  if (d.substr(0, kClosedUntil.size()) != kClosedUntil) return std::nullopt;
   d.remove_prefix(kClosedUntil.size());
   int64_t until = 0;
   auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), until);
-  return ec == std::errc() && until < now_ms;
+  if (ec != std::errc()) return std::nullopt;
+  return until;
+}
+
+bool IntakeHeldPastItsHold(std::string_view stream, const nats::StreamState& state,
+                           int64_t now_ms) {
+  // No hold said (closed by an earlier version, whose delete may still be running): held
+  // until a server starts, as it was then.
+  std::optional<int64_t> until = IntakeHeldUntil(stream, state);
+  return until && *until < now_ms;
 }
 
 // ---- JetStreamLogs ----
@@ -189,7 +195,21 @@ Status JetStreamLogs::ReopenIntake(const std::string& stream) {
 
 Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream,
                                                        uint64_t /*epoch*/, RecordLogHooks hooks) {
-  const nats::StreamSettings settings = Settings(stream, JetStreamSubject(stream));
+  nats::StreamSettings settings = Settings(stream, JetStreamSubject(stream));
+  // A delete under way on another server holds it closed: it stays so (with this server's
+  // other settings) until the delete is done or its hold is over, or records taken now
+  // could be removed with it. A stream started, or updated, here then refuses records.
+  if (auto info = js_.StreamInfo(settings.name); info.ok()) {
+    if (std::optional<int64_t> until = IntakeHeldUntil(stream, *info);
+        until && *until >= WallMillis()) {
+      Logger("streams")->warn(
+          "stream={} JetStream stream={} is held closed to records by a delete under way ({}): "
+          "left so; records are refused until the delete is done or its hold is over",
+          stream, settings.name, info->description);
+      settings.subjects = info->subjects;
+      settings.description = info->description;
+    }
+  }
   auto state = js_.EnsureStream(settings);
   if (!state.ok()) {
     return state.status().WithContext(

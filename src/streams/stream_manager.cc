@@ -538,10 +538,11 @@ Status StreamManager::StopAndRemoveLocal(const std::string& name,
                          stream->created_ms(), again.status());
       }
     }
-    // Started again, the stream opened its shared log to records (JetStreamLogs::Open).
+    // Started again or not, the shared log this delete held closed is opened to records
+    // (JetStreamLogs::Open leaves a log held closed by a delete as it is).
     return Unavailable(fmt::format("delivery stream '{}' not deleted: {}{}", name,
                                    stopped.message(),
-                                   UndoCloseIntake(name, nullptr, !restarted && intake_closed)));
+                                   UndoCloseIntake(name, nullptr, intake_closed)));
   }
   if (options_.logs) {
     if (remove_shared_log) {
