@@ -144,7 +144,7 @@ Result<nats::StreamState> JetStreamLogs::Restore(const std::string& stream) {
     Logger("streams")->warn(
         "stream={} JetStream stream={} is held closed to records by a delete past its hold "
         "({}): the delete stopped half-way; opened to records again",
-        stream, name, state->description.empty() ? "no hold said" : state->description);
+        stream, name, state->description);
     state = js_.EnsureStream(Settings(stream, JetStreamSubject(stream)));
   }
   if (!state.ok()) {
