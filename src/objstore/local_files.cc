@@ -184,11 +184,17 @@ Status Folders::MakeOnce(std::string_view relative_dir, bool* vanished) {
 }
 
 void Folders::RemoveMade() {
-  if (made_from_ == 0) return;
-  for (size_t level = depth(); level >= made_from_; --level) {
-    if (::unlinkat(fd(level - 1), name(level).c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-      return;  // not empty: another write's object, or one on its way
+  // One not empty holds another write's object, or one on its way.
+  if (made_from_ != 0) (void)RemoveEmptyUpTo(made_from_);
+}
+
+size_t Folders::RemoveEmptyUpTo(size_t shallowest) const {
+  size_t level = depth();
+  while (level >= shallowest && level > 0) {
+    if (::unlinkat(fd(level - 1), name(level).c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) break;
+    --level;
   }
+  return level;
 }
 
 bool IsDotOrDotDot(const char* name) {

@@ -64,6 +64,11 @@ class Folders {
   // Removes the folders Make made (from the deepest open one up to made_from()) as long
   // as they are empty: a write that failed leaves none behind, to be taken for a prefix.
   void RemoveMade();
+  // Removes the folders from the deepest open one up to level `shallowest` (1..) while
+  // they are empty, each from the parent it was opened in (so never past the base); one
+  // already gone (ENOENT) is passed over. The level whose folder records the last
+  // removal: shallowest - 1 if all went, else the first that would not go.
+  size_t RemoveEmptyUpTo(size_t shallowest) const;
 
   // How many folders below the base are open (the segments of relative_dir).
   size_t depth() const { return names_.size(); }

@@ -606,15 +606,9 @@ Status LocalObjectStore::Remove(const std::string& key, const WriteCondition* co
 Status LocalObjectStore::PruneEmptyFolders(const Folders& folders, const std::string& path) {
   // Other deletes prune the same folders at once, and puts fill them again: a folder
   // already gone (ENOENT) is passed over, and the first that will not go (ENOTEMPTY, or
-  // anything else: pruning is tidying, not part of the delete) ends the climb. Each is
-  // removed from the parent it was opened in, so the climb never leaves the bucket.
-  size_t level = folders.depth();
-  while (level > 0) {
-    if (::unlinkat(folders.fd(level - 1), folders.name(level).c_str(), AT_REMOVEDIR) != 0 &&
-        errno != ENOENT)
-      break;
-    --level;
-  }
+  // anything else: pruning is tidying, not part of the delete) ends the climb, which
+  // never leaves the bucket.
+  size_t level = folders.RemoveEmptyUpTo(1);
   // The last removal is recorded in the folder at `level`. If another delete pruned it
   // since (no links left), that delete's removal is recorded further up: sync the nearest
   // folder that is still there.
