@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
@@ -153,6 +155,39 @@ std::string_view ServerFlagOf(std::string_view key) {
   return {};
 }
 
+SettingRange RangeOf(std::string_view key) {
+  static constexpr std::pair<std::string_view, SettingRange> kRanges[] = {
+      {"http_port", {0, 65535}},
+      {"https_port", {-1, 65535}},
+      {"mqtt_tls_port", {-1, 65535}},
+      {"mqtt_ws_port", {-1, 65535}},
+      {"mqtt_port", {-1, 65535}},
+      {"http_idle_timeout_s", {1, 3600}},
+      {"threads", {0, 256}},
+      {"max_payload_bytes", {1024, 256 << 20}},
+      {"mqtt_max_connections", {0, 1 << 24}},
+      {"mqtt_max_connections_per_address", {0, 1 << 24}},
+      {"mqtt_max_handshakes_per_address", {0, 1 << 24}},
+      {"mqtt_max_subscriptions_per_session", {0, 1000000}},
+      {"mqtt_max_topic_filter_bytes", {0, 65535}},
+      {"mqtt_max_retained_messages", {0, 100000000}},
+      {"mqtt_max_retained_mib", {0, 1 << 20}},
+      {"mqtt_max_retained_payload_bytes", {0, 256 << 20}},
+      {"mqtt_max_retained_messages_per_client", {0, 100000000}},
+      {"mqtt_max_retained_mib_per_client", {0, 1 << 20}},
+      {"wal_segment_mib", {1, 1024}},
+      {"wal_commit_delay_us", {0, 100000}},
+      {"wal_checkpoint_interval_ms", {0, 60000}},
+      {"stream_max_pending_mib", {1, 65536}},
+      {"stream_stop_timeout_s", {1, 3600}},
+      {"stream_retry_window_s", {0, 86400}},
+  };
+  for (const auto& [k, range] : kRanges) {
+    if (k == key) return range;
+  }
+  return {};
+}
+
 Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_flags) {
   // The setting at fault as it was given: "--bind (bind_address)" when a flag set it,
   // else the config key. `Other` names one the message asks for, both ways.
@@ -162,7 +197,9 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   auto other = [](const std::string& key) {
     return key + " (" + std::string(ServerFlagOf(key)) + ")";
   };
-  auto port_ok = [](int p, bool may_disable) { return (p >= 0 && p <= 65535) || (may_disable && p == -1); };
+  auto port_ok = [](int p, bool may_disable) {
+    return (p >= 0 && p <= RangeOf("http_port").max) || (may_disable && p == -1);
+  };
   if (!port_ok(c.http_port, false)) {
     return InvalidArgument(name("http_port") + " must be 0..65535, got " +
                            std::to_string(c.http_port));
@@ -184,71 +221,48 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
                              std::to_string(port));
     }
   }
-  if (c.max_payload_bytes < 1024 || c.max_payload_bytes > 256u * 1024 * 1024) {
-    return InvalidArgument(name("max_payload_bytes") + " must be between 1024 and 268435456, got " +
-                           std::to_string(c.max_payload_bytes));
-  }
   // The MQTT limits: 0 means what `zero` says.
   struct Limit {
     const char* key;
     int64_t value;
-    int64_t max;
     const char* zero;
   };
   for (const Limit& l : {
-           Limit{"mqtt_max_connections", c.mqtt_max_connections, 1 << 24,
-                 "3/8 of the open-file limit"},
-           Limit{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, 1 << 24,
-                 "no cap"},
-           Limit{"mqtt_max_handshakes_per_address", c.mqtt_max_handshakes_per_address, 1 << 24,
-                 "no cap"},
+           Limit{"mqtt_max_connections", c.mqtt_max_connections, "3/8 of the open-file limit"},
+           Limit{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, "no cap"},
+           Limit{"mqtt_max_handshakes_per_address", c.mqtt_max_handshakes_per_address, "no cap"},
            Limit{"mqtt_max_subscriptions_per_session", c.mqtt_max_subscriptions_per_session,
-                 1000000, "no limit"},
-           Limit{"mqtt_max_topic_filter_bytes", c.mqtt_max_topic_filter_bytes, 65535, "no limit"},
-           Limit{"mqtt_max_retained_messages", c.mqtt_max_retained_messages, 100000000, "no limit"},
-           Limit{"mqtt_max_retained_mib", c.mqtt_max_retained_mib, 1 << 20, "no limit"},
-           Limit{"mqtt_max_retained_payload_bytes", c.mqtt_max_retained_payload_bytes, 256 << 20,
                  "no limit"},
+           Limit{"mqtt_max_topic_filter_bytes", c.mqtt_max_topic_filter_bytes, "no limit"},
+           Limit{"mqtt_max_retained_messages", c.mqtt_max_retained_messages, "no limit"},
+           Limit{"mqtt_max_retained_mib", c.mqtt_max_retained_mib, "no limit"},
+           Limit{"mqtt_max_retained_payload_bytes", c.mqtt_max_retained_payload_bytes, "no limit"},
            Limit{"mqtt_max_retained_messages_per_client", c.mqtt_max_retained_messages_per_client,
-                 100000000, "no limit"},
-           Limit{"mqtt_max_retained_mib_per_client", c.mqtt_max_retained_mib_per_client, 1 << 20,
+                 "no limit"},
+           Limit{"mqtt_max_retained_mib_per_client", c.mqtt_max_retained_mib_per_client,
                  "no limit"},
        }) {
-    if (l.value < 0 || l.value > l.max) {
-      return InvalidArgument(name(l.key) + " must be 0.." + std::to_string(l.max) +
-                             " (0: " + l.zero + "), got " + std::to_string(l.value));
+    const SettingRange r = RangeOf(l.key);
+    if (l.value < r.min || l.value > r.max) {
+      return InvalidArgument(fmt::format("{} must be {}..{} (0: {}), got {}", name(l.key), r.min,
+                                         r.max, l.zero, l.value));
     }
   }
-  if (c.threads < 0 || c.threads > 256) {
-    return InvalidArgument(name("threads") + " must be 0..256, got " + std::to_string(c.threads));
-  }
-  if (c.wal_segment_mib < 1 || c.wal_segment_mib > 1024) {
-    return InvalidArgument(name("wal_segment_mib") + " must be 1..1024, got " +
-                           std::to_string(c.wal_segment_mib));
-  }
-  if (c.wal_commit_delay_us < 0 || c.wal_commit_delay_us > 100000) {
-    return InvalidArgument(name("wal_commit_delay_us") + " must be 0..100000, got " +
-                           std::to_string(c.wal_commit_delay_us));
-  }
-  if (c.wal_checkpoint_interval_ms < 0 || c.wal_checkpoint_interval_ms > 60000) {
-    return InvalidArgument(name("wal_checkpoint_interval_ms") + " must be 0..60000, got " +
-                           std::to_string(c.wal_checkpoint_interval_ms));
-  }
-  if (c.http_idle_timeout_s < 1 || c.http_idle_timeout_s > 3600) {
-    return InvalidArgument(name("http_idle_timeout_s") + " must be 1..3600, got " +
-                           std::to_string(c.http_idle_timeout_s));
-  }
-  if (c.stream_stop_timeout_s < 1 || c.stream_stop_timeout_s > 3600) {
-    return InvalidArgument(name("stream_stop_timeout_s") + " must be 1..3600, got " +
-                           std::to_string(c.stream_stop_timeout_s));
-  }
-  if (c.stream_retry_window_s < 0 || c.stream_retry_window_s > 86400) {
-    return InvalidArgument(name("stream_retry_window_s") + " must be 0..86400, got " +
-                           std::to_string(c.stream_retry_window_s));
-  }
-  if (c.stream_max_pending_mib < 1 || c.stream_max_pending_mib > 65536) {
-    return InvalidArgument(name("stream_max_pending_mib") + " must be 1..65536, got " +
-                           std::to_string(c.stream_max_pending_mib));
+  for (const auto& [key, value] :
+       {std::pair{"threads", int64_t{c.threads}},
+        std::pair{"max_payload_bytes", int64_t{c.max_payload_bytes}},
+        std::pair{"wal_segment_mib", int64_t{c.wal_segment_mib}},
+        std::pair{"wal_commit_delay_us", int64_t{c.wal_commit_delay_us}},
+        std::pair{"wal_checkpoint_interval_ms", int64_t{c.wal_checkpoint_interval_ms}},
+        std::pair{"http_idle_timeout_s", int64_t{c.http_idle_timeout_s}},
+        std::pair{"stream_stop_timeout_s", int64_t{c.stream_stop_timeout_s}},
+        std::pair{"stream_retry_window_s", int64_t{c.stream_retry_window_s}},
+        std::pair{"stream_max_pending_mib", int64_t{c.stream_max_pending_mib}}}) {
+    const SettingRange r = RangeOf(key);
+    if (value < r.min || value > r.max) {
+      return InvalidArgument(
+          fmt::format("{} must be {}..{}, got {}", name(key), r.min, r.max, value));
+    }
   }
   if (auto fsync = streams::FsyncPolicy::Parse(c.wal_fsync); !fsync.ok()) {
     std::string why = fsync.status().message();

@@ -131,6 +131,13 @@ inline bool IsIngestRole(const ServerConfig& config) { return config.role == "in
 // be an IP address ..., got 'localhost'").
 Status ValidateConfig(const ServerConfig& config, const std::set<std::string>& from_flags = {});
 
+// The range of a whole-number setting: what ValidateConfig takes, and what its server flag
+// takes as typed. {0, 0} for a key that is not one.
+struct SettingRange {
+  int64_t min = 0, max = 0;
+};
+SettingRange RangeOf(std::string_view key);
+
 // The `tributary server` flag that sets a config key ("bind_address" -> "--bind"); "" for
 // none.
 std::string_view ServerFlagOf(std::string_view key);

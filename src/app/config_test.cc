@@ -101,6 +101,13 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   EXPECT_FALSE(ValidateConfig(c).ok());
   c.wal_checkpoint_interval_ms = 0;
   EXPECT_TRUE(ValidateConfig(c).ok());
+  EXPECT_EQ(RangeOf("http_idle_timeout_s").min, 1);
+  EXPECT_EQ(RangeOf("http_idle_timeout_s").max, 3600);
+  EXPECT_EQ(RangeOf("bind_address").max, 0) << "not a number";
+  c = ServerConfig();
+  c.max_payload_bytes = 1023;
+  EXPECT_NE(ValidateConfig(c).message().find("max_payload_bytes must be 1024..268435456, got 1023"),
+            std::string::npos);
   c = ServerConfig();
   c.http_idle_timeout_s = 0;
   EXPECT_NE(ValidateConfig(c).message().find("http_idle_timeout_s must be 1..3600, got 0"),

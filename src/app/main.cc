@@ -11,6 +11,7 @@
 #include "base/version.h"
 #include "cli/command.h"
 #include "cli/parse_errors.h"
+#include "flags/flag_checks.h"
 
 namespace tributary::app {
 namespace {
@@ -122,6 +123,29 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* s3_endpoint = cmd->add_option("--s3-endpoint", flags->s3_endpoint, "S3-compatible endpoint URL (lake-backend s3)");
   auto* s3_region = cmd->add_option("--s3-region", flags->s3_region, "S3 region for request signing")->capture_default_str();
   auto* s3_vhost = cmd->add_flag("--s3-virtual-host", flags->s3_virtual_host, "address buckets as bucket.host instead of host/bucket");
+  // Numbers as typed (CLI11 reads 010 as 8 and 0x10 as 16, and -1 into an unsigned as
+  // 4294967295), in the setting's range (RangeOf, which ValidateConfig checks for the
+  // config file's values).
+  std::vector<std::pair<CLI::Option*, std::string_view>> numbers = {
+      {http, "http_port"},
+      {https, "https_port"},
+      {http_idle, "http_idle_timeout_s"},
+      {tls, "mqtt_tls_port"},
+      {ws, "mqtt_ws_port"},
+      {tcp, "mqtt_port"},
+      {threads, "threads"},
+      {payload, "max_payload_bytes"},
+      {segment, "wal_segment_mib"},
+      {commit_delay, "wal_commit_delay_us"},
+      {checkpoint_interval, "wal_checkpoint_interval_ms"},
+      {max_pending, "stream_max_pending_mib"},
+      {stop_timeout, "stream_stop_timeout_s"},
+      {retry_window, "stream_retry_window_s"}};
+  for (const auto& [f, option] : mqtt_limits) numbers.emplace_back(option, f->key);
+  for (const auto& [option, key] : numbers) {
+    const SettingRange range = RangeOf(key);
+    WholeNumberIn(option, range.min, range.max);
+  }
   cmd->callback([=] {
     ctx->run = [=]() -> int {
       ServerConfig c;

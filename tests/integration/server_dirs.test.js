@@ -39,6 +39,11 @@ describe('server directories', { timeout: 60000 }, () => {
       [['--lake-backend', 's3'], /^tributary server: --lake-backend \(lake_backend\) 's3' needs s3_endpoint \(--s3-endpoint\)/],
       [['--metadata-url', 'mysql://x'], /^tributary server: --metadata-url \(metadata_url\): 'mysql:\/\/\.\.\.' is not a PostgreSQL URL/],
       [['--wal-fsync', 'sometimes'], /^tributary server: --wal-fsync \(wal_fsync\): 'sometimes' is not one of always/],
+      // Numbers as typed, in the setting's range (CLI11 alone read 0x10 as 16, and -1 as
+      // 4294967295 for an unsigned setting).
+      [['--http-port', '0x10'], /^tributary server: --http-port: '0x10' is not a whole number in 0\.\.65535/],
+      [['--max-payload-bytes', '-1'], /^tributary server: --max-payload-bytes: -1 is not in 1024\.\.268435456/],
+      [['--stream-retry-window-s', '86401'], /^tributary server: --stream-retry-window-s: 86401 is not in 0\.\.86400/],
     ];
     for (const [flags, expected] of cases) {
       const dataDir = path.join(makeTempDir('dirs-refused'), 'fresh');
