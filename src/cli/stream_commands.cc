@@ -288,9 +288,13 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                      "!{timestamp:yyyy/MM/dd/HH} and !{partitionKeyFromQuery:<field>}");
   create->add_option("--error-prefix", args->error_prefix,
                      "key prefix for records that cannot be delivered (supports !{firehose:error-output-type})");
-  create->add_option("--buffer-size-mib", args->buffer_size_mib, "deliver when a buffer holds this many MiB (1..128)")
+  WholeNumberIn(create->add_option("--buffer-size-mib", args->buffer_size_mib,
+                                   "deliver when a buffer holds this many MiB"),
+                1, 128)
       ->capture_default_str();
-  create->add_option("--buffer-interval-s", args->buffer_interval_s, "or when its oldest record is this old (0..900)")
+  WholeNumberIn(create->add_option("--buffer-interval-s", args->buffer_interval_s,
+                                   "or when its oldest record is this old, seconds"),
+                0, 900)
       ->capture_default_str();
   create->add_option("--compression", args->compression, "none or gzip")->capture_default_str();
   create->add_option("--time-zone", args->time_zone,
@@ -352,8 +356,12 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   update->add_option("--bucket", update_args->bucket, "destination bucket in the lake");
   update->add_option("--prefix", update_args->prefix, "key prefix (as for create; \"\" for the default)");
   update->add_option("--error-prefix", update_args->error_prefix, "key prefix for records that cannot be delivered");
-  update->add_option("--buffer-size-mib", update_args->buffer_size_mib, "deliver when a buffer holds this many MiB (1..128)");
-  update->add_option("--buffer-interval-s", update_args->buffer_interval_s, "or when its oldest record is this old (0..900)");
+  WholeNumberIn(update->add_option("--buffer-size-mib", update_args->buffer_size_mib,
+                                   "deliver when a buffer holds this many MiB"),
+                1, 128);
+  WholeNumberIn(update->add_option("--buffer-interval-s", update_args->buffer_interval_s,
+                                   "or when its oldest record is this old, seconds"),
+                0, 900);
   update->add_option("--compression", update_args->compression, "none or gzip");
   update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
   update->add_option("--file-extension", update_args->file_extension,

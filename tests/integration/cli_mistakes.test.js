@@ -216,6 +216,23 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
     assert.match(stderr, /^tributary lake lifecycle put: --days: '1\.5' is not a whole number in 1\.\.365000/m);
   });
 
+  // CLI11 read --buffer-size-mib 0x10 as 16 and 010 as 8, and sent them.
+  test('stream create and update take their buffer hints as typed', async () => {
+    for (const [args, why] of [
+      [['stream', 'create', 's', '--bucket', 'b', '--buffer-size-mib', '0x10'],
+       "tributary stream create: --buffer-size-mib: '0x10' is not a whole number in 1..128"],
+      [['stream', 'create', 's', '--bucket', 'b', '--buffer-interval-s', '901'],
+       'tributary stream create: --buffer-interval-s: 901 is not in 0..900'],
+      [['stream', 'update', 's', '--buffer-size-mib', '0'],
+       'tributary stream update: --buffer-size-mib: 0 is not in 1..128'],
+      [['stream', 'update', 's', '--buffer-interval-s', '1e2'],
+       "tributary stream update: --buffer-interval-s: '1e2' is not a whole number in 0..900"],
+    ]) {
+      const stderr = await refused(args);
+      assert.ok(stderr.startsWith(why), `${args.join(' ')}: ${stderr}`);
+    }
+  });
+
   // CLI11's checks said "Value -1 not in range 0.000000 to 1797693...(309 digits).000000".
   test('the model hosting commands\' counts and times say their range', async () => {
     for (const [args, why] of [
