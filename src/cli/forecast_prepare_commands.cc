@@ -7,6 +7,7 @@
 // of s3://bucket/prefix/ puts the files in the lake instead.
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/output.h"
+#include "flags/flag_checks.h"
 
 namespace tributary::cli {
 namespace {
@@ -125,13 +127,19 @@ void AddForecastPrepareCommands(CLI::App* parent, CommandContext* ctx) {
   cmd->add_flag("--no-group", f->no_group, "one series for the whole table");
   cmd->add_option("--freq", f->freq, "time_freq: 5min, H, 2H, D, W, M ...")->capture_default_str();
   cmd->add_option("--agg", f->agg, "how the points of one period combine: mean, sum, last or max")->capture_default_str();
-  cmd->add_option("--prediction-length", f->prediction_length, "periods in the test window")->required();
+  WholeNumberIn(
+      cmd->add_option("--prediction-length", f->prediction_length, "periods in the test window"), 1,
+      std::numeric_limits<int32_t>::max())
+      ->required();
   cmd->add_option("--start", f->start, "ISO 8601: rows before it are left out");
   cmd->add_option("--end", f->end, "ISO 8601, exclusive: rows from it on are left out; the test window ends before it");
   cmd->add_flag("--cat", f->cat, "write each series' group index as cat (series.json maps it back)");
   cmd->add_option("--dynamic-feat", f->dynamic_feat, "columns resampled as dynamic_feat (comma-separated)")->delimiter(',');
-  cmd->add_option("--min-train-points", f->min_train_points,
-                  "groups with fewer target values before the test window are skipped")->capture_default_str();
+  WholeNumberIn(
+      cmd->add_option("--min-train-points", f->min_train_points,
+                      "groups with fewer target values before the test window are skipped"),
+      1, std::numeric_limits<int32_t>::max())
+      ->capture_default_str();
   cmd->add_option("--out", f->out,
                   "local directory, or s3://bucket/ or s3://bucket/prefix/ in the lake")
       ->required();

@@ -252,10 +252,14 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   create->add_option("--freq", a->freq, "series frequency (default H)");
   create->add_option("--agg", a->agg, "how records in one period combine (default mean)");
   create->add_option("--start", a->start, "leave out records before this ISO 8601 time");
-  create->add_option("--prediction-length", a->prediction_length, "the model's prediction_length");
+  WholeNumberIn(create->add_option("--prediction-length", a->prediction_length,
+                                   "the model's prediction_length"),
+                1, std::numeric_limits<int32_t>::max());
   create->add_option("--interval-s", a->interval_s, "evaluate every N seconds (60..86400; default: only on demand)");
   create->add_option("--metric", a->metric, "test:mean_wQuantileLoss (default), test:RMSE or test:wQuantileLoss[q]");
-  create->add_option("--num-samples", a->num_samples, "sample paths per forecast (default 100)");
+  WholeNumberIn(create->add_option("--num-samples", a->num_samples,
+                                   "sample paths per forecast (default 100)"),
+                1, 1000);
   CLI::Option* baseline = DecimalIn(
       create->add_option("--baseline", a->baseline, "the baseline value of the metric (above 0)"),
       0, std::numeric_limits<double>::max());

@@ -273,6 +273,16 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
       [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
         '--prediction-length', '12', '--baseline', '-2'],
        'tributary monitor create: --baseline: -2 is not in 0..'],
+      // --num-samples 0 was taken as "not given"; 0x18 was read as 24.
+      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+        '--prediction-length', '12', '--num-samples', '0'],
+       'tributary monitor create: --num-samples: 0 is not in 1..1000'],
+      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+        '--prediction-length', '0x18'],
+       "tributary monitor create: --prediction-length: '0x18' is not a whole number in 1..2147483647"],
+      [['forecast', 'prepare', '--table', 't', '--target', 'x', '--out', 'o', '--prediction-length', '010',
+        '--min-train-points', '0'],
+       'tributary forecast prepare: --min-train-points: 0 is not in 1..2147483647'],
     ]) {
       const stderr = await refused(args);
       assert.ok(stderr.startsWith(why), `${args.join(' ')}: ${stderr}`);
