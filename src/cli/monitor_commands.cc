@@ -38,7 +38,8 @@ struct CreateArgs {
   std::string name, spec;
   std::string endpoint, database, table, target, timestamp, group_by, freq, agg, start, metric;
   bool no_group_by = false;
-  int64_t prediction_length = 0, interval_s = -1, num_samples = 0, breaches = 0;
+  int64_t prediction_length = 0, interval_s = 0, num_samples = 0, breaches = 0;
+  bool interval_given = false;  // --interval-s 0 is given: evaluate only on demand
   double baseline = 0, threshold = 0;
   bool baseline_given = false;  // --baseline 0 is given, and refused by the server
   std::string baseline_job, retrain_from, channels, deployment;
@@ -73,7 +74,7 @@ Result<json> Definition(const CreateArgs& a) {
   if (!a.agg.empty()) data["agg"] = a.agg;
   if (!a.start.empty()) data["start"] = a.start;
   json body = {{"MonitorName", a.name}, {"EndpointName", a.endpoint}, {"Data", data}};
-  if (a.interval_s >= 0) body["ScheduleIntervalSeconds"] = a.interval_s;
+  if (a.interval_given) body["ScheduleIntervalSeconds"] = a.interval_s;
   if (!a.metric.empty()) body["Metric"] = a.metric;
   if (a.num_samples > 0) body["NumSamples"] = a.num_samples;
   if (a.baseline_given && !a.baseline_job.empty())
@@ -255,7 +256,10 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   WholeNumberIn(create->add_option("--prediction-length", a->prediction_length,
                                    "the model's prediction_length"),
                 1, std::numeric_limits<int32_t>::max());
-  create->add_option("--interval-s", a->interval_s, "evaluate every N seconds (60..86400; default: only on demand)");
+  CLI::Option* interval = WholeNumberIn(
+      create->add_option("--interval-s", a->interval_s,
+                         "evaluate every N seconds (60..86400, or 0: only on demand, the default)"),
+      0, 86400);
   create->add_option("--metric", a->metric, "test:mean_wQuantileLoss (default), test:RMSE or test:wQuantileLoss[q]");
   WholeNumberIn(create->add_option("--num-samples", a->num_samples,
                                    "sample paths per forecast (default 100)"),
@@ -267,13 +271,16 @@ void AddMonitorCommands(CLI::App* parent, CommandContext* ctx) {
   DecimalIn(create->add_option("--threshold", a->threshold,
                                "drift above this multiple of the baseline (default 1.5)"),
             1, std::numeric_limits<double>::max());
-  create->add_option("--breaches", a->breaches, "breaches in a row that make drift (default 1)");
+  WholeNumberIn(create->add_option("--breaches", a->breaches,
+                                   "breaches in a row that make drift (default 1)"),
+                1, 100);
   create->add_option("--retrain-from", a->retrain_from, "on drift, retrain with this training job's settings");
   create->add_option("--channels", a->channels, "lake prefix for each retraining's fresh channels");
   create->add_option("--deployment", a->deployment, "DeploymentConfig JSON for the rollout (default all at once)");
   AddClientFlags(create, opts.get());
   create->callback([=] {
     a->baseline_given = baseline->count() > 0;
+    a->interval_given = interval->count() > 0;
     ctx->run = [=] { return Create(*opts, *a); };
   });
 

@@ -277,6 +277,13 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
       [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
         '--prediction-length', '12', '--num-samples', '0'],
        'tributary monitor create: --num-samples: 0 is not in 1..1000'],
+      // --interval-s -1 and --breaches 0 were taken as "not given" and the monitor made.
+      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+        '--prediction-length', '12', '--interval-s', '-1'],
+       'tributary monitor create: --interval-s: -1 is not in 0..86400'],
+      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+        '--prediction-length', '12', '--breaches', '0'],
+       'tributary monitor create: --breaches: 0 is not in 1..100'],
       [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
         '--prediction-length', '0x18'],
        "tributary monitor create: --prediction-length: '0x18' is not a whole number in 1..2147483647"],
