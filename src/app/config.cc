@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
@@ -185,7 +187,11 @@ SettingRange RangeOf(std::string_view key) {
   for (const auto& [k, range] : kRanges) {
     if (k == key) return range;
   }
-  return {};
+  // Every caller names its key in the code: a misspelt one must not quietly refuse (or
+  // take) every value.
+  std::fprintf(stderr, "RangeOf: '%.*s' is not a whole-number setting\n",
+               static_cast<int>(key.size()), key.data());
+  std::abort();
 }
 
 Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_flags) {

@@ -132,7 +132,7 @@ inline bool IsIngestRole(const ServerConfig& config) { return config.role == "in
 Status ValidateConfig(const ServerConfig& config, const std::set<std::string>& from_flags = {});
 
 // The range of a whole-number setting: what ValidateConfig takes, and what its server flag
-// takes as typed. {0, 0} for a key that is not one.
+// takes as typed. Aborts for a key that is not one (a mistake in the code calling it).
 struct SettingRange {
   int64_t min = 0, max = 0;
 };
