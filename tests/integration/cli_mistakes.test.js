@@ -254,6 +254,8 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
   // server then refused naming CanarySize.Value); parquet cat --limit -5 printed every row.
   test('decimal flags and parquet cat --limit say their range', async () => {
     const update = ['endpoint', 'update', 'e', '--config', 'c'];
+    const monitor = ['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
+                     '--prediction-length', '12'];
     for (const [args, why] of [
       [[...update, '--traffic', 'canary', '--canary-percent', '200'],
        'tributary endpoint update: --canary-percent: 200 is not in 1..99'],
@@ -267,22 +269,17 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
        "tributary endpoint update: --rollback-max-error-rate: 'nan' is not a decimal number in 0..1"],
       [[...update, '--traffic', 'canary', '--rollback-max-p99-ms', '0'],
        'tributary endpoint update: --rollback-max-p99-ms: 0 is not in 0.001..3600000'],
-      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
-        '--prediction-length', '12', '--threshold', '0.5'],
+      [[...monitor, '--threshold', '0.5'],
        'tributary monitor create: --threshold: 0.5 is not in 1..'],
-      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
-        '--prediction-length', '12', '--baseline', '-2'],
+      [[...monitor, '--baseline', '-2'],
        'tributary monitor create: --baseline: -2 is not in 0..'],
       // --num-samples 0 was taken as "not given"; 0x18 was read as 24.
-      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
-        '--prediction-length', '12', '--num-samples', '0'],
+      [[...monitor, '--num-samples', '0'],
        'tributary monitor create: --num-samples: 0 is not in 1..1000'],
       // --interval-s -1 and --breaches 0 were taken as "not given" and the monitor made.
-      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
-        '--prediction-length', '12', '--interval-s', '-1'],
+      [[...monitor, '--interval-s', '-1'],
        'tributary monitor create: --interval-s: -1 is not in 0..86400'],
-      [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
-        '--prediction-length', '12', '--breaches', '0'],
+      [[...monitor, '--breaches', '0'],
        'tributary monitor create: --breaches: 0 is not in 1..100'],
       [['monitor', 'create', 'm', '--endpoint-name', 'e', '--table', 't', '--target', 'x',
         '--prediction-length', '0x18'],
