@@ -90,7 +90,7 @@ ListingPage PageOf(const objstore::ListResult& listing, const std::string& start
   while (p < folders.size() || o < files.size()) {
     bool folder = o == files.size() || (p < folders.size() && folders[p] < files[o].key);
     const std::string& key = folder ? folders[p] : files[o].key;
-    if (key <= start_after) {
+    if (!objstore::MayFollow(start_after, key, folder)) {
       folder ? ++p : ++o;
       continue;
     }

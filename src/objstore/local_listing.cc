@@ -142,10 +142,18 @@ class Walker {
     if (folder < options_.start_after && !StartsWith(options_.start_after, folder))
       return Status::Ok();
     if (std::string common = CommonPrefixOf(folder); !common.empty()) {
-      // Every key below has this common prefix: one entry, and no need to go in.
-      if (common == last_common_ || common <= options_.start_after) return Status::Ok();
+      // Every key below has this common prefix: one entry, and no need to go in, unless
+      // start_after lies inside it (ListOptions): then only a key after it gives it.
+      if (common == last_common_ || common == options_.start_after) return Status::Ok();
       Fd fd = OpenFolder(parent, name);
-      if (fd.valid() && HoldsAnObject(fd.get())) AddCommonPrefix(std::move(common));
+      if (!fd.valid()) return Status::Ok();
+      bool gives = false;
+      if (common > options_.start_after) {
+        gives = HoldsAnObject(fd.get());
+      } else {
+        TRY_ASSIGN(gives, HoldsAnObjectAfter(fd.get(), path, folder));
+      }
+      if (gives) AddCommonPrefix(std::move(common));
       return Status::Ok();
     }
     Fd fd = OpenFolder(parent, name);
@@ -161,7 +169,7 @@ class Walker {
   Status File(int parent, const std::string& name, const std::string& path,
               const std::string& key) {
     if (std::string common = CommonPrefixOf(key); !common.empty()) {
-      if (common != last_common_ && common > options_.start_after)
+      if (common != last_common_ && common != options_.start_after && key > options_.start_after)
         AddCommonPrefix(std::move(common));
       return Status::Ok();
     }
@@ -171,6 +179,19 @@ class Walker {
       ++entries_;
     }
     return Status::Ok();
+  }
+
+  // Whether the open folder `fd` at `path`, whose keys begin with `folder`, holds an object
+  // whose key sorts after start_after: a walk of it without a delimiter that stops at the
+  // first.
+  Result<bool> HoldsAnObjectAfter(int fd, const std::string& path, const std::string& folder) {
+    ListOptions first;
+    first.start_after = options_.start_after;
+    first.max_keys = 1;
+    const std::string no_delimiter;
+    Walker inside(skip_dir_, folder, no_delimiter, first, describe_);
+    TRY(inside.Walk(fd, path, folder));
+    return !inside.TakeResult().objects.empty();
   }
 
   // The common prefix `key` (or a folder's path) folds into: up to and including the

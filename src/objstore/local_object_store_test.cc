@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "base/ids.h"
 #include "base/testing/file_size_limit.h"
@@ -204,38 +207,38 @@ TEST_F(LocalStoreTest, ListWithPrefixAndDelimiterIsInByteOrder) {
   EXPECT_TRUE(Keys(*store_->List(std::string(kLocalTempDir) + "/")).empty());
 }
 
-// The listing as it was made before pages: every regular file under the bucket, sorted,
-// filtered by the prefix and folded by the delimiter; then the entries after
-// `start_after`, at most `max_keys` (0: all) — the oracle for the walk in key order.
+// The listing as S3 defines it, made the slow way: every regular file under the bucket,
+// sorted, filtered by the prefix; the keys after `start_after`, folded by the delimiter,
+// less a common prefix that is `start_after` itself; then at most `max_keys` (0: all)
+// entries — the oracle for the walk in key order.
 ListResult ReferenceListing(const std::string& bucket_dir, const std::string& prefix,
                             const std::string& delimiter, const ListOptions& options = {}) {
   std::vector<ObjectInfo> objects;
   for (auto it = fs::recursive_directory_iterator(bucket_dir); it != fs::end(it); ++it) {
     std::string key = it->path().string().substr(bucket_dir.size() + 1);
     if (key == kLocalTempDir) it.disable_recursion_pending();
-    if (!it->is_regular_file() || key.rfind(prefix, 0) != 0) continue;
+    if (!it->is_regular_file() || key.rfind(prefix, 0) != 0 || key <= options.start_after) continue;
     objects.emplace_back().key = key;
   }
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   ListResult all = FoldByDelimiter(std::move(objects), prefix, delimiter);
+  std::erase(all.common_prefixes, options.start_after);
   ListResult page;
   size_t o = 0, c = 0;
   while (o < all.objects.size() || c < all.common_prefixes.size()) {
     bool common = o == all.objects.size() ||
                   (c < all.common_prefixes.size() && all.common_prefixes[c] < all.objects[o].key);
     const std::string& name = common ? all.common_prefixes[c] : all.objects[o].key;
-    if (name > options.start_after) {
-      if (options.max_keys != 0 &&
-          page.objects.size() + page.common_prefixes.size() == options.max_keys) {
-        page.truncated = true;
-        break;
-      }
-      if (common) {
-        page.common_prefixes.push_back(name);
-      } else {
-        page.objects.push_back(all.objects[o]);
-      }
+    if (options.max_keys != 0 &&
+        page.objects.size() + page.common_prefixes.size() == options.max_keys) {
+      page.truncated = true;
+      break;
+    }
+    if (common) {
+      page.common_prefixes.push_back(name);
+    } else {
+      page.objects.push_back(all.objects[o]);
     }
     common ? ++c : ++o;
   }
@@ -300,6 +303,35 @@ TEST_F(LocalStoreTest, AWalkInKeyOrderListsWhatTheWholeTreeSortedAndFoldedGives)
       }
     }
   }
+  // From any start_after, as a client may give it: keys, just before and just after them,
+  // and their parts (inside a folder, a folder itself, between two).
+  std::set<std::string> starts = {"", "\x7f", "2026/01", "2026/01/f", "2026-x-", "a-b/1"};
+  for (size_t i = 0; i < keys.size(); i += 7) {
+    const std::string& key = keys[i];
+    starts.insert(key);
+    starts.insert(key + "\x01");
+    starts.insert(key.substr(0, key.size() - 1));
+    for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1))
+      starts.insert(key.substr(0, slash + 1));
+  }
+  for (const std::string prefix : {"", "2026", "2026/", "2026/01/", "a"}) {
+    for (const std::string delimiter : {"", "/", "-", "/0", "1/"}) {
+      for (const std::string& start : starts) {
+        for (size_t max_keys : {0, 2}) {
+          ListOptions options;
+          options.start_after = start;
+          options.max_keys = max_keys;
+          auto got = store_->List(prefix, delimiter, options);
+          ASSERT_TRUE(got.ok()) << got.status().ToString();
+          ListResult want = ReferenceListing(bucket_dir, prefix, delimiter, options);
+          ASSERT_EQ(Entries(*got), Entries(want))
+              << "prefix '" << prefix << "' delimiter '" << delimiter << "' after '" << start
+              << "' max_keys " << max_keys;
+          ASSERT_EQ(got->truncated, want.truncated) << "after '" << start << "'";
+        }
+      }
+    }
+  }
   // Object infos are the objects' own, as Head gives them.
   auto one = store_->List("2026/01/", "/");
   ASSERT_FALSE(one->objects.empty());
@@ -338,7 +370,12 @@ TEST_F(LocalStoreTest, PagesFollowByteOrderAroundAFolder) {
   after.start_after = "a/b";
   EXPECT_EQ(Entries(*store_->List("", "", after)),
             (std::vector<std::string>{"a/c-e", "a/c/d", "a0", "b"}));
-  // A folder is not after a key inside it ("a/" <= "a/b"): the page goes on with a0.
+  // As S3 does, the folder is given again for the keys in it after "a/b"; after the
+  // folder itself (a page that ended with it), the page goes on with a0.
+  EXPECT_EQ(Entries(*store_->List("", "/", after)), (std::vector<std::string>{"a0", "b", "+a/"}));
+  after.start_after = "a/";
+  EXPECT_EQ(Entries(*store_->List("", "/", after)), (std::vector<std::string>{"a0", "b"}));
+  after.start_after = "a/c/d";
   EXPECT_EQ(Entries(*store_->List("", "/", after)), (std::vector<std::string>{"a0", "b"}));
 }
 

@@ -98,4 +98,9 @@ Result<std::unique_ptr<ObjectStoreProvider>> OpenObjectStores(const ObjectStoreC
   return InvalidArgument("lake.backend is '" + config.backend + "'; expected 'local' or 's3'");
 }
 
+bool MayFollow(const std::string& start_after, const std::string& entry, bool common_prefix) {
+  if (!common_prefix) return entry > start_after;
+  return entry != start_after && (entry > start_after || start_after.starts_with(entry));
+}
+
 }  // namespace tributary::objstore

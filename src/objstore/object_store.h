@@ -54,12 +54,20 @@ struct ListResult {
 // One page of a listing (S3's start-after or continuation token, and max-keys). Its
 // entries are the objects and common prefixes together, in byte order as one list.
 struct ListOptions {
-  // Only entries that sort after this (a common prefix as the string it is: "a/" is not
-  // after "a/b", so a page never repeats the folder it ended in).
+  // Only entries that sort after this, as S3's start-after: the objects whose keys sort
+  // after it, and the common prefixes of those keys but for start_after itself. So after
+  // "a/b" the common prefix "a/" is given if a key "a/c" is there (S3 gives it), and after
+  // "a/" it is not: a page that ended with a folder's common prefix is followed by what
+  // comes after the whole folder.
   std::string start_after;
   // At most this many entries; 0: every one. A listing cut short says so (truncated).
   size_t max_keys = 0;
 };
+
+// Whether an entry a listing found may be on a page after `start_after` (ListOptions): an
+// object whose key sorts after it; a common prefix that sorts after it or that it lies
+// inside (whose store gave it for a later key), but not `start_after` itself.
+bool MayFollow(const std::string& start_after, const std::string& entry, bool common_prefix);
 
 // Bytes [offset, offset + length) of an object; no length means to the end.
 struct ByteRange {

@@ -66,6 +66,21 @@ ObjectInfo Obj(const std::string& key) {
   return info;
 }
 
+// A page after start_after: objects after it; a common prefix after it or holding it
+// (S3 gives "a/" after "a/b" for a later "a/c"), but never start_after itself (a page of
+// folders that ended with "a/" goes on after the whole folder).
+TEST(MayFollow, ObjectsAfterItAndFoldersAfterOrAroundIt) {
+  EXPECT_TRUE(MayFollow("a/b", "a/c", false));
+  EXPECT_FALSE(MayFollow("a/b", "a/b", false));
+  EXPECT_FALSE(MayFollow("a/b", "a/", false));
+  EXPECT_TRUE(MayFollow("a/b", "a/", true));
+  EXPECT_FALSE(MayFollow("a/", "a/", true));
+  EXPECT_TRUE(MayFollow("a/", "b/", true));
+  EXPECT_FALSE(MayFollow("b", "a/", true));
+  EXPECT_TRUE(MayFollow("", "a/", true));
+  EXPECT_TRUE(MayFollow("a", "a/", true));
+}
+
 TEST(FoldByDelimiter, FoldsAfterThePrefixOnly) {
   std::vector<ObjectInfo> objects = {Obj("p/a"), Obj("p/b/1"), Obj("p/b/2"), Obj("p/c"),
                                      Obj("p/d/x/y")};

@@ -584,9 +584,9 @@ TEST(Etags, AWriterTellsTheEtagTheStoreGaveNotTheOneItWasGiven) {
   EXPECT_NE(writer->StoredEtag(), given.etag);
 }
 
-// A page of a listing (ListOptions): S3 skips the keys up to start-after itself; a common
-// prefix it still gives from later keys ("a/" after "a/b") is not after start_after and is
-// dropped; the store stops once it has an entry past max_keys, without asking for more.
+// A page of a listing (ListOptions): S3 skips the keys up to start-after itself and gives
+// the common prefix of later keys ("a/" after "a/b"), which is kept; the store stops once
+// it has an entry past max_keys, without asking for more.
 TEST(Listing, APageSendsStartAfterAndStopsOnePastMaxKeys) {
   FakeNetwork network;
   network.answer = [&](const HttpRequest& r, bool*) -> Result<HttpResponse> {
@@ -612,14 +612,24 @@ TEST(Listing, APageSendsStartAfterAndStopsOnePastMaxKeys) {
   options.max_keys = 2;
   auto page = store.List("", "/", options);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
-  ASSERT_EQ(page->objects.size(), 2u);
+  ASSERT_EQ(page->objects.size(), 1u);
   EXPECT_EQ(page->objects[0].key, "b1");
-  EXPECT_EQ(page->objects[1].key, "b2");
-  EXPECT_TRUE(page->common_prefixes.empty());
-  EXPECT_TRUE(page->truncated) << "c/ follows";
+  EXPECT_EQ(page->common_prefixes, std::vector<std::string>{"a/"});
+  EXPECT_TRUE(page->truncated) << "b2 follows";
   ASSERT_EQ(network.requests.size(), 2u);
   EXPECT_NE(network.requests[0].target.find("start-after=a%2Fb"), std::string::npos)
       << network.requests[0].target;
+
+  // After a page that ended with the folder itself ("a/"), a store that gives it again has
+  // it dropped.
+  network.requests.clear();
+  options.start_after = "a/";
+  page = store.List("", "/", options);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ(page->objects[1].key, "b2");
+  EXPECT_TRUE(page->common_prefixes.empty());
+  EXPECT_TRUE(page->truncated) << "c/ follows";
 
   // Without options: every page, no start-after, the folder kept.
   network.requests.clear();

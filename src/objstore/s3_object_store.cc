@@ -103,8 +103,9 @@ Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::str
     if (!delimiter.empty()) call.query.emplace_back("delimiter", delimiter);
     if (client_->options().list_page_size != 1000)
       call.query.emplace_back("max-keys", std::to_string(client_->options().list_page_size));
-    // S3 skips the keys up to start-after; a common prefix it still gives from later keys
-    // ("a/" after "a/b") is dropped below, as ListOptions says.
+    // S3 skips the keys up to start-after and gives the common prefixes of later keys ("a/"
+    // after "a/b"), as ListOptions says; a store that gives start_after itself as one has it
+    // dropped below.
     if (!options.start_after.empty()) call.query.emplace_back("start-after", options.start_after);
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
     TRY_ASSIGN(HttpResponse response, client_->SendOk(call));
@@ -120,7 +121,7 @@ Result<ListResult> S3ObjectStore::List(const std::string& prefix, const std::str
       bool common = o == objects.size() || (c < commons.size() && commons[c] < objects[o].key);
       const std::string& name = common ? commons[c] : objects[o].key;
       bool repeated = common && !out.common_prefixes.empty() && out.common_prefixes.back() == name;
-      if (repeated || name <= options.start_after) {
+      if (repeated || !MayFollow(options.start_after, name, common)) {
         common ? ++c : ++o;
         continue;
       }

@@ -220,6 +220,11 @@ describe('S3 API over the lake through the AWS SDK', { timeout: 90000 }, () => {
     assert.deepEqual(keysOf(await list({ Bucket: PLAIN, StartAfter: 'raw/meter' })), keys.filter((k) => k > 'raw/meter'));
     assert.equal((await list({ Bucket: PLAIN, StartAfter: keys.at(-1) })).KeyCount, 0);
     assert.deepEqual(prefixesOf(await list({ Bucket: PLAIN, Delimiter: '/', StartAfter: 'err/' })), ['raw/']);
+    // StartAfter inside a folder gives the folder for its later keys, as S3 does; the folder
+    // itself (where a page of folders ended) does not.
+    const firstRaw = keys.find((k) => k.startsWith('raw/'));
+    assert.deepEqual(prefixesOf(await list({ Bucket: PLAIN, Delimiter: '/', StartAfter: firstRaw })), ['raw/']);
+    assert.deepEqual(prefixesOf(await list({ Bucket: PLAIN, Delimiter: '/', StartAfter: 'raw/' })), []);
     // StartAfter and pages together.
     const tail = await allPages({ Bucket: PLAIN, MaxKeys: 3, StartAfter: keys[1] });
     assert.deepEqual(tail.flatMap(keysOf), keys.slice(2));
