@@ -203,10 +203,12 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   auto other = [](const std::string& key) {
     return key + " (" + std::string(ServerFlagOf(key)) + ")";
   };
-  auto port_ok = [](int p, bool may_disable) {
-    return (p >= 0 && p <= RangeOf("http_port").max) || (may_disable && p == -1);
+  // Each port in its range (RangeOf): -1 turns off all but the HTTP API's.
+  auto port_ok = [](const char* key, int port) {
+    const SettingRange r = RangeOf(key);
+    return port >= r.min && port <= r.max;
   };
-  if (!port_ok(c.http_port, false)) {
+  if (!port_ok("http_port", c.http_port)) {
     return InvalidArgument(name("http_port") + " must be 0..65535, got " +
                            std::to_string(c.http_port));
   }
@@ -222,7 +224,7 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   for (const auto& [key, port] :
        {std::pair{"mqtt_tls_port", c.mqtt_tls_port}, std::pair{"mqtt_ws_port", c.mqtt_ws_port},
         std::pair{"https_port", c.https_port}, std::pair{"mqtt_port", c.mqtt_port}}) {
-    if (!port_ok(port, true)) {
+    if (!port_ok(key, port)) {
       return InvalidArgument(name(key) + " must be -1 (off) or 0..65535, got " +
                              std::to_string(port));
     }
