@@ -71,12 +71,20 @@ Result<StreamState> JetStream::CreateStream(const StreamSettings& settings) {
 }
 
 Result<StreamState> JetStream::EnsureStream(const StreamSettings& settings) {
+  return EnsureStream(settings, nullptr);
+}
+
+Result<StreamState> JetStream::EnsureStream(StreamSettings settings, const AdjustSettings& adjust) {
   TRY(ValidateStreamSettings(settings));
   const std::string where = "JetStream stream '" + settings.name + "'";
   Result<json> info = Call("STREAM.INFO." + settings.name, "");
   if (!info.ok() && info.status().code() != ErrorCode::kNotFound)
     return info.status().WithContext(where);
   if (!info.ok()) return CreateStream(settings);
+  if (adjust) {
+    adjust(ParseStreamInfo(*info), &settings);
+    TRY(ValidateStreamSettings(settings));
+  }
 
   json have = info->value("config", json::object());
   bool fixed = false;

@@ -51,6 +51,11 @@ class JetStream {
   // retention or storage differ (which no update can change), or whose update the server
   // refuses, gives FailedPrecondition saying what differs.
   Result<StreamState> EnsureStream(const StreamSettings& settings);
+  // The same, but an existing stream's state is first shown to `adjust`, which may change
+  // the settings wanted of it (to keep something another server set, say): one STREAM.INFO
+  // serves both. `adjust` is not called when the stream is made.
+  using AdjustSettings = std::function<void(const StreamState& have, StreamSettings* want)>;
+  Result<StreamState> EnsureStream(StreamSettings settings, const AdjustSettings& adjust);
   // STREAM.CREATE alone: the server makes the stream, or answers with the one there if its
   // settings are the same; AlreadyExists if one of that name has other settings, which is
   // left as it is. What tells two servers making a stream at once apart: only one of

@@ -425,6 +425,29 @@ TEST_F(JetStreamLogTest, UndeliveredRecordsWaitInJetStreamForTheNextStart) {
   }
 }
 
+// Opening a stream's log (at a start, for each stream) asks for the JetStream stream's
+// state once: what tells a hold of a delete under way apart serves to check its settings.
+TEST_F(JetStreamLogTest, OpeningAStreamAsksForItsJetStreamStateOnce) {
+  auto logs = Logs();
+  {
+    auto m = OpenManager(logs);
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(m->Create(Config()).ok());
+  }
+  auto watcher = Client();
+  ASSERT_TRUE(watcher);
+  std::atomic<int> infos{0};
+  ASSERT_TRUE(
+      watcher
+          ->Subscribe("$JS.API.STREAM.INFO." + JetStreamName("s"), [&](nats::Message&) { ++infos; })
+          .ok());
+  ASSERT_TRUE(watcher->Flush(5000).ok());
+  auto m = OpenManager(logs);  // the server started again
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(watcher->Flush(5000).ok());
+  EXPECT_EQ(infos.load(), 1);
+}
+
 TEST_F(JetStreamLogTest, TwoServersShareOneStreamsDelivery) {
   StreamConfig c = Config();
   c.buffer_interval_s = 1;

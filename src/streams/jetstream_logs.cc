@@ -199,18 +199,17 @@ Result<std::unique_ptr<RecordLog>> JetStreamLogs::Open(const std::string& stream
   // A delete under way on another server holds it closed: it stays so (with this server's
   // other settings) until the delete is done or its hold is over, or records taken now
   // could be removed with it. A stream started, or updated, here then refuses records.
-  if (auto info = js_.StreamInfo(settings.name); info.ok()) {
-    if (std::optional<int64_t> until = IntakeHeldUntil(stream, *info);
-        until && *until >= WallMillis()) {
-      Logger("streams")->warn(
-          "stream={} JetStream stream={} is held closed to records by a delete under way ({}): "
-          "left so; records are refused until the delete is done or its hold is over",
-          stream, settings.name, info->description);
-      settings.subjects = info->subjects;
-      settings.description = info->description;
-    }
-  }
-  auto state = js_.EnsureStream(settings);
+  auto keep_hold = [&stream](const nats::StreamState& have, nats::StreamSettings* want) {
+    std::optional<int64_t> until = IntakeHeldUntil(stream, have);
+    if (!until || *until < WallMillis()) return;
+    Logger("streams")->warn(
+        "stream={} JetStream stream={} is held closed to records by a delete under way ({}): "
+        "left so; records are refused until the delete is done or its hold is over",
+        stream, want->name, have.description);
+    want->subjects = have.subjects;
+    want->description = have.description;
+  };
+  auto state = js_.EnsureStream(settings, keep_hold);
   if (!state.ok()) {
     return state.status().WithContext(
         fmt::format("stream '{}': JetStream stream {} on {}", stream, settings.name, Describe()));
