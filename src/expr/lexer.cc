@@ -2,7 +2,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <optional>
 
+#include "base/ascii.h"
 #include "base/utf8.h"
 #include "expr/conversions.h"
 
@@ -236,12 +238,32 @@ class Lexer {
     char c = Peek();
     if (static_cast<unsigned char>(c) >= 0x80) return NotAscii();
     if (kOne.find(c) == std::string_view::npos) {
-      return Error(pos_, "unexpected character '" + std::string(1, c) + "'");
+      std::string message = "unexpected character '" + std::string(1, c) + "'";
+      if (std::optional<std::string_view> filter = UnquotedFromFilter()) {
+        message +=
+            ": a topic filter after FROM goes in single quotes ('" + PrintableUtf8(*filter) + "')";
+      }
+      return Error(pos_, message);
     }
     t->kind = TokenKind::kOp;
     t->text = std::string(1, c);
     Advance();
     return Status::Ok();
+  }
+
+  // The unquoted topic filter that the character here is part of, when it follows FROM
+  // (`SELECT * FROM devices/#`: the lexer stops at '#' before the parser sees FROM).
+  std::optional<std::string_view> UnquotedFromFilter() const {
+    auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    size_t from = pos_.offset, to = pos_.offset;
+    while (from > 0 && !blank(text_[from - 1]) && text_[from - 1] != '\'') --from;
+    while (to < text_.size() && !blank(text_[to]) && text_[to] != '\'') ++to;
+    size_t word_end = from;
+    while (word_end > 0 && blank(text_[word_end - 1])) --word_end;
+    if (word_end == from || word_end < 4) return std::nullopt;
+    if (!EqualsIgnoreCase(text_.substr(word_end - 4, 4), "FROM")) return std::nullopt;
+    if (word_end > 4 && IsNameChar(text_[word_end - 5])) return std::nullopt;
+    return text_.substr(from, to - from);
   }
 
   // A byte past ASCII where a token starts: the whole character it starts (or the byte,

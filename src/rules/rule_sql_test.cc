@@ -96,6 +96,15 @@ TEST(RuleSqlTest, ErrorsNamePositionAndProblem) {
   EXPECT_EQ(ErrorOf("SELECT * FROM a/b"),
             "column 15: expected a quoted topic filter such as 'devices/+/pollution' after "
             "FROM, found 'a'");
+  // '#' stops the lexer before the parser sees FROM: it says where the quotes go.
+  EXPECT_EQ(ErrorOf("SELECT * FROM devices/#"),
+            "column 23: unexpected character '#': a topic filter after FROM goes in single "
+            "quotes ('devices/#')");
+  EXPECT_EQ(ErrorOf("SELECT * from\n  a/#/b WHERE x > 1"),
+            "line 2, column 5: unexpected character '#': a topic filter after FROM goes in "
+            "single quotes ('a/#/b')");
+  EXPECT_EQ(ErrorOf("SELECT * FROM 'a' WHERE x # 1"), "column 27: unexpected character '#'");
+  EXPECT_EQ(ErrorOf("SELECT * FROMAGE a/#"), "column 20: unexpected character '#'");
   EXPECT_EQ(ErrorOf("SELECT * FROM 'a/#/b'"),
             "column 15: invalid topic filter 'a/#/b' ('+' and '#' must be whole levels, '#' "
             "only last; no $share/ filters)");
