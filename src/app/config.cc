@@ -203,15 +203,17 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
   auto other = [](const std::string& key) {
     return key + " (" + std::string(ServerFlagOf(key)) + ")";
   };
-  // Each port in its range (RangeOf): -1 turns off all but the HTTP API's.
-  auto port_ok = [](const char* key, int port) {
+  // A whole-number setting in its range (RangeOf); a range from -1 turns a port off, and
+  // `zero` says what 0 means where it means something.
+  auto in_range = [&](const std::string& key, int64_t value, std::string_view zero = {}) {
     const SettingRange r = RangeOf(key);
-    return port >= r.min && port <= r.max;
+    if (value >= r.min && value <= r.max) return Status::Ok();
+    std::string allowed =
+        r.min == -1 ? fmt::format("-1 (off) or 0..{}", r.max) : fmt::format("{}..{}", r.min, r.max);
+    if (!zero.empty()) allowed += fmt::format(" (0: {})", zero);
+    return InvalidArgument(fmt::format("{} must be {}, got {}", name(key), allowed, value));
   };
-  if (!port_ok("http_port", c.http_port)) {
-    return InvalidArgument(name("http_port") + " must be 0..65535, got " +
-                           std::to_string(c.http_port));
-  }
+  TRY(in_range("http_port", c.http_port));
   for (const auto& [key, address] : {std::pair{"bind_address", &c.bind_address},
                                      std::pair{"http_bind_address", &c.http_bind_address}}) {
     if (!net::IsIpAddress(*address)) {
@@ -221,56 +223,41 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
                              *address + "'");
     }
   }
-  for (const auto& [key, port] :
-       {std::pair{"mqtt_tls_port", c.mqtt_tls_port}, std::pair{"mqtt_ws_port", c.mqtt_ws_port},
-        std::pair{"https_port", c.https_port}, std::pair{"mqtt_port", c.mqtt_port}}) {
-    if (!port_ok(key, port)) {
-      return InvalidArgument(name(key) + " must be -1 (off) or 0..65535, got " +
-                             std::to_string(port));
-    }
-  }
-  // The MQTT limits: 0 means what `zero` says.
-  struct Limit {
+  struct Number {
     const char* key;
     int64_t value;
-    const char* zero;
+    const char* zero = "";
   };
-  for (const Limit& l : {
-           Limit{"mqtt_max_connections", c.mqtt_max_connections, "3/8 of the open-file limit"},
-           Limit{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, "no cap"},
-           Limit{"mqtt_max_handshakes_per_address", c.mqtt_max_handshakes_per_address, "no cap"},
-           Limit{"mqtt_max_subscriptions_per_session", c.mqtt_max_subscriptions_per_session,
-                 "no limit"},
-           Limit{"mqtt_max_topic_filter_bytes", c.mqtt_max_topic_filter_bytes, "no limit"},
-           Limit{"mqtt_max_retained_messages", c.mqtt_max_retained_messages, "no limit"},
-           Limit{"mqtt_max_retained_mib", c.mqtt_max_retained_mib, "no limit"},
-           Limit{"mqtt_max_retained_payload_bytes", c.mqtt_max_retained_payload_bytes, "no limit"},
-           Limit{"mqtt_max_retained_messages_per_client", c.mqtt_max_retained_messages_per_client,
-                 "no limit"},
-           Limit{"mqtt_max_retained_mib_per_client", c.mqtt_max_retained_mib_per_client,
-                 "no limit"},
+  for (const Number& n : {
+           Number{"mqtt_tls_port", c.mqtt_tls_port},
+           Number{"mqtt_ws_port", c.mqtt_ws_port},
+           Number{"https_port", c.https_port},
+           Number{"mqtt_port", c.mqtt_port},
+           // The MQTT limits: 0 means what `zero` says.
+           Number{"mqtt_max_connections", c.mqtt_max_connections, "3/8 of the open-file limit"},
+           Number{"mqtt_max_connections_per_address", c.mqtt_max_connections_per_address, "no cap"},
+           Number{"mqtt_max_handshakes_per_address", c.mqtt_max_handshakes_per_address, "no cap"},
+           Number{"mqtt_max_subscriptions_per_session", c.mqtt_max_subscriptions_per_session,
+                  "no limit"},
+           Number{"mqtt_max_topic_filter_bytes", c.mqtt_max_topic_filter_bytes, "no limit"},
+           Number{"mqtt_max_retained_messages", c.mqtt_max_retained_messages, "no limit"},
+           Number{"mqtt_max_retained_mib", c.mqtt_max_retained_mib, "no limit"},
+           Number{"mqtt_max_retained_payload_bytes", c.mqtt_max_retained_payload_bytes, "no limit"},
+           Number{"mqtt_max_retained_messages_per_client", c.mqtt_max_retained_messages_per_client,
+                  "no limit"},
+           Number{"mqtt_max_retained_mib_per_client", c.mqtt_max_retained_mib_per_client,
+                  "no limit"},
+           Number{"threads", c.threads},
+           Number{"max_payload_bytes", c.max_payload_bytes},
+           Number{"wal_segment_mib", c.wal_segment_mib},
+           Number{"wal_commit_delay_us", c.wal_commit_delay_us},
+           Number{"wal_checkpoint_interval_ms", c.wal_checkpoint_interval_ms},
+           Number{"http_idle_timeout_s", c.http_idle_timeout_s},
+           Number{"stream_stop_timeout_s", c.stream_stop_timeout_s},
+           Number{"stream_retry_window_s", c.stream_retry_window_s},
+           Number{"stream_max_pending_mib", c.stream_max_pending_mib},
        }) {
-    const SettingRange r = RangeOf(l.key);
-    if (l.value < r.min || l.value > r.max) {
-      return InvalidArgument(fmt::format("{} must be {}..{} (0: {}), got {}", name(l.key), r.min,
-                                         r.max, l.zero, l.value));
-    }
-  }
-  for (const auto& [key, value] :
-       {std::pair{"threads", int64_t{c.threads}},
-        std::pair{"max_payload_bytes", int64_t{c.max_payload_bytes}},
-        std::pair{"wal_segment_mib", int64_t{c.wal_segment_mib}},
-        std::pair{"wal_commit_delay_us", int64_t{c.wal_commit_delay_us}},
-        std::pair{"wal_checkpoint_interval_ms", int64_t{c.wal_checkpoint_interval_ms}},
-        std::pair{"http_idle_timeout_s", int64_t{c.http_idle_timeout_s}},
-        std::pair{"stream_stop_timeout_s", int64_t{c.stream_stop_timeout_s}},
-        std::pair{"stream_retry_window_s", int64_t{c.stream_retry_window_s}},
-        std::pair{"stream_max_pending_mib", int64_t{c.stream_max_pending_mib}}}) {
-    const SettingRange r = RangeOf(key);
-    if (value < r.min || value > r.max) {
-      return InvalidArgument(
-          fmt::format("{} must be {}..{}, got {}", name(key), r.min, r.max, value));
-    }
+    TRY(in_range(n.key, n.value, n.zero));
   }
   if (auto fsync = streams::FsyncPolicy::Parse(c.wal_fsync); !fsync.ok()) {
     std::string why = fsync.status().message();
