@@ -388,6 +388,8 @@ TEST(EvalTest, ParseTimeFunction) {
       {"parse_time('yyyy', timestamp(), 'UTC')", "String \"2023\""},
       {"parse_time('yyyy.MM.dd G ''at'' HH:mm:ss z', 100000000, 'America/Belize')",
        "String \"1970.01.01 AD at 21:46:40 CST\""},
+      {"parse_time('zzzz', 1485000000000, 'America/Los_Angeles')",
+       "String \"Pacific Standard Time\""},
       {"parse_time('HH:mm', 0, '+05:30')", "String \"05:30\""},
       // Not literals (a literal is checked when compiled, below): Undefined.
       {"parse_time('HH:mm', 0, concat('Mars/', 'Olympus'))", "undefined"},

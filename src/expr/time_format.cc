@@ -4,6 +4,7 @@
 
 #include "expr/civil_time.h"
 #include "expr/time_pattern.h"
+#include "expr/zone_names.h"
 
 namespace tributary::expr {
 namespace {
@@ -138,7 +139,14 @@ Result<std::string> FormatTime(std::string_view pattern, int64_t unix_ms, const 
         }
         break;
       case 'z':
-        out.append(count >= 4 ? zone.name() : period.abbreviation);
+        if (count < 4) {
+          out.append(period.abbreviation);
+        } else if (std::string name = LongZoneName(zone.name(), period.is_dst, unix_ms);
+                   !name.empty()) {
+          out.append(name);
+        } else {
+          out.append(Offset(period.utc_offset_seconds, true));  // Joda's, for a nameless zone
+        }
         break;
       default:
         return UnsupportedLetter(item);

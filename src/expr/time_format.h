@@ -13,8 +13,9 @@
 //   m mm / s ss       minute / second               19 / 46
 //   S SS SSS          fraction of the second        1 12 123
 //   Z / ZZ / ZZZ      offset / with colon / zone id +0000 / +00:00 / UTC
-//   z zzz / zzzz      zone abbreviation / zone id   UTC / UTC (Joda's zzzz is the
-//                     long name, "Coordinated Universal Time": not in tzdata)
+//   z zzz / zzzz      zone abbreviation / name      UTC / Coordinated Universal Time
+//                     (CLDR's long names through ICU, zone_names.h; +05:30 for a
+//                     fixed offset)
 //   xxxx / xx / w ww  ISO weekyear / week of it     2017 / 17 / 23 (week 1 holds the
 //                     year's first Thursday: 2021-01-01 is 2020's week 53)
 //   C                 century of the era            20

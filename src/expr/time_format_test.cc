@@ -79,6 +79,25 @@ TEST(TimeFormatTest, IanaZones) {
             "1970.01.01 AD at 21:46:40 CST");
 }
 
+// zzzz is the zone's long name, as Joda writes it (CLDR's, through ICU): standard or
+// daylight by the instant, the offset for a fixed zone.
+TEST(TimeFormatTest, LongZoneNames) {
+  if (!std::filesystem::exists("/usr/share/zoneinfo/America/Los_Angeles")) {
+    GTEST_SKIP() << "no tzdata on this machine (apt-get install tzdata)";
+  }
+  EXPECT_EQ(Format("HH:mm zzzz", 1485000000000, "America/Los_Angeles"),
+            "04:00 Pacific Standard Time");  // January
+  EXPECT_EQ(Format("HH:mm zzzz", kFriday, "America/Los_Angeles"),
+            "10:19 Pacific Daylight Time");  // June
+  EXPECT_EQ(Format("zzzz", kFriday, "Europe/Paris"), "Central European Summer Time");
+  EXPECT_EQ(Format("zzzz", kFriday, "Asia/Kolkata"), "India Standard Time");
+  EXPECT_EQ(Format("zzzz z", kFriday), "Coordinated Universal Time UTC");
+  EXPECT_EQ(Format("zzzzz", kFriday, "Europe/London"), "British Summer Time");
+  EXPECT_EQ(Format("zzzz", kFriday, "+05:30"), "+05:30");
+  EXPECT_EQ(Format("zzzz", kFriday, "-0800"), "-08:00");
+  EXPECT_EQ(Format("zzz", kFriday, "America/New_York"), "EDT");
+}
+
 TEST(TimeFormatTest, Errors) {
   EXPECT_EQ(Format("yyyy", 0, "Nowhere/Special"),
             "ERROR unknown time zone 'Nowhere/Special' (use UTC, an offset like +05:30, or an "
