@@ -428,6 +428,19 @@ class Compiler {
     return Status::Ok();
   }
 
+  // get_or_default's default may not read state outside the message, as on AWS: the
+  // first call in `ast` that does, or nullptr.
+  static const Ast* FindStateRead(const Ast& ast) {
+    if (ast.kind == AstKind::kCall &&
+        (ast.name == "get_thing_shadow" || ast.name == "get_registry_data")) {
+      return &ast;
+    }
+    for (const AstPtr& k : ast.kids) {
+      if (const Ast* found = k ? FindStateRead(*k) : nullptr) return found;
+    }
+    return nullptr;
+  }
+
   Result<Compiled> BuildVariable(const Ast& ast) {
     if (scope_.any_name) return Compiled{std::make_unique<VariableNode>(nullptr, 0), false};
     const Variables* vars = scope_.variables;
@@ -537,6 +550,12 @@ class Compiler {
                                     (want == "1" ? "" : "s") + ", got " + std::to_string(n));
         }
         TRY(CheckLiteralArguments(*f, ast));
+        if (f->name == "get_or_default" && n == 2) {
+          if (const Ast* read = FindStateRead(*ast.kids[1])) {
+            return Error(read->pos, "get_or_default(): the default value may not call " +
+                                        read->name + "() (it reads outside the message)");
+          }
+        }
         std::vector<NodePtr> args;
         bool constant = f->purity == Purity::kPure;
         for (const AstPtr& k : ast.kids) {

@@ -98,6 +98,37 @@ TEST(EvalTest, GetThingShadowReadsTheExternalState) {
   EXPECT_FALSE(Expression::Compile("get_thing_shadow('a', 'b', 'c', 'd')").ok());
 }
 
+// get_or_default: a shadow's field or a default where the shadow or the field is missing.
+// The default itself may not read a shadow or the registry (as on AWS).
+TEST(EvalTest, GetOrDefaultOverState) {
+  FakeShadows shadows;
+  shadows.docs[{"pump-1", ""}] = R"({"state":{"desired":{"limit":50}},"version":3})";
+  auto eval = [&](const char* text) {
+    auto e = Expression::Compile(text);
+    EXPECT_TRUE(e.ok()) << text << ": " << e.status().ToString();
+    if (!e.ok()) return std::string();
+    Message m("devices/dev-7/pollution", kPayload);
+    m.external = &shadows;
+    return e->Evaluate(m).DebugString();
+  };
+  EXPECT_EQ(eval("get_or_default(get_thing_shadow('pump-1', 'r').state.desired.limit, 10)"),
+            "Int 50");
+  EXPECT_EQ(eval("get_or_default(get_thing_shadow('pump-9', 'r').state.desired.limit, 10)"),
+            "Int 10");
+  EXPECT_EQ(eval("get_or_default(get_thing_shadow('pump-1', 'r').state.reported, {'on': false})"),
+            "Object {\"on\":false}");
+  for (const char* text :
+       {"get_or_default(temp, get_thing_shadow('pump-1', 'r').state.desired.limit)",
+        "get_or_default(temp, 1 + abs(get_registry_data('DescribeThing', 'x', 'r').version))"}) {
+    auto refused = Expression::Compile(text);
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_NE(refused.status().message().find("get_or_default(): the default value may not call "
+                                              "get_"),
+              std::string::npos)
+        << refused.status().message();
+  }
+}
+
 // Things by name, as DescribeThing answers them, counting reads.
 class FakeRegistry : public ExternalState {
  public:

@@ -309,6 +309,15 @@ TEST(EvalTest, CastAndPredicates) {
       {"get(nested, 'x').y[0]", "Int 10"},
       {"get('abc', 1)", "String \"b\""},
       {"nanvl(missing, 3)", "Int 3"},
+      {"get_or_default(missing, 3)", "Int 3"},
+      {"get_or_default(nothing, 'none')", "String \"none\""},
+      {"get_or_default(nested.x.nope, [1])", "Array [1]"},
+      {"get_or_default(missing)", "undefined"},
+      {"get_or_default(false, true)", "Boolean false"},
+      {"get_or_default(0, 1)", "Int 0"},
+      {"get_or_default('', 'x')", "String \"\""},
+      {"get_or_default(floor(tags), -1)", "Int -1"},
+      {"get_or_default(get_or_default(missing, nothing), 7)", "Int 7"},
   });
 }
 

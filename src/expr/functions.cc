@@ -365,6 +365,15 @@ Value Nanvl(Args a, size_t, const Message&) {
   return a[0];
 }
 
+// get_or_default(expression[, default]): the default (Undefined without one) where the
+// expression gives Null or Undefined. Functions never fail here, so that is every case
+// in which AWS's gives the default; an evaluation past a limit (the bytes it may build,
+// a nested query's rows, regexp_replace's time) still fails the rule.
+Value GetOrDefault(Args a, size_t count, const Message&) {
+  if (!a[0].is_undefined() && !a[0].is_null()) return a[0];
+  return count > 1 ? a[1] : Value();
+}
+
 Value TimeToEpoch(Args a, size_t, const Message&) {
   if (!a[0].is_string() || !a[1].is_string()) return Value();
   auto ms = ParseTimeText(a[0].as_string(), a[1].as_string());
@@ -466,6 +475,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"floor", 1, 1, Purity::kPure, &RoundTo<Floor>},
     {"get", 2, 2, Purity::kPure, &Get},
     {"get_mqtt_property", 1, 1, Purity::kMessage, &GetMqttProperty},
+    {"get_or_default", 1, 2, Purity::kPure, &GetOrDefault},
     {"get_thing_shadow", 2, 3, Purity::kVolatile, &GetThingShadow, &CheckGetThingShadowLiteral},
     {"get_registry_data", 3, 3, Purity::kVolatile, &GetRegistryData, &CheckGetRegistryDataLiteral},
     {"get_user_properties", 1, 1, Purity::kMessage, &GetUserProperties},

@@ -18,8 +18,8 @@
 //             get_registry_data('DescribeThing', thing, roleArn): a thing of the registry
 //             (its attributes), read through the Message's ExternalState (Undefined
 //             without one, or without the shadow or thing)
-//   others:   isNull isUndefined get(collection, key) nanvl parse_time(pattern, ms[, tz])
-//             time_to_epoch(text, pattern) (time_parse.h)
+//   others:   isNull isUndefined get(collection, key) get_or_default(x[, default]) nanvl
+//             parse_time(pattern, ms[, tz]) time_to_epoch(text, pattern) (time_parse.h)
 //   dates:    year month day hour minute second dayofweek (Monday = 1): parts of a time in
 //             UTC, given as Unix milliseconds or an ISO 8601 string (see ParseIso8601Micros)
 //   (cast(x AS type) is syntax, see conversions in compile.cc)
