@@ -8,6 +8,7 @@
 #include "expr/operators.h"
 #include "expr/parser.h"
 #include "expr/payload_access.h"
+#include "expr/string_functions.h"
 #include "expr/variables.h"
 
 namespace tributary::expr {
@@ -428,6 +429,37 @@ class Compiler {
     return Status::Ok();
   }
 
+  // decode's scheme is a literal, 'base64' with 2 arguments or 'proto' with 6 whose
+  // bucket, key, file and type are literal text (AWS's forms).
+  Status CheckDecodeCall(const Ast& call) const {
+    const Ast& scheme = *call.kids[1];
+    const bool literal = scheme.kind == AstKind::kLiteral && scheme.literal.is_string();
+    const std::string name = literal ? scheme.literal.as_string() : "";
+    if (name != "base64" && name != "proto") {
+      return Error(scheme.pos, "decode(): the decoding scheme is 'base64' or 'proto' (a literal)");
+    }
+    const size_t want = name == "proto" ? 6 : 2;
+    if (call.kids.size() != want) {
+      return Error(call.pos, name == "proto"
+                                 ? "decode(value, 'proto', bucket, key, protoFile, messageType) "
+                                   "takes 6 arguments, got " +
+                                       std::to_string(call.kids.size())
+                                 : "decode(value, 'base64') takes 2 arguments, got " +
+                                       std::to_string(call.kids.size()));
+    }
+    static constexpr const char* kProtoArgs[] = {"bucket", "key of the FileDescriptorSet",
+                                                 "proto file name", "message type"};
+    for (size_t i = 2; i < want; ++i) {
+      const Ast& arg = *call.kids[i];
+      if (arg.kind != AstKind::kLiteral || !arg.literal.is_string() ||
+          arg.literal.as_string().empty()) {
+        return Error(arg.pos, std::string("decode(): the ") + kProtoArgs[i - 2] +
+                                  " is a literal, non-empty text");
+      }
+    }
+    return Status::Ok();
+  }
+
   // get_or_default's default may not read state outside the message, as on AWS: the
   // first call in `ast` that does, or nullptr.
   static const Ast* FindStateRead(const Ast& ast) {
@@ -550,6 +582,7 @@ class Compiler {
                                     (want == "1" ? "" : "s") + ", got " + std::to_string(n));
         }
         TRY(CheckLiteralArguments(*f, ast));
+        if (f->name == "decode") TRY(CheckDecodeCall(ast));
         if (f->name == "get_or_default" && n == 2) {
           if (const Ast* read = FindStateRead(*ast.kids[1])) {
             return Error(read->pos, "get_or_default(): the default value may not call " +
@@ -558,9 +591,16 @@ class Compiler {
         }
         std::vector<NodePtr> args;
         bool constant = f->purity == Purity::kPure;
+        FunctionImpl impl = f->impl;
         for (const AstPtr& k : ast.kids) {
           if (f->name == "encode" && k == ast.kids[0] && k->kind == AstKind::kPayload) {
             args.push_back(std::make_unique<RawPayloadNode>());
+            constant = false;
+            continue;
+          }
+          if (f->name == "decode" && k == ast.kids[0] && k->kind == AstKind::kPayload) {
+            impl = &DecodePayload;  // reads the payload's bytes itself
+            args.push_back(std::make_unique<LiteralNode>(Value()));
             constant = false;
             continue;
           }
@@ -568,7 +608,7 @@ class Compiler {
           constant = constant && a.constant;
           args.push_back(std::move(a.node));
         }
-        return Compiled{std::make_unique<CallNode>(f->impl, std::move(args)), constant};
+        return Compiled{std::make_unique<CallNode>(impl, std::move(args)), constant};
       }
       case AstKind::kCast: {
         TRY_ASSIGN(Compiled a, Run(*ast.kids[0]));

@@ -468,7 +468,8 @@ constexpr FunctionSpec kFunctions[] = {
     {"cosh", 1, 1, Purity::kPure, &DoubleFn<Cosh>},
     {"day", 1, 1, Purity::kPure, &DatePartFn<DatePart::kDay>},
     {"dayofweek", 1, 1, Purity::kPure, &DatePartFn<DatePart::kWeekday>},
-    {"decode", 2, 2, Purity::kPure, &Decode},
+    // kMessage: its 'proto' form reads a FileDescriptorSet through the Message.
+    {"decode", 2, 6, Purity::kMessage, &Decode},
     {"encode", 2, 2, Purity::kPure, &Encode},
     {"endswith", 2, 2, Purity::kPure, &EndsWith},
     {"exp", 1, 1, Purity::kPure, &DoubleFn<Exp>},

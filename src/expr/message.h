@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
+
 namespace simdjson::dom {
 class parser;
 }
@@ -64,6 +66,18 @@ class ExternalState {
   virtual std::optional<std::string> RegistryThing(std::string_view thing) const {
     (void)thing;
     return std::nullopt;
+  }
+  // decode(bytes, 'proto', bucket, key, proto_file, message_type): `bytes` as the JSON of
+  // `message_type` of `proto_file` in the FileDescriptorSet at `key` of the lake's bucket
+  // `bucket` (expr/proto_schema.h says how). NotFound when the set, the file or the type
+  // is missing, FailedPrecondition when the set does not parse, InvalidArgument when the
+  // bytes are not such a message.
+  virtual Result<std::string> DecodeProto(std::string_view bucket, std::string_view key,
+                                          std::string_view proto_file,
+                                          std::string_view message_type,
+                                          std::string_view bytes) const {
+    (void)bucket, (void)key, (void)proto_file, (void)message_type, (void)bytes;
+    return Unavailable("no lake to read FileDescriptorSets from");
   }
 };
 

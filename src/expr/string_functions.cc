@@ -179,15 +179,51 @@ Value Encode(Args a, size_t, const Message& m) {
   return Value::String(Base64Encode(*s));
 }
 
+namespace {
+
+// decode(bytes, 'proto', bucket, key, file, type) of bytes already decoded: the message
+// as its JSON's value; Null if the bytes are not such a message, Undefined if there is
+// no such message type to read them with.
+Value DecodeProtoBytes(Args a, std::string_view bytes, const Message& m) {
+  for (size_t i = 2; i < 6; ++i) {
+    if (!a[i].is_string()) return Value();
+  }
+  if (m.external == nullptr) return Value();
+  Result<std::string> json = m.external->DecodeProto(a[2].as_string(), a[3].as_string(),
+                                                     a[4].as_string(), a[5].as_string(), bytes);
+  if (!json.ok())
+    return json.status().code() == ErrorCode::kInvalidArgument ? Value::Null() : Value();
+  if (!m.ChargeBuild(json->size())) return Value();
+  Result<Value> doc = ValueFromJson(*json);
+  return doc.ok() ? std::move(doc).value() : Value();
+}
+
+bool SchemeIs(Args a, size_t count, std::string_view scheme) {
+  return a[1].is_string() && a[1].as_string() == scheme && count == (scheme == "proto" ? 6u : 2u);
+}
+
+}  // namespace
+
 // decode(v, 'base64'): what `v` encodes: a JSON document (an object, an array, a number,
 // true, a quoted string ...) as its value, which paths can then read
 // (decode(v, 'base64').temperature), other text as a string; Null if `v` is not base64.
-Value Decode(Args a, size_t, const Message&) {
-  if (!a[1].is_string() || a[1].as_string() != "base64" || !a[0].is_string()) return Value();
+// decode(v, 'proto', bucket, key, file, type): `v` base64 of a Protocol Buffers message.
+Value Decode(Args a, size_t count, const Message& m) {
+  if (!a[0].is_string()) return Value();
+  bool proto = SchemeIs(a, count, "proto");
+  if (!proto && !SchemeIs(a, count, "base64")) return Value();
   auto text = Base64Decode(a[0].as_string());
   if (!text.ok()) return Value::Null();
+  if (proto) return DecodeProtoBytes(a, *text, m);
   if (Result<Value> doc = ValueFromJson(*text); doc.ok()) return std::move(doc).value();
   return Value::String(std::move(text).value());
+}
+
+// decode(*, 'proto', bucket, key, file, type): the payload's bytes as they came, a
+// Protocol Buffers message; decode(*, 'base64') as decode(v, 'base64') of the payload.
+Value DecodePayload(Args a, size_t count, const Message& m) {
+  if (SchemeIs(a, count, "proto")) return DecodeProtoBytes(a, m.payload, m);
+  return Decode(a, count, m);
 }
 
 // chr(n): the character of Unicode code point n (UTF-8); Undefined outside 0..0x10FFFF

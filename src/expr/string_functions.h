@@ -1,9 +1,9 @@
 // The string functions of AWS IoT SQL: lower upper concat length numbytes substring trim
 // ltrim rtrim lpad rpad startswith endswith indexof replace encode(v, 'base64')
-// decode(v, 'base64') chr(code point). Lengths and positions count Unicode code points of
-// UTF-8 text; a value that is not text is taken by its text (ToText); what cannot be
-// taken gives Undefined. Results are charged to the evaluation's build budget
-// (Message::ChargeBuild). Thread-safe.
+// decode(v, 'base64') decode(v, 'proto', bucket, key, file, type) chr(code point). Lengths and
+// positions count Unicode code points of UTF-8 text; a value that is not text is taken by its text
+// (ToText); what cannot be taken gives Undefined. Results are charged to the evaluation's build
+// budget (Message::ChargeBuild). Thread-safe.
 //
 //   SELECT upper(substring(topic(2), 0, 3)) AS site FROM 'devices/+/pollution'
 #pragma once
@@ -34,6 +34,9 @@ Value IndexOf(const Value* args, size_t count, const Message& m);
 Value Replace(const Value* args, size_t count, const Message& m);
 Value Encode(const Value* args, size_t count, const Message& m);
 Value Decode(const Value* args, size_t count, const Message& m);
+// decode(*, ...): what the compiler calls for decode of the payload itself, which it
+// reads from the Message (args[0] is not used).
+Value DecodePayload(const Value* args, size_t count, const Message& m);
 Value Chr(const Value* args, size_t count, const Message& m);
 
 // Index of the byte where code point `cp` of UTF-8 text `s` starts (or s.size()).
