@@ -244,7 +244,8 @@ Status Server::Init() {
   // Device shadows' requests ($aws/things/<thing>/shadow/...) are answered before the
   // rules see them; watchers of live topics see each message before either.
   TRY_ASSIGN(shadow_store_, devices::ShadowStore::Open(db_.get()));
-  rule_state_ = std::make_unique<RuleExternalState>(shadow_store_.get(), devices_.get());
+  rule_state_ =
+      std::make_unique<RuleExternalState>(shadow_store_.get(), devices_.get(), lake_.get());
   rules_engine_->set_external_state(rule_state_.get());
   shadows_ = std::make_unique<devices::ShadowService>(
       shadow_store_.get(),

@@ -1,0 +1,73 @@
+// RuleProtoSchemas: the Protocol Buffers FileDescriptorSets that rules' decode(v, 'proto',
+// bucket, key, protoFile, messageType) reads from the lake (expr/proto_schema.h), kept
+// between messages: a set is read on its first use, and again once it is `max_age_ms`
+// old, so that a new upload under the same key shows within that. A set that cannot be
+// read or does not parse is logged and tried again after `retry_ms`; its decodes give
+// Undefined meanwhile. A message type a rule names that the set lacks is logged once per
+// reading of the set. At most kMaxKept sets are kept; past that the next read starts
+// afresh.
+//
+// Rules run on the broker's I/O threads: the read itself (a local file, or an S3 GET) is
+// done there, once a minute at most per set, without holding the lock.
+//
+// Thread-safety: Decode may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "expr/proto_schema.h"
+#include "objstore/object_store.h"
+
+namespace tributary::app {
+
+class RuleProtoSchemas {
+ public:
+  static constexpr size_t kMaxKept = 256;
+
+  // `lake` must outlive this. `clock`: Unix ms (tests turn it).
+  explicit RuleProtoSchemas(objstore::ObjectStoreProvider* lake, int64_t max_age_ms = 60000,
+                            int64_t retry_ms = 10000, std::function<int64_t()> clock = &WallMillis)
+      : lake_(lake), max_age_ms_(max_age_ms), retry_ms_(retry_ms), clock_(std::move(clock)) {}
+
+  // As expr::ExternalState::DecodeProto.
+  Result<std::string> Decode(std::string_view bucket, std::string_view key,
+                             std::string_view proto_file, std::string_view message_type,
+                             std::string_view bytes) const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const expr::ProtoSchema> schema;  // null when `error`
+    Status error;
+    int64_t read_ms = 0;
+    std::set<std::string> logged;  // the missing "file/type"s logged since the read
+  };
+
+  // The set at bucket/key, kept or read now.
+  Result<std::shared_ptr<const expr::ProtoSchema>> SchemaAt(const std::string& id,
+                                                            std::string_view bucket,
+                                                            std::string_view key) const;
+  Result<std::shared_ptr<const expr::ProtoSchema>> Read(std::string_view bucket,
+                                                        std::string_view key) const;
+  // Whether "file/type" of the set `id` is yet to be logged (and marks it logged).
+  bool FirstMiss(const std::string& id, const std::string& what) const;
+
+  objstore::ObjectStoreProvider* lake_;
+  const int64_t max_age_ms_;
+  const int64_t retry_ms_;
+  const std::function<int64_t()> clock_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Entry> kept_;  // by "bucket/key"
+  std::shared_ptr<spdlog::logger> log_ = Logger("rules");
+};
+
+}  // namespace tributary::app

@@ -1,0 +1,95 @@
+// What rules' decode(v, 'proto', bucket, key, file, type) reads from the lake: the
+// FileDescriptorSet at bucket/key, kept between messages and read again once old, a
+// missing or broken one given as an error (and tried again after a while).
+#include "app/rule_proto_schemas.h"
+
+#include <gtest/gtest.h>
+
+#include "base/testing/temp_dir.h"
+#include "expr/testing/reading_proto.h"
+
+namespace tributary::app {
+namespace {
+
+using expr::testing::ReadingBytes;
+using expr::testing::ReadingFile;
+using expr::testing::SetOf;
+
+class RuleProtoSchemasTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    objstore::ObjectStoreConfig config;
+    config.local_root = dir_.path() + "/lake";
+    auto lake = objstore::OpenObjectStores(config);
+    ASSERT_TRUE(lake.ok()) << lake.status().ToString();
+    lake_ = std::move(lake).value();
+    schemas_ =
+        std::make_unique<RuleProtoSchemas>(lake_.get(), 60000, 10000, [this] { return now_ms_; });
+  }
+  void Upload(const std::string& key, const std::string& bytes) {
+    auto bucket = lake_->Bucket("schemas");
+    ASSERT_TRUE(bucket.ok());
+    ASSERT_TRUE((*bucket)->Put(key, bytes).ok());
+  }
+  Result<std::string> Decode(const std::string& type, const std::string& bytes) {
+    return schemas_->Decode("schemas", "reading.desc", "reading", type, bytes);
+  }
+
+  testing_support::TempDir dir_;
+  std::unique_ptr<objstore::ObjectStoreProvider> lake_;
+  std::unique_ptr<RuleProtoSchemas> schemas_;
+  int64_t now_ms_ = 1'000'000;
+};
+
+TEST_F(RuleProtoSchemasTest, ReadsTheSetFromTheLakeAndKeepsIt) {
+  Upload("reading.desc", SetOf(ReadingFile()));
+  auto json = Decode("Reading", ReadingBytes("pm-7", 12.5, 42, false));
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_NE(json->find(R"("deviceId":"pm-7","pm25":12.5,"seq":"42")"), std::string::npos) << *json;
+
+  // Replaced by a set without Reading: the kept one answers until it is a minute old.
+  expr::testing::pb::FileDescriptorProto renamed = ReadingFile();
+  renamed.mutable_message_type(0)->set_name("Sample");
+  renamed.mutable_message_type(0)->mutable_field(3)->set_type_name(".sensors.v1.Sample.Kind");
+  renamed.mutable_message_type(0)->mutable_field(4)->set_type_name(".sensors.v1.Sample.Location");
+  Upload("reading.desc", SetOf(renamed));
+  now_ms_ += 59'000;
+  EXPECT_TRUE(Decode("Reading", "").ok());
+  now_ms_ += 1'000;
+  auto gone = Decode("Reading", "");
+  EXPECT_EQ(gone.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(gone.status().message(),
+            "no message type Reading in sensors/reading.proto (package sensors.v1)");
+  EXPECT_TRUE(Decode("Sample", "").ok());
+}
+
+TEST_F(RuleProtoSchemasTest, AMissingOrBrokenSetIsAnErrorTriedAgainLater) {
+  auto missing = Decode("Reading", "");
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(missing.status().message(),
+            "s3://schemas/reading.desc: no such object (upload the FileDescriptorSet there)");
+  // Uploaded now: still the error until the retry time has passed.
+  Upload("reading.desc", "not a descriptor set");
+  now_ms_ += 9'999;
+  EXPECT_EQ(Decode("Reading", "").status().code(), ErrorCode::kNotFound);
+  now_ms_ += 1;
+  auto broken = Decode("Reading", "");
+  EXPECT_EQ(broken.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(broken.status().message().find("s3://schemas/reading.desc: not a FileDescriptorSet"),
+            std::string::npos)
+      << broken.status().message();
+  Upload("reading.desc", SetOf(ReadingFile()));
+  now_ms_ += 10'000;
+  EXPECT_TRUE(Decode("Reading", ReadingBytes("pm-8", 1, 2, true)).ok());
+  // Bytes that are not a Reading: InvalidArgument, the set stays.
+  EXPECT_EQ(Decode("Reading", std::string("\x0a\x09pm", 4)).status().code(),
+            ErrorCode::kInvalidArgument);
+  // A set over the size taken is refused whole, not cut.
+  Upload("big.desc", std::string(expr::ProtoSchema::kMaxDescriptorBytes + 1, '\0'));
+  auto big = schemas_->Decode("schemas", "big.desc", "reading", "Reading", "");
+  EXPECT_NE(big.status().message().find("over the 1048576 taken"), std::string::npos)
+      << big.status().message();
+}
+
+}  // namespace
+}  // namespace tributary::app
