@@ -55,8 +55,23 @@ Result<Compression> CompressionFormatOf(const json& value, const std::string& wh
   TRY_ASSIGN(std::string format, StringField(value, where));
   if (format == "UNCOMPRESSED") return Compression::kNone;
   if (format == "GZIP") return Compression::kGzip;
+  if (format == "Snappy") return Compression::kSnappy;
   return InvalidArgument(where + ": '" + format +
-                         "' is not supported (UNCOMPRESSED or GZIP; ZIP and Snappy are not)");
+                         "' is not supported (UNCOMPRESSED, GZIP or Snappy; ZIP and "
+                         "HADOOP_SNAPPY are not)");
+}
+
+// A compression as Firehose's CompressionFormat names it.
+const char* CompressionFormatName(Compression c) {
+  switch (c) {
+    case Compression::kGzip:
+      return "GZIP";
+    case Compression::kSnappy:
+      return "Snappy";
+    case Compression::kNone:
+      break;
+  }
+  return "UNCOMPRESSED";
 }
 
 Status CheckEncryption(const json& value, const std::string& where) {
@@ -473,7 +488,7 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
              {"Prefix", c.prefix},
              {"BufferingHints",
               {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
-             {"CompressionFormat", c.compression == Compression::kGzip ? "GZIP" : "UNCOMPRESSED"},
+             {"CompressionFormat", CompressionFormatName(c.compression)},
              {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}},
              {"S3BackupMode", c.backup.enabled() ? "Enabled" : "Disabled"},
              {"CustomTimeZone", c.time_zone},
@@ -489,7 +504,7 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
         {"Prefix", c.backup.prefix},
         {"BufferingHints",
          {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
-        {"CompressionFormat", c.backup.compression == Compression::kGzip ? "GZIP" : "UNCOMPRESSED"},
+        {"CompressionFormat", CompressionFormatName(c.backup.compression)},
         {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}}};
   }
   if (c.format_conversion.configured()) {

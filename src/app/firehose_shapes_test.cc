@@ -326,8 +326,9 @@ TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
   json no_name = CreateRequest(PartitionedDestination());
   no_name.erase("DeliveryStreamName");
   const Case cases[] = {
-      {with("CompressionFormat", "Snappy"),
-       "ExtendedS3DestinationConfiguration.CompressionFormat: 'Snappy' is not supported"},
+      {with("CompressionFormat", "ZIP"),
+       "ExtendedS3DestinationConfiguration.CompressionFormat: 'ZIP' is not supported "
+       "(UNCOMPRESSED, GZIP or Snappy; ZIP and HADOOP_SNAPPY are not)"},
       {with("BucketARN", "iot-data"),
        "ExtendedS3DestinationConfiguration.BucketARN: 'iot-data' is not a bucket ARN"},
       {with("BucketARN", "arn:aws:s3:::"), "is not a bucket ARN"},

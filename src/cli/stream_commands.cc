@@ -296,7 +296,10 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                                    "or when its oldest record is this old, seconds"),
                 0, 900)
       ->capture_default_str();
-  create->add_option("--compression", args->compression, "none or gzip")->capture_default_str();
+  create
+      ->add_option("--compression", args->compression,
+                   "none, gzip or snappy (Snappy's framing format)")
+      ->capture_default_str();
   create->add_option("--time-zone", args->time_zone,
                      "the clock of the keys' times (prefix and object name): an IANA name such "
                      "as Asia/Tokyo, UTC, or an offset such as +05:30")
@@ -333,7 +336,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->needs(create_backup);
   create
       ->add_option("--backup-compression", args->backup_compression,
-                   "the backup's compression: none or gzip")
+                   "the backup's compression: none, gzip or snappy")
       ->capture_default_str()
       ->needs(create_backup);
   auto* create_deaggregate = create->add_option(
@@ -362,7 +365,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   WholeNumberIn(update->add_option("--buffer-interval-s", update_args->buffer_interval_s,
                                    "or when its oldest record is this old, seconds"),
                 0, 900);
-  update->add_option("--compression", update_args->compression, "none or gzip");
+  update->add_option("--compression", update_args->compression, "none, gzip or snappy");
   update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
   update->add_option("--file-extension", update_args->file_extension,
                      "the objects' name ending (\"\" for the default)");
@@ -387,7 +390,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->needs(update_backup);
   update
       ->add_option("--backup-compression", update_args->backup_compression,
-                   "with --backup-bucket: none or gzip")
+                   "with --backup-bucket: none, gzip or snappy")
       ->capture_default_str()
       ->needs(update_backup);
   auto* update_deaggregate = update->add_option("--deaggregate", update_args->deaggregate,

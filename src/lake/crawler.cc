@@ -15,6 +15,7 @@
 #include "parquet/file_reader.h"
 #include "parquet/io.h"
 #include "streams/gzip.h"
+#include "streams/snappy_frames.h"
 
 namespace tributary::lake {
 namespace {
@@ -208,6 +209,10 @@ class Crawl {
       bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
                   static_cast<unsigned char>((*bytes)[1]) == 0x8b;
       if (gzip) compression_ = "gzip";
+      if (std::string_view(*bytes).substr(0, streams::kSnappyFramesMagic.size()) ==
+          streams::kSnappyFramesMagic) {
+        compression_ = "snappy";
+      }
       auto text = DecodeObject(o.key, std::move(*bytes));
       if (!text.ok()) {
         Error(text.status().message());
@@ -470,7 +475,34 @@ class Crawl {
 
 }  // namespace
 
+namespace {
+
+// A Snappy-framed object's text (a stream's with compression snappy).
+Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view bytes,
+                                       size_t max_text) {
+  if (bytes.substr(0, streams::kSnappyFramesMagic.size()) != streams::kSnappyFramesMagic) {
+    return DataLoss("object " + key +
+                    ": named .snappy but does not start with Snappy's stream identifier");
+  }
+  auto text = streams::SnappyFramesDecompress(bytes, max_text);
+  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
+    return DataLoss("object " + key + ": its Snappy data uncompresses past " +
+                    std::to_string(max_text) + " bytes, the most an object's text may hold here (" +
+                    std::to_string(bytes.size()) + " bytes compressed)");
+  }
+  if (!text.ok())
+    return DataLoss("object " + key + ": corrupt Snappy data: " + text.status().message());
+  return text;
+}
+
+}  // namespace
+
 Result<std::string> DecodeObject(const std::string& key, std::string bytes, size_t max_text) {
+  if (key.ends_with(".snappy") ||
+      std::string_view(bytes).substr(0, streams::kSnappyFramesMagic.size()) ==
+          streams::kSnappyFramesMagic) {
+    return DecodeSnappyObject(key, bytes, max_text);
+  }
   bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
                static_cast<unsigned char>(bytes[1]) == 0x8b;
   bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;

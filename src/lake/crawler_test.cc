@@ -12,6 +12,7 @@
 #include "parquet/file_writer.h"
 #include "parquet/io.h"
 #include "streams/gzip.h"
+#include "streams/snappy_frames.h"
 
 namespace tributary::lake {
 namespace {
@@ -91,6 +92,31 @@ TEST(DecodeObjectTest, GzipInflatesNoFurtherThanTheLimit) {
   auto whole = DecodeObject("up/zeros.json.gz", packed, 2 << 20);
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
   EXPECT_EQ(*whole, text);
+}
+
+// A stream's Snappy objects (.snappy, Snappy's framing format) read as their text, by
+// name or by their stream identifier; past the limit, or corrupt, a bad object, named.
+TEST(DecodeObjectTest, SnappyObjectsByNameOrIdentifier) {
+  const std::string text = std::string(kReading) + "\n" + kReading + "\n";
+  const std::string framed = streams::SnappyFramesCompress(text);
+  EXPECT_EQ(DecodeObject("raw/s-1-x.snappy", framed).value(), text);
+  EXPECT_EQ(DecodeObject("raw/renamed", framed).value(), text);
+  auto cut = DecodeObject("raw/s-1-x.snappy", framed.substr(0, framed.size() - 3));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("object raw/s-1-x.snappy: corrupt Snappy data: "),
+            std::string::npos)
+      << cut.status().message();
+  auto plain = DecodeObject("raw/s-1-x.snappy", text);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.status().message(),
+            "object raw/s-1-x.snappy: named .snappy but does not start with Snappy's stream "
+            "identifier");
+  const std::string zeros(2 << 20, '0');
+  auto bomb = DecodeObject("raw/zeros.snappy", streams::SnappyFramesCompress(zeros), 1 << 20);
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_NE(bomb.status().message().find("its Snappy data uncompresses past 1048576 bytes"),
+            std::string::npos)
+      << bomb.status().message();
 }
 
 TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {

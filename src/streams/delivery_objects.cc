@@ -4,12 +4,11 @@
 // when partitioning failed; a copy of the records in the backup bucket; each object
 // retried with backoff, then written to the error prefix, at once for one the store
 // refuses. Runs on the delivery thread only.
-#include <algorithm>
-#include <vector>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "base/base64.h"
 #include "base/clock.h"
@@ -17,6 +16,7 @@
 #include "base/log.h"
 #include "streams/delivery_stream.h"
 #include "streams/gzip.h"
+#include "streams/snappy_frames.h"
 
 namespace tributary::streams {
 namespace {
@@ -25,6 +25,10 @@ namespace {
 // memory) leaves it raw, with `*compression` set to none: raw records beat losing them.
 std::string_view Compressed(std::string_view raw, Compression* compression, std::string* storage,
                             const std::string& stream) {
+  if (*compression == Compression::kSnappy) {
+    *storage = SnappyFramesCompress(raw);
+    return *storage;
+  }
   if (*compression != Compression::kGzip) return raw;
   auto gz = GzipCompress(raw);
   if (!gz.ok()) {

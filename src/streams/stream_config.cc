@@ -14,13 +14,22 @@
 namespace tributary::streams {
 
 std::string_view CompressionName(Compression c) {
-  return c == Compression::kGzip ? "gzip" : "none";
+  switch (c) {
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kNone:
+      break;
+  }
+  return "none";
 }
 
 Result<Compression> ParseCompression(std::string_view text, std::string_view field) {
   if (text == "none" || text == "UNCOMPRESSED") return Compression::kNone;
   if (text == "gzip" || text == "GZIP") return Compression::kGzip;
-  return InvalidArgument(fmt::format("{}: '{}' is not one of none, gzip", field, text));
+  if (text == "snappy" || text == "Snappy") return Compression::kSnappy;
+  return InvalidArgument(fmt::format("{}: '{}' is not one of none, gzip, snappy", field, text));
 }
 
 Status ValidateStreamName(std::string_view name) {

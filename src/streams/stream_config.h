@@ -23,11 +23,13 @@ class ObjectStore;
 
 namespace tributary::streams {
 
-enum class Compression { kNone, kGzip };
+// How a stream's objects are compressed: not, gzip, or Snappy's framing format
+// (snappy_frames.h; Firehose's "Snappy").
+enum class Compression { kNone, kGzip, kSnappy };
 
-std::string_view CompressionName(Compression c);  // "none", "gzip"
-// "none"/"UNCOMPRESSED" or "gzip"/"GZIP"; else InvalidArgument naming `field`
-// ("backup.compression: 'zip' is not one of none, gzip").
+std::string_view CompressionName(Compression c);  // "none", "gzip", "snappy"
+// "none"/"UNCOMPRESSED", "gzip"/"GZIP" or "snappy"/"Snappy"; else InvalidArgument naming
+// `field` ("backup.compression: 'zip' is not one of none, gzip, snappy").
 Result<Compression> ParseCompression(std::string_view text, std::string_view field = "compression");
 
 // The default error prefix, as Firehose behaves when none is given: failed records land
