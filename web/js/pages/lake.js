@@ -4,11 +4,12 @@
 // lifecycle rules, which expire objects under a prefix after a number of days: add,
 // remove, apply now); '/lake/:bucket?key=K' one object:
 // the first 64 KiB of JSON Lines or other text as text, gzip objects decompressed here
-// (DecompressionStream) and shown the same way, Parquet named with a hint to look inside
+// (DecompressionStream) and Snappy ones (../snappy.js) and shown the same way, Parquet named with a hint to look inside
 // with `tributary parquet cat`, anything else as a hex dump; and a Download button that
 // fetches the whole object. Object bytes only ever become text nodes.
 import { api, del, enc, get, post, put } from '../api.js';
 import { button, clear, errorBox, fmt, formDialog, h, kv, link, pre, section, table } from '../dom.js';
+import { SNAPPY_MAGIC, unsnappy } from '../snappy.js';
 
 const PREVIEW_BYTES = 64 * 1024;   // what the viewer shows, after decompression
 const READ_CHUNK = 4 * 1024 * 1024; // the most /object returns in one answer
@@ -243,13 +244,15 @@ async function preview(bucket, key, bytes, size) {
   let body = bytes;
   let bodyCut = cut;
   const notes = [];
-  if (startsWith(bytes, [0x1f, 0x8b])) {
-    const z = await gunzip(bytes, PREVIEW_BYTES);
-    if (z.error && !cut) {
-      return [h('p', { 'data-testid': 'object-kind' }, 'gzip'), errorBox(z.error, 'Could not decompress this object'),
+  const gzip = startsWith(bytes, [0x1f, 0x8b]);
+  if (gzip || startsWith(bytes, SNAPPY_MAGIC)) {
+    const format = gzip ? 'gzip' : 'Snappy';
+    const z = gzip ? await gunzip(bytes, PREVIEW_BYTES) : unsnappy(bytes, PREVIEW_BYTES);
+    if (z.error && (!cut || !gzip)) {
+      return [h('p', { 'data-testid': 'object-kind' }, format), errorBox(z.error, 'Could not decompress this object'),
         pre(hexDump(bytes.subarray(0, HEX_BYTES)), { 'data-testid': 'object-content' })];
     }
-    kind = 'gzip, decompressed here';
+    kind = `${format}, decompressed here`;
     body = z.bytes;
     bodyCut = z.cut;
     if (z.cut) {
@@ -261,7 +264,8 @@ async function preview(bucket, key, bytes, size) {
   }
   const text = asText(body, bodyCut);
   if (text === null) {
-    return [h('p', { 'data-testid': 'object-kind' }, `Binary${kind.startsWith('gzip') ? ' (gzip)' : ''}, ${fmt.number(size)} bytes: the first ${Math.min(HEX_BYTES, body.length)} bytes.`),
+    const packed = kind.endsWith('decompressed here') ? ` (${kind.split(',')[0]})` : '';
+    return [h('p', { 'data-testid': 'object-kind' }, `Binary${packed}, ${fmt.number(size)} bytes: the first ${Math.min(HEX_BYTES, body.length)} bytes.`),
       pre(hexDump(body.subarray(0, HEX_BYTES)), { 'data-testid': 'object-content' })];
   }
   const lines = text.split('\n').filter((l) => l !== '').length;
