@@ -56,9 +56,10 @@ Result<Compression> CompressionFormatOf(const json& value, const std::string& wh
   if (format == "UNCOMPRESSED") return Compression::kNone;
   if (format == "GZIP") return Compression::kGzip;
   if (format == "Snappy") return Compression::kSnappy;
+  if (format == "HADOOP_SNAPPY") return Compression::kHadoopSnappy;
   return InvalidArgument(where + ": '" + format +
-                         "' is not supported (UNCOMPRESSED, GZIP or Snappy; ZIP and "
-                         "HADOOP_SNAPPY are not)");
+                         "' is not supported (UNCOMPRESSED, GZIP, Snappy or HADOOP_SNAPPY; "
+                         "ZIP is not)");
 }
 
 // A compression as Firehose's CompressionFormat names it.
@@ -68,6 +69,8 @@ const char* CompressionFormatName(Compression c) {
       return "GZIP";
     case Compression::kSnappy:
       return "Snappy";
+    case Compression::kHadoopSnappy:
+      return "HADOOP_SNAPPY";
     case Compression::kNone:
       break;
   }

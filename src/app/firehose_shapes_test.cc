@@ -328,7 +328,7 @@ TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
   const Case cases[] = {
       {with("CompressionFormat", "ZIP"),
        "ExtendedS3DestinationConfiguration.CompressionFormat: 'ZIP' is not supported "
-       "(UNCOMPRESSED, GZIP or Snappy; ZIP and HADOOP_SNAPPY are not)"},
+       "(UNCOMPRESSED, GZIP, Snappy or HADOOP_SNAPPY; ZIP is not)"},
       {with("BucketARN", "iot-data"),
        "ExtendedS3DestinationConfiguration.BucketARN: 'iot-data' is not a bucket ARN"},
       {with("BucketARN", "arn:aws:s3:::"), "is not a bucket ARN"},

@@ -298,7 +298,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->capture_default_str();
   create
       ->add_option("--compression", args->compression,
-                   "none, gzip or snappy (Snappy's framing format)")
+                   "none, gzip, snappy (snappy-java's stream, Firehose's Snappy) or hadoop_snappy")
       ->capture_default_str();
   create->add_option("--time-zone", args->time_zone,
                      "the clock of the keys' times (prefix and object name): an IANA name such "
@@ -336,7 +336,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->needs(create_backup);
   create
       ->add_option("--backup-compression", args->backup_compression,
-                   "the backup's compression: none, gzip or snappy")
+                   "the backup's compression: none, gzip, snappy or hadoop_snappy")
       ->capture_default_str()
       ->needs(create_backup);
   auto* create_deaggregate = create->add_option(
@@ -365,7 +365,8 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
   WholeNumberIn(update->add_option("--buffer-interval-s", update_args->buffer_interval_s,
                                    "or when its oldest record is this old, seconds"),
                 0, 900);
-  update->add_option("--compression", update_args->compression, "none, gzip or snappy");
+  update->add_option("--compression", update_args->compression,
+                     "none, gzip, snappy or hadoop_snappy");
   update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
   update->add_option("--file-extension", update_args->file_extension,
                      "the objects' name ending (\"\" for the default)");
@@ -390,7 +391,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->needs(update_backup);
   update
       ->add_option("--backup-compression", update_args->backup_compression,
-                   "with --backup-bucket: none, gzip or snappy")
+                   "with --backup-bucket: none, gzip, snappy or hadoop_snappy")
       ->capture_default_str()
       ->needs(update_backup);
   auto* update_deaggregate = update->add_option("--deaggregate", update_args->deaggregate,

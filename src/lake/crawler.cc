@@ -15,7 +15,7 @@
 #include "parquet/file_reader.h"
 #include "parquet/io.h"
 #include "streams/gzip.h"
-#include "streams/snappy_frames.h"
+#include "streams/snappy_streams.h"
 
 namespace tributary::lake {
 namespace {
@@ -209,8 +209,9 @@ class Crawl {
       bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
                   static_cast<unsigned char>((*bytes)[1]) == 0x8b;
       if (gzip) compression_ = "gzip";
-      if (std::string_view(*bytes).substr(0, streams::kSnappyFramesMagic.size()) ==
-          streams::kSnappyFramesMagic) {
+      if (o.key.ends_with(".snappy") ||
+          std::string_view(*bytes).substr(0, streams::kXerialSnappyMagic.size()) ==
+              streams::kXerialSnappyMagic) {
         compression_ = "snappy";
       }
       auto text = DecodeObject(o.key, std::move(*bytes));
@@ -477,21 +478,23 @@ class Crawl {
 
 namespace {
 
-// A Snappy-framed object's text (a stream's with compression snappy).
+// A .snappy object's text: snappy-java's stream (Firehose's "Snappy"), told by its
+// header, else Hadoop's (its "HADOOP_SNAPPY", which has none).
 Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view bytes,
                                        size_t max_text) {
-  if (bytes.substr(0, streams::kSnappyFramesMagic.size()) != streams::kSnappyFramesMagic) {
-    return DataLoss("object " + key +
-                    ": named .snappy but does not start with Snappy's stream identifier");
-  }
-  auto text = streams::SnappyFramesDecompress(bytes, max_text);
+  const bool java =
+      bytes.substr(0, streams::kXerialSnappyMagic.size()) == streams::kXerialSnappyMagic;
+  auto text = java ? streams::XerialSnappyDecompress(bytes, max_text)
+                   : streams::HadoopSnappyDecompress(bytes, max_text);
   if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
     return DataLoss("object " + key + ": its Snappy data uncompresses past " +
                     std::to_string(max_text) + " bytes, the most an object's text may hold here (" +
                     std::to_string(bytes.size()) + " bytes compressed)");
   }
-  if (!text.ok())
-    return DataLoss("object " + key + ": corrupt Snappy data: " + text.status().message());
+  if (!text.ok()) {
+    return DataLoss("object " + key + ": corrupt " + (java ? "snappy-java" : "Hadoop Snappy") +
+                    " data: " + text.status().message());
+  }
   return text;
 }
 
@@ -499,8 +502,8 @@ Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view 
 
 Result<std::string> DecodeObject(const std::string& key, std::string bytes, size_t max_text) {
   if (key.ends_with(".snappy") ||
-      std::string_view(bytes).substr(0, streams::kSnappyFramesMagic.size()) ==
-          streams::kSnappyFramesMagic) {
+      std::string_view(bytes).substr(0, streams::kXerialSnappyMagic.size()) ==
+          streams::kXerialSnappyMagic) {
     return DecodeSnappyObject(key, bytes, max_text);
   }
   bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&

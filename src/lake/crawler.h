@@ -42,9 +42,9 @@ CrawlRun RunCrawl(const CrawlerDefinition& crawler, CrawlRun run, const CrawlCon
 inline constexpr size_t kMaxDecodedObjectBytes = size_t{1} << 30;
 
 // The text of a raw object: gunzipped when `key` ends in ".gz" or the bytes start with
-// the gzip magic, uncompressed when it ends in ".snappy" or starts with Snappy's stream
-// identifier (a stream's Snappy objects); kDataLoss naming the key when the data is
-// corrupt or grows past `max_text` bytes.
+// the gzip magic, uncompressed when it ends in ".snappy" (a stream's Snappy objects: snappy-java's
+// stream when it starts with that header, else Hadoop's) or starts with snappy-java's header;
+// kDataLoss naming the key when the data is corrupt or grows past `max_text` bytes.
 Result<std::string> DecodeObject(const std::string& key, std::string bytes,
                                  size_t max_text = kMaxDecodedObjectBytes);
 

@@ -12,7 +12,7 @@
 #include "parquet/file_writer.h"
 #include "parquet/io.h"
 #include "streams/gzip.h"
-#include "streams/snappy_frames.h"
+#include "streams/snappy_streams.h"
 
 namespace tributary::lake {
 namespace {
@@ -94,25 +94,26 @@ TEST(DecodeObjectTest, GzipInflatesNoFurtherThanTheLimit) {
   EXPECT_EQ(*whole, text);
 }
 
-// A stream's Snappy objects (.snappy, Snappy's framing format) read as their text, by
-// name or by their stream identifier; past the limit, or corrupt, a bad object, named.
-TEST(DecodeObjectTest, SnappyObjectsByNameOrIdentifier) {
+// A stream's Snappy objects (.snappy): snappy-java's stream by its header (whatever the
+// name), Hadoop's by the name; past the limit, or corrupt, a bad object, named.
+TEST(DecodeObjectTest, SnappyObjectsOfBothKinds) {
   const std::string text = std::string(kReading) + "\n" + kReading + "\n";
-  const std::string framed = streams::SnappyFramesCompress(text);
-  EXPECT_EQ(DecodeObject("raw/s-1-x.snappy", framed).value(), text);
-  EXPECT_EQ(DecodeObject("raw/renamed", framed).value(), text);
-  auto cut = DecodeObject("raw/s-1-x.snappy", framed.substr(0, framed.size() - 3));
+  const std::string java = streams::XerialSnappyCompress(text);
+  EXPECT_EQ(DecodeObject("raw/s-1-x.snappy", java).value(), text);
+  EXPECT_EQ(DecodeObject("raw/renamed", java).value(), text);
+  EXPECT_EQ(DecodeObject("raw/h-1-x.snappy", streams::HadoopSnappyCompress(text)).value(), text);
+  auto cut = DecodeObject("raw/s-1-x.snappy", java.substr(0, java.size() - 3));
   ASSERT_FALSE(cut.ok());
-  EXPECT_NE(cut.status().message().find("object raw/s-1-x.snappy: corrupt Snappy data: "),
+  EXPECT_NE(cut.status().message().find("object raw/s-1-x.snappy: corrupt snappy-java data: "),
             std::string::npos)
       << cut.status().message();
   auto plain = DecodeObject("raw/s-1-x.snappy", text);
   ASSERT_FALSE(plain.ok());
-  EXPECT_EQ(plain.status().message(),
-            "object raw/s-1-x.snappy: named .snappy but does not start with Snappy's stream "
-            "identifier");
+  EXPECT_NE(plain.status().message().find("object raw/s-1-x.snappy: corrupt Hadoop Snappy data: "),
+            std::string::npos)
+      << plain.status().message();
   const std::string zeros(2 << 20, '0');
-  auto bomb = DecodeObject("raw/zeros.snappy", streams::SnappyFramesCompress(zeros), 1 << 20);
+  auto bomb = DecodeObject("raw/zeros.snappy", streams::HadoopSnappyCompress(zeros), 1 << 20);
   ASSERT_FALSE(bomb.ok());
   EXPECT_NE(bomb.status().message().find("its Snappy data uncompresses past 1048576 bytes"),
             std::string::npos)

@@ -16,7 +16,7 @@
 #include "base/log.h"
 #include "streams/delivery_stream.h"
 #include "streams/gzip.h"
-#include "streams/snappy_frames.h"
+#include "streams/snappy_streams.h"
 
 namespace tributary::streams {
 namespace {
@@ -25,8 +25,9 @@ namespace {
 // memory) leaves it raw, with `*compression` set to none: raw records beat losing them.
 std::string_view Compressed(std::string_view raw, Compression* compression, std::string* storage,
                             const std::string& stream) {
-  if (*compression == Compression::kSnappy) {
-    *storage = SnappyFramesCompress(raw);
+  if (*compression == Compression::kSnappy || *compression == Compression::kHadoopSnappy) {
+    *storage = *compression == Compression::kSnappy ? XerialSnappyCompress(raw)
+                                                    : HadoopSnappyCompress(raw);
     return *storage;
   }
   if (*compression != Compression::kGzip) return raw;

@@ -400,7 +400,7 @@ TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
               R"({"name":"s","bucket":"iot-data","backup":{"bucket":"b","compression":"zip"}})"))
           .status()
           .message(),
-      "backup.compression: 'zip' is not one of none, gzip, snappy");
+      "backup.compression: 'zip' is not one of none, gzip, snappy, hadoop_snappy");
 }
 
 TEST(StreamConfigTest, DeaggregationIsJsonOrDelimitedByOneToSixtyFourBytes) {

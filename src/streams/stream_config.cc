@@ -19,6 +19,8 @@ std::string_view CompressionName(Compression c) {
       return "gzip";
     case Compression::kSnappy:
       return "snappy";
+    case Compression::kHadoopSnappy:
+      return "hadoop_snappy";
     case Compression::kNone:
       break;
   }
@@ -29,7 +31,9 @@ Result<Compression> ParseCompression(std::string_view text, std::string_view fie
   if (text == "none" || text == "UNCOMPRESSED") return Compression::kNone;
   if (text == "gzip" || text == "GZIP") return Compression::kGzip;
   if (text == "snappy" || text == "Snappy") return Compression::kSnappy;
-  return InvalidArgument(fmt::format("{}: '{}' is not one of none, gzip, snappy", field, text));
+  if (text == "hadoop_snappy" || text == "HADOOP_SNAPPY") return Compression::kHadoopSnappy;
+  return InvalidArgument(
+      fmt::format("{}: '{}' is not one of none, gzip, snappy, hadoop_snappy", field, text));
 }
 
 Status ValidateStreamName(std::string_view name) {

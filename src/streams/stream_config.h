@@ -23,13 +23,14 @@ class ObjectStore;
 
 namespace tributary::streams {
 
-// How a stream's objects are compressed: not, gzip, or Snappy's framing format
-// (snappy_frames.h; Firehose's "Snappy").
-enum class Compression { kNone, kGzip, kSnappy };
+// How a stream's objects are compressed: not, gzip, or one of Firehose's two Snappy
+// streams (snappy_streams.h): snappy-java's ("Snappy") or Hadoop's ("HADOOP_SNAPPY").
+enum class Compression { kNone, kGzip, kSnappy, kHadoopSnappy };
 
-std::string_view CompressionName(Compression c);  // "none", "gzip", "snappy"
-// "none"/"UNCOMPRESSED", "gzip"/"GZIP" or "snappy"/"Snappy"; else InvalidArgument naming
-// `field` ("backup.compression: 'zip' is not one of none, gzip, snappy").
+std::string_view CompressionName(Compression c);  // "none", "gzip", "snappy", "hadoop_snappy"
+// "none"/"UNCOMPRESSED", "gzip"/"GZIP", "snappy"/"Snappy" or "hadoop_snappy"/
+// "HADOOP_SNAPPY"; else InvalidArgument naming `field` ("backup.compression: 'zip' is not
+// one of none, gzip, snappy, hadoop_snappy").
 Result<Compression> ParseCompression(std::string_view text, std::string_view field = "compression");
 
 // The default error prefix, as Firehose behaves when none is given: failed records land

@@ -118,7 +118,7 @@ describe('what the CLI says about mistakes', { timeout: 60000 }, () => {
 
   test('a refusal of a backup setting names its flag', async () => {
     const stderr = await refused(['stream', 'create', 's9', '--bucket', 'b1', '--backup-bucket', 'b2', '--backup-compression', 'zip']);
-    assert.match(stderr, /^tributary stream create: --backup-compression: 'zip' is not one of none, gzip, snappy$/m);
+    assert.match(stderr, /^tributary stream create: --backup-compression: 'zip' is not one of none, gzip, snappy, hadoop_snappy$/m);
   });
 
   test('a file that cannot be read says why', async () => {

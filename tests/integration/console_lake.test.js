@@ -85,7 +85,7 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     await apiOk('POST', '/v1/streams', { name: 'bulk', bucket: 'iot-bulk', prefix: 'text/', buffer_interval_s: 300 });
     await apiOk('POST', '/v1/streams', { name: 'blob', bucket: 'iot-bulk', prefix: 'bin/', buffer_interval_s: 300 });
     await putRecords('bulk', Array.from({ length: BULK }, (_, i) => ({ seq: i, pad: 'x'.repeat(350) })));
-    // Snappy-framed: three chunks of text (64 KiB each at most), one object.
+    // snappy-java's stream (Firehose's Snappy): blocks of 32 KiB of text, one object.
     await apiOk('POST', '/v1/streams', { name: 'packed', bucket: 'iot-bulk', prefix: 'snappy/', compression: 'snappy',
                                          buffer_interval_s: 300 });
     await putRecords('packed', Array.from({ length: BULK }, (_, i) => ({ seq: i, pad: `${i % 10}`.repeat(350) })));

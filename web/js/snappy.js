@@ -1,9 +1,11 @@
-// Snappy's framing format, read in the browser for the lake viewer's preview of a
-// stream's .snappy objects (the server writes them: src/streams/snappy_frames.h). Only
-// what a preview needs: the first `limit` bytes of output, from the first bytes of an
-// object that may be cut; the chunks' CRCs are not checked (the crawler's reads do).
+// Firehose's two Snappy streams, read in the browser for the lake viewer's preview of a
+// stream's .snappy objects (the server writes them: src/streams/snappy_streams.h):
+// snappy-java's (its header, then a 32-bit big-endian length before each raw block) and
+// Hadoop's (per block its input's length, then pieces each with its length). Only what a
+// preview needs: the first `limit` bytes of output, from the first bytes of an object
+// that may be cut.
 
-export const SNAPPY_MAGIC = [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59];
+export const SNAPPY_JAVA_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
 
 // One raw Snappy block (a varint of the output's length, then literals and copies).
 function block(src) {
@@ -15,7 +17,7 @@ function block(src) {
     length += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) break;
   }
-  if (length > 65536) throw new Error(`a Snappy block of ${length} bytes (at most 65536)`);
+  if (length > 256 * 1024) throw new Error(`a Snappy block of ${length} bytes (at most 256 KiB)`);
   const out = new Uint8Array(length);
   let op = 0;
   const need = (n) => { if (pos + n > src.length) throw new Error('a Snappy block cut short'); };
@@ -61,36 +63,42 @@ function block(src) {
   return out;
 }
 
-// Up to `limit` bytes of the framed stream's output, from its first bytes: {bytes, cut,
+const be32 = (bytes, at) => bytes[at] * 2 ** 24 + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+
+// Up to `limit` bytes of a .snappy object's output, from its first bytes: {bytes, cut,
 // error} as the viewer's gunzip gives them (cut when there is more, or the input ends
-// inside a chunk).
+// inside a block).
 export function unsnappy(bytes, limit) {
+  const java = SNAPPY_JAVA_MAGIC.every((b, i) => bytes[i] === b);
   const chunks = [];
   let n = 0;
-  let at = SNAPPY_MAGIC.length;
+  let at = java ? 16 : 0;
   let cut = false;
   let error = null;
+  let blockLeft = 0;  // Hadoop: what the block being read still owes
   while (at < bytes.length) {
     if (n > limit) { cut = true; break; }
+    if (!java && blockLeft === 0) {
+      if (bytes.length - at < 4) { cut = true; break; }
+      blockLeft = be32(bytes, at);
+      at += 4;
+      continue;
+    }
     if (bytes.length - at < 4) { cut = true; break; }
-    const type = bytes[at];
-    const length = bytes[at + 1] | (bytes[at + 2] << 8) | (bytes[at + 3] << 16);
+    const length = be32(bytes, at);
     if (bytes.length - at - 4 < length) { cut = true; break; }
-    const body = bytes.subarray(at + 4, at + 4 + length);
-    if (type === 0x00 || type === 0x01) {
-      if (length < 4) { error = new Error(`a Snappy chunk without its CRC at byte ${at}`); break; }
-      try {
-        const piece = type === 0x00 ? block(body.subarray(4)) : body.subarray(4);
-        chunks.push(piece);
-        n += piece.length;
-      } catch (e) {
-        error = new Error(`${e.message}, in the chunk at byte ${at}`);
-        break;
+    try {
+      const piece = block(bytes.subarray(at + 4, at + 4 + length));
+      chunks.push(piece);
+      n += piece.length;
+      if (!java) {
+        if (piece.length > blockLeft) throw new Error('a Hadoop block longer than announced');
+        blockLeft -= piece.length;
       }
-    } else if (type < 0x80) {
-      error = new Error(`a reserved Snappy chunk type (${type}) at byte ${at}`);
+    } catch (e) {
+      error = new Error(`${e.message}, at byte ${at}`);
       break;
-    }  // the stream identifier again, padding, skippable chunks
+    }
     at += 4 + length;
   }
   const out = new Uint8Array(n);

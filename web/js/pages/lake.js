@@ -4,12 +4,12 @@
 // lifecycle rules, which expire objects under a prefix after a number of days: add,
 // remove, apply now); '/lake/:bucket?key=K' one object:
 // the first 64 KiB of JSON Lines or other text as text, gzip objects decompressed here
-// (DecompressionStream) and Snappy ones (../snappy.js) and shown the same way, Parquet named with a hint to look inside
-// with `tributary parquet cat`, anything else as a hex dump; and a Download button that
-// fetches the whole object. Object bytes only ever become text nodes.
+// (DecompressionStream) and .snappy ones (../snappy.js) and shown the same way, Parquet
+// named with a hint to look inside with `tributary parquet cat`, anything else as a hex
+// dump; and a Download button that fetches the whole object. Object bytes only ever become text nodes.
 import { api, del, enc, get, post, put } from '../api.js';
 import { button, clear, errorBox, fmt, formDialog, h, kv, link, pre, section, table } from '../dom.js';
-import { SNAPPY_MAGIC, unsnappy } from '../snappy.js';
+import { SNAPPY_JAVA_MAGIC, unsnappy } from '../snappy.js';
 
 const PREVIEW_BYTES = 64 * 1024;   // what the viewer shows, after decompression
 const READ_CHUNK = 4 * 1024 * 1024; // the most /object returns in one answer
@@ -245,7 +245,7 @@ async function preview(bucket, key, bytes, size) {
   let bodyCut = cut;
   const notes = [];
   const gzip = startsWith(bytes, [0x1f, 0x8b]);
-  if (gzip || startsWith(bytes, SNAPPY_MAGIC)) {
+  if (gzip || startsWith(bytes, SNAPPY_JAVA_MAGIC) || key.endsWith('.snappy')) {
     const format = gzip ? 'gzip' : 'Snappy';
     const z = gzip ? await gunzip(bytes, PREVIEW_BYTES) : unsnappy(bytes, PREVIEW_BYTES);
     if (z.error && (!cut || !gzip)) {
