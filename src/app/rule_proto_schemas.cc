@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace tributary::app {
 
 Result<std::string> RuleProtoSchemas::Decode(std::string_view bucket, std::string_view key,
@@ -19,6 +21,15 @@ Result<std::string> RuleProtoSchemas::Decode(std::string_view bucket, std::strin
   return json;
 }
 
+RuleProtoSchemas::~RuleProtoSchemas() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (rereader_.joinable()) rereader_.join();
+}
+
 Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::SchemaAt(
     const std::string& id, std::string_view bucket, std::string_view key) const {
   const int64_t now = clock_();
@@ -26,33 +37,68 @@ Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::SchemaAt(
     std::lock_guard<std::mutex> lock(mu_);
     auto it = kept_.find(id);
     if (it != kept_.end()) {
-      const Entry& e = it->second;
+      Entry& e = it->second;
       int64_t age = now - e.read_ms;
-      if (age >= 0 && age < (e.schema ? max_age_ms_ : retry_ms_)) {
-        if (e.schema) return e.schema;
-        return e.error;
-      }
+      if (age < 0 || age >= (e.schema ? max_age_ms_ : retry_ms_)) ReadAgainLater(id, &e);
+      if (e.schema) return e.schema;
+      return e.error;
     }
   }
-  // Read without the lock: an S3 GET must not hold up other threads' kept sets.
+  // The first read, here and without the lock: another set's users need not wait for it.
   Result<std::shared_ptr<const expr::ProtoSchema>> read = Read(bucket, key);
-  if (!read.ok()) {
-    log_->warn(
-        "decode(..., 'proto', '{}', '{}', ...): {} (its decodes give Undefined; read "
-        "again in {} s)",
-        bucket, key, read.status().message(), retry_ms_ / 1000);
-  }
   std::lock_guard<std::mutex> lock(mu_);
-  if (kept_.size() >= kMaxKept) kept_.clear();
+  Keep(id, read, now);
+  return read;
+}
+
+void RuleProtoSchemas::Keep(const std::string& id,
+                            const Result<std::shared_ptr<const expr::ProtoSchema>>& read,
+                            int64_t now) const {
+  if (kept_.size() >= kMaxKept && kept_.find(id) == kept_.end()) kept_.clear();
   Entry& e = kept_[id];
-  e = Entry{};
+  e.rereading = false;
   e.read_ms = now;
   if (read.ok()) {
     e.schema = *read;
-  } else {
-    e.error = read.status();
+    e.error = Status::Ok();
+    e.logged.clear();
+    return;
   }
-  return read;
+  if (e.schema == nullptr) {
+    e.error = read.status();
+    log_->warn("decode(..., 'proto', ...): {} (its decodes give Undefined; read again in {} s)",
+               read.status().message(), retry_ms_ / 1000);
+  } else {
+    log_->warn(
+        "decode(..., 'proto', ...): {} (the set read before goes on answering; read "
+        "again in {} s)",
+        read.status().message(), max_age_ms_ / 1000);
+  }
+}
+
+void RuleProtoSchemas::ReadAgainLater(const std::string& id, Entry* e) const {
+  if (e->rereading || stop_) return;
+  e->rereading = true;
+  due_.push_back(id);
+  if (!rereader_.joinable()) rereader_ = std::thread([this] { Reread(); });
+  wake_.notify_one();
+}
+
+void RuleProtoSchemas::Reread() const {
+  SetThreadName("rules:protos");
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || !due_.empty(); });
+    if (stop_) return;
+    std::string id = std::move(due_.front());
+    due_.pop_front();
+    lock.unlock();
+    const size_t slash = id.find('/');
+    auto read = Read(std::string_view(id).substr(0, slash), std::string_view(id).substr(slash + 1));
+    const int64_t now = clock_();
+    lock.lock();
+    Keep(id, read, now);
+  }
 }
 
 Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::Read(

@@ -7,19 +7,25 @@
 // reading of the set. At most kMaxKept sets are kept; past that the next read starts
 // afresh.
 //
-// Rules run on the broker's I/O threads: the read itself (a local file, or an S3 GET) is
-// done there, once a minute at most per set, without holding the lock.
+// Rules run on the broker's I/O threads, and an S3 GET may take its retries' time when
+// the store is unwell. So only a set's first read is done there (without the lock);
+// reading it again, and trying again one that failed, is done by a thread of this
+// class's own, made on first need, while the kept set (or error) goes on answering: a
+// failed read again keeps the set it had.
 //
 // Thread-safety: Decode may be called from any thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "base/clock.h"
@@ -38,6 +44,8 @@ class RuleProtoSchemas {
   explicit RuleProtoSchemas(objstore::ObjectStoreProvider* lake, int64_t max_age_ms = 60000,
                             int64_t retry_ms = 10000, std::function<int64_t()> clock = &WallMillis)
       : lake_(lake), max_age_ms_(max_age_ms), retry_ms_(retry_ms), clock_(std::move(clock)) {}
+  // Waits for a read under way (an S3 GET: its timeout at most) and stops the thread.
+  ~RuleProtoSchemas();
 
   // As expr::ExternalState::DecodeProto.
   Result<std::string> Decode(std::string_view bucket, std::string_view key,
@@ -49,6 +57,7 @@ class RuleProtoSchemas {
     std::shared_ptr<const expr::ProtoSchema> schema;  // null when `error`
     Status error;
     int64_t read_ms = 0;
+    bool rereading = false;        // queued for the thread, or being read by it
     std::set<std::string> logged;  // the missing "file/type"s logged since the read
   };
 
@@ -60,6 +69,12 @@ class RuleProtoSchemas {
                                                         std::string_view key) const;
   // Whether "file/type" of the set `id` is yet to be logged (and marks it logged).
   bool FirstMiss(const std::string& id, const std::string& what) const;
+  // Keeps what a read of `id` gave (a failed read again keeps a set it had), with mu_ held.
+  void Keep(const std::string& id, const Result<std::shared_ptr<const expr::ProtoSchema>>& read,
+            int64_t now) const;
+  // Queues `id` for the thread (made now if need be), with mu_ held.
+  void ReadAgainLater(const std::string& id, Entry* e) const;
+  void Reread() const;  // the thread's loop
 
   objstore::ObjectStoreProvider* lake_;
   const int64_t max_age_ms_;
@@ -67,6 +82,10 @@ class RuleProtoSchemas {
   const std::function<int64_t()> clock_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, Entry> kept_;  // by "bucket/key"
+  mutable std::deque<std::string> due_;                  // ids for the thread to read
+  mutable std::condition_variable wake_;
+  mutable bool stop_ = false;
+  mutable std::thread rereader_;
   std::shared_ptr<spdlog::logger> log_ = Logger("rules");
 };
 

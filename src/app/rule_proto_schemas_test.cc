@@ -1,9 +1,15 @@
 // What rules' decode(v, 'proto', bucket, key, file, type) reads from the lake: the
-// FileDescriptorSet at bucket/key, kept between messages and read again once old, a
-// missing or broken one given as an error (and tried again after a while).
+// FileDescriptorSet at bucket/key, kept between messages and read again once old (by the
+// class's own thread, the kept set answering meanwhile), a missing or broken one given as
+// an error (and tried again after a while), a set it had kept when reading it again fails.
 #include "app/rule_proto_schemas.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
 
 #include "base/testing/temp_dir.h"
 #include "expr/testing/reading_proto.h"
@@ -23,8 +29,8 @@ class RuleProtoSchemasTest : public ::testing::Test {
     auto lake = objstore::OpenObjectStores(config);
     ASSERT_TRUE(lake.ok()) << lake.status().ToString();
     lake_ = std::move(lake).value();
-    schemas_ =
-        std::make_unique<RuleProtoSchemas>(lake_.get(), 60000, 10000, [this] { return now_ms_; });
+    schemas_ = std::make_unique<RuleProtoSchemas>(lake_.get(), 60000, 10000,
+                                                  [this] { return now_ms_.load(); });
   }
   void Upload(const std::string& key, const std::string& bytes) {
     auto bucket = lake_->Bucket("schemas");
@@ -34,11 +40,19 @@ class RuleProtoSchemasTest : public ::testing::Test {
   Result<std::string> Decode(const std::string& type, const std::string& bytes) {
     return schemas_->Decode("schemas", "reading.desc", "reading", type, bytes);
   }
+  // Whether `done` holds within 10 s (the thread reads a local file in far less).
+  static bool Eventually(const std::function<bool()>& done) {
+    for (int i = 0; i < 1000; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  }
 
   testing_support::TempDir dir_;
   std::unique_ptr<objstore::ObjectStoreProvider> lake_;
   std::unique_ptr<RuleProtoSchemas> schemas_;
-  int64_t now_ms_ = 1'000'000;
+  std::atomic<int64_t> now_ms_ = 1'000'000;  // read by the class's thread too
 };
 
 TEST_F(RuleProtoSchemasTest, ReadsTheSetFromTheLakeAndKeepsIt) {
@@ -55,12 +69,25 @@ TEST_F(RuleProtoSchemasTest, ReadsTheSetFromTheLakeAndKeepsIt) {
   Upload("reading.desc", SetOf(renamed));
   now_ms_ += 59'000;
   EXPECT_TRUE(Decode("Reading", "").ok());
+  // A minute old: this call still has the kept set and has the thread read it again.
   now_ms_ += 1'000;
+  EXPECT_TRUE(Decode("Reading", "").ok());
+  ASSERT_TRUE(Eventually([&] { return !Decode("Reading", "").ok(); }));
   auto gone = Decode("Reading", "");
   EXPECT_EQ(gone.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(gone.status().message(),
             "no message type Reading in sensors/reading.proto (package sensors.v1)");
   EXPECT_TRUE(Decode("Sample", "").ok());
+
+  // Gone from the lake: reading it again fails, and the set it had goes on answering.
+  auto bucket = lake_->Bucket("schemas");
+  ASSERT_TRUE(bucket.ok());
+  ASSERT_TRUE((*bucket)->Delete("reading.desc").ok());
+  now_ms_ += 60'000;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(Decode("Sample", "").ok()) << "call " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 TEST_F(RuleProtoSchemasTest, AMissingOrBrokenSetIsAnErrorTriedAgainLater) {
@@ -68,19 +95,20 @@ TEST_F(RuleProtoSchemasTest, AMissingOrBrokenSetIsAnErrorTriedAgainLater) {
   EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(missing.status().message(),
             "s3://schemas/reading.desc: no such object (upload the FileDescriptorSet there)");
-  // Uploaded now: still the error until the retry time has passed.
+  // Uploaded now: still the error until the retry time has passed, then read again.
   Upload("reading.desc", "not a descriptor set");
   now_ms_ += 9'999;
   EXPECT_EQ(Decode("Reading", "").status().code(), ErrorCode::kNotFound);
   now_ms_ += 1;
+  ASSERT_TRUE(Eventually(
+      [&] { return Decode("Reading", "").status().code() == ErrorCode::kFailedPrecondition; }));
   auto broken = Decode("Reading", "");
-  EXPECT_EQ(broken.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(broken.status().message().find("s3://schemas/reading.desc: not a FileDescriptorSet"),
             std::string::npos)
       << broken.status().message();
   Upload("reading.desc", SetOf(ReadingFile()));
   now_ms_ += 10'000;
-  EXPECT_TRUE(Decode("Reading", ReadingBytes("pm-8", 1, 2, true)).ok());
+  ASSERT_TRUE(Eventually([&] { return Decode("Reading", ReadingBytes("pm-8", 1, 2, true)).ok(); }));
   // Bytes that are not a Reading: InvalidArgument, the set stays.
   EXPECT_EQ(Decode("Reading", std::string("\x0a\x09pm", 4)).status().code(),
             ErrorCode::kInvalidArgument);
