@@ -53,28 +53,10 @@ Status ApplyBufferingHints(const json& hints, const std::string& where, StreamCo
 // A CompressionFormat: the stream's, or its backup's.
 Result<Compression> CompressionFormatOf(const json& value, const std::string& where) {
   TRY_ASSIGN(std::string format, StringField(value, where));
-  if (format == "UNCOMPRESSED") return Compression::kNone;
-  if (format == "GZIP") return Compression::kGzip;
-  if (format == "Snappy") return Compression::kSnappy;
-  if (format == "HADOOP_SNAPPY") return Compression::kHadoopSnappy;
+  if (auto c = streams::CompressionOfFirehoseFormat(format)) return *c;
   return InvalidArgument(where + ": '" + format +
                          "' is not supported (UNCOMPRESSED, GZIP, Snappy or HADOOP_SNAPPY; "
                          "ZIP is not)");
-}
-
-// A compression as Firehose's CompressionFormat names it.
-const char* CompressionFormatName(Compression c) {
-  switch (c) {
-    case Compression::kGzip:
-      return "GZIP";
-    case Compression::kSnappy:
-      return "Snappy";
-    case Compression::kHadoopSnappy:
-      return "HADOOP_SNAPPY";
-    case Compression::kNone:
-      break;
-  }
-  return "UNCOMPRESSED";
 }
 
 Status CheckEncryption(const json& value, const std::string& where) {
@@ -491,7 +473,7 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
              {"Prefix", c.prefix},
              {"BufferingHints",
               {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
-             {"CompressionFormat", CompressionFormatName(c.compression)},
+             {"CompressionFormat", std::string(streams::FirehoseCompressionFormat(c.compression))},
              {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}},
              {"S3BackupMode", c.backup.enabled() ? "Enabled" : "Disabled"},
              {"CustomTimeZone", c.time_zone},
@@ -507,7 +489,8 @@ json DescribeDeliveryStreamJson(const streams::StreamDescription& d) {
         {"Prefix", c.backup.prefix},
         {"BufferingHints",
          {{"SizeInMBs", c.buffer_size_mib}, {"IntervalInSeconds", c.buffer_interval_s}}},
-        {"CompressionFormat", CompressionFormatName(c.backup.compression)},
+        {"CompressionFormat",
+         std::string(streams::FirehoseCompressionFormat(c.backup.compression))},
         {"EncryptionConfiguration", {{"NoEncryptionConfig", kNoEncryption}}}};
   }
   if (c.format_conversion.configured()) {

@@ -23,7 +23,8 @@ constexpr std::array<T, 256> ReflectedTable(T polynomial) {
   return table;
 }
 
-// CRC-64/NVME, reflected, initial value and final xor all ones (CRC-32C: base/crc32c.h).
+// CRC-32C (Castagnoli) and CRC-64/NVME, both reflected, initial value and final xor all ones.
+constexpr auto kCrc32cTable = ReflectedTable<uint32_t>(0x82F63B78u);
 constexpr auto kCrc64NvmeTable = ReflectedTable<uint64_t>(0x9A6C9329AC4BC9B5ull);
 
 template <typename T>
@@ -66,6 +67,9 @@ std::string_view ChecksumAlgorithmName(S3ChecksumAlgorithm algorithm) {
   return "";
 }
 
+uint32_t Crc32c(uint32_t crc, std::string_view data) {
+  return ReflectedCrc(kCrc32cTable, crc, data);
+}
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data) { return ReflectedCrc(kCrc64NvmeTable, crc, data); }
 
 BodyChecksum::BodyChecksum(S3ChecksumAlgorithm algorithm) : algorithm_(algorithm) {

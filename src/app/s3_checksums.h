@@ -17,7 +17,6 @@
 #include <string>
 #include <string_view>
 
-#include "base/crc32c.h"
 #include "base/status.h"
 #include "net/http_types.h"
 
@@ -30,8 +29,8 @@ std::optional<S3ChecksumAlgorithm> ChecksumAlgorithmOfHeader(std::string_view he
 // "CRC32", "CRC64NVME", "SHA256" (as x-amz-sdk-checksum-algorithm and error messages name them).
 std::string_view ChecksumAlgorithmName(S3ChecksumAlgorithm algorithm);
 
-// CRC-64/NVME, reflected, updated a piece at a time (`crc` 0 to start); CRC-32C is
-// base/crc32c.h's.
+// The reflected CRCs, updated a piece at a time (`crc` 0 to start).
+uint32_t Crc32c(uint32_t crc, std::string_view data);
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data);
 
 class BodyChecksum {

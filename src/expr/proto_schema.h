@@ -21,7 +21,7 @@ namespace tributary::expr {
 
 class ProtoSchema {
  public:
-  // The largest FileDescriptorSet taken, and the largest message decoded.
+  // The largest FileDescriptorSet taken.
   static constexpr size_t kMaxDescriptorBytes = 1 << 20;
 
   // The schema of a serialized FileDescriptorSet; InvalidArgument saying what is wrong

@@ -25,6 +25,33 @@ constexpr const char* kDeprecatedParameter = "DEPRECATED_BY_CRAWLER";
 
 constexpr size_t kMaxErrors = 100;  // a run keeps the first ones; the count says the rest
 
+// Whether an object is one of a stream's Snappy objects: named .snappy (either kind), or
+// starting with snappy-java's header.
+bool IsSnappyObject(std::string_view key, std::string_view bytes) {
+  return key.ends_with(".snappy") ||
+         bytes.substr(0, streams::kXerialSnappyMagic.size()) == streams::kXerialSnappyMagic;
+}
+
+// A .snappy object's text: snappy-java's stream (Firehose's "Snappy"), told by its
+// header, else Hadoop's (its "HADOOP_SNAPPY", which has none).
+Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view bytes,
+                                       size_t max_text) {
+  const bool java =
+      bytes.substr(0, streams::kXerialSnappyMagic.size()) == streams::kXerialSnappyMagic;
+  auto text = java ? streams::XerialSnappyDecompress(bytes, max_text)
+                   : streams::HadoopSnappyDecompress(bytes, max_text);
+  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
+    return DataLoss("object " + key + ": its Snappy data uncompresses past " +
+                    std::to_string(max_text) + " bytes, the most an object's text may hold here (" +
+                    std::to_string(bytes.size()) + " bytes compressed)");
+  }
+  if (!text.ok()) {
+    return DataLoss("object " + key + ": corrupt " + (java ? "snappy-java" : "Hadoop Snappy") +
+                    " data: " + text.status().message());
+  }
+  return text;
+}
+
 struct PartitionDelta {
   int64_t records = 0;
   int64_t objects = 0;
@@ -209,11 +236,7 @@ class Crawl {
       bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
                   static_cast<unsigned char>((*bytes)[1]) == 0x8b;
       if (gzip) compression_ = "gzip";
-      if (o.key.ends_with(".snappy") ||
-          std::string_view(*bytes).substr(0, streams::kXerialSnappyMagic.size()) ==
-              streams::kXerialSnappyMagic) {
-        compression_ = "snappy";
-      }
+      if (IsSnappyObject(o.key, *bytes)) compression_ = "snappy";
       auto text = DecodeObject(o.key, std::move(*bytes));
       if (!text.ok()) {
         Error(text.status().message());
@@ -476,36 +499,8 @@ class Crawl {
 
 }  // namespace
 
-namespace {
-
-// A .snappy object's text: snappy-java's stream (Firehose's "Snappy"), told by its
-// header, else Hadoop's (its "HADOOP_SNAPPY", which has none).
-Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view bytes,
-                                       size_t max_text) {
-  const bool java =
-      bytes.substr(0, streams::kXerialSnappyMagic.size()) == streams::kXerialSnappyMagic;
-  auto text = java ? streams::XerialSnappyDecompress(bytes, max_text)
-                   : streams::HadoopSnappyDecompress(bytes, max_text);
-  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
-    return DataLoss("object " + key + ": its Snappy data uncompresses past " +
-                    std::to_string(max_text) + " bytes, the most an object's text may hold here (" +
-                    std::to_string(bytes.size()) + " bytes compressed)");
-  }
-  if (!text.ok()) {
-    return DataLoss("object " + key + ": corrupt " + (java ? "snappy-java" : "Hadoop Snappy") +
-                    " data: " + text.status().message());
-  }
-  return text;
-}
-
-}  // namespace
-
 Result<std::string> DecodeObject(const std::string& key, std::string bytes, size_t max_text) {
-  if (key.ends_with(".snappy") ||
-      std::string_view(bytes).substr(0, streams::kXerialSnappyMagic.size()) ==
-          streams::kXerialSnappyMagic) {
-    return DecodeSnappyObject(key, bytes, max_text);
-  }
+  if (IsSnappyObject(key, bytes)) return DecodeSnappyObject(key, bytes, max_text);
   bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
                static_cast<unsigned char>(bytes[1]) == 0x8b;
   bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;

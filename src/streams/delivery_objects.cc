@@ -4,11 +4,12 @@
 // when partitioning failed; a copy of the records in the backup bucket; each object
 // retried with backoff, then written to the error prefix, at once for one the store
 // refuses. Runs on the delivery thread only.
+#include <algorithm>
+#include <vector>
+
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <vector>
 
 #include "base/base64.h"
 #include "base/clock.h"

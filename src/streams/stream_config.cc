@@ -13,25 +13,44 @@
 
 namespace tributary::streams {
 
-std::string_view CompressionName(Compression c) {
-  switch (c) {
-    case Compression::kGzip:
-      return "gzip";
-    case Compression::kSnappy:
-      return "snappy";
-    case Compression::kHadoopSnappy:
-      return "hadoop_snappy";
-    case Compression::kNone:
-      break;
+namespace {
+
+// Each compression by its name here and by Firehose's CompressionFormat.
+struct CompressionNames {
+  Compression compression;
+  std::string_view name;
+  std::string_view firehose;
+};
+constexpr CompressionNames kCompressions[] = {
+    {Compression::kNone, "none", "UNCOMPRESSED"},
+    {Compression::kGzip, "gzip", "GZIP"},
+    {Compression::kSnappy, "snappy", "Snappy"},
+    {Compression::kHadoopSnappy, "hadoop_snappy", "HADOOP_SNAPPY"},
+};
+
+const CompressionNames& NamesOf(Compression c) {
+  for (const CompressionNames& n : kCompressions) {
+    if (n.compression == c) return n;
   }
-  return "none";
+  return kCompressions[0];
+}
+
+}  // namespace
+
+std::string_view CompressionName(Compression c) { return NamesOf(c).name; }
+std::string_view FirehoseCompressionFormat(Compression c) { return NamesOf(c).firehose; }
+
+std::optional<Compression> CompressionOfFirehoseFormat(std::string_view format) {
+  for (const CompressionNames& n : kCompressions) {
+    if (n.firehose == format) return n.compression;
+  }
+  return std::nullopt;
 }
 
 Result<Compression> ParseCompression(std::string_view text, std::string_view field) {
-  if (text == "none" || text == "UNCOMPRESSED") return Compression::kNone;
-  if (text == "gzip" || text == "GZIP") return Compression::kGzip;
-  if (text == "snappy" || text == "Snappy") return Compression::kSnappy;
-  if (text == "hadoop_snappy" || text == "HADOOP_SNAPPY") return Compression::kHadoopSnappy;
+  for (const CompressionNames& n : kCompressions) {
+    if (n.name == text || n.firehose == text) return n.compression;
+  }
   return InvalidArgument(
       fmt::format("{}: '{}' is not one of none, gzip, snappy, hadoop_snappy", field, text));
 }

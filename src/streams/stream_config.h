@@ -9,10 +9,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
 #include "streams/format_conversion.h"
@@ -32,6 +32,10 @@ std::string_view CompressionName(Compression c);  // "none", "gzip", "snappy", "
 // "HADOOP_SNAPPY"; else InvalidArgument naming `field` ("backup.compression: 'zip' is not
 // one of none, gzip, snappy, hadoop_snappy").
 Result<Compression> ParseCompression(std::string_view text, std::string_view field = "compression");
+// Firehose's CompressionFormat for a compression ("UNCOMPRESSED", "GZIP", "Snappy",
+// "HADOOP_SNAPPY"), and the compression a CompressionFormat names (nullopt for others).
+std::string_view FirehoseCompressionFormat(Compression c);
+std::optional<Compression> CompressionOfFirehoseFormat(std::string_view format);
 
 // The default error prefix, as Firehose behaves when none is given: failed records land
 // under "<error-output-type>/YYYY/MM/dd/HH/".
