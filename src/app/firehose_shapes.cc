@@ -55,8 +55,7 @@ Result<Compression> CompressionFormatOf(const json& value, const std::string& wh
   TRY_ASSIGN(std::string format, StringField(value, where));
   if (auto c = streams::CompressionOfFirehoseFormat(format)) return *c;
   return InvalidArgument(where + ": '" + format +
-                         "' is not supported (UNCOMPRESSED, GZIP, Snappy or HADOOP_SNAPPY; "
-                         "ZIP is not)");
+                         "' is not supported (UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY)");
 }
 
 Status CheckEncryption(const json& value, const std::string& where) {

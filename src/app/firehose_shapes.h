@@ -6,17 +6,19 @@
 //   BucketARN "arn:aws:s3:::iot-data"            bucket
 //   Prefix, ErrorOutputPrefix                    prefix, error_prefix
 //   BufferingHints {SizeInMBs, IntervalInSeconds} buffer_size_mib, buffer_interval_s
-//   CompressionFormat UNCOMPRESSED | GZIP        compression
+//   CompressionFormat UNCOMPRESSED | GZIP | ZIP
+//     | Snappy | HADOOP_SNAPPY                   compression
 //   CustomTimeZone, FileExtension                time_zone, file_extension
 //   ProcessingConfiguration's MetadataExtraction
 //     processor (MetadataExtractionQuery, JQ-1.6) partition_query
 //   DataFormatConversionConfiguration            format_conversion (ParquetSerDe only)
+//   S3BackupMode, S3BackupConfiguration          backup
 //
-// Settings that only describe AWS (RoleARN, CloudWatchLoggingOptions, no encryption, no
-// backup, DynamicPartitioningConfiguration, whose use the prefix shows) are accepted and
+// Settings that only describe AWS (RoleARN, CloudWatchLoggingOptions, no encryption,
+// DynamicPartitioningConfiguration, whose use the prefix shows) are accepted and
 // ignored; settings that would ask for something Tributary does not do (another
-// destination or source, KMS encryption, a backup copy, ORC output, Lambda and the
-// other processors, ZIP or Snappy) are refused with InvalidArgument naming the field.
+// destination or source, KMS encryption, ORC output, Lambda and the other processors) are
+// refused with InvalidArgument naming the field.
 // Pure; thread-compatible.
 #pragma once
 

@@ -102,6 +102,27 @@ TEST(FirehoseShapesTest, PlainS3DestinationTakesFirehosesDefaults) {
   EXPECT_EQ(c->partition_query, "");
 }
 
+// Each of Firehose's CompressionFormats is one compression here, and is described back.
+TEST(FirehoseShapesTest, EveryCompressionFormatBothWays) {
+  for (const auto& [format, compression] : std::vector<std::pair<std::string, Compression>>{
+           {"UNCOMPRESSED", Compression::kNone},
+           {"GZIP", Compression::kGzip},
+           {"ZIP", Compression::kZip},
+           {"Snappy", Compression::kSnappy},
+           {"HADOOP_SNAPPY", Compression::kHadoopSnappy}}) {
+    json destination = {{"BucketARN", "arn:aws:s3:::lake"}, {"CompressionFormat", format}};
+    auto c = StreamConfigFromCreateRequest(CreateRequest(destination));
+    ASSERT_TRUE(c.ok()) << format << ": " << c.status().message();
+    EXPECT_EQ(c->compression, compression) << format;
+    streams::StreamDescription d;
+    d.config = *c;
+    d.status = "active";
+    EXPECT_EQ(DescribeDeliveryStreamJson(
+                  d)["Destinations"][0]["ExtendedS3DestinationDescription"]["CompressionFormat"],
+              format);
+  }
+}
+
 TEST(FirehoseShapesTest, DescriptionRoundTripsThroughCreate) {
   auto created = StreamConfigFromCreateRequest(CreateRequest(PartitionedDestination()));
   ASSERT_TRUE(created.ok()) << created.status().message();
@@ -326,9 +347,9 @@ TEST(FirehoseShapesTest, RefusesWhatItCannotDoNamingTheField) {
   json no_name = CreateRequest(PartitionedDestination());
   no_name.erase("DeliveryStreamName");
   const Case cases[] = {
-      {with("CompressionFormat", "ZIP"),
-       "ExtendedS3DestinationConfiguration.CompressionFormat: 'ZIP' is not supported "
-       "(UNCOMPRESSED, GZIP, Snappy or HADOOP_SNAPPY; ZIP is not)"},
+      {with("CompressionFormat", "LZ4"),
+       "ExtendedS3DestinationConfiguration.CompressionFormat: 'LZ4' is not supported "
+       "(UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY)"},
       {with("BucketARN", "iot-data"),
        "ExtendedS3DestinationConfiguration.BucketARN: 'iot-data' is not a bucket ARN"},
       {with("BucketARN", "arn:aws:s3:::"), "is not a bucket ARN"},

@@ -298,7 +298,8 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->capture_default_str();
   create
       ->add_option("--compression", args->compression,
-                   "none, gzip, snappy (snappy-java's stream, Firehose's Snappy) or hadoop_snappy")
+                   "none, gzip, zip (an archive of one entry), snappy (snappy-java's stream, "
+                   "Firehose's Snappy) or hadoop_snappy")
       ->capture_default_str();
   create->add_option("--time-zone", args->time_zone,
                      "the clock of the keys' times (prefix and object name): an IANA name such "
@@ -336,7 +337,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->needs(create_backup);
   create
       ->add_option("--backup-compression", args->backup_compression,
-                   "the backup's compression: none, gzip, snappy or hadoop_snappy")
+                   "the backup's compression: none, gzip, zip, snappy or hadoop_snappy")
       ->capture_default_str()
       ->needs(create_backup);
   auto* create_deaggregate = create->add_option(
@@ -366,7 +367,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
                                    "or when its oldest record is this old, seconds"),
                 0, 900);
   update->add_option("--compression", update_args->compression,
-                     "none, gzip, snappy or hadoop_snappy");
+                     "none, gzip, zip, snappy or hadoop_snappy");
   update->add_option("--time-zone", update_args->time_zone, "the clock of the keys' times");
   update->add_option("--file-extension", update_args->file_extension,
                      "the objects' name ending (\"\" for the default)");
@@ -391,7 +392,7 @@ void AddStreamCommands(CLI::App* parent, CommandContext* ctx) {
       ->needs(update_backup);
   update
       ->add_option("--backup-compression", update_args->backup_compression,
-                   "with --backup-bucket: none, gzip, snappy or hadoop_snappy")
+                   "with --backup-bucket: none, gzip, zip, snappy or hadoop_snappy")
       ->capture_default_str()
       ->needs(update_backup);
   auto* update_deaggregate = update->add_option("--deaggregate", update_args->deaggregate,

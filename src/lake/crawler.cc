@@ -16,6 +16,7 @@
 #include "parquet/io.h"
 #include "streams/gzip.h"
 #include "streams/snappy_streams.h"
+#include "streams/zip_archive.h"
 
 namespace tributary::lake {
 namespace {
@@ -49,6 +50,24 @@ Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view 
     return DataLoss("object " + key + ": corrupt " + (java ? "snappy-java" : "Hadoop Snappy") +
                     " data: " + text.status().message());
   }
+  return text;
+}
+
+// A .zip object's text (Firehose's "ZIP": one entry; any entries, in order, of one put by
+// hand), told by its name or its first local header.
+bool IsZipObject(std::string_view key, std::string_view bytes) {
+  return key.ends_with(".zip") || bytes.substr(0, streams::kZipMagic.size()) == streams::kZipMagic;
+}
+
+Result<std::string> DecodeZipObject(const std::string& key, std::string_view bytes,
+                                    size_t max_text) {
+  auto text = streams::ZipExtract(bytes, max_text);
+  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
+    return DataLoss("object " + key + ": its ZIP entries inflate past " + std::to_string(max_text) +
+                    " bytes, the most an object's text may hold here (" +
+                    std::to_string(bytes.size()) + " bytes compressed)");
+  }
+  if (!text.ok()) return DataLoss("object " + key + ": " + text.status().message());
   return text;
 }
 
@@ -501,6 +520,7 @@ class Crawl {
 
 Result<std::string> DecodeObject(const std::string& key, std::string bytes, size_t max_text) {
   if (IsSnappyObject(key, bytes)) return DecodeSnappyObject(key, bytes, max_text);
+  if (IsZipObject(key, bytes)) return DecodeZipObject(key, bytes, max_text);
   bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
                static_cast<unsigned char>(bytes[1]) == 0x8b;
   bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;

@@ -37,13 +37,14 @@ struct CrawlContext {
 // the run as it ended; its status says how. Never throws.
 CrawlRun RunCrawl(const CrawlerDefinition& crawler, CrawlRun run, const CrawlContext& context);
 
-// The most text one gzipped object may inflate to: a delivery stream's objects hold at
+// The most text one compressed object may inflate to: a delivery stream's objects hold at
 // most 128 MiB; a few MB of crafted gzip would otherwise take gigabytes of memory.
 inline constexpr size_t kMaxDecodedObjectBytes = size_t{1} << 30;
 
 // The text of a raw object: gunzipped when `key` ends in ".gz" or the bytes start with
 // the gzip magic, uncompressed when it ends in ".snappy" (a stream's Snappy objects: snappy-java's
-// stream when it starts with that header, else Hadoop's) or starts with snappy-java's header;
+// stream when it starts with that header, else Hadoop's) or starts with snappy-java's header,
+// its entries' bytes when it ends in ".zip" or starts with a ZIP local file header;
 // kDataLoss naming the key when the data is corrupt or grows past `max_text` bytes.
 Result<std::string> DecodeObject(const std::string& key, std::string bytes,
                                  size_t max_text = kMaxDecodedObjectBytes);

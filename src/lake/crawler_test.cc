@@ -13,6 +13,7 @@
 #include "parquet/io.h"
 #include "streams/gzip.h"
 #include "streams/snappy_streams.h"
+#include "streams/zip_archive.h"
 
 namespace tributary::lake {
 namespace {
@@ -156,6 +157,30 @@ TEST_F(CrawlerTest, FirstRunInfersColumnsPartitionsAndCounts) {
 
 // A Parquet file (the bytes) of `rows` rows: device (string), ozone (int64), ts (timestamp),
 // day (date).
+// A .zip object (Firehose's ZIP: one entry; one put by hand may hold several, read in
+// order), told by its name or its first local header; corrupt or past the limit, named.
+TEST(DecodeObjectTest, ZipObjects) {
+  const std::string text = std::string(kReading) + "\n" + kReading + "\n";
+  const std::string zip = streams::ZipOneEntry(text, "u-u-i-d", 0).value();
+  EXPECT_EQ(DecodeObject("raw/s-1-x.zip", zip).value(), text);
+  EXPECT_EQ(DecodeObject("raw/renamed", zip).value(), text);
+  auto cut = DecodeObject("raw/s-1-x.zip", zip.substr(0, zip.size() - 3));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().code(), ErrorCode::kDataLoss);
+  EXPECT_NE(cut.status().message().find("object raw/s-1-x.zip: zip: no end of central directory"),
+            std::string::npos)
+      << cut.status().message();
+  auto plain = DecodeObject("raw/s-1-x.zip", text);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_NE(plain.status().message().find("object raw/s-1-x.zip: "), std::string::npos);
+  const std::string zeros(2 << 20, '0');
+  auto bomb = DecodeObject("raw/zeros.zip", streams::ZipOneEntry(zeros, "z", 0).value(), 1 << 20);
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_NE(bomb.status().message().find("its ZIP entries inflate past 1048576 bytes"),
+            std::string::npos)
+      << bomb.status().message();
+}
+
 std::string ParquetObject(int rows, parquet::Codec codec = parquet::Codec::kSnappy) {
   parquet::Schema schema;
   schema.columns = {{"device", parquet::ColumnType::kString, true},

@@ -8,15 +8,16 @@
 //   simdjson::dom::parser parser;
 //   for (const TableObject& o : objects) {
 //     TRY(reader.Read(o, &parser, [&](const TableRecord& r) { ...; return true; },
-//                     [&](const TableRecord& bad, const std::string& reason) { ...; return true; }));
+//                     [&](const TableRecord& bad, const std::string& reason) { ...; return true;
+//                     }));
 //   }
 //
 // Every row reaches the caller as a JSON object (a simdjson element plus its text), so
 // one code path serves both formats:
 //   JSON objects     records framed by json_records.h (JSON Lines, {..}{..}, {..},{..}),
-//                    gzip by name or magic (crawler.h's DecodeObject); a record that is a
-//                    JSON array is a batch, each element one record; `line` is the
-//                    record's 1-based line in the object
+//                    gzip, ZIP or Snappy by name or magic (crawler.h's DecodeObject); a
+//                    record that is a JSON array is a batch, each element one record;
+//                    `line` is the record's 1-based line in the object
 //   Parquet objects  one row group at a time through parquet/'s reader, only the
 //                    projected columns; a row is rendered as parquet/render.h's JSON
 //                    (timestamps as "2026-11-30T14:02:11.000000Z", NaN as "NaN"); a
@@ -129,8 +130,8 @@ class TableReader {
   Result<std::vector<TableObject>> List(const TableScanOptions& options) const;
 
   // Reads one object. Errors: the store's (with the object named) when it cannot be
-  // fetched; kDataLoss naming the object when it cannot be decoded (corrupt gzip, a
-  // Parquet file that does not read).
+  // fetched; kDataLoss naming the object when it cannot be decoded (corrupt gzip, ZIP or
+  // Snappy data, a Parquet file that does not read).
   Status Read(const TableObject& object, simdjson::dom::parser* parser, const RecordFn& on_record,
               const BadRecordFn& on_bad) const;
 

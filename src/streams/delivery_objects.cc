@@ -1,15 +1,14 @@
 // DeliveryStream's objects (delivery_stream.h): what one sealed buffer becomes in the lake.
-// The records as put (gzipped if asked) under the prefix, or as Parquet by a catalog table
+// The records as put (compressed if asked) under the prefix, or as Parquet by a catalog table
 // with the records that do not fit as error lines; its error lines under the error prefix
 // when partitioning failed; a copy of the records in the backup bucket; each object
 // retried with backoff, then written to the error prefix, at once for one the store
 // refuses. Runs on the delivery thread only.
-#include <algorithm>
-#include <vector>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "base/base64.h"
 #include "base/clock.h"
@@ -18,28 +17,31 @@
 #include "streams/delivery_stream.h"
 #include "streams/gzip.h"
 #include "streams/snappy_streams.h"
+#include "streams/zip_archive.h"
 
 namespace tributary::streams {
 namespace {
 
-// `raw` as `*compression` asks, in `storage` when compressed. Only a zlib failure (out of
-// memory) leaves it raw, with `*compression` set to none: raw records beat losing them.
+// `raw` as `*compression` asks, in `storage` when compressed; a ZIP archive's one entry is
+// named `uuid` (the object's) and dated `now_ms`. Only a zlib failure (out of memory)
+// leaves it raw, with `*compression` set to none: raw records beat losing them.
 std::string_view Compressed(std::string_view raw, Compression* compression, std::string* storage,
-                            const std::string& stream) {
+                            const std::string& stream, std::string_view uuid, int64_t now_ms) {
   if (*compression == Compression::kSnappy || *compression == Compression::kHadoopSnappy) {
     *storage = *compression == Compression::kSnappy ? XerialSnappyCompress(raw)
                                                     : HadoopSnappyCompress(raw);
     return *storage;
   }
-  if (*compression != Compression::kGzip) return raw;
-  auto gz = GzipCompress(raw);
-  if (!gz.ok()) {
-    Logger("streams")->error("stream={} gzip failed, writing the object uncompressed: {}", stream,
-                             gz.status().ToString());
+  if (*compression != Compression::kGzip && *compression != Compression::kZip) return raw;
+  auto packed =
+      *compression == Compression::kGzip ? GzipCompress(raw) : ZipOneEntry(raw, uuid, now_ms);
+  if (!packed.ok()) {
+    Logger("streams")->error("stream={} {} failed, writing the object uncompressed: {}", stream,
+                             CompressionName(*compression), packed.status().ToString());
     *compression = Compression::kNone;
     return raw;
   }
-  *storage = std::move(gz).value();
+  *storage = std::move(packed).value();
   return *storage;
 }
 
@@ -72,15 +74,17 @@ bool DeliveryStream::Deliver(Buffer& b) {
   } else {
     std::string compressed;
     Compression compression = config.compression;
-    std::string_view body = Compressed(raw, &compression, &compressed, config.name);
+    const std::string uuid = NewUuid();
+    std::string_view body =
+        Compressed(raw, &compression, &compressed, config.name, uuid, options_.clock());
     // The stream's file extension names what it configured: not a gzip fallen back to raw,
     // nor the JSON error lines of a stream that writes Parquet.
     std::string_view extension =
         compression == config.compression && !config.format_conversion.enabled
             ? std::string_view(config.file_extension)
             : "";
-    std::string object_name = ObjectName(config.name, b.oldest_arrival_ms, NewUuid(),
-                                         compression, context.zone, extension);
+    std::string object_name =
+        ObjectName(config.name, b.oldest_arrival_ms, uuid, compression, context.zone, extension);
     objstore::PutOptions put;
     put.metadata["first-record-id"] = RecordId(b.epoch, b.seqs.front());
     put.metadata["last-record-id"] = RecordId(b.epoch, b.seqs.back());
@@ -241,9 +245,11 @@ bool DeliveryStream::DeliverBackup(const Buffer& b, std::string_view raw, KeyCon
   const Destination& dest = *b.destination;
   std::string compressed;
   Compression compression = dest.config.backup.compression;
-  std::string_view body = Compressed(raw, &compression, &compressed, dest.config.name);
+  const std::string uuid = NewUuid();
+  std::string_view body =
+      Compressed(raw, &compression, &compressed, dest.config.name, uuid, options_.clock());
   std::string object_name =
-      ObjectName(dest.config.name, b.oldest_arrival_ms, NewUuid(), compression, context.zone);
+      ObjectName(dest.config.name, b.oldest_arrival_ms, uuid, compression, context.zone);
   objstore::PutOptions put;
   put.metadata["first-record-id"] = RecordId(b.epoch, b.seqs.front());
   put.metadata["last-record-id"] = RecordId(b.epoch, b.seqs.back());

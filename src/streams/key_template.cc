@@ -133,6 +133,8 @@ std::string ObjectName(std::string_view stream, int64_t time_ms, std::string_vie
     name += extension;
   } else if (compression == Compression::kGzip) {
     name += ".gz";
+  } else if (compression == Compression::kZip) {
+    name += ".zip";
   } else if (compression == Compression::kSnappy || compression == Compression::kHadoopSnappy) {
     name += ".snappy";  // both, as Firehose names them
   }

@@ -135,6 +135,7 @@ TEST(KeyTemplateTest, ObjectNameIsFirehoseShaped) {
   EXPECT_EQ(ObjectName("pollution", kTime, "u-u-i-d", Compression::kNone),
             "pollution-1-2026-11-30-14-02-11-u-u-i-d");
   EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kGzip), "p-1-2026-11-30-14-02-11-x.gz");
+  EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kZip), "p-1-2026-11-30-14-02-11-x.zip");
   EXPECT_EQ(FormatTime(0, "yyyy/MM/dd/HH:mm:ss"), "1970/01/01/00:00:00");
   // A stream's file extension replaces the default one.
   EXPECT_EQ(ObjectName("p", kTime, "x", Compression::kNone, nullptr, ".jsonl"),
@@ -397,10 +398,10 @@ TEST(StreamConfigTest, ABackupNamesItsBucketAndAPrefixOfTimesOnly) {
   EXPECT_EQ(
       StreamConfigFromJson(
           nlohmann::json::parse(
-              R"({"name":"s","bucket":"iot-data","backup":{"bucket":"b","compression":"zip"}})"))
+              R"({"name":"s","bucket":"iot-data","backup":{"bucket":"b","compression":"lz4"}})"))
           .status()
           .message(),
-      "backup.compression: 'zip' is not one of none, gzip, snappy, hadoop_snappy");
+      "backup.compression: 'lz4' is not one of none, gzip, zip, snappy, hadoop_snappy");
 }
 
 TEST(StreamConfigTest, DeaggregationIsJsonOrDelimitedByOneToSixtyFourBytes) {

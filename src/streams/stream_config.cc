@@ -24,6 +24,7 @@ struct CompressionNames {
 constexpr CompressionNames kCompressions[] = {
     {Compression::kNone, "none", "UNCOMPRESSED"},
     {Compression::kGzip, "gzip", "GZIP"},
+    {Compression::kZip, "zip", "ZIP"},
     {Compression::kSnappy, "snappy", "Snappy"},
     {Compression::kHadoopSnappy, "hadoop_snappy", "HADOOP_SNAPPY"},
 };
@@ -52,7 +53,7 @@ Result<Compression> ParseCompression(std::string_view text, std::string_view fie
     if (n.name == text || n.firehose == text) return n.compression;
   }
   return InvalidArgument(
-      fmt::format("{}: '{}' is not one of none, gzip, snappy, hadoop_snappy", field, text));
+      fmt::format("{}: '{}' is not one of none, gzip, zip, snappy, hadoop_snappy", field, text));
 }
 
 Status ValidateStreamName(std::string_view name) {

@@ -23,16 +23,18 @@ class ObjectStore;
 
 namespace tributary::streams {
 
-// How a stream's objects are compressed: not, gzip, or one of Firehose's two Snappy
-// streams (snappy_streams.h): snappy-java's ("Snappy") or Hadoop's ("HADOOP_SNAPPY").
-enum class Compression { kNone, kGzip, kSnappy, kHadoopSnappy };
+// How a stream's objects are compressed: not, gzip, a ZIP archive of one entry
+// (zip_archive.h), or one of Firehose's two Snappy streams (snappy_streams.h):
+// snappy-java's ("Snappy") or Hadoop's ("HADOOP_SNAPPY").
+enum class Compression { kNone, kGzip, kZip, kSnappy, kHadoopSnappy };
 
-std::string_view CompressionName(Compression c);  // "none", "gzip", "snappy", "hadoop_snappy"
-// "none"/"UNCOMPRESSED", "gzip"/"GZIP", "snappy"/"Snappy" or "hadoop_snappy"/
-// "HADOOP_SNAPPY"; else InvalidArgument naming `field` ("backup.compression: 'zip' is not
-// one of none, gzip, snappy, hadoop_snappy").
+// "none", "gzip", "zip", "snappy", "hadoop_snappy"
+std::string_view CompressionName(Compression c);
+// "none"/"UNCOMPRESSED", "gzip"/"GZIP", "zip"/"ZIP", "snappy"/"Snappy" or
+// "hadoop_snappy"/"HADOOP_SNAPPY"; else InvalidArgument naming `field`
+// ("backup.compression: 'lz4' is not one of none, gzip, zip, snappy, hadoop_snappy").
 Result<Compression> ParseCompression(std::string_view text, std::string_view field = "compression");
-// Firehose's CompressionFormat for a compression ("UNCOMPRESSED", "GZIP", "Snappy",
+// Firehose's CompressionFormat for a compression ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy",
 // "HADOOP_SNAPPY"), and the compression a CompressionFormat names (nullopt for others).
 std::string_view FirehoseCompressionFormat(Compression c);
 std::optional<Compression> CompressionOfFirehoseFormat(std::string_view format);
