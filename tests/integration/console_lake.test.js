@@ -1,6 +1,6 @@
 // The console's lake pages in a real browser (Chromium, headless): records put into two
 // delivery streams (one plain, one gzip) are browsed bucket → folders → object and shown
-// as text (the gzip one decompressed in the browser, a record holding HTML shown as text,
+// as text (the gzip one, and ZIP and Snappy ones, decompressed in the browser, a record holding HTML shown as text,
 // never as markup; the Download button saves the object's exact bytes); a crawler is
 // created with the form (a bad source first: the server's reason shows in the dialog),
 // run from the list, and its table appears in the catalog with the inferred columns; a
@@ -89,6 +89,13 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     await apiOk('POST', '/v1/streams', { name: 'packed', bucket: 'iot-bulk', prefix: 'snappy/', compression: 'snappy',
                                          buffer_interval_s: 300 });
     await putRecords('packed', Array.from({ length: BULK }, (_, i) => ({ seq: i, pad: `${i % 10}`.repeat(350) })));
+    // Firehose's ZIP: an archive of one deflated entry; and one small enough to show whole.
+    await apiOk('POST', '/v1/streams', { name: 'zipped', bucket: 'iot-bulk', prefix: 'zip/big/', compression: 'zip',
+                                         buffer_interval_s: 300 });
+    await putRecords('zipped', Array.from({ length: BULK }, (_, i) => ({ seq: i, pad: `${i % 10}`.repeat(350) })));
+    await apiOk('POST', '/v1/streams', { name: 'zipped_small', bucket: 'iot-bulk', prefix: 'zip/small/', compression: 'zip',
+                                         buffer_interval_s: 300 });
+    await putRecords('zipped_small', Array.from({ length: ARCHIVED }, (_, i) => ({ device: 'old-sensor', seq: i })));
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     await apiOk('POST', '/v1/streams/blob/records', { Record: { Data: bytes.toString('base64') } });
     await apiOk('POST', '/v1/streams/blob/flush');
@@ -165,6 +172,26 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     assertNoProblems(problems);
   });
 
+  test('a ZIP object\'s entry is decompressed in the browser, whole or cut at 64 KiB of its text', async () => {
+    const small = await onlyKey('iot-bulk', 'zip/small/');
+    assert.match(small.key, /\.zip$/);
+    await openFromLake('iot-bulk', small.key);
+    assert.equal(await text('object-kind'), `ZIP, decompressed here, ${ARCHIVED} lines.`);
+    assert.deepEqual((await text('object-content')).trim().split('\n').map((l) => JSON.parse(l).seq),
+                     [...Array(ARCHIVED).keys()]);
+    assert.equal(await page.$('[data-testid="object-cut"]'), null);
+
+    const big = await onlyKey('iot-bulk', 'zip/big/');
+    await openFromLake('iot-bulk', big.key);
+    assert.match(await text('object-kind'), /^ZIP, decompressed here, \d+ lines shown\.$/);
+    assert.equal(await text('object-cut'), 'Cut: the first 64.0 KiB of the decompressed data; download it for the rest.');
+    const lines = (await text('object-content')).split('\n');
+    lines.pop();  // cut inside a record
+    assert.deepEqual(lines.map((l) => JSON.parse(l).seq), [...Array(lines.length).keys()]);
+    assert.equal(JSON.parse(lines[173]).pad, '3'.repeat(350));
+    assertNoProblems(problems);
+  });
+
   test('a large object is cut at 64 KiB and says so; binary bytes are a hex dump', async () => {
     const text = await onlyKey('iot-bulk', 'text/');
     assert.ok(text.size > 100 * 1024, `${text.size} bytes`);
@@ -227,7 +254,7 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     assert.match(await text('lifecycle-result'), /^Expired [01] of [01] objects/);
     assert.ok(!fs.existsSync(file), 'the bin/ object is past its day');
     assert.match(await text('lifecycle-last'), /^Last applied .+: expired [01] of [01] objects/);
-    assert.deepEqual((await tableRows(page, 'lake-objects')).map((r) => r[0]), ['snappy/', 'text/']);
+    assert.deepEqual((await tableRows(page, 'lake-objects')).map((r) => r[0]), ['snappy/', 'text/', 'zip/']);
 
     await page.click('button[data-testid="remove-rule-bin-1d"]');
     await page.waitForFunction(() => /No rules/.test(document.querySelector('[data-testid="lifecycle-rules"]').textContent));

@@ -281,7 +281,7 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
                      'ResourceNotFoundException', 400, /nowhere/);
 
     const refused = [
-      ['CompressionFormat ZIP', (r) => { r.ExtendedS3DestinationConfiguration.CompressionFormat = 'ZIP'; }, /CompressionFormat/],
+      ['CompressionFormat LZ4', (r) => { r.ExtendedS3DestinationConfiguration.CompressionFormat = 'LZ4'; }, /CompressionFormat/],
       ['a BucketARN that is not arn:aws:s3:::<bucket>',
        (r) => { r.ExtendedS3DestinationConfiguration.BucketARN = 'arn:aws:s3:us-east-1::bad-arn'; }, /BucketARN/],
       ['DeliveryStreamType KinesisStreamAsSource', (r) => { r.DeliveryStreamType = 'KinesisStreamAsSource'; }, /DeliveryStreamType/],

@@ -66,7 +66,7 @@ function block(src) {
 const be32 = (bytes, at) => bytes[at] * 2 ** 24 + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
 
 // Up to `limit` bytes of a .snappy object's output, from its first bytes: {bytes, cut,
-// error} as the viewer's gunzip gives them (cut when there is more, or the input ends
+// error} as the viewer's inflate gives them (cut when there is more, or the input ends
 // inside a block).
 export function unsnappy(bytes, limit) {
   const java = SNAPPY_JAVA_MAGIC.every((b, i) => bytes[i] === b);

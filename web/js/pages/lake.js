@@ -3,13 +3,15 @@
 // folders first, then its objects with size and time; at the top level also the bucket's
 // lifecycle rules, which expire objects under a prefix after a number of days: add,
 // remove, apply now); '/lake/:bucket?key=K' one object:
-// the first 64 KiB of JSON Lines or other text as text, gzip objects decompressed here
-// (DecompressionStream) and .snappy ones (../snappy.js) and shown the same way, Parquet
+// the first 64 KiB of JSON Lines or other text as text, gzip objects and the first entry
+// of .zip ones decompressed here (DecompressionStream, ../zip.js) and .snappy ones
+// (../snappy.js) and shown the same way, Parquet
 // named with a hint to look inside with `tributary parquet cat`, anything else as a hex
 // dump; and a Download button that fetches the whole object. Object bytes only ever become text nodes.
 import { api, del, enc, get, post, put } from '../api.js';
 import { button, clear, errorBox, fmt, formDialog, h, kv, link, pre, section, table } from '../dom.js';
 import { SNAPPY_JAVA_MAGIC, unsnappy } from '../snappy.js';
+import { ZIP_MAGIC, zipFirstEntry } from '../zip.js';
 
 const PREVIEW_BYTES = 64 * 1024;   // what the viewer shows, after decompression
 const READ_CHUNK = 4 * 1024 * 1024; // the most /object returns in one answer
@@ -178,9 +180,10 @@ async function listingPage(ctx, bucket, prefix, after) {
   }
 }
 
-// Up to `limit` bytes of a gzip stream's output, from its first bytes (maybe cut).
-async function gunzip(bytes, limit) {
-  const ds = new DecompressionStream('gzip');
+// Up to `limit` bytes of a gzip stream's or raw deflate data's output (`format`
+// 'deflate-raw'), from its first bytes (maybe cut).
+async function inflate(bytes, limit, format = 'gzip') {
+  const ds = new DecompressionStream(format);
   const writer = ds.writable.getWriter();
   writer.write(bytes).catch(() => {});
   writer.close().catch(() => {});
@@ -245,10 +248,27 @@ async function preview(bucket, key, bytes, size) {
   let bodyCut = cut;
   const notes = [];
   const gzip = startsWith(bytes, [0x1f, 0x8b]);
-  if (gzip || startsWith(bytes, SNAPPY_JAVA_MAGIC) || key.endsWith('.snappy')) {
-    const format = gzip ? 'gzip' : 'Snappy';
-    const z = gzip ? await gunzip(bytes, PREVIEW_BYTES) : unsnappy(bytes, PREVIEW_BYTES);
-    if (z.error && (!cut || !gzip)) {
+  const zip = startsWith(bytes, ZIP_MAGIC) || key.endsWith('.zip');
+  if (gzip || zip || startsWith(bytes, SNAPPY_JAVA_MAGIC) || key.endsWith('.snappy')) {
+    const format = gzip ? 'gzip' : zip ? 'ZIP' : 'Snappy';
+    // gzip and deflate data cut with the object's first bytes end in an error, not a mistake.
+    let inputCut = gzip && cut;
+    let z;
+    try {
+      if (gzip) {
+        z = await inflate(bytes, PREVIEW_BYTES);
+      } else if (zip) {
+        const entry = zipFirstEntry(bytes);
+        inputCut = entry.cut;
+        z = entry.deflated ? await inflate(entry.data, PREVIEW_BYTES, 'deflate-raw')
+          : { bytes: entry.data.subarray(0, PREVIEW_BYTES), cut: entry.cut || entry.data.length > PREVIEW_BYTES, error: null };
+      } else {
+        z = unsnappy(bytes, PREVIEW_BYTES);
+      }
+    } catch (e) {
+      z = { error: e };
+    }
+    if (z.error && !inputCut) {
       return [h('p', { 'data-testid': 'object-kind' }, format), errorBox(z.error, 'Could not decompress this object'),
         pre(hexDump(bytes.subarray(0, HEX_BYTES)), { 'data-testid': 'object-content' })];
     }

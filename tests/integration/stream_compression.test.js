@@ -1,14 +1,18 @@
-// Delivery streams with Firehose's two Snappy compressions, "Snappy" (snappy-java's
-// stream) and "HADOOP_SNAPPY" (Hadoop's blocks), both in .snappy objects: records put
-// through Direct PUT land in objects that readers nobody here wrote decompress to exactly
-// the records (kafkajs-snappy, Kafka's snappy-java reader for Node, and Debian's
-// python3-snappy with -t hadoop_snappy); the crawler reads both into tables; the Firehose
-// API creates and describes such streams by their CompressionFormat and refuses ZIP by name.
+// Delivery streams with Firehose's compressions beyond gzip: "ZIP" (.zip, an archive of one
+// entry) and the two Snappy ones, "Snappy" (snappy-java's stream) and "HADOOP_SNAPPY"
+// (Hadoop's blocks), both in .snappy objects. Records put through Direct PUT land in
+// objects that readers nobody here wrote decompress to exactly the records (Info-ZIP's
+// unzip and Python's zipfile; kafkajs-snappy, Kafka's snappy-java reader for Node; Debian's
+// python3-snappy with -t hadoop_snappy); the crawler reads each kind into a table; the
+// Firehose API creates and describes such streams by their CompressionFormat and names
+// the formats it takes when refusing another.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const childProcess = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const F = require('@aws-sdk/client-firehose');
 const kafkaSnappy = require('kafkajs-snappy')();
@@ -19,6 +23,36 @@ async function snappyJavaDecompress(bytes) {
   return (await kafkaSnappy.decompress(bytes)).toString('utf8');
 }
 
+function run(command, args, input) {
+  const r = childProcess.spawnSync(command, args, { input, timeout: 60000 });
+  assert.equal(r.status, 0, `${command} ${args.join(' ')}: ${r.error || ''}${r.stderr}`);
+  return r.stdout;
+}
+
+// The archive's one entry, by Info-ZIP's unzip (which also tests its CRC) and by Python's
+// zipfile, which must agree; the entry is named with the object key's UUID.
+function unzipOneEntry(bytes, key) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-zip-'));
+  try {
+    const file = path.join(dir, 'object.zip');
+    fs.writeFileSync(file, bytes);
+    assert.match(run('unzip', ['-t', file]).toString(), /No errors detected/);
+    const listed = JSON.parse(run('/usr/bin/python3', ['-c',
+      'import json, sys, zipfile\n'
+      + 'z = zipfile.ZipFile(sys.argv[1])\n'
+      + 'print(json.dumps([[i.filename, i.compress_type, z.read(i).decode()] for i in z.infolist()]))',
+      file]).toString());
+    assert.equal(listed.length, 1, `${listed.length} entries`);
+    const [name, method, text] = listed[0];
+    assert.equal(method, 8, 'deflated');
+    assert.ok(key.endsWith(`-${name}.zip`), `entry ${name} in ${key}`);
+    assert.equal(run('unzip', ['-p', file]).toString(), text);
+    return text;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function hadoopSnappyDecompress(bytes) {
   const r = childProcess.spawnSync('/usr/bin/python3', ['-m', 'snappy', '-d', '-t', 'hadoop_snappy'],
                                    { input: bytes, timeout: 60000 });
@@ -26,7 +60,7 @@ function hadoopSnappyDecompress(bytes) {
   return r.stdout.toString('utf8');
 }
 
-describe('delivery streams with Snappy compression', { timeout: 90000 }, () => {
+describe('delivery streams with ZIP and Snappy compression', { timeout: 120000 }, () => {
   let server;
   let firehose;
   const cli = async (args) => {
@@ -45,7 +79,7 @@ describe('delivery streams with Snappy compression', { timeout: 90000 }, () => {
   };
 
   before(async () => {
-    server = await Server.start({ tag: 'stream-snappy' });
+    server = await Server.start({ tag: 'stream-compression' });
     firehose = new F.FirehoseClient({ endpoint: server.endpoint, region: 'local', maxAttempts: 1,
                                       credentials: { accessKeyId: 'admin', secretAccessKey: server.token } });
   });
@@ -54,11 +88,12 @@ describe('delivery streams with Snappy compression', { timeout: 90000 }, () => {
     if (server) await server.dispose();
   });
 
-  for (const [compression, magic, decompress] of [
-    ['snappy', '\x82SNAPPY\x00', snappyJavaDecompress],
-    ['hadoop_snappy', null, hadoopSnappyDecompress],
+  for (const [compression, extension, magic, decompress] of [
+    ['zip', '.zip', 'PK\x03\x04', unzipOneEntry],
+    ['snappy', '.snappy', '\x82SNAPPY\x00', snappyJavaDecompress],
+    ['hadoop_snappy', '.snappy', null, hadoopSnappyDecompress],
   ]) {
-    test(`${compression}: .snappy objects hold exactly the records; the crawler reads them`, async () => {
+    test(`${compression}: ${extension} objects hold exactly the records; the crawler reads them`, async () => {
       const stream = `s_${compression}`;
       const bucket = `lake-${compression.replace('_', '-')}`;
       await cli(['stream', 'create', stream, '--bucket', bucket, '--compression', compression]);
@@ -72,9 +107,9 @@ describe('delivery streams with Snappy compression', { timeout: 90000 }, () => {
       assert.equal(objects.length, 2, objects.map((o) => o.key).join(', '));
       const got = [];
       for (const o of objects) {
-        assert.match(o.key, firehoseKeyPattern(stream, '\\d{4}/\\d{2}/\\d{2}/\\d{2}/', '\\.snappy'));
-        if (magic) assert.equal(o.data.subarray(0, 8).toString('latin1'), magic);
-        const text = await decompress(o.data);
+        assert.match(o.key, firehoseKeyPattern(stream, '\\d{4}/\\d{2}/\\d{2}/\\d{2}/', `\\${extension}`));
+        if (magic) assert.equal(o.data.subarray(0, magic.length).toString('latin1'), magic);
+        const text = await decompress(o.data, o.key);
         assert.ok(o.data.length < text.length / 3, `${o.data.length} bytes for ${text.length} of records`);
         for (const line of text.split('\n')) if (line !== '') got.push(JSON.parse(line));
       }
@@ -91,10 +126,10 @@ describe('delivery streams with Snappy compression', { timeout: 90000 }, () => {
     });
   }
 
-  test('the Firehose API takes CompressionFormat Snappy and HADOOP_SNAPPY, describes them, and names ZIP as refused', async () => {
+  test('the Firehose API takes CompressionFormat ZIP, Snappy and HADOOP_SNAPPY, describes them, and names them refusing another', async () => {
     const destination = (format) => ({ BucketARN: 'arn:aws:s3:::fh-snappy', CompressionFormat: format,
                                       RoleARN: 'arn:aws:iam::000000000000:role/any' });
-    for (const [format, name] of [['Snappy', 'snappy'], ['HADOOP_SNAPPY', 'hadoop_snappy']]) {
+    for (const [format, name] of [['ZIP', 'zip'], ['Snappy', 'snappy'], ['HADOOP_SNAPPY', 'hadoop_snappy']]) {
       await firehose.send(new F.CreateDeliveryStreamCommand({
         DeliveryStreamName: `fh_${name}`, DeliveryStreamType: 'DirectPut',
         ExtendedS3DestinationConfiguration: destination(format) }));
@@ -105,8 +140,8 @@ describe('delivery streams with Snappy compression', { timeout: 90000 }, () => {
       assert.equal(shown.config.compression, name);
     }
     await assert.rejects(firehose.send(new F.CreateDeliveryStreamCommand({
-      DeliveryStreamName: 'fh_zip', DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: destination('ZIP') })),
+      DeliveryStreamName: 'fh_lz4', DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: destination('LZ4') })),
     (err) => err.name === 'InvalidArgumentException' &&
-             err.message.includes("'ZIP' is not supported (UNCOMPRESSED, GZIP, Snappy or HADOOP_SNAPPY; ZIP is not)"));
+             err.message.includes("'LZ4' is not supported (UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY)"));
   });
 });
