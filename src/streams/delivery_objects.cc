@@ -86,6 +86,7 @@ bool DeliveryStream::Deliver(Buffer& b) {
     std::string object_name =
         ObjectName(config.name, b.oldest_arrival_ms, uuid, compression, context.zone, extension);
     objstore::PutOptions put;
+    put.content_encoding = ContentEncodingOf(compression);
     put.metadata["first-record-id"] = RecordId(b.epoch, b.seqs.front());
     put.metadata["last-record-id"] = RecordId(b.epoch, b.seqs.back());
     put.metadata["record-count"] = std::to_string(b.seqs.size());
@@ -251,6 +252,7 @@ bool DeliveryStream::DeliverBackup(const Buffer& b, std::string_view raw, KeyCon
   std::string object_name =
       ObjectName(dest.config.name, b.oldest_arrival_ms, uuid, compression, context.zone);
   objstore::PutOptions put;
+  put.content_encoding = ContentEncodingOf(compression);
   put.metadata["first-record-id"] = RecordId(b.epoch, b.seqs.front());
   put.metadata["last-record-id"] = RecordId(b.epoch, b.seqs.back());
   put.metadata["record-count"] = std::to_string(b.seqs.size());

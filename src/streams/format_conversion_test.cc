@@ -290,6 +290,7 @@ TEST_F(ConvertingStreamTest, SourceRecordsAreBackedUpBesideTheParquetObjects) {
   // Every record as it was put, the one that did not convert too.
   EXPECT_EQ(GzipDecompress(object.data).value(), "abad1b");
   EXPECT_EQ(object.options.metadata.at("backup"), "source-records");
+  EXPECT_EQ(object.options.content_encoding, "gzip");
   EXPECT_EQ(object.options.metadata.at("record-count"), "3");
   EXPECT_EQ(m->Describe("s")->stats.records_delivered, 3u);
 

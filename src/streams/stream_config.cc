@@ -15,18 +15,20 @@ namespace tributary::streams {
 
 namespace {
 
-// Each compression by its name here and by Firehose's CompressionFormat.
+// Each compression by its name here, by Firehose's CompressionFormat, and as the
+// Content-Encoding Firehose gives its objects.
 struct CompressionNames {
   Compression compression;
   std::string_view name;
   std::string_view firehose;
+  std::string_view content_encoding;
 };
 constexpr CompressionNames kCompressions[] = {
-    {Compression::kNone, "none", "UNCOMPRESSED"},
-    {Compression::kGzip, "gzip", "GZIP"},
-    {Compression::kZip, "zip", "ZIP"},
-    {Compression::kSnappy, "snappy", "Snappy"},
-    {Compression::kHadoopSnappy, "hadoop_snappy", "HADOOP_SNAPPY"},
+    {Compression::kNone, "none", "UNCOMPRESSED", ""},
+    {Compression::kGzip, "gzip", "GZIP", "gzip"},
+    {Compression::kZip, "zip", "ZIP", "zip"},
+    {Compression::kSnappy, "snappy", "Snappy", "snappy-java"},
+    {Compression::kHadoopSnappy, "hadoop_snappy", "HADOOP_SNAPPY", "hadoop-snappy"},
 };
 
 const CompressionNames& NamesOf(Compression c) {
@@ -40,6 +42,7 @@ const CompressionNames& NamesOf(Compression c) {
 
 std::string_view CompressionName(Compression c) { return NamesOf(c).name; }
 std::string_view FirehoseCompressionFormat(Compression c) { return NamesOf(c).firehose; }
+std::string_view ContentEncodingOf(Compression c) { return NamesOf(c).content_encoding; }
 
 std::optional<Compression> CompressionOfFirehoseFormat(std::string_view format) {
   for (const CompressionNames& n : kCompressions) {

@@ -38,6 +38,10 @@ Result<Compression> ParseCompression(std::string_view text, std::string_view fie
 // "HADOOP_SNAPPY"), and the compression a CompressionFormat names (nullopt for others).
 std::string_view FirehoseCompressionFormat(Compression c);
 std::optional<Compression> CompressionOfFirehoseFormat(std::string_view format);
+// The Content-Encoding a compressed object is written with, as Firehose writes it: "gzip",
+// "zip", "snappy-java", "hadoop-snappy"; "" for none. S3 clients that decode what they
+// fetch (browsers, curl --compressed) then hand over gzip objects' records.
+std::string_view ContentEncodingOf(Compression c);
 
 // The default error prefix, as Firehose behaves when none is given: failed records land
 // under "<error-output-type>/YYYY/MM/dd/HH/".

@@ -23,7 +23,9 @@
 #include "rules/rule_registry.h"
 #include "rules/rules_engine.h"
 #include "streams/gzip.h"
+#include "streams/snappy_streams.h"
 #include "streams/testing/stream_manager_fixture.h"
+#include "streams/zip_archive.h"
 
 namespace tributary::streams {
 namespace {
@@ -229,26 +231,56 @@ TEST_F(StreamManagerTest, ARecordIsDatedByTheArrivalItWasGiven) {
   EXPECT_EQ(objects.begin()->second.data, "late\n");
 }
 
-TEST_F(StreamManagerTest, GzipObjectsDecompressToTheRecords) {
+// Each compression's objects: named as Firehose names them, written with the
+// Content-Encoding it gives them, and holding exactly the records.
+TEST_F(StreamManagerTest, CompressedObjectsHoldTheRecordsUnderFirehosesNameAndEncoding) {
+  struct Case {
+    Compression compression;
+    std::string extension;
+    std::string content_encoding;
+    Result<std::string> (*decompress)(std::string_view, size_t);
+  };
   auto m = OpenManager(Options());
-  StreamConfig c = Config();
-  c.compression = Compression::kGzip;
-  ASSERT_TRUE(m->Create(c).ok());
-  std::string expected;
-  for (int i = 0; i < 100; ++i) {
-    std::string rec = "{\"n\":" + std::to_string(i) + "}\n";
-    expected += rec;
-    ASSERT_TRUE(PutSync(*m, "s", rec).ok());
+  for (const Case& k : std::vector<Case>{
+           {Compression::kNone, "", "", nullptr},
+           {Compression::kGzip, ".gz", "gzip", &GzipDecompress},
+           {Compression::kZip, ".zip", "zip", &ZipExtract},
+           {Compression::kSnappy, ".snappy", "snappy-java", &XerialSnappyDecompress},
+           {Compression::kHadoopSnappy, ".snappy", "hadoop-snappy", &HadoopSnappyDecompress},
+       }) {
+    const std::string name(CompressionName(k.compression));
+    StreamConfig c = Config(name);
+    c.prefix = name + "/";
+    c.compression = k.compression;
+    ASSERT_TRUE(m->Create(c).ok()) << name;
+    std::string expected;
+    for (int i = 0; i < 100; ++i) {
+      std::string rec = "{\"n\":" + std::to_string(i) + "}\n";
+      expected += rec;
+      ASSERT_TRUE(PutSync(*m, name, rec).ok());
+    }
+    ASSERT_TRUE(m->Flush(name).ok());
+    std::vector<std::pair<std::string, StoredObject>> mine;
+    for (auto& [key, object] : Objects()) {
+      if (key.rfind(name + "/", 0) == 0) mine.emplace_back(key, object);
+    }
+    ASSERT_EQ(mine.size(), 1u) << name;
+    const auto& [key, obj] = mine.front();
+    EXPECT_EQ(key.substr(key.size() - k.extension.size()), k.extension) << key;
+    EXPECT_EQ(key.find('.'),
+              k.extension.empty() ? std::string::npos : key.size() - k.extension.size())
+        << key;
+    EXPECT_EQ(obj.options.content_encoding, k.content_encoding) << name;
+    EXPECT_EQ(obj.options.content_type, "application/octet-stream") << name;
+    if (!k.decompress) {
+      EXPECT_EQ(obj.data, expected);
+      continue;
+    }
+    EXPECT_NE(obj.data, expected) << name;
+    auto plain = k.decompress(obj.data, SIZE_MAX);
+    ASSERT_TRUE(plain.ok()) << name << ": " << plain.status().ToString();
+    EXPECT_EQ(*plain, expected) << name;
   }
-  ASSERT_TRUE(m->Flush("s").ok());
-  auto objects = Objects();
-  ASSERT_EQ(objects.size(), 1u);
-  const auto& [key, obj] = *objects.begin();
-  EXPECT_EQ(key.substr(key.size() - 3), ".gz");
-  EXPECT_NE(obj.data, expected);
-  auto plain = GzipDecompress(obj.data);
-  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  EXPECT_EQ(*plain, expected);
 }
 
 TEST_F(StreamManagerTest, InterleavedPartitionsInOneBatchEachKeepTheirRecordsInOrder) {

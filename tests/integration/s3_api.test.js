@@ -7,7 +7,8 @@
 // ContinuationToken, StartAfter, keys percent-encoded with EncodingType url), and so does
 // ListObjects, the first version (Marker, NextMarker); GetBucketLocation; GetObject
 // returns the bytes on disk, whole or a Range (206, Content-Range; 416 past the end);
-// HeadObject and HeadBucket; and the errors the SDK names: no such key or bucket (reading
+// HeadObject and HeadBucket; a gzip object carries Content-Encoding gzip, which Node's fetch
+// decodes from a presigned URL; and the errors the SDK names: no such key or bucket (reading
 // creates no bucket), the calls still not served (DeleteBucket, PutBucketPolicy:
 // NotImplemented, naming what is, and nothing changes), a wrong secret or access key id, and
 // plain HTTP without a signature, which is not the S3 API. Writes: s3_writes.test.js.
@@ -19,6 +20,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const S3 = require('@aws-sdk/client-s3');
+const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
 const { Server } = require('./harness');
 const { listObjects, objectText, waitForLake } = require('./lake');
 const { rejectsAws } = require('./aws');
@@ -326,6 +328,17 @@ describe('S3 API over the lake through the AWS SDK', { timeout: 90000 }, () => {
     const unzipped = zlib.gunzipSync(await bytesOf(await get(ZIPPED, zipped.key))).toString();
     assert.deepEqual(unzipped.trim().split('\n').sort(), sent.zipped.map((r) => JSON.stringify(r)).sort());
     assert.equal(objectText(zipped), unzipped);
+    // Written with the Content-Encoding Firehose gives gzip objects (a plain one has none),
+    // so that a client that decodes what it fetches (Node's fetch here, a browser) gets
+    // the records from a presigned URL.
+    const got = await get(ZIPPED, zipped.key);
+    assert.equal(got.ContentEncoding, 'gzip');
+    assert.equal(got.ContentType, 'application/octet-stream');
+    assert.equal((await get(PLAIN, spaced[0].key)).ContentEncoding, undefined);
+    const url = await getSignedUrl(s3, new S3.GetObjectCommand({ Bucket: ZIPPED, Key: zipped.key }), { expiresIn: 60 });
+    const fetched = await fetch(url);
+    assert.equal(fetched.status, 200);
+    assert.equal(await fetched.text(), unzipped);
   });
 
   test('GetObject with a Range: 206 with Content-Range and the slice; 416 InvalidRange past the end', async () => {

@@ -5,7 +5,8 @@
 // unzip and Python's zipfile; kafkajs-snappy, Kafka's snappy-java reader for Node; Debian's
 // python3-snappy with -t hadoop_snappy); the crawler reads each kind into a table; the
 // Firehose API creates and describes such streams by their CompressionFormat and names
-// the formats it takes when refusing another.
+// the formats it takes when refusing another. Objects carry the Content-Encoding Firehose
+// gives them (zip, snappy-java, hadoop-snappy).
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
@@ -15,6 +16,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const F = require('@aws-sdk/client-firehose');
+const S3 = require('@aws-sdk/client-s3');
 const kafkaSnappy = require('kafkajs-snappy')();
 const { Server, describeRun } = require('./harness');
 const { listObjects, firehoseKeyPattern } = require('./lake');
@@ -63,6 +65,7 @@ function hadoopSnappyDecompress(bytes) {
 describe('delivery streams with ZIP and Snappy compression', { timeout: 120000 }, () => {
   let server;
   let firehose;
+  let s3;
   const cli = async (args) => {
     const r = await server.cli(args);
     assert.equal(r.code, 0, `${describeRun(`tributary ${args.join(' ')}`, r)}\n${server.tail(30)}`);
@@ -82,16 +85,19 @@ describe('delivery streams with ZIP and Snappy compression', { timeout: 120000 }
     server = await Server.start({ tag: 'stream-compression' });
     firehose = new F.FirehoseClient({ endpoint: server.endpoint, region: 'local', maxAttempts: 1,
                                       credentials: { accessKeyId: 'admin', secretAccessKey: server.token } });
+    s3 = new S3.S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
+                           credentials: { accessKeyId: 'admin', secretAccessKey: server.token } });
   });
   after(async () => {
     if (firehose) firehose.destroy();
+    if (s3) s3.destroy();
     if (server) await server.dispose();
   });
 
-  for (const [compression, extension, magic, decompress] of [
-    ['zip', '.zip', 'PK\x03\x04', unzipOneEntry],
-    ['snappy', '.snappy', '\x82SNAPPY\x00', snappyJavaDecompress],
-    ['hadoop_snappy', '.snappy', null, hadoopSnappyDecompress],
+  for (const [compression, extension, magic, decompress, encoding] of [
+    ['zip', '.zip', 'PK\x03\x04', unzipOneEntry, 'zip'],
+    ['snappy', '.snappy', '\x82SNAPPY\x00', snappyJavaDecompress, 'snappy-java'],
+    ['hadoop_snappy', '.snappy', null, hadoopSnappyDecompress, 'hadoop-snappy'],
   ]) {
     test(`${compression}: ${extension} objects hold exactly the records; the crawler reads them`, async () => {
       const stream = `s_${compression}`;
@@ -110,6 +116,9 @@ describe('delivery streams with ZIP and Snappy compression', { timeout: 120000 }
         assert.match(o.key, firehoseKeyPattern(stream, '\\d{4}/\\d{2}/\\d{2}/\\d{2}/', `\\${extension}`));
         if (magic) assert.equal(o.data.subarray(0, magic.length).toString('latin1'), magic);
         const text = await decompress(o.data, o.key);
+        // The Content-Encoding Firehose gives such objects, through the S3 API.
+        const head = await s3.send(new S3.HeadObjectCommand({ Bucket: bucket, Key: o.key }));
+        assert.equal(head.ContentEncoding, encoding);
         assert.ok(o.data.length < text.length / 3, `${o.data.length} bytes for ${text.length} of records`);
         for (const line of text.split('\n')) if (line !== '') got.push(JSON.parse(line));
       }
