@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "streams/gzip.h"
+
 namespace tributary::streams {
 namespace {
 
@@ -87,40 +89,6 @@ Result<std::string> RawDeflate(std::string_view data) {
   if (rc != Z_STREAM_END) return Internal(fmt::format("zip: deflate returned {}", rc));
   out.resize(produced);
   return out;
-}
-
-// Inflates `in` (raw deflate) onto `out`; the entry's data must end where `in` does.
-Status RawInflate(std::string_view in, std::string* out, size_t max_output,
-                  std::string_view entry) {
-  z_stream z{};
-  if (inflateInit2(&z, -15) != Z_OK) return Internal("zip: inflateInit2 failed");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  char chunk[16384];
-  int rc;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(chunk);
-    z.avail_out = sizeof(chunk);
-    rc = inflate(&z, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      std::string why = z.msg ? z.msg : (rc == Z_BUF_ERROR ? "data cut short" : "inflate error");
-      inflateEnd(&z);
-      return DataLoss(fmt::format("zip: entry '{}': corrupt deflate data ({})", entry, why));
-    }
-    const size_t got = sizeof(chunk) - z.avail_out;
-    if (got > max_output - out->size()) {
-      inflateEnd(&z);
-      return ResourceExhausted(fmt::format("zip: the data inflates past {} bytes", max_output));
-    }
-    out->append(chunk, got);
-  } while (rc != Z_STREAM_END);
-  const size_t used = z.total_in;
-  inflateEnd(&z);
-  if (used != in.size()) {
-    return DataLoss(fmt::format("zip: entry '{}': its deflate data ends {} bytes before its size",
-                                entry, in.size() - used));
-  }
-  return Status::Ok();
 }
 
 // The end of central directory record: the last signature whose comment reaches the end.
@@ -269,7 +237,13 @@ Result<std::string> ZipExtract(std::string_view data, size_t max_output) {
     if (method == kMethodStored) {
       out.append(stored);
     } else {
-      TRY(RawInflate(stored, &out, max_output, name));
+      TRY_ASSIGN(size_t used,
+                 InflateOne(stored, -15, max_output, &out, fmt::format("zip: entry '{}'", name)));
+      if (used != stored.size()) {
+        return DataLoss(
+            fmt::format("zip: entry '{}': its deflate data ends {} bytes before its size", name,
+                        stored.size() - used));
+      }
     }
     std::string_view got = std::string_view(out).substr(start);
     if (got.size() != size) {
