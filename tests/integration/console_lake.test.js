@@ -189,6 +189,26 @@ describe('console: lake browser, catalog, crawlers, ETL jobs', { timeout: 60000 
     lines.pop();  // cut inside a record
     assert.deepEqual(lines.map((l) => JSON.parse(l).seq), [...Array(lines.length).keys()]);
     assert.equal(JSON.parse(lines[173]).pad, '3'.repeat(350));
+
+    // Put by hand: a local header whose deflate data is not deflate, and a .zip that is
+    // no archive at all; each says why it could not be decompressed and shows its bytes.
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(8, 8);            // deflated
+    header.writeUInt32LE(16, 18);          // 16 bytes stored
+    header.writeUInt32LE(100, 22);
+    header.writeUInt16LE(1, 26);           // a name of one byte
+    const hand = path.join(server.dataDir, 'lake', 'iot-bulk', 'zip', 'hand');
+    fs.mkdirSync(hand, { recursive: true });
+    fs.writeFileSync(path.join(hand, 'bad-deflate.zip'), Buffer.concat([header, Buffer.from('x'), Buffer.alloc(16, 0xff)]));
+    fs.writeFileSync(path.join(hand, 'not-an-archive.zip'), '{"seq":1}\n');
+    for (const [name, why] of [['bad-deflate.zip', /Could not decompress this object: .+/],
+      ['not-an-archive.zip', /Could not decompress this object: no ZIP local file header at byte 0/]]) {
+      await openFromLake('iot-bulk', `zip/hand/${name}`);
+      assert.equal(await text('object-kind'), 'ZIP');
+      assert.match(await page.textContent('[role="alert"]'), why);
+      assert.match(await text('object-content'), /^00000000  /);
+    }
     assertNoProblems(problems);
   });
 

@@ -232,6 +232,27 @@ function hexDump(bytes) {
 
 const startsWith = (bytes, magic) => magic.every((b, i) => bytes[i] === b);
 
+// How an object is compressed, by its first bytes or its name: 'gzip', 'ZIP', 'Snappy'
+// (either of Firehose's two), or null.
+function compressionOf(key, bytes) {
+  if (startsWith(bytes, [0x1f, 0x8b])) return 'gzip';
+  if (startsWith(bytes, ZIP_MAGIC) || key.endsWith('.zip')) return 'ZIP';
+  if (startsWith(bytes, SNAPPY_JAVA_MAGIC) || key.endsWith('.snappy')) return 'Snappy';
+  return null;
+}
+
+// The first PREVIEW_BYTES of what an object's first bytes (`cut` when the object goes on)
+// decompress to: {bytes, cut, error, inputCut}. inputCut: the compressed data itself was
+// cut, so an error at its end is expected, not a fault (gzip and deflate data stop there).
+async function decompressed(format, bytes, cut) {
+  if (format === 'gzip') return { ...(await inflate(bytes, PREVIEW_BYTES)), inputCut: cut };
+  if (format === 'Snappy') return { ...unsnappy(bytes, PREVIEW_BYTES), inputCut: false };
+  const entry = zipFirstEntry(bytes);  // throws naming what is wrong
+  if (entry.deflated) return { ...(await inflate(entry.data, PREVIEW_BYTES, 'deflate-raw')), inputCut: entry.cut };
+  return { bytes: entry.data.subarray(0, PREVIEW_BYTES), cut: entry.cut || entry.data.length > PREVIEW_BYTES,
+           error: null, inputCut: entry.cut };
+}
+
 // What the viewer shows for the first bytes of an object of `size` bytes.
 async function preview(bucket, key, bytes, size) {
   const cut = bytes.length < size;
@@ -247,28 +268,15 @@ async function preview(bucket, key, bytes, size) {
   let body = bytes;
   let bodyCut = cut;
   const notes = [];
-  const gzip = startsWith(bytes, [0x1f, 0x8b]);
-  const zip = startsWith(bytes, ZIP_MAGIC) || key.endsWith('.zip');
-  if (gzip || zip || startsWith(bytes, SNAPPY_JAVA_MAGIC) || key.endsWith('.snappy')) {
-    const format = gzip ? 'gzip' : zip ? 'ZIP' : 'Snappy';
-    // gzip and deflate data cut with the object's first bytes end in an error, not a mistake.
-    let inputCut = gzip && cut;
+  const format = compressionOf(key, bytes);
+  if (format) {
     let z;
     try {
-      if (gzip) {
-        z = await inflate(bytes, PREVIEW_BYTES);
-      } else if (zip) {
-        const entry = zipFirstEntry(bytes);
-        inputCut = entry.cut;
-        z = entry.deflated ? await inflate(entry.data, PREVIEW_BYTES, 'deflate-raw')
-          : { bytes: entry.data.subarray(0, PREVIEW_BYTES), cut: entry.cut || entry.data.length > PREVIEW_BYTES, error: null };
-      } else {
-        z = unsnappy(bytes, PREVIEW_BYTES);
-      }
+      z = await decompressed(format, bytes, cut);
     } catch (e) {
-      z = { error: e };
+      z = { error: e, inputCut: false };
     }
-    if (z.error && !inputCut) {
+    if (z.error && !z.inputCut) {
       return [h('p', { 'data-testid': 'object-kind' }, format), errorBox(z.error, 'Could not decompress this object'),
         pre(hexDump(bytes.subarray(0, HEX_BYTES)), { 'data-testid': 'object-content' })];
     }
