@@ -10,7 +10,11 @@
 
 namespace tributary::streams {
 
+// Compressed with libdeflate at zlib's default level; decompressed with zlib, a piece at a
+// time, so that a bound holds.
 Result<std::string> GzipCompress(std::string_view data);
+// Raw deflate data (RFC 1951, no wrapper), as a ZIP entry holds it.
+Result<std::string> RawDeflateCompress(std::string_view data);
 // The concatenation of every gzip member in `data`; past `max_output` bytes of it,
 // ResourceExhausted (a few MB can inflate to gigabytes).
 Result<std::string> GzipDecompress(std::string_view data, size_t max_output = SIZE_MAX);

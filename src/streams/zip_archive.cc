@@ -1,7 +1,7 @@
 #include "streams/zip_archive.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <ctime>
@@ -60,36 +60,7 @@ DosTime DosTimeOf(int64_t time_ms) {
   return dos;
 }
 
-uint32_t Crc32Of(std::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib's lengths are uInt: a piece at a time.
-  constexpr size_t kPiece = size_t{1} << 30;
-  for (size_t at = 0; at < data.size(); at += kPiece) {
-    const size_t n = std::min(kPiece, data.size() - at);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data() + at), static_cast<uInt>(n));
-  }
-  return static_cast<uint32_t>(crc);
-}
-
-Result<std::string> RawDeflate(std::string_view data) {
-  z_stream z{};
-  // Negative windowBits: deflate data with neither zlib's nor gzip's wrapper, as ZIP holds it.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Internal("zip: deflateInit2 failed");
-  }
-  std::string out;
-  out.resize(deflateBound(&z, static_cast<uLong>(data.size())));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  const size_t produced = z.total_out;
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) return Internal(fmt::format("zip: deflate returned {}", rc));
-  out.resize(produced);
-  return out;
-}
+uint32_t Crc32Of(std::string_view data) { return libdeflate_crc32(0, data.data(), data.size()); }
 
 // The end of central directory record: the last signature whose comment reaches the end.
 Result<size_t> FindEnd(std::string_view data) {
@@ -116,7 +87,7 @@ Result<std::string> ZipOneEntry(std::string_view data, std::string_view entry_na
   if (entry_name.empty() || entry_name.size() > 0xffff) {
     return InvalidArgument("zip: an entry's name must be 1..65535 bytes");
   }
-  TRY_ASSIGN(std::string deflated, RawDeflate(data));
+  TRY_ASSIGN(std::string deflated, RawDeflateCompress(data));
   if (deflated.size() >= 0xffffffffu) {
     return InvalidArgument("zip: the deflated entry needs Zip64, which is not written");
   }

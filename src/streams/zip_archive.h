@@ -3,8 +3,8 @@
 //
 //   Written: a local file header with the entry's CRC-32 and sizes (known before it is
 //     written: no data descriptor), the raw deflate data, one central directory record,
-//     the end of central directory record. Neither Zip64 nor encryption. What unzip,
-//     Python's zipfile, Java's ZipInputStream and Spark's binary readers take.
+//     the end of central directory record. Neither Zip64 nor encryption. Info-ZIP's
+//     unzip and Python's zipfile read it (integration_stream_compression).
 //   Read: any archive of stored or deflated entries, concatenated in the central
 //     directory's order (one a hand put in the lake may hold several), each checked
 //     against its CRC-32 and sizes.
