@@ -3,6 +3,7 @@
 // what most gzip writers use), on 5 MiB of JSON Lines readings as a stream buffers them.
 // `ratio` is the compressed size over the input's. Run:
 //   build/src/streams/streams_bench --benchmark_filter=Compress
+// and reading back: --benchmark_filter=Decompress
 #include <benchmark/benchmark.h>
 #include <zlib.h>
 
@@ -77,6 +78,52 @@ void BM_CompressZip(benchmark::State& state) {
   Report(state, size);
 }
 BENCHMARK(BM_CompressZip)->Unit(benchmark::kMillisecond);
+
+// Reading an object back: the crawler's, table reads' and ETL's GzipDecompress beside
+// zlib a piece at a time (InflateOne, what GzipDecompress did before, and still does for
+// several members). `bytes_per_second` counts the output.
+void BM_DecompressZlibGzip(benchmark::State& state) {
+  const std::string gz = GzipCompress(Readings()).value();
+  for (auto _ : state) {
+    std::string out;
+    auto used = InflateOne(gz, 15 + 16, SIZE_MAX, &out, "gzip");
+    if (!used.ok() || out.size() != Readings().size()) state.SkipWithError("inflate failed");
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(Readings().size()));
+}
+BENCHMARK(BM_DecompressZlibGzip)->Unit(benchmark::kMillisecond);
+
+// zlib in one call into the size the trailer gives, as GzipDecompress calls libdeflate:
+// what is the library's and what is the piecewise path's.
+void BM_DecompressZlibGzipOneCall(benchmark::State& state) {
+  const std::string gz = GzipCompress(Readings()).value();
+  for (auto _ : state) {
+    std::string out(Readings().size(), '\0');
+    z_stream z{};
+    inflateInit2(&z, 15 + 16);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+    z.avail_in = static_cast<uInt>(gz.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    if (inflate(&z, Z_FINISH) != Z_STREAM_END) state.SkipWithError("inflate failed");
+    inflateEnd(&z);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(Readings().size()));
+}
+BENCHMARK(BM_DecompressZlibGzipOneCall)->Unit(benchmark::kMillisecond);
+
+void BM_DecompressGzip(benchmark::State& state) {
+  const std::string gz = GzipCompress(Readings()).value();
+  for (auto _ : state) {
+    auto out = GzipDecompress(gz, size_t{1} << 30);
+    if (!out.ok() || out->size() != Readings().size()) state.SkipWithError("decompress failed");
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(Readings().size()));
+}
+BENCHMARK(BM_DecompressGzip)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tributary::streams

@@ -5,25 +5,65 @@
 #include <zlib.h>
 
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 namespace tributary::streams {
 
 namespace {
 
-// libdeflate's one-shot compression of `data` at zlib's default level (6), by `compress`
-// (gzip or raw deflate): about twice as fast as zlib's at that level, for a few per cent
-// more bytes (BENCHMARKS.md, "Compressing objects").
+using CompressorPtr = std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)>;
+
+// libdeflate compressors at zlib's default level (6), kept between objects: one is 656 KiB
+// to allocate (and, under ASan, a millisecond). At most kKept wait here for the next object,
+// whichever stream's delivery thread it is on.
+class Compressors {
+ public:
+  static constexpr int kLevel = 6;
+  static constexpr size_t kKept = 4;
+
+  static CompressorPtr Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu());
+      if (!kept().empty()) {
+        CompressorPtr c = std::move(kept().back());
+        kept().pop_back();
+        return c;
+      }
+    }
+    return CompressorPtr(libdeflate_alloc_compressor(kLevel), &libdeflate_free_compressor);
+  }
+  static void Give(CompressorPtr c) {
+    std::lock_guard<std::mutex> lock(mu());
+    if (c && kept().size() < kKept) kept().push_back(std::move(c));
+  }
+
+ private:
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<CompressorPtr>& kept() {
+    static std::vector<CompressorPtr> v;
+    return v;
+  }
+};
+
+// libdeflate's one-shot compression of `data` by `compress` (gzip or raw deflate): about
+// twice as fast as zlib's at the same level, for a few per cent more bytes (BENCHMARKS.md,
+// "Compressing a stream's objects").
 template <typename Bound, typename Compress>
 Result<std::string> Deflate(std::string_view data, Bound bound, Compress compress,
                             std::string_view what) {
-  constexpr int kLevel = 6;
-  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(
-      libdeflate_alloc_compressor(kLevel), &libdeflate_free_compressor);
+  CompressorPtr c = Compressors::Take();
   if (!c) return Internal(fmt::format("{}: libdeflate_alloc_compressor failed", what));
   std::string out(bound(c.get(), data.size()), '\0');
   const size_t produced = compress(c.get(), data.data(), data.size(), out.data(), out.size());
-  if (produced == 0)
+  Compressors::Give(std::move(c));
+  if (produced == 0) {
     return Internal(fmt::format("{}: the compressed data did not fit its bound", what));
+  }
   out.resize(produced);
   return out;
 }
@@ -71,7 +111,41 @@ Result<size_t> InflateOne(std::string_view data, int window_bits, size_t max_out
   return used;
 }
 
+namespace {
+
+// Deflate cannot shrink data more than about 1032 to 1: a trailer claiming more is not
+// believed (nor allocated for).
+constexpr size_t kMaxDeflateRatio = 1032;
+
+// `data` as one gzip member in one call of libdeflate (about twice zlib's speed), when its
+// trailer's size (ISIZE, the size modulo 2^32) is within `max_output` and believable and
+// the member is all of `data`; nullopt otherwise, for zlib to go through a piece at a time
+// (several members, a bigger size, corrupt data, which zlib names).
+std::optional<std::string> OneMemberAtOnce(std::string_view data, size_t max_output) {
+  constexpr size_t kSmallestMember = 18;  // header 10, empty deflate 2, trailer 8
+  if (data.size() < kSmallestMember) return std::nullopt;
+  const auto* tail = reinterpret_cast<const uint8_t*>(data.data() + data.size() - 4);
+  const size_t size = uint32_t{tail[0]} | uint32_t{tail[1]} << 8 | uint32_t{tail[2]} << 16 |
+                      uint32_t{tail[3]} << 24;
+  if (size > max_output || size > data.size() * kMaxDeflateRatio) return std::nullopt;
+  std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
+      libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+  if (!d) return std::nullopt;
+  std::string out(size, '\0');
+  size_t used = 0;
+  size_t produced = 0;
+  if (libdeflate_gzip_decompress_ex(d.get(), data.data(), data.size(), out.data(), out.size(),
+                                    &used, &produced) != LIBDEFLATE_SUCCESS ||
+      used != data.size() || produced != size) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> GzipDecompress(std::string_view data, size_t max_output) {
+  if (auto out = OneMemberAtOnce(data, max_output)) return std::move(*out);
   std::string out;
   // One member after another: concatenated gzip members are one gzip file.
   for (size_t offset = 0; offset < data.size();) {

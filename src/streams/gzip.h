@@ -10,8 +10,9 @@
 
 namespace tributary::streams {
 
-// Compressed with libdeflate at zlib's default level; decompressed with zlib, a piece at a
-// time, so that a bound holds.
+// Compressed with libdeflate at zlib's default level. Decompressed by libdeflate in one
+// call when the data is one member whose trailer gives a size within the bound; else by
+// zlib a piece at a time, so that the bound holds and corruption is named.
 Result<std::string> GzipCompress(std::string_view data);
 // Raw deflate data (RFC 1951, no wrapper), as a ZIP entry holds it.
 Result<std::string> RawDeflateCompress(std::string_view data);

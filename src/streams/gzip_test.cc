@@ -63,6 +63,21 @@ TEST(GzipTest, CorruptionIsNamedByMemberAndByte) {
   EXPECT_EQ(cut.status().message().find("(in the member"), std::string::npos);
 }
 
+// The trailer's size decides whether one call of libdeflate reads the member; a trailer
+// that lies (smaller, larger, or past what deflate can give) is caught, not believed.
+TEST(GzipTest, ATrailerThatLiesIsAnError) {
+  const std::string text = Lines(500, "pm-1");
+  const std::string gz = GzipCompress(text).value();
+  for (uint32_t size : {uint32_t(text.size() - 1), uint32_t(text.size() + 1), 0xffffffffu}) {
+    std::string patched = gz;
+    for (int i = 0; i < 4; ++i)
+      patched[patched.size() - 4 + i] = static_cast<char>(size >> (8 * i));
+    auto got = GzipDecompress(patched);
+    ASSERT_FALSE(got.ok()) << size;
+    EXPECT_EQ(got.status().code(), ErrorCode::kDataLoss) << got.status().ToString();
+  }
+}
+
 TEST(GzipTest, InflatingStopsAtTheBound) {
   const std::string zeros(4 << 20, '0');
   auto bomb = GzipDecompress(GzipCompress(zeros).value(), 1 << 20);
