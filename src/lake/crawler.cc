@@ -33,41 +33,26 @@ bool IsSnappyObject(std::string_view key, std::string_view bytes) {
          bytes.substr(0, streams::kXerialSnappyMagic.size()) == streams::kXerialSnappyMagic;
 }
 
-// A .snappy object's text: snappy-java's stream (Firehose's "Snappy"), told by its
-// header, else Hadoop's (its "HADOOP_SNAPPY", which has none).
-Result<std::string> DecodeSnappyObject(const std::string& key, std::string_view bytes,
-                                       size_t max_text) {
-  const bool java =
-      bytes.substr(0, streams::kXerialSnappyMagic.size()) == streams::kXerialSnappyMagic;
-  auto text = java ? streams::XerialSnappyDecompress(bytes, max_text)
-                   : streams::HadoopSnappyDecompress(bytes, max_text);
-  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
-    return DataLoss("object " + key + ": its Snappy data uncompresses past " +
-                    std::to_string(max_text) + " bytes, the most an object's text may hold here (" +
-                    std::to_string(bytes.size()) + " bytes compressed)");
-  }
-  if (!text.ok()) {
-    return DataLoss("object " + key + ": corrupt " + (java ? "snappy-java" : "Hadoop Snappy") +
-                    " data: " + text.status().message());
-  }
-  return text;
-}
+bool HasGzipMagic(std::string_view bytes) { return bytes.starts_with("\x1f\x8b"); }
 
-// A .zip object's text (Firehose's "ZIP": one entry; any entries, in order, of one put by
-// hand), told by its name or its first local header.
+// A .zip object (Firehose's "ZIP": one entry; any entries, in order, of one put by hand),
+// told by its name or its first local header.
 bool IsZipObject(std::string_view key, std::string_view bytes) {
   return key.ends_with(".zip") || bytes.substr(0, streams::kZipMagic.size()) == streams::kZipMagic;
 }
 
-Result<std::string> DecodeZipObject(const std::string& key, std::string_view bytes,
-                                    size_t max_text) {
-  auto text = streams::ZipExtract(bytes, max_text);
+// What decompressing object `key` (`packed` bytes) gave, its errors as a bad object's:
+// past the limit, "<past> past <max_text> bytes, ..."; corrupt, "<corrupt><why>".
+Result<std::string> ObjectText(const std::string& key, Result<std::string> text, size_t packed,
+                               size_t max_text, std::string_view past, std::string_view corrupt) {
   if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
-    return DataLoss("object " + key + ": its ZIP entries inflate past " + std::to_string(max_text) +
-                    " bytes, the most an object's text may hold here (" +
-                    std::to_string(bytes.size()) + " bytes compressed)");
+    return DataLoss("object " + key + ": " + std::string(past) + " past " +
+                    std::to_string(max_text) + " bytes, the most an object's text may hold here (" +
+                    std::to_string(packed) + " bytes compressed)");
   }
-  if (!text.ok()) return DataLoss("object " + key + ": " + text.status().message());
+  if (!text.ok()) {
+    return DataLoss("object " + key + ": " + std::string(corrupt) + text.status().message());
+  }
   return text;
 }
 
@@ -252,9 +237,7 @@ class Crawl {
     if (format == DataFormat::kParquet) {
       seen.records = ReadParquetSchema(o.key, *bytes);
     } else {
-      bool gzip = bytes->size() >= 2 && static_cast<unsigned char>((*bytes)[0]) == 0x1f &&
-                  static_cast<unsigned char>((*bytes)[1]) == 0x8b;
-      if (gzip) compression_ = "gzip";
+      if (HasGzipMagic(*bytes)) compression_ = "gzip";
       if (IsSnappyObject(o.key, *bytes)) compression_ = "snappy";
       auto text = DecodeObject(o.key, std::move(*bytes));
       if (!text.ok()) {
@@ -519,23 +502,26 @@ class Crawl {
 }  // namespace
 
 Result<std::string> DecodeObject(const std::string& key, std::string bytes, size_t max_text) {
-  if (IsSnappyObject(key, bytes)) return DecodeSnappyObject(key, bytes, max_text);
-  if (IsZipObject(key, bytes)) return DecodeZipObject(key, bytes, max_text);
-  bool magic = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
-               static_cast<unsigned char>(bytes[1]) == 0x8b;
-  bool gz_name = key.size() > 3 && key.compare(key.size() - 3, 3, ".gz") == 0;
-  if (!magic && !gz_name) return bytes;
+  if (IsSnappyObject(key, bytes)) {
+    // snappy-java's stream (Firehose's "Snappy"), told by its header, else Hadoop's (its
+    // "HADOOP_SNAPPY", which has none).
+    const bool java = bytes.starts_with(streams::kXerialSnappyMagic);
+    return ObjectText(key,
+                      java ? streams::XerialSnappyDecompress(bytes, max_text)
+                           : streams::HadoopSnappyDecompress(bytes, max_text),
+                      bytes.size(), max_text, "its Snappy data uncompresses",
+                      java ? "corrupt snappy-java data: " : "corrupt Hadoop Snappy data: ");
+  }
+  if (IsZipObject(key, bytes)) {
+    return ObjectText(key, streams::ZipExtract(bytes, max_text), bytes.size(), max_text,
+                      "its ZIP entries inflate", "");
+  }
+  const bool magic = HasGzipMagic(bytes);
+  if (!magic && !(key.size() > 3 && key.ends_with(".gz"))) return bytes;
   if (!magic)
     return DataLoss("object " + key + ": named .gz but does not start with the gzip magic bytes");
-  auto text = streams::GzipDecompress(bytes, max_text);
-  if (!text.ok() && text.status().code() == ErrorCode::kResourceExhausted) {
-    return DataLoss("object " + key + ": its gzip data inflates past " + std::to_string(max_text) +
-                    " bytes, the most an object's text may hold here (" +
-                    std::to_string(bytes.size()) + " bytes compressed)");
-  }
-  if (!text.ok())
-    return DataLoss("object " + key + ": corrupt gzip data: " + text.status().message());
-  return text;
+  return ObjectText(key, streams::GzipDecompress(bytes, max_text), bytes.size(), max_text,
+                    "its gzip data inflates", "corrupt gzip data: ");
 }
 
 CrawlRun RunCrawl(const CrawlerDefinition& crawler, CrawlRun run, const CrawlContext& context) {

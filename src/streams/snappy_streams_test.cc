@@ -6,8 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
 #include <string>
+
+#include "streams/testing/sample_bytes.h"
 
 namespace tributary::streams {
 namespace {
@@ -22,14 +23,8 @@ std::string Be32(uint32_t v) {
 class SnappyStreamsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::mt19937 random(7);
-    noise_.resize(300000);  // does not compress
-    for (char& c : noise_) c = static_cast<char>(random());
-    for (int i = 0; i < 8000; ++i) {
-      records_ += R"({"device":"pm-)" + std::to_string(i % 7) +
-                  R"(","pm25":12.5})"
-                  "\n";
-    }
+    noise_ = testing::NoiseBytes(300000, 7);  // does not compress
+    records_ = testing::PmReadings(8000);
   }
   std::string noise_;
   std::string records_;

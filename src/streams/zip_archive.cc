@@ -88,8 +88,9 @@ Result<std::string> ZipOneEntry(std::string_view data, std::string_view entry_na
     return InvalidArgument("zip: an entry's name must be 1..65535 bytes");
   }
   TRY_ASSIGN(std::string deflated, RawDeflateCompress(data));
-  if (deflated.size() >= 0xffffffffu) {
-    return InvalidArgument("zip: the deflated entry needs Zip64, which is not written");
+  // The central directory's offset is the last 32-bit field to fill.
+  if (kLocalHeaderSize + entry_name.size() + deflated.size() >= 0xffffffffu) {
+    return InvalidArgument("zip: the archive needs Zip64, which is not written");
   }
   const uint32_t crc = Crc32Of(data);
   const DosTime dos = DosTimeOf(time_ms);
@@ -124,9 +125,6 @@ Result<std::string> ZipOneEntry(std::string_view data, std::string_view entry_na
   Append32(&out, 0);               // the local header's offset
   out.append(entry_name);
   const size_t central_size = out.size() - central_at;
-  if (central_at >= 0xffffffffu) {
-    return InvalidArgument("zip: the archive needs Zip64, which is not written");
-  }
   Append32(&out, kEndSignature);
   Append16(&out, 0);  // this disk
   Append16(&out, 0);  // the central directory's disk

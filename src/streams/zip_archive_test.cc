@@ -6,8 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
 #include <string>
+
+#include "streams/testing/sample_bytes.h"
 
 namespace tributary::streams {
 namespace {
@@ -58,14 +59,8 @@ std::string SeqLines() {
 class ZipArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::mt19937 random(11);
-    noise_.resize(200000);  // does not compress
-    for (char& c : noise_) c = static_cast<char>(random());
-    for (int i = 0; i < 5000; ++i) {
-      records_ += R"({"device":"pm-)" + std::to_string(i % 7) +
-                  R"(","pm25":12.5})"
-                  "\n";
-    }
+    noise_ = testing::NoiseBytes(200000, 11);  // does not compress
+    records_ = testing::PmReadings(5000);
   }
   std::string noise_;
   std::string records_;
