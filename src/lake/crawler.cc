@@ -239,6 +239,7 @@ class Crawl {
     } else {
       if (HasGzipMagic(*bytes)) compression_ = "gzip";
       if (IsSnappyObject(o.key, *bytes)) compression_ = "snappy";
+      if (IsZipObject(o.key, *bytes)) compression_ = "zip";
       auto text = DecodeObject(o.key, std::move(*bytes));
       if (!text.ok()) {
         Error(text.status().message());
@@ -495,7 +496,7 @@ class Crawl {
   std::vector<std::string> gone_;  // keys read before and no longer listed
   // The objects' format: the table's once it holds objects, else the first object's.
   std::optional<DataFormat> format_;
-  std::string compression_;  // "gzip", a Parquet codec ("snappy"), or "" when none seen
+  std::string compression_;  // "gzip", "zip", "snappy", a Parquet codec, or "" when none seen
   bool deprecated_ = false;  // DEPRECATE_IN_DATABASE and every object gone
 };
 

@@ -208,6 +208,19 @@ std::string ParquetObject(int rows, parquet::Codec codec = parquet::Codec::kSnap
 // Nested Parquet columns (what record format conversion writes for struct, array and map
 // columns, or another engine's structs and lists) get their Hive types, and read back as
 // JSON objects and arrays.
+// A table of a ZIP stream's objects says so, as one of gzip or Snappy objects does.
+TEST_F(CrawlerTest, ZipObjectsMakeAZipTable) {
+  Put("raw/2026/11/30/14/s-1-x.zip",
+      streams::ZipOneEntry(std::string(kReading) + "\n" + kReading + "\n", "x", 0).value());
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_TRUE(run.errors.empty()) << run.errors[0];
+  EXPECT_EQ(run.records, 2);
+  Table t = GetTable();
+  EXPECT_EQ(t.compression, "zip");
+  EXPECT_EQ(t.parameters["compressionType"], "zip");
+}
+
 TEST_F(CrawlerTest, NestedParquetColumnsGetHiveTypesAndReadBackAsJson) {
   auto schema = parquet::Schema::Parse(
       "device:string?,pos:struct<lat:double,tags:list<string>>?,labels:map<string,int32>?");
