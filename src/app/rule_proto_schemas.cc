@@ -11,7 +11,7 @@ Result<std::string> RuleProtoSchemas::Decode(std::string_view bucket, std::strin
                                              std::string_view message_type,
                                              std::string_view bytes) const {
   std::string id = std::string(bucket) + "/" + std::string(key);
-  TRY_ASSIGN(std::shared_ptr<const expr::ProtoSchema> schema, SchemaAt(id, bucket, key));
+  TRY_ASSIGN(std::shared_ptr<const expr::ProtoSchema> schema, SchemaAt(id));
   Result<std::string> json = schema->ToJson(proto_file, message_type, bytes);
   if (!json.ok() && json.status().code() == ErrorCode::kNotFound &&
       FirstMiss(id, std::string(proto_file) + "/" + std::string(message_type))) {
@@ -31,24 +31,48 @@ RuleProtoSchemas::~RuleProtoSchemas() {
 }
 
 Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::SchemaAt(
-    const std::string& id, std::string_view bucket, std::string_view key) const {
+    const std::string& id) const {
   const int64_t now = clock_();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = kept_.find(id);
-    if (it != kept_.end()) {
-      Entry& e = it->second;
-      int64_t age = now - e.read_ms;
-      if (age < 0 || age >= (e.schema ? max_age_ms_ : retry_ms_)) ReadAgainLater(id, &e);
-      if (e.schema) return e.schema;
-      return e.error;
-    }
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = kept_.find(id);
+  if (it == kept_.end()) {
+    if (kept_.size() >= kMaxKept) kept_.clear();
+    Entry& e = kept_[id];
+    e.unread = true;
+    e.first_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(first_wait_ms_);
+    ReadAgainLater(id, &e);
+    return AwaitFirstRead(id, lock);
   }
-  // The first read, here and without the lock: another set's users need not wait for it.
-  Result<std::shared_ptr<const expr::ProtoSchema>> read = Read(bucket, key);
-  std::lock_guard<std::mutex> lock(mu_);
-  Keep(id, read, now);
-  return read;
+  Entry& e = it->second;
+  if (e.unread) return AwaitFirstRead(id, lock);
+  int64_t age = now - e.read_ms;
+  if (age < 0 || age >= (e.schema ? max_age_ms_ : retry_ms_)) ReadAgainLater(id, &e);
+  if (e.schema) return e.schema;
+  return e.error;
+}
+
+Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::AwaitFirstRead(
+    const std::string& id, std::unique_lock<std::mutex>& lock) const {
+  auto it = kept_.find(id);
+  const auto deadline = it->second.first_deadline;
+  // kept_ may be cleared (and `id` made again) while this waits: looked up each time.
+  read_.wait_until(lock, deadline, [&] {
+    it = kept_.find(id);
+    return it == kept_.end() || !it->second.unread;
+  });
+  if (it != kept_.end() && !it->second.unread) {
+    if (it->second.schema) return it->second.schema;
+    return it->second.error;
+  }
+  std::string where = "s3://" + id;
+  if (it != kept_.end() && !it->second.logged_slow) {
+    it->second.logged_slow = true;
+    log_->warn(
+        "decode(..., 'proto', ...): {} not read within {} ms (the lake is slow to answer); its "
+        "decodes give Undefined until it is",
+        where, first_wait_ms_);
+  }
+  return Unavailable(where + ": not read yet (the lake is slow to answer)");
 }
 
 void RuleProtoSchemas::Keep(const std::string& id,
@@ -57,7 +81,9 @@ void RuleProtoSchemas::Keep(const std::string& id,
   if (kept_.size() >= kMaxKept && kept_.find(id) == kept_.end()) kept_.clear();
   Entry& e = kept_[id];
   e.rereading = false;
+  e.unread = false;
   e.read_ms = now;
+  read_.notify_all();
   if (read.ok()) {
     e.schema = *read;
     e.error = Status::Ok();

@@ -8,14 +8,18 @@
 // afresh.
 //
 // Rules run on the broker's I/O threads, and an S3 GET may take its retries' time when
-// the store is unwell. So only a set's first read is done there (without the lock);
-// reading it again, and trying again one that failed, is done by a thread of this
-// class's own, made on first need, while the kept set (or error) goes on answering: a
-// failed read again keeps the set it had.
+// the store is unwell. So every read is done by a thread of this class's own, made on
+// first need. A set's first use waits for its first read for at most `first_wait_ms`
+// (steady time, from that use: the callers that come meanwhile wait for the same
+// deadline, so a lake that does not answer holds the broker that long once); past it the
+// decodes give Undefined until the read ends (logged once). Reading a set again, and
+// trying again one that failed, does not wait: the kept set (or error) goes on answering,
+// and a failed read again keeps the set it had.
 //
 // Thread-safety: Decode may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -42,8 +46,13 @@ class RuleProtoSchemas {
 
   // `lake` must outlive this. `clock`: Unix ms (tests turn it).
   explicit RuleProtoSchemas(objstore::ObjectStoreProvider* lake, int64_t max_age_ms = 60000,
-                            int64_t retry_ms = 10000, std::function<int64_t()> clock = &WallMillis)
-      : lake_(lake), max_age_ms_(max_age_ms), retry_ms_(retry_ms), clock_(std::move(clock)) {}
+                            int64_t retry_ms = 10000, std::function<int64_t()> clock = &WallMillis,
+                            int64_t first_wait_ms = 250)
+      : lake_(lake),
+        max_age_ms_(max_age_ms),
+        retry_ms_(retry_ms),
+        first_wait_ms_(first_wait_ms),
+        clock_(std::move(clock)) {}
   // Waits for a read under way (an S3 GET: its timeout at most) and stops the thread.
   ~RuleProtoSchemas();
 
@@ -57,14 +66,19 @@ class RuleProtoSchemas {
     std::shared_ptr<const expr::ProtoSchema> schema;  // null when `error`
     Status error;
     int64_t read_ms = 0;
-    bool rereading = false;        // queued for the thread, or being read by it
+    bool rereading = false;  // queued for the thread, or being read by it
+    // Not read yet: its first users wait until `first_deadline`.
+    bool unread = false;
+    bool logged_slow = false;  // that the first read outlasted the wait
+    std::chrono::steady_clock::time_point first_deadline;
     std::set<std::string> logged;  // the missing "file/type"s logged since the read
   };
 
-  // The set at bucket/key, kept or read now.
-  Result<std::shared_ptr<const expr::ProtoSchema>> SchemaAt(const std::string& id,
-                                                            std::string_view bucket,
-                                                            std::string_view key) const;
+  // The set at bucket/key: kept, or its first read's (waited for, within the bound).
+  Result<std::shared_ptr<const expr::ProtoSchema>> SchemaAt(const std::string& id) const;
+  // What `id`'s first read left, once it has ended or the wait is over, with `lock` held.
+  Result<std::shared_ptr<const expr::ProtoSchema>> AwaitFirstRead(
+      const std::string& id, std::unique_lock<std::mutex>& lock) const;
   Result<std::shared_ptr<const expr::ProtoSchema>> Read(std::string_view bucket,
                                                         std::string_view key) const;
   // Whether "file/type" of the set `id` is yet to be logged (and marks it logged).
@@ -79,11 +93,13 @@ class RuleProtoSchemas {
   objstore::ObjectStoreProvider* lake_;
   const int64_t max_age_ms_;
   const int64_t retry_ms_;
+  const int64_t first_wait_ms_;
   const std::function<int64_t()> clock_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, Entry> kept_;  // by "bucket/key"
   mutable std::deque<std::string> due_;                  // ids for the thread to read
-  mutable std::condition_variable wake_;
+  mutable std::condition_variable wake_;                 // the thread: work is due, or stop
+  mutable std::condition_variable read_;                 // first users: a read has been kept
   mutable bool stop_ = false;
   mutable std::thread rereader_;
   std::shared_ptr<spdlog::logger> log_ = Logger("rules");

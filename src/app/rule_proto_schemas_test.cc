@@ -1,7 +1,8 @@
 // What rules' decode(v, 'proto', bucket, key, file, type) reads from the lake: the
 // FileDescriptorSet at bucket/key, kept between messages and read again once old (by the
 // class's own thread, the kept set answering meanwhile), a missing or broken one given as
-// an error (and tried again after a while), a set it had kept when reading it again fails.
+// an error (and tried again after a while), a set it had kept when reading it again fails,
+// and a first read the lake is slow to answer waited for only so long.
 #include "app/rule_proto_schemas.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 
 #include "base/testing/temp_dir.h"
 #include "expr/testing/reading_proto.h"
+#include "objstore/testing/forwarding_store.h"
 
 namespace tributary::app {
 namespace {
@@ -117,6 +119,65 @@ TEST_F(RuleProtoSchemasTest, AMissingOrBrokenSetIsAnErrorTriedAgainLater) {
   auto big = schemas_->Decode("schemas", "big.desc", "reading", "Reading", "");
   EXPECT_NE(big.status().message().find("over the 1048576 taken"), std::string::npos)
       << big.status().message();
+}
+
+// A bucket whose reads wait until the test opens it: a lake that does not answer.
+class GatedBucket : public objstore::testing::ForwardingStore {
+ public:
+  GatedBucket(std::shared_ptr<objstore::ObjectStore> inner, std::atomic<bool>* open,
+              std::atomic<int>* gets)
+      : ForwardingStore(std::move(inner)), open_(open), gets_(gets) {}
+  Result<std::string> Get(const std::string& key,
+                          std::optional<objstore::ByteRange> range) override {
+    ++*gets_;
+    while (!open_->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return ForwardingStore::Get(key, range);
+  }
+
+ private:
+  std::atomic<bool>* open_;
+  std::atomic<int>* gets_;
+};
+
+TEST_F(RuleProtoSchemasTest, AFirstReadTheLakeIsSlowToAnswerIsWaitedForOnlySoLong) {
+  Upload("reading.desc", SetOf(ReadingFile()));
+  std::atomic<bool> open{false};
+  std::atomic<int> gets{0};
+  objstore::testing::WrappingProvider gated(lake_.get(), [&](auto bucket) {
+    return std::make_shared<GatedBucket>(std::move(bucket), &open, &gets);
+  });
+  RuleProtoSchemas schemas(
+      &gated, 60000, 10000, [this] { return now_ms_.load(); },
+      /*first_wait_ms=*/200);
+  auto decode = [&] {
+    return schemas.Decode("schemas", "reading.desc", "reading", "Reading",
+                          ReadingBytes("pm-9", 3.5, 7, false));
+  };
+  // Two threads' first uses (two I/O threads' messages): both answer by the one deadline,
+  // with the read still under way, and the set is asked of the lake once.
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::string> other = Unavailable("not run");
+  std::thread second([&] { other = decode(); });
+  Result<std::string> first = decode();
+  second.join();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
+  EXPECT_LT(waited, std::chrono::milliseconds(2000));
+  for (const auto* r : {&first, &other}) {
+    EXPECT_EQ(r->status().code(), ErrorCode::kUnavailable);
+    EXPECT_EQ(r->status().message(),
+              "s3://schemas/reading.desc: not read yet (the lake is slow to answer)");
+  }
+  EXPECT_EQ(gets.load(), 1);
+  // Past the deadline, a use does not wait at all.
+  const auto later = std::chrono::steady_clock::now();
+  EXPECT_EQ(decode().status().code(), ErrorCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - later, std::chrono::milliseconds(100));
+  // The lake answers: the read ends and the set is kept.
+  open = true;
+  ASSERT_TRUE(Eventually([&] { return decode().ok(); }));
+  EXPECT_NE(decode()->find(R"("deviceId":"pm-9")"), std::string::npos);
+  EXPECT_EQ(gets.load(), 1);
 }
 
 }  // namespace
