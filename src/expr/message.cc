@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/ids.h"
+#include "base/json_numbers.h"
 #include "expr/conversions.h"
 #include "expr/payload_access.h"
 
@@ -41,97 +42,6 @@ void Release(simdjson::dom::parser* p) {
 constexpr char kOutOfRangeText[] = "\0tributary:number-out-of-range";
 constexpr std::string_view kOutOfRange(kOutOfRangeText, sizeof kOutOfRangeText - 1);
 constexpr std::string_view kOutOfRangeJson = "\"\\u0000tributary:number-out-of-range\"";
-
-// Whether `token` is a number as JSON writes them: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-bool IsJsonNumber(std::string_view token) {
-  size_t i = 0;
-  auto digits = [&] {
-    size_t from = i;
-    while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i;
-    return i > from;
-  };
-  if (i < token.size() && token[i] == '-') ++i;
-  if (i < token.size() && token[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < token.size() && token[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
-    ++i;
-    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == token.size();
-}
-
-// `token` (a JSON number) as simdjson takes it: integers beyond 64 bits as the nearest
-// double ("1.8446744073709552e+19"), numbers beyond a double's range as kOutOfRangeJson.
-// What is not a JSON number (007, 1., -) is left as it is, for the parser to refuse.
-void AppendReadableNumber(std::string_view token, std::string* out) {
-  if (!IsJsonNumber(token)) {
-    out->append(token);
-    return;
-  }
-  double d = 0;
-  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
-  if (ec == std::errc() && end == token.data() + token.size() && std::isfinite(d)) {
-    bool integer = token.find_first_of(".eE") == std::string_view::npos;
-    if (!integer) {
-      out->append(token);  // simdjson read it: not the one that failed
-      return;
-    }
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-    out->append(buf, r.ptr);
-    return;
-  }
-  if (ec == std::errc::result_out_of_range) {
-    // Too small reads as zero (as simdjson has it); too large has no double.
-    size_t e = token.find_first_of("eE");
-    if (e != std::string_view::npos && e + 1 < token.size() && token[e + 1] == '-') {
-      out->append("0.0");
-      return;
-    }
-    out->append(kOutOfRangeJson);
-    return;
-  }
-  out->append(token);  // not a number at all: let the parser say so
-}
-
-// `text` with every number rewritten as AppendReadableNumber does; strings are copied
-// as they are.
-std::string ReadableNumbers(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 64);
-  size_t i = 0;
-  while (i < text.size()) {
-    char c = text[i];
-    if (c == '"') {
-      size_t j = i + 1;
-      while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
-      j = std::min(j + 1, text.size());
-      out.append(text.substr(i, j - i));
-      i = j;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t j = i + 1;
-      while (j < text.size() &&
-             ((text[j] >= '0' && text[j] <= '9') || text[j] == '.' || text[j] == 'e' ||
-              text[j] == 'E' || text[j] == '+' || text[j] == '-')) {
-        ++j;
-      }
-      AppendReadableNumber(text.substr(i, j - i), &out);
-      i = j;
-    } else {
-      out.push_back(c);
-      ++i;
-    }
-  }
-  return out;
-}
 
 // The hex value of the four characters at text[i..i+4), or -1.
 int Hex4(std::string_view text, size_t i) {
@@ -230,7 +140,7 @@ simdjson::error_code ParseInto(simdjson::dom::parser* parser, std::string_view t
     } else if (!numbers_rewritten &&
                (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE)) {
       numbers_rewritten = true;
-      readable = ReadableNumbers(text);
+      readable = ReadableNumbers(text, kOutOfRangeJson);
       text = readable;
     } else {
       return error;

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "lake/glue_glob.h"
 #include "lake/hive_parquet.h"
+#include "lake/json_record_parse.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
 #include "lake/schema_inference.h"
@@ -296,7 +297,7 @@ class Crawl {
     Status framing = SplitJsonRecords(text, [&](std::string_view record, RecordPosition pos) {
       std::string where = key + " line " + std::to_string(pos.line);
       simdjson::dom::element doc;
-      auto error = parser_.parse(record.data(), record.size()).get(doc);
+      auto error = ParseJsonRecord(parser_, record, /*padded=*/false).get(doc);
       if (error) {
         ++run_.records_bad;
         Error(where + " (offset " + std::to_string(pos.offset) +

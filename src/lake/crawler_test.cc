@@ -633,6 +633,48 @@ TEST_F(CrawlerTest, BadRecordsAndConflictsAreReportedWithKeyAndLine) {
   EXPECT_EQ(t.partition_keys, (std::vector<Column>{{"partition_0", "string"}}));
 }
 
+TEST_F(CrawlerTest, NumbersSimdjsonCannotReadKeepTheirRecords) {
+  // Valid JSON a device may send: an integer beyond 64 bits (the nearest double) and a
+  // number beyond a double's range (null), in a record of JSON Lines and a nested one;
+  // a malformed number (1.) is still a bad record.
+  Put("raw/x/a.json",
+      "{\"id\":1,\"t\":21.5}\n{\"id\":18446744073709551616,\"t\":49E851}\n"
+      "{\"id\":2,\"t\":22,\"pos\":{\"lat\":1e400}}\n{\"id\":3,\"t\":1.}\n");
+  CrawlRun run = Crawl();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.records, 3);
+  EXPECT_EQ(run.records_bad, 1);
+  ASSERT_EQ(run.errors.size(), 1u);
+  EXPECT_NE(run.errors[0].find("raw/x/a.json line 4"), std::string::npos) << run.errors[0];
+  Table t = GetTable();
+  EXPECT_EQ(TypeOf(t, "t"), "double");
+  EXPECT_EQ(TypeOf(t, "id"), "double");  // 1.8446744073709552e+19 is one
+
+  auto reader = TableReader::Open(t, provider_.get());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto objects = reader->List({});
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 1u);
+  std::vector<std::string> read, bad;
+  simdjson::dom::parser parser;
+  ASSERT_TRUE(reader
+                  ->Read((*objects)[0], &parser,
+                         [&](const TableRecord& r) {
+                           read.push_back(simdjson::minify(r.value));
+                           return true;
+                         },
+                         [&](const TableRecord& r, const std::string& why) {
+                           bad.push_back(std::to_string(r.line) + ": " + why);
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(read, (std::vector<std::string>{R"({"id":1,"t":21.5})",
+                                            R"({"id":1.8446744073709552e+19,"t":null})",
+                                            R"({"id":2,"t":22,"pos":{"lat":null}})"}));
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0], "4: not valid JSON: Problem while parsing a number");
+}
+
 TEST_F(CrawlerTest, ObjectsWithAnotherLayoutAreSkippedAndNamed) {
   Put("raw/2026/11/30/14/a", std::string(kReading) + "\n");
   Put("raw/stray.json", std::string(kReading) + "\n");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lake/json_record_parse.h"
 #include "lake/json_records.h"
 
 namespace tributary::lake {
@@ -99,7 +100,7 @@ Status JsonRecordStream::Fallback(size_t from, const std::function<bool(const Js
         JsonRecord r;
         r.offset = pos.offset;
         r.text = text_.substr(pos.offset, record.size());
-        auto error = parser_.parse(reinterpret_cast<const uint8_t*>(record.data()), record.size(), false).get(r.value);
+        auto error = ParseJsonRecord(parser_, record, /*padded=*/true).get(r.value);
         if (error) r.error = simdjson::error_message(error);
         return fn(r);
       },

@@ -143,6 +143,23 @@ TEST(JsonRecordStream, AnUnquotedMemberAfterAKeyIsRejectedAsThePerRecordPathReje
   }
 }
 
+TEST(JsonRecordStream, NumbersSimdjsonCannotReadKeepTheirRecords) {
+  // After such a record the stream goes on record by record, and still reads each.
+  std::string text = "{\"a\":1}\n{\"a\":1e400,\"b\":[18446744073709551616]}\n{\"a\":2}\n";
+  JsonRecordStream records;
+  std::vector<std::string> read;
+  ASSERT_TRUE(records
+                  .ForEach(text,
+                           [&](const JsonRecord& r) {
+                             read.push_back(r.error.empty() ? simdjson::minify(r.value)
+                                                            : "error: " + std::string(r.error));
+                             return true;
+                           })
+                  .ok());
+  EXPECT_EQ(read, (std::vector<std::string>{
+                      R"({"a":1})", R"({"a":null,"b":[1.8446744073709552e+19]})", R"({"a":2})"}));
+}
+
 TEST(JsonRecordStream, AnUnclosedLastValueIsAFramingError) {
   std::string text = Lines(400) + "{\"device\":\"x\",\"seq\":1\n";
   JsonRecordStream records;

@@ -3,11 +3,14 @@
 // bytes without a crash, and the fast path must agree with the plain one. Checks:
 //   - JsonRecordStream (document stream, then per-record fallback) delivers the same
 //     values, at the same offsets, valid or not, as SplitJsonRecords plus one parse per
-//     record, and both agree on whether the object ends in a value that never ends;
+//     record (ParseJsonRecord, as the crawler and table readers parse), and both agree on whether
+//     the object ends in a value that never ends;
 //   - the schema inferred from the valid records can be read back (an incremental crawl
 //     starts from the table's columns).
 // Input: byte 0 picks the stream's batch size; the rest is the object. Built by
 // scripts/run-fuzz.
+#include <simdjson.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,8 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include <simdjson.h>
-
+#include "lake/json_record_parse.h"
 #include "lake/json_record_stream.h"
 #include "lake/json_records.h"
 #include "lake/schema_inference.h"
@@ -53,11 +55,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::vector<Seen> plain;
   simdjson::dom::parser parser;
-  tributary::Status plain_status = SplitJsonRecords(text, [&](std::string_view record, RecordPosition at) {
-    simdjson::padded_string padded(record);
-    plain.push_back({at.offset, std::string(record), parser.parse(padded).error() == simdjson::SUCCESS});
-    return true;
-  });
+  tributary::Status plain_status =
+      SplitJsonRecords(text, [&](std::string_view record, RecordPosition at) {
+        plain.push_back(
+            {at.offset, std::string(record),
+             ParseJsonRecord(parser, record, /*padded=*/false).error() == simdjson::SUCCESS});
+        return true;
+      });
 
   if (fast_status.ok() != plain_status.ok()) std::abort();
   if (fast != plain) std::abort();

@@ -4,6 +4,7 @@
 
 #include "lake/crawler.h"
 #include "lake/glue_glob.h"
+#include "lake/json_record_parse.h"
 #include "lake/json_records.h"
 #include "lake/partition_detect.h"
 #include "parquet/file_reader.h"
@@ -144,7 +145,7 @@ Status TableReader::ReadJson(const TableObject& object, std::string bytes, simdj
     r.text = record;
     r.line = pos.line;
     simdjson::dom::element doc;
-    if (auto error = parser->parse(reinterpret_cast<const uint8_t*>(record.data()), record.size(), false).get(doc)) {
+    if (auto error = ParseJsonRecord(*parser, record, /*padded=*/true).get(doc)) {
       return go = on_bad(r, std::string("not valid JSON: ") + simdjson::error_message(error));
     }
     auto one = [&](simdjson::dom::element e) {
