@@ -1,5 +1,6 @@
 // ParseJsonRecord: one record of a raw lake object parsed by simdjson, the way the crawler,
-// the table readers (ETL, queries) and the record stream all take it. A number simdjson
+// the table readers (ETL, queries) and the record stream all take it (the streams' record
+// format conversion, record_conversion.h, reads numbers the same way). A number simdjson
 // cannot read does not make the record bad: it is valid JSON, and a device sent it. An
 // integer beyond 64 bits is read as the nearest double and a number beyond a double's range
 // (1e400) as null, as the rules engine reads them (where 1e400 is Undefined), so the rest of

@@ -7,6 +7,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/json_numbers.h"
 #include "base/utf8.h"
 #include "lake/etl_pipeline.h"
 #include "lake/etl_writer.h"
@@ -258,18 +259,18 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
   std::string padded;
   std::vector<Row> rows;  // one record's
   std::string reason;
-  for (size_t r = 0; r < records.size(); ++r) {
-    std::string_view record = records[r];
-    padded.assign(record);
-    padded.resize(record.size() + simdjson::SIMDJSON_PADDING);
-    rows.clear();
-    for (size_t c = 0; c < nested.size(); ++c) {
-      if (nested[c]) nested[c]->Position(&marks[c]);
-    }
+  // One record's rows into `rows`, or what is wrong with it; `number_error`: simdjson could
+  // not read one of its numbers.
+  auto read_record = [&](std::string_view text, bool* number_error) {
     std::string problem;
+    padded.assign(text);
+    padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    rows.clear();
+    *number_error = false;
     simdjson::dom::document_stream docs;
-    if (auto err = parser.parse_many(padded.data(), record.size(),
-                                     std::max<size_t>(record.size(), 1 << 16)).get(docs)) {
+    if (auto err =
+            parser.parse_many(padded.data(), text.size(), std::max<size_t>(text.size(), 1 << 16))
+                .get(docs)) {
       problem = fmt::format("not JSON: {}", simdjson::error_message(err));
     } else {
       for (auto doc : docs) {
@@ -280,6 +281,7 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
                                   Utf8Prefix(simdjson::minify(doc.value_unsafe()), 64));
           } else {
             problem = fmt::format("not JSON: {}", simdjson::error_message(err));
+            *number_error = err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE;
           }
           break;
         }
@@ -318,10 +320,28 @@ Result<streams::ConvertedObject> CatalogRecordConverter::Convert(
       }
       if (problem.empty() && rows.empty()) problem = "not JSON: empty record";
     }
+    return problem;
+  };
+  auto rollback = [&] {
+    for (size_t c = 0; c < nested.size(); ++c) {
+      if (nested[c]) nested[c]->Rollback(marks[c]);
+    }
+  };
+  for (size_t r = 0; r < records.size(); ++r) {
+    std::string_view record = records[r];
+    for (size_t c = 0; c < nested.size(); ++c) {
+      if (nested[c]) nested[c]->Position(&marks[c]);
+    }
+    bool number_error = false;
+    std::string problem = read_record(record, &number_error);
+    if (!problem.empty() && number_error) {
+      // A number simdjson cannot read (1e400, an integer beyond 64 bits): read again as the
+      // lake's readers take it (json_record_parse.h), as null or the nearest double.
+      rollback();
+      problem = read_record(ReadableNumbers(record, "null"), &number_error);
+    }
     if (!problem.empty()) {
-      for (size_t c = 0; c < nested.size(); ++c) {
-        if (nested[c]) nested[c]->Rollback(marks[c]);
-      }
+      rollback();
       out.failed.push_back({r, std::string(kMalformed), std::move(problem)});
       continue;
     }

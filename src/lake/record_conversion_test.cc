@@ -272,6 +272,32 @@ TEST_F(RecordConversionTest, ARecordThatDoesNotFitFailsAloneAndSaysWhy) {
   EXPECT_NE(out->failed[5].message.find("empty record"), std::string::npos) << out->failed[5].message;
 }
 
+// Numbers simdjson cannot read are read as the crawler and the ETL read them: 1e400 as
+// null, an integer beyond 64 bits as the nearest double (2^64 here; a bigint column
+// refuses it).
+TEST_F(RecordConversionTest, NumbersSimdjsonCannotReadAreReadAsTheLakeReadsThem) {
+  auto out = Convert({
+      R"({"device":"g","temp":1e400,"ozone":5,"pos":{"lat":49E851,"lon":2}})",
+      R"({"device":"h","ozone":18446744073709551616})",
+      R"({"device":"i","temp":18446744073709551616,"level":7})",
+      R"({"device":"j","temp":1.})",
+  });
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  auto rows = Rows(*out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], R"({"device":"g","ts":null,"ozone":5,"temp":null,"level":null,"ok":null,)"
+                     R"("pos":{"lat":null,"lon":2},"labels":null,"site_name":null})");
+  EXPECT_EQ(rows[1],
+            R"({"device":"i","ts":null,"ozone":null,"temp":18446744073709551616,"level":7,)"
+            R"("ok":null,"pos":null,"labels":null,"site_name":null})");
+  ASSERT_EQ(out->failed.size(), 2u);
+  EXPECT_EQ(out->failed[0].index, 1u);
+  EXPECT_NE(out->failed[0].message.find("column ozone (bigint)"), std::string::npos)
+      << out->failed[0].message;
+  EXPECT_EQ(out->failed[1].index, 3u);
+  EXPECT_EQ(out->failed[1].message, "not JSON: Problem while parsing a number");
+}
+
 TEST_F(RecordConversionTest, SeveralObjectsInOneRecordAreSeveralRows) {
   auto out = Convert({R"({"device":"a"}{"device":"b"} {"device":"c"})"});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
