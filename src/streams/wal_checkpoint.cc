@@ -1,14 +1,34 @@
 #include "streams/wal_checkpoint.h"
 
 #include <fmt/format.h>
+#include <libdeflate.h>
 
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string_view>
 
 #include "base/files.h"
 
 namespace tributary::streams {
+namespace {
+
+// The CRC-32 (zlib's, as the frames') of a checkpoint's text before its "crc32".
+uint32_t Crc(std::string_view body) {
+  return static_cast<uint32_t>(libdeflate_crc32(0, body.data(), body.size()));
+}
+
+// `v` as a whole number (what the file holds are sequence numbers and a CRC); throws
+// saying what is wrong otherwise, a number of another kind (-1, 1e30) too.
+uint64_t Whole(const nlohmann::json& v, std::string_view what) {
+  if (!v.is_number_unsigned()) {
+    throw std::invalid_argument(fmt::format("{} is {}, not a whole number", what, v.dump()));
+  }
+  return v.get<uint64_t>();
+}
+
+}  // namespace
 
 Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
   WalCheckpoint c;
@@ -17,14 +37,33 @@ Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
   TRY_ASSIGN(std::string text, ReadFile(path));
   try {
     auto j = nlohmann::json::parse(text);
-    c.through_ = j.at("delivered_through").get<uint64_t>();
+    // Only the members it writes: a damaged name must not pass for an older build's file.
+    for (const auto& [key, value] : j.items()) {
+      if (key != "delivered_through" && key != "delivered_ranges" && key != "crc32") {
+        return DataLoss(
+            fmt::format("WAL checkpoint {} is corrupt: unknown member \"{}\"", path, key));
+      }
+    }
+    c.through_ = Whole(j.at("delivered_through"), "delivered_through");
     for (const auto& r : j.value("delivered_ranges", nlohmann::json::array())) {
-      uint64_t first = r.at(0).get<uint64_t>(), last = r.at(1).get<uint64_t>();
+      if (!r.is_array() || r.size() != 2) {
+        return DataLoss(fmt::format("WAL checkpoint {} is corrupt: a range is {}", path, r.dump()));
+      }
+      uint64_t first = Whole(r[0], "a range's first"), last = Whole(r[1], "a range's last");
       if (first > last || first <= c.through_ + 1) {
         return DataLoss(fmt::format("WAL checkpoint {} is corrupt: range [{}, {}] after {}",
                                     path, first, last, c.through_));
       }
       c.ranges_[first] = last;
+    }
+    // A checkpoint an older build saved has no CRC; one that has must match what it says.
+    if (j.contains("crc32")) {
+      const uint64_t crc = Whole(j.at("crc32"), "crc32");
+      if (crc != Crc(c.Body())) {
+        return DataLoss(fmt::format(
+            "WAL checkpoint {} is corrupt: its crc32 {} does not match what it holds ({})", path,
+            crc, Crc(c.Body())));
+      }
     }
   } catch (const std::exception& e) {
     return DataLoss(fmt::format("WAL checkpoint {} is corrupt: {}", path, e.what()));
@@ -32,7 +71,7 @@ Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
   return c;
 }
 
-std::string WalCheckpoint::Serialize() const {
+std::string WalCheckpoint::Body() const {
   fmt::memory_buffer out;
   out.reserve(64 + ranges_.size() * 24);
   fmt::format_to(std::back_inserter(out), "{{\"delivered_through\": {}, \"delivered_ranges\": [",
@@ -42,8 +81,14 @@ std::string WalCheckpoint::Serialize() const {
     fmt::format_to(std::back_inserter(out), "{}[{}, {}]", first_range ? "" : ", ", first, last);
     first_range = false;
   }
-  fmt::format_to(std::back_inserter(out), "]}}\n");
+  out.push_back(']');
   return fmt::to_string(out);
+}
+
+std::string WalCheckpoint::Serialize() const {
+  std::string body = Body();
+  const uint32_t crc = Crc(body);
+  return fmt::format("{}, \"crc32\": {}}}\n", body, crc);
 }
 
 Status WalCheckpoint::Save(const std::string& path) const {

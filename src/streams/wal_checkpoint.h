@@ -1,8 +1,9 @@
 // WalCheckpoint: which sequence numbers of a stream have been delivered. Deliveries finish
 // out of order (one object per partition), so it is a watermark ("every seq <= N is
 // delivered") plus the delivered ranges above it. Persisted atomically to
-// <wal-dir>/<stream>/checkpoint as JSON:
-//   {"delivered_through": 41, "delivered_ranges": [[44, 50], [53, 53]]}
+// <wal-dir>/<stream>/checkpoint as JSON, with the CRC-32 of the text before it, so that
+// a flipped digit is found rather than taken for records delivered:
+//   {"delivered_through": 41, "delivered_ranges": [[44, 50], [53, 53]], "crc32": 3851340232}
 // Thread-compatible: the Wal guards it.
 #pragma once
 
@@ -17,7 +18,9 @@ namespace tributary::streams {
 
 class WalCheckpoint {
  public:
-  // A missing file is an empty checkpoint; a corrupt one is DataLoss naming the file.
+  // A missing file is an empty checkpoint; a corrupt one (not JSON, a member it does not
+  // write, a bad range, a crc32 that does not match) is DataLoss naming the file. One without a
+  // crc32 (saved by an older build) is taken as it is.
   static Result<WalCheckpoint> Load(const std::string& path);
   Status Save(const std::string& path) const;
   // The file's text. Written directly (no JSON tree): thousands of ranges take well under
@@ -36,6 +39,9 @@ class WalCheckpoint {
   size_t range_count() const { return ranges_.size(); }
 
  private:
+  // The file's text up to its "crc32": what the CRC covers.
+  std::string Body() const;
+
   uint64_t through_ = 0;
   std::map<uint64_t, uint64_t> ranges_;  // first -> last, disjoint, all above through_ + 1
 };

@@ -3,6 +3,7 @@
 // sequence order, so the delivered ranges fragment and a checkpoint grows to thousands of
 // ranges; saving it whole for every object cost milliseconds per object.
 #include <gtest/gtest.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/files.h"
 #include "base/testing/temp_dir.h"
 #include "streams/testing/wal_test_support.h"
 #include "streams/wal.h"
@@ -23,6 +25,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing;  // streams::testing: the WAL's test helpers
 using testing_support::TempDir;
+
+uint32_t Crc32(std::string_view text) {
+  return static_cast<uint32_t>(libdeflate_crc32(0, text.data(), text.size()));
+}
 
 // Appends `count` small records (without waiting for each) and waits for the last.
 void AppendMany(Wal& wal, int count) {
@@ -231,14 +237,65 @@ TEST(WalCheckpointTest, AFailedSaveIsReportedAndTriedAgain) {
 TEST(WalCheckpointTest, SerializeReadsBack) {
   WalCheckpoint c;
   for (uint64_t s : {1, 2, 3, 5, 9, 10, 20}) c.MarkDelivered(s);
-  EXPECT_EQ(c.Serialize(),
-            "{\"delivered_through\": 3, \"delivered_ranges\": [[5, 5], [9, 10], [20, 20]]}\n");
+  const std::string body =
+      "{\"delivered_through\": 3, \"delivered_ranges\": [[5, 5], [9, 10], [20, 20]]";
+  EXPECT_EQ(c.Serialize(), body + ", \"crc32\": " + std::to_string(Crc32(body)) + "}\n");
   TempDir dir;
   ASSERT_TRUE(c.Save(dir.path() + "/cp").ok());
   auto back = WalCheckpoint::Load(dir.path() + "/cp");
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->Serialize(), c.Serialize());
-  EXPECT_EQ(WalCheckpoint().Serialize(), "{\"delivered_through\": 0, \"delivered_ranges\": []}\n");
+  EXPECT_EQ(WalCheckpoint().Serialize(),
+            "{\"delivered_through\": 0, \"delivered_ranges\": [], \"crc32\": " +
+                std::to_string(Crc32("{\"delivered_through\": 0, \"delivered_ranges\": []")) +
+                "}\n");
+}
+
+// A digit changed on the disk would hide undelivered records (or deliver some again):
+// the CRC finds it, and the checkpoint is corrupt (the log sets it aside and delivers
+// everything again, wal_recovery_test.cc). One an older build saved, without a CRC, loads.
+TEST(WalCheckpointTest, AChangedDigitIsFoundAndOneWithoutACrcIsTaken) {
+  WalCheckpoint c;
+  for (uint64_t s : {1, 2, 3, 7}) c.MarkDelivered(s);
+  TempDir dir;
+  const std::string path = dir.path() + "/checkpoint";
+  std::string text = c.Serialize();
+  ASSERT_EQ(text.find("\"delivered_through\": 3"), 1u);
+  text[text.find('3')] = '5';  // records 4 and 5 would be taken for delivered
+  ASSERT_TRUE(WriteFileAtomic(path, text).ok());
+  auto changed = WalCheckpoint::Load(path);
+  EXPECT_EQ(changed.status().code(), ErrorCode::kDataLoss);
+  EXPECT_NE(changed.status().message().find("is corrupt: its crc32"), std::string::npos)
+      << changed.status().message();
+
+  // Nor does a damaged name pass for a file without a CRC.
+  text = c.Serialize();
+  text[text.find("crc32") + 2] = 'v';
+  text[text.find('3')] = '5';
+  ASSERT_TRUE(WriteFileAtomic(path, text).ok());
+  auto renamed = WalCheckpoint::Load(path);
+  EXPECT_EQ(renamed.status().code(), ErrorCode::kDataLoss);
+  EXPECT_NE(renamed.status().message().find("is corrupt: unknown member \"crv32\""),
+            std::string::npos)
+      << renamed.status().message();
+
+  // Numbers of another kind, and ranges of another shape.
+  for (const char* bad : {R"({"delivered_through": 1e30, "delivered_ranges": []})",
+                          R"({"delivered_through": -1, "delivered_ranges": []})",
+                          R"({"delivered_through": 3, "delivered_ranges": [[5, 6, 7]]})",
+                          R"({"delivered_through": 3, "delivered_ranges": [5]})",
+                          R"({"delivered_through": 3, "delivered_ranges": [], "crc32": 4.5e14})"}) {
+    ASSERT_TRUE(WriteFileAtomic(path, bad).ok());
+    EXPECT_EQ(WalCheckpoint::Load(path).status().code(), ErrorCode::kDataLoss) << bad;
+  }
+
+  ASSERT_TRUE(
+      WriteFileAtomic(path, "{\"delivered_through\": 3, \"delivered_ranges\": [[5, 5]]}\n").ok());
+  auto older = WalCheckpoint::Load(path);
+  ASSERT_TRUE(older.ok()) << older.status().ToString();
+  EXPECT_EQ(older->delivered_through(), 3u);
+  EXPECT_TRUE(older->IsDelivered(5));
+  EXPECT_FALSE(older->IsDelivered(4));
 }
 
 }  // namespace

@@ -1,19 +1,24 @@
 // libFuzzer target for the write-ahead log's recovery (wal_recovery.cc): after a crash,
 // a torn write or a disk's damage, Open must read back whatever a segment holds without
 // a crash, and lose only what the damage touched. Each run writes records into a fresh
-// log, damages its segment as the input says, opens it again and checks that
+// log, marks the first ones delivered (the checkpoint), damages the segment and the
+// checkpoint as the input says, opens it again and checks that
 //   - Open succeeds (damage is set aside and reported, never a server that cannot start);
 //   - every record recovered is one that was written, with its bytes, in order;
-//   - every record whose frame the damage left whole, before any cut, is recovered.
+//   - every undelivered record whose frame the damage left whole, before any cut, is
+//     recovered, whatever became of the checkpoint (a damaged one must not hide them);
+//   - with the checkpoint whole, no delivered record is recovered.
 // Then the log takes a new record after the damage, numbered after those it kept, and
 // gives it back on the next Open.
 //
-// Input: byte 0 the number of records (1..32), byte 1 their sizes' spread; then damage
-// in steps of 4 bytes: an operation, a 16-bit offset into the segment, a value:
+// Input: byte 0 the number of records (1..32), byte 1 their sizes' spread, byte 2 how
+// many are delivered; then damage in steps of 4 bytes: an operation, a 16-bit offset
+// into the segment (the checkpoint for 4 and 5), a value:
 //   0 set the byte at the offset to the value;  1 cut the segment at the offset;
 //   2 zero `value` bytes from the offset;        3 copy `value` bytes from half the
 //                                                  offset to the offset (older frames
-//                                                  where newer ones were: a stray write).
+//                                                  where newer ones were: a stray write);
+//   4 set the checkpoint's byte to the value;   5 cut the checkpoint at the offset.
 // Built by scripts/run-fuzz. The logs are made under /dev/shm when there is one.
 #include <unistd.h>
 
@@ -101,7 +106,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 2) return 0;
+  if (size < 3) return 0;
   const std::string dir = Scratch();
   fs::remove_all(dir);
 
@@ -113,10 +118,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     record.append((i * 37 + data[1]) % 600, static_cast<char>('a' + i % 26));
     written.push_back(std::move(record));
   }
+  const size_t delivered = data[2] % (count + 1);
   {
     std::vector<WalRecord> none;
     auto wal = OpenLog(dir, &none);
     for (const std::string& r : written) AppendAndWait(wal.get(), r);
+    std::vector<uint64_t> seqs;
+    for (uint64_t seq = 1; seq <= delivered; ++seq) seqs.push_back(seq);
+    if (!wal->MarkDelivered(seqs).ok()) std::abort();  // saved before it returns
+  }
+  const std::string checkpoint_path = dir + "/checkpoint";
+  std::string checkpoint;
+  if (delivered > 0) {
+    auto saved = tributary::ReadFile(checkpoint_path);
+    if (!saved.ok()) std::abort();
+    checkpoint = std::move(saved).value();
   }
   const std::string segment = SegmentOf(dir);
   auto read = tributary::ReadFile(segment);
@@ -140,9 +156,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The damage.
   std::string damaged = original;
+  std::string damaged_checkpoint = checkpoint;
   size_t cut = damaged.size();
-  for (size_t i = 2; i + 4 <= size; i += 4) {
-    const uint8_t op = data[i] % 4;
+  for (size_t i = 3; i + 4 <= size; i += 4) {
+    const uint8_t op = data[i] % 6;
     const size_t offset = (size_t{data[i + 1]} << 8 | data[i + 2]) % (damaged.size() + 1);
     const uint8_t value = data[i + 3];
     if (op == 0 && offset < damaged.size()) {
@@ -155,10 +172,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const size_t from = offset / 2;
       for (size_t k = 0; k < value && offset + k < damaged.size(); ++k)
         damaged[offset + k] = damaged[from + k];
+    } else if (op == 4 && !damaged_checkpoint.empty()) {
+      damaged_checkpoint[offset % damaged_checkpoint.size()] = static_cast<char>(value);
+    } else if (op == 5 && !checkpoint.empty()) {
+      damaged_checkpoint.resize(
+          std::min(damaged_checkpoint.size(), offset % (checkpoint.size() + 1)));
     }
   }
   damaged.resize(cut);
   if (!tributary::WriteFileAtomic(segment, damaged).ok()) std::abort();
+  const bool checkpoint_whole = damaged_checkpoint == checkpoint;
+  if (!checkpoint_whole && !tributary::WriteFileAtomic(checkpoint_path, damaged_checkpoint).ok()) {
+    std::abort();
+  }
 
   std::vector<WalRecord> recovered;
   {
@@ -176,7 +202,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                              std::string_view(original).substr(f.begin, f.end - f.begin);
       while (next < recovered.size() && recovered[next].seq < seq) ++next;
       const bool found = next < recovered.size() && recovered[next].seq == seq;
-      if (whole && !found) std::abort();  // a frame the damage left whole was lost
+      if (seq <= delivered) {
+        if (found && checkpoint_whole) std::abort();  // delivered, yet delivered again
+      } else if (whole && !found) {
+        std::abort();  // an undelivered frame the damage left whole was lost
+      }
     }
     // The log goes on after the damage: a new record, numbered after every one it kept.
     // (Numbers of a tail cut off may come again: their records were neither acknowledged
