@@ -209,8 +209,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     // The log goes on after the damage: a new record, numbered after every one it kept.
-    // (Numbers of a tail cut off may come again: their records were neither acknowledged
-    // under fsync `always` nor kept by the others, which survive no power loss.)
+    // (A tail cut off may have its numbers used again: under fsync `always` its records
+    // were never acknowledged, and the other policies do not promise to survive the power
+    // loss that cuts a tail.)
     AppendAndWait(wal.get(), "after");
     if (wal->last_appended_seq() <= last) std::abort();
   }
