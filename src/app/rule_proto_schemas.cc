@@ -27,7 +27,7 @@ RuleProtoSchemas::~RuleProtoSchemas() {
     stop_ = true;
   }
   wake_.notify_all();
-  if (rereader_.joinable()) rereader_.join();
+  if (reader_.joinable()) reader_.join();
 }
 
 Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::SchemaAt(
@@ -36,17 +36,16 @@ Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::SchemaAt(
   std::unique_lock<std::mutex> lock(mu_);
   auto it = kept_.find(id);
   if (it == kept_.end()) {
-    if (kept_.size() >= kMaxKept) kept_.clear();
-    Entry& e = kept_[id];
+    Entry& e = EntryLocked(id);
     e.unread = true;
     e.first_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(first_wait_ms_);
-    ReadAgainLater(id, &e);
+    QueueReadLocked(id, &e);
     return AwaitFirstRead(id, lock);
   }
   Entry& e = it->second;
   if (e.unread) return AwaitFirstRead(id, lock);
   int64_t age = now - e.read_ms;
-  if (age < 0 || age >= (e.schema ? max_age_ms_ : retry_ms_)) ReadAgainLater(id, &e);
+  if (age < 0 || age >= (e.schema ? max_age_ms_ : retry_ms_)) QueueReadLocked(id, &e);
   if (e.schema) return e.schema;
   return e.error;
 }
@@ -78,9 +77,8 @@ Result<std::shared_ptr<const expr::ProtoSchema>> RuleProtoSchemas::AwaitFirstRea
 void RuleProtoSchemas::Keep(const std::string& id,
                             const Result<std::shared_ptr<const expr::ProtoSchema>>& read,
                             int64_t now) const {
-  if (kept_.size() >= kMaxKept && kept_.find(id) == kept_.end()) kept_.clear();
-  Entry& e = kept_[id];
-  e.rereading = false;
+  Entry& e = EntryLocked(id);
+  e.queued = false;
   e.unread = false;
   e.read_ms = now;
   read_.notify_all();
@@ -102,15 +100,20 @@ void RuleProtoSchemas::Keep(const std::string& id,
   }
 }
 
-void RuleProtoSchemas::ReadAgainLater(const std::string& id, Entry* e) const {
-  if (e->rereading || stop_) return;
-  e->rereading = true;
+RuleProtoSchemas::Entry& RuleProtoSchemas::EntryLocked(const std::string& id) const {
+  if (kept_.size() >= kMaxKept && kept_.find(id) == kept_.end()) kept_.clear();
+  return kept_[id];
+}
+
+void RuleProtoSchemas::QueueReadLocked(const std::string& id, Entry* e) const {
+  if (e->queued || stop_) return;
+  e->queued = true;
   due_.push_back(id);
-  if (!rereader_.joinable()) rereader_ = std::thread([this] { Reread(); });
+  if (!reader_.joinable()) reader_ = std::thread([this] { ReadLoop(); });
   wake_.notify_one();
 }
 
-void RuleProtoSchemas::Reread() const {
+void RuleProtoSchemas::ReadLoop() const {
   SetThreadName("rules:protos");
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {

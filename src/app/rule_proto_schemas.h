@@ -66,7 +66,7 @@ class RuleProtoSchemas {
     std::shared_ptr<const expr::ProtoSchema> schema;  // null when `error`
     Status error;
     int64_t read_ms = 0;
-    bool rereading = false;  // queued for the thread, or being read by it
+    bool queued = false;  // for the thread to read, or being read by it
     // Not read yet: its first users wait until `first_deadline`.
     bool unread = false;
     bool logged_slow = false;  // that the first read outlasted the wait
@@ -86,9 +86,12 @@ class RuleProtoSchemas {
   // Keeps what a read of `id` gave (a failed read again keeps a set it had), with mu_ held.
   void Keep(const std::string& id, const Result<std::shared_ptr<const expr::ProtoSchema>>& read,
             int64_t now) const;
+  // `id`'s entry, made (after forgetting every other past kMaxKept) if there is none, with
+  // mu_ held.
+  Entry& EntryLocked(const std::string& id) const;
   // Queues `id` for the thread (made now if need be), with mu_ held.
-  void ReadAgainLater(const std::string& id, Entry* e) const;
-  void Reread() const;  // the thread's loop
+  void QueueReadLocked(const std::string& id, Entry* e) const;
+  void ReadLoop() const;  // the thread's loop
 
   objstore::ObjectStoreProvider* lake_;
   const int64_t max_age_ms_;
@@ -101,7 +104,7 @@ class RuleProtoSchemas {
   mutable std::condition_variable wake_;                 // the thread: work is due, or stop
   mutable std::condition_variable read_;                 // first users: a read has been kept
   mutable bool stop_ = false;
-  mutable std::thread rereader_;
+  mutable std::thread reader_;
   std::shared_ptr<spdlog::logger> log_ = Logger("rules");
 };
 

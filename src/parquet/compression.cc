@@ -1,32 +1,23 @@
 #include "parquet/compression.h"
 
-#include <libdeflate.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
+
+#include "base/deflate.h"
 
 namespace tributary::parquet {
 namespace {
 
 constexpr int kZstdLevel = 3;
 
-// libdeflate at zlib's default level (6): about twice zlib's speed at that level for a few
-// per cent more bytes (BENCHMARKS.md, "Compressing a stream's objects"; parquet_bench's
-// *_gzip).
+// base/deflate.h's, as the streams' gzip objects (BENCHMARKS.md, "Compressing a stream's
+// objects"; parquet_bench's *_gzip).
 Status GzipCompress(std::string_view in, std::string* out) {
-  constexpr int kGzipLevel = 6;
-  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(
-      libdeflate_alloc_compressor(kGzipLevel), &libdeflate_free_compressor);
-  if (!c) return Internal("gzip: libdeflate_alloc_compressor failed");
-  out->resize(libdeflate_gzip_compress_bound(c.get(), in.size()));
-  const size_t produced =
-      libdeflate_gzip_compress(c.get(), in.data(), in.size(), out->data(), out->size());
-  if (produced == 0) return Internal("gzip: the compressed page did not fit its bound");
-  out->resize(produced);
+  TRY_ASSIGN(*out, ::tributary::GzipCompress(in));
   return Status::Ok();
 }
 

@@ -6,18 +6,19 @@
 #include <string>
 #include <string_view>
 
+#include "base/deflate.h"
 #include "base/status.h"
 
 namespace tributary::streams {
 
-// Compressed with libdeflate at zlib's default level. Decompressed by libdeflate in one
-// call when the data is one member whose trailer gives a size within the bound; else by
-// zlib a piece at a time, so that the bound holds and corruption is named.
-Result<std::string> GzipCompress(std::string_view data);
-// Raw deflate data (RFC 1951, no wrapper), as a ZIP entry holds it.
-Result<std::string> RawDeflateCompress(std::string_view data);
-// The concatenation of every gzip member in `data`; past `max_output` bytes of it,
-// ResourceExhausted (a few MB can inflate to gigabytes).
+// Compressing is base/deflate.h's (Parquet's gzip pages share it).
+using ::tributary::GzipCompress;
+using ::tributary::RawDeflateCompress;
+
+// Decompressed by libdeflate in one call when the data is one member whose trailer gives a
+// size within the bound; else by zlib a piece at a time, so that the bound holds and
+// corruption is named. The concatenation of every gzip member in `data`; past
+// `max_output` bytes of it, ResourceExhausted (a few MB can inflate to gigabytes).
 Result<std::string> GzipDecompress(std::string_view data, size_t max_output = SIZE_MAX);
 
 // Inflates the one deflate stream at the start of `data` (`window_bits` as zlib's

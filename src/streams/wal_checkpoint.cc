@@ -1,7 +1,6 @@
 #include "streams/wal_checkpoint.h"
 
 #include <fmt/format.h>
-#include <libdeflate.h>
 
 #include <filesystem>
 #include <iterator>
@@ -9,15 +8,11 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "base/deflate.h"
 #include "base/files.h"
 
 namespace tributary::streams {
 namespace {
-
-// The CRC-32 (zlib's, as the frames') of a checkpoint's text before its "crc32".
-uint32_t Crc(std::string_view body) {
-  return static_cast<uint32_t>(libdeflate_crc32(0, body.data(), body.size()));
-}
 
 // `v` as a whole number (what the file holds are sequence numbers and a CRC); throws
 // saying what is wrong otherwise, a number of another kind (-1, 1e30) too.
@@ -59,10 +54,10 @@ Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
     // A checkpoint an older build saved has no CRC; one that has must match what it says.
     if (j.contains("crc32")) {
       const uint64_t crc = Whole(j.at("crc32"), "crc32");
-      if (crc != Crc(c.Body())) {
+      if (crc != Crc32(c.Body())) {
         return DataLoss(fmt::format(
             "WAL checkpoint {} is corrupt: its crc32 {} does not match what it holds ({})", path,
-            crc, Crc(c.Body())));
+            crc, Crc32(c.Body())));
       }
     }
   } catch (const std::exception& e) {
@@ -87,7 +82,7 @@ std::string WalCheckpoint::Body() const {
 
 std::string WalCheckpoint::Serialize() const {
   std::string body = Body();
-  const uint32_t crc = Crc(body);
+  const uint32_t crc = Crc32(body);
   return fmt::format("{}, \"crc32\": {}}}\n", body, crc);
 }
 

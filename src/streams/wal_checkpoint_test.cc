@@ -3,7 +3,6 @@
 // sequence order, so the delivered ranges fragment and a checkpoint grows to thousands of
 // ranges; saving it whole for every object cost milliseconds per object.
 #include <gtest/gtest.h>
-#include <libdeflate.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/deflate.h"
 #include "base/files.h"
 #include "base/testing/temp_dir.h"
 #include "streams/testing/wal_test_support.h"
@@ -25,10 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing;  // streams::testing: the WAL's test helpers
 using testing_support::TempDir;
-
-uint32_t Crc32(std::string_view text) {
-  return static_cast<uint32_t>(libdeflate_crc32(0, text.data(), text.size()));
-}
 
 // Appends `count` small records (without waiting for each) and waits for the last.
 void AppendMany(Wal& wal, int count) {

@@ -1,10 +1,10 @@
 #include "streams/wal_format.h"
 
-#include <libdeflate.h>
+#include <fmt/format.h>
 
 #include <cstring>
 
-#include <fmt/format.h>
+#include "base/deflate.h"
 
 namespace tributary::streams {
 namespace {
@@ -13,12 +13,6 @@ uint64_t GetLe(std::string_view buf, size_t at, int bytes) {
   uint64_t v = 0;
   for (int i = 0; i < bytes; ++i) v |= uint64_t(static_cast<uint8_t>(buf[at + i])) << (8 * i);
   return v;
-}
-
-uint32_t Crc(std::string_view body) {
-  // zlib's CRC-32, computed by libdeflate: several times faster than zlib's own on the
-  // broker's hot path (every record is framed there), and the same value.
-  return libdeflate_crc32(0, body.data(), body.size());
 }
 
 }  // namespace
@@ -38,7 +32,7 @@ void EncodeFrame(uint64_t epoch, uint64_t seq, int64_t arrival_ms, std::string_v
   put(p + 16, seq, 8);
   put(p + 24, static_cast<uint64_t>(arrival_ms), 8);
   if (!data.empty()) std::memcpy(p + kFrameHeaderBytes + kFrameFixedBodyBytes, data.data(), data.size());
-  put(p + 4, Crc(std::string_view(p + kFrameHeaderBytes, body_len)), 4);
+  put(p + 4, Crc32(std::string_view(p + kFrameHeaderBytes, body_len)), 4);
 }
 
 std::string_view DecodeResultName(DecodeResult r) {
@@ -63,7 +57,7 @@ DecodeResult DecodeFrame(std::string_view buf, size_t* offset, WalFrame* frame) 
   }
   if (buf.size() - at - kFrameHeaderBytes < body_len) return DecodeResult::kTruncated;
   std::string_view body = buf.substr(at + kFrameHeaderBytes, body_len);
-  if (Crc(body) != crc) return DecodeResult::kBadCrc;
+  if (Crc32(body) != crc) return DecodeResult::kBadCrc;
   frame->epoch = GetLe(body, 0, 8);
   frame->seq = GetLe(body, 8, 8);
   frame->arrival_ms = static_cast<int64_t>(GetLe(body, 16, 8));

@@ -1,11 +1,11 @@
 #include "streams/zip_archive.h"
 
 #include <fmt/format.h>
-#include <libdeflate.h>
 
 #include <algorithm>
 #include <ctime>
 
+#include "base/deflate.h"
 #include "streams/gzip.h"
 
 namespace tributary::streams {
@@ -60,8 +60,6 @@ DosTime DosTimeOf(int64_t time_ms) {
   return dos;
 }
 
-uint32_t Crc32Of(std::string_view data) { return libdeflate_crc32(0, data.data(), data.size()); }
-
 // The end of central directory record: the last signature whose comment reaches the end.
 Result<size_t> FindEnd(std::string_view data) {
   if (data.size() < kEndSize) {
@@ -92,7 +90,7 @@ Result<std::string> ZipOneEntry(std::string_view data, std::string_view entry_na
   if (kLocalHeaderSize + entry_name.size() + deflated.size() >= 0xffffffffu) {
     return InvalidArgument("zip: the archive needs Zip64, which is not written");
   }
-  const uint32_t crc = Crc32Of(data);
+  const uint32_t crc = Crc32(data);
   const DosTime dos = DosTimeOf(time_ms);
   // The fields a local and a central header share, from "version needed" on.
   auto common = [&](std::string* out) {
@@ -219,10 +217,10 @@ Result<std::string> ZipExtract(std::string_view data, size_t max_output) {
       return DataLoss(fmt::format("zip: entry '{}' holds {} bytes, its header says {}", name,
                                   got.size(), size));
     }
-    if (Crc32Of(got) != crc) {
+    if (Crc32(got) != crc) {
       return DataLoss(
           fmt::format("zip: entry '{}': CRC-32 {:08x} does not match its header's {:08x}", name,
-                      Crc32Of(got), crc));
+                      Crc32(got), crc));
     }
   }
   return out;
