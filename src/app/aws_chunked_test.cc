@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/s3_checksums.h"
+#include "base/deflate.h"
 #include "base/files.h"
 #include "objstore/sigv4.h"
 
@@ -230,6 +231,8 @@ TEST(S3ChecksumsTest, CheckValuesOfEachAlgorithm) {
   EXPECT_EQ(Crc32c(0, "123456789"), 0xE3069283u);
   EXPECT_EQ(Crc64Nvme(0, "123456789"), 0xAE8B14860A799888ull);
   EXPECT_EQ(Crc32c(Crc32c(0, "1234"), "56789"), 0xE3069283u);  // piece by piece
+  EXPECT_EQ(Crc32("123456789"), 0xCBF43926u);
+  EXPECT_EQ(Crc32("56789", Crc32("1234")), 0xCBF43926u);
   struct Case {
     S3ChecksumAlgorithm algorithm;
     std::string base64;

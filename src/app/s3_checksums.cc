@@ -1,11 +1,10 @@
 #include "app/s3_checksums.h"
 
-#include <zlib.h>
-
 #include <array>
 
 #include "base/ascii.h"
 #include "base/base64.h"
+#include "base/deflate.h"
 
 namespace tributary::app {
 namespace {
@@ -85,15 +84,9 @@ BodyChecksum& BodyChecksum::operator=(BodyChecksum&&) noexcept = default;
 
 void BodyChecksum::Update(std::string_view data) {
   switch (algorithm_) {
-    case S3ChecksumAlgorithm::kCrc32: {
-      // zlib takes at most 4 GiB a call.
-      while (!data.empty()) {
-        const size_t n = std::min<size_t>(data.size(), 1u << 30);
-        crc_ = crc32(static_cast<uLong>(crc_), reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(n));
-        data.remove_prefix(n);
-      }
+    case S3ChecksumAlgorithm::kCrc32:
+      crc_ = Crc32(data, static_cast<uint32_t>(crc_));
       break;
-    }
     case S3ChecksumAlgorithm::kCrc32c:
       crc_ = Crc32c(static_cast<uint32_t>(crc_), data);
       break;

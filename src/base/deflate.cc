@@ -75,8 +75,8 @@ Result<std::string> RawDeflateCompress(std::string_view data) {
   return Deflate(data, &libdeflate_deflate_compress_bound, &libdeflate_deflate_compress, "deflate");
 }
 
-uint32_t Crc32(std::string_view data) {
-  return static_cast<uint32_t>(libdeflate_crc32(0, data.data(), data.size()));
+uint32_t Crc32(std::string_view data, uint32_t crc) {
+  return static_cast<uint32_t>(libdeflate_crc32(crc, data.data(), data.size()));
 }
 
 }  // namespace tributary

@@ -20,7 +20,8 @@ Result<std::string> RawDeflateCompress(std::string_view data);
 
 // zlib's CRC-32 (ISO-HDLC, as gzip and ZIP have it), computed by libdeflate: several times
 // faster than zlib's own (carry-less multiply on x86), the same value. The WAL frames every
-// record with one on the broker's hot path.
-uint32_t Crc32(std::string_view data);
+// record with one on the broker's hot path. `crc` is the value of the bytes before `data`
+// when a body is checked piece by piece (S3's x-amz-checksum-crc32), 0 at the start.
+uint32_t Crc32(std::string_view data, uint32_t crc = 0);
 
 }  // namespace tributary
