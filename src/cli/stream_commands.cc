@@ -206,6 +206,21 @@ int DescribeStream(const ClientOptions& opts, const std::string& name) {
                          ? "parquet by table " + conversion.value("database", "") + "." +
                                conversion.value("table", "") + " (" + conversion.value("compression", "") + ")"
                          : "records as put";
+  // Empty settings said as what they mean; the delimiter as --record-delimiter reads it.
+  auto say_default = [&](const char* key, const char* meaning) {
+    if (config.value(key, "").empty()) config[key] = meaning;
+  };
+  if (std::string delimiter = config.value("record_delimiter", ""); !delimiter.empty()) {
+    std::string typed;
+    for (char c : delimiter) typed += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    config["record_delimiter"] = typed;  // OneLine (PrintObject) writes \n, \t, ...
+  }
+  say_default("record_delimiter", "none (records stored as put)");
+  say_default("prefix", "default (YYYY/MM/DD/HH/ in time_zone)");
+  say_default("error_prefix",
+              "default (!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/)");
+  say_default("file_extension", "default (.gz with gzip, none without)");
+  say_default("partition_query", "none (each partitionKeyFromQuery name a top-level field)");
   if (config.contains("backup")) {
     const json backup = config["backup"];
     config["backup"] = "s3://" + backup.value("bucket", "") + "/" + backup.value("prefix", "") +

@@ -558,12 +558,17 @@ describe('Firehose API through the AWS SDK', { timeout: 90000 }, () => {
     await server.cliOk(['stream', 'create', 's3', '--bucket', 'cli-delimited', '--prefix', 'cli/', '--record-delimiter', '\\n']);
     const cliConfig = async () => JSON.parse((await server.cliOk(['stream', 'describe', 's3', '--json'])).stdout).config;
     assert.equal((await cliConfig()).record_delimiter, '\n');
+    // Read by a person: written as the flag takes it, on its own line.
+    const cliDelimiter = async () => (await server.cliOk(['stream', 'describe', 's3'])).stdout.match(/^record_delimiter: *(.*)$/m)[1];
+    assert.equal(await cliDelimiter(), '\\n');
     s3 = (await describeStream('s3')).Destinations[0].ExtendedS3DestinationDescription;
     assert.deepEqual(processing(s3), { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }] });
     await server.cliOk(['stream', 'update', 's3', '--record-delimiter', '\\t|\\\\']);
     assert.equal((await cliConfig()).record_delimiter, '\t|\\');
+    assert.equal(await cliDelimiter(), '\\t|\\\\');
     await server.cliOk(['stream', 'update', 's3', '--record-delimiter', '']);
     assert.equal((await cliConfig()).record_delimiter, '');
+    assert.equal(await cliDelimiter(), 'none (records stored as put)');
     // Refused before anything changes: a prefix whose keys the lake cannot store, and a
     // Parquet compression without a table to convert by.
     const refusedCli = [
