@@ -23,6 +23,7 @@
 #include <string>
 
 #include "app/sigv4_auth.h"
+#include "base/ascii.h"
 #include "objstore/sigv4.h"
 
 namespace {
@@ -50,7 +51,7 @@ void Require(bool condition, const char* what) {
 std::string HeaderName(FuzzedDataProvider& in) {
   std::string name = "x-";
   for (char c : in.ConsumeRandomLengthString(12)) {
-    const char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    const char lower = tributary::AsciiLower(c);
     if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '-')
       name += lower;
   }

@@ -3,31 +3,29 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/utf8.h"
+
 namespace tributary::cli {
 
 std::string OneLine(std::string_view text) {
-  auto is_control = [&](size_t i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) return 1;
-    // U+0080..U+009F in UTF-8: C1 controls (0x9b starts an escape sequence on some terminals).
-    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0 &&
-        static_cast<unsigned char>(text[i + 1]) >= 0x80) {
-      return 2;
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    unsigned code = static_cast<unsigned char>(text[i]);
+    size_t n = 1;
+    if (code >= 0x20 && code != 0x7f) {
+      n = Utf8SequenceLength(text, i);
+      // A C1 control (U+0080..U+009F: 0x9b starts an escape sequence on some terminals) is
+      // written out too; other sequences, and bytes that are not UTF-8, pass as they are.
+      const unsigned next = n == 2 ? static_cast<unsigned char>(text[i + 1]) : 0;
+      if (!(code == 0xc2 && next >= 0x80 && next < 0xa0)) {
+        n = std::max<size_t>(n, 1);
+        out.append(text.data() + i, n);
+        i += n;
+        continue;
+      }
+      code = next;
     }
-    return 0;
-  };
-  size_t i = 0;
-  while (i < text.size() && is_control(i) == 0) ++i;
-  if (i == text.size()) return std::string(text);
-  std::string out(text.substr(0, i));
-  while (i < text.size()) {
-    const int n = is_control(i);
-    if (n == 0) {
-      out += text[i++];
-      continue;
-    }
-    const unsigned code =
-        n == 2 ? static_cast<unsigned char>(text[i + 1]) : static_cast<unsigned char>(text[i]);
     switch (code) {
       case '\n':
         out += "\\n";
@@ -44,7 +42,7 @@ std::string OneLine(std::string_view text) {
         out += escaped;
       }
     }
-    i += static_cast<size_t>(n);
+    i += n;
   }
   return out;
 }
@@ -60,20 +58,24 @@ void PrintTable(const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size() && i < width.size(); ++i)
-      width[i] = std::max(width[i], OneLine(row[i]).size());
+  std::vector<std::vector<std::string>> shown(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (const std::string& cell : rows[r]) shown[r].push_back(OneLine(cell));
+    for (size_t i = 0; i < shown[r].size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], shown[r][i].size());
+    }
+  }
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t i = 0; i < width.size(); ++i) {
-      std::string cell = i < row.size() ? OneLine(row[i]) : "";
+      const std::string& cell = i < row.size() ? row[i] : std::string();
       line += cell;
       if (i + 1 < width.size()) line += std::string(width[i] - cell.size() + 2, ' ');
     }
     std::printf("%s\n", line.c_str());
   };
   print_row(headers);
-  for (const auto& row : rows) print_row(row);
+  for (const auto& row : shown) print_row(row);
 }
 
 void PrintObject(const nlohmann::json& object) {

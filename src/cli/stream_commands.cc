@@ -44,6 +44,17 @@ std::string Unescape(const std::string& text) {
   return out;
 }
 
+// Unescape's inverse, but for the control characters, which PrintObject writes out
+// (OneLine): '\\' doubled.
+std::string Escape(const std::string& delimiter) {
+  std::string out;
+  for (char c : delimiter) {
+    if (c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 // --parquet-table DATABASE.TABLE [--parquet-compression C] as the API's format_conversion
 // ("" for the table: no conversion).
 Result<json> FormatConversionOf(const std::string& table, const std::string& compression) {
@@ -210,11 +221,7 @@ int DescribeStream(const ClientOptions& opts, const std::string& name) {
   auto say_default = [&](const char* key, const char* meaning) {
     if (config.value(key, "").empty()) config[key] = meaning;
   };
-  if (std::string delimiter = config.value("record_delimiter", ""); !delimiter.empty()) {
-    std::string typed;
-    for (char c : delimiter) typed += c == '\\' ? std::string("\\\\") : std::string(1, c);
-    config["record_delimiter"] = typed;  // OneLine (PrintObject) writes \n, \t, ...
-  }
+  config["record_delimiter"] = Escape(config.value("record_delimiter", ""));
   say_default("record_delimiter", "none (records stored as put)");
   say_default("prefix", "default (YYYY/MM/DD/HH/ in time_zone)");
   say_default("error_prefix",

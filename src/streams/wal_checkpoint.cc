@@ -54,10 +54,10 @@ Result<WalCheckpoint> WalCheckpoint::Load(const std::string& path) {
     // A checkpoint an older build saved has no CRC; one that has must match what it says.
     if (j.contains("crc32")) {
       const uint64_t crc = Whole(j.at("crc32"), "crc32");
-      if (crc != Crc32(c.Body())) {
+      if (const uint32_t held = Crc32(c.Body()); crc != held) {
         return DataLoss(fmt::format(
             "WAL checkpoint {} is corrupt: its crc32 {} does not match what it holds ({})", path,
-            crc, Crc32(c.Body())));
+            crc, held));
       }
     }
   } catch (const std::exception& e) {
