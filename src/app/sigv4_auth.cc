@@ -1,5 +1,6 @@
 #include "app/sigv4_auth.h"
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -174,10 +175,19 @@ SignedParts PresignedParts(const net::HttpRequest& request) {
     parts.failure = Fail(SigV4Failure::kMissing, "X-Amz-Algorithm is not AWS4-HMAC-SHA256 (Signature Version 4)");
     return parts;
   }
-  for (const char* name : {"X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                           "X-Amz-Signature"}) {
+  for (const char* name : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+                           "X-Amz-SignedHeaders", "X-Amz-Signature"}) {
     if (param(name).empty()) {
       parts.failure = Fail(SigV4Failure::kMalformed, std::string("the presigned URL has no ") + name);
+      return parts;
+    }
+    // Which of two would count is not for the server to guess.
+    size_t times = 0;
+    for (const auto& pair : request.query_pairs) times += pair.first == name;
+    if (times > 1) {
+      parts.failure =
+          Fail(SigV4Failure::kMalformed,
+               fmt::format("the presigned URL gives {} {} times: give it once", name, times));
       return parts;
     }
   }
@@ -234,7 +244,7 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
   canonical.method = request.method;
   canonical.canonical_uri = expected.canonical_uri;
   const bool presigned = auth.expires_seconds > 0;
-  for (const auto& [name, value] : request.query) {
+  for (const auto& [name, value] : request.query_pairs) {
     if (!(presigned && name == "X-Amz-Signature")) canonical.query.emplace_back(name, value);
   }
   for (std::string_view name : names) {

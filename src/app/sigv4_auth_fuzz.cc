@@ -9,8 +9,9 @@
 //    check must take it exactly when its date is within the window (15 minutes' skew; a
 //    presigned URL's expiry), and give back the region, scope, signature and signing key
 //    the client used. Then one thing the signature covers is changed after signing (the
-//    method, the path, a query value, a signed header's value, the body) or an x-amz-*
-//    header it does not cover is added: the check must refuse it;
+//    method, the path, a query value, a signed header's value, the body), an x-amz-*
+//    header it does not cover is added, or a presigned URL's own parameter is given twice:
+//    the check must refuse it. Query names may repeat, as AWS's vectors sign them;
 //  - or not signed at all, with an Authorization header or X-Amz-* query parameters the
 //    input spells out: the check must refuse it without the secret, whatever it says.
 // Every refusal has a message; nothing may crash, hang or overflow (ASan + UBSan).
@@ -79,7 +80,7 @@ void Unsigned(FuzzedDataProvider& in, HttpRequest r, const SigV4Expectation& exp
   } else {
     for (const char* name : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
                              "X-Amz-SignedHeaders", "X-Amz-Signature"}) {
-      r.query[name] = in.ConsumeRandomLengthString(80);
+      r.AddQuery(name, in.ConsumeRandomLengthString(80));
     }
   }
   r.body = in.ConsumeRemainingBytesAsString();
@@ -96,10 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SigV4Expectation expected{kKey, kSecret, kService, "/" + in.ConsumeRandomLengthString(40)};
   const std::string host = "127.0.0.1:" + std::to_string(in.ConsumeIntegral<uint16_t>());
   r.headers["host"] = host;
+  // Names may repeat (?a=2&a=1): the signature covers every value.
   for (int i = in.ConsumeIntegralInRange(0, 3); i > 0; --i) {
-    std::string name = in.ConsumeRandomLengthString(16);
+    std::string name = in.ConsumeBool() && !r.query_pairs.empty()
+                           ? r.query_pairs.back().first
+                           : in.ConsumeRandomLengthString(16);
     if (name.rfind("X-Amz-", 0) == 0) continue;  // the presigned URL's own
-    r.query[name] = in.ConsumeRandomLengthString(24);
+    r.AddQuery(name, in.ConsumeRandomLengthString(24));
   }
   for (int i = in.ConsumeIntegralInRange(0, 3); i > 0; --i) {
     std::string name = HeaderName(in);
@@ -116,7 +120,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   expected.body_follows = !presigned && in.ConsumeBool();
   const int hash_form = in.ConsumeIntegralInRange(0, 2);  // none, the body's, UNSIGNED-PAYLOAD
   const bool sign_hash = in.ConsumeBool();
-  const int change = in.ConsumeIntegralInRange(0, 5);
+  const int change = in.ConsumeIntegralInRange(0, 6);
+  const size_t repeated =
+      in.ConsumeIntegralInRange(0, 5);  // which presigned parameter, for change 6
   const std::string region = in.PickValueInArray({"us-east-1", "local", "eu-west-3"});
   r.body = in.ConsumeRemainingBytesAsString();
 
@@ -140,20 +146,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& [name, value] : client.headers)
     signed_names += (signed_names.empty() ? "" : ";") + name;
   if (presigned) {
-    r.query["X-Amz-Algorithm"] = "AWS4-HMAC-SHA256";
-    r.query["X-Amz-Credential"] =
-        std::string(kKey) + "/" + day + "/" + region + "/" + kService + "/aws4_request";
-    r.query["X-Amz-Date"] = date;
-    r.query["X-Amz-Expires"] = std::to_string(expires);
-    r.query["X-Amz-SignedHeaders"] = signed_names;
+    r.AddQuery("X-Amz-Algorithm", "AWS4-HMAC-SHA256");
+    r.AddQuery("X-Amz-Credential",
+               std::string(kKey) + "/" + day + "/" + region + "/" + kService + "/aws4_request");
+    r.AddQuery("X-Amz-Date", date);
+    r.AddQuery("X-Amz-Expires", std::to_string(expires));
+    r.AddQuery("X-Amz-SignedHeaders", signed_names);
   }
-  for (const auto& [name, value] : r.query) client.query.emplace_back(name, value);
+  client.query = r.query_pairs;
   const sigv4::Signature signature =
       sigv4::Sign(client, {kKey, kSecret, ""}, region, kService, date);
   Require(signature.signed_headers == signed_names,
           "the signer's SignedHeaders are not the header names, sorted");
   if (presigned) {
-    r.query["X-Amz-Signature"] = signature.signature;
+    r.AddQuery("X-Amz-Signature", signature.signature);
   } else {
     r.headers["authorization"] = signature.authorization;
   }
@@ -188,8 +194,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Refused(r, expected, "the path changed");
       break;
     case 2:
-      if (r.query.empty() || (presigned && r.query.size() == 6)) break;
-      for (auto& [name, value] : r.query) {
+      if (r.query_pairs.empty() || (presigned && r.query_pairs.size() == 6)) break;
+      for (auto& [name, value] : r.query_pairs) {
         if (name.rfind("X-Amz-", 0) == 0) continue;
         value += "x";
         break;
@@ -211,6 +217,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       r.headers["x-amz-copy-source"] = "/other-bucket/key";
       Refused(r, expected, "an unsigned x-amz-* header was added");
       break;
+    case 6: {
+      // One of the presigned URL's own parameters given again, even with the same value.
+      if (!presigned) break;
+      const auto again = r.query_pairs[r.query_pairs.size() - 1 - repeated];
+      r.AddQuery(again.first, again.second);
+      Refused(r, expected, "a presigned URL's parameter given twice");
+      break;
+    }
   }
   return 0;
 }

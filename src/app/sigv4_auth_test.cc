@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,6 +79,41 @@ TEST(SigV4AuthTest, AcceptsTheSuitesPostVanilla) {
   EXPECT_EQ(check.region, "us-east-1");
 }
 
+// The suite's vectors that repeat a name, as the server hands them over: each value of a
+// query name given twice (get-vanilla-query-order-value), and a header sent three times,
+// joined with ',' (get-header-key-duplicate). Keeping only the last value fails both.
+TEST(SigV4AuthTest, AcceptsTheSuitesRepeatedQueryNamesAndHeaders) {
+  auto suite_get = [](const char* signed_headers, const char* signature) {
+    net::HttpRequest r = PostVanilla();
+    r.method = "GET";
+    r.headers["authorization"] =
+        std::string(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            "SignedHeaders=") +
+        signed_headers + ", Signature=" + signature;
+    return r;
+  };
+  const int64_t now = ParseAmzDate(kSuiteDate);
+
+  net::HttpRequest query = suite_get(
+      "host;x-amz-date", "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694");
+  query.AddQuery("Param1", "value2");
+  query.AddQuery("Param1", "value1");
+  SigV4Check check = VerifySigV4(query, SuiteKey(), now);
+  EXPECT_TRUE(check.ok()) << check.message;
+  query.query_pairs.erase(query.query_pairs.begin());  // the last value only
+  EXPECT_EQ(VerifySigV4(query, SuiteKey(), now).failure, SigV4Failure::kMismatch);
+
+  net::HttpRequest header =
+      suite_get("host;my-header1;x-amz-date",
+                "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea");
+  header.headers["my-header1"] = "value2,value2,value1";
+  check = VerifySigV4(header, SuiteKey(), now);
+  EXPECT_TRUE(check.ok()) << check.message;
+  header.headers["my-header1"] = "value1";
+  EXPECT_EQ(VerifySigV4(header, SuiteKey(), now).failure, SigV4Failure::kMismatch);
+}
+
 TEST(SigV4AuthTest, AcceptsARequestTheAwsSdkSigned) {
   SigV4Check check = VerifySigV4(SdkPutRecord(), SdkKey(), ParseAmzDate(kSdkDate) + 60);
   EXPECT_TRUE(check.ok()) << check.message;
@@ -114,7 +150,7 @@ TEST(SigV4AuthTest, RefusesAnyChangeToWhatWasSigned) {
   }
   {
     net::HttpRequest r = SdkPutRecord();  // a query parameter added
-    r.query["x"] = "1";
+    r.AddQuery("x", "1");
     EXPECT_EQ(VerifySigV4(r, SdkKey(), now).failure, SigV4Failure::kMismatch);
   }
   {
@@ -270,6 +306,24 @@ TEST(SigV4AuthTest, ChecksTheSignatureOfABodyToCome) {
   }
 }
 
+// Removes `name` from both forms of the query.
+void EraseQuery(net::HttpRequest& r, const std::string& name) {
+  r.query.erase(name);
+  std::erase_if(r.query_pairs, [&](const auto& pair) { return pair.first == name; });
+}
+
+// Gives `name` the one value `value`, where it stood (at the end if it was not there).
+void SetQuery(net::HttpRequest& r, const std::string& name, const std::string& value) {
+  r.query[name] = value;
+  auto it = std::find_if(r.query_pairs.begin(), r.query_pairs.end(),
+                         [&](const auto& pair) { return pair.first == name; });
+  if (it == r.query_pairs.end()) {
+    r.query_pairs.emplace_back(name, value);
+  } else {
+    it->second = value;
+  }
+}
+
 // S3's documented presigned URL: GET /test.txt from examplebucket, signed 2013-05-24 for
 // 86400 s with AWS's example key ("Authenticating Requests: Using Query Parameters").
 constexpr char kDocSecret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -279,12 +333,16 @@ net::HttpRequest DocPresignedGet() {
   r.method = "GET";
   r.path = r.raw_path = "/test.txt";
   r.headers["host"] = "examplebucket.s3.amazonaws.com";
-  r.query = {{"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
-             {"X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"},
-             {"X-Amz-Date", "20130524T000000Z"},
-             {"X-Amz-Expires", "86400"},
-             {"X-Amz-SignedHeaders", "host"},
-             {"X-Amz-Signature", "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"}};
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+           {"X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"},
+           {"X-Amz-Date", "20130524T000000Z"},
+           {"X-Amz-Expires", "86400"},
+           {"X-Amz-SignedHeaders", "host"},
+           {"X-Amz-Signature",
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"}}) {
+    r.AddQuery(name, value);
+  }
   return r;
 }
 
@@ -315,9 +373,14 @@ TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
   EXPECT_EQ(changed([](net::HttpRequest& r) { r.path = r.raw_path = "/other.txt"; }), SigV4Failure::kMismatch);
   EXPECT_EQ(changed([](net::HttpRequest& r) { r.method = "DELETE"; }), SigV4Failure::kMismatch);
   EXPECT_EQ(changed([](net::HttpRequest& r) { r.headers["host"] = "elsewhere"; }), SigV4Failure::kMismatch);
-  EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["X-Amz-Expires"] = "604800"; }), SigV4Failure::kMismatch);
-  EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["versionId"] = "1"; }), SigV4Failure::kMismatch);
-  EXPECT_EQ(changed([](net::HttpRequest& r) { r.query["X-Amz-Signature"][0] = 'b'; }), SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { SetQuery(r, "X-Amz-Expires", "604800"); }),
+            SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) { r.AddQuery("versionId", "1"); }),
+            SigV4Failure::kMismatch);
+  EXPECT_EQ(changed([](net::HttpRequest& r) {
+              SetQuery(r, "X-Amz-Signature", "b" + r.query["X-Amz-Signature"].substr(1));
+            }),
+            SigV4Failure::kMismatch);
 
   // An x-amz-* header the URL did not sign is refused, naming it: whoever holds a URL for a
   // PUT must not make it a copy (x-amz-copy-source) or give the object other metadata.
@@ -342,9 +405,9 @@ TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
   auto malformed = [&](const char* name, const char* value) {
     net::HttpRequest r = DocPresignedGet();
     if (value == nullptr) {
-      r.query.erase(name);
+      EraseQuery(r, name);
     } else {
-      r.query[name] = value;
+      SetQuery(r, name, value);
     }
     return VerifySigV4(r, key, signed_at + 60);
   };
@@ -361,12 +424,24 @@ TEST(SigV4AuthTest, TakesAPresignedUrlUntilItExpires) {
   EXPECT_EQ(malformed("X-Amz-SignedHeaders", "range").failure, SigV4Failure::kMalformed);
   EXPECT_EQ(malformed("X-Amz-Credential", "someone/20130524/us-east-1/s3/aws4_request").failure,
             SigV4Failure::kUnknownKey);
+  // One of the URL's own parameters given twice, even with the same value: which one
+  // counts is not guessed.
+  for (const char* name : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"}) {
+    net::HttpRequest r = DocPresignedGet();
+    r.AddQuery(name, r.query[name]);
+    check = VerifySigV4(r, key, signed_at + 60);
+    EXPECT_EQ(check.failure, SigV4Failure::kMalformed) << name;
+    EXPECT_NE(check.message.find(std::string("gives ") + name + " 2 times"), std::string::npos)
+        << check.message;
+  }
   // A Signature Version 2 URL is named as one.
   net::HttpRequest v2;
   v2.method = "GET";
   v2.path = v2.raw_path = "/test.txt";
   v2.headers["host"] = "examplebucket.s3.amazonaws.com";
-  v2.query = {{"AWSAccessKeyId", "AKIAIOSFODNN7EXAMPLE"}, {"Signature", "x"}, {"Expires", "1369440000"}};
+  v2.AddQuery("AWSAccessKeyId", "AKIAIOSFODNN7EXAMPLE");
+  v2.AddQuery("Signature", "x");
+  v2.AddQuery("Expires", "1369440000");
   check = VerifySigV4(v2, key, signed_at);
   EXPECT_EQ(check.failure, SigV4Failure::kMissing);
   EXPECT_NE(check.message.find("Signature Version 2 URL"), std::string::npos) << check.message;

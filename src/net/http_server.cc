@@ -49,8 +49,8 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
       std::string pair = query.substr(i, amp - i);
       if (!pair.empty()) {
         size_t eq = pair.find('=');
-        std::string key = UrlDecode(pair.substr(0, eq), true);
-        r.query[key] = eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1), true);
+        r.AddQuery(UrlDecode(pair.substr(0, eq), true),
+                   eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1), true));
       }
       i = amp + 1;
     }
@@ -58,7 +58,10 @@ HttpRequest ToRequest(const http::request<http::string_body>& in, const std::str
   for (const auto& field : in) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers[name] = std::string(field.value());
+    // A name sent again adds its value to the first's, as one list (RFC 9110 section 5.3).
+    std::string value(field.value());
+    auto [it, added] = r.headers.try_emplace(std::move(name), value);
+    if (!added) it->second += ',' + value;
   }
   r.remote_address = remote;
   r.from_loopback = from_loopback;

@@ -216,6 +216,36 @@ TEST(HttpServerTest, ARefusalOnTheHeaderComesBeforeTheBody) {
   runtime.Join();
 }
 
+// A name sent more than once: every query value in order (the map keeps the last), and a
+// header's values joined with ',' in the order sent (what SigV4 signs of each).
+TEST(HttpServerTest, RepeatedQueryNamesAndHeadersKeepEveryValue) {
+  Runtime runtime(1);
+  HttpServerOptions opts;
+  opts.bind_address = "127.0.0.1";
+  opts.port = 0;
+  HttpServer server(opts, &runtime, [&](HttpRequest& r) {
+    std::string seen;
+    for (const auto& [name, value] : r.query_pairs) seen += name + "=" + value + ";";
+    return Text(200, "[" + seen + "|" + r.query["p"] + "|" + r.Header("my-header1") + "|" +
+                         r.Header("host") + "]");
+  });
+  runtime.Start();
+  ASSERT_TRUE(server.Start().ok());
+  int fd = ConnectLoopback(server.port(), 2);
+  ASSERT_GE(fd, 0);
+  std::string request =
+      "GET /q?p=2&p=1&x=%20y&flag&&p=3 HTTP/1.1\r\nHost: x\r\nMy-Header1: value2\r\n"
+      "my-header1: value2\r\nMY-HEADER1: value1\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string answer = ReadUntil(fd, "]");
+  EXPECT_NE(answer.find("[p=2;p=1;x= y;flag=;p=3;|3|value2,value2,value1|x]"), std::string::npos)
+      << answer;
+  ::close(fd);
+  server.Stop();
+  runtime.Stop();
+  runtime.Join();
+}
+
 // Default headers go on every answer that does not set them itself.
 TEST(HttpServerTest, DefaultHeadersGoOnAnswersThatLackThem) {
   Runtime runtime(1);

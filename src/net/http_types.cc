@@ -8,6 +8,11 @@ const std::string& HttpRequest::Header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
+void HttpRequest::AddQuery(std::string name, std::string value) {
+  query[name] = value;
+  query_pairs.emplace_back(std::move(name), std::move(value));
+}
+
 namespace {
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

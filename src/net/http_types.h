@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -17,8 +19,14 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path without the query string: "/things/sensor-1"
   std::string raw_path;  // the path as sent, still percent-encoded (what SigV4 signs for S3)
-  std::map<std::string, std::string> query;    // decoded query parameters
-  std::map<std::string, std::string> headers;  // names lower-cased
+  // Decoded query parameters; of a name given more than once, the last value.
+  std::map<std::string, std::string> query;
+  // Every decoded query parameter in the order sent, repeated names included (what SigV4
+  // signs: ?a=2&a=1 signs both). Filled beside `query` by AddQuery.
+  std::vector<std::pair<std::string, std::string>> query_pairs;
+  // Names lower-cased; the values of a name sent more than once joined with ',' in the
+  // order sent (RFC 9110 section 5.3, and what SigV4 signs).
+  std::map<std::string, std::string> headers;
   std::map<std::string, std::string> params;   // path parameters filled in by the Router
   std::string body;
   std::string remote_address;  // "<address>:<port>"
@@ -26,6 +34,8 @@ struct HttpRequest {
 
   // Header value or "" (name must be lower-case).
   const std::string& Header(const std::string& name) const;
+  // Adds a decoded query parameter to `query` and `query_pairs`.
+  void AddQuery(std::string name, std::string value);
 };
 
 // A body too large to hold at once (S3's GetObject of a large object), given piece by

@@ -7,13 +7,15 @@
 // ListTopicRules pages in name order and filters by exact FROM filter and by state;
 // Disable/Enable stop and restart the routing, ReplaceTopicRule changes what lands,
 // DeleteTopicRule removes the rule; and the AWS-shaped errors the SDK surfaces by name,
-// with missing authentication and the bearer token checked with plain fetch.
+// with missing authentication and the bearer token checked with plain fetch, and a query
+// name given twice signed by `aws4`.
 'use strict';
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const F = require('@aws-sdk/client-firehose');
 const I = require('@aws-sdk/client-iot');
+const aws4 = require('aws4');
 const { Server, thingName, pollutionPayload } = require('./harness');
 const { rejectsAws } = require('./aws');
 const { thingOptions, connect, publish, end } = require('./clients');
@@ -315,7 +317,7 @@ describe('AWS IoT topic rule API through the AWS SDK', { timeout: 90000 }, () =>
     assert.equal((await getRule('sdk_rule')).rule.sql, REFERENCE_SQL, 'a refused delete removed the rule');
   });
 
-  test('GET /rules without the SDK: no Authorization, a wrong and the right bearer token', async () => {
+  test('GET /rules without the SDK: no Authorization, a wrong and the right bearer token; a query name given twice', async () => {
     const get = (headers) => fetch(`${server.endpoint}/rules`, { headers, signal: AbortSignal.timeout(5000) });
     const unsigned = await get({});
     const unsignedBody = await unsigned.json();
@@ -336,5 +338,25 @@ describe('AWS IoT topic rule API through the AWS SDK', { timeout: 90000 }, () =>
     const body = JSON.parse(listedText);
     assert.deepEqual(body.rules.map((r) => r.ruleName), ['list_a', 'list_b', 'list_c', 'sdk_rule']);
     assert.equal(body.nextToken, undefined);
+
+    // A query name given twice, signed by `aws4` as SigV4 signs it (both values, sorted):
+    // taken. Signed over one of its values only: refused.
+    const url = new URL(server.endpoint);
+    const signedGet = (signedPath, sentPath) => {
+      const signed = aws4.sign({ host: url.host, path: signedPath, service: 'iot', region: 'us-east-1', method: 'GET' },
+                               { accessKeyId: 'admin', secretAccessKey: server.token });
+      return fetch(`${server.endpoint}${sentPath}`, {
+        headers: { authorization: signed.headers.Authorization, 'x-amz-date': signed.headers['X-Amz-Date'] },
+        signal: AbortSignal.timeout(5000),
+      });
+    };
+    const twice = '/rules?ruleDisabled=false&topic=devices%2F%23&ruleDisabled=true';
+    const taken = await signedGet(twice, twice);
+    const takenText = await taken.text();
+    assert.equal(taken.status, 200, takenText);
+    assert.ok(Array.isArray(JSON.parse(takenText).rules), takenText);
+    const partly = await signedGet('/rules?ruleDisabled=true&topic=devices%2F%23', twice);
+    assert.equal(partly.status, 403);
+    assert.equal(partly.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
   });
 });
