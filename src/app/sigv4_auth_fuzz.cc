@@ -11,12 +11,14 @@
 //    the client used. Then one thing the signature covers is changed after signing (the
 //    method, the path, a query value, a signed header's value, the body), an x-amz-*
 //    header it does not cover is added, or a presigned URL's own parameter is given twice:
-//    the check must refuse it. Query names may repeat, as AWS's vectors sign them;
+//    the check must refuse it. Query names may repeat, signed as AWS's vectors sign them
+//    (every value) or as S3 does (the first value of each name; the service here is s3);
 //  - or not signed at all, with an Authorization header or X-Amz-* query parameters the
 //    input spells out: the check must refuse it without the secret, whatever it says.
 // Every refusal has a message; nothing may crash, hang or overflow (ASan + UBSan).
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -121,8 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int hash_form = in.ConsumeIntegralInRange(0, 2);  // none, the body's, UNSIGNED-PAYLOAD
   const bool sign_hash = in.ConsumeBool();
   const int change = in.ConsumeIntegralInRange(0, 6);
-  const size_t repeated =
-      in.ConsumeIntegralInRange(0, 5);  // which presigned parameter, for change 6
+  const size_t repeated = in.ConsumeIntegralInRange(0, 5);  // the parameter change 6 repeats
+  const bool first_values_only = in.ConsumeBool();
   const std::string region = in.PickValueInArray({"us-east-1", "local", "eu-west-3"});
   r.body = in.ConsumeRemainingBytesAsString();
 
@@ -154,6 +156,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     r.AddQuery("X-Amz-SignedHeaders", signed_names);
   }
   client.query = r.query_pairs;
+  if (first_values_only) {  // as S3 signs a name given more than once (and as it is taken)
+    sigv4::Pairs firsts;
+    for (const auto& pair : client.query) {
+      if (std::none_of(firsts.begin(), firsts.end(),
+                       [&](const auto& f) { return f.first == pair.first; }))
+        firsts.push_back(pair);
+    }
+    client.query = std::move(firsts);
+  }
   const sigv4::Signature signature =
       sigv4::Sign(client, {kKey, kSecret, ""}, region, kService, date);
   Require(signature.signed_headers == signed_names,

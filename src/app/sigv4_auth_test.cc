@@ -12,6 +12,8 @@
 namespace tributary::app {
 namespace {
 
+namespace sigv4 = objstore::sigv4;
+
 // AWS's SigV4 test suite, "post-vanilla": POST / with host and x-amz-date, no body.
 constexpr char kSuiteSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr char kSuiteDate[] = "20150830T123600Z";
@@ -112,6 +114,42 @@ TEST(SigV4AuthTest, AcceptsTheSuitesRepeatedQueryNamesAndHeaders) {
   EXPECT_TRUE(check.ok()) << check.message;
   header.headers["my-header1"] = "value1";
   EXPECT_EQ(VerifySigV4(header, SuiteKey(), now).failure, SigV4Failure::kMismatch);
+}
+
+// S3 signs only the first value of a query name given more than once (and takes only
+// that one); the other services sign every value. A request to S3 is taken signed either
+// way; to another service, only with every value.
+TEST(SigV4AuthTest, S3AlsoTakesTheFirstValueOfARepeatedQueryName) {
+  const sigv4::Credentials credentials{"admin", "tok", ""};
+  auto signed_get = [&](const std::string& service, sigv4::Pairs signed_query) {
+    net::HttpRequest r;
+    r.method = "GET";
+    r.path = r.raw_path = "/lake";
+    r.headers = {{"host", "127.0.0.1:9000"}, {"x-amz-date", kSdkDate}};
+    sigv4::Request client{"GET",
+                          "/lake",
+                          std::move(signed_query),
+                          {{"host", "127.0.0.1:9000"}, {"x-amz-date", kSdkDate}},
+                          sigv4::Sha256Hex("")};
+    r.headers["authorization"] =
+        sigv4::Sign(client, credentials, "us-east-1", service, kSdkDate).authorization;
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"prefix", "b/"}, {"list-type", "2"}, {"prefix", "a/"}}) {
+      r.AddQuery(name, value);
+    }
+    return VerifySigV4(r, {"admin", "tok", service, "/lake"}, ParseAmzDate(kSdkDate));
+  };
+  const sigv4::Pairs every{{"prefix", "b/"}, {"list-type", "2"}, {"prefix", "a/"}};
+  const sigv4::Pairs first{{"prefix", "b/"}, {"list-type", "2"}};
+  const sigv4::Pairs last{{"list-type", "2"}, {"prefix", "a/"}};
+  SigV4Check check = signed_get("s3", first);
+  EXPECT_TRUE(check.ok()) << check.message;
+  check = signed_get("s3", every);
+  EXPECT_TRUE(check.ok()) << check.message;
+  EXPECT_EQ(signed_get("s3", last).failure, SigV4Failure::kMismatch);
+  EXPECT_EQ(signed_get("firehose", first).failure, SigV4Failure::kMismatch);
+  check = signed_get("firehose", every);
+  EXPECT_TRUE(check.ok()) << check.message;
 }
 
 TEST(SigV4AuthTest, AcceptsARequestTheAwsSdkSigned) {

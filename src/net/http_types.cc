@@ -9,7 +9,7 @@ const std::string& HttpRequest::Header(const std::string& name) const {
 }
 
 void HttpRequest::AddQuery(std::string name, std::string value) {
-  query[name] = value;
+  query.try_emplace(name, value);
   query_pairs.emplace_back(std::move(name), std::move(value));
 }
 

@@ -19,7 +19,8 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path without the query string: "/things/sensor-1"
   std::string raw_path;  // the path as sent, still percent-encoded (what SigV4 signs for S3)
-  // Decoded query parameters; of a name given more than once, the last value.
+  // Decoded query parameters; of a name given more than once, the first value (the one
+  // S3 signs and takes).
   std::map<std::string, std::string> query;
   // Every decoded query parameter in the order sent, repeated names included (what SigV4
   // signs: ?a=2&a=1 signs both). Filled beside `query` by AddQuery.
