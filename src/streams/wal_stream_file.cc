@@ -6,15 +6,29 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/deflate.h"
 #include "base/files.h"
 
 namespace tributary::streams {
+
+namespace {
+
+constexpr char kCrcField[] = "crc32";
+
+// The CRC-32 of the file's other fields, as `j.dump()` writes them (keys in order).
+std::string CrcOf(nlohmann::json j) {
+  j.erase(kCrcField);
+  return fmt::format("{:08x}", Crc32(j.dump()));
+}
+
+}  // namespace
 
 Status SaveWalStreamFile(const std::string& dir, const WalStreamFile& file) {
   TRY(MakeDirs(dir));
   nlohmann::json j = {{"config", ToJson(file.config)},
                       {"epoch", fmt::format("{:016x}", file.epoch)},
                       {"created_ms", file.created_ms}};
+  j[kCrcField] = CrcOf(j);
   return WriteFileAtomic(dir + "/" + kWalStreamFileName, j.dump() + "\n")
       .WithContext(
           fmt::format("saving the configuration of stream '{}' beside its WAL", file.config.name));
@@ -31,6 +45,17 @@ Result<WalStreamFile> LoadWalStreamFile(const std::string& dir) {
   WalStreamFile out;
   try {
     auto j = nlohmann::json::parse(text);
+    // A damaged file must not deliver by another configuration (a bucket one letter off):
+    // refused whole. One written before the CRC was kept has none, and is read as ever.
+    if (j.contains(kCrcField)) {
+      const std::string saved = j.at(kCrcField).get<std::string>();
+      if (std::string computed = CrcOf(j); saved != computed) {
+        return DataLoss(
+            fmt::format("{}: CRC-32 {} of its fields does not match the {} saved with them: "
+                        "the file is damaged",
+                        path, computed, saved));
+      }
+    }
     auto config = StreamConfigFromJson(j.at("config"));
     if (!config.ok()) {
       return DataLoss(fmt::format("{}: config: {}", path, config.status().message()));
