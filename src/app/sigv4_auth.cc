@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <ctime>
 #include <optional>
-#include <set>
-#include <string_view>
 #include <vector>
 
 #include "app/aws_chunked.h"
@@ -255,11 +253,7 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
   // Both are taken for S3, as its clients sign either way.
   std::optional<sigv4::Pairs> first_values;
   if (expected.service == "s3") {
-    sigv4::Pairs firsts;
-    std::set<std::string_view> seen;
-    for (const auto& pair : canonical.query) {
-      if (seen.insert(pair.first).second) firsts.push_back(pair);
-    }
+    sigv4::Pairs firsts = sigv4::FirstValues(canonical.query);
     if (firsts.size() < canonical.query.size()) first_values = std::move(firsts);
   }
   for (std::string_view name : names) {

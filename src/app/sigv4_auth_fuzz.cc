@@ -18,7 +18,6 @@
 // Every refusal has a message; nothing may crash, hang or overflow (ASan + UBSan).
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -156,15 +155,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     r.AddQuery("X-Amz-SignedHeaders", signed_names);
   }
   client.query = r.query_pairs;
-  if (first_values_only) {  // as S3 signs a name given more than once (and as it is taken)
-    sigv4::Pairs firsts;
-    for (const auto& pair : client.query) {
-      if (std::none_of(firsts.begin(), firsts.end(),
-                       [&](const auto& f) { return f.first == pair.first; }))
-        firsts.push_back(pair);
-    }
-    client.query = std::move(firsts);
-  }
+  // As S3 signs a name given more than once (and as it is taken).
+  if (first_values_only) client.query = sigv4::FirstValues(client.query);
   const sigv4::Signature signature =
       sigv4::Sign(client, {kKey, kSecret, ""}, region, kService, date);
   Require(signature.signed_headers == signed_names,

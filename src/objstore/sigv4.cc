@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <set>
+#include <string_view>
 
 namespace tributary::objstore::sigv4 {
 namespace {
@@ -92,6 +94,15 @@ std::string CanonicalQueryString(const Pairs& query) {
     out += name + "=" + value;
   }
   return out;
+}
+
+Pairs FirstValues(const Pairs& query) {
+  Pairs firsts;
+  std::set<std::string_view> seen;
+  for (const auto& pair : query) {
+    if (seen.insert(pair.first).second) firsts.push_back(pair);
+  }
+  return firsts;
 }
 
 std::string AmzDate(int64_t unix_seconds) {

@@ -64,6 +64,10 @@ std::string UriEncode(std::string_view s, bool encode_slash);
 // name=value pairs encoded, sorted by name then value, joined with '&'.
 std::string CanonicalQueryString(const Pairs& query);
 
+// The first value of each name, in the order given: what S3 signs of a query name given
+// more than once (AWS's test vectors sign every value).
+Pairs FirstValues(const Pairs& query);
+
 // "20150830T123600Z" for a Unix time in seconds (UTC).
 std::string AmzDate(int64_t unix_seconds);
 

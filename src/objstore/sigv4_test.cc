@@ -56,6 +56,12 @@ TEST(SigV4Suite, QueryOrderKeySortsRepeatedNamesByValue) {
   EXPECT_EQ(s.signature, "eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1");
 }
 
+TEST(SigV4, FirstValuesKeepsTheFirstOfEachNameInOrder) {
+  EXPECT_EQ(FirstValues({{"b", "1"}, {"a", "2"}, {"a", "1"}, {"b", "3"}, {"c", ""}}),
+            (Pairs{{"b", "1"}, {"a", "2"}, {"c", ""}}));
+  EXPECT_EQ(FirstValues({}), Pairs{});
+}
+
 TEST(SigV4Suite, QueryOrderValue) {
   auto s = SuiteSign("GET", "/", {{"Param1", "value2"}, {"Param1", "value1"}}, BaseHeaders());
   EXPECT_EQ(s.signature, "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694");
