@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <optional>
 #include <vector>
 
 #include "app/aws_chunked.h"
@@ -248,14 +247,6 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
   for (const auto& [name, value] : request.query_pairs) {
     if (!(presigned && name == "X-Amz-Signature")) canonical.query.emplace_back(name, value);
   }
-  // Of a name given more than once, AWS's vectors sign every value; S3 signs only the
-  // first (and the operation takes only the first: what follows is not the signer's).
-  // Both are taken for S3, as its clients sign either way.
-  std::optional<sigv4::Pairs> first_values;
-  if (expected.service == "s3") {
-    sigv4::Pairs firsts = sigv4::FirstValues(canonical.query);
-    if (firsts.size() < canonical.query.size()) first_values = std::move(firsts);
-  }
   for (std::string_view name : names) {
     std::string key(name);
     auto it = request.headers.find(key);
@@ -346,10 +337,16 @@ SigV4Check VerifyParts(const net::HttpRequest& request, const SigV4Expectation& 
     return auth.signature.size() == want.size() &&
            CRYPTO_memcmp(auth.signature.data(), want.data(), want.size()) == 0;
   };
-  if (!matches(expected_signature.signature) && first_values) {
-    canonical.query = std::move(*first_values);
-    expected_signature = sigv4::Sign(canonical, {expected.access_key_id, expected.secret, ""},
-                                     region, expected.service, amz_date);
+  // Of a name given more than once, AWS's vectors sign every value; S3 signs only the
+  // first (and the operation takes only the first: what follows is not the signer's).
+  // Both are taken for S3, as its clients sign either way.
+  if (!matches(expected_signature.signature) && expected.service == "s3") {
+    if (sigv4::Pairs firsts = sigv4::FirstValues(canonical.query);
+        firsts.size() < canonical.query.size()) {
+      canonical.query = std::move(firsts);
+      expected_signature = sigv4::Sign(canonical, {expected.access_key_id, expected.secret, ""},
+                                       region, expected.service, amz_date);
+    }
   }
   const std::string& want = expected_signature.signature;
   if (!matches(want)) {

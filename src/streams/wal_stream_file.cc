@@ -15,10 +15,11 @@ namespace {
 
 constexpr char kCrcField[] = "crc32";
 
-// The CRC-32 of the file's other fields, as `j.dump()` writes them (keys in order).
-std::string CrcOf(nlohmann::json j) {
+// The CRC-32 of the file's other fields, as `j.dump()` writes them (keys in order); a
+// number, as the WAL checkpoint keeps its own.
+uint32_t CrcOf(nlohmann::json j) {
   j.erase(kCrcField);
-  return fmt::format("{:08x}", Crc32(j.dump()));
+  return Crc32(j.dump());
 }
 
 }  // namespace
@@ -48,8 +49,8 @@ Result<WalStreamFile> LoadWalStreamFile(const std::string& dir) {
     // A damaged file must not deliver by another configuration (a bucket one letter off):
     // refused whole. One written before the CRC was kept has none, and is read as ever.
     if (j.contains(kCrcField)) {
-      const std::string saved = j.at(kCrcField).get<std::string>();
-      if (std::string computed = CrcOf(j); saved != computed) {
+      const uint64_t saved = j.at(kCrcField).get<uint64_t>();
+      if (const uint32_t computed = CrcOf(j); saved != computed) {
         return DataLoss(
             fmt::format("{}: CRC-32 {} of its fields does not match the {} saved with them: "
                         "the file is damaged",

@@ -1,7 +1,7 @@
 // The configuration a stream's WAL is delivered by, kept in the WAL directory itself
 // (`<dir>/stream.json`, replaced atomically when the stream opens or is updated):
 //   {"config": {...ToJson(StreamConfig)...}, "epoch": "5a5a...", "created_ms": 1796047331500,
-//    "crc32": "1c291ca3"}
+//    "crc32": 472456355}
 // `crc32` covers the other fields (as written, keys in order): a file that does not match
 // it is not read (DataLoss); one without it (an older version's) is.
 // `epoch` is the one its frames carry (the server's salt applied). It is what lets a WAL
