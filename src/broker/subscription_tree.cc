@@ -91,25 +91,27 @@ struct SubscriptionTree::Collector {
 SubscriptionTree::SubscriptionTree() : root_(std::make_unique<Node>()) {}
 SubscriptionTree::~SubscriptionTree() = default;
 
+// The slot under `node` that holds the level's child: its `+` or `#` slot, or its child of
+// that name, made when `create` (else nullptr when there is none). The slot may be empty.
+std::unique_ptr<SubscriptionTree::Node>* SubscriptionTree::Slot(Node* node, std::string_view level,
+                                                                bool create) {
+  if (level == "+") return &node->plus;
+  if (level == "#") return &node->hash;
+  auto it = node->children.find(level);
+  if (it == node->children.end()) {
+    if (!create) return nullptr;
+    it = node->children.emplace(std::string(level), nullptr).first;
+  }
+  return &it->second;
+}
+
 SubscriptionTree::Node* SubscriptionTree::Find(std::string_view filter, bool create) {
   Node* node = root_.get();
   size_t pos = 0;
   while (pos != std::string_view::npos) {
     size_t next;
-    std::string_view level = Level(filter, pos, &next);
-    std::unique_ptr<Node>* slot;
-    if (level == "+") {
-      slot = &node->plus;
-    } else if (level == "#") {
-      slot = &node->hash;
-    } else {
-      auto it = node->children.find(level);
-      if (it == node->children.end()) {
-        if (!create) return nullptr;
-        it = node->children.emplace(std::string(level), nullptr).first;
-      }
-      slot = &it->second;
-    }
+    std::unique_ptr<Node>* slot = Slot(node, Level(filter, pos, &next), create);
+    if (slot == nullptr) return nullptr;
     if (!*slot) {
       if (!create) return nullptr;
       *slot = std::make_unique<Node>();
@@ -184,41 +186,29 @@ bool SubscriptionTree::Unsubscribe(const Subscriber* subscriber, std::string_vie
 }
 
 void SubscriptionTree::Prune(std::string_view filter) {
-  // The path from the root to the filter's node, then drop empty nodes bottom-up.
-  std::vector<std::pair<Node*, std::unique_ptr<Node>*>> path;
+  // The path from the root to the filter's node (each step's parent and level), then
+  // drop empty nodes bottom-up. A named child is erased by its name, not looked for among
+  // its siblings: a level such as "devices/<thing>" may have a whole fleet of them.
+  std::vector<std::pair<Node*, std::string_view>> path;
   Node* node = root_.get();
   size_t pos = 0;
   while (pos != std::string_view::npos) {
     size_t next;
     std::string_view level = Level(filter, pos, &next);
-    std::unique_ptr<Node>* slot;
-    if (level == "+") {
-      slot = &node->plus;
-    } else if (level == "#") {
-      slot = &node->hash;
-    } else {
-      auto it = node->children.find(level);
-      if (it == node->children.end()) return;
-      slot = &it->second;
-    }
-    if (!*slot) return;
-    path.emplace_back(node, slot);
+    std::unique_ptr<Node>* slot = Slot(node, level, /*create=*/false);
+    if (slot == nullptr || !*slot) return;
+    path.emplace_back(node, level);
     node = slot->get();
     pos = next;
   }
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
-    Node* parent = it->first;
-    std::unique_ptr<Node>* slot = it->second;
+    auto [parent, level] = *it;
+    std::unique_ptr<Node>* slot = Slot(parent, level, /*create=*/false);
     if (!(*slot)->Empty()) break;
     if (slot == &parent->plus || slot == &parent->hash) {
       slot->reset();
     } else {
-      for (auto c = parent->children.begin(); c != parent->children.end(); ++c) {
-        if (&c->second == slot) {
-          parent->children.erase(c);
-          break;
-        }
-      }
+      parent->children.erase(parent->children.find(level));
     }
   }
 }

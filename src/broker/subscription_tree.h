@@ -88,6 +88,7 @@ class SubscriptionTree {
   struct Collector;
   static void Walk(const Node& node, std::string_view topic, size_t pos, bool dollar_root,
                    Collector& c);
+  static std::unique_ptr<Node>* Slot(Node* node, std::string_view level, bool create);
   Node* Find(std::string_view filter, bool create);
   void Prune(std::string_view filter);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace tributary::broker {
 namespace {
@@ -92,6 +93,33 @@ TEST(SubscriptionTreeTest, UnsubscribeRemovesAndPrunes) {
   // The tree is reusable after pruning.
   t.Subscribe(b, "x/y/z", Qos(0), 0);
   EXPECT_EQ(MatchIds(t, "x/y/z"), (Ids{"b"}));
+}
+
+// A fleet under one level ("devices/<thing>/...") going away: each unsubscribe drops its
+// thing's node from a parent with tens of thousands of children, under the lock every
+// publish's match waits for. Finding that child by its name keeps it constant time; a
+// scan of the parent's children made the fleet's teardown quadratic (26 s here
+// for 60,000 things, against 0.1 s).
+TEST(SubscriptionTreeTest, AFleetUnsubscribesInTimeLinearInItsSize) {
+  constexpr int kThings = 60000;
+  SubscriptionTree t;
+  std::vector<std::shared_ptr<FakeSubscriber>> things;
+  for (int i = 0; i < kThings; ++i) {
+    things.push_back(std::make_shared<FakeSubscriber>("thing-" + std::to_string(i)));
+    t.Subscribe(things.back(), "devices/thing-" + std::to_string(i) + "/cmd", Qos(1), 0);
+  }
+  ASSERT_EQ(t.size(), static_cast<size_t>(kThings));
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kThings; ++i) {
+    ASSERT_TRUE(t.Unsubscribe(things[i].get(), "devices/thing-" + std::to_string(i) + "/cmd"));
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_LT(took, std::chrono::seconds(4))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  // Every node went with its last subscription: the same filters subscribe again.
+  t.Subscribe(things[7], "devices/thing-7/cmd", Qos(0), 0);
+  EXPECT_EQ(MatchIds(t, "devices/thing-7/cmd"), (Ids{"thing-7"}));
 }
 
 TEST(SubscriptionTreeTest, OverlappingSubscriptionsDeliverOnceWithMaxQosAndAllIds) {
