@@ -148,8 +148,15 @@ std::vector<MessagePtr> RetainedStore::Match(std::string_view filter, int64_t no
     if (it != messages_.end() && !it->second->Expired(now_ms)) out.push_back(it->second);
     return out;
   }
-  for (const auto& [topic, msg] : messages_) {
-    if (!msg->Expired(now_ms) && mqtt::TopicMatches(filter, topic)) out.push_back(msg);
+  // Every topic the filter matches begins with its levels before the first wildcard
+  // ("devices/t7/#" matches "devices/t7" and what is under it; "a/+/b" only under "a/"),
+  // and the map keeps such topics together: only they are read.
+  std::string_view lead = filter.substr(0, filter.find_first_of("+#"));
+  if (!lead.empty() && lead.back() == '/') lead.remove_suffix(1);
+  for (auto it = messages_.lower_bound(lead); it != messages_.end() && it->first.starts_with(lead);
+       ++it) {
+    const MessagePtr& msg = it->second;
+    if (!msg->Expired(now_ms) && mqtt::TopicMatches(filter, it->first)) out.push_back(msg);
   }
   return out;
 }

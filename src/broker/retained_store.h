@@ -1,7 +1,7 @@
 // Retained messages: at most one per topic. A retained PUBLISH with a payload sets or
 // replaces it; one with an empty payload clears it. New subscriptions receive the ones
-// their filter matches (lookup scans the store: it runs at SUBSCRIBE time, not on the
-// publish path).
+// their filter matches (a lookup reads the topics that begin with the filter's levels
+// before its first wildcard: all of them only for a filter that starts with one).
 //
 // Limits (0: none) bound what clients can make it hold, in memory and on disk: a
 // payload's size, the messages and bytes (topics and payloads) held in all, and the
