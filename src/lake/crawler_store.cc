@@ -98,13 +98,6 @@ Result<CrawlerDefinition> FromRow(const Row& r) {
   return c;
 }
 
-RunStatus ParseRunStatus(const std::string& s) {
-  if (s == "succeeded") return RunStatus::kSucceeded;
-  if (s == "failed") return RunStatus::kFailed;
-  if (s == "cancelled") return RunStatus::kCancelled;
-  return RunStatus::kRunning;
-}
-
 CrawlRun RunFromJson(const json& j) {
   CrawlRun r;
   if (!j.is_object()) {
@@ -153,20 +146,6 @@ std::string CrawlerDefinition::TableName() const {
   size_t slash = p.rfind('/');
   std::string_view last = slash == std::string_view::npos ? p : p.substr(slash + 1);
   return SanitizeName(last.empty() ? std::string_view(source.bucket) : last);
-}
-
-std::string_view RunStatusName(RunStatus status) {
-  switch (status) {
-    case RunStatus::kRunning:
-      return "running";
-    case RunStatus::kSucceeded:
-      return "succeeded";
-    case RunStatus::kFailed:
-      return "failed";
-    case RunStatus::kCancelled:
-      return "cancelled";
-  }
-  return "running";
 }
 
 json ToJson(const CrawlRun& r) {
@@ -353,7 +332,7 @@ Status CrawlerStore::Delete(const std::string& name) {
     TRY_ASSIGN(int64_t n, db_->Exec("DELETE FROM lake_crawlers WHERE name=?", {Value(name)}));
     if (n == 0) return NotFound("crawler '" + name + "' does not exist");
     TRY(db_->Exec("DELETE FROM lake_crawler_objects WHERE crawler=?", {Value(name)}).status());
-    return db_->Exec("DELETE FROM lake_crawler_runs WHERE crawler=?", {Value(name)}).status();
+    return runs_.DeleteAll(name);
   });
 }
 
@@ -406,53 +385,33 @@ Status CrawlerStore::ForgetSeen(const std::string& crawler, const std::vector<st
 }
 
 Result<int64_t> CrawlerStore::InsertRun(const CrawlRun& run) {
-  int64_t id = 0;
-  TRY(db_->Transaction([&]() -> Status {
-    TRY_ASSIGN(auto rows, db_->Query("INSERT INTO lake_crawler_runs(crawler, status, started_ms, "
-                                     "result) VALUES(?, ?, ?, '{}') RETURNING id",
-                                     {Value(run.crawler), Value(std::string(RunStatusName(run.status))),
-                                      Value(run.started_ms)}));
-    id = rows[0].Int(0);
+  return runs_.Insert(run.crawler, run.status, run.started_ms, [&](int64_t id) {
     CrawlRun copy = run;
     copy.id = id;
-    return db_
-        ->Exec("UPDATE lake_crawler_runs SET result=? WHERE id=?",
-               {Value(ToJson(copy).dump()), Value(id)})
-        .status();
-  }));
-  return id;
+    return ToJson(copy);
+  });
 }
 
 Status CrawlerStore::UpdateRun(const CrawlRun& run) {
-  return db_
-      ->Exec(
-          "UPDATE lake_crawler_runs SET status=?, result=? WHERE id=?",
-          {Value(std::string(RunStatusName(run.status))), Value(ToJson(run).dump()), Value(run.id)})
-      .status();
+  return runs_.Update(run.id, run.status, ToJson(run));
 }
 
 Result<CrawlRun> CrawlerStore::GetRun(const std::string& crawler, int64_t id) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_crawler_runs WHERE crawler=? AND id=?",
-                                   {Value(crawler), Value(id)}));
-  if (rows.empty()) return NotFound("crawler '" + crawler + "' has no run " + std::to_string(id));
-  return RunFromJson(json::parse(rows[0].Text(0), nullptr, false));
+  TRY_ASSIGN(json run, runs_.Get(crawler, id));
+  return RunFromJson(run);
 }
 
 Result<std::vector<CrawlRun>> CrawlerStore::ListRuns(const std::string& crawler, int limit) const {
-  TRY_ASSIGN(
-      auto rows,
-      db_->Query("SELECT result FROM lake_crawler_runs WHERE crawler=? ORDER BY id DESC LIMIT ?",
-                 {Value(crawler), Value(int64_t{limit})}));
+  TRY_ASSIGN(auto runs, runs_.Newest(crawler, limit));
   std::vector<CrawlRun> out;
-  for (const auto& r : rows) out.push_back(RunFromJson(json::parse(r.Text(0), nullptr, false)));
+  for (const json& r : runs) out.push_back(RunFromJson(r));
   return out;
 }
 
 Status CrawlerStore::FailAbandonedRuns() {
-  TRY_ASSIGN(auto rows,
-             db_->Query("SELECT crawler, id FROM lake_crawler_runs WHERE status='running'"));
-  for (const auto& r : rows) {
-    TRY_ASSIGN(CrawlRun run, GetRun(r.Text(0), r.Int(1)));
+  TRY_ASSIGN(auto runs, runs_.Running());
+  for (const json& r : runs) {
+    CrawlRun run = RunFromJson(r);
     run.status = RunStatus::kFailed;
     run.finished_ms = WallMillis();
     run.message = "the server stopped while this run was going; run the crawler again";

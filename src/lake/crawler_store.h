@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "lake/catalog.h"
+#include "lake/run_table.h"
 #include "lake/schema_inference.h"
 #include "metadata/database.h"
 
@@ -63,9 +64,6 @@ struct SeenObject {
   int64_t records = 0;
   std::vector<std::string> partition_values;
 };
-
-enum class RunStatus { kRunning, kSucceeded, kFailed, kCancelled };
-std::string_view RunStatusName(RunStatus status);  // "running", "succeeded", ...
 
 // One crawl run: progress while it runs, the outcome when it has ended.
 struct CrawlRun {
@@ -133,8 +131,10 @@ class CrawlerStore {
   Status FailAbandonedRuns();
 
  private:
-  explicit CrawlerStore(metadata::Database* db) : db_(db) {}
+  explicit CrawlerStore(metadata::Database* db)
+      : db_(db), runs_(db, "lake_crawler_runs", "crawler", "crawler") {}
   metadata::Database* db_;
+  RunTable runs_;
 };
 
 }  // namespace tributary::lake

@@ -58,13 +58,6 @@ Status ValidateJobName(const std::string& name) {
   return Status::Ok();
 }
 
-RunStatus ParseStatus(const std::string& s) {
-  if (s == "succeeded") return RunStatus::kSucceeded;
-  if (s == "failed") return RunStatus::kFailed;
-  if (s == "cancelled") return RunStatus::kCancelled;
-  return RunStatus::kRunning;
-}
-
 Result<JobDefinition> FromRow(const Row& r) {
   JobDefinition j;
   j.name = r.Text(0);
@@ -125,7 +118,7 @@ JobRun JobRunFromJson(const json& j) {
   }
   r.id = j.value("id", int64_t{0});
   r.job = j.value("job", "");
-  r.status = ParseStatus(j.value("status", "running"));
+  r.status = ParseRunStatus(j.value("status", "running"));
   r.phase = j.value("phase", "");
   r.started_ms = j.value("started_ms", int64_t{0});
   r.finished_ms = j.value("finished_ms", int64_t{0});
@@ -212,7 +205,7 @@ Status JobStore::Delete(const std::string& name) {
     if (n == 0) return NotFound("job '" + name + "' does not exist");
     TRY(db_->Exec("DELETE FROM lake_job_bookmarks WHERE job=?", {Value(name)}).status());
     TRY(db_->Exec("DELETE FROM lake_job_dedupe_keys WHERE job=?", {Value(name)}).status());
-    return db_->Exec("DELETE FROM lake_job_runs WHERE job=?", {Value(name)}).status();
+    return runs_.DeleteAll(name);
   });
 }
 
@@ -243,25 +236,15 @@ Result<std::vector<uint64_t>> JobStore::DedupeHistory(const std::string& job) co
 }
 
 Result<int64_t> JobStore::InsertRun(const JobRun& run) {
-  int64_t id = 0;
-  TRY(db_->Transaction([&]() -> Status {
-    TRY_ASSIGN(auto rows,
-               db_->Query("INSERT INTO lake_job_runs(job, status, started_ms, result) VALUES(?, ?, ?, '{}') "
-                          "RETURNING id",
-                          {Value(run.job), Value(std::string(RunStatusName(run.status))), Value(run.started_ms)}));
-    id = rows[0].Int(0);
+  return runs_.Insert(run.job, run.status, run.started_ms, [&](int64_t id) {
     JobRun copy = run;
     copy.id = id;
-    return db_->Exec("UPDATE lake_job_runs SET result=? WHERE id=?", {Value(ToJson(copy).dump()), Value(id)})
-        .status();
-  }));
-  return id;
+    return ToJson(copy);
+  });
 }
 
 Status JobStore::UpdateRun(const JobRun& run) {
-  return db_->Exec("UPDATE lake_job_runs SET status=?, result=? WHERE id=?",
-                   {Value(std::string(RunStatusName(run.status))), Value(ToJson(run).dump()), Value(run.id)})
-      .status();
+  return runs_.Update(run.id, run.status, ToJson(run));
 }
 
 Status JobStore::CommitRun(const JobRun& run, const std::vector<BookmarkEntry>& processed,
@@ -300,24 +283,28 @@ Status JobStore::AddDedupeKeys(const JobRun& run, const std::vector<uint64_t>& k
 }
 
 Result<JobRun> JobStore::GetRun(const std::string& job, int64_t id) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_job_runs WHERE job=? AND id=?", {Value(job), Value(id)}));
-  if (rows.empty()) return NotFound("job '" + job + "' has no run " + std::to_string(id));
-  return JobRunFromJson(json::parse(rows[0].Text(0), nullptr, false));
+  TRY_ASSIGN(json run, runs_.Get(job, id));
+  return JobRunFromJson(run);
 }
 
-Result<std::vector<JobRun>> JobStore::ListRuns(const std::string& job, int limit) const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_job_runs WHERE job=? ORDER BY id DESC LIMIT ?",
-                                   {Value(job), Value(int64_t{limit})}));
+namespace {
+
+std::vector<JobRun> JobRunsFromJson(const std::vector<json>& runs) {
   std::vector<JobRun> out;
-  for (const auto& r : rows) out.push_back(JobRunFromJson(json::parse(r.Text(0), nullptr, false)));
+  for (const json& r : runs) out.push_back(JobRunFromJson(r));
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<JobRun>> JobStore::ListRuns(const std::string& job, int limit) const {
+  TRY_ASSIGN(auto runs, runs_.Newest(job, limit));
+  return JobRunsFromJson(runs);
 }
 
 Result<std::vector<JobRun>> JobStore::AbandonedRuns() const {
-  TRY_ASSIGN(auto rows, db_->Query("SELECT result FROM lake_job_runs WHERE status='running' ORDER BY id"));
-  std::vector<JobRun> out;
-  for (const auto& r : rows) out.push_back(JobRunFromJson(json::parse(r.Text(0), nullptr, false)));
-  return out;
+  TRY_ASSIGN(auto runs, runs_.Running());
+  return JobRunsFromJson(runs);
 }
 
 }  // namespace tributary::lake

@@ -16,15 +16,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "lake/crawler_store.h"
 #include "lake/dedupe_keys.h"
 #include "lake/etl_job.h"
+#include "lake/run_table.h"
 #include "metadata/database.h"
 
 namespace tributary::lake {
@@ -112,9 +112,10 @@ class JobStore {
   Result<std::vector<JobRun>> AbandonedRuns() const;
 
  private:
-  explicit JobStore(metadata::Database* db) : db_(db) {}
+  explicit JobStore(metadata::Database* db) : db_(db), runs_(db, "lake_job_runs", "job", "job") {}
   Status AddDedupeKeys(const JobRun& run, const std::vector<uint64_t>& keys, size_t history_keys);
   metadata::Database* db_;
+  RunTable runs_;
 };
 
 }  // namespace tributary::lake
