@@ -34,9 +34,57 @@ struct SubscriptionTree::Entry {
   uint32_t id = 0;
 };
 
+// A filter's subscriptions, or a shared group's members: a vector, which the publish
+// path walks, and once there are more than a few, each subscriber's place in it, so that
+// a fleet subscribing to one filter costs each subscribe and unsubscribe constant time.
+// An unsubscribe moves the last entry into the place it frees: the order is not kept.
+struct SubscriptionTree::Entries {
+  static constexpr size_t kIndexFrom = 16;
+  std::vector<Entry> list;
+  std::unique_ptr<std::unordered_map<const Subscriber*, size_t>> index;  // once kIndexFrom
+
+  bool empty() const { return list.empty(); }
+  size_t size() const { return list.size(); }
+
+  Entry* Find(const Subscriber* subscriber) {
+    if (index) {
+      auto it = index->find(subscriber);
+      return it == index->end() ? nullptr : &list[it->second];
+    }
+    for (Entry& e : list) {
+      if (e.subscriber.get() == subscriber) return &e;
+    }
+    return nullptr;
+  }
+
+  void Add(Entry entry) {
+    list.push_back(std::move(entry));
+    if (index) {
+      index->emplace(list.back().subscriber.get(), list.size() - 1);
+    } else if (list.size() >= kIndexFrom) {
+      index = std::make_unique<std::unordered_map<const Subscriber*, size_t>>();
+      for (size_t i = 0; i < list.size(); ++i) index->emplace(list[i].subscriber.get(), i);
+    }
+  }
+
+  bool Remove(const Subscriber* subscriber) {
+    Entry* e = Find(subscriber);
+    if (e == nullptr) return false;
+    size_t at = static_cast<size_t>(e - list.data());
+    if (index) index->erase(subscriber);
+    if (at + 1 != list.size()) {
+      list[at] = std::move(list.back());
+      if (index) (*index)[list[at].subscriber.get()] = at;
+    }
+    list.pop_back();
+    if (list.empty()) index.reset();
+    return true;
+  }
+};
+
 struct SubscriptionTree::SharedGroup {
   std::string name;
-  std::vector<Entry> members;
+  Entries members;
   mutable std::atomic<size_t> next{0};
 };
 
@@ -44,7 +92,7 @@ struct SubscriptionTree::Node {
   std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>> children;
   std::unique_ptr<Node> plus;
   std::unique_ptr<Node> hash;
-  std::vector<Entry> entries;
+  Entries entries;
   std::vector<std::unique_ptr<SharedGroup>> groups;
 
   bool Empty() const { return children.empty() && !plus && !hash && !Subscribed(); }
@@ -57,7 +105,7 @@ struct SubscriptionTree::Collector {
   std::vector<SubscriptionMatch> shared;
 
   void Add(const Node& node) {
-    for (const Entry& e : node.entries) {
+    for (const Entry& e : node.entries.list) {
       if (e.options.no_local && e.subscriber->client_id() == publisher) continue;
       SubscriptionMatch m;
       m.subscriber = e.subscriber;
@@ -70,9 +118,9 @@ struct SubscriptionTree::Collector {
       if (g->members.empty()) continue;
       size_t n = g->members.size();
       size_t start = g->next.fetch_add(1, std::memory_order_relaxed);
-      const Entry* chosen = &g->members[start % n];
+      const Entry* chosen = &g->members.list[start % n];
       for (size_t i = 0; i < n; ++i) {
-        const Entry& cand = g->members[(start + i) % n];
+        const Entry& cand = g->members.list[(start + i) % n];
         if (cand.subscriber->online()) {
           chosen = &cand;
           break;
@@ -135,7 +183,7 @@ bool SubscriptionTree::Subscribe(const std::shared_ptr<Subscriber>& subscriber,
   std::string_view inner = shared ? std::string_view(shared->filter) : filter;
   Node* node = Find(inner, /*create=*/true);
   const bool was_subscribed = node->Subscribed();
-  std::vector<Entry>* entries = &node->entries;
+  Entries* entries = &node->entries;
   if (shared) {
     auto it = std::find_if(node->groups.begin(), node->groups.end(),
                            [&](const auto& g) { return g->name == shared->group; });
@@ -146,15 +194,13 @@ bool SubscriptionTree::Subscribe(const std::shared_ptr<Subscriber>& subscriber,
     }
     entries = &(*it)->members;
   }
-  for (Entry& e : *entries) {
-    if (e.subscriber.get() == subscriber.get()) {
-      e.subscriber = subscriber;
-      e.options = options;
-      e.id = subscription_id;
-      return false;
-    }
+  if (Entry* e = entries->Find(subscriber.get())) {
+    e->subscriber = subscriber;
+    e->options = options;
+    e->id = subscription_id;
+    return false;
   }
-  entries->push_back(Entry{subscriber, options, subscription_id});
+  entries->Add(Entry{subscriber, options, subscription_id});
   count_.fetch_add(1, std::memory_order_release);
   if (!was_subscribed && observer_) observer_(inner, true);
   return true;
@@ -166,7 +212,7 @@ bool SubscriptionTree::Unsubscribe(const Subscriber* subscriber, std::string_vie
   std::unique_lock lock(mu_);
   Node* node = Find(inner, /*create=*/false);
   if (node == nullptr) return false;
-  std::vector<Entry>* entries = &node->entries;
+  Entries* entries = &node->entries;
   auto git = node->groups.end();
   if (shared) {
     git = std::find_if(node->groups.begin(), node->groups.end(),
@@ -174,10 +220,7 @@ bool SubscriptionTree::Unsubscribe(const Subscriber* subscriber, std::string_vie
     if (git == node->groups.end()) return false;
     entries = &(*git)->members;
   }
-  auto it = std::find_if(entries->begin(), entries->end(),
-                         [&](const Entry& e) { return e.subscriber.get() == subscriber; });
-  if (it == entries->end()) return false;
-  entries->erase(it);
+  if (!entries->Remove(subscriber)) return false;
   count_.fetch_sub(1, std::memory_order_relaxed);
   if (shared && entries->empty()) node->groups.erase(git);
   if (!node->Subscribed() && observer_) observer_(inner, false);

@@ -84,6 +84,7 @@ class SubscriptionTree {
  private:
   struct Node;
   struct Entry;
+  struct Entries;
   struct SharedGroup;
   struct Collector;
   static void Walk(const Node& node, std::string_view topic, size_t pos, bool dollar_root,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 namespace tributary::broker {
 namespace {
@@ -120,6 +121,59 @@ TEST(SubscriptionTreeTest, AFleetUnsubscribesInTimeLinearInItsSize) {
   // Every node went with its last subscription: the same filters subscribe again.
   t.Subscribe(things[7], "devices/thing-7/cmd", Qos(0), 0);
   EXPECT_EQ(MatchIds(t, "devices/thing-7/cmd"), (Ids{"thing-7"}));
+}
+
+// A fleet that all subscribe to one filter (a broadcast topic, a shared group): each
+// subscribe looks for the client among the filter's subscribers and each unsubscribe
+// takes it out, under the lock every publish's match waits for. With an index by client
+// that is constant time; a scan of the subscribers made the fleet's connects and
+// disconnects quadratic (7.3 s here for 100,000 things, against 0.1 s).
+TEST(SubscriptionTreeTest, AFleetOnOneFilterSubscribesAndUnsubscribesInLinearTime) {
+  constexpr int kThings = 100000;
+  for (std::string filter : {"fleet/commands", "$share/workers/fleet/jobs"}) {
+    SubscriptionTree t;
+    std::vector<std::shared_ptr<FakeSubscriber>> things;
+    for (int i = 0; i < kThings; ++i) {
+      things.push_back(std::make_shared<FakeSubscriber>("thing-" + std::to_string(i)));
+    }
+    auto start = std::chrono::steady_clock::now();
+    for (auto& thing : things) ASSERT_TRUE(t.Subscribe(thing, filter, Qos(1), 0));
+    // Subscribing again replaces, whoever it is among them.
+    for (int i : {0, kThings / 2, kThings - 1}) {
+      EXPECT_FALSE(t.Subscribe(things[i], filter, Qos(0), 0));
+    }
+    ASSERT_EQ(t.size(), static_cast<size_t>(kThings));
+    // Every other thing leaves; the rest are still matched, each once.
+    for (int i = 0; i < kThings; i += 2) ASSERT_TRUE(t.Unsubscribe(things[i].get(), filter));
+    for (int i = 0; i < kThings; i += 2) EXPECT_FALSE(t.Unsubscribe(things[i].get(), filter));
+    std::string topic = filter == "fleet/commands" ? "fleet/commands" : "fleet/jobs";
+    std::vector<SubscriptionMatch> out;
+    if (filter == "fleet/commands") {
+      t.Match(topic, "", &out);
+      ASSERT_EQ(out.size(), static_cast<size_t>(kThings / 2));
+      for (const auto& m : out) {
+        int n = std::stoi(m.subscriber->client_id().substr(6));
+        EXPECT_EQ(n % 2, 1) << m.subscriber->client_id();
+      }
+    } else {
+      // The group hands each message to one member, in turn over those left.
+      std::set<std::string> members;
+      for (int i = 0; i < kThings / 2; ++i) {
+        out.clear();
+        t.Match(topic, "", &out);
+        ASSERT_EQ(out.size(), 1u);
+        members.insert(out[0].subscriber->client_id());
+      }
+      EXPECT_EQ(members.size(), static_cast<size_t>(kThings / 2));
+    }
+    for (int i = 1; i < kThings; i += 2) ASSERT_TRUE(t.Unsubscribe(things[i].get(), filter));
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(t.size(), 0u);
+    EXPECT_TRUE(MatchIds(t, topic).empty());
+    EXPECT_LT(took, std::chrono::seconds(2))
+        << filter << ": " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+        << " ms";
+  }
 }
 
 TEST(SubscriptionTreeTest, OverlappingSubscriptionsDeliverOnceWithMaxQosAndAllIds) {
