@@ -2,6 +2,7 @@
 // few wildcard ones, matched against device topics.
 //
 //   ./subscription_tree_bench --benchmark_filter=Match
+//   ./subscription_tree_bench --benchmark_filter=FleetChurn   (subscribes and unsubscribes)
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -99,6 +100,35 @@ void BM_MatchParallel(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MatchParallel)->Threads(1)->Threads(2);
+
+// A fleet connecting and leaving: each thing subscribes to its own commands and to one
+// broadcast filter, then unsubscribes from both. Items are subscribes and unsubscribes;
+// the cost of one must not grow with the fleet (compare the two sizes).
+void BM_FleetChurn(benchmark::State& state) {
+  const int things = static_cast<int>(state.range(0));
+  std::vector<std::shared_ptr<Subscriber>> fleet;
+  std::vector<std::string> own;
+  for (int i = 0; i < things; ++i) {
+    fleet.push_back(std::make_shared<BenchSubscriber>("thing-" + std::to_string(i)));
+    own.push_back("devices/thing-" + std::to_string(i) + "/cmd");
+  }
+  mqtt::SubscribeOptions o;
+  o.max_qos = mqtt::QoS::kAtLeastOnce;
+  for (auto _ : state) {
+    SubscriptionTree tree;
+    for (int i = 0; i < things; ++i) {
+      tree.Subscribe(fleet[i], own[i], o, 0);
+      tree.Subscribe(fleet[i], "fleet/broadcast", o, 0);
+    }
+    for (int i = 0; i < things; ++i) {
+      tree.Unsubscribe(fleet[i].get(), own[i]);
+      tree.Unsubscribe(fleet[i].get(), "fleet/broadcast");
+    }
+    benchmark::DoNotOptimize(tree.size());
+  }
+  state.SetItemsProcessed(state.iterations() * things * 4);
+}
+BENCHMARK(BM_FleetChurn)->Arg(1000)->Arg(50000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tributary::broker
