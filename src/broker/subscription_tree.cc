@@ -229,10 +229,15 @@ bool SubscriptionTree::Unsubscribe(const Subscriber* subscriber, std::string_vie
 }
 
 void SubscriptionTree::Prune(std::string_view filter) {
-  // The path from the root to the filter's node (each step's parent and level), then
-  // drop empty nodes bottom-up. A named child is erased by its name, not looked for among
-  // its siblings: a level such as "devices/<thing>" may have a whole fleet of them.
-  std::vector<std::pair<Node*, std::string_view>> path;
+  // The path from the root to the filter's node, then drop empty nodes bottom-up. A named
+  // child is erased by its name, not looked for among its siblings: a level such as
+  // "devices/<thing>" may have a whole fleet of them.
+  struct Step {
+    Node* parent;
+    std::unique_ptr<Node>* slot;
+    std::string_view level;
+  };
+  std::vector<Step> path;
   Node* node = root_.get();
   size_t pos = 0;
   while (pos != std::string_view::npos) {
@@ -240,18 +245,16 @@ void SubscriptionTree::Prune(std::string_view filter) {
     std::string_view level = Level(filter, pos, &next);
     std::unique_ptr<Node>* slot = Slot(node, level, /*create=*/false);
     if (slot == nullptr || !*slot) return;
-    path.emplace_back(node, level);
+    path.push_back({node, slot, level});
     node = slot->get();
     pos = next;
   }
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
-    auto [parent, level] = *it;
-    std::unique_ptr<Node>* slot = Slot(parent, level, /*create=*/false);
-    if (!(*slot)->Empty()) break;
-    if (slot == &parent->plus || slot == &parent->hash) {
-      slot->reset();
+    if (!(*it->slot)->Empty()) break;
+    if (it->slot == &it->parent->plus || it->slot == &it->parent->hash) {
+      it->slot->reset();
     } else {
-      parent->children.erase(parent->children.find(level));
+      it->parent->children.erase(it->parent->children.find(it->level));
     }
   }
 }
