@@ -21,8 +21,10 @@
 namespace tributary::streams {
 namespace {
 
-// How often the delivery thread re-checks buffer ages when nothing wakes it. Short, so an
-// injected clock that jumps is noticed quickly; cheap, since a check is a map walk.
+// How often the delivery thread re-checks buffer ages while records are buffered and nothing
+// wakes it. Short, so an injected clock that jumps is noticed quickly; cheap, since a check
+// is a map walk. With nothing buffered it sleeps until a record comes: a server's idle
+// streams cost no CPU.
 constexpr int64_t kMaxIdleWaitMs = 50;
 
 // Delivered buffers kept for reuse: at most this many, of at most this capacity each.
@@ -321,6 +323,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     // An Update while this batch was parsed: its buffers are sealed like the others.
     if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
     if (open_bytes_ > options_.max_pending_bytes / 2) wake |= SealUnderPressureLocked();
+    if (idle_ && !buffers_.empty()) wake = true;  // they now fall due
     if (log_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   }
   if (wake) cv_.notify_one();
@@ -428,8 +431,14 @@ void DeliveryStream::DeliveryLoop() {
       }
     }
     if (ready.empty()) {
-      int64_t wait_ms = std::clamp<int64_t>(next_due - now, 1, kMaxIdleWaitMs);
-      cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+      if (buffers_.empty()) {
+        idle_ = true;  // the intake wakes it when it buffers a record
+        cv_.wait(lock);
+        idle_ = false;
+      } else {
+        int64_t wait_ms = std::clamp<int64_t>(next_due - now, 1, kMaxIdleWaitMs);
+        cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+      }
       continue;
     }
     lock.unlock();
