@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -285,5 +286,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tributary: no command given; see --help\n");
     return 2;
   }
-  return ctx.run();
+  try {
+    return ctx.run();
+  } catch (const std::system_error& e) {
+    // A thread the system refused where no caller could answer it (the server's own threads
+    // at start: base/start_thread.h turns the others into errors), or another system call
+    // that a library reports by throwing. Said, not std::terminate's bare abort.
+    const bool threads = e.code() == std::errc::resource_unavailable_try_again;
+    std::fprintf(stderr, "tributary: %s%s\n", e.what(),
+                 threads ? " (starting a thread: the process is at the number of threads the "
+                           "system lets it run: see `ulimit -u`, systemd's TasksMax= or a "
+                           "container's pids limit)"
+                         : "");
+    return 1;
+  }
 }

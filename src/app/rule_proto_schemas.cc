@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 
 namespace tributary::app {
 
@@ -109,12 +109,19 @@ void RuleProtoSchemas::QueueReadLocked(const std::string& id, Entry* e) const {
   if (e->queued || stop_) return;
   e->queued = true;
   due_.push_back(id);
-  if (!reader_.joinable()) reader_ = std::thread([this] { ReadLoop(); });
+  if (!reader_.joinable()) {
+    auto reader = StartThread("rules:protos", [this] { ReadLoop(); });
+    if (!reader.ok()) {  // read again as a failed read is, once the retry time has passed
+      due_.pop_back();
+      Keep(id, reader.status(), clock_());
+      return;
+    }
+    reader_ = std::move(reader).value();
+  }
   wake_.notify_one();
 }
 
 void RuleProtoSchemas::ReadLoop() const {
-  SetThreadName("rules:protos");
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     wake_.wait(lock, [this] { return stop_ || !due_.empty(); });

@@ -471,7 +471,7 @@ Status Server::StartControlServices() {
   TRY_ASSIGN(lifecycle_, lake::LifecycleStore::Open(db_.get()));
   lifecycle_sweeper_ = std::make_unique<lake::LifecycleSweeper>(
       lifecycle_.get(), lake_.get(), lake::LifecycleSweeper::Options{.metrics = &metrics_});
-  lifecycle_sweeper_->Start();
+  TRY(lifecycle_sweeper_->Start());
   // Endpoints come back now: their worker processes load while the rest starts.
   TRY_ASSIGN(serving_store_, serving::ServingStore::Open(db_.get()));
   serving::ServingOptions serving_options;

@@ -1,16 +1,16 @@
 #include "app/server_directory.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 #include "metadata/database.h"
 
 namespace tributary::app {
@@ -78,10 +78,8 @@ Result<std::unique_ptr<ServerDirectory>> ServerDirectory::Open(metadata::Databas
   TRY(db->Migrate("deployment", 2, kSchemaV2));
   std::unique_ptr<ServerDirectory> dir(new ServerDirectory(db, std::move(options), std::move(report)));
   TRY(dir->Beat());
-  dir->thread_ = std::thread([d = dir.get()] {
-    SetThreadName("server-beat");
-    d->Loop();
-  });
+  ServerDirectory* d = dir.get();
+  TRY_ASSIGN(dir->thread_, StartThread("server-beat", [d] { d->Loop(); }));
   return dir;
 }
 

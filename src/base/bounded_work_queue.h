@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/start_thread.h"
 #include "base/status.h"
-#include "base/thread_name.h"
 
 namespace tributary {
 
@@ -42,12 +42,17 @@ class BoundedWorkQueue {
 
   BoundedWorkQueue(BoundedWorkQueueOptions options, Handler handle)
       : options_(std::move(options)), handle_(std::move(handle)) {
+    // A worker the system refuses (the server at its limit of threads, base/start_thread.h)
+    // leaves fewer; with none, Push refuses every item with the reason.
     int threads = std::max(1, options_.threads);
     for (int i = 0; i < threads; ++i) {
-      workers_.emplace_back([this, i] {
-        SetThreadName(options_.thread_name + ":" + std::to_string(i));
-        WorkerLoop();
-      });
+      auto worker =
+          StartThread(options_.thread_name + ":" + std::to_string(i), [this] { WorkerLoop(); });
+      if (!worker.ok()) {
+        if (workers_.empty()) no_workers_ = worker.status();
+        break;
+      }
+      workers_.push_back(std::move(worker).value());
     }
   }
   ~BoundedWorkQueue() { Stop(); }
@@ -60,6 +65,7 @@ class BoundedWorkQueue {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return Unavailable("the " + options_.name + " is stopping");
+      if (!no_workers_.ok()) return no_workers_.WithContext("the " + options_.name);
       if (items_ + 1 > options_.max_items || bytes_ + bytes > options_.max_bytes) {
         return ResourceExhausted(options_.name + " full: " + std::to_string(items_) + " " +
                                  options_.unit + " of " + std::to_string(bytes_) +
@@ -127,6 +133,7 @@ class BoundedWorkQueue {
   size_t items_ = 0;
   uint64_t bytes_ = 0;
   bool stopping_ = false;
+  Status no_workers_;                 // why no worker started, if none did
   std::vector<std::thread> workers_;  // last: started once the rest is ready
 };
 

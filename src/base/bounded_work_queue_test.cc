@@ -1,12 +1,17 @@
 // BoundedWorkQueue: items reach the handler in order, the bounds refuse at once and leave
-// the item to the caller, and Stop handles what is queued before it returns.
+// the item to the caller, Stop handles what is queued before it returns, and workers the
+// system refuses leave fewer workers or, with none, a queue that refuses with the reason.
 #include "base/bounded_work_queue.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cerrno>
 #include <future>
 #include <mutex>
 #include <vector>
+
+#include "base/fault_points.h"
 
 namespace tributary {
 namespace {
@@ -66,6 +71,32 @@ TEST(BoundedWorkQueueTest, BoundsRefuseAtOnceAndLeaveTheItemToTheCaller) {
   q.Stop();
   Status too_big = BoundedWorkQueue<Job>({.threads = 1, .max_bytes = 3}, [](Job&) {}).Push(heavy, 4);
   EXPECT_EQ(too_big.code(), ErrorCode::kResourceExhausted);
+}
+
+TEST(BoundedWorkQueueTest, AWorkerTheSystemRefusesLeavesTheOthersToHandleEverything) {
+  testing_support::ArmFault("thread.start:q:1", EAGAIN);
+  std::atomic<int> handled{0};
+  BoundedWorkQueue<Job> q(
+      {.threads = 3, .max_items = 1000, .name = "test queue", .thread_name = "q"},
+      [&](Job&) { ++handled; });
+  for (int i = 0; i < 100; ++i) {
+    Job job{i, ""};
+    ASSERT_TRUE(q.Push(job, 1).ok());
+  }
+  q.Stop();
+  EXPECT_EQ(handled.load(), 100);
+}
+
+TEST(BoundedWorkQueueTest, WithNoWorkerEveryPushIsRefusedWithTheReason) {
+  testing_support::ArmFault("thread.start:q:0", EAGAIN);
+  BoundedWorkQueue<Job> q(
+      {.threads = 2, .max_items = 1000, .name = "test queue", .thread_name = "q"}, [&](Job&) {});
+  Job job{1, ""};
+  Status refused = q.Push(job, 1);
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("the test queue: cannot start thread 'q:0'"), std::string::npos)
+      << refused.ToString();
+  EXPECT_EQ(q.items(), 0u);
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 //   testing_support::ArmFault("wal.fdatasync", EIO);  // in a test: the next call fails
 //
 // Points in use: "wal.fdatasync", "wal.fsync_dir" and "wal.open_direct" (streams/wal.cc),
-// "streams.stop_flush" (streams/delivery_stream.cc). Thread-safe.
+// "streams.stop_flush" (streams/delivery_stream.cc), "thread.start:<thread name>"
+// (base/start_thread.h). Thread-safe.
 #pragma once
 
 #include <string_view>

@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "base/clock.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 #include "broker/broker.h"
 #include "broker/broker_core.h"
 #include "broker/connection.h"
@@ -76,10 +76,7 @@ class BrokerImpl : public Broker {
     }
     started_ = true;
     start_ms_ = WallMillis();
-    housekeeping_ = std::thread([this] {
-      SetThreadName("broker-house");
-      Housekeeping();
-    });
+    TRY_ASSIGN(housekeeping_, StartThread("broker-house", [this] { Housekeeping(); }));
     core_->log->info("broker started tcp_port={} tls_port={} ws_port={} state_dir={}",
                      tcp_port(), tls_port(), ws_port(), o.state_dir);
     return Status::Ok();

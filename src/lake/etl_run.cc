@@ -13,7 +13,8 @@
 
 #include "base/clock.h"
 #include "base/files.h"
-#include "base/thread_name.h"
+#include "base/log.h"
+#include "base/start_thread.h"
 #include "expr/value.h"
 #include "lake/crawler.h"
 #include "lake/glue_glob.h"
@@ -161,13 +162,19 @@ class Run {
     run_.phase = "transforming";
     Progress();
 
+    // Worker 0 is this thread. Workers take objects from one queue, so a worker thread the
+    // system refuses (the server at its limit of threads) leaves fewer, not a failed run.
     std::vector<std::thread> threads;
-    for (int w = 0; w < workers; ++w) {
-      threads.emplace_back([this, w] {
-        SetThreadName("etl-worker-" + std::to_string(w));
-        Work(w);
-      });
+    for (int w = 1; w < workers; ++w) {
+      auto t = StartThread("etl-worker-" + std::to_string(w), [this, w] { Work(w); });
+      if (!t.ok()) {
+        Logger("lake")->warn("ETL run {}: {} of {} workers: {}", run_.id, w, workers,
+                             t.status().message());
+        break;
+      }
+      threads.push_back(std::move(t).value());
     }
+    Work(0);
     for (auto& t : threads) t.join();
     for (auto*& f : error_files_) {
       if (f != nullptr && std::fclose(f) != 0 && failure_.ok()) failure_ = IoError("closing an error file in " + scratch_);

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "base/thread_name.h"
 
 namespace tributary::lake {
@@ -107,11 +108,9 @@ LifecycleSweeper::LifecycleSweeper(LifecycleStore* store, objstore::ObjectStoreP
 
 LifecycleSweeper::~LifecycleSweeper() { Stop(); }
 
-void LifecycleSweeper::Start() {
-  thread_ = std::thread([this] {
-    SetThreadName("lake-lifecycle");
-    Loop();
-  });
+Status LifecycleSweeper::Start() {
+  TRY_ASSIGN(thread_, StartThread("lake-lifecycle", [this] { Loop(); }));
+  return Status::Ok();
 }
 
 void LifecycleSweeper::Stop() {

@@ -58,7 +58,7 @@ class LifecycleSweeper {
   LifecycleSweeper(LifecycleStore* store, objstore::ObjectStoreProvider* lake, Options options);
   ~LifecycleSweeper();
 
-  void Start();
+  Status Start();  // an error when its thread cannot start (base/start_thread.h)
   void Stop();  // ends a sweep in progress after the object it is deleting
 
   // Sweeps `bucket` now by its configuration (NotFound when it has none).

@@ -348,7 +348,7 @@ TEST_F(LifecycleLakeTest, TheSweeperSweepsWhenWokenAndOnDemand) {
       {.interval = std::chrono::hours(1), .metrics = &metrics, .now = [&now] { return now; }});
   EXPECT_EQ(sweeper.SweepBucket("iot-data").status().code(), ErrorCode::kNotFound);
   EXPECT_FALSE(sweeper.LastSweep("iot-data").has_value());
-  sweeper.Start();
+  ASSERT_TRUE(sweeper.Start().ok());
   ASSERT_TRUE(store_->Put("iot-data", {{{"raw", true, "raw/2026/", 1}}}).ok());
   sweeper.Wake();
   for (int i = 0; i < 500 && Keys().size() != 2; ++i)

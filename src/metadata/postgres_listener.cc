@@ -1,6 +1,7 @@
 #include "metadata/postgres_listener.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <unistd.h>
@@ -8,10 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include <fmt/format.h>
-
 #include "base/log.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 
 namespace tributary::metadata {
 
@@ -86,10 +85,8 @@ Result<std::unique_ptr<PostgresListener>> PostgresListener::Start(
                                std::strerror(errno)));
   }
   TRY(l->Connect());
-  l->thread_ = std::thread([p = l.get()] {
-    SetThreadName("pg-listen");
-    p->Loop();
-  });
+  PostgresListener* p = l.get();
+  TRY_ASSIGN(l->thread_, StartThread("pg-listen", [p] { p->Loop(); }));
   return l;
 }
 

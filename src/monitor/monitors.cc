@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "base/thread_name.h"
 #include "monitor/backtest.h"
 #include "monitor/drift.h"
@@ -179,8 +180,15 @@ Result<std::unique_ptr<Monitors>> Monitors::Open(metadata::Database* db, Monitor
     bool interrupted = m->LoadState(s.state);
     if (m->baseline) m->metrics->baseline->store(*m->baseline);
     if (interrupted) monitors->SaveLocked(*m);  // its retraining is now Failed
-    monitors->monitors_[m->spec.name] = m;
-    monitors->Start(m);
+    {
+      std::lock_guard<std::mutex> lock(monitors->mu_);  // those started may look it up
+      monitors->monitors_[m->spec.name] = m;
+    }
+    if (Status started = monitors->Start(m); !started.ok()) {
+      // Listed and deletable; it runs from the server's next start.
+      Logger("monitor")->error("monitor not running monitor={} error=\"{}\"", s.name,
+                               started.message());
+    }
   }
   return monitors;
 }
@@ -277,7 +285,12 @@ Result<json> Monitors::Create(const json& body) {
     TRY(store_->Insert({m->spec.name, m->created_ms, m->spec.ToJson(), m->StateJson()}));
     monitors_[m->spec.name] = m;
   }
-  Start(m);
+  if (Status started = Start(m); !started.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    monitors_.erase(m->spec.name);
+    (void)store_->Delete(m->spec.name);
+    return started.WithContext("monitor '" + m->spec.name + "' not created");
+  }
   Logger("monitor")->info("monitor created monitor={} endpoint={}", m->spec.name, m->spec.endpoint);
   return Describe(m->spec.name);
 }
@@ -388,15 +401,13 @@ void Monitors::Shutdown() {
   }
 }
 
-void Monitors::Start(const std::shared_ptr<Monitor>& m) {
+Status Monitors::Start(const std::shared_ptr<Monitor>& m) {
   {
     std::lock_guard<std::mutex> lock(m->mu);
     if (m->spec.interval_s > 0) m->next_ms = WallMillis() + m->spec.interval_s * options_.ms_per_schedule_second;
   }
-  m->thread = std::thread([this, m] {
-    SetThreadName("monitor");
-    Loop(*m);
-  });
+  TRY_ASSIGN(m->thread, StartThread("monitor", [this, m] { Loop(*m); }));
+  return Status::Ok();
 }
 
 void Monitors::Loop(Monitor& m) {

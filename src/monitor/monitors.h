@@ -64,7 +64,8 @@ class Monitors {
   Status CheckReferences(const MonitorSpec& spec, double* baseline, std::string* source);
   std::shared_ptr<Monitor> Find(const std::string& name) const;
   const MonitorMetrics* MetricsFor(const std::string& name);
-  void Start(const std::shared_ptr<Monitor>& m);
+  // An error when its thread cannot start (base/start_thread.h).
+  Status Start(const std::shared_ptr<Monitor>& m);
   void Loop(Monitor& m);
   void EvaluateOnce(Monitor& m);
   void Retrain(Monitor& m, double trigger);

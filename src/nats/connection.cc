@@ -9,6 +9,7 @@
 #include "base/completion_batch.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "nats/credentials.h"
 #include "nats/url.h"
 
@@ -90,7 +91,8 @@ Result<std::unique_ptr<Connection>> Connection::Connect(ConnectOptions options) 
     c->connected_ = true;
     c->QueueSubscriptionsLocked();
   }
-  c->thread_ = std::thread([p = c.get()] { p->Run(); });
+  Connection* p = c.get();
+  TRY_ASSIGN(c->thread_, StartThread("nats", [p] { p->Run(); }));
   return c;
 }
 

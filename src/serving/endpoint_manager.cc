@@ -2,6 +2,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "base/thread_name.h"
 #include "serving/endpoint_internal.h"
 
@@ -66,7 +67,11 @@ Result<std::unique_ptr<EndpointManager>> EndpointManager::Open(ServingStore* sto
     m->endpoints_[record.name] = ep;
     if (restart) {
       TRY(m->Persist(*ep));
-      m->StartOperation(ep, [raw = m.get(), ep] { raw->RunCreate(ep); });
+      if (Status st = m->StartOperation(
+              ep, [raw = m.get(), ep] { raw->RunCreate(ep); }, "Failed");
+          !st.ok()) {
+        Logger("serving")->error("{}", st.message());  // Failed, with the reason; the rest start
+      }
     }
   }
   return m;
@@ -80,18 +85,30 @@ std::shared_ptr<EndpointManager::Endpoint> EndpointManager::Find(const std::stri
   return it == endpoints_.end() ? nullptr : it->second;
 }
 
-void EndpointManager::StartOperation(const std::shared_ptr<Endpoint>& ep, std::function<void()> op) {
+Status EndpointManager::StartOperation(const std::shared_ptr<Endpoint>& ep,
+                                       std::function<void()> op,
+                                       const std::string& status_if_refused) {
   std::thread previous;
   {
     std::lock_guard<std::mutex> lock(ep->mu);
     previous = std::move(ep->operation);
   }
   if (previous.joinable()) previous.join();  // it has finished: its status was not busy
+  auto thread = StartThread("endpoint-op", std::move(op));
+  if (!thread.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(ep->mu);
+      ep->record.status = status_if_refused;
+      ep->record.failure_reason = thread.status().message();
+      ep->record.deploying_config.clear();
+      ep->pending.reset();
+    }
+    (void)Persist(*ep);
+    return thread.status().WithContext("endpoint '" + ep->record.name + "'");
+  }
   std::lock_guard<std::mutex> lock(ep->mu);
-  ep->operation = std::thread([op = std::move(op)] {
-    SetThreadName("endpoint-op");
-    op();
-  });
+  ep->operation = std::move(thread).value();
+  return Status::Ok();
 }
 
 Status EndpointManager::Persist(Endpoint& ep) {
@@ -127,8 +144,8 @@ Status EndpointManager::Create(const std::string& name, const std::string& confi
     endpoints_.erase(name);
     return st;
   }
-  StartOperation(ep, [this, ep] { RunCreate(ep); });
-  return Status::Ok();
+  return StartOperation(
+      ep, [this, ep] { RunCreate(ep); }, "Failed");
 }
 
 Status EndpointManager::Update(const std::string& name, const std::string& config,
@@ -156,8 +173,9 @@ Status EndpointManager::Update(const std::string& name, const std::string& confi
     ep->pending.reset();
     return st;
   }
-  StartOperation(ep, [this, ep, c, deployment] { RunUpdate(ep, c, deployment); });
-  return Status::Ok();
+  // Refused, it goes on serving as before the update.
+  return StartOperation(
+      ep, [this, ep, c, deployment] { RunUpdate(ep, c, deployment); }, "InService");
 }
 
 Status EndpointManager::UpdateWeights(const std::string& name, const std::map<std::string, double>& weights) {
@@ -190,16 +208,18 @@ Status EndpointManager::UpdateWeights(const std::string& name, const std::map<st
 Status EndpointManager::Delete(const std::string& name) {
   auto ep = Find(name);
   if (!ep) return NotFound("endpoint '" + name + "' does not exist");
+  std::string before;
   {
     std::lock_guard<std::mutex> lock(ep->mu);
     if (Busy(ep->record.status)) {
       return FailedPrecondition("endpoint '" + name + "' is " + ep->record.status + "; wait until it is not");
     }
+    before = ep->record.status;
     ep->record.status = "Deleting";
   }
   TRY(Persist(*ep));
-  StartOperation(ep, [this, ep] { RunDelete(ep); });
-  return Status::Ok();
+  return StartOperation(
+      ep, [this, ep] { RunDelete(ep); }, before);
 }
 
 Result<json> EndpointManager::Describe(const std::string& name) const {

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/error_code.h"
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "serving/worker_process.h"
 
 namespace tributary::serving {
@@ -231,8 +232,23 @@ Result<std::unique_ptr<Fleet>> Fleet::Start(FleetOptions options) {
   for (int i = 0; i < o.instances; ++i) {
     impl->SetRunning(i, workers[i]->pid());
     // Each thread shares the Impl, so that one detached by Stop() (below) outlives the Fleet.
-    impl->threads.emplace_back(
-        [impl, i, w = std::move(workers[i])]() mutable { impl->Run(i, std::move(w)); });
+    // The worker moves into the thread only once it has started.
+    auto worker = std::make_shared<std::unique_ptr<WorkerProcess>>(std::move(workers[i]));
+    auto thread = StartThread(fmt::format("fleet-{}", i),
+                              [impl, i, worker] { impl->Run(i, std::move(*worker)); });
+    if (!thread.ok()) {
+      // The server is at its limit of threads: serve with the instances started, if any.
+      impl->SetRunning(i, 0);
+      if (i == 0) return thread.status().WithContext("fleet " + o.name);
+      {
+        std::lock_guard<std::mutex> lock(impl->mu);
+        impl->live_threads = i;
+      }
+      Log()->warn("fleet {}: started {} of {} instances: {}", o.name, i, o.instances,
+                  thread.status().message());
+      break;
+    }
+    impl->threads.push_back(std::move(thread).value());
   }
   Log()->info("fleet {} started instances={} info={}", o.name, o.instances,
               impl->model_info.dump());

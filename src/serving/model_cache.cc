@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "base/thread_name.h"
 
 namespace tributary::serving {
@@ -65,18 +66,20 @@ void ModelCache::Invoke(const std::string& target, Invocation invocation,
       if (!st.ok()) return done(Error(st.code() == ErrorCode::kNotFound ? 404 : 400, st.message()));
       auto entry = std::make_shared<Entry>();
       entry->name = target;
+      auto loader = StartThread("model-load", [this, entry] {
+        Load(entry);
+        std::lock_guard<std::mutex> lock(mu_);
+        if (--loaders_ == 0) loaders_done_.notify_all();
+      });
+      // The loader waits for mu_ (Load takes it) until the entry is in place.
+      if (!loader.ok()) return done(Error(503, loader.status().message()));
+      loader->detach();
       entry->last_used = ++tick_;
       entry->invocations = 1;
       entry->waiting.emplace_back(std::move(invocation), std::move(done));
       entries_[target] = entry;
       ++loads_;
       ++loaders_;
-      std::thread([this, entry] {
-        SetThreadName("model-load");
-        Load(entry);
-        std::lock_guard<std::mutex> lock(mu_);
-        if (--loaders_ == 0) loaders_done_.notify_all();
-      }).detach();
       return;
     }
     Entry& e = *it->second;

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/start_thread.h"
 #include "base/thread_name.h"
 #include "serving/resources.h"
 
@@ -116,11 +117,13 @@ Status TransformJobs::Start(const json& request) {
     if (stopping_) return Unavailable("the server is stopping");
     if (running_.count(name)) return AlreadyExists("transform job '" + name + "' already exists");
     TRY(Save(*job));
+    auto thread = StartThread("transform", [this, job] { Run(job); });
+    if (!thread.ok()) {  // refused as SageMaker refuses a job past its limits: not created
+      (void)db_->Exec("DELETE FROM serving_transform_jobs WHERE name=?", {Value(name)});
+      return thread.status().WithContext("transform job '" + name + "' not created");
+    }
+    job->thread = std::move(thread).value();
     running_[name] = job;
-    job->thread = std::thread([this, job] {
-      SetThreadName("transform");
-      Run(job);
-    });
   }
   return Status::Ok();
 }

@@ -23,7 +23,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/process.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 
 namespace tributary::serving {
 namespace {
@@ -138,10 +138,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(WorkerOptions option
   }
   if (worker->wake_fd_ < 0)
     return IoError(fmt::format("worker {}: eventfd: {}", name, std::strerror(errno)));
-  worker->stderr_thread_ = std::thread([w = worker.get()] {
-    SetThreadName("worker-stderr");
-    w->ReadStderr();
-  });
+  WorkerProcess* w = worker.get();
+  TRY_ASSIGN(worker->stderr_thread_, StartThread("worker-stderr", [w] { w->ReadStderr(); }));
   Log()->info("worker {} started pid={} command=\"{}\"", name, worker->pid_,
               fmt::join(worker->options_.command, " "));
   return worker;

@@ -15,7 +15,7 @@
 #include "base/fault_points.h"
 #include "base/ids.h"
 #include "base/log.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
@@ -122,7 +122,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     // Record ids as every server sharing the log gives them.
     if (auto shared = s->log_->shared_epoch()) s->epoch_ = *shared;
     s->recovered_through_ = s->log_->held_at_open();
-    s->StartDelivery();
+    TRY(s->StartDelivery());
     return s;
   }
   WalOptions wal_options;
@@ -166,19 +166,16 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
     }
     s->OnDurable(frames);
   }
-  s->StartDelivery();
+  TRY(s->StartDelivery());
   return s;
 }
 
-void DeliveryStream::StartDelivery() {
+Status DeliveryStream::StartDelivery() {
   options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   // What the log held at open waits for delivery as any acknowledged record does.
   options_.metrics->buffered_bytes->Set(static_cast<int64_t>(pending_bytes_.load()));
-  delivery_thread_ = std::thread([this] {
-    SetThreadName("deliver:" + name());
-    DeliveryLoop();
-  });
-  log_->Start();
+  TRY_ASSIGN(delivery_thread_, StartThread("deliver:" + name(), [this] { DeliveryLoop(); }));
+  return log_->Start();
 }
 
 DeliveryStream::DeliveryStream(DeliveryStreamOptions options,
@@ -642,6 +639,23 @@ StreamDescription DeliveryStream::Describe() const {
   s.last_error = last_error_;
   s.last_error_ms = last_error_ms_;
   return d;
+}
+
+void StopInParallel(const std::vector<std::shared_ptr<DeliveryStream>>& streams,
+                    int64_t timeout_ms) {
+  std::vector<std::thread> stoppers;
+  std::vector<std::shared_ptr<DeliveryStream>> refused;
+  for (const auto& stream : streams) {
+    auto t = StartThread("stop:" + stream->name(),
+                         [stream, timeout_ms] { (void)stream->Stop(timeout_ms); });
+    if (t.ok()) {
+      stoppers.push_back(std::move(t).value());
+    } else {
+      refused.push_back(stream);
+    }
+  }
+  for (auto& t : stoppers) t.join();
+  for (const auto& stream : refused) (void)stream->Stop(timeout_ms);
 }
 
 }  // namespace tributary::streams

@@ -188,7 +188,7 @@ class DeliveryStream {
 
   DeliveryStream(DeliveryStreamOptions options, std::shared_ptr<const Destination> destination);
   // Starts the delivery thread, and the log's own (once log_ is set).
-  void StartDelivery();
+  Status StartDelivery();
   void Stage(std::string_view record, int64_t arrival_ms, PutDone done);
   // The calling thread's staged records for this stream in its open CompletionBatch (a
   // slot taken, and its append posted for when the batch closes, on first use).
@@ -311,5 +311,21 @@ class DeliveryStream {
   std::string last_error_;
   int64_t last_error_ms_ = 0;
 };
+
+// Stops each of `streams` (Stop(timeout_ms)), in parallel, so that one failing destination
+// does not eat the others' time. A stream whose stopping thread the system refuses (the
+// server at its limit of threads) is stopped on the calling thread, after the others.
+template <typename Streams>  // a map of names (or directories) to shared_ptr<DeliveryStream>
+void StopInParallel(const Streams& streams, int64_t timeout_ms);
+void StopInParallel(const std::vector<std::shared_ptr<DeliveryStream>>& streams,
+                    int64_t timeout_ms);
+
+template <typename Streams>
+void StopInParallel(const Streams& streams, int64_t timeout_ms) {
+  std::vector<std::shared_ptr<DeliveryStream>> all;
+  all.reserve(streams.size());
+  for (const auto& [name, stream] : streams) all.push_back(stream);
+  StopInParallel(all, timeout_ms);
+}
 
 }  // namespace tributary::streams

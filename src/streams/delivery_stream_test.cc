@@ -7,7 +7,9 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/fault_points.h"
 #include "base/testing/temp_dir.h"
 #include "streams/testing/memory_object_store.h"
 
@@ -165,6 +168,40 @@ TEST_F(DeliveryStreamTest, TheFirstRecordAfterIdlingIsDeliveredAtItsInterval) {
   auto objects = lake_.Get("iot-data")->Objects();
   ASSERT_EQ(objects.size(), 1u) << "not delivered 5 s after its interval passed";
   EXPECT_EQ(objects.begin()->second.data, "a-0\n");
+  ASSERT_TRUE(s->Stop(5000).ok());
+}
+
+// The threads of this process now.
+size_t ThreadsNow() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// A thread the system refuses (the process at its limit of threads) fails the open with an
+// error that names it, leaves none of the stream's threads running, and loses nothing: the
+// WAL opened again delivers what it holds. Each of the four threads, in the order started.
+TEST_F(DeliveryStreamTest, AThreadTheSystemRefusesFailsTheOpenAndLeavesNoThreadBehind) {
+  auto metrics = std::make_shared<StreamMetrics>(nullptr, "s");
+  ASSERT_NO_FATAL_FAILURE(LeaveInTheWal(metrics, "a", 3));
+  for (const char* thread : {"wal:s", "walckpt:s", "deliver:s"}) {
+    SCOPED_TRACE(thread);
+    const size_t before = ThreadsNow();
+    testing_support::ArmFault(std::string("thread.start:") + thread, EAGAIN);
+    auto refused = DeliveryStream::Open(Options(metrics));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), ErrorCode::kResourceExhausted);
+    EXPECT_NE(refused.status().message().find(std::string("cannot start thread '") + thread),
+              std::string::npos)
+        << refused.status().ToString();
+    EXPECT_EQ(ThreadsNow(), before);
+  }
+  auto s = Open(metrics);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->Flush(5000).ok());
+  std::string delivered;
+  for (const auto& [key, object] : lake_.Get("iot-data")->Objects()) delivered += object.data;
+  EXPECT_EQ(delivered, "a-0\na-1\na-2\n");
   ASSERT_TRUE(s->Stop(5000).ok());
 }
 

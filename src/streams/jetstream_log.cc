@@ -10,7 +10,7 @@
 #include "base/clock.h"
 #include "base/fnv1a.h"
 #include "base/log.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 
 namespace tributary::streams {
 namespace {
@@ -288,11 +288,9 @@ void JetStreamLog::Answer(Waiting& w, const Status& status, uint64_t message_seq
   }
 }
 
-void JetStreamLog::Start() {
-  puller_ = std::thread([this] {
-    SetThreadName("jspull:" + stream_);
-    PullLoop();
-  });
+Status JetStreamLog::Start() {
+  TRY_ASSIGN(puller_, StartThread("jspull:" + stream_, [this] { PullLoop(); }));
+  return Status::Ok();
 }
 
 void JetStreamLog::PullLoop() {

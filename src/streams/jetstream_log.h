@@ -199,7 +199,7 @@ class JetStreamLog : public RecordLog {
   uint64_t Append(std::string_view data, int64_t arrival_ms, DoneFn done) override;
   void AppendAll(std::string_view data, std::vector<LogEntry>& entries) override;
   Status MarkDelivered(uint64_t epoch, const std::vector<uint64_t>& seqs) override;
-  void Start() override;
+  Status Start() override;
   uint64_t last_appended_seq() const override { return append_mark_.value(); }
   uint64_t held_at_open() const override { return held_at_open_; }
   uint64_t delivered_through() const override { return delivered_through_.load(); }

@@ -271,7 +271,7 @@ TEST_F(JetStreamLogTest, APullTakesNoMoreBytesThanItsLimit) {
   }
   ASSERT_EQ(answered.load(), 2 * kMessages);
   ASSERT_EQ(failed.load(), 0);
-  (*log)->Start();
+  ASSERT_TRUE((*log)->Start().ok());
   const uint64_t total = uint64_t(2 * kMessages) * record.size();
   for (int waited = 0; waited < 10'000; waited += 10) {
     {

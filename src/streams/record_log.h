@@ -90,8 +90,9 @@ class RecordLog {
   using DoneFn = rules::RecordDone;
   virtual ~RecordLog() = default;
 
-  // The stream is ready for on_durable: an external log starts pulling records.
-  virtual void Start() {}
+  // The stream is ready for on_durable: an external log starts pulling records (an error
+  // when its thread cannot start, base/start_thread.h).
+  virtual Status Start() { return Status::Ok(); }
 
   // Queues a record; `done` gets OK and its sequence number once it is durable (per the
   // log's meaning of durable), or the error. Returns the sequence number when the log

@@ -690,14 +690,7 @@ void StreamManager::Stop() {
     streams.swap(streams_);
     StreamsChangedLocked();
   }
-  // In parallel, so one failing destination does not eat the others' time.
-  std::vector<std::thread> stoppers;
-  for (auto& [name, stream] : streams) {
-    stoppers.emplace_back([s = stream, timeout = options_.stop_timeout_ms] {
-      (void)s->Stop(timeout);
-    });
-  }
-  for (auto& t : stoppers) t.join();
+  StopInParallel(streams, options_.stop_timeout_ms);
   if (drainer_) drainer_->Stop();
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -356,6 +357,40 @@ TEST_F(StreamManagerTest, AnUnreadableRowKeepsOnlyItsStreamDown) {
   m.reset();
   auto again = OpenManager(Options());  // the mended row reads at the next start
   EXPECT_EQ(again->Describe("d1")->status, "active");
+}
+
+// A stream whose threads the system refuses at start (the server at its limit of threads:
+// ulimit -u, systemd's TasksMax=) is down with the reason, and only it; the server starts.
+// A create refused so leaves no stream; either is started by a later start or create.
+TEST_F(StreamManagerTest, AStreamWhoseThreadsTheSystemRefusesIsDownAndOnlyIt) {
+  {
+    auto m = OpenManager(Options());
+    ASSERT_TRUE(m->Create(Config("d1")).ok());
+    ASSERT_TRUE(m->Create(Config("good")).ok());
+  }
+  testing_support::ArmFault("thread.start:deliver:d1", EAGAIN);
+  auto m = OpenManager(Options());
+  ASSERT_TRUE(m);
+  auto d = m->Describe("d1");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->status, "failed");
+  EXPECT_NE(d->stats.last_error.find("cannot start thread 'deliver:d1'"), std::string::npos)
+      << d->stats.last_error;
+  EXPECT_EQ(m->Describe("good")->status, "active");
+  ASSERT_TRUE(PutSync(*m, "good", "fine\n").ok());
+
+  testing_support::ArmFault("thread.start:wal:d2", EAGAIN);
+  Status refused = m->Create(Config("d2"));
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("cannot start thread 'wal:d2'"), std::string::npos)
+      << refused.ToString();
+  EXPECT_EQ(m->Describe("d2").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(m->Create(Config("d2")).ok()) << "a create again, with threads to spare";
+  ASSERT_TRUE(PutSync(*m, "d2", "x\n").ok());
+  m.reset();
+  auto again = OpenManager(Options());
+  EXPECT_EQ(again->Describe("d1")->status, "active");
+  EXPECT_EQ(again->Describe("d2")->status, "active");
 }
 
 // Every kind of damaged row is refused at load with the reason, by the checks Create

@@ -20,7 +20,7 @@
 #include "base/fault_points.h"
 #include "base/files.h"
 #include "base/log.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 #include "streams/wal_files.h"
 #include "streams/wal_format.h"
 
@@ -89,21 +89,14 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
   wal->last_sync_ns_ = SteadyNanos();
   // Threads are named after the stream, which is the log directory's name.
   std::string stream = fs::path(wal->options_.dir).filename().string();
+  // One that cannot start fails the open; the destructor stops those started.
+  Wal* w = wal.get();
   if (wal->preallocate_) {
-    wal->preparer_ = std::thread([w = wal.get(), stream] {
-      SetThreadName("walprep:" + stream);
-      w->PreparerLoop();
-    });
+    TRY_ASSIGN(wal->preparer_, StartThread("walprep:" + stream, [w] { w->PreparerLoop(); }));
   }
-  wal->writer_ = std::thread([w = wal.get(), stream] {
-    SetThreadName("wal:" + stream);
-    w->WriterLoop();
-  });
+  TRY_ASSIGN(wal->writer_, StartThread("wal:" + stream, [w] { w->WriterLoop(); }));
   if (wal->options_.checkpoint_interval_ms > 0) {
-    wal->saver_ = std::thread([w = wal.get(), stream] {
-      SetThreadName("walckpt:" + stream);
-      w->SaverLoop();
-    });
+    TRY_ASSIGN(wal->saver_, StartThread("walckpt:" + stream, [w] { w->SaverLoop(); }));
   }
   return wal;
 }

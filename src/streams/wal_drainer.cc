@@ -298,11 +298,7 @@ void WalDrainer::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     draining = draining_;  // listed (and counted in Totals) until stopped
   }
-  std::vector<std::thread> stoppers;
-  for (auto& [dir, stream] : draining) {
-    stoppers.emplace_back([s = stream, timeout = stop_timeout_ms_] { (void)s->Stop(timeout); });
-  }
-  for (auto& t : stoppers) t.join();
+  StopInParallel(draining, stop_timeout_ms_);
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [dir, stream] : draining) {
     KeepCountsLocked(*stream);

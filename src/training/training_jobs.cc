@@ -4,7 +4,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 #include "training/job_state.h"
 
 namespace tributary::training {
@@ -74,10 +74,8 @@ Result<std::unique_ptr<TrainingJobs>> TrainingJobs::Open(metadata::Database* db,
   std::error_code ec;
   std::filesystem::remove_all(options.scratch_dir, ec);
   std::unique_ptr<TrainingJobs> jobs(new TrainingJobs(db, lake, std::move(options)));
-  jobs->runner_ = std::thread([j = jobs.get()] {
-    SetThreadName("training");
-    j->RunQueue();
-  });
+  TrainingJobs* j = jobs.get();
+  TRY_ASSIGN(jobs->runner_, StartThread("training", [j] { j->RunQueue(); }));
   return jobs;
 }
 
