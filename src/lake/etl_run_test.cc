@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <set>
 
+#include "base/fault_points.h"
 #include "base/testing/temp_dir.h"
 #include "lake/crawler.h"
 #include "lake/etl_job.h"
@@ -76,6 +78,21 @@ TEST_F(EtlRunTest, WritesHivePartitionsRejectsToTheErrorPrefixAndRegistersTheTab
   EXPECT_EQ(parts[0].record_count, 2);
   EXPECT_EQ(parts[1].location.ToString(), "curated/pollution/year=2026/month=12/");
   EXPECT_EQ(jobs_->ListRuns("curate").value()[0].status, RunStatus::kSucceeded);
+}
+
+// A worker thread the system refuses (the server at its limit of threads) leaves fewer
+// workers, not a failed run: the run's own thread takes every object.
+TEST_F(EtlRunTest, WorkersTheSystemRefusesLeaveTheRunToTheOthers) {
+  for (int i = 0; i < 4; ++i) Put("2026/11/1" + std::to_string(i) + "/00/o.json", Reading(i, i));
+  Crawl();
+  CreateJob(BaseJob());
+  run_workers_ = 3;
+  testing_support::ArmFault("thread.start:etl-worker-1", EAGAIN);
+  JobRun run = RunOnce();
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.message;
+  EXPECT_EQ(run.objects_read, 4);
+  EXPECT_EQ(run.rows_written, 4);
+  EXPECT_EQ(TargetRows().size(), 4u);
 }
 
 TEST_F(EtlRunTest, ADecimalTargetIsAParquetDecimalAndCatalogedWithItsDigits) {

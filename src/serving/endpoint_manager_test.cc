@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/fault_points.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/database.h"
 #include "metadata/testing/test_database.h"
@@ -309,6 +311,44 @@ TEST_F(EndpointManagerTest, UpdateThatCannotStartKeepsServing) {
   InvokeAnswer failed_answer = Call("ep2", "x");
   EXPECT_EQ(failed_answer.status, 503);
   EXPECT_EQ(failed_answer.retry_after_s, 0);  // Failed does not end by waiting
+}
+
+// A thread the system refuses (the server at its limit of threads) is an answer: a create
+// whose operation cannot start leaves the endpoint Failed with the reason; an update so
+// refused keeps it serving as before; a variant whose second instance cannot start serves
+// with the first.
+TEST_F(EndpointManagerTest, OperationsAndInstancesTheSystemRefusesAreAnswered) {
+  AddModel("m1", "ok");
+  AddConfig("c1", {{"blue", "m1"}});
+  testing_support::ArmFault("thread.start:endpoint-op", EAGAIN);
+  Status refused = manager_->Create("ep", "c1");
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  json failed = WaitSettled("ep");
+  EXPECT_EQ(failed["EndpointStatus"], "Failed");
+  EXPECT_NE(failed.value("FailureReason", "").find("cannot start thread 'endpoint-op'"),
+            std::string::npos)
+      << failed.dump();
+
+  auto two = ParseEndpointConfig(
+      {{"EndpointConfigName", "c2"},
+       {"ProductionVariants",
+        {{{"VariantName", "blue"}, {"ModelName", "m1"}, {"InitialInstanceCount", 2}}}}});
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  ASSERT_TRUE(store_->CreateConfig(*two).ok());
+  testing_support::ArmFault("thread.start:fleet-1", EAGAIN);
+  ASSERT_TRUE(manager_->Create("ep2", "c2").ok());
+  json served = WaitSettled("ep2");
+  ASSERT_EQ(served["EndpointStatus"], "InService") << served.dump();
+  EXPECT_EQ(served["ProductionVariants"][0]["CurrentInstanceCount"], 1) << served.dump();
+  EXPECT_EQ(Call("ep2", "x").status, 200);
+
+  testing_support::ArmFault("thread.start:endpoint-op", EAGAIN);
+  refused = manager_->Update("ep2", "c1", DeploymentConfig{});
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  json kept = WaitSettled("ep2");
+  EXPECT_EQ(kept["EndpointStatus"], "InService") << kept.dump();
+  EXPECT_EQ(kept["EndpointConfigName"], "c2");
+  EXPECT_EQ(Call("ep2", "still").status, 200);
 }
 
 TEST_F(EndpointManagerTest, OverloadedVariantAnswers503Quickly) {

@@ -80,7 +80,7 @@ TEST(JetStreamLogRestore, AnAppendTakenWhileTheStreamIsMadeAgainIsAnsweredUnderI
   log = std::make_unique<JetStreamLog>(options, &js, kStream, hooks, *opened, restore);
   const std::optional<uint64_t> old_epoch = log->shared_epoch();
   ASSERT_TRUE(old_epoch.has_value());
-  log->Start();
+  ASSERT_TRUE(log->Start().ok());
 
   ASSERT_TRUE(js.DeleteStream(Settings().name).ok());
   auto epoch = new_epoch.get_future();
