@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <thread>
 
+#include "base/fault_points.h"
 #include "base/testing/temp_dir.h"
 #include "expr/testing/reading_proto.h"
 #include "objstore/testing/forwarding_store.h"
@@ -119,6 +121,20 @@ TEST_F(RuleProtoSchemasTest, AMissingOrBrokenSetIsAnErrorTriedAgainLater) {
   auto big = schemas_->Decode("schemas", "big.desc", "reading", "Reading", "");
   EXPECT_NE(big.status().message().find("over the 1048576 taken"), std::string::npos)
       << big.status().message();
+}
+
+// A reader thread the system refuses (the server at its limit of threads) is an error like a
+// failed read: decodes give it, and the set is read once the retry time has passed.
+TEST_F(RuleProtoSchemasTest, AReaderTheSystemRefusesIsAnErrorTriedAgainLater) {
+  Upload("reading.desc", SetOf(ReadingFile()));
+  testing_support::ArmFault("thread.start:rules:protos", EAGAIN);
+  auto refused = Decode("Reading", "");
+  EXPECT_EQ(refused.status().code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find("cannot start thread 'rules:protos'"),
+            std::string::npos)
+      << refused.status().ToString();
+  now_ms_ += 10'000;
+  ASSERT_TRUE(Eventually([&] { return Decode("Reading", ReadingBytes("pm-9", 1, 2, true)).ok(); }));
 }
 
 // A bucket whose reads wait until the test opens it: a lake that does not answer.

@@ -6,13 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
+#include "base/fault_points.h"
 #include "base/testing/temp_dir.h"
-#include "monitor/testing/fake_services.h"
 #include "metadata/testing/test_database.h"
+#include "monitor/testing/fake_services.h"
 
 namespace tributary::monitor {
 namespace {
@@ -258,6 +260,29 @@ TEST_F(MonitorsTest, EvaluatesOnItsScheduleWithoutBeingAsked) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_GT(monitors_->Describe("m").value()["EvaluationsCompleted"], before);
+}
+
+// A monitor whose thread the system refuses (the server at its limit of threads) is not
+// created (the answer names the thread); one refused at a server's start is listed,
+// deletable, and runs from the next start.
+TEST_F(MonitorsTest, AMonitorWhoseThreadTheSystemRefusesIsAnswered) {
+  testing_support::ArmFault("thread.start:monitor", EAGAIN);
+  auto refused = monitors_->Create(Body());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kResourceExhausted);
+  EXPECT_NE(
+      refused.status().message().find("monitor 'm' not created: cannot start thread 'monitor'"),
+      std::string::npos)
+      << refused.status().ToString();
+  EXPECT_TRUE(monitors_->List().empty());
+
+  ASSERT_TRUE(monitors_->Create(Body()).ok()) << "created again, with threads to spare";
+  testing_support::ArmFault("thread.start:monitor", EAGAIN);
+  Reopen();
+  ASSERT_EQ(monitors_->List().size(), 1u);
+  Reopen();
+  EXPECT_EQ(EvaluateAndSettle()["EvaluationsCompleted"], 1) << "runs again from the next start";
+  ASSERT_TRUE(monitors_->Delete("m").ok());
 }
 
 TEST_F(MonitorsTest, CreateChecksWhatTheDefinitionNames) {

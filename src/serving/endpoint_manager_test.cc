@@ -518,6 +518,16 @@ TEST_F(EndpointManagerTest, MultiModelLoadsOnFirstUseAndUnloadsLeastRecentlyUsed
   EXPECT_EQ(mm["Unloads"], 1) << mm.dump();
   ASSERT_EQ(mm["LoadedModels"].size(), 1u);
   EXPECT_EQ(mm["LoadedModels"][0]["ModelName"], "b");
+
+  // A load whose thread the system refuses (the server at its limit of threads) is answered
+  // at once, saying so; the next request for the model loads it.
+  testing_support::ArmFault("thread.start:model-load", EAGAIN);
+  a = Call("mm", "6", "", "c");
+  EXPECT_EQ(a.status, 503);
+  EXPECT_NE(a.body.find("cannot start thread 'model-load'"), std::string::npos) << a.body;
+  a = Call("mm", "7", "", "c");
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(json::parse(a.body)["model"], root + "/c");
 }
 
 // Data capture: the answers an endpoint gives, sampled into the lake in SageMaker's

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
+#include "base/fault_points.h"
 #include "base/testing/temp_dir.h"
 #include "metadata/testing/test_database.h"
 
@@ -98,6 +100,22 @@ TEST_F(TransformJobsTest, WritesOneOutputPerObjectInOrder) {
   auto list = jobs_->List();
   ASSERT_TRUE(list.ok());
   EXPECT_EQ((*list)[0]["TransformJobName"], "t1");
+}
+
+// A job whose thread the system refuses (the server at its limit of threads) is not created,
+// as SageMaker refuses a job past its limits: the answer names the thread, and the name is
+// free for a job started again.
+TEST_F(TransformJobsTest, AJobWhoseThreadTheSystemRefusesIsNotCreated) {
+  testing_support::ArmFault("thread.start:transform", EAGAIN);
+  Status refused = jobs_->Start(Request("t1", "ok"));
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(
+      refused.message().find("transform job 't1' not created: cannot start thread 'transform'"),
+      std::string::npos)
+      << refused.ToString();
+  EXPECT_FALSE(jobs_->Describe("t1").ok());
+  ASSERT_TRUE(jobs_->Start(Request("t1", "ok")).ok());
+  EXPECT_EQ(WaitDone("t1")["TransformJobStatus"], "Completed");
 }
 
 TEST_F(TransformJobsTest, AFailingModelFailsTheJobNamingTheLines) {
