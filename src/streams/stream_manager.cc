@@ -311,6 +311,8 @@ Status StreamManager::Create(const StreamConfig& config) {
   auto stream = StartStream(config, LocalEpoch(epoch), created);
   if (!stream.ok()) {
     (void)options_.db->Exec("DELETE FROM streams WHERE name=?", {config.name});
+    // It took no record: its WAL directory goes (or, should it hold one, is delivered).
+    (void)SetAsideWalDir(config.name, "its create failed");
     return stream.status();
   }
   streams_[config.name] = std::move(stream).value();

@@ -385,6 +385,7 @@ TEST_F(StreamManagerTest, AStreamWhoseThreadsTheSystemRefusesIsDownAndOnlyIt) {
   EXPECT_NE(refused.message().find("cannot start thread 'wal:d2'"), std::string::npos)
       << refused.ToString();
   EXPECT_EQ(m->Describe("d2").status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/wal/d2")) << "the failed create's WAL";
   ASSERT_TRUE(m->Create(Config("d2")).ok()) << "a create again, with threads to spare";
   ASSERT_TRUE(PutSync(*m, "d2", "x\n").ok());
   m.reset();
