@@ -14,7 +14,6 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "base/start_thread.h"
-#include "base/thread_name.h"
 #include "monitor/backtest.h"
 #include "monitor/drift.h"
 #include "monitor/monitor_spec.h"

@@ -3,7 +3,6 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/start_thread.h"
-#include "base/thread_name.h"
 #include "serving/endpoint_internal.h"
 
 namespace tributary::serving {

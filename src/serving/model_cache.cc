@@ -5,7 +5,6 @@
 
 #include "base/log.h"
 #include "base/start_thread.h"
-#include "base/thread_name.h"
 
 namespace tributary::serving {
 

@@ -6,7 +6,6 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/start_thread.h"
-#include "base/thread_name.h"
 #include "serving/resources.h"
 
 namespace tributary::serving {
