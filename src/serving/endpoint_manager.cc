@@ -69,7 +69,8 @@ Result<std::unique_ptr<EndpointManager>> EndpointManager::Open(ServingStore* sto
       if (Status st = m->StartOperation(
               ep, [raw = m.get(), ep] { raw->RunCreate(ep); }, "Failed");
           !st.ok()) {
-        Logger("serving")->error("{}", st.message());  // Failed, with the reason; the rest start
+        // Failed, with the reason; the rest start.
+        Logger("serving")->error("endpoint '{}' not started: {}", record.name, st.message());
       }
     }
   }
@@ -103,7 +104,7 @@ Status EndpointManager::StartOperation(const std::shared_ptr<Endpoint>& ep,
       ep->pending.reset();
     }
     (void)Persist(*ep);
-    return thread.status().WithContext("endpoint '" + ep->record.name + "'");
+    return thread.status();
   }
   std::lock_guard<std::mutex> lock(ep->mu);
   ep->operation = std::move(thread).value();
@@ -143,8 +144,17 @@ Status EndpointManager::Create(const std::string& name, const std::string& confi
     endpoints_.erase(name);
     return st;
   }
-  return StartOperation(
-      ep, [this, ep] { RunCreate(ep); }, "Failed");
+  if (Status st = StartOperation(
+          ep, [this, ep] { RunCreate(ep); }, "Failed");
+      !st.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      endpoints_.erase(name);
+    }
+    (void)store_->DeleteEndpoint(name);  // refused as SageMaker refuses one past its limits
+    return st.WithContext("endpoint '" + name + "' not created");
+  }
+  return Status::Ok();
 }
 
 Status EndpointManager::Update(const std::string& name, const std::string& config,
@@ -172,9 +182,9 @@ Status EndpointManager::Update(const std::string& name, const std::string& confi
     ep->pending.reset();
     return st;
   }
-  // Refused, it goes on serving as before the update.
   return StartOperation(
-      ep, [this, ep, c, deployment] { RunUpdate(ep, c, deployment); }, "InService");
+             ep, [this, ep, c, deployment] { RunUpdate(ep, c, deployment); }, "InService")
+      .WithContext("endpoint '" + name + "' not updated (it serves as before)");
 }
 
 Status EndpointManager::UpdateWeights(const std::string& name, const std::map<std::string, double>& weights) {
@@ -218,7 +228,8 @@ Status EndpointManager::Delete(const std::string& name) {
   }
   TRY(Persist(*ep));
   return StartOperation(
-      ep, [this, ep] { RunDelete(ep); }, before);
+             ep, [this, ep] { RunDelete(ep); }, before)
+      .WithContext("endpoint '" + name + "' not deleted");
 }
 
 Result<json> EndpointManager::Describe(const std::string& name) const {

@@ -114,7 +114,8 @@ class EndpointManager {
   std::shared_ptr<Endpoint> Find(const std::string& name) const;
   // Runs `op` on the endpoint's operation thread. When the thread cannot start (the server
   // at its limit of threads, base/start_thread.h) the endpoint takes `status_if_refused`,
-  // with the reason as its FailureReason, and the error is returned.
+  // with the reason as its FailureReason, and the error is returned (callers name what
+  // was not done).
   Status StartOperation(const std::shared_ptr<Endpoint>& ep, std::function<void()> op,
                         const std::string& status_if_refused);
   Status Persist(Endpoint& ep);

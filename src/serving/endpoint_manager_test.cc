@@ -314,20 +314,21 @@ TEST_F(EndpointManagerTest, UpdateThatCannotStartKeepsServing) {
 }
 
 // A thread the system refuses (the server at its limit of threads) is an answer: a create
-// whose operation cannot start leaves the endpoint Failed with the reason; an update so
-// refused keeps it serving as before; a variant whose second instance cannot start serves
-// with the first.
+// whose operation cannot start creates nothing (as SageMaker refuses one past its limits);
+// an update so refused keeps the endpoint serving as before, with the reason; a variant
+// whose second instance cannot start serves with the first.
 TEST_F(EndpointManagerTest, OperationsAndInstancesTheSystemRefusesAreAnswered) {
   AddModel("m1", "ok");
   AddConfig("c1", {{"blue", "m1"}});
   testing_support::ArmFault("thread.start:endpoint-op", EAGAIN);
   Status refused = manager_->Create("ep", "c1");
   EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
-  json failed = WaitSettled("ep");
-  EXPECT_EQ(failed["EndpointStatus"], "Failed");
-  EXPECT_NE(failed.value("FailureReason", "").find("cannot start thread 'endpoint-op'"),
+  EXPECT_NE(refused.message().find("endpoint 'ep' not created: cannot start thread 'endpoint-op'"),
             std::string::npos)
-      << failed.dump();
+      << refused.ToString();
+  EXPECT_EQ(manager_->Describe("ep").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(manager_->Create("ep", "c1").ok()) << "created again, with threads to spare";
+  EXPECT_EQ(WaitSettled("ep")["EndpointStatus"], "InService");
 
   auto two = ParseEndpointConfig(
       {{"EndpointConfigName", "c2"},
@@ -345,9 +346,15 @@ TEST_F(EndpointManagerTest, OperationsAndInstancesTheSystemRefusesAreAnswered) {
   testing_support::ArmFault("thread.start:endpoint-op", EAGAIN);
   refused = manager_->Update("ep2", "c1", DeploymentConfig{});
   EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("endpoint 'ep2' not updated (it serves as before)"),
+            std::string::npos)
+      << refused.ToString();
   json kept = WaitSettled("ep2");
   EXPECT_EQ(kept["EndpointStatus"], "InService") << kept.dump();
   EXPECT_EQ(kept["EndpointConfigName"], "c2");
+  EXPECT_NE(kept.value("FailureReason", "").find("cannot start thread 'endpoint-op'"),
+            std::string::npos)
+      << kept.dump();
   EXPECT_EQ(Call("ep2", "still").status, 200);
 }
 
