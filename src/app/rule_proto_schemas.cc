@@ -107,17 +107,16 @@ RuleProtoSchemas::Entry& RuleProtoSchemas::EntryLocked(const std::string& id) co
 
 void RuleProtoSchemas::QueueReadLocked(const std::string& id, Entry* e) const {
   if (e->queued || stop_) return;
-  e->queued = true;
-  due_.push_back(id);
   if (!reader_.joinable()) {
     auto reader = StartThread("rules:protos", [this] { ReadLoop(); });
     if (!reader.ok()) {  // read again as a failed read is, once the retry time has passed
-      due_.pop_back();
       Keep(id, reader.status(), clock_());
       return;
     }
     reader_ = std::move(reader).value();
   }
+  e->queued = true;
+  due_.push_back(id);
   wake_.notify_one();
 }
 

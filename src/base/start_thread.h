@@ -12,16 +12,40 @@
 // make a given thread's start fail.
 #pragma once
 
-#include <functional>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 #include "base/status.h"
+#include "base/thread_name.h"
 
 namespace tributary {
 
-// Starts `body` on a new thread named `name`. kResourceExhausted, naming the thread and the
-// limits to look at, when the system refuses the thread.
-Result<std::thread> StartThread(std::string name, std::function<void()> body);
+namespace start_thread_internal {
+// The errno armed at "thread.start:<name>", or 0.
+int InjectedRefusal(const std::string& name);
+// The kResourceExhausted answer for a refused thread.
+Status Refused(const std::string& name, const std::string& why);
+}  // namespace start_thread_internal
+
+// Starts `body` (any callable std::thread takes, move-only ones too) on a new thread named
+// `name`. kResourceExhausted, naming the thread and the limits to look at, when the system
+// refuses the thread; `body` is then destroyed without running.
+template <typename Body>
+Result<std::thread> StartThread(std::string name, Body&& body) {
+  if (int err = start_thread_internal::InjectedRefusal(name)) {
+    return start_thread_internal::Refused(name,
+                                          std::error_code(err, std::generic_category()).message());
+  }
+  try {
+    return std::thread([name, body = std::forward<Body>(body)]() mutable {
+      SetThreadName(name);
+      body();
+    });
+  } catch (const std::system_error& e) {
+    return start_thread_internal::Refused(name, e.code().message());
+  }
+}
 
 }  // namespace tributary

@@ -232,10 +232,9 @@ Result<std::unique_ptr<Fleet>> Fleet::Start(FleetOptions options) {
   for (int i = 0; i < o.instances; ++i) {
     impl->SetRunning(i, workers[i]->pid());
     // Each thread shares the Impl, so that one detached by Stop() (below) outlives the Fleet.
-    // The worker moves into the thread only once it has started.
-    auto worker = std::make_shared<std::unique_ptr<WorkerProcess>>(std::move(workers[i]));
-    auto thread = StartThread(fmt::format("fleet-{}", i),
-                              [impl, i, worker] { impl->Run(i, std::move(*worker)); });
+    auto thread =
+        StartThread(fmt::format("fleet-{}", i),
+                    [impl, i, w = std::move(workers[i])]() mutable { impl->Run(i, std::move(w)); });
     if (!thread.ok()) {
       // The server is at its limit of threads: serve with the instances started, if any.
       impl->SetRunning(i, 0);

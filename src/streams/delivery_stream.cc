@@ -217,6 +217,7 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const bool was_empty = buffers_.empty();
     if (log_external_) {
       for (size_t i = 0; i < records.size();) {
         size_t j = i + 1;
@@ -320,7 +321,8 @@ void DeliveryStream::OnDurable(const std::vector<WalFrame>& records) {
     // An Update while this batch was parsed: its buffers are sealed like the others.
     if (destination_ != dest) wake |= SealBuffersOfLocked(dest->generation);
     if (open_bytes_ > options_.max_pending_bytes / 2) wake |= SealUnderPressureLocked();
-    if (idle_ && !buffers_.empty()) wake = true;  // they now fall due
+    // Nothing was buffered: the delivery thread sleeps without a deadline until woken.
+    if (was_empty && !buffers_.empty()) wake = true;
     if (log_) options_.metrics->wal_bytes->Set(static_cast<int64_t>(log_->size_bytes()));
   }
   if (wake) cv_.notify_one();
@@ -429,9 +431,7 @@ void DeliveryStream::DeliveryLoop() {
     }
     if (ready.empty()) {
       if (buffers_.empty()) {
-        idle_ = true;  // the intake wakes it when it buffers a record
-        cv_.wait(lock);
-        idle_ = false;
+        cv_.wait(lock);  // until a record is buffered (OnDurable wakes it) or a stop
       } else {
         int64_t wait_ms = std::clamp<int64_t>(next_due - now, 1, kMaxIdleWaitMs);
         cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));

@@ -287,10 +287,7 @@ class DeliveryStream {
   // The destination's deaggregation is on (read by Put without mu_; set under it).
   std::atomic<bool> deaggregate_{false};
   bool stopping_ = false;
-  bool abandon_ = false;                // Stop's deadline passed: leave the rest in the WAL
-  // mu_; the delivery thread sleeps with nothing buffered and no deadline: the first record
-  // buffered must wake it.
-  bool idle_ = false;
+  bool abandon_ = false;                       // Stop's deadline passed: leave the rest in the WAL
   std::atomic<uint64_t> puts_in_progress_{0};  // from Put until the WAL's batch is done
   // Threads inside Put or holding staged records (Stop waits for 0).
   std::atomic<uint32_t> in_put_{0};
