@@ -228,6 +228,18 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   return StartStreamIn(config, epoch, created_ms, wal_dir, MetricsFor(config.name));
 }
 
+Result<std::shared_ptr<DueTasks>> StreamManager::CheckpointSaver() {
+  if (options_.logs || options_.wal_checkpoint_interval_ms <= 0) {
+    return std::shared_ptr<DueTasks>();
+  }
+  std::lock_guard<std::mutex> lock(checkpoint_saver_mu_);
+  // A start the system refused is tried again by the next stream.
+  if (!checkpoint_saver_) {
+    TRY_ASSIGN(checkpoint_saver_, DueTasks::Start("walckpt"));
+  }
+  return checkpoint_saver_;
+}
+
 Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
     const StreamConfig& config, uint64_t epoch, int64_t created_ms, const std::string& wal_dir,
     std::shared_ptr<StreamMetrics> metrics) {
@@ -243,6 +255,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
   o.wal_segment_bytes = options_.wal_segment_bytes;
   o.wal_commit_delay_us = options_.wal_commit_delay_us;
   o.wal_checkpoint_interval_ms = options_.wal_checkpoint_interval_ms;
+  TRY_ASSIGN(o.wal_checkpoint_saver, CheckpointSaver());
   o.clock = options_.clock;
   o.retry_window_ms = options_.retry_window_ms;
   o.retry_initial_backoff_ms = options_.retry_initial_backoff_ms;

@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/due_tasks.h"
 #include "base/metrics.h"
 #include "base/status.h"
 #include "metadata/database.h"
@@ -257,6 +258,10 @@ class StreamManager : public rules::RecordSink {
                                                         int64_t created_ms,
                                                         const std::string& wal_dir,
                                                         std::shared_ptr<StreamMetrics> metrics);
+  // The thread that saves the local WALs' checkpoints, one for all the streams (WalOptions::
+  // saver), started with the first stream that needs it; null with `logs` or without a
+  // checkpoint interval.
+  Result<std::shared_ptr<DueTasks>> CheckpointSaver();
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
   // Find for Put and PutAll, kept per thread (see Put); valid until this thread's next call.
   const std::shared_ptr<DeliveryStream>& FindForPut(std::string_view stream) const;
@@ -296,6 +301,8 @@ class StreamManager : public rules::RecordSink {
   std::unique_ptr<metadata::ChangeWatch> watch_;
   // The WALs of streams gone from the table, delivered before they go (null with `logs`).
   std::unique_ptr<WalDrainer> drainer_;
+  std::mutex checkpoint_saver_mu_;
+  std::shared_ptr<DueTasks> checkpoint_saver_;  // CheckpointSaver()'s
 };
 
 }  // namespace tributary::streams

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -276,6 +277,68 @@ TEST_F(StreamManagerTest, StopDeliversEverythingAndLeavesNoUndeliveredWal) {
   auto wal = Wal::Open(wo, &undelivered);
   ASSERT_TRUE(wal.ok());
   EXPECT_TRUE(undelivered.empty());
+}
+
+// The names of this process's threads now.
+std::multiset<std::string> ThreadNames() {
+  std::multiset<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(e.path() / "comm");
+    std::string name;
+    std::getline(in, name);
+    names.insert(name);
+  }
+  return names;
+}
+
+size_t ThreadsNamed(const std::string& prefix) {
+  size_t n = 0;
+  for (const std::string& name : ThreadNames()) n += name.rfind(prefix, 0) == 0;
+  return n;
+}
+
+// The streams' WALs share one checkpoint saver thread (a server with hundreds of streams
+// had one a stream), and it saves each stream's checkpoint once its records are delivered.
+TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSaves) {
+  auto m = OpenManager(Options());
+  constexpr int kStreams = 12;
+  for (int i = 0; i < kStreams; ++i) {
+    const std::string name = fmt::format("s{}", i);
+    ASSERT_TRUE(m->Create(Config(name)).ok());
+    ASSERT_TRUE(PutSync(*m, name, name + "\n").ok());
+  }
+  EXPECT_EQ(ThreadsNamed("walckpt"), 1u);
+  EXPECT_EQ(ThreadsNamed("deliver:"), size_t{kStreams});
+  // Delivered at their interval, not by a flush (which saves on the caller's thread).
+  now_ += 901'000;
+  ASSERT_TRUE(WaitForObjects(kStreams));
+  for (int i = 0; i < kStreams; ++i) {
+    const std::string name = fmt::format("s{}", i);
+    uint64_t saves = 0;
+    for (int waited = 0; waited < 5000 && saves == 0; waited += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      saves = m->Describe(name)->stats.wal_checkpoint_saves;
+    }
+    EXPECT_GE(saves, 1u) << name;
+  }
+  ASSERT_TRUE(m->Delete("s0").ok());
+  EXPECT_EQ(ThreadsNamed("walckpt"), 1u) << "the other streams' saver stays";
+}
+
+// The shared saver the system refuses (the server at its limit of threads) fails the
+// create that needed it; the next create starts it.
+TEST_F(StreamManagerTest, ACheckpointSaverTheSystemRefusesFailsTheCreate) {
+  auto m = OpenManager(Options());
+  testing_support::ArmFault("thread.start:walckpt", EAGAIN);
+  Status refused = m->Create(Config("s1"));
+  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("cannot start thread 'walckpt'"), std::string::npos)
+      << refused.ToString();
+  EXPECT_EQ(m->Describe("s1").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(m->Create(Config("s1")).ok());
+  ASSERT_TRUE(PutSync(*m, "s1", "x\n").ok());
+  ASSERT_TRUE(m->Flush("s1").ok());
+  EXPECT_EQ(ThreadsNamed("walckpt"), 1u);
 }
 
 // Put takes no lock of the stream's: records put from several threads while the

@@ -96,7 +96,12 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
   }
   TRY_ASSIGN(wal->writer_, StartThread("wal:" + stream, [w] { w->WriterLoop(); }));
   if (wal->options_.checkpoint_interval_ms > 0) {
-    TRY_ASSIGN(wal->saver_, StartThread("walckpt:" + stream, [w] { w->SaverLoop(); }));
+    if (wal->options_.saver) {
+      wal->saver_ = wal->options_.saver;
+    } else {
+      TRY_ASSIGN(wal->saver_, DueTasks::Start("walckpt:" + stream));
+    }
+    wal->saver_task_ = wal->saver_->Add([w] { w->SaveDue(); });
   }
   return wal;
 }
@@ -115,12 +120,7 @@ Wal::~Wal() {
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (preparer_.joinable()) preparer_.join();
-  {
-    std::lock_guard<std::mutex> lock(checkpoint_mu_);
-    saver_stop_ = true;
-  }
-  saver_cv_.notify_all();
-  if (saver_.joinable()) saver_.join();
+  if (saver_) saver_->Remove(saver_task_);
   // The last deliveries, which the saver had not saved yet.
   if (Status st = SaveNow(/*force=*/false); !st.ok()) {
     Logger("streams")->error(
@@ -560,42 +560,47 @@ Status Wal::WriteBatch(const std::string& bytes, uint64_t first_seq) {
 
 Status Wal::MarkDelivered(const std::vector<uint64_t>& seqs) {
   Status failed;
+  int64_t due_ns = -1;
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     for (uint64_t s : seqs) checkpoint_.MarkDelivered(s);
     checkpoint_dirty_ = true;
     failed = std::exchange(save_error_, Status::Ok());
+    // No sooner than an interval after the last save began; the first delivery after a
+    // quiet interval goes at once. A save scheduled or running takes this one too (one
+    // running reschedules itself when it is done).
+    if (saver_ && !save_scheduled_) {
+      save_scheduled_ = true;
+      due_ns = last_save_ns_ == 0 ? 0 : last_save_ns_ + options_.checkpoint_interval_ms * 1'000'000;
+    }
   }
   // Without an interval the save is the caller's, as every one used to be.
   if (options_.checkpoint_interval_ms <= 0) return SaveNow(/*force=*/true);
-  saver_cv_.notify_one();
+  if (due_ns >= 0) saver_->Schedule(saver_task_, due_ns);
   return failed;
 }
 
-void Wal::SaverLoop() {
-  const int64_t interval_ns = options_.checkpoint_interval_ms * 1'000'000;
-  std::unique_lock<std::mutex> lock(checkpoint_mu_);
-  while (true) {
-    saver_cv_.wait(lock, [this] { return saver_stop_ || checkpoint_dirty_; });
-    if (saver_stop_) return;  // the destructor saves what is left
-    // No sooner than an interval after the last save began: what is delivered meanwhile
-    // joins this one. The first delivery after a quiet interval goes at once.
-    if (last_save_ns_ != 0) {
-      const auto due = std::chrono::steady_clock::time_point(
-          std::chrono::nanoseconds(last_save_ns_ + interval_ns));
-      if (saver_cv_.wait_until(lock, due, [this] { return saver_stop_; })) return;
-    }
-    lock.unlock();
-    Status st = SaveNow(/*force=*/false);
-    lock.lock();
+void Wal::SaveDue() {
+  Status st = SaveNow(/*force=*/false);
+  int64_t next_ns = -1;
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
     if (!st.ok()) {
-      // Tried again an interval later (SaveNow set last_save_ns_); the next MarkDelivered
-      // returns it, for the stream's last_error.
+      // Tried again an interval later; the next MarkDelivered returns it, for the
+      // stream's last_error.
       Logger("streams")->error("{}; tried again in {} ms", st.ToString(),
                                options_.checkpoint_interval_ms);
       save_error_ = std::move(st);
     }
+    // No sooner than an interval after this save began: what is delivered meanwhile joins
+    // the next one.
+    if (checkpoint_dirty_) {
+      next_ns = last_save_ns_ + options_.checkpoint_interval_ms * 1'000'000;
+    } else {
+      save_scheduled_ = false;
+    }
   }
+  if (next_ns >= 0) saver_->Schedule(saver_task_, next_ns);
 }
 
 Status Wal::SaveNow(bool force) {

@@ -64,14 +64,14 @@
 // be delivered again.
 //
 // Checkpoint saves are coalesced: MarkDelivered records the sequence numbers in memory and
-// returns; a saver thread writes the checkpoint (the whole of it, replaced atomically) at
-// most once per `checkpoint_interval_ms`, each save taking the latest state, and only then
-// deletes (or recycles) the segments the saved checkpoint covers. The first delivery after
-// a quiet interval is saved at once; SaveCheckpoint() (a flush) and the destructor save
-// what is pending before they return. With dynamic partitioning the delivered ranges
-// fragment into thousands, and saving them for every object cost milliseconds an object;
-// now it costs that once an interval. After a crash, the records delivered since the last
-// save (up to an interval's, plus a save in progress) are delivered again.
+// returns; a saver (a thread the server's logs share, WalOptions::saver) writes the checkpoint (the
+// whole of it, replaced atomically) at most once per `checkpoint_interval_ms`, each save taking the
+// latest state, and only then deletes (or recycles) the segments the saved checkpoint covers. The
+// first delivery after a quiet interval is saved at once; SaveCheckpoint() (a flush) and the
+// destructor save what is pending before they return. With dynamic partitioning the delivered
+// ranges fragment into thousands, and saving them for every object cost milliseconds an object; now
+// it costs that once an interval. After a crash, the records delivered since the last save (up to
+// an interval's, plus a save in progress) are delivered again.
 //
 // Thread-safety: Append, MarkDelivered and the accessors may be called from any thread.
 // `on_durable` and `done` run on the writer thread.
@@ -87,6 +87,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/due_tasks.h"
 #include "base/status.h"
 #include "rules/record_sink.h"
 #include "streams/fsync_policy.h"
@@ -140,6 +141,9 @@ struct WalOptions {
   // each holding every MarkDelivered before it; 0: every MarkDelivered saves before it
   // returns. After a crash, deliveries since the last save are delivered again.
   int64_t checkpoint_interval_ms = 1000;
+  // The thread that runs the saves, shared with other logs (StreamManager gives its
+  // streams one). Null: the log starts its own, "walckpt:<directory name>".
+  std::shared_ptr<DueTasks> saver;
   // Called after each checkpoint save that succeeded (on the saver's or the caller's thread).
   std::function<void()> on_checkpoint_saved;
   // Called on the writer thread with each committed batch, before the callers' `done`.
@@ -178,7 +182,7 @@ class Wal : public RecordLog {
   uint64_t last_appended_seq() const override;
 
   // Records `seqs` as delivered. The checkpoint is saved (and the segments it shows hold
-  // only delivered records deleted) by the saver thread, at most once per
+  // only delivered records deleted) by the saver, at most once per
   // `checkpoint_interval_ms`; with 0, before this returns. Returns the error of a save
   // that failed since the last call (it is tried again an interval later).
   Status MarkDelivered(const std::vector<uint64_t>& seqs);
@@ -251,7 +255,9 @@ class Wal : public RecordLog {
   // Saves the checkpoint if MarkDelivered changed it since the last save (or anyway, with
   // `force`), then removes the segments the saved one covers. One at a time, in order.
   Status SaveNow(bool force);
-  void SaverLoop();
+  // The saver's task: saves, then schedules the next save if more was delivered meanwhile
+  // or the save failed, an interval after this one began.
+  void SaveDue();
   // Drops from segments_ those holding only seqs <= delivered_through; returns their paths.
   std::vector<std::string> TakeDeliveredSegmentsLocked(uint64_t delivered_through);
   static void RemoveSegmentFiles(const std::vector<std::string>& paths);
@@ -308,14 +314,14 @@ class Wal : public RecordLog {
   // checkpoint_ and the saver's state. Not state_mu_, which the writer takes every commit:
   // marking deliveries and taking a save's snapshot never hold up a group commit.
   mutable std::mutex checkpoint_mu_;
-  std::condition_variable saver_cv_;
   WalCheckpoint checkpoint_;
   bool checkpoint_dirty_ = false;  // changed since the last save began
-  bool saver_stop_ = false;
+  bool save_scheduled_ = false;    // with the saver, or running there
   int64_t last_save_ns_ = 0;  // when the last save began (0: none since Open)
   Status save_error_;         // a failed save's, for the next MarkDelivered
   std::atomic<uint64_t> checkpoint_saves_{0};
-  std::thread saver_;  // when checkpoint_interval_ms > 0
+  std::shared_ptr<DueTasks> saver_;  // when checkpoint_interval_ms > 0
+  DueTasks::Id saver_task_ = 0;
 
   mutable std::mutex state_mu_;    // segments_
   std::vector<Segment> segments_;  // in sequence order; the last is being appended to
