@@ -228,16 +228,18 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStream(const StreamC
   return StartStreamIn(config, epoch, created_ms, wal_dir, MetricsFor(config.name));
 }
 
-Result<std::shared_ptr<DueTasks>> StreamManager::CheckpointSaver() {
-  if (options_.logs || options_.wal_checkpoint_interval_ms <= 0) {
-    return std::shared_ptr<DueTasks>();
-  }
-  std::lock_guard<std::mutex> lock(checkpoint_saver_mu_);
-  // A start the system refused is tried again by the next stream.
-  if (!checkpoint_saver_) {
+Status StreamManager::StartSharedWalThreads(DeliveryStreamOptions* o) {
+  if (options_.logs) return Status::Ok();
+  std::lock_guard<std::mutex> lock(wal_threads_mu_);
+  if (!checkpoint_saver_ && options_.wal_checkpoint_interval_ms > 0) {
     TRY_ASSIGN(checkpoint_saver_, DueTasks::Start("walckpt"));
   }
-  return checkpoint_saver_;
+  if (!spare_maker_ && options_.fsync.mode == FsyncPolicy::Mode::kAlways) {
+    TRY_ASSIGN(spare_maker_, DueTasks::Start("walprep"));
+  }
+  o->wal_checkpoint_saver = checkpoint_saver_;
+  o->wal_spare_maker = spare_maker_;
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
@@ -255,7 +257,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
   o.wal_segment_bytes = options_.wal_segment_bytes;
   o.wal_commit_delay_us = options_.wal_commit_delay_us;
   o.wal_checkpoint_interval_ms = options_.wal_checkpoint_interval_ms;
-  TRY_ASSIGN(o.wal_checkpoint_saver, CheckpointSaver());
+  TRY(StartSharedWalThreads(&o));
   o.clock = options_.clock;
   o.retry_window_ms = options_.retry_window_ms;
   o.retry_initial_backoff_ms = options_.retry_initial_backoff_ms;

@@ -66,6 +66,7 @@
 namespace tributary::streams {
 
 class DeliveryStream;
+struct DeliveryStreamOptions;
 struct StreamMetrics;
 class WalDrainer;
 
@@ -258,10 +259,11 @@ class StreamManager : public rules::RecordSink {
                                                         int64_t created_ms,
                                                         const std::string& wal_dir,
                                                         std::shared_ptr<StreamMetrics> metrics);
-  // The thread that saves the local WALs' checkpoints, one for all the streams (WalOptions::
-  // saver), started with the first stream that needs it; null with `logs` or without a
-  // checkpoint interval.
-  Result<std::shared_ptr<DueTasks>> CheckpointSaver();
+  // The threads the local WALs share (WalOptions::saver and spare_maker), started with the
+  // first stream that needs them (a start the system refused is tried again by the next
+  // one): the checkpoint saver (none without a checkpoint interval) and the spare maker
+  // (fsync `always` only). None with `logs`.
+  Status StartSharedWalThreads(DeliveryStreamOptions* o);
   std::shared_ptr<DeliveryStream> Find(std::string_view name) const;
   // Find for Put and PutAll, kept per thread (see Put); valid until this thread's next call.
   const std::shared_ptr<DeliveryStream>& FindForPut(std::string_view stream) const;
@@ -301,8 +303,9 @@ class StreamManager : public rules::RecordSink {
   std::unique_ptr<metadata::ChangeWatch> watch_;
   // The WALs of streams gone from the table, delivered before they go (null with `logs`).
   std::unique_ptr<WalDrainer> drainer_;
-  std::mutex checkpoint_saver_mu_;
-  std::shared_ptr<DueTasks> checkpoint_saver_;  // CheckpointSaver()'s
+  std::mutex wal_threads_mu_;
+  std::shared_ptr<DueTasks> checkpoint_saver_;  // StartSharedWalThreads's
+  std::shared_ptr<DueTasks> spare_maker_;
 };
 
 }  // namespace tributary::streams

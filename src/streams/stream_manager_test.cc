@@ -297,9 +297,10 @@ size_t ThreadsNamed(const std::string& prefix) {
   return n;
 }
 
-// The streams' WALs share one checkpoint saver thread (a server with hundreds of streams
-// had one a stream), and it saves each stream's checkpoint once its records are delivered.
-TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSaves) {
+// The streams' WALs share one checkpoint saver thread and one spare maker (a server with
+// hundreds of streams had one of each a stream), and the saver saves each stream's
+// checkpoint once its records are delivered.
+TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSavesAndOneForSpares) {
   auto m = OpenManager(Options());
   constexpr int kStreams = 12;
   for (int i = 0; i < kStreams; ++i) {
@@ -308,6 +309,8 @@ TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSaves) {
     ASSERT_TRUE(PutSync(*m, name, name + "\n").ok());
   }
   EXPECT_EQ(ThreadsNamed("walckpt"), 1u);
+  EXPECT_EQ(ThreadsNamed("walprep"), 1u);  // fsync `always`, the default
+  EXPECT_EQ(ThreadsNamed("wal:"), size_t{kStreams});
   EXPECT_EQ(ThreadsNamed("deliver:"), size_t{kStreams});
   // Delivered at their interval, not by a flush (which saves on the caller's thread).
   now_ += 901'000;
@@ -323,22 +326,28 @@ TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSaves) {
   }
   ASSERT_TRUE(m->Delete("s0").ok());
   EXPECT_EQ(ThreadsNamed("walckpt"), 1u) << "the other streams' saver stays";
+  EXPECT_EQ(ThreadsNamed("walprep"), 1u);
 }
 
-// The shared saver the system refuses (the server at its limit of threads) fails the
+// A shared WAL thread the system refuses (the server at its limit of threads) fails the
 // create that needed it; the next create starts it.
-TEST_F(StreamManagerTest, ACheckpointSaverTheSystemRefusesFailsTheCreate) {
-  auto m = OpenManager(Options());
-  testing_support::ArmFault("thread.start:walckpt", EAGAIN);
-  Status refused = m->Create(Config("s1"));
-  EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
-  EXPECT_NE(refused.message().find("cannot start thread 'walckpt'"), std::string::npos)
-      << refused.ToString();
-  EXPECT_EQ(m->Describe("s1").status().code(), ErrorCode::kNotFound);
-  ASSERT_TRUE(m->Create(Config("s1")).ok());
-  ASSERT_TRUE(PutSync(*m, "s1", "x\n").ok());
-  ASSERT_TRUE(m->Flush("s1").ok());
-  EXPECT_EQ(ThreadsNamed("walckpt"), 1u);
+TEST_F(StreamManagerTest, ASharedWalThreadTheSystemRefusesFailsTheCreate) {
+  for (const std::string thread : {"walckpt", "walprep"}) {
+    SCOPED_TRACE(thread);
+    auto m = OpenManager(Options());  // its shared threads not started yet
+    testing_support::ArmFault("thread.start:" + thread, EAGAIN);
+    const std::string name = "s-" + thread;
+    Status refused = m->Create(Config(name));
+    EXPECT_EQ(refused.code(), ErrorCode::kResourceExhausted) << refused.ToString();
+    EXPECT_NE(refused.message().find("cannot start thread '" + thread + "'"), std::string::npos)
+        << refused.ToString();
+    EXPECT_EQ(m->Describe(name).status().code(), ErrorCode::kNotFound);
+    ASSERT_TRUE(m->Create(Config(name)).ok());
+    ASSERT_TRUE(PutSync(*m, name, "x\n").ok());
+    ASSERT_TRUE(m->Flush(name).ok());
+    EXPECT_EQ(ThreadsNamed(thread), 1u);
+    ASSERT_TRUE(m->Delete(name).ok());  // so that the next manager starts with no stream
+  }
 }
 
 // Put takes no lock of the stream's: records put from several threads while the

@@ -92,7 +92,12 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
   // One that cannot start fails the open; the destructor stops those started.
   Wal* w = wal.get();
   if (wal->preallocate_) {
-    TRY_ASSIGN(wal->preparer_, StartThread("walprep:" + stream, [w] { w->PreparerLoop(); }));
+    if (wal->options_.spare_maker) {
+      wal->spare_maker_ = wal->options_.spare_maker;
+    } else {
+      TRY_ASSIGN(wal->spare_maker_, DueTasks::Start("walprep:" + stream));
+    }
+    wal->spare_task_ = wal->spare_maker_->Add([w] { w->PrepareAsked(); });
   }
   TRY_ASSIGN(wal->writer_, StartThread("wal:" + stream, [w] { w->WriterLoop(); }));
   if (wal->options_.checkpoint_interval_ms > 0) {
@@ -112,14 +117,14 @@ Wal::~Wal() {
     std::lock_guard<std::mutex> lock(spare_mu_);
     spare_stop_ = true;
   }
-  spare_cv_.notify_all();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     stopping_ = true;
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  if (preparer_.joinable()) preparer_.join();
+  // A spare being zero-filled sees spare_stop_ and is abandoned.
+  if (spare_maker_) spare_maker_->Remove(spare_task_);
   if (saver_) saver_->Remove(saver_task_);
   // The last deliveries, which the saver had not saved yet.
   if (Status st = SaveNow(/*force=*/false); !st.ok()) {
@@ -217,51 +222,39 @@ void Wal::AskForSpare() {
     if (spare_state_ != SpareState::kIdle || !recycled_.empty()) return;
     spare_state_ = SpareState::kAsked;
   }
-  spare_cv_.notify_one();
+  spare_maker_->Schedule(spare_task_, 0);
 }
 
-void Wal::PreparerLoop() {
+void Wal::PrepareAsked() {
   std::unique_lock<std::mutex> lock(spare_mu_);
-  while (true) {
-    spare_cv_.wait(lock, [this] { return spare_stop_ || spare_state_ == SpareState::kAsked; });
-    if (spare_stop_) return;
-    lock.unlock();
-    SpareResult result = PrepareSpare();
-    lock.lock();
-    if (result == SpareResult::kStopped) return;
-    if (spare_abandon_) {
-      // A delivered segment was kept for reuse meanwhile: this one, if it was finished
-      // first, is not needed.
-      spare_abandon_ = false;
-      ::unlink((options_.dir + "/" + kSpareTmpName).c_str());
-      spare_state_ = SpareState::kIdle;
-      continue;
-    }
-    if (result == SpareResult::kReady) {
-      // Under the lock, so a spare.wal that exists is one the writer can take.
-      std::string tmp = options_.dir + "/" + kSpareTmpName;
-      std::string spare = options_.dir + "/" + kSpareName;
-      if (::rename(tmp.c_str(), spare.c_str()) != 0) {
-        Logger("streams")->warn("WAL spare segment not prepared file={} error=\"rename: {}\"", tmp,
-                                std::strerror(errno));
-        ::unlink(tmp.c_str());
-        result = SpareResult::kFailed;
-      }
-    }
-    switch (result) {
-      case SpareResult::kReady:
-        spare_state_ = SpareState::kReady;
-        break;
-      case SpareResult::kFailed:
-        spare_state_ = SpareState::kIdle;
-        break;
-      case SpareResult::kStopped:
-        return;
+  if (spare_stop_ || spare_state_ != SpareState::kAsked) return;
+  lock.unlock();
+  SpareResult result = PrepareSpare();
+  lock.lock();
+  if (result == SpareResult::kStopped) return;
+  if (spare_abandon_) {
+    // A delivered segment was kept for reuse meanwhile: this one, if it was finished
+    // first, is not needed.
+    spare_abandon_ = false;
+    ::unlink((options_.dir + "/" + kSpareTmpName).c_str());
+    spare_state_ = SpareState::kIdle;
+    return;
+  }
+  if (result == SpareResult::kReady) {
+    // Under the lock, so a spare.wal that exists is one the writer can take.
+    std::string tmp = options_.dir + "/" + kSpareTmpName;
+    std::string spare = options_.dir + "/" + kSpareName;
+    if (::rename(tmp.c_str(), spare.c_str()) != 0) {
+      Logger("streams")->warn("WAL spare segment not prepared file={} error=\"rename: {}\"", tmp,
+                              std::strerror(errno));
+      ::unlink(tmp.c_str());
+      result = SpareResult::kFailed;
     }
   }
+  spare_state_ = result == SpareResult::kReady ? SpareState::kReady : SpareState::kIdle;
 }
 
-// Preparer thread: fills spare.wal.tmp with zeros (PreparerLoop renames it), 1 MiB at a
+// The spare maker's thread: fills spare.wal.tmp with zeros (PrepareAsked renames it), 1 MiB at a
 // time, and fsyncs it to commit blocks and size. Where the WAL's commits are direct
 // (O_DIRECT: they never read a page), so are the zeros: a segment's worth of zero pages
 // in the page cache would only push other data out. Where the file system refuses
@@ -296,7 +289,7 @@ Wal::SpareResult Wal::PrepareSpare() {
     if (spare_abandon_.load(std::memory_order_relaxed)) {
       ::close(fd);
       ::unlink(tmp.c_str());
-      return SpareResult::kFailed;  // PreparerLoop sees why
+      return SpareResult::kFailed;  // PrepareAsked sees why
     }
     size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroChunk, length - offset));
     ssize_t w = ::pwrite(fd, zeros.get(), n, static_cast<off_t>(offset));

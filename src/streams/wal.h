@@ -40,11 +40,11 @@
 // else an empty file. Recycled: a whole segment whose records are all delivered is
 // renamed `<dir>/recycled-<its name>` instead of deleted (up to `reuse_bytes` of them, at
 // least two); its old frames stay behind the new ones until overwritten. Spare: once the
-// active segment is half full and no recycled segment is waiting, a second thread
-// zero-fills `<dir>/spare.wal` to `segment_bytes` and fsyncs it (abandoned if a segment is
-// recycled meanwhile). A preallocated segment occupies `segment_bytes` on disk from its
-// start (trimmed to its frames on close); a stream may also hold one spare and the
-// recycled ones.
+// active segment is half full and no recycled segment is waiting, the spare maker (a
+// thread the server's logs share, WalOptions::spare_maker) zero-fills `<dir>/spare.wal` to
+// `segment_bytes` and fsyncs it (abandoned if a segment is recycled meanwhile). A preallocated
+// segment occupies `segment_bytes` on disk from its start (trimmed to its frames on close); a
+// stream may also hold one spare and the recycled ones.
 //
 // Open recovers: each segment is read to its first frame that does not decode, or that
 // is older than the frame before it or than the segment's name (a recycled segment's old
@@ -144,6 +144,9 @@ struct WalOptions {
   // The thread that runs the saves, shared with other logs (StreamManager gives its
   // streams one). Null: the log starts its own, "walckpt:<directory name>".
   std::shared_ptr<DueTasks> saver;
+  // The thread that zero-fills spare segments (fsync `always` only), shared likewise. Null:
+  // the log starts its own, "walprep:<directory name>".
+  std::shared_ptr<DueTasks> spare_maker;
   // Called after each checkpoint save that succeeded (on the saver's or the caller's thread).
   std::function<void()> on_checkpoint_saved;
   // Called on the writer thread with each committed batch, before the callers' `done`.
@@ -220,7 +223,7 @@ class Wal : public RecordLog {
     uint64_t size;
   };
 
-  // The spare segment's life: the writer asks (kIdle -> kAsked), the preparer makes it
+  // The spare segment's life: the writer asks (kIdle -> kAsked), the spare maker makes it
   // (kAsked -> kReady, or back to kIdle on an error), the writer takes it at its next
   // segment switch (kReady -> kIdle).
   enum class SpareState { kIdle, kAsked, kReady };
@@ -250,7 +253,8 @@ class Wal : public RecordLog {
   std::string ActiveSegmentPath() const;
   void AskForSpare();
   bool TakeSpare(const std::string& segment_path);
-  void PreparerLoop();
+  // The spare maker's task: makes the spare the writer asked for.
+  void PrepareAsked();
   SpareResult PrepareSpare();
   // Saves the checkpoint if MarkDelivered changed it since the last save (or anyway, with
   // `force`), then removes the segments the saved one covers. One at a time, in order.
@@ -301,9 +305,9 @@ class Wal : public RecordLog {
   std::string padded_buffer_;  // a buffered commit into a preallocated segment, end mark added
   bool new_segment_due_ = false;       // a sync failed: switch segments
 
-  std::thread preparer_;  // only when preallocating
+  std::shared_ptr<DueTasks> spare_maker_;  // only when preallocating
+  DueTasks::Id spare_task_ = 0;
   std::mutex spare_mu_;
-  std::condition_variable spare_cv_;
   SpareState spare_state_ = SpareState::kIdle;
   std::atomic<bool> spare_stop_{false};  // set under spare_mu_; read while zero-filling
   // Set under spare_mu_ when a recycled segment makes the zero fill under way needless.

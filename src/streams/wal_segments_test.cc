@@ -1,6 +1,4 @@
 // The write-ahead log's tests: Segments: preallocation, reuse of delivered segments, the checkpoint.
-#include "streams/wal.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -16,10 +14,12 @@
 #include <vector>
 
 #include "base/completion_batch.h"
+#include "base/due_tasks.h"
 #include "base/files.h"
 #include "base/testing/temp_dir.h"
 #include "base/thread_name.h"
 #include "streams/testing/wal_test_support.h"
+#include "streams/wal.h"
 #include "streams/wal_format.h"
 
 namespace tributary::streams {
@@ -28,6 +28,79 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing;  // streams::testing: the WAL's test helpers
 using testing_support::TempDir;
+
+// Logs that share a spare maker and a checkpoint saver (as a server's streams do) each get
+// their spares and their saves, and one that closes leaves the other's going.
+TEST(WalTest, LogsSharingASpareMakerAndASaverEachGetTheirOwn) {
+  constexpr uint64_t kSegment = 64 << 10;
+  TempDir dir;
+  if (OnTmpfs(dir.path())) GTEST_SKIP() << dir.path() << " is on tmpfs";
+  auto saver = DueTasks::Start("test-walckpt");
+  auto maker = DueTasks::Start("test-walprep");
+  ASSERT_TRUE(saver.ok() && maker.ok());
+  struct Log {
+    std::string dir;
+    std::unique_ptr<Wal> wal;
+    std::vector<uint64_t> seqs;
+    uint64_t earlier_segments = 0;  // logical bytes of the segments before the active one
+    int preallocated = 0;
+  };
+  auto open = [&](const std::string& name) {
+    Log log{dir.path() + "/" + name};
+    WalOptions o;
+    o.dir = log.dir;
+    o.fsync = *FsyncPolicy::Parse("always");
+    o.segment_bytes = kSegment;
+    o.checkpoint_interval_ms = 20;
+    o.saver = *saver;
+    o.spare_maker = *maker;
+    std::vector<WalRecord> recovered;
+    auto w = Wal::Open(std::move(o), &recovered);
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    if (w.ok()) log.wal = std::move(w).value();
+    return log;
+  };
+  // Appends a 4000-byte record, as LaterSegmentsArePreallocatedAndRecover does.
+  auto append = [&](Log& log) {
+    const uint64_t bytes = log.wal->size_bytes();
+    const size_t count = log.wal->segment_count();
+    if (bytes - log.earlier_segments > kSegment / 2) {
+      ASSERT_TRUE(WaitForFile(log.dir + "/spare.wal")) << log.dir << ": no spare";
+    }
+    std::promise<Status> done;
+    log.seqs.push_back(log.wal->Append(std::string(4000, 'r'), 1000,
+                                       [&](const Status& s, uint64_t) { done.set_value(s); }));
+    ASSERT_TRUE(done.get_future().get().ok());
+    if (log.wal->segment_count() == count) return;
+    log.earlier_segments = bytes;
+    const struct stat st = Stat(Segments(log.dir).back());
+    EXPECT_EQ(uint64_t(st.st_size), kSegment);
+    EXPECT_GE(uint64_t(st.st_blocks) * 512, kSegment) << "blocks not allocated";
+    ++log.preallocated;
+  };
+  Log a = open("a");
+  Log b = open("b");
+  ASSERT_TRUE(a.wal && b.wal);
+  for (int i = 0; i < 50; ++i) {
+    append(a);
+    append(b);
+  }
+  EXPECT_GE(a.preallocated, 2);
+  EXPECT_GE(b.preallocated, 2);
+  // Saved by the shared saver, not by a flush: the delivered segments go.
+  ASSERT_TRUE(a.wal->MarkDelivered(a.seqs).ok());
+  EXPECT_TRUE(WaitUntil([&] { return a.wal->checkpoint_saves() >= 1; }, 5000));
+  EXPECT_TRUE(WaitUntil([&] { return Segments(a.dir).size() == 1; }, 5000));
+  EXPECT_EQ(b.wal->checkpoint_saves(), 0u);
+  // One closes; the other goes on with spares of its own.
+  a.wal.reset();
+  const int before = b.preallocated;
+  for (int i = 0; i < 20; ++i) append(b);
+  EXPECT_GT(b.preallocated, before);
+  ASSERT_TRUE(b.wal->MarkDelivered(b.seqs).ok());
+  EXPECT_TRUE(WaitUntil([&] { return b.wal->checkpoint_saves() >= 1; }, 5000));
+  EXPECT_GE((*maker)->runs(), 4u);
+}
 
 // With small segments and `always`, every segment after the first is a spare made while
 // its predecessor filled: full size on disk, blocks allocated, from its first record.
