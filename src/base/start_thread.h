@@ -2,7 +2,7 @@
 // that is an answer, not an exception. std::thread throws std::system_error when the process
 // may not start one more thread: the limits are the kernel's threads-max, the user's
 // `ulimit -u`, and a pids cgroup (systemd's TasksMax=, a container's --pids-limit). Each
-// delivery stream takes four threads, so a server with hundreds of streams under a tight
+// delivery stream takes two threads, so a server with hundreds of streams under a tight
 // limit meets it at a stream's create or start. There the stream gets the error (and
 // starts no thread at all); the server goes on.
 //

@@ -46,7 +46,8 @@ TEST(WalTest, LogsSharingASpareMakerAndASaverEachGetTheirOwn) {
     int preallocated = 0;
   };
   auto open = [&](const std::string& name) {
-    Log log{dir.path() + "/" + name};
+    Log log;
+    log.dir = dir.path() + "/" + name;
     WalOptions o;
     o.dir = log.dir;
     o.fsync = *FsyncPolicy::Parse("always");
