@@ -74,6 +74,8 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     else if (key == "console_dir") TRY(Take(j, key, &c->console_dir, path));
     else if (key == "wal_fsync") TRY(Take(j, key, &c->wal_fsync, path));
     else if (key == "wal_segment_mib") TRY(Take(j, key, &c->wal_segment_mib, path));
+    else if (key == "wal_reuse_mib")
+      TRY(Take(j, key, &c->wal_reuse_mib, path));
     else if (key == "wal_commit_delay_us") TRY(Take(j, key, &c->wal_commit_delay_us, path));
     else if (key == "wal_checkpoint_interval_ms")
       TRY(Take(j, key, &c->wal_checkpoint_interval_ms, path));
@@ -135,6 +137,7 @@ std::string_view ServerFlagOf(std::string_view key) {
       {"console_dir", "--console-dir"},
       {"wal_fsync", "--wal-fsync"},
       {"wal_segment_mib", "--wal-segment-mib"},
+      {"wal_reuse_mib", "--wal-reuse-mib"},
       {"wal_commit_delay_us", "--wal-commit-delay-us"},
       {"wal_checkpoint_interval_ms", "--wal-checkpoint-interval-ms"},
       {"wal_dir", "--wal-dir"},
@@ -178,6 +181,7 @@ SettingRange RangeOf(std::string_view key) {
       {"mqtt_max_retained_messages_per_client", {0, 100000000}},
       {"mqtt_max_retained_mib_per_client", {0, 1 << 20}},
       {"wal_segment_mib", {1, 1024}},
+      {"wal_reuse_mib", {0, 1 << 20}},
       {"wal_commit_delay_us", {0, 100000}},
       {"wal_checkpoint_interval_ms", {0, 60000}},
       {"stream_max_pending_mib", {1, 65536}},
@@ -250,6 +254,7 @@ Status ValidateConfig(const ServerConfig& c, const std::set<std::string>& from_f
            Number{"threads", c.threads},
            Number{"max_payload_bytes", c.max_payload_bytes},
            Number{"wal_segment_mib", c.wal_segment_mib},
+           Number{"wal_reuse_mib", c.wal_reuse_mib},
            Number{"wal_commit_delay_us", c.wal_commit_delay_us},
            Number{"wal_checkpoint_interval_ms", c.wal_checkpoint_interval_ms},
            Number{"http_idle_timeout_s", c.http_idle_timeout_s},

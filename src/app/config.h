@@ -56,6 +56,9 @@ struct ServerConfig {
   std::string wal_fsync = "always";
   // Size of a write-ahead log segment; a delivered segment is deleted or reused whole.
   int wal_segment_mib = 64;
+  // What all the streams may keep of delivered segments for reuse together, MiB (each up
+  // to two segments, or 128 MiB); 0: none kept.
+  int wal_reuse_mib = 1024;
   // The most a group commit waits for more records (25 µs per record of the last one,
   // at most three times its cost, at most this; streams/wal.h, "Commit delay"); 0: never.
   int wal_commit_delay_us = 2000;

@@ -21,7 +21,7 @@ TEST(ConfigTest, FileOverridesDefaults) {
   ServerConfig c;
   std::string path = TempFile(
       "ok.json",
-      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "http_idle_timeout_s": 600, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_checkpoint_interval_ms": 5000, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "stream_retry_window_s": 3600, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
+      R"({"http_bind_address": "0.0.0.0", "http_port": 9000, "https_port": 9443, "http_idle_timeout_s": 600, "allow_anonymous": true, "data_dir": "/tmp/x", "wal_commit_delay_us": 250, "wal_checkpoint_interval_ms": 5000, "wal_reuse_mib": 0, "wal_dir": "/ssd/wal", "stream_max_pending_mib": 64, "stream_retry_window_s": 3600, "streams_nats_url": "nats://nats:4222?replicas=3", "rule_http_ca_file": "/etc/hooks-ca.pem"})");
   ASSERT_TRUE(LoadConfigFile(path, &c).ok());
   EXPECT_EQ(c.http_port, 9000);
   EXPECT_EQ(c.http_bind_address, "0.0.0.0");
@@ -29,6 +29,7 @@ TEST(ConfigTest, FileOverridesDefaults) {
   EXPECT_EQ(c.http_idle_timeout_s, 600);
   EXPECT_EQ(c.wal_commit_delay_us, 250);
   EXPECT_EQ(c.wal_checkpoint_interval_ms, 5000);
+  EXPECT_EQ(c.wal_reuse_mib, 0);
   EXPECT_EQ(c.wal_dir, "/ssd/wal");
   EXPECT_EQ(c.stream_max_pending_mib, 64);
   EXPECT_EQ(c.stream_retry_window_s, 3600);
@@ -100,6 +101,11 @@ TEST(ConfigTest, ValidationNamesTheSetting) {
   c.wal_checkpoint_interval_ms = 60001;
   EXPECT_FALSE(ValidateConfig(c).ok());
   c.wal_checkpoint_interval_ms = 0;
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  c.wal_reuse_mib = -1;
+  EXPECT_NE(ValidateConfig(c).message().find("wal_reuse_mib must be 0..1048576, got -1"),
+            std::string::npos);
+  c.wal_reuse_mib = 0;
   EXPECT_TRUE(ValidateConfig(c).ok());
   EXPECT_EQ(RangeOf("http_idle_timeout_s").min, 1);
   EXPECT_EQ(RangeOf("http_idle_timeout_s").max, 3600);

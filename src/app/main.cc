@@ -92,6 +92,10 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
   auto* console_dir = cmd->add_option("--console-dir", flags->console_dir, "serve the console from this directory (web/) instead of the copy built in");
   auto* fsync = cmd->add_option("--wal-fsync", flags->wal_fsync, "streams' WAL: always, interval:<ms> or never")->capture_default_str();
   auto* segment = cmd->add_option("--wal-segment-mib", flags->wal_segment_mib, "streams' WAL segment size, MiB (1..1024)")->capture_default_str();
+  auto* reuse = cmd->add_option("--wal-reuse-mib", flags->wal_reuse_mib,
+                                "streams' WAL: delivered segments all the streams keep for reuse "
+                                "together, MiB (0..1048576)")
+                    ->capture_default_str();
   auto* commit_delay =
       cmd->add_option("--wal-commit-delay-us", flags->wal_commit_delay_us,
                       "streams' WAL: the most a group commit waits for more records, µs (25 µs per "
@@ -137,6 +141,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       {threads, "threads"},
       {payload, "max_payload_bytes"},
       {segment, "wal_segment_mib"},
+      {reuse, "wal_reuse_mib"},
       {commit_delay, "wal_commit_delay_us"},
       {checkpoint_interval, "wal_checkpoint_interval_ms"},
       {max_pending, "stream_max_pending_mib"},
@@ -189,6 +194,7 @@ void AddServerCommand(CLI::App* parent, cli::CommandContext* ctx) {
       if (fsync->count()) set("wal_fsync", [&] { c.wal_fsync = flags->wal_fsync; });
       if (segment->count())
         set("wal_segment_mib", [&] { c.wal_segment_mib = flags->wal_segment_mib; });
+      if (reuse->count()) set("wal_reuse_mib", [&] { c.wal_reuse_mib = flags->wal_reuse_mib; });
       if (commit_delay->count())
         set("wal_commit_delay_us", [&] { c.wal_commit_delay_us = flags->wal_commit_delay_us; });
       if (checkpoint_interval->count()) {

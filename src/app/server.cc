@@ -128,6 +128,7 @@ Status Server::Init() {
   so.metrics = &metrics_;
   TRY_ASSIGN(so.fsync, streams::FsyncPolicy::Parse(config_.wal_fsync));
   so.wal_segment_bytes = uint64_t(config_.wal_segment_mib) << 20;
+  so.wal_reuse_bytes = uint64_t(config_.wal_reuse_mib) << 20;
   so.wal_commit_delay_us = config_.wal_commit_delay_us;
   so.wal_checkpoint_interval_ms = config_.wal_checkpoint_interval_ms;
   so.max_pending_bytes = uint64_t(config_.stream_max_pending_mib) << 20;

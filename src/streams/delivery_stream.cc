@@ -134,6 +134,7 @@ Result<std::unique_ptr<DeliveryStream>> DeliveryStream::Open(DeliveryStreamOptio
   wal_options.checkpoint_interval_ms = s->options_.wal_checkpoint_interval_ms;
   wal_options.saver = s->options_.wal_checkpoint_saver;
   wal_options.spare_maker = s->options_.wal_spare_maker;
+  wal_options.reuse_budget = s->options_.wal_reuse_budget;
   wal_options.on_checkpoint_saved = [m = s->options_.metrics] { m->wal_checkpoint_saves->Add(); };
   wal_options.on_durable = std::move(hooks.on_durable);
   wal_options.on_batch_done = std::move(hooks.on_batch_done);

@@ -70,6 +70,7 @@ struct DeliveryStreamOptions {
   int64_t wal_checkpoint_interval_ms = 1000;  // WalOptions::checkpoint_interval_ms
   std::shared_ptr<DueTasks> wal_checkpoint_saver;  // WalOptions::saver
   std::shared_ptr<DueTasks> wal_spare_maker;       // WalOptions::spare_maker
+  std::shared_ptr<WalReuseBudget> wal_reuse_budget;  // WalOptions::reuse_budget
   std::function<int64_t()> clock;  // Unix ms
   int64_t retry_window_ms = 300'000;
   int64_t retry_initial_backoff_ms = 100;

@@ -39,6 +39,7 @@ uint64_t NewEpoch() {
 StreamManager::StreamManager(StreamManagerOptions options)
     : options_(std::move(options)), generation_(NextProcessUniqueId()) {
   if (options_.logs) return;  // JetStream keeps the records: no WAL to drain
+  reuse_budget_ = std::make_shared<WalReuseBudget>(options_.wal_reuse_bytes);
   drainer_ = std::make_unique<WalDrainer>(
       options_.wal_dir,
       [this](const WalStreamFile& file,
@@ -255,6 +256,7 @@ Result<std::shared_ptr<DeliveryStream>> StreamManager::StartStreamIn(
   o.logs = options_.logs.get();
   o.fsync = options_.fsync;
   o.wal_segment_bytes = options_.wal_segment_bytes;
+  o.wal_reuse_budget = reuse_budget_;
   o.wal_commit_delay_us = options_.wal_commit_delay_us;
   o.wal_checkpoint_interval_ms = options_.wal_checkpoint_interval_ms;
   TRY(StartSharedWalThreads(&o));

@@ -67,6 +67,7 @@ namespace tributary::streams {
 
 class DeliveryStream;
 struct DeliveryStreamOptions;
+class WalReuseBudget;
 struct StreamMetrics;
 class WalDrainer;
 
@@ -90,6 +91,8 @@ struct StreamManagerOptions {
   // stream's record delimiter, so that this bounds what the WAL holds.
   uint64_t max_pending_bytes = 512ull << 20;
   uint64_t wal_segment_bytes = 64ull << 20;  // a new segment after this many bytes
+  // Delivered segments all the streams keep for reuse together (WalOptions::reuse_budget).
+  uint64_t wal_reuse_bytes = 1ull << 30;
   int64_t wal_commit_delay_us = 0;            // WalOptions::commit_delay_us
   int64_t wal_checkpoint_interval_ms = 1000;  // WalOptions::checkpoint_interval_ms
   // Where the streams keep their records instead of WALs under wal_dir (jetstream_log.h);
@@ -306,6 +309,7 @@ class StreamManager : public rules::RecordSink {
   std::mutex wal_threads_mu_;
   std::shared_ptr<DueTasks> checkpoint_saver_;  // StartSharedWalThreads's
   std::shared_ptr<DueTasks> spare_maker_;
+  std::shared_ptr<WalReuseBudget> reuse_budget_;  // made by the constructor
 };
 
 }  // namespace tributary::streams

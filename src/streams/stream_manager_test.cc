@@ -329,6 +329,28 @@ TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSavesAndOneForS
   EXPECT_EQ(ThreadsNamed("walprep"), 1u);
 }
 
+// The streams keep delivered WAL segments for reuse within the server's budget
+// (wal_reuse_mib) together, not each up to its own.
+TEST_F(StreamManagerTest, StreamsKeepDeliveredSegmentsWithinOneBudget) {
+  StreamManagerOptions o = Options();
+  o.wal_segment_bytes = 64 << 10;
+  o.wal_reuse_bytes = 64 << 10;  // one segment, for all of them
+  auto m = OpenManager(o);
+  auto kept = [&](const std::string& stream) {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/wal/" + stream)) {
+      n += e.path().filename().string().rfind("recycled-", 0) == 0;
+    }
+    return n;
+  };
+  for (const std::string name : {"a", "b"}) {
+    ASSERT_TRUE(m->Create(Config(name)).ok());
+    for (int i = 0; i < 80; ++i) ASSERT_TRUE(PutSync(*m, name, std::string(3999, 'x') + "\n").ok());
+    ASSERT_TRUE(m->Flush(name).ok());  // delivers, and saves the checkpoint
+  }
+  EXPECT_EQ(kept("a") + kept("b"), 1u);
+}
+
 // A shared WAL thread the system refuses (the server at its limit of threads) fails the
 // create that needed it; the next create starts it.
 TEST_F(StreamManagerTest, ASharedWalThreadTheSystemRefusesFailsTheCreate) {

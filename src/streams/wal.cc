@@ -144,7 +144,10 @@ Wal::~Wal() {
   }
   std::error_code ec;
   fs::remove(options_.dir + "/" + kSpareName, ec);
-  for (const std::string& path : recycled_) fs::remove(path, ec);
+  for (const std::string& path : recycled_) {
+    fs::remove(path, ec);
+    ReturnKept();
+  }
 }
 
 Status Wal::OpenSegment(uint64_t first_seq) {
@@ -199,6 +202,7 @@ bool Wal::TakeSpare(const std::string& segment_path) {
     } else if (!recycled_.empty()) {
       from = std::move(recycled_.front());
       recycled_.erase(recycled_.begin());
+      ReturnKept();
     }
     // A spare still being made, or a recycled segment left, serves this segment's
     // successor; otherwise (or after a failure) this segment asks once half full.
@@ -641,8 +645,12 @@ bool Wal::KeepForReuse(const std::string& path) {
   std::lock_guard<std::mutex> lock(spare_mu_);
   const size_t most = std::max<uint64_t>(2, options_.reuse_bytes / std::max<uint64_t>(options_.segment_bytes, 1));
   if (spare_stop_ || recycled_.size() >= most) return false;
+  if (options_.reuse_budget && !options_.reuse_budget->TryTake(options_.segment_bytes)) {
+    return false;  // the server's other streams keep enough
+  }
   std::string kept = options_.dir + "/" + kRecycledPrefix + fs::path(path).filename().string();
   if (::rename(path.c_str(), kept.c_str()) != 0) {
+    ReturnKept();
     Logger("streams")->warn("WAL segment not recycled file={} error=\"rename to {}: {}\"", path,
                             kept, std::strerror(errno));
     return false;
@@ -652,6 +660,10 @@ bool Wal::KeepForReuse(const std::string& path) {
   // A zero fill under way is no longer needed.
   if (spare_state_ == SpareState::kAsked) spare_abandon_ = true;
   return true;
+}
+
+void Wal::ReturnKept() {
+  if (options_.reuse_budget) options_.reuse_budget->Give(options_.segment_bytes);
 }
 
 std::vector<std::string> Wal::TakeDeliveredSegmentsLocked(uint64_t delivered_through) {

@@ -39,12 +39,12 @@
 // metadata. It is, in order of preference, the zero-filled spare, a recycled segment, or
 // else an empty file. Recycled: a whole segment whose records are all delivered is
 // renamed `<dir>/recycled-<its name>` instead of deleted (up to `reuse_bytes` of them, at
-// least two); its old frames stay behind the new ones until overwritten. Spare: once the
-// active segment is half full and no recycled segment is waiting, the spare maker (a
-// thread the server's logs share, WalOptions::spare_maker) zero-fills `<dir>/spare.wal` to
-// `segment_bytes` and fsyncs it (abandoned if a segment is recycled meanwhile). A preallocated
-// segment occupies `segment_bytes` on disk from its start (trimmed to its frames on close); a
-// stream may also hold one spare and the recycled ones.
+// least two, and within the server's `reuse_budget`); its old frames stay behind the new ones until
+// overwritten. Spare: once the active segment is half full and no recycled segment is waiting, the
+// spare maker (a thread the server's logs share, WalOptions::spare_maker) zero-fills
+// `<dir>/spare.wal` to `segment_bytes` and fsyncs it (abandoned if a segment is recycled
+// meanwhile). A preallocated segment occupies `segment_bytes` on disk from its start (trimmed to
+// its frames on close); a stream may also hold one spare and the recycled ones.
 //
 // Open recovers: each segment is read to its first frame that does not decode, or that
 // is older than the frame before it or than the segment's name (a recycled segment's old
@@ -95,6 +95,7 @@
 #include "streams/wal_checkpoint.h"
 #include "streams/wal_direct_writer.h"
 #include "streams/wal_format.h"
+#include "streams/wal_reuse_budget.h"
 
 namespace tributary::streams {
 
@@ -137,6 +138,9 @@ struct WalOptions {
   // Delivered segments kept for reuse (preallocation only): at most this many bytes of
   // them, and at least two segments.
   uint64_t reuse_bytes = 128ull << 20;
+  // What all the server's logs may keep together (StreamManager gives its streams one);
+  // null: no limit but reuse_bytes.
+  std::shared_ptr<WalReuseBudget> reuse_budget;
   // Checkpoint saves (a file written and fsynced) come at most once per this interval,
   // each holding every MarkDelivered before it; 0: every MarkDelivered saves before it
   // returns. After a crash, deliveries since the last save are delivered again.
@@ -268,6 +272,8 @@ class Wal : public RecordLog {
   // A delivered whole segment is kept for reuse as a later segment, unless as many as
   // `reuse_bytes` allows are kept already; true if it was.
   bool KeepForReuse(const std::string& path);
+  // Gives a kept segment's share back to reuse_budget (it became a segment, or went).
+  void ReturnKept();
 
   const WalOptions options_;
   std::thread writer_;

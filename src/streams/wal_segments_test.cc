@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/completion_batch.h"
@@ -248,6 +249,54 @@ TEST(WalTest, DeliveredSegmentsAreKeptUpToReuseBytes) {
     EXPECT_EQ(kept(dir.path()), 0u);
     EXPECT_EQ(h.recovered.size(), 1u);
   }
+}
+
+// The server's budget bounds what all its logs keep together: past it a delivered segment
+// goes, where the log's own reuse_bytes would have kept it; a kept segment that becomes a
+// segment again, or goes with its log, gives its share back.
+TEST(WalTest, LogsKeepDeliveredSegmentsWithinTheServersBudget) {
+  constexpr uint64_t kSegment = 64 << 10;
+  auto kept = [](const std::string& dir) {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+      n += e.path().filename().string().rfind("recycled-", 0) == 0;
+    return n;
+  };
+  TempDir a_dir, b_dir;
+  if (OnTmpfs(a_dir.path())) GTEST_SKIP() << a_dir.path() << " is on tmpfs";
+  const auto always = *FsyncPolicy::Parse("always");
+  auto budget = std::make_shared<WalReuseBudget>(3 * kSegment);
+  auto a = std::make_unique<Harness>(a_dir.path(), always, kSegment, 100 * kSegment, budget);
+  Harness b(b_dir.path(), always, kSegment, 100 * kSegment, budget);
+  // Fills `h` to `segments` segments and delivers all but the last record (in the active
+  // segment; `held` keeps it for the next call).
+  auto fill_and_deliver = [](Harness& h, size_t segments, std::vector<uint64_t>& held) {
+    std::vector<uint64_t> seqs = std::exchange(held, {});
+    while (h.wal->segment_count() < segments) seqs.push_back(h.AppendSync(std::string(4000, 'k')));
+    held.push_back(seqs.back());
+    seqs.pop_back();
+    ASSERT_TRUE(h.wal->MarkDelivered(seqs).ok());
+    EXPECT_EQ(h.wal->segment_count(), 1u);
+  };
+  std::vector<uint64_t> a_held, b_held;
+  fill_and_deliver(*a, 6, a_held);
+  EXPECT_EQ(kept(a_dir.path()), 3u) << "five delivered, three within the budget";
+  EXPECT_EQ(budget->held_bytes(), 3 * kSegment);
+  fill_and_deliver(b, 6, b_held);
+  EXPECT_EQ(kept(b_dir.path()), 0u) << "the budget is taken";
+  EXPECT_EQ(Segments(b_dir.path()).size(), 1u);
+  // A's next segment is one it kept: its share is back, and B may keep one.
+  const size_t count = a->wal->segment_count();
+  while (a->wal->segment_count() == count) a->AppendSync(std::string(4000, 'k'));
+  EXPECT_EQ(kept(a_dir.path()), 2u);
+  EXPECT_EQ(budget->held_bytes(), 2 * kSegment);
+  // A closes and deletes what it kept.
+  a.reset();
+  EXPECT_EQ(kept(a_dir.path()), 0u);
+  EXPECT_EQ(budget->held_bytes(), 0u);
+  fill_and_deliver(b, 6, b_held);
+  EXPECT_EQ(kept(b_dir.path()), 3u);
+  EXPECT_EQ(budget->held_bytes(), 3 * kSegment);
 }
 
 // Under the other policies an fdatasync is rare or never: no spare, segments as long as

@@ -38,13 +38,15 @@ struct Harness {
   std::vector<WalRecord> durable;
 
   explicit Harness(const std::string& dir, FsyncPolicy fsync = {}, uint64_t segment = 1 << 20,
-                   uint64_t reuse = 128ull << 20) {
+                   uint64_t reuse = 128ull << 20,
+                   std::shared_ptr<WalReuseBudget> reuse_budget = nullptr) {
     WalOptions o;
     o.dir = dir;
     o.epoch = 0xabc;
     o.fsync = fsync;
     o.segment_bytes = segment;
     o.reuse_bytes = reuse;
+    o.reuse_budget = std::move(reuse_budget);
     // Each MarkDelivered saves before it returns, so these tests see the saved checkpoint
     // and the segments it lets go at once (wal_checkpoint_test.cc tests coalesced saves).
     o.checkpoint_interval_ms = 0;
