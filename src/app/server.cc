@@ -161,7 +161,7 @@ Status Server::Init() {
   if (!ingest) TRY(StartControlServices());
 
   runtime_ = std::make_unique<net::Runtime>(config_.threads);
-  runtime_->Start();
+  TRY(runtime_->Start());
 
   broker::BrokerOptions b;
   b.bind_address = config_.bind_address;

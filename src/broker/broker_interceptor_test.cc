@@ -63,7 +63,7 @@ class DeferringInterceptor : public MessageInterceptor {
 class InterceptedBroker {
  public:
   explicit InterceptedBroker(DeferringInterceptor* ic) : ic_(ic), rt_(1) {
-    rt_.Start();
+    EXPECT_TRUE(rt_.Start().ok());
     broker_ = std::move(Broker::Create(TestOptions(), &rt_, &allow_, &reg_)).value();
     broker_->SetInterceptor(ic);
     EXPECT_TRUE(broker_->Start().ok());

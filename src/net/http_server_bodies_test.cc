@@ -80,7 +80,7 @@ TEST(HttpServerTest, WritesABodyPieceByPiece) {
   opts.bind_address = "127.0.0.1";
   opts.port = 0;
   HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());
 
@@ -186,7 +186,7 @@ TEST(HttpServerTest, TakesALargeBodyPieceByPiece) {
     return sink;
   };
   HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   std::string body(5000, '\0');
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
@@ -318,7 +318,7 @@ TEST(HttpServerTest, ARefusalReachesAClientStillSendingItsBody) {
     return nullptr;
   };
   HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   const std::string body(8 << 20, 'x');
   auto send_all = [](int fd, const std::string& data) {
@@ -393,7 +393,7 @@ TEST(HttpServerTest, ABodyIsReadWhileItKeepsComingAndCutWhenItStops) {
     ++handled;
     return Text(200, "took " + r.body);
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
 
   // 12 bytes, one every 250 ms: 3 s for the body, never 1 s without a byte.

@@ -59,7 +59,7 @@ TEST(HttpServerTest, RoutesParamsQueryAndErrors) {
   opts.port = 0;
   opts.max_body_bytes = 1000;
   HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());
 
@@ -139,7 +139,7 @@ TEST(HttpServerTest, AnswersExpectContinueAndHead) {
   opts.bind_address = "127.0.0.1";
   opts.port = 0;
   HttpServer server(opts, &runtime, [&](HttpRequest& r) { return router.Route(r); });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
 
   int fd = ConnectLoopback(server.port(), 2);
@@ -193,7 +193,7 @@ TEST(HttpServerTest, ARefusalOnTheHeaderComesBeforeTheBody) {
     ++handled;
     return Text(200, "took " + std::to_string(r.body.size()));
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   int fd = ConnectLoopback(server.port(), 2);
   ASSERT_GE(fd, 0);
@@ -229,7 +229,7 @@ TEST(HttpServerTest, RepeatedQueryNamesAndHeadersKeepEveryValue) {
     return Text(200, "[" + seen + "|" + r.query["p"] + "|" + r.Header("my-header1") + "|" +
                          r.Header("host") + "]");
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   int fd = ConnectLoopback(server.port(), 2);
   ASSERT_GE(fd, 0);
@@ -260,7 +260,7 @@ TEST(HttpServerTest, DefaultHeadersGoOnAnswersThatLackThem) {
     if (r.path == "/own") res.headers["content-security-policy"] = "default-src 'self'";
     return res;
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   for (const std::string path : {"/stored", "/own"}) {
     int fd = ConnectLoopback(server.port(), 2);
@@ -293,7 +293,7 @@ TEST(HttpServerTest, ConnectionsPastTheCapAreClosedAtOnce) {
   opts.max_connections_per_peer = 2;
   opts.loopback_peers_unlimited = false;
   HttpServer server(opts, &runtime, [&](HttpRequest&) { return Text(200, "here"); });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   auto ask = [](int fd) {
     std::string get = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -342,7 +342,7 @@ TEST(HttpServerTest, UncheckedBodiesShareABudget) {
   HttpServer server(opts, &runtime, [&](HttpRequest& r) {
     return Text(200, "took " + std::to_string(r.body.size()));
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   auto post = [](int length, const std::string& extra = "") {
     return "POST /x HTTP/1.1\r\nHost: x\r\n" + extra + "Content-Length: " + std::to_string(length) +
@@ -400,7 +400,7 @@ TEST(HttpServerTest, NoHandlerRunsAfterStop) {
     ++handled;
     return Text(200, "ok");
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   int fd = ConnectLoopback(server.port(), 2);
   ASSERT_GE(fd, 0);
@@ -445,7 +445,7 @@ TEST(HttpServerTest, AsyncRouteAnswersFromAnotherThread) {
   HttpServer server(opts, &runtime, [&](HttpRequest& r, HttpRespond respond) {
     router.Dispatch(r, std::move(respond));
   });
-  runtime.Start();
+  ASSERT_TRUE(runtime.Start().ok());
   ASSERT_TRUE(server.Start().ok());
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());
 

@@ -72,7 +72,7 @@ class HttpsServerTest : public ::testing::Test {
       res.body = r.method + " " + r.path + " " + std::to_string(r.body.size());
       return res;
     });
-    runtime_.Start();
+    ASSERT_TRUE(runtime_.Start().ok());
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {

@@ -86,7 +86,7 @@ class MqttListenerTest : public ::testing::Test {
     delete pki_;
     pki_ = nullptr;
   }
-  void SetUp() override { runtime_.Start(); }
+  void SetUp() override { ASSERT_TRUE(runtime_.Start().ok()); }
   void TearDown() override {
     if (listener_) listener_->Stop();
     runtime_.Stop();

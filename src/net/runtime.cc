@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "base/thread_name.h"
+#include "base/start_thread.h"
 
 namespace tributary::net {
 
@@ -23,13 +23,18 @@ boost::asio::io_context& Runtime::Next() {
   return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
 }
 
-void Runtime::Start() {
+Status Runtime::Start() {
   for (auto& ctx : contexts_) {
-    threads_.emplace_back([c = ctx.get(), i = threads_.size()] {
-      SetThreadName("io-" + std::to_string(i));
-      c->run();
-    });
+    auto thread =
+        StartThread("io-" + std::to_string(threads_.size()), [c = ctx.get()] { c->run(); });
+    if (!thread.ok()) {
+      Stop();
+      Join();
+      return thread.status();
+    }
+    threads_.push_back(std::move(thread).value());
   }
+  return Status::Ok();
 }
 
 void Runtime::Stop() {

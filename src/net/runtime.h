@@ -7,13 +7,14 @@
 // the owning thread only.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "base/status.h"
 
 namespace tributary::net {
 
@@ -30,7 +31,9 @@ class Runtime {
   // Round-robin choice for a new connection.
   boost::asio::io_context& Next();
 
-  void Start();  // starts one thread per io_context
+  // Starts one thread per io_context ("io-<n>"). kResourceExhausted, naming the thread,
+  // when the system refuses one (base/start_thread.h); those started are stopped again.
+  Status Start();
   void Stop();   // stops every io_context; pending handlers are dropped
   void Join();
 

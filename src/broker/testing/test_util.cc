@@ -30,7 +30,10 @@ BrokerOptions TestOptions() {
 
 std::unique_ptr<TestBroker> TestBroker::Start(BrokerOptions options, Authorizer* auth) {
   std::unique_ptr<TestBroker> tb(new TestBroker());
-  tb->runtime_.Start();
+  if (Status st = tb->runtime_.Start(); !st.ok()) {
+    fprintf(stderr, "test broker failed to start: %s\n", st.ToString().c_str());
+    return nullptr;
+  }
   auto b = Broker::Create(options, &tb->runtime_, auth ? auth : &tb->allow_all_, &tb->metrics_);
   if (!b.ok()) return nullptr;
   tb->broker_ = std::move(b).value();
