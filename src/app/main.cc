@@ -295,9 +295,9 @@ int main(int argc, char** argv) {
   try {
     return ctx.run();
   } catch (const std::system_error& e) {
-    // A thread the system refused where no caller could answer it (the server's own threads
-    // at start: base/start_thread.h turns the others into errors), or another system call
-    // that a library reports by throwing. Said, not std::terminate's bare abort.
+    // A thread the system refused that a library started (the server's own threads go
+    // through base/start_thread.h, which answers an error), or another system call that a
+    // library reports by throwing. Said, not std::terminate's bare abort.
     const bool threads = e.code() == std::errc::resource_unavailable_try_again;
     std::fprintf(stderr, "tributary: %s%s\n", e.what(),
                  threads ? " (starting a thread: the process is at the number of threads the "
