@@ -84,12 +84,14 @@ TEST(DueTasksTest, ATaskScheduledAgainBeforeItRunsRunsOnceAtTheSoonerTime) {
   Journal journal;
   DueTasks::Id id = tasks->Add(journal.Note("save"));
   const int64_t start = SteadyNanos();
-  tasks->Schedule(id, start + 500 * kMs);
+  tasks->Schedule(id, start + 1000 * kMs);
   tasks->Schedule(id, start + 50 * kMs);
-  tasks->Schedule(id, start + 900 * kMs);  // later than scheduled: no change
+  tasks->Schedule(id, start + 1500 * kMs);  // later than scheduled: no change
   ASSERT_TRUE(WaitFor([&] { return journal.size() == 1; }));
-  EXPECT_LT(journal.at_ns[0], start + 450 * kMs);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_LT(journal.at_ns[0], start + 900 * kMs) << "not at the sooner time";
+  // Past both later times: it ran once.
+  std::this_thread::sleep_until(
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(start + 1600 * kMs)));
   EXPECT_EQ(journal.size(), 1u);
   tasks->Remove(id);
 }
