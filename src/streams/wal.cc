@@ -69,6 +69,13 @@ bool InMemoryFileSystem(const std::string& dir) {
   return st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC;
 }
 
+// The thread the server's logs share, or else one of the log's own named `own_name`.
+Result<std::shared_ptr<DueTasks>> SharedOrOwn(const std::shared_ptr<DueTasks>& shared,
+                                              std::string own_name) {
+  if (shared) return shared;
+  return DueTasks::Start(std::move(own_name));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord>* undelivered) {
@@ -92,20 +99,12 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
   // One that cannot start fails the open; the destructor stops those started.
   Wal* w = wal.get();
   if (wal->preallocate_) {
-    if (wal->options_.spare_maker) {
-      wal->spare_maker_ = wal->options_.spare_maker;
-    } else {
-      TRY_ASSIGN(wal->spare_maker_, DueTasks::Start("walprep:" + stream));
-    }
+    TRY_ASSIGN(wal->spare_maker_, SharedOrOwn(wal->options_.spare_maker, "walprep:" + stream));
     wal->spare_task_ = wal->spare_maker_->Add([w] { w->PrepareAsked(); });
   }
   TRY_ASSIGN(wal->writer_, StartThread("wal:" + stream, [w] { w->WriterLoop(); }));
   if (wal->options_.checkpoint_interval_ms > 0) {
-    if (wal->options_.saver) {
-      wal->saver_ = wal->options_.saver;
-    } else {
-      TRY_ASSIGN(wal->saver_, DueTasks::Start("walckpt:" + stream));
-    }
+    TRY_ASSIGN(wal->saver_, SharedOrOwn(wal->options_.saver, "walckpt:" + stream));
     wal->saver_task_ = wal->saver_->Add([w] { w->SaveDue(); });
   }
   return wal;
