@@ -49,9 +49,11 @@ BrokerCore::OpenResult BrokerCore::OpenSession(const std::string& client_id, boo
     }
   }
   if (!r.session) {
-    r.session = std::make_shared<Session>(client_id, options.max_queued_messages);
+    r.session =
+        std::make_shared<Session>(client_id, options.max_queued_messages, &changed_sessions);
     sessions_.emplace(client_id, r.session);
   }
+  expiries_.Clear(client_id);
   r.session->Attach(std::move(sink), version, receive_maximum, expiry_s);
   metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
   return r;
@@ -62,17 +64,28 @@ void BrokerCore::RemoveSessionLocked(const std::shared_ptr<Session>& session) {
     tree.Unsubscribe(session.get(), filter);
   }
   auto it = sessions_.find(session->client_id());
-  if (it != sessions_.end() && it->second == session) sessions_.erase(it);
+  if (it != sessions_.end() && it->second == session) {
+    sessions_.erase(it);
+    expiries_.Clear(session->client_id());
+    changed_sessions.Add(session->client_id());
+  }
   metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
   metrics.subscriptions->Set(static_cast<int64_t>(tree.size()));
 }
 
 bool BrokerCore::CloseSession(const std::shared_ptr<Session>& session, const SessionSink* sink) {
-  if (!session->Detach(sink, WallMillis())) return false;
-  if (session->expiry_interval_s() == 0) {
-    std::lock_guard<std::mutex> lock(sessions_mu_);
-    // Re-check under the lock: a new connection may have attached meanwhile.
-    if (!session->online()) RemoveSessionLocked(session);
+  int64_t now_ms = WallMillis();
+  if (!session->Detach(sink, now_ms)) return false;
+  uint32_t expiry_s = session->expiry_interval_s();
+  if (expiry_s == kSessionNeverExpires) return true;
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  // Re-check under the lock: a new connection may have attached meanwhile.
+  if (session->online()) return true;
+  if (expiry_s == 0) {
+    RemoveSessionLocked(session);
+  } else if (auto it = sessions_.find(session->client_id());
+             it != sessions_.end() && it->second == session) {
+    expiries_.Set(session->client_id(), now_ms + int64_t{expiry_s} * 1000);
   }
   return true;
 }
@@ -80,18 +93,43 @@ bool BrokerCore::CloseSession(const std::shared_ptr<Session>& session, const Ses
 std::vector<std::string> BrokerCore::SweepSessions(int64_t now_ms) {
   std::vector<std::string> removed;
   std::lock_guard<std::mutex> lock(sessions_mu_);
-  std::vector<std::shared_ptr<Session>> expired;
-  for (const auto& [id, s] : sessions_) {
-    if (s->online()) continue;
-    int64_t at = s->disconnected_at_ms();
-    uint32_t exp = s->expiry_interval_s();
-    if (exp != 0xFFFFFFFFu && at != 0 && now_ms - at >= int64_t{exp} * 1000) expired.push_back(s);
-  }
-  for (const auto& s : expired) {
-    removed.push_back(s->client_id());
+  for (auto& id : expiries_.TakeDue(now_ms)) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second->online()) continue;
+    std::shared_ptr<Session> s = it->second;
     RemoveSessionLocked(s);
+    removed.push_back(std::move(id));
   }
   return removed;
+}
+
+BrokerCore::SessionChanges BrokerCore::TakeSessionChanges(size_t max_upserts) {
+  std::vector<std::string> ids = changed_sessions.Take();
+  SessionChanges out;
+  size_t i = 0;
+  for (; i < ids.size() && out.upserts.size() < max_upserts; ++i) {
+    std::shared_ptr<Session> s = FindSession(ids[i]);
+    // Cleared whether it is written or not: a session that becomes persistent later (a
+    // takeover with a non-zero expiry) is told again.
+    if (s) s->ClearChangedMark();
+    if (s && s->expiry_interval_s() != 0) {
+      out.upserts.push_back(s->Snapshot());
+    } else {
+      out.gone.push_back(std::move(ids[i]));
+    }
+  }
+  for (; i < ids.size(); ++i) changed_sessions.Add(ids[i]);
+  return out;
+}
+
+void BrokerCore::ReturnSessionChanges(const SessionChanges& changes) {
+  for (const auto& u : changes.upserts) changed_sessions.Add(u.client_id);
+  for (const auto& id : changes.gone) changed_sessions.Add(id);
+}
+
+size_t BrokerCore::expiring_session_count() const {
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  return expiries_.size();
 }
 
 bool BrokerCore::RemoveSessionTakenElsewhere(const std::string& client_id, int64_t since_ms,
@@ -127,10 +165,14 @@ size_t BrokerCore::session_count() const {
 void BrokerCore::RestoreSession(SessionState state) {
   if (state.disconnected_at_ms == 0) state.disconnected_at_ms = WallMillis();
   auto subs = state.subscriptions;
-  auto session = std::make_shared<Session>(std::move(state), options.max_queued_messages);
+  int64_t due_ms = state.disconnected_at_ms + int64_t{state.expiry_interval_s} * 1000;
+  bool expires = state.expiry_interval_s != kSessionNeverExpires;
+  auto session =
+      std::make_shared<Session>(std::move(state), options.max_queued_messages, &changed_sessions);
   std::lock_guard<std::mutex> lock(sessions_mu_);
   for (const auto& [filter, rec] : subs) tree.Subscribe(session, filter, rec.options, rec.id);
   sessions_[session->client_id()] = session;
+  if (expires) expiries_.Set(session->client_id(), due_ms);
   metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
   metrics.subscriptions->Set(static_cast<int64_t>(tree.size()));
 }

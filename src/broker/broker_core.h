@@ -4,7 +4,7 @@
 //
 // Locks, always taken in this order and never held while calling out of the broker:
 //   sessions_mu_  ->  SubscriptionTree (internal)  ->  Session (internal)
-//   conns_mu_ and wills_mu_ are leaves.
+//   conns_mu_, wills_mu_ and changed_sessions' lock are leaves.
 // Route() takes only the tree's shared lock, then each session's lock in turn.
 #pragma once
 
@@ -20,9 +20,11 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/broker_metrics.h"
+#include "broker/changed_sessions.h"
 #include "broker/message.h"
 #include "broker/retained_store.h"
 #include "broker/session.h"
+#include "broker/session_expiries.h"
 #include "broker/subscription_tree.h"
 
 namespace tributary::broker {
@@ -62,8 +64,23 @@ class BrokerCore {
   // Detaches `sink`; a session with expiry 0 is removed at once. Returns false when
   // `sink` was no longer attached (taken over).
   bool CloseSession(const std::shared_ptr<Session>& session, const SessionSink* sink);
-  // Removes detached sessions whose expiry has passed; returns their client ids.
+  // Removes detached sessions whose expiry has passed; returns their client ids. Looks
+  // only at those due (SessionExpiries), not at every session.
   std::vector<std::string> SweepSessions(int64_t now_ms);
+  // How many detached sessions wait to expire.
+  size_t expiring_session_count() const;
+  // Told by each session of its changes, and of each session removed.
+  ChangedSessions changed_sessions;
+  // What persistence writes: the sessions changed or removed since the last call.
+  struct SessionChanges {
+    std::vector<SessionState> upserts;  // persistent sessions as they are now
+    std::vector<std::string> gone;      // removed, or no longer persistent (expiry 0)
+  };
+  // At most `max_upserts` snapshots; the sessions past them stay for the next call. A
+  // session's next change after its snapshot is told again.
+  SessionChanges TakeSessionChanges(size_t max_upserts);
+  // Changes that were not written: taken again at the next call.
+  void ReturnSessionChanges(const SessionChanges& changes);
   std::shared_ptr<Session> FindSession(const std::string& client_id) const;
   // A connection of `client_id` was accepted by another server at `since_ms` (Unix ms):
   // the session here, if it was last attached before then, is removed with its
@@ -130,6 +147,7 @@ class BrokerCore {
 
   mutable std::mutex sessions_mu_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  SessionExpiries expiries_;  // sessions_mu_
 
   struct PendingWill {
     mqtt::Publish publish;

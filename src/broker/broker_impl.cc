@@ -1,8 +1,10 @@
 // Broker::Create and the Broker implementation: listeners, the housekeeping thread
 // (wills, session expiry, persistence flushes, $SYS topics) and Start/Stop.
 #include <condition_variable>
+#include <cstdint>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/clock.h"
 #include "base/start_thread.h"
@@ -179,7 +181,7 @@ class BrokerImpl : public Broker {
     TRY_ASSIGN(auto sessions, store_->LoadSessions(&skipped));
     size_t n = sessions.size();
     for (auto& s : sessions) core_->RestoreSession(std::move(s));
-    for (auto& s : core_->AllSessions()) saved_[s->client_id()] = s->change_count();
+    for (auto& s : core_->AllSessions()) saved_.insert(s->client_id());
     core_->metrics.retained->Set(static_cast<int64_t>(core_->retained.size()));
     core_->metrics.retained_bytes->Set(static_cast<int64_t>(core_->retained.bytes()));
     core_->log->info("broker state loaded dir={} retained={} sessions={} skipped={}",
@@ -204,31 +206,22 @@ class BrokerImpl : public Broker {
     std::erase_if(retained, [](const auto& c) { return c.first.rfind("$SYS/", 0) == 0; });
     Status st = store_->SaveRetained(retained);
     if (!st.ok()) core_->log->error("persisting retained messages failed: {}", st.ToString());
-    std::vector<SessionState> upserts;
+    // Only the sessions changed or removed since the last flush: an idle session costs
+    // nothing here.
+    auto changes = core_->TakeSessionChanges(everything ? SIZE_MAX : StateStore::kMaxBatch * 4);
     std::vector<std::string> deletes;
-    std::unordered_map<std::string, uint64_t> next;
-    for (const auto& s : core_->AllSessions()) {
-      if (s->expiry_interval_s() == 0) continue;  // not persistent
-      uint64_t changes = s->change_count();
-      auto it = saved_.find(s->client_id());
-      bool dirty = it == saved_.end() || it->second != changes;
-      if (dirty && (everything || upserts.size() < StateStore::kMaxBatch * 4)) {
-        upserts.push_back(s->Snapshot());
-        next[s->client_id()] = changes;
-      } else if (it != saved_.end()) {
-        next[s->client_id()] = it->second;
-      }
+    for (const auto& id : changes.gone) {
+      if (saved_.count(id) != 0) deletes.push_back(id);
     }
-    for (const auto& [id, c] : saved_) {
-      if (next.count(id) == 0) deletes.push_back(id);
-    }
-    if (upserts.empty() && deletes.empty()) return;
-    st = store_->SaveSessions(upserts, deletes);
+    if (changes.upserts.empty() && deletes.empty()) return;
+    st = store_->SaveSessions(changes.upserts, deletes);
     if (!st.ok()) {
       core_->log->error("persisting sessions failed: {}", st.ToString());
-      return;  // keep the old marks: retried at the next flush
+      core_->ReturnSessionChanges(changes);  // retried at the next flush
+      return;
     }
-    saved_ = std::move(next);
+    for (const auto& u : changes.upserts) saved_.insert(u.client_id);
+    for (const auto& id : deletes) saved_.erase(id);
   }
 
   void PublishSys() {
@@ -281,7 +274,7 @@ class BrokerImpl : public Broker {
   std::shared_ptr<net::ConnectionLimiter> handshakes_;  // per address, until CONNECT; or null
   std::unique_ptr<net::MqttListener> tcp_, tls_, ws_;
   std::unique_ptr<StateStore> store_;
-  std::unordered_map<std::string, uint64_t> saved_;  // client id -> change count written
+  std::unordered_set<std::string> saved_;  // client ids of the sessions written
   bool started_ = false;
   bool stopped_ = false;
   int64_t start_ms_ = 0;

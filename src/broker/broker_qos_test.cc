@@ -3,6 +3,7 @@
 // messages, subscription identifiers, no-local, shared subscriptions, packet size.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -247,6 +248,51 @@ TEST(BrokerQosTest, SessionExpiryAndCleanStart) {
   auto ack = c->Expect<mqtt::Connack>();
   ASSERT_TRUE(ack.ok());
   EXPECT_FALSE(ack->session_present);
+}
+
+// Only the sessions that changed are written at each flush: a subscription added after
+// the first save, and a session a clean start ended, are read back after a restart as
+// they were at the stop.
+TEST(BrokerQosTest, ChangesAfterTheFirstSaveAndEndedSessionsAreReadBackAfterARestart) {
+  auto o = TestOptions();
+  o.state_dir = testing::MakeTempDir("broker-saved");
+  auto resume = [](int port, const std::string& id) {
+    auto c = std::move(TestClient::Open(port)).value();
+    EXPECT_TRUE(c->Send(V5(id, false, 600)).ok());
+    auto ack = c->Expect<mqtt::Connack>();
+    EXPECT_TRUE(ack.ok());
+    return std::make_pair(std::move(c), ack.ok() && ack->session_present);
+  };
+  {
+    auto tb = TestBroker::Start(o);
+    ASSERT_TRUE(tb);
+    for (const char* id : {"keep", "gone"}) {
+      auto c = MustConnect(tb->port(), V5(id, false, 600));
+      ASSERT_EQ(*c->Subscribe("a", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // saved by a flush
+    {
+      auto [c, present] = resume(tb->port(), "keep");
+      ASSERT_TRUE(present);
+      ASSERT_EQ(*c->Subscribe("b", QoS::kAtLeastOnce), ReasonCode::kGrantedQoS1);
+    }
+    { auto c = MustConnect(tb->port(), V5("gone", true, 0)); }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // a flush before the stop
+  }
+  auto tb = TestBroker::Start(o);
+  ASSERT_TRUE(tb);
+  EXPECT_FALSE(resume(tb->port(), "gone").second);
+  auto [keep, present] = resume(tb->port(), "keep");
+  ASSERT_TRUE(present);
+  auto pub = MustConnect(tb->port(), V5("pub"));
+  for (const char* topic : {"a", "b"}) {
+    ASSERT_TRUE(pub->Publish(topic, topic, QoS::kAtLeastOnce).ok());
+    auto got = keep->Expect<mqtt::Publish>();
+    ASSERT_TRUE(got.ok()) << topic << ": " << got.status().ToString();
+    EXPECT_EQ(got->topic, topic);
+    ASSERT_TRUE(keep->Send(Ack(mqtt::PacketType::kPuback, got->packet_id)).ok());
+  }
+  std::filesystem::remove_all(o.state_dir);
 }
 
 // A full queue keeps the newest messages; each one pushed out is counted as dropped.

@@ -6,13 +6,13 @@
 
 namespace tributary::broker {
 
-Session::Session(std::string client_id, uint32_t max_queued)
-    : max_queued_(max_queued) {
+Session::Session(std::string client_id, uint32_t max_queued, ChangedSessions* changed)
+    : max_queued_(max_queued), changed_(changed) {
   state_.client_id = std::move(client_id);
 }
 
-Session::Session(SessionState state, uint32_t max_queued)
-    : max_queued_(max_queued), state_(std::move(state)) {
+Session::Session(SessionState state, uint32_t max_queued, ChangedSessions* changed)
+    : max_queued_(max_queued), changed_(changed), state_(std::move(state)) {
   for (auto& [id, o] : state_.inflight) o.resend = true;
   resend_due_ = !state_.inflight.empty();
 }

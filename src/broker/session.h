@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/changed_sessions.h"
 #include "broker/hooks.h"
 #include "broker/message.h"
 #include "broker/subscription_tree.h"
@@ -173,6 +174,9 @@ struct SessionState {
   uint16_t next_packet_id = 1;
 };
 
+// A session expiry interval that means "never" (MQTT 5 3.1.2.11.2).
+inline constexpr uint32_t kSessionNeverExpires = 0xFFFFFFFFu;
+
 // What the connection should write next.
 struct Outbound {
   bool pubrel = false;  // PUBREL for `packet_id` instead of a PUBLISH
@@ -192,9 +196,12 @@ inline size_t OnlineQueueLimit(uint32_t max_queued) {
 
 class Session : public Subscriber {
  public:
-  Session(std::string client_id, uint32_t max_queued);
-  // A session read back from disk: detached, in-flight entries marked for resend.
-  Session(SessionState state, uint32_t max_queued);
+  // `changed` (if given, it outlives the session) is told of the session's first change
+  // after each ClearChangedMark: what persistence writes.
+  Session(std::string client_id, uint32_t max_queued, ChangedSessions* changed = nullptr);
+  // A session read back from disk: detached, in-flight entries marked for resend. It is
+  // saved as it is, so it starts unchanged.
+  Session(SessionState state, uint32_t max_queued, ChangedSessions* changed = nullptr);
 
   // Never changes after construction, so it needs no lock.
   const std::string& client_id() const override { return state_.client_id; }
@@ -267,16 +274,24 @@ class Session : public Subscriber {
   size_t queued() const;
   size_t inflight() const;
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
-  // Bumped on every change: persistence writes sessions whose value moved.
-  uint64_t change_count() const { return changes_.load(std::memory_order_relaxed); }
+  // Persistence, before it takes a Snapshot to write: the next change tells
+  // ChangedSessions again.
+  void ClearChangedMark() { changed_mark_.store(false, std::memory_order_relaxed); }
 
  private:
-  void Changed() { changes_.fetch_add(1, std::memory_order_relaxed); }
+  // Called under mu_ after every change of what Snapshot returns.
+  void Changed() {
+    if (changed_ != nullptr && !changed_mark_.load(std::memory_order_relaxed) &&
+        !changed_mark_.exchange(true, std::memory_order_relaxed)) {
+      changed_->Add(state_.client_id);
+    }
+  }
   uint16_t NextPacketId();  // skips identifiers still in flight
 
   const uint32_t max_queued_;
+  ChangedSessions* const changed_;
   std::atomic<bool> online_{false};
-  std::atomic<uint64_t> changes_{1};
+  std::atomic<bool> changed_mark_{false};  // told `changed_` since the last clear
   std::atomic<uint64_t> dropped_{0};
 
   mutable std::mutex mu_;

@@ -1,0 +1,158 @@
+// BrokerCore's session bookkeeping: which detached sessions expire and when, and which
+// sessions persistence is told to write.
+#include "broker/broker_core.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "base/clock.h"
+
+namespace tributary::broker {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+class NullSink : public SessionSink {
+ public:
+  void Wake() override {}
+  bool Accept(const Message&, mqtt::QoS, bool, const std::vector<uint32_t>&) override {
+    return true;
+  }
+  void Kick(mqtt::ReasonCode) override {}
+};
+
+class BrokerCoreTest : public ::testing::Test {
+ protected:
+  BrokerCoreTest() : core_(BrokerOptions{}, nullptr, &auth_, nullptr) {}
+
+  // Connects `id` and returns its session and the connection's sink.
+  std::pair<std::shared_ptr<Session>, std::shared_ptr<NullSink>> Open(const std::string& id,
+                                                                      uint32_t expiry_s,
+                                                                      bool clean = false) {
+    auto sink = std::make_shared<NullSink>();
+    auto r = core_.OpenSession(id, clean, sink, mqtt::Version::kV5, 10, expiry_s);
+    return {r.session, sink};
+  }
+  void OpenAndClose(const std::string& id, uint32_t expiry_s) {
+    auto [session, sink] = Open(id, expiry_s);
+    ASSERT_TRUE(core_.CloseSession(session, sink.get()));
+  }
+  // The ids of the sessions a flush would write, then of those it would delete.
+  std::pair<Ids, Ids> TakeChanges(size_t max_upserts = SIZE_MAX) {
+    BrokerCore::SessionChanges c = core_.TakeSessionChanges(max_upserts);
+    Ids upserts;
+    for (const auto& u : c.upserts) upserts.push_back(u.client_id);
+    std::sort(upserts.begin(), upserts.end());
+    std::sort(c.gone.begin(), c.gone.end());
+    return {upserts, c.gone};
+  }
+  Ids TakeUpserts() { return TakeChanges().first; }
+
+  AllowAllAuthorizer auth_;
+  BrokerCore core_;
+};
+
+TEST_F(BrokerCoreTest, ADetachedSessionExpiresWhenDueAndNotBefore) {
+  int64_t start = WallMillis();
+  OpenAndClose("one-second", 1);
+  OpenAndClose("one-hour", 3600);
+  OpenAndClose("never", kSessionNeverExpires);
+  OpenAndClose("clean", 0);
+  EXPECT_EQ(core_.FindSession("clean"), nullptr) << "expiry 0 ends the session at once";
+  EXPECT_EQ(core_.expiring_session_count(), 2u);
+
+  EXPECT_EQ(core_.SweepSessions(start), Ids{});
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 1000), Ids{"one-second"});
+  EXPECT_EQ(core_.FindSession("one-second"), nullptr);
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 3599 * 1000), Ids{});
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 3600 * 1000), Ids{"one-hour"});
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 1000ll * 0xFFFFFFFFu), Ids{});
+  EXPECT_NE(core_.FindSession("never"), nullptr);
+  EXPECT_EQ(core_.expiring_session_count(), 0u);
+}
+
+TEST_F(BrokerCoreTest, ASessionAttachedAgainDoesNotExpireByItsEarlierDisconnection) {
+  OpenAndClose("back", 1);
+  auto [session, sink] = Open("back", 1);  // resumed
+  EXPECT_EQ(core_.expiring_session_count(), 0u);
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 5000), Ids{});
+  EXPECT_EQ(core_.FindSession("back"), session);
+
+  // A connection taken over by a newer one: its close does not start the expiry.
+  auto [same, newer] = Open("back", 1);
+  ASSERT_EQ(same, session);
+  EXPECT_FALSE(core_.CloseSession(session, sink.get()));
+  EXPECT_EQ(core_.expiring_session_count(), 0u);
+  ASSERT_TRUE(core_.CloseSession(session, newer.get()));
+  EXPECT_EQ(core_.expiring_session_count(), 1u);
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 1000), Ids{"back"});
+}
+
+TEST_F(BrokerCoreTest, ACleanStartEndsTheDetachedSessionAndItsExpiry) {
+  OpenAndClose("c", 60);
+  auto [fresh, sink] = Open("c", 60, /*clean=*/true);
+  EXPECT_EQ(core_.expiring_session_count(), 0u);
+  ASSERT_TRUE(core_.CloseSession(fresh, sink.get()));
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 59 * 1000), Ids{});
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 60 * 1000), Ids{"c"});
+}
+
+TEST_F(BrokerCoreTest, ARestoredSessionExpiresFromItsSavedDisconnection) {
+  SessionState saved;
+  saved.client_id = "restored";
+  saved.expiry_interval_s = 10;
+  saved.disconnected_at_ms = 1'000'000;
+  core_.RestoreSession(saved);
+  saved.client_id = "forever";
+  saved.expiry_interval_s = kSessionNeverExpires;
+  core_.RestoreSession(saved);
+  EXPECT_EQ(core_.expiring_session_count(), 1u);
+  EXPECT_EQ(core_.SweepSessions(1'009'999), Ids{});
+  EXPECT_EQ(core_.SweepSessions(1'010'000), Ids{"restored"});
+  EXPECT_EQ(TakeChanges(), (std::pair<Ids, Ids>{{}, {"restored"}})) << "to be deleted";
+}
+
+// Persistence is told of the sessions that changed or went, and of no other: of a
+// thousand idle sessions, the one a message was queued for.
+TEST_F(BrokerCoreTest, OnlyChangedAndRemovedSessionsAreToldToPersistence) {
+  for (int i = 0; i < 1000; ++i) OpenAndClose("d" + std::to_string(i), 3600);
+  EXPECT_EQ(TakeUpserts().size(), 1000u) << "new sessions are written";
+  EXPECT_EQ(TakeChanges(), (std::pair<Ids, Ids>{}));
+
+  auto m = std::make_shared<Message>();
+  m->topic = "t";
+  m->qos = mqtt::QoS::kAtLeastOnce;
+  core_.Enqueue(core_.FindSession("d42").get(), m, mqtt::QoS::kAtLeastOnce, false, {});
+  EXPECT_EQ(TakeChanges(), (std::pair<Ids, Ids>{{"d42"}, {}}));
+  core_.Enqueue(core_.FindSession("d42").get(), m, mqtt::QoS::kAtLeastOnce, false, {});
+  EXPECT_EQ(TakeUpserts(), Ids{"d42"}) << "a change after the snapshot is told again";
+
+  auto [fresh, sink] = Open("d7", 3600, /*clean=*/true);  // the old one removed, a new one
+  EXPECT_EQ(TakeUpserts(), Ids{"d7"});
+  EXPECT_EQ(core_.SweepSessions(WallMillis() + 3600 * 1000).size(), 999u);
+  EXPECT_EQ(TakeChanges().second.size(), 999u) << "expired sessions are deleted";
+}
+
+TEST_F(BrokerCoreTest, ASessionThatBecomesPersistentIsWritten) {
+  auto [session, first] = Open("x", 0);  // clean: not persistent
+  EXPECT_EQ(TakeChanges(), (std::pair<Ids, Ids>{{}, {"x"}}));
+  // Taken over, while online, by a connection that keeps it for an hour.
+  auto [same, second] = Open("x", 3600);
+  ASSERT_EQ(same, session);
+  EXPECT_EQ(TakeUpserts(), Ids{"x"});
+}
+
+TEST_F(BrokerCoreTest, ChangesPastTheBatchAndChangesNotWrittenAreTakenAgain) {
+  for (int i = 0; i < 5; ++i) OpenAndClose("b" + std::to_string(i), 60);
+  EXPECT_EQ(TakeChanges(3).first.size(), 3u);
+  BrokerCore::SessionChanges rest = core_.TakeSessionChanges(3);
+  ASSERT_EQ(rest.upserts.size(), 2u);
+  EXPECT_EQ(TakeChanges(), (std::pair<Ids, Ids>{}));
+  core_.ReturnSessionChanges(rest);  // the write failed
+  EXPECT_EQ(TakeUpserts().size(), 2u);
+}
+
+}  // namespace
+}  // namespace tributary::broker
