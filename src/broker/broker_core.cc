@@ -59,7 +59,7 @@ BrokerCore::OpenResult BrokerCore::OpenSession(const std::string& client_id, boo
   return r;
 }
 
-void BrokerCore::RemoveSessionLocked(const std::shared_ptr<Session>& session) {
+void BrokerCore::RemoveSessionLocked(std::shared_ptr<Session> session) {
   for (const auto& [filter, rec] : session->Subscriptions()) {
     tree.Unsubscribe(session.get(), filter);
   }

@@ -143,7 +143,8 @@ class BrokerCore {
   bool WaitNoConnections(int timeout_ms);
 
  private:
-  void RemoveSessionLocked(const std::shared_ptr<Session>& session);
+  // By value: callers pass the table's own pointer, which the erase destroys.
+  void RemoveSessionLocked(std::shared_ptr<Session> session);
 
   mutable std::mutex sessions_mu_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
