@@ -265,7 +265,9 @@ void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos,
 void BrokerCore::ScheduleWill(const std::string& client_id, WillSender sender, mqtt::Publish will,
                               int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
-  wills_[client_id] = PendingWill{std::move(will), due_ms, std::move(sender)};
+  wills_[client_id] = PendingWill{std::move(will), std::move(sender)};
+  wills_due_.Set(client_id, due_ms);
+  metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
 }
 
 void BrokerCore::PublishWill(const MessagePtr& will, const WillSender& sender) {
@@ -286,26 +288,30 @@ void BrokerCore::PublishWill(const MessagePtr& will, const WillSender& sender) {
 
 void BrokerCore::CancelWill(const std::string& client_id) {
   std::lock_guard<std::mutex> lock(wills_mu_);
-  wills_.erase(client_id);
+  if (wills_.erase(client_id) == 0) return;
+  wills_due_.Clear(client_id);
+  metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
 }
 
 size_t BrokerCore::SweepWills(int64_t now_ms) {
   std::vector<std::pair<MessagePtr, WillSender>> due;
   {
     std::lock_guard<std::mutex> lock(wills_mu_);
-    for (auto it = wills_.begin(); it != wills_.end();) {
-      bool session_gone = FindSession(it->first) == nullptr;
-      if (it->second.due_ms <= now_ms || session_gone) {
-        due.emplace_back(MessageFromPublish(std::move(it->second.publish), it->first, now_ms),
-                         std::move(it->second.sender));
-        it = wills_.erase(it);
-      } else {
-        ++it;
-      }
+    for (const auto& id : wills_due_.TakeDue(now_ms)) {
+      auto node = wills_.extract(id);
+      if (node.empty()) continue;
+      PendingWill& w = node.mapped();
+      due.emplace_back(MessageFromPublish(std::move(w.publish), id, now_ms), std::move(w.sender));
     }
+    if (!due.empty()) metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
   }
   for (const auto& [m, sender] : due) PublishWill(m, sender);
   return due.size();
+}
+
+size_t BrokerCore::pending_will_count() {
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  return wills_.size();
 }
 
 void BrokerCore::AddConnection(SessionSink* conn, std::weak_ptr<SessionSink> weak,

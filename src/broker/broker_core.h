@@ -10,7 +10,6 @@
 
 #include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,10 +20,10 @@
 #include "broker/broker.h"
 #include "broker/broker_metrics.h"
 #include "broker/changed_sessions.h"
+#include "broker/due_ids.h"
 #include "broker/message.h"
 #include "broker/retained_store.h"
 #include "broker/session.h"
-#include "broker/session_expiries.h"
 #include "broker/subscription_tree.h"
 
 namespace tributary::broker {
@@ -65,7 +64,7 @@ class BrokerCore {
   // `sink` was no longer attached (taken over).
   bool CloseSession(const std::shared_ptr<Session>& session, const SessionSink* sink);
   // Removes detached sessions whose expiry has passed; returns their client ids. Looks
-  // only at those due (SessionExpiries), not at every session.
+  // only at those due (DueIds), not at every session.
   std::vector<std::string> SweepSessions(int64_t now_ms);
   // How many detached sessions wait to expire.
   size_t expiring_session_count() const;
@@ -122,8 +121,10 @@ class BrokerCore {
     std::string thing;
     std::string principal;
   };
-  // A will to publish at `due_ms`, or when its session ends first. The message is built
-  // then, so that its expiry interval counts from its publication (MQTT 5 3.1.3.2.4).
+  // A will to publish at `due_ms`. The message is built then, so that its expiry
+  // interval counts from its publication (MQTT 5 3.1.3.2.4). Its session does not end
+  // first: the connection caps the delay at the session's expiry, and the other ways a
+  // session ends (a clean start, a connection to another server) cancel the will.
   void ScheduleWill(const std::string& client_id, WillSender sender, mqtt::Publish will,
                     int64_t due_ms);
   // Publishes a will as its client's own PUBLISH would go: to subscribers and the retained
@@ -131,8 +132,9 @@ class BrokerCore {
   // as it takes QoS 0: nobody waits for a verdict.
   void PublishWill(const MessagePtr& will, const WillSender& sender);
   void CancelWill(const std::string& client_id);
-  // Publishes wills that are due, or whose session is gone; returns how many.
+  // Publishes the wills that are due (looking at no other); returns how many.
   size_t SweepWills(int64_t now_ms);
+  size_t pending_will_count();
 
   // ---- live connections (for DisconnectClient / DisconnectThing / Stop)
   void AddConnection(SessionSink* conn, std::weak_ptr<SessionSink> weak, std::string thing);
@@ -148,15 +150,15 @@ class BrokerCore {
 
   mutable std::mutex sessions_mu_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
-  SessionExpiries expiries_;  // sessions_mu_
+  DueIds expiries_;  // sessions_mu_
 
   struct PendingWill {
     mqtt::Publish publish;
-    int64_t due_ms;
     WillSender sender;
   };
   std::mutex wills_mu_;
-  std::map<std::string, PendingWill> wills_;
+  std::unordered_map<std::string, PendingWill> wills_;  // wills_mu_
+  DueIds wills_due_;                                    // wills_mu_
 
   struct ConnEntry {
     std::weak_ptr<SessionSink> conn;

@@ -154,5 +154,44 @@ TEST_F(BrokerCoreTest, ChangesPastTheBatchAndChangesNotWrittenAreTakenAgain) {
   EXPECT_EQ(TakeUpserts().size(), 2u);
 }
 
+mqtt::Publish Will(const std::string& id) {
+  mqtt::Publish p;
+  p.topic = "gone/" + id;
+  p.payload = id;
+  p.qos = mqtt::QoS::kAtLeastOnce;
+  return p;
+}
+
+// Delayed wills are published when due, soonest first, and a sweep looks at no other.
+TEST_F(BrokerCoreTest, DelayedWillsArePublishedWhenDue) {
+  auto [watcher, sink] = Open("watcher", 0);
+  SubscriptionRecord rec;
+  rec.options.max_qos = mqtt::QoS::kAtLeastOnce;
+  watcher->AddSubscription("gone/#", rec);
+  core_.tree.Subscribe(watcher, "gone/#", rec.options, 0);
+
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = "w" + std::to_string(i);
+    core_.ScheduleWill(id, {}, Will(id), 1'000'000 + i);
+  }
+  core_.ScheduleWill("w5", {}, Will("w5"), 2'000'000);  // scheduled again: the later time
+  core_.CancelWill("w6");
+  EXPECT_EQ(core_.pending_will_count(), 999u);
+  EXPECT_EQ(core_.SweepWills(999'999), 0u);
+  EXPECT_EQ(core_.SweepWills(1'000'009), 8u);  // w0..w9 but w5 and w6
+  EXPECT_EQ(watcher->queued(), 8u);
+  std::vector<Outbound> out;
+  watcher->NextBatch(sink.get(), 100, &out);
+  ASSERT_EQ(out.size(), 8u);
+  EXPECT_EQ(out[0].msg->topic, "gone/w0");
+  EXPECT_EQ(out[0].msg->origin_client_id, "w0");
+  EXPECT_EQ(out[7].msg->topic, "gone/w9");
+  EXPECT_EQ(core_.SweepWills(1'999'999), 990u);
+  EXPECT_EQ(core_.pending_will_count(), 1u);
+  EXPECT_EQ(core_.metrics.wills_pending->Value(), 1);
+  EXPECT_EQ(core_.SweepWills(2'000'000), 1u);
+  EXPECT_EQ(core_.pending_will_count(), 0u);
+}
+
 }  // namespace
 }  // namespace tributary::broker

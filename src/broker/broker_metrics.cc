@@ -17,6 +17,8 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
                                       "MQTT connections accepted (CONNACK success)")),
       connections(r->NewGauge("tributary_mqtt_connections", "MQTT connections open")),
       sessions(r->NewGauge("tributary_mqtt_sessions", "MQTT sessions, online and offline")),
+      wills_pending(r->NewGauge("tributary_mqtt_wills_pending",
+                                "Delayed wills (MQTT 5) waiting to be published")),
       subscriptions(r->NewGauge("tributary_mqtt_subscriptions", "MQTT subscriptions")),
       retained(r->NewGauge("tributary_mqtt_retained_messages", "Retained messages")),
       messages_received(

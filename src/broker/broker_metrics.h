@@ -12,6 +12,7 @@ struct BrokerMetrics {
   Counter* connections_total;    // accepted after CONNECT
   Gauge* connections;            // open now
   Gauge* sessions;               // including offline persistent ones
+  Gauge* wills_pending;          // delayed wills waiting to be published
   Gauge* subscriptions;
   Gauge* retained;
   Counter* messages_received;    // PUBLISH in

@@ -1,4 +1,4 @@
-#include "broker/session_expiries.h"
+#include "broker/due_ids.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@ namespace {
 
 using Ids = std::vector<std::string>;
 
-TEST(SessionExpiriesTest, TakesThoseDueSoonestFirstAndLeavesTheRest) {
-  SessionExpiries e;
+TEST(DueIdsTest, TakesThoseDueSoonestFirstAndLeavesTheRest) {
+  DueIds e;
   e.Set("c", 300);
   e.Set("a", 100);
   e.Set("b", 200);
@@ -20,8 +20,8 @@ TEST(SessionExpiriesTest, TakesThoseDueSoonestFirstAndLeavesTheRest) {
   EXPECT_EQ(e.size(), 0u);
 }
 
-TEST(SessionExpiriesTest, ALaterSetReplacesTheEarlierTimeAndClearForgetsIt) {
-  SessionExpiries e;
+TEST(DueIdsTest, ALaterSetReplacesTheEarlierTimeAndClearForgetsIt) {
+  DueIds e;
   e.Set("a", 100);
   e.Set("a", 500);  // disconnected again, later
   e.Set("b", 100);
@@ -37,8 +37,8 @@ TEST(SessionExpiriesTest, ALaterSetReplacesTheEarlierTimeAndClearForgetsIt) {
   EXPECT_EQ(e.TakeDue(700), Ids{"a"});
 }
 
-TEST(SessionExpiriesTest, SessionsDueAtTheSameTimeAreAllTaken) {
-  SessionExpiries e;
+TEST(DueIdsTest, SessionsDueAtTheSameTimeAreAllTaken) {
+  DueIds e;
   for (int i = 0; i < 100; ++i) e.Set("s" + std::to_string(i), i < 50 ? 10 : 20);
   EXPECT_EQ(e.TakeDue(10).size(), 50u);
   EXPECT_EQ(e.TakeDue(20).size(), 50u);
