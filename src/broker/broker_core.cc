@@ -265,7 +265,12 @@ void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos,
 void BrokerCore::ScheduleWill(const std::string& client_id, WillSender sender, mqtt::Publish will,
                               int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
-  wills_[client_id] = PendingWill{std::move(will), std::move(sender)};
+  PendingWill w{std::move(will.topic), std::move(will.payload), will.qos, will.retain, nullptr,
+                std::move(sender)};
+  if (will.properties != mqtt::Properties{}) {
+    w.properties = std::make_unique<mqtt::Properties>(std::move(will.properties));
+  }
+  wills_[client_id] = std::move(w);
   wills_due_.Set(client_id, due_ms);
   metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
 }
@@ -301,7 +306,13 @@ size_t BrokerCore::SweepWills(int64_t now_ms) {
       auto node = wills_.extract(id);
       if (node.empty()) continue;
       PendingWill& w = node.mapped();
-      due.emplace_back(MessageFromPublish(std::move(w.publish), id, now_ms), std::move(w.sender));
+      mqtt::Publish p;
+      p.topic = std::move(w.topic);
+      p.payload = std::move(w.payload);
+      p.qos = w.qos;
+      p.retain = w.retain;
+      if (w.properties) p.properties = std::move(*w.properties);
+      due.emplace_back(MessageFromPublish(std::move(p), id, now_ms), std::move(w.sender));
     }
     if (!due.empty()) metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
   }

@@ -152,8 +152,15 @@ class BrokerCore {
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
   DueIds expiries_;  // sessions_mu_
 
+  // A will as it waits: the parts of its PUBLISH, and its properties only when it has
+  // any (most wills have none once the delay is taken out): a whole mqtt::Publish is
+  // 568 bytes, and a fleet may leave a will waiting for each device.
   struct PendingWill {
-    mqtt::Publish publish;
+    std::string topic;
+    std::string payload;
+    mqtt::QoS qos = mqtt::QoS::kAtMostOnce;
+    bool retain = false;
+    std::unique_ptr<mqtt::Properties> properties;
     WillSender sender;
   };
   std::mutex wills_mu_;

@@ -174,6 +174,11 @@ TEST_F(BrokerCoreTest, DelayedWillsArePublishedWhenDue) {
     std::string id = "w" + std::to_string(i);
     core_.ScheduleWill(id, {}, Will(id), 1'000'000 + i);
   }
+  mqtt::Publish with_properties = Will("w3");
+  with_properties.properties.content_type = "text/plain";
+  with_properties.properties.user_properties = {{"k", "v"}};
+  with_properties.retain = true;
+  core_.ScheduleWill("w3", {}, with_properties, 1'000'003);
   core_.ScheduleWill("w5", {}, Will("w5"), 2'000'000);  // scheduled again: the later time
   core_.CancelWill("w6");
   EXPECT_EQ(core_.pending_will_count(), 999u);
@@ -186,6 +191,14 @@ TEST_F(BrokerCoreTest, DelayedWillsArePublishedWhenDue) {
   EXPECT_EQ(out[0].msg->topic, "gone/w0");
   EXPECT_EQ(out[0].msg->origin_client_id, "w0");
   EXPECT_EQ(out[7].msg->topic, "gone/w9");
+  EXPECT_EQ(out[0].msg->properties, mqtt::Properties{});
+  EXPECT_EQ(out[0].msg->payload, "w0");
+  EXPECT_EQ(out[0].qos, mqtt::QoS::kAtLeastOnce);
+  EXPECT_EQ(out[3].msg->topic, "gone/w3");
+  EXPECT_EQ(out[3].msg->properties.content_type, "text/plain");
+  ASSERT_EQ(out[3].msg->properties.user_properties.size(), 1u);
+  EXPECT_TRUE(out[3].msg->retain);
+  EXPECT_FALSE(out[0].msg->retain);
   EXPECT_EQ(core_.SweepWills(1'999'999), 990u);
   EXPECT_EQ(core_.pending_will_count(), 1u);
   EXPECT_EQ(core_.metrics.wills_pending->Value(), 1);
