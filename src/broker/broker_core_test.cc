@@ -8,20 +8,14 @@
 #include <cstdint>
 
 #include "base/clock.h"
+#include "broker/testing/null_sink.h"
 
 namespace tributary::broker {
 namespace {
 
 using Ids = std::vector<std::string>;
 
-class NullSink : public SessionSink {
- public:
-  void Wake() override {}
-  bool Accept(const Message&, mqtt::QoS, bool, const std::vector<uint32_t>&) override {
-    return true;
-  }
-  void Kick(mqtt::ReasonCode) override {}
-};
+using testing::NullSink;
 
 class BrokerCoreTest : public ::testing::Test {
  protected:

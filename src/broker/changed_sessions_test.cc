@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "broker/session.h"
+#include "broker/testing/null_sink.h"
 
 namespace tributary::broker {
 namespace {
@@ -15,14 +16,7 @@ std::vector<std::string> Sorted(std::vector<std::string> ids) {
   return ids;
 }
 
-class NullSink : public SessionSink {
- public:
-  void Wake() override {}
-  bool Accept(const Message&, mqtt::QoS, bool, const std::vector<uint32_t>&) override {
-    return true;
-  }
-  void Kick(mqtt::ReasonCode) override {}
-};
+using testing::NullSink;
 
 MessagePtr Msg(const std::string& topic) {
   auto m = std::make_shared<Message>();

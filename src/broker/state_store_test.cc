@@ -6,6 +6,7 @@
 
 #include "base/ids.h"
 #include "broker/state_codec.h"
+#include "broker/testing/null_sink.h"
 
 namespace tributary::broker {
 namespace {
@@ -131,15 +132,7 @@ TEST(StateStoreTest, SessionsAndRetainedSurviveReopen) {
 
   // A restored session resends its in-flight messages first.
   Session restored(b, 100);
-  class Sink : public SessionSink {
-   public:
-    void Wake() override {}
-    bool Accept(const Message&, mqtt::QoS, bool, const std::vector<uint32_t>&) override {
-      return true;
-    }
-    void Kick(mqtt::ReasonCode) override {}
-  };
-  auto sink = std::make_shared<Sink>();
+  auto sink = std::make_shared<testing::NullSink>();
   restored.Attach(sink, mqtt::Version::kV311, 10, 3600);
   std::vector<Outbound> out;
   restored.NextBatch(sink.get(), 10, &out);
