@@ -22,6 +22,11 @@ RetainedLimits RetainedLimitsOf(const BrokerOptions& o) {
           o.max_retained_messages_per_client, o.max_retained_bytes_per_client};
 }
 
+// When a detached session with a finite expiry ends.
+int64_t ExpiryDue(const Session& s, uint32_t expiry_s) {
+  return s.disconnected_at_ms() + int64_t{expiry_s} * 1000;
+}
+
 }  // namespace
 
 BrokerCore::BrokerCore(const BrokerOptions& o, net::Runtime* rt, Authorizer* a, MetricsRegistry* m)
@@ -74,18 +79,19 @@ void BrokerCore::RemoveSessionLocked(std::shared_ptr<Session> session) {
 }
 
 bool BrokerCore::CloseSession(const std::shared_ptr<Session>& session, const SessionSink* sink) {
-  int64_t now_ms = WallMillis();
-  if (!session->Detach(sink, now_ms)) return false;
-  uint32_t expiry_s = session->expiry_interval_s();
-  if (expiry_s == kSessionNeverExpires) return true;
+  if (!session->Detach(sink, WallMillis())) return false;
   std::lock_guard<std::mutex> lock(sessions_mu_);
   // Re-check under the lock: a new connection may have attached meanwhile.
   if (session->online()) return true;
+  auto it = sessions_.find(session->client_id());
+  if (it == sessions_.end() || it->second != session) return true;  // removed meanwhile
+  uint32_t expiry_s = session->expiry_interval_s();
   if (expiry_s == 0) {
     RemoveSessionLocked(session);
-  } else if (auto it = sessions_.find(session->client_id());
-             it != sessions_.end() && it->second == session) {
-    expiries_.Set(session->client_id(), now_ms + int64_t{expiry_s} * 1000);
+  } else if (expiry_s != kSessionNeverExpires) {
+    // From the session's own time: a connection that attached and left meanwhile
+    // detached it later than this one did.
+    expiries_.Set(session->client_id(), ExpiryDue(*session, expiry_s));
   }
   return true;
 }
@@ -97,6 +103,12 @@ std::vector<std::string> BrokerCore::SweepSessions(int64_t now_ms) {
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second->online()) continue;
     std::shared_ptr<Session> s = it->second;
+    uint32_t expiry_s = s->expiry_interval_s();
+    if (expiry_s == kSessionNeverExpires) continue;
+    if (int64_t due = ExpiryDue(*s, expiry_s); due > now_ms) {
+      expiries_.Set(id, due);  // not yet: its entry was older than its state
+      continue;
+    }
     RemoveSessionLocked(s);
     removed.push_back(std::move(id));
   }
@@ -165,14 +177,14 @@ size_t BrokerCore::session_count() const {
 void BrokerCore::RestoreSession(SessionState state) {
   if (state.disconnected_at_ms == 0) state.disconnected_at_ms = WallMillis();
   auto subs = state.subscriptions;
-  int64_t due_ms = state.disconnected_at_ms + int64_t{state.expiry_interval_s} * 1000;
-  bool expires = state.expiry_interval_s != kSessionNeverExpires;
   auto session =
       std::make_shared<Session>(std::move(state), options.max_queued_messages, &changed_sessions);
   std::lock_guard<std::mutex> lock(sessions_mu_);
   for (const auto& [filter, rec] : subs) tree.Subscribe(session, filter, rec.options, rec.id);
   sessions_[session->client_id()] = session;
-  if (expires) expiries_.Set(session->client_id(), due_ms);
+  if (uint32_t expiry_s = session->expiry_interval_s(); expiry_s != kSessionNeverExpires) {
+    expiries_.Set(session->client_id(), ExpiryDue(*session, expiry_s));
+  }
   metrics.sessions->Set(static_cast<int64_t>(sessions_.size()));
   metrics.subscriptions->Set(static_cast<int64_t>(tree.size()));
 }
