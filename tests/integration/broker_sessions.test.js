@@ -1,0 +1,92 @@
+// Persistent sessions across a crash: the broker saves the sessions that changed twice
+// a second, and puts the ones that expire in an index by due time. Devices leave
+// sessions (subscriptions, and QoS 1 messages queued while they are away), the server
+// is killed with SIGKILL a few saves later and started again, and then every device
+// finds its session and its messages, and the sessions that expire do so on time.
+'use strict';
+
+const { describe, test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { Server, sleep } = require('./harness');
+const { connect, waitMessages } = require('./clients');
+
+const HOST = '127.0.0.1';
+const DEVICES = 200;     // MQTT 3.1.1, clean session off: kept for the broker's maximum
+const SHORT = 20;        // MQTT 5, session expiry SHORT_EXPIRY_S
+const SHORT_EXPIRY_S = 4;
+
+describe('persistent sessions across a crash', { timeout: 90000 }, () => {
+  let server;
+  after(async () => { if (server) await server.dispose(); });
+
+  const options = (clientId, extra = {}) => ({
+    host: HOST, port: server.mqttPort, protocol: 'mqtt', clientId, reconnectPeriod: 0,
+    connectTimeout: 5000, ...extra,
+  });
+  const device = (i) => options(`dev-${i}`, { clean: false, protocolVersion: 4 });
+  const short = (i) => options(`short-${i}`, {
+    clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: SHORT_EXPIRY_S },
+  });
+  const leave = (client) => new Promise((resolve) => client.end(false, resolve));
+  async function leaveSession(opts, topic) {
+    const c = await connect(opts);
+    await c.subscribeAsync(topic, { qos: 1 });
+    await leave(c);
+  }
+
+  test('sessions, their subscriptions and queued messages outlive SIGKILL; expiries hold', async () => {
+    server = await Server.start({ tag: 'sessions', args: ['--mqtt-port', '0', '--allow-anonymous'] });
+    for (let i = 0; i < DEVICES; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, k) => leaveSession(device(i + k), `cmd/dev-${i + k}`)));
+    }
+    await Promise.all(Array.from({ length: SHORT }, (_, k) => leaveSession(short(k), `cmd/short-${k}`)));
+    const shortLeftAt = Date.now();
+
+    // Messages for offline devices: each one changes a session after its first save.
+    const pub = await connect(options('publisher', { protocolVersion: 5 }));
+    for (let i = 0; i < DEVICES; i += 10) {
+      await pub.publishAsync(`cmd/dev-${i}`, `for dev-${i}`, { qos: 1 });
+    }
+    await leave(pub);
+    await sleep(1500);  // three saves
+
+    const killed = await server.restart({ signal: 'SIGKILL' });
+    assert.equal(killed.signal, 'SIGKILL');
+
+    // Every device finds its session; those a message was queued for get it.
+    for (let i = 0; i < DEVICES; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, async (_, k) => {
+        const n = i + k;
+        const c = await connect(device(n), { what: `dev-${n} after the crash` });
+        try {
+          assert.equal(c.connack.sessionPresent, true, `dev-${n}: no session after the crash`);
+          if (n % 10 === 0) {
+            const [m] = await waitMessages(c, 1, { what: `dev-${n}'s queued message` });
+            assert.equal(m.topic, `cmd/dev-${n}`);
+            assert.equal(m.payload, `for dev-${n}`);
+          }
+        } finally {
+          await leave(c);
+        }
+      }));
+    }
+
+    // The short sessions were saved with their disconnection time: restored, they expire
+    // SHORT_EXPIRY_S after it, not after the restart. One is resumed before then.
+    const early = await connect(short(0), { what: 'short-0 before its expiry' });
+    assert.equal(early.connack.sessionPresent, true, 'short-0 was not restored');
+    await leave(early);  // its expiry starts again from now
+    const early0At = Date.now();
+    await sleep(Math.max(0, shortLeftAt + SHORT_EXPIRY_S * 1000 + 1500 - Date.now()));
+    for (let k = 1; k < SHORT; k++) {
+      const c = await connect(short(k), { what: `short-${k} after its expiry` });
+      assert.equal(c.connack.sessionPresent, false, `short-${k} did not expire`);
+      await leave(c);
+    }
+    if (Date.now() < early0At + SHORT_EXPIRY_S * 1000 - 500) {
+      const again = await connect(short(0), { what: 'short-0 within its new expiry' });
+      assert.equal(again.connack.sessionPresent, true, 'short-0 expired by its earlier disconnection');
+      await leave(again);
+    }
+  });
+});
