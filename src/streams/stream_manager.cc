@@ -235,7 +235,8 @@ Status StreamManager::StartSharedWalThreads(DeliveryStreamOptions* o) {
   if (!checkpoint_saver_ && options_.wal_checkpoint_interval_ms > 0) {
     TRY_ASSIGN(checkpoint_saver_, DueTasks::Start("walckpt"));
   }
-  if (!spare_maker_ && options_.fsync.mode == FsyncPolicy::Mode::kAlways) {
+  // Not for logs in memory (tmpfs), which make no spares.
+  if (!spare_maker_ && Wal::Preallocates(options_.fsync, o->wal_dir)) {
     TRY_ASSIGN(spare_maker_, DueTasks::Start("walprep"));
   }
   o->wal_checkpoint_saver = checkpoint_saver_;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include <atomic>
 #include <chrono>
@@ -327,6 +329,32 @@ TEST_F(StreamManagerTest, StreamsShareOneThreadForTheirCheckpointSavesAndOneForS
   ASSERT_TRUE(m->Delete("s0").ok());
   EXPECT_EQ(ThreadsNamed("walckpt"), 1u) << "the other streams' saver stays";
   EXPECT_EQ(ThreadsNamed("walprep"), 1u);
+}
+
+// Logs in memory (tmpfs) make no spares: no spare maker for them. The directory the
+// logs go in does not exist yet when the first stream is made.
+TEST_F(StreamManagerTest, StreamsWithTheirLogsInMemoryStartNoSpareMaker) {
+  const std::string shm = "/dev/shm";
+  struct statfs st {};
+  if (::statfs(shm.c_str(), &st) != 0 || st.f_type != TMPFS_MAGIC) {
+    GTEST_SKIP() << shm << " is not tmpfs here";
+  }
+  const std::string wal_dir = fmt::format("{}/tributary-test-wal-{}/wal", shm, ::getpid());
+  StreamManagerOptions o = Options();
+  o.wal_dir = wal_dir;
+  {
+    auto m = OpenManager(o);
+    for (const std::string name : {"a", "b"}) {
+      ASSERT_TRUE(m->Create(Config(name)).ok());
+      ASSERT_TRUE(PutSync(*m, name, name + "\n").ok());
+    }
+    EXPECT_EQ(ThreadsNamed("walprep"), 0u);
+    EXPECT_EQ(ThreadsNamed("walckpt"), 1u);
+    EXPECT_EQ(ThreadsNamed("wal:"), 2u);
+  }
+  std::filesystem::remove_all(std::filesystem::path(wal_dir).parent_path());
+  EXPECT_TRUE(Wal::Preallocates(FsyncPolicy{}, dir_.path() + "/not/made/yet"))
+      << "a directory not made yet on a disk";
 }
 
 // The streams keep delivered WAL segments for reuse within the server's budget

@@ -62,10 +62,15 @@ Status SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-// Whether `dir` is in memory, where a preallocated file saves nothing and takes RAM.
+// Whether `dir` is in memory, where a preallocated file saves nothing and takes RAM. A
+// directory not made yet is where its nearest existing parent is.
 bool InMemoryFileSystem(const std::string& dir) {
   struct statfs st {};
-  if (::statfs(dir.c_str(), &st) != 0) return false;
+  fs::path at = dir;
+  while (::statfs(at.c_str(), &st) != 0) {
+    if (errno != ENOENT || !at.has_relative_path() || at.parent_path() == at) return false;
+    at = at.parent_path();
+  }
   return st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC;
 }
 
@@ -85,11 +90,10 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
   // bytes twice (zeros, then frames). It also writes every commit to the device at once,
   // so its commits skip the page cache; the other policies leave the writing to the
   // page cache on purpose.
-  wal->preallocate_ = wal->options_.fsync.mode == FsyncPolicy::Mode::kAlways;
-  if (wal->preallocate_ && InMemoryFileSystem(wal->options_.dir)) {
+  wal->preallocate_ = Preallocates(wal->options_.fsync, wal->options_.dir);
+  if (!wal->preallocate_ && wal->options_.fsync.mode == FsyncPolicy::Mode::kAlways) {
     Logger("streams")->debug("WAL {}: in memory (tmpfs): segments are not preallocated",
                              wal->options_.dir);
-    wal->preallocate_ = false;
   }
   wal->direct_ = wal->preallocate_;
   TRY(wal->OpenSegment(wal->next_seq_));
@@ -108,6 +112,10 @@ Result<std::unique_ptr<Wal>> Wal::Open(WalOptions options, std::vector<WalRecord
     wal->saver_task_ = wal->saver_->Add([w] { w->SaveDue(); });
   }
   return wal;
+}
+
+bool Wal::Preallocates(const FsyncPolicy& fsync, const std::string& dir) {
+  return fsync.mode == FsyncPolicy::Mode::kAlways && !InMemoryFileSystem(dir);
 }
 
 Wal::~Wal() {

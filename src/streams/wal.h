@@ -173,6 +173,10 @@ class Wal : public RecordLog {
   // always holds its active segment, so for a stream that had one, this means the
   // directory was lost or moved (StreamManager then gives the stream a fresh epoch).
   static bool HoldsNothing(const std::string& dir);
+  // Whether a log in `dir` under `fsync` zero-fills its segments ahead (a spare maker's
+  // work): under `always`, unless `dir` (or, while it does not exist, the directory it
+  // will be made in) is in memory (tmpfs), where a preallocated file saves nothing.
+  static bool Preallocates(const FsyncPolicy& fsync, const std::string& dir);
   // Commits what is queued, then stops the writer thread.
   ~Wal() override;
   Wal(const Wal&) = delete;
