@@ -8,7 +8,7 @@ CTEST_FLAGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test stress fuzz tsan bench demo clean format
+.PHONY: all deps configure build test stress fuzz tsan asan bench demo clean format
 
 all: build
 
@@ -33,9 +33,13 @@ stress: build
 fuzz: deps
 	@scripts/run-fuzz 300
 
-# The multi-threaded unit and socket tests under ThreadSanitizer (not part of `make test`).
+# The multi-threaded unit and socket tests under ThreadSanitizer, and under AddressSanitizer
+# with UndefinedBehaviorSanitizer (neither part of `make test`).
 tsan: deps
 	@scripts/run-tsan
+
+asan: deps
+	@scripts/run-asan
 
 bench: build
 	@scripts/bench
