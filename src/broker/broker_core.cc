@@ -83,12 +83,12 @@ bool BrokerCore::CloseSession(const std::shared_ptr<Session>& session, const Ses
   std::lock_guard<std::mutex> lock(sessions_mu_);
   // Re-check under the lock: a new connection may have attached meanwhile.
   if (session->online()) return true;
-  auto it = sessions_.find(session->client_id());
-  if (it == sessions_.end() || it->second != session) return true;  // removed meanwhile
   uint32_t expiry_s = session->expiry_interval_s();
   if (expiry_s == 0) {
+    // Also when it was removed meanwhile: its subscriptions go from the tree.
     RemoveSessionLocked(session);
-  } else if (expiry_s != kSessionNeverExpires) {
+  } else if (auto it = sessions_.find(session->client_id());
+             expiry_s != kSessionNeverExpires && it != sessions_.end() && it->second == session) {
     // From the session's own time: a connection that attached and left meanwhile
     // detached it later than this one did.
     expiries_.Set(session->client_id(), ExpiryDue(*session, expiry_s));
