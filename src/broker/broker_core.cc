@@ -161,14 +161,6 @@ std::shared_ptr<Session> BrokerCore::FindSession(const std::string& client_id) c
   return it == sessions_.end() ? nullptr : it->second;
 }
 
-std::vector<std::shared_ptr<Session>> BrokerCore::AllSessions() const {
-  std::lock_guard<std::mutex> lock(sessions_mu_);
-  std::vector<std::shared_ptr<Session>> out;
-  out.reserve(sessions_.size());
-  for (const auto& [id, s] : sessions_) out.push_back(s);
-  return out;
-}
-
 size_t BrokerCore::session_count() const {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   return sessions_.size();

@@ -87,7 +87,6 @@ class BrokerCore {
   // any, to be closed.
   bool RemoveSessionTakenElsewhere(const std::string& client_id, int64_t since_ms,
                                    std::shared_ptr<SessionSink>* sink);
-  std::vector<std::shared_ptr<Session>> AllSessions() const;
   size_t session_count() const;
   // Adds a session read back from disk and re-subscribes it.
   void RestoreSession(SessionState state);
@@ -134,6 +133,7 @@ class BrokerCore {
   void CancelWill(const std::string& client_id);
   // Publishes the wills that are due (looking at no other); returns how many.
   size_t SweepWills(int64_t now_ms);
+  // How many delayed wills wait (the gauge tributary_mqtt_wills_pending says the same).
   size_t pending_will_count();
 
   // ---- live connections (for DisconnectClient / DisconnectThing / Stop)

@@ -3,7 +3,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "base/clock.h"
@@ -180,8 +179,10 @@ class BrokerImpl : public Broker {
     for (auto& m : retained) core_->retained.Load(m);
     TRY_ASSIGN(auto sessions, store_->LoadSessions(&skipped));
     size_t n = sessions.size();
-    for (auto& s : sessions) core_->RestoreSession(std::move(s));
-    for (auto& s : core_->AllSessions()) saved_.insert(s->client_id());
+    for (auto& s : sessions) {
+      saved_.insert(s.client_id);
+      core_->RestoreSession(std::move(s));
+    }
     core_->metrics.retained->Set(static_cast<int64_t>(core_->retained.size()));
     core_->metrics.retained_bytes->Set(static_cast<int64_t>(core_->retained.bytes()));
     core_->log->info("broker state loaded dir={} retained={} sessions={} skipped={}",
