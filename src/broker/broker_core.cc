@@ -269,6 +269,17 @@ void BrokerCore::Enqueue(Session* session, const MessagePtr& msg, mqtt::QoS qos,
 void BrokerCore::ScheduleWill(const std::string& client_id, WillSender sender, mqtt::Publish will,
                               int64_t due_ms) {
   std::lock_guard<std::mutex> lock(wills_mu_);
+  ScheduleWillLocked(client_id, std::move(sender), std::move(will), due_ms, true);
+}
+
+void BrokerCore::RestoreWill(WillState state) {
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  ScheduleWillLocked(state.client_id, {std::move(state.thing), std::move(state.principal)},
+                     std::move(state.will), state.due_ms, false);
+}
+
+void BrokerCore::ScheduleWillLocked(const std::string& client_id, WillSender sender,
+                                    mqtt::Publish will, int64_t due_ms, bool changed) {
   PendingWill w{std::move(will.topic), std::move(will.payload), will.qos, will.retain, nullptr,
                 std::move(sender)};
   if (will.properties != mqtt::Properties{}) {
@@ -276,6 +287,7 @@ void BrokerCore::ScheduleWill(const std::string& client_id, WillSender sender, m
   }
   wills_[client_id] = std::move(w);
   wills_due_.Set(client_id, due_ms);
+  if (changed) wills_changed_.insert(client_id);
   metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
 }
 
@@ -299,6 +311,7 @@ void BrokerCore::CancelWill(const std::string& client_id) {
   std::lock_guard<std::mutex> lock(wills_mu_);
   if (wills_.erase(client_id) == 0) return;
   wills_due_.Clear(client_id);
+  wills_changed_.insert(client_id);
   metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
 }
 
@@ -309,6 +322,7 @@ size_t BrokerCore::SweepWills(int64_t now_ms) {
     for (const auto& id : wills_due_.TakeDue(now_ms)) {
       auto node = wills_.extract(id);
       if (node.empty()) continue;
+      wills_changed_.insert(id);
       PendingWill& w = node.mapped();
       mqtt::Publish p;
       p.topic = std::move(w.topic);
@@ -327,6 +341,41 @@ size_t BrokerCore::SweepWills(int64_t now_ms) {
 size_t BrokerCore::pending_will_count() {
   std::lock_guard<std::mutex> lock(wills_mu_);
   return wills_.size();
+}
+
+BrokerCore::WillChanges BrokerCore::TakeWillChanges(size_t max_upserts) {
+  WillChanges out;
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  for (auto it = wills_changed_.begin(); it != wills_changed_.end();) {
+    auto w = wills_.find(*it);
+    if (w == wills_.end()) {
+      out.gone.push_back(std::move(wills_changed_.extract(it++).value()));
+      continue;
+    }
+    if (out.upserts.size() >= max_upserts) {
+      ++it;
+      continue;
+    }
+    const PendingWill& p = w->second;
+    WillState& state = out.upserts.emplace_back();
+    state.client_id = *it;
+    state.due_ms = wills_due_.Due(*it).value_or(0);  // every waiting will has one
+    state.will.topic = p.topic;
+    state.will.payload = p.payload;
+    state.will.qos = p.qos;
+    state.will.retain = p.retain;
+    if (p.properties) state.will.properties = *p.properties;
+    state.thing = p.sender.thing;
+    state.principal = p.sender.principal;
+    it = wills_changed_.erase(it);
+  }
+  return out;
+}
+
+void BrokerCore::ReturnWillChanges(const WillChanges& changes) {
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  for (const auto& u : changes.upserts) wills_changed_.insert(u.client_id);
+  for (const auto& id : changes.gone) wills_changed_.insert(id);
 }
 
 void BrokerCore::AddConnection(SessionSink* conn, std::weak_ptr<SessionSink> weak,

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/log.h"
@@ -25,6 +26,7 @@
 #include "broker/retained_store.h"
 #include "broker/session.h"
 #include "broker/subscription_tree.h"
+#include "broker/will_state.h"
 
 namespace tributary::broker {
 
@@ -135,6 +137,19 @@ class BrokerCore {
   size_t SweepWills(int64_t now_ms);
   // How many delayed wills wait (the gauge tributary_mqtt_wills_pending says the same).
   size_t pending_will_count();
+  // What persistence writes: the wills scheduled, published or cancelled since the last
+  // call, as the sessions' changes are.
+  struct WillChanges {
+    std::vector<WillState> upserts;  // waiting, as they are now
+    std::vector<std::string> gone;   // published or cancelled
+  };
+  // At most `max_upserts` snapshots; the wills past them stay for the next call.
+  WillChanges TakeWillChanges(size_t max_upserts);
+  // Changes that were not written: taken again at the next call.
+  void ReturnWillChanges(const WillChanges& changes);
+  // Schedules a will read back from disk (saved as it is, so not a change). One already
+  // due is published at the next sweep.
+  void RestoreWill(WillState state);
 
   // ---- live connections (for DisconnectClient / DisconnectThing / Stop)
   void AddConnection(SessionSink* conn, std::weak_ptr<SessionSink> weak, std::string thing);
@@ -164,8 +179,14 @@ class BrokerCore {
     WillSender sender;
   };
   std::mutex wills_mu_;
+  // Schedules (or replaces) the will of `client_id`; `changed`: persistence is told.
+  void ScheduleWillLocked(const std::string& client_id, WillSender sender, mqtt::Publish will,
+                          int64_t due_ms, bool changed);
   std::unordered_map<std::string, PendingWill> wills_;  // wills_mu_
   DueIds wills_due_;                                    // wills_mu_
+  // Client ids whose will was scheduled, published or cancelled since persistence last
+  // took them.
+  std::unordered_set<std::string> wills_changed_;  // wills_mu_
 
   struct ConnEntry {
     std::weak_ptr<SessionSink> conn;

@@ -1,5 +1,5 @@
-// BrokerCore's session bookkeeping: which detached sessions expire and when, and which
-// sessions persistence is told to write.
+// BrokerCore's session bookkeeping: which detached sessions expire and when, which
+// sessions and delayed wills persistence is told to write, and when delayed wills go out.
 #include "broker/broker_core.h"
 
 #include <gtest/gtest.h>
@@ -198,6 +198,67 @@ TEST_F(BrokerCoreTest, DelayedWillsArePublishedWhenDue) {
   EXPECT_EQ(core_.metrics.wills_pending->Value(), 1);
   EXPECT_EQ(core_.SweepWills(2'000'000), 1u);
   EXPECT_EQ(core_.pending_will_count(), 0u);
+}
+
+// Persistence is told of each will scheduled, published or cancelled, once per flush,
+// and a will read back from disk is not a change but is published when due.
+TEST_F(BrokerCoreTest, WillsScheduledPublishedOrCancelledAreToldToPersistence) {
+  auto take = [&](size_t max_upserts = SIZE_MAX) {
+    BrokerCore::WillChanges c = core_.TakeWillChanges(max_upserts);
+    Ids upserts;
+    for (const auto& u : c.upserts) upserts.push_back(u.client_id);
+    std::sort(upserts.begin(), upserts.end());
+    std::sort(c.gone.begin(), c.gone.end());
+    return std::pair<Ids, Ids>{upserts, c.gone};
+  };
+  mqtt::Publish with_properties = Will("a");
+  with_properties.properties.correlation_data = "id-7";
+  core_.ScheduleWill("a", {"thing-a", "cert:a"}, with_properties, 1'000);
+  core_.ScheduleWill("b", {}, Will("b"), 2'000);
+  core_.ScheduleWill("c", {}, Will("c"), 3'000);
+  core_.ScheduleWill("c", {}, Will("c"), 3'500);  // scheduled again: one change
+  core_.CancelWill("nobody");                     // had none: no change
+  BrokerCore::WillChanges first = core_.TakeWillChanges(SIZE_MAX);
+  ASSERT_EQ(first.upserts.size(), 3u);
+  EXPECT_TRUE(first.gone.empty());
+  auto a = std::find_if(first.upserts.begin(), first.upserts.end(),
+                        [](const WillState& w) { return w.client_id == "a"; });
+  ASSERT_NE(a, first.upserts.end());
+  EXPECT_EQ(a->due_ms, 1'000);
+  EXPECT_EQ(a->will, with_properties);
+  EXPECT_EQ(a->thing, "thing-a");
+  EXPECT_EQ(a->principal, "cert:a");
+  EXPECT_EQ(take(), (std::pair<Ids, Ids>{}));  // nothing since
+
+  EXPECT_EQ(core_.SweepWills(1'000), 1u);  // a published
+  core_.CancelWill("b");                   // b's client came back
+  EXPECT_EQ(take(), (std::pair<Ids, Ids>{{}, {"a", "b"}}));
+
+  // Read back after a restart: c is due, d not yet, and neither is a change.
+  BrokerCore restarted(BrokerOptions{}, nullptr, &auth_, nullptr);
+  for (const WillState& w : first.upserts) {
+    if (w.client_id == "c") restarted.RestoreWill(w);
+  }
+  WillState d = first.upserts[0];
+  d.client_id = "d";
+  d.due_ms = 9'000;
+  restarted.RestoreWill(d);
+  EXPECT_EQ(restarted.pending_will_count(), 2u);
+  BrokerCore::WillChanges none = restarted.TakeWillChanges(SIZE_MAX);
+  EXPECT_TRUE(none.upserts.empty() && none.gone.empty());
+  EXPECT_EQ(restarted.SweepWills(3'499), 0u);
+  EXPECT_EQ(restarted.SweepWills(3'500), 1u);
+  BrokerCore::WillChanges published = restarted.TakeWillChanges(SIZE_MAX);
+  EXPECT_EQ(published.gone, Ids{"c"});
+
+  // A batch limit leaves the rest for the next call; a failed write returns them.
+  for (int i = 0; i < 5; ++i) core_.ScheduleWill("m" + std::to_string(i), {}, Will("m"), 10'000);
+  EXPECT_EQ(take(3).first.size(), 3u);
+  BrokerCore::WillChanges rest = core_.TakeWillChanges(3);
+  ASSERT_EQ(rest.upserts.size(), 2u);
+  EXPECT_EQ(take(), (std::pair<Ids, Ids>{}));
+  core_.ReturnWillChanges(rest);
+  EXPECT_EQ(take().first.size(), 2u);
 }
 
 }  // namespace

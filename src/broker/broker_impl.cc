@@ -183,10 +183,14 @@ class BrokerImpl : public Broker {
       saved_.insert(s.client_id);
       core_->RestoreSession(std::move(s));
     }
+    // After the sessions: a will waits for its session's end. One due while the server was
+    // down is published at the first sweep.
+    TRY_ASSIGN(auto wills, store_->LoadWills(&skipped));
+    for (auto& w : wills) core_->RestoreWill(std::move(w));
     core_->metrics.retained->Set(static_cast<int64_t>(core_->retained.size()));
     core_->metrics.retained_bytes->Set(static_cast<int64_t>(core_->retained.bytes()));
-    core_->log->info("broker state loaded dir={} retained={} sessions={} skipped={}",
-                     core_->options.state_dir, retained.size(), n, skipped);
+    core_->log->info("broker state loaded dir={} retained={} sessions={} wills={} skipped={}",
+                     core_->options.state_dir, retained.size(), n, wills.size(), skipped);
     const RetainedLimits& l = core_->retained.limits();
     if ((l.max_messages != 0 && core_->retained.counted_messages() > l.max_messages) ||
         (l.max_bytes != 0 && core_->retained.bytes() > l.max_bytes)) {
@@ -199,7 +203,8 @@ class BrokerImpl : public Broker {
     return Status::Ok();
   }
 
-  // Writes retained changes and changed persistent sessions; deletes gone sessions.
+  // Writes retained changes, changed persistent sessions and delayed wills; deletes gone
+  // sessions and wills.
   void FlushState(bool everything) {
     if (!store_) return;
     // $SYS topics are regenerated at every start: not worth a disk write.
@@ -214,15 +219,24 @@ class BrokerImpl : public Broker {
     for (const auto& id : changes.gone) {
       if (saved_.count(id) != 0) deletes.push_back(id);
     }
-    if (changes.upserts.empty() && deletes.empty()) return;
-    st = store_->SaveSessions(changes.upserts, deletes);
-    if (!st.ok()) {
-      core_->log->error("persisting sessions failed: {}", st.ToString());
-      core_->ReturnSessionChanges(changes);  // retried at the next flush
-      return;
+    if (!changes.upserts.empty() || !deletes.empty()) {
+      st = store_->SaveSessions(changes.upserts, deletes);
+      if (st.ok()) {
+        for (const auto& u : changes.upserts) saved_.insert(u.client_id);
+        for (const auto& id : deletes) saved_.erase(id);
+      } else {
+        core_->log->error("persisting sessions failed: {}", st.ToString());
+        core_->ReturnSessionChanges(changes);  // retried at the next flush
+      }
     }
-    for (const auto& u : changes.upserts) saved_.insert(u.client_id);
-    for (const auto& id : deletes) saved_.erase(id);
+    // The delayed wills scheduled, published or cancelled since the last flush.
+    auto wills = core_->TakeWillChanges(everything ? SIZE_MAX : StateStore::kMaxBatch * 4);
+    if (wills.upserts.empty() && wills.gone.empty()) return;
+    st = store_->SaveWills(wills.upserts, wills.gone);
+    if (!st.ok()) {
+      core_->log->error("persisting delayed wills failed: {}", st.ToString());
+      core_->ReturnWillChanges(wills);
+    }
   }
 
   void PublishSys() {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -23,6 +24,12 @@ class DueIds {
   void Clear(const std::string& id);
   // Removes and returns the ids due at `now_ms` or before, soonest first.
   std::vector<std::string> TakeDue(int64_t now_ms);
+  // When `id` is due, if it has an entry.
+  std::optional<int64_t> Due(const std::string& id) const {
+    auto it = due_of_.find(id);
+    if (it == due_of_.end()) return std::nullopt;
+    return it->second;
+  }
   size_t size() const { return due_of_.size(); }
 
  private:

@@ -29,6 +29,8 @@ TEST(DueIdsTest, ALaterSetReplacesTheEarlierTimeAndClearForgetsIt) {
   e.Clear("c");      // attached again
   e.Clear("never");  // no entry: nothing happens
   EXPECT_EQ(e.size(), 2u);
+  EXPECT_EQ(e.Due("a"), 500);
+  EXPECT_EQ(e.Due("c"), std::nullopt);
   EXPECT_EQ(e.TakeDue(400), Ids{"b"});
   EXPECT_EQ(e.TakeDue(500), Ids{"a"});
   e.Set("a", 700);  // an id taken may come back

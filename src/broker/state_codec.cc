@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "mqtt/codec.h"
+#include "mqtt/topic.h"
 
 namespace tributary::broker {
 namespace {
@@ -65,6 +66,33 @@ Status Cut(const char* what, const char* field) {
                   field);
 }
 
+// The topic, payload and properties, as the MQTT 5 encoding of a QoS 0 PUBLISH.
+void WritePublishBody(Writer& w, const std::string& topic, const std::string& payload,
+                      const mqtt::Properties& properties) {
+  mqtt::Publish p;
+  p.topic = topic;
+  p.payload = payload;
+  p.properties = properties;
+  std::string enc;
+  mqtt::Encode(p, mqtt::Version::kV5, &enc);
+  w.Str(enc);
+}
+
+// Fills `p`'s topic, payload and properties.
+Status ReadPublishBody(Reader& r, const char* what, mqtt::Publish* p) {
+  std::string enc;
+  if (!r.Str(&enc)) return Cut(what, "publish bytes");
+  auto decoded = mqtt::Decode(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(enc.data()), enc.size()),
+      mqtt::Version::kV5);
+  auto* packet = std::get_if<mqtt::Packet>(&decoded);
+  if (packet == nullptr || !std::holds_alternative<mqtt::Publish>(*packet)) {
+    return Cut(what, "publish bytes (not a PUBLISH)");
+  }
+  *p = std::move(std::get<mqtt::Publish>(*packet));
+  return Status::Ok();
+}
+
 void WriteMessage(Writer& w, const Message& m) {
   w.U8(1);
   w.U8(static_cast<uint8_t>(m.qos));
@@ -73,13 +101,7 @@ void WriteMessage(Writer& w, const Message& m) {
   w.I64(m.received_at_ms);
   w.U8(m.expires_at_ms ? 1 : 0);
   w.I64(m.expires_at_ms.value_or(0));
-  mqtt::Publish p;
-  p.topic = m.topic;
-  p.payload = m.payload;
-  p.properties = m.properties;
-  std::string enc;
-  mqtt::Encode(p, mqtt::Version::kV5, &enc);
-  w.Str(enc);
+  WritePublishBody(w, m.topic, m.payload, m.properties);
 }
 
 Result<MessagePtr> ReadMessage(Reader& r) {
@@ -92,16 +114,8 @@ Result<MessagePtr> ReadMessage(Reader& r) {
   if (!r.Str(&m->origin_client_id)) return Cut("message", "origin client id");
   if (!r.I64(&m->received_at_ms)) return Cut("message", "received_at");
   if (!r.U8(&has_expiry) || !r.I64(&expires)) return Cut("message", "expiry");
-  std::string enc;
-  if (!r.Str(&enc)) return Cut("message", "publish bytes");
-  auto decoded = mqtt::Decode(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(enc.data()), enc.size()),
-      mqtt::Version::kV5);
-  auto* packet = std::get_if<mqtt::Packet>(&decoded);
-  if (packet == nullptr || !std::holds_alternative<mqtt::Publish>(*packet)) {
-    return Cut("message", "publish bytes (not a PUBLISH)");
-  }
-  auto& p = std::get<mqtt::Publish>(*packet);
+  mqtt::Publish p;
+  TRY(ReadPublishBody(r, "message", &p));
   m->topic = std::move(p.topic);
   m->payload = std::move(p.payload);
   m->properties = std::move(p.properties);
@@ -232,6 +246,37 @@ Result<SessionState> DecodeSession(std::string_view data) {
     if (!r.U16(&id)) return Cut("session", "inbound QoS 2 identifier");
     s.inbound_qos2.insert(id);
   }
+  return s;
+}
+
+std::string EncodeWill(const WillState& s) {
+  Writer w;
+  w.U8(1);
+  w.Str(s.client_id);
+  w.I64(s.due_ms);
+  w.U8(static_cast<uint8_t>(s.will.qos));
+  w.U8(s.will.retain ? 1 : 0);
+  w.Str(s.thing);
+  w.Str(s.principal);
+  WritePublishBody(w, s.will.topic, s.will.payload, s.will.properties);
+  return w.Take();
+}
+
+Result<WillState> DecodeWill(std::string_view data) {
+  Reader r(data);
+  WillState s;
+  uint8_t version, qos, retain;
+  if (!r.U8(&version) || version != 1) return Cut("will", "version");
+  if (!r.Str(&s.client_id)) return Cut("will", "client id");
+  if (!r.I64(&s.due_ms)) return Cut("will", "due time");
+  if (!r.U8(&qos) || qos > 2) return Cut("will", "qos");
+  if (!r.U8(&retain)) return Cut("will", "retain");
+  if (!r.Str(&s.thing)) return Cut("will", "thing");
+  if (!r.Str(&s.principal)) return Cut("will", "principal");
+  TRY(ReadPublishBody(r, "will", &s.will));
+  if (!mqtt::IsValidTopicName(s.will.topic)) return Cut("will", "topic");
+  s.will.qos = static_cast<mqtt::QoS>(qos);
+  s.will.retain = retain != 0;
   return s;
 }
 

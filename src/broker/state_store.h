@@ -6,10 +6,13 @@
 //   sessions   client_id TEXT    data BLOB: one persistent session (expiry > 0) with its
 //                                subscriptions, queued and in-flight QoS 1/2 messages in
 //                                both directions (including the QoS 2 states)
+//   wills      client_id TEXT    data BLOB: one delayed will waiting for its time, with
+//                                its due time (Unix ms) and sender
 //
 // The broker writes through a background flusher (broker_impl.cc): every 500 ms it
-// upserts the retained topics and the sessions that changed since their last write, at
-// most kMaxBatch rows per transaction, and deletes the rows of sessions that are gone.
+// upserts the retained topics, the sessions and the delayed wills that changed since their
+// last write, at most kMaxBatch rows per transaction, and deletes the rows of sessions
+// that are gone and of wills published or cancelled.
 // Stop() runs the flusher one last time for everything. A crash loses at most the last
 // flush interval; a record that fails to decode is logged and skipped at load.
 //
@@ -25,6 +28,7 @@
 #include "base/status.h"
 #include "broker/message.h"
 #include "broker/session.h"
+#include "broker/will_state.h"
 #include "metadata/database.h"
 
 namespace tributary::broker {
@@ -38,11 +42,13 @@ class StateStore {
   // Rows that fail to decode are skipped and counted in `*skipped`.
   Result<std::vector<MessagePtr>> LoadRetained(size_t* skipped);
   Result<std::vector<SessionState>> LoadSessions(size_t* skipped);
+  Result<std::vector<WillState>> LoadWills(size_t* skipped);
 
   // (topic, message) pairs; a null message deletes the topic.
   Status SaveRetained(const std::vector<std::pair<std::string, MessagePtr>>& changes);
   Status SaveSessions(const std::vector<SessionState>& upserts,
                       const std::vector<std::string>& deletes);
+  Status SaveWills(const std::vector<WillState>& upserts, const std::vector<std::string>& deletes);
 
  private:
   explicit StateStore(std::unique_ptr<metadata::Database> db) : db_(std::move(db)) {}

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "base/files.h"
 #include "base/ids.h"
 #include "broker/state_codec.h"
 #include "broker/testing/null_sink.h"
@@ -145,6 +146,102 @@ TEST(StateStoreTest, SessionsAndRetainedSurviveReopen) {
   auto none = (*store)->LoadSessions(&skipped);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+  std::filesystem::remove_all(dir);
+}
+
+WillState SomeWill(const std::string& client_id, int64_t due_ms) {
+  WillState w;
+  w.client_id = client_id;
+  w.due_ms = due_ms;
+  w.will.topic = "devices/" + client_id + "/status";
+  w.will.payload = std::string("off\0line", 8);
+  w.will.qos = mqtt::QoS::kExactlyOnce;
+  w.will.retain = true;
+  w.will.properties.content_type = "text/plain";
+  w.will.properties.message_expiry_interval = 600;
+  w.will.properties.user_properties = {{"k", "v"}};
+  w.thing = "thing-" + client_id;
+  w.principal = "cert:abc";
+  return w;
+}
+
+TEST(StateCodecTest, WillRoundTripKeepsEverythingAndATruncatedOneIsDataLoss) {
+  WillState w = SomeWill("dev-9", 1'700'000'000'123);
+  std::string enc = EncodeWill(w);
+  auto back = DecodeWill(enc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->client_id, "dev-9");
+  EXPECT_EQ(back->due_ms, 1'700'000'000'123);
+  EXPECT_EQ(back->will, w.will);
+  EXPECT_EQ(back->thing, "thing-dev-9");
+  EXPECT_EQ(back->principal, "cert:abc");
+  for (size_t n = 0; n < enc.size(); ++n) {
+    auto r = DecodeWill(std::string_view(enc).substr(0, n));
+    ASSERT_FALSE(r.ok()) << "prefix of " << n << " bytes decoded";
+    EXPECT_EQ(r.status().code(), ErrorCode::kDataLoss);
+  }
+  std::string bad_qos = enc;
+  bad_qos[1 + 4 + 5 + 8] = 3;  // after version, client id and due time
+  auto r = DecodeWill(bad_qos);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("will record cut short or invalid at qos"), std::string::npos)
+      << r.status().ToString();
+}
+
+TEST(StateStoreTest, WillsSurviveReopenAndDeletesRemoveThem) {
+  std::string dir = TempDir();
+  {
+    auto store = StateStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->SaveWills({SomeWill("a", 10), SomeWill("b", 20)}, {}).ok());
+    ASSERT_TRUE((*store)->SaveWills({SomeWill("b", 30)}, {"a", "never-saved"}).ok());
+  }
+  auto store = StateStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  size_t skipped = 0;
+  auto wills = (*store)->LoadWills(&skipped);
+  ASSERT_TRUE(wills.ok()) << wills.status().ToString();
+  EXPECT_EQ(skipped, 0u);
+  ASSERT_EQ(wills->size(), 1u);
+  EXPECT_EQ((*wills)[0].client_id, "b");
+  EXPECT_EQ((*wills)[0].due_ms, 30);
+  EXPECT_EQ((*wills)[0].will, SomeWill("b", 30).will);
+  std::filesystem::remove_all(dir);
+}
+
+// A broker.db written before the wills were saved opens with its sessions and gains the
+// table.
+TEST(StateStoreTest, AStateFileFromBeforeWillsOpensAndTakesThem) {
+  std::string dir = TempDir();
+  {
+    ASSERT_TRUE(MakeDirs(dir, 0700).ok());
+    auto db = metadata::Database::Open(dir + "/broker.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)
+                    ->Migrate("broker", 1,
+                              "CREATE TABLE retained(topic TEXT PRIMARY KEY, data BLOB NOT NULL);"
+                              "CREATE TABLE sessions(client_id TEXT PRIMARY KEY, data BLOB NOT "
+                              "NULL);")
+                    .ok());
+    SessionState s;
+    s.client_id = "old";
+    s.expiry_interval_s = 60;
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO sessions(client_id, data) VALUES(?, ?)",
+                           {metadata::Value(s.client_id), metadata::Value(EncodeSession(s))})
+                    .ok());
+  }
+  auto store = StateStore::Open(dir);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  size_t skipped = 0;
+  auto sessions = (*store)->LoadSessions(&skipped);
+  ASSERT_TRUE(sessions.ok());
+  ASSERT_EQ(sessions->size(), 1u);
+  EXPECT_EQ((*sessions)[0].client_id, "old");
+  ASSERT_TRUE((*store)->SaveWills({SomeWill("old", 5)}, {}).ok());
+  auto wills = (*store)->LoadWills(&skipped);
+  ASSERT_TRUE(wills.ok()) << wills.status().ToString();
+  EXPECT_EQ(wills->size(), 1u);
   std::filesystem::remove_all(dir);
 }
 

@@ -3,11 +3,14 @@
 // sessions (subscriptions, and QoS 1 messages queued while they are away), the server
 // is killed with SIGKILL a few saves later and started again, and then every device
 // finds its session and its messages, and the sessions that expire do so on time.
+// Delayed wills (MQTT 5 Will Delay Interval) are part of a session's state: one still
+// waiting at the crash is published at its time after the restart, and cancelled if its
+// client comes back first.
 'use strict';
 
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, sleep } = require('./harness');
+const { Server, sleep, eventually } = require('./harness');
 const { connect, waitMessages } = require('./clients');
 
 const HOST = '127.0.0.1';
@@ -88,5 +91,79 @@ describe('persistent sessions across a crash', { timeout: 90000 }, () => {
       assert.equal(again.connack.sessionPresent, true, 'short-0 expired by its earlier disconnection');
       await leave(again);
     }
+  });
+});
+
+describe('delayed wills across a crash', { timeout: 60000 }, () => {
+  let server;
+  after(async () => { if (server) await server.dispose(); });
+
+  const DUE_S = 8;      // published after the restart
+  const LATER_S = 120;  // still waiting when the test ends
+  const options = (clientId, extra = {}) => ({
+    host: HOST, port: server.mqttPort, protocol: 'mqtt', clientId, reconnectPeriod: 0,
+    connectTimeout: 5000, protocolVersion: 5, clean: false,
+    properties: { sessionExpiryInterval: 600 }, ...extra,
+  });
+  const withWill = (clientId, delayS) => options(clientId, {
+    will: { topic: `status/${clientId}`, payload: Buffer.from('offline'), qos: 1, retain: false,
+            properties: { willDelayInterval: delayS, contentType: 'text/plain' } },
+  });
+  const leave = (client) => new Promise((resolve) => client.end(false, resolve));
+  // The connection drops without DISCONNECT, so its will is scheduled.
+  const drop = (client) => { client.stream.destroy(); client.end(true); };
+  const pending = async () => {
+    const r = await server.api('GET', '/metrics');
+    const m = r.text.match(/^tributary_mqtt_wills_pending (\d+)$/m);
+    assert.ok(m, `/metrics has no tributary_mqtt_wills_pending:\n${r.text.slice(0, 1000)}`);
+    return Number(m[1]);
+  };
+
+  test('a will waiting at SIGKILL is published at its time after the restart', async () => {
+    server = await Server.start({ tag: 'wills', args: ['--mqtt-port', '0', '--allow-anonymous'] });
+    const watcher = await connect(options('watcher'));
+    await watcher.subscribeAsync('status/#', { qos: 1 });
+    await leave(watcher);
+
+    const due = Array.from({ length: 10 }, (_, i) => `due-${i}`);         // dropped, not back
+    const back = Array.from({ length: 5 }, (_, i) => `back-${i}`);       // back before DUE_S
+    const later = Array.from({ length: 5 }, (_, i) => `later-${i}`);     // delay LATER_S
+    const devices = await Promise.all([
+      ...[...due, ...back].map((id) => connect(withWill(id, DUE_S))),
+      ...later.map((id) => connect(withWill(id, LATER_S))),
+    ]);
+    const droppedAt = Date.now();
+    devices.forEach(drop);
+    await eventually(async () => (await pending()) === 20, 'the 20 wills scheduled');
+    await sleep(1200);  // two saves
+
+    const killed = await server.restart({ signal: 'SIGKILL' });
+    assert.equal(killed.signal, 'SIGKILL');
+    assert.equal(await pending(), 20, 'the wills were not read back');
+    assert.ok(Date.now() < droppedAt + DUE_S * 1000 - 1000, 'the restart took too long for this test');
+    for (const id of back) {
+      const c = await connect(options(id), { what: `${id} back after the restart` });
+      assert.equal(c.connack.sessionPresent, true, `${id}: no session after the restart`);
+      await leave(c);
+    }
+    assert.equal(await pending(), 15, 'the clients that came back did not cancel their wills');
+
+    const w = await connect(options('watcher'), { what: 'the watcher after the restart' });
+    const arrived = new Map();
+    w.on('message', (topic) => arrived.set(topic, (arrived.get(topic) || []).concat(Date.now())));
+    await sleep(Math.max(0, droppedAt + DUE_S * 1000 + 2500 - Date.now()));
+    await leave(w);
+
+    assert.deepEqual([...arrived.keys()].sort(), due.map((id) => `status/${id}`).sort(),
+                     'the wills published are not those of the clients still away');
+    for (const [topic, times] of arrived) {
+      assert.equal(times.length, 1, `${topic} was published ${times.length} times`);
+      assert.ok(times[0] >= droppedAt + DUE_S * 1000 - 250,
+                `${topic} was published ${droppedAt + DUE_S * 1000 - times[0]} ms before its delay passed`);
+    }
+    const m = w.received.find((r) => r.topic === `status/${due[0]}`);
+    assert.equal(m.payload, 'offline');
+    assert.equal(m.packet.properties.contentType, 'text/plain');
+    assert.equal(await pending(), 5, 'the wills with the longer delay are not waiting');
   });
 });
