@@ -372,6 +372,11 @@ BrokerCore::WillChanges BrokerCore::TakeWillChanges(size_t max_upserts) {
   return out;
 }
 
+size_t BrokerCore::unsaved_will_count() {
+  std::lock_guard<std::mutex> lock(wills_mu_);
+  return wills_changed_.size();
+}
+
 void BrokerCore::ReturnWillChanges(const WillChanges& changes) {
   std::lock_guard<std::mutex> lock(wills_mu_);
   for (const auto& u : changes.upserts) wills_changed_.insert(u.client_id);

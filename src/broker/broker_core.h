@@ -147,6 +147,8 @@ class BrokerCore {
   WillChanges TakeWillChanges(size_t max_upserts);
   // Changes that were not written: taken again at the next call.
   void ReturnWillChanges(const WillChanges& changes);
+  // How many wills changed since the last TakeWillChanges (or were left by it).
+  size_t unsaved_will_count();
   // Schedules a will read back from disk (saved as it is, so not a change). One already
   // due is published at the next sweep.
   void RestoreWill(WillState state);

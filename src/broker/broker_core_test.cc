@@ -253,11 +253,15 @@ TEST_F(BrokerCoreTest, WillsScheduledPublishedOrCancelledAreToldToPersistence) {
 
   // A batch limit leaves the rest for the next call; a failed write returns them.
   for (int i = 0; i < 5; ++i) core_.ScheduleWill("m" + std::to_string(i), {}, Will("m"), 10'000);
+  EXPECT_EQ(core_.unsaved_will_count(), 5u);
   EXPECT_EQ(take(3).first.size(), 3u);
+  EXPECT_EQ(core_.unsaved_will_count(), 2u);
   BrokerCore::WillChanges rest = core_.TakeWillChanges(3);
   ASSERT_EQ(rest.upserts.size(), 2u);
   EXPECT_EQ(take(), (std::pair<Ids, Ids>{}));
+  EXPECT_EQ(core_.unsaved_will_count(), 0u);
   core_.ReturnWillChanges(rest);
+  EXPECT_EQ(core_.unsaved_will_count(), 2u);
   EXPECT_EQ(take().first.size(), 2u);
 }
 

@@ -19,6 +19,10 @@ namespace {
 
 constexpr int kTickMs = 100;
 constexpr int kFlushEveryMs = 500;
+// A flush writes changed sessions and wills kFlushBatch at a time, more batches while
+// they come full, for at most kFlushBudgetMs (then the rest waits for the next flush).
+constexpr size_t kFlushBatch = StateStore::kMaxBatch * 4;
+constexpr int kFlushBudgetMs = 250;
 constexpr int kSweepEveryMs = 1000;
 constexpr int kStopWaitMs = 3000;
 
@@ -212,31 +216,54 @@ class BrokerImpl : public Broker {
     std::erase_if(retained, [](const auto& c) { return c.first.rfind("$SYS/", 0) == 0; });
     Status st = store_->SaveRetained(retained);
     if (!st.ok()) core_->log->error("persisting retained messages failed: {}", st.ToString());
-    // Only the sessions changed or removed since the last flush: an idle session costs
-    // nothing here.
-    auto changes = core_->TakeSessionChanges(everything ? SIZE_MAX : StateStore::kMaxBatch * 4);
+    // Only the sessions and wills changed since the last flush: an idle session costs
+    // nothing here. A batch at a time, and more while a batch came full, until the
+    // flush's time is spent: a fleet arriving at once is saved at the database's pace,
+    // not a batch per flush, and the sweeps still run between flushes.
+    const size_t batch = everything ? SIZE_MAX : kFlushBatch;
+    const int64_t until = SteadyNanos() + int64_t{kFlushBudgetMs} * 1'000'000;
+    bool more = true;
+    while (more) {
+      more = FlushSessions(batch);
+      more = FlushWills(batch) || more;
+      if (SteadyNanos() >= until) break;
+    }
+    // What this flush left for the next ones: past its time, or not written.
+    core_->metrics.state_unsaved->Set(
+        static_cast<int64_t>(core_->changed_sessions.size() + core_->unsaved_will_count()));
+  }
+
+  // Writes at most `batch` changed sessions and deletes the rows of those gone; returns
+  // whether the batch came full (so more may wait). Those not written are kept for later.
+  bool FlushSessions(size_t batch) {
+    auto changes = core_->TakeSessionChanges(batch);
     std::vector<std::string> deletes;
     for (const auto& id : changes.gone) {
       if (saved_.count(id) != 0) deletes.push_back(id);
     }
-    if (!changes.upserts.empty() || !deletes.empty()) {
-      st = store_->SaveSessions(changes.upserts, deletes);
-      if (st.ok()) {
-        for (const auto& u : changes.upserts) saved_.insert(u.client_id);
-        for (const auto& id : deletes) saved_.erase(id);
-      } else {
-        core_->log->error("persisting sessions failed: {}", st.ToString());
-        core_->ReturnSessionChanges(changes);  // retried at the next flush
-      }
+    if (changes.upserts.empty() && deletes.empty()) return false;
+    Status st = store_->SaveSessions(changes.upserts, deletes);
+    if (!st.ok()) {
+      core_->log->error("persisting sessions failed: {}", st.ToString());
+      core_->ReturnSessionChanges(changes);  // retried at the next flush
+      return false;
     }
-    // The delayed wills scheduled, published or cancelled since the last flush.
-    auto wills = core_->TakeWillChanges(everything ? SIZE_MAX : StateStore::kMaxBatch * 4);
-    if (wills.upserts.empty() && wills.gone.empty()) return;
-    st = store_->SaveWills(wills.upserts, wills.gone);
+    for (const auto& u : changes.upserts) saved_.insert(u.client_id);
+    for (const auto& id : deletes) saved_.erase(id);
+    return changes.upserts.size() == batch;
+  }
+
+  // The same for the delayed wills scheduled, published or cancelled.
+  bool FlushWills(size_t batch) {
+    auto wills = core_->TakeWillChanges(batch);
+    if (wills.upserts.empty() && wills.gone.empty()) return false;
+    Status st = store_->SaveWills(wills.upserts, wills.gone);
     if (!st.ok()) {
       core_->log->error("persisting delayed wills failed: {}", st.ToString());
       core_->ReturnWillChanges(wills);
+      return false;
     }
+    return wills.upserts.size() == batch;
   }
 
   void PublishSys() {

@@ -19,6 +19,10 @@ BrokerMetrics::BrokerMetrics(MetricsRegistry* r)
       sessions(r->NewGauge("tributary_mqtt_sessions", "MQTT sessions, online and offline")),
       wills_pending(r->NewGauge("tributary_mqtt_wills_pending",
                                 "Delayed wills (MQTT 5) waiting to be published")),
+      state_unsaved(r->NewGauge(
+          "tributary_mqtt_state_unsaved",
+          "Sessions and delayed wills whose changes the last save to broker.db left for the "
+          "next ones (the saves' backlog)")),
       subscriptions(r->NewGauge("tributary_mqtt_subscriptions", "MQTT subscriptions")),
       retained(r->NewGauge("tributary_mqtt_retained_messages", "Retained messages")),
       messages_received(

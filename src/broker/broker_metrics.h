@@ -13,6 +13,7 @@ struct BrokerMetrics {
   Gauge* connections;            // open now
   Gauge* sessions;               // including offline persistent ones
   Gauge* wills_pending;          // delayed wills waiting to be published
+  Gauge* state_unsaved;          // changes the last flush to broker.db left for the next
   Gauge* subscriptions;
   Gauge* retained;
   Counter* messages_received;    // PUBLISH in

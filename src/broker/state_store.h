@@ -12,9 +12,11 @@
 // The broker writes through a background flusher (broker_impl.cc): every 500 ms it
 // upserts the retained topics, the sessions and the delayed wills that changed since their
 // last write, at most kMaxBatch rows per transaction, and deletes the rows of sessions
-// that are gone and of wills published or cancelled.
+// that are gone and of wills published or cancelled; a flush spends at most 250 ms, and
+// what it leaves waits for the next (gauge tributary_mqtt_state_unsaved).
 // Stop() runs the flusher one last time for everything. A crash loses at most the last
-// flush interval; a record that fails to decode is logged and skipped at load.
+// flush interval, and the backlog when changes came faster than the disk took them; a
+// record that fails to decode is logged and skipped at load.
 //
 // Thread-safety: thread-safe (the Database serializes calls), used by the flusher thread
 // and by Start/Stop.
