@@ -274,6 +274,7 @@ Status Server::Init() {
     bridge.taken_elsewhere = [this](const std::string& client_id, int64_t since_ms) {
       broker_->EndSessionTakenElsewhere(client_id, since_ms);
     };
+    bridge.connected_clients = [this] { return broker_->ConnectedClients(); };
     bridge.deliver = [this](const std::string& topic, std::string payload, mqtt::QoS qos,
                             bool retain, mqtt::Properties properties) {
       DeliverLocally(topic, std::move(payload), qos, retain, std::move(properties));
@@ -295,6 +296,9 @@ Status Server::Init() {
   }
   broker_->SetInterceptor(first);
   TRY(broker_->Start());
+  // Its sessions read back: the other servers announce their clients again, ending those
+  // here that connected there while this server was down.
+  if (bridge_) bridge_->AnnounceStarted();
   // Monitors publish their events through the broker: they start after it.
   if (!ingest) {
     monitor_services_ = MakeMonitorServices(this);

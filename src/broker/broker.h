@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/metrics.h"
 #include "base/status.h"
@@ -100,6 +102,9 @@ class Broker {
   // closed (v5: 0x8E Session taken over) and its session discarded, unless it was
   // attached at or after `since_ms` (it is the newer one).
   virtual void EndSessionTakenElsewhere(const std::string& client_id, int64_t since_ms) = 0;
+  // The clients connected here now, each with the time it connected (Unix ms): what the
+  // NATS bridge tells a server that starts again, which may hold older sessions of them.
+  virtual std::vector<std::pair<std::string, int64_t>> ConnectedClients() const = 0;
 
   // Loads persisted state and binds the listeners. The runtime must be started.
   virtual Status Start() = 0;

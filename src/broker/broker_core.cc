@@ -161,6 +161,15 @@ std::shared_ptr<Session> BrokerCore::FindSession(const std::string& client_id) c
   return it == sessions_.end() ? nullptr : it->second;
 }
 
+std::vector<std::pair<std::string, int64_t>> BrokerCore::ConnectedClients() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  for (const auto& [id, session] : sessions_) {
+    if (session->online()) out.emplace_back(id, session->attached_at_ms());
+  }
+  return out;
+}
+
 size_t BrokerCore::session_count() const {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   return sessions_.size();

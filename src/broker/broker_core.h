@@ -90,6 +90,8 @@ class BrokerCore {
   bool RemoveSessionTakenElsewhere(const std::string& client_id, int64_t since_ms,
                                    std::shared_ptr<SessionSink>* sink);
   size_t session_count() const;
+  // The sessions with a connection attached: client id and when it attached (Unix ms).
+  std::vector<std::pair<std::string, int64_t>> ConnectedClients() const;
   // Adds a session read back from disk and re-subscribes it.
   void RestoreSession(SessionState state);
 

@@ -148,6 +148,26 @@ TEST_F(BrokerCoreTest, ChangesPastTheBatchAndChangesNotWrittenAreTakenAgain) {
   EXPECT_EQ(TakeUpserts().size(), 2u);
 }
 
+TEST_F(BrokerCoreTest, ConnectedClientsAreThoseAttachedWithTheirTimes) {
+  const int64_t before = WallMillis();
+  auto [a, sink_a] = Open("a", 60);
+  OpenAndClose("b", 60);  // detached: not connected
+  auto [c, sink_c] = Open("c", 0);
+  auto connected = core_.ConnectedClients();
+  std::sort(connected.begin(), connected.end());
+  ASSERT_EQ(connected.size(), 2u);
+  EXPECT_EQ(connected[0].first, "a");
+  EXPECT_EQ(connected[1].first, "c");
+  for (const auto& [id, at] : connected) {
+    EXPECT_GE(at, before) << id;
+    EXPECT_LE(at, WallMillis()) << id;
+  }
+  ASSERT_TRUE(core_.CloseSession(a, sink_a.get()));
+  connected = core_.ConnectedClients();
+  ASSERT_EQ(connected.size(), 1u);
+  EXPECT_EQ(connected[0].first, "c");
+}
+
 mqtt::Publish Will(const std::string& id) {
   mqtt::Publish p;
   p.topic = "gone/" + id;

@@ -50,6 +50,10 @@ class BrokerImpl : public Broker {
     if (sink) sink->Kick(mqtt::ReasonCode::kSessionTakenOver);
   }
 
+  std::vector<std::pair<std::string, int64_t>> ConnectedClients() const override {
+    return core_->ConnectedClients();
+  }
+
   Status Start() override {
     if (started_) return FailedPrecondition("broker: Start() called twice");
     const BrokerOptions& o = core_->options;

@@ -26,6 +26,8 @@ constexpr std::string_view kRetainedToken = "%24retained";
 // Where a server says that a client connected to it: its body is the client id.
 constexpr std::string_view kConnectedToken = "%24connected";
 constexpr const char* kAtHeader = "Tributary-At";
+// Where a server says that it has started; the others announce their clients again.
+constexpr std::string_view kStartedToken = "%24started";
 
 bool Kept(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -174,6 +176,7 @@ NatsBridge::NatsBridge(NatsBridgeOptions options, std::string prefix, std::strin
       prefix_(std::move(prefix)),
       retained_prefix_(prefix_ + "." + std::string(kRetainedToken)),
       connected_subject_(prefix_ + "." + std::string(kConnectedToken)),
+      started_subject_(prefix_ + "." + std::string(kStartedToken)),
       self_(std::move(self)) {
   // The header block up to the sequence number's value, by QoS and retain flag.
   for (int qos = 0; qos <= 2; ++qos) {
@@ -232,6 +235,9 @@ Result<std::unique_ptr<NatsBridge>> NatsBridge::Start(NatsBridgeOptions options)
   TRY(bridge->conn_->Subscribe(bridge->retained_prefix_ + ".>", [b](nats::Message& m) { b->Receive(m); })
           .status());
   TRY(bridge->conn_->Subscribe(bridge->connected_subject_, [b](nats::Message& m) { b->ReceiveConnected(m); })
+          .status());
+  TRY(bridge->conn_
+          ->Subscribe(bridge->started_subject_, [b](nats::Message& m) { b->ReceiveStarted(m); })
           .status());
   // The subscription is in place before a device's message can be bridged to it.
   TRY(bridge->conn_->Flush(5000));
@@ -351,8 +357,12 @@ void NatsBridge::Receive(nats::Message& m) {
 }
 
 void NatsBridge::NotifyConnected(const std::string& client_id) {
+  AnnounceConnected(client_id, WallMillis());
+}
+
+void NatsBridge::AnnounceConnected(const std::string& client_id, int64_t at_ms) {
   if (closed_.load(std::memory_order_acquire)) return;
-  nats::Headers headers = {{kOriginHeader, self_}, {kAtHeader, std::to_string(WallMillis())}};
+  nats::Headers headers = {{kOriginHeader, self_}, {kAtHeader, std::to_string(at_ms)}};
   if (Status sent = conn_->Publish(connected_subject_, client_id, {}, &headers); !sent.ok()) {
     if (uint64_t held; drop_log_.Allow(&held)) {
       Logger("broker")->warn("the other servers were not told that client {} connected here: {} ({} "
@@ -372,6 +382,29 @@ void NatsBridge::ReceiveConnected(nats::Message& m) {
     return;
   }
   options_.taken_elsewhere(m.data, at);
+}
+
+void NatsBridge::AnnounceStarted() {
+  if (closed_.load(std::memory_order_acquire)) return;
+  nats::Headers headers = {{kOriginHeader, self_}};
+  if (Status sent = conn_->Publish(started_subject_, self_, {}, &headers); !sent.ok()) {
+    Logger("broker")->warn(
+        "the other servers were not told that this one started: {}; sessions "
+        "here of clients that connected to them meanwhile stay until they "
+        "expire",
+        sent.message());
+  }
+}
+
+void NatsBridge::ReceiveStarted(nats::Message& m) {
+  if (closed_.load(std::memory_order_acquire) || m.Header(kOriginHeader) == self_ ||
+      !options_.connected_clients) {
+    return;
+  }
+  auto clients = options_.connected_clients();
+  for (const auto& [client_id, at_ms] : clients) AnnounceConnected(client_id, at_ms);
+  Logger("broker")->info("server {} started: the {} clients connected here announced again",
+                         m.Header(kOriginHeader), clients.size());
 }
 
 void NatsBridge::OnInterest(std::string_view filter, bool present) {

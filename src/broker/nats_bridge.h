@@ -31,6 +31,11 @@
 // session of that client id from before ends it (taken_elsewhere), closing its
 // connection with 0x8E Session taken over. The servers' clocks order the two
 // connections, so they must agree to well within the time a client takes to reconnect.
+// A server that was down heard none of the announcements made meanwhile: once it has
+// read back its sessions it says so on "<prefix>.%24started" (AnnounceStarted), and each
+// other server announces again every client connected to it, with the time it connected
+// (connected_clients). So a device that moved to another server while this one was down
+// does not keep an old session here, nor have a delayed will it left here published.
 //
 // Headers carry the sender's id and sequence number, the QoS and the retain flag; the
 // connection asks NATS not to echo its own messages (CONNECT echo false), and a server
@@ -96,6 +101,9 @@ struct NatsBridgeOptions {
   // Another server accepted a connection of `client_id` at `since_ms` (Unix ms), for
   // the broker's EndSessionTakenElsewhere. Optional.
   std::function<void(const std::string& client_id, int64_t since_ms)> taken_elsewhere;
+  // The clients connected here now and when each connected (Unix ms), announced again
+  // when another server starts (the broker's ConnectedClients). Optional.
+  std::function<std::vector<std::pair<std::string, int64_t>>()> connected_clients;
   MessageInterceptor* next = nullptr;  // required: the rest of the chain
   MetricsRegistry* metrics = nullptr;  // optional: tributary_bridge_* counters
 };
@@ -126,6 +134,10 @@ class NatsBridge : public MessageInterceptor {
   // SetConnectObserver): they end its session there, as a broker does when a client
   // connects again.
   void NotifyConnected(const std::string& client_id);
+  // Tells the other servers that this one has started (its sessions read back): each
+  // announces again the clients connected to it, so that sessions and wills here of
+  // clients that connected there meanwhile end. Call after the broker's Start.
+  void AnnounceStarted();
   size_t interest_filters() const;  // filters subscribed to on NATS now
   // Stops bridging both ways (waiting for a delivery under way); OnPublish then only
   // passes messages on. The connection closes with the bridge.
@@ -148,6 +160,9 @@ class NatsBridge : public MessageInterceptor {
   NatsBridge(NatsBridgeOptions options, std::string prefix, std::string self);
   void Receive(nats::Message& m);
   void ReceiveConnected(nats::Message& m);
+  void ReceiveStarted(nats::Message& m);
+  // Announces on connected_subject_ that `client_id` connected here at `at_ms`.
+  void AnnounceConnected(const std::string& client_id, int64_t at_ms);
   // The topic of a bridged subject, and whether it is in the retained space.
   std::optional<std::string> TopicOf(std::string_view subject, bool* retained) const;
 
@@ -155,6 +170,7 @@ class NatsBridge : public MessageInterceptor {
   const std::string prefix_;
   const std::string retained_prefix_;  // "<prefix>.%24retained"
   const std::string connected_subject_;  // "<prefix>.%24connected"
+  const std::string started_subject_;    // "<prefix>.%24started"
   const std::string self_;  // this server's id in the origin header
   std::unique_ptr<nats::Connection> conn_;
   // The encoded headers of a bridged message up to the sequence number's value, by QoS

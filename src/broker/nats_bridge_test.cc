@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -334,26 +336,35 @@ TEST(BridgeSubjectTest, PublishPropertiesRoundTripAndBadBytesAreNamed) {
   }
 }
 
+// (client id, since) pairs a bridge's taken_elsewhere was told, under `mu`.
+using Ended = std::vector<std::pair<std::string, int64_t>>;
+
+// A bridge that records what it is told of clients connected elsewhere in `*ended`, and
+// answers a started server with `connected`, if given.
+std::unique_ptr<NatsBridge> StartRecordingTakeovers(const std::string& url, Recorder* r,
+                                                    std::mutex* mu, Ended* ended,
+                                                    std::optional<Ended> connected = {}) {
+  NatsBridgeOptions o;
+  o.url = url;
+  o.next = r;
+  o.deliver = r->Deliver();
+  o.taken_elsewhere = [mu, ended](const std::string& client_id, int64_t since_ms) {
+    std::lock_guard<std::mutex> lock(*mu);
+    ended->emplace_back(client_id, since_ms);
+  };
+  if (connected) o.connected_clients = [connected] { return *connected; };
+  auto b = NatsBridge::Start(std::move(o));
+  EXPECT_TRUE(b.ok()) << b.status().ToString();
+  return b.ok() ? std::move(b).value() : nullptr;
+}
+
 TEST_F(NatsBridgeTest, AClientConnectingHereIsAnnouncedToTheOtherServers) {
   const std::string url = Url();
   std::mutex mu;
-  std::vector<std::pair<std::string, int64_t>> ended_here, ended_there;
-  auto start = [&](Recorder* r, std::vector<std::pair<std::string, int64_t>>* ended) {
-    NatsBridgeOptions o;
-    o.url = url;
-    o.next = r;
-    o.deliver = r->Deliver();
-    o.taken_elsewhere = [&mu, ended](const std::string& client_id, int64_t since_ms) {
-      std::lock_guard<std::mutex> lock(mu);
-      ended->emplace_back(client_id, since_ms);
-    };
-    auto b = NatsBridge::Start(std::move(o));
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    return b.ok() ? std::move(b).value() : nullptr;
-  };
+  Ended ended_here, ended_there;
   Recorder here, there;
-  auto a = start(&here, &ended_here);
-  auto b = start(&there, &ended_there);
+  auto a = StartRecordingTakeovers(url, &here, &mu, &ended_here);
+  auto b = StartRecordingTakeovers(url, &there, &mu, &ended_there);
   ASSERT_TRUE(a && b);
   const int64_t before = WallMillis();
   a->NotifyConnected("sensor-7");
@@ -372,6 +383,40 @@ TEST_F(NatsBridgeTest, AClientConnectingHereIsAnnouncedToTheOtherServers) {
   EXPECT_LE(ended_there[0].second, WallMillis());
   EXPECT_TRUE(ended_here.empty()) << "a server's own connection ended its own session";
   EXPECT_EQ(there.DeliveredCount(), 0u) << "an announcement is not a message";
+}
+
+// A server that starts again missed the announcements made while it was down: when it
+// says it started, the others announce their connected clients again, with the time each
+// connected, and it alone hears them.
+TEST_F(NatsBridgeTest, AServerThatStartsHearsOfTheClientsConnectedToTheOthers) {
+  const std::string url = Url();
+  std::mutex mu;
+  Ended ended_a, ended_b, ended_c;
+  Recorder ra, rb, rc;
+  auto a = StartRecordingTakeovers(url, &ra, &mu, &ended_a,
+                                   Ended{{"sensor-1", 1000}, {"sensor-2", 2000}});
+  auto b = StartRecordingTakeovers(url, &rb, &mu, &ended_b, Ended{{"on-b", 3000}});
+  auto c = StartRecordingTakeovers(url, &rc, &mu, &ended_c);  // no connected_clients
+  ASSERT_TRUE(a && b && c);
+  b->AnnounceStarted();
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (ended_b.size() >= 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::lock_guard<std::mutex> lock(mu);
+  std::sort(ended_b.begin(), ended_b.end());
+  EXPECT_EQ(ended_b, (Ended{{"sensor-1", 1000}, {"sensor-2", 2000}}))
+      << "the server that started hears of the others' clients, at their own times";
+  EXPECT_TRUE(ended_a.empty()) << "a server's own clients do not end its sessions";
+  // The third server hears the announcements too (they are for every server), but the
+  // started server's own clients are not announced: it asked, it does not answer itself.
+  std::sort(ended_c.begin(), ended_c.end());
+  EXPECT_EQ(ended_c, (Ended{{"sensor-1", 1000}, {"sensor-2", 2000}}));
+  EXPECT_EQ(rb.DeliveredCount(), 0u) << "an announcement is not a message";
 }
 
 TEST(NatsBridgeStartTest, BadUrlsAndUnreachableServersAreNamed) {

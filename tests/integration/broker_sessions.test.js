@@ -5,13 +5,16 @@
 // finds its session and its messages, and the sessions that expire do so on time.
 // Delayed wills (MQTT 5 Will Delay Interval) are part of a session's state: one still
 // waiting at the crash is published at its time after the restart, and cancelled if its
-// client comes back first.
+// client comes back first. Two servers bridged over NATS: a device that connects to the
+// other server while this one is down has its session and its delayed will here ended
+// when this one starts again (the other announces its clients again).
 'use strict';
 
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { Server, sleep, eventually } = require('./harness');
 const { connect, waitMessages } = require('./clients');
+const { NatsServer } = require('./nats');
 
 const HOST = '127.0.0.1';
 const DEVICES = 200;     // MQTT 3.1.1, clean session off: kept for the broker's maximum
@@ -176,5 +179,66 @@ describe('delayed wills across a crash', { timeout: 60000 }, () => {
     assert.equal(m.payload, 'offline');
     assert.equal(m.packet.properties.contentType, 'text/plain');
     assert.equal(await pending(), 5, 'the wills with the longer delay are not waiting');
+  });
+});
+
+describe('a device that moves to another server while this one is down', { timeout: 60000 }, () => {
+  let nats;
+  let a;
+  let b;
+  const clients = [];
+  after(async () => {
+    for (const c of clients) c.end(true);
+    if (a) await a.dispose();
+    if (b) await b.dispose();
+    if (nats) await nats.stop();
+  });
+
+  const options = (server, clientId, extra = {}) => ({
+    host: HOST, port: server.mqttPort, protocol: 'mqtt', clientId, reconnectPeriod: 0,
+    connectTimeout: 5000, protocolVersion: 5, clean: false,
+    properties: { sessionExpiryInterval: 600 }, ...extra,
+  });
+  const gauge = async (server, name) => {
+    const r = await server.api('GET', '/metrics');
+    const m = r.text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+    assert.ok(m, `/metrics has no ${name}`);
+    return Number(m[1]);
+  };
+
+  test('its old session and delayed will end when this server starts again; the others stay', async () => {
+    nats = await NatsServer.start();
+    const args = ['--mqtt-port', '0', '--allow-anonymous', '--broker-nats-url', nats.url];
+    a = await Server.start({ tag: 'moved-a', args });
+    b = await Server.start({ tag: 'moved-b', args });
+    for (const id of ['mover', 'away']) {
+      const c = await connect(options(a, id, {
+        will: { topic: `status/${id}`, payload: Buffer.from('offline'), qos: 1,
+                properties: { willDelayInterval: 30 } },
+      }));
+      c.stream.destroy();  // no DISCONNECT: the will waits
+      c.end(true);
+    }
+    await eventually(async () => (await gauge(a, 'tributary_mqtt_wills_pending')) === 2, 'two wills waiting on a');
+    await sleep(1000);  // saved
+    const killed = await a.stop({ signal: 'SIGKILL' });
+    assert.equal(killed.signal, 'SIGKILL');
+
+    // While a is down the device connects to b: a cannot hear of it.
+    const moved = await connect(options(b, 'mover'), { what: 'mover on b' });
+    clients.push(moved);
+    assert.equal(moved.connack.sessionPresent, false);
+
+    await a.launch();
+    await eventually(async () => (await gauge(a, 'tributary_mqtt_wills_pending')) === 1 &&
+                                 (await gauge(a, 'tributary_mqtt_sessions')) === 1,
+                     'mover\'s session and will on a ended by b\'s announcement');
+    await sleep(500);
+    assert.equal(await gauge(a, 'tributary_mqtt_wills_pending'), 1, 'the will of the device still away was cancelled');
+    assert.equal(await gauge(a, 'tributary_mqtt_sessions'), 1, 'the session of the device still away ended');
+    assert.ok(moved.connected, 'the device on b was disconnected');
+    const back = await connect(options(a, 'away'), { what: 'away back on a' });
+    clients.push(back);
+    assert.equal(back.connack.sessionPresent, true, 'away\'s session on a is gone');
   });
 });
