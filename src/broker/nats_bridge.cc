@@ -397,6 +397,8 @@ void NatsBridge::AnnounceStarted() {
 }
 
 void NatsBridge::ReceiveStarted(nats::Message& m) {
+  // Held as a delivery is, so that Close waits: connected_clients asks the broker.
+  std::lock_guard<std::mutex> lock(deliver_mu_);
   if (closed_.load(std::memory_order_acquire) || m.Header(kOriginHeader) == self_ ||
       !options_.connected_clients) {
     return;

@@ -181,7 +181,7 @@ class NatsBridge : public MessageInterceptor {
   uint64_t seq_ = 0;          // publish_mu_
   std::string header_block_;  // publish_mu_; the last message's, reused
   std::atomic<bool> closed_{false};
-  std::mutex deliver_mu_;  // held by a delivery; Close waits for it
+  std::mutex deliver_mu_;  // held by a delivery or announcement received; Close waits for it
   // NATS connection thread only: the last sequence number delivered, by sender.
   std::unordered_map<std::string, uint64_t> last_seq_;
   mutable std::mutex interest_mu_;
