@@ -116,21 +116,24 @@ std::vector<std::string> BrokerCore::SweepSessions(int64_t now_ms) {
 }
 
 BrokerCore::SessionChanges BrokerCore::TakeSessionChanges(size_t max_upserts) {
-  std::vector<std::string> ids = changed_sessions.Take();
   SessionChanges out;
-  size_t i = 0;
-  for (; i < ids.size() && out.upserts.size() < max_upserts; ++i) {
-    std::shared_ptr<Session> s = FindSession(ids[i]);
-    // Cleared whether it is written or not: a session that becomes persistent later (a
-    // takeover with a non-zero expiry) is told again.
-    if (s) s->ClearChangedMark();
-    if (s && s->expiry_interval_s() != 0) {
-      out.upserts.push_back(s->Snapshot());
-    } else {
-      out.gone.push_back(std::move(ids[i]));
+  // Taken as many at a time as snapshots may still be made (the gone ones make none), so
+  // that those past the batch stay where they are.
+  while (out.upserts.size() < max_upserts) {
+    std::vector<std::string> ids = changed_sessions.Take(max_upserts - out.upserts.size());
+    if (ids.empty()) break;
+    for (std::string& id : ids) {
+      std::shared_ptr<Session> s = FindSession(id);
+      // Cleared whether it is written or not: a session that becomes persistent later (a
+      // takeover with a non-zero expiry) is told again.
+      if (s) s->ClearChangedMark();
+      if (s && s->expiry_interval_s() != 0) {
+        out.upserts.push_back(s->Snapshot());
+      } else {
+        out.gone.push_back(std::move(id));
+      }
     }
   }
-  for (; i < ids.size(); ++i) changed_sessions.Add(ids[i]);
   return out;
 }
 
@@ -333,13 +336,7 @@ size_t BrokerCore::SweepWills(int64_t now_ms) {
       if (node.empty()) continue;
       wills_changed_.insert(id);
       PendingWill& w = node.mapped();
-      mqtt::Publish p;
-      p.topic = std::move(w.topic);
-      p.payload = std::move(w.payload);
-      p.qos = w.qos;
-      p.retain = w.retain;
-      if (w.properties) p.properties = std::move(*w.properties);
-      due.emplace_back(MessageFromPublish(std::move(p), id, now_ms), std::move(w.sender));
+      due.emplace_back(MessageFromPublish(w.TakePublish(), id, now_ms), std::move(w.sender));
     }
     if (!due.empty()) metrics.wills_pending->Set(static_cast<int64_t>(wills_.size()));
   }
@@ -352,6 +349,25 @@ size_t BrokerCore::pending_will_count() {
   return wills_.size();
 }
 
+mqtt::Publish BrokerCore::PendingWill::TakePublish() {
+  mqtt::Publish p;
+  p.topic = std::move(topic);
+  p.payload = std::move(payload);
+  p.qos = qos;
+  p.retain = retain;
+  if (properties) p.properties = std::move(*properties);
+  return p;
+}
+
+BrokerCore::PendingWill BrokerCore::PendingWill::Copy() const {
+  return PendingWill{topic,
+                     payload,
+                     qos,
+                     retain,
+                     properties ? std::make_unique<mqtt::Properties>(*properties) : nullptr,
+                     sender};
+}
+
 BrokerCore::WillChanges BrokerCore::TakeWillChanges(size_t max_upserts) {
   WillChanges out;
   std::lock_guard<std::mutex> lock(wills_mu_);
@@ -361,19 +377,12 @@ BrokerCore::WillChanges BrokerCore::TakeWillChanges(size_t max_upserts) {
       out.gone.push_back(std::move(wills_changed_.extract(it++).value()));
       continue;
     }
-    if (out.upserts.size() >= max_upserts) {
-      ++it;
-      continue;
-    }
+    if (out.upserts.size() >= max_upserts) break;  // the rest stay for the next call
     const PendingWill& p = w->second;
     WillState& state = out.upserts.emplace_back();
     state.client_id = *it;
     state.due_ms = wills_due_.Due(*it).value_or(0);  // every waiting will has one
-    state.will.topic = p.topic;
-    state.will.payload = p.payload;
-    state.will.qos = p.qos;
-    state.will.retain = p.retain;
-    if (p.properties) state.will.properties = *p.properties;
+    state.will = p.Copy().TakePublish();
     state.thing = p.sender.thing;
     state.principal = p.sender.principal;
     it = wills_changed_.erase(it);

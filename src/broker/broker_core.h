@@ -181,6 +181,9 @@ class BrokerCore {
     bool retain = false;
     std::unique_ptr<mqtt::Properties> properties;
     WillSender sender;
+    // Its PUBLISH, the parts moved out of it.
+    mqtt::Publish TakePublish();
+    PendingWill Copy() const;
   };
   std::mutex wills_mu_;
   // Schedules (or replaces) the will of `client_id`; `changed`: persistence is told.

@@ -9,6 +9,7 @@
 // Thread-safe; the lock is a leaf (taken under a session's lock, never the other way).
 #pragma once
 
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -23,12 +24,20 @@ class ChangedSessions {
     std::lock_guard<std::mutex> lock(mu_);
     ids_.emplace(client_id);
   }
-  // The ids added since the last Take, each once, in no particular order.
-  std::vector<std::string> Take() {
+  // The ids added since the last Take, each once, in no particular order; at most `max`
+  // of them, the others left for the next call.
+  std::vector<std::string> Take(size_t max = SIZE_MAX) {
     std::unordered_set<std::string> taken;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      taken.swap(ids_);
+      if (max >= ids_.size()) {
+        taken.swap(ids_);
+      } else {
+        std::vector<std::string> out;
+        out.reserve(max);
+        while (out.size() < max) out.push_back(std::move(ids_.extract(ids_.begin()).value()));
+        return out;
+      }
     }
     std::vector<std::string> out;
     out.reserve(taken.size());

@@ -37,6 +37,19 @@ TEST(ChangedSessionsTest, TakeReturnsEachIdOnceAndEmptiesTheSet) {
   EXPECT_TRUE(c.Take().empty());
 }
 
+TEST(ChangedSessionsTest, TakeWithALimitLeavesTheRestForTheNextCall) {
+  ChangedSessions c;
+  for (const char* id : {"a", "b", "c", "d", "e"}) c.Add(id);
+  std::vector<std::string> first = c.Take(3);
+  EXPECT_EQ(first.size(), 3u);
+  EXPECT_EQ(c.size(), 2u);
+  std::vector<std::string> all = c.Take(3);
+  EXPECT_EQ(all.size(), 2u);
+  all.insert(all.end(), first.begin(), first.end());
+  EXPECT_EQ(Sorted(all), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(c.size(), 0u);
+}
+
 // A session tells the set once until its mark is cleared, however often it changes;
 // a change after the clear tells it again. An unchanged session never does.
 TEST(ChangedSessionsTest, ASessionIsReportedAtItsFirstChangeAfterEachClear) {
