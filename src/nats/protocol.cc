@@ -174,8 +174,16 @@ Result<ServerInfo> ParseServerInfo(std::string_view json) {
     ServerInfo info;
     info.server_id = j.value("server_id", "");
     info.version = j.value("version", "");
-    int64_t max_payload = j.value("max_payload", int64_t{1} << 20);
-    if (max_payload > 0) info.max_payload = static_cast<size_t>(max_payload);
+    // An integer; one past int64 (or a fraction) is a JSON float, which converts to an
+    // integer only within range.
+    if (auto mp = j.find("max_payload"); mp != j.end()) {
+      if (mp->is_number_unsigned()) {
+        if (uint64_t v = mp->get<uint64_t>(); v > 0) info.max_payload = static_cast<size_t>(v);
+      } else if (!mp->is_number_integer()) {
+        return ProtocolError("NATS server sent an INFO whose max_payload is not an integer: " +
+                             mp->dump());
+      }
+    }
     info.headers = j.value("headers", false);
     info.jetstream = j.value("jetstream", false);
     info.tls_required = j.value("tls_required", false);

@@ -174,6 +174,25 @@ TEST(NatsProtocolTest, InfoSaysWhetherTlsIsRequiredOrAvailable) {
   }
 }
 
+TEST(NatsProtocolTest, InfoMaxPayloadIsAPositiveIntegerOrTheDefault) {
+  auto big = ParseServerInfo("{\"max_payload\":8388608}");
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_EQ(big->max_payload, 8388608u);
+  for (const char* json : {"{}", "{\"max_payload\":0}", "{\"max_payload\":-5}"}) {
+    auto info = ParseServerInfo(json);
+    ASSERT_TRUE(info.ok()) << json << ": " << info.status().ToString();
+    EXPECT_EQ(info->max_payload, size_t{1} << 20) << json;
+  }
+  // Past int64 a JSON number is a float: refused, not converted out of range.
+  for (const char* json : {"{\"max_payload\":106666666666666648576}", "{\"max_payload\":1.5}",
+                           "{\"max_payload\":\"1MB\"}"}) {
+    auto info = ParseServerInfo(json);
+    ASSERT_FALSE(info.ok()) << json;
+    EXPECT_NE(info.status().message().find("max_payload"), std::string::npos)
+        << info.status().ToString();
+  }
+}
+
 TEST(NatsProtocolTest, ConnectCarriesTheOptions) {
   ConnectOptions o;
   o.user = "alice";
